@@ -1,0 +1,43 @@
+# injectkit — build, test and benchmark targets. `make help` lists them.
+GO       ?= go
+PKGS     ?= ./...
+BIN      ?= bin/injectkit
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS  := -X main.version=$(VERSION)
+
+.PHONY: help build test test-short test-integration bench vet fmtcheck tidy golden demo check
+
+help: ## list the targets
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+build: ## build bin/injectkit
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/injectkit
+
+test: ## all tests, race detector on, shuffled
+	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+
+test-short: ## unit tests only (skips TestIntegration…)
+	$(GO) test -race -shuffle=on -short $(PKGS)
+
+test-integration: ## integration tests only (real nmap, RabbitMQ)
+	$(GO) test -race -count=1 -run Integration $(PKGS)
+
+bench: ## package benchmarks
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+vet: ## go vet
+	$(GO) vet $(PKGS)
+
+fmtcheck: ## fail if gofmt would change a file
+	@out=$$(gofmt -l . | grep -v '^vendor/'); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+tidy: ## fail if go mod tidy changes go.mod or go.sum
+	@cp go.mod /tmp/injectkit.go.mod.bak; cp go.sum /tmp/injectkit.go.sum.bak; \
+	$(GO) mod tidy; \
+	if ! cmp -s go.mod /tmp/injectkit.go.mod.bak || ! cmp -s go.sum /tmp/injectkit.go.sum.bak; then \
+	  echo "go mod tidy changed go.mod/go.sum"; exit 1; fi
+
+golden: ## rewrite golden files
+	$(GO) test ./injectors/... -run Golden -update
+
+check: fmtcheck vet tidy test ## everything CI checks

@@ -1,0 +1,74 @@
+package framework
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Factory builds a new executor.
+type Factory func() Executor
+
+// Registry maps injector names to factories. It is a value: build one with
+// NewRegistry and pass it where it is needed. Safe for concurrent use.
+type Registry struct {
+	mu        sync.RWMutex
+	factories map[string]Factory
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{factories: map[string]Factory{}}
+}
+
+// Register adds a factory under name. It panics when name is empty, the
+// factory is nil or the name is taken: those are programming errors.
+func (r *Registry) Register(name string, f Factory) {
+	if name == "" {
+		panic("framework: Register with an empty name")
+	}
+	if f == nil {
+		panic("framework: Register " + name + " with a nil factory")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.factories[name]; dup {
+		panic("framework: Register called twice for " + name)
+	}
+	r.factories[name] = f
+}
+
+// New builds the executor registered under name. An unknown name is an
+// *UnknownInjectorError listing the known ones.
+func (r *Registry) New(name string) (Executor, error) {
+	r.mu.RLock()
+	f, ok := r.factories[name]
+	r.mu.RUnlock()
+	if !ok {
+		return nil, &UnknownInjectorError{Name: name, Known: r.Names()}
+	}
+	return f(), nil
+}
+
+// Names returns the registered names, sorted.
+func (r *Registry) Names() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	names := make([]string, 0, len(r.factories))
+	for n := range r.factories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// UnknownInjectorError is returned for a name no factory is registered under.
+type UnknownInjectorError struct {
+	Name  string
+	Known []string
+}
+
+func (e *UnknownInjectorError) Error() string {
+	return fmt.Sprintf("unknown injector %q (known: %s)", e.Name, strings.Join(e.Known, ", "))
+}

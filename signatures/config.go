@@ -1,0 +1,228 @@
+package signatures
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// Config is a typed target configuration. It is sealed: the only
+// implementations are NetworkConfig, CloudConfig and ExternalConfig, and the
+// category of a configuration is its type.
+type Config interface {
+	// Category names the kind of target.
+	Category() Category
+	// Validate checks the configuration without any I/O and returns a
+	// *ValidationError naming the first bad field.
+	Validate() error
+	// identity copies the configuration's non-empty fields into s.
+	identity(s *Signature)
+}
+
+// Interface guards.
+var (
+	_ Config = NetworkConfig{}
+	_ Config = CloudConfig{}
+	_ Config = ExternalConfig{}
+)
+
+// NetworkConfig names one network asset: exactly one of its fields is set.
+type NetworkConfig struct {
+	TargetIPv4     string `json:"target_ipv4,omitempty"`
+	TargetIPv6     string `json:"target_ipv6,omitempty"`
+	TargetHostname string `json:"target_hostname,omitempty"`
+}
+
+// Category returns Network.
+func (NetworkConfig) Category() Category { return Network }
+
+// Validate checks that exactly one field is set and that it is well formed.
+func (c NetworkConfig) Validate() error {
+	set := 0
+	for _, v := range []string{c.TargetIPv4, c.TargetIPv6, c.TargetHostname} {
+		if v != "" {
+			set++
+		}
+	}
+	if set != 1 {
+		return &ValidationError{Field: "target", Value: c.describe(),
+			Reason: "exactly one of target_ipv4, target_ipv6, target_hostname must be set"}
+	}
+	switch {
+	case c.TargetIPv4 != "":
+		return validateIPv4("target_ipv4", c.TargetIPv4)
+	case c.TargetIPv6 != "":
+		return validateIPv6("target_ipv6", c.TargetIPv6)
+	default:
+		return ValidateHostname("target_hostname", c.TargetHostname)
+	}
+}
+
+// Value returns the one address or name the configuration targets.
+func (c NetworkConfig) Value() string {
+	switch {
+	case c.TargetIPv4 != "":
+		return c.TargetIPv4
+	case c.TargetIPv6 != "":
+		return c.TargetIPv6
+	}
+	return c.TargetHostname
+}
+
+func (c NetworkConfig) describe() string {
+	var parts []string
+	if c.TargetIPv4 != "" {
+		parts = append(parts, "target_ipv4="+c.TargetIPv4)
+	}
+	if c.TargetIPv6 != "" {
+		parts = append(parts, "target_ipv6="+c.TargetIPv6)
+	}
+	if c.TargetHostname != "" {
+		parts = append(parts, "target_hostname="+c.TargetHostname)
+	}
+	return strings.Join(parts, " ")
+}
+
+func (c NetworkConfig) identity(s *Signature) {
+	s.TargetIPv4, s.TargetIPv6, s.TargetHostname = c.TargetIPv4, c.TargetIPv6, c.TargetHostname
+}
+
+// CloudConfig names one cloud account in one region.
+type CloudConfig struct {
+	CloudProvider  string `json:"cloud_provider,omitempty"`
+	CloudAccountID string `json:"cloud_account_id,omitempty"`
+	CloudRegion    string `json:"cloud_region,omitempty"`
+	TargetService  string `json:"target_service,omitempty"`
+}
+
+// Category returns Cloud.
+func (CloudConfig) Category() Category { return Cloud }
+
+// Validate checks that provider, account id and region are set.
+func (c CloudConfig) Validate() error {
+	for _, f := range []struct{ name, value string }{
+		{"cloud_provider", c.CloudProvider},
+		{"cloud_account_id", c.CloudAccountID},
+		{"cloud_region", c.CloudRegion},
+	} {
+		if strings.TrimSpace(f.value) == "" {
+			return &ValidationError{Field: f.name, Reason: "required"}
+		}
+		if err := validateToken(f.name, f.value); err != nil {
+			return err
+		}
+	}
+	if c.TargetService != "" {
+		return validateToken("target_service", c.TargetService)
+	}
+	return nil
+}
+
+func (c CloudConfig) identity(s *Signature) {
+	s.CloudProvider, s.CloudAccountID, s.CloudRegion, s.TargetService =
+		c.CloudProvider, c.CloudAccountID, c.CloudRegion, c.TargetService
+}
+
+// ExternalConfig is an exposure query, optionally narrowed to one target.
+type ExternalConfig struct {
+	Query          string `json:"query,omitempty"`
+	TargetIPv4     string `json:"target_ipv4,omitempty"`
+	TargetHostname string `json:"target_hostname,omitempty"`
+}
+
+// Category returns External.
+func (ExternalConfig) Category() Category { return External }
+
+// Validate checks that the query is set and the optional targets are well formed.
+func (c ExternalConfig) Validate() error {
+	if strings.TrimSpace(c.Query) == "" {
+		return &ValidationError{Field: "query", Value: c.Query, Reason: "required"}
+	}
+	if c.TargetIPv4 != "" {
+		if err := validateIPv4("target_ipv4", c.TargetIPv4); err != nil {
+			return err
+		}
+	}
+	if c.TargetHostname != "" {
+		return ValidateHostname("target_hostname", c.TargetHostname)
+	}
+	return nil
+}
+
+func (c ExternalConfig) identity(s *Signature) {
+	s.Query, s.TargetIPv4, s.TargetHostname = c.Query, c.TargetIPv4, c.TargetHostname
+}
+
+func validateIPv4(field, v string) error {
+	a, err := netip.ParseAddr(v)
+	if err != nil || !a.Is4() {
+		return &ValidationError{Field: field, Value: v, Reason: "not an IPv4 address"}
+	}
+	return nil
+}
+
+func validateIPv6(field, v string) error {
+	a, err := netip.ParseAddr(v)
+	if err != nil || !a.Is6() {
+		return &ValidationError{Field: field, Value: v, Reason: "not an IPv6 address"}
+	}
+	return nil
+}
+
+// ValidateHostname checks that v is an RFC 1123 host name: dot-separated
+// labels of 1 to 63 letters, digits and hyphens, no label starting or ending
+// with a hyphen, at most 253 characters, and a last label that is not all
+// digits (so that a mistyped address is not taken for a name).
+func ValidateHostname(field, v string) error {
+	bad := func(reason string) error { return &ValidationError{Field: field, Value: v, Reason: reason} }
+	if v == "" {
+		return bad("empty host name")
+	}
+	if len(v) > 253 {
+		return bad("host name longer than 253 characters")
+	}
+	labels := strings.Split(v, ".")
+	for _, l := range labels {
+		if l == "" {
+			return bad("empty label in host name")
+		}
+		if len(l) > 63 {
+			return bad("host name label longer than 63 characters")
+		}
+		if l[0] == '-' || l[len(l)-1] == '-' {
+			return bad("host name label starts or ends with '-'")
+		}
+		for i := 0; i < len(l); i++ {
+			ch := l[i]
+			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-') {
+				return bad("host name may hold only letters, digits, hyphens and dots")
+			}
+		}
+	}
+	if allDigits(labels[len(labels)-1]) {
+		return bad("not a valid IP address or host name")
+	}
+	return nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// validateToken rejects values that hold white space or control characters,
+// or that start with '-', so that no cloud identifier can be read as an option.
+func validateToken(field, v string) error {
+	if strings.HasPrefix(v, "-") {
+		return &ValidationError{Field: field, Value: v, Reason: "must not start with '-'"}
+	}
+	for _, r := range v {
+		if r <= ' ' || r == 0x7f {
+			return &ValidationError{Field: field, Value: v, Reason: "must not hold white space or control characters"}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,16 @@
+// Package signatures owns the expectation-signature domain: the typed target
+// configurations an inject acts on (network, cloud, external), the signatures
+// compiled from them before and after execution, and the nested payload that
+// groups those signatures per target and per expectation type.
+//
+// The package is pure: it performs no I/O except the best-effort lookup of
+// the machine's source IP address, and every clock, logger and lookup it uses
+// can be injected through Manager options.
+//
+// A typical flow:
+//
+//	m := signatures.NewManager(signatures.WithLogger(log))
+//	pre, err := m.CompilePre(cfgs...)        // before the tool runs
+//	post, err := m.CompilePost(pre, out)     // after, with the tool's outcome
+//	p, err := signatures.BuildPayload(post, targets, types, out.ExtraByType)
+package signatures

@@ -1,0 +1,48 @@
+package signatures
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrNoConfigs is returned by CompilePre when it is given no configuration.
+var ErrNoConfigs = errors.New("no target configuration")
+
+// ValidationError reports a field whose value is missing or malformed.
+// Field is the path of the field as it appears on the wire
+// (for example "targets[2].target_ipv4").
+type ValidationError struct {
+	Field  string
+	Value  string
+	Reason string
+}
+
+func (e *ValidationError) Error() string {
+	if e.Value == "" {
+		return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
+	}
+	return fmt.Sprintf("invalid %s %q: %s", e.Field, e.Value, e.Reason)
+}
+
+// TypeError reports an item of an unsupported Go type given to
+// BuildNetworkConfigs.
+type TypeError struct {
+	Index int
+	Type  string
+}
+
+func (e *TypeError) Error() string {
+	return fmt.Sprintf("targets[%d]: unsupported target type %s (want string, map[string]any or NetworkConfig)", e.Index, e.Type)
+}
+
+// withPrefix returns err with its field path prefixed, when it is a
+// *ValidationError; other errors are returned unchanged.
+func withPrefix(prefix string, err error) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) {
+		cp := *ve
+		cp.Field = prefix + "." + ve.Field
+		return &cp
+	}
+	return err
+}

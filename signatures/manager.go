@@ -1,0 +1,156 @@
+package signatures
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Manager compiles signatures. Its zero value is not usable: build one with
+// NewManager. A Manager is safe for concurrent use.
+type Manager struct {
+	log      *zap.Logger
+	now      func() time.Time
+	resolver Resolver
+
+	once sync.Once
+	src  SourceIPs
+}
+
+// Option configures a Manager.
+type Option func(*Manager)
+
+// WithLogger sets the logger (default: no logging).
+func WithLogger(l *zap.Logger) Option { return func(m *Manager) { m.log = l } }
+
+// WithClock sets the clock used for start_time and end_time (default time.Now).
+func WithClock(now func() time.Time) Option { return func(m *Manager) { m.now = now } }
+
+// WithResolver sets the source IP resolver (default DefaultResolver()).
+func WithResolver(r Resolver) Option { return func(m *Manager) { m.resolver = r } }
+
+// NewManager returns a Manager configured by opts.
+func NewManager(opts ...Option) *Manager {
+	m := &Manager{log: zap.NewNop(), now: time.Now, resolver: DefaultResolver()}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// CompilePre returns one signature per configuration, stamped with the time
+// of the call. Network signatures carry the machine's source IP; cloud and
+// external ones do not. The configurations must all be valid and of one
+// category.
+func (m *Manager) CompilePre(cfgs ...Config) ([]Signature, error) {
+	if len(cfgs) == 0 {
+		return nil, ErrNoConfigs
+	}
+	seen := map[Category]bool{}
+	var order []string
+	for i, c := range cfgs {
+		if c == nil {
+			return nil, &ValidationError{Field: fmt.Sprintf("configs[%d]", i), Reason: "nil configuration"}
+		}
+		if !seen[c.Category()] {
+			seen[c.Category()] = true
+			order = append(order, string(c.Category()))
+		}
+		if err := c.Validate(); err != nil {
+			return nil, withPrefix(fmt.Sprintf("configs[%d]", i), err)
+		}
+	}
+	if len(seen) > 1 {
+		sort.Strings(order)
+		return nil, &ValidationError{Field: "configs", Value: strings.Join(order, ","),
+			Reason: "configurations of mixed categories"}
+	}
+	start := m.now().UTC().Format(TimeFormat)
+	var src SourceIPs
+	if cfgs[0].Category() == Network {
+		src = m.ResolveSourceIP()
+	}
+	out := make([]Signature, len(cfgs))
+	for i, c := range cfgs {
+		s := &out[i]
+		s.SourceIPv4, s.SourceIPv6 = src.IPv4, src.IPv6
+		c.identity(s)
+		s.StartTime = start
+	}
+	return out, nil
+}
+
+// CompilePost returns new signatures, same length and order as pre, with
+// every pre field unchanged plus end_time, execution_status, the partial
+// results of a timed-out run and the tool's extra signatures.
+func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, error) {
+	if err := out.Validate(); err != nil {
+		return nil, err
+	}
+	for k := range out.ExtraSignatures {
+		if IsCoreField(k) {
+			return nil, &ValidationError{Field: "extra_signatures", Value: k, Reason: "collides with a core signature field"}
+		}
+		if k == "" {
+			return nil, &ValidationError{Field: "extra_signatures", Reason: "empty key"}
+		}
+	}
+	status := out.ExecutionStatus()
+	end := m.now().UTC()
+	if status == StatusFailed && out.ErrorInfo != nil && out.ErrorInfo.CrashTimestamp != "" {
+		t, err := time.Parse(time.RFC3339, out.ErrorInfo.CrashTimestamp)
+		if err != nil {
+			return nil, &ValidationError{Field: "error_info.crash_timestamp", Value: out.ErrorInfo.CrashTimestamp,
+				Reason: "not an RFC 3339 time"}
+		}
+		end = t.UTC()
+	}
+	endStr := end.Format(TimeFormat)
+	var partial []string
+	if status == StatusTimeout && out.TimeoutInfo != nil && len(out.TimeoutInfo.PartialResults) > 0 {
+		partial = out.TimeoutInfo.PartialResults
+	}
+	post := make([]Signature, len(pre))
+	for i, s := range pre {
+		s.EndTime = endStr
+		s.ExecutionStatus = status
+		if partial != nil {
+			s.PartialResults = partial
+		}
+		if len(out.ExtraSignatures) > 0 {
+			extra := make(map[string]any, len(s.Extra)+len(out.ExtraSignatures))
+			for k, v := range s.Extra {
+				extra[k] = v
+			}
+			for k, v := range out.ExtraSignatures {
+				extra[k] = v
+			}
+			s.Extra = extra
+		}
+		post[i] = s
+	}
+	return post, nil
+}
+
+// ResolveSourceIP returns the machine's source addresses, resolved once per
+// Manager. When no IPv4 address is found it returns "unknown" and logs one
+// warning for the Manager's lifetime.
+func (m *Manager) ResolveSourceIP() SourceIPs {
+	m.once.Do(func() {
+		m.src = m.resolver.Resolve()
+		if m.src.IPv4 == "" {
+			m.src.IPv4 = UnknownSourceIP
+			m.log.Warn("source ip not found; signatures carry source_ipv4=unknown",
+				zap.String("hint", "set CONTAINER_IP to the address defences see"))
+		}
+	})
+	return m.src
+}
+
+// errNotFound is returned by a resolver strategy that found no address.
+var errNotFound = errors.New("no address found")

@@ -1,0 +1,57 @@
+package signatures
+
+// ToolOutput is what an executor returns: its outcome, and what it found.
+type ToolOutput struct {
+	// Status is "", "success", "partial", "failed" or "timeout".
+	Status ExecutionStatus `json:"status,omitempty"`
+	// ErrorInfo, with a non-zero ExitCode, marks the run as failed.
+	ErrorInfo *ErrorInfo `json:"error_info,omitempty"`
+	// TimeoutInfo marks the run as timed out, with what it found until then.
+	TimeoutInfo *TimeoutInfo `json:"timeout_info,omitempty"`
+	// ExtraSignatures is merged into every signature by CompilePost.
+	ExtraSignatures map[string]any `json:"extra_signatures,omitempty"`
+	// ExtraByType holds per-expectation-type extras added to every target's
+	// group of that type by BuildPayload.
+	ExtraByType map[ExpectationType]map[string]any `json:"extra_by_type,omitempty"`
+	// TargetExtras, when set, holds one entry per configuration (same order):
+	// per-type extras added to that target only.
+	TargetExtras []map[ExpectationType]map[string]any `json:"target_extras,omitempty"`
+	// Findings is the injector's structured result, carried untouched.
+	Findings map[string]any `json:"findings,omitempty"`
+}
+
+// ErrorInfo describes a failed run.
+type ErrorInfo struct {
+	ExitCode int `json:"exit_code"`
+	// CrashTimestamp, when set, is the RFC 3339 time of the failure.
+	CrashTimestamp string `json:"crash_timestamp,omitempty"`
+	Message        string `json:"message,omitempty"`
+}
+
+// TimeoutInfo describes a run cut short by its deadline.
+type TimeoutInfo struct {
+	PartialResults []string `json:"partial_results,omitempty"`
+}
+
+// Validate checks that Status is a known value.
+func (o ToolOutput) Validate() error {
+	switch o.Status {
+	case "", StatusSuccess, StatusPartial, StatusFailed, StatusTimeout:
+		return nil
+	}
+	return &ValidationError{Field: "status", Value: string(o.Status),
+		Reason: "unknown status (valid: success, partial, failed, timeout)"}
+}
+
+// ExecutionStatus is the status CompilePost records for this output.
+func (o ToolOutput) ExecutionStatus() ExecutionStatus {
+	switch {
+	case o.ErrorInfo != nil && o.ErrorInfo.ExitCode != 0, o.Status == StatusFailed:
+		return StatusFailed
+	case o.TimeoutInfo != nil, o.Status == StatusTimeout:
+		return StatusTimeout
+	case o.Status == StatusPartial:
+		return StatusPartial
+	}
+	return StatusSuccess
+}

@@ -1,0 +1,166 @@
+package signatures
+
+import (
+	"fmt"
+)
+
+// Payload is the nested expectation-signature document sent to a backend.
+type Payload struct {
+	Targets []PayloadTarget `json:"targets"`
+}
+
+// PayloadTarget is one target's signatures, grouped per expectation type.
+type PayloadTarget struct {
+	SignatureTarget Target       `json:"signature_target"`
+	SignatureValues []ValueGroup `json:"signature_values"`
+}
+
+// Target is the platform metadata a signature belongs to. Empty ids are
+// omitted on the wire.
+type Target struct {
+	Agent      string `json:"agent,omitempty"`
+	Asset      string `json:"asset,omitempty"`
+	AssetGroup string `json:"asset_group,omitempty"`
+}
+
+// ValueGroup holds the values of one expectation type. BuildPayload fills
+// Values; a group read from outside may instead be a single flat value
+// (SignatureType and SignatureValue set, Values empty), which the transport
+// normalises into groups.
+type ValueGroup struct {
+	ExpectationType ExpectationType `json:"expectation_type"`
+	Values          []Value         `json:"values,omitempty"`
+	SignatureType   string          `json:"signature_type,omitempty"`
+	SignatureValue  any             `json:"signature_value,omitempty"`
+}
+
+// IsFlat reports whether g is a single flat value rather than a group.
+func (g ValueGroup) IsFlat() bool { return g.Values == nil && g.SignatureType != "" }
+
+// Value is one signature value.
+type Value struct {
+	SignatureType  string `json:"signature_type"`
+	SignatureValue any    `json:"signature_value"`
+}
+
+// TypeExtras maps an expectation type to the extra signature values for it.
+type TypeExtras = map[ExpectationType]map[string]any
+
+// BuildPayload groups post-execution signatures into a payload: one entry per
+// signature, its metadata taken from targets (one per signature, or exactly
+// one applied to all), and one value group per expectation type holding
+// every field of the signature (see Signature.Fields) plus that type's
+// extras. targetExtras, when given, holds one entry per signature with
+// per-type extras for that target only. Extras are sorted by name after the
+// core fields; on a name clash a target extra wins over a type extra, which
+// wins over the signature's own extra.
+func BuildPayload(post []Signature, targets []Target, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (Payload, error) {
+	if err := checkPayloadArgs(len(post), targets, types, extras, targetExtras); err != nil {
+		return Payload{}, err
+	}
+	p := Payload{Targets: make([]PayloadTarget, len(post))}
+	var scratch []Field
+	for i, s := range post {
+		t := targets[0]
+		if len(targets) > 1 {
+			t = targets[i]
+		}
+		var te TypeExtras
+		if len(targetExtras) > 0 {
+			te = targetExtras[i]
+		}
+		scratch = s.appendCore(scratch[:0])
+		groups := make([]ValueGroup, len(types))
+		var shared []Value
+		for j, et := range types {
+			merged := mergeExtras(s.Extra, extras[et], te[et])
+			var vals []Value
+			if len(extras[et]) == 0 && len(te[et]) == 0 && shared != nil {
+				vals = shared // identical for every type: share one slice
+			} else {
+				vals = make([]Value, 0, len(scratch)+len(merged))
+				for _, f := range scratch {
+					vals = append(vals, Value{f.Name, f.Value})
+				}
+				for _, f := range appendSorted(nil, merged) {
+					vals = append(vals, Value{f.Name, f.Value})
+				}
+				if len(extras[et]) == 0 && len(te[et]) == 0 {
+					shared = vals
+				}
+			}
+			groups[j] = ValueGroup{ExpectationType: et, Values: vals}
+		}
+		p.Targets[i] = PayloadTarget{SignatureTarget: t, SignatureValues: groups}
+	}
+	return p, nil
+}
+
+func checkPayloadArgs(n int, targets []Target, types []ExpectationType, extras TypeExtras, targetExtras []TypeExtras) error {
+	if len(targets) != 1 && len(targets) != n {
+		return &ValidationError{Field: "targets", Value: fmt.Sprint(len(targets)),
+			Reason: fmt.Sprintf("want 1 target or one per signature (%d)", n)}
+	}
+	if len(targetExtras) > 0 && len(targetExtras) != n {
+		return &ValidationError{Field: "target_extras", Value: fmt.Sprint(len(targetExtras)),
+			Reason: fmt.Sprintf("want one entry per signature (%d)", n)}
+	}
+	if len(types) == 0 {
+		return &ValidationError{Field: "expectation_types", Reason: "at least one expectation type is required"}
+	}
+	seen := map[ExpectationType]bool{}
+	for i, t := range types {
+		if !t.Valid() {
+			return &ValidationError{Field: fmt.Sprintf("expectation_types[%d]", i), Value: string(t),
+				Reason: "unknown expectation type (valid: DETECTION, PREVENTION, VULNERABILITY)"}
+		}
+		if seen[t] {
+			return &ValidationError{Field: fmt.Sprintf("expectation_types[%d]", i), Value: string(t), Reason: "duplicate expectation type"}
+		}
+		seen[t] = true
+	}
+	check := func(field string, m map[string]any) error {
+		for k := range m {
+			if k == "" || IsCoreField(k) {
+				return &ValidationError{Field: field, Value: k, Reason: "extra key is empty or collides with a core signature field"}
+			}
+		}
+		return nil
+	}
+	for t, m := range extras {
+		if err := check("extras."+string(t), m); err != nil {
+			return err
+		}
+	}
+	for i, te := range targetExtras {
+		for t, m := range te {
+			if err := check(fmt.Sprintf("target_extras[%d].%s", i, t), m); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// mergeExtras returns the union of the maps, later ones winning; it returns
+// the only non-empty map as it is.
+func mergeExtras(ms ...map[string]any) map[string]any {
+	var only map[string]any
+	n := 0
+	for _, m := range ms {
+		if len(m) > 0 {
+			only = m
+			n++
+		}
+	}
+	if n <= 1 {
+		return only
+	}
+	out := map[string]any{}
+	for _, m := range ms {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,151 @@
+package signatures
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// UnknownSourceIP is the source_ipv4 recorded when no address could be found.
+const UnknownSourceIP = "unknown"
+
+// SourceIPs holds the addresses a target would see the injector come from.
+type SourceIPs struct {
+	IPv4 string
+	IPv6 string
+}
+
+// Resolver finds the machine's source addresses. Each strategy is a field so
+// that tests can pin it; a nil field is skipped.
+type Resolver struct {
+	// Getenv reads CONTAINER_IP.
+	Getenv func(key string) string
+	// Hostname returns the machine's host name.
+	Hostname func() (string, error)
+	// LookupHost resolves a host name to addresses.
+	LookupHost func(ctx context.Context, host string) ([]string, error)
+	// HostnameI returns the output of `hostname -i`.
+	HostnameI func(ctx context.Context) (string, error)
+	// InterfaceAddrs returns the addresses of the interfaces that are up.
+	InterfaceAddrs func() ([]netip.Addr, error)
+}
+
+// DefaultResolver returns a Resolver over the real environment, DNS,
+// `hostname -i` and network interfaces.
+func DefaultResolver() Resolver {
+	return Resolver{
+		Getenv:     os.Getenv,
+		Hostname:   os.Hostname,
+		LookupHost: net.DefaultResolver.LookupHost,
+		HostnameI: func(ctx context.Context) (string, error) {
+			out, err := exec.CommandContext(ctx, "hostname", "-i").Output()
+			return string(out), err
+		},
+		InterfaceAddrs: upInterfaceAddrs,
+	}
+}
+
+// Resolve tries, in order: the CONTAINER_IP environment variable, the IPv4
+// address the host name resolves to (if not loopback), `hostname -i` (5 s
+// timeout, first non-loopback IPv4), and the first non-loopback IPv4 of an
+// interface that is up. IPv6 is looked up alongside, best effort, never
+// loopback or link-local. An empty IPv4 means nothing was found.
+func (r Resolver) Resolve() SourceIPs {
+	var src SourceIPs
+	var hostAddrs []string
+	if r.Getenv != nil {
+		if v := strings.TrimSpace(r.Getenv("CONTAINER_IP")); v != "" {
+			if a, err := netip.ParseAddr(v); err == nil && a.Is4() {
+				src.IPv4 = v
+			}
+		}
+	}
+	if r.Hostname != nil && r.LookupHost != nil {
+		if h, err := r.Hostname(); err == nil && h != "" {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			hostAddrs, _ = r.LookupHost(ctx, h)
+			cancel()
+			if src.IPv4 == "" {
+				src.IPv4 = firstUsable(hostAddrs, true)
+			}
+		}
+	}
+	var fields []string
+	if r.HostnameI != nil && src.IPv4 == "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		out, err := r.HostnameI(ctx)
+		cancel()
+		if err == nil {
+			fields = strings.Fields(out)
+			src.IPv4 = firstUsable(fields, true)
+		}
+	}
+	var ifaddrs []string
+	if r.InterfaceAddrs != nil {
+		if as, err := r.InterfaceAddrs(); err == nil {
+			for _, a := range as {
+				ifaddrs = append(ifaddrs, a.String())
+			}
+		}
+		if src.IPv4 == "" {
+			src.IPv4 = firstUsable(ifaddrs, true)
+		}
+	}
+	for _, cand := range [][]string{hostAddrs, fields, ifaddrs} {
+		if src.IPv6 = firstUsable(cand, false); src.IPv6 != "" {
+			break
+		}
+	}
+	return src
+}
+
+// firstUsable returns the first address of the wanted family that is not
+// loopback, link-local or unspecified.
+func firstUsable(addrs []string, v4 bool) string {
+	for _, s := range addrs {
+		a, err := netip.ParseAddr(strings.TrimSpace(s))
+		if err != nil {
+			continue
+		}
+		if a.Is4In6() {
+			a = a.Unmap()
+		}
+		if a.Is4() != v4 || a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsUnspecified() || a.IsMulticast() {
+			continue
+		}
+		return a.WithZone("").String()
+	}
+	return ""
+}
+
+func upInterfaceAddrs() ([]netip.Addr, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, err
+	}
+	var out []netip.Addr
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagUp == 0 {
+			continue
+		}
+		addrs, err := ifc.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok {
+				if ip, ok := netip.AddrFromSlice(n.IP); ok {
+					out = append(out, ip.Unmap())
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errNotFound
+	}
+	return out, nil
+}

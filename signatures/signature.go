@@ -1,0 +1,143 @@
+package signatures
+
+import (
+	"bytes"
+	"encoding/json"
+	"sort"
+)
+
+// Signature field names: the keys of a Signature's flat JSON object and the
+// signature_type of each value in the default wire format.
+const (
+	FieldSourceIPv4      = "source_ipv4"
+	FieldSourceIPv6      = "source_ipv6"
+	FieldTargetIPv4      = "target_ipv4"
+	FieldTargetIPv6      = "target_ipv6"
+	FieldTargetHostname  = "target_hostname"
+	FieldCloudProvider   = "cloud_provider"
+	FieldCloudAccountID  = "cloud_account_id"
+	FieldCloudRegion     = "cloud_region"
+	FieldTargetService   = "target_service"
+	FieldQuery           = "query"
+	FieldStartTime       = "start_time"
+	FieldEndTime         = "end_time"
+	FieldExecutionStatus = "execution_status"
+	FieldPartialResults  = "partial_results"
+)
+
+// coreFields lists every core field name; an extra signature may not reuse one.
+var coreFields = map[string]bool{
+	FieldSourceIPv4: true, FieldSourceIPv6: true, FieldTargetIPv4: true, FieldTargetIPv6: true,
+	FieldTargetHostname: true, FieldCloudProvider: true, FieldCloudAccountID: true,
+	FieldCloudRegion: true, FieldTargetService: true, FieldQuery: true, FieldStartTime: true,
+	FieldEndTime: true, FieldExecutionStatus: true, FieldPartialResults: true,
+}
+
+// IsCoreField reports whether name is one of the fields a Signature owns.
+func IsCoreField(name string) bool { return coreFields[name] }
+
+// TimeFormat is the layout of start_time and end_time (UTC).
+const TimeFormat = "2006-01-02T15:04:05Z"
+
+// Signature is the set of facts a defence should have recorded about one
+// target. Empty fields are never emitted.
+type Signature struct {
+	SourceIPv4      string
+	SourceIPv6      string
+	TargetIPv4      string
+	TargetIPv6      string
+	TargetHostname  string
+	CloudProvider   string
+	CloudAccountID  string
+	CloudRegion     string
+	TargetService   string
+	Query           string
+	StartTime       string
+	EndTime         string
+	ExecutionStatus ExecutionStatus
+	PartialResults  []string
+	// Extra holds the tool's extra signatures, merged by CompilePost.
+	Extra map[string]any
+}
+
+// Field is one named value of a signature.
+type Field struct {
+	Name  string
+	Value any
+}
+
+// Fields returns the signature's non-empty fields in wire order: identity
+// fields (source_*, target_*, cloud_*, target_service, query), then
+// start_time, end_time, execution_status, partial_results, then the extras
+// sorted by name.
+func (s Signature) Fields() []Field {
+	return s.AppendFields(make([]Field, 0, 8+len(s.Extra)))
+}
+
+// AppendFields appends the signature's fields, in the order Fields documents,
+// to dst.
+func (s Signature) AppendFields(dst []Field) []Field {
+	dst = s.appendCore(dst)
+	return appendSorted(dst, s.Extra)
+}
+
+func (s Signature) appendCore(dst []Field) []Field {
+	add := func(name, v string) {
+		if v != "" {
+			dst = append(dst, Field{name, v})
+		}
+	}
+	add(FieldSourceIPv4, s.SourceIPv4)
+	add(FieldSourceIPv6, s.SourceIPv6)
+	add(FieldTargetIPv4, s.TargetIPv4)
+	add(FieldTargetIPv6, s.TargetIPv6)
+	add(FieldTargetHostname, s.TargetHostname)
+	add(FieldCloudProvider, s.CloudProvider)
+	add(FieldCloudAccountID, s.CloudAccountID)
+	add(FieldCloudRegion, s.CloudRegion)
+	add(FieldTargetService, s.TargetService)
+	add(FieldQuery, s.Query)
+	add(FieldStartTime, s.StartTime)
+	add(FieldEndTime, s.EndTime)
+	add(FieldExecutionStatus, string(s.ExecutionStatus))
+	if len(s.PartialResults) > 0 {
+		dst = append(dst, Field{FieldPartialResults, s.PartialResults})
+	}
+	return dst
+}
+
+func appendSorted(dst []Field, m map[string]any) []Field {
+	if len(m) == 0 {
+		return dst
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		dst = append(dst, Field{k, m[k]})
+	}
+	return dst
+}
+
+// MarshalJSON encodes the signature as one flat object, keys in wire order.
+func (s Signature) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range s.Fields() {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.Name)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(f.Value)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
