@@ -1,0 +1,196 @@
+package framework
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// DefaultPhase is the callback phase used when a request names none.
+const DefaultPhase = "execution_complete"
+
+// Request is one inject to run: the JSON shape read by --inject-file and,
+// translated, from a queue.
+type Request struct {
+	InjectID         string         `json:"inject_id"`
+	Injector         string         `json:"injector"`
+	ExpectationTypes []string       `json:"expectation_types,omitempty"`
+	Targets          []TargetSpec   `json:"targets"`
+	Params           map[string]any `json:"params,omitempty"`
+	Timeout          Duration       `json:"timeout,omitempty"`
+	Phase            string         `json:"phase,omitempty"`
+}
+
+// TargetSpec is one target as written in a request: either {"value": "…"}
+// (classified as an IPv4, IPv6 or host name) or the fields of one category's
+// configuration, plus the optional platform metadata.
+type TargetSpec struct {
+	Value string `json:"value,omitempty"`
+
+	TargetIPv4     string `json:"target_ipv4,omitempty"`
+	TargetIPv6     string `json:"target_ipv6,omitempty"`
+	TargetHostname string `json:"target_hostname,omitempty"`
+
+	CloudProvider  string `json:"cloud_provider,omitempty"`
+	CloudAccountID string `json:"cloud_account_id,omitempty"`
+	CloudRegion    string `json:"cloud_region,omitempty"`
+	TargetService  string `json:"target_service,omitempty"`
+
+	Query string `json:"query,omitempty"`
+
+	Agent      string `json:"agent,omitempty"`
+	Asset      string `json:"asset,omitempty"`
+	AssetGroup string `json:"asset_group,omitempty"`
+}
+
+// RequestError reports an invalid request: nothing was executed or sent.
+type RequestError struct {
+	Err error
+}
+
+func (e *RequestError) Error() string { return e.Err.Error() }
+func (e *RequestError) Unwrap() error { return e.Err }
+
+func invalid(field, value, reason string) error {
+	return &RequestError{Err: &signatures.ValidationError{Field: field, Value: value, Reason: reason}}
+}
+
+// DecodeRequest reads one request strictly: unknown fields anywhere, and
+// trailing data, are errors naming them.
+func DecodeRequest(r io.Reader) (Request, error) {
+	var req Request
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, &RequestError{Err: fmt.Errorf("inject file: %w", jsonError(err))}
+	}
+	if dec.More() {
+		return req, &RequestError{Err: errors.New("inject file: trailing data after the JSON object")}
+	}
+	return req, nil
+}
+
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
+	case errors.As(err, &te):
+		return &signatures.ValidationError{Field: te.Field, Value: te.Value, Reason: "wrong JSON type, want " + te.Type.String()}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &signatures.ValidationError{Field: name, Reason: "unknown field"}
+	}
+	return err
+}
+
+// category returns the category a spec describes, and whether it mixes
+// fields of several categories.
+func (t TargetSpec) category() (signatures.Category, error) {
+	var cats []signatures.Category
+	if t.Value != "" || t.TargetIPv6 != "" || (t.Query == "" && (t.TargetIPv4 != "" || t.TargetHostname != "")) {
+		cats = append(cats, signatures.Network)
+	}
+	if t.CloudProvider != "" || t.CloudAccountID != "" || t.CloudRegion != "" || t.TargetService != "" {
+		cats = append(cats, signatures.Cloud)
+	}
+	if t.Query != "" {
+		cats = append(cats, signatures.External)
+	}
+	switch len(cats) {
+	case 0:
+		return "", errors.New("empty target")
+	case 1:
+		return cats[0], nil
+	}
+	return "", fmt.Errorf("target mixes fields of %v", cats)
+}
+
+// Config returns the typed, validated configuration a spec describes.
+func (t TargetSpec) Config() (signatures.Config, error) {
+	cat, err := t.category()
+	if err != nil {
+		return nil, &signatures.ValidationError{Field: "target", Reason: err.Error()}
+	}
+	var c signatures.Config
+	switch cat {
+	case signatures.Network:
+		if t.Value != "" {
+			if t.TargetIPv4 != "" || t.TargetIPv6 != "" || t.TargetHostname != "" {
+				return nil, &signatures.ValidationError{Field: "value", Value: t.Value, Reason: "value and target_* fields are exclusive"}
+			}
+			nc := signatures.ClassifyNetworkTarget(t.Value)
+			if err := nc.Validate(); err != nil {
+				reason := err.Error()
+				var ve *signatures.ValidationError
+				if errors.As(err, &ve) {
+					reason = ve.Reason
+				}
+				return nil, &signatures.ValidationError{Field: "value", Value: t.Value, Reason: reason}
+			}
+			return nc, nil
+		}
+		c = signatures.NetworkConfig{TargetIPv4: t.TargetIPv4, TargetIPv6: t.TargetIPv6, TargetHostname: t.TargetHostname}
+	case signatures.Cloud:
+		c = signatures.CloudConfig{CloudProvider: t.CloudProvider, CloudAccountID: t.CloudAccountID,
+			CloudRegion: t.CloudRegion, TargetService: t.TargetService}
+	case signatures.External:
+		c = signatures.ExternalConfig{Query: t.Query, TargetIPv4: t.TargetIPv4, TargetHostname: t.TargetHostname}
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// Meta returns the spec's platform metadata.
+func (t TargetSpec) Meta() signatures.Target {
+	return signatures.Target{Agent: t.Agent, Asset: t.Asset, AssetGroup: t.AssetGroup}
+}
+
+// Duration is a time.Duration that reads from JSON as a string ("5m") or a
+// number of nanoseconds.
+type Duration time.Duration
+
+// UnmarshalJSON accepts "1m30s" or a number of nanoseconds.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return err
+		}
+		if s == "" {
+			*d = 0
+			return nil
+		}
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return &signatures.ValidationError{Field: "duration", Value: s, Reason: "not a duration (e.g. 30s, 5m)"}
+		}
+		if v < 0 {
+			return &signatures.ValidationError{Field: "duration", Value: s, Reason: "negative duration"}
+		}
+		*d = Duration(v)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(b, &n); err != nil {
+		return &signatures.ValidationError{Field: "duration", Value: string(b), Reason: "not a duration"}
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// String formats the duration like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }
