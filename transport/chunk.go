@@ -1,0 +1,270 @@
+package transport
+
+import (
+	"encoding/json"
+	"fmt"
+	"iter"
+	"strconv"
+	"strings"
+)
+
+// Wire pieces of a body around its targets.
+const (
+	closeBody      = "]}}" // end of targets, expectation_signature and body
+	closeTargets   = "]}"  // end of targets and expectation_signature
+	chunkIndexKey  = `,"chunk_index":`
+	totalChunksKey = `,"total_chunks":`
+	// maxDigits bounds the width of chunk_index and total_chunks tried by Plan.
+	maxDigits = 9
+)
+
+// Chunker packs encoded targets (see AppendTarget) into callback bodies of
+// at most a given size. It never encodes a target itself: planning works on
+// sizes alone, so the bodies of a payload of any length can be planned from
+// one pass over its encoded sizes and then written one by one.
+type Chunker struct {
+	prefix []byte // {"phase":…,"expectation_signature":{"targets":[
+	max    int
+}
+
+// NewChunker returns a Chunker for bodies of the given phase no larger than
+// maxPayloadSize bytes (0 means DefaultMaxPayloadSize).
+func NewChunker(phase string, maxPayloadSize int) (*Chunker, error) {
+	if strings.TrimSpace(phase) == "" {
+		return nil, &ValidationError{Field: "phase", Value: phase, Reason: "empty phase"}
+	}
+	if maxPayloadSize < 0 {
+		return nil, &ValidationError{Field: "max_payload_size", Value: strconv.Itoa(maxPayloadSize), Reason: "must not be negative"}
+	}
+	if maxPayloadSize == 0 {
+		maxPayloadSize = DefaultMaxPayloadSize
+	}
+	ph, err := json.Marshal(phase)
+	if err != nil {
+		return nil, &ValidationError{Field: "phase", Value: phase, Reason: err.Error()}
+	}
+	c := &Chunker{max: maxPayloadSize}
+	c.prefix = append(c.prefix, `{"phase":`...)
+	c.prefix = append(c.prefix, ph...)
+	c.prefix = append(c.prefix, `,"expectation_signature":{"targets":[`...)
+	if c.base() > c.max {
+		return nil, &ValidationError{Field: "max_payload_size", Value: strconv.Itoa(maxPayloadSize),
+			Reason: fmt.Sprintf("smaller than a body with no target (%d bytes)", c.base())}
+	}
+	return c, nil
+}
+
+// MaxPayloadSize returns the largest body the Chunker produces.
+func (c *Chunker) MaxPayloadSize() int { return c.max }
+
+// base is the size of a body with no target and no chunk fields.
+func (c *Chunker) base() int { return len(c.prefix) + len(closeBody) }
+
+// Plan is the split of a payload into bodies: how many targets each body
+// holds and its exact size. Build one with Chunker.Plan.
+type Plan struct {
+	counts  []int
+	sizes   []int
+	chunked bool
+}
+
+// Chunks returns the number of bodies.
+func (p Plan) Chunks() int { return len(p.counts) }
+
+// Count returns the number of targets in body i.
+func (p Plan) Count(i int) int { return p.counts[i] }
+
+// Size returns the size in bytes of body i.
+func (p Plan) Size(i int) int { return p.sizes[i] }
+
+// Chunked reports whether the bodies carry chunk_index and total_chunks.
+func (p Plan) Chunked() bool { return p.chunked }
+
+// packState packs targets greedily for chunk fields of a given digit width.
+type packState struct {
+	overhead  int // body size with no target
+	limit     int // largest chunk count the width can write
+	counts    []int
+	sizes     []int
+	cur, n    int // size and target count of the open chunk
+	dead      bool
+	tooLarge  int // index of the target that cannot fit alone, or -1
+	tooLargeN int
+}
+
+func (s *packState) add(i, size, max int) {
+	switch {
+	case s.dead:
+	case s.overhead+size > max:
+		s.dead, s.tooLarge, s.tooLargeN = true, i, size
+	case s.n > 0 && s.cur+1+size <= max:
+		s.cur += 1 + size
+		s.n++
+	default:
+		s.close()
+		s.cur, s.n = s.overhead+size, 1
+	}
+}
+
+func (s *packState) close() {
+	if s.n == 0 || s.dead {
+		return
+	}
+	if len(s.counts) == s.limit {
+		s.dead = true // more chunks than the width can number
+		return
+	}
+	s.counts = append(s.counts, s.n)
+	s.sizes = append(s.sizes, s.cur)
+}
+
+// Plan splits targets of the given encoded sizes, whole and in order, into
+// as few bodies as a greedy packing allows, each at most MaxPayloadSize
+// bytes including its chunk fields. When all targets fit in one body, the
+// plan has one body without chunk fields. sizes is read once.
+//
+// A target too large to fit in any body is a *TargetTooLargeError.
+func (c *Chunker) Plan(sizes iter.Seq[int]) (Plan, error) {
+	// One packing per width of chunk_index/total_chunks, all in the same
+	// pass: a body's size depends on the digits of the chunk count, which is
+	// only known once packed. The narrowest width whose packing needs no
+	// more chunks than it can number wins.
+	var states [maxDigits]packState
+	fixed := c.base() + len(chunkIndexKey) + len(totalChunksKey)
+	limit := 1
+	for w := range states {
+		limit *= 10
+		states[w] = packState{overhead: fixed + 2*(w+1), limit: limit - 1, tooLarge: -1}
+	}
+	total, n := 0, 0
+	for size := range sizes {
+		total += size
+		for w := range states {
+			states[w].add(n, size, c.max)
+		}
+		n++
+	}
+	if n == 0 {
+		return Plan{counts: []int{0}, sizes: []int{c.base()}}, nil
+	}
+	if one := c.base() + total + n - 1; one <= c.max {
+		return Plan{counts: []int{n}, sizes: []int{one}}, nil
+	}
+	for w := range states {
+		s := &states[w]
+		s.close()
+		if s.dead {
+			continue
+		}
+		// Every size assumed w digits for index and count; remove what the
+		// real numbers do not use.
+		total := len(s.counts)
+		for i := range s.sizes {
+			s.sizes[i] -= 2*(w+1) - digits(i) - digits(total)
+		}
+		return Plan{counts: s.counts, sizes: s.sizes, chunked: true}, nil
+	}
+	for w := range states {
+		if s := &states[w]; s.tooLarge >= 0 {
+			return Plan{}, &TargetTooLargeError{Index: s.tooLarge, Size: s.tooLargeN, Max: c.max}
+		}
+	}
+	// Unreachable: the widest state dies only of a target too large.
+	return Plan{}, fmt.Errorf("no plan fits %d targets", n)
+}
+
+func digits(v int) int {
+	d := 1
+	for v >= 10 {
+		v /= 10
+		d++
+	}
+	return d
+}
+
+func (c *Chunker) appendPrefix(dst []byte) []byte { return append(dst, c.prefix...) }
+
+func (c *Chunker) appendSuffix(dst []byte, p Plan, i int) []byte {
+	if !p.chunked {
+		return append(dst, closeBody...)
+	}
+	dst = append(dst, closeTargets...)
+	dst = append(dst, chunkIndexKey...)
+	dst = strconv.AppendInt(dst, int64(i), 10)
+	dst = append(dst, totalChunksKey...)
+	dst = strconv.AppendInt(dst, int64(len(p.counts)), 10)
+	return append(dst, '}')
+}
+
+// AppendBody appends body i of plan p to dst. targets are the encoded
+// targets of that body, exactly Count(i) of them with the sizes p was
+// planned with.
+func (c *Chunker) AppendBody(dst []byte, p Plan, i int, targets [][]byte) ([]byte, error) {
+	if i < 0 || i >= p.Chunks() {
+		return dst, fmt.Errorf("body %d out of range [0,%d)", i, p.Chunks())
+	}
+	if len(targets) != p.counts[i] {
+		return dst, fmt.Errorf("body %d: got %d targets, plan has %d", i, len(targets), p.counts[i])
+	}
+	start := len(dst)
+	dst = c.appendPrefix(dst)
+	for k, t := range targets {
+		if k > 0 {
+			dst = append(dst, ',')
+		}
+		dst = append(dst, t...)
+	}
+	dst = c.appendSuffix(dst, p, i)
+	if got := len(dst) - start; got != p.sizes[i] {
+		return dst[:start], fmt.Errorf("body %d: %d bytes, plan has %d: targets differ from the planned sizes", i, got, p.sizes[i])
+	}
+	return dst, nil
+}
+
+// Bodies writes the bodies of plan p from targets, the same encoded targets
+// in the same order as p was planned from, yielding each body as soon as it
+// is complete. Each yielded body is a new slice. If targets does not match
+// the plan, the sequence ends with an error.
+func (c *Chunker) Bodies(p Plan, targets iter.Seq[[]byte]) iter.Seq2[[]byte, error] {
+	return func(yield func([]byte, error) bool) {
+		i, k := 0, 0
+		var body []byte
+		for t := range targets {
+			if i >= p.Chunks() {
+				yield(nil, fmt.Errorf("more targets than the plan holds"))
+				return
+			}
+			if k == 0 {
+				body = c.appendPrefix(make([]byte, 0, p.sizes[i]))
+			} else {
+				body = append(body, ',')
+			}
+			body = append(body, t...)
+			k++
+			if k == p.counts[i] {
+				if !c.finish(body, p, i, yield) {
+					return
+				}
+				i, k = i+1, 0
+			}
+		}
+		// A body planned with no target (an empty payload) is still sent.
+		for ; i < p.Chunks() && p.counts[i] == 0 && k == 0; i++ {
+			if !c.finish(c.appendPrefix(make([]byte, 0, p.sizes[i])), p, i, yield) {
+				return
+			}
+		}
+		if i < p.Chunks() {
+			yield(nil, fmt.Errorf("fewer targets than the plan holds (stopped in body %d of %d)", i, p.Chunks()))
+		}
+	}
+}
+
+func (c *Chunker) finish(body []byte, p Plan, i int, yield func([]byte, error) bool) bool {
+	body = c.appendSuffix(body, p, i)
+	if len(body) != p.sizes[i] {
+		yield(nil, fmt.Errorf("body %d: %d bytes, plan has %d: targets differ from the planned sizes", i, len(body), p.sizes[i]))
+		return false
+	}
+	return yield(body, nil)
+}

@@ -1,0 +1,332 @@
+package transport
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// checkChunks asserts the chunking contract on bodies made from p.
+func checkChunks(t *testing.T, bodies [][]byte, p signatures.Payload, max int) {
+	t.Helper()
+	var union []json.RawMessage
+	for i, b := range bodies {
+		if len(b) > max {
+			t.Errorf("body %d: %d bytes > %d", i, len(b), max)
+		}
+		w := decodeBody(t, b)
+		slices.Sort(w.keys)
+		if want := []string{"chunk_index", "expectation_signature", "phase", "total_chunks"}; !slices.Equal(w.keys, want) {
+			t.Errorf("body %d: top-level keys %v, want %v", i, w.keys, want)
+		}
+		if w.Index == nil || *w.Index != i {
+			t.Errorf("body %d: chunk_index = %v", i, w.Index)
+		}
+		if w.Total == nil || *w.Total != len(bodies) {
+			t.Errorf("body %d: total_chunks = %v, want %d", i, w.Total, len(bodies))
+		}
+		if len(w.Targets) == 0 {
+			t.Errorf("body %d holds no target", i)
+		}
+		union = append(union, w.Targets...)
+	}
+	if len(union) != len(p.Targets) {
+		t.Fatalf("chunks hold %d targets, payload has %d", len(union), len(p.Targets))
+	}
+	for i, raw := range union {
+		want, err := json.Marshal(p.Targets[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(raw, want) {
+			t.Fatalf("target %d =\n%s\nwant\n%s", i, raw, want)
+		}
+	}
+}
+
+func TestBodiesChunked(t *testing.T) {
+	p := payloadOf(300)
+	one, err := Bodies("inj", "post", p, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(one) != 1 {
+		t.Fatalf("%d bodies under a large limit, want 1", len(one))
+	}
+	for _, max := range []int{len(one[0]) / 2, len(one[0]) / 3, len(one[0]) / 11, len(one[0]) / 40, len(one[0]) - 1} {
+		t.Run(fmt.Sprint(max), func(t *testing.T) {
+			bodies, err := Bodies("inj", "post", p, max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(bodies) < 2 {
+				t.Fatalf("%d bodies for a payload of %d bytes over a limit of %d", len(bodies), len(one[0]), max)
+			}
+			checkChunks(t, bodies, p, max)
+		})
+	}
+}
+
+func TestBodiesSingle(t *testing.T) {
+	p := payloadOf(3)
+	bodies, err := Bodies("inj", "pre", p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(bodies) != 1 {
+		t.Fatalf("%d bodies, want 1", len(bodies))
+	}
+	w := decodeBody(t, bodies[0])
+	slices.Sort(w.keys)
+	if want := []string{"expectation_signature", "phase"}; !slices.Equal(w.keys, want) {
+		t.Errorf("top-level keys %v, want %v", w.keys, want)
+	}
+	if !bytes.HasPrefix(bodies[0], []byte(`{"phase":"pre","expectation_signature":{"targets":[{`)) {
+		t.Errorf("body starts %.60s", bodies[0])
+	}
+	// Exactly the limit still fits in one body; one byte less does not.
+	exact, err := Bodies("inj", "pre", p, len(bodies[0]))
+	if err != nil || len(exact) != 1 || !bytes.Equal(exact[0], bodies[0]) {
+		t.Errorf("at the exact limit: %d bodies, %v", len(exact), err)
+	}
+	split, err := Bodies("inj", "pre", p, len(bodies[0])-1)
+	if err != nil || len(split) < 2 {
+		t.Errorf("one byte under: %d bodies, %v", len(split), err)
+	}
+}
+
+func TestBodiesEmptyPayload(t *testing.T) {
+	for _, p := range []signatures.Payload{{}, {Targets: []signatures.PayloadTarget{}}} {
+		bodies, err := Bodies("inj", "pre", p, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const want = `{"phase":"pre","expectation_signature":{"targets":[]}}`
+		if len(bodies) != 1 || string(bodies[0]) != want {
+			t.Errorf("bodies = %q, want [%s]", bodies, want)
+		}
+	}
+}
+
+func TestBodiesTargetTooLarge(t *testing.T) {
+	p := payloadOf(5)
+	big := netTarget(99, signatures.Detection)
+	big.SignatureValues[0].Values = append(slices.Clone(big.SignatureValues[0].Values),
+		signatures.Value{SignatureType: "blob", SignatureValue: strings.Repeat("x", 5000)})
+	p.Targets[3] = big
+	_, err := Bodies("inj", "post", p, 4096)
+	var tl *TargetTooLargeError
+	if !errors.As(err, &tl) || !errors.Is(err, ErrTargetTooLarge) {
+		t.Fatalf("error = %v, want a *TargetTooLargeError", err)
+	}
+	if tl.Index != 3 || tl.Max != 4096 || tl.Size <= 5000 {
+		t.Errorf("error = %+v", tl)
+	}
+	if !strings.Contains(err.Error(), "targets[3]") {
+		t.Errorf("message %q does not name the target", err)
+	}
+}
+
+func TestBodiesValidation(t *testing.T) {
+	ch := make(chan int)
+	tests := []struct {
+		name, id, phase string
+		max             int
+		p               signatures.Payload
+		field           string
+	}{
+		{"empty inject id", "", "pre", 0, payloadOf(1), "inject_id"},
+		{"blank inject id", "  ", "pre", 0, payloadOf(1), "inject_id"},
+		{"empty phase", "inj", "", 0, payloadOf(1), "phase"},
+		{"negative limit", "inj", "pre", -1, payloadOf(1), "max_payload_size"},
+		{"limit below envelope", "inj", "pre", 20, payloadOf(1), "max_payload_size"},
+		{"bad target", "inj", "pre", 0, signatures.Payload{Targets: []signatures.PayloadTarget{netTarget(0, signatures.Detection), {}}}, "targets[1].signature_values"},
+		{"unencodable value", "inj", "pre", 0, signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureValues: []signatures.ValueGroup{
+			flat(signatures.Detection, "a", 1), flat(signatures.Detection, "b", ch)}}}}, "targets[0].signature_values[1].signature_value"},
+		{"unencodable grouped value", "inj", "pre", 0, signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureValues: []signatures.ValueGroup{
+			group(signatures.Vulnerability, "a", 1, "b", func() {})}}}}, "targets[0].signature_values[0].values[1].signature_value"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Bodies(tt.id, tt.phase, tt.p, tt.max)
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("error = %v, want a *ValidationError", err)
+			}
+			if ve.Field != tt.field {
+				t.Errorf("field = %q, want %q (%v)", ve.Field, tt.field, err)
+			}
+		})
+	}
+}
+
+// The streaming path (AppendTarget, Chunker.Plan, Chunker.Bodies) writes
+// the same bytes as Bodies.
+func TestChunkerStreamingMatchesBodies(t *testing.T) {
+	p := payloadOf(250)
+	p.Targets[7].SignatureValues = []signatures.ValueGroup{flat(signatures.Prevention, "a", "1"), flat(signatures.Detection, "b", 2), flat(signatures.Prevention, "c", true)}
+	for _, max := range []int{0, 3000, 1500} {
+		t.Run(fmt.Sprint(max), func(t *testing.T) {
+			want, err := Bodies("inj", "post", p, max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := NewChunker("post", max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			encoded := func(yield func([]byte) bool) {
+				for i, tg := range p.Targets {
+					b, err := AppendTarget(nil, i, tg)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if !yield(b) {
+						return
+					}
+				}
+			}
+			plan, err := c.Plan(func(yield func(int) bool) {
+				for b := range encoded {
+					if !yield(len(b)) {
+						return
+					}
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got [][]byte
+			for body, err := range c.Bodies(plan, encoded) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, body)
+			}
+			if len(got) != len(want) {
+				t.Fatalf("%d bodies, want %d", len(got), len(want))
+			}
+			for i := range got {
+				if !bytes.Equal(got[i], want[i]) {
+					t.Fatalf("body %d differs:\n%s\n%s", i, got[i], want[i])
+				}
+				if plan.Size(i) != len(got[i]) {
+					t.Errorf("plan size %d, body %d bytes", plan.Size(i), len(got[i]))
+				}
+			}
+		})
+	}
+}
+
+func TestChunkerBodiesMismatch(t *testing.T) {
+	c, err := NewChunker("post", 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := c.Plan(slices.Values([]int{10, 10, 10}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string][][]byte{
+		"fewer":     {[]byte("{1234567}"), []byte("{1234567}")},
+		"more":      {[]byte("{1234567}"), []byte("{1234567}"), []byte("{1234567}"), []byte("{1234567}")},
+		"size":      {[]byte("{12345678}"), []byte("{12345678}"), []byte("{1234567}")},
+		"too short": {[]byte("{1}"), []byte("{1}"), []byte("{1}")},
+	}
+	for name, ts := range tests {
+		t.Run(name, func(t *testing.T) {
+			var last error
+			for _, err := range c.Bodies(plan, slices.Values(ts)) {
+				last = err
+			}
+			if last == nil {
+				t.Error("no error for targets that do not match the plan")
+			}
+		})
+	}
+	if _, err := c.AppendBody(nil, plan, 0, [][]byte{[]byte("{}")}); err == nil {
+		t.Error("AppendBody accepted the wrong number of targets")
+	}
+	if _, err := c.AppendBody(nil, plan, 5, nil); err == nil {
+		t.Error("AppendBody accepted an index out of range")
+	}
+}
+
+// Chunk counts around the widths of chunk_index and total_chunks: every
+// planned size is the real size and within the limit.
+func TestPlanDigitWidths(t *testing.T) {
+	c, err := NewChunker("post", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1, 9, 10, 11, 18, 19, 20, 21, 99, 100, 101, 199, 200, 201, 2001} {
+		for _, size := range []int{20, 40, 60, 100, 106} {
+			sizes := slices.Repeat([]int{size}, n)
+			plan, err := c.Plan(slices.Values(sizes))
+			if err != nil {
+				t.Fatalf("n=%d size=%d: %v", n, size, err)
+			}
+			checkPlan(t, c, plan, sizes)
+		}
+	}
+}
+
+func checkPlan(t *testing.T, c *Chunker, plan Plan, sizes []int) {
+	t.Helper()
+	next := 0
+	for i := range plan.Chunks() {
+		ts := make([][]byte, plan.Count(i))
+		for k := range ts {
+			ts[k] = bytes.Repeat([]byte{'x'}, sizes[next])
+			next++
+		}
+		body, err := c.AppendBody(nil, plan, i, ts)
+		if err != nil {
+			t.Fatalf("%d targets: %v", len(sizes), err)
+		}
+		if len(body) > c.MaxPayloadSize() {
+			t.Fatalf("%d targets: body %d is %d bytes > %d", len(sizes), i, len(body), c.MaxPayloadSize())
+		}
+		if plan.Chunked() && !bytes.HasSuffix(body, fmt.Appendf(nil, `"chunk_index":%d,"total_chunks":%d}`, i, plan.Chunks())) {
+			t.Fatalf("body %d ends %q", i, body[max(0, len(body)-40):])
+		}
+	}
+	if next != len(sizes) {
+		t.Fatalf("plan holds %d targets, want %d", next, len(sizes))
+	}
+}
+
+func FuzzPlan(f *testing.F) {
+	f.Add([]byte{10, 20, 30, 200, 5}, uint16(120))
+	f.Add(bytes.Repeat([]byte{50}, 300), uint16(100))
+	f.Add([]byte{255}, uint16(80))
+	f.Add([]byte{}, uint16(60))
+	f.Fuzz(func(t *testing.T, raw []byte, limit uint16) {
+		c, err := NewChunker("p", int(limit))
+		if err != nil {
+			return // limit below the envelope, or 0 (default)
+		}
+		sizes := make([]int, len(raw))
+		for i, b := range raw {
+			sizes[i] = int(b) + 2
+		}
+		plan, err := c.Plan(slices.Values(sizes))
+		if err != nil {
+			var tl *TargetTooLargeError
+			if !errors.As(err, &tl) {
+				t.Fatalf("error %v is not a *TargetTooLargeError", err)
+			}
+			if tl.Size != sizes[tl.Index] {
+				t.Fatalf("error names size %d, target %d is %d", tl.Size, tl.Index, sizes[tl.Index])
+			}
+			return
+		}
+		checkPlan(t, c, plan, sizes)
+	})
+}

@@ -1,0 +1,631 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// fast retries for tests: 4 attempts, waits of 10, 20 and 40 ms.
+var fastRetry = WithRetry(4, 10*time.Millisecond)
+
+func TestSendSuccess(t *testing.T) {
+	for _, code := range []int{http.StatusOK, http.StatusAccepted, http.StatusNoContent} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			be := newBackend(t, status(code, `{"ok":true}`))
+			c, err := New(be.URL, WithToken("s3cret-token"), WithUserAgent("1.2.3"), fastRetry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := payloadOf(2)
+			res, err := c.Send(context.Background(), "inj-42", "post", p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs := be.requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests, want 1", len(reqs))
+			}
+			r := reqs[0]
+			if r.Method != http.MethodPost || r.Path != "/api/injects/inj-42/callback" {
+				t.Errorf("request %s %s", r.Method, r.Path)
+			}
+			wantHeaders := map[string]string{
+				"Authorization": "Bearer s3cret-token",
+				"Content-Type":  "application/json",
+				"User-Agent":    "injectkit/1.2.3",
+			}
+			for k, v := range wantHeaders {
+				if got := r.Header.Values(k); len(got) != 1 || got[0] != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
+			}
+			if r.Chunked {
+				t.Error("body sent without Content-Length")
+			}
+			want, _ := Bodies("inj-42", "post", p, 0)
+			if !bytes.Equal(r.Body, want[0]) {
+				t.Errorf("body =\n%s\nwant\n%s", r.Body, want[0])
+			}
+			w := decodeBody(t, r.Body)
+			slices.Sort(w.keys)
+			if !slices.Equal(w.keys, []string{"expectation_signature", "phase"}) || w.Phase != "post" || len(w.Targets) != 2 {
+				t.Errorf("body shape: keys %v phase %q targets %d", w.keys, w.Phase, len(w.Targets))
+			}
+			if res != (Result{Chunks: 1, Bytes: len(want[0]), Attempts: 1}) {
+				t.Errorf("result = %+v", res)
+			}
+		})
+	}
+}
+
+func TestSendRequestShape(t *testing.T) {
+	be := newBackend(t, nil)
+	tests := []struct {
+		name, base, id, wantPath string
+		opts                     []Option
+		wantAuth                 bool
+	}{
+		{"no token", be.URL, "abc", "/api/injects/abc/callback", nil, false},
+		{"escaped id", be.URL, "a b/c?d", "/api/injects/a%20b%2Fc%3Fd/callback", []Option{WithToken("t0k")}, true},
+		{"path prefix", be.URL + "/openaev/", "x", "/openaev/api/injects/x/callback", []Option{WithToken("t0k")}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(tt.base, tt.opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := len(be.requests())
+			if _, err := c.Send(context.Background(), tt.id, "pre", payloadOf(1)); err != nil {
+				t.Fatal(err)
+			}
+			r := be.requests()[n]
+			if r.Path != tt.wantPath {
+				t.Errorf("path = %s, want %s", r.Path, tt.wantPath)
+			}
+			if _, ok := r.Header["Authorization"]; ok != tt.wantAuth {
+				t.Errorf("Authorization present = %v, want %v", ok, tt.wantAuth)
+			}
+			if ua := r.Header.Get("User-Agent"); ua != "injectkit/dev" {
+				t.Errorf("User-Agent = %q", ua)
+			}
+		})
+	}
+}
+
+func TestSendRetriesThenFails(t *testing.T) {
+	log, logs := observed()
+	be := newBackend(t, status(http.StatusServiceUnavailable, "down for maintenance"))
+	c, err := New(be.URL, fastRetry, WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+	var te *TransmissionError
+	if !errors.As(err, &te) {
+		t.Fatalf("error = %v, want a *TransmissionError", err)
+	}
+	if te.Status != 503 || te.Body != "down for maintenance" || te.Attempts != 4 {
+		t.Errorf("error = %+v", te)
+	}
+	if !errors.Is(err, ErrRetriesExhausted) || errors.Is(err, ErrPermanent) {
+		t.Errorf("exhausted/permanent = %v/%v", errors.Is(err, ErrRetriesExhausted), errors.Is(err, ErrPermanent))
+	}
+	reqs := be.requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 4", len(reqs))
+	}
+	for i, want := range []time.Duration{10, 20, 40} {
+		want *= time.Millisecond
+		if gap := reqs[i+1].At.Sub(reqs[i].At); gap < want {
+			t.Errorf("gap before request %d = %v, want at least %v", i+2, gap, want)
+		}
+	}
+	warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
+	if len(warns) != 3 {
+		t.Fatalf("%d WARN lines, want 3", len(warns))
+	}
+	for i, e := range warns {
+		f := e.ContextMap()
+		wantWait := time.Duration(10<<i) * time.Millisecond
+		if f["attempt"] != int64(i+1) || f["status"] != int64(503) || f["wait"] != wantWait {
+			t.Errorf("WARN %d fields = %v, want attempt %d status 503 wait %v", i, f, i+1, wantWait)
+		}
+	}
+	if n := logs.FilterLevelExact(zapcore.ErrorLevel).Len(); n != 1 {
+		t.Errorf("%d ERROR lines, want 1", n)
+	}
+}
+
+func TestSendRetryableStatuses(t *testing.T) {
+	for _, code := range []int{500, 502, 503, 504, 408, 429} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+				if n < 2 {
+					w.WriteHeader(code)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+			c, err := New(be.URL, fastRetry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Send(context.Background(), "inj", "post", payloadOf(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(be.requests()) != 3 || res.Attempts != 3 {
+				t.Errorf("%d requests, %d attempts; want 3", len(be.requests()), res.Attempts)
+			}
+		})
+	}
+}
+
+func TestSendClientErrorFailsAtOnce(t *testing.T) {
+	tests := []struct {
+		code      int
+		permanent bool
+	}{
+		{400, true}, {401, true}, {403, true}, {404, true}, {413, true}, {422, true}, {409, false},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.code), func(t *testing.T) {
+			log, logs := observed()
+			be := newBackend(t, status(tt.code, `{"error":"bad expectation_signature"}`))
+			// A wait long enough to hang the test if one happened.
+			c, err := New(be.URL, WithRetry(4, time.Hour), WithLogger(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+			var te *TransmissionError
+			if !errors.As(err, &te) {
+				t.Fatalf("error = %v, want a *TransmissionError", err)
+			}
+			if te.Status != tt.code || te.Body != `{"error":"bad expectation_signature"}` || te.Attempts != 1 {
+				t.Errorf("error = %+v", te)
+			}
+			if errors.Is(err, ErrPermanent) != tt.permanent || errors.Is(err, ErrRetriesExhausted) {
+				t.Errorf("permanent = %v, want %v", errors.Is(err, ErrPermanent), tt.permanent)
+			}
+			if n := len(be.requests()); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+			if logs.FilterLevelExact(zapcore.WarnLevel).Len() != 0 {
+				t.Error("a retry was logged")
+			}
+			errs := logs.FilterLevelExact(zapcore.ErrorLevel).All()
+			if len(errs) != 1 {
+				t.Fatalf("%d ERROR lines, want 1", len(errs))
+			}
+			if f := errs[0].ContextMap(); f["status"] != int64(tt.code) || f["body"] != te.Body {
+				t.Errorf("ERROR fields = %v", f)
+			}
+		})
+	}
+}
+
+func TestErrorBodyCut(t *testing.T) {
+	long := strings.Repeat("é", 3000) // 6000 bytes
+	be := newBackend(t, status(http.StatusBadRequest, long))
+	c, err := New(be.URL, fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+	var te *TransmissionError
+	if !errors.As(err, &te) {
+		t.Fatal(err)
+	}
+	if len(te.Body) != 4096 || !strings.HasPrefix(long, te.Body) {
+		t.Errorf("body of %d bytes, want the first 4096 of the response", len(te.Body))
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		name   string
+		code   int
+		header string
+		want   time.Duration
+	}{
+		{"429 seconds capped", 429, "120", 50 * time.Millisecond},
+		{"503 zero", 503, "0", 0},
+		{"429 date in the past", 429, "Mon, 02 Jan 2006 15:04:05 GMT", 0},
+		{"503 garbage", 503, "soon", 10 * time.Millisecond},
+		{"500 ignored", 500, "0", 10 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, logs := observed()
+			be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+				if n == 0 {
+					w.Header().Set("Retry-After", tt.header)
+					w.WriteHeader(tt.code)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+			c, err := New(be.URL, fastRetry, WithMaxRetryAfter(50*time.Millisecond), WithLogger(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Send(context.Background(), "inj", "post", payloadOf(1)); err != nil {
+				t.Fatal(err)
+			}
+			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
+			if len(warns) != 1 || warns[0].ContextMap()["wait"] != tt.want {
+				t.Fatalf("WARN lines %v, want one with wait %v", warns, tt.want)
+			}
+			reqs := be.requests()
+			if gap := reqs[1].At.Sub(reqs[0].At); gap < tt.want {
+				t.Errorf("waited %v, want at least %v", gap, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"7", 7 * time.Second, true},
+		{"-1", 0, false},
+		{"1.5", 0, false},
+		{"Fri, 27 Nov 2026 00:00:09 GMT", 9 * time.Second, true},
+		{"Thu, 26 Nov 2026 23:00:00 GMT", 0, true},
+	}
+	for _, tt := range tests {
+		got, ok := parseRetryAfter(tt.in, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestSendConnectionErrorRetried(t *testing.T) {
+	be := newBackend(t, nil)
+	url := be.URL
+	be.Close() // nothing listens any more
+	log, logs := observed()
+	c, err := New(url, WithRetry(3, time.Millisecond), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+	var te *TransmissionError
+	if !errors.As(err, &te) || te.Status != 0 || te.Err == nil || te.Attempts != 3 {
+		t.Fatalf("error = %#v", err)
+	}
+	if !errors.Is(err, ErrRetriesExhausted) {
+		t.Error("not ErrRetriesExhausted")
+	}
+	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 2 {
+		t.Errorf("%d WARN lines, want 2", n)
+	}
+}
+
+func TestSendTimeoutRetried(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	be := newBackend(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 0 {
+			select { // hang past the client's timeout
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	c, err := New(be.URL, fastRetry, WithTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Send(context.Background(), "inj", "post", payloadOf(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attempts != 2 {
+		t.Errorf("%d attempts, want 2", res.Attempts)
+	}
+}
+
+func TestSendCancelDuringWait(t *testing.T) {
+	first := make(chan struct{}, 1)
+	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		first <- struct{}{}
+	})
+	c, err := New(be.URL, WithRetry(4, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-first; cancel() }()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Send(ctx, "inj", "post", payloadOf(1))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("error = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Send still waiting after the context was cancelled")
+	}
+	if n := len(be.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestSendCancelledBeforeStart(t *testing.T) {
+	be := newBackend(t, nil)
+	c, err := New(be.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Send(ctx, "inj", "post", payloadOf(1)); !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v", err)
+	}
+	if n := len(be.requests()); n != 0 {
+		t.Errorf("%d requests, want 0", n)
+	}
+}
+
+func TestSendChunked(t *testing.T) {
+	be := newBackend(t, nil)
+	p := payloadOf(200)
+	whole, _ := Bodies("inj", "post", p, 1<<30)
+	limit := len(whole[0]) / 4
+	c, err := New(be.URL, WithMaxPayloadSize(limit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Send(context.Background(), "inj", "post", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reqs := be.requests()
+	bodies := make([][]byte, len(reqs))
+	total := 0
+	for i, r := range reqs {
+		bodies[i] = r.Body
+		total += len(r.Body)
+	}
+	if len(reqs) < 4 || res.Chunks != len(reqs) || res.Bytes != total {
+		t.Fatalf("%d requests, result %+v", len(reqs), res)
+	}
+	checkChunks(t, bodies, p, limit)
+}
+
+func TestSendChunkFailureReportsDelivered(t *testing.T) {
+	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		if n == 2 {
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	p := payloadOf(200)
+	whole, _ := Bodies("inj", "post", p, 1<<30)
+	c, err := New(be.URL, WithMaxPayloadSize(len(whole[0])/4), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Send(context.Background(), "inj", "post", p)
+	var te *TransmissionError
+	if !errors.As(err, &te) {
+		t.Fatalf("error = %v", err)
+	}
+	if !slices.Equal(te.Delivered, []int{0, 1}) || te.Chunk != 2 || te.Total < 4 || te.Status != 422 {
+		t.Errorf("error = %+v", te)
+	}
+	if !strings.Contains(err.Error(), "delivered chunks 0,1") {
+		t.Errorf("message %q does not list the delivered chunks", err)
+	}
+	if res.Chunks != 2 || len(be.requests()) != 3 {
+		t.Errorf("result %+v after %d requests", res, len(be.requests()))
+	}
+}
+
+func TestSendNothingWhenInvalid(t *testing.T) {
+	be := newBackend(t, nil)
+	c, err := New(be.URL, WithMaxPayloadSize(4096))
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := payloadOf(20)
+	big.Targets[15].SignatureValues[0].Values = []signatures.Value{{SignatureType: "blob", SignatureValue: strings.Repeat("y", 5000)}}
+	bad := payloadOf(3)
+	bad.Targets[2].SignatureValues[1].ExpectationType = "DETECTED"
+	tests := []struct {
+		name, id, phase string
+		p               signatures.Payload
+		target          error
+	}{
+		{"target too large", "inj", "post", big, ErrTargetTooLarge},
+		{"unknown type", "inj", "post", bad, nil},
+		{"empty id", "", "post", payloadOf(1), nil},
+		{"empty phase", "inj", "", payloadOf(1), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.Send(context.Background(), tt.id, tt.phase, tt.p)
+			var ve *ValidationError
+			switch {
+			case err == nil:
+				t.Fatal("no error")
+			case tt.target != nil && !errors.Is(err, tt.target):
+				t.Errorf("error = %v, want %v", err, tt.target)
+			case tt.target == nil && !errors.As(err, &ve):
+				t.Errorf("error = %v, want a *ValidationError", err)
+			}
+			if n := len(be.requests()); n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
+	}
+}
+
+func TestHeaderHook(t *testing.T) {
+	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		if n == 1 {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	p := payloadOf(60)
+	whole, _ := Bodies("inj", "post", p, 1<<30)
+	hook := func(i int, body []byte) http.Header {
+		h := http.Header{}
+		h.Set("Idempotency-Key", "inj-"+string(rune('a'+i)))
+		h.Set("Authorization", "Bearer hijacked")
+		h.Set("X-Body-Len", http.StatusText(0)+string(rune('0'+len(body)%10)))
+		return h
+	}
+	c, err := New(be.URL, WithMaxPayloadSize(len(whole[0])/2), WithHeader(hook), WithToken("real"), fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(context.Background(), "inj", "post", p); err != nil {
+		t.Fatal(err)
+	}
+	reqs := be.requests()
+	var keys []string
+	for _, r := range reqs {
+		keys = append(keys, r.Header.Get("Idempotency-Key"))
+		if got := r.Header.Values("Authorization"); !slices.Equal(got, []string{"Bearer real"}) {
+			t.Errorf("Authorization = %q", got)
+		}
+		if want := string(rune('0' + len(r.Body)%10)); r.Header.Get("X-Body-Len") != want {
+			t.Errorf("hook saw another body: %q, want %q", r.Header.Get("X-Body-Len"), want)
+		}
+	}
+	// The retried body carries the same key.
+	if len(keys) < 3 || keys[0] != "inj-a" || keys[1] != "inj-b" || keys[2] != "inj-b" {
+		t.Errorf("keys = %q", keys)
+	}
+}
+
+func TestPostBody(t *testing.T) {
+	be := newBackend(t, nil)
+	c, err := New(be.URL, WithToken("tok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"phase":"pre","expectation_signature":{"targets":[]}}`)
+	if err := c.PostBody(context.Background(), "i/1", 0, body); err != nil {
+		t.Fatal(err)
+	}
+	r := be.requests()[0]
+	if !bytes.Equal(r.Body, body) || r.Path != "/api/injects/i%2F1/callback" {
+		t.Errorf("got %s %s", r.Path, r.Body)
+	}
+	var ve *ValidationError
+	if err := c.PostBody(context.Background(), "", 0, body); !errors.As(err, &ve) {
+		t.Errorf("empty id: %v", err)
+	}
+}
+
+func TestNewValidation(t *testing.T) {
+	tests := []struct {
+		name  string
+		base  string
+		opts  []Option
+		field string
+	}{
+		{"ftp", "ftp://127.0.0.1/", nil, "base_url"},
+		{"no scheme", "127.0.0.1:8080", nil, "base_url"},
+		{"no host", "http:///x", nil, "base_url"},
+		{"query", "http://127.0.0.1/?a=b", nil, "base_url"},
+		{"garbage", "http://[::1", nil, "base_url"},
+		{"zero attempts", "http://127.0.0.1", []Option{WithRetry(0, time.Second)}, "retry_attempts"},
+		{"negative delay", "http://127.0.0.1", []Option{WithRetry(2, -time.Second)}, "retry_delay"},
+		{"zero timeout", "http://127.0.0.1", []Option{WithTimeout(0)}, "timeout"},
+		{"tiny payload", "http://127.0.0.1", []Option{WithMaxPayloadSize(10)}, "max_payload_size"},
+		{"zero payload", "http://127.0.0.1", []Option{WithMaxPayloadSize(0)}, "max_payload_size"},
+		{"negative retry-after cap", "http://127.0.0.1", []Option{WithMaxRetryAfter(-1)}, "max_retry_after"},
+		{"client and ca", "http://127.0.0.1", []Option{WithHTTPClient(&http.Client{}), WithCAFile("x.pem")}, "http_client"},
+		{"token line break", "http://127.0.0.1", []Option{WithToken("a\nb")}, "token"},
+		{"bad pem", "http://127.0.0.1", []Option{WithCAFile("testdata/not-a-cert.pem")}, "ca_file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.base, tt.opts...)
+			var ve *ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.field {
+				t.Fatalf("error = %v, want a *ValidationError on %s", err, tt.field)
+			}
+		})
+	}
+	if _, err := New("https://user:pw@127.0.0.1/?x"); err == nil || strings.Contains(err.Error(), "pw") {
+		t.Errorf("error %v shows the URL's password", err)
+	}
+	if _, err := New("http://127.0.0.1", WithCAFile("testdata/missing.pem")); err == nil {
+		t.Error("missing CA file accepted")
+	}
+}
+
+// The token never reaches a log line or an error, even when the backend
+// echoes it back.
+func TestTokenNeverLogged(t *testing.T) {
+	const token = "tok-9f8e7d6c5b4a"
+	for _, code := range []int{400, 503} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			log, logs := observed()
+			be := newBackend(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(code)
+				_ = json.NewEncoder(w).Encode(map[string]string{"error": "denied", "echo": r.Header.Get("Authorization")})
+			})
+			c, err := New(be.URL, WithToken(token), WithLogger(log), WithRetry(2, time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if strings.Contains(err.Error(), token) {
+				t.Errorf("error shows the token: %v", err)
+			}
+			var te *TransmissionError
+			if errors.As(err, &te) && strings.Contains(te.Body, token) {
+				t.Errorf("error body shows the token: %s", te.Body)
+			}
+			if !strings.Contains(err.Error(), "[REDACTED]") {
+				t.Errorf("error %q lost the redacted echo", err)
+			}
+			if logs.Len() == 0 {
+				t.Fatal("nothing logged")
+			}
+			for _, e := range logs.All() {
+				line, _ := json.Marshal(map[string]any{"msg": e.Message, "fields": e.ContextMap()})
+				if strings.Contains(string(line), token) {
+					t.Errorf("log line shows the token: %s", line)
+				}
+			}
+		})
+	}
+}

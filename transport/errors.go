@@ -1,0 +1,148 @@
+package transport
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// ValidationError reports bad input found before any I/O. Field is the path
+// of the value in the payload or the option at fault, for example
+// "targets[3].signature_values[0].expectation_type". It is the signatures
+// package's type, so one errors.As catches invalid input from either package.
+type ValidationError = signatures.ValidationError
+
+// Sentinels matched with errors.Is.
+var (
+	// ErrTargetTooLarge matches a *TargetTooLargeError.
+	ErrTargetTooLarge = errors.New("target too large for one body")
+	// ErrPermanent matches a *TransmissionError the backend will repeat
+	// whatever the number of tries: a 4xx status other than 408, 409 and 429,
+	// or a TLS certificate the client refuses.
+	ErrPermanent = errors.New("permanent failure")
+	// ErrRetriesExhausted matches a *TransmissionError whose every attempt
+	// failed with a status or a network error worth retrying.
+	ErrRetriesExhausted = errors.New("retries exhausted")
+)
+
+// TargetTooLargeError reports a target whose encoding cannot fit in one body
+// even alone. Nothing has been sent when it is returned.
+type TargetTooLargeError struct {
+	Index int // position of the target in the payload
+	Size  int // encoded size of the target, in bytes
+	Max   int // the maximum body size
+}
+
+func (e *TargetTooLargeError) Error() string {
+	return fmt.Sprintf("targets[%d]: encoded size %d bytes does not fit in a body of at most %d bytes", e.Index, e.Size, e.Max)
+}
+
+// Is reports whether target is ErrTargetTooLarge.
+func (e *TargetTooLargeError) Is(target error) bool { return target == ErrTargetTooLarge }
+
+type failure uint8
+
+const (
+	failOther     failure = iota // not retried, not permanent (a 409, a 3xx)
+	failPermanent                // see ErrPermanent
+	failExhausted                // see ErrRetriesExhausted
+)
+
+// TransmissionError reports a body the backend did not accept. Status is
+// the last HTTP status received (0 when the last attempt got no response,
+// in which case Err holds the network error). Body is the start of the
+// response body, at most 4 KiB, with the token redacted.
+type TransmissionError struct {
+	Status int
+	Body   string
+	// Delivered lists, for a chunked send, the indices of the chunks the
+	// backend accepted before this failure.
+	Delivered []int
+	Err       error
+	// Chunk is the index of the body that failed and Total the number of
+	// bodies of the send.
+	Chunk, Total int
+	// Attempts is the number of requests made for the failed body.
+	Attempts int
+
+	kind failure
+}
+
+func (e *TransmissionError) Error() string {
+	var b strings.Builder
+	b.WriteString("callback ")
+	switch e.kind {
+	case failPermanent, failOther:
+		b.WriteString("rejected")
+	case failExhausted:
+		b.WriteString("failed after " + strconv.Itoa(e.Attempts) + " attempts")
+	}
+	switch {
+	case e.Status != 0:
+		fmt.Fprintf(&b, ": status %d", e.Status)
+		if e.Body != "" {
+			fmt.Fprintf(&b, ": %q", e.Body)
+		}
+	case e.Err != nil:
+		b.WriteString(": " + e.Err.Error())
+	}
+	if e.Total > 1 {
+		fmt.Fprintf(&b, " (chunk %d of %d; delivered chunks %s)", e.Chunk, e.Total, formatIndices(e.Delivered))
+	}
+	return b.String()
+}
+
+// Unwrap returns the network or context error, if any.
+func (e *TransmissionError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrPermanent or ErrRetriesExhausted and
+// describes e.
+func (e *TransmissionError) Is(target error) bool {
+	switch target {
+	case ErrPermanent:
+		return e.kind == failPermanent
+	case ErrRetriesExhausted:
+		return e.kind == failExhausted
+	}
+	return false
+}
+
+// Permanent reports whether retrying the same body later is pointless.
+func (e *TransmissionError) Permanent() bool { return e.kind == failPermanent }
+
+func formatIndices(ix []int) string {
+	if len(ix) == 0 {
+		return "none"
+	}
+	// Chunks are delivered in order, so the list is usually a range.
+	contiguous := true
+	for i := 1; i < len(ix); i++ {
+		if ix[i] != ix[i-1]+1 {
+			contiguous = false
+			break
+		}
+	}
+	if contiguous && len(ix) > 2 {
+		return fmt.Sprintf("%d-%d", ix[0], ix[len(ix)-1])
+	}
+	parts := make([]string, len(ix))
+	for i, v := range ix {
+		parts[i] = strconv.Itoa(v)
+	}
+	return strings.Join(parts, ",")
+}
+
+// permanentStatus reports whether a status is a rejection the backend will
+// repeat: any 4xx except 408 Request Timeout, 409 Conflict and 429 Too Many
+// Requests.
+func permanentStatus(status int) bool {
+	return status >= 400 && status < 500 && status != 408 && status != 409 && status != 429
+}
+
+// retryableStatus reports whether a status is retried: 5xx, 408 and 429.
+func retryableStatus(status int) bool {
+	return status >= 500 && status < 600 || status == 408 || status == 429
+}

@@ -1,0 +1,102 @@
+package transport
+
+import (
+	"context"
+	"encoding/pem"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+)
+
+func newTLSBackend(t *testing.T) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var hits atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &hits
+}
+
+func TestTLSVerifiedByDefault(t *testing.T) {
+	srv, hits := newTLSBackend(t)
+	c, err := New(srv.URL, WithRetry(4, time.Hour)) // a retry would hang the test
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+	var te *TransmissionError
+	if !errors.As(err, &te) || !errors.Is(err, ErrPermanent) || te.Attempts != 1 {
+		t.Fatalf("error = %v, want a permanent *TransmissionError after 1 attempt", err)
+	}
+	if hits.Load() != 0 {
+		t.Errorf("%d requests reached the handler", hits.Load())
+	}
+}
+
+func TestTLSCAFile(t *testing.T) {
+	srv, hits := newTLSBackend(t)
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	if err := os.WriteFile(path, block, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(srv.URL, WithCAFile(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(context.Background(), "inj", "post", payloadOf(1)); err != nil {
+		t.Fatal(err)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("%d requests, want 1", hits.Load())
+	}
+}
+
+func TestTLSInsecureWarns(t *testing.T) {
+	srv, hits := newTLSBackend(t)
+	log, logs := observed()
+	c, err := New(srv.URL, WithInsecure(true), WithLogger(log), WithToken("never-log-me"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	warns := logs.FilterLevelExact(zapcore.WarnLevel).FilterMessageSnippet("verification disabled")
+	if warns.Len() != 1 {
+		t.Errorf("%d insecure warnings, want 1", warns.Len())
+	}
+	if _, err := c.Send(context.Background(), "inj", "post", payloadOf(1)); err != nil {
+		t.Fatal(err)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("%d requests, want 1", hits.Load())
+	}
+	log2, logs2 := observed()
+	if _, err := New(srv.URL, WithInsecure(false), WithLogger(log2)); err != nil {
+		t.Fatal(err)
+	}
+	if logs2.Len() != 0 {
+		t.Errorf("secure client logged %d lines", logs2.Len())
+	}
+}
+
+func TestWithHTTPClient(t *testing.T) {
+	srv, hits := newTLSBackend(t)
+	c, err := New(srv.URL, WithHTTPClient(srv.Client()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(context.Background(), "inj", "post", payloadOf(1)); err != nil {
+		t.Fatal(err)
+	}
+	if hits.Load() != 1 {
+		t.Errorf("%d requests, want 1", hits.Load())
+	}
+}
