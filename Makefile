@@ -41,3 +41,6 @@ golden: ## rewrite golden files
 	$(GO) test ./injectors/... -run Golden -update
 
 check: fmtcheck vet tidy test ## everything CI checks
+
+demo: ## the README's main job: run an inject on the embedded default and print the payload
+	$(GO) run ./cmd/injectkit run noop --target 127.0.0.1 --expectation DETECTION --expectation PREVENTION

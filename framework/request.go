@@ -84,6 +84,8 @@ func jsonError(err error) error {
 		return fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
 	case errors.As(err, &te):
 		return &signatures.ValidationError{Field: te.Field, Value: te.Value, Reason: "wrong JSON type, want " + te.Type.String()}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return fmt.Errorf("invalid JSON: %w", err)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &signatures.ValidationError{Field: name, Reason: "unknown field"}

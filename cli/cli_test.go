@@ -1,0 +1,376 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/injectors/noop"
+)
+
+// backend is an httptest callback backend recording every request.
+type backend struct {
+	*httptest.Server
+	mu       sync.Mutex
+	requests []recorded
+}
+
+type recorded struct {
+	Method, Path string
+	Header       http.Header
+	Body         map[string]any
+}
+
+func newBackend(t *testing.T, status int) *backend {
+	b := &backend{}
+	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		raw, _ := io.ReadAll(r.Body)
+		var body map[string]any
+		_ = json.Unmarshal(raw, &body)
+		b.mu.Lock()
+		b.requests = append(b.requests, recorded{r.Method, r.URL.EscapedPath(), r.Header.Clone(), body})
+		b.mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(`{"error":"nope"}`))
+	}))
+	t.Cleanup(b.Close)
+	return b
+}
+
+func (b *backend) got() []recorded {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]recorded(nil), b.requests...)
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+func registry(extra ...func(*framework.Registry)) *framework.Registry {
+	r := framework.NewRegistry()
+	r.Register("noop", func() framework.Executor { return noop.New() })
+	for _, f := range extra {
+		f(r)
+	}
+	return r
+}
+
+func run(t *testing.T, reg *framework.Registry, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: &out, Stderr: &errb,
+		Getenv: func(k string) string {
+			if k == "CONTAINER_IP" {
+				return "172.17.0.2"
+			}
+			return env[k]
+		}}
+	code := cli.Run(context.Background(), o, append([]string{"injectkit"}, args...))
+	return result{code, out.String(), errb.String()}
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// bodyValues returns signature_type → value of the first group of target i.
+func bodyValues(t *testing.T, body map[string]any, i int) map[string]any {
+	t.Helper()
+	targets := body["expectation_signature"].(map[string]any)["targets"].([]any)
+	group := targets[i].(map[string]any)["signature_values"].([]any)[0].(map[string]any)
+	out := map[string]any{}
+	for _, v := range group["values"].([]any) {
+		m := v.(map[string]any)
+		out[m["signature_type"].(string)] = m["signature_value"]
+	}
+	return out
+}
+
+func TestRunPrintsBodiesWithoutBackend(t *testing.T) {
+	r := run(t, registry(), nil, "run", "noop", "--target", "127.0.0.1", "--target", "web.example.com", "--log-level", "error")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want one body on stdout, got %d lines: %s", len(lines), r.stdout)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(lines[0]), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body["phase"] != "execution_complete" {
+		t.Errorf("phase = %v", body["phase"])
+	}
+	v := bodyValues(t, body, 0)
+	if v["target_ipv4"] != "127.0.0.1" || v["source_ipv4"] != "172.17.0.2" || v["execution_status"] != "success" {
+		t.Errorf("values = %v", v)
+	}
+	if v := bodyValues(t, body, 1); v["target_hostname"] != "web.example.com" {
+		t.Errorf("second target values = %v", v)
+	}
+}
+
+func TestRunDeliversToBackend(t *testing.T) {
+	be := newBackend(t, http.StatusOK)
+	r := run(t, registry(), nil, "run", "noop", "--inject-id", "inj/1", "--target", "127.0.0.1",
+		"--backend-url", be.URL, "--token", "s3cret-token", "--expectation", "DETECTION", "--expectation", "prevention")
+	if r.code != 0 {
+		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
+	}
+	reqs := be.got()
+	if len(reqs) != 1 {
+		t.Fatalf("want 1 request, got %d", len(reqs))
+	}
+	req := reqs[0]
+	if req.Method != http.MethodPost || req.Path != "/api/injects/inj%2F1/callback" {
+		t.Errorf("%s %s", req.Method, req.Path)
+	}
+	if req.Header.Get("Authorization") != "Bearer s3cret-token" || req.Header.Get("Content-Type") != "application/json" ||
+		req.Header.Get("User-Agent") != "injectkit/1.2.3" {
+		t.Errorf("headers = %v", req.Header)
+	}
+	groups := req.Body["expectation_signature"].(map[string]any)["targets"].([]any)[0].(map[string]any)["signature_values"].([]any)
+	if len(groups) != 2 {
+		t.Errorf("want 2 expectation groups, got %d", len(groups))
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout should be empty when delivering, got %q", r.stdout)
+	}
+	if strings.Contains(r.stderr, "s3cret-token") {
+		t.Error("token leaked to stderr")
+	}
+}
+
+func TestRunExitCodes(t *testing.T) {
+	be400 := newBackend(t, http.StatusBadRequest)
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stderr string
+	}{
+		{"delivery failure", []string{"run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be400.URL}, 1, "undelivered signatures"},
+		{"hostile target", []string{"run", "noop", "--target", "-oN/etc/passwd"}, 2, `"-oN/etc/passwd"`},
+		{"unknown injector", []string{"run", "nope", "--target", "127.0.0.1"}, 2, "known: noop"},
+		{"missing inject id with backend", []string{"run", "noop", "--target", "127.0.0.1", "--backend-url", be400.URL}, 2, "inject_id"},
+		{"unknown expectation", []string{"run", "noop", "--target", "127.0.0.1", "--expectation", "NOPE"}, 2, `"NOPE"`},
+		{"unknown param", []string{"run", "noop", "--target", "127.0.0.1", "--param", "speed=3"}, 2, "params.speed"},
+		{"bad param value", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=maybe"}, 2, `"maybe"`},
+		{"unknown flag", []string{"run", "noop", "--nope"}, 2, "nope"},
+		{"failed tool still exits 0", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=failed"}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), nil, tt.args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", r.code, tt.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.stderr) {
+				t.Errorf("stderr %q does not mention %q", r.stderr, tt.stderr)
+			}
+			if tt.code == 2 && r.stdout != "" {
+				t.Errorf("exit 2 must send/print nothing, stdout: %s", r.stdout)
+			}
+		})
+	}
+}
+
+func TestRunMalformedInjectFiles(t *testing.T) {
+	be := newBackend(t, http.StatusOK)
+	tests := []struct{ name, content, want string }{
+		{"bad json", `{"inject_id": "x",`, "invalid JSON"},
+		{"unknown field", `{"inject_id":"x","injector":"noop","targets":[{"value":"127.0.0.1"}],"colour":"red"}`, "colour"},
+		{"unknown target field", `{"inject_id":"x","injector":"noop","targets":[{"value":"127.0.0.1","port":22}]}`, "port"},
+		{"mixed categories", `{"inject_id":"x","injector":"noop","targets":[{"value":"127.0.0.1"},{"query":"apache"}]}`, "targets[1]"},
+		{"invalid target", `{"inject_id":"x","injector":"noop","targets":[{"value":"a b"}]}`, `"a b"`},
+		{"unknown expectation type", `{"inject_id":"x","injector":"noop","expectation_types":["DETECTIONS"],"targets":[{"value":"127.0.0.1"}]}`, "DETECTIONS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := writeFile(t, "inject.json", tt.content)
+			r := run(t, registry(), nil, "run", "--inject-file", f, "--backend-url", be.URL)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2; stderr %s", r.code, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr %q does not mention %q", r.stderr, tt.want)
+			}
+		})
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("malformed injects sent %d requests", n)
+	}
+}
+
+func TestRunInjectFileAndFlagOverride(t *testing.T) {
+	f := writeFile(t, "inject.json", `{"inject_id":"from-file","injector":"noop","expectation_types":["VULNERABILITY"],
+		"targets":[{"value":"10.0.0.1","asset":"asset-1"}],"params":{"outcome":"partial"},"phase":"file_phase"}`)
+	r := run(t, registry(), nil, "run", "--inject-file", f, "--phase", "flag_phase", "--log-level", "error")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body["phase"] != "flag_phase" {
+		t.Errorf("flag did not override the file's phase: %v", body["phase"])
+	}
+	tgt := body["expectation_signature"].(map[string]any)["targets"].([]any)[0].(map[string]any)
+	if tgt["signature_target"].(map[string]any)["asset"] != "asset-1" {
+		t.Errorf("signature_target = %v", tgt["signature_target"])
+	}
+	group := tgt["signature_values"].([]any)[0].(map[string]any)
+	if group["expectation_type"] != "VULNERABILITY" {
+		t.Errorf("expectation_type = %v", group["expectation_type"])
+	}
+	if v := bodyValues(t, body, 0); v["execution_status"] != "partial" {
+		t.Errorf("execution_status = %v", v["execution_status"])
+	}
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	// Each layer sets the phase; the highest present layer must win.
+	yaml := writeFile(t, "config.yaml", "phase: from_yaml\nlog_level: error\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"default", nil, nil, "execution_complete"},
+		{"yaml over default", nil, []string{"--config", yaml}, "from_yaml"},
+		{"env over yaml", map[string]string{"INJECTKIT_PHASE": "from_env"}, []string{"--config", yaml}, "from_env"},
+		{"flag over env", map[string]string{"INJECTKIT_PHASE": "from_env"}, []string{"--config", yaml, "--phase", "from_flag"}, "from_flag"},
+		{"config path from env", map[string]string{"INJECTKIT_CONFIG": yaml}, nil, "from_yaml"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "noop", "--target", "127.0.0.1"}, tt.args...)
+			r := run(t, registry(), tt.env, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var body map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body["phase"] != tt.want {
+				t.Errorf("phase = %v, want %s", body["phase"], tt.want)
+			}
+		})
+	}
+}
+
+func TestConfigUnknownKey(t *testing.T) {
+	yaml := writeFile(t, "config.yaml", "backend_url: http://127.0.0.1:1\nbakend_token: x\n")
+	r := run(t, registry(), nil, "run", "noop", "--target", "127.0.0.1", "--config", yaml)
+	if r.code != 2 || !strings.Contains(r.stderr, "bakend_token") {
+		t.Errorf("exit %d stderr %q", r.code, r.stderr)
+	}
+}
+
+func TestBackendURLFromEnv(t *testing.T) {
+	be := newBackend(t, http.StatusAccepted)
+	r := run(t, registry(), map[string]string{"INJECTKIT_BACKEND_URL": be.URL, "INJECTKIT_TOKEN": "tok"},
+		"run", "noop", "--inject-id", "i-env", "--target", "127.0.0.1")
+	if r.code != 0 || len(be.got()) != 1 || be.got()[0].Header.Get("Authorization") != "Bearer tok" {
+		t.Errorf("exit %d, %d requests; stderr %s", r.code, len(be.got()), r.stderr)
+	}
+}
+
+func TestTargetsFile(t *testing.T) {
+	f := writeFile(t, "targets.txt", "# lab hosts\n127.0.0.1\n\n  ::1  \nweb.example.com\n")
+	r := run(t, registry(), nil, "run", "noop", "--targets-file", f, "--log-level", "error")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var body map[string]any
+	_ = json.Unmarshal([]byte(r.stdout), &body)
+	if n := len(body["expectation_signature"].(map[string]any)["targets"].([]any)); n != 3 {
+		t.Errorf("want 3 targets, got %d", n)
+	}
+	if v := bodyValues(t, body, 1); v["target_ipv6"] != "::1" {
+		t.Errorf("second target = %v", v)
+	}
+}
+
+func TestPanickingExecutorIsReported(t *testing.T) {
+	reg := registry(func(r *framework.Registry) {
+		r.Register("crash", func() framework.Executor {
+			return &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput { panic("kaboom") }}
+		})
+	})
+	r := run(t, reg, nil, "run", "crash", "--target", "127.0.0.1", "--log-level", "error")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var body map[string]any
+	_ = json.Unmarshal([]byte(r.stdout), &body)
+	if v := bodyValues(t, body, 0); v["execution_status"] != "failed" {
+		t.Errorf("values = %v", v)
+	}
+}
+
+func TestHungExecutorTimesOut(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	reg := registry(func(r *framework.Registry) {
+		r.Register("hang", func() framework.Executor {
+			return &frameworktest.Executor{Run: func(ctx context.Context, cfg *framework.Inject) framework.ToolOutput {
+				cfg.Partial("127.0.0.1:22/tcp open ssh")
+				<-release
+				return framework.ToolOutput{}
+			}}
+		})
+	})
+	// The grace period is the runtime's default (5 s): a hung executor costs
+	// the test that long, once.
+	r := run(t, reg, nil, "run", "hang", "--target", "127.0.0.1", "--timeout", "10ms", "--log-level", "error")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	var body map[string]any
+	_ = json.Unmarshal([]byte(r.stdout), &body)
+	v := bodyValues(t, body, 0)
+	if v["execution_status"] != "timeout" {
+		t.Errorf("execution_status = %v", v["execution_status"])
+	}
+	if pr, _ := v["partial_results"].([]any); len(pr) != 1 || pr[0] != "127.0.0.1:22/tcp open ssh" {
+		t.Errorf("partial_results = %v", v["partial_results"])
+	}
+}
+
+func TestInjectorsAndVersion(t *testing.T) {
+	r := run(t, registry(), nil, "injectors")
+	if r.code != 0 || !strings.Contains(r.stdout, "noop") || !strings.Contains(r.stdout, "outcome") {
+		t.Errorf("injectors: exit %d stdout %q", r.code, r.stdout)
+	}
+	r = run(t, registry(), nil, "version")
+	if r.code != 0 || strings.TrimSpace(r.stdout) != "injectkit 1.2.3" {
+		t.Errorf("version: exit %d stdout %q", r.code, r.stdout)
+	}
+	r = run(t, registry(), nil, "run", "--help")
+	if !strings.Contains(r.stdout, "EXIT CODES") && !strings.Contains(r.stdout, "0  the signatures were delivered") {
+		t.Errorf("run --help does not document exit codes: %q", r.stdout)
+	}
+}

@@ -1,0 +1,228 @@
+package cli
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/google/uuid"
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+func runCommand(o Options) *ucli.Command {
+	var flags []ucli.Flag
+	flags = append(flags, &ucli.StringFlag{Name: "config", Usage: "YAML config file (env INJECTKIT_CONFIG)"})
+	for _, s := range runSettings {
+		usage := s.usage + " (env " + s.env() + ")"
+		switch {
+		case s.list:
+			flags = append(flags, &ucli.StringSliceFlag{Name: s.flag(), Usage: usage})
+		case s.isBool:
+			flags = append(flags, &ucli.BoolFlag{Name: s.flag(), Usage: usage})
+		default:
+			flags = append(flags, &ucli.StringFlag{Name: s.flag(), Usage: usage, DefaultText: s.def})
+		}
+	}
+	return &ucli.Command{
+		Name:      "run",
+		Usage:     "run one inject and deliver (or print) its expectation signatures",
+		ArgsUsage: "<injector>",
+		Description: "Runs the injector on the targets, then POSTs the signatures to --backend-url,\n" +
+			"or prints each body that would have been POSTed to stdout (one JSON document per line).\n\n" + exitHelp,
+		Flags: flags,
+		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			return usageErr("%v (see injectkit run --help)", err)
+		},
+		Action: func(c *ucli.Context) error {
+			return runAction(c, o)
+		},
+	}
+}
+
+func runAction(c *ucli.Context, o Options) error {
+	if c.NArg() > 1 {
+		return usageErr("run takes one injector name, got %q", strings.Join(c.Args().Slice(), " "))
+	}
+	cfg, err := loadConfig(c, runSettings, manifests(o.Registry), o.Getenv)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(o.Stderr, cfg.str("log_level"), cfg.str("log_format"))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+
+	req, err := buildRequest(c.Args().First(), cfg, o.Registry)
+	if err != nil {
+		return err
+	}
+	backend := cfg.str("backend_url")
+	if req.InjectID == "" {
+		if backend != "" {
+			return usageErr("invalid inject_id \"\": required when a backend URL is set")
+		}
+		req.InjectID = uuid.NewString()
+	}
+	maxSize, err := cfg.int("max_payload_size")
+	if err != nil {
+		return err
+	}
+	deliverer, err := newDeliverer(cfg, o, log, maxSize)
+	if err != nil {
+		return err
+	}
+	resolver := signatures.DefaultResolver()
+	resolver.Getenv = o.Getenv
+	rt := &framework.Runtime{
+		Registry:   o.Registry,
+		Deliverer:  deliverer,
+		Log:        log,
+		Signatures: signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver)),
+		Settings: func(name string) map[string]string {
+			for _, m := range manifests(o.Registry) {
+				if m.Name == name {
+					return cfg.injectorSettings(m)
+				}
+			}
+			return nil
+		},
+	}
+	report, err := rt.Run(c.Context, req)
+	var re *framework.RequestError
+	var de *framework.DeliveryError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &re):
+		return &ExitError{Code: ExitUsage, Err: err}
+	case errors.As(err, &de):
+		dumpSignatures(o, de.Report)
+		return &ExitError{Code: ExitDelivery, Err: err}
+	default:
+		if report != nil {
+			dumpSignatures(o, report)
+		}
+		return &ExitError{Code: ExitDelivery, Err: err}
+	}
+}
+
+// dumpSignatures prints the undelivered payload to stderr so that it is
+// never lost silently.
+func dumpSignatures(o Options, r *framework.Report) {
+	if r == nil {
+		return
+	}
+	b, err := json.Marshal(map[string]any{"inject_id": r.InjectID, "phase": r.Phase, "expectation_signature": r.Payload})
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(o.Stderr, "undelivered signatures: %s\n", b)
+}
+
+// buildRequest merges the inject file with the flags (flags win).
+func buildRequest(injector string, cfg *config, reg *framework.Registry) (framework.Request, error) {
+	var req framework.Request
+	if path := cfg.str("inject_file"); path != "" {
+		f, err := os.Open(path)
+		if err != nil {
+			return req, usageErr("inject file: %v", err)
+		}
+		defer f.Close()
+		if req, err = framework.DecodeRequest(f); err != nil {
+			return req, &ExitError{Code: ExitUsage, Err: err}
+		}
+	}
+	if injector != "" {
+		req.Injector = injector
+	}
+	if req.Injector == "" {
+		return req, usageErr("invalid injector \"\": name one (known: %s)", strings.Join(reg.Names(), ", "))
+	}
+	if v := cfg.str("inject_id"); v != "" {
+		req.InjectID = v
+	}
+	if v := cfg.str("phase"); v != "" {
+		req.Phase = v
+	}
+	if v := cfg.str("timeout"); v != "" {
+		d, err := cfg.duration("timeout")
+		if err != nil {
+			return req, err
+		}
+		req.Timeout = framework.Duration(d)
+	}
+	if types := cfg.list("expectation"); len(types) > 0 {
+		req.ExpectationTypes = types
+	}
+	targets := cfg.list("target")
+	if path := cfg.str("targets_file"); path != "" {
+		more, err := readTargetsFile(path)
+		if err != nil {
+			return req, err
+		}
+		targets = append(targets, more...)
+	}
+	if len(targets) > 0 {
+		req.Targets = make([]framework.TargetSpec, len(targets))
+		for i, t := range targets {
+			req.Targets[i] = framework.TargetSpec{Value: t}
+		}
+	}
+	if params := cfg.list("param"); len(params) > 0 {
+		ex, err := reg.New(req.Injector)
+		if err != nil {
+			return req, &ExitError{Code: ExitUsage, Err: err}
+		}
+		var m *framework.Manifest
+		if mf, ok := ex.(framework.Manifester); ok {
+			mm := mf.Manifest()
+			m = &mm
+		}
+		if req.Params == nil {
+			req.Params = map[string]any{}
+		}
+		for _, kv := range params {
+			k, v, ok := strings.Cut(kv, "=")
+			if !ok || k == "" {
+				return req, usageErr("invalid param %q: want key=value", kv)
+			}
+			val, err := framework.ParseParam(m, k, v)
+			if err != nil {
+				return req, &ExitError{Code: ExitUsage, Err: err}
+			}
+			req.Params[k] = val
+		}
+	}
+	return req, nil
+}
+
+// readTargetsFile reads one target a line, skipping blank lines and
+// # comments.
+func readTargetsFile(path string) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErr("targets file: %v", err)
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, usageErr("targets file %s: %v", path, err)
+	}
+	return out, nil
+}

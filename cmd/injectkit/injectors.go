@@ -1,0 +1,14 @@
+package main
+
+import (
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
+)
+
+// registry wires the reference injectors. A third party copies main.go and
+// this file, and registers its own.
+func registry() *framework.Registry {
+	r := framework.NewRegistry()
+	r.Register("noop", func() framework.Executor { return noop.New() })
+	return r
+}

@@ -1,0 +1,32 @@
+// Command injectkit runs attack-simulation injectors and reports their
+// expectation signatures. See `injectkit --help`.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/injectkit/injectkit/cli"
+)
+
+// version is set at build time (-ldflags "-X main.version=…").
+var version = "dev"
+
+func main() {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		s := <-sigs
+		fmt.Fprintf(os.Stderr, "injectkit: %s: stopping the injector, delivering what it found (again to exit now)\n", s)
+		cancel()
+		<-sigs
+		os.Exit(130)
+	}()
+	code := cli.Run(ctx, cli.Options{Registry: registry(), Version: version, Stdout: os.Stdout, Stderr: os.Stderr}, os.Args)
+	cancel()
+	os.Exit(code)
+}
