@@ -5,7 +5,7 @@ BIN      ?= bin/injectkit
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: help build test test-short test-integration bench vet fmtcheck tidy golden demo check
+.PHONY: help build test test-short test-integration bench bench-w1 bench-floor vet fmtcheck tidy golden demo check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -44,3 +44,11 @@ check: fmtcheck vet tidy test ## everything CI checks
 
 demo: ## the README's main job: run an inject on the embedded default and print the payload
 	$(GO) run ./cmd/injectkit run noop --target 127.0.0.1 --expectation DETECTION --expectation PREVENTION
+
+N ?= 10000
+RUNS ?= 5
+bench-w1: ## W1 yardstick: make bench-w1 N=100000 (injectkit run noop → loopback sink, then the floor)
+	scripts/bench-w1.sh $(N) $(RUNS)
+
+bench-floor: ## the floor alone: encode W1's final bodies and POST them (make bench-floor N=…)
+	MODE=floor scripts/bench-w1.sh $(N) $(RUNS)

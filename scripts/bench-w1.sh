@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# W1, the pipeline yardstick: `injectkit run noop` over N IPv4 targets, posting
+# to a loopback sink, RUNS times; then the floor (bin/benchfloor: encode the
+# same final bodies and POST them to the same sink), RUNS times.
+# Prints wall time (median/min/max), POSTs, bytes and peak RSS for both.
+#
+#   scripts/bench-w1.sh N [RUNS]        (make bench-w1 N=100000)
+set -euo pipefail
+N=${1:?usage: bench-w1.sh N [RUNS]}
+RUNS=${2:-5}
+MODE=${MODE:-both}   # both | w1 | floor
+cd "$(dirname "$0")/.."
+[ -x /usr/bin/time ] || { echo "bench-w1: /usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
+
+mkdir -p bin
+go build -o bin/injectkit ./cmd/injectkit
+go build -o bin/benchsink ./internal/benchsink
+go build -o bin/benchfloor ./internal/benchfloor
+
+work=$(mktemp -d)
+trap 'kill "$sink_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+targets="$work/targets.txt"
+awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "10.%d.%d.%d\n", int(i/65536)%256, int(i/256)%256, i%256 }' > "$targets"
+
+bin/benchsink -addr 127.0.0.1:0 -addr-file "$work/addr" > "$work/sink.out" &
+sink_pid=$!
+for _ in $(seq 100); do [ -s "$work/addr" ] && break; sleep 0.05; done
+url="http://$(cat "$work/addr")"
+
+# run LABEL CMD...: RUNS timed runs, one summary line.
+run() {
+  local label=$1; shift
+  local walls=() rss=() posts bytes
+  for r in $(seq "$RUNS"); do
+    curl -fsS -X POST "$url/reset" >/dev/null
+    /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+    read -r wall kb < "$work/time"
+    walls+=("$wall"); rss+=("$kb")
+    stats=$(curl -fsS "$url/stats")
+    posts=$(echo "$stats" | sed -E 's/.*"posts":([0-9]+).*/\1/')
+    bytes=$(echo "$stats" | sed -E 's/.*"bytes":([0-9]+).*/\1/')
+  done
+  local sorted; sorted=$(printf '%s\n' "${walls[@]}" | sort -g)
+  local med; med=$(echo "$sorted" | awk -v n="$RUNS" 'NR == int((n+1)/2)')
+  local min; min=$(echo "$sorted" | head -1)
+  local max; max=$(echo "$sorted" | tail -1)
+  local peak; peak=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+  printf '%-6s N=%-8s runs=%s wall median=%ss min=%ss max=%ss posts=%s bytes=%s peak_rss=%sMB per_target=%sus\n' \
+    "$label" "$N" "$RUNS" "$med" "$min" "$max" "$posts" "$bytes" "$((peak / 1024))" \
+    "$(awk -v m="$med" -v n="$N" 'BEGIN { printf "%.2f", m * 1e6 / n }')"
+}
+
+if [ "$MODE" != floor ]; then
+  run W1 env CONTAINER_IP=172.17.0.2 bin/injectkit run noop --targets-file "$targets" \
+    --expectation DETECTION --expectation PREVENTION --inject-id inject-bench-001 \
+    --backend-url "$url" --max-payload-size 1048576
+fi
+if [ "$MODE" != w1 ]; then
+  run floor bin/benchfloor -n "$N" -backend "$url" -max-payload-size 1048576
+fi
