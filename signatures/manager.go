@@ -3,6 +3,7 @@ package signatures
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,6 +41,12 @@ func NewManager(opts ...Option) *Manager {
 	for _, o := range opts {
 		o(m)
 	}
+	if m.log == nil {
+		m.log = zap.NewNop()
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
 	return m
 }
 
@@ -53,10 +60,13 @@ func (m *Manager) CompilePre(cfgs ...Config) ([]Signature, error) {
 	}
 	seen := map[Category]bool{}
 	var order []string
+	cfgs = slices.Clone(cfgs)
 	for i, c := range cfgs {
-		if c == nil {
+		c, ok := deref(c)
+		if !ok {
 			return nil, &ValidationError{Field: fmt.Sprintf("configs[%d]", i), Reason: "nil configuration"}
 		}
+		cfgs[i] = c
 		if !seen[c.Category()] {
 			seen[c.Category()] = true
 			order = append(order, string(c.Category()))
@@ -83,6 +93,32 @@ func (m *Manager) CompilePre(cfgs ...Config) ([]Signature, error) {
 		s.StartTime = start
 	}
 	return out, nil
+}
+
+// deref returns the value a pointer to one of the three configuration types
+// points to, so that the sealed set stays three value types; it reports false
+// for a nil configuration or nil pointer.
+func deref(c Config) (Config, bool) {
+	switch p := c.(type) {
+	case nil:
+		return nil, false
+	case *NetworkConfig:
+		if p == nil {
+			return nil, false
+		}
+		return *p, true
+	case *CloudConfig:
+		if p == nil {
+			return nil, false
+		}
+		return *p, true
+	case *ExternalConfig:
+		if p == nil {
+			return nil, false
+		}
+		return *p, true
+	}
+	return c, true
 }
 
 // CompilePost returns new signatures, same length and order as pre, with
