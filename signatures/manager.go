@@ -3,7 +3,6 @@ package signatures
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -60,13 +59,10 @@ func (m *Manager) CompilePre(cfgs ...Config) ([]Signature, error) {
 	}
 	seen := map[Category]bool{}
 	var order []string
-	cfgs = slices.Clone(cfgs)
 	for i, c := range cfgs {
-		c, ok := deref(c)
-		if !ok {
+		if isNil(c) {
 			return nil, &ValidationError{Field: fmt.Sprintf("configs[%d]", i), Reason: "nil configuration"}
 		}
-		cfgs[i] = c
 		if !seen[c.Category()] {
 			seen[c.Category()] = true
 			order = append(order, string(c.Category()))
@@ -95,30 +91,20 @@ func (m *Manager) CompilePre(cfgs ...Config) ([]Signature, error) {
 	return out, nil
 }
 
-// deref returns the value a pointer to one of the three configuration types
-// points to, so that the sealed set stays three value types; it reports false
-// for a nil configuration or nil pointer.
-func deref(c Config) (Config, bool) {
+// isNil reports whether c is nil or a nil pointer to one of the three
+// configuration types (whose value methods would panic).
+func isNil(c Config) bool {
 	switch p := c.(type) {
 	case nil:
-		return nil, false
+		return true
 	case *NetworkConfig:
-		if p == nil {
-			return nil, false
-		}
-		return *p, true
+		return p == nil
 	case *CloudConfig:
-		if p == nil {
-			return nil, false
-		}
-		return *p, true
+		return p == nil
 	case *ExternalConfig:
-		if p == nil {
-			return nil, false
-		}
-		return *p, true
+		return p == nil
 	}
-	return c, true
+	return false
 }
 
 // CompilePost returns new signatures, same length and order as pre, with
