@@ -165,13 +165,30 @@ func validateIPv6(field, v string) error {
 	if err != nil || !a.Is6() {
 		return &ValidationError{Field: field, Value: v, Reason: "not an IPv6 address"}
 	}
+	if !validZone(a.Zone()) {
+		return &ValidationError{Field: field, Value: v,
+			Reason: "zone may hold only letters, digits, '.', '_' and '-'"}
+	}
 	return nil
+}
+
+// validZone reports whether z is empty or looks like an interface name or
+// index: netip accepts any byte in a zone, a command line should not.
+func validZone(z string) bool {
+	for i := 0; i < len(z); i++ {
+		ch := z[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // ValidateHostname checks that v is an RFC 1123 host name: dot-separated
 // labels of 1 to 63 letters, digits and hyphens, no label starting or ending
-// with a hyphen, at most 253 characters, and a last label that is not all
-// digits (so that a mistyped address is not taken for a name).
+// with a hyphen, at most 253 characters, and a last label that is not made
+// of digits and hyphens only (so that a mistyped address or an address range
+// such as 10.0.0.1-20 is not taken for a name).
 func ValidateHostname(field, v string) error {
 	bad := func(reason string) error { return &ValidationError{Field: field, Value: v, Reason: reason} }
 	if v == "" {
@@ -198,15 +215,16 @@ func ValidateHostname(field, v string) error {
 			}
 		}
 	}
-	if allDigits(labels[len(labels)-1]) {
-		return bad("not a valid IP address or host name")
+	if numeric(labels[len(labels)-1]) {
+		return bad("not a valid IP address or host name (address ranges are not accepted)")
 	}
 	return nil
 }
 
-func allDigits(s string) bool {
+// numeric reports whether s is non-empty and holds only digits and hyphens.
+func numeric(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
+		if (s[i] < '0' || s[i] > '9') && s[i] != '-' {
 			return false
 		}
 	}

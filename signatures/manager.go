@@ -40,6 +40,12 @@ func NewManager(opts ...Option) *Manager {
 	for _, o := range opts {
 		o(m)
 	}
+	if m.log == nil {
+		m.log = zap.NewNop()
+	}
+	if m.now == nil {
+		m.now = time.Now
+	}
 	return m
 }
 
@@ -54,7 +60,7 @@ func (m *Manager) CompilePre(cfgs ...Config) ([]Signature, error) {
 	seen := map[Category]bool{}
 	var order []string
 	for i, c := range cfgs {
-		if c == nil {
+		if isNil(c) {
 			return nil, &ValidationError{Field: fmt.Sprintf("configs[%d]", i), Reason: "nil configuration"}
 		}
 		if !seen[c.Category()] {
@@ -83,6 +89,22 @@ func (m *Manager) CompilePre(cfgs ...Config) ([]Signature, error) {
 		s.StartTime = start
 	}
 	return out, nil
+}
+
+// isNil reports whether c is nil or a nil pointer to one of the three
+// configuration types (whose value methods would panic).
+func isNil(c Config) bool {
+	switch p := c.(type) {
+	case nil:
+		return true
+	case *NetworkConfig:
+		return p == nil
+	case *CloudConfig:
+		return p == nil
+	case *ExternalConfig:
+		return p == nil
+	}
+	return false
 }
 
 // CompilePost returns new signatures, same length and order as pre, with

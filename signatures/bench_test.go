@@ -1,0 +1,97 @@
+package signatures_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+var benchSizes = []int{1_000, 100_000}
+
+// benchConfigs returns n valid network configurations, a third of each kind.
+func benchConfigs(n int) []signatures.Config {
+	cfgs := make([]signatures.Config, n)
+	for i := range cfgs {
+		switch i % 3 {
+		case 0:
+			cfgs[i] = signatures.NetworkConfig{TargetIPv4: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
+		case 1:
+			cfgs[i] = signatures.NetworkConfig{TargetIPv6: fmt.Sprintf("2001:db8::%x:%x", i>>16, i&0xffff)}
+		default:
+			cfgs[i] = signatures.NetworkConfig{TargetHostname: fmt.Sprintf("host-%d.example.com", i)}
+		}
+	}
+	return cfgs
+}
+
+func benchManager() *signatures.Manager {
+	return signatures.NewManager(signatures.WithClock(newClock(t0).Now),
+		signatures.WithResolver(pinnedResolver(srcV4, srcV6, nil)))
+}
+
+var benchOutput = signatures.ToolOutput{
+	TimeoutInfo:     &signatures.TimeoutInfo{PartialResults: []string{"22/tcp open ssh"}},
+	ExtraSignatures: map[string]any{"parent_process_name": "nmap"},
+}
+
+func BenchmarkCompilePre(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) {
+			cfgs := benchConfigs(n)
+			m := benchManager()
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.CompilePre(cfgs...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkCompilePost(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) {
+			m := benchManager()
+			pre, err := m.CompilePre(benchConfigs(n)...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := m.CompilePost(pre, benchOutput); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkBuildPayload(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) {
+			m := benchManager()
+			pre, err := m.CompilePre(benchConfigs(n)...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			post, err := m.CompilePost(pre, benchOutput)
+			if err != nil {
+				b.Fatal(err)
+			}
+			targets := make([]signatures.Target, n)
+			for i := range targets {
+				targets[i] = signatures.Target{Asset: fmt.Sprintf("asset-%d", i)}
+			}
+			types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
+			extras := signatures.TypeExtras{signatures.Prevention: {"blocked": true}}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := signatures.BuildPayload(post, targets, types, extras); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,212 @@
+package signatures_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// label63 is a host name label of the maximum length.
+var label63 = strings.Repeat("a", 63)
+
+// host253 is a host name of exactly 253 characters (4 labels of 63 + 3 dots = 255, so trim).
+var host253 = label63 + "." + label63 + "." + label63 + "." + strings.Repeat("b", 61)
+
+func TestNetworkConfigValidate(t *testing.T) {
+	tests := []struct {
+		name       string
+		cfg        signatures.NetworkConfig
+		wantField  string // "" means valid
+		wantValue  string
+		wantReason string
+	}{
+		{name: "ipv4", cfg: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}},
+		{name: "ipv6", cfg: signatures.NetworkConfig{TargetIPv6: "2001:db8::1"}},
+		{name: "ipv6 with zone", cfg: signatures.NetworkConfig{TargetIPv6: "fe80::1%eth0"}},
+		{name: "ipv6 with numeric zone", cfg: signatures.NetworkConfig{TargetIPv6: "fe80::1%2"}},
+		{name: "ipv4-mapped ipv6", cfg: signatures.NetworkConfig{TargetIPv6: "::ffff:10.0.0.1"}},
+		{name: "hostname", cfg: signatures.NetworkConfig{TargetHostname: "web.example.com"}},
+		{name: "single label", cfg: signatures.NetworkConfig{TargetHostname: "localhost"}},
+		{name: "inner hyphen and digits", cfg: signatures.NetworkConfig{TargetHostname: "a-1.b2-c.example"}},
+		{name: "digits in last label", cfg: signatures.NetworkConfig{TargetHostname: "host.3com"}},
+		{name: "upper case", cfg: signatures.NetworkConfig{TargetHostname: "WEB.Example.COM"}},
+		{name: "label of 63", cfg: signatures.NetworkConfig{TargetHostname: label63 + ".example"}},
+		{name: "name of 253", cfg: signatures.NetworkConfig{TargetHostname: host253}},
+
+		{name: "none set", cfg: signatures.NetworkConfig{}, wantField: "target", wantValue: "", wantReason: "exactly one"},
+		{name: "two set", cfg: signatures.NetworkConfig{TargetIPv4: "10.0.0.1", TargetHostname: "web"},
+			wantField: "target", wantValue: "target_ipv4=10.0.0.1 target_hostname=web", wantReason: "exactly one"},
+		{name: "three set", cfg: signatures.NetworkConfig{TargetIPv4: "10.0.0.1", TargetIPv6: "::2", TargetHostname: "web"},
+			wantField: "target", wantValue: "target_ipv4=10.0.0.1 target_ipv6=::2 target_hostname=web", wantReason: "exactly one"},
+		{name: "ipv6 in ipv4 field", cfg: signatures.NetworkConfig{TargetIPv4: "2001:db8::1"}, wantField: "target_ipv4", wantValue: "2001:db8::1"},
+		{name: "ipv4 out of range", cfg: signatures.NetworkConfig{TargetIPv4: "10.0.0.256"}, wantField: "target_ipv4", wantValue: "10.0.0.256"},
+		{name: "ipv4 cidr", cfg: signatures.NetworkConfig{TargetIPv4: "10.0.0.0/24"}, wantField: "target_ipv4", wantValue: "10.0.0.0/24"},
+		{name: "ipv4 leading zero", cfg: signatures.NetworkConfig{TargetIPv4: "010.0.0.1"}, wantField: "target_ipv4", wantValue: "010.0.0.1"},
+		{name: "ipv4 with zone", cfg: signatures.NetworkConfig{TargetIPv4: "10.0.0.1%eth0"}, wantField: "target_ipv4", wantValue: "10.0.0.1%eth0"},
+		{name: "ipv4 in ipv6 field", cfg: signatures.NetworkConfig{TargetIPv6: "10.0.0.1"}, wantField: "target_ipv6", wantValue: "10.0.0.1"},
+		{name: "ipv6 bad digit", cfg: signatures.NetworkConfig{TargetIPv6: "2001:db8::g"}, wantField: "target_ipv6", wantValue: "2001:db8::g"},
+		{name: "ipv6 empty zone", cfg: signatures.NetworkConfig{TargetIPv6: "fe80::1%"}, wantField: "target_ipv6", wantValue: "fe80::1%"},
+		{name: "ipv6 zone with space", cfg: signatures.NetworkConfig{TargetIPv6: "fe80::1%a b"}, wantField: "target_ipv6", wantValue: "fe80::1%a b"},
+		{name: "ipv6 zone with newline", cfg: signatures.NetworkConfig{TargetIPv6: "fe80::1%a\n-oN"}, wantField: "target_ipv6", wantValue: "fe80::1%a\n-oN"},
+		{name: "ipv6 zone with slash", cfg: signatures.NetworkConfig{TargetIPv6: "fe80::1%a/b"}, wantField: "target_ipv6", wantValue: "fe80::1%a/b"},
+		{name: "ipv6 cidr", cfg: signatures.NetworkConfig{TargetIPv6: "2001:db8::/32"}, wantField: "target_ipv6", wantValue: "2001:db8::/32"},
+		{name: "option-like", cfg: signatures.NetworkConfig{TargetHostname: "-oN/tmp/x"}, wantField: "target_hostname", wantValue: "-oN/tmp/x"},
+		{name: "label starts with hyphen", cfg: signatures.NetworkConfig{TargetHostname: "web.-example.com"}, wantField: "target_hostname", wantValue: "web.-example.com", wantReason: "'-'"},
+		{name: "label ends with hyphen", cfg: signatures.NetworkConfig{TargetHostname: "web-.example.com"}, wantField: "target_hostname", wantValue: "web-.example.com", wantReason: "'-'"},
+		{name: "space", cfg: signatures.NetworkConfig{TargetHostname: "a b"}, wantField: "target_hostname", wantValue: "a b"},
+		{name: "underscore", cfg: signatures.NetworkConfig{TargetHostname: "a_b.example"}, wantField: "target_hostname", wantValue: "a_b.example"},
+		{name: "non-ascii", cfg: signatures.NetworkConfig{TargetHostname: "bücher.example"}, wantField: "target_hostname", wantValue: "bücher.example"},
+		{name: "semicolon", cfg: signatures.NetworkConfig{TargetHostname: "web;id"}, wantField: "target_hostname", wantValue: "web;id"},
+		{name: "empty label", cfg: signatures.NetworkConfig{TargetHostname: "a..b"}, wantField: "target_hostname", wantValue: "a..b"},
+		{name: "trailing dot", cfg: signatures.NetworkConfig{TargetHostname: "web.example.com."}, wantField: "target_hostname", wantValue: "web.example.com."},
+		{name: "label of 64", cfg: signatures.NetworkConfig{TargetHostname: label63 + "a.example"}, wantField: "target_hostname", wantValue: label63 + "a.example", wantReason: "63"},
+		{name: "name of 254", cfg: signatures.NetworkConfig{TargetHostname: host253 + "b"}, wantField: "target_hostname", wantValue: host253 + "b", wantReason: "253"},
+		{name: "dotted digits", cfg: signatures.NetworkConfig{TargetHostname: "10.0.0.1"}, wantField: "target_hostname", wantValue: "10.0.0.1"},
+		{name: "address range", cfg: signatures.NetworkConfig{TargetHostname: "10.0.0.1-20"}, wantField: "target_hostname", wantValue: "10.0.0.1-20", wantReason: "range"},
+		{name: "octet range", cfg: signatures.NetworkConfig{TargetHostname: "10.0.0-3.1"}, wantField: "target_hostname", wantValue: "10.0.0-3.1"},
+		{name: "ipv4 typo", cfg: signatures.NetworkConfig{TargetHostname: "10.0.0.300"}, wantField: "target_hostname", wantValue: "10.0.0.300"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			wantValidation(t, err, tt.wantField, tt.wantValue)
+			if !strings.Contains(err.Error(), tt.wantReason) {
+				t.Errorf("message %q lacks %q", err, tt.wantReason)
+			}
+		})
+	}
+}
+
+func TestNetworkConfigValue(t *testing.T) {
+	tests := []struct {
+		cfg  signatures.NetworkConfig
+		want string
+	}{
+		{signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, "10.0.0.1"},
+		{signatures.NetworkConfig{TargetIPv6: "2001:db8::1"}, "2001:db8::1"},
+		{signatures.NetworkConfig{TargetHostname: "web.example.com"}, "web.example.com"},
+		{signatures.NetworkConfig{}, ""},
+	}
+	for _, tt := range tests {
+		if got := tt.cfg.Value(); got != tt.want {
+			t.Errorf("%+v.Value() = %q, want %q", tt.cfg, got, tt.want)
+		}
+	}
+}
+
+func TestCloudConfigValidate(t *testing.T) {
+	ok := signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "s3"}
+	with := func(f func(*signatures.CloudConfig)) signatures.CloudConfig {
+		c := ok
+		f(&c)
+		return c
+	}
+	tests := []struct {
+		name      string
+		cfg       signatures.CloudConfig
+		wantField string
+		wantValue string
+	}{
+		{name: "full", cfg: ok},
+		{name: "without service", cfg: with(func(c *signatures.CloudConfig) { c.TargetService = "" })},
+		{name: "no provider", cfg: with(func(c *signatures.CloudConfig) { c.CloudProvider = "" }), wantField: "cloud_provider"},
+		{name: "no account", cfg: with(func(c *signatures.CloudConfig) { c.CloudAccountID = "" }), wantField: "cloud_account_id"},
+		{name: "no region", cfg: with(func(c *signatures.CloudConfig) { c.CloudRegion = "" }), wantField: "cloud_region"},
+		{name: "blank account", cfg: with(func(c *signatures.CloudConfig) { c.CloudAccountID = "  " }), wantField: "cloud_account_id"},
+		{name: "empty config", cfg: signatures.CloudConfig{}, wantField: "cloud_provider"},
+		{name: "account with space", cfg: with(func(c *signatures.CloudConfig) { c.CloudAccountID = "1234 5678" }), wantField: "cloud_account_id", wantValue: "1234 5678"},
+		{name: "region like an option", cfg: with(func(c *signatures.CloudConfig) { c.CloudRegion = "--profile=x" }), wantField: "cloud_region", wantValue: "--profile=x"},
+		{name: "provider with control char", cfg: with(func(c *signatures.CloudConfig) { c.CloudProvider = "aws\x00" }), wantField: "cloud_provider", wantValue: "aws\x00"},
+		{name: "service with newline", cfg: with(func(c *signatures.CloudConfig) { c.TargetService = "s3\nec2" }), wantField: "target_service", wantValue: "s3\nec2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			wantValidation(t, err, tt.wantField, tt.wantValue)
+		})
+	}
+}
+
+func TestExternalConfigValidate(t *testing.T) {
+	tests := []struct {
+		name      string
+		cfg       signatures.ExternalConfig
+		wantField string
+		wantValue string
+	}{
+		{name: "query only", cfg: signatures.ExternalConfig{Query: `port:22 org:"Example"`}},
+		{name: "with ipv4", cfg: signatures.ExternalConfig{Query: "port:22", TargetIPv4: "192.0.2.1"}},
+		{name: "with hostname", cfg: signatures.ExternalConfig{Query: "port:22", TargetHostname: "web.example.com"}},
+		{name: "with both", cfg: signatures.ExternalConfig{Query: "port:22", TargetIPv4: "192.0.2.1", TargetHostname: "web.example.com"}},
+		{name: "no query", cfg: signatures.ExternalConfig{TargetIPv4: "192.0.2.1"}, wantField: "query"},
+		{name: "blank query", cfg: signatures.ExternalConfig{Query: " \t"}, wantField: "query", wantValue: " \t"},
+		{name: "bad ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "999.0.0.1"}, wantField: "target_ipv4", wantValue: "999.0.0.1"},
+		{name: "ipv6 as ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::1"}, wantField: "target_ipv4", wantValue: "::1"},
+		{name: "bad hostname", cfg: signatures.ExternalConfig{Query: "q", TargetHostname: "-oN/tmp/x"}, wantField: "target_hostname", wantValue: "-oN/tmp/x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			wantValidation(t, err, tt.wantField, tt.wantValue)
+		})
+	}
+}
+
+func TestConfigCategory(t *testing.T) {
+	tests := []struct {
+		cfg  signatures.Config
+		want signatures.Category
+	}{
+		{signatures.NetworkConfig{}, signatures.Network},
+		{signatures.CloudConfig{}, signatures.Cloud},
+		{signatures.ExternalConfig{}, signatures.External},
+	}
+	for _, tt := range tests {
+		if got := tt.cfg.Category(); got != tt.want {
+			t.Errorf("%T.Category() = %q, want %q", tt.cfg, got, tt.want)
+		}
+	}
+}
+
+// TestConfigSealed checks that Config carries an unexported method, so that
+// no type outside the package can implement it.
+func TestConfigSealed(t *testing.T) {
+	it := reflect.TypeFor[signatures.Config]()
+	sealed := false
+	for i := range it.NumMethod() {
+		if !it.Method(i).IsExported() {
+			sealed = true
+		}
+	}
+	if !sealed {
+		t.Fatal("Config has no unexported method: types outside the package could implement it")
+	}
+}
+
+func TestValidateHostnameNamesField(t *testing.T) {
+	err := signatures.ValidateHostname("targets[3].target_hostname", "a b")
+	wantValidation(t, err, "targets[3].target_hostname", "a b")
+	if err := signatures.ValidateHostname("x", "web.example.com"); err != nil {
+		t.Errorf("ValidateHostname(web.example.com) = %v", err)
+	}
+}

@@ -1,0 +1,184 @@
+package signatures_test
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+func TestParseExpectationType(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    signatures.ExpectationType
+		wantErr bool
+	}{
+		{"DETECTION", signatures.Detection, false},
+		{"detection", signatures.Detection, false},
+		{"Prevention", signatures.Prevention, false},
+		{" vulnerability\n", signatures.Vulnerability, false},
+		{"", "", true},
+		{"DETECT", "", true},
+		{"detections", "", true},
+		{"human_response", "", true},
+	}
+	for _, tt := range tests {
+		got, err := signatures.ParseExpectationType(tt.in)
+		if got != tt.want {
+			t.Errorf("ParseExpectationType(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		if tt.wantErr {
+			wantValidation(t, err, "expectation_type", tt.in)
+			for _, v := range signatures.ExpectationTypes() {
+				if err != nil && !strings.Contains(err.Error(), string(v)) {
+					t.Errorf("error %q does not list %s", err, v)
+				}
+			}
+		} else if err != nil {
+			t.Errorf("ParseExpectationType(%q): %v", tt.in, err)
+		}
+	}
+}
+
+func TestExpectationTypes(t *testing.T) {
+	want := []signatures.ExpectationType{"DETECTION", "PREVENTION", "VULNERABILITY"}
+	got := signatures.ExpectationTypes()
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ExpectationTypes() = %q, want %q", got, want)
+	}
+	got[0] = "MUTATED"
+	if signatures.ExpectationTypes()[0] != signatures.Detection {
+		t.Error("ExpectationTypes returns shared state")
+	}
+	for _, tt := range []struct {
+		t    signatures.ExpectationType
+		want bool
+	}{{signatures.Detection, true}, {signatures.Prevention, true}, {signatures.Vulnerability, true}, {"detection", false}, {"", false}} {
+		if got := tt.t.Valid(); got != tt.want {
+			t.Errorf("%q.Valid() = %v, want %v", tt.t, got, tt.want)
+		}
+	}
+}
+
+func TestParseCategory(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    signatures.Category
+		wantErr bool
+	}{
+		{"network", signatures.Network, false},
+		{"Cloud", signatures.Cloud, false},
+		{"EXTERNAL", signatures.External, false},
+		{"", "", true},
+		{"nettwork", "", true},
+	}
+	for _, tt := range tests {
+		got, err := signatures.ParseCategory(tt.in)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("ParseCategory(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
+		}
+		if err != nil && (!strings.Contains(err.Error(), `"`+tt.in+`"`) || !strings.Contains(err.Error(), "network, cloud, external")) {
+			t.Errorf("error %q does not name the value and the valid ones", err)
+		}
+	}
+}
+
+// TestSignatureTypeLabels pins the labels the platform and its collectors
+// parse; a typo here silently breaks matching on the platform side.
+func TestSignatureTypeLabels(t *testing.T) {
+	tests := []struct {
+		got  signatures.SignatureType
+		want string
+	}{
+		{signatures.ParentProcessName, "parent_process_name"},
+		{signatures.SourceIPv4Address, "source_ipv4_address"},
+		{signatures.SourceIPv6Address, "source_ipv6_address"},
+		{signatures.TargetIPv4Address, "target_ipv4_address"},
+		{signatures.TargetIPv6Address, "target_ipv6_address"},
+		{signatures.TargetHostnameAddress, "target_hostname_address"},
+		{signatures.StartDate, "start_date"},
+		{signatures.EndDate, "end_date"},
+		{signatures.CloudProviderType, "cloud_provider"},
+		{signatures.CloudAccountIDType, "cloud_account_id"},
+		{signatures.CloudRegionType, "cloud_region"},
+		{signatures.TargetServiceType, "target_service"},
+		{signatures.QueryType, "query"},
+	}
+	for _, tt := range tests {
+		if string(tt.got) != tt.want {
+			t.Errorf("SignatureType %q, want %q", tt.got, tt.want)
+		}
+	}
+}
+
+func TestIsCoreField(t *testing.T) {
+	core := []string{
+		signatures.FieldSourceIPv4, signatures.FieldSourceIPv6, signatures.FieldTargetIPv4, signatures.FieldTargetIPv6,
+		signatures.FieldTargetHostname, signatures.FieldCloudProvider, signatures.FieldCloudAccountID, signatures.FieldCloudRegion,
+		signatures.FieldTargetService, signatures.FieldQuery, signatures.FieldStartTime, signatures.FieldEndTime,
+		signatures.FieldExecutionStatus, signatures.FieldPartialResults,
+	}
+	wantNames := []string{"source_ipv4", "source_ipv6", "target_ipv4", "target_ipv6", "target_hostname", "cloud_provider",
+		"cloud_account_id", "cloud_region", "target_service", "query", "start_time", "end_time", "execution_status", "partial_results"}
+	if !reflect.DeepEqual(core, wantNames) {
+		t.Errorf("field names %q, want %q", core, wantNames)
+	}
+	for _, f := range core {
+		if !signatures.IsCoreField(f) {
+			t.Errorf("IsCoreField(%q) = false", f)
+		}
+	}
+	for _, f := range []string{"", "parent_process_name", "source_ipv4_address", "START_TIME", "extra"} {
+		if signatures.IsCoreField(f) {
+			t.Errorf("IsCoreField(%q) = true", f)
+		}
+	}
+}
+
+func TestToolOutputExecutionStatus(t *testing.T) {
+	tests := []struct {
+		name string
+		out  signatures.ToolOutput
+		want signatures.ExecutionStatus
+	}{
+		{"zero", signatures.ToolOutput{}, signatures.StatusSuccess},
+		{"success", signatures.ToolOutput{Status: signatures.StatusSuccess}, signatures.StatusSuccess},
+		{"non-zero exit", signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: 137}}, signatures.StatusFailed},
+		{"zero exit", signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{Message: "warn"}}, signatures.StatusSuccess},
+		{"timeout info", signatures.ToolOutput{TimeoutInfo: &signatures.TimeoutInfo{}}, signatures.StatusTimeout},
+		{"partial", signatures.ToolOutput{Status: signatures.StatusPartial}, signatures.StatusPartial},
+		{"failed status", signatures.ToolOutput{Status: signatures.StatusFailed}, signatures.StatusFailed},
+		{"timeout status", signatures.ToolOutput{Status: signatures.StatusTimeout}, signatures.StatusTimeout},
+		{"exit beats timeout", signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: 1}, TimeoutInfo: &signatures.TimeoutInfo{}}, signatures.StatusFailed},
+	}
+	for _, tt := range tests {
+		if got := tt.out.ExecutionStatus(); got != tt.want {
+			t.Errorf("%s: ExecutionStatus() = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if err := (signatures.ToolOutput{Status: "SUCCESS"}).Validate(); err == nil {
+		t.Error(`Validate accepted status "SUCCESS"`)
+	} else {
+		wantValidation(t, err, "status", "SUCCESS")
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&signatures.ValidationError{Field: "targets[1].target_ipv4", Value: "x", Reason: "not an IPv4 address"},
+			`invalid targets[1].target_ipv4 "x": not an IPv4 address`},
+		{&signatures.ValidationError{Field: "query", Reason: "required"}, `invalid query: required`},
+		{&signatures.TypeError{Index: 2, Type: "int"},
+			`targets[2]: unsupported target type int (want string, map[string]any or NetworkConfig)`},
+		{signatures.ErrNoConfigs, "no target configuration"},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %q, want %q", got, tt.want)
+		}
+	}
+}
