@@ -38,7 +38,8 @@ tidy: ## fail if go mod tidy changes go.mod or go.sum
 	  echo "go mod tidy changed go.mod/go.sum"; exit 1; fi
 
 golden: ## rewrite golden files
-	$(GO) test ./injectors/... -run Golden -update
+	$(GO) test ./signatures/ -run TestGolden -update
+	$(GO) test ./injectors/nmap/ -run Golden -update
 
 check: fmtcheck vet tidy test ## everything CI checks
 
