@@ -1,9 +1,9 @@
 package transport
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/injectkit/injectkit/signatures"
@@ -26,20 +26,22 @@ func Bodies(injectID, phase string, p signatures.Payload, maxPayloadSize int) ([
 	if err != nil {
 		return nil, err
 	}
-	arena, ends, err := encodeTargets(p.Targets)
+	// The arena starts with the body's prefix so that, when everything fits
+	// in one body, the arena becomes that body without a copy.
+	arena, ends, err := encodeTargets(c.appendPrefix(nil), p.Targets)
 	if err != nil {
 		return nil, err
 	}
-	target := func(i int) []byte {
-		start := 0
-		if i > 0 {
-			start = ends[i-1] + 1 // skip the encoder's newline
+	from := len(c.prefix)
+	start := func(i int) int { // offset of target i in the arena
+		if i == 0 {
+			return from
 		}
-		return arena[start:ends[i]]
+		return ends[i-1] + 1
 	}
 	plan, err := c.Plan(func(yield func(int) bool) {
 		for i := range ends {
-			if !yield(len(target(i))) {
+			if !yield(ends[i] - start(i)) {
 				return
 			}
 		}
@@ -47,41 +49,47 @@ func Bodies(injectID, phase string, p signatures.Payload, maxPayloadSize int) ([
 	if err != nil {
 		return nil, err
 	}
+	if !plan.Chunked() {
+		body := arena[:from]
+		if len(ends) > 0 {
+			body = arena[:ends[len(ends)-1]]
+		}
+		return [][]byte{c.appendSuffix(body, plan, 0)}, nil
+	}
 	out := make([][]byte, plan.Chunks())
 	next := 0
 	for i := range out {
-		n := plan.Count(i)
-		body := make([]byte, 0, plan.Size(i))
-		body = c.appendPrefix(body)
-		for k := 0; k < n; k++ {
-			if k > 0 {
-				body = append(body, ',')
-			}
-			body = append(body, target(next)...)
-			next++
-		}
+		body := c.appendPrefix(make([]byte, 0, plan.Size(i)))
+		n := plan.Count(i) // never 0 in a chunked plan
+		body = append(body, arena[start(next):ends[next+n-1]]...)
+		next += n
 		out[i] = c.appendSuffix(body, plan, i)
 	}
 	return out, nil
 }
 
-// encodeTargets normalises and encodes every target into one arena. The
-// encoding of target i ends at ends[i] and is followed by a newline.
-func encodeTargets(ts []signatures.PayloadTarget) (arena []byte, ends []int, err error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	ends = make([]int, len(ts))
+// encodeTargets normalises and encodes every target into arena, after what
+// it already holds, each followed by a comma: the targets of a chunk are
+// then one contiguous range. The encoding of target i ends at ends[i].
+func encodeTargets(arena []byte, ts []signatures.PayloadTarget) ([]byte, []int, error) {
+	ends := make([]int, len(ts))
 	for i, t := range ts {
 		n, err := NormalizeTarget(i, t)
 		if err != nil {
 			return nil, nil, err
 		}
-		if err := enc.Encode(n); err != nil {
+		before := len(arena)
+		if arena, err = appendTargetJSON(arena, n); err != nil {
 			return nil, nil, encodeError(i, t, err)
 		}
-		ends[i] = buf.Len() - 1
+		ends[i] = len(arena)
+		arena = append(arena, ',')
+		if i == 0 && len(ts) > 1 {
+			// Reserve room for the rest, guessing from the first target.
+			arena = slices.Grow(arena, (len(arena)-before)*(len(ts)-1)*9/8)
+		}
 	}
-	return buf.Bytes(), ends, nil
+	return arena, ends, nil
 }
 
 // AppendTarget validates and normalises t (see NormalizeTarget) and appends
@@ -91,11 +99,11 @@ func AppendTarget(dst []byte, index int, t signatures.PayloadTarget) ([]byte, er
 	if err != nil {
 		return dst, err
 	}
-	b, err := json.Marshal(n)
+	out, err := appendTargetJSON(dst, n)
 	if err != nil {
 		return dst, encodeError(index, t, err)
 	}
-	return append(dst, b...), nil
+	return out, nil
 }
 
 // encodeError names the value of t that JSON cannot encode.
