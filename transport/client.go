@@ -178,9 +178,13 @@ func (s *settings) check() error {
 }
 
 // httpClient builds the default client: proxy from the environment, TLS
-// verification on, the CA file added to the system roots.
+// verification on, the CA file added to the system roots, redirects not
+// followed.
 func (s *settings) httpClient() (*http.Client, error) {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := &http.Transport{ForceAttemptHTTP2: true, MaxIdleConns: 10, IdleConnTimeout: 90 * time.Second}
+	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
+		tr = dt.Clone()
+	}
 	tr.Proxy = http.ProxyFromEnvironment
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	if s.caFile != "" {
@@ -201,7 +205,10 @@ func (s *settings) httpClient() (*http.Client, error) {
 		tr.TLSClientConfig.InsecureSkipVerify = true
 		s.log.Warn("tls certificate verification disabled", zap.String("base_url", redactedURL(s.base)))
 	}
-	return &http.Client{Transport: tr}, nil
+	// A redirected POST would turn into a GET whose success means nothing:
+	// a 3xx is reported as it is.
+	noRedirect := func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &http.Client{Transport: tr, CheckRedirect: noRedirect}, nil
 }
 
 func redactedURL(raw string) string {
@@ -213,8 +220,8 @@ func redactedURL(raw string) string {
 
 // Result describes a completed Send.
 type Result struct {
-	Chunks   int // bodies posted
-	Bytes    int // bytes of all bodies
+	Chunks   int // bodies delivered
+	Bytes    int // bytes of the bodies delivered
 	Attempts int // requests made, retries included
 }
 

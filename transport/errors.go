@@ -73,12 +73,13 @@ type TransmissionError struct {
 
 func (e *TransmissionError) Error() string {
 	var b strings.Builder
-	b.WriteString("callback ")
-	switch e.kind {
-	case failPermanent, failOther:
-		b.WriteString("rejected")
-	case failExhausted:
-		b.WriteString("failed after " + strconv.Itoa(e.Attempts) + " attempts")
+	switch {
+	case e.kind == failExhausted:
+		b.WriteString("callback failed after " + strconv.Itoa(e.Attempts) + " attempts")
+	case e.Status != 0:
+		b.WriteString("callback rejected")
+	default:
+		b.WriteString("callback failed")
 	}
 	switch {
 	case e.Status != 0:

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -120,11 +121,14 @@ func (c *Client) wait(n uint, err error) time.Duration {
 	if errors.As(err, &ae) && ae.hasAfter {
 		return min(ae.retryAfter, c.maxRetryAfter)
 	}
-	if n < 1 {
-		n = 1
+	d := c.delay
+	for i := uint(1); i < n; i++ {
+		if d > math.MaxInt64/2 {
+			return math.MaxInt64 // saturate rather than overflow
+		}
+		d *= 2
 	}
-	shift := min(n-1, 30)
-	return c.delay << shift
+	return d
 }
 
 // attempt makes one request. It returns nil on a 2xx status and an

@@ -1,0 +1,61 @@
+package transport_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"time"
+
+	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport"
+)
+
+func examplePayload() signatures.Payload {
+	return signatures.Payload{Targets: []signatures.PayloadTarget{{
+		SignatureTarget: signatures.Target{Asset: "asset-1"},
+		SignatureValues: []signatures.ValueGroup{
+			// Flat values are regrouped per expectation type.
+			{ExpectationType: signatures.Detection, SignatureType: "target_ipv4", SignatureValue: "127.0.0.1"},
+			{ExpectationType: signatures.Detection, SignatureType: "execution_status", SignatureValue: "success"},
+		},
+	}}}
+}
+
+// Bodies encodes without sending: a dry run prints what would be posted.
+func ExampleBodies() {
+	bodies, err := transport.Bodies("inject-1", "post", examplePayload(), 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, b := range bodies {
+		fmt.Println(string(b))
+	}
+	// Output:
+	// {"phase":"post","expectation_signature":{"targets":[{"signature_target":{"asset":"asset-1"},"signature_values":[{"expectation_type":"DETECTION","values":[{"signature_type":"target_ipv4","signature_value":"127.0.0.1"},{"signature_type":"execution_status","signature_value":"success"}]}]}]}}
+}
+
+func ExampleClient_Send() {
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		fmt.Println(r.Method, r.URL.Path, r.Header.Get("Authorization") != "", len(body), "bytes")
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer backend.Close()
+
+	c, err := transport.New(backend.URL,
+		transport.WithToken("example-token"),
+		transport.WithUserAgent("1.0.0"),
+		transport.WithRetry(4, 100*time.Millisecond))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := c.Send(context.Background(), "inject-1", "post", examplePayload())
+	fmt.Println(res.Chunks, "chunk,", res.Attempts, "attempt, error:", err)
+	// Output:
+	// POST /api/injects/inject-1/callback true 289 bytes
+	// 1 chunk, 1 attempt, error: <nil>
+}

@@ -1,0 +1,363 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+)
+
+func TestSendRetriesThenFails(t *testing.T) {
+	log, logs := observed()
+	be := newBackend(t, status(http.StatusServiceUnavailable, "down for maintenance"))
+	c, err := New(be.URL, fastRetry, WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+	var te *TransmissionError
+	if !errors.As(err, &te) {
+		t.Fatalf("error = %v, want a *TransmissionError", err)
+	}
+	if te.Status != 503 || te.Body != "down for maintenance" || te.Attempts != 4 {
+		t.Errorf("error = %+v", te)
+	}
+	if !errors.Is(err, ErrRetriesExhausted) || errors.Is(err, ErrPermanent) {
+		t.Errorf("exhausted/permanent = %v/%v", errors.Is(err, ErrRetriesExhausted), errors.Is(err, ErrPermanent))
+	}
+	reqs := be.requests()
+	if len(reqs) != 4 {
+		t.Fatalf("%d requests, want 4", len(reqs))
+	}
+	for i, want := range []time.Duration{10, 20, 40} {
+		want *= time.Millisecond
+		if gap := reqs[i+1].At.Sub(reqs[i].At); gap < want {
+			t.Errorf("gap before request %d = %v, want at least %v", i+2, gap, want)
+		}
+	}
+	warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
+	if len(warns) != 3 {
+		t.Fatalf("%d WARN lines, want 3", len(warns))
+	}
+	for i, e := range warns {
+		f := e.ContextMap()
+		wantWait := time.Duration(10<<i) * time.Millisecond
+		if f["attempt"] != int64(i+1) || f["status"] != int64(503) || f["wait"] != wantWait {
+			t.Errorf("WARN %d fields = %v, want attempt %d status 503 wait %v", i, f, i+1, wantWait)
+		}
+	}
+	if n := logs.FilterLevelExact(zapcore.ErrorLevel).Len(); n != 1 {
+		t.Errorf("%d ERROR lines, want 1", n)
+	}
+}
+
+func TestSendRetryableStatuses(t *testing.T) {
+	for _, code := range []int{500, 502, 503, 504, 408, 429} {
+		t.Run(http.StatusText(code), func(t *testing.T) {
+			be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+				if n < 2 {
+					w.WriteHeader(code)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+			c, err := New(be.URL, fastRetry)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := c.Send(context.Background(), "inj", "post", payloadOf(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(be.requests()) != 3 || res.Attempts != 3 {
+				t.Errorf("%d requests, %d attempts; want 3", len(be.requests()), res.Attempts)
+			}
+		})
+	}
+}
+
+func TestSendClientErrorFailsAtOnce(t *testing.T) {
+	tests := []struct {
+		code      int
+		permanent bool
+	}{
+		{400, true}, {401, true}, {403, true}, {404, true}, {413, true}, {422, true}, {409, false},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.code), func(t *testing.T) {
+			log, logs := observed()
+			be := newBackend(t, status(tt.code, `{"error":"bad expectation_signature"}`))
+			// A wait long enough to hang the test if one happened.
+			c, err := New(be.URL, WithRetry(4, time.Hour), WithLogger(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+			var te *TransmissionError
+			if !errors.As(err, &te) {
+				t.Fatalf("error = %v, want a *TransmissionError", err)
+			}
+			if te.Status != tt.code || te.Body != `{"error":"bad expectation_signature"}` || te.Attempts != 1 {
+				t.Errorf("error = %+v", te)
+			}
+			if errors.Is(err, ErrPermanent) != tt.permanent || errors.Is(err, ErrRetriesExhausted) {
+				t.Errorf("permanent = %v, want %v", errors.Is(err, ErrPermanent), tt.permanent)
+			}
+			if n := len(be.requests()); n != 1 {
+				t.Errorf("%d requests, want 1", n)
+			}
+			if logs.FilterLevelExact(zapcore.WarnLevel).Len() != 0 {
+				t.Error("a retry was logged")
+			}
+			errs := logs.FilterLevelExact(zapcore.ErrorLevel).All()
+			if len(errs) != 1 {
+				t.Fatalf("%d ERROR lines, want 1", len(errs))
+			}
+			if f := errs[0].ContextMap(); f["status"] != int64(tt.code) || f["body"] != te.Body {
+				t.Errorf("ERROR fields = %v", f)
+			}
+		})
+	}
+}
+
+func TestErrorBodyCut(t *testing.T) {
+	long := strings.Repeat("é", 3000) // 6000 bytes
+	be := newBackend(t, status(http.StatusBadRequest, long))
+	c, err := New(be.URL, fastRetry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+	var te *TransmissionError
+	if !errors.As(err, &te) {
+		t.Fatal(err)
+	}
+	if len(te.Body) != 4096 || !strings.HasPrefix(long, te.Body) {
+		t.Errorf("body of %d bytes, want the first 4096 of the response", len(te.Body))
+	}
+}
+
+func TestRetryAfter(t *testing.T) {
+	tests := []struct {
+		name   string
+		code   int
+		header string
+		want   time.Duration
+	}{
+		{"429 seconds capped", 429, "120", 50 * time.Millisecond},
+		{"503 zero", 503, "0", 0},
+		{"429 date in the past", 429, "Mon, 02 Jan 2006 15:04:05 GMT", 0},
+		{"503 garbage", 503, "soon", 10 * time.Millisecond},
+		{"500 ignored", 500, "0", 10 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, logs := observed()
+			be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+				if n == 0 {
+					w.Header().Set("Retry-After", tt.header)
+					w.WriteHeader(tt.code)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+			c, err := New(be.URL, fastRetry, WithMaxRetryAfter(50*time.Millisecond), WithLogger(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Send(context.Background(), "inj", "post", payloadOf(1)); err != nil {
+				t.Fatal(err)
+			}
+			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
+			if len(warns) != 1 || warns[0].ContextMap()["wait"] != tt.want {
+				t.Fatalf("WARN lines %v, want one with wait %v", warns, tt.want)
+			}
+			reqs := be.requests()
+			if gap := reqs[1].At.Sub(reqs[0].At); gap < tt.want {
+				t.Errorf("waited %v, want at least %v", gap, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"7", 7 * time.Second, true},
+		{"-1", 0, false},
+		{"1.5", 0, false},
+		{"Fri, 27 Nov 2026 00:00:09 GMT", 9 * time.Second, true},
+		{"Thu, 26 Nov 2026 23:00:00 GMT", 0, true},
+	}
+	for _, tt := range tests {
+		got, ok := parseRetryAfter(tt.in, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func TestSendConnectionErrorRetried(t *testing.T) {
+	be := newBackend(t, nil)
+	url := be.URL
+	be.Close() // nothing listens any more
+	log, logs := observed()
+	c, err := New(url, WithRetry(3, time.Millisecond), WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+	var te *TransmissionError
+	if !errors.As(err, &te) || te.Status != 0 || te.Err == nil || te.Attempts != 3 {
+		t.Fatalf("error = %#v", err)
+	}
+	if !errors.Is(err, ErrRetriesExhausted) {
+		t.Error("not ErrRetriesExhausted")
+	}
+	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 2 {
+		t.Errorf("%d WARN lines, want 2", n)
+	}
+}
+
+func TestSendTimeoutRetried(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	be := newBackend(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		if n == 0 {
+			select { // hang past the client's timeout
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	})
+	c, err := New(be.URL, fastRetry, WithTimeout(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Send(context.Background(), "inj", "post", payloadOf(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attempts != 2 {
+		t.Errorf("%d attempts, want 2", res.Attempts)
+	}
+}
+
+func TestSendCancelDuringWait(t *testing.T) {
+	first := make(chan struct{}, 1)
+	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		first <- struct{}{}
+	})
+	c, err := New(be.URL, WithRetry(4, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-first; cancel() }()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Send(ctx, "inj", "post", payloadOf(1))
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("error = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Send still waiting after the context was cancelled")
+	}
+	if n := len(be.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestSendCancelledBeforeStart(t *testing.T) {
+	be := newBackend(t, nil)
+	c, err := New(be.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.Send(ctx, "inj", "post", payloadOf(1)); !errors.Is(err, context.Canceled) {
+		t.Errorf("error = %v", err)
+	}
+	if n := len(be.requests()); n != 0 {
+		t.Errorf("%d requests, want 0", n)
+	}
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	be := newBackend(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	})
+	c, err := New(be.URL, WithRetry(4, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
+	var te *TransmissionError
+	if !errors.As(err, &te) || te.Status != http.StatusFound {
+		t.Fatalf("error = %v, want a *TransmissionError with status 302", err)
+	}
+	if errors.Is(err, ErrPermanent) || errors.Is(err, ErrRetriesExhausted) {
+		t.Error("a 302 is neither permanent nor retried")
+	}
+	if n := len(be.requests()); n != 1 {
+		t.Errorf("%d requests, want 1", n)
+	}
+}
+
+func TestSendCancelAfterDeliveredChunks(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+		if n == 1 {
+			cancel() // the second chunk is cut off by the caller
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	})
+	p := payloadOf(60)
+	whole, _ := Bodies("inj", "post", p, 1<<30)
+	c, err := New(be.URL, WithMaxPayloadSize(len(whole[0])/3), WithRetry(4, time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.Send(ctx, "inj", "post", p)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("error = %v, want context.Canceled", err)
+	}
+	var te *TransmissionError
+	if !errors.As(err, &te) || len(te.Delivered) != 1 || te.Delivered[0] != 0 || te.Chunk != 1 {
+		t.Errorf("error = %+v, want chunk 0 delivered and chunk 1 failed", te)
+	}
+	if !strings.Contains(err.Error(), "delivered chunks 0") || res.Chunks != 1 {
+		t.Errorf("message %q, result %+v", err, res)
+	}
+}
+
+func TestWaitSaturates(t *testing.T) {
+	c := &Client{delay: time.Hour}
+	if got := c.wait(200, nil); got != time.Duration(math.MaxInt64) {
+		t.Errorf("wait(200) = %v", got)
+	}
+	if got := c.wait(3, nil); got != 4*time.Hour {
+		t.Errorf("wait(3) = %v, want 4h", got)
+	}
+}
