@@ -28,7 +28,7 @@
 //   - Client.Send runs both, chunk after chunk, and reports which chunks were
 //     delivered when one fails.
 //
-// For payloads too large to hold in memory, EncodeTarget, Chunker and Plan
+// For payloads too large to hold in memory, AppendTarget, Chunker and Plan
 // build the same bytes from a stream of targets: plan the chunks from the
 // encoded sizes, then write the bodies one by one.
 //

@@ -14,7 +14,8 @@ const DefaultMaxPayloadSize = 1 << 20
 
 // Bodies validates, normalises and chunks p and returns the bodies Send
 // would POST for it, byte for byte, in order. maxPayloadSize 0 means
-// DefaultMaxPayloadSize. It performs no I/O.
+// DefaultMaxPayloadSize. It performs no I/O. Each body is a slice of its
+// own: a caller may append to it.
 //
 // Each target is encoded once; chunking is then arithmetic on the encoded
 // sizes, so the cost is linear in the size of the payload.

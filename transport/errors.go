@@ -20,8 +20,9 @@ var (
 	// ErrTargetTooLarge matches a *TargetTooLargeError.
 	ErrTargetTooLarge = errors.New("target too large for one body")
 	// ErrPermanent matches a *TransmissionError the backend will repeat
-	// whatever the number of tries: a 4xx status other than 408, 409 and 429,
-	// or a TLS certificate the client refuses.
+	// whatever the number of tries: a 4xx status other than 408, 409 and
+	// 429. A caller keeping bodies for later (an outbox) drops those and
+	// keeps the others.
 	ErrPermanent = errors.New("permanent failure")
 	// ErrRetriesExhausted matches a *TransmissionError whose every attempt
 	// failed with a status or a network error worth retrying.
@@ -46,7 +47,7 @@ func (e *TargetTooLargeError) Is(target error) bool { return target == ErrTarget
 type failure uint8
 
 const (
-	failOther     failure = iota // not retried, not permanent (a 409, a 3xx)
+	failOther     failure = iota // not retried, not permanent (a 409, a 3xx, a refused certificate)
 	failPermanent                // see ErrPermanent
 	failExhausted                // see ErrRetriesExhausted
 )

@@ -43,8 +43,9 @@ func (e *attemptError) Error() string {
 // initial delay; a Retry-After header on a 429 or 503 replaces the wait,
 // capped by the maximum Retry-After. Each retry is logged at WARN. Any other
 // status fails at once with a *TransmissionError logged at ERROR; so do
-// exhausted retries. Cancelling ctx stops at once, during a request or a
-// wait, and returns ctx.Err().
+// exhausted retries. A TLS certificate the client refuses fails at once
+// too. Cancelling ctx stops at once, during a request or a wait, and returns
+// ctx.Err(). The header hook, if any, is called before each request.
 func (c *Client) PostBody(ctx context.Context, injectID string, chunkIndex int, body []byte) error {
 	_, err := c.post(ctx, injectID, chunkIndex, body)
 	return err
@@ -86,6 +87,7 @@ func (c *Client) post(ctx context.Context, injectID string, chunkIndex int, body
 		}),
 	)
 	if err == nil {
+		log.Debug("callback delivered", zap.Int("attempts", attempts), zap.Int("bytes", len(body)))
 		return attempts, nil
 	}
 	if ctx.Err() != nil {
@@ -99,7 +101,7 @@ func (c *Client) post(ctx context.Context, injectID string, chunkIndex int, body
 	switch {
 	case ae.retry:
 		te.kind = failExhausted
-	case ae.status != 0 && permanentStatus(ae.status), ae.status == 0 && ae.err != nil:
+	case permanentStatus(ae.status):
 		te.kind = failPermanent
 	default:
 		te.kind = failOther
@@ -160,7 +162,9 @@ func (c *Client) attempt(ctx context.Context, url string, chunkIndex int, body [
 		if ctx.Err() != nil {
 			return &attemptError{err: ctx.Err()}
 		}
-		// A certificate the client refuses will be refused again.
+		// A certificate the client refuses now will be refused on the next
+		// try too: fail at once, though not permanently (a CA file can be
+		// fixed before a later send).
 		var cv *tls.CertificateVerificationError
 		return &attemptError{err: err, retry: !errors.As(err, &cv)}
 	}

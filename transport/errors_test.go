@@ -1,0 +1,73 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+)
+
+func TestTransmissionErrorMessage(t *testing.T) {
+	tests := []struct {
+		err  *TransmissionError
+		want string
+	}{
+		{&TransmissionError{Status: 400, Body: "bad", Attempts: 1, Total: 1, kind: failPermanent},
+			`callback rejected: status 400: "bad"`},
+		{&TransmissionError{Status: 503, Attempts: 4, Total: 1, kind: failExhausted},
+			`callback failed after 4 attempts: status 503`},
+		{&TransmissionError{Err: errors.New("connection refused"), Attempts: 4, Total: 3, Chunk: 0, kind: failExhausted},
+			`callback failed after 4 attempts: connection refused (chunk 0 of 3; delivered chunks none)`},
+		{&TransmissionError{Status: 409, Attempts: 1, Total: 6, Chunk: 4, Delivered: []int{0, 1, 2, 3}, kind: failOther},
+			`callback rejected: status 409 (chunk 4 of 6; delivered chunks 0-3)`},
+		{&TransmissionError{Err: context.Canceled, Total: 2, Chunk: 1, Delivered: []int{0}, kind: failOther},
+			`callback failed: context canceled (chunk 1 of 2; delivered chunks 0)`},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() =\n%s\nwant\n%s", got, tt.want)
+		}
+	}
+}
+
+func TestTransmissionErrorIs(t *testing.T) {
+	perm := &TransmissionError{Status: 404, kind: failPermanent}
+	exh := &TransmissionError{Status: 500, kind: failExhausted}
+	other := &TransmissionError{Status: 409, kind: failOther, Err: context.DeadlineExceeded}
+	wrapped := fmt.Errorf("deliver: %w", perm)
+	checks := []struct {
+		err    error
+		target error
+		want   bool
+	}{
+		{perm, ErrPermanent, true}, {perm, ErrRetriesExhausted, false},
+		{exh, ErrRetriesExhausted, true}, {exh, ErrPermanent, false},
+		{other, ErrPermanent, false}, {other, ErrRetriesExhausted, false}, {other, context.DeadlineExceeded, true},
+		{wrapped, ErrPermanent, true},
+	}
+	for i, c := range checks {
+		if got := errors.Is(c.err, c.target); got != c.want {
+			t.Errorf("%d: errors.Is(%v, %v) = %v", i, c.err, c.target, got)
+		}
+	}
+	if !perm.Permanent() || exh.Permanent() {
+		t.Error("Permanent() disagrees with ErrPermanent")
+	}
+}
+
+func TestStatusClasses(t *testing.T) {
+	tests := []struct {
+		code        int
+		retry, perm bool
+	}{
+		{200, false, false}, {302, false, false}, {400, false, true}, {401, false, true}, {403, false, true},
+		{404, false, true}, {408, true, false}, {409, false, false}, {410, false, true}, {413, false, true},
+		{422, false, true}, {429, true, false}, {499, false, true}, {500, true, false}, {502, true, false},
+		{503, true, false}, {504, true, false}, {599, true, false},
+	}
+	for _, tt := range tests {
+		if r, p := retryableStatus(tt.code), permanentStatus(tt.code); r != tt.retry || p != tt.perm {
+			t.Errorf("status %d: retry %v permanent %v, want %v %v", tt.code, r, p, tt.retry, tt.perm)
+		}
+	}
+}
