@@ -361,3 +361,22 @@ func TestWaitSaturates(t *testing.T) {
 		t.Errorf("wait(3) = %v, want 4h", got)
 	}
 }
+
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"", "0", "30", "-5", "99999999999999999999", "Fri, 27 Nov 2026 00:00:09 GMT", "Friday, 27-Nov-26 00:00:09 GMT", "soon"} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := parseRetryAfter(s, now)
+		if d < 0 {
+			t.Fatalf("parseRetryAfter(%q) = %v, negative", s, d)
+		}
+		if !ok && d != 0 {
+			t.Fatalf("parseRetryAfter(%q) = %v without ok", s, d)
+		}
+		if s == "" && ok {
+			t.Fatal("empty header accepted")
+		}
+	})
+}
