@@ -39,6 +39,7 @@ tidy: ## fail if go mod tidy changes go.mod or go.sum
 
 golden: ## rewrite golden files
 	$(GO) test ./signatures/ -run TestGolden -update
+	$(GO) test ./transport/ -run Golden -update
 	$(GO) test ./injectors/nmap/ -run Golden -update
 
 check: fmtcheck vet tidy test ## everything CI checks
