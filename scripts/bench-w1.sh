@@ -56,5 +56,5 @@ if [ "$MODE" != floor ]; then
     --backend-url "$url" --max-payload-size 1048576
 fi
 if [ "$MODE" != w1 ]; then
-  run floor bin/benchfloor -n "$N" -backend "$url" -max-payload-size 1048576
+  run floor env CONTAINER_IP=172.17.0.2 bin/benchfloor -n "$N" -backend "$url" -max-payload-size 1048576
 fi

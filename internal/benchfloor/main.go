@@ -26,7 +26,11 @@ func main() {
 	backend := flag.String("backend", "", "sink base URL (loopback)")
 	maxSize := flag.Int("max-payload-size", transport.DefaultMaxPayloadSize, "largest body in bytes")
 	injectID := flag.String("inject-id", "inject-bench-001", "inject id")
+	dump := flag.Bool("dump", false, "print the bodies to stdout instead of POSTing them")
 	flag.Parse()
+	if *dump {
+		*backend = ""
+	}
 	if err := run(*n, *backend, *maxSize, *injectID); err != nil {
 		fmt.Fprintln(os.Stderr, "benchfloor:", err)
 		os.Exit(1)
@@ -98,6 +102,10 @@ func run(n int, backend string, maxSize int, injectID string) error {
 			return err
 		}
 		next += k
+		if backend == "" {
+			fmt.Printf("%s\n", body)
+			continue
+		}
 		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
 		if err != nil {
 			return err
