@@ -85,16 +85,27 @@ type match struct {
 	Data      string   `json:"data"`
 }
 
-// NewServer starts a stand-in accepting key.
+// NewServer starts a stand-in accepting key on a loopback port.
 func NewServer(key string) *Server {
-	s := &Server{Key: key, corpus: corpus()}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
+	s := NewHandler(key)
+	s.srv = httptest.NewServer(s)
 	s.URL = s.srv.URL
 	return s
 }
 
-// Close shuts the server down.
-func (s *Server) Close() { s.srv.Close() }
+// NewHandler returns a stand-in accepting key that is not listening: serve
+// it with an http.Server of your own (see cmd/shodan-standin). Its URL is
+// empty and Close does nothing.
+func NewHandler(key string) *Server {
+	return &Server{Key: key, corpus: corpus()}
+}
+
+// Close shuts down a server started by NewServer.
+func (s *Server) Close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}
 
 // Enqueue queues replies: the next requests get them, in order, before any
 // key check or search.
@@ -154,7 +165,8 @@ func loadCorpus() []match {
 	return corpus
 }
 
-func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+// ServeHTTP answers one request as the Shodan API would.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.mu.Lock()
 	s.reqs = append(s.reqs, Request{Query: q.Get("query"), Page: q.Get("page"), Key: q.Get("key"),
