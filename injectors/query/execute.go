@@ -69,8 +69,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		}
 	}
 	out := buildOutput(results, in.ExpectationTypes, params.Provider)
-	if ctx.Err() != nil {
-		out.Status = framework.StatusTimeout
+	if out.Status == framework.StatusTimeout {
 		out.TimeoutInfo = &framework.TimeoutInfo{PartialResults: in.PartialResults()}
 	}
 	return out
@@ -110,10 +109,13 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 }
 
 // buildOutput turns the per-configuration results into the tool output:
-// findings, one TargetExtras entry per configuration and the status.
+// findings, one TargetExtras entry per configuration and the status —
+// timeout when a configuration was cancelled, failed when all failed,
+// partial when some did.
 func buildOutput(results []ConfigResult, types []framework.ExpectationType, provider string) framework.ToolOutput {
 	var allIPs, allCVEs []string
 	var errs []string
+	cancelled := false
 	extras := make([]framework.TypeExtras, len(results))
 	for i, r := range results {
 		ips, cves := matchedIPs(r.Matches), matchedCVEs(r.Matches)
@@ -136,6 +138,7 @@ func buildOutput(results []ConfigResult, types []framework.ExpectationType, prov
 		if r.Status != ResultSuccess {
 			errs = append(errs, r.Error)
 		}
+		cancelled = cancelled || r.Status == ResultCancelled
 	}
 	out := framework.ToolOutput{
 		Status:       framework.StatusSuccess,
@@ -148,6 +151,8 @@ func buildOutput(results []ConfigResult, types []framework.ExpectationType, prov
 		},
 	}
 	switch {
+	case cancelled:
+		out.Status = framework.StatusTimeout
 	case len(errs) == len(results):
 		out.Status = framework.StatusFailed
 		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: strings.Join(errs, "; ")}

@@ -405,6 +405,28 @@ func TestExecuteCancelled(t *testing.T) {
 	}
 }
 
+func TestExecuteCancelledBeforeAnyResult(t *testing.T) {
+	srv := newStandIn(t)
+	srv.Enqueue(shodantest.Reply{Delay: time.Minute})
+	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "1m"})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(srv.Requests()) < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	out := e.Execute(ctx, newInject(zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"}, signatures.ExternalConfig{Query: "apache"}))
+	if out.ExecutionStatus() != framework.StatusTimeout || out.ErrorInfo != nil || out.TimeoutInfo == nil {
+		t.Fatalf("status %q, error %+v, timeout %+v; want timeout and no error info", out.ExecutionStatus(), out.ErrorInfo, out.TimeoutInfo)
+	}
+	for i, r := range results(t, out) {
+		if r.Status != ResultCancelled {
+			t.Errorf("results[%d].status = %s, want cancelled", i, r.Status)
+		}
+	}
+}
+
 // TestAPIKeyNeverLeaks runs every path that prints a URL or an error — debug
 // logs, retries, transport errors, Shodan errors echoing the key — and looks
 // for the key in the logs and in the whole output.
