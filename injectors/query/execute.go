@@ -52,14 +52,14 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		err = params.validate()
 	}
 	if err != nil {
-		return failed(err.Error())
+		return failed(in, err.Error())
 	}
 	if len(in.Targets) == 0 {
-		return failed(signatures.ErrNoConfigs.Error())
+		return failed(in, signatures.ErrNoConfigs.Error())
 	}
 	p, err := e.provider(params.Provider, in.Logger())
 	if err != nil {
-		return failed(err.Error())
+		return failed(in, err.Error())
 	}
 	results := make([]ConfigResult, len(in.Targets))
 	for i, t := range in.Targets {
@@ -162,12 +162,24 @@ func buildOutput(results []ConfigResult, types []framework.ExpectationType, prov
 	return out
 }
 
-// failed is the output of an inject that could not run at all.
-func failed(msg string) framework.ToolOutput {
-	return framework.ToolOutput{
+// failed is the output of an inject that could not run at all: the reason
+// is in ErrorInfo and, for each target, in its query_error extra.
+func failed(in *framework.Inject, msg string) framework.ToolOutput {
+	out := framework.ToolOutput{
 		Status:    framework.StatusFailed,
 		ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: msg},
 	}
+	if len(in.Targets) > 0 {
+		out.TargetExtras = make([]framework.TypeExtras, len(in.Targets))
+		for i := range out.TargetExtras {
+			te := framework.TypeExtras{}
+			for _, t := range in.ExpectationTypes {
+				te[t] = map[string]any{ExtraQueryError: msg}
+			}
+			out.TargetExtras[i] = te
+		}
+	}
+	return out
 }
 
 // matchedIPs returns the unique addresses of matches, in address order.

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -211,6 +212,14 @@ func TestExecuteRefusesToStart(t *testing.T) {
 			if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg) {
 				t.Errorf("output = %+v %+v, want failed with %q", out.Status, out.ErrorInfo, tt.wantMsg)
 			}
+			if len(out.TargetExtras) != len(tt.targets) {
+				t.Fatalf("%d target extras, want one per target (%d)", len(out.TargetExtras), len(tt.targets))
+			}
+			for i, te := range out.TargetExtras {
+				if msg, _ := te[framework.Detection][ExtraQueryError].(string); !strings.Contains(msg, tt.wantMsg) {
+					t.Errorf("target_extras[%d] query_error = %q, want %q", i, msg, tt.wantMsg)
+				}
+			}
 		})
 	}
 	if n := len(srv.Requests()); n != 0 {
@@ -331,4 +340,10 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	if rs := results(t, out); rs[0].Status != ResultFailed || !strings.Contains(rs[0].Error, "bad key "+redacted) || rs[1].Status != ResultFailed {
 		t.Errorf("results = %+v", rs)
 	}
+}
+
+func TestConformance(t *testing.T) {
+	srv := newStandIn(t)
+	e, _ := newTestExecutor(t, srv, nil)
+	frameworktest.Conformance(t, e, signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"})
 }
