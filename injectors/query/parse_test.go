@@ -143,3 +143,17 @@ func FuzzParseSearchPage(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParseSearchPage(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("shodantest", "testdata", "apache-page-1.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseSearchPage(200, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -44,7 +44,8 @@ type Params struct {
 }
 
 // Executor runs exposure queries. Build one with New; Configure sets its
-// base URL and API key.
+// base URL and API key. Its zero value runs with the defaults once
+// configured.
 type Executor struct {
 	baseURL *url.URL
 	apiKey  string
@@ -65,15 +66,30 @@ var (
 
 // New returns an Executor with the default settings and no API key.
 func New() *Executor {
-	base, _ := url.Parse(DefaultShodanBaseURL)
 	return &Executor{
-		baseURL: base,
+		baseURL: defaultBaseURL(),
 		timeout: DefaultRequestTimeout,
-		client: &http.Client{
-			// The API key travels in the URL: never follow a redirect with it.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-		},
-		retry: retryPolicy{attempts: 4, delay: time.Second, maxDelay: 30 * time.Second},
+		client:  newHTTPClient(),
+		retry:   defaultRetry,
+	}
+}
+
+// defaultRetry makes 4 attempts in all, waiting about 1 s, 2 s, then 4 s.
+var defaultRetry = retryPolicy{attempts: 4, delay: time.Second, maxDelay: 30 * time.Second}
+
+func defaultBaseURL() *url.URL {
+	u, err := url.Parse(DefaultShodanBaseURL)
+	if err != nil {
+		panic("query: bad default base URL: " + err.Error())
+	}
+	return u
+}
+
+// newHTTPClient returns a client that never follows redirects: the API key
+// travels in the URL and must not reach another host.
+func newHTTPClient() *http.Client {
+	return &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 }
 
@@ -209,7 +225,9 @@ func parseBaseURL(v string) (*url.URL, error) {
 
 // Close releases idle connections.
 func (e *Executor) Close() error {
-	e.client.CloseIdleConnections()
+	if e.client != nil {
+		e.client.CloseIdleConnections()
+	}
 	return nil
 }
 
@@ -220,8 +238,22 @@ func (e *Executor) provider(name string, log *zap.Logger) (Provider, error) {
 		if e.apiKey == "" {
 			return nil, ErrMissingAPIKey
 		}
-		return &shodan{base: e.baseURL, key: e.apiKey, client: e.client, timeout: e.timeout,
-			retry: e.retry, log: log.With(zap.String("provider", name))}, nil
+		s := &shodan{base: e.baseURL, key: e.apiKey, client: e.client, timeout: e.timeout,
+			retry: e.retry, log: log.With(zap.String("provider", name))}
+		// An Executor not built by New still works, with the defaults.
+		if s.base == nil {
+			s.base = defaultBaseURL()
+		}
+		if s.client == nil {
+			s.client = newHTTPClient()
+		}
+		if s.timeout <= 0 {
+			s.timeout = DefaultRequestTimeout
+		}
+		if s.retry.attempts == 0 {
+			s.retry = defaultRetry
+		}
+		return s, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownProvider, name)
 }

@@ -328,3 +328,46 @@ func (a afterRoundTrip) RoundTrip(r *http.Request) (*http.Response, error) {
 	a.fn()
 	return resp, err
 }
+
+// TestShodanQueryEscaping sends awkward queries through the real HTTP path
+// and checks that the stand-in reads back exactly the query composed, one
+// page parameter and the key.
+func TestShodanQueryEscaping(t *testing.T) {
+	for _, q := range []string{
+		`http.title:"Index of /" ip:127.0.0.1`,
+		`apache&page=9&key=stolen hostname:example.com`,
+		`org:"Société Générale" #1`,
+		`100% +plus ip:127.0.0.1`,
+		"tab\tand\nnewline",
+	} {
+		t.Run(q, func(t *testing.T) {
+			srv := newStandIn(t)
+			s, _ := newShodan(t, srv, nil, nil)
+			if _, err := s.Search(context.Background(), q, 10); err != nil {
+				t.Fatalf("Search: %v", err)
+			}
+			reqs := srv.Requests()
+			if len(reqs) != 1 || reqs[0].Query != q || reqs[0].Page != "1" || reqs[0].Key != testKey {
+				t.Errorf("stand-in read %+v, want query %q, page 1 and the key", reqs, q)
+			}
+		})
+	}
+}
+
+func TestZeroExecutorUsesDefaults(t *testing.T) {
+	srv := newStandIn(t)
+	var e Executor
+	if err := e.Configure(map[string]string{SettingShodanBaseURL: srv.URL, SettingShodanAPIKey: testKey}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.provider(ProviderShodan, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := p.Search(context.Background(), "nginx", 5); err != nil || len(res.Matches) != 5 {
+		t.Fatalf("Search = %d matches, %v", len(res.Matches), err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
