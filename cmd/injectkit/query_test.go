@@ -247,3 +247,43 @@ func TestQueryRunWithoutKeyFailsBeforeAnyRequest(t *testing.T) {
 		t.Errorf("%d requests sent without a key", n)
 	}
 }
+
+func TestQueryRunRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		inject  string
+		env     map[string]string
+		wantErr string
+	}{
+		{"max_results above 1000", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"max_results":5000}}`, nil,
+			`invalid max_results "5000"`},
+		{"unknown param", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"max_result":5}}`, nil,
+			"max_result"},
+		{"unknown provider", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"provider":"censys"}}`, nil,
+			`invalid provider "censys"`},
+		{"empty query", `{"inject_id":"q","targets":[{"query":" ","target_ipv4":"127.0.0.1"}]}`, nil,
+			"query"},
+		{"bad base URL", `{"inject_id":"q","targets":[{"query":"apache"}]}`, map[string]string{"INJECTKIT_SHODAN_BASE_URL": "ftp://127.0.0.1"},
+			`invalid query.shodan_base_url "ftp://127.0.0.1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := shodantest.NewServer(shodanKey)
+			defer srv.Close()
+			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": shodanKey}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			code, stdout, stderr := runApp(t, env, "run", "query", "--inject-file", writeTemp(t, "inject.json", tt.inject))
+			if code != cli.ExitUsage || stdout != "" {
+				t.Errorf("exit %d, stdout %q; want %d and nothing printed", code, stdout, cli.ExitUsage)
+			}
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr does not name %q:\n%s", tt.wantErr, stderr)
+			}
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("%d requests sent for a rejected inject", n)
+			}
+		})
+	}
+}

@@ -113,7 +113,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 // timeout when a configuration was cancelled, failed when all failed,
 // partial when some did.
 func buildOutput(results []ConfigResult, types []framework.ExpectationType, provider string) framework.ToolOutput {
-	var allIPs, allCVEs []string
+	allIPs, allCVEs := []string{}, []string{}
 	var errs []string
 	cancelled := false
 	extras := make([]framework.TypeExtras, len(results))

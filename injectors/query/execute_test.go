@@ -179,6 +179,11 @@ func TestExecuteOutcomes(t *testing.T) {
 					}
 				}
 			}
+			for _, k := range []string{ExtraMatchedIPs, ExtraCVEs} {
+				if v, ok := out.Findings[k].([]string); !ok || v == nil {
+					t.Errorf("findings[%s] = %#v, want a list (never null)", k, out.Findings[k])
+				}
+			}
 			if tt.wantStatus == framework.StatusFailed {
 				if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != 1 || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg) ||
 					!strings.Contains(out.ErrorInfo.Message, "invalid or unauthorised API key") {

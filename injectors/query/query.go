@@ -70,12 +70,14 @@ func New() *Executor {
 		baseURL: defaultBaseURL(),
 		timeout: DefaultRequestTimeout,
 		client:  newHTTPClient(),
-		retry:   defaultRetry,
+		retry:   defaultRetry(),
 	}
 }
 
 // defaultRetry makes 4 attempts in all, waiting about 1 s, 2 s, then 4 s.
-var defaultRetry = retryPolicy{attempts: 4, delay: time.Second, maxDelay: 30 * time.Second}
+func defaultRetry() retryPolicy {
+	return retryPolicy{attempts: 4, delay: time.Second, maxDelay: 30 * time.Second}
+}
 
 func defaultBaseURL() *url.URL {
 	u, err := url.Parse(DefaultShodanBaseURL)
@@ -251,7 +253,7 @@ func (e *Executor) provider(name string, log *zap.Logger) (Provider, error) {
 			s.timeout = DefaultRequestTimeout
 		}
 		if s.retry.attempts == 0 {
-			s.retry = defaultRetry
+			s.retry = defaultRetry()
 		}
 		return s, nil
 	}
