@@ -311,7 +311,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 		shodantest.Reply{Status: 400, Body: shodantest.ErrorBody("bad key " + testKey)},
 		shodantest.Reply{Delay: time.Minute},
 	)
-	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "300ms"})
+	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "1s"})
 	log, logs := observedLogger()
 	in := newInject(log, nil,
 		signatures.ExternalConfig{Query: "apache"},    // 503, 429, then 400 echoing the key

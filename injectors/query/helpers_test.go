@@ -49,7 +49,7 @@ func newStandIn(t *testing.T) *shodantest.Server {
 func newTestExecutor(t *testing.T, srv *shodantest.Server, settings map[string]string) (*Executor, *recordTimer) {
 	t.Helper()
 	e := New()
-	s := map[string]string{SettingShodanBaseURL: srv.URL, SettingShodanAPIKey: testKey, SettingRequestTimeout: "5s"}
+	s := map[string]string{SettingShodanBaseURL: srv.URL, SettingShodanAPIKey: testKey, SettingRequestTimeout: "30s"}
 	for k, v := range settings {
 		s[k] = v
 	}

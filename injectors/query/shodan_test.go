@@ -148,7 +148,11 @@ func TestShodanErrors(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
 			srv.Enqueue(tt.replies...)
-			s, timer := newShodan(t, srv, map[string]string{SettingRequestTimeout: "200ms"}, nil)
+			timeout := "10s"
+			if errors.Is(tt.wantIs, ErrRequestTimeout) {
+				timeout = "200ms"
+			}
+			s, timer := newShodan(t, srv, map[string]string{SettingRequestTimeout: timeout}, nil)
 			if tt.key != "" {
 				s.key = tt.key
 			}
