@@ -8,11 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
@@ -285,5 +288,70 @@ func TestQueryRunRejectsBadInput(t *testing.T) {
 				t.Errorf("%d requests sent for a rejected inject", n)
 			}
 		})
+	}
+}
+
+// TestQueryBinaryReadsEnvironment runs the built binary: the settings come
+// from the process environment.
+func TestQueryBinaryReadsEnvironment(t *testing.T) {
+	srv := shodantest.NewServer(shodanKey)
+	defer srv.Close()
+	code, stdout, stderr := injectkit(t, []string{"INJECTKIT_SHODAN_BASE_URL=" + srv.URL, "INJECTKIT_SHODAN_API_KEY=" + shodanKey},
+		"run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject))
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr)
+	}
+	var body callbackBody
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &body); err != nil {
+		t.Fatalf("stdout: %v\n%s", err, stdout)
+	}
+	if v := body.values(t, 0, "DETECTION"); v["execution_status"] != "success" || !slices.Equal(strs(v["matched_ips"]), []string{"127.0.0.1"}) {
+		t.Errorf("DETECTION values = %v", v)
+	}
+	if strings.Contains(stdout+stderr, shodanKey) {
+		t.Error("the API key leaked into stdout or stderr")
+	}
+}
+
+// TestQueryBinarySIGINTDeliversTimeout interrupts a run blocked on a slow
+// Shodan answer: the request is cancelled and the timeout is delivered.
+func TestQueryBinarySIGINTDeliversTimeout(t *testing.T) {
+	srv := shodantest.NewServer(shodanKey)
+	defer srv.Close()
+	srv.Enqueue(shodantest.Reply{Delay: time.Hour})
+	backend, got := sink(t, http.StatusOK, 0)
+	cmd := exec.Command(bin, "run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject), "--backend-url", backend.URL)
+	cmd.Env = append(os.Environ(), "INJECTKIT_SHODAN_BASE_URL="+srv.URL, "INJECTKIT_SHODAN_API_KEY="+shodanKey)
+	errb := &lockedBuffer{}
+	cmd.Stderr = errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(srv.Requests()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGINT: %v\n%s", err, errb.String())
+	}
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	if len(got.bodies) != 1 {
+		t.Fatalf("want the signatures delivered once, got %d", len(got.bodies))
+	}
+	var body callbackBody
+	if err := json.Unmarshal(got.bodies[0], &body); err != nil {
+		t.Fatal(err)
+	}
+	v := body.values(t, 0, "DETECTION")
+	if v["execution_status"] != "timeout" || v["query"] != "apache" {
+		t.Errorf("DETECTION values = %v, want query apache, status timeout", v)
+	}
+	if msg, _ := v["query_error"].(string); !strings.Contains(msg, "context canceled") {
+		t.Errorf("query_error = %v, want the cancellation", v["query_error"])
+	}
+	if strings.Contains(string(got.bodies[0])+errb.String(), shodanKey) {
+		t.Error("the API key leaked into the payload or the logs")
 	}
 }
