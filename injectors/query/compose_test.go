@@ -126,3 +126,37 @@ func TestRedactError(t *testing.T) {
 		t.Error("redactError(nil) != nil")
 	}
 }
+
+// FuzzSearchURL checks that any query and key survive the URL intact, as the
+// only query and key parameters, and that redaction hides the key only.
+func FuzzSearchURL(f *testing.F) {
+	f.Add("apache ip:127.0.0.1", "k1", 1)
+	f.Add(`apache&page=9&key=stolen#frag`, "k+/=%", 2)
+	f.Add("org:\"Société Générale\"\t\n", "", 10)
+	f.Add("\xff\xfe;%zz", "key with spaces", 3)
+	base, _ := url.Parse("http://127.0.0.1:8080/base/")
+	f.Fuzz(func(t *testing.T, query, key string, page int) {
+		u := searchURL(base, key, query, page)
+		back, err := url.Parse(u.String())
+		if err != nil {
+			t.Fatalf("searchURL built an unparsable URL %q: %v", u, err)
+		}
+		q := back.Query()
+		if len(q) != 3 || len(q["query"]) != 1 || len(q["key"]) != 1 || len(q["page"]) != 1 {
+			t.Fatalf("parameters = %v, want one key, query and page", q)
+		}
+		if q.Get("query") != query || q.Get("key") != key || q.Get("page") != strconv.Itoa(page) {
+			t.Fatalf("round trip: %v, want query %q key %q page %d", q, query, key, page)
+		}
+		if back.Path != "/base/shodan/host/search" {
+			t.Fatalf("path = %q", back.Path)
+		}
+		r, err := url.Parse(redactURL(u))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rq := r.Query(); rq.Get("key") != redacted || rq.Get("query") != query {
+			t.Fatalf("redacted parameters = %v", rq)
+		}
+	})
+}
