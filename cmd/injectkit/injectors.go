@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/injectors/query"
 )
 
 // registry wires the reference injectors. A third party copies main.go and
@@ -10,5 +11,6 @@ import (
 func registry() *framework.Registry {
 	r := framework.NewRegistry()
 	r.Register("noop", func() framework.Executor { return noop.New() })
+	r.Register("query", func() framework.Executor { return query.New() })
 	return r
 }

@@ -1,0 +1,357 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/injectors/query/shodantest"
+)
+
+// shodanKey is the key the Shodan stand-in accepts; no output may hold it.
+const shodanKey = "E2E-SHODAN-KEY-51d0c7a94b"
+
+// runApp runs the injectkit application in memory over the given
+// environment, with the real registry of this command.
+func runApp(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	o := cli.Options{Registry: registry(), Version: "test", Stdout: &out, Stderr: &errb,
+		Getenv: func(k string) string { return env[k] }}
+	code := cli.Run(context.Background(), o, append([]string{"injectkit"}, args...))
+	return code, out.String(), errb.String()
+}
+
+func writeTemp(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// callbackBody is the JSON body the CLI prints or POSTs.
+type callbackBody struct {
+	Phase                string `json:"phase"`
+	ExpectationSignature struct {
+		Targets []struct {
+			SignatureValues []struct {
+				ExpectationType string `json:"expectation_type"`
+				Values          []struct {
+					SignatureType  string `json:"signature_type"`
+					SignatureValue any    `json:"signature_value"`
+				} `json:"values"`
+			} `json:"signature_values"`
+		} `json:"targets"`
+	} `json:"expectation_signature"`
+}
+
+// values returns signature_type → value of target i's group of type et.
+func (b callbackBody) values(t *testing.T, i int, et string) map[string]any {
+	t.Helper()
+	if i >= len(b.ExpectationSignature.Targets) {
+		t.Fatalf("no target %d in body", i)
+	}
+	for _, g := range b.ExpectationSignature.Targets[i].SignatureValues {
+		if g.ExpectationType == et {
+			out := map[string]any{}
+			for _, v := range g.Values {
+				out[v.SignatureType] = v.SignatureValue
+			}
+			return out
+		}
+	}
+	t.Fatalf("target %d has no %s group", i, et)
+	return nil
+}
+
+func strs(v any) []string {
+	l, _ := v.([]any)
+	out := make([]string, 0, len(l))
+	for _, x := range l {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+const queryInject = `{"inject_id":"q-1","injector":"query","expectation_types":["DETECTION","VULNERABILITY"],` +
+	`"targets":[{"query":"apache","target_ipv4":"127.0.0.1"}],"params":{"max_results":200}}`
+
+func TestQueryRunPrintsPayload(t *testing.T) {
+	srv := shodantest.NewServer(shodanKey)
+	defer srv.Close()
+	env := map[string]string{
+		"INJECTKIT_SHODAN_BASE_URL": srv.URL,
+		"INJECTKIT_SHODAN_API_KEY":  shodanKey,
+		"CONTAINER_IP":              "172.17.0.2", // must not show: external targets carry no source IP
+	}
+	code, stdout, stderr := runApp(t, env, "run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject), "--log-level", "debug")
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout)
+	}
+	var body callbackBody
+	if err := json.Unmarshal([]byte(lines[0]), &body); err != nil {
+		t.Fatalf("stdout is not a JSON body: %v\n%s", err, stdout)
+	}
+	if body.Phase == "" || len(body.ExpectationSignature.Targets) != 1 {
+		t.Fatalf("body = %s", stdout)
+	}
+	det := body.values(t, 0, "DETECTION")
+	if det["query"] != "apache" || det["target_ipv4"] != "127.0.0.1" || det["execution_status"] != "success" {
+		t.Errorf("DETECTION values = %v, want query apache, target_ipv4 127.0.0.1, success", det)
+	}
+	if got := strs(det["matched_ips"]); !slices.Equal(got, []string{"127.0.0.1"}) {
+		t.Errorf("matched_ips = %v", det["matched_ips"])
+	}
+	vuln := body.values(t, 0, "VULNERABILITY")
+	if got := strs(vuln["cves"]); !slices.Equal(got, []string{"CVE-2021-41773", "CVE-2021-42013", "CVE-2023-25690", "CVE-2024-38476"}) {
+		t.Errorf("cves = %v", vuln["cves"])
+	}
+	for _, bad := range []string{"source_ipv4", "source_ipv6", "172.17.0.2"} {
+		if strings.Contains(stdout, bad) {
+			t.Errorf("body holds %q: external signatures carry no source IP\n%s", bad, stdout)
+		}
+	}
+	reqs := srv.Requests()
+	if len(reqs) != 1 || reqs[0].Query != "apache ip:127.0.0.1" || reqs[0].Page != "1" {
+		t.Errorf("stand-in requests = %+v, want one for \"apache ip:127.0.0.1\" page 1", reqs)
+	}
+	if !strings.Contains(stderr, "shodan request") || !strings.Contains(stderr, "REDACTED") {
+		t.Errorf("debug logs lack the redacted request line:\n%s", stderr)
+	}
+	if strings.Contains(stdout+stderr, shodanKey) {
+		t.Errorf("the API key leaked into stdout or stderr")
+	}
+}
+
+// backendRecorder is an httptest callback backend recording every request.
+type backendRecorder struct {
+	mu     sync.Mutex
+	paths  []string
+	bodies [][]byte
+}
+
+func newBackendRecorder(t *testing.T) (*httptest.Server, *backendRecorder) {
+	rec := &backendRecorder{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rec.mu.Lock()
+		rec.paths = append(rec.paths, r.Method+" "+r.URL.EscapedPath())
+		rec.bodies = append(rec.bodies, b)
+		rec.mu.Unlock()
+		w.WriteHeader(http.StatusOK)
+	}))
+	t.Cleanup(srv.Close)
+	return srv, rec
+}
+
+// TestQueryRunDeliversToBackend reads the settings from the config file
+// keys query.shodan_base_url and query.shodan_api_key, and delivers to a
+// backend: one outcome per target, whatever the others did.
+func TestQueryRunDeliversToBackend(t *testing.T) {
+	tests := []struct {
+		name       string
+		replies    []shodantest.Reply
+		targets    string
+		wantStatus string
+		wantPages  int
+	}{
+		{"success with pagination", nil,
+			`[{"query":"apache"}]`, "success", 2},
+		{"one of two fails", []shodantest.Reply{{Status: 400, Body: shodantest.ErrorBody("Invalid search query")}},
+			`[{"query":"apache","target_hostname":"example.com"},{"query":"nginx"}]`, "partial", 2},
+		{"all fail", []shodantest.Reply{{Status: 401, Body: shodantest.ErrorBody("Invalid API key")}},
+			`[{"query":"nginx","target_ipv4":"127.0.0.1"}]`, "failed", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := shodantest.NewServer(shodanKey)
+			defer srv.Close()
+			srv.Enqueue(tt.replies...)
+			backend, rec := newBackendRecorder(t)
+			conf := writeTemp(t, "injectkit.yaml", "query:\n  shodan_base_url: "+srv.URL+"\n  shodan_api_key: "+shodanKey+"\n")
+			inject := writeTemp(t, "inject.json", `{"inject_id":"q-2","injector":"query","expectation_types":["DETECTION","VULNERABILITY"],`+
+				`"targets":`+tt.targets+`,"params":{"max_results":200}}`)
+			code, stdout, stderr := runApp(t, nil, "run", "query", "--config", conf, "--inject-file", inject,
+				"--backend-url", backend.URL, "--log-level", "debug")
+			if code != 0 {
+				t.Fatalf("exit %d\nstderr: %s", code, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout = %q, want nothing when delivering", stdout)
+			}
+			if n := len(srv.Requests()); n != tt.wantPages {
+				t.Errorf("stand-in requests = %d, want %d", n, tt.wantPages)
+			}
+			rec.mu.Lock()
+			defer rec.mu.Unlock()
+			if len(rec.paths) != 1 || rec.paths[0] != "POST /api/injects/q-2/callback" {
+				t.Fatalf("backend requests = %v", rec.paths)
+			}
+			raw := rec.bodies[0]
+			var body callbackBody
+			if err := json.Unmarshal(raw, &body); err != nil {
+				t.Fatalf("body: %v\n%s", err, raw)
+			}
+			if body.Phase == "" {
+				t.Errorf("body has no phase: %s", raw)
+			}
+			for i := range body.ExpectationSignature.Targets {
+				if got := body.values(t, i, "DETECTION")["execution_status"]; got != tt.wantStatus {
+					t.Errorf("target %d execution_status = %v, want %s", i, got, tt.wantStatus)
+				}
+			}
+			if strings.Contains(string(raw)+stderr, shodanKey) {
+				t.Errorf("the API key leaked into the payload or the logs")
+			}
+		})
+	}
+}
+
+func TestQueryRunWithoutKeyFailsBeforeAnyRequest(t *testing.T) {
+	srv := shodantest.NewServer(shodanKey)
+	defer srv.Close()
+	code, stdout, stderr := runApp(t, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL},
+		"run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject))
+	if code != 0 {
+		t.Fatalf("exit %d (the failure is an outcome, delivered)\nstderr: %s", code, stderr)
+	}
+	var body callbackBody
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &body); err != nil {
+		t.Fatalf("stdout: %v\n%s", err, stdout)
+	}
+	det := body.values(t, 0, "DETECTION")
+	if det["execution_status"] != "failed" {
+		t.Errorf("execution_status = %v, want failed", det["execution_status"])
+	}
+	if msg, _ := det["query_error"].(string); !strings.Contains(msg, "missing API key") {
+		t.Errorf("query_error = %v, want it to say the key is missing", det["query_error"])
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent without a key", n)
+	}
+}
+
+func TestQueryRunRejectsBadInput(t *testing.T) {
+	tests := []struct {
+		name    string
+		inject  string
+		env     map[string]string
+		wantErr string
+	}{
+		{"max_results above 1000", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"max_results":5000}}`, nil,
+			`invalid max_results "5000"`},
+		{"unknown param", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"max_result":5}}`, nil,
+			"max_result"},
+		{"unknown provider", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"provider":"censys"}}`, nil,
+			`invalid provider "censys"`},
+		{"empty query", `{"inject_id":"q","targets":[{"query":" ","target_ipv4":"127.0.0.1"}]}`, nil,
+			"query"},
+		{"bad base URL", `{"inject_id":"q","targets":[{"query":"apache"}]}`, map[string]string{"INJECTKIT_SHODAN_BASE_URL": "ftp://127.0.0.1"},
+			`invalid query.shodan_base_url "ftp://127.0.0.1"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := shodantest.NewServer(shodanKey)
+			defer srv.Close()
+			env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": shodanKey}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			code, stdout, stderr := runApp(t, env, "run", "query", "--inject-file", writeTemp(t, "inject.json", tt.inject))
+			if code != cli.ExitUsage || stdout != "" {
+				t.Errorf("exit %d, stdout %q; want %d and nothing printed", code, stdout, cli.ExitUsage)
+			}
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr does not name %q:\n%s", tt.wantErr, stderr)
+			}
+			if n := len(srv.Requests()); n != 0 {
+				t.Errorf("%d requests sent for a rejected inject", n)
+			}
+		})
+	}
+}
+
+// TestQueryBinaryReadsEnvironment runs the built binary: the settings come
+// from the process environment.
+func TestQueryBinaryReadsEnvironment(t *testing.T) {
+	srv := shodantest.NewServer(shodanKey)
+	defer srv.Close()
+	code, stdout, stderr := injectkit(t, []string{"INJECTKIT_SHODAN_BASE_URL=" + srv.URL, "INJECTKIT_SHODAN_API_KEY=" + shodanKey},
+		"run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject))
+	if code != 0 {
+		t.Fatalf("exit %d\nstderr: %s", code, stderr)
+	}
+	var body callbackBody
+	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &body); err != nil {
+		t.Fatalf("stdout: %v\n%s", err, stdout)
+	}
+	if v := body.values(t, 0, "DETECTION"); v["execution_status"] != "success" || !slices.Equal(strs(v["matched_ips"]), []string{"127.0.0.1"}) {
+		t.Errorf("DETECTION values = %v", v)
+	}
+	if strings.Contains(stdout+stderr, shodanKey) {
+		t.Error("the API key leaked into stdout or stderr")
+	}
+}
+
+// TestQueryBinarySIGINTDeliversTimeout interrupts a run blocked on a slow
+// Shodan answer: the request is cancelled and the timeout is delivered.
+func TestQueryBinarySIGINTDeliversTimeout(t *testing.T) {
+	srv := shodantest.NewServer(shodanKey)
+	defer srv.Close()
+	srv.Enqueue(shodantest.Reply{Delay: time.Hour})
+	backend, got := sink(t, http.StatusOK, 0)
+	cmd := exec.Command(bin, "run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject), "--backend-url", backend.URL)
+	cmd.Env = append(os.Environ(), "INJECTKIT_SHODAN_BASE_URL="+srv.URL, "INJECTKIT_SHODAN_API_KEY="+shodanKey)
+	errb := &lockedBuffer{}
+	cmd.Stderr = errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(srv.Requests()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGINT: %v\n%s", err, errb.String())
+	}
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	if len(got.bodies) != 1 {
+		t.Fatalf("want the signatures delivered once, got %d", len(got.bodies))
+	}
+	var body callbackBody
+	if err := json.Unmarshal(got.bodies[0], &body); err != nil {
+		t.Fatal(err)
+	}
+	v := body.values(t, 0, "DETECTION")
+	if v["execution_status"] != "timeout" || v["query"] != "apache" {
+		t.Errorf("DETECTION values = %v, want query apache, status timeout", v)
+	}
+	if msg, _ := v["query_error"].(string); !strings.Contains(msg, "context canceled") {
+		t.Errorf("query_error = %v, want the cancellation", v["query_error"])
+	}
+	if strings.Contains(string(got.bodies[0])+errb.String(), shodanKey) {
+		t.Error("the API key leaked into the payload or the logs")
+	}
+}

@@ -1,0 +1,14 @@
+// Package query owns the "query" injector: it runs exposure queries against
+// an internet search engine (Shodan) for each external target configuration
+// of an inject and reports what the engine knows about the targets — the
+// hosts that match, their open services and the vulnerabilities recorded
+// against them.
+//
+// The package has three seams. Building a request is pure (composeQuery,
+// searchURL); talking to the engine goes through a Provider, whose Shodan
+// implementation owns pagination, retries, timeouts and the redaction of the
+// API key; decoding a response is pure (parseSearchPage).
+//
+// The API key is a secret: it is sent only in the request URL, and every URL
+// or error the package prints, logs or returns has it redacted.
+package query

@@ -1,0 +1,231 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Per-configuration outcomes recorded in ConfigResult.Status.
+const (
+	ResultSuccess   = "success"
+	ResultFailed    = "failed"
+	ResultCancelled = "cancelled"
+)
+
+// Extra signature keys.
+const (
+	ExtraMatchedIPs = "matched_ips"
+	ExtraCVEs       = "cves"
+	ExtraQueryError = "query_error"
+)
+
+// ConfigResult is the outcome of one target configuration, in Findings
+// under "results", in the order of the inject's targets.
+type ConfigResult struct {
+	// Query is the query sent: the configuration's query narrowed to its
+	// target.
+	Query          string `json:"query"`
+	TargetIPv4     string `json:"target_ipv4,omitempty"`
+	TargetHostname string `json:"target_hostname,omitempty"`
+	// Status is success, failed or cancelled.
+	Status string `json:"status"`
+	Error  string `json:"error,omitempty"`
+	// Total is the engine's count of matches for the query.
+	Total   int     `json:"total"`
+	Matches []Match `json:"matches"`
+}
+
+// Execute runs one query per target configuration, one after the other. A
+// configuration's failure does not stop the others: the output is partial
+// when some failed and failed when all did. Cancellation stops the run
+// between and during requests; what was found until then is kept.
+func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	params, err := asParams(in.Params)
+	if err == nil {
+		err = params.validate()
+	}
+	if err != nil {
+		return failed(in, err.Error())
+	}
+	if len(in.Targets) == 0 {
+		return failed(in, signatures.ErrNoConfigs.Error())
+	}
+	p, err := e.provider(params.Provider, in.Logger())
+	if err != nil {
+		return failed(in, err.Error())
+	}
+	results := make([]ConfigResult, len(in.Targets))
+	for i, t := range in.Targets {
+		results[i] = e.runOne(ctx, p, i, t, params.MaxResults)
+		if r := results[i]; r.Status == ResultSuccess {
+			in.Partial(fmt.Sprintf("%s: %d of %d matches", r.Query, len(r.Matches), r.Total))
+		}
+	}
+	out := buildOutput(results, in.ExpectationTypes, params.Provider)
+	if out.Status == framework.StatusTimeout {
+		out.TimeoutInfo = &framework.TimeoutInfo{PartialResults: in.PartialResults()}
+	}
+	return out
+}
+
+// runOne runs the query of one target configuration.
+func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Target, limit int) ConfigResult {
+	c, ok := t.External()
+	if !ok {
+		cat := "none"
+		if t.Config != nil {
+			cat = string(t.Config.Category())
+		}
+		return ConfigResult{Status: ResultFailed, Matches: []Match{},
+			Error: fmt.Sprintf("targets[%d]: not an external configuration (category %s)", i, cat)}
+	}
+	r := ConfigResult{Query: composeQuery(c), TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname, Matches: []Match{}}
+	if err := c.Validate(); err != nil {
+		r.Status, r.Error = ResultFailed, fmt.Sprintf("targets[%d]: %v", i, err)
+		return r
+	}
+	if err := ctx.Err(); err != nil {
+		r.Status, r.Error = ResultCancelled, fmt.Sprintf("targets[%d]: not run: %v", i, err)
+		return r
+	}
+	res, err := p.Search(ctx, r.Query, limit)
+	r.Total, r.Matches = res.Total, nonNilMatches(res.Matches)
+	switch {
+	case err == nil:
+		r.Status = ResultSuccess
+	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+		r.Status, r.Error = ResultCancelled, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
+	default:
+		r.Status, r.Error = ResultFailed, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
+	}
+	return r
+}
+
+// buildOutput turns the per-configuration results into the tool output:
+// findings, one TargetExtras entry per configuration and the status —
+// timeout when a configuration was cancelled, failed when all failed,
+// partial when some did.
+func buildOutput(results []ConfigResult, types []framework.ExpectationType, provider string) framework.ToolOutput {
+	allIPs, allCVEs := []string{}, []string{}
+	var errs []string
+	cancelled := false
+	extras := make([]framework.TypeExtras, len(results))
+	for i, r := range results {
+		ips, cves := matchedIPs(r.Matches), matchedCVEs(r.Matches)
+		allIPs, allCVEs = append(allIPs, ips...), append(allCVEs, cves...)
+		te := framework.TypeExtras{}
+		for _, t := range types {
+			m := map[string]any{}
+			switch t {
+			case framework.Detection, framework.Prevention:
+				m[ExtraMatchedIPs] = ips
+			case framework.Vulnerability:
+				m[ExtraCVEs] = cves
+			}
+			if r.Status != ResultSuccess {
+				m[ExtraQueryError] = r.Error
+			}
+			te[t] = m
+		}
+		extras[i] = te
+		if r.Status != ResultSuccess {
+			errs = append(errs, r.Error)
+		}
+		cancelled = cancelled || r.Status == ResultCancelled
+	}
+	out := framework.ToolOutput{
+		Status:       framework.StatusSuccess,
+		TargetExtras: extras,
+		Findings: map[string]any{
+			"provider":      provider,
+			"results":       results,
+			ExtraMatchedIPs: sortUniqueIPs(allIPs),
+			ExtraCVEs:       sortUnique(allCVEs),
+		},
+	}
+	switch {
+	case cancelled:
+		out.Status = framework.StatusTimeout
+	case len(errs) == len(results):
+		out.Status = framework.StatusFailed
+		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: strings.Join(errs, "; ")}
+	case len(errs) > 0:
+		out.Status = framework.StatusPartial
+	}
+	return out
+}
+
+// failed is the output of an inject that could not run at all: the reason
+// is in ErrorInfo and, for each target, in its query_error extra.
+func failed(in *framework.Inject, msg string) framework.ToolOutput {
+	out := framework.ToolOutput{
+		Status:    framework.StatusFailed,
+		ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: msg},
+	}
+	if len(in.Targets) > 0 {
+		out.TargetExtras = make([]framework.TypeExtras, len(in.Targets))
+		for i := range out.TargetExtras {
+			te := framework.TypeExtras{}
+			for _, t := range in.ExpectationTypes {
+				te[t] = map[string]any{ExtraQueryError: msg}
+			}
+			out.TargetExtras[i] = te
+		}
+	}
+	return out
+}
+
+// matchedIPs returns the unique addresses of matches, in address order.
+func matchedIPs(ms []Match) []string {
+	out := make([]string, 0, len(ms))
+	for _, m := range ms {
+		if m.IP != "" {
+			out = append(out, m.IP)
+		}
+	}
+	return sortUniqueIPs(out)
+}
+
+// sortUniqueIPs sorts addresses numerically (IPv4 before IPv6; anything
+// unparsable last, as text) and drops duplicates, in place.
+func sortUniqueIPs(s []string) []string {
+	slices.SortFunc(s, func(a, b string) int {
+		pa, ea := netip.ParseAddr(a)
+		pb, eb := netip.ParseAddr(b)
+		switch {
+		case ea == nil && eb == nil:
+			if c := pa.Compare(pb); c != 0 {
+				return c
+			}
+		case ea == nil:
+			return -1
+		case eb == nil:
+			return 1
+		}
+		return strings.Compare(a, b)
+	})
+	return slices.Compact(s)
+}
+
+// matchedCVEs returns the sorted unique CVE ids of matches.
+func matchedCVEs(ms []Match) []string {
+	out := []string{}
+	for _, m := range ms {
+		out = append(out, m.Vulns...)
+	}
+	return sortUnique(out)
+}
+
+func nonNilMatches(ms []Match) []Match {
+	if ms == nil {
+		return []Match{}
+	}
+	return ms
+}

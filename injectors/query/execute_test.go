@@ -1,0 +1,354 @@
+package query
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+func externalTargets(cfgs ...signatures.ExternalConfig) []framework.Target {
+	out := make([]framework.Target, len(cfgs))
+	for i, c := range cfgs {
+		out[i] = framework.Target{Config: c, Meta: signatures.Target{Asset: "asset-" + string(rune('a'+i))}}
+	}
+	return out
+}
+
+func newInject(log *zap.Logger, params *Params, cfgs ...signatures.ExternalConfig) *framework.Inject {
+	return &framework.Inject{
+		ID:               "inject-1",
+		Injector:         Name,
+		Category:         framework.External,
+		Targets:          externalTargets(cfgs...),
+		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention, framework.Vulnerability},
+		Params:           params,
+		Log:              log,
+	}
+}
+
+func results(t *testing.T, out framework.ToolOutput) []ConfigResult {
+	t.Helper()
+	rs, ok := out.Findings["results"].([]ConfigResult)
+	if !ok {
+		t.Fatalf("findings[results] = %T, want []ConfigResult", out.Findings["results"])
+	}
+	return rs
+}
+
+func TestExecute(t *testing.T) {
+	srv := newStandIn(t)
+	e, _ := newTestExecutor(t, srv, nil)
+	in := newInject(zap.NewNop(), &Params{MaxResults: 200, Provider: "shodan"},
+		signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"},
+		signatures.ExternalConfig{Query: "nginx", TargetHostname: "example.com"},
+		signatures.ExternalConfig{Query: "apache"},
+	)
+	out := e.Execute(context.Background(), in)
+	if out.ExecutionStatus() != framework.StatusSuccess || out.ErrorInfo != nil {
+		t.Fatalf("status %q, error %+v; want success", out.ExecutionStatus(), out.ErrorInfo)
+	}
+	rs := results(t, out)
+	if len(rs) != 3 {
+		t.Fatalf("%d results, want 3", len(rs))
+	}
+	wantQueries := []string{"apache ip:127.0.0.1", "nginx hostname:example.com", "apache"}
+	for i, r := range rs {
+		if r.Query != wantQueries[i] || r.Status != ResultSuccess {
+			t.Errorf("results[%d] = %q %s, want %q success", i, r.Query, r.Status, wantQueries[i])
+		}
+	}
+	var sent []string
+	for _, r := range srv.Requests() {
+		sent = append(sent, r.Query+"#"+r.Page)
+	}
+	wantSent := []string{"apache ip:127.0.0.1#1", "nginx hostname:example.com#1", "apache#1", "apache#2"}
+	if !slices.Equal(sent, wantSent) {
+		t.Errorf("requests = %q, want %q", sent, wantSent)
+	}
+	// Narrowed to 127.0.0.1: the one loopback banner of the fixtures.
+	if rs[0].Total != 1 || len(rs[0].Matches) != 1 || rs[0].Matches[0].IP != "127.0.0.1" {
+		t.Errorf("results[0] = total %d, %d matches", rs[0].Total, len(rs[0].Matches))
+	}
+	if rs[2].Total != 250 || len(rs[2].Matches) != 200 {
+		t.Errorf("results[2] = total %d, %d matches; want 250, 200 (max_results)", rs[2].Total, len(rs[2].Matches))
+	}
+	// Extras: one entry per target, in order; IPs for DETECTION and
+	// PREVENTION, CVEs for VULNERABILITY.
+	if len(out.TargetExtras) != 3 {
+		t.Fatalf("%d target extras, want 3", len(out.TargetExtras))
+	}
+	first := out.TargetExtras[0]
+	for _, et := range []framework.ExpectationType{framework.Detection, framework.Prevention} {
+		if got := first[et][ExtraMatchedIPs]; !slices.Equal(got.([]string), []string{"127.0.0.1"}) {
+			t.Errorf("%s matched_ips = %v", et, got)
+		}
+		if _, ok := first[et][ExtraCVEs]; ok {
+			t.Errorf("%s carries cves", et)
+		}
+	}
+	wantCVEs := []string{"CVE-2021-41773", "CVE-2021-42013", "CVE-2023-25690", "CVE-2024-38476"}
+	if got := first[framework.Vulnerability][ExtraCVEs]; !slices.Equal(got.([]string), wantCVEs) {
+		t.Errorf("VULNERABILITY cves = %v, want %v", got, wantCVEs)
+	}
+	for i, te := range out.TargetExtras {
+		ips := te[framework.Detection][ExtraMatchedIPs].([]string)
+		cves := te[framework.Vulnerability][ExtraCVEs].([]string)
+		if !slices.Equal(ips, matchedIPs(rs[i].Matches)) || !slices.Equal(cves, matchedCVEs(rs[i].Matches)) {
+			t.Errorf("target_extras[%d] do not match results[%d]", i, i)
+		}
+		if !slices.IsSorted(cves) || len(slices.Compact(slices.Clone(cves))) != len(cves) {
+			t.Errorf("target_extras[%d] cves not sorted unique: %v", i, cves)
+		}
+	}
+	// Every extra must be accepted by the payload builder.
+	post := make([]signatures.Signature, 3)
+	metas := []signatures.Target{{Asset: "a"}, {Asset: "b"}, {Asset: "c"}}
+	if _, err := signatures.BuildPayload(post, metas, in.ExpectationTypes, out.ExtraByType, out.TargetExtras...); err != nil {
+		t.Errorf("BuildPayload rejects the output: %v", err)
+	}
+	if got := in.PartialResults(); len(got) != 3 || got[0] != "apache ip:127.0.0.1: 1 of 1 matches" {
+		t.Errorf("partial results = %q", got)
+	}
+}
+
+func TestExecuteOnlyRequestedTypes(t *testing.T) {
+	srv := newStandIn(t)
+	e, _ := newTestExecutor(t, srv, nil)
+	in := newInject(zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"})
+	in.ExpectationTypes = []framework.ExpectationType{framework.Vulnerability}
+	out := e.Execute(context.Background(), in)
+	te := out.TargetExtras[0]
+	if len(te) != 1 || te[framework.Vulnerability] == nil {
+		t.Fatalf("target extras = %v, want VULNERABILITY only", te)
+	}
+	if got := te[framework.Vulnerability][ExtraCVEs].([]string); !slices.Equal(got, []string{"CVE-2019-20372", "CVE-2021-23017"}) {
+		t.Errorf("cves = %v", got)
+	}
+}
+
+func TestExecuteOutcomes(t *testing.T) {
+	bad := shodantest.Reply{Status: 400, Body: shodantest.ErrorBody("Invalid search query")}
+	tests := []struct {
+		name       string
+		replies    []shodantest.Reply
+		cfgs       []signatures.ExternalConfig
+		wantStatus signatures.ExecutionStatus
+		wantEach   []string
+		wantMsg    string
+	}{
+		{"one of two fails", []shodantest.Reply{bad},
+			[]signatures.ExternalConfig{{Query: "apache ip:"}, {Query: "nginx"}},
+			framework.StatusPartial, []string{ResultFailed, ResultSuccess}, ""},
+		{"second fails", []shodantest.Reply{{Status: 200, Body: `{"matches":[],"total":0}`}, bad},
+			[]signatures.ExternalConfig{{Query: "nginx"}, {Query: "apache ip:"}},
+			framework.StatusPartial, []string{ResultSuccess, ResultFailed}, ""},
+		{"all fail", []shodantest.Reply{bad, {Status: 401, Body: shodantest.ErrorBody("Invalid API key")}},
+			[]signatures.ExternalConfig{{Query: "apache ip:"}, {Query: "nginx"}},
+			framework.StatusFailed, []string{ResultFailed, ResultFailed}, "Invalid search query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newStandIn(t)
+			srv.Enqueue(tt.replies...)
+			e, _ := newTestExecutor(t, srv, nil)
+			out := e.Execute(context.Background(), newInject(zap.NewNop(), nil, tt.cfgs...))
+			if out.Status != tt.wantStatus || out.ExecutionStatus() != tt.wantStatus {
+				t.Errorf("status %q (%q), want %q", out.Status, out.ExecutionStatus(), tt.wantStatus)
+			}
+			rs := results(t, out)
+			for i, want := range tt.wantEach {
+				if rs[i].Status != want {
+					t.Errorf("results[%d].status = %s (%s), want %s", i, rs[i].Status, rs[i].Error, want)
+				}
+				if want == ResultFailed {
+					if !strings.HasPrefix(rs[i].Error, "targets[") {
+						t.Errorf("results[%d].error = %q, want it to name the target", i, rs[i].Error)
+					}
+					if msg := out.TargetExtras[i][framework.Detection][ExtraQueryError]; msg != rs[i].Error {
+						t.Errorf("target_extras[%d] query_error = %v", i, msg)
+					}
+				}
+			}
+			for _, k := range []string{ExtraMatchedIPs, ExtraCVEs} {
+				if v, ok := out.Findings[k].([]string); !ok || v == nil {
+					t.Errorf("findings[%s] = %#v, want a list (never null)", k, out.Findings[k])
+				}
+			}
+			if tt.wantStatus == framework.StatusFailed {
+				if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != 1 || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg) ||
+					!strings.Contains(out.ErrorInfo.Message, "invalid or unauthorised API key") {
+					t.Errorf("error info = %+v, want exit code 1 and both errors", out.ErrorInfo)
+				}
+			} else if out.ErrorInfo != nil {
+				t.Errorf("error info = %+v, want none", out.ErrorInfo)
+			}
+		})
+	}
+}
+
+func TestExecuteRefusesToStart(t *testing.T) {
+	srv := newStandIn(t)
+	tests := []struct {
+		name    string
+		key     string
+		params  any
+		targets []framework.Target
+		wantMsg string
+	}{
+		{"missing key", "", nil, externalTargets(signatures.ExternalConfig{Query: "apache"}), "missing API key"},
+		{"invalid params", testKey, &Params{MaxResults: 5000, Provider: "shodan"}, externalTargets(signatures.ExternalConfig{Query: "apache"}), "max_results"},
+		{"no targets", testKey, nil, nil, "no target configuration"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, _ := newTestExecutor(t, srv, map[string]string{SettingShodanAPIKey: tt.key})
+			in := &framework.Inject{ID: "x", Targets: tt.targets, ExpectationTypes: []framework.ExpectationType{framework.Detection}, Params: tt.params}
+			out := e.Execute(context.Background(), in)
+			if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg) {
+				t.Errorf("output = %+v %+v, want failed with %q", out.Status, out.ErrorInfo, tt.wantMsg)
+			}
+			if len(out.TargetExtras) != len(tt.targets) {
+				t.Fatalf("%d target extras, want one per target (%d)", len(out.TargetExtras), len(tt.targets))
+			}
+			for i, te := range out.TargetExtras {
+				if msg, _ := te[framework.Detection][ExtraQueryError].(string); !strings.Contains(msg, tt.wantMsg) {
+					t.Errorf("target_extras[%d] query_error = %q, want %q", i, msg, tt.wantMsg)
+				}
+			}
+		})
+	}
+	if n := len(srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+func TestExecuteWrongTargetCategory(t *testing.T) {
+	srv := newStandIn(t)
+	e, _ := newTestExecutor(t, srv, nil)
+	in := newInject(zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"})
+	in.Targets = append(in.Targets, framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}})
+	out := e.Execute(context.Background(), in)
+	rs := results(t, out)
+	if out.Status != framework.StatusPartial || rs[1].Status != ResultFailed || !strings.Contains(rs[1].Error, "category network") {
+		t.Errorf("status %s, results[1] = %+v", out.Status, rs[1])
+	}
+}
+
+func TestExecuteCancelled(t *testing.T) {
+	srv := newStandIn(t)
+	srv.Enqueue(shodantest.Reply{Status: 200, Body: string(shodantest.Fixture("nginx-page-1.json"))}, shodantest.Reply{Delay: time.Minute})
+	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "1m"})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(srv.Requests()) < 2 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	in := newInject(zap.NewNop(), nil,
+		signatures.ExternalConfig{Query: "nginx"},
+		signatures.ExternalConfig{Query: "apache"},
+		signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"})
+	out := e.Execute(ctx, in)
+	if out.ExecutionStatus() != framework.StatusTimeout || out.TimeoutInfo == nil {
+		t.Fatalf("status %q, timeout info %+v; want timeout", out.ExecutionStatus(), out.TimeoutInfo)
+	}
+	if got := out.TimeoutInfo.PartialResults; len(got) != 1 || !strings.HasPrefix(got[0], "nginx: 13 of 13") {
+		t.Errorf("partial results = %q", got)
+	}
+	rs := results(t, out)
+	want := []string{ResultSuccess, ResultCancelled, ResultCancelled}
+	for i := range want {
+		if rs[i].Status != want[i] {
+			t.Errorf("results[%d].status = %s, want %s", i, rs[i].Status, want[i])
+		}
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("requests = %d, want 2 (the third query never sent)", n)
+	}
+}
+
+func TestExecuteCancelledBeforeAnyResult(t *testing.T) {
+	srv := newStandIn(t)
+	srv.Enqueue(shodantest.Reply{Delay: time.Minute})
+	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "1m"})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for len(srv.Requests()) < 1 {
+			time.Sleep(time.Millisecond)
+		}
+		cancel()
+	}()
+	out := e.Execute(ctx, newInject(zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"}, signatures.ExternalConfig{Query: "apache"}))
+	if out.ExecutionStatus() != framework.StatusTimeout || out.ErrorInfo != nil || out.TimeoutInfo == nil {
+		t.Fatalf("status %q, error %+v, timeout %+v; want timeout and no error info", out.ExecutionStatus(), out.ErrorInfo, out.TimeoutInfo)
+	}
+	for i, r := range results(t, out) {
+		if r.Status != ResultCancelled {
+			t.Errorf("results[%d].status = %s, want cancelled", i, r.Status)
+		}
+	}
+}
+
+// TestAPIKeyNeverLeaks runs every path that prints a URL or an error — debug
+// logs, retries, transport errors, Shodan errors echoing the key — and looks
+// for the key in the logs and in the whole output.
+func TestAPIKeyNeverLeaks(t *testing.T) {
+	srv := newStandIn(t)
+	srv.Enqueue(
+		shodantest.Reply{Status: 503, Body: shodantest.ErrorBody("overloaded")},
+		shodantest.Reply{Status: 429, Header: map[string][]string{"Retry-After": {"1"}}},
+		shodantest.Reply{Status: 400, Body: shodantest.ErrorBody("bad key " + testKey)},
+		shodantest.Reply{Delay: time.Minute},
+	)
+	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "1s"})
+	log, logs := observedLogger()
+	in := newInject(log, nil,
+		signatures.ExternalConfig{Query: "apache"},    // 503, 429, then 400 echoing the key
+		signatures.ExternalConfig{Query: "nginx"},     // times out
+		signatures.ExternalConfig{Query: "wordpress"}, // no match
+	)
+	out := e.Execute(context.Background(), in)
+	// A transport error: a closed port on loopback.
+	e2, _ := newTestExecutor(t, srv, map[string]string{SettingShodanBaseURL: "http://127.0.0.1:1"})
+	out2 := e2.Execute(context.Background(), newInject(log, nil, signatures.ExternalConfig{Query: "apache"}))
+
+	text := logText(logs)
+	if !strings.Contains(text, "shodan request") || !strings.Contains(text, "retried") || !strings.Contains(text, "key="+redacted) {
+		t.Fatalf("logs lack the redacted request lines:\n%s", text)
+	}
+	if strings.Contains(text, testKey) {
+		t.Errorf("logs hold the API key:\n%s", text)
+	}
+	for i, o := range []framework.ToolOutput{out, out2} {
+		b, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), testKey) {
+			t.Errorf("output %d holds the API key: %s", i, b)
+		}
+	}
+	if rs := results(t, out2); !strings.Contains(rs[0].Error, "key="+redacted) {
+		t.Errorf("transport error %q does not show the redacted URL", rs[0].Error)
+	}
+	if rs := results(t, out); rs[0].Status != ResultFailed || !strings.Contains(rs[0].Error, "bad key "+redacted) || rs[1].Status != ResultFailed {
+		t.Errorf("results = %+v", rs)
+	}
+}
+
+func TestConformance(t *testing.T) {
+	srv := newStandIn(t)
+	e, _ := newTestExecutor(t, srv, nil)
+	frameworktest.Conformance(t, e, signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"})
+}

@@ -1,0 +1,84 @@
+package query
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/injectors/query/shodantest"
+)
+
+// testKey is the API key the stand-in accepts; tests grep outputs for it.
+const testKey = "SHODAN-TEST-KEY-9f3b71c2e8"
+
+// recordTimer is a retry timer that records each wait and fires at once.
+type recordTimer struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (t *recordTimer) After(d time.Duration) <-chan time.Time {
+	t.mu.Lock()
+	t.waits = append(t.waits, d)
+	t.mu.Unlock()
+	ch := make(chan time.Time, 1)
+	ch <- time.Now()
+	return ch
+}
+
+func (t *recordTimer) Waits() []time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]time.Duration(nil), t.waits...)
+}
+
+// newStandIn starts a Shodan stand-in accepting testKey.
+func newStandIn(t *testing.T) *shodantest.Server {
+	t.Helper()
+	srv := shodantest.NewServer(testKey)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newTestExecutor returns an Executor configured against srv, whose retries
+// wait on the returned timer instead of real time.
+func newTestExecutor(t *testing.T, srv *shodantest.Server, settings map[string]string) (*Executor, *recordTimer) {
+	t.Helper()
+	e := New()
+	s := map[string]string{SettingShodanBaseURL: srv.URL, SettingShodanAPIKey: testKey, SettingRequestTimeout: "30s"}
+	for k, v := range settings {
+		s[k] = v
+	}
+	if err := e.Configure(s); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	timer := &recordTimer{}
+	e.retry.timer = timer
+	t.Cleanup(func() { _ = e.Close() })
+	return e, timer
+}
+
+// observedLogger returns a debug-level logger whose entries are recorded.
+func observedLogger() (*zap.Logger, *observer.ObservedLogs) {
+	core, logs := observer.New(zapcore.DebugLevel)
+	return zap.New(core), logs
+}
+
+// logText renders every recorded entry, message and fields, as text.
+func logText(logs *observer.ObservedLogs) string {
+	var b []byte
+	enc := zapcore.NewJSONEncoder(zap.NewDevelopmentEncoderConfig())
+	for _, e := range logs.All() {
+		buf, err := enc.EncodeEntry(e.Entry, e.Context)
+		if err != nil {
+			panic(err)
+		}
+		b = append(b, buf.Bytes()...)
+		buf.Free()
+	}
+	return string(b)
+}

@@ -1,0 +1,209 @@
+package query
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// pageSize is the number of matches in a full Shodan search page.
+const pageSize = 100
+
+// searchPage is one decoded page of a Shodan host search.
+type searchPage struct {
+	Total   int
+	Matches []Match
+}
+
+// rawPage is the wire shape of a Shodan host search answer.
+type rawPage struct {
+	Matches []rawMatch `json:"matches"`
+	Total   int        `json:"total"`
+	Error   string     `json:"error"`
+}
+
+// rawMatch holds the fields of a Shodan banner that the injector reports.
+type rawMatch struct {
+	IPStr     string          `json:"ip_str"`
+	IP        json.RawMessage `json:"ip"`
+	Port      int             `json:"port"`
+	Transport string          `json:"transport"`
+	Hostnames []string        `json:"hostnames"`
+	Domains   []string        `json:"domains"`
+	Org       string          `json:"org"`
+	ISP       string          `json:"isp"`
+	Product   string          `json:"product"`
+	Version   string          `json:"version"`
+	OS        *string         `json:"os"`
+	Vulns     json.RawMessage `json:"vulns"`
+	Timestamp string          `json:"timestamp"`
+}
+
+// errorBody decodes the "error" text of a Shodan answer, if it has one.
+func errorBody(body []byte) string {
+	var e struct {
+		Error string `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	return strings.TrimSpace(e.Error)
+}
+
+// parseSearchPage decodes one page of a Shodan host search. A body holding
+// an "error" is returned as an *APIError with the given status.
+func parseSearchPage(status int, body []byte) (searchPage, error) {
+	var raw rawPage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&raw); err != nil {
+		return searchPage{}, fmt.Errorf("decode search response: %w", err)
+	}
+	if msg := strings.TrimSpace(raw.Error); msg != "" {
+		return searchPage{}, newAPIError(status, msg, 0)
+	}
+	if raw.Total < 0 {
+		return searchPage{}, fmt.Errorf("decode search response: negative total %d", raw.Total)
+	}
+	p := searchPage{Total: raw.Total, Matches: make([]Match, 0, len(raw.Matches))}
+	for i, rm := range raw.Matches {
+		m, err := rm.match()
+		if err != nil {
+			return searchPage{}, fmt.Errorf("decode search response: matches[%d]: %w", i, err)
+		}
+		p.Matches = append(p.Matches, m)
+	}
+	return p, nil
+}
+
+func (rm rawMatch) match() (Match, error) {
+	ip, err := rm.address()
+	if err != nil {
+		return Match{}, err
+	}
+	if rm.Port < 0 || rm.Port > 65535 {
+		return Match{}, fmt.Errorf("port %d out of range", rm.Port)
+	}
+	vulns, err := parseVulns(rm.Vulns)
+	if err != nil {
+		return Match{}, err
+	}
+	m := Match{
+		IP:        ip,
+		Port:      rm.Port,
+		Transport: rm.Transport,
+		Hostnames: nonNil(rm.Hostnames),
+		Domains:   nonNil(rm.Domains),
+		Org:       rm.Org,
+		ISP:       rm.ISP,
+		Product:   rm.Product,
+		Version:   rm.Version,
+		Vulns:     vulns,
+		Timestamp: rm.Timestamp,
+	}
+	if rm.OS != nil {
+		m.OS = *rm.OS
+	}
+	return m, nil
+}
+
+// address returns the match's address from ip_str, or from the integer ip
+// field of an IPv4 banner when ip_str is missing.
+func (rm rawMatch) address() (string, error) {
+	if rm.IPStr != "" {
+		a, err := netip.ParseAddr(rm.IPStr)
+		if err != nil {
+			return "", fmt.Errorf("ip_str %q is not an IP address", rm.IPStr)
+		}
+		return a.String(), nil
+	}
+	if len(rm.IP) == 0 || string(rm.IP) == "null" {
+		return "", fmt.Errorf("no ip_str or ip")
+	}
+	n, err := strconv.ParseUint(string(rm.IP), 10, 32)
+	if err != nil {
+		return "", fmt.Errorf("ip %s is not an IPv4 address as an integer", rm.IP)
+	}
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}).String(), nil
+}
+
+// parseVulns returns the sorted unique CVE ids of a vulns field: an object
+// keyed by vulnerability id (the current shape) or a list of ids (older
+// banners). Ids prefixed with "!" (verified not vulnerable) and ids that are
+// not CVE ids are left out.
+func parseVulns(raw json.RawMessage) ([]string, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return []string{}, nil
+	}
+	var ids []string
+	switch raw[0] {
+	case '{':
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil {
+			return nil, fmt.Errorf("vulns: %w", err)
+		}
+		for id := range obj {
+			ids = append(ids, id)
+		}
+	case '[':
+		if err := json.Unmarshal(raw, &ids); err != nil {
+			return nil, fmt.Errorf("vulns: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("vulns: want an object or a list, got %.20s", raw)
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id, ok := normalizeCVE(id); ok {
+			out = append(out, id)
+		}
+	}
+	return sortUnique(out), nil
+}
+
+// normalizeCVE returns id upper-cased when it is a CVE id
+// (CVE-YYYY-NNNN with four or more digits).
+func normalizeCVE(id string) (string, bool) {
+	id = strings.ToUpper(strings.TrimSpace(id))
+	rest, ok := strings.CutPrefix(id, "CVE-")
+	if !ok {
+		return "", false
+	}
+	year, seq, ok := strings.Cut(rest, "-")
+	if !ok || len(year) != 4 || len(seq) < 4 || !digits(year) || !digits(seq) {
+		return "", false
+	}
+	return id, true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// sortUnique sorts s and drops duplicates, in place.
+func sortUnique(s []string) []string {
+	sort.Strings(s)
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,159 @@
+package query
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestGoldenParseSearchPage walks testdata/parse/<case>/: input.json is a
+// Shodan answer body; want.json holds the decoded page, or error.txt the
+// error text.
+func TestGoldenParseSearchPage(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("testdata", "parse", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			in, err := os.ReadFile(filepath.Join(dir, "input.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, perr := parseSearchPage(200, in)
+			wantFile, gotBytes := filepath.Join(dir, "want.json"), []byte(nil)
+			if perr != nil {
+				wantFile, gotBytes = filepath.Join(dir, "error.txt"), []byte(perr.Error()+"\n")
+			} else {
+				gotBytes, err = json.MarshalIndent(struct {
+					Total   int     `json:"total"`
+					Matches []Match `json:"matches"`
+				}{page.Total, page.Matches}, "", "  ")
+				if err != nil {
+					t.Fatal(err)
+				}
+				gotBytes = append(gotBytes, '\n')
+			}
+			if *update {
+				for _, f := range []string{"want.json", "error.txt"} {
+					_ = os.Remove(filepath.Join(dir, f))
+				}
+				if err := os.WriteFile(wantFile, gotBytes, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(wantFile)
+			if err != nil {
+				t.Fatalf("parse error = %v; golden %s: %v", perr, filepath.Base(wantFile), err)
+			}
+			if !bytes.Equal(gotBytes, want) {
+				t.Errorf("%s mismatch:\n got: %s\nwant: %s", filepath.Base(wantFile), gotBytes, want)
+			}
+		})
+	}
+}
+
+func TestParseSearchPageErrorBody(t *testing.T) {
+	_, err := parseSearchPage(200, []byte(`{"error": "No information available for that IP."}`))
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Message != "No information available for that IP." {
+		t.Fatalf("err = %v, want *APIError carrying Shodan's message", err)
+	}
+	if !strings.Contains(err.Error(), "No information available for that IP.") {
+		t.Errorf("error text %q does not carry Shodan's message", err)
+	}
+}
+
+func TestParseVulns(t *testing.T) {
+	tests := []struct {
+		name, raw string
+		want      []string
+		wantErr   bool
+	}{
+		{"absent", ``, []string{}, false},
+		{"null", `null`, []string{}, false},
+		{"object", `{"CVE-2021-42013": {}, "CVE-2021-41773": {"cvss": 7.5}}`, []string{"CVE-2021-41773", "CVE-2021-42013"}, false},
+		{"list with negated and lower case", `["!CVE-2016-6210", "cve-2017-15906"]`, []string{"CVE-2017-15906"}, false},
+		{"duplicates and non-CVE ids", `["CVE-2018-15473", "CVE-2018-15473", "MS17-010", "CVE-2018-1"]`, []string{"CVE-2018-15473"}, false},
+		{"long sequence", `{"CVE-2024-1234567": {}}`, []string{"CVE-2024-1234567"}, false},
+		{"string", `"CVE-2021-41773"`, nil, true},
+		{"number", `42`, nil, true},
+		{"list of numbers", `[1, 2]`, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseVulns(json.RawMessage(tt.raw))
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if !tt.wantErr && !slices.Equal(got, tt.want) {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// FuzzParseSearchPage checks that no body panics the parser and that every
+// decoded match has a valid address, a valid port and sorted unique CVE ids.
+func FuzzParseSearchPage(f *testing.F) {
+	dirs, _ := filepath.Glob(filepath.Join("testdata", "parse", "*", "input.json"))
+	for _, p := range dirs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`{"matches": [{"ip": 4294967296}], "total": 1}`))
+	f.Add([]byte(`{"matches": [{"ip": -1}], "total": -1}`))
+	f.Add([]byte(`{"matches": null, "total": 0}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := parseSearchPage(200, body)
+		if err != nil {
+			return
+		}
+		if p.Total < 0 {
+			t.Fatalf("negative total %d", p.Total)
+		}
+		for _, m := range p.Matches {
+			if _, err := netip.ParseAddr(m.IP); err != nil {
+				t.Fatalf("match address %q: %v", m.IP, err)
+			}
+			if m.Port < 0 || m.Port > 65535 {
+				t.Fatalf("port %d", m.Port)
+			}
+			if !slices.IsSorted(m.Vulns) || len(slices.Compact(slices.Clone(m.Vulns))) != len(m.Vulns) {
+				t.Fatalf("vulns not sorted unique: %q", m.Vulns)
+			}
+			for _, v := range m.Vulns {
+				if _, ok := normalizeCVE(v); !ok {
+					t.Fatalf("vuln %q is not a CVE id", v)
+				}
+			}
+		}
+	})
+}
+
+func BenchmarkParseSearchPage(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("shodantest", "testdata", "apache-page-1.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseSearchPage(200, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

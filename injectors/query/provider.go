@@ -1,0 +1,107 @@
+package query
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Provider runs one exposure query. Search returns at most limit matches and
+// the engine's total count for the query. It must honour ctx, and its errors
+// must never hold the provider's credentials.
+type Provider interface {
+	Search(ctx context.Context, query string, limit int) (Result, error)
+}
+
+// Result is what a provider found for one query.
+type Result struct {
+	// Total is the engine's count of matches for the query, which may exceed
+	// len(Matches).
+	Total int `json:"total"`
+	// Matches are the matches fetched, at most the limit asked for.
+	Matches []Match `json:"matches"`
+}
+
+// Match is one service banner: a host, a port and what runs there.
+type Match struct {
+	IP        string   `json:"ip"`
+	Port      int      `json:"port"`
+	Transport string   `json:"transport"`
+	Hostnames []string `json:"hostnames"`
+	Domains   []string `json:"domains"`
+	Org       string   `json:"org"`
+	ISP       string   `json:"isp"`
+	Product   string   `json:"product"`
+	Version   string   `json:"version"`
+	OS        string   `json:"os"`
+	// Vulns holds the CVE ids recorded against the service, sorted.
+	Vulns     []string `json:"vulns"`
+	Timestamp string   `json:"timestamp"`
+}
+
+// Errors a caller can branch on with errors.Is.
+var (
+	// ErrMissingAPIKey is returned before any request when no API key is set.
+	ErrMissingAPIKey = errors.New("missing API key (set query.shodan_api_key or INJECTKIT_SHODAN_API_KEY)")
+	// ErrUnauthorized is returned for HTTP 401 and 403.
+	ErrUnauthorized = errors.New("invalid or unauthorised API key")
+	// ErrRateLimited is returned for HTTP 429 once retries are exhausted.
+	ErrRateLimited = errors.New("rate limited")
+	// ErrServer is returned for HTTP 5xx once retries are exhausted.
+	ErrServer = errors.New("server error")
+	// ErrRequestTimeout is returned when one request outlives the
+	// per-request timeout.
+	ErrRequestTimeout = errors.New("request timed out")
+	// ErrUnknownProvider is returned for a provider name with no
+	// implementation.
+	ErrUnknownProvider = errors.New("unknown provider")
+)
+
+// APIError is an error answer from the engine: a non-2xx status or an
+// {"error": "..."} body. It wraps ErrUnauthorized, ErrRateLimited or
+// ErrServer when the status calls for it.
+type APIError struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Message is the engine's own error text, when it sent one.
+	Message string
+	// RetryAfter is the delay the engine asked for (Retry-After), if any.
+	RetryAfter time.Duration
+
+	kind error
+}
+
+func newAPIError(status int, message string, retryAfter time.Duration) *APIError {
+	e := &APIError{StatusCode: status, Message: message, RetryAfter: retryAfter}
+	switch {
+	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+		e.kind = ErrUnauthorized
+	case status == http.StatusTooManyRequests:
+		e.kind = ErrRateLimited
+	case status >= 500:
+		e.kind = ErrServer
+	}
+	return e
+}
+
+func (e *APIError) Error() string {
+	switch {
+	case e.kind != nil && e.Message != "":
+		return fmt.Sprintf("%s (HTTP %d: %s)", e.kind, e.StatusCode, e.Message)
+	case e.kind != nil:
+		return fmt.Sprintf("%s (HTTP %d)", e.kind, e.StatusCode)
+	case e.Message != "":
+		return fmt.Sprintf("%s (HTTP %d)", e.Message, e.StatusCode)
+	}
+	return fmt.Sprintf("unexpected HTTP status %d", e.StatusCode)
+}
+
+// Unwrap returns the sentinel the status maps to, if any.
+func (e *APIError) Unwrap() error { return e.kind }
+
+// retryable reports whether err is worth another attempt: 429 and 5xx only.
+func retryable(err error) bool {
+	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrServer)
+}

@@ -1,0 +1,261 @@
+package query
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Name is the injector's registered name.
+const Name = "query"
+
+// Providers and defaults.
+const (
+	ProviderShodan = "shodan"
+
+	DefaultShodanBaseURL  = "https://api.shodan.io"
+	DefaultMaxResults     = 100
+	MaxMaxResults         = 1000
+	DefaultRequestTimeout = 30 * time.Second
+)
+
+// Setting keys (config "query.<key>").
+const (
+	SettingShodanBaseURL  = "shodan_base_url"
+	SettingShodanAPIKey   = "shodan_api_key"
+	SettingRequestTimeout = "request_timeout"
+)
+
+// Params are the inject parameters of the query injector.
+type Params struct {
+	// MaxResults bounds the matches fetched per target configuration
+	// (1 to 1000); Shodan pages hold 100 matches.
+	MaxResults int `json:"max_results"`
+	// Provider names the search engine.
+	Provider string `json:"provider"`
+}
+
+// Executor runs exposure queries. Build one with New; Configure sets its
+// base URL and API key. Its zero value runs with the defaults once
+// configured.
+type Executor struct {
+	baseURL *url.URL
+	apiKey  string
+	timeout time.Duration
+	client  *http.Client
+	retry   retryPolicy
+}
+
+// Interface guards.
+var (
+	_ framework.Executor        = (*Executor)(nil)
+	_ framework.Manifester      = (*Executor)(nil)
+	_ framework.ParamsFactory   = (*Executor)(nil)
+	_ framework.ParamsValidator = (*Executor)(nil)
+	_ framework.Configurer      = (*Executor)(nil)
+	_ framework.Closer          = (*Executor)(nil)
+)
+
+// New returns an Executor with the default settings and no API key.
+func New() *Executor {
+	return &Executor{
+		baseURL: defaultBaseURL(),
+		timeout: DefaultRequestTimeout,
+		client:  newHTTPClient(),
+		retry:   defaultRetry(),
+	}
+}
+
+// defaultRetry makes 4 attempts in all, waiting about 1 s, 2 s, then 4 s.
+func defaultRetry() retryPolicy {
+	return retryPolicy{attempts: 4, delay: time.Second, maxDelay: 30 * time.Second}
+}
+
+func defaultBaseURL() *url.URL {
+	u, err := url.Parse(DefaultShodanBaseURL)
+	if err != nil {
+		panic("query: bad default base URL: " + err.Error())
+	}
+	return u
+}
+
+// newHTTPClient returns a client that never follows redirects: the API key
+// travels in the URL and must not reach another host.
+func newHTTPClient() *http.Client {
+	return &http.Client{
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+// Manifest describes the injector.
+func (e *Executor) Manifest() framework.Manifest {
+	return framework.Manifest{
+		Name:        Name,
+		Category:    framework.External,
+		Description: "Run exposure queries (Shodan host search) narrowed to each target and report the matching services and their CVEs.",
+		Params: []framework.Param{
+			{Name: "max_results", Type: framework.ParamInt, Default: strconv.Itoa(DefaultMaxResults),
+				Doc: fmt.Sprintf("matches fetched per target configuration, 1 to %d (Shodan pages hold %d)", MaxMaxResults, pageSize)},
+			{Name: "provider", Type: framework.ParamEnum, Default: ProviderShodan, Enum: []string{ProviderShodan},
+				Doc: "search engine"},
+		},
+		Settings: []framework.Setting{
+			{Key: SettingShodanBaseURL, Env: "INJECTKIT_SHODAN_BASE_URL", Default: DefaultShodanBaseURL,
+				Doc: "base URL of the Shodan API"},
+			{Key: SettingShodanAPIKey, Env: "INJECTKIT_SHODAN_API_KEY", Secret: true,
+				Doc: "Shodan API key (required)"},
+			{Key: SettingRequestTimeout, Env: "INJECTKIT_QUERY_REQUEST_TIMEOUT", Default: DefaultRequestTimeout.String(),
+				Doc: "timeout of one API request, body included"},
+		},
+		Expectations: []signatures.ExpectationType{framework.Detection, framework.Prevention, framework.Vulnerability},
+		Outputs: []framework.Output{
+			{Type: "ipv4", Field: "matched_ips", Labels: []string{"shodan"}, Multiple: true, Finding: true},
+			{Type: "cve", Field: "cves", Labels: []string{"shodan"}, Multiple: true, Finding: true},
+		},
+		Platforms:      []string{"Linux", "Windows", "MacOS"},
+		AttackPatterns: []string{"T1596.005"},
+	}
+}
+
+// NewParams returns the parameters with their defaults.
+func (e *Executor) NewParams() any {
+	return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}
+}
+
+// ValidateParams checks decoded parameters; it never touches the network.
+func (e *Executor) ValidateParams(params any) error {
+	p, err := asParams(params)
+	if err != nil {
+		return err
+	}
+	return p.validate()
+}
+
+func (p *Params) validate() error {
+	if p.MaxResults < 1 || p.MaxResults > MaxMaxResults {
+		return &signatures.ValidationError{Field: "max_results", Value: strconv.Itoa(p.MaxResults),
+			Reason: fmt.Sprintf("must be between 1 and %d", MaxMaxResults)}
+	}
+	if p.Provider != ProviderShodan {
+		return &signatures.ValidationError{Field: "provider", Value: p.Provider,
+			Reason: "unknown provider (valid: " + ProviderShodan + ")"}
+	}
+	return nil
+}
+
+// asParams accepts *Params, Params, or nil (the defaults).
+func asParams(params any) (*Params, error) {
+	switch p := params.(type) {
+	case *Params:
+		if p == nil {
+			return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}, nil
+		}
+		return p, nil
+	case Params:
+		return &p, nil
+	case nil:
+		return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}, nil
+	}
+	return nil, &signatures.ValidationError{Field: "params", Value: fmt.Sprintf("%T", params),
+		Reason: "want *query.Params"}
+}
+
+// Configure applies the settings declared in the manifest. An empty value
+// keeps the default. Unknown keys are errors.
+func (e *Executor) Configure(settings map[string]string) error {
+	for k, v := range settings {
+		v = strings.TrimSpace(v)
+		switch k {
+		case SettingShodanBaseURL:
+			if v == "" {
+				v = DefaultShodanBaseURL
+			}
+			u, err := parseBaseURL(v)
+			if err != nil {
+				return err
+			}
+			e.baseURL = u
+		case SettingShodanAPIKey:
+			e.apiKey = v
+		case SettingRequestTimeout:
+			if v == "" {
+				e.timeout = DefaultRequestTimeout
+				continue
+			}
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return &signatures.ValidationError{Field: Name + "." + k, Value: v, Reason: "want a positive duration such as 30s"}
+			}
+			e.timeout = d
+		default:
+			return &signatures.ValidationError{Field: Name + "." + k, Reason: "unknown setting (valid: " +
+				strings.Join([]string{SettingShodanBaseURL, SettingShodanAPIKey, SettingRequestTimeout}, ", ") + ")"}
+		}
+	}
+	return nil
+}
+
+// parseBaseURL accepts an absolute http or https URL with no query, user
+// information or fragment.
+func parseBaseURL(v string) (*url.URL, error) {
+	bad := func(reason string) error {
+		return &signatures.ValidationError{Field: Name + "." + SettingShodanBaseURL, Value: v, Reason: reason}
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return nil, bad("not a URL")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, bad("scheme must be http or https")
+	}
+	if u.Host == "" {
+		return nil, bad("missing host")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return nil, bad("must not hold user information, a query or a fragment")
+	}
+	return u, nil
+}
+
+// Close releases idle connections.
+func (e *Executor) Close() error {
+	if e.client != nil {
+		e.client.CloseIdleConnections()
+	}
+	return nil
+}
+
+// provider returns the named provider, logging to log.
+func (e *Executor) provider(name string, log *zap.Logger) (Provider, error) {
+	switch name {
+	case ProviderShodan:
+		if e.apiKey == "" {
+			return nil, ErrMissingAPIKey
+		}
+		s := &shodan{base: e.baseURL, key: e.apiKey, client: e.client, timeout: e.timeout,
+			retry: e.retry, log: log.With(zap.String("provider", name))}
+		// An Executor not built by New still works, with the defaults.
+		if s.base == nil {
+			s.base = defaultBaseURL()
+		}
+		if s.client == nil {
+			s.client = newHTTPClient()
+		}
+		if s.timeout <= 0 {
+			s.timeout = DefaultRequestTimeout
+		}
+		if s.retry.attempts == 0 {
+			s.retry = defaultRetry()
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w %q", ErrUnknownProvider, name)
+}

@@ -1,0 +1,153 @@
+package query
+
+import (
+	"encoding/json"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+func TestManifest(t *testing.T) {
+	m := New().Manifest()
+	if m.Name != "query" || m.Category != framework.External {
+		t.Errorf("name %q category %q, want query, external", m.Name, m.Category)
+	}
+	settings := map[string]framework.Setting{}
+	for _, s := range m.Settings {
+		settings[s.Key] = s
+	}
+	if s := settings["shodan_base_url"]; s.Env != "INJECTKIT_SHODAN_BASE_URL" || s.Default != "https://api.shodan.io" || s.Secret {
+		t.Errorf("shodan_base_url setting = %+v", s)
+	}
+	if s := settings["shodan_api_key"]; s.Env != "INJECTKIT_SHODAN_API_KEY" || !s.Secret || s.Default != "" {
+		t.Errorf("shodan_api_key setting = %+v, want secret, no default", s)
+	}
+	params := map[string]framework.Param{}
+	for _, p := range m.Params {
+		params[p.Name] = p
+	}
+	if p := params["max_results"]; p.Default != "100" || p.Type != framework.ParamInt {
+		t.Errorf("max_results param = %+v", p)
+	}
+	if p := params["provider"]; p.Default != "shodan" || !slices.Equal(p.Enum, []string{"shodan"}) {
+		t.Errorf("provider param = %+v", p)
+	}
+	if !slices.Equal(m.Expectations, []framework.ExpectationType{framework.Detection, framework.Prevention, framework.Vulnerability}) {
+		t.Errorf("expectations = %v", m.Expectations)
+	}
+}
+
+func TestParams(t *testing.T) {
+	e := New()
+	p, ok := e.NewParams().(*Params)
+	if !ok || p.MaxResults != 100 || p.Provider != "shodan" {
+		t.Fatalf("NewParams = %#v, want *Params{100, shodan}", e.NewParams())
+	}
+	tests := []struct {
+		name      string
+		params    any
+		wantField string // "" = valid
+	}{
+		{"defaults", e.NewParams(), ""},
+		{"max 1000", &Params{MaxResults: 1000, Provider: "shodan"}, ""},
+		{"min 1", &Params{MaxResults: 1, Provider: "shodan"}, ""},
+		{"zero", &Params{MaxResults: 0, Provider: "shodan"}, "max_results"},
+		{"negative", &Params{MaxResults: -5, Provider: "shodan"}, "max_results"},
+		{"above max", &Params{MaxResults: 1001, Provider: "shodan"}, "max_results"},
+		{"unknown provider", &Params{MaxResults: 10, Provider: "censys"}, "provider"},
+		{"wrong type", map[string]any{"max_results": 10}, "params"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := e.ValidateParams(tt.params)
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("ValidateParams: %v", err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.wantField {
+				t.Fatalf("err = %v, want a *ValidationError on %s", err, tt.wantField)
+			}
+		})
+	}
+}
+
+// TestParamsStrictJSON decodes params the way the runtime does.
+func TestParamsStrictJSON(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Params
+		wantErr bool
+	}{
+		{`{}`, Params{100, "shodan"}, false},
+		{`{"max_results": 200}`, Params{200, "shodan"}, false},
+		{`{"max_results": 5, "provider": "shodan"}`, Params{5, "shodan"}, false},
+		{`{"max_result": 5}`, Params{}, true},
+		{`{"max_results": "5"}`, Params{}, true},
+	}
+	for _, tt := range tests {
+		p := New().NewParams()
+		dec := json.NewDecoder(strings.NewReader(tt.in))
+		dec.DisallowUnknownFields()
+		err := dec.Decode(p)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: err = %v, wantErr %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !tt.wantErr && *p.(*Params) != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.in, *p.(*Params), tt.want)
+		}
+	}
+}
+
+func TestConfigure(t *testing.T) {
+	tests := []struct {
+		name      string
+		settings  map[string]string
+		wantField string
+		check     func(*Executor) bool
+	}{
+		{"defaults", map[string]string{}, "", func(e *Executor) bool {
+			return e.baseURL.String() == DefaultShodanBaseURL && e.apiKey == "" && e.timeout == DefaultRequestTimeout
+		}},
+		{"empty base URL keeps default", map[string]string{"shodan_base_url": ""}, "", func(e *Executor) bool {
+			return e.baseURL.String() == DefaultShodanBaseURL
+		}},
+		{"all set", map[string]string{"shodan_base_url": "http://127.0.0.1:8080/proxy", "shodan_api_key": " k ", "request_timeout": "3s"}, "", func(e *Executor) bool {
+			return e.baseURL.String() == "http://127.0.0.1:8080/proxy" && e.apiKey == "k" && e.timeout == 3*time.Second
+		}},
+		{"scheme", map[string]string{"shodan_base_url": "ftp://127.0.0.1"}, "query.shodan_base_url", nil},
+		{"no host", map[string]string{"shodan_base_url": "http://"}, "query.shodan_base_url", nil},
+		{"relative", map[string]string{"shodan_base_url": "api.shodan.io"}, "query.shodan_base_url", nil},
+		{"query in base", map[string]string{"shodan_base_url": "http://127.0.0.1/?key=x"}, "query.shodan_base_url", nil},
+		{"bad timeout", map[string]string{"request_timeout": "soon"}, "query.request_timeout", nil},
+		{"negative timeout", map[string]string{"request_timeout": "-1s"}, "query.request_timeout", nil},
+		{"unknown key", map[string]string{"shodan_api_token": "x"}, "query.shodan_api_token", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := New()
+			err := e.Configure(tt.settings)
+			if tt.wantField != "" {
+				var ve *signatures.ValidationError
+				if !errors.As(err, &ve) || ve.Field != tt.wantField {
+					t.Fatalf("err = %v, want a *ValidationError on %s", err, tt.wantField)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(e) {
+				t.Errorf("settings not applied: base %v key %q timeout %v", e.baseURL, e.apiKey, e.timeout)
+			}
+		})
+	}
+}

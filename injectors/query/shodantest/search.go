@@ -1,0 +1,79 @@
+package shodantest
+
+import (
+	"strconv"
+	"strings"
+)
+
+// search returns the corpus entries matching every term of query, in
+// corpus order.
+func (s *Server) search(query string) []match {
+	terms := tokenize(query)
+	var hits []match
+	for _, m := range s.corpus {
+		ok := true
+		for _, t := range terms {
+			if !m.matches(t) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			hits = append(hits, m)
+		}
+	}
+	return hits
+}
+
+// tokenize splits a query on spaces, keeping double-quoted runs together
+// and dropping the quotes.
+func tokenize(q string) []string {
+	var out []string
+	var cur strings.Builder
+	quoted := false
+	for _, r := range q {
+		switch {
+		case r == '"':
+			quoted = !quoted
+		case r == ' ' && !quoted:
+			if cur.Len() > 0 {
+				out = append(out, cur.String())
+				cur.Reset()
+			}
+		default:
+			cur.WriteRune(r)
+		}
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+func (m match) matches(term string) bool {
+	name, value, isFilter := strings.Cut(term, ":")
+	if isFilter {
+		switch strings.ToLower(name) {
+		case "ip":
+			return m.IPStr == value
+		case "hostname":
+			for _, h := range m.Hostnames {
+				if strings.EqualFold(h, value) || strings.HasSuffix(strings.ToLower(h), "."+strings.ToLower(value)) {
+					return true
+				}
+			}
+			return false
+		case "port":
+			return strconv.Itoa(m.Port) == value
+		case "product":
+			return containsFold(m.Product, value)
+		case "org":
+			return containsFold(m.Org, value)
+		}
+	}
+	return containsFold(m.Data, term) || containsFold(m.Product, term) || containsFold(m.Org, term)
+}
+
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}

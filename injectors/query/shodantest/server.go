@@ -1,0 +1,262 @@
+// Package shodantest provides a local stand-in for the Shodan host search
+// API, for tests: an httptest server on the loopback interface that checks
+// the API key, reads the query and page parameters, and answers with
+// {"matches": [...], "total": N} pages built from captured-shape fixtures, or
+// with the error answers a test queues.
+//
+// The stand-in searches its corpus — every match of the fixture pages under
+// testdata/ — with a subset of Shodan's query language: the filters ip:,
+// hostname:, port:, product: and org:, and free-text words matched against
+// the banner, product and organisation. Pages hold 100 matches; a page past
+// the end is empty.
+package shodantest
+
+//go:generate go run gen_fixtures.go
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed testdata/*.json
+var fixtures embed.FS
+
+// PageSize is the number of matches in a full page.
+const PageSize = 100
+
+// Error texts of the stand-in's own error answers.
+const (
+	MsgNoKey      = "Please provide a valid API key"
+	MsgInvalidKey = "Invalid API key"
+	MsgNoQuery    = "Empty search query"
+	MsgBadPage    = "Invalid page number"
+)
+
+// Reply is a scripted answer, served instead of a search.
+type Reply struct {
+	Status int
+	Header http.Header
+	Body   string
+	// Delay holds the answer back; a request cancelled meanwhile gets none.
+	Delay time.Duration
+}
+
+// Request is what the stand-in saw of one request.
+type Request struct {
+	Query  string
+	Page   string
+	Key    string
+	Path   string
+	Method string
+}
+
+// Server is a running stand-in. Build one with NewServer; Close it.
+type Server struct {
+	// URL is the base URL to configure a client with.
+	URL string
+	// Key is the API key the server accepts.
+	Key string
+
+	srv    *httptest.Server
+	corpus []match
+
+	mu    sync.Mutex
+	queue []Reply
+	reqs  []Request
+}
+
+// match is one corpus entry: the raw banner and the fields searched.
+type match struct {
+	raw       json.RawMessage
+	IPStr     string   `json:"ip_str"`
+	Port      int      `json:"port"`
+	Hostnames []string `json:"hostnames"`
+	Product   string   `json:"product"`
+	Org       string   `json:"org"`
+	Data      string   `json:"data"`
+}
+
+// NewServer starts a stand-in accepting key on a loopback port.
+func NewServer(key string) *Server {
+	s := NewHandler(key)
+	s.srv = httptest.NewServer(s)
+	s.URL = s.srv.URL
+	return s
+}
+
+// NewHandler returns a stand-in accepting key that is not listening: serve
+// it with an http.Server of your own (see cmd/shodan-standin). Its URL is
+// empty and Close does nothing.
+func NewHandler(key string) *Server {
+	return &Server{Key: key, corpus: corpus()}
+}
+
+// Close shuts down a server started by NewServer.
+func (s *Server) Close() {
+	if s.srv != nil {
+		s.srv.Close()
+	}
+}
+
+// Enqueue queues replies: the next requests get them, in order, before any
+// key check or search.
+func (s *Server) Enqueue(r ...Reply) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.queue = append(s.queue, r...)
+}
+
+// Requests returns the requests seen so far.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.reqs)
+}
+
+// Fixture returns the bytes of the fixture testdata/name.
+func Fixture(name string) []byte {
+	b, err := fixtures.ReadFile(path.Join("testdata", name))
+	if err != nil {
+		panic("shodantest: " + err.Error())
+	}
+	return b
+}
+
+// Fixtures returns the names of the fixture pages, sorted.
+func Fixtures() []string {
+	entries, _ := fixtures.ReadDir("testdata")
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	return names
+}
+
+// corpus is the fixtures' matches, decoded once and never modified.
+var corpus = sync.OnceValue(loadCorpus)
+
+func loadCorpus() []match {
+	var corpus []match
+	for _, name := range Fixtures() {
+		var page struct {
+			Matches []json.RawMessage `json:"matches"`
+		}
+		if err := json.Unmarshal(Fixture(name), &page); err != nil {
+			panic(fmt.Sprintf("shodantest: fixture %s: %v", name, err))
+		}
+		for _, raw := range page.Matches {
+			m := match{raw: raw}
+			if err := json.Unmarshal(raw, &m); err != nil {
+				panic(fmt.Sprintf("shodantest: fixture %s: %v", name, err))
+			}
+			corpus = append(corpus, m)
+		}
+	}
+	return corpus
+}
+
+// ServeHTTP answers one request as the Shodan API would.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	s.reqs = append(s.reqs, Request{Query: q.Get("query"), Page: q.Get("page"), Key: q.Get("key"),
+		Path: r.URL.Path, Method: r.Method})
+	var scripted *Reply
+	if len(s.queue) > 0 {
+		scripted = &s.queue[0]
+		s.queue = s.queue[1:]
+	}
+	s.mu.Unlock()
+
+	if scripted != nil {
+		s.reply(w, r, *scripted)
+		return
+	}
+	if r.Method != http.MethodGet || r.URL.Path != "/shodan/host/search" {
+		writeError(w, http.StatusNotFound, "Not found")
+		return
+	}
+	switch key := q.Get("key"); {
+	case key == "":
+		writeError(w, http.StatusUnauthorized, MsgNoKey)
+		return
+	case key != s.Key:
+		writeError(w, http.StatusUnauthorized, MsgInvalidKey)
+		return
+	}
+	query := strings.TrimSpace(q.Get("query"))
+	if query == "" {
+		writeError(w, http.StatusBadRequest, MsgNoQuery)
+		return
+	}
+	page := 1
+	if p := q.Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			writeError(w, http.StatusBadRequest, MsgBadPage)
+			return
+		}
+		page = n
+	}
+	hits := s.search(query)
+	lo := min((page-1)*PageSize, len(hits))
+	hi := min(lo+PageSize, len(hits))
+	body := struct {
+		Matches []json.RawMessage `json:"matches"`
+		Facets  map[string]any    `json:"facets"`
+		Total   int               `json:"total"`
+	}{Matches: make([]json.RawMessage, 0, hi-lo), Facets: map[string]any{}, Total: len(hits)}
+	for _, m := range hits[lo:hi] {
+		body.Matches = append(body.Matches, m.raw)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func (s *Server) reply(w http.ResponseWriter, r *http.Request, rep Reply) {
+	if rep.Delay > 0 {
+		t := time.NewTimer(rep.Delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	for k, vs := range rep.Header {
+		for _, v := range vs {
+			w.Header().Add(k, v)
+		}
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	status := rep.Status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(rep.Body))
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"error": msg})
+}
+
+// ErrorBody returns a Shodan error body holding msg.
+func ErrorBody(msg string) string {
+	b, _ := json.Marshal(map[string]string{"error": msg})
+	return string(b)
+}
