@@ -41,6 +41,7 @@ golden: ## rewrite golden files
 	$(GO) test ./signatures/ -run TestGolden -update
 	$(GO) test ./transport/ -run Golden -update
 	$(GO) test ./injectors/nmap/ -run Golden -update
+	$(GO) test ./injectors/query/ -run Golden -update
 
 check: fmtcheck vet tidy test ## everything CI checks
 

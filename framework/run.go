@@ -59,8 +59,12 @@ func (rt *Runtime) Execute(ctx context.Context, p *Prepared) (*Report, error) {
 	t1 := rt.now()
 	out := rt.execute(ctx, p.Executor, in, p.Timeout, log)
 	status := out.ExecutionStatus()
-	log.Info("executed", zap.Int("targets", len(pre)), zap.String("status", string(status)),
-		zap.Int("partial_results", len(in.PartialResults())), zap.Duration("duration", rt.now().Sub(t1)))
+	fields := []zap.Field{zap.Int("targets", len(pre)), zap.String("status", string(status)),
+		zap.Int("partial_results", len(in.PartialResults())), zap.Duration("duration", rt.now().Sub(t1))}
+	if out.ErrorInfo != nil && out.ErrorInfo.Message != "" {
+		fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String("error", out.ErrorInfo.Message))
+	}
+	log.Info("executed", fields...)
 
 	t2 := rt.now()
 	if len(out.TargetExtras) > 0 && len(out.TargetExtras) != len(pre) {
