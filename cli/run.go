@@ -119,7 +119,7 @@ func dumpSignatures(o Options, r *framework.Report) {
 	if r == nil {
 		return
 	}
-	b, err := json.Marshal(map[string]any{"inject_id": r.InjectID, "phase": r.Phase, "expectation_signature": r.Payload})
+	b, err := json.Marshal(map[string]any{"inject_id": r.InjectID, "phase": r.Phase, "expectation_signature": r.Payload()})
 	if err != nil {
 		return
 	}

@@ -15,7 +15,11 @@ type CallbackDeliverer struct {
 
 // Deliver sends the payload, chunked as the client's limit requires.
 func (d CallbackDeliverer) Deliver(ctx context.Context, r *Report) error {
-	_, err := d.Client.Send(ctx, r.InjectID, r.Phase, r.Payload)
+	enc, err := d.Client.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets())
+	if err != nil {
+		return err
+	}
+	_, err = d.Client.SendEncoded(ctx, enc)
 	return err
 }
 
@@ -29,11 +33,11 @@ type PrintDeliverer struct {
 // Deliver encodes the bodies exactly as the callback client would and
 // writes them.
 func (d PrintDeliverer) Deliver(_ context.Context, r *Report) error {
-	bodies, err := transport.Bodies(r.InjectID, r.Phase, r.Payload, d.MaxPayloadSize)
+	enc, err := transport.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets(), d.MaxPayloadSize)
 	if err != nil {
 		return err
 	}
-	for _, b := range bodies {
+	for _, b := range enc.Bodies() {
 		if _, err := d.W.Write(append(b, '\n')); err != nil {
 			return err
 		}

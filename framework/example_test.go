@@ -31,7 +31,7 @@ type printer struct{}
 
 func (printer) Deliver(_ context.Context, r *framework.Report) error {
 	fmt.Println("status:", r.Status)
-	for _, g := range r.Payload.Targets[0].SignatureValues {
+	for _, g := range r.Payload().Targets[0].SignatureValues {
 		for _, v := range g.Values {
 			fmt.Printf("%s %s=%v\n", g.ExpectationType, v.SignatureType, v.SignatureValue)
 		}

@@ -87,19 +87,16 @@ func (rt *Runtime) Execute(ctx context.Context, p *Prepared) (*Report, error) {
 	for i, t := range in.Targets {
 		metas[i] = t.Meta
 	}
-	payload, err := signatures.BuildPayload(post, metas, p.Types, out.ExtraByType, out.TargetExtras...)
-	if err != nil {
-		log.Error("executor extras rejected", zap.Error(err))
-		if payload, err = signatures.BuildPayload(post, metas, p.Types, nil); err != nil {
-			return nil, err
-		}
+	if _, err := signatures.PayloadTargets(post, metas, p.Types, out.ExtraByType, out.TargetExtras...); err != nil {
+		log.Error("executor extras rejected; signatures sent without them", zap.Error(err))
+		out.ExtraByType, out.TargetExtras = nil, nil
 	}
-	log.Info("payload built", zap.Int("targets", len(payload.Targets)), zap.String("status", string(status)),
+	log.Info("payload built", zap.Int("targets", len(post)), zap.String("status", string(status)),
 		zap.Duration("duration", rt.now().Sub(t2)))
 	return &Report{
 		InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: in.Category, Status: status, Output: out, Targets: in.Targets,
-		Signatures: post, Payload: payload, Started: t1, Finished: rt.now(),
+		Signatures: post, Types: p.Types, metas: metas, Started: t1, Finished: rt.now(),
 	}, nil
 }
 
@@ -111,11 +108,11 @@ func (rt *Runtime) Deliver(ctx context.Context, r *Report) error {
 	log := rt.log().With(zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector))
 	t := rt.now()
 	if err := rt.Deliverer.Deliver(ctx, r); err != nil {
-		log.Error("delivery failed", zap.Int("targets", len(r.Payload.Targets)), zap.String("status", string(r.Status)),
+		log.Error("delivery failed", zap.Int("targets", len(r.Signatures)), zap.String("status", string(r.Status)),
 			zap.Duration("duration", rt.now().Sub(t)), zap.Error(err))
 		return &DeliveryError{Report: r, Err: err}
 	}
-	log.Info("delivered", zap.Int("targets", len(r.Payload.Targets)), zap.String("status", string(r.Status)),
+	log.Info("delivered", zap.Int("targets", len(r.Signatures)), zap.String("status", string(r.Status)),
 		zap.Duration("duration", rt.now().Sub(t)))
 	return nil
 }

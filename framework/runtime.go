@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"strings"
 	"time"
 
@@ -30,9 +31,31 @@ type Report struct {
 	Output     ToolOutput
 	Targets    []Target
 	Signatures []signatures.Signature
-	Payload    signatures.Payload
+	Types      []ExpectationType
 	Started    time.Time
 	Finished   time.Time
+
+	metas []signatures.Target
+}
+
+// PayloadTargets streams the report's payload, one target at a time (see
+// signatures.PayloadTargets: each yielded target is valid until the next).
+func (r *Report) PayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
+	seq, err := signatures.PayloadTargets(r.Signatures, r.metas, r.Types, r.Output.ExtraByType, r.Output.TargetExtras...)
+	if err != nil { // checked when the report was built
+		return func(func(int, signatures.PayloadTarget) bool) {}
+	}
+	return seq
+}
+
+// Payload materialises the report's whole payload. Large payloads are better
+// streamed with PayloadTargets.
+func (r *Report) Payload() signatures.Payload {
+	p, err := signatures.BuildPayload(r.Signatures, r.metas, r.Types, r.Output.ExtraByType, r.Output.TargetExtras...)
+	if err != nil { // checked when the report was built
+		return signatures.Payload{}
+	}
+	return p
 }
 
 // Deliverer sends a report's signatures to where they belong.

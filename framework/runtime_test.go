@@ -55,7 +55,7 @@ func newRuntime(t *testing.T, ex framework.Executor, d framework.Deliverer) (*fr
 func values(t *testing.T, r *framework.Report, target int) map[string]any {
 	t.Helper()
 	out := map[string]any{}
-	for _, v := range r.Payload.Targets[target].SignatureValues[0].Values {
+	for _, v := range r.Payload().Targets[target].SignatureValues[0].Values {
 		out[v.SignatureType] = v.SignatureValue
 	}
 	return out
@@ -80,7 +80,7 @@ func TestRunSuccess(t *testing.T) {
 	if rep.Status != signatures.StatusSuccess || rep.Phase != framework.DefaultPhase {
 		t.Errorf("status %q phase %q", rep.Status, rep.Phase)
 	}
-	if got := rep.Payload.Targets[0].SignatureTarget; got != (signatures.Target{Agent: "ag-1", Asset: "a-1"}) {
+	if got := rep.Payload().Targets[0].SignatureTarget; got != (signatures.Target{Agent: "ag-1", Asset: "a-1"}) {
 		t.Errorf("signature_target = %+v", got)
 	}
 	v0, v1 := values(t, rep, 0), values(t, rep, 1)
@@ -93,8 +93,8 @@ func TestRunSuccess(t *testing.T) {
 	if _, ok := v1["ports_discovered"]; ok {
 		t.Errorf("target 0's extras leaked into target 1: %v", v1)
 	}
-	if len(rep.Payload.Targets[0].SignatureValues) != 2 {
-		t.Errorf("want DETECTION and PREVENTION groups, got %d", len(rep.Payload.Targets[0].SignatureValues))
+	if len(rep.Payload().Targets[0].SignatureValues) != 2 {
+		t.Errorf("want DETECTION and PREVENTION groups, got %d", len(rep.Payload().Targets[0].SignatureValues))
 	}
 	calls := ex.Calls()
 	if len(calls) != 1 || calls[0].ID != "i-1" || calls[0].Category != signatures.Network || len(calls[0].Targets) != 2 {
@@ -216,7 +216,7 @@ func TestRunDeliveryFailureKeepsReport(t *testing.T) {
 	if !errors.As(err, &de) || !errors.Is(err, boom) {
 		t.Fatalf("want *DeliveryError wrapping the cause, got %v", err)
 	}
-	if de.Report == nil || len(de.Report.Payload.Targets) != 1 {
+	if de.Report == nil || len(de.Report.Payload().Targets) != 1 {
 		t.Error("the undelivered report is not attached")
 	}
 }

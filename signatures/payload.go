@@ -2,6 +2,8 @@ package signatures
 
 import (
 	"fmt"
+	"iter"
+	"slices"
 )
 
 // Payload is the nested expectation-signature document sent to a backend.
@@ -58,42 +60,99 @@ func BuildPayload(post []Signature, targets []Target, types []ExpectationType, e
 	if err := checkPayloadArgs(len(post), targets, types, extras, targetExtras); err != nil {
 		return Payload{}, err
 	}
+	b := payloadBuilder{post: post, targets: targets, types: types, extras: extras, targetExtras: targetExtras}
 	p := Payload{Targets: make([]PayloadTarget, len(post))}
-	var scratch []Field
-	for i, s := range post {
-		t := targets[0]
-		if len(targets) > 1 {
-			t = targets[i]
-		}
-		var te TypeExtras
-		if len(targetExtras) > 0 {
-			te = targetExtras[i]
-		}
-		scratch = s.appendCore(scratch[:0])
-		groups := make([]ValueGroup, len(types))
-		var shared []Value
-		for j, et := range types {
-			merged := mergeExtras(s.Extra, extras[et], te[et])
-			var vals []Value
-			if len(extras[et]) == 0 && len(te[et]) == 0 && shared != nil {
-				vals = shared // identical for every type: share one slice
-			} else {
-				vals = make([]Value, 0, len(scratch)+len(merged))
-				for _, f := range scratch {
-					vals = append(vals, Value{f.Name, f.Value})
-				}
-				for _, f := range appendSorted(nil, merged) {
-					vals = append(vals, Value{f.Name, f.Value})
-				}
-				if len(extras[et]) == 0 && len(te[et]) == 0 {
-					shared = vals
-				}
-			}
-			groups[j] = ValueGroup{ExpectationType: et, Values: vals}
-		}
-		p.Targets[i] = PayloadTarget{SignatureTarget: t, SignatureValues: groups}
+	for i := range post {
+		p.Targets[i] = b.target(i, false)
 	}
 	return p, nil
+}
+
+// PayloadTargets checks its arguments as BuildPayload does and returns the
+// same targets as a sequence, built one at a time, so that a large payload
+// can be encoded and sent without being held in memory whole. The yielded
+// PayloadTarget reuses its buffers on the next iteration: use it (encode
+// it) before asking for the next one, and do not keep it.
+func PayloadTargets(post []Signature, targets []Target, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (iter.Seq2[int, PayloadTarget], error) {
+	if err := checkPayloadArgs(len(post), targets, types, extras, targetExtras); err != nil {
+		return nil, err
+	}
+	return func(yield func(int, PayloadTarget) bool) {
+		b := payloadBuilder{post: post, targets: targets, types: types, extras: extras, targetExtras: targetExtras}
+		for i := range post {
+			if !yield(i, b.target(i, true)) {
+				return
+			}
+		}
+	}, nil
+}
+
+// payloadBuilder turns one signature at a time into a payload target.
+type payloadBuilder struct {
+	post         []Signature
+	targets      []Target
+	types        []ExpectationType
+	extras       TypeExtras
+	targetExtras []TypeExtras
+
+	scratch []Field
+	vals    []Value      // reused values (streaming)
+	groups  []ValueGroup // reused groups (streaming)
+}
+
+// target builds target i. With reuse, the result shares the builder's
+// buffers; without, it owns fresh slices.
+func (b *payloadBuilder) target(i int, reuse bool) PayloadTarget {
+	s := &b.post[i]
+	t := b.targets[0]
+	if len(b.targets) > 1 {
+		t = b.targets[i]
+	}
+	var te TypeExtras
+	if len(b.targetExtras) > 0 {
+		te = b.targetExtras[i]
+	}
+	b.scratch = s.appendCore(b.scratch[:0])
+	var groups []ValueGroup
+	if reuse {
+		groups = slices.Grow(b.groups[:0], len(b.types))[:len(b.types)]
+		b.groups = groups
+		b.vals = b.vals[:0]
+	} else {
+		groups = make([]ValueGroup, len(b.types))
+	}
+	var shared []Value
+	for j, et := range b.types {
+		plain := len(b.extras[et]) == 0 && len(te[et]) == 0
+		var vals []Value
+		if plain && shared != nil {
+			vals = shared // identical for every type: share one slice
+		} else {
+			merged := mergeExtras(s.Extra, b.extras[et], te[et])
+			n := len(b.scratch) + len(merged)
+			if reuse {
+				from := len(b.vals)
+				b.vals = slices.Grow(b.vals, n)
+				vals = b.vals[from:from:from+n]
+			} else {
+				vals = make([]Value, 0, n)
+			}
+			for _, f := range b.scratch {
+				vals = append(vals, Value{f.Name, f.Value})
+			}
+			for _, f := range appendSorted(nil, merged) {
+				vals = append(vals, Value{f.Name, f.Value})
+			}
+			if reuse {
+				b.vals = b.vals[:len(b.vals)+len(vals)]
+			}
+			if plain {
+				shared = vals
+			}
+		}
+		groups[j] = ValueGroup{ExpectationType: et, Values: vals}
+	}
+	return PayloadTarget{SignatureTarget: t, SignatureValues: groups}
 }
 
 func checkPayloadArgs(n int, targets []Target, types []ExpectationType, extras TypeExtras, targetExtras []TypeExtras) error {

@@ -1,0 +1,75 @@
+package transport_test
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport"
+)
+
+// streamPost returns n post-execution signatures like W1's.
+func streamPost(n int) []signatures.Signature {
+	post := make([]signatures.Signature, n)
+	for i := range post {
+		post[i] = signatures.Signature{SourceIPv4: "172.17.0.2", TargetIPv4: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255),
+			StartTime: "2026-11-27T10:00:00Z", EndTime: "2026-11-27T10:00:01Z", ExecutionStatus: signatures.StatusSuccess}
+	}
+	return post
+}
+
+// TestEncodeMatchesBodies checks that the streaming path (PayloadTargets →
+// Encode → Bodies with a reused buffer) writes byte for byte the bodies of
+// the materialised path (BuildPayload → Bodies), unchunked and chunked.
+func TestEncodeMatchesBodies(t *testing.T) {
+	types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
+	for _, tc := range []struct {
+		name string
+		n    int
+		max  int
+	}{
+		{"3 targets", 3, 0},
+		{"1000 targets", 1000, 0},
+		{"1000 targets chunked", 1000, 64 << 10},
+		{"no room to spare", 40, 2000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			post := streamPost(tc.n)
+			metas := []signatures.Target{{Asset: "a-1"}}
+			p, err := signatures.BuildPayload(post, metas, types, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := transport.Bodies("inject-1", "execution_complete", p, tc.max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seq, err := signatures.PayloadTargets(post, metas, types, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc, err := transport.Encode("inject-1", "execution_complete", tc.n, seq, tc.max)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if enc.Len() != len(want) {
+				t.Fatalf("%d bodies, want %d", enc.Len(), len(want))
+			}
+			if tc.max > 0 && len(want) < 2 {
+				t.Fatalf("case %q should be chunked", tc.name)
+			}
+			for i, b := range enc.Bodies() {
+				if !bytes.Equal(b, want[i]) {
+					t.Errorf("body %d differs:\n got %.200s\nwant %.200s", i, b, want[i])
+				}
+				if enc.Size(i) != len(b) {
+					t.Errorf("Size(%d) = %d, body has %d", i, enc.Size(i), len(b))
+				}
+				if got := enc.AppendBody(nil, i); !bytes.Equal(got, want[i]) {
+					t.Errorf("AppendBody(%d) differs", i)
+				}
+			}
+		})
+	}
+}
