@@ -133,7 +133,7 @@ func (b *payloadBuilder) target(i int, reuse bool) PayloadTarget {
 			if reuse {
 				from := len(b.vals)
 				b.vals = slices.Grow(b.vals, n)
-				vals = b.vals[from:from:from+n]
+				vals = b.vals[from : from : from+n]
 			} else {
 				vals = make([]Value, 0, n)
 			}
