@@ -4,9 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // TestIntegrationBinaryNmap runs the built injectkit binary with the real
@@ -103,4 +108,99 @@ func TestIntegrationBinaryNmap(t *testing.T) {
 			t.Errorf("%q: exit %d, want 2: %s", args, code, errs)
 		}
 	}
+}
+
+// TestIntegrationBinaryNmapSIGINT interrupts a mixed IPv4/IPv6 scan once the
+// IPv4 scan is over (nmap has moved on to ::1, where a listener that never
+// speaks keeps its service detection busy for a minute): nmap is killed, and
+// the delivered signatures carry timeout with the IPv4 host's open port.
+func TestIntegrationBinaryNmapSIGINT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: skipped under -short")
+	}
+	if _, err := exec.LookPath("nmap"); err != nil {
+		t.Skip("nmap is not installed (apt-get install nmap)")
+	}
+	ssh, _ := loopbackListener(t, "tcp4", "127.0.0.1:0", "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n")
+	silent, accepted := loopbackListener(t, "tcp6", "[::1]:0", "")
+	srv, got := sink(t, http.StatusOK, 0)
+
+	// A port list travels in an inject file: --param values are split on
+	// commas by the command line.
+	file := filepath.Join(t.TempDir(), "inject.json")
+	inject := fmt.Sprintf(`{"inject_id": "nmap-sig", "injector": "nmap", "expectation_types": ["DETECTION"],
+		"targets": [{"value": "127.0.0.1"}, {"value": "::1"}],
+		"params": {"ports": "%d,%d", "service_detection": true, "timing": 4}}`, ssh, silent)
+	if err := os.WriteFile(file, []byte(inject), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "run", "nmap", "--inject-file", file, "--backend-url", srv.URL)
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2")
+	errb := &lockedBuffer{}
+	cmd.Stderr = errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	select {
+	case c := <-accepted:
+		defer c.Close()
+	case err := <-exited:
+		t.Fatalf("injectkit exited (%v) before nmap reached ::1:\n%s", err, errb.String())
+	case <-time.After(2 * time.Minute):
+		_ = cmd.Process.Kill()
+		t.Fatalf("nmap never reached ::1:\n%s", errb.String())
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	if err := <-exited; err != nil {
+		t.Fatalf("exit after SIGINT: %v\n%s", err, errb.String())
+	}
+	got.mu.Lock()
+	defer got.mu.Unlock()
+	if len(got.bodies) != 1 {
+		t.Fatalf("want the signatures delivered once, got %d\n%s", len(got.bodies), errb.String())
+	}
+	b := string(got.bodies[0])
+	for _, want := range []string{
+		`"signature_type":"execution_status","signature_value":"timeout"`,
+		fmt.Sprintf(`"127.0.0.1:%d/tcp open ssh"`, ssh),
+		fmt.Sprintf(`"signature_type":"ports_discovered","signature_value":[%d]`, ssh),
+	} {
+		if !strings.Contains(b, want) {
+			t.Errorf("body lacks %s:\n%s", want, b)
+		}
+	}
+}
+
+// loopbackListener listens on addr, greets each connection with banner
+// (none when empty) and hands each accepted connection to the returned
+// channel (dropping it when nobody waits).
+func loopbackListener(t *testing.T, network, addr, banner string) (int, <-chan net.Conn) {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", addr, err)
+	}
+	ch := make(chan net.Conn, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			if banner != "" {
+				_, _ = c.Write([]byte(banner))
+			}
+			select {
+			case ch <- c:
+			default:
+				c.Close()
+			}
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().(*net.TCPAddr).Port, ch
 }

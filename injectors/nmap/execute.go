@@ -57,6 +57,8 @@ func (e *Executor) Execute(ctx context.Context, cfg *framework.Inject) framework
 		switch {
 		case errors.Is(o.err, ErrNotInstalled):
 			return e.failed(ExitNotInstalled, o.err)
+		case errors.Is(o.err, errStart):
+			return e.failed(ExitCannotRun, o.err)
 		case errors.Is(o.err, context.Canceled), errors.Is(o.err, context.DeadlineExceeded):
 			timedOut = true
 		case o.err != nil && runErr == nil:

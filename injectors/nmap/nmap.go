@@ -15,6 +15,9 @@ const (
 	ExitInvalidInput = 2
 	// ExitBadOutput: nmap's output is not an nmap XML report.
 	ExitBadOutput = 3
+	// ExitCannotRun: nmap was found but could not be started (the shell's
+	// "cannot execute").
+	ExitCannotRun = 126
 	// ExitNotInstalled: nmap is not on PATH (the shell's "command not found").
 	ExitNotInstalled = 127
 )

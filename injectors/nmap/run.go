@@ -20,8 +20,11 @@ const maxStderr = 4 << 10
 // killed.
 const waitDelay = 2 * time.Second
 
-// ExitError reports an nmap run that exited with a non-zero code.
+// ExitError reports an nmap run that exited with a non-zero code, or was
+// killed by a signal it was not sent by the runner.
 type ExitError struct {
+	// Code is nmap's exit code, or 128 plus the signal's number when a
+	// signal ended it (the shell's convention).
 	Code int
 	// Stderr is the end of nmap's standard error, at most 4 KiB.
 	Stderr string
@@ -60,14 +63,17 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 		return ctxErr
 	}
 	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() > 0 {
-		return &ExitError{Code: ee.ExitCode(), Stderr: stderr.String()}
+	if errors.As(err, &ee) {
+		return &ExitError{Code: exitCode(ee), Stderr: stderr.String()}
 	}
 	if err != nil {
-		return fmt.Errorf("run nmap: %w", err)
+		return fmt.Errorf("%w: %w", errStart, err)
 	}
 	return nil
 }
+
+// errStart marks a failure to start nmap or to wait for it.
+var errStart = errors.New("run nmap")
 
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {

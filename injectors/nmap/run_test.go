@@ -186,3 +186,27 @@ func TestExecuteTimeoutKeepsFinishedHosts(t *testing.T) {
 		t.Errorf("action_output is not the XML streamed before the kill")
 	}
 }
+
+func TestRunnerKilledBySignal(t *testing.T) {
+	fakeNmap(t, `echo "about to crash" >&2; kill -SEGV $$`)
+	err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{})
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 128+int(syscall.SIGSEGV) || !strings.Contains(ee.Stderr, "about to crash") {
+		t.Fatalf("runNmap = %v, want an *ExitError with code %d", err, 128+int(syscall.SIGSEGV))
+	}
+}
+
+// TestRunnerCannotStart: an nmap on PATH that is not a program.
+func TestRunnerCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "nmap"), []byte("\x7fELF not really"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	e := New()
+	cfg, _ := newInject(t, nil, "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitCannotRun {
+		t.Fatalf("ErrorInfo = %+v, want exit code %d", out.ErrorInfo, ExitCannotRun)
+	}
+}
