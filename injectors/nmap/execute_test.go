@@ -81,3 +81,28 @@ func TestExecuteMatchesByAddressNotPosition(t *testing.T) {
 		}
 	}
 }
+
+// TestExecuteSameHostTwoAssets: two targets naming one host (the same
+// address, and a name nmap was given) each get the host's ports, and nmap is
+// given the address once.
+func TestExecuteSameHostTwoAssets(t *testing.T) {
+	rec := &recorder{next: replay("testdata/hostname")}
+	e := newTestExecutor(rec.run)
+	cfg, _ := newInject(t, nil, "localhost", "localhost", "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if calls := rec.Calls(); len(calls) != 1 || calls[0].Stdin != "localhost\n127.0.0.1\n" {
+		t.Fatalf("calls = %+v", calls)
+	}
+	assets := map[string]bool{}
+	for _, r := range out.Findings[FieldScanResults].([]ScanResult) {
+		assets[r.Asset] = true
+	}
+	if len(assets) != 3 {
+		t.Errorf("scan results attributed to assets %v, want asset-a, asset-b, asset-c", assets)
+	}
+	for i := range cfg.Targets {
+		if got := out.TargetExtras[i][framework.Prevention][KeyServicesDiscovered].([]string); len(got) != 1 || got[0] != "18100/tcp ssh" {
+			t.Errorf("target %d services_discovered = %v", i, got)
+		}
+	}
+}
