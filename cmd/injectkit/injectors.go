@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/injectors/query"
 )
@@ -11,6 +12,7 @@ import (
 func registry() *framework.Registry {
 	r := framework.NewRegistry()
 	r.Register("noop", func() framework.Executor { return noop.New() })
+	r.Register("nmap", func() framework.Executor { return nmap.New() })
 	r.Register("query", func() framework.Executor { return query.New() })
 	return r
 }

@@ -1,0 +1,199 @@
+package nmap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// fixed are the arguments every scan carries, in order.
+var fixed = []string{"-Pn", "-n", "--stats-every", "5s", "-oX", "-", "-iL", "-"}
+
+func TestBuildArgs(t *testing.T) {
+	with := func(head []string, tail ...string) []string {
+		return append(append(append([]string{}, head...), fixed...), tail...)
+	}
+	tests := []struct {
+		name   string
+		params Params
+		ipv6   bool
+		want   []string
+	}{
+		{"defaults", DefaultParams(), false, with([]string{"-sT", "-T3"})},
+		{"defaults ipv6", DefaultParams(), true, with([]string{"-sT", "-T3"}, "-6")},
+		{"syn ports", Params{ScanType: ScanSYN, Ports: "22,80", Timing: 4}, false,
+			with([]string{"-sS", "-T4"}, "-p", "22,80")},
+		{"fin T0 service", Params{ScanType: ScanFIN, Timing: 0, ServiceDetection: true}, false,
+			with([]string{"-sF", "-T0"}, "-sV")},
+		{"everything", Params{ScanType: ScanConnect, Ports: "1-1024,8080", Timing: 5, ServiceDetection: true}, true,
+			with([]string{"-sT", "-T5"}, "-p", "1-1024,8080", "-sV", "-6")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := buildArgs(tt.params, tt.ipv6); !slices.Equal(got, tt.want) {
+				t.Errorf("buildArgs = %q\nwant        %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestBuildArgsEveryCombination builds the arguments of every combination of
+// params and address family and checks each flag is there exactly when it
+// should be, and that nothing else is.
+func TestBuildArgsEveryCombination(t *testing.T) {
+	scanFlag := map[string]string{ScanConnect: "-sT", ScanSYN: "-sS", ScanFIN: "-sF"}
+	for _, st := range []string{ScanConnect, ScanSYN, ScanFIN} {
+		for timing := 0; timing <= 5; timing++ {
+			for _, ports := range []string{"", "22", "22,80,8000-8100"} {
+				for _, sv := range []bool{false, true} {
+					for _, v6 := range []bool{false, true} {
+						p := Params{ScanType: st, Ports: ports, Timing: timing, ServiceDetection: sv}
+						if err := p.Validate(); err != nil {
+							t.Fatal(err)
+						}
+						name := fmt.Sprintf("%s/T%d/p=%q/sV=%v/6=%v", st, timing, ports, sv, v6)
+						want := []string{scanFlag[st], fmt.Sprintf("-T%d", timing)}
+						want = append(want, fixed...)
+						if ports != "" {
+							want = append(want, "-p", ports)
+						}
+						if sv {
+							want = append(want, "-sV")
+						}
+						if v6 {
+							want = append(want, "-6")
+						}
+						if got := buildArgs(p, v6); !slices.Equal(got, want) {
+							t.Errorf("%s: buildArgs = %q, want %q", name, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestHostileTargetsNeverReachNmap hands targets that could be read as
+// options, split into several targets or run by a shell straight to Execute
+// (bypassing the runtime's validation): each is rejected naming the target,
+// and the runner is never called.
+func TestHostileTargetsNeverReachNmap(t *testing.T) {
+	tests := []struct {
+		name   string
+		config signatures.Config
+	}{
+		{"output option", signatures.NetworkConfig{TargetHostname: "-oN/tmp/x"}},
+		{"script option", signatures.NetworkConfig{TargetHostname: "--script=x"}},
+		{"leading dash name", signatures.NetworkConfig{TargetHostname: "-iL"}},
+		{"space", signatures.NetworkConfig{TargetHostname: "a b"}},
+		{"command substitution", signatures.NetworkConfig{TargetHostname: "$(id)"}},
+		{"semicolon", signatures.NetworkConfig{TargetHostname: "10.0.0.1;id"}},
+		{"semicolon as ipv4", signatures.NetworkConfig{TargetIPv4: "10.0.0.1;id"}},
+		{"300-char name", signatures.NetworkConfig{TargetHostname: strings.Repeat("a", 300)}},
+		{"newline", signatures.NetworkConfig{TargetHostname: "localhost\n10.0.0.1"}},
+		{"comment", signatures.NetworkConfig{TargetHostname: "localhost#x"}},
+		{"cidr", signatures.NetworkConfig{TargetIPv4: "10.0.0.0/8"}},
+		{"range", signatures.NetworkConfig{TargetHostname: "10.0.0.1-254"}},
+		{"zone with newline", signatures.NetworkConfig{TargetIPv6: "fe80::1%lo\n10.0.0.1"}},
+		{"zone with space", signatures.NetworkConfig{TargetIPv6: "fe80::1%lo --script=x"}},
+		{"two fields", signatures.NetworkConfig{TargetIPv4: "127.0.0.1", TargetHostname: "localhost"}},
+		{"empty", signatures.NetworkConfig{}},
+		{"cloud config", signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "eu-west-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestExecutor(neverRun(t))
+			cfg, _ := newInject(t, nil, "127.0.0.1")
+			cfg.Targets = append(cfg.Targets, framework.Target{Config: tt.config})
+			out := e.Execute(context.Background(), cfg)
+			if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitInvalidInput {
+				t.Fatalf("ErrorInfo = %+v, want exit code %d", out.ErrorInfo, ExitInvalidInput)
+			}
+			if !strings.Contains(out.ErrorInfo.Message, "targets[1]") {
+				t.Errorf("message %q does not name targets[1]", out.ErrorInfo.Message)
+			}
+			if out.ExecutionStatus() != framework.StatusFailed {
+				t.Errorf("status = %q, want failed", out.ExecutionStatus())
+			}
+		})
+	}
+}
+
+func TestInvalidParamsNeverReachNmap(t *testing.T) {
+	tests := []struct {
+		name   string
+		params any
+		euid   int
+		want   string
+	}{
+		{"bad ports", &Params{ScanType: ScanConnect, Ports: "22 --script=x", Timing: 3}, 0, "ports"},
+		{"bad timing", &Params{ScanType: ScanConnect, Timing: 9}, 0, "timing"},
+		{"syn unprivileged", &Params{ScanType: ScanSYN, Timing: 3}, 1000, "root"},
+		{"fin unprivileged", &Params{ScanType: ScanFIN, Timing: 3}, 1000, "root"},
+		{"wrong type", map[string]any{"ports": "22"}, 0, "want *nmap.Params"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestExecutor(neverRun(t))
+			e.euid = func() int { return tt.euid }
+			cfg, _ := newInject(t, nil, "127.0.0.1")
+			cfg.Params = tt.params
+			out := e.Execute(context.Background(), cfg)
+			if out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, tt.want) {
+				t.Fatalf("ErrorInfo = %+v, want a message holding %q", out.ErrorInfo, tt.want)
+			}
+		})
+	}
+}
+
+func TestNoTargets(t *testing.T) {
+	e := newTestExecutor(neverRun(t))
+	cfg, _ := newInject(t, nil)
+	out := e.Execute(context.Background(), cfg)
+	if out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, "no target") {
+		t.Fatalf("ErrorInfo = %+v", out.ErrorInfo)
+	}
+}
+
+func TestGroupTargets(t *testing.T) {
+	cfg, _ := newInject(t, nil, "::1", "127.0.0.1", "localhost", "127.0.0.1", "fe80::1%lo")
+	targets, err := scanTargets(cfg.Targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups := groupTargets(targets)
+	if len(groups) != 2 {
+		t.Fatalf("got %d groups, want 2", len(groups))
+	}
+	if groups[0].ipv6 || groups[0].input() != "127.0.0.1\nlocalhost\n" {
+		t.Errorf("first scan: ipv6=%v input %q", groups[0].ipv6, groups[0].input())
+	}
+	if !groups[1].ipv6 || groups[1].input() != "::1\nfe80::1%lo\n" {
+		t.Errorf("second scan: ipv6=%v input %q", groups[1].ipv6, groups[1].input())
+	}
+	var ve *signatures.ValidationError
+	if _, err := scanTargets(nil); !errors.As(err, &ve) {
+		t.Errorf("scanTargets(nil) = %v", err)
+	}
+}
+
+func TestLooksLikeRange(t *testing.T) {
+	for v, want := range map[string]bool{
+		"10.0.0.1-254":   true,
+		"10.0-255.0.1":   true,
+		"1-2":            true,
+		"1-2.example":    false,
+		"localhost":      false,
+		"host-1.example": false,
+	} {
+		if got := looksLikeRange(v); got != want {
+			t.Errorf("looksLikeRange(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

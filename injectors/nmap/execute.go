@@ -1,0 +1,163 @@
+package nmap
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Execute validates the parameters and targets, scans the targets with nmap
+// (two scans when IPv4 or host name targets and IPv6 targets are mixed) and
+// reports what it found. When ctx ends first, nmap is killed and every host
+// it finished is reported, with TimeoutInfo set.
+func (e *Executor) Execute(ctx context.Context, cfg *framework.Inject) framework.ToolOutput {
+	p, err := paramsOf(cfg.Params)
+	if err == nil {
+		err = e.validate(p)
+	}
+	var targets []scanTarget
+	if err == nil {
+		targets, err = scanTargets(cfg.Targets)
+	}
+	if err != nil {
+		return e.failed(ExitInvalidInput, err)
+	}
+
+	var (
+		hosts    []host
+		raws     []string
+		complete = true
+		reported bool // some scan produced an nmap report
+		timedOut bool
+		runErr   error
+	)
+	for _, g := range groupTargets(targets) {
+		if ctx.Err() != nil {
+			timedOut = true
+			break
+		}
+		o := e.scan(ctx, cfg, p, g)
+		if o.raw != "" {
+			raws = append(raws, o.raw)
+		}
+		if o.run != nil {
+			reported = true
+			hosts = append(hosts, o.run.Hosts...)
+			complete = complete && o.run.Complete
+		}
+		switch {
+		case errors.Is(o.err, ErrNotInstalled):
+			return e.failed(ExitNotInstalled, o.err)
+		case errors.Is(o.err, errStart):
+			return e.failed(ExitCannotRun, o.err)
+		case errors.Is(o.err, context.Canceled), errors.Is(o.err, context.DeadlineExceeded):
+			timedOut = true
+		case o.err != nil && runErr == nil:
+			runErr = o.err
+		case o.err == nil && o.parseErr != nil && runErr == nil:
+			runErr = o.parseErr
+		}
+		if timedOut {
+			break
+		}
+	}
+
+	r := buildReport(targets, hosts)
+	for _, h := range r.unmatched {
+		cfg.Logger().Warn("nmap reported a host that matches no target", zap.String("host", h))
+	}
+	out := framework.ToolOutput{
+		Status:   framework.StatusSuccess,
+		Findings: r.findings(strings.Join(raws, "\n"), reported),
+	}
+	if reported {
+		out.TargetExtras = r.targetExtras(len(cfg.Targets))
+	}
+	var ee *ExitError
+	switch {
+	case timedOut:
+		out.Status = framework.StatusTimeout
+		out.TimeoutInfo = &framework.TimeoutInfo{PartialResults: cfg.PartialResults()}
+	case errors.As(runErr, &ee):
+		out.Status = framework.StatusFailed
+		out.ErrorInfo = e.errorInfo(ee.Code, runErr)
+	case runErr != nil:
+		out.Status = framework.StatusFailed
+		out.ErrorInfo = e.errorInfo(ExitBadOutput, runErr)
+	case len(hosts) == 0:
+		out.Status = framework.StatusFailed
+		out.ErrorInfo = e.errorInfo(0, fmt.Errorf("nmap reported no host for any target (%s)",
+			strings.Join(r.unscanned, ", ")))
+	case len(r.unscanned) > 0 || !complete:
+		out.Status = framework.StatusPartial
+	}
+	return out
+}
+
+// scanOutcome is the result of one nmap run.
+type scanOutcome struct {
+	run      *nmapRun // nil when the output is not an nmap report
+	raw      string   // nmap's standard output
+	err      error    // the runner's error
+	parseErr error
+}
+
+// scan runs nmap once over group, parsing its report as it streams in: each
+// finished host is reported through cfg.Partial and each progress line is
+// logged.
+func (e *Executor) scan(ctx context.Context, cfg *framework.Inject, p Params, g scanGroup) scanOutcome {
+	log := cfg.Logger()
+	args := buildArgs(p, g.ipv6)
+	log.Debug("nmap scan started", zap.Strings("args", args), zap.Int("targets", len(g.targets)))
+
+	pr, pw := io.Pipe()
+	type parsed struct {
+		run *nmapRun
+		err error
+	}
+	done := make(chan parsed, 1)
+	go func() {
+		run, err := parse(pr, parseHooks{
+			host: func(h host) {
+				for _, line := range partialLines(h) {
+					cfg.Partial(line)
+				}
+			},
+			progress: func(tp taskProgress) {
+				log.Info("nmap progress", zap.String("task", tp.Task), zap.Float64("percent", tp.Percent),
+					zap.Duration("remaining", time.Duration(tp.Remaining)*time.Second),
+					zap.Time("etc", time.Unix(tp.ETC, 0).UTC()))
+			},
+		})
+		_, _ = io.Copy(io.Discard, pr) // never leave nmap's writer blocked
+		done <- parsed{run, err}
+	}()
+
+	var raw bytes.Buffer
+	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(&raw, pw))
+	pw.Close()
+	res := <-done
+	return scanOutcome{run: res.run, raw: raw.String(), err: err, parseErr: res.err}
+}
+
+// failed is the output of a run that found nothing.
+func (e *Executor) failed(code int, err error) framework.ToolOutput {
+	return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: e.errorInfo(code, err)}
+}
+
+func (e *Executor) errorInfo(code int, err error) *framework.ErrorInfo {
+	return &framework.ErrorInfo{
+		ExitCode:       code,
+		CrashTimestamp: e.now().UTC().Format(signatures.TimeFormat),
+		Message:        err.Error(),
+	}
+}

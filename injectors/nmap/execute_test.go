@@ -1,0 +1,108 @@
+package nmap
+
+import (
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// TestExecuteLogsProgress replays a real report holding <taskprogress>
+// elements: each is one INFO line with the task, percent and estimate.
+func TestExecuteLogsProgress(t *testing.T) {
+	e := newTestExecutor(replay("testdata/progress"))
+	cfg, logs := newInject(t, nil, "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if out.ExecutionStatus() != framework.StatusSuccess {
+		t.Fatalf("status %q: %+v", out.ExecutionStatus(), out.ErrorInfo)
+	}
+	want := strings.Count(string(readFixture(t, "progress/nmap.xml")), "<taskprogress ")
+	entries := logs.FilterMessage("nmap progress").All()
+	if len(entries) != want || want == 0 {
+		t.Fatalf("%d progress lines logged, want %d", len(entries), want)
+	}
+	for _, e := range entries {
+		f := e.ContextMap()
+		if e.Level != zapcore.InfoLevel || f["task"] != "Connect Scan" || f["percent"] == nil || f["etc"] == nil {
+			t.Errorf("progress entry %v %v", e.Level, f)
+		}
+	}
+}
+
+// TestExecuteBadOutput: nmap exits 0 but writes something else than a
+// report.
+func TestExecuteBadOutput(t *testing.T) {
+	e := newTestExecutor(func(_ context.Context, _ []string, _ io.Reader, stdout io.Writer) error {
+		_, err := io.WriteString(stdout, "<html>not nmap</html>")
+		return err
+	})
+	cfg, _ := newInject(t, nil, "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitBadOutput || !strings.Contains(out.ErrorInfo.Message, "not an nmap XML report") {
+		t.Fatalf("ErrorInfo = %+v", out.ErrorInfo)
+	}
+	if out.TargetExtras != nil {
+		t.Errorf("target extras %v for a run without a report", out.TargetExtras)
+	}
+}
+
+// TestExecuteCancelledBeforeStart: a context already ended runs nothing.
+func TestExecuteCancelledBeforeStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	e := newTestExecutor(neverRun(t))
+	cfg, _ := newInject(t, nil, "127.0.0.1")
+	out := e.Execute(ctx, cfg)
+	if out.TimeoutInfo == nil || out.ExecutionStatus() != framework.StatusTimeout {
+		t.Fatalf("status %q, TimeoutInfo %+v", out.ExecutionStatus(), out.TimeoutInfo)
+	}
+}
+
+// TestExecuteMatchesByAddressNotPosition: nmap reports hosts in its own
+// order; each target gets its own host's ports.
+func TestExecuteMatchesByAddressNotPosition(t *testing.T) {
+	e := newTestExecutor(replay("testdata/several_hosts"))
+	cfg, _ := newInject(t, nil, "127.0.0.2", "127.0.0.3", "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	wantPorts := [][]int{{18100}, {}, {18100}}
+	for i, want := range wantPorts {
+		got := out.TargetExtras[i][framework.Detection][KeyPortsDiscovered].([]int)
+		if len(got) != len(want) || (len(want) > 0 && got[0] != want[0]) {
+			t.Errorf("target %d (%s): ports %v, want %v", i, cfg.Targets[i].Config, got, want)
+		}
+	}
+	for _, r := range out.Findings[FieldScanResults].([]ScanResult) {
+		if r.Target != r.Host {
+			t.Errorf("row %+v attributed to another target", r)
+		}
+	}
+}
+
+// TestExecuteSameHostTwoAssets: two targets naming one host (the same
+// address, and a name nmap was given) each get the host's ports, and nmap is
+// given the address once.
+func TestExecuteSameHostTwoAssets(t *testing.T) {
+	rec := &recorder{next: replay("testdata/hostname")}
+	e := newTestExecutor(rec.run)
+	cfg, _ := newInject(t, nil, "localhost", "localhost", "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if calls := rec.Calls(); len(calls) != 1 || calls[0].Stdin != "localhost\n127.0.0.1\n" {
+		t.Fatalf("calls = %+v", calls)
+	}
+	assets := map[string]bool{}
+	for _, r := range out.Findings[FieldScanResults].([]ScanResult) {
+		assets[r.Asset] = true
+	}
+	if len(assets) != 3 {
+		t.Errorf("scan results attributed to assets %v, want asset-a, asset-b, asset-c", assets)
+	}
+	for i := range cfg.Targets {
+		if got := out.TargetExtras[i][framework.Prevention][KeyServicesDiscovered].([]string); len(got) != 1 || got[0] != "18100/tcp ssh" {
+			t.Errorf("target %d services_discovered = %v", i, got)
+		}
+	}
+}

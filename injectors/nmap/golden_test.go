@@ -1,0 +1,156 @@
+package nmap
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected.json files of the golden tests")
+
+// goldenInject is a case's inject.json.
+type goldenInject struct {
+	Targets []struct {
+		Config signatures.NetworkConfig `json:"config"`
+		Meta   signatures.Target        `json:"meta"`
+	} `json:"targets"`
+	Params json.RawMessage `json:"params"`
+}
+
+// goldenResult is what a case's expected.json holds: the runner calls, the
+// tool output (action_output checked apart) and the partial results.
+type goldenResult struct {
+	Calls          []call                                         `json:"calls"`
+	Status         signatures.ExecutionStatus                     `json:"status"`
+	ErrorInfo      *framework.ErrorInfo                           `json:"error_info,omitempty"`
+	TimeoutInfo    *framework.TimeoutInfo                         `json:"timeout_info,omitempty"`
+	Findings       map[string]any                                 `json:"findings"`
+	TargetExtras   []map[framework.ExpectationType]map[string]any `json:"target_extras"`
+	PartialResults []string                                       `json:"partial_results"`
+}
+
+// replay is a runner that plays back a case's capture of a real nmap run:
+// nmap.* for the IPv4 scan, nmap6.* for the -6 one (.xml standard output,
+// .stderr, .exit the exit code when it was not 0).
+func replay(dir string) runFunc {
+	return func(_ context.Context, args []string, _ io.Reader, stdout io.Writer) error {
+		name := "nmap"
+		if slices.Contains(args, "-6") {
+			name = "nmap6"
+		}
+		xml, err := os.ReadFile(filepath.Join(dir, name+".xml"))
+		if err != nil {
+			return err
+		}
+		if _, err := stdout.Write(xml); err != nil {
+			return err
+		}
+		code, err := os.ReadFile(filepath.Join(dir, name+".exit"))
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(string(code)))
+		if err != nil {
+			return err
+		}
+		stderr, _ := os.ReadFile(filepath.Join(dir, name+".stderr"))
+		return &ExitError{Code: n, Stderr: string(stderr)}
+	}
+}
+
+func TestGolden(t *testing.T) {
+	dirs, err := filepath.Glob("testdata/*/inject.json")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	for _, f := range dirs {
+		dir := filepath.Dir(f)
+		t.Run(filepath.Base(dir), func(t *testing.T) { runGolden(t, dir) })
+	}
+}
+
+func runGolden(t *testing.T, dir string) {
+	raw, err := os.ReadFile(filepath.Join(dir, "inject.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gi goldenInject
+	if err := json.Unmarshal(raw, &gi); err != nil {
+		t.Fatalf("inject.json: %v", err)
+	}
+	rec := &recorder{next: replay(dir)}
+	e := newTestExecutor(rec.run)
+	params := e.NewParams()
+	dec := json.NewDecoder(bytes.NewReader(gi.Params))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(params); err != nil {
+		t.Fatalf("params: %v", err)
+	}
+	cfg, _ := newInject(t, params.(*Params))
+	for _, tg := range gi.Targets {
+		cfg.Targets = append(cfg.Targets, framework.Target{Config: tg.Config, Meta: tg.Meta})
+	}
+	out := e.Execute(context.Background(), cfg)
+	if err := out.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.TargetExtras) != len(cfg.Targets) && out.TargetExtras != nil {
+		t.Errorf("got %d target extras, want %d", len(out.TargetExtras), len(cfg.Targets))
+	}
+
+	// action_output is nmap's standard output, verbatim.
+	var wantRaw []string
+	for _, name := range []string{"nmap.xml", "nmap6.xml"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil && len(b) > 0 {
+			wantRaw = append(wantRaw, string(b))
+		}
+	}
+	findings := map[string]any{}
+	for k, v := range out.Findings {
+		findings[k] = v
+	}
+	if got := findings[FieldActionOutput]; got != nil || len(wantRaw) > 0 {
+		if got != strings.Join(wantRaw, "\n") {
+			t.Errorf("action_output is not nmap's output verbatim")
+		}
+	}
+	delete(findings, FieldActionOutput)
+
+	got := goldenResult{
+		Calls: rec.Calls(), Status: out.Status, ErrorInfo: out.ErrorInfo, TimeoutInfo: out.TimeoutInfo,
+		Findings: findings, TargetExtras: out.TargetExtras, PartialResults: cfg.PartialResults(),
+	}
+	gotJSON, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gotJSON = append(gotJSON, '\n')
+	path := filepath.Join(dir, "expected.json")
+	if *update {
+		if err := os.WriteFile(path, gotJSON, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(gotJSON, want) {
+		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, gotJSON)
+	}
+}

@@ -1,0 +1,92 @@
+package nmap
+
+import (
+	"context"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// fixedNow is the clock of every executor built by newTestExecutor.
+var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+
+// newTestExecutor returns an executor whose runner is run, running as root.
+func newTestExecutor(run runFunc) *Executor {
+	e := New()
+	e.run = run
+	e.euid = func() int { return 0 }
+	e.now = func() time.Time { return fixedNow }
+	return e
+}
+
+// call is one recorded runner invocation.
+type call struct {
+	Args  []string `json:"args"`
+	Stdin string   `json:"stdin"`
+}
+
+// recorder wraps a runner and records its calls.
+type recorder struct {
+	mu    sync.Mutex
+	calls []call
+	next  runFunc
+}
+
+func (r *recorder) run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	in, err := io.ReadAll(stdin)
+	if err != nil {
+		return err
+	}
+	r.mu.Lock()
+	r.calls = append(r.calls, call{Args: args, Stdin: string(in)})
+	r.mu.Unlock()
+	if r.next == nil {
+		return nil
+	}
+	return r.next(ctx, args, strings.NewReader(string(in)), stdout)
+}
+
+func (r *recorder) Calls() []call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]call(nil), r.calls...)
+}
+
+// neverRun is a runner that fails the test if nmap would be started.
+func neverRun(t *testing.T) runFunc {
+	return func(_ context.Context, args []string, _ io.Reader, _ io.Writer) error {
+		t.Errorf("nmap was run with %q", args)
+		return nil
+	}
+}
+
+// newInject builds an inject over network targets given as values
+// (classified like the CLI does), with an observed logger.
+func newInject(t *testing.T, params *Params, values ...string) (*framework.Inject, *observer.ObservedLogs) {
+	t.Helper()
+	var targets []framework.Target
+	for i, v := range values {
+		targets = append(targets, framework.Target{
+			Config: signatures.ClassifyNetworkTarget(v),
+			Meta:   signatures.Target{Asset: "asset-" + string(rune('a'+i))},
+		})
+	}
+	core, logs := observer.New(zap.DebugLevel)
+	return &framework.Inject{
+		ID:               "inject-1",
+		Injector:         "nmap",
+		Category:         framework.Network,
+		Targets:          targets,
+		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention},
+		Params:           params,
+		Log:              zap.New(core),
+	}, logs
+}

@@ -1,0 +1,282 @@
+package nmap
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// These tests run the real nmap against listeners they open on loopback, and
+// nothing else.
+
+func needNmap(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: skipped under -short")
+	}
+	if _, err := exec.LookPath("nmap"); err != nil {
+		t.Skip("nmap is not installed (apt-get install nmap); the integration tests need the real nmap")
+	}
+}
+
+// listen opens a TCP listener on addr (port 0: a random port) that greets
+// every connection with banner (none when empty) and keeps it open until the
+// test ends. It returns the port and a channel that receives once per
+// accepted connection.
+func listen(t *testing.T, network, addr, banner string) (int, <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatalf("listen %s: %v", addr, err)
+	}
+	accepted := make(chan struct{}, 64)
+	var conns []net.Conn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c)
+			if banner != "" {
+				_, _ = c.Write([]byte(banner))
+			}
+			select {
+			case accepted <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().(*net.TCPAddr).Port, accepted
+}
+
+// closedPort returns a loopback port nothing listens on (any more).
+func closedPort(t *testing.T, network, addr string) int {
+	t.Helper()
+	ln, err := net.Listen(network, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	return p
+}
+
+// Banners nmap's version detection recognises from its first (NULL) probe.
+const (
+	sshBanner = "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n"
+	ftpBanner = "220 (vsFTPd 3.0.5)\r\n"
+)
+
+// payload compiles the signatures of cfg and out the way the runtime does,
+// with a pinned source address.
+func payload(t *testing.T, cfg *framework.Inject, out framework.ToolOutput) signatures.Payload {
+	t.Helper()
+	m := signatures.NewManager(signatures.WithResolver(signatures.Resolver{
+		Getenv: func(string) string { return "127.0.0.1" },
+	}))
+	var configs []signatures.Config
+	var metas []signatures.Target
+	for _, tg := range cfg.Targets {
+		configs = append(configs, tg.Config)
+		metas = append(metas, tg.Meta)
+	}
+	pre, err := m.CompilePre(configs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post, err := m.CompilePost(pre, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := signatures.BuildPayload(post, metas, cfg.ExpectationTypes, out.ExtraByType, out.TargetExtras...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// values returns a value group of a payload target as a map.
+func values(t *testing.T, pt signatures.PayloadTarget, et framework.ExpectationType) map[string]any {
+	t.Helper()
+	for _, g := range pt.SignatureValues {
+		if g.ExpectationType == et {
+			m := map[string]any{}
+			for _, v := range g.Values {
+				m[v.SignatureType] = v.SignatureValue
+			}
+			return m
+		}
+	}
+	t.Fatalf("no %s group in %+v", et, pt)
+	return nil
+}
+
+func TestIntegrationIPv4(t *testing.T) {
+	needNmap(t)
+	ssh, _ := listen(t, "tcp4", "127.0.0.1:0", sshBanner)
+	ftp, _ := listen(t, "tcp4", "127.0.0.1:0", ftpBanner)
+	closed := closedPort(t, "tcp4", "127.0.0.1:0")
+	ports := fmt.Sprintf("%d,%d,%d", ssh, ftp, closed)
+
+	cfg, logs := newInject(t, &Params{ScanType: ScanConnect, Ports: ports, Timing: 4, ServiceDetection: true}, "127.0.0.1")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out := New().Execute(ctx, cfg)
+	if out.ExecutionStatus() != framework.StatusSuccess {
+		t.Fatalf("status %q, error %+v", out.ExecutionStatus(), out.ErrorInfo)
+	}
+	want := []int{min(ssh, ftp), max(ssh, ftp)}
+	if got := out.Findings[FieldPorts].([]int); !slices.Equal(got, want) {
+		t.Errorf("ports = %v, want %v (closed %d)", got, want, closed)
+	}
+	var sshRow, ftpRow *ScanResult
+	for _, r := range out.Findings[FieldScanResults].([]ScanResult) {
+		switch r.Port {
+		case ssh:
+			sshRow = &r
+		case ftp:
+			ftpRow = &r
+		}
+		if r.Host != "127.0.0.1" || r.Asset != "asset-a" || r.Protocol != "tcp" {
+			t.Errorf("row %+v", r)
+		}
+	}
+	if sshRow == nil || sshRow.Service != "ssh" || sshRow.Product != "OpenSSH" {
+		t.Errorf("ssh listener row = %+v, want service ssh, product OpenSSH", sshRow)
+	}
+	if ftpRow == nil || ftpRow.Service != "ftp" || ftpRow.Product != "vsftpd" || ftpRow.Version != "3.0.5" {
+		t.Errorf("ftp listener row = %+v, want service ftp, product vsftpd 3.0.5", ftpRow)
+	}
+	if !strings.Contains(out.Findings[FieldActionOutput].(string), "<nmaprun") {
+		t.Error("action_output does not hold nmap's XML")
+	}
+	if logs.FilterMessage("nmap scan started").Len() != 1 {
+		t.Error("scan start not logged")
+	}
+
+	p := payload(t, cfg, out)
+	if len(p.Targets) != 1 || p.Targets[0].SignatureTarget.Asset != "asset-a" {
+		t.Fatalf("payload targets = %+v", p.Targets)
+	}
+	for _, et := range []framework.ExpectationType{framework.Detection, framework.Prevention} {
+		v := values(t, p.Targets[0], et)
+		if v["target_ipv4"] != "127.0.0.1" || v["source_ipv4"] != "127.0.0.1" || fmt.Sprint(v["execution_status"]) != "success" {
+			t.Errorf("%s: signature values %v", et, v)
+		}
+		if got := v[KeyPortsDiscovered].([]int); !slices.Equal(got, want) {
+			t.Errorf("%s: ports_discovered = %v, want %v", et, got, want)
+		}
+		if got := v[KeyServicesDiscovered].([]string); !slices.Contains(got, strconv.Itoa(ssh)+"/tcp ssh") {
+			t.Errorf("%s: services_discovered = %v", et, got)
+		}
+		if v["start_time"] == nil || v["end_time"] == nil {
+			t.Errorf("%s: no start or end time in %v", et, v)
+		}
+	}
+}
+
+// ipv6Loopback skips the test when ::1 cannot be listened on.
+func ipv6Loopback(t *testing.T) {
+	t.Helper()
+	ln, err := net.Listen("tcp6", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback (%v)", err)
+	}
+	ln.Close()
+}
+
+func TestIntegrationIPv6(t *testing.T) {
+	needNmap(t)
+	ipv6Loopback(t)
+	open6, _ := listen(t, "tcp6", "[::1]:0", "")
+	closed := closedPort(t, "tcp6", "[::1]:0")
+	open4, _ := listen(t, "tcp4", "127.0.0.1:0", "")
+
+	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: fmt.Sprintf("%d,%d,%d", open6, closed, open4), Timing: 4},
+		"::1", "127.0.0.1")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out := New().Execute(ctx, cfg)
+	if out.ExecutionStatus() != framework.StatusSuccess {
+		t.Fatalf("status %q, error %+v", out.ExecutionStatus(), out.ErrorInfo)
+	}
+	// Each target carries what was found on its own host only.
+	if got := out.TargetExtras[0][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{open6}) {
+		t.Errorf("::1 ports_discovered = %v, want [%d]", got, open6)
+	}
+	if got := out.TargetExtras[1][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{open4}) {
+		t.Errorf("127.0.0.1 ports_discovered = %v, want [%d]", got, open4)
+	}
+	v := values(t, payload(t, cfg, out).Targets[0], framework.Prevention)
+	if v["target_ipv6"] != "::1" {
+		t.Errorf("signature values %v", v)
+	}
+}
+
+// TestIntegrationDeadlineKeepsFinishedHosts gives a mixed inject a short
+// deadline: the IPv4 scan of a listener that greets at once finishes, the
+// IPv6 one is stuck in service detection of a listener that never speaks
+// (nmap waits for it for a minute or more) when the deadline kills nmap. The
+// finished host must be in the partial results, the findings and the
+// signatures. On a loaded machine the IPv4 scan may not be done in time: the
+// deadline is then doubled, up to a bound far below the IPv6 scan's length.
+func TestIntegrationDeadlineKeepsFinishedHosts(t *testing.T) {
+	needNmap(t)
+	ipv6Loopback(t)
+	ssh, _ := listen(t, "tcp4", "127.0.0.1:0", sshBanner)
+	silent, _ := listen(t, "tcp6", "[::1]:0", "")
+	params := &Params{ScanType: ScanConnect, Ports: fmt.Sprintf("%d,%d", ssh, silent), Timing: 4, ServiceDetection: true}
+
+	for deadline := 3 * time.Second; ; deadline *= 2 {
+		cfg, _ := newInject(t, params, "127.0.0.1", "::1")
+		ctx, cancel := context.WithTimeout(context.Background(), deadline)
+		start := time.Now()
+		out := New().Execute(ctx, cfg)
+		cancel()
+		if out.TimeoutInfo == nil {
+			t.Fatalf("deadline %v: no TimeoutInfo (status %q, error %+v)", deadline, out.ExecutionStatus(), out.ErrorInfo)
+		}
+		if elapsed := time.Since(start); elapsed > deadline+waitDelay+5*time.Second {
+			t.Errorf("Execute returned %v after a %v deadline", elapsed, deadline)
+		}
+		want := fmt.Sprintf("127.0.0.1:%d/tcp open ssh", ssh)
+		if !slices.Contains(out.TimeoutInfo.PartialResults, want) {
+			if deadline < 24*time.Second {
+				t.Logf("deadline %v: the IPv4 scan was not done (partial %q); retrying", deadline, out.TimeoutInfo.PartialResults)
+				continue
+			}
+			t.Fatalf("partial results = %q, want %q", out.TimeoutInfo.PartialResults, want)
+		}
+		if got := out.TargetExtras[0][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{ssh}) {
+			t.Errorf("127.0.0.1 ports_discovered = %v", got)
+		}
+		p := payload(t, cfg, out)
+		v := values(t, p.Targets[0], framework.Detection)
+		if fmt.Sprint(v["execution_status"]) != "timeout" {
+			t.Errorf("execution_status = %v, want timeout", v["execution_status"])
+		}
+		if got, _ := v["partial_results"].([]string); !slices.Contains(got, want) {
+			t.Errorf("signature partial_results = %v, want %q", v["partial_results"], want)
+		}
+		return
+	}
+}

@@ -1,0 +1,117 @@
+package nmap
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// Exit codes recorded in ErrorInfo for the failures the executor detects
+// itself; a failed nmap run records nmap's own exit code.
+const (
+	// ExitInvalidInput: parameters or targets were rejected, nmap was not run.
+	ExitInvalidInput = 2
+	// ExitBadOutput: nmap's output is not an nmap XML report.
+	ExitBadOutput = 3
+	// ExitCannotRun: nmap was found but could not be started (the shell's
+	// "cannot execute").
+	ExitCannotRun = 126
+	// ExitNotInstalled: nmap is not on PATH (the shell's "command not found").
+	ExitNotInstalled = 127
+)
+
+// Executor is the nmap injector. Its zero value is not usable: build one
+// with New.
+type Executor struct {
+	run  runFunc          // runs nmap; replaced in tests
+	euid func() int       // effective user id, for the root check
+	now  func() time.Time // clock for ErrorInfo.CrashTimestamp
+}
+
+// New returns an Executor that runs the nmap found on PATH.
+func New() *Executor {
+	return &Executor{run: runNmap, euid: os.Geteuid, now: time.Now}
+}
+
+// Interface guards.
+var (
+	_ framework.Executor        = (*Executor)(nil)
+	_ framework.Manifester      = (*Executor)(nil)
+	_ framework.ParamsFactory   = (*Executor)(nil)
+	_ framework.ParamsValidator = (*Executor)(nil)
+)
+
+// Manifest describes the injector, its parameters and its outputs.
+func (*Executor) Manifest() framework.Manifest {
+	d := DefaultParams()
+	return framework.Manifest{
+		Name:     "nmap",
+		Category: framework.Network,
+		Description: "Scans the targets' TCP ports with nmap (targets on standard input, XML on " +
+			"standard output) and reports the open ports and services per target.",
+		Params: []framework.Param{
+			{Name: "scan_type", Type: framework.ParamEnum, Default: d.ScanType,
+				Enum: []string{ScanConnect, ScanSYN, ScanFIN},
+				Doc:  "connect (-sT, no privileges), syn (-sS, root) or fin (-sF, root)"},
+			{Name: "ports", Type: framework.ParamString, Default: d.Ports,
+				Doc: "ports to scan: digits, commas and ranges (22,80,8000-8100), each 1-65535; empty: nmap's default list"},
+			{Name: "timing", Type: framework.ParamInt, Default: fmt.Sprint(d.Timing),
+				Doc: "timing template -T0 (paranoid) to -T5 (insane)"},
+			{Name: "service_detection", Type: framework.ParamBool, Default: fmt.Sprint(d.ServiceDetection),
+				Doc: "probe open ports for service and version (-sV)"},
+		},
+		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
+		Outputs: []framework.Output{
+			{Type: "portscan", Field: "scan_results", Finding: true, Multiple: true},
+			{Type: "port", Field: "ports", Multiple: true},
+			{Type: "action_output", Field: "action_output"},
+		},
+		Platforms:      []string{"Linux"},
+		AttackPatterns: []string{"T1046"},
+	}
+}
+
+// NewParams returns a *Params holding the defaults.
+func (*Executor) NewParams() any {
+	p := DefaultParams()
+	return &p
+}
+
+// ValidateParams checks decoded parameters (a *Params), including that a
+// syn or fin scan runs as root. It never touches the network.
+func (e *Executor) ValidateParams(params any) error {
+	p, err := paramsOf(params)
+	if err != nil {
+		return err
+	}
+	return e.validate(p)
+}
+
+func (e *Executor) validate(p Params) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if p.needsRoot() && e.euid() != 0 {
+		return fmt.Errorf("scan_type %q: %w (run as root, or use scan_type=connect)", p.ScanType, ErrNeedsRoot)
+	}
+	return nil
+}
+
+// paramsOf returns the parameters held by params: a *Params or Params, or
+// the defaults for nil.
+func paramsOf(params any) (Params, error) {
+	switch p := params.(type) {
+	case nil:
+		return DefaultParams(), nil
+	case *Params:
+		if p == nil {
+			return DefaultParams(), nil
+		}
+		return *p, nil
+	case Params:
+		return p, nil
+	}
+	return Params{}, fmt.Errorf("params: got %T, want *nmap.Params", params)
+}

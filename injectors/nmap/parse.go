@@ -1,0 +1,206 @@
+package nmap
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// ErrNotNmapXML is returned when nmap's output is empty or is not an nmap
+// XML report (its root element is not nmaprun).
+var ErrNotNmapXML = errors.New("output is not an nmap XML report")
+
+// nmapRun is what the parser kept of one nmap XML report.
+type nmapRun struct {
+	Version  string
+	Args     string
+	ScanType string // scaninfo type: connect, syn, fin…
+	Hosts    []host
+	// Complete is set once the closing </nmaprun> is read; a report cut
+	// short (nmap killed, output truncated) keeps every host it closed.
+	Complete bool
+	// Exit and ErrorMsg come from runstats/finished.
+	Exit     string
+	ErrorMsg string
+	// Err is the read or syntax error that ended an incomplete report.
+	Err error
+}
+
+// host is one <host> element.
+type host struct {
+	Status    hostStatus `xml:"status"`
+	Addresses []address  `xml:"address"`
+	Hostnames []hostname `xml:"hostnames>hostname"`
+	Ports     []port     `xml:"ports>port"`
+}
+
+type hostStatus struct {
+	State string `xml:"state,attr"`
+}
+
+type address struct {
+	Addr string `xml:"addr,attr"`
+	Type string `xml:"addrtype,attr"` // ipv4, ipv6, mac
+}
+
+type hostname struct {
+	Name string `xml:"name,attr"`
+	Type string `xml:"type,attr"` // user, PTR
+}
+
+type port struct {
+	Protocol string    `xml:"protocol,attr"`
+	ID       string    `xml:"portid,attr"`
+	State    portState `xml:"state"`
+	Service  service   `xml:"service"`
+}
+
+type portState struct {
+	State string `xml:"state,attr"` // open, closed, filtered, open|filtered…
+}
+
+type service struct {
+	Name    string `xml:"name,attr"`
+	Product string `xml:"product,attr"`
+	Version string `xml:"version,attr"`
+}
+
+// number returns the port number, or 0 when the report holds no valid one.
+func (p port) number() int {
+	n, err := strconv.Atoi(p.ID)
+	if err != nil || n < 1 || n > 65535 {
+		return 0
+	}
+	return n
+}
+
+// taskProgress is one <taskprogress> element, written by --stats-every.
+type taskProgress struct {
+	Task      string
+	Percent   float64
+	Remaining int64 // seconds
+	ETC       int64 // Unix time of the estimated completion
+}
+
+// parseHooks are called as the report streams in.
+type parseHooks struct {
+	host     func(host)
+	progress func(taskProgress)
+}
+
+// parse reads an nmap XML report from r as it streams in, calling hooks for
+// each closed <host> and each <taskprogress>. The document type declaration
+// and any entity other than XML's five are never resolved. The root element
+// must be nmaprun: anything else is ErrNotNmapXML. A report that ends early
+// is not an error: parse returns what it read with Complete unset and Err
+// set. parse stops reading at </nmaprun>.
+func parse(r io.Reader, h parseHooks) (*nmapRun, error) {
+	d := xml.NewDecoder(r)
+	d.Strict = true
+	run := &nmapRun{}
+	if err := readRoot(d, run); err != nil {
+		return nil, err
+	}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				err = io.ErrUnexpectedEOF
+			}
+			run.Err = err
+			return run, nil
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if err := readElement(d, t, run, h); err != nil {
+				run.Err = err
+				return run, nil
+			}
+		case xml.EndElement:
+			if t.Name.Local == "nmaprun" {
+				run.Complete = true
+				return run, nil
+			}
+		}
+	}
+}
+
+func readRoot(d *xml.Decoder, run *nmapRun) error {
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("%w: empty output", ErrNotNmapXML)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %w", ErrNotNmapXML, err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue // prolog: declaration, doctype, comments
+		}
+		if se.Name.Local != "nmaprun" {
+			return fmt.Errorf("%w: root element is %q", ErrNotNmapXML, se.Name.Local)
+		}
+		run.Version = attr(se, "version")
+		run.Args = attr(se, "args")
+		return nil
+	}
+}
+
+func readElement(d *xml.Decoder, t xml.StartElement, run *nmapRun, h parseHooks) error {
+	switch t.Name.Local {
+	case "host":
+		var hs host
+		if err := d.DecodeElement(&hs, &t); err != nil {
+			return err
+		}
+		run.Hosts = append(run.Hosts, hs)
+		if h.host != nil {
+			h.host(hs)
+		}
+	case "scaninfo":
+		if run.ScanType == "" {
+			run.ScanType = attr(t, "type")
+		}
+	case "finished":
+		run.Exit = attr(t, "exit")
+		run.ErrorMsg = attr(t, "errormsg")
+	case "taskprogress":
+		if h.progress != nil {
+			h.progress(taskProgress{
+				Task:      attr(t, "task"),
+				Percent:   parseFloat(attr(t, "percent")),
+				Remaining: parseInt(attr(t, "remaining")),
+				ETC:       parseInt(attr(t, "etc")),
+			})
+		}
+	}
+	return nil
+}
+
+func attr(se xml.StartElement, name string) string {
+	for _, a := range se.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+func parseFloat(s string) float64 {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0
+	}
+	return f
+}
+
+func parseInt(s string) int64 {
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return 0
+	}
+	return n
+}

@@ -1,0 +1,187 @@
+package nmap
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func readFixture(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestParseHost(t *testing.T) {
+	run, err := parse(bytes.NewReader(readFixture(t, "hostname/nmap.xml")), parseHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !run.Complete || run.Err != nil || run.Exit != "success" || run.ScanType != "connect" || run.Version != "7.93" {
+		t.Fatalf("run = %+v", run)
+	}
+	want := []host{{
+		Status:    hostStatus{State: "up"},
+		Addresses: []address{{Addr: "127.0.0.1", Type: "ipv4"}},
+		Hostnames: []hostname{{Name: "localhost", Type: "user"}},
+		Ports: []port{
+			{Protocol: "tcp", ID: "18100", State: portState{"open"},
+				Service: service{Name: "ssh", Product: "OpenSSH", Version: "8.9p1 Ubuntu 3ubuntu0.1"}},
+			{Protocol: "tcp", ID: "18101", State: portState{"closed"}, Service: service{Name: "unknown"}},
+			{Protocol: "tcp", ID: "18102", State: portState{"filtered"}},
+		},
+	}}
+	if !reflect.DeepEqual(run.Hosts, want) {
+		t.Errorf("hosts = %+v\nwant    %+v", run.Hosts, want)
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	tests := []struct {
+		name, in string
+	}{
+		{"empty", ""},
+		{"text", "Starting Nmap 7.93\n"},
+		{"other root", `<?xml version="1.0"?><html><host/></html>`},
+		{"broken prolog", `<?xml version="1.0"?><nmaprun`},
+		{"other charset", `<?xml version="1.0" encoding="ISO-8859-1"?><nmaprun></nmaprun>`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			run, err := parse(strings.NewReader(tt.in), parseHooks{})
+			if !errors.Is(err, ErrNotNmapXML) || run != nil {
+				t.Errorf("parse = %+v, %v; want ErrNotNmapXML", run, err)
+			}
+		})
+	}
+}
+
+// TestParseNeverResolvesEntities feeds a report declaring an external entity:
+// the entity is never read, and the host using it ends the report.
+func TestParseNeverResolvesEntities(t *testing.T) {
+	in := `<?xml version="1.0"?>
+<!DOCTYPE nmaprun [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<nmaprun><host><status state="up"/><address addr="127.0.0.1" addrtype="ipv4"/></host>
+<host><hostnames><hostname name="&xxe;" type="user"/></hostnames></host></nmaprun>`
+	run, err := parse(strings.NewReader(in), parseHooks{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Complete || run.Err == nil || len(run.Hosts) != 1 {
+		t.Fatalf("run = %+v, want one host then an error", run)
+	}
+	if strings.Contains(run.Hosts[0].Addresses[0].Addr, "root") {
+		t.Error("entity resolved")
+	}
+}
+
+// TestParseTruncatedAtEveryByte cuts a real report at every byte: parse never
+// fails once the root is read, and returns exactly the hosts closed before
+// the cut, each identical to the full parse's.
+func TestParseTruncatedAtEveryByte(t *testing.T) {
+	doc := readFixture(t, "several_hosts/nmap.xml")
+	full, err := parse(bytes.NewReader(doc), parseHooks{})
+	if err != nil || len(full.Hosts) != 3 {
+		t.Fatalf("full parse: %v, %d hosts", err, len(full.Hosts))
+	}
+	root := bytes.Index(doc, []byte("<nmaprun ")) + bytes.IndexByte(doc[bytes.Index(doc, []byte("<nmaprun ")):], '>') + 1
+	for n := root; n < len(doc); n++ {
+		cut := doc[:n]
+		run, err := parse(bytes.NewReader(cut), parseHooks{})
+		if err != nil {
+			t.Fatalf("cut at %d: %v", n, err)
+		}
+		closed := bytes.Count(cut, []byte("</host>"))
+		if len(run.Hosts) != closed {
+			t.Fatalf("cut at %d: %d hosts, want %d", n, len(run.Hosts), closed)
+		}
+		if closed > 0 && !reflect.DeepEqual(run.Hosts, full.Hosts[:closed]) {
+			t.Fatalf("cut at %d: hosts differ from the full parse", n)
+		}
+		if run.Complete != bytes.Contains(cut, []byte("</nmaprun>")) {
+			t.Fatalf("cut at %d: Complete = %v", n, run.Complete)
+		}
+	}
+}
+
+func TestParseStreamsHooks(t *testing.T) {
+	var hosts []host
+	var progress []taskProgress
+	run, err := parse(bytes.NewReader(readFixture(t, "progress/nmap.xml")), parseHooks{
+		host:     func(h host) { hosts = append(hosts, h) },
+		progress: func(tp taskProgress) { progress = append(progress, tp) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) != 1 || !reflect.DeepEqual(hosts, run.Hosts) {
+		t.Errorf("host hook got %d hosts", len(hosts))
+	}
+	if len(progress) == 0 {
+		t.Fatal("no progress reported")
+	}
+	last := -1.0
+	for _, tp := range progress {
+		if tp.Task != "Connect Scan" || tp.Percent < last || tp.Percent > 100 {
+			t.Errorf("progress %+v after %.2f%%", tp, last)
+		}
+		last = tp.Percent
+	}
+	if progress[len(progress)-1].ETC == 0 || progress[len(progress)-1].Remaining == 0 {
+		t.Errorf("last progress lacks an estimate: %+v", progress[len(progress)-1])
+	}
+}
+
+func TestPortNumber(t *testing.T) {
+	for id, want := range map[string]int{"22": 22, "65535": 65535, "0": 0, "65536": 0, "-1": 0, "x": 0, "": 0} {
+		if got := (port{ID: id}).number(); got != want {
+			t.Errorf("number(%q) = %d, want %d", id, got, want)
+		}
+	}
+}
+
+// FuzzParse checks that no input makes the parser panic, and that what it
+// returns is consistent: a complete report carries no error.
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/*/*.xml")
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte(`<nmaprun><host><ports><port portid="99999" protocol="tcp"><state state="open"/></port></ports></host></nmaprun>`))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		n := 0
+		run, err := parse(bytes.NewReader(in), parseHooks{
+			host:     func(host) { n++ },
+			progress: func(taskProgress) {},
+		})
+		if err != nil {
+			if run != nil {
+				t.Fatal("run and error both returned")
+			}
+			return
+		}
+		if run.Complete && run.Err != nil {
+			t.Fatalf("complete report with error %v", run.Err)
+		}
+		if n != len(run.Hosts) {
+			t.Fatalf("hook saw %d hosts, run holds %d", n, len(run.Hosts))
+		}
+		// What the report yields must be safe to attribute.
+		r := buildReport(nil, run.Hosts)
+		for _, h := range run.Hosts {
+			_ = partialLines(h)
+		}
+		_ = r.findings("", true)
+	})
+}

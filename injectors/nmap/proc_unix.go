@@ -1,0 +1,26 @@
+//go:build unix
+
+package nmap
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// setProcessGroup starts cmd in a process group of its own and makes
+// cancellation kill the whole group, so that nothing nmap started survives.
+func setProcessGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// exitCode returns the process's exit code, or 128 plus the number of the
+// signal that killed it.
+func exitCode(ee *exec.ExitError) int {
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal())
+	}
+	return ee.ExitCode()
+}

@@ -1,0 +1,261 @@
+package nmap
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// Extra signature keys added per target for DETECTION and PREVENTION.
+const (
+	KeyPortsDiscovered    = "ports_discovered"
+	KeyServicesDiscovered = "services_discovered"
+)
+
+// Findings keys.
+const (
+	FieldScanResults      = "scan_results"
+	FieldPorts            = "ports"
+	FieldActionOutput     = "action_output"
+	FieldUnscannedTargets = "unscanned_targets"
+	FieldUnmatchedHosts   = "unmatched_hosts"
+)
+
+// ScanResult is one open port of one host, attributed to one target.
+type ScanResult struct {
+	Port     int    `json:"port"`
+	Protocol string `json:"protocol"`
+	Service  string `json:"service"`
+	Product  string `json:"product"`
+	Version  string `json:"version"`
+	// Host is the address nmap scanned.
+	Host string `json:"host"`
+	// Asset is the platform asset id of the target the host belongs to.
+	Asset string `json:"asset"`
+	// Target is the inject target the host was matched to (address or
+	// host name); empty for an unmatched host.
+	Target string `json:"target,omitempty"`
+	// Unmatched flags a host nmap reported that matches no target.
+	Unmatched bool `json:"unmatched,omitempty"`
+}
+
+// report is the scan's results attributed to the inject's targets.
+type report struct {
+	results   []ScanResult
+	ports     []int
+	perTarget map[int]*targetFinds // by target index
+	unscanned []string             // targets no host was reported for
+	unmatched []string             // hosts that match no target
+}
+
+type targetFinds struct {
+	ports    map[int]bool
+	services map[string]int // "22/tcp ssh" → port, for sorting
+}
+
+// buildReport matches every host to the targets by address or by the host
+// name nmap was given, never by position.
+func buildReport(targets []scanTarget, hosts []host) report {
+	r := report{perTarget: map[int]*targetFinds{}}
+	seen := map[int]bool{}
+	allPorts := map[int]bool{}
+	for _, h := range hosts {
+		var matched []scanTarget
+		for _, t := range targets {
+			if t.matches(h) {
+				matched = append(matched, t)
+				seen[t.index] = true
+			}
+		}
+		addr := hostAddr(h)
+		if len(matched) == 0 {
+			r.unmatched = append(r.unmatched, addr)
+		}
+		for _, p := range openPorts(h) {
+			allPorts[p.number()] = true
+			row := ScanResult{Port: p.number(), Protocol: p.Protocol, Service: p.Service.Name,
+				Product: p.Service.Product, Version: p.Service.Version, Host: addr}
+			if len(matched) == 0 {
+				row.Unmatched = true
+				r.results = append(r.results, row)
+				continue
+			}
+			for _, t := range matched {
+				row.Asset, row.Target = t.meta.Asset, t.value
+				r.results = append(r.results, row)
+				r.finds(t.index).add(p)
+			}
+		}
+	}
+	for _, t := range targets {
+		if !seen[t.index] {
+			r.unscanned = append(r.unscanned, t.value)
+		}
+	}
+	r.ports = sortedKeys(allPorts)
+	return r
+}
+
+func (r report) finds(i int) *targetFinds {
+	f := r.perTarget[i]
+	if f == nil {
+		f = &targetFinds{ports: map[int]bool{}, services: map[string]int{}}
+		r.perTarget[i] = f
+	}
+	return f
+}
+
+func (f *targetFinds) add(p port) {
+	f.ports[p.number()] = true
+	f.services[serviceLabel(p)] = p.number()
+}
+
+// findings returns the Findings map; raw is nmap's XML output. Targets are
+// listed as unscanned only when nmap produced a report.
+func (r report) findings(raw string, reported bool) map[string]any {
+	m := map[string]any{
+		FieldScanResults:  nonNil(r.results),
+		FieldPorts:        r.ports,
+		FieldActionOutput: raw,
+	}
+	if reported && len(r.unscanned) > 0 {
+		m[FieldUnscannedTargets] = r.unscanned
+	}
+	if len(r.unmatched) > 0 {
+		m[FieldUnmatchedHosts] = r.unmatched
+	}
+	return m
+}
+
+// targetExtras returns one entry per target: the ports and services found on
+// that target's host only, for DETECTION and PREVENTION.
+func (r report) targetExtras(n int) []map[framework.ExpectationType]map[string]any {
+	out := make([]map[framework.ExpectationType]map[string]any, n)
+	for i := range out {
+		ports, services := []int{}, []string{}
+		if f := r.perTarget[i]; f != nil {
+			ports = sortedKeys(f.ports)
+			services = sortedServices(f.services)
+		}
+		out[i] = map[framework.ExpectationType]map[string]any{}
+		for _, et := range []framework.ExpectationType{framework.Detection, framework.Prevention} {
+			out[i][et] = map[string]any{
+				KeyPortsDiscovered:    append([]int{}, ports...),
+				KeyServicesDiscovered: append([]string{}, services...),
+			}
+		}
+	}
+	return out
+}
+
+// matches reports whether h is t's host: an address target by any of the
+// host's IP addresses, a host name target by the name nmap was given.
+func (t scanTarget) matches(h host) bool {
+	if t.addr.IsValid() {
+		for _, a := range h.Addresses {
+			if a.Type != "ipv4" && a.Type != "ipv6" {
+				continue
+			}
+			if ip, err := netip.ParseAddr(a.Addr); err == nil && ip.Unmap().WithZone("") == t.addr {
+				return true
+			}
+		}
+		return false
+	}
+	for _, hn := range h.Hostnames {
+		if hn.Type == "user" && strings.EqualFold(strings.TrimSuffix(hn.Name, "."), t.name) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostAddr names a host: its first IP address, else its first address or
+// host name.
+func hostAddr(h host) string {
+	for _, a := range h.Addresses {
+		if a.Type == "ipv4" || a.Type == "ipv6" {
+			return a.Addr
+		}
+	}
+	if len(h.Addresses) > 0 {
+		return h.Addresses[0].Addr
+	}
+	if len(h.Hostnames) > 0 {
+		return h.Hostnames[0].Name
+	}
+	return ""
+}
+
+// openPorts returns the host's open ports that carry a valid number.
+func openPorts(h host) []port {
+	var out []port
+	for _, p := range h.Ports {
+		if p.State.State == "open" && p.number() != 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// partialLines describes a finished host, one line per open port
+// ("127.0.0.1:22/tcp open ssh"), or one line when none is open.
+func partialLines(h host) []string {
+	addr := hostAddr(h)
+	if strings.Contains(addr, ":") {
+		addr = "[" + addr + "]"
+	}
+	var lines []string
+	for _, p := range openPorts(h) {
+		lines = append(lines, fmt.Sprintf("%s:%d/%s open %s", addr, p.number(), p.Protocol, serviceName(p)))
+	}
+	if len(lines) == 0 {
+		lines = append(lines, addr+": no open port")
+	}
+	return lines
+}
+
+func serviceName(p port) string {
+	if p.Service.Name == "" {
+		return "unknown"
+	}
+	return p.Service.Name
+}
+
+// serviceLabel is a services_discovered entry: "22/tcp ssh".
+func serviceLabel(p port) string {
+	return fmt.Sprintf("%d/%s %s", p.number(), p.Protocol, serviceName(p))
+}
+
+func sortedKeys(m map[int]bool) []int {
+	out := make([]int, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Ints(out)
+	return out
+}
+
+func sortedServices(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if m[out[i]] != m[out[j]] {
+			return m[out[i]] < m[out[j]]
+		}
+		return out[i] < out[j]
+	})
+	return out
+}
+
+func nonNil(r []ScanResult) []ScanResult {
+	if r == nil {
+		return []ScanResult{}
+	}
+	return r
+}

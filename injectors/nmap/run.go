@@ -1,0 +1,102 @@
+package nmap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"strings"
+	"time"
+)
+
+// ErrNotInstalled is returned when no nmap binary is found on PATH.
+var ErrNotInstalled = errors.New("nmap not found on PATH (install it: apt-get install nmap)")
+
+// maxStderr bounds the nmap standard error kept in an ExitError.
+const maxStderr = 4 << 10
+
+// waitDelay bounds how long Wait waits for nmap's output pipes once nmap is
+// killed.
+const waitDelay = 2 * time.Second
+
+// ExitError reports an nmap run that exited with a non-zero code, or was
+// killed by a signal it was not sent by the runner.
+type ExitError struct {
+	// Code is nmap's exit code, or 128 plus the signal's number when a
+	// signal ended it (the shell's convention).
+	Code int
+	// Stderr is the end of nmap's standard error, at most 4 KiB.
+	Stderr string
+}
+
+func (e *ExitError) Error() string {
+	msg := strings.TrimSpace(e.Stderr)
+	if msg == "" {
+		return fmt.Sprintf("nmap exited with code %d", e.Code)
+	}
+	return fmt.Sprintf("nmap exited with code %d: %s", e.Code, msg)
+}
+
+// runFunc runs nmap with args, its standard input read from stdin and its
+// standard output streamed to stdout. It returns ErrNotInstalled, ctx's error
+// when ctx ended the run (nmap and its process group killed), an *ExitError,
+// or another error starting nmap.
+type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error
+
+// runNmap is the real runner: nmap from PATH, no shell, in its own process
+// group.
+func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	path, err := exec.LookPath("nmap")
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrNotInstalled, err)
+	}
+	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Stdin = stdin
+	cmd.Stdout = stdout
+	stderr := &tailBuffer{max: maxStderr}
+	cmd.Stderr = stderr
+	setProcessGroup(cmd)
+	cmd.WaitDelay = waitDelay
+	err = cmd.Run()
+	if ctxErr := ctx.Err(); err != nil && ctxErr != nil {
+		return ctxErr
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return &ExitError{Code: exitCode(ee), Stderr: stderr.String()}
+	}
+	if err != nil {
+		return fmt.Errorf("%w: %w", errStart, err)
+	}
+	return nil
+}
+
+// errStart marks a failure to start nmap or to wait for it.
+var errStart = errors.New("run nmap")
+
+// tailBuffer keeps the last max bytes written to it.
+type tailBuffer struct {
+	max int
+	buf []byte
+	cut bool
+}
+
+func (b *tailBuffer) Write(p []byte) (int, error) {
+	b.buf = append(b.buf, p...)
+	if len(b.buf) > 2*b.max {
+		b.buf = append(b.buf[:0], b.buf[len(b.buf)-b.max:]...)
+		b.cut = true
+	}
+	return len(p), nil
+}
+
+func (b *tailBuffer) String() string {
+	if len(b.buf) > b.max {
+		return "…" + string(b.buf[len(b.buf)-b.max:])
+	}
+	if b.cut {
+		return "…" + string(b.buf)
+	}
+	return string(b.buf)
+}

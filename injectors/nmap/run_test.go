@@ -1,0 +1,212 @@
+//go:build unix
+
+package nmap
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// fakeNmap puts an executable shell script named nmap first on PATH, so that
+// the real runner (LookPath, exec without a shell, pipes, process group) can
+// be tested without the real nmap. The script's body sees $DIR, a directory
+// it may write to.
+func fakeNmap(t *testing.T, body string) (dir string) {
+	t.Helper()
+	dir = t.TempDir()
+	script := "#!/bin/sh\nDIR='" + dir + "'\n" + body + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "nmap"), []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	return dir
+}
+
+func TestRunnerNotInstalled(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	err := runNmap(context.Background(), []string{"-sT"}, strings.NewReader(""), &bytes.Buffer{})
+	if !errors.Is(err, ErrNotInstalled) {
+		t.Fatalf("runNmap = %v, want ErrNotInstalled", err)
+	}
+
+	e := New()
+	cfg, _ := newInject(t, nil, "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitNotInstalled ||
+		!strings.Contains(out.ErrorInfo.Message, "apt-get install nmap") {
+		t.Fatalf("ErrorInfo = %+v, want exit code 127 naming apt-get install nmap", out.ErrorInfo)
+	}
+}
+
+// TestRunnerPassesArgsAndStdin proves arguments reach nmap as they are, with
+// no shell in between, and targets arrive on standard input.
+func TestRunnerPassesArgsAndStdin(t *testing.T) {
+	dir := fakeNmap(t, `for a in "$@"; do printf '%s\n' "$a"; done >"$DIR/args"
+cat >"$DIR/stdin"
+printf '<nmaprun></nmaprun>'`)
+	args := []string{"-sT", "$(touch " + dir + "/pwned)", "a b", "; id"}
+	var out bytes.Buffer
+	if err := runNmap(context.Background(), args, strings.NewReader("127.0.0.1\nlocalhost\n"), &out); err != nil {
+		t.Fatal(err)
+	}
+	gotArgs, _ := os.ReadFile(filepath.Join(dir, "args"))
+	if want := strings.Join(args, "\n") + "\n"; string(gotArgs) != want {
+		t.Errorf("args = %q, want %q", gotArgs, want)
+	}
+	if stdin, _ := os.ReadFile(filepath.Join(dir, "stdin")); string(stdin) != "127.0.0.1\nlocalhost\n" {
+		t.Errorf("stdin = %q", stdin)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "pwned")); err == nil {
+		t.Error("an argument was run by a shell")
+	}
+	if out.String() != "<nmaprun></nmaprun>" {
+		t.Errorf("stdout = %q", out.String())
+	}
+}
+
+func TestRunnerExitError(t *testing.T) {
+	fakeNmap(t, `i=0
+while [ $i -lt 400 ]; do echo "warning line $i: something nmap said on stderr" >&2; i=$((i+1)); done
+echo "QUITTING!" >&2
+exit 3`)
+	err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{})
+	var ee *ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("runNmap = %v, want *ExitError", err)
+	}
+	if ee.Code != 3 {
+		t.Errorf("code = %d, want 3", ee.Code)
+	}
+	if len(ee.Stderr) > maxStderr+len("…") || !strings.HasPrefix(ee.Stderr, "…") {
+		t.Errorf("stderr is %d bytes, not cut to %d", len(ee.Stderr), maxStderr)
+	}
+	if !strings.HasSuffix(ee.Stderr, "QUITTING!\n") {
+		t.Errorf("stderr lost its end: %q", ee.Stderr[len(ee.Stderr)-40:])
+	}
+
+	e := New()
+	cfg, _ := newInject(t, nil, "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != 3 || !strings.Contains(out.ErrorInfo.Message, "QUITTING!") {
+		t.Fatalf("ErrorInfo = %+v, want nmap's code and stderr", out.ErrorInfo)
+	}
+}
+
+// TestRunnerKillsProcessGroup cancels a run whose nmap left a child behind:
+// both are killed, and the runner returns the context's error.
+func TestRunnerKillsProcessGroup(t *testing.T) {
+	dir := fakeNmap(t, `sleep 300 &
+echo $! >"$DIR/child"
+echo started
+wait`)
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw, _ := os.Pipe()
+	defer pr.Close()
+	done := make(chan error, 1)
+	go func() {
+		done <- runNmap(ctx, nil, strings.NewReader(""), pw)
+		pw.Close()
+	}()
+	buf := make([]byte, 8)
+	if _, err := pr.Read(buf); err != nil { // the script is running
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Fatalf("runNmap = %v, want context.Canceled", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "child"))
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		if !alive(pid) {
+			break
+		}
+		if i == 100 {
+			t.Fatalf("child %d survived the cancellation", pid)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// alive reports whether pid runs (a zombie does not).
+func alive(pid int) bool {
+	if err := syscall.Kill(pid, 0); err != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(stat))
+	return len(f) > 2 && f[2] != "Z"
+}
+
+// TestExecuteTimeoutKeepsFinishedHosts runs a fake nmap that writes a real
+// report up to its first host, then hangs: the deadline kills it, and the
+// host it finished is in the findings, the target extras and the partial
+// results.
+func TestExecuteTimeoutKeepsFinishedHosts(t *testing.T) {
+	doc := string(readFixture(t, "several_hosts/nmap.xml"))
+	head := doc[:strings.Index(doc, "</host>")+len("</host>\n")]
+	dir := fakeNmap(t, `cat "$DIR/head.xml"; exec sleep 300`)
+	if err := os.WriteFile(filepath.Join(dir, "head.xml"), []byte(head), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e := New()
+	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: "18100-18102", Timing: 4}, "127.0.0.1", "127.0.0.2")
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	out := e.Execute(ctx, cfg)
+	if out.TimeoutInfo == nil || out.ExecutionStatus() != "timeout" {
+		t.Fatalf("status %q, TimeoutInfo %+v; want a timeout", out.ExecutionStatus(), out.TimeoutInfo)
+	}
+	want := []string{"127.0.0.1:18100/tcp open unknown"}
+	if !slices.Equal(out.TimeoutInfo.PartialResults, want) {
+		t.Errorf("partial results = %q, want %q", out.TimeoutInfo.PartialResults, want)
+	}
+	if got := out.TargetExtras[0]["DETECTION"][KeyPortsDiscovered]; !slices.Equal(got.([]int), []int{18100}) {
+		t.Errorf("target 0 ports_discovered = %v", got)
+	}
+	if got := out.TargetExtras[1]["PREVENTION"][KeyPortsDiscovered]; len(got.([]int)) != 0 {
+		t.Errorf("target 1 ports_discovered = %v, want none", got)
+	}
+	if out.Findings[FieldActionOutput] != head {
+		t.Errorf("action_output is not the XML streamed before the kill")
+	}
+}
+
+func TestRunnerKilledBySignal(t *testing.T) {
+	fakeNmap(t, `echo "about to crash" >&2; kill -SEGV $$`)
+	err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{})
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 128+int(syscall.SIGSEGV) || !strings.Contains(ee.Stderr, "about to crash") {
+		t.Fatalf("runNmap = %v, want an *ExitError with code %d", err, 128+int(syscall.SIGSEGV))
+	}
+}
+
+// TestRunnerCannotStart: an nmap on PATH that is not a program.
+func TestRunnerCannotStart(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "nmap"), []byte("\x7fELF not really"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", dir)
+	e := New()
+	cfg, _ := newInject(t, nil, "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitCannotRun {
+		t.Fatalf("ErrorInfo = %+v, want exit code %d", out.ErrorInfo, ExitCannotRun)
+	}
+}

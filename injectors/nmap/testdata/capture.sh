@@ -1,0 +1,44 @@
+#!/bin/sh
+# capture.sh re-captures the nmap XML fixtures of the golden tests from real
+# nmap runs against listeners it opens on loopback only (127.0.0.1-3, ::1,
+# localhost). Run it from this directory as root (nmap 7.93, python3, util-linux
+# setpriv), then `go test ./injectors/nmap -run Golden -update` to rewrite
+# the expected.json files, and review the diff.
+#
+# Port 18100 answers with an SSH banner, 18101 has no listener (closed),
+# 18102 is a listener whose accept queue is full, so the kernel drops new
+# SYNs: nmap reports it filtered (no iptables needed).
+set -eu
+python3 listen.py 127.0.0.1:18100:banner 127.0.0.1:18102:full \
+	127.0.0.2:18100:banner 127.0.0.3:18102:full ::1:18100:banner &
+lpid=$!
+trap 'kill $lpid' EXIT
+sleep 3 # let the listeners start and fill their queues
+args="-n -Pn -sT -T4 -oX - -iL -"
+ports="-p 18100-18102"
+scan() { # case file extra-args targets…
+	c=$1 f=$2 extra=$3
+	shift 3
+	mkdir -p "$c"
+	rm -f "$c/$f.exit"
+	printf '%s\n' "$@" | nmap $args $extra >"$c/$f.xml" 2>"$c/$f.stderr" || echo $? >"$c/$f.exit"
+}
+scan open_closed_filtered nmap "$ports -sV" 127.0.0.1
+scan several_hosts nmap "$ports" 127.0.0.1 127.0.0.2 127.0.0.3
+scan hostname nmap "$ports -sV" localhost
+scan ipv6 nmap6 "$ports -6" ::1
+scan mixed nmap "$ports" 127.0.0.2
+scan mixed nmap6 "$ports -6" ::1
+scan no_host_up nmap "$ports --exclude 127.0.0.1" 127.0.0.1
+scan unmatched nmap "$ports" 127.0.0.1 127.0.0.2
+# error: a SYN scan run without privileges (nmap quits with exit code 1).
+mkdir -p error
+echo 127.0.0.1 | setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	nmap -n -Pn -sS -T4 -oX - -iL - $ports \
+	>error/nmap.xml 2>error/nmap.stderr || echo $? >error/nmap.exit
+# progress: a polite (-T2) scan, slow enough for nmap to write <taskprogress>
+# (every second here, every 5s in the injector).
+scan progress nmap "-p 18100-18115 -T2 --stats-every 1s" 127.0.0.1
+# truncated: a real capture cut inside its second host.
+mkdir -p truncated
+awk '/<host /{n++} n==2 && /<port /{print; exit} {print}' several_hosts/nmap.xml >truncated/nmap.xml

@@ -1,0 +1,42 @@
+#!/bin/sh
+# demo.sh — the main job end to end: open a listener on a random loopback
+# port, scan it with the real nmap through `injectkit run nmap` (no backend:
+# the CLI prints the payload it would POST) and print the payload.
+# Only 127.0.0.1 is ever scanned.
+set -eu
+cd "$(dirname "$0")/.."
+GO=${GO:-go}
+if ! command -v nmap >/dev/null 2>&1; then
+	echo "demo: nmap is not installed (apt-get install -y nmap)" >&2
+	exit 1
+fi
+tmp=$(mktemp -d)
+lpid=
+cleanup() {
+	[ -n "$lpid" ] && kill "$lpid" 2>/dev/null || true
+	rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+$GO build -o "$tmp/injectkit" ./cmd/injectkit
+$GO build -o "$tmp/demolisten" ./injectors/nmap/internal/demolisten
+"$tmp/demolisten" -addr 127.0.0.1:0 -for 5m >"$tmp/port" &
+lpid=$!
+i=0
+while [ ! -s "$tmp/port" ]; do
+	i=$((i + 1))
+	if [ "$i" -gt 100 ]; then
+		echo "demo: the listener did not start" >&2
+		exit 1
+	fi
+	sleep 0.1
+done
+port=$(cat "$tmp/port")
+echo "demo: listener on 127.0.0.1:$port; scanning it with nmap" >&2
+"$tmp/injectkit" run nmap --target 127.0.0.1 \
+	--param "ports=$port" --param service_detection=true \
+	--expectation DETECTION --expectation PREVENTION >"$tmp/payload"
+if command -v python3 >/dev/null 2>&1; then
+	python3 -m json.tool "$tmp/payload"
+else
+	cat "$tmp/payload"
+fi
