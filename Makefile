@@ -45,8 +45,8 @@ golden: ## rewrite golden files
 
 check: fmtcheck vet tidy test ## everything CI checks
 
-demo: ## the README's main job: run an inject on the embedded default and print the payload
-	$(GO) run ./cmd/injectkit run noop --target 127.0.0.1 --expectation DETECTION --expectation PREVENTION
+demo: ## the README's main job: scan a loopback listener with the real nmap, print the payload
+	./scripts/demo.sh
 
 N ?= 10000
 RUNS ?= 5

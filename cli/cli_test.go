@@ -374,3 +374,34 @@ func TestInjectorsAndVersion(t *testing.T) {
 		t.Errorf("run --help does not document exit codes: %q", r.stdout)
 	}
 }
+
+func TestParamValuesKeepCommas(t *testing.T) {
+	reg := registry(func(r *framework.Registry) {
+		r.Register("echo", func() framework.Executor {
+			return &frameworktest.Executor{Run: func(_ context.Context, cfg *framework.Inject) framework.ToolOutput {
+				return framework.ToolOutput{ExtraSignatures: map[string]any{"ports_param": cfg.Params.(map[string]any)["ports"]}}
+			}}
+		})
+	})
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"flag": {nil, []string{"--param", "ports=22,80,8000-8100", "--param", "x=1"}},
+		"env":  {map[string]string{"INJECTKIT_PARAM": "ports=22,80,8000-8100,x=1"}, nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := run(t, reg, tc.env, append([]string{"run", "echo", "--target", "127.0.0.1", "--target", "::1", "--log-level", "error"}, tc.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var body map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
+				t.Fatal(err)
+			}
+			if v := bodyValues(t, body, 0); v["ports_param"] != "22,80,8000-8100" {
+				t.Errorf("ports param = %v", v["ports_param"])
+			}
+		})
+	}
+}

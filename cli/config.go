@@ -154,9 +154,12 @@ func loadConfig(c *ucli.Context, settings []setting, manifests []framework.Manif
 	env := map[string]any{}
 	for _, s := range settings {
 		if v := getenv(s.env()); v != "" {
-			if s.list {
+			switch {
+			case s.key == "param":
+				env[s.key] = splitParams(v)
+			case s.list:
 				env[s.key] = strings.Split(v, ",")
-			} else {
+			default:
 				env[s.key] = v
 			}
 		}
@@ -179,7 +182,9 @@ func loadConfig(c *ucli.Context, settings []setting, manifests []framework.Manif
 		}
 		switch {
 		case s.list:
-			flags[s.key] = c.StringSlice(s.flag())
+			if r, ok := c.Generic(s.flag()).(*repeated); ok {
+				flags[s.key] = r.values
+			}
 		case s.isBool:
 			flags[s.key] = strconv.FormatBool(c.Bool(s.flag()))
 		default:
@@ -215,4 +220,18 @@ func checkKeys(fk *koanf.Koanf, settings []setting, manifests []framework.Manife
 
 func usageErr(format string, args ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
+}
+
+// splitParams splits "a=1,ports=22,80,b=x" on the commas that start a new
+// key=value pair, so that a value may hold commas.
+func splitParams(v string) []string {
+	var out []string
+	for _, piece := range strings.Split(v, ",") {
+		if len(out) > 0 && !strings.Contains(piece, "=") {
+			out[len(out)-1] += "," + piece
+			continue
+		}
+		out = append(out, piece)
+	}
+	return out
 }

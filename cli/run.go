@@ -22,7 +22,7 @@ func runCommand(o Options) *ucli.Command {
 		usage := s.usage + " (env " + s.env() + ")"
 		switch {
 		case s.list:
-			flags = append(flags, &ucli.StringSliceFlag{Name: s.flag(), Usage: usage})
+			flags = append(flags, &ucli.GenericFlag{Name: s.flag(), Usage: usage, Value: &repeated{}})
 		case s.isBool:
 			flags = append(flags, &ucli.BoolFlag{Name: s.flag(), Usage: usage})
 		default:
@@ -226,3 +226,11 @@ func readTargetsFile(path string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// repeated is a repeatable string flag whose values are kept whole: a
+// param value may hold commas (ports=22,80), which urfave/cli's slice flags
+// would split.
+type repeated struct{ values []string }
+
+func (r *repeated) Set(v string) error { r.values = append(r.values, v); return nil }
+func (r *repeated) String() string     { return strings.Join(r.values, " ") }

@@ -7,8 +7,13 @@ set -eu
 cd "$(dirname "$0")/.."
 GO=${GO:-go}
 if ! command -v nmap >/dev/null 2>&1; then
-	echo "demo: nmap is not installed (apt-get install -y nmap)" >&2
-	exit 1
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+		echo "demo: installing nmap (apt-get install -y nmap)" >&2
+		apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nmap >&2
+	else
+		echo "demo: nmap is not installed (apt-get install -y nmap)" >&2
+		exit 1
+	fi
 fi
 tmp=$(mktemp -d)
 lpid=
