@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -135,24 +136,28 @@ func (d Duration) MarshalJSON() ([]byte, error) {
 	return json.Marshal(time.Duration(d).String())
 }
 
-// UnmarshalJSON decodes a duration string or a number of seconds.
+// UnmarshalJSON decodes a duration string or a number of seconds. A bad
+// value is a *json.UnmarshalTypeError, which the JSON decoder completes with
+// the field's name.
 func (d *Duration) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
+	bad := &json.UnmarshalTypeError{Value: string(b) + ` (want a duration such as "30s" or a number of seconds)`,
+		Type: reflect.TypeFor[Duration]()}
 	if len(b) > 0 && b[0] == '"' {
 		var s string
 		if err := json.Unmarshal(b, &s); err != nil {
-			return err
+			return bad
 		}
 		v, err := time.ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("invalid duration %q: want a Go duration such as \"30s\"", s)
+			return bad
 		}
 		*d = Duration(v)
 		return nil
 	}
 	var secs float64
 	if err := json.Unmarshal(b, &secs); err != nil {
-		return fmt.Errorf("invalid duration %s: want a string such as \"30s\" or a number of seconds", b)
+		return bad
 	}
 	*d = Duration(secs * float64(time.Second))
 	return nil

@@ -41,8 +41,8 @@ func TestParamsDecode(t *testing.T) {
 		{"defaults kept", `{"profile":"audit"}`,
 			func(p *Params) bool { return p.Profile == "audit" && p.Concurrency == DefaultConcurrency }, ""},
 		{"unknown key", `{"endpoint":"http://127.0.0.1"}`, nil, `unknown field "endpoint"`},
-		{"bad duration", `{"retry_max_backoff":"soon"}`, nil, `invalid duration "soon"`},
-		{"bad duration type", `{"call_timeout":true}`, nil, "invalid duration true"},
+		{"bad duration", `{"retry_max_backoff":"soon"}`, nil, `"soon" (want a duration such as "30s" or a number of seconds) into Go struct field Params.retry_max_backoff`},
+		{"bad duration type", `{"call_timeout":true}`, nil, "true (want a duration such as \"30s\" or a number of seconds) into Go struct field Params.call_timeout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
