@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -78,24 +79,46 @@ func (e *Executor) params(v any) (*Params, error) {
 	return nil, fmt.Errorf("cloudscan: params of type %T, want *cloudscan.Params", v)
 }
 
-// plan validates every target and returns one run per target, in order.
-func (e *Executor) plan(targets []framework.Target) ([]*configRun, error) {
+// ValidateTargets checks, without any I/O, that every target is a valid
+// cloud configuration of a supported provider and service. It returns a
+// *signatures.ValidationError naming the first bad field, prefixed with the
+// target's position. Execute calls it before anything else; a runtime may
+// call it earlier to reject an inject before it runs.
+func (e *Executor) ValidateTargets(targets []framework.Target) error {
 	if len(targets) == 0 {
-		return nil, &signatures.ValidationError{Field: "targets", Reason: "no target configuration"}
+		return &signatures.ValidationError{Field: "targets", Reason: "no target configuration"}
 	}
-	runs := make([]*configRun, len(targets))
 	for i, t := range targets {
 		c, ok := t.Cloud()
 		if !ok {
-			return nil, &signatures.ValidationError{Field: fmt.Sprintf("targets[%d]", i),
+			return &signatures.ValidationError{Field: fmt.Sprintf("targets[%d]", i),
 				Value: fmt.Sprintf("%T", t.Config), Reason: "cloudscan needs a cloud configuration"}
 		}
-		if err := c.Validate(); err != nil {
-			return nil, fmt.Errorf("targets[%d]: %w", i, err)
+		err := c.Validate()
+		if err == nil {
+			err = e.providers.validate(c)
 		}
-		if err := e.providers.validate(c); err != nil {
-			return nil, fmt.Errorf("targets[%d]: %w", i, err)
+		if err != nil {
+			var ve *signatures.ValidationError
+			if errors.As(err, &ve) {
+				cp := *ve
+				cp.Field = fmt.Sprintf("targets[%d].%s", i, ve.Field)
+				return &cp
+			}
+			return fmt.Errorf("targets[%d]: %w", i, err)
 		}
+	}
+	return nil
+}
+
+// plan validates the targets and returns one run per target, in order.
+func (e *Executor) plan(targets []framework.Target) ([]*configRun, error) {
+	if err := e.ValidateTargets(targets); err != nil {
+		return nil, err
+	}
+	runs := make([]*configRun, len(targets))
+	for i, t := range targets {
+		c, _ := t.Cloud()
 		runs[i] = &configRun{cfg: c, jobs: map[string]*job{}, result: &ConfigResult{
 			CloudProvider: c.CloudProvider, CloudAccountID: c.CloudAccountID, CloudRegion: c.CloudRegion,
 			TargetService: c.TargetService, Checks: map[string]*CheckResult{},
