@@ -202,3 +202,18 @@ func TestCloudTrailEvent(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkAssessSecurityGroup(b *testing.B) {
+	var perms []ec2types.IpPermission
+	for p := int32(1); p <= 50; p++ {
+		perms = append(perms, ec2types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(p * 100), ToPort: aws.Int32(p*100 + 50),
+			IpRanges: []ec2types.IpRange{{CidrIp: aws.String("10.0.0.0/8")}, {CidrIp: aws.String("0.0.0.0/0")}}})
+	}
+	sg := ec2types.SecurityGroup{GroupId: aws.String("sg-1"), IpPermissions: perms}
+	b.ReportAllocs()
+	for b.Loop() {
+		if len(assessSecurityGroup(sg)) != 50 {
+			b.Fatal("want 50 findings")
+		}
+	}
+}

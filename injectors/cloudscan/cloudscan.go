@@ -94,3 +94,8 @@ func (e *Executor) Manifest() framework.Manifest {
 		AttackPatterns: []string{"T1580", "T1526", "T1619"},
 	}
 }
+
+// withProvider registers p under name (tests, and the seam for new clouds).
+func withProvider(name string, p provider) Option {
+	return func(e *Executor) { e.providers[name] = p }
+}

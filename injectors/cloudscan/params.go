@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -127,6 +128,9 @@ func validateEndpoint(raw string) error {
 	return nil
 }
 
+// maxSeconds is the longest duration, in seconds, a Duration holds.
+const maxSeconds = float64(math.MaxInt64/int64(time.Second)) - 1
+
 // Duration is a time.Duration read from JSON as a Go duration string
 // ("30s", "1m30s") or a number of seconds.
 type Duration time.Duration
@@ -156,7 +160,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	var secs float64
-	if err := json.Unmarshal(b, &secs); err != nil {
+	if err := json.Unmarshal(b, &secs); err != nil || math.Abs(secs) > maxSeconds {
 		return bad
 	}
 	*d = Duration(secs * float64(time.Second))

@@ -160,3 +160,25 @@ func TestWithVersion(t *testing.T) {
 		t.Errorf("empty version gave %q", v)
 	}
 }
+
+// FuzzDurationJSON: any JSON decodes or fails cleanly, and a decoded
+// duration survives a round trip.
+func FuzzDurationJSON(f *testing.F) {
+	for _, s := range []string{`"30s"`, `"1m30s"`, `2.5`, `0`, `"soon"`, `true`, `null`, `"-5ms"`, `1e400`, `""`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var d Duration
+		if err := d.UnmarshalJSON([]byte(in)); err != nil {
+			return
+		}
+		b, err := d.MarshalJSON()
+		if err != nil {
+			t.Fatalf("marshal %v: %v", d, err)
+		}
+		var back Duration
+		if err := back.UnmarshalJSON(b); err != nil || back != d {
+			t.Fatalf("%s decoded to %v, re-encoded %s, decoded back %v (%v)", in, time.Duration(d), b, time.Duration(back), err)
+		}
+	})
+}
