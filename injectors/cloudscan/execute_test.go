@@ -245,3 +245,19 @@ func TestExecuteRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingProfile fails the configuration before any call when the
+// profile param names no profile.
+func TestMissingProfile(t *testing.T) {
+	setAWSEnv(t)
+	st := newStandIn(t, nil, fixtures())
+	e := New(WithVersion(testVersion))
+	p := decodeParams(t, e, json.RawMessage(`{"profile":"nowhere"}`), st.URL())
+	out := e.Execute(context.Background(), newInject([]signatures.CloudConfig{euWest1}, p))
+	if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, "nowhere") {
+		t.Errorf("status %s, error %+v: want failed naming the profile", out.ExecutionStatus(), out.ErrorInfo)
+	}
+	if got := st.seen(); len(got) != 0 {
+		t.Errorf("calls made without credentials: %q", got)
+	}
+}

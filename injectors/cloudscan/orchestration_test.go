@@ -48,6 +48,8 @@ func (f *fakeProvider) check(ctx context.Context, service, region string) *Check
 	switch f.outcomes[service] {
 	case "fail":
 		r.fail("List"+service, errors.New("denied"))
+	case "panic":
+		panic("boom")
 	case "resource-error":
 		r.Findings = append(r.Findings, Finding{Kind: "k", Resource: "r1"})
 		r.addError("Get"+service, "r2", errors.New("denied"))
@@ -81,6 +83,8 @@ func TestOrchestration(t *testing.T) {
 		{"every check fails", &fakeProvider{account: "1", outcomes: map[string]string{"net": "fail", "store": "fail", "id": "fail"}},
 			[]signatures.CloudConfig{cfg("1", "r1", ""), cfg("1", "r2", "net")}, framework.StatusFailed,
 			[]string{"id@r1", "net@r1", "net@r2", "store@r1"}, "fake r2 net: Listnet: denied"},
+		{"a check panics", &fakeProvider{account: "1", outcomes: map[string]string{"net": "panic"}},
+			[]signatures.CloudConfig{cfg("1", "r1", "")}, framework.StatusPartial, []string{"id@r1", "net@r1", "store@r1"}, ""},
 		{"account mismatch", &fakeProvider{account: "2"}, []signatures.CloudConfig{cfg("1", "r1", "")},
 			framework.StatusFailed, nil, "fake credentials belong to account 2, not to cloud_account_id 1"},
 		{"one of two accounts", &fakeProvider{account: "2"}, []signatures.CloudConfig{cfg("1", "r1", "net"), cfg("2", "r2", "net")},

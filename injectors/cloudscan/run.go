@@ -221,7 +221,7 @@ func runJobs(ctx context.Context, log *zap.Logger, in *framework.Inject, jobs []
 				return
 			}
 			defer func() { <-sem }()
-			j.result = j.sess.check(withRecorder(ctx, j.rec), j.service, j.region)
+			j.result = safeCheck(ctx, j)
 			log.Debug("check done", zap.String("check", j.label),
 				zap.Int("findings", len(j.result.Findings)), zap.Int("errors", len(j.result.Errors)),
 				zap.Bool("failed", j.result.Failed))
@@ -229,6 +229,18 @@ func runJobs(ctx context.Context, log *zap.Logger, in *framework.Inject, jobs []
 		}()
 	}
 	wg.Wait()
+}
+
+// safeCheck runs one job's check. A panic in a check goroutine would escape
+// the runtime's recovery, so it becomes a failed check here.
+func safeCheck(ctx context.Context, j *job) (res *CheckResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = newCheckResult()
+			res.fail("check", fmt.Errorf("check panicked: %v", v))
+		}
+	}()
+	return j.sess.check(withRecorder(ctx, j.rec), j.service, j.region)
 }
 
 // assemble builds the output: per-configuration results in the findings,
