@@ -261,3 +261,23 @@ func TestMissingProfile(t *testing.T) {
 		t.Errorf("calls made without credentials: %q", got)
 	}
 }
+
+// TestCallTimeout: a call the service never answers fails its check once
+// call_timeout passes; the inject is not cut short.
+func TestCallTimeout(t *testing.T) {
+	setAWSEnv(t)
+	st := newStandIn(t, nil, fixtures())
+	st.hangOn("ec2.amazonaws.com:DescribeSecurityGroups")
+	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+	p := decodeParams(t, e, json.RawMessage(`{"call_timeout":"200ms","retry_max_attempts":1}`), st.URL())
+	ec2Only, iamOnly := euWest1, euWest1
+	ec2Only.TargetService, iamOnly.TargetService = ServiceEC2, ServiceIAM
+	out := e.Execute(context.Background(), newInject([]signatures.CloudConfig{ec2Only, iamOnly}, p))
+	if out.ExecutionStatus() != framework.StatusPartial {
+		t.Fatalf("status %s (%+v), want partial: the ec2 check timed out, iam did not", out.ExecutionStatus(), out.ErrorInfo)
+	}
+	res := out.Findings["configs"].([]*ConfigResult)[0].Checks[ServiceEC2]
+	if !res.Failed || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "deadline exceeded") {
+		t.Errorf("ec2 check = %+v, want failed on its deadline", res)
+	}
+}

@@ -43,6 +43,8 @@ type standIn struct {
 	served   map[string]int
 	inflight int
 	peak     int
+	// hang holds the events answered only when the client gives up.
+	hang map[string]bool
 }
 
 // seenCall is one request the stand-in answered.
@@ -61,7 +63,7 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 			t.Fatalf("create bucket %s: %v", b, err)
 		}
 	}
-	s := &standIn{t: t, dirs: dirs, served: map[string]int{},
+	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, hang: map[string]bool{},
 		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
@@ -111,7 +113,15 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 		return
 	}
 	action := r.PostForm.Get("Action")
-	s.record(service+".amazonaws.com:"+action, region, r)
+	event := service + ".amazonaws.com:" + action
+	s.record(event, region, r)
+	s.mu.Lock()
+	hang := s.hang[event]
+	s.mu.Unlock()
+	if hang {
+		<-r.Context().Done()
+		return
+	}
 	var qualifiers []string
 	switch service {
 	case "ec2":
@@ -303,4 +313,11 @@ func (s *standIn) maxInFlight() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.peak
+}
+
+// hangOn makes the stand-in hold requests for event until the client gives up.
+func (s *standIn) hangOn(event string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hang[event] = true
 }
