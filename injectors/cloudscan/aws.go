@@ -1,0 +1,106 @@
+package cloudscan
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// AWS service names, as target_service spells them.
+const (
+	ServiceS3  = "s3"
+	ServiceEC2 = "ec2"
+	ServiceIAM = "iam"
+)
+
+// awsProvider scans AWS accounts through aws-sdk-go-v2.
+type awsProvider struct {
+	// now is the clock access key ages are measured with.
+	now func() time.Time
+}
+
+func (awsProvider) services() []string { return []string{ServiceS3, ServiceEC2, ServiceIAM} }
+
+func (awsProvider) global(service string) bool { return service == ServiceIAM }
+
+// open loads the SDK configuration: credentials from the standard chain (or
+// params.Profile), one standard retryer shared by every client of the inject
+// (so the retry token bucket bounds the inject's retries), the injectkit
+// user-agent token, a per-call timeout and the call recorder.
+func (p awsProvider) open(ctx context.Context, params *Params, version string) (session, error) {
+	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = params.RetryMaxAttempts
+		o.MaxBackoff = time.Duration(params.RetryMaxBackoff)
+	})
+	opts := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer { return retryer }),
+		config.WithAPIOptions([]func(*middleware.Stack) error{
+			awsmiddleware.AddUserAgentKeyValue("injectkit", version),
+			addCallTimeout(time.Duration(params.CallTimeout)),
+			addRecordCalls,
+		}),
+	}
+	if params.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(params.Profile))
+	}
+	if params.EndpointURL != "" {
+		opts = append(opts, config.WithBaseEndpoint(params.EndpointURL))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load aws configuration: %w", err)
+	}
+	now := p.now
+	if now == nil {
+		now = time.Now
+	}
+	return &awsSession{cfg: cfg, pathStyle: params.EndpointURL != "", now: now,
+		keyMaxAge: time.Duration(params.AccessKeyMaxAgeDays) * 24 * time.Hour}, nil
+}
+
+// awsSession holds one inject's SDK configuration; clients are built per
+// call site, bound to a region.
+type awsSession struct {
+	cfg       aws.Config
+	pathStyle bool
+	now       func() time.Time
+	keyMaxAge time.Duration
+}
+
+func (s *awsSession) accountID(ctx context.Context, region string) (string, error) {
+	c := sts.NewFromConfig(s.cfg, func(o *sts.Options) { o.Region = region })
+	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		return "", fmt.Errorf("sts get caller identity: %w", err)
+	}
+	return aws.ToString(out.Account), nil
+}
+
+func (s *awsSession) check(ctx context.Context, service, region string) *CheckResult {
+	switch service {
+	case ServiceS3:
+		c := s3.NewFromConfig(s.cfg, func(o *s3.Options) {
+			o.Region = region
+			o.UsePathStyle = s.pathStyle
+		})
+		return checkS3(ctx, c, region)
+	case ServiceEC2:
+		return checkEC2(ctx, ec2.NewFromConfig(s.cfg, func(o *ec2.Options) { o.Region = region }))
+	case ServiceIAM:
+		c := iam.NewFromConfig(s.cfg, func(o *iam.Options) { o.Region = region })
+		return checkIAM(ctx, c, s.now(), s.keyMaxAge)
+	}
+	r := newCheckResult()
+	r.fail("check", fmt.Errorf("unknown aws service %q", service))
+	return r
+}

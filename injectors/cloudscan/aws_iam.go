@@ -1,0 +1,103 @@
+package cloudscan
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// iamAPI is the part of the IAM client the check reads with.
+type iamAPI interface {
+	ListUsers(context.Context, *iam.ListUsersInput, ...func(*iam.Options)) (*iam.ListUsersOutput, error)
+	ListMFADevices(context.Context, *iam.ListMFADevicesInput, ...func(*iam.Options)) (*iam.ListMFADevicesOutput, error)
+	ListAccessKeys(context.Context, *iam.ListAccessKeysInput, ...func(*iam.Options)) (*iam.ListAccessKeysOutput, error)
+}
+
+// checkIAM reports users without an MFA device and access keys older than
+// maxAge at now.
+func checkIAM(ctx context.Context, c iamAPI, now time.Time, maxAge time.Duration) *CheckResult {
+	res := newCheckResult()
+	res.Global = true
+	var users []iamtypes.User
+	p := iam.NewListUsersPaginator(c, &iam.ListUsersInput{})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			res.fail("ListUsers", err)
+			return res
+		}
+		users = append(users, page.Users...)
+	}
+	for _, u := range users {
+		name := aws.ToString(u.UserName)
+		if ctx.Err() != nil {
+			res.addError("scan", name, ctx.Err())
+			return res
+		}
+		var mfa []iamtypes.MFADevice
+		mfaKnown := true
+		mp := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: u.UserName})
+		for mp.HasMorePages() {
+			page, err := mp.NextPage(ctx)
+			if err != nil {
+				res.addError("ListMFADevices", name, err)
+				mfaKnown = false
+				break
+			}
+			mfa = append(mfa, page.MFADevices...)
+		}
+		var keys []iamtypes.AccessKeyMetadata
+		kp := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: u.UserName})
+		for kp.HasMorePages() {
+			page, err := kp.NextPage(ctx)
+			if err != nil {
+				res.addError("ListAccessKeys", name, err)
+				break
+			}
+			keys = append(keys, page.AccessKeyMetadata...)
+		}
+		if mfaKnown && len(mfa) == 0 {
+			res.Findings = append(res.Findings, userWithoutMFA(u))
+		}
+		res.Findings = append(res.Findings, oldAccessKeys(name, keys, now, maxAge)...)
+	}
+	return res
+}
+
+func userWithoutMFA(u iamtypes.User) Finding {
+	reason := "no mfa device"
+	if u.PasswordLastUsed != nil {
+		reason += fmt.Sprintf("; console password last used %s", u.PasswordLastUsed.UTC().Format(time.DateOnly))
+	}
+	return Finding{Kind: KindIAMUserWithoutMFA, Resource: aws.ToString(u.Arn), Severity: SeverityHigh,
+		Reasons: []string{reason}, User: aws.ToString(u.UserName)}
+}
+
+// oldAccessKeys reports each key created more than maxAge before now: an
+// active one is high severity, an inactive one low.
+func oldAccessKeys(user string, keys []iamtypes.AccessKeyMetadata, now time.Time, maxAge time.Duration) []Finding {
+	var out []Finding
+	for _, k := range keys {
+		if k.CreateDate == nil {
+			continue
+		}
+		age := now.Sub(*k.CreateDate)
+		if age <= maxAge {
+			continue
+		}
+		days := int(age / (24 * time.Hour))
+		sev := SeverityHigh
+		if k.Status != iamtypes.StatusTypeActive {
+			sev = SeverityLow
+		}
+		out = append(out, Finding{Kind: KindIAMOldAccessKey, Resource: aws.ToString(k.AccessKeyId), Severity: sev,
+			Reasons: []string{fmt.Sprintf("%s access key created %s, %d days ago (limit %d)",
+				string(k.Status), k.CreateDate.UTC().Format(time.DateOnly), days, int(maxAge/(24*time.Hour)))},
+			User: user, KeyStatus: string(k.Status), AgeDays: days})
+	}
+	return out
+}

@@ -1,0 +1,153 @@
+package cloudscan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+)
+
+// TestCLIRunInjectFile runs `injectkit run cloudscan --inject-file …`, built
+// in memory, against the stand-ins, with no backend URL: the CLI prints the
+// body on stdout, and its signatures are checked.
+func TestCLIRunInjectFile(t *testing.T) {
+	setAWSEnv(t)
+	st := newStandIn(t, []string{"private-logs", "public-assets"}, fixtures())
+	inject := map[string]any{
+		"inject_id":         "cloud-1",
+		"expectation_types": []string{"DETECTION", "PREVENTION"},
+		"targets": []map[string]any{
+			{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1", "asset": "acct-eu"},
+			{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "us-east-1",
+				"target_service": "ec2", "asset": "acct-us"},
+		},
+		"params": map[string]any{"endpoint_url": st.URL(), "retry_max_backoff": "5ms", "concurrency": 2},
+	}
+	raw, err := json.Marshal(inject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "inject.json")
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	reg := framework.NewRegistry()
+	reg.Register("cloudscan", func() framework.Executor {
+		return New(WithVersion("9.9.9"), withClock(func() time.Time { return testNow }))
+	})
+	var stdout, stderr bytes.Buffer
+	code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
+		Getenv: func(k string) string {
+			if k == "CONTAINER_IP" {
+				return "172.17.0.2" // a source address cloud signatures must not carry
+			}
+			return ""
+		}},
+		[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "--log-level", "error"})
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if len(lines) != 1 {
+		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout.String())
+	}
+	var body struct {
+		Phase                string `json:"phase"`
+		ExpectationSignature struct {
+			Targets []struct {
+				SignatureTarget struct {
+					Asset string `json:"asset"`
+				} `json:"signature_target"`
+				SignatureValues []struct {
+					ExpectationType string `json:"expectation_type"`
+					Values          []struct {
+						SignatureType  string `json:"signature_type"`
+						SignatureValue any    `json:"signature_value"`
+					} `json:"values"`
+				} `json:"signature_values"`
+			} `json:"targets"`
+		} `json:"expectation_signature"`
+	}
+	if err := json.Unmarshal([]byte(lines[0]), &body); err != nil {
+		t.Fatalf("stdout is not a JSON body: %v\n%s", err, lines[0])
+	}
+	if body.Phase != "execution_complete" || len(body.ExpectationSignature.Targets) != 2 {
+		t.Fatalf("body = %s", lines[0])
+	}
+
+	wantCalls := [][]string{
+		{"ec2.amazonaws.com:DescribeSecurityGroups", "iam.amazonaws.com:ListAccessKeys", "iam.amazonaws.com:ListMFADevices",
+			"iam.amazonaws.com:ListUsers", "s3.amazonaws.com:GetBucketAcl", "s3.amazonaws.com:GetBucketPolicyStatus",
+			"s3.amazonaws.com:GetBucketPublicAccessBlock", "s3.amazonaws.com:ListBuckets", "sts.amazonaws.com:GetCallerIdentity"},
+		{"ec2.amazonaws.com:DescribeSecurityGroups", "sts.amazonaws.com:GetCallerIdentity"},
+	}
+	union := map[string]bool{}
+	for i, region := range []string{"eu-west-1", "us-east-1"} {
+		tgt := body.ExpectationSignature.Targets[i]
+		if tgt.SignatureTarget.Asset != []string{"acct-eu", "acct-us"}[i] {
+			t.Errorf("target %d asset %q", i, tgt.SignatureTarget.Asset)
+		}
+		if len(tgt.SignatureValues) != 2 {
+			t.Fatalf("target %d has %d groups, want DETECTION and PREVENTION", i, len(tgt.SignatureValues))
+		}
+		for _, g := range tgt.SignatureValues {
+			vals := map[string]any{}
+			for _, v := range g.Values {
+				vals[v.SignatureType] = v.SignatureValue
+			}
+			for k, want := range map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012",
+				"cloud_region": region, "execution_status": "success"} {
+				if vals[k] != want {
+					t.Errorf("%s %s: %s = %v, want %v", region, g.ExpectationType, k, vals[k], want)
+				}
+			}
+			if _, ok := vals["source_ipv4"]; ok {
+				t.Errorf("%s %s: cloud signature carries source_ipv4 %v", region, g.ExpectationType, vals["source_ipv4"])
+			}
+			var calls []string
+			for _, c := range vals[ExtraCloudAPICalls].([]any) {
+				calls = append(calls, c.(string))
+				union[c.(string)] = true
+			}
+			if !reflect.DeepEqual(calls, wantCalls[i]) {
+				t.Errorf("%s %s: cloud_api_calls %q, want %q", region, g.ExpectationType, calls, wantCalls[i])
+			}
+			if ua, _ := vals[ExtraUserAgent].(string); !strings.Contains(ua, "injectkit/9.9.9") {
+				t.Errorf("%s %s: user_agent %q", region, g.ExpectationType, ua)
+			}
+		}
+	}
+	var got []string
+	for c := range union {
+		got = append(got, c)
+	}
+	if want := st.seen(); !sameSet(got, want) {
+		t.Errorf("reported calls %q, stand-in saw %q", got, want)
+	}
+	if strings.Contains(stdout.String()+stderr.String(), testSecretKey) {
+		t.Error("the secret key reached the CLI's output")
+	}
+}
+
+// TestConformance runs the framework's contract checks. AWS_ENDPOINT_URL
+// points the SDK at the stand-in, which must see no call: the contexts are
+// cancelled or the inject is empty.
+func TestConformance(t *testing.T) {
+	setAWSEnv(t)
+	st := newStandIn(t, nil, fixtures())
+	t.Setenv("AWS_ENDPOINT_URL", st.URL())
+	frameworktest.Conformance(t, New(), euWest1)
+	if got := st.seen(); len(got) != 0 {
+		t.Errorf("calls during conformance: %q", got)
+	}
+}

@@ -1,0 +1,101 @@
+package cloudscan
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// DefaultVersion is the version the user agent carries unless WithVersion
+// sets another: "injectkit/dev".
+const DefaultVersion = "dev"
+
+// Executor is the cloudscan injector. Build it with New; it is safe for
+// concurrent use.
+type Executor struct {
+	version   string
+	providers providerSet
+}
+
+// Interface guards.
+var (
+	_ framework.Executor        = (*Executor)(nil)
+	_ framework.Manifester      = (*Executor)(nil)
+	_ framework.ParamsFactory   = (*Executor)(nil)
+	_ framework.ParamsValidator = (*Executor)(nil)
+)
+
+// Option configures an Executor.
+type Option func(*Executor)
+
+// WithVersion sets the version the user agent carries ("injectkit/<v>").
+// An empty v keeps DefaultVersion.
+func WithVersion(v string) Option {
+	return func(e *Executor) {
+		if v != "" {
+			e.version = v
+		}
+	}
+}
+
+// withClock sets the clock access key ages are measured with (tests).
+func withClock(now func() time.Time) Option {
+	return func(e *Executor) { e.providers["aws"] = awsProvider{now: now} }
+}
+
+// New returns an Executor configured by opts.
+func New(opts ...Option) *Executor {
+	e := &Executor{version: DefaultVersion, providers: providerSet{"aws": awsProvider{now: time.Now}}}
+	for _, o := range opts {
+		o(e)
+	}
+	return e
+}
+
+// Version returns the version the user agent carries.
+func (e *Executor) Version() string { return e.version }
+
+// NewParams returns a *Params filled with the defaults.
+func (e *Executor) NewParams() any { return defaultParams() }
+
+// ValidateParams checks a *Params (as NewParams returns) without any I/O.
+func (e *Executor) ValidateParams(params any) error {
+	p, ok := params.(*Params)
+	if !ok {
+		return fmt.Errorf("cloudscan: params of type %T, want *cloudscan.Params", params)
+	}
+	return p.Validate()
+}
+
+// Manifest documents the injector.
+func (e *Executor) Manifest() framework.Manifest {
+	d := defaultParams()
+	return framework.Manifest{
+		Name:     "cloudscan",
+		Category: framework.Cloud,
+		Description: "Read-only cloud posture scan (aws: s3, ec2, iam). Proves the credentials' account " +
+			"with sts:GetCallerIdentity before any check and reports the API calls it made as CloudTrail names them.",
+		Params: []framework.Param{
+			{Name: "profile", Type: framework.ParamString, Doc: "shared-config profile (default: the SDK's standard chain)"},
+			{Name: "endpoint_url", Type: framework.ParamString, Doc: "endpoint for every service (S3-compatible stores, local testing); S3 goes path-style"},
+			{Name: "call_timeout", Type: framework.ParamDuration, Default: d.CallTimeout.String(), Doc: "bound of one API call, retries included"},
+			{Name: "retry_max_attempts", Type: framework.ParamInt, Default: strconv.Itoa(d.RetryMaxAttempts), Doc: "attempts per call (throttling is retried, 1-10)"},
+			{Name: "retry_max_backoff", Type: framework.ParamDuration, Default: d.RetryMaxBackoff.String(), Doc: "longest delay between two attempts"},
+			{Name: "concurrency", Type: framework.ParamInt, Default: strconv.Itoa(d.Concurrency), Doc: "checks running at once (1-32)"},
+			{Name: "access_key_max_age_days", Type: framework.ParamInt, Default: strconv.Itoa(d.AccessKeyMaxAgeDays), Doc: "age from which an iam access key is reported"},
+		},
+		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
+		Outputs: []framework.Output{
+			{Type: "cloud_finding", Field: "configs", Labels: []string{"cloud", "posture"}, Multiple: true, Finding: true},
+		},
+		Platforms:      []string{"AWS"},
+		AttackPatterns: []string{"T1580", "T1526", "T1619"},
+	}
+}
+
+// withProvider registers p under name (tests, and the seam for new clouds).
+func withProvider(name string, p provider) Option {
+	return func(e *Executor) { e.providers[name] = p }
+}

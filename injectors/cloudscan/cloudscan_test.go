@@ -1,0 +1,275 @@
+package cloudscan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden want.json files")
+
+// Static test credentials: they only ever reach the loopback stand-in.
+const (
+	testAccessKeyID = "AKIAINJECTKITTEST001"
+	testSecretKey   = "c2VjcmV0LWtleS1uZXZlci1sb2dnZWQtaW5qZWN0a2l0"
+	testVersion     = "test"
+)
+
+// testNow is the clock of every test: access key ages are measured from it.
+var testNow = time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+
+// setAWSEnv gives the SDK static credentials through the environment and
+// cuts it off from anything else: no shared files, no instance metadata.
+func setAWSEnv(t *testing.T) {
+	t.Helper()
+	dir := t.TempDir()
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID":                      testAccessKeyID,
+		"AWS_SECRET_ACCESS_KEY":                  testSecretKey,
+		"AWS_SESSION_TOKEN":                      "",
+		"AWS_EC2_METADATA_DISABLED":              "true",
+		"AWS_CONFIG_FILE":                        filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE":            filepath.Join(dir, "credentials"),
+		"AWS_PROFILE":                            "",
+		"AWS_DEFAULT_PROFILE":                    "",
+		"AWS_REGION":                             "",
+		"AWS_DEFAULT_REGION":                     "",
+		"AWS_ENDPOINT_URL":                       "",
+		"AWS_MAX_ATTEMPTS":                       "",
+		"AWS_RETRY_MODE":                         "",
+		"AWS_ROLE_ARN":                           "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE":            "",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI":     "",
+		"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "",
+	} {
+		t.Setenv(k, v)
+	}
+}
+
+// caseSpec is testdata/cases/<case>/case.json.
+type caseSpec struct {
+	Targets    []signatures.CloudConfig   `json:"targets"`
+	Params     json.RawMessage            `json:"params"`
+	Buckets    []string                   `json:"buckets"`
+	WantStatus signatures.ExecutionStatus `json:"want_status"`
+	WantErrors []string                   `json:"want_error_contains"`
+	WantSeen   *[]string                  `json:"want_seen"`
+	WantCounts map[string]int             `json:"want_counts"`
+}
+
+func loadCase(t *testing.T, dir string) caseSpec {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, "case.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spec caseSpec
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&spec); err != nil {
+		t.Fatalf("%s/case.json: %v", dir, err)
+	}
+	return spec
+}
+
+// decodeParams decodes raw strictly into the executor's params, as the
+// runtime does, and points the SDK at endpoint.
+func decodeParams(t *testing.T, e *Executor, raw json.RawMessage, endpoint string) *Params {
+	t.Helper()
+	p := e.NewParams().(*Params)
+	if len(raw) > 0 {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(p); err != nil {
+			t.Fatalf("decode params: %v", err)
+		}
+	}
+	p.EndpointURL = endpoint
+	if err := e.ValidateParams(p); err != nil {
+		t.Fatalf("validate params: %v", err)
+	}
+	return p
+}
+
+func newInject(cfgs []signatures.CloudConfig, params any) *framework.Inject {
+	targets := make([]framework.Target, len(cfgs))
+	for i, c := range cfgs {
+		targets[i] = framework.Target{Config: c, Meta: signatures.Target{Asset: "asset-" + c.CloudRegion}}
+	}
+	return &framework.Inject{ID: "inject-1", Injector: "cloudscan", Category: framework.Cloud, Targets: targets,
+		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention}, Params: params}
+}
+
+func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput) {
+	t.Helper()
+	setAWSEnv(t)
+	spec := loadCase(t, dir)
+	st := newStandIn(t, spec.Buckets, filepath.Join(dir, "fixtures"), filepath.Join("testdata", "fixtures"))
+	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+	p := decodeParams(t, e, spec.Params, st.URL())
+	out := e.Execute(context.Background(), newInject(spec.Targets, p))
+	return spec, st, out
+}
+
+// TestGoldenCases walks testdata/cases: each case runs the executor against
+// the stand-ins and compares the output with want.json (-update rewrites
+// it), then checks the hand-written expectations of case.json and the
+// invariants every run must hold.
+func TestGoldenCases(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("testdata", "cases", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no cases: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			spec, st, out := runCase(t, dir)
+
+			if got := out.ExecutionStatus(); got != spec.WantStatus {
+				t.Errorf("status = %s, want %s (error_info %+v)", got, spec.WantStatus, out.ErrorInfo)
+			}
+			for _, want := range spec.WantErrors {
+				if out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, want) {
+					t.Errorf("error_info = %+v, want a message holding %q", out.ErrorInfo, want)
+				}
+			}
+			if spec.WantSeen != nil {
+				if got := st.seen(); !reflect.DeepEqual(got, nonNil(*spec.WantSeen)) {
+					t.Errorf("stand-in saw %q, want %q", got, *spec.WantSeen)
+				}
+			}
+			for event, n := range spec.WantCounts {
+				if got := st.count(event); got != n {
+					t.Errorf("stand-in answered %s %d times, want %d", event, got, n)
+				}
+			}
+			checkInvariants(t, spec, st, out)
+
+			got := goldenView(t, out)
+			wantPath := filepath.Join(dir, "want.json")
+			if *update {
+				if err := os.WriteFile(wantPath, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(wantPath)
+			if err != nil {
+				t.Fatalf("%v (run with -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("output differs from %s (run with -update after checking):\n%s", wantPath, got)
+			}
+		})
+	}
+}
+
+// checkInvariants holds for every run: the calls reported are exactly the
+// calls the stand-ins saw, every call carried the injectkit user agent, and
+// there is one target extra per configuration.
+func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.ToolOutput) {
+	t.Helper()
+	for _, c := range st.calls() {
+		if !strings.Contains(c.UserAgent, "injectkit/"+testVersion) {
+			t.Errorf("%s sent with user agent %q, want one holding injectkit/%s", c.Event, c.UserAgent, testVersion)
+		}
+	}
+	if out.TargetExtras == nil {
+		if len(st.calls()) != 0 {
+			t.Errorf("no target extras but the stand-in saw %q", st.seen())
+		}
+		return
+	}
+	if len(out.TargetExtras) != len(spec.Targets) {
+		t.Fatalf("%d target extras for %d targets", len(out.TargetExtras), len(spec.Targets))
+	}
+	union := map[string]bool{}
+	for i, te := range out.TargetExtras {
+		det, pre := te[framework.Detection], te[framework.Prevention]
+		if !reflect.DeepEqual(det, pre) {
+			t.Errorf("target %d: DETECTION extras %v differ from PREVENTION %v", i, det, pre)
+		}
+		if det == nil {
+			continue
+		}
+		calls, _ := det[ExtraCloudAPICalls].([]string)
+		for _, c := range calls {
+			union[c] = true
+		}
+		if ua, _ := det[ExtraUserAgent].(string); !strings.Contains(ua, "injectkit/"+testVersion) {
+			t.Errorf("target %d: user_agent %q lacks injectkit/%s", i, ua, testVersion)
+		}
+	}
+	var got []string
+	for c := range union {
+		got = append(got, c)
+	}
+	if want := st.seen(); !sameSet(got, want) {
+		t.Errorf("cloud_api_calls %q, stand-in saw %q", got, want)
+	}
+}
+
+// goldenView renders the output with the user agent (which names the Go
+// version and the OS) replaced by a placeholder.
+func goldenView(t *testing.T, out framework.ToolOutput) []byte {
+	t.Helper()
+	view := out
+	view.TargetExtras = nil
+	for _, te := range out.TargetExtras {
+		cp := framework.TypeExtras{}
+		for typ, m := range te {
+			mm := map[string]any{}
+			for k, v := range m {
+				if k == ExtraUserAgent {
+					v = "<user agent>"
+				}
+				mm[k] = v
+			}
+			cp[typ] = mm
+		}
+		view.TargetExtras = append(view.TargetExtras, cp)
+	}
+	if view.TimeoutInfo != nil {
+		t.Fatalf("unexpected timeout: %+v", view.TimeoutInfo)
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(view); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	set := map[string]bool{}
+	for _, x := range a {
+		set[x] = true
+	}
+	for _, x := range b {
+		if !set[x] {
+			return false
+		}
+	}
+	return true
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

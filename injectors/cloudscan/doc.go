@@ -1,0 +1,37 @@
+// Package cloudscan owns the cloudscan injector: a read-only posture scan of
+// one cloud account per target configuration (provider, account id, region,
+// optional service), reporting what it found and the API calls it made so
+// that a defence (CloudTrail-based detection, SCPs) can be checked against
+// them.
+//
+// Safety comes first. Before any check, the provider proves whose
+// credentials it holds (on AWS, sts:GetCallerIdentity) and a configuration
+// whose cloud_account_id differs is failed without another call. Only read
+// calls exist in the package. Credentials come from the SDK's standard chain
+// (environment, shared configuration, an optional profile) and never appear
+// in findings, errors or logs.
+//
+// Checks, by target_service (none given: all of them):
+//
+//   - s3: buckets of the region that are public (ACL grants to AllUsers or
+//     AuthenticatedUsers, a public bucket policy) or unprotected (no or an
+//     incomplete public access block);
+//   - ec2: security-group ingress rules open to 0.0.0.0/0 or ::/0, with a
+//     severity (all ports, SSH, RDP and common database ports are high);
+//   - iam (global, run once per inject): users without an MFA device and
+//     access keys older than access_key_max_age_days.
+//
+// Each configuration's checks run concurrently in a bounded pool. A check
+// that fails (AccessDenied, throttling beyond the retry budget) is recorded
+// in the findings and makes the inject partial; only when every check fails
+// is the inject failed.
+//
+// The findings hold, per configuration and per check, a findings list and an
+// errors list. Every target's DETECTION and PREVENTION signatures gain
+// cloud_api_calls (sorted unique "eventSource:eventName" pairs, as CloudTrail
+// names them) and user_agent (the SDK user agent, which carries
+// "injectkit/<version>").
+//
+// Only AWS is implemented; the provider interface in provider.go is the seam
+// for others.
+package cloudscan

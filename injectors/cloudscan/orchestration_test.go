@@ -1,0 +1,125 @@
+package cloudscan
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// fakeProvider is a provider whose answers are its fields: it exercises the
+// orchestration (identity, fan-out, global checks, status) without an SDK.
+type fakeProvider struct {
+	openErr  error
+	account  string
+	idErr    error
+	outcomes map[string]string // service → "ok", "resource-error", "fail"
+
+	mu     sync.Mutex
+	checks []string // service@region, in call order
+}
+
+func (f *fakeProvider) services() []string         { return []string{"store", "net", "id"} }
+func (f *fakeProvider) global(service string) bool { return service == "id" }
+
+func (f *fakeProvider) open(context.Context, *Params, string) (session, error) {
+	if f.openErr != nil {
+		return nil, f.openErr
+	}
+	return f, nil
+}
+
+func (f *fakeProvider) accountID(ctx context.Context, region string) (string, error) {
+	recorderFrom(ctx).add("fake:Identify", "fake-agent injectkit/test")
+	return f.account, f.idErr
+}
+
+func (f *fakeProvider) check(ctx context.Context, service, region string) *CheckResult {
+	f.mu.Lock()
+	f.checks = append(f.checks, service+"@"+region)
+	f.mu.Unlock()
+	recorderFrom(ctx).add("fake:Check"+service, "")
+	r := newCheckResult()
+	switch f.outcomes[service] {
+	case "fail":
+		r.fail("List"+service, errors.New("denied"))
+	case "panic":
+		panic("boom")
+	case "resource-error":
+		r.Findings = append(r.Findings, Finding{Kind: "k", Resource: "r1"})
+		r.addError("Get"+service, "r2", errors.New("denied"))
+	default:
+		r.Findings = append(r.Findings, Finding{Kind: "k", Resource: "r1"})
+	}
+	return r
+}
+
+func TestOrchestration(t *testing.T) {
+	cfg := func(account, region, service string) signatures.CloudConfig {
+		return signatures.CloudConfig{CloudProvider: "fake", CloudAccountID: account, CloudRegion: region, TargetService: service}
+	}
+	tests := []struct {
+		name       string
+		prov       *fakeProvider
+		cfgs       []signatures.CloudConfig
+		wantStatus signatures.ExecutionStatus
+		wantChecks []string // sorted service@region
+		wantMsg    string
+	}{
+		{"all ok", &fakeProvider{account: "1"}, []signatures.CloudConfig{cfg("1", "r1", "")},
+			framework.StatusSuccess, []string{"id@r1", "net@r1", "store@r1"}, ""},
+		{"global check once over regions", &fakeProvider{account: "1"},
+			[]signatures.CloudConfig{cfg("1", "r1", ""), cfg("1", "r2", ""), cfg("1", "r3", "id")},
+			framework.StatusSuccess, []string{"id@r1", "net@r1", "net@r2", "store@r1", "store@r2"}, ""},
+		{"one check fails", &fakeProvider{account: "1", outcomes: map[string]string{"net": "fail"}},
+			[]signatures.CloudConfig{cfg("1", "r1", "")}, framework.StatusPartial, []string{"id@r1", "net@r1", "store@r1"}, ""},
+		{"resource error", &fakeProvider{account: "1", outcomes: map[string]string{"store": "resource-error"}},
+			[]signatures.CloudConfig{cfg("1", "r1", "store")}, framework.StatusPartial, []string{"store@r1"}, ""},
+		{"every check fails", &fakeProvider{account: "1", outcomes: map[string]string{"net": "fail", "store": "fail", "id": "fail"}},
+			[]signatures.CloudConfig{cfg("1", "r1", ""), cfg("1", "r2", "net")}, framework.StatusFailed,
+			[]string{"id@r1", "net@r1", "net@r2", "store@r1"}, "fake r2 net: Listnet: denied"},
+		{"a check panics", &fakeProvider{account: "1", outcomes: map[string]string{"net": "panic"}},
+			[]signatures.CloudConfig{cfg("1", "r1", "")}, framework.StatusPartial, []string{"id@r1", "net@r1", "store@r1"}, ""},
+		{"account mismatch", &fakeProvider{account: "2"}, []signatures.CloudConfig{cfg("1", "r1", "")},
+			framework.StatusFailed, nil, "fake credentials belong to account 2, not to cloud_account_id 1"},
+		{"one of two accounts", &fakeProvider{account: "2"}, []signatures.CloudConfig{cfg("1", "r1", "net"), cfg("2", "r2", "net")},
+			framework.StatusPartial, []string{"net@r2"}, ""},
+		{"identity error", &fakeProvider{idErr: errors.New("token expired")}, []signatures.CloudConfig{cfg("1", "r1", "")},
+			framework.StatusFailed, nil, "token expired"},
+		{"open error", &fakeProvider{openErr: errors.New("no credentials")}, []signatures.CloudConfig{cfg("1", "r1", "")},
+			framework.StatusFailed, nil, "no credentials"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := New(withProvider("fake", tt.prov))
+			p := defaultParams()
+			p.Concurrency = 2
+			out := e.Execute(context.Background(), newInject(tt.cfgs, p))
+			if got := out.ExecutionStatus(); got != tt.wantStatus {
+				t.Errorf("status %s, want %s (%+v)", got, tt.wantStatus, out.ErrorInfo)
+			}
+			if tt.wantMsg != "" && (out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg)) {
+				t.Errorf("error_info %+v, want %q", out.ErrorInfo, tt.wantMsg)
+			}
+			got := append([]string(nil), tt.prov.checks...)
+			slices.Sort(got)
+			if !slices.Equal(got, tt.wantChecks) {
+				t.Errorf("checks run %q, want %q", got, tt.wantChecks)
+			}
+			if len(out.TargetExtras) != len(tt.cfgs) && tt.prov.openErr == nil {
+				t.Errorf("%d target extras for %d configs", len(out.TargetExtras), len(tt.cfgs))
+			}
+			results := out.Findings["configs"].([]*ConfigResult)
+			for i, r := range results {
+				if r.CloudRegion != tt.cfgs[i].CloudRegion {
+					t.Errorf("result %d is for %s, want %s", i, r.CloudRegion, tt.cfgs[i].CloudRegion)
+				}
+			}
+		})
+	}
+}

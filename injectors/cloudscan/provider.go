@@ -1,0 +1,77 @@
+package cloudscan
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// provider scans one cloud. The executor opens one session per inject and
+// provider; a session proves whose credentials it holds before any check.
+// Adding gcp or azure means implementing these two interfaces.
+type provider interface {
+	// services lists the services the provider checks, in run order.
+	services() []string
+	// global reports whether a service is account-wide: it is checked once
+	// per inject, whatever the number of regions.
+	global(service string) bool
+	// open resolves credentials and prepares the clients of one inject.
+	// It makes no API call.
+	open(ctx context.Context, p *Params, version string) (session, error)
+}
+
+// session is one inject's view of a provider. Calls are attributed through
+// the recorder carried by ctx (see withRecorder).
+type session interface {
+	// accountID returns the id of the account the credentials belong to.
+	accountID(ctx context.Context, region string) (string, error)
+	// check runs one service's check in region.
+	check(ctx context.Context, service, region string) *CheckResult
+}
+
+// providerSet maps provider names to providers.
+type providerSet map[string]provider
+
+func (s providerSet) names() []string {
+	names := make([]string, 0, len(s))
+	for n := range s {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// validate checks that c names a supported provider and service.
+func (s providerSet) validate(c signatures.CloudConfig) error {
+	p, ok := s[c.CloudProvider]
+	if !ok {
+		return &signatures.ValidationError{Field: "cloud_provider", Value: c.CloudProvider,
+			Reason: "unsupported cloud provider (supported: " + strings.Join(s.names(), ", ") + ")"}
+	}
+	if c.TargetService == "" {
+		return nil
+	}
+	for _, svc := range p.services() {
+		if svc == c.TargetService {
+			return nil
+		}
+	}
+	return &signatures.ValidationError{Field: "target_service", Value: c.TargetService,
+		Reason: fmt.Sprintf("unsupported %s service (supported: %s)", c.CloudProvider, strings.Join(p.services(), ", "))}
+}
+
+// AccountMismatchError reports credentials that belong to another account
+// than the configuration targets. Nothing but the identity call was made.
+type AccountMismatchError struct {
+	Provider string
+	Want     string // the configuration's cloud_account_id
+	Got      string // the account the credentials belong to
+}
+
+func (e *AccountMismatchError) Error() string {
+	return fmt.Sprintf("%s credentials belong to account %s, not to cloud_account_id %s: no check run",
+		e.Provider, e.Got, e.Want)
+}

@@ -1,0 +1,368 @@
+package cloudscan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Extra signature names.
+const (
+	ExtraCloudAPICalls = "cloud_api_calls"
+	ExtraUserAgent     = "user_agent"
+)
+
+// configRun is one target configuration on its way through Execute.
+type configRun struct {
+	cfg    signatures.CloudConfig
+	result *ConfigResult
+	// recs are the recorders of the calls made for this configuration.
+	recs []*recorder
+	// jobs are the checks it asked for, by service.
+	jobs map[string]*job
+}
+
+// job is one check run: regional checks belong to one configuration, a
+// global one is shared by every configuration of the provider that asks.
+type job struct {
+	sess    session
+	service string
+	region  string // a global check runs in its first asker's region
+	label   string
+	rec     *recorder
+	result  *CheckResult
+}
+
+// Execute verifies each provider's identity, runs the checks in a bounded
+// pool and reports findings, per-target API calls and the outcome. Invalid
+// targets or parameters fail the inject before any call.
+func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	params, err := e.params(in.Params)
+	if err != nil {
+		return failed(err.Error())
+	}
+	runs, err := e.plan(in.Targets)
+	if err != nil {
+		return failed(err.Error())
+	}
+	log := in.Logger()
+
+	var jobs []*job
+	for _, name := range providerOrder(runs) {
+		jobs = append(jobs, e.prepare(ctx, log, name, params, runs)...)
+	}
+	runJobs(ctx, log, in, jobs, params.Concurrency)
+	return assemble(ctx, in, runs)
+}
+
+func (e *Executor) params(v any) (*Params, error) {
+	switch p := v.(type) {
+	case nil:
+		return defaultParams(), nil
+	case *Params:
+		if p == nil {
+			return defaultParams(), nil
+		}
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		return p, nil
+	}
+	return nil, fmt.Errorf("cloudscan: params of type %T, want *cloudscan.Params", v)
+}
+
+// ValidateTargets checks, without any I/O, that every target is a valid
+// cloud configuration of a supported provider and service. It returns a
+// *signatures.ValidationError naming the first bad field, prefixed with the
+// target's position. Execute calls it before anything else; a runtime may
+// call it earlier to reject an inject before it runs.
+func (e *Executor) ValidateTargets(targets []framework.Target) error {
+	if len(targets) == 0 {
+		return &signatures.ValidationError{Field: "targets", Reason: "no target configuration"}
+	}
+	for i, t := range targets {
+		c, ok := t.Cloud()
+		if !ok {
+			return &signatures.ValidationError{Field: fmt.Sprintf("targets[%d]", i),
+				Value: fmt.Sprintf("%T", t.Config), Reason: "cloudscan needs a cloud configuration"}
+		}
+		err := c.Validate()
+		if err == nil {
+			err = e.providers.validate(c)
+		}
+		if err != nil {
+			var ve *signatures.ValidationError
+			if errors.As(err, &ve) {
+				cp := *ve
+				cp.Field = fmt.Sprintf("targets[%d].%s", i, ve.Field)
+				return &cp
+			}
+			return fmt.Errorf("targets[%d]: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// plan validates the targets and returns one run per target, in order.
+func (e *Executor) plan(targets []framework.Target) ([]*configRun, error) {
+	if err := e.ValidateTargets(targets); err != nil {
+		return nil, err
+	}
+	runs := make([]*configRun, len(targets))
+	for i, t := range targets {
+		c, _ := t.Cloud()
+		runs[i] = &configRun{cfg: c, jobs: map[string]*job{}, result: &ConfigResult{
+			CloudProvider: c.CloudProvider, CloudAccountID: c.CloudAccountID, CloudRegion: c.CloudRegion,
+			TargetService: c.TargetService, Checks: map[string]*CheckResult{},
+		}}
+	}
+	return runs, nil
+}
+
+func providerOrder(runs []*configRun) []string {
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range runs {
+		if !seen[r.cfg.CloudProvider] {
+			seen[r.cfg.CloudProvider] = true
+			names = append(names, r.cfg.CloudProvider)
+		}
+	}
+	return names
+}
+
+// prepare opens the provider's session, proves its identity and returns the
+// checks of the configurations whose account matches. A configuration that
+// does not match gets no job: nothing but the identity call is made for it.
+func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, params *Params, runs []*configRun) []*job {
+	prov := e.providers[name]
+	var mine []*configRun
+	for _, r := range runs {
+		if r.cfg.CloudProvider == name {
+			mine = append(mine, r)
+		}
+	}
+	fail := func(msg string) {
+		for _, r := range mine {
+			r.result.Error = msg
+		}
+	}
+	sess, err := prov.open(ctx, params, e.version)
+	if err != nil {
+		fail(err.Error())
+		return nil
+	}
+	idRec := newRecorder()
+	for _, r := range mine {
+		r.recs = append(r.recs, idRec)
+	}
+	account, err := sess.accountID(withRecorder(ctx, idRec), mine[0].cfg.CloudRegion)
+	if err != nil {
+		fail(err.Error())
+		return nil
+	}
+	var jobs []*job
+	global := map[string]*job{}
+	for _, r := range mine {
+		if account != r.cfg.CloudAccountID {
+			err := &AccountMismatchError{Provider: name, Want: r.cfg.CloudAccountID, Got: account}
+			r.result.Error = err.Error()
+			log.Warn("cloud account mismatch", zap.String("provider", name),
+				zap.String("cloud_account_id", r.cfg.CloudAccountID), zap.String("caller_account_id", account))
+			continue
+		}
+		services := prov.services()
+		if r.cfg.TargetService != "" {
+			services = []string{r.cfg.TargetService}
+		}
+		for _, svc := range services {
+			if prov.global(svc) {
+				j, ok := global[svc]
+				if !ok {
+					j = &job{sess: sess, service: svc, region: r.cfg.CloudRegion,
+						label: name + " global " + svc, rec: newRecorder()}
+					global[svc] = j
+					jobs = append(jobs, j)
+				}
+				r.jobs[svc] = j
+				continue
+			}
+			j := &job{sess: sess, service: svc, region: r.cfg.CloudRegion,
+				label: name + " " + r.cfg.CloudRegion + " " + svc, rec: newRecorder()}
+			r.jobs[svc] = j
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs
+}
+
+// runJobs runs the jobs, at most limit at once, and reports each as a
+// partial result when it ends.
+func runJobs(ctx context.Context, log *zap.Logger, in *framework.Inject, jobs []*job, limit int) {
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				j.result = newCheckResult()
+				j.result.fail("check", ctx.Err())
+				return
+			}
+			defer func() { <-sem }()
+			j.result = safeCheck(ctx, j)
+			log.Debug("check done", zap.String("check", j.label),
+				zap.Int("findings", len(j.result.Findings)), zap.Int("errors", len(j.result.Errors)),
+				zap.Bool("failed", j.result.Failed))
+			in.Partial(fmt.Sprintf("%s: %d findings, %d errors", j.label, len(j.result.Findings), len(j.result.Errors)))
+		}()
+	}
+	wg.Wait()
+}
+
+// safeCheck runs one job's check. A panic in a check goroutine would escape
+// the runtime's recovery, so it becomes a failed check here.
+func safeCheck(ctx context.Context, j *job) (res *CheckResult) {
+	defer func() {
+		if v := recover(); v != nil {
+			res = newCheckResult()
+			res.fail("check", fmt.Errorf("check panicked: %v", v))
+		}
+	}()
+	return j.sess.check(withRecorder(ctx, j.rec), j.service, j.region)
+}
+
+// assemble builds the output: per-configuration results in the findings,
+// per-target extras, and the status (failed only when no check succeeded).
+func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) framework.ToolOutput {
+	out := framework.ToolOutput{TargetExtras: make([]framework.TypeExtras, len(runs))}
+	results := make([]*ConfigResult, len(runs))
+	succeeded, troubled := false, false
+	var msgs []string
+	seenMsg := map[string]bool{}
+	note := func(m string) {
+		if !seenMsg[m] {
+			seenMsg[m] = true
+			msgs = append(msgs, m)
+		}
+	}
+	for i, r := range runs {
+		res := r.result
+		okChecks, badChecks := 0, 0
+		for _, svc := range sortedKeys(r.jobs) {
+			j := r.jobs[svc]
+			res.Checks[svc] = j.result
+			r.recs = append(r.recs, j.rec)
+			switch {
+			case j.result.Failed:
+				badChecks++
+				for _, ce := range j.result.Errors {
+					note(fmt.Sprintf("%s: %s: %s", j.label, ce.Operation, firstNonEmpty(ce.Code, ce.Message)))
+				}
+			default:
+				okChecks++
+			}
+		}
+		switch {
+		case res.Error != "":
+			res.Status = string(framework.StatusFailed)
+			note(res.Error)
+		case okChecks == 0:
+			res.Status = string(framework.StatusFailed)
+		case badChecks > 0 || hasErrors(r):
+			res.Status = string(framework.StatusPartial)
+		default:
+			res.Status = string(framework.StatusSuccess)
+		}
+		if okChecks > 0 {
+			succeeded = true
+		}
+		if res.Status != string(framework.StatusSuccess) {
+			troubled = true
+		}
+		results[i] = res
+		out.TargetExtras[i] = targetExtras(r.recs)
+	}
+	out.Findings = map[string]any{"configs": results}
+	switch {
+	case ctx.Err() != nil:
+		out.Status = framework.StatusTimeout
+		out.TimeoutInfo = &framework.TimeoutInfo{PartialResults: in.PartialResults()}
+	case !succeeded:
+		out.Status = framework.StatusFailed
+		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: strings.Join(msgs, "; ")}
+	case troubled:
+		out.Status = framework.StatusPartial
+	default:
+		out.Status = framework.StatusSuccess
+	}
+	return out
+}
+
+func hasErrors(r *configRun) bool {
+	for _, j := range r.jobs {
+		if len(j.result.Errors) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// targetExtras returns the DETECTION and PREVENTION extras of one target:
+// the sorted unique calls made for it and the user agent they carried.
+func targetExtras(recs []*recorder) framework.TypeExtras {
+	seen := map[string]bool{}
+	calls := []string{}
+	ua := ""
+	for _, rec := range recs {
+		for _, c := range rec.list() {
+			if !seen[c] {
+				seen[c] = true
+				calls = append(calls, c)
+			}
+		}
+		if ua == "" {
+			ua = rec.agent()
+		}
+	}
+	if len(calls) == 0 {
+		return framework.TypeExtras{}
+	}
+	sort.Strings(calls)
+	extra := map[string]any{ExtraCloudAPICalls: calls}
+	if ua != "" {
+		extra[ExtraUserAgent] = ua
+	}
+	return framework.TypeExtras{framework.Detection: extra, framework.Prevention: extra}
+}
+
+func failed(msg string) framework.ToolOutput {
+	return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: msg}}
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func sortedKeys(m map[string]*job) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

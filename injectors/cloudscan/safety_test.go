@@ -1,0 +1,134 @@
+package cloudscan
+
+import (
+	"errors"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// isRead reports whether an SDK client method only reads.
+func isRead(name string) bool {
+	for _, p := range []string{"Get", "List", "Describe", "Head"} {
+		if strings.HasPrefix(name, p) {
+			return true
+		}
+	}
+	return name == "Options"
+}
+
+// calledMethods returns the names called as x.Name(…) in the package's
+// non-test sources.
+func calledMethods(t *testing.T) map[string]bool {
+	t.Helper()
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	called := map[string]bool{}
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if call, ok := n.(*ast.CallExpr); ok {
+				if sel, ok := call.Fun.(*ast.SelectorExpr); ok {
+					called[sel.Sel.Name] = true
+				}
+			}
+			return true
+		})
+	}
+	return called
+}
+
+// TestReadOnly: no write operation of the SDK clients is called anywhere in
+// the package, and the interfaces the checks read through hold reads only.
+func TestReadOnly(t *testing.T) {
+	called := calledMethods(t)
+	if !called["GetCallerIdentity"] || !called["GetBucketAcl"] || !called["NewDescribeSecurityGroupsPaginator"] {
+		t.Fatal("the source scan misses known calls: it is broken")
+	}
+	for name := range called {
+		if op, ok := strings.CutSuffix(strings.TrimPrefix(name, "New"), "Paginator"); ok && strings.HasPrefix(name, "New") && !isRead(op) {
+			t.Errorf("the package pages through %s, which is not a read", op)
+		}
+	}
+	for _, client := range []any{&s3.Client{}, &ec2.Client{}, &iam.Client{}, &sts.Client{}} {
+		typ := reflect.TypeOf(client)
+		for i := 0; i < typ.NumMethod(); i++ {
+			if name := typ.Method(i).Name; !isRead(name) && called[name] {
+				t.Errorf("the package calls %s.%s, which is not a read", typ.Elem(), name)
+			}
+		}
+	}
+	for _, it := range []reflect.Type{reflect.TypeFor[s3API](), reflect.TypeFor[ec2API](), reflect.TypeFor[iamAPI]()} {
+		for i := 0; i < it.NumMethod(); i++ {
+			if name := it.Method(i).Name; !isRead(name) {
+				t.Errorf("%s holds %s, which is not a read", it, name)
+			}
+		}
+	}
+}
+
+func TestValidateTargets(t *testing.T) {
+	cloud := func(c signatures.CloudConfig) framework.Target { return framework.Target{Config: c} }
+	tests := []struct {
+		name      string
+		targets   []framework.Target
+		wantField string
+		wantValue string
+	}{
+		{"ok", []framework.Target{cloud(euWest1), cloud(usEast1)}, "", ""},
+		{"ok with service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "r", TargetService: "iam"})}, "", ""},
+		{"none", nil, "targets", ""},
+		{"gcp", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "gcp", CloudAccountID: "p", CloudRegion: "r"})},
+			"targets[1].cloud_provider", "gcp"},
+		{"azure", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "azure", CloudAccountID: "s", CloudRegion: "r"})},
+			"targets[0].cloud_provider", "azure"},
+		{"upper-case provider", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "AWS", CloudAccountID: "1", CloudRegion: "r"})},
+			"targets[0].cloud_provider", "AWS"},
+		{"unknown service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "r", TargetService: "rds"})},
+			"targets[0].target_service", "rds"},
+		{"missing region", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1"})},
+			"targets[0].cloud_region", ""},
+		{"network target", []framework.Target{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}},
+			"targets[0]", "signatures.NetworkConfig"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := New().ValidateTargets(tt.targets)
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.wantField || ve.Value != tt.wantValue {
+				t.Fatalf("err = %v, want a validation error on %s=%q", err, tt.wantField, tt.wantValue)
+			}
+			if strings.HasSuffix(tt.wantField, "cloud_provider") && !strings.Contains(err.Error(), "supported: aws") {
+				t.Errorf("error %q does not list the supported providers", err)
+			}
+		})
+	}
+}

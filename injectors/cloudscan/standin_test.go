@@ -1,0 +1,323 @@
+package cloudscan
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/johannesboyne/gofakes3"
+	"github.com/johannesboyne/gofakes3/backend/s3mem"
+)
+
+// standIn is a local AWS on loopback: S3 through gofakes3 (buckets in
+// memory), and STS, EC2 and IAM through the query protocol (form-encoded
+// POST to / with Action=…, XML answers read from fixtures). gofakes3 routes
+// the bucket sub-resources ?acl, ?publicAccessBlock and ?policyStatus to
+// ListObjects, so the stand-in serves those from fixtures, answering a
+// missing public access block or policy the way S3 does
+// (NoSuchPublicAccessBlockConfiguration, NoSuchBucketPolicy).
+//
+// Fixtures are looked up in dirs, first match wins:
+//
+//	<service>/<Action>.<qualifier>.xml  (qualifier: region for ec2, UserName for iam)
+//	<service>/<Action>.xml
+//	s3/<bucket>/<subresource>.xml, s3/<subresource>.xml, s3/ListBuckets.xml
+//
+// A file named like the above with ".first" before ".xml" is served on the
+// first request only (a throttled first attempt). A body whose root is an
+// error document is served with the status AWS uses for its code.
+type standIn struct {
+	t    *testing.T
+	dirs []string
+	s3   http.Handler
+	srv  *httptest.Server
+
+	mu       sync.Mutex
+	events   []seenCall
+	served   map[string]int
+	inflight int
+	peak     int
+	// hang holds the events answered only when the client gives up.
+	hang map[string]bool
+}
+
+// seenCall is one request the stand-in answered.
+type seenCall struct {
+	Event       string // eventSource:eventName, as CloudTrail writes it
+	Region      string // from the SigV4 credential scope
+	AccessKeyID string // from the SigV4 credential scope
+	UserAgent   string
+}
+
+func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
+	t.Helper()
+	backend := s3mem.New()
+	for _, b := range buckets {
+		if err := backend.CreateBucket(b); err != nil {
+			t.Fatalf("create bucket %s: %v", b, err)
+		}
+	}
+	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, hang: map[string]bool{},
+		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
+	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+// URL is the endpoint_url to give the executor.
+func (s *standIn) URL() string { return s.srv.URL }
+
+var credentialScope = regexp.MustCompile(`Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request`)
+
+func (s *standIn) route(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	s.inflight++
+	s.peak = max(s.peak, s.inflight)
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.inflight--
+		s.mu.Unlock()
+	}()
+	region, service := "", ""
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		region, service = m[2], m[3]
+	}
+	if r.Method == http.MethodPost && r.URL.Path == "/" && service != "s3" {
+		s.query(w, r, service, region)
+		return
+	}
+	s.rest(w, r, region)
+}
+
+func (s *standIn) record(event, region string, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := seenCall{Event: event, Region: region, UserAgent: r.Header.Get("User-Agent")}
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		c.AccessKeyID = m[1]
+	}
+	s.events = append(s.events, c)
+}
+
+// query answers the query-protocol services (sts, ec2, iam).
+func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region string) {
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	action := r.PostForm.Get("Action")
+	event := service + ".amazonaws.com:" + action
+	s.record(event, region, r)
+	s.mu.Lock()
+	hang := s.hang[event]
+	s.mu.Unlock()
+	if hang {
+		<-r.Context().Done()
+		return
+	}
+	var qualifiers []string
+	switch service {
+	case "ec2":
+		qualifiers = []string{region}
+	case "iam":
+		qualifiers = []string{r.PostForm.Get("UserName")}
+	}
+	s.serve(w, filepath.Join(service, action), qualifiers, "")
+}
+
+// rest answers S3's REST API.
+func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
+	bucket, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	q := r.URL.Query()
+	switch {
+	case r.Method == http.MethodGet && bucket == "":
+		s.record("s3.amazonaws.com:ListBuckets", region, r)
+		if s.find(filepath.Join("s3", "ListBuckets"), nil, "") != "" {
+			s.serve(w, filepath.Join("s3", "ListBuckets"), nil, "")
+			return
+		}
+		s.s3.ServeHTTP(w, r)
+	case r.Method == http.MethodGet && q.Has("acl"):
+		s.record("s3.amazonaws.com:GetBucketAcl", region, r)
+		s.serve(w, filepath.Join("s3", bucket, "acl"), nil, filepath.Join("s3", "acl"))
+	case r.Method == http.MethodGet && q.Has("publicAccessBlock"):
+		s.record("s3.amazonaws.com:GetBucketPublicAccessBlock", region, r)
+		if s.find(filepath.Join("s3", bucket, "publicAccessBlock"), nil, "") == "" {
+			s3Error(w, http.StatusNotFound, "NoSuchPublicAccessBlockConfiguration",
+				"The public access block configuration was not found", bucket)
+			return
+		}
+		s.serve(w, filepath.Join("s3", bucket, "publicAccessBlock"), nil, "")
+	case r.Method == http.MethodGet && q.Has("policyStatus"):
+		s.record("s3.amazonaws.com:GetBucketPolicyStatus", region, r)
+		if s.find(filepath.Join("s3", bucket, "policyStatus"), nil, "") == "" {
+			s3Error(w, http.StatusNotFound, "NoSuchBucketPolicy", "The bucket policy does not exist", bucket)
+			return
+		}
+		s.serve(w, filepath.Join("s3", bucket, "policyStatus"), nil, "")
+	default:
+		s.record("s3.amazonaws.com:unexpected "+r.Method+" "+r.URL.String(), region, r)
+		s.s3.ServeHTTP(w, r)
+	}
+}
+
+func s3Error(w http.ResponseWriter, status int, code, msg, bucket string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("x-amz-request-id", "4442587FB7D0A2F9")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>` + code + `</Code><Message>` + msg + `</Message><BucketName>` + bucket +
+		`</BucketName><RequestId>4442587FB7D0A2F9</RequestId><HostId>aG9zdC1pZA==</HostId></Error>`))
+}
+
+// find returns the path of the fixture for base, its qualifiers and suffix,
+// or "".
+func (s *standIn) find(base string, qualifiers []string, suffix string) string {
+	var names []string
+	for _, q := range qualifiers {
+		if q != "" {
+			names = append(names, base+"."+q+suffix)
+		}
+	}
+	names = append(names, base+suffix)
+	for _, dir := range s.dirs {
+		for _, n := range names {
+			p := filepath.Join(dir, n+".xml")
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// serve writes the fixture for base (or fallback), preferring its ".first"
+// variant on the first request.
+func (s *standIn) serve(w http.ResponseWriter, base string, qualifiers []string, fallback string) {
+	key := base + "|" + strings.Join(qualifiers, "|")
+	s.mu.Lock()
+	s.served[key]++
+	n := s.served[key]
+	s.mu.Unlock()
+	path := ""
+	if n == 1 {
+		path = s.find(base, qualifiers, ".first")
+	}
+	if path == "" {
+		path = s.find(base, qualifiers, "")
+	}
+	if path == "" && fallback != "" {
+		path = s.find(fallback, nil, "")
+	}
+	if path == "" {
+		s.t.Errorf("stand-in: no fixture for %s", base)
+		http.Error(w, "no fixture for "+base, http.StatusNotImplemented)
+		return
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		s.t.Errorf("stand-in: %v", err)
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", "b25f48e8-84fd-11e6-80d4-fixture")
+	w.WriteHeader(errorStatus(body))
+	_, _ = w.Write(body)
+}
+
+var errorCode = regexp.MustCompile(`<Code>([^<]+)</Code>`)
+
+// errorStatus returns the HTTP status AWS answers an error document with, or
+// 200 for a body that is not an error.
+func errorStatus(body []byte) int {
+	s := string(body)
+	if !strings.Contains(s, "<ErrorResponse") && !strings.Contains(s, "<Errors>") && !strings.Contains(s, "<Error>") {
+		return http.StatusOK
+	}
+	m := errorCode.FindStringSubmatch(s)
+	if m == nil {
+		return http.StatusInternalServerError
+	}
+	switch m[1] {
+	case "AccessDenied", "UnauthorizedOperation", "AccessDeniedException", "InvalidClientTokenId":
+		return http.StatusForbidden
+	case "Throttling", "ThrottlingException", "ExpiredToken":
+		return http.StatusBadRequest
+	case "RequestLimitExceeded", "SlowDown", "ServiceUnavailable":
+		return http.StatusServiceUnavailable
+	}
+	if strings.HasPrefix(m[1], "NoSuch") {
+		return http.StatusNotFound
+	}
+	return http.StatusBadRequest
+}
+
+// seen returns the sorted unique events answered, for every region or only
+// the ones given.
+func (s *standIn) seen(regions ...string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	set := map[string]bool{}
+	for _, e := range s.events {
+		if len(regions) > 0 && !contains(regions, e.Region) {
+			continue
+		}
+		set[e.Event] = true
+	}
+	out := make([]string, 0, len(set))
+	for e := range set {
+		out = append(out, e)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// count returns how many requests for event were answered.
+func (s *standIn) count(event string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, e := range s.events {
+		if e.Event == event {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *standIn) calls() []seenCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]seenCall(nil), s.events...)
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// maxInFlight returns the most requests served at once.
+func (s *standIn) maxInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
+}
+
+// hangOn makes the stand-in hold requests for event until the client gives up.
+func (s *standIn) hangOn(event string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hang[event] = true
+}
