@@ -23,6 +23,14 @@ type ParamsValidator interface {
 	ValidateParams(params any) error
 }
 
+// TargetsValidator checks the inject's targets against what the executor
+// supports (a cloud provider, a service) before anything runs: an error is
+// an invalid request, and nothing is executed or sent. It must be fast and
+// must not touch the network.
+type TargetsValidator interface {
+	ValidateTargets(targets []Target) error
+}
+
 // Configurer receives the executor's settings (see Manifest.Settings) from
 // the configuration file, the environment or the defaults, before any inject.
 type Configurer interface {

@@ -11,8 +11,8 @@
 //
 // and may implement, found by type assertion: Manifester (name, category,
 // params, documentation), ParamsFactory (its own typed params struct),
-// ParamsValidator, Configurer (settings from config file or environment)
-// and Closer. Injectors return what happened; they do not log failures
+// ParamsValidator, TargetsValidator, Configurer (settings from config file
+// or environment) and Closer. Injectors return what happened; they do not log failures
 // themselves beyond progress, and never exit the process.
 //
 // # Lifecycle and failures
@@ -23,7 +23,8 @@
 //     expectation types. Failure: *RequestError, nothing runs, nothing is
 //     sent (the CLI exits 2).
 //  2. Typed configs: each target becomes a signatures.Config; all must share
-//     one category, and it must be the injector's. Params are decoded
+//     one category, and it must be the injector's; a TargetsValidator
+//     checks them (a supported cloud provider, say). Params are decoded
 //     strictly into the injector's struct and validated; settings are
 //     handed to Configure. Failure: *RequestError, as above.
 //  3. CompilePre: pre-execution signatures stamped with the start time and,

@@ -173,6 +173,11 @@ func (rt *Runtime) Prepare(req Request) (*Prepared, error) {
 		return nil, invalid("targets", string(in.Category),
 			fmt.Sprintf("injector %s takes %s targets", req.Injector, p.Manifest.Category))
 	}
+	if v, ok := ex.(TargetsValidator); ok {
+		if err := v.ValidateTargets(in.Targets); err != nil {
+			return nil, &RequestError{Err: err}
+		}
+	}
 	if in.Params, err = decodeParams(ex, req.Params); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package framework_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -235,4 +236,31 @@ func TestRunBadExecutorOutputBecomesFailure(t *testing.T) {
 
 func TestConformanceOfFake(t *testing.T) {
 	frameworktest.Conformance(t, &frameworktest.Executor{}, signatures.NetworkConfig{TargetIPv4: "127.0.0.1"})
+}
+
+// picky rejects any target that is not 127.0.0.1.
+type picky struct{ frameworktest.Executor }
+
+func (*picky) ValidateTargets(ts []framework.Target) error {
+	for i, t := range ts {
+		if nc, _ := t.Network(); nc.TargetIPv4 != "127.0.0.1" {
+			return &signatures.ValidationError{Field: fmt.Sprintf("targets[%d].target_ipv4", i), Value: nc.Value(), Reason: "loopback only"}
+		}
+	}
+	return nil
+}
+
+func TestRunTargetsValidator(t *testing.T) {
+	ex := &picky{}
+	rec := &recorder{}
+	rt, _ := newRuntime(t, ex, rec)
+	_, err := rt.Run(context.Background(), framework.Request{Injector: "fake",
+		Targets: []framework.TargetSpec{{Value: "127.0.0.1"}, {Value: "10.0.0.1"}}})
+	var re *framework.RequestError
+	if !errors.As(err, &re) || !strings.Contains(err.Error(), `targets[1].target_ipv4 "10.0.0.1"`) {
+		t.Fatalf("want a request error naming targets[1], got %v", err)
+	}
+	if len(ex.Calls()) != 0 || len(rec.reports) != 0 {
+		t.Error("a rejected target reached the executor or the deliverer")
+	}
 }
