@@ -2,30 +2,30 @@ package transport
 
 import (
 	"context"
+	"fmt"
 	"iter"
-	"slices"
 
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// Encoding is a payload encoded once, target by target, and planned into
-// bodies: the streaming form of Bodies. It holds each target's bytes once;
-// the bodies themselves are written one at a time, into a buffer the caller
-// may reuse, so a large payload is never held twice.
+// Encoding is a payload planned into bodies without being held in memory:
+// the streaming form of Bodies. Encode measures every target once, without
+// writing it; Bodies then encodes each target once, straight into the body
+// it belongs to, in a buffer reused from one body to the next. Memory stays
+// at one body whatever the size of the payload.
 type Encoding struct {
 	injectID string
 	c        *Chunker
-	arena    []byte // targets, each followed by a comma
-	ends     []int  // end of target i in arena
+	seq      iter.Seq2[int, signatures.PayloadTarget]
 	plan     Plan
 }
 
-// Encode validates, normalises and encodes the n targets of seq (which must
+// Encode validates, normalises and measures the targets of seq (which must
 // yield indices 0..n-1 in order) and plans their bodies under
 // maxPayloadSize (0: DefaultMaxPayloadSize). The bodies it yields are byte
-// for byte those of Bodies for the same targets. Each target is read once,
-// during the call, so seq may reuse its values between iterations (see
-// signatures.PayloadTargets).
+// for byte those of Bodies for the same targets. seq is ranged twice, once
+// here and once by Bodies, and must yield the same targets both times; it may
+// reuse its values between iterations (see signatures.PayloadTargets).
 func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.PayloadTarget], maxPayloadSize int) (*Encoding, error) {
 	if err := checkInjectID(injectID); err != nil {
 		return nil, err
@@ -34,41 +34,32 @@ func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.Payload
 	if err != nil {
 		return nil, err
 	}
-	e := &Encoding{injectID: injectID, c: c, ends: make([]int, 0, n)}
-	for i, t := range seq {
-		nt, err := NormalizeTarget(i, t)
-		if err != nil {
-			return nil, err
-		}
-		before := len(e.arena)
-		if e.arena, err = appendTargetJSON(e.arena, nt); err != nil {
-			return nil, encodeError(i, t, err)
-		}
-		e.ends = append(e.ends, len(e.arena))
-		e.arena = append(e.arena, ',')
-		if i == 0 && n > 1 {
-			// Reserve room for the rest, guessing from the first target.
-			e.arena = slices.Grow(e.arena, (len(e.arena)-before)*(n-1)*9/8)
-		}
-	}
-	e.plan, err = c.Plan(func(yield func(int) bool) {
-		for i := range e.ends {
-			if !yield(e.ends[i] - e.start(i)) {
+	var scratch []byte
+	var failed error
+	plan, err := c.Plan(func(yield func(int) bool) {
+		for i, t := range seq {
+			nt, err := NormalizeTarget(i, t)
+			if err != nil {
+				failed = err
+				return
+			}
+			var size int
+			if size, scratch, err = sizeTargetJSON(nt, scratch); err != nil {
+				failed = encodeError(i, t, err)
+				return
+			}
+			if !yield(size) {
 				return
 			}
 		}
 	})
+	if failed != nil {
+		return nil, failed
+	}
 	if err != nil {
 		return nil, err
 	}
-	return e, nil
-}
-
-func (e *Encoding) start(i int) int {
-	if i == 0 {
-		return 0
-	}
-	return e.ends[i-1] + 1
+	return &Encoding{injectID: injectID, c: c, seq: seq, plan: plan}, nil
 }
 
 // Len returns the number of bodies.
@@ -77,36 +68,60 @@ func (e *Encoding) Len() int { return e.plan.Chunks() }
 // Size returns the size of body i in bytes.
 func (e *Encoding) Size(i int) int { return e.plan.Size(i) }
 
-// AppendBody appends body i to dst.
-func (e *Encoding) AppendBody(dst []byte, i int) []byte {
-	first := 0
-	for k := 0; k < i; k++ {
-		first += e.plan.Count(k)
-	}
-	return e.appendBody(dst, i, first)
-}
-
-func (e *Encoding) appendBody(dst []byte, i, first int) []byte {
-	dst = e.c.appendPrefix(dst)
-	if k := e.plan.Count(i); k > 0 {
-		dst = append(dst, e.arena[e.start(first):e.ends[first+k-1]]...)
-	}
-	return e.c.appendSuffix(dst, e.plan, i)
-}
-
-// Bodies yields each body in order. The yielded slice is reused for the
-// next body: use it (post it, write it) before the next iteration.
+// Bodies yields each body in order, with its index. The yielded slice is
+// reused for the next body: use it (post it, write it) before the next
+// iteration. If the targets no longer match the plan (seq yielded other
+// targets the second time), the sequence ends with an error.
 func (e *Encoding) Bodies() iter.Seq2[int, []byte] {
 	return func(yield func(int, []byte) bool) {
-		var buf []byte
-		first := 0
-		for i := 0; i < e.plan.Chunks(); i++ {
-			buf = e.appendBody(buf[:0], i, first)
-			first += e.plan.Count(i)
-			if !yield(i, buf) {
-				return
-			}
+		e.each(func(i int, b []byte, err error) bool {
+			return err == nil && yield(i, b)
+		})
+	}
+}
+
+// each writes the bodies in order and calls fn with each, or with an error.
+func (e *Encoding) each(fn func(i int, body []byte, err error) bool) {
+	total := e.plan.Chunks()
+	body := make([]byte, 0, e.plan.Size(0))
+	i, k := 0, 0 // body, targets in it
+	body = e.c.appendPrefix(body)
+	flush := func() bool {
+		body = e.c.appendSuffix(body, e.plan, i)
+		if len(body) != e.plan.Size(i) {
+			return fn(i, nil, fmt.Errorf("body %d: %d bytes, planned %d: the targets changed between passes", i, len(body), e.plan.Size(i)))
 		}
+		if !fn(i, body, nil) {
+			return false
+		}
+		i, k = i+1, 0
+		body = e.c.appendPrefix(body[:0])
+		return true
+	}
+	for j, t := range e.seq {
+		nt, err := NormalizeTarget(j, t)
+		if err != nil {
+			fn(i, nil, err)
+			return
+		}
+		if i >= total {
+			fn(i, nil, fmt.Errorf("target %d: more targets than planned", j))
+			return
+		}
+		if k > 0 {
+			body = append(body, ',')
+		}
+		if body, err = appendTargetJSON(body, nt); err != nil {
+			fn(i, nil, encodeError(j, t, err))
+			return
+		}
+		k++
+		if k == e.plan.Count(i) && !flush() {
+			return
+		}
+	}
+	if i < total && (k > 0 || e.plan.Count(i) == 0) {
+		flush()
 	}
 }
 
@@ -116,17 +131,24 @@ func (c *Client) SendEncoded(ctx context.Context, e *Encoding) (Result, error) {
 	res := Result{}
 	total := e.Len()
 	delivered := make([]int, 0, total)
-	for i, b := range e.Bodies() {
+	var failed error
+	e.each(func(i int, b []byte, err error) bool {
+		if err != nil {
+			failed = err
+			return false
+		}
 		n, err := c.post(ctx, e.injectID, i, b)
 		res.Attempts += n
 		if err != nil {
-			return res, failedChunk(err, i, total, delivered)
+			failed = failedChunk(err, i, total, delivered)
+			return false
 		}
 		delivered = append(delivered, i)
 		res.Chunks++
 		res.Bytes += len(b)
-	}
-	return res, nil
+		return true
+	})
+	return res, failed
 }
 
 // Encode is the package-level Encode with the client's maximum payload size.
