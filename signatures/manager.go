@@ -138,7 +138,9 @@ func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, err
 		partial = out.TimeoutInfo.PartialResults
 	}
 	post := make([]Signature, len(pre))
-	for i, s := range pre {
+	copy(post, pre)
+	for i := range post {
+		s := &post[i]
 		s.EndTime = endStr
 		s.ExecutionStatus = status
 		if partial != nil {
@@ -154,7 +156,6 @@ func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, err
 			}
 			s.Extra = extra
 		}
-		post[i] = s
 	}
 	return post, nil
 }

@@ -96,6 +96,7 @@ type payloadBuilder struct {
 	targetExtras []TypeExtras
 
 	scratch []Field
+	boxes   boxCache
 	vals    []Value      // reused values (streaming)
 	groups  []ValueGroup // reused groups (streaming)
 }
@@ -112,7 +113,7 @@ func (b *payloadBuilder) target(i int, reuse bool) PayloadTarget {
 	if len(b.targetExtras) > 0 {
 		te = b.targetExtras[i]
 	}
-	b.scratch = s.appendCore(b.scratch[:0])
+	b.scratch = s.appendCoreBoxed(b.scratch[:0], &b.boxes)
 	var groups []ValueGroup
 	if reuse {
 		groups = slices.Grow(b.groups[:0], len(b.types))[:len(b.types)]

@@ -81,11 +81,36 @@ func (s Signature) AppendFields(dst []Field) []Field {
 	return appendSorted(dst, s.Extra)
 }
 
-func (s Signature) appendCore(dst []Field) []Field {
+func (s *Signature) appendCore(dst []Field) []Field {
+	return s.appendCoreBoxed(dst, nil)
+}
+
+// boxCache remembers, per core field, the last string boxed into an any, so
+// that the values most signatures share (source address, times, status)
+// are boxed once per payload rather than once per target.
+type boxCache [16]struct {
+	s string
+	v any
+}
+
+func (c *boxCache) box(slot int, v string) any {
+	if c == nil {
+		return v
+	}
+	e := &c[slot]
+	if e.v == nil || e.s != v {
+		e.s, e.v = v, v
+	}
+	return e.v
+}
+
+func (s *Signature) appendCoreBoxed(dst []Field, c *boxCache) []Field {
+	slot := 0
 	add := func(name, v string) {
 		if v != "" {
-			dst = append(dst, Field{name, v})
+			dst = append(dst, Field{name, c.box(slot, v)})
 		}
+		slot++
 	}
 	add(FieldSourceIPv4, s.SourceIPv4)
 	add(FieldSourceIPv6, s.SourceIPv6)
