@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 )
@@ -35,6 +36,23 @@ type Connection struct {
 	Port   int    `json:"port"`
 	User   string `json:"user"`
 	Pass   string `json:"pass"`
+}
+
+// String returns the redacted URI, so that printing a Connection (or a
+// Registration) never shows the password.
+func (c Connection) String() string { return c.Redacted() }
+
+// GoString is String: %#v does not show the password either.
+func (c Connection) GoString() string { return c.Redacted() }
+
+// MarshalLogObject logs the connection without its password.
+func (c Connection) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("host", c.Host)
+	enc.AddInt("port", c.Port)
+	enc.AddString("vhost", c.VHost)
+	enc.AddBool("use_ssl", c.UseSSL)
+	enc.AddString("user", c.User)
+	return nil
 }
 
 // URL returns the AMQP URI of the broker (amqp:// or amqps://), with the

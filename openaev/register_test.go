@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +15,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
@@ -288,6 +292,22 @@ func TestConnectionURL(t *testing.T) {
 	}
 	if got := c.Redacted(); strings.Contains(got, "p%40ss") || got != "amqp://guest@127.0.0.1:5672/%2F" {
 		t.Errorf("Redacted = %s", got)
+	}
+	reg := openaev.Registration{Connection: c, Listen: "q"}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(format, reg); strings.Contains(s, "p@ss") || strings.Contains(s, "p%40ss") {
+			t.Errorf("%s prints the password: %s", format, s)
+		}
+	}
+	core, logs := observer.New(zapcore.DebugLevel)
+	zap.New(core).Info("registered", zap.Any("connection", c), zap.Object("conn", c))
+	assertNoSecret(t, logs, "p@ss")
+	if got := logs.All()[0].ContextMap()["connection"].(map[string]any)["host"]; got != "127.0.0.1" {
+		t.Errorf("logged host = %v", got)
+	}
+	// The wire form keeps the password.
+	if b, _ := json.Marshal(reg); !strings.Contains(string(b), `"pass":"p@ss/word"`) {
+		t.Errorf("JSON lost the password: %s", b)
 	}
 	c.UseSSL, c.VHost, c.Host = true, "openaev", "::1"
 	if got := c.URL(); got != "amqps://guest:p%40ss%2Fword@[::1]:5672/openaev" {

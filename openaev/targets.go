@@ -36,7 +36,10 @@ type targetPager interface {
 	GroupAssets(ctx context.Context, groupID string) ([]Asset, error)
 }
 
-// ResolveTargets applies the inject's target selector and property
+// Interface guard.
+var _ targetPager = (*Client)(nil)
+
+// resolveTargets applies the inject's target selector and property
 // selector: assets of the message, assets of its asset groups (paged from
 // the platform) or manual targets. Each target keeps its asset id, first
 // agent id and asset group id. Manual targets are split on commas, trimmed,
