@@ -58,7 +58,10 @@ func NewProcessor(c *Client, rt *framework.Runtime, manifests []framework.Manife
 //
 // Any other error means the terminal callback (or the reception) could not
 // be delivered: after retries (errors.Is ErrRetriesExhausted, worth
-// requeueing), refused for good (errors.Is ErrPermanent), or ctx ended.
+// requeueing), refused for good (errors.Is ErrPermanent), or ctx ended
+// before the inject ran (errors.Is context.Canceled). Once the inject has
+// run, a cancelled ctx does not stop its terminal callback: the run is
+// reported as timed out.
 func (p *Processor) Process(ctx context.Context, body []byte) error {
 	m, err := ParseMessage(body)
 	if err != nil {
@@ -78,6 +81,11 @@ func (p *Processor) Process(ctx context.Context, body []byte) error {
 		return err
 	}
 	req, targets, err := p.Translate(ctx, m)
+	if err != nil && ctx.Err() != nil {
+		// Stopped while paging asset groups: nothing ran; the message is
+		// worth delivering again.
+		return fmt.Errorf("inject %s: %w", id, ctx.Err())
+	}
 	if err != nil {
 		return p.reject(ctx, id, &MessageError{InjectID: id, Reason: err.Error(), Err: err})
 	}

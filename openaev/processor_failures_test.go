@@ -210,3 +210,39 @@ func wantMessageError(injectID string) func(t *testing.T, err error) {
 		}
 	}
 }
+
+func TestProcessCancelledWhilePaging(t *testing.T) {
+	e := newEnv(t, openaev.WithRetry(10, 50*time.Millisecond))
+	e.platform.SetAssetGroup("g", asset("asset", "a1", "", "192.0.2.1", nil, "ag"))
+	e.platform.FailTargets(http.StatusServiceUnavailable, 99)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	body := e.message(t, "inj-c", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+		[]map[string]any{{"asset_group_id": "g"}})
+	err := e.proc.Process(ctx, body)
+	var me *openaev.MessageError
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &me) {
+		t.Fatalf("err = %v, want the context's error, not a MessageError", err)
+	}
+	if _, done := e.platform.Terminal("inj-c"); done {
+		t.Error("a terminal callback was sent for an inject that did not run")
+	}
+}
+
+func TestProcessAssetGroupPagingRefused(t *testing.T) {
+	e := newEnv(t)
+	e.platform.SetAssetGroup("g", asset("asset", "a1", "", "192.0.2.1", nil, "ag"))
+	e.platform.FailTargets(http.StatusForbidden, 1)
+	body := e.message(t, "inj-p", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+		[]map[string]any{{"asset_group_id": "g", "asset_group_name": "Servers"}})
+	err := e.proc.Process(context.Background(), body)
+	var me *openaev.MessageError
+	if !errors.As(err, &me) {
+		t.Fatalf("err = %v, want a MessageError", err)
+	}
+	c, ok := e.platform.Terminal("inj-p")
+	if !ok || c.Body["execution_status"] != "ERROR" ||
+		!strings.Contains(c.Body["execution_message"].(string), "asset group Servers: endpoint targets rejected: status 403") {
+		t.Errorf("terminal %v", c.Body)
+	}
+}
