@@ -17,6 +17,14 @@ const (
 	KeyAssets                 = "assets"
 	KeyAssetGroups            = "asset_groups"
 	KeyExpectations           = "expectations"
+
+	// External (query) contracts.
+	KeyQuery = "query"
+	// Cloud contracts; cloud_region holds comma-separated regions.
+	KeyCloudProvider  = "cloud_provider"
+	KeyCloudAccountID = "cloud_account_id"
+	KeyCloudRegion    = "cloud_region"
+	KeyTargetService  = "target_service"
 )
 
 // Target selectors and properties (inject_content values).
@@ -111,9 +119,11 @@ type output struct {
 }
 
 // Contracts returns one contract per manifest, in the order given. Each
-// contract's fields are the target selection (selector, assets, asset
-// groups, property, manual targets), the expectations the manifest declares
-// and one field per manifest param; its outputs are the manifest's plus the
+// contract's fields are the target selection of the manifest's category
+// (network or any: selector, assets, asset groups, property, manual
+// targets; external: the query, optionally narrowed to such targets;
+// cloud: provider, account id, regions and service), the expectations the
+// manifest declares and one field per manifest param; its outputs are the manifest's plus the
 // expectation signatures. A manifest without a name, or two manifests of one
 // name, is a *ValidationError.
 func (c *Client) Contracts(manifests []framework.Manifest) ([]Contract, error) {
@@ -193,10 +203,16 @@ func (f field) when(values ...string) field {
 	return f
 }
 
-func contractFields(m framework.Manifest) ([]field, error) {
+// targetFields returns the asset, asset-group and manual target fields.
+// With optional set (external queries), no selector is mandatory: the
+// query alone is a target.
+func targetFields(optional bool) []field {
 	sel := newField(KeyTargetSelector, "Type of targets", "select")
-	sel.Mandatory, sel.Cardinality, sel.DefaultValue = true, "1", []string{SelectorAssets}
+	sel.Mandatory, sel.Cardinality, sel.DefaultValue = !optional, "1", []string{SelectorAssets}
 	sel.Choices = map[string]string{SelectorAssets: "Assets", SelectorAssetGroups: "Asset groups", SelectorManual: "Manual"}
+	if optional {
+		sel.DefaultValue = []string{SelectorManual}
+	}
 
 	assets := newField(KeyAssets, "Targeted assets", "asset").when(SelectorAssets)
 	assets.Cardinality, assets.DefaultValue = "n", []string{}
@@ -210,8 +226,39 @@ func contractFields(m framework.Manifest) ([]field, error) {
 
 	manual := newField(KeyTargets, "Manual targets (comma-separated)", "text").when(SelectorManual)
 	manual.Cardinality, manual.DefaultValue = "1", ""
+	if optional {
+		manual.Label = "Narrow the query to targets (comma-separated IPv4 addresses or host names; optional)"
+		manual.MandatoryConditionFields, manual.MandatoryConditionValues = []string{}, map[string]any{}
+	}
+	return []field{sel, assets, groups, prop, manual}
+}
 
-	fields := []field{sel, assets, groups, prop, manual}
+func textField(key, label string, mandatory bool, def string) field {
+	f := newField(key, label, "text")
+	f.Mandatory, f.Cardinality, f.DefaultValue = mandatory, "1", def
+	return f
+}
+
+// categoryFields returns the target fields of a category: assets and
+// manual targets for network injectors, the query (optionally narrowed to
+// targets) for external ones, the account and regions for cloud ones.
+func categoryFields(c framework.Category) []field {
+	switch c {
+	case framework.External:
+		return append([]field{textField(KeyQuery, "Exposure query", true, "")}, targetFields(true)...)
+	case framework.Cloud:
+		return []field{
+			textField(KeyCloudProvider, "Cloud provider", true, "aws"),
+			textField(KeyCloudAccountID, "Cloud account id", true, ""),
+			textField(KeyCloudRegion, "Cloud regions (comma-separated)", true, ""),
+			textField(KeyTargetService, "Target service (optional)", false, ""),
+		}
+	}
+	return targetFields(false)
+}
+
+func contractFields(m framework.Manifest) ([]field, error) {
+	fields := categoryFields(m.Category)
 	if len(m.Expectations) > 0 {
 		exp := newField(KeyExpectations, "Expectations", "expectation")
 		exp.Cardinality, exp.DefaultValue = "n", []string{}
@@ -222,8 +269,10 @@ func contractFields(m framework.Manifest) ([]field, error) {
 		}
 		fields = append(fields, exp)
 	}
-	reserved := map[string]bool{KeyTargetSelector: true, KeyTargetPropertySelector: true, KeyTargets: true,
-		KeyAssets: true, KeyAssetGroups: true, KeyExpectations: true}
+	reserved := map[string]bool{}
+	for _, f := range fields {
+		reserved[f.Key] = true
+	}
 	for _, p := range m.Params {
 		if reserved[p.Name] {
 			return nil, &ValidationError{Field: m.Name + ".params", Value: p.Name, Reason: "name reserved by the contract's target fields"}

@@ -10,8 +10,9 @@
 // /api/tenants/{tenant}/injectors): an "input" part (application/json)
 // with injector_id, injector_name, injector_type and injector_contracts,
 // and, on request, an "icon" part (image/png). There is one contract per
-// injector, generated from its framework.Manifest: target fields (selector,
-// assets, asset groups, property, manual targets), the manifest's
+// injector, generated from its framework.Manifest: target fields for its
+// category (for network injectors: selector, assets, asset groups,
+// property, manual targets), the manifest's
 // expectations, one field per param, the manifest's outputs plus
 // {"type":"expectation_signature","field":"expectation_signatures"}. A
 // contract's id is a UUID v5 of the injector name in the namespace of the
@@ -36,6 +37,11 @@
 //     first usable IP, where usable excludes loopback, link-local and
 //     unspecified addresses), hostname, seen_ip or local_ip. An asset with
 //     no usable value is skipped and named in the trace.
+//
+// An external injector's contract asks for a query, optionally narrowed to
+// targets chosen as above (IPv4 addresses or host names); a cloud
+// injector's asks for the provider, the account id, comma-separated
+// regions (one target each) and the service.
 //
 // Assets are read in both spellings, asset_* and the older endpoint_*. Each
 // target keeps its asset id, first agent id and asset group id, and results

@@ -143,8 +143,10 @@ func (p *Processor) complete(ctx context.Context, id string, e Execution) error 
 }
 
 // Translate turns a message into an inject request: the injector of its
-// contract, its targets with their platform metadata, its expectation types
-// and the contract fields that are params of the injector, typed.
+// contract, its targets with their platform metadata (network targets; an
+// external query narrowed to them; cloud account regions, by the
+// injector's category), its expectation types and the contract fields that
+// are params of the injector, typed.
 func (p *Processor) Translate(ctx context.Context, m *Message) (framework.Request, *Targets, error) {
 	in := m.Injection
 	req := framework.Request{InjectID: in.InjectID}
@@ -165,7 +167,11 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (framework.Reques
 	if mf, ok := p.manifests[name]; ok {
 		manifest = &mf
 	}
-	targets, err := resolveTargets(ctx, m, p.pager())
+	var category framework.Category
+	if manifest != nil {
+		category = manifest.Category
+	}
+	targets, err := categoryTargets(ctx, m, category, p.pager())
 	if err != nil {
 		return req, targets, err
 	}
@@ -277,7 +283,13 @@ func (p *Processor) run(ctx context.Context, req framework.Request, targets *Tar
 		}
 		return nil
 	}
-	return p.complete(ctx, id, p.execution(report, prep.Manifest))
+	// The contract was generated from the processor's manifest: its outputs
+	// are the ones the platform expects.
+	manifest := prep.Manifest
+	if m, ok := p.manifests[req.Injector]; ok {
+		manifest = &m
+	}
+	return p.complete(ctx, id, p.execution(report, manifest))
 }
 
 // execution builds the terminal callback of a report.

@@ -3,6 +3,7 @@ package openaev
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -93,7 +94,20 @@ func describeRun(req framework.Request, t *Targets) string {
 }
 
 func targetLabel(s framework.TargetSpec) string {
-	for _, v := range []string{s.Value, s.TargetIPv4, s.TargetIPv6, s.TargetHostname, s.Query, s.CloudAccountID} {
+	switch {
+	case s.Query != "":
+		if on := s.TargetIPv4 + s.TargetHostname; on != "" {
+			return "query " + strconv.Quote(s.Query) + " on " + on
+		}
+		return "query " + strconv.Quote(s.Query)
+	case s.CloudProvider != "" || s.CloudAccountID != "":
+		label := s.CloudProvider + ":" + s.CloudAccountID + ":" + s.CloudRegion
+		if s.TargetService != "" {
+			label += ":" + s.TargetService
+		}
+		return label
+	}
+	for _, v := range []string{s.Value, s.TargetIPv4, s.TargetIPv6, s.TargetHostname} {
 		if v != "" {
 			return v
 		}
