@@ -44,40 +44,50 @@ var sentTypes = map[signatures.ExpectationType]bool{signatures.Detection: true, 
 func PlatformSignatures(p signatures.Payload) signatures.Payload {
 	out := signatures.Payload{Targets: []signatures.PayloadTarget{}}
 	for _, t := range p.Targets {
-		if t.SignatureTarget == (signatures.Target{}) {
-			continue
-		}
-		var groups []signatures.ValueGroup
-		for _, g := range t.SignatureValues {
-			if !sentTypes[g.ExpectationType] {
-				continue
-			}
-			var vals []signatures.Value
-			add := func(name string, v any) {
-				s, ok := scalar(v)
-				if !ok || s == "" {
-					return
-				}
-				if (name == signatures.FieldSourceIPv4 || name == signatures.FieldSourceIPv6) && s == signatures.UnknownSourceIP {
-					return
-				}
-				vals = append(vals, signatures.Value{SignatureType: PlatformSignatureType(name), SignatureValue: s})
-			}
-			if g.IsFlat() {
-				add(g.SignatureType, g.SignatureValue)
-			}
-			for _, v := range g.Values {
-				add(v.SignatureType, v.SignatureValue)
-			}
-			if len(vals) > 0 {
-				groups = append(groups, signatures.ValueGroup{ExpectationType: g.ExpectationType, Values: vals})
-			}
-		}
-		if len(groups) > 0 {
-			out.Targets = append(out.Targets, signatures.PayloadTarget{SignatureTarget: t.SignatureTarget, SignatureValues: groups})
+		if pt, ok := platformTarget(t); ok {
+			out.Targets = append(out.Targets, pt)
 		}
 	}
 	return out
+}
+
+// platformTarget converts one payload target (see PlatformSignatures); it
+// reports false for a target with nothing left to send. The result shares
+// no memory with t.
+func platformTarget(t signatures.PayloadTarget) (signatures.PayloadTarget, bool) {
+	if t.SignatureTarget == (signatures.Target{}) {
+		return signatures.PayloadTarget{}, false
+	}
+	var groups []signatures.ValueGroup
+	for _, g := range t.SignatureValues {
+		if !sentTypes[g.ExpectationType] {
+			continue
+		}
+		var vals []signatures.Value
+		add := func(name string, v any) {
+			s, ok := scalar(v)
+			if !ok || s == "" {
+				return
+			}
+			if (name == signatures.FieldSourceIPv4 || name == signatures.FieldSourceIPv6) && s == signatures.UnknownSourceIP {
+				return
+			}
+			vals = append(vals, signatures.Value{SignatureType: PlatformSignatureType(name), SignatureValue: s})
+		}
+		if g.IsFlat() {
+			add(g.SignatureType, g.SignatureValue)
+		}
+		for _, v := range g.Values {
+			add(v.SignatureType, v.SignatureValue)
+		}
+		if len(vals) > 0 {
+			groups = append(groups, signatures.ValueGroup{ExpectationType: g.ExpectationType, Values: vals})
+		}
+	}
+	if len(groups) == 0 {
+		return signatures.PayloadTarget{}, false
+	}
+	return signatures.PayloadTarget{SignatureTarget: t.SignatureTarget, SignatureValues: groups}, true
 }
 
 // scalar renders a scalar signature value as a string.
@@ -113,7 +123,13 @@ func StructuredOutput(r *framework.Report, m *framework.Manifest) (string, error
 			doc[k] = v
 		}
 	}
-	doc[FieldExpectationSignatures] = PlatformSignatures(r.Payload)
+	sig := signatures.Payload{Targets: []signatures.PayloadTarget{}}
+	for _, t := range r.PayloadTargets() {
+		if pt, ok := platformTarget(t); ok {
+			sig.Targets = append(sig.Targets, pt)
+		}
+	}
+	doc[FieldExpectationSignatures] = sig
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // raw tool output (XML) stays readable
