@@ -23,7 +23,7 @@ const (
 
 // newOpenAEVProcessor returns a processor over the backend, or printing each
 // request to stdout when no backend URL is set.
-func newOpenAEVProcessor(o Options, cfg *config, log *zap.Logger) (*openaev.Processor, error) {
+func newOpenAEVProcessor(o Options, cfg *config, log *zap.Logger, injectorID string) (*openaev.Processor, error) {
 	opts := []openaev.Option{openaev.WithLogger(log), openaev.WithUserAgent(o.Version)}
 	backend := cfg.str("backend_url")
 	if backend == "" {
@@ -35,7 +35,7 @@ func newOpenAEVProcessor(o Options, cfg *config, log *zap.Logger) (*openaev.Proc
 		}
 		opts = append(opts, openaev.WithHTTPClient(hc))
 	}
-	client, err := openaev.NewClient(openaev.Config{URL: backend, Token: cfg.str("token")}, opts...)
+	client, err := openaev.NewClient(openaev.Config{URL: backend, Token: cfg.str("token"), InjectorID: injectorID}, opts...)
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -77,22 +77,28 @@ func backendHTTPClient(cfg *config, log *zap.Logger) (*http.Client, error) {
 
 // runOpenAEVRequest runs one inject with the openaev profile.
 func runOpenAEVRequest(c *ucli.Context, o Options, cfg *config, log *zap.Logger, req framework.Request) error {
-	p, err := newOpenAEVProcessor(o, cfg, log)
+	p, err := newOpenAEVProcessor(o, cfg, log, "")
 	if err != nil {
 		return err
 	}
 	return openAEVExit(p.RunRequest(c.Context, req))
 }
 
-// runOpenAEVMessage runs one platform message with the named injector.
+// runOpenAEVMessage runs one platform message: with the named injector, or,
+// without a name, with the injector its contract id maps to under the
+// daemon's injector id (INJECTKIT_INJECTOR_ID).
 func runOpenAEVMessage(c *ucli.Context, o Options, cfg *config, log *zap.Logger, path string) error {
 	name := c.Args().First()
-	if name == "" {
+	injectorID := strings.TrimSpace(o.Getenv("INJECTKIT_INJECTOR_ID"))
+	if name == "" && injectorID == "" {
 		return usageErr("invalid injector \"\": --openaev-message needs the injector to run the message with "+
-			"(injectkit run <injector> --openaev-message %s; known: %s)", path, strings.Join(o.Registry.Names(), ", "))
+			"(injectkit run <injector> --openaev-message %s; known: %s), or INJECTKIT_INJECTOR_ID to map its contract id",
+			path, strings.Join(o.Registry.Names(), ", "))
 	}
-	if _, err := o.Registry.New(name); err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+	if name != "" {
+		if _, err := o.Registry.New(name); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
 	}
 	for _, key := range []string{"target", "targets_file", "inject_file", "param", "expectation", "inject_id"} {
 		if cfg.str(key) != "" || len(cfg.list(key)) > 0 {
@@ -104,7 +110,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg *config, log *zap.Logger,
 	if err != nil {
 		return usageErr("openaev message: %v", err)
 	}
-	p, err := newOpenAEVProcessor(o, cfg, log)
+	p, err := newOpenAEVProcessor(o, cfg, log, injectorID)
 	if err != nil {
 		return err
 	}

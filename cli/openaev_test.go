@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/uuid"
+
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -168,5 +170,34 @@ func TestRunOpenAEVErrors(t *testing.T) {
 				t.Errorf("last printed %v", lines[len(lines)-1].Body)
 			}
 		})
+	}
+}
+
+func TestRunOpenAEVMessageByContract(t *testing.T) {
+	const injectorID = "5f2a8c4e-8a51-4c1e-9d3b-2c7f0e6a1b99"
+	noopContract := uuid.NewSHA1(uuid.MustParse(injectorID), []byte("noop")).String()
+	msg := func(contract string) string {
+		return writeFile(t, "m.json", `{"injection":{"inject_id":"inj-k","inject_injector_contract":{"injector_contract_id":"`+
+			contract+`"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`)
+	}
+	env := map[string]string{"INJECTKIT_INJECTOR_ID": injectorID}
+
+	r := run(t, registry(), env, "run", "--openaev-message", msg(noopContract), "--log-level", "error")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	lines := printedLines(t, r.stdout)
+	if len(lines) != 3 || lines[2].Body["execution_message"] != "noop on 1 target: succeeded" {
+		t.Errorf("printed %s", r.stdout)
+	}
+
+	r = run(t, registry(), env, "run", "--openaev-message", msg(uuid.NewString()), "--log-level", "error")
+	if r.code != 2 || !strings.Contains(r.stderr, "unknown contract") {
+		t.Errorf("unknown contract: exit %d stderr %s", r.code, r.stderr)
+	}
+
+	r = run(t, registry(), map[string]string{"INJECTKIT_INJECTOR_ID": "nmap-1"}, "run", "--openaev-message", msg(noopContract))
+	if r.code != 2 || !strings.Contains(r.stderr, `invalid injector_id "nmap-1"`) {
+		t.Errorf("bad injector id: exit %d stderr %s", r.code, r.stderr)
 	}
 }
