@@ -112,7 +112,7 @@ type env struct {
 
 var testClock = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 
-func newEnv(t *testing.T, opts ...openaev.Option) *env {
+func newEnv(t testing.TB, opts ...openaev.Option) *env {
 	t.Helper()
 	e := &env{platform: openaevtest.NewPlatform(t, testToken), nmap: &fakeNmap{open: map[string][]int{}}}
 	core, logs := observer.New(zapcore.DebugLevel)
@@ -141,7 +141,7 @@ func testManifests() []framework.Manifest {
 }
 
 // message builds a platform message for the contract of injector.
-func (e *env) message(t *testing.T, injectID, injector string, content map[string]any, assets []map[string]any, groups []map[string]any) []byte {
+func (e *env) message(t testing.TB, injectID, injector string, content map[string]any, assets []map[string]any, groups []map[string]any) []byte {
 	t.Helper()
 	m := map[string]any{
 		"injection": map[string]any{

@@ -63,7 +63,7 @@ func platformTarget(t signatures.PayloadTarget) (signatures.PayloadTarget, bool)
 		if !sentTypes[g.ExpectationType] {
 			continue
 		}
-		var vals []signatures.Value
+		vals := make([]signatures.Value, 0, len(g.Values)+1)
 		add := func(name string, v any) {
 			s, ok := scalar(v)
 			if !ok || s == "" {
@@ -72,7 +72,11 @@ func platformTarget(t signatures.PayloadTarget) (signatures.PayloadTarget, bool)
 			if (name == signatures.FieldSourceIPv4 || name == signatures.FieldSourceIPv6) && s == signatures.UnknownSourceIP {
 				return
 			}
-			vals = append(vals, signatures.Value{SignatureType: PlatformSignatureType(name), SignatureValue: s})
+			var val any = s
+			if _, isString := v.(string); isString {
+				val = v // already a string: no new allocation
+			}
+			vals = append(vals, signatures.Value{SignatureType: PlatformSignatureType(name), SignatureValue: val})
 		}
 		if g.IsFlat() {
 			add(g.SignatureType, g.SignatureValue)
