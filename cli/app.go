@@ -50,7 +50,8 @@ type Options struct {
 const exitHelp = `EXIT CODES:
    0  the signatures were delivered (or printed), whatever the tool's outcome
    1  delivery failed (the signatures are printed to stderr as JSON)
-   2  invalid input or usage: one line on stderr names the field and the value; nothing was sent`
+   2  invalid input or usage: one line on stderr names the field and the value; nothing was sent
+      (with the openaev profile, an inject that names its id still gets its reception and terminal ERROR)`
 
 // NewApp returns the injectkit application.
 func NewApp(o Options) *ucli.App {

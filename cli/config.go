@@ -42,6 +42,10 @@ var runSettings = []setting{
 	{key: "backend_url", usage: "backend base URL; without it, each body is printed to stdout"},
 	{key: "token", usage: "backend bearer token", secret: true},
 	{key: "phase", usage: "callback phase (default " + framework.DefaultPhase + ")"},
+	{key: "profile", def: ProfileCallback, usage: "wire profile: callback (one POST /api/injects/{id}/callback) or " +
+		"openaev (the platform's reception, trace and terminal callbacks)"},
+	{key: "openaev_message", usage: "run one OpenAEV platform message (a JSON file) with the openaev profile, " +
+		"for debugging; name the injector to run it with, or set INJECTKIT_INJECTOR_ID to map its contract id"},
 	{key: "max_payload_size", def: "1048576", usage: "largest body in bytes; larger payloads are chunked"},
 	{key: "timeout", usage: "execution deadline (default 10m)"},
 	{key: "ca_file", usage: "PEM file of CA certificates trusted for the backend"},

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -34,7 +35,10 @@ func runCommand(o Options) *ucli.Command {
 		Usage:     "run one inject and deliver (or print) its expectation signatures",
 		ArgsUsage: "<injector>",
 		Description: "Runs the injector on the targets, then POSTs the signatures to --backend-url,\n" +
-			"or prints each body that would have been POSTed to stdout (one JSON document per line).\n\n" + exitHelp,
+			"or prints each body that would have been POSTed to stdout (one JSON document per line).\n\n" +
+			"--profile openaev reports through the OpenAEV platform's own calls instead: reception, an INFO trace,\n" +
+			"then one terminal callback with the findings and the expectation signatures.\n" +
+			"--openaev-message FILE runs one captured platform message with the named injector.\n\n" + exitHelp,
 		Flags: flags,
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageErr("%v (see injectkit run --help)", err)
@@ -59,6 +63,14 @@ func runAction(c *ucli.Context, o Options) error {
 	}
 	defer func() { _ = log.Sync() }()
 
+	profile := cfg.str("profile")
+	message := cfg.str("openaev_message")
+	switch {
+	case profile != ProfileCallback && profile != ProfileOpenAEV:
+		return usageErr("invalid profile %q: want %s or %s", profile, ProfileCallback, ProfileOpenAEV)
+	case message != "":
+		return runOpenAEVMessage(c, o, cfg, log, message)
+	}
 	req, err := buildRequest(c.Args().First(), cfg, o.Registry)
 	if err != nil {
 		return err
@@ -70,6 +82,9 @@ func runAction(c *ucli.Context, o Options) error {
 		}
 		req.InjectID = uuid.NewString()
 	}
+	if profile == ProfileOpenAEV {
+		return runOpenAEVRequest(c, o, cfg, log, req)
+	}
 	maxSize, err := cfg.int("max_payload_size")
 	if err != nil {
 		return err
@@ -78,22 +93,8 @@ func runAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	resolver := signatures.DefaultResolver()
-	resolver.Getenv = o.Getenv
-	rt := &framework.Runtime{
-		Registry:   o.Registry,
-		Deliverer:  deliverer,
-		Log:        log,
-		Signatures: signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver)),
-		Settings: func(name string) map[string]string {
-			for _, m := range manifests(o.Registry) {
-				if m.Name == name {
-					return cfg.injectorSettings(m)
-				}
-			}
-			return nil
-		},
-	}
+	rt := newRuntime(o, cfg, log)
+	rt.Deliverer = deliverer
 	report, err := rt.Run(c.Context, req)
 	var re *framework.RequestError
 	var de *framework.DeliveryError
@@ -110,6 +111,25 @@ func runAction(c *ucli.Context, o Options) error {
 			dumpSignatures(o, report)
 		}
 		return &ExitError{Code: ExitDelivery, Err: err}
+	}
+}
+
+// newRuntime returns the runtime of one run, without a deliverer.
+func newRuntime(o Options, cfg *config, log *zap.Logger) *framework.Runtime {
+	resolver := signatures.DefaultResolver()
+	resolver.Getenv = o.Getenv
+	return &framework.Runtime{
+		Registry:   o.Registry,
+		Log:        log,
+		Signatures: signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver)),
+		Settings: func(name string) map[string]string {
+			for _, m := range manifests(o.Registry) {
+				if m.Name == name {
+					return cfg.injectorSettings(m)
+				}
+			}
+			return nil
+		},
 	}
 }
 

@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+)
+
+// Wire profiles of `injectkit run`.
+const (
+	ProfileCallback = "callback" // one POST /api/injects/{id}/callback (default)
+	ProfileOpenAEV  = "openaev"  // reception, trace and terminal callback
+)
+
+// newOpenAEVProcessor returns a processor over the backend, or printing each
+// request to stdout when no backend URL is set.
+func newOpenAEVProcessor(o Options, cfg *config, log *zap.Logger, injectorID string) (*openaev.Processor, error) {
+	opts := []openaev.Option{openaev.WithLogger(log), openaev.WithUserAgent(o.Version)}
+	backend := cfg.str("backend_url")
+	if backend == "" {
+		opts = append(opts, openaev.WithDryRun(o.Stdout))
+	} else {
+		hc, err := backendHTTPClient(cfg, log)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, openaev.WithHTTPClient(hc))
+	}
+	client, err := openaev.NewClient(openaev.Config{URL: backend, Token: cfg.str("token"), InjectorID: injectorID}, opts...)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return openaev.NewProcessor(client, newRuntime(o, cfg, log), manifests(o.Registry), log), nil
+}
+
+// backendHTTPClient builds the HTTP client of the openaev profile: TLS 1.2
+// at least, the CA file added to the system roots, verification off only
+// when asked (and logged), no redirects followed.
+func backendHTTPClient(cfg *config, log *zap.Logger) (*http.Client, error) {
+	insecure, err := cfg.bool("insecure")
+	if err != nil {
+		return nil, err
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = http.ProxyFromEnvironment
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	if path := cfg.str("ca_file"); path != "" {
+		pem, err := os.ReadFile(path)
+		if err != nil {
+			return nil, usageErr("ca_file: %v", err)
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, usageErr("invalid ca_file %q: no PEM certificate found", path)
+		}
+		tr.TLSClientConfig.RootCAs = pool
+	}
+	if insecure {
+		tr.TLSClientConfig.InsecureSkipVerify = true
+		log.Warn("tls certificate verification disabled")
+	}
+	return &http.Client{Transport: tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
+}
+
+// runOpenAEVRequest runs one inject with the openaev profile.
+func runOpenAEVRequest(c *ucli.Context, o Options, cfg *config, log *zap.Logger, req framework.Request) error {
+	p, err := newOpenAEVProcessor(o, cfg, log, "")
+	if err != nil {
+		return err
+	}
+	return openAEVExit(p.RunRequest(c.Context, req))
+}
+
+// runOpenAEVMessage runs one platform message: with the named injector, or,
+// without a name, with the injector its contract id maps to under the
+// daemon's injector id (INJECTKIT_INJECTOR_ID).
+func runOpenAEVMessage(c *ucli.Context, o Options, cfg *config, log *zap.Logger, path string) error {
+	name := c.Args().First()
+	injectorID := strings.TrimSpace(o.Getenv("INJECTKIT_INJECTOR_ID"))
+	if name == "" && injectorID == "" {
+		return usageErr("invalid injector \"\": --openaev-message needs the injector to run the message with "+
+			"(injectkit run <injector> --openaev-message %s; known: %s), or INJECTKIT_INJECTOR_ID to map its contract id",
+			path, strings.Join(o.Registry.Names(), ", "))
+	}
+	if name != "" {
+		if _, err := o.Registry.New(name); err != nil {
+			return &ExitError{Code: ExitUsage, Err: err}
+		}
+	}
+	for _, key := range []string{"target", "targets_file", "inject_file", "param", "expectation", "inject_id"} {
+		if cfg.str(key) != "" || len(cfg.list(key)) > 0 {
+			return usageErr("invalid %s: --openaev-message takes the inject from the message; drop --%s",
+				key, strings.ReplaceAll(key, "_", "-"))
+		}
+	}
+	body, err := os.ReadFile(path)
+	if err != nil {
+		return usageErr("openaev message: %v", err)
+	}
+	p, err := newOpenAEVProcessor(o, cfg, log, injectorID)
+	if err != nil {
+		return err
+	}
+	p.Injector = name
+	return openAEVExit(p.Process(c.Context, body))
+}
+
+// openAEVExit maps a profile outcome to an exit code: an invalid inject
+// (its terminal ERROR delivered or printed) is a usage error, anything else
+// a delivery failure.
+func openAEVExit(err error) error {
+	if err == nil {
+		return nil
+	}
+	var me *openaev.MessageError
+	var ve *openaev.ValidationError
+	if errors.As(err, &me) || errors.As(err, &ve) {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return &ExitError{Code: ExitDelivery, Err: err}
+}

@@ -1,0 +1,80 @@
+package openaev
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"strings"
+)
+
+// Execution statuses and actions of the callbacks this profile sends.
+const (
+	StatusSuccess = "SUCCESS"
+	StatusError   = "ERROR"
+	StatusInfo    = "INFO"
+
+	ActionCommandExecution = "command_execution"
+	ActionComplete         = "complete"
+)
+
+// Execution is the body of POST /api/injects/execution/callback/{id}.
+type Execution struct {
+	Message  string `json:"execution_message"`
+	Status   string `json:"execution_status"`
+	Action   string `json:"execution_action"`
+	Duration int    `json:"execution_duration"`
+	// OutputStructured is a JSON document encoded as a string; empty is
+	// omitted.
+	OutputStructured string `json:"execution_output_structured,omitempty"`
+}
+
+func checkInjectID(id string) error {
+	if strings.TrimSpace(id) == "" {
+		return &ValidationError{Field: "inject_id", Reason: "required"}
+	}
+	return nil
+}
+
+// Reception tells the platform the inject was received:
+// POST /api/injects/execution/reception/{id} {"tracking_total_count": 1}.
+// The platform sets the inject PENDING; a terminal callback needs it.
+func (c *Client) Reception(ctx context.Context, injectID string) error {
+	if err := checkInjectID(injectID); err != nil {
+		return err
+	}
+	body, _ := json.Marshal(map[string]int{"tracking_total_count": 1})
+	_, err := c.do(ctx, request{op: "reception", path: "/injects/execution/reception/" + url.PathEscape(injectID),
+		contentType: "application/json", body: body, injectID: injectID})
+	return err
+}
+
+// Callback posts one execution callback. A 409 on a terminal callback
+// (action "complete") means the inject is not PENDING yet and is retried
+// like a 5xx; on a trace it is final.
+func (c *Client) Callback(ctx context.Context, injectID string, e Execution) error {
+	if err := checkInjectID(injectID); err != nil {
+		return err
+	}
+	if strings.TrimSpace(e.Message) == "" {
+		return &ValidationError{Field: "execution_message", Reason: "required"}
+	}
+	if strings.TrimSpace(e.Status) == "" {
+		return &ValidationError{Field: "execution_status", Reason: "required"}
+	}
+	body, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	op := "trace"
+	if e.Action == ActionComplete {
+		op = "complete"
+	}
+	_, err = c.do(ctx, request{op: op, path: "/injects/execution/callback/" + url.PathEscape(injectID),
+		contentType: "application/json", body: body, injectID: injectID, retryConflict: e.Action == ActionComplete})
+	return err
+}
+
+// Trace posts an INFO command_execution callback.
+func (c *Client) Trace(ctx context.Context, injectID, message string) error {
+	return c.Callback(ctx, injectID, Execution{Message: message, Status: StatusInfo, Action: ActionCommandExecution})
+}

@@ -1,0 +1,110 @@
+package openaev
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Target selectors of the non-network categories, as Targets.Selector
+// reports them.
+const (
+	SelectorQuery = "query" // an external query alone, on no target
+	SelectorCloud = "cloud" // cloud account regions
+)
+
+// categoryTargets resolves an inject's targets for the injector's
+// category: network targets (and any category), external queries narrowed
+// to network targets, or cloud account regions.
+func categoryTargets(ctx context.Context, m *Message, c framework.Category, pager targetPager) (*Targets, error) {
+	switch c {
+	case framework.Cloud:
+		return cloudTargets(m.Injection)
+	case framework.External:
+		return externalTargets(ctx, m, pager)
+	}
+	return resolveTargets(ctx, m, pager)
+}
+
+// required reads a content field that must not be blank.
+func (in Injection) required(key string) (string, error) {
+	v, err := in.contentString(key)
+	if err != nil {
+		return "", err
+	}
+	if v = strings.TrimSpace(v); v == "" {
+		return "", &ValidationError{Field: "inject_content." + key, Reason: "required"}
+	}
+	return v, nil
+}
+
+// cloudTargets returns one cloud target per region of
+// inject_content.cloud_region (comma-separated, trimmed, de-duplicated).
+func cloudTargets(in Injection) (*Targets, error) {
+	var vals [3]string
+	for i, key := range []string{KeyCloudProvider, KeyCloudAccountID, KeyCloudRegion} {
+		v, err := in.required(key)
+		if err != nil {
+			return nil, err
+		}
+		vals[i] = v
+	}
+	service, err := in.contentString(KeyTargetService)
+	if err != nil {
+		return nil, err
+	}
+	t := &Targets{Selector: SelectorCloud}
+	seen := map[string]bool{}
+	for _, r := range strings.Split(vals[2], ",") {
+		if r = strings.TrimSpace(r); r == "" || seen[r] {
+			continue
+		}
+		seen[r] = true
+		t.Specs = append(t.Specs, framework.TargetSpec{CloudProvider: vals[0], CloudAccountID: vals[1],
+			CloudRegion: r, TargetService: strings.TrimSpace(service)})
+	}
+	if len(t.Specs) == 0 {
+		return nil, &ValidationError{Field: "inject_content." + KeyCloudRegion, Value: vals[2], Reason: "no region"}
+	}
+	return t, nil
+}
+
+// externalTargets returns the query narrowed to each network target, or
+// the query alone when the inject names no target (manual selector, no
+// manual target). IPv6 targets, which a query cannot be narrowed to, are
+// skipped like unusable assets; a manual one is an error.
+func externalTargets(ctx context.Context, m *Message, pager targetPager) (*Targets, error) {
+	q, err := m.Injection.required(KeyQuery)
+	if err != nil {
+		return nil, err
+	}
+	t, err := resolveTargets(ctx, m, pager)
+	if errors.Is(err, errNoTargets) && t != nil && t.Selector == SelectorManual {
+		return &Targets{Selector: SelectorQuery, Specs: []framework.TargetSpec{{Query: q}}}, nil
+	}
+	if err != nil {
+		return t, err
+	}
+	specs := t.Specs[:0]
+	for _, s := range t.Specs {
+		c := signatures.ClassifyNetworkTarget(s.Value)
+		if c.TargetIPv6 != "" {
+			if t.Selector == SelectorManual {
+				return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: s.Value,
+					Reason: "an exposure query narrows to IPv4 addresses or host names only"}
+			}
+			t.Skipped = append(t.Skipped, "asset "+s.Asset+": IPv6 address "+s.Value+" (a query narrows to IPv4 or host names)")
+			continue
+		}
+		specs = append(specs, framework.TargetSpec{Query: q, TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname,
+			Agent: s.Agent, Asset: s.Asset, AssetGroup: s.AssetGroup})
+	}
+	t.Specs = specs
+	if len(specs) == 0 {
+		return t, errors.New("no targets: every target is an IPv6 address (skipped: " + strings.Join(t.Skipped, "; ") + ")")
+	}
+	return t, nil
+}

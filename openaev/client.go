@@ -1,0 +1,216 @@
+package openaev
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+)
+
+// Defaults of a Client.
+const (
+	DefaultAttempts     = 4                // 1 try and 3 retries
+	DefaultInitialDelay = time.Second      // waits of 1 s, 2 s, 4 s
+	DefaultTimeout      = 30 * time.Second // per request
+	// DefaultInjectorType is the injector_type registered when Config
+	// names none.
+	DefaultInjectorType = "injectkit"
+)
+
+// Config names the platform and the injector registered on it.
+type Config struct {
+	// URL is the platform's base URL (http or https, optional path prefix).
+	URL string
+	// Token is the platform API token, sent as a bearer token. It is never
+	// logged nor written into an error.
+	Token string
+	// Tenant, when set, prefixes every API path with /api/tenants/{tenant}.
+	Tenant string
+	// InjectorID is the injector's UUID; contract ids derive from it.
+	InjectorID string
+	// InjectorName is shown by the platform (default "injectkit").
+	InjectorName string
+	// InjectorType is the injector_type (default DefaultInjectorType).
+	InjectorType string
+	// Icon is a PNG image sent with the registration when asked for.
+	Icon []byte
+}
+
+// Client speaks to one OpenAEV platform: registration, inject reception,
+// traces, terminal callbacks and asset-group paging. It is safe for
+// concurrent use.
+type Client struct {
+	cfg        Config
+	base       string // without trailing slash, with /api[/tenants/{t}]
+	apiPath    string // base's path, printed by a dry run
+	injectorID uuid.UUID
+	hc         *http.Client
+	log        *zap.Logger
+	attempts   int
+	delay      time.Duration
+	timeout    time.Duration
+	userAgent  string
+
+	dryMu sync.Mutex
+	dry   io.Writer // when set, requests are printed, not sent
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithLogger sets the logger (default: none).
+func WithLogger(l *zap.Logger) Option { return func(c *Client) { c.log = l } }
+
+// WithHTTPClient sets the HTTP client (default: a client with the proxy
+// from the environment and TLS 1.2 at least). The per-request timeout still
+// applies.
+func WithHTTPClient(hc *http.Client) Option { return func(c *Client) { c.hc = hc } }
+
+// WithRetry sets the number of attempts in all (at least 1; default 4) and
+// the first wait, doubled after each retry (default 1 s).
+func WithRetry(attempts int, initial time.Duration) Option {
+	return func(c *Client) { c.attempts, c.delay = attempts, initial }
+}
+
+// WithTimeout sets the timeout of each request (default 30 s).
+func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
+
+// WithUserAgent sets the version in the User-Agent header
+// "injectkit/<version>" (default "dev").
+func WithUserAgent(version string) Option {
+	return func(c *Client) { c.userAgent = "injectkit/" + version }
+}
+
+// WithDryRun makes the client print each request it would send to w, one
+// JSON document a line ({"method","path","body"}), instead of sending it.
+// Config.URL may then be empty. Registration and asset-group paging, which
+// need an answer, fail with ErrDryRun.
+func WithDryRun(w io.Writer) Option { return func(c *Client) { c.dry = w } }
+
+// NewClient checks cfg and returns a Client. A bad value is a
+// *ValidationError naming the field; the token never appears in it.
+func NewClient(cfg Config, opts ...Option) (*Client, error) {
+	c := &Client{
+		cfg:       cfg,
+		log:       zap.NewNop(),
+		attempts:  DefaultAttempts,
+		delay:     DefaultInitialDelay,
+		timeout:   DefaultTimeout,
+		userAgent: "injectkit/dev",
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	if c.log == nil {
+		c.log = zap.NewNop()
+	}
+	if c.cfg.InjectorName == "" {
+		c.cfg.InjectorName = "injectkit"
+	}
+	if c.cfg.InjectorType == "" {
+		c.cfg.InjectorType = DefaultInjectorType
+	}
+	if err := c.check(); err != nil {
+		return nil, err
+	}
+	if c.hc == nil {
+		c.hc = defaultHTTPClient()
+	}
+	return c, nil
+}
+
+func (c *Client) check() error {
+	bad := func(field string, v any, reason string) error {
+		return &ValidationError{Field: field, Value: fmt.Sprint(v), Reason: reason}
+	}
+	switch {
+	case c.attempts < 1:
+		return bad("retry_attempts", c.attempts, "at least 1 attempt is required")
+	case c.delay < 0:
+		return bad("retry_delay", c.delay, "must not be negative")
+	case c.timeout <= 0:
+		return bad("timeout", c.timeout, "must be positive")
+	case strings.ContainsAny(c.cfg.Token, "\r\n"):
+		return &ValidationError{Field: "token", Reason: "holds a line break"}
+	case c.cfg.Tenant != "" && (strings.ContainsAny(c.cfg.Tenant, "/?#%") || strings.TrimSpace(c.cfg.Tenant) != c.cfg.Tenant):
+		return bad("tenant", c.cfg.Tenant, "must be a bare identifier")
+	}
+	if c.cfg.InjectorID != "" {
+		id, err := uuid.Parse(c.cfg.InjectorID)
+		if err != nil {
+			return bad("injector_id", c.cfg.InjectorID, "not a UUID")
+		}
+		c.injectorID = id
+	}
+	if c.cfg.URL == "" && c.dry != nil {
+		c.base = c.apiPrefix("")
+		c.apiPath = c.base
+		return nil
+	}
+	u, err := url.Parse(c.cfg.URL)
+	switch {
+	case err != nil:
+		return bad("url", c.cfg.URL, "not a URL")
+	case u.Scheme != "http" && u.Scheme != "https":
+		return bad("url", u.Redacted(), "scheme must be http or https")
+	case u.Host == "":
+		return bad("url", u.Redacted(), "no host")
+	case u.User != nil:
+		return bad("url", u.Redacted(), "must not hold credentials (use the token)")
+	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		return bad("url", u.Redacted(), "must not have a query or fragment")
+	}
+	c.base = c.apiPrefix(strings.TrimRight(c.cfg.URL, "/"))
+	c.apiPath = c.apiPrefix(strings.TrimRight(u.Path, "/"))
+	return nil
+}
+
+// apiPrefix returns base + "/api" or base + "/api/tenants/{tenant}".
+func (c *Client) apiPrefix(base string) string {
+	if c.cfg.Tenant != "" {
+		return base + "/api/tenants/" + url.PathEscape(c.cfg.Tenant)
+	}
+	return base + "/api"
+}
+
+// Config returns the client's configuration with its defaults filled in.
+// It holds the token: do not log it.
+func (c *Client) Config() Config { return c.cfg }
+
+// ContractID returns the stable contract id of the named injector: a UUID
+// v5 in the namespace of the injector id. It is the zero UUID's derivation
+// when no injector id is configured.
+func (c *Client) ContractID(injector string) string {
+	return uuid.NewSHA1(c.injectorID, []byte(injector)).String()
+}
+
+// redact removes the token from s.
+func (c *Client) redact(s string) string {
+	if c.cfg.Token == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.cfg.Token, "[REDACTED]")
+}
+
+// printDry writes one request as a JSON line.
+func (c *Client) printDry(path string, body []byte) error {
+	line, err := json.Marshal(struct {
+		Method string          `json:"method"`
+		Path   string          `json:"path"`
+		Body   json.RawMessage `json:"body"`
+	}{http.MethodPost, path, body})
+	if err != nil {
+		return err
+	}
+	c.dryMu.Lock()
+	defer c.dryMu.Unlock()
+	_, err = c.dry.Write(append(line, '\n'))
+	return err
+}

@@ -1,0 +1,96 @@
+package openaev
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinels matched with errors.Is on an *APIError.
+var (
+	// ErrPermanent matches a request the platform refused in a way it will
+	// repeat (a 4xx other than 408, 429 and, for a terminal callback, 409):
+	// sending the same request again is pointless.
+	ErrPermanent = errors.New("rejected by the platform")
+	// ErrRetriesExhausted matches a request whose every attempt failed with
+	// a status or a network error worth retrying later.
+	ErrRetriesExhausted = errors.New("retries exhausted")
+	// ErrDryRun is returned by the calls a dry-run client cannot answer
+	// (registration, asset-group paging) since nothing is sent.
+	ErrDryRun = errors.New("dry run: no platform to ask")
+)
+
+// APIError reports a platform request that failed. Status is the last HTTP
+// status received (0 when the last attempt got no response; Err then holds
+// the network error). Body is the start of the response body with the token
+// redacted.
+type APIError struct {
+	Op       string // registration, reception, trace, complete, endpoint targets
+	Path     string
+	Status   int
+	Body     string
+	Attempts int
+	Err      error
+
+	permanent bool
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.Op)
+	if e.permanent {
+		b.WriteString(" rejected")
+	} else {
+		fmt.Fprintf(&b, " failed after %d attempts", e.Attempts)
+	}
+	switch {
+	case e.Status != 0:
+		fmt.Fprintf(&b, ": status %d", e.Status)
+		if e.Body != "" {
+			fmt.Fprintf(&b, ": %q", e.Body)
+		}
+	case e.Err != nil:
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the network error, if any.
+func (e *APIError) Unwrap() error { return e.Err }
+
+// Is matches ErrPermanent or ErrRetriesExhausted.
+func (e *APIError) Is(target error) bool {
+	switch target {
+	case ErrPermanent:
+		return e.permanent
+	case ErrRetriesExhausted:
+		return !e.permanent
+	}
+	return false
+}
+
+// Permanent reports whether sending the same request again is pointless.
+func (e *APIError) Permanent() bool { return e.permanent }
+
+// MessageError reports a platform message that cannot be processed and must
+// be rejected without requeueing. InjectID is empty when the message did not
+// name one (nothing was sent to the platform); otherwise a terminal ERROR
+// callback was delivered before the error was returned.
+type MessageError struct {
+	InjectID string
+	// Reason says what is wrong, naming the field and the value.
+	Reason string
+	// Err is the underlying error, when there is one (for errors.As).
+	Err error
+}
+
+func (e *MessageError) Error() string {
+	s := "invalid message"
+	if e.InjectID != "" {
+		s += " for inject " + e.InjectID
+	}
+	return s + ": " + e.Reason
+}
+
+// Unwrap returns the underlying error, if any.
+func (e *MessageError) Unwrap() error { return e.Err }

@@ -1,0 +1,202 @@
+package openaev_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+const (
+	testToken      = "tok-3f9c2a-secret"
+	testInjectorID = "5f2a8c4e-8a51-4c1e-9d3b-2c7f0e6a1b99"
+)
+
+// fakeNmap is an executor shaped like the nmap injector: the same manifest
+// (params, expectations, outputs) and findings attributed to targets by
+// address, with per-target list extras and a scalar per-type extra.
+type fakeNmap struct {
+	// open maps a target value to its open ports.
+	open map[string][]int
+	// fail, when set, makes the run fail with this message.
+	fail string
+	// block makes Execute wait for its context.
+	block bool
+	// calls counts the runs.
+	calls atomic.Int32
+}
+
+func (*fakeNmap) Manifest() framework.Manifest {
+	return framework.Manifest{
+		Name:     "nmap",
+		Category: framework.Network,
+		Params: []framework.Param{
+			{Name: "scan_type", Type: framework.ParamEnum, Default: "connect", Enum: []string{"connect", "syn", "fin"}},
+			{Name: "ports", Type: framework.ParamString},
+			{Name: "timing", Type: framework.ParamInt, Default: "3"},
+			{Name: "service_detection", Type: framework.ParamBool, Default: "false"},
+		},
+		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
+		Outputs: []framework.Output{
+			{Type: "portscan", Field: "scan_results", Finding: true, Multiple: true},
+			{Type: "port", Field: "ports", Multiple: true},
+			{Type: "action_output", Field: "action_output"},
+		},
+		Platforms:      []string{"Linux"},
+		AttackPatterns: []string{"T1046"},
+	}
+}
+
+func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	f.calls.Add(1)
+	if f.block {
+		in.Partial("first host done")
+		<-ctx.Done()
+		return framework.ToolOutput{}
+	}
+	if f.fail != "" {
+		return framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: f.fail}}
+	}
+	type row struct {
+		Port  int    `json:"port"`
+		Host  string `json:"host"`
+		Asset string `json:"asset"`
+	}
+	var rows []row
+	var ports []int
+	extras := make([]framework.TypeExtras, len(in.Targets))
+	// Walk the targets in reverse: attribution must not depend on position.
+	for i := len(in.Targets) - 1; i >= 0; i-- {
+		t := in.Targets[i]
+		nc, _ := t.Network()
+		open := f.open[nc.Value()]
+		for _, p := range open {
+			rows = append(rows, row{p, nc.Value(), t.Meta.Asset})
+			ports = append(ports, p)
+		}
+		extras[i] = framework.TypeExtras{
+			framework.Detection:  {"ports_discovered": open, "services_discovered": []map[string]any{{"port": 22}}},
+			framework.Prevention: {"ports_discovered": open},
+		}
+	}
+	return framework.ToolOutput{
+		Status: framework.StatusSuccess,
+		Findings: map[string]any{"scan_results": rows, "ports": ports, "action_output": "<nmaprun/>",
+			"unscanned_targets": []string{}},
+		ExtraByType:  framework.TypeExtras{framework.Detection: {"scan_type": "connect", "probe_count": 2}},
+		TargetExtras: extras,
+	}
+}
+
+// env is one test's platform, client, runtime and processor.
+type env struct {
+	platform *openaevtest.Platform
+	client   *openaev.Client
+	proc     *openaev.Processor
+	nmap     *fakeNmap
+	logs     *observer.ObservedLogs
+}
+
+var testClock = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
+
+func newEnv(t testing.TB, opts ...openaev.Option) *env {
+	t.Helper()
+	e := &env{platform: openaevtest.NewPlatform(t, testToken), nmap: &fakeNmap{open: map[string][]int{}}}
+	core, logs := observer.New(zapcore.DebugLevel)
+	e.logs = logs
+	log := zap.New(core)
+	opts = append([]openaev.Option{openaev.WithLogger(log), openaev.WithRetry(4, time.Millisecond)}, opts...)
+	c, err := openaev.NewClient(openaev.Config{URL: e.platform.URL, Token: testToken, InjectorID: testInjectorID,
+		InjectorName: "InjectKit", InjectorType: "injectkit"}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.client = c
+	reg := framework.NewRegistry()
+	reg.Register("nmap", func() framework.Executor { return e.nmap })
+	reg.Register("noop", func() framework.Executor { return noop.New() })
+	rt := &framework.Runtime{Registry: reg, Log: log, Grace: 50 * time.Millisecond,
+		Now: func() time.Time { return testClock },
+		Signatures: signatures.NewManager(signatures.WithClock(func() time.Time { return testClock }),
+			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))}
+	e.proc = openaev.NewProcessor(c, rt, testManifests(), log)
+	return e
+}
+
+func testManifests() []framework.Manifest {
+	return []framework.Manifest{(&fakeNmap{}).Manifest(), noop.New().Manifest()}
+}
+
+// message builds a platform message for the contract of injector.
+func (e *env) message(t testing.TB, injectID, injector string, content map[string]any, assets []map[string]any, groups []map[string]any) []byte {
+	t.Helper()
+	m := map[string]any{
+		"injection": map[string]any{
+			"inject_id":                injectID,
+			"inject_title":             "a test inject",
+			"inject_injector_contract": map[string]any{"injector_contract_id": e.client.ContractID(injector)},
+			"inject_content":           content,
+		},
+		"assets":      assets,
+		"assetGroups": groups,
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// kinds returns the kinds and statuses of calls, e.g. "reception 200".
+func kinds(calls []openaevtest.Call) []string {
+	out := make([]string, len(calls))
+	for i, c := range calls {
+		out[i] = fmt.Sprintf("%s %d", c.Kind, c.Status)
+	}
+	return out
+}
+
+// expectationSignatures returns the expectation_signatures of a terminal
+// call's structured output.
+func expectationSignatures(t *testing.T, c openaevtest.Call) map[string]any {
+	t.Helper()
+	doc, ok := c.Structured()
+	if !ok {
+		t.Fatalf("execution_output_structured is not a JSON object string: %v", c.Body["execution_output_structured"])
+	}
+	sig, ok := doc["expectation_signatures"].(map[string]any)
+	if !ok {
+		t.Fatalf("no expectation_signatures in %v", doc)
+	}
+	return sig
+}
+
+// assertNoSecret fails when the token or the broker password appears in
+// the observed logs.
+func assertNoSecret(t *testing.T, logs *observer.ObservedLogs, secrets ...string) {
+	t.Helper()
+	for _, entry := range logs.All() {
+		line := entry.Message
+		for k, v := range entry.ContextMap() {
+			line += fmt.Sprintf(" %s=%v", k, v)
+		}
+		for _, s := range secrets {
+			if s != "" && strings.Contains(line, s) {
+				t.Errorf("secret %q logged: %s", s, line)
+			}
+		}
+	}
+}

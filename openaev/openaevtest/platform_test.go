@@ -1,0 +1,291 @@
+package openaevtest_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+const token = "platform-token"
+
+func post(t *testing.T, p *openaevtest.Platform, path, auth, contentType string, body []byte) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, p.URL+path, bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var reply map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&reply)
+	return resp.StatusCode, reply
+}
+
+func postJSON(t *testing.T, p *openaevtest.Platform, path string, body any) (int, map[string]any) {
+	t.Helper()
+	b, _ := json.Marshal(body)
+	return post(t, p, path, token, "application/json", b)
+}
+
+// multipartBody builds a registration body with the given parts.
+func multipartBody(t *testing.T, input string, inputType string, icon []byte, iconType string) ([]byte, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	if input != "" {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="input"`)
+		if inputType != "" {
+			h.Set("Content-Type", inputType)
+		}
+		w, _ := mw.CreatePart(h)
+		_, _ = w.Write([]byte(input))
+	}
+	if icon != nil {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", `form-data; name="icon"; filename="x.png"`)
+		h.Set("Content-Type", iconType)
+		w, _ := mw.CreatePart(h)
+		_, _ = w.Write(icon)
+	}
+	_ = mw.Close()
+	return buf.Bytes(), mw.FormDataContentType()
+}
+
+func TestRegistrationChecks(t *testing.T) {
+	valid := `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":"{}"}]}`
+	tests := []struct {
+		name       string
+		input      string
+		inputType  string
+		icon       []byte
+		iconType   string
+		raw        bool // send the input as plain JSON, not multipart
+		auth       string
+		wantStatus int
+	}{
+		{"valid", valid, "application/json", nil, "", false, token, 200},
+		{"valid with icon", valid, "application/json", []byte("png"), "image/png", false, token, 200},
+		{"bad token", valid, "application/json", nil, "", false, "nope", 401},
+		{"no token", valid, "application/json", nil, "", false, "", 401},
+		{"not multipart", valid, "", nil, "", true, token, 400},
+		{"input not JSON typed", valid, "text/plain", nil, "", false, token, 400},
+		{"icon not png", valid, "application/json", []byte("gif"), "image/gif", false, token, 400},
+		{"no input part", "", "", []byte("png"), "image/png", false, token, 400},
+		{"blank injector_id", `{"injector_id":" ","injector_name":"n","injector_type":"t","injector_contracts":[]}`, "application/json", nil, "", false, token, 400},
+		{"no contracts", `{"injector_id":"i","injector_name":"n","injector_type":"t"}`, "application/json", nil, "", false, token, 400},
+		{"contract content an object", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":{}}]}`, "application/json", nil, "", false, token, 400},
+		{"blank contract content", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":" "}]}`, "application/json", nil, "", false, token, 400},
+		{"blank contract id", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"","contract_content":"{}"}]}`, "application/json", nil, "", false, token, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token)
+			body, ct := []byte(tt.input), "application/json"
+			if !tt.raw {
+				body, ct = multipartBody(t, tt.input, tt.inputType, tt.icon, tt.iconType)
+			}
+			status, reply := post(t, p, "/api/injectors", tt.auth, ct, body)
+			if status != tt.wantStatus {
+				t.Fatalf("status %d, want %d (%v)", status, tt.wantStatus, reply)
+			}
+			calls := p.Registrations()
+			if len(calls) != 1 || calls[0].Status != status {
+				t.Fatalf("recorded %v", calls)
+			}
+			if status == 200 {
+				if reply["listen"] != "openaev_injector_i" {
+					t.Errorf("reply %v", reply)
+				}
+				conn := reply["connection"].(map[string]any)
+				if conn["host"] != "127.0.0.1" || conn["port"] != float64(5672) {
+					t.Errorf("connection %v", conn)
+				}
+			}
+		})
+	}
+}
+
+func TestSetBroker(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	p.SetBroker(openaevtest.Broker{Host: "127.0.0.1", Port: 5999, VHost: "v", User: "u", Pass: "p", UseSSL: true, Queue: "q"})
+	body, ct := multipartBody(t, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[]}`, "application/json", nil, "")
+	status, reply := post(t, p, "/api/tenants/t1/injectors", token, ct, body)
+	if status != 200 || reply["listen"] != "q" {
+		t.Fatalf("%d %v", status, reply)
+	}
+	want := map[string]any{"host": "127.0.0.1", "port": float64(5999), "vhost": "v", "user": "u", "pass": "p", "use_ssl": true}
+	if fmt.Sprint(reply["connection"]) != fmt.Sprint(want) {
+		t.Errorf("connection %v", reply["connection"])
+	}
+	if c := p.Registrations()[0]; c.Tenant != "t1" || c.Path != "/api/injectors" {
+		t.Errorf("tenant %q path %q", c.Tenant, c.Path)
+	}
+}
+
+func TestCallbackChecks(t *testing.T) {
+	ok := map[string]any{"execution_message": "m", "execution_status": "SUCCESS", "execution_action": "complete",
+		"execution_duration": 3, "execution_output_structured": `{"ports":[22]}`}
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{}
+		for kk, vv := range ok {
+			m[kk] = vv
+		}
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name     string
+		received bool
+		body     map[string]any
+		want     int
+		kind     string
+	}{
+		{"complete after reception", true, ok, 200, openaevtest.KindComplete},
+		{"complete before reception", false, ok, 409, openaevtest.KindComplete},
+		{"trace before reception", false, with("execution_action", "command_execution"), 200, openaevtest.KindTrace},
+		{"blank message", true, with("execution_message", "  "), 400, openaevtest.KindComplete},
+		{"no status", true, with("execution_status", nil), 400, openaevtest.KindComplete},
+		{"unknown status", true, with("execution_status", "EXECUTED"), 400, openaevtest.KindComplete},
+		{"unknown action", true, with("execution_action", "data"), 400, openaevtest.KindTrace},
+		{"fractional duration", true, with("execution_duration", 1.5), 400, openaevtest.KindComplete},
+		{"structured output an object", true, with("execution_output_structured", map[string]any{}), 400, openaevtest.KindComplete},
+		{"structured output not JSON", true, with("execution_output_structured", "{"), 400, openaevtest.KindComplete},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token)
+			if tt.received {
+				if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 200 {
+					t.Fatalf("reception %d", st)
+				}
+			}
+			st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", tt.body)
+			if st != tt.want {
+				t.Fatalf("status %d, want %d", st, tt.want)
+			}
+			calls := p.Calls("i1")
+			last := calls[len(calls)-1]
+			if last.Kind != tt.kind || last.Status != tt.want || last.InjectID != "i1" {
+				t.Errorf("recorded %+v", last)
+			}
+			_, accepted := p.Terminal("i1")
+			if accepted != (tt.want == 200 && tt.kind == openaevtest.KindComplete) {
+				t.Errorf("Terminal found = %v", accepted)
+			}
+		})
+	}
+}
+
+func TestReceptionChecks(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": "one"}); st != 400 {
+		t.Errorf("bad count: %d", st)
+	}
+	if st, _ := post(t, p, "/api/injects/execution/reception/i1", "bad", "application/json", []byte(`{"tracking_total_count":1}`)); st != 401 {
+		t.Errorf("bad token: %d", st)
+	}
+	if st, _ := postJSON(t, p, "/api/injects/unknown", map[string]any{}); st != 404 {
+		t.Errorf("unknown route: %d", st)
+	}
+}
+
+func TestScriptedFailures(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	p.FailReception("i1", 503, 1)
+	p.FailComplete("i1", 409, 2)
+	body := map[string]any{"execution_message": "m", "execution_status": "ERROR", "execution_action": "complete"}
+	var got []int
+	for _, path := range []string{"reception/i1", "reception/i1", "callback/i1", "callback/i1", "callback/i1"} {
+		b := any(body)
+		if path[0] == 'r' {
+			b = map[string]any{"tracking_total_count": 1}
+		}
+		st, _ := postJSON(t, p, "/api/injects/execution/"+path, b)
+		got = append(got, st)
+	}
+	if fmt.Sprint(got) != "[503 200 409 409 200]" {
+		t.Errorf("statuses %v", got)
+	}
+}
+
+func TestTargetsPaging(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	var assets []map[string]any
+	for i := 0; i < 25; i++ {
+		assets = append(assets, map[string]any{"asset_id": fmt.Sprintf("a%d", i)})
+	}
+	p.SetAssetGroup("g1", assets...)
+	p.SetAssetGroup("g2", map[string]any{"asset_id": "other"})
+	query := func(page, size int, group string) (int, map[string]any) {
+		return postJSON(t, p, "/api/endpoints/targets", map[string]any{"page": page, "size": size,
+			"filterGroup": map[string]any{"mode": "or", "filters": []map[string]any{{"key": "assetGroups", "mode": "or",
+				"operator": "contains", "values": []string{group}}}}})
+	}
+	st, r := query(0, 20, "g1")
+	if st != 200 || len(r["content"].([]any)) != 20 || r["last"] != false || r["totalElements"] != float64(25) {
+		t.Fatalf("page 0: %d %v", st, r["last"])
+	}
+	st, r = query(1, 20, "g1")
+	if st != 200 || len(r["content"].([]any)) != 5 || r["last"] != true {
+		t.Fatalf("page 1: %d %v", st, r)
+	}
+	if st, r = query(0, 20, "none"); st != 200 || len(r["content"].([]any)) != 0 || r["last"] != true {
+		t.Errorf("empty group: %d %v", st, r)
+	}
+	if st, _ = query(0, 5000, "g1"); st != 400 {
+		t.Errorf("size 5000: %d", st)
+	}
+	if st, _ = query(-1, 20, "g1"); st != 400 {
+		t.Errorf("page -1: %d", st)
+	}
+	if n := len(p.TargetQueries()); n != 5 {
+		t.Errorf("%d queries recorded", n)
+	}
+}
+
+func TestWaitTerminal(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	send := func(path, body string) {
+		req, _ := http.NewRequest(http.MethodPost, p.URL+path, bytes.NewReader([]byte(body)))
+		req.Header.Set("Authorization", "Bearer "+token)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+		}
+	}
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		send("/api/injects/execution/reception/w1", `{"tracking_total_count":1}`)
+		send("/api/injects/execution/callback/w1", `{"execution_message":"m","execution_status":"SUCCESS","execution_action":"complete"}`)
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := p.WaitTerminal(ctx, "w1")
+	if err != nil || c.Body["execution_status"] != "SUCCESS" {
+		t.Fatalf("%v %v", c, err)
+	}
+	short, cancel2 := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel2()
+	if _, err := p.WaitTerminal(short, "never"); err == nil {
+		t.Error("WaitTerminal returned for an inject without a terminal callback")
+	}
+}

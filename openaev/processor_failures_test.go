@@ -1,0 +1,248 @@
+package openaev_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+)
+
+func TestProcessFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		setup     func(e *env)
+		body      func(t *testing.T, e *env) []byte
+		wantCalls string
+		// wantStatus/wantMessage check the terminal callback, if any.
+		wantStatus, wantMessage string
+		check                   func(t *testing.T, err error)
+		ran                     bool
+	}{
+		{
+			name:      "malformed JSON: rejected, nothing sent",
+			body:      func(*testing.T, *env) []byte { return []byte(`{"injection": {`) },
+			wantCalls: "",
+			check:     wantMessageError(""),
+		},
+		{
+			name:      "no inject id: rejected, nothing sent",
+			body:      func(*testing.T, *env) []byte { return []byte(`{"injection":{"inject_content":{}}}`) },
+			wantCalls: "",
+			check:     wantMessageError(""),
+		},
+		{
+			name: "malformed asset with an inject id: reception and ERROR",
+			body: func(*testing.T, *env) []byte {
+				return []byte(`{"injection":{"inject_id":"inj-f"},"assets":[{"asset_ips":"nope"}]}`)
+			},
+			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantMessage: "Inject rejected: malformed message: asset_ips: not a list of strings",
+			check:       wantMessageError("inj-f"),
+		},
+		{
+			name: "hostile manual target: reception and ERROR, no run",
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1,-oN/x"}, nil, nil)
+			},
+			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantMessage: `Inject rejected: invalid inject_content.targets "-oN/x": host name label starts or ends with '-'`,
+			check:       wantMessageError("inj-f"),
+		},
+		{
+			name: "no targets: reception and ERROR",
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "nmap", map[string]any{"target_selector": "assets"}, nil, nil)
+			},
+			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantMessage: "Inject rejected: no targets: no targets for selector assets",
+			check:       wantMessageError("inj-f"),
+		},
+		{
+			name: "unknown contract: reception and ERROR",
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "nuclei", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantMessage: "unknown contract",
+			check:       wantMessageError("inj-f"),
+		},
+		{
+			name: "params the injector refuses: ERROR after reception",
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1", "delay": "soon"}, nil, nil)
+			},
+			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantMessage: "Inject rejected: invalid params.duration \"soon\"",
+			check:       wantMessageError("inj-f"),
+		},
+		{
+			name:  "tool failure: delivered as ERROR, not an error",
+			setup: func(e *env) { e.nmap.fail = "nmap: boom" },
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls: "reception 200, trace 200, complete 200", wantStatus: "ERROR",
+			wantMessage: "nmap on 1 target: failed (exit code 1): nmap: boom", ran: true,
+		},
+		{
+			name:  "timeout: ERROR with the partial results",
+			setup: func(e *env) { e.nmap.block = true; e.proc.Runtime.Timeout = 20 * time.Millisecond },
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls: "reception 200, trace 200, complete 200", wantStatus: "ERROR",
+			wantMessage: "nmap on 1 target: timed out with 1 partial result: first host done", ran: true,
+		},
+		{
+			name:  "409 on complete is retried",
+			setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusConflict, 2) },
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls:  "reception 200, trace 200, complete 409, complete 409, complete 200",
+			wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
+		},
+		{
+			name:  "5xx on reception and trace is retried",
+			setup: func(e *env) { e.platform.FailReception("inj-f", 502, 1); e.platform.FailTrace("inj-f", 500, 1) },
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls:  "reception 502, reception 200, trace 500, trace 200, complete 200",
+			wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
+		},
+		{
+			name:  "a lost trace does not stop the run",
+			setup: func(e *env) { e.platform.FailTrace("inj-f", 400, 1) },
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls:  "reception 200, trace 400, complete 200",
+			wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
+		},
+		{
+			name:  "complete refused for good",
+			setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusBadRequest, 5) },
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls: "reception 200, trace 200, complete 400",
+			check: func(t *testing.T, err error) {
+				var me *openaev.MessageError
+				if !errors.Is(err, openaev.ErrPermanent) || errors.As(err, &me) {
+					t.Errorf("err = %v, want ErrPermanent and no MessageError", err)
+				}
+			},
+		},
+		{
+			name:  "complete undeliverable: error for requeue",
+			setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusServiceUnavailable, 99) },
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls: "reception 200, trace 200, complete 503, complete 503, complete 503, complete 503",
+			check: func(t *testing.T, err error) {
+				if !errors.Is(err, openaev.ErrRetriesExhausted) || !strings.Contains(err.Error(), "inj-f") {
+					t.Errorf("err = %v, want ErrRetriesExhausted naming the inject", err)
+				}
+			},
+		},
+		{
+			name:  "reception refused: rejected, nothing runs",
+			setup: func(e *env) { e.platform.FailReception("inj-f", http.StatusNotFound, 1) },
+			body: func(t *testing.T, e *env) []byte {
+				return e.message(t, "inj-f", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			},
+			wantCalls: "reception 404",
+			check:     wantMessageError("inj-f"),
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.nmap.open = map[string][]int{"192.0.2.1": {22}}
+			if tt.setup != nil {
+				tt.setup(e)
+			}
+			err := e.proc.Process(context.Background(), tt.body(t, e))
+			if tt.check != nil {
+				tt.check(t, err)
+			} else if err != nil {
+				t.Fatalf("err = %v", err)
+			}
+			calls := e.platform.AllCalls()
+			if got := strings.Join(kinds(calls), ", "); got != tt.wantCalls {
+				t.Errorf("calls = %q, want %q", got, tt.wantCalls)
+			}
+			if ran := e.nmap.calls.Load() > 0; ran != tt.ran {
+				t.Errorf("nmap ran: %v, want %v", ran, tt.ran)
+			}
+			if tt.wantStatus != "" {
+				last := calls[len(calls)-1].Body
+				if last["execution_status"] != tt.wantStatus || !strings.Contains(last["execution_message"].(string), tt.wantMessage) {
+					t.Errorf("terminal = %v %q, want %s %q", last["execution_status"], last["execution_message"], tt.wantStatus, tt.wantMessage)
+				}
+				if last["execution_action"] != "complete" {
+					t.Errorf("terminal action = %v", last["execution_action"])
+				}
+			}
+			assertNoSecret(t, e.logs, testToken)
+		})
+	}
+}
+
+func wantMessageError(injectID string) func(t *testing.T, err error) {
+	return func(t *testing.T, err error) {
+		t.Helper()
+		var me *openaev.MessageError
+		if !errors.As(err, &me) {
+			t.Fatalf("err = %v, want a *MessageError", err)
+		}
+		if me.InjectID != injectID {
+			t.Errorf("MessageError.InjectID = %q, want %q", me.InjectID, injectID)
+		}
+		if strings.TrimSpace(me.Reason) == "" {
+			t.Error("MessageError without a reason")
+		}
+	}
+}
+
+func TestProcessCancelledWhilePaging(t *testing.T) {
+	e := newEnv(t, openaev.WithRetry(10, 50*time.Millisecond))
+	e.platform.SetAssetGroup("g", asset("asset", "a1", "", "192.0.2.1", nil, "ag"))
+	e.platform.FailTargets(http.StatusServiceUnavailable, 99)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	body := e.message(t, "inj-c", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+		[]map[string]any{{"asset_group_id": "g"}})
+	err := e.proc.Process(ctx, body)
+	var me *openaev.MessageError
+	if !errors.Is(err, context.DeadlineExceeded) || errors.As(err, &me) {
+		t.Fatalf("err = %v, want the context's error, not a MessageError", err)
+	}
+	if _, done := e.platform.Terminal("inj-c"); done {
+		t.Error("a terminal callback was sent for an inject that did not run")
+	}
+}
+
+func TestProcessAssetGroupPagingRefused(t *testing.T) {
+	e := newEnv(t)
+	e.platform.SetAssetGroup("g", asset("asset", "a1", "", "192.0.2.1", nil, "ag"))
+	e.platform.FailTargets(http.StatusForbidden, 1)
+	body := e.message(t, "inj-p", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+		[]map[string]any{{"asset_group_id": "g", "asset_group_name": "Servers"}})
+	err := e.proc.Process(context.Background(), body)
+	var me *openaev.MessageError
+	if !errors.As(err, &me) {
+		t.Fatalf("err = %v, want a MessageError", err)
+	}
+	c, ok := e.platform.Terminal("inj-p")
+	if !ok || c.Body["execution_status"] != "ERROR" ||
+		!strings.Contains(c.Body["execution_message"].(string), "asset group Servers: endpoint targets rejected: status 403") {
+		t.Errorf("terminal %v", c.Body)
+	}
+}

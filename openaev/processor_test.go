@@ -1,0 +1,270 @@
+package openaev_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+)
+
+// signatureValues returns, for each signature target (by asset), the
+// values of each expectation type: asset → type → signature_type → value.
+func signatureValues(t *testing.T, sig map[string]any) map[string]map[string]map[string]any {
+	t.Helper()
+	out := map[string]map[string]map[string]any{}
+	for _, raw := range sig["targets"].([]any) {
+		tgt := raw.(map[string]any)
+		meta := tgt["signature_target"].(map[string]any)
+		asset, _ := meta["asset"].(string)
+		out[asset] = map[string]map[string]any{}
+		for _, g := range tgt["signature_values"].([]any) {
+			group := g.(map[string]any)
+			vals := map[string]any{}
+			for _, v := range group["values"].([]any) {
+				vv := v.(map[string]any)
+				vals[vv["signature_type"].(string)] = vv["signature_value"]
+			}
+			out[asset][group["expectation_type"].(string)] = vals
+		}
+	}
+	return out
+}
+
+func TestProcessNmapAssets(t *testing.T) {
+	e := newEnv(t)
+	e.nmap.open = map[string][]int{"192.0.2.7": {22, 80}, "db01.example.com": {443}}
+	body := e.message(t, "inj-nmap", "nmap",
+		map[string]any{"target_selector": "assets", "target_property_selector": "automatic", "scan_type": "connect",
+			"expectations": []map[string]any{{"expectation_type": "DETECTION"}, {"expectation_type": "PREVENTION"},
+				{"expectation_type": "VULNERABILITY"}}},
+		[]map[string]any{
+			asset("asset", "a1", "web01.example.com", "192.0.2.7", nil, "ag1"),
+			asset("endpoint", "a2", "db01.example.com", "", []string{"192.0.2.8"}),
+		}, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.platform.Calls("inj-nmap")
+	if got := strings.Join(kinds(calls), ", "); got != "reception 200, trace 200, complete 200" {
+		t.Fatalf("calls = %s", got)
+	}
+	if string(calls[0].Raw) != `{"tracking_total_count":1}` {
+		t.Errorf("reception body = %s", calls[0].Raw)
+	}
+	if calls[0].Path != "/api/injects/execution/reception/inj-nmap" || calls[2].Path != "/api/injects/execution/callback/inj-nmap" {
+		t.Errorf("paths %s %s", calls[0].Path, calls[2].Path)
+	}
+	trace := calls[1].Body
+	if trace["execution_status"] != "INFO" || trace["execution_action"] != "command_execution" ||
+		trace["execution_message"] != "Running nmap on 2 targets: 192.0.2.7, db01.example.com" {
+		t.Errorf("trace = %v", trace)
+	}
+	done := calls[2].Body
+	if done["execution_status"] != "SUCCESS" || done["execution_action"] != "complete" ||
+		done["execution_duration"] != float64(0) ||
+		done["execution_message"] != "nmap on 2 targets: succeeded (scan_results: 3, ports: 3)" {
+		t.Errorf("complete = %v", done)
+	}
+	if _, ok := done["execution_output_structured"].(string); !ok {
+		t.Fatalf("execution_output_structured is %T, want a string", done["execution_output_structured"])
+	}
+	golden(t, "process/nmap_assets_structured.json", []byte(done["execution_output_structured"].(string)))
+
+	doc, _ := calls[2].Structured()
+	if _, ok := doc["unscanned_targets"]; ok {
+		t.Error("an undeclared finding was sent")
+	}
+	// Results are attributed by address: the row of 192.0.2.7 is a1's.
+	for _, r := range doc["scan_results"].([]any) {
+		row := r.(map[string]any)
+		want := map[string]string{"192.0.2.7": "a1", "db01.example.com": "a2"}[row["host"].(string)]
+		if row["asset"] != want {
+			t.Errorf("row %v attributed to %v, want %s", row, row["asset"], want)
+		}
+	}
+	vals := signatureValues(t, expectationSignatures(t, calls[2]))
+	if len(vals) != 2 || len(vals["a1"]) != 2 || vals["a1"]["VULNERABILITY"] != nil {
+		t.Fatalf("want DETECTION and PREVENTION for a1 and a2, got %v", vals)
+	}
+	d := vals["a1"]["DETECTION"]
+	wantD := map[string]any{"source_ipv4_address": "192.0.2.10", "target_ipv4_address": "192.0.2.7",
+		"start_date": "2026-11-27T09:30:00Z", "end_date": "2026-11-27T09:30:00Z", "execution_status": "success",
+		"scan_type": "connect", "probe_count": "2"}
+	if !reflect.DeepEqual(d, wantD) {
+		t.Errorf("a1 DETECTION =\n%v\nwant\n%v", d, wantD)
+	}
+	if h := vals["a2"]["PREVENTION"]["target_hostname_address"]; h != "db01.example.com" {
+		t.Errorf("a2 hostname = %v", h)
+	}
+	sig := expectationSignatures(t, calls[2])
+	meta := sig["targets"].([]any)[0].(map[string]any)["signature_target"]
+	if !reflect.DeepEqual(meta, map[string]any{"agent": "ag1", "asset": "a1"}) {
+		t.Errorf("signature_target = %v", meta)
+	}
+	assertNoSecret(t, e.logs, testToken)
+}
+
+func TestProcessNoopManual(t *testing.T) {
+	e := newEnv(t)
+	body := e.message(t, "inj-noop", "noop",
+		map[string]any{"target_selector": "manual", "targets": "192.0.2.1, web.example.com", "outcome": "partial"}, nil, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.platform.Calls("inj-noop")
+	if got := strings.Join(kinds(calls), ", "); got != "reception 200, trace 200, complete 200" {
+		t.Fatalf("calls = %s", got)
+	}
+	done := calls[2].Body
+	if done["execution_status"] != "SUCCESS" || done["execution_message"] != "noop on 2 targets: partially succeeded" {
+		t.Errorf("complete = %v", done)
+	}
+	doc, _ := calls[2].Structured()
+	want := map[string]any{"summary": "noop: 2 target(s), outcome partial",
+		"expectation_signatures": map[string]any{"targets": []any{}}}
+	if !reflect.DeepEqual(doc, want) {
+		t.Errorf("structured = %v, want %v (manual targets carry no signature target)", doc, want)
+	}
+}
+
+func TestProcessAssetGroupsTrace(t *testing.T) {
+	e := newEnv(t)
+	e.platform.SetAssetGroup("grp-1", asset("asset", "a1", "", "192.0.2.1", nil, "ag1"),
+		asset("asset", "a2", "", "127.0.0.1", nil, "ag2"))
+	body := e.message(t, "inj-g", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+		[]map[string]any{{"asset_group_id": "grp-1", "asset_group_name": "Servers"}})
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.platform.Calls("inj-g")
+	if got := calls[1].Body["execution_message"]; got != "Running noop on 1 target: 192.0.2.1 (asset groups Servers); "+
+		"skipped asset a2: no usable hostname, seen_ip or ip" {
+		t.Errorf("trace message = %v", got)
+	}
+	sig := expectationSignatures(t, calls[2])
+	meta := sig["targets"].([]any)[0].(map[string]any)["signature_target"]
+	if !reflect.DeepEqual(meta, map[string]any{"agent": "ag1", "asset": "a1", "asset_group": "grp-1"}) {
+		t.Errorf("signature_target = %v", meta)
+	}
+}
+
+func TestRunRequest(t *testing.T) {
+	e := newEnv(t)
+	req := framework.Request{InjectID: "inj-r", Injector: "noop", ExpectationTypes: []string{"DETECTION"},
+		Targets: []framework.TargetSpec{{Value: "192.0.2.1", Asset: "a1"}}}
+	if err := e.proc.RunRequest(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.platform.Calls("inj-r")
+	if got := strings.Join(kinds(calls), ", "); got != "reception 200, trace 200, complete 200" {
+		t.Fatalf("calls = %s", got)
+	}
+	vals := signatureValues(t, expectationSignatures(t, calls[2]))
+	if vals["a1"]["DETECTION"]["target_ipv4_address"] != "192.0.2.1" {
+		t.Errorf("values = %v", vals)
+	}
+	var ve *openaev.ValidationError
+	if err := e.proc.RunRequest(context.Background(), framework.Request{Injector: "noop"}); !errors.As(err, &ve) {
+		t.Errorf("no inject id: err = %v", err)
+	}
+}
+
+func TestProcessDryRun(t *testing.T) {
+	var out bytes.Buffer
+	e := newEnv(t, openaev.WithDryRun(&out))
+	body := e.message(t, "inj-d", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.platform.AllCalls()); n != 0 {
+		t.Fatalf("a dry run sent %d requests", n)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	var paths, actions []string
+	for _, l := range lines {
+		var doc struct {
+			Method string         `json:"method"`
+			Path   string         `json:"path"`
+			Body   map[string]any `json:"body"`
+		}
+		if err := json.Unmarshal([]byte(l), &doc); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		paths = append(paths, doc.Method+" "+doc.Path)
+		a, _ := doc.Body["execution_action"].(string)
+		actions = append(actions, a)
+	}
+	want := []string{"POST /api/injects/execution/reception/inj-d", "POST /api/injects/execution/callback/inj-d",
+		"POST /api/injects/execution/callback/inj-d"}
+	if !reflect.DeepEqual(paths, want) || !reflect.DeepEqual(actions, []string{"", "command_execution", "complete"}) {
+		t.Errorf("printed %v %v", paths, actions)
+	}
+	// Asset groups cannot be paged without a platform: ERROR printed.
+	out.Reset()
+	body = e.message(t, "inj-d2", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+		[]map[string]any{{"asset_group_id": "g"}})
+	err := e.proc.Process(context.Background(), body)
+	var me *openaev.MessageError
+	if !errors.As(err, &me) || !strings.Contains(out.String(), "asset groups need a platform") {
+		t.Errorf("err = %v, out %s", err, out.String())
+	}
+}
+
+func TestProcessConcurrent(t *testing.T) {
+	e := newEnv(t)
+	e.nmap.open = map[string][]int{"192.0.2.1": {22}}
+	ids := []string{"c1", "c2", "c3", "c4", "c5", "c6"}
+	errs := make(chan error, len(ids))
+	for i, id := range ids {
+		injector := []string{"nmap", "noop"}[i%2]
+		body := e.message(t, id, injector, map[string]any{"targets": "192.0.2.1"}, nil, nil)
+		go func() { errs <- e.proc.Process(context.Background(), body) }()
+	}
+	for range ids {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, id := range ids {
+		c, err := e.platform.WaitTerminal(ctx, id)
+		if err != nil || c.Body["execution_status"] != "SUCCESS" {
+			t.Errorf("%s: %v %v", id, err, c.Body)
+		}
+	}
+}
+
+func TestIdentify(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name, body, wantID, wantInjector string
+	}{
+		{"nmap", string(e.message(t, "i1", "nmap", nil, nil, nil)), "i1", "nmap"},
+		{"unknown contract", string(e.message(t, "i2", "nuclei", nil, nil, nil)), "i2", ""},
+		{"malformed with id", `{"injection":{"inject_id":"i3"},"assets":[{"asset_ips":1}]}`, "i3", ""},
+		{"not JSON", `{`, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, injector := e.proc.Identify([]byte(tt.body))
+			if id != tt.wantID || injector != tt.wantInjector {
+				t.Errorf("Identify = %q %q, want %q %q", id, injector, tt.wantID, tt.wantInjector)
+			}
+		})
+	}
+	if n := len(e.platform.AllCalls()); n != 0 {
+		t.Errorf("Identify sent %d requests", n)
+	}
+	e.proc.Injector = "noop"
+	if _, injector := e.proc.Identify(e.message(t, "i4", "nuclei", nil, nil, nil)); injector != "noop" {
+		t.Errorf("override: %q", injector)
+	}
+}

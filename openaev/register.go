@@ -1,0 +1,168 @@
+package openaev
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime/multipart"
+	"net"
+	"net/textproto"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// Registration is the platform's reply to a registration: the broker to
+// connect to and the queue to consume. Consume exactly Listen; never build a
+// queue name.
+type Registration struct {
+	Connection Connection `json:"connection"`
+	Listen     string     `json:"listen"`
+}
+
+// Connection is the RabbitMQ broker the platform hands out. Pass is a
+// secret: log Redacted, never the value.
+type Connection struct {
+	Host   string `json:"host"`
+	VHost  string `json:"vhost"`
+	UseSSL bool   `json:"use_ssl"`
+	Port   int    `json:"port"`
+	User   string `json:"user"`
+	Pass   string `json:"pass"`
+}
+
+// String returns the redacted URI, so that printing a Connection (or a
+// Registration) never shows the password.
+func (c Connection) String() string { return c.Redacted() }
+
+// GoString is String: %#v does not show the password either.
+func (c Connection) GoString() string { return c.Redacted() }
+
+// MarshalLogObject logs the connection without its password.
+func (c Connection) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("host", c.Host)
+	enc.AddInt("port", c.Port)
+	enc.AddString("vhost", c.VHost)
+	enc.AddBool("use_ssl", c.UseSSL)
+	enc.AddString("user", c.User)
+	return nil
+}
+
+// URL returns the AMQP URI of the broker (amqp:// or amqps://), with the
+// user and password. It holds the password: never log it.
+func (c Connection) URL() string {
+	return c.url(url.UserPassword(c.User, c.Pass))
+}
+
+// Redacted returns the AMQP URI without the password, for logs.
+func (c Connection) Redacted() string {
+	return c.url(url.User(c.User))
+}
+
+func (c Connection) url(user *url.Userinfo) string {
+	scheme := "amqp"
+	if c.UseSSL {
+		scheme = "amqps"
+	}
+	u := url.URL{Scheme: scheme, User: user, Host: net.JoinHostPort(c.Host, strconv.Itoa(c.Port))}
+	vhost := c.VHost
+	if vhost == "" {
+		vhost = "/"
+	}
+	// The vhost is the path's one segment, escaped ("/" is %2F).
+	u.RawPath = "/" + url.PathEscape(vhost)
+	u.Path = "/" + vhost
+	return u.String()
+}
+
+// registrationInput is the multipart "input" part.
+type registrationInput struct {
+	InjectorID   string     `json:"injector_id"`
+	InjectorName string     `json:"injector_name"`
+	InjectorType string     `json:"injector_type"`
+	Contracts    []Contract `json:"injector_contracts"`
+}
+
+// RegistrationInput returns the JSON of the registration's "input" part
+// for manifests, as Register sends it.
+func (c *Client) RegistrationInput(manifests []framework.Manifest) ([]byte, error) {
+	if c.cfg.InjectorID == "" {
+		return nil, &ValidationError{Field: "injector_id", Reason: "required to register"}
+	}
+	if len(manifests) == 0 {
+		return nil, &ValidationError{Field: "manifests", Reason: "at least one injector is required to register"}
+	}
+	contracts, err := c.Contracts(manifests)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(registrationInput{
+		InjectorID:   c.cfg.InjectorID,
+		InjectorName: c.cfg.InjectorName,
+		InjectorType: c.cfg.InjectorType,
+		Contracts:    contracts,
+	})
+}
+
+// Register registers (or, called again, heartbeats) the injector with one
+// contract per manifest: a multipart POST to /api/injectors whose "input"
+// part is the registration JSON and, when withIcon is true and Config.Icon
+// is set, whose "icon" part is the PNG. It returns the broker and queue of
+// the reply, which must name a queue. Failures are an *APIError (retried
+// like every request) or a *ValidationError for a bad configuration.
+func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, withIcon bool) (*Registration, error) {
+	input, err := c.RegistrationInput(manifests)
+	if err != nil {
+		return nil, err
+	}
+	if c.dry != nil {
+		if err := c.printDry(c.apiPath+"/injectors", input); err != nil {
+			return nil, err
+		}
+		return nil, ErrDryRun
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="input"`)
+	h.Set("Content-Type", "application/json")
+	pw, err := mw.CreatePart(h)
+	if err == nil {
+		_, err = pw.Write(input)
+	}
+	if err == nil && withIcon && len(c.cfg.Icon) > 0 {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="icon"; filename=%q`, c.cfg.InjectorType+".png"))
+		h.Set("Content-Type", "image/png")
+		if pw, err = mw.CreatePart(h); err == nil {
+			_, err = pw.Write(c.cfg.Icon)
+		}
+	}
+	if err == nil {
+		err = mw.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("build registration: %w", err)
+	}
+	reply, err := c.do(ctx, request{op: "registration", path: "/injectors", contentType: mw.FormDataContentType(), body: buf.Bytes()})
+	if err != nil {
+		return nil, err
+	}
+	var reg Registration
+	if err := json.Unmarshal(reply, &reg); err != nil {
+		return nil, fmt.Errorf("registration reply: %w", err)
+	}
+	if strings.TrimSpace(reg.Listen) == "" {
+		return nil, errors.New("registration reply: no queue to listen on (listen is empty)")
+	}
+	c.log.Info("registered", zap.String("injector_id", c.cfg.InjectorID), zap.Int("contracts", len(manifests)),
+		zap.String("queue", reg.Listen), zap.String("broker", reg.Connection.Redacted()), zap.Bool("icon", withIcon && len(c.cfg.Icon) > 0))
+	return &reg, nil
+}

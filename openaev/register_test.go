@@ -1,0 +1,316 @@
+package openaev_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// golden compares got (JSON) with testdata/<name>, indented; -update
+// rewrites the file.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	var ind bytes.Buffer
+	if err := json.Indent(&ind, got, "", "  "); err != nil {
+		t.Fatalf("%s: not JSON: %v", name, err)
+	}
+	ind.WriteByte('\n')
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, ind.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if !bytes.Equal(ind.Bytes(), want) {
+		t.Errorf("%s differs from the golden file:\ngot:\n%s\nwant:\n%s", name, ind.Bytes(), want)
+	}
+}
+
+func TestRegisterBodyExact(t *testing.T) {
+	e := newEnv(t)
+	e.platform.SetBroker(openaevtest.Broker{Host: "127.0.0.1", VHost: "openaev", Port: 5673, User: "inj", Pass: "br0ker-pass", Queue: "openaev_injector_x"})
+	reg, err := e.client.Register(context.Background(), testManifests(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := openaev.Registration{Connection: openaev.Connection{Host: "127.0.0.1", VHost: "openaev", Port: 5673,
+		User: "inj", Pass: "br0ker-pass"}, Listen: "openaev_injector_x"}
+	if *reg != want {
+		t.Errorf("registration = %+v, want %+v", *reg, want)
+	}
+	calls := e.platform.Registrations()
+	if len(calls) != 1 || !calls[0].Accepted() {
+		t.Fatalf("registrations = %v", kinds(calls))
+	}
+	c := calls[0]
+	if c.Path != "/api/injectors" || c.Tenant != "" {
+		t.Errorf("path = %s tenant %q", c.Path, c.Tenant)
+	}
+	if !strings.HasPrefix(c.Header.Get("Content-Type"), "multipart/form-data; boundary=") {
+		t.Errorf("content type = %s", c.Header.Get("Content-Type"))
+	}
+	if c.Icon != nil {
+		t.Errorf("icon sent without being asked for")
+	}
+	golden(t, "registration/input.json", c.Raw)
+
+	// Each contract_content is a string holding the contract document.
+	contracts := c.Body["injector_contracts"].([]any)
+	if len(contracts) != 2 {
+		t.Fatalf("want 2 contracts, got %d", len(contracts))
+	}
+	nmapContract := contracts[0].(map[string]any)
+	wantID := uuid.NewSHA1(uuid.MustParse(testInjectorID), []byte("nmap")).String()
+	if nmapContract["contract_id"] != wantID || e.client.ContractID("nmap") != wantID {
+		t.Errorf("contract_id = %v, want uuid v5 %s", nmapContract["contract_id"], wantID)
+	}
+	content, ok := nmapContract["contract_content"].(string)
+	if !ok {
+		t.Fatalf("contract_content is %T, want a string", nmapContract["contract_content"])
+	}
+	golden(t, "registration/nmap_contract_content.json", []byte(content))
+	var doc struct {
+		Outputs []map[string]any `json:"outputs"`
+		Fields  []map[string]any `json:"fields"`
+	}
+	if err := json.Unmarshal([]byte(content), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var outs []string
+	for _, o := range doc.Outputs {
+		outs = append(outs, o["type"].(string)+":"+o["field"].(string))
+	}
+	if got := strings.Join(outs, " "); got != "portscan:scan_results port:ports action_output:action_output expectation_signature:expectation_signatures" {
+		t.Errorf("outputs = %s", got)
+	}
+	var keys []string
+	for _, f := range doc.Fields {
+		keys = append(keys, f["key"].(string)+":"+f["type"].(string))
+	}
+	if got := strings.Join(keys, " "); got != "target_selector:select assets:asset asset_groups:asset-group "+
+		"target_property_selector:select targets:text expectations:expectation scan_type:select ports:text "+
+		"timing:number service_detection:checkbox" {
+		t.Errorf("fields = %s", got)
+	}
+	assertNoSecret(t, e.logs, testToken, "br0ker-pass")
+}
+
+func TestRegisterContractIDsStableAcrossClients(t *testing.T) {
+	cfg := openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID}
+	a, _ := openaev.NewClient(cfg)
+	b, _ := openaev.NewClient(cfg)
+	cfg.InjectorID = "0b6c0b9c-1d0e-4c8e-9a43-5e0f9c3f2a10"
+	other, _ := openaev.NewClient(cfg)
+	if a.ContractID("nmap") != b.ContractID("nmap") {
+		t.Error("contract id differs between two clients of one injector id")
+	}
+	if a.ContractID("nmap") == a.ContractID("noop") {
+		t.Error("two injectors share a contract id")
+	}
+	if a.ContractID("nmap") == other.ContractID("nmap") {
+		t.Error("two injector ids share a contract id")
+	}
+	if v := uuid.MustParse(a.ContractID("nmap")).Version(); v != 5 {
+		t.Errorf("contract id version %d, want 5", v)
+	}
+}
+
+func TestRegisterWithIconAndTenant(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken)
+	icon := []byte("\x89PNG\r\n\x1a\nfake-png")
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL + "/", Token: testToken, Tenant: "tenant-7",
+		InjectorID: testInjectorID, Icon: icon}, openaev.WithRetry(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := c.Register(context.Background(), testManifests()[:1], true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if reg.Listen != "openaev_injector_"+testInjectorID {
+		t.Errorf("listen = %q", reg.Listen)
+	}
+	call := p.Registrations()[0]
+	if call.Tenant != "tenant-7" || call.Path != "/api/injectors" {
+		t.Errorf("tenant %q path %q", call.Tenant, call.Path)
+	}
+	if !bytes.Equal(call.Icon, icon) || call.IconType != "image/png" {
+		t.Errorf("icon %q (%s)", call.Icon, call.IconType)
+	}
+	if call.Body["injector_name"] != "injectkit" || call.Body["injector_type"] != "injectkit" {
+		t.Errorf("defaults not applied: %v %v", call.Body["injector_name"], call.Body["injector_type"])
+	}
+	// The icon is not sent on a heartbeat.
+	if _, err := c.Register(context.Background(), testManifests()[:1], false); err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Registrations(); len(got) != 2 || got[1].Icon != nil {
+		t.Errorf("heartbeat registration sent an icon")
+	}
+}
+
+func TestRegisterFailures(t *testing.T) {
+	tests := []struct {
+		name      string
+		token     string
+		fail      int // scripted status, 0 for none
+		failN     int
+		manifests []framework.Manifest
+		injector  string
+		wantCalls int
+		check     func(t *testing.T, err error)
+	}{
+		{name: "bad token is final", token: "wrong", wantCalls: 1, check: func(t *testing.T, err error) {
+			var ae *openaev.APIError
+			if !errors.As(err, &ae) || ae.Status != http.StatusUnauthorized || !errors.Is(err, openaev.ErrPermanent) {
+				t.Errorf("err = %v", err)
+			}
+			if strings.Contains(err.Error(), "wrong") {
+				t.Errorf("token in error: %v", err)
+			}
+		}},
+		{name: "5xx is retried", token: testToken, fail: 503, failN: 2, wantCalls: 3},
+		{name: "5xx exhausted", token: testToken, fail: 500, failN: 9, wantCalls: 4, check: func(t *testing.T, err error) {
+			if !errors.Is(err, openaev.ErrRetriesExhausted) {
+				t.Errorf("err = %v, want ErrRetriesExhausted", err)
+			}
+		}},
+		{name: "no manifests", token: testToken, manifests: []framework.Manifest{}, wantCalls: 0, check: func(t *testing.T, err error) {
+			var ve *openaev.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "manifests" {
+				t.Errorf("err = %v", err)
+			}
+		}},
+		{name: "reserved param name", token: testToken, manifests: []framework.Manifest{{Name: "x",
+			Params: []framework.Param{{Name: "targets", Type: framework.ParamString}}}}, wantCalls: 0,
+			check: func(t *testing.T, err error) {
+				if err == nil || !strings.Contains(err.Error(), "targets") {
+					t.Errorf("err = %v", err)
+				}
+			}},
+		{name: "no injector id", token: testToken, injector: "none", wantCalls: 0, check: func(t *testing.T, err error) {
+			var ve *openaev.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "injector_id" {
+				t.Errorf("err = %v", err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, testToken)
+			if tt.fail != 0 {
+				p.FailRegistration(tt.fail, tt.failN)
+			}
+			id := testInjectorID
+			if tt.injector == "none" {
+				id = ""
+			}
+			c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: tt.token, InjectorID: id},
+				openaev.WithRetry(4, time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ms := tt.manifests
+			if ms == nil {
+				ms = testManifests()
+			}
+			_, err = c.Register(context.Background(), ms, false)
+			if tt.check != nil {
+				tt.check(t, err)
+			} else if err != nil {
+				t.Errorf("err = %v", err)
+			}
+			if got := len(p.Registrations()); got != tt.wantCalls {
+				t.Errorf("%d registration calls, want %d", got, tt.wantCalls)
+			}
+		})
+	}
+}
+
+func TestNewClientValidation(t *testing.T) {
+	tests := []struct {
+		name  string
+		cfg   openaev.Config
+		opts  []openaev.Option
+		field string
+	}{
+		{"no url", openaev.Config{}, nil, "url"},
+		{"ftp url", openaev.Config{URL: "ftp://127.0.0.1"}, nil, "url"},
+		{"credentials in url", openaev.Config{URL: "http://u:p@127.0.0.1"}, nil, "url"},
+		{"query", openaev.Config{URL: "http://127.0.0.1/?a=b"}, nil, "url"},
+		{"bad injector id", openaev.Config{URL: "http://127.0.0.1", InjectorID: "nmap-1"}, nil, "injector_id"},
+		{"token with newline", openaev.Config{URL: "http://127.0.0.1", Token: "a\nb"}, nil, "token"},
+		{"tenant with slash", openaev.Config{URL: "http://127.0.0.1", Tenant: "a/b"}, nil, "tenant"},
+		{"zero attempts", openaev.Config{URL: "http://127.0.0.1"}, []openaev.Option{openaev.WithRetry(0, 0)}, "retry_attempts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := openaev.NewClient(tt.cfg, tt.opts...)
+			var ve *openaev.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.field {
+				t.Fatalf("err = %v, want a validation error on %s", err, tt.field)
+			}
+			if tt.cfg.Token != "" && strings.Contains(err.Error(), tt.cfg.Token) {
+				t.Errorf("token in error %v", err)
+			}
+		})
+	}
+}
+
+func TestConnectionURL(t *testing.T) {
+	c := openaev.Connection{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "p@ss/word"}
+	if got := c.URL(); got != "amqp://guest:p%40ss%2Fword@127.0.0.1:5672/%2F" {
+		t.Errorf("URL = %s", got)
+	}
+	if got := c.Redacted(); strings.Contains(got, "p%40ss") || got != "amqp://guest@127.0.0.1:5672/%2F" {
+		t.Errorf("Redacted = %s", got)
+	}
+	reg := openaev.Registration{Connection: c, Listen: "q"}
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		if s := fmt.Sprintf(format, reg); strings.Contains(s, "p@ss") || strings.Contains(s, "p%40ss") {
+			t.Errorf("%s prints the password: %s", format, s)
+		}
+	}
+	core, logs := observer.New(zapcore.DebugLevel)
+	zap.New(core).Info("registered", zap.Any("connection", c), zap.Object("conn", c))
+	assertNoSecret(t, logs, "p@ss")
+	if got := logs.All()[0].ContextMap()["connection"].(map[string]any)["host"]; got != "127.0.0.1" {
+		t.Errorf("logged host = %v", got)
+	}
+	// The wire form keeps the password.
+	if b, _ := json.Marshal(reg); !strings.Contains(string(b), `"pass":"p@ss/word"`) {
+		t.Errorf("JSON lost the password: %s", b)
+	}
+	c.UseSSL, c.VHost, c.Host = true, "openaev", "::1"
+	if got := c.URL(); got != "amqps://guest:p%40ss%2Fword@[::1]:5672/openaev" {
+		t.Errorf("URL = %s", got)
+	}
+}

@@ -1,0 +1,131 @@
+package openaev
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// The human-readable messages of the trace and the terminal callback.
+
+// completion returns the platform status and the message of a report:
+// SUCCESS for a success or a partial run, ERROR for a failure or a timeout,
+// with the detail in the message.
+func completion(r *framework.Report, m *framework.Manifest) (string, string) {
+	n := len(r.Targets)
+	head := fmt.Sprintf("%s on %d target%s", r.Injector, n, plural(n))
+	detail := ""
+	if r.Output.ErrorInfo != nil && r.Output.ErrorInfo.Message != "" {
+		detail = r.Output.ErrorInfo.Message
+	}
+	summary := findingsSummary(r.Output.Findings, m)
+	switch r.Status {
+	case signatures.StatusFailed:
+		msg := head + ": failed"
+		if r.Output.ErrorInfo != nil && r.Output.ErrorInfo.ExitCode != 0 {
+			msg += fmt.Sprintf(" (exit code %d)", r.Output.ErrorInfo.ExitCode)
+		}
+		if detail != "" {
+			msg += ": " + detail
+		}
+		return StatusError, msg + summary
+	case signatures.StatusTimeout:
+		var partial []string
+		if r.Output.TimeoutInfo != nil {
+			partial = r.Output.TimeoutInfo.PartialResults
+		}
+		msg := fmt.Sprintf("%s: timed out with %d partial result%s", head, len(partial), plural(len(partial)))
+		if len(partial) > 0 {
+			msg += ": " + list(partial, 10)
+		}
+		return StatusError, msg + summary
+	case signatures.StatusPartial:
+		msg := head + ": partially succeeded"
+		if detail != "" {
+			msg += ": " + detail
+		}
+		return StatusSuccess, msg + summary
+	}
+	return StatusSuccess, head + ": succeeded" + summary
+}
+
+// findingsSummary counts the items of each declared output that is a list:
+// " (scan_results: 3, ports: 2)".
+func findingsSummary(f map[string]any, m *framework.Manifest) string {
+	if m == nil || len(f) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, o := range m.Outputs {
+		v, ok := f[o.Field]
+		if !ok || v == nil {
+			continue
+		}
+		rv := reflect.ValueOf(v)
+		if rv.Kind() == reflect.Slice || rv.Kind() == reflect.Array {
+			parts = append(parts, fmt.Sprintf("%s: %d", o.Field, rv.Len()))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+// describeRun is the trace message: what runs on which targets.
+func describeRun(req framework.Request, t *Targets) string {
+	values := make([]string, len(req.Targets))
+	for i, s := range req.Targets {
+		values[i] = targetLabel(s)
+	}
+	n := len(values)
+	msg := fmt.Sprintf("Running %s on %d target%s: %s", req.Injector, n, plural(n), list(values, 20))
+	if t != nil && t.Selector == SelectorAssetGroups && len(t.Groups) > 0 {
+		msg += " (asset groups " + strings.Join(t.Groups, ", ") + ")"
+	}
+	if t != nil && len(t.Skipped) > 0 {
+		msg += "; skipped " + list(t.Skipped, 10)
+	}
+	return msg
+}
+
+func targetLabel(s framework.TargetSpec) string {
+	switch {
+	case s.Query != "":
+		if on := s.TargetIPv4 + s.TargetHostname; on != "" {
+			return "query " + strconv.Quote(s.Query) + " on " + on
+		}
+		return "query " + strconv.Quote(s.Query)
+	case s.CloudProvider != "" || s.CloudAccountID != "":
+		label := s.CloudProvider + ":" + s.CloudAccountID + ":" + s.CloudRegion
+		if s.TargetService != "" {
+			label += ":" + s.TargetService
+		}
+		return label
+	}
+	for _, v := range []string{s.Value, s.TargetIPv4, s.TargetIPv6, s.TargetHostname} {
+		if v != "" {
+			return v
+		}
+	}
+	return "(empty)"
+}
+
+// list joins at most max items and says how many were left out.
+func list(items []string, max int) string {
+	if len(items) <= max {
+		return strings.Join(items, ", ")
+	}
+	return strings.Join(items[:max], ", ") + fmt.Sprintf(" and %d more", len(items)-max)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

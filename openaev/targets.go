@@ -1,0 +1,296 @@
+package openaev
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// TargetsPageSize is the page size of asset-group paging.
+const TargetsPageSize = 20
+
+// maxTargetPages bounds asset-group paging against a platform that never
+// says "last".
+const maxTargetPages = 10000
+
+// Targets is the outcome of target selection.
+type Targets struct {
+	Specs []framework.TargetSpec
+	// Skipped describes the assets that gave no usable target (one line
+	// each: asset id and why).
+	Skipped []string
+	// Selector is the inject's target selector and Groups the names (else
+	// ids) of its asset groups.
+	Selector string
+	Groups   []string
+}
+
+// targetPager fetches the assets of asset groups.
+type targetPager interface {
+	GroupAssets(ctx context.Context, groupID string) ([]Asset, error)
+}
+
+// Interface guard.
+var _ targetPager = (*Client)(nil)
+
+// resolveTargets applies the inject's target selector and property
+// selector: assets of the message, assets of its asset groups (paged from
+// the platform) or manual targets. Each target keeps its asset id, first
+// agent id and asset group id. Manual targets are split on commas, trimmed,
+// de-duplicated and validated; a bad one is a *ValidationError naming it.
+// An asset without a usable value is skipped and listed in Skipped. No
+// target at all is an error.
+func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Targets, error) {
+	in := m.Injection
+	sel, err := in.contentString(KeyTargetSelector)
+	if err != nil {
+		return nil, err
+	}
+	prop, err := in.contentString(KeyTargetPropertySelector)
+	if err != nil {
+		return nil, err
+	}
+	sel, prop = strings.TrimSpace(sel), strings.TrimSpace(prop)
+	if sel == "" {
+		sel = defaultSelector(m)
+	}
+	if prop == "" {
+		prop = PropertyAutomatic
+	}
+	switch prop {
+	case PropertyAutomatic, PropertyHostname, PropertySeenIP, PropertyLocalIP:
+	default:
+		return nil, &ValidationError{Field: "inject_content." + KeyTargetPropertySelector, Value: prop,
+			Reason: "unknown target property (valid: automatic, hostname, seen_ip, local_ip)"}
+	}
+	t := &Targets{Selector: sel}
+	switch sel {
+	case SelectorManual:
+		raw, err := in.contentString(KeyTargets)
+		if err != nil {
+			return nil, err
+		}
+		if t.Specs, err = manualTargets(raw); err != nil {
+			return nil, err
+		}
+	case SelectorAssets:
+		seen := map[string]bool{}
+		for _, a := range m.Assets {
+			t.add(a, "", prop, seen)
+		}
+	case SelectorAssetGroups:
+		if pager == nil {
+			return nil, errors.New("asset groups need a platform to page their assets from")
+		}
+		seen := map[string]bool{}
+		for _, g := range m.AssetGroups {
+			if g.ID == "" {
+				continue
+			}
+			name := g.Name
+			if name == "" {
+				name = g.ID
+			}
+			t.Groups = append(t.Groups, name)
+			assets, err := pager.GroupAssets(ctx, g.ID)
+			if err != nil {
+				return nil, fmt.Errorf("asset group %s: %w", name, err)
+			}
+			for _, a := range assets {
+				t.add(a, g.ID, prop, seen)
+			}
+		}
+	default:
+		return nil, &ValidationError{Field: "inject_content." + KeyTargetSelector, Value: sel,
+			Reason: "unknown target selector (valid: assets, asset-groups, manual)"}
+	}
+	if len(t.Specs) == 0 {
+		reason := "no targets for selector " + sel
+		if len(t.Skipped) > 0 {
+			reason += " (skipped: " + strings.Join(t.Skipped, "; ") + ")"
+		}
+		return t, fmt.Errorf("%w: %s", errNoTargets, reason)
+	}
+	return t, nil
+}
+
+// defaultSelector guesses the selector of a message whose content names
+// none: assets, else asset groups, else manual.
+func defaultSelector(m *Message) string {
+	switch {
+	case len(m.Assets) > 0:
+		return SelectorAssets
+	case len(m.AssetGroups) > 0:
+		return SelectorAssetGroups
+	}
+	return SelectorManual
+}
+
+// add appends the asset's target, once per asset id.
+func (t *Targets) add(a Asset, groupID, prop string, seen map[string]bool) {
+	key := a.ID
+	if key != "" {
+		if seen[key] {
+			return
+		}
+		seen[key] = true
+	}
+	value, why := assetValue(a, prop)
+	if value == "" {
+		id := a.ID
+		if id == "" {
+			id = "(no id)"
+		}
+		t.Skipped = append(t.Skipped, "asset "+id+": "+why)
+		return
+	}
+	t.Specs = append(t.Specs, framework.TargetSpec{Value: value, Asset: a.ID, Agent: a.firstAgent(), AssetGroup: groupID})
+}
+
+// assetValue picks the asset's target value for the property; an empty
+// value comes with the reason.
+func assetValue(a Asset, prop string) (string, string) {
+	host := strings.TrimSpace(a.Hostname)
+	switch prop {
+	case PropertyHostname:
+		if host == "" {
+			return "", "no hostname"
+		}
+		if err := validTarget(host); err != nil {
+			return "", err.Error()
+		}
+		return host, ""
+	case PropertySeenIP:
+		if usableIP(a.SeenIP) {
+			return canonicalIP(a.SeenIP), ""
+		}
+		return "", "no usable seen_ip"
+	case PropertyLocalIP:
+		if ip := firstUsableIP(a.IPs); ip != "" {
+			return ip, ""
+		}
+		return "", "no usable ip"
+	}
+	// automatic
+	if a.agentless() && host != "" && validTarget(host) == nil {
+		return host, ""
+	}
+	if usableIP(a.SeenIP) {
+		return canonicalIP(a.SeenIP), ""
+	}
+	if ip := firstUsableIP(a.IPs); ip != "" {
+		return ip, ""
+	}
+	return "", "no usable hostname, seen_ip or ip"
+}
+
+// usableIP reports whether s is an IP address that is not loopback,
+// link-local or unspecified.
+func usableIP(s string) bool {
+	a, err := netip.ParseAddr(strings.TrimSpace(s))
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	return !(a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified())
+}
+
+func canonicalIP(s string) string {
+	return strings.TrimSpace(s)
+}
+
+func firstUsableIP(ips []string) string {
+	for _, ip := range ips {
+		if usableIP(ip) {
+			return canonicalIP(ip)
+		}
+	}
+	return ""
+}
+
+// validTarget checks a value as a network target would be checked.
+func validTarget(v string) error {
+	return signatures.ClassifyNetworkTarget(v).Validate()
+}
+
+// manualTargets splits, trims, de-duplicates and validates manual targets.
+func manualTargets(raw string) ([]framework.TargetSpec, error) {
+	var out []framework.TargetSpec
+	seen := map[string]bool{}
+	for _, item := range strings.Split(raw, ",") {
+		v := strings.TrimSpace(item)
+		if v == "" || seen[v] {
+			continue
+		}
+		seen[v] = true
+		if err := validTarget(v); err != nil {
+			reason := err.Error()
+			var ve *ValidationError
+			if errors.As(err, &ve) {
+				reason = ve.Reason
+			}
+			return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: v, Reason: reason}
+		}
+		out = append(out, framework.TargetSpec{Value: v})
+	}
+	return out, nil
+}
+
+// targetsQuery is the body of POST /api/endpoints/targets.
+type targetsQuery struct {
+	Page        int         `json:"page"`
+	Size        int         `json:"size"`
+	FilterGroup filterGroup `json:"filterGroup"`
+}
+
+type filterGroup struct {
+	Mode    string   `json:"mode"`
+	Filters []filter `json:"filters"`
+}
+
+type filter struct {
+	Key      string   `json:"key"`
+	Mode     string   `json:"mode"`
+	Operator string   `json:"operator"`
+	Values   []string `json:"values"`
+}
+
+// GroupAssets pages through POST /api/endpoints/targets, TargetsPageSize
+// assets a page, with a filter on the asset group, until the platform
+// answers the last page.
+func (c *Client) GroupAssets(ctx context.Context, groupID string) ([]Asset, error) {
+	if c.dry != nil {
+		return nil, ErrDryRun
+	}
+	var out []Asset
+	for page := 0; page < maxTargetPages; page++ {
+		q := targetsQuery{Page: page, Size: TargetsPageSize, FilterGroup: filterGroup{Mode: "or",
+			Filters: []filter{{Key: "assetGroups", Mode: "or", Operator: "contains", Values: []string{groupID}}}}}
+		body, err := json.Marshal(q)
+		if err != nil {
+			return nil, err
+		}
+		reply, err := c.do(ctx, request{op: "endpoint targets", path: "/endpoints/targets", contentType: "application/json", body: body})
+		if err != nil {
+			return nil, err
+		}
+		var p struct {
+			Content []Asset `json:"content"`
+			Last    *bool   `json:"last"`
+		}
+		if err := json.Unmarshal(reply, &p); err != nil {
+			return nil, fmt.Errorf("endpoint targets page %d: %w", page, err)
+		}
+		out = append(out, p.Content...)
+		if p.Last == nil || *p.Last || len(p.Content) == 0 {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("endpoint targets: more than %d pages", maxTargetPages)
+}
