@@ -1,0 +1,101 @@
+package serve
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// Broker is where to connect: a RabbitMQ broker as a platform's
+// registration describes it.
+type Broker struct {
+	Host  string
+	Port  int
+	VHost string
+	User  string
+	// Pass is a secret: it is sent to the broker only, never logged.
+	Pass string
+	// TLS connects with amqps.
+	TLS bool
+}
+
+// Registration is a platform's answer to a registration: the broker and
+// the queue to consume, exactly as named.
+type Registration struct {
+	Broker Broker
+	Queue  string
+}
+
+// String describes the broker without its credentials.
+func (b Broker) String() string {
+	scheme := "amqp"
+	if b.TLS {
+		scheme = "amqps"
+	}
+	return fmt.Sprintf("%s://%s/%s", scheme, net.JoinHostPort(b.Host, strconv.Itoa(b.Port)), b.vhost())
+}
+
+func (b Broker) vhost() string {
+	if b.VHost == "" {
+		return "/"
+	}
+	return b.VHost
+}
+
+// Validate checks that the broker can be dialled.
+func (b Broker) Validate() error {
+	switch {
+	case b.Host == "":
+		return errors.New("broker host is empty")
+	case b.Port <= 0 || b.Port > 65535:
+		return fmt.Errorf("broker port %d is out of range", b.Port)
+	}
+	return nil
+}
+
+// Validate checks the registration: a broker and a queue name.
+func (r Registration) Validate() error {
+	if err := r.Broker.Validate(); err != nil {
+		return err
+	}
+	if r.Queue == "" {
+		return errors.New("registration names no queue")
+	}
+	return nil
+}
+
+// dial opens a connection. The credentials travel in the SASL config, never
+// in a URL that could end up in an error message.
+func dial(b Broker, tlsConfig *tls.Config, name string, timeout time.Duration) (*amqp.Connection, error) {
+	if err := b.Validate(); err != nil {
+		return nil, err
+	}
+	scheme := "amqp"
+	cfg := amqp.Config{
+		SASL:       []amqp.Authentication{&amqp.PlainAuth{Username: b.User, Password: b.Pass}},
+		Vhost:      b.vhost(),
+		Heartbeat:  10 * time.Second,
+		Dial:       amqp.DefaultDial(timeout),
+		Properties: amqp.NewConnectionProperties(),
+	}
+	cfg.Properties.SetClientConnectionName(name)
+	if b.TLS {
+		scheme = "amqps"
+		if tlsConfig != nil {
+			cfg.TLSClientConfig = tlsConfig.Clone()
+		} else {
+			cfg.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		}
+	}
+	url := scheme + "://" + net.JoinHostPort(b.Host, strconv.Itoa(b.Port)) + "/"
+	conn, err := amqp.DialConfig(url, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("dial %s: %w", b, err)
+	}
+	return conn, nil
+}

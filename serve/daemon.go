@@ -1,0 +1,302 @@
+package serve
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+)
+
+// Defaults of a Daemon.
+const (
+	DefaultWorkers           = 4
+	DefaultShutdownTimeout   = 30 * time.Second
+	DefaultHeartbeatInterval = 40 * time.Second
+	DefaultRequeueDelay      = 2 * time.Second
+	DefaultMinBackoff        = 500 * time.Millisecond
+	DefaultMaxBackoff        = 30 * time.Second
+	DefaultName              = "injectkit"
+)
+
+// Registrar registers the injector with its platform and says where to
+// consume. Run calls Register once at start, again before each
+// reconnection, and every HeartbeatInterval as a heartbeat; calls never
+// overlap. A permanent error (IsPermanent) from the first call ends Run;
+// any other error is logged and retried with backoff. Later failures are
+// never fatal: the daemon keeps the last registration it was given.
+type Registrar interface {
+	Register(ctx context.Context) (Registration, error)
+}
+
+// Handler processes one message body; see the package documentation for
+// how the daemon settles the message from the error returned. Handle is
+// called from up to Workers goroutines at once. Its context is not
+// cancelled by a shutdown: an inject in flight finishes (up to
+// ShutdownTimeout, after which its message is requeued and the daemon stops
+// waiting for it).
+type Handler interface {
+	Handle(ctx context.Context, body []byte) error
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(ctx context.Context, body []byte) error
+
+// Handle calls f.
+func (f HandlerFunc) Handle(ctx context.Context, body []byte) error { return f(ctx, body) }
+
+// Daemon consumes a platform's queue and hands each message to its Handler.
+// Set the fields, then call Run once.
+type Daemon struct {
+	Registrar Registrar
+	Handler   Handler
+	// Workers bounds the messages handled at once; it is also the broker
+	// prefetch (default DefaultWorkers).
+	Workers int
+	// ShutdownTimeout is how long a shutdown waits for the injects in
+	// flight (default DefaultShutdownTimeout).
+	ShutdownTimeout time.Duration
+	// HeartbeatInterval is the period of the registration heartbeat
+	// (default DefaultHeartbeatInterval).
+	HeartbeatInterval time.Duration
+	// RequeueDelay is how long a message whose handling failed transiently
+	// waits before it is returned to the queue (default DefaultRequeueDelay),
+	// so a platform outage does not turn into a redelivery storm.
+	RequeueDelay time.Duration
+	// MinBackoff and MaxBackoff bound the exponential backoff between
+	// reconnections and registration retries.
+	MinBackoff, MaxBackoff time.Duration
+	// Listener, or else ListenAddr, serves /healthz and /metrics; with
+	// neither, no HTTP server runs.
+	Listener   net.Listener
+	ListenAddr string
+	// TLSConfig is used when the broker asks for TLS (default: system roots,
+	// server name from the registration).
+	TLSConfig *tls.Config
+	// Name names the broker connection and prefixes consumer tags
+	// (default DefaultName).
+	Name    string
+	Log     *zap.Logger
+	Metrics *Metrics
+}
+
+// Run registers, consumes until ctx is cancelled, then shuts down
+// gracefully and returns nil. It returns an error when it cannot start: a
+// missing Registrar or Handler, a listen address in use, or a permanent
+// registration error.
+func (d *Daemon) Run(ctx context.Context) error {
+	if d.Registrar == nil || d.Handler == nil {
+		return errors.New("serve: daemon needs a Registrar and a Handler")
+	}
+	r := newRunner(d)
+	// Handlers keep ctx's values but not its cancellation.
+	r.base = context.WithoutCancel(ctx)
+	stopHTTP, err := r.serveHTTP()
+	if err != nil {
+		return err
+	}
+	defer stopHTTP()
+
+	reg, err := r.registerFirst(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			r.log.Info("stopped before the first registration")
+			return nil
+		}
+		return err
+	}
+	hbDone := make(chan struct{})
+	go func() {
+		defer close(hbDone)
+		r.heartbeats(ctx)
+	}()
+	r.consumeLoop(ctx, reg)
+	<-hbDone
+	r.shutdown()
+	return nil
+}
+
+// runner is the state of one Run.
+type runner struct {
+	d       *Daemon
+	base    context.Context // parent of handler contexts
+	log     *zap.Logger
+	metrics *Metrics
+
+	workers                int
+	shutdownTimeout        time.Duration
+	heartbeatInterval      time.Duration
+	requeueDelay           time.Duration
+	minBackoff, maxBackoff time.Duration
+	name                   string
+
+	regMu   sync.Mutex // serializes Register calls
+	mu      sync.Mutex
+	current Registration
+	changed chan struct{}
+
+	connected   atomic.Bool
+	heartbeatOK atomic.Bool
+	lastBeat    atomic.Int64 // unix nanoseconds of the last successful registration
+
+	slots    chan struct{}
+	stopping chan struct{} // closed when the shutdown starts
+	inflight sync.WaitGroup
+	jobsMu   sync.Mutex
+	jobs     map[*job]struct{}
+	sessions map[*session]struct{}
+	seq      atomic.Int64
+}
+
+func newRunner(d *Daemon) *runner {
+	r := &runner{
+		d: d, log: d.Log, metrics: d.Metrics,
+		workers: d.Workers, shutdownTimeout: d.ShutdownTimeout, heartbeatInterval: d.HeartbeatInterval,
+		requeueDelay: d.RequeueDelay, minBackoff: d.MinBackoff, maxBackoff: d.MaxBackoff, name: d.Name,
+		changed: make(chan struct{}, 1), stopping: make(chan struct{}),
+		jobs: map[*job]struct{}{}, sessions: map[*session]struct{}{},
+	}
+	if r.log == nil {
+		r.log = zap.NewNop()
+	}
+	if r.metrics == nil {
+		r.metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	if r.workers <= 0 {
+		r.workers = DefaultWorkers
+	}
+	if r.shutdownTimeout <= 0 {
+		r.shutdownTimeout = DefaultShutdownTimeout
+	}
+	if r.heartbeatInterval <= 0 {
+		r.heartbeatInterval = DefaultHeartbeatInterval
+	}
+	if r.requeueDelay < 0 {
+		r.requeueDelay = 0
+	} else if r.requeueDelay == 0 {
+		r.requeueDelay = DefaultRequeueDelay
+	}
+	if r.minBackoff <= 0 {
+		r.minBackoff = DefaultMinBackoff
+	}
+	if r.maxBackoff < r.minBackoff {
+		r.maxBackoff = max(DefaultMaxBackoff, r.minBackoff)
+	}
+	if r.name == "" {
+		r.name = DefaultName
+	}
+	r.slots = make(chan struct{}, r.workers)
+	return r
+}
+
+// backoff returns the wait before retry n (from 1), with ±20 % jitter.
+func (r *runner) backoff(n int) time.Duration {
+	d := r.minBackoff
+	for i := 1; i < n && d < r.maxBackoff; i++ {
+		d *= 2
+	}
+	d = min(d, r.maxBackoff)
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+// sleep waits d or until ctx is done; it reports whether ctx is still live.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// register sends one registration and records its outcome. A registration
+// that differs from the current one is adopted and signalled on changed.
+func (r *runner) register(ctx context.Context, kind string) (Registration, error) {
+	r.regMu.Lock()
+	defer r.regMu.Unlock()
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	t0 := time.Now()
+	reg, err := r.d.Registrar.Register(cctx)
+	if err == nil {
+		if verr := reg.Validate(); verr != nil {
+			err = Permanent(fmt.Errorf("invalid registration reply: %w", verr))
+		}
+	}
+	r.metrics.heartbeat(err == nil)
+	if err != nil {
+		r.heartbeatOK.Store(false)
+		r.log.Warn(kind+" failed", zap.Duration("duration", time.Since(t0)), zap.Error(err))
+		return Registration{}, err
+	}
+	r.heartbeatOK.Store(true)
+	r.lastBeat.Store(time.Now().UnixNano())
+	r.mu.Lock()
+	prev := r.current
+	r.current = reg
+	r.mu.Unlock()
+	switch {
+	case prev == Registration{}:
+		r.log.Info("registered", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
+			zap.Duration("duration", time.Since(t0)))
+	case prev != reg:
+		r.log.Info("registration changed", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
+			zap.Stringer("previous_broker", prev.Broker), zap.String("previous_queue", prev.Queue))
+		select {
+		case r.changed <- struct{}{}:
+		default:
+		}
+	default:
+		r.log.Debug(kind+" ok", zap.Duration("duration", time.Since(t0)))
+	}
+	return reg, nil
+}
+
+func (r *runner) registration() Registration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.current
+}
+
+// registerFirst registers until it succeeds, ctx is done or the error is
+// permanent.
+func (r *runner) registerFirst(ctx context.Context) (Registration, error) {
+	for n := 1; ; n++ {
+		reg, err := r.register(ctx, "registration")
+		if err == nil {
+			return reg, nil
+		}
+		if IsPermanent(err) {
+			return Registration{}, fmt.Errorf("register: %w", err)
+		}
+		if !sleep(ctx, r.backoff(n)) {
+			return Registration{}, ctx.Err()
+		}
+	}
+}
+
+// heartbeats repeats the registration every heartbeatInterval, sooner
+// after a failure, until ctx is done.
+func (r *runner) heartbeats(ctx context.Context) {
+	wait := r.heartbeatInterval
+	for fails := 0; ; {
+		if !sleep(ctx, wait) {
+			return
+		}
+		if _, err := r.register(ctx, "heartbeat"); err != nil {
+			fails++
+			wait = min(r.backoff(fails+1), r.heartbeatInterval)
+			continue
+		}
+		fails, wait = 0, r.heartbeatInterval
+	}
+}

@@ -1,0 +1,29 @@
+// Package serve owns the long-running injector daemon: it registers with a
+// platform and repeats the registration as a heartbeat, consumes the queue
+// the registration names from a RabbitMQ broker with a bounded pool of
+// workers, acknowledges a message only once its Handler reports that the
+// terminal result was delivered, reconnects with backoff when the broker is
+// lost, shuts down gracefully, and serves /healthz and Prometheus /metrics.
+//
+// The package knows nothing of a platform's wire format: a Registrar says
+// where to consume and a Handler processes one message body. The daemon
+// reacts to what Handle returns:
+//
+//   - nil: the terminal result was delivered; the message is acknowledged.
+//   - an error marked permanent (IsPermanent; see Permanent): the message
+//     can never succeed (not JSON, no inject id); it is rejected without
+//     requeue and the reason logged.
+//   - any other error: the result was not delivered; after RequeueDelay the
+//     message is returned to the queue (nack with requeue) and redelivered,
+//     possibly to another consumer.
+//
+// Delivery is therefore at least once: a consumer that dies before
+// acknowledging leaves its messages to the broker, which redelivers them.
+//
+// On broker loss the daemon keeps the injects in flight running (their
+// acknowledgement is lost with the channel, so the broker redelivers them),
+// registers again and reconnects with exponential backoff. When the context
+// passed to Run is cancelled it stops consuming, returns prefetched messages
+// to the queue, waits up to ShutdownTimeout for the injects in flight, returns
+// the unfinished ones to the queue and returns nil.
+package serve

@@ -1,0 +1,78 @@
+package serve
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+)
+
+// Health is the body of /healthz.
+type Health struct {
+	Status          string `json:"status"` // "ok" or "unavailable"
+	BrokerConnected bool   `json:"broker_connected"`
+	HeartbeatOK     bool   `json:"heartbeat_ok"`
+	LastHeartbeat   string `json:"last_heartbeat,omitempty"` // RFC 3339, last successful registration
+}
+
+func (r *runner) health() Health {
+	h := Health{BrokerConnected: r.connected.Load(), HeartbeatOK: r.heartbeatOK.Load(), Status: "unavailable"}
+	if h.BrokerConnected && h.HeartbeatOK {
+		h.Status = "ok"
+	}
+	if ns := r.lastBeat.Load(); ns != 0 {
+		h.LastHeartbeat = time.Unix(0, ns).UTC().Format(time.RFC3339)
+	}
+	return h
+}
+
+// mux serves /healthz (200 when the broker is connected and the last
+// registration succeeded, 503 otherwise) and /metrics.
+func (r *runner) mux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		h := r.health()
+		w.Header().Set("Content-Type", "application/json")
+		if h.Status != "ok" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(h)
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(r.metrics.gatherer, promhttp.HandlerOpts{}))
+	return mux
+}
+
+// serveHTTP starts the HTTP server, if one is configured, and returns its
+// stop function.
+func (r *runner) serveHTTP() (stop func(), err error) {
+	ln := r.d.Listener
+	if ln == nil {
+		if r.d.ListenAddr == "" {
+			return func() {}, nil
+		}
+		if ln, err = net.Listen("tcp", r.d.ListenAddr); err != nil {
+			return nil, fmt.Errorf("listen on %s: %w", r.d.ListenAddr, err)
+		}
+	}
+	srv := &http.Server{Handler: r.mux(), ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			r.log.Error("health and metrics server stopped", zap.Error(err))
+		}
+	}()
+	r.log.Info("serving /healthz and /metrics", zap.Stringer("addr", ln.Addr()))
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		<-done
+	}, nil
+}

@@ -1,0 +1,203 @@
+package serve
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the daemon's Prometheus metrics, registered on a registry the
+// caller owns (never the global one). The daemon observes messages,
+// redeliveries, the injects in flight, heartbeats and the broker connection;
+// a Handler observes what only it knows (the injector, execution and
+// delivery) through the Inject* and Delivery* methods. All methods are safe
+// for concurrent use and do nothing on a nil *Metrics.
+type Metrics struct {
+	gatherer prometheus.Gatherer
+
+	messages     *prometheus.CounterVec
+	redeliveries prometheus.Counter
+	inFlight     prometheus.Gauge
+	heartbeats   *prometheus.CounterVec
+	connected    prometheus.Gauge
+	reconnects   prometheus.Counter
+
+	received  *prometheus.CounterVec
+	completed *prometheus.CounterVec
+	failed    *prometheus.CounterVec
+	execution *prometheus.HistogramVec
+	delivery  *prometheus.HistogramVec
+	attempts  *prometheus.CounterVec
+}
+
+// Message outcomes, the "outcome" label of injectkit_messages_total.
+const (
+	OutcomeAcked    = "acked"
+	OutcomeRejected = "rejected"
+	OutcomeRequeued = "requeued"
+)
+
+// NewMetrics creates the metrics and registers them on reg. It panics if
+// they are already registered there (a programming error).
+func NewMetrics(reg *prometheus.Registry) *Metrics {
+	durations := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
+	m := &Metrics{
+		gatherer: reg,
+		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "injectkit_messages_total",
+			Help: "Queue messages settled, by outcome: acked (terminal result delivered), rejected (malformed, not requeued), requeued.",
+		}, []string{"outcome"}),
+		redeliveries: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "injectkit_redeliveries_total",
+			Help: "Queue messages received with the broker's redelivered flag set.",
+		}),
+		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "injectkit_injects_in_flight",
+			Help: "Messages being handled now.",
+		}),
+		heartbeats: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "injectkit_heartbeats_total",
+			Help: "Registrations sent to the platform (the first one and every heartbeat), by result: ok or error.",
+		}, []string{"result"}),
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "injectkit_broker_connected",
+			Help: "1 while the daemon is connected to the broker and consuming, else 0.",
+		}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "injectkit_broker_reconnects_total",
+			Help: "Connections to the broker after the first one.",
+		}),
+		received: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "injectkit_injects_received_total",
+			Help: "Injects received, by injector (\"unknown\" when the message names none that is registered).",
+		}, []string{"injector"}),
+		completed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "injectkit_injects_completed_total",
+			Help: "Injects whose terminal result was delivered, by injector.",
+		}, []string{"injector"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "injectkit_injects_failed_total",
+			Help: "Injects whose terminal result could not be delivered, or whose message was rejected, by injector.",
+		}, []string{"injector"}),
+		execution: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "injectkit_execution_duration_seconds",
+			Help:    "Time an injector spent executing an inject.",
+			Buckets: durations,
+		}, []string{"injector"}),
+		delivery: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "injectkit_delivery_duration_seconds",
+			Help:    "Time spent delivering an inject's callbacks, retries included.",
+			Buckets: durations,
+		}, []string{"injector"}),
+		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "injectkit_delivery_attempts_total",
+			Help: "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back.",
+		}, []string{"status"}),
+	}
+	reg.MustRegister(m.messages, m.redeliveries, m.inFlight, m.heartbeats, m.connected, m.reconnects,
+		m.received, m.completed, m.failed, m.execution, m.delivery, m.attempts)
+	return m
+}
+
+func injectorLabel(injector string) string {
+	if injector == "" {
+		return "unknown"
+	}
+	return injector
+}
+
+// InjectReceived counts an inject received for injector.
+func (m *Metrics) InjectReceived(injector string) {
+	if m != nil {
+		m.received.WithLabelValues(injectorLabel(injector)).Inc()
+	}
+}
+
+// InjectCompleted counts an inject whose terminal result was delivered.
+func (m *Metrics) InjectCompleted(injector string) {
+	if m != nil {
+		m.completed.WithLabelValues(injectorLabel(injector)).Inc()
+	}
+}
+
+// InjectFailed counts an inject whose terminal result was not delivered or
+// whose message was rejected.
+func (m *Metrics) InjectFailed(injector string) {
+	if m != nil {
+		m.failed.WithLabelValues(injectorLabel(injector)).Inc()
+	}
+}
+
+// ObserveExecution records how long injector took to execute an inject.
+func (m *Metrics) ObserveExecution(injector string, d time.Duration) {
+	if m != nil {
+		m.execution.WithLabelValues(injectorLabel(injector)).Observe(d.Seconds())
+	}
+}
+
+// ObserveDelivery records how long delivering an inject's callbacks took.
+func (m *Metrics) ObserveDelivery(injector string, d time.Duration) {
+	if m != nil {
+		m.delivery.WithLabelValues(injectorLabel(injector)).Observe(d.Seconds())
+	}
+}
+
+// DeliveryAttempt counts one callback HTTP attempt: status is the HTTP
+// status code, or 0 when no response came back.
+func (m *Metrics) DeliveryAttempt(status int) {
+	if m == nil {
+		return
+	}
+	label := "error"
+	if status > 0 {
+		label = strconv.Itoa(status)
+	}
+	m.attempts.WithLabelValues(label).Inc()
+}
+
+func (m *Metrics) message(outcome string) {
+	if m != nil {
+		m.messages.WithLabelValues(outcome).Inc()
+	}
+}
+
+func (m *Metrics) redelivered() {
+	if m != nil {
+		m.redeliveries.Inc()
+	}
+}
+
+func (m *Metrics) addInFlight(n float64) {
+	if m != nil {
+		m.inFlight.Add(n)
+	}
+}
+
+func (m *Metrics) heartbeat(ok bool) {
+	if m == nil {
+		return
+	}
+	if ok {
+		m.heartbeats.WithLabelValues("ok").Inc()
+	} else {
+		m.heartbeats.WithLabelValues("error").Inc()
+	}
+}
+
+func (m *Metrics) setConnected(up bool) {
+	if m == nil {
+		return
+	}
+	if up {
+		m.connected.Set(1)
+	} else {
+		m.connected.Set(0)
+	}
+}
+
+func (m *Metrics) reconnected() {
+	if m != nil {
+		m.reconnects.Inc()
+	}
+}

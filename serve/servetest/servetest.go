@@ -1,0 +1,192 @@
+// Package servetest gives tests a real RabbitMQ broker on loopback: it
+// finds the one listening on 127.0.0.1:5672 or starts the installed
+// rabbitmq-server, declares a fresh durable queue per test and deletes it
+// afterwards, and publishes and counts messages.
+package servetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/injectkit/injectkit/serve"
+)
+
+// Addr is where the test broker listens; guest/guest may log in on loopback
+// only, which is all the tests need.
+const Addr = "127.0.0.1:5672"
+
+// StartTimeout bounds how long Broker waits for a rabbitmq-server it started.
+const StartTimeout = 60 * time.Second
+
+var (
+	once     sync.Once
+	startErr error
+)
+
+// Guest is the broker at Addr with the guest account.
+func Guest() serve.Broker {
+	return serve.Broker{Host: "127.0.0.1", Port: 5672, VHost: "/", User: "guest", Pass: "guest"}
+}
+
+// Broker returns the loopback broker, starting rabbitmq-server (as root)
+// when nothing listens on Addr. The test is skipped, with the reason, when
+// no broker can be had.
+func Broker(t testing.TB) serve.Broker {
+	t.Helper()
+	once.Do(func() { startErr = ensure() })
+	if startErr != nil {
+		t.Skipf("no RabbitMQ broker on %s: %v", Addr, startErr)
+	}
+	return Guest()
+}
+
+func ready() error {
+	conn, err := amqp.Dial("amqp://guest:guest@" + Addr + "/")
+	if err != nil {
+		return err
+	}
+	return conn.Close()
+}
+
+func ensure() error {
+	if ready() == nil {
+		return nil
+	}
+	if c, err := net.DialTimeout("tcp", Addr, time.Second); err == nil {
+		// Something listens but refused us: maybe still booting.
+		c.Close()
+	} else {
+		bin, lerr := exec.LookPath("rabbitmq-server")
+		if lerr != nil {
+			if _, serr := os.Stat("/usr/sbin/rabbitmq-server"); serr != nil {
+				return errors.New("rabbitmq-server is not installed (apt-get install rabbitmq-server, or run .ci/run)")
+			}
+			bin = "/usr/sbin/rabbitmq-server"
+		}
+		if os.Geteuid() != 0 {
+			return errors.New("rabbitmq-server is not running and starting it needs root")
+		}
+		out, err := exec.Command(bin, "-detached").CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("rabbitmq-server -detached: %v: %s", err, strings.TrimSpace(string(out)))
+		}
+	}
+	deadline := time.Now().Add(StartTimeout)
+	var err error
+	for time.Now().Before(deadline) {
+		if err = ready(); err == nil {
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	return fmt.Errorf("not ready after %s: %w", StartTimeout, err)
+}
+
+// Conn opens a connection to the test broker, closed when the test ends.
+func Conn(t testing.TB) *amqp.Connection {
+	t.Helper()
+	Broker(t)
+	conn, err := amqp.Dial("amqp://guest:guest@" + Addr + "/")
+	if err != nil {
+		t.Fatalf("dial broker: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+func channel(t testing.TB) *amqp.Channel {
+	t.Helper()
+	ch, err := Conn(t).Channel()
+	if err != nil {
+		t.Fatalf("open channel: %v", err)
+	}
+	return ch
+}
+
+// Queue declares a durable queue with a fresh name, like a platform's
+// injector queue, and deletes it when the test ends.
+func Queue(t testing.TB) string {
+	t.Helper()
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	name := "injectkit_test_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + hex.EncodeToString(b[:])
+	if len(name) > 200 {
+		name = name[len(name)-200:]
+	}
+	ch := channel(t)
+	if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
+		t.Fatalf("declare queue %s: %v", name, err)
+	}
+	_ = ch.Close()
+	t.Cleanup(func() {
+		conn, err := amqp.Dial("amqp://guest:guest@" + Addr + "/")
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		if ch, err := conn.Channel(); err == nil {
+			_, _ = ch.QueueDelete(name, false, false, false)
+		}
+	})
+	return name
+}
+
+// Publish sends each body to queue, persistent, and waits for the broker's
+// confirmation.
+func Publish(t testing.TB, queue string, bodies ...[]byte) {
+	t.Helper()
+	ch := channel(t)
+	defer ch.Close()
+	if err := ch.Confirm(false); err != nil {
+		t.Fatalf("confirm mode: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i, b := range bodies {
+		c, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, amqp.Publishing{
+			ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: b})
+		if err != nil {
+			t.Fatalf("publish message %d: %v", i, err)
+		}
+		if ok, err := c.WaitContext(ctx); err != nil || !ok {
+			t.Fatalf("message %d not confirmed: %v", i, err)
+		}
+	}
+}
+
+// Counts returns the messages ready in queue and its consumers.
+func Counts(t testing.TB, queue string) (ready, consumers int) {
+	t.Helper()
+	ch := channel(t)
+	defer ch.Close()
+	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	if err != nil {
+		t.Fatalf("inspect queue %s: %v", queue, err)
+	}
+	return q.Messages, q.Consumers
+}
+
+// Get takes one message from queue and acknowledges it; ok is false when
+// the queue is empty.
+func Get(t testing.TB, queue string) (body []byte, ok bool) {
+	t.Helper()
+	ch := channel(t)
+	defer ch.Close()
+	d, ok, err := ch.Get(queue, true)
+	if err != nil {
+		t.Fatalf("get from %s: %v", queue, err)
+	}
+	return d.Body, ok
+}

@@ -1,0 +1,325 @@
+package serve
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"go.uber.org/zap"
+)
+
+// session is one broker connection consuming one queue.
+type session struct {
+	reg        Registration
+	conn       *amqp.Connection
+	ch         *amqp.Channel
+	tag        string
+	deliveries <-chan amqp.Delivery
+	closed     chan *amqp.Error
+	wg         sync.WaitGroup // this session's messages in flight
+}
+
+// job is one message in flight; it is settled (acked, rejected or
+// requeued) exactly once.
+type job struct {
+	dl   amqp.Delivery
+	sess *session
+	once sync.Once
+}
+
+func (j *job) settle(f func() error) (settled bool, err error) {
+	j.once.Do(func() {
+		settled = true
+		err = f()
+	})
+	return settled, err
+}
+
+type endReason int
+
+const (
+	endStop endReason = iota
+	endLost
+	endChanged
+)
+
+// connect dials the broker, sets the prefetch and starts consuming.
+func (r *runner) connect(reg Registration) (*session, error) {
+	conn, err := dial(reg.Broker, r.d.TLSConfig, r.name, 30*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	s := &session{reg: reg, conn: conn,
+		tag: fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))}
+	fail := func(step string, err error) (*session, error) {
+		_ = conn.Close()
+		return nil, fmt.Errorf("%s on %s: %w", step, reg.Broker, err)
+	}
+	if s.ch, err = conn.Channel(); err != nil {
+		return fail("open channel", err)
+	}
+	if err := s.ch.Qos(r.workers, 0, false); err != nil {
+		return fail("set prefetch", err)
+	}
+	s.closed = conn.NotifyClose(make(chan *amqp.Error, 1))
+	if s.deliveries, err = s.ch.Consume(reg.Queue, s.tag, false, false, false, false, nil); err != nil {
+		return fail("consume queue "+reg.Queue, err)
+	}
+	return s, nil
+}
+
+// consumeLoop connects and consumes, reconnecting with backoff, until ctx
+// is done.
+func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
+	for attempt, sessions := 0, 0; ; {
+		if attempt > 0 {
+			if !sleep(ctx, r.backoff(attempt)) {
+				return
+			}
+			// Register again: the platform may have moved the queue or the
+			// broker while we were away. On failure keep the last one.
+			_, _ = r.register(ctx, "re-registration")
+		}
+		if sessions > 0 || attempt > 0 {
+			reg = r.registration()
+		}
+		s, err := r.connect(reg)
+		if err != nil {
+			attempt++
+			r.log.Warn("broker connection failed", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
+				zap.Int("attempt", attempt), zap.Error(err))
+			continue
+		}
+		if sessions > 0 {
+			r.metrics.reconnected()
+		}
+		sessions++
+		attempt = 0
+		r.track(s)
+		r.connected.Store(true)
+		r.metrics.setConnected(true)
+		r.log.Info("consuming", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
+			zap.Int("prefetch", r.workers), zap.String("consumer", s.tag))
+
+		why := r.consume(ctx, s)
+		r.connected.Store(false)
+		r.metrics.setConnected(false)
+		if why != endLost {
+			r.stopConsuming(s)
+		}
+		if why == endStop {
+			return
+		}
+		if why == endLost {
+			attempt = 1
+		}
+		// In-flight messages of this session still ack on its channel; close
+		// it once they are settled.
+		go func() {
+			s.wg.Wait()
+			r.closeSession(s)
+		}()
+	}
+}
+
+// consume dispatches deliveries to handlers until ctx is done, the
+// connection is lost or the registration changes.
+func (r *runner) consume(ctx context.Context, s *session) endReason {
+	for {
+		select {
+		case <-ctx.Done():
+			return endStop
+		case <-r.changed:
+			if r.registration() != s.reg {
+				return endChanged
+			}
+		case err := <-s.closed:
+			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(err))
+			return endLost
+		case dl, ok := <-s.deliveries:
+			if !ok {
+				r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
+				return endLost
+			}
+			select {
+			case r.slots <- struct{}{}:
+			case <-ctx.Done():
+				_ = dl.Nack(false, true)
+				r.metrics.message(OutcomeRequeued)
+				return endStop
+			}
+			r.start(s, dl)
+		}
+	}
+}
+
+// stopConsuming cancels the consumer and returns the messages the broker
+// had already pushed to us, unhandled, to the queue.
+func (r *runner) stopConsuming(s *session) {
+	if err := s.ch.Cancel(s.tag, false); err != nil {
+		r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(err))
+		return
+	}
+	n := 0
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
+	for {
+		select {
+		case dl, ok := <-s.deliveries:
+			if !ok {
+				if n > 0 {
+					r.log.Info("returned prefetched messages to the queue", zap.Int("messages", n))
+				}
+				return
+			}
+			if err := dl.Nack(false, true); err == nil {
+				n++
+				r.metrics.message(OutcomeRequeued)
+			}
+		case <-timeout.C:
+			return
+		}
+	}
+}
+
+func (r *runner) track(s *session) {
+	r.jobsMu.Lock()
+	r.sessions[s] = struct{}{}
+	r.jobsMu.Unlock()
+}
+
+func (r *runner) closeSession(s *session) {
+	r.jobsMu.Lock()
+	delete(r.sessions, s)
+	r.jobsMu.Unlock()
+	_ = s.conn.Close()
+}
+
+// start handles one delivery in its own goroutine; the caller holds a slot.
+func (r *runner) start(s *session, dl amqp.Delivery) {
+	j := &job{dl: dl, sess: s}
+	r.jobsMu.Lock()
+	r.jobs[j] = struct{}{}
+	r.jobsMu.Unlock()
+	r.inflight.Add(1)
+	s.wg.Add(1)
+	r.metrics.addInFlight(1)
+	if dl.Redelivered {
+		r.metrics.redelivered()
+	}
+	go func() {
+		defer func() {
+			r.jobsMu.Lock()
+			delete(r.jobs, j)
+			r.jobsMu.Unlock()
+			r.metrics.addInFlight(-1)
+			<-r.slots
+			s.wg.Done()
+			r.inflight.Done()
+		}()
+		r.finish(j, r.handle(j))
+	}()
+}
+
+// handle calls the Handler, turning a panic into an error: transient the
+// first time, permanent on a redelivered message, so a message that crashes
+// the handler cannot loop for ever.
+func (r *runner) handle(j *job) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
+			err = fmt.Errorf("handler panic: %v", v)
+			if j.dl.Redelivered {
+				err = Permanent(err)
+			}
+		}
+	}()
+	return r.d.Handler.Handle(r.base, j.dl.Body)
+}
+
+// finish settles a job from its handler's result.
+func (r *runner) finish(j *job, err error) {
+	log := r.log.With(zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
+		zap.Int("body_bytes", len(j.dl.Body)))
+	switch {
+	case err == nil:
+		settled, aerr := j.settle(func() error { return j.dl.Ack(false) })
+		switch {
+		case !settled:
+			log.Warn("handled after the shutdown requeued the message; it will run again")
+		case aerr != nil:
+			log.Warn("ack lost with the channel; the broker redelivers the message", zap.Error(aerr))
+		default:
+			r.metrics.message(OutcomeAcked)
+		}
+	case IsPermanent(err):
+		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
+			r.metrics.message(OutcomeRejected)
+		}
+		log.Warn("message rejected without requeue", zap.String("reason", err.Error()))
+	default:
+		log.Warn("handling failed; requeueing the message", zap.Duration("delay", r.requeueDelay), zap.Error(err))
+		t := time.NewTimer(r.requeueDelay)
+		select {
+		case <-t.C:
+		case <-r.stopping:
+		}
+		t.Stop()
+		if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+			r.metrics.message(OutcomeRequeued)
+		}
+	}
+}
+
+// shutdown waits for the messages in flight up to shutdownTimeout, returns
+// the unfinished ones to the queue and closes every connection.
+func (r *runner) shutdown() {
+	close(r.stopping)
+	done := make(chan struct{})
+	go func() {
+		r.inflight.Wait()
+		close(done)
+	}()
+	r.jobsMu.Lock()
+	n := len(r.jobs)
+	r.jobsMu.Unlock()
+	if n > 0 {
+		r.log.Info("shutting down: waiting for injects in flight", zap.Int("in_flight", n),
+			zap.Duration("timeout", r.shutdownTimeout))
+	}
+	t := time.NewTimer(r.shutdownTimeout)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		r.jobsMu.Lock()
+		jobs := make([]*job, 0, len(r.jobs))
+		for j := range r.jobs {
+			jobs = append(jobs, j)
+		}
+		r.jobsMu.Unlock()
+		requeued := 0
+		for _, j := range jobs {
+			if settled, err := j.settle(func() error { return j.dl.Nack(false, true) }); settled && err == nil {
+				requeued++
+				r.metrics.message(OutcomeRequeued)
+			}
+		}
+		r.log.Warn("shutdown timeout: requeued the unfinished injects", zap.Int("requeued", requeued),
+			zap.Duration("timeout", r.shutdownTimeout))
+	}
+	r.jobsMu.Lock()
+	sessions := make([]*session, 0, len(r.sessions))
+	for s := range r.sessions {
+		sessions = append(sessions, s)
+	}
+	r.jobsMu.Unlock()
+	for _, s := range sessions {
+		r.closeSession(s)
+	}
+	r.log.Info("stopped")
+}
