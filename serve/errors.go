@@ -5,9 +5,8 @@ import "errors"
 // permanentError marks an error that retrying cannot fix.
 type permanentError struct{ err error }
 
-func (e *permanentError) Error() string   { return e.err.Error() }
-func (e *permanentError) Unwrap() error   { return e.err }
-func (e *permanentError) Permanent() bool { return true }
+func (e *permanentError) Error() string { return e.err.Error() }
+func (e *permanentError) Unwrap() error { return e.err }
 
 // Permanent marks err as permanent: a Handler returns it for a message that
 // can never succeed (the daemon rejects it without requeue), a Registrar for
@@ -20,10 +19,10 @@ func Permanent(err error) error {
 	return &permanentError{err: err}
 }
 
-// IsPermanent reports whether err, or an error it wraps, has a method
-// Permanent() bool that returns true. Errors of other packages can take part
-// by implementing that method.
+// IsPermanent reports whether err, or an error it wraps, was marked by
+// Permanent. Only that mark counts: whether another package's error is
+// permanent is for the adapter between it and the daemon to decide.
 func IsPermanent(err error) bool {
-	var p interface{ Permanent() bool }
-	return errors.As(err, &p) && p.Permanent()
+	var p *permanentError
+	return errors.As(err, &p)
 }

@@ -31,8 +31,7 @@ func TestIsPermanent(t *testing.T) {
 		{"plain", base, false},
 		{"marked", serve.Permanent(base), true},
 		{"wrapped mark", fmt.Errorf("decode: %w", serve.Permanent(base)), true},
-		{"foreign permanent", fmt.Errorf("x: %w", markedError{permanent: true}), true},
-		{"foreign transient", markedError{permanent: false}, false},
+		{"another package's permanent error is not the mark", fmt.Errorf("x: %w", markedError{permanent: true}), false},
 		{"context", context.DeadlineExceeded, false},
 	}
 	for _, tt := range tests {
