@@ -77,6 +77,7 @@ func NewApp(o Options) *ucli.App {
 		},
 		Commands: []*ucli.Command{
 			runCommand(o),
+			serveCommand(o),
 			injectorsCommand(o),
 			{
 				Name:  "version",

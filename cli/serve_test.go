@@ -1,0 +1,360 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+const (
+	injectorID = "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"
+	serveToken = "s3cret-platform-token"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while the command writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// portscan is an nmap-shaped injector: network targets, open ports as
+// findings in nmap's structured outputs.
+type portscan struct{}
+
+func (portscan) Manifest() framework.Manifest {
+	return framework.Manifest{
+		Name: "portscan", Category: framework.Network, Description: "reports port 22 open on every target",
+		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
+		Outputs: []framework.Output{
+			{Type: "portscan", Field: "scan_results", Multiple: true, Finding: true},
+			{Type: "port", Field: "ports", Multiple: true},
+		},
+	}
+}
+
+func (portscan) Execute(ctx context.Context, cfg *framework.Inject) framework.ToolOutput {
+	var results []map[string]any
+	for _, t := range cfg.Targets {
+		nc, _ := t.Network()
+		results = append(results, map[string]any{"port": 22, "service": "ssh", "host": nc.Value(), "asset_id": t.Meta.Asset})
+		cfg.Partial(nc.Value() + ":22/tcp open ssh")
+	}
+	return framework.ToolOutput{Findings: map[string]any{"scan_results": results, "ports": []int{22}}}
+}
+
+func serveRegistry() *framework.Registry {
+	return registry(func(r *framework.Registry) {
+		r.Register("portscan", func() framework.Executor { return portscan{} })
+	})
+}
+
+// serveRun runs `injectkit serve` in memory until stop is called.
+func serveRun(t *testing.T, env map[string]string, args ...string) (stderr *syncBuffer, stop func() int) {
+	t.Helper()
+	stderr = &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	o := cli.Options{Registry: serveRegistry(), Version: "1.2.3", Stdout: io.Discard, Stderr: stderr,
+		Getenv: func(k string) string {
+			if k == "CONTAINER_IP" {
+				return "172.17.0.2"
+			}
+			return env[k]
+		}}
+	done := make(chan int, 1)
+	go func() { done <- cli.Run(ctx, o, append([]string{"injectkit", "serve"}, args...)) }()
+	var once sync.Once
+	code := -1
+	stop = func() int {
+		once.Do(func() {
+			cancel()
+			select {
+			case code = <-done:
+			case <-time.After(60 * time.Second):
+				t.Error("serve did not stop within 60s")
+			}
+		})
+		return code
+	}
+	t.Cleanup(func() { stop() })
+	return stderr, stop
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	base := []string{"--openaev-url", "http://127.0.0.1:1", "--token", serveToken, "--injector-id", injectorID}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"no platform URL", []string{"--injector-id", injectorID}, nil, "openaev_url"},
+		{"no injector id", []string{"--openaev-url", "http://127.0.0.1:1"}, nil, "injector_id"},
+		{"injector id not a UUID", []string{"--openaev-url", "http://127.0.0.1:1", "--injector-id", "inj-1"}, nil, `"inj-1"`},
+		{"no workers", append(base, "--workers", "0"), nil, `workers "0"`},
+		{"bad shutdown timeout", append(base, "--shutdown-timeout", "soon"), nil, `shutdown_timeout "soon"`},
+		{"zero heartbeat from env", base, map[string]string{"INJECTKIT_HEARTBEAT_INTERVAL": "0s"}, `heartbeat_interval "0s"`},
+		{"bad log level", append(base, "--log-level", "loud"), nil, `"loud"`},
+		{"missing icon", append(base, "--icon-file", "/nonexistent/icon.png"), nil, "icon_file"},
+		{"unknown config key", append(base, "--config", writeFile(t, "c.yaml", "workerz: 3\n")), nil, "workerz"},
+		{"positional argument", append(base, "extra"), nil, "no arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			stderr, stop := serveRun(t, env, tt.args...)
+			var code int
+			waitUntil(t, "serve to exit", func() bool {
+				return strings.Contains(stderr.String(), "injectkit: ")
+			})
+			code = stop()
+			if code != cli.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr: %s", code, cli.ExitUsage, stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr %q does not mention %q", stderr, tt.want)
+			}
+			if strings.Contains(stderr.String(), serveToken) {
+				t.Error("token leaked to stderr")
+			}
+		})
+	}
+}
+
+func TestServeRefusedRegistrationExits1(t *testing.T) {
+	p := openaevtest.NewPlatform(t, "the-right-token")
+	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0")
+	waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
+	if code := stop(); code != cli.ExitDelivery {
+		t.Errorf("exit %d, want 1; stderr: %s", code, stderr)
+	}
+	if !strings.Contains(stderr.String(), "401") || strings.Contains(stderr.String(), serveToken) {
+		t.Errorf("stderr should name the 401 and not the token: %s", stderr)
+	}
+}
+
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func contractID(t *testing.T, injector string) string {
+	t.Helper()
+	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: injectorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.ContractID(injector)
+}
+
+func message(t *testing.T, m map[string]any) []byte {
+	t.Helper()
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func noopMessage(t *testing.T, id string, content map[string]any) []byte {
+	c := map[string]any{"target_selector": "manual", "targets": "127.0.0.1"}
+	for k, v := range content {
+		c[k] = v
+	}
+	return message(t, map[string]any{"injection": map[string]any{
+		"inject_id": id, "inject_injector_contract": map[string]any{"injector_contract_id": contractID(t, "noop")},
+		"inject_content": c}})
+}
+
+func kinds(calls []openaevtest.Call) []string {
+	var out []string
+	for _, c := range calls {
+		out = append(out, fmt.Sprintf("%s:%d", c.Kind, c.Status))
+	}
+	return out
+}
+
+// jsonLogs returns the JSON log lines whose msg is msg.
+func jsonLogs(stderr, msg string) []map[string]any {
+	var out []map[string]any
+	for _, line := range strings.Split(stderr, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func TestIntegrationServeRunsInjects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs RabbitMQ")
+	}
+	servetest.Broker(t)
+	queue := servetest.Queue(t)
+	p := openaevtest.NewPlatform(t, serveToken)
+	b := servetest.Guest()
+	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+	p.FailComplete("i-409", http.StatusConflict, 2)
+
+	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--heartbeat-interval", "100ms", "--workers", "2", "--log-format", "json")
+	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+
+	scan := message(t, map[string]any{
+		"injection": map[string]any{"inject_id": "i-scan",
+			"inject_injector_contract": map[string]any{"injector_contract_id": contractID(t, "portscan")},
+			"inject_content": map[string]any{"target_selector": "assets",
+				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}}},
+		"assets": []map[string]any{{"asset_id": "a1", "asset_name": "web", "asset_ips": []string{"192.0.2.7"},
+			"asset_agents": []map[string]any{{"agent_id": "ag1"}}}},
+	})
+	unknown := message(t, map[string]any{"injection": map[string]any{"inject_id": "i-bad",
+		"inject_injector_contract": map[string]any{"injector_contract_id": "00000000-0000-0000-0000-000000000000"}}})
+	servetest.Publish(t, queue,
+		noopMessage(t, "i-noop", map[string]any{"delay": "20ms"}),
+		scan,
+		[]byte(`{"injection": {"inject_id": `), // not JSON, no readable id
+		[]byte(`{"injection": {"inject_title": "no id"}}`),
+		unknown,
+		noopMessage(t, "i-409", nil),
+	)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, id := range []string{"i-noop", "i-scan", "i-bad", "i-409"} {
+		if _, err := p.WaitTerminal(ctx, id); err != nil {
+			t.Fatalf("no terminal callback for %s: %v; stderr:\n%s", id, err, stderr)
+		}
+	}
+	defer func() {
+		if t.Failed() {
+			t.Logf("stderr:\n%s", stderr)
+		}
+	}()
+	waitUntil(t, "every message settled", func() bool {
+		return len(jsonLogs(stderr.String(), "message rejected without requeue")) == 3 &&
+			len(jsonLogs(stderr.String(), "terminal callback delivered")) == 4
+	})
+
+	// Callbacks in order: reception, the trace, one terminal callback.
+	for _, id := range []string{"i-noop", "i-scan"} {
+		if got := kinds(p.Calls(id)); strings.Join(got, " ") != "reception:200 trace:200 complete:200" {
+			t.Errorf("%s calls = %v", id, got)
+		}
+	}
+	noop, _ := p.Terminal("i-noop")
+	out, ok := noop.Structured()
+	// Manual targets carry no asset, hence no signature target.
+	if noop.Body["execution_status"] != "SUCCESS" || !ok || out["summary"] != "noop: 1 target(s), outcome success" {
+		t.Errorf("noop terminal callback = %v", noop.Body)
+	}
+	sc, _ := p.Terminal("i-scan")
+	out, _ = sc.Structured()
+	results, _ := out["scan_results"].([]any)
+	if len(results) != 1 || results[0].(map[string]any)["asset_id"] != "a1" || fmt.Sprint(out["ports"]) != "[22]" {
+		t.Errorf("scan outputs = %v", out)
+	}
+	sigs := fmt.Sprint(out["expectation_signatures"])
+	for _, want := range []string{"asset:a1", "agent:ag1", "target_ipv4_address", "DETECTION"} {
+		if !strings.Contains(sigs, want) {
+			t.Errorf("scan signatures lack %q: %s", want, sigs)
+		}
+	}
+	// 409 ("not PENDING yet") is retried until accepted.
+	if got := kinds(p.Calls("i-409")); strings.Join(got, " ") != "reception:200 trace:200 complete:409 complete:409 complete:200" {
+		t.Errorf("i-409 calls = %v", got)
+	}
+	// A message naming an inject id still gets its terminal ERROR.
+	bad, _ := p.Terminal("i-bad")
+	if bad.Body["execution_status"] != "ERROR" || !strings.Contains(fmt.Sprint(bad.Body["execution_message"]), "unknown contract") {
+		t.Errorf("i-bad terminal callback = %v", bad.Body)
+	}
+	// Malformed messages without an id reach nobody and are logged.
+	for _, c := range p.AllCalls() {
+		if c.Kind != openaevtest.KindRegistration && c.InjectID != "i-noop" && c.InjectID != "i-scan" &&
+			c.InjectID != "i-bad" && c.InjectID != "i-409" {
+			t.Errorf("unexpected platform call %s %s", c.Kind, c.Path)
+		}
+	}
+	reasons := fmt.Sprint(jsonLogs(stderr.String(), "message rejected without requeue"))
+	for _, want := range []string{"injection.inject_id is missing", "malformed message", "unknown contract"} {
+		if !strings.Contains(reasons, want) {
+			t.Errorf("rejections do not give the reason %q: %s", want, reasons)
+		}
+	}
+	if n := len(p.Registrations()); n < 2 {
+		t.Errorf("%d registrations, want the first one and heartbeats", n)
+	}
+	if ready, _ := servetest.Counts(t, queue); ready != 0 {
+		t.Errorf("%d messages left in the queue", ready)
+	}
+
+	// Metrics, on the address the daemon logged.
+	serving := jsonLogs(stderr.String(), "serving /healthz and /metrics")
+	if len(serving) != 1 {
+		t.Fatalf("no listen address logged")
+	}
+	resp, err := http.Get("http://" + serving[0]["addr"].(string) + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, want := range []string{
+		`injectkit_injects_received_total{injector="noop"} 2`,
+		`injectkit_injects_received_total{injector="portscan"} 1`,
+		`injectkit_injects_received_total{injector="unknown"} 3`,
+		`injectkit_injects_completed_total{injector="noop"} 2`,
+		`injectkit_injects_failed_total{injector="unknown"} 3`,
+		`injectkit_delivery_attempts_total{status="409"} 2`,
+		`injectkit_execution_duration_seconds_count{injector="noop"} 2`,
+		`injectkit_delivery_duration_seconds_count{injector="portscan"} 1`,
+		`injectkit_messages_total{outcome="acked"} 3`,
+		`injectkit_messages_total{outcome="rejected"} 3`,
+		"go_goroutines",
+	} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d after cancellation, want 0", code)
+	}
+	if strings.Contains(stderr.String(), serveToken) {
+		t.Error("token leaked to the logs")
+	}
+}
