@@ -1,0 +1,180 @@
+package serve_test
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// Tests of the daemon's broker connection and platform registration:
+// broker loss, TLS, heartbeats and health, a moved queue, credentials.
+
+func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
+	inFlight := make(chan struct{}, 1)
+	release := make(chan struct{})
+	rec := newRecorder(func(body string, n int) error {
+		if strings.Contains(body, "slow") && n == 1 {
+			inFlight <- struct{}{}
+			<-release
+		}
+		return nil
+	})
+	f := newFixture(t, rec)
+	p := newProxy(t, servetest.Addr, nil)
+	b := f.reg.reg.Broker
+	b.Port = p.port()
+	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	start(t, f.d)
+
+	servetest.Publish(t, f.queue, []byte(`{"n":"slow"}`))
+	<-inFlight
+	calls := f.reg.count()
+	p.cut()
+	waitFor(t, "a re-registration", func() bool { return f.reg.count() > calls })
+	waitFor(t, "a reconnection", func() bool { return metric(t, f.metrics, "injectkit_broker_reconnects_total") == 1 })
+	waitFor(t, "the broker connected again", func() bool { return metric(t, f.metrics, "injectkit_broker_connected") == 1 })
+	// The inject in flight finishes; its ack died with the channel, so the
+	// broker redelivers it: at least once, never lost.
+	close(release)
+	servetest.Publish(t, f.queue, bodies("after", 5)...)
+	waitFor(t, "every message handled", func() bool { return rec.distinct() == 6 && rec.seen(`{"n":"slow"}`) == 2 })
+	if got := metric(t, f.metrics, "injectkit_redeliveries_total"); got != 1 {
+		t.Errorf("redeliveries = %v, want 1", got)
+	}
+	if f.logs.FilterMessage("broker connection lost").Len() == 0 {
+		t.Error("the broker loss is not logged")
+	}
+}
+
+func TestIntegrationConsumesOverTLS(t *testing.T) {
+	cert, pool := selfSigned(t)
+	rec := newRecorder(nil)
+	f := newFixture(t, rec)
+	p := newProxy(t, servetest.Addr, &tls.Config{Certificates: []tls.Certificate{cert}})
+	b := f.reg.reg.Broker
+	b.Port, b.TLS = p.port(), true
+	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	f.d.TLSConfig = &tls.Config{RootCAs: pool}
+	start(t, f.d)
+	servetest.Publish(t, f.queue, bodies("tls", 3)...)
+	waitFor(t, "three messages over TLS", func() bool { return rec.distinct() == 3 })
+	if entries := f.logs.FilterMessage("consuming").All(); len(entries) == 0 ||
+		!strings.HasPrefix(entries[0].ContextMap()["broker"].(string), "amqps://") {
+		t.Errorf("consuming log = %v, want an amqps broker", entries)
+	}
+}
+
+func TestIntegrationUntrustedTLSIsRefused(t *testing.T) {
+	cert, _ := selfSigned(t)
+	f := newFixture(t, newRecorder(nil))
+	p := newProxy(t, servetest.Addr, &tls.Config{Certificates: []tls.Certificate{cert}})
+	b := f.reg.reg.Broker
+	b.Port, b.TLS = p.port(), true
+	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	start(t, f.d)
+	waitFor(t, "a refused connection", func() bool { return f.logs.FilterMessage("broker connection failed").Len() > 0 })
+	err, _ := f.logs.FilterMessage("broker connection failed").All()[0].ContextMap()["error"].(string)
+	if !strings.Contains(err, "certificate") {
+		t.Errorf("error %q does not mention the certificate", err)
+	}
+}
+
+func TestIntegrationHeartbeatAndHealth(t *testing.T) {
+	rec := newRecorder(nil)
+	f := newFixture(t, rec)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.d.Listener = ln
+	f.d.HeartbeatInterval = 30 * time.Millisecond
+	start(t, f.d)
+	url := "http://" + ln.Addr().String()
+	health := func() (int, serve.Health) {
+		resp, err := http.Get(url + "/healthz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var h serve.Health
+		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+			t.Fatal(err)
+		}
+		return resp.StatusCode, h
+	}
+	waitFor(t, "healthy", func() bool { code, _ := health(); return code == http.StatusOK })
+	waitFor(t, "three heartbeats", func() bool { return f.reg.count() >= 4 })
+
+	// A failing platform: heartbeats fail, are logged and retried; the
+	// daemon keeps consuming.
+	f.reg.set(f.reg.reg, errors.New("platform: 502 bad gateway"))
+	waitFor(t, "unhealthy", func() bool { code, _ := health(); return code == http.StatusServiceUnavailable })
+	code, h := health()
+	if code != http.StatusServiceUnavailable || !h.BrokerConnected || h.HeartbeatOK || h.LastHeartbeat == "" {
+		t.Errorf("health while the platform fails: %d %+v", code, h)
+	}
+	servetest.Publish(t, f.queue, []byte(`{"n":"during outage"}`))
+	waitFor(t, "a message handled during the outage", func() bool { return rec.calls() == 1 })
+	calls := f.reg.count()
+	waitFor(t, "heartbeat retries", func() bool { return f.reg.count() >= calls+2 })
+	if f.logs.FilterMessage("heartbeat failed").Len() == 0 {
+		t.Error("failed heartbeats are not logged")
+	}
+	f.reg.set(serve.Registration{Broker: f.reg.reg.Broker, Queue: f.queue}, nil)
+	waitFor(t, "healthy again", func() bool { code, _ := health(); return code == http.StatusOK })
+
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{`injectkit_heartbeats_total{result="error"}`, `injectkit_heartbeats_total{result="ok"}`,
+		`injectkit_messages_total{outcome="acked"} 1`, "injectkit_broker_connected 1", "injectkit_injects_in_flight 0"} {
+		if !strings.Contains(string(text), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+func TestIntegrationFollowsARegistrationChange(t *testing.T) {
+	rec := newRecorder(nil)
+	f := newFixture(t, rec)
+	f.d.HeartbeatInterval = 30 * time.Millisecond
+	start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":"first"}`))
+	waitFor(t, "the first message", func() bool { return rec.calls() == 1 })
+	second := servetest.Queue(t)
+	f.reg.set(serve.Registration{Broker: f.reg.reg.Broker, Queue: second}, nil)
+	waitFor(t, "consuming the new queue", func() bool { _, c := servetest.Counts(t, second); return c == 1 })
+	if _, c := servetest.Counts(t, f.queue); c != 0 {
+		t.Errorf("still consuming the old queue: %d consumers", c)
+	}
+	servetest.Publish(t, second, []byte(`{"n":"second"}`))
+	waitFor(t, "the second message", func() bool { return rec.seen(`{"n":"second"}`) == 1 })
+}
+
+func TestIntegrationCredentialsNeverLogged(t *testing.T) {
+	f := newFixture(t, newRecorder(nil))
+	b := f.reg.reg.Broker
+	b.Pass = "s3cret-broker-pass"
+	f.reg.set(serve.Registration{Broker: b, Queue: f.queue}, nil)
+	start(t, f.d)
+	waitFor(t, "a refused login", func() bool { return f.logs.FilterMessage("broker connection failed").Len() >= 1 })
+	for _, e := range f.logs.All() {
+		line := e.Message + fmt.Sprint(e.ContextMap())
+		if strings.Contains(line, "s3cret-broker-pass") {
+			t.Fatalf("broker password logged: %s", line)
+		}
+	}
+}
