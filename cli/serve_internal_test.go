@@ -2,12 +2,17 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -117,5 +122,84 @@ func TestInjectTrackerTimesExecutionAndDelivery(t *testing.T) {
 	}
 	if len(tr.live) != 0 {
 		t.Errorf("%d injects still tracked", len(tr.live))
+	}
+}
+
+func TestOpenAEVHandlerSettlement(t *testing.T) {
+	const id = "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"
+	tests := []struct {
+		name      string
+		body      string
+		fail      func(p *openaevtest.Platform)
+		permanent bool
+		ok        bool
+	}{
+		{"delivered", "", nil, false, true},
+		{"not JSON", `{"injection":`, nil, true, false},
+		{"no inject id", `{"injection":{}}`, nil, true, false},
+		{"terminal callback refused for good", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusBadRequest, 1) }, true, false},
+		{"token refused: requeue", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusUnauthorized, 1) }, false, false},
+		{"platform down: requeue", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusServiceUnavailable, 5) }, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, "tok")
+			if tt.fail != nil {
+				tt.fail(p)
+			}
+			client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok", InjectorID: id},
+				openaev.WithRetry(2, time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := framework.NewRegistry()
+			reg.Register("noop", func() framework.Executor { return noop.New() })
+			ms := manifests(reg)
+			metrics := serve.NewMetrics(prometheus.NewRegistry())
+			h := newOpenAEVHandler(openaev.NewProcessor(client, &framework.Runtime{Registry: reg}, ms, nil), client, ms,
+				newInjectTracker(metrics))
+			body := tt.body
+			if body == "" {
+				body = `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
+					client.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
+			}
+			err = h.Handle(context.Background(), []byte(body))
+			if (err == nil) != tt.ok || serve.IsPermanent(err) != tt.permanent {
+				t.Errorf("Handle = %v (permanent %v); want ok %v, permanent %v", err, serve.IsPermanent(err), tt.ok, tt.permanent)
+			}
+		})
+	}
+}
+
+func TestOpenAEVRegistrarIconOnlyFirst(t *testing.T) {
+	p := openaevtest.NewPlatform(t, "tok")
+	p.SetBroker(openaevtest.Broker{Host: "127.0.0.1", Port: 5672, VHost: "/", User: "u", Pass: "pw", UseSSL: true, Queue: "q1"})
+	icon := []byte("\x89PNG\r\n\x1a\nnot really an image")
+	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok",
+		InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10", Icon: icon}, openaev.WithRetry(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := framework.NewRegistry()
+	reg.Register("noop", func() framework.Executor { return noop.New() })
+	r := &openaevRegistrar{client: client, manifests: manifests(reg)}
+	for i := range 2 {
+		got, err := r.Register(context.Background())
+		if err != nil {
+			t.Fatalf("registration %d: %v", i, err)
+		}
+		want := serve.Registration{Broker: serve.Broker{Host: "127.0.0.1", Port: 5672, VHost: "/", User: "u", Pass: "pw", TLS: true}, Queue: "q1"}
+		if got != want {
+			t.Errorf("registration %d = %+v, want %+v", i, got, want)
+		}
+	}
+	calls := p.Registrations()
+	if len(calls) != 2 || !bytes.Equal(calls[0].Icon, icon) || len(calls[1].Icon) != 0 {
+		t.Errorf("icons sent: %d calls, first %d bytes, second %d bytes; want the icon on the first only",
+			len(calls), len(calls[0].Icon), len(calls[len(calls)-1].Icon))
+	}
+	p.FailRegistration(http.StatusServiceUnavailable, 10)
+	if _, err := r.Register(context.Background()); err == nil || serve.IsPermanent(err) {
+		t.Errorf("a 503 registration = %v, want a transient error", err)
 	}
 }
