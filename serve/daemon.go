@@ -232,6 +232,9 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 			err = Permanent(fmt.Errorf("invalid registration reply: %w", verr))
 		}
 	}
+	if err != nil && ctx.Err() != nil {
+		return Registration{}, err // shutting down: not a platform failure
+	}
 	r.metrics.heartbeat(err == nil)
 	if err != nil {
 		r.heartbeatOK.Store(false)

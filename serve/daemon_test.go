@@ -127,15 +127,17 @@ func TestIntegrationSettlesByHandlerResult(t *testing.T) {
 		wantAcked  float64
 		wantReject float64
 		wantRequeu float64
+		wantReason string // of the rejection
 	}{
-		{"nil acks", func(int) error { return nil }, 1, 1, 0, 0},
-		{"permanent rejects without requeue", func(int) error { return serve.Permanent(errors.New("no inject_id")) }, 1, 0, 1, 0},
+		{"nil acks", func(int) error { return nil }, 1, 1, 0, 0, ""},
+		{"permanent rejects without requeue", func(int) error { return serve.Permanent(errors.New("no inject_id")) }, 1, 0, 1, 0, "no inject_id"},
 		{"transient requeues then acks", func(n int) error {
 			if n == 1 {
 				return errors.New("callback: 503")
 			}
 			return nil
-		}, 2, 1, 0, 1},
+		}, 2, 1, 0, 1, ""},
+		{"a panic requeues once, then rejects", func(int) error { panic("handler bug") }, 2, 0, 1, 1, "handler panic: handler bug"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -163,7 +165,7 @@ func TestIntegrationSettlesByHandlerResult(t *testing.T) {
 			}
 			if tt.wantReject > 0 {
 				entries := f.logs.FilterMessage("message rejected without requeue").All()
-				if len(entries) != 1 || entries[0].ContextMap()["reason"] != "no inject_id" {
+				if len(entries) != 1 || entries[0].ContextMap()["reason"] != tt.wantReason {
 					t.Errorf("rejection not logged with its reason: %v", entries)
 				}
 			}
