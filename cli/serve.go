@@ -153,7 +153,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	}
 	d := &serve.Daemon{
 		Registrar:         &openaevRegistrar{client: client, manifests: ms},
-		Handler:           newOpenAEVHandler(openaev.NewProcessor(client, rt, ms, log), client, ms, tracker),
+		Handler:           &openaevHandler{proc: openaev.NewProcessor(client, rt, ms, log), tracker: tracker},
 		Workers:           sc.workers,
 		ShutdownTimeout:   sc.shutdownTimeout,
 		HeartbeatInterval: sc.heartbeatInterval,

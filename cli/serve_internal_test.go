@@ -156,8 +156,8 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 			reg.Register("noop", func() framework.Executor { return noop.New() })
 			ms := manifests(reg)
 			metrics := serve.NewMetrics(prometheus.NewRegistry())
-			h := newOpenAEVHandler(openaev.NewProcessor(client, &framework.Runtime{Registry: reg}, ms, nil), client, ms,
-				newInjectTracker(metrics))
+			h := &openaevHandler{proc: openaev.NewProcessor(client, &framework.Runtime{Registry: reg}, ms, nil),
+				tracker: newInjectTracker(metrics)}
 			body := tt.body
 			if body == "" {
 				body = `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +

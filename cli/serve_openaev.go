@@ -55,17 +55,8 @@ func (r *openaevRegistrar) Register(ctx context.Context) (serve.Registration, er
 // openaevHandler runs one platform message through the processor, maps its
 // result onto the daemon's settlement and observes the inject's metrics.
 type openaevHandler struct {
-	proc      *openaev.Processor
-	contracts map[string]string // contract id → injector
-	tracker   *injectTracker
-}
-
-func newOpenAEVHandler(p *openaev.Processor, c *openaev.Client, ms []framework.Manifest, t *injectTracker) *openaevHandler {
-	h := &openaevHandler{proc: p, contracts: map[string]string{}, tracker: t}
-	for _, m := range ms {
-		h.contracts[c.ContractID(m.Name)] = m.Name
-	}
-	return h
+	proc    *openaev.Processor
+	tracker *injectTracker
 }
 
 // Handle returns nil when the terminal callback was delivered; a permanent
@@ -76,7 +67,7 @@ func newOpenAEVHandler(p *openaev.Processor, c *openaev.Client, ms []framework.M
 // token (401/403) requeues: it fails every inject alike, and the failing
 // heartbeat turns /healthz red until it is fixed.
 func (h *openaevHandler) Handle(ctx context.Context, body []byte) error {
-	id, injector := h.identify(body)
+	id, injector := h.proc.Identify(body)
 	m := h.tracker.metrics
 	m.InjectReceived(injector)
 	done := h.tracker.begin(id, injector)
@@ -98,23 +89,6 @@ func (h *openaevHandler) Handle(ctx context.Context, body []byte) error {
 	}
 	m.InjectFailed(injector)
 	return err
-}
-
-// identify reads the inject id and the injector of a message, as far as
-// they can be read.
-func (h *openaevHandler) identify(body []byte) (id, injector string) {
-	msg, err := openaev.ParseMessage(body)
-	if err != nil {
-		var me *openaev.MessageError
-		if errors.As(err, &me) {
-			return me.InjectID, ""
-		}
-		return "", ""
-	}
-	if h.proc.Injector != "" {
-		return msg.Injection.InjectID, h.proc.Injector
-	}
-	return msg.Injection.InjectID, h.contracts[msg.Injection.ContractID()]
 }
 
 // injectTracker times the injects in flight from the callbacks their
