@@ -94,25 +94,20 @@ func ensure() error {
 	return fmt.Errorf("not ready after %s: %w", StartTimeout, err)
 }
 
-// Conn opens a connection to the test broker, closed when the test ends.
-func Conn(t testing.TB) *amqp.Connection {
+// withChannel runs f on a channel of a fresh connection, closed after.
+func withChannel(t testing.TB, f func(ch *amqp.Channel)) {
 	t.Helper()
 	Broker(t)
 	conn, err := amqp.Dial("amqp://guest:guest@" + Addr + "/")
 	if err != nil {
 		t.Fatalf("dial broker: %v", err)
 	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
-}
-
-func channel(t testing.TB) *amqp.Channel {
-	t.Helper()
-	ch, err := Conn(t).Channel()
+	defer conn.Close()
+	ch, err := conn.Channel()
 	if err != nil {
 		t.Fatalf("open channel: %v", err)
 	}
-	return ch
+	f(ch)
 }
 
 // Queue declares a durable queue with a fresh name, like a platform's
@@ -125,11 +120,11 @@ func Queue(t testing.TB) string {
 	if len(name) > 200 {
 		name = name[len(name)-200:]
 	}
-	ch := channel(t)
-	if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
-		t.Fatalf("declare queue %s: %v", name, err)
-	}
-	_ = ch.Close()
+	withChannel(t, func(ch *amqp.Channel) {
+		if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
+			t.Fatalf("declare queue %s: %v", name, err)
+		}
+	})
 	t.Cleanup(func() {
 		conn, err := amqp.Dial("amqp://guest:guest@" + Addr + "/")
 		if err != nil {
@@ -147,46 +142,34 @@ func Queue(t testing.TB) string {
 // confirmation.
 func Publish(t testing.TB, queue string, bodies ...[]byte) {
 	t.Helper()
-	ch := channel(t)
-	defer ch.Close()
-	if err := ch.Confirm(false); err != nil {
-		t.Fatalf("confirm mode: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for i, b := range bodies {
-		c, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, amqp.Publishing{
-			ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: b})
-		if err != nil {
-			t.Fatalf("publish message %d: %v", i, err)
+	withChannel(t, func(ch *amqp.Channel) {
+		if err := ch.Confirm(false); err != nil {
+			t.Fatalf("confirm mode: %v", err)
 		}
-		if ok, err := c.WaitContext(ctx); err != nil || !ok {
-			t.Fatalf("message %d not confirmed: %v", i, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		for i, b := range bodies {
+			c, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, amqp.Publishing{
+				ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: b})
+			if err != nil {
+				t.Fatalf("publish message %d: %v", i, err)
+			}
+			if ok, err := c.WaitContext(ctx); err != nil || !ok {
+				t.Fatalf("message %d not confirmed: %v", i, err)
+			}
 		}
-	}
+	})
 }
 
 // Counts returns the messages ready in queue and its consumers.
 func Counts(t testing.TB, queue string) (ready, consumers int) {
 	t.Helper()
-	ch := channel(t)
-	defer ch.Close()
-	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-	if err != nil {
-		t.Fatalf("inspect queue %s: %v", queue, err)
-	}
-	return q.Messages, q.Consumers
-}
-
-// Get takes one message from queue and acknowledges it; ok is false when
-// the queue is empty.
-func Get(t testing.TB, queue string) (body []byte, ok bool) {
-	t.Helper()
-	ch := channel(t)
-	defer ch.Close()
-	d, ok, err := ch.Get(queue, true)
-	if err != nil {
-		t.Fatalf("get from %s: %v", queue, err)
-	}
-	return d.Body, ok
+	withChannel(t, func(ch *amqp.Channel) {
+		q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+		if err != nil {
+			t.Fatalf("inspect queue %s: %v", queue, err)
+		}
+		ready, consumers = q.Messages, q.Consumers
+	})
+	return ready, consumers
 }
