@@ -77,7 +77,7 @@ type consumer struct {
 	done   chan error
 }
 
-func startConsumer(t *testing.T, name, platformURL string) *consumer {
+func startConsumer(t *testing.T, name, platformURL string, env ...string) *consumer {
 	t.Helper()
 	c := &consumer{name: name, stderr: &lockedBuffer{}, done: make(chan error, 1)}
 	c.cmd = exec.Command(bin, "serve")
@@ -93,6 +93,7 @@ func startConsumer(t *testing.T, name, platformURL string) *consumer {
 		"INJECTKIT_HEARTBEAT_INTERVAL=2s",
 		"INJECTKIT_LOG_FORMAT=json",
 	)
+	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.Stderr = c.stderr
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -322,5 +323,41 @@ func TestIntegrationCrashedConsumerLosesNothing(t *testing.T) {
 	t.Logf("%d injects completed more than once (redelivered after the kill): %v", len(dups), dups)
 	if ready, _ := servetest.Counts(t, queue); ready != 0 {
 		t.Errorf("%d messages left in the queue", ready)
+	}
+}
+
+func TestIntegrationSIGTERMRequeuesWhatDidNotFinish(t *testing.T) {
+	p, queue := setup(t)
+	c := startConsumer(t, "serve-0", p.URL, "INJECTKIT_SHUTDOWN_TIMEOUT=1s", "INJECTKIT_WORKERS=2")
+	waitConsumers(t, queue, 1)
+	quick, quickBodies := injects(t, "quick", 1, "0s")
+	servetest.Publish(t, queue, quickBodies...)
+	waitAll(t, p, quick)
+	_, slow := injects(t, "slow", 3, "10m")
+	servetest.Publish(t, queue, slow...)
+	deadline := time.Now().Add(60 * time.Second)
+	for len(c.logged("pre-execution signatures compiled")) < 3 { // the quick one and two slow ones run
+		if time.Now().After(deadline) {
+			t.Fatal("the slow injects never started")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	start := time.Now()
+	if code := c.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+	t.Logf("stopped %v after SIGTERM", time.Since(start).Round(time.Millisecond))
+	// The two running injects were requeued at the timeout; the third never
+	// left the broker (prefetch 2): all three wait for the next consumer.
+	if ready, consumers := servetest.Counts(t, queue); ready != 3 || consumers != 0 {
+		t.Errorf("queue after SIGTERM: %d ready, %d consumers; want 3, 0", ready, consumers)
+	}
+	for _, id := range []string{"slow-000", "slow-001", "slow-002"} {
+		if _, ok := p.Terminal(id); ok {
+			t.Errorf("%s has a terminal callback although it did not finish", id)
+		}
+	}
+	if !strings.Contains(c.stderr.String(), "shutdown timeout: requeued the unfinished injects") {
+		t.Error("the requeue at the shutdown timeout is not logged")
 	}
 }
