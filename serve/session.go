@@ -145,11 +145,23 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
 				return endLost
 			}
+			held := false
 			select {
 			case r.slots <- struct{}{}:
+				held = true
 			case <-ctx.Done():
-				_ = dl.Nack(false, true)
-				r.metrics.message(OutcomeRequeued)
+			}
+			if ctx.Err() != nil || s.conn.IsClosed() {
+				if held {
+					<-r.slots
+				}
+				if ctx.Err() == nil {
+					continue // lost while waiting for a worker: the broker redelivers it
+				}
+				// Shutting down: this one goes back unhandled.
+				if dl.Nack(false, true) == nil {
+					r.metrics.message(OutcomeRequeued)
+				}
 				return endStop
 			}
 			r.start(s, dl)
