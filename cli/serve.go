@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -162,7 +163,7 @@ func serveAction(c *ucli.Context, o Options) error {
 		Log:               log,
 		Metrics:           metrics,
 	}
-	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", sc.client.URL),
+	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", redactURL(sc.client.URL)),
 		zap.String("injector_id", sc.client.InjectorID), zap.Strings("injectors", o.Registry.Names()),
 		zap.Int("workers", sc.workers))
 	if err := d.Run(c.Context); err != nil {
@@ -173,6 +174,15 @@ func serveAction(c *ucli.Context, o Options) error {
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}
 	return nil
+}
+
+// redactURL hides the password of a URL's user information.
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // instrumentedHTTPClient is the platform client's HTTP client: TLS 1.2 at

@@ -203,3 +203,16 @@ func TestOpenAEVRegistrarIconOnlyFirst(t *testing.T) {
 		t.Errorf("a 503 registration = %v, want a transient error", err)
 	}
 }
+
+func TestRedactURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
+		{"https://admin:hunter2@127.0.0.1/openaev", "https://admin:xxxxx@127.0.0.1/openaev"},
+		{"http://[::1", "(unparsable URL)"},
+	}
+	for _, tt := range tests {
+		if got := redactURL(tt.in); got != tt.want {
+			t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
