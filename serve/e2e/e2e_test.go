@@ -1,24 +1,21 @@
 package e2e_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
@@ -49,190 +46,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// lockedBuffer is a bytes.Buffer safe to read while a process writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-// consumer is one `injectkit serve` process.
-type consumer struct {
-	name   string
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	done   chan error
-}
-
-func startConsumer(t *testing.T, name, platformURL string, env ...string) *consumer {
-	t.Helper()
-	c := &consumer{name: name, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(bin, "serve")
-	c.cmd.Env = append(os.Environ(),
-		"CONTAINER_IP=172.17.0.2",
-		"INJECTKIT_OPENAEV_URL="+platformURL,
-		"INJECTKIT_TOKEN="+token,
-		"INJECTKIT_INJECTOR_ID="+injectorID,
-		"INJECTKIT_INJECTOR_NAME="+name,
-		"INJECTKIT_WORKERS=4",
-		"INJECTKIT_LISTEN_ADDR=127.0.0.1:0",
-		"INJECTKIT_SHUTDOWN_TIMEOUT=20s",
-		"INJECTKIT_HEARTBEAT_INTERVAL=2s",
-		"INJECTKIT_LOG_FORMAT=json",
-	)
-	c.cmd.Env = append(c.cmd.Env, env...)
-	c.cmd.Stderr = c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { c.done <- c.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = c.cmd.Process.Kill()
-		<-c.done
-		if t.Failed() {
-			t.Logf("%s stderr (tail):\n%s", c.name, tail(c.stderr.String(), 30))
-		}
-	})
-	return c
-}
-
-// stop sends SIGTERM and returns the exit code.
-func (c *consumer) stop(t *testing.T) int {
-	t.Helper()
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-c.done:
-		c.done <- err // for the cleanup
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		return 0
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s did not stop within 60s of SIGTERM", c.name)
-	}
-	return -1
-}
-
-// logged returns the inject ids of c's JSON log lines whose msg is msg.
-func (c *consumer) logged(msg string) map[string]int {
-	out := map[string]int{}
-	for _, line := range strings.Split(c.stderr.String(), "\n") {
-		var m map[string]any
-		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
-			id, _ := m["inject_id"].(string)
-			out[id]++
-		}
-	}
-	return out
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// setup starts a platform stand-in whose registration names a fresh queue.
-func setup(t *testing.T) (*openaevtest.Platform, string) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ and the built binary")
-	}
-	b := servetest.Broker(t)
-	queue := servetest.Queue(t)
-	p := openaevtest.NewPlatform(t, token)
-	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
-	return p, queue
-}
-
-// injects returns n noop injects lasting delay each, ids prefix-000….
-func injects(t *testing.T, prefix string, n int, delay string) (ids []string, bodies [][]byte) {
-	t.Helper()
-	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: injectorID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	contract := c.ContractID("noop")
-	for i := range n {
-		id := fmt.Sprintf("%s-%03d", prefix, i)
-		b, err := json.Marshal(map[string]any{"injection": map[string]any{
-			"inject_id":                id,
-			"inject_injector_contract": map[string]any{"injector_contract_id": contract},
-			"inject_content":           map[string]any{"target_selector": "manual", "targets": "127.0.0.1", "delay": delay},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids, bodies = append(ids, id), append(bodies, b)
-	}
-	return ids, bodies
-}
-
-// completions counts the accepted terminal callbacks per inject.
-func completions(p *openaevtest.Platform) map[string]int {
-	out := map[string]int{}
-	for _, c := range p.AllCalls() {
-		if c.Kind == openaevtest.KindComplete && c.Accepted() {
-			out[c.InjectID]++
-		}
-	}
-	return out
-}
-
-func waitConsumers(t *testing.T, queue string, n int) {
-	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if _, c := servetest.Counts(t, queue); c == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fewer than %d consumers on %s after 90s", n, queue)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-func waitAll(t *testing.T, p *openaevtest.Platform, ids []string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
-	defer cancel()
-	for _, id := range ids {
-		if _, err := p.WaitTerminal(ctx, id); err != nil {
-			t.Fatalf("inject %s never completed: %v", id, err)
-		}
-	}
-}
-
-// duplicates returns the injects completed more than once, sorted.
-func duplicates(done map[string]int) []string {
-	var out []string
-	for id, n := range done {
-		if n > 1 {
-			out = append(out, fmt.Sprintf("%s×%d", id, n))
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 func TestIntegrationScaleOut(t *testing.T) {
@@ -359,5 +172,76 @@ func TestIntegrationSIGTERMRequeuesWhatDidNotFinish(t *testing.T) {
 	}
 	if !strings.Contains(c.stderr.String(), "shutdown timeout: requeued the unfinished injects") {
 		t.Error("the requeue at the shutdown timeout is not logged")
+	}
+}
+
+// TestIntegrationRealNmapThroughTheQueue runs a platform message for the
+// real nmap injector through the queue and the built binary: an agentless
+// asset (localhost) with a loopback listener, scanned, its open port
+// reported in the terminal callback with the platform's signature names.
+func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
+	p, queue := setup(t)
+	if _, err := exec.LookPath("nmap"); err != nil {
+		t.Skip("nmap not installed")
+	}
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			c.Close()
+		}
+	}()
+	port := ln.Addr().(*net.TCPAddr).Port
+
+	c := startConsumer(t, "serve-nmap", p.URL)
+	waitConsumers(t, queue, 1)
+	client, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: injectorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := json.Marshal(map[string]any{
+		"injection": map[string]any{"inject_id": "nmap-1",
+			"inject_injector_contract": map[string]any{"injector_contract_id": client.ContractID("nmap")},
+			"inject_content": map[string]any{"target_selector": "assets", "scan_type": []string{"connect"},
+				"ports": strconv.Itoa(port), "timing": "4",
+				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}}},
+		"assets": []map[string]any{{"asset_id": "asset-lo", "asset_hostname": "localhost",
+			"asset_ips": []string{"127.0.0.1"}, "asset_agents": []any{}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	servetest.Publish(t, queue, body)
+	waitAll(t, p, []string{"nmap-1"})
+	if code := c.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+	var got []string
+	for _, call := range p.Calls("nmap-1") {
+		got = append(got, fmt.Sprintf("%s:%d", call.Kind, call.Status))
+	}
+	if strings.Join(got, " ") != "reception:200 trace:200 complete:200" {
+		t.Fatalf("calls = %v", got)
+	}
+	done, _ := p.Terminal("nmap-1")
+	out, _ := done.Structured()
+	if done.Body["execution_status"] != "SUCCESS" || fmt.Sprint(out["ports"]) != fmt.Sprintf("[%d]", port) {
+		t.Errorf("terminal callback = %v", done.Body)
+	}
+	sigs, _ := json.Marshal(out["expectation_signatures"])
+	for _, want := range []string{`"asset":"asset-lo"`, `"signature_type":"target_hostname_address","signature_value":"localhost"`} {
+		if !strings.Contains(string(sigs), want) {
+			t.Errorf("signatures lack %s: %s", want, sigs)
+		}
+	}
+	if ready, _ := servetest.Counts(t, queue); ready != 0 {
+		t.Errorf("%d messages left in the queue", ready)
 	}
 }
