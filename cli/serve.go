@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
@@ -132,8 +133,17 @@ func serveAction(c *ucli.Context, o Options) error {
 	metrics := serve.NewMetrics(reg)
 	tracker := newInjectTracker(metrics)
 
+	hc := instrumentedHTTPClient(tracker)
 	client, err := openaev.NewClient(sc.client, openaev.WithLogger(log), openaev.WithUserAgent(o.Version),
-		openaev.WithHTTPClient(instrumentedHTTPClient(tracker)))
+		openaev.WithHTTPClient(hc))
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	// The registrations go through their own client whose INFO lines are
+	// dropped: the daemon logs the registration once, and a heartbeat only
+	// when it fails or changes something.
+	registrar, err := openaev.NewClient(sc.client, openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(hc),
+		openaev.WithLogger(log.WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -153,7 +163,7 @@ func serveAction(c *ucli.Context, o Options) error {
 		},
 	}
 	d := &serve.Daemon{
-		Registrar:         &openaevRegistrar{client: client, manifests: ms},
+		Registrar:         &openaevRegistrar{client: registrar, manifests: ms},
 		Handler:           &openaevHandler{proc: openaev.NewProcessor(client, rt, ms, log), tracker: tracker},
 		Workers:           sc.workers,
 		ShutdownTimeout:   sc.shutdownTimeout,

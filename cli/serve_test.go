@@ -319,6 +319,9 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	if n := len(p.Registrations()); n < 2 {
 		t.Errorf("%d registrations, want the first one and heartbeats", n)
 	}
+	if n := len(jsonLogs(stderr.String(), "registered")); n != 1 {
+		t.Errorf("%d \"registered\" log lines, want one: heartbeats are logged only when they fail", n)
+	}
 	if ready, _ := servetest.Counts(t, queue); ready != 0 {
 		t.Errorf("%d messages left in the queue", ready)
 	}
