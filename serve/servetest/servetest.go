@@ -64,6 +64,7 @@ func ensure() error {
 	if ready() == nil {
 		return nil
 	}
+	var launchErr error
 	if c, err := net.DialTimeout("tcp", Addr, time.Second); err == nil {
 		// Something listens but refused us: maybe still booting.
 		c.Close()
@@ -78,9 +79,9 @@ func ensure() error {
 		if os.Geteuid() != 0 {
 			return errors.New("rabbitmq-server is not running and starting it needs root")
 		}
-		out, err := exec.Command(bin, "-detached").CombinedOutput()
-		if err != nil {
-			return fmt.Errorf("rabbitmq-server -detached: %v: %s", err, strings.TrimSpace(string(out)))
+		// A failure may mean another process is starting it: wait anyway.
+		if out, err := exec.Command(bin, "-detached").CombinedOutput(); err != nil {
+			launchErr = fmt.Errorf("rabbitmq-server -detached: %v: %s", err, strings.TrimSpace(string(out)))
 		}
 	}
 	deadline := time.Now().Add(StartTimeout)
@@ -90,6 +91,9 @@ func ensure() error {
 			return nil
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+	if launchErr != nil {
+		return launchErr
 	}
 	return fmt.Errorf("not ready after %s: %w", StartTimeout, err)
 }
