@@ -12,7 +12,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
@@ -139,14 +138,6 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	// The registrations go through their own client whose INFO lines are
-	// dropped: the daemon logs the registration once, and a heartbeat only
-	// when it fails or changes something.
-	registrar, err := openaev.NewClient(sc.client, openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(hc),
-		openaev.WithLogger(log.WithOptions(zap.IncreaseLevel(zapcore.WarnLevel))))
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
 	resolver := signatures.DefaultResolver()
 	resolver.Getenv = o.Getenv
 	rt := &framework.Runtime{
@@ -163,7 +154,7 @@ func serveAction(c *ucli.Context, o Options) error {
 		},
 	}
 	d := &serve.Daemon{
-		Registrar:         &openaevRegistrar{client: registrar, manifests: ms},
+		Registrar:         &openaevRegistrar{client: client, manifests: ms},
 		Handler:           &openaevHandler{proc: openaev.NewProcessor(client, rt, ms, log), tracker: tracker},
 		Workers:           sc.workers,
 		ShutdownTimeout:   sc.shutdownTimeout,

@@ -162,7 +162,7 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 	if strings.TrimSpace(reg.Listen) == "" {
 		return nil, errors.New("registration reply: no queue to listen on (listen is empty)")
 	}
-	c.log.Info("registered", zap.String("injector_id", c.cfg.InjectorID), zap.Int("contracts", len(manifests)),
+	c.log.Debug("registered", zap.String("injector_id", c.cfg.InjectorID), zap.Int("contracts", len(manifests)),
 		zap.String("queue", reg.Listen), zap.String("broker", reg.Connection.Redacted()), zap.Bool("icon", withIcon && len(c.cfg.Icon) > 0))
 	return &reg, nil
 }

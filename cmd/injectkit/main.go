@@ -21,7 +21,7 @@ func main() {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
 		s := <-sigs
-		fmt.Fprintf(os.Stderr, "injectkit: %s: stopping the injector, delivering what it found (again to exit now)\n", s)
+		fmt.Fprintf(os.Stderr, "injectkit: %s: stopping gracefully (send it again to exit now)\n", s)
 		cancel()
 		<-sigs
 		os.Exit(130)
