@@ -49,8 +49,11 @@ type Options struct {
 
 const exitHelp = `EXIT CODES:
    0  the signatures were delivered (or printed), whatever the tool's outcome
-   1  delivery failed (the signatures are printed to stderr as JSON)
-   2  invalid input or usage: one line on stderr names the field and the value; nothing was sent
+   1  delivery failed: the bodies are kept in the outbox (one line on stderr names it and
+      the count; resend with: injectkit outbox flush), or, without an outbox, printed to
+      stderr as JSON
+   2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
+      one line on stderr names the field and the value or the file; nothing was sent
       (with the openaev profile, an inject that names its id still gets its reception and terminal ERROR)`
 
 // NewApp returns the injectkit application.
@@ -79,6 +82,7 @@ func NewApp(o Options) *ucli.App {
 			runCommand(o),
 			serveCommand(o),
 			injectorsCommand(o),
+			outboxCommand(o),
 			{
 				Name:  "version",
 				Usage: "print the version",
@@ -191,14 +195,30 @@ func interspersed(app *ucli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
+	// Find the innermost command named: `outbox drop 7 --outbox f` takes
+	// the flags of drop.
 	var cmd *ucli.Command
 	at := -1
+	cmds := app.Commands
 	for i := 1; i < len(args); i++ {
 		if strings.HasPrefix(args[i], "-") {
 			continue
 		}
-		cmd, at = app.Command(args[i]), i
-		break
+		var next *ucli.Command
+		for _, c := range cmds {
+			if c.HasName(args[i]) {
+				next = c
+				break
+			}
+		}
+		if next == nil {
+			break
+		}
+		cmd, at = next, i
+		if len(next.Subcommands) == 0 {
+			break
+		}
+		cmds = next.Subcommands
 	}
 	if cmd == nil {
 		return args

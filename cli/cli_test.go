@@ -71,12 +71,20 @@ func registry(extra ...func(*framework.Registry)) *framework.Registry {
 func run(t *testing.T, reg *framework.Registry, env map[string]string, args ...string) result {
 	t.Helper()
 	var out, errb bytes.Buffer
+	// Each run keeps its outbox in a temporary state directory, never the
+	// user's, unless the test names one.
+	state := t.TempDir()
 	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: &out, Stderr: &errb,
 		Getenv: func(k string) string {
-			if k == "CONTAINER_IP" {
+			switch v, ok := env[k]; {
+			case ok:
+				return v
+			case k == "CONTAINER_IP":
 				return "172.17.0.2"
+			case k == "XDG_STATE_HOME":
+				return state
 			}
-			return env[k]
+			return ""
 		}}
 	code := cli.Run(context.Background(), o, append([]string{"injectkit"}, args...))
 	return result{code, out.String(), errb.String()}
@@ -168,7 +176,8 @@ func TestRunExitCodes(t *testing.T) {
 		code   int
 		stderr string
 	}{
-		{"delivery failure", []string{"run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be400.URL}, 1, "undelivered signatures"},
+		{"delivery failure", []string{"run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be400.URL}, 1, "kept in the dead list of outbox"},
+		{"delivery failure without outbox", []string{"run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be400.URL, "--outbox", "none"}, 1, "undelivered signatures"},
 		{"hostile target", []string{"run", "noop", "--target", "-oN/etc/passwd"}, 2, `"-oN/etc/passwd"`},
 		{"unknown injector", []string{"run", "nope", "--target", "127.0.0.1"}, 2, "known: noop"},
 		{"missing inject id with backend", []string{"run", "noop", "--target", "127.0.0.1", "--backend-url", be400.URL}, 2, "inject_id"},

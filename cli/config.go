@@ -50,6 +50,9 @@ var runSettings = []setting{
 	{key: "timeout", usage: "execution deadline (default 10m)"},
 	{key: "ca_file", usage: "PEM file of CA certificates trusted for the backend"},
 	{key: "insecure", def: "false", usage: "skip TLS verification of the backend (logged as a warning)", isBool: true},
+	{key: "outbox", usage: "outbox file keeping every body until the backend accepts it (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db; \"none\" keeps none)"},
+	{key: "outbox_max_bytes", def: "1073741824", usage: "most bytes of bodies the outbox holds; past it new injects fail"},
+	{key: "outbox_lock_timeout", def: "30s", usage: "how long to wait for an outbox another process holds"},
 	{key: "log_level", def: "info", usage: "log level: debug, info, warn, error"},
 	{key: "log_format", def: "console", usage: "log format: console or json"},
 }

@@ -89,9 +89,15 @@ func runAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	deliverer, err := newDeliverer(cfg, o, log, maxSize)
+	deliverer, store, err := newDeliverer(cfg, o, log, maxSize)
 	if err != nil {
 		return err
+	}
+	if store != nil {
+		defer store.Close()
+		if err := checkRoom(store); err != nil {
+			return err
+		}
 	}
 	rt := newRuntime(o, cfg, log)
 	rt.Deliverer = deliverer
@@ -103,6 +109,8 @@ func runAction(c *ucli.Context, o Options) error {
 		return nil
 	case errors.As(err, &re):
 		return &ExitError{Code: ExitUsage, Err: err}
+	case errors.As(err, &de) && de.Stored+de.Dead > 0:
+		return &ExitError{Code: ExitDelivery, Err: storedMessage(de)}
 	case errors.As(err, &de):
 		dumpSignatures(o, de.Report)
 		return &ExitError{Code: ExitDelivery, Err: err}

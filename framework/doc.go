@@ -43,8 +43,12 @@
 //     type, per-type and per-target extras added.
 //  7. Deliver, with a context that outlives the caller's cancellation, so a
 //     SIGINT still delivers the timeout signatures. Failure: *DeliveryError
-//     carrying the whole Report, so the caller can keep the signatures (the
-//     CLI exits 1 and prints them to stderr).
+//     carrying the whole Report, so the caller can keep the signatures.
+//     With an OutboxDeliverer every body is first stored in a durable outbox
+//     (transport/outbox): a failure leaves them there, the DeliveryError
+//     says where and how many (Outbox, Stored, Dead), and they are resent
+//     later byte for byte; the CLI exits 1 with one line naming the outbox.
+//     Without an outbox the CLI exits 1 and prints the signatures to stderr.
 //
 // The runtime logs one INFO line per step with the inject id, the injector,
 // the target count, the status and the step's duration. It registers no

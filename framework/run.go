@@ -110,7 +110,12 @@ func (rt *Runtime) Deliver(ctx context.Context, r *Report) error {
 	if err := rt.Deliverer.Deliver(ctx, r); err != nil {
 		log.Error("delivery failed", zap.Int("targets", len(r.Signatures)), zap.String("status", string(r.Status)),
 			zap.Duration("duration", rt.now().Sub(t)), zap.Error(err))
-		return &DeliveryError{Report: r, Err: err}
+		de := &DeliveryError{Report: r, Err: err}
+		var se *StoredError
+		if errors.As(err, &se) {
+			de.Outbox, de.Stored, de.Dead = se.Outbox, se.Pending, se.Dead
+		}
+		return de
 	}
 	log.Info("delivered", zap.Int("targets", len(r.Signatures)), zap.String("status", string(r.Status)),
 		zap.Duration("duration", rt.now().Sub(t)))

@@ -64,10 +64,18 @@ type Deliverer interface {
 }
 
 // DeliveryError reports a failed delivery; the report it failed to deliver
-// is attached so that nothing is lost.
+// is attached so that nothing is lost. When the deliverer kept the bodies
+// in an outbox (a *StoredError), Outbox, Stored and Dead say where and how
+// many.
 type DeliveryError struct {
 	Report *Report
 	Err    error
+	// Outbox is the path of the outbox holding the bodies, "" when none
+	// was stored.
+	Outbox string
+	// Stored bodies wait in the outbox for a resend; Dead bodies were
+	// rejected for good and wait in its dead list.
+	Stored, Dead int
 }
 
 func (e *DeliveryError) Error() string { return "deliver signatures: " + e.Err.Error() }

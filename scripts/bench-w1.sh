@@ -51,7 +51,9 @@ run() {
 }
 
 if [ "$MODE" != floor ]; then
-  run W1 env CONTAINER_IP=172.17.0.2 bin/injectkit run noop --targets-file "$targets" \
+  # The outbox (every body stored before its POST) goes to the work
+  # directory, not the user's state directory.
+  run W1 env CONTAINER_IP=172.17.0.2 INJECTKIT_OUTBOX="$work/outbox.db" bin/injectkit run noop --targets-file "$targets" \
     --expectation DETECTION --expectation PREVENTION --inject-id inject-bench-001 \
     --backend-url "$url" --max-payload-size 1048576
 fi

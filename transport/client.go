@@ -94,8 +94,8 @@ func WithUserAgent(version string) Option {
 
 // WithHeader sets a hook called before each request with the index and the
 // bytes of the body posted; the headers it returns are added to the request
-// (for example an Idempotency-Key). It cannot replace Authorization,
-// Content-Type or User-Agent.
+// and replace the default of the same name (the Idempotency-Key). It cannot
+// replace Authorization, Content-Type or User-Agent.
 func WithHeader(h func(chunkIndex int, body []byte) http.Header) Option {
 	return func(s *settings) { s.header = h }
 }
@@ -246,7 +246,7 @@ func (c *Client) Send(ctx context.Context, injectID, phase string, p signatures.
 	res := Result{}
 	delivered := make([]int, 0, len(bodies))
 	for i, b := range bodies {
-		n, err := c.post(ctx, injectID, i, b)
+		n, err := c.post(ctx, injectID, phase, i, b)
 		res.Attempts += n
 		if err != nil {
 			return res, failedChunk(err, i, len(bodies), delivered)
@@ -270,9 +270,26 @@ func failedChunk(err error, i, total int, delivered []int) error {
 	return err
 }
 
+// BaseURL returns the base URL the client posts to, without any user
+// information it was given with.
+func (c *Client) BaseURL() string {
+	u, err := url.Parse(c.base)
+	if err != nil || u.User == nil {
+		return c.base
+	}
+	u.User = nil
+	return u.String()
+}
+
+// CallbackPath returns the path, escaped, that the callback of an inject is
+// posted to under a base URL.
+func CallbackPath(injectID string) string {
+	return "/api/injects/" + url.PathEscape(injectID) + "/callback"
+}
+
 // callbackURL returns the endpoint for an inject id.
 func (c *Client) callbackURL(injectID string) string {
-	return c.base + "/api/injects/" + url.PathEscape(injectID) + "/callback"
+	return c.base + CallbackPath(injectID)
 }
 
 func (c *Client) redact(s string) string {

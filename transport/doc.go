@@ -6,6 +6,13 @@
 //
 // with retries, returning typed errors callers can branch on.
 //
+// Every POST carries the header
+//
+//	Idempotency-Key: <inject_id>:<phase>:<chunk_index>:<16 hex of the body's SHA-256>
+//
+// (chunk_index 0 for an unchunked body), identical on each retry and on any
+// later resend of the same body, so a backend can drop a duplicate.
+//
 // # Body
 //
 // Every body is one JSON object with the keys, in this order:

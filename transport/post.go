@@ -46,22 +46,27 @@ func (e *attemptError) Error() string {
 // exhausted retries. A TLS certificate the client refuses fails at once
 // too. Cancelling ctx stops at once, during a request or a wait, and returns
 // ctx.Err(). The header hook, if any, is called before each request.
+//
+// Every request carries the header Idempotency-Key: IdempotencyKey of the
+// inject id, the phase the body names, chunkIndex and the body; the same on
+// every retry and every later resend of the same body.
 func (c *Client) PostBody(ctx context.Context, injectID string, chunkIndex int, body []byte) error {
-	_, err := c.post(ctx, injectID, chunkIndex, body)
+	_, err := c.post(ctx, injectID, bodyPhase(body), chunkIndex, body)
 	return err
 }
 
-func (c *Client) post(ctx context.Context, injectID string, chunkIndex int, body []byte) (int, error) {
+func (c *Client) post(ctx context.Context, injectID, phase string, chunkIndex int, body []byte) (int, error) {
 	if err := checkInjectID(injectID); err != nil {
 		return 0, err
 	}
 	url := c.callbackURL(injectID)
-	log := c.log.With(zap.String("inject_id", injectID), zap.Int("chunk_index", chunkIndex))
+	key := IdempotencyKey(injectID, phase, chunkIndex, body)
+	log := c.log.With(zap.String("inject_id", injectID), zap.Int("chunk_index", chunkIndex), zap.String("idempotency_key", key))
 	attempts := 0
 	err := retry.Do(
 		func() error {
 			attempts++
-			return c.attempt(ctx, url, chunkIndex, body)
+			return c.attempt(ctx, url, key, chunkIndex, body)
 		},
 		retry.Context(ctx),
 		retry.Attempts(uint(c.attempts)),
@@ -135,15 +140,18 @@ func (c *Client) wait(n uint, err error) time.Duration {
 
 // attempt makes one request. It returns nil on a 2xx status and an
 // *attemptError otherwise.
-func (c *Client) attempt(ctx context.Context, url string, chunkIndex int, body []byte) error {
+func (c *Client) attempt(ctx context.Context, url, key string, chunkIndex int, body []byte) error {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(actx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return &attemptError{err: fmt.Errorf("build request: %w", err)}
 	}
+	req.Header.Set(IdempotencyHeader, key)
 	if c.header != nil {
+		// The hook's headers replace the defaults of the same name.
 		for k, vs := range c.header(chunkIndex, body) {
+			req.Header.Del(k)
 			for _, v := range vs {
 				req.Header.Add(k, v)
 			}

@@ -15,6 +15,7 @@ import (
 // at one body whatever the size of the payload.
 type Encoding struct {
 	injectID string
+	phase    string
 	c        *Chunker
 	seq      iter.Seq2[int, signatures.PayloadTarget]
 	plan     Plan
@@ -59,8 +60,14 @@ func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.Payload
 	if err != nil {
 		return nil, err
 	}
-	return &Encoding{injectID: injectID, c: c, seq: seq, plan: plan}, nil
+	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan}, nil
 }
+
+// InjectID returns the inject id the bodies are for.
+func (e *Encoding) InjectID() string { return e.injectID }
+
+// Phase returns the phase of the bodies.
+func (e *Encoding) Phase() string { return e.phase }
 
 // Len returns the number of bodies.
 func (e *Encoding) Len() int { return e.plan.Chunks() }
@@ -137,7 +144,7 @@ func (c *Client) SendEncoded(ctx context.Context, e *Encoding) (Result, error) {
 			failed = err
 			return false
 		}
-		n, err := c.post(ctx, e.injectID, i, b)
+		n, err := c.post(ctx, e.injectID, e.phase, i, b)
 		res.Attempts += n
 		if err != nil {
 			failed = failedChunk(err, i, total, delivered)

@@ -78,7 +78,8 @@ func sink(t *testing.T, status int, delay time.Duration) (*httptest.Server, *cap
 func injectkit(t *testing.T, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(append(os.Environ(), "CONTAINER_IP=172.17.0.2"), env...)
+	// The outbox goes to a temporary state directory, never the user's.
+	cmd.Env = append(append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir()), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -138,7 +139,7 @@ func TestBinaryDeliversAndExitCodes(t *testing.T) {
 func TestBinarySIGINTDeliversTimeout(t *testing.T) {
 	srv, got := sink(t, http.StatusOK, 0)
 	cmd := exec.Command(bin, "run", "noop", "--inject-id", "sig-1", "--target", "127.0.0.1", "--param", "delay=1m", "--backend-url", srv.URL)
-	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2")
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
 	errb := &lockedBuffer{}
 	cmd.Stderr = errb
 	if err := cmd.Start(); err != nil {

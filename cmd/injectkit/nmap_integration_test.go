@@ -135,7 +135,7 @@ func TestIntegrationBinaryNmapSIGINT(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "run", "nmap", "--inject-file", file, "--backend-url", srv.URL)
-	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2")
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
 	errb := &lockedBuffer{}
 	cmd.Stderr = errb
 	if err := cmd.Start(); err != nil {

@@ -29,8 +29,14 @@ const shodanKey = "E2E-SHODAN-KEY-51d0c7a94b"
 func runApp(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
+	state := t.TempDir() // the outbox, never the user's
 	o := cli.Options{Registry: registry(), Version: "test", Stdout: &out, Stderr: &errb,
-		Getenv: func(k string) string { return env[k] }}
+		Getenv: func(k string) string {
+			if v, ok := env[k]; ok || k != "XDG_STATE_HOME" {
+				return v
+			}
+			return state
+		}}
 	code := cli.Run(context.Background(), o, append([]string{"injectkit"}, args...))
 	return code, out.String(), errb.String()
 }
@@ -321,7 +327,7 @@ func TestQueryBinarySIGINTDeliversTimeout(t *testing.T) {
 	srv.Enqueue(shodantest.Reply{Delay: time.Hour})
 	backend, got := sink(t, http.StatusOK, 0)
 	cmd := exec.Command(bin, "run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject), "--backend-url", backend.URL)
-	cmd.Env = append(os.Environ(), "INJECTKIT_SHODAN_BASE_URL="+srv.URL, "INJECTKIT_SHODAN_API_KEY="+shodanKey)
+	cmd.Env = append(os.Environ(), "INJECTKIT_SHODAN_BASE_URL="+srv.URL, "INJECTKIT_SHODAN_API_KEY="+shodanKey, "XDG_STATE_HOME="+t.TempDir())
 	errb := &lockedBuffer{}
 	cmd.Stderr = errb
 	if err := cmd.Start(); err != nil {

@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// noOutbox is the --outbox value that keeps no outbox.
+const noOutbox = "none"
+
+// outboxPath returns the outbox file the configuration names, "" for none:
+// --outbox, else $XDG_STATE_HOME/injectkit/outbox.db, else
+// $HOME/.local/state/injectkit/outbox.db.
+func outboxPath(cfg *config, getenv func(string) string) (string, error) {
+	switch p := cfg.str("outbox"); p {
+	case noOutbox:
+		return "", nil
+	case "":
+	default:
+		return p, nil
+	}
+	if dir := getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, "injectkit", "outbox.db"), nil
+	}
+	if home := getenv("HOME"); home != "" {
+		return filepath.Join(home, ".local", "state", "injectkit", "outbox.db"), nil
+	}
+	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
+}
+
+// openOutbox opens the configured outbox, or returns nil for none. Errors
+// name the file and exit 2.
+func openOutbox(cfg *config, o Options, command string, shared bool) (*outbox.Store, error) {
+	path, err := outboxPath(cfg, o.Getenv)
+	if err != nil || path == "" {
+		return nil, err
+	}
+	maxBytes, err := cfg.int("outbox_max_bytes")
+	if err != nil {
+		return nil, err
+	}
+	timeout, err := cfg.duration("outbox_lock_timeout")
+	if err != nil {
+		return nil, err
+	}
+	s, err := outbox.Open(path, outbox.Options{MaxBytes: int64(maxBytes), Timeout: timeout, Shared: shared,
+		Command: "injectkit " + command})
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return s, nil
+}
+
+// checkRoom fails when the outbox is already full, before an inject runs.
+func checkRoom(s *outbox.Store) error {
+	st, err := s.Stats()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	if st.Bytes >= s.MaxBytes() {
+		return &ExitError{Code: ExitUsage, Err: &outbox.FullError{Path: s.Path(), Used: st.Bytes, Max: s.MaxBytes(), Need: 1}}
+	}
+	return nil
+}
+
+// storedMessage is the one line `run` prints when bodies were kept.
+func storedMessage(de *framework.DeliveryError) error {
+	var parts []string
+	if de.Stored > 0 {
+		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (flush with: injectkit outbox flush)",
+			bodies(de.Stored), de.Outbox))
+	}
+	if de.Dead > 0 {
+		parts = append(parts, fmt.Sprintf("%s rejected by the backend, kept in the dead list of outbox %s (see: injectkit outbox list; resend with: injectkit outbox retry-dead <id>)",
+			bodies(de.Dead), de.Outbox))
+	}
+	return errors.New("delivery failed; " + strings.Join(parts, "; "))
+}
+
+func bodies(n int) string {
+	if n == 1 {
+		return "1 signature body"
+	}
+	return strconv.Itoa(n) + " signature bodies"
+}
+
+// outboxSettings are the keys the outbox commands read.
+var outboxSettings = []string{"outbox", "outbox_max_bytes", "outbox_lock_timeout", "backend_url", "token", "ca_file", "insecure", "log_level", "log_format"}
+
+func outboxFlags(backendUsage string) []ucli.Flag {
+	flags := []ucli.Flag{&ucli.StringFlag{Name: "config", Usage: "YAML config file (env INJECTKIT_CONFIG)"}}
+	for _, s := range runSettings {
+		for _, k := range outboxSettings {
+			if s.key != k {
+				continue
+			}
+			usage := s.usage + " (env " + s.env() + ")"
+			if k == "backend_url" {
+				usage = backendUsage
+			}
+			if s.isBool {
+				flags = append(flags, &ucli.BoolFlag{Name: s.flag(), Usage: usage})
+			} else {
+				flags = append(flags, &ucli.StringFlag{Name: s.flag(), Usage: usage, DefaultText: s.def})
+			}
+		}
+	}
+	return flags
+}
+
+// outboxEnv is what every outbox subcommand starts with.
+type outboxEnv struct {
+	cfg   *config
+	log   *zap.Logger
+	store *outbox.Store
+}
+
+func openOutboxEnv(c *ucli.Context, o Options, name string) (*outboxEnv, error) {
+	cfg, err := loadConfig(c, runSettings, manifests(o.Registry), o.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	log, err := newLogger(o.Stderr, cfg.str("log_level"), cfg.str("log_format"))
+	if err != nil {
+		return nil, err
+	}
+	s, err := openOutbox(cfg, o, "outbox "+name, true)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return nil, usageErr("invalid outbox %q: no outbox to work on", noOutbox)
+	}
+	return &outboxEnv{cfg: cfg, log: log, store: s}, nil
+}
+
+func (e *outboxEnv) close() {
+	_ = e.store.Close()
+	_ = e.log.Sync()
+}
+
+// client returns a poster for a stored base URL, or for --backend-url when
+// given.
+func (e *outboxEnv) client(c *ucli.Context, o Options) func(string) (outbox.Poster, error) {
+	override := ""
+	if c.IsSet("backend-url") {
+		override = c.String("backend-url")
+	}
+	return func(base string) (outbox.Poster, error) {
+		if override != "" {
+			base = override
+		}
+		return newClient(e.cfg, o, e.log, base, 0)
+	}
+}
+
+func outboxCommand(o Options) *ucli.Command {
+	action := func(name string, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
+		return func(c *ucli.Context) error {
+			e, err := openOutboxEnv(c, o, name)
+			if err != nil {
+				return err
+			}
+			defer e.close()
+			return fn(c, e)
+		}
+	}
+	sendUsage := "send to this base URL instead of the one stored with each body (env and config ignored)"
+	return &ucli.Command{
+		Name:  "outbox",
+		Usage: "list, resend or drop the signature bodies the backend has not accepted",
+		Description: "Every body `injectkit run` sends is first stored in the outbox (--outbox) and removed\n" +
+			"once the backend answered 2xx. Bodies whose retries ran out are pending; bodies the\n" +
+			"backend rejected for good (a 4xx other than 408, 409, 429) are dead and never resent\n" +
+			"unless retry-dead is asked. A resend uses the token of the configuration: none is stored.",
+		Subcommands: []*ucli.Command{
+			{
+				Name:   "list",
+				Usage:  "list pending and dead bodies",
+				Flags:  outboxFlags(""),
+				Action: action("list", func(c *ucli.Context, e *outboxEnv) error { return listOutbox(o, e) }),
+			},
+			{
+				Name:  "flush",
+				Usage: "send every pending body now; exit 0 only if all were delivered",
+				Flags: outboxFlags(sendUsage),
+				Action: action("flush", func(c *ucli.Context, e *outboxEnv) error {
+					rs := &outbox.Resender{Store: e.store, Client: e.client(c, o), Log: e.log}
+					res, err := rs.Flush(c.Context)
+					fmt.Fprintf(o.Stdout, "outbox %s: %d delivered, %d still pending, %d rejected (moved to the dead list), %d being sent by another process\n",
+						e.store.Path(), res.Delivered, res.Failed, res.Rejected, res.Busy)
+					if err != nil {
+						return &ExitError{Code: ExitDelivery, Err: err}
+					}
+					if n := res.Failed + res.Rejected + res.Busy; n > 0 {
+						return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
+					}
+					return nil
+				}),
+			},
+			{
+				Name:      "drop",
+				Usage:     "delete a body, pending or dead, without sending it",
+				ArgsUsage: "<id>",
+				Flags:     outboxFlags(""),
+				Action: action("drop", func(c *ucli.Context, e *outboxEnv) error {
+					id, err := parseID(c)
+					if err != nil {
+						return err
+					}
+					r, err := e.store.Get(id)
+					if err == nil {
+						err = e.store.Delete(id)
+					}
+					if err != nil {
+						return idError(id, e.store, err)
+					}
+					fmt.Fprintf(o.Stdout, "dropped %d (%s inject %s chunk %d/%d)\n", id, r.State, r.InjectID, r.ChunkIndex, r.TotalChunks)
+					return nil
+				}),
+			},
+			{
+				Name:      "retry-dead",
+				Usage:     "move a dead body back to pending and send it now",
+				ArgsUsage: "<id>",
+				Flags:     outboxFlags(sendUsage),
+				Action:    action("retry-dead", func(c *ucli.Context, e *outboxEnv) error { return retryDead(c, o, e) }),
+			},
+		},
+	}
+}
+
+func parseID(c *ucli.Context) (uint64, error) {
+	if c.NArg() != 1 {
+		return 0, usageErr("want one outbox id, got %q (see: injectkit outbox list)", strings.Join(c.Args().Slice(), " "))
+	}
+	id, err := strconv.ParseUint(c.Args().First(), 10, 64)
+	if err != nil || id == 0 {
+		return 0, usageErr("invalid id %q: not an outbox id (see: injectkit outbox list)", c.Args().First())
+	}
+	return id, nil
+}
+
+func idError(id uint64, s *outbox.Store, err error) error {
+	if errors.Is(err, outbox.ErrNotFound) {
+		return usageErr("invalid id \"%d\": %v in outbox %s", id, err, s.Path())
+	}
+	return &ExitError{Code: ExitDelivery, Err: err}
+}
+
+func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	if _, err := e.store.RetryDead(id); err != nil {
+		return idError(id, e.store, err)
+	}
+	r, ok, err := e.store.Claim(id)
+	if err != nil || !ok {
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("body %d moved back to pending but not sent: %v", id, err)}
+	}
+	p, err := e.client(c, o)(r.BaseURL)
+	if err != nil {
+		return err
+	}
+	out, err := e.store.Send(c.Context, p, r, 0)
+	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): %s\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks, out)
+	if out != outbox.Delivered {
+		return &ExitError{Code: ExitDelivery, Err: err}
+	}
+	return nil
+}
+
+func listOutbox(o Options, e *outboxEnv) error {
+	recs, err := e.store.List()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	st, err := e.store.Stats()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %d of %d bytes\n", e.store.Path(), st.Pending, st.Dead, st.Bytes, e.store.MaxBytes())
+	if len(recs) == 0 {
+		return nil
+	}
+	now := time.Now()
+	tw := tabwriter.NewWriter(o.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tINJECT\tPHASE\tCHUNK\tSIZE\tATTEMPTS\tAGE\tNEXT\tLAST ERROR")
+	for _, r := range recs {
+		next := "-"
+		switch {
+		case r.State == outbox.Dead:
+			next = "dead: status " + strconv.Itoa(r.DeadStatus)
+		case e.store.Busy(r):
+			next = "being sent by pid " + strconv.Itoa(r.Owner)
+		case !r.NextAttempt.After(now):
+			next = "due"
+		default:
+			next = "in " + r.NextAttempt.Sub(now).Round(time.Second).String()
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.State, r.InjectID, r.Phase,
+			r.ChunkIndex, r.TotalChunks, r.Size, r.Attempts, now.Sub(r.Created).Round(time.Second), next, oneLine(r.LastError, 120))
+	}
+	return tw.Flush()
+}
+
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}

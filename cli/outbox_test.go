@@ -1,0 +1,298 @@
+package cli_test
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// switchable is a backend whose answer a test changes, recording the raw
+// body and idempotency key of every request.
+type switchable struct {
+	*httptest.Server
+	code atomic.Int32
+	mu   sync.Mutex
+	reqs []rawRequest
+}
+
+type rawRequest struct {
+	Key, Path, Auth string
+	Body            []byte
+	Code            int
+}
+
+func newSwitchable(t *testing.T, code int) *switchable {
+	s := &switchable{}
+	s.code.Store(int32(code))
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		c := int(s.code.Load())
+		s.mu.Lock()
+		s.reqs = append(s.reqs, rawRequest{r.Header.Get(transport.IdempotencyHeader), r.URL.EscapedPath(), r.Header.Get("Authorization"), body, c})
+		s.mu.Unlock()
+		if c == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "0") // retry at once: keeps the test fast
+		}
+		w.WriteHeader(c)
+		_, _ = io.WriteString(w, `{"error":"answer `+strconv.Itoa(c)+`"}`)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *switchable) got() []rawRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]rawRequest(nil), s.reqs...)
+}
+
+var storedLine = regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) signature bod(?:y|ies) stored in outbox (\S+) \(flush with: injectkit outbox flush\)$`)
+
+// Backend down for the whole run: exit 1 and one line; backend up: flush
+// delivers the same bytes under the same keys, and the outbox is empty.
+func TestOutboxDownThenFlush(t *testing.T) {
+	be := newSwitchable(t, http.StatusServiceUnavailable)
+	box := filepath.Join(t.TempDir(), "box", "outbox.db")
+	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": "tok-flush-1"}
+	targets := []string{"run", "noop", "--inject-id", "inj-down", "--backend-url", be.URL, "--max-payload-size", "1200", "--log-level", "error"}
+	for i := range 6 {
+		targets = append(targets, "--target", "127.0.0."+strconv.Itoa(i+1))
+	}
+	r := run(t, registry(), env, targets...)
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", r.code, r.stderr)
+	}
+	m := storedLine.FindStringSubmatch(r.stderr)
+	if m == nil || m[2] != box {
+		t.Fatalf("stderr lacks the stored line naming %s:\n%s", box, r.stderr)
+	}
+	stored, _ := strconv.Atoi(m[1])
+	if stored < 2 {
+		t.Fatalf("%d bodies stored; the test wants a chunked payload", stored)
+	}
+	if strings.Contains(r.stderr, "undelivered signatures") {
+		t.Error("signatures dumped although stored")
+	}
+	// The run tried the first body only (4 attempts), the rest wait with it.
+	first := be.got()
+	if len(first) != 4 || first[0].Key == "" || first[0].Key != first[3].Key {
+		t.Fatalf("requests while down: %d, keys %q", len(first), first[0].Key)
+	}
+
+	l := run(t, registry(), env, "outbox", "list")
+	if l.code != 0 || !strings.Contains(l.stdout, strconv.Itoa(stored)+" pending, 0 dead") || strings.Count(l.stdout, "inj-down") != stored {
+		t.Errorf("list: exit %d\n%s%s", l.code, l.stdout, l.stderr)
+	}
+
+	be.code.Store(http.StatusOK)
+	f := run(t, registry(), env, "outbox", "flush", "--log-level", "error")
+	if f.code != 0 {
+		t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+	}
+	all := be.got()
+	sent := all[len(first):]
+	if len(sent) != stored {
+		t.Fatalf("flush sent %d requests for %d bodies", len(sent), stored)
+	}
+	if !bytes.Equal(sent[0].Body, first[0].Body) || sent[0].Key != first[0].Key {
+		t.Errorf("chunk 0 changed between the run and the flush")
+	}
+	for i, s := range sent {
+		if want := transport.IdempotencyKey("inj-down", "execution_complete", i, s.Body); s.Key != want {
+			t.Errorf("chunk %d: key %q, want %q", i, s.Key, want)
+		}
+		if !bytes.Contains(s.Body, []byte(`"chunk_index":`+strconv.Itoa(i)+`,"total_chunks":`+strconv.Itoa(stored)+`}`)) {
+			t.Errorf("chunk %d: body %.80s…", i, s.Body)
+		}
+		if s.Auth != "Bearer tok-flush-1" || s.Path != "/api/injects/inj-down/callback" {
+			t.Errorf("chunk %d: auth %q path %q", i, s.Auth, s.Path)
+		}
+	}
+	l = run(t, registry(), env, "outbox", "list")
+	if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 of") {
+		t.Errorf("outbox not empty after flush:\n%s", l.stdout)
+	}
+	raw, _ := os.ReadFile(box)
+	if bytes.Contains(raw, []byte("tok-flush-1")) {
+		t.Error("token stored in the outbox")
+	}
+}
+
+// A rejected body goes to the dead list; flush leaves it; retry-dead
+// resends it.
+func TestOutboxDeadList(t *testing.T) {
+	be := newSwitchable(t, http.StatusBadRequest)
+	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
+	r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-400", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+	if r.code != 1 || !strings.Contains(r.stderr, "1 signature body rejected by the backend, kept in the dead list") {
+		t.Fatalf("exit %d stderr %s", r.code, r.stderr)
+	}
+	if n := len(be.got()); n != 1 {
+		t.Errorf("a 400 was retried: %d requests", n)
+	}
+	l := run(t, registry(), env, "outbox", "list")
+	if !strings.Contains(l.stdout, "0 pending, 1 dead") || !strings.Contains(l.stdout, "dead: status 400") || !strings.Contains(l.stdout, "answer 400") {
+		t.Errorf("list:\n%s", l.stdout)
+	}
+	be.code.Store(http.StatusOK)
+	if f := run(t, registry(), env, "outbox", "flush"); f.code != 0 || len(be.got()) != 1 {
+		t.Errorf("flush resent a dead body: exit %d, %d requests", f.code, len(be.got()))
+	}
+	id := regexp.MustCompile(`(?m)^(\d+)\s+dead`).FindStringSubmatch(l.stdout)
+	if id == nil {
+		t.Fatalf("no dead id in\n%s", l.stdout)
+	}
+	rd := run(t, registry(), env, "outbox", "retry-dead", id[1], "--log-level", "error")
+	if rd.code != 0 || !strings.Contains(rd.stdout, "delivered") {
+		t.Fatalf("retry-dead: exit %d\n%s%s", rd.code, rd.stdout, rd.stderr)
+	}
+	reqs := be.got()
+	if len(reqs) != 2 || !bytes.Equal(reqs[0].Body, reqs[1].Body) || reqs[0].Key != reqs[1].Key {
+		t.Errorf("retry-dead sent %d requests; same body %v", len(reqs), len(reqs) == 2 && bytes.Equal(reqs[0].Body, reqs[1].Body))
+	}
+	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead") {
+		t.Errorf("after retry-dead:\n%s", l.stdout)
+	}
+}
+
+func TestOutboxDropAndIDs(t *testing.T) {
+	be := newSwitchable(t, http.StatusServiceUnavailable)
+	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
+	if r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-drop", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"); r.code != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	tests := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"outbox", "drop"}, 2, "want one outbox id"},
+		{[]string{"outbox", "drop", "x1"}, 2, `invalid id "x1"`},
+		{[]string{"outbox", "drop", "99"}, 2, `invalid id "99": no such outbox entry`},
+		{[]string{"outbox", "retry-dead", "1"}, 2, "not in the dead list"},
+		{[]string{"outbox", "drop", "1"}, 0, "dropped 1 (pending inject inj-drop chunk 0/1)"},
+		{[]string{"outbox", "drop", "1"}, 2, "no such outbox entry"},
+	}
+	for _, tt := range tests {
+		r := run(t, registry(), env, tt.args...)
+		if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, tt.want) {
+			t.Errorf("%v: exit %d, want %d with %q\n%s%s", tt.args, r.code, tt.code, tt.want, r.stdout, r.stderr)
+		}
+	}
+}
+
+func TestOutboxUnusable(t *testing.T) {
+	be := newSwitchable(t, http.StatusOK)
+	dir := t.TempDir()
+	corrupt := filepath.Join(dir, "corrupt.db")
+	if err := os.WriteFile(corrupt, []byte("definitely not a bbolt file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	locked := filepath.Join(dir, "locked.db")
+	holder, err := outbox.Open(locked, outbox.Options{Command: "test holder"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	full := filepath.Join(dir, "full.db")
+	fs, err := outbox.Open(full, outbox.Options{MaxBytes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Put(outbox.Entry{InjectID: "old", Phase: "p", BaseURL: be.URL, Body: []byte("0123456789")}); err != nil {
+		t.Fatal(err)
+	}
+	_ = fs.Close()
+	notDir := filepath.Join(dir, "file")
+	_ = os.WriteFile(notDir, nil, 0o600)
+	args := []string{"run", "noop", "--inject-id", "inj-u", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want []string
+	}{
+		{"corrupt", map[string]string{"INJECTKIT_OUTBOX": corrupt}, nil, 2, []string{"outbox " + corrupt + " is corrupt"}},
+		{"locked", map[string]string{"INJECTKIT_OUTBOX": locked}, []string{"--outbox-lock-timeout", "200ms"}, 2,
+			[]string{"outbox " + locked + " is locked by process " + strconv.Itoa(os.Getpid()) + " (test holder)"}},
+		{"already full", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "10"}, 2, []string{"outbox " + full + " full: 10 of 10 bytes"}},
+		{"no room for the inject", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "200"}, 1,
+			[]string{"outbox " + full + " full: 10 of 200 bytes used", "undelivered signatures"}},
+		{"unwritable directory", map[string]string{"INJECTKIT_OUTBOX": filepath.Join(notDir, "outbox.db")}, nil, 2,
+			[]string{filepath.Join(notDir, "outbox.db"), "create directory"}},
+		{"no default", map[string]string{"XDG_STATE_HOME": "", "HOME": ""}, nil, 2, []string{"--outbox none"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(be.got())
+			r := run(t, registry(), tt.env, append(append([]string(nil), args...), tt.args...)...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %s", r.code, tt.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if n := len(be.got()) - before; n != 0 {
+				t.Errorf("%d requests sent", n)
+			}
+		})
+	}
+	for _, sub := range [][]string{{"outbox", "list"}, {"outbox", "flush"}} {
+		r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": corrupt}, sub...)
+		if r.code != 2 || !strings.Contains(r.stderr, corrupt) {
+			t.Errorf("%v on a corrupt file: exit %d %s", sub, r.code, r.stderr)
+		}
+	}
+}
+
+// The default outbox follows XDG_STATE_HOME, then HOME; --outbox none
+// keeps none.
+func TestOutboxDefaultPath(t *testing.T) {
+	be := newSwitchable(t, http.StatusServiceUnavailable)
+	state, home := t.TempDir(), t.TempDir()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"xdg", map[string]string{"XDG_STATE_HOME": state, "HOME": home}, filepath.Join(state, "injectkit", "outbox.db")},
+		{"relative xdg ignored", map[string]string{"XDG_STATE_HOME": "rel", "HOME": home}, filepath.Join(home, ".local", "state", "injectkit", "outbox.db")},
+		{"home", map[string]string{"XDG_STATE_HOME": "", "HOME": home}, filepath.Join(home, ".local", "state", "injectkit", "outbox.db")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, "run", "noop", "--inject-id", "inj-p", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+			m := storedLine.FindStringSubmatch(r.stderr)
+			if r.code != 1 || m == nil || m[2] != tt.want {
+				t.Fatalf("exit %d, want the outbox %s:\n%s", r.code, tt.want, r.stderr)
+			}
+			if _, err := os.Stat(tt.want); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	r := run(t, registry(), map[string]string{"XDG_STATE_HOME": "", "HOME": ""}, "run", "noop", "--inject-id", "inj-n",
+		"--target", "127.0.0.1", "--backend-url", be.URL, "--outbox", "none", "--log-level", "error")
+	if r.code != 1 || !strings.Contains(r.stderr, "undelivered signatures") || storedLine.MatchString(r.stderr) {
+		t.Errorf("--outbox none: exit %d\n%s", r.code, r.stderr)
+	}
+	// Printing to stdout needs no outbox at all.
+	if r := run(t, registry(), map[string]string{"XDG_STATE_HOME": "", "HOME": ""}, "run", "noop", "--target", "127.0.0.1"); r.code != 0 {
+		t.Errorf("print without a state directory: exit %d %s", r.code, r.stderr)
+	}
+}

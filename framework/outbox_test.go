@@ -1,0 +1,315 @@
+package framework_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// callbackSink is a loopback backend: respond picks each answer (n counts
+// requests from 0); it records every request and the bodies accepted per
+// idempotency key.
+type callbackSink struct {
+	*httptest.Server
+	n        atomic.Int64
+	mu       sync.Mutex
+	requests []sinkRequest
+	accepted map[string]int // idempotency key → 2xx answers
+	respond  func(n int64) int
+}
+
+type sinkRequest struct {
+	Key, Path, Auth string
+	Body            []byte
+	Status          int
+}
+
+func newCallbackSink(t *testing.T, respond func(n int64) int) *callbackSink {
+	s := &callbackSink{accepted: map[string]int{}, respond: respond}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		code := s.respond(s.n.Add(1) - 1)
+		key := r.Header.Get(transport.IdempotencyHeader)
+		s.mu.Lock()
+		s.requests = append(s.requests, sinkRequest{key, r.URL.EscapedPath(), r.Header.Get("Authorization"), body, code})
+		if code/100 == 2 {
+			s.accepted[key]++
+		}
+		s.mu.Unlock()
+		w.WriteHeader(code)
+		_, _ = io.WriteString(w, `{"error":"answer `+fmt.Sprint(code)+`"}`)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *callbackSink) got() []sinkRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sinkRequest(nil), s.requests...)
+}
+
+func always(code int) func(int64) int { return func(int64) int { return code } }
+
+// report runs a fake injector on n loopback targets and returns its
+// report, undelivered.
+func report(t *testing.T, id string, n int) *framework.Report {
+	t.Helper()
+	rt, _ := newRuntime(t, &frameworktest.Executor{}, nil)
+	req := framework.Request{InjectID: id, Injector: "fake"}
+	for i := range n {
+		req.Targets = append(req.Targets, framework.TargetSpec{Value: fmt.Sprintf("127.0.%d.%d", i/250, i%250+1), Asset: fmt.Sprintf("asset-%d", i)})
+	}
+	p, err := rt.Prepare(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := rt.Execute(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func openOutbox(t *testing.T, opts outbox.Options) *outbox.Store {
+	t.Helper()
+	s, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// client splits a 40-target payload into 5 bodies.
+func client(t *testing.T, base string, opts ...transport.Option) *transport.Client {
+	t.Helper()
+	whole, err := transport.Bodies("x", framework.DefaultPhase, report(t, "x", 40).Payload(), 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := transport.New(base, append([]transport.Option{transport.WithMaxPayloadSize(len(whole[0]) / 4),
+		transport.WithRetry(2, time.Millisecond)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestOutboxDelivererDelivers(t *testing.T) {
+	var stored atomic.Int64 // requests seen when Stored was called
+	stored.Store(-1)
+	be := newCallbackSink(t, always(http.StatusOK))
+	ob := openOutbox(t, outbox.Options{})
+	c := client(t, be.URL, transport.WithToken("tok-secret-1"))
+	d := framework.OutboxDeliverer{Client: c, Outbox: ob}
+	rep := report(t, "inj-1", 40)
+	ctx := framework.WithDeliveryTrace(context.Background(), &framework.DeliveryTrace{Stored: func(r *framework.Report, n int) {
+		if r != rep || n != 5 {
+			t.Errorf("Stored(%v, %d)", r.InjectID, n)
+		}
+		if st, _ := ob.Stats(); st.Pending != n {
+			t.Errorf("Stored called with %d of %d bodies in the outbox", st.Pending, n)
+		}
+		stored.Store(int64(len(be.got())))
+	}})
+	if err := d.Deliver(ctx, rep); err != nil {
+		t.Fatal(err)
+	}
+	if stored.Load() != 0 {
+		t.Errorf("Stored called after %d requests, want before the first", stored.Load())
+	}
+	want, _ := c.Bodies("inj-1", framework.DefaultPhase, rep.Payload())
+	reqs := be.got()
+	if len(reqs) != len(want) {
+		t.Fatalf("%d requests for %d bodies", len(reqs), len(want))
+	}
+	for i, r := range reqs {
+		if !bytes.Equal(r.Body, want[i]) || r.Key != transport.IdempotencyKey("inj-1", framework.DefaultPhase, i, want[i]) {
+			t.Errorf("request %d: key %s body %.40s", i, r.Key, r.Body)
+		}
+	}
+	if st, _ := ob.Stats(); st.Pending != 0 || st.Dead != 0 || st.Bytes != 0 {
+		t.Errorf("outbox not empty after delivery: %+v", st)
+	}
+}
+
+func TestOutboxDelivererKeepsFailures(t *testing.T) {
+	tests := []struct {
+		name          string
+		respond       func(int64) int
+		pending, dead int // of the 5 bodies
+		sent          int // requests
+	}{
+		// 2 attempts at the first body, the other 4 not sent.
+		{"backend down", always(http.StatusServiceUnavailable), 5, 0, 2},
+		// First body delivered, the second rejected, the last 3 wait.
+		{"rejected", func(n int64) int { return map[bool]int{true: 200, false: 400}[n == 0] }, 3, 1, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newCallbackSink(t, tt.respond)
+			ob := openOutbox(t, outbox.Options{})
+			rt, _ := newRuntime(t, nil, framework.OutboxDeliverer{Client: client(t, be.URL), Outbox: ob})
+			rep := report(t, "inj-2", 40)
+			err := rt.Deliver(context.Background(), rep)
+			var de *framework.DeliveryError
+			var se *framework.StoredError
+			if !errors.As(err, &de) || !errors.As(err, &se) {
+				t.Fatalf("error = %v", err)
+			}
+			if de.Outbox != ob.Path() || de.Stored != tt.pending || de.Dead != tt.dead {
+				t.Errorf("DeliveryError outbox %q stored %d dead %d", de.Outbox, de.Stored, de.Dead)
+			}
+			if n := len(be.got()); n != tt.sent {
+				t.Errorf("%d requests, want %d", n, tt.sent)
+			}
+			var te *transport.TransmissionError
+			if !errors.As(err, &te) || te.Total != 5 {
+				t.Errorf("transmission error %+v", te)
+			}
+			list, _ := ob.List()
+			if len(list) != tt.pending+tt.dead {
+				t.Fatalf("%d records", len(list))
+			}
+			for _, r := range list {
+				switch {
+				case r.State == outbox.Dead:
+					if r.DeadStatus != 400 || !strings.Contains(r.DeadBody, "answer 400") || r.ChunkIndex != 1 {
+						t.Errorf("dead %+v", r)
+					}
+				case r.Attempts > 0:
+					if !strings.Contains(r.LastError, "503") || !r.NextAttempt.After(time.Now()) || r.Owner != 0 {
+						t.Errorf("failed %+v", r)
+					}
+				default:
+					if !strings.Contains(r.LastError, "not sent") || r.Owner != 0 {
+						t.Errorf("unsent %+v", r)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestOutboxDelivererFull(t *testing.T) {
+	be := newCallbackSink(t, always(http.StatusOK))
+	ob := openOutbox(t, outbox.Options{MaxBytes: 1000})
+	err := framework.OutboxDeliverer{Client: client(t, be.URL), Outbox: ob}.Deliver(context.Background(), report(t, "big", 40))
+	var fe *outbox.FullError
+	if !errors.As(err, &fe) || !strings.Contains(err.Error(), ob.Path()) {
+		t.Fatalf("error = %v, want a *outbox.FullError", err)
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("%d requests sent past a full outbox", n)
+	}
+}
+
+// Many injects at once through one outbox, the backend failing every third
+// request: every body is accepted exactly once per idempotency key, what
+// the deliverers could not send is flushed, and the outbox ends empty.
+func TestOutboxConcurrentFlakyBackend(t *testing.T) {
+	if testing.Short() {
+		t.Skip("1000 fsync'd bodies")
+	}
+	be := newCallbackSink(t, func(n int64) int {
+		if n%3 == 2 {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusOK
+	})
+	ob := openOutbox(t, outbox.Options{})
+	c := client(t, be.URL)
+	d := framework.OutboxDeliverer{Client: c, Outbox: ob}
+	const injects = 200 // 5 bodies each
+	var wg sync.WaitGroup
+	var kept atomic.Int64
+	reports := make([]*framework.Report, injects)
+	for i := range reports {
+		reports[i] = report(t, fmt.Sprintf("inj-%03d", i), 40)
+	}
+	for _, rep := range reports {
+		wg.Go(func() {
+			err := d.Deliver(context.Background(), rep)
+			var se *framework.StoredError
+			switch {
+			case errors.As(err, &se):
+				kept.Add(int64(se.Pending))
+			case err != nil:
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	rs := &outbox.Resender{Store: ob, Client: func(string) (outbox.Poster, error) { return c, nil }}
+	for range 20 {
+		st, err := ob.Stats()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Pending == 0 {
+			break
+		}
+		if _, err := rs.Flush(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st, _ := ob.Stats(); st.Pending != 0 || st.Dead != 0 || st.Bytes != 0 {
+		t.Fatalf("outbox not empty: %+v", st)
+	}
+	be.mu.Lock()
+	defer be.mu.Unlock()
+	if len(be.accepted) != injects*5 {
+		t.Errorf("%d keys accepted, want %d", len(be.accepted), injects*5)
+	}
+	for k, n := range be.accepted {
+		if n != 1 {
+			t.Errorf("key %s accepted %d times", k, n)
+		}
+	}
+	t.Logf("%d requests, %d bodies kept by the deliverers and flushed", len(be.requests), kept.Load())
+}
+
+// The bearer token never reaches the outbox file, even when the backend
+// echoes it into a stored error.
+func TestOutboxNeverStoresTheToken(t *testing.T) {
+	const token = "tok-5ec2e7-never-stored"
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, "bad auth "+r.Header.Get("Authorization"))
+	}))
+	defer be.Close()
+	ob := openOutbox(t, outbox.Options{})
+	err := framework.OutboxDeliverer{Client: client(t, be.URL, transport.WithToken(token)), Outbox: ob}.
+		Deliver(context.Background(), report(t, "inj-t", 40))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	_ = ob.Close()
+	raw, err := os.ReadFile(ob.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(raw, []byte("[REDACTED]")) {
+		t.Error("the redacted answer was not stored")
+	}
+	if bytes.Contains(raw, []byte(token)) {
+		t.Error("the token is in the outbox file")
+	}
+}

@@ -1,0 +1,37 @@
+// Package outbox owns the durable store of callback bodies not yet accepted
+// by the backend, and their redelivery.
+//
+// A body is written to the outbox, and the write fsync'd, before its first
+// POST; it is removed only once the backend answered 2xx. A body whose
+// retries ran out stays pending with its attempt count, last error and the
+// time of its next attempt; a body the backend rejected for good (a 4xx
+// other than 408, 409 and 429) moves to the dead list with the status and
+// response body, and is never resent unless RetryDead moves it back.
+//
+// Each record keeps what a resend needs and nothing secret: the inject id,
+// phase, chunk index and count, the base URL without user information, the
+// body byte for byte and its idempotency key. The bearer token is never
+// stored: a resend uses the token of its own configuration.
+//
+// # File
+//
+// The store is one bbolt file, opened with its commits fsync'd. bbolt locks
+// the file for one process at a time; Open waits up to Options.Timeout for
+// the lock, and because the lock does not tell who holds it, the holder
+// writes its pid, command and start time to "<file>.lock" beside it: a
+// *LockedError names that process. A file that is not a bbolt database, or
+// whose pages are damaged, is a *CorruptError naming it; no operation
+// panics. The bodies stored are bounded by Options.MaxBytes: a Put that
+// would pass it is a *FullError and stores nothing.
+//
+// With Options.Shared the file is opened for each operation and closed
+// after it, so several processes (concurrent `injectkit run`s) can share one
+// outbox; a body being delivered carries its owner's pid, and no other
+// process resends it while that process lives.
+//
+// # Redelivery
+//
+// Send posts one stored body and settles its record. A Resender resends due
+// bodies in a loop, backing off exponentially per body up to five minutes,
+// or all pending bodies at once (Flush).
+package outbox

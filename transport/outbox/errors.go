@@ -1,0 +1,82 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Sentinels matched with errors.Is.
+var (
+	// ErrNotFound is returned for an id the outbox does not hold (in the
+	// state asked for).
+	ErrNotFound = errors.New("no such outbox entry")
+	// ErrClosed is returned by a Store after Close.
+	ErrClosed = errors.New("outbox closed")
+	// ErrFull matches a *FullError.
+	ErrFull = errors.New("outbox full")
+	// ErrLocked matches a *LockedError.
+	ErrLocked = errors.New("outbox locked")
+	// ErrCorrupt matches a *CorruptError.
+	ErrCorrupt = errors.New("outbox corrupt")
+)
+
+// FullError reports bodies that would take the outbox past its bound.
+// Nothing of the Put was stored.
+type FullError struct {
+	Path      string
+	Used, Max int64 // bytes of bodies stored, and the bound
+	Need      int64 // bytes the Put asked for
+}
+
+func (e *FullError) Error() string {
+	return fmt.Sprintf("outbox %s full: %d of %d bytes used, %d more needed (flush or drop entries, or raise --outbox-max-bytes)",
+		e.Path, e.Used, e.Max, e.Need)
+}
+
+// Is reports whether target is ErrFull.
+func (e *FullError) Is(target error) bool { return target == ErrFull }
+
+// LockedError reports an outbox another process kept locked for longer
+// than the timeout. PID is 0 when the holder left no record.
+type LockedError struct {
+	Path    string
+	Waited  time.Duration
+	PID     int
+	Command string
+	Since   time.Time
+}
+
+func (e *LockedError) Error() string {
+	holder := "another process (no holder recorded in " + e.Path + ".lock)"
+	if e.PID != 0 {
+		holder = "process " + strconv.Itoa(e.PID)
+		if e.Command != "" {
+			holder += " (" + e.Command + ")"
+		}
+		if !e.Since.IsZero() {
+			holder += " since " + e.Since.UTC().Format(time.RFC3339)
+		}
+	}
+	return fmt.Sprintf("outbox %s is locked by %s; gave up after %s", e.Path, holder, e.Waited)
+}
+
+// Is reports whether target is ErrLocked.
+func (e *LockedError) Is(target error) bool { return target == ErrLocked }
+
+// CorruptError reports an outbox file that cannot be read as one.
+type CorruptError struct {
+	Path string
+	Err  error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("outbox %s is corrupt or not an outbox: %v (move it aside to start an empty one)", e.Path, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrCorrupt.
+func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }

@@ -1,0 +1,50 @@
+package outbox
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseLockRecord(t *testing.T) {
+	tests := []struct {
+		raw     string
+		pid     int
+		command string
+		since   time.Time
+	}{
+		{"pid=42\ncommand=injectkit serve --queue q\nsince=2026-11-27T01:00:00Z\n", 42, "injectkit serve --queue q", time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)},
+		{"pid=7\r\ncommand=a=b\r\n", 7, "a=b", time.Time{}},
+		{"pid=-3\nsince=yesterday\n", 0, "", time.Time{}},
+		{"", 0, "", time.Time{}},
+		{"garbage\x00\xff", 0, "", time.Time{}},
+	}
+	for _, tt := range tests {
+		pid, cmd, since := parseLockRecord([]byte(tt.raw))
+		if pid != tt.pid || cmd != tt.command || !since.Equal(tt.since) {
+			t.Errorf("parseLockRecord(%q) = %d, %q, %s", tt.raw, pid, cmd, since)
+		}
+	}
+}
+
+// FuzzParseLockRecord: any content of a lock file is read without panic,
+// and a record this package writes reads back.
+func FuzzParseLockRecord(f *testing.F) {
+	f.Add("pid=42\ncommand=injectkit run\nsince=2026-11-27T01:00:00Z\n", 42, "injectkit run")
+	f.Add("pid=\n", 1, "")
+	f.Add("\n\n=\npid=99999999999999999999\n", 3, "x\ny")
+	f.Fuzz(func(t *testing.T, raw string, pid int, command string) {
+		parseLockRecord([]byte(raw))
+		if pid <= 0 {
+			return
+		}
+		command = strings.ReplaceAll(command, "\n", " ")
+		command = strings.ReplaceAll(command, "\r", " ")
+		rec := "pid=" + strconv.Itoa(pid) + "\ncommand=" + command + "\nsince=2026-11-27T01:00:00Z\n"
+		gotPID, gotCmd, since := parseLockRecord([]byte(rec))
+		if gotPID != pid || gotCmd != command || since.IsZero() {
+			t.Errorf("round trip of %q: %d %q %s", rec, gotPID, gotCmd, since)
+		}
+	})
+}

@@ -1,0 +1,464 @@
+package outbox
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport"
+)
+
+// State is where a record is.
+type State string
+
+// States of a record.
+const (
+	Pending State = "pending" // to be (re)sent
+	Dead    State = "dead"    // rejected for good; resent only after RetryDead
+)
+
+// Entry is a body to store before its first POST.
+type Entry struct {
+	InjectID    string
+	Phase       string
+	ChunkIndex  int // 0 for an unchunked body
+	TotalChunks int // 1 for an unchunked body
+	// BaseURL is the backend base URL; user information is removed before
+	// it is stored.
+	BaseURL string
+	Body    []byte
+}
+
+// Record is a stored body and its delivery history.
+type Record struct {
+	ID             uint64    `json:"id"`
+	State          State     `json:"state"`
+	InjectID       string    `json:"inject_id"`
+	Phase          string    `json:"phase"`
+	ChunkIndex     int       `json:"chunk_index"`
+	TotalChunks    int       `json:"total_chunks"`
+	BaseURL        string    `json:"base_url"`
+	URL            string    `json:"url"` // BaseURL and the callback path
+	IdempotencyKey string    `json:"idempotency_key"`
+	Size           int       `json:"size"`
+	Attempts       int       `json:"attempts"`
+	LastError      string    `json:"last_error,omitempty"`
+	NextAttempt    time.Time `json:"next_attempt"`
+	Created        time.Time `json:"created"`
+	// Owner is the pid of the process delivering the body, until
+	// LeaseUntil; 0 when none is.
+	Owner      int       `json:"owner,omitempty"`
+	LeaseUntil time.Time `json:"lease_until,omitzero"`
+	// DeadStatus and DeadBody are the backend's answer that moved the
+	// record to the dead list, at DeadAt.
+	DeadStatus int       `json:"dead_status,omitempty"`
+	DeadBody   string    `json:"dead_body,omitempty"`
+	DeadAt     time.Time `json:"dead_at,omitzero"`
+	// Body is the body byte for byte; List leaves it nil.
+	Body []byte `json:"-"`
+}
+
+func key(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
+
+func decode(raw []byte) (Record, error) {
+	var r Record
+	err := json.Unmarshal(raw, &r)
+	return r, err
+}
+
+// bucketOf returns the bucket holding records of a state.
+func bucketOf(tx *bolt.Tx, st State) *bolt.Bucket {
+	if st == Dead {
+		return tx.Bucket(bucketDead)
+	}
+	return tx.Bucket(bucketPending)
+}
+
+func put(tx *bolt.Tx, r Record) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	return bucketOf(tx, r.State).Put(key(r.ID), raw)
+}
+
+// find returns the record id in any state.
+func find(tx *bolt.Tx, id uint64) (Record, error) {
+	for _, st := range []State{Pending, Dead} {
+		if raw := bucketOf(tx, st).Get(key(id)); raw != nil {
+			r, err := decode(raw)
+			if err != nil {
+				return r, fmt.Errorf("record %d: %w", id, err)
+			}
+			r.State = st
+			return r, nil
+		}
+	}
+	return Record{}, fmt.Errorf("%w: %d", ErrNotFound, id)
+}
+
+func used(tx *bolt.Tx) int64 {
+	if v := tx.Bucket(bucketMeta).Get(keyUsed); len(v) == 8 {
+		return int64(binary.BigEndian.Uint64(v))
+	}
+	return 0
+}
+
+func addUsed(tx *bolt.Tx, n int64) error {
+	return tx.Bucket(bucketMeta).Put(keyUsed, binary.BigEndian.AppendUint64(nil, uint64(max(used(tx)+n, 0))))
+}
+
+// Put stores entries in one fsync'd transaction, all or none, and returns
+// their records, pending, due now and owned by this process until its lease
+// ends: it is the caller that posts them first, then settles each with Send
+// or Settle. Each record's Body is its entry's. A Put past MaxBytes is a
+// *FullError.
+func (s *Store) Put(entries ...Entry) ([]Record, error) {
+	var need int64
+	for _, e := range entries {
+		need += int64(len(e.Body))
+	}
+	recs, err := s.put(len(entries), need, slices.Values(entries), math.MaxInt, false)
+	for i := range recs {
+		recs[i].Body = entries[i].Body
+	}
+	return recs, err
+}
+
+// maxTxBytes bounds the bodies PutAll writes in one transaction.
+const maxTxBytes = 8 << 20
+
+// PutAll stores the n entries of seq, all or none, like Put, without holding
+// them all in memory: each Body is copied as it is read, so seq may reuse
+// one buffer (transport.Encoding.Bodies does), and the bodies, need bytes
+// in all, are written in fsync'd transactions of about 8 MiB. If a later
+// transaction finds the outbox full, or seq yields other than n entries,
+// the earlier ones are removed again. The records carry no Body.
+func (s *Store) PutAll(n int, need int64, seq iter.Seq[Entry]) ([]Record, error) {
+	return s.put(n, need, seq, maxTxBytes, true)
+}
+
+func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBody bool) ([]Record, error) {
+	recs := make([]Record, 0, n)
+	remaining := need
+	undo := func(err error) ([]Record, error) {
+		if len(recs) > 0 {
+			ids := make([]uint64, len(recs))
+			for i, r := range recs {
+				ids[i] = r.ID
+			}
+			err = errors.Join(err, s.Delete(ids...))
+		}
+		return nil, err
+	}
+	var group []Entry
+	size := 0
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		stored, err := s.putGroup(group, remaining)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, stored...)
+		for _, e := range group {
+			remaining -= int64(len(e.Body))
+		}
+		group, size = group[:0], 0
+		return nil
+	}
+	for e := range seq {
+		if copyBody {
+			e.Body = bytes.Clone(e.Body) // bbolt keeps the slice until the commit
+		}
+		group = append(group, e)
+		size += len(e.Body)
+		if size >= txBytes {
+			if err := flush(); err != nil {
+				return undo(err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return undo(err)
+	}
+	if len(recs) != n {
+		return undo(fmt.Errorf("outbox %s: %d bodies read, %d announced", s.path, len(recs), n))
+	}
+	return recs, nil
+}
+
+// putGroup stores entries in one transaction if remaining bytes, theirs
+// and those still to come, fit.
+func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
+	now := s.opts.Now()
+	recs := make([]Record, len(entries))
+	err := s.do(true, func(tx *bolt.Tx) error {
+		if u := used(tx); u+remaining > s.opts.MaxBytes {
+			return &FullError{Path: s.path, Used: u, Max: s.opts.MaxBytes, Need: remaining}
+		}
+		meta := tx.Bucket(bucketMeta)
+		var added int64
+		for i, e := range entries {
+			id, err := meta.NextSequence()
+			if err != nil {
+				return err
+			}
+			base := stripUser(e.BaseURL)
+			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
+				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1),
+				BaseURL: base, URL: base + transport.CallbackPath(e.InjectID),
+				IdempotencyKey: transport.IdempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, e.Body),
+				Size:           len(e.Body), NextAttempt: now, Created: now,
+				Owner: s.pid, LeaseUntil: now.Add(s.opts.Lease)}
+			if err := put(tx, r); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketBodies).Put(key(id), e.Body); err != nil {
+				return err
+			}
+			recs[i] = r
+			added += int64(len(e.Body))
+		}
+		return addUsed(tx, added)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	for _, r := range recs {
+		s.claims[r.ID] = true
+	}
+	s.mu.Unlock()
+	return recs, nil
+}
+
+// Get returns a record with its body.
+func (s *Store) Get(id uint64) (Record, error) {
+	var r Record
+	err := s.do(false, func(tx *bolt.Tx) error {
+		var err error
+		if r, err = find(tx, id); err != nil {
+			return err
+		}
+		r.Body = append([]byte(nil), tx.Bucket(bucketBodies).Get(key(id))...)
+		return nil
+	})
+	return r, err
+}
+
+// List returns every record, pending then dead, each by id, without bodies.
+func (s *Store) List() ([]Record, error) {
+	var out []Record
+	err := s.do(false, func(tx *bolt.Tx) error {
+		for _, st := range []State{Pending, Dead} {
+			err := bucketOf(tx, st).ForEach(func(k, v []byte) error {
+				r, err := decode(v)
+				if err != nil {
+					return fmt.Errorf("record %x: %w", k, err)
+				}
+				r.State = st
+				out = append(out, r)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Stats are counts of an outbox.
+type Stats struct {
+	Pending, Dead int
+	Bytes         int64 // bytes of bodies stored
+}
+
+// Stats counts the records and the bytes stored.
+func (s *Store) Stats() (Stats, error) {
+	var st Stats
+	err := s.do(false, func(tx *bolt.Tx) error {
+		st.Pending = tx.Bucket(bucketPending).Stats().KeyN
+		st.Dead = tx.Bucket(bucketDead).Stats().KeyN
+		st.Bytes = used(tx)
+		return nil
+	})
+	return st, err
+}
+
+// update applies fn to record id, in the state it is in, and writes it
+// back; fn may change its state. The claim on the record is released.
+func (s *Store) update(id uint64, fn func(r *Record) error) (Record, error) {
+	var out Record
+	err := s.do(true, func(tx *bolt.Tx) error {
+		r, err := find(tx, id)
+		if err != nil {
+			return err
+		}
+		from := r.State
+		if err := fn(&r); err != nil {
+			return err
+		}
+		if r.State != from {
+			if err := bucketOf(tx, from).Delete(key(id)); err != nil {
+				return err
+			}
+		}
+		out = r
+		return put(tx, r)
+	})
+	s.unclaim(id)
+	return out, err
+}
+
+func (s *Store) unclaim(id uint64) {
+	s.mu.Lock()
+	delete(s.claims, id)
+	s.mu.Unlock()
+}
+
+// Delete removes records, pending or dead, and their bodies, in one
+// transaction: after a 2xx, or when a user drops one. An id the outbox does
+// not hold is ErrNotFound, after the others are removed.
+func (s *Store) Delete(ids ...uint64) error {
+	var missing []uint64
+	err := s.do(true, func(tx *bolt.Tx) error {
+		missing = missing[:0]
+		for _, id := range ids {
+			r, err := find(tx, id)
+			if errors.Is(err, ErrNotFound) {
+				missing = append(missing, id)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := bucketOf(tx, r.State).Delete(key(id)); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketBodies).Delete(key(id)); err != nil {
+				return err
+			}
+			if err := addUsed(tx, -int64(r.Size)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	for _, id := range ids {
+		s.unclaim(id)
+	}
+	if err == nil && len(missing) > 0 {
+		return fmt.Errorf("%w: %v", ErrNotFound, missing)
+	}
+	return err
+}
+
+// MarkFailed records a failed delivery of a pending record: attempts more
+// requests made, the last error, and when to try next. The record is no
+// longer owned.
+func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Time) error {
+	_, err := s.update(id, func(r *Record) error {
+		if r.State != Pending {
+			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
+		}
+		r.Attempts += attempts
+		r.LastError, r.NextAttempt = lastErr, next
+		r.Owner, r.LeaseUntil = 0, time.Time{}
+		return nil
+	})
+	return err
+}
+
+// MoveToDead moves a pending record to the dead list with the backend's
+// status and response body.
+func (s *Store) MoveToDead(id uint64, attempts int, status int, body, lastErr string) error {
+	_, err := s.update(id, func(r *Record) error {
+		if r.State != Pending {
+			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
+		}
+		r.State = Dead
+		r.Attempts += attempts
+		r.LastError, r.DeadStatus, r.DeadBody, r.DeadAt = lastErr, status, body, s.opts.Now()
+		r.Owner, r.LeaseUntil = 0, time.Time{}
+		return nil
+	})
+	return err
+}
+
+// RetryDead moves a dead record back to pending, due now.
+func (s *Store) RetryDead(id uint64) (Record, error) {
+	return s.update(id, func(r *Record) error {
+		if r.State != Dead {
+			return fmt.Errorf("%w: %d is not in the dead list", ErrNotFound, id)
+		}
+		r.State = Pending
+		r.NextAttempt = s.opts.Now()
+		r.DeadStatus, r.DeadBody, r.DeadAt = 0, "", time.Time{}
+		return nil
+	})
+}
+
+// Claim takes a pending record for delivery by this process and returns it
+// with its body. ok is false when another delivery owns it: a goroutine of
+// this process, or another live process whose lease has not ended.
+func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
+	s.mu.Lock()
+	if s.claims[id] {
+		s.mu.Unlock()
+		return Record{}, false, nil
+	}
+	s.claims[id] = true // held while the transaction runs
+	s.mu.Unlock()
+	now := s.opts.Now()
+	err = s.do(true, func(tx *bolt.Tx) error {
+		var err error
+		if r, err = find(tx, id); err != nil {
+			return err
+		}
+		if r.State != Pending {
+			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
+		}
+		if r.Owner != 0 && r.Owner != s.pid && now.Before(r.LeaseUntil) && alive(r.Owner) {
+			return errOwned
+		}
+		r.Owner, r.LeaseUntil = s.pid, now.Add(s.opts.Lease)
+		if err := put(tx, r); err != nil {
+			return err
+		}
+		r.Body = append([]byte(nil), tx.Bucket(bucketBodies).Get(key(id))...)
+		return nil
+	})
+	if err != nil {
+		s.unclaim(id)
+		if errors.Is(err, errOwned) {
+			return Record{}, false, nil
+		}
+		return Record{}, false, err
+	}
+	return r, true, nil
+}
+
+var errOwned = errors.New("owned by another delivery")
+
+// Busy reports whether another delivery owns r (see Claim).
+func (s *Store) Busy(r Record) bool {
+	s.mu.Lock()
+	mine := s.claims[r.ID]
+	s.mu.Unlock()
+	if mine {
+		return true
+	}
+	return r.Owner != 0 && r.Owner != s.pid && s.opts.Now().Before(r.LeaseUntil) && alive(r.Owner)
+}

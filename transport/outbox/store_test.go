@@ -1,0 +1,509 @@
+package outbox
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"iter"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/transport"
+)
+
+func openTemp(t *testing.T, opts Options) *Store {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "state", "outbox.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func entry(id string, chunk, total int, body string) Entry {
+	return Entry{InjectID: id, Phase: "execution_complete", ChunkIndex: chunk, TotalChunks: total,
+		BaseURL: "https://user:pw@127.0.0.1:8443/prefix", Body: []byte(body)}
+}
+
+func TestPutGetListDelete(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(map[bool]string{false: "held", true: "shared"}[shared], func(t *testing.T) {
+			s := openTemp(t, Options{Shared: shared})
+			body := `{"phase":"execution_complete","expectation_signature":{"targets":[]},"chunk_index":0,"total_chunks":2}`
+			recs, err := s.Put(entry("inj/1", 0, 2, body), entry("inj/1", 1, 2, body+" "))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 2 || recs[0].ID == recs[1].ID {
+				t.Fatalf("records %+v", recs)
+			}
+			got, err := s.Get(recs[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got.Body, []byte(body)) || got.State != Pending || got.Owner != os.Getpid() {
+				t.Errorf("got %+v body %s", got, got.Body)
+			}
+			if want := transport.IdempotencyKey("inj/1", "execution_complete", 0, []byte(body)); got.IdempotencyKey != want {
+				t.Errorf("key %q, want %q", got.IdempotencyKey, want)
+			}
+			if got.BaseURL != "https://127.0.0.1:8443/prefix" || got.URL != "https://127.0.0.1:8443/prefix/api/injects/inj%2F1/callback" {
+				t.Errorf("urls %q %q keep credentials or miss the path", got.BaseURL, got.URL)
+			}
+			list, err := s.List()
+			if err != nil || len(list) != 2 || list[0].Body != nil || list[1].ChunkIndex != 1 || list[1].TotalChunks != 2 {
+				t.Fatalf("list %+v, %v", list, err)
+			}
+			st, _ := s.Stats()
+			if st.Pending != 2 || st.Dead != 0 || st.Bytes != int64(2*len(body)+1) {
+				t.Errorf("stats %+v", st)
+			}
+			if err := s.Delete(recs[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Get(recs[0].ID); !errors.Is(err, ErrNotFound) {
+				t.Errorf("get after delete: %v", err)
+			}
+			if err := s.Delete(recs[0].ID); !errors.Is(err, ErrNotFound) {
+				t.Errorf("second delete: %v", err)
+			}
+			if st, _ := s.Stats(); st.Pending != 1 || st.Bytes != int64(len(body)+1) {
+				t.Errorf("stats after delete %+v", st)
+			}
+			// The file survives a reopen.
+			path := s.Path()
+			_ = s.Close()
+			s2, err := Open(path, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s2.Close()
+			if got, err := s2.Get(recs[1].ID); err != nil || string(got.Body) != body+" " {
+				t.Errorf("after reopen: %v %q", err, got.Body)
+			}
+		})
+	}
+}
+
+func TestFailedDeadRetryDead(t *testing.T) {
+	s := openTemp(t, Options{})
+	recs, err := s.Put(entry("inj", 0, 1, "{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := recs[0].ID
+	next := time.Now().Add(time.Hour).Truncate(time.Second)
+	if err := s.MarkFailed(id, 4, "callback failed after 4 attempts: status 503", next); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := s.Get(id)
+	if r.Attempts != 4 || !r.NextAttempt.Equal(next) || r.Owner != 0 || !strings.Contains(r.LastError, "503") {
+		t.Errorf("after MarkFailed: %+v", r)
+	}
+	if err := s.MoveToDead(id, 1, 400, `{"error":"bad"}`, "callback rejected: status 400"); err != nil {
+		t.Fatal(err)
+	}
+	r, _ = s.Get(id)
+	if r.State != Dead || r.DeadStatus != 400 || r.DeadBody != `{"error":"bad"}` || r.Attempts != 5 || r.DeadAt.IsZero() {
+		t.Errorf("after MoveToDead: %+v", r)
+	}
+	if err := s.MarkFailed(id, 1, "x", next); !errors.Is(err, ErrNotFound) {
+		t.Errorf("MarkFailed on a dead record: %v", err)
+	}
+	if _, ok, err := s.Claim(id); ok || !errors.Is(err, ErrNotFound) {
+		t.Errorf("Claim of a dead record: %v %v", ok, err)
+	}
+	if st, _ := s.Stats(); st.Pending != 0 || st.Dead != 1 || st.Bytes != 2 {
+		t.Errorf("stats %+v", st)
+	}
+	r, err = s.RetryDead(id)
+	if err != nil || r.State != Pending || r.DeadStatus != 0 || r.NextAttempt.After(time.Now()) {
+		t.Fatalf("RetryDead: %+v %v", r, err)
+	}
+	if _, err := s.RetryDead(id); !errors.Is(err, ErrNotFound) {
+		t.Errorf("RetryDead of a pending record: %v", err)
+	}
+	if _, err := s.RetryDead(999); !errors.Is(err, ErrNotFound) {
+		t.Errorf("RetryDead of an unknown id: %v", err)
+	}
+}
+
+func TestFull(t *testing.T) {
+	s := openTemp(t, Options{MaxBytes: 100})
+	if _, err := s.Put(entry("a", 0, 1, strings.Repeat("x", 60))); err != nil {
+		t.Fatal(err)
+	}
+	// Two bodies that do not both fit: neither is stored.
+	_, err := s.Put(entry("b", 0, 2, strings.Repeat("y", 20)), entry("b", 1, 2, strings.Repeat("y", 30)))
+	var fe *FullError
+	if !errors.As(err, &fe) || !errors.Is(err, ErrFull) || fe.Used != 60 || fe.Max != 100 || fe.Need != 50 {
+		t.Fatalf("error = %#v", err)
+	}
+	if !strings.Contains(err.Error(), s.Path()) || !strings.Contains(err.Error(), "full") {
+		t.Errorf("message %q does not name the file", err)
+	}
+	if list, _ := s.List(); len(list) != 1 {
+		t.Errorf("%d records after a refused put", len(list))
+	}
+	if _, err := s.Put(entry("c", 0, 1, strings.Repeat("z", 40))); err != nil {
+		t.Errorf("a body that fits exactly: %v", err)
+	}
+}
+
+func TestLocked(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	holder, err := Open(path, Options{Command: "injectkit serve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	_, err = Open(path, Options{Timeout: 200 * time.Millisecond})
+	var le *LockedError
+	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
+		t.Fatalf("error = %v, want a *LockedError", err)
+	}
+	if le.PID != os.Getpid() || le.Command != "injectkit serve" || le.Since.IsZero() {
+		t.Errorf("holder %+v", le)
+	}
+	if time.Since(start) < 150*time.Millisecond {
+		t.Error("did not wait for the lock")
+	}
+	for _, want := range []string{path, "process ", "injectkit serve"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message %q lacks %q", err, want)
+		}
+	}
+	// Released on Close: the lock record goes, the next Open succeeds.
+	if err := holder.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("lock record left: %v", err)
+	}
+	s, err := Open(path, Options{Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+}
+
+// In shared mode the file is locked only during an operation.
+func TestSharedReleasesTheLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	a, err := Open(path, Options{Shared: true, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(path, Options{Shared: true, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, err := a.Put(entry("a", 0, 1, "{}")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Put(entry("b", 0, 1, "{}")); err != nil {
+		t.Fatal(err)
+	}
+	list, err := a.List()
+	if err != nil || len(list) != 2 {
+		t.Errorf("list %v %v", list, err)
+	}
+}
+
+func TestCorrupt(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.db")
+	s, err := Open(good, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 50 {
+		if _, err := s.Put(entry("inj", i, 50, strings.Repeat("b", 3000))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_ = s.Close()
+	raw, err := os.ReadFile(good)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := append([]byte(nil), raw...)
+	for i := 2 * 4096; i < len(damaged); i++ { // keep both meta pages, wreck the rest
+		damaged[i] = byte(i*7 + 3)
+	}
+	foreign := filepath.Join(dir, "foreign.db")
+	if err := writeForeignBolt(foreign); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		content []byte
+		path    string
+	}{
+		{"not a database", []byte("this is not a bbolt file, just text\n"), ""},
+		{"zeros", make([]byte, 16384), ""},
+		{"damaged pages", damaged, ""},
+		{"truncated", raw[:4096+100], ""},
+		{"another bbolt file", nil, foreign},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := tt.path
+			if path == "" {
+				path = filepath.Join(t.TempDir(), "outbox.db")
+				if err := os.WriteFile(path, tt.content, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			s, err := Open(path, Options{Timeout: time.Second})
+			if err == nil {
+				// Some damage only shows when the pages are read.
+				_, err = s.List()
+				if err == nil {
+					_, err = s.Put(entry("x", 0, 1, "{}"))
+				}
+				_ = s.Close()
+			}
+			var ce *CorruptError
+			if !errors.As(err, &ce) || !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("error = %v, want a *CorruptError", err)
+			}
+			if !strings.Contains(err.Error(), path) {
+				t.Errorf("message %q does not name the file", err)
+			}
+			// The file is not left locked by this process.
+			if s, err := Open(filepath.Join(t.TempDir(), "fresh.db"), Options{}); err != nil {
+				t.Errorf("a fresh outbox: %v", err)
+			} else {
+				_ = s.Close()
+			}
+		})
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(filepath.Join(file, "sub", "outbox.db"), Options{})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(file, "sub", "outbox.db")) || !strings.Contains(err.Error(), "create directory") {
+		t.Errorf("error = %v, want one naming the path", err)
+	}
+	if _, err := Open("", Options{}); err == nil {
+		t.Error("empty path accepted")
+	}
+	s := openTemp(t, Options{})
+	_ = s.Close()
+	if _, err := s.List(); !errors.Is(err, ErrClosed) {
+		t.Errorf("List after Close: %v", err)
+	}
+}
+
+// Claim refuses a body another live process owns, until the owner dies or
+// its lease ends.
+func TestClaimOwnership(t *testing.T) {
+	now := time.Now()
+	s := openTemp(t, Options{Now: func() time.Time { return now }})
+	recs, err := s.Put(entry("inj", 0, 1, "{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := recs[0].ID
+	if _, ok, _ := s.Claim(id); ok {
+		t.Error("claimed a body this process is delivering")
+	}
+	other := exec.Command("sleep", "30")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	setOwner := func(pid int, lease time.Time) {
+		t.Helper()
+		if _, err := s.update(id, func(r *Record) error { r.Owner, r.LeaseUntil = pid, lease; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setOwner(other.Process.Pid, now.Add(time.Minute))
+	r, _ := s.Get(id)
+	if _, ok, err := s.Claim(id); ok || err != nil || !s.Busy(r) {
+		t.Errorf("claimed a body a live process owns: %v %v", ok, err)
+	}
+	setOwner(other.Process.Pid, now.Add(-time.Second))
+	if _, ok, err := s.Claim(id); !ok || err != nil {
+		t.Errorf("lease over, not claimed: %v", err)
+	}
+	setOwner(other.Process.Pid, now.Add(time.Minute))
+	_ = other.Process.Kill()
+	_ = other.Wait()
+	got, ok, err := s.Claim(id)
+	if !ok || err != nil || got.Owner != os.Getpid() || string(got.Body) != "{}" {
+		t.Errorf("owner dead, claim: %v %v %+v", ok, err, got)
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	tests := []struct {
+		attempts int
+		limit    time.Duration
+		want     time.Duration
+	}{
+		{0, 0, MinBackoff},
+		{1, 0, MinBackoff},
+		{2, 0, 2 * MinBackoff},
+		{4, 0, 8 * MinBackoff},
+		{7, 0, MaxBackoff},
+		{1 << 30, 0, MaxBackoff},
+		{3, 12 * time.Second, 12 * time.Second},
+	}
+	for _, tt := range tests {
+		if got := Backoff(tt.attempts, tt.limit); got != tt.want {
+			t.Errorf("Backoff(%d, %s) = %s, want %s", tt.attempts, tt.limit, got, tt.want)
+		}
+	}
+}
+
+// Concurrent writes are grouped into shared commits, yet each caller gets
+// its own outcome: the one Put that does not fit fails alone.
+func TestConcurrentWritesGrouped(t *testing.T) {
+	s := openTemp(t, Options{MaxBytes: 100 * 10})
+	var wg sync.WaitGroup
+	errs := make([]error, 101)
+	for i := range 101 {
+		wg.Go(func() {
+			size := 10
+			if i == 50 {
+				size = 2000
+			}
+			_, errs[i] = s.Put(entry(fmt.Sprintf("inj-%d", i), 0, 1, strings.Repeat("x", size)))
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if (i == 50) != errors.Is(err, ErrFull) || (i != 50 && err != nil) {
+			t.Errorf("put %d: %v", i, err)
+		}
+	}
+	st, err := s.Stats()
+	if err != nil || st.Pending != 100 || st.Bytes != 1000 {
+		t.Errorf("stats %+v %v", st, err)
+	}
+	list, _ := s.List()
+	var dwg sync.WaitGroup
+	for _, r := range list {
+		dwg.Go(func() {
+			if err := s.Delete(r.ID); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	dwg.Wait()
+	if st, _ := s.Stats(); st.Pending != 0 || st.Bytes != 0 {
+		t.Errorf("after deletes %+v", st)
+	}
+}
+
+func TestDeleteMany(t *testing.T) {
+	s := openTemp(t, Options{})
+	recs, err := s.Put(entry("a", 0, 3, "{1}"), entry("a", 1, 3, "{22}"), entry("a", 2, 3, "{333}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Delete(recs[0].ID, 999, recs[2].ID)
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "999") {
+		t.Errorf("error = %v, want ErrNotFound naming 999", err)
+	}
+	list, _ := s.List()
+	st, _ := s.Stats()
+	if len(list) != 1 || list[0].ID != recs[1].ID || st.Bytes != 4 {
+		t.Errorf("left %+v, %d bytes", list, st.Bytes)
+	}
+	if err := s.Delete(); err != nil {
+		t.Errorf("Delete of nothing: %v", err)
+	}
+}
+
+// PutAll writes large sends in several transactions and keeps all or none.
+func TestPutAll(t *testing.T) {
+	const size = 3 << 20 // three bodies a transaction
+	body := func(i int) []byte { return bytes.Repeat([]byte{byte('a' + i)}, size) }
+	// entries yields n entries from one reused buffer, calling before(i)
+	// first.
+	entries := func(n int, before func(i int)) iter.Seq[Entry] {
+		return func(yield func(Entry) bool) {
+			buf := make([]byte, size)
+			for i := range n {
+				before(i)
+				copy(buf, body(i))
+				if !yield(Entry{InjectID: "big", Phase: "p", ChunkIndex: i, TotalChunks: 5, BaseURL: "http://127.0.0.1:1", Body: buf}) {
+					return
+				}
+			}
+		}
+	}
+	nothing := func(int) {}
+	t.Run("stored", func(t *testing.T) {
+		s := openTemp(t, Options{})
+		recs, err := s.PutAll(5, 5*size, entries(5, nothing))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, r := range recs {
+			got, err := s.Get(r.ID)
+			if err != nil || !bytes.Equal(got.Body, body(i)) || r.Body != nil || got.ChunkIndex != i {
+				t.Errorf("body %d: %v", i, err)
+			}
+			if want := transport.IdempotencyKey("big", "p", i, body(i)); r.IdempotencyKey != want {
+				t.Errorf("body %d: key %s, want %s", i, r.IdempotencyKey, want)
+			}
+		}
+		if st, _ := s.Stats(); st.Pending != 5 || st.Bytes != 5*size {
+			t.Errorf("stats %+v", st)
+		}
+	})
+	tests := []struct {
+		name   string
+		max    int64
+		n      int // announced
+		before func(s *Store) func(int)
+		target error
+	}{
+		{"full at once", 4 * size, 5, func(*Store) func(int) { return nothing }, ErrFull},
+		// Another writer fills the outbox between the two transactions: the
+		// first is removed again.
+		{"full midway", 6*size - 1, 5, func(s *Store) func(int) {
+			return func(i int) {
+				if i == 3 {
+					if _, err := s.Put(Entry{InjectID: "filler", Phase: "p", Body: body(9)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		}, ErrFull},
+		{"fewer than announced", 0, 6, func(*Store) func(int) { return nothing }, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTemp(t, Options{MaxBytes: tt.max})
+			_, err := s.PutAll(tt.n, int64(tt.n)*size, entries(5, tt.before(s)))
+			if err == nil || (tt.target != nil && !errors.Is(err, tt.target)) {
+				t.Fatalf("error = %v", err)
+			}
+			list, _ := s.List()
+			for _, r := range list {
+				if r.InjectID == "big" {
+					t.Errorf("record %d of the failed PutAll kept", r.ID)
+				}
+			}
+		})
+	}
+}
