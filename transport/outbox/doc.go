@@ -29,9 +29,17 @@
 // outbox; a body being delivered carries its owner's pid, and no other
 // process resends it while that process lives.
 //
+// # Writing
+//
+// Put stores a few bodies in one transaction; PutAll stores a large send
+// from a sequence, a few MiB per transaction, all or none. Writes that
+// arrive while another commits share the next commit (one fsync for many
+// concurrent deliveries).
+//
 // # Redelivery
 //
-// Send posts one stored body and settles its record. A Resender resends due
-// bodies in a loop, backing off exponentially per body up to five minutes,
-// or all pending bodies at once (Flush).
+// Send posts one stored body and settles its record (Settle, for a body
+// posted by the caller). A Resender resends due bodies in a loop, backing
+// off exponentially per body up to five minutes and holding back a backend
+// found down, or all pending bodies at once (Flush).
 package outbox
