@@ -65,9 +65,16 @@ func (s *Store) Send(ctx context.Context, p Poster, r Record, maxBackoff time.Du
 	return s.Settle(ctx, r, err, maxBackoff)
 }
 
+// permanent is an error that knows whether retrying is pointless, like
+// *transport.TransmissionError (or the error of another wire profile's
+// client).
+type permanent interface{ Permanent() bool }
+
 // Settle records the outcome of posting r, a record this process owns:
 // deleted when err is nil; moved to the dead list after a permanent
-// rejection (transport.ErrPermanent); marked failed otherwise, its next
+// rejection (an error in err's chain whose Permanent method reports true,
+// as a *transport.TransmissionError of ErrPermanent does; its status and
+// body are kept when it is one); marked failed otherwise, its next
 // attempt Backoff(attempts, maxBackoff) from now (now when ctx ended: an
 // interruption is not the backend's failure). A store error is joined to
 // err, and the record may then stay pending and owned until its lease
@@ -89,8 +96,13 @@ func (s *Store) Settle(ctx context.Context, r Record, err error, maxBackoff time
 	if ctx.Err() != nil {
 		attempts = 0
 	}
-	if errors.Is(err, transport.ErrPermanent) && te != nil {
-		if serr := s.MoveToDead(r.ID, attempts, te.Status, te.Body, err.Error()); serr != nil {
+	var pe permanent
+	if errors.As(err, &pe) && pe.Permanent() {
+		status, body := 0, ""
+		if te != nil {
+			status, body = te.Status, te.Body
+		}
+		if serr := s.MoveToDead(r.ID, attempts, status, body, err.Error()); serr != nil {
 			return Rejected, errors.Join(err, serr)
 		}
 		return Rejected, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -275,5 +276,43 @@ func TestResenderRunBackendDown(t *testing.T) {
 	}
 	if len(list) != 3 || tried != 1 {
 		t.Errorf("%d records, %d tried", len(list), tried)
+	}
+}
+
+// otherProfileError is the error of another wire profile's client: it says
+// whether it is permanent, nothing more.
+type otherProfileError struct{ permanent bool }
+
+func (e *otherProfileError) Error() string {
+	return fmt.Sprintf("platform said no (permanent %t)", e.permanent)
+}
+func (e *otherProfileError) Permanent() bool { return e.permanent }
+
+type posterFunc func(ctx context.Context, injectID string, chunkIndex int, body []byte) error
+
+func (f posterFunc) PostBody(ctx context.Context, injectID string, chunkIndex int, body []byte) error {
+	return f(ctx, injectID, chunkIndex, body)
+}
+
+// Any poster whose errors report Permanent settles like the transport's.
+func TestSettleOtherProfile(t *testing.T) {
+	for _, perm := range []bool{true, false} {
+		s := openTemp(t, Options{})
+		recs, err := s.Put(Entry{InjectID: "inj", Phase: "complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := posterFunc(func(context.Context, string, int, []byte) error {
+			return fmt.Errorf("callback: %w", &otherProfileError{permanent: perm})
+		})
+		out, err := s.Send(context.Background(), p, recs[0], 0)
+		r, _ := s.Get(recs[0].ID)
+		want, state := Failed, Pending
+		if perm {
+			want, state = Rejected, Dead
+		}
+		if out != want || err == nil || r.State != state || !strings.Contains(r.LastError, "platform said no") {
+			t.Errorf("permanent %t: %s, %v, record %+v", perm, out, err, r)
+		}
 	}
 }
