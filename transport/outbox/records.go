@@ -35,6 +35,11 @@ type Entry struct {
 	// it is stored.
 	BaseURL string
 	Body    []byte
+	// Profile names the wire profile of a body that is not a callback
+	// body of package transport ("" for one); Path is then its escaped
+	// path under BaseURL. A resender picks its profile's records with
+	// Resender.Select.
+	Profile, Path string
 }
 
 // Record is a stored body and its delivery history.
@@ -48,6 +53,7 @@ type Record struct {
 	BaseURL        string    `json:"base_url"`
 	URL            string    `json:"url"` // BaseURL and the callback path
 	IdempotencyKey string    `json:"idempotency_key"`
+	Profile        string    `json:"profile,omitempty"` // "" for the callback profile
 	Size           int       `json:"size"`
 	Attempts       int       `json:"attempts"`
 	LastError      string    `json:"last_error,omitempty"`
@@ -213,10 +219,13 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 			if err != nil {
 				return err
 			}
-			base := stripUser(e.BaseURL)
+			base, path := stripUser(e.BaseURL), e.Path
+			if path == "" {
+				path = transport.CallbackPath(e.InjectID)
+			}
 			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
-				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1),
-				BaseURL: base, URL: base + transport.CallbackPath(e.InjectID),
+				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile,
+				BaseURL: base, URL: base + path,
 				IdempotencyKey: transport.IdempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, e.Body),
 				Size:           len(e.Body), NextAttempt: now, Created: now,
 				Owner: s.pid, LeaseUntil: now.Add(s.opts.Lease)}

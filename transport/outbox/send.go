@@ -131,6 +131,9 @@ type Resender struct {
 	// Wake, when not nil, makes Run look for due bodies at once when it
 	// receives (for example after a delivery failed).
 	Wake <-chan struct{}
+	// Select, when not nil, picks the records this Resender sends (for
+	// example those of one wire profile); the others are left alone.
+	Select func(Record) bool
 
 	clients map[string]Poster
 	// downUntil holds, per base URL found down by Run, when to try it
@@ -202,7 +205,7 @@ func (rs *Resender) nextDue() (time.Time, bool) {
 	var next time.Time
 	found := false
 	for _, r := range recs {
-		if r.State != Pending {
+		if r.State != Pending || (rs.Select != nil && !rs.Select(r)) {
 			continue
 		}
 		at := r.NextAttempt
@@ -249,7 +252,7 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
-		if r.State != Pending || (!all && r.NextAttempt.After(now)) {
+		if r.State != Pending || (!all && r.NextAttempt.After(now)) || (rs.Select != nil && !rs.Select(r)) {
 			continue
 		}
 		if down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
