@@ -196,7 +196,10 @@ func outboxCommand(o Options) *ucli.Command {
 				Usage: "send every pending body now; exit 0 only if all were delivered",
 				Flags: outboxFlags(sendUsage),
 				Action: action("flush", func(c *ucli.Context, e *outboxEnv) error {
-					rs := &outbox.Resender{Store: e.store, Client: e.client(c, o), Log: e.log}
+					// Bodies of another wire profile (the terminal callbacks
+					// `injectkit serve` keeps) are resent by that daemon.
+					rs := &outbox.Resender{Store: e.store, Client: e.client(c, o), Log: e.log,
+						Select: func(r outbox.Record) bool { return r.Profile == "" }}
 					res, err := rs.Flush(c.Context)
 					fmt.Fprintf(o.Stdout, "outbox %s: %d delivered, %d still pending, %d rejected (moved to the dead list), %d being sent by another process\n",
 						e.store.Path(), res.Delivered, res.Failed, res.Rejected, res.Busy)
@@ -264,8 +267,14 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	if err != nil {
 		return err
 	}
-	if _, err := e.store.RetryDead(id); err != nil {
+	back, err := e.store.RetryDead(id)
+	if err != nil {
 		return idError(id, e.store, err)
+	}
+	if back.Profile != "" {
+		fmt.Fprintf(o.Stdout, "%d (inject %s, %s profile) moved back to pending: the daemon keeping it (injectkit serve) resends it\n",
+			id, back.InjectID, back.Profile)
+		return nil
 	}
 	r, ok, err := e.store.Claim(id)
 	if err != nil || !ok {
@@ -302,8 +311,10 @@ func listOutbox(o Options, e *outboxEnv) error {
 	for _, r := range recs {
 		next := "-"
 		switch {
-		case r.State == outbox.Dead:
+		case r.State == outbox.Dead && r.DeadStatus != 0:
 			next = "dead: status " + strconv.Itoa(r.DeadStatus)
+		case r.State == outbox.Dead:
+			next = "dead"
 		case e.store.Busy(r):
 			next = "being sent by pid " + strconv.Itoa(r.Owner)
 		case !r.NextAttempt.After(now):

@@ -17,6 +17,7 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // serveSettings are the keys of `injectkit serve`, in help order.
@@ -32,6 +33,9 @@ var serveSettings = []setting{
 	{key: "listen_addr", def: "127.0.0.1:9464", usage: "address serving /healthz and /metrics"},
 	{key: "shutdown_timeout", def: "30s", usage: "on SIGTERM, how long injects in flight may finish before they are requeued"},
 	{key: "heartbeat_interval", def: "40s", usage: "period of the registration heartbeat"},
+	{key: "outbox", usage: "outbox file keeping each terminal callback until the platform accepts it, then acknowledging its message (default none: a message is requeued when its callback fails)"},
+	{key: "outbox_max_bytes", def: "1073741824", usage: "most bytes of bodies the outbox holds; past it injects fail and are requeued"},
+	{key: "outbox_lock_timeout", def: "30s", usage: "how long to wait for an outbox another process holds"},
 	{key: "log_level", def: "info", usage: "log level: debug, info, warn, error"},
 	{key: "log_format", def: "console", usage: "log format: console or json"},
 }
@@ -51,7 +55,9 @@ func serveCommand(o Options) *ucli.Command {
 		Usage: "register with OpenAEV and run the injects it queues, until SIGTERM",
 		Description: "Registers the injectors with the platform (again every --heartbeat-interval), consumes the\n" +
 			"queue the registration names, runs each inject and acknowledges it once its terminal callback\n" +
-			"was delivered. /healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp,
+			"was delivered, or stored in the outbox (--outbox) when the platform did not accept it: a\n" +
+			"background loop resends the stored callbacks with backoff (at most 5 min apart).\n" +
+			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp,
 		Flags: flags,
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageErr("%v (see injectkit serve --help)", err)
@@ -133,6 +139,22 @@ func serveAction(c *ucli.Context, o Options) error {
 	tracker := newInjectTracker(metrics)
 
 	hc := instrumentedHTTPClient(tracker)
+	// The outbox is opt-in here (requeueing is the default way not to lose
+	// a result) and shared: several daemons on one host may keep their
+	// callbacks in one file; a body one of them is sending is never resent
+	// by another while it lives.
+	var store *outbox.Store
+	if cfg.str("outbox") != "" {
+		if store, err = openOutbox(cfg, o, "serve", true); err != nil {
+			return err
+		}
+	}
+	var durable *durableCallbacks
+	if store != nil {
+		defer store.Close()
+		durable = newDurableCallbacks(hc.Transport, store, sc.client.URL)
+		hc.Transport = durable
+	}
 	client, err := openaev.NewClient(sc.client, openaev.WithLogger(log), openaev.WithUserAgent(o.Version),
 		openaev.WithHTTPClient(hc))
 	if err != nil {
@@ -153,9 +175,15 @@ func serveAction(c *ucli.Context, o Options) error {
 			return nil
 		},
 	}
+	wake := make(chan struct{}, 1)
+	if store != nil {
+		stop := startResender(c.Context, store, client, wake, log)
+		defer stop()
+	}
 	d := &serve.Daemon{
-		Registrar:         &openaevRegistrar{client: client, manifests: ms},
-		Handler:           &openaevHandler{proc: openaev.NewProcessor(client, rt, ms, log), tracker: tracker},
+		Registrar: &openaevRegistrar{client: client, manifests: ms},
+		Handler: &openaevHandler{proc: openaev.NewProcessor(client, rt, ms, log), tracker: tracker,
+			outbox: durable, wake: wake},
 		Workers:           sc.workers,
 		ShutdownTimeout:   sc.shutdownTimeout,
 		HeartbeatInterval: sc.heartbeatInterval,

@@ -13,9 +13,12 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // The adapters between the OpenAEV profile and the generic daemon.
@@ -57,6 +60,10 @@ func (r *openaevRegistrar) Register(ctx context.Context) (serve.Registration, er
 type openaevHandler struct {
 	proc    *openaev.Processor
 	tracker *injectTracker
+	// outbox, when set, keeps the terminal callbacks; wake is signalled
+	// when one stays there.
+	outbox *durableCallbacks
+	wake   chan<- struct{}
 }
 
 // Handle returns nil when the terminal callback was delivered; a permanent
@@ -73,6 +80,10 @@ func (h *openaevHandler) Handle(ctx context.Context, body []byte) error {
 	done := h.tracker.begin(id, injector)
 	err := h.proc.Process(ctx, body)
 	done()
+	if h.outbox != nil && h.keptInOutbox(ctx, id, err) {
+		m.InjectFailed(injector)
+		return nil
+	}
 	var me *openaev.MessageError
 	var ae *openaev.APIError
 	switch {
@@ -89,6 +100,28 @@ func (h *openaevHandler) Handle(ctx context.Context, body []byte) error {
 	}
 	m.InjectFailed(injector)
 	return err
+}
+
+// keptInOutbox settles the stored terminal callback of inject id after
+// Process returned err, and reports whether the callback waits in the
+// outbox for a resend: the message is then acknowledged, the result being
+// durable. A callback the platform refused for good goes to the outbox's
+// dead list and the message is settled as before.
+func (h *openaevHandler) keptInOutbox(ctx context.Context, id string, err error) bool {
+	out, kept, serr := h.outbox.settle(ctx, id, err)
+	if serr != nil {
+		h.proc.Log.Error("outbox", zap.String("inject_id", id), zap.Error(serr))
+	}
+	if !kept || out != outbox.Failed {
+		return false
+	}
+	h.proc.Log.Warn("terminal callback not delivered; kept in the outbox and acknowledged",
+		zap.String("inject_id", id), zap.String("outbox", h.outbox.store.Path()), zap.Error(err))
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
+	return true
 }
 
 // injectTracker times the injects in flight from the callbacks their

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// The daemon with an outbox: a terminal callback the platform does not
+// accept is kept and its message acknowledged; the resender delivers the
+// same bytes later; a callback refused for good goes to the dead list.
+func TestOpenAEVHandlerOutbox(t *testing.T) {
+	const token = "tok-serve-outbox-7f3a"
+	tests := []struct {
+		name      string
+		fail      func(p *openaevtest.Platform)
+		ok        bool // Handle returned nil
+		permanent bool
+		state     outbox.State // "" when nothing is left
+	}{
+		{"delivered", nil, true, false, ""},
+		{"platform down: kept and acknowledged", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusServiceUnavailable, 2) }, true, false, outbox.Pending},
+		{"refused for good: dead list", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusBadRequest, 1) }, false, true, outbox.Dead},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token)
+			if tt.fail != nil {
+				tt.fail(p)
+			}
+			store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Shared: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			tracker := newInjectTracker(serve.NewMetrics(prometheus.NewRegistry()))
+			hc := instrumentedHTTPClient(tracker)
+			durable := newDurableCallbacks(hc.Transport, store, p.URL)
+			hc.Transport = durable
+			client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
+				openaev.WithRetry(2, time.Millisecond), openaev.WithHTTPClient(hc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			reg := framework.NewRegistry()
+			reg.Register("noop", func() framework.Executor { return noop.New() })
+			ms := manifests(reg)
+			wake := make(chan struct{}, 1)
+			h := &openaevHandler{proc: openaev.NewProcessor(client, &framework.Runtime{Registry: reg}, ms, nil),
+				tracker: tracker, outbox: durable, wake: wake}
+			body := `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
+				client.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
+			err = h.Handle(context.Background(), []byte(body))
+			if (err == nil) != tt.ok || serve.IsPermanent(err) != tt.permanent {
+				t.Fatalf("Handle = %v (permanent %v)", err, serve.IsPermanent(err))
+			}
+			var attempts []openaevtest.Call
+			for _, c := range p.Calls("i-1") {
+				if c.Kind == openaevtest.KindComplete {
+					attempts = append(attempts, c)
+				}
+			}
+			list, err := store.List()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.state == "" {
+				if len(list) != 0 {
+					t.Errorf("%d records left after a delivered callback", len(list))
+				}
+				return
+			}
+			if len(list) != 1 || list[0].State != tt.state || list[0].Profile != openaevProfile || list[0].InjectID != "i-1" {
+				t.Fatalf("records %+v", list)
+			}
+			kept, _ := store.Get(list[0].ID)
+			for i, a := range attempts {
+				if !bytes.Equal(a.Raw, kept.Body) {
+					t.Errorf("attempt %d sent other bytes than were kept", i)
+				}
+			}
+			raw, _ := os.ReadFile(store.Path())
+			if bytes.Contains(raw, []byte(token)) {
+				t.Error("token stored")
+			}
+			if tt.state == outbox.Dead {
+				return
+			}
+			select {
+			case <-wake:
+			default:
+				t.Error("the resender was not woken")
+			}
+			// The platform is back: the resender delivers the same bytes.
+			rs := &outbox.Resender{Store: store, Select: func(r outbox.Record) bool { return r.Profile == openaevProfile },
+				Client: func(string) (outbox.Poster, error) { return openaevPoster{client: client}, nil }}
+			res, err := rs.Flush(context.Background())
+			if err != nil || res.Delivered != 1 {
+				t.Fatalf("flush %+v %v", res, err)
+			}
+			calls := p.Calls("i-1")
+			last := calls[len(calls)-1]
+			if last.Kind != openaevtest.KindComplete || !last.Accepted() || !bytes.Equal(last.Raw, kept.Body) {
+				t.Errorf("resend: %s accepted %v, same bytes %v", last.Kind, last.Accepted(), bytes.Equal(last.Raw, kept.Body))
+			}
+			if st, _ := store.Stats(); st.Pending != 0 {
+				t.Errorf("%d pending after the resend", st.Pending)
+			}
+		})
+	}
+}
