@@ -108,10 +108,7 @@ func (h *openaevHandler) Handle(ctx context.Context, body []byte) error {
 // durable. A callback the platform refused for good goes to the outbox's
 // dead list and the message is settled as before.
 func (h *openaevHandler) keptInOutbox(ctx context.Context, id string, err error) bool {
-	out, kept, serr := h.outbox.settle(ctx, id, err)
-	if serr != nil {
-		h.proc.Log.Error("outbox", zap.String("inject_id", id), zap.Error(serr))
-	}
+	out, kept := h.outbox.settle(ctx, id, err)
 	if !kept || out != outbox.Failed {
 		return false
 	}

@@ -102,19 +102,18 @@ func (d *durableCallbacks) keep(id string, req *http.Request) (outbox.Record, er
 // settle records how the terminal callback of inject id ended once its
 // processing returned with err. kept is false when no body of the inject
 // waits in the outbox (none was attempted, or it was delivered).
-func (d *durableCallbacks) settle(ctx context.Context, id string, err error) (out outbox.Outcome, kept bool, serr error) {
+func (d *durableCallbacks) settle(ctx context.Context, id string, err error) (out outbox.Outcome, kept bool) {
 	d.mu.Lock()
 	r, ok := d.held[id]
 	delete(d.held, id)
 	d.mu.Unlock()
 	if !ok {
-		return outbox.Delivered, false, nil
+		return outbox.Delivered, false
 	}
-	out, serr = d.store.Settle(ctx, r, err, 0)
-	if out == outbox.Delivered {
-		return out, false, nil
-	}
-	return out, true, serr
+	// Settle's error is err itself, joined with a store error if the record
+	// could not be updated: it stays pending either way.
+	out, _ = d.store.Settle(ctx, r, err, 0)
+	return out, out != outbox.Delivered
 }
 
 func pathOf(base string) string {
