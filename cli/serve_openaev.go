@@ -77,6 +77,17 @@ func (h *openaevHandler) Handle(ctx context.Context, body []byte) error {
 	id, injector := h.proc.Identify(body)
 	m := h.tracker.metrics
 	m.InjectReceived(injector)
+	if h.outbox != nil && id != "" && h.outbox.waiting(id) {
+		// Run before, its result already durable: not run again.
+		h.proc.Log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
+			zap.String("inject_id", id), zap.String("outbox", h.outbox.store.Path()))
+		m.InjectCompleted(injector)
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+		return nil
+	}
 	done := h.tracker.begin(id, injector)
 	err := h.proc.Process(ctx, body)
 	done()

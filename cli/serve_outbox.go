@@ -116,6 +116,22 @@ func (d *durableCallbacks) settle(ctx context.Context, id string, err error) (ou
 	return out, out != outbox.Delivered
 }
 
+// waiting reports whether a terminal callback of inject id already waits in
+// the outbox: its message is a redelivery after the consumer that ran it
+// stopped, and the result will be resent from the outbox.
+func (d *durableCallbacks) waiting(id string) bool {
+	recs, err := d.store.List()
+	if err != nil {
+		return false
+	}
+	for _, r := range recs {
+		if r.Profile == openaevProfile && r.InjectID == id && r.State == outbox.Pending {
+			return true
+		}
+	}
+	return false
+}
+
 func pathOf(base string) string {
 	if i := strings.Index(base, "://"); i >= 0 {
 		if j := strings.IndexByte(base[i+3:], '/'); j >= 0 {

@@ -122,3 +122,70 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 		})
 	}
 }
+
+// A message redelivered after the consumer that ran it stopped, its
+// terminal callback waiting in the outbox, is acknowledged without running
+// the inject again.
+func TestOpenAEVHandlerRedeliveryWaitingInOutbox(t *testing.T) {
+	p := openaevtest.NewPlatform(t, "tok")
+	store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	recs, err := store.Put(outbox.Entry{InjectID: "i-1", Phase: openaevPhase, BaseURL: p.URL, Profile: openaevProfile,
+		Path: "/api/injects/execution/callback/i-1", Body: []byte(`{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete","execution_duration":1}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.MarkFailed(recs[0].ID, 4, "status 503", time.Now().Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	tracker := newInjectTracker(serve.NewMetrics(prometheus.NewRegistry()))
+	hc := instrumentedHTTPClient(tracker)
+	durable := newDurableCallbacks(hc.Transport, store, p.URL)
+	hc.Transport = durable
+	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok", InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
+		openaev.WithRetry(2, time.Millisecond), openaev.WithHTTPClient(hc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := framework.NewRegistry()
+	reg.Register("noop", func() framework.Executor { return noop.New() })
+	wake := make(chan struct{}, 1)
+	h := &openaevHandler{proc: openaev.NewProcessor(client, &framework.Runtime{Registry: reg}, manifests(reg), nil),
+		tracker: tracker, outbox: durable, wake: wake}
+	body := `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
+		client.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
+	// The consumer that ran it first had acknowledged its reception.
+	if err := client.Reception(context.Background(), "i-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Handle(context.Background(), []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	if calls := p.Calls("i-1"); len(calls) != 1 {
+		t.Errorf("the inject ran again: %v", kindsOf(calls))
+	}
+	if len(wake) != 1 {
+		t.Error("the resender was not woken")
+	}
+	// The stored callback is the one the platform gets.
+	rs := &outbox.Resender{Store: store, Select: func(r outbox.Record) bool { return r.Profile == openaevProfile },
+		Client: func(string) (outbox.Poster, error) { return openaevPoster{client: client}, nil }}
+	if res, err := rs.Flush(context.Background()); err != nil || res.Delivered != 1 {
+		t.Fatalf("flush %+v %v", res, err)
+	}
+	term, ok := p.Terminal("i-1")
+	if !ok || term.Body["execution_message"] != "done" {
+		t.Errorf("terminal callback %v", term.Body)
+	}
+}
+
+func kindsOf(calls []openaevtest.Call) []string {
+	var out []string
+	for _, c := range calls {
+		out = append(out, c.Kind)
+	}
+	return out
+}
