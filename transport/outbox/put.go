@@ -1,0 +1,143 @@
+package outbox
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport"
+)
+
+// Put stores entries in one fsync'd transaction, all or none, and returns
+// their records, pending, due now and owned by this process until its lease
+// ends: it is the caller that posts them first, then settles each with Send
+// or Settle. Each record's Body is its entry's. A Put past MaxBytes is a
+// *FullError.
+func (s *Store) Put(entries ...Entry) ([]Record, error) {
+	var need int64
+	for _, e := range entries {
+		need += int64(len(e.Body))
+	}
+	recs, err := s.put(len(entries), need, slices.Values(entries), math.MaxInt, false)
+	for i := range recs {
+		recs[i].Body = entries[i].Body
+	}
+	return recs, err
+}
+
+// maxTxBytes bounds the bodies PutAll writes in one transaction.
+const maxTxBytes = 8 << 20
+
+// PutAll stores the n entries of seq, all or none, like Put, without holding
+// them all in memory: each Body is copied as it is read, so seq may reuse
+// one buffer (transport.Encoding.Bodies does), and the bodies, need bytes
+// in all, are written in fsync'd transactions of about 8 MiB. If a later
+// transaction finds the outbox full, or seq yields other than n entries,
+// the earlier ones are removed again. The records carry no Body.
+func (s *Store) PutAll(n int, need int64, seq iter.Seq[Entry]) ([]Record, error) {
+	return s.put(n, need, seq, maxTxBytes, true)
+}
+
+func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBody bool) ([]Record, error) {
+	recs := make([]Record, 0, n)
+	remaining := need
+	undo := func(err error) ([]Record, error) {
+		if len(recs) > 0 {
+			ids := make([]uint64, len(recs))
+			for i, r := range recs {
+				ids[i] = r.ID
+			}
+			err = errors.Join(err, s.Delete(ids...))
+		}
+		return nil, err
+	}
+	var group []Entry
+	size := 0
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		stored, err := s.putGroup(group, remaining)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, stored...)
+		for _, e := range group {
+			remaining -= int64(len(e.Body))
+		}
+		group, size = group[:0], 0
+		return nil
+	}
+	for e := range seq {
+		if copyBody {
+			e.Body = bytes.Clone(e.Body) // bbolt keeps the slice until the commit
+		}
+		group = append(group, e)
+		size += len(e.Body)
+		if size >= txBytes {
+			if err := flush(); err != nil {
+				return undo(err)
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return undo(err)
+	}
+	if len(recs) != n {
+		return undo(fmt.Errorf("outbox %s: %d bodies read, %d announced", s.path, len(recs), n))
+	}
+	return recs, nil
+}
+
+// putGroup stores entries in one transaction if remaining bytes, theirs
+// and those still to come, fit.
+func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
+	now := s.opts.Now()
+	recs := make([]Record, len(entries))
+	err := s.do(true, func(tx *bolt.Tx) error {
+		if u := used(tx); u+remaining > s.opts.MaxBytes {
+			return &FullError{Path: s.path, Used: u, Max: s.opts.MaxBytes, Need: remaining}
+		}
+		meta := tx.Bucket(bucketMeta)
+		var added int64
+		for i, e := range entries {
+			id, err := meta.NextSequence()
+			if err != nil {
+				return err
+			}
+			base, path := stripUser(e.BaseURL), e.Path
+			if path == "" {
+				path = transport.CallbackPath(e.InjectID)
+			}
+			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
+				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile,
+				BaseURL: base, URL: base + path,
+				IdempotencyKey: transport.IdempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, e.Body),
+				Size:           len(e.Body), NextAttempt: now, Created: now,
+				Owner: s.pid, LeaseUntil: now.Add(s.opts.Lease)}
+			if err := put(tx, r); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketBodies).Put(key(id), e.Body); err != nil {
+				return err
+			}
+			recs[i] = r
+			added += int64(len(e.Body))
+		}
+		return addUsed(tx, added)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	for _, r := range recs {
+		s.claims[r.ID] = true
+	}
+	s.mu.Unlock()
+	return recs, nil
+}
