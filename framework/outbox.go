@@ -45,12 +45,12 @@ func (e *StoredError) Error() string {
 func (e *StoredError) Unwrap() error { return e.Err }
 
 // Deliver stores the bodies of the payload (all or none), calls the
-// context's DeliveryTrace.Stored, then posts them in order, and removes the
-// delivered ones in one commit at the end. Invalid input
-// and a store failure (a full, locked or corrupt outbox) are returned as
-// they are, with nothing stored or sent. After the first body not
-// accepted, the bodies after it are not sent now: they stay pending with it
-// and the error is a *StoredError.
+// context's DeliveryTrace.Stored, posts them in order, and removes the
+// delivered ones in one commit at the end. Invalid input and a store
+// failure (a full, locked or corrupt outbox) are returned as they are, with
+// nothing stored or sent. After the first body not accepted, the bodies
+// after it are not sent now: they stay pending with it and the error is a
+// *StoredError.
 func (d OutboxDeliverer) Deliver(ctx context.Context, r *Report) error {
 	enc, err := d.Client.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets())
 	if err != nil {
