@@ -44,93 +44,113 @@ func (e *StoredError) Error() string {
 // Unwrap returns the delivery failure.
 func (e *StoredError) Unwrap() error { return e.Err }
 
-// Deliver stores the bodies of the payload (all or none), calls the
-// context's DeliveryTrace.Stored, posts them in order, and removes the
-// delivered ones in one commit at the end. Invalid input and a store
+// Deliver stores the bodies of the payload and posts them in order, each
+// only once it is durably stored: a writer goroutine encodes the bodies
+// into the outbox a few MiB per fsync'd transaction while the bodies
+// already stored are posted, so that storing overlaps sending. Once every
+// body is stored, the context's DeliveryTrace.Stored is called. Delivered
+// bodies are removed together at the end. Invalid input and a store
 // failure (a full, locked or corrupt outbox) are returned as they are, with
-// nothing stored or sent. After the first body not accepted, the bodies
-// after it are not sent now: they stay pending with it and the error is a
-// *StoredError.
+// nothing left stored. After the first body not accepted, the bodies after
+// it are not sent now: they are still all stored, and wait with it; the
+// error is a *StoredError.
 func (d OutboxDeliverer) Deliver(ctx context.Context, r *Report) error {
 	enc, err := d.Client.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets())
 	if err != nil {
 		return err
 	}
-	// The bodies are encoded once, straight into the outbox, a few MiB per
-	// transaction; each is then read back to be posted: what is sent is
-	// what was stored, and a large payload is never held whole.
 	n, base := enc.Len(), d.Client.BaseURL()
 	var need int64
 	for i := range n {
 		need += int64(enc.Size(i))
 	}
-	recs, err := d.Outbox.PutAll(n, need, func(yield func(outbox.Entry) bool) {
-		for i, b := range enc.Bodies() {
-			if !yield(outbox.Entry{InjectID: r.InjectID, Phase: r.Phase, ChunkIndex: i, TotalChunks: n, BaseURL: base, Body: b}) {
-				return
+	batches := make(chan []outbox.Record, 1)
+	var putErr error
+	go func() {
+		defer close(batches)
+		putErr = d.Outbox.PutEach(n, need, func(yield func(outbox.Entry) bool) {
+			for i, b := range enc.Bodies() {
+				if !yield(outbox.Entry{InjectID: r.InjectID, Phase: r.Phase, ChunkIndex: i, TotalChunks: n, BaseURL: base, Body: b}) {
+					return
+				}
 			}
+		}, func(recs []outbox.Record) { batches <- recs })
+	}()
+
+	var (
+		delivered []uint64        // accepted, removed at the end
+		failed    *StoredError    // set by the first body not accepted
+		waiting   []outbox.Record // stored after the failure, not sent
+		failedAt  outbox.Record
+		index     int
+	)
+	for recs := range batches {
+		for _, rec := range recs {
+			i := index
+			index++
+			if failed != nil {
+				waiting = append(waiting, rec)
+				continue
+			}
+			err := d.Client.PostBody(ctx, rec.InjectID, rec.ChunkIndex, rec.Body)
+			if err == nil {
+				delivered = append(delivered, rec.ID)
+				continue
+			}
+			out, err := d.Outbox.Settle(ctx, rec, err, d.MaxBackoff)
+			failed = &StoredError{Outbox: d.Outbox.Path(), Err: failedChunk(err, i, n)}
+			if out == outbox.Rejected {
+				failed.Dead++
+			} else {
+				failed.Pending++
+			}
+			failedAt = rec
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("store signatures before sending: %w", err)
+	}
+	if putErr != nil {
+		// Nothing is left stored (PutEach removed it): the caller keeps the
+		// signatures.
+		return fmt.Errorf("store signatures before sending: %w", putErr)
 	}
 	if tr := ContextDeliveryTrace(ctx); tr != nil && tr.Stored != nil {
-		tr.Stored(r, len(recs))
+		tr.Stored(r, n)
 	}
-	// Delivered bodies are removed together, after the last 2xx or the
-	// first failure: one commit for the whole send. A crash in between
-	// resends them later under the same Idempotency-Key.
-	var delivered []uint64
-	defer func() {
+	if failed != nil {
 		if len(delivered) > 0 {
 			_ = d.Outbox.Delete(delivered...) // kept on error: resent under the same key
 		}
-	}()
-	for i, rec := range recs {
-		stored, err := d.Outbox.Get(rec.ID)
-		if err == nil {
-			err = d.Client.PostBody(ctx, rec.InjectID, rec.ChunkIndex, stored.Body)
-		}
-		if err == nil {
-			delivered = append(delivered, rec.ID)
-			continue
-		}
-		out, err := d.Outbox.Settle(ctx, rec, err, d.MaxBackoff)
-		se := &StoredError{Outbox: d.Outbox.Path(), Err: failedChunk(err, i, len(recs))}
-		if out == outbox.Rejected {
-			se.Dead++
-		} else {
-			se.Pending++
-		}
-		// The rest wait with the failed body, no longer owned.
-		next := time.Now()
-		if failed, gerr := d.Outbox.Get(rec.ID); gerr == nil && failed.State == outbox.Pending {
-			next = failed.NextAttempt
-		}
-		for _, rest := range recs[i+1:] {
-			msg := fmt.Sprintf("not sent: chunk %d of the same send failed", i)
-			if merr := d.Outbox.MarkFailed(rest.ID, 0, msg, next); merr != nil {
-				se.Err = errors.Join(se.Err, merr)
-			}
-			se.Pending++
-		}
-		if d.Failed != nil {
-			select {
-			case d.Failed <- struct{}{}:
-			default:
-			}
-		}
-		return se
+		d.holdBack(failed, failedAt, waiting)
+		return failed
 	}
-	ids := delivered
-	delivered = nil
-	if err := d.Outbox.Delete(ids...); err != nil {
+	if err := d.Outbox.Delete(delivered...); err != nil {
 		// Every body was accepted; only the bookkeeping failed. The
 		// records left are resent later, under the same Idempotency-Key.
-		return &StoredError{Outbox: d.Outbox.Path(), Pending: len(ids),
+		return &StoredError{Outbox: d.Outbox.Path(), Pending: len(delivered),
 			Err: fmt.Errorf("delivered, but not removed from the outbox: %w", err)}
 	}
 	return nil
+}
+
+// holdBack marks the bodies stored after a failed one as waiting with it,
+// no longer owned by this process, and signals Failed.
+func (d OutboxDeliverer) holdBack(se *StoredError, failedAt outbox.Record, rest []outbox.Record) {
+	next := time.Now()
+	if f, err := d.Outbox.Get(failedAt.ID); err == nil && f.State == outbox.Pending {
+		next = f.NextAttempt
+	}
+	msg := fmt.Sprintf("not sent: chunk %d of the same send failed", failedAt.ChunkIndex)
+	for _, r := range rest {
+		if err := d.Outbox.MarkFailed(r.ID, 0, msg, next); err != nil {
+			se.Err = errors.Join(se.Err, err)
+		}
+		se.Pending++
+	}
+	if d.Failed != nil {
+		select {
+		case d.Failed <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // failedChunk places a chunk's error in its send, as Client.Send does.
@@ -152,8 +172,9 @@ func failedChunk(err error, i, total int) error {
 // the context like net/http/httptrace's ClientTrace.
 type DeliveryTrace struct {
 	// Stored is called once every body of r is durably stored (an outbox
-	// write fsync'd), before the first is sent: from then on the
-	// signatures survive a crash, and a queue message can be acknowledged.
+	// write fsync'd; each body is stored before it is sent): from then on
+	// the signatures survive a crash, and a queue message can be
+	// acknowledged.
 	Stored func(r *Report, bodies int)
 }
 

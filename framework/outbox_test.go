@@ -113,27 +113,33 @@ func client(t *testing.T, base string, opts ...transport.Option) *transport.Clie
 }
 
 func TestOutboxDelivererDelivers(t *testing.T) {
-	var stored atomic.Int64 // requests seen when Stored was called
-	stored.Store(-1)
-	be := newCallbackSink(t, always(http.StatusOK))
-	ob := openOutbox(t, outbox.Options{})
+	var ob *outbox.Store
+	// Every request must find its body, and all before it, already stored.
+	be := newCallbackSink(t, func(n int64) int {
+		if st, err := ob.Stats(); err != nil || int64(st.Pending) < n+1 {
+			t.Errorf("request %d sent with %d bodies stored", n, st.Pending)
+		}
+		return http.StatusOK
+	})
+	ob = openOutbox(t, outbox.Options{})
 	c := client(t, be.URL, transport.WithToken("tok-secret-1"))
 	d := framework.OutboxDeliverer{Client: c, Outbox: ob}
 	rep := report(t, "inj-1", 40)
+	var storedCalls atomic.Int64
 	ctx := framework.WithDeliveryTrace(context.Background(), &framework.DeliveryTrace{Stored: func(r *framework.Report, n int) {
+		storedCalls.Add(1)
 		if r != rep || n != 5 {
 			t.Errorf("Stored(%v, %d)", r.InjectID, n)
 		}
 		if st, _ := ob.Stats(); st.Pending != n {
 			t.Errorf("Stored called with %d of %d bodies in the outbox", st.Pending, n)
 		}
-		stored.Store(int64(len(be.got())))
 	}})
 	if err := d.Deliver(ctx, rep); err != nil {
 		t.Fatal(err)
 	}
-	if stored.Load() != 0 {
-		t.Errorf("Stored called after %d requests, want before the first", stored.Load())
+	if storedCalls.Load() != 1 {
+		t.Errorf("Stored called %d times, want once", storedCalls.Load())
 	}
 	want, _ := c.Bodies("inj-1", framework.DefaultPhase, rep.Payload())
 	reqs := be.got()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 
 	"github.com/injectkit/injectkit/cli"
@@ -17,12 +16,6 @@ import (
 var version = "dev"
 
 func main() {
-	if os.Getenv("GOGC") == "" {
-		// A run builds its signatures once and drops them at exit: fewer,
-		// larger collections cost less than the default pace (BENCHMARKS.md).
-		// GOGC in the environment still wins.
-		debug.SetGCPercent(400)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)

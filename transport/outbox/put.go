@@ -23,7 +23,7 @@ func (s *Store) Put(entries ...Entry) ([]Record, error) {
 	for _, e := range entries {
 		need += int64(len(e.Body))
 	}
-	recs, err := s.put(len(entries), need, slices.Values(entries), math.MaxInt, false)
+	recs, err := s.put(len(entries), need, slices.Values(entries), math.MaxInt, false, nil)
 	for i := range recs {
 		recs[i].Body = entries[i].Body
 	}
@@ -40,10 +40,22 @@ const maxTxBytes = 8 << 20
 // transaction finds the outbox full, or seq yields other than n entries,
 // the earlier ones are removed again. The records carry no Body.
 func (s *Store) PutAll(n int, need int64, seq iter.Seq[Entry]) ([]Record, error) {
-	return s.put(n, need, seq, maxTxBytes, true)
+	return s.put(n, need, seq, maxTxBytes, true, nil)
 }
 
-func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBody bool) ([]Record, error) {
+// PutEach is PutAll that hands over each transaction's records, with their
+// bodies, as soon as they are durable, so that the caller can post them
+// while the next ones are written: each body is still stored before it is
+// sent, and storing overlaps sending. stored is called from PutEach's
+// goroutine, in order. If a later transaction fails, every record already
+// stored is removed again (the caller may have sent some) and the error is
+// returned: the caller keeps the signatures some other way.
+func (s *Store) PutEach(n int, need int64, seq iter.Seq[Entry], stored func([]Record)) error {
+	_, err := s.put(n, need, seq, maxTxBytes, true, stored)
+	return err
+}
+
+func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBody bool, stored func([]Record)) ([]Record, error) {
 	recs := make([]Record, 0, n)
 	remaining := need
 	undo := func(err error) ([]Record, error) {
@@ -62,15 +74,22 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBod
 		if len(group) == 0 {
 			return nil
 		}
-		stored, err := s.putGroup(group, remaining)
+		got, err := s.putGroup(group, remaining)
 		if err != nil {
 			return err
 		}
-		recs = append(recs, stored...)
-		for _, e := range group {
+		recs = append(recs, got...)
+		for i, e := range group {
 			remaining -= int64(len(e.Body))
+			got[i].Body = e.Body
 		}
-		group, size = group[:0], 0
+		if stored != nil {
+			stored(got)
+			group = nil // handed over with the records
+		} else {
+			group = group[:0]
+		}
+		size = 0
 		return nil
 	}
 	for e := range seq {
