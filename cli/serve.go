@@ -17,7 +17,6 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/signatures"
-	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // serveSettings are the keys of `injectkit serve`, in help order.
@@ -33,7 +32,7 @@ var serveSettings = []setting{
 	{key: "listen_addr", def: "127.0.0.1:9464", usage: "address serving /healthz and /metrics"},
 	{key: "shutdown_timeout", def: "30s", usage: "on SIGTERM, how long injects in flight may finish before they are requeued"},
 	{key: "heartbeat_interval", def: "40s", usage: "period of the registration heartbeat"},
-	{key: "outbox", usage: "outbox file keeping each terminal callback until the platform accepts it, then acknowledging its message (default none: a message is requeued when its callback fails)"},
+	{key: "outbox", usage: "outbox file keeping each terminal callback until the platform accepts it, then acknowledging its message (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db; \"none\": a message is requeued when its callback fails)"},
 	{key: "outbox_max_bytes", def: "1073741824", usage: "most bytes of bodies the outbox holds; past it injects fail and are requeued"},
 	{key: "outbox_lock_timeout", def: "30s", usage: "how long to wait for an outbox another process holds"},
 	{key: "log_level", def: "info", usage: "log level: debug, info, warn, error"},
@@ -139,15 +138,12 @@ func serveAction(c *ucli.Context, o Options) error {
 	tracker := newInjectTracker(metrics)
 
 	hc := instrumentedHTTPClient(tracker)
-	// The outbox is opt-in here (requeueing is the default way not to lose
-	// a result) and shared: several daemons on one host may keep their
-	// callbacks in one file; a body one of them is sending is never resent
-	// by another while it lives.
-	var store *outbox.Store
-	if cfg.str("outbox") != "" {
-		if store, err = openOutbox(cfg, o, "serve", true); err != nil {
-			return err
-		}
+	// The outbox (on unless --outbox none) is shared: several daemons on
+	// one host may keep their callbacks in one file; a body one of them is
+	// sending is never resent by another while it lives.
+	store, err := openOutbox(cfg, o, "serve", true)
+	if err != nil {
+		return err
 	}
 	var durable *durableCallbacks
 	if store != nil {

@@ -78,10 +78,17 @@ func serveRun(t *testing.T, env map[string]string, args ...string) (stderr *sync
 	t.Helper()
 	stderr = &syncBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
+	state := t.TempDir() // the default outbox lives here unless env names one
 	o := cli.Options{Registry: serveRegistry(), Version: "1.2.3", Stdout: io.Discard, Stderr: stderr,
 		Getenv: func(k string) string {
-			if k == "CONTAINER_IP" {
+			switch k {
+			case "CONTAINER_IP":
 				return "172.17.0.2"
+			case "XDG_STATE_HOME":
+				if v, ok := env[k]; ok {
+					return v
+				}
+				return state
 			}
 			return env[k]
 		}}

@@ -61,6 +61,7 @@ func startConsumer(t *testing.T, name, platformURL string, env ...string) *consu
 		"INJECTKIT_SHUTDOWN_TIMEOUT=20s",
 		"INJECTKIT_HEARTBEAT_INTERVAL=2s",
 		"INJECTKIT_LOG_FORMAT=json",
+		"XDG_STATE_HOME="+t.TempDir(), // each daemon its own outbox, as on its own host
 	)
 	c.cmd.Env = append(c.cmd.Env, env...)
 	c.cmd.Stderr = c.stderr
