@@ -10,7 +10,9 @@
 //
 // Each record keeps what a resend needs and nothing secret: the inject id,
 // phase, chunk index and count, the base URL without user information, the
-// body byte for byte and its idempotency key. The bearer token is never
+// body and its idempotency key. Bodies are stored deflated (they are
+// repetitive JSON, and compressing them costs less than writing them whole)
+// and read back byte for byte as they were put. The bearer token is never
 // stored: a resend uses the token of its own configuration.
 //
 // # File
@@ -21,7 +23,8 @@
 // writes its pid, command and start time to "<file>.lock" beside it: a
 // *LockedError names that process. A file that is not a bbolt database, or
 // whose pages are damaged, is a *CorruptError naming it; no operation
-// panics. The bodies stored are bounded by Options.MaxBytes: a Put that
+// panics. The bodies stored are bounded by Options.MaxBytes, counted at their
+// full size: a Put that
 // would pass it is a *FullError and stores nothing.
 //
 // With Options.Shared the file is opened for each operation and closed

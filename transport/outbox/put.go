@@ -93,8 +93,12 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBod
 		return nil
 	}
 	for e := range seq {
-		if copyBody {
-			e.Body = bytes.Clone(e.Body) // bbolt keeps the slice until the commit
+		// Compressed outside the transaction; bbolt keeps the stored
+		// slice until the commit.
+		e.packed = packBody(e.Body)
+		e.idKey = transport.IdempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, e.Body)
+		if copyBody && stored != nil {
+			e.Body = bytes.Clone(e.Body) // handed over to the caller to post
 		}
 		group = append(group, e)
 		size += len(e.Body)
@@ -136,13 +140,13 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
 				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile,
 				BaseURL: base, URL: base + path,
-				IdempotencyKey: transport.IdempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, e.Body),
+				IdempotencyKey: e.idKey,
 				Size:           len(e.Body), NextAttempt: now, Created: now,
 				Owner: s.pid, LeaseUntil: now.Add(s.opts.Lease)}
 			if err := put(tx, r); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketBodies).Put(key(id), e.Body); err != nil {
+			if err := tx.Bucket(bucketBodies).Put(key(id), e.packed); err != nil {
 				return err
 			}
 			recs[i] = r

@@ -34,6 +34,9 @@ type Entry struct {
 	// path under BaseURL. A resender picks its profile's records with
 	// Resender.Select.
 	Profile, Path string
+
+	packed []byte // Body as stored (see packBody)
+	idKey  string // Body's Idempotency-Key
 }
 
 // Record is a stored body and its delivery history.
@@ -124,8 +127,8 @@ func (s *Store) Get(id uint64) (Record, error) {
 		if r, err = find(tx, id); err != nil {
 			return err
 		}
-		r.Body = append([]byte(nil), tx.Bucket(bucketBodies).Get(key(id))...)
-		return nil
+		r.Body, err = s.body(tx, id)
+		return err
 	})
 	return r, err
 }
@@ -311,8 +314,8 @@ func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
 		if err := put(tx, r); err != nil {
 			return err
 		}
-		r.Body = append([]byte(nil), tx.Bucket(bucketBodies).Get(key(id))...)
-		return nil
+		r.Body, err = s.body(tx, id)
+		return err
 	})
 	if err != nil {
 		s.unclaim(id)
@@ -335,4 +338,14 @@ func (s *Store) Busy(r Record) bool {
 		return true
 	}
 	return r.Owner != 0 && r.Owner != s.pid && s.opts.Now().Before(r.LeaseUntil) && alive(r.Owner)
+}
+
+// body reads and unpacks the body of record id; a body that cannot be read
+// back is a *CorruptError naming the file.
+func (s *Store) body(tx *bolt.Tx, id uint64) ([]byte, error) {
+	b, err := unpackBody(tx.Bucket(bucketBodies).Get(key(id)))
+	if err != nil {
+		return nil, &CorruptError{Path: s.path, Err: fmt.Errorf("body %d: %w", id, err)}
+	}
+	return b, nil
 }
