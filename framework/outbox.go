@@ -92,7 +92,7 @@ func (d OutboxDeliverer) Deliver(ctx context.Context, r *Report) error {
 				waiting = append(waiting, rec)
 				continue
 			}
-			err := d.Client.PostBody(ctx, rec.InjectID, rec.ChunkIndex, rec.Body)
+			err := d.Client.PostKeyed(ctx, rec.InjectID, rec.IdempotencyKey, rec.ChunkIndex, rec.Body)
 			if err == nil {
 				delivered = append(delivered, rec.ID)
 				continue

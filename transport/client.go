@@ -246,7 +246,7 @@ func (c *Client) Send(ctx context.Context, injectID, phase string, p signatures.
 	res := Result{}
 	delivered := make([]int, 0, len(bodies))
 	for i, b := range bodies {
-		n, err := c.post(ctx, injectID, phase, i, b)
+		n, err := c.post(ctx, injectID, IdempotencyKey(injectID, phase, i, b), i, b)
 		res.Attempts += n
 		if err != nil {
 			return res, failedChunk(err, i, len(bodies), delivered)

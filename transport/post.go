@@ -51,16 +51,22 @@ func (e *attemptError) Error() string {
 // inject id, the phase the body names, chunkIndex and the body; the same on
 // every retry and every later resend of the same body.
 func (c *Client) PostBody(ctx context.Context, injectID string, chunkIndex int, body []byte) error {
-	_, err := c.post(ctx, injectID, bodyPhase(body), chunkIndex, body)
+	_, err := c.post(ctx, injectID, IdempotencyKey(injectID, bodyPhase(body), chunkIndex, body), chunkIndex, body)
 	return err
 }
 
-func (c *Client) post(ctx context.Context, injectID, phase string, chunkIndex int, body []byte) (int, error) {
+// PostKeyed is PostBody for a body whose Idempotency-Key is already known
+// (an outbox records it with the body), so that it is not hashed again.
+func (c *Client) PostKeyed(ctx context.Context, injectID, key string, chunkIndex int, body []byte) error {
+	_, err := c.post(ctx, injectID, key, chunkIndex, body)
+	return err
+}
+
+func (c *Client) post(ctx context.Context, injectID, key string, chunkIndex int, body []byte) (int, error) {
 	if err := checkInjectID(injectID); err != nil {
 		return 0, err
 	}
 	url := c.callbackURL(injectID)
-	key := IdempotencyKey(injectID, phase, chunkIndex, body)
 	log := c.log.With(zap.String("inject_id", injectID), zap.Int("chunk_index", chunkIndex), zap.String("idempotency_key", key))
 	attempts := 0
 	err := retry.Do(

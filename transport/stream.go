@@ -144,7 +144,7 @@ func (c *Client) SendEncoded(ctx context.Context, e *Encoding) (Result, error) {
 			failed = err
 			return false
 		}
-		n, err := c.post(ctx, e.injectID, e.phase, i, b)
+		n, err := c.post(ctx, e.injectID, IdempotencyKey(e.injectID, e.phase, i, b), i, b)
 		res.Attempts += n
 		if err != nil {
 			failed = failedChunk(err, i, total, delivered)
