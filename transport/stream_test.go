@@ -99,3 +99,28 @@ func FuzzSizeTargetJSON(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkEncodeStream measures the streaming path the CLI takes: measure
+// every target, then write every body into one reused buffer.
+func BenchmarkEncodeStream(b *testing.B) {
+	types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
+	for _, n := range []int{1000, 10000, 100000} {
+		post := streamPost(n)
+		metas := []signatures.Target{{}}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				seq, _ := signatures.PayloadTargets(post, metas, types, nil)
+				enc, err := transport.Encode("inject-1", "execution_complete", n, seq, 0)
+				if err != nil {
+					b.Fatal(err)
+				}
+				total := 0
+				for _, body := range enc.Bodies() {
+					total += len(body)
+				}
+				b.SetBytes(int64(total))
+			}
+		})
+	}
+}
