@@ -10,20 +10,17 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
 	retry "github.com/avast/retry-go/v4"
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport"
 )
 
 // ValidationError reports a bad configuration value; it is the signatures
 // package's type so that one errors.As catches bad input anywhere.
 type ValidationError = signatures.ValidationError
-
-// maxErrorBody is the most of a response body an APIError keeps.
-const maxErrorBody = 4 << 10
 
 // maxReplyBody bounds a successful reply the client reads.
 const maxReplyBody = 16 << 20
@@ -187,21 +184,5 @@ func (c *Client) attempt(ctx context.Context, url string, r request) ([]byte, er
 	return nil, &attemptError{status: status, body: c.readErrorBody(resp.Body), retry: retryable}
 }
 
-// readErrorBody returns the start of a response body, token redacted, cut
-// on a rune boundary.
-func (c *Client) readErrorBody(r io.Reader) string {
-	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+len(c.cfg.Token))))
-	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
-	s := c.redact(string(b))
-	if len(s) > maxErrorBody {
-		s = s[:maxErrorBody]
-		// Drop a rune the cut split in two.
-		for i := 0; i < utf8.UTFMax-1 && len(s) > 0; i++ {
-			if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
-				break
-			}
-			s = s[:len(s)-1]
-		}
-	}
-	return s
-}
+// readErrorBody returns the start of a response body, token redacted.
+func (c *Client) readErrorBody(r io.Reader) string { return transport.ReadErrorBody(r, c.cfg.Token) }

@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -194,14 +195,21 @@ func (c *Client) attempt(ctx context.Context, url, key string, chunkIndex int, b
 	return ae
 }
 
-// readErrorBody returns the start of a response body, token redacted, at
-// most maxErrorBody bytes cut on a rune boundary.
-func (c *Client) readErrorBody(r io.Reader) string {
-	// Read past the cut by the token's length so that a token across the
+func (c *Client) readErrorBody(r io.Reader) string { return ReadErrorBody(r, c.token) }
+
+// ReadErrorBody returns the start of an error response body for an error
+// message or a log line: at most 4 KiB cut on a rune boundary, with secret
+// (a bearer token a backend may echo) replaced by [REDACTED]. It drains a
+// little more of r so that the connection can be reused.
+func ReadErrorBody(r io.Reader, secret string) string {
+	// Read past the cut by the secret's length so that a secret across the
 	// cut is still redacted.
-	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+len(c.token))))
+	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+len(secret))))
 	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
-	s := c.redact(string(b))
+	s := string(b)
+	if secret != "" {
+		s = strings.ReplaceAll(s, secret, "[REDACTED]")
+	}
 	if len(s) > maxErrorBody {
 		s = s[:maxErrorBody]
 		// Drop a rune the cut split in two.
