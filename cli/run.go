@@ -122,16 +122,17 @@ func runAction(c *ucli.Context, o Options) error {
 	}
 }
 
-// newRuntime returns the runtime of one run, without a deliverer.
+// newRuntime returns the runtime of `run` and `serve`, without a deliverer.
 func newRuntime(o Options, cfg *config, log *zap.Logger) *framework.Runtime {
 	resolver := signatures.DefaultResolver()
 	resolver.Getenv = o.Getenv
+	ms := manifests(o.Registry)
 	return &framework.Runtime{
 		Registry:   o.Registry,
 		Log:        log,
 		Signatures: signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver)),
 		Settings: func(name string) map[string]string {
-			for _, m := range manifests(o.Registry) {
+			for _, m := range ms {
 				if m.Name == name {
 					return cfg.injectorSettings(m)
 				}

@@ -13,10 +13,8 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // serveSettings are the keys of `injectkit serve`, in help order.
@@ -156,21 +154,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	resolver := signatures.DefaultResolver()
-	resolver.Getenv = o.Getenv
-	rt := &framework.Runtime{
-		Registry:   o.Registry,
-		Log:        log,
-		Signatures: signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver)),
-		Settings: func(name string) map[string]string {
-			for _, m := range ms {
-				if m.Name == name {
-					return cfg.injectorSettings(m)
-				}
-			}
-			return nil
-		},
-	}
+	rt := newRuntime(o, cfg, log)
 	wake := make(chan struct{}, 1)
 	if store != nil {
 		stop := startResender(c.Context, store, client, wake, log)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -239,23 +240,11 @@ func (c *Client) Bodies(injectID, phase string, p signatures.Payload) ([][]byte,
 // context's error (wrapped in a *TransmissionError if chunks had been
 // delivered, so that errors.Is still matches it).
 func (c *Client) Send(ctx context.Context, injectID, phase string, p signatures.Payload) (Result, error) {
-	bodies, err := c.Bodies(injectID, phase, p)
+	enc, err := c.Encode(injectID, phase, len(p.Targets), slices.All(p.Targets))
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{}
-	delivered := make([]int, 0, len(bodies))
-	for i, b := range bodies {
-		n, err := c.post(ctx, injectID, IdempotencyKey(injectID, phase, i, b), i, b)
-		res.Attempts += n
-		if err != nil {
-			return res, failedChunk(err, i, len(bodies), delivered)
-		}
-		delivered = append(delivered, i)
-		res.Chunks++
-		res.Bytes += len(b)
-	}
-	return res, nil
+	return c.SendEncoded(ctx, enc)
 }
 
 func failedChunk(err error, i, total int, delivered []int) error {
