@@ -57,10 +57,55 @@ type Manifest struct {
 	// field name (contracts).
 	Outputs []Output
 	// Platforms and AttackPatterns document the contract (for example
-	// "Linux", "T1046").
+	// "Linux", "T1046"). A platform must be one of the OpenAEV platform
+	// types (Linux, Windows, MacOS, Container, Service, Generic, Internal,
+	// Unknown); an injector that runs nowhere in particular (cloud,
+	// external) declares none.
 	Platforms      []string
 	AttackPatterns []string
+	// Domains are the security domains of the injector's contract (see
+	// DomainNetwork, DomainCloud…).
+	Domains []Domain
+	// SecurityPlatforms names, per expectation type, the kinds of security
+	// platform expected to answer it (SecurityNDR, SecuritySIEM…). An
+	// expectation type without an entry may be answered by any platform.
+	SecurityPlatforms map[ExpectationType][]string
 }
+
+// Domain is a security domain of a contract, as the platform shows it: a
+// name and a colour.
+type Domain struct {
+	Name  string
+	Color string
+}
+
+// The platform's security domains (the names and colours of pyoaev's
+// SecurityDomains).
+var (
+	DomainEndpoint     = Domain{Name: "Endpoint", Color: "#389CFF"}
+	DomainNetwork      = Domain{Name: "Network", Color: "#009933"}
+	DomainWebApp       = Domain{Name: "Web App", Color: "#FF9933"}
+	DomainEmail        = Domain{Name: "E-mail Infiltration", Color: "#FF6666"}
+	DomainDataExfil    = Domain{Name: "Data Exfiltration", Color: "#9933CC"}
+	DomainURLFiltering = Domain{Name: "URL Filtering", Color: "#66CCFF"}
+	DomainCloud        = Domain{Name: "Cloud", Color: "#9999CC"}
+	DomainTabletop     = Domain{Name: "Tabletop", Color: "#FFCC33"}
+	DomainAI           = Domain{Name: "Artificial Intelligence", Color: "#7C4DFF"}
+	DomainToClassify   = Domain{Name: "To classify", Color: "#FFFFFF"}
+)
+
+// Security platform types an expectation may name (pyoaev's
+// SecurityPlatformType).
+const (
+	SecurityEDR         = "EDR"
+	SecurityXDR         = "XDR"
+	SecuritySIEM        = "SIEM"
+	SecuritySOAR        = "SOAR"
+	SecurityNDR         = "NDR"
+	SecurityISPM        = "ISPM"
+	SecurityLLMFirewall = "LLM_FIREWALL"
+	SecurityAIGateway   = "AI_GATEWAY"
+)
 
 // Param types.
 const (

@@ -1,31 +1,10 @@
-// Package openaevtest is an OpenAEV platform stand-in for tests: an
-// httptest server speaking the injector side of the platform's API
-// (registration, inject reception, execution callbacks, asset-group
-// paging), enforcing what the platform enforces and recording every call.
-//
-// It checks:
-//   - the bearer token on every call (401 otherwise);
-//   - a registration is multipart/form-data with a JSON "input" part holding
-//     injector_id, injector_name, injector_type and injector_contracts, each
-//     contract with a non-blank contract_id and a non-blank contract_content
-//     string, and an optional image/png "icon" part (400 otherwise);
-//   - a callback has a non-blank execution_message and an execution_status
-//     and execution_action the platform knows, an integer
-//     execution_duration and a string execution_output_structured holding a
-//     JSON object (400 otherwise);
-//   - a "complete" callback comes after the inject's reception (409
-//     otherwise, the platform's "not PENDING");
-//   - an asset-group page asks for 1 to 1000 assets from page 0 on.
-//
-// Paths may carry a tenant (/api/tenants/{tenant}/…). Failures can be
-// scripted per inject with FailComplete and FailReception.
 package openaevtest
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"sync"
 	"testing"
 )
@@ -34,13 +13,23 @@ import (
 const (
 	KindRegistration = "registration"
 	KindReception    = "reception"
-	KindTrace        = "trace"    // a callback whose action is not "complete"
+	KindTrace        = "trace"    // a callback whose action is neither "complete" nor "data"
 	KindComplete     = "complete" // a callback whose action is "complete"
+	KindData         = "data"     // a callback whose action is "data" (Current)
 	KindTargets      = "targets"  // POST /api/endpoints/targets
+	KindInject       = "inject"   // GET /api/injects/{id}
+	KindSettings     = "settings" // GET /api/settings, /api/settings/version
 	KindUnknown      = "unknown"
 )
 
-// Call is one request the platform received, with what it answered.
+// Outcomes of a callback the platform accepted.
+const (
+	Processed = "processed" // its trace was saved and its outputs processed
+	Dropped   = "dropped"   // answered 2xx, then thrown away (Reason says why)
+)
+
+// Call is one request the platform received, with what it answered and,
+// for an accepted callback, what processing made of it.
 type Call struct {
 	Kind     string
 	Method   string
@@ -57,10 +46,20 @@ type Call struct {
 	IconType string
 	// Status is the HTTP status the platform answered.
 	Status int
+	// Outcome is Processed or Dropped for a callback answered 2xx, and
+	// Reason why it was dropped (or, in legacy mode, refused).
+	Outcome string
+	Reason  string
+	// Signatures are the signatures this callback stored.
+	Signatures []Signature
 }
 
 // Accepted reports whether the platform answered 2xx.
 func (c Call) Accepted() bool { return c.Status >= 200 && c.Status < 300 }
+
+// Processed reports whether the platform answered 2xx and processed the
+// callback (a dropped callback is accepted but not processed).
+func (c Call) Processed() bool { return c.Accepted() && c.Outcome == Processed }
 
 // Structured decodes a callback's execution_output_structured string.
 func (c Call) Structured() (map[string]any, bool) {
@@ -90,37 +89,83 @@ type failKey struct{ kind, injectID string }
 
 type failure struct{ status, n int }
 
+// inject is the platform's state of one inject.
+type inject struct {
+	contract   string
+	status     string
+	denied     bool
+	reopenings int
+	batches    int // signature batches stored
+	signatures []Signature
+	findings   map[string]any
+}
+
 // Platform is the stand-in. Its methods are safe for concurrent use.
 type Platform struct {
 	// URL is the server's base URL (no trailing slash).
 	URL string
 
-	srv   *httptest.Server
-	token string
+	srv     *httptest.Server
+	token   string
+	version Version
+	raw     string // the version string reported
+	legacy  bool
 
-	mu       sync.Mutex
-	calls    []Call
-	broker   Broker
-	groups   map[string][]map[string]any
-	order    []string // group ids, in insertion order
-	fails    map[failKey]*failure
-	received map[string]bool
-	changed  chan struct{}
+	mu        sync.Mutex
+	calls     []Call
+	broker    Broker
+	groups    map[string][]map[string]any
+	order     []string // group ids, in insertion order
+	fails     map[failKey]*failure
+	injects   map[string]*inject
+	contracts map[string][]contractOutput // contract id → declared outputs
+	breaking  map[string]bool             // stored signature types no collector can read
+	changed   chan struct{}
 }
+
+// Option configures a Platform.
+type Option func(*Platform)
+
+// WithVersion sets the platform behaviour (default Current) and the
+// version string it reports (Version.String).
+func WithVersion(v Version) Option { return func(p *Platform) { p.version, p.raw = v, v.String() } }
+
+// WithVersionString makes the platform report s, behaving as Classify(s)
+// says (Current when s cannot be parsed).
+func WithVersionString(s string) Option {
+	return func(p *Platform) {
+		v, _ := Classify(s)
+		p.version, p.raw = v, s
+	}
+}
+
+// WithLegacyIngestion models the platform's older synchronous callback
+// path (preview flag LEGACY_INGESTION_EXECUTION_TRACE): a "complete" on an
+// inject that is not PENDING is a 409 and a callback whose processing fails
+// is a 400, instead of 200 and a silent drop.
+func WithLegacyIngestion() Option { return func(p *Platform) { p.legacy = true } }
 
 // NewPlatform starts a platform accepting token, closed when the test ends.
 // Its broker reply defaults to 127.0.0.1:5672, vhost "/", guest/guest and
 // the queue "openaev_injector_<injector_id>".
-func NewPlatform(t testing.TB, token string) *Platform {
+func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	t.Helper()
-	p := &Platform{token: token, groups: map[string][]map[string]any{}, fails: map[failKey]*failure{},
-		received: map[string]bool{}, changed: make(chan struct{}),
-		broker: Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
+	p := &Platform{token: token, version: Current, raw: Current.String(),
+		groups: map[string][]map[string]any{}, fails: map[failKey]*failure{},
+		injects: map[string]*inject{}, contracts: map[string][]contractOutput{}, breaking: map[string]bool{},
+		changed: make(chan struct{}),
+		broker:  Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
+	for _, o := range opts {
+		o(p)
+	}
 	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
 	p.URL = p.srv.URL
 	t.Cleanup(p.srv.Close)
 	return p
 }
+
+// Version returns the behaviour the platform models.
+func (p *Platform) Version() Version { return p.version }
 
 // SetBroker sets the registration reply. An empty Queue is replaced by
 // "openaev_injector_<injector_id>".
@@ -139,6 +184,104 @@ func (p *Platform) SetAssetGroup(groupID string, assets ...map[string]any) {
 		p.order = append(p.order, groupID)
 	}
 	p.groups[groupID] = assets
+}
+
+// AddInject creates an inject of a contract, as the platform does before
+// it dispatches it (status QUEUING). Reception and callbacks of any other
+// inject id are answered 404. The contract's declared outputs are those of
+// its last registration; a contract never registered declares none.
+func (p *Platform) AddInject(injectID, contractID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.injects[injectID] = &inject{contract: contractID, status: "QUEUING", findings: map[string]any{}}
+}
+
+// DenyInject makes the token lack the rights on an inject: the platform
+// answers 404, as it does for AccessDeniedException, never 403.
+func (p *Platform) DenyInject(injectID string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if in := p.injects[injectID]; in != nil {
+		in.denied = true
+	}
+}
+
+// InjectStatus returns the inject's status name ("" for an unknown
+// inject): QUEUING, PENDING after a reception, then the status of its
+// processed "complete" (SUCCESS or EXECUTED, ERROR, TIMEOUT…).
+func (p *Platform) InjectStatus(injectID string) string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if in := p.injects[injectID]; in != nil {
+		return in.status
+	}
+	return ""
+}
+
+// Reopenings counts the receptions that set a finished inject back to
+// PENDING.
+func (p *Platform) Reopenings(injectID string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if in := p.injects[injectID]; in != nil {
+		return in.reopenings
+	}
+	return 0
+}
+
+// Signatures returns the signatures the platform holds for an inject, by
+// expectation type (DETECTION, PREVENTION).
+func (p *Platform) Signatures(injectID string) map[string][]Signature {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string][]Signature{}
+	if in := p.injects[injectID]; in != nil {
+		for _, s := range in.signatures {
+			out[s.ExpectationType] = append(out[s.ExpectationType], s)
+		}
+	}
+	return out
+}
+
+// Findings returns the processed structured outputs of an inject, by
+// field, as decoded from JSON (the last value of each field).
+func (p *Platform) Findings(injectID string) map[string]any {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string]any{}
+	if in := p.injects[injectID]; in != nil {
+		for k, v := range in.findings {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// CollectorBreaking returns, sorted, the stored signature types that are
+// not members of pyoaev's SignatureTypes: each makes every collector's
+// fetch of pending expectations fail.
+func (p *Platform) CollectorBreaking() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]string, 0, len(p.breaking))
+	for t := range p.breaking {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// ContractOutputs returns the outputs a registered contract declares as
+// "type:field" pairs, and whether it was registered.
+func (p *Platform) ContractOutputs(contractID string) ([]string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	outs, ok := p.contracts[contractID]
+	list := make([]string, 0, len(outs))
+	for _, o := range outs {
+		list = append(list, o.Type+":"+o.Field)
+	}
+	return list, ok
 }
 
 // FailComplete makes the next n terminal callbacks of the inject answer
@@ -165,90 +308,4 @@ func (p *Platform) fail(kind, injectID string, status, n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fails[failKey{kind, injectID}] = &failure{status, n}
-}
-
-// Calls returns the calls about one inject (reception, traces, complete),
-// in the order received, failed ones included.
-func (p *Platform) Calls(injectID string) []Call {
-	return p.filter(func(c Call) bool { return c.InjectID == injectID })
-}
-
-// Registrations returns the registration calls, in order.
-func (p *Platform) Registrations() []Call {
-	return p.filter(func(c Call) bool { return c.Kind == KindRegistration })
-}
-
-// TargetQueries returns the asset-group page calls, in order.
-func (p *Platform) TargetQueries() []Call {
-	return p.filter(func(c Call) bool { return c.Kind == KindTargets })
-}
-
-// AllCalls returns every call, in order.
-func (p *Platform) AllCalls() []Call { return p.filter(func(Call) bool { return true }) }
-
-func (p *Platform) filter(keep func(Call) bool) []Call {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []Call
-	for _, c := range p.calls {
-		if keep(c) {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// Terminal returns the first accepted "complete" callback of the inject.
-func (p *Platform) Terminal(injectID string) (Call, bool) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.terminalLocked(injectID)
-}
-
-func (p *Platform) terminalLocked(injectID string) (Call, bool) {
-	for _, c := range p.calls {
-		if c.InjectID == injectID && c.Kind == KindComplete && c.Accepted() {
-			return c, true
-		}
-	}
-	return Call{}, false
-}
-
-// WaitTerminal blocks until the inject has an accepted "complete" callback
-// or ctx ends.
-func (p *Platform) WaitTerminal(ctx context.Context, injectID string) (Call, error) {
-	for {
-		p.mu.Lock()
-		c, ok := p.terminalLocked(injectID)
-		ch := p.changed
-		p.mu.Unlock()
-		if ok {
-			return c, nil
-		}
-		select {
-		case <-ch:
-		case <-ctx.Done():
-			return Call{}, ctx.Err()
-		}
-	}
-}
-
-func (p *Platform) record(c Call) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.calls = append(p.calls, c)
-	close(p.changed)
-	p.changed = make(chan struct{})
-}
-
-// takeFailure consumes one scripted failure, returning its status or 0.
-func (p *Platform) takeFailure(kind, injectID string) int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f := p.fails[failKey{kind, injectID}]
-	if f == nil || f.n <= 0 {
-		return 0
-	}
-	f.n--
-	return f.status
 }

@@ -1,0 +1,155 @@
+package openaevtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Execution callbacks: field validation (a 400 at once), then processing,
+// which in queued mode happens after the 200 and may drop the callback.
+
+func (p *Platform) callback(c *Call) (int, string, []byte) {
+	if c.Body == nil {
+		return http.StatusBadRequest, jsonType, errorBody("malformed callback")
+	}
+	for _, k := range []string{"execution_message", "execution_status"} {
+		if s, ok := c.Body[k].(string); !ok || strings.TrimSpace(s) == "" {
+			return http.StatusBadRequest, jsonType, errorBody(k + " must not be blank")
+		}
+	}
+	if a, _ := c.Body["execution_action"].(string); !p.version.actions()[a] {
+		return http.StatusBadRequest, jsonType, errorBody(fmt.Sprintf("execution_action %q is not an InjectExecutionAction", a))
+	}
+	if raw, ok := c.Body["execution_output_structured"]; ok && raw != nil {
+		if _, isStr := raw.(string); !isStr {
+			return http.StatusBadRequest, jsonType, errorBody("execution_output_structured must be a string")
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	in := p.lookupLocked(c.InjectID)
+	if in == nil {
+		return http.StatusNotFound, jsonType, errorBody("Element not found")
+	}
+	if p.legacy && c.Kind == KindComplete && in.status != "PENDING" {
+		c.Reason = "inject is not PENDING"
+		return http.StatusConflict, jsonType, errorBody(c.Reason)
+	}
+	if reason := p.processLocked(c, in); reason != "" {
+		c.Outcome, c.Reason = Dropped, reason
+		if p.legacy {
+			return http.StatusBadRequest, jsonType, errorBody(reason)
+		}
+		return http.StatusOK, jsonType, nil
+	}
+	c.Outcome = Processed
+	return http.StatusOK, jsonType, nil
+}
+
+// processLocked applies an accepted callback to the inject, or returns why
+// the platform drops it (then nothing is applied).
+func (p *Platform) processLocked(c *Call, in *inject) string {
+	raw, _ := c.Body["execution_status"].(string)
+	status, ok := p.version.status(raw)
+	if !ok {
+		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.version)
+	}
+	var outputs map[string]any
+	if p.processesOutputs(c.Kind, raw) {
+		var reason string
+		if outputs, reason = p.outputsLocked(c, in); reason != "" {
+			return reason
+		}
+	}
+	for field, v := range outputs {
+		in.findings[field] = v
+	}
+	for _, s := range c.Signatures {
+		if !KnownSignatureType(s.Type) {
+			p.breaking[s.Type] = true
+		}
+	}
+	if len(c.Signatures) > 0 || p.declaresSignaturesLocked(in, outputs) {
+		if in.batches == 0 {
+			in.signatures = nil // the first batch replaces the platform's own
+		}
+		in.batches++
+		in.signatures = append(in.signatures, c.Signatures...)
+	}
+	if c.Kind == KindComplete {
+		in.status = injectStatus(p.version, status)
+	}
+	return ""
+}
+
+// processesOutputs says whether the version processes the structured
+// output of a callback: a "complete" with status SUCCESS on 2.4.0; a
+// "complete" or "data" on Current.
+func (p *Platform) processesOutputs(kind, status string) bool {
+	if p.version == Version24 {
+		return kind == KindComplete && status == "SUCCESS"
+	}
+	return kind == KindComplete || kind == KindData
+}
+
+// outputsLocked validates the declared outputs present in the structured
+// output and collects the signatures into c.
+func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
+	s, _ := c.Body["execution_output_structured"].(string)
+	if strings.TrimSpace(s) == "" {
+		return nil, ""
+	}
+	var doc map[string]any
+	if json.Unmarshal([]byte(s), &doc) != nil {
+		return nil, "" // only warned about by the platform: the trace is saved
+	}
+	declared := p.contracts[in.contract]
+	out := map[string]any{}
+	for _, o := range declared {
+		if !KnownOutputType(p.version, o.Type) {
+			return nil, fmt.Sprintf("contract output type %q is unknown to %s", o.Type, p.version)
+		}
+	}
+	for _, o := range declared {
+		v, present := doc[o.Field]
+		if !present {
+			continue
+		}
+		if err := ValidateOutput(p.version, o.Type, v); err != nil {
+			return nil, fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err)
+		}
+		out[o.Field] = v
+		if o.Type == "expectation_signature" && v != nil {
+			sigs, _ := parseSignatures(v) // validated above
+			c.Signatures = append(c.Signatures, sigs...)
+		}
+	}
+	return out, ""
+}
+
+// declaresSignaturesLocked reports whether the processed outputs held a
+// signature envelope (even an empty one, which still replaces).
+func (p *Platform) declaresSignaturesLocked(in *inject, outputs map[string]any) bool {
+	for _, o := range p.contracts[in.contract] {
+		if _, ok := outputs[o.Field]; ok && o.Type == "expectation_signature" {
+			return true
+		}
+	}
+	return false
+}
+
+// injectStatus is the inject's status after a processed "complete".
+func injectStatus(v Version, trace string) string {
+	switch trace {
+	case "SUCCESS", "EXECUTED", "SUCCESS_WITH_CLEANUP_FAIL", "EXECUTED_WITH_CLEANUP_FAILURE", "WARNING", "INFO":
+		if v == Version24 {
+			return "SUCCESS"
+		}
+		return "EXECUTED"
+	case "PARTIAL", "MAYBE_PREVENTED", "MAYBE_PARTIAL_PREVENTED":
+		return trace
+	}
+	return "ERROR"
+}

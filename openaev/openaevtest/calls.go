@@ -1,0 +1,124 @@
+package openaevtest
+
+import "context"
+
+// Reading the calls the platform received.
+
+// Calls returns the calls about one inject (reception, traces, complete,
+// data), in the order received, failed ones included.
+func (p *Platform) Calls(injectID string) []Call {
+	return p.filter(func(c Call) bool { return c.InjectID == injectID && c.Kind != KindInject })
+}
+
+// Registrations returns the registration calls, in order.
+func (p *Platform) Registrations() []Call {
+	return p.filter(func(c Call) bool { return c.Kind == KindRegistration })
+}
+
+// TargetQueries returns the asset-group page calls, in order.
+func (p *Platform) TargetQueries() []Call {
+	return p.filter(func(c Call) bool { return c.Kind == KindTargets })
+}
+
+// AllCalls returns every call, in order.
+func (p *Platform) AllCalls() []Call { return p.filter(func(Call) bool { return true }) }
+
+// Dropped returns every accepted callback that processing dropped, in
+// order: each is a result the real platform would have lost.
+func (p *Platform) Dropped() []Call {
+	return p.filter(func(c Call) bool { return c.Accepted() && c.Outcome == Dropped })
+}
+
+func (p *Platform) filter(keep func(Call) bool) []Call {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []Call
+	for _, c := range p.calls {
+		if keep(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Terminal returns the first accepted (2xx) "complete" callback of the
+// inject, processed or dropped: check Call.Outcome.
+func (p *Platform) Terminal(injectID string) (Call, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.terminalLocked(injectID)
+}
+
+func (p *Platform) terminalLocked(injectID string) (Call, bool) {
+	for _, c := range p.calls {
+		if c.InjectID == injectID && c.Kind == KindComplete && c.Accepted() {
+			return c, true
+		}
+	}
+	return Call{}, false
+}
+
+// Completions returns the processed "complete" callbacks of the inject:
+// more than one means the platform completed it more than once.
+func (p *Platform) Completions(injectID string) []Call {
+	return p.filter(func(c Call) bool {
+		return c.InjectID == injectID && c.Kind == KindComplete && c.Processed()
+	})
+}
+
+// WaitTerminal blocks until the inject has an accepted "complete" callback
+// or ctx ends. The call may have been dropped: check Call.Outcome.
+func (p *Platform) WaitTerminal(ctx context.Context, injectID string) (Call, error) {
+	for {
+		p.mu.Lock()
+		c, ok := p.terminalLocked(injectID)
+		ch := p.changed
+		p.mu.Unlock()
+		if ok {
+			return c, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Call{}, ctx.Err()
+		}
+	}
+}
+
+// WaitFor blocks until cond holds (checked after every call the platform
+// records) or ctx ends.
+func (p *Platform) WaitFor(ctx context.Context, cond func() bool) error {
+	for {
+		p.mu.Lock()
+		ch := p.changed
+		p.mu.Unlock()
+		if cond() {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (p *Platform) record(c Call) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = append(p.calls, c)
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+// takeFailure consumes one scripted failure, returning its status or 0.
+func (p *Platform) takeFailure(kind, injectID string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f := p.fails[failKey{kind, injectID}]
+	if f == nil || f.n <= 0 {
+		return 0
+	}
+	f.n--
+	return f.status
+}

@@ -1,0 +1,109 @@
+// Package openaevtest is an OpenAEV platform stand-in for tests: an
+// httptest server speaking the injector side of the platform's API
+// (registration, settings, inject reception and status, execution
+// callbacks, asset-group paging), as strict as the real platform, and
+// recording every call with what the platform made of it.
+//
+// A test asserts on what the platform would do with a callback (Call.Outcome
+// Processed or Dropped, Platform.Signatures, Platform.Findings,
+// Platform.CollectorBreaking, Platform.InjectStatus), never on a 2xx alone:
+// by default the platform answers 200 and drops a bad callback later.
+//
+// # The rules, and the platform behaviour each models
+//
+// Sources: OpenAEV 2.4.0 (2026-05-19), the 2026 line up to 3.260821.0, and
+// pyoaev 3.260821.0.
+//
+//  1. Versions. A stand-in models Version24 (OpenAEV 2.4.0) or Current (the
+//     2026-08 line); WithVersionString reports any string and behaves as
+//     Classify says: 2.260624 and later and every 3.x are Current
+//     (signature processing merged on 2026-06-24), anything older is
+//     Version24. GET /api/settings/version answers the version string as
+//     text/plain; GET /api/settings answers {"platform_version": …}
+//     (PlatformSettingsApi).
+//  2. Registration (POST /api/injectors, multipart, JSON part "input",
+//     optional image/png part "icon") is answered 400 when any enum value
+//     is unknown, as Jackson's binding of InjectorContractInput has no
+//     default for unknown enum values:
+//     contract_platforms must be Endpoint.PLATFORM_TYPE members (Linux,
+//     Windows, MacOS, Container, Service, Generic, Internal, Unknown;
+//     Current adds Android, iOS); every contract_content.outputs[].type
+//     must be a ContractOutputType of the version (2.4.0: text, number,
+//     port, portscan, credentials, cve, username, share, admin_username,
+//     group, computer, password_policy, delegation, sid, vulnerability,
+//     account_with_password_not_required, asreproastable_account,
+//     kerberoastable_account, asset; Current adds ipv4, ipv6, file,
+//     expectation_signature, action_output); contract_content must be a
+//     string holding the contract document; each contract_domains entry
+//     has a non-blank domain_name and domain_color (InjectorContractDomainDTO
+//     @NotBlank); each expectation_expected_security_platform_types entry is
+//     a SecurityPlatformType (EDR, XDR, SIEM, SOAR, NDR, ISPM, LLM_FIREWALL,
+//     AI_GATEWAY). injector_id, injector_name and injector_type must not be
+//     blank. The contracts' declared outputs are kept: they drive the
+//     processing of callbacks.
+//  3. Callbacks are queued (the platform's default inject-trace queue,
+//     BatchingInjectStatusService). A body that passes field validation is
+//     answered 200, then processed; each Call records Processed, or Dropped
+//     with the Reason (the batch worker rejects it without requeue, and the
+//     inject stays PENDING). Field validation answers 400 at once:
+//     execution_message and execution_status must not be blank
+//     (@NotBlank); execution_action must be an InjectExecutionAction
+//     (prerequisite_check, prerequisite_execution, cleanup_execution,
+//     command_execution, dns_resolution, file_execution, file_drop,
+//     complete; Current adds data); execution_output_structured, when
+//     present, must be a string.
+//  4. Processing drops a callback for: an execution_status the version does
+//     not know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
+//     SUCCESS_WITH_CLEANUP_FAIL, WARNING, ACCESS_DENIED, ERROR,
+//     COMMAND_NOT_FOUND, COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED,
+//     INVALID_USAGE, TIMEOUT, INTERRUPTED, ASSET_AGENTLESS, AGENT_INACTIVE,
+//     INFO, PARTIAL, MAYBE_PREVENTED, MAYBE_PARTIAL_PREVENTED; Current's
+//     fromName trims and upper-cases, adds EXECUTED,
+//     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, and reads SUCCESS
+//     as EXECUTED); a declared output whose value fails its processor's
+//     validation (FindingService throws; see ValidateOutput: cve objects
+//     with id, host and severity; ipv4 and ipv6 addresses of that family;
+//     port integers; portscan rows with asset_id, host, integer port and
+//     service); a declared output type the version does not know
+//     (InjectorContractContentUtils throws on every processed callback). A
+//     structured output that is not JSON is skipped, not dropped (the
+//     platform only warns).
+//  5. Structured output is processed only from a "complete" with status
+//     SUCCESS on Version24 (ExecutionProcessingContext), and from "complete"
+//     and "data" callbacks on Current. Signatures exist on Current only
+//     (SignatureOutputProcessor): DETECTION and PREVENTION groups, scalar
+//     values, targets naming an agent, asset or asset group (agent_id or
+//     agent, asset_id or asset, asset_group_id or asset_group); the first
+//     batch replaces the inject's signatures and later batches append
+//     (InjectExpectationLockService, issue #5447).
+//  6. Every stored signature type is checked against pyoaev's closed
+//     SignatureTypes enum: the collectors (Elastic, LogRhythm, NetWitness,
+//     Cortex XDR, Defender O365) parse every pending expectation through
+//     it, and one unknown type fails their whole fetch.
+//     CollectorBreaking lists such types.
+//  7. Legacy mode (WithLegacyIngestion; the synchronous path behind the
+//     LEGACY_INGESTION_EXECUTION_TRACE flag): a "complete" on an inject that
+//     is not PENDING is a 409, and a callback whose processing fails is a
+//     400 (IllegalArgumentException → 400 in RestBehavior). In queued mode
+//     such a "complete" is requeued five times, then saved anyway.
+//  8. Injects have state. AddInject creates one (QUEUING), as the platform
+//     does before dispatching it; reception, callbacks and GET of any other
+//     id answer 404 (ElementNotFoundException). Reception sets the inject to
+//     PENDING unconditionally, even when it had finished (InjectApi): each
+//     such reopening is counted (Reopenings). A processed "complete" sets
+//     the final status (SUCCESS on 2.4.0, EXECUTED on Current, ERROR…).
+//     Access denied is 404, never 403 (RestBehavior maps
+//     AccessDeniedException to 404): see DenyInject. GET /api/injects/{id}
+//     answers {"inject_id": …, "inject_status": {"status_name": …}}.
+//  9. Routes: any other method on /api/injects/{a}/{b} is 405 (the only
+//     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
+//     unknown paths 404, a bad bearer token 401 (the stand-in wants exactly
+//     "Bearer <token>"; the platform is more lenient there). Paths may carry
+//     a tenant (/api/tenants/{tenant}/…).
+//  10. An asset-group page (POST /api/endpoints/targets) asks for 1 to 1000
+//     assets from page 0 on, and is answered as a Spring page (content,
+//     last…).
+//
+// Failures can be scripted per inject with FailComplete, FailReception,
+// FailTrace, and for registrations and asset-group pages.
+package openaevtest

@@ -1,0 +1,326 @@
+package openaevtest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+const nmapContractID = "0b7f3674-ac5d-4b95-b749-6665e74a211f"
+
+func get(t *testing.T, p *openaevtest.Platform, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, p.URL+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// platformWithNmap returns a platform of the version with the nmap-shaped
+// contract (Current) or a 2.4.0-valid one registered and inject "i1"
+// received.
+func platformWithNmap(t *testing.T, opts ...openaevtest.Option) *openaevtest.Platform {
+	t.Helper()
+	p := openaevtest.NewPlatform(t, token, opts...)
+	contract := nmapContract(nil)
+	if p.Version() == openaevtest.Version24 {
+		contract = nmapContract(func(c, e map[string]any) {
+			c["outputs"] = []any{
+				map[string]any{"type": "portscan", "field": "scan_results"},
+				map[string]any{"type": "port", "field": "ports"},
+				map[string]any{"type": "text", "field": "action_output"},
+			}
+		})
+	}
+	if st, reply := register(t, p, contract); st != 200 {
+		t.Fatalf("registration %d %v", st, reply)
+	}
+	p.AddInject("i1", nmapContractID)
+	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 200 {
+		t.Fatalf("reception %d", st)
+	}
+	return p
+}
+
+func structured(doc map[string]any) string {
+	b, _ := json.Marshal(doc)
+	return string(b)
+}
+
+// signatureBatch is shaped as pyoaev's SignatureCallbackPayload, with the
+// platform's type names.
+func signatureBatch(asset string, values ...[2]string) map[string]any {
+	var vs []any
+	for _, v := range values {
+		vs = append(vs, map[string]any{"signature_type": v[0], "signature_value": v[1]})
+	}
+	return map[string]any{"targets": []any{map[string]any{
+		"signature_target": map[string]any{"asset": asset},
+		"signature_values": []any{
+			map[string]any{"expectation_type": "DETECTION", "values": vs},
+			map[string]any{"expectation_type": "VULNERABILITY", "values": vs},
+		},
+	}}}
+}
+
+func callback(action, status string, doc map[string]any) map[string]any {
+	b := map[string]any{"execution_message": "m", "execution_status": status, "execution_action": action,
+		"execution_duration": 3}
+	if doc != nil {
+		b["execution_output_structured"] = structured(doc)
+	}
+	return b
+}
+
+func TestCallbackFieldValidation(t *testing.T) {
+	ok := callback("complete", "SUCCESS", nil)
+	with := func(k string, v any) map[string]any {
+		m := map[string]any{}
+		for kk, vv := range ok {
+			m[kk] = vv
+		}
+		if v == nil {
+			delete(m, k)
+		} else {
+			m[k] = v
+		}
+		return m
+	}
+	tests := []struct {
+		name    string
+		version openaevtest.Version
+		body    map[string]any
+		want    int
+	}{
+		{"valid", openaevtest.Current, ok, 200},
+		{"blank message", openaevtest.Current, with("execution_message", " "), 400},
+		{"no status", openaevtest.Current, with("execution_status", nil), 400},
+		{"unknown action start", openaevtest.Current, with("execution_action", "start"), 400},
+		{"data on Current", openaevtest.Current, with("execution_action", "data"), 200},
+		{"data on 2.4.0", openaevtest.Version24, with("execution_action", "data"), 400},
+		{"file_drop", openaevtest.Version24, with("execution_action", "file_drop"), 200},
+		{"structured output an object", openaevtest.Current, with("execution_output_structured", map[string]any{}), 400},
+		// Unknown statuses are accepted, then dropped (see TestProcessing).
+		{"unknown status", openaevtest.Current, with("execution_status", "DONE"), 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := platformWithNmap(t, openaevtest.WithVersion(tt.version))
+			if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", tt.body); st != tt.want {
+				t.Fatalf("status %d, want %d", st, tt.want)
+			}
+		})
+	}
+}
+
+func TestProcessing(t *testing.T) {
+	goodScan := map[string]any{
+		"scan_results":           []any{map[string]any{"asset_id": "a1", "host": "10.0.0.5", "port": 22, "service": "ssh"}},
+		"ports":                  []any{22},
+		"expectation_signatures": signatureBatch("a1", [2]string{"target_ipv4_address", "10.0.0.5"}),
+	}
+	tests := []struct {
+		name     string
+		version  openaevtest.Version
+		action   string
+		status   string
+		doc      map[string]any
+		outcome  string
+		reason   string // a substring of the drop reason
+		inject   string // inject status afterwards
+		sigCount int    // DETECTION signatures stored
+	}{
+		{"success on Current", openaevtest.Current, "complete", "SUCCESS", goodScan, openaevtest.Processed, "", "EXECUTED", 1},
+		{"EXECUTED on Current", openaevtest.Current, "complete", "EXECUTED", goodScan, openaevtest.Processed, "", "EXECUTED", 1},
+		{"lower-case success on Current", openaevtest.Current, "complete", " success", goodScan, openaevtest.Processed, "", "EXECUTED", 1},
+		{"EXECUTED on 2.4.0", openaevtest.Version24, "complete", "EXECUTED", nil, openaevtest.Dropped, "EXECUTED", "PENDING", 0},
+		{"lower-case success on 2.4.0", openaevtest.Version24, "complete", "success", nil, openaevtest.Dropped, "success", "PENDING", 0},
+		{"TIMEOUT on 2.4.0", openaevtest.Version24, "complete", "TIMEOUT", nil, openaevtest.Processed, "", "ERROR", 0},
+		{"INVALID_USAGE on Current", openaevtest.Current, "complete", "INVALID_USAGE", nil, openaevtest.Processed, "", "ERROR", 0},
+		{"port scan rows without asset_id", openaevtest.Current, "complete", "SUCCESS",
+			map[string]any{"scan_results": []any{map[string]any{"asset": "a1", "host": "h", "port": 22, "service": "ssh"}}},
+			openaevtest.Dropped, "asset_id", "PENDING", 0},
+		{"bad output on ERROR is not processed on 2.4.0", openaevtest.Version24, "complete", "ERROR",
+			map[string]any{"ports": []any{"x"}}, openaevtest.Processed, "", "ERROR", 0},
+		{"bad output on ERROR is processed on Current", openaevtest.Current, "complete", "ERROR",
+			map[string]any{"ports": []any{"x"}}, openaevtest.Dropped, "port", "PENDING", 0},
+		{"undeclared field ignored", openaevtest.Current, "complete", "SUCCESS",
+			map[string]any{"whatever": []any{"x"}}, openaevtest.Processed, "", "EXECUTED", 0},
+		{"structured output not JSON is skipped", openaevtest.Current, "complete", "SUCCESS", nil, openaevtest.Processed, "", "EXECUTED", 0},
+		{"trace", openaevtest.Current, "command_execution", "INFO", nil, openaevtest.Processed, "", "PENDING", 0},
+		{"data batch", openaevtest.Current, "data", "EXECUTED", goodScan, openaevtest.Processed, "", "PENDING", 1},
+		{"scan on 2.4.0 without signatures", openaevtest.Version24, "complete", "SUCCESS",
+			map[string]any{"scan_results": goodScan["scan_results"], "ports": []any{22}, "action_output": "<xml/>"},
+			openaevtest.Processed, "", "SUCCESS", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := platformWithNmap(t, openaevtest.WithVersion(tt.version))
+			body := callback(tt.action, tt.status, tt.doc)
+			if tt.name == "structured output not JSON is skipped" {
+				body["execution_output_structured"] = "{not json"
+			}
+			if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", body); st != 200 {
+				t.Fatalf("status %d", st)
+			}
+			calls := p.Calls("i1")
+			c := calls[len(calls)-1]
+			if c.Outcome != tt.outcome {
+				t.Fatalf("outcome %s (%s), want %s", c.Outcome, c.Reason, tt.outcome)
+			}
+			if tt.reason != "" && !contains(c.Reason, tt.reason) {
+				t.Errorf("reason %q, want it to name %q", c.Reason, tt.reason)
+			}
+			if got := p.InjectStatus("i1"); got != tt.inject {
+				t.Errorf("inject status %s, want %s", got, tt.inject)
+			}
+			if got := len(p.Signatures("i1")["DETECTION"]); got != tt.sigCount {
+				t.Errorf("%d DETECTION signatures, want %d", got, tt.sigCount)
+			}
+			if n := len(p.Signatures("i1")["VULNERABILITY"]); n != 0 {
+				t.Errorf("VULNERABILITY signatures stored: %d", n)
+			}
+			if tt.outcome == openaevtest.Processed && tt.doc != nil && tt.action != "command_execution" &&
+				p.InjectStatus("i1") != "ERROR" && tt.doc["scan_results"] != nil {
+				rows, _ := p.Findings("i1")["scan_results"].([]any)
+				if len(rows) != 1 {
+					t.Errorf("findings %v", p.Findings("i1"))
+				}
+			}
+		})
+	}
+}
+
+func TestSignatureBatches(t *testing.T) {
+	p := platformWithNmap(t)
+	send := func(action string, sigs map[string]any) {
+		t.Helper()
+		if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1",
+			callback(action, "SUCCESS", map[string]any{"expectation_signatures": sigs})); st != 200 {
+			t.Fatalf("%s: %d", action, st)
+		}
+	}
+	send("complete", signatureBatch("a1", [2]string{"target_ipv4_address", "10.0.0.1"}, [2]string{"start_date", "2026-01-01T00:00:00Z"}))
+	send("data", signatureBatch("a2", [2]string{"target_ipv4_address", "10.0.0.2"}))
+	send("data", signatureBatch("a3", [2]string{"execution_status", "success"}, [2]string{"probe_count", "3"}))
+	var got []string
+	for _, s := range p.Signatures("i1")["DETECTION"] {
+		got = append(got, s.Asset+"/"+s.Type+"="+s.Value)
+	}
+	want := []string{"a1/target_ipv4_address=10.0.0.1", "a1/start_date=2026-01-01T00:00:00Z",
+		"a2/target_ipv4_address=10.0.0.2", "a3/execution_status=success", "a3/probe_count=3"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("stored %v\nwant %v", got, want)
+	}
+	if b := p.CollectorBreaking(); !reflect.DeepEqual(b, []string{"execution_status", "probe_count"}) {
+		t.Errorf("collector-breaking %v", b)
+	}
+	// A new first batch on another inject replaces nothing of i1's.
+	p.AddInject("i2", nmapContractID)
+	if n := len(p.Signatures("i2")); n != 0 {
+		t.Errorf("i2 has %d signature groups", n)
+	}
+}
+
+func TestSignaturesNeedATarget(t *testing.T) {
+	p := platformWithNmap(t)
+	manual := map[string]any{"targets": []any{map[string]any{"signature_target": map[string]any{},
+		"signature_values": []any{map[string]any{"expectation_type": "DETECTION",
+			"values": []any{map[string]any{"signature_type": "target_ipv4_address", "signature_value": "10.0.0.9"},
+				map[string]any{"signature_type": "ports", "signature_value": []any{22}}}}}}}}
+	agent := signatureBatch("", [2]string{"hostname", "web01"})
+	agent["targets"].([]any)[0].(map[string]any)["signature_target"] = map[string]any{"agent_id": "ag1"}
+	for _, doc := range []map[string]any{manual, agent} {
+		postJSON(t, p, "/api/injects/execution/callback/i1", callback("data", "EXECUTED", map[string]any{"expectation_signatures": doc}))
+	}
+	sigs := p.Signatures("i1")["DETECTION"]
+	if len(sigs) != 1 || sigs[0].Agent != "ag1" || sigs[0].Type != "hostname" {
+		t.Errorf("stored %+v", sigs)
+	}
+}
+
+func TestLegacyIngestion(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token, openaevtest.WithLegacyIngestion())
+	if st, _ := register(t, p, nmapContract(nil)); st != 200 {
+		t.Fatal(st)
+	}
+	p.AddInject("i1", nmapContractID)
+	ok := callback("complete", "SUCCESS", nil)
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", ok); st != 409 {
+		t.Errorf("complete before reception: %d, want 409", st)
+	}
+	postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1})
+	bad := callback("complete", "SUCCESS", map[string]any{"ports": []any{"x"}})
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", bad); st != 400 {
+		t.Errorf("failing processing: %d, want 400", st)
+	}
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", ok); st != 200 {
+		t.Errorf("valid complete: %d", st)
+	}
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", ok); st != 409 {
+		t.Errorf("second complete: %d, want 409", st)
+	}
+	if n := len(p.Completions("i1")); n != 1 {
+		t.Errorf("%d completions", n)
+	}
+}
+
+func TestQueuedCompleteWithoutReceptionIsSaved(t *testing.T) {
+	p := openaevtest.NewPlatform(t, token)
+	p.AddInject("i1", "c")
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", callback("complete", "ERROR", nil)); st != 200 {
+		t.Fatal(st)
+	}
+	if c, _ := p.Terminal("i1"); !c.Processed() || p.InjectStatus("i1") != "ERROR" {
+		t.Errorf("outcome %s, inject %s", c.Outcome, p.InjectStatus("i1"))
+	}
+}
+
+func TestInjectState(t *testing.T) {
+	p := platformWithNmap(t)
+	st, body := get(t, p, "/api/injects/i1")
+	if st != 200 || !contains(body, `"status_name":"PENDING"`) {
+		t.Fatalf("GET inject: %d %s", st, body)
+	}
+	postJSON(t, p, "/api/injects/execution/callback/i1", callback("complete", "SUCCESS", nil))
+	if _, body = get(t, p, "/api/injects/i1"); !contains(body, `"status_name":"EXECUTED"`) {
+		t.Errorf("after complete: %s", body)
+	}
+	postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1})
+	if p.InjectStatus("i1") != "PENDING" || p.Reopenings("i1") != 1 {
+		t.Errorf("after a second reception: %s, %d reopenings", p.InjectStatus("i1"), p.Reopenings("i1"))
+	}
+	postJSON(t, p, "/api/injects/execution/callback/i1", callback("complete", "SUCCESS", nil))
+	if n := len(p.Completions("i1")); n != 2 {
+		t.Errorf("%d completions, want 2", n)
+	}
+	if st, _ := get(t, p, "/api/injects/nope"); st != 404 {
+		t.Errorf("unknown inject: %d", st)
+	}
+	p.DenyInject("i1")
+	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 404 {
+		t.Errorf("denied reception: %d, want 404", st)
+	}
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", callback("complete", "SUCCESS", nil)); st != 404 {
+		t.Errorf("denied callback: %d, want 404", st)
+	}
+	if st, _ := get(t, p, "/api/injects/i1"); st != 404 {
+		t.Errorf("denied GET: %d", st)
+	}
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/never", callback("complete", "SUCCESS", nil)); st != 404 {
+		t.Errorf("callback of an inject never given: %d", st)
+	}
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+

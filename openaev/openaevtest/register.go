@@ -1,0 +1,161 @@
+package openaevtest
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Registration and asset-group paging.
+
+func isJSON(ct string) bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json")
+}
+
+// readRegistration reads the multipart parts into c; it returns a reason
+// for a malformed request.
+func (p *Platform) readRegistration(r *http.Request, c *Call) string {
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return "not multipart/form-data: " + err.Error()
+	}
+	sawInput := false
+	for {
+		part, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "malformed multipart body: " + err.Error()
+		}
+		b, _ := io.ReadAll(io.LimitReader(part, 16<<20))
+		switch part.FormName() {
+		case "input":
+			if !isJSON(part.Header.Get("Content-Type")) {
+				return "part input must be application/json"
+			}
+			sawInput = true
+			c.Raw = b
+			_ = json.Unmarshal(b, &c.Body)
+		case "icon":
+			c.Icon, c.IconType = b, part.Header.Get("Content-Type")
+			if c.IconType != "image/png" {
+				return "part icon must be image/png"
+			}
+		}
+	}
+	if !sawInput {
+		return "no input part"
+	}
+	return ""
+}
+
+func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
+	bad := func(reason string) (int, string, []byte) {
+		c.Reason = reason
+		return http.StatusBadRequest, jsonType, errorBody(reason)
+	}
+	if reason := p.readRegistration(r, c); reason != "" {
+		return bad(reason)
+	}
+	if c.Body == nil {
+		return bad("input is not a JSON object")
+	}
+	for _, k := range []string{"injector_id", "injector_name", "injector_type"} {
+		if v, ok := c.Body[k].(string); !ok || strings.TrimSpace(v) == "" {
+			return bad(k + " must not be blank")
+		}
+	}
+	contracts, ok := c.Body["injector_contracts"].([]any)
+	if !ok {
+		return bad("injector_contracts must be a list")
+	}
+	outputs := map[string][]contractOutput{}
+	for _, ct := range contracts {
+		m, ok := ct.(map[string]any)
+		if !ok {
+			return bad("a contract must be an object")
+		}
+		outs, err := checkContract(p.version, m)
+		if err != nil {
+			return bad(err.Error())
+		}
+		outputs[m["contract_id"].(string)] = outs
+	}
+	p.mu.Lock()
+	for id, outs := range outputs {
+		p.contracts[id] = outs
+	}
+	b := p.broker
+	p.mu.Unlock()
+	if b.Queue == "" {
+		b.Queue = "openaev_injector_" + c.Body["injector_id"].(string)
+	}
+	reply, _ := json.Marshal(map[string]any{
+		"connection": map[string]any{"host": b.Host, "vhost": b.VHost, "use_ssl": b.UseSSL, "port": b.Port,
+			"user": b.User, "pass": b.Pass},
+		"listen": b.Queue,
+	})
+	return http.StatusOK, jsonType, reply
+}
+
+func (p *Platform) targets(c *Call) (int, string, []byte) {
+	var q struct {
+		Page        *int `json:"page"`
+		Size        *int `json:"size"`
+		FilterGroup struct {
+			Filters []struct {
+				Key      string   `json:"key"`
+				Operator string   `json:"operator"`
+				Values   []string `json:"values"`
+			} `json:"filters"`
+		} `json:"filterGroup"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
+		return http.StatusBadRequest, jsonType, errorBody("malformed search input")
+	}
+	if q.Page == nil || q.Size == nil || *q.Page < 0 || *q.Size < 1 || *q.Size > 1000 {
+		return http.StatusBadRequest, jsonType, errorBody("page must be >= 0 and size 1 to 1000")
+	}
+	want := map[string]bool{}
+	for _, f := range q.FilterGroup.Filters {
+		if f.Key == "assetGroups" {
+			for _, v := range f.Values {
+				want[v] = true
+			}
+		}
+	}
+	p.mu.Lock()
+	var all []map[string]any
+	seen := map[any]bool{}
+	for _, id := range p.order {
+		if !want[id] {
+			continue
+		}
+		for _, a := range p.groups[id] {
+			if key := a["asset_id"]; key != nil {
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+			}
+			all = append(all, a)
+		}
+	}
+	p.mu.Unlock()
+	page, size := *q.Page, *q.Size
+	lo := min(page*size, len(all))
+	hi := min(lo+size, len(all))
+	content := all[lo:hi]
+	if content == nil {
+		content = []map[string]any{}
+	}
+	totalPages := (len(all) + size - 1) / size
+	reply, _ := json.Marshal(map[string]any{
+		"content": content, "number": page, "size": size, "totalElements": len(all),
+		"totalPages": totalPages, "first": page == 0, "last": page >= totalPages-1, "empty": len(content) == 0,
+	})
+	return http.StatusOK, jsonType, reply
+}

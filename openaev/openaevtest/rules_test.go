@@ -1,0 +1,228 @@
+package openaevtest_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// nmapContract is shaped as pyoaev 3.260821 and the platform's nmap injector
+// send it (nmap_contracts.py): portscan, port, action_output and signature
+// outputs, NDR/SIEM/XDR expectations, the Network domain.
+func nmapContract(mutate func(content, entry map[string]any)) map[string]any {
+	content := map[string]any{
+		"contract_id": "0b7f3674-ac5d-4b95-b749-6665e74a211f",
+		"label":       map[string]any{"en": "Nmap - SYN Scan"},
+		"config":      map[string]any{"type": "openaev_nmap", "expose": true},
+		"manual":      false,
+		"fields": []any{
+			map[string]any{"key": "targets", "type": "text"},
+			map[string]any{"key": "expectations", "type": "expectation",
+				"availableExpectations": []any{
+					map[string]any{"expectation_type": "DETECTION", "expectation_expected_security_platform_types": []any{"NDR", "SIEM", "XDR"}},
+					map[string]any{"expectation_type": "PREVENTION", "expectation_expected_security_platform_types": []any{"NDR", "XDR"}},
+				}},
+		},
+		"outputs": []any{
+			map[string]any{"type": "portscan", "field": "scan_results", "labels": []any{"scan"}, "isFindingCompatible": true, "isMultiple": true},
+			map[string]any{"type": "port", "field": "ports", "labels": []any{"scan"}, "isFindingCompatible": false, "isMultiple": true},
+			map[string]any{"type": "action_output", "field": "action_output", "labels": []any{"scan"}, "isFindingCompatible": false, "isMultiple": false},
+			map[string]any{"type": "expectation_signature", "field": "expectation_signatures", "labels": []any{"scan"}, "isFindingCompatible": false, "isMultiple": true},
+		},
+		"domains": []any{map[string]any{"domain_name": "Network", "domain_color": "#009933"}},
+	}
+	entry := map[string]any{
+		"contract_id":                           "0b7f3674-ac5d-4b95-b749-6665e74a211f",
+		"contract_labels":                       map[string]any{"en": "Nmap - SYN Scan"},
+		"contract_attack_patterns_external_ids": []any{"T1046"},
+		"contract_platforms":                    []any{},
+		"contract_domains":                      []any{map[string]any{"domain_name": "Network", "domain_color": "#009933"}},
+	}
+	if mutate != nil {
+		mutate(content, entry)
+	}
+	b, _ := json.Marshal(content)
+	entry["contract_content"] = string(b)
+	return entry
+}
+
+func registrationInput(contracts ...map[string]any) string {
+	b, _ := json.Marshal(map[string]any{"injector_id": "inj-1", "injector_name": "n", "injector_type": "t",
+		"injector_contracts": contracts})
+	return string(b)
+}
+
+func register(t *testing.T, p *openaevtest.Platform, contracts ...map[string]any) (int, map[string]any) {
+	t.Helper()
+	body, ct := multipartBody(t, registrationInput(contracts...), "application/json", nil, "")
+	return post(t, p, "/api/injectors", token, ct, body)
+}
+
+func TestRegistrationEnums(t *testing.T) {
+	outputs := func(types ...string) func(c, e map[string]any) {
+		return func(c, e map[string]any) {
+			var list []any
+			for _, ty := range types {
+				list = append(list, map[string]any{"type": ty, "field": "f_" + ty})
+			}
+			c["outputs"] = list
+		}
+	}
+	tests := []struct {
+		name    string
+		version openaevtest.Version
+		mutate  func(content, entry map[string]any)
+		want    int
+	}{
+		{"nmap-shaped contract on Current", openaevtest.Current, nil, 200},
+		{"nmap-shaped contract on 2.4.0: action_output and expectation_signature unknown", openaevtest.Version24, nil, 400},
+		{"2.4.0 outputs on 2.4.0", openaevtest.Version24, outputs("portscan", "port", "text", "cve", "asset"), 200},
+		{"ipv4 on 2.4.0", openaevtest.Version24, outputs("ipv4"), 400},
+		{"ipv6 and file on Current", openaevtest.Current, outputs("ipv6", "file", "ipv4"), 200},
+		{"cloud_finding", openaevtest.Current, outputs("cloud_finding"), 400},
+		{"platform AWS", openaevtest.Current, func(c, e map[string]any) { e["contract_platforms"] = []any{"AWS"} }, 400},
+		{"platform Linux and Generic", openaevtest.Version24, func(c, e map[string]any) {
+			e["contract_platforms"] = []any{"Linux", "Generic"}
+			outputs("text")(c, e)
+		}, 200},
+		{"platform Android on 2.4.0", openaevtest.Version24, func(c, e map[string]any) {
+			e["contract_platforms"] = []any{"Android"}
+			outputs("text")(c, e)
+		}, 400},
+		{"platform Android on Current", openaevtest.Current, func(c, e map[string]any) { e["contract_platforms"] = []any{"Android"} }, 200},
+		{"platform lower case", openaevtest.Current, func(c, e map[string]any) { e["contract_platforms"] = []any{"linux"} }, 400},
+		{"domain without colour", openaevtest.Current, func(c, e map[string]any) {
+			e["contract_domains"] = []any{map[string]any{"domain_name": "Network"}}
+		}, 400},
+		{"domain blank name", openaevtest.Current, func(c, e map[string]any) {
+			e["contract_domains"] = []any{map[string]any{"domain_name": " ", "domain_color": "#fff"}}
+		}, 400},
+		{"no domains", openaevtest.Current, func(c, e map[string]any) { delete(e, "contract_domains") }, 200},
+		{"security platform EDR", openaevtest.Current, func(c, e map[string]any) {
+			c["fields"] = []any{map[string]any{"key": "expectations", "predefinedExpectations": []any{
+				map[string]any{"expectation_type": "DETECTION", "expectation_expected_security_platform_types": []any{"EDR", "AI_GATEWAY"}}}}}
+		}, 200},
+		{"security platform unknown", openaevtest.Current, func(c, e map[string]any) {
+			c["fields"] = []any{map[string]any{"key": "expectations", "availableExpectations": []any{
+				map[string]any{"expectation_type": "DETECTION", "expectation_expected_security_platform_types": []any{"FIREWALL"}}}}}
+		}, 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(tt.version))
+			contract := nmapContract(tt.mutate)
+			st, reply := register(t, p, contract)
+			if st != tt.want {
+				t.Fatalf("status %d, want %d (%v)", st, tt.want, reply)
+			}
+			_, known := p.ContractOutputs(contract["contract_id"].(string))
+			if known != (st == 200) {
+				t.Errorf("contract kept = %v after %d", known, st)
+			}
+		})
+	}
+}
+
+func TestSettingsVersion(t *testing.T) {
+	for _, tt := range []struct {
+		opt  openaevtest.Option
+		want string
+	}{
+		{openaevtest.WithVersion(openaevtest.Current), "3.260821.0"},
+		{openaevtest.WithVersion(openaevtest.Version24), "2.4.0"},
+		{openaevtest.WithVersionString("2.260701.3"), "2.260701.3"},
+	} {
+		p := openaevtest.NewPlatform(t, token, tt.opt)
+		if got := getText(t, p, "/api/settings/version"); got != tt.want {
+			t.Errorf("/api/settings/version = %q, want %q", got, tt.want)
+		}
+		var s map[string]any
+		_ = json.Unmarshal([]byte(getText(t, p, "/api/settings")), &s)
+		if s["platform_version"] != tt.want {
+			t.Errorf("/api/settings = %v", s)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want openaevtest.Version
+		err  bool
+	}{
+		{"2.4.0", openaevtest.Version24, false},
+		{"2.4.7", openaevtest.Version24, false},
+		{"1.18.19", openaevtest.Version24, false},
+		{"2.260623.0", openaevtest.Version24, false},
+		{"2.260624.0", openaevtest.Current, false},
+		{"2.260715.2", openaevtest.Current, false},
+		{"3.260821.0", openaevtest.Current, false},
+		{"4.1.0", openaevtest.Current, false},
+		{"banana", openaevtest.Current, true},
+		{"3", openaevtest.Current, true},
+	} {
+		got, err := openaevtest.Classify(tt.in)
+		if got != tt.want || (err != nil) != tt.err {
+			t.Errorf("Classify(%q) = %v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestValidateOutput(t *testing.T) {
+	dec := func(s string) any {
+		var v any
+		if err := json.Unmarshal([]byte(s), &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	tests := []struct {
+		typ, value string
+		version    openaevtest.Version
+		ok         bool
+	}{
+		// A nuclei-shaped finding (nuclei_output_parser.py).
+		{"cve", `[{"id":"CVE-2021-44228","host":["10.0.0.5"],"asset_id":["a1"],"severity":"critical"}]`, openaevtest.Current, true},
+		{"cve", `[{"id":"CVE-2021-44228","host":"10.0.0.5","severity":"high"}]`, openaevtest.Version24, true},
+		{"cve", `["CVE-2021-44228"]`, openaevtest.Current, false},
+		{"cve", `[{"id":"CVE-1","severity":"low"}]`, openaevtest.Current, false},
+		{"cve", `[{"id":"CVE-1","host":["h"]}]`, openaevtest.Current, false},
+		{"ipv4", `["10.0.0.1","192.168.1.1"]`, openaevtest.Current, true},
+		{"ipv4", `["10.0.0.1","2001:db8::1"]`, openaevtest.Current, false},
+		{"ipv4", `["10.0.0.1"]`, openaevtest.Version24, false},
+		{"ipv6", `["2001:db8::1"]`, openaevtest.Current, true},
+		{"ipv6", `["10.0.0.1"]`, openaevtest.Current, false},
+		{"port", `[22,80]`, openaevtest.Version24, true},
+		{"port", `[22,"80"]`, openaevtest.Current, false},
+		{"port", `[22.5]`, openaevtest.Current, false},
+		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, true},
+		{"portscan", `[{"asset":"a1","host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, false},
+		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":"22","service":"ssh"}]`, openaevtest.Current, false},
+		{"text", `["anything", 1]`, openaevtest.Version24, true},
+		{"cloud_finding", `[]`, openaevtest.Current, false},
+		{"expectation_signature", `{"targets":[]}`, openaevtest.Current, true},
+		{"expectation_signature", `{"targets":[]}`, openaevtest.Version24, false},
+		{"expectation_signature", `[1]`, openaevtest.Current, false},
+		{"asset", `[{"name":"web01","type":"Endpoint"}]`, openaevtest.Current, true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s %s %s", tt.version, tt.typ, tt.value), func(t *testing.T) {
+			err := openaevtest.ValidateOutput(tt.version, tt.typ, dec(tt.value))
+			if (err == nil) != tt.ok {
+				t.Errorf("err = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+func getText(t *testing.T, p *openaevtest.Platform, path string) string {
+	t.Helper()
+	st, body := get(t, p, path)
+	if st != 200 {
+		t.Fatalf("GET %s: %d", path, st)
+	}
+	return strings.TrimSpace(body)
+}

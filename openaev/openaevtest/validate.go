@@ -1,0 +1,265 @@
+package openaevtest
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"net/netip"
+	"strings"
+)
+
+// The platform's output processors: what each contract output type must
+// hold for a callback to be processed.
+
+// ValidateOutput checks one structured output value, as decoded from JSON
+// (see Call.Structured), the way the platform's output processor of
+// outputType does on version v. An unknown type is an error, as it is for
+// the platform (which then drops the callback).
+func ValidateOutput(v Version, outputType string, value any) error {
+	if !KnownOutputType(v, outputType) {
+		return fmt.Errorf("output type %q is unknown to platform %s", outputType, v)
+	}
+	if value == nil {
+		return nil
+	}
+	switch outputType {
+	case "cve":
+		return eachItem(value, validCVE)
+	case "ipv4":
+		return eachItem(value, func(x any) error { return validAddr(x, true) })
+	case "ipv6":
+		return eachItem(value, func(x any) error { return validAddr(x, false) })
+	case "port":
+		return eachItem(value, func(x any) error {
+			if !isInteger(x) {
+				return fmt.Errorf("port %v is not an integer", x)
+			}
+			return nil
+		})
+	case "number":
+		return eachItem(value, func(x any) error {
+			if _, ok := number(x); !ok {
+				return fmt.Errorf("%v is not a number", x)
+			}
+			return nil
+		})
+	case "portscan":
+		return eachItem(value, validPortScan)
+	case "asset":
+		return eachItem(value, validAsset)
+	case "expectation_signature":
+		_, err := parseSignatures(value)
+		return err
+	}
+	return nil
+}
+
+// eachItem applies check to every element of a list, or to a single value.
+func eachItem(value any, check func(any) error) error {
+	list, ok := value.([]any)
+	if !ok {
+		return check(value)
+	}
+	for i, x := range list {
+		if err := check(x); err != nil {
+			return fmt.Errorf("item %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+func number(x any) (float64, bool) {
+	switch n := x.(type) {
+	case float64:
+		return n, true
+	case json.Number:
+		f, err := n.Float64()
+		return f, err == nil
+	case int:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+func isInteger(x any) bool {
+	f, ok := number(x)
+	return ok && f == math.Trunc(f) && !math.IsInf(f, 0)
+}
+
+func validAddr(x any, v4 bool) error {
+	s, ok := x.(string)
+	if !ok {
+		return fmt.Errorf("address %v is not a string", x)
+	}
+	a, err := netip.ParseAddr(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%q is not an IP address", s)
+	case v4 && !a.Is4():
+		return fmt.Errorf("%q is not an IPv4 address", s)
+	case !v4 && !a.Is6():
+		return fmt.Errorf("%q is not an IPv6 address", s)
+	}
+	return nil
+}
+
+// stringsOf reads a string or a list of strings.
+func stringsOf(x any) ([]string, bool) {
+	switch v := x.(type) {
+	case string:
+		return []string{v}, true
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil, false
+			}
+			out = append(out, s)
+		}
+		return out, true
+	}
+	return nil, false
+}
+
+// validCVE models CVEOutputProcessor.validate: an object with an id, the
+// hosts and a severity (asset ids optional).
+func validCVE(x any) error {
+	m, ok := x.(map[string]any)
+	if !ok {
+		return fmt.Errorf("cve %v is not an object with id, host and severity", x)
+	}
+	if id, _ := m["id"].(string); strings.TrimSpace(id) == "" {
+		return errors.New("cve without an id")
+	}
+	if hosts, ok := stringsOf(m["host"]); !ok || len(hosts) == 0 {
+		return fmt.Errorf("cve %v: host must be a host or a list of hosts", m["id"])
+	}
+	if _, ok := m["severity"].(string); !ok {
+		return fmt.Errorf("cve %v: severity must be a string", m["id"])
+	}
+	if a, present := m["asset_id"]; present && a != nil {
+		if _, ok := stringsOf(a); !ok {
+			return fmt.Errorf("cve %v: asset_id must be an id or a list of ids", m["id"])
+		}
+	}
+	return nil
+}
+
+// validPortScan models PortScanOutputProcessor: rows with asset_id, host,
+// an integer port and service.
+func validPortScan(x any) error {
+	m, ok := x.(map[string]any)
+	if !ok {
+		return fmt.Errorf("portscan row %v is not an object", x)
+	}
+	for _, k := range []string{"asset_id", "host", "service"} {
+		if _, ok := m[k].(string); !ok {
+			return fmt.Errorf("portscan row: %s must be a string", k)
+		}
+	}
+	if !isInteger(m["port"]) {
+		return fmt.Errorf("portscan row: port %v is not an integer", m["port"])
+	}
+	return nil
+}
+
+func validAsset(x any) error {
+	m, ok := x.(map[string]any)
+	if !ok {
+		return fmt.Errorf("asset %v is not an object", x)
+	}
+	if n, _ := m["name"].(string); strings.TrimSpace(n) == "" {
+		return errors.New("asset without a name")
+	}
+	return nil
+}
+
+// contractOutput is one declared output of a registered contract.
+type contractOutput struct {
+	Type  string `json:"type"`
+	Field string `json:"field"`
+}
+
+// checkContract validates one injector_contracts entry as the platform's
+// Jackson binding does (unknown enum values are a 400) and returns its
+// declared outputs.
+func checkContract(v Version, m map[string]any) ([]contractOutput, error) {
+	if id, _ := m["contract_id"].(string); strings.TrimSpace(id) == "" {
+		return nil, errors.New("contract_id must not be blank")
+	}
+	content, ok := m["contract_content"].(string)
+	if !ok || strings.TrimSpace(content) == "" {
+		return nil, errors.New("contract_content must be a non-blank JSON string")
+	}
+	var doc struct {
+		Outputs []contractOutput  `json:"outputs"`
+		Fields  []json.RawMessage `json:"fields"`
+	}
+	if err := json.Unmarshal([]byte(content), &doc); err != nil {
+		return nil, fmt.Errorf("contract_content is not a contract document: %v", err)
+	}
+	if raw, present := m["contract_platforms"]; present && raw != nil {
+		list, ok := raw.([]any)
+		if !ok {
+			return nil, errors.New("contract_platforms must be a list")
+		}
+		for _, p := range list {
+			if s, _ := p.(string); !KnownPlatform(v, s) {
+				return nil, fmt.Errorf("contract_platforms: %v is not a platform type", p)
+			}
+		}
+	}
+	if raw, present := m["contract_domains"]; present && raw != nil {
+		list, ok := raw.([]any)
+		if !ok {
+			return nil, errors.New("contract_domains must be a list")
+		}
+		for _, d := range list {
+			dm, _ := d.(map[string]any)
+			name, _ := dm["domain_name"].(string)
+			color, _ := dm["domain_color"].(string)
+			if strings.TrimSpace(name) == "" || strings.TrimSpace(color) == "" {
+				return nil, fmt.Errorf("contract_domains: %v needs a domain_name and a domain_color", d)
+			}
+		}
+	}
+	for _, o := range doc.Outputs {
+		if !KnownOutputType(v, o.Type) {
+			return nil, fmt.Errorf("contract_content.outputs: %q is not a ContractOutputType", o.Type)
+		}
+	}
+	for _, f := range doc.Fields {
+		if err := checkExpectations(f); err != nil {
+			return nil, err
+		}
+	}
+	return doc.Outputs, nil
+}
+
+func checkExpectations(field json.RawMessage) error {
+	var f struct {
+		Available  []map[string]any `json:"availableExpectations"`
+		Predefined []map[string]any `json:"predefinedExpectations"`
+	}
+	if json.Unmarshal(field, &f) != nil {
+		return nil
+	}
+	for _, e := range append(f.Available, f.Predefined...) {
+		raw, present := e["expectation_expected_security_platform_types"]
+		if !present || raw == nil {
+			continue
+		}
+		list, ok := raw.([]any)
+		if !ok {
+			return errors.New("expectation_expected_security_platform_types must be a list")
+		}
+		for _, t := range list {
+			if s, _ := t.(string); !securityPlatforms[s] {
+				return fmt.Errorf("expectation_expected_security_platform_types: %v is not a SecurityPlatformType", t)
+			}
+		}
+	}
+	return nil
+}

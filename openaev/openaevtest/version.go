@@ -1,0 +1,155 @@
+package openaevtest
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Version is the platform behaviour a stand-in models.
+type Version int
+
+// The two behaviours. The platform's releases went 2.4.0 (2026-05-19), then
+// calendar versions 2.YYMMDD.N from June 2026 and 3.YYMMDD.N from late July
+// 2026. Signature processing was merged on 2026-06-24: 2.260624 and later,
+// and every 3.x, behave as Current; anything older, 2.4.x included, behaves
+// as Version24.
+const (
+	// Current is the 2026-08 line (3.260821.0): signature processing, the
+	// data action, EXECUTED, target-scoped traces.
+	Current Version = iota
+	// Version24 is OpenAEV 2.4.0: no signatures, no ipv4/ipv6/file/
+	// expectation_signature/action_output outputs, strict status names.
+	Version24
+)
+
+// String returns the version string the stand-in reports by default.
+func (v Version) String() string {
+	if v == Version24 {
+		return "2.4.0"
+	}
+	return "3.260821.0"
+}
+
+// Classify returns the behaviour of a platform version string such as
+// "2.4.0", "2.260701.1" or "3.260821.0".
+func Classify(s string) (Version, error) {
+	parts := strings.Split(strings.TrimPrefix(strings.TrimSpace(s), "v"), ".")
+	if len(parts) < 2 {
+		return Current, fmt.Errorf("platform version %q: want MAJOR.MINOR[.PATCH]", s)
+	}
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 0 {
+			return Current, fmt.Errorf("platform version %q: %q is not a number", s, p)
+		}
+		nums[i] = n
+	}
+	switch major, minor := nums[0], nums[1]; {
+	case major >= 3:
+		return Current, nil
+	case major == 2 && minor >= 260624:
+		return Current, nil
+	}
+	return Version24, nil
+}
+
+func set(vs ...string) map[string]bool {
+	m := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m
+}
+
+func union(a map[string]bool, vs ...string) map[string]bool {
+	m := make(map[string]bool, len(a)+len(vs))
+	for k := range a {
+		m[k] = true
+	}
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m
+}
+
+// The platform's enums, by version (read-only after package init).
+var (
+	// Endpoint.PLATFORM_TYPE (contract_platforms).
+	platforms24      = set("Linux", "Windows", "MacOS", "Container", "Service", "Generic", "Internal", "Unknown")
+	platformsCurrent = union(platforms24, "Android", "iOS")
+
+	// ContractOutputType (contract_content.outputs[].type).
+	outputs24 = set("text", "number", "port", "portscan", "credentials", "cve", "username", "share",
+		"admin_username", "group", "computer", "password_policy", "delegation", "sid", "vulnerability",
+		"account_with_password_not_required", "asreproastable_account", "kerberoastable_account", "asset")
+	outputsCurrent = union(outputs24, "ipv4", "ipv6", "file", "expectation_signature", "action_output")
+
+	// pyoaev's SecurityPlatformType (expectation_expected_security_platform_types).
+	securityPlatforms = set("EDR", "XDR", "SIEM", "SOAR", "NDR", "ISPM", "LLM_FIREWALL", "AI_GATEWAY")
+
+	// InjectExecutionAction (execution_action).
+	actions24      = set("prerequisite_check", "prerequisite_execution", "cleanup_execution", "command_execution", "dns_resolution", "file_execution", "file_drop", "complete")
+	actionsCurrent = union(actions24, "data")
+
+	// ExecutionTraceStatus (execution_status): 2.4.0 parses with valueOf
+	// (exact case); Current with fromName (trimmed, upper-cased, spaces to
+	// underscores, SUCCESS an alias of EXECUTED).
+	statuses24 = set("SUCCESS", "SUCCESS_WITH_CLEANUP_FAIL", "WARNING", "ACCESS_DENIED", "ERROR", "COMMAND_NOT_FOUND",
+		"COMMAND_CANNOT_BE_EXECUTED", "PREREQUISITE_FAILED", "INVALID_USAGE", "TIMEOUT", "INTERRUPTED",
+		"ASSET_AGENTLESS", "AGENT_INACTIVE", "INFO", "PARTIAL", "MAYBE_PREVENTED", "MAYBE_PARTIAL_PREVENTED")
+	statusesCurrent = union(statuses24, "EXECUTED", "EXECUTED_WITH_CLEANUP_FAILURE", "AGENT_OVERLOADED")
+
+	// pyoaev's closed SignatureTypes enum, through which the collectors read
+	// every pending expectation.
+	signatureTypes = set("process_name", "parent_process_name", "command_line", "ipv4_address", "ipv6_address",
+		"source_ipv4_address", "source_ipv6_address", "target_ipv4_address", "target_ipv6_address", "hostname",
+		"target_hostname_address", "start_date", "end_date", "cloud_provider", "cloud_account_id", "cloud_region",
+		"target_service", "query", "url_hash", "file_name", "file_hash", "source_email", "target_email",
+		"email_custom_header", "ai_request_marker", "ai_target_endpoint")
+)
+
+func (v Version) platforms() map[string]bool {
+	if v == Version24 {
+		return platforms24
+	}
+	return platformsCurrent
+}
+
+func (v Version) outputs() map[string]bool {
+	if v == Version24 {
+		return outputs24
+	}
+	return outputsCurrent
+}
+
+func (v Version) actions() map[string]bool {
+	if v == Version24 {
+		return actions24
+	}
+	return actionsCurrent
+}
+
+// status parses an execution status as the version does, returning the
+// canonical name.
+func (v Version) status(s string) (string, bool) {
+	if v == Version24 {
+		return s, statuses24[s]
+	}
+	n := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(s), " ", "_"))
+	if n == "SUCCESS" {
+		n = "EXECUTED"
+	}
+	return n, statusesCurrent[n]
+}
+
+// KnownOutputType reports whether the version knows a contract output type.
+func KnownOutputType(v Version, outputType string) bool { return v.outputs()[outputType] }
+
+// KnownPlatform reports whether the version knows a contract platform.
+func KnownPlatform(v Version, platform string) bool { return v.platforms()[platform] }
+
+// KnownSignatureType reports whether a signature type is a member of
+// pyoaev's closed SignatureTypes enum (what the collectors can read).
+func KnownSignatureType(t string) bool { return signatureTypes[t] }
