@@ -323,4 +323,3 @@ func TestInjectState(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
-
