@@ -87,11 +87,20 @@ func (e *Executor) Manifest() framework.Manifest {
 			{Name: "access_key_max_age_days", Type: framework.ParamInt, Default: strconv.Itoa(d.AccessKeyMaxAgeDays), Doc: "age from which an iam access key is reported"},
 		},
 		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
+		// The structured results (configs) have no platform output type:
+		// they stay in the findings, and the platform is given one readable
+		// line per finding.
 		Outputs: []framework.Output{
-			{Type: "cloud_finding", Field: "configs", Labels: []string{"cloud", "posture"}, Multiple: true, Finding: true},
+			{Type: "text", Field: FieldFindingsSummary, Labels: []string{"cloud", "posture"}, Multiple: true, Finding: true},
 		},
-		Platforms:      []string{"AWS"},
+		// A cloud scan runs on no endpoint platform: none is declared.
+		Platforms:      nil,
 		AttackPatterns: []string{"T1580", "T1526", "T1619"},
+		Domains:        []framework.Domain{framework.DomainCloud},
+		SecurityPlatforms: map[framework.ExpectationType][]string{
+			framework.Detection:  {framework.SecuritySIEM, framework.SecurityXDR},
+			framework.Prevention: {framework.SecuritySIEM, framework.SecurityXDR},
+		},
 	}
 }
 

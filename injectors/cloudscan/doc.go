@@ -26,8 +26,11 @@
 // in the findings and makes the inject partial; only when every check fails
 // is the inject failed.
 //
-// The findings hold, per configuration and per check, a findings list and an
-// errors list. Every target's DETECTION and PREVENTION signatures gain
+// The findings hold, under "configs", per configuration and per check, a
+// findings list and an errors list, and under "findings_summary" one
+// readable line per finding, most severe first. Only the summary is a
+// declared output (type text): the platform has no output type for the
+// structured results. Every target's DETECTION and PREVENTION signatures gain
 // cloud_api_calls (sorted unique "eventSource:eventName" pairs, as CloudTrail
 // names them) and user_agent (the SDK user agent, which carries
 // "injectkit/<version>").

@@ -294,7 +294,7 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 		results[i] = res
 		out.TargetExtras[i] = targetExtras(r.recs)
 	}
-	out.Findings = map[string]any{"configs": results}
+	out.Findings = map[string]any{FieldConfigs: results, FieldFindingsSummary: summarize(results)}
 	switch {
 	case ctx.Err() != nil:
 		out.Status = framework.StatusTimeout

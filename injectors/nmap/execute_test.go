@@ -95,7 +95,7 @@ func TestExecuteSameHostTwoAssets(t *testing.T) {
 	}
 	assets := map[string]bool{}
 	for _, r := range out.Findings[FieldScanResults].([]ScanResult) {
-		assets[r.Asset] = true
+		assets[r.AssetID] = true
 	}
 	if len(assets) != 3 {
 		t.Errorf("scan results attributed to assets %v, want asset-a, asset-b, asset-c", assets)

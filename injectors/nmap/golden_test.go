@@ -74,17 +74,29 @@ func replay(dir string) runFunc {
 }
 
 func TestGolden(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/*/inject.json")
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden cases: %v", err)
-	}
-	for _, f := range dirs {
-		dir := filepath.Dir(f)
+	for _, dir := range goldenCases(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) { runGolden(t, dir) })
 	}
 }
 
-func runGolden(t *testing.T, dir string) {
+// goldenCases returns the directories of the golden cases.
+func goldenCases(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("testdata/*/inject.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden cases: %v", err)
+	}
+	dirs := make([]string, len(files))
+	for i, f := range files {
+		dirs[i] = filepath.Dir(f)
+	}
+	return dirs
+}
+
+// executeCase runs a golden case's inject through the executor, nmap
+// replayed from the case's capture.
+func executeCase(t *testing.T, dir string) (*framework.Inject, *recorder, framework.ToolOutput) {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join(dir, "inject.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +117,11 @@ func runGolden(t *testing.T, dir string) {
 	for _, tg := range gi.Targets {
 		cfg.Targets = append(cfg.Targets, framework.Target{Config: tg.Config, Meta: tg.Meta})
 	}
-	out := e.Execute(context.Background(), cfg)
+	return cfg, rec, e.Execute(context.Background(), cfg)
+}
+
+func runGolden(t *testing.T, dir string) {
+	cfg, rec, out := executeCase(t, dir)
 	if err := out.Validate(); err != nil {
 		t.Fatal(err)
 	}

@@ -156,7 +156,7 @@ func TestIntegrationIPv4(t *testing.T) {
 		case ftp:
 			ftpRow = &r
 		}
-		if r.Host != "127.0.0.1" || r.Asset != "asset-a" || r.Protocol != "tcp" {
+		if r.Host != "127.0.0.1" || r.AssetID != "asset-a" || r.Protocol != "tcp" {
 			t.Errorf("row %+v", r)
 		}
 	}

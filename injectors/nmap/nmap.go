@@ -70,6 +70,11 @@ func (*Executor) Manifest() framework.Manifest {
 		},
 		Platforms:      []string{"Linux"},
 		AttackPatterns: []string{"T1046"},
+		Domains:        []framework.Domain{framework.DomainNetwork},
+		SecurityPlatforms: map[framework.ExpectationType][]string{
+			framework.Detection:  {framework.SecurityNDR, framework.SecuritySIEM, framework.SecurityXDR},
+			framework.Prevention: {framework.SecurityNDR, framework.SecurityXDR},
+		},
 	}
 }
 

@@ -22,9 +22,12 @@ const (
 	FieldActionOutput     = "action_output"
 	FieldUnscannedTargets = "unscanned_targets"
 	FieldUnmatchedHosts   = "unmatched_hosts"
+	FieldUnmatchedResults = "unmatched_results"
 )
 
-// ScanResult is one open port of one host, attributed to one target.
+// ScanResult is one open port of one host, attributed to one target: a row
+// of the platform's portscan output (asset_id, host, port and service are
+// always present).
 type ScanResult struct {
 	Port     int    `json:"port"`
 	Protocol string `json:"protocol"`
@@ -33,8 +36,11 @@ type ScanResult struct {
 	Version  string `json:"version"`
 	// Host is the address nmap scanned.
 	Host string `json:"host"`
-	// Asset is the platform asset id of the target the host belongs to.
-	Asset string `json:"asset"`
+	// AssetID is the platform asset id of the target the host belongs to;
+	// empty for a target that names no asset (a manual target) and for an
+	// unmatched host. The platform links a port finding to an asset only
+	// through it.
+	AssetID string `json:"asset_id"`
 	// Target is the inject target the host was matched to (address or
 	// host name); empty for an unmatched host.
 	Target string `json:"target,omitempty"`
@@ -44,7 +50,8 @@ type ScanResult struct {
 
 // report is the scan's results attributed to the inject's targets.
 type report struct {
-	results   []ScanResult
+	results   []ScanResult // rows of the targets' hosts
+	strays    []ScanResult // rows of hosts that match no target
 	ports     []int
 	perTarget map[int]*targetFinds // by target index
 	unscanned []string             // targets no host was reported for
@@ -80,11 +87,11 @@ func buildReport(targets []scanTarget, hosts []host) report {
 				Product: p.Service.Product, Version: p.Service.Version, Host: addr}
 			if len(matched) == 0 {
 				row.Unmatched = true
-				r.results = append(r.results, row)
+				r.strays = append(r.strays, row)
 				continue
 			}
 			for _, t := range matched {
-				row.Asset, row.Target = t.meta.Asset, t.value
+				row.AssetID, row.Target = t.meta.Asset, t.value
 				r.results = append(r.results, row)
 				r.finds(t.index).add(p)
 			}
@@ -114,7 +121,10 @@ func (f *targetFinds) add(p port) {
 }
 
 // findings returns the Findings map; raw is nmap's XML output. Targets are
-// listed as unscanned only when nmap produced a report.
+// listed as unscanned only when nmap produced a report. The open ports of
+// hosts that match no target stay out of scan_results, whose rows the
+// platform turns into findings of the targets' assets: they are kept in
+// unmatched_results.
 func (r report) findings(raw string, reported bool) map[string]any {
 	m := map[string]any{
 		FieldScanResults:  nonNil(r.results),
@@ -126,6 +136,9 @@ func (r report) findings(raw string, reported bool) map[string]any {
 	}
 	if len(r.unmatched) > 0 {
 		m[FieldUnmatchedHosts] = r.unmatched
+	}
+	if len(r.strays) > 0 {
+		m[FieldUnmatchedResults] = r.strays
 	}
 	return m
 }

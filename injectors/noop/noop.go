@@ -49,6 +49,9 @@ func (*Executor) Manifest() framework.Manifest {
 		},
 		Expectations: []signatures.ExpectationType{signatures.Detection, signatures.Prevention},
 		Outputs:      []framework.Output{{Type: "text", Field: "summary"}},
+		// noop runs anywhere and acts on nothing: it declares no platform
+		// (none is required, and "any" is not a platform type) and no
+		// security platforms (any may answer its expectations).
 	}
 }
 

@@ -63,3 +63,15 @@ func TestDelayReportsPartialsAndHonoursCancel(t *testing.T) {
 		t.Errorf("partial results = %v, want %v", got, want)
 	}
 }
+
+// TestManifestContract: noop's contract holds nothing the platform could
+// reject: no platform, no security platforms, one text output.
+func TestManifestContract(t *testing.T) {
+	m := noop.New().Manifest()
+	if m.Platforms != nil || m.SecurityPlatforms != nil {
+		t.Errorf("platforms %v, security platforms %v; want none", m.Platforms, m.SecurityPlatforms)
+	}
+	if len(m.Outputs) != 1 || m.Outputs[0].Type != "text" || m.Outputs[0].Field != "summary" {
+		t.Errorf("outputs = %+v, want one text output summary", m.Outputs)
+	}
+}

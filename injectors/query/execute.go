@@ -68,7 +68,11 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			in.Partial(fmt.Sprintf("%s: %d of %d matches", r.Query, len(r.Matches), r.Total))
 		}
 	}
-	out := buildOutput(results, in.ExpectationTypes, params.Provider)
+	metas := make([]signatures.Target, len(in.Targets))
+	for i, t := range in.Targets {
+		metas[i] = t.Meta
+	}
+	out := buildOutput(results, metas, in.ExpectationTypes, params.Provider)
 	if out.Status == framework.StatusTimeout {
 		out.TimeoutInfo = &framework.TimeoutInfo{PartialResults: in.PartialResults()}
 	}
@@ -111,15 +115,16 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 // buildOutput turns the per-configuration results into the tool output:
 // findings, one TargetExtras entry per configuration and the status —
 // timeout when a configuration was cancelled, failed when all failed,
-// partial when some did.
-func buildOutput(results []ConfigResult, types []framework.ExpectationType, provider string) framework.ToolOutput {
-	allIPs, allCVEs := []string{}, []string{}
+// partial when some did. metas are the targets' metadata, one per result:
+// their asset ids go into the CVE objects.
+func buildOutput(results []ConfigResult, metas []signatures.Target, types []framework.ExpectationType, provider string) framework.ToolOutput {
+	allIPs := []string{}
 	var errs []string
 	cancelled := false
 	extras := make([]framework.TypeExtras, len(results))
 	for i, r := range results {
 		ips, cves := matchedIPs(r.Matches), matchedCVEs(r.Matches)
-		allIPs, allCVEs = append(allIPs, ips...), append(allCVEs, cves...)
+		allIPs = append(allIPs, ips...)
 		te := framework.TypeExtras{}
 		for _, t := range types {
 			m := map[string]any{}
@@ -140,14 +145,16 @@ func buildOutput(results []ConfigResult, types []framework.ExpectationType, prov
 		}
 		cancelled = cancelled || r.Status == ResultCancelled
 	}
+	v4, v6 := splitFamilies(allIPs)
 	out := framework.ToolOutput{
 		Status:       framework.StatusSuccess,
 		TargetExtras: extras,
 		Findings: map[string]any{
-			"provider":      provider,
-			"results":       results,
-			ExtraMatchedIPs: sortUniqueIPs(allIPs),
-			ExtraCVEs:       sortUnique(allCVEs),
+			"provider":       provider,
+			"results":        results,
+			FieldMatchedIPs:  v4,
+			FieldMatchedIPv6: v6,
+			FieldCVEs:        buildCVEs(results, metas),
 		},
 	}
 	switch {

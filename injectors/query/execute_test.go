@@ -179,10 +179,13 @@ func TestExecuteOutcomes(t *testing.T) {
 					}
 				}
 			}
-			for _, k := range []string{ExtraMatchedIPs, ExtraCVEs} {
+			for _, k := range []string{FieldMatchedIPs, FieldMatchedIPv6} {
 				if v, ok := out.Findings[k].([]string); !ok || v == nil {
 					t.Errorf("findings[%s] = %#v, want a list (never null)", k, out.Findings[k])
 				}
+			}
+			if v, ok := out.Findings[FieldCVEs].([]CVE); !ok || v == nil {
+				t.Errorf("findings[cves] = %#v, want a list (never null)", out.Findings[FieldCVEs])
 			}
 			if tt.wantStatus == framework.StatusFailed {
 				if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != 1 || !strings.Contains(out.ErrorInfo.Message, tt.wantMsg) ||

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -76,28 +77,39 @@ func TestParseSearchPageErrorBody(t *testing.T) {
 
 func TestParseVulns(t *testing.T) {
 	tests := []struct {
-		name, raw string
-		want      []string
-		wantErr   bool
+		name, raw  string
+		want       []string
+		wantScores map[string]float64
+		wantErr    bool
 	}{
-		{"absent", ``, []string{}, false},
-		{"null", `null`, []string{}, false},
-		{"object", `{"CVE-2021-42013": {}, "CVE-2021-41773": {"cvss": 7.5}}`, []string{"CVE-2021-41773", "CVE-2021-42013"}, false},
-		{"list with negated and lower case", `["!CVE-2016-6210", "cve-2017-15906"]`, []string{"CVE-2017-15906"}, false},
-		{"duplicates and non-CVE ids", `["CVE-2018-15473", "CVE-2018-15473", "MS17-010", "CVE-2018-1"]`, []string{"CVE-2018-15473"}, false},
-		{"long sequence", `{"CVE-2024-1234567": {}}`, []string{"CVE-2024-1234567"}, false},
-		{"string", `"CVE-2021-41773"`, nil, true},
-		{"number", `42`, nil, true},
-		{"list of numbers", `[1, 2]`, nil, true},
+		{"absent", ``, []string{}, nil, false},
+		{"null", `null`, []string{}, nil, false},
+		{"object", `{"CVE-2021-42013": {}, "CVE-2021-41773": {"cvss": 7.5}}`, []string{"CVE-2021-41773", "CVE-2021-42013"},
+			map[string]float64{"CVE-2021-41773": 7.5}, false},
+		{"cvss_v2 when no cvss", `{"CVE-2019-20372": {"cvss": null, "cvss_v2": 4.3}, "CVE-2021-23017": {"cvss": 7.7, "cvss_v2": 6.8}}`,
+			[]string{"CVE-2019-20372", "CVE-2021-23017"}, map[string]float64{"CVE-2019-20372": 4.3, "CVE-2021-23017": 7.7}, false},
+		{"unusable scores", `{"CVE-2020-0001": {"cvss": "high"}, "CVE-2020-0002": {"cvss": 11}, "CVE-2020-0003": [], "CVE-2020-0004": {"cvss": 0}}`,
+			[]string{"CVE-2020-0001", "CVE-2020-0002", "CVE-2020-0003", "CVE-2020-0004"}, map[string]float64{"CVE-2020-0004": 0}, false},
+		{"negated and lower case in an object", `{"!CVE-2016-6210": {"cvss": 5.3}, "cve-2017-15906": {"cvss": 5.3}}`,
+			[]string{"CVE-2017-15906"}, map[string]float64{"CVE-2017-15906": 5.3}, false},
+		{"list with negated and lower case", `["!CVE-2016-6210", "cve-2017-15906"]`, []string{"CVE-2017-15906"}, nil, false},
+		{"duplicates and non-CVE ids", `["CVE-2018-15473", "CVE-2018-15473", "MS17-010", "CVE-2018-1"]`, []string{"CVE-2018-15473"}, nil, false},
+		{"long sequence", `{"CVE-2024-1234567": {}}`, []string{"CVE-2024-1234567"}, nil, false},
+		{"string", `"CVE-2021-41773"`, nil, nil, true},
+		{"number", `42`, nil, nil, true},
+		{"list of numbers", `[1, 2]`, nil, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := parseVulns(json.RawMessage(tt.raw))
+			got, scores, err := parseVulns(json.RawMessage(tt.raw))
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
 			}
 			if !tt.wantErr && !slices.Equal(got, tt.want) {
 				t.Errorf("got %q, want %q", got, tt.want)
+			}
+			if !maps.Equal(scores, tt.wantScores) || (scores == nil) != (tt.wantScores == nil) {
+				t.Errorf("scores = %v, want %v", scores, tt.wantScores)
 			}
 		})
 	}
@@ -138,6 +150,11 @@ func FuzzParseSearchPage(f *testing.F) {
 			for _, v := range m.Vulns {
 				if _, ok := normalizeCVE(v); !ok {
 					t.Fatalf("vuln %q is not a CVE id", v)
+				}
+			}
+			for id, s := range m.CVSS {
+				if !slices.Contains(m.Vulns, id) || s < 0 || s > 10 {
+					t.Fatalf("cvss %s = %v: not a scored CVE of the match", id, s)
 				}
 			}
 		}

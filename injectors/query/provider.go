@@ -37,8 +37,11 @@ type Match struct {
 	Version   string   `json:"version"`
 	OS        string   `json:"os"`
 	// Vulns holds the CVE ids recorded against the service, sorted.
-	Vulns     []string `json:"vulns"`
-	Timestamp string   `json:"timestamp"`
+	Vulns []string `json:"vulns"`
+	// CVSS maps a CVE id of Vulns to the CVSS score Shodan gives it, when
+	// it gives one.
+	CVSS      map[string]float64 `json:"cvss,omitempty"`
+	Timestamp string             `json:"timestamp"`
 }
 
 // Errors a caller can branch on with errors.Is.

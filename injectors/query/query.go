@@ -117,11 +117,18 @@ func (e *Executor) Manifest() framework.Manifest {
 		},
 		Expectations: []signatures.ExpectationType{framework.Detection, framework.Prevention, framework.Vulnerability},
 		Outputs: []framework.Output{
-			{Type: "ipv4", Field: "matched_ips", Labels: []string{"shodan"}, Multiple: true, Finding: true},
-			{Type: "cve", Field: "cves", Labels: []string{"shodan"}, Multiple: true, Finding: true},
+			{Type: "ipv4", Field: FieldMatchedIPs, Labels: []string{"shodan"}, Multiple: true, Finding: true},
+			{Type: "ipv6", Field: FieldMatchedIPv6, Labels: []string{"shodan"}, Multiple: true, Finding: true},
+			{Type: "cve", Field: FieldCVEs, Labels: []string{"shodan"}, Multiple: true, Finding: true},
 		},
-		Platforms:      []string{"Linux", "Windows", "MacOS"},
+		// An external query runs on no platform of the targets'.
+		Platforms:      nil,
 		AttackPatterns: []string{"T1596.005"},
+		Domains:        []framework.Domain{framework.DomainNetwork},
+		SecurityPlatforms: map[framework.ExpectationType][]string{
+			framework.Detection:  {framework.SecuritySIEM, framework.SecurityXDR},
+			framework.Prevention: {framework.SecurityNDR, framework.SecurityXDR},
+		},
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,7 +56,7 @@ func TestIntegrationScaleOut(t *testing.T) {
 		cs = append(cs, startConsumer(t, fmt.Sprintf("serve-%d", i), p.URL))
 	}
 	waitConsumers(t, queue, 3)
-	ids, bodies := injects(t, "scale", 300, "20ms")
+	ids, bodies := injects(t, p, "scale", 300, "20ms")
 	servetest.Publish(t, queue, bodies...)
 	waitAll(t, p, ids)
 
@@ -90,7 +91,7 @@ func TestIntegrationCrashedConsumerLosesNothing(t *testing.T) {
 		cs = append(cs, startConsumer(t, fmt.Sprintf("serve-%d", i), p.URL))
 	}
 	waitConsumers(t, queue, 3)
-	ids, bodies := injects(t, "crash", 150, "150ms")
+	ids, bodies := injects(t, p, "crash", 150, "150ms")
 	servetest.Publish(t, queue, bodies...)
 
 	// Kill one consumer mid-run, while it holds injects.
@@ -143,10 +144,10 @@ func TestIntegrationSIGTERMRequeuesWhatDidNotFinish(t *testing.T) {
 	p, queue := setup(t)
 	c := startConsumer(t, "serve-0", p.URL, "INJECTKIT_SHUTDOWN_TIMEOUT=1s", "INJECTKIT_WORKERS=2")
 	waitConsumers(t, queue, 1)
-	quick, quickBodies := injects(t, "quick", 1, "0s")
+	quick, quickBodies := injects(t, p, "quick", 1, "0s")
 	servetest.Publish(t, queue, quickBodies...)
 	waitAll(t, p, quick)
-	_, slow := injects(t, "slow", 3, "10m")
+	_, slow := injects(t, p, "slow", 3, "10m")
 	servetest.Publish(t, queue, slow...)
 	deadline := time.Now().Add(60 * time.Second)
 	for len(c.logged("pre-execution signatures compiled")) < 3 { // the quick one and two slow ones run
@@ -218,6 +219,7 @@ func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.AddInject("nmap-1", client.ContractID("nmap"))
 	servetest.Publish(t, queue, body)
 	waitAll(t, p, []string{"nmap-1"})
 	if code := c.stop(t); code != 0 {
@@ -235,11 +237,19 @@ func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 	if done.Body["execution_status"] != "SUCCESS" || fmt.Sprint(out["ports"]) != fmt.Sprintf("[%d]", port) {
 		t.Errorf("terminal callback = %v", done.Body)
 	}
-	sigs, _ := json.Marshal(out["expectation_signatures"])
-	for _, want := range []string{`"asset":"asset-lo"`, `"signature_type":"target_hostname_address","signature_value":"localhost"`} {
-		if !strings.Contains(string(sigs), want) {
-			t.Errorf("signatures lack %s: %s", want, sigs)
-		}
+	rows, _ := p.Findings("nmap-1")["scan_results"].([]any)
+	if len(rows) != 1 || rows[0].(map[string]any)["asset_id"] != "asset-lo" {
+		t.Errorf("port findings stored = %v, want one row on asset-lo", rows)
+	}
+	var stored []string
+	for _, s := range p.Signatures("nmap-1")["DETECTION"] {
+		stored = append(stored, s.Asset+" "+s.Type+"="+s.Value)
+	}
+	if !slices.Contains(stored, "asset-lo target_hostname_address=localhost") {
+		t.Errorf("stored signatures %v lack the target host name", stored)
+	}
+	if b := p.CollectorBreaking(); len(b) != 0 {
+		t.Errorf("signature types no collector can read: %v", b)
 	}
 	if ready, _ := servetest.Counts(t, queue); ready != 0 {
 		t.Errorf("%d messages left in the queue", ready)

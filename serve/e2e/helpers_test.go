@@ -134,8 +134,9 @@ func setup(t *testing.T) (*openaevtest.Platform, string) {
 	return p, queue
 }
 
-// injects returns n noop injects lasting delay each, ids prefix-000….
-func injects(t *testing.T, prefix string, n int, delay string) (ids []string, bodies [][]byte) {
+// injects returns n noop injects lasting delay each, ids prefix-000…,
+// created on the platform.
+func injects(t *testing.T, p *openaevtest.Platform, prefix string, n int, delay string) (ids []string, bodies [][]byte) {
 	t.Helper()
 	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: injectorID})
 	if err != nil {
@@ -144,6 +145,7 @@ func injects(t *testing.T, prefix string, n int, delay string) (ids []string, bo
 	contract := c.ContractID("noop")
 	for i := range n {
 		id := fmt.Sprintf("%s-%03d", prefix, i)
+		p.AddInject(id, contract)
 		b, err := json.Marshal(map[string]any{"injection": map[string]any{
 			"inject_id":                id,
 			"inject_injector_contract": map[string]any{"injector_contract_id": contract},
@@ -157,11 +159,11 @@ func injects(t *testing.T, prefix string, n int, delay string) (ids []string, bo
 	return ids, bodies
 }
 
-// completions counts the accepted terminal callbacks per inject.
+// completions counts the processed terminal callbacks per inject.
 func completions(p *openaevtest.Platform) map[string]int {
 	out := map[string]int{}
 	for _, c := range p.AllCalls() {
-		if c.Kind == openaevtest.KindComplete && c.Accepted() {
+		if c.Kind == openaevtest.KindComplete && c.Processed() {
 			out[c.InjectID]++
 		}
 	}
@@ -187,8 +189,12 @@ func waitAll(t *testing.T, p *openaevtest.Platform, ids []string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	for _, id := range ids {
-		if _, err := p.WaitTerminal(ctx, id); err != nil {
+		c, err := p.WaitTerminal(ctx, id)
+		if err != nil {
 			t.Fatalf("inject %s never completed: %v", id, err)
+		}
+		if !c.Processed() {
+			t.Fatalf("inject %s: the platform dropped its terminal callback: %s", id, c.Reason)
 		}
 	}
 }
