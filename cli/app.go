@@ -32,6 +32,8 @@ const (
 type ExitError struct {
 	Code int
 	Err  error
+	// Hint, when set, is printed after the error as one more line.
+	Hint string
 }
 
 func (e *ExitError) Error() string { return e.Err.Error() }
@@ -54,7 +56,7 @@ const exitHelp = `EXIT CODES:
       stderr as JSON
    2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
       one line on stderr names the field and the value or the file; nothing was sent
-      (with the openaev profile, an inject that names its id still gets its reception and terminal ERROR)`
+      (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)`
 
 // NewApp returns the injectkit application.
 func NewApp(o Options) *ucli.App {
@@ -108,6 +110,9 @@ func Run(ctx context.Context, o Options, args []string) int {
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
 			fmt.Fprintf(o.Stderr, "injectkit: %v\n", ee.Err)
+		}
+		if ee.Hint != "" {
+			fmt.Fprintf(o.Stderr, "injectkit: hint: %s\n", ee.Hint)
 		}
 		return ee.Code
 	}

@@ -45,7 +45,10 @@ var runSettings = []setting{
 	{key: "profile", def: ProfileCallback, usage: "wire profile: callback (one POST /api/injects/{id}/callback) or " +
 		"openaev (the platform's reception, trace and terminal callbacks)"},
 	{key: "openaev_message", usage: "run one OpenAEV platform message (a JSON file) with the openaev profile, " +
-		"for debugging; name the injector to run it with, or set INJECTKIT_INJECTOR_ID to map its contract id"},
+		"for debugging; name the injector to run it with, or let its contract id pick it"},
+	{key: "openaev_version", usage: "OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, " +
+		"instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; " +
+		"the current line without a backend)"},
 	{key: "max_payload_size", def: "1048576", usage: "largest body in bytes; larger payloads are chunked"},
 	{key: "timeout", usage: "execution deadline (default 10m)"},
 	{key: "ca_file", usage: "PEM file of CA certificates trusted for the backend"},

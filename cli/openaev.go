@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -21,10 +22,31 @@ const (
 	ProfileOpenAEV  = "openaev"  // reception, trace and terminal callback
 )
 
+// platformVersionOption returns the client option of --openaev-version
+// (none when unset). A value that is no platform version is a usage error
+// naming it.
+func platformVersionOption(cfg *config) ([]openaev.Option, error) {
+	s := cfg.str("openaev_version")
+	if s == "" {
+		return nil, nil
+	}
+	v, err := openaev.ParseVersion(s)
+	if err != nil {
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return []openaev.Option{openaev.WithPlatformVersion(v)}, nil
+}
+
 // newOpenAEVProcessor returns a processor over the backend, or printing each
-// request to stdout when no backend URL is set.
-func newOpenAEVProcessor(o Options, cfg *config, log *zap.Logger, injectorID string) (*openaev.Processor, error) {
-	opts := []openaev.Option{openaev.WithLogger(log), openaev.WithUserAgent(o.Version)}
+// request to stdout when no backend URL is set. The platform's version is
+// read first (once): --openaev-version, else the platform's answer, else
+// (a dry run) the current line.
+func newOpenAEVProcessor(ctx context.Context, o Options, cfg *config, log *zap.Logger) (*openaev.Processor, error) {
+	opts, err := platformVersionOption(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts, openaev.WithLogger(log), openaev.WithUserAgent(o.Version))
 	backend := cfg.str("backend_url")
 	if backend == "" {
 		opts = append(opts, openaev.WithDryRun(o.Stdout))
@@ -35,10 +57,11 @@ func newOpenAEVProcessor(o Options, cfg *config, log *zap.Logger, injectorID str
 		}
 		opts = append(opts, openaev.WithHTTPClient(hc))
 	}
-	client, err := openaev.NewClient(openaev.Config{URL: backend, Token: cfg.str("token"), InjectorID: injectorID}, opts...)
+	client, err := openaev.NewClient(openaev.Config{URL: backend, Token: cfg.str("token")}, opts...)
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
+	client.Version(ctx)
 	return openaev.NewProcessor(client, newRuntime(o, cfg, log), manifests(o.Registry), log), nil
 }
 
@@ -77,7 +100,7 @@ func backendHTTPClient(cfg *config, log *zap.Logger) (*http.Client, error) {
 
 // runOpenAEVRequest runs one inject with the openaev profile.
 func runOpenAEVRequest(c *ucli.Context, o Options, cfg *config, log *zap.Logger, req framework.Request) error {
-	p, err := newOpenAEVProcessor(o, cfg, log, "")
+	p, err := newOpenAEVProcessor(c.Context, o, cfg, log)
 	if err != nil {
 		return err
 	}
@@ -85,16 +108,10 @@ func runOpenAEVRequest(c *ucli.Context, o Options, cfg *config, log *zap.Logger,
 }
 
 // runOpenAEVMessage runs one platform message: with the named injector, or,
-// without a name, with the injector its contract id maps to under the
-// daemon's injector id (INJECTKIT_INJECTOR_ID).
+// without a name, with the injector its contract id names (contract ids
+// are fixed per injector name, see openaev.ContractID).
 func runOpenAEVMessage(c *ucli.Context, o Options, cfg *config, log *zap.Logger, path string) error {
 	name := c.Args().First()
-	injectorID := strings.TrimSpace(o.Getenv("INJECTKIT_INJECTOR_ID"))
-	if name == "" && injectorID == "" {
-		return usageErr("invalid injector \"\": --openaev-message needs the injector to run the message with "+
-			"(injectkit run <injector> --openaev-message %s; known: %s), or INJECTKIT_INJECTOR_ID to map its contract id",
-			path, strings.Join(o.Registry.Names(), ", "))
-	}
 	if name != "" {
 		if _, err := o.Registry.New(name); err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
@@ -110,7 +127,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg *config, log *zap.Logger,
 	if err != nil {
 		return usageErr("openaev message: %v", err)
 	}
-	p, err := newOpenAEVProcessor(o, cfg, log, injectorID)
+	p, err := newOpenAEVProcessor(c.Context, o, cfg, log)
 	if err != nil {
 		return err
 	}

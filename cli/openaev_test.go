@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -45,6 +46,7 @@ func callKinds(calls []openaevtest.Call) string {
 
 func TestRunProfileOpenAEV(t *testing.T) {
 	p := openaevtest.NewPlatform(t, platformToken)
+	p.AddInject("inj-cli", openaev.ContractID("noop"))
 	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "inj-cli",
 		"--target", "127.0.0.1", "--backend-url", p.URL, "--token", platformToken, "--expectation", "DETECTION")
 	if r.code != 0 {
@@ -55,8 +57,8 @@ func TestRunProfileOpenAEV(t *testing.T) {
 		t.Fatalf("calls %s", got)
 	}
 	done := calls[2]
-	if !done.Accepted() || done.Body["execution_status"] != "SUCCESS" || done.Header.Get("User-Agent") != "injectkit/1.2.3" {
-		t.Errorf("complete %d %v %v", done.Status, done.Body, done.Header.Get("User-Agent"))
+	if !done.Processed() || done.Body["execution_status"] != "SUCCESS" || done.Header.Get("User-Agent") != "injectkit/1.2.3" {
+		t.Errorf("complete %d %s %s %v %v", done.Status, done.Outcome, done.Reason, done.Body, done.Header.Get("User-Agent"))
 	}
 	if r.stdout != "" {
 		t.Errorf("stdout should be empty when delivering: %q", r.stdout)
@@ -124,6 +126,7 @@ func TestRunOpenAEVMessage(t *testing.T) {
 	})
 	t.Run("delivered to a backend", func(t *testing.T) {
 		p := openaevtest.NewPlatform(t, platformToken)
+		p.AddInject("inj-msg", "whatever")
 		r := run(t, registry(), map[string]string{"INJECTKIT_TOKEN": platformToken}, "run", "noop",
 			"--openaev-message", msg, "--backend-url", p.URL)
 		if r.code != 0 {
@@ -146,12 +149,13 @@ func TestRunOpenAEVErrors(t *testing.T) {
 		printed int // requests printed to stdout
 	}{
 		{"unknown profile", []string{"run", "noop", "--profile", "amqp", "--target", "127.0.0.1"}, 2, `invalid profile "amqp"`, 0},
-		{"message without injector", []string{"run", "--openaev-message", hostile}, 2, "known: noop", 0},
+		{"message without injector or contract: reception and INVALID_USAGE", []string{"run", "--openaev-message", hostile}, 2,
+			"injector_contract_id: required", 2},
 		{"message with targets", []string{"run", "noop", "--openaev-message", hostile, "--target", "127.0.0.1"}, 2, "drop --target", 0},
 		{"missing message file", []string{"run", "noop", "--openaev-message", "/nonexistent/m.json"}, 2, "openaev message", 0},
 		{"malformed message: nothing sent", []string{"run", "noop", "--openaev-message", broken}, 2, "malformed message", 0},
-		{"hostile manual target: reception and ERROR", []string{"run", "noop", "--openaev-message", hostile}, 2, `"-oN/tmp/x"`, 2},
-		{"hostile flag target: reception and ERROR", []string{"run", "noop", "--profile", "openaev", "--target", "-oN/tmp/x"}, 2, `"-oN/tmp/x"`, 2},
+		{"hostile manual target: reception and INVALID_USAGE", []string{"run", "noop", "--openaev-message", hostile}, 2, `"-oN/tmp/x"`, 2},
+		{"hostile flag target: reception and INVALID_USAGE", []string{"run", "noop", "--profile", "openaev", "--target", "-oN/tmp/x"}, 2, `"-oN/tmp/x"`, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,38 +170,47 @@ func TestRunOpenAEVErrors(t *testing.T) {
 			if len(lines) != tt.printed {
 				t.Fatalf("printed %d requests, want %d: %s", len(lines), tt.printed, r.stdout)
 			}
-			if tt.printed > 0 && lines[len(lines)-1].Body["execution_status"] != "ERROR" {
+			if tt.printed > 0 && lines[len(lines)-1].Body["execution_status"] != "INVALID_USAGE" {
 				t.Errorf("last printed %v", lines[len(lines)-1].Body)
 			}
 		})
 	}
 }
 
+// TestRunOpenAEVMessageByContract runs a message without naming its
+// injector: its contract id, fixed per injector name, picks it, whatever
+// the injector id.
 func TestRunOpenAEVMessageByContract(t *testing.T) {
-	const injectorID = "5f2a8c4e-8a51-4c1e-9d3b-2c7f0e6a1b99"
-	noopContract := uuid.NewSHA1(uuid.MustParse(injectorID), []byte("noop")).String()
 	msg := func(contract string) string {
 		return writeFile(t, "m.json", `{"injection":{"inject_id":"inj-k","inject_injector_contract":{"injector_contract_id":"`+
 			contract+`"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`)
 	}
-	env := map[string]string{"INJECTKIT_INJECTOR_ID": injectorID}
-
-	r := run(t, registry(), env, "run", "--openaev-message", msg(noopContract), "--log-level", "error")
-	if r.code != 0 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	tests := []struct {
+		name     string
+		env      map[string]string
+		contract string
+		code     int
+		want     string // in the last printed message, or in stderr
+	}{
+		{"noop's contract", nil, "c5df9442-3be3-5c6d-8cf5-31a58dabebfb", 0, "noop on 1 target: succeeded"},
+		{"the injector id plays no part", map[string]string{"INJECTKIT_INJECTOR_ID": "0b6c0b9c-1d0e-4c8e-9a43-5e0f9c3f2a10"},
+			openaev.ContractID("noop"), 0, "noop on 1 target: succeeded"},
+		{"unknown contract", nil, uuid.NewString(), 2, "unknown contract"},
 	}
-	lines := printedLines(t, r.stdout)
-	if len(lines) != 3 || lines[2].Body["execution_message"] != "noop on 1 target: succeeded" {
-		t.Errorf("printed %s", r.stdout)
-	}
-
-	r = run(t, registry(), env, "run", "--openaev-message", msg(uuid.NewString()), "--log-level", "error")
-	if r.code != 2 || !strings.Contains(r.stderr, "unknown contract") {
-		t.Errorf("unknown contract: exit %d stderr %s", r.code, r.stderr)
-	}
-
-	r = run(t, registry(), map[string]string{"INJECTKIT_INJECTOR_ID": "nmap-1"}, "run", "--openaev-message", msg(noopContract))
-	if r.code != 2 || !strings.Contains(r.stderr, `invalid injector_id "nmap-1"`) {
-		t.Errorf("bad injector id: exit %d stderr %s", r.code, r.stderr)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, "run", "--openaev-message", msg(tt.contract), "--log-level", "error")
+			if r.code != tt.code {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			lines := printedLines(t, r.stdout)
+			if len(lines) != 3 && len(lines) != 2 {
+				t.Fatalf("printed %s", r.stdout)
+			}
+			last := lines[len(lines)-1].Body["execution_message"].(string)
+			if !strings.Contains(last, tt.want) {
+				t.Errorf("terminal message %q, want %q", last, tt.want)
+			}
+		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport"
 )
 
 func runCommand(o Options) *ucli.Command {
@@ -38,7 +40,8 @@ func runCommand(o Options) *ucli.Command {
 			"or prints each body that would have been POSTed to stdout (one JSON document per line).\n\n" +
 			"--profile openaev reports through the OpenAEV platform's own calls instead: reception, an INFO trace,\n" +
 			"then one terminal callback with the findings and the expectation signatures.\n" +
-			"--openaev-message FILE runs one captured platform message with the named injector.\n\n" + exitHelp,
+			"--openaev-message FILE runs one captured platform message with the named injector, or the one\n" +
+			"its contract id names. Both read the platform's version first (--openaev-version gives it).\n\n" + exitHelp,
 		Flags: flags,
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageErr("%v (see injectkit run --help)", err)
@@ -65,6 +68,9 @@ func runAction(c *ucli.Context, o Options) error {
 
 	profile := cfg.str("profile")
 	message := cfg.str("openaev_message")
+	if _, err := platformVersionOption(cfg); err != nil {
+		return err
+	}
 	switch {
 	case profile != ProfileCallback && profile != ProfileOpenAEV:
 		return usageErr("invalid profile %q: want %s or %s", profile, ProfileCallback, ProfileOpenAEV)
@@ -110,16 +116,29 @@ func runAction(c *ucli.Context, o Options) error {
 	case errors.As(err, &re):
 		return &ExitError{Code: ExitUsage, Err: err}
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return &ExitError{Code: ExitDelivery, Err: storedMessage(de)}
+		return &ExitError{Code: ExitDelivery, Err: storedMessage(de), Hint: routeHint(err)}
 	case errors.As(err, &de):
 		dumpSignatures(o, de.Report)
-		return &ExitError{Code: ExitDelivery, Err: err}
+		return &ExitError{Code: ExitDelivery, Err: err, Hint: routeHint(err)}
 	default:
 		if report != nil {
 			dumpSignatures(o, report)
 		}
-		return &ExitError{Code: ExitDelivery, Err: err}
+		return &ExitError{Code: ExitDelivery, Err: err, Hint: routeHint(err)}
 	}
+}
+
+// routeHint suggests the openaev profile when the backend has no route
+// for the callback profile's POST /api/injects/{id}/callback (404, or 405
+// as an OpenAEV platform answers it): the backend is most likely an
+// OpenAEV platform.
+func routeHint(err error) string {
+	var te *transport.TransmissionError
+	if !errors.As(err, &te) || (te.Status != http.StatusNotFound && te.Status != http.StatusMethodNotAllowed) {
+		return ""
+	}
+	return fmt.Sprintf("the backend answered %d to POST /api/injects/{id}/callback, the callback profile's route; "+
+		"for an OpenAEV platform, run with --profile %s", te.Status, ProfileOpenAEV)
 }
 
 // newRuntime returns the runtime of `run` and `serve`, without a deliverer.

@@ -25,6 +25,8 @@ var serveSettings = []setting{
 	{key: "injector_id", usage: "the injector's UUID on the platform (required)"},
 	{key: "injector_name", def: "injectkit", usage: "injector name shown by the platform"},
 	{key: "injector_type", def: "injectkit", usage: "injector type registered with the platform"},
+	{key: "openaev_version", usage: "OpenAEV platform version (e.g. 2.4.0, 3.260821.0) instead of asking the platform " +
+		"before the first registration; before 2.260624 no signatures are sent and newer output types are declared as text"},
 	{key: "icon_file", usage: "PNG icon sent with the first registration"},
 	{key: "workers", def: "4", usage: "injects run at once; also the broker prefetch"},
 	{key: "listen_addr", def: "127.0.0.1:9464", usage: "address serving /healthz and /metrics"},
@@ -71,6 +73,7 @@ func serveCommand(o Options) *ucli.Command {
 // serveConfig is the validated configuration of the daemon.
 type serveConfig struct {
 	client            openaev.Config
+	clientOpts        []openaev.Option // --openaev-version, when set
 	workers           int
 	listenAddr        string
 	shutdownTimeout   time.Duration
@@ -97,6 +100,9 @@ func readServeConfig(cfg *config) (serveConfig, error) {
 		sc.client.Icon = b
 	}
 	var err error
+	if sc.clientOpts, err = platformVersionOption(cfg); err != nil {
+		return sc, err
+	}
 	if sc.workers, err = cfg.int("workers"); err != nil {
 		return sc, err
 	}
@@ -149,8 +155,10 @@ func serveAction(c *ucli.Context, o Options) error {
 		durable = newDurableCallbacks(hc.Transport, store, sc.client.URL)
 		hc.Transport = durable
 	}
-	client, err := openaev.NewClient(sc.client, openaev.WithLogger(log), openaev.WithUserAgent(o.Version),
-		openaev.WithHTTPClient(hc))
+	// The contracts depend on the platform's version: the client reads it
+	// (unless --openaev-version gives it) before the first registration.
+	client, err := openaev.NewClient(sc.client, append([]openaev.Option{openaev.WithLogger(log),
+		openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(hc)}, sc.clientOpts...)...)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}

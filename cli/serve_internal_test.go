@@ -144,6 +144,7 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, "tok")
+			p.AddInject("i-1", openaev.ContractID("noop"))
 			if tt.fail != nil {
 				tt.fail(p)
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -24,6 +25,7 @@ func TestIntegrationServeOutbox(t *testing.T) {
 	p := openaevtest.NewPlatform(t, serveToken)
 	b := servetest.Guest()
 	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+	p.AddInject("i-down", openaev.ContractID("noop"))
 	p.FailComplete("i-down", http.StatusServiceUnavailable, 4) // every attempt of the first delivery
 	box := filepath.Join(t.TempDir(), "outbox.db")
 

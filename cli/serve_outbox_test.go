@@ -38,6 +38,7 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, token)
+			p.AddInject("i-1", openaev.ContractID("noop"))
 			if tt.fail != nil {
 				tt.fail(p)
 			}
@@ -128,6 +129,7 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 // the inject again.
 func TestOpenAEVHandlerRedeliveryWaitingInOutbox(t *testing.T) {
 	p := openaevtest.NewPlatform(t, "tok")
+	p.AddInject("i-1", openaev.ContractID("noop"))
 	store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Shared: true})
 	if err != nil {
 		t.Fatal(err)

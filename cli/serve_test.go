@@ -129,6 +129,8 @@ func TestServeConfigErrors(t *testing.T) {
 		{"missing icon", append(base, "--icon-file", "/nonexistent/icon.png"), nil, "icon_file"},
 		{"unknown config key", append(base, "--config", writeFile(t, "c.yaml", "workerz: 3\n")), nil, "workerz"},
 		{"positional argument", append(base, "extra"), nil, "no arguments"},
+		{"bad platform version", append(base, "--openaev-version", "latest"), nil, `invalid openaev_version "latest"`},
+		{"bad platform version from env", base, map[string]string{"INJECTKIT_OPENAEV_VERSION": "3.x"}, `invalid openaev_version "3.x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,11 +183,7 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 
 func contractID(t *testing.T, injector string) string {
 	t.Helper()
-	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: injectorID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c.ContractID(injector)
+	return openaev.ContractID(injector)
 }
 
 func message(t *testing.T, m map[string]any) []byte {
@@ -237,6 +235,9 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	b := servetest.Guest()
 	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
 	p.FailComplete("i-409", http.StatusConflict, 2)
+	for id, injector := range map[string]string{"i-noop": "noop", "i-scan": "portscan", "i-bad": "", "i-409": "noop"} {
+		p.AddInject(id, openaev.ContractID(injector))
+	}
 
 	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
 		"--listen-addr", "127.0.0.1:0", "--heartbeat-interval", "100ms", "--workers", "2", "--log-format", "json")
@@ -305,17 +306,35 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	if got := kinds(p.Calls("i-409")); strings.Join(got, " ") != "reception:200 trace:200 complete:409 complete:409 complete:200" {
 		t.Errorf("i-409 calls = %v", got)
 	}
-	// A message naming an inject id still gets its terminal ERROR.
+	// A message naming an inject id still gets its terminal INVALID_USAGE.
 	bad, _ := p.Terminal("i-bad")
-	if bad.Body["execution_status"] != "ERROR" || !strings.Contains(fmt.Sprint(bad.Body["execution_message"]), "unknown contract") {
+	if bad.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(fmt.Sprint(bad.Body["execution_message"]), "unknown contract") {
 		t.Errorf("i-bad terminal callback = %v", bad.Body)
 	}
-	// Malformed messages without an id reach nobody and are logged.
+	// Every callback was processed, its signatures readable by collectors.
+	for _, id := range []string{"i-noop", "i-scan", "i-bad", "i-409"} {
+		if c, _ := p.Terminal(id); !c.Processed() {
+			t.Errorf("%s terminal callback %s: %s", id, c.Outcome, c.Reason)
+		}
+	}
+	if b := p.CollectorBreaking(); len(b) != 0 {
+		t.Errorf("collector-breaking signature types %v", b)
+	}
+	// Malformed messages without an id reach nobody and are logged; the
+	// platform's version is read once, before the first registration.
+	settings := 0
 	for _, c := range p.AllCalls() {
+		if c.Kind == openaevtest.KindSettings {
+			settings++
+			continue
+		}
 		if c.Kind != openaevtest.KindRegistration && c.InjectID != "i-noop" && c.InjectID != "i-scan" &&
 			c.InjectID != "i-bad" && c.InjectID != "i-409" {
 			t.Errorf("unexpected platform call %s %s", c.Kind, c.Path)
 		}
+	}
+	if settings != 1 {
+		t.Errorf("%d version reads, want 1", settings)
 	}
 	reasons := fmt.Sprint(jsonLogs(stderr.String(), "message rejected without requeue"))
 	for _, want := range []string{"injection.inject_id is missing", "malformed message", "unknown contract"} {

@@ -26,7 +26,7 @@ func BenchmarkPlatformSignatures(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if got := openaev.PlatformSignatures(p); len(got.Targets) != 1000 {
+		if got, _ := openaev.PlatformSignatures(p); len(got.Targets) != 1000 {
 			b.Fatal(len(got.Targets))
 		}
 	}

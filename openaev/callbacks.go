@@ -8,10 +8,14 @@ import (
 )
 
 // Execution statuses and actions of the callbacks this profile sends.
+// Every version accepts them: SUCCESS is the only success name 2.4.x
+// knows, and an alias of EXECUTED on the Current line.
 const (
-	StatusSuccess = "SUCCESS"
-	StatusError   = "ERROR"
-	StatusInfo    = "INFO"
+	StatusSuccess      = "SUCCESS"       // a success or a partial run
+	StatusError        = "ERROR"         // a failed run
+	StatusTimeout      = "TIMEOUT"       // a run past its deadline
+	StatusInvalidUsage = "INVALID_USAGE" // an inject that could not run (rejected)
+	StatusInfo         = "INFO"          // a trace
 
 	ActionCommandExecution = "command_execution"
 	ActionComplete         = "complete"

@@ -145,7 +145,7 @@ func TestContractFieldsPerCategory(t *testing.T) {
 	e, _, _ := categoryEnv(t)
 	ms := []framework.Manifest{{Name: "extq", Category: framework.External}, {Name: "cloudy", Category: framework.Cloud},
 		{Name: "anything"}}
-	contracts, err := e.client.Contracts(ms)
+	contracts, err := e.client.Contracts(ms, openaev.PlatformVersion{Current: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +177,7 @@ func TestContractFieldsPerCategory(t *testing.T) {
 	}
 	// A param may not take a target field's name.
 	_, err = e.client.Contracts([]framework.Manifest{{Name: "x", Category: framework.Cloud,
-		Params: []framework.Param{{Name: "cloud_region", Type: framework.ParamString}}}})
+		Params: []framework.Param{{Name: "cloud_region", Type: framework.ParamString}}}}, openaev.PlatformVersion{Current: true})
 	if err == nil || !strings.Contains(err.Error(), "cloud_region") {
 		t.Errorf("err = %v", err)
 	}

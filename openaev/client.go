@@ -33,7 +33,7 @@ type Config struct {
 	Token string
 	// Tenant, when set, prefixes every API path with /api/tenants/{tenant}.
 	Tenant string
-	// InjectorID is the injector's UUID; contract ids derive from it.
+	// InjectorID is the injector's UUID (its queue on the platform).
 	InjectorID string
 	// InjectorName is shown by the platform (default "injectkit").
 	InjectorName string
@@ -47,19 +47,25 @@ type Config struct {
 // traces, terminal callbacks and asset-group paging. It is safe for
 // concurrent use.
 type Client struct {
-	cfg        Config
-	base       string // without trailing slash, with /api[/tenants/{t}]
-	apiPath    string // base's path, printed by a dry run
-	injectorID uuid.UUID
-	hc         *http.Client
-	log        *zap.Logger
-	attempts   int
-	delay      time.Duration
-	timeout    time.Duration
-	userAgent  string
+	cfg       Config
+	base      string // without trailing slash, with /api[/tenants/{t}]
+	root      string // without trailing slash, with /api (no tenant)
+	apiPath   string // base's path, printed by a dry run
+	hc        *http.Client
+	log       *zap.Logger
+	attempts  int
+	delay     time.Duration
+	timeout   time.Duration
+	userAgent string
 
 	dryMu sync.Mutex
 	dry   io.Writer // when set, requests are printed, not sent
+
+	// The platform version (see Version), read once under verMu.
+	verMu    sync.Mutex
+	ver      PlatformVersion
+	verGiven bool // set by WithPlatformVersion
+	verKnown bool
 }
 
 // Option configures a Client.
@@ -143,11 +149,9 @@ func (c *Client) check() error {
 		return bad("tenant", c.cfg.Tenant, "must be a bare identifier")
 	}
 	if c.cfg.InjectorID != "" {
-		id, err := uuid.Parse(c.cfg.InjectorID)
-		if err != nil {
+		if _, err := uuid.Parse(c.cfg.InjectorID); err != nil {
 			return bad("injector_id", c.cfg.InjectorID, "not a UUID")
 		}
-		c.injectorID = id
 	}
 	if c.cfg.URL == "" && c.dry != nil {
 		c.base = c.apiPrefix("")
@@ -168,6 +172,7 @@ func (c *Client) check() error {
 		return bad("url", u.Redacted(), "must not have a query or fragment")
 	}
 	c.base = c.apiPrefix(strings.TrimRight(c.cfg.URL, "/"))
+	c.root = strings.TrimRight(c.cfg.URL, "/") + "/api"
 	c.apiPath = c.apiPrefix(strings.TrimRight(u.Path, "/"))
 	return nil
 }
@@ -184,12 +189,23 @@ func (c *Client) apiPrefix(base string) string {
 // It holds the token: do not log it.
 func (c *Client) Config() Config { return c.cfg }
 
-// ContractID returns the stable contract id of the named injector: a UUID
-// v5 in the namespace of the injector id. It is the zero UUID's derivation
-// when no injector id is configured.
-func (c *Client) ContractID(injector string) string {
-	return uuid.NewSHA1(c.injectorID, []byte(injector)).String()
+// ContractNamespace is the UUID namespace of every injectkit contract id:
+// uuid.NewSHA1(uuid.NameSpaceURL,
+// []byte("https://github.com/injectkit/injectkit/contracts")), written out.
+const ContractNamespace = "2f2c53de-018e-5b2b-9a6e-86379d59b25c"
+
+// ContractID returns the fixed contract id of a contract (an injector's
+// manifest) named name: a UUID v5 of the name in ContractNamespace. It does
+// not depend on the injector id, so that two deployments, or a deployment
+// re-created under another injector id, register the same contract ids
+// and an inject keeps its contract, as with the platform's own injectors.
+func ContractID(name string) string {
+	return uuid.NewSHA1(uuid.MustParse(ContractNamespace), []byte(name)).String()
 }
+
+// ContractID returns ContractID(injector); the client's injector id plays
+// no part.
+func (c *Client) ContractID(injector string) string { return ContractID(injector) }
 
 // redact removes the token from s.
 func (c *Client) redact(s string) string {

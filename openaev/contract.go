@@ -44,6 +44,9 @@ const (
 const (
 	FieldExpectationSignatures = "expectation_signatures"
 	OutputExpectationSignature = "expectation_signature"
+	// OutputText is the type an older platform gets for the outputs it
+	// does not know.
+	OutputText = "text"
 )
 
 // Contract is one entry of the registration's injector_contracts.
@@ -55,6 +58,15 @@ type Contract struct {
 	// encoded as a JSON string, as the platform wants it.
 	Content   string   `json:"contract_content"`
 	Platforms []string `json:"contract_platforms"`
+	// Domains are the contract's security domains, in pyoaev's shape.
+	Domains []ContractDomain `json:"contract_domains"`
+}
+
+// ContractDomain is a security domain of a contract (contract_domains, and
+// domains inside contract_content).
+type ContractDomain struct {
+	Name  string `json:"domain_name"`
+	Color string `json:"domain_color"`
 }
 
 // contractContent is the document encoded into Contract.Content.
@@ -69,6 +81,7 @@ type contractContent struct {
 	AttackPatterns []string          `json:"contract_attack_patterns_external_ids"`
 	AtomicTesting  bool              `json:"is_atomic_testing"`
 	Platforms      []string          `json:"platforms"`
+	Domains        []ContractDomain  `json:"domains"`
 }
 
 type contractConfig struct {
@@ -108,6 +121,9 @@ type expectation struct {
 	Group         bool   `json:"expectation_expectation_group"`
 	Predefined    bool   `json:"expectation_is_predefined"`
 	MultiSelected bool   `json:"expectation_is_multi_selectable"`
+	// SecurityPlatforms restricts the security platforms expected to
+	// answer (empty: any).
+	SecurityPlatforms []string `json:"expectation_expected_security_platform_types"`
 }
 
 type output struct {
@@ -118,15 +134,19 @@ type output struct {
 	Multiple bool     `json:"isMultiple"`
 }
 
-// Contracts returns one contract per manifest, in the order given. Each
-// contract's fields are the target selection of the manifest's category
-// (network or any: selector, assets, asset groups, property, manual
-// targets; external: the query, optionally narrowed to such targets;
-// cloud: provider, account id, regions and service), the expectations the
-// manifest declares and one field per manifest param; its outputs are the manifest's plus the
-// expectation signatures. A manifest without a name, or two manifests of one
-// name, is a *ValidationError.
-func (c *Client) Contracts(manifests []framework.Manifest) ([]Contract, error) {
+// Contracts returns one contract per manifest, in the order given, for a
+// platform of version v. Each contract's id is ContractID(m.Name); its
+// fields are the target selection of the manifest's category (network or
+// any: selector, assets, asset groups, property, manual targets; external:
+// the query, optionally narrowed to such targets; cloud: provider, account
+// id, regions and service), the expectations the manifest declares (each
+// with the security platform types of Manifest.SecurityPlatforms) and one
+// field per manifest param; its outputs are the manifest's (see
+// ContractOutputTypes) plus, on the Current line, the expectation
+// signatures; its domains are Manifest.Domains. A manifest without a name,
+// two manifests of one name, or a value the platform would refuse (see
+// ValidateManifest) is a *ValidationError.
+func (c *Client) Contracts(manifests []framework.Manifest, v PlatformVersion) ([]Contract, error) {
 	out := make([]Contract, 0, len(manifests))
 	seen := map[string]bool{}
 	for i, m := range manifests {
@@ -137,7 +157,10 @@ func (c *Client) Contracts(manifests []framework.Manifest) ([]Contract, error) {
 			return nil, &ValidationError{Field: fmt.Sprintf("manifests[%d].name", i), Value: m.Name, Reason: "duplicate injector name"}
 		}
 		seen[m.Name] = true
-		ct, err := c.contract(m)
+		if err := ValidateManifest(m, v); err != nil {
+			return nil, err
+		}
+		ct, err := c.contract(m, v)
 		if err != nil {
 			return nil, err
 		}
@@ -146,12 +169,16 @@ func (c *Client) Contracts(manifests []framework.Manifest) ([]Contract, error) {
 	return out, nil
 }
 
-func (c *Client) contract(m framework.Manifest) (Contract, error) {
-	id := c.ContractID(m.Name)
+func (c *Client) contract(m framework.Manifest, v PlatformVersion) (Contract, error) {
+	id := ContractID(m.Name)
 	label := c.cfg.InjectorName + " - " + m.Name
 	labels := map[string]string{"en": label, "fr": label}
 	attack := nonNilStrings(m.AttackPatterns)
 	platforms := nonNilStrings(m.Platforms)
+	domains := make([]ContractDomain, len(m.Domains))
+	for i, d := range m.Domains {
+		domains[i] = ContractDomain{Name: d.Name, Color: d.Color}
+	}
 	fields, err := contractFields(m)
 	if err != nil {
 		return Contract{}, err
@@ -163,17 +190,19 @@ func (c *Client) contract(m framework.Manifest) (Contract, error) {
 			Label:     map[string]string{"en": c.cfg.InjectorName, "fr": c.cfg.InjectorName},
 			ColorDark: "#00bcd4", ColorLight: "#00bcd4"},
 		Fields:         fields,
-		Outputs:        contractOutputs(m),
+		Outputs:        contractOutputs(m, v),
 		Variables:      []any{},
 		AttackPatterns: attack,
 		AtomicTesting:  true,
 		Platforms:      platforms,
+		Domains:        domains,
 	}
 	b, err := json.Marshal(doc)
 	if err != nil {
 		return Contract{}, fmt.Errorf("contract %s: %w", m.Name, err)
 	}
-	return Contract{ContractID: id, Labels: labels, AttackPatterns: attack, Content: string(b), Platforms: platforms}, nil
+	return Contract{ContractID: id, Labels: labels, AttackPatterns: attack, Content: string(b), Platforms: platforms,
+		Domains: domains}, nil
 }
 
 func nonNilStrings(s []string) []string {
@@ -183,146 +212,19 @@ func nonNilStrings(s []string) []string {
 	return append([]string(nil), s...)
 }
 
-func newField(key, label, typ string) field {
-	return field{Key: key, Label: label, Type: typ, MandatoryGroups: []string{},
-		MandatoryConditionFields: []string{}, MandatoryConditionValues: map[string]any{},
-		VisibleConditionFields: []string{}, VisibleConditionValues: map[string]any{}, LinkedFields: []string{}}
+// ContractOutputType returns the type a contract declares for a manifest
+// output of type t on a platform of version v: t itself, except that a
+// platform older than the Current line gets the types it does not know
+// (CurrentOnlyOutputTypes) as text, whose value is then the finding
+// rendered as a string (see StructuredOutput).
+func ContractOutputType(t string, v PlatformVersion) string {
+	if !v.Current && member(CurrentOnlyOutputTypes(), t) {
+		return OutputText
+	}
+	return t
 }
 
-// when makes f visible and mandatory when the target selector has one of
-// the values.
-func (f field) when(values ...string) field {
-	var v any = values[0]
-	if len(values) > 1 {
-		v = values
-	}
-	f.MandatoryConditionFields = []string{KeyTargetSelector}
-	f.MandatoryConditionValues = map[string]any{KeyTargetSelector: v}
-	f.VisibleConditionFields = []string{KeyTargetSelector}
-	f.VisibleConditionValues = map[string]any{KeyTargetSelector: v}
-	return f
-}
-
-// targetFields returns the asset, asset-group and manual target fields.
-// With optional set (external queries), no selector is mandatory: the
-// query alone is a target.
-func targetFields(optional bool) []field {
-	sel := newField(KeyTargetSelector, "Type of targets", "select")
-	sel.Mandatory, sel.Cardinality, sel.DefaultValue = !optional, "1", []string{SelectorAssets}
-	sel.Choices = map[string]string{SelectorAssets: "Assets", SelectorAssetGroups: "Asset groups", SelectorManual: "Manual"}
-	if optional {
-		sel.DefaultValue = []string{SelectorManual}
-	}
-
-	assets := newField(KeyAssets, "Targeted assets", "asset").when(SelectorAssets)
-	assets.Cardinality, assets.DefaultValue = "n", []string{}
-	groups := newField(KeyAssetGroups, "Targeted asset groups", "asset-group").when(SelectorAssetGroups)
-	groups.Cardinality, groups.DefaultValue = "n", []string{}
-
-	prop := newField(KeyTargetPropertySelector, "Targeted assets property", "select").when(SelectorAssets, SelectorAssetGroups)
-	prop.Cardinality, prop.DefaultValue = "1", []string{PropertyAutomatic}
-	prop.Choices = map[string]string{PropertyAutomatic: "Automatic", PropertyHostname: "Hostname",
-		PropertySeenIP: "Seen IP", PropertyLocalIP: "Local IP (first)"}
-
-	manual := newField(KeyTargets, "Manual targets (comma-separated)", "text").when(SelectorManual)
-	manual.Cardinality, manual.DefaultValue = "1", ""
-	if optional {
-		manual.Label = "Narrow the query to targets (comma-separated IPv4 addresses or host names; optional)"
-		manual.MandatoryConditionFields, manual.MandatoryConditionValues = []string{}, map[string]any{}
-	}
-	return []field{sel, assets, groups, prop, manual}
-}
-
-func textField(key, label string, mandatory bool, def string) field {
-	f := newField(key, label, "text")
-	f.Mandatory, f.Cardinality, f.DefaultValue = mandatory, "1", def
-	return f
-}
-
-// categoryFields returns the target fields of a category: assets and
-// manual targets for network injectors, the query (optionally narrowed to
-// targets) for external ones, the account and regions for cloud ones.
-func categoryFields(c framework.Category) []field {
-	switch c {
-	case framework.External:
-		return append([]field{textField(KeyQuery, "Exposure query", true, "")}, targetFields(true)...)
-	case framework.Cloud:
-		return []field{
-			textField(KeyCloudProvider, "Cloud provider", true, "aws"),
-			textField(KeyCloudAccountID, "Cloud account id", true, ""),
-			textField(KeyCloudRegion, "Cloud regions (comma-separated)", true, ""),
-			textField(KeyTargetService, "Target service (optional)", false, ""),
-		}
-	}
-	return targetFields(false)
-}
-
-func contractFields(m framework.Manifest) ([]field, error) {
-	fields := categoryFields(m.Category)
-	if len(m.Expectations) > 0 {
-		exp := newField(KeyExpectations, "Expectations", "expectation")
-		exp.Cardinality, exp.DefaultValue = "n", []string{}
-		for _, t := range m.Expectations {
-			e := expectation{Type: string(t), Name: title(strings.ToLower(string(t))), Score: 100, Predefined: true}
-			exp.Available = append(exp.Available, e)
-			exp.Predefined = append(exp.Predefined, e)
-		}
-		fields = append(fields, exp)
-	}
-	reserved := map[string]bool{}
-	for _, f := range fields {
-		reserved[f.Key] = true
-	}
-	for _, p := range m.Params {
-		if reserved[p.Name] {
-			return nil, &ValidationError{Field: m.Name + ".params", Value: p.Name, Reason: "name reserved by the contract's target fields"}
-		}
-		f, err := paramField(p)
-		if err != nil {
-			return nil, &ValidationError{Field: m.Name + ".params." + p.Name, Value: p.Type, Reason: err.Error()}
-		}
-		fields = append(fields, f)
-	}
-	return fields, nil
-}
-
-// paramField maps a manifest param to a form field.
-func paramField(p framework.Param) (field, error) {
-	label := title(strings.ReplaceAll(p.Name, "_", " "))
-	var f field
-	switch p.Type {
-	case framework.ParamString, framework.ParamDuration, "":
-		f = newField(p.Name, label, "text")
-		f.Cardinality, f.DefaultValue = "1", p.Default
-	case framework.ParamInt:
-		f = newField(p.Name, label, "number")
-		f.Cardinality, f.DefaultValue = "1", p.Default
-	case framework.ParamBool:
-		f = newField(p.Name, label, "checkbox")
-		f.DefaultValue = p.Default == "true"
-	case framework.ParamEnum:
-		if len(p.Enum) == 0 {
-			return f, fmt.Errorf("enum declares no values")
-		}
-		f = newField(p.Name, label, "select")
-		f.Cardinality = "1"
-		f.Choices = map[string]string{}
-		for _, v := range p.Enum {
-			f.Choices[v] = v
-		}
-		def := p.Default
-		if def == "" {
-			def = p.Enum[0]
-		}
-		f.DefaultValue = []string{def}
-	default:
-		return f, fmt.Errorf("unknown param type")
-	}
-	f.Mandatory = p.Required
-	return f, nil
-}
-
-func contractOutputs(m framework.Manifest) []output {
+func contractOutputs(m framework.Manifest, v PlatformVersion) []output {
 	out := make([]output, 0, len(m.Outputs)+1)
 	for _, o := range m.Outputs {
 		if o.Field == FieldExpectationSignatures {
@@ -332,7 +234,12 @@ func contractOutputs(m framework.Manifest) []output {
 		if len(labels) == 0 {
 			labels = []string{m.Name}
 		}
-		out = append(out, output{Type: o.Type, Field: o.Field, Labels: labels, Finding: o.Finding, Multiple: o.Multiple})
+		typ := ContractOutputType(o.Type, v)
+		out = append(out, output{Type: typ, Field: o.Field, Labels: labels, Finding: o.Finding,
+			Multiple: o.Multiple && typ == o.Type})
+	}
+	if !v.Current {
+		return out // no signature processing before the Current line
 	}
 	return append(out, output{Type: OutputExpectationSignature, Field: FieldExpectationSignatures,
 		Labels: []string{m.Name}, Multiple: true})
@@ -345,14 +252,15 @@ func title(s string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// outputFields returns the Findings keys a manifest declares as outputs.
-func outputFields(m *framework.Manifest) map[string]bool {
+// outputFields returns the Findings keys a manifest declares as outputs,
+// with their types.
+func outputFields(m *framework.Manifest) map[string]string {
 	if m == nil {
 		return nil
 	}
-	out := map[string]bool{}
+	out := map[string]string{}
 	for _, o := range m.Outputs {
-		out[o.Field] = true
+		out[o.Field] = o.Type
 	}
 	return out
 }

@@ -10,21 +10,66 @@
 // /api/tenants/{tenant}/injectors): an "input" part (application/json)
 // with injector_id, injector_name, injector_type and injector_contracts,
 // and, on request, an "icon" part (image/png). There is one contract per
-// injector, generated from its framework.Manifest: target fields for its
-// category (for network injectors: selector, assets, asset groups,
-// property, manual targets), the manifest's
-// expectations, one field per param, the manifest's outputs plus
-// {"type":"expectation_signature","field":"expectation_signatures"}. A
-// contract's id is a UUID v5 of the injector name in the namespace of the
-// injector id, so it is stable across restarts. The reply names the broker
-// and the queue (Registration.Listen) to consume: use it as it is. The
-// daemon calls Register again as its heartbeat.
+// injector, generated from its framework.Manifest (Client.Contracts):
+//
+//   - contract_id is ContractID(name), a UUID v5 of the manifest's name in
+//     the fixed namespace ContractNamespace, never of the injector id: two
+//     deployments, or one re-created under another injector id, register
+//     the same contract ids, so an inject keeps its contract;
+//   - form fields: the target fields of its category (for network
+//     injectors: selector, assets, asset groups, property, manual
+//     targets), the manifest's expectations, each carrying
+//     expectation_expected_security_platform_types from
+//     Manifest.SecurityPlatforms ([] when none), and one field per param;
+//   - outputs: the manifest's, plus, on the Current line,
+//     {"type":"expectation_signature","field":"expectation_signatures"};
+//   - contract_platforms from Manifest.Platforms, and contract_domains
+//     (also "domains" inside contract_content) from Manifest.Domains as
+//     {"domain_name","domain_color"}.
+//
+// The platform parses these into closed enums and refuses the whole
+// registration, or silently drops every later callback of the contract,
+// for one unknown value. ValidateManifest therefore refuses, as a
+// *ValidationError naming the manifest and the value, before anything is
+// sent: a platform outside PlatformTypes (Linux, Windows, MacOS,
+// Container, Service, Generic, Internal, Unknown; Android and iOS on the
+// Current line), an output type outside OutputTypes of the Current line, a
+// security platform type outside SecurityPlatformTypes, a domain without a
+// name or a colour.
+//
+// The reply names the broker and the queue (Registration.Listen) to
+// consume: use it as it is. The daemon calls Register again as its
+// heartbeat.
+//
+// # Platform versions
+//
+// Client.Version reads the platform's version once, before the first
+// registration or terminal callback: GET {url}/api/settings/version (the
+// body is the version, plain or a JSON string), falling back to GET
+// {url}/api/settings ({"platform_version": …}); neither is tenant-scoped.
+// WithPlatformVersion gives it instead (--openaev-version); a dry run
+// assumes the Current line. ParseVersion classifies a version: the
+// platform released 2.4.0 (2026-05-19), then calendar versions
+// 2.YYMMDD.N from June 2026 and 3.YYMMDD.N from late July 2026; 2.260624
+// (signature processing) and later, and every 3.x or newer, are the
+// Current line; anything older, 2.4.x included, is not. A version that
+// cannot be read is taken as Current, with a WARN line; a platform that
+// could not be reached at all is asked again at the next call.
+//
+// On a platform older than the Current line, which knows neither
+// signatures nor the output types ipv4, ipv6, file, expectation_signature
+// and action_output (CurrentOnlyOutputTypes), the profile sends no
+// signatures and declares no expectation_signature output, declares the
+// other outputs of those types as text (ContractOutputType), and sends
+// their findings as strings (see StructuredOutput), so that none is lost.
+// One WARN line says so, once per client.
 //
 // # From message to request
 //
 // ParseMessage reads a platform message leniently (the platform adds fields
 // freely). Processor.Translate finds the injector by contract id
-// (injector_contract_id, else convertedContent.contract_id), then the
+// (injector_contract_id, else convertedContent.contract_id; ContractID of
+// each manifest's name), then the
 // targets by inject_content.target_selector:
 //
 //   - assets: the message's assets; asset-groups: the assets of each group,
@@ -59,23 +104,31 @@
 //     (its loss is logged, not fatal);
 //  3. framework.Runtime.Prepare and Execute;
 //  4. exactly one terminal POST /api/injects/execution/callback/{id} with
-//     execution_action "complete", execution_status SUCCESS (success or
-//     partial run) or ERROR (failure, timeout), a non-blank message with the
-//     detail, execution_duration in seconds and execution_output_structured,
-//     a JSON string holding the declared outputs from the injector's
-//     Findings plus expectation_signatures.
+//     execution_action "complete", a non-blank message with the detail,
+//     execution_duration in seconds, execution_output_structured (a JSON
+//     string holding the declared outputs from the injector's Findings
+//     and, on the Current line, expectation_signatures) and
+//     execution_status: SUCCESS for a success or a partial run (the
+//     message says partial), ERROR for a failure, TIMEOUT for a timeout.
+//     Every platform version accepts these.
 //
 // Signatures use the platform's type names (source_ipv4_address,
 // target_hostname_address, start_date, end_date…; see
-// PlatformSignatureType), carry scalar string values only (lists and
-// objects stay in the findings), keep only DETECTION and PREVENTION groups,
-// and are sent only for targets that name an agent, an asset or an asset
+// PlatformSignatureType) and only the names of the collectors' closed enum
+// (SignatureTypes, pyoaev's SignatureTypes): a collector that meets any
+// other type fails its fetch of every pending expectation. execution_status
+// is never sent, and an extra only when its name is a member (such as
+// parent_process_name); the others stay in the findings, and one DEBUG
+// line per inject names them. Values are scalar strings only (lists and
+// objects stay in the findings); only DETECTION and PREVENTION groups are
+// kept, and only for targets that name an agent, an asset or an asset
 // group (manual targets have none, as in the platform's own injectors).
 //
-// A message that cannot run (malformed, no targets, bad params) still gets
-// its reception and a terminal ERROR when it names an inject id; Process
-// then returns a *MessageError so that the daemon rejects it without
-// requeueing.
+// A message that cannot run (malformed, no targets, bad params, unknown
+// contract) still gets its reception and a terminal INVALID_USAGE (ERROR
+// when a platform request it needed failed, such as asset-group paging)
+// when it names an inject id; Process then returns a *MessageError so that
+// the daemon rejects it without requeueing.
 //
 // # Errors and retries
 //

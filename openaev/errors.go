@@ -74,8 +74,9 @@ func (e *APIError) Permanent() bool { return e.permanent }
 
 // MessageError reports a platform message that cannot be processed and must
 // be rejected without requeueing. InjectID is empty when the message did not
-// name one (nothing was sent to the platform); otherwise a terminal ERROR
-// callback was delivered before the error was returned.
+// name one (nothing was sent to the platform); otherwise a terminal
+// INVALID_USAGE (or ERROR) callback was delivered before the error was
+// returned, unless the platform refused the reception.
 type MessageError struct {
 	InjectID string
 	// Reason says what is wrong, naming the field and the value.

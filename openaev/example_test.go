@@ -23,8 +23,7 @@ func Example_dryRun() {
 		Signatures: signatures.NewManager(signatures.WithClock(clock),
 			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))}
 
-	client, err := openaev.NewClient(openaev.Config{InjectorID: "5f2a8c4e-8a51-4c1e-9d3b-2c7f0e6a1b99"},
-		openaev.WithDryRun(os.Stdout))
+	client, err := openaev.NewClient(openaev.Config{}, openaev.WithDryRun(os.Stdout))
 	if err != nil {
 		fmt.Println("error:", err)
 		return
@@ -34,12 +33,12 @@ func Example_dryRun() {
 		"inject_injector_contract":{"injector_contract_id":%q},
 		"inject_content":{"target_selector":"assets","expectations":[{"expectation_type":"DETECTION"}]}},
 		"assets":[{"asset_id":"asset-1","asset_hostname":"web01.example.com","asset_agents":[]}]}`,
-		client.ContractID("noop"))
+		openaev.ContractID("noop"))
 	if err := p.Process(context.Background(), []byte(msg)); err != nil {
 		fmt.Println("error:", err)
 	}
 	// Output:
 	// {"method":"POST","path":"/api/injects/execution/reception/inject-1","body":{"tracking_total_count":1}}
 	// {"method":"POST","path":"/api/injects/execution/callback/inject-1","body":{"execution_message":"Running noop on 1 target: web01.example.com","execution_status":"INFO","execution_action":"command_execution","execution_duration":0}}
-	// {"method":"POST","path":"/api/injects/execution/callback/inject-1","body":{"execution_message":"noop on 1 target: succeeded","execution_status":"SUCCESS","execution_action":"complete","execution_duration":0,"execution_output_structured":"{\"expectation_signatures\":{\"targets\":[{\"signature_target\":{\"asset\":\"asset-1\"},\"signature_values\":[{\"expectation_type\":\"DETECTION\",\"values\":[{\"signature_type\":\"source_ipv4_address\",\"signature_value\":\"192.0.2.10\"},{\"signature_type\":\"target_hostname_address\",\"signature_value\":\"web01.example.com\"},{\"signature_type\":\"start_date\",\"signature_value\":\"2026-11-27T09:30:00Z\"},{\"signature_type\":\"end_date\",\"signature_value\":\"2026-11-27T09:30:00Z\"},{\"signature_type\":\"execution_status\",\"signature_value\":\"success\"}]}]}]},\"summary\":\"noop: 1 target(s), outcome success\"}"}}
+	// {"method":"POST","path":"/api/injects/execution/callback/inject-1","body":{"execution_message":"noop on 1 target: succeeded","execution_status":"SUCCESS","execution_action":"complete","execution_duration":0,"execution_output_structured":"{\"expectation_signatures\":{\"targets\":[{\"signature_target\":{\"asset\":\"asset-1\"},\"signature_values\":[{\"expectation_type\":\"DETECTION\",\"values\":[{\"signature_type\":\"source_ipv4_address\",\"signature_value\":\"192.0.2.10\"},{\"signature_type\":\"target_hostname_address\",\"signature_value\":\"web01.example.com\"},{\"signature_type\":\"start_date\",\"signature_value\":\"2026-11-27T09:30:00Z\"},{\"signature_type\":\"end_date\",\"signature_value\":\"2026-11-27T09:30:00Z\"}]}]}]},\"summary\":\"noop: 1 target(s), outcome success\"}"}}
 }

@@ -57,6 +57,11 @@ func (*fakeNmap) Manifest() framework.Manifest {
 		},
 		Platforms:      []string{"Linux"},
 		AttackPatterns: []string{"T1046"},
+		Domains:        []framework.Domain{framework.DomainNetwork},
+		SecurityPlatforms: map[framework.ExpectationType][]string{
+			framework.Detection:  {framework.SecurityNDR, framework.SecuritySIEM, framework.SecurityXDR},
+			framework.Prevention: {framework.SecurityNDR, framework.SecurityXDR},
+		},
 	}
 }
 
@@ -71,9 +76,10 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 		return framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: f.fail}}
 	}
 	type row struct {
-		Port  int    `json:"port"`
-		Host  string `json:"host"`
-		Asset string `json:"asset"`
+		Port    int    `json:"port"`
+		Host    string `json:"host"`
+		Service string `json:"service"`
+		Asset   string `json:"asset_id"`
 	}
 	var rows []row
 	var ports []int
@@ -84,7 +90,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 		nc, _ := t.Network()
 		open := f.open[nc.Value()]
 		for _, p := range open {
-			rows = append(rows, row{p, nc.Value(), t.Meta.Asset})
+			rows = append(rows, row{p, nc.Value(), "ssh", t.Meta.Asset})
 			ports = append(ports, p)
 		}
 		extras[i] = framework.TypeExtras{
@@ -140,9 +146,11 @@ func testManifests() []framework.Manifest {
 	return []framework.Manifest{(&fakeNmap{}).Manifest(), noop.New().Manifest()}
 }
 
-// message builds a platform message for the contract of injector.
+// message builds a platform message for the contract of injector, and
+// creates its inject on the platform (which answers 404 for the others).
 func (e *env) message(t testing.TB, injectID, injector string, content map[string]any, assets []map[string]any, groups []map[string]any) []byte {
 	t.Helper()
+	e.platform.AddInject(injectID, openaev.ContractID(injector))
 	m := map[string]any{
 		"injection": map[string]any{
 			"inject_id":                injectID,
@@ -160,11 +168,31 @@ func (e *env) message(t testing.TB, injectID, injector string, content map[strin
 	return b
 }
 
+// register registers the test manifests with the platform, so that it
+// knows their contracts' outputs.
+func (e *env) register(t testing.TB) {
+	t.Helper()
+	if _, err := e.client.Register(context.Background(), testManifests(), false); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // kinds returns the kinds and statuses of calls, e.g. "reception 200".
 func kinds(calls []openaevtest.Call) []string {
 	out := make([]string, len(calls))
 	for i, c := range calls {
 		out[i] = fmt.Sprintf("%s %d", c.Kind, c.Status)
+	}
+	return out
+}
+
+// withoutSettings drops the version reads (GET /api/settings…) from calls.
+func withoutSettings(calls []openaevtest.Call) []openaevtest.Call {
+	out := calls[:0:0]
+	for _, c := range calls {
+		if c.Kind != openaevtest.KindSettings {
+			out = append(out, c)
+		}
 	}
 	return out
 }

@@ -39,8 +39,14 @@ func defaultHTTPClient() *http.Client {
 
 // request is one platform call.
 type request struct {
-	op          string // for logs and errors
-	path        string // relative to the API prefix, e.g. /injects/…
+	op     string // for logs and errors
+	method string // default POST
+	path   string // relative to the API prefix, e.g. /injects/…
+	// root makes path relative to {url}/api whatever the tenant (the
+	// settings routes).
+	root bool
+	// quiet leaves the final failure to the caller to log.
+	quiet       bool
 	contentType string
 	body        []byte
 	injectID    string // for logs
@@ -73,6 +79,9 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		return nil, c.printDry(c.apiPath+r.path, r.body)
 	}
 	url := c.base + r.path
+	if r.root {
+		url = c.root + r.path
+	}
 	log := c.log.With(zap.String("op", r.op))
 	if r.injectID != "" {
 		log = log.With(zap.String("inject_id", r.injectID))
@@ -116,7 +125,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if !errors.As(err, &ae) {
 		return nil, err
 	}
-	e := &APIError{Op: r.op, Path: c.base + r.path, Status: ae.status, Body: ae.body, Err: ae.err,
+	e := &APIError{Op: r.op, Path: url, Status: ae.status, Body: ae.body, Err: ae.err,
 		Attempts: attempts, permanent: !ae.retry}
 	fields := []zap.Field{zap.Int("status", ae.status), zap.Int("attempts", attempts)}
 	if ae.body != "" {
@@ -126,7 +135,9 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		fields = append(fields, zap.String("error", c.redact(ae.err.Error())))
 		e.Err = redactedError{c.redact(ae.err.Error()), ae.err}
 	}
-	log.Error("platform request failed", fields...)
+	if !r.quiet {
+		log.Error("platform request failed", fields...)
+	}
 	return nil, e
 }
 
@@ -152,15 +163,29 @@ func (c *Client) wait(n uint) time.Duration {
 func (c *Client) attempt(ctx context.Context, url string, r request) ([]byte, error) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(actx, http.MethodPost, url, bytes.NewReader(r.body))
+	method, accept := r.method, "application/json"
+	if method == "" {
+		method = http.MethodPost
+	}
+	var body io.Reader
+	if r.body != nil {
+		body = bytes.NewReader(r.body)
+	}
+	if method == http.MethodGet {
+		// The version route answers text/plain.
+		accept = "application/json, text/plain;q=0.9, */*;q=0.8"
+	}
+	req, err := http.NewRequestWithContext(actx, method, url, body)
 	if err != nil {
 		return nil, &attemptError{err: fmt.Errorf("build request: %w", err)}
 	}
 	if c.cfg.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.cfg.Token)
 	}
-	req.Header.Set("Content-Type", r.contentType)
-	req.Header.Set("Accept", "application/json")
+	if r.contentType != "" {
+		req.Header.Set("Content-Type", r.contentType)
+	}
+	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", c.userAgent)
 	resp, err := c.hc.Do(req)
 	if err != nil {

@@ -58,8 +58,11 @@ func TestIntegrationNmapMessage(t *testing.T) {
 	rt := &framework.Runtime{Registry: reg, Log: log,
 		Signatures: signatures.NewManager(signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))}
 	proc := openaev.NewProcessor(client, rt, []framework.Manifest{nmap.New().Manifest()}, log)
+	if _, err := client.Register(context.Background(), []framework.Manifest{nmap.New().Manifest()}, false); err != nil {
+		t.Fatal(err)
+	}
 
-	e := &env{client: client}
+	e := &env{client: client, platform: platform}
 	body := e.message(t, "inj-int", "nmap",
 		map[string]any{"target_selector": "assets", "target_property_selector": "automatic", "scan_type": []string{"connect"},
 			"ports": strconv.Itoa(port), "timing": "4",
@@ -76,15 +79,18 @@ func TestIntegrationNmapMessage(t *testing.T) {
 		t.Fatalf("calls %s", got)
 	}
 	done := calls[2]
-	if done.Body["execution_status"] != "SUCCESS" {
-		t.Fatalf("terminal %v", done.Body)
+	if done.Body["execution_status"] != "SUCCESS" || !done.Processed() {
+		t.Fatalf("terminal %s %s: %v", done.Outcome, done.Reason, done.Body)
+	}
+	if b := platform.CollectorBreaking(); len(b) != 0 {
+		t.Errorf("collector-breaking signature types %v", b)
 	}
 	doc, _ := done.Structured()
 	if !reflect.DeepEqual(doc["ports"], []any{float64(port)}) {
 		t.Errorf("ports = %v, want [%d]", doc["ports"], port)
 	}
 	rows, _ := doc["scan_results"].([]any)
-	if len(rows) != 1 || rows[0].(map[string]any)["asset"] != "asset-lo" {
+	if len(rows) != 1 || rows[0].(map[string]any)["asset_id"] != "asset-lo" {
 		t.Errorf("scan_results = %v", rows)
 	}
 	if s, _ := doc["action_output"].(string); len(s) == 0 {
@@ -93,8 +99,13 @@ func TestIntegrationNmapMessage(t *testing.T) {
 	vals := signatureValues(t, expectationSignatures(t, done))
 	for _, typ := range []string{"DETECTION", "PREVENTION"} {
 		v := vals["asset-lo"][typ]
-		if v["target_hostname_address"] != "localhost" || v["source_ipv4_address"] != "192.0.2.10" || v["execution_status"] != "success" {
+		if v["target_hostname_address"] != "localhost" || v["source_ipv4_address"] != "192.0.2.10" {
 			t.Errorf("%s values = %v", typ, v)
+		}
+		for name := range v {
+			if !openaev.KnownSignatureType(name) {
+				t.Errorf("%s: signature type %q is no collector type", typ, name)
+			}
 		}
 		if _, ok := v["ports_discovered"]; ok {
 			t.Errorf("%s: a list reached the signatures: %v", typ, v)

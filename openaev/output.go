@@ -1,8 +1,10 @@
 package openaev
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -34,27 +36,44 @@ func PlatformSignatureType(name string) string {
 var sentTypes = map[signatures.ExpectationType]bool{signatures.Detection: true, signatures.Prevention: true}
 
 // PlatformSignatures converts a payload to the platform's shape: signature
-// types renamed (PlatformSignatureType), values kept only when they are
-// scalars (strings as they are, numbers and booleans formatted; lists,
-// objects and nulls dropped), source addresses dropped when unknown, only
-// DETECTION and PREVENTION groups kept, and only targets that name an
-// agent, an asset or an asset group (the platform attaches signatures to
-// those). Targets or groups left empty are dropped. The result is never
-// nil.
-func PlatformSignatures(p signatures.Payload) signatures.Payload {
-	out := signatures.Payload{Targets: []signatures.PayloadTarget{}}
+// types renamed (PlatformSignatureType) and kept only when they are
+// members of the collectors' closed enum (KnownSignatureType; so
+// execution_status and partial_results are never sent), values kept only
+// when they are scalars (strings as they are, numbers and booleans
+// formatted; lists, objects and nulls dropped), source addresses dropped
+// when unknown, only DETECTION and PREVENTION groups kept, and only targets
+// that name an agent, an asset or an asset group (the platform attaches
+// signatures to those). Targets or groups left empty are dropped. The
+// payload is never nil; dropped lists, sorted, the extras (names that are
+// not core signature fields) left out because the enum lacks them.
+func PlatformSignatures(p signatures.Payload) (out signatures.Payload, dropped []string) {
+	out = signatures.Payload{Targets: []signatures.PayloadTarget{}}
+	var drops map[string]bool
 	for _, t := range p.Targets {
-		if pt, ok := platformTarget(t); ok {
+		if pt, ok := platformTarget(t, &drops); ok {
 			out.Targets = append(out.Targets, pt)
 		}
 	}
+	return out, sortedKeys(drops)
+}
+
+func sortedKeys(m map[string]bool) []string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 
 // platformTarget converts one payload target (see PlatformSignatures); it
-// reports false for a target with nothing left to send. The result shares
+// reports false for a target with nothing left to send, and adds to
+// *drops (made on first use) the extras the enum lacks. The result shares
 // no memory with t.
-func platformTarget(t signatures.PayloadTarget) (signatures.PayloadTarget, bool) {
+func platformTarget(t signatures.PayloadTarget, drops *map[string]bool) (signatures.PayloadTarget, bool) {
 	if t.SignatureTarget == (signatures.Target{}) {
 		return signatures.PayloadTarget{}, false
 	}
@@ -65,6 +84,16 @@ func platformTarget(t signatures.PayloadTarget) (signatures.PayloadTarget, bool)
 		}
 		vals := make([]signatures.Value, 0, len(g.Values)+1)
 		add := func(name string, v any) {
+			typ := PlatformSignatureType(name)
+			if !KnownSignatureType(typ) {
+				if !signatures.IsCoreField(name) {
+					if *drops == nil {
+						*drops = map[string]bool{}
+					}
+					(*drops)[name] = true
+				}
+				return
+			}
 			s, ok := scalar(v)
 			if !ok || s == "" {
 				return
@@ -76,7 +105,7 @@ func platformTarget(t signatures.PayloadTarget) (signatures.PayloadTarget, bool)
 			if _, isString := v.(string); isString {
 				val = v // already a string: no new allocation
 			}
-			vals = append(vals, signatures.Value{SignatureType: PlatformSignatureType(name), SignatureValue: val})
+			vals = append(vals, signatures.Value{SignatureType: typ, SignatureValue: val})
 		}
 		if g.IsFlat() {
 			add(g.SignatureType, g.SignatureValue)
@@ -115,30 +144,105 @@ func scalar(v any) (string, bool) {
 	return "", false
 }
 
+// Structured is the execution_output_structured document of a report.
+type Structured struct {
+	// JSON is the document.
+	JSON string
+	// DroppedExtras names, sorted, the signature extras left out of the
+	// signatures because the collectors' enum lacks them (they stay in
+	// the findings).
+	DroppedExtras []string
+}
+
 // StructuredOutput returns the execution_output_structured document of a
-// report: the Findings keys the manifest declares as outputs (every key when
-// it declares none) plus expectation_signatures, the report's payload in the
-// platform's shape.
-func StructuredOutput(r *framework.Report, m *framework.Manifest) (string, error) {
+// report for a platform of version v: the Findings keys the manifest
+// declares as outputs (every key when it declares none) and, on the
+// Current line, expectation_signatures, the report's payload in the
+// platform's shape (see PlatformSignatures). On an older platform there
+// are no signatures, and a finding of an output type it does not know (see
+// ContractOutputType) is sent as the text its contract declares: a string
+// as it is, a list of scalars joined with ", ", anything else as JSON; an
+// empty one is left out.
+func StructuredOutput(r *framework.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
 	doc := map[string]any{}
 	declared := outputFields(m)
-	for k, v := range r.Output.Findings {
-		if len(declared) == 0 || declared[k] {
-			doc[k] = v
+	for k, val := range r.Output.Findings {
+		if len(declared) == 0 {
+			doc[k] = val
+			continue
+		}
+		typ, ok := declared[k]
+		if !ok {
+			continue
+		}
+		if ContractOutputType(typ, v) == typ {
+			doc[k] = val
+			continue
+		}
+		text, err := textValue(val)
+		if err != nil {
+			return Structured{}, fmt.Errorf("structured output: %s as text: %w", k, err)
+		}
+		if text != "" {
+			doc[k] = text
 		}
 	}
-	sig := signatures.Payload{Targets: []signatures.PayloadTarget{}}
-	for _, t := range r.PayloadTargets() {
-		if pt, ok := platformTarget(t); ok {
-			sig.Targets = append(sig.Targets, pt)
+	var out Structured
+	if v.Current {
+		sig := signatures.Payload{Targets: []signatures.PayloadTarget{}}
+		var drops map[string]bool
+		for _, t := range r.PayloadTargets() {
+			if pt, ok := platformTarget(t, &drops); ok {
+				sig.Targets = append(sig.Targets, pt)
+			}
 		}
+		doc[FieldExpectationSignatures] = sig
+		out.DroppedExtras = sortedKeys(drops)
+	} else {
+		delete(doc, FieldExpectationSignatures)
 	}
-	doc[FieldExpectationSignatures] = sig
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // raw tool output (XML) stays readable
 	if err := enc.Encode(doc); err != nil {
-		return "", fmt.Errorf("structured output: %w", err)
+		return Structured{}, fmt.Errorf("structured output: %w", err)
 	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
+	out.JSON = strings.TrimSuffix(b.String(), "\n")
+	return out, nil
+}
+
+// textValue renders a finding as the text an older platform gets: a
+// string as it is, a list of scalars joined with ", ", anything else as
+// compact JSON.
+func textValue(v any) (string, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "", err
+	}
+	var generic any
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	if err := d.Decode(&generic); err != nil {
+		return "", err
+	}
+	switch x := generic.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return x, nil
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, item := range x {
+			s, ok := scalar(item)
+			if !ok {
+				return string(b), nil
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, ", "), nil
+	}
+	if s, ok := scalar(generic); ok {
+		return s, nil
+	}
+	return string(b), nil
 }

@@ -21,12 +21,13 @@ func vals(kv ...any) []signatures.Value {
 func TestPlatformSignatures(t *testing.T) {
 	asset := signatures.Target{Asset: "a1", Agent: "ag1"}
 	tests := []struct {
-		name string
-		in   signatures.Payload
-		want signatures.Payload
+		name    string
+		in      signatures.Payload
+		want    signatures.Payload
+		dropped []string
 	}{
 		{
-			name: "core names renamed, others unchanged",
+			name: "core names renamed, execution_status never sent",
 			in: signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: asset, SignatureValues: []signatures.ValueGroup{
 				{ExpectationType: signatures.Detection, Values: vals(
 					"source_ipv4", "192.0.2.10", "source_ipv6", "2001:db8::10", "target_ipv4", "192.0.2.1",
@@ -38,21 +39,45 @@ func TestPlatformSignatures(t *testing.T) {
 				{ExpectationType: signatures.Detection, Values: vals(
 					"source_ipv4_address", "192.0.2.10", "source_ipv6_address", "2001:db8::10", "target_ipv4_address", "192.0.2.1",
 					"target_ipv6_address", "2001:db8::1", "target_hostname_address", "web.example.com", "start_date", "2026-11-27T09:30:00Z",
-					"end_date", "2026-11-27T09:31:00Z", "cloud_provider", "aws", "query", "port:22",
-					"execution_status", "success")},
+					"end_date", "2026-11-27T09:31:00Z", "cloud_provider", "aws", "query", "port:22")},
 			}}}},
+		},
+		{
+			name: "extras sent only under an enum name; the others named as dropped",
+			in: signatures.Payload{Targets: []signatures.PayloadTarget{
+				{SignatureTarget: asset, SignatureValues: []signatures.ValueGroup{
+					{ExpectationType: signatures.Detection, Values: vals("target_ipv4", "192.0.2.1",
+						"parent_process_name", "nmap", "scan_type", "connect", "probe_count", 2, "command_line", "nmap -sT",
+						"execution_status", "success", "partial_results", []string{"x"})},
+				}},
+				{SignatureTarget: signatures.Target{Asset: "a2"}, SignatureValues: []signatures.ValueGroup{
+					{ExpectationType: signatures.Prevention, Values: vals("target_ipv4", "192.0.2.2", "query_error", "rate limited",
+						"scan_type", "connect")},
+				}},
+			}},
+			want: signatures.Payload{Targets: []signatures.PayloadTarget{
+				{SignatureTarget: asset, SignatureValues: []signatures.ValueGroup{
+					{ExpectationType: signatures.Detection, Values: vals("target_ipv4_address", "192.0.2.1",
+						"parent_process_name", "nmap", "command_line", "nmap -sT")},
+				}},
+				{SignatureTarget: signatures.Target{Asset: "a2"}, SignatureValues: []signatures.ValueGroup{
+					{ExpectationType: signatures.Prevention, Values: vals("target_ipv4_address", "192.0.2.2")},
+				}},
+			}},
+			dropped: []string{"probe_count", "query_error", "scan_type"},
 		},
 		{
 			name: "lists, objects, nulls, empty strings and unknown sources dropped; numbers and booleans formatted",
 			in: signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: asset, SignatureValues: []signatures.ValueGroup{
 				{ExpectationType: signatures.Prevention, Values: vals(
 					"source_ipv4", "unknown", "target_ipv4", "192.0.2.1", "partial_results", []string{"a", "b"},
-					"ports_discovered", []int{22}, "services", map[string]any{"22": "ssh"}, "none", nil, "blank", "",
-					"count", 3, "ratio", 0.5, "json_number", json.Number("7"), "open", true)},
+					"process_name", []int{22}, "hostname", map[string]any{"22": "ssh"}, "file_name", nil, "url_hash", "",
+					"file_hash", 3, "ai_request_marker", 0.5, "cloud_account_id", json.Number("7"), "email_custom_header", true)},
 			}}}},
 			want: signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: asset, SignatureValues: []signatures.ValueGroup{
 				{ExpectationType: signatures.Prevention, Values: vals(
-					"target_ipv4_address", "192.0.2.1", "count", "3", "ratio", "0.5", "json_number", "7", "open", "true")},
+					"target_ipv4_address", "192.0.2.1", "file_hash", "3", "ai_request_marker", "0.5", "cloud_account_id", "7",
+					"email_custom_header", "true")},
 			}}}},
 		},
 		{
@@ -92,11 +117,23 @@ func TestPlatformSignatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := openaev.PlatformSignatures(tt.in)
+			got, dropped := openaev.PlatformSignatures(tt.in)
 			if !reflect.DeepEqual(got, tt.want) {
 				g, _ := json.Marshal(got)
 				w, _ := json.Marshal(tt.want)
 				t.Errorf("got  %s\nwant %s", g, w)
+			}
+			if !reflect.DeepEqual(dropped, tt.dropped) {
+				t.Errorf("dropped %v, want %v", dropped, tt.dropped)
+			}
+			for _, pt := range got.Targets {
+				for _, g := range pt.SignatureValues {
+					for _, v := range g.Values {
+						if !openaev.KnownSignatureType(v.SignatureType) {
+							t.Errorf("type %q is not in the collectors' enum", v.SignatureType)
+						}
+					}
+				}
 			}
 		})
 	}
@@ -104,29 +141,44 @@ func TestPlatformSignatures(t *testing.T) {
 
 func TestStructuredOutput(t *testing.T) {
 	m := (&fakeNmap{}).Manifest()
-	r := &framework.Report{
-		Output: framework.ToolOutput{Findings: map[string]any{"ports": []int{22}, "action_output": "<nmaprun>",
-			"unmatched_hosts": []string{"192.0.2.99"}, "expectation_signatures": "overwritten"}},
+	m.Outputs = append(m.Outputs, framework.Output{Type: "ipv6", Field: "v6", Multiple: true},
+		framework.Output{Type: "file", Field: "files", Multiple: true})
+	findings := map[string]any{"ports": []int{22}, "action_output": "<nmaprun>",
+		"unmatched_hosts": []string{"192.0.2.99"}, "expectation_signatures": "overwritten",
+		"v6": []string{"2001:db8::1", "2001:db8::2"}, "files": []map[string]any{{"name": "a"}},
+		"scan_results": []map[string]any{}}
+	current := openaev.PlatformVersion{Raw: "3.260821.0", Current: true}
+	old := openaev.PlatformVersion{Raw: "2.4.0"}
+	tests := []struct {
+		name     string
+		manifest *framework.Manifest
+		version  openaev.PlatformVersion
+		want     string
+	}{
+		{name: "current: declared outputs as they are, with the signatures", manifest: &m, version: current,
+			want: `{"action_output":"<nmaprun>","expectation_signatures":{"targets":[]},"files":[{"name":"a"}],` +
+				`"ports":[22],"scan_results":[],"v6":["2001:db8::1","2001:db8::2"]}`},
+		{name: "current: without declared outputs every finding is sent", manifest: &framework.Manifest{Name: "x"}, version: current,
+			want: `{"action_output":"<nmaprun>","expectation_signatures":{"targets":[]},"files":[{"name":"a"}],` +
+				`"ports":[22],"scan_results":[],"unmatched_hosts":["192.0.2.99"],"v6":["2001:db8::1","2001:db8::2"]}`},
+		{name: "2.4: no signatures; newer types as text, nothing lost", manifest: &m, version: old,
+			want: `{"action_output":"<nmaprun>","files":"[{\"name\":\"a\"}]","ports":[22],"scan_results":[],` +
+				`"v6":"2001:db8::1, 2001:db8::2"}`},
 	}
-	s, err := openaev.StructuredOutput(r, &m)
-	if err != nil {
-		t.Fatal(err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &framework.Report{Output: framework.ToolOutput{Findings: findings}}
+			s, err := openaev.StructuredOutput(r, tt.manifest, tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.JSON != tt.want {
+				t.Errorf("got  %s\nwant %s", s.JSON, tt.want)
+			}
+		})
 	}
-	want := `{"action_output":"<nmaprun>","expectation_signatures":{"targets":[]},"ports":[22]}`
-	if s != want {
-		t.Errorf("got  %s\nwant %s", s, want)
-	}
-	// Without declared outputs every finding is sent.
-	s, err = openaev.StructuredOutput(r, &framework.Manifest{Name: "x"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want = `{"action_output":"<nmaprun>","expectation_signatures":{"targets":[]},"ports":[22],"unmatched_hosts":["192.0.2.99"]}`
-	if s != want {
-		t.Errorf("got  %s\nwant %s", s, want)
-	}
-	r.Output.Findings = map[string]any{"ports": make(chan int)}
-	if _, err := openaev.StructuredOutput(r, nil); err == nil {
+	r := &framework.Report{Output: framework.ToolOutput{Findings: map[string]any{"ports": make(chan int)}}}
+	if _, err := openaev.StructuredOutput(r, nil, current); err == nil {
 		t.Error("unencodable findings accepted")
 	}
 }

@@ -30,7 +30,7 @@ type Processor struct {
 }
 
 // NewProcessor returns a Processor running the injectors of manifests, each
-// reached through its contract id (Client.ContractID). It gives rt a
+// reached through its contract id (ContractID). It gives rt a
 // signatures manager when it has none, so that concurrent runs share one.
 func NewProcessor(c *Client, rt *framework.Runtime, manifests []framework.Manifest, log *zap.Logger) *Processor {
 	if log == nil {
@@ -42,7 +42,7 @@ func NewProcessor(c *Client, rt *framework.Runtime, manifests []framework.Manife
 	p := &Processor{Client: c, Runtime: rt, Log: log,
 		contracts: map[string]string{}, manifests: map[string]framework.Manifest{}}
 	for _, m := range manifests {
-		p.contracts[c.ContractID(m.Name)] = m.Name
+		p.contracts[ContractID(m.Name)] = m.Name
 		p.manifests[m.Name] = m
 	}
 	return p
@@ -54,7 +54,8 @@ func NewProcessor(c *Client, rt *framework.Runtime, manifests []framework.Manife
 // It returns a *MessageError for a message to reject without requeueing:
 // malformed, without an inject id, naming an unknown contract, without
 // targets, with bad targets or params. When the message named an inject
-// id, the reception and a terminal ERROR callback were delivered first.
+// id, the reception and a terminal INVALID_USAGE callback (ERROR when a
+// platform request failed, see reject) were delivered first.
 //
 // Any other error means the terminal callback (or the reception) could not
 // be delivered: after retries (errors.Is ErrRetriesExhausted, worth
@@ -94,8 +95,8 @@ func (p *Processor) Process(ctx context.Context, body []byte) error {
 
 // RunRequest runs one inject request through the profile: reception,
 // trace, execution, terminal callback. It returns nil once the terminal
-// callback was delivered; a *MessageError (after a terminal ERROR) when the
-// request is invalid; otherwise the delivery error.
+// callback was delivered; a *MessageError (after a terminal INVALID_USAGE)
+// when the request is invalid; otherwise the delivery error.
 func (p *Processor) RunRequest(ctx context.Context, req framework.Request) error {
 	if err := checkInjectID(req.InjectID); err != nil {
 		return err
@@ -120,11 +121,18 @@ func (p *Processor) receive(ctx context.Context, id string) error {
 	return fmt.Errorf("inject %s: %w", id, err)
 }
 
-// reject sends the terminal ERROR of an inject that could not run and
-// returns me once it is delivered.
+// reject sends the terminal callback of an inject that could not run and
+// returns me once it is delivered: INVALID_USAGE, or ERROR when the cause
+// is a platform request that failed (asset-group paging) rather than the
+// inject itself.
 func (p *Processor) reject(ctx context.Context, id string, me *MessageError) error {
 	p.Log.Warn("inject rejected", zap.String("inject_id", id), zap.String("reason", me.Reason))
-	if err := p.complete(ctx, id, Execution{Message: "Inject rejected: " + me.Reason, Status: StatusError,
+	status := StatusInvalidUsage
+	var ae *APIError
+	if errors.As(me.Err, &ae) {
+		status = StatusError
+	}
+	if err := p.complete(ctx, id, Execution{Message: "Inject rejected: " + me.Reason, Status: status,
 		Action: ActionComplete}); err != nil {
 		return err
 	}
@@ -289,26 +297,32 @@ func (p *Processor) run(ctx context.Context, req framework.Request, targets *Tar
 	if m, ok := p.manifests[req.Injector]; ok {
 		manifest = &m
 	}
-	return p.complete(ctx, id, p.execution(report, manifest))
+	v := p.Client.Version(context.WithoutCancel(ctx))
+	return p.complete(ctx, id, p.execution(report, manifest, v))
 }
 
-// execution builds the terminal callback of a report.
-func (p *Processor) execution(r *framework.Report, m *framework.Manifest) Execution {
+// execution builds the terminal callback of a report for a platform of
+// version v.
+func (p *Processor) execution(r *framework.Report, m *framework.Manifest, v PlatformVersion) Execution {
 	status, msg := completion(r, m)
 	e := Execution{Message: msg, Status: status, Action: ActionComplete,
 		Duration: int(math.Round(r.Finished.Sub(r.Started).Seconds()))}
 	if e.Duration < 0 {
 		e.Duration = 0
 	}
-	out, err := StructuredOutput(r, m)
+	out, err := StructuredOutput(r, m, v)
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
 		p.Log.Error("findings not encodable; sending the signatures alone", zap.String("inject_id", r.InjectID), zap.Error(err))
 		r2 := *r
 		r2.Output.Findings = nil
-		out, _ = StructuredOutput(&r2, m)
+		out, _ = StructuredOutput(&r2, m, v)
 		e.Message += " (findings could not be encoded: " + err.Error() + ")"
 	}
-	e.OutputStructured = out
+	if len(out.DroppedExtras) > 0 {
+		p.Log.Debug("signature extras not sent: not collector signature types (kept in the findings)",
+			zap.String("inject_id", r.InjectID), zap.Strings("extras", out.DroppedExtras))
+	}
+	e.OutputStructured = out.JSON
 	return e
 }

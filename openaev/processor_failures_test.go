@@ -35,47 +35,48 @@ func TestProcessFailures(t *testing.T) {
 			check:     wantMessageError(""),
 		},
 		{
-			name: "malformed asset with an inject id: reception and ERROR",
+			name:  "malformed asset with an inject id: reception and INVALID_USAGE",
+			setup: func(e *env) { e.platform.AddInject("inj-f", "") },
 			body: func(*testing.T, *env) []byte {
 				return []byte(`{"injection":{"inject_id":"inj-f"},"assets":[{"asset_ips":"nope"}]}`)
 			},
-			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
 			wantMessage: "Inject rejected: malformed message: asset_ips: not a list of strings",
 			check:       wantMessageError("inj-f"),
 		},
 		{
-			name: "hostile manual target: reception and ERROR, no run",
+			name: "hostile manual target: reception and INVALID_USAGE, no run",
 			body: func(t *testing.T, e *env) []byte {
 				return e.message(t, "inj-f", "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1,-oN/x"}, nil, nil)
 			},
-			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
 			wantMessage: `Inject rejected: invalid inject_content.targets "-oN/x": host name label starts or ends with '-'`,
 			check:       wantMessageError("inj-f"),
 		},
 		{
-			name: "no targets: reception and ERROR",
+			name: "no targets: reception and INVALID_USAGE",
 			body: func(t *testing.T, e *env) []byte {
 				return e.message(t, "inj-f", "nmap", map[string]any{"target_selector": "assets"}, nil, nil)
 			},
-			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
 			wantMessage: "Inject rejected: no targets: no targets for selector assets",
 			check:       wantMessageError("inj-f"),
 		},
 		{
-			name: "unknown contract: reception and ERROR",
+			name: "unknown contract: reception and INVALID_USAGE",
 			body: func(t *testing.T, e *env) []byte {
 				return e.message(t, "inj-f", "nuclei", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 			},
-			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
 			wantMessage: "unknown contract",
 			check:       wantMessageError("inj-f"),
 		},
 		{
-			name: "params the injector refuses: ERROR after reception",
+			name: "params the injector refuses: INVALID_USAGE after reception",
 			body: func(t *testing.T, e *env) []byte {
 				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1", "delay": "soon"}, nil, nil)
 			},
-			wantCalls: "reception 200, complete 200", wantStatus: "ERROR",
+			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
 			wantMessage: "Inject rejected: invalid params.duration \"soon\"",
 			check:       wantMessageError("inj-f"),
 		},
@@ -89,12 +90,12 @@ func TestProcessFailures(t *testing.T) {
 			wantMessage: "nmap on 1 target: failed (exit code 1): nmap: boom", ran: true,
 		},
 		{
-			name:  "timeout: ERROR with the partial results",
+			name:  "timeout: TIMEOUT with the partial results",
 			setup: func(e *env) { e.nmap.block = true; e.proc.Runtime.Timeout = 20 * time.Millisecond },
 			body: func(t *testing.T, e *env) []byte {
 				return e.message(t, "inj-f", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 			},
-			wantCalls: "reception 200, trace 200, complete 200", wantStatus: "ERROR",
+			wantCalls: "reception 200, trace 200, complete 200", wantStatus: "TIMEOUT",
 			wantMessage: "nmap on 1 target: timed out with 1 partial result: first host done", ran: true,
 		},
 		{
@@ -174,7 +175,7 @@ func TestProcessFailures(t *testing.T) {
 			} else if err != nil {
 				t.Fatalf("err = %v", err)
 			}
-			calls := e.platform.AllCalls()
+			calls := withoutSettings(e.platform.AllCalls())
 			if got := strings.Join(kinds(calls), ", "); got != tt.wantCalls {
 				t.Errorf("calls = %q, want %q", got, tt.wantCalls)
 			}

@@ -39,6 +39,7 @@ func signatureValues(t *testing.T, sig map[string]any) map[string]map[string]map
 
 func TestProcessNmapAssets(t *testing.T) {
 	e := newEnv(t)
+	e.register(t)
 	e.nmap.open = map[string][]int{"192.0.2.7": {22, 80}, "db01.example.com": {443}}
 	body := e.message(t, "inj-nmap", "nmap",
 		map[string]any{"target_selector": "assets", "target_property_selector": "automatic", "scan_type": "connect",
@@ -85,8 +86,8 @@ func TestProcessNmapAssets(t *testing.T) {
 	for _, r := range doc["scan_results"].([]any) {
 		row := r.(map[string]any)
 		want := map[string]string{"192.0.2.7": "a1", "db01.example.com": "a2"}[row["host"].(string)]
-		if row["asset"] != want {
-			t.Errorf("row %v attributed to %v, want %s", row, row["asset"], want)
+		if row["asset_id"] != want {
+			t.Errorf("row %v attributed to %v, want %s", row, row["asset_id"], want)
 		}
 	}
 	vals := signatureValues(t, expectationSignatures(t, calls[2]))
@@ -95,8 +96,7 @@ func TestProcessNmapAssets(t *testing.T) {
 	}
 	d := vals["a1"]["DETECTION"]
 	wantD := map[string]any{"source_ipv4_address": "192.0.2.10", "target_ipv4_address": "192.0.2.7",
-		"start_date": "2026-11-27T09:30:00Z", "end_date": "2026-11-27T09:30:00Z", "execution_status": "success",
-		"scan_type": "connect", "probe_count": "2"}
+		"start_date": "2026-11-27T09:30:00Z", "end_date": "2026-11-27T09:30:00Z"}
 	if !reflect.DeepEqual(d, wantD) {
 		t.Errorf("a1 DETECTION =\n%v\nwant\n%v", d, wantD)
 	}
@@ -107,6 +107,17 @@ func TestProcessNmapAssets(t *testing.T) {
 	meta := sig["targets"].([]any)[0].(map[string]any)["signature_target"]
 	if !reflect.DeepEqual(meta, map[string]any{"agent": "ag1", "asset": "a1"}) {
 		t.Errorf("signature_target = %v", meta)
+	}
+	// The platform processed it: findings and signatures stored, none a
+	// collector cannot read.
+	if !calls[2].Processed() {
+		t.Errorf("terminal callback %s: %s", calls[2].Outcome, calls[2].Reason)
+	}
+	if got := e.platform.Signatures("inj-nmap"); len(got["DETECTION"]) == 0 || len(got["PREVENTION"]) == 0 {
+		t.Errorf("stored signatures %v", got)
+	}
+	if b := e.platform.CollectorBreaking(); len(b) != 0 {
+		t.Errorf("collector-breaking signature types %v", b)
 	}
 	assertNoSecret(t, e.logs, testToken)
 }
@@ -157,6 +168,7 @@ func TestProcessAssetGroupsTrace(t *testing.T) {
 
 func TestRunRequest(t *testing.T) {
 	e := newEnv(t)
+	e.platform.AddInject("inj-r", openaev.ContractID("noop"))
 	req := framework.Request{InjectID: "inj-r", Injector: "noop", ExpectationTypes: []string{"DETECTION"},
 		Targets: []framework.TargetSpec{{Value: "192.0.2.1", Asset: "a1"}}}
 	if err := e.proc.RunRequest(context.Background(), req); err != nil {

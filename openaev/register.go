@@ -91,15 +91,15 @@ type registrationInput struct {
 }
 
 // RegistrationInput returns the JSON of the registration's "input" part
-// for manifests, as Register sends it.
-func (c *Client) RegistrationInput(manifests []framework.Manifest) ([]byte, error) {
+// for manifests and a platform of version v, as Register sends it.
+func (c *Client) RegistrationInput(manifests []framework.Manifest, v PlatformVersion) ([]byte, error) {
 	if c.cfg.InjectorID == "" {
 		return nil, &ValidationError{Field: "injector_id", Reason: "required to register"}
 	}
 	if len(manifests) == 0 {
 		return nil, &ValidationError{Field: "manifests", Reason: "at least one injector is required to register"}
 	}
-	contracts, err := c.Contracts(manifests)
+	contracts, err := c.Contracts(manifests, v)
 	if err != nil {
 		return nil, err
 	}
@@ -114,13 +114,22 @@ func (c *Client) RegistrationInput(manifests []framework.Manifest) ([]byte, erro
 // Register registers (or, called again, heartbeats) the injector with one
 // contract per manifest: a multipart POST to /api/injectors whose "input"
 // part is the registration JSON and, when withIcon is true and Config.Icon
-// is set, whose "icon" part is the PNG. It returns the broker and queue of
-// the reply, which must name a queue. Failures are an *APIError (retried
-// like every request) or a *ValidationError for a bad configuration.
+// is set, whose "icon" part is the PNG. The contracts depend on the
+// platform's version (see Version, read before the first registration).
+// It returns the broker and queue of the reply, which must name a queue.
+// Failures are an *APIError (retried like every request) or a
+// *ValidationError for a bad configuration or a manifest value the
+// platform would refuse, found before anything is sent.
 func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, withIcon bool) (*Registration, error) {
-	input, err := c.RegistrationInput(manifests)
+	// What no platform version accepts fails before any request.
+	input, err := c.RegistrationInput(manifests, PlatformVersion{Current: true})
 	if err != nil {
 		return nil, err
+	}
+	if v := c.Version(ctx); !v.Current {
+		if input, err = c.RegistrationInput(manifests, v); err != nil {
+			return nil, err
+		}
 	}
 	if c.dry != nil {
 		if err := c.printDry(c.apiPath+"/injectors", input); err != nil {

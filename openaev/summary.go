@@ -13,8 +13,8 @@ import (
 // The human-readable messages of the trace and the terminal callback.
 
 // completion returns the platform status and the message of a report:
-// SUCCESS for a success or a partial run, ERROR for a failure or a timeout,
-// with the detail in the message.
+// SUCCESS for a success or a partial run (the message says partial), ERROR
+// for a failure, TIMEOUT for a timeout, with the detail in the message.
 func completion(r *framework.Report, m *framework.Manifest) (string, string) {
 	n := len(r.Targets)
 	head := fmt.Sprintf("%s on %d target%s", r.Injector, n, plural(n))
@@ -42,7 +42,7 @@ func completion(r *framework.Report, m *framework.Manifest) (string, string) {
 		if len(partial) > 0 {
 			msg += ": " + list(partial, 10)
 		}
-		return StatusError, msg + summary
+		return StatusTimeout, msg + summary
 	case signatures.StatusPartial:
 		msg := head + ": partially succeeded"
 		if detail != "" {

@@ -1,0 +1,240 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+const predates = "predates signature processing"
+
+// terminalDoc decodes the structured output of the last printed request.
+func terminalDoc(t *testing.T, stdout string) map[string]any {
+	t.Helper()
+	lines := printedLines(t, stdout)
+	if len(lines) == 0 {
+		t.Fatal("nothing printed")
+	}
+	last := lines[len(lines)-1].Body
+	if last["execution_action"] != "complete" {
+		t.Fatalf("last printed request %v", last)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(last["execution_output_structured"].(string)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+// TestRunOpenAEVVersionSetting sets the platform version by flag,
+// environment or config file, on dry runs.
+func TestRunOpenAEVVersionSetting(t *testing.T) {
+	base := []string{"run", "noop", "--profile", "openaev", "--target", "127.0.0.1", "--log-level", "warn"}
+	tests := []struct {
+		name       string
+		args       []string
+		env        map[string]string
+		code       int
+		signatures bool   // expectation_signatures sent
+		stderr     string // "" for nothing on stderr
+	}{
+		{name: "dry run: current line", args: base, signatures: true},
+		{name: "flag", args: append(slices.Clone(base), "--openaev-version", "2.4.0"), stderr: predates},
+		{name: "environment", args: base, env: map[string]string{"INJECTKIT_OPENAEV_VERSION": "2.4.1"}, stderr: predates},
+		{name: "config file", args: append(slices.Clone(base), "--config", writeFile(t, "c.yaml", "openaev_version: 2.260601.0\n")),
+			stderr: predates},
+		{name: "current line given", args: append(slices.Clone(base), "--openaev-version", "3.260821.0"), signatures: true},
+		{name: "unparseable", args: append(slices.Clone(base), "--openaev-version", "two.four"), code: cli.ExitUsage,
+			stderr: `invalid openaev_version "two.four"`},
+		{name: "unparseable with the callback profile", args: []string{"run", "noop", "--target", "127.0.0.1",
+			"--openaev-version", "latest"}, code: cli.ExitUsage, stderr: `invalid openaev_version "latest"`},
+		{name: "openaev message", args: []string{"run", "noop", "--openaev-message", writeFile(t, "m.json",
+			`{"injection":{"inject_id":"i","inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`),
+			"--openaev-version", "2.4.0", "--log-level", "warn"}, stderr: predates},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, tt.args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", r.code, tt.code, r.stderr)
+			}
+			if tt.stderr == "" && r.stderr != "" || !strings.Contains(r.stderr, tt.stderr) {
+				t.Errorf("stderr %q, want %q", r.stderr, tt.stderr)
+			}
+			if n := strings.Count(r.stderr, predates); n > 1 {
+				t.Errorf("%d warnings about the version", n)
+			}
+			if tt.code != 0 {
+				return
+			}
+			if _, ok := terminalDoc(t, r.stdout)["expectation_signatures"]; ok != tt.signatures {
+				t.Errorf("signatures sent: %v, want %v", ok, tt.signatures)
+			}
+		})
+	}
+}
+
+// TestRunOpenAEVPlatformVersion runs --profile openaev against platforms of
+// both lines: the version is read once (unless given), and the terminal
+// callback is processed.
+func TestRunOpenAEVPlatformVersion(t *testing.T) {
+	tests := []struct {
+		name     string
+		version  openaevtest.Version
+		args     []string
+		legacy   bool // the platform's synchronous ingestion
+		settings int  // version reads
+		warn     bool
+	}{
+		{name: "2.4.0 detected", version: openaevtest.Version24, settings: 1, warn: true},
+		{name: "current detected", version: openaevtest.Current, settings: 1},
+		{name: "2.4.0 given", version: openaevtest.Version24, args: []string{"--openaev-version", "2.4.0"}, warn: true},
+		{name: "current given", version: openaevtest.Current, args: []string{"--openaev-version", "3.260821.0"}},
+		{name: "2.4.0, legacy ingestion", version: openaevtest.Version24, legacy: true, settings: 1, warn: true},
+		{name: "current, legacy ingestion", version: openaevtest.Current, legacy: true, settings: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := []openaevtest.Option{openaevtest.WithVersion(tt.version)}
+			if tt.legacy {
+				opts = append(opts, openaevtest.WithLegacyIngestion())
+			}
+			p := openaevtest.NewPlatform(t, platformToken, opts...)
+			p.AddInject("inj-v", openaev.ContractID("noop"))
+			args := append([]string{"run", "noop", "--profile", "openaev", "--inject-id", "inj-v", "--target", "127.0.0.1",
+				"--backend-url", p.URL, "--token", platformToken, "--log-level", "warn"}, tt.args...)
+			r := run(t, registry(), nil, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			settings := 0
+			for _, c := range p.AllCalls() {
+				if c.Kind == openaevtest.KindSettings {
+					settings++
+				}
+			}
+			if settings != tt.settings {
+				t.Errorf("%d version reads, want %d", settings, tt.settings)
+			}
+			if strings.Contains(r.stderr, predates) != tt.warn || strings.Count(r.stderr, predates) > 1 {
+				t.Errorf("stderr %q: want a warning %v", r.stderr, tt.warn)
+			}
+			done, ok := p.Terminal("inj-v")
+			if !ok || !done.Processed() {
+				t.Fatalf("terminal callback %v %s %s", ok, done.Outcome, done.Reason)
+			}
+			doc, _ := done.Structured()
+			if _, sig := doc["expectation_signatures"]; sig != (tt.version == openaevtest.Current) {
+				t.Errorf("signatures sent to %v: %v", tt.version, sig)
+			}
+			if strings.Contains(r.stderr, platformToken) {
+				t.Error("token leaked to stderr")
+			}
+		})
+	}
+}
+
+// TestRunRouteHint runs the default (callback) profile against a backend
+// without its route, as an OpenAEV platform is: one line suggests the
+// openaev profile.
+func TestRunRouteHint(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+		args   []string
+		hint   bool
+	}{
+		{"404 with the outbox", http.StatusNotFound, nil, true},
+		{"405 without an outbox", http.StatusMethodNotAllowed, []string{"--outbox", "none"}, true},
+		{"400: no hint", http.StatusBadRequest, []string{"--outbox", "none"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var mu sync.Mutex
+			var paths []string
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				mu.Lock()
+				paths = append(paths, r.Method+" "+r.URL.Path)
+				mu.Unlock()
+				http.Error(w, `{"message":"no"}`, tt.status)
+			}))
+			defer srv.Close()
+			args := append([]string{"run", "noop", "--inject-id", "inj-h", "--target", "127.0.0.1",
+				"--backend-url", srv.URL, "--token", platformToken, "--log-level", "error"}, tt.args...)
+			r := run(t, registry(), nil, args...)
+			if r.code != cli.ExitDelivery {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			mu.Lock()
+			if len(paths) == 0 || paths[0] != "POST /api/injects/inj-h/callback" {
+				t.Errorf("requests %v", paths)
+			}
+			mu.Unlock()
+			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+			last := lines[len(lines)-1]
+			n := strings.Count(r.stderr, "--profile openaev")
+			switch {
+			case tt.hint && (n != 1 || !strings.HasPrefix(last, "injectkit: hint: ") || !strings.Contains(last, "--profile openaev")):
+				t.Errorf("stderr does not end with one hint:\n%s", r.stderr)
+			case !tt.hint && n != 0:
+				t.Errorf("unexpected hint:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+// TestServePlatformVersion checks that serve registers contracts for the
+// platform's version, read before the first registration or given.
+func TestServePlatformVersion(t *testing.T) {
+	tests := []struct {
+		name       string
+		version    openaevtest.Version
+		args       []string
+		settings   int
+		signatures bool // the contracts declare expectation signatures
+	}{
+		{name: "2.4.0 detected", version: openaevtest.Version24, settings: 1},
+		{name: "current detected", version: openaevtest.Current, settings: 1, signatures: true},
+		{name: "2.4.0 given", version: openaevtest.Current, args: []string{"--openaev-version", "2.4.0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken, openaevtest.WithVersion(tt.version))
+			args := append([]string{"--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+				"--listen-addr", "127.0.0.1:0", "--outbox", "none"}, tt.args...)
+			stderr, stop := serveRun(t, nil, args...)
+			waitUntil(t, "a registration", func() bool { return len(p.Registrations()) > 0 })
+			stop()
+			reg := p.Registrations()[0]
+			if !reg.Accepted() {
+				t.Fatalf("registration %d; stderr:\n%s", reg.Status, stderr)
+			}
+			settings := 0
+			for _, c := range p.AllCalls() {
+				if c.Kind == openaevtest.KindSettings {
+					settings++
+				}
+			}
+			if settings != tt.settings {
+				t.Errorf("%d version reads, want %d", settings, tt.settings)
+			}
+			outs, ok := p.ContractOutputs(openaev.ContractID("portscan"))
+			if !ok {
+				t.Fatalf("portscan's contract not registered")
+			}
+			if got := slices.Contains(outs, "expectation_signature:expectation_signatures"); got != tt.signatures {
+				t.Errorf("outputs %v: signatures %v, want %v", outs, got, tt.signatures)
+			}
+		})
+	}
+}

@@ -1,0 +1,151 @@
+package openaev
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// The form fields of a contract: target selection by category, the
+// expectations and one field per manifest param.
+
+func newField(key, label, typ string) field {
+	return field{Key: key, Label: label, Type: typ, MandatoryGroups: []string{},
+		MandatoryConditionFields: []string{}, MandatoryConditionValues: map[string]any{},
+		VisibleConditionFields: []string{}, VisibleConditionValues: map[string]any{}, LinkedFields: []string{}}
+}
+
+// when makes f visible and mandatory when the target selector has one of
+// the values.
+func (f field) when(values ...string) field {
+	var v any = values[0]
+	if len(values) > 1 {
+		v = values
+	}
+	f.MandatoryConditionFields = []string{KeyTargetSelector}
+	f.MandatoryConditionValues = map[string]any{KeyTargetSelector: v}
+	f.VisibleConditionFields = []string{KeyTargetSelector}
+	f.VisibleConditionValues = map[string]any{KeyTargetSelector: v}
+	return f
+}
+
+// targetFields returns the asset, asset-group and manual target fields.
+// With optional set (external queries), no selector is mandatory: the
+// query alone is a target.
+func targetFields(optional bool) []field {
+	sel := newField(KeyTargetSelector, "Type of targets", "select")
+	sel.Mandatory, sel.Cardinality, sel.DefaultValue = !optional, "1", []string{SelectorAssets}
+	sel.Choices = map[string]string{SelectorAssets: "Assets", SelectorAssetGroups: "Asset groups", SelectorManual: "Manual"}
+	if optional {
+		sel.DefaultValue = []string{SelectorManual}
+	}
+
+	assets := newField(KeyAssets, "Targeted assets", "asset").when(SelectorAssets)
+	assets.Cardinality, assets.DefaultValue = "n", []string{}
+	groups := newField(KeyAssetGroups, "Targeted asset groups", "asset-group").when(SelectorAssetGroups)
+	groups.Cardinality, groups.DefaultValue = "n", []string{}
+
+	prop := newField(KeyTargetPropertySelector, "Targeted assets property", "select").when(SelectorAssets, SelectorAssetGroups)
+	prop.Cardinality, prop.DefaultValue = "1", []string{PropertyAutomatic}
+	prop.Choices = map[string]string{PropertyAutomatic: "Automatic", PropertyHostname: "Hostname",
+		PropertySeenIP: "Seen IP", PropertyLocalIP: "Local IP (first)"}
+
+	manual := newField(KeyTargets, "Manual targets (comma-separated)", "text").when(SelectorManual)
+	manual.Cardinality, manual.DefaultValue = "1", ""
+	if optional {
+		manual.Label = "Narrow the query to targets (comma-separated IPv4 addresses or host names; optional)"
+		manual.MandatoryConditionFields, manual.MandatoryConditionValues = []string{}, map[string]any{}
+	}
+	return []field{sel, assets, groups, prop, manual}
+}
+
+func textField(key, label string, mandatory bool, def string) field {
+	f := newField(key, label, "text")
+	f.Mandatory, f.Cardinality, f.DefaultValue = mandatory, "1", def
+	return f
+}
+
+// categoryFields returns the target fields of a category: assets and
+// manual targets for network injectors, the query (optionally narrowed to
+// targets) for external ones, the account and regions for cloud ones.
+func categoryFields(c framework.Category) []field {
+	switch c {
+	case framework.External:
+		return append([]field{textField(KeyQuery, "Exposure query", true, "")}, targetFields(true)...)
+	case framework.Cloud:
+		return []field{
+			textField(KeyCloudProvider, "Cloud provider", true, "aws"),
+			textField(KeyCloudAccountID, "Cloud account id", true, ""),
+			textField(KeyCloudRegion, "Cloud regions (comma-separated)", true, ""),
+			textField(KeyTargetService, "Target service (optional)", false, ""),
+		}
+	}
+	return targetFields(false)
+}
+
+func contractFields(m framework.Manifest) ([]field, error) {
+	fields := categoryFields(m.Category)
+	if len(m.Expectations) > 0 {
+		exp := newField(KeyExpectations, "Expectations", "expectation")
+		exp.Cardinality, exp.DefaultValue = "n", []string{}
+		for _, t := range m.Expectations {
+			e := expectation{Type: string(t), Name: title(strings.ToLower(string(t))), Score: 100, Predefined: true,
+				SecurityPlatforms: nonNilStrings(m.SecurityPlatforms[t])}
+			exp.Available = append(exp.Available, e)
+			exp.Predefined = append(exp.Predefined, e)
+		}
+		fields = append(fields, exp)
+	}
+	reserved := map[string]bool{}
+	for _, f := range fields {
+		reserved[f.Key] = true
+	}
+	for _, p := range m.Params {
+		if reserved[p.Name] {
+			return nil, &ValidationError{Field: m.Name + ".params", Value: p.Name, Reason: "name reserved by the contract's target fields"}
+		}
+		f, err := paramField(p)
+		if err != nil {
+			return nil, &ValidationError{Field: m.Name + ".params." + p.Name, Value: p.Type, Reason: err.Error()}
+		}
+		fields = append(fields, f)
+	}
+	return fields, nil
+}
+
+// paramField maps a manifest param to a form field.
+func paramField(p framework.Param) (field, error) {
+	label := title(strings.ReplaceAll(p.Name, "_", " "))
+	var f field
+	switch p.Type {
+	case framework.ParamString, framework.ParamDuration, "":
+		f = newField(p.Name, label, "text")
+		f.Cardinality, f.DefaultValue = "1", p.Default
+	case framework.ParamInt:
+		f = newField(p.Name, label, "number")
+		f.Cardinality, f.DefaultValue = "1", p.Default
+	case framework.ParamBool:
+		f = newField(p.Name, label, "checkbox")
+		f.DefaultValue = p.Default == "true"
+	case framework.ParamEnum:
+		if len(p.Enum) == 0 {
+			return f, fmt.Errorf("enum declares no values")
+		}
+		f = newField(p.Name, label, "select")
+		f.Cardinality = "1"
+		f.Choices = map[string]string{}
+		for _, v := range p.Enum {
+			f.Choices[v] = v
+		}
+		def := p.Default
+		if def == "" {
+			def = p.Enum[0]
+		}
+		f.DefaultValue = []string{def}
+	default:
+		return f, fmt.Errorf("unknown param type")
+	}
+	f.Mandatory = p.Required
+	return f, nil
+}

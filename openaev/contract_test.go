@@ -1,0 +1,307 @@
+package openaev_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/cloudscan"
+	"github.com/injectkit/injectkit/injectors/nmap"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/injectors/query"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+var (
+	current = openaev.PlatformVersion{Raw: "3.260821.0", Current: true}
+	v24     = openaev.PlatformVersion{Raw: "2.4.0"}
+)
+
+// TestContractIDsGolden pins the contract ids of the reference injectors:
+// changing them orphans every inject a platform holds.
+func TestContractIDsGolden(t *testing.T) {
+	ns := uuid.NewSHA1(uuid.NameSpaceURL, []byte("https://github.com/injectkit/injectkit/contracts")).String()
+	if openaev.ContractNamespace != ns {
+		t.Errorf("ContractNamespace = %s, want %s", openaev.ContractNamespace, ns)
+	}
+	a, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: "0b6c0b9c-1d0e-4c8e-9a43-5e0f9c3f2a10"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ name, id string }{
+		{"nmap", "8d39d4f2-2e77-5986-a6ad-caf4c0475d6a"},
+		{"query", "73583f8d-53db-5527-b475-69403c03b7de"},
+		{"cloudscan", "0c73a23a-fc35-5974-a199-f05f5bc5612a"},
+		{"noop", "c5df9442-3be3-5c6d-8cf5-31a58dabebfb"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := openaev.ContractID(tt.name); got != tt.id {
+				t.Errorf("ContractID(%s) = %s, want %s", tt.name, got, tt.id)
+			}
+			if a.ContractID(tt.name) != tt.id || b.ContractID(tt.name) != tt.id {
+				t.Errorf("clients of two injector ids give %s and %s, want %s", a.ContractID(tt.name), b.ContractID(tt.name), tt.id)
+			}
+		})
+	}
+}
+
+// nmapShaped is a manifest declaring what the platform's own nmap injector
+// declares (a domain, security platform types per expectation) and two
+// output types newer than 2.4.0. Each call returns a fresh value.
+func nmapShaped() framework.Manifest {
+	m := (&fakeNmap{}).Manifest()
+	m.Outputs = append(m.Outputs, framework.Output{Type: "ipv4", Field: "up_hosts", Multiple: true, Finding: true})
+	return m
+}
+
+func TestContractsValidation(t *testing.T) {
+	with := func(f func(*framework.Manifest)) framework.Manifest {
+		m := nmapShaped()
+		f(&m)
+		return m
+	}
+	tests := []struct {
+		name     string
+		manifest framework.Manifest
+		version  openaev.PlatformVersion
+		field    string // "" when valid
+		value    string
+	}{
+		{"nmap-shaped on current", nmapShaped(), current, "", ""},
+		{"nmap-shaped on 2.4", nmapShaped(), v24, "", ""},
+		{"no platform, no domain", framework.Manifest{Name: "cloudy", Category: framework.Cloud}, v24, "", ""},
+		{"AWS is no platform type", with(func(m *framework.Manifest) { m.Platforms = []string{"AWS"} }), current, "nmap.platforms", "AWS"},
+		{"Android on current", with(func(m *framework.Manifest) { m.Platforms = []string{"Android", "iOS"} }), current, "", ""},
+		{"Android on 2.4", with(func(m *framework.Manifest) { m.Platforms = []string{"Android"} }), v24, "nmap.platforms", "Android"},
+		{"lower-case platform", with(func(m *framework.Manifest) { m.Platforms = []string{"linux"} }), current, "nmap.platforms", "linux"},
+		{"unknown output type", with(func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "cloud_finding", Field: "configs"}}
+		}), current, "nmap.outputs.configs", "cloud_finding"},
+		{"unknown output type on 2.4", with(func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "cloud_finding", Field: "configs"}}
+		}), v24, "nmap.outputs.configs", "cloud_finding"},
+		{"unknown security platform", with(func(m *framework.Manifest) {
+			m.SecurityPlatforms[framework.Detection] = []string{"ndr"}
+		}), current, "nmap.security_platforms.DETECTION", "ndr"},
+		{"domain without a colour", with(func(m *framework.Manifest) {
+			m.Domains = []framework.Domain{{Name: "Network"}}
+		}), current, "nmap.domains[0]", `name "Network", color ""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Contracts([]framework.Manifest{tt.manifest}, tt.version)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var ve *openaev.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.field || ve.Value != tt.value {
+				t.Fatalf("err = %#v, want a validation error on %s %q", err, tt.field, tt.value)
+			}
+		})
+	}
+}
+
+// TestRegisterRefusedBeforeSending checks that a manifest no platform
+// accepts fails before any request, the version read included.
+func TestRegisterRefusedBeforeSending(t *testing.T) {
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		requests.Add(1)
+		http.Error(w, "unexpected", http.StatusTeapot)
+	}))
+	defer srv.Close()
+	c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken, InjectorID: testInjectorID},
+		openaev.WithRetry(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := nmapShaped()
+	m.Name, m.Platforms = "cloudscan", []string{"AWS"}
+	_, err = c.Register(context.Background(), []framework.Manifest{nmapShaped(), m}, false)
+	var ve *openaev.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "cloudscan.platforms" || ve.Value != "AWS" {
+		t.Fatalf("err = %v", err)
+	}
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+}
+
+// contractDoc is what a test reads back from a contract.
+type contractDoc struct {
+	Outputs []struct {
+		Type     string `json:"type"`
+		Field    string `json:"field"`
+		Multiple bool   `json:"isMultiple"`
+	} `json:"outputs"`
+	Fields []struct {
+		Key        string           `json:"key"`
+		Available  []map[string]any `json:"availableExpectations"`
+		Predefined []map[string]any `json:"predefinedExpectations"`
+	} `json:"fields"`
+	Domains []openaev.ContractDomain `json:"domains"`
+}
+
+func TestContractsByVersion(t *testing.T) {
+	tests := []struct {
+		name    string
+		version openaev.PlatformVersion
+		outputs string
+	}{
+		{"current", current, "portscan:scan_results:true port:ports:true action_output:action_output:false " +
+			"ipv4:up_hosts:true expectation_signature:expectation_signatures:true"},
+		{"2.4: newer types as text, no signatures", v24, "portscan:scan_results:true port:ports:true " +
+			"text:action_output:false text:up_hosts:false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: testInjectorID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			contracts, err := c.Contracts([]framework.Manifest{nmapShaped(),
+				{Name: "plain", Expectations: []framework.ExpectationType{framework.Detection}}}, tt.version)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc contractDoc
+			if err := json.Unmarshal([]byte(contracts[0].Content), &doc); err != nil {
+				t.Fatal(err)
+			}
+			var outs []string
+			for _, o := range doc.Outputs {
+				outs = append(outs, o.Type+":"+o.Field+":"+map[bool]string{true: "true", false: "false"}[o.Multiple])
+				if !contains(openaev.OutputTypes(tt.version), o.Type) {
+					t.Errorf("output type %s unknown to %s", o.Type, tt.version)
+				}
+			}
+			if got := strings.Join(outs, " "); got != tt.outputs {
+				t.Errorf("outputs = %s\nwant      %s", got, tt.outputs)
+			}
+			network := []openaev.ContractDomain{{Name: "Network", Color: "#009933"}}
+			if !equalDomains(contracts[0].Domains, network) || !equalDomains(doc.Domains, network) {
+				t.Errorf("domains %v / %v, want %v", contracts[0].Domains, doc.Domains, network)
+			}
+			wantSP := map[string]string{"DETECTION": "NDR,SIEM,XDR", "PREVENTION": "NDR,XDR"}
+			checkSecurityPlatforms(t, doc, wantSP)
+
+			// A manifest declaring nothing gets empty lists, not nulls.
+			b, _ := json.Marshal(contracts[1])
+			if !strings.Contains(string(b), `"contract_domains":[]`) || !strings.Contains(contracts[1].Content, `"domains":[]`) ||
+				!strings.Contains(contracts[1].Content, `"expectation_expected_security_platform_types":[]`) {
+				t.Errorf("plain contract: %s", b)
+			}
+		})
+	}
+}
+
+func checkSecurityPlatforms(t *testing.T, doc contractDoc, want map[string]string) {
+	t.Helper()
+	for _, f := range doc.Fields {
+		if f.Key != "expectations" {
+			continue
+		}
+		if len(f.Available) != 2 || len(f.Predefined) != 2 {
+			t.Fatalf("expectations %v %v", f.Available, f.Predefined)
+		}
+		for _, e := range append(f.Available, f.Predefined...) {
+			raw, ok := e["expectation_expected_security_platform_types"].([]any)
+			if !ok {
+				t.Fatalf("no security platform types in %v", e)
+			}
+			var got []string
+			for _, v := range raw {
+				got = append(got, v.(string))
+			}
+			if strings.Join(got, ",") != want[e["expectation_type"].(string)] {
+				t.Errorf("%v: %v, want %s", e["expectation_type"], got, want[e["expectation_type"].(string)])
+			}
+		}
+		return
+	}
+	t.Fatal("no expectations field")
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func equalDomains(a, b []openaev.ContractDomain) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestReferenceContracts registers the reference injectors, as serve does
+// with the stock registry, on a strict stand-in of each platform line: the
+// registration is accepted and every declared output type is one the
+// version knows.
+func TestReferenceContracts(t *testing.T) {
+	ms := []framework.Manifest{nmap.New().Manifest(), query.New().Manifest(), cloudscan.New().Manifest(), noop.New().Manifest()}
+	for _, tt := range []struct {
+		name    string
+		version openaevtest.Version
+		want    openaev.PlatformVersion
+	}{
+		{"current", openaevtest.Current, current},
+		{"2.4.0", openaevtest.Version24, v24},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(tt.version))
+			c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID},
+				openaev.WithRetry(1, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Register(context.Background(), ms, false); err != nil {
+				t.Fatalf("registration refused: %v", err)
+			}
+			if got := c.Version(context.Background()); got != tt.want {
+				t.Errorf("version %+v, want %+v", got, tt.want)
+			}
+			for _, m := range ms {
+				outs, ok := p.ContractOutputs(openaev.ContractID(m.Name))
+				if !ok {
+					t.Fatalf("%s: contract not registered", m.Name)
+				}
+				for _, o := range outs {
+					typ, _, _ := strings.Cut(o, ":")
+					if !openaevtest.KnownOutputType(tt.version, typ) {
+						t.Errorf("%s declares %s, unknown to %s", m.Name, o, tt.version)
+					}
+				}
+			}
+		})
+	}
+}

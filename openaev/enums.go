@@ -1,0 +1,141 @@
+package openaev
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// The platform's closed enums that a contract or a callback carries. The
+// platform parses each strictly: an unknown contract platform answers the
+// whole registration 400, an unknown output type makes every callback of
+// the contract fail its processing (dropped after a 200), and an unknown
+// signature type makes the collectors' fetch of every pending expectation
+// fail. Each list is returned fresh: none is shared mutable state.
+
+// PlatformTypes returns the contract_platforms values a platform version
+// knows (the platform's Endpoint.PLATFORM_TYPE): Linux, Windows, MacOS,
+// Container, Service, Generic, Internal, Unknown, and on the Current line
+// Android and iOS.
+func PlatformTypes(v PlatformVersion) []string {
+	out := []string{"Linux", "Windows", "MacOS", "Container", "Service", "Generic", "Internal", "Unknown"}
+	if v.Current {
+		out = append(out, "Android", "iOS")
+	}
+	return out
+}
+
+// OutputTypes returns the contract output types a platform version knows
+// (the platform's ContractOutputType). 2.4.x lacks ipv4, ipv6, file,
+// expectation_signature and action_output (see CurrentOnlyOutputTypes).
+func OutputTypes(v PlatformVersion) []string {
+	out := []string{"text", "number", "port", "portscan", "credentials", "cve", "username", "share",
+		"admin_username", "group", "computer", "password_policy", "delegation", "sid", "vulnerability",
+		"account_with_password_not_required", "asreproastable_account", "kerberoastable_account", "asset"}
+	if v.Current {
+		out = append(out, CurrentOnlyOutputTypes()...)
+	}
+	return out
+}
+
+// CurrentOnlyOutputTypes returns the output types that appeared after
+// 2.4.x, with signature processing (2.260624). On an older platform a
+// contract declares an output of one of these types as text (except the
+// expectation signatures, which it does not declare).
+func CurrentOnlyOutputTypes() []string {
+	return []string{"ipv4", "ipv6", "file", OutputExpectationSignature, "action_output"}
+}
+
+// SecurityPlatformTypes returns the values an expectation's
+// expectation_expected_security_platform_types may hold (pyoaev's
+// SecurityPlatformType).
+func SecurityPlatformTypes() []string {
+	return []string{framework.SecurityEDR, framework.SecurityXDR, framework.SecuritySIEM, framework.SecuritySOAR,
+		framework.SecurityNDR, framework.SecurityISPM, framework.SecurityLLMFirewall, framework.SecurityAIGateway}
+}
+
+// SignatureTypes returns the signature types the collectors can read
+// (pyoaev's closed SignatureTypes enum). The openaev profile sends no
+// other type.
+func SignatureTypes() []string {
+	return []string{"process_name", "parent_process_name", "command_line", "ipv4_address", "ipv6_address",
+		"source_ipv4_address", "source_ipv6_address", "target_ipv4_address", "target_ipv6_address", "hostname",
+		"target_hostname_address", "start_date", "end_date", "cloud_provider", "cloud_account_id", "cloud_region",
+		"target_service", "query", "url_hash", "file_name", "file_hash", "source_email", "target_email",
+		"email_custom_header", "ai_request_marker", "ai_target_endpoint"}
+}
+
+// KnownSignatureType reports whether t is a member of SignatureTypes.
+func KnownSignatureType(t string) bool {
+	switch t {
+	case "process_name", "parent_process_name", "command_line", "ipv4_address", "ipv6_address",
+		"source_ipv4_address", "source_ipv6_address", "target_ipv4_address", "target_ipv6_address", "hostname",
+		"target_hostname_address", "start_date", "end_date", "cloud_provider", "cloud_account_id", "cloud_region",
+		"target_service", "query", "url_hash", "file_name", "file_hash", "source_email", "target_email",
+		"email_custom_header", "ai_request_marker", "ai_target_endpoint":
+		return true
+	}
+	return false
+}
+
+func member(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidateManifest checks the values of a manifest that the platform
+// parses into closed enums, for platform version v: each platform is one
+// of PlatformTypes(v), each output type one of OutputTypes of the Current
+// line (an older platform gets the newer types as text), each domain has
+// a name and a colour, and each security platform type is one of
+// SecurityPlatformTypes. The first bad value is a *ValidationError naming
+// the manifest and the value.
+func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
+	bad := func(field, value, reason string) error {
+		return &ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
+	}
+	platforms := PlatformTypes(v)
+	for _, p := range m.Platforms {
+		if !member(platforms, p) {
+			reason := "not an OpenAEV platform type (want one of " + strings.Join(platforms, ", ") +
+				"; a cloud or external injector declares none)"
+			if member(PlatformTypes(PlatformVersion{Current: true}), p) {
+				reason = "not a platform type of OpenAEV " + v.String() + " (want one of " + strings.Join(platforms, ", ") + ")"
+			}
+			return bad("platforms", p, reason)
+		}
+	}
+	outputs := OutputTypes(PlatformVersion{Current: true})
+	for _, o := range m.Outputs {
+		if !member(outputs, o.Type) {
+			return bad("outputs."+o.Field, o.Type, "not an OpenAEV output type (want one of "+strings.Join(outputs, ", ")+")")
+		}
+	}
+	for i, d := range m.Domains {
+		if strings.TrimSpace(d.Name) == "" || strings.TrimSpace(d.Color) == "" {
+			return bad(fmt.Sprintf("domains[%d]", i), fmt.Sprintf("name %q, color %q", d.Name, d.Color),
+				"a domain needs a name and a colour")
+		}
+	}
+	known := SecurityPlatformTypes()
+	types := make([]string, 0, len(m.SecurityPlatforms))
+	for t := range m.SecurityPlatforms {
+		types = append(types, string(t))
+	}
+	sort.Strings(types) // the first bad value is the same on every run
+	for _, t := range types {
+		for _, sp := range m.SecurityPlatforms[framework.ExpectationType(t)] {
+			if !member(known, sp) {
+				return bad("security_platforms."+t, sp,
+					"not an OpenAEV security platform type (want one of "+strings.Join(known, ", ")+")")
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,194 @@
+package openaev_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// dryEnv is a processor over a dry-run client: the requests of the profile
+// are printed to out, no platform is needed.
+type dryEnv struct {
+	proc *openaev.Processor
+	nmap *fakeNmap
+	out  *bytes.Buffer
+	logs *observer.ObservedLogs
+}
+
+func newDryEnv(t *testing.T, opts ...openaev.Option) *dryEnv {
+	t.Helper()
+	e := &dryEnv{nmap: &fakeNmap{open: map[string][]int{}}, out: &bytes.Buffer{}}
+	core, logs := observer.New(zapcore.DebugLevel)
+	e.logs = logs
+	log := zap.New(core)
+	c, err := openaev.NewClient(openaev.Config{}, append([]openaev.Option{openaev.WithLogger(log),
+		openaev.WithDryRun(e.out)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := framework.NewRegistry()
+	reg.Register("nmap", func() framework.Executor { return e.nmap })
+	reg.Register("noop", func() framework.Executor { return noop.New() })
+	rt := &framework.Runtime{Registry: reg, Log: log, Grace: 50 * time.Millisecond,
+		Now: func() time.Time { return testClock },
+		Signatures: signatures.NewManager(signatures.WithClock(func() time.Time { return testClock }),
+			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))}
+	e.proc = openaev.NewProcessor(c, rt, testManifests(), log)
+	return e
+}
+
+// terminal returns the last printed request's body, which must be the
+// terminal callback.
+func (e *dryEnv) terminal(t *testing.T) map[string]any {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(e.out.String()), "\n")
+	var req struct {
+		Body map[string]any `json:"body"`
+	}
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &req); err != nil {
+		t.Fatal(err)
+	}
+	if req.Body["execution_action"] != "complete" {
+		t.Fatalf("last request is no terminal callback: %v", req.Body)
+	}
+	return req.Body
+}
+
+func structured(t *testing.T, body map[string]any) map[string]any {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(body["execution_output_structured"].(string)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func nmapRequest(id string) framework.Request {
+	return framework.Request{InjectID: id, Injector: "nmap",
+		Targets:          []framework.TargetSpec{{Value: "192.0.2.1", Asset: "a1"}, {Value: "192.0.2.2", Asset: "a2", Agent: "ag2"}},
+		ExpectationTypes: []string{"DETECTION", "PREVENTION"}}
+}
+
+func TestProfileStatuses(t *testing.T) {
+	noopReq := func(outcome string) framework.Request {
+		return framework.Request{InjectID: "i", Injector: "noop", Targets: []framework.TargetSpec{{Value: "192.0.2.1"}},
+			Params: map[string]any{"outcome": outcome}}
+	}
+	tests := []struct {
+		name    string
+		req     framework.Request
+		fail    string // the nmap fake fails with this message
+		block   bool   // the nmap fake waits for its deadline
+		status  string
+		message string
+		invalid bool // RunRequest returns a *MessageError
+	}{
+		{name: "success", req: noopReq("success"), status: "SUCCESS", message: "noop on 1 target: succeeded"},
+		{name: "partial is SUCCESS, the message says partial", req: noopReq("partial"), status: "SUCCESS",
+			message: "partially succeeded"},
+		{name: "failure", req: noopReq("failed"), status: "ERROR", message: "failed"},
+		{name: "tool failure", req: nmapRequest("i"), fail: "nmap: exit 1", status: "ERROR", message: "nmap: exit 1"},
+		{name: "timeout", req: func() framework.Request {
+			r := nmapRequest("i")
+			r.Timeout = framework.Duration(time.Millisecond)
+			return r
+		}(), block: true, status: "TIMEOUT", message: "timed out with 1 partial result"},
+		{name: "invalid params", req: noopReq("sideways"), status: "INVALID_USAGE", message: "Inject rejected: ", invalid: true},
+		{name: "hostile target", req: framework.Request{InjectID: "i", Injector: "nmap",
+			Targets: []framework.TargetSpec{{Value: "-oN/tmp/x"}}}, status: "INVALID_USAGE", message: "-oN/tmp/x", invalid: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newDryEnv(t)
+			e.nmap.fail, e.nmap.block = tt.fail, tt.block
+			err := e.proc.RunRequest(context.Background(), tt.req)
+			var me *openaev.MessageError
+			if tt.invalid != errors.As(err, &me) || (!tt.invalid && err != nil) {
+				t.Fatalf("err = %v", err)
+			}
+			done := e.terminal(t)
+			if done["execution_status"] != tt.status || !strings.Contains(done["execution_message"].(string), tt.message) {
+				t.Errorf("terminal %v %q, want %s %q", done["execution_status"], done["execution_message"], tt.status, tt.message)
+			}
+		})
+	}
+}
+
+// TestProfileSignatureTypes checks that the signatures sent carry only the
+// collectors' types, and that one DEBUG line per inject names the extras
+// left out.
+func TestProfileSignatureTypes(t *testing.T) {
+	e := newDryEnv(t)
+	e.nmap.open = map[string][]int{"192.0.2.1": {22}, "192.0.2.2": {80}}
+	for _, id := range []string{"inj-1", "inj-2"} {
+		if err := e.proc.RunRequest(context.Background(), nmapRequest(id)); err != nil {
+			t.Fatal(err)
+		}
+		sig := structured(t, e.terminal(t))["expectation_signatures"].(map[string]any)
+		targets := sig["targets"].([]any)
+		if len(targets) != 2 {
+			t.Fatalf("%d signature targets", len(targets))
+		}
+		for _, tgt := range targets {
+			for _, g := range tgt.(map[string]any)["signature_values"].([]any) {
+				for _, v := range g.(map[string]any)["values"].([]any) {
+					if typ := v.(map[string]any)["signature_type"].(string); !openaev.KnownSignatureType(typ) {
+						t.Errorf("signature type %q sent", typ)
+					}
+				}
+			}
+		}
+	}
+	debug := e.logs.FilterMessageSnippet("signature extras not sent").All()
+	if len(debug) != 2 {
+		t.Fatalf("%d DEBUG lines, want one per inject", len(debug))
+	}
+	for i, d := range debug {
+		if d.Level != zapcore.DebugLevel || d.ContextMap()["inject_id"] != []string{"inj-1", "inj-2"}[i] {
+			t.Errorf("line %v %v", d.Level, d.ContextMap())
+		}
+		got, _ := json.Marshal(d.ContextMap()["extras"])
+		if string(got) != `["ports_discovered","probe_count","scan_type","services_discovered"]` {
+			t.Errorf("extras %s", got)
+		}
+	}
+}
+
+// TestProfileOn24 runs on a 2.4.0 platform (given, as --openaev-version
+// does): no signatures, the outputs it does not know sent as text, one
+// WARN line for the whole process.
+func TestProfileOn24(t *testing.T) {
+	e := newDryEnv(t, openaev.WithPlatformVersion(v24))
+	e.nmap.open = map[string][]int{"192.0.2.1": {22}}
+	for _, id := range []string{"inj-1", "inj-2"} {
+		if err := e.proc.RunRequest(context.Background(), nmapRequest(id)); err != nil {
+			t.Fatal(err)
+		}
+		doc := structured(t, e.terminal(t))
+		if _, ok := doc["expectation_signatures"]; ok {
+			t.Errorf("signatures sent to 2.4.0: %v", doc)
+		}
+		if doc["action_output"] != "<nmaprun/>" || doc["ports"] == nil || doc["scan_results"] == nil {
+			t.Errorf("findings lost: %v", doc)
+		}
+	}
+	if w := warnings(e.logs); len(w) != 1 || !strings.Contains(w[0], "no expectation signatures are sent") {
+		t.Errorf("warnings %q, want one", w)
+	}
+	if n := len(e.logs.FilterMessageSnippet("signature extras not sent").All()); n != 0 {
+		t.Errorf("%d DEBUG lines about extras with no signatures sent", n)
+	}
+}

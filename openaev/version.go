@@ -1,0 +1,198 @@
+package openaev
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+)
+
+// SignatureVersion is the first platform version of the Current line: the
+// calendar release of 2026-06-24, which merged signature processing.
+const SignatureVersion = "2.260624"
+
+// PlatformVersion is an OpenAEV platform version and the line it belongs
+// to. The platform's releases went 2.4.0 (2026-05-19), then calendar
+// versions 2.YYMMDD.N from June 2026 and 3.YYMMDD.N from late July 2026.
+//
+// Current platforms (2.260624 and later, every 3.x or newer) process
+// expectation signatures and know the ipv4, ipv6, file,
+// expectation_signature and action_output output types and the Android
+// and iOS platform types. Older ones (2.4.x included, 1.x) know none of
+// them: the profile sends them no signatures and declares those outputs as
+// text.
+type PlatformVersion struct {
+	// Raw is the version string as the platform or the configuration gave
+	// it; empty when it could not be read (Current is then assumed).
+	Raw string
+	// Current is true for the Current line, false for 2.4.x and older.
+	Current bool
+}
+
+// String returns the version and its line, e.g. "2.4.0 (2.4 line)" or
+// "3.260821.0 (current line)".
+func (v PlatformVersion) String() string {
+	raw := v.Raw
+	if raw == "" {
+		raw = "unknown version"
+	}
+	if v.Current {
+		return raw + " (current line)"
+	}
+	return raw + " (2.4 line)"
+}
+
+// ParseVersion parses a platform version such as "2.4.0", "2.260701.1" or
+// "3.260821.0" (a leading "v" and a "-…" or "+…" suffix are ignored) and
+// classifies it. A value that is not MAJOR.MINOR[.PATCH] is a
+// *ValidationError on field openaev_version.
+func ParseVersion(s string) (PlatformVersion, error) {
+	raw := strings.TrimSpace(s)
+	core := strings.TrimPrefix(strings.TrimPrefix(raw, "v"), "V")
+	if i := strings.IndexAny(core, "-+"); i >= 0 {
+		core = core[:i]
+	}
+	parts := strings.Split(core, ".")
+	bad := &ValidationError{Field: "openaev_version", Value: s,
+		Reason: "not a platform version (want MAJOR.MINOR[.PATCH], e.g. 2.4.0 or 3.260821.0)"}
+	if len(parts) < 2 || len(parts) > 4 {
+		return PlatformVersion{}, bad
+	}
+	nums := make([]int, len(parts))
+	for i, p := range parts {
+		if p == "" || strings.TrimLeft(p, "0123456789") != "" {
+			return PlatformVersion{}, bad
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return PlatformVersion{}, bad
+		}
+		nums[i] = n
+	}
+	major, minor := nums[0], nums[1]
+	current := major >= 3 || (major == 2 && minor >= 260624)
+	return PlatformVersion{Raw: raw, Current: current}, nil
+}
+
+// parseVersionBody reads the body of GET /api/settings/version: the
+// version, plain or as a JSON string (a {"platform_version": …} object is
+// read too).
+func parseVersionBody(b []byte) (PlatformVersion, error) {
+	s := strings.TrimSpace(string(b))
+	switch {
+	case strings.HasPrefix(s, `"`):
+		if err := json.Unmarshal([]byte(s), &s); err != nil {
+			return PlatformVersion{}, fmt.Errorf("version reply: %w", err)
+		}
+	case strings.HasPrefix(s, "{"):
+		return parseSettingsBody(b)
+	}
+	return ParseVersion(s)
+}
+
+// parseSettingsBody reads {"platform_version": …} from GET /api/settings.
+func parseSettingsBody(b []byte) (PlatformVersion, error) {
+	var settings struct {
+		Version string `json:"platform_version"`
+	}
+	if err := json.Unmarshal(b, &settings); err != nil {
+		return PlatformVersion{}, fmt.Errorf("settings reply: %w", err)
+	}
+	if settings.Version == "" {
+		return PlatformVersion{}, errors.New("settings reply: no platform_version")
+	}
+	return ParseVersion(settings.Version)
+}
+
+// WithPlatformVersion sets the platform version instead of reading it from
+// the platform (the --openaev-version override).
+func WithPlatformVersion(v PlatformVersion) Option {
+	return func(c *Client) { c.ver, c.verGiven = v, true }
+}
+
+// Version returns the platform's version, read once and remembered (later
+// calls, concurrent ones included, return the same value without a
+// request): the version given with WithPlatformVersion; else, for a dry
+// run, the Current line; else GET {url}/api/settings/version (the body is
+// the version, plain or as a JSON string), falling back to GET
+// {url}/api/settings ({"platform_version": …}) when that route is missing.
+// When neither can be read, the Current line is assumed and a WARN line
+// says so. On a platform older than the Current line, one WARN line says
+// that no signatures are sent. A read that found the platform unreachable
+// (network errors or 5xx until the retries ran out: ErrRetriesExhausted),
+// or that ctx ended, gives the Current line without remembering it, so
+// that the next call (a registration retry, a heartbeat, a terminal
+// callback) asks again.
+func (c *Client) Version(ctx context.Context) PlatformVersion {
+	c.verMu.Lock()
+	defer c.verMu.Unlock()
+	if c.verKnown {
+		return c.ver
+	}
+	switch {
+	case c.verGiven:
+		c.log.Info("OpenAEV platform version set by configuration", zap.String("version", c.ver.String()))
+	case c.dry != nil:
+		c.ver = PlatformVersion{Current: true}
+		c.log.Debug("dry run: assuming the current OpenAEV platform line")
+	default:
+		v, err := c.readVersion(ctx)
+		if err != nil && ctx.Err() != nil {
+			return PlatformVersion{Current: true}
+		}
+		if err != nil && errors.Is(err, ErrRetriesExhausted) {
+			// The platform is unreachable for now: ask again next time.
+			c.log.Warn("OpenAEV platform unreachable; assuming the current line ("+SignatureVersion+" or later) until it answers",
+				zap.String("error", c.redact(err.Error())))
+			return PlatformVersion{Current: true}
+		}
+		if err != nil {
+			c.log.Warn("OpenAEV platform version not readable; assuming the current line ("+SignatureVersion+" or later)",
+				zap.String("error", c.redact(err.Error())))
+			v = PlatformVersion{Current: true}
+		} else {
+			c.log.Info("OpenAEV platform version", zap.String("version", v.String()))
+		}
+		c.ver = v
+	}
+	c.verKnown = true
+	if !c.ver.Current {
+		c.log.Warn("OpenAEV platform " + c.ver.Raw + " predates signature processing (" + SignatureVersion +
+			"): no expectation signatures are sent, and outputs of types ipv4, ipv6, file and action_output are declared and sent as text")
+	}
+	return c.ver
+}
+
+// readVersion asks the platform for its version. The settings routes are
+// not tenant-scoped.
+func (c *Client) readVersion(ctx context.Context) (PlatformVersion, error) {
+	body, err := c.do(ctx, request{op: "version", method: http.MethodGet, root: true, path: "/settings/version", quiet: true})
+	if err == nil {
+		v, perr := parseVersionBody(body)
+		if perr == nil {
+			return v, nil
+		}
+		err = perr
+	} else if !missingRoute(err) {
+		// The platform is unreachable or refuses the token: the settings
+		// would fail alike.
+		return PlatformVersion{}, err
+	}
+	body, err2 := c.do(ctx, request{op: "settings", method: http.MethodGet, root: true, path: "/settings", quiet: true})
+	if err2 != nil {
+		return PlatformVersion{}, fmt.Errorf("%w; %w", err, err2)
+	}
+	return parseSettingsBody(body)
+}
+
+// missingRoute reports an *APIError whose status says the route does not
+// exist (404, 405).
+func missingRoute(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && (ae.Status == http.StatusNotFound || ae.Status == http.StatusMethodNotAllowed)
+}

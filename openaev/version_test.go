@@ -1,0 +1,316 @@
+package openaev_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+)
+
+func TestParseVersion(t *testing.T) {
+	tests := []struct {
+		in      string
+		current bool
+		bad     bool
+	}{
+		{in: "2.4.0"},
+		{in: "2.4.12"},
+		{in: " 2.4.0\n"},
+		{in: "1.18.19"},
+		{in: "2.260601.0"},
+		{in: "2.260623.3"},
+		{in: "2.260624.0", current: true},
+		{in: "2.260701.1", current: true},
+		{in: "3.260821.0", current: true},
+		{in: "v3.260821.0", current: true},
+		{in: "3.260821.0-SNAPSHOT", current: true},
+		{in: "3.0", current: true},
+		{in: "4.1.0", current: true},
+		{in: "", bad: true},
+		{in: "latest", bad: true},
+		{in: "3", bad: true},
+		{in: "2.x.0", bad: true},
+		{in: "2..0", bad: true},
+		{in: "-1.2", bad: true},
+		{in: "2.4.0.1.2", bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			v, err := openaev.ParseVersion(tt.in)
+			if tt.bad {
+				ve, ok := err.(*openaev.ValidationError)
+				if !ok || ve.Field != "openaev_version" || ve.Value != tt.in {
+					t.Fatalf("err = %v, want a validation error naming %q", err, tt.in)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Current != tt.current || v.Raw != strings.TrimSpace(tt.in) {
+				t.Errorf("ParseVersion(%q) = %+v, want current %v", tt.in, v, tt.current)
+			}
+		})
+	}
+}
+
+// versionServer answers the settings routes from a table of path → status
+// and body, and records the paths asked.
+type versionServer struct {
+	mu      sync.Mutex
+	paths   []string
+	replies map[string]struct {
+		status int
+		body   string
+	}
+}
+
+func newVersionServer(t *testing.T, replies map[string]struct {
+	status int
+	body   string
+}) (*versionServer, *httptest.Server) {
+	vs := &versionServer{replies: replies}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		vs.mu.Lock()
+		vs.paths = append(vs.paths, r.Method+" "+r.URL.Path)
+		vs.mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer "+testToken {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		rep, ok := replies[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		w.WriteHeader(rep.status)
+		_, _ = io.WriteString(w, rep.body)
+	}))
+	t.Cleanup(srv.Close)
+	return vs, srv
+}
+
+func (vs *versionServer) asked() string {
+	vs.mu.Lock()
+	defer vs.mu.Unlock()
+	return strings.Join(vs.paths, ", ")
+}
+
+type reply = struct {
+	status int
+	body   string
+}
+
+func warnings(logs *observer.ObservedLogs) []string {
+	var out []string
+	for _, e := range logs.FilterLevelExact(zapcore.WarnLevel).All() {
+		out = append(out, e.Message)
+	}
+	return out
+}
+
+func TestClientVersion(t *testing.T) {
+	const ver, settings = "/api/settings/version", "/api/settings"
+	tests := []struct {
+		name    string
+		tenant  string
+		replies map[string]reply
+		want    openaev.PlatformVersion
+		asked   string
+		warn    string // the one WARN line, "" for none
+	}{
+		{name: "plain body", replies: map[string]reply{ver: {200, "2.4.0"}}, want: v24,
+			asked: "GET " + ver, warn: "predates signature processing"},
+		{name: "JSON string body", replies: map[string]reply{ver: {200, `"3.260821.0"` + "\n"}}, want: current, asked: "GET " + ver},
+		{name: "not tenant-scoped", tenant: "t1", replies: map[string]reply{ver: {200, "3.260821.0"}}, want: current, asked: "GET " + ver},
+		{name: "no version route: settings", replies: map[string]reply{settings: {200, `{"platform_version":"2.260701.1","x":1}`}},
+			want: openaev.PlatformVersion{Raw: "2.260701.1", Current: true}, asked: "GET " + ver + ", GET " + settings},
+		{name: "version route 405: settings", replies: map[string]reply{ver: {405, ""}, settings: {200, `{"platform_version":"2.4.0"}`}},
+			want: v24, asked: "GET " + ver + ", GET " + settings, warn: "predates signature processing"},
+		{name: "unparseable version: settings", replies: map[string]reply{ver: {200, "<html>"}, settings: {200, `{"platform_version":"2.4.0"}`}},
+			want: v24, asked: "GET " + ver + ", GET " + settings, warn: "predates signature processing"},
+		{name: "neither readable: current assumed", replies: map[string]reply{},
+			want: openaev.PlatformVersion{Current: true}, asked: "GET " + ver + ", GET " + settings, warn: "assuming the current line"},
+		{name: "refused: current assumed, no fallback", replies: map[string]reply{ver: {403, "no"}},
+			want: openaev.PlatformVersion{Current: true}, asked: "GET " + ver, warn: "assuming the current line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vs, srv := newVersionServer(t, tt.replies)
+			core, logs := observer.New(zapcore.DebugLevel)
+			c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken, Tenant: tt.tenant},
+				openaev.WithLogger(zap.New(core)), openaev.WithRetry(1, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			got := make([]openaev.PlatformVersion, 4)
+			for i := range got {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					got[i] = c.Version(context.Background())
+				}()
+			}
+			wg.Wait()
+			for _, g := range got {
+				if g != tt.want {
+					t.Errorf("Version = %+v, want %+v", g, tt.want)
+				}
+			}
+			if a := vs.asked(); a != tt.asked {
+				t.Errorf("asked %q, want %q (read once)", a, tt.asked)
+			}
+			w := warnings(logs)
+			switch {
+			case tt.warn == "" && len(w) > 0:
+				t.Errorf("warnings %q", w)
+			case tt.warn != "" && (len(w) != 1 || !strings.Contains(w[0], tt.warn)):
+				t.Errorf("warnings %q, want one saying %q", w, tt.warn)
+			}
+			assertNoSecret(t, logs, testToken)
+		})
+	}
+}
+
+func TestClientVersionWithoutAsking(t *testing.T) {
+	vs, srv := newVersionServer(t, map[string]reply{"/api/settings/version": {200, "3.260821.0"}})
+	core, logs := observer.New(zapcore.DebugLevel)
+	log := zap.New(core)
+
+	given, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken},
+		openaev.WithLogger(log), openaev.WithPlatformVersion(v24))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := given.Version(context.Background()); got != v24 {
+		t.Errorf("given version = %+v", got)
+	}
+	dry, err := openaev.NewClient(openaev.Config{}, openaev.WithLogger(log), openaev.WithDryRun(io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dry.Version(context.Background()); got != (openaev.PlatformVersion{Current: true}) {
+		t.Errorf("dry run version = %+v", got)
+	}
+	if a := vs.asked(); a != "" {
+		t.Errorf("asked %q", a)
+	}
+	if w := warnings(logs); len(w) != 1 || !strings.Contains(w[0], "2.4.0 predates") {
+		t.Errorf("warnings %q", w)
+	}
+
+	// A platform down is asked again next time; then the answer is kept.
+	down := true
+	var mu sync.Mutex
+	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if down {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "2.4.0")
+	}))
+	defer flaky.Close()
+	fc, err := openaev.NewClient(openaev.Config{URL: flaky.URL}, openaev.WithRetry(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fc.Version(context.Background()); got != (openaev.PlatformVersion{Current: true}) {
+		t.Errorf("version of a platform down = %+v", got)
+	}
+	mu.Lock()
+	down = false
+	mu.Unlock()
+	for range 2 {
+		if got := fc.Version(context.Background()); got != v24 {
+			t.Errorf("version once up = %+v", got)
+		}
+	}
+
+	// A read stopped by its context is not remembered.
+	c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c.Version(ctx)
+	if got := c.Version(context.Background()); got != current {
+		t.Errorf("version after a cancelled read = %+v", got)
+	}
+}
+
+// TestRegisterOn24 registers against a 2.4.0 platform: the version is read
+// first, and the contracts declare only what 2.4.0 knows.
+func TestRegisterOn24(t *testing.T) {
+	var mu sync.Mutex
+	var order []string
+	var input []byte
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		order = append(order, r.Method+" "+r.URL.Path)
+		switch r.URL.Path {
+		case "/api/settings/version":
+			_, _ = io.WriteString(w, "2.4.0")
+		case "/api/injectors":
+			_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			part, err := multipart.NewReader(r.Body, params["boundary"]).NextPart()
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			input, _ = io.ReadAll(part)
+			_, _ = io.WriteString(w, `{"connection":{"host":"127.0.0.1","port":5672},"listen":"q"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken, InjectorID: testInjectorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // a registration and a heartbeat
+		if _, err := c.Register(context.Background(), []framework.Manifest{nmapShaped()}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := strings.Join(order, ", "); got != "GET /api/settings/version, POST /api/injectors, POST /api/injectors" {
+		t.Errorf("requests %s", got)
+	}
+	var reg struct {
+		Contracts []openaev.Contract `json:"injector_contracts"`
+	}
+	if err := json.Unmarshal(input, &reg); err != nil || len(reg.Contracts) != 1 {
+		t.Fatalf("input %s: %v", input, err)
+	}
+	var doc contractDoc
+	if err := json.Unmarshal([]byte(reg.Contracts[0].Content), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range doc.Outputs {
+		if !contains(openaev.OutputTypes(v24), o.Type) {
+			t.Errorf("output %s:%s unknown to 2.4.0", o.Type, o.Field)
+		}
+	}
+}
