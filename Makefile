@@ -5,7 +5,7 @@ BIN      ?= bin/injectkit
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: help build test test-short test-integration bench bench-w1 bench-floor vet fmtcheck tidy golden demo check
+.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-nmap vet fmtcheck tidy golden demo check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -55,3 +55,6 @@ bench-w1: ## W1 yardstick: make bench-w1 N=100000 (injectkit run noop → loopba
 
 bench-floor: ## the floor alone: encode W1's final bodies and POST them (make bench-floor N=…)
 	MODE=floor scripts/bench-w1.sh $(N) $(RUNS)
+
+bench-nmap: ## nmap overhead: bare `nmap -oX -` vs `injectkit run nmap` on loopback (make bench-nmap RUNS=5)
+	scripts/bench-nmap.sh $(RUNS)
