@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 )
 
 // ErrNotNmapXML is returned when nmap's output is empty or is not an nmap
@@ -91,11 +92,14 @@ type parseHooks struct {
 }
 
 // parse reads an nmap XML report from r as it streams in, calling hooks for
-// each closed <host> and each <taskprogress>. The document type declaration
-// and any entity other than XML's five are never resolved. The root element
-// must be nmaprun: anything else is ErrNotNmapXML. A report that ends early
-// is not an error: parse returns what it read with Complete unset and Err
-// set. parse stops reading at </nmaprun>.
+// each closed <host> and each <taskprogress>. The root element must be
+// nmaprun, and the only declaration allowed is the one nmap writes,
+// <!DOCTYPE nmaprun>: any other document type declaration (an internal
+// subset, an external DTD), an ENTITY or any other declaration, before the
+// root or inside it, is ErrNotNmapXML, and nothing it declares is ever
+// expanded; nor is any entity other than XML's five. A report that ends
+// early is not an error: parse returns what it read with Complete unset
+// and Err set. parse stops reading at </nmaprun>.
 func parse(r io.Reader, h parseHooks) (*nmapRun, error) {
 	d := xml.NewDecoder(r)
 	d.Strict = true
@@ -113,6 +117,8 @@ func parse(r io.Reader, h parseHooks) (*nmapRun, error) {
 			return run, nil
 		}
 		switch t := tok.(type) {
+		case xml.Directive:
+			return nil, declarationError(t)
 		case xml.StartElement:
 			if err := readElement(d, t, run, h); err != nil {
 				run.Err = err
@@ -128,6 +134,7 @@ func parse(r io.Reader, h parseHooks) (*nmapRun, error) {
 }
 
 func readRoot(d *xml.Decoder, run *nmapRun) error {
+	doctype := false
 	for {
 		tok, err := d.Token()
 		if errors.Is(err, io.EOF) {
@@ -136,9 +143,16 @@ func readRoot(d *xml.Decoder, run *nmapRun) error {
 		if err != nil {
 			return fmt.Errorf("%w: %w", ErrNotNmapXML, err)
 		}
+		if dir, ok := tok.(xml.Directive); ok {
+			if doctype || !isNmapDoctype(dir) {
+				return declarationError(dir)
+			}
+			doctype = true
+			continue
+		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
-			continue // prolog: declaration, doctype, comments
+			continue // prolog: XML declaration, processing instructions, comments
 		}
 		if se.Name.Local != "nmaprun" {
 			return fmt.Errorf("%w: root element is %q", ErrNotNmapXML, se.Name.Local)
@@ -147,6 +161,24 @@ func readRoot(d *xml.Decoder, run *nmapRun) error {
 		run.Args = attr(se, "args")
 		return nil
 	}
+}
+
+// isNmapDoctype reports whether a declaration is the document type
+// declaration nmap writes: <!DOCTYPE nmaprun>, with neither an external
+// identifier nor an internal subset.
+func isNmapDoctype(d xml.Directive) bool {
+	f := strings.Fields(string(d))
+	return len(f) == 2 && f[0] == "DOCTYPE" && f[1] == "nmaprun"
+}
+
+// declarationError reports a declaration nmap does not write, naming its
+// kind (DOCTYPE, ENTITY, …).
+func declarationError(d xml.Directive) error {
+	kind := ""
+	if f := strings.Fields(string(d)); len(f) > 0 {
+		kind = f[0]
+	}
+	return fmt.Errorf("%w: declaration %.20q other than nmap's <!DOCTYPE nmaprun>", ErrNotNmapXML, kind)
 }
 
 func readElement(d *xml.Decoder, t xml.StartElement, run *nmapRun, h parseHooks) error {

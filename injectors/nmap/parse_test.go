@@ -63,22 +63,64 @@ func TestParseRejects(t *testing.T) {
 	}
 }
 
-// TestParseNeverResolvesEntities feeds a report declaring an external entity:
-// the entity is never read, and the host using it ends the report.
-func TestParseNeverResolvesEntities(t *testing.T) {
-	in := `<?xml version="1.0"?>
+// TestParseRejectsDeclarations: a report with a declaration other than
+// nmap's own <!DOCTYPE nmaprun> (an internal subset, an external DTD, an
+// entity) is not an nmap report, wherever the declaration is, and nothing
+// it declares is expanded.
+func TestParseRejectsDeclarations(t *testing.T) {
+	const hostXML = `<host><status state="up"/><address addr="127.0.0.1" addrtype="ipv4"/></host>`
+	tests := []struct {
+		name, in string
+	}{
+		{"external entity", `<?xml version="1.0"?>
 <!DOCTYPE nmaprun [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
-<nmaprun><host><status state="up"/><address addr="127.0.0.1" addrtype="ipv4"/></host>
-<host><hostnames><hostname name="&xxe;" type="user"/></hostnames></host></nmaprun>`
-	run, err := parse(strings.NewReader(in), parseHooks{})
-	if err != nil {
-		t.Fatal(err)
+<nmaprun>` + hostXML + `<host><hostnames><hostname name="&xxe;" type="user"/></hostnames></host></nmaprun>`},
+		{"entity bomb", `<?xml version="1.0"?>
+<!DOCTYPE nmaprun [<!ENTITY a "lol"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>
+<nmaprun>` + hostXML + `</nmaprun>`},
+		{"internal subset without entity", `<!DOCTYPE nmaprun [<!ELEMENT nmaprun ANY>]><nmaprun>` + hostXML + `</nmaprun>`},
+		{"external DTD", `<!DOCTYPE nmaprun SYSTEM "http://127.0.0.1:1/nmap.dtd"><nmaprun>` + hostXML + `</nmaprun>`},
+		{"public DTD", `<!DOCTYPE nmaprun PUBLIC "-//x//y" "nmap.dtd"><nmaprun>` + hostXML + `</nmaprun>`},
+		{"other root's doctype", `<!DOCTYPE html><nmaprun>` + hostXML + `</nmaprun>`},
+		{"two doctypes", `<!DOCTYPE nmaprun><!DOCTYPE nmaprun><nmaprun>` + hostXML + `</nmaprun>`},
+		{"entity alone", `<!ENTITY x "y"><nmaprun>` + hostXML + `</nmaprun>`},
+		{"lower-case doctype", `<!doctype nmaprun><nmaprun>` + hostXML + `</nmaprun>`},
+		{"declaration inside the report", `<!DOCTYPE nmaprun><nmaprun>` + hostXML +
+			`<!DOCTYPE nmaprun [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>` + hostXML + `</nmaprun>`},
+		{"entity inside the report", `<nmaprun>` + hostXML + `<!ENTITY x "y"></nmaprun>`},
 	}
-	if run.Complete || run.Err == nil || len(run.Hosts) != 1 {
-		t.Fatalf("run = %+v, want one host then an error", run)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hosts []host
+			run, err := parse(strings.NewReader(tt.in), parseHooks{host: func(h host) { hosts = append(hosts, h) }})
+			if !errors.Is(err, ErrNotNmapXML) || run != nil {
+				t.Fatalf("parse = %+v, %v; want ErrNotNmapXML", run, err)
+			}
+			if !strings.Contains(err.Error(), "declaration") {
+				t.Errorf("error %q does not name the declaration", err)
+			}
+			for _, h := range hosts {
+				for _, hn := range h.Hostnames {
+					if hn.Name != "" {
+						t.Errorf("entity expanded to %q", hn.Name)
+					}
+				}
+			}
+		})
 	}
-	if strings.Contains(run.Hosts[0].Addresses[0].Addr, "root") {
-		t.Error("entity resolved")
+}
+
+// TestParseAcceptsNmapDoctype: the declaration nmap writes is no reason to
+// refuse a report.
+func TestParseAcceptsNmapDoctype(t *testing.T) {
+	for _, doctype := range []string{"<!DOCTYPE nmaprun>", "<!DOCTYPE  nmaprun\n>", ""} {
+		in := `<?xml version="1.0" encoding="UTF-8"?>` + doctype +
+			`<?xml-stylesheet href="file:///usr/share/nmap/nmap.xsl" type="text/xsl"?><!-- Nmap --><nmaprun>` +
+			`<host><status state="up"/><address addr="127.0.0.1" addrtype="ipv4"/></host></nmaprun>`
+		run, err := parse(strings.NewReader(in), parseHooks{})
+		if err != nil || !run.Complete || len(run.Hosts) != 1 {
+			t.Errorf("%q: parse = %+v, %v", doctype, run, err)
+		}
 	}
 }
 

@@ -10,16 +10,21 @@
 //
 // Each record keeps what a resend needs and nothing secret: the inject id,
 // phase, chunk index and count, the base URL without user information, the
-// body and its idempotency key. Bodies are stored deflated (they are
-// repetitive JSON, and compressing them costs less than writing them whole)
-// and read back byte for byte as they were put. The bearer token is never
-// stored: a resend uses the token of its own configuration.
+// body, its SHA-256 and its idempotency key. Bodies are stored deflated
+// (they are repetitive JSON, and compressing them costs less than writing
+// them whole) and read back byte for byte as they were put; bbolt has no
+// page checksums, so a body read back whose SHA-256 is not the recorded one
+// is never sent: its record moves to the dead list as corrupt. The bearer
+// token is never stored: a resend uses the token of its own configuration,
+// and the tokens (Options.Secrets, or a poster's Redactor) are redacted in
+// their raw, JSON-escaped and URL-encoded forms from every error the store
+// keeps (last_error, dead_body), returns or logs.
 //
 // # File
 //
 // The store is one bbolt file, opened with its commits fsync'd. bbolt locks
 // the file for one process at a time; Open waits up to Options.Timeout for
-// the lock, and because the lock does not tell who holds it, the holder
+// the lock (0: tries it once), and because the lock does not tell who holds it, the holder
 // writes its pid, command and start time to "<file>.lock" beside it: a
 // *LockedError names that process. A file that is not a bbolt database, or
 // whose pages are damaged, is a *CorruptError naming it; no operation
@@ -29,8 +34,11 @@
 //
 // With Options.Shared the file is opened for each operation and closed
 // after it, so several processes (concurrent `injectkit run`s) can share one
-// outbox; a body being delivered carries its owner's pid, and no other
-// process resends it while that process lives.
+// outbox; a body being delivered carries its owner's pid and start time,
+// and no other process resends it while that process lives: an exited
+// process, a zombie, or another process that reuses the pid does not hold
+// it (on Linux, from /proc; elsewhere a zombie holds it until its lease
+// ends).
 //
 // # Writing
 //
@@ -41,8 +49,12 @@
 //
 // # Redelivery
 //
-// Send posts one stored body and settles its record (Settle, for a body
-// posted by the caller). A Resender resends due bodies in a loop, backing
-// off exponentially per body up to five minutes and holding back a backend
-// found down, or all pending bodies at once (Flush).
+// Send posts one stored body under its recorded Idempotency-Key and
+// settles its record (Settle, for a body posted by the caller). A body for
+// which no request can be built (an Idempotency-Key the HTTP client
+// refuses) moves to the dead list at once, unsent. A Resender resends due
+// bodies in a loop, backing off exponentially per body up to five minutes
+// and holding back a backend found down (a connection-level failure only:
+// a body the backend answers with an error status, or that cannot be sent,
+// fails alone), or all pending bodies at once (Flush).
 package outbox

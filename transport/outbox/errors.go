@@ -39,7 +39,8 @@ func (e *FullError) Error() string {
 func (e *FullError) Is(target error) bool { return target == ErrFull }
 
 // LockedError reports an outbox another process kept locked for longer
-// than the timeout. PID is 0 when the holder left no record.
+// than the timeout (Waited 0: the lock was tried once). PID is 0 when the
+// holder left no record.
 type LockedError struct {
 	Path    string
 	Waited  time.Duration
@@ -58,6 +59,9 @@ func (e *LockedError) Error() string {
 		if !e.Since.IsZero() {
 			holder += " since " + e.Since.UTC().Format(time.RFC3339)
 		}
+	}
+	if e.Waited <= 0 {
+		return fmt.Sprintf("outbox %s is locked by %s; did not wait (lock timeout 0)", e.Path, holder)
 	}
 	return fmt.Sprintf("outbox %s is locked by %s; gave up after %s", e.Path, holder, e.Waited)
 }

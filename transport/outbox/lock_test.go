@@ -1,6 +1,9 @@
 package outbox
 
 import (
+	"errors"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -47,4 +50,37 @@ func FuzzParseLockRecord(f *testing.F) {
 			t.Errorf("round trip of %q: %d %q %s", rec, gotPID, gotCmd, since)
 		}
 	})
+}
+
+// A zero lock timeout tries the lock once and does not wait (it used to
+// mean 30 s); a positive one waits.
+func TestLockTimeout(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	holder, err := Open(path, Options{Command: "injectkit serve"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	tests := []struct {
+		timeout time.Duration
+		message string
+	}{
+		{0, "did not wait (lock timeout 0)"},
+		{-time.Second, "did not wait (lock timeout 0)"},
+		{150 * time.Millisecond, "gave up after 150ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.timeout.String(), func(t *testing.T) {
+			start := time.Now()
+			_, err := Open(path, Options{Timeout: tt.timeout})
+			waited := time.Since(start)
+			var le *LockedError
+			if !errors.As(err, &le) || !strings.Contains(err.Error(), tt.message) || le.PID != os.Getpid() {
+				t.Fatalf("error = %v", err)
+			}
+			if tt.timeout <= 0 && waited > 5*time.Second || tt.timeout > 0 && waited < tt.timeout/2 {
+				t.Errorf("waited %s with a lock timeout of %s", waited, tt.timeout)
+			}
+		})
+	}
 }

@@ -2,11 +2,14 @@ package outbox
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"iter"
 	"math"
 	"slices"
+	"strconv"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -96,7 +99,9 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBod
 		// Compressed outside the transaction; bbolt keeps the stored
 		// slice until the commit.
 		e.packed = packBody(e.Body)
-		e.idKey = transport.IdempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, e.Body)
+		sum := sha256.Sum256(e.Body)
+		e.idKey = idempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, sum)
+		e.sum = hex.EncodeToString(sum[:])
 		if copyBody && stored != nil {
 			e.Body = bytes.Clone(e.Body) // handed over to the caller to post
 		}
@@ -140,9 +145,9 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
 				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile,
 				BaseURL: base, URL: base + path,
-				IdempotencyKey: e.idKey,
-				Size:           len(e.Body), NextAttempt: now, Created: now,
-				Owner: s.pid, LeaseUntil: now.Add(s.opts.Lease)}
+				IdempotencyKey: e.idKey, SHA256: e.sum,
+				Size: len(e.Body), NextAttempt: now, Created: now,
+				Owner: s.pid, OwnerStart: s.start, LeaseUntil: now.Add(s.opts.Lease)}
 			if err := put(tx, r); err != nil {
 				return err
 			}
@@ -163,4 +168,10 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 	}
 	s.mu.Unlock()
 	return recs, nil
+}
+
+// idempotencyKey is transport.IdempotencyKey from the body's SHA-256,
+// which the record keeps too: the body is hashed once.
+func idempotencyKey(injectID, phase string, chunkIndex int, sum [sha256.Size]byte) string {
+	return injectID + ":" + phase + ":" + strconv.Itoa(chunkIndex) + ":" + hex.EncodeToString(sum[:8])
 }

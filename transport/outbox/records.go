@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -37,33 +38,44 @@ type Entry struct {
 
 	packed []byte // Body as stored (see packBody)
 	idKey  string // Body's Idempotency-Key
+	sum    string // hex SHA-256 of Body
 }
 
 // Record is a stored body and its delivery history.
 type Record struct {
-	ID             uint64    `json:"id"`
-	State          State     `json:"state"`
-	InjectID       string    `json:"inject_id"`
-	Phase          string    `json:"phase"`
-	ChunkIndex     int       `json:"chunk_index"`
-	TotalChunks    int       `json:"total_chunks"`
-	BaseURL        string    `json:"base_url"`
-	URL            string    `json:"url"` // BaseURL and the callback path
-	IdempotencyKey string    `json:"idempotency_key"`
-	Profile        string    `json:"profile,omitempty"` // "" for the callback profile
-	Size           int       `json:"size"`
-	Attempts       int       `json:"attempts"`
-	LastError      string    `json:"last_error,omitempty"`
-	NextAttempt    time.Time `json:"next_attempt"`
-	Created        time.Time `json:"created"`
+	ID             uint64 `json:"id"`
+	State          State  `json:"state"`
+	InjectID       string `json:"inject_id"`
+	Phase          string `json:"phase"`
+	ChunkIndex     int    `json:"chunk_index"`
+	TotalChunks    int    `json:"total_chunks"`
+	BaseURL        string `json:"base_url"`
+	URL            string `json:"url"` // BaseURL and the callback path
+	IdempotencyKey string `json:"idempotency_key"`
+	Profile        string `json:"profile,omitempty"` // "" for the callback profile
+	Size           int    `json:"size"`
+	// SHA256 is the hex SHA-256 of the body as it was put; a resend checks
+	// it. Records stored before it was kept have none.
+	SHA256      string    `json:"sha256,omitempty"`
+	Attempts    int       `json:"attempts"`
+	LastError   string    `json:"last_error,omitempty"`
+	NextAttempt time.Time `json:"next_attempt"`
+	Created     time.Time `json:"created"`
 	// Owner is the pid of the process delivering the body, until
-	// LeaseUntil; 0 when none is.
+	// LeaseUntil; 0 when none is. OwnerStart is that process's start time
+	// (clock ticks after boot, field 22 of /proc/<pid>/stat), 0 when
+	// unknown: a process with the same pid but another start time is not
+	// the owner.
 	Owner      int       `json:"owner,omitempty"`
+	OwnerStart uint64    `json:"owner_start,omitempty"`
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
 	// DeadStatus and DeadBody are the backend's answer that moved the
-	// record to the dead list, at DeadAt.
+	// record to the dead list, at DeadAt; DeadReason says why it is there
+	// (ReasonRejected, ReasonCorrupt or ReasonUnsendable; "" in records
+	// moved before it was kept).
 	DeadStatus int       `json:"dead_status,omitempty"`
 	DeadBody   string    `json:"dead_body,omitempty"`
+	DeadReason string    `json:"dead_reason,omitempty"`
 	DeadAt     time.Time `json:"dead_at,omitzero"`
 	// Body is the body byte for byte; List leaves it nil.
 	Body []byte `json:"-"`
@@ -71,10 +83,43 @@ type Record struct {
 
 func key(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
 
+// storedRecord is a Record as the file keeps it. JSON replaces invalid
+// UTF-8 with U+FFFD, so a string field the resend needs byte for byte is
+// also kept raw (base64) when it is not valid UTF-8.
+type storedRecord struct {
+	Record
+	RawInjectID []byte `json:"raw_inject_id,omitempty"`
+	RawPhase    []byte `json:"raw_phase,omitempty"`
+	RawKey      []byte `json:"raw_idempotency_key,omitempty"`
+}
+
+func encode(r Record) ([]byte, error) {
+	raw := func(s string) []byte {
+		if utf8.ValidString(s) {
+			return nil
+		}
+		return []byte(s)
+	}
+	return json.Marshal(storedRecord{Record: r,
+		RawInjectID: raw(r.InjectID), RawPhase: raw(r.Phase), RawKey: raw(r.IdempotencyKey)})
+}
+
 func decode(raw []byte) (Record, error) {
-	var r Record
-	err := json.Unmarshal(raw, &r)
-	return r, err
+	var sr storedRecord
+	if err := json.Unmarshal(raw, &sr); err != nil {
+		return Record{}, err
+	}
+	r := sr.Record
+	if sr.RawInjectID != nil {
+		r.InjectID = string(sr.RawInjectID)
+	}
+	if sr.RawPhase != nil {
+		r.Phase = string(sr.RawPhase)
+	}
+	if sr.RawKey != nil {
+		r.IdempotencyKey = string(sr.RawKey)
+	}
+	return r, nil
 }
 
 // bucketOf returns the bucket holding records of a state.
@@ -86,7 +131,7 @@ func bucketOf(tx *bolt.Tx, st State) *bolt.Bucket {
 }
 
 func put(tx *bolt.Tx, r Record) error {
-	raw, err := json.Marshal(r)
+	raw, err := encode(r)
 	if err != nil {
 		return err
 	}
@@ -243,35 +288,49 @@ func (s *Store) Delete(ids ...uint64) error {
 }
 
 // MarkFailed records a failed delivery of a pending record: attempts more
-// requests made, the last error, and when to try next. The record is no
-// longer owned.
+// requests made, the last error (Options.Secrets redacted), and when to
+// try next. The record is no longer owned.
 func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Time) error {
+	lastErr = s.redact(lastErr, nil) // outside the transaction
 	_, err := s.update(id, func(r *Record) error {
 		if r.State != Pending {
 			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
 		}
 		r.Attempts += attempts
 		r.LastError, r.NextAttempt = lastErr, next
-		r.Owner, r.LeaseUntil = 0, time.Time{}
+		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 		return nil
 	})
 	return err
 }
 
 // MoveToDead moves a pending record to the dead list with the backend's
-// status and response body.
+// status and response body (Options.Secrets redacted from both messages),
+// as ReasonRejected.
 func (s *Store) MoveToDead(id uint64, attempts int, status int, body, lastErr string) error {
+	return s.moveToDead(id, attempts, status, body, lastErr, ReasonRejected)
+}
+
+func (s *Store) moveToDead(id uint64, attempts int, status int, body, lastErr, reason string) error {
+	body, lastErr = s.redact(body, nil), s.redact(lastErr, nil) // outside the transaction
 	_, err := s.update(id, func(r *Record) error {
 		if r.State != Pending {
 			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
 		}
-		r.State = Dead
-		r.Attempts += attempts
-		r.LastError, r.DeadStatus, r.DeadBody, r.DeadAt = lastErr, status, body, s.opts.Now()
-		r.Owner, r.LeaseUntil = 0, time.Time{}
+		s.bury(r, attempts, status, body, lastErr, reason)
 		return nil
 	})
 	return err
+}
+
+// bury sets the fields of a record moved to the dead list; body and
+// lastErr are already redacted.
+func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason string) {
+	r.State = Dead
+	r.Attempts += attempts
+	r.LastError, r.DeadStatus, r.DeadBody = lastErr, status, body
+	r.DeadReason, r.DeadAt = reason, s.opts.Now()
+	r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 }
 
 // RetryDead moves a dead record back to pending, due now.
@@ -282,70 +341,7 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 		}
 		r.State = Pending
 		r.NextAttempt = s.opts.Now()
-		r.DeadStatus, r.DeadBody, r.DeadAt = 0, "", time.Time{}
+		r.DeadStatus, r.DeadBody, r.DeadReason, r.DeadAt = 0, "", "", time.Time{}
 		return nil
 	})
-}
-
-// Claim takes a pending record for delivery by this process and returns it
-// with its body. ok is false when another delivery owns it: a goroutine of
-// this process, or another live process whose lease has not ended.
-func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
-	s.mu.Lock()
-	if s.claims[id] {
-		s.mu.Unlock()
-		return Record{}, false, nil
-	}
-	s.claims[id] = true // held while the transaction runs
-	s.mu.Unlock()
-	now := s.opts.Now()
-	err = s.do(true, func(tx *bolt.Tx) error {
-		var err error
-		if r, err = find(tx, id); err != nil {
-			return err
-		}
-		if r.State != Pending {
-			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
-		}
-		if r.Owner != 0 && r.Owner != s.pid && now.Before(r.LeaseUntil) && alive(r.Owner) {
-			return errOwned
-		}
-		r.Owner, r.LeaseUntil = s.pid, now.Add(s.opts.Lease)
-		if err := put(tx, r); err != nil {
-			return err
-		}
-		r.Body, err = s.body(tx, id)
-		return err
-	})
-	if err != nil {
-		s.unclaim(id)
-		if errors.Is(err, errOwned) {
-			return Record{}, false, nil
-		}
-		return Record{}, false, err
-	}
-	return r, true, nil
-}
-
-var errOwned = errors.New("owned by another delivery")
-
-// Busy reports whether another delivery owns r (see Claim).
-func (s *Store) Busy(r Record) bool {
-	s.mu.Lock()
-	mine := s.claims[r.ID]
-	s.mu.Unlock()
-	if mine {
-		return true
-	}
-	return r.Owner != 0 && r.Owner != s.pid && s.opts.Now().Before(r.LeaseUntil) && alive(r.Owner)
-}
-
-// body reads and unpacks the body of record id; a body that cannot be read
-// back is a *CorruptError naming the file.
-func (s *Store) body(tx *bolt.Tx, id uint64) ([]byte, error) {
-	b, err := unpackBody(tx.Bucket(bucketBodies).Get(key(id)))
-	if err != nil {
-		return nil, &CorruptError{Path: s.path, Err: fmt.Errorf("body %d: %w", id, err)}
-	}
-	return b, nil
 }

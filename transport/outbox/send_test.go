@@ -21,33 +21,61 @@ import (
 	"github.com/injectkit/injectkit/transport"
 )
 
-// sink is a loopback backend answering with the status code() returns and
-// recording the bodies and keys it accepted.
+// sink is a loopback backend answering with the status code holds, or
+// cutting the connection before any answer while drop is set, and
+// recording the bodies and keys it accepted. Each request is signalled on
+// seen once handled.
 type sink struct {
 	*httptest.Server
 	code     atomic.Int32
+	drop     atomic.Bool
+	seen     chan struct{}
 	mu       sync.Mutex
-	accepted map[string][]byte // idempotency key → body
+	accepted map[string][]byte // idempotency key and path → body
 	requests int
 }
 
 func newSink(t *testing.T, code int) *sink {
-	s := &sink{accepted: map[string][]byte{}}
+	s := &sink{accepted: map[string][]byte{}, seen: make(chan struct{}, 1000)}
 	s.code.Store(int32(code))
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() { s.seen <- struct{}{} }()
 		body, _ := io.ReadAll(r.Body)
 		c := int(s.code.Load())
 		s.mu.Lock()
 		s.requests++
-		if c/100 == 2 {
+		if c/100 == 2 && !s.drop.Load() {
 			s.accepted[r.Header.Get(transport.IdempotencyHeader)+" "+r.URL.EscapedPath()] = body
 		}
 		s.mu.Unlock()
+		if s.drop.Load() {
+			cutConnection(w)
+			return
+		}
 		w.WriteHeader(c)
 		_, _ = io.WriteString(w, `{"error":"status `+http.StatusText(c)+`"}`)
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// cutConnection closes a request's connection without an answer.
+func cutConnection(w http.ResponseWriter) {
+	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
+		_ = conn.Close()
+	}
+}
+
+// await waits for n requests to have been handled.
+func (s *sink) await(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		select {
+		case <-s.seen:
+		case <-t.Context().Done():
+			t.Fatal("test ended before the requests came")
+		}
+	}
 }
 
 func (s *sink) count() (accepted, requests int) {
@@ -109,48 +137,65 @@ func TestSendOutcomes(t *testing.T) {
 	}
 }
 
+// Flush: a backend whose connections are cut is found down after its
+// first body, and the others wait without a request; a backend answering
+// 503 is not down, and each body is tried. Once the backend is back, every
+// body is delivered byte for byte under its key.
 func TestFlush(t *testing.T) {
-	be := newSink(t, http.StatusServiceUnavailable)
-	s := openTemp(t, Options{})
-	var entries []Entry
-	for i := range 5 {
-		entries = append(entries, Entry{InjectID: "inj", Phase: "p", ChunkIndex: i, TotalChunks: 5, BaseURL: be.URL,
-			Body: []byte(`{"phase":"p","n":` + string(rune('0'+i)) + `}`)})
+	tests := []struct {
+		name     string
+		down     func(be *sink)
+		requests int // while down
+	}{
+		{"connections cut", func(be *sink) { be.drop.Store(true) }, 2},               // one body, 2 attempts
+		{"503", func(be *sink) { be.code.Store(http.StatusServiceUnavailable) }, 10}, // 5 bodies, 2 attempts each
 	}
-	recs, err := s.Put(entries...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		if err := s.MarkFailed(r.ID, 4, "down", time.Now().Add(time.Hour)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	rs := &Resender{Store: s, Client: clientFor(t)}
-	res, err := rs.Flush(context.Background())
-	if err != nil || res.Failed != 5 || res.Delivered != 0 {
-		t.Fatalf("flush while down: %+v %v", res, err)
-	}
-	// The first body found the backend down; the others were not tried.
-	if _, requests := be.count(); requests != 2 {
-		t.Errorf("%d requests to a backend found down, want 2 (one body, 2 attempts)", requests)
-	}
-	be.code.Store(http.StatusOK)
-	res, err = rs.Flush(context.Background())
-	if err != nil || res.Delivered != 5 || res.Failed != 0 {
-		t.Fatalf("flush: %+v %v", res, err)
-	}
-	if n, _ := be.count(); n != 5 {
-		t.Errorf("%d bodies accepted", n)
-	}
-	for _, e := range entries {
-		k := transport.IdempotencyKey("inj", "p", e.ChunkIndex, e.Body) + " /api/injects/inj/callback"
-		if string(be.accepted[k]) != string(e.Body) {
-			t.Errorf("chunk %d: accepted %q under %q", e.ChunkIndex, be.accepted[k], k)
-		}
-	}
-	if st, _ := s.Stats(); st.Pending != 0 || st.Bytes != 0 {
-		t.Errorf("outbox not empty: %+v", st)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newSink(t, http.StatusOK)
+			tt.down(be)
+			s := openTemp(t, Options{})
+			var entries []Entry
+			for i := range 5 {
+				entries = append(entries, Entry{InjectID: "inj", Phase: "p", ChunkIndex: i, TotalChunks: 5, BaseURL: be.URL,
+					Body: []byte(`{"phase":"p","n":` + string(rune('0'+i)) + `}`)})
+			}
+			recs, err := s.Put(entries...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				if err := s.MarkFailed(r.ID, 4, "down", time.Now().Add(time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rs := &Resender{Store: s, Client: clientFor(t)}
+			res, err := rs.Flush(context.Background())
+			if err != nil || res.Failed != 5 || res.Delivered != 0 {
+				t.Fatalf("flush while down: %+v %v", res, err)
+			}
+			if _, requests := be.count(); requests != tt.requests {
+				t.Errorf("%d requests to a backend down, want %d", requests, tt.requests)
+			}
+			be.drop.Store(false)
+			be.code.Store(http.StatusOK)
+			res, err = rs.Flush(context.Background())
+			if err != nil || res.Delivered != 5 || res.Failed != 0 {
+				t.Fatalf("flush: %+v %v", res, err)
+			}
+			if n, _ := be.count(); n != 5 {
+				t.Errorf("%d bodies accepted", n)
+			}
+			for _, e := range entries {
+				k := transport.IdempotencyKey("inj", "p", e.ChunkIndex, e.Body) + " /api/injects/inj/callback"
+				if string(be.accepted[k]) != string(e.Body) {
+					t.Errorf("chunk %d: accepted %q under %q", e.ChunkIndex, be.accepted[k], k)
+				}
+			}
+			if st, _ := s.Stats(); st.Pending != 0 || st.Bytes != 0 {
+				t.Errorf("outbox not empty: %+v", st)
+			}
+		})
 	}
 }
 
@@ -172,12 +217,14 @@ func TestResenderRun(t *testing.T) {
 	done := make(chan error, 1)
 	rs := &Resender{Store: s, Client: clientFor(t), Wake: wake}
 	go func() { done <- rs.Run(ctx) }()
-	waitFor(t, func() bool { n, _ := be.count(); return n == 1 })
-	// A new failure, due now; Wake makes Run look at once.
+	be.await(t, 1)
+	// A new failure, due now; Wake makes Run look at once (it receives
+	// once the pass that sent the first body ended).
 	more, _ := s.Put(Entry{InjectID: "new", Phase: "p", BaseURL: be.URL, Body: []byte(`{"a":3}`)})
 	_ = s.MarkFailed(more[0].ID, 1, "down", time.Now())
 	wake <- struct{}{}
-	waitFor(t, func() bool { n, _ := be.count(); return n == 2 })
+	be.await(t, 1)
+	wake <- struct{}{} // received once the pass that sent it ended
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("Run returned %v", err)
@@ -185,17 +232,6 @@ func TestResenderRun(t *testing.T) {
 	list, _ := s.List()
 	if len(list) != 1 || list[0].InjectID != "later" {
 		t.Errorf("left %+v", list)
-	}
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in 20s")
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -240,10 +276,12 @@ func TestResenderNeverShowsTheToken(t *testing.T) {
 	}
 }
 
-// Once Run finds a backend down, its other due bodies wait with the failed
-// one instead of each trying the dead backend in turn.
+// Once Run finds a backend down (its connections cut), its other due
+// bodies wait with the failed one instead of each trying the dead backend
+// in turn.
 func TestResenderRunBackendDown(t *testing.T) {
-	be := newSink(t, http.StatusServiceUnavailable)
+	be := newSink(t, http.StatusOK)
+	be.drop.Store(true)
 	s := openTemp(t, Options{})
 	for i := range 3 {
 		recs, err := s.Put(Entry{InjectID: "inj", Phase: "p", ChunkIndex: i, TotalChunks: 3, BaseURL: be.URL, Body: []byte{'{', byte('a' + i), '}'}})
@@ -257,9 +295,10 @@ func TestResenderRunBackendDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rs.Run(ctx) }()
-	waitFor(t, func() bool { _, n := be.count(); return n == 2 })
-	// Several more passes: none may try the other two bodies.
-	for range 5 {
+	be.await(t, 2)
+	// Several more passes: none may try the other two bodies. Each wake is
+	// received once the pass before it ended.
+	for range 6 {
 		wake <- struct{}{}
 	}
 	cancel()

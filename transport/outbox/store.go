@@ -3,13 +3,10 @@ package outbox
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -42,7 +39,8 @@ type Options struct {
 	// (default DefaultMaxBytes).
 	MaxBytes int64
 	// Timeout is how long Open, and in Shared mode each operation, waits
-	// for a lock another process holds (default DefaultTimeout).
+	// for a lock another process holds. 0 (or less) does not wait: the
+	// lock is tried once. DefaultTimeout is the usual value.
 	Timeout time.Duration
 	// Shared closes the file between operations so that other processes
 	// can use it (see the package doc).
@@ -56,13 +54,19 @@ type Options struct {
 	Command string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Secrets are redacted, in every form transport.Redact knows, from
+	// what the store keeps of a failure (a record's LastError and
+	// DeadBody) and from the errors and log lines of Send, Settle and a
+	// Resender: the bearer tokens of the backends the bodies go to.
+	Secrets []string
 }
 
 // Store is an outbox file. It is safe for concurrent use.
 type Store struct {
-	path string
-	opts Options
-	pid  int
+	path  string
+	opts  Options
+	pid   int
+	start uint64 // this process's start time (see processStart), 0 when unknown
 
 	mu     sync.Mutex
 	db     *bolt.DB
@@ -85,9 +89,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if opts.MaxBytes <= 0 {
 		opts.MaxBytes = DefaultMaxBytes
 	}
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
-	}
+	opts.Timeout = max(opts.Timeout, 0)
 	if opts.Lease <= 0 {
 		opts.Lease = DefaultLease
 	}
@@ -104,7 +106,8 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("outbox %s: create directory: %w", abs, err)
 	}
-	s := &Store{path: abs, opts: opts, pid: os.Getpid(), claims: map[uint64]bool{}}
+	pid := os.Getpid()
+	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), claims: map[uint64]bool{}}
 	if _, err := s.acquire(); err != nil {
 		return nil, err
 	}
@@ -176,8 +179,10 @@ func (s *Store) lockPath() string { return s.path + ".lock" }
 // and a lock held too long into a *LockedError.
 func (s *Store) openDB() (db *bolt.DB, err error) {
 	var file *os.File
+	// bbolt waits for ever on a zero timeout, and tries the lock only once
+	// on a timeout shorter than its 50 ms retry interval.
 	bopts := &bolt.Options{
-		Timeout: s.opts.Timeout,
+		Timeout: max(s.opts.Timeout, time.Nanosecond),
 		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, mode)
 			file = f
@@ -281,59 +286,4 @@ func (s *Store) do(writable bool, fn func(*bolt.Tx) error) error {
 		return s.write(db, fn)
 	}
 	return s.tx(db, false, fn)
-}
-
-// writeLockRecord notes this process as the holder of the file's lock.
-func (s *Store) writeLockRecord() error {
-	rec := fmt.Sprintf("pid=%d\ncommand=%s\nsince=%s\n", s.pid,
-		strings.NewReplacer("\n", " ", "\r", " ").Replace(s.opts.Command), s.opts.Now().UTC().Format(time.RFC3339))
-	if err := os.WriteFile(s.lockPath(), []byte(rec), 0o600); err != nil {
-		return fmt.Errorf("outbox %s: write lock record: %w", s.path, err)
-	}
-	return nil
-}
-
-// lockedError reads the holder's lock record.
-func (s *Store) lockedError() error {
-	e := &LockedError{Path: s.path, Waited: s.opts.Timeout}
-	if raw, err := os.ReadFile(s.lockPath()); err == nil {
-		e.PID, e.Command, e.Since = parseLockRecord(raw)
-	}
-	return e
-}
-
-// parseLockRecord reads the lines pid=, command= and since= of a lock
-// record; anything else, or a malformed value, is ignored.
-func parseLockRecord(raw []byte) (pid int, command string, since time.Time) {
-	for line := range strings.Lines(string(raw)) {
-		k, v, _ := strings.Cut(strings.TrimRight(line, "\r\n"), "=")
-		switch k {
-		case "pid":
-			if n, err := strconv.Atoi(v); err == nil && n > 0 {
-				pid = n
-			}
-		case "command":
-			command = v
-		case "since":
-			since, _ = time.Parse(time.RFC3339, v)
-		}
-	}
-	return pid, command, since
-}
-
-// isIOError reports whether an error of bolt.Open comes from the system
-// (permissions, a missing directory) rather than from the file's content.
-func isIOError(err error) bool {
-	var pe *fs.PathError
-	var errno syscall.Errno
-	return errors.As(err, &pe) || errors.As(err, &errno)
-}
-
-// alive reports whether a process other than this one exists.
-func alive(pid int) bool {
-	if pid <= 0 {
-		return false
-	}
-	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
 }

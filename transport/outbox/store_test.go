@@ -326,7 +326,8 @@ func TestClaimOwnership(t *testing.T) {
 	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
 	setOwner := func(pid int, lease time.Time) {
 		t.Helper()
-		if _, err := s.update(id, func(r *Record) error { r.Owner, r.LeaseUntil = pid, lease; return nil }); err != nil {
+		start := processStart(pid)
+		if _, err := s.update(id, func(r *Record) error { r.Owner, r.OwnerStart, r.LeaseUntil = pid, start, lease; return nil }); err != nil {
 			t.Fatal(err)
 		}
 	}

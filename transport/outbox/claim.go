@@ -1,0 +1,107 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Claim takes a pending record for delivery by this process and returns it
+// with its body. ok is false when another delivery owns it: a goroutine of
+// this process, or another live process (see Busy) whose lease has not
+// ended. A body that cannot be read back, or whose SHA-256 is not the one
+// recorded, is never handed out: the record moves to the dead list as
+// ReasonCorrupt and the error is a *RecordError (errors.Is ErrBodyCorrupt).
+func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
+	s.mu.Lock()
+	if s.claims[id] {
+		s.mu.Unlock()
+		return Record{}, false, nil
+	}
+	s.claims[id] = true // held while the transaction runs
+	s.mu.Unlock()
+	now := s.opts.Now()
+	var corrupt *RecordError
+	err = s.do(true, func(tx *bolt.Tx) error {
+		corrupt = nil
+		var err error
+		if r, err = find(tx, id); err != nil {
+			return err
+		}
+		if r.State != Pending {
+			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
+		}
+		if s.ownedElsewhere(r) {
+			return errOwned
+		}
+		body, berr := readBody(tx, r)
+		if berr != nil {
+			// Kept in the dead list, with its body, for a look at it.
+			corrupt = berr
+			if err := bucketOf(tx, Pending).Delete(key(id)); err != nil {
+				return err
+			}
+			s.bury(&r, 0, 0, "", s.redact(berr.Error(), nil), ReasonCorrupt)
+			return put(tx, r)
+		}
+		r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)
+		if err := put(tx, r); err != nil {
+			return err
+		}
+		r.Body = body
+		return nil
+	})
+	if err != nil || corrupt != nil {
+		s.unclaim(id)
+		switch {
+		case errors.Is(err, errOwned):
+			return Record{}, false, nil
+		case err == nil:
+			return Record{}, false, corrupt
+		}
+		return Record{}, false, err
+	}
+	return r, true, nil
+}
+
+var errOwned = errors.New("owned by another delivery")
+
+// Busy reports whether another delivery owns r (see Claim): a goroutine of
+// this process, or another process whose lease has not ended and that
+// still runs. A process that exited, a zombie, and a process that reuses
+// the owner's pid (it started at another time) do not own r.
+func (s *Store) Busy(r Record) bool {
+	s.mu.Lock()
+	mine := s.claims[r.ID]
+	s.mu.Unlock()
+	return mine || s.ownedElsewhere(r)
+}
+
+// ownedElsewhere reports whether another live process holds r's lease.
+func (s *Store) ownedElsewhere(r Record) bool {
+	return r.Owner != 0 && r.Owner != s.pid && s.opts.Now().Before(r.LeaseUntil) && alive(r.Owner, r.OwnerStart)
+}
+
+// body reads and unpacks the body of record id; a body that cannot be read
+// back is a *CorruptError naming the file.
+func (s *Store) body(tx *bolt.Tx, id uint64) ([]byte, error) {
+	b, err := unpackBody(tx.Bucket(bucketBodies).Get(key(id)))
+	if err != nil {
+		return nil, &CorruptError{Path: s.path, Err: fmt.Errorf("body %d: %w", id, err)}
+	}
+	return b, nil
+}
+
+// readBody reads the body of r and checks it against r: a body that cannot
+// be unpacked or does not match is a *RecordError of ReasonCorrupt.
+func readBody(tx *bolt.Tx, r Record) ([]byte, *RecordError) {
+	b, err := unpackBody(tx.Bucket(bucketBodies).Get(key(r.ID)))
+	if err != nil {
+		return nil, &RecordError{ID: r.ID, Reason: ReasonCorrupt, Err: err}
+	}
+	if err := checkBody(r, b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}

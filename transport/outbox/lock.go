@@ -1,0 +1,58 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// writeLockRecord notes this process as the holder of the file's lock.
+func (s *Store) writeLockRecord() error {
+	rec := fmt.Sprintf("pid=%d\ncommand=%s\nsince=%s\n", s.pid,
+		strings.NewReplacer("\n", " ", "\r", " ").Replace(s.opts.Command), s.opts.Now().UTC().Format(time.RFC3339))
+	if err := os.WriteFile(s.lockPath(), []byte(rec), 0o600); err != nil {
+		return fmt.Errorf("outbox %s: write lock record: %w", s.path, err)
+	}
+	return nil
+}
+
+// lockedError reads the holder's lock record.
+func (s *Store) lockedError() error {
+	e := &LockedError{Path: s.path, Waited: s.opts.Timeout}
+	if raw, err := os.ReadFile(s.lockPath()); err == nil {
+		e.PID, e.Command, e.Since = parseLockRecord(raw)
+	}
+	return e
+}
+
+// parseLockRecord reads the lines pid=, command= and since= of a lock
+// record; anything else, or a malformed value, is ignored.
+func parseLockRecord(raw []byte) (pid int, command string, since time.Time) {
+	for line := range strings.Lines(string(raw)) {
+		k, v, _ := strings.Cut(strings.TrimRight(line, "\r\n"), "=")
+		switch k {
+		case "pid":
+			if n, err := strconv.Atoi(v); err == nil && n > 0 {
+				pid = n
+			}
+		case "command":
+			command = v
+		case "since":
+			since, _ = time.Parse(time.RFC3339, v)
+		}
+	}
+	return pid, command, since
+}
+
+// isIOError reports whether an error of bolt.Open comes from the system
+// (permissions, a missing directory) rather than from the file's content.
+func isIOError(err error) bool {
+	var pe *fs.PathError
+	var errno syscall.Errno
+	return errors.As(err, &pe) || errors.As(err, &errno)
+}

@@ -1,0 +1,184 @@
+package outbox
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/transport"
+)
+
+// tokenForms are the forms a backend echoes a token in: raw, JSON-escaped
+// (encoding/json with and without HTML escaping, Go's %q) and URL-encoded
+// (query, path, lower-case hex).
+func tokenForms(tok string) map[string]string {
+	jsonInner := func(html bool) string {
+		var b strings.Builder
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(html)
+		_ = enc.Encode(tok)
+		s := strings.TrimSuffix(b.String(), "\n")
+		return s[1 : len(s)-1]
+	}
+	q := strconv.Quote(tok)
+	lower := func(s string) string {
+		b := []byte(s)
+		for i := 0; i+2 < len(b); i++ {
+			if b[i] == '%' {
+				b[i+1], b[i+2] = strings.ToLower(string(b[i+1]))[0], strings.ToLower(string(b[i+2]))[0]
+				i += 2
+			}
+		}
+		return string(b)
+	}
+	return map[string]string{
+		"raw": tok, "json": jsonInner(true), "json-nohtml": jsonInner(false), "quoted": q[1 : len(q)-1],
+		"query": url.QueryEscape(tok), "path": url.PathEscape(tok), "query-lower": lower(url.QueryEscape(tok)),
+		"path-lower": lower(url.PathEscape(tok)),
+	}
+}
+
+// echoBackend answers every callback with the bearer token it received,
+// in each of tokenForms, with status 400 for inject "dead" and 503 for the
+// others.
+func echoBackend(t testing.TB) string {
+	srv := newBackend(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
+		var b strings.Builder
+		for name, f := range tokenForms(tok) {
+			fmt.Fprintf(&b, "%s=%s\n", name, f)
+		}
+		if strings.Contains(r.URL.Path, "/dead/") {
+			w.WriteHeader(http.StatusBadRequest)
+		} else {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_, _ = io.WriteString(w, b.String())
+	})
+	return srv.URL
+}
+
+// testableToken reports whether tok can be checked: a header value the
+// client sends and the server reads back whole, and no part of the
+// [REDACTED] mark (which would make it reappear).
+func testableToken(tok string) bool {
+	return tok != "" && len(tok) <= 64 && validHeaderValue(tok) && !strings.ContainsAny(tok, "[]") &&
+		strings.TrimSpace(tok) == tok && !strings.Contains("[REDACTED]", tok)
+}
+
+// leaks returns the forms of tok that s holds.
+func leaks(tok, s string) []string {
+	var out []string
+	for name, f := range tokenForms(tok) {
+		if strings.Contains(s, f) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// checkRedacted sends one body rejected for good and one kept through a
+// backend echoing tok in every form, either through a Resender with the
+// client as Redactor or by Settle with tok in Options.Secrets, and fails
+// if any form of tok is in a record's last_error or dead_body, in an error
+// returned, or in the error of a line the Resender logged.
+func checkRedacted(t *testing.T, base, tok string, viaSecrets bool) {
+	client, err := transport.New(base, transport.WithToken(tok), transport.WithRetry(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := Options{}
+	if viaSecrets {
+		opts.Secrets = []string{tok}
+	}
+	s := openTemp(t, opts)
+	recs, err := s.Put(
+		Entry{InjectID: "dead", Phase: "p", BaseURL: base, Body: []byte(`{"phase":"p"}`)},
+		Entry{InjectID: "kept", Phase: "p", BaseURL: base, Body: []byte(`{"phase":"p"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seen []string // errors returned and lines logged
+	core, logs := observer.New(zapcore.DebugLevel)
+	if viaSecrets {
+		for _, r := range recs {
+			perr := client.PostKeyed(context.Background(), r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
+			_, err := s.Settle(context.Background(), r, perr, 0)
+			seen = append(seen, fmt.Sprint(err))
+		}
+	} else {
+		for _, r := range recs {
+			_ = s.MarkFailed(r.ID, 0, "", time.Now())
+		}
+		rs := &Resender{Store: s, Log: zap.New(core), Client: func(string) (Poster, error) { return client, nil }}
+		if res, err := rs.Flush(context.Background()); err != nil || res.Rejected != 1 || res.Failed != 1 {
+			t.Fatalf("flush %+v %v", res, err)
+		}
+	}
+	// The error is what a log line holds of the backend's answer (the
+	// other fields name the record).
+	for _, e := range logs.All() {
+		seen = append(seen, fmt.Sprint(e.ContextMap()["error"]))
+	}
+	if !viaSecrets && logs.Len() != 2 {
+		t.Errorf("%d lines logged, want 2", logs.Len())
+	}
+	list, err := s.List()
+	if err != nil || len(list) != 2 {
+		t.Fatalf("records %+v %v", list, err)
+	}
+	for _, r := range list {
+		if r.LastError == "" || (r.InjectID == "dead") != (r.State == Dead) {
+			t.Errorf("record %+v", r)
+		}
+		seen = append(seen, r.LastError, r.DeadBody)
+	}
+	for _, text := range seen {
+		if l := leaks(tok, text); len(l) > 0 {
+			t.Errorf("token %q in forms %v: %q", tok, l, text)
+		}
+	}
+}
+
+func TestRedactsEchoedToken(t *testing.T) {
+	base := echoBackend(t)
+	for _, tok := range []string{`tok-Zq81"<&>\x`, "tok-77aa-resend", "ä/ö?&=+ %", "\xff\xfe-tok"} {
+		for _, viaSecrets := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%q/secrets=%t", tok, viaSecrets), func(t *testing.T) {
+				if !testableToken(tok) {
+					t.Fatal("seed not testable")
+				}
+				checkRedacted(t, base, tok, viaSecrets)
+			})
+		}
+	}
+}
+
+// FuzzRedact feeds random tokens through a backend that echoes them raw,
+// JSON-escaped and URL-encoded: none may survive in what the outbox keeps,
+// returns or logs.
+func FuzzRedact(f *testing.F) {
+	base := echoBackend(f)
+	for _, tok := range []string{`tok-Zq81"<&>\x`, `a\b`, "ä/ö?&=+ %", "\xff\xfe", "x", "<script>"} {
+		f.Add(tok, false)
+		f.Add(tok, true)
+	}
+	f.Fuzz(func(t *testing.T, tok string, viaSecrets bool) {
+		if !testableToken(tok) {
+			t.Skip()
+		}
+		checkRedacted(t, base, tok, viaSecrets)
+	})
+}

@@ -1,0 +1,246 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"os"
+	"syscall"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/transport"
+)
+
+// Resender resends the pending bodies of a Store. Run and Flush must not be
+// called concurrently on one Resender.
+type Resender struct {
+	Store *Store
+	// Client returns the poster for a body's base URL; it is called once
+	// per base URL and its result kept. A KeyedPoster posts each body
+	// under its recorded Idempotency-Key, and a Redactor's secrets are
+	// redacted from what is kept and logged (*transport.Client is both).
+	Client func(baseURL string) (Poster, error)
+	Log    *zap.Logger
+	// MaxBackoff caps the wait between two attempts of a body (default
+	// MaxBackoff).
+	MaxBackoff time.Duration
+	// Wake, when not nil, makes Run look for due bodies at once when it
+	// receives (for example after a delivery failed).
+	Wake <-chan struct{}
+	// Select, when not nil, picks the records this Resender sends (for
+	// example those of one wire profile); the others are left alone.
+	Select func(Record) bool
+
+	clients map[string]Poster
+	// downUntil holds, per base URL found down by Run (a connection-level
+	// failure), when to try it again.
+	downUntil map[string]time.Time
+}
+
+// FlushResult counts what a Flush did.
+type FlushResult struct {
+	Delivered int
+	Failed    int // still pending
+	Rejected  int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
+	Busy      int // being delivered by another process or goroutine; not sent
+}
+
+// Flush sends every pending body now, whatever its next-attempt time, one
+// after the other. Bodies another delivery owns are counted Busy and left
+// alone. Once a body's backend is found down (a connection-level failure:
+// refused, reset or cut, timed out, no route, not resolved), the other
+// bodies for the same base URL are counted Failed without being tried; a
+// body that fails otherwise (an HTTP status, a request that cannot be
+// built for it) fails alone, and the next ones are tried. A body whose
+// request cannot be built, or whose stored bytes are corrupt, moves to the
+// dead list unsent (Rejected). The error is a store error or the
+// context's; delivery failures are counted, not returned.
+func (rs *Resender) Flush(ctx context.Context) (FlushResult, error) {
+	return rs.pass(ctx, true)
+}
+
+// Run resends due bodies until ctx is done, sleeping until the next one is
+// due (at most MaxBackoff). Failures are logged and retried with backoff;
+// once a base URL is found down (see Flush), its other bodies wait until
+// the failed one's next attempt. Run returns ctx's error.
+func (rs *Resender) Run(ctx context.Context) error {
+	limit := rs.MaxBackoff
+	if limit <= 0 {
+		limit = MaxBackoff
+	}
+	for {
+		if _, err := rs.pass(ctx, false); err != nil && ctx.Err() == nil {
+			rs.log().Error("outbox resend pass failed", zap.String("outbox", rs.Store.Path()), zap.Error(err))
+		}
+		wait := limit
+		if next, ok := rs.nextDue(); ok {
+			wait = min(max(time.Until(next), 0), limit)
+		}
+		t := time.NewTimer(max(wait, 10*time.Millisecond))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-rs.Wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+func (rs *Resender) log() *zap.Logger {
+	if rs.Log == nil {
+		return zap.NewNop()
+	}
+	return rs.Log
+}
+
+// nextDue returns the earliest next attempt among pending bodies; a body
+// another delivery owns is due when its lease ends.
+func (rs *Resender) nextDue() (time.Time, bool) {
+	recs, err := rs.Store.List()
+	if err != nil {
+		return time.Time{}, false
+	}
+	var next time.Time
+	found := false
+	for _, r := range recs {
+		if r.State != Pending || (rs.Select != nil && !rs.Select(r)) {
+			continue
+		}
+		at := r.NextAttempt
+		if rs.Store.Busy(r) && r.LeaseUntil.After(at) {
+			at = r.LeaseUntil
+		}
+		if until := rs.downUntil[r.BaseURL]; until.After(at) {
+			at = until
+		}
+		if !found || at.Before(next) {
+			next, found = at, true
+		}
+	}
+	return next, found
+}
+
+func (rs *Resender) poster(base string) (Poster, error) {
+	if p, ok := rs.clients[base]; ok {
+		return p, nil
+	}
+	p, err := rs.Client(base)
+	if err != nil {
+		return nil, err
+	}
+	if rs.clients == nil {
+		rs.clients = map[string]Poster{}
+	}
+	rs.clients[base] = p
+	return p, nil
+}
+
+func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
+	var res FlushResult
+	recs, err := rs.Store.List()
+	if err != nil {
+		return res, err
+	}
+	now := rs.Store.opts.Now()
+	down := map[string]bool{} // base URLs found down in this pass
+	if rs.downUntil == nil {
+		rs.downUntil = map[string]time.Time{}
+	}
+	for _, r := range recs {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		if r.State != Pending || (!all && r.NextAttempt.After(now)) || (rs.Select != nil && !rs.Select(r)) {
+			continue
+		}
+		if down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
+			res.Failed++ // not tried: its backend was just found down
+			continue
+		}
+		log := rs.log().With(zap.Uint64("id", r.ID), zap.String("inject_id", r.InjectID),
+			zap.Int("chunk_index", r.ChunkIndex), zap.String("idempotency_key", r.IdempotencyKey))
+		p, err := rs.poster(r.BaseURL)
+		if err != nil {
+			res.Failed++
+			log.Error("outbox: no client for the body's base URL", zap.String("base_url", r.BaseURL),
+				zap.Error(rs.Store.redactErr(err, nil)))
+			continue
+		}
+		full, ok, err := rs.Store.Claim(r.ID)
+		var re *RecordError
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue // settled meanwhile
+		case errors.As(err, &re):
+			res.Rejected++
+			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
+			continue
+		case err != nil:
+			return res, err
+		case !ok:
+			res.Busy++
+			continue
+		}
+		out, err := rs.Store.Send(ctx, p, full, rs.MaxBackoff)
+		switch {
+		case out == Delivered:
+			delete(rs.downUntil, r.BaseURL)
+			res.Delivered++
+			log.Info("outbox body delivered")
+		case out == Rejected && errors.As(err, &re):
+			res.Rejected++
+			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
+		case out == Rejected:
+			res.Rejected++
+			log.Error("outbox body rejected; moved to the dead list", zap.Error(err))
+		default:
+			res.Failed++
+			log.Warn("outbox body not delivered; kept", zap.Error(err))
+			if ctx.Err() == nil && connectionFailure(err) {
+				down[r.BaseURL] = true
+				if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
+					rs.downUntil[r.BaseURL] = failed.NextAttempt
+				}
+			}
+		}
+		if err != nil && !errors.Is(err, transport.ErrPermanent) && out == Delivered {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// connectionFailure reports whether err is a failure to reach the backend
+// at all, which the next bodies for the same backend would meet too: a
+// connection refused, reset or cut before the answer, a timeout, no route,
+// a name not resolved. An HTTP status is the backend answering, and a
+// request that cannot be built is the body's own fault: neither is one.
+func connectionFailure(err error) bool {
+	var te *transport.TransmissionError
+	if err == nil || errors.As(err, &te) && te.Status != 0 {
+		return false
+	}
+	var ne net.Error
+	var oe *net.OpError
+	var de *net.DNSError
+	switch {
+	case errors.As(err, &ne) && ne.Timeout(),
+		errors.Is(err, os.ErrDeadlineExceeded),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.As(err, &de),
+		errors.As(err, &oe):
+		return true
+	}
+	for _, errno := range []syscall.Errno{syscall.ECONNREFUSED, syscall.ECONNRESET, syscall.ECONNABORTED,
+		syscall.EPIPE, syscall.ETIMEDOUT, syscall.EHOSTUNREACH, syscall.ENETUNREACH, syscall.ENETDOWN} {
+		if errors.Is(err, errno) {
+			return true
+		}
+	}
+	return false
+}
