@@ -1,0 +1,282 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/nmap"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// TestIntegrationServePlatform runs the same serve scenario over real
+// RabbitMQ against three strict platforms: the current line (queued
+// ingestion), 2.4.0, and the current line with legacy (synchronous)
+// ingestion. `injectkit serve` registers; a noop inject and a real nmap
+// inject (a loopback listener, on an asset with an agent) are queued; each
+// completes once, processed, with its findings stored and, on the current
+// line only, its signatures.
+func TestIntegrationServePlatform(t *testing.T) {
+	if testing.Short() {
+		t.Skip("integration test: needs RabbitMQ and nmap")
+	}
+	if _, err := exec.LookPath("nmap"); err != nil {
+		t.Skip("nmap is not installed (apt-get install nmap)")
+	}
+	tests := []struct {
+		name    string
+		version openaevtest.Version
+		legacy  bool
+		final   string // the inject status after a processed success
+	}{
+		{"current line, queued", openaevtest.Current, false, "EXECUTED"},
+		{"2.4.0", openaevtest.Version24, false, "SUCCESS"},
+		{"current line, legacy ingestion", openaevtest.Current, true, "EXECUTED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := servetest.Broker(t)
+			queue := servetest.Queue(t)
+			opts := []openaevtest.Option{openaevtest.WithVersion(tt.version)}
+			if tt.legacy {
+				opts = append(opts, openaevtest.WithLegacyIngestion())
+			}
+			p := openaevtest.NewPlatform(t, serveToken, opts...)
+			p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+			port := platformListener(t)
+			p.AddInject("sp-noop", openaev.ContractID("noop"))
+			p.AddInject("sp-nmap", openaev.ContractID("nmap"))
+
+			d := servePlatform(t, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+				"--listen-addr", "127.0.0.1:0", "--workers", "2", "--log-format", "json")
+			defer func() {
+				if t.Failed() {
+					t.Logf("stderr:\n%s", d.stderr)
+				}
+			}()
+			// The queue is durable: messages published before the daemon
+			// consumes wait for it.
+			servetest.Publish(t, queue, platformNoop(t), platformNmap(t, port))
+			timeout, stopTimer := context.WithTimeout(context.Background(), 120*time.Second)
+			defer stopTimer()
+			ctx, cancel := d.context(timeout) // ends early if serve returns
+			defer cancel()
+			for _, id := range []string{"sp-noop", "sp-nmap"} {
+				if _, err := p.WaitTerminal(ctx, id); err != nil {
+					t.Fatalf("%s: no terminal callback: %v", id, err)
+				}
+			}
+			if code := d.stop(t); code != 0 {
+				t.Errorf("exit %d after cancellation, want 0", code)
+			}
+
+			regs := p.Registrations()
+			if len(regs) == 0 {
+				t.Fatal("no registration")
+			}
+			for i, r := range regs {
+				if r.Status != 200 {
+					t.Errorf("registration %d answered %d: %s", i, r.Status, r.Reason)
+				}
+			}
+			for _, id := range []string{"sp-noop", "sp-nmap"} {
+				checkServed(t, p, id, tt.version, tt.final)
+			}
+			if s, _ := p.Findings("sp-noop")["summary"].(string); !strings.HasPrefix(s, "noop: 1 target(s), outcome success") {
+				t.Errorf("noop summary finding %v", p.Findings("sp-noop")["summary"])
+			}
+			nm := p.Findings("sp-nmap")
+			rows, _ := nm["scan_results"].([]any)
+			if len(rows) != 1 || rows[0].(map[string]any)["asset_id"] != "asset-lo" || rows[0].(map[string]any)["port"] != float64(port) {
+				t.Errorf("nmap scan_results %v, want one row on asset-lo, port %d", nm["scan_results"], port)
+			}
+			if d := p.Dropped(); len(d) != 0 {
+				t.Errorf("%d callbacks dropped, first: %s %s", len(d), d[0].InjectID, d[0].Reason)
+			}
+			if bad := p.CollectorBreaking(); len(bad) != 0 {
+				t.Errorf("collector-breaking signature types stored: %v", bad)
+			}
+			if ready, consumers := servetest.Counts(t, queue); ready != 0 || consumers != 0 {
+				t.Errorf("queue after stop: %d ready, %d consumers; want 0, 0", ready, consumers)
+			}
+			if strings.Contains(d.stderr.String(), serveToken) {
+				t.Error("token leaked to the logs")
+			}
+		})
+	}
+}
+
+// checkServed asserts what the platform made of one served inject.
+func checkServed(t *testing.T, p *openaevtest.Platform, id string, v openaevtest.Version, final string) {
+	t.Helper()
+	var kinds []string
+	for _, c := range p.Calls(id) {
+		kinds = append(kinds, fmt.Sprintf("%s:%d", c.Kind, c.Status))
+		if c.Kind != openaevtest.KindReception && c.Accepted() && !c.Processed() {
+			t.Errorf("%s %s %s: %s", id, c.Kind, c.Outcome, c.Reason)
+		}
+	}
+	if got := strings.Join(kinds, " "); got != "reception:200 trace:200 complete:200" {
+		t.Errorf("%s calls %s", id, got)
+	}
+	done, _ := p.Terminal(id)
+	if !done.Processed() {
+		t.Errorf("%s terminal callback %s: %s", id, done.Outcome, done.Reason)
+	}
+	if n := len(p.Completions(id)); n != 1 {
+		t.Errorf("%s completed %d times, want once", id, n)
+	}
+	if n := p.Reopenings(id); n != 0 {
+		t.Errorf("%s reopened %d times", id, n)
+	}
+	if got := p.InjectStatus(id); got != final {
+		t.Errorf("%s status %s, want %s (%v)", id, got, final, done.Body["execution_message"])
+	}
+	sigs := p.Signatures(id)
+	if v == openaevtest.Version24 {
+		if len(sigs) != 0 {
+			t.Errorf("%s: 2.4.0 stored signatures %v", id, sigs)
+		}
+		return
+	}
+	for _, et := range []string{"DETECTION", "PREVENTION"} {
+		if len(sigs[et]) == 0 {
+			t.Errorf("%s: no %s signatures stored", id, et)
+		}
+		for _, s := range sigs[et] {
+			if s.Asset == "" || s.Agent == "" {
+				t.Errorf("%s: signature %s=%s attached to asset %q agent %q", id, s.Type, s.Value, s.Asset, s.Agent)
+			}
+		}
+	}
+}
+
+// servedDaemon is `injectkit serve` running in memory.
+type servedDaemon struct {
+	stderr *syncBuffer
+	cancel context.CancelFunc
+	exited chan struct{} // closed once cli.Run has returned
+	code   int           // its exit code, set before exited is closed
+}
+
+// servePlatform runs `injectkit serve` in memory, with the noop and the
+// real nmap injectors, until stop is called.
+func servePlatform(t *testing.T, args ...string) *servedDaemon {
+	t.Helper()
+	reg := registry(func(r *framework.Registry) {
+		r.Register("nmap", func() framework.Executor { return nmap.New() })
+	})
+	state := t.TempDir()
+	d := &servedDaemon{stderr: &syncBuffer{}, exited: make(chan struct{})}
+	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: io.Discard, Stderr: d.stderr,
+		Getenv: func(k string) string {
+			switch k {
+			case "CONTAINER_IP":
+				return "172.17.0.2"
+			case "XDG_STATE_HOME":
+				return state
+			}
+			return ""
+		}}
+	ctx, cancel := context.WithCancel(context.Background())
+	d.cancel = cancel
+	go func() {
+		d.code = cli.Run(ctx, o, append([]string{"injectkit", "serve"}, args...))
+		close(d.exited)
+	}()
+	t.Cleanup(func() { d.stop(t) })
+	return d
+}
+
+// context returns a context of parent that also ends when serve returns,
+// so that a wait on the platform ends with it.
+func (d *servedDaemon) context(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		select {
+		case <-d.exited:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// stop cancels serve's context and returns its exit code.
+func (d *servedDaemon) stop(t *testing.T) int {
+	d.cancel()
+	select {
+	case <-d.exited:
+		return d.code
+	case <-time.After(60 * time.Second):
+		t.Error("serve did not stop within 60s")
+		return -1
+	}
+}
+
+// platformListener listens on 127.0.0.1 and greets every connection as an
+// SSH server would, until the test ends.
+func platformListener(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			_, _ = c.Write([]byte("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n"))
+			c.Close()
+		}
+	}()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// platformMessageOf is a platform message for injector on one asset with
+// an agent; the target property "hostname" picks its name.
+func platformMessageOf(t *testing.T, id, injector string, content map[string]any, asset map[string]any) []byte {
+	t.Helper()
+	content["target_selector"] = "assets"
+	content["target_property_selector"] = "hostname"
+	content["expectations"] = []map[string]any{{"expectation_type": "DETECTION"}, {"expectation_type": "PREVENTION"}}
+	b, err := json.Marshal(map[string]any{
+		"injection": map[string]any{"inject_id": id, "inject_title": injector + " inject",
+			"inject_injector_contract": map[string]any{"injector_contract_id": openaev.ContractID(injector)},
+			"inject_content":           content},
+		"assets": []map[string]any{asset},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func platformNoop(t *testing.T) []byte {
+	return platformMessageOf(t, "sp-noop", "noop", map[string]any{},
+		map[string]any{"asset_id": "asset-web", "asset_name": "web", "asset_hostname": "web01.example.com",
+			"asset_ips": []string{"192.0.2.10"}, "asset_agents": []map[string]any{{"agent_id": "agent-web"}}})
+}
+
+func platformNmap(t *testing.T, port int) []byte {
+	return platformMessageOf(t, "sp-nmap", "nmap",
+		map[string]any{"scan_type": []string{"connect"}, "ports": strconv.Itoa(port), "timing": "4"},
+		map[string]any{"asset_id": "asset-lo", "asset_name": "lo", "asset_hostname": "localhost",
+			"asset_ips": []string{"127.0.0.1"}, "asset_agents": []map[string]any{{"agent_id": "agent-lo"}}})
+}

@@ -1,0 +1,327 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// Helpers of platform_test.go: the injectkit binary against the strict
+// OpenAEV stand-in, as the platform would see it.
+
+const (
+	platformToken      = "strict-platform-token-4be1d2"
+	platformInjectorID = "3f1e9d2c-8b7a-4c6d-9e5f-0a1b2c3d4e5f"
+	awsAccount         = "123456789012"
+	awsSecretKey       = "injectkitTestSecretKey/0000000000000000000"
+)
+
+// referenceInjectors are the injectors of this command's registry, sorted.
+var referenceInjectors = []string{"cloudscan", "nmap", "noop", "query"}
+
+// currentOnlyOutputs are the output types 2.4.0 does not know.
+var currentOnlyOutputs = []string{"ipv4", "ipv6", "file", "expectation_signature", "action_output"}
+
+// platformFor starts a strict stand-in of version v, in legacy ingestion
+// mode when legacy is set.
+func platformFor(t *testing.T, v openaevtest.Version, legacy bool) *openaevtest.Platform {
+	t.Helper()
+	opts := []openaevtest.Option{openaevtest.WithVersion(v)}
+	if legacy {
+		opts = append(opts, openaevtest.WithLegacyIngestion())
+	}
+	return openaevtest.NewPlatform(t, platformToken, opts...)
+}
+
+// registerContracts registers the contracts of every reference injector on
+// p, for p's version, through the public client, as a deployment of this
+// command would have before the platform dispatched any inject.
+func registerContracts(t *testing.T, p *openaevtest.Platform) {
+	t.Helper()
+	r := registry()
+	var manifests []framework.Manifest
+	for _, name := range r.Names() {
+		ex, err := r.New(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, ok := ex.(framework.Manifester)
+		if !ok {
+			t.Fatalf("%s has no manifest", name)
+		}
+		manifests = append(manifests, m.Manifest())
+	}
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: platformToken, InjectorID: platformInjectorID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.Register(ctx, manifests, false); err != nil {
+		t.Fatalf("register the reference contracts: %v", err)
+	}
+	for _, name := range referenceInjectors {
+		if _, ok := p.ContractOutputs(openaev.ContractID(name)); !ok {
+			t.Fatalf("contract of %s not registered", name)
+		}
+	}
+}
+
+// writeJSON writes v as JSON into a temporary file and returns its path.
+func writeJSON(t *testing.T, name string, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return writeTemp(t, name, string(b))
+}
+
+// platformMessage is a message as the platform queues it for an injector.
+func platformMessage(injectID, injector string, content map[string]any, assets []map[string]any) map[string]any {
+	m := map[string]any{"injection": map[string]any{
+		"inject_id":                injectID,
+		"inject_title":             injector + " from the platform",
+		"inject_injector_contract": map[string]any{"injector_contract_id": openaev.ContractID(injector)},
+		"inject_content":           content,
+	}}
+	if assets != nil {
+		m["assets"] = assets
+	}
+	return m
+}
+
+// expectations is inject_content.expectations of the given types.
+func expectations(types ...string) []map[string]any {
+	out := make([]map[string]any, 0, len(types))
+	for _, et := range types {
+		out = append(out, map[string]any{"expectation_type": et, "expectation_name": et, "expectation_score": 100})
+	}
+	return out
+}
+
+// awsEnv gives the binary fixed credentials and keeps it away from the
+// user's AWS configuration and the instance metadata service.
+func awsEnv(t *testing.T) []string {
+	dir := t.TempDir()
+	env := []string{
+		"AWS_ACCESS_KEY_ID=AKIAINJECTKITTEST001",
+		"AWS_SECRET_ACCESS_KEY=" + awsSecretKey,
+		"AWS_EC2_METADATA_DISABLED=true",
+		"AWS_CONFIG_FILE=" + filepath.Join(dir, "config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(dir, "credentials"),
+	}
+	for _, k := range []string{"AWS_SESSION_TOKEN", "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION",
+		"AWS_ENDPOINT_URL", "AWS_MAX_ATTEMPTS", "AWS_RETRY_MODE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"} {
+		env = append(env, k+"=")
+	}
+	return env
+}
+
+// awsStandIn answers, on loopback, the two calls of a cloudscan of
+// target_service ec2 (query protocol): STS GetCallerIdentity (account
+// awsAccount) and EC2 DescribeSecurityGroups (one group open to the world
+// on port 22). Any other call is a 400 and recorded.
+type awsStandIn struct {
+	*httptest.Server
+	mu     sync.Mutex
+	events []string // service:Action, in order
+}
+
+var credentialService = regexp.MustCompile(`Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request`)
+
+func newAWSStandIn(t *testing.T) *awsStandIn {
+	s := &awsStandIn{}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		service := ""
+		if m := credentialService.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+			service = m[1]
+		}
+		event := service + ":" + r.PostForm.Get("Action")
+		s.mu.Lock()
+		s.events = append(s.events, event)
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", "text/xml")
+		switch event {
+		case "sts:GetCallerIdentity":
+			_, _ = w.Write([]byte(stsIdentity))
+		case "ec2:DescribeSecurityGroups":
+			_, _ = w.Write([]byte(ec2Groups))
+		default:
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`<Response><Errors><Error><Code>InvalidAction</Code><Message>not served by the stand-in</Message></Error></Errors></Response>`))
+		}
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+func (s *awsStandIn) calls() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.events...)
+}
+
+const stsIdentity = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/injectkit-scanner</Arn>
+  <UserId>AIDASAMPLEUSERID1234</UserId><Account>123456789012</Account></GetCallerIdentityResult>
+  <ResponseMetadata><RequestId>01234567-89ab-cdef-0123-456789abcdef</RequestId></ResponseMetadata>
+</GetCallerIdentityResponse>`
+
+const ec2Groups = `<?xml version="1.0" encoding="UTF-8"?>
+<DescribeSecurityGroupsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">
+  <requestId>5a3b1c2d-1111-4a5b-9c8d-0123456789ab</requestId>
+  <securityGroupInfo><item>
+    <ownerId>123456789012</ownerId><groupId>sg-0a1b2c3d4e5f60001</groupId><groupName>bastion</groupName>
+    <groupDescription>ssh from anywhere</groupDescription><vpcId>vpc-0123456789abcdef0</vpcId>
+    <ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>22</fromPort><toPort>22</toPort><groups/>
+      <ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><ipv6Ranges/><prefixListIds/></item></ipPermissions>
+    <ipPermissionsEgress/>
+  </item></securityGroupInfo>
+</DescribeSecurityGroupsResponse>`
+
+// daemon is one `injectkit serve` process of the built binary.
+type daemon struct {
+	cmd    *exec.Cmd
+	stderr *lockedBuffer
+	exited chan struct{} // closed once the process has exited
+	err    error         // its Wait error, set before exited is closed
+}
+
+// startDaemon starts `injectkit serve` against the platform at url.
+func startDaemon(t *testing.T, url string, env ...string) *daemon {
+	t.Helper()
+	d := &daemon{stderr: &lockedBuffer{}, exited: make(chan struct{})}
+	d.cmd = exec.Command(bin, "serve")
+	d.cmd.Env = append(append(os.Environ(),
+		"CONTAINER_IP=172.17.0.2",
+		"XDG_STATE_HOME="+t.TempDir(), // its outbox, never the user's
+		"INJECTKIT_OPENAEV_URL="+url,
+		"INJECTKIT_TOKEN="+platformToken,
+		"INJECTKIT_INJECTOR_ID="+platformInjectorID,
+		"INJECTKIT_LISTEN_ADDR=127.0.0.1:0",
+		"INJECTKIT_SHUTDOWN_TIMEOUT=20s",
+		"INJECTKIT_LOG_FORMAT=json",
+	), env...)
+	d.cmd.Stderr = d.stderr
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		d.err = d.cmd.Wait()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		_ = d.cmd.Process.Kill()
+		<-d.exited
+		if t.Failed() {
+			t.Logf("serve stderr:\n%s", d.stderr.String())
+		}
+	})
+	return d
+}
+
+// context returns a context of parent that also ends when the daemon
+// exits, so that a wait on the platform ends with it.
+func (d *daemon) context(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		select {
+		case <-d.exited:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// state says whether the daemon still runs, or how it exited.
+func (d *daemon) state() string {
+	select {
+	case <-d.exited:
+		return fmt.Sprintf("exited: %v", d.err)
+	default:
+		return "running"
+	}
+}
+
+// stop sends SIGTERM and returns the exit code.
+func (d *daemon) stop(t *testing.T) int {
+	t.Helper()
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.exited:
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not stop within 60s of SIGTERM")
+	}
+	var ee *exec.ExitError
+	if errors.As(d.err, &ee) {
+		return ee.ExitCode()
+	}
+	if d.err != nil {
+		t.Fatalf("serve: %v", d.err)
+	}
+	return 0
+}
+
+// scenario is how one case runs its injector: the environment, the inject
+// file or the platform message, and what the platform must store.
+type scenario struct {
+	env       []string
+	inject    map[string]any   // --inject-file (modeProfile)
+	content   map[string]any   // inject_content (modeMessage)
+	assets    []map[string]any // the message's assets
+	asset     string           // asset the signatures are attached to
+	agent     string           // agent the signatures are attached to
+	signature string           // one DETECTION signature stored on the current line, "type=value"; "" for none
+	check     func(t *testing.T, v openaevtest.Version, findings map[string]any)
+}
+
+// checkQueryFindings: cves are objects naming the host and the asset,
+// matched addresses an ipv4 list (text on 2.4.0).
+func checkQueryFindings(t *testing.T, v openaevtest.Version, f map[string]any) {
+	t.Helper()
+	cves, _ := f["cves"].([]any)
+	var ids []string
+	for _, x := range cves {
+		cve, ok := x.(map[string]any)
+		if !ok {
+			t.Errorf("cve %v is not an object", x)
+			continue
+		}
+		id, _ := cve["id"].(string)
+		ids = append(ids, id)
+		if !strings.Contains(fmt.Sprint(cve["asset_id"]), "asset-1") || fmt.Sprint(cve["host"]) == "" {
+			t.Errorf("cve %v does not name asset-1 and its host", cve)
+		}
+	}
+	if !slices.Contains(ids, "CVE-2021-41773") {
+		t.Errorf("cves %v lack CVE-2021-41773", ids)
+	}
+	want := any([]any{"127.0.0.1"})
+	if v == openaevtest.Version24 {
+		want = "127.0.0.1"
+	}
+	if fmt.Sprint(f["matched_ips"]) != fmt.Sprint(want) {
+		t.Errorf("matched_ips %#v, want %#v", f["matched_ips"], want)
+	}
+}
