@@ -15,6 +15,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 )
 
 // setting is one scalar configuration key shared by the config file, the
@@ -41,7 +42,7 @@ var runSettings = []setting{
 	{key: "param", usage: "injector parameter key=value (repeatable)", list: true},
 	{key: "backend_url", usage: "backend base URL; without it, each body is printed to stdout"},
 	{key: "token", usage: "backend bearer token", secret: true},
-	{key: "phase", usage: "callback phase (default " + framework.DefaultPhase + ")"},
+	{key: "phase", usage: "callback phase (default " + runtime.DefaultPhase + ")"},
 	{key: "profile", def: ProfileCallback, usage: "wire profile: callback (one POST /api/injects/{id}/callback) or " +
 		"openaev (the platform's reception, trace and terminal callbacks)"},
 	{key: "openaev_message", usage: "run one OpenAEV platform message (a JSON file) with the openaev profile, " +

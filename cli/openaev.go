@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"net/http"
 	"os"
@@ -12,8 +10,10 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // Wire profiles of `injectkit run`.
@@ -37,11 +37,12 @@ func platformVersionOption(cfg *config) ([]openaev.Option, error) {
 	return []openaev.Option{openaev.WithPlatformVersion(v)}, nil
 }
 
-// newOpenAEVProcessor returns a processor over the backend, or printing each
-// request to stdout when no backend URL is set. The platform's version is
-// read first (once): --openaev-version, else the platform's answer, else
-// (a dry run) the current line.
-func newOpenAEVProcessor(ctx context.Context, o Options, cfg *config, log *zap.Logger) (*openaev.Processor, error) {
+// newOpenAEVProcessor returns a processor over the backend, its terminal
+// callbacks kept in store when there is one, or printing each request to
+// stdout when no backend URL is set. The platform's version is read first
+// (once): --openaev-version, else the platform's answer, else (a dry run)
+// the current line.
+func newOpenAEVProcessor(ctx context.Context, o Options, cfg *config, log *zap.Logger, store *outbox.Store) (*openaev.Processor, error) {
 	opts, err := platformVersionOption(cfg)
 	if err != nil {
 		return nil, err
@@ -62,7 +63,9 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg *config, log *zap.L
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	client.Version(ctx)
-	return openaev.NewProcessor(client, newRuntime(o, cfg, log), manifests(o.Registry), log), nil
+	profile := openaev.NewProfile(client, manifests(o.Registry), log)
+	rt := newRuntime(o, cfg, log, runtime.WithDeliverer(durable(profile, store)))
+	return openaev.NewProcessor(rt, profile), nil
 }
 
 // backendHTTPClient builds the HTTP client of the openaev profile: TLS 1.2
@@ -73,38 +76,34 @@ func backendHTTPClient(cfg *config, log *zap.Logger) (*http.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	if path := cfg.str("ca_file"); path != "" {
-		pem, err := os.ReadFile(path)
-		if err != nil {
-			return nil, usageErr("ca_file: %v", err)
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, usageErr("invalid ca_file %q: no PEM certificate found", path)
-		}
-		tr.TLSClientConfig.RootCAs = pool
+	hc, err := httpx.NewClient(httpx.TLS{CAFile: cfg.str("ca_file"), Insecure: insecure}, log)
+	if err != nil {
+		return nil, usageErr("ca_file: %v", err)
 	}
-	if insecure {
-		tr.TLSClientConfig.InsecureSkipVerify = true
-		log.Warn("tls certificate verification disabled")
-	}
-	return &http.Client{Transport: tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
+	return hc, nil
 }
 
 // runOpenAEVRequest runs one inject with the openaev profile.
-func runOpenAEVRequest(c *ucli.Context, o Options, cfg *config, log *zap.Logger, req framework.Request) error {
-	p, err := newOpenAEVProcessor(c.Context, o, cfg, log)
+func runOpenAEVRequest(c *ucli.Context, o Options, cfg *config, log *zap.Logger, req runtime.Request) error {
+	return withOpenAEVProcessor(c, o, cfg, log, func(p *openaev.Processor) error { return p.RunRequest(c.Context, req) })
+}
+
+// withOpenAEVProcessor runs fn with a processor over the configuration,
+// its terminal callbacks kept in the outbox of `run`, and maps its outcome
+// to an exit code.
+func withOpenAEVProcessor(c *ucli.Context, o Options, cfg *config, log *zap.Logger, fn func(*openaev.Processor) error) error {
+	store, err := openRunOutbox(cfg, o)
 	if err != nil {
 		return err
 	}
-	return openAEVExit(p.RunRequest(c.Context, req))
+	if store != nil {
+		defer store.Close()
+	}
+	p, err := newOpenAEVProcessor(c.Context, o, cfg, log, store)
+	if err != nil {
+		return err
+	}
+	return openAEVExit(o, fn(p))
 }
 
 // runOpenAEVMessage runs one platform message: with the named injector, or,
@@ -127,25 +126,23 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg *config, log *zap.Logger,
 	if err != nil {
 		return usageErr("openaev message: %v", err)
 	}
-	p, err := newOpenAEVProcessor(c.Context, o, cfg, log)
-	if err != nil {
-		return err
-	}
-	p.Injector = name
-	return openAEVExit(p.Process(c.Context, body))
+	return withOpenAEVProcessor(c, o, cfg, log, func(p *openaev.Processor) error {
+		p.Injector = name
+		return p.Process(c.Context, body)
+	})
 }
 
 // openAEVExit maps a profile outcome to an exit code: an invalid inject
-// (its terminal ERROR delivered or printed) is a usage error, anything else
-// a delivery failure.
-func openAEVExit(err error) error {
-	if err == nil {
-		return nil
-	}
+// (its terminal INVALID_USAGE delivered or printed) is a usage error,
+// anything else a delivery failure (see deliveryExit).
+func openAEVExit(o Options, err error) error {
+	var de *runtime.DeliveryError
 	var me *openaev.MessageError
 	var ve *openaev.ValidationError
-	if errors.As(err, &me) || errors.As(err, &ve) {
+	switch {
+	case errors.As(err, &de) && de.Stored+de.Dead > 0:
+	case errors.As(err, &me), errors.As(err, &ve):
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	return &ExitError{Code: ExitDelivery, Err: err}
+	return deliveryExit(o, err)
 }

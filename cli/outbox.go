@@ -12,7 +12,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -75,7 +75,7 @@ func checkRoom(s *outbox.Store) error {
 }
 
 // storedMessage is the one line `run` prints when bodies were kept.
-func storedMessage(de *framework.DeliveryError) error {
+func storedMessage(de *runtime.DeliveryError) error {
 	var parts []string
 	if de.Stored > 0 {
 		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (flush with: injectkit outbox flush)",
@@ -150,21 +150,6 @@ func (e *outboxEnv) close() {
 	_ = e.log.Sync()
 }
 
-// client returns a poster for a stored base URL, or for --backend-url when
-// given.
-func (e *outboxEnv) client(c *ucli.Context, o Options) func(string) (outbox.Poster, error) {
-	override := ""
-	if c.IsSet("backend-url") {
-		override = c.String("backend-url")
-	}
-	return func(base string) (outbox.Poster, error) {
-		if override != "" {
-			base = override
-		}
-		return newClient(e.cfg, o, e.log, base, 0)
-	}
-}
-
 func outboxCommand(o Options) *ucli.Command {
 	action := func(name string, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
 		return func(c *ucli.Context) error {
@@ -196,11 +181,7 @@ func outboxCommand(o Options) *ucli.Command {
 				Usage: "send every pending body now; exit 0 only if all were delivered",
 				Flags: outboxFlags(sendUsage),
 				Action: action("flush", func(c *ucli.Context, e *outboxEnv) error {
-					// Bodies of another wire profile (the terminal callbacks
-					// `injectkit serve` keeps) are resent by that daemon.
-					rs := &outbox.Resender{Store: e.store, Client: e.client(c, o), Log: e.log,
-						Select: func(r outbox.Record) bool { return r.Profile == "" }}
-					res, err := rs.Flush(c.Context)
+					res, err := e.flush(c, o)
 					fmt.Fprintf(o.Stdout, "outbox %s: %d delivered, %d still pending, %d rejected (moved to the dead list), %d being sent by another process\n",
 						e.store.Path(), res.Delivered, res.Failed, res.Rejected, res.Busy)
 					if err != nil {
@@ -260,36 +241,6 @@ func idError(id uint64, s *outbox.Store, err error) error {
 		return usageErr("invalid id \"%d\": %v in outbox %s", id, err, s.Path())
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}
-}
-
-func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
-	id, err := parseID(c)
-	if err != nil {
-		return err
-	}
-	back, err := e.store.RetryDead(id)
-	if err != nil {
-		return idError(id, e.store, err)
-	}
-	if back.Profile != "" {
-		fmt.Fprintf(o.Stdout, "%d (inject %s, %s profile) moved back to pending: the daemon keeping it (injectkit serve) resends it\n",
-			id, back.InjectID, back.Profile)
-		return nil
-	}
-	r, ok, err := e.store.Claim(id)
-	if err != nil || !ok {
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("body %d moved back to pending but not sent: %v", id, err)}
-	}
-	p, err := e.client(c, o)(r.BaseURL)
-	if err != nil {
-		return err
-	}
-	out, err := e.store.Send(c.Context, p, r, 0)
-	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): %s\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks, out)
-	if out != outbox.Delivered {
-		return &ExitError{Code: ExitDelivery, Err: err}
-	}
-	return nil
 }
 
 func listOutbox(o Options, e *outboxEnv) error {

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
 )
@@ -95,37 +96,41 @@ func runAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	deliverer, store, err := newDeliverer(cfg, o, log, maxSize)
+	store, err := openRunOutbox(cfg, o)
 	if err != nil {
 		return err
 	}
 	if store != nil {
 		defer store.Close()
-		if err := checkRoom(store); err != nil {
-			return err
-		}
 	}
-	rt := newRuntime(o, cfg, log)
-	rt.Deliverer = deliverer
-	report, err := rt.Run(c.Context, req)
+	deliverer, err := newDeliverer(cfg, o, log, maxSize, store)
+	if err != nil {
+		return err
+	}
+	_, err = newRuntime(o, cfg, log, runtime.WithDeliverer(deliverer)).Run(c.Context, req)
 	var re *framework.RequestError
-	var de *framework.DeliveryError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &re):
+	if errors.As(err, &re) {
 		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return deliveryExit(o, err)
+}
+
+// deliveryExit maps the outcome of a delivery to an exit code and one line
+// for humans: the bodies kept in the outbox, or, without an outbox, the
+// error with the undelivered signatures printed to stderr so that they
+// are never lost silently.
+func deliveryExit(o Options, err error) error {
+	if err == nil {
+		return nil
+	}
+	var de *runtime.DeliveryError
+	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 		return &ExitError{Code: ExitDelivery, Err: storedMessage(de), Hint: routeHint(err)}
-	case errors.As(err, &de):
+	case errors.As(err, &de) && de.Report != nil:
 		dumpSignatures(o, de.Report)
-		return &ExitError{Code: ExitDelivery, Err: err, Hint: routeHint(err)}
-	default:
-		if report != nil {
-			dumpSignatures(o, report)
-		}
-		return &ExitError{Code: ExitDelivery, Err: err, Hint: routeHint(err)}
 	}
+	return &ExitError{Code: ExitDelivery, Err: err, Hint: routeHint(err)}
 }
 
 // routeHint suggests the openaev profile when the backend has no route
@@ -141,33 +146,34 @@ func routeHint(err error) string {
 		"for an OpenAEV platform, run with --profile %s", te.Status, ProfileOpenAEV)
 }
 
-// newRuntime returns the runtime of `run` and `serve`, without a deliverer.
-func newRuntime(o Options, cfg *config, log *zap.Logger) *framework.Runtime {
+// newRuntime returns the runtime of `run` and `serve` over the
+// configuration: its logger, signatures manager and injector settings.
+func newRuntime(o Options, cfg *config, log *zap.Logger, opts ...runtime.Option) *runtime.Runtime {
 	resolver := signatures.DefaultResolver()
 	resolver.Getenv = o.Getenv
 	ms := manifests(o.Registry)
-	return &framework.Runtime{
-		Registry:   o.Registry,
-		Log:        log,
-		Signatures: signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver)),
-		Settings: func(name string) map[string]string {
+	return runtime.New(o.Registry, append([]runtime.Option{
+		runtime.WithLogger(log),
+		runtime.WithSignatures(signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver))),
+		runtime.WithSettings(func(name string) map[string]string {
 			for _, m := range ms {
 				if m.Name == name {
 					return cfg.injectorSettings(m)
 				}
 			}
 			return nil
-		},
-	}
+		}),
+	}, opts...)...)
 }
 
-// dumpSignatures prints the undelivered payload to stderr so that it is
-// never lost silently.
-func dumpSignatures(o Options, r *framework.Report) {
-	if r == nil {
+// dumpSignatures prints an undelivered payload to stderr, kept in no
+// outbox (--outbox none), so that it is never lost silently.
+func dumpSignatures(o Options, r *runtime.Report) {
+	p, err := r.Payload()
+	if err != nil {
 		return
 	}
-	b, err := json.Marshal(map[string]any{"inject_id": r.InjectID, "phase": r.Phase, "expectation_signature": r.Payload()})
+	b, err := json.Marshal(map[string]any{"inject_id": r.InjectID, "phase": r.Phase, "expectation_signature": p})
 	if err != nil {
 		return
 	}
@@ -175,15 +181,15 @@ func dumpSignatures(o Options, r *framework.Report) {
 }
 
 // buildRequest merges the inject file with the flags (flags win).
-func buildRequest(injector string, cfg *config, reg *framework.Registry) (framework.Request, error) {
-	var req framework.Request
+func buildRequest(injector string, cfg *config, reg *framework.Registry) (runtime.Request, error) {
+	var req runtime.Request
 	if path := cfg.str("inject_file"); path != "" {
 		f, err := os.Open(path)
 		if err != nil {
 			return req, usageErr("inject file: %v", err)
 		}
 		defer f.Close()
-		if req, err = framework.DecodeRequest(f); err != nil {
+		if req, err = runtime.DecodeRequest(f); err != nil {
 			return req, &ExitError{Code: ExitUsage, Err: err}
 		}
 	}
@@ -204,7 +210,7 @@ func buildRequest(injector string, cfg *config, reg *framework.Registry) (framew
 		if err != nil {
 			return req, err
 		}
-		req.Timeout = framework.Duration(d)
+		req.Timeout = runtime.Duration(d)
 	}
 	if types := cfg.list("expectation"); len(types) > 0 {
 		req.ExpectationTypes = types
@@ -218,9 +224,9 @@ func buildRequest(injector string, cfg *config, reg *framework.Registry) (framew
 		targets = append(targets, more...)
 	}
 	if len(targets) > 0 {
-		req.Targets = make([]framework.TargetSpec, len(targets))
+		req.Targets = make([]runtime.TargetSpec, len(targets))
 		for i, t := range targets {
-			req.Targets[i] = framework.TargetSpec{Value: t}
+			req.Targets[i] = runtime.TargetSpec{Value: t}
 		}
 	}
 	if params := cfg.list("param"); len(params) > 0 {

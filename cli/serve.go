@@ -1,10 +1,8 @@
 package cli
 
 import (
-	"crypto/tls"
 	"errors"
 	"net/http"
-	"net/url"
 	"os"
 	"time"
 
@@ -13,8 +11,11 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // serveSettings are the keys of `injectkit serve`, in help order.
@@ -139,9 +140,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := serve.NewMetrics(reg)
-	tracker := newInjectTracker(metrics)
 
-	hc := instrumentedHTTPClient(tracker)
 	// The outbox (on unless --outbox none) is shared: several daemons on
 	// one host may keep their callbacks in one file; a body one of them is
 	// sending is never resent by another while it lives.
@@ -149,29 +148,29 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	var durable *durableCallbacks
 	if store != nil {
 		defer store.Close()
-		durable = newDurableCallbacks(hc.Transport, store, sc.client.URL)
-		hc.Transport = durable
 	}
 	// The contracts depend on the platform's version: the client reads it
 	// (unless --openaev-version gives it) before the first registration.
 	client, err := openaev.NewClient(sc.client, append([]openaev.Option{openaev.WithLogger(log),
-		openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(hc)}, sc.clientOpts...)...)
+		openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(platformHTTPClient(metrics))}, sc.clientOpts...)...)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	rt := newRuntime(o, cfg, log)
+	profile := openaev.NewProfile(client, ms, log)
 	wake := make(chan struct{}, 1)
+	var deliverer runtime.Deliverer = profile
 	if store != nil {
-		stop := startResender(c.Context, store, client, wake, log)
+		deliverer = &outbox.Deliverer{Profile: profile, Store: store, Failed: wake}
+		stop := startResender(c.Context, store, profile, wake, log)
 		defer stop()
 	}
+	rt := newRuntime(o, cfg, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}))
 	d := &serve.Daemon{
 		Registrar: &openaevRegistrar{client: client, manifests: ms},
-		Handler: &openaevHandler{proc: openaev.NewProcessor(client, rt, ms, log), tracker: tracker,
-			outbox: durable, wake: wake},
+		Handler: &openaevHandler{proc: openaev.NewProcessor(rt, profile), profile: profile, metrics: metrics,
+			log: log, store: store, wake: wake},
 		Workers:           sc.workers,
 		ShutdownTimeout:   sc.shutdownTimeout,
 		HeartbeatInterval: sc.heartbeatInterval,
@@ -180,7 +179,7 @@ func serveAction(c *ucli.Context, o Options) error {
 		Log:               log,
 		Metrics:           metrics,
 	}
-	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", redactURL(sc.client.URL)),
+	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", httpx.StripCredentials(sc.client.URL)),
 		zap.String("injector_id", sc.client.InjectorID), zap.Strings("injectors", o.Registry.Names()),
 		zap.Int("workers", sc.workers))
 	if err := d.Run(c.Context); err != nil {
@@ -193,24 +192,12 @@ func serveAction(c *ucli.Context, o Options) error {
 	return nil
 }
 
-// redactURL hides the password of a URL's user information.
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
-}
-
-// instrumentedHTTPClient is the platform client's HTTP client: TLS 1.2 at
+// platformHTTPClient is the platform client's HTTP client: TLS 1.2 at
 // least, the proxy from the environment, no redirects (a POST carrying the
-// token is not replayed elsewhere), and every callback attempt observed.
-func instrumentedHTTPClient(t *injectTracker) *http.Client {
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.Proxy = http.ProxyFromEnvironment
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
-	return &http.Client{
-		Transport:     &callbackTransport{next: tr, tracker: t},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+// token is not replayed elsewhere), and every attempt of an inject's
+// callbacks counted in the metrics.
+func platformHTTPClient(m *serve.Metrics) *http.Client {
+	hc := httpx.NewDefaultClient()
+	hc.Transport = openaev.CountAttempts(hc.Transport, m.DeliveryAttempt)
+	return hc
 }

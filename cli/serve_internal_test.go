@@ -8,99 +8,46 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-func TestCallbackPath(t *testing.T) {
-	tests := []struct {
-		path, kind, id string
-	}{
-		{"/api/injects/execution/callback/i-1", "callback", "i-1"},
-		{"/api/tenants/t1/injects/execution/reception/i-2", "reception", "i-2"},
-		{"/prefix/api/injects/execution/callback/a%2Fb", "callback", "a/b"},
-		{"/api/injectors", "", ""},
-		{"/api/injects/execution/other/i-1", "", ""},
-		{"/api/injects/execution/callback", "", ""},
-		{"/api/injects/execution/callback/%zz", "", ""},
-	}
-	for _, tt := range tests {
-		kind, id := callbackPath(tt.path)
-		if kind != tt.kind || id != tt.id {
-			t.Errorf("callbackPath(%q) = %q, %q; want %q, %q", tt.path, kind, id, tt.kind, tt.id)
-		}
-	}
+// testHandler is the daemon's handler over a platform client, running
+// noop, its callbacks kept in store when there is one.
+type testHandler struct {
+	*openaevHandler
+	metrics *prometheus.Registry
+	wake    chan struct{}
 }
 
-func FuzzCallbackPath(f *testing.F) {
-	for _, s := range []string{"/api/injects/execution/callback/i-1", "/api/injects/execution/reception/%41",
-		"/injects/execution//", "", "/api/injects/execution/callback/a/b"} {
-		f.Add(s)
+func newTestHandler(t *testing.T, client *openaev.Client, store *outbox.Store) testHandler {
+	t.Helper()
+	reg := framework.NewRegistry()
+	reg.Register("noop", func() framework.Executor { return noop.New() })
+	promReg := prometheus.NewRegistry()
+	metrics := serve.NewMetrics(promReg)
+	profile := openaev.NewProfile(client, manifests(reg), nil)
+	wake := make(chan struct{}, 1)
+	var d runtime.Deliverer = profile
+	if store != nil {
+		d = &outbox.Deliverer{Profile: profile, Store: store, Failed: wake}
 	}
-	f.Fuzz(func(t *testing.T, p string) {
-		kind, id := callbackPath(p)
-		if kind != "" && kind != "callback" && kind != "reception" {
-			t.Fatalf("callbackPath(%q) kind %q", p, kind)
-		}
-		if kind == "" && id != "" {
-			t.Fatalf("callbackPath(%q) has an id without a kind", p)
-		}
-	})
+	rt := runtime.New(reg, runtime.WithDeliverer(d), runtime.WithObserver(metricsObserver{metrics}))
+	h := &openaevHandler{proc: openaev.NewProcessor(rt, profile), profile: profile, metrics: metrics,
+		log: zap.NewNop(), store: store, wake: wake}
+	return testHandler{openaevHandler: h, metrics: promReg, wake: wake}
 }
 
-func TestIsTerminal(t *testing.T) {
-	tests := []struct {
-		name string
-		body string
-		want bool
-	}{
-		{"complete", `{"execution_action":"complete","execution_status":"SUCCESS"}`, true},
-		{"trace", `{"execution_action":"command_execution","execution_message":"complete"}`, false},
-		{"reception", `{"tracking_total_count":1}`, false},
-		{"not JSON", `complete`, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodPost, "http://127.0.0.1/api/injects/execution/callback/i", bytes.NewReader([]byte(tt.body)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := isTerminal(req); got != tt.want {
-				t.Errorf("isTerminal = %v, want %v", got, tt.want)
-			}
-			// The body is still there for the real request.
-			var b bytes.Buffer
-			if _, err := b.ReadFrom(req.Body); err != nil || b.String() != tt.body {
-				t.Errorf("isTerminal consumed the body: %q, %v", b.String(), err)
-			}
-		})
-	}
-}
-
-func TestInjectTrackerTimesExecutionAndDelivery(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	tr := newInjectTracker(serve.NewMetrics(reg))
-	clock := time.Unix(0, 0)
-	tr.now = func() time.Time { return clock }
-
-	end := tr.begin("i-1", "noop")
-	// The same inject again while the first run goes on: not timed twice.
-	endDup := tr.begin("i-1", "noop")
-	clock = clock.Add(3 * time.Second)
-	tr.terminalAttempt("i-1")
-	clock = clock.Add(2 * time.Second)
-	tr.terminalAttempt("i-1") // a retry: delivery keeps running from the first attempt
-	clock = clock.Add(time.Second)
-	endDup()
-	end()
-	// An inject that never attempted its terminal callback is not timed.
-	tr.begin("i-2", "noop")()
-
-	sums := map[string]float64{}
+// histograms returns the sample counts of the histograms gathered from reg.
+func histograms(t *testing.T, reg *prometheus.Registry) map[string]uint64 {
+	t.Helper()
 	counts := map[string]uint64{}
 	mfs, err := reg.Gather()
 	if err != nil {
@@ -109,19 +56,34 @@ func TestInjectTrackerTimesExecutionAndDelivery(t *testing.T) {
 	for _, mf := range mfs {
 		for _, m := range mf.GetMetric() {
 			if h := m.GetHistogram(); h != nil {
-				sums[mf.GetName()] += h.GetSampleSum()
 				counts[mf.GetName()] += h.GetSampleCount()
 			}
 		}
 	}
-	if counts["injectkit_execution_duration_seconds"] != 1 || sums["injectkit_execution_duration_seconds"] != 3 {
-		t.Errorf("execution: %d samples, sum %v; want 1, 3", counts["injectkit_execution_duration_seconds"], sums["injectkit_execution_duration_seconds"])
+	return counts
+}
+
+// The daemon's execution and delivery durations come from the runtime's
+// observer: one sample each per inject run, none for a rejected one.
+func TestHandlerMetricsFromTheRuntime(t *testing.T) {
+	p := openaevtest.NewPlatform(t, "tok")
+	p.AddInject("i-1", openaev.ContractID("noop"))
+	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok"}, openaev.WithRetry(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if counts["injectkit_delivery_duration_seconds"] != 1 || sums["injectkit_delivery_duration_seconds"] != 3 {
-		t.Errorf("delivery: %d samples, sum %v; want 1, 3", counts["injectkit_delivery_duration_seconds"], sums["injectkit_delivery_duration_seconds"])
+	h := newTestHandler(t, client, nil)
+	ok := `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
+		openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
+	if err := h.Handle(context.Background(), []byte(ok)); err != nil {
+		t.Fatal(err)
 	}
-	if len(tr.live) != 0 {
-		t.Errorf("%d injects still tracked", len(tr.live))
+	if err := h.Handle(context.Background(), []byte(`{"injection":{}}`)); !serve.IsPermanent(err) {
+		t.Fatalf("malformed message: %v", err)
+	}
+	got := histograms(t, h.metrics)
+	if got["injectkit_execution_duration_seconds"] != 1 || got["injectkit_delivery_duration_seconds"] != 1 {
+		t.Errorf("histogram samples %v, want one execution and one delivery", got)
 	}
 }
 
@@ -153,12 +115,7 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			reg := framework.NewRegistry()
-			reg.Register("noop", func() framework.Executor { return noop.New() })
-			ms := manifests(reg)
-			metrics := serve.NewMetrics(prometheus.NewRegistry())
-			h := &openaevHandler{proc: openaev.NewProcessor(client, &framework.Runtime{Registry: reg}, ms, nil),
-				tracker: newInjectTracker(metrics)}
+			h := newTestHandler(t, client, nil)
 			body := tt.body
 			if body == "" {
 				body = `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
@@ -202,18 +159,5 @@ func TestOpenAEVRegistrarIconOnlyFirst(t *testing.T) {
 	p.FailRegistration(http.StatusServiceUnavailable, 10)
 	if _, err := r.Register(context.Background()); err == nil || serve.IsPermanent(err) {
 		t.Errorf("a 503 registration = %v, want a transient error", err)
-	}
-}
-
-func TestRedactURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"http://127.0.0.1:8080", "http://127.0.0.1:8080"},
-		{"https://admin:hunter2@127.0.0.1/openaev", "https://admin:xxxxx@127.0.0.1/openaev"},
-		{"http://[::1", "(unparsable URL)"},
-	}
-	for _, tt := range tests {
-		if got := redactURL(tt.in); got != tt.want {
-			t.Errorf("redactURL(%q) = %q, want %q", tt.in, got, tt.want)
-		}
 	}
 }

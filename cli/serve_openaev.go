@@ -1,15 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
-	"net/url"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -17,16 +11,19 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// The adapters between the OpenAEV profile and the generic daemon.
+// The adapters between the OpenAEV profile, the runtime and the generic
+// daemon.
 
 // Interface guards.
 var (
-	_ serve.Registrar = (*openaevRegistrar)(nil)
-	_ serve.Handler   = (*openaevHandler)(nil)
+	_ serve.Registrar  = (*openaevRegistrar)(nil)
+	_ serve.Handler    = (*openaevHandler)(nil)
+	_ runtime.Observer = metricsObserver{}
 )
 
 // openaevRegistrar registers the injectors: with the icon the first time,
@@ -55,200 +52,111 @@ func (r *openaevRegistrar) Register(ctx context.Context) (serve.Registration, er
 	}, nil
 }
 
-// openaevHandler runs one platform message through the processor, maps its
-// result onto the daemon's settlement and observes the inject's metrics.
+// openaevHandler runs one platform message through the processor and maps
+// its result onto the daemon's settlement.
 type openaevHandler struct {
 	proc    *openaev.Processor
-	tracker *injectTracker
-	// outbox, when set, keeps the terminal callbacks; wake is signalled
-	// when one stays there.
-	outbox *durableCallbacks
-	wake   chan<- struct{}
+	profile *openaev.Profile
+	metrics *serve.Metrics
+	log     *zap.Logger
+	// store, when set, is the outbox keeping the terminal callbacks; wake
+	// is signalled when one waits there.
+	store *outbox.Store
+	wake  chan<- struct{}
 }
 
-// Handle returns nil when the terminal callback was delivered; a permanent
-// error (reject, no requeue) for a message the processor refused
-// (*openaev.MessageError: its terminal ERROR, if it had an inject id, was
-// delivered) or a terminal callback the platform refused for good with a
-// 4xx other than 401/403; any other error requeues the message. A refused
-// token (401/403) requeues: it fails every inject alike, and the failing
-// heartbeat turns /healthz red until it is fixed.
+// Handle returns nil when the terminal callback was delivered, or kept in
+// the outbox for a resend (the result is durable: the message may be
+// acknowledged); a permanent error (reject, no requeue) for a message the
+// processor refused (*openaev.MessageError: its terminal INVALID_USAGE, if
+// it had an inject id, was delivered) or a terminal callback the platform
+// refused for good with a 4xx other than 401/403; any other error requeues
+// the message. A refused token (401/403) requeues: it fails every inject
+// alike, and the failing heartbeat turns /healthz red until it is fixed.
 func (h *openaevHandler) Handle(ctx context.Context, body []byte) error {
 	id, injector := h.proc.Identify(body)
-	m := h.tracker.metrics
-	m.InjectReceived(injector)
-	if h.outbox != nil && id != "" && h.outbox.waiting(id) {
+	h.metrics.InjectReceived(injector)
+	if h.store != nil && id != "" && h.waiting(id) {
 		// Run before, its result already durable: not run again.
-		h.proc.Log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
-			zap.String("inject_id", id), zap.String("outbox", h.outbox.store.Path()))
-		m.InjectCompleted(injector)
-		select {
-		case h.wake <- struct{}{}:
-		default:
-		}
+		h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
+			zap.String("inject_id", id), zap.String("outbox", h.store.Path()))
+		h.metrics.InjectCompleted(injector)
+		h.signal()
 		return nil
 	}
-	done := h.tracker.begin(id, injector)
 	err := h.proc.Process(ctx, body)
-	done()
-	if h.outbox != nil && h.keptInOutbox(ctx, id, err) {
-		m.InjectFailed(injector)
-		return nil
-	}
+	var se *runtime.StoredError
 	var me *openaev.MessageError
 	var ae *openaev.APIError
 	switch {
 	case err == nil:
-		m.InjectCompleted(injector)
+		h.metrics.InjectCompleted(injector)
+		return nil
+	case errors.As(err, &se) && se.Pending > 0:
+		h.log.Warn("terminal callback not delivered; kept in the outbox and acknowledged",
+			zap.String("inject_id", id), zap.String("outbox", se.Outbox))
+		h.metrics.InjectFailed(injector)
 		return nil
 	case errors.As(err, &me):
-		m.InjectFailed(injector)
+		h.metrics.InjectFailed(injector)
 		return serve.Permanent(err)
 	case errors.As(err, &ae) && errors.Is(err, openaev.ErrPermanent) &&
 		ae.Status != http.StatusUnauthorized && ae.Status != http.StatusForbidden:
-		m.InjectFailed(injector)
+		h.metrics.InjectFailed(injector)
 		return serve.Permanent(err)
 	}
-	m.InjectFailed(injector)
+	h.metrics.InjectFailed(injector)
 	return err
 }
 
-// keptInOutbox settles the stored terminal callback of inject id after
-// Process returned err, and reports whether the callback waits in the
-// outbox for a resend: the message is then acknowledged, the result being
-// durable. A callback the platform refused for good goes to the outbox's
-// dead list and the message is settled as before.
-func (h *openaevHandler) keptInOutbox(ctx context.Context, id string, err error) bool {
-	out, kept := h.outbox.settle(ctx, id, err)
-	if !kept || out != outbox.Failed {
+// waiting reports whether a terminal callback of inject id already waits
+// in the outbox: its message is a redelivery after the consumer that ran
+// it stopped, and the result will be resent from the outbox.
+func (h *openaevHandler) waiting(id string) bool {
+	recs, err := h.store.List()
+	if err != nil {
 		return false
 	}
-	h.proc.Log.Warn("terminal callback not delivered; kept in the outbox and acknowledged",
-		zap.String("inject_id", id), zap.String("outbox", h.outbox.store.Path()), zap.Error(err))
+	for _, r := range recs {
+		if r.InjectID == id && r.State == outbox.Pending && h.profile.Owns(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *openaevHandler) signal() {
 	select {
 	case h.wake <- struct{}{}:
 	default:
 	}
-	return true
 }
 
-// injectTracker times the injects in flight from the callbacks their
-// processing sends: execution runs from the message's receipt to the first
-// attempt of its terminal callback, delivery from that attempt to the end of
-// processing (retries included).
-type injectTracker struct {
-	metrics *serve.Metrics
-	now     func() time.Time
-	mu      sync.Mutex
-	live    map[string]*tracked
+// metricsObserver feeds the daemon's execution and delivery durations from
+// the runtime, which times every inject.
+type metricsObserver struct{ m *serve.Metrics }
+
+func (o metricsObserver) OnExecuted(r *runtime.Report, d time.Duration) {
+	o.m.ObserveExecution(r.Injector, d)
 }
 
-type tracked struct {
-	injector string
-	start    time.Time
-	terminal time.Time // first attempt of the terminal callback; zero before
+func (o metricsObserver) OnDelivered(r *runtime.Report, d time.Duration, _ error) {
+	o.m.ObserveDelivery(r.Injector, d)
 }
 
-func newInjectTracker(m *serve.Metrics) *injectTracker {
-	return &injectTracker{metrics: m, now: time.Now, live: map[string]*tracked{}}
-}
-
-// begin starts timing inject id and returns the function that ends it.
-func (t *injectTracker) begin(id, injector string) (end func()) {
-	if id == "" {
-		return func() {}
-	}
-	e := &tracked{injector: injector, start: t.now()}
-	t.mu.Lock()
-	if _, dup := t.live[id]; dup {
-		// The same inject twice in this process (a redelivery while the
-		// first run goes on): time the first one only.
-		t.mu.Unlock()
-		return func() {}
-	}
-	t.live[id] = e
-	t.mu.Unlock()
+// startResender resends the terminal callbacks the profile keeps in store
+// in the background until the returned stop is called.
+func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile, wake <-chan struct{}, log *zap.Logger) (stop func()) {
+	rs := &outbox.Resender{Store: store, Log: log, Wake: wake, Select: p.Owns,
+		Client: func(string) (outbox.Poster, error) { return p, nil }}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = rs.Run(ctx)
+	}()
 	return func() {
-		end := t.now()
-		t.mu.Lock()
-		delete(t.live, id)
-		t.mu.Unlock()
-		if e.terminal.IsZero() {
-			return
-		}
-		t.metrics.ObserveExecution(e.injector, e.terminal.Sub(e.start))
-		t.metrics.ObserveDelivery(e.injector, end.Sub(e.terminal))
+		cancel()
+		<-done
 	}
-}
-
-// terminalAttempt records an attempt of inject id's terminal callback.
-func (t *injectTracker) terminalAttempt(id string) {
-	now := t.now()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if e, ok := t.live[id]; ok && e.terminal.IsZero() {
-		e.terminal = now
-	}
-}
-
-// callbackTransport counts every inject callback attempt (reception,
-// traces, terminal) by status and tells the tracker when a terminal
-// callback is attempted.
-type callbackTransport struct {
-	next    http.RoundTripper
-	tracker *injectTracker
-}
-
-func (c *callbackTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	kind, id := callbackPath(req.URL.EscapedPath())
-	if kind == "" {
-		return c.next.RoundTrip(req)
-	}
-	if kind == "callback" && isTerminal(req) {
-		c.tracker.terminalAttempt(id)
-	}
-	resp, err := c.next.RoundTrip(req)
-	status := 0
-	if err == nil {
-		status = resp.StatusCode
-	}
-	c.tracker.metrics.DeliveryAttempt(status)
-	return resp, err
-}
-
-// callbackPath recognises …/injects/execution/{reception|callback}/{id}.
-func callbackPath(p string) (kind, id string) {
-	_, rest, ok := strings.Cut(p, "/injects/execution/")
-	if !ok {
-		return "", ""
-	}
-	kind, escaped, ok := strings.Cut(rest, "/")
-	if !ok || (kind != "reception" && kind != "callback") {
-		return "", ""
-	}
-	id, err := url.PathUnescape(escaped)
-	if err != nil {
-		return "", ""
-	}
-	return kind, id
-}
-
-// isTerminal reads a copy of a callback's body for its action.
-func isTerminal(req *http.Request) bool {
-	if req.GetBody == nil {
-		return false
-	}
-	rc, err := req.GetBody()
-	if err != nil {
-		return false
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
-	if err != nil || !bytes.Contains(b, []byte(openaev.ActionComplete)) {
-		return false
-	}
-	var probe struct {
-		Action string `json:"execution_action"`
-	}
-	return json.Unmarshal(b, &probe) == nil && probe.Action == openaev.ActionComplete
 }

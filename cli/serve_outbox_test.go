@@ -9,19 +9,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
+func openTestOutbox(t *testing.T) *outbox.Store {
+	t.Helper()
+	store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = store.Close() })
+	return store
+}
+
+func noopBody(id string) []byte {
+	return []byte(`{"injection":{"inject_id":"` + id + `","inject_injector_contract":{"injector_contract_id":"` +
+		openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`)
+}
+
 // The daemon with an outbox: a terminal callback the platform does not
-// accept is kept and its message acknowledged; the resender delivers the
-// same bytes later; a callback refused for good goes to the dead list.
+// accept is kept and its message acknowledged, as the outbox decorator's
+// result says; the resender delivers the same bytes later; a callback
+// refused for good goes to the dead list.
 func TestOpenAEVHandlerOutbox(t *testing.T) {
 	const token = "tok-serve-outbox-7f3a"
 	tests := []struct {
@@ -42,29 +54,14 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 			if tt.fail != nil {
 				tt.fail(p)
 			}
-			store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Shared: true})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer store.Close()
-			tracker := newInjectTracker(serve.NewMetrics(prometheus.NewRegistry()))
-			hc := instrumentedHTTPClient(tracker)
-			durable := newDurableCallbacks(hc.Transport, store, p.URL)
-			hc.Transport = durable
+			store := openTestOutbox(t)
 			client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
-				openaev.WithRetry(2, time.Millisecond), openaev.WithHTTPClient(hc))
+				openaev.WithRetry(2, time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
 			}
-			reg := framework.NewRegistry()
-			reg.Register("noop", func() framework.Executor { return noop.New() })
-			ms := manifests(reg)
-			wake := make(chan struct{}, 1)
-			h := &openaevHandler{proc: openaev.NewProcessor(client, &framework.Runtime{Registry: reg}, ms, nil),
-				tracker: tracker, outbox: durable, wake: wake}
-			body := `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
-				client.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
-			err = h.Handle(context.Background(), []byte(body))
+			h := newTestHandler(t, client, store)
+			err = h.Handle(context.Background(), noopBody("i-1"))
 			if (err == nil) != tt.ok || serve.IsPermanent(err) != tt.permanent {
 				t.Fatalf("Handle = %v (permanent %v)", err, serve.IsPermanent(err))
 			}
@@ -84,7 +81,8 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 				}
 				return
 			}
-			if len(list) != 1 || list[0].State != tt.state || list[0].Profile != openaevProfile || list[0].InjectID != "i-1" {
+			if len(list) != 1 || list[0].State != tt.state || list[0].Profile != openaev.ProfileName || list[0].InjectID != "i-1" ||
+				list[0].URL != p.URL+"/api/injects/execution/callback/i-1" || !h.profile.Owns(list[0]) {
 				t.Fatalf("records %+v", list)
 			}
 			kept, _ := store.Get(list[0].ID)
@@ -100,22 +98,20 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 			if tt.state == outbox.Dead {
 				return
 			}
-			select {
-			case <-wake:
-			default:
+			if len(h.wake) != 1 {
 				t.Error("the resender was not woken")
 			}
 			// The platform is back: the resender delivers the same bytes.
-			rs := &outbox.Resender{Store: store, Select: func(r outbox.Record) bool { return r.Profile == openaevProfile },
-				Client: func(string) (outbox.Poster, error) { return openaevPoster{client: client}, nil }}
+			rs := &outbox.Resender{Store: store, Select: h.profile.Owns,
+				Client: func(string) (outbox.Poster, error) { return h.profile, nil }}
 			res, err := rs.Flush(context.Background())
 			if err != nil || res.Delivered != 1 {
 				t.Fatalf("flush %+v %v", res, err)
 			}
 			calls := p.Calls("i-1")
 			last := calls[len(calls)-1]
-			if last.Kind != openaevtest.KindComplete || !last.Accepted() || !bytes.Equal(last.Raw, kept.Body) {
-				t.Errorf("resend: %s accepted %v, same bytes %v", last.Kind, last.Accepted(), bytes.Equal(last.Raw, kept.Body))
+			if last.Kind != openaevtest.KindComplete || !last.Processed() || !bytes.Equal(last.Raw, kept.Body) {
+				t.Errorf("resend: %s processed %v, same bytes %v", last.Kind, last.Processed(), bytes.Equal(last.Raw, kept.Body))
 			}
 			if st, _ := store.Stats(); st.Pending != 0 {
 				t.Errorf("%d pending after the resend", st.Pending)
@@ -130,12 +126,8 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 func TestOpenAEVHandlerRedeliveryWaitingInOutbox(t *testing.T) {
 	p := openaevtest.NewPlatform(t, "tok")
 	p.AddInject("i-1", openaev.ContractID("noop"))
-	store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Shared: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	recs, err := store.Put(outbox.Entry{InjectID: "i-1", Phase: openaevPhase, BaseURL: p.URL, Profile: openaevProfile,
+	store := openTestOutbox(t)
+	recs, err := store.Put(outbox.Entry{InjectID: "i-1", Phase: openaev.ActionComplete, BaseURL: p.URL, Profile: openaev.ProfileName,
 		Path: "/api/injects/execution/callback/i-1", Body: []byte(`{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete","execution_duration":1}`)})
 	if err != nil {
 		t.Fatal(err)
@@ -143,38 +135,28 @@ func TestOpenAEVHandlerRedeliveryWaitingInOutbox(t *testing.T) {
 	if err := store.MarkFailed(recs[0].ID, 4, "status 503", time.Now().Add(time.Minute)); err != nil {
 		t.Fatal(err)
 	}
-	tracker := newInjectTracker(serve.NewMetrics(prometheus.NewRegistry()))
-	hc := instrumentedHTTPClient(tracker)
-	durable := newDurableCallbacks(hc.Transport, store, p.URL)
-	hc.Transport = durable
 	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok", InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
-		openaev.WithRetry(2, time.Millisecond), openaev.WithHTTPClient(hc))
+		openaev.WithRetry(2, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := framework.NewRegistry()
-	reg.Register("noop", func() framework.Executor { return noop.New() })
-	wake := make(chan struct{}, 1)
-	h := &openaevHandler{proc: openaev.NewProcessor(client, &framework.Runtime{Registry: reg}, manifests(reg), nil),
-		tracker: tracker, outbox: durable, wake: wake}
-	body := `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
-		client.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
+	h := newTestHandler(t, client, store)
 	// The consumer that ran it first had acknowledged its reception.
 	if err := client.Reception(context.Background(), "i-1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Handle(context.Background(), []byte(body)); err != nil {
+	if err := h.Handle(context.Background(), noopBody("i-1")); err != nil {
 		t.Fatal(err)
 	}
 	if calls := p.Calls("i-1"); len(calls) != 1 {
 		t.Errorf("the inject ran again: %v", kindsOf(calls))
 	}
-	if len(wake) != 1 {
+	if len(h.wake) != 1 {
 		t.Error("the resender was not woken")
 	}
 	// The stored callback is the one the platform gets.
-	rs := &outbox.Resender{Store: store, Select: func(r outbox.Record) bool { return r.Profile == openaevProfile },
-		Client: func(string) (outbox.Poster, error) { return openaevPoster{client: client}, nil }}
+	rs := &outbox.Resender{Store: store, Select: h.profile.Owns,
+		Client: func(string) (outbox.Poster, error) { return h.profile, nil }}
 	if res, err := rs.Flush(context.Background()); err != nil || res.Delivered != 1 {
 		t.Fatalf("flush %+v %v", res, err)
 	}

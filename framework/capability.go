@@ -12,13 +12,27 @@ type Manifester interface {
 
 // ParamsFactory returns a fresh pointer to the executor's parameter struct,
 // filled with its defaults. The runtime decodes the inject's params into it
-// strictly (unknown keys are errors) and hands it to Execute as Inject.Params.
+// strictly (unknown keys are errors, see DecodeParams), validates it (see
+// Validator) and hands it to Execute as Inject.Params, where ParamsOf reads
+// it. The struct is the one declaration of the params: the manifest's list
+// is derived from its fields and tags with ParamsSpec.
 type ParamsFactory interface {
 	NewParams() any
 }
 
-// ParamsValidator checks decoded parameters before Execute is called. It must
-// be fast and must not touch the network.
+// Validator is implemented by a params value (what NewParams returns) that
+// checks itself: the runtime calls Validate on the decoded params before
+// Execute. It must be fast and must not touch the network. A
+// *signatures.ValidationError names the field by its json name ("timing");
+// the runtime reports it on "params.timing".
+type Validator interface {
+	Validate() error
+}
+
+// ParamsValidator checks decoded parameters against the executor (a scan
+// that needs privileges it lacks, say), after the params' own Validate.
+// Checks of the params alone belong in their Validate method. It must be
+// fast and must not touch the network.
 type ParamsValidator interface {
 	ValidateParams(params any) error
 }
@@ -116,7 +130,8 @@ const (
 	ParamEnum     = "enum"
 )
 
-// Param documents one parameter.
+// Param documents one parameter. An executor with a ParamsFactory derives
+// its list with ParamsSpec rather than writing it by hand.
 type Param struct {
 	Name     string
 	Type     string // one of the Param* constants

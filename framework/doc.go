@@ -1,56 +1,38 @@
-// Package framework owns the life of an inject: the Executor contract an
-// injector implements, the optional capabilities the runtime detects, the
-// registry of injectors, and the Runtime that takes one inject request from
-// intake to delivery.
+// Package framework is the contract between injectkit and an injector,
+// as database/sql/driver is between database/sql and a driver: what an
+// injector implements and what it is handed, nothing that runs it. It owns
+// the Executor interface, the Inject an executor acts on (its Targets,
+// decoded Params, scoped logger and Partial results), the ToolOutput it
+// returns, the optional capabilities the runtime detects (Manifester,
+// ParamsFactory, Validator, ParamsValidator, TargetsValidator, Configurer,
+// Closer), the Manifest that documents an injector, the Registry of
+// injectors, and the errors an injector returns or is refused with. It
+// performs no I/O and imports neither the transport nor the outbox:
+// injectors compile against it alone. Package runtime takes an inject
+// through its lifecycle; its documentation says when each capability is
+// called and what each failure does.
 //
 // # Writing an injector
 //
 // An injector implements one method:
 //
-//	Execute(ctx context.Context, cfg *Inject) ToolOutput
+//	Execute(ctx context.Context, in *Inject) ToolOutput
 //
 // and may implement, found by type assertion: Manifester (name, category,
-// params, documentation), ParamsFactory (its own typed params struct),
-// ParamsValidator, TargetsValidator, Configurer (settings from config file
-// or environment) and Closer. Injectors return what happened; they do not log failures
-// themselves beyond progress, and never exit the process.
+// params, documentation), ParamsFactory (its own typed params struct,
+// decoded strictly, read back with ParamsOf), Validator on that struct,
+// ParamsValidator, TargetsValidator, Configurer (settings from the config
+// file or the environment) and Closer.
 //
-// # Lifecycle and failures
+// Execute returns one outcome: ToolOutput.Status (success, partial,
+// failed, timeout), with ErrorInfo as its detail. The tool's failures are
+// outcomes, delivered like successes. Execute honours ctx: when it ends,
+// the executor stops and returns what it has; the runtime marks the run as
+// timed out and attaches every result reported through Inject.Partial, so
+// an executor never builds the timeout itself. Per-target extras are keyed
+// by the target's index in Inject.Targets.
 //
-// Runtime.Run takes a Request through these steps, in order:
-//
-//  1. Validate the request: injector known, at least one target, known
-//     expectation types. Failure: *RequestError, nothing runs, nothing is
-//     sent (the CLI exits 2).
-//  2. Typed configs: each target becomes a signatures.Config; all must share
-//     one category, and it must be the injector's; a TargetsValidator
-//     checks them (a supported cloud provider, say). Params are decoded
-//     strictly into the injector's struct and validated; settings are
-//     handed to Configure. Failure: *RequestError, as above.
-//  3. CompilePre: pre-execution signatures stamped with the start time and,
-//     for network targets, the source IP. Failure: *RequestError.
-//  4. Execute under the deadline (request timeout, default 10 m). When the
-//     deadline passes or the caller cancels, the context is cancelled; if
-//     Execute has not returned Grace (5 s) later the runtime stops waiting.
-//     Either way the outcome is "timeout" with every result reported through
-//     Inject.Partial. A panic is recovered: the outcome is "failed" (exit
-//     code 1, the panic message in ErrorInfo, the stack logged at DEBUG).
-//     The tool's own failures are outcomes, not errors: they are delivered.
-//  5. CompilePost: end time, execution status, partial results and extra
-//     signatures merged. Malformed output (unknown status, colliding extra)
-//     becomes a "failed" outcome rather than a lost inject.
-//  6. BuildPayload: one entry per target, one value group per expectation
-//     type, per-type and per-target extras added.
-//  7. Deliver, with a context that outlives the caller's cancellation, so a
-//     SIGINT still delivers the timeout signatures. Failure: *DeliveryError
-//     carrying the whole Report, so the caller can keep the signatures.
-//     With an OutboxDeliverer every body is first stored in a durable outbox
-//     (transport/outbox): a failure leaves them there, the DeliveryError
-//     says where and how many (Outbox, Stored, Dead), and they are resent
-//     later byte for byte; the CLI exits 1 with one line naming the outbox.
-//     Without an outbox the CLI exits 1 and prints the signatures to stderr.
-//
-// The runtime logs one INFO line per step with the inject id, the injector,
-// the target count, the status and the step's duration. It registers no
-// global metrics or loggers.
+// Injectors return what happened; they log progress with Inject.Logger,
+// never their failures (the runtime logs each failure once), and never
+// exit the process.
 package framework

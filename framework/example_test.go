@@ -3,66 +3,56 @@ package framework_test
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
 // pinger is a toy injector: it "pings" each network target and reports one
-// partial result per target.
+// partial result per target, and one extra signature for the first.
 type pinger struct{}
 
-func (pinger) Execute(ctx context.Context, cfg *framework.Inject) framework.ToolOutput {
-	for _, t := range cfg.Targets {
+func (pinger) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	for _, t := range in.Targets {
+		if ctx.Err() != nil {
+			// The runtime marks the run as timed out, with the partial
+			// results reported so far.
+			return framework.ToolOutput{}
+		}
 		if nc, ok := t.Network(); ok {
-			cfg.Partial(nc.Value() + " reachable")
+			in.Partial(nc.Value() + " reachable")
 		}
 	}
-	return framework.ToolOutput{ExtraSignatures: map[string]any{"probe": "ping"}}
+	return framework.ToolOutput{
+		Status:          framework.StatusSuccess,
+		ExtraSignatures: map[string]any{"probe": "ping"},
+		TargetExtras:    map[int]framework.TypeExtras{0: {framework.Detection: {"rtt_ms": 1}}},
+	}
 }
 
 func (pinger) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "pinger", Category: framework.Network, Description: "pings its targets"}
 }
 
-// printer is a Deliverer that prints the first target's values.
-type printer struct{}
-
-func (printer) Deliver(_ context.Context, r *framework.Report) error {
-	fmt.Println("status:", r.Status)
-	for _, g := range r.Payload().Targets[0].SignatureValues {
-		for _, v := range g.Values {
-			fmt.Printf("%s %s=%v\n", g.ExpectationType, v.SignatureType, v.SignatureValue)
-		}
-	}
-	return nil
-}
-
+// Example_executor calls an executor the way the runtime does, on an inject
+// built by hand (package runtime's example runs it end to end).
 func Example_executor() {
 	reg := framework.NewRegistry()
 	reg.Register("pinger", func() framework.Executor { return pinger{} })
-
-	clock := func() time.Time { return time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC) }
-	rt := &framework.Runtime{
-		Registry:  reg,
-		Deliverer: printer{},
-		Signatures: signatures.NewManager(signatures.WithClock(clock),
-			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }})),
-	}
-	_, err := rt.Run(context.Background(), framework.Request{
-		InjectID: "inject-1", Injector: "pinger",
-		Targets: []framework.TargetSpec{{Value: "127.0.0.1"}},
-	})
+	ex, err := reg.New("pinger")
 	if err != nil {
 		fmt.Println("error:", err)
+		return
 	}
+	in := &framework.Inject{ID: "inject-1", Injector: "pinger", Category: framework.Network,
+		Targets: []framework.Target{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}},
+		Params:  map[string]any{}}
+	out := ex.Execute(context.Background(), in)
+	fmt.Println("status:", out.ExecutionStatus(), "valid:", out.Validate() == nil)
+	fmt.Println("partial:", in.PartialResults())
+	fmt.Println("target 0 extras:", out.TargetExtras[0][framework.Detection])
 	// Output:
-	// status: success
-	// DETECTION source_ipv4=192.0.2.10
-	// DETECTION target_ipv4=127.0.0.1
-	// DETECTION start_time=2026-11-27T09:30:00Z
-	// DETECTION end_time=2026-11-27T09:30:00Z
-	// DETECTION execution_status=success
-	// DETECTION probe=ping
+	// status: success valid: true
+	// partial: [127.0.0.1 reachable]
+	// target 0 extras: map[rtt_ms:1]
 }

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"context"
+	"strconv"
 	"sync"
 
 	"go.uber.org/zap"
@@ -11,25 +12,24 @@ import (
 
 // Executor is the one thing an injector implements: act on the inject's
 // targets and report what happened. Execute must honour ctx: when it is
-// cancelled (deadline, signal) the executor stops, and returns what it has,
-// with TimeoutInfo set. A returned ToolOutput is never an error to the
-// runtime: failures are described in it (ErrorInfo, Status).
+// cancelled (deadline, signal) the executor stops and returns what it has;
+// the runtime marks the run as timed out. A returned ToolOutput is never an
+// error to the runtime: failures are outcomes, described in it.
 type Executor interface {
-	Execute(ctx context.Context, cfg *Inject) ToolOutput
+	Execute(ctx context.Context, in *Inject) ToolOutput
 }
 
 // The signatures types an injector needs, aliased so that an injector
 // imports one package.
 type (
-	ToolOutput      = signatures.ToolOutput
 	ErrorInfo       = signatures.ErrorInfo
-	TimeoutInfo     = signatures.TimeoutInfo
+	ExecutionStatus = signatures.ExecutionStatus
 	ExpectationType = signatures.ExpectationType
 	Category        = signatures.Category
 	TypeExtras      = signatures.TypeExtras
 )
 
-// Expectation types and categories, re-exported for injectors.
+// Expectation types, categories and outcomes, re-exported for injectors.
 const (
 	Detection     = signatures.Detection
 	Prevention    = signatures.Prevention
@@ -45,8 +45,60 @@ const (
 	StatusTimeout = signatures.StatusTimeout
 )
 
+// ToolOutput is what an executor returns: one outcome, its detail, and
+// what the tool found.
+type ToolOutput struct {
+	// Status is the outcome: StatusSuccess (or ""), StatusPartial,
+	// StatusFailed or StatusTimeout. A run cut short by its deadline or a
+	// cancellation that did not fail is a timeout whatever Status says:
+	// the runtime marks it, with every result reported through
+	// Inject.Partial.
+	Status ExecutionStatus
+	// ErrorInfo details the outcome (the tool's exit code, its message,
+	// the time it crashed); it never changes it. A non-zero ExitCode with a
+	// successful Status is malformed output (see Validate). The
+	// CrashTimestamp of a failed run is its signatures' end time.
+	ErrorInfo *ErrorInfo
+	// ExtraSignatures is merged into every signature.
+	ExtraSignatures map[string]any
+	// ExtraByType holds per-expectation-type extras added to every
+	// target's group of that type.
+	ExtraByType TypeExtras
+	// TargetExtras holds per-expectation-type extras of single targets,
+	// keyed by the target's index in Inject.Targets; a target without an
+	// entry gets none. They win over ExtraByType on a name clash.
+	TargetExtras map[int]TypeExtras
+	// Findings is the injector's structured result, carried untouched.
+	Findings map[string]any
+}
+
+// ExecutionStatus returns the outcome: Status, with "" read as success.
+func (o ToolOutput) ExecutionStatus() ExecutionStatus {
+	if o.Status == "" {
+		return StatusSuccess
+	}
+	return o.Status
+}
+
+// Validate checks that Status is a known outcome and that ErrorInfo does
+// not contradict it: a non-zero exit code is not a success.
+func (o ToolOutput) Validate() error {
+	switch o.Status {
+	case "", StatusSuccess, StatusPartial, StatusFailed, StatusTimeout:
+	default:
+		return &signatures.ValidationError{Field: "status", Value: string(o.Status),
+			Reason: "unknown status (valid: success, partial, failed, timeout)"}
+	}
+	if o.ErrorInfo != nil && o.ErrorInfo.ExitCode != 0 && o.ExecutionStatus() == StatusSuccess {
+		return &signatures.ValidationError{Field: "error_info.exit_code", Value: strconv.Itoa(o.ErrorInfo.ExitCode),
+			Reason: "a non-zero exit code on a successful outcome (set Status to failed or partial)"}
+	}
+	return nil
+}
+
 // Target is one target of an inject: its typed configuration and the
-// platform metadata (agent, asset, asset group) its signature belongs to.
+// platform's attribution of it (agent, asset, asset group), which its
+// signature carries.
 type Target struct {
 	Config signatures.Config
 	Meta   signatures.Target
@@ -78,35 +130,31 @@ type Inject struct {
 	Injector string
 	// Category is the category shared by every target.
 	Category Category
-	// Targets holds one entry per asset, in the order given. Results are
-	// attributed back to targets by address or name, never by position.
+	// Targets holds one entry per target, in the order given. Results are
+	// attributed back to targets by address or name, and per-target extras
+	// by index in this slice (ToolOutput.TargetExtras).
 	Targets []Target
 	// ExpectationTypes are the expectations the platform will check.
 	ExpectationTypes []ExpectationType
 	// Params holds the decoded parameters: the value returned by the
-	// executor's NewParams (a pointer to its own struct) when it implements
-	// ParamsFactory, else a map[string]any.
+	// executor's NewParams (a pointer to its own struct; see ParamsOf) when
+	// it implements ParamsFactory, else a map[string]any.
 	Params any
 	// Log is a logger scoped with the injector and the inject id.
 	Log *zap.Logger
 
 	mu      sync.Mutex
 	partial []string
-	onPart  func(string)
 }
 
 // Partial reports one partial result as soon as it is known
-// (for example "10.0.0.1:22/tcp open ssh"). If the run is cut short, every
-// partial result reported so far is kept in the signatures. Safe for
+// (for example "10.0.0.1:22/tcp open ssh"). If the run ends as a timeout,
+// every partial result reported is kept in the signatures. Safe for
 // concurrent use.
 func (in *Inject) Partial(result string) {
 	in.mu.Lock()
+	defer in.mu.Unlock()
 	in.partial = append(in.partial, result)
-	fn := in.onPart
-	in.mu.Unlock()
-	if fn != nil {
-		fn(result)
-	}
 }
 
 // PartialResults returns a copy of the partial results reported so far.

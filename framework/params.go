@@ -3,46 +3,70 @@ package framework
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/injectkit/injectkit/signatures"
 )
 
+// A parameter error is a *signatures.ValidationError whose Field is
+// "params.<name>", the name as the user wrote it (--param delay=x, or
+// "params": {"delay": "x"}), whichever step rejected the value: ParseParam,
+// DecodeParams or the params' own Validate.
+
+// paramsField is the field path of the named param.
+func paramsField(name string) string { return "params." + name }
+
+func invalidParam(name, value, reason string) error {
+	return &signatures.ValidationError{Field: paramsField(name), Value: value, Reason: reason}
+}
+
 // ParseParam converts a command-line "key=value" string into a typed value
-// following the manifest's declaration of key: int, bool and duration values
-// are checked here, enum values must be one of the declared ones. Without a
-// manifest entry the value stays a string.
+// following the manifest's declaration of key: int and bool values are
+// parsed, an enum value must be one of the declared ones, and a duration is
+// checked and normalised to Go notation (a bare number is seconds: "90"
+// gives "1m30s"; negative durations are rejected). Without a manifest entry
+// the value stays a string. An error is a *signatures.ValidationError on
+// "params.<key>".
 func ParseParam(m *Manifest, key, value string) (any, error) {
 	if m == nil || len(m.Params) == 0 {
 		return value, nil
 	}
 	p, ok := m.Param(key)
 	if !ok {
-		return nil, invalid("params."+key, value, "unknown parameter (known: "+strings.Join(m.ParamNames(), ", ")+")")
+		return nil, invalidParam(key, value, "unknown parameter (known: "+strings.Join(m.ParamNames(), ", ")+")")
 	}
 	switch p.Type {
 	case ParamInt:
 		n, err := strconv.Atoi(value)
 		if err != nil {
-			return nil, invalid("params."+key, value, "not an integer")
+			return nil, invalidParam(key, value, "not an integer")
 		}
 		return n, nil
 	case ParamBool:
 		b, err := strconv.ParseBool(value)
 		if err != nil {
-			return nil, invalid("params."+key, value, "not a boolean (true or false)")
+			return nil, invalidParam(key, value, "not a boolean (true or false)")
 		}
 		return b, nil
+	case ParamDuration:
+		d, err := ParseDuration(value)
+		if err != nil {
+			return nil, invalidParam(key, value, err.Error())
+		}
+		return d.String(), nil
 	case ParamEnum:
 		for _, e := range p.Enum {
 			if e == value {
 				return value, nil
 			}
 		}
-		return nil, invalid("params."+key, value, "not one of "+strings.Join(p.Enum, ", "))
+		return nil, invalidParam(key, value, "not one of "+strings.Join(p.Enum, ", "))
 	}
 	return value, nil
 }
@@ -67,35 +91,216 @@ func (m Manifest) ParamNames() []string {
 	return names
 }
 
-// decodeParams turns the request's params into what Execute receives: the
-// executor's own struct when it implements ParamsFactory (decoded strictly),
-// else the map itself.
-func decodeParams(ex Executor, params map[string]any) (any, error) {
+// DecodeParams turns an inject's params into what Execute receives, and
+// validates them. Without ParamsFactory the map itself is returned (an empty
+// one for nil). Otherwise raw is decoded strictly into a fresh NewParams
+// value: a key that is not a param, a missing required param, a value of the
+// wrong type or a malformed duration (see ParamsSpec) is an error naming the
+// param. The decoded value is then checked by CheckParams.
+//
+// A parameter error is a *signatures.ValidationError on "params.<name>";
+// NewParams returning nil is an error wrapping ErrParamsSpec.
+func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 	pf, ok := ex.(ParamsFactory)
 	if !ok {
-		if params == nil {
-			params = map[string]any{}
+		if raw == nil {
+			raw = map[string]any{}
 		}
-		return params, nil
+		return raw, nil
 	}
 	target := pf.NewParams()
-	if len(params) == 0 {
-		return target, nil
+	if target == nil {
+		return nil, fmt.Errorf("%w: NewParams returned nil", ErrParamsSpec)
 	}
-	raw, err := json.Marshal(params)
-	if err != nil {
-		return nil, &RequestError{Err: fmt.Errorf("params: %w", err)}
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(target); err != nil {
-		err = jsonError(err)
-		if ve, ok := err.(*signatures.ValidationError); ok {
-			cp := *ve
-			cp.Field = "params." + ve.Field
-			err = &cp
+	fields := structFields(target)
+	if len(raw) > 0 {
+		if err := decodeInto(target, raw, fields); err != nil {
+			return nil, err
 		}
-		return nil, &RequestError{Err: err}
+	}
+	for _, f := range fields {
+		if _, given := lookupKey(raw, f.name); f.required && !given {
+			return nil, invalidParam(f.name, "", "required")
+		}
+	}
+	if err := CheckParams(ex, target); err != nil {
+		return nil, err
 	}
 	return target, nil
+}
+
+// structFields returns the params of a NewParams value, or nil when
+// ParamsSpec cannot describe it (not a pointer to a struct, a field of
+// another type): such params, written before ParamsSpec, are decoded by
+// encoding/json alone, without the duration and required rules.
+// Conformance reports them.
+func structFields(target any) []paramField {
+	t := reflect.TypeOf(target)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return nil
+	}
+	fields, err := paramFields(t)
+	if err != nil {
+		return nil
+	}
+	return fields
+}
+
+// decodeInto decodes raw into target strictly, durations normalised first.
+func decodeInto(target any, raw map[string]any, fields []paramField) error {
+	norm := make(map[string]any, len(raw))
+	for k, v := range raw {
+		norm[k] = v
+	}
+	if fields != nil {
+		for k, v := range raw {
+			f, ok := fieldFor(fields, k)
+			if !ok {
+				return invalidParam(k, fmt.Sprint(v), "unknown parameter (known: "+strings.Join(fieldNames(fields), ", ")+")")
+			}
+			if f.kind != ParamDuration {
+				continue
+			}
+			d, err := durationValue(v)
+			if err != nil {
+				return invalidParam(k, fmt.Sprint(v), err.Error())
+			}
+			norm[k] = int64(d)
+		}
+	}
+	b, err := json.Marshal(norm)
+	if err != nil {
+		return fmt.Errorf("params: %w", err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(target); err != nil {
+		return paramsJSONError(err, raw)
+	}
+	return nil
+}
+
+// durationValue reads a duration param's JSON value: a string (see
+// ParseDuration) or a number of seconds.
+func durationValue(v any) (d time.Duration, err error) {
+	switch x := v.(type) {
+	case string:
+		return ParseDuration(x)
+	case float64:
+		return secondsDuration(x)
+	case json.Number:
+		return ParseDuration(x.String())
+	case int:
+		return secondsDuration(float64(x))
+	case int64:
+		return secondsDuration(float64(x))
+	}
+	return 0, errNotDuration
+}
+
+// fieldFor finds the field a JSON key decodes into: its exact name, else a
+// case-insensitive match, as encoding/json does.
+func fieldFor(fields []paramField, key string) (paramField, bool) {
+	for _, f := range fields {
+		if f.name == key {
+			return f, true
+		}
+	}
+	for _, f := range fields {
+		if strings.EqualFold(f.name, key) {
+			return f, true
+		}
+	}
+	return paramField{}, false
+}
+
+func lookupKey(raw map[string]any, name string) (any, bool) {
+	if v, ok := raw[name]; ok {
+		return v, true
+	}
+	for k, v := range raw {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+func fieldNames(fields []paramField) []string {
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = f.name
+	}
+	sort.Strings(names)
+	return names
+}
+
+// paramsJSONError names the param a decoding error is about, with the
+// value the user gave.
+func paramsJSONError(err error, raw map[string]any) error {
+	var te *json.UnmarshalTypeError
+	var ve *signatures.ValidationError
+	switch {
+	case errors.As(err, &te):
+		value := te.Value
+		if v, ok := lookupKey(raw, te.Field); ok {
+			value = fmt.Sprint(v)
+		}
+		return invalidParam(te.Field, value, "wrong JSON type, want "+te.Type.String())
+	case errors.As(err, &ve):
+		return prefixParams(ve)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return invalidParam(name, "", "unknown parameter")
+	}
+	return fmt.Errorf("params: %w", err)
+}
+
+// CheckParams validates decoded params: first the enum fields against
+// their tags (CheckEnums), then their own Validate method (the Validator
+// interface), then the executor's ParamsValidator, if any,
+// for checks that depend on the executor (privileges, say). Neither may
+// touch the network. A *signatures.ValidationError is returned with its
+// Field on "params.<field>"; other errors are returned as they are.
+func CheckParams(ex Executor, params any) error {
+	if err := CheckEnums(params); err != nil {
+		return prefixParamsErr(err)
+	}
+	if v, ok := params.(Validator); ok && !isNilPointer(params) {
+		if err := v.Validate(); err != nil {
+			return prefixParamsErr(err)
+		}
+	}
+	if v, ok := ex.(ParamsValidator); ok {
+		if err := v.ValidateParams(params); err != nil {
+			return prefixParamsErr(err)
+		}
+	}
+	return nil
+}
+
+func prefixParamsErr(err error) error {
+	var ve *signatures.ValidationError
+	if errors.As(err, &ve) {
+		return prefixParams(ve)
+	}
+	return err
+}
+
+// prefixParams returns a copy of ve on "params.<field>"; a field already
+// under params is kept.
+func prefixParams(ve *signatures.ValidationError) error {
+	cp := *ve
+	switch {
+	case cp.Field == "" || cp.Field == "params":
+		cp.Field = "params"
+	case !strings.HasPrefix(cp.Field, "params."):
+		cp.Field = paramsField(cp.Field)
+	}
+	return &cp
+}
+
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
 }

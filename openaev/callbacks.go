@@ -47,7 +47,7 @@ func (c *Client) Reception(ctx context.Context, injectID string) error {
 		return err
 	}
 	body, _ := json.Marshal(map[string]int{"tracking_total_count": 1})
-	_, err := c.do(ctx, request{op: "reception", path: "/injects/execution/reception/" + url.PathEscape(injectID),
+	_, err := c.do(callbackContext(ctx), request{op: "reception", path: "/injects/execution/reception/" + url.PathEscape(injectID),
 		contentType: "application/json", body: body, injectID: injectID})
 	return err
 }
@@ -69,16 +69,36 @@ func (c *Client) Callback(ctx context.Context, injectID string, e Execution) err
 	if err != nil {
 		return err
 	}
+	return c.postCallback(ctx, injectID, body, e.Action == ActionComplete)
+}
+
+// postCallback posts the encoded body of an execution callback of inject
+// id: a terminal one (retried on a 409, see Callback) or a trace. The final
+// failure is returned, not logged: the caller's caller logs it once.
+func (c *Client) postCallback(ctx context.Context, injectID string, body []byte, terminal bool) error {
 	op := "trace"
-	if e.Action == ActionComplete {
+	if terminal {
 		op = "complete"
 	}
-	_, err = c.do(ctx, request{op: op, path: "/injects/execution/callback/" + url.PathEscape(injectID),
-		contentType: "application/json", body: body, injectID: injectID, retryConflict: e.Action == ActionComplete})
+	_, err := c.do(callbackContext(ctx), request{op: op, path: callbackPath(injectID),
+		contentType: "application/json", body: body, injectID: injectID, retryConflict: terminal})
 	return err
+}
+
+// callbackPath is the path of inject id's execution callbacks, under the
+// API prefix.
+func callbackPath(injectID string) string {
+	return "/injects/execution/callback/" + url.PathEscape(injectID)
 }
 
 // Trace posts an INFO command_execution callback.
 func (c *Client) Trace(ctx context.Context, injectID, message string) error {
 	return c.Callback(ctx, injectID, Execution{Message: message, Status: StatusInfo, Action: ActionCommandExecution})
 }
+
+// platformURL is the platform's base URL without a trailing slash: what
+// an outbox records as a terminal callback's base URL.
+func (c *Client) platformURL() string { return strings.TrimRight(c.cfg.URL, "/") }
+
+// callbackURL is the URL of inject id's execution callbacks.
+func (c *Client) callbackURL(injectID string) string { return c.base + callbackPath(injectID) }

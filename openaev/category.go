@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -63,7 +64,7 @@ func cloudTargets(in Injection) (*Targets, error) {
 			continue
 		}
 		seen[r] = true
-		t.Specs = append(t.Specs, framework.TargetSpec{CloudProvider: vals[0], CloudAccountID: vals[1],
+		t.Specs = append(t.Specs, runtime.TargetSpec{CloudProvider: vals[0], CloudAccountID: vals[1],
 			CloudRegion: r, TargetService: strings.TrimSpace(service)})
 	}
 	if len(t.Specs) == 0 {
@@ -83,7 +84,7 @@ func externalTargets(ctx context.Context, m *Message, pager targetPager) (*Targe
 	}
 	t, err := resolveTargets(ctx, m, pager)
 	if errors.Is(err, errNoTargets) && t != nil && t.Selector == SelectorManual {
-		return &Targets{Selector: SelectorQuery, Specs: []framework.TargetSpec{{Query: q}}}, nil
+		return &Targets{Selector: SelectorQuery, Specs: []runtime.TargetSpec{{Query: q}}}, nil
 	}
 	if err != nil {
 		return t, err
@@ -99,7 +100,7 @@ func externalTargets(ctx context.Context, m *Message, pager targetPager) (*Targe
 			t.Skipped = append(t.Skipped, "asset "+s.Asset+": IPv6 address "+s.Value+" (a query narrows to IPv4 or host names)")
 			continue
 		}
-		specs = append(specs, framework.TargetSpec{Query: q, TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname,
+		specs = append(specs, runtime.TargetSpec{Query: q, TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname,
 			Agent: s.Agent, Asset: s.Asset, AssetGroup: s.AssetGroup})
 	}
 	t.Specs = specs

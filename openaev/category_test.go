@@ -11,6 +11,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 )
 
 // categoryEnv is an env whose processor also knows an external and a cloud
@@ -21,15 +22,15 @@ func categoryEnv(t *testing.T) (*env, *frameworktest.Executor, *frameworktest.Ex
 	ext := &frameworktest.Executor{Category: framework.External}
 	cloud := &frameworktest.Executor{Category: framework.Cloud,
 		Output: framework.ToolOutput{Findings: map[string]any{"configs": []string{"s3 bucket public"}}}}
-	e.proc.Runtime.Registry.Register("extq", func() framework.Executor { return ext })
-	e.proc.Runtime.Registry.Register("cloudy", func() framework.Executor { return cloud })
+	e.registry.Register("extq", func() framework.Executor { return ext })
+	e.registry.Register("cloudy", func() framework.Executor { return cloud })
 	ms := append(testManifests(),
 		framework.Manifest{Name: "extq", Category: framework.External,
 			Expectations: []framework.ExpectationType{framework.Detection}},
 		framework.Manifest{Name: "cloudy", Category: framework.Cloud,
 			Expectations: []framework.ExpectationType{framework.Detection},
 			Outputs:      []framework.Output{{Type: "cloud_finding", Field: "configs", Multiple: true}}})
-	e.proc = openaev.NewProcessor(e.client, e.proc.Runtime, ms, e.proc.Log)
+	e.build(ms)
 	return e, ext, cloud
 }
 
@@ -39,19 +40,19 @@ func TestTranslateCategories(t *testing.T) {
 		injector string
 		content  map[string]any
 		assets   []map[string]any
-		want     []framework.TargetSpec
+		want     []runtime.TargetSpec
 		wantErr  string
 	}{
 		{name: "query alone", injector: "extq", content: map[string]any{"query": "apache port:443"},
-			want: []framework.TargetSpec{{Query: "apache port:443"}}},
+			want: []runtime.TargetSpec{{Query: "apache port:443"}}},
 		{name: "query narrowed to manual targets", injector: "extq",
 			content: map[string]any{"query": "ssh", "target_selector": "manual", "targets": "192.0.2.1, web.example.com"},
-			want:    []framework.TargetSpec{{Query: "ssh", TargetIPv4: "192.0.2.1"}, {Query: "ssh", TargetHostname: "web.example.com"}}},
+			want:    []runtime.TargetSpec{{Query: "ssh", TargetIPv4: "192.0.2.1"}, {Query: "ssh", TargetHostname: "web.example.com"}}},
 		{name: "query narrowed to assets, IPv6 asset skipped", injector: "extq",
 			content: map[string]any{"query": "ssh", "target_selector": "assets"},
 			assets: []map[string]any{asset("asset", "a1", "", "2001:db8::7", nil, "ag"),
 				asset("asset", "a2", "web.example.com", "", nil)},
-			want: []framework.TargetSpec{{Query: "ssh", TargetHostname: "web.example.com", Asset: "a2"}}},
+			want: []runtime.TargetSpec{{Query: "ssh", TargetHostname: "web.example.com", Asset: "a2"}}},
 		{name: "query on a manual IPv6 target", injector: "extq",
 			content: map[string]any{"query": "ssh", "target_selector": "manual", "targets": "2001:db8::1"},
 			wantErr: `invalid inject_content.targets "2001:db8::1": an exposure query narrows to IPv4 addresses or host names only`},
@@ -64,7 +65,7 @@ func TestTranslateCategories(t *testing.T) {
 		{name: "cloud regions", injector: "cloudy",
 			content: map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012",
 				"cloud_region": "eu-west-1, us-east-1,eu-west-1", "target_service": "s3"},
-			want: []framework.TargetSpec{
+			want: []runtime.TargetSpec{
 				{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "s3"},
 				{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1", TargetService: "s3"}}},
 		{name: "cloud without account", injector: "cloudy",

@@ -12,6 +12,8 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Defaults of a Client.
@@ -207,13 +209,14 @@ func ContractID(name string) string {
 // no part.
 func (c *Client) ContractID(injector string) string { return ContractID(injector) }
 
-// redact removes the token from s.
-func (c *Client) redact(s string) string {
-	if c.cfg.Token == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.cfg.Token, "[REDACTED]")
-}
+// redact removes the token from s, in every form httpx.Redact knows.
+func (c *Client) redact(s string) string { return httpx.Redact(s, c.cfg.Token) }
+
+// defaultHTTPClient is the client used without WithHTTPClient: the proxy
+// from the environment, TLS 1.2 at least, no redirect followed (pyoaev
+// refuses redirects on POST; so does this client, rather than replay a
+// body with the token to another place).
+func defaultHTTPClient() *http.Client { return httpx.NewDefaultClient() }
 
 // printDry writes one request as a JSON line.
 func (c *Client) printDry(path string, body []byte) error {

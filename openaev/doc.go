@@ -1,8 +1,10 @@
 // Package openaev owns injectkit's side of the OpenAEV platform: the
 // registration of the injector and its contracts, the translation of a
-// platform message into a framework.Request, and the "openaev" wire
-// profile, which reports an inject through the platform's own execution
-// callbacks.
+// platform message into a runtime.Request (Processor), and the "openaev"
+// wire profile (Profile), a runtime.Deliverer that reports an inject
+// through the platform's own execution callbacks. The lifecycle is
+// runtime.Runtime.Run's, the same for every profile: the Processor only
+// translates and calls it.
 //
 // # Registration
 //
@@ -97,12 +99,13 @@
 //
 // # The openaev profile
 //
-// For each inject, in order:
+// Profile is the runtime's deliverer; for each inject, in order:
 //
-//  1. POST /api/injects/execution/reception/{id} {"tracking_total_count":1};
+//  1. once the runtime prepared the request (Profile.Received),
+//     POST /api/injects/execution/reception/{id} {"tracking_total_count":1};
 //  2. one INFO command_execution trace saying what runs on which targets
 //     (its loss is logged, not fatal);
-//  3. framework.Runtime.Prepare and Execute;
+//  3. the runtime executes the inject and compiles its signatures;
 //  4. exactly one terminal POST /api/injects/execution/callback/{id} with
 //     execution_action "complete", a non-blank message with the detail,
 //     execution_duration in seconds, execution_output_structured (a JSON
@@ -127,8 +130,20 @@
 // A message that cannot run (malformed, no targets, bad params, unknown
 // contract) still gets its reception and a terminal INVALID_USAGE (ERROR
 // when a platform request it needed failed, such as asset-group paging)
-// when it names an inject id; Process then returns a *MessageError so that
-// the daemon rejects it without requeueing.
+// when it names an inject id (Profile.Rejected, through
+// runtime.Runtime.Reject or Run); Process then returns a *MessageError so
+// that the daemon rejects it without requeueing.
+//
+// # Durability
+//
+// Profile is also an outbox.Profile: wrapped in transport/outbox.Deliverer
+// (by `injectkit run --profile openaev`, `--openaev-message` and `serve`
+// alike), each terminal callback is stored, fsync'd, before its first
+// attempt, with the profile "openaev" (ProfileName), the platform URL and
+// its path; a callback the platform did not accept stays there, the
+// delivery error is a *runtime.StoredError (the daemon acknowledges the
+// message: the result is durable), and a Resender, or `injectkit outbox
+// flush`, posts the same bytes later (Profile.Owns, Untenanted).
 //
 // # Errors and retries
 //
@@ -136,6 +151,8 @@
 // waits doubling from 1 s (WithRetry); a terminal callback is also retried
 // on a 409, the platform's "not PENDING yet". Other statuses are final. A
 // failure is an *APIError matching ErrPermanent or ErrRetriesExhausted.
-// The token and the broker password never appear in a log line or an
-// error.
+// Retries are logged at WARN; the final failure of an inject's callbacks is
+// returned, not logged (the runtime logs it once). CountAttempts counts
+// the attempts of those callbacks for metrics. The token and the broker
+// password never appear in a log line or an error.
 package openaev

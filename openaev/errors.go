@@ -4,17 +4,22 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Sentinels matched with errors.Is on an *APIError.
 var (
 	// ErrPermanent matches a request the platform refused in a way it will
-	// repeat (a 4xx other than 408, 429 and, for a terminal callback, 409):
-	// sending the same request again is pointless.
-	ErrPermanent = errors.New("rejected by the platform")
+	// repeat: any failure not retried (a 4xx other than 408, 429 and, for a
+	// terminal callback, 409; a 3xx; a refused certificate). Sending the
+	// same request again is pointless. It is httpx.ErrPermanent, the one
+	// permanent marker of every injectkit client.
+	ErrPermanent = httpx.ErrPermanent
 	// ErrRetriesExhausted matches a request whose every attempt failed with
-	// a status or a network error worth retrying later.
-	ErrRetriesExhausted = errors.New("retries exhausted")
+	// a status or a network error worth retrying later. It is
+	// httpx.ErrRetriesExhausted.
+	ErrRetriesExhausted = httpx.ErrRetriesExhausted
 	// ErrDryRun is returned by the calls a dry-run client cannot answer
 	// (registration, asset-group paging) since nothing is sent.
 	ErrDryRun = errors.New("dry run: no platform to ask")
@@ -22,8 +27,9 @@ var (
 
 // APIError reports a platform request that failed. Status is the last HTTP
 // status received (0 when the last attempt got no response; Err then holds
-// the network error). Body is the start of the response body with the token
-// redacted.
+// the network error, its text redacted). Body is the start of the response
+// body with the token redacted. The *httpx.HTTPError the request failed
+// with is in the error's chain (errors.As).
 type APIError struct {
 	Op       string // registration, reception, trace, complete, endpoint targets
 	Path     string
@@ -33,6 +39,7 @@ type APIError struct {
 	Err      error
 
 	permanent bool
+	cause     *httpx.HTTPError
 }
 
 func (e *APIError) Error() string {
@@ -55,8 +62,14 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the network error, if any.
-func (e *APIError) Unwrap() error { return e.Err }
+// Unwrap returns the *httpx.HTTPError the request failed with, whose own
+// Unwrap gives the network error, or, without one, Err.
+func (e *APIError) Unwrap() error {
+	if e.cause != nil {
+		return e.cause
+	}
+	return e.Err
+}
 
 // Is matches ErrPermanent or ErrRetriesExhausted.
 func (e *APIError) Is(target error) bool {

@@ -9,6 +9,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -19,16 +20,16 @@ func Example_dryRun() {
 	reg := framework.NewRegistry()
 	reg.Register("noop", func() framework.Executor { return noop.New() })
 	clock := func() time.Time { return time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC) }
-	rt := &framework.Runtime{Registry: reg, Now: clock,
-		Signatures: signatures.NewManager(signatures.WithClock(clock),
-			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))}
-
 	client, err := openaev.NewClient(openaev.Config{}, openaev.WithDryRun(os.Stdout))
 	if err != nil {
 		fmt.Println("error:", err)
 		return
 	}
-	p := openaev.NewProcessor(client, rt, []framework.Manifest{noop.New().Manifest()}, nil)
+	profile := openaev.NewProfile(client, []framework.Manifest{noop.New().Manifest()}, nil)
+	rt := runtime.New(reg, runtime.WithDeliverer(profile), runtime.WithClock(clock),
+		runtime.WithSignatures(signatures.NewManager(signatures.WithClock(clock),
+			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))))
+	p := openaev.NewProcessor(rt, profile)
 	msg := fmt.Sprintf(`{"injection":{"inject_id":"inject-1",
 		"inject_injector_contract":{"injector_contract_id":%q},
 		"inject_content":{"target_selector":"assets","expectations":[{"expectation_type":"DETECTION"}]}},

@@ -17,6 +17,7 @@ import (
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -73,7 +74,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 		return framework.ToolOutput{}
 	}
 	if f.fail != "" {
-		return framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: f.fail}}
+		return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: f.fail}}
 	}
 	type row struct {
 		Port    int    `json:"port"`
@@ -83,7 +84,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 	}
 	var rows []row
 	var ports []int
-	extras := make([]framework.TypeExtras, len(in.Targets))
+	extras := make(map[int]framework.TypeExtras, len(in.Targets))
 	// Walk the targets in reverse: attribution must not depend on position.
 	for i := len(in.Targets) - 1; i >= 0; i-- {
 		t := in.Targets[i]
@@ -107,12 +108,16 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 	}
 }
 
-// env is one test's platform, client, runtime and processor.
+// env is one test's platform, client, profile and processor, over a
+// runtime running the registry's injectors.
 type env struct {
 	platform *openaevtest.Platform
 	client   *openaev.Client
+	registry *framework.Registry
+	profile  *openaev.Profile
 	proc     *openaev.Processor
 	nmap     *fakeNmap
+	log      *zap.Logger
 	logs     *observer.ObservedLogs
 }
 
@@ -131,15 +136,28 @@ func newEnv(t testing.TB, opts ...openaev.Option) *env {
 		t.Fatal(err)
 	}
 	e.client = c
-	reg := framework.NewRegistry()
-	reg.Register("nmap", func() framework.Executor { return e.nmap })
-	reg.Register("noop", func() framework.Executor { return noop.New() })
-	rt := &framework.Runtime{Registry: reg, Log: log, Grace: 50 * time.Millisecond,
-		Now: func() time.Time { return testClock },
-		Signatures: signatures.NewManager(signatures.WithClock(func() time.Time { return testClock }),
-			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))}
-	e.proc = openaev.NewProcessor(c, rt, testManifests(), log)
+	e.log = log
+	e.registry = framework.NewRegistry()
+	e.registry.Register("nmap", func() framework.Executor { return e.nmap })
+	e.registry.Register("noop", func() framework.Executor { return noop.New() })
+	e.build(testManifests())
 	return e
+}
+
+// build makes the profile and the processor over c for manifests, with
+// a runtime on the test clock (and opts).
+func (e *env) build(manifests []framework.Manifest, opts ...runtime.Option) {
+	e.profile = openaev.NewProfile(e.client, manifests, e.log)
+	e.proc = openaev.NewProcessor(newTestRuntime(e.registry, e.profile, e.log, opts...), e.profile)
+}
+
+// newTestRuntime is a runtime on the test clock, with a pinned source
+// address, delivering to d.
+func newTestRuntime(reg *framework.Registry, d runtime.Deliverer, log *zap.Logger, opts ...runtime.Option) *runtime.Runtime {
+	return runtime.New(reg, append([]runtime.Option{runtime.WithDeliverer(d), runtime.WithLogger(log),
+		runtime.WithGrace(50 * time.Millisecond), runtime.WithClock(func() time.Time { return testClock }),
+		runtime.WithSignatures(signatures.NewManager(signatures.WithClock(func() time.Time { return testClock }),
+			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }})))}, opts...)...)
 }
 
 func testManifests() []framework.Manifest {

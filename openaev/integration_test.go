@@ -16,6 +16,7 @@ import (
 	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -55,9 +56,10 @@ func TestIntegrationNmapMessage(t *testing.T) {
 	}
 	reg := framework.NewRegistry()
 	reg.Register("nmap", func() framework.Executor { return nmap.New() })
-	rt := &framework.Runtime{Registry: reg, Log: log,
-		Signatures: signatures.NewManager(signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))}
-	proc := openaev.NewProcessor(client, rt, []framework.Manifest{nmap.New().Manifest()}, log)
+	profile := openaev.NewProfile(client, []framework.Manifest{nmap.New().Manifest()}, log)
+	rt := runtime.New(reg, runtime.WithDeliverer(profile), runtime.WithLogger(log),
+		runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))))
+	proc := openaev.NewProcessor(rt, profile)
 	if _, err := client.Register(context.Background(), []framework.Manifest{nmap.New().Manifest()}, false); err != nil {
 		t.Fatal(err)
 	}

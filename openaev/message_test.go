@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 )
 
 // asset builds a platform asset in the current (asset_*) or older
@@ -37,8 +37,8 @@ func asset(spelling, id, hostname, seenIP string, ips []string, agents ...string
 	return a
 }
 
-func spec(value, asset, agent, group string) framework.TargetSpec {
-	return framework.TargetSpec{Value: value, Asset: asset, Agent: agent, AssetGroup: group}
+func spec(value, asset, agent, group string) runtime.TargetSpec {
+	return runtime.TargetSpec{Value: value, Asset: asset, Agent: agent, AssetGroup: group}
 }
 
 func TestTranslate(t *testing.T) {
@@ -60,7 +60,7 @@ func TestTranslate(t *testing.T) {
 		groups  []map[string]any
 		// platform groups for paging
 		platformGroups map[string][]map[string]any
-		want           []framework.TargetSpec
+		want           []runtime.TargetSpec
 		wantTypes      []string
 		wantParams     map[string]any
 		wantErr        string
@@ -70,7 +70,7 @@ func TestTranslate(t *testing.T) {
 			name:    "assets automatic: agent → seen ip, agentless → hostname, old spelling → first usable ip",
 			content: map[string]any{"target_selector": "assets", "target_property_selector": "automatic"},
 			assets:  []map[string]any{agentHost, agentless, oldSpelling, loopbackOnly},
-			want: []framework.TargetSpec{spec("192.0.2.7", "a1", "ag1", ""), spec("db01.example.com", "a2", "", ""),
+			want: []runtime.TargetSpec{spec("192.0.2.7", "a1", "ag1", ""), spec("db01.example.com", "a2", "", ""),
 				spec("198.51.100.4", "a3", "ag3", "")},
 			wantTypes: []string{"DETECTION", "PREVENTION"},
 		},
@@ -78,31 +78,31 @@ func TestTranslate(t *testing.T) {
 			name:    "assets hostname, hostile hostname skipped",
 			content: map[string]any{"target_selector": []string{"assets"}, "target_property_selector": []string{"hostname"}},
 			assets:  []map[string]any{agentHost, oldSpelling, hostile, loopbackOnly},
-			want:    []framework.TargetSpec{spec("web01.example.com", "a1", "ag1", ""), spec("legacy.example.com", "a3", "ag3", "")},
+			want:    []runtime.TargetSpec{spec("web01.example.com", "a1", "ag1", ""), spec("legacy.example.com", "a3", "ag3", "")},
 		},
 		{
 			name:    "assets seen_ip",
 			content: map[string]any{"target_selector": "assets", "target_property_selector": "seen_ip"},
 			assets:  []map[string]any{agentHost, agentless, oldSpelling},
-			want:    []framework.TargetSpec{spec("192.0.2.7", "a1", "ag1", ""), spec("192.0.2.8", "a2", "", "")},
+			want:    []runtime.TargetSpec{spec("192.0.2.7", "a1", "ag1", ""), spec("192.0.2.8", "a2", "", "")},
 		},
 		{
 			name:    "assets local_ip skips loopback, link-local and unspecified",
 			content: map[string]any{"target_selector": "assets", "target_property_selector": "local_ip"},
 			assets:  []map[string]any{agentHost, oldSpelling, loopbackOnly},
-			want:    []framework.TargetSpec{spec("192.0.2.5", "a1", "ag1", ""), spec("198.51.100.4", "a3", "ag3", "")},
+			want:    []runtime.TargetSpec{spec("192.0.2.5", "a1", "ag1", ""), spec("198.51.100.4", "a3", "ag3", "")},
 		},
 		{
 			name:    "assets automatic falls back to ips when the hostname is hostile",
 			content: map[string]any{"target_selector": "assets"},
 			assets:  []map[string]any{hostile, agentHost},
-			want:    []framework.TargetSpec{spec("192.0.2.11", "a5", "", ""), spec("192.0.2.7", "a1", "ag1", "")},
+			want:    []runtime.TargetSpec{spec("192.0.2.11", "a5", "", ""), spec("192.0.2.7", "a1", "ag1", "")},
 		},
 		{
 			name:    "duplicate asset ids are one target",
 			content: map[string]any{"target_selector": "assets"},
 			assets:  []map[string]any{agentHost, agentHost},
-			want:    []framework.TargetSpec{spec("192.0.2.7", "a1", "ag1", "")},
+			want:    []runtime.TargetSpec{spec("192.0.2.7", "a1", "ag1", "")},
 		},
 		{
 			name:    "no usable asset",
@@ -113,7 +113,7 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "manual targets are split, trimmed and de-duplicated",
 			content: map[string]any{"target_selector": "manual", "targets": " 192.0.2.1, web.example.com,,192.0.2.1 , 2001:db8::1 "},
-			want:    []framework.TargetSpec{{Value: "192.0.2.1"}, {Value: "web.example.com"}, {Value: "2001:db8::1"}},
+			want:    []runtime.TargetSpec{{Value: "192.0.2.1"}, {Value: "web.example.com"}, {Value: "2001:db8::1"}},
 		},
 		{
 			name:    "manual hostile target is rejected",
@@ -136,8 +136,8 @@ func TestTranslate(t *testing.T) {
 			groups: []map[string]any{{"asset_group_id": "grp-1", "asset_group_name": "Servers"},
 				{"asset_group_id": "grp-2", "asset_group_name": "Laptops"}},
 			platformGroups: map[string][]map[string]any{"grp-1": manyAssets[:25], "grp-2": append([]map[string]any{agentless, manyAssets[0]}, manyAssets[25:]...)},
-			want: func() []framework.TargetSpec {
-				var out []framework.TargetSpec
+			want: func() []runtime.TargetSpec {
+				var out []runtime.TargetSpec
 				for i := 0; i < 25; i++ {
 					out = append(out, spec(fmt.Sprintf("192.0.2.%d", 100+i), fmt.Sprintf("g%02d", i), "agent", "grp-1"))
 				}
@@ -173,7 +173,7 @@ func TestTranslate(t *testing.T) {
 				"ports": "22,80", "timing": "4", "service_detection": true, "inject_title_extra": "x",
 				"expectations": []map[string]any{{"expectation_type": "PREVENTION", "expectation_name": "P"},
 					{"expectation_type": "MANUAL"}, {"expectation_type": "prevention"}}},
-			want:       []framework.TargetSpec{{Value: "192.0.2.1"}},
+			want:       []runtime.TargetSpec{{Value: "192.0.2.1"}},
 			wantTypes:  []string{"PREVENTION"},
 			wantParams: map[string]any{"scan_type": "syn", "ports": "22,80", "timing": 4, "service_detection": true},
 		},
@@ -181,7 +181,7 @@ func TestTranslate(t *testing.T) {
 			name: "numbers and empty fields",
 			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1", "timing": 2,
 				"ports": "", "scan_type": nil},
-			want:       []framework.TargetSpec{{Value: "192.0.2.1"}},
+			want:       []runtime.TargetSpec{{Value: "192.0.2.1"}},
 			wantParams: map[string]any{"timing": 2},
 		},
 		{

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -163,7 +164,7 @@ type Structured struct {
 // ContractOutputType) is sent as the text its contract declares: a string
 // as it is, a list of scalars joined with ", ", anything else as JSON; an
 // empty one is left out.
-func StructuredOutput(r *framework.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
+func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
 	doc := map[string]any{}
 	declared := outputFields(m)
 	for k, val := range r.Output.Findings {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -167,7 +168,7 @@ func TestStructuredOutput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &framework.Report{Output: framework.ToolOutput{Findings: findings}}
+			r := &runtime.Report{Output: framework.ToolOutput{Findings: findings}}
 			s, err := openaev.StructuredOutput(r, tt.manifest, tt.version)
 			if err != nil {
 				t.Fatal(err)
@@ -177,7 +178,7 @@ func TestStructuredOutput(t *testing.T) {
 			}
 		})
 	}
-	r := &framework.Report{Output: framework.ToolOutput{Findings: map[string]any{"ports": make(chan int)}}}
+	r := &runtime.Report{Output: framework.ToolOutput{Findings: map[string]any{"ports": make(chan int)}}}
 	if _, err := openaev.StructuredOutput(r, nil, current); err == nil {
 		t.Error("unencodable findings accepted")
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 )
 
 func TestProcessFailures(t *testing.T) {
@@ -77,7 +78,7 @@ func TestProcessFailures(t *testing.T) {
 				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1", "delay": "soon"}, nil, nil)
 			},
 			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
-			wantMessage: "Inject rejected: invalid params.duration \"soon\"",
+			wantMessage: "Inject rejected: invalid params.delay \"soon\"",
 			check:       wantMessageError("inj-f"),
 		},
 		{
@@ -91,7 +92,7 @@ func TestProcessFailures(t *testing.T) {
 		},
 		{
 			name:  "timeout: TIMEOUT with the partial results",
-			setup: func(e *env) { e.nmap.block = true; e.proc.Runtime.Timeout = 20 * time.Millisecond },
+			setup: func(e *env) { e.nmap.block = true; e.build(testManifests(), runtime.WithTimeout(20*time.Millisecond)) },
 			body: func(t *testing.T, e *env) []byte {
 				return e.message(t, "inj-f", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 			},

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 )
 
 // signatureValues returns, for each signature target (by asset), the
@@ -169,8 +169,8 @@ func TestProcessAssetGroupsTrace(t *testing.T) {
 func TestRunRequest(t *testing.T) {
 	e := newEnv(t)
 	e.platform.AddInject("inj-r", openaev.ContractID("noop"))
-	req := framework.Request{InjectID: "inj-r", Injector: "noop", ExpectationTypes: []string{"DETECTION"},
-		Targets: []framework.TargetSpec{{Value: "192.0.2.1", Asset: "a1"}}}
+	req := runtime.Request{InjectID: "inj-r", Injector: "noop", ExpectationTypes: []string{"DETECTION"},
+		Targets: []runtime.TargetSpec{{Value: "192.0.2.1", Asset: "a1"}}}
 	if err := e.proc.RunRequest(context.Background(), req); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestRunRequest(t *testing.T) {
 		t.Errorf("values = %v", vals)
 	}
 	var ve *openaev.ValidationError
-	if err := e.proc.RunRequest(context.Background(), framework.Request{Injector: "noop"}); !errors.As(err, &ve) {
+	if err := e.proc.RunRequest(context.Background(), runtime.Request{Injector: "noop"}); !errors.As(err, &ve) {
 		t.Errorf("no inject id: err = %v", err)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/runtime"
 )
 
 // dryEnv is a processor over a dry-run client: the requests of the profile
@@ -42,11 +42,8 @@ func newDryEnv(t *testing.T, opts ...openaev.Option) *dryEnv {
 	reg := framework.NewRegistry()
 	reg.Register("nmap", func() framework.Executor { return e.nmap })
 	reg.Register("noop", func() framework.Executor { return noop.New() })
-	rt := &framework.Runtime{Registry: reg, Log: log, Grace: 50 * time.Millisecond,
-		Now: func() time.Time { return testClock },
-		Signatures: signatures.NewManager(signatures.WithClock(func() time.Time { return testClock }),
-			signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }}))}
-	e.proc = openaev.NewProcessor(c, rt, testManifests(), log)
+	profile := openaev.NewProfile(c, testManifests(), log)
+	e.proc = openaev.NewProcessor(newTestRuntime(reg, profile, log), profile)
 	return e
 }
 
@@ -76,20 +73,20 @@ func structured(t *testing.T, body map[string]any) map[string]any {
 	return doc
 }
 
-func nmapRequest(id string) framework.Request {
-	return framework.Request{InjectID: id, Injector: "nmap",
-		Targets:          []framework.TargetSpec{{Value: "192.0.2.1", Asset: "a1"}, {Value: "192.0.2.2", Asset: "a2", Agent: "ag2"}},
+func nmapRequest(id string) runtime.Request {
+	return runtime.Request{InjectID: id, Injector: "nmap",
+		Targets:          []runtime.TargetSpec{{Value: "192.0.2.1", Asset: "a1"}, {Value: "192.0.2.2", Asset: "a2", Agent: "ag2"}},
 		ExpectationTypes: []string{"DETECTION", "PREVENTION"}}
 }
 
 func TestProfileStatuses(t *testing.T) {
-	noopReq := func(outcome string) framework.Request {
-		return framework.Request{InjectID: "i", Injector: "noop", Targets: []framework.TargetSpec{{Value: "192.0.2.1"}},
+	noopReq := func(outcome string) runtime.Request {
+		return runtime.Request{InjectID: "i", Injector: "noop", Targets: []runtime.TargetSpec{{Value: "192.0.2.1"}},
 			Params: map[string]any{"outcome": outcome}}
 	}
 	tests := []struct {
 		name    string
-		req     framework.Request
+		req     runtime.Request
 		fail    string // the nmap fake fails with this message
 		block   bool   // the nmap fake waits for its deadline
 		status  string
@@ -101,14 +98,14 @@ func TestProfileStatuses(t *testing.T) {
 			message: "partially succeeded"},
 		{name: "failure", req: noopReq("failed"), status: "ERROR", message: "failed"},
 		{name: "tool failure", req: nmapRequest("i"), fail: "nmap: exit 1", status: "ERROR", message: "nmap: exit 1"},
-		{name: "timeout", req: func() framework.Request {
+		{name: "timeout", req: func() runtime.Request {
 			r := nmapRequest("i")
-			r.Timeout = framework.Duration(time.Millisecond)
+			r.Timeout = runtime.Duration(time.Millisecond)
 			return r
 		}(), block: true, status: "TIMEOUT", message: "timed out with 1 partial result"},
 		{name: "invalid params", req: noopReq("sideways"), status: "INVALID_USAGE", message: "Inject rejected: ", invalid: true},
-		{name: "hostile target", req: framework.Request{InjectID: "i", Injector: "nmap",
-			Targets: []framework.TargetSpec{{Value: "-oN/tmp/x"}}}, status: "INVALID_USAGE", message: "-oN/tmp/x", invalid: true},
+		{name: "hostile target", req: runtime.Request{InjectID: "i", Injector: "nmap",
+			Targets: []runtime.TargetSpec{{Value: "-oN/tmp/x"}}}, status: "INVALID_USAGE", message: "-oN/tmp/x", invalid: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

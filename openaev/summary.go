@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -15,7 +16,7 @@ import (
 // completion returns the platform status and the message of a report:
 // SUCCESS for a success or a partial run (the message says partial), ERROR
 // for a failure, TIMEOUT for a timeout, with the detail in the message.
-func completion(r *framework.Report, m *framework.Manifest) (string, string) {
+func completion(r *runtime.Report, m *framework.Manifest) (string, string) {
 	n := len(r.Targets)
 	head := fmt.Sprintf("%s on %d target%s", r.Injector, n, plural(n))
 	detail := ""
@@ -34,10 +35,7 @@ func completion(r *framework.Report, m *framework.Manifest) (string, string) {
 		}
 		return StatusError, msg + summary
 	case signatures.StatusTimeout:
-		var partial []string
-		if r.Output.TimeoutInfo != nil {
-			partial = r.Output.TimeoutInfo.PartialResults
-		}
+		partial := r.Partial
 		msg := fmt.Sprintf("%s: timed out with %d partial result%s", head, len(partial), plural(len(partial)))
 		if len(partial) > 0 {
 			msg += ": " + list(partial, 10)
@@ -77,7 +75,7 @@ func findingsSummary(f map[string]any, m *framework.Manifest) string {
 }
 
 // describeRun is the trace message: what runs on which targets.
-func describeRun(req framework.Request, t *Targets) string {
+func describeRun(req runtime.Request, t *Targets) string {
 	values := make([]string, len(req.Targets))
 	for i, s := range req.Targets {
 		values[i] = targetLabel(s)
@@ -93,7 +91,7 @@ func describeRun(req framework.Request, t *Targets) string {
 	return msg
 }
 
-func targetLabel(s framework.TargetSpec) string {
+func targetLabel(s runtime.TargetSpec) string {
 	switch {
 	case s.Query != "":
 		if on := s.TargetIPv4 + s.TargetHostname; on != "" {

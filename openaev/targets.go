@@ -8,7 +8,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -21,7 +21,7 @@ const maxTargetPages = 10000
 
 // Targets is the outcome of target selection.
 type Targets struct {
-	Specs []framework.TargetSpec
+	Specs []runtime.TargetSpec
 	// Skipped describes the assets that gave no usable target (one line
 	// each: asset id and why).
 	Skipped []string
@@ -150,7 +150,7 @@ func (t *Targets) add(a Asset, groupID, prop string, seen map[string]bool) {
 		t.Skipped = append(t.Skipped, "asset "+id+": "+why)
 		return
 	}
-	t.Specs = append(t.Specs, framework.TargetSpec{Value: value, Asset: a.ID, Agent: a.firstAgent(), AssetGroup: groupID})
+	t.Specs = append(t.Specs, runtime.TargetSpec{Value: value, Asset: a.ID, Agent: a.firstAgent(), AssetGroup: groupID})
 }
 
 // assetValue picks the asset's target value for the property; an empty
@@ -220,8 +220,8 @@ func validTarget(v string) error {
 }
 
 // manualTargets splits, trims, de-duplicates and validates manual targets.
-func manualTargets(raw string) ([]framework.TargetSpec, error) {
-	var out []framework.TargetSpec
+func manualTargets(raw string) ([]runtime.TargetSpec, error) {
+	var out []runtime.TargetSpec
 	seen := map[string]bool{}
 	for _, item := range strings.Split(raw, ",") {
 		v := strings.TrimSpace(item)
@@ -237,7 +237,7 @@ func manualTargets(raw string) ([]framework.TargetSpec, error) {
 			}
 			return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: v, Reason: reason}
 		}
-		out = append(out, framework.TargetSpec{Value: v})
+		out = append(out, runtime.TargetSpec{Value: v})
 	}
 	return out, nil
 }

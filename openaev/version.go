@@ -171,7 +171,7 @@ func (c *Client) Version(ctx context.Context) PlatformVersion {
 // readVersion asks the platform for its version. The settings routes are
 // not tenant-scoped.
 func (c *Client) readVersion(ctx context.Context) (PlatformVersion, error) {
-	body, err := c.do(ctx, request{op: "version", method: http.MethodGet, root: true, path: "/settings/version", quiet: true})
+	body, err := c.do(ctx, request{op: "version", method: http.MethodGet, root: true, path: "/settings/version"})
 	if err == nil {
 		v, perr := parseVersionBody(body)
 		if perr == nil {
@@ -183,7 +183,7 @@ func (c *Client) readVersion(ctx context.Context) (PlatformVersion, error) {
 		// would fail alike.
 		return PlatformVersion{}, err
 	}
-	body, err2 := c.do(ctx, request{op: "settings", method: http.MethodGet, root: true, path: "/settings", quiet: true})
+	body, err2 := c.do(ctx, request{op: "settings", method: http.MethodGet, root: true, path: "/settings"})
 	if err2 != nil {
 		return PlatformVersion{}, fmt.Errorf("%w; %w", err, err2)
 	}

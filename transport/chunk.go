@@ -18,10 +18,12 @@ const (
 	maxDigits = 9
 )
 
-// Chunker packs encoded targets (see AppendTarget) into callback bodies of
-// at most a given size. It never encodes a target itself: planning works on
-// sizes alone, so the bodies of a payload of any length can be planned from
-// one pass over its encoded sizes and then written one by one.
+// Chunker packs encoded targets (see wirejson.AppendTarget) into callback
+// bodies of at most a given size. It never encodes a target itself:
+// planning works on sizes alone, so the bodies of a payload of any length
+// can be planned from one pass over its encoded sizes and then written one
+// by one. Encode uses it; a caller with targets already encoded (a load
+// generator) may use it directly.
 type Chunker struct {
 	prefix []byte // {"phase":…,"expectation_signature":{"targets":[
 	max    int
@@ -54,9 +56,6 @@ func NewChunker(phase string, maxPayloadSize int) (*Chunker, error) {
 	return c, nil
 }
 
-// MaxPayloadSize returns the largest body the Chunker produces.
-func (c *Chunker) MaxPayloadSize() int { return c.max }
-
 // base is the size of a body with no target and no chunk fields.
 func (c *Chunker) base() int { return len(c.prefix) + len(closeBody) }
 
@@ -76,9 +75,6 @@ func (p Plan) Count(i int) int { return p.counts[i] }
 
 // Size returns the size in bytes of body i.
 func (p Plan) Size(i int) int { return p.sizes[i] }
-
-// Chunked reports whether the bodies carry chunk_index and total_chunks.
-func (p Plan) Chunked() bool { return p.chunked }
 
 // packState packs targets greedily for chunk fields of a given digit width.
 type packState struct {
@@ -219,52 +215,4 @@ func (c *Chunker) AppendBody(dst []byte, p Plan, i int, targets [][]byte) ([]byt
 		return dst[:start], fmt.Errorf("body %d: %d bytes, plan has %d: targets differ from the planned sizes", i, got, p.sizes[i])
 	}
 	return dst, nil
-}
-
-// Bodies writes the bodies of plan p from targets, the same encoded targets
-// in the same order as p was planned from, yielding each body as soon as it
-// is complete. Each yielded body is a new slice. If targets does not match
-// the plan, the sequence ends with an error.
-func (c *Chunker) Bodies(p Plan, targets iter.Seq[[]byte]) iter.Seq2[[]byte, error] {
-	return func(yield func([]byte, error) bool) {
-		i, k := 0, 0
-		var body []byte
-		for t := range targets {
-			if i >= p.Chunks() {
-				yield(nil, fmt.Errorf("more targets than the plan holds"))
-				return
-			}
-			if k == 0 {
-				body = c.appendPrefix(make([]byte, 0, p.sizes[i]))
-			} else {
-				body = append(body, ',')
-			}
-			body = append(body, t...)
-			k++
-			if k == p.counts[i] {
-				if !c.finish(body, p, i, yield) {
-					return
-				}
-				i, k = i+1, 0
-			}
-		}
-		// A body planned with no target (an empty payload) is still sent.
-		for ; i < p.Chunks() && p.counts[i] == 0 && k == 0; i++ {
-			if !c.finish(c.appendPrefix(make([]byte, 0, p.sizes[i])), p, i, yield) {
-				return
-			}
-		}
-		if i < p.Chunks() {
-			yield(nil, fmt.Errorf("fewer targets than the plan holds (stopped in body %d of %d)", i, p.Chunks()))
-		}
-	}
-}
-
-func (c *Chunker) finish(body []byte, p Plan, i int, yield func([]byte, error) bool) bool {
-	body = c.appendSuffix(body, p, i)
-	if len(body) != p.sizes[i] {
-		yield(nil, fmt.Errorf("body %d: %d bytes, plan has %d: targets differ from the planned sizes", i, len(body), p.sizes[i]))
-		return false
-	}
-	return yield(body, nil)
 }

@@ -1,17 +1,29 @@
-// Package transport owns the wire between an injector and the backend: it
-// validates an expectation-signature payload, normalises its value groups,
-// splits it into bodies no larger than a size limit, and POSTs each body to
+// Package transport owns the wire of the default profile between an
+// injector and the backend: it validates an expectation-signature payload,
+// normalises its value groups, splits it into bodies no larger than a size
+// limit, and POSTs each body to
 //
 //	{base}/api/injects/{inject_id}/callback
 //
 // with retries, returning typed errors callers can branch on.
 //
-// Every POST carries the header
+// # The path production takes
 //
-//	Idempotency-Key: <inject_id>:<phase>:<chunk_index>:<16 hex of the body's SHA-256>
+//   - Encode (or Client.Encode, with the client's size limit) validates and
+//     normalises the targets of a payload, measures them and plans their
+//     bodies, without holding the payload in memory and without I/O. Its
+//     error is the payload's fault: nothing will ever send it.
+//   - Encoding.Bodies writes the bodies one by one into a reused buffer: a
+//     dry run prints them, an outbox stores them (Encoding.Len and Size
+//     tell it the room they need first).
+//   - Client.SendEncoded writes and posts the bodies in order, chunk after
+//     chunk, and reports which chunks were delivered when one fails.
+//   - Client.PostKeyed posts one stored body again, later, with the
+//     Idempotency-Key recorded beside it (Client.PostBody computes the key).
 //
-// (chunk_index 0 for an unchunked body), identical on each retry and on any
-// later resend of the same body, so a backend can drop a duplicate.
+// A caller holding encoded targets already (a load generator) may plan and
+// write bodies with Chunker and Plan directly. The JSON of a target is
+// written by package wirejson, byte for byte what encoding/json writes.
 //
 // # Body
 //
@@ -22,22 +34,15 @@
 // and, only when the payload needed more than one body,
 // "chunk_index" (from 0) and "total_chunks". No other key is ever written.
 // Each target's signature_values hold exactly one group per expectation type,
-// in first-seen order, whatever mix of grouped and flat values came in.
+// in first-seen order, whatever mix of grouped and flat values came in
+// (NormalizeTarget).
 //
-// # Steps
+// Every POST carries the header
 //
-// Send is three steps that are exported on their own so that a caller (an
-// outbox, a dry run) can run them separately:
+//	Idempotency-Key: <inject_id>:<phase>:<chunk_index>:<16 hex of the body's SHA-256>
 //
-//   - Bodies validates, normalises and chunks a payload without any I/O and
-//     returns the exact bytes Send would post;
-//   - Client.PostBody posts one body with retries;
-//   - Client.Send runs both, chunk after chunk, and reports which chunks were
-//     delivered when one fails.
-//
-// For payloads too large to hold in memory, AppendTarget, Chunker and Plan
-// build the same bytes from a stream of targets: plan the chunks from the
-// encoded sizes, then write the bodies one by one.
+// (chunk_index 0 for an unchunked body), identical on each retry and on any
+// later resend of the same body, so a backend can drop a duplicate.
 //
 // # Errors
 //
@@ -50,6 +55,10 @@
 // 429) from a failure worth trying again later (ErrRetriesExhausted).
 // Cancelling the context stops at once and yields the context's error.
 //
-// The bearer token is never logged nor written into an error: it is
-// redacted from response bodies before they are kept.
+// The HTTP client, the retries, Retry-After and the redaction are those of
+// internal/httpx, shared with the openaev client: ErrPermanent and
+// ErrRetriesExhausted are httpx's sentinels. Each retry is logged at WARN;
+// the final failure is returned, never logged. The bearer token is never
+// logged nor kept in an error: it is redacted, raw or escaped, from
+// response bodies and error texts.
 package transport

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -22,11 +23,13 @@ var (
 	// ErrPermanent matches a *TransmissionError the backend will repeat
 	// whatever the number of tries: a 4xx status other than 408, 409 and
 	// 429. A caller keeping bodies for later (an outbox) drops those and
-	// keeps the others.
-	ErrPermanent = errors.New("permanent failure")
+	// keeps the others. It is httpx.ErrPermanent, the one permanent
+	// marker of every injectkit client (openaev.ErrPermanent too).
+	ErrPermanent = httpx.ErrPermanent
 	// ErrRetriesExhausted matches a *TransmissionError whose every attempt
-	// failed with a status or a network error worth retrying.
-	ErrRetriesExhausted = errors.New("retries exhausted")
+	// failed with a status or a network error worth retrying. It is
+	// httpx.ErrRetriesExhausted.
+	ErrRetriesExhausted = httpx.ErrRetriesExhausted
 )
 
 // TargetTooLargeError reports a target whose encoding cannot fit in one body
@@ -54,8 +57,10 @@ const (
 
 // TransmissionError reports a body the backend did not accept. Status is
 // the last HTTP status received (0 when the last attempt got no response,
-// in which case Err holds the network error). Body is the start of the
-// response body, at most 4 KiB, with the token redacted.
+// in which case Err holds the network error, its text redacted). Body is
+// the start of the response body, at most 4 KiB, with the token redacted.
+// When the request was made, the *httpx.HTTPError it failed with is in the
+// error's chain (errors.As).
 type TransmissionError struct {
 	Status int
 	Body   string
@@ -69,7 +74,23 @@ type TransmissionError struct {
 	// Attempts is the number of requests made for the failed body.
 	Attempts int
 
-	kind failure
+	kind  failure
+	cause *httpx.HTTPError // nil when no request failed (ctx ended)
+}
+
+// transmissionError returns the error of chunk i from the request's error.
+func transmissionError(he *httpx.HTTPError, i int) *TransmissionError {
+	te := &TransmissionError{Status: he.Status, Body: he.Body, Err: he.Err, Chunk: i, Total: 1,
+		Attempts: he.Attempts, cause: he}
+	switch {
+	case he.Exhausted:
+		te.kind = failExhausted
+	case he.Permanent():
+		te.kind = failPermanent
+	default:
+		te.kind = failOther
+	}
+	return te
 }
 
 func (e *TransmissionError) Error() string {
@@ -97,8 +118,14 @@ func (e *TransmissionError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the network or context error, if any.
-func (e *TransmissionError) Unwrap() error { return e.Err }
+// Unwrap returns the *httpx.HTTPError the request failed with, whose own
+// Unwrap gives the network error, or, without one, Err.
+func (e *TransmissionError) Unwrap() error {
+	if e.cause != nil {
+		return e.cause
+	}
+	return e.Err
+}
 
 // Is reports whether target is ErrPermanent or ErrRetriesExhausted and
 // describes e.
@@ -135,16 +162,4 @@ func formatIndices(ix []int) string {
 		parts[i] = strconv.Itoa(v)
 	}
 	return strings.Join(parts, ",")
-}
-
-// permanentStatus reports whether a status is a rejection the backend will
-// repeat: any 4xx except 408 Request Timeout, 409 Conflict and 429 Too Many
-// Requests.
-func permanentStatus(status int) bool {
-	return status >= 400 && status < 500 && status != 408 && status != 409 && status != 429
-}
-
-// retryableStatus reports whether a status is retried: 5xx, 408 and 429.
-func retryableStatus(status int) bool {
-	return status >= 500 && status < 600 || status == 408 || status == 429
 }

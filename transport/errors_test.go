@@ -54,20 +54,3 @@ func TestTransmissionErrorIs(t *testing.T) {
 		t.Error("Permanent() disagrees with ErrPermanent")
 	}
 }
-
-func TestStatusClasses(t *testing.T) {
-	tests := []struct {
-		code        int
-		retry, perm bool
-	}{
-		{200, false, false}, {302, false, false}, {400, false, true}, {401, false, true}, {403, false, true},
-		{404, false, true}, {408, true, false}, {409, false, false}, {410, false, true}, {413, false, true},
-		{422, false, true}, {429, true, false}, {499, false, true}, {500, true, false}, {502, true, false},
-		{503, true, false}, {504, true, false}, {599, true, false},
-	}
-	for _, tt := range tests {
-		if r, p := retryableStatus(tt.code), permanentStatus(tt.code); r != tt.retry || p != tt.perm {
-			t.Errorf("status %d: retry %v permanent %v, want %v %v", tt.code, r, p, tt.retry, tt.perm)
-		}
-	}
-}

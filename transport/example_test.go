@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"time"
 
 	"github.com/injectkit/injectkit/signatures"
@@ -23,21 +24,22 @@ func examplePayload() signatures.Payload {
 	}}}
 }
 
-// Bodies encodes without sending: a dry run prints what would be posted.
-func ExampleBodies() {
-	bodies, err := transport.Bodies("inject-1", "post", examplePayload(), 0)
+// Encode without sending: a dry run prints what would be posted.
+func ExampleEncode() {
+	targets := examplePayload().Targets
+	enc, err := transport.Encode("inject-1", "post", len(targets), slices.All(targets), 0)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	for _, b := range bodies {
+	for _, b := range enc.Bodies() {
 		fmt.Println(string(b))
 	}
 	// Output:
 	// {"phase":"post","expectation_signature":{"targets":[{"signature_target":{"asset":"asset-1"},"signature_values":[{"expectation_type":"DETECTION","values":[{"signature_type":"target_ipv4","signature_value":"127.0.0.1"},{"signature_type":"execution_status","signature_value":"success"}]}]}]}}
 }
 
-func ExampleClient_Send() {
+func ExampleClient_SendEncoded() {
 	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		fmt.Println(r.Method, r.URL.Path, r.Header.Get("Authorization") != "", len(body), "bytes")
@@ -53,7 +55,13 @@ func ExampleClient_Send() {
 		fmt.Println(err)
 		return
 	}
-	res, err := c.Send(context.Background(), "inject-1", "post", examplePayload())
+	targets := examplePayload().Targets
+	enc, err := c.Encode("inject-1", "post", len(targets), slices.All(targets))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	res, err := c.SendEncoded(context.Background(), enc)
 	fmt.Println(res.Chunks, "chunk,", res.Attempts, "attempt, error:", err)
 	// Output:
 	// POST /api/injects/inject-1/callback true 289 bytes

@@ -31,7 +31,7 @@ func IdempotencyKey(injectID, phase string, chunkIndex int, body []byte) string 
 	return string(b)
 }
 
-// bodyPhase returns the phase a body built by Bodies starts with, or "" when
+// bodyPhase returns the phase a body built by Encode starts with, or "" when
 // the body does not start like one.
 func bodyPhase(body []byte) string {
 	const prefix = `{"phase":"`

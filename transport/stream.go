@@ -6,11 +6,12 @@ import (
 	"iter"
 
 	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/wirejson"
 )
 
-// Encoding is a payload planned into bodies without being held in memory:
-// the streaming form of Bodies. Encode measures every target once, without
-// writing it; Bodies then encodes each target once, straight into the body
+// Encoding is a payload planned into bodies without being held in memory.
+// Encode measures every target once, without writing it; Bodies (or
+// Client.SendEncoded) then encodes each target once, straight into the body
 // it belongs to, in a buffer reused from one body to the next. Memory stays
 // at one body whatever the size of the payload.
 type Encoding struct {
@@ -21,12 +22,16 @@ type Encoding struct {
 	plan     Plan
 }
 
-// Encode validates, normalises and measures the targets of seq (which must
-// yield indices 0..n-1 in order) and plans their bodies under
-// maxPayloadSize (0: DefaultMaxPayloadSize). The bodies it yields are byte
-// for byte those of Bodies for the same targets. seq is ranged twice, once
-// here and once by Bodies, and must yield the same targets both times; it may
-// reuse its values between iterations (see signatures.PayloadTargets).
+// Encode validates and normalises the targets of seq (which must yield
+// indices 0, 1, … in order), measures their encoding and plans their
+// bodies under maxPayloadSize (0: DefaultMaxPayloadSize). seq is ranged
+// twice, once here and once when the bodies are written, and must yield the
+// same targets both times; it may reuse its values between iterations (see
+// signatures.PayloadTargets). n is not used (the number of targets is what
+// seq yields); it will be dropped.
+//
+// Invalid input is a *ValidationError and a target too large for one body
+// a *TargetTooLargeError, both before any body is written.
 func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.PayloadTarget], maxPayloadSize int) (*Encoding, error) {
 	if err := checkInjectID(injectID); err != nil {
 		return nil, err
@@ -45,7 +50,7 @@ func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.Payload
 				return
 			}
 			var size int
-			if size, scratch, err = sizeTargetJSON(nt, scratch); err != nil {
+			if size, scratch, err = wirejson.TargetSize(nt, scratch); err != nil {
 				failed = encodeError(i, t, err)
 				return
 			}
@@ -63,16 +68,11 @@ func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.Payload
 	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan}, nil
 }
 
-// InjectID returns the inject id the bodies are for.
-func (e *Encoding) InjectID() string { return e.injectID }
-
-// Phase returns the phase of the bodies.
-func (e *Encoding) Phase() string { return e.phase }
-
 // Len returns the number of bodies.
 func (e *Encoding) Len() int { return e.plan.Chunks() }
 
-// Size returns the size of body i in bytes.
+// Size returns the size of body i in bytes: the sizes let a caller (an
+// outbox) reserve room for the bodies before writing any.
 func (e *Encoding) Size(i int) int { return e.plan.Size(i) }
 
 // Bodies yields each body in order, with its index. The yielded slice is
@@ -118,7 +118,7 @@ func (e *Encoding) each(fn func(i int, body []byte, err error) bool) {
 		if k > 0 {
 			body = append(body, ',')
 		}
-		if body, err = appendTargetJSON(body, nt); err != nil {
+		if body, err = wirejson.AppendTarget(body, nt); err != nil {
 			fn(i, nil, encodeError(j, t, err))
 			return
 		}
@@ -132,8 +132,12 @@ func (e *Encoding) each(fn func(i int, body []byte, err error) bool) {
 	}
 }
 
-// SendEncoded posts the bodies of e in order, as Send does, writing each
-// into one reused buffer.
+// SendEncoded writes the bodies of e in order, into one reused buffer, and
+// posts each with PostBody's retries and Idempotency-Key. A failed body
+// stops the send: the error is a *TransmissionError listing in Delivered
+// the chunks already accepted, or, when the context ends, the context's
+// error (wrapped in a *TransmissionError if chunks had been delivered, so
+// that errors.Is still matches it). The Result counts what was delivered.
 func (c *Client) SendEncoded(ctx context.Context, e *Encoding) (Result, error) {
 	res := Result{}
 	total := e.Len()
@@ -159,6 +163,20 @@ func (c *Client) SendEncoded(ctx context.Context, e *Encoding) (Result, error) {
 }
 
 // Encode is the package-level Encode with the client's maximum payload size.
+// n is not used.
 func (c *Client) Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.PayloadTarget]) (*Encoding, error) {
 	return Encode(injectID, phase, n, seq, c.maxPayload)
+}
+
+// failedChunk returns the error of chunk i of a send of total bodies.
+func failedChunk(err error, i, total int, delivered []int) error {
+	te, ok := err.(*TransmissionError)
+	switch {
+	case ok:
+		te.Chunk, te.Total, te.Delivered = i, total, delivered
+		return te
+	case len(delivered) > 0:
+		return &TransmissionError{Err: err, Chunk: i, Total: total, Delivered: delivered, kind: failOther}
+	}
+	return err
 }

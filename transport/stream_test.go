@@ -72,34 +72,6 @@ func TestEncodeMatchesBodies(t *testing.T) {
 	}
 }
 
-// FuzzSizeTargetJSON checks that the size Encode plans with is the size the
-// encoder writes, for any strings and values.
-func FuzzSizeTargetJSON(f *testing.F) {
-	f.Add("a-1", "", "source_ipv4", "172.17.0.2", int64(22), true, "x<y>&\"z\u2028")
-	f.Add("", "grp", "target_hostname", "web.example.com", int64(-7), false, "\x00\xff")
-	f.Fuzz(func(t *testing.T, asset, group, typ, val string, n int64, b bool, odd string) {
-		tg := signatures.PayloadTarget{
-			SignatureTarget: signatures.Target{Asset: asset, AssetGroup: group},
-			SignatureValues: []signatures.ValueGroup{
-				{ExpectationType: signatures.Detection, Values: []signatures.Value{
-					{SignatureType: typ + "x", SignatureValue: val},
-					{SignatureType: "n", SignatureValue: n},
-					{SignatureType: "i", SignatureValue: int(n)},
-					{SignatureType: "b", SignatureValue: b},
-					{SignatureType: "l", SignatureValue: []string{odd, val}},
-					{SignatureType: "m", SignatureValue: map[string]any{"k": odd, "n": []int{1, int(n)}}},
-					{SignatureType: "f", SignatureValue: 1.5},
-					{SignatureType: "nil", SignatureValue: nil},
-				}},
-				{ExpectationType: signatures.Prevention, SignatureType: odd + "t", SignatureValue: odd},
-			},
-		}
-		if err := transport.CheckSize(tg); err != nil {
-			t.Fatal(err)
-		}
-	})
-}
-
 // BenchmarkEncodeStream measures the streaming path the CLI takes: measure
 // every target, then write every body into one reused buffer.
 func BenchmarkEncodeStream(b *testing.B) {

@@ -2,32 +2,17 @@ package transport
 
 import (
 	"context"
-	"encoding/pem"
 	"errors"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
 )
 
-func newTLSBackend(t *testing.T) (*httptest.Server, *atomic.Int32) {
-	t.Helper()
-	var hits atomic.Int32
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &hits
-}
-
 func TestTLSVerifiedByDefault(t *testing.T) {
-	srv, hits := newTLSBackend(t)
+	srv, hits := httpxtest.TLSServer(t)
 	c, err := New(srv.URL, WithRetry(4, time.Hour)) // a retry would hang the test
 	if err != nil {
 		t.Fatal(err)
@@ -47,12 +32,8 @@ func TestTLSVerifiedByDefault(t *testing.T) {
 }
 
 func TestTLSCAFile(t *testing.T) {
-	srv, hits := newTLSBackend(t)
-	path := filepath.Join(t.TempDir(), "ca.pem")
-	block := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
-	if err := os.WriteFile(path, block, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	srv, hits := httpxtest.TLSServer(t)
+	path := httpxtest.CAFile(t, srv)
 	c, err := New(srv.URL, WithCAFile(path))
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +47,7 @@ func TestTLSCAFile(t *testing.T) {
 }
 
 func TestTLSInsecureWarns(t *testing.T) {
-	srv, hits := newTLSBackend(t)
+	srv, hits := httpxtest.TLSServer(t)
 	log, logs := observed()
 	c, err := New(srv.URL, WithInsecure(true), WithLogger(log), WithToken("never-log-me"))
 	if err != nil {
@@ -92,7 +73,7 @@ func TestTLSInsecureWarns(t *testing.T) {
 }
 
 func TestWithHTTPClient(t *testing.T) {
-	srv, hits := newTLSBackend(t)
+	srv, hits := httpxtest.TLSServer(t)
 	c, err := New(srv.URL, WithHTTPClient(srv.Client()))
 	if err != nil {
 		t.Fatal(err)

@@ -265,11 +265,11 @@ func TestQueryRunRejectsBadInput(t *testing.T) {
 		wantErr string
 	}{
 		{"max_results above 1000", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"max_results":5000}}`, nil,
-			`invalid max_results "5000"`},
+			`invalid params.max_results "5000"`},
 		{"unknown param", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"max_result":5}}`, nil,
 			"max_result"},
 		{"unknown provider", `{"inject_id":"q","targets":[{"query":"apache"}],"params":{"provider":"censys"}}`, nil,
-			`invalid provider "censys"`},
+			`invalid params.provider "censys"`},
 		{"empty query", `{"inject_id":"q","targets":[{"query":" ","target_ipv4":"127.0.0.1"}]}`, nil,
 			"query"},
 		{"bad base URL", `{"inject_id":"q","targets":[{"query":"apache"}]}`, map[string]string{"INJECTKIT_SHODAN_BASE_URL": "ftp://127.0.0.1"},

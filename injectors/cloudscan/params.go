@@ -1,15 +1,12 @@
 package cloudscan
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"math"
 	"net/url"
-	"reflect"
 	"strconv"
 	"time"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -23,34 +20,39 @@ const (
 )
 
 // Params are the inject parameters of cloudscan. The runtime decodes them
-// strictly into the value NewParams returns, so unknown keys are errors.
+// strictly into the value NewParams returns, so unknown keys are errors; the
+// manifest's params are derived from them (framework.ParamsSpec). A
+// duration is written "30s" or as a number of seconds.
 type Params struct {
 	// Profile names a profile of the shared configuration files; empty uses
 	// the SDK's default chain (environment first).
-	Profile string `json:"profile,omitempty"`
+	Profile string `json:"profile,omitempty" doc:"shared-config profile (default: the SDK's standard chain)"`
 	// EndpointURL replaces every service endpoint, for S3-compatible stores
 	// and local testing. S3 is then addressed path-style.
-	EndpointURL string `json:"endpoint_url,omitempty"`
+	EndpointURL string `json:"endpoint_url,omitempty" doc:"endpoint for every service (S3-compatible stores, local testing); S3 goes path-style"`
 	// CallTimeout bounds each API call, retries included.
-	CallTimeout Duration `json:"call_timeout"`
+	CallTimeout time.Duration `json:"call_timeout" doc:"bound of one API call, retries included"`
 	// RetryMaxAttempts bounds the attempts of one call (throttling and
 	// transient errors are retried by the SDK's standard retryer, whose
 	// token bucket is shared by the whole inject).
-	RetryMaxAttempts int `json:"retry_max_attempts"`
+	RetryMaxAttempts int `json:"retry_max_attempts" doc:"attempts per call (throttling is retried, 1-10)"`
 	// RetryMaxBackoff caps the delay between two attempts.
-	RetryMaxBackoff Duration `json:"retry_max_backoff"`
+	RetryMaxBackoff time.Duration `json:"retry_max_backoff" doc:"longest delay between two attempts"`
 	// Concurrency bounds the checks running at once.
-	Concurrency int `json:"concurrency"`
+	Concurrency int `json:"concurrency" doc:"checks running at once (1-32)"`
 	// AccessKeyMaxAgeDays is the age from which an IAM access key is reported.
-	AccessKeyMaxAgeDays int `json:"access_key_max_age_days"`
+	AccessKeyMaxAgeDays int `json:"access_key_max_age_days" doc:"age from which an iam access key is reported"`
 }
+
+// Interface guards.
+var _ framework.Validator = (*Params)(nil)
 
 // defaultParams returns the parameters with their defaults.
 func defaultParams() *Params {
 	return &Params{
-		CallTimeout:         Duration(DefaultCallTimeout),
+		CallTimeout:         DefaultCallTimeout,
 		RetryMaxAttempts:    DefaultRetryMaxAttempts,
-		RetryMaxBackoff:     Duration(DefaultRetryMaxBackoff),
+		RetryMaxBackoff:     DefaultRetryMaxBackoff,
 		Concurrency:         DefaultConcurrency,
 		AccessKeyMaxAgeDays: DefaultAccessKeyMaxAgeDays,
 	}
@@ -79,8 +81,8 @@ func (p *Params) Validate() error {
 		name     string
 		v, limit time.Duration
 	}{
-		{"call_timeout", time.Duration(p.CallTimeout), 10 * time.Minute},
-		{"retry_max_backoff", time.Duration(p.RetryMaxBackoff), 5 * time.Minute},
+		{"call_timeout", p.CallTimeout, 10 * time.Minute},
+		{"retry_max_backoff", p.RetryMaxBackoff, 5 * time.Minute},
 	}
 	for _, d := range durations {
 		if d.v <= 0 || d.v > d.limit {
@@ -127,45 +129,3 @@ func validateEndpoint(raw string) error {
 	}
 	return nil
 }
-
-// maxSeconds is the longest duration, in seconds, a Duration holds.
-const maxSeconds = float64(math.MaxInt64/int64(time.Second)) - 1
-
-// Duration is a time.Duration read from JSON as a Go duration string
-// ("30s", "1m30s") or a number of seconds.
-type Duration time.Duration
-
-// MarshalJSON encodes the duration as a string.
-func (d Duration) MarshalJSON() ([]byte, error) {
-	return json.Marshal(time.Duration(d).String())
-}
-
-// UnmarshalJSON decodes a duration string or a number of seconds. A bad
-// value is a *json.UnmarshalTypeError, which the JSON decoder completes with
-// the field's name.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	bad := &json.UnmarshalTypeError{Value: string(b) + ` (want a duration such as "30s" or a number of seconds)`,
-		Type: reflect.TypeFor[Duration]()}
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return bad
-		}
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return bad
-		}
-		*d = Duration(v)
-		return nil
-	}
-	var secs float64
-	if err := json.Unmarshal(b, &secs); err != nil || math.Abs(secs) > maxSeconds {
-		return bad
-	}
-	*d = Duration(secs * float64(time.Second))
-	return nil
-}
-
-// String returns the duration in Go notation.
-func (d Duration) String() string { return time.Duration(d).String() }

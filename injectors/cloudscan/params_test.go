@@ -1,9 +1,9 @@
 package cloudscan
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -17,8 +17,8 @@ func TestNewParamsDefaults(t *testing.T) {
 	if !ok {
 		t.Fatalf("NewParams returned %T", New().NewParams())
 	}
-	want := Params{CallTimeout: Duration(30 * time.Second), RetryMaxAttempts: 3,
-		RetryMaxBackoff: Duration(20 * time.Second), Concurrency: 4, AccessKeyMaxAgeDays: 90}
+	want := Params{CallTimeout: 30 * time.Second, RetryMaxAttempts: 3,
+		RetryMaxBackoff: 20 * time.Second, Concurrency: 4, AccessKeyMaxAgeDays: 90}
 	if *p != want {
 		t.Errorf("defaults = %+v, want %+v", *p, want)
 	}
@@ -27,43 +27,54 @@ func TestNewParamsDefaults(t *testing.T) {
 	}
 }
 
+// TestParamsDecode decodes the way the runtime does (framework.DecodeParams):
+// a duration is a Go duration or a number of seconds; errors name the param.
 func TestParamsDecode(t *testing.T) {
 	tests := []struct {
-		name    string
-		json    string
-		check   func(*Params) bool
-		wantErr string
+		name      string
+		json      string
+		check     func(*Params) bool
+		wantField string
+		wantMsg   string
 	}{
 		{"duration string", `{"call_timeout":"1m30s"}`,
-			func(p *Params) bool { return time.Duration(p.CallTimeout) == 90*time.Second }, ""},
+			func(p *Params) bool { return p.CallTimeout == 90*time.Second }, "", ""},
 		{"duration seconds", `{"call_timeout":2.5}`,
-			func(p *Params) bool { return time.Duration(p.CallTimeout) == 2500*time.Millisecond }, ""},
+			func(p *Params) bool { return p.CallTimeout == 2500*time.Millisecond }, "", ""},
+		{"duration seconds string", `{"retry_max_backoff":"7"}`,
+			func(p *Params) bool { return p.RetryMaxBackoff == 7*time.Second }, "", ""},
 		{"defaults kept", `{"profile":"audit"}`,
-			func(p *Params) bool { return p.Profile == "audit" && p.Concurrency == DefaultConcurrency }, ""},
-		{"unknown key", `{"endpoint":"http://127.0.0.1"}`, nil, `unknown field "endpoint"`},
-		{"bad duration", `{"retry_max_backoff":"soon"}`, nil, `"soon" (want a duration such as "30s" or a number of seconds) into Go struct field Params.retry_max_backoff`},
-		{"bad duration type", `{"call_timeout":true}`, nil, "true (want a duration such as \"30s\" or a number of seconds) into Go struct field Params.call_timeout"},
+			func(p *Params) bool { return p.Profile == "audit" && p.Concurrency == DefaultConcurrency }, "", ""},
+		{"unknown key", `{"endpoint":"http://127.0.0.1"}`, nil, "params.endpoint", "unknown parameter"},
+		{"bad duration", `{"retry_max_backoff":"soon"}`, nil, "params.retry_max_backoff", "not a duration"},
+		{"bad duration type", `{"call_timeout":true}`, nil, "params.call_timeout", "not a duration"},
+		{"negative duration", `{"call_timeout":-1}`, nil, "params.call_timeout", "negative duration"},
+		{"zero duration", `{"call_timeout":0}`, nil, "params.call_timeout", "greater than 0"},
+		{"wrong type", `{"concurrency":"2"}`, nil, "params.concurrency", "wrong JSON type"},
+		{"out of range", `{"concurrency":64}`, nil, "params.concurrency", "between 1 and 32"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := New().NewParams().(*Params)
-			dec := json.NewDecoder(strings.NewReader(tt.json))
-			dec.DisallowUnknownFields()
-			err := dec.Decode(p)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			var raw map[string]any
+			if err := json.Unmarshal([]byte(tt.json), &raw); err != nil {
+				t.Fatal(err)
+			}
+			v, err := framework.DecodeParams(New(), raw)
+			if tt.wantField != "" {
+				var ve *signatures.ValidationError
+				if !errors.As(err, &ve) || ve.Field != tt.wantField || !strings.Contains(ve.Reason, tt.wantMsg) {
+					t.Fatalf("err = %v, want a validation error on %s saying %q", err, tt.wantField, tt.wantMsg)
 				}
 				return
 			}
-			if err != nil || !tt.check(p) {
-				t.Fatalf("decoded %+v, err %v", p, err)
+			if err != nil || !tt.check(v.(*Params)) {
+				t.Fatalf("decoded %+v, err %v", v, err)
 			}
 		})
 	}
 }
 
-func TestValidateParams(t *testing.T) {
+func TestParamsValidate(t *testing.T) {
 	tests := []struct {
 		name      string
 		mutate    func(*Params)
@@ -78,7 +89,7 @@ func TestValidateParams(t *testing.T) {
 		{"endpoint with query", func(p *Params) { p.EndpointURL = "http://127.0.0.1/?x=1" }, "endpoint_url", "http://127.0.0.1/?x=1"},
 		{"profile with space", func(p *Params) { p.Profile = "a b" }, "profile", "a b"},
 		{"zero timeout", func(p *Params) { p.CallTimeout = 0 }, "call_timeout", "0s"},
-		{"huge backoff", func(p *Params) { p.RetryMaxBackoff = Duration(time.Hour) }, "retry_max_backoff", "1h0m0s"},
+		{"huge backoff", func(p *Params) { p.RetryMaxBackoff = time.Hour }, "retry_max_backoff", "1h0m0s"},
 		{"no attempts", func(p *Params) { p.RetryMaxAttempts = 0 }, "retry_max_attempts", "0"},
 		{"too many attempts", func(p *Params) { p.RetryMaxAttempts = 11 }, "retry_max_attempts", "11"},
 		{"no concurrency", func(p *Params) { p.Concurrency = 0 }, "concurrency", "0"},
@@ -88,7 +99,7 @@ func TestValidateParams(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := defaultParams()
 			tt.mutate(p)
-			err := New().ValidateParams(p)
+			err := p.Validate()
 			if tt.wantField == "" {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
@@ -99,53 +110,48 @@ func TestValidateParams(t *testing.T) {
 			if !errors.As(err, &ve) || ve.Field != tt.wantField || ve.Value != tt.wantValue {
 				t.Fatalf("err = %v, want a validation error on %s=%q", err, tt.wantField, tt.wantValue)
 			}
+			// The runtime reports it under params.
+			if err := framework.CheckParams(New(), p); !errors.As(err, &ve) || ve.Field != "params."+tt.wantField {
+				t.Errorf("CheckParams = %v, want a validation error on params.%s", err, tt.wantField)
+			}
 		})
 	}
-	if err := New().ValidateParams(map[string]any{}); err == nil {
-		t.Error("ValidateParams accepted a map")
+	var nilParams *Params
+	if err := nilParams.Validate(); err == nil {
+		t.Error("a nil *Params validated")
 	}
 }
 
+// TestManifest: the manifest's params are the fields of Params, in order,
+// with their defaults; durations say how they are written.
 func TestManifest(t *testing.T) {
 	m := New().Manifest()
 	if m.Name != "cloudscan" || m.Category != framework.Cloud {
 		t.Errorf("manifest = %s %s", m.Name, m.Category)
 	}
-	// Every documented param is a JSON key of Params, and the other way round.
-	b, err := json.Marshal(Params{Profile: "p", EndpointURL: "u"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys map[string]any
-	if err := json.Unmarshal(b, &keys); err != nil {
-		t.Fatal(err)
-	}
+	var names []string
 	for _, p := range m.Params {
-		if _, ok := keys[p.Name]; !ok {
-			t.Errorf("manifest param %s is not a Params key", p.Name)
+		names = append(names, p.Name)
+	}
+	want := []string{"profile", "endpoint_url", "call_timeout", "retry_max_attempts", "retry_max_backoff",
+		"concurrency", "access_key_max_age_days"}
+	if !slices.Equal(names, want) {
+		t.Errorf("params = %v, want %v", names, want)
+	}
+	for _, tt := range []struct{ name, typ, def string }{
+		{"profile", framework.ParamString, ""},
+		{"call_timeout", framework.ParamDuration, "30s"},
+		{"retry_max_attempts", framework.ParamInt, "3"},
+		{"retry_max_backoff", framework.ParamDuration, "20s"},
+		{"access_key_max_age_days", framework.ParamInt, "90"},
+	} {
+		p, _ := m.Param(tt.name)
+		if p.Type != tt.typ || p.Default != tt.def {
+			t.Errorf("%s = %s %q, want %s %q", tt.name, p.Type, p.Default, tt.typ, tt.def)
 		}
-		delete(keys, p.Name)
-	}
-	if len(keys) != 0 {
-		t.Errorf("params keys missing from the manifest: %v", keys)
-	}
-	// Documented defaults decode back to the defaults.
-	p := defaultParams()
-	for _, mp := range m.Params {
-		if mp.Type == framework.ParamDuration {
-			var d Duration
-			if err := json.Unmarshal([]byte(`"`+mp.Default+`"`), &d); err != nil {
-				t.Errorf("default of %s: %v", mp.Name, err)
-			}
+		if p.Type == framework.ParamDuration && !strings.Contains(p.Doc, "seconds") {
+			t.Errorf("%s doc %q does not say a bare number is seconds", tt.name, p.Doc)
 		}
-	}
-	var buf bytes.Buffer
-	if err := json.NewEncoder(&buf).Encode(p); err != nil {
-		t.Fatal(err)
-	}
-	back := &Params{}
-	if err := json.NewDecoder(&buf).Decode(back); err != nil || *back != *p {
-		t.Errorf("defaults do not round-trip: %+v, %v", back, err)
 	}
 }
 
@@ -159,26 +165,4 @@ func TestWithVersion(t *testing.T) {
 	if v := New(WithVersion("")).Version(); v != DefaultVersion {
 		t.Errorf("empty version gave %q", v)
 	}
-}
-
-// FuzzDurationJSON: any JSON decodes or fails cleanly, and a decoded
-// duration survives a round trip.
-func FuzzDurationJSON(f *testing.F) {
-	for _, s := range []string{`"30s"`, `"1m30s"`, `2.5`, `0`, `"soon"`, `true`, `null`, `"-5ms"`, `1e400`, `""`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, in string) {
-		var d Duration
-		if err := d.UnmarshalJSON([]byte(in)); err != nil {
-			return
-		}
-		b, err := d.MarshalJSON()
-		if err != nil {
-			t.Fatalf("marshal %v: %v", d, err)
-		}
-		var back Duration
-		if err := back.UnmarshalJSON(b); err != nil || back != d {
-			t.Fatalf("%s decoded to %v, re-encoded %s, decoded back %v (%v)", in, time.Duration(d), b, time.Duration(back), err)
-		}
-	})
 }

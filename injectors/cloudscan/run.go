@@ -246,7 +246,7 @@ func safeCheck(ctx context.Context, j *job) (res *CheckResult) {
 // assemble builds the output: per-configuration results in the findings,
 // per-target extras, and the status (failed only when no check succeeded).
 func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) framework.ToolOutput {
-	out := framework.ToolOutput{TargetExtras: make([]framework.TypeExtras, len(runs))}
+	out := framework.ToolOutput{TargetExtras: make(map[int]framework.TypeExtras, len(runs))}
 	results := make([]*ConfigResult, len(runs))
 	succeeded, troubled := false, false
 	var msgs []string
@@ -298,7 +298,6 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 	switch {
 	case ctx.Err() != nil:
 		out.Status = framework.StatusTimeout
-		out.TimeoutInfo = &framework.TimeoutInfo{PartialResults: in.PartialResults()}
 	case !succeeded:
 		out.Status = framework.StatusFailed
 		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: strings.Join(msgs, "; ")}

@@ -18,15 +18,16 @@ import (
 // Execute validates the parameters and targets, scans the targets with nmap
 // (two scans when IPv4 or host name targets and IPv6 targets are mixed) and
 // reports what it found. When ctx ends first, nmap is killed and every host
-// it finished is reported, with TimeoutInfo set.
-func (e *Executor) Execute(ctx context.Context, cfg *framework.Inject) framework.ToolOutput {
-	p, err := paramsOf(cfg.Params)
+// it finished is reported: the outcome is a timeout, with those hosts as
+// partial results (reported through in.Partial as each one finished).
+func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	p, err := paramsOf(in.Params)
 	if err == nil {
 		err = e.validate(p)
 	}
 	var targets []scanTarget
 	if err == nil {
-		targets, err = scanTargets(cfg.Targets)
+		targets, err = scanTargets(in.Targets)
 	}
 	if err != nil {
 		return e.failed(ExitInvalidInput, err)
@@ -45,7 +46,7 @@ func (e *Executor) Execute(ctx context.Context, cfg *framework.Inject) framework
 			timedOut = true
 			break
 		}
-		o := e.scan(ctx, cfg, p, g)
+		o := e.scan(ctx, in, p, g)
 		if o.raw != "" {
 			raws = append(raws, o.raw)
 		}
@@ -73,20 +74,19 @@ func (e *Executor) Execute(ctx context.Context, cfg *framework.Inject) framework
 
 	r := buildReport(targets, hosts)
 	for _, h := range r.unmatched {
-		cfg.Logger().Warn("nmap reported a host that matches no target", zap.String("host", h))
+		in.Logger().Warn("nmap reported a host that matches no target", zap.String("host", h))
 	}
 	out := framework.ToolOutput{
 		Status:   framework.StatusSuccess,
 		Findings: r.findings(strings.Join(raws, "\n"), reported),
 	}
 	if reported {
-		out.TargetExtras = r.targetExtras(len(cfg.Targets))
+		out.TargetExtras = r.targetExtras(len(in.Targets))
 	}
 	var ee *ExitError
 	switch {
 	case timedOut:
 		out.Status = framework.StatusTimeout
-		out.TimeoutInfo = &framework.TimeoutInfo{PartialResults: cfg.PartialResults()}
 	case errors.As(runErr, &ee):
 		out.Status = framework.StatusFailed
 		out.ErrorInfo = e.errorInfo(ee.Code, runErr)
@@ -112,10 +112,10 @@ type scanOutcome struct {
 }
 
 // scan runs nmap once over group, parsing its report as it streams in: each
-// finished host is reported through cfg.Partial and each progress line is
+// finished host is reported through in.Partial and each progress line is
 // logged.
-func (e *Executor) scan(ctx context.Context, cfg *framework.Inject, p Params, g scanGroup) scanOutcome {
-	log := cfg.Logger()
+func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g scanGroup) scanOutcome {
+	log := in.Logger()
 	args := buildArgs(p, g.ipv6)
 	log.Debug("nmap scan started", zap.Strings("args", args), zap.Int("targets", len(g.targets)))
 
@@ -129,7 +129,7 @@ func (e *Executor) scan(ctx context.Context, cfg *framework.Inject, p Params, g 
 		run, err := parse(pr, parseHooks{
 			host: func(h host) {
 				for _, line := range partialLines(h) {
-					cfg.Partial(line)
+					in.Partial(line)
 				}
 			},
 			progress: func(tp taskProgress) {

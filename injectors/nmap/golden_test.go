@@ -35,7 +35,6 @@ type goldenResult struct {
 	Calls          []call                                         `json:"calls"`
 	Status         signatures.ExecutionStatus                     `json:"status"`
 	ErrorInfo      *framework.ErrorInfo                           `json:"error_info,omitempty"`
-	TimeoutInfo    *framework.TimeoutInfo                         `json:"timeout_info,omitempty"`
 	Findings       map[string]any                                 `json:"findings"`
 	TargetExtras   []map[framework.ExpectationType]map[string]any `json:"target_extras"`
 	PartialResults []string                                       `json:"partial_results"`
@@ -148,8 +147,15 @@ func runGolden(t *testing.T, dir string) {
 	delete(findings, FieldActionOutput)
 
 	got := goldenResult{
-		Calls: rec.Calls(), Status: out.Status, ErrorInfo: out.ErrorInfo, TimeoutInfo: out.TimeoutInfo,
-		Findings: findings, TargetExtras: out.TargetExtras, PartialResults: cfg.PartialResults(),
+		Calls: rec.Calls(), Status: out.Status, ErrorInfo: out.ErrorInfo,
+		Findings: findings, PartialResults: cfg.PartialResults(),
+	}
+	if out.TargetExtras != nil {
+		// By position, as the runtime lays them out for the payload.
+		got.TargetExtras = make([]map[framework.ExpectationType]map[string]any, len(cfg.Targets))
+		for i, te := range out.TargetExtras {
+			got.TargetExtras[i] = te
+		}
 	}
 	gotJSON, err := json.MarshalIndent(got, "", "  ")
 	if err != nil {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -93,21 +94,7 @@ func payload(t *testing.T, cfg *framework.Inject, out framework.ToolOutput) sign
 	m := signatures.NewManager(signatures.WithResolver(signatures.Resolver{
 		Getenv: func(string) string { return "127.0.0.1" },
 	}))
-	var configs []signatures.Config
-	var metas []signatures.Target
-	for _, tg := range cfg.Targets {
-		configs = append(configs, tg.Config)
-		metas = append(metas, tg.Meta)
-	}
-	pre, err := m.CompilePre(configs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	post, err := m.CompilePost(pre, out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := signatures.BuildPayload(post, metas, cfg.ExpectationTypes, out.ExtraByType, out.TargetExtras...)
+	p, err := runtime.PayloadOf(m, cfg, out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,19 +239,19 @@ func TestIntegrationDeadlineKeepsFinishedHosts(t *testing.T) {
 		start := time.Now()
 		out := New().Execute(ctx, cfg)
 		cancel()
-		if out.TimeoutInfo == nil {
-			t.Fatalf("deadline %v: no TimeoutInfo (status %q, error %+v)", deadline, out.ExecutionStatus(), out.ErrorInfo)
+		if out.ExecutionStatus() != framework.StatusTimeout {
+			t.Fatalf("deadline %v: status %q (error %+v), want timeout", deadline, out.ExecutionStatus(), out.ErrorInfo)
 		}
 		if elapsed := time.Since(start); elapsed > deadline+waitDelay+5*time.Second {
 			t.Errorf("Execute returned %v after a %v deadline", elapsed, deadline)
 		}
 		want := fmt.Sprintf("127.0.0.1:%d/tcp open ssh", ssh)
-		if !slices.Contains(out.TimeoutInfo.PartialResults, want) {
+		if partial := cfg.PartialResults(); !slices.Contains(partial, want) {
 			if deadline < 24*time.Second {
-				t.Logf("deadline %v: the IPv4 scan was not done (partial %q); retrying", deadline, out.TimeoutInfo.PartialResults)
+				t.Logf("deadline %v: the IPv4 scan was not done (partial %q); retrying", deadline, partial)
 				continue
 			}
-			t.Fatalf("partial results = %q, want %q", out.TimeoutInfo.PartialResults, want)
+			t.Fatalf("partial results = %q, want %q", partial, want)
 		}
 		if got := out.TargetExtras[0][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{ssh}) {
 			t.Errorf("127.0.0.1 ports_discovered = %v", got)

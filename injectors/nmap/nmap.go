@@ -1,6 +1,7 @@
 package nmap
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -43,25 +44,15 @@ var (
 	_ framework.ParamsValidator = (*Executor)(nil)
 )
 
-// Manifest describes the injector, its parameters and its outputs.
-func (*Executor) Manifest() framework.Manifest {
-	d := DefaultParams()
+// Manifest describes the injector, its parameters (derived from Params)
+// and its outputs.
+func (e *Executor) Manifest() framework.Manifest {
 	return framework.Manifest{
 		Name:     "nmap",
 		Category: framework.Network,
 		Description: "Scans the targets' TCP ports with nmap (targets on standard input, XML on " +
 			"standard output) and reports the open ports and services per target.",
-		Params: []framework.Param{
-			{Name: "scan_type", Type: framework.ParamEnum, Default: d.ScanType,
-				Enum: []string{ScanConnect, ScanSYN, ScanFIN},
-				Doc:  "connect (-sT, no privileges), syn (-sS, root) or fin (-sF, root)"},
-			{Name: "ports", Type: framework.ParamString, Default: d.Ports,
-				Doc: "ports to scan: digits, commas and ranges (22,80,8000-8100), each 1-65535; empty: nmap's default list"},
-			{Name: "timing", Type: framework.ParamInt, Default: fmt.Sprint(d.Timing),
-				Doc: "timing template -T0 (paranoid) to -T5 (insane)"},
-			{Name: "service_detection", Type: framework.ParamBool, Default: fmt.Sprint(d.ServiceDetection),
-				Doc: "probe open ports for service and version (-sV)"},
-		},
+		Params:       framework.MustParamsSpec(e.NewParams()),
 		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
 		Outputs: []framework.Output{
 			{Type: "portscan", Field: "scan_results", Finding: true, Multiple: true},
@@ -84,8 +75,9 @@ func (*Executor) NewParams() any {
 	return &p
 }
 
-// ValidateParams checks decoded parameters (a *Params), including that a
-// syn or fin scan runs as root. It never touches the network.
+// ValidateParams checks, after Params.Validate, what depends on the
+// executor: that a syn or fin scan runs as root. It never touches the
+// network.
 func (e *Executor) ValidateParams(params any) error {
 	p, err := paramsOf(params)
 	if err != nil {
@@ -104,19 +96,15 @@ func (e *Executor) validate(p Params) error {
 	return nil
 }
 
-// paramsOf returns the parameters held by params: a *Params or Params, or
-// the defaults for nil.
+// paramsOf returns the parameters held by params (see framework.ParamsAs),
+// or the defaults when there are none.
 func paramsOf(params any) (Params, error) {
-	switch p := params.(type) {
-	case nil:
+	p, err := framework.ParamsAs[Params](params)
+	switch {
+	case errors.Is(err, framework.ErrNoParams):
 		return DefaultParams(), nil
-	case *Params:
-		if p == nil {
-			return DefaultParams(), nil
-		}
-		return *p, nil
-	case Params:
-		return p, nil
+	case err != nil:
+		return Params{}, err
 	}
-	return Params{}, fmt.Errorf("params: got %T, want *nmap.Params", params)
+	return *p, nil
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -24,18 +25,22 @@ var ErrNeedsRoot = errors.New("scan type needs root privileges")
 const maxPortSpec = 1024
 
 // Params are the inject parameters of the nmap injector. Nothing a user types
-// reaches nmap except through these fields, each validated by Validate.
+// reaches nmap except through these fields, each validated by Validate. The
+// manifest's params are derived from them (framework.ParamsSpec).
 type Params struct {
 	// ScanType is connect (default), syn or fin.
-	ScanType string `json:"scan_type"`
+	ScanType string `json:"scan_type" param:"enum=connect|syn|fin" doc:"connect (-sT, no privileges), syn (-sS, root) or fin (-sF, root)"`
 	// Ports is an nmap port specification made only of digits, commas and
 	// ranges (22,80,8000-8100). Empty: nmap's default port list.
-	Ports string `json:"ports"`
+	Ports string `json:"ports" doc:"ports to scan: digits, commas and ranges (22,80,8000-8100), each 1-65535; empty: nmap's default list"`
 	// Timing is nmap's timing template, 0 (paranoid) to 5 (insane).
-	Timing int `json:"timing"`
+	Timing int `json:"timing" doc:"timing template -T0 (paranoid) to -T5 (insane)"`
 	// ServiceDetection turns on nmap's version detection (-sV).
-	ServiceDetection bool `json:"service_detection"`
+	ServiceDetection bool `json:"service_detection" doc:"probe open ports for service and version (-sV)"`
 }
+
+// Interface guards.
+var _ framework.Validator = Params{}
 
 // DefaultParams returns the parameters used when an inject sets none.
 func DefaultParams() Params {
@@ -46,11 +51,8 @@ func DefaultParams() Params {
 // naming the first bad one. It does not check privileges (see
 // Executor.ValidateParams).
 func (p Params) Validate() error {
-	switch p.ScanType {
-	case ScanConnect, ScanSYN, ScanFIN:
-	default:
-		return &signatures.ValidationError{Field: "scan_type", Value: p.ScanType,
-			Reason: "unknown scan type (valid: connect, syn, fin)"}
+	if err := framework.CheckEnums(p); err != nil { // scan_type
+		return err
 	}
 	if p.Timing < 0 || p.Timing > 5 {
 		return &signatures.ValidationError{Field: "timing", Value: strconv.Itoa(p.Timing),

@@ -3,6 +3,7 @@ package nmap
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -92,39 +93,69 @@ func TestValidateParamsRoot(t *testing.T) {
 
 func TestValidateParamsType(t *testing.T) {
 	e := New()
-	if err := e.ValidateParams(map[string]any{"ports": "22"}); err == nil || !strings.Contains(err.Error(), "map[string]interface {}") {
-		t.Errorf("ValidateParams(map) = %v, want an error naming the type", err)
+	err := e.ValidateParams(map[string]any{"ports": "22"})
+	if !errors.Is(err, framework.ErrParamsType) || !strings.Contains(err.Error(), "map[string]interface {}") {
+		t.Errorf("ValidateParams(map) = %v, want ErrParamsType naming the type", err)
 	}
 	if err := e.ValidateParams(nil); err != nil {
 		t.Errorf("ValidateParams(nil) = %v, want the defaults to be valid", err)
 	}
+	if err := e.ValidateParams(DefaultParams()); err != nil {
+		t.Errorf("ValidateParams(Params) = %v, want a value accepted", err)
+	}
 }
 
-// TestNewParamsStrictDecode decodes the way the runtime does: strictly, over
-// the defaults.
+// TestNewParamsStrictDecode decodes the way the runtime does
+// (framework.DecodeParams): strictly, over the defaults, then validated;
+// errors name the param under params.
 func TestNewParamsStrictDecode(t *testing.T) {
 	tests := []struct {
-		in      string
-		want    Params
-		wantErr bool
+		in        string
+		want      Params
+		wantField string // of the error, "" when none
 	}{
-		{`{}`, DefaultParams(), false},
-		{`{"ports":"22,80","timing":1}`, Params{ScanType: ScanConnect, Ports: "22,80", Timing: 1}, false},
-		{`{"scan_type":"syn","service_detection":true}`, Params{ScanType: ScanSYN, Timing: 3, ServiceDetection: true}, false},
-		{`{"args":"--script=x"}`, Params{}, true},
-		{`{"timing":"3"}`, Params{}, true},
+		{`{}`, DefaultParams(), ""},
+		{`{"ports":"22,80","timing":1}`, Params{ScanType: ScanConnect, Ports: "22,80", Timing: 1}, ""},
+		{`{"scan_type":"syn","service_detection":true}`, Params{ScanType: ScanSYN, Timing: 3, ServiceDetection: true}, ""},
+		{`{"args":"--script=x"}`, Params{}, "params.args"},
+		{`{"timing":"3"}`, Params{}, "params.timing"},
+		{`{"timing":9}`, Params{}, "params.timing"},
+		{`{"scan_type":"udp"}`, Params{}, "params.scan_type"},
+		{`{"ports":"22;id"}`, Params{}, "params.ports"},
 	}
+	e := New()
+	e.euid = func() int { return 0 }
 	for _, tt := range tests {
-		p := New().NewParams()
-		dec := json.NewDecoder(strings.NewReader(tt.in))
-		dec.DisallowUnknownFields()
-		err := dec.Decode(p)
-		if (err != nil) != tt.wantErr {
-			t.Fatalf("decode %s: err = %v, wantErr %v", tt.in, err, tt.wantErr)
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(tt.in), &raw); err != nil {
+			t.Fatal(err)
 		}
-		if err == nil && *p.(*Params) != tt.want {
+		p, err := framework.DecodeParams(e, raw)
+		var ve *signatures.ValidationError
+		switch {
+		case tt.wantField != "" && (!errors.As(err, &ve) || ve.Field != tt.wantField):
+			t.Errorf("decode %s: err = %v, want a validation error on %s", tt.in, err, tt.wantField)
+		case tt.wantField == "" && err != nil:
+			t.Errorf("decode %s: %v", tt.in, err)
+		case tt.wantField == "" && *p.(*Params) != tt.want:
 			t.Errorf("decode %s = %+v, want %+v", tt.in, *p.(*Params), tt.want)
 		}
+	}
+}
+
+// TestScanTypeEnum: the scan types the manifest offers (the scan_type tag)
+// are exactly those buildArgs knows a flag for.
+func TestScanTypeEnum(t *testing.T) {
+	p, ok := New().Manifest().Param("scan_type")
+	if !ok {
+		t.Fatal("no scan_type param")
+	}
+	var known []string
+	for k := range scanFlags {
+		known = append(known, k)
+	}
+	if !slices.Equal(slices.Sorted(slices.Values(p.Enum)), slices.Sorted(slices.Values(known))) {
+		t.Errorf("scan_type enum %v, scan flags for %v", p.Enum, known)
 	}
 }
 

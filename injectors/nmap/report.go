@@ -143,17 +143,17 @@ func (r report) findings(raw string, reported bool) map[string]any {
 	return m
 }
 
-// targetExtras returns one entry per target: the ports and services found on
-// that target's host only, for DETECTION and PREVENTION.
-func (r report) targetExtras(n int) []map[framework.ExpectationType]map[string]any {
-	out := make([]map[framework.ExpectationType]map[string]any, n)
-	for i := range out {
+// targetExtras returns one entry per target, by index: the ports and
+// services found on that target's host only, for DETECTION and PREVENTION.
+func (r report) targetExtras(n int) map[int]framework.TypeExtras {
+	out := make(map[int]framework.TypeExtras, n)
+	for i := range n {
 		ports, services := []int{}, []string{}
 		if f := r.perTarget[i]; f != nil {
 			ports = sortedKeys(f.ports)
 			services = sortedServices(f.services)
 		}
-		out[i] = map[framework.ExpectationType]map[string]any{}
+		out[i] = framework.TypeExtras{}
 		for _, et := range []framework.ExpectationType{framework.Detection, framework.Prevention} {
 			out[i][et] = map[string]any{
 				KeyPortsDiscovered:    append([]int{}, ports...),

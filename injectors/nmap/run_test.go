@@ -169,12 +169,12 @@ func TestExecuteTimeoutKeepsFinishedHosts(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	out := e.Execute(ctx, cfg)
-	if out.TimeoutInfo == nil || out.ExecutionStatus() != "timeout" {
-		t.Fatalf("status %q, TimeoutInfo %+v; want a timeout", out.ExecutionStatus(), out.TimeoutInfo)
+	if out.ExecutionStatus() != "timeout" {
+		t.Fatalf("status %q; want a timeout", out.ExecutionStatus())
 	}
 	want := []string{"127.0.0.1:18100/tcp open unknown"}
-	if !slices.Equal(out.TimeoutInfo.PartialResults, want) {
-		t.Errorf("partial results = %q, want %q", out.TimeoutInfo.PartialResults, want)
+	if got := cfg.PartialResults(); !slices.Equal(got, want) {
+		t.Errorf("partial results = %q, want %q", got, want)
 	}
 	if got := out.TargetExtras[0]["DETECTION"][KeyPortsDiscovered]; !slices.Equal(got.([]int), []int{18100}) {
 		t.Errorf("target 0 ports_discovered = %v", got)

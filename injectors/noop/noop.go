@@ -13,14 +13,20 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// Params are the noop injector's parameters.
+// Params are the noop injector's parameters; the manifest's params are
+// derived from them (framework.ParamsSpec).
 type Params struct {
 	// Delay is how long the run lasts; with a delay, one partial result per
 	// target is reported first.
-	Delay framework.Duration `json:"delay"`
+	Delay time.Duration `json:"delay" doc:"how long the run lasts; when set, one partial result per target is reported first"`
 	// Outcome is success, partial or failed.
-	Outcome string `json:"outcome"`
+	Outcome string `json:"outcome" param:"enum=success|partial|failed" doc:"the outcome to report"`
 }
+
+// Validate checks the outcome.
+func (p *Params) Validate() error { return framework.CheckEnums(p) }
+
+func defaultParams() *Params { return &Params{Outcome: "success"} }
 
 // Executor is the noop injector.
 type Executor struct{}
@@ -30,23 +36,18 @@ func New() *Executor { return &Executor{} }
 
 // Interface guards.
 var (
-	_ framework.Executor        = (*Executor)(nil)
-	_ framework.Manifester      = (*Executor)(nil)
-	_ framework.ParamsFactory   = (*Executor)(nil)
-	_ framework.ParamsValidator = (*Executor)(nil)
+	_ framework.Executor      = (*Executor)(nil)
+	_ framework.Manifester    = (*Executor)(nil)
+	_ framework.ParamsFactory = (*Executor)(nil)
+	_ framework.Validator     = (*Params)(nil)
 )
 
 // Manifest documents the injector.
-func (*Executor) Manifest() framework.Manifest {
+func (e *Executor) Manifest() framework.Manifest {
 	return framework.Manifest{
-		Name:        "noop",
-		Description: "Does nothing to its targets and reports their signatures with the chosen outcome (dry runs, demos, benchmarks).",
-		Params: []framework.Param{
-			{Name: "delay", Type: framework.ParamDuration, Default: "0s",
-				Doc: "how long the run lasts; when set, one partial result per target is reported first"},
-			{Name: "outcome", Type: framework.ParamEnum, Default: "success", Enum: []string{"success", "partial", "failed"},
-				Doc: "the outcome to report"},
-		},
+		Name:         "noop",
+		Description:  "Does nothing to its targets and reports their signatures with the chosen outcome (dry runs, demos, benchmarks).",
+		Params:       framework.MustParamsSpec(e.NewParams()),
 		Expectations: []signatures.ExpectationType{signatures.Detection, signatures.Prevention},
 		Outputs:      []framework.Output{{Type: "text", Field: "summary"}},
 		// noop runs anywhere and acts on nothing: it declares no platform
@@ -56,38 +57,25 @@ func (*Executor) Manifest() framework.Manifest {
 }
 
 // NewParams returns the defaults.
-func (*Executor) NewParams() any { return &Params{Outcome: "success"} }
-
-// ValidateParams checks the outcome.
-func (*Executor) ValidateParams(p any) error {
-	pp, ok := p.(*Params)
-	if !ok {
-		return fmt.Errorf("noop: unexpected params type %T", p)
-	}
-	switch pp.Outcome {
-	case "success", "partial", "failed":
-		return nil
-	}
-	return &signatures.ValidationError{Field: "params.outcome", Value: pp.Outcome, Reason: "not one of success, partial, failed"}
-}
+func (*Executor) NewParams() any { return defaultParams() }
 
 // Execute reports one partial result per target when a delay is set, waits
 // the delay (honouring cancellation), then reports the chosen outcome.
 func (*Executor) Execute(ctx context.Context, cfg *framework.Inject) framework.ToolOutput {
-	p, _ := cfg.Params.(*Params)
-	if p == nil {
-		p = &Params{Outcome: "success"}
+	p, err := framework.ParamsOf[Params](cfg)
+	if err != nil {
+		p = defaultParams()
 	}
 	if p.Delay > 0 {
 		for _, t := range cfg.Targets {
 			cfg.Partial(describe(t.Config) + " pending")
 		}
-		timer := time.NewTimer(time.Duration(p.Delay))
+		timer := time.NewTimer(p.Delay)
 		defer timer.Stop()
 		select {
 		case <-ctx.Done():
-			return framework.ToolOutput{Status: framework.StatusTimeout,
-				TimeoutInfo: &framework.TimeoutInfo{PartialResults: cfg.PartialResults()}}
+			// The partial results reported go with the timeout.
+			return framework.ToolOutput{Status: framework.StatusTimeout}
 		case <-timer.C:
 		}
 	}
@@ -97,6 +85,7 @@ func (*Executor) Execute(ctx context.Context, cfg *framework.Inject) framework.T
 	case "partial":
 		out.Status = framework.StatusPartial
 	case "failed":
+		out.Status = framework.StatusFailed
 		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: "noop: failure requested"}
 	}
 	return out

@@ -29,7 +29,7 @@ func TestOutcomes(t *testing.T) {
 			ex := noop.New()
 			in := frameworktest.Inject(t, ex, signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "eu-west-1"})
 			in.Params.(*noop.Params).Outcome = tt.outcome
-			if err := ex.ValidateParams(in.Params); err != nil {
+			if err := framework.CheckParams(ex, in.Params); err != nil {
 				t.Fatal(err)
 			}
 			if got := ex.Execute(context.Background(), in).ExecutionStatus(); got != tt.want {
@@ -37,7 +37,7 @@ func TestOutcomes(t *testing.T) {
 			}
 		})
 	}
-	if err := noop.New().ValidateParams(&noop.Params{Outcome: "maybe"}); err == nil {
+	if err := framework.CheckParams(noop.New(), &noop.Params{Outcome: "maybe"}); err == nil {
 		t.Error("outcome maybe accepted")
 	}
 }
@@ -45,7 +45,7 @@ func TestOutcomes(t *testing.T) {
 func TestDelayReportsPartialsAndHonoursCancel(t *testing.T) {
 	ex := noop.New()
 	in := frameworktest.Inject(t, ex, signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}, signatures.NetworkConfig{TargetHostname: "web.example.com"})
-	in.Params.(*noop.Params).Delay = framework.Duration(time.Hour)
+	in.Params.(*noop.Params).Delay = time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan framework.ToolOutput, 1)
 	go func() { done <- ex.Execute(ctx, in) }()
@@ -59,7 +59,7 @@ func TestDelayReportsPartialsAndHonoursCancel(t *testing.T) {
 		t.Errorf("status = %s, want timeout", out.ExecutionStatus())
 	}
 	want := []string{"127.0.0.1 pending", "web.example.com pending"}
-	if got := out.TimeoutInfo.PartialResults; len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+	if got := in.PartialResults(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("partial results = %v, want %v", got, want)
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// redacted replaces the API key wherever a URL or message is printed.
+// redacted replaces the API key in a URL printed; in a message, the key
+// becomes httpx.Redacted.
 const redacted = "REDACTED"
 
 // composeQuery returns the query sent to the engine: the configuration's
@@ -43,27 +45,22 @@ func searchURL(base *url.URL, key, query string, page int) *url.URL {
 	return &u
 }
 
-// redactURL returns u as a string with the value of its key parameter and any
-// user information replaced.
+// redactURL returns u as a string with the value of its key parameter
+// replaced and without user information.
 func redactURL(u *url.URL) string {
 	cp := *u
-	if cp.User != nil {
-		cp.User = url.User(redacted)
-	}
 	q := cp.Query()
 	if _, ok := q["key"]; ok {
 		q.Set("key", redacted)
 		cp.RawQuery = q.Encode()
 	}
-	return cp.String()
+	return httpx.StripCredentials(cp.String())
 }
 
 // redactError returns err with the URL of any *url.Error it holds redacted,
-// and wrapped so that its message never holds secret.
+// and wrapped so that its message never holds secret (in any form
+// httpx.Redact knows).
 func redactError(err error, secret string) error {
-	if err == nil {
-		return nil
-	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		if u, perr := url.Parse(ue.URL); perr == nil {
@@ -72,25 +69,8 @@ func redactError(err error, secret string) error {
 			ue.URL = "(unparsable URL)"
 		}
 	}
-	if secret != "" && strings.Contains(err.Error(), secret) {
-		return &scrubbedError{err: err, secret: secret}
-	}
-	return err
+	return httpx.RedactError(err, secret)
 }
 
-// redactString replaces every occurrence of secret in s.
-func redactString(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, redacted)
-}
-
-// scrubbedError hides a secret held in the text of the error it wraps.
-type scrubbedError struct {
-	err    error
-	secret string
-}
-
-func (e *scrubbedError) Error() string { return redactString(e.err.Error(), e.secret) }
-func (e *scrubbedError) Unwrap() error { return e.err }
+// redactString replaces secret in s, in every form httpx.Redact knows.
+func redactString(s, secret string) string { return httpx.Redact(s, secret) }

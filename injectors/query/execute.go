@@ -72,11 +72,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	for i, t := range in.Targets {
 		metas[i] = t.Meta
 	}
-	out := buildOutput(results, metas, in.ExpectationTypes, params.Provider)
-	if out.Status == framework.StatusTimeout {
-		out.TimeoutInfo = &framework.TimeoutInfo{PartialResults: in.PartialResults()}
-	}
-	return out
+	return buildOutput(results, metas, in.ExpectationTypes, params.Provider)
 }
 
 // runOne runs the query of one target configuration.
@@ -113,7 +109,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 }
 
 // buildOutput turns the per-configuration results into the tool output:
-// findings, one TargetExtras entry per configuration and the status —
+// findings, one TargetExtras entry per configuration (by index) and the status —
 // timeout when a configuration was cancelled, failed when all failed,
 // partial when some did. metas are the targets' metadata, one per result:
 // their asset ids go into the CVE objects.
@@ -121,7 +117,7 @@ func buildOutput(results []ConfigResult, metas []signatures.Target, types []fram
 	allIPs := []string{}
 	var errs []string
 	cancelled := false
-	extras := make([]framework.TypeExtras, len(results))
+	extras := make(map[int]framework.TypeExtras, len(results))
 	for i, r := range results {
 		ips, cves := matchedIPs(r.Matches), matchedCVEs(r.Matches)
 		allIPs = append(allIPs, ips...)
@@ -177,8 +173,8 @@ func failed(in *framework.Inject, msg string) framework.ToolOutput {
 		ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: msg},
 	}
 	if len(in.Targets) > 0 {
-		out.TargetExtras = make([]framework.TypeExtras, len(in.Targets))
-		for i := range out.TargetExtras {
+		out.TargetExtras = make(map[int]framework.TypeExtras, len(in.Targets))
+		for i := range in.Targets {
 			te := framework.TypeExtras{}
 			for _, t := range in.ExpectationTypes {
 				te[t] = map[string]any{ExtraQueryError: msg}

@@ -13,6 +13,8 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -111,9 +113,7 @@ func TestExecute(t *testing.T) {
 		}
 	}
 	// Every extra must be accepted by the payload builder.
-	post := make([]signatures.Signature, 3)
-	metas := []signatures.Target{{Asset: "a"}, {Asset: "b"}, {Asset: "c"}}
-	if _, err := signatures.BuildPayload(post, metas, in.ExpectationTypes, out.ExtraByType, out.TargetExtras...); err != nil {
+	if _, err := runtime.PayloadOf(signatures.NewManager(), in, out); err != nil {
 		t.Errorf("BuildPayload rejects the output: %v", err)
 	}
 	if got := in.PartialResults(); len(got) != 3 || got[0] != "apache ip:127.0.0.1: 1 of 1 matches" {
@@ -263,10 +263,10 @@ func TestExecuteCancelled(t *testing.T) {
 		signatures.ExternalConfig{Query: "apache"},
 		signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"})
 	out := e.Execute(ctx, in)
-	if out.ExecutionStatus() != framework.StatusTimeout || out.TimeoutInfo == nil {
-		t.Fatalf("status %q, timeout info %+v; want timeout", out.ExecutionStatus(), out.TimeoutInfo)
+	if out.ExecutionStatus() != framework.StatusTimeout {
+		t.Fatalf("status %q; want timeout", out.ExecutionStatus())
 	}
-	if got := out.TimeoutInfo.PartialResults; len(got) != 1 || !strings.HasPrefix(got[0], "nginx: 13 of 13") {
+	if got := in.PartialResults(); len(got) != 1 || !strings.HasPrefix(got[0], "nginx: 13 of 13") {
 		t.Errorf("partial results = %q", got)
 	}
 	rs := results(t, out)
@@ -293,8 +293,8 @@ func TestExecuteCancelledBeforeAnyResult(t *testing.T) {
 		cancel()
 	}()
 	out := e.Execute(ctx, newInject(zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"}, signatures.ExternalConfig{Query: "apache"}))
-	if out.ExecutionStatus() != framework.StatusTimeout || out.ErrorInfo != nil || out.TimeoutInfo == nil {
-		t.Fatalf("status %q, error %+v, timeout %+v; want timeout and no error info", out.ExecutionStatus(), out.ErrorInfo, out.TimeoutInfo)
+	if out.ExecutionStatus() != framework.StatusTimeout || out.ErrorInfo != nil {
+		t.Fatalf("status %q, error %+v; want timeout and no error info", out.ExecutionStatus(), out.ErrorInfo)
 	}
 	for i, r := range results(t, out) {
 		if r.Status != ResultCancelled {
@@ -327,7 +327,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	out2 := e2.Execute(context.Background(), newInject(log, nil, signatures.ExternalConfig{Query: "apache"}))
 
 	text := logText(logs)
-	if !strings.Contains(text, "shodan request") || !strings.Contains(text, "retried") || !strings.Contains(text, "key="+redacted) {
+	if !strings.Contains(text, "shodan request") || !strings.Contains(text, "retrying") || !strings.Contains(text, "key="+redacted) {
 		t.Fatalf("logs lack the redacted request lines:\n%s", text)
 	}
 	if strings.Contains(text, testKey) {
@@ -345,7 +345,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	if rs := results(t, out2); !strings.Contains(rs[0].Error, "key="+redacted) {
 		t.Errorf("transport error %q does not show the redacted URL", rs[0].Error)
 	}
-	if rs := results(t, out); rs[0].Status != ResultFailed || !strings.Contains(rs[0].Error, "bad key "+redacted) || rs[1].Status != ResultFailed {
+	if rs := results(t, out); rs[0].Status != ResultFailed || !strings.Contains(rs[0].Error, "bad key "+httpx.Redacted) || rs[1].Status != ResultFailed {
 		t.Errorf("results = %+v", rs)
 	}
 }
@@ -353,5 +353,6 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 func TestConformance(t *testing.T) {
 	srv := newStandIn(t)
 	e, _ := newTestExecutor(t, srv, nil)
-	frameworktest.Conformance(t, e, signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"})
+	frameworktest.ConformanceWith(t, e, frameworktest.Options{Name: Name,
+		Targets: []signatures.Config{signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"}}})
 }

@@ -1,40 +1,21 @@
 package query
 
 import (
-	"sync"
 	"testing"
-	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
 )
 
 // testKey is the API key the stand-in accepts; tests grep outputs for it.
 const testKey = "SHODAN-TEST-KEY-9f3b71c2e8"
 
-// recordTimer is a retry timer that records each wait and fires at once.
-type recordTimer struct {
-	mu    sync.Mutex
-	waits []time.Duration
-}
-
-func (t *recordTimer) After(d time.Duration) <-chan time.Time {
-	t.mu.Lock()
-	t.waits = append(t.waits, d)
-	t.mu.Unlock()
-	ch := make(chan time.Time, 1)
-	ch <- time.Now()
-	return ch
-}
-
-func (t *recordTimer) Waits() []time.Duration {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return append([]time.Duration(nil), t.waits...)
-}
+// recordTimer records each retry wait and fires at once.
+type recordTimer = httpxtest.Timer
 
 // newStandIn starts a Shodan stand-in accepting testKey.
 func newStandIn(t *testing.T) *shodantest.Server {

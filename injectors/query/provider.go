@@ -104,7 +104,9 @@ func (e *APIError) Error() string {
 // Unwrap returns the sentinel the status maps to, if any.
 func (e *APIError) Unwrap() error { return e.kind }
 
-// retryable reports whether err is worth another attempt: 429 and 5xx only.
-func retryable(err error) bool {
-	return errors.Is(err, ErrRateLimited) || errors.Is(err, ErrServer)
+// retryable reports whether an answer is worth another attempt: 429 and
+// 5xx only (the statuses of ErrRateLimited and ErrServer), not a network
+// error or a timeout (status 0).
+func retryable(status int, _ string) bool {
+	return status == http.StatusTooManyRequests || status >= 500
 }

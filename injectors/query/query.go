@@ -1,6 +1,7 @@
 package query
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,6 +12,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -34,13 +36,14 @@ const (
 	SettingRequestTimeout = "request_timeout"
 )
 
-// Params are the inject parameters of the query injector.
+// Params are the inject parameters of the query injector; the manifest's
+// params are derived from them (framework.ParamsSpec).
 type Params struct {
 	// MaxResults bounds the matches fetched per target configuration
-	// (1 to 1000); Shodan pages hold 100 matches.
-	MaxResults int `json:"max_results"`
+	// (1 to MaxMaxResults); Shodan pages hold 100 matches.
+	MaxResults int `json:"max_results" doc:"matches fetched per target configuration, 1 to 1000 (Shodan pages hold 100)"`
 	// Provider names the search engine.
-	Provider string `json:"provider"`
+	Provider string `json:"provider" param:"enum=shodan" doc:"search engine"`
 }
 
 // Executor runs exposure queries. Build one with New; Configure sets its
@@ -56,12 +59,12 @@ type Executor struct {
 
 // Interface guards.
 var (
-	_ framework.Executor        = (*Executor)(nil)
-	_ framework.Manifester      = (*Executor)(nil)
-	_ framework.ParamsFactory   = (*Executor)(nil)
-	_ framework.ParamsValidator = (*Executor)(nil)
-	_ framework.Configurer      = (*Executor)(nil)
-	_ framework.Closer          = (*Executor)(nil)
+	_ framework.Executor      = (*Executor)(nil)
+	_ framework.Manifester    = (*Executor)(nil)
+	_ framework.ParamsFactory = (*Executor)(nil)
+	_ framework.Configurer    = (*Executor)(nil)
+	_ framework.Closer        = (*Executor)(nil)
+	_ framework.Validator     = (*Params)(nil)
 )
 
 // New returns an Executor with the default settings and no API key.
@@ -87,13 +90,10 @@ func defaultBaseURL() *url.URL {
 	return u
 }
 
-// newHTTPClient returns a client that never follows redirects: the API key
-// travels in the URL and must not reach another host.
-func newHTTPClient() *http.Client {
-	return &http.Client{
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-}
+// newHTTPClient returns the httpx client: the proxy from the environment,
+// TLS 1.2 at least, and no redirect followed, since the API key travels in
+// the URL and must not reach another host.
+func newHTTPClient() *http.Client { return httpx.NewDefaultClient() }
 
 // Manifest describes the injector.
 func (e *Executor) Manifest() framework.Manifest {
@@ -101,12 +101,7 @@ func (e *Executor) Manifest() framework.Manifest {
 		Name:        Name,
 		Category:    framework.External,
 		Description: "Run exposure queries (Shodan host search) narrowed to each target and report the matching services and their CVEs.",
-		Params: []framework.Param{
-			{Name: "max_results", Type: framework.ParamInt, Default: strconv.Itoa(DefaultMaxResults),
-				Doc: fmt.Sprintf("matches fetched per target configuration, 1 to %d (Shodan pages hold %d)", MaxMaxResults, pageSize)},
-			{Name: "provider", Type: framework.ParamEnum, Default: ProviderShodan, Enum: []string{ProviderShodan},
-				Doc: "search engine"},
-		},
+		Params:      framework.MustParamsSpec(e.NewParams()),
 		Settings: []framework.Setting{
 			{Key: SettingShodanBaseURL, Env: "INJECTKIT_SHODAN_BASE_URL", Default: DefaultShodanBaseURL,
 				Doc: "base URL of the Shodan API"},
@@ -133,46 +128,35 @@ func (e *Executor) Manifest() framework.Manifest {
 }
 
 // NewParams returns the parameters with their defaults.
-func (e *Executor) NewParams() any {
+func (e *Executor) NewParams() any { return defaultParams() }
+
+func defaultParams() *Params {
 	return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}
 }
 
-// ValidateParams checks decoded parameters; it never touches the network.
-func (e *Executor) ValidateParams(params any) error {
-	p, err := asParams(params)
-	if err != nil {
+// Validate checks the parameters; it never touches the network.
+func (p *Params) Validate() error {
+	if err := framework.CheckEnums(p); err != nil { // provider
 		return err
 	}
-	return p.validate()
-}
-
-func (p *Params) validate() error {
 	if p.MaxResults < 1 || p.MaxResults > MaxMaxResults {
 		return &signatures.ValidationError{Field: "max_results", Value: strconv.Itoa(p.MaxResults),
 			Reason: fmt.Sprintf("must be between 1 and %d", MaxMaxResults)}
 	}
-	if p.Provider != ProviderShodan {
-		return &signatures.ValidationError{Field: "provider", Value: p.Provider,
-			Reason: "unknown provider (valid: " + ProviderShodan + ")"}
-	}
 	return nil
 }
 
-// asParams accepts *Params, Params, or nil (the defaults).
+// validate is Validate, for Execute.
+func (p *Params) validate() error { return p.Validate() }
+
+// asParams returns the inject's params (see framework.ParamsAs), or the
+// defaults when there are none.
 func asParams(params any) (*Params, error) {
-	switch p := params.(type) {
-	case *Params:
-		if p == nil {
-			return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}, nil
-		}
-		return p, nil
-	case Params:
-		return &p, nil
-	case nil:
-		return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}, nil
+	p, err := framework.ParamsAs[Params](params)
+	if errors.Is(err, framework.ErrNoParams) {
+		return defaultParams(), nil
 	}
-	return nil, &signatures.ValidationError{Field: "params", Value: fmt.Sprintf("%T", params),
-		Reason: "want *query.Params"}
+	return p, err
 }
 
 // Configure applies the settings declared in the manifest. An empty value

@@ -3,6 +3,7 @@ package query
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -56,18 +57,18 @@ func TestParams(t *testing.T) {
 		{"defaults", e.NewParams(), ""},
 		{"max 1000", &Params{MaxResults: 1000, Provider: "shodan"}, ""},
 		{"min 1", &Params{MaxResults: 1, Provider: "shodan"}, ""},
-		{"zero", &Params{MaxResults: 0, Provider: "shodan"}, "max_results"},
-		{"negative", &Params{MaxResults: -5, Provider: "shodan"}, "max_results"},
-		{"above max", &Params{MaxResults: 1001, Provider: "shodan"}, "max_results"},
-		{"unknown provider", &Params{MaxResults: 10, Provider: "censys"}, "provider"},
-		{"wrong type", map[string]any{"max_results": 10}, "params"},
+		{"zero", &Params{MaxResults: 0, Provider: "shodan"}, "params.max_results"},
+		{"negative", &Params{MaxResults: -5, Provider: "shodan"}, "params.max_results"},
+		{"above max", &Params{MaxResults: 1001, Provider: "shodan"}, "params.max_results"},
+		{"unknown provider", &Params{MaxResults: 10, Provider: "censys"}, "params.provider"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := e.ValidateParams(tt.params)
+			// As the runtime validates decoded params.
+			err := framework.CheckParams(e, tt.params)
 			if tt.wantField == "" {
 				if err != nil {
-					t.Fatalf("ValidateParams: %v", err)
+					t.Fatalf("CheckParams: %v", err)
 				}
 				return
 			}
@@ -77,6 +78,24 @@ func TestParams(t *testing.T) {
 			}
 		})
 	}
+	if _, err := asParams(map[string]any{"max_results": 10}); !errors.Is(err, framework.ErrParamsType) ||
+		!strings.Contains(err.Error(), "*query.Params") {
+		t.Errorf("asParams(map) = %v, want ErrParamsType naming *query.Params", err)
+	}
+	if p, err := asParams(nil); err != nil || *p != *defaultParams() {
+		t.Errorf("asParams(nil) = %v, %v, want the defaults", p, err)
+	}
+}
+
+// TestParamsDoc: the max_results doc, a tag, states the bounds the code
+// enforces.
+func TestParamsDoc(t *testing.T) {
+	p, _ := New().Manifest().Param("max_results")
+	for _, want := range []string{fmt.Sprintf("1 to %d", MaxMaxResults), fmt.Sprintf("hold %d", pageSize)} {
+		if !strings.Contains(p.Doc, want) {
+			t.Errorf("max_results doc %q does not say %q", p.Doc, want)
+		}
+	}
 }
 
 // TestParamsStrictJSON decodes params the way the runtime does.
@@ -84,24 +103,29 @@ func TestParamsStrictJSON(t *testing.T) {
 	tests := []struct {
 		in      string
 		want    Params
-		wantErr bool
+		wantErr string // field of the error, "" when none
 	}{
-		{`{}`, Params{100, "shodan"}, false},
-		{`{"max_results": 200}`, Params{200, "shodan"}, false},
-		{`{"max_results": 5, "provider": "shodan"}`, Params{5, "shodan"}, false},
-		{`{"max_result": 5}`, Params{}, true},
-		{`{"max_results": "5"}`, Params{}, true},
+		{`{}`, Params{100, "shodan"}, ""},
+		{`{"max_results": 200}`, Params{200, "shodan"}, ""},
+		{`{"max_results": 5, "provider": "shodan"}`, Params{5, "shodan"}, ""},
+		{`{"max_result": 5}`, Params{}, "params.max_result"},
+		{`{"max_results": "5"}`, Params{}, "params.max_results"},
+		{`{"max_results": 0}`, Params{}, "params.max_results"},
+		{`{"provider": "censys"}`, Params{}, "params.provider"},
 	}
 	for _, tt := range tests {
-		p := New().NewParams()
-		dec := json.NewDecoder(strings.NewReader(tt.in))
-		dec.DisallowUnknownFields()
-		err := dec.Decode(p)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("%s: err = %v, wantErr %v", tt.in, err, tt.wantErr)
-			continue
+		var raw map[string]any
+		if err := json.Unmarshal([]byte(tt.in), &raw); err != nil {
+			t.Fatal(err)
 		}
-		if !tt.wantErr && *p.(*Params) != tt.want {
+		p, err := framework.DecodeParams(New(), raw)
+		var ve *signatures.ValidationError
+		switch {
+		case tt.wantErr != "" && (!errors.As(err, &ve) || ve.Field != tt.wantErr):
+			t.Errorf("%s: err = %v, want a validation error on %s", tt.in, err, tt.wantErr)
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("%s: %v", tt.in, err)
+		case tt.wantErr == "" && *p.(*Params) != tt.want:
 			t.Errorf("%s: got %+v, want %+v", tt.in, *p.(*Params), tt.want)
 		}
 	}

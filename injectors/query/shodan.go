@@ -4,16 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/avast/retry-go/v4"
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Limits of one Shodan request.
@@ -37,10 +35,10 @@ type shodan struct {
 
 // retryPolicy says how 429 and 5xx answers are retried.
 type retryPolicy struct {
-	attempts uint          // in all, first try included
+	attempts int           // in all, first try included
 	delay    time.Duration // first backoff delay, doubled on each retry
 	maxDelay time.Duration // cap of the backoff delay
-	timer    retry.Timer   // nil: real time
+	timer    httpx.Timer   // nil: real time
 }
 
 var _ Provider = (*shodan)(nil)
@@ -76,123 +74,61 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 	}
 }
 
-// fetch gets one page, retrying 429 and 5xx answers.
+// fetch gets one page, retrying 429 and 5xx answers (see poster).
 func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage, error) {
 	u := searchURL(s.base, s.key, query, page)
 	shown := redactURL(u)
-	attempt := 0
-	p, err := retry.DoWithData(
-		func() (searchPage, error) {
-			attempt++
-			s.log.Debug("shodan request", zap.String("url", shown), zap.Int("page", page), zap.Int("attempt", attempt))
-			return s.do(ctx, u)
-		},
-		retry.Context(ctx),
-		retry.Attempts(max(s.retry.attempts, 1)),
-		retry.LastErrorOnly(true),
-		retry.RetryIf(retryable),
-		retry.DelayType(s.retry.delayFor),
-		retry.WithTimer(s.retry.timerOrReal()),
-		retry.OnRetry(func(n uint, err error) {
-			s.log.Info("shodan request retried", zap.String("url", shown), zap.Int("page", page),
-				zap.Uint("retry", n+1), zap.String("reason", err.Error()))
-		}),
-	)
+	s.log.Debug("shodan request", zap.String("url", shown), zap.Int("page", page))
+	rep, err := s.poster().Do(ctx, httpx.Request{Op: "shodan search", Method: http.MethodGet, URL: u.String(), Shown: shown,
+		Header: http.Header{"Accept": {"application/json"}, "User-Agent": {"injectkit-query"}},
+		Fields: []zap.Field{zap.String("url", shown), zap.Int("page", page)}})
 	if err != nil {
-		return searchPage{}, redactError(err, s.key)
+		return searchPage{}, s.requestError(ctx, err)
 	}
-	return p, nil
-}
-
-// do sends one request and decodes its answer.
-func (s *shodan) do(ctx context.Context, u *url.URL) (searchPage, error) {
-	rctx, cancel := context.WithTimeout(ctx, s.timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(rctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return searchPage{}, redactError(err, s.key)
+	if rep.Status != http.StatusOK {
+		return searchPage{}, newAPIError(rep.Status, httpx.Redact(errorBody(rep.Body), s.key), 0)
 	}
-	req.Header.Set("Accept", "application/json")
-	req.Header.Set("User-Agent", "injectkit-query")
-	resp, err := s.client.Do(req)
-	if err != nil {
-		return searchPage{}, s.transportError(ctx, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
-	if err != nil {
-		return searchPage{}, s.transportError(ctx, err)
-	}
-	if len(body) > maxBodyBytes {
-		return searchPage{}, fmt.Errorf("response larger than %d bytes", maxBodyBytes)
-	}
-	if resp.StatusCode != http.StatusOK {
-		msg := redactString(errorBody(body), s.key)
-		return searchPage{}, newAPIError(resp.StatusCode, msg, parseRetryAfter(resp.Header.Get("Retry-After"), time.Now()))
-	}
-	p, err := parseSearchPage(resp.StatusCode, body)
+	p, err := parseSearchPage(rep.Status, rep.Body)
 	return p, redactError(err, s.key)
 }
 
-// transportError classifies a failed round trip: the caller's cancellation
-// is returned as it is, the per-request deadline as ErrRequestTimeout, and
-// anything else with its URL redacted.
-func (s *shodan) transportError(ctx context.Context, err error) error {
+// poster returns the retrying poster of one request: 429 and 5xx answers
+// are retried, after the engine's Retry-After (capped at maxRetryAfter)
+// or the policy's backoff; a network error or a timeout is not. Retries
+// are logged at WARN, the API key redacted.
+func (s *shodan) poster() *httpx.Poster {
+	return &httpx.Poster{Client: s.client, Attempts: max(s.retry.attempts, 1), Backoff: s.retry.backoff,
+		MaxRetryAfter: maxRetryAfter, Timeout: s.timeout, Retryable: retryable, Secrets: []string{s.key},
+		MaxReply: maxBodyBytes, Log: s.log, Timer: s.retry.timer}
+}
+
+// requestError classifies a failed request: the caller's cancellation is
+// returned as it is, an error answer as an *APIError, the per-request
+// deadline as ErrRequestTimeout, and any other failure with its URL and
+// text redacted.
+func (s *shodan) requestError(ctx context.Context, err error) error {
 	if cerr := ctx.Err(); cerr != nil {
 		return cerr
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	var he *httpx.HTTPError
+	switch {
+	case !errors.As(err, &he):
+		return redactError(err, s.key)
+	case he.Err == nil:
+		return newAPIError(he.Status, errorBody([]byte(he.Body)), he.RetryAfter)
+	case errors.Is(he.Err, context.DeadlineExceeded):
 		return fmt.Errorf("%w after %s", ErrRequestTimeout, s.timeout)
 	}
-	return redactError(err, s.key)
+	return he.Err // its URL and text already redacted by the poster
 }
 
-// delayFor is the wait before retry n: the engine's Retry-After when it sent
-// one (capped at maxRetryAfter), else an exponential backoff with jitter.
-func (p retryPolicy) delayFor(n uint, err error, _ *retry.Config) time.Duration {
-	var ae *APIError
-	if errors.As(err, &ae) && ae.RetryAfter > 0 {
-		return min(ae.RetryAfter, maxRetryAfter)
-	}
+// backoff is the wait before retry n when the engine asked for none: an
+// exponential backoff from delay, capped at maxDelay, plus up to a quarter
+// of it at random.
+func (p retryPolicy) backoff(n int) time.Duration {
 	if p.delay <= 0 {
 		return 0
 	}
-	d := p.delay << min(n-1, 20)
-	if p.maxDelay > 0 && d > p.maxDelay {
-		d = p.maxDelay
-	}
+	d := httpx.Exponential(p.delay, p.maxDelay)(n)
 	return d + rand.N(d/4+1)
-}
-
-func (p retryPolicy) timerOrReal() retry.Timer {
-	if p.timer != nil {
-		return p.timer
-	}
-	return realTimer{}
-}
-
-type realTimer struct{}
-
-func (realTimer) After(d time.Duration) <-chan time.Time { return time.After(d) }
-
-// parseRetryAfter reads a Retry-After header: a number of seconds or an
-// HTTP date. It returns 0 when the header is absent or malformed.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		if secs <= 0 {
-			return 0
-		}
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
 }

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
 )
 
 // newShodan returns the Shodan provider of an Executor configured against srv.
@@ -202,10 +203,9 @@ func equalDurations(a, b []time.Duration) bool {
 
 func TestShodanBackoffGrows(t *testing.T) {
 	p := retryPolicy{attempts: 5, delay: time.Second, maxDelay: 3 * time.Second}
-	err := newAPIError(503, "", 0)
 	prevMin := time.Duration(0)
 	for n, base := range []time.Duration{time.Second, 2 * time.Second, 3 * time.Second, 3 * time.Second} {
-		d := p.delayFor(uint(n+1), err, nil)
+		d := p.backoff(n + 1)
 		if d < base || d > base+base/4 {
 			t.Errorf("retry %d: delay %v, want within [%v, %v]", n+1, d, base, base+base/4)
 		}
@@ -214,28 +214,8 @@ func TestShodanBackoffGrows(t *testing.T) {
 		}
 		prevMin = base
 	}
-}
-
-func TestParseRetryAfter(t *testing.T) {
-	now := time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC)
-	tests := []struct {
-		in   string
-		want time.Duration
-	}{
-		{"", 0},
-		{"3", 3 * time.Second},
-		{" 10 ", 10 * time.Second},
-		{"0", 0},
-		{"-5", 0},
-		{"999999", maxRetryAfter},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second},
-		{now.Add(-time.Hour).Format(http.TimeFormat), 0},
-		{"soon", 0},
-	}
-	for _, tt := range tests {
-		if got := parseRetryAfter(tt.in, now); got != tt.want {
-			t.Errorf("parseRetryAfter(%q) = %v, want %v", tt.in, got, tt.want)
-		}
+	if d := (retryPolicy{}).backoff(1); d != 0 {
+		t.Errorf("no delay: backoff %v", d)
 	}
 }
 
@@ -276,7 +256,7 @@ func TestShodanCancellation(t *testing.T) {
 		srv.Enqueue(shodantest.Reply{Status: 429, Header: http.Header{"Retry-After": {"60"}}})
 		s, _ := newShodan(t, srv, nil, nil)
 		ctx, cancel := context.WithCancel(context.Background())
-		s.retry.timer = cancelTimer(cancel)
+		s.retry.timer = httpxtest.TimerFunc(cancel)
 		_, err := s.Search(ctx, "apache", 100)
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("err = %v, want context.Canceled", err)
@@ -302,14 +282,6 @@ func TestShodanCancellation(t *testing.T) {
 			t.Errorf("requests = %d, want 1 (page 2 never asked for)", n)
 		}
 	})
-}
-
-// cancelTimer cancels the context instead of waiting, and never fires.
-type cancelTimer context.CancelFunc
-
-func (c cancelTimer) After(time.Duration) <-chan time.Time {
-	c()
-	return make(chan time.Time)
 }
 
 // afterRoundTrip calls fn after each round trip of rt, once the answer's

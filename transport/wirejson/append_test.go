@@ -1,4 +1,4 @@
-package transport
+package wirejson
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 
 type textish struct{ A int }
 
-func TestAppendTargetJSONMatchesEncodingJSON(t *testing.T) {
+func TestAppendTargetMatchesEncodingJSON(t *testing.T) {
 	values := []any{
 		nil, "", "plain", `quote " and \ slash`, "<tag>&amp;", "tab\tnew\nline\r\b\f\x01", "naïve é 日本",
 		"\u2028\u2029", "bad \xff utf8", true, false, 0, -42, int64(math.MaxInt64), int32(-7), uint16(65535),
@@ -28,6 +28,7 @@ func TestAppendTargetJSONMatchesEncodingJSON(t *testing.T) {
 			},
 		}
 		checkWire(t, target)
+		checkSize(t, target)
 	}
 	checkWire(t, signatures.PayloadTarget{})
 	checkWire(t, signatures.PayloadTarget{SignatureValues: []signatures.ValueGroup{}})
@@ -39,7 +40,7 @@ func checkWire(t *testing.T, target signatures.PayloadTarget) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := appendTargetJSON([]byte("prefix"), target)
+	got, err := AppendTarget([]byte("prefix"), target)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,18 +49,20 @@ func checkWire(t *testing.T, target signatures.PayloadTarget) {
 	}
 }
 
-func TestAppendTargetJSONError(t *testing.T) {
+func TestAppendTargetError(t *testing.T) {
 	for _, v := range []any{math.NaN(), make(chan int), func() {}} {
 		target := signatures.PayloadTarget{SignatureValues: []signatures.ValueGroup{
 			{ExpectationType: signatures.Detection, Values: []signatures.Value{{SignatureType: "k", SignatureValue: v}}},
 		}}
-		if _, err := appendTargetJSON(nil, target); err == nil {
+		if _, err := AppendTarget(nil, target); err == nil {
 			t.Errorf("%T encoded without error", v)
 		}
 	}
 }
 
-func FuzzAppendTargetJSON(f *testing.F) {
+// FuzzAppendTarget is the package's contract: AppendTarget writes what
+// encoding/json writes.
+func FuzzAppendTarget(f *testing.F) {
 	f.Add("agent", "asset", "DETECTION", "target_ipv4", "127.0.0.1", int64(3), true)
 	f.Add("", "<a&b>", "PREVENTION", "q\"uote", "\u2028\xff\x00", int64(-1), false)
 	f.Add("日本", "", "x", "", "\\", int64(0), true)

@@ -1,4 +1,4 @@
-package framework_test
+package outbox_test
 
 import (
 	"bytes"
@@ -18,7 +18,9 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/callback"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -35,9 +37,9 @@ type callbackSink struct {
 }
 
 type sinkRequest struct {
-	Key, Path, Auth string
-	Body            []byte
-	Status          int
+	Key    string
+	Body   []byte
+	Status int
 }
 
 func newCallbackSink(t *testing.T, respond func(n int64) int) *callbackSink {
@@ -47,13 +49,13 @@ func newCallbackSink(t *testing.T, respond func(n int64) int) *callbackSink {
 		code := s.respond(s.n.Add(1) - 1)
 		key := r.Header.Get(transport.IdempotencyHeader)
 		s.mu.Lock()
-		s.requests = append(s.requests, sinkRequest{key, r.URL.EscapedPath(), r.Header.Get("Authorization"), body, code})
+		s.requests = append(s.requests, sinkRequest{key, body, code})
 		if code/100 == 2 {
 			s.accepted[key]++
 		}
 		s.mu.Unlock()
 		w.WriteHeader(code)
-		_, _ = io.WriteString(w, `{"error":"answer `+fmt.Sprint(code)+`"}`)
+		_, _ = io.WriteString(w, `{"error":"answer `+fmt.Sprint(code)+`"} `+r.Header.Get("Authorization"))
 	}))
 	t.Cleanup(s.Close)
 	return s
@@ -69,25 +71,22 @@ func always(code int) func(int64) int { return func(int64) int { return code } }
 
 // report runs a fake injector on n loopback targets and returns its
 // report, undelivered.
-func report(t *testing.T, id string, n int) *framework.Report {
+func report(t *testing.T, id string, n int) *runtime.Report {
 	t.Helper()
-	rt, _ := newRuntime(t, &frameworktest.Executor{}, nil)
-	req := framework.Request{InjectID: id, Injector: "fake"}
+	reg := framework.NewRegistry()
+	reg.Register("fake", func() framework.Executor { return &frameworktest.Executor{} })
+	req := runtime.Request{InjectID: id, Injector: "fake"}
 	for i := range n {
-		req.Targets = append(req.Targets, framework.TargetSpec{Value: fmt.Sprintf("127.0.%d.%d", i/250, i%250+1), Asset: fmt.Sprintf("asset-%d", i)})
+		req.Targets = append(req.Targets, runtime.TargetSpec{Value: fmt.Sprintf("127.0.%d.%d", i/250, i%250+1), Asset: fmt.Sprintf("asset-%d", i)})
 	}
-	p, err := rt.Prepare(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := rt.Execute(context.Background(), p)
+	r, err := runtime.New(reg).Run(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-func openOutbox(t *testing.T, opts outbox.Options) *outbox.Store {
+func openStore(t *testing.T, opts outbox.Options) *outbox.Store {
 	t.Helper()
 	s, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), opts)
 	if err != nil {
@@ -97,14 +96,29 @@ func openOutbox(t *testing.T, opts outbox.Options) *outbox.Store {
 	return s
 }
 
-// client splits a 40-target payload into 5 bodies.
-func client(t *testing.T, base string, opts ...transport.Option) *transport.Client {
+// bodies returns the bodies c would send for r.
+func bodies(t *testing.T, c *transport.Client, r *runtime.Report) [][]byte {
 	t.Helper()
-	whole, err := transport.Bodies("x", framework.DefaultPhase, report(t, "x", 40).Payload(), 1<<30)
+	enc, err := c.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := transport.New(base, append([]transport.Option{transport.WithMaxPayloadSize(len(whole[0]) / 4),
+	var out [][]byte
+	for _, b := range enc.Bodies() {
+		out = append(out, bytes.Clone(b))
+	}
+	return out
+}
+
+// client splits a 40-target payload into 5 bodies.
+func client(t *testing.T, base string, opts ...transport.Option) *transport.Client {
+	t.Helper()
+	whole, err := transport.New(base, transport.WithMaxPayloadSize(1<<30))
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := bodies(t, whole, report(t, "x", 40))
+	c, err := transport.New(base, append([]transport.Option{transport.WithMaxPayloadSize(len(one[0]) / 4),
 		transport.WithRetry(2, time.Millisecond)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
@@ -112,7 +126,7 @@ func client(t *testing.T, base string, opts ...transport.Option) *transport.Clie
 	return c
 }
 
-func TestOutboxDelivererDelivers(t *testing.T) {
+func TestDelivererDelivers(t *testing.T) {
 	var ob *outbox.Store
 	// Every request must find its body, and all before it, already stored.
 	be := newCallbackSink(t, func(n int64) int {
@@ -121,33 +135,20 @@ func TestOutboxDelivererDelivers(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	ob = openOutbox(t, outbox.Options{})
+	ob = openStore(t, outbox.Options{})
 	c := client(t, be.URL, transport.WithToken("tok-secret-1"))
-	d := framework.OutboxDeliverer{Client: c, Outbox: ob}
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob}
 	rep := report(t, "inj-1", 40)
-	var storedCalls atomic.Int64
-	ctx := framework.WithDeliveryTrace(context.Background(), &framework.DeliveryTrace{Stored: func(r *framework.Report, n int) {
-		storedCalls.Add(1)
-		if r != rep || n != 5 {
-			t.Errorf("Stored(%v, %d)", r.InjectID, n)
-		}
-		if st, _ := ob.Stats(); st.Pending != n {
-			t.Errorf("Stored called with %d of %d bodies in the outbox", st.Pending, n)
-		}
-	}})
-	if err := d.Deliver(ctx, rep); err != nil {
+	if err := d.Deliver(context.Background(), rep); err != nil {
 		t.Fatal(err)
 	}
-	if storedCalls.Load() != 1 {
-		t.Errorf("Stored called %d times, want once", storedCalls.Load())
-	}
-	want, _ := c.Bodies("inj-1", framework.DefaultPhase, rep.Payload())
+	want := bodies(t, c, rep)
 	reqs := be.got()
-	if len(reqs) != len(want) {
+	if len(reqs) != len(want) || len(want) != 5 {
 		t.Fatalf("%d requests for %d bodies", len(reqs), len(want))
 	}
 	for i, r := range reqs {
-		if !bytes.Equal(r.Body, want[i]) || r.Key != transport.IdempotencyKey("inj-1", framework.DefaultPhase, i, want[i]) {
+		if !bytes.Equal(r.Body, want[i]) || r.Key != transport.IdempotencyKey("inj-1", runtime.DefaultPhase, i, want[i]) {
 			t.Errorf("request %d: key %s body %.40s", i, r.Key, r.Body)
 		}
 	}
@@ -156,7 +157,7 @@ func TestOutboxDelivererDelivers(t *testing.T) {
 	}
 }
 
-func TestOutboxDelivererKeepsFailures(t *testing.T) {
+func TestDelivererKeepsFailures(t *testing.T) {
 	tests := []struct {
 		name          string
 		respond       func(int64) int
@@ -171,17 +172,19 @@ func TestOutboxDelivererKeepsFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			be := newCallbackSink(t, tt.respond)
-			ob := openOutbox(t, outbox.Options{})
-			rt, _ := newRuntime(t, nil, framework.OutboxDeliverer{Client: client(t, be.URL), Outbox: ob})
-			rep := report(t, "inj-2", 40)
-			err := rt.Deliver(context.Background(), rep)
-			var de *framework.DeliveryError
-			var se *framework.StoredError
-			if !errors.As(err, &de) || !errors.As(err, &se) {
+			ob := openStore(t, outbox.Options{})
+			wake := make(chan struct{}, 1)
+			d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, be.URL)}, Store: ob, Failed: wake}
+			err := d.Deliver(context.Background(), report(t, "inj-2", 40))
+			var se *runtime.StoredError
+			if !errors.As(err, &se) {
 				t.Fatalf("error = %v", err)
 			}
-			if de.Outbox != ob.Path() || de.Stored != tt.pending || de.Dead != tt.dead {
-				t.Errorf("DeliveryError outbox %q stored %d dead %d", de.Outbox, de.Stored, de.Dead)
+			if se.Outbox != ob.Path() || se.Pending != tt.pending || se.Dead != tt.dead {
+				t.Errorf("StoredError outbox %q pending %d dead %d", se.Outbox, se.Pending, se.Dead)
+			}
+			if len(wake) != 1 {
+				t.Error("Failed was not signalled")
 			}
 			if n := len(be.got()); n != tt.sent {
 				t.Errorf("%d requests, want %d", n, tt.sent)
@@ -214,10 +217,11 @@ func TestOutboxDelivererKeepsFailures(t *testing.T) {
 	}
 }
 
-func TestOutboxDelivererFull(t *testing.T) {
+func TestDelivererFull(t *testing.T) {
 	be := newCallbackSink(t, always(http.StatusOK))
-	ob := openOutbox(t, outbox.Options{MaxBytes: 1000})
-	err := framework.OutboxDeliverer{Client: client(t, be.URL), Outbox: ob}.Deliver(context.Background(), report(t, "big", 40))
+	ob := openStore(t, outbox.Options{MaxBytes: 1000})
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, be.URL)}, Store: ob}
+	err := d.Deliver(context.Background(), report(t, "big", 40))
 	var fe *outbox.FullError
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), ob.Path()) {
 		t.Fatalf("error = %v, want a *outbox.FullError", err)
@@ -230,7 +234,7 @@ func TestOutboxDelivererFull(t *testing.T) {
 // Many injects at once through one outbox, the backend failing every third
 // request: every body is accepted exactly once per idempotency key, what
 // the deliverers could not send is flushed, and the outbox ends empty.
-func TestOutboxConcurrentFlakyBackend(t *testing.T) {
+func TestDelivererConcurrentFlakyBackend(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1000 fsync'd bodies")
 	}
@@ -240,20 +244,20 @@ func TestOutboxConcurrentFlakyBackend(t *testing.T) {
 		}
 		return http.StatusOK
 	})
-	ob := openOutbox(t, outbox.Options{})
+	ob := openStore(t, outbox.Options{})
 	c := client(t, be.URL)
-	d := framework.OutboxDeliverer{Client: c, Outbox: ob}
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob}
 	const injects = 200 // 5 bodies each
 	var wg sync.WaitGroup
 	var kept atomic.Int64
-	reports := make([]*framework.Report, injects)
+	reports := make([]*runtime.Report, injects)
 	for i := range reports {
 		reports[i] = report(t, fmt.Sprintf("inj-%03d", i), 40)
 	}
 	for _, rep := range reports {
 		wg.Go(func() {
 			err := d.Deliver(context.Background(), rep)
-			var se *framework.StoredError
+			var se *runtime.StoredError
 			switch {
 			case errors.As(err, &se):
 				kept.Add(int64(se.Pending))
@@ -294,17 +298,12 @@ func TestOutboxConcurrentFlakyBackend(t *testing.T) {
 
 // The bearer token never reaches the outbox file, even when the backend
 // echoes it into a stored error.
-func TestOutboxNeverStoresTheToken(t *testing.T) {
+func TestDelivererNeverStoresTheToken(t *testing.T) {
 	const token = "tok-5ec2e7-never-stored"
-	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.WriteHeader(http.StatusBadRequest)
-		_, _ = io.WriteString(w, "bad auth "+r.Header.Get("Authorization"))
-	}))
-	defer be.Close()
-	ob := openOutbox(t, outbox.Options{})
-	err := framework.OutboxDeliverer{Client: client(t, be.URL, transport.WithToken(token)), Outbox: ob}.
-		Deliver(context.Background(), report(t, "inj-t", 40))
-	if err == nil {
+	be := newCallbackSink(t, always(http.StatusBadRequest))
+	ob := openStore(t, outbox.Options{})
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, be.URL, transport.WithToken(token))}, Store: ob}
+	if err := d.Deliver(context.Background(), report(t, "inj-t", 40)); err == nil {
 		t.Fatal("no error")
 	}
 	_ = ob.Close()
@@ -312,10 +311,53 @@ func TestOutboxNeverStoresTheToken(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(raw, []byte("[REDACTED]")) {
-		t.Error("the redacted answer was not stored")
-	}
 	if bytes.Contains(raw, []byte(token)) {
 		t.Error("the token is in the outbox file")
+	}
+}
+
+// The wiring a daemon uses: a runtime delivering through the decorator.
+// The backend is down at first: the runtime's error says the body is
+// durable (the queue message may be acknowledged), the Resender is woken,
+// and it delivers the same bytes once the backend is back.
+func TestDelivererDaemonWiring(t *testing.T) {
+	var up atomic.Bool
+	be := newCallbackSink(t, func(int64) int {
+		if up.Load() {
+			return http.StatusOK
+		}
+		return http.StatusServiceUnavailable
+	})
+	ob := openStore(t, outbox.Options{})
+	c := client(t, be.URL)
+	wake := make(chan struct{}, 1)
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob, Failed: wake}
+	reg := framework.NewRegistry()
+	reg.Register("fake", func() framework.Executor { return &frameworktest.Executor{} })
+	rt := runtime.New(reg, runtime.WithDeliverer(d))
+
+	_, err := rt.Run(context.Background(), runtime.Request{InjectID: "q-1", Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}})
+	var de *runtime.DeliveryError
+	var se *runtime.StoredError
+	if !errors.As(err, &de) || de.Stored != 1 || !errors.As(err, &se) || se.Pending != 1 {
+		t.Fatalf("error = %v", err)
+	}
+	if st, _ := ob.Stats(); st.Pending != 1 {
+		t.Fatalf("%d pending when the runtime returned", st.Pending)
+	}
+	if len(wake) != 1 {
+		t.Fatal("the resender was not woken")
+	}
+	up.Store(true)
+	rs := &outbox.Resender{Store: ob, Client: func(string) (outbox.Poster, error) { return c, nil }}
+	if res, err := rs.Flush(context.Background()); err != nil || res.Delivered != 1 {
+		t.Fatalf("flush %+v, %v", res, err)
+	}
+	if st, _ := ob.Stats(); st.Pending != 0 {
+		t.Errorf("%d pending after the resend", st.Pending)
+	}
+	reqs := be.got()
+	if len(reqs) != 3 || !bytes.Equal(reqs[0].Body, reqs[2].Body) || reqs[0].Key != reqs[2].Key {
+		t.Errorf("%d requests; the resend is not the same body under the same key", len(reqs))
 	}
 }

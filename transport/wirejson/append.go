@@ -1,4 +1,4 @@
-package transport
+package wirejson
 
 import (
 	"encoding/json"
@@ -7,11 +7,11 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// appendTargetJSON appends the JSON encoding of a normalised target to dst,
-// byte for byte what encoding/json writes for it (FuzzAppendTargetJSON
-// checks this). Common values (plain strings, integers, booleans, string
-// lists) are written directly; anything else goes through encoding/json.
-func appendTargetJSON(dst []byte, t signatures.PayloadTarget) ([]byte, error) {
+// AppendTarget appends the JSON encoding of t to dst, byte for byte what
+// json.Marshal(t) writes (FuzzAppendTarget checks this). Common values
+// (plain strings, integers, booleans, string lists) are written directly;
+// anything else goes through encoding/json, whose error is returned.
+func AppendTarget(dst []byte, t signatures.PayloadTarget) ([]byte, error) {
 	dst = append(dst, `{"signature_target":{`...)
 	sep := false
 	field := func(key, v string) {

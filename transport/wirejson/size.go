@@ -1,4 +1,4 @@
-package transport
+package wirejson
 
 import (
 	"strconv"
@@ -6,13 +6,13 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// sizeTargetJSON returns len(appendTargetJSON(nil, t)) without writing
-// anything, so that a large payload can be planned into bodies before any of
-// it is encoded. It counts the common values (plain strings, integers,
-// booleans, string lists) itself and measures any other value by encoding
-// it into scratch, which it returns for reuse. FuzzSizeTargetJSON checks it
-// against the encoder.
-func sizeTargetJSON(t signatures.PayloadTarget, scratch []byte) (int, []byte, error) {
+// TargetSize returns len(AppendTarget(nil, t)) without writing anything, so
+// that a large payload can be planned into bodies before any of it is
+// encoded. It counts the common values (plain strings, integers, booleans,
+// string lists) itself and measures any other value by encoding it into
+// scratch, which it returns for reuse (scratch may be nil). It fails where
+// AppendTarget fails. FuzzTargetSize checks it against AppendTarget.
+func TargetSize(t signatures.PayloadTarget, scratch []byte) (int, []byte, error) {
 	n := len(`{"signature_target":{`) + len(`},"signature_values":`) + len(`}`)
 	fields := 0
 	for _, f := range []struct{ key, v string }{

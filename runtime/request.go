@@ -1,4 +1,4 @@
-package framework
+package runtime
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -16,7 +17,7 @@ import (
 const DefaultPhase = "execution_complete"
 
 // Request is one inject to run: the JSON shape read by --inject-file and,
-// translated, from a queue.
+// translated, from a platform message.
 type Request struct {
 	InjectID         string         `json:"inject_id"`
 	Injector         string         `json:"injector"`
@@ -27,9 +28,10 @@ type Request struct {
 	Phase            string         `json:"phase,omitempty"`
 }
 
-// TargetSpec is one target as written in a request: either {"value": "…"}
-// (classified as an IPv4, IPv6 or host name) or the fields of one category's
-// configuration, plus the optional platform metadata.
+// TargetSpec is one target as a request writes it: either {"value": "…"}
+// (classified as an IPv4, IPv6 or host name) or the fields of one
+// category's configuration, plus the platform's optional attribution of it
+// (agent, asset, asset group).
 type TargetSpec struct {
 	Value string `json:"value,omitempty"`
 
@@ -49,33 +51,23 @@ type TargetSpec struct {
 	AssetGroup string `json:"asset_group,omitempty"`
 }
 
-// RequestError reports an invalid request: nothing was executed or sent.
-type RequestError struct {
-	Err error
-}
-
-func (e *RequestError) Error() string { return e.Err.Error() }
-func (e *RequestError) Unwrap() error { return e.Err }
-
-func invalid(field, value, reason string) error {
-	return &RequestError{Err: &signatures.ValidationError{Field: field, Value: value, Reason: reason}}
-}
-
 // DecodeRequest reads one request strictly: unknown fields anywhere, and
-// trailing data, are errors naming them.
+// trailing data, are errors naming them. Every error is a
+// *framework.RequestError.
 func DecodeRequest(r io.Reader) (Request, error) {
 	var req Request
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		return req, &RequestError{Err: fmt.Errorf("inject file: %w", jsonError(err))}
+		return req, &framework.RequestError{Err: fmt.Errorf("inject file: %w", jsonError(err))}
 	}
 	if dec.More() {
-		return req, &RequestError{Err: errors.New("inject file: trailing data after the JSON object")}
+		return req, &framework.RequestError{Err: errors.New("inject file: trailing data after the JSON object")}
 	}
 	return req, nil
 }
 
+// jsonError turns a decoding error into one naming the field or the offset.
 func jsonError(err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
@@ -125,19 +117,7 @@ func (t TargetSpec) Config() (signatures.Config, error) {
 	switch cat {
 	case signatures.Network:
 		if t.Value != "" {
-			if t.TargetIPv4 != "" || t.TargetIPv6 != "" || t.TargetHostname != "" {
-				return nil, &signatures.ValidationError{Field: "value", Value: t.Value, Reason: "value and target_* fields are exclusive"}
-			}
-			nc := signatures.ClassifyNetworkTarget(t.Value)
-			if err := nc.Validate(); err != nil {
-				reason := err.Error()
-				var ve *signatures.ValidationError
-				if errors.As(err, &ve) {
-					reason = ve.Reason
-				}
-				return nil, &signatures.ValidationError{Field: "value", Value: t.Value, Reason: reason}
-			}
-			return nc, nil
+			return t.valueConfig()
 		}
 		c = signatures.NetworkConfig{TargetIPv4: t.TargetIPv4, TargetIPv6: t.TargetIPv6, TargetHostname: t.TargetHostname}
 	case signatures.Cloud:
@@ -152,12 +132,30 @@ func (t TargetSpec) Config() (signatures.Config, error) {
 	return c, nil
 }
 
-// Meta returns the spec's platform metadata.
-func (t TargetSpec) Meta() signatures.Target {
+// valueConfig classifies {"value": "…"}.
+func (t TargetSpec) valueConfig() (signatures.Config, error) {
+	if t.TargetIPv4 != "" || t.TargetIPv6 != "" || t.TargetHostname != "" {
+		return nil, &signatures.ValidationError{Field: "value", Value: t.Value, Reason: "value and target_* fields are exclusive"}
+	}
+	nc := signatures.ClassifyNetworkTarget(t.Value)
+	if err := nc.Validate(); err != nil {
+		reason := err.Error()
+		var ve *signatures.ValidationError
+		if errors.As(err, &ve) {
+			reason = ve.Reason
+		}
+		return nil, &signatures.ValidationError{Field: "value", Value: t.Value, Reason: reason}
+	}
+	return nc, nil
+}
+
+// Attribution returns the platform's attribution of the target (its
+// signature_target: agent, asset, asset group).
+func (t TargetSpec) Attribution() signatures.Target {
 	return signatures.Target{Agent: t.Agent, Asset: t.Asset, AssetGroup: t.AssetGroup}
 }
 
-// Duration is a time.Duration that reads from JSON as a string ("5m") or a
+// Duration is a request's timeout: JSON reads it from a string ("5m") or a
 // number of nanoseconds.
 type Duration time.Duration
 

@@ -1,0 +1,150 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// The openaev profile keeps its terminal callback in the outbox, as the
+// callback profile does, for `run --profile openaev` and
+// `--openaev-message` alike: the platform goes down after the reception and
+// the trace, the run exits 1 naming the outbox, and `outbox flush`
+// delivers the same bytes to the strict stand-in once it is back.
+func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
+	tests := []struct {
+		name string
+		// down makes the platform unreachable for the terminal callback
+		// and returns the --backend-url flush must use ("" for the one
+		// stored).
+		mode string
+	}{
+		{name: "run --profile openaev, platform port closed", mode: "profile"},
+		{name: "run --openaev-message, platform answering 503", mode: "message"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, platformToken)
+			const id = "inj-down"
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+			var args []string
+			var flushTo string
+			switch tt.mode {
+			case "profile":
+				// The platform behind a proxy whose port closes while the
+				// inject runs: its terminal callback finds nobody.
+				proxy := httptest.NewServer(httputil.NewSingleHostReverseProxy(mustURL(t, p.URL)))
+				t.Cleanup(proxy.Close)
+				reg := registry(func(r *framework.Registry) {
+					r.Register("cutoff", func() framework.Executor {
+						return &frameworktest.Executor{Category: signatures.Network,
+							Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+								proxy.Close()
+								return framework.ToolOutput{Status: framework.StatusSuccess}
+							}}
+					})
+				})
+				p.AddInject(id, openaev.ContractID("cutoff"))
+				args = []string{"run", "cutoff", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
+					"--backend-url", proxy.URL}
+				flushTo = p.URL
+				r := run(t, reg, env, append(args, "--log-level", "error")...)
+				checkKept(t, r, box)
+			case "message":
+				p.AddInject(id, openaev.ContractID("noop"))
+				p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
+				msg := `{"injection":{"inject_id":"` + id + `","inject_injector_contract":{"injector_contract_id":"` +
+					openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
+				args = []string{"run", "--openaev-message", writeFile(t, "message.json", msg), "--backend-url", p.URL}
+				r := run(t, registry(), env, append(args, "--log-level", "error")...)
+				checkKept(t, r, box)
+			}
+
+			// The record: the openaev profile, the platform's URL, the
+			// bytes the failed attempts carried.
+			s, err := outbox.Open(box, outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs, _ := s.List()
+			if len(recs) != 1 || recs[0].Profile != openaev.ProfileName || recs[0].InjectID != id || recs[0].State != outbox.Pending ||
+				!openaev.Untenanted(recs[0]) {
+				t.Fatalf("records %+v", recs)
+			}
+			kept, err := s.Get(recs[0].ID)
+			_ = s.Close()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, done := p.Terminal(id); done {
+				t.Fatal("the terminal callback reached the platform while it was down")
+			}
+
+			flush := []string{"outbox", "flush", "--log-level", "error"}
+			if flushTo != "" {
+				flush = append(flush, "--backend-url", flushTo)
+			}
+			f := run(t, registry(), env, flush...)
+			if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
+				t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+			}
+			done, ok := p.Terminal(id)
+			if !ok || !done.Processed() || !bytes.Equal(done.Raw, kept.Body) {
+				t.Fatalf("terminal callback: present %v, %s %s, same bytes %v", ok, done.Outcome, done.Reason, bytes.Equal(done.Raw, kept.Body))
+			}
+			if done.Body["execution_status"] != "SUCCESS" || p.InjectStatus(id) == "PENDING" {
+				t.Errorf("terminal %v, inject %s", done.Body["execution_status"], p.InjectStatus(id))
+			}
+			l := run(t, registry(), env, "outbox", "list")
+			if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 of") {
+				t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
+			}
+		})
+	}
+}
+
+// checkKept checks a run whose terminal callback was kept: exit 1, one
+// line naming the outbox, the token nowhere.
+func checkKept(t *testing.T, r result, box string) {
+	t.Helper()
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", r.code, r.stderr)
+	}
+	m := storedLine.FindStringSubmatch(r.stderr)
+	if m == nil || m[1] != "1" || m[2] != box {
+		t.Fatalf("stderr lacks the stored line naming %s:\n%s", box, r.stderr)
+	}
+	// One failure: the runtime's one ERROR line, with its duration, and
+	// the CLI's one line; the clients log nothing at ERROR.
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	if len(lines) != 2 || !strings.Contains(lines[0], "ERROR\tdelivery failed") || !strings.Contains(lines[0], `"duration"`) ||
+		!strings.HasPrefix(lines[1], "injectkit: ") {
+		t.Errorf("want the runtime's ERROR line and the CLI's line, got:\n%s", r.stderr)
+	}
+	if strings.Contains(r.stderr, platformToken) {
+		t.Error("token leaked to stderr")
+	}
+}
+
+func mustURL(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

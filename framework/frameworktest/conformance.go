@@ -1,0 +1,331 @@
+package frameworktest
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Defaults of Options.
+const (
+	DefaultTimeout = 10 * time.Second
+	DefaultWait    = 5 * time.Second
+)
+
+// Options tunes ConformanceWith. The zero value runs every check with the
+// defaults.
+type Options struct {
+	// Name is the name the executor is registered under; when set, its
+	// manifest must carry the same name (RegistryConformance sets it).
+	Name string
+	// Targets of the live inject. Default: one target of the manifest's
+	// category: loopback 127.0.0.1 for network (and for an executor of no
+	// category), aws account 123456789012 in us-east-1 for cloud, the
+	// query "apache" narrowed to 127.0.0.1 for external. They should be
+	// cheap to act on.
+	Targets []signatures.Config
+	// Params of the live inject, decoded and validated as the runtime does
+	// (framework.DecodeParams). Default: the executor's defaults.
+	Params map[string]any
+	// Timeout is the deadline of the live run (default DefaultTimeout).
+	Timeout time.Duration
+	// Wait bounds how long Execute may take to return once its context is
+	// done (default DefaultWait).
+	Wait time.Duration
+}
+
+// Conformance checks that ex keeps the Executor contract, with the default
+// Options and the given targets (none: targets of the manifest's category).
+// See ConformanceWith for the checks.
+func Conformance(t testing.TB, ex framework.Executor, targets ...signatures.Config) {
+	t.Helper()
+	ConformanceWith(t, ex, Options{Targets: targets})
+}
+
+// RegistryConformance checks the executor reg builds under name, as the
+// runtime would build it, and that its manifest carries that name.
+func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o Options) {
+	t.Helper()
+	ex, err := reg.New(name)
+	if err != nil {
+		t.Fatalf("registry: %v", err)
+	}
+	o.Name = name
+	ConformanceWith(t, ex, o)
+}
+
+// ConformanceWith checks that ex keeps the Executor contract, the way
+// testing/fstest.TestFS checks a file system. It reports every broken rule
+// through t (any testing.TB; with a *testing.T each group is a subtest):
+//   - manifest: a name (the registered one when Options.Name is set), a
+//     known category, params of known types with unique names, enums with
+//     values and a default among them;
+//   - params: NewParams returns a fresh pointer to a struct each call, that
+//     framework.ParamsSpec describes, whose defaults validate
+//     (framework.CheckParams), and the manifest's params agree with it on
+//     names, types, defaults, enums and required;
+//   - empty inject: Execute on an inject with no targets returns, without
+//     panicking, a valid output;
+//   - cancelled context: Execute with a context already cancelled returns
+//     within Options.Wait, without panicking;
+//   - live inject: Execute on an inject of the manifest's category under
+//     Options.Timeout returns within Timeout+Wait, without panicking, a
+//     valid output whose extra signatures collide with no core signature
+//     field and whose target extras are keyed by target indexes; Close,
+//     for a Closer, returns no error.
+//
+// An Execute that does not return in time is abandoned: its goroutine is
+// left running and its logs are dropped.
+func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
+	t.Helper()
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.Wait <= 0 {
+		o.Wait = DefaultWait
+	}
+	log := newGate(t)
+	defer log.close()
+	c := &checker{ex: ex, o: o, log: zaptest.NewLogger(log)}
+	if mf, ok := ex.(framework.Manifester); ok {
+		c.m, c.hasManifest = manifestOf(t, mf)
+	}
+	run(t, "manifest", c.checkManifest)
+	run(t, "params", c.checkParams)
+	run(t, "empty inject", c.checkEmpty)
+	run(t, "cancelled context", c.checkCancelled)
+	run(t, "live inject", c.checkLive)
+}
+
+// run runs one group of checks: a subtest for a *testing.T, inline for any
+// other testing.TB.
+func run(t testing.TB, name string, fn func(testing.TB)) {
+	t.Helper()
+	if tt, ok := t.(*testing.T); ok {
+		tt.Run(name, func(t *testing.T) { fn(t) })
+		return
+	}
+	fn(t)
+}
+
+type checker struct {
+	ex          framework.Executor
+	o           Options
+	log         *zap.Logger
+	m           framework.Manifest
+	hasManifest bool
+}
+
+func manifestOf(t testing.TB, mf framework.Manifester) (m framework.Manifest, ok bool) {
+	t.Helper()
+	defer func() {
+		if v := recover(); v != nil {
+			t.Errorf("manifest: Manifest panicked: %v", v)
+			ok = false
+		}
+	}()
+	return mf.Manifest(), true
+}
+
+// result is what one Execute call gave.
+type result struct {
+	out   framework.ToolOutput
+	panic any
+	stack []byte
+}
+
+// execute calls Execute in its own goroutine, recovering a panic, and waits
+// at most wait for it; ok is false when it did not return in time.
+func (c *checker) execute(ctx context.Context, in *framework.Inject, wait time.Duration) (r result, ok bool) {
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- result{panic: v, stack: debug.Stack()}
+			}
+		}()
+		done <- result{out: c.ex.Execute(ctx, in)}
+	}()
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case r = <-done:
+		return r, true
+	case <-timer.C:
+		return result{}, false
+	}
+}
+
+// inject builds an inject over targets with the params opts give.
+func (c *checker) inject(t testing.TB, targets []signatures.Config) *framework.Inject {
+	t.Helper()
+	params, err := framework.DecodeParams(c.ex, c.o.Params)
+	if err != nil {
+		t.Fatalf("params %v rejected: %v", c.o.Params, err)
+	}
+	in := &framework.Inject{ID: "conformance", Injector: c.o.Name, Category: c.m.Category, Params: params, Log: c.log,
+		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention}}
+	for _, cfg := range targets {
+		in.Targets = append(in.Targets, framework.Target{Config: cfg})
+		in.Category = cfg.Category()
+	}
+	return in
+}
+
+// liveTargets returns Options.Targets, or one target of the manifest's
+// category.
+func (c *checker) liveTargets(t testing.TB) []signatures.Config {
+	t.Helper()
+	targets := c.o.Targets
+	if len(targets) == 0 {
+		switch c.m.Category {
+		case framework.Cloud:
+			targets = []signatures.Config{signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1"}}
+		case framework.External:
+			targets = []signatures.Config{signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"}}
+		default:
+			targets = []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}
+		}
+	}
+	for i, cfg := range targets {
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("target %d: %v", i, err)
+		}
+		if c.m.Category != "" && cfg.Category() != c.m.Category {
+			t.Errorf("target %d is a %s target; the manifest declares %s", i, cfg.Category(), c.m.Category)
+		}
+	}
+	if v, ok := c.ex.(framework.TargetsValidator); ok {
+		in := c.inject(t, targets)
+		if err := v.ValidateTargets(in.Targets); err != nil {
+			t.Fatalf("ValidateTargets rejected the live targets (give valid ones in Options.Targets): %v", err)
+		}
+	}
+	return targets
+}
+
+// checkOutput reports a panic or an invalid output.
+func checkOutput(t testing.TB, what string, r result) {
+	t.Helper()
+	if r.panic != nil {
+		t.Errorf("Execute panicked on %s: %v\n%s", what, r.panic, r.stack)
+		return
+	}
+	if err := r.out.Validate(); err != nil {
+		t.Errorf("invalid output on %s: %v", what, err)
+	}
+}
+
+func (c *checker) checkEmpty(t testing.TB) {
+	t.Helper()
+	in := c.inject(t, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), c.o.Timeout)
+	defer cancel()
+	r, ok := c.execute(ctx, in, c.o.Timeout+c.o.Wait)
+	if !ok {
+		t.Errorf("Execute did not return within %s on an inject with no targets", c.o.Timeout+c.o.Wait)
+		return
+	}
+	checkOutput(t, "an inject with no targets", r)
+}
+
+func (c *checker) checkCancelled(t testing.TB) {
+	t.Helper()
+	in := c.inject(t, c.liveTargets(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r, ok := c.execute(ctx, in, c.o.Wait)
+	if !ok {
+		t.Errorf("Execute did not return within %s of its context being cancelled: it must honour ctx", c.o.Wait)
+		return
+	}
+	checkOutput(t, "a cancelled context", r)
+}
+
+func (c *checker) checkLive(t testing.TB) {
+	t.Helper()
+	targets := c.liveTargets(t)
+	in := c.inject(t, targets)
+	ctx, cancel := context.WithTimeout(context.Background(), c.o.Timeout)
+	defer cancel()
+	r, ok := c.execute(ctx, in, c.o.Timeout+c.o.Wait)
+	if !ok {
+		t.Errorf("Execute did not return within %s of its %s deadline: it must honour ctx", c.o.Wait, c.o.Timeout)
+		return
+	}
+	checkOutput(t, "a live inject", r)
+	for _, err := range extrasErrors(r.out, len(targets)) {
+		t.Error(err)
+	}
+	if cl, ok := c.ex.(framework.Closer); ok {
+		if err := cl.Close(); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}
+}
+
+// extrasErrors lists the extras the runtime would reject or drop: empty
+// keys, keys of core signature fields, target extras of no target.
+func extrasErrors(out framework.ToolOutput, targets int) []error {
+	var errs []error
+	check := func(where string, m map[string]any) {
+		for k := range m {
+			if k == "" || signatures.IsCoreField(k) {
+				errs = append(errs, fmt.Errorf("%s key %q is empty or collides with a core signature field", where, k))
+			}
+		}
+	}
+	check("ExtraSignatures", out.ExtraSignatures)
+	for typ, m := range out.ExtraByType {
+		check(fmt.Sprintf("ExtraByType[%s]", typ), m)
+	}
+	for i, te := range out.TargetExtras {
+		if i < 0 || i >= targets {
+			errs = append(errs, fmt.Errorf("TargetExtras key %d is not the index of one of the %d targets", i, targets))
+		}
+		for typ, m := range te {
+			check(fmt.Sprintf("TargetExtras[%d][%s]", i, typ), m)
+		}
+	}
+	return errs
+}
+
+// gate forwards an inject logger's lines to t until closed, so that an
+// abandoned Execute logging later cannot reach a finished test.
+type gate struct {
+	t      testing.TB
+	mu     sync.Mutex
+	closed bool
+}
+
+func newGate(t testing.TB) *gate { return &gate{t: t} }
+
+func (g *gate) close() {
+	g.mu.Lock()
+	g.closed = true
+	g.mu.Unlock()
+}
+
+func (g *gate) Logf(format string, args ...any) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.closed {
+		g.t.Logf(format, args...)
+	}
+}
+
+// Errorf logs: a logger's own trouble is not a broken contract.
+func (g *gate) Errorf(format string, args ...any) { g.Logf(format, args...) }
+func (g *gate) Fail()                             {}
+func (g *gate) Failed() bool                      { return false }
+func (g *gate) Name() string                      { return g.t.Name() }
+func (g *gate) FailNow()                          {}

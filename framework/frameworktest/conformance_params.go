@@ -1,0 +1,141 @@
+package frameworktest
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+func (c *checker) checkManifest(t testing.TB) {
+	t.Helper()
+	if !c.hasManifest {
+		t.Logf("no manifest: %T does not implement framework.Manifester", c.ex)
+		return
+	}
+	m := c.m
+	if m.Name == "" {
+		t.Error("the manifest has no name")
+	}
+	if c.o.Name != "" && m.Name != c.o.Name {
+		t.Errorf("the manifest names %q, the executor is registered as %q", m.Name, c.o.Name)
+	}
+	switch m.Category {
+	case "", framework.Network, framework.Cloud, framework.External:
+	default:
+		t.Errorf("unknown category %q", m.Category)
+	}
+	seen := map[string]bool{}
+	for _, p := range m.Params {
+		if p.Name == "" || seen[p.Name] {
+			t.Errorf("param name %q is empty or declared twice", p.Name)
+		}
+		seen[p.Name] = true
+		switch p.Type {
+		case framework.ParamString, framework.ParamInt, framework.ParamBool, framework.ParamDuration:
+		case framework.ParamEnum:
+			if len(p.Enum) == 0 {
+				t.Errorf("enum param %s declares no values", p.Name)
+			} else if p.Default != "" && !slices.Contains(p.Enum, p.Default) {
+				t.Errorf("enum param %s: default %q is not one of %v", p.Name, p.Default, p.Enum)
+			}
+		default:
+			t.Errorf("param %s has unknown type %q", p.Name, p.Type)
+		}
+	}
+}
+
+func (c *checker) checkParams(t testing.TB) {
+	t.Helper()
+	pf, ok := c.ex.(framework.ParamsFactory)
+	if !ok {
+		if c.hasManifest && len(c.m.Params) > 0 {
+			t.Logf("no ParamsFactory: the params reach Execute as a map")
+		}
+		return
+	}
+	a, b := newParams(t, pf), newParams(t, pf)
+	va := reflect.ValueOf(a)
+	if va.Kind() != reflect.Pointer || va.Elem().Kind() != reflect.Struct {
+		t.Fatalf("NewParams returned %T; it must return a pointer to a struct", a)
+	}
+	if va.Pointer() == reflect.ValueOf(b).Pointer() {
+		t.Error("NewParams returned the same pointer twice; it must return a fresh value each call")
+	}
+	if err := framework.CheckParams(c.ex, a); err != nil {
+		t.Errorf("the default params do not validate: %v", err)
+	}
+	spec, err := framework.ParamsSpec(a)
+	if err != nil {
+		t.Fatalf("NewParams: %v", err)
+	}
+	if c.hasManifest {
+		compareParams(t, c.m.Params, spec, a)
+	}
+}
+
+func newParams(t testing.TB, pf framework.ParamsFactory) (v any) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("NewParams panicked: %v", r)
+		}
+	}()
+	v = pf.NewParams()
+	if v == nil {
+		t.Fatal("NewParams returned nil")
+	}
+	return v
+}
+
+// compareParams reports where the manifest's params and those ParamsSpec
+// derives from the NewParams value differ.
+func compareParams(t testing.TB, manifest, spec []framework.Param, params any) {
+	t.Helper()
+	const fix = " (derive Manifest.Params with framework.ParamsSpec)"
+	derived := map[string]framework.Param{}
+	for _, p := range spec {
+		derived[p.Name] = p
+	}
+	declared := map[string]bool{}
+	for _, m := range manifest {
+		declared[m.Name] = true
+		s, ok := derived[m.Name]
+		if !ok {
+			t.Errorf("manifest param %q is not a field of %T"+fix, m.Name, params)
+			continue
+		}
+		if m.Type != s.Type {
+			t.Errorf("param %q: the manifest says %s, %T holds a %s"+fix, m.Name, m.Type, params, s.Type)
+		}
+		if !sameDefault(m, s) {
+			t.Errorf("param %q: the manifest's default is %q, NewParams gives %q"+fix, m.Name, m.Default, s.Default)
+		}
+		if (m.Type == framework.ParamEnum || s.Type == framework.ParamEnum) && !slices.Equal(m.Enum, s.Enum) {
+			t.Errorf("param %q: the manifest's enum is %v, the field's %v"+fix, m.Name, m.Enum, s.Enum)
+		}
+		if m.Required != s.Required {
+			t.Errorf("param %q: required is %v in the manifest, %v on the field"+fix, m.Name, m.Required, s.Required)
+		}
+	}
+	for _, s := range spec {
+		if !declared[s.Name] {
+			t.Errorf("field %q of %T is missing from the manifest"+fix, s.Name, params)
+		}
+	}
+}
+
+// sameDefault compares defaults as values: a duration written "1m" is
+// "1m0s".
+func sameDefault(m, s framework.Param) bool {
+	if m.Default == s.Default {
+		return true
+	}
+	if m.Type != framework.ParamDuration || s.Type != framework.ParamDuration {
+		return false
+	}
+	a, errA := framework.ParseDuration(m.Default)
+	b, errB := framework.ParseDuration(s.Default)
+	return errA == nil && errB == nil && a == b
+}

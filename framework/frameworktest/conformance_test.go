@@ -1,0 +1,258 @@
+package frameworktest_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// recorder is a testing.TB that records failures instead of failing the
+// test. Like *testing.T, Fatal and FailNow stop the calling goroutine with
+// runtime.Goexit. Logs go to the real test.
+type recorder struct {
+	testing.TB
+	mu     sync.Mutex
+	msgs   []string
+	failed bool
+}
+
+func (r *recorder) record(msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.msgs = append(r.msgs, msg)
+	r.failed = true
+}
+
+func (r *recorder) Helper()                      {}
+func (r *recorder) Error(args ...any)            { r.record(fmt.Sprint(args...)) }
+func (r *recorder) Errorf(f string, args ...any) { r.record(fmt.Sprintf(f, args...)) }
+func (r *recorder) Fatal(args ...any)            { r.record(fmt.Sprint(args...)); runtime.Goexit() }
+func (r *recorder) Fatalf(f string, args ...any) { r.record(fmt.Sprintf(f, args...)); runtime.Goexit() }
+func (r *recorder) Fail()                        { r.record("Fail") }
+func (r *recorder) FailNow()                     { r.record("FailNow"); runtime.Goexit() }
+func (r *recorder) Skip(args ...any)             { r.record("skip"); runtime.Goexit() }
+func (r *recorder) Skipf(f string, args ...any)  { r.record("skip"); runtime.Goexit() }
+func (r *recorder) SkipNow()                     { r.record("skip"); runtime.Goexit() }
+func (r *recorder) Failed() bool                 { r.mu.Lock(); defer r.mu.Unlock(); return r.failed }
+func (r *recorder) messages() []string           { r.mu.Lock(); defer r.mu.Unlock(); return r.msgs }
+
+// check runs fn (a conformance check) on a recorder in its own goroutine, as
+// the testing package runs a test, and returns what it reported.
+func check(t *testing.T, fn func(testing.TB)) []string {
+	t.Helper()
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn(r)
+	}()
+	<-done
+	return r.messages()
+}
+
+// probeParams are the params of probe.
+type probeParams struct {
+	Port int           `json:"port" doc:"port to probe"`
+	Mode string        `json:"mode" param:"enum=fast|slow" doc:"how to probe"`
+	Wait time.Duration `json:"wait" doc:"pause between probes"`
+}
+
+func (p *probeParams) Validate() error {
+	if p.Port < 1 || p.Port > 65535 {
+		return &signatures.ValidationError{Field: "port", Value: fmt.Sprint(p.Port), Reason: "out of range"}
+	}
+	return nil
+}
+
+// probe is a configurable executor with a manifest and params.
+type probe struct {
+	manifest  func(*framework.Manifest) // edits the derived manifest
+	newParams func() any                // default: a fresh *probeParams{8080, fast, 1s}
+	exec      func(ctx context.Context, in *framework.Inject) framework.ToolOutput
+	closeErr  error
+}
+
+func defaultProbe() *probeParams { return &probeParams{Port: 8080, Mode: "fast", Wait: time.Second} }
+
+func (p *probe) Manifest() framework.Manifest {
+	m := framework.Manifest{Name: "probe", Category: framework.Network,
+		Params: framework.MustParamsSpec(defaultProbe())}
+	if p.manifest != nil {
+		p.manifest(&m)
+	}
+	return m
+}
+
+func (p *probe) NewParams() any {
+	if p.newParams != nil {
+		return p.newParams()
+	}
+	return defaultProbe()
+}
+
+func (p *probe) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	if p.exec != nil {
+		return p.exec(ctx, in)
+	}
+	if _, err := framework.ParamsOf[probeParams](in); err != nil {
+		return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 2, Message: err.Error()}}
+	}
+	return framework.ToolOutput{ExtraSignatures: map[string]any{"probe_port": 8080}}
+}
+
+func (p *probe) Close() error { return p.closeErr }
+
+// fast bounds the checks of a misbehaving executor.
+var fast = frameworktest.Options{Timeout: 300 * time.Millisecond, Wait: 100 * time.Millisecond}
+
+func TestConformanceFails(t *testing.T) {
+	shared := defaultProbe()
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	tests := []struct {
+		name string
+		ex   framework.Executor
+		opts frameworktest.Options
+		want string // in one of the reported failures
+	}{
+		{"panicking executor", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			panic("boom")
+		}}, fast, "Execute panicked on a live inject: boom"},
+		{"manifest default 80, struct default 8080", &probe{manifest: func(m *framework.Manifest) {
+			m.Params[0].Default = "80"
+		}}, fast, `param "port": the manifest's default is "80", NewParams gives "8080"`},
+		{"executor ignores its context", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			<-block
+			return framework.ToolOutput{}
+		}}, fast, "did not return within 100ms of its context being cancelled"},
+		{"registered under another name", &probe{}, frameworktest.Options{Name: "prober"},
+			`the manifest names "probe", the executor is registered as "prober"`},
+		{"extra collides with a core field", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraSignatures: map[string]any{signatures.FieldTargetIPv4: "10.0.0.1"}}
+		}}, fast, `ExtraSignatures key "target_ipv4" is empty or collides with a core signature field`},
+		{"type extra collides with a core field", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {signatures.FieldStartTime: "x"}}}
+		}}, fast, `ExtraByType[DETECTION] key "start_time"`},
+		{"target extras of no target", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{3: {framework.Detection: {"port": 1}}}}
+		}}, fast, "TargetExtras key 3 is not the index of one of the 1 targets"},
+		{"invalid output", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Status: "maybe"}
+		}}, fast, `invalid output on a live inject: invalid status "maybe"`},
+		{"manifest param that is no field", &probe{manifest: func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "verbose", Type: framework.ParamBool, Default: "false"})
+		}}, fast, `manifest param "verbose" is not a field of *frameworktest_test.probeParams`},
+		{"field missing from the manifest", &probe{manifest: func(m *framework.Manifest) {
+			m.Params = m.Params[:2]
+		}}, fast, `field "wait" of *frameworktest_test.probeParams is missing from the manifest`},
+		{"types disagree", &probe{manifest: func(m *framework.Manifest) {
+			m.Params[2].Type = framework.ParamInt
+		}}, fast, `param "wait": the manifest says int, *frameworktest_test.probeParams holds a duration`},
+		{"enums disagree", &probe{manifest: func(m *framework.Manifest) {
+			m.Params[1].Enum = []string{"fast", "slow", "stealth"}
+		}}, fast, `param "mode": the manifest's enum is [fast slow stealth], the field's [fast slow]`},
+		{"required disagrees", &probe{manifest: func(m *framework.Manifest) {
+			m.Params[0].Required = true
+		}}, fast, `param "port": required is true in the manifest, false on the field`},
+		{"defaults do not validate", &probe{newParams: func() any { return &probeParams{Mode: "fast"} }}, fast,
+			`the default params do not validate: invalid params.port "0": out of range`},
+		{"default outside the enum", &probe{newParams: func() any { return &probeParams{Port: 1, Mode: "medium"} }}, fast,
+			`the default params do not validate: invalid params.mode "medium": not one of fast, slow`},
+		{"same params twice", &probe{newParams: func() any { return shared }}, fast,
+			"NewParams returned the same pointer twice"},
+		{"params not a pointer", &probe{newParams: func() any { return *defaultProbe() }}, fast,
+			"NewParams returned frameworktest_test.probeParams; it must return a pointer to a struct"},
+		{"params nil", &probe{newParams: func() any { return nil }}, fast, "NewParams returned nil"},
+		{"params ParamsSpec rejects", &probe{newParams: func() any { return &struct{ F float64 }{} }}, fast,
+			"unsupported type float64"},
+		{"manifest panics", &probe{manifest: func(*framework.Manifest) { panic("bad tag") }}, fast,
+			"Manifest panicked: bad tag"},
+		{"unknown category", &probe{manifest: func(m *framework.Manifest) { m.Category = "quantum" }}, fast,
+			`unknown category "quantum"`},
+		{"enum default outside its values", &probe{manifest: func(m *framework.Manifest) { m.Params[1].Default = "medium" }}, fast,
+			`enum param mode: default "medium" is not one of [fast slow]`},
+		{"live targets of another category", &probe{}, frameworktest.Options{Targets: []signatures.Config{
+			signatures.ExternalConfig{Query: "apache"}}}, "target 0 is a external target; the manifest declares network"},
+		{"live params rejected", &probe{}, frameworktest.Options{Params: map[string]any{"port": 0}},
+			`params map[port:0] rejected: invalid params.port "0": out of range`},
+		{"Close fails", &probe{closeErr: errors.New("leak")}, fast, "Close: leak"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, tt.ex, tt.opts) })
+			for _, m := range msgs {
+				if strings.Contains(m, tt.want) {
+					return
+				}
+			}
+			t.Errorf("Conformance reported %q; want a failure containing %q", msgs, tt.want)
+		})
+	}
+}
+
+// TestConformancePasses: a conforming executor, and the fake, pass, through
+// a recorder and through a real *testing.T (with subtests).
+func TestConformancePasses(t *testing.T) {
+	for _, ex := range []framework.Executor{&probe{}, &frameworktest.Executor{}} {
+		if msgs := check(t, func(tb testing.TB) { frameworktest.Conformance(tb, ex) }); len(msgs) != 0 {
+			t.Errorf("%T: Conformance reported %q", ex, msgs)
+		}
+		frameworktest.Conformance(t, ex)
+	}
+}
+
+// TestConformanceLiveTargets: without Options.Targets, the live inject holds
+// one valid target of the manifest's category.
+func TestConformanceLiveTargets(t *testing.T) {
+	tests := []struct {
+		category framework.Category
+		want     signatures.Config
+	}{
+		{"", signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}},
+		{framework.Network, signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}},
+		{framework.Cloud, signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1"}},
+		{framework.External, signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		ex := &frameworktest.Executor{Category: tt.category}
+		if msgs := check(t, func(tb testing.TB) { frameworktest.Conformance(tb, ex) }); len(msgs) != 0 {
+			t.Fatalf("%q: Conformance reported %q", tt.category, msgs)
+		}
+		var live *framework.Inject
+		for _, in := range ex.Calls() {
+			if len(in.Targets) > 0 {
+				live = in // the last inject with targets: the live one
+			}
+		}
+		if live == nil || len(live.Targets) != 1 || live.Targets[0].Config != tt.want || live.Category != tt.want.Category() {
+			t.Errorf("%q: live inject %+v, want one target %+v", tt.category, live, tt.want)
+		}
+	}
+}
+
+func TestRegistryConformance(t *testing.T) {
+	reg := framework.NewRegistry()
+	reg.Register("probe", func() framework.Executor { return &probe{} })
+	reg.Register("prober", func() framework.Executor { return &probe{} })
+	if msgs := check(t, func(tb testing.TB) { frameworktest.RegistryConformance(tb, reg, "probe", fast) }); len(msgs) != 0 {
+		t.Errorf("probe: %q", msgs)
+	}
+	msgs := check(t, func(tb testing.TB) { frameworktest.RegistryConformance(tb, reg, "prober", fast) })
+	if len(msgs) != 1 || !strings.Contains(msgs[0], `registered as "prober"`) {
+		t.Errorf("prober: %q, want one failure naming the registered name", msgs)
+	}
+	msgs = check(t, func(tb testing.TB) { frameworktest.RegistryConformance(tb, reg, "nope", fast) })
+	if len(msgs) != 1 || !strings.Contains(msgs[0], `unknown injector "nope"`) {
+		t.Errorf("nope: %q", msgs)
+	}
+}

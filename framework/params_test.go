@@ -1,0 +1,200 @@
+package framework_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Validate makes *scanParams a framework.Validator.
+func (p *scanParams) Validate() error {
+	if p.Port < 1 || p.Port > 65535 {
+		return &signatures.ValidationError{Field: "port", Value: "out of range", Reason: "must be between 1 and 65535"}
+	}
+	return nil
+}
+
+// scanner is an executor whose params are scanParams.
+type scanner struct {
+	// rootless, when set, is what ValidateParams returns.
+	rootless error
+}
+
+func (scanner) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+func (scanner) NewParams() any             { return defaultScan() }
+func (s scanner) ValidateParams(any) error { return s.rootless }
+func (s scanner) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "scanner", Params: framework.MustParamsSpec(s.NewParams())}
+}
+
+// mapped is an executor without ParamsFactory.
+type mapped struct{}
+
+func (mapped) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+func TestDecodeParams(t *testing.T) {
+	withToken := func(m map[string]any) map[string]any {
+		m["token"] = "t"
+		return m
+	}
+	tests := []struct {
+		name   string
+		raw    map[string]any
+		check  func(*scanParams) bool
+		field  string // of the error, "" when none
+		reason string
+	}{
+		{"defaults and token", withToken(map[string]any{}), func(p *scanParams) bool { return *p == *tokened(defaultScan(), "t") }, "", ""},
+		{"duration string", withToken(map[string]any{"wait": "1m"}), func(p *scanParams) bool { return p.Wait == time.Minute }, "", ""},
+		{"duration seconds", withToken(map[string]any{"wait": 2.5}), func(p *scanParams) bool { return p.Wait == 2500*time.Millisecond }, "", ""},
+		{"duration seconds as text", withToken(map[string]any{"wait": "90"}), func(p *scanParams) bool { return p.Wait == 90*time.Second }, "", ""},
+		{"duration int", withToken(map[string]any{"wait": 3}), func(p *scanParams) bool { return p.Wait == 3*time.Second }, "", ""},
+		{"key case folded", withToken(map[string]any{"Port": 22.0}), func(p *scanParams) bool { return p.Port == 22 }, "", ""},
+		{"embedded field", withToken(map[string]any{"verbose": true}), func(p *scanParams) bool { return p.Verbose }, "", ""},
+		{"missing required", map[string]any{"port": 22.0}, nil, "params.token", "required"},
+		{"unknown key", withToken(map[string]any{"speed": 3.0}), nil, "params.speed", "unknown parameter (known: Name, mode, port, retries, token, verbose, wait)"},
+		{"bad duration", withToken(map[string]any{"wait": "soon"}), nil, "params.wait", "not a duration"},
+		{"negative duration", withToken(map[string]any{"wait": -1.0}), nil, "params.wait", "negative duration"},
+		{"duration of another type", withToken(map[string]any{"wait": true}), nil, "params.wait", "not a duration"},
+		{"wrong JSON type", withToken(map[string]any{"port": "22"}), nil, "params.port", "wrong JSON type, want int"},
+		{"out of range for the field", withToken(map[string]any{"retries": 300.0}), nil, "params.retries", "wrong JSON type"},
+		{"bad enum", withToken(map[string]any{"mode": "medium"}), nil, "params.mode", "not one of fast, slow"},
+		{"Validate names the field", withToken(map[string]any{"port": 0.0}), nil, "params.port", "between 1 and 65535"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := framework.DecodeParams(scanner{}, tt.raw)
+			if tt.field != "" {
+				var ve *signatures.ValidationError
+				if !errors.As(err, &ve) || ve.Field != tt.field || !strings.Contains(ve.Reason, tt.reason) {
+					t.Fatalf("DecodeParams = %v, want a validation error on %s saying %q", err, tt.field, tt.reason)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := v.(*scanParams); !tt.check(p) {
+				t.Errorf("decoded %+v", p)
+			}
+		})
+	}
+}
+
+func tokened(p *scanParams, token string) *scanParams {
+	p.Token = token
+	return p
+}
+
+func TestDecodeParamsFallbacks(t *testing.T) {
+	// Without ParamsFactory the params stay a map.
+	v, err := framework.DecodeParams(mapped{}, nil)
+	if m, ok := v.(map[string]any); err != nil || !ok || m == nil {
+		t.Errorf("DecodeParams(no factory, nil) = %#v, %v; want an empty map", v, err)
+	}
+	// The executor's ParamsValidator runs after Validate; its validation
+	// error is named under params, another error is returned as is.
+	errRoot := errors.New("needs root")
+	_, err = framework.DecodeParams(scanner{rootless: errRoot}, map[string]any{"token": "t"})
+	if !errors.Is(err, errRoot) {
+		t.Errorf("DecodeParams = %v, want the ParamsValidator's error", err)
+	}
+	_, err = framework.DecodeParams(scanner{rootless: &signatures.ValidationError{Field: "mode", Reason: "no"}}, map[string]any{"token": "t"})
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "params.mode" {
+		t.Errorf("DecodeParams = %v, want a validation error on params.mode", err)
+	}
+}
+
+func TestParseParam(t *testing.T) {
+	m := scanner{}.Manifest()
+	tests := []struct {
+		key, value string
+		want       any
+		reason     string // of the error, "" when none
+	}{
+		{"port", "22", 22, ""},
+		{"verbose", "true", true, ""},
+		{"mode", "slow", "slow", ""},
+		{"wait", "90", "1m30s", ""},
+		{"wait", "2m", "2m0s", ""},
+		{"token", "abc", "abc", ""},
+		{"port", "x", nil, "not an integer"},
+		{"verbose", "yes", nil, "not a boolean"},
+		{"mode", "medium", nil, "not one of fast, slow"},
+		{"wait", "x", nil, "not a duration"},
+		{"wait", "-5s", nil, "negative duration"},
+		{"speed", "3", nil, "unknown parameter"},
+	}
+	for _, tt := range tests {
+		got, err := framework.ParseParam(&m, tt.key, tt.value)
+		if tt.reason != "" {
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "params."+tt.key || ve.Value != tt.value || !strings.Contains(ve.Reason, tt.reason) {
+				t.Errorf("ParseParam(%s=%s) = %v, want a validation error on params.%s saying %q", tt.key, tt.value, err, tt.key, tt.reason)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("ParseParam(%s=%s) = %#v, %v; want %#v", tt.key, tt.value, got, err, tt.want)
+		}
+	}
+	// What ParseParam returns decodes to what it said.
+	raw := map[string]any{"token": "t"}
+	raw["wait"], _ = framework.ParseParam(&m, "wait", "90")
+	v, err := framework.DecodeParams(scanner{}, raw)
+	if err != nil || v.(*scanParams).Wait != 90*time.Second {
+		t.Errorf("wait=90 decoded to %+v, %v; want 90s", v, err)
+	}
+	if got, err := framework.ParseParam(nil, "anything", "x"); got != "x" || err != nil {
+		t.Errorf("ParseParam without a manifest = %v, %v", got, err)
+	}
+}
+
+func TestParamsOf(t *testing.T) {
+	p := defaultScan()
+	tests := []struct {
+		name    string
+		in      *framework.Inject
+		want    *scanParams
+		wantErr error
+	}{
+		{"pointer", &framework.Inject{Params: p}, p, nil},
+		{"value", &framework.Inject{Params: *p}, p, nil},
+		{"nil params", &framework.Inject{}, nil, framework.ErrNoParams},
+		{"nil pointer", &framework.Inject{Params: (*scanParams)(nil)}, nil, framework.ErrNoParams},
+		{"nil inject", nil, nil, framework.ErrNoParams},
+		{"map", &framework.Inject{Params: map[string]any{}}, nil, framework.ErrParamsType},
+		{"another struct", &framework.Inject{Params: &Common{}}, nil, framework.ErrParamsType},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := framework.ParamsOf[scanParams](tt.in)
+			if tt.wantErr != nil {
+				if !errors.Is(err, tt.wantErr) || got != nil {
+					t.Fatalf("ParamsOf = %v, %v; want %v", got, err, tt.wantErr)
+				}
+				if !strings.Contains(err.Error(), "framework_test.scanParams") {
+					t.Errorf("error %q does not name the wanted type", err)
+				}
+				return
+			}
+			if err != nil || *got != *tt.want {
+				t.Fatalf("ParamsOf = %+v, %v; want %+v", got, err, tt.want)
+			}
+		})
+	}
+	// The pointer itself is returned: changes reach the inject's params.
+	if got, _ := framework.ParamsOf[scanParams](&framework.Inject{Params: p}); got != p {
+		t.Error("ParamsOf copied a *T")
+	}
+}

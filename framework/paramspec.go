@@ -1,0 +1,326 @@
+package framework
+
+import (
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// DurationDoc is appended to the doc of every duration param by ParamsSpec:
+// how a duration is written.
+const DurationDoc = "30s, 1m30s, or a bare number of seconds"
+
+// ErrParamsSpec marks a params struct ParamsSpec cannot describe: an
+// unsupported field type, a malformed param tag, a duplicate name. It is a
+// programming error of the injector.
+var ErrParamsSpec = errors.New("params spec")
+
+// ParamsSpec derives the manifest's parameter list from v, the value an
+// executor's NewParams returns (a pointer to a struct, or a struct): one
+// Param per exported field, in field order, so that a parameter is declared
+// once, as a field.
+//
+// Each field gives:
+//   - Name: its json name (`json:"scan_type"`), else the Go field name. A
+//     field tagged `json:"-"` is not a param. An embedded struct without a
+//     json name contributes its own fields, as encoding/json flattens them.
+//   - Type: from the Go type: string is ParamString (ParamEnum when the tag
+//     lists values), bool is ParamBool, every integer kind is ParamInt and
+//     time.Duration is ParamDuration. Any other type is an error.
+//   - Default: the field's value in v, formatted as the command line takes
+//     it (strconv for numbers and booleans, time.Duration.String for
+//     durations, "0s" included).
+//   - Doc: the `doc:"…"` tag, free text (commas allowed). A duration param's
+//     doc ends with DurationDoc.
+//   - Enum and Required: the `param:"…"` tag, comma-separated options:
+//     enum=a|b|c lists the only valid values of a string field;
+//     required means the param must be given (DecodeParams rejects an
+//     inject without it). An unknown option is an error.
+//
+// For example:
+//
+//	type Params struct {
+//		ScanType string        `json:"scan_type" param:"enum=connect|syn|fin" doc:"how to scan"`
+//		Timing   int           `json:"timing" doc:"timing template, 0 to 5"`
+//		Wait     time.Duration `json:"wait" doc:"pause between probes"`
+//		Token    string        `json:"token" param:"required" doc:"API token"`
+//	}
+//
+// A duration param is written as a Go duration ("30s", "1m30s") or as a bare
+// number, which means seconds (2.5 is 2.5 s), in an inject file as on the
+// command line; a negative duration is rejected (see ParseDuration).
+//
+// An error wraps ErrParamsSpec and names the field.
+func ParamsSpec(v any) ([]Param, error) {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil, fmt.Errorf("%w: nil %s", ErrParamsSpec, rv.Type())
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("%w: %T is not a struct", ErrParamsSpec, v)
+	}
+	fields, err := paramFields(rv.Type())
+	if err != nil {
+		return nil, err
+	}
+	params := make([]Param, len(fields))
+	for i, f := range fields {
+		p := Param{Name: f.name, Type: f.kind, Doc: f.doc, Enum: f.enum, Required: f.required,
+			Default: formatDefault(rv.FieldByIndex(f.index))}
+		if f.kind == ParamDuration {
+			p.Doc = durationDoc(p.Doc)
+		}
+		if p.Type == ParamEnum && !slices.Contains(p.Enum, p.Default) {
+			return nil, fmt.Errorf("%w: field %s: default %q is not one of %s",
+				ErrParamsSpec, f.goName, p.Default, strings.Join(p.Enum, ", "))
+		}
+		params[i] = p
+	}
+	return params, nil
+}
+
+// CheckEnums checks that every enum field of v (a params struct or a
+// pointer to one, see ParamsSpec) holds one of the values its tag lists. A
+// bad value is a *signatures.ValidationError on the field's json name. The
+// runtime checks enums before the params' Validate (see CheckParams); a
+// Validate method may call it too, so that params built by hand are checked
+// the same way. A struct ParamsSpec rejects has no enums to check (nil).
+func CheckEnums(v any) error {
+	rv := reflect.ValueOf(v)
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if rv.Kind() != reflect.Struct {
+		return nil
+	}
+	fields, err := paramFields(rv.Type())
+	if err != nil {
+		return nil // not described by ParamsSpec: no enum to check
+	}
+	for _, f := range fields {
+		if f.kind != ParamEnum {
+			continue
+		}
+		if s := rv.FieldByIndex(f.index).String(); !slices.Contains(f.enum, s) {
+			return &signatures.ValidationError{Field: f.name, Value: s, Reason: "not one of " + strings.Join(f.enum, ", ")}
+		}
+	}
+	return nil
+}
+
+// MustParamsSpec is ParamsSpec for a Manifest method: it panics when v
+// cannot be described, a programming error that Conformance and any test
+// calling Manifest reveal.
+func MustParamsSpec(v any) []Param {
+	p, err := ParamsSpec(v)
+	if err != nil {
+		panic("framework: " + err.Error())
+	}
+	return p
+}
+
+func durationDoc(doc string) string {
+	if doc == "" {
+		return DurationDoc
+	}
+	return doc + " (" + DurationDoc + ")"
+}
+
+// paramField is one param of a params struct, as its field declares it.
+type paramField struct {
+	index    []int
+	goName   string
+	name     string
+	kind     string // a Param* type
+	doc      string
+	enum     []string
+	required bool
+}
+
+var (
+	durationType    = reflect.TypeFor[time.Duration]()
+	jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
+	textUnmarshaler = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// paramFields lists the params of struct type t (a pointer is followed).
+func paramFields(t reflect.Type) ([]paramField, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("%w: %s is not a struct", ErrParamsSpec, t)
+	}
+	var out []paramField
+	if err := appendFields(&out, t, nil); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, f := range out {
+		if seen[f.name] {
+			return nil, fmt.Errorf("%w: two fields are named %q", ErrParamsSpec, f.name)
+		}
+		seen[f.name] = true
+	}
+	return out, nil
+}
+
+func appendFields(out *[]paramField, t reflect.Type, index []int) error {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		name, opts, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "-" && opts == "" {
+			continue
+		}
+		idx := append(slices.Clip(index), i)
+		if sf.Anonymous && name == "" {
+			ft := sf.Type
+			if ft.Kind() == reflect.Struct {
+				if err := appendFields(out, ft, idx); err != nil {
+					return err
+				}
+				continue
+			}
+			if ft.Kind() == reflect.Pointer {
+				return fmt.Errorf("%w: field %s: embedded pointers are not supported", ErrParamsSpec, sf.Name)
+			}
+		}
+		if !sf.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = sf.Name
+		}
+		if slices.Contains(strings.Split(opts, ","), "string") {
+			return fmt.Errorf("%w: field %s: the json string option is not supported", ErrParamsSpec, sf.Name)
+		}
+		f := paramField{index: idx, goName: sf.Name, name: name, doc: sf.Tag.Get("doc")}
+		kind, err := paramKind(sf.Type)
+		if err != nil {
+			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
+		}
+		f.kind = kind
+		if err := f.parseTag(sf.Tag.Get("param")); err != nil {
+			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
+		}
+		*out = append(*out, f)
+	}
+	return nil
+}
+
+// paramKind maps a Go type to a Param type.
+func paramKind(t reflect.Type) (string, error) {
+	if t == durationType {
+		return ParamDuration, nil
+	}
+	if t.Implements(jsonUnmarshaler) || reflect.PointerTo(t).Implements(jsonUnmarshaler) ||
+		t.Implements(textUnmarshaler) || reflect.PointerTo(t).Implements(textUnmarshaler) {
+		return "", fmt.Errorf("type %s decodes itself; use string, bool, an integer or time.Duration", t)
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return ParamString, nil
+	case reflect.Bool:
+		return ParamBool, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return ParamInt, nil
+	}
+	return "", fmt.Errorf("unsupported type %s (want string, bool, an integer or time.Duration)", t)
+}
+
+// parseTag reads the param tag's options: enum=a|b, required.
+func (f *paramField) parseTag(tag string) error {
+	if tag == "" {
+		return nil
+	}
+	for opt := range strings.SplitSeq(tag, ",") {
+		key, val, hasVal := strings.Cut(strings.TrimSpace(opt), "=")
+		switch {
+		case key == "required" && !hasVal:
+			f.required = true
+		case key == "enum" && hasVal:
+			if f.kind != ParamString {
+				return errors.New("enum on a field that is not a string")
+			}
+			for e := range strings.SplitSeq(val, "|") {
+				if e == "" || slices.Contains(f.enum, e) {
+					return fmt.Errorf("enum %q holds an empty or repeated value", val)
+				}
+				f.enum = append(f.enum, e)
+			}
+			f.kind = ParamEnum
+		default:
+			return fmt.Errorf("unknown param tag option %q (valid: enum=a|b, required)", opt)
+		}
+	}
+	return nil
+}
+
+// formatDefault formats a field's value the way ParseParam reads it back.
+func formatDefault(v reflect.Value) string {
+	if v.Type() == durationType {
+		return time.Duration(v.Int()).String()
+	}
+	switch v.Kind() {
+	case reflect.String:
+		return v.String()
+	case reflect.Bool:
+		return strconv.FormatBool(v.Bool())
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(v.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return strconv.FormatUint(v.Uint(), 10)
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+var errNotDuration = errors.New("not a duration (want one such as 30s or 1m30s, or a number of seconds)")
+
+// maxDurationSeconds bounds a duration given in seconds.
+const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
+
+// ParseDuration reads a duration param: a Go duration ("30s", "1m30s") or a
+// bare number of seconds ("90", "2.5"). Negative durations are rejected.
+// The error is a short reason, meant for a *signatures.ValidationError.
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if secs, err := strconv.ParseFloat(s, 64); err == nil {
+		return secondsDuration(secs)
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, errNotDuration
+	}
+	if d < 0 {
+		return 0, errors.New("negative duration")
+	}
+	return d, nil
+}
+
+func secondsDuration(secs float64) (time.Duration, error) {
+	switch {
+	case math.IsNaN(secs) || math.IsInf(secs, 0):
+		return 0, errNotDuration
+	case secs < 0:
+		return 0, errors.New("negative duration")
+	case secs > maxDurationSeconds:
+		return 0, errors.New("duration too long")
+	}
+	return time.Duration(secs * float64(time.Second)), nil
+}

@@ -1,0 +1,217 @@
+package framework_test
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Common are fields embedded in scanParams, flattened like encoding/json
+// does.
+type Common struct {
+	Verbose bool `json:"verbose" doc:"log more"`
+}
+
+type scanParams struct {
+	Common
+	Mode    string        `json:"mode" param:"enum=fast|slow" doc:"how to scan, fast or slow"`
+	Port    int           `json:"port" doc:"port to probe, 1-65535"`
+	Retries uint8         `json:"retries"`
+	Wait    time.Duration `json:"wait" doc:"pause between probes"`
+	Token   string        `json:"token" param:"required" doc:"API token"`
+	Name    string
+	Skipped string `json:"-"`
+	hidden  string // an unexported field is no param
+}
+
+func defaultScan() *scanParams {
+	return &scanParams{Mode: "fast", Port: 8080, Retries: 2, Wait: 1500 * time.Millisecond, hidden: "x"}
+}
+
+func TestParamsSpec(t *testing.T) {
+	got, err := framework.ParamsSpec(defaultScan())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []framework.Param{
+		{Name: "verbose", Type: framework.ParamBool, Default: "false", Doc: "log more"},
+		{Name: "mode", Type: framework.ParamEnum, Default: "fast", Enum: []string{"fast", "slow"}, Doc: "how to scan, fast or slow"},
+		{Name: "port", Type: framework.ParamInt, Default: "8080", Doc: "port to probe, 1-65535"},
+		{Name: "retries", Type: framework.ParamInt, Default: "2"},
+		{Name: "wait", Type: framework.ParamDuration, Default: "1.5s", Doc: "pause between probes (" + framework.DurationDoc + ")"},
+		{Name: "token", Type: framework.ParamString, Required: true, Doc: "API token"},
+		{Name: "Name", Type: framework.ParamString},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ParamsSpec =\n%+v\nwant\n%+v", got, want)
+	}
+	// A struct value is described like a pointer to it.
+	if byValue, err := framework.ParamsSpec(*defaultScan()); err != nil || !reflect.DeepEqual(byValue, got) {
+		t.Errorf("ParamsSpec(value) = %+v, %v", byValue, err)
+	}
+}
+
+func TestParamsSpecErrors(t *testing.T) {
+	var nilParams *scanParams
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"nil pointer", nilParams, "nil"},
+		{"not a struct", map[string]any{}, "not a struct"},
+		{"slice field", &struct {
+			Ports []int `json:"ports"`
+		}{}, "unsupported type []int"},
+		{"self-decoding type", &struct {
+			When time.Time `json:"when"`
+		}{}, "decodes itself"},
+		{"enum on an int", &struct {
+			N int `json:"n" param:"enum=1|2"`
+		}{}, "not a string"},
+		{"empty enum value", &struct {
+			S string `json:"s" param:"enum=a||b"`
+		}{S: "a"}, "empty or repeated"},
+		{"default outside the enum", &struct {
+			S string `json:"s" param:"enum=a|b"`
+		}{S: "c"}, `default "c" is not one of a, b`},
+		{"unknown option", &struct {
+			S string `json:"s" param:"requird"`
+		}{}, `unknown param tag option "requird"`},
+		{"duplicate name", &struct {
+			A string `json:"B"`
+			B string
+		}{}, `two fields are named "B"`},
+		{"json string option", &struct {
+			N int `json:"n,string"`
+		}{}, "string option"},
+		{"embedded pointer", &struct {
+			*Common
+		}{}, "embedded pointers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := framework.ParamsSpec(tt.v)
+			if !errors.Is(err, framework.ErrParamsSpec) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ParamsSpec = %v, want ErrParamsSpec saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMustParamsSpecPanics(t *testing.T) {
+	defer func() {
+		if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), "unsupported type") {
+			t.Errorf("recover() = %v, want a panic naming the unsupported type", v)
+		}
+	}()
+	framework.MustParamsSpec(&struct{ F float64 }{})
+}
+
+func TestCheckEnums(t *testing.T) {
+	tests := []struct {
+		name  string
+		v     any
+		field string // "" when valid
+	}{
+		{"valid", defaultScan(), ""},
+		{"valid value", *defaultScan(), ""},
+		{"bad value", &scanParams{Mode: "medium"}, "mode"},
+		{"empty value", &scanParams{}, "mode"},
+		{"nil", (*scanParams)(nil), ""},
+		{"not described", &struct{ F float64 }{}, ""},
+		{"not a struct", 3, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := framework.CheckEnums(tt.v)
+			var ve *signatures.ValidationError
+			switch {
+			case tt.field == "" && err != nil:
+				t.Errorf("CheckEnums = %v", err)
+			case tt.field != "" && (!errors.As(err, &ve) || ve.Field != tt.field):
+				t.Errorf("CheckEnums = %v, want a validation error on %s", err, tt.field)
+			}
+		})
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr string
+	}{
+		{"30s", 30 * time.Second, ""},
+		{"1m30s", 90 * time.Second, ""},
+		{"90", 90 * time.Second, ""},
+		{"2.5", 2500 * time.Millisecond, ""},
+		{" 5 ", 5 * time.Second, ""},
+		{"0", 0, ""},
+		{"0s", 0, ""},
+		{"-1", 0, "negative"},
+		{"-5s", 0, "negative"},
+		{"x", 0, "not a duration"},
+		{"", 0, "not a duration"},
+		{"5 s", 0, "not a duration"},
+		{"NaN", 0, "not a duration"},
+		{"Inf", 0, "not a duration"},
+		{"1e300", 0, "too long"},
+	}
+	for _, tt := range tests {
+		got, err := framework.ParseDuration(tt.in)
+		switch {
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("ParseDuration(%q) = %v, %v; want an error saying %q", tt.in, got, err, tt.wantErr)
+		case tt.wantErr == "" && (err != nil || got != tt.want):
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+// FuzzParseDuration: any text parses or fails cleanly; a parsed duration is
+// never negative, and its Go notation parses back to itself.
+func FuzzParseDuration(f *testing.F) {
+	for _, s := range []string{"30s", "1m30s", "2.5", "0", "soon", "-5ms", "1e400", "", "0x10", "9223372036"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		d, err := framework.ParseDuration(in)
+		if err != nil {
+			return
+		}
+		if d < 0 {
+			t.Fatalf("ParseDuration(%q) = %v, negative", in, d)
+		}
+		back, err := framework.ParseDuration(d.String())
+		if err != nil || back != d {
+			t.Fatalf("%q gave %v, whose String %q parses to %v, %v", in, d, d.String(), back, err)
+		}
+	})
+}
+
+func ExampleParamsSpec() {
+	type Params struct {
+		ScanType string        `json:"scan_type" param:"enum=connect|syn" doc:"how to scan"`
+		Timing   int           `json:"timing" doc:"timing template, 0 to 5"`
+		Wait     time.Duration `json:"wait" doc:"pause between probes"`
+	}
+	params, err := framework.ParamsSpec(&Params{ScanType: "connect", Timing: 3, Wait: math.MaxInt8 * time.Millisecond})
+	if err != nil {
+		panic(err)
+	}
+	for _, p := range params {
+		fmt.Printf("%s (%s) default %q %v: %s\n", p.Name, p.Type, p.Default, p.Enum, p.Doc)
+	}
+	// Output:
+	// scan_type (enum) default "connect" [connect syn]: how to scan
+	// timing (int) default "3" []: timing template, 0 to 5
+	// wait (duration) default "127ms" []: pause between probes (30s, 1m30s, or a bare number of seconds)
+}

@@ -1,0 +1,124 @@
+package httpx
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
+)
+
+func TestNewClientTLS(t *testing.T) {
+	srv, hits := httpxtest.TLSServer(t)
+	notPEM := filepath.Join(t.TempDir(), "not.pem")
+	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		tls      TLS
+		newErr   func(error) bool // nil: NewClient succeeds
+		verified bool             // the request reaches the server
+		warns    int
+	}{
+		{name: "verified by default", tls: TLS{}},
+		{name: "CA file trusted", tls: TLS{CAFile: httpxtest.CAFile(t, srv)}, verified: true},
+		{name: "insecure, with a WARN", tls: TLS{Insecure: true}, verified: true, warns: 1},
+		{name: "CA file without a certificate", tls: TLS{CAFile: notPEM},
+			newErr: func(err error) bool { return errors.Is(err, ErrNoCertificate) }},
+		{name: "missing CA file", tls: TLS{CAFile: filepath.Join(t.TempDir(), "missing.pem")},
+			newErr: func(err error) bool { return errors.Is(err, os.ErrNotExist) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, logs := observed()
+			hc, err := NewClient(tt.tls, log)
+			if tt.newErr != nil {
+				if hc != nil || !tt.newErr(err) {
+					t.Fatalf("NewClient = %v, %v", hc, err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := logs.FilterLevelExact(zapcore.WarnLevel).FilterMessageSnippet("verification disabled").Len(); n != tt.warns {
+				t.Errorf("%d insecure warnings, want %d", n, tt.warns)
+			}
+			before := hits.Load()
+			p := Poster{Client: hc, Timer: &httpxtest.Timer{}}
+			_, err = p.Do(context.Background(), Request{Op: "callback", URL: srv.URL})
+			if tt.verified {
+				if err != nil || hits.Load() != before+1 {
+					t.Fatalf("Do = %v, %d requests", err, hits.Load()-before)
+				}
+				return
+			}
+			// Refused at once and not retried, but not permanent either: a
+			// CA file can be configured before a later try.
+			var he *HTTPError
+			var cv *tls.CertificateVerificationError
+			if !errors.As(err, &he) || he.Attempts != 1 || !errors.As(err, &cv) || errors.Is(err, ErrPermanent) || he.Exhausted {
+				t.Fatalf("error = %v, want a refused certificate after 1 attempt", err)
+			}
+			if hits.Load() != before {
+				t.Error("a request reached the handler")
+			}
+		})
+	}
+}
+
+func TestNewClientTransport(t *testing.T) {
+	hc, err := NewClient(TLS{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, ok := hc.Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("transport %T", hc.Transport)
+	}
+	if tr == http.DefaultTransport {
+		t.Error("the default transport is shared")
+	}
+	if tr.TLSClientConfig == nil || tr.TLSClientConfig.MinVersion != tls.VersionTLS12 || tr.TLSClientConfig.InsecureSkipVerify {
+		t.Errorf("TLS config %+v", tr.TLSClientConfig)
+	}
+	if tr.Proxy == nil || reflect.ValueOf(tr.Proxy).Pointer() != reflect.ValueOf(http.ProxyFromEnvironment).Pointer() {
+		t.Error("the proxy does not come from the environment")
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/elsewhere", http.StatusFound)
+	}))
+	t.Cleanup(srv.Close)
+	resp, err := hc.Post(srv.URL, "text/plain", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound {
+		t.Errorf("status %d, want the 302 itself", resp.StatusCode)
+	}
+}
+
+func TestStripCredentials(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"https://user:pw@host:8443/x?y=1", "https://host:8443/x?y=1"},
+		{"https://user@host/", "https://host/"},
+		{"https://host/a%2Fb", "https://host/a%2Fb"}, // unchanged byte for byte
+		{"http://[::1", "(unparsable URL)"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := StripCredentials(tt.in); got != tt.want {
+			t.Errorf("StripCredentials(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,38 @@
+// Package httpx is the one HTTP stack of injectkit's clients: the backend
+// callback client (transport), the OpenAEV platform client (openaev) and
+// the exposure-query providers (injectors/query) build their HTTP clients,
+// send their requests and report their failures through it, so that they
+// cannot drift apart.
+//
+// It owns:
+//
+//   - NewClient: an *http.Client from TLS options (a CA file added to the
+//     system roots, verification off only when asked and then with a WARN
+//     line), the proxy from the environment, TLS 1.2 at least, and no
+//     redirect followed (a POST carrying a token is never replayed
+//     elsewhere; a 3xx is reported as it is);
+//   - Poster: one request with retries: a number of attempts, a backoff
+//     (1 s doubling by default), a Retry-After header on a 429 or 503
+//     honoured up to a cap, a Retryable(status, op) predicate, and the
+//     redaction of secrets from everything kept or logged;
+//   - HTTPError, the one error of a request that failed, matched with
+//     errors.Is against ErrPermanent (the server refused in a way it will
+//     repeat) or ErrRetriesExhausted (every attempt failed with something
+//     worth retrying);
+//   - ParseRetryAfter, StripCredentials and Redact, which exist nowhere
+//     else.
+//
+// # Logging
+//
+// A Poster logs each retry at WARN (op, attempt, status, wait and, without
+// a status, the error) and never the final failure: it returns it, and the
+// caller decides who reports it, once.
+//
+// # Secrets
+//
+// Poster.Secrets (a bearer token, an API key) are replaced by [REDACTED] in
+// every form Redact knows (raw, JSON-escaped, URL-encoded, and each of those
+// escaped once more) in error bodies, error texts and log lines. The URL of
+// a request appears in errors only as Request.Shown, by default the URL
+// without its user information.
+package httpx

@@ -1,0 +1,138 @@
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinels matched with errors.Is on an *HTTPError, or on an error of
+// another package that wraps one or keeps its meaning (transport's
+// TransmissionError, openaev's APIError).
+var (
+	// ErrPermanent matches a request the server refused in a way it will
+	// repeat whatever the number of tries: sending it again is pointless.
+	// For an *HTTPError, that is a final 4xx status other than 408, 409
+	// and 429 (see PermanentStatus).
+	ErrPermanent = errors.New("permanent failure")
+	// ErrRetriesExhausted matches a request whose every attempt failed
+	// with a status or a network error worth retrying: it may succeed
+	// later.
+	ErrRetriesExhausted = errors.New("retries exhausted")
+)
+
+// HTTPError reports a request that failed. It matches ErrRetriesExhausted
+// when Exhausted, ErrPermanent when Permanent, and neither otherwise (a 3xx,
+// a 409, a refused certificate, a reply too large: not retried now, but
+// maybe worth a later try).
+type HTTPError struct {
+	// Op names the request ("callback", "registration", "search").
+	Op string
+	// Status is the last HTTP status received, 0 when the last attempt got
+	// no response (Err then says why).
+	Status int
+	// Body is the start of the last response body, at most 4 KiB, with the
+	// poster's secrets redacted.
+	Body string
+	// Attempts is the number of requests made.
+	Attempts int
+	// Err is the error of the last attempt when it got no usable response
+	// (a network error, a timeout, an unreadable reply), its text redacted.
+	Err error
+	// RetryAfter is the wait the last response asked for with a Retry-After
+	// header (on a 429 or a 503), uncapped; 0 when it asked for none.
+	RetryAfter time.Duration
+	// Exhausted reports that the last failure was worth retrying: the
+	// attempts ran out.
+	Exhausted bool
+}
+
+func (e *HTTPError) Error() string {
+	var b strings.Builder
+	if e.Op != "" {
+		b.WriteString(e.Op)
+	} else {
+		b.WriteString("request")
+	}
+	switch {
+	case e.Exhausted:
+		b.WriteString(" failed after " + strconv.Itoa(e.Attempts) + " attempts")
+	case e.Status != 0 && e.Err == nil:
+		b.WriteString(" rejected")
+	default:
+		b.WriteString(" failed")
+	}
+	switch {
+	case e.Err != nil:
+		b.WriteString(": " + e.Err.Error())
+	case e.Status != 0:
+		fmt.Fprintf(&b, ": status %d", e.Status)
+		if e.Body != "" {
+			fmt.Fprintf(&b, ": %q", e.Body)
+		}
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *HTTPError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrPermanent or ErrRetriesExhausted and
+// describes e.
+func (e *HTTPError) Is(target error) bool {
+	switch target {
+	case ErrPermanent:
+		return e.Permanent()
+	case ErrRetriesExhausted:
+		return e.Exhausted
+	}
+	return false
+}
+
+// Permanent reports whether sending the same request again is pointless:
+// a final status for which PermanentStatus holds.
+func (e *HTTPError) Permanent() bool { return !e.Exhausted && PermanentStatus(e.Status) }
+
+// RetryableStatus is the default Retryable predicate: a 5xx, a 408 Request
+// Timeout, a 429 Too Many Requests, or 0, no response at all (a network
+// error or a timeout).
+func RetryableStatus(status int, _ string) bool {
+	return status == 0 || status >= 500 && status < 600 ||
+		status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
+}
+
+// PermanentStatus reports whether a status is a refusal the server will
+// repeat: any 4xx except 408 Request Timeout, 409 Conflict (a state that
+// may change) and 429 Too Many Requests.
+func PermanentStatus(status int) bool {
+	return status >= 400 && status < 500 && status != http.StatusRequestTimeout &&
+		status != http.StatusConflict && status != http.StatusTooManyRequests
+}
+
+// ParseRetryAfter parses a Retry-After header value: a number of seconds or
+// an HTTP date (a date in the past gives 0). ok is false for an empty,
+// negative or malformed value. Seconds are capped at 2^20 (about 12 days) so
+// that the duration cannot overflow; a caller caps the wait further.
+func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0, false
+	}
+	const most = 1 << 20 // seconds
+	secs, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err == nil && secs >= 0:
+		return time.Duration(min(secs, most)) * time.Second, true
+	case err == nil:
+		return 0, false // negative
+	case errors.Is(err, strconv.ErrRange) && v[0] != '-':
+		return most * time.Second, true // more seconds than an int64 holds
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}

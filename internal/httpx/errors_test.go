@@ -1,0 +1,119 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+)
+
+func TestHTTPErrorMessage(t *testing.T) {
+	tests := []struct {
+		err  *HTTPError
+		want string
+	}{
+		{&HTTPError{Op: "callback", Status: 400, Body: "bad", Attempts: 1}, `callback rejected: status 400: "bad"`},
+		{&HTTPError{Op: "callback", Status: 503, Attempts: 4, Exhausted: true}, `callback failed after 4 attempts: status 503`},
+		{&HTTPError{Op: "reception", Err: errors.New("connection refused"), Attempts: 3, Exhausted: true},
+			`reception failed after 3 attempts: connection refused`},
+		{&HTTPError{Status: 302, Attempts: 1}, `request rejected: status 302`},
+		{&HTTPError{Op: "search", Err: errors.New("x509: unknown authority"), Attempts: 1}, `search failed: x509: unknown authority`},
+	}
+	for _, tt := range tests {
+		if got := tt.err.Error(); got != tt.want {
+			t.Errorf("Error() = %s, want %s", got, tt.want)
+		}
+	}
+}
+
+func TestHTTPErrorIs(t *testing.T) {
+	perm := &HTTPError{Status: 404}
+	exh := &HTTPError{Status: 500, Exhausted: true}
+	conflict := &HTTPError{Status: 409}
+	exhConflict := &HTTPError{Status: 409, Exhausted: true}
+	net := &HTTPError{Err: context.DeadlineExceeded, Exhausted: true}
+	checks := []struct {
+		err    error
+		target error
+		want   bool
+	}{
+		{perm, ErrPermanent, true}, {perm, ErrRetriesExhausted, false},
+		{exh, ErrRetriesExhausted, true}, {exh, ErrPermanent, false},
+		{conflict, ErrPermanent, false}, {conflict, ErrRetriesExhausted, false},
+		{exhConflict, ErrRetriesExhausted, true}, {exhConflict, ErrPermanent, false},
+		{net, context.DeadlineExceeded, true}, {net, ErrRetriesExhausted, true},
+		{fmt.Errorf("deliver: %w", perm), ErrPermanent, true},
+	}
+	for i, c := range checks {
+		if got := errors.Is(c.err, c.target); got != c.want {
+			t.Errorf("%d: errors.Is(%v, %v) = %v", i, c.err, c.target, got)
+		}
+	}
+}
+
+func TestStatusClasses(t *testing.T) {
+	tests := []struct {
+		code        int
+		retry, perm bool
+	}{
+		{0, true, false}, {200, false, false}, {302, false, false}, {400, false, true}, {401, false, true},
+		{403, false, true}, {404, false, true}, {408, true, false}, {409, false, false}, {410, false, true},
+		{413, false, true}, {422, false, true}, {429, true, false}, {499, false, true}, {500, true, false},
+		{502, true, false}, {503, true, false}, {504, true, false}, {599, true, false}, {600, false, false},
+	}
+	for _, tt := range tests {
+		if r, p := RetryableStatus(tt.code, "op"), PermanentStatus(tt.code); r != tt.retry || p != tt.perm {
+			t.Errorf("status %d: retry %v permanent %v, want %v %v", tt.code, r, p, tt.retry, tt.perm)
+		}
+	}
+}
+
+func TestParseRetryAfter(t *testing.T) {
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	tests := []struct {
+		in   string
+		want time.Duration
+		ok   bool
+	}{
+		{"", 0, false},
+		{"7", 7 * time.Second, true},
+		{" 10 ", 10 * time.Second, true},
+		{"0", 0, true},
+		{"-1", 0, false},
+		{"1.5", 0, false},
+		{"soon", 0, false},
+		{"99999999999999999999", 1 << 20 * time.Second, true},
+		{"-99999999999999999999", 0, false},
+		{"Fri, 27 Nov 2026 00:00:09 GMT", 9 * time.Second, true},
+		{"Friday, 27-Nov-26 00:01:30 GMT", 90 * time.Second, true},
+		{"Thu, 26 Nov 2026 23:00:00 GMT", 0, true},
+	}
+	for _, tt := range tests {
+		got, ok := ParseRetryAfter(tt.in, now)
+		if got != tt.want || ok != tt.ok {
+			t.Errorf("ParseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
+		}
+	}
+}
+
+func FuzzParseRetryAfter(f *testing.F) {
+	for _, s := range []string{"", "0", "30", "-5", "99999999999999999999", "Fri, 27 Nov 2026 00:00:09 GMT",
+		"Friday, 27-Nov-26 00:00:09 GMT", "soon", http.TimeFormat} {
+		f.Add(s)
+	}
+	now := time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, s string) {
+		d, ok := ParseRetryAfter(s, now)
+		if d < 0 {
+			t.Fatalf("ParseRetryAfter(%q) = %v, negative", s, d)
+		}
+		if !ok && d != 0 {
+			t.Fatalf("ParseRetryAfter(%q) = %v without ok", s, d)
+		}
+		if s == "" && ok {
+			t.Fatal("empty header accepted")
+		}
+	})
+}

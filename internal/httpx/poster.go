@@ -1,0 +1,315 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Defaults of a Poster, used for its zero fields.
+const (
+	DefaultAttempts      = 4                // 1 try and 3 retries
+	DefaultDelay         = time.Second      // waits of 1 s, 2 s, 4 s
+	DefaultMaxRetryAfter = 30 * time.Second // cap on a Retry-After wait
+	DefaultTimeout       = 30 * time.Second // per attempt, reply included
+	DefaultMaxReply      = 16 << 20         // bytes of a 2xx reply kept
+)
+
+// Timer makes the waits between attempts; the real one is time.After.
+// Tests inject one that records each wait and fires at once.
+type Timer interface {
+	After(time.Duration) <-chan time.Time
+}
+
+// Backoff returns the wait before retry n (1 for the first retry) when the
+// server asked for none.
+type Backoff func(n int) time.Duration
+
+// Exponential returns the Backoff waiting initial, then twice as long
+// before each further retry, at most limit when limit is positive. It
+// saturates rather than overflow.
+func Exponential(initial, limit time.Duration) Backoff {
+	return func(n int) time.Duration {
+		d := initial
+		for i := 1; i < n && d > 0; i++ {
+			if d > math.MaxInt64/2 {
+				d = math.MaxInt64
+				break
+			}
+			d *= 2
+		}
+		if limit > 0 {
+			d = min(d, limit)
+		}
+		return d
+	}
+}
+
+// Poster sends requests with retries. Its zero fields take the defaults
+// above; Client is required. A Poster is a value with no state of its own:
+// it is safe for concurrent use, and a caller may copy it to change a field
+// for one request.
+type Poster struct {
+	// Client sends each attempt (see NewClient).
+	Client *http.Client
+	// Attempts is the number of requests in all, the first included.
+	Attempts int
+	// Backoff gives the wait before a retry when the server asked for none
+	// (default Exponential(DefaultDelay, 0)).
+	Backoff Backoff
+	// MaxRetryAfter caps the wait a Retry-After header on a 429 or 503 can
+	// ask for; a Retry-After on another status is ignored.
+	MaxRetryAfter time.Duration
+	// Timeout bounds each attempt, the reading of the reply included.
+	Timeout time.Duration
+	// Retryable reports whether a failed attempt is worth another one:
+	// status is the HTTP status, 0 when the attempt got no response
+	// (network error, timeout, unreadable reply), and op the request's Op.
+	// Default RetryableStatus. A 2xx is success; a TLS certificate the
+	// client refuses is never retried, whatever the predicate says.
+	Retryable func(status int, op string) bool
+	// Secrets are redacted, in every form Redact knows, from the bodies,
+	// errors and log lines the Poster produces.
+	Secrets []string
+	// MaxReply bounds the body of a 2xx reply; a longer one fails the
+	// request, without a retry.
+	MaxReply int64
+	// Log receives one WARN line per retry (default: none).
+	Log *zap.Logger
+	// Timer makes the waits (default: real time).
+	Timer Timer
+}
+
+// Request is one request a Poster sends.
+type Request struct {
+	// Op names the request in log lines and errors.
+	Op string
+	// Method defaults to POST.
+	Method string
+	// URL is where the request goes.
+	URL string
+	// Shown is the URL as log lines and errors show it (default: URL
+	// without its user information). A URL holding a secret elsewhere (an
+	// API key in the query) passes its own redacted form.
+	Shown string
+	// Header is sent as is on every attempt.
+	Header http.Header
+	// Body is sent on every attempt; nil sends none.
+	Body []byte
+	// Fields are added to each retry's log line.
+	Fields []zap.Field
+}
+
+// Reply is a 2xx answer.
+type Reply struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	// Attempts is the number of requests made. Do sets it on error too.
+	Attempts int
+}
+
+// failure is the outcome of one failed attempt.
+type failure struct {
+	status   int
+	body     string
+	err      error
+	retry    bool
+	after    time.Duration // from a Retry-After header, when hasAfter
+	hasAfter bool
+}
+
+func (f *failure) Error() string {
+	if f.err != nil {
+		return f.err.Error()
+	}
+	return "status " + strconv.Itoa(f.status)
+}
+
+// Do sends r until a 2xx answer, a failure Retryable rejects, or the
+// attempts run out, and returns the 2xx answer. Between attempts it waits
+// the Backoff, or what a Retry-After header on a 429 or 503 asks for,
+// capped by MaxRetryAfter; it logs each retry at WARN and never the final
+// failure, which it returns as an *HTTPError. Cancelling ctx stops at once,
+// during a request or a wait, and returns ctx.Err().
+func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
+	if p.Client == nil {
+		return Reply{}, errors.New("httpx: a Poster needs a Client")
+	}
+	if r.Shown == "" {
+		r.Shown = StripCredentials(r.URL)
+	}
+	attempts := p.Attempts
+	if attempts < 1 {
+		attempts = DefaultAttempts
+	}
+	// A plain loop rather than retry-go: injectors (query) use this poster,
+	// and their dependency graph stays free of retry libraries.
+	var (
+		rep Reply
+		n   int
+		err error
+	)
+	for n < attempts {
+		n++
+		rep, err = p.attempt(ctx, &r)
+		if err == nil || ctx.Err() != nil {
+			break
+		}
+		var f *failure
+		if !errors.As(err, &f) || !f.retry || n >= attempts {
+			break
+		}
+		wait := p.wait(n, f)
+		p.logRetry(&r, n, f, wait)
+		select {
+		case <-p.timer().After(wait):
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	rep.Attempts = n
+	if err == nil {
+		return rep, nil
+	}
+	if ctx.Err() != nil {
+		return Reply{Attempts: n}, ctx.Err()
+	}
+	var f *failure
+	if !errors.As(err, &f) {
+		return Reply{Attempts: n}, err
+	}
+	return Reply{Attempts: n}, &HTTPError{Op: r.Op, Status: f.status, Body: f.body, Attempts: n, Err: f.err,
+		RetryAfter: f.after, Exhausted: f.retry}
+}
+
+// attempt makes one request. It returns the reply of a 2xx answer and a
+// *failure otherwise.
+func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
+	timeout := p.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	method := r.Method
+	if method == "" {
+		method = http.MethodPost
+	}
+	var body io.Reader
+	if r.Body != nil {
+		body = bytes.NewReader(r.Body)
+	}
+	req, err := http.NewRequestWithContext(actx, method, r.URL, body)
+	if err != nil {
+		return Reply{}, &failure{err: p.hide(fmt.Errorf("build request: %w", err), r.Shown)}
+	}
+	for k, vs := range r.Header {
+		req.Header[k] = vs
+	}
+	resp, err := p.Client.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return Reply{}, &failure{err: ctx.Err()}
+		}
+		// A certificate refused now is refused on the next try too: fail at
+		// once, though not permanently (a CA file can be fixed).
+		var cv *tls.CertificateVerificationError
+		return Reply{}, &failure{err: p.hide(err, r.Shown), retry: !errors.As(err, &cv) && p.retryable(0, r.Op)}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		return p.reply(ctx, r, resp)
+	}
+	f := &failure{status: resp.StatusCode, body: readErrorBody(resp.Body, p.Secrets), retry: p.retryable(resp.StatusCode, r.Op)}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		f.after, f.hasAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return Reply{}, f
+}
+
+// reply reads the body of a 2xx answer.
+func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Reply, error) {
+	limit := p.MaxReply
+	if limit <= 0 {
+		limit = DefaultMaxReply
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return Reply{}, &failure{err: ctx.Err()}
+	case err != nil:
+		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", err), r.Shown), retry: p.retryable(0, r.Op)}
+	case int64(len(b)) > limit:
+		return Reply{}, &failure{err: fmt.Errorf("status %d: reply larger than %d bytes", resp.StatusCode, limit)}
+	}
+	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+func (p *Poster) retryable(status int, op string) bool {
+	if p.Retryable != nil {
+		return p.Retryable(status, op)
+	}
+	return RetryableStatus(status, op)
+}
+
+// wait returns the wait before retry n after failure f.
+func (p *Poster) wait(n int, f *failure) time.Duration {
+	if f.hasAfter {
+		limit := p.MaxRetryAfter
+		if limit <= 0 {
+			limit = DefaultMaxRetryAfter
+		}
+		return min(f.after, limit)
+	}
+	if p.Backoff != nil {
+		return max(p.Backoff(n), 0)
+	}
+	return Exponential(DefaultDelay, 0)(n)
+}
+
+func (p *Poster) timer() Timer {
+	if p.Timer != nil {
+		return p.Timer
+	}
+	return realTimer{}
+}
+
+type realTimer struct{}
+
+func (realTimer) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+func (p *Poster) logRetry(r *Request, attempt int, f *failure, wait time.Duration) {
+	if p.Log == nil {
+		return
+	}
+	fields := make([]zap.Field, 0, 5+len(r.Fields))
+	fields = append(fields, zap.String("op", r.Op), zap.Int("attempt", attempt), zap.Int("status", f.status),
+		zap.Duration("wait", wait))
+	if f.err != nil {
+		fields = append(fields, zap.String("error", f.err.Error()))
+	}
+	p.Log.Warn("request failed, retrying", append(fields, r.Fields...)...)
+}
+
+// hide returns err with the URL of any *url.Error it holds replaced by the
+// shown URL and its text redacted of the poster's secrets.
+func (p *Poster) hide(err error, shown string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = shown
+	}
+	return RedactError(err, p.Secrets...)
+}

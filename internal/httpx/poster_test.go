@@ -1,0 +1,319 @@
+package httpx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
+)
+
+const token = `tok-Zq81"<&>/x y`
+
+func TestPosterDo(t *testing.T) {
+	retryAfter := func(status int, v string) step {
+		return step{status: status, header: http.Header{"Retry-After": {v}}}
+	}
+	future := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
+	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
+	conflictToo := func(status int, op string) bool {
+		return status == http.StatusConflict && op == "complete" || RetryableStatus(status, op)
+	}
+	tests := []struct {
+		name      string
+		steps     []step
+		op        string
+		retryable func(int, string) bool
+		attempts  int // requests wanted
+		waits     []time.Duration
+		wantErr   error // nil: success; else errors.Is target, or errOther
+		status    int   // of the *HTTPError
+	}{
+		{name: "success at once", attempts: 1},
+		{name: "500 retried", steps: times(1, 500, ""), attempts: 2, waits: ms(1000)},
+		{name: "502 then 504 retried", steps: []step{{status: 502}, {status: 504}}, attempts: 3, waits: ms(1000, 2000)},
+		{name: "408 retried", steps: times(1, 408, ""), attempts: 2, waits: ms(1000)},
+		{name: "429 retried", steps: times(1, 429, ""), attempts: 2, waits: ms(1000)},
+		{name: "5xx exhausted", steps: times(4, 503, "down"), attempts: 4, waits: ms(1000, 2000, 4000),
+			wantErr: ErrRetriesExhausted, status: 503},
+		{name: "Retry-After seconds on 429", steps: []step{retryAfter(429, "7")}, attempts: 2, waits: ms(7000)},
+		{name: "Retry-After seconds on 503", steps: []step{retryAfter(503, " 3 ")}, attempts: 2, waits: ms(3000)},
+		{name: "Retry-After capped", steps: []step{retryAfter(429, "120")}, attempts: 2, waits: ms(50_000)},
+		{name: "Retry-After HTTP-date capped", steps: []step{retryAfter(503, future)}, attempts: 2, waits: ms(50_000)},
+		{name: "Retry-After HTTP-date past", steps: []step{retryAfter(429, past)}, attempts: 2, waits: ms(0)},
+		{name: "Retry-After zero", steps: []step{retryAfter(503, "0")}, attempts: 2, waits: ms(0)},
+		{name: "Retry-After garbage", steps: []step{retryAfter(503, "soon")}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After ignored on 500", steps: []step{retryAfter(500, "9")}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After on every retry", steps: []step{retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1")},
+			attempts: 4, waits: ms(1000, 1000, 1000), wantErr: ErrRetriesExhausted, status: 429},
+		{name: "400 permanent", steps: times(1, 400, "bad"), attempts: 1, wantErr: ErrPermanent, status: 400},
+		{name: "401 permanent", steps: times(1, 401, ""), attempts: 1, wantErr: ErrPermanent, status: 401},
+		{name: "404 permanent", steps: times(1, 404, ""), attempts: 1, wantErr: ErrPermanent, status: 404},
+		{name: "422 permanent", steps: times(1, 422, ""), attempts: 1, wantErr: ErrPermanent, status: 422},
+		{name: "409 not retried by default", steps: times(1, 409, ""), op: "complete", attempts: 1, wantErr: errOther, status: 409},
+		{name: "409 retried when the predicate says so", steps: times(1, 409, ""), op: "complete", retryable: conflictToo,
+			attempts: 2, waits: ms(1000)},
+		{name: "409 on another op", steps: times(1, 409, ""), op: "trace", retryable: conflictToo, attempts: 1, wantErr: errOther, status: 409},
+		{name: "409 exhausted", steps: times(4, 409, ""), op: "complete", retryable: conflictToo, attempts: 4,
+			waits: ms(1000, 2000, 4000), wantErr: ErrRetriesExhausted, status: 409},
+		{name: "302 not followed", steps: []step{{status: 302, header: http.Header{"Location": {"/elsewhere"}}}},
+			attempts: 1, wantErr: errOther, status: 302},
+		{name: "predicate refuses 5xx", steps: times(1, 503, ""), retryable: func(int, string) bool { return false },
+			attempts: 1, wantErr: errOther, status: 503},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, tt.steps...)
+			log, logs := observed()
+			timer := &httpxtest.Timer{}
+			p := Poster{Client: NewDefaultClient(), MaxRetryAfter: 50 * time.Second, Retryable: tt.retryable,
+				Log: log, Timer: timer}
+			op := tt.op
+			if op == "" {
+				op = "callback"
+			}
+			rep, err := p.Do(context.Background(), Request{Op: op, URL: srv.URL + "/x", Body: []byte(`{"a":1}`),
+				Header: http.Header{"Content-Type": {"application/json"}}, Fields: []zap.Field{zap.String("inject_id", "i")}})
+			reqs := srv.requests()
+			if len(reqs) != tt.attempts || rep.Attempts != tt.attempts {
+				t.Errorf("%d requests, Attempts %d; want %d", len(reqs), rep.Attempts, tt.attempts)
+			}
+			for _, r := range reqs {
+				if r.method != http.MethodPost || r.body != `{"a":1}` || r.header.Get("Content-Type") != "application/json" {
+					t.Errorf("request %s %q %v, want the same POST on every attempt", r.method, r.body, r.header)
+				}
+			}
+			if got := timer.Waits(); !slices.Equal(got, tt.waits) {
+				t.Errorf("waits %v, want %v", got, tt.waits)
+			}
+			checkRetryLines(t, logs.All(), op, tt.waits)
+			if tt.wantErr == nil {
+				if err != nil || rep.Status != 200 || string(rep.Body) != "done" {
+					t.Fatalf("Do = %+v, %v; want 200 done", rep, err)
+				}
+				return
+			}
+			var he *HTTPError
+			if !errors.As(err, &he) || he.Status != tt.status || he.Attempts != tt.attempts || he.Op != op {
+				t.Fatalf("error = %#v, want an *HTTPError with status %d after %d attempts", err, tt.status, tt.attempts)
+			}
+			perm, exh := errors.Is(err, ErrPermanent), errors.Is(err, ErrRetriesExhausted)
+			if perm != (tt.wantErr == ErrPermanent) || exh != (tt.wantErr == ErrRetriesExhausted) || he.Permanent() != perm {
+				t.Errorf("permanent %v exhausted %v, want %v", perm, exh, tt.wantErr)
+			}
+		})
+	}
+}
+
+// errOther stands for an *HTTPError neither permanent nor exhausted.
+var errOther = errors.New("neither permanent nor exhausted")
+
+func ms(v ...int) []time.Duration {
+	out := make([]time.Duration, len(v))
+	for i, n := range v {
+		out[i] = time.Duration(n) * time.Millisecond
+	}
+	return out
+}
+
+// checkRetryLines checks one WARN line per wait and nothing else logged.
+func checkRetryLines(t *testing.T, entries []observerEntry, op string, waits []time.Duration) {
+	t.Helper()
+	if len(entries) != len(waits) {
+		t.Fatalf("%d log lines, want %d (one WARN per retry, none for the final failure)", len(entries), len(waits))
+	}
+	for i, e := range entries {
+		f := e.ContextMap()
+		if e.Level != zapcore.WarnLevel || f["op"] != op || f["attempt"] != int64(i+1) || f["wait"] != waits[i] ||
+			f["inject_id"] != "i" {
+			t.Errorf("line %d: %s %q %v, want WARN op %s attempt %d wait %v", i, e.Level, e.Message, f, op, i+1, waits[i])
+		}
+	}
+}
+
+func TestPosterRedaction(t *testing.T) {
+	var js strings.Builder
+	_ = json.NewEncoder(&js).Encode(token)
+	echoes := map[string]string{
+		"raw":          token,
+		"JSON-escaped": strings.TrimSpace(js.String()),
+		"URL-encoded":  url.QueryEscape(token),
+		"path-escaped": url.PathEscape(token),
+	}
+	for name, echo := range echoes {
+		for _, status := range []int{400, 503} {
+			t.Run(name+"/"+http.StatusText(status), func(t *testing.T) {
+				srv := newServer(t, times(2, status, `{"error":"denied","echo":`+echo+`}`)...)
+				log, logs := observed()
+				p := Poster{Client: NewDefaultClient(), Attempts: 2, Secrets: []string{token}, Log: log, Timer: &httpxtest.Timer{}}
+				_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL})
+				var he *HTTPError
+				if !errors.As(err, &he) {
+					t.Fatalf("error = %v", err)
+				}
+				for _, s := range []string{he.Body, err.Error()} {
+					if strings.Contains(s, echo) || strings.Contains(s, token) || !strings.Contains(s, "[REDACTED]") {
+						t.Errorf("%q is not redacted", s)
+					}
+				}
+				for _, e := range logs.All() {
+					line, _ := json.Marshal(map[string]any{"msg": e.Message, "fields": e.ContextMap()})
+					if strings.Contains(string(line), echo) {
+						t.Errorf("log line shows the secret: %s", line)
+					}
+				}
+			})
+		}
+	}
+}
+
+func TestPosterNetworkError(t *testing.T) {
+	srv := newServer(t)
+	base := srv.URL
+	srv.Close() // nothing listens any more
+	const key = "k3y/+?&"
+	u := strings.Replace(base, "http://", "http://user:pa55@", 1) + "/search?key=" + url.QueryEscape(key)
+	tests := []struct {
+		name      string
+		retryable func(int, string) bool
+		attempts  int
+		exhausted bool
+	}{
+		{"retried by default", nil, 3, true},
+		{"not retried when the predicate refuses status 0", func(s int, _ string) bool { return s >= 500 }, 1, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, logs := observed()
+			p := Poster{Client: NewDefaultClient(), Attempts: 3, Retryable: tt.retryable, Secrets: []string{key}, Log: log, Timer: &httpxtest.Timer{}}
+			_, err := p.Do(context.Background(), Request{Op: "search", Method: http.MethodGet, URL: u})
+			var he *HTTPError
+			if !errors.As(err, &he) || he.Status != 0 || he.Err == nil || he.Attempts != tt.attempts || he.Exhausted != tt.exhausted {
+				t.Fatalf("error = %#v", err)
+			}
+			var ue *url.Error
+			if !errors.As(err, &ue) {
+				t.Errorf("the *url.Error is not in the chain of %v", err)
+			}
+			if errors.Is(err, ErrPermanent) {
+				t.Error("a network error is permanent")
+			}
+			msg := err.Error()
+			for _, e := range logs.All() {
+				msg += " " + e.ContextMap()["error"].(string)
+			}
+			if strings.Contains(msg, "pa55") || strings.Contains(msg, url.QueryEscape(key)) || !strings.Contains(msg, "key=[REDACTED]") {
+				t.Errorf("message and logs %q show a credential or lost the redacted key", msg)
+			}
+		})
+	}
+}
+
+func TestPosterShownURL(t *testing.T) {
+	srv := newServer(t)
+	srv.Close()
+	p := Poster{Client: NewDefaultClient(), Attempts: 1}
+	_, err := p.Do(context.Background(), Request{URL: srv.URL + "/?key=secret", Shown: srv.URL + "/?key=HIDDEN"})
+	if err == nil || strings.Contains(err.Error(), "secret") || !strings.Contains(err.Error(), "key=HIDDEN") {
+		t.Errorf("error = %v, want the shown URL only", err)
+	}
+}
+
+func TestPosterTimeoutRetried(t *testing.T) {
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			select { // hang past the attempt's timeout
+			case <-release:
+			case <-r.Context().Done():
+			}
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	p := Poster{Client: NewDefaultClient(), Timeout: 50 * time.Millisecond, Timer: &httpxtest.Timer{}}
+	rep, err := p.Do(context.Background(), Request{URL: srv.URL})
+	if err != nil || rep.Attempts != 2 || rep.Status != http.StatusAccepted {
+		t.Fatalf("Do = %+v, %v; want 202 after 2 attempts", rep, err)
+	}
+}
+
+func TestPosterCancel(t *testing.T) {
+	t.Run("before the first attempt", func(t *testing.T) {
+		srv := newServer(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		p := Poster{Client: NewDefaultClient()}
+		if _, err := p.Do(ctx, Request{URL: srv.URL}); !errors.Is(err, context.Canceled) || len(srv.requests()) != 0 {
+			t.Errorf("error = %v after %d requests, want context.Canceled and none", err, len(srv.requests()))
+		}
+	})
+	t.Run("during a wait", func(t *testing.T) {
+		srv := newServer(t, times(4, 503, "")...)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		p := Poster{Client: NewDefaultClient(), Timer: httpxtest.TimerFunc(cancel)}
+		rep, err := p.Do(ctx, Request{URL: srv.URL})
+		if err != context.Canceled || rep.Attempts != 1 || len(srv.requests()) != 1 {
+			t.Errorf("error = %v after %d attempts, want context.Canceled itself after 1", err, rep.Attempts)
+		}
+	})
+}
+
+func TestPosterReplyLimit(t *testing.T) {
+	srv := newServer(t, step{status: 200, body: strings.Repeat("x", 100)})
+	p := Poster{Client: NewDefaultClient(), MaxReply: 99, Timer: &httpxtest.Timer{}}
+	_, err := p.Do(context.Background(), Request{Op: "search", URL: srv.URL})
+	var he *HTTPError
+	if !errors.As(err, &he) || he.Attempts != 1 || he.Exhausted || he.Permanent() || !strings.Contains(err.Error(), "larger than 99 bytes") {
+		t.Fatalf("error = %v, want a reply too large, not retried", err)
+	}
+	p.MaxReply = 100
+	if rep, err := p.Do(context.Background(), Request{URL: srv.URL}); err != nil || len(rep.Body) != 4 {
+		t.Errorf("Do = %q, %v", rep.Body, err)
+	}
+}
+
+func TestErrorBodyCut(t *testing.T) {
+	long := strings.Repeat("é", 3000) // 6000 bytes
+	srv := newServer(t, step{status: 400, body: long})
+	p := Poster{Client: NewDefaultClient()}
+	_, err := p.Do(context.Background(), Request{URL: srv.URL})
+	var he *HTTPError
+	if !errors.As(err, &he) || len(he.Body) != 4096 || !strings.HasPrefix(long, he.Body) {
+		t.Fatalf("error = %v, want the first 4096 bytes of the body", err)
+	}
+}
+
+func TestExponential(t *testing.T) {
+	tests := []struct {
+		initial, limit time.Duration
+		n              int
+		want           time.Duration
+	}{
+		{time.Second, 0, 1, time.Second},
+		{time.Second, 0, 3, 4 * time.Second},
+		{time.Second, 3 * time.Second, 3, 3 * time.Second},
+		{0, 0, 5, 0},
+		{time.Hour, 0, 200, time.Duration(1<<63 - 1)},
+	}
+	for _, tt := range tests {
+		if got := Exponential(tt.initial, tt.limit)(tt.n); got != tt.want {
+			t.Errorf("Exponential(%v, %v)(%d) = %v, want %v", tt.initial, tt.limit, tt.n, got, tt.want)
+		}
+	}
+}

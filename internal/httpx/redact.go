@@ -1,0 +1,152 @@
+package httpx
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"io"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Redacted is what Redact puts in place of a secret.
+const Redacted = "[REDACTED]"
+
+// Redact returns s with every secret replaced by [REDACTED], in each form
+// it may take: raw, JSON-escaped and URL-encoded, and each of those escaped
+// once more (an error message quoting a response body that echoed the
+// secret JSON-escaped holds it escaped twice). Empty secrets are ignored.
+func Redact(s string, secrets ...string) string {
+	var forms []string
+	for _, secret := range secrets {
+		if secret == "" {
+			continue
+		}
+		forms = append(forms, secretForms(secret)...)
+	}
+	if len(forms) == 0 {
+		return s
+	}
+	// Longest first: a replacer tries its pairs in order at each position,
+	// and an escaped form may start with a shorter one.
+	slices.SortFunc(forms, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
+	forms = slices.Compact(forms)
+	if !slices.ContainsFunc(forms, func(f string) bool { return strings.Contains(s, f) }) {
+		return s
+	}
+	pairs := make([]string, 0, 2*len(forms))
+	for _, f := range forms {
+		pairs = append(pairs, f, Redacted)
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// RedactError returns err unchanged when its text holds none of secrets
+// (in any form Redact knows), and otherwise an error whose text is
+// redacted and which wraps err, so that errors.Is and errors.As still see
+// through it. RedactError(nil) is nil.
+func RedactError(err error, secrets ...string) error {
+	if err == nil {
+		return nil
+	}
+	msg := err.Error()
+	if red := Redact(msg, secrets...); red != msg {
+		return &redactedError{msg: red, err: err}
+	}
+	return err
+}
+
+// redactedError is an error whose text had secrets removed.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// maxErrorBody is the most of an error response body an HTTPError keeps.
+const maxErrorBody = 4 << 10
+
+// readErrorBody returns the start of an error response body: at most 4 KiB
+// cut on a rune boundary, secrets redacted. It drains a little more of r so
+// that the connection can be reused.
+func readErrorBody(r io.Reader, secrets []string) string {
+	// Read past the cut by the longest form of a secret so that a secret
+	// across the cut is still redacted.
+	extra := 0
+	for _, s := range secrets {
+		extra = max(extra, 16*len(s))
+	}
+	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+extra)))
+	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
+	s := Redact(string(b), secrets...)
+	if len(s) > maxErrorBody {
+		s = s[:maxErrorBody]
+		// Drop a rune the cut split in two.
+		for i := 0; i < utf8.UTFMax-1 && len(s) > 0; i++ {
+			if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
+				break
+			}
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+// secretForms returns secret, its escaped forms and their escaped forms.
+func secretForms(secret string) []string {
+	forms := []string{secret}
+	for _, once := range escapes(secret) {
+		forms = append(forms, once)
+		forms = append(forms, escapes(once)...)
+	}
+	return forms
+}
+
+// escapes returns the encodings s may travel in through a server's answer
+// or an error message: JSON-escaped (as encoding/json writes it, with and
+// without HTML escaping, and as Go's %q quotes it) and URL-encoded (query
+// and path escaping, with upper or lower case hex).
+func escapes(s string) []string {
+	q := strconv.Quote(s)
+	return []string{
+		jsonInner(s, true), jsonInner(s, false), q[1 : len(q)-1],
+		url.QueryEscape(s), url.PathEscape(s), lowerHex(url.QueryEscape(s)), lowerHex(url.PathEscape(s)),
+	}
+}
+
+// jsonInner returns s as a JSON string without its quotes.
+func jsonInner(s string, html bool) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(html)
+	_ = enc.Encode(s) // a string always encodes
+	out := bytes.TrimSuffix(b.Bytes(), []byte("\n"))
+	return string(out[1 : len(out)-1])
+}
+
+// lowerHex lowers the hex digits of the percent escapes of s.
+func lowerHex(s string) string {
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = lower(b[i+1]), lower(b[i+2])
+			i += 2
+		}
+	}
+	return string(b)
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'F' {
+		return c + 'a' - 'A'
+	}
+	return c
+}

@@ -1,0 +1,73 @@
+package httpx
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestRedact(t *testing.T) {
+	const tok = `tok-Zq81"<&>\x y`
+	tests := []struct {
+		name, in string
+		secrets  []string
+		want     string
+	}{
+		{"raw", "echo " + tok + ".", []string{tok}, "echo [REDACTED]."},
+		{"JSON-escaped", `{"auth":"tok-Zq81\"\u003c\u0026\u003e\\x y"}`, []string{tok}, `{"auth":"[REDACTED]"}`},
+		{"JSON-escaped without HTML escaping", `{"auth":"tok-Zq81\"<&>\\x y"}`, []string{tok}, `{"auth":"[REDACTED]"}`},
+		{"%q", fmt.Sprintf("%q", tok), []string{tok}, `"[REDACTED]"`},
+		{"query-escaped", "t=" + url.QueryEscape(tok), []string{tok}, "t=[REDACTED]"},
+		{"path-escaped", "/" + url.PathEscape(tok), []string{tok}, "/[REDACTED]"},
+		{"lower-case hex", "t=tok-Zq81%22%3c%26%3e%5cx+y", []string{tok}, "t=[REDACTED]"},
+		{"lower-case hex, path-escaped", "/tok%2f%c3%a4", []string{"tok/ä"}, "/[REDACTED]"},
+		{"quoted twice", strconv.Quote(`{"auth":` + strconv.Quote(tok) + `}`), []string{tok}, `"{\"auth\":\"[REDACTED]\"}"`},
+		{"several secrets", "a=s1 b=s2", []string{"s1", "", "s2"}, "a=[REDACTED] b=[REDACTED]"},
+		{"no secret", "nothing " + tok, nil, "nothing " + tok},
+		{"empty secret", "nothing", []string{""}, "nothing"},
+		{"absent", "nothing here", []string{tok}, "nothing here"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Redact(tt.in, tt.secrets...); got != tt.want {
+				t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactError(t *testing.T) {
+	base := errors.New("upstream said: bad key s3cr3t")
+	tests := []struct {
+		name    string
+		err     error
+		same    bool
+		wantMsg string
+	}{
+		{"nil", nil, true, ""},
+		{"no secret", errors.New("refused"), true, "refused"},
+		{"secret", base, false, "upstream said: bad key [REDACTED]"},
+		{"wrapped secret", fmt.Errorf("page 1: %w", &url.Error{Op: "Get", URL: "http://h/?key=s3cr3t", Err: base}), false,
+			`page 1: Get "http://h/?key=[REDACTED]": upstream said: bad key [REDACTED]`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := RedactError(tt.err, "s3cr3t")
+			if (got == tt.err) != tt.same {
+				t.Errorf("RedactError returned the same error: %v, want %v", got == tt.err, tt.same)
+			}
+			if tt.err == nil {
+				if got != nil {
+					t.Errorf("RedactError(nil) = %v", got)
+				}
+				return
+			}
+			if got.Error() != tt.wantMsg || !errors.Is(got, tt.err) || strings.Contains(got.Error(), "s3cr3t") {
+				t.Errorf("RedactError = %q (chain kept: %v), want %q", got, errors.Is(got, tt.err), tt.wantMsg)
+			}
+		})
+	}
+}

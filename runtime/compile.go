@@ -1,0 +1,70 @@
+package runtime
+
+import (
+	"fmt"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// PayloadOf is what the runtime makes of an executor's output for in,
+// without running anything: the signatures of in's targets compiled by m
+// (pre- and post-execution), out's extras, the timeout's partial results
+// from in. Malformed output, which Run turns into a failed outcome, is an
+// error here. It serves the tests of an executor.
+func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOutput) (signatures.Payload, error) {
+	configs := make([]signatures.Config, len(in.Targets))
+	attributions := make([]signatures.Target, len(in.Targets))
+	for i, t := range in.Targets {
+		configs[i], attributions[i] = t.Config, t.Meta
+	}
+	if err := out.Validate(); err != nil {
+		return signatures.Payload{}, err
+	}
+	pre, err := m.CompilePre(configs...)
+	if err != nil {
+		return signatures.Payload{}, err
+	}
+	var partial []string
+	if out.ExecutionStatus() == framework.StatusTimeout {
+		partial = in.PartialResults()
+	}
+	post, err := m.CompilePost(pre, compileInput(out, partial))
+	if err != nil {
+		return signatures.Payload{}, err
+	}
+	extras, err := positional(out.TargetExtras, len(in.Targets))
+	if err != nil {
+		return signatures.Payload{}, err
+	}
+	return signatures.BuildPayload(post, attributions, in.ExpectationTypes, out.ExtraByType, extras...)
+}
+
+// compileInput is what the signatures manager reads of an outcome: the
+// status, a failure's crash time, a timeout's partial results, the extras.
+func compileInput(out framework.ToolOutput, partial []string) signatures.ToolOutput {
+	in := signatures.ToolOutput{Status: out.ExecutionStatus(), ExtraSignatures: out.ExtraSignatures}
+	switch in.Status {
+	case framework.StatusFailed:
+		in.ErrorInfo = out.ErrorInfo
+	case framework.StatusTimeout:
+		in.TimeoutInfo = &signatures.TimeoutInfo{PartialResults: partial}
+	}
+	return in
+}
+
+// positional lays per-target extras out by position, one entry per target
+// (nil when there are none); a key that is no target's index is an error.
+func positional(m map[int]framework.TypeExtras, n int) ([]framework.TypeExtras, error) {
+	if len(m) == 0 {
+		return nil, nil
+	}
+	out := make([]framework.TypeExtras, n)
+	for i, te := range m {
+		if i < 0 || i >= n {
+			return nil, fmt.Errorf("target extras for target %d of %d", i, n)
+		}
+		out[i] = te
+	}
+	return out, nil
+}

@@ -1,0 +1,96 @@
+package runtime
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Deliverer sends a report to where it belongs: a wire profile (package
+// transport/callback's, package openaev's), optionally made durable by
+// transport/outbox.Deliverer. Deliver is called once per executed inject,
+// with a context that outlives the caller's cancellation.
+type Deliverer interface {
+	Deliver(ctx context.Context, r *Report) error
+}
+
+// Receiver is implemented by a Deliverer whose wire profile acknowledges
+// an inject before it runs (the openaev profile's reception and first
+// trace). Run calls Received once the request is prepared (valid, its
+// executor built) and before the executor runs; an error stops the run:
+// nothing is executed, and Run returns the error as it is.
+type Receiver interface {
+	Received(ctx context.Context, p *Prepared) error
+}
+
+// Rejecter is implemented by a Deliverer whose wire profile reports an
+// inject that will not run (the openaev profile's terminal INVALID_USAGE
+// callback). Run calls Rejected when the request is invalid; an intake
+// that refuses an inject before it has a valid request calls
+// Runtime.Reject.
+type Rejecter interface {
+	Rejected(ctx context.Context, r *Rejection) error
+}
+
+// Rejection is an inject the runtime, or its intake, refused to run.
+type Rejection struct {
+	// Request is the request as given; an intake that could not build one
+	// gives what it knows (the inject id).
+	Request Request
+	// Err says why: a *framework.RequestError, or the intake's own error.
+	Err error
+	// Received is set when the deliverer's Received hook already ran for
+	// this inject.
+	Received bool
+}
+
+// Observer is told about every inject the runtime executes, as
+// node_exporter's execute() times every collector: how long the executor
+// ran, and how long the delivery took (err is the deliverer's). Its
+// methods are called from Run's goroutine and must not block.
+type Observer interface {
+	OnExecuted(r *Report, d time.Duration)
+	OnDelivered(r *Report, d time.Duration, err error)
+}
+
+// DeliveryError reports a failed delivery: of a report (attached, so that
+// nothing is lost) or of a rejection. When the deliverer kept the bodies in
+// an outbox (a *StoredError), Outbox, Stored and Dead say where and how
+// many.
+type DeliveryError struct {
+	Report    *Report    // nil for a rejection
+	Rejection *Rejection // nil for a report
+	Err       error
+	// Outbox is the path of the outbox holding the bodies, "" when none
+	// was stored.
+	Outbox string
+	// Stored bodies wait in the outbox for a resend; Dead bodies were
+	// rejected for good and wait in its dead list.
+	Stored, Dead int
+}
+
+func (e *DeliveryError) Error() string {
+	if e.Report == nil && e.Rejection != nil {
+		return "deliver rejection: " + e.Err.Error()
+	}
+	return "deliver signatures: " + e.Err.Error()
+}
+
+func (e *DeliveryError) Unwrap() error { return e.Err }
+
+// StoredError reports bodies a deliverer could not deliver and kept in an
+// outbox for a later resend: from then on they survive a crash, and a
+// queue message can be acknowledged while Pending > 0.
+type StoredError struct {
+	Outbox  string // path of the outbox file
+	Pending int    // bodies kept for a later resend
+	Dead    int    // bodies the backend rejected for good, in the dead list
+	Err     error  // the delivery failure
+}
+
+func (e *StoredError) Error() string {
+	return fmt.Sprintf("%v; kept in outbox %s: %d pending, %d dead", e.Err, e.Outbox, e.Pending, e.Dead)
+}
+
+// Unwrap returns the delivery failure.
+func (e *StoredError) Unwrap() error { return e.Err }

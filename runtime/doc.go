@@ -1,0 +1,67 @@
+// Package runtime takes an inject from intake to delivery, as database/sql
+// drives the drivers of database/sql/driver: package framework is what an
+// injector implements, this package is what runs it. It owns the Runtime
+// (built once with New, immutable, safe for concurrent Runs), the Request
+// it reads (DecodeRequest for an inject file), the Report it hands to a
+// Deliverer, the optional hooks of a wire profile (Receiver, Rejecter), the
+// Observer that times every inject, and the delivery errors
+// (DeliveryError, StoredError). It knows no wire format: the callback
+// profile is package transport/callback, the openaev profile package
+// openaev, and durability the decorator transport/outbox.Deliverer, which
+// wraps either.
+//
+// Words: a target is what an executor acts on (framework.Target); a
+// request writes each one as a TargetSpec; the platform's attribution of a
+// target (agent, asset, asset group) is a signatures.Target, its
+// signature_target on the wire.
+//
+// # Lifecycle and failures
+//
+// Runtime.Run takes a Request through these steps, in order:
+//
+//  1. Prepare: injector known, at least one target, known expectation
+//     types; each target becomes a typed configuration, all of one
+//     category, the injector's; a TargetsValidator checks them. Params are
+//     decoded strictly into the injector's struct and checked
+//     (framework.DecodeParams); settings are handed to Configure. Failure:
+//     a *framework.RequestError, logged once (WARN "inject rejected");
+//     nothing runs, nothing is sent, except that a Rejecter deliverer
+//     reports the refusal (the openaev profile's reception and terminal
+//     INVALID_USAGE). The CLI exits 2.
+//  2. Received: a Receiver deliverer acknowledges the inject (the openaev
+//     profile's reception and first trace). Failure: returned as it is,
+//     logged once; nothing runs.
+//  3. Pre-execution signatures, stamped with the start time and, for
+//     network targets, the source IP. Failure: a *framework.RequestError,
+//     as in step 1.
+//  4. Execute under the deadline (the request's timeout, else WithTimeout,
+//     default 10 m). When the deadline passes or the caller cancels, the
+//     context is cancelled; if Execute has not returned Grace (5 s) later
+//     the runtime stops waiting. A run cut short that did not fail is a
+//     timeout, with every result reported through Inject.Partial. A panic
+//     is recovered: the outcome is failed (exit code 1, the panic message
+//     in ErrorInfo, the stack logged at DEBUG). The tool's own failures are
+//     outcomes, not errors: they are delivered. The Observer's OnExecuted
+//     gets the executor's duration.
+//  5. Post-execution signatures: end time, outcome, partial results and
+//     extra signatures merged. Malformed output (an unknown status, a
+//     non-zero exit code on a success, a colliding extra) becomes a failed
+//     outcome rather than a lost inject.
+//  6. Payload: one entry per target, one value group per expectation type,
+//     per-type and per-target extras added (extras that collide with a
+//     core field are dropped, logged at ERROR).
+//  7. Deliver, with a context that outlives the caller's cancellation, so
+//     a SIGINT still delivers the timeout signatures. The Observer's
+//     OnDelivered gets the delivery's duration and error. Failure: a
+//     *DeliveryError carrying the whole Report, logged once (ERROR
+//     "delivery failed", with its duration). Through an outbox every body
+//     is first stored: a failure leaves them there, and the DeliveryError
+//     says where and how many (Outbox, Stored, Dead); they are resent later
+//     byte for byte. The CLI exits 1 with one line naming the outbox.
+//
+// The executor's Closer, if any, is called once the run is over. The
+// runtime logs one INFO line per step with the inject id, the injector,
+// the target count, the status and the step's duration, and each failure
+// once; the libraries under it return their errors without logging them.
+// It registers no global metrics or loggers.
+package runtime

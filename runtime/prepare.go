@@ -1,0 +1,144 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Prepared is a request the runtime validated and is about to execute, as
+// a Receiver sees it. Its fields are read-only.
+type Prepared struct {
+	// Request is the request, its defaults filled in (the phase).
+	Request Request
+	// Manifest is the executor's, nil when it has none.
+	Manifest *framework.Manifest
+	// Targets are the typed targets the executor will act on.
+	Targets []framework.Target
+	// Timeout is the execution deadline.
+	Timeout time.Duration
+
+	executor framework.Executor
+	inject   *framework.Inject
+	configs  []signatures.Config
+	types    []framework.ExpectationType
+}
+
+// prepare validates a request and builds everything execute needs: typed
+// configs, decoded params, the executor. Every error is a
+// *framework.RequestError.
+func (rt *Runtime) prepare(req Request) (*Prepared, error) {
+	if strings.TrimSpace(req.Injector) == "" {
+		return nil, invalid("injector", req.Injector, "required")
+	}
+	ex, err := rt.registry.New(req.Injector)
+	if err != nil {
+		return nil, &framework.RequestError{Err: err}
+	}
+	p := &Prepared{Request: req, executor: ex}
+	if mf, ok := ex.(framework.Manifester); ok {
+		m := mf.Manifest()
+		p.Manifest = &m
+	}
+	if req.Phase == "" {
+		p.Request.Phase = DefaultPhase
+	}
+	if len(req.Targets) == 0 {
+		return nil, invalid("targets", "", "at least one target is required")
+	}
+	if p.types, err = parseTypes(req.ExpectationTypes); err != nil {
+		return nil, err
+	}
+	in := &framework.Inject{ID: req.InjectID, Injector: req.Injector, ExpectationTypes: p.types}
+	if err := p.typeTargets(in); err != nil {
+		return nil, err
+	}
+	if v, ok := ex.(framework.TargetsValidator); ok {
+		if err := v.ValidateTargets(in.Targets); err != nil {
+			return nil, &framework.RequestError{Err: err}
+		}
+	}
+	// DecodeParams also runs the params' checks (enums, Validate,
+	// ParamsValidator).
+	if in.Params, err = framework.DecodeParams(ex, req.Params); err != nil {
+		return nil, &framework.RequestError{Err: err}
+	}
+	if c, ok := ex.(framework.Configurer); ok {
+		if err := c.Configure(rt.settings(req.Injector)); err != nil {
+			return nil, &framework.RequestError{Err: fmt.Errorf("configure %s: %w", req.Injector, err)}
+		}
+	}
+	p.Timeout = time.Duration(req.Timeout)
+	if p.Timeout <= 0 {
+		p.Timeout = rt.timeout
+	}
+	p.inject, p.Targets = in, in.Targets
+	return p, nil
+}
+
+// typeTargets turns the request's target specs into typed targets of one
+// category, the injector's.
+func (p *Prepared) typeTargets(in *framework.Inject) error {
+	p.configs = make([]signatures.Config, len(p.Request.Targets))
+	in.Targets = make([]framework.Target, len(p.Request.Targets))
+	for i, spec := range p.Request.Targets {
+		c, err := spec.Config()
+		if err != nil {
+			return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+		}
+		if i == 0 {
+			in.Category = c.Category()
+		} else if c.Category() != in.Category {
+			return invalid(fmt.Sprintf("targets[%d]", i), string(c.Category()),
+				fmt.Sprintf("all targets must share one category (targets[0] is %s)", in.Category))
+		}
+		p.configs[i] = c
+		in.Targets[i] = framework.Target{Config: c, Meta: spec.Attribution()}
+	}
+	if p.Manifest != nil && p.Manifest.Category != "" && p.Manifest.Category != in.Category {
+		return invalid("targets", string(in.Category),
+			fmt.Sprintf("injector %s takes %s targets", p.Request.Injector, p.Manifest.Category))
+	}
+	return nil
+}
+
+func parseTypes(raw []string) ([]framework.ExpectationType, error) {
+	if len(raw) == 0 {
+		return []framework.ExpectationType{signatures.Detection}, nil
+	}
+	seen := map[framework.ExpectationType]bool{}
+	var out []framework.ExpectationType
+	for i, s := range raw {
+		t, err := signatures.ParseExpectationType(s)
+		if err != nil {
+			return nil, &framework.RequestError{Err: prefixField(fmt.Sprintf("expectation_types[%d]", i), err)}
+		}
+		if !seen[t] {
+			seen[t] = true
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+func invalid(field, value, reason string) error {
+	return &framework.RequestError{Err: &signatures.ValidationError{Field: field, Value: value, Reason: reason}}
+}
+
+func prefixField(prefix string, err error) error {
+	var ve *signatures.ValidationError
+	if errors.As(err, &ve) {
+		cp := *ve
+		if cp.Field == "" || cp.Field == "target" {
+			cp.Field = prefix
+		} else {
+			cp.Field = prefix + "." + cp.Field
+		}
+		return &cp
+	}
+	return fmt.Errorf("%s: %w", prefix, err)
+}

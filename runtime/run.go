@@ -1,0 +1,244 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Run takes one request through the whole lifecycle (see the package
+// doc): prepare, the deliverer's Received hook, execute under the
+// deadline, compile the signatures, deliver the report. It is the only
+// lifecycle: every wire profile runs through it.
+//
+// An invalid request is a *framework.RequestError, nothing runs, and a
+// Rejecter deliverer reports it (a *DeliveryError when that failed). An
+// error from Received is returned as it is. A delivery failure is a
+// *DeliveryError carrying the report. Otherwise the report is returned,
+// whatever the tool's outcome.
+func (rt *Runtime) Run(ctx context.Context, req Request) (*Report, error) {
+	start := rt.now()
+	p, err := rt.prepare(req)
+	if err != nil {
+		return nil, rt.refuse(ctx, &Rejection{Request: req, Err: err}, start)
+	}
+	defer rt.close(p)
+	if r, ok := rt.deliverer.(Receiver); ok {
+		if err := r.Received(ctx, p); err != nil {
+			rt.injectLog(req).Error("inject not received; not run", zap.Duration("duration", rt.now().Sub(start)), zap.Error(err))
+			return nil, err
+		}
+	}
+	r, err := rt.execute(ctx, p)
+	if err != nil {
+		return nil, rt.refuse(ctx, &Rejection{Request: p.Request, Err: err, Received: true}, start)
+	}
+	return r, rt.deliver(context.WithoutCancel(ctx), r)
+}
+
+// Reject reports an inject its intake refuses before it has a valid
+// request (an unreadable platform message that names its inject, say):
+// the refusal is logged, and a Rejecter deliverer reports it. The error is
+// a *DeliveryError when that report failed, else nil.
+func (rt *Runtime) Reject(ctx context.Context, req Request, cause error) error {
+	err := rt.refuse(ctx, &Rejection{Request: req, Err: cause}, rt.now())
+	var de *DeliveryError
+	if errors.As(err, &de) {
+		return de
+	}
+	return nil
+}
+
+// refuse logs a rejection once and hands it to a Rejecter deliverer. It
+// returns the cause, or a *DeliveryError when the rejection could not be
+// delivered.
+func (rt *Runtime) refuse(ctx context.Context, rej *Rejection, start time.Time) error {
+	log := rt.injectLog(rej.Request)
+	log.Warn("inject rejected", zap.Duration("duration", rt.now().Sub(start)), zap.Error(rej.Err))
+	rj, ok := rt.deliverer.(Rejecter)
+	if !ok {
+		return rej.Err
+	}
+	t := rt.now()
+	if err := rj.Rejected(ctx, rej); err != nil {
+		log.Error("rejection not delivered", zap.Duration("duration", rt.now().Sub(t)), zap.Error(err))
+		de := deliveryError(nil, err)
+		de.Rejection = rej
+		return de
+	}
+	return rej.Err
+}
+
+// close calls the executor's Closer, once per run.
+func (rt *Runtime) close(p *Prepared) {
+	if c, ok := p.executor.(framework.Closer); ok {
+		if err := c.Close(); err != nil {
+			rt.injectLog(p.Request).Warn("close executor", zap.Error(err))
+		}
+	}
+}
+
+// deliver hands a report to the Deliverer, observing and logging the
+// outcome.
+func (rt *Runtime) deliver(ctx context.Context, r *Report) error {
+	if rt.deliverer == nil {
+		return nil
+	}
+	log := rt.log.With(zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector))
+	t := rt.now()
+	err := rt.deliverer.Deliver(ctx, r)
+	d := rt.now().Sub(t)
+	rt.observer.OnDelivered(r, d, err)
+	fields := []zap.Field{zap.Int("targets", len(r.Signatures)), zap.String("status", string(r.Status)), zap.Duration("duration", d)}
+	if err != nil {
+		de := deliveryError(r, err)
+		if de.Outbox != "" {
+			fields = append(fields, zap.String("outbox", de.Outbox), zap.Int("stored", de.Stored), zap.Int("dead", de.Dead))
+		}
+		log.Error("delivery failed", append(fields, zap.Error(err))...)
+		return de
+	}
+	log.Info("delivered", fields...)
+	return nil
+}
+
+func deliveryError(r *Report, err error) *DeliveryError {
+	de := &DeliveryError{Report: r, Err: err}
+	var se *StoredError
+	if errors.As(err, &se) {
+		de.Outbox, de.Stored, de.Dead = se.Outbox, se.Pending, se.Dead
+	}
+	return de
+}
+
+// execute runs a prepared inject and compiles its signatures and payload,
+// without delivering them. An error is a *framework.RequestError when the
+// pre-execution signatures refuse the targets; the inject did not run.
+func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
+	log := rt.injectLog(p.Request)
+	in := p.inject
+	in.Log = log
+
+	t0 := rt.now()
+	pre, err := rt.sigs.CompilePre(p.configs...)
+	if err != nil {
+		return nil, &framework.RequestError{Err: err}
+	}
+	log.Info("pre-execution signatures compiled", zap.Int("targets", len(pre)),
+		zap.String("category", string(in.Category)), zap.Duration("duration", rt.now().Sub(t0)))
+
+	t1 := rt.now()
+	out := rt.callExecutor(ctx, p.executor, in, p.Timeout, log)
+	ran := rt.now().Sub(t1)
+	var partial []string
+	if out.Status == framework.StatusTimeout {
+		partial = in.PartialResults()
+	}
+	fields := []zap.Field{zap.Int("targets", len(pre)), zap.String("status", string(out.ExecutionStatus())),
+		zap.Int("partial_results", len(in.PartialResults())), zap.Duration("duration", ran)}
+	if out.ErrorInfo != nil && out.ErrorInfo.Message != "" {
+		fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String("error", out.ErrorInfo.Message))
+	}
+	log.Info("executed", fields...)
+
+	t2 := rt.now()
+	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
+		Category: in.Category, Targets: in.Targets, Manifest: p.Manifest, Types: p.types, Started: t1}
+	r.attributions = make([]signatures.Target, len(in.Targets))
+	for i, t := range in.Targets {
+		r.attributions[i] = t.Meta
+	}
+	post, out, err := rt.compile(pre, out, partial, log)
+	if err != nil {
+		return nil, err
+	}
+	r.Output, r.Signatures, r.Status = out, post, out.Status
+	if out.Status == framework.StatusTimeout {
+		r.Partial = partial
+	}
+	if r.extras, err = positional(out.TargetExtras, len(in.Targets)); err != nil {
+		log.Warn("executor returned extras for a target it was not given; target extras ignored", zap.Error(err))
+		r.Output.TargetExtras = nil
+	}
+	seq, err := signatures.PayloadTargets(post, r.attributions, r.Types, out.ExtraByType, r.extras...)
+	if err != nil {
+		log.Error("executor extras rejected; signatures sent without them", zap.Error(err))
+		r.Output.ExtraByType, r.Output.TargetExtras, r.extras = nil, nil, nil
+		if seq, err = signatures.PayloadTargets(post, r.attributions, r.Types, nil); err != nil {
+			return nil, err
+		}
+	}
+	r.payload, r.Finished = seq, rt.now()
+	log.Info("payload built", zap.Int("targets", len(post)), zap.String("status", string(r.Status)),
+		zap.Duration("duration", rt.now().Sub(t2)))
+	rt.observer.OnExecuted(r, ran)
+	return r, nil
+}
+
+// compile compiles the post-execution signatures of out. Malformed output
+// becomes a failed outcome rather than a lost inject. The output returned
+// has its Status set to the outcome.
+func (rt *Runtime) compile(pre []signatures.Signature, out framework.ToolOutput, partial []string, log *zap.Logger) ([]signatures.Signature, framework.ToolOutput, error) {
+	err := out.Validate()
+	var post []signatures.Signature
+	if err == nil {
+		post, err = rt.sigs.CompilePost(pre, compileInput(out, partial))
+	}
+	if err != nil {
+		log.Error("executor output rejected", zap.Error(err))
+		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: out.Findings,
+			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
+		if post, err = rt.sigs.CompilePost(pre, compileInput(out, nil)); err != nil {
+			return nil, out, err
+		}
+	}
+	out.Status = out.ExecutionStatus()
+	return post, out, nil
+}
+
+// callExecutor calls the executor under the deadline, recovers a panic,
+// and stops waiting Grace after the deadline. A run cut short that did not
+// fail is a timeout.
+func (rt *Runtime) callExecutor(ctx context.Context, ex framework.Executor, in *framework.Inject, timeout time.Duration, log *zap.Logger) (out framework.ToolOutput) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	done := make(chan framework.ToolOutput, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				log.Debug("executor panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
+				done <- framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1,
+					CrashTimestamp: rt.now().UTC().Format(time.RFC3339),
+					Message:        fmt.Sprintf("executor panic: %v", v)}}
+			}
+		}()
+		done <- ex.Execute(ctx, in)
+	}()
+	select {
+	case out = <-done:
+	case <-ctx.Done():
+		timer := time.NewTimer(rt.grace)
+		defer timer.Stop()
+		select {
+		case out = <-done:
+		case <-timer.C:
+			log.Warn("executor did not return after its deadline; abandoned",
+				zap.Duration("grace", rt.grace), zap.Error(ctx.Err()))
+			out = framework.ToolOutput{}
+		}
+	}
+	if ctx.Err() != nil && out.Status != framework.StatusFailed {
+		out.Status = framework.StatusTimeout
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			log.Warn("deadline passed", zap.Duration("timeout", timeout))
+		}
+	}
+	return out
+}

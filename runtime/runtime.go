@@ -1,0 +1,109 @@
+package runtime
+
+import (
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Defaults of the runtime.
+const (
+	DefaultTimeout = 10 * time.Minute
+	DefaultGrace   = 5 * time.Second
+)
+
+// Runtime runs injects through their whole lifecycle (see the package
+// doc). Build it with New: it is immutable afterwards and safe for
+// concurrent Runs, which share its signatures manager.
+type Runtime struct {
+	registry  *framework.Registry
+	deliverer Deliverer
+	observer  Observer
+	log       *zap.Logger
+	sigs      *signatures.Manager
+	settings  func(injector string) map[string]string
+	timeout   time.Duration
+	grace     time.Duration
+	now       func() time.Time
+}
+
+// Option configures a Runtime.
+type Option func(*Runtime)
+
+// WithDeliverer sets where reports go (default: nowhere; Run returns the
+// report undelivered).
+func WithDeliverer(d Deliverer) Option { return func(rt *Runtime) { rt.deliverer = d } }
+
+// WithObserver sets the observer of executions and deliveries.
+func WithObserver(o Observer) Option { return func(rt *Runtime) { rt.observer = o } }
+
+// WithLogger sets the logger (default: none).
+func WithLogger(l *zap.Logger) Option { return func(rt *Runtime) { rt.log = l } }
+
+// WithSignatures sets the signatures manager (default: a Manager with the
+// runtime's logger).
+func WithSignatures(m *signatures.Manager) Option { return func(rt *Runtime) { rt.sigs = m } }
+
+// WithSettings sets the source of an injector's settings, handed to its
+// Configurer (default: none).
+func WithSettings(f func(injector string) map[string]string) Option {
+	return func(rt *Runtime) { rt.settings = f }
+}
+
+// WithTimeout sets the deadline of a request that names none (default
+// DefaultTimeout; 0 keeps it).
+func WithTimeout(d time.Duration) Option { return func(rt *Runtime) { rt.timeout = d } }
+
+// WithGrace sets how long the runtime waits for Execute after its
+// deadline (default DefaultGrace; 0 keeps it).
+func WithGrace(d time.Duration) Option { return func(rt *Runtime) { rt.grace = d } }
+
+// WithClock sets the clock of durations and reports (default time.Now).
+func WithClock(now func() time.Time) Option { return func(rt *Runtime) { rt.now = now } }
+
+// New returns a Runtime running the injectors of reg, its defaults
+// resolved once. It panics on a nil registry, a programming error.
+func New(reg *framework.Registry, opts ...Option) *Runtime {
+	if reg == nil {
+		panic("runtime: New with a nil registry")
+	}
+	rt := &Runtime{registry: reg}
+	for _, o := range opts {
+		o(rt)
+	}
+	if rt.log == nil {
+		rt.log = zap.NewNop()
+	}
+	if rt.sigs == nil {
+		rt.sigs = signatures.NewManager(signatures.WithLogger(rt.log))
+	}
+	if rt.observer == nil {
+		rt.observer = noObserver{}
+	}
+	if rt.settings == nil {
+		rt.settings = func(string) map[string]string { return nil }
+	}
+	if rt.timeout <= 0 {
+		rt.timeout = DefaultTimeout
+	}
+	if rt.grace <= 0 {
+		rt.grace = DefaultGrace
+	}
+	if rt.now == nil {
+		rt.now = time.Now
+	}
+	return rt
+}
+
+type noObserver struct{}
+
+func (noObserver) OnExecuted(*Report, time.Duration)         {}
+func (noObserver) OnDelivered(*Report, time.Duration, error) {}
+
+// injectLog returns the runtime's logger scoped to one request.
+func (rt *Runtime) injectLog(req Request) *zap.Logger {
+	return rt.log.With(zap.String("inject_id", req.InjectID), zap.String("injector", req.Injector))
+}

@@ -1,0 +1,109 @@
+// Package callback is the default wire profile as a runtime.Deliverer: a
+// report's payload encoded by package transport and POSTed, chunked as the
+// size limit requires, to {base}/api/injects/{inject_id}/callback
+// (Deliverer), or printed, body by body, when no backend is configured
+// (Printer). Deliverer is also the outbox.Profile that
+// transport/outbox.Deliverer makes durable. The package owns no wire
+// format of its own: it maps a runtime.Report onto transport's.
+package callback
+
+import (
+	"context"
+	"io"
+
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// Deliverer POSTs a report's payload to the backend callback.
+type Deliverer struct {
+	Client *transport.Client
+}
+
+// Interface guards.
+var (
+	_ runtime.Deliverer  = Deliverer{}
+	_ outbox.Profile     = Deliverer{}
+	_ outbox.KeyedPoster = Deliverer{}
+	_ outbox.Redactor    = Deliverer{}
+	_ runtime.Deliverer  = Printer{}
+)
+
+// Deliver sends the payload, chunked as the client's limit requires, each
+// body with the client's retries; a failure is a
+// *transport.TransmissionError saying which chunks were delivered.
+func (d Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
+	enc, err := d.encode(r)
+	if err != nil {
+		return err
+	}
+	_, err = d.Client.SendEncoded(ctx, enc)
+	return err
+}
+
+// Bodies encodes the payload into the bodies to keep in an outbox, each
+// recorded with the client's base URL.
+func (d Deliverer) Bodies(_ context.Context, r *runtime.Report) (outbox.Bodies, error) {
+	enc, err := d.encode(r)
+	if err != nil {
+		return outbox.Bodies{}, err
+	}
+	n, base := enc.Len(), d.Client.BaseURL()
+	return outbox.Bodies{N: n, Size: size(enc), Seq: func(yield func(outbox.Entry) bool) {
+		for i, b := range enc.Bodies() {
+			if !yield(outbox.Entry{InjectID: r.InjectID, Phase: r.Phase, ChunkIndex: i, TotalChunks: n, BaseURL: base, Body: b}) {
+				return
+			}
+		}
+	}}, nil
+}
+
+func (d Deliverer) encode(r *runtime.Report) (*transport.Encoding, error) {
+	return d.Client.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets())
+}
+
+// size returns the bytes of the bodies of enc, the room they need in an
+// outbox, from the sizes transport planned (nothing is encoded twice).
+func size(enc *transport.Encoding) int64 {
+	var n int64
+	for i := range enc.Len() {
+		n += int64(enc.Size(i))
+	}
+	return n
+}
+
+// PostBody posts one stored body (see transport.Client.PostBody).
+func (d Deliverer) PostBody(ctx context.Context, injectID string, chunkIndex int, body []byte) error {
+	return d.Client.PostBody(ctx, injectID, chunkIndex, body)
+}
+
+// PostKeyed posts one stored body under its recorded Idempotency-Key.
+func (d Deliverer) PostKeyed(ctx context.Context, injectID, key string, chunkIndex int, body []byte) error {
+	return d.Client.PostKeyed(ctx, injectID, key, chunkIndex, body)
+}
+
+// Redact removes the client's token from s.
+func (d Deliverer) Redact(s string) string { return d.Client.Redact(s) }
+
+// Printer writes each body that would have been POSTed to W, one JSON
+// document per line: the default when no backend is configured.
+type Printer struct {
+	W              io.Writer
+	MaxPayloadSize int
+}
+
+// Deliver encodes the bodies exactly as the callback client would and
+// writes them.
+func (p Printer) Deliver(_ context.Context, r *runtime.Report) error {
+	enc, err := transport.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets(), p.MaxPayloadSize)
+	if err != nil {
+		return err
+	}
+	for _, b := range enc.Bodies() {
+		if _, err := p.W.Write(append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	return nil
+}

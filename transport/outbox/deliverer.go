@@ -1,0 +1,220 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"time"
+
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport"
+)
+
+// Profile is a wire profile a Deliverer makes durable: it encodes a report
+// into the bodies to send, and posts one stored body. A Profile that is a
+// KeyedPoster posts each body under the Idempotency-Key stored with it; one
+// that is a Redactor has its secrets removed from what the outbox keeps. A
+// Profile that is a runtime.Receiver is called through the Deliverer.
+type Profile interface {
+	Poster
+	Bodies(ctx context.Context, r *runtime.Report) (Bodies, error)
+}
+
+// RejectionProfile is a Profile whose refusals (runtime.Rejecter) send
+// bodies too, kept like a report's: the openaev profile's terminal
+// INVALID_USAGE callback. RejectionBodies does what must come first (the
+// openaev reception) and returns the bodies; none when there is nothing to
+// send.
+type RejectionProfile interface {
+	Profile
+	RejectionBodies(ctx context.Context, r *runtime.Rejection) (Bodies, error)
+}
+
+// Bodies are the bodies of one delivery, in the order they are sent.
+type Bodies struct {
+	N    int   // how many
+	Size int64 // their bytes in all: the room they need in the outbox
+	// Seq yields the N entries in order. An entry's Body may be reused
+	// once the next one is asked for (it is copied as it is stored).
+	Seq iter.Seq[Entry]
+}
+
+// One returns the Bodies of a single entry.
+func One(e Entry) Bodies {
+	return Bodies{N: 1, Size: int64(len(e.Body)), Seq: func(yield func(Entry) bool) { yield(e) }}
+}
+
+// Deliverer is the durable decorator of a wire profile, for every command
+// and both profiles: every body is stored, and the store fsync'd, before
+// its first POST; a body leaves the outbox once the backend answered 2xx.
+// A body not accepted stays (pending, or dead when the backend rejected it
+// for good) and Deliver returns a *runtime.StoredError saying how many:
+// from then on the result survives a crash, and the queue message that
+// brought the inject may be acknowledged while some are pending. A
+// Resender or `injectkit outbox flush` sends them later, byte for byte.
+type Deliverer struct {
+	Profile Profile
+	Store   *Store
+	// MaxBackoff caps the wait before the next attempt of a failed body
+	// (default MaxBackoff).
+	MaxBackoff time.Duration
+	// Failed, when not nil, receives (without blocking) after a body was
+	// kept, for example to wake a Resender.
+	Failed chan<- struct{}
+}
+
+// Interface guards.
+var (
+	_ runtime.Deliverer = (*Deliverer)(nil)
+	_ runtime.Receiver  = (*Deliverer)(nil)
+	_ runtime.Rejecter  = (*Deliverer)(nil)
+)
+
+// Deliver stores the bodies of the report and posts them in order, each
+// only once it is durably stored: the bodies are written a few MiB per
+// fsync'd transaction while those already stored are posted, so that
+// storing overlaps sending. Delivered bodies are removed together at the
+// end. Invalid input and a store failure (a full, locked or corrupt
+// outbox) are returned as they are, with nothing left stored. After the
+// first body not accepted, the bodies after it are not sent now: they are
+// all stored, and wait with it; the error is a *runtime.StoredError.
+func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
+	b, err := d.Profile.Bodies(ctx, r)
+	if err != nil {
+		return err
+	}
+	return d.send(ctx, b)
+}
+
+// Received calls the profile's Received hook, if it has one.
+func (d *Deliverer) Received(ctx context.Context, p *runtime.Prepared) error {
+	if rc, ok := d.Profile.(runtime.Receiver); ok {
+		return rc.Received(ctx, p)
+	}
+	return nil
+}
+
+// Rejected keeps and sends the profile's rejection bodies like a report's
+// (a RejectionProfile), or hands the rejection to the profile's own
+// Rejecter; a profile that reports no rejection sends nothing.
+func (d *Deliverer) Rejected(ctx context.Context, r *runtime.Rejection) error {
+	switch p := d.Profile.(type) {
+	case RejectionProfile:
+		b, err := p.RejectionBodies(ctx, r)
+		if err != nil || b.N == 0 {
+			return err
+		}
+		return d.send(context.WithoutCancel(ctx), b)
+	case runtime.Rejecter:
+		return p.Rejected(ctx, r)
+	}
+	return nil
+}
+
+// send stores b and posts each body once it is stored (see Deliver).
+func (d *Deliverer) send(ctx context.Context, b Bodies) error {
+	batches := make(chan []Record, 1)
+	var putErr error
+	go func() {
+		defer close(batches)
+		putErr = d.Store.PutEach(b.N, b.Size, b.Seq, func(recs []Record) { batches <- recs })
+	}()
+	var (
+		delivered []uint64 // accepted, removed at the end
+		failed    *runtime.StoredError
+		waiting   []Record // stored after the failure, not sent
+		failedAt  Record
+		index     int
+	)
+	red, _ := d.Profile.(Redactor)
+	for recs := range batches {
+		for _, rec := range recs {
+			i := index
+			index++
+			if failed != nil {
+				waiting = append(waiting, rec)
+				continue
+			}
+			err := d.post(ctx, rec)
+			if err == nil {
+				delivered = append(delivered, rec.ID)
+				continue
+			}
+			out, _ := d.Store.settle(ctx, rec, err, d.MaxBackoff, red)
+			failed = &runtime.StoredError{Outbox: d.Store.Path(), Err: failedChunk(err, i, b.N)}
+			if out == Rejected {
+				failed.Dead++
+			} else {
+				failed.Pending++
+			}
+			failedAt = rec
+		}
+	}
+	if putErr != nil {
+		// Nothing is left stored (PutEach removed it): the caller keeps the
+		// signatures.
+		return fmt.Errorf("store signatures before sending: %w", putErr)
+	}
+	if failed != nil {
+		if len(delivered) > 0 {
+			_ = d.Store.Delete(delivered...) // kept on error: resent under the same key
+		}
+		d.holdBack(failed, failedAt, waiting)
+		return failed
+	}
+	if err := d.Store.Delete(delivered...); err != nil {
+		// Every body was accepted; only the bookkeeping failed. The
+		// records left are resent later, under the same Idempotency-Key.
+		return &runtime.StoredError{Outbox: d.Store.Path(), Pending: len(delivered),
+			Err: fmt.Errorf("delivered, but not removed from the outbox: %w", err)}
+	}
+	return nil
+}
+
+// post sends one stored body: under its recorded Idempotency-Key when the
+// profile is a KeyedPoster.
+func (d *Deliverer) post(ctx context.Context, rec Record) error {
+	if kp, ok := d.Profile.(KeyedPoster); ok && rec.IdempotencyKey != "" {
+		return kp.PostKeyed(ctx, rec.InjectID, rec.IdempotencyKey, rec.ChunkIndex, rec.Body)
+	}
+	return d.Profile.PostBody(ctx, rec.InjectID, rec.ChunkIndex, rec.Body)
+}
+
+// holdBack marks the bodies stored after a failed one as waiting with it,
+// no longer owned by this process, and signals Failed.
+func (d *Deliverer) holdBack(se *runtime.StoredError, failedAt Record, rest []Record) {
+	next := d.Store.opts.Now()
+	if f, err := d.Store.Get(failedAt.ID); err == nil && f.State == Pending {
+		next = f.NextAttempt
+	}
+	msg := fmt.Sprintf("not sent: chunk %d of the same send failed", failedAt.ChunkIndex)
+	for _, r := range rest {
+		if err := d.Store.MarkFailed(r.ID, 0, msg, next); err != nil {
+			se.Err = errors.Join(se.Err, err)
+		}
+		se.Pending++
+	}
+	if d.Failed != nil {
+		select {
+		case d.Failed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// failedChunk places a chunk's error in its send, as transport's
+// Client.Send does.
+func failedChunk(err error, i, total int) error {
+	var te *transport.TransmissionError
+	if total > 1 && errors.As(err, &te) {
+		cp := *te
+		cp.Chunk, cp.Total = i, total
+		cp.Delivered = make([]int, i)
+		for k := range cp.Delivered {
+			cp.Delivered[k] = k
+		}
+		return &cp
+	}
+	return err
+}

@@ -1,0 +1,31 @@
+// Package transporttest holds test helpers over package transport for the
+// tests of other packages.
+package transporttest
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+
+	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/transport"
+)
+
+// Bodies returns the bodies transport.Client.SendEncoded posts for p with
+// a maximum payload size (0: transport.DefaultMaxPayloadSize), byte for
+// byte and in order, each a slice of its own: what a test compares a
+// recording backend's requests with.
+func Bodies(injectID, phase string, p signatures.Payload, maxPayloadSize int) ([][]byte, error) {
+	enc, err := transport.Encode(injectID, phase, len(p.Targets), slices.All(p.Targets), maxPayloadSize)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, 0, enc.Len())
+	for _, b := range enc.Bodies() {
+		out = append(out, bytes.Clone(b))
+	}
+	if len(out) != enc.Len() {
+		return nil, fmt.Errorf("encoded %d bodies of %d: the payload changed between passes", len(out), enc.Len())
+	}
+	return out, nil
+}
