@@ -106,6 +106,12 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 		if raw == nil {
 			raw = map[string]any{}
 		}
+		// A ParamsValidator without a ParamsFactory checks the map.
+		if v, ok := ex.(ParamsValidator); ok {
+			if err := v.ValidateParams(raw); err != nil {
+				return nil, prefixParamsErr(err)
+			}
+		}
 		return raw, nil
 	}
 	target := pf.NewParams()

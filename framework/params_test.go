@@ -198,3 +198,26 @@ func TestParamsOf(t *testing.T) {
 		t.Error("ParamsOf copied a *T")
 	}
 }
+
+// mapValidator validates its params without a ParamsFactory.
+type mapValidator struct{}
+
+func (mapValidator) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+func (mapValidator) ValidateParams(p any) error {
+	if m, _ := p.(map[string]any); m["bad"] != nil {
+		return errors.New("bad is not allowed")
+	}
+	return nil
+}
+
+func TestDecodeParamsValidatesMaps(t *testing.T) {
+	if _, err := framework.DecodeParams(mapValidator{}, map[string]any{"ok": 1}); err != nil {
+		t.Errorf("valid map: %v", err)
+	}
+	if _, err := framework.DecodeParams(mapValidator{}, map[string]any{"bad": 1}); err == nil {
+		t.Error("a map the executor's ValidateParams refuses was accepted")
+	}
+}
