@@ -46,13 +46,15 @@ type TargetsValidator interface {
 }
 
 // Configurer receives the executor's settings (see Manifest.Settings) from
-// the configuration file, the environment or the defaults, before any inject.
+// the configuration file, the environment or the defaults. The registry
+// builds a fresh executor for every inject, and the runtime configures it
+// before the inject's params are checked.
 type Configurer interface {
 	Configure(settings map[string]string) error
 }
 
-// Closer releases what the executor holds; the runtime calls it once, on
-// shutdown.
+// Closer releases what the executor holds; the runtime calls it once per
+// inject, after delivery, on the executor it built for that inject.
 type Closer interface {
 	Close() error
 }
