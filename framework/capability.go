@@ -48,7 +48,7 @@ type TargetsValidator interface {
 // Configurer receives the executor's settings (see Manifest.Settings) from
 // the configuration file, the environment or the defaults. The registry
 // builds a fresh executor for every inject, and the runtime configures it
-// before the inject's params are checked.
+// after decoding the inject's params, before anything runs.
 type Configurer interface {
 	Configure(settings map[string]string) error
 }
