@@ -5,7 +5,7 @@ BIN      ?= bin/injectkit
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS  := -X main.version=$(VERSION)
 
-.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-nmap vet fmtcheck tidy golden demo check
+.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-nmap fuzz vet fmtcheck tidy golden demo check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -58,3 +58,7 @@ bench-floor: ## the floor alone: encode W1's final bodies and POST them (make be
 
 bench-nmap: ## nmap overhead: bare `nmap -oX -` vs `injectkit run nmap` on loopback (make bench-nmap RUNS=5)
 	scripts/bench-nmap.sh $(RUNS)
+
+FUZZTIME ?= 30s
+fuzz: ## every fuzz target for FUZZTIME each (not in CI); check in any crasher under testdata/fuzz
+	scripts/fuzz.sh $(FUZZTIME)
