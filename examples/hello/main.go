@@ -1,55 +1,127 @@
-// Command hello is a complete third-party injector binary: one injector
-// that greets its network targets, registered beside the built-in noop,
-// with the whole injectkit command line (run, injectors, version).
+// Command hello is the compiled example of docs/writing-an-injector.md: a
+// third-party binary serving its own injector, hello, beside injectkit's
+// reference injectors, with the whole injectkit command line.
 //
-//	go run ./examples/hello run hello --target 127.0.0.1 --param greeting=hi
+//	go run ./examples/hello run hello --target 127.0.0.1 --target ::1 --param style=shout
 package main
 
 import (
 	"context"
+	"fmt"
 	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/injectors/builtin"
+	"github.com/injectkit/injectkit/signatures"
 )
 
-// Params are hello's typed parameters; the runtime decodes --param and the
-// inject file's params into them, strictly.
+// Params are hello's parameters, declared once: the manifest's list is
+// derived from the fields, their tags and the defaults NewParams sets.
 type Params struct {
-	Greeting string `json:"greeting"`
+	Greeting string        `json:"greeting" doc:"what to say to each target"`
+	Style    string        `json:"style" param:"enum=plain|shout" doc:"say it plainly or shout it"`
+	Limit    int           `json:"limit" doc:"greet at most this many targets (0: all); fewer than all is a partial run"`
+	Pause    time.Duration `json:"pause" doc:"wait between two greetings"`
 }
 
-// Hello greets each target: it reports one partial result per target and
-// one extra signature.
+// Validate checks what the tags cannot say. The runtime calls it before
+// Execute; an error names the field by its json name.
+func (p *Params) Validate() error {
+	if strings.TrimSpace(p.Greeting) == "" {
+		return &signatures.ValidationError{Field: "greeting", Value: p.Greeting, Reason: "must not be blank"}
+	}
+	if p.Limit < 0 {
+		return &signatures.ValidationError{Field: "limit", Value: strconv.Itoa(p.Limit), Reason: "must be 0 or more"}
+	}
+	return nil
+}
+
+// Hello greets its network targets one after the other.
 type Hello struct{}
 
-func (Hello) Manifest() framework.Manifest {
+// NewParams returns the defaults.
+func (Hello) NewParams() any { return &Params{Greeting: "hello", Style: "plain"} }
+
+// Manifest documents hello and generates its OpenAEV contract.
+func (h Hello) Manifest() framework.Manifest {
 	return framework.Manifest{
-		Name: "hello", Category: framework.Network, Description: "greets its targets",
-		Params: []framework.Param{{Name: "greeting", Type: framework.ParamString, Default: "hello", Doc: "what to say"}},
+		Name:         "hello",
+		Category:     framework.Network,
+		Description:  "Greets each target and reports the greetings.",
+		Params:       framework.MustParamsSpec(h.NewParams()),
+		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
+		Outputs: []framework.Output{
+			{Type: "text", Field: "greetings", Multiple: true},
+			{Type: "ipv4", Field: "greeted_ipv4", Multiple: true, Finding: true},
+		},
+		Platforms: []string{"Linux"},
+		Domains:   []framework.Domain{framework.DomainNetwork},
+		SecurityPlatforms: map[framework.ExpectationType][]string{
+			framework.Detection:  {framework.SecurityNDR, framework.SecuritySIEM},
+			framework.Prevention: {framework.SecurityNDR},
+		},
 	}
 }
 
-func (Hello) NewParams() any { return &Params{Greeting: "hello"} }
-
+// Execute greets each target, reporting each greeting as a partial result.
 func (Hello) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
-	p := in.Params.(*Params)
-	for _, t := range in.Targets {
-		if ctx.Err() != nil {
-			// Cut short: the runtime reports a timeout with the partial
-			// results so far.
-			return framework.ToolOutput{}
-		}
-		nc, _ := t.Network()
-		in.Partial(p.Greeting + " " + nc.Value())
+	p, err := framework.ParamsOf[Params](in)
+	if err != nil {
+		return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{Message: err.Error()}}
 	}
-	return framework.ToolOutput{ExtraSignatures: map[string]any{"greeting": p.Greeting}}
+	greetings, ipv4 := []string{}, []string{}
+	perTarget := map[int]framework.TypeExtras{}
+	for i, t := range in.Targets {
+		if p.Limit > 0 && i == p.Limit {
+			break
+		}
+		if i > 0 {
+			select {
+			case <-ctx.Done(): // cut short: the runtime reports a timeout
+				return framework.ToolOutput{Findings: map[string]any{"greetings": greetings, "greeted_ipv4": ipv4}}
+			case <-time.After(p.Pause):
+			}
+		}
+		nc, _ := t.Network() // the manifest's category: always a network target
+		g := p.Greeting + " " + nc.Value()
+		if p.Style == "shout" {
+			g = strings.ToUpper(g) + "!"
+		}
+		in.Partial(g)
+		greetings = append(greetings, g)
+		if nc.TargetIPv4 != "" {
+			ipv4 = append(ipv4, nc.TargetIPv4)
+		}
+		perTarget[i] = framework.TypeExtras{framework.Detection: {"greeting": g}}
+	}
+	out := framework.ToolOutput{
+		Findings:        map[string]any{"greetings": greetings, "greeted_ipv4": ipv4},
+		ExtraSignatures: map[string]any{"process_name": "hello"}, // a collector signature type
+		TargetExtras:    perTarget,                               // "greeting" is not: default profile only
+	}
+	if n := len(greetings); n < len(in.Targets) {
+		out.Status = framework.StatusPartial
+		out.ErrorInfo = &framework.ErrorInfo{Message: fmt.Sprintf("greeted %d of %d targets", n, len(in.Targets))}
+	}
+	return out
+}
+
+// registry serves hello beside the reference injectors.
+func registry() *framework.Registry {
+	reg := framework.NewRegistry()
+	builtin.Register(reg)
+	reg.Register("hello", func() framework.Executor { return Hello{} })
+	return reg
 }
 
 func main() {
-	reg := framework.NewRegistry()
-	reg.Register("noop", func() framework.Executor { return noop.New() })
-	reg.Register("hello", func() framework.Executor { return Hello{} })
-	os.Exit(cli.Run(context.Background(), cli.Options{Registry: reg, Version: "hello-1", Stdout: os.Stdout, Stderr: os.Stderr}, os.Args))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }() // the first signal cancels the run; a second one kills
+	os.Exit(cli.Run(ctx, cli.Options{Registry: registry(), Version: "1.0.0", Stdout: os.Stdout, Stderr: os.Stderr}, os.Args))
 }

@@ -1,0 +1,17 @@
+// Package doccheck keeps the Go code of the documentation true. Its test
+// reads every ```go block of README.md and docs/*.md and checks it by the
+// block's info string, the words after ```go:
+//
+//   - ```go examples/hello/main.go: the block comes from that repository
+//     file, which is compiled and tested with its own package. A block
+//     holding a package clause must be the whole file, byte for byte; any
+//     other block must be a run of the file's lines, verbatim.
+//   - ```go (nothing after it): a complete file, a package clause after
+//     any comments. It must be gofmt'd, and it is compiled with `go vet` as
+//     a package of its own inside this module (a test file when it uses
+//     *testing.T), so it may import any injectkit package.
+//   - ```go fragment: a piece of code shown for reading, not checked.
+//
+// Any other block fails the test, which names the document and the line of
+// the block.
+package doccheck
