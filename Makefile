@@ -3,9 +3,10 @@ GO       ?= go
 PKGS     ?= ./...
 BIN      ?= bin/injectkit
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-LDFLAGS  := -X main.version=$(VERSION)
+COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.goVersion=$(shell $(GO) env GOVERSION)
 
-.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-nmap fuzz vet fmtcheck tidy golden demo check
+.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-nmap fuzz release vet fmtcheck tidy golden demo check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -62,3 +63,6 @@ bench-nmap: ## nmap overhead: bare `nmap -oX -` vs `injectkit run nmap` on loopb
 FUZZTIME ?= 30s
 fuzz: ## every fuzz target for FUZZTIME each (not in CI); check in any crasher under testdata/fuzz
 	scripts/fuzz.sh $(FUZZTIME)
+
+release: ## static binaries for linux/amd64, linux/arm64, darwin/arm64 in dist/, with SHA256SUMS (make release VERSION=v0.3.0)
+	scripts/release.sh $(VERSION)

@@ -12,8 +12,14 @@ import (
 	"github.com/injectkit/injectkit/cli"
 )
 
-// version is set at build time (-ldflags "-X main.version=…").
-var version = "dev"
+// version, commit and goVersion are stamped at build time
+// (-ldflags "-X main.version=… -X main.commit=… -X main.goVersion=…"; see
+// make build and make release).
+var (
+	version   = "dev"
+	commit    = "unknown"
+	goVersion = ""
+)
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
