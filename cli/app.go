@@ -173,24 +173,20 @@ func manifests(r *framework.Registry) []framework.Manifest {
 }
 
 // newLogger builds the stderr logger.
-func newLogger(w io.Writer, level, format string) (*zap.Logger, error) {
-	lvl, err := zapcore.ParseLevel(level)
-	if err != nil {
-		return nil, usageErr("invalid log_level %q: want debug, info, warn or error", level)
-	}
+func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
 	var enc zapcore.Encoder
-	switch format {
+	switch lc.Format {
 	case "json":
 		enc = zapcore.NewJSONEncoder(encCfg)
 	case "console", "":
 		encCfg.EncodeLevel = zapcore.CapitalLevelEncoder
 		enc = zapcore.NewConsoleEncoder(encCfg)
 	default:
-		return nil, usageErr("invalid log_format %q: want console or json", format)
+		return nil, usageErr("invalid log_format %q: want console or json", lc.Format)
 	}
-	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lvl)), nil
+	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lc.Level.Level)), nil
 }
 
 // interspersed moves a subcommand's positional arguments after its flags,

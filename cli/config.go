@@ -1,232 +1,214 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
-	"os"
-	"sort"
-	"strconv"
+	"reflect"
 	"strings"
 	"time"
 
-	"github.com/knadh/koanf/parsers/yaml"
-	"github.com/knadh/koanf/providers/confmap"
-	"github.com/knadh/koanf/providers/file"
-	"github.com/knadh/koanf/v2"
 	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/openaev"
 )
 
-// setting is one scalar configuration key shared by the config file, the
-// environment and a flag of the same name.
-type setting struct {
-	key    string // config-file key and flag name with '_' for '-'
-	def    string
-	usage  string
-	secret bool
-	list   bool // repeatable flag; comma-separated in the environment
-	isBool bool // a flag that takes no value
+// The configuration of each command is one struct, decoded once from its
+// layers: flag > environment > YAML config file > default. Each field
+// declares its key, default and help in its tags (config_fields.go): the
+// flag, the environment variable and the help text are generated from them,
+// so a new setting is one field (and one row of the README's table, which
+// a test checks).
+
+// logConfig is the stderr logger of every command.
+type logConfig struct {
+	Level  logLevel `config:"log_level" default:"info" usage:"log level: debug, info, warn, error"`
+	Format string   `config:"log_format" default:"console" enum:"console|json" usage:"log format: console or json"`
 }
 
-func (s setting) flag() string { return strings.ReplaceAll(s.key, "_", "-") }
-func (s setting) env() string  { return "INJECTKIT_" + strings.ToUpper(s.key) }
-
-// runSettings are the keys of `injectkit run`, in help order.
-var runSettings = []setting{
-	{key: "inject_id", usage: "inject id (default: a fresh UUID when printing to stdout; required with a backend URL)"},
-	{key: "target", usage: "a target: IPv4, IPv6 or host name (repeatable)", list: true},
-	{key: "targets_file", usage: "file with one target a line (# comments and blank lines skipped)"},
-	{key: "inject_file", usage: "inject request as JSON (flags override its fields)"},
-	{key: "expectation", usage: "expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION)", list: true},
-	{key: "param", usage: "injector parameter key=value (repeatable)", list: true},
-	{key: "backend_url", usage: "backend base URL; without it, each body is printed to stdout"},
-	{key: "token", usage: "backend bearer token", secret: true},
-	{key: "phase", usage: "callback phase (default " + runtime.DefaultPhase + ")"},
-	{key: "profile", def: ProfileCallback, usage: "wire profile: callback (one POST /api/injects/{id}/callback) or " +
-		"openaev (the platform's reception, trace and terminal callbacks)"},
-	{key: "openaev_message", usage: "run one OpenAEV platform message (a JSON file) with the openaev profile, " +
-		"for debugging; name the injector to run it with, or let its contract id pick it"},
-	{key: "openaev_version", usage: "OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, " +
-		"instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; " +
-		"the current line without a backend)"},
-	{key: "max_payload_size", def: "1048576", usage: "largest body in bytes; larger payloads are chunked"},
-	{key: "timeout", usage: "execution deadline (default 10m)"},
-	{key: "ca_file", usage: "PEM file of CA certificates trusted for the backend"},
-	{key: "insecure", def: "false", usage: "skip TLS verification of the backend (logged as a warning)", isBool: true},
-	{key: "outbox", usage: "outbox file keeping every body until the backend accepts it (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db; \"none\" keeps none)"},
-	{key: "outbox_max_bytes", def: "1073741824", usage: "most bytes of bodies the outbox holds; past it new injects fail"},
-	{key: "outbox_lock_timeout", def: "30s", usage: "how long to wait for an outbox another process holds"},
-	{key: "log_level", def: "info", usage: "log level: debug, info, warn, error"},
-	{key: "log_format", def: "console", usage: "log format: console or json"},
+// backendConfig is the backend `run` and the outbox commands send to.
+type backendConfig struct {
+	URL      string `config:"backend_url" usage:"backend base URL; without it, each body is printed to stdout"`
+	Token    string `config:"token,secret" usage:"backend bearer token"`
+	CAFile   string `config:"ca_file" usage:"PEM file of CA certificates trusted for the backend"`
+	Insecure bool   `config:"insecure" usage:"skip TLS verification of the backend (logged as a warning)"`
 }
 
-// config is the merged configuration: defaults < YAML file < environment <
-// flags.
-type config struct {
-	k        *koanf.Koanf
-	settings []setting
+// outboxConfig is the outbox of `run`, `serve` and the outbox commands.
+type outboxConfig struct {
+	Path string `config:"outbox" usage:"outbox file keeping every body (of serve: every terminal callback) until the backend accepts it (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db; \"none\" keeps none)"`
+	// MaxBytes is the most bytes of bodies the outbox holds.
+	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds; past it new injects fail (serve requeues them)"`
+	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
 }
 
-func (c *config) str(key string) string { return c.k.String(key) }
+// runConfig is the configuration of `injectkit run`, in help order.
+type runConfig struct {
+	InjectID       string          `config:"inject_id,inject" usage:"inject id (default: a fresh UUID when printing to stdout; required with a backend URL)"`
+	Targets        []string        `config:"target,inject" usage:"a target: IPv4, IPv6 or host name (repeatable)"`
+	TargetsFile    string          `config:"targets_file,inject" usage:"file with one target a line (# comments and blank lines skipped)"`
+	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON (flags override its fields)"`
+	Expectations   []string        `config:"expectation,inject" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION)"`
+	Params         []string        `config:"param,inject,pairs" usage:"injector parameter key=value (repeatable)"`
+	Backend        backendConfig   // backend_url, token, ca_file, insecure
+	Phase          string          `config:"phase" usage:"callback phase (default execution_complete)"`
+	Profile        string          `config:"profile" default:"callback" enum:"callback|openaev" usage:"wire profile: callback (one POST /api/injects/{id}/callback) or openaev (the platform's reception, trace and terminal callbacks)"`
+	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file) with the openaev profile, for debugging; name the injector to run it with, or let its contract id pick it"`
+	OpenAEVVersion platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; the current line without a backend)"`
+	MaxPayloadSize int             `config:"max_payload_size,positive" default:"1048576" usage:"largest body in bytes; larger payloads are chunked"`
+	Timeout        time.Duration   `config:"timeout" usage:"execution deadline (default 10m)"`
+	Outbox         outboxConfig
+	Log            logConfig
 
-func (c *config) list(key string) []string {
-	var out []string
-	for _, v := range c.k.Strings(key) {
-		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
+	injectors injectorSettings
 }
 
-func (c *config) bool(key string) (bool, error) {
-	s := c.str(key)
-	if s == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(s)
-	if err != nil {
-		return false, usageErr("invalid %s %q: not a boolean", key, s)
-	}
-	return b, nil
+// platformConfig is the OpenAEV platform `serve` registers with.
+type platformConfig struct {
+	URL          string          `config:"openaev_url,required" usage:"OpenAEV platform base URL (required)"`
+	Token        string          `config:"token,secret" usage:"OpenAEV API token"`
+	Tenant       string          `config:"tenant" usage:"OpenAEV tenant id; API paths become /api/tenants/{tenant}/…"`
+	InjectorID   string          `config:"injector_id,required" usage:"the injector's UUID on the platform (required)"`
+	InjectorName string          `config:"injector_name" default:"injectkit" usage:"injector name shown by the platform"`
+	InjectorType string          `config:"injector_type" default:"injectkit" usage:"injector type registered with the platform"`
+	Version      platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) instead of asking the platform before the first registration; before 2.260624 no signatures are sent and newer output types are declared as text"`
+	IconFile     string          `config:"icon_file" usage:"PNG icon sent with the first registration"`
 }
 
-func (c *config) int(key string) (int, error) {
-	s := c.str(key)
-	n, err := strconv.Atoi(s)
-	if err != nil || n <= 0 {
-		return 0, usageErr("invalid %s %q: not a positive integer", key, s)
-	}
-	return n, nil
+// serveConfig is the configuration of `injectkit serve`, in help order.
+type serveConfig struct {
+	Platform          platformConfig
+	Workers           int           `config:"workers,positive" default:"4" usage:"injects run at once; also the broker prefetch"`
+	ListenAddr        string        `config:"listen_addr" default:"127.0.0.1:9464" usage:"address serving /healthz and /metrics"`
+	ShutdownTimeout   time.Duration `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM, how long injects in flight may finish before they are requeued"`
+	HeartbeatInterval time.Duration `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat"`
+	Outbox            outboxConfig
+	Log               logConfig
+
+	injectors injectorSettings
 }
 
-func (c *config) duration(key string) (time.Duration, error) {
-	s := c.str(key)
-	if s == "" {
-		return 0, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d < 0 {
-		return 0, usageErr("invalid %s %q: not a duration (e.g. 30s, 5m)", key, s)
-	}
-	return d, nil
+// outboxCommandConfig is the configuration of the outbox commands. Their
+// config file may be the one of `run`: its other keys are ignored.
+type outboxCommandConfig struct {
+	Outbox  outboxConfig
+	Backend backendConfig
+	Log     logConfig
 }
 
-// injectorSettings returns the settings of one injector: defaults < file
-// key "<injector>.<key>" < its environment variable.
-func (c *config) injectorSettings(m framework.Manifest) map[string]string {
-	out := map[string]string{}
-	for _, s := range m.Settings {
-		out[s.Key] = c.k.String(m.Name + "." + s.Key)
-	}
-	return out
+func loadRunConfig(c *ucli.Context, o Options, ms []framework.Manifest) (runConfig, error) {
+	var cfg runConfig
+	var err error
+	cfg.injectors, err = loadConfig(c, o, ms, &cfg)
+	return cfg, err
 }
 
-// loadConfig merges the layers. manifests declare the injector settings the
-// config file may hold; any other key is an error naming it.
-func loadConfig(c *ucli.Context, settings []setting, manifests []framework.Manifest, getenv func(string) string) (*config, error) {
-	k := koanf.New(".")
-	defaults := map[string]any{}
-	for _, s := range settings {
-		if s.def != "" {
-			defaults[s.key] = s.def
-		}
-	}
-	for _, m := range manifests {
-		for _, s := range m.Settings {
-			if s.Default != "" {
-				defaults[m.Name+"."+s.Key] = s.Default
-			}
-		}
-	}
-	_ = k.Load(confmap.Provider(defaults, "."), nil)
+func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serveConfig, error) {
+	var cfg serveConfig
+	var err error
+	cfg.injectors, err = loadConfig(c, o, ms, &cfg)
+	return cfg, err
+}
 
-	path := c.String("config")
+func loadOutboxCommandConfig(c *ucli.Context, o Options) (outboxCommandConfig, error) {
+	var cfg outboxCommandConfig
+	_, err := loadConfig(c, o, manifests(o.Registry), &cfg, reflect.TypeFor[runConfig]())
+	return cfg, err
+}
+
+// loadConfig decodes the layers into dst, a pointer to a config struct,
+// and returns the injector settings ms declare. The config file may hold
+// the keys of dst, of the types in alsoKnown (ignored) and the injector
+// settings; any other key is a usage error naming it and the file.
+func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, alsoKnown ...reflect.Type) (injectorSettings, error) {
+	path := c.String(configFlag)
 	if path == "" {
-		path = getenv("INJECTKIT_CONFIG")
+		path = o.Getenv(configEnv)
 	}
+	file := configFile{}
 	if path != "" {
-		fk := koanf.New(".")
-		if _, err := os.Stat(path); err != nil {
-			return nil, usageErr("config file %s: %v", path, err)
-		}
-		if err := fk.Load(file.Provider(path), yaml.Parser()); err != nil {
-			return nil, usageErr("config file %s: %v", path, err)
-		}
-		if err := checkKeys(fk, settings, manifests, path); err != nil {
+		known := keysOf(append(alsoKnown, reflect.TypeOf(dst).Elem())...)
+		var err error
+		if file, err = readConfigFile(path, known, ms); err != nil {
 			return nil, err
 		}
-		if err := k.Merge(fk); err != nil {
-			return nil, usageErr("config file %s: %v", path, err)
-		}
 	}
-
-	env := map[string]any{}
-	for _, s := range settings {
-		if v := getenv(s.env()); v != "" {
-			switch {
-			case s.key == "param":
-				env[s.key] = splitParams(v)
-			case s.list:
-				env[s.key] = strings.Split(v, ",")
-			default:
-				env[s.key] = v
-			}
-		}
+	if err := decodeFields(dst, c, o.Getenv, file.values); err != nil {
+		return nil, err
 	}
-	for _, m := range manifests {
-		for _, s := range m.Settings {
-			if s.Env != "" {
-				if v := getenv(s.Env); v != "" {
-					env[m.Name+"."+s.Key] = v
-				}
-			}
-		}
-	}
-	_ = k.Load(confmap.Provider(env, "."), nil)
-
-	flags := map[string]any{}
-	for _, s := range settings {
-		if !c.IsSet(s.flag()) {
-			continue
-		}
-		switch {
-		case s.list:
-			if r, ok := c.Generic(s.flag()).(*repeated); ok {
-				flags[s.key] = r.values
-			}
-		case s.isBool:
-			flags[s.key] = strconv.FormatBool(c.Bool(s.flag()))
-		default:
-			flags[s.key] = c.String(s.flag())
-		}
-	}
-	_ = k.Load(confmap.Provider(flags, "."), nil)
-	return &config{k: k, settings: settings}, nil
+	return newInjectorSettings(ms, o.Getenv, file.injectors), nil
 }
 
-func checkKeys(fk *koanf.Koanf, settings []setting, manifests []framework.Manifest, path string) error {
-	known := map[string]bool{}
-	for _, s := range settings {
-		known[s.key] = true
-	}
-	for _, m := range manifests {
+// injectorSettings are the settings of each injector, by injector name and
+// key.
+type injectorSettings map[string]map[string]string
+
+// newInjectorSettings resolves the settings ms declare: the setting's own
+// environment variable > the config file's "<injector>.<key>" > its
+// default.
+func newInjectorSettings(ms []framework.Manifest, getenv func(string) string, file map[string]string) injectorSettings {
+	out := injectorSettings{}
+	for _, m := range ms {
+		vals := map[string]string{}
 		for _, s := range m.Settings {
-			known[m.Name+"."+s.Key] = true
+			v, ok := "", false
+			if s.Env != "" {
+				v = getenv(s.Env)
+				ok = v != ""
+			}
+			if !ok {
+				v, ok = file[m.Name+"."+s.Key]
+			}
+			if !ok {
+				v = s.Default
+			}
+			vals[s.Key] = v
 		}
+		out[m.Name] = vals
 	}
-	var unknown []string
-	for _, key := range fk.Keys() {
-		if !known[key] {
-			unknown = append(unknown, key)
-		}
-	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		return usageErr("config file %s: unknown key %s", path, strings.Join(unknown, ", "))
+	return out
+}
+
+// logLevel is a log level: debug, info, warn or error.
+type logLevel struct{ zapcore.Level }
+
+func (l *logLevel) UnmarshalText(b []byte) error {
+	if err := l.Level.UnmarshalText(b); err != nil {
+		return errors.New("want debug, info, warn or error")
 	}
 	return nil
+}
+
+// platformVersion is --openaev-version: none when empty.
+type platformVersion struct {
+	v   openaev.PlatformVersion
+	set bool
+}
+
+func (p *platformVersion) UnmarshalText(b []byte) error {
+	*p = platformVersion{}
+	if len(b) == 0 {
+		return nil
+	}
+	v, err := openaev.ParseVersion(string(b))
+	var ve *openaev.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return errors.New(ve.Reason) // the key and value are named by the caller
+	case err != nil:
+		return err
+	}
+	p.v, p.set = v, true
+	return nil
+}
+
+// options returns the client option of the version, none when unset.
+func (p platformVersion) options() []openaev.Option {
+	if !p.set {
+		return nil
+	}
+	return []openaev.Option{openaev.WithPlatformVersion(p.v)}
 }
 
 func usageErr(format string, args ...any) error {

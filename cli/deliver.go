@@ -12,11 +12,11 @@ import (
 // openRunOutbox opens the outbox of `run` when a backend URL is set and
 // the outbox is not "none", and checks it has room before an inject runs.
 // The caller closes it.
-func openRunOutbox(cfg *config, o Options) (*outbox.Store, error) {
-	if cfg.str("backend_url") == "" {
+func openRunOutbox(cfg runConfig, o Options) (*outbox.Store, error) {
+	if cfg.Backend.URL == "" {
 		return nil, nil
 	}
-	store, err := openOutbox(cfg, o, "run", true)
+	store, err := openOutbox(cfg.Outbox, o, "run", true)
 	if err != nil || store == nil {
 		return nil, err
 	}
@@ -45,12 +45,11 @@ func durable(p profile, store *outbox.Store) runtime.Deliverer {
 // newDeliverer returns the callback profile's deliverer the configuration
 // asks for: the backend callback, through store when there is one, or
 // stdout without a backend URL.
-func newDeliverer(cfg *config, o Options, log *zap.Logger, maxSize int, store *outbox.Store) (runtime.Deliverer, error) {
-	backend := cfg.str("backend_url")
-	if backend == "" {
-		return callback.Printer{W: o.Stdout, MaxPayloadSize: maxSize}, nil
+func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store) (runtime.Deliverer, error) {
+	if cfg.Backend.URL == "" {
+		return callback.Printer{W: o.Stdout, MaxPayloadSize: cfg.MaxPayloadSize}, nil
 	}
-	client, err := newClient(cfg, o, log, backend, maxSize)
+	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
 	if err != nil {
 		return nil, err
 	}
@@ -59,22 +58,18 @@ func newDeliverer(cfg *config, o Options, log *zap.Logger, maxSize int, store *o
 
 // newClient builds the callback client for a base URL from the
 // configuration: token, CA file, TLS verification.
-func newClient(cfg *config, o Options, log *zap.Logger, base string, maxSize int) (*transport.Client, error) {
-	insecure, err := cfg.bool("insecure")
-	if err != nil {
-		return nil, err
-	}
+func newClient(bc backendConfig, o Options, log *zap.Logger, base string, maxSize int) (*transport.Client, error) {
 	opts := []transport.Option{
 		transport.WithLogger(log),
-		transport.WithToken(cfg.str("token")),
+		transport.WithToken(bc.Token),
 		transport.WithUserAgent(o.Version),
-		transport.WithInsecure(insecure),
+		transport.WithInsecure(bc.Insecure),
 	}
 	if maxSize > 0 {
 		opts = append(opts, transport.WithMaxPayloadSize(maxSize))
 	}
-	if ca := cfg.str("ca_file"); ca != "" {
-		opts = append(opts, transport.WithCAFile(ca))
+	if bc.CAFile != "" {
+		opts = append(opts, transport.WithCAFile(bc.CAFile))
 	}
 	client, err := transport.New(base, opts...)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -22,76 +21,52 @@ const (
 	ProfileOpenAEV  = "openaev"  // reception, trace and terminal callback
 )
 
-// platformVersionOption returns the client option of --openaev-version
-// (none when unset). A value that is no platform version is a usage error
-// naming it.
-func platformVersionOption(cfg *config) ([]openaev.Option, error) {
-	s := cfg.str("openaev_version")
-	if s == "" {
-		return nil, nil
-	}
-	v, err := openaev.ParseVersion(s)
-	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
-	}
-	return []openaev.Option{openaev.WithPlatformVersion(v)}, nil
-}
-
 // newOpenAEVProcessor returns a processor over the backend, its terminal
 // callbacks kept in store when there is one, or printing each request to
 // stdout when no backend URL is set. The platform's version is read first
 // (once): --openaev-version, else the platform's answer, else (a dry run)
 // the current line.
-func newOpenAEVProcessor(ctx context.Context, o Options, cfg *config, log *zap.Logger, store *outbox.Store) (*openaev.Processor, error) {
-	opts, err := platformVersionOption(cfg)
-	if err != nil {
-		return nil, err
-	}
-	opts = append(opts, openaev.WithLogger(log), openaev.WithUserAgent(o.Version))
-	backend := cfg.str("backend_url")
-	if backend == "" {
+func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, store *outbox.Store) (*openaev.Processor, error) {
+	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithUserAgent(o.Version))
+	if cfg.Backend.URL == "" {
 		opts = append(opts, openaev.WithDryRun(o.Stdout))
 	} else {
-		hc, err := backendHTTPClient(cfg, log)
+		hc, err := backendHTTPClient(cfg.Backend, log)
 		if err != nil {
 			return nil, err
 		}
 		opts = append(opts, openaev.WithHTTPClient(hc))
 	}
-	client, err := openaev.NewClient(openaev.Config{URL: backend, Token: cfg.str("token")}, opts...)
+	client, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...)
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	client.Version(ctx)
 	profile := openaev.NewProfile(client, manifests(o.Registry), log)
-	rt := newRuntime(o, cfg, log, runtime.WithDeliverer(durable(profile, store)))
+	rt := newRuntime(o, cfg.injectors, log, runtime.WithDeliverer(durable(profile, store)))
 	return openaev.NewProcessor(rt, profile), nil
 }
 
 // backendHTTPClient builds the HTTP client of the openaev profile: TLS 1.2
 // at least, the CA file added to the system roots, verification off only
 // when asked (and logged), no redirects followed.
-func backendHTTPClient(cfg *config, log *zap.Logger) (*http.Client, error) {
-	insecure, err := cfg.bool("insecure")
+func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) {
+	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, Insecure: bc.Insecure}, log)
 	if err != nil {
-		return nil, err
-	}
-	hc, err := httpx.NewClient(httpx.TLS{CAFile: cfg.str("ca_file"), Insecure: insecure}, log)
-	if err != nil {
-		return nil, usageErr("ca_file: %v", err)
+		return nil, usageErr("ca_file: %w", err)
 	}
 	return hc, nil
 }
 
 // runOpenAEVRequest runs one inject with the openaev profile.
-func runOpenAEVRequest(c *ucli.Context, o Options, cfg *config, log *zap.Logger, req runtime.Request) error {
+func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, req runtime.Request) error {
 	return withOpenAEVProcessor(c, o, cfg, log, func(p *openaev.Processor) error { return p.RunRequest(c.Context, req) })
 }
 
 // withOpenAEVProcessor runs fn with a processor over the configuration,
 // its terminal callbacks kept in the outbox of `run`, and maps its outcome
 // to an exit code.
-func withOpenAEVProcessor(c *ucli.Context, o Options, cfg *config, log *zap.Logger, fn func(*openaev.Processor) error) error {
+func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, fn func(*openaev.Processor) error) error {
 	store, err := openRunOutbox(cfg, o)
 	if err != nil {
 		return err
@@ -109,22 +84,19 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg *config, log *zap.Logg
 // runOpenAEVMessage runs one platform message: with the named injector, or,
 // without a name, with the injector its contract id names (contract ids
 // are fixed per injector name, see openaev.ContractID).
-func runOpenAEVMessage(c *ucli.Context, o Options, cfg *config, log *zap.Logger, path string) error {
+func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger) error {
 	name := c.Args().First()
 	if name != "" {
 		if _, err := o.Registry.New(name); err != nil {
 			return &ExitError{Code: ExitUsage, Err: err}
 		}
 	}
-	for _, key := range []string{"target", "targets_file", "inject_file", "param", "expectation", "inject_id"} {
-		if cfg.str(key) != "" || len(cfg.list(key)) > 0 {
-			return usageErr("invalid %s: --openaev-message takes the inject from the message; drop --%s",
-				key, strings.ReplaceAll(key, "_", "-"))
-		}
+	if f, ok := injectFieldSet(cfg); ok {
+		return usageErr("invalid %s: --openaev-message takes the inject from the message; drop --%s", f.key, f.flag())
 	}
-	body, err := os.ReadFile(path)
+	body, err := os.ReadFile(cfg.OpenAEVMessage)
 	if err != nil {
-		return usageErr("openaev message: %v", err)
+		return usageErr("openaev message: %w", err)
 	}
 	return withOpenAEVProcessor(c, o, cfg, log, func(p *openaev.Processor) error {
 		p.Injector = name

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -22,8 +23,8 @@ const noOutbox = "none"
 // outboxPath returns the outbox file the configuration names, "" for none:
 // --outbox, else $XDG_STATE_HOME/injectkit/outbox.db, else
 // $HOME/.local/state/injectkit/outbox.db.
-func outboxPath(cfg *config, getenv func(string) string) (string, error) {
-	switch p := cfg.str("outbox"); p {
+func outboxPath(oc outboxConfig, getenv func(string) string) (string, error) {
+	switch p := oc.Path; p {
 	case noOutbox:
 		return "", nil
 	case "":
@@ -41,20 +42,12 @@ func outboxPath(cfg *config, getenv func(string) string) (string, error) {
 
 // openOutbox opens the configured outbox, or returns nil for none. Errors
 // name the file and exit 2.
-func openOutbox(cfg *config, o Options, command string, shared bool) (*outbox.Store, error) {
-	path, err := outboxPath(cfg, o.Getenv)
+func openOutbox(oc outboxConfig, o Options, command string, shared bool) (*outbox.Store, error) {
+	path, err := outboxPath(oc, o.Getenv)
 	if err != nil || path == "" {
 		return nil, err
 	}
-	maxBytes, err := cfg.int("outbox_max_bytes")
-	if err != nil {
-		return nil, err
-	}
-	timeout, err := cfg.duration("outbox_lock_timeout")
-	if err != nil {
-		return nil, err
-	}
-	s, err := outbox.Open(path, outbox.Options{MaxBytes: int64(maxBytes), Timeout: timeout, Shared: shared,
+	s, err := outbox.Open(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
 		Command: "injectkit " + command})
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
@@ -95,47 +88,29 @@ func bodies(n int) string {
 	return strconv.Itoa(n) + " signature bodies"
 }
 
-// outboxSettings are the keys the outbox commands read.
-var outboxSettings = []string{"outbox", "outbox_max_bytes", "outbox_lock_timeout", "backend_url", "token", "ca_file", "insecure", "log_level", "log_format"}
-
+// outboxFlags are the flags of an outbox subcommand; backendUsage is the
+// help of its --backend-url.
 func outboxFlags(backendUsage string) []ucli.Flag {
-	flags := []ucli.Flag{&ucli.StringFlag{Name: "config", Usage: "YAML config file (env INJECTKIT_CONFIG)"}}
-	for _, s := range runSettings {
-		for _, k := range outboxSettings {
-			if s.key != k {
-				continue
-			}
-			usage := s.usage + " (env " + s.env() + ")"
-			if k == "backend_url" {
-				usage = backendUsage
-			}
-			if s.isBool {
-				flags = append(flags, &ucli.BoolFlag{Name: s.flag(), Usage: usage})
-			} else {
-				flags = append(flags, &ucli.StringFlag{Name: s.flag(), Usage: usage, DefaultText: s.def})
-			}
-		}
-	}
-	return flags
+	return flagsOf(reflect.TypeFor[outboxCommandConfig](), map[string]string{"backend_url": backendUsage})
 }
 
 // outboxEnv is what every outbox subcommand starts with.
 type outboxEnv struct {
-	cfg   *config
+	cfg   outboxCommandConfig
 	log   *zap.Logger
 	store *outbox.Store
 }
 
 func openOutboxEnv(c *ucli.Context, o Options, name string) (*outboxEnv, error) {
-	cfg, err := loadConfig(c, runSettings, manifests(o.Registry), o.Getenv)
+	cfg, err := loadOutboxCommandConfig(c, o)
 	if err != nil {
 		return nil, err
 	}
-	log, err := newLogger(o.Stderr, cfg.str("log_level"), cfg.str("log_format"))
+	log, err := newLogger(o.Stderr, cfg.Log)
 	if err != nil {
 		return nil, err
 	}
-	s, err := openOutbox(cfg, o, "outbox "+name, true)
+	s, err := openOutbox(cfg.Outbox, o, "outbox "+name, true)
 	if err != nil {
 		return nil, err
 	}

@@ -29,18 +29,18 @@ func posterFor(c *ucli.Context, build func(base string) (outbox.Poster, error)) 
 
 // callbackPoster is the callback client for a base URL.
 func (e *outboxEnv) callbackPoster(o Options) func(string) (outbox.Poster, error) {
-	return func(base string) (outbox.Poster, error) { return newClient(e.cfg, o, e.log, base, 0) }
+	return func(base string) (outbox.Poster, error) { return newClient(e.cfg.Backend, o, e.log, base, 0) }
 }
 
 // openaevPoster is the openaev profile resending the terminal callbacks
 // stored for a base URL.
 func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error) {
 	return func(base string) (outbox.Poster, error) {
-		hc, err := backendHTTPClient(e.cfg, e.log)
+		hc, err := backendHTTPClient(e.cfg.Backend, e.log)
 		if err != nil {
 			return nil, err
 		}
-		client, err := openaev.NewClient(openaev.Config{URL: base, Token: e.cfg.str("token")},
+		client, err := openaev.NewClient(openaev.Config{URL: base, Token: e.cfg.Backend.Token},
 			openaev.WithLogger(e.log), openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(hc))
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: err}

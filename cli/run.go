@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -20,19 +22,6 @@ import (
 )
 
 func runCommand(o Options) *ucli.Command {
-	var flags []ucli.Flag
-	flags = append(flags, &ucli.StringFlag{Name: "config", Usage: "YAML config file (env INJECTKIT_CONFIG)"})
-	for _, s := range runSettings {
-		usage := s.usage + " (env " + s.env() + ")"
-		switch {
-		case s.list:
-			flags = append(flags, &ucli.GenericFlag{Name: s.flag(), Usage: usage, Value: &repeated{}})
-		case s.isBool:
-			flags = append(flags, &ucli.BoolFlag{Name: s.flag(), Usage: usage})
-		default:
-			flags = append(flags, &ucli.StringFlag{Name: s.flag(), Usage: usage, DefaultText: s.def})
-		}
-	}
 	return &ucli.Command{
 		Name:      "run",
 		Usage:     "run one inject and deliver (or print) its expectation signatures",
@@ -43,7 +32,7 @@ func runCommand(o Options) *ucli.Command {
 			"then one terminal callback with the findings and the expectation signatures.\n" +
 			"--openaev-message FILE runs one captured platform message with the named injector, or the one\n" +
 			"its contract id names. Both read the platform's version first (--openaev-version gives it).\n\n" + exitHelp,
-		Flags: flags,
+		Flags: flagsOf(reflect.TypeFor[runConfig](), nil),
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageErr("%v (see injectkit run --help)", err)
 		},
@@ -57,44 +46,31 @@ func runAction(c *ucli.Context, o Options) error {
 	if c.NArg() > 1 {
 		return usageErr("run takes one injector name, got %q", strings.Join(c.Args().Slice(), " "))
 	}
-	cfg, err := loadConfig(c, runSettings, manifests(o.Registry), o.Getenv)
+	cfg, err := loadRunConfig(c, o, manifests(o.Registry))
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(o.Stderr, cfg.str("log_level"), cfg.str("log_format"))
+	log, err := newLogger(o.Stderr, cfg.Log)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
 
-	profile := cfg.str("profile")
-	message := cfg.str("openaev_message")
-	if _, err := platformVersionOption(cfg); err != nil {
-		return err
-	}
-	switch {
-	case profile != ProfileCallback && profile != ProfileOpenAEV:
-		return usageErr("invalid profile %q: want %s or %s", profile, ProfileCallback, ProfileOpenAEV)
-	case message != "":
-		return runOpenAEVMessage(c, o, cfg, log, message)
+	if cfg.OpenAEVMessage != "" {
+		return runOpenAEVMessage(c, o, cfg, log)
 	}
 	req, err := buildRequest(c.Args().First(), cfg, o.Registry)
 	if err != nil {
 		return err
 	}
-	backend := cfg.str("backend_url")
 	if req.InjectID == "" {
-		if backend != "" {
+		if cfg.Backend.URL != "" {
 			return usageErr("invalid inject_id \"\": required when a backend URL is set")
 		}
 		req.InjectID = uuid.NewString()
 	}
-	if profile == ProfileOpenAEV {
+	if cfg.Profile == ProfileOpenAEV {
 		return runOpenAEVRequest(c, o, cfg, log, req)
-	}
-	maxSize, err := cfg.int("max_payload_size")
-	if err != nil {
-		return err
 	}
 	store, err := openRunOutbox(cfg, o)
 	if err != nil {
@@ -103,11 +79,11 @@ func runAction(c *ucli.Context, o Options) error {
 	if store != nil {
 		defer store.Close()
 	}
-	deliverer, err := newDeliverer(cfg, o, log, maxSize, store)
+	deliverer, err := newDeliverer(cfg, o, log, store)
 	if err != nil {
 		return err
 	}
-	_, err = newRuntime(o, cfg, log, runtime.WithDeliverer(deliverer)).Run(c.Context, req)
+	_, err = newRuntime(o, cfg.injectors, log, runtime.WithDeliverer(deliverer)).Run(c.Context, req)
 	var re *framework.RequestError
 	if errors.As(err, &re) {
 		return &ExitError{Code: ExitUsage, Err: err}
@@ -148,21 +124,13 @@ func routeHint(err error) string {
 
 // newRuntime returns the runtime of `run` and `serve` over the
 // configuration: its logger, signatures manager and injector settings.
-func newRuntime(o Options, cfg *config, log *zap.Logger, opts ...runtime.Option) *runtime.Runtime {
+func newRuntime(o Options, settings injectorSettings, log *zap.Logger, opts ...runtime.Option) *runtime.Runtime {
 	resolver := signatures.DefaultResolver()
 	resolver.Getenv = o.Getenv
-	ms := manifests(o.Registry)
 	return runtime.New(o.Registry, append([]runtime.Option{
 		runtime.WithLogger(log),
 		runtime.WithSignatures(signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver))),
-		runtime.WithSettings(func(name string) map[string]string {
-			for _, m := range ms {
-				if m.Name == name {
-					return cfg.injectorSettings(m)
-				}
-			}
-			return nil
-		}),
+		runtime.WithSettings(func(name string) map[string]string { return settings[name] }),
 	}, opts...)...)
 }
 
@@ -181,12 +149,12 @@ func dumpSignatures(o Options, r *runtime.Report) {
 }
 
 // buildRequest merges the inject file with the flags (flags win).
-func buildRequest(injector string, cfg *config, reg *framework.Registry) (runtime.Request, error) {
+func buildRequest(injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, error) {
 	var req runtime.Request
-	if path := cfg.str("inject_file"); path != "" {
-		f, err := os.Open(path)
+	if cfg.InjectFile != "" {
+		f, err := os.Open(cfg.InjectFile)
 		if err != nil {
-			return req, usageErr("inject file: %v", err)
+			return req, usageErr("inject file: %w", err)
 		}
 		defer f.Close()
 		if req, err = runtime.DecodeRequest(f); err != nil {
@@ -199,25 +167,21 @@ func buildRequest(injector string, cfg *config, reg *framework.Registry) (runtim
 	if req.Injector == "" {
 		return req, usageErr("invalid injector \"\": name one (known: %s)", strings.Join(reg.Names(), ", "))
 	}
-	if v := cfg.str("inject_id"); v != "" {
-		req.InjectID = v
+	if cfg.InjectID != "" {
+		req.InjectID = cfg.InjectID
 	}
-	if v := cfg.str("phase"); v != "" {
-		req.Phase = v
+	if cfg.Phase != "" {
+		req.Phase = cfg.Phase
 	}
-	if v := cfg.str("timeout"); v != "" {
-		d, err := cfg.duration("timeout")
-		if err != nil {
-			return req, err
-		}
-		req.Timeout = runtime.Duration(d)
+	if cfg.Timeout != 0 {
+		req.Timeout = runtime.Duration(cfg.Timeout)
 	}
-	if types := cfg.list("expectation"); len(types) > 0 {
-		req.ExpectationTypes = types
+	if len(cfg.Expectations) > 0 {
+		req.ExpectationTypes = cfg.Expectations
 	}
-	targets := cfg.list("target")
-	if path := cfg.str("targets_file"); path != "" {
-		more, err := readTargetsFile(path)
+	targets := slices.Clone(cfg.Targets)
+	if cfg.TargetsFile != "" {
+		more, err := readTargetsFile(cfg.TargetsFile)
 		if err != nil {
 			return req, err
 		}
@@ -229,7 +193,7 @@ func buildRequest(injector string, cfg *config, reg *framework.Registry) (runtim
 			req.Targets[i] = runtime.TargetSpec{Value: t}
 		}
 	}
-	if params := cfg.list("param"); len(params) > 0 {
+	if params := cfg.Params; len(params) > 0 {
 		ex, err := reg.New(req.Injector)
 		if err != nil {
 			return req, &ExitError{Code: ExitUsage, Err: err}
@@ -262,7 +226,7 @@ func buildRequest(injector string, cfg *config, reg *framework.Registry) (runtim
 func readTargetsFile(path string) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, usageErr("targets file: %v", err)
+		return nil, usageErr("targets file: %w", err)
 	}
 	defer f.Close()
 	var out []string
@@ -276,7 +240,7 @@ func readTargetsFile(path string) ([]string, error) {
 		out = append(out, line)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, usageErr("targets file %s: %v", path, err)
+		return nil, usageErr("targets file %s: %w", path, err)
 	}
 	return out, nil
 }

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
-	"time"
+	"reflect"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -18,38 +18,12 @@ import (
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// serveSettings are the keys of `injectkit serve`, in help order.
-var serveSettings = []setting{
-	{key: "openaev_url", usage: "OpenAEV platform base URL (required)"},
-	{key: "token", usage: "OpenAEV API token", secret: true},
-	{key: "tenant", usage: "OpenAEV tenant id; API paths become /api/tenants/{tenant}/…"},
-	{key: "injector_id", usage: "the injector's UUID on the platform (required)"},
-	{key: "injector_name", def: "injectkit", usage: "injector name shown by the platform"},
-	{key: "injector_type", def: "injectkit", usage: "injector type registered with the platform"},
-	{key: "openaev_version", usage: "OpenAEV platform version (e.g. 2.4.0, 3.260821.0) instead of asking the platform " +
-		"before the first registration; before 2.260624 no signatures are sent and newer output types are declared as text"},
-	{key: "icon_file", usage: "PNG icon sent with the first registration"},
-	{key: "workers", def: "4", usage: "injects run at once; also the broker prefetch"},
-	{key: "listen_addr", def: "127.0.0.1:9464", usage: "address serving /healthz and /metrics"},
-	{key: "shutdown_timeout", def: "30s", usage: "on SIGTERM, how long injects in flight may finish before they are requeued"},
-	{key: "heartbeat_interval", def: "40s", usage: "period of the registration heartbeat"},
-	{key: "outbox", usage: "outbox file keeping each terminal callback until the platform accepts it, then acknowledging its message (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db; \"none\": a message is requeued when its callback fails)"},
-	{key: "outbox_max_bytes", def: "1073741824", usage: "most bytes of bodies the outbox holds; past it injects fail and are requeued"},
-	{key: "outbox_lock_timeout", def: "30s", usage: "how long to wait for an outbox another process holds"},
-	{key: "log_level", def: "info", usage: "log level: debug, info, warn, error"},
-	{key: "log_format", def: "console", usage: "log format: console or json"},
-}
-
 const serveExitHelp = `EXIT CODES:
    0  stopped by SIGINT/SIGTERM after the injects in flight finished or were requeued
    1  could not start: registration refused, listen address in use
    2  invalid configuration: one line on stderr names the key and the value`
 
 func serveCommand(o Options) *ucli.Command {
-	flags := []ucli.Flag{&ucli.StringFlag{Name: "config", Usage: "YAML config file (env INJECTKIT_CONFIG)"}}
-	for _, s := range serveSettings {
-		flags = append(flags, &ucli.StringFlag{Name: s.flag(), Usage: s.usage + " (env " + s.env() + ")", DefaultText: s.def})
-	}
 	return &ucli.Command{
 		Name:  "serve",
 		Usage: "register with OpenAEV and run the injects it queues, until SIGTERM",
@@ -58,7 +32,7 @@ func serveCommand(o Options) *ucli.Command {
 			"was delivered, or stored in the outbox (--outbox) when the platform did not accept it: a\n" +
 			"background loop resends the stored callbacks with backoff (at most 5 min apart).\n" +
 			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp,
-		Flags: flags,
+		Flags: flagsOf(reflect.TypeFor[serveConfig](), nil),
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageErr("%v (see injectkit serve --help)", err)
 		},
@@ -71,68 +45,33 @@ func serveCommand(o Options) *ucli.Command {
 	}
 }
 
-// serveConfig is the validated configuration of the daemon.
-type serveConfig struct {
-	client            openaev.Config
-	clientOpts        []openaev.Option // --openaev-version, when set
-	workers           int
-	listenAddr        string
-	shutdownTimeout   time.Duration
-	heartbeatInterval time.Duration
-}
-
-func readServeConfig(cfg *config) (serveConfig, error) {
-	sc := serveConfig{
-		client: openaev.Config{URL: cfg.str("openaev_url"), Token: cfg.str("token"), Tenant: cfg.str("tenant"),
-			InjectorID: cfg.str("injector_id"), InjectorName: cfg.str("injector_name"), InjectorType: cfg.str("injector_type")},
-		listenAddr: cfg.str("listen_addr"),
-	}
-	if sc.client.URL == "" {
-		return sc, usageErr("invalid openaev_url \"\": required (--openaev-url or INJECTKIT_OPENAEV_URL)")
-	}
-	if sc.client.InjectorID == "" {
-		return sc, usageErr("invalid injector_id \"\": required (--injector-id or INJECTKIT_INJECTOR_ID)")
-	}
-	if path := cfg.str("icon_file"); path != "" {
-		b, err := os.ReadFile(path)
+// platformClient returns the platform client's configuration and options.
+func (sc serveConfig) platformClient() (openaev.Config, []openaev.Option, error) {
+	p := sc.Platform
+	cfg := openaev.Config{URL: p.URL, Token: p.Token, Tenant: p.Tenant,
+		InjectorID: p.InjectorID, InjectorName: p.InjectorName, InjectorType: p.InjectorType}
+	if p.IconFile != "" {
+		b, err := os.ReadFile(p.IconFile)
 		if err != nil {
-			return sc, usageErr("invalid icon_file %q: %v", path, err)
+			return cfg, nil, usageErr("invalid icon_file %q: %w", p.IconFile, err)
 		}
-		sc.client.Icon = b
+		cfg.Icon = b
 	}
-	var err error
-	if sc.clientOpts, err = platformVersionOption(cfg); err != nil {
-		return sc, err
-	}
-	if sc.workers, err = cfg.int("workers"); err != nil {
-		return sc, err
-	}
-	for _, d := range []struct {
-		key string
-		dst *time.Duration
-	}{{"shutdown_timeout", &sc.shutdownTimeout}, {"heartbeat_interval", &sc.heartbeatInterval}} {
-		if *d.dst, err = cfg.duration(d.key); err != nil {
-			return sc, err
-		}
-		if *d.dst <= 0 {
-			return sc, usageErr("invalid %s %q: must be positive", d.key, cfg.str(d.key))
-		}
-	}
-	return sc, nil
+	return cfg, p.Version.options(), nil
 }
 
 func serveAction(c *ucli.Context, o Options) error {
 	ms := manifests(o.Registry)
-	cfg, err := loadConfig(c, serveSettings, ms, o.Getenv)
+	sc, err := loadServeConfig(c, o, ms)
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(o.Stderr, cfg.str("log_level"), cfg.str("log_format"))
+	log, err := newLogger(o.Stderr, sc.Log)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	sc, err := readServeConfig(cfg)
+	platform, clientOpts, err := sc.platformClient()
 	if err != nil {
 		return err
 	}
@@ -144,7 +83,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	// The outbox (on unless --outbox none) is shared: several daemons on
 	// one host may keep their callbacks in one file; a body one of them is
 	// sending is never resent by another while it lives.
-	store, err := openOutbox(cfg, o, "serve", true)
+	store, err := openOutbox(sc.Outbox, o, "serve", true)
 	if err != nil {
 		return err
 	}
@@ -153,8 +92,8 @@ func serveAction(c *ucli.Context, o Options) error {
 	}
 	// The contracts depend on the platform's version: the client reads it
 	// (unless --openaev-version gives it) before the first registration.
-	client, err := openaev.NewClient(sc.client, append([]openaev.Option{openaev.WithLogger(log),
-		openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(platformHTTPClient(metrics))}, sc.clientOpts...)...)
+	client, err := openaev.NewClient(platform, append([]openaev.Option{openaev.WithLogger(log),
+		openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(platformHTTPClient(metrics))}, clientOpts...)...)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -166,22 +105,22 @@ func serveAction(c *ucli.Context, o Options) error {
 		stop := startResender(c.Context, store, profile, wake, log)
 		defer stop()
 	}
-	rt := newRuntime(o, cfg, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}))
+	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}))
 	d := &serve.Daemon{
 		Registrar: &openaevRegistrar{client: client, manifests: ms},
 		Handler: &openaevHandler{proc: openaev.NewProcessor(rt, profile), profile: profile, metrics: metrics,
 			log: log, store: store, wake: wake},
-		Workers:           sc.workers,
-		ShutdownTimeout:   sc.shutdownTimeout,
-		HeartbeatInterval: sc.heartbeatInterval,
-		ListenAddr:        sc.listenAddr,
-		Name:              "injectkit-" + sc.client.InjectorName,
+		Workers:           sc.Workers,
+		ShutdownTimeout:   sc.ShutdownTimeout,
+		HeartbeatInterval: sc.HeartbeatInterval,
+		ListenAddr:        sc.ListenAddr,
+		Name:              "injectkit-" + platform.InjectorName,
 		Log:               log,
 		Metrics:           metrics,
 	}
-	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", httpx.StripCredentials(sc.client.URL)),
-		zap.String("injector_id", sc.client.InjectorID), zap.Strings("injectors", o.Registry.Names()),
-		zap.Int("workers", sc.workers))
+	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", httpx.StripCredentials(platform.URL)),
+		zap.String("injector_id", platform.InjectorID), zap.Strings("injectors", o.Registry.Names()),
+		zap.Int("workers", sc.Workers))
 	if err := d.Run(c.Context); err != nil {
 		var ve *openaev.ValidationError
 		if errors.As(err, &ve) {

@@ -1,0 +1,177 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// times are the start and end time signatures, which differ between runs.
+var times = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ"`)
+
+// dryRun runs `injectkit run noop` printing its bodies and returns stdout
+// without the times.
+func dryRun(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	r := run(t, registry(), env, append([]string{"run", "noop", "--log-level", "error"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("%v: exit %d, stderr %s", args, r.code, r.stderr)
+	}
+	return times.ReplaceAllString(r.stdout, `"T"`)
+}
+
+// A YAML scalar given for a list key is a list of one: the same bodies go
+// out as with the list or the flag (before, koanf dropped the scalar and
+// the default signatures went out with exit 0).
+func TestConfigScalarIsOneElementList(t *testing.T) {
+	tests := []struct {
+		key, value string
+		flags      []string // what else the inject needs
+		want       string   // in the body, so that the value is seen to apply
+	}{
+		{"expectation", "PREVENTION", []string{"--target", "127.0.0.1"}, `"expectation_type":"PREVENTION"`},
+		{"target", "10.0.0.1", nil, `"signature_value":"10.0.0.1"`},
+		{"param", "outcome=failed", []string{"--target", "127.0.0.1"}, `"signature_value":"failed"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key, func(t *testing.T) {
+			base := append([]string{"--inject-id", "i-1"}, tt.flags...)
+			scalar := dryRun(t, nil, append(base, "--config", writeFile(t, "s.yaml", tt.key+": "+tt.value+"\n"))...)
+			list := dryRun(t, nil, append(base, "--config", writeFile(t, "l.yaml", tt.key+": ["+tt.value+"]\n"))...)
+			block := dryRun(t, nil, append(base, "--config", writeFile(t, "b.yaml", tt.key+":\n  - "+tt.value+"\n"))...)
+			flag := dryRun(t, nil, append(base, "--"+tt.key, tt.value)...)
+			if !strings.Contains(scalar, tt.want) {
+				t.Errorf("scalar %s: %s not applied: %s", tt.key, tt.value, scalar)
+			}
+			for name, got := range map[string]string{"flow list": list, "block list": block, "flag": flag} {
+				if got != scalar {
+					t.Errorf("%s differs from the scalar:\n%s\n%s", name, got, scalar)
+				}
+			}
+		})
+	}
+}
+
+// A string key keeps the text written: inject_id 00123 is not the number
+// 83 (octal), nor 123; token 0x1F is not 31.
+func TestConfigStringKeepsItsText(t *testing.T) {
+	be := newBackend(t, http.StatusOK)
+	conf := writeFile(t, "c.yaml", "inject_id: 00123\ntoken: 0x1F\nphase: 1e3\nbackend_url: "+be.URL+"\n")
+	r := run(t, registry(), nil, "run", "noop", "--target", "127.0.0.1", "--config", conf, "--outbox", "none")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	reqs := be.got()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests", len(reqs))
+	}
+	if reqs[0].Path != "/api/injects/00123/callback" || reqs[0].Header.Get("Authorization") != "Bearer 0x1F" ||
+		reqs[0].Body["phase"] != "1e3" {
+		t.Errorf("%s, %s, phase %v", reqs[0].Path, reqs[0].Header.Get("Authorization"), reqs[0].Body["phase"])
+	}
+
+	// The openaev profile's dry run prints its calls.
+	out := dryRun(t, nil, "--target", "127.0.0.1", "--config", writeFile(t, "o.yaml", "inject_id: 00123\nprofile: openaev\n"))
+	var first struct{ Path string }
+	if err := json.Unmarshal([]byte(strings.SplitN(out, "\n", 2)[0]), &first); err != nil {
+		t.Fatal(err)
+	}
+	if first.Path != "/api/injects/execution/reception/00123" {
+		t.Errorf("reception path %q", first.Path)
+	}
+}
+
+// Flag > environment > config file > default, for a list too: a layer's
+// list replaces the lower ones', it is not merged with them.
+func TestConfigListPrecedence(t *testing.T) {
+	conf := writeFile(t, "c.yaml", "expectation: [VULNERABILITY, PREVENTION]\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"default", nil, nil, []string{"DETECTION"}},
+		{"file", nil, []string{"--config", conf}, []string{"VULNERABILITY", "PREVENTION"}},
+		{"env over file", map[string]string{"INJECTKIT_EXPECTATION": "PREVENTION"}, []string{"--config", conf}, []string{"PREVENTION"}},
+		{"flag over env", map[string]string{"INJECTKIT_EXPECTATION": "PREVENTION"}, []string{"--config", conf, "--expectation", "DETECTION"}, []string{"DETECTION"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := dryRun(t, tt.env, append([]string{"--target", "127.0.0.1"}, tt.args...)...)
+			var body map[string]any
+			if err := json.Unmarshal([]byte(out), &body); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			tgt := body["expectation_signature"].(map[string]any)["targets"].([]any)[0].(map[string]any)
+			for _, g := range tgt["signature_values"].([]any) {
+				got = append(got, g.(map[string]any)["expectation_type"].(string))
+			}
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("expectation types %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// Bad configuration exits 2 before anything runs, with one line naming the
+// key, the value and where it came from: the flag, the variable or the file.
+func TestConfigErrorsNameTheSource(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		yaml string   // the config file, when set
+		want []string // in stderr; "FILE" is the config file's path
+	}{
+		{name: "unknown key", yaml: "phase: x\nexpectations: [PREVENTION]\n", want: []string{"FILE", "unknown key expectations"}},
+		{name: "bad flag", args: []string{"--max-payload-size", "-1"}, want: []string{`invalid max_payload_size "-1" (--max-payload-size): not a positive integer`}},
+		{name: "bad env", env: map[string]string{"INJECTKIT_TIMEOUT": "soon"}, want: []string{`invalid timeout "soon" (env INJECTKIT_TIMEOUT)`}},
+		{name: "bad file value", yaml: "insecure: maybe\n", want: []string{`invalid insecure "maybe" (config file FILE): not a boolean`}},
+		{name: "bad enum", yaml: "profile: openAEV\n", want: []string{`invalid profile "openAEV" (config file FILE): want callback or openaev`}},
+		{name: "bad log level", env: map[string]string{"INJECTKIT_LOG_LEVEL": "loud"}, want: []string{`invalid log_level "loud" (env INJECTKIT_LOG_LEVEL)`}},
+		{name: "bad platform version", args: []string{"--openaev-version", "latest"}, want: []string{`invalid openaev_version "latest" (--openaev-version): not a platform version`}},
+		{name: "list for a scalar key", yaml: "phase: [a, b]\n", want: []string{"invalid phase", "FILE", "want one value, got a list"}},
+		{name: "mapping for a list key", yaml: "param:\n  outcome: failed\n", want: []string{"invalid param", "FILE", "not a mapping"}},
+		{name: "secret not echoed", args: []string{"--profile", "nope"}, env: map[string]string{"INJECTKIT_TOKEN": "s3cret"}, want: []string{`invalid profile "nope"`}},
+		{name: "missing file", args: []string{"--config", "/nonexistent/injectkit.yaml"}, want: []string{"config file /nonexistent/injectkit.yaml"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "noop", "--target", "127.0.0.1"}, tt.args...)
+			path := ""
+			if tt.yaml != "" {
+				path = writeFile(t, "c.yaml", tt.yaml)
+				args = append(args, "--config", path)
+			}
+			r := run(t, registry(), tt.env, args...)
+			if r.code != 2 || r.stdout != "" {
+				t.Fatalf("exit %d, want 2 and nothing printed; stdout %q stderr %q", r.code, r.stdout, r.stderr)
+			}
+			for _, w := range tt.want {
+				if w = strings.ReplaceAll(w, "FILE", path); !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr %q does not mention %q", r.stderr, w)
+				}
+			}
+			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 || strings.Contains(r.stderr, "s3cret") {
+				t.Errorf("want one line without the token: %q", r.stderr)
+			}
+		})
+	}
+}
+
+// The outbox commands read the config file of `run`: its other keys are
+// no error, an unknown key is.
+func TestOutboxCommandsReadTheRunConfig(t *testing.T) {
+	conf := writeFile(t, "c.yaml", "target: [127.0.0.1]\nexpectation: PREVENTION\ntoken: t\nlog_level: error\n")
+	if r := run(t, registry(), nil, "outbox", "list", "--config", conf); r.code != 0 || !strings.Contains(r.stdout, "0 pending") {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	bad := writeFile(t, "bad.yaml", "workerz: 3\n")
+	if r := run(t, registry(), nil, "outbox", "list", "--config", bad); r.code != 2 || !strings.Contains(r.stderr, "workerz") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}

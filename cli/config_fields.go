@@ -1,0 +1,326 @@
+package cli
+
+import (
+	"encoding"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// A setting is declared once, as a field of a config struct (config.go).
+// Its tags give everything else:
+//
+//	config:"key[,option…]"  the config-file key; the flag is --key with '-'
+//	                        for '_', the environment variable INJECTKIT_KEY
+//	default:"…"             the default, as text
+//	usage:"…"               the flag's help
+//	enum:"a|b"              the only values allowed
+//
+// Options: secret (its value is never echoed in an error), required (it
+// must not be empty), positive (a number or a duration above zero), pairs
+// (a list of key=value: its environment form splits only on the commas that
+// start a pair), inject (a field of the inject itself, which
+// --openaev-message takes from its message instead).
+//
+// Field types: string; []string, a repeatable flag, comma-separated in the
+// environment, a YAML scalar or list in the file; bool; int; int64;
+// time.Duration; or a type whose pointer is an encoding.TextUnmarshaler. A
+// struct field without a config tag contributes its own fields.
+
+// Meta settings, not in the config structs: where the config file is.
+const (
+	envPrefix  = "INJECTKIT_"
+	configFlag = "config"
+	configEnv  = envPrefix + "CONFIG"
+)
+
+var (
+	stringsType     = reflect.TypeFor[[]string]()
+	durationType    = reflect.TypeFor[time.Duration]()
+	unmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
+)
+
+// field is one setting of a config struct.
+type field struct {
+	key, usage, def                           string
+	enum                                      []string
+	secret, required, positive, pairs, inject bool
+	index                                     []int // reflect.Value.FieldByIndex
+	typ                                       reflect.Type
+}
+
+func (f field) flag() string { return strings.ReplaceAll(f.key, "_", "-") }
+func (f field) env() string  { return envPrefix + strings.ToUpper(f.key) }
+func (f field) list() bool   { return f.typ == stringsType }
+func (f field) isBool() bool { return f.typ.Kind() == reflect.Bool }
+func (f field) text() bool   { return reflect.PointerTo(f.typ).Implements(unmarshalerType) }
+func (f field) sources() string {
+	return fmt.Sprintf("--%s, %s or %s in the config file", f.flag(), f.env(), f.key)
+}
+
+// fieldsOf returns the settings of config struct type t, in declaration
+// order. A malformed declaration is a programming error: it panics (the
+// tests build every command).
+func fieldsOf(t reflect.Type) []field {
+	var out []field
+	walkFields(t, nil, &out)
+	seen := map[string]bool{}
+	for _, f := range out {
+		if seen[f.key] {
+			panic(fmt.Sprintf("cli: %s declares the key %q twice", t, f.key))
+		}
+		seen[f.key] = true
+	}
+	return out
+}
+
+func walkFields(t reflect.Type, index []int, out *[]field) {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		idx := append(slices.Clone(index), i)
+		tag, tagged := sf.Tag.Lookup("config")
+		switch {
+		case !sf.IsExported():
+			continue
+		case !tagged && sf.Type.Kind() == reflect.Struct:
+			walkFields(sf.Type, idx, out)
+			continue
+		case !tagged || tag == "":
+			panic(fmt.Sprintf("cli: %s.%s has no config key", t, sf.Name))
+		}
+		key, opts, _ := strings.Cut(tag, ",")
+		f := field{key: key, usage: sf.Tag.Get("usage"), def: sf.Tag.Get("default"), index: idx, typ: sf.Type}
+		if e := sf.Tag.Get("enum"); e != "" {
+			f.enum = strings.Split(e, "|")
+		}
+		for _, o := range strings.Split(opts, ",") {
+			switch o {
+			case "":
+			case "secret":
+				f.secret = true
+			case "required":
+				f.required = true
+			case "positive":
+				f.positive = true
+			case "pairs":
+				f.pairs = true
+			case "inject":
+				f.inject = true
+			default:
+				panic(fmt.Sprintf("cli: %s.%s: unknown config option %q", t, sf.Name, o))
+			}
+		}
+		switch {
+		case f.text(), f.list():
+		default:
+			switch sf.Type.Kind() {
+			case reflect.String, reflect.Bool, reflect.Int, reflect.Int64:
+			default:
+				panic(fmt.Sprintf("cli: %s.%s: unsupported setting type %s", t, sf.Name, sf.Type))
+			}
+		}
+		*out = append(*out, f)
+	}
+}
+
+// flagsOf returns --config and the flags of config struct type t. usage
+// replaces the whole help text of the keys it names.
+func flagsOf(t reflect.Type, usage map[string]string) []ucli.Flag {
+	flags := []ucli.Flag{&ucli.StringFlag{Name: configFlag, Usage: "YAML config file (env " + configEnv + ")"}}
+	for _, f := range fieldsOf(t) {
+		u, ok := usage[f.key]
+		if !ok {
+			u = f.usage + " (env " + f.env() + ")"
+		}
+		switch {
+		case f.list():
+			flags = append(flags, &ucli.GenericFlag{Name: f.flag(), Usage: u, Value: &repeated{}})
+		case f.isBool():
+			flags = append(flags, &ucli.BoolFlag{Name: f.flag(), Usage: u})
+		default:
+			flags = append(flags, &ucli.StringFlag{Name: f.flag(), Usage: u, DefaultText: f.def})
+		}
+	}
+	return flags
+}
+
+// raw is a setting's text as one layer gives it: one value for a scalar,
+// any number for a list, and where it came from.
+type raw struct {
+	vals []string
+	seq  bool // a YAML sequence
+	from string
+}
+
+func fromFlag(c *ucli.Context, f field) (raw, bool) {
+	if !c.IsSet(f.flag()) {
+		return raw{}, false
+	}
+	r := raw{from: "--" + f.flag()}
+	switch {
+	case f.list():
+		rep, ok := c.Generic(f.flag()).(*repeated)
+		if !ok {
+			return raw{}, false
+		}
+		r.vals = rep.values
+	case f.isBool():
+		r.vals = []string{strconv.FormatBool(c.Bool(f.flag()))}
+	default:
+		r.vals = []string{c.String(f.flag())}
+	}
+	return r, true
+}
+
+func fromEnv(getenv func(string) string, f field) (raw, bool) {
+	v := getenv(f.env())
+	if v == "" {
+		return raw{}, false
+	}
+	r := raw{vals: []string{v}, from: "env " + f.env()}
+	switch {
+	case f.pairs:
+		r.vals = splitParams(v)
+	case f.list():
+		r.vals = strings.Split(v, ",")
+	}
+	return r, true
+}
+
+// decodeFields fills dst, a pointer to a config struct, once: each field
+// from the first layer that sets it, flag > environment > config file >
+// default. An invalid value is a usage error naming the key, the value and
+// where it came from.
+func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map[string]raw) error {
+	v := reflect.ValueOf(dst).Elem()
+	for _, f := range fieldsOf(v.Type()) {
+		r, ok := fromFlag(c, f)
+		if !ok {
+			r, ok = fromEnv(getenv, f)
+		}
+		if !ok {
+			r, ok = file[f.key]
+		}
+		if !ok && f.def != "" {
+			r, ok = raw{vals: []string{f.def}, from: "default"}, true
+		}
+		if err := f.decode(v.FieldByIndex(f.index), r, ok); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (f field) decode(dst reflect.Value, r raw, set bool) error {
+	if f.list() {
+		var out []string
+		for _, s := range r.vals {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		dst.Set(reflect.ValueOf(out))
+		return nil
+	}
+	if r.seq {
+		return f.invalid(r, strings.Join(r.vals, ","), errors.New("want one value, got a list"))
+	}
+	text := ""
+	if len(r.vals) > 0 {
+		text = r.vals[0]
+	}
+	switch {
+	case f.required && text == "":
+		return f.invalid(r, text, errors.New("required ("+f.sources()+")"))
+	case !set:
+		return nil
+	case len(f.enum) > 0 && !slices.Contains(f.enum, text):
+		return f.invalid(r, text, errors.New("want "+orList(f.enum)))
+	case f.text():
+		if err := dst.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(text)); err != nil {
+			return f.invalid(r, text, err)
+		}
+		return nil
+	}
+	switch {
+	case f.typ == durationType:
+		var d time.Duration
+		if text != "" {
+			var err error
+			if d, err = time.ParseDuration(text); err != nil || d < 0 {
+				return f.invalid(r, text, errors.New("not a duration (e.g. 30s, 5m)"))
+			}
+		}
+		if d == 0 && f.positive {
+			return f.invalid(r, text, errors.New("must be positive"))
+		}
+		dst.SetInt(int64(d))
+	case f.typ.Kind() == reflect.String:
+		dst.SetString(text)
+	case f.isBool():
+		b, err := strconv.ParseBool(text)
+		if err != nil && text != "" {
+			return f.invalid(r, text, errors.New("not a boolean"))
+		}
+		dst.SetBool(b)
+	default: // int, int64
+		n, err := strconv.ParseInt(text, 10, f.typ.Bits())
+		switch {
+		case f.positive && (err != nil || n <= 0):
+			return f.invalid(r, text, errors.New("not a positive integer"))
+		case err != nil:
+			return f.invalid(r, text, errors.New("not an integer"))
+		}
+		dst.SetInt(n)
+	}
+	return nil
+}
+
+// invalid is the usage error of a bad value: the key, the value (unless
+// secret) and where it came from.
+func (f field) invalid(r raw, text string, reason error) error {
+	val := strconv.Quote(text)
+	if f.secret && text != "" {
+		val = "(secret)"
+	}
+	where := ""
+	if r.from != "" && r.from != "default" {
+		where = " (" + r.from + ")"
+	}
+	return usageErr("invalid %s %s%s: %w", f.key, val, where, reason)
+}
+
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
+// keysOf returns the config keys of config struct types.
+func keysOf(types ...reflect.Type) map[string]bool {
+	out := map[string]bool{}
+	for _, t := range types {
+		for _, f := range fieldsOf(t) {
+			out[f.key] = true
+		}
+	}
+	return out
+}
+
+// injectFieldSet returns the first field of cfg marked inject that is set.
+func injectFieldSet(cfg any) (field, bool) {
+	v := reflect.ValueOf(cfg)
+	for _, f := range fieldsOf(v.Type()) {
+		if f.inject && !v.FieldByIndex(f.index).IsZero() {
+			return f, true
+		}
+	}
+	return field{}, false
+}

@@ -1,0 +1,167 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// configFile is what a YAML config file sets: the settings by key and the
+// injector settings by "<injector>.<key>". It is read as YAML nodes so that
+// every scalar keeps the text the user wrote: `inject_id: 00123` stays
+// "00123" (a YAML decoder would make it the number 83), `insecure: yes`
+// stays "yes" and fails as not a boolean.
+type configFile struct {
+	values    map[string]raw
+	injectors map[string]string
+}
+
+// readConfigFile reads the file at path. known holds the keys the command
+// accepts; ms declare the injector settings, under the injector's name
+// (`query: {shodan_api_key: …}`) or dotted (`query.shodan_api_key: …`). Any
+// other key is a usage error naming it and the file.
+func readConfigFile(path string, known map[string]bool, ms []framework.Manifest) (configFile, error) {
+	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return cf, usageErr("config file %s: %w", path, err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return cf, usageErr("config file %s: %w", path, err)
+	}
+	if len(doc.Content) == 0 {
+		return cf, nil // empty
+	}
+	root := deref(doc.Content[0])
+	if isNull(root) {
+		return cf, nil
+	}
+	if root.Kind != yaml.MappingNode {
+		return cf, usageErr("config file %s: want a mapping of keys, line %d is not one", path, root.Line)
+	}
+	names, settings := map[string]bool{}, map[string]bool{}
+	for _, m := range ms {
+		names[m.Name] = true
+		for _, s := range m.Settings {
+			settings[m.Name+"."+s.Key] = true
+		}
+	}
+	from := "config file " + path
+	var unknown []string
+	seen := map[string]bool{}
+	once := func(key string) error {
+		if seen[key] {
+			return usageErr("config file %s: key %s given twice", path, key)
+		}
+		seen[key] = true
+		return nil
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		key, val := root.Content[i].Value, deref(root.Content[i+1])
+		switch {
+		case known[key]:
+			if err := once(key); err != nil {
+				return cf, err
+			}
+			r, ok, err := rawOf(key, val, from)
+			if err != nil {
+				return cf, err
+			}
+			if ok {
+				cf.values[key] = r
+			}
+		case names[key] && val.Kind == yaml.MappingNode:
+			for j := 0; j+1 < len(val.Content); j += 2 {
+				full := key + "." + val.Content[j].Value
+				if !settings[full] {
+					unknown = append(unknown, full)
+					continue
+				}
+				if err := cf.injector(full, deref(val.Content[j+1]), from, once); err != nil {
+					return cf, err
+				}
+			}
+		case settings[key]:
+			if err := cf.injector(key, val, from, once); err != nil {
+				return cf, err
+			}
+		default:
+			unknown = append(unknown, key)
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		return cf, usageErr("config file %s: unknown key %s", path, strings.Join(unknown, ", "))
+	}
+	return cf, nil
+}
+
+// injector keeps the text of one injector setting.
+func (cf configFile) injector(key string, val *yaml.Node, from string, once func(string) error) error {
+	if err := once(key); err != nil {
+		return err
+	}
+	r, ok, err := rawOf(key, val, from)
+	switch {
+	case err != nil:
+		return err
+	case !ok:
+		return nil
+	case r.seq:
+		return usageErr("invalid %s (%s): want one value, got a list", key, from)
+	}
+	cf.injectors[key] = r.vals[0]
+	return nil
+}
+
+// rawOf returns the text of a scalar, or of each item of a sequence; false
+// for a null (`key:` or `key: ~`), which sets nothing.
+func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
+	switch {
+	case isNull(n):
+		return raw{}, false, nil
+	case n.Kind == yaml.ScalarNode:
+		return raw{vals: []string{n.Value}, from: from}, true, nil
+	case n.Kind == yaml.SequenceNode:
+		r := raw{vals: []string{}, seq: true, from: from}
+		for _, item := range n.Content {
+			item = deref(item)
+			switch {
+			case isNull(item):
+			case item.Kind == yaml.ScalarNode:
+				r.vals = append(r.vals, item.Value)
+			default:
+				return raw{}, false, usageErr("invalid %s (%s, line %d): want a value or a list of values, not a nested %s",
+					key, from, item.Line, kindName(item))
+			}
+		}
+		return r, true, nil
+	}
+	return raw{}, false, usageErr("invalid %s (%s, line %d): want a value or a list of values, not a %s",
+		key, from, n.Line, kindName(n))
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "mapping"
+	case yaml.SequenceNode:
+		return "list"
+	}
+	return fmt.Sprintf("YAML node of kind %d", n.Kind)
+}

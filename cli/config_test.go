@@ -1,0 +1,254 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
+)
+
+// readmeRow is one row of a flag table of the README: | flag | env | config key | default |.
+type readmeRow struct {
+	line           int
+	flag, env, key string
+}
+
+var backticked = regexp.MustCompile("`([^`]*)`")
+
+// readmeFlagTables returns the rows of the README's flag tables by the
+// heading they stand under.
+func readmeFlagTables(t *testing.T) map[string][]readmeRow {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tables := map[string][]readmeRow{}
+	heading, inTable := "", false
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "#"):
+			heading, inTable = strings.TrimSpace(strings.TrimLeft(line, "#")), false
+		case line == "| flag | env | config key | default |":
+			inTable = true
+		case inTable && strings.HasPrefix(line, "| ---"):
+		case inTable && strings.HasPrefix(line, "|"):
+			cells := strings.Split(line, "|")
+			if len(cells) < 5 {
+				t.Fatalf("README.md:%d: want 4 cells: %s", n, line)
+			}
+			first := func(cell string) string {
+				if m := backticked.FindStringSubmatch(cell); m != nil {
+					return m[1]
+				}
+				return ""
+			}
+			flag, _, _ := strings.Cut(first(cells[1]), " ") // `--param key=value`
+			tables[heading] = append(tables[heading], readmeRow{line: n, flag: flag, env: first(cells[2]), key: first(cells[3])})
+		default:
+			inTable = false
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return tables
+}
+
+// The README's flag tables and the flags generated from the config structs
+// agree both ways: every row names a flag of the command with the same
+// environment variable and config key, and every flag has its row.
+func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
+	o := Options{Registry: framework.NewRegistry()}
+	commands := map[string]struct {
+		cmd *ucli.Command
+		typ reflect.Type
+	}{
+		"Configuration": {runCommand(o), reflect.TypeFor[runConfig]()},
+		"Deployment":    {serveCommand(o), reflect.TypeFor[serveConfig]()},
+	}
+	tables := readmeFlagTables(t)
+	for heading := range tables {
+		if _, ok := commands[heading]; !ok {
+			t.Errorf("README.md: a flag table under %q, which names no command this test knows", heading)
+		}
+	}
+	for heading, c := range commands {
+		t.Run(c.cmd.Name, func(t *testing.T) {
+			rows := tables[heading]
+			if len(rows) == 0 {
+				t.Fatalf("README.md: no flag table under %q", heading)
+			}
+			byFlag := map[string]field{"--" + configFlag: {}}
+			for _, f := range fieldsOf(c.typ) {
+				byFlag["--"+f.flag()] = f
+			}
+			documented := map[string]bool{}
+			for _, r := range rows {
+				documented[r.flag] = true
+				f, ok := byFlag[r.flag]
+				switch {
+				case !ok:
+					t.Errorf("README.md:%d: %s is no flag of %s", r.line, r.flag, c.cmd.Name)
+				case r.flag == "--"+configFlag:
+					if r.env != configEnv || r.key != "" {
+						t.Errorf("README.md:%d: %s: env %q key %q, want %q and none", r.line, r.flag, r.env, r.key, configEnv)
+					}
+				case r.env != f.env() || r.key != f.key:
+					t.Errorf("README.md:%d: %s: env %q key %q, the code has %q and %q", r.line, r.flag, r.env, r.key, f.env(), f.key)
+				}
+			}
+			for _, fl := range c.cmd.Flags {
+				name := "--" + fl.Names()[0]
+				if _, ok := byFlag[name]; !ok {
+					t.Errorf("%s: flag %s is not generated from %s", c.cmd.Name, name, c.typ)
+				}
+				if !documented[name] {
+					t.Errorf("README.md: %s %s has no row in the table under %q", c.cmd.Name, name, heading)
+				}
+			}
+		})
+	}
+}
+
+// Every config struct is well formed, its defaults decode, and the help
+// and the enums agree with the code they document.
+func TestConfigDeclarations(t *testing.T) {
+	for _, dst := range []any{&runConfig{}, &serveConfig{}, &outboxCommandConfig{}} {
+		typ := reflect.TypeOf(dst).Elem()
+		t.Run(typ.Name(), func(t *testing.T) {
+			fields := fieldsOf(typ) // panics on a malformed declaration
+			if len(fields) == 0 {
+				t.Fatal("no settings")
+			}
+			for _, f := range fields {
+				if f.usage == "" {
+					t.Errorf("%s: no usage", f.key)
+				}
+			}
+			app := &ucli.App{Flags: flagsOf(typ, nil), Action: func(c *ucli.Context) error {
+				// No flag, environment or file: the defaults alone.
+				return decodeFields(dst, c, func(string) string { return "" }, nil)
+			}}
+			err := app.Run([]string{"x"})
+			var ee *ExitError
+			if err != nil && !(errors.As(err, &ee) && strings.Contains(err.Error(), "required")) {
+				t.Errorf("defaults: %v", err)
+			}
+		})
+	}
+	for _, f := range fieldsOf(reflect.TypeFor[runConfig]()) {
+		switch f.key {
+		case "profile":
+			if want := []string{ProfileCallback, ProfileOpenAEV}; !slices.Equal(f.enum, want) {
+				t.Errorf("profile enum %v, want %v", f.enum, want)
+			}
+		case "phase":
+			if !strings.Contains(f.usage, runtime.DefaultPhase) {
+				t.Errorf("phase usage %q does not name the default %s", f.usage, runtime.DefaultPhase)
+			}
+		}
+	}
+}
+
+// The file is read as YAML nodes: a string keeps the text written, a
+// scalar given for a list is a list of one, and what cannot be a setting
+// is an error naming the key and the file.
+func TestReadConfigFile(t *testing.T) {
+	known := keysOf(reflect.TypeFor[runConfig]())
+	ms := []framework.Manifest{{Name: "query", Settings: []framework.Setting{{Key: "api_key"}, {Key: "base_url"}}}}
+	tests := []struct {
+		name, yaml string
+		want       map[string]raw    // by key, without from
+		injectors  map[string]string // when set
+		err        []string          // substrings of the error, when one is wanted
+	}{
+		{name: "leading zeros stay text", yaml: "inject_id: 00123\ntoken: 0x1F\nphase: 1e3\n",
+			want: map[string]raw{"inject_id": {vals: []string{"00123"}}, "token": {vals: []string{"0x1F"}}, "phase": {vals: []string{"1e3"}}}},
+		{name: "quoted and plain alike", yaml: "inject_id: \"00123\"\nphase: 'yes'\ninsecure: yes\n",
+			want: map[string]raw{"inject_id": {vals: []string{"00123"}}, "phase": {vals: []string{"yes"}}, "insecure": {vals: []string{"yes"}}}},
+		{name: "scalar for a list", yaml: "expectation: PREVENTION\ntarget: 10.0.0.1\nparam: outcome=failed\n",
+			want: map[string]raw{"expectation": {vals: []string{"PREVENTION"}}, "target": {vals: []string{"10.0.0.1"}}, "param": {vals: []string{"outcome=failed"}}}},
+		{name: "list", yaml: "target: [10.0.0.1, 0010]\nexpectation:\n  - PREVENTION\n  - ~\n",
+			want: map[string]raw{"target": {vals: []string{"10.0.0.1", "0010"}, seq: true}, "expectation": {vals: []string{"PREVENTION"}, seq: true}}},
+		{name: "null sets nothing", yaml: "phase:\ntimeout: ~\n", want: map[string]raw{}},
+		{name: "alias", yaml: "inject_id: &id 007\nphase: *id\n",
+			want: map[string]raw{"inject_id": {vals: []string{"007"}}, "phase": {vals: []string{"007"}}}},
+		{name: "empty file", yaml: "", want: map[string]raw{}},
+		{name: "injector settings nested and dotted", yaml: "query:\n  api_key: 0042\nquery.base_url: http://x\n",
+			want: map[string]raw{}, injectors: map[string]string{"query.api_key": "0042", "query.base_url": "http://x"}},
+		{name: "unknown keys", yaml: "bakend_url: x\nquery:\n  nope: 1\nlog:\n  level: x\n", err: []string{"unknown key bakend_url, log, query.nope"}},
+		{name: "mapping for a setting", yaml: "param:\n  outcome: failed\n", err: []string{"invalid param", "not a mapping"}},
+		{name: "nested list", yaml: "target: [[a]]\n", err: []string{"invalid target", "nested list"}},
+		{name: "list for an injector setting", yaml: "query:\n  api_key: [a, b]\n", err: []string{"invalid query.api_key", "got a list"}},
+		{name: "key twice", yaml: "phase: a\nphase: b\n", err: []string{"key phase given twice"}},
+		{name: "injector key twice", yaml: "query.api_key: a\nquery:\n  api_key: b\n", err: []string{"key query.api_key given twice"}},
+		{name: "not a mapping", yaml: "- a\n", err: []string{"want a mapping"}},
+		{name: "not YAML", yaml: "phase: [\n", err: []string{"config file"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "c.yaml")
+			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cf, err := readConfigFile(path, known, ms)
+			if tt.err != nil {
+				var ee *ExitError
+				if !errors.As(err, &ee) || ee.Code != ExitUsage {
+					t.Fatalf("err = %v, want a usage error", err)
+				}
+				for _, s := range append(tt.err, path) {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("error %q does not mention %q", err, s)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]raw{}
+			for k, r := range cf.values {
+				if r.from != "config file "+path {
+					t.Errorf("%s from %q", k, r.from)
+				}
+				r.from = ""
+				got[k] = r
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("values = %+v, want %+v", got, tt.want)
+			}
+			if tt.injectors != nil && !reflect.DeepEqual(cf.injectors, tt.injectors) {
+				t.Errorf("injector settings = %v, want %v", cf.injectors, tt.injectors)
+			}
+		})
+	}
+}
+
+// An injector setting comes from its own variable, else the file, else its
+// default; each declared key is present.
+func TestInjectorSettingsPrecedence(t *testing.T) {
+	ms := []framework.Manifest{{Name: "query", Settings: []framework.Setting{
+		{Key: "api_key", Env: "SHODAN_API_KEY"}, {Key: "base_url", Default: "https://api"}, {Key: "region", Default: "eu"}, {Key: "unset"}}}}
+	env := map[string]string{"SHODAN_API_KEY": "from-env"}
+	file := map[string]string{"query.api_key": "from-file", "query.region": "us"}
+	got := newInjectorSettings(ms, func(k string) string { return env[k] }, file)
+	want := injectorSettings{"query": {"api_key": "from-env", "base_url": "https://api", "region": "us", "unset": ""}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+}
