@@ -127,6 +127,10 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBod
 func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 	now := s.opts.Now()
 	recs := make([]Record, len(entries))
+	// Each id is claimed as soon as it is allocated, before the commit
+	// makes the record visible: this process's own Resender must never
+	// take a record its deliverer is about to send.
+	var held []uint64
 	err := s.do(true, func(tx *bolt.Tx) error {
 		if u := used(tx); u+remaining > s.opts.MaxBytes {
 			return &FullError{Path: s.path, Used: u, Max: s.opts.MaxBytes, Need: remaining}
@@ -138,6 +142,10 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 			if err != nil {
 				return err
 			}
+			s.mu.Lock()
+			s.claims[id] = true
+			s.mu.Unlock()
+			held = append(held, id)
 			base, path := stripUser(e.BaseURL), e.Path
 			if path == "" {
 				path = transport.CallbackPath(e.InjectID)
@@ -160,9 +168,15 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 		return addUsed(tx, added)
 	})
 	if err != nil {
+		for _, id := range held {
+			s.unclaim(id)
+		}
 		return nil, err
 	}
 	s.mu.Lock()
+	for _, id := range held { // ids of an attempt the transaction retried
+		delete(s.claims, id)
+	}
 	for _, r := range recs {
 		s.claims[r.ID] = true
 	}
