@@ -10,9 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
-	"text/tabwriter"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -23,9 +21,10 @@ import (
 
 // Exit codes.
 const (
-	ExitOK       = 0 // signatures delivered (or printed), whatever the tool's outcome
+	ExitOK       = 0 // signatures delivered (or printed); the outcome was success or partial
 	ExitDelivery = 1 // delivery failed
 	ExitUsage    = 2 // invalid input or usage; nothing was sent
+	ExitFailed   = 3 // signatures delivered (or printed); the outcome was failed or timeout (Ctrl-C included)
 )
 
 // ExitError carries an exit code to main.
@@ -36,39 +35,57 @@ type ExitError struct {
 	Hint string
 }
 
-func (e *ExitError) Error() string { return e.Err.Error() }
+func (e *ExitError) Error() string {
+	if e.Err == nil { // the exit code says it all (ExitFailed: a WARN line was logged)
+		return fmt.Sprintf("exit status %d", e.Code)
+	}
+	return e.Err.Error()
+}
 func (e *ExitError) Unwrap() error { return e.Err }
 
 // Options are what the application is built over.
 type Options struct {
 	Registry *framework.Registry
-	Version  string
-	Stdout   io.Writer
-	Stderr   io.Writer
+	// Name is the binary's name in its help, errors and hints (default
+	// "injectkit"); Usage its one-line description in the help.
+	Name  string
+	Usage string
+	// Product is the User-Agent product of every request, sent as
+	// "<Product>/<Version>" (default Name).
+	Product string
+	// Version, Commit and GoVersion are what `version` prints (defaults
+	// "dev", "unknown" and runtime.Version()): cmd/injectkit passes the
+	// values stamped at build time.
+	Version   string
+	Commit    string
+	GoVersion string
+	Stdout    io.Writer
+	Stderr    io.Writer
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
 }
 
 const exitHelp = `EXIT CODES:
-   0  the signatures were delivered (or printed), whatever the tool's outcome
+   0  the signatures were delivered (or printed); the injector's outcome was success or partial
    1  delivery failed: the bodies are kept in the outbox (one line on stderr names it and
       the count; resend with: injectkit outbox flush), or, without an outbox, printed to
       stderr as JSON
    2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
       one line on stderr names the field and the value or the file; nothing was sent
-      (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)`
+      (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
+   3  the signatures were delivered (or printed), but the injector's outcome was failed or timeout
+      (the deadline, or Ctrl-C): one WARN line on stderr says so
+   serve exits 0, 1 or 2 only: an inject's outcome, whatever it is, never changes its exit code`
 
 // NewApp returns the injectkit application.
 func NewApp(o Options) *ucli.App {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
 	}
-	if o.Version == "" {
-		o.Version = "dev"
-	}
+	o.Version = o.version()
 	app := &ucli.App{
-		Name:      "injectkit",
-		Usage:     "run attack-simulation injectors and report their expectation signatures",
+		Name:      o.name(),
+		Usage:     o.usage(),
 		Version:   o.Version,
 		Writer:    o.Stdout,
 		ErrWriter: o.Stderr,
@@ -78,98 +95,56 @@ func NewApp(o Options) *ucli.App {
 		EnableBashCompletion:  false,
 		CustomAppHelpTemplate: ucli.AppHelpTemplate + "\n" + exitHelp + "\n",
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return usageErr("%v (see injectkit --help)", err)
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, o.name()), Hint: flagHint(rootFlags(), err)}
 		},
+		Flags:  rootFlags(),
+		Action: rootAction(o),
 		Commands: []*ucli.Command{
 			runCommand(o),
+			validateCommand(o),
 			serveCommand(o),
 			injectorsCommand(o),
 			outboxCommand(o),
-			{
-				Name:  "version",
-				Usage: "print the version",
-				Action: func(c *ucli.Context) error {
-					fmt.Fprintf(o.Stdout, "injectkit %s\n", o.Version)
-					return nil
-				},
-			},
+			versionCommand(o),
+			completionCommand(o),
 		},
 	}
+	finishApp(o, app)
 	return app
+}
+
+// rootFlags are the application's own flags.
+func rootFlags() []ucli.Flag {
+	return []ucli.Flag{&ucli.BoolFlag{Name: versionFlag, Usage: "print the version"}}
 }
 
 // Run runs the application on args and returns the process exit code. Errors
 // are printed to stderr as one line.
 func Run(ctx context.Context, o Options, args []string) int {
 	app := NewApp(o)
+	if isCompletion(args) {
+		complete(o, app, args)
+		return ExitOK
+	}
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return ExitOK
 	}
+	err = explain(o, app, err)
+	name := o.name()
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintf(o.Stderr, "injectkit: %v\n", ee.Err)
+			fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(ee.Err.Error()))
 		}
 		if ee.Hint != "" {
-			fmt.Fprintf(o.Stderr, "injectkit: hint: %s\n", ee.Hint)
+			fmt.Fprintf(o.Stderr, "%s: hint: %s\n", name, o.rename(ee.Hint))
 		}
 		return ee.Code
 	}
 	// urfave/cli usage errors (unknown flag, bad value).
-	fmt.Fprintf(o.Stderr, "injectkit: %v\n", err)
+	fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(err.Error()))
 	return ExitUsage
-}
-
-func injectorsCommand(o Options) *ucli.Command {
-	return &ucli.Command{
-		Name:  "injectors",
-		Usage: "list the registered injectors with their category, description and params",
-		Action: func(c *ucli.Context) error {
-			tw := tabwriter.NewWriter(o.Stdout, 0, 4, 2, ' ', 0)
-			for _, m := range manifests(o.Registry) {
-				cat := string(m.Category)
-				if cat == "" {
-					cat = "any"
-				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\n", m.Name, cat, m.Description)
-				for _, p := range m.Params {
-					typ := p.Type
-					if p.Type == framework.ParamEnum {
-						typ = strings.Join(p.Enum, "|")
-					}
-					def := ""
-					if p.Default != "" {
-						def = " (default " + p.Default + ")"
-					}
-					fmt.Fprintf(tw, "\t  --param %s=<%s>\t%s%s\n", p.Name, typ, p.Doc, def)
-				}
-				for _, s := range m.Settings {
-					fmt.Fprintf(tw, "\t  setting %s.%s / %s\t%s\n", m.Name, s.Key, s.Env, s.Doc)
-				}
-			}
-			return tw.Flush()
-		},
-	}
-}
-
-// manifests returns the manifest of every registered injector, by name.
-func manifests(r *framework.Registry) []framework.Manifest {
-	var out []framework.Manifest
-	for _, name := range r.Names() {
-		ex, err := r.New(name)
-		if err != nil {
-			continue
-		}
-		m := framework.Manifest{Name: name}
-		if mf, ok := ex.(framework.Manifester); ok {
-			m = mf.Manifest()
-			m.Name = name
-		}
-		out = append(out, m)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
 }
 
 // newLogger builds the stderr logger.
@@ -221,7 +196,9 @@ func interspersed(app *ucli.App, args []string) []string {
 		}
 		cmds = next.Subcommands
 	}
-	if cmd == nil {
+	if cmd == nil || len(cmd.Subcommands) > 0 {
+		// No command, or a group whose subcommand is unknown: left as
+		// typed, so that the group reports it (`outbox lst`).
 		return args
 	}
 	takesValue := map[string]bool{}

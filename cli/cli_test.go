@@ -185,7 +185,9 @@ func TestRunExitCodes(t *testing.T) {
 		{"unknown param", []string{"run", "noop", "--target", "127.0.0.1", "--param", "speed=3"}, 2, "params.speed"},
 		{"bad param value", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=maybe"}, 2, `"maybe"`},
 		{"unknown flag", []string{"run", "noop", "--nope"}, 2, "nope"},
-		{"failed tool still exits 0", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=failed"}, 0, ""},
+		{"failed tool exits 3 once printed", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=failed"}, 3,
+			"WARN\tinject failed; its signatures report the failure"},
+		{"partial tool exits 0", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=partial"}, 0, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,7 +235,7 @@ func TestRunMalformedInjectFiles(t *testing.T) {
 func TestRunInjectFileAndFlagOverride(t *testing.T) {
 	f := writeFile(t, "inject.json", `{"inject_id":"from-file","injector":"noop","expectation_types":["VULNERABILITY"],
 		"targets":[{"value":"10.0.0.1","asset":"asset-1"}],"params":{"outcome":"partial"},"phase":"file_phase"}`)
-	r := run(t, registry(), nil, "run", "--inject-file", f, "--phase", "flag_phase", "--log-level", "error")
+	r := run(t, registry(), nil, "run", "--inject-file", f, "--phase", "flag_phase", "--phase-any", "--log-level", "error")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
@@ -259,14 +261,14 @@ func TestRunInjectFileAndFlagOverride(t *testing.T) {
 
 func TestConfigPrecedence(t *testing.T) {
 	// Each layer sets the phase; the highest present layer must win.
-	yaml := writeFile(t, "config.yaml", "phase: from_yaml\nlog_level: error\n")
+	yaml := writeFile(t, "config.yaml", "phase: from_yaml\nphase_any: true\nlog_level: error\n")
 	tests := []struct {
 		name string
 		env  map[string]string
 		args []string
 		want string
 	}{
-		{"default", nil, nil, "execution_complete"},
+		{"default", nil, []string{"--phase-any"}, "execution_complete"},
 		{"yaml over default", nil, []string{"--config", yaml}, "from_yaml"},
 		{"env over yaml", map[string]string{"INJECTKIT_PHASE": "from_env"}, []string{"--config", yaml}, "from_env"},
 		{"flag over env", map[string]string{"INJECTKIT_PHASE": "from_env"}, []string{"--config", yaml, "--phase", "from_flag"}, "from_flag"},
@@ -330,7 +332,7 @@ func TestPanickingExecutorIsReported(t *testing.T) {
 		})
 	})
 	r := run(t, reg, nil, "run", "crash", "--target", "127.0.0.1", "--log-level", "error")
-	if r.code != 0 {
+	if r.code != cli.ExitFailed {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	var body map[string]any
@@ -355,7 +357,7 @@ func TestHungExecutorTimesOut(t *testing.T) {
 	// The grace period is the runtime's default (5 s): a hung executor costs
 	// the test that long, once.
 	r := run(t, reg, nil, "run", "hang", "--target", "127.0.0.1", "--timeout", "10ms", "--log-level", "error")
-	if r.code != 0 {
+	if r.code != cli.ExitFailed {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	var body map[string]any
@@ -375,7 +377,7 @@ func TestInjectorsAndVersion(t *testing.T) {
 		t.Errorf("injectors: exit %d stdout %q", r.code, r.stdout)
 	}
 	r = run(t, registry(), nil, "version")
-	if r.code != 0 || strings.TrimSpace(r.stdout) != "injectkit 1.2.3" {
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "injectkit 1.2.3 (commit unknown, go") {
 		t.Errorf("version: exit %d stdout %q", r.code, r.stdout)
 	}
 	r = run(t, registry(), nil, "run", "--help")

@@ -46,18 +46,26 @@ type outboxConfig struct {
 // runConfig is the configuration of `injectkit run`, in help order.
 type runConfig struct {
 	InjectID       string          `config:"inject_id,inject" usage:"inject id (default: a fresh UUID when printing to stdout; required with a backend URL)"`
-	Targets        []string        `config:"target,inject" usage:"a target: IPv4, IPv6 or host name (repeatable)"`
-	TargetsFile    string          `config:"targets_file,inject" usage:"file with one target a line (# comments and blank lines skipped)"`
+	Targets        []string        `config:"target,inject" usage:"a target: IPv4, IPv6, host name or CIDR range, one target per address (repeatable)"`
+	TargetsFile    string          `config:"targets_file,inject" usage:"file with one target a line, as --target (blank lines and # comments skipped, duplicates dropped)"`
+	Queries        []string        `config:"query,inject" usage:"an external target: an exposure query (repeatable); each --target narrows every query to that IPv4 address or host name"`
+	CloudProvider  string          `config:"cloud_provider,inject" usage:"a cloud target's provider (e.g. aws), with --cloud-account and --cloud-region"`
+	CloudAccount   string          `config:"cloud_account,inject" usage:"a cloud target's account, subscription or project id"`
+	CloudRegions   []string        `config:"cloud_region,inject" usage:"a cloud target's region (repeatable: one target per region)"`
+	TargetServices []string        `config:"target_service,inject" usage:"narrow each cloud target to a service, e.g. s3 (repeatable: one target per region and service)"`
+	MaxTargets     int             `config:"max_targets,positive" default:"65536" usage:"most targets CIDR ranges may expand to, all ranges together; past it the run exits 2"`
 	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON (flags override its fields)"`
 	Expectations   []string        `config:"expectation,inject" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION)"`
 	Params         []string        `config:"param,inject,pairs" usage:"injector parameter key=value (repeatable)"`
 	Backend        backendConfig   // backend_url, token, ca_file, insecure
-	Phase          string          `config:"phase" usage:"callback phase (default execution_complete)"`
+	Phase          string          `config:"phase" usage:"callback phase (default execution_complete, the one the wire format documents; another needs --phase-any)"`
+	PhaseAny       bool            `config:"phase_any" usage:"send a phase the wire format does not document"`
+	Output         string          `config:"output" enum:"text|json" usage:"stdout: text (a summary: each target's status and findings, where the signatures went) or json (each wire body, one a line); default text on a terminal, else json"`
 	Profile        string          `config:"profile" default:"callback" enum:"callback|openaev" usage:"wire profile: callback (one POST /api/injects/{id}/callback) or openaev (the platform's reception, trace and terminal callbacks)"`
 	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file) with the openaev profile, for debugging; name the injector to run it with, or let its contract id pick it"`
 	OpenAEVVersion platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; the current line without a backend)"`
-	MaxPayloadSize int             `config:"max_payload_size,positive" default:"1048576" usage:"largest body in bytes; larger payloads are chunked"`
-	Timeout        time.Duration   `config:"timeout" usage:"execution deadline (default 10m)"`
+	MaxPayloadSize int             `config:"max_payload_size,positive" usage:"largest body in bytes; larger payloads are chunked (default 1048576; with the openaev profile 5242880, and 1024 to 67108864)"`
+	Timeout        time.Duration   `config:"timeout" usage:"execution deadline, e.g. 90s, 5m or 300 (seconds) (default 10m)"`
 	Outbox         outboxConfig
 	Log            logConfig
 
@@ -74,46 +82,81 @@ type platformConfig struct {
 	InjectorType string          `config:"injector_type" default:"injectkit" usage:"injector type registered with the platform"`
 	Version      platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) instead of asking the platform before the first registration; before 2.260624 no signatures are sent and newer output types are declared as text"`
 	IconFile     string          `config:"icon_file" usage:"PNG icon sent with the first registration"`
+	CAFile       string          `config:"ca_file" usage:"PEM file of CA certificates trusted for the platform's HTTPS, besides the system roots"`
+	Insecure     bool            `config:"insecure" usage:"skip TLS verification of the platform (logged as a warning)"`
+}
+
+// brokerTLSConfig is the TLS of the broker connection, used when the
+// platform's registration says use_ssl.
+type brokerTLSConfig struct {
+	CAFile   string `config:"broker_ca_file" usage:"PEM file of CA certificates trusted for the broker's TLS (registration's use_ssl), besides the system roots"`
+	CertFile string `config:"broker_cert_file" usage:"PEM client certificate for a broker that asks for one (with --broker-key-file)"`
+	KeyFile  string `config:"broker_key_file" usage:"PEM private key of --broker-cert-file"`
+	Insecure bool   `config:"broker_insecure" usage:"skip TLS verification of the broker (logged as a warning)"`
 }
 
 // serveConfig is the configuration of `injectkit serve`, in help order.
+// Bounds the decoding does not check are checked by check (serve.go).
 type serveConfig struct {
 	Platform          platformConfig
-	Workers           int           `config:"workers,positive" default:"4" usage:"injects run at once; also the broker prefetch"`
-	ListenAddr        string        `config:"listen_addr" default:"127.0.0.1:9464" usage:"address serving /healthz and /metrics"`
+	Served            []string      `config:"injectors" usage:"injectors to register and consume for, e.g. nmap,query (repeatable or comma-separated; default: every registered injector but noop, which is served only when named)"`
+	Workers           int           `config:"workers" default:"4" usage:"injects run at once, 1 to 1024; also the broker prefetch"`
+	ListenAddr        string        `config:"listen_addr" default:"127.0.0.1:9464" usage:"host:port serving /healthz and /metrics (\"\": no HTTP server)"`
 	ShutdownTimeout   time.Duration `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM, how long injects in flight may finish before they are requeued"`
-	HeartbeatInterval time.Duration `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat"`
+	HeartbeatInterval time.Duration `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat, at least 5s"`
+	AuthFailures      int           `config:"auth_failures" default:"3" usage:"authorization refusals in a row (401, 403, or 404 on a dispatched inject) after which consumption stops until a registration succeeds again, 1 to 1000"`
+	MaxMessageSize    int64         `config:"max_message_size" default:"16777216" usage:"largest platform message in bytes, 1 KiB to 512 MiB; a larger one is rejected unread, without requeue"`
+	MaxPayloadSize    int64         `config:"max_payload_size" default:"5242880" usage:"largest callback body in bytes, 1 KiB to 64 MiB; signatures beyond it go in data callbacks"`
+	Broker            brokerTLSConfig
 	Outbox            outboxConfig
 	Log               logConfig
 
 	injectors injectorSettings
 }
 
-// outboxCommandConfig is the configuration of the outbox commands. Their
-// config file may be the one of `run`: its other keys are ignored.
-type outboxCommandConfig struct {
-	Outbox  outboxConfig
-	Backend backendConfig
-	Log     logConfig
-}
+// Defaults of run's max_payload_size, by wire profile: the openaev
+// profile's is pyoaev's (openaev.DefaultMaxPayloadSize).
+const (
+	defaultMaxPayloadSize        = 1 << 20
+	defaultOpenAEVMaxPayloadSize = openaev.DefaultMaxPayloadSize
+)
 
 func loadRunConfig(c *ucli.Context, o Options, ms []framework.Manifest) (runConfig, error) {
 	var cfg runConfig
 	var err error
-	cfg.injectors, err = loadConfig(c, o, ms, &cfg)
-	return cfg, err
+	if cfg.injectors, err = loadConfig(c, o, ms, &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.resolveMaxPayloadSize()
+}
+
+// openAEV reports whether the run uses the openaev profile.
+func (cfg runConfig) openAEV() bool {
+	return cfg.Profile == ProfileOpenAEV || cfg.OpenAEVMessage != ""
+}
+
+// resolveMaxPayloadSize gives max_payload_size its profile's default when
+// unset, and checks the openaev profile's bounds.
+func (cfg *runConfig) resolveMaxPayloadSize() error {
+	if !cfg.openAEV() {
+		if cfg.MaxPayloadSize == 0 {
+			cfg.MaxPayloadSize = defaultMaxPayloadSize
+		}
+		return nil
+	}
+	if cfg.MaxPayloadSize == 0 {
+		cfg.MaxPayloadSize = defaultOpenAEVMaxPayloadSize
+	}
+	if err := openaev.ValidateMaxPayloadSize(int64(cfg.MaxPayloadSize)); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return nil
 }
 
 func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serveConfig, error) {
 	var cfg serveConfig
 	var err error
 	cfg.injectors, err = loadConfig(c, o, ms, &cfg)
-	return cfg, err
-}
-
-func loadOutboxCommandConfig(c *ucli.Context, o Options) (outboxCommandConfig, error) {
-	var cfg outboxCommandConfig
-	_, err := loadConfig(c, o, manifests(o.Registry), &cfg, reflect.TypeFor[runConfig]())
 	return cfg, err
 }
 

@@ -33,7 +33,7 @@ func TestConfigScalarIsOneElementList(t *testing.T) {
 	}{
 		{"expectation", "PREVENTION", []string{"--target", "127.0.0.1"}, `"expectation_type":"PREVENTION"`},
 		{"target", "10.0.0.1", nil, `"signature_value":"10.0.0.1"`},
-		{"param", "outcome=failed", []string{"--target", "127.0.0.1"}, `"signature_value":"failed"`},
+		{"param", "outcome=partial", []string{"--target", "127.0.0.1"}, `"signature_value":"partial"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.key, func(t *testing.T) {
@@ -58,7 +58,7 @@ func TestConfigScalarIsOneElementList(t *testing.T) {
 // 83 (octal), nor 123; token 0x1F is not 31.
 func TestConfigStringKeepsItsText(t *testing.T) {
 	be := newBackend(t, http.StatusOK)
-	conf := writeFile(t, "c.yaml", "inject_id: 00123\ntoken: 0x1F\nphase: 1e3\nbackend_url: "+be.URL+"\n")
+	conf := writeFile(t, "c.yaml", "inject_id: 00123\ntoken: 0x1F\nphase: 1e3\nphase_any: true\nbackend_url: "+be.URL+"\n")
 	r := run(t, registry(), nil, "run", "noop", "--target", "127.0.0.1", "--config", conf, "--outbox", "none")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/framework"
 )
 
 // A setting is declared once, as a field of a config struct (config.go).
@@ -30,8 +32,9 @@ import (
 //
 // Field types: string; []string, a repeatable flag, comma-separated in the
 // environment, a YAML scalar or list in the file; bool; int; int64;
-// time.Duration; or a type whose pointer is an encoding.TextUnmarshaler. A
-// struct field without a config tag contributes its own fields.
+// time.Duration (a bare number is seconds); or a type whose pointer is an
+// encoding.TextUnmarshaler. A struct field without a config tag
+// contributes its own fields.
 
 // Meta settings, not in the config structs: where the config file is.
 const (
@@ -253,8 +256,12 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		var d time.Duration
 		if text != "" {
 			var err error
-			if d, err = time.ParseDuration(text); err != nil || d < 0 {
-				return f.invalid(r, text, errors.New("not a duration (e.g. 30s, 5m)"))
+			// A bare number is seconds, as for a param.
+			if d, err = framework.ParseDuration(text); err != nil {
+				if strings.HasPrefix(strings.TrimSpace(text), "-") {
+					return f.invalid(r, text, errors.New("must not be negative"))
+				}
+				return f.invalid(r, text, errors.New("not a duration (e.g. 30s, 5m, or 300 for seconds)"))
 			}
 		}
 		if d == 0 && f.positive {

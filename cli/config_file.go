@@ -65,6 +65,20 @@ func readConfigFile(path string, known map[string]bool, ms []framework.Manifest)
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, val := root.Content[i].Value, deref(root.Content[i+1])
 		switch {
+		case names[key] && val.Kind == yaml.MappingNode:
+			// An injector's settings, even when its name is also a key
+			// (query: a run's --query is a value or a list, never a
+			// mapping).
+			for j := 0; j+1 < len(val.Content); j += 2 {
+				full := key + "." + val.Content[j].Value
+				if !settings[full] {
+					unknown = append(unknown, full)
+					continue
+				}
+				if err := cf.injector(full, deref(val.Content[j+1]), from, once); err != nil {
+					return cf, err
+				}
+			}
 		case known[key]:
 			if err := once(key); err != nil {
 				return cf, err
@@ -75,17 +89,6 @@ func readConfigFile(path string, known map[string]bool, ms []framework.Manifest)
 			}
 			if ok {
 				cf.values[key] = r
-			}
-		case names[key] && val.Kind == yaml.MappingNode:
-			for j := 0; j+1 < len(val.Content); j += 2 {
-				full := key + "." + val.Content[j].Value
-				if !settings[full] {
-					unknown = append(unknown, full)
-					continue
-				}
-				if err := cf.injector(full, deref(val.Content[j+1]), from, once); err != nil {
-					return cf, err
-				}
 			}
 		case settings[key]:
 			if err := cf.injector(key, val, from, once); err != nil {

@@ -69,16 +69,24 @@ func readmeFlagTables(t *testing.T) map[string][]readmeRow {
 }
 
 // The README's flag tables and the flags generated from the config structs
-// agree both ways: every row names a flag of the command with the same
-// environment variable and config key, and every flag has its row.
+// agree both ways: every row names a flag of a command of its table with
+// the same environment variable and config key, and every flag of those
+// commands has its row. One table may document several commands (the
+// outbox commands): each row then belongs to at least one of them.
 func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
 	o := Options{Registry: framework.NewRegistry()}
-	commands := map[string]struct {
+	type command struct {
 		cmd *ucli.Command
 		typ reflect.Type
-	}{
-		"Configuration": {runCommand(o), reflect.TypeFor[runConfig]()},
-		"Deployment":    {serveCommand(o), reflect.TypeFor[serveConfig]()},
+	}
+	outbox := outboxCommand(o).Subcommands
+	commands := map[string][]command{
+		"Configuration": {{runCommand(o), reflect.TypeFor[runConfig]()}},
+		"Deployment":    {{serveCommand(o), reflect.TypeFor[serveConfig]()}},
+		"Outbox: no signature is lost": {
+			{outbox[0], reflect.TypeFor[outboxListConfig]()}, {outbox[1], reflect.TypeFor[outboxSendConfig]()},
+			{outbox[2], reflect.TypeFor[outboxDropConfig]()}, {outbox[3], reflect.TypeFor[outboxSendConfig]()},
+		},
 	}
 	tables := readmeFlagTables(t)
 	for heading := range tables {
@@ -86,15 +94,17 @@ func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
 			t.Errorf("README.md: a flag table under %q, which names no command this test knows", heading)
 		}
 	}
-	for heading, c := range commands {
-		t.Run(c.cmd.Name, func(t *testing.T) {
+	for heading, cs := range commands {
+		t.Run(heading, func(t *testing.T) {
 			rows := tables[heading]
 			if len(rows) == 0 {
 				t.Fatalf("README.md: no flag table under %q", heading)
 			}
 			byFlag := map[string]field{"--" + configFlag: {}}
-			for _, f := range fieldsOf(c.typ) {
-				byFlag["--"+f.flag()] = f
+			for _, c := range cs {
+				for _, f := range fieldsOf(c.typ) {
+					byFlag["--"+f.flag()] = f
+				}
 			}
 			documented := map[string]bool{}
 			for _, r := range rows {
@@ -102,7 +112,7 @@ func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
 				f, ok := byFlag[r.flag]
 				switch {
 				case !ok:
-					t.Errorf("README.md:%d: %s is no flag of %s", r.line, r.flag, c.cmd.Name)
+					t.Errorf("README.md:%d: %s is no flag of the commands under %q", r.line, r.flag, heading)
 				case r.flag == "--"+configFlag:
 					if r.env != configEnv || r.key != "" {
 						t.Errorf("README.md:%d: %s: env %q key %q, want %q and none", r.line, r.flag, r.env, r.key, configEnv)
@@ -111,13 +121,19 @@ func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
 					t.Errorf("README.md:%d: %s: env %q key %q, the code has %q and %q", r.line, r.flag, r.env, r.key, f.env(), f.key)
 				}
 			}
-			for _, fl := range c.cmd.Flags {
-				name := "--" + fl.Names()[0]
-				if _, ok := byFlag[name]; !ok {
-					t.Errorf("%s: flag %s is not generated from %s", c.cmd.Name, name, c.typ)
+			for _, c := range cs {
+				own := map[string]bool{"--" + configFlag: true}
+				for _, f := range fieldsOf(c.typ) {
+					own["--"+f.flag()] = true
 				}
-				if !documented[name] {
-					t.Errorf("README.md: %s %s has no row in the table under %q", c.cmd.Name, name, heading)
+				for _, fl := range c.cmd.Flags {
+					name := "--" + fl.Names()[0]
+					if !own[name] {
+						t.Errorf("%s: flag %s is not generated from %s", c.cmd.Name, name, c.typ)
+					}
+					if !documented[name] {
+						t.Errorf("README.md: %s %s has no row in the table under %q", c.cmd.Name, name, heading)
+					}
 				}
 			}
 		})
@@ -127,7 +143,8 @@ func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
 // Every config struct is well formed, its defaults decode, and the help
 // and the enums agree with the code they document.
 func TestConfigDeclarations(t *testing.T) {
-	for _, dst := range []any{&runConfig{}, &serveConfig{}, &outboxCommandConfig{}} {
+	for _, dst := range []any{&runConfig{}, &serveConfig{}, &outboxListConfig{}, &outboxDropConfig{}, &outboxSendConfig{},
+		&injectorsConfig{}, &versionConfig{}} {
 		typ := reflect.TypeOf(dst).Elem()
 		t.Run(typ.Name(), func(t *testing.T) {
 			fields := fieldsOf(typ) // panics on a malformed declaration

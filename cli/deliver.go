@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"io"
+
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/runtime"
@@ -43,11 +45,12 @@ func durable(p profile, store *outbox.Store) runtime.Deliverer {
 }
 
 // newDeliverer returns the callback profile's deliverer the configuration
-// asks for: the backend callback, through store when there is one, or
-// stdout without a backend URL.
-func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store) (runtime.Deliverer, error) {
+// asks for: the backend callback, through store when there is one, or,
+// without a backend URL, a printer of each body to stdout (io.Discard
+// when the summary is printed instead).
+func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, stdout io.Writer) (runtime.Deliverer, error) {
 	if cfg.Backend.URL == "" {
-		return callback.Printer{W: o.Stdout, MaxPayloadSize: cfg.MaxPayloadSize}, nil
+		return callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize}, nil
 	}
 	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
 	if err != nil {
@@ -62,7 +65,7 @@ func newClient(bc backendConfig, o Options, log *zap.Logger, base string, maxSiz
 	opts := []transport.Option{
 		transport.WithLogger(log),
 		transport.WithToken(bc.Token),
-		transport.WithUserAgent(o.Version),
+		transport.WithProduct(o.product(), o.version()),
 		transport.WithInsecure(bc.Insecure),
 	}
 	if maxSize > 0 {

@@ -23,13 +23,13 @@ const (
 
 // newOpenAEVProcessor returns a processor over the backend, its terminal
 // callbacks kept in store when there is one, or printing each request to
-// stdout when no backend URL is set. The platform's version is read first
-// (once): --openaev-version, else the platform's answer, else (a dry run)
-// the current line.
-func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, store *outbox.Store) (*openaev.Processor, error) {
-	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithUserAgent(o.Version))
+// stdout when no backend URL is set (nowhere when view prints the summary).
+// The platform's version is read first (once): --openaev-version, else the
+// platform's answer, else (a dry run) the current line.
+func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, store *outbox.Store, view *runView) (*openaev.Processor, error) {
+	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version()))
 	if cfg.Backend.URL == "" {
-		opts = append(opts, openaev.WithDryRun(o.Stdout))
+		opts = append(opts, openaev.WithDryRun(view.stdout()))
 	} else {
 		hc, err := backendHTTPClient(cfg.Backend, log)
 		if err != nil {
@@ -42,8 +42,8 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	client.Version(ctx)
-	profile := openaev.NewProfile(client, manifests(o.Registry), log)
-	rt := newRuntime(o, cfg.injectors, log, runtime.WithDeliverer(durable(profile, store)))
+	profile := openaev.NewProfile(client, manifests(o.Registry), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
+	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(), runtime.WithDeliverer(durable(profile, store)))...)
 	return openaev.NewProcessor(rt, profile), nil
 }
 
@@ -59,14 +59,14 @@ func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) 
 }
 
 // runOpenAEVRequest runs one inject with the openaev profile.
-func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, req runtime.Request) error {
-	return withOpenAEVProcessor(c, o, cfg, log, func(p *openaev.Processor) error { return p.RunRequest(c.Context, req) })
+func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, req runtime.Request) error {
+	return withOpenAEVProcessor(c, o, cfg, log, view, func(p *openaev.Processor) error { return p.RunRequest(c.Context, req) })
 }
 
 // withOpenAEVProcessor runs fn with a processor over the configuration,
 // its terminal callbacks kept in the outbox of `run`, and maps its outcome
 // to an exit code.
-func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, fn func(*openaev.Processor) error) error {
+func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, fn func(*openaev.Processor) error) error {
 	store, err := openRunOutbox(cfg, o)
 	if err != nil {
 		return err
@@ -74,17 +74,17 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	if store != nil {
 		defer store.Close()
 	}
-	p, err := newOpenAEVProcessor(c.Context, o, cfg, log, store)
+	p, err := newOpenAEVProcessor(c.Context, o, cfg, log, store, view)
 	if err != nil {
 		return err
 	}
-	return openAEVExit(o, fn(p))
+	return view.finish(log, fn(p), func(err error) error { return openAEVExit(o, err) })
 }
 
 // runOpenAEVMessage runs one platform message: with the named injector, or,
 // without a name, with the injector its contract id names (contract ids
 // are fixed per injector name, see openaev.ContractID).
-func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger) error {
+func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) error {
 	name := c.Args().First()
 	if name != "" {
 		if _, err := o.Registry.New(name); err != nil {
@@ -98,7 +98,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if err != nil {
 		return usageErr("openaev message: %w", err)
 	}
-	return withOpenAEVProcessor(c, o, cfg, log, func(p *openaev.Processor) error {
+	return withOpenAEVProcessor(c, o, cfg, log, view, func(p *openaev.Processor) error {
 		p.Injector = name
 		return p.Process(c.Context, body)
 	})

@@ -9,10 +9,12 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/signatures"
@@ -45,15 +47,25 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 			var flushTo string
 			switch tt.mode {
 			case "profile":
-				// The platform behind a proxy whose port closes while the
-				// inject runs: its terminal callback finds nobody.
-				proxy := httptest.NewServer(httputil.NewSingleHostReverseProxy(mustURL(t, p.URL)))
+				// The platform behind a proxy that cuts every connection
+				// from the moment the inject runs until the flush: its
+				// terminal callback finds nobody.
+				var down atomic.Bool
+				forward := httputil.NewSingleHostReverseProxy(mustURL(t, p.URL))
+				proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if down.Load() {
+						testkit.Cut(w)
+						return
+					}
+					forward.ServeHTTP(w, r)
+				}))
 				t.Cleanup(proxy.Close)
+				t.Cleanup(func() { down.Store(false) })
 				reg := registry(func(r *framework.Registry) {
 					r.Register("cutoff", func() framework.Executor {
 						return &frameworktest.Executor{Category: signatures.Network,
 							Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-								proxy.Close()
+								down.Store(true)
 								return framework.ToolOutput{Status: framework.StatusSuccess}
 							}}
 					})
@@ -61,15 +73,17 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				p.AddInject(id, openaev.ContractID("cutoff"))
 				args = []string{"run", "cutoff", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
 					"--backend-url", proxy.URL}
-				flushTo = p.URL
+				flushTo = proxy.URL
 				r := run(t, reg, env, append(args, "--log-level", "error")...)
 				checkKept(t, r, box)
+				down.Store(false)
 			case "message":
 				p.AddInject(id, openaev.ContractID("noop"))
 				p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
 				msg := `{"injection":{"inject_id":"` + id + `","inject_injector_contract":{"injector_contract_id":"` +
 					openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
 				args = []string{"run", "--openaev-message", writeFile(t, "message.json", msg), "--backend-url", p.URL}
+				flushTo = p.URL
 				r := run(t, registry(), env, append(args, "--log-level", "error")...)
 				checkKept(t, r, box)
 			}
@@ -110,7 +124,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				t.Errorf("terminal %v, inject %s", done.Body["execution_status"], p.InjectStatus(id))
 			}
 			l := run(t, registry(), env, "outbox", "list")
-			if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 of") {
+			if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
 				t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
 			}
 		})

@@ -99,11 +99,17 @@ func TestRunOpenAEVMessage(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
+		// Reception, the run's trace, one trace per target with an asset
+		// (the current line, assumed by a dry run), the terminal callback.
 		lines := printedLines(t, r.stdout)
-		if len(lines) != 3 || lines[2].Path != "/api/injects/execution/callback/inj-msg" {
+		if len(lines) != 4 || lines[3].Path != "/api/injects/execution/callback/inj-msg" {
 			t.Fatalf("printed %s", r.stdout)
 		}
-		done := lines[2].Body
+		if _, ok := lines[1].Body["execution_context_identifiers"]; ok {
+			t.Errorf("the run's trace names a target: %v", lines[1].Body)
+		}
+		checkTargetTrace(t, lines[2].Body, "a1", "noop on 192.0.2.1: partially succeeded")
+		done := lines[3].Body
 		if done["execution_status"] != "SUCCESS" || !strings.Contains(done["execution_message"].(string), "partially succeeded") {
 			t.Errorf("complete %v", done)
 		}
@@ -132,10 +138,41 @@ func TestRunOpenAEVMessage(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("exit %d: %s", r.code, r.stderr)
 		}
-		if got := callKinds(p.Calls("inj-msg")); got != "reception,trace,complete" {
-			t.Errorf("calls %s", got)
+		calls := p.Calls("inj-msg")
+		if got := callKinds(calls); got != "reception,trace,trace,complete" {
+			t.Fatalf("calls %s", got)
+		}
+		if !calls[2].Processed() {
+			t.Errorf("per-target trace %s: %s", calls[2].Outcome, calls[2].Reason)
+		}
+		checkTargetTrace(t, calls[2].Body, "a1", "noop on 192.0.2.1: partially succeeded")
+	})
+	t.Run("2.4.0: no per-target trace", func(t *testing.T) {
+		r := run(t, registry(), nil, "run", "noop", "--openaev-message", msg, "--openaev-version", "2.4.0", "--log-level", "error")
+		if r.code != 0 {
+			t.Fatalf("exit %d: %s", r.code, r.stderr)
+		}
+		lines := printedLines(t, r.stdout)
+		if len(lines) != 3 || lines[2].Body["execution_action"] != "complete" {
+			t.Fatalf("printed %s", r.stdout)
+		}
+		for _, l := range lines {
+			if _, ok := l.Body["execution_context_identifiers"]; ok {
+				t.Errorf("2.4.0 got execution_context_identifiers: %v", l.Body)
+			}
 		}
 	})
+}
+
+// checkTargetTrace checks a per-target trace: INFO, command_execution,
+// about asset alone, its message message.
+func checkTargetTrace(t *testing.T, body map[string]any, asset, message string) {
+	t.Helper()
+	ids, _ := body["execution_context_identifiers"].([]any)
+	if len(ids) != 1 || ids[0] != asset || body["execution_status"] != "INFO" ||
+		body["execution_action"] != "command_execution" || body["execution_message"] != message {
+		t.Errorf("per-target trace %v, want INFO command_execution about [%s]: %q", body, asset, message)
+	}
 }
 
 func TestRunOpenAEVErrors(t *testing.T) {
@@ -156,6 +193,14 @@ func TestRunOpenAEVErrors(t *testing.T) {
 		{"malformed message: nothing sent", []string{"run", "noop", "--openaev-message", broken}, 2, "malformed message", 0},
 		{"hostile manual target: reception and INVALID_USAGE", []string{"run", "noop", "--openaev-message", hostile}, 2, `"-oN/tmp/x"`, 2},
 		{"hostile flag target: reception and INVALID_USAGE", []string{"run", "noop", "--profile", "openaev", "--target", "-oN/tmp/x"}, 2, `"-oN/tmp/x"`, 2},
+		{"openaev max payload size under 1 KiB", []string{"run", "noop", "--profile", "openaev", "--target", "127.0.0.1", "--max-payload-size", "512"},
+			2, `invalid max_payload_size "512": must be between 1024 (1 KiB) and 67108864 (64 MiB)`, 0},
+		{"openaev max payload size over 64 MiB", []string{"run", "noop", "--openaev-message", hostile, "--max-payload-size", "67108865"},
+			2, `invalid max_payload_size "67108865"`, 0},
+		{"max payload size not a number", []string{"run", "noop", "--profile", "openaev", "--target", "127.0.0.1", "--max-payload-size", "abc"},
+			2, `invalid max_payload_size "abc"`, 0},
+		{"negative max payload size", []string{"run", "noop", "--profile", "openaev", "--target", "127.0.0.1", "--max-payload-size=-5"},
+			2, `invalid max_payload_size "-5"`, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,8 +7,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -48,7 +46,7 @@ func openOutbox(oc outboxConfig, o Options, command string, shared bool) (*outbo
 		return nil, err
 	}
 	s, err := outbox.Open(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
-		Command: "injectkit " + command})
+		Command: o.name() + " " + command})
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -88,12 +86,6 @@ func bodies(n int) string {
 	return strconv.Itoa(n) + " signature bodies"
 }
 
-// outboxFlags are the flags of an outbox subcommand; backendUsage is the
-// help of its --backend-url.
-func outboxFlags(backendUsage string) []ucli.Flag {
-	return flagsOf(reflect.TypeFor[outboxCommandConfig](), map[string]string{"backend_url": backendUsage})
-}
-
 // outboxEnv is what every outbox subcommand starts with.
 type outboxEnv struct {
 	cfg   outboxCommandConfig
@@ -101,16 +93,16 @@ type outboxEnv struct {
 	store *outbox.Store
 }
 
-func openOutboxEnv(c *ucli.Context, o Options, name string) (*outboxEnv, error) {
-	cfg, err := loadOutboxCommandConfig(c, o)
+// openOutboxEnv decodes the configuration into cfg and opens its outbox.
+func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandConfig) (*outboxEnv, error) {
+	if err := loadOutboxCommandConfig(c, o, cfg); err != nil {
+		return nil, err
+	}
+	log, err := newLogger(o.Stderr, cfg.logging())
 	if err != nil {
 		return nil, err
 	}
-	log, err := newLogger(o.Stderr, cfg.Log)
-	if err != nil {
-		return nil, err
-	}
-	s, err := openOutbox(cfg.Outbox, o, "outbox "+name, true)
+	s, err := openOutbox(cfg.outbox(), o, "outbox "+name, true)
 	if err != nil {
 		return nil, err
 	}
@@ -126,9 +118,11 @@ func (e *outboxEnv) close() {
 }
 
 func outboxCommand(o Options) *ucli.Command {
-	action := func(name string, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
+	// action runs fn on the outbox the configuration names, decoded into
+	// a fresh config struct of the type of cfg.
+	action := func(name string, cfg outboxCommandConfig, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
 		return func(c *ucli.Context) error {
-			e, err := openOutboxEnv(c, o, name)
+			e, err := openOutboxEnv(c, o, name, reflect.New(reflect.TypeOf(cfg).Elem()).Interface().(outboxCommandConfig))
 			if err != nil {
 				return err
 			}
@@ -137,6 +131,7 @@ func outboxCommand(o Options) *ucli.Command {
 		}
 	}
 	sendUsage := "send to this base URL instead of the one stored with each body (env and config ignored)"
+	list, drop, send := &outboxListConfig{}, &outboxDropConfig{}, &outboxSendConfig{}
 	return &ucli.Command{
 		Name:  "outbox",
 		Usage: "list, resend or drop the signature bodies the backend has not accepted",
@@ -148,14 +143,14 @@ func outboxCommand(o Options) *ucli.Command {
 			{
 				Name:   "list",
 				Usage:  "list pending and dead bodies",
-				Flags:  outboxFlags(""),
-				Action: action("list", func(c *ucli.Context, e *outboxEnv) error { return listOutbox(o, e) }),
+				Flags:  outboxFlags(list, ""),
+				Action: action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(o, e) }),
 			},
 			{
 				Name:  "flush",
-				Usage: "send every pending body now; exit 0 only if all were delivered",
-				Flags: outboxFlags(sendUsage),
-				Action: action("flush", func(c *ucli.Context, e *outboxEnv) error {
+				Usage: "send now the pending bodies stored for --backend-url, with its token; exit 0 only if all of them were delivered",
+				Flags: outboxFlags(send, sendUsage),
+				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error {
 					res, err := e.flush(c, o)
 					fmt.Fprintf(o.Stdout, "outbox %s: %d delivered, %d still pending, %d rejected (moved to the dead list), %d being sent by another process\n",
 						e.store.Path(), res.Delivered, res.Failed, res.Rejected, res.Busy)
@@ -172,8 +167,8 @@ func outboxCommand(o Options) *ucli.Command {
 				Name:      "drop",
 				Usage:     "delete a body, pending or dead, without sending it",
 				ArgsUsage: "<id>",
-				Flags:     outboxFlags(""),
-				Action: action("drop", func(c *ucli.Context, e *outboxEnv) error {
+				Flags:     outboxFlags(drop, ""),
+				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
 					id, err := parseID(c)
 					if err != nil {
 						return err
@@ -193,8 +188,8 @@ func outboxCommand(o Options) *ucli.Command {
 				Name:      "retry-dead",
 				Usage:     "move a dead body back to pending and send it now",
 				ArgsUsage: "<id>",
-				Flags:     outboxFlags(sendUsage),
-				Action:    action("retry-dead", func(c *ucli.Context, e *outboxEnv) error { return retryDead(c, o, e) }),
+				Flags:     outboxFlags(send, sendUsage),
+				Action:    action("retry-dead", send, func(c *ucli.Context, e *outboxEnv) error { return retryDead(c, o, e) }),
 			},
 		},
 	}
@@ -216,48 +211,4 @@ func idError(id uint64, s *outbox.Store, err error) error {
 		return usageErr("invalid id \"%d\": %v in outbox %s", id, err, s.Path())
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}
-}
-
-func listOutbox(o Options, e *outboxEnv) error {
-	recs, err := e.store.List()
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	st, err := e.store.Stats()
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %d of %d bytes\n", e.store.Path(), st.Pending, st.Dead, st.Bytes, e.store.MaxBytes())
-	if len(recs) == 0 {
-		return nil
-	}
-	now := time.Now()
-	tw := tabwriter.NewWriter(o.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tINJECT\tPHASE\tCHUNK\tSIZE\tATTEMPTS\tAGE\tNEXT\tLAST ERROR")
-	for _, r := range recs {
-		next := "-"
-		switch {
-		case r.State == outbox.Dead && r.DeadStatus != 0:
-			next = "dead: status " + strconv.Itoa(r.DeadStatus)
-		case r.State == outbox.Dead:
-			next = "dead"
-		case e.store.Busy(r):
-			next = "being sent by pid " + strconv.Itoa(r.Owner)
-		case !r.NextAttempt.After(now):
-			next = "due"
-		default:
-			next = "in " + r.NextAttempt.Sub(now).Round(time.Second).String()
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%d\t%d\t%s\t%s\t%s\n", r.ID, r.State, r.InjectID, r.Phase,
-			r.ChunkIndex, r.TotalChunks, r.Size, r.Attempts, now.Sub(r.Created).Round(time.Second), next, oneLine(r.LastError, 120))
-	}
-	return tw.Flush()
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = s[:n] + "…"
-	}
-	return s
 }

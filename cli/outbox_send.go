@@ -2,9 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"io"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -12,36 +15,59 @@ import (
 // Sending what the outbox keeps: the posters of both wire profiles, flush
 // and retry-dead.
 
-// posterFor returns the poster build makes for a stored base URL, or for
-// --backend-url when given.
-func posterFor(c *ucli.Context, build func(base string) (outbox.Poster, error)) func(string) (outbox.Poster, error) {
-	override := ""
-	if c.IsSet("backend-url") {
-		override = c.String("backend-url")
+// A token is bound to its backend: flush and retry-dead send a stored body
+// only when its base URL is the backend the configuration names
+// (--backend-url, INJECTKIT_BACKEND_URL or backend_url), with that
+// configuration's token. Bodies of other backends stay pending.
+
+// sameBackend reports whether a stored base URL is the configured backend.
+func sameBackend(stored, configured string) bool {
+	norm := func(s string) string { return strings.TrimRight(httpx.StripCredentials(strings.TrimSpace(s)), "/") }
+	return configured != "" && norm(stored) == norm(configured)
+}
+
+// otherBackends writes one line per backend whose pending bodies this
+// flush leaves alone, and returns how many bodies that is.
+func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func(outbox.Record) bool) (int, error) {
+	recs, err := e.store.List()
+	if err != nil {
+		return 0, err
 	}
-	return func(base string) (outbox.Poster, error) {
-		if override != "" {
-			base = override
+	left := map[string]int{}
+	var order []string
+	for _, r := range recs {
+		if r.State != outbox.Pending || !flushable(r) || sameBackend(r.BaseURL, configured) {
+			continue
 		}
-		return build(base)
+		if left[r.BaseURL] == 0 {
+			order = append(order, r.BaseURL)
+		}
+		left[r.BaseURL]++
 	}
+	n := 0
+	for _, base := range order {
+		n += left[base]
+		fmt.Fprintf(w, "%s for %s left pending: its token is not this one (flush it with --backend-url %s and its --token)\n",
+			bodies(left[base]), base, base)
+	}
+	return n, nil
 }
 
 // callbackPoster is the callback client for a base URL.
 func (e *outboxEnv) callbackPoster(o Options) func(string) (outbox.Poster, error) {
-	return func(base string) (outbox.Poster, error) { return newClient(e.cfg.Backend, o, e.log, base, 0) }
+	return func(base string) (outbox.Poster, error) { return newClient(e.cfg.backend(), o, e.log, base, 0) }
 }
 
 // openaevPoster is the openaev profile resending the terminal callbacks
 // stored for a base URL.
 func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error) {
 	return func(base string) (outbox.Poster, error) {
-		hc, err := backendHTTPClient(e.cfg.Backend, e.log)
+		hc, err := backendHTTPClient(e.cfg.backend(), e.log)
 		if err != nil {
 			return nil, err
 		}
-		client, err := openaev.NewClient(openaev.Config{URL: base, Token: e.cfg.Backend.Token},
-			openaev.WithLogger(e.log), openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(hc))
+		client, err := openaev.NewClient(openaev.Config{URL: base, Token: e.cfg.backend().Token},
+			openaev.WithLogger(e.log), openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc))
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: err}
 		}
@@ -54,9 +80,19 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 // kept (those of a platform reached with a tenant are resent by the
 // `injectkit serve` that keeps them).
 func (e *outboxEnv) flush(c *ucli.Context, o Options) (outbox.FlushResult, error) {
+	configured := e.cfg.backend().URL
+	callback := func(r outbox.Record) bool { return r.Profile == "" }
+	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
+		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
+	}
 	passes := []*outbox.Resender{
-		{Store: e.store, Client: posterFor(c, e.callbackPoster(o)), Log: e.log, Select: func(r outbox.Record) bool { return r.Profile == "" }},
-		{Store: e.store, Client: posterFor(c, e.openaevPoster(o)), Log: e.log, Select: openaev.Untenanted},
+		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callback)},
+		{Store: e.store, Client: e.openaevPoster(o), Log: e.log, Select: mine(openaev.Untenanted)},
+	}
+	if _, err := e.otherBackends(o.Stdout, configured, func(r outbox.Record) bool {
+		return callback(r) || openaev.Untenanted(r)
+	}); err != nil {
+		return outbox.FlushResult{}, err
 	}
 	var sum outbox.FlushResult
 	for _, rs := range passes {
@@ -81,11 +117,15 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	if err != nil {
 		return idError(id, e.store, err)
 	}
-	poster := posterFor(c, e.callbackPoster(o))
+	poster := e.callbackPoster(o)
 	switch {
+	case (back.Profile == "" || openaev.Untenanted(back)) && !sameBackend(back.BaseURL, e.cfg.backend().URL):
+		fmt.Fprintf(o.Stdout, "%d (inject %s) moved back to pending, not sent: it belongs to %s (send it with --backend-url %s and its --token)\n",
+			id, back.InjectID, back.BaseURL, back.BaseURL)
+		return nil
 	case back.Profile == "":
 	case openaev.Untenanted(back):
-		poster = posterFor(c, e.openaevPoster(o))
+		poster = e.openaevPoster(o)
 	default:
 		fmt.Fprintf(o.Stdout, "%d (inject %s, %s profile) moved back to pending: the daemon keeping it (injectkit serve) resends it\n",
 			id, back.InjectID, back.Profile)

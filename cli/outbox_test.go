@@ -97,7 +97,7 @@ func TestOutboxDownThenFlush(t *testing.T) {
 	}
 
 	be.code.Store(http.StatusOK)
-	f := run(t, registry(), env, "outbox", "flush", "--log-level", "error")
+	f := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 	if f.code != 0 {
 		t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 	}
@@ -121,7 +121,7 @@ func TestOutboxDownThenFlush(t *testing.T) {
 		}
 	}
 	l = run(t, registry(), env, "outbox", "list")
-	if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 of") {
+	if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of 1.0 GiB") {
 		t.Errorf("outbox not empty after flush:\n%s", l.stdout)
 	}
 	raw, _ := os.ReadFile(box)
@@ -147,14 +147,14 @@ func TestOutboxDeadList(t *testing.T) {
 		t.Errorf("list:\n%s", l.stdout)
 	}
 	be.code.Store(http.StatusOK)
-	if f := run(t, registry(), env, "outbox", "flush"); f.code != 0 || len(be.got()) != 1 {
+	if f := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL); f.code != 0 || len(be.got()) != 1 {
 		t.Errorf("flush resent a dead body: exit %d, %d requests", f.code, len(be.got()))
 	}
 	id := regexp.MustCompile(`(?m)^(\d+)\s+dead`).FindStringSubmatch(l.stdout)
 	if id == nil {
 		t.Fatalf("no dead id in\n%s", l.stdout)
 	}
-	rd := run(t, registry(), env, "outbox", "retry-dead", id[1], "--log-level", "error")
+	rd := run(t, registry(), env, "outbox", "retry-dead", id[1], "--backend-url", be.URL, "--log-level", "error")
 	if rd.code != 0 || !strings.Contains(rd.stdout, "delivered") {
 		t.Fatalf("retry-dead: exit %d\n%s%s", rd.code, rd.stdout, rd.stderr)
 	}
@@ -294,5 +294,49 @@ func TestOutboxDefaultPath(t *testing.T) {
 	// Printing to stdout needs no outbox at all.
 	if r := run(t, registry(), map[string]string{"XDG_STATE_HOME": "", "HOME": ""}, "run", "noop", "--target", "127.0.0.1"); r.code != 0 {
 		t.Errorf("print without a state directory: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// A token is bound to its backend: a flush sends each token only to the
+// bodies stored for the backend it was given with.
+func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
+	a, b := newSwitchable(t, http.StatusServiceUnavailable), newSwitchable(t, http.StatusServiceUnavailable)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	for _, tt := range []struct {
+		be    *switchable
+		id    string
+		token string
+	}{{a, "inj-a", "token-of-a"}, {b, "inj-b", "token-of-b"}} {
+		env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": tt.token}
+		if r := run(t, registry(), env, "run", "noop", "--inject-id", tt.id, "--target", "127.0.0.1",
+			"--backend-url", tt.be.URL, "--log-level", "error"); r.code != 1 {
+			t.Fatalf("%s: exit %d, want 1 (stored)\n%s", tt.id, r.code, r.stderr)
+		}
+	}
+	a.code.Store(http.StatusOK)
+	b.code.Store(http.StatusOK)
+	sentA, sentB := len(a.got()), len(b.got())
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	f := run(t, registry(), env, "outbox", "flush", "--backend-url", a.URL, "--token", "token-of-a", "--log-level", "error")
+	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered") || !strings.Contains(f.stdout, "1 signature body for "+b.URL+" left pending") {
+		t.Fatalf("flush of a: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+	}
+	if got := a.got()[sentA:]; len(got) != 1 || got[0].Auth != "Bearer token-of-a" || got[0].Path != "/api/injects/inj-a/callback" {
+		t.Errorf("a received %+v", got)
+	}
+	if n := len(b.got()); n != sentB {
+		t.Errorf("b received %d requests during a's flush", n-sentB)
+	}
+	f = run(t, registry(), env, "outbox", "flush", "--backend-url", b.URL, "--token", "token-of-b", "--log-level", "error")
+	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered") {
+		t.Fatalf("flush of b: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+	}
+	if got := b.got()[sentB:]; len(got) != 1 || got[0].Auth != "Bearer token-of-b" || got[0].Path != "/api/injects/inj-b/callback" {
+		t.Errorf("b received %+v", got)
+	}
+	for _, r := range append(a.got(), b.got()...) {
+		if (r.Auth == "Bearer token-of-a") != strings.Contains(r.Path, "inj-a") {
+			t.Errorf("%s received with %q", r.Path, r.Auth)
+		}
 	}
 }

@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"reflect"
-	"slices"
 	"strings"
 
 	"github.com/google/uuid"
@@ -27,12 +24,16 @@ func runCommand(o Options) *ucli.Command {
 		Usage:     "run one inject and deliver (or print) its expectation signatures",
 		ArgsUsage: "<injector>",
 		Description: "Runs the injector on the targets, then POSTs the signatures to --backend-url,\n" +
-			"or prints each body that would have been POSTed to stdout (one JSON document per line).\n\n" +
+			"or prints each body that would have been POSTed to stdout (one JSON document per line).\n" +
+			"On a terminal, stdout gets a summary instead (each target's status and findings, then where the\n" +
+			"signatures went; -o json for the JSON, --output text for the summary anywhere), and stderr a\n" +
+			"progress line. A target may be a CIDR range (one target per address, at most --max-targets);\n" +
+			"--query and --cloud-* give external and cloud targets. A bare number is seconds (--timeout 300).\n\n" +
 			"--profile openaev reports through the OpenAEV platform's own calls instead: reception, an INFO trace,\n" +
 			"then one terminal callback with the findings and the expectation signatures.\n" +
 			"--openaev-message FILE runs one captured platform message with the named injector, or the one\n" +
 			"its contract id names. Both read the platform's version first (--openaev-version gives it).\n\n" + exitHelp,
-		Flags: flagsOf(reflect.TypeFor[runConfig](), nil),
+		Flags: withShort(flagsOf(reflect.TypeFor[runConfig](), nil), "output", "o"),
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageErr("%v (see injectkit run --help)", err)
 		},
@@ -43,6 +44,9 @@ func runCommand(o Options) *ucli.Command {
 }
 
 func runAction(c *ucli.Context, o Options) error {
+	if err := missingFlagValue(c); err != nil {
+		return err
+	}
 	if c.NArg() > 1 {
 		return usageErr("run takes one injector name, got %q", strings.Join(c.Args().Slice(), " "))
 	}
@@ -50,27 +54,33 @@ func runAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(o.Stderr, cfg.Log)
+	view := newRunView(o, cfg)
+	log, err := newLogger(view.stderr(), cfg.Log)
 	if err != nil {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
 
 	if cfg.OpenAEVMessage != "" {
-		return runOpenAEVMessage(c, o, cfg, log)
+		return runOpenAEVMessage(c, o, cfg, log, view)
 	}
-	req, err := buildRequest(c.Args().First(), cfg, o.Registry)
+	req, targets, err := buildRunRequest(c.Args().First(), cfg, o.Registry)
 	if err != nil {
 		return err
 	}
+	if targets != nil && targets.dropped > 0 {
+		log.Info("duplicate targets dropped", zap.Int("dropped", targets.dropped), zap.String("first", targets.firstDrop),
+			zap.Int("targets", len(targets.specs)))
+	}
 	if req.InjectID == "" {
 		if cfg.Backend.URL != "" {
-			return usageErr("invalid inject_id \"\": required when a backend URL is set")
+			return usageErr("invalid inject_id \"\": required when a backend URL is set (--inject-id)")
 		}
 		req.InjectID = uuid.NewString()
 	}
+	warnNoToken(log, cfg.Backend)
 	if cfg.Profile == ProfileOpenAEV {
-		return runOpenAEVRequest(c, o, cfg, log, req)
+		return relabelUsage(targets, runOpenAEVRequest(c, o, cfg, log, view, req))
 	}
 	store, err := openRunOutbox(cfg, o)
 	if err != nil {
@@ -79,16 +89,80 @@ func runAction(c *ucli.Context, o Options) error {
 	if store != nil {
 		defer store.Close()
 	}
-	deliverer, err := newDeliverer(cfg, o, log, store)
+	deliverer, err := newDeliverer(cfg, o, log, store, view.stdout())
 	if err != nil {
 		return err
 	}
-	_, err = newRuntime(o, cfg.injectors, log, runtime.WithDeliverer(deliverer)).Run(c.Context, req)
+	opts := append(view.runtimeOptions(), runtime.WithDeliverer(deliverer))
+	_, err = newRuntime(o, cfg.injectors, log, opts...).Run(c.Context, req)
 	var re *framework.RequestError
 	if errors.As(err, &re) {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return &ExitError{Code: ExitUsage, Err: targets.relabel(err), Hint: categoryHint(err)}
 	}
-	return deliveryExit(o, err)
+	return view.finish(log, err, func(err error) error { return deliveryExit(o, err) })
+}
+
+// relabelUsage names, in a usage error about targets[N], where target N
+// was written.
+func relabelUsage(targets *targetList, err error) error {
+	var ee *ExitError
+	if errors.As(err, &ee) && ee.Code == ExitUsage && ee.Err != nil {
+		ee.Err = targets.relabel(ee.Err)
+		if ee.Hint == "" {
+			ee.Hint = categoryHint(ee.Err)
+		}
+	}
+	return err
+}
+
+// categoryHint tells how to give the targets an injector takes, when err
+// says it takes another category.
+func categoryHint(err error) string {
+	if err == nil {
+		return ""
+	}
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "takes cloud targets"):
+		return "give cloud targets with --cloud-provider, --cloud-account and --cloud-region (repeatable), or in --inject-file"
+	case strings.Contains(msg, "takes external targets"):
+		return "give external targets with --query (repeatable; a --target narrows each query), or in --inject-file"
+	case strings.Contains(msg, "takes network targets"):
+		return "give network targets with --target (an address, a host name or a CIDR range) or --targets-file"
+	}
+	return ""
+}
+
+// missingFlagValue refuses a flag whose value is "--" or another flag of
+// the command: the flag had no value (`run noop --target`, `--target
+// --param x=1`), and the next argument was taken for it.
+func missingFlagValue(c *ucli.Context) error {
+	names := map[string]bool{}
+	for _, f := range c.Command.Flags {
+		for _, n := range f.Names() {
+			names[n] = true
+		}
+	}
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		if _, isBool := f.(*ucli.BoolFlag); isBool || !c.IsSet(name) {
+			continue
+		}
+		vals := []string{c.String(name)}
+		if g, ok := c.Generic(name).(*repeated); ok {
+			vals = g.values
+		}
+		for _, v := range vals {
+			flag, _, _ := strings.Cut(strings.TrimLeft(v, "-"), "=")
+			switch {
+			case v == "--":
+				return usageErr("--%s needs a value (see injectkit run --help)", name)
+			case strings.HasPrefix(v, "-") && names[flag]:
+				return usageErr("--%s needs a value, not the flag %s (see injectkit run --help)", name, v)
+			}
+		}
+	}
+	return nil
 }
 
 // deliveryExit maps the outcome of a delivery to an exit code and one line
@@ -146,103 +220,6 @@ func dumpSignatures(o Options, r *runtime.Report) {
 		return
 	}
 	fmt.Fprintf(o.Stderr, "undelivered signatures: %s\n", b)
-}
-
-// buildRequest merges the inject file with the flags (flags win).
-func buildRequest(injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, error) {
-	var req runtime.Request
-	if cfg.InjectFile != "" {
-		f, err := os.Open(cfg.InjectFile)
-		if err != nil {
-			return req, usageErr("inject file: %w", err)
-		}
-		defer f.Close()
-		if req, err = runtime.DecodeRequest(f); err != nil {
-			return req, &ExitError{Code: ExitUsage, Err: err}
-		}
-	}
-	if injector != "" {
-		req.Injector = injector
-	}
-	if req.Injector == "" {
-		return req, usageErr("invalid injector \"\": name one (known: %s)", strings.Join(reg.Names(), ", "))
-	}
-	if cfg.InjectID != "" {
-		req.InjectID = cfg.InjectID
-	}
-	if cfg.Phase != "" {
-		req.Phase = cfg.Phase
-	}
-	if cfg.Timeout != 0 {
-		req.Timeout = runtime.Duration(cfg.Timeout)
-	}
-	if len(cfg.Expectations) > 0 {
-		req.ExpectationTypes = cfg.Expectations
-	}
-	targets := slices.Clone(cfg.Targets)
-	if cfg.TargetsFile != "" {
-		more, err := readTargetsFile(cfg.TargetsFile)
-		if err != nil {
-			return req, err
-		}
-		targets = append(targets, more...)
-	}
-	if len(targets) > 0 {
-		req.Targets = make([]runtime.TargetSpec, len(targets))
-		for i, t := range targets {
-			req.Targets[i] = runtime.TargetSpec{Value: t}
-		}
-	}
-	if params := cfg.Params; len(params) > 0 {
-		ex, err := reg.New(req.Injector)
-		if err != nil {
-			return req, &ExitError{Code: ExitUsage, Err: err}
-		}
-		var m *framework.Manifest
-		if mf, ok := ex.(framework.Manifester); ok {
-			mm := mf.Manifest()
-			m = &mm
-		}
-		if req.Params == nil {
-			req.Params = map[string]any{}
-		}
-		for _, kv := range params {
-			k, v, ok := strings.Cut(kv, "=")
-			if !ok || k == "" {
-				return req, usageErr("invalid param %q: want key=value", kv)
-			}
-			val, err := framework.ParseParam(m, k, v)
-			if err != nil {
-				return req, &ExitError{Code: ExitUsage, Err: err}
-			}
-			req.Params[k] = val
-		}
-	}
-	return req, nil
-}
-
-// readTargetsFile reads one target a line, skipping blank lines and
-// # comments.
-func readTargetsFile(path string) ([]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, usageErr("targets file: %w", err)
-	}
-	defer f.Close()
-	var out []string
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		out = append(out, line)
-	}
-	if err := sc.Err(); err != nil {
-		return nil, usageErr("targets file %s: %w", path, err)
-	}
-	return out, nil
 }
 
 // repeated is a repeatable string flag whose values are kept whole: a

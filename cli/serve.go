@@ -2,15 +2,21 @@ package cli
 
 import (
 	"errors"
-	"net/http"
+	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"reflect"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -21,7 +27,9 @@ import (
 const serveExitHelp = `EXIT CODES:
    0  stopped by SIGINT/SIGTERM after the injects in flight finished or were requeued
    1  could not start: registration refused, listen address in use
-   2  invalid configuration: one line on stderr names the key and the value`
+   2  invalid configuration: one line on stderr names the key and the value
+   An inject's outcome (failed, timeout) goes to the platform in its terminal callback and never
+   changes the exit code (run's code 3 does not apply to serve).`
 
 func serveCommand(o Options) *ucli.Command {
 	return &ucli.Command{
@@ -32,7 +40,7 @@ func serveCommand(o Options) *ucli.Command {
 			"was delivered, or stored in the outbox (--outbox) when the platform did not accept it: a\n" +
 			"background loop resends the stored callbacks with backoff (at most 5 min apart).\n" +
 			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp,
-		Flags: flagsOf(reflect.TypeFor[serveConfig](), nil),
+		Flags: flagsOf(reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o)}),
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
 			return usageErr("%v (see injectkit serve --help)", err)
 		},
@@ -44,6 +52,27 @@ func serveCommand(o Options) *ucli.Command {
 		},
 	}
 }
+
+// injectorsUsage is the help of --injectors: the field's, and the
+// injectors known.
+func injectorsUsage(o Options) string {
+	for _, f := range fieldsOf(reflect.TypeFor[serveConfig]()) {
+		if f.key == "injectors" {
+			return f.usage + " (known: " + strings.Join(manifestNames(manifests(o.Registry)), ", ") + "; env " + f.env() + ")"
+		}
+	}
+	return ""
+}
+
+// Bounds of serve's settings that the daemon itself does not check.
+const (
+	// maxWorkers bounds workers, also the AMQP prefetch count: a 16-bit
+	// field, in which 65 536 would wrap to 0 (unlimited).
+	maxWorkers = 1024
+	// minHeartbeatInterval bounds heartbeat_interval: each heartbeat is a
+	// registration, and 1ns made thousands a second.
+	minHeartbeatInterval = 5 * time.Second
+)
 
 // platformClient returns the platform client's configuration and options.
 func (sc serveConfig) platformClient() (openaev.Config, []openaev.Option, error) {
@@ -60,9 +89,115 @@ func (sc serveConfig) platformClient() (openaev.Config, []openaev.Option, error)
 	return cfg, p.Version.options(), nil
 }
 
+// daemonOptions returns the daemon's and the profile's options of the
+// configuration; the caller validates them.
+func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
+	so := serve.DefaultOptions()
+	so.AuthFailures, so.MaxMessageSize = sc.AuthFailures, sc.MaxMessageSize
+	so.BrokerTLS = serve.BrokerTLS{CAFile: sc.Broker.CAFile, CertFile: sc.Broker.CertFile,
+		KeyFile: sc.Broker.KeyFile, Insecure: sc.Broker.Insecure}
+	oo := openaev.DefaultServeOptions()
+	oo.Injectors = openaev.ParseInjectors(strings.Join(sc.Served, ","))
+	oo.MaxPayloadSize = sc.MaxPayloadSize
+	oo.CAFile, oo.Insecure = sc.Platform.CAFile, sc.Platform.Insecure
+	return so, oo
+}
+
+// check checks the bounds of the settings and returns the manifests of
+// the injectors to serve; an error names the key and the value (exit 2).
+func (sc serveConfig) check(ms []framework.Manifest) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
+	so, oo := sc.daemonOptions()
+	switch {
+	case sc.Workers < 1 || sc.Workers > maxWorkers:
+		return so, oo, nil, usageErr("invalid workers %q: must be between 1 and %d", strconv.Itoa(sc.Workers), maxWorkers)
+	case sc.HeartbeatInterval < minHeartbeatInterval:
+		return so, oo, nil, usageErr("invalid heartbeat_interval %q: must be at least %s", sc.HeartbeatInterval, minHeartbeatInterval)
+	}
+	if err := checkListenAddr(sc.ListenAddr); err != nil {
+		return so, oo, nil, usageErr("invalid listen_addr %q: %w", sc.ListenAddr, err)
+	}
+	if err := oo.Validate(ms); err != nil {
+		return so, oo, nil, settingExit(err)
+	}
+	if err := so.Validate(); err != nil {
+		return so, oo, nil, settingExit(err)
+	}
+	selected, err := oo.Manifests(ms)
+	return so, oo, selected, settingExit(err)
+}
+
+// checkListenAddr parses a listen address completely: empty (no HTTP
+// server), or host:port with an optional host (an IP address or a host
+// name) and a numeric port from 0 to 65535.
+func checkListenAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return errors.New("want host:port, e.g. 127.0.0.1:9464 (\"\": no HTTP server)")
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || port != strconv.FormatUint(n, 10) {
+		return fmt.Errorf("port %q: want a number from 0 to 65535", port)
+	}
+	if host == "" || !strings.ContainsAny(host, ":%") && validHostname(host) {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err != nil {
+		return fmt.Errorf("host %q: want an IP address or a host name", host)
+	}
+	return nil
+}
+
+// validHostname reports whether h is made of DNS labels: letters, digits
+// and inner hyphens, at most 63 bytes each, 253 in all, the last one not
+// all digits (256.0.0.1 is no host name).
+func validHostname(h string) bool {
+	labels := strings.Split(strings.TrimSuffix(h, "."), ".")
+	if len(h) > 253 || strings.Trim(labels[len(labels)-1], "0123456789") == "" {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, r := range l {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// settingExit maps a refused setting of the serve or openaev package
+// (*serve.SettingError, *openaev.ValidationError: "invalid <key>
+// "<value>": …") to exit 2; other errors are returned as they are.
+func settingExit(err error) error {
+	if !isSetting(err) {
+		return err
+	}
+	var se *serve.SettingError
+	if errors.As(err, &se) && se.Err != nil && !strings.Contains(se.Error(), se.Err.Error()) {
+		err = fmt.Errorf("%w: %v", err, se.Err) // the cause: a missing file, say
+	}
+	return &ExitError{Code: ExitUsage, Err: err}
+}
+
+// isSetting reports whether err is a refused setting.
+func isSetting(err error) bool {
+	var se *serve.SettingError
+	var ve *openaev.ValidationError
+	return errors.As(err, &se) || errors.As(err, &ve)
+}
+
 func serveAction(c *ucli.Context, o Options) error {
 	ms := manifests(o.Registry)
 	sc, err := loadServeConfig(c, o, ms)
+	if err != nil {
+		return err
+	}
+	daemonOpts, profileOpts, selected, err := sc.check(ms)
 	if err != nil {
 		return err
 	}
@@ -75,10 +210,18 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-
+	// The platform's HTTP client: TLS 1.2 at least, ca_file added to the
+	// system roots, the proxy from the environment, no redirects (a POST
+	// carrying the token is not replayed elsewhere), and every attempt of
+	// an inject's callbacks counted in the metrics.
+	hc, err := profileOpts.HTTPClient(log)
+	if err != nil {
+		return settingExit(err)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := serve.NewMetrics(reg)
+	hc.Transport = openaev.CountAttempts(hc.Transport, metrics.DeliveryAttempt)
 
 	// The outbox (on unless --outbox none) is shared: several daemons on
 	// one host may keep their callbacks in one file; a body one of them is
@@ -93,11 +236,11 @@ func serveAction(c *ucli.Context, o Options) error {
 	// The contracts depend on the platform's version: the client reads it
 	// (unless --openaev-version gives it) before the first registration.
 	client, err := openaev.NewClient(platform, append([]openaev.Option{openaev.WithLogger(log),
-		openaev.WithUserAgent(o.Version), openaev.WithHTTPClient(platformHTTPClient(metrics))}, clientOpts...)...)
+		openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc)}, clientOpts...)...)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	profile := openaev.NewProfile(client, ms, log)
+	profile := openaev.NewProfile(client, selected, log, profileOpts.ProfileOptions()...)
 	wake := make(chan struct{}, 1)
 	var deliverer runtime.Deliverer = profile
 	if store != nil {
@@ -107,9 +250,9 @@ func serveAction(c *ucli.Context, o Options) error {
 	}
 	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}))
 	d := &serve.Daemon{
-		Registrar: &openaevRegistrar{client: client, manifests: ms},
-		Handler: &openaevHandler{proc: openaev.NewProcessor(rt, profile), profile: profile, metrics: metrics,
-			log: log, store: store, wake: wake},
+		Registrar: openaev.NewRegistrar(client, selected),
+		Handler: openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile),
+			Store: store, Wake: wake, Metrics: metrics, Log: log}),
 		Workers:           sc.Workers,
 		ShutdownTimeout:   sc.ShutdownTimeout,
 		HeartbeatInterval: sc.HeartbeatInterval,
@@ -118,25 +261,26 @@ func serveAction(c *ucli.Context, o Options) error {
 		Log:               log,
 		Metrics:           metrics,
 	}
+	if err := daemonOpts.Apply(d); err != nil {
+		return settingExit(err)
+	}
 	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", httpx.StripCredentials(platform.URL)),
-		zap.String("injector_id", platform.InjectorID), zap.Strings("injectors", o.Registry.Names()),
-		zap.Int("workers", sc.Workers))
+		zap.String("injector_id", platform.InjectorID), zap.Strings("injectors", manifestNames(selected)),
+		zap.Int("workers", sc.Workers), zap.Int64("max_payload_size", profileOpts.MaxPayloadSize))
 	if err := d.Run(c.Context); err != nil {
-		var ve *openaev.ValidationError
-		if errors.As(err, &ve) {
-			return &ExitError{Code: ExitUsage, Err: err}
+		if isSetting(err) {
+			return settingExit(err)
 		}
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}
 	return nil
 }
 
-// platformHTTPClient is the platform client's HTTP client: TLS 1.2 at
-// least, the proxy from the environment, no redirects (a POST carrying the
-// token is not replayed elsewhere), and every attempt of an inject's
-// callbacks counted in the metrics.
-func platformHTTPClient(m *serve.Metrics) *http.Client {
-	hc := httpx.NewDefaultClient()
-	hc.Transport = openaev.CountAttempts(hc.Transport, m.DeliveryAttempt)
-	return hc
+// manifestNames returns the names of ms.
+func manifestNames(ms []framework.Manifest) []string {
+	out := make([]string, len(ms))
+	for i, m := range ms {
+		out[i] = m.Name
+	}
+	return out
 }

@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"errors"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,9 +22,11 @@ import (
 )
 
 // testHandler is the daemon's handler over a platform client, running
-// noop, its callbacks kept in store when there is one.
+// noop, its callbacks kept in store when there is one, wired as serve
+// wires it.
 type testHandler struct {
-	*openaevHandler
+	*openaev.Handler
+	profile *openaev.Profile
 	metrics *prometheus.Registry
 	wake    chan struct{}
 }
@@ -40,9 +44,9 @@ func newTestHandler(t *testing.T, client *openaev.Client, store *outbox.Store) t
 		d = &outbox.Deliverer{Profile: profile, Store: store, Failed: wake}
 	}
 	rt := runtime.New(reg, runtime.WithDeliverer(d), runtime.WithObserver(metricsObserver{metrics}))
-	h := &openaevHandler{proc: openaev.NewProcessor(rt, profile), profile: profile, metrics: metrics,
-		log: zap.NewNop(), store: store, wake: wake}
-	return testHandler{openaevHandler: h, metrics: promReg, wake: wake}
+	h := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile), Store: store, Wake: wake,
+		Metrics: metrics, Log: zap.NewNop()})
+	return testHandler{Handler: h, profile: profile, metrics: promReg, wake: wake}
 }
 
 // histograms returns the sample counts of the histograms gathered from reg.
@@ -100,7 +104,7 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 		{"not JSON", `{"injection":`, nil, true, false},
 		{"no inject id", `{"injection":{}}`, nil, true, false},
 		{"terminal callback refused for good", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusBadRequest, 1) }, true, false},
-		{"token refused: requeue", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusUnauthorized, 1) }, false, false},
+		{"token refused: unauthorized, requeued", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusUnauthorized, 1) }, false, false},
 		{"platform down: requeue", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusServiceUnavailable, 5) }, false, false},
 	}
 	for _, tt := range tests {
@@ -125,6 +129,12 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 			if (err == nil) != tt.ok || serve.IsPermanent(err) != tt.permanent {
 				t.Errorf("Handle = %v (permanent %v); want ok %v, permanent %v", err, serve.IsPermanent(err), tt.ok, tt.permanent)
 			}
+			// Without an outbox nothing is kept: not durable, so requeued.
+			var ue *serve.UnauthorizedError
+			if unauthorized := errors.As(err, &ue); unauthorized != strings.HasPrefix(tt.name, "token refused") ||
+				unauthorized && ue.Durable {
+				t.Errorf("Handle = %v: unauthorized %v (%+v)", err, unauthorized, ue)
+			}
 		})
 	}
 }
@@ -140,7 +150,7 @@ func TestOpenAEVRegistrarIconOnlyFirst(t *testing.T) {
 	}
 	reg := framework.NewRegistry()
 	reg.Register("noop", func() framework.Executor { return noop.New() })
-	r := &openaevRegistrar{client: client, manifests: manifests(reg)}
+	r := openaev.NewRegistrar(client, manifests(reg))
 	for i := range 2 {
 		got, err := r.Register(context.Background())
 		if err != nil {
@@ -159,5 +169,21 @@ func TestOpenAEVRegistrarIconOnlyFirst(t *testing.T) {
 	p.FailRegistration(http.StatusServiceUnavailable, 10)
 	if _, err := r.Register(context.Background()); err == nil || serve.IsPermanent(err) {
 		t.Errorf("a 503 registration = %v, want a transient error", err)
+	}
+}
+
+// A listen address is parsed completely: host (IP address, host name or
+// none) and a numeric port from 0 to 65535; "" is no HTTP server.
+func TestCheckListenAddr(t *testing.T) {
+	for addr, ok := range map[string]bool{
+		"": true, "127.0.0.1:9464": true, "[::1]:0": true, "[fe80::1%eth0]:9464": true, ":9464": true,
+		"localhost:65535": true, "metrics.example.com.:80": true,
+		"127.0.0.1:65536": false, "127.0.0.1:-1": false, "127.0.0.1:http": false, "127.0.0.1:": false,
+		"127.0.0.1:09464": false, "127.0.0.1": false, "::1:9464": false, "bad host:9464": false,
+		"-bad.example.com:80": false, "a..b:80": false, "256.0.0.1:80": false, "10.0.0.1.:80": false,
+	} {
+		if err := checkListenAddr(addr); (err == nil) != ok {
+			t.Errorf("checkListenAddr(%q) = %v, want ok %v", addr, err, ok)
+		}
 	}
 }

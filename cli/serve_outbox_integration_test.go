@@ -30,7 +30,7 @@ func TestIntegrationServeOutbox(t *testing.T) {
 	box := filepath.Join(t.TempDir(), "outbox.db")
 
 	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box)
+		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop")
 	defer func() {
 		if t.Failed() {
 			t.Logf("stderr:\n%s", stderr)

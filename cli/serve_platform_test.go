@@ -59,7 +59,7 @@ func TestIntegrationServePlatform(t *testing.T) {
 			p.AddInject("sp-nmap", openaev.ContractID("nmap"))
 
 			d := servePlatform(t, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-				"--listen-addr", "127.0.0.1:0", "--workers", "2", "--log-format", "json")
+				"--listen-addr", "127.0.0.1:0", "--workers", "2", "--log-format", "json", "--injectors", "noop,nmap")
 			defer func() {
 				if t.Failed() {
 					t.Logf("stderr:\n%s", d.stderr)
@@ -90,9 +90,11 @@ func TestIntegrationServePlatform(t *testing.T) {
 					t.Errorf("registration %d answered %d: %s", i, r.Status, r.Reason)
 				}
 			}
-			for _, id := range []string{"sp-noop", "sp-nmap"} {
-				checkServed(t, p, id, tt.version, tt.final)
-			}
+			// Each inject's one target, its asset and what its per-target
+			// trace says (the service nmap names a random port varies).
+			checkServed(t, p, "sp-noop", "asset-web", "noop on web01.example.com: succeeded", tt.version, tt.final)
+			checkServed(t, p, "sp-nmap", "asset-lo", fmt.Sprintf("nmap on localhost: succeeded; scan_results: 1; ports_discovered: %d; ", port),
+				tt.version, tt.final)
 			if s, _ := p.Findings("sp-noop")["summary"].(string); !strings.HasPrefix(s, "noop: 1 target(s), outcome success") {
 				t.Errorf("noop summary finding %v", p.Findings("sp-noop")["summary"])
 			}
@@ -117,18 +119,42 @@ func TestIntegrationServePlatform(t *testing.T) {
 	}
 }
 
-// checkServed asserts what the platform made of one served inject.
-func checkServed(t *testing.T, p *openaevtest.Platform, id string, v openaevtest.Version, final string) {
+// checkServed asserts what the platform made of one served inject, on
+// one target of asset: on the current line, its per-target trace's message
+// starts with trace.
+func checkServed(t *testing.T, p *openaevtest.Platform, id, asset, trace string, v openaevtest.Version, final string) {
 	t.Helper()
 	var kinds []string
+	var perTarget []map[string]any
 	for _, c := range p.Calls(id) {
 		kinds = append(kinds, fmt.Sprintf("%s:%d", c.Kind, c.Status))
 		if c.Kind != openaevtest.KindReception && c.Accepted() && !c.Processed() {
 			t.Errorf("%s %s %s: %s", id, c.Kind, c.Outcome, c.Reason)
 		}
+		if _, ok := c.Body["execution_context_identifiers"]; ok {
+			perTarget = append(perTarget, c.Body)
+		}
 	}
-	if got := strings.Join(kinds, " "); got != "reception:200 trace:200 complete:200" {
-		t.Errorf("%s calls %s", id, got)
+	// The run's trace, then, on the current line, one per target with an
+	// asset; none on 2.4.0.
+	want := "reception:200 trace:200 trace:200 complete:200"
+	if v == openaevtest.Version24 {
+		want = "reception:200 trace:200 complete:200"
+	}
+	if got := strings.Join(kinds, " "); got != want {
+		t.Errorf("%s calls %s, want %s", id, got, want)
+	}
+	switch {
+	case v == openaevtest.Version24 && len(perTarget) != 0:
+		t.Errorf("%s: 2.4.0 got per-target traces %v", id, perTarget)
+	case v != openaevtest.Version24 && len(perTarget) != 1:
+		t.Errorf("%s: %d per-target traces, want 1: %v", id, len(perTarget), perTarget)
+	case v != openaevtest.Version24:
+		msg := fmt.Sprint(perTarget[0]["execution_message"])
+		if !strings.HasPrefix(msg, trace) && msg != strings.TrimSuffix(trace, "; ") {
+			t.Errorf("%s per-target trace message %q, want %q…", id, msg, trace)
+		}
+		checkTargetTrace(t, perTarget[0], asset, msg)
 	}
 	done, _ := p.Terminal(id)
 	if !done.Processed() {

@@ -240,7 +240,8 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	}
 
 	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--heartbeat-interval", "100ms", "--workers", "2", "--log-format", "json")
+		"--listen-addr", "127.0.0.1:0", "--heartbeat-interval", "5s", "--workers", "2", "--log-format", "json",
+		"--injectors", "portscan", "--injectors", "noop") // noop is served only when named
 	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
 
 	scan := message(t, map[string]any{
@@ -278,12 +279,19 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 			len(jsonLogs(stderr.String(), "terminal callback delivered")) == 4
 	})
 
-	// Callbacks in order: reception, the trace, one terminal callback.
-	for _, id := range []string{"i-noop", "i-scan"} {
-		if got := kinds(p.Calls(id)); strings.Join(got, " ") != "reception:200 trace:200 complete:200" {
-			t.Errorf("%s calls = %v", id, got)
-		}
+	// Callbacks in order: reception, the run's trace, one trace per target
+	// with an asset (the current line), one terminal callback.
+	if got := kinds(p.Calls("i-noop")); strings.Join(got, " ") != "reception:200 trace:200 complete:200" {
+		t.Errorf("i-noop calls = %v", got)
 	}
+	scanCalls := p.Calls("i-scan")
+	if got := kinds(scanCalls); strings.Join(got, " ") != "reception:200 trace:200 trace:200 complete:200" {
+		t.Fatalf("i-scan calls = %v", got)
+	}
+	if _, ok := scanCalls[1].Body["execution_context_identifiers"]; ok || !scanCalls[2].Processed() {
+		t.Errorf("i-scan traces %v, %v (%s)", scanCalls[1].Body, scanCalls[2].Body, scanCalls[2].Reason)
+	}
+	checkTargetTrace(t, scanCalls[2].Body, "a1", "portscan on 192.0.2.7: succeeded; scan_results: 1")
 	noop, _ := p.Terminal("i-noop")
 	out, ok := noop.Structured()
 	// Manual targets carry no asset, hence no signature target.
@@ -342,9 +350,9 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 			t.Errorf("rejections do not give the reason %q: %s", want, reasons)
 		}
 	}
-	if n := len(p.Registrations()); n < 2 {
-		t.Errorf("%d registrations, want the first one and heartbeats", n)
-	}
+	// The first heartbeat comes 5 s (the least allowed) after the first
+	// registration.
+	waitUntil(t, "a heartbeat", func() bool { return len(p.Registrations()) >= 2 })
 	if n := len(jsonLogs(stderr.String(), "registered")); n != 1 {
 		t.Errorf("%d \"registered\" log lines, want one: heartbeats are logged only when they fail", n)
 	}

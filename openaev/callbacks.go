@@ -27,8 +27,11 @@ type Execution struct {
 	Status   string `json:"execution_status"`
 	Action   string `json:"execution_action"`
 	Duration int    `json:"execution_duration"`
+	// ContextIdentifiers name what a trace is about, on the Current line:
+	// the asset of a per-target trace. Empty is omitted.
+	ContextIdentifiers []string `json:"execution_context_identifiers,omitempty"`
 	// OutputStructured is a JSON document encoded as a string; empty is
-	// omitted.
+	// omitted. It must stay the last field (see appendEnvelope).
 	OutputStructured string `json:"execution_output_structured,omitempty"`
 }
 
@@ -53,7 +56,7 @@ func (c *Client) Reception(ctx context.Context, injectID string) error {
 }
 
 // Callback posts one execution callback. A 409 on a terminal callback
-// (action "complete") means the inject is not PENDING yet and is retried
+// (action "complete" or "data") means the inject is not PENDING yet and is retried
 // like a 5xx; on a trace it is final.
 func (c *Client) Callback(ctx context.Context, injectID string, e Execution) error {
 	if err := checkInjectID(injectID); err != nil {
@@ -69,17 +72,19 @@ func (c *Client) Callback(ctx context.Context, injectID string, e Execution) err
 	if err != nil {
 		return err
 	}
-	return c.postCallback(ctx, injectID, body, e.Action == ActionComplete)
+	op := "trace"
+	if e.Action == ActionComplete || e.Action == ActionData {
+		op = e.Action
+	}
+	return c.postCallback(ctx, op, injectID, body)
 }
 
 // postCallback posts the encoded body of an execution callback of inject
-// id: a terminal one (retried on a 409, see Callback) or a trace. The final
-// failure is returned, not logged: the caller's caller logs it once.
-func (c *Client) postCallback(ctx context.Context, injectID string, body []byte, terminal bool) error {
-	op := "trace"
-	if terminal {
-		op = "complete"
-	}
+// id: op is "complete" or "data" for the bodies of a terminal callback
+// (retried on a 409, see Callback), "trace" for a trace. The final failure
+// is returned, not logged: the caller's caller logs it once.
+func (c *Client) postCallback(ctx context.Context, op, injectID string, body []byte) error {
+	terminal := op == ActionComplete || op == ActionData
 	_, err := c.do(callbackContext(ctx), request{op: op, path: callbackPath(injectID),
 		contentType: "application/json", body: body, injectID: injectID, retryConflict: terminal})
 	return err

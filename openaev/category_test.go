@@ -78,19 +78,9 @@ func TestTranslateCategories(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, _, _ := categoryEnv(t)
-			m, err := openaev.ParseMessage(e.message(t, "inj-1", tt.injector, tt.content, tt.assets, nil))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req, _, err := e.proc.Translate(context.Background(), m)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
+			req, ok := e.translate(t, e.message(t, "inj-1", tt.injector, tt.content, tt.assets, nil), tt.wantErr)
+			if !ok {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !reflect.DeepEqual(req.Targets, tt.want) {
 				t.Errorf("targets =\n%+v\nwant\n%+v", req.Targets, tt.want)

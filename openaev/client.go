@@ -218,6 +218,20 @@ func (c *Client) redact(s string) string { return httpx.Redact(s, c.cfg.Token) }
 // body with the token to another place).
 func defaultHTTPClient() *http.Client { return httpx.NewDefaultClient() }
 
+// NewHTTPClient returns the HTTP client of a platform reached over HTTPS
+// with a private CA (settings ca_file and insecure): TLS 1.2 at least,
+// the certificates of caFile added to the system roots, verification off
+// when insecure (logged at WARN on log), the proxy from the environment,
+// no redirects followed. A CA file that cannot be read or holds no
+// certificate is a *ValidationError on field ca_file.
+func NewHTTPClient(caFile string, insecure bool, log *zap.Logger) (*http.Client, error) {
+	hc, err := httpx.NewClient(httpx.TLS{CAFile: caFile, Insecure: insecure}, log)
+	if err != nil {
+		return nil, &ValidationError{Field: "ca_file", Value: caFile, Reason: err.Error()}
+	}
+	return hc, nil
+}
+
 // printDry writes one request as a JSON line.
 func (c *Client) printDry(path string, body []byte) error {
 	line, err := json.Marshal(struct {

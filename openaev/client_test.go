@@ -3,32 +3,22 @@ package openaev_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
-
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 )
 
 // echoServer answers status with a body that repeats the request's
-// Authorization header, counting the requests.
-func echoServer(t *testing.T, status int, n *atomic.Int32) *httptest.Server {
+// Authorization header.
+func echoServer(t *testing.T, status int) *testkit.Backend {
 	t.Helper()
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		n.Add(1)
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(`{"error":"bad header ` + r.Header.Get("Authorization") + `"}`))
-	}))
-	t.Cleanup(s.Close)
+	s := testkit.NewBackend(t)
+	s.SetReply(testkit.Reply{Status: status, Body: `{"error":"bad header %s"}`, Echo: "Authorization"})
 	return s
 }
 
@@ -37,7 +27,7 @@ func TestClientErrorsAndRetries(t *testing.T) {
 		name      string
 		status    int
 		call      func(c *openaev.Client) error
-		wantTries int32
+		wantTries int
 		permanent bool
 	}{
 		{"400 on reception is final", 400, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, true},
@@ -52,11 +42,10 @@ func TestClientErrorsAndRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var n atomic.Int32
-			s := echoServer(t, tt.status, &n)
-			core, logs := observer.New(zapcore.DebugLevel)
+			s := echoServer(t, tt.status)
+			log, logs := testkit.Logger()
 			c, err := openaev.NewClient(openaev.Config{URL: s.URL, Token: testToken},
-				openaev.WithRetry(3, time.Millisecond), openaev.WithLogger(zap.New(core)))
+				openaev.WithRetry(3, time.Millisecond), openaev.WithLogger(log))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -65,8 +54,8 @@ func TestClientErrorsAndRetries(t *testing.T) {
 			if !errors.As(err, &ae) || ae.Status != tt.status {
 				t.Fatalf("err = %v, want an APIError with status %d", err, tt.status)
 			}
-			if n.Load() != tt.wantTries || ae.Attempts != int(tt.wantTries) {
-				t.Errorf("%d tries (%d recorded), want %d", n.Load(), ae.Attempts, tt.wantTries)
+			if s.Len() != tt.wantTries || ae.Attempts != tt.wantTries {
+				t.Errorf("%d tries (%d recorded), want %d", s.Len(), ae.Attempts, tt.wantTries)
 			}
 			if errors.Is(err, openaev.ErrPermanent) != tt.permanent || errors.Is(err, openaev.ErrRetriesExhausted) == tt.permanent {
 				t.Errorf("permanent = %v, want %v", errors.Is(err, openaev.ErrPermanent), tt.permanent)
@@ -94,8 +83,7 @@ func TestClientNetworkErrors(t *testing.T) {
 	}
 
 	// Cancelling stops at once, during a wait.
-	var n atomic.Int32
-	busy := echoServer(t, 503, &n)
+	busy := echoServer(t, 503)
 	c, _ = openaev.NewClient(openaev.Config{URL: busy.URL}, openaev.WithRetry(10, time.Hour))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
@@ -119,16 +107,12 @@ func TestClientRequestValidation(t *testing.T) {
 }
 
 func TestClientEscapesInjectID(t *testing.T) {
-	var path atomic.Value
-	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		path.Store(r.URL.EscapedPath())
-	}))
-	defer s.Close()
+	s := testkit.NewBackend(t)
 	c, _ := openaev.NewClient(openaev.Config{URL: s.URL + "/prefix/"})
 	if err := c.Reception(context.Background(), "a/b?c"); err != nil {
 		t.Fatal(err)
 	}
-	if got := path.Load(); got != "/prefix/api/injects/execution/reception/a%2Fb%3Fc" {
+	if got := s.Requests()[0].Path; got != "/prefix/api/injects/execution/reception/a%2Fb%3Fc" {
 		t.Errorf("path = %v", got)
 	}
 }

@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/http/httptest"
+	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
@@ -17,6 +16,7 @@ import (
 	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/injectors/query"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -124,12 +124,8 @@ func TestContractsValidation(t *testing.T) {
 // TestRegisterRefusedBeforeSending checks that a manifest no platform
 // accepts fails before any request, the version read included.
 func TestRegisterRefusedBeforeSending(t *testing.T) {
-	var requests atomic.Int32
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		requests.Add(1)
-		http.Error(w, "unexpected", http.StatusTeapot)
-	}))
-	defer srv.Close()
+	srv := testkit.NewBackend(t)
+	srv.SetReply(testkit.Reply{Status: http.StatusTeapot, Body: "unexpected"})
 	c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken, InjectorID: testInjectorID},
 		openaev.WithRetry(1, 0))
 	if err != nil {
@@ -142,7 +138,7 @@ func TestRegisterRefusedBeforeSending(t *testing.T) {
 	if !errors.As(err, &ve) || ve.Field != "cloudscan.platforms" || ve.Value != "AWS" {
 		t.Fatalf("err = %v", err)
 	}
-	if n := requests.Load(); n != 0 {
+	if n := srv.Len(); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
 }
@@ -199,7 +195,7 @@ func TestContractsByVersion(t *testing.T) {
 				t.Errorf("outputs = %s\nwant      %s", got, tt.outputs)
 			}
 			network := []openaev.ContractDomain{{Name: "Network", Color: "#009933"}}
-			if !equalDomains(contracts[0].Domains, network) || !equalDomains(doc.Domains, network) {
+			if !slices.Equal(contracts[0].Domains, network) || !slices.Equal(doc.Domains, network) {
 				t.Errorf("domains %v / %v, want %v", contracts[0].Domains, doc.Domains, network)
 			}
 			wantSP := map[string]string{"DETECTION": "NDR,SIEM,XDR", "PREVENTION": "NDR,XDR"}
@@ -249,18 +245,6 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
-}
-
-func equalDomains(a, b []openaev.ContractDomain) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // TestReferenceContracts registers the reference injectors, as serve does

@@ -115,6 +115,24 @@
 //     message says partial), ERROR for a failure, TIMEOUT for a timeout.
 //     Every platform version accepts these.
 //
+// On the Current line, between steps 3 and 4, each target with an asset
+// gets its own INFO command_execution trace whose
+// execution_context_identifiers name the asset, as the platform's own
+// injectors fill its per-target view: what ran on it, its outcome and the
+// findings attributed to it (targetTraces; 2.4.x gets none). The terminal
+// message stays one sentence; findings the manifest does not declare as
+// outputs, which the structured output leaves out, are summarised in it.
+//
+// No body is larger than the max payload size (WithMaxPayloadSize, default
+// DefaultMaxPayloadSize, 5 MiB as pyoaev's; ValidateMaxPayloadSize checks
+// the setting, 1 KiB to 64 MiB). When the signatures do not fit in the
+// "complete" callback, it carries the first batch and "data" callbacks
+// (status SUCCESS) the others, the platform replacing the inject's
+// signatures with the first batch and appending the later ones; they go
+// through an outbox like the complete. A target whose signatures fit in no
+// body, or a finding too large for the complete, is left out and named in
+// the message.
+//
 // Signatures use the platform's type names (source_ipv4_address,
 // target_hostname_address, start_date, end_date…; see
 // PlatformSignatureType) and only the names of the collectors' closed enum
@@ -144,6 +162,21 @@
 // delivery error is a *runtime.StoredError (the daemon acknowledges the
 // message: the result is durable), and a Resender, or `injectkit outbox
 // flush`, posts the same bytes later (Profile.Owns, Untenanted).
+//
+// # Serving
+//
+// Registrar and Handler adapt the profile to serve.Daemon; SelectInjectors
+// picks the injectors served (every registered one but noop by default).
+// The Handler runs each inject at most once: a redelivered message whose
+// inject the platform reports finished (Client.InjectStatus, Finished) is
+// acknowledged without running, since a new reception would reopen it.
+// The platform answers 404 when the token lacks the rights on an inject:
+// a 401, a 403, or a 404 on the reception of a dispatched inject
+// (Dispatched) or on the terminal callback of a received one is an
+// *AuthorizationError, which an outbox keeps pending (not dead) and the
+// daemon counts as the token's failure (serve.UnauthorizedError), never a
+// reason to run the inject again. ParseMessage decodes a message in place,
+// in about twice its size.
 //
 // # Errors and retries
 //

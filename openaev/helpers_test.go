@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/runtime"
@@ -40,30 +41,18 @@ type fakeNmap struct {
 	calls atomic.Int32
 }
 
+// Manifest is the nmap injector's, without its description and with the
+// params the fake takes.
 func (*fakeNmap) Manifest() framework.Manifest {
-	return framework.Manifest{
-		Name:     "nmap",
-		Category: framework.Network,
-		Params: []framework.Param{
-			{Name: "scan_type", Type: framework.ParamEnum, Default: "connect", Enum: []string{"connect", "syn", "fin"}},
-			{Name: "ports", Type: framework.ParamString},
-			{Name: "timing", Type: framework.ParamInt, Default: "3"},
-			{Name: "service_detection", Type: framework.ParamBool, Default: "false"},
-		},
-		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
-		Outputs: []framework.Output{
-			{Type: "portscan", Field: "scan_results", Finding: true, Multiple: true},
-			{Type: "port", Field: "ports", Multiple: true},
-			{Type: "action_output", Field: "action_output"},
-		},
-		Platforms:      []string{"Linux"},
-		AttackPatterns: []string{"T1046"},
-		Domains:        []framework.Domain{framework.DomainNetwork},
-		SecurityPlatforms: map[framework.ExpectationType][]string{
-			framework.Detection:  {framework.SecurityNDR, framework.SecuritySIEM, framework.SecurityXDR},
-			framework.Prevention: {framework.SecurityNDR, framework.SecurityXDR},
-		},
+	m := nmap.New().Manifest()
+	m.Description = ""
+	m.Params = []framework.Param{
+		{Name: "scan_type", Type: framework.ParamEnum, Default: "connect", Enum: []string{"connect", "syn", "fin"}},
+		{Name: "ports", Type: framework.ParamString},
+		{Name: "timing", Type: framework.ParamInt, Default: "3"},
+		{Name: "service_detection", Type: framework.ParamBool, Default: "false"},
 	}
+	return m
 }
 
 func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
@@ -126,9 +115,8 @@ var testClock = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 func newEnv(t testing.TB, opts ...openaev.Option) *env {
 	t.Helper()
 	e := &env{platform: openaevtest.NewPlatform(t, testToken), nmap: &fakeNmap{open: map[string][]int{}}}
-	core, logs := observer.New(zapcore.DebugLevel)
+	log, logs := testkit.Logger()
 	e.logs = logs
-	log := zap.New(core)
 	opts = append([]openaev.Option{openaev.WithLogger(log), openaev.WithRetry(4, time.Millisecond)}, opts...)
 	c, err := openaev.NewClient(openaev.Config{URL: e.platform.URL, Token: testToken, InjectorID: testInjectorID,
 		InjectorName: "InjectKit", InjectorType: "injectkit"}, opts...)
@@ -184,6 +172,28 @@ func (e *env) message(t testing.TB, injectID, injector string, content map[strin
 		t.Fatal(err)
 	}
 	return b
+}
+
+// translate parses body and translates it to a run request. With wantErr
+// set, the translation must fail with an error holding it, and ok is
+// false; otherwise it must succeed.
+func (e *env) translate(t *testing.T, body []byte, wantErr string) (req runtime.Request, ok bool) {
+	t.Helper()
+	m, err := openaev.ParseMessage(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _, err = e.proc.Translate(context.Background(), m)
+	switch {
+	case wantErr != "":
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return req, false
+	case err != nil:
+		t.Fatal(err)
+	}
+	return req, true
 }
 
 // register registers the test manifests with the platform, so that it

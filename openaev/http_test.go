@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 )
 
@@ -17,16 +16,7 @@ import (
 func TestClientHonoursRetryAfter(t *testing.T) {
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			var n atomic.Int32
-			s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				if n.Add(1) == 1 {
-					w.Header().Set("Retry-After", "0")
-					w.WriteHeader(status)
-					return
-				}
-				w.WriteHeader(http.StatusOK)
-			}))
-			t.Cleanup(s.Close)
+			s := testkit.NewScriptedBackend(t, testkit.Reply{Status: status, Header: http.Header{"Retry-After": {"0"}}})
 			// The backoff alone would wait an hour: only Retry-After lets the
 			// retry happen before the deadline.
 			c, err := openaev.NewClient(openaev.Config{URL: s.URL, Token: testToken}, openaev.WithRetry(2, time.Hour))
@@ -35,8 +25,8 @@ func TestClientHonoursRetryAfter(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := c.Reception(ctx, "i"); err != nil || n.Load() != 2 {
-				t.Fatalf("Reception = %v after %d requests, want success after 2", err, n.Load())
+			if err := c.Reception(ctx, "i"); err != nil || s.Len() != 2 {
+				t.Fatalf("Reception = %v after %d requests, want success after 2", err, s.Len())
 			}
 		})
 	}
@@ -52,8 +42,7 @@ func TestAPIErrorUnwrapsToHTTPError(t *testing.T) {
 		{http.StatusInternalServerError, false, true},
 	}
 	for _, tt := range tests {
-		var n atomic.Int32
-		s := echoServer(t, tt.status, &n)
+		s := echoServer(t, tt.status)
 		c, err := openaev.NewClient(openaev.Config{URL: s.URL, Token: testToken}, openaev.WithRetry(2, time.Millisecond))
 		if err != nil {
 			t.Fatal(err)

@@ -3,8 +3,6 @@ package openaev_test
 import (
 	"context"
 	"fmt"
-	"net"
-	"os/exec"
 	"reflect"
 	"strconv"
 	"testing"
@@ -14,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/nmap"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/runtime"
@@ -25,27 +24,8 @@ import (
 // so its host name (localhost) is scanned, and the open port comes back
 // attributed to it, with its signatures under the platform's names.
 func TestIntegrationNmapMessage(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test")
-	}
-	if _, err := exec.LookPath("nmap"); err != nil {
-		t.Skip("nmap not installed")
-	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
+	testkit.Integration(t, "nmap")
+	port := testkit.Listen(t, "tcp4", "127.0.0.1:0", "").Port
 
 	platform := openaevtest.NewPlatform(t, testToken)
 	log := zaptest.NewLogger(t)
@@ -77,10 +57,15 @@ func TestIntegrationNmapMessage(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := platform.Calls("inj-int")
-	if got := fmt.Sprint(kinds(calls)); got != "[reception 200 trace 200 complete 200]" {
+	// The run's trace, the target's own trace (it has an asset), the
+	// terminal callback.
+	if got := fmt.Sprint(kinds(calls)); got != "[reception 200 trace 200 trace 200 complete 200]" {
 		t.Fatalf("calls %s", got)
 	}
-	done := calls[2]
+	if ids := calls[2].Body["execution_context_identifiers"]; !reflect.DeepEqual(ids, []any{"asset-lo"}) {
+		t.Errorf("per-target trace about %v, want [asset-lo]", ids)
+	}
+	done := calls[3]
 	if done.Body["execution_status"] != "SUCCESS" || !done.Processed() {
 		t.Fatalf("terminal %s %s: %v", done.Outcome, done.Reason, done.Body)
 	}

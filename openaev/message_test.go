@@ -281,19 +281,9 @@ func TestTranslateContractLookup(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := openaev.ParseMessage([]byte(tt.body))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req, _, err := e.proc.Translate(context.Background(), m)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || req.Injector != tt.want {
-				t.Fatalf("injector %q err %v, want %q", req.Injector, err, tt.want)
+			req, ok := e.translate(t, []byte(tt.body), tt.wantErr)
+			if ok && req.Injector != tt.want {
+				t.Fatalf("injector %q, want %q", req.Injector, tt.want)
 			}
 		})
 	}

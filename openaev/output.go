@@ -165,28 +165,9 @@ type Structured struct {
 // as it is, a list of scalars joined with ", ", anything else as JSON; an
 // empty one is left out.
 func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
-	doc := map[string]any{}
-	declared := outputFields(m)
-	for k, val := range r.Output.Findings {
-		if len(declared) == 0 {
-			doc[k] = val
-			continue
-		}
-		typ, ok := declared[k]
-		if !ok {
-			continue
-		}
-		if ContractOutputType(typ, v) == typ {
-			doc[k] = val
-			continue
-		}
-		text, err := textValue(val)
-		if err != nil {
-			return Structured{}, fmt.Errorf("structured output: %s as text: %w", k, err)
-		}
-		if text != "" {
-			doc[k] = text
-		}
+	doc, err := findingsDoc(r, m, v)
+	if err != nil {
+		return Structured{}, err
 	}
 	var out Structured
 	if v.Current {
@@ -210,6 +191,35 @@ func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersio
 	}
 	out.JSON = strings.TrimSuffix(b.String(), "\n")
 	return out, nil
+}
+
+// findingsDoc returns the findings the structured output of r carries
+// for a platform of version v (see StructuredOutput), without signatures.
+func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (map[string]any, error) {
+	doc := map[string]any{}
+	declared := outputFields(m)
+	for k, val := range r.Output.Findings {
+		if len(declared) == 0 {
+			doc[k] = val
+			continue
+		}
+		typ, ok := declared[k]
+		if !ok {
+			continue
+		}
+		if ContractOutputType(typ, v) == typ {
+			doc[k] = val
+			continue
+		}
+		text, err := textValue(val)
+		if err != nil {
+			return nil, fmt.Errorf("structured output: %s as text: %w", k, err)
+		}
+		if text != "" {
+			doc[k] = text
+		}
+	}
+	return doc, nil
 }
 
 // textValue renders a finding as the text an older platform gets: a

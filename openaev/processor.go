@@ -66,6 +66,11 @@ func (p *Processor) Process(ctx context.Context, body []byte) error {
 		}
 		return err
 	}
+	return p.ProcessMessage(ctx, m)
+}
+
+// ProcessMessage runs a message ParseMessage decoded, as Process does.
+func (p *Processor) ProcessMessage(ctx context.Context, m *Message) error {
 	id := m.Injection.InjectID
 	p.profile.log.Info("message received", zap.String("inject_id", id), zap.String("contract_id", m.Injection.ContractID()))
 	req, targets, err := p.Translate(ctx, m)
@@ -204,10 +209,16 @@ func (p *Processor) Identify(body []byte) (injectID, injector string) {
 		}
 		return "", ""
 	}
+	return m.Injection.InjectID, p.injectorOf(m)
+}
+
+// injectorOf returns the injector a message's contract maps to, "" when
+// unknown.
+func (p *Processor) injectorOf(m *Message) string {
 	if p.Injector != "" {
-		return m.Injection.InjectID, p.Injector
+		return p.Injector
 	}
-	return m.Injection.InjectID, p.contracts[m.Injection.ContractID()]
+	return p.contracts[m.Injection.ContractID()]
 }
 
 // pager returns the client as a pager, or nil for a dry run.

@@ -53,20 +53,23 @@ func TestProcessNmapAssets(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := e.platform.Calls("inj-nmap")
-	if got := strings.Join(kinds(calls), ", "); got != "reception 200, trace 200, complete 200" {
+	// The run's trace, one trace per target with an asset, the terminal
+	// callback.
+	if got := strings.Join(kinds(calls), ", "); got != "reception 200, trace 200, trace 200, trace 200, complete 200" {
 		t.Fatalf("calls = %s", got)
 	}
 	if string(calls[0].Raw) != `{"tracking_total_count":1}` {
 		t.Errorf("reception body = %s", calls[0].Raw)
 	}
-	if calls[0].Path != "/api/injects/execution/reception/inj-nmap" || calls[2].Path != "/api/injects/execution/callback/inj-nmap" {
-		t.Errorf("paths %s %s", calls[0].Path, calls[2].Path)
+	if calls[0].Path != "/api/injects/execution/reception/inj-nmap" || calls[4].Path != "/api/injects/execution/callback/inj-nmap" {
+		t.Errorf("paths %s %s", calls[0].Path, calls[4].Path)
 	}
 	trace := calls[1].Body
 	if trace["execution_status"] != "INFO" || trace["execution_action"] != "command_execution" ||
 		trace["execution_message"] != "Running nmap on 2 targets: 192.0.2.7, db01.example.com" {
 		t.Errorf("trace = %v", trace)
 	}
+	calls = append(calls[:2], calls[4:]...) // the terminal callback is calls[2] below
 	done := calls[2].Body
 	if done["execution_status"] != "SUCCESS" || done["execution_action"] != "complete" ||
 		done["execution_duration"] != float64(0) ||
@@ -155,6 +158,7 @@ func TestProcessAssetGroupsTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := e.platform.Calls("inj-g")
+	calls = append(calls[:2], calls[len(calls)-1]) // without the per-target trace
 	if got := calls[1].Body["execution_message"]; got != "Running noop on 1 target: 192.0.2.1 (asset groups Servers); "+
 		"skipped asset a2: no usable hostname, seen_ip or ip" {
 		t.Errorf("trace message = %v", got)
@@ -175,10 +179,10 @@ func TestRunRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := e.platform.Calls("inj-r")
-	if got := strings.Join(kinds(calls), ", "); got != "reception 200, trace 200, complete 200" {
+	if got := strings.Join(kinds(calls), ", "); got != "reception 200, trace 200, trace 200, complete 200" {
 		t.Fatalf("calls = %s", got)
 	}
-	vals := signatureValues(t, expectationSignatures(t, calls[2]))
+	vals := signatureValues(t, expectationSignatures(t, calls[3]))
 	if vals["a1"]["DETECTION"]["target_ipv4_address"] != "192.0.2.1" {
 		t.Errorf("values = %v", vals)
 	}

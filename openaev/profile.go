@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
+	"strings"
 
 	"go.uber.org/zap"
 
@@ -22,9 +22,13 @@ import (
 // outbox.Poster that resends its stored callbacks. Safe for concurrent
 // use.
 type Profile struct {
-	client    *Client
-	log       *zap.Logger
-	manifests map[string]framework.Manifest // by injector name
+	client     *Client
+	log        *zap.Logger
+	manifests  map[string]framework.Manifest // by injector name
+	maxPayload int                           // largest body sent
+	// received holds the injects whose reception the platform accepted:
+	// a 404 on their terminal callback is a refusal of the token.
+	received *recentSet
 }
 
 // Interface guards.
@@ -39,20 +43,25 @@ var (
 // NewProfile returns the profile of the platform c speaks to, for the
 // injectors of manifests (the contracts the platform knows: their outputs
 // are the ones its terminal callbacks carry).
-func NewProfile(c *Client, manifests []framework.Manifest, log *zap.Logger) *Profile {
+func NewProfile(c *Client, manifests []framework.Manifest, log *zap.Logger, opts ...ProfileOption) *Profile {
 	if log == nil {
 		log = zap.NewNop()
 	}
-	p := &Profile{client: c, log: log, manifests: map[string]framework.Manifest{}}
+	p := &Profile{client: c, log: log, manifests: map[string]framework.Manifest{}, maxPayload: DefaultMaxPayloadSize,
+		received: newRecentSet(recentInjects)}
 	for _, m := range manifests {
 		p.manifests[m.Name] = m
+	}
+	for _, o := range opts {
+		o(p)
 	}
 	return p
 }
 
-// Received acknowledges a prepared inject: the reception (a reception the
-// platform refuses for good is a *MessageError), then one INFO trace
-// saying what runs on which targets, whose loss is logged, not fatal.
+// Received acknowledges a prepared inject: the reception (one refused for
+// the token is an *AuthorizationError, one the platform refuses for good
+// otherwise a *MessageError), then one INFO trace saying what runs on
+// which targets, whose loss is logged, not fatal.
 func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 	id := prep.Request.InjectID
 	if err := p.receive(ctx, id); err != nil {
@@ -65,13 +74,64 @@ func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 	return nil
 }
 
-// Deliver sends the report's terminal callback.
+// manifestOf returns the manifest a report's contract was generated from.
+func (p *Profile) manifestOf(r *runtime.Report) *framework.Manifest {
+	if pm, ok := p.manifests[r.Injector]; ok {
+		// The contract was generated from this manifest: its outputs are
+		// the ones the platform expects.
+		return &pm
+	}
+	return r.Manifest
+}
+
+// terminalPlan plans the terminal callback of a report, after sending
+// the per-target traces of the run.
+func (p *Profile) terminalPlan(ctx context.Context, r *runtime.Report) (*plan, error) {
+	m := p.manifestOf(r)
+	v := p.client.Version(ctx)
+	p.targetTraces(ctx, r, m, v)
+	return p.plan(r, m, v)
+}
+
+// Deliver sends the report's terminal callback: the "complete" body, then
+// the "data" bodies of the signatures that did not fit in it. It stops at
+// the first failure.
 func (p *Profile) Deliver(ctx context.Context, r *runtime.Report) error {
-	body, err := p.terminal(ctx, r)
+	pl, err := p.terminalPlan(ctx, r)
 	if err != nil {
 		return err
 	}
-	return p.PostBody(ctx, r.InjectID, 0, body)
+	for i, body := range pl.bodies() {
+		if err = p.PostBody(ctx, r.InjectID, i, body); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Bodies returns the report's terminal callback bodies, to keep in an
+// outbox: the "complete" body, then the "data" bodies, each at most the
+// max payload size.
+func (p *Profile) Bodies(ctx context.Context, r *runtime.Report) (outbox.Bodies, error) {
+	pl, err := p.terminalPlan(ctx, r)
+	if err != nil {
+		return outbox.Bodies{}, err
+	}
+	n := len(pl.sizes)
+	base := p.client.platformURL()
+	path := strings.TrimPrefix(p.client.callbackURL(r.InjectID), base)
+	return outbox.Bodies{N: n, Size: pl.size(), Seq: func(yield func(outbox.Entry) bool) {
+		for i, body := range pl.bodies() {
+			phase := ActionComplete
+			if i > 0 {
+				phase = ActionData
+			}
+			if !yield(outbox.Entry{InjectID: r.InjectID, Phase: phase, ChunkIndex: i, TotalChunks: n, BaseURL: base,
+				Body: body, Profile: ProfileName, Path: path}) {
+				return
+			}
+		}
+	}}, nil
 }
 
 // Rejected sends the reception of an inject that will not run, unless
@@ -88,15 +148,6 @@ func (p *Profile) Rejected(ctx context.Context, rej *runtime.Rejection) error {
 	return err
 }
 
-// Bodies returns the report's terminal callback, to keep in an outbox.
-func (p *Profile) Bodies(ctx context.Context, r *runtime.Report) (outbox.Bodies, error) {
-	body, err := p.terminal(ctx, r)
-	if err != nil {
-		return outbox.Bodies{}, err
-	}
-	return p.stored(r.InjectID, body), nil
-}
-
 // RejectionBodies sends the reception of a rejected inject, unless
 // Received did, and returns its terminal callback; none for a rejection
 // without an inject id.
@@ -110,76 +161,61 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 			return outbox.Bodies{}, err
 		}
 	}
-	body, err := json.Marshal(rejection(rej.Err))
+	e := rejection(rej.Err)
+	// The reason may quote what the message held: the body stays under
+	// the max payload size.
+	e.Message = truncateEscaped(e.Message, min(8<<10, p.maxPayload/4))
+	body, err := json.Marshal(e)
 	if err != nil {
 		return outbox.Bodies{}, err
 	}
 	return p.stored(id, body), nil
 }
 
-// PostBody posts a terminal callback body of inject id, as Bodies or
-// RejectionBodies encoded it (a stored one when resent).
-func (p *Profile) PostBody(ctx context.Context, injectID string, _ int, body []byte) error {
-	if err := p.client.postCallback(ctx, injectID, body, true); err != nil {
-		return fmt.Errorf("inject %s: terminal callback: %w", injectID, err)
+// PostBody posts body index of inject id's terminal callback, as Bodies
+// or RejectionBodies encoded it (a stored one when resent): the "complete"
+// callback (index 0), or a "data" callback. A refusal of the token (401,
+// 403, or 404 on an inject received by this profile) is an
+// *AuthorizationError, which an outbox keeps pending.
+func (p *Profile) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
+	op := ActionComplete
+	if index > 0 {
+		op = ActionData
 	}
-	p.log.Info("terminal callback delivered", zap.String("inject_id", injectID))
+	if index == 0 && redelivered(ctx) && p.finishedElsewhere(ctx, injectID) {
+		return nil
+	}
+	if err := p.client.postCallback(ctx, op, injectID, body); err != nil {
+		err = authorization(err, injectID, p.received.has(injectID))
+		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
+	}
+	p.log.Info("terminal callback delivered", zap.String("inject_id", injectID), zap.String("action", op),
+		zap.Int("index", index))
 	return nil
 }
 
 // Redact removes the platform token from s.
 func (p *Profile) Redact(s string) string { return p.client.redact(s) }
 
-// receive acknowledges inject id. A reception the platform refuses for
-// good is a *MessageError; one that could not be delivered is returned
-// naming the inject.
+// receive acknowledges inject id. A reception refused for the token
+// (401, 403, or 404 for a message the platform dispatched: see
+// Dispatched) is an *AuthorizationError; one the platform refuses for
+// good otherwise is a *MessageError; one that could not be delivered is
+// returned naming the inject.
 func (p *Profile) receive(ctx context.Context, id string) error {
 	err := p.client.Reception(ctx, id)
 	if err == nil {
+		p.received.add(id)
 		return nil
+	}
+	var auth *AuthorizationError
+	if errors.As(authorization(err, id, dispatched(ctx)), &auth) {
+		return fmt.Errorf("inject %s: reception: %w", id, auth)
 	}
 	if errors.Is(err, ErrPermanent) {
 		return &MessageError{InjectID: id, Reason: "the platform refused the reception: " + err.Error(), Err: err}
 	}
 	return fmt.Errorf("inject %s: %w", id, err)
-}
-
-// terminal encodes the terminal callback of a report for the platform's
-// version.
-func (p *Profile) terminal(ctx context.Context, r *runtime.Report) ([]byte, error) {
-	m := r.Manifest
-	if pm, ok := p.manifests[r.Injector]; ok {
-		// The contract was generated from this manifest: its outputs are
-		// the ones the platform expects.
-		m = &pm
-	}
-	return json.Marshal(p.execution(r, m, p.client.Version(ctx)))
-}
-
-// execution builds the terminal callback of a report for a platform of
-// version v.
-func (p *Profile) execution(r *runtime.Report, m *framework.Manifest, v PlatformVersion) Execution {
-	status, msg := completion(r, m)
-	e := Execution{Message: msg, Status: status, Action: ActionComplete,
-		Duration: int(math.Round(r.Finished.Sub(r.Started).Seconds()))}
-	if e.Duration < 0 {
-		e.Duration = 0
-	}
-	out, err := StructuredOutput(r, m, v)
-	if err != nil {
-		// Findings that cannot be encoded: keep the signatures.
-		p.log.Error("findings not encodable; sending the signatures alone", zap.String("inject_id", r.InjectID), zap.Error(err))
-		r2 := *r
-		r2.Output.Findings = nil
-		out, _ = StructuredOutput(&r2, m, v)
-		e.Message += " (findings could not be encoded: " + err.Error() + ")"
-	}
-	if len(out.DroppedExtras) > 0 {
-		p.log.Debug("signature extras not sent: not collector signature types (kept in the findings)",
-			zap.String("inject_id", r.InjectID), zap.Strings("extras", out.DroppedExtras))
-	}
-	e.OutputStructured = out.JSON
-	return e
 }
 
 // rejection is the terminal callback of an inject that could not run:

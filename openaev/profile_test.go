@@ -9,12 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 )
@@ -31,9 +31,8 @@ type dryEnv struct {
 func newDryEnv(t *testing.T, opts ...openaev.Option) *dryEnv {
 	t.Helper()
 	e := &dryEnv{nmap: &fakeNmap{open: map[string][]int{}}, out: &bytes.Buffer{}}
-	core, logs := observer.New(zapcore.DebugLevel)
+	log, logs := testkit.Logger()
 	e.logs = logs
-	log := zap.New(core)
 	c, err := openaev.NewClient(openaev.Config{}, append([]openaev.Option{openaev.WithLogger(log),
 		openaev.WithDryRun(e.out)}, opts...)...)
 	if err != nil {

@@ -16,10 +16,9 @@ import (
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -279,8 +278,8 @@ func TestConnectionURL(t *testing.T) {
 			t.Errorf("%s prints the password: %s", format, s)
 		}
 	}
-	core, logs := observer.New(zapcore.DebugLevel)
-	zap.New(core).Info("registered", zap.Any("connection", c), zap.Object("conn", c))
+	log, logs := testkit.Logger()
+	log.Info("registered", zap.Any("connection", c), zap.Object("conn", c))
 	assertNoSecret(t, logs, "p@ss")
 	if got := logs.All()[0].ContextMap()["connection"].(map[string]any)["host"]; got != "127.0.0.1" {
 		t.Errorf("logged host = %v", got)

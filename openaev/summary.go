@@ -3,8 +3,10 @@ package openaev
 import (
 	"fmt"
 	"reflect"
+	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
@@ -126,4 +128,77 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// undeclaredSummary summarises the findings the manifest does not declare
+// as outputs, which the structured output leaves out: never dropped
+// without a word. "; not declared as outputs: banner "SSH-2.0", hosts (3
+// items)"; "" when every finding is declared, or none is (all are sent).
+func undeclaredSummary(f map[string]any, m *framework.Manifest) string {
+	declared := outputFields(m)
+	if len(declared) == 0 || len(f) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(f))
+	for k := range f {
+		if _, ok := declared[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		if d := describeFinding(f[k]); d != "" {
+			parts = append(parts, k+" "+d)
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; not declared as outputs: " + list(parts, 10)
+}
+
+// describeFinding says briefly what a finding holds: (3 items), (2
+// entries), a quoted string, a value; "" for an empty one.
+func describeFinding(v any) string {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() {
+		return ""
+	}
+	switch rv.Kind() {
+	case reflect.Slice, reflect.Array:
+		if rv.Len() == 0 {
+			return ""
+		}
+		return fmt.Sprintf("(%d item%s)", rv.Len(), plural(rv.Len()))
+	case reflect.Map:
+		if rv.Len() == 0 {
+			return ""
+		}
+		return fmt.Sprintf("(%d entr%s)", rv.Len(), map[bool]string{true: "y", false: "ies"}[rv.Len() == 1])
+	case reflect.String:
+		if rv.Len() == 0 {
+			return ""
+		}
+		s := rv.String()
+		if len(s) > 60 {
+			cut := 60
+			for cut > 0 && !utf8.RuneStart(s[cut]) {
+				cut--
+			}
+			s = s[:cut] + "…"
+		}
+		return strconv.Quote(s)
+	case reflect.Pointer, reflect.Interface:
+		if rv.IsNil() {
+			return ""
+		}
+		return describeFinding(rv.Elem().Interface())
+	case reflect.Struct:
+		return "(an object)"
+	}
+	if s, ok := scalar(v); ok {
+		return s
+	}
+	return fmt.Sprint(v)
 }

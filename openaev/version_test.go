@@ -7,16 +7,15 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 )
 
@@ -67,26 +66,10 @@ func TestParseVersion(t *testing.T) {
 	}
 }
 
-// versionServer answers the settings routes from a table of path → status
-// and body, and records the paths asked.
-type versionServer struct {
-	mu      sync.Mutex
-	paths   []string
-	replies map[string]struct {
-		status int
-		body   string
-	}
-}
-
-func newVersionServer(t *testing.T, replies map[string]struct {
-	status int
-	body   string
-}) (*versionServer, *httptest.Server) {
-	vs := &versionServer{replies: replies}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		vs.mu.Lock()
-		vs.paths = append(vs.paths, r.Method+" "+r.URL.Path)
-		vs.mu.Unlock()
+// newVersionServer answers the settings routes from a table of path →
+// status and body.
+func newVersionServer(t *testing.T, replies map[string]reply) *testkit.Backend {
+	return testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer "+testToken {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
@@ -98,15 +81,16 @@ func newVersionServer(t *testing.T, replies map[string]struct {
 		}
 		w.WriteHeader(rep.status)
 		_, _ = io.WriteString(w, rep.body)
-	}))
-	t.Cleanup(srv.Close)
-	return vs, srv
+	})
 }
 
-func (vs *versionServer) asked() string {
-	vs.mu.Lock()
-	defer vs.mu.Unlock()
-	return strings.Join(vs.paths, ", ")
+// asked lists the requests srv received, "METHOD /path", comma-separated.
+func asked(srv *testkit.Backend) string {
+	var paths []string
+	for _, r := range srv.Requests() {
+		paths = append(paths, r.Method+" "+r.Path)
+	}
+	return strings.Join(paths, ", ")
 }
 
 type reply = struct {
@@ -149,10 +133,10 @@ func TestClientVersion(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			vs, srv := newVersionServer(t, tt.replies)
-			core, logs := observer.New(zapcore.DebugLevel)
+			srv := newVersionServer(t, tt.replies)
+			log, logs := testkit.Logger()
 			c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken, Tenant: tt.tenant},
-				openaev.WithLogger(zap.New(core)), openaev.WithRetry(1, 0))
+				openaev.WithLogger(log), openaev.WithRetry(1, 0))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -171,7 +155,7 @@ func TestClientVersion(t *testing.T) {
 					t.Errorf("Version = %+v, want %+v", g, tt.want)
 				}
 			}
-			if a := vs.asked(); a != tt.asked {
+			if a := asked(srv); a != tt.asked {
 				t.Errorf("asked %q, want %q (read once)", a, tt.asked)
 			}
 			w := warnings(logs)
@@ -187,9 +171,8 @@ func TestClientVersion(t *testing.T) {
 }
 
 func TestClientVersionWithoutAsking(t *testing.T) {
-	vs, srv := newVersionServer(t, map[string]reply{"/api/settings/version": {200, "3.260821.0"}})
-	core, logs := observer.New(zapcore.DebugLevel)
-	log := zap.New(core)
+	srv := newVersionServer(t, map[string]reply{"/api/settings/version": {200, "3.260821.0"}})
+	log, logs := testkit.Logger()
 
 	given, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken},
 		openaev.WithLogger(log), openaev.WithPlatformVersion(v24))
@@ -206,7 +189,7 @@ func TestClientVersionWithoutAsking(t *testing.T) {
 	if got := dry.Version(context.Background()); got != (openaev.PlatformVersion{Current: true}) {
 		t.Errorf("dry run version = %+v", got)
 	}
-	if a := vs.asked(); a != "" {
+	if a := asked(srv); a != "" {
 		t.Errorf("asked %q", a)
 	}
 	if w := warnings(logs); len(w) != 1 || !strings.Contains(w[0], "2.4.0 predates") {
@@ -214,18 +197,8 @@ func TestClientVersionWithoutAsking(t *testing.T) {
 	}
 
 	// A platform down is asked again next time; then the answer is kept.
-	down := true
-	var mu sync.Mutex
-	flaky := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		if down {
-			http.Error(w, "starting", http.StatusServiceUnavailable)
-			return
-		}
-		_, _ = io.WriteString(w, "2.4.0")
-	}))
-	defer flaky.Close()
+	flaky := testkit.NewBackend(t)
+	flaky.SetReply(testkit.Reply{Status: http.StatusServiceUnavailable, Body: "starting"})
 	fc, err := openaev.NewClient(openaev.Config{URL: flaky.URL}, openaev.WithRetry(1, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -233,9 +206,7 @@ func TestClientVersionWithoutAsking(t *testing.T) {
 	if got := fc.Version(context.Background()); got != (openaev.PlatformVersion{Current: true}) {
 		t.Errorf("version of a platform down = %+v", got)
 	}
-	mu.Lock()
-	down = false
-	mu.Unlock()
+	flaky.SetReply(testkit.Reply{Body: "2.4.0"})
 	for range 2 {
 		if got := fc.Version(context.Background()); got != v24 {
 			t.Errorf("version once up = %+v", got)
@@ -258,13 +229,8 @@ func TestClientVersionWithoutAsking(t *testing.T) {
 // TestRegisterOn24 registers against a 2.4.0 platform: the version is read
 // first, and the contracts declare only what 2.4.0 knows.
 func TestRegisterOn24(t *testing.T) {
-	var mu sync.Mutex
-	var order []string
-	var input []byte
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		defer mu.Unlock()
-		order = append(order, r.Method+" "+r.URL.Path)
+	var input []byte // written by the handler, read once the requests are done
+	srv := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/api/settings/version":
 			_, _ = io.WriteString(w, "2.4.0")
@@ -284,8 +250,7 @@ func TestRegisterOn24(t *testing.T) {
 		default:
 			http.NotFound(w, r)
 		}
-	}))
-	defer srv.Close()
+	})
 	c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken, InjectorID: testInjectorID})
 	if err != nil {
 		t.Fatal(err)
@@ -295,7 +260,7 @@ func TestRegisterOn24(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if got := strings.Join(order, ", "); got != "GET /api/settings/version, POST /api/injectors, POST /api/injectors" {
+	if got := asked(srv); got != "GET /api/settings/version, POST /api/injectors, POST /api/injectors" {
 		t.Errorf("requests %s", got)
 	}
 	var reg struct {

@@ -16,9 +16,14 @@ type Deliverer interface {
 
 // Receiver is implemented by a Deliverer whose wire profile acknowledges
 // an inject before it runs (the openaev profile's reception and first
-// trace). Run calls Received once the request is prepared (valid, its
-// executor built) and before the executor runs; an error stops the run:
-// nothing is executed, and Run returns the error as it is.
+// trace), or checks before the run that it can send the report (the
+// callback profile's size limit). Run calls Received once the request is
+// prepared (valid, its executor built) and before the executor runs; an
+// error stops the run: nothing is executed. A *framework.RequestError
+// says the request itself cannot be served: Run refuses it as an invalid
+// request (logged once, handed to a Rejecter with Rejection.Received
+// unset, so the hook returns one only before acknowledging anything); any
+// other error Run returns as it is.
 type Receiver interface {
 	Received(ctx context.Context, p *Prepared) error
 }

@@ -19,7 +19,10 @@
 //
 // Runtime.Run takes a Request through these steps, in order:
 //
-//  1. Prepare: injector known, at least one target, known expectation
+//  1. Prepare: injector known; inject id (when given) and phase (when
+//     given) printable, at most 256 bytes (signatures.ValidateID), since
+//     both go into a callback's URL and Idempotency-Key; timeout not
+//     negative; at least one target, known expectation
 //     types; each target becomes a typed configuration, all of one
 //     category, the injector's; a TargetsValidator checks them. Params are
 //     decoded strictly into the injector's struct and checked
@@ -29,8 +32,11 @@
 //     reports the refusal (the openaev profile's reception and terminal
 //     INVALID_USAGE). The CLI exits 2.
 //  2. Received: a Receiver deliverer acknowledges the inject (the openaev
-//     profile's reception and first trace). Failure: returned as it is,
-//     logged once; nothing runs.
+//     profile's reception and first trace), or checks that it can send its
+//     report (the callback profile plans the least payload,
+//     Prepared.LeastPayloadTargets, under its size limit). Failure:
+//     returned as it is, logged once; nothing runs. A
+//     *framework.RequestError from it is a refusal as in step 1 (exit 2).
 //  3. Pre-execution signatures, stamped with the start time and, for
 //     network targets, the source IP. Failure: a *framework.RequestError,
 //     as in step 1.
@@ -42,7 +48,9 @@
 //     is recovered: the outcome is failed (exit code 1, the panic message
 //     in ErrorInfo, the stack logged at DEBUG). The tool's own failures are
 //     outcomes, not errors: they are delivered. The Observer's OnExecuted
-//     gets the executor's duration.
+//     gets the executor's duration. WithProgress reports snapshots while
+//     the executor runs (partial results, the targets they name, elapsed
+//     time), the last one when it returns.
 //  5. Post-execution signatures: end time, outcome, partial results and
 //     extra signatures merged. Malformed output (an unknown status, a
 //     non-zero exit code on a success, a colliding extra) becomes a failed

@@ -6,11 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -53,12 +52,12 @@ func pinnedManager() *signatures.Manager {
 // nowhere), with its observed logs.
 func newRuntime(t *testing.T, ex framework.Executor, d runtime.Deliverer, opts ...runtime.Option) (*runtime.Runtime, *observer.ObservedLogs) {
 	t.Helper()
-	core, logs := observer.New(zapcore.DebugLevel)
+	log, logs := testkit.Logger()
 	reg := framework.NewRegistry()
 	if ex != nil {
 		reg.Register("fake", func() framework.Executor { return ex })
 	}
-	opts = append([]runtime.Option{runtime.WithLogger(zap.New(core)), runtime.WithSignatures(pinnedManager()),
+	opts = append([]runtime.Option{runtime.WithLogger(log), runtime.WithSignatures(pinnedManager()),
 		runtime.WithGrace(50 * time.Millisecond)}, opts...)
 	if d != nil {
 		opts = append(opts, runtime.WithDeliverer(d))

@@ -35,6 +35,9 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if strings.TrimSpace(req.Injector) == "" {
 		return nil, invalid("injector", req.Injector, "required")
 	}
+	if err := checkFields(req); err != nil {
+		return nil, err
+	}
 	ex, err := rt.registry.New(req.Injector)
 	if err != nil {
 		return nil, &framework.RequestError{Err: err}
@@ -73,7 +76,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 		}
 	}
 	p.Timeout = time.Duration(req.Timeout)
-	if p.Timeout <= 0 {
+	if p.Timeout == 0 {
 		p.Timeout = rt.timeout
 	}
 	p.inject, p.Targets = in, in.Targets
@@ -102,6 +105,28 @@ func (p *Prepared) typeTargets(in *framework.Inject) error {
 	if p.Manifest != nil && p.Manifest.Category != "" && p.Manifest.Category != in.Category {
 		return invalid("targets", string(in.Category),
 			fmt.Sprintf("injector %s takes %s targets", p.Request.Injector, p.Manifest.Category))
+	}
+	return nil
+}
+
+// checkFields checks what a request's bodies carry in their URL and headers:
+// the inject id, when given (a wire profile that needs one says so), and
+// the phase, when given (else DefaultPhase), must each pass
+// signatures.ValidateID: printable, at most 256 bytes. A negative timeout
+// is refused too (zero is the default).
+func checkFields(req Request) error {
+	if req.InjectID != "" {
+		if err := signatures.ValidateID("inject_id", req.InjectID); err != nil {
+			return &framework.RequestError{Err: err}
+		}
+	}
+	if req.Phase != "" {
+		if err := signatures.ValidateID("phase", req.Phase); err != nil {
+			return &framework.RequestError{Err: err}
+		}
+	}
+	if req.Timeout < 0 {
+		return invalid("timeout", req.Timeout.String(), "must not be negative (zero is the default)")
 	}
 	return nil
 }

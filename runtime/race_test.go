@@ -3,13 +3,13 @@ package runtime_test
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 )
 
@@ -26,22 +26,11 @@ func TestConcurrentRuns(t *testing.T) {
 	rec := &recorder{}
 	rt := runtime.New(reg, runtime.WithDeliverer(rec), runtime.WithLogger(zap.NewNop()))
 	const runs = 16
-	var wg sync.WaitGroup
-	errs := make(chan error, runs)
-	for i := range runs {
-		wg.Go(func() {
-			_, err := rt.Run(context.Background(), runtime.Request{InjectID: fmt.Sprintf("i-%d", i), Injector: "fake",
-				Targets: []runtime.TargetSpec{{Value: fmt.Sprintf("10.0.0.%d", i+1)}}})
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
-		}
-	}
+	testkit.Concurrently(t, runs, func(i int) error {
+		_, err := rt.Run(context.Background(), runtime.Request{InjectID: fmt.Sprintf("i-%d", i), Injector: "fake",
+			Targets: []runtime.TargetSpec{{Value: fmt.Sprintf("10.0.0.%d", i+1)}}})
+		return err
+	})
 	if got := rec.delivered(); len(got) != runs {
 		t.Errorf("%d reports delivered, want %d", len(got), runs)
 	}

@@ -1,15 +1,9 @@
 package runtime
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
-	"time"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -49,40 +43,6 @@ type TargetSpec struct {
 	Agent      string `json:"agent,omitempty"`
 	Asset      string `json:"asset,omitempty"`
 	AssetGroup string `json:"asset_group,omitempty"`
-}
-
-// DecodeRequest reads one request strictly: unknown fields anywhere, and
-// trailing data, are errors naming them. Every error is a
-// *framework.RequestError.
-func DecodeRequest(r io.Reader) (Request, error) {
-	var req Request
-	dec := json.NewDecoder(r)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, &framework.RequestError{Err: fmt.Errorf("inject file: %w", jsonError(err))}
-	}
-	if dec.More() {
-		return req, &framework.RequestError{Err: errors.New("inject file: trailing data after the JSON object")}
-	}
-	return req, nil
-}
-
-// jsonError turns a decoding error into one naming the field or the offset.
-func jsonError(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("invalid JSON at byte %d: %w", se.Offset, err)
-	case errors.As(err, &te):
-		return &signatures.ValidationError{Field: te.Field, Value: te.Value, Reason: "wrong JSON type, want " + te.Type.String()}
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return fmt.Errorf("invalid JSON: %w", err)
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &signatures.ValidationError{Field: name, Reason: "unknown field"}
-	}
-	return err
 }
 
 // category returns the category a spec describes, and whether it mixes
@@ -154,43 +114,3 @@ func (t TargetSpec) valueConfig() (signatures.Config, error) {
 func (t TargetSpec) Attribution() signatures.Target {
 	return signatures.Target{Agent: t.Agent, Asset: t.Asset, AssetGroup: t.AssetGroup}
 }
-
-// Duration is a request's timeout: JSON reads it from a string ("5m") or a
-// number of nanoseconds.
-type Duration time.Duration
-
-// UnmarshalJSON accepts "1m30s" or a number of nanoseconds.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		if s == "" {
-			*d = 0
-			return nil
-		}
-		v, err := time.ParseDuration(s)
-		if err != nil {
-			return &signatures.ValidationError{Field: "duration", Value: s, Reason: "not a duration (e.g. 30s, 5m)"}
-		}
-		if v < 0 {
-			return &signatures.ValidationError{Field: "duration", Value: s, Reason: "negative duration"}
-		}
-		*d = Duration(v)
-		return nil
-	}
-	var n int64
-	if err := json.Unmarshal(b, &n); err != nil {
-		return &signatures.ValidationError{Field: "duration", Value: string(b), Reason: "not a duration"}
-	}
-	*d = Duration(n)
-	return nil
-}
-
-// MarshalJSON writes the duration as a string.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// String formats the duration like time.Duration.
-func (d Duration) String() string { return time.Duration(d).String() }

@@ -19,8 +19,9 @@ import (
 // lifecycle: every wire profile runs through it.
 //
 // An invalid request is a *framework.RequestError, nothing runs, and a
-// Rejecter deliverer reports it (a *DeliveryError when that failed). An
-// error from Received is returned as it is. A delivery failure is a
+// Rejecter deliverer reports it (a *DeliveryError when that failed); a
+// *framework.RequestError from Received is one too. Any other error from
+// Received is returned as it is. A delivery failure is a
 // *DeliveryError carrying the report. Otherwise the report is returned,
 // whatever the tool's outcome.
 func (rt *Runtime) Run(ctx context.Context, req Request) (*Report, error) {
@@ -32,6 +33,12 @@ func (rt *Runtime) Run(ctx context.Context, req Request) (*Report, error) {
 	defer rt.close(p)
 	if r, ok := rt.deliverer.(Receiver); ok {
 		if err := r.Received(ctx, p); err != nil {
+			var re *framework.RequestError
+			if errors.As(err, &re) {
+				// The profile refuses the request itself (a target its
+				// size limit can never hold): an invalid request.
+				return nil, rt.refuse(ctx, &Rejection{Request: p.Request, Err: err}, start)
+			}
 			rt.injectLog(req).Error("inject not received; not run", zap.Duration("duration", rt.now().Sub(start)), zap.Error(err))
 			return nil, err
 		}
@@ -135,8 +142,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 		zap.String("category", string(in.Category)), zap.Duration("duration", rt.now().Sub(t0)))
 
 	t1 := rt.now()
+	stopWatch := rt.watch(p, in, t1)
 	out := rt.callExecutor(ctx, p.executor, in, p.Timeout, log)
 	ran := rt.now().Sub(t1)
+	stopWatch()
 	var partial []string
 	if out.Status == framework.StatusTimeout {
 		partial = in.PartialResults()

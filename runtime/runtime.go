@@ -22,6 +22,7 @@ type Runtime struct {
 	registry  *framework.Registry
 	deliverer Deliverer
 	observer  Observer
+	progress  *progressConfig // nil: no snapshots (WithProgress)
 	log       *zap.Logger
 	sigs      *signatures.Manager
 	settings  func(injector string) map[string]string

@@ -77,9 +77,20 @@ type Daemon struct {
 	// neither, no HTTP server runs.
 	Listener   net.Listener
 	ListenAddr string
-	// TLSConfig is used when the broker asks for TLS (default: system roots,
-	// server name from the registration).
+	// TLSConfig is used when the platform's registration says use_ssl
+	// (default: system roots, server name from the registration); build it
+	// from the broker_* settings with BrokerTLS.Config. A config that
+	// skips verification is logged at WARN when Run starts.
 	TLSConfig *tls.Config
+	// AuthFailures is how many messages in a row whose handling the
+	// platform refused for authorization (UnauthorizedError) stop the
+	// consumption until a registration succeeds again (default
+	// DefaultAuthFailures).
+	AuthFailures int
+	// MaxMessageSize is the largest message body handled, in bytes
+	// (default DefaultMaxMessageSize); a larger one is rejected without
+	// requeue, unread, and the reason logged.
+	MaxMessageSize int64
 	// Name names the broker connection and prefixes consumer tags
 	// (default DefaultName).
 	Name    string
@@ -96,6 +107,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		return errors.New("serve: daemon needs a Registrar and a Handler")
 	}
 	r := newRunner(d)
+	if d.TLSConfig != nil && d.TLSConfig.InsecureSkipVerify {
+		r.log.Warn("broker TLS certificate verification disabled (broker_insecure): the broker is not authenticated")
+	}
 	// Handlers keep ctx's values but not its cancellation.
 	r.base = context.WithoutCancel(ctx)
 	stopHTTP, err := r.serveHTTP()
@@ -136,6 +150,8 @@ type runner struct {
 	requeueDelay           time.Duration
 	minBackoff, maxBackoff time.Duration
 	name                   string
+	maxMessageSize         int64
+	auth                   *authState
 
 	regMu   sync.Mutex // serializes Register calls
 	mu      sync.Mutex
@@ -192,6 +208,15 @@ func newRunner(d *Daemon) *runner {
 	if r.name == "" {
 		r.name = DefaultName
 	}
+	r.maxMessageSize = d.MaxMessageSize
+	if r.maxMessageSize <= 0 {
+		r.maxMessageSize = DefaultMaxMessageSize
+	}
+	limit := d.AuthFailures
+	if limit <= 0 {
+		limit = DefaultAuthFailures
+	}
+	r.auth = newAuthState(limit)
 	r.slots = make(chan struct{}, r.workers)
 	return r
 }
@@ -243,10 +268,14 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 	}
 	r.heartbeatOK.Store(true)
 	r.lastBeat.Store(time.Now().UnixNano())
+	r.auth.registered()
 	r.mu.Lock()
 	prev := r.current
 	r.current = reg
 	r.mu.Unlock()
+	if reg.Broker.TLS != prev.Broker.TLS || prev == (Registration{}) {
+		r.logTLS(reg)
+	}
 	switch {
 	case prev == Registration{}:
 		r.log.Info("registered", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
@@ -262,6 +291,15 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 		r.log.Debug(kind+" ok", zap.Duration("duration", time.Since(t0)))
 	}
 	return reg, nil
+}
+
+// logTLS says, when the registration's use_ssl leaves the broker TLS
+// settings unused, that it does.
+func (r *runner) logTLS(reg Registration) {
+	if !reg.Broker.TLS && r.d.TLSConfig != nil {
+		r.log.Warn("the platform's registration says use_ssl false: the broker is reached without TLS and the broker TLS settings are unused",
+			zap.Stringer("broker", reg.Broker))
+	}
 }
 
 func (r *runner) registration() Registration {

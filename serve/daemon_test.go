@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
@@ -70,19 +70,17 @@ type fixture struct {
 // newFixture prepares a daemon on a fresh queue of the real broker.
 func newFixture(t *testing.T, h serve.Handler) *fixture {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ")
-	}
+	testkit.Integration(t) // and RabbitMQ
 	b := servetest.Broker(t)
 	f := &fixture{queue: servetest.Queue(t), metrics: prometheus.NewRegistry()}
 	f.reg = &registrar{reg: serve.Registration{Broker: b, Queue: f.queue}}
-	core, logs := observer.New(zap.DebugLevel)
+	log, logs := testkit.Logger()
 	f.logs = logs
 	f.d = &serve.Daemon{
 		Registrar: f.reg, Handler: h, Workers: 2,
 		ShutdownTimeout: 10 * time.Second, RequeueDelay: 10 * time.Millisecond,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
-		Name: "injectkit-" + t.Name(), Log: zap.New(core), Metrics: serve.NewMetrics(f.metrics),
+		Name: "injectkit-" + t.Name(), Log: log, Metrics: serve.NewMetrics(f.metrics),
 	}
 	return f
 }

@@ -13,12 +13,32 @@
 //   - an error marked permanent (IsPermanent; see Permanent): the message
 //     can never succeed (not JSON, no inject id); it is rejected without
 //     requeue and the reason logged.
+//   - an *UnauthorizedError (see Unauthorized): the platform refused the
+//     daemon's token. The message is acknowledged when the result is kept
+//     for a resend (Durable), requeued otherwise; never rejected. /healthz
+//     turns unhealthy with ReasonUnauthorized until a message is handled
+//     without one, and after AuthFailures of them in a row the daemon stops
+//     consuming (prefetched messages go back to the queue) until a
+//     registration, the next heartbeat, succeeds.
 //   - any other error: the result was not delivered; after RequeueDelay the
 //     message is returned to the queue (nack with requeue) and redelivered,
 //     possibly to another consumer.
 //
+// A Handler that is a DeliveryHandler is told whether the broker
+// redelivered the message (Delivery.Redelivered): it may have been handled
+// already, by a consumer that died before acknowledging it. A message
+// larger than MaxMessageSize is rejected without requeue and never handed
+// to the Handler, so nothing decodes it.
+//
 // Delivery is therefore at least once: a consumer that dies before
 // acknowledging leaves its messages to the broker, which redelivers them.
+//
+// The broker is reached with TLS when the registration says so (use_ssl):
+// BrokerTLS builds the tls.Config of a private CA, a client certificate,
+// or no verification at all (logged at WARN when Run starts). The settings
+// a configuration layer exposes are checked by ValidateAuthFailures,
+// ValidateMaxMessageSize and BrokerTLS.Config, whose errors are
+// *SettingError naming the setting.
 //
 // On broker loss the daemon keeps the injects in flight running (their
 // acknowledgement is lost with the channel, so the broker redelivers them),

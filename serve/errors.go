@@ -26,3 +26,41 @@ func IsPermanent(err error) bool {
 	var p *permanentError
 	return errors.As(err, &p)
 }
+
+// ReasonUnauthorized is the /healthz reason while the platform refuses
+// the daemon's token.
+const ReasonUnauthorized = "platform refuses the token: check its rights"
+
+// UnauthorizedError is what a Handler returns when the platform refused a
+// request of the message's handling for authorization (a 401, a 403, or
+// the 404 a platform answers for access denied). It is the token's
+// failure, not the message's, and never a reason to reject the message or
+// to run its inject again:
+//
+//   - with Durable set, the result is kept elsewhere (an outbox resends
+//     it): the message is acknowledged;
+//   - without, nothing was kept (nothing ran, or there is no outbox): the
+//     message is requeued after RequeueDelay.
+//
+// Either way /healthz turns unhealthy with ReasonUnauthorized until a
+// later message succeeds, and after Daemon.AuthFailures of them in a row
+// the daemon stops consuming until a registration succeeds again.
+type UnauthorizedError struct {
+	Err     error
+	Durable bool
+}
+
+func (e *UnauthorizedError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the refusal.
+func (e *UnauthorizedError) Unwrap() error { return e.Err }
+
+// Unauthorized marks err as an authorization failure (see
+// UnauthorizedError); durable says whether the result is kept for a
+// resend. Unauthorized(nil, …) is nil.
+func Unauthorized(err error, durable bool) error {
+	if err == nil {
+		return nil
+	}
+	return &UnauthorizedError{Err: err, Durable: durable}
+}

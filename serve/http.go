@@ -19,11 +19,33 @@ type Health struct {
 	BrokerConnected bool   `json:"broker_connected"`
 	HeartbeatOK     bool   `json:"heartbeat_ok"`
 	LastHeartbeat   string `json:"last_heartbeat,omitempty"` // RFC 3339, last successful registration
+	// TokenRefused is set from a message whose handling the platform
+	// refused for authorization until one is handled without; Paused
+	// while the consumption waits for a registration (see AuthFailures).
+	TokenRefused bool `json:"token_refused,omitempty"`
+	Paused       bool `json:"consumption_paused,omitempty"`
+	// Reason says why the status is "unavailable": ReasonUnauthorized,
+	// the failing registration, or the broker connection.
+	Reason string `json:"reason,omitempty"`
 }
+
+// Reasons of an unavailable /healthz, besides ReasonUnauthorized.
+const (
+	ReasonRegistration = "the platform's registration (heartbeat) is failing"
+	ReasonBroker       = "not connected to the broker"
+)
 
 func (r *runner) health() Health {
 	h := Health{BrokerConnected: r.connected.Load(), HeartbeatOK: r.heartbeatOK.Load(), Status: "unavailable"}
-	if h.BrokerConnected && h.HeartbeatOK {
+	h.TokenRefused, h.Paused = r.auth.state()
+	switch {
+	case h.TokenRefused || h.Paused:
+		h.Reason = ReasonUnauthorized
+	case !h.HeartbeatOK:
+		h.Reason = ReasonRegistration
+	case !h.BrokerConnected:
+		h.Reason = ReasonBroker
+	default:
 		h.Status = "ok"
 	}
 	if ns := r.lastBeat.Load(); ns != 0 {
@@ -32,8 +54,9 @@ func (r *runner) health() Health {
 	return h
 }
 
-// mux serves /healthz (200 when the broker is connected and the last
-// registration succeeded, 503 otherwise) and /metrics.
+// mux serves /healthz (200 when the broker is connected, the last
+// registration succeeded and the platform did not refuse the token for the
+// last message, 503 with the reason otherwise) and /metrics.
 func (r *runner) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {

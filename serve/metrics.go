@@ -22,6 +22,8 @@ type Metrics struct {
 	heartbeats   *prometheus.CounterVec
 	connected    prometheus.Gauge
 	reconnects   prometheus.Counter
+	authFailures prometheus.Counter
+	paused       prometheus.Gauge
 
 	received  *prometheus.CounterVec
 	completed *prometheus.CounterVec
@@ -68,6 +70,14 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 			Name: "injectkit_broker_reconnects_total",
 			Help: "Connections to the broker after the first one.",
 		}),
+		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "injectkit_auth_failures_total",
+			Help: "Messages whose handling the platform refused for authorization (401, 403, or 404 for access denied).",
+		}),
+		paused: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "injectkit_consumption_paused",
+			Help: "1 while consumption is paused because the platform refuses the token, else 0.",
+		}),
 		received: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "injectkit_injects_received_total",
 			Help: "Injects received, by injector (\"unknown\" when the message names none that is registered).",
@@ -96,7 +106,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		}, []string{"status"}),
 	}
 	reg.MustRegister(m.messages, m.redeliveries, m.inFlight, m.heartbeats, m.connected, m.reconnects,
-		m.received, m.completed, m.failed, m.execution, m.delivery, m.attempts)
+		m.authFailures, m.paused, m.received, m.completed, m.failed, m.execution, m.delivery, m.attempts)
 	return m
 }
 
@@ -199,5 +209,22 @@ func (m *Metrics) setConnected(up bool) {
 func (m *Metrics) reconnected() {
 	if m != nil {
 		m.reconnects.Inc()
+	}
+}
+
+func (m *Metrics) authFailure() {
+	if m != nil {
+		m.authFailures.Inc()
+	}
+}
+
+func (m *Metrics) setPaused(paused bool) {
+	if m == nil {
+		return
+	}
+	if paused {
+		m.paused.Set(1)
+	} else {
+		m.paused.Set(0)
 	}
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"runtime/debug"
@@ -45,6 +46,7 @@ const (
 	endStop endReason = iota
 	endLost
 	endChanged
+	endPaused // the platform refuses the token: consume again after a registration
 )
 
 // connect dials the broker, sets the prefetch and starts consuming.
@@ -123,6 +125,9 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 			s.wg.Wait()
 			r.closeSession(s)
 		}()
+		if why == endPaused && !r.waitResume(ctx) {
+			return
+		}
 	}
 }
 
@@ -137,6 +142,10 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 			if r.registration() != s.reg {
 				return endChanged
 			}
+		case <-r.auth.pause:
+			r.log.Warn("stopped consuming: the platform refuses the token", zap.String("queue", s.reg.Queue),
+				zap.String("consumer", s.tag))
+			return endPaused
 		case err := <-s.closed:
 			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(err))
 			return endLost
@@ -233,6 +242,10 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 			s.wg.Done()
 			r.inflight.Done()
 		}()
+		if n := int64(len(dl.Body)); n > r.maxMessageSize {
+			r.finish(j, tooLarge(n, r.maxMessageSize))
+			return
+		}
 		r.finish(j, r.handle(j))
 	}()
 }
@@ -250,6 +263,9 @@ func (r *runner) handle(j *job) (err error) {
 			}
 		}
 	}()
+	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
+		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.dl.Redelivered})
+	}
 	return r.d.Handler.Handle(r.base, j.dl.Body)
 }
 
@@ -257,8 +273,12 @@ func (r *runner) handle(j *job) (err error) {
 func (r *runner) finish(j *job, err error) {
 	log := r.log.With(zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
 		zap.Int("body_bytes", len(j.dl.Body)))
+	var ue *UnauthorizedError
 	switch {
+	case errors.As(err, &ue):
+		r.unauthorized(j, ue, log)
 	case err == nil:
+		r.auth.succeeded()
 		settled, aerr := j.settle(func() error { return j.dl.Ack(false) })
 		switch {
 		case !settled:
@@ -275,15 +295,21 @@ func (r *runner) finish(j *job, err error) {
 		log.Warn("message rejected without requeue", zap.String("reason", err.Error()))
 	default:
 		log.Warn("handling failed; requeueing the message", zap.Duration("delay", r.requeueDelay), zap.Error(err))
-		t := time.NewTimer(r.requeueDelay)
-		select {
-		case <-t.C:
-		case <-r.stopping:
-		}
-		t.Stop()
-		if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
-			r.metrics.message(OutcomeRequeued)
-		}
+		r.requeue(j)
+	}
+}
+
+// requeue returns a job's message to the queue after requeueDelay (at once
+// when the shutdown starts).
+func (r *runner) requeue(j *job) {
+	t := time.NewTimer(r.requeueDelay)
+	select {
+	case <-t.C:
+	case <-r.stopping:
+	}
+	t.Stop()
+	if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+		r.metrics.message(OutcomeRequeued)
 	}
 }
 

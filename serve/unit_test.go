@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -118,10 +118,10 @@ func TestRunRejectsAnInvalidRegistration(t *testing.T) {
 }
 
 func TestRunRetriesRegistrationUntilCancelled(t *testing.T) {
-	core, logs := observer.New(zap.WarnLevel)
+	log, logs := testkit.LoggerAt(zap.WarnLevel)
 	reg := &registrar{err: errors.New("connection refused")}
 	d := &serve.Daemon{Registrar: reg, MinBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond,
-		Handler: serve.HandlerFunc(func(context.Context, []byte) error { return nil }), Log: zap.New(core)}
+		Handler: serve.HandlerFunc(func(context.Context, []byte) error { return nil }), Log: log}
 	stop := start(t, d)
 	waitFor(t, "three registration attempts", func() bool { return reg.count() >= 3 })
 	if err := stop(); err != nil {

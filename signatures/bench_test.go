@@ -35,63 +35,68 @@ var benchOutput = signatures.ToolOutput{
 	ExtraSignatures: map[string]any{"parent_process_name": "nmap"},
 }
 
-func BenchmarkCompilePre(b *testing.B) {
+// eachSize runs bench as one sub-benchmark per size of benchSizes.
+func eachSize(b *testing.B, bench func(b *testing.B, n int)) {
 	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) {
-			cfgs := benchConfigs(n)
-			m := benchManager()
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := m.CompilePre(cfgs...); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) { bench(b, n) })
 	}
+}
+
+// benchPre returns a bench manager and the pre-execution signatures of n
+// bench configurations.
+func benchPre(b *testing.B, n int) (*signatures.Manager, []signatures.Signature) {
+	b.Helper()
+	m := benchManager()
+	pre, err := m.CompilePre(benchConfigs(n)...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m, pre
+}
+
+func BenchmarkCompilePre(b *testing.B) {
+	eachSize(b, func(b *testing.B, n int) {
+		cfgs := benchConfigs(n)
+		m := benchManager()
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.CompilePre(cfgs...); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func BenchmarkCompilePost(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) {
-			m := benchManager()
-			pre, err := m.CompilePre(benchConfigs(n)...)
-			if err != nil {
+	eachSize(b, func(b *testing.B, n int) {
+		m, pre := benchPre(b, n)
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := m.CompilePost(pre, benchOutput); err != nil {
 				b.Fatal(err)
 			}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := m.CompilePost(pre, benchOutput); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 func BenchmarkBuildPayload(b *testing.B) {
-	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("targets=%d", n), func(b *testing.B) {
-			m := benchManager()
-			pre, err := m.CompilePre(benchConfigs(n)...)
-			if err != nil {
+	eachSize(b, func(b *testing.B, n int) {
+		m, pre := benchPre(b, n)
+		post, err := m.CompilePost(pre, benchOutput)
+		if err != nil {
+			b.Fatal(err)
+		}
+		targets := make([]signatures.Target, n)
+		for i := range targets {
+			targets[i] = signatures.Target{Asset: fmt.Sprintf("asset-%d", i)}
+		}
+		types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
+		extras := signatures.TypeExtras{signatures.Prevention: {"blocked": true}}
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := signatures.BuildPayload(post, targets, types, extras); err != nil {
 				b.Fatal(err)
 			}
-			post, err := m.CompilePost(pre, benchOutput)
-			if err != nil {
-				b.Fatal(err)
-			}
-			targets := make([]signatures.Target, n)
-			for i := range targets {
-				targets[i] = signatures.Target{Asset: fmt.Sprintf("asset-%d", i)}
-			}
-			types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
-			extras := signatures.TypeExtras{signatures.Prevention: {"blocked": true}}
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, err := signatures.BuildPayload(post, targets, types, extras); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
-	}
+		}
+	})
 }

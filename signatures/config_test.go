@@ -14,14 +14,36 @@ var label63 = strings.Repeat("a", 63)
 // host253 is a host name of exactly 253 characters (4 labels of 63 + 3 dots = 255, so trim).
 var host253 = label63 + "." + label63 + "." + label63 + "." + strings.Repeat("b", 61)
 
+// validateCase is one Validate call and what it must return: nil when
+// wantField is "", else a validation error on wantField and wantValue
+// whose message holds wantReason.
+type validateCase struct {
+	name                             string
+	cfg                              signatures.Config
+	wantField, wantValue, wantReason string
+}
+
+func checkValidate(t *testing.T, tests []validateCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			if tt.wantField == "" {
+				if err != nil {
+					t.Fatalf("Validate() = %v, want nil", err)
+				}
+				return
+			}
+			wantValidation(t, err, tt.wantField, tt.wantValue)
+			if !strings.Contains(err.Error(), tt.wantReason) {
+				t.Errorf("message %q lacks %q", err, tt.wantReason)
+			}
+		})
+	}
+}
+
 func TestNetworkConfigValidate(t *testing.T) {
-	tests := []struct {
-		name       string
-		cfg        signatures.NetworkConfig
-		wantField  string // "" means valid
-		wantValue  string
-		wantReason string
-	}{
+	tests := []validateCase{
 		{name: "ipv4", cfg: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}},
 		{name: "ipv6", cfg: signatures.NetworkConfig{TargetIPv6: "2001:db8::1"}},
 		{name: "ipv6 with zone", cfg: signatures.NetworkConfig{TargetIPv6: "fe80::1%eth0"}},
@@ -68,21 +90,7 @@ func TestNetworkConfigValidate(t *testing.T) {
 		{name: "octet range", cfg: signatures.NetworkConfig{TargetHostname: "10.0.0-3.1"}, wantField: "target_hostname", wantValue: "10.0.0-3.1"},
 		{name: "ipv4 typo", cfg: signatures.NetworkConfig{TargetHostname: "10.0.0.300"}, wantField: "target_hostname", wantValue: "10.0.0.300"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.cfg.Validate()
-			if tt.wantField == "" {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			wantValidation(t, err, tt.wantField, tt.wantValue)
-			if !strings.Contains(err.Error(), tt.wantReason) {
-				t.Errorf("message %q lacks %q", err, tt.wantReason)
-			}
-		})
-	}
+	checkValidate(t, tests)
 }
 
 func TestNetworkConfigValue(t *testing.T) {
@@ -109,12 +117,7 @@ func TestCloudConfigValidate(t *testing.T) {
 		f(&c)
 		return c
 	}
-	tests := []struct {
-		name      string
-		cfg       signatures.CloudConfig
-		wantField string
-		wantValue string
-	}{
+	tests := []validateCase{
 		{name: "full", cfg: ok},
 		{name: "without service", cfg: with(func(c *signatures.CloudConfig) { c.TargetService = "" })},
 		{name: "no provider", cfg: with(func(c *signatures.CloudConfig) { c.CloudProvider = "" }), wantField: "cloud_provider"},
@@ -127,27 +130,11 @@ func TestCloudConfigValidate(t *testing.T) {
 		{name: "provider with control char", cfg: with(func(c *signatures.CloudConfig) { c.CloudProvider = "aws\x00" }), wantField: "cloud_provider", wantValue: "aws\x00"},
 		{name: "service with newline", cfg: with(func(c *signatures.CloudConfig) { c.TargetService = "s3\nec2" }), wantField: "target_service", wantValue: "s3\nec2"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.cfg.Validate()
-			if tt.wantField == "" {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			wantValidation(t, err, tt.wantField, tt.wantValue)
-		})
-	}
+	checkValidate(t, tests)
 }
 
 func TestExternalConfigValidate(t *testing.T) {
-	tests := []struct {
-		name      string
-		cfg       signatures.ExternalConfig
-		wantField string
-		wantValue string
-	}{
+	tests := []validateCase{
 		{name: "query only", cfg: signatures.ExternalConfig{Query: `port:22 org:"Example"`}},
 		{name: "with ipv4", cfg: signatures.ExternalConfig{Query: "port:22", TargetIPv4: "192.0.2.1"}},
 		{name: "with hostname", cfg: signatures.ExternalConfig{Query: "port:22", TargetHostname: "web.example.com"}},
@@ -158,18 +145,7 @@ func TestExternalConfigValidate(t *testing.T) {
 		{name: "ipv6 as ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::1"}, wantField: "target_ipv4", wantValue: "::1"},
 		{name: "bad hostname", cfg: signatures.ExternalConfig{Query: "q", TargetHostname: "-oN/tmp/x"}, wantField: "target_hostname", wantValue: "-oN/tmp/x"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := tt.cfg.Validate()
-			if tt.wantField == "" {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			wantValidation(t, err, tt.wantField, tt.wantValue)
-		})
-	}
+	checkValidate(t, tests)
 }
 
 func TestConfigCategory(t *testing.T) {

@@ -6,10 +6,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -324,27 +324,16 @@ func TestManagerToleratesNilOptions(t *testing.T) {
 func TestManagerConcurrentUse(t *testing.T) {
 	calls := 0
 	m := signatures.NewManager(signatures.WithClock(newClock(t0).Now), signatures.WithResolver(pinnedResolver(srcV4, "", &calls)))
-	var wg sync.WaitGroup
-	errs := make(chan error, 16)
-	for i := range 16 {
-		wg.Go(func() {
-			pre, err := m.CompilePre(signatures.NetworkConfig{TargetHostname: "host" + strings.Repeat("a", i)})
-			if err == nil && pre[0].SourceIPv4 != srcV4 {
-				err = errors.New("wrong source " + pre[0].SourceIPv4)
-			}
-			if err == nil {
-				_, err = m.CompilePost(pre, signatures.ToolOutput{})
-			}
-			errs <- err
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
+	testkit.Concurrently(t, 16, func(i int) error {
+		pre, err := m.CompilePre(signatures.NetworkConfig{TargetHostname: "host" + strings.Repeat("a", i)})
+		if err == nil && pre[0].SourceIPv4 != srcV4 {
+			err = errors.New("wrong source " + pre[0].SourceIPv4)
 		}
-	}
+		if err == nil {
+			_, err = m.CompilePost(pre, signatures.ToolOutput{})
+		}
+		return err
+	})
 	if calls != 1 {
 		t.Errorf("resolver consulted %d times, want 1", calls)
 	}

@@ -9,10 +9,9 @@ import (
 	"sync"
 	"testing"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -188,10 +187,10 @@ func TestDefaultResolverHasEveryStrategy(t *testing.T) {
 }
 
 func TestResolveSourceIPWarnsOnce(t *testing.T) {
-	core, logs := observer.New(zapcore.DebugLevel)
+	log, logs := testkit.Logger()
 	var calls []string
 	r := env{hostErr: errors.New("no"), hostnameErr: errors.New("no"), ifaces: []string{"127.0.0.1"}}.resolver(t, &calls)
-	m := signatures.NewManager(signatures.WithLogger(zap.New(core)), signatures.WithResolver(r))
+	m := signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(r))
 
 	for i := range 2 {
 		got := m.ResolveSourceIP()
@@ -223,7 +222,7 @@ func TestResolveSourceIPWarnsOnce(t *testing.T) {
 	}
 
 	// A new manager has its own lifetime: it resolves and warns again.
-	m2 := signatures.NewManager(signatures.WithLogger(zap.New(core)), signatures.WithResolver(r))
+	m2 := signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(r))
 	m2.ResolveSourceIP()
 	m2.ResolveSourceIP()
 	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 2 {
@@ -232,10 +231,10 @@ func TestResolveSourceIPWarnsOnce(t *testing.T) {
 }
 
 func TestResolveSourceIPFoundIsSilentAndCached(t *testing.T) {
-	core, logs := observer.New(zapcore.DebugLevel)
+	log, logs := testkit.Logger()
 	var calls []string
 	r := env{containerIP: "10.9.8.7", hostErr: errors.New("no"), ifaces: []string{"2001:db8::7"}}.resolver(t, &calls)
-	m := signatures.NewManager(signatures.WithLogger(zap.New(core)), signatures.WithResolver(r))
+	m := signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(r))
 	want := signatures.SourceIPs{IPv4: "10.9.8.7", IPv6: "2001:db8::7"}
 	for range 3 {
 		if got := m.ResolveSourceIP(); got != want {

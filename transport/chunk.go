@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"iter"
 	"strconv"
-	"strings"
+
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Wire pieces of a body around its targets.
@@ -29,11 +30,12 @@ type Chunker struct {
 	max    int
 }
 
-// NewChunker returns a Chunker for bodies of the given phase no larger than
-// maxPayloadSize bytes (0 means DefaultMaxPayloadSize).
+// NewChunker returns a Chunker for bodies of the given phase (one
+// signatures.ValidateID accepts) no larger than maxPayloadSize bytes (0
+// means DefaultMaxPayloadSize).
 func NewChunker(phase string, maxPayloadSize int) (*Chunker, error) {
-	if strings.TrimSpace(phase) == "" {
-		return nil, &ValidationError{Field: "phase", Value: phase, Reason: "empty phase"}
+	if err := signatures.ValidateID("phase", phase); err != nil {
+		return nil, err
 	}
 	if maxPayloadSize < 0 {
 		return nil, &ValidationError{Field: "max_payload_size", Value: strconv.Itoa(maxPayloadSize), Reason: "must not be negative"}
@@ -55,6 +57,24 @@ func NewChunker(phase string, maxPayloadSize int) (*Chunker, error) {
 	}
 	return c, nil
 }
+
+// checkRoom returns a *ValidationError when no body under the limit can
+// hold even one minimal target: Encode and New refuse such a limit, which
+// could send no payload but an empty one.
+func (c *Chunker) checkRoom() error {
+	if least := c.base() + len(minimalTarget); least > c.max {
+		return &ValidationError{Field: "max_payload_size", Value: strconv.Itoa(c.max),
+			Reason: fmt.Sprintf("smaller than a body holding one minimal target (%d bytes)", least)}
+	}
+	return nil
+}
+
+// minimalTarget is the shortest encoding of a target NormalizeTarget
+// accepts: no attribution, one value group of the shortest expectation
+// type, one value with a one-letter type and a one-digit value. A size
+// limit that cannot hold it in a body holds no target at all.
+const minimalTarget = `{"signature_target":{},"signature_values":[{"expectation_type":"DETECTION",` +
+	`"values":[{"signature_type":"x","signature_value":0}]}]}`
 
 // base is the size of a body with no target and no chunk fields.
 func (c *Chunker) base() int { return len(c.prefix) + len(closeBody) }

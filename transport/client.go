@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,7 +83,10 @@ func WithUserAgent(version string) Option {
 }
 
 // New returns a Client posting to baseURL, an http or https URL with an
-// optional path prefix. Invalid options are a *ValidationError.
+// optional path prefix, parsed whole: a host, an IPv6 literal that is an
+// address, a port (when written) from 1 to 65535. Invalid options are a
+// *ValidationError, among them a size limit too small for a body holding
+// one minimal target.
 func New(baseURL string, opts ...Option) (*Client, error) {
 	s := settings{Client: Client{
 		log:        zap.NewNop(),
@@ -125,7 +130,12 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 func parseBase(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return "", &ValidationError{Field: "base_url", Value: httpx.StripCredentials(raw), Reason: "not a URL"}
+		reason := "not a URL"
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			reason += ": " + ue.Err.Error() // without the URL, which may hold credentials
+		}
+		return "", &ValidationError{Field: "base_url", Value: httpx.StripCredentials(raw), Reason: reason}
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
@@ -135,7 +145,35 @@ func parseBase(raw string) (string, error) {
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
 		return "", &ValidationError{Field: "base_url", Value: u.Redacted(), Reason: "must not have a query or fragment"}
 	}
+	if err := checkHost(u); err != nil {
+		return "", &ValidationError{Field: "base_url", Value: u.Redacted(), Reason: err.Error()}
+	}
 	return strings.TrimRight(raw, "/"), nil
+}
+
+// checkHost checks what url.Parse leaves to the dialer: a host name, an
+// IPv6 literal that is an address, and a port (when one is written) that
+// is a number from 1 to 65535.
+func checkHost(u *url.URL) error {
+	host, port := u.Hostname(), u.Port()
+	switch {
+	case host == "":
+		return errors.New("no host")
+	case strings.Contains(host, ":"):
+		if _, err := netip.ParseAddr(host); err != nil {
+			return fmt.Errorf("host %q is not an IPv6 address", host)
+		}
+	}
+	if port == "" {
+		if strings.HasSuffix(u.Host, ":") {
+			return errors.New("empty port after ':'")
+		}
+		return nil
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("invalid port %q: want a number from 1 to 65535", port)
+	}
+	return nil
 }
 
 func (s *settings) check() error {
@@ -158,10 +196,11 @@ func (s *settings) check() error {
 	case s.token != "" && strings.ContainsAny(s.token, "\r\n"):
 		return &ValidationError{Field: "token", Reason: "holds a line break"}
 	}
-	if _, err := NewChunker("check", s.maxPayload); err != nil {
+	c, err := NewChunker("check", s.maxPayload)
+	if err != nil {
 		return err
 	}
-	return nil
+	return c.checkRoom()
 }
 
 // Result describes a completed SendEncoded.

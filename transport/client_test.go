@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -20,7 +21,7 @@ var fastRetry = WithRetry(4, 10*time.Millisecond)
 func TestSendSuccess(t *testing.T) {
 	for _, code := range []int{http.StatusOK, http.StatusAccepted, http.StatusNoContent} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
-			be := newBackend(t, status(code, `{"ok":true}`))
+			be := answering(t, code, `{"ok":true}`)
 			c, err := New(be.URL, WithToken("s3cret-token"), WithUserAgent("1.2.3"), fastRetry)
 			if err != nil {
 				t.Fatal(err)
@@ -30,7 +31,7 @@ func TestSendSuccess(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			reqs := be.requests()
+			reqs := be.Requests()
 			if len(reqs) != 1 {
 				t.Fatalf("%d requests, want 1", len(reqs))
 			}
@@ -68,7 +69,7 @@ func TestSendSuccess(t *testing.T) {
 }
 
 func TestSendRequestShape(t *testing.T) {
-	be := newBackend(t, nil)
+	be := testkit.NewBackend(t)
 	tests := []struct {
 		name, base, id, wantPath string
 		opts                     []Option
@@ -84,11 +85,11 @@ func TestSendRequestShape(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := len(be.requests())
+			n := len(be.Requests())
 			if _, err := c.Send(context.Background(), tt.id, "pre", payloadOf(1)); err != nil {
 				t.Fatal(err)
 			}
-			r := be.requests()[n]
+			r := be.Requests()[n]
 			if r.Path != tt.wantPath {
 				t.Errorf("path = %s, want %s", r.Path, tt.wantPath)
 			}
@@ -103,7 +104,7 @@ func TestSendRequestShape(t *testing.T) {
 }
 
 func TestSendChunked(t *testing.T) {
-	be := newBackend(t, nil)
+	be := testkit.NewBackend(t)
 	p := payloadOf(200)
 	whole, _ := Bodies("inj", "post", p, 1<<30)
 	limit := len(whole[0]) / 4
@@ -115,7 +116,7 @@ func TestSendChunked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := be.requests()
+	reqs := be.Requests()
 	bodies := make([][]byte, len(reqs))
 	total := 0
 	for i, r := range reqs {
@@ -129,13 +130,7 @@ func TestSendChunked(t *testing.T) {
 }
 
 func TestSendChunkFailureReportsDelivered(t *testing.T) {
-	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
-		if n == 2 {
-			w.WriteHeader(http.StatusUnprocessableEntity)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	be := testkit.NewBackend(t, http.StatusOK, http.StatusOK, http.StatusUnprocessableEntity)
 	p := payloadOf(200)
 	whole, _ := Bodies("inj", "post", p, 1<<30)
 	c, err := New(be.URL, WithMaxPayloadSize(len(whole[0])/4), fastRetry)
@@ -153,13 +148,13 @@ func TestSendChunkFailureReportsDelivered(t *testing.T) {
 	if !strings.Contains(err.Error(), "delivered chunks 0,1") {
 		t.Errorf("message %q does not list the delivered chunks", err)
 	}
-	if res.Chunks != 2 || len(be.requests()) != 3 {
-		t.Errorf("result %+v after %d requests", res, len(be.requests()))
+	if res.Chunks != 2 || len(be.Requests()) != 3 {
+		t.Errorf("result %+v after %d requests", res, len(be.Requests()))
 	}
 }
 
 func TestSendNothingWhenInvalid(t *testing.T) {
-	be := newBackend(t, nil)
+	be := testkit.NewBackend(t)
 	c, err := New(be.URL, WithMaxPayloadSize(4096))
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +185,7 @@ func TestSendNothingWhenInvalid(t *testing.T) {
 			case tt.target == nil && !errors.As(err, &ve):
 				t.Errorf("error = %v, want a *ValidationError", err)
 			}
-			if n := len(be.requests()); n != 0 {
+			if n := len(be.Requests()); n != 0 {
 				t.Errorf("%d requests sent", n)
 			}
 		})
@@ -198,13 +193,7 @@ func TestSendNothingWhenInvalid(t *testing.T) {
 }
 
 func TestHeaderHook(t *testing.T) {
-	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
-		if n == 1 {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	be := testkit.NewBackend(t, http.StatusOK, http.StatusBadGateway)
 	p := payloadOf(60)
 	whole, _ := Bodies("inj", "post", p, 1<<30)
 	hook := func(i int, body []byte) http.Header {
@@ -221,7 +210,7 @@ func TestHeaderHook(t *testing.T) {
 	if _, err := c.Send(context.Background(), "inj", "post", p); err != nil {
 		t.Fatal(err)
 	}
-	reqs := be.requests()
+	reqs := be.Requests()
 	var keys []string
 	for _, r := range reqs {
 		keys = append(keys, r.Header.Get("Idempotency-Key"))
@@ -239,7 +228,7 @@ func TestHeaderHook(t *testing.T) {
 }
 
 func TestPostBody(t *testing.T) {
-	be := newBackend(t, nil)
+	be := testkit.NewBackend(t)
 	c, err := New(be.URL, WithToken("tok"))
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +237,7 @@ func TestPostBody(t *testing.T) {
 	if err := c.PostBody(context.Background(), "i/1", 0, body); err != nil {
 		t.Fatal(err)
 	}
-	r := be.requests()[0]
+	r := be.Requests()[0]
 	if !bytes.Equal(r.Body, body) || r.Path != "/api/injects/i%2F1/callback" {
 		t.Errorf("got %s %s", r.Path, r.Body)
 	}
@@ -270,6 +259,13 @@ func TestNewValidation(t *testing.T) {
 		{"no host", "http:///x", nil, "base_url"},
 		{"query", "http://127.0.0.1/?a=b", nil, "base_url"},
 		{"garbage", "http://[::1", nil, "base_url"},
+		{"port out of range", "http://127.0.0.1:99999", nil, "base_url"},
+		{"port zero", "http://127.0.0.1:0/x", nil, "base_url"},
+		{"port not a number", "http://127.0.0.1:abc", nil, "base_url"},
+		{"empty port", "http://127.0.0.1:", nil, "base_url"},
+		{"port without host", "http://:8080", nil, "base_url"},
+		{"IPv6 literal not an address", "http://[zz]:80", nil, "base_url"},
+		{"payload limit below one target", "http://127.0.0.1", []Option{WithMaxPayloadSize(100)}, "max_payload_size"},
 		{"zero attempts", "http://127.0.0.1", []Option{WithRetry(0, time.Second)}, "retry_attempts"},
 		{"negative delay", "http://127.0.0.1", []Option{WithRetry(2, -time.Second)}, "retry_delay"},
 		{"zero timeout", "http://127.0.0.1", []Option{WithTimeout(0)}, "timeout"},
@@ -303,8 +299,8 @@ func TestTokenNeverLogged(t *testing.T) {
 	const token = "tok-9f8e7d6c5b4a"
 	for _, code := range []int{400, 503} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
-			log, logs := observed()
-			be := newBackend(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+			log, logs := testkit.Logger()
+			be := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 				w.WriteHeader(code)
 				_ = json.NewEncoder(w).Encode(map[string]string{"error": "denied", "echo": r.Header.Get("Authorization")})
 			})

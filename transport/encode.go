@@ -30,9 +30,24 @@ func encodeError(i int, t signatures.PayloadTarget, err error) error {
 	return &ValidationError{Field: fmt.Sprintf("targets[%d]", i), Reason: "cannot be encoded as JSON: " + err.Error()}
 }
 
+// checkInjectID checks the inject id of a body to post: not blank. A body
+// read back from an outbox is posted under this rule alone, so that a
+// record kept by an older release is still sent when its request can be
+// built.
 func checkInjectID(id string) error {
 	if strings.TrimSpace(id) == "" {
 		return &ValidationError{Field: "inject_id", Value: id, Reason: "empty inject id"}
 	}
 	return nil
+}
+
+// validateInjectID checks the inject id of a payload to encode with
+// signatures.ValidateID: printable, at most signatures.MaxIDLength bytes,
+// so that the URL and the Idempotency-Key header of every body can be
+// built.
+func validateInjectID(id string) error {
+	if err := checkInjectID(id); err != nil {
+		return err
+	}
+	return signatures.ValidateID("inject_id", id)
 }

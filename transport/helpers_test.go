@@ -3,78 +3,19 @@ package transport
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
-	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
-
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// recorded is one request a test server received.
-type recorded struct {
-	Method  string
-	Path    string // escaped path as sent
-	Header  http.Header
-	Body    []byte
-	At      time.Time
-	Chunked bool // Transfer-Encoding chunked rather than Content-Length
-}
-
-// backend is a loopback HTTP server recording every request and answering
-// with respond (the n-th request counts from 0).
-type backend struct {
-	*httptest.Server
-	mu      sync.Mutex
-	reqs    []recorded
-	respond func(n int, w http.ResponseWriter, r *http.Request)
-}
-
-func newBackend(t *testing.T, respond func(n int, w http.ResponseWriter, r *http.Request)) *backend {
+// answering starts a recording backend answering every request with code
+// and body.
+func answering(t *testing.T, code int, body string) *testkit.Backend {
 	t.Helper()
-	b := &backend{respond: respond}
-	b.Server = httptest.NewServer(http.HandlerFunc(b.serve))
-	t.Cleanup(b.Close)
-	return b
-}
-
-func (b *backend) serve(w http.ResponseWriter, r *http.Request) {
-	body, _ := io.ReadAll(r.Body)
-	b.mu.Lock()
-	n := len(b.reqs)
-	b.reqs = append(b.reqs, recorded{Method: r.Method, Path: r.URL.EscapedPath(), Header: r.Header.Clone(),
-		Body: body, At: time.Now(), Chunked: len(r.TransferEncoding) > 0})
-	b.mu.Unlock()
-	if b.respond == nil {
-		w.WriteHeader(http.StatusOK)
-		return
-	}
-	b.respond(n, w, r)
-}
-
-func (b *backend) requests() []recorded {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]recorded(nil), b.reqs...)
-}
-
-// status answers every request with code and body.
-func status(code int, body string) func(int, http.ResponseWriter, *http.Request) {
-	return func(_ int, w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(code)
-		_, _ = io.WriteString(w, body)
-	}
-}
-
-func observed() (*zap.Logger, *observer.ObservedLogs) {
-	core, logs := observer.New(zapcore.DebugLevel)
-	return zap.New(core), logs
+	be := testkit.NewBackend(t)
+	be.SetReply(testkit.Reply{Status: code, Body: body})
+	return be
 }
 
 // netTarget builds a grouped target as BuildPayload does.

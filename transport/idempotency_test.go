@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -78,13 +79,7 @@ func validUTF8(s string) bool {
 
 // Every POST carries its key; a retry carries the same one; chunks differ.
 func TestIdempotencyKeyOnEveryPost(t *testing.T) {
-	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
-		if n == 0 {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
-	})
+	be := testkit.NewBackend(t, http.StatusServiceUnavailable)
 	p := payloadOf(40)
 	whole, _ := Bodies("inj", "post", p, 1<<30)
 	c, err := New(be.URL, WithMaxPayloadSize(len(whole[0])/3), fastRetry)
@@ -94,7 +89,7 @@ func TestIdempotencyKeyOnEveryPost(t *testing.T) {
 	if _, err := c.Send(context.Background(), "inj", "post", p); err != nil {
 		t.Fatal(err)
 	}
-	reqs := be.requests()
+	reqs := be.Requests()
 	bodies, _ := c.Bodies("inj", "post", p)
 	if len(reqs) != len(bodies)+1 {
 		t.Fatalf("%d requests for %d bodies and one retry", len(reqs), len(bodies))
@@ -112,7 +107,7 @@ func TestIdempotencyKeyOnEveryPost(t *testing.T) {
 	if err := c.PostBody(context.Background(), "i/2", 0, one[0]); err != nil {
 		t.Fatal(err)
 	}
-	reqs = be.requests()
+	reqs = be.Requests()
 	if got, want := reqs[len(reqs)-1].Header.Get(IdempotencyHeader), IdempotencyKey("i/2", "execution_complete", 0, one[0]); got != want {
 		t.Errorf("PostBody key %q, want %q", got, want)
 	}
@@ -135,7 +130,7 @@ func TestBaseURLWithoutCredentials(t *testing.T) {
 }
 
 func TestIdempotencyKeySendEncoded(t *testing.T) {
-	be := newBackend(t, nil)
+	be := testkit.NewBackend(t)
 	c, err := New(be.URL, fastRetry)
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +149,7 @@ func TestIdempotencyKeySendEncoded(t *testing.T) {
 	if _, err := c.SendEncoded(context.Background(), enc); err != nil {
 		t.Fatal(err)
 	}
-	r := be.requests()[0]
+	r := be.Requests()[0]
 	if want := IdempotencyKey("inj-e", "pre", 0, r.Body); r.Header.Get(IdempotencyHeader) != want {
 		t.Errorf("key %q, want %q", r.Header.Get(IdempotencyHeader), want)
 	}

@@ -11,12 +11,15 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
-func TestSendRetriesThenFails(t *testing.T) {
-	log, logs := observed()
-	be := newBackend(t, status(http.StatusServiceUnavailable, "down for maintenance"))
-	c, err := New(be.URL, fastRetry, WithLogger(log))
+// failedSend sends a one-target payload to base with a client of opts, and
+// returns the *TransmissionError it fails with (failing t when it does not)
+// and the error itself.
+func failedSend(t *testing.T, base string, opts ...Option) (*TransmissionError, error) {
+	t.Helper()
+	c, err := New(base, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,13 +28,20 @@ func TestSendRetriesThenFails(t *testing.T) {
 	if !errors.As(err, &te) {
 		t.Fatalf("error = %v, want a *TransmissionError", err)
 	}
+	return te, err
+}
+
+func TestSendRetriesThenFails(t *testing.T) {
+	log, logs := testkit.Logger()
+	be := answering(t, http.StatusServiceUnavailable, "down for maintenance")
+	te, err := failedSend(t, be.URL, fastRetry, WithLogger(log))
 	if te.Status != 503 || te.Body != "down for maintenance" || te.Attempts != 4 {
 		t.Errorf("error = %+v", te)
 	}
 	if !errors.Is(err, ErrRetriesExhausted) || errors.Is(err, ErrPermanent) {
 		t.Errorf("exhausted/permanent = %v/%v", errors.Is(err, ErrRetriesExhausted), errors.Is(err, ErrPermanent))
 	}
-	reqs := be.requests()
+	reqs := be.Requests()
 	if len(reqs) != 4 {
 		t.Fatalf("%d requests, want 4", len(reqs))
 	}
@@ -61,13 +71,7 @@ func TestSendRetriesThenFails(t *testing.T) {
 func TestSendRetryableStatuses(t *testing.T) {
 	for _, code := range []int{500, 502, 503, 504, 408, 429} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
-			be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
-				if n < 2 {
-					w.WriteHeader(code)
-					return
-				}
-				w.WriteHeader(http.StatusOK)
-			})
+			be := testkit.NewBackend(t, code, code)
 			c, err := New(be.URL, fastRetry)
 			if err != nil {
 				t.Fatal(err)
@@ -76,8 +80,8 @@ func TestSendRetryableStatuses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(be.requests()) != 3 || res.Attempts != 3 {
-				t.Errorf("%d requests, %d attempts; want 3", len(be.requests()), res.Attempts)
+			if len(be.Requests()) != 3 || res.Attempts != 3 {
+				t.Errorf("%d requests, %d attempts; want 3", len(be.Requests()), res.Attempts)
 			}
 		})
 	}
@@ -92,18 +96,10 @@ func TestSendClientErrorFailsAtOnce(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.code), func(t *testing.T) {
-			log, logs := observed()
-			be := newBackend(t, status(tt.code, `{"error":"bad expectation_signature"}`))
+			log, logs := testkit.Logger()
+			be := answering(t, tt.code, `{"error":"bad expectation_signature"}`)
 			// A wait long enough to hang the test if one happened.
-			c, err := New(be.URL, WithRetry(4, time.Hour), WithLogger(log))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Send(context.Background(), "inj", "post", payloadOf(1))
-			var te *TransmissionError
-			if !errors.As(err, &te) {
-				t.Fatalf("error = %v, want a *TransmissionError", err)
-			}
+			te, err := failedSend(t, be.URL, WithRetry(4, time.Hour), WithLogger(log))
 			if te.Status != tt.code || te.Body != `{"error":"bad expectation_signature"}` || te.Attempts != 1 {
 				t.Errorf("error = %+v", te)
 			}
@@ -115,7 +111,7 @@ func TestSendClientErrorFailsAtOnce(t *testing.T) {
 			if errors.Is(err, httpx.ErrPermanent) != tt.permanent || !errors.As(err, &he) || he.Status != tt.code {
 				t.Errorf("httpx.ErrPermanent = %v, *httpx.HTTPError %v", errors.Is(err, httpx.ErrPermanent), he)
 			}
-			if n := len(be.requests()); n != 1 {
+			if n := len(be.Requests()); n != 1 {
 				t.Errorf("%d requests, want 1", n)
 			}
 			// Neither a retry nor the failure is logged: it is returned.
@@ -128,7 +124,7 @@ func TestSendClientErrorFailsAtOnce(t *testing.T) {
 
 func TestErrorBodyCut(t *testing.T) {
 	long := strings.Repeat("é", 3000) // 6000 bytes
-	be := newBackend(t, status(http.StatusBadRequest, long))
+	be := answering(t, http.StatusBadRequest, long)
 	c, err := New(be.URL, fastRetry)
 	if err != nil {
 		t.Fatal(err)
@@ -158,15 +154,8 @@ func TestRetryAfter(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			log, logs := observed()
-			be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
-				if n == 0 {
-					w.Header().Set("Retry-After", tt.header)
-					w.WriteHeader(tt.code)
-					return
-				}
-				w.WriteHeader(http.StatusOK)
-			})
+			log, logs := testkit.Logger()
+			be := testkit.NewScriptedBackend(t, testkit.Reply{Status: tt.code, Header: http.Header{"Retry-After": {tt.header}}})
 			c, err := New(be.URL, fastRetry, WithMaxRetryAfter(50*time.Millisecond), WithLogger(log))
 			if err != nil {
 				t.Fatal(err)
@@ -178,7 +167,7 @@ func TestRetryAfter(t *testing.T) {
 			if len(warns) != 1 || warns[0].ContextMap()["wait"] != tt.want {
 				t.Fatalf("WARN lines %v, want one with wait %v", warns, tt.want)
 			}
-			reqs := be.requests()
+			reqs := be.Requests()
 			if gap := reqs[1].At.Sub(reqs[0].At); gap < tt.want {
 				t.Errorf("waited %v, want at least %v", gap, tt.want)
 			}
@@ -187,10 +176,10 @@ func TestRetryAfter(t *testing.T) {
 }
 
 func TestSendConnectionErrorRetried(t *testing.T) {
-	be := newBackend(t, nil)
+	be := testkit.NewBackend(t)
 	url := be.URL
 	be.Close() // nothing listens any more
-	log, logs := observed()
+	log, logs := testkit.Logger()
 	c, err := New(url, WithRetry(3, time.Millisecond), WithLogger(log))
 	if err != nil {
 		t.Fatal(err)
@@ -209,18 +198,8 @@ func TestSendConnectionErrorRetried(t *testing.T) {
 }
 
 func TestSendTimeoutRetried(t *testing.T) {
-	release := make(chan struct{})
-	t.Cleanup(func() { close(release) })
-	be := newBackend(t, func(n int, w http.ResponseWriter, r *http.Request) {
-		if n == 0 {
-			select { // hang past the client's timeout
-			case <-release:
-			case <-r.Context().Done():
-			}
-			return
-		}
-		w.WriteHeader(http.StatusAccepted)
-	})
+	// The first answer hangs past the client's timeout.
+	be := testkit.NewScriptedBackend(t, testkit.Reply{Delay: time.Hour}, testkit.Reply{Status: http.StatusAccepted})
 	c, err := New(be.URL, fastRetry, WithTimeout(50*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +215,7 @@ func TestSendTimeoutRetried(t *testing.T) {
 
 func TestSendCancelDuringWait(t *testing.T) {
 	first := make(chan struct{}, 1)
-	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+	be := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		first <- struct{}{}
 	})
@@ -259,13 +238,13 @@ func TestSendCancelDuringWait(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Send still waiting after the context was cancelled")
 	}
-	if n := len(be.requests()); n != 1 {
+	if n := len(be.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
 }
 
 func TestSendCancelledBeforeStart(t *testing.T) {
-	be := newBackend(t, nil)
+	be := testkit.NewBackend(t)
 	c, err := New(be.URL)
 	if err != nil {
 		t.Fatal(err)
@@ -275,13 +254,13 @@ func TestSendCancelledBeforeStart(t *testing.T) {
 	if _, err := c.Send(ctx, "inj", "post", payloadOf(1)); !errors.Is(err, context.Canceled) {
 		t.Errorf("error = %v", err)
 	}
-	if n := len(be.requests()); n != 0 {
+	if n := len(be.Requests()); n != 0 {
 		t.Errorf("%d requests, want 0", n)
 	}
 }
 
 func TestRedirectNotFollowed(t *testing.T) {
-	be := newBackend(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+	be := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/elsewhere", http.StatusFound)
 	})
 	c, err := New(be.URL, WithRetry(4, time.Hour))
@@ -296,7 +275,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	if errors.Is(err, ErrPermanent) || errors.Is(err, ErrRetriesExhausted) {
 		t.Error("a 302 is neither permanent nor retried")
 	}
-	if n := len(be.requests()); n != 1 {
+	if n := len(be.Requests()); n != 1 {
 		t.Errorf("%d requests, want 1", n)
 	}
 }
@@ -304,7 +283,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 func TestSendCancelAfterDeliveredChunks(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	be := newBackend(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+	be := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, _ *http.Request) {
 		if n == 1 {
 			cancel() // the second chunk is cut off by the caller
 			w.WriteHeader(http.StatusServiceUnavailable)

@@ -31,13 +31,20 @@ type Encoding struct {
 // seq yields); it will be dropped.
 //
 // Invalid input is a *ValidationError and a target too large for one body
-// a *TargetTooLargeError, both before any body is written.
+// a *TargetTooLargeError, both before any body is written: an inject id or
+// phase that is blank, longer than signatures.MaxIDLength or not printable
+// (signatures.ValidateID: it could not go into the Idempotency-Key
+// header), and a limit too small for a body holding one minimal target,
+// are invalid.
 func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.PayloadTarget], maxPayloadSize int) (*Encoding, error) {
-	if err := checkInjectID(injectID); err != nil {
+	if err := validateInjectID(injectID); err != nil {
 		return nil, err
 	}
 	c, err := NewChunker(phase, maxPayloadSize)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.checkRoom(); err != nil {
 		return nil, err
 	}
 	var scratch []byte

@@ -14,7 +14,8 @@ import (
 
 // version, commit and goVersion are stamped at build time
 // (-ldflags "-X main.version=… -X main.commit=… -X main.goVersion=…"; see
-// make build and make release).
+// make build and make release) and printed by `injectkit version`; an
+// empty goVersion is the running binary's runtime.Version().
 var (
 	version   = "dev"
 	commit    = "unknown"
@@ -32,7 +33,8 @@ func main() {
 		<-sigs
 		os.Exit(130)
 	}()
-	code := cli.Run(ctx, cli.Options{Registry: registry(), Version: version, Stdout: os.Stdout, Stderr: os.Stderr}, os.Args)
+	code := cli.Run(ctx, cli.Options{Registry: registry(), Version: version, Commit: commit, GoVersion: goVersion,
+		Stdout: os.Stdout, Stderr: os.Stderr}, os.Args)
 	cancel()
 	os.Exit(code)
 }

@@ -9,49 +9,26 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // bin is the injectkit binary built once for these tests.
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "injectkit-bin")
-	if err != nil {
-		panic(err)
-	}
-	bin = filepath.Join(dir, "injectkit")
-	build := exec.Command("go", "build", "-race", "-ldflags", "-X main.version=9.9.9", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("build injectkit: " + err.Error())
-	}
+	var remove func()
+	bin, remove = testkit.Build(".", "-ldflags", "-X main.version=9.9.9 -X main.commit=c0ffee0123456789 -X main.goVersion=go9.9.9")
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
-}
-
-// lockedBuffer is a bytes.Buffer safe to read while a process writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 type capture struct {
@@ -119,15 +96,16 @@ func TestBinaryPrintsPayload(t *testing.T) {
 }
 
 func TestBinaryDeliversAndExitCodes(t *testing.T) {
-	ok, got := sink(t, http.StatusOK, 0)
+	ok := transporttest.NewBackend(t)
 	code, out, errs := injectkit(t, nil, "run", "noop", "--inject-id", "bin-1", "--target", "127.0.0.1", "--backend-url", ok.URL)
 	if code != 0 || out != "" {
 		t.Fatalf("exit %d stdout %q stderr %s", code, out, errs)
 	}
-	if len(got.paths) != 1 || got.paths[0] != "/api/injects/bin-1/callback" {
-		t.Errorf("paths = %v", got.paths)
+	if reqs := ok.Requests(); len(reqs) != 1 || reqs[0].Path != "/api/injects/bin-1/callback" {
+		t.Errorf("requests = %+v", reqs)
 	}
-	bad, _ := sink(t, http.StatusBadRequest, 0)
+	bad := transporttest.NewBackend(t)
+	bad.SetReply(testkit.Reply{Status: http.StatusBadRequest})
 	if code, _, errs := injectkit(t, nil, "run", "noop", "--inject-id", "bin-2", "--target", "127.0.0.1", "--backend-url", bad.URL); code != 1 {
 		t.Errorf("400 backend: exit %d, want 1: %s", code, errs)
 	}
@@ -136,31 +114,34 @@ func TestBinaryDeliversAndExitCodes(t *testing.T) {
 	}
 }
 
+// interrupt runs `injectkit args…` delivering to a backend of its own,
+// calls ready, which returns once the run is where the test interrupts it,
+// sends SIGINT, and returns the one body the run then delivered and its
+// standard error. The run must exit 3: an interrupt is a timeout, its
+// signatures delivered.
+func interrupt(t *testing.T, env []string, ready func(p *testkit.Process), args ...string) (body []byte, stderr string) {
+	t.Helper()
+	be := transporttest.NewBackend(t)
+	cmd := exec.Command(bin, append(args, "--backend-url", be.URL)...)
+	cmd.Env = append(append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir()), env...)
+	p := testkit.Start(t, cmd)
+	ready(p)
+	if code := p.Stop(t, syscall.SIGINT, time.Minute); code != cli.ExitFailed {
+		t.Fatalf("exit %d after SIGINT, want %d\n%s", code, cli.ExitFailed, p.Stderr.String())
+	}
+	reqs := be.Requests()
+	if len(reqs) != 1 {
+		t.Fatalf("want the signatures delivered once, got %d\n%s", len(reqs), p.Stderr.String())
+	}
+	return reqs[0].Body, p.Stderr.String()
+}
+
 func TestBinarySIGINTDeliversTimeout(t *testing.T) {
-	srv, got := sink(t, http.StatusOK, 0)
-	cmd := exec.Command(bin, "run", "noop", "--inject-id", "sig-1", "--target", "127.0.0.1", "--param", "delay=1m", "--backend-url", srv.URL)
-	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
-	errb := &lockedBuffer{}
-	cmd.Stderr = errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Wait until the executor runs (its start is logged), then interrupt.
-	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(errb.String(), "pre-execution signatures compiled") && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	err := cmd.Wait()
-	if err != nil {
-		t.Fatalf("exit after SIGINT: %v\n%s", err, errb.String())
-	}
-	got.mu.Lock()
-	defer got.mu.Unlock()
-	if len(got.bodies) != 1 {
-		t.Fatalf("want the signatures delivered once, got %d", len(got.bodies))
-	}
-	b := string(got.bodies[0])
+	// Interrupted once the executor runs (its start is logged).
+	body, _ := interrupt(t, nil, func(p *testkit.Process) {
+		p.Stderr.AwaitText(t, 30*time.Second, "pre-execution signatures compiled")
+	}, "run", "noop", "--inject-id", "sig-1", "--target", "127.0.0.1", "--param", "delay=1m")
+	b := string(body)
 	if !strings.Contains(b, `"execution_status","signature_value":"timeout"`) || !strings.Contains(b, "127.0.0.1 pending") {
 		t.Errorf("body = %s", b)
 	}

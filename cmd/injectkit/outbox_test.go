@@ -2,69 +2,19 @@ package main
 
 import (
 	"bytes"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport/outbox"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
-
-// keyed records, per idempotency key, the bodies a backend answered 2xx to.
-type keyed struct {
-	*httptest.Server
-	mu       sync.Mutex
-	accepted map[string][][]byte
-	received int
-	hold     chan struct{} // while open, requests wait (a slow backend)
-}
-
-func newKeyed(t *testing.T, slow bool) *keyed {
-	k := &keyed{accepted: map[string][][]byte{}}
-	if slow {
-		k.hold = make(chan struct{})
-	}
-	k.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		k.mu.Lock()
-		k.received++
-		hold := k.hold
-		k.mu.Unlock()
-		if hold != nil {
-			select {
-			case <-hold:
-			case <-r.Context().Done():
-				return // the client went away: nothing accepted
-			}
-		}
-		k.mu.Lock()
-		key := r.Header.Get(transport.IdempotencyHeader)
-		k.accepted[key] = append(k.accepted[key], body)
-		k.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(k.Close)
-	return k
-}
-
-func (k *keyed) counts() (received, accepted int) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	for _, b := range k.accepted {
-		accepted += len(b)
-	}
-	return k.received, accepted
-}
 
 // storedBodies reads the pending bodies of an outbox, by idempotency key.
 func storedBodies(t *testing.T, path string) map[string][]byte {
@@ -101,12 +51,11 @@ func targets(n int) []string {
 // naming the outbox; then `outbox flush` to a live backend delivers the
 // stored bytes under the same keys, and the outbox is empty.
 func TestBinaryOutboxDownThenFlush(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	down := "http://" + ln.Addr().String()
-	ln.Close() // nothing listens there any more
+	// The backend cuts every connection while the run lasts (down), then
+	// answers 200 (up): a flush sends to the backend the bodies belong to.
+	be := transporttest.NewBackend(t)
+	be.SetReply(testkit.Reply{Cut: true})
+	down := be.URL
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	env := []string{"INJECTKIT_OUTBOX=" + box, "INJECTKIT_TOKEN=tok-bin-1"}
 	args := append([]string{"run", "noop", "--inject-id", "bin-down", "--backend-url", down, "--max-payload-size", "1200", "--log-level", "error"}, targets(5)...)
@@ -124,21 +73,28 @@ func TestBinaryOutboxDownThenFlush(t *testing.T) {
 		t.Fatalf("%d bodies in the outbox, the line says %d", len(stored), n)
 	}
 
-	up := newKeyed(t, false)
-	code, out, errs = injectkit(t, env, "outbox", "flush", "--backend-url", up.URL, "--log-level", "error")
+	// A token is bound to its backend: a flush for another backend leaves
+	// the bodies pending and names their backend.
+	other := transporttest.NewBackend(t)
+	code, out, errs = injectkit(t, env, "outbox", "flush", "--backend-url", other.URL, "--log-level", "error")
+	if code != 0 || !strings.Contains(out, "0 delivered") || !strings.Contains(out, "for "+down+" left pending") || other.Len() != 0 {
+		t.Fatalf("flush to another backend: exit %d, %d requests\n%s%s", code, other.Len(), out, errs)
+	}
+	be.SetReply(testkit.Reply{})
+	up := be
+	code, out, errs = injectkit(t, env, "outbox", "flush", "--backend-url", down, "--log-level", "error")
 	if code != 0 || !strings.Contains(out, strconv.Itoa(n)+" delivered, 0 still pending") {
 		t.Fatalf("flush: exit %d\n%s%s", code, out, errs)
 	}
-	up.mu.Lock()
+	delivered := up.Delivered()
 	for key, body := range stored {
-		if got := up.accepted[key]; len(got) != 1 || !bytes.Equal(got[0], body) {
+		if got := delivered[key]; len(got) != 1 || !bytes.Equal(got[0], body) {
 			t.Errorf("key %s: delivered %d times, identical %v", key, len(got), len(got) == 1 && bytes.Equal(got[0], body))
 		}
 	}
-	if len(up.accepted) != n {
-		t.Errorf("%d keys delivered, want %d", len(up.accepted), n)
+	if len(delivered) != n {
+		t.Errorf("%d keys delivered, want %d", len(delivered), n)
 	}
-	up.mu.Unlock()
 	if left := storedBodies(t, box); len(left) != 0 {
 		t.Errorf("%d bodies left after flush", len(left))
 	}
@@ -147,42 +103,35 @@ func TestBinaryOutboxDownThenFlush(t *testing.T) {
 // kill -9 of `injectkit run` while the backend is slow, after the outbox
 // write and before the 2xx: the next flush delivers the body.
 func TestBinaryKill9ThenFlush(t *testing.T) {
-	be := newKeyed(t, true)
+	be := transporttest.NewBackend(t)
+	be.Hold() // a slow backend
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	cmd := exec.Command(bin, "run", "noop", "--inject-id", "bin-kill", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
 	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "INJECTKIT_OUTBOX="+box)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(60 * time.Second)
-	for received, _ := be.counts(); received == 0; received, _ = be.counts() {
-		if time.Now().After(deadline) {
-			_ = cmd.Process.Kill()
-			t.Fatal("the run never posted")
-		}
-		time.Sleep(10 * time.Millisecond)
+	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
+		_ = cmd.Process.Kill()
+		t.Fatal("the run never posted")
 	}
 	_ = cmd.Process.Signal(os.Kill)
 	_ = cmd.Wait() // reaped: its pid no longer owns the body
-	if _, accepted := be.counts(); accepted != 0 {
+	if accepted := len(be.Delivered()); accepted != 0 {
 		t.Fatalf("accepted %d bodies before the kill", accepted)
 	}
 	stored := storedBodies(t, box)
 	if len(stored) != 1 {
 		t.Fatalf("%d bodies in the outbox after kill -9, want 1", len(stored))
 	}
-	be.mu.Lock()
-	close(be.hold)
-	be.hold = nil
-	be.mu.Unlock()
-	code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "flush", "--log-level", "error")
+	be.Release()
+	code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 	if code != 0 {
 		t.Fatalf("flush: exit %d\n%s%s", code, out, errs)
 	}
-	be.mu.Lock()
-	defer be.mu.Unlock()
+	delivered := be.Delivered()
 	for key, body := range stored {
-		if got := be.accepted[key]; len(got) != 1 || !bytes.Equal(got[0], body) {
+		if got := delivered[key]; len(got) != 1 || !bytes.Equal(got[0], body) {
 			t.Errorf("key %s delivered %d times", key, len(got))
 		}
 	}

@@ -3,22 +3,21 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -141,27 +140,26 @@ func awsEnv(t *testing.T) []string {
 // awsAccount) and EC2 DescribeSecurityGroups (one group open to the world
 // on port 22). Any other call is a 400 and recorded.
 type awsStandIn struct {
-	*httptest.Server
-	mu     sync.Mutex
-	events []string // service:Action, in order
+	*testkit.Backend
 }
 
 var credentialService = regexp.MustCompile(`Credential=[^/]+/\d{8}/[^/]+/([^/]+)/aws4_request`)
 
-func newAWSStandIn(t *testing.T) *awsStandIn {
-	s := &awsStandIn{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_ = r.ParseForm()
-		service := ""
-		if m := credentialService.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
-			service = m[1]
-		}
-		event := service + ":" + r.PostForm.Get("Action")
-		s.mu.Lock()
-		s.events = append(s.events, event)
-		s.mu.Unlock()
+// awsCall names the call of a request: service:Action.
+func awsCall(h http.Header, body []byte) string {
+	service := ""
+	if m := credentialService.FindStringSubmatch(h.Get("Authorization")); m != nil {
+		service = m[1]
+	}
+	form, _ := url.ParseQuery(string(body))
+	return service + ":" + form.Get("Action")
+}
+
+func newAWSStandIn(t *testing.T) awsStandIn {
+	return awsStandIn{testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
 		w.Header().Set("Content-Type", "text/xml")
-		switch event {
+		switch awsCall(r.Header, body) {
 		case "sts:GetCallerIdentity":
 			_, _ = w.Write([]byte(stsIdentity))
 		case "ec2:DescribeSecurityGroups":
@@ -170,15 +168,16 @@ func newAWSStandIn(t *testing.T) *awsStandIn {
 			w.WriteHeader(http.StatusBadRequest)
 			_, _ = w.Write([]byte(`<Response><Errors><Error><Code>InvalidAction</Code><Message>not served by the stand-in</Message></Error></Errors></Response>`))
 		}
-	}))
-	t.Cleanup(s.Close)
-	return s
+	})}
 }
 
-func (s *awsStandIn) calls() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.events...)
+// calls returns the calls made, service:Action, in order.
+func (s awsStandIn) calls() []string {
+	var out []string
+	for _, r := range s.Requests() {
+		out = append(out, awsCall(r.Header, r.Body))
+	}
+	return out
 }
 
 const stsIdentity = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
@@ -199,20 +198,12 @@ const ec2Groups = `<?xml version="1.0" encoding="UTF-8"?>
   </item></securityGroupInfo>
 </DescribeSecurityGroupsResponse>`
 
-// daemon is one `injectkit serve` process of the built binary.
-type daemon struct {
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	exited chan struct{} // closed once the process has exited
-	err    error         // its Wait error, set before exited is closed
-}
-
-// startDaemon starts `injectkit serve` against the platform at url.
-func startDaemon(t *testing.T, url string, env ...string) *daemon {
+// startDaemon starts `injectkit serve` of the built binary against the
+// platform at url.
+func startDaemon(t *testing.T, url string, env ...string) *testkit.Process {
 	t.Helper()
-	d := &daemon{stderr: &lockedBuffer{}, exited: make(chan struct{})}
-	d.cmd = exec.Command(bin, "serve")
-	d.cmd.Env = append(append(os.Environ(),
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(append(os.Environ(),
 		"CONTAINER_IP=172.17.0.2",
 		"XDG_STATE_HOME="+t.TempDir(), // its outbox, never the user's
 		"INJECTKIT_OPENAEV_URL="+url,
@@ -222,65 +213,7 @@ func startDaemon(t *testing.T, url string, env ...string) *daemon {
 		"INJECTKIT_SHUTDOWN_TIMEOUT=20s",
 		"INJECTKIT_LOG_FORMAT=json",
 	), env...)
-	d.cmd.Stderr = d.stderr
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		d.err = d.cmd.Wait()
-		close(d.exited)
-	}()
-	t.Cleanup(func() {
-		_ = d.cmd.Process.Kill()
-		<-d.exited
-		if t.Failed() {
-			t.Logf("serve stderr:\n%s", d.stderr.String())
-		}
-	})
-	return d
-}
-
-// context returns a context of parent that also ends when the daemon
-// exits, so that a wait on the platform ends with it.
-func (d *daemon) context(parent context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(parent)
-	go func() {
-		select {
-		case <-d.exited:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
-}
-
-// state says whether the daemon still runs, or how it exited.
-func (d *daemon) state() string {
-	select {
-	case <-d.exited:
-		return fmt.Sprintf("exited: %v", d.err)
-	default:
-		return "running"
-	}
-}
-
-// stop sends SIGTERM and returns the exit code.
-func (d *daemon) stop(t *testing.T) int {
-	t.Helper()
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-d.exited:
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not stop within 60s of SIGTERM")
-	}
-	var ee *exec.ExitError
-	if errors.As(d.err, &ee) {
-		return ee.ExitCode()
-	}
-	if d.err != nil {
-		t.Fatalf("serve: %v", d.err)
-	}
-	return 0
+	return testkit.Start(t, cmd)
 }
 
 // scenario is how one case runs its injector: the environment, the inject
@@ -293,6 +226,7 @@ type scenario struct {
 	asset     string           // asset the signatures are attached to
 	agent     string           // agent the signatures are attached to
 	signature string           // one DETECTION signature stored on the current line, "type=value"; "" for none
+	target    string           // the target as its per-target trace names it
 	check     func(t *testing.T, v openaevtest.Version, findings map[string]any)
 }
 
@@ -323,5 +257,33 @@ func checkQueryFindings(t *testing.T, v openaevtest.Version, f map[string]any) {
 	}
 	if fmt.Sprint(f["matched_ips"]) != fmt.Sprint(want) {
 		t.Errorf("matched_ips %#v, want %#v", f["matched_ips"], want)
+	}
+}
+
+// checkTargetTraces checks the per-target traces among calls: one INFO
+// command_execution trace per asset of assets, in order, whose
+// execution_context_identifiers name that asset alone and whose message
+// starts with prefix, what ran where and its outcome ("nmap on
+// 127.0.0.1: succeeded"); no other call carries
+// execution_context_identifiers.
+func checkTargetTraces(t *testing.T, calls []openaevtest.Call, prefix string, assets []string) {
+	t.Helper()
+	var got []string
+	for _, c := range calls {
+		ids, ok := c.Body["execution_context_identifiers"]
+		if !ok {
+			continue
+		}
+		list, _ := ids.([]any)
+		msg, _ := c.Body["execution_message"].(string)
+		if c.Kind != openaevtest.KindTrace || len(list) != 1 || c.Body["execution_status"] != "INFO" ||
+			c.Body["execution_action"] != "command_execution" || !strings.HasPrefix(msg, prefix) {
+			t.Errorf("per-target trace %s %v", c.Kind, c.Body)
+			continue
+		}
+		got = append(got, fmt.Sprint(list[0]))
+	}
+	if !slices.Equal(got, assets) {
+		t.Errorf("per-target traces about %v, want %v", got, assets)
 	}
 }

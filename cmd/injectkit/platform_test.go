@@ -3,14 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -24,13 +25,12 @@ import (
 // never on a 2xx alone.
 
 // TestIntegrationPlatformServeRegistration starts `injectkit serve` with
-// the stock registry: the platform accepts the registration and its
-// heartbeats, every reference contract is registered with outputs the
-// version knows, and SIGTERM stops the daemon with exit 0.
+// the stock registry and the default selection: the platform accepts the
+// registration and its heartbeats, every reference contract but noop's
+// (served only when named) is registered with outputs the version knows,
+// and SIGTERM stops the daemon with exit 0.
 func TestIntegrationPlatformServeRegistration(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ")
-	}
+	testkit.Integration(t) // and RabbitMQ
 	if got := registry().Names(); !slices.Equal(got, referenceInjectors) {
 		t.Fatalf("registry %v: a new reference injector needs its platform scenarios here", got)
 	}
@@ -47,12 +47,12 @@ func TestIntegrationPlatformServeRegistration(t *testing.T) {
 			queue := servetest.Queue(t)
 			p := platformFor(t, tt.version, false)
 			p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
-			d := startDaemon(t, p.URL, "INJECTKIT_HEARTBEAT_INTERVAL=200ms")
+			d := startDaemon(t, p.URL, "INJECTKIT_HEARTBEAT_INTERVAL=5s") // the least allowed
 			timeout, stopTimer := context.WithTimeout(context.Background(), 90*time.Second)
 			defer stopTimer()
-			ctx, cancel := d.context(timeout) // ends early if the daemon exits
+			ctx, cancel := d.Context(timeout) // ends early if the daemon exits
 			defer cancel()
-			// Heartbeats re-register every 200ms: each wakes WaitFor, which
+			// Heartbeats re-register every 5s: each wakes WaitFor, which
 			// checks the daemon's consumer on the platform's queue.
 			err := p.WaitFor(ctx, func() bool {
 				if len(p.Registrations()) < 2 {
@@ -63,9 +63,9 @@ func TestIntegrationPlatformServeRegistration(t *testing.T) {
 			})
 			if err != nil {
 				t.Fatalf("no registration, heartbeat and consumer: %v (registrations %d, daemon %s)",
-					err, len(p.Registrations()), d.state())
+					err, len(p.Registrations()), d.State())
 			}
-			if code := d.stop(t); code != 0 {
+			if code := d.Stop(t, syscall.SIGTERM, time.Minute); code != 0 {
 				t.Errorf("exit %d after SIGTERM, want 0", code)
 			}
 			for i, reg := range p.Registrations() {
@@ -73,12 +73,16 @@ func TestIntegrationPlatformServeRegistration(t *testing.T) {
 					t.Errorf("registration %d answered %d: %s", i, reg.Status, reg.Reason)
 				}
 			}
+			served := slices.DeleteFunc(slices.Clone(referenceInjectors), func(n string) bool { return n == "noop" })
 			first := p.Registrations()[0]
 			contracts, _ := first.Body["injector_contracts"].([]any)
-			if len(contracts) != len(referenceInjectors) {
-				t.Errorf("%d contracts registered, want %d", len(contracts), len(referenceInjectors))
+			if len(contracts) != len(served) {
+				t.Errorf("%d contracts registered, want %d (%v)", len(contracts), len(served), served)
 			}
-			for _, name := range referenceInjectors {
+			if _, ok := p.ContractOutputs(openaev.ContractID("noop")); ok {
+				t.Error("noop registered without being named")
+			}
+			for _, name := range served {
 				outs, ok := p.ContractOutputs(openaev.ContractID(name))
 				if !ok {
 					t.Errorf("%s: contract %s not registered", name, openaev.ContractID(name))
@@ -98,7 +102,7 @@ func TestIntegrationPlatformServeRegistration(t *testing.T) {
 			if _, consumers := servetest.Counts(t, queue); consumers != 0 {
 				t.Errorf("%d consumers left after SIGTERM", consumers)
 			}
-			if strings.Contains(d.stderr.String(), platformToken) {
+			if strings.Contains(d.Stderr.String(), platformToken) {
 				t.Error("token leaked to the logs")
 			}
 		})
@@ -158,12 +162,7 @@ func TestPlatformRun(t *testing.T) {
 // TestIntegrationPlatformRunNmap runs the real nmap through the binary
 // against a loopback listener, reporting to the strict platform.
 func TestIntegrationPlatformRunNmap(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: needs nmap")
-	}
-	if _, err := exec.LookPath("nmap"); err != nil {
-		t.Skip("nmap is not installed (apt-get install nmap)")
-	}
+	testkit.Integration(t, "nmap")
 	for _, c := range runCases([]string{"nmap"}, "nmap") {
 		t.Run(c.name(), func(t *testing.T) { runOnPlatform(t, c) })
 	}
@@ -208,9 +207,17 @@ func runOnPlatform(t *testing.T, c runCase) {
 			t.Errorf("%s %s: %s", call.Kind, call.Outcome, call.Reason)
 		}
 	}
-	if got := strings.Join(kinds, " "); got != "reception:200 trace:200 complete:200" {
-		t.Errorf("calls %s", got)
+	// The run's trace, then, on the current line, one per target with an
+	// asset, naming it; none on 2.4.0.
+	var wantTraces []string
+	if c.version == openaevtest.Current && sc.asset != "" {
+		wantTraces = []string{sc.asset}
 	}
+	want := "reception:200 trace:200 " + strings.Repeat("trace:200 ", len(wantTraces)) + "complete:200"
+	if got := strings.Join(kinds, " "); got != want {
+		t.Errorf("calls %s, want %s", got, want)
+	}
+	checkTargetTraces(t, p.Calls(id), c.injector+" on "+sc.target+": succeeded", wantTraces)
 	if d := p.Dropped(); len(d) != 0 {
 		t.Errorf("%d callbacks dropped, first: %s", len(d), d[0].Reason)
 	}
@@ -287,13 +294,14 @@ func scenarioFor(t *testing.T, c runCase) scenario {
 			"expectations": expectations("DETECTION", "PREVENTION")}
 		sc.assets = asset("web01.example.com")
 		sc.signature = "target_hostname_address=web01.example.com"
+		sc.target = "web01.example.com"
 		sc.check = func(t *testing.T, _ openaevtest.Version, f map[string]any) {
 			if s, _ := f["summary"].(string); !strings.HasPrefix(s, "noop: 1 target(s)") {
 				t.Errorf("summary finding %v", f["summary"])
 			}
 		}
 	case "nmap":
-		port, _ := loopbackListener(t, "tcp4", "127.0.0.1:0", "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n")
+		port := testkit.Listen(t, "tcp4", "127.0.0.1:0", testkit.SSHBanner).Port
 		sc.inject = map[string]any{"injector": "nmap", "expectation_types": []string{"DETECTION", "PREVENTION"},
 			"targets": []map[string]any{{"value": "127.0.0.1", "asset": "asset-1"}},
 			"params":  map[string]any{"ports": strconv.Itoa(port), "timing": 4}}
@@ -301,9 +309,9 @@ func scenarioFor(t *testing.T, c runCase) scenario {
 			"scan_type": []string{"connect"}, "ports": strconv.Itoa(port), "timing": "4",
 			"expectations": expectations("DETECTION", "PREVENTION")}
 		sc.assets = asset("localhost")
-		sc.signature = "target_ipv4_address=127.0.0.1"
+		sc.signature, sc.target = "target_ipv4_address=127.0.0.1", "127.0.0.1"
 		if msg {
-			sc.signature = "target_hostname_address=localhost"
+			sc.signature, sc.target = "target_hostname_address=localhost", "localhost"
 		}
 		sc.check = func(t *testing.T, _ openaevtest.Version, f map[string]any) {
 			rows, _ := f["scan_results"].([]any)
@@ -332,7 +340,10 @@ func scenarioFor(t *testing.T, c runCase) scenario {
 		sc.content = map[string]any{"query": "apache", "target_selector": "assets", "target_property_selector": "hostname",
 			"expectations": expectations("DETECTION", "VULNERABILITY")}
 		sc.assets = asset("web0.example.net")
-		sc.signature = "query=apache"
+		sc.signature, sc.target = "query=apache", "127.0.0.1"
+		if msg {
+			sc.target = "web0.example.net"
+		}
 		sc.check = func(t *testing.T, v openaevtest.Version, f map[string]any) { checkQueryFindings(t, v, f) }
 	case "cloudscan":
 		aws := newAWSStandIn(t)
@@ -344,7 +355,7 @@ func scenarioFor(t *testing.T, c runCase) scenario {
 		sc.content = map[string]any{"cloud_provider": "aws", "cloud_account_id": awsAccount, "cloud_region": "eu-west-1",
 			"target_service": "ec2", "endpoint_url": aws.URL, "retry_max_attempts": 1,
 			"expectations": expectations("DETECTION", "PREVENTION")}
-		sc.signature = "cloud_account_id=" + awsAccount
+		sc.signature, sc.target = "cloud_account_id="+awsAccount, "aws:"+awsAccount+":eu-west-1"
 		if msg {
 			// A cloud inject names an account, no asset: its signatures
 			// have nothing to attach to on the platform.

@@ -4,21 +4,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // shodanKey is the key the Shodan stand-in accepts; no output may hold it.
@@ -50,41 +47,6 @@ func writeTemp(t *testing.T, name, content string) string {
 	return p
 }
 
-// callbackBody is the JSON body the CLI prints or POSTs.
-type callbackBody struct {
-	Phase                string `json:"phase"`
-	ExpectationSignature struct {
-		Targets []struct {
-			SignatureValues []struct {
-				ExpectationType string `json:"expectation_type"`
-				Values          []struct {
-					SignatureType  string `json:"signature_type"`
-					SignatureValue any    `json:"signature_value"`
-				} `json:"values"`
-			} `json:"signature_values"`
-		} `json:"targets"`
-	} `json:"expectation_signature"`
-}
-
-// values returns signature_type → value of target i's group of type et.
-func (b callbackBody) values(t *testing.T, i int, et string) map[string]any {
-	t.Helper()
-	if i >= len(b.ExpectationSignature.Targets) {
-		t.Fatalf("no target %d in body", i)
-	}
-	for _, g := range b.ExpectationSignature.Targets[i].SignatureValues {
-		if g.ExpectationType == et {
-			out := map[string]any{}
-			for _, v := range g.Values {
-				out[v.SignatureType] = v.SignatureValue
-			}
-			return out
-		}
-	}
-	t.Fatalf("target %d has no %s group", i, et)
-	return nil
-}
-
 func strs(v any) []string {
 	l, _ := v.([]any)
 	out := make([]string, 0, len(l))
@@ -114,21 +76,21 @@ func TestQueryRunPrintsPayload(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout)
 	}
-	var body callbackBody
+	var body transporttest.Body
 	if err := json.Unmarshal([]byte(lines[0]), &body); err != nil {
 		t.Fatalf("stdout is not a JSON body: %v\n%s", err, stdout)
 	}
 	if body.Phase == "" || len(body.ExpectationSignature.Targets) != 1 {
 		t.Fatalf("body = %s", stdout)
 	}
-	det := body.values(t, 0, "DETECTION")
+	det := body.Values(t, 0, "DETECTION")
 	if det["query"] != "apache" || det["target_ipv4"] != "127.0.0.1" || det["execution_status"] != "success" {
 		t.Errorf("DETECTION values = %v, want query apache, target_ipv4 127.0.0.1, success", det)
 	}
 	if got := strs(det["matched_ips"]); !slices.Equal(got, []string{"127.0.0.1"}) {
 		t.Errorf("matched_ips = %v", det["matched_ips"])
 	}
-	vuln := body.values(t, 0, "VULNERABILITY")
+	vuln := body.Values(t, 0, "VULNERABILITY")
 	if got := strs(vuln["cves"]); !slices.Equal(got, []string{"CVE-2021-41773", "CVE-2021-42013", "CVE-2023-25690", "CVE-2024-38476"}) {
 		t.Errorf("cves = %v", vuln["cves"])
 	}
@@ -149,27 +111,6 @@ func TestQueryRunPrintsPayload(t *testing.T) {
 	}
 }
 
-// backendRecorder is an httptest callback backend recording every request.
-type backendRecorder struct {
-	mu     sync.Mutex
-	paths  []string
-	bodies [][]byte
-}
-
-func newBackendRecorder(t *testing.T) (*httptest.Server, *backendRecorder) {
-	rec := &backendRecorder{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		rec.mu.Lock()
-		rec.paths = append(rec.paths, r.Method+" "+r.URL.EscapedPath())
-		rec.bodies = append(rec.bodies, b)
-		rec.mu.Unlock()
-		w.WriteHeader(http.StatusOK)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, rec
-}
-
 // TestQueryRunDeliversToBackend reads the settings from the config file
 // keys query.shodan_base_url and query.shodan_api_key, and delivers to a
 // backend: one outcome per target, whatever the others did.
@@ -180,27 +121,28 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 		targets    string
 		wantStatus string
 		wantPages  int
+		wantExit   int
 	}{
 		{"success with pagination", nil,
-			`[{"query":"apache"}]`, "success", 2},
+			`[{"query":"apache"}]`, "success", 2, cli.ExitOK},
 		{"one of two fails", []shodantest.Reply{{Status: 400, Body: shodantest.ErrorBody("Invalid search query")}},
-			`[{"query":"apache","target_hostname":"example.com"},{"query":"nginx"}]`, "partial", 2},
+			`[{"query":"apache","target_hostname":"example.com"},{"query":"nginx"}]`, "partial", 2, cli.ExitOK},
 		{"all fail", []shodantest.Reply{{Status: 401, Body: shodantest.ErrorBody("Invalid API key")}},
-			`[{"query":"nginx","target_ipv4":"127.0.0.1"}]`, "failed", 1},
+			`[{"query":"nginx","target_ipv4":"127.0.0.1"}]`, "failed", 1, cli.ExitFailed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := shodantest.NewServer(shodanKey)
 			defer srv.Close()
 			srv.Enqueue(tt.replies...)
-			backend, rec := newBackendRecorder(t)
+			backend := transporttest.NewBackend(t)
 			conf := writeTemp(t, "injectkit.yaml", "query:\n  shodan_base_url: "+srv.URL+"\n  shodan_api_key: "+shodanKey+"\n")
 			inject := writeTemp(t, "inject.json", `{"inject_id":"q-2","injector":"query","expectation_types":["DETECTION","VULNERABILITY"],`+
 				`"targets":`+tt.targets+`,"params":{"max_results":200}}`)
 			code, stdout, stderr := runApp(t, nil, "run", "query", "--config", conf, "--inject-file", inject,
 				"--backend-url", backend.URL, "--log-level", "debug")
-			if code != 0 {
-				t.Fatalf("exit %d\nstderr: %s", code, stderr)
+			if code != tt.wantExit {
+				t.Fatalf("exit %d, want %d\nstderr: %s", code, tt.wantExit, stderr)
 			}
 			if stdout != "" {
 				t.Errorf("stdout = %q, want nothing when delivering", stdout)
@@ -208,13 +150,12 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 			if n := len(srv.Requests()); n != tt.wantPages {
 				t.Errorf("stand-in requests = %d, want %d", n, tt.wantPages)
 			}
-			rec.mu.Lock()
-			defer rec.mu.Unlock()
-			if len(rec.paths) != 1 || rec.paths[0] != "POST /api/injects/q-2/callback" {
-				t.Fatalf("backend requests = %v", rec.paths)
+			reqs := backend.Requests()
+			if len(reqs) != 1 || reqs[0].Method != http.MethodPost || reqs[0].Path != "/api/injects/q-2/callback" {
+				t.Fatalf("backend requests = %+v", reqs)
 			}
-			raw := rec.bodies[0]
-			var body callbackBody
+			raw := reqs[0].Body
+			var body transporttest.Body
 			if err := json.Unmarshal(raw, &body); err != nil {
 				t.Fatalf("body: %v\n%s", err, raw)
 			}
@@ -222,7 +163,7 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 				t.Errorf("body has no phase: %s", raw)
 			}
 			for i := range body.ExpectationSignature.Targets {
-				if got := body.values(t, i, "DETECTION")["execution_status"]; got != tt.wantStatus {
+				if got := body.Values(t, i, "DETECTION")["execution_status"]; got != tt.wantStatus {
 					t.Errorf("target %d execution_status = %v, want %s", i, got, tt.wantStatus)
 				}
 			}
@@ -238,14 +179,14 @@ func TestQueryRunWithoutKeyFailsBeforeAnyRequest(t *testing.T) {
 	defer srv.Close()
 	code, stdout, stderr := runApp(t, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL},
 		"run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject))
-	if code != 0 {
-		t.Fatalf("exit %d (the failure is an outcome, delivered)\nstderr: %s", code, stderr)
+	if code != cli.ExitFailed {
+		t.Fatalf("exit %d, want %d (the failure is an outcome, printed)\nstderr: %s", code, cli.ExitFailed, stderr)
 	}
-	var body callbackBody
+	var body transporttest.Body
 	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &body); err != nil {
 		t.Fatalf("stdout: %v\n%s", err, stdout)
 	}
-	det := body.values(t, 0, "DETECTION")
+	det := body.Values(t, 0, "DETECTION")
 	if det["execution_status"] != "failed" {
 		t.Errorf("execution_status = %v, want failed", det["execution_status"])
 	}
@@ -307,11 +248,11 @@ func TestQueryBinaryReadsEnvironment(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr)
 	}
-	var body callbackBody
+	var body transporttest.Body
 	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &body); err != nil {
 		t.Fatalf("stdout: %v\n%s", err, stdout)
 	}
-	if v := body.values(t, 0, "DETECTION"); v["execution_status"] != "success" || !slices.Equal(strs(v["matched_ips"]), []string{"127.0.0.1"}) {
+	if v := body.Values(t, 0, "DETECTION"); v["execution_status"] != "success" || !slices.Equal(strs(v["matched_ips"]), []string{"127.0.0.1"}) {
 		t.Errorf("DETECTION values = %v", v)
 	}
 	if strings.Contains(stdout+stderr, shodanKey) {
@@ -325,39 +266,26 @@ func TestQueryBinarySIGINTDeliversTimeout(t *testing.T) {
 	srv := shodantest.NewServer(shodanKey)
 	defer srv.Close()
 	srv.Enqueue(shodantest.Reply{Delay: time.Hour})
-	backend, got := sink(t, http.StatusOK, 0)
-	cmd := exec.Command(bin, "run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject), "--backend-url", backend.URL)
-	cmd.Env = append(os.Environ(), "INJECTKIT_SHODAN_BASE_URL="+srv.URL, "INJECTKIT_SHODAN_API_KEY="+shodanKey, "XDG_STATE_HOME="+t.TempDir())
-	errb := &lockedBuffer{}
-	cmd.Stderr = errb
-	if err := cmd.Start(); err != nil {
+	raw, stderr := interrupt(t, []string{"INJECTKIT_SHODAN_BASE_URL=" + srv.URL, "INJECTKIT_SHODAN_API_KEY=" + shodanKey},
+		func(p *testkit.Process) {
+			select {
+			case <-srv.Requested(1):
+			case <-time.After(30 * time.Second):
+				t.Fatalf("no search within 30s:\n%s", p.Stderr.String())
+			}
+		}, "run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject))
+	var body transporttest.Body
+	if err := json.Unmarshal(raw, &body); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(srv.Requests()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("exit after SIGINT: %v\n%s", err, errb.String())
-	}
-	got.mu.Lock()
-	defer got.mu.Unlock()
-	if len(got.bodies) != 1 {
-		t.Fatalf("want the signatures delivered once, got %d", len(got.bodies))
-	}
-	var body callbackBody
-	if err := json.Unmarshal(got.bodies[0], &body); err != nil {
-		t.Fatal(err)
-	}
-	v := body.values(t, 0, "DETECTION")
+	v := body.Values(t, 0, "DETECTION")
 	if v["execution_status"] != "timeout" || v["query"] != "apache" {
 		t.Errorf("DETECTION values = %v, want query apache, status timeout", v)
 	}
 	if msg, _ := v["query_error"].(string); !strings.Contains(msg, "context canceled") {
 		t.Errorf("query_error = %v, want the cancellation", v["query_error"])
 	}
-	if strings.Contains(string(got.bodies[0])+errb.String(), shodanKey) {
+	if strings.Contains(string(raw)+stderr, shodanKey) {
 		t.Error("the API key leaked into the payload or the logs")
 	}
 }

@@ -6,11 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,6 +79,39 @@ func TestParams(t *testing.T) {
 		case tt.field != "" && (!errors.As(err, &ve) || ve.Field != tt.field):
 			t.Errorf("%v: error %v, want one on %s", tt.raw, err, tt.field)
 		}
+	}
+}
+
+// TestNamesItself checks that the binary calls itself hello, never
+// injectkit: in its version, help, errors and hints, and User-Agent.
+func TestNamesItself(t *testing.T) {
+	var agent atomic.Value
+	backend := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		agent.Store(r.Header.Get("User-Agent"))
+	}))
+	defer backend.Close()
+	for _, tt := range []struct {
+		args         []string
+		code         int
+		stdout, logs string
+	}{
+		{[]string{"--version"}, 0, "hello 1.0.0 (", ""},
+		{[]string{"--help"}, 0, "hello - greet the targets", ""},
+		{[]string{"rn"}, 2, "", "hello: hint: did you mean hello run?"},
+		{[]string{"run", "helo", "--target", "127.0.0.1", "--log-level", "error"}, 2, "", "hello: hint: did you mean hello?"},
+		{[]string{"run", "hello", "--target", "127.0.0.1", "--inject-id", "i-1", "--backend-url", backend.URL, "--outbox", "none",
+			"--log-level", "error"}, 0, "", ""},
+	} {
+		o, stderr := options(t)
+		code := cli.Run(context.Background(), o, append([]string{"hello"}, tt.args...))
+		stdout := o.Stdout.(fmt.Stringer).String()
+		if code != tt.code || !strings.Contains(stdout, tt.stdout) || !strings.Contains(stderr.String(), tt.logs) ||
+			strings.Contains(stdout+stderr.String(), "injectkit ") {
+			t.Errorf("%v: exit %d\n%s%s", tt.args, code, stdout, stderr)
+		}
+	}
+	if ua, _ := agent.Load().(string); ua != "hello-injector/1.0.0" {
+		t.Errorf("User-Agent %q, want hello-injector/1.0.0", ua)
 	}
 }
 
@@ -231,17 +267,20 @@ func platform(t *testing.T, v openaevtest.Version) *openaevtest.Platform {
 	return p
 }
 
-// options runs the command line in memory, with an environment of its
-// own (the outbox under a temporary directory), and returns its stderr.
+// options runs the command line in memory, with the binary's options and
+// an environment of its own (the outbox under a temporary directory), and
+// returns its stderr.
 func options(t *testing.T) (cli.Options, *syncBuffer) {
 	state, stderr := t.TempDir(), &syncBuffer{}
-	return cli.Options{Registry: registry(), Version: "test", Stdout: &syncBuffer{}, Stderr: stderr,
-		Getenv: func(k string) string {
-			if k == "XDG_STATE_HOME" {
-				return state
-			}
-			return ""
-		}}, stderr
+	o := appOptions()
+	o.Stdout, o.Stderr = &syncBuffer{}, stderr
+	o.Getenv = func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return ""
+	}
+	return o, stderr
 }
 
 // injectFile writes an inject file: two targets, the first on an asset

@@ -120,8 +120,22 @@ func registry() *framework.Registry {
 	return reg
 }
 
+// appOptions name the binary: its help, errors and User-Agent say hello,
+// not injectkit.
+func appOptions() cli.Options {
+	return cli.Options{
+		Registry: registry(),
+		Name:     "hello",
+		Usage:    "greet the targets, beside injectkit's reference injectors",
+		Product:  "hello-injector", // User-Agent: hello-injector/1.0.0
+		Version:  "1.0.0",
+	}
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() { <-ctx.Done(); stop() }() // the first signal cancels the run; a second one kills
-	os.Exit(cli.Run(ctx, cli.Options{Registry: registry(), Version: "1.0.0", Stdout: os.Stdout, Stderr: os.Stderr}, os.Args))
+	o := appOptions()
+	o.Stdout, o.Stderr = os.Stdout, os.Stderr
+	os.Exit(cli.Run(ctx, o, os.Args))
 }

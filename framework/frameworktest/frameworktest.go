@@ -7,12 +7,8 @@ package frameworktest
 import (
 	"context"
 	"sync"
-	"testing"
-
-	"go.uber.org/zap/zaptest"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // Executor is a fake executor whose behaviour is its fields. The zero
@@ -56,22 +52,4 @@ func (e *Executor) Calls() []*framework.Inject {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]*framework.Inject(nil), e.calls...)
-}
-
-// Inject builds an inject over targets for direct Execute calls in tests,
-// with a test logger and the executor's default params.
-func Inject(t testing.TB, ex framework.Executor, targets ...signatures.Config) *framework.Inject {
-	t.Helper()
-	in := &framework.Inject{ID: "inject-test", Log: zaptest.NewLogger(t),
-		ExpectationTypes: []framework.ExpectationType{framework.Detection}}
-	for _, c := range targets {
-		in.Targets = append(in.Targets, framework.Target{Config: c})
-		in.Category = c.Category()
-	}
-	if pf, ok := ex.(framework.ParamsFactory); ok {
-		in.Params = pf.NewParams()
-	} else {
-		in.Params = map[string]any{}
-	}
-	return in
 }

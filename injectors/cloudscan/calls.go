@@ -2,7 +2,8 @@ package cloudscan
 
 import (
 	"context"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,12 +37,7 @@ func (r *recorder) add(call, userAgent string) {
 func (r *recorder) list() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	out := make([]string, 0, len(r.calls))
-	for c := range r.calls {
-		out = append(out, c)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(r.calls))
 }
 
 func (r *recorder) agent() string {

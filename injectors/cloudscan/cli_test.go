@@ -13,6 +13,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // TestCLIRunInjectFile runs `injectkit run cloudscan --inject-file …`, built
@@ -60,23 +61,7 @@ func TestCLIRunInjectFile(t *testing.T) {
 	if len(lines) != 1 {
 		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout.String())
 	}
-	var body struct {
-		Phase                string `json:"phase"`
-		ExpectationSignature struct {
-			Targets []struct {
-				SignatureTarget struct {
-					Asset string `json:"asset"`
-				} `json:"signature_target"`
-				SignatureValues []struct {
-					ExpectationType string `json:"expectation_type"`
-					Values          []struct {
-						SignatureType  string `json:"signature_type"`
-						SignatureValue any    `json:"signature_value"`
-					} `json:"values"`
-				} `json:"signature_values"`
-			} `json:"targets"`
-		} `json:"expectation_signature"`
-	}
+	var body transporttest.Body
 	if err := json.Unmarshal([]byte(lines[0]), &body); err != nil {
 		t.Fatalf("stdout is not a JSON body: %v\n%s", err, lines[0])
 	}
@@ -100,10 +85,7 @@ func TestCLIRunInjectFile(t *testing.T) {
 			t.Fatalf("target %d has %d groups, want DETECTION and PREVENTION", i, len(tgt.SignatureValues))
 		}
 		for _, g := range tgt.SignatureValues {
-			vals := map[string]any{}
-			for _, v := range g.Values {
-				vals[v.SignatureType] = v.SignatureValue
-			}
+			vals := g.Map()
 			for k, want := range map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012",
 				"cloud_region": region, "execution_status": "success"} {
 				if vals[k] != want {

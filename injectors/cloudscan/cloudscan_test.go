@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -104,13 +105,15 @@ func decodeParams(t *testing.T, e *Executor, raw json.RawMessage, endpoint strin
 	return p
 }
 
-func newInject(cfgs []signatures.CloudConfig, params any) *framework.Inject {
-	targets := make([]framework.Target, len(cfgs))
-	for i, c := range cfgs {
-		targets[i] = framework.Target{Config: c, Meta: signatures.Target{Asset: "asset-" + c.CloudRegion}}
+// newInject builds an inject of the executor over cfgs, each target's
+// asset named after its region.
+func newInject(t *testing.T, cfgs []signatures.CloudConfig, params any) *framework.Inject {
+	t.Helper()
+	opts := []frameworktest.InjectOption{frameworktest.WithParams(params)}
+	for _, c := range cfgs {
+		opts = append(opts, frameworktest.WithTarget(framework.Target{Config: c, Meta: signatures.Target{Asset: "asset-" + c.CloudRegion}}))
 	}
-	return &framework.Inject{ID: "inject-1", Injector: "cloudscan", Category: framework.Cloud, Targets: targets,
-		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention}, Params: params}
+	return frameworktest.InjectWith(t, New(), opts...)
 }
 
 func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput) {
@@ -120,7 +123,7 @@ func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput
 	st := newStandIn(t, spec.Buckets, filepath.Join(dir, "fixtures"), filepath.Join("testdata", "fixtures"))
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	p := decodeParams(t, e, spec.Params, st.URL())
-	out := e.Execute(context.Background(), newInject(spec.Targets, p))
+	out := e.Execute(context.Background(), newInject(t, spec.Targets, p))
 	return spec, st, out
 }
 

@@ -9,11 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
-
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -34,7 +31,7 @@ func TestMultiRegionSignatures(t *testing.T) {
 	st := newStandIn(t, []string{"private-logs"}, fixtures())
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	p := decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st.URL())
-	in := newInject([]signatures.CloudConfig{euWest1, usEast1}, p)
+	in := newInject(t, []signatures.CloudConfig{euWest1, usEast1}, p)
 	out := e.Execute(context.Background(), in)
 	if out.ExecutionStatus() != framework.StatusSuccess {
 		t.Fatalf("status %s: %+v", out.ExecutionStatus(), out.ErrorInfo)
@@ -111,10 +108,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 			setAWSEnv(t)
 			spec := loadCase(t, filepath.Join("testdata", "cases", dir))
 			st := newStandIn(t, spec.Buckets, filepath.Join("testdata", "cases", dir, "fixtures"), fixtures())
-			core, logs := observer.New(zapcore.DebugLevel)
+			log, logs := testkit.Logger()
 			e := New(WithVersion(testVersion))
-			in := newInject(spec.Targets, decodeParams(t, e, spec.Params, st.URL()))
-			in.Log = zap.New(core)
+			in := newInject(t, spec.Targets, decodeParams(t, e, spec.Params, st.URL()))
+			in.Log = log
 			out := e.Execute(context.Background(), in)
 
 			b, err := json.Marshal(out)
@@ -170,7 +167,7 @@ func TestProfileParam(t *testing.T) {
 	p := decodeParams(t, e, json.RawMessage(`{"profile":"scanner"}`), st.URL())
 	cfg := euWest1
 	cfg.TargetService = ServiceEC2
-	out := e.Execute(context.Background(), newInject([]signatures.CloudConfig{cfg}, p))
+	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{cfg}, p))
 	if out.ExecutionStatus() != framework.StatusSuccess {
 		t.Fatalf("status %s: %+v", out.ExecutionStatus(), out.ErrorInfo)
 	}
@@ -187,7 +184,7 @@ func TestConcurrencyBound(t *testing.T) {
 	st := newStandIn(t, []string{"private-logs", "public-assets"}, fixtures())
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	p := decodeParams(t, e, json.RawMessage(`{"concurrency":1}`), st.URL())
-	out := e.Execute(context.Background(), newInject([]signatures.CloudConfig{euWest1, usEast1}, p))
+	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1, usEast1}, p))
 	if out.ExecutionStatus() != framework.StatusSuccess {
 		t.Fatalf("status %s: %+v", out.ExecutionStatus(), out.ErrorInfo)
 	}
@@ -205,7 +202,7 @@ func TestCancelled(t *testing.T) {
 	p := decodeParams(t, e, nil, st.URL())
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	out := e.Execute(ctx, newInject([]signatures.CloudConfig{euWest1}, p))
+	out := e.Execute(ctx, newInject(t, []signatures.CloudConfig{euWest1}, p))
 	if out.ExecutionStatus() != framework.StatusTimeout {
 		t.Errorf("status %s, want timeout", out.ExecutionStatus())
 	}
@@ -223,9 +220,9 @@ func TestExecuteRejectsBadInput(t *testing.T) {
 	}{
 		{"no targets", &framework.Inject{Params: defaultParams()}, "no target configuration"},
 		{"network target", &framework.Inject{Targets: []framework.Target{net}, Params: defaultParams()}, "needs a cloud configuration"},
-		{"params of another type", newInject([]signatures.CloudConfig{euWest1}, map[string]any{}), "want *cloudscan.Params"},
-		{"invalid params", newInject([]signatures.CloudConfig{euWest1}, &Params{}), "call_timeout"},
-		{"invalid config", newInject([]signatures.CloudConfig{{CloudProvider: "aws", CloudRegion: "eu-west-1"}}, defaultParams()), "cloud_account_id"},
+		{"params of another type", newInject(t, []signatures.CloudConfig{euWest1}, map[string]any{}), "want *cloudscan.Params"},
+		{"invalid params", newInject(t, []signatures.CloudConfig{euWest1}, &Params{}), "call_timeout"},
+		{"invalid config", newInject(t, []signatures.CloudConfig{{CloudProvider: "aws", CloudRegion: "eu-west-1"}}, defaultParams()), "cloud_account_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -245,7 +242,7 @@ func TestMissingProfile(t *testing.T) {
 	st := newStandIn(t, nil, fixtures())
 	e := New(WithVersion(testVersion))
 	p := decodeParams(t, e, json.RawMessage(`{"profile":"nowhere"}`), st.URL())
-	out := e.Execute(context.Background(), newInject([]signatures.CloudConfig{euWest1}, p))
+	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
 	if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, "nowhere") {
 		t.Errorf("status %s, error %+v: want failed naming the profile", out.ExecutionStatus(), out.ErrorInfo)
 	}
@@ -264,7 +261,7 @@ func TestCallTimeout(t *testing.T) {
 	p := decodeParams(t, e, json.RawMessage(`{"call_timeout":"200ms","retry_max_attempts":1}`), st.URL())
 	ec2Only, iamOnly := euWest1, euWest1
 	ec2Only.TargetService, iamOnly.TargetService = ServiceEC2, ServiceIAM
-	out := e.Execute(context.Background(), newInject([]signatures.CloudConfig{ec2Only, iamOnly}, p))
+	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{ec2Only, iamOnly}, p))
 	if out.ExecutionStatus() != framework.StatusPartial {
 		t.Fatalf("status %s (%+v), want partial: the ec2 check timed out, iam did not", out.ExecutionStatus(), out.ErrorInfo)
 	}

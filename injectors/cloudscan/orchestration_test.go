@@ -99,7 +99,7 @@ func TestOrchestration(t *testing.T) {
 			e := New(withProvider("fake", tt.prov))
 			p := defaultParams()
 			p.Concurrency = 2
-			out := e.Execute(context.Background(), newInject(tt.cfgs, p))
+			out := e.Execute(context.Background(), newInject(t, tt.cfgs, p))
 			if got := out.ExecutionStatus(); got != tt.wantStatus {
 				t.Errorf("status %s, want %s (%+v)", got, tt.wantStatus, out.ErrorInfo)
 			}

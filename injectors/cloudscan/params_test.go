@@ -74,6 +74,24 @@ func TestParamsDecode(t *testing.T) {
 	}
 }
 
+// checkValidation fails t unless err is nil, when field is "", or a
+// *signatures.ValidationError on field and value; it reports whether an
+// error was wanted.
+func checkValidation(t *testing.T, err error, field, value string) bool {
+	t.Helper()
+	if field == "" {
+		if err != nil {
+			t.Fatalf("unexpected error: %v", err)
+		}
+		return false
+	}
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) || ve.Field != field || ve.Value != value {
+		t.Fatalf("err = %v, want a validation error on %s=%q", err, field, value)
+	}
+	return true
+}
+
 func TestParamsValidate(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -100,16 +118,10 @@ func TestParamsValidate(t *testing.T) {
 			p := defaultParams()
 			tt.mutate(p)
 			err := p.Validate()
-			if tt.wantField == "" {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
+			if !checkValidation(t, err, tt.wantField, tt.wantValue) {
 				return
 			}
 			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tt.wantField || ve.Value != tt.wantValue {
-				t.Fatalf("err = %v, want a validation error on %s=%q", err, tt.wantField, tt.wantValue)
-			}
 			// The runtime reports it under params.
 			if err := framework.CheckParams(New(), p); !errors.As(err, &ve) || ve.Field != "params."+tt.wantField {
 				t.Errorf("CheckParams = %v, want a validation error on params.%s", err, tt.wantField)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -260,7 +262,7 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 	for i, r := range runs {
 		res := r.result
 		okChecks, badChecks := 0, 0
-		for _, svc := range sortedKeys(r.jobs) {
+		for _, svc := range slices.Sorted(maps.Keys(r.jobs)) {
 			j := r.jobs[svc]
 			res.Checks[svc] = j.result
 			r.recs = append(r.recs, j.rec)
@@ -355,13 +357,4 @@ func firstNonEmpty(a, b string) string {
 		return a
 	}
 	return b
-}
-
-func sortedKeys(m map[string]*job) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,7 +1,6 @@
 package cloudscan
 
 import (
-	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -116,15 +115,8 @@ func TestValidateTargets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := New().ValidateTargets(tt.targets)
-			if tt.wantField == "" {
-				if err != nil {
-					t.Fatalf("unexpected error: %v", err)
-				}
+			if !checkValidation(t, err, tt.wantField, tt.wantValue) {
 				return
-			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tt.wantField || ve.Value != tt.wantValue {
-				t.Fatalf("err = %v, want a validation error on %s=%q", err, tt.wantField, tt.wantValue)
 			}
 			if strings.HasSuffix(tt.wantField, "cloud_provider") && !strings.Contains(err.Error(), "supported: aws") {
 				t.Errorf("error %q does not list the supported providers", err)

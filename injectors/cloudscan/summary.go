@@ -2,6 +2,8 @@ package cloudscan
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -33,7 +35,7 @@ func summarize(results []*ConfigResult) []string {
 	var lines []line
 	seen := map[string]bool{}
 	for _, r := range results {
-		for _, svc := range sortedChecks(r.Checks) {
+		for _, svc := range slices.Sorted(maps.Keys(r.Checks)) {
 			c := r.Checks[svc]
 			if c == nil {
 				continue
@@ -90,13 +92,4 @@ func describe(f Finding) string {
 		return what
 	}
 	return what + ": " + strings.Join(f.Reasons, "; ")
-}
-
-func sortedChecks(m map[string]*CheckResult) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -1,11 +1,8 @@
 package cloudscan
 
 import (
-	"reflect"
 	"slices"
 	"testing"
-
-	"github.com/injectkit/injectkit/framework"
 )
 
 func TestDescribe(t *testing.T) {
@@ -72,27 +69,5 @@ func TestSummarize(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-// TestManifestContract: the cloudscan contract declares no platform, the
-// Cloud domain, its security platforms and only a text output.
-func TestManifestContract(t *testing.T) {
-	m := New().Manifest()
-	if m.Platforms != nil {
-		t.Errorf("platforms = %v, want none", m.Platforms)
-	}
-	if !reflect.DeepEqual(m.Domains, []framework.Domain{framework.DomainCloud}) {
-		t.Errorf("domains = %v, want Cloud", m.Domains)
-	}
-	want := map[framework.ExpectationType][]string{
-		framework.Detection:  {framework.SecuritySIEM, framework.SecurityXDR},
-		framework.Prevention: {framework.SecuritySIEM, framework.SecurityXDR},
-	}
-	if !reflect.DeepEqual(m.SecurityPlatforms, want) {
-		t.Errorf("security platforms = %v, want %v", m.SecurityPlatforms, want)
-	}
-	if len(m.Outputs) != 1 || m.Outputs[0].Type != "text" || m.Outputs[0].Field != FieldFindingsSummary || !m.Outputs[0].Multiple {
-		t.Errorf("outputs = %+v, want one multiple text output %s", m.Outputs, FieldFindingsSummary)
 	}
 }

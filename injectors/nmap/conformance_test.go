@@ -7,6 +7,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -21,8 +22,8 @@ func TestConformance(t *testing.T) {
 // TestIntegrationConformance runs the contract checks with the real nmap,
 // whose live inject scans a listener on loopback.
 func TestIntegrationConformance(t *testing.T) {
-	needNmap(t)
-	port, _ := listen(t, "tcp4", "127.0.0.1:0", "")
+	testkit.Integration(t, "nmap")
+	port := testkit.Listen(t, "tcp4", "127.0.0.1:0", "").Port
 	frameworktest.ConformanceWith(t, New(), frameworktest.Options{Name: "nmap",
 		Targets: []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}},
 		Params:  map[string]any{"ports": strconv.Itoa(port), "timing": 4}, Timeout: time.Minute})

@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -72,21 +73,10 @@ func neverRun(t *testing.T) runFunc {
 // (classified like the CLI does), with an observed logger.
 func newInject(t *testing.T, params *Params, values ...string) (*framework.Inject, *observer.ObservedLogs) {
 	t.Helper()
-	var targets []framework.Target
-	for i, v := range values {
-		targets = append(targets, framework.Target{
-			Config: signatures.ClassifyNetworkTarget(v),
-			Meta:   signatures.Target{Asset: "asset-" + string(rune('a'+i))},
-		})
+	log, logs := testkit.Logger()
+	opts := []frameworktest.InjectOption{frameworktest.WithParams(params), frameworktest.WithLogger(log)}
+	for _, v := range values {
+		opts = append(opts, frameworktest.WithTargets(signatures.ClassifyNetworkTarget(v)))
 	}
-	core, logs := observer.New(zap.DebugLevel)
-	return &framework.Inject{
-		ID:               "inject-1",
-		Injector:         "nmap",
-		Category:         framework.Network,
-		Targets:          targets,
-		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention},
-		Params:           params,
-		Log:              zap.New(core),
-	}, logs
+	return frameworktest.InjectWith(t, New(), opts...), logs
 }

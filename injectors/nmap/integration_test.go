@@ -3,8 +3,6 @@ package nmap
 import (
 	"context"
 	"fmt"
-	"net"
-	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -19,73 +18,9 @@ import (
 // These tests run the real nmap against listeners they open on loopback, and
 // nothing else.
 
-func needNmap(t *testing.T) {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: skipped under -short")
-	}
-	if _, err := exec.LookPath("nmap"); err != nil {
-		t.Skip("nmap is not installed (apt-get install nmap); the integration tests need the real nmap")
-	}
-}
-
-// listen opens a TCP listener on addr (port 0: a random port) that greets
-// every connection with banner (none when empty) and keeps it open until the
-// test ends. It returns the port and a channel that receives once per
-// accepted connection.
-func listen(t *testing.T, network, addr, banner string) (int, <-chan struct{}) {
-	t.Helper()
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatalf("listen %s: %v", addr, err)
-	}
-	accepted := make(chan struct{}, 64)
-	var conns []net.Conn
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns = append(conns, c)
-			if banner != "" {
-				_, _ = c.Write([]byte(banner))
-			}
-			select {
-			case accepted <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		<-done
-		for _, c := range conns {
-			c.Close()
-		}
-	})
-	return ln.Addr().(*net.TCPAddr).Port, accepted
-}
-
-// closedPort returns a loopback port nothing listens on (any more).
-func closedPort(t *testing.T, network, addr string) int {
-	t.Helper()
-	ln, err := net.Listen(network, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	return p
-}
-
-// Banners nmap's version detection recognises from its first (NULL) probe.
-const (
-	sshBanner = "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n"
-	ftpBanner = "220 (vsFTPd 3.0.5)\r\n"
-)
+// ftpBanner is a greeting nmap's version detection recognises from its
+// first (NULL) probe, as it does testkit.SSHBanner.
+const ftpBanner = "220 (vsFTPd 3.0.5)\r\n"
 
 // payload compiles the signatures of cfg and out the way the runtime does,
 // with a pinned source address.
@@ -118,10 +53,10 @@ func values(t *testing.T, pt signatures.PayloadTarget, et framework.ExpectationT
 }
 
 func TestIntegrationIPv4(t *testing.T) {
-	needNmap(t)
-	ssh, _ := listen(t, "tcp4", "127.0.0.1:0", sshBanner)
-	ftp, _ := listen(t, "tcp4", "127.0.0.1:0", ftpBanner)
-	closed := closedPort(t, "tcp4", "127.0.0.1:0")
+	testkit.Integration(t, "nmap")
+	ssh := testkit.Listen(t, "tcp4", "127.0.0.1:0", testkit.SSHBanner).Port
+	ftp := testkit.Listen(t, "tcp4", "127.0.0.1:0", ftpBanner).Port
+	closed := testkit.ClosedPort(t, "tcp4", "127.0.0.1:0")
 	ports := fmt.Sprintf("%d,%d,%d", ssh, ftp, closed)
 
 	cfg, logs := newInject(t, &Params{ScanType: ScanConnect, Ports: ports, Timing: 4, ServiceDetection: true}, "127.0.0.1")
@@ -181,22 +116,12 @@ func TestIntegrationIPv4(t *testing.T) {
 	}
 }
 
-// ipv6Loopback skips the test when ::1 cannot be listened on.
-func ipv6Loopback(t *testing.T) {
-	t.Helper()
-	ln, err := net.Listen("tcp6", "[::1]:0")
-	if err != nil {
-		t.Skipf("no IPv6 loopback (%v)", err)
-	}
-	ln.Close()
-}
-
 func TestIntegrationIPv6(t *testing.T) {
-	needNmap(t)
-	ipv6Loopback(t)
-	open6, _ := listen(t, "tcp6", "[::1]:0", "")
-	closed := closedPort(t, "tcp6", "[::1]:0")
-	open4, _ := listen(t, "tcp4", "127.0.0.1:0", "")
+	testkit.Integration(t, "nmap")
+	testkit.NeedIPv6(t)
+	open6 := testkit.Listen(t, "tcp6", "[::1]:0", "").Port
+	closed := testkit.ClosedPort(t, "tcp6", "[::1]:0")
+	open4 := testkit.Listen(t, "tcp4", "127.0.0.1:0", "").Port
 
 	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: fmt.Sprintf("%d,%d,%d", open6, closed, open4), Timing: 4},
 		"::1", "127.0.0.1")
@@ -227,10 +152,10 @@ func TestIntegrationIPv6(t *testing.T) {
 // signatures. On a loaded machine the IPv4 scan may not be done in time: the
 // deadline is then doubled, up to a bound far below the IPv6 scan's length.
 func TestIntegrationDeadlineKeepsFinishedHosts(t *testing.T) {
-	needNmap(t)
-	ipv6Loopback(t)
-	ssh, _ := listen(t, "tcp4", "127.0.0.1:0", sshBanner)
-	silent, _ := listen(t, "tcp6", "[::1]:0", "")
+	testkit.Integration(t, "nmap")
+	testkit.NeedIPv6(t)
+	ssh := testkit.Listen(t, "tcp4", "127.0.0.1:0", testkit.SSHBanner).Port
+	silent := testkit.Listen(t, "tcp6", "[::1]:0", "").Port
 	params := &Params{ScanType: ScanConnect, Ports: fmt.Sprintf("%d,%d", ssh, silent), Timing: 4, ServiceDetection: true}
 
 	for deadline := 3 * time.Second; ; deadline *= 2 {

@@ -1,31 +1,15 @@
 package nmap
 
 import (
-	"encoding/json"
 	"net/netip"
 	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/contracttest"
 	"github.com/injectkit/injectkit/signatures"
 )
-
-// roundTrip returns the findings as the platform reads them: after a JSON
-// round trip.
-func roundTrip(t *testing.T, findings map[string]any) map[string]any {
-	t.Helper()
-	b, err := json.Marshal(findings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	return doc
-}
 
 // rowsOf returns a findings list of objects.
 func rowsOf(t *testing.T, doc map[string]any, field string) []map[string]any {
@@ -55,7 +39,7 @@ func TestScanResultsRows(t *testing.T) {
 	for _, dir := range goldenCases(t) {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			_, _, out := executeCase(t, dir)
-			doc := roundTrip(t, out.Findings)
+			doc := contracttest.RoundTrip(t, out.Findings)
 			for i, r := range rowsOf(t, doc, FieldScanResults) {
 				for _, k := range []string{"asset_id", "host", "service", "target"} {
 					if _, ok := r[k].(string); !ok {
@@ -152,22 +136,4 @@ func rowKeys(rows []ScanResult) []string {
 		out = append(out, r.AssetID+"@"+r.Host+":"+strconv.Itoa(r.Port))
 	}
 	return out
-}
-
-// TestManifestContract: the nmap contract's domain and security platforms.
-func TestManifestContract(t *testing.T) {
-	m := New().Manifest()
-	if !reflect.DeepEqual(m.Domains, []framework.Domain{framework.DomainNetwork}) {
-		t.Errorf("domains = %v, want Network", m.Domains)
-	}
-	want := map[framework.ExpectationType][]string{
-		framework.Detection:  {framework.SecurityNDR, framework.SecuritySIEM, framework.SecurityXDR},
-		framework.Prevention: {framework.SecurityNDR, framework.SecurityXDR},
-	}
-	if !reflect.DeepEqual(m.SecurityPlatforms, want) {
-		t.Errorf("security platforms = %v, want %v", m.SecurityPlatforms, want)
-	}
-	if !reflect.DeepEqual(m.Platforms, []string{"Linux"}) {
-		t.Errorf("platforms = %v, want [Linux]", m.Platforms)
-	}
 }

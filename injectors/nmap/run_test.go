@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // fakeNmap puts an executable shell script named nmap first on PATH, so that
@@ -129,15 +132,7 @@ wait`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; ; i++ {
-		if !alive(pid) {
-			break
-		}
-		if i == 100 {
-			t.Fatalf("child %d survived the cancellation", pid)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.WaitFor(t, 5*time.Second, fmt.Sprintf("child %d to die of the cancellation", pid), func() bool { return !alive(pid) })
 }
 
 // alive reports whether pid runs (a zombie does not).

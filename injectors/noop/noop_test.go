@@ -2,7 +2,9 @@ package noop_test
 
 import (
 	"context"
+	"slices"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -42,36 +44,33 @@ func TestOutcomes(t *testing.T) {
 	}
 }
 
+// In a synctest bubble the hour of delay costs nothing: once Execute
+// waits on it, its partials are reported, and the cancellation ends it.
 func TestDelayReportsPartialsAndHonoursCancel(t *testing.T) {
-	ex := noop.New()
-	in := frameworktest.Inject(t, ex, signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}, signatures.NetworkConfig{TargetHostname: "web.example.com"})
-	in.Params.(*noop.Params).Delay = time.Hour
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan framework.ToolOutput, 1)
-	go func() { done <- ex.Execute(ctx, in) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(in.PartialResults()) < 2 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	cancel()
-	out := <-done
-	if out.ExecutionStatus() != signatures.StatusTimeout {
-		t.Errorf("status = %s, want timeout", out.ExecutionStatus())
-	}
-	want := []string{"127.0.0.1 pending", "web.example.com pending"}
-	if got := in.PartialResults(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
-		t.Errorf("partial results = %v, want %v", got, want)
-	}
-}
-
-// TestManifestContract: noop's contract holds nothing the platform could
-// reject: no platform, no security platforms, one text output.
-func TestManifestContract(t *testing.T) {
-	m := noop.New().Manifest()
-	if m.Platforms != nil || m.SecurityPlatforms != nil {
-		t.Errorf("platforms %v, security platforms %v; want none", m.Platforms, m.SecurityPlatforms)
-	}
-	if len(m.Outputs) != 1 || m.Outputs[0].Type != "text" || m.Outputs[0].Field != "summary" {
-		t.Errorf("outputs = %+v, want one text output summary", m.Outputs)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		ex := noop.New()
+		in := frameworktest.Inject(t, ex, signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}, signatures.NetworkConfig{TargetHostname: "web.example.com"})
+		in.Params.(*noop.Params).Delay = time.Hour
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan framework.ToolOutput, 1)
+		go func() { done <- ex.Execute(ctx, in) }()
+		synctest.Wait() // Execute is waiting on its delay
+		want := []string{"127.0.0.1 pending", "web.example.com pending"}
+		if got := in.PartialResults(); !slices.Equal(got, want) {
+			t.Errorf("partial results while waiting = %v, want %v", got, want)
+		}
+		select {
+		case out := <-done:
+			t.Fatalf("Execute returned %s before the cancellation", out.ExecutionStatus())
+		default:
+		}
+		cancel()
+		out := <-done
+		if out.ExecutionStatus() != signatures.StatusTimeout {
+			t.Errorf("status = %s, want timeout", out.ExecutionStatus())
+		}
+		if got := in.PartialResults(); len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
+			t.Errorf("partial results = %v, want %v", got, want)
+		}
+	})
 }

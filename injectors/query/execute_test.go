@@ -26,16 +26,14 @@ func externalTargets(cfgs ...signatures.ExternalConfig) []framework.Target {
 	return out
 }
 
-func newInject(log *zap.Logger, params *Params, cfgs ...signatures.ExternalConfig) *framework.Inject {
-	return &framework.Inject{
-		ID:               "inject-1",
-		Injector:         Name,
-		Category:         framework.External,
-		Targets:          externalTargets(cfgs...),
-		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention, framework.Vulnerability},
-		Params:           params,
-		Log:              log,
+// newInject builds an inject of the executor over cfgs, logging to log.
+func newInject(t *testing.T, log *zap.Logger, params *Params, cfgs ...signatures.ExternalConfig) *framework.Inject {
+	t.Helper()
+	opts := []frameworktest.InjectOption{frameworktest.WithParams(params), frameworktest.WithLogger(log)}
+	for _, c := range cfgs {
+		opts = append(opts, frameworktest.WithTargets(c))
 	}
+	return frameworktest.InjectWith(t, New(), opts...)
 }
 
 func results(t *testing.T, out framework.ToolOutput) []ConfigResult {
@@ -50,7 +48,7 @@ func results(t *testing.T, out framework.ToolOutput) []ConfigResult {
 func TestExecute(t *testing.T) {
 	srv := newStandIn(t)
 	e, _ := newTestExecutor(t, srv, nil)
-	in := newInject(zap.NewNop(), &Params{MaxResults: 200, Provider: "shodan"},
+	in := newInject(t, zap.NewNop(), &Params{MaxResults: 200, Provider: "shodan"},
 		signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"},
 		signatures.ExternalConfig{Query: "nginx", TargetHostname: "example.com"},
 		signatures.ExternalConfig{Query: "apache"},
@@ -124,7 +122,7 @@ func TestExecute(t *testing.T) {
 func TestExecuteOnlyRequestedTypes(t *testing.T) {
 	srv := newStandIn(t)
 	e, _ := newTestExecutor(t, srv, nil)
-	in := newInject(zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"})
+	in := newInject(t, zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"})
 	in.ExpectationTypes = []framework.ExpectationType{framework.Vulnerability}
 	out := e.Execute(context.Background(), in)
 	te := out.TargetExtras[0]
@@ -161,7 +159,7 @@ func TestExecuteOutcomes(t *testing.T) {
 			srv := newStandIn(t)
 			srv.Enqueue(tt.replies...)
 			e, _ := newTestExecutor(t, srv, nil)
-			out := e.Execute(context.Background(), newInject(zap.NewNop(), nil, tt.cfgs...))
+			out := e.Execute(context.Background(), newInject(t, zap.NewNop(), nil, tt.cfgs...))
 			if out.Status != tt.wantStatus || out.ExecutionStatus() != tt.wantStatus {
 				t.Errorf("status %q (%q), want %q", out.Status, out.ExecutionStatus(), tt.wantStatus)
 			}
@@ -238,7 +236,7 @@ func TestExecuteRefusesToStart(t *testing.T) {
 func TestExecuteWrongTargetCategory(t *testing.T) {
 	srv := newStandIn(t)
 	e, _ := newTestExecutor(t, srv, nil)
-	in := newInject(zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"})
+	in := newInject(t, zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"})
 	in.Targets = append(in.Targets, framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}})
 	out := e.Execute(context.Background(), in)
 	rs := results(t, out)
@@ -253,12 +251,10 @@ func TestExecuteCancelled(t *testing.T) {
 	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "1m"})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for len(srv.Requests()) < 2 {
-			time.Sleep(time.Millisecond)
-		}
+		<-srv.Requested(2)
 		cancel()
 	}()
-	in := newInject(zap.NewNop(), nil,
+	in := newInject(t, zap.NewNop(), nil,
 		signatures.ExternalConfig{Query: "nginx"},
 		signatures.ExternalConfig{Query: "apache"},
 		signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"})
@@ -287,12 +283,10 @@ func TestExecuteCancelledBeforeAnyResult(t *testing.T) {
 	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "1m"})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for len(srv.Requests()) < 1 {
-			time.Sleep(time.Millisecond)
-		}
+		<-srv.Requested(1)
 		cancel()
 	}()
-	out := e.Execute(ctx, newInject(zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"}, signatures.ExternalConfig{Query: "apache"}))
+	out := e.Execute(ctx, newInject(t, zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"}, signatures.ExternalConfig{Query: "apache"}))
 	if out.ExecutionStatus() != framework.StatusTimeout || out.ErrorInfo != nil {
 		t.Fatalf("status %q, error %+v; want timeout and no error info", out.ExecutionStatus(), out.ErrorInfo)
 	}
@@ -316,7 +310,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	)
 	e, _ := newTestExecutor(t, srv, map[string]string{SettingRequestTimeout: "1s"})
 	log, logs := observedLogger()
-	in := newInject(log, nil,
+	in := newInject(t, log, nil,
 		signatures.ExternalConfig{Query: "apache"},    // 503, 429, then 400 echoing the key
 		signatures.ExternalConfig{Query: "nginx"},     // times out
 		signatures.ExternalConfig{Query: "wordpress"}, // no match
@@ -324,7 +318,7 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	out := e.Execute(context.Background(), in)
 	// A transport error: a closed port on loopback.
 	e2, _ := newTestExecutor(t, srv, map[string]string{SettingShodanBaseURL: "http://127.0.0.1:1"})
-	out2 := e2.Execute(context.Background(), newInject(log, nil, signatures.ExternalConfig{Query: "apache"}))
+	out2 := e2.Execute(context.Background(), newInject(t, log, nil, signatures.ExternalConfig{Query: "apache"}))
 
 	text := logText(logs)
 	if !strings.Contains(text, "shodan request") || !strings.Contains(text, "retrying") || !strings.Contains(text, "key="+redacted) {

@@ -2,7 +2,6 @@ package query
 
 import (
 	"context"
-	"encoding/json"
 	"reflect"
 	"slices"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/contracttest"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -112,7 +112,7 @@ func realFindings(t *testing.T) (framework.ToolOutput, map[string]any) {
 	t.Helper()
 	srv := newStandIn(t)
 	e, _ := newTestExecutor(t, srv, nil)
-	in := newInject(zap.NewNop(), &Params{MaxResults: 100, Provider: "shodan"},
+	in := newInject(t, zap.NewNop(), &Params{MaxResults: 100, Provider: "shodan"},
 		signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"},
 		signatures.ExternalConfig{Query: "nginx"},
 		signatures.ExternalConfig{Query: "nginx", TargetHostname: "example.com"},
@@ -121,15 +121,7 @@ func realFindings(t *testing.T) (framework.ToolOutput, map[string]any) {
 	if out.ExecutionStatus() != framework.StatusSuccess {
 		t.Fatalf("status %s (%+v), want success", out.ExecutionStatus(), out.ErrorInfo)
 	}
-	b, err := json.Marshal(out.Findings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
-	return out, doc
+	return out, contracttest.RoundTrip(t, out.Findings)
 }
 
 func TestExecuteOutputs(t *testing.T) {
@@ -180,30 +172,5 @@ func TestExecuteOutputs(t *testing.T) {
 	}
 	if got := out.TargetExtras[1][framework.Vulnerability][ExtraCVEs].([]string); !slices.Equal(got, []string{"CVE-2019-20372", "CVE-2021-23017"}) {
 		t.Errorf("nginx cves extra = %q", got)
-	}
-}
-
-func TestManifestContract(t *testing.T) {
-	m := New().Manifest()
-	if m.Platforms != nil {
-		t.Errorf("platforms = %v, want none", m.Platforms)
-	}
-	if !reflect.DeepEqual(m.Domains, []framework.Domain{framework.DomainNetwork}) {
-		t.Errorf("domains = %v, want Network", m.Domains)
-	}
-	want := map[framework.ExpectationType][]string{
-		framework.Detection:  {framework.SecuritySIEM, framework.SecurityXDR},
-		framework.Prevention: {framework.SecurityNDR, framework.SecurityXDR},
-	}
-	if !reflect.DeepEqual(m.SecurityPlatforms, want) {
-		t.Errorf("security platforms = %v, want %v", m.SecurityPlatforms, want)
-	}
-	types := map[string]string{}
-	for _, o := range m.Outputs {
-		types[o.Field] = o.Type
-	}
-	wantTypes := map[string]string{FieldMatchedIPs: "ipv4", FieldMatchedIPv6: "ipv6", FieldCVEs: "cve"}
-	if !reflect.DeepEqual(types, wantTypes) {
-		t.Errorf("outputs = %v, want %v", types, wantTypes)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -163,7 +164,7 @@ func TestShodanErrors(t *testing.T) {
 				t.Errorf("requests = %d, want %d", tries, tt.wantTries)
 			}
 			if tt.wantWaits != nil {
-				if got := timer.Waits(); !equalDurations(got, tt.wantWaits) {
+				if got := timer.Waits(); !slices.Equal(got, tt.wantWaits) {
 					t.Errorf("retry waits = %v, want %v", got, tt.wantWaits)
 				}
 			}
@@ -187,18 +188,6 @@ func TestShodanErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equalDurations(a, b []time.Duration) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestShodanBackoffGrows(t *testing.T) {
@@ -238,9 +227,7 @@ func TestShodanCancellation(t *testing.T) {
 		s, _ := newShodan(t, srv, map[string]string{SettingRequestTimeout: "1m"}, nil)
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() {
-			for len(srv.Requests()) == 0 {
-				time.Sleep(time.Millisecond)
-			}
+			<-srv.Requested(1)
 			cancel()
 		}()
 		_, err := s.Search(ctx, "apache", 100)

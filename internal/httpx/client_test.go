@@ -14,6 +14,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 func TestNewClientTLS(t *testing.T) {
@@ -39,7 +40,7 @@ func TestNewClientTLS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			log, logs := observed()
+			log, logs := testkit.Logger()
 			hc, err := NewClient(tt.tls, log)
 			if tt.newErr != nil {
 				if hc != nil || !tt.newErr(err) {

@@ -15,15 +15,17 @@ import (
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 const token = `tok-Zq81"<&>/x y`
 
 func TestPosterDo(t *testing.T) {
-	retryAfter := func(status int, v string) step {
-		return step{status: status, header: http.Header{"Retry-After": {v}}}
+	retryAfter := func(status int, v string) testkit.Reply {
+		return testkit.Reply{Status: status, Header: http.Header{"Retry-After": {v}}}
 	}
 	future := time.Now().Add(time.Hour).UTC().Format(http.TimeFormat)
 	past := time.Now().Add(-time.Hour).UTC().Format(http.TimeFormat)
@@ -32,7 +34,7 @@ func TestPosterDo(t *testing.T) {
 	}
 	tests := []struct {
 		name      string
-		steps     []step
+		steps     []testkit.Reply
 		op        string
 		retryable func(int, string) bool
 		attempts  int // requests wanted
@@ -41,41 +43,41 @@ func TestPosterDo(t *testing.T) {
 		status    int   // of the *HTTPError
 	}{
 		{name: "success at once", attempts: 1},
-		{name: "500 retried", steps: times(1, 500, ""), attempts: 2, waits: ms(1000)},
-		{name: "502 then 504 retried", steps: []step{{status: 502}, {status: 504}}, attempts: 3, waits: ms(1000, 2000)},
-		{name: "408 retried", steps: times(1, 408, ""), attempts: 2, waits: ms(1000)},
-		{name: "429 retried", steps: times(1, 429, ""), attempts: 2, waits: ms(1000)},
-		{name: "5xx exhausted", steps: times(4, 503, "down"), attempts: 4, waits: ms(1000, 2000, 4000),
+		{name: "500 retried", steps: testkit.Repeat(1, 500, ""), attempts: 2, waits: ms(1000)},
+		{name: "502 then 504 retried", steps: []testkit.Reply{{Status: 502}, {Status: 504}}, attempts: 3, waits: ms(1000, 2000)},
+		{name: "408 retried", steps: testkit.Repeat(1, 408, ""), attempts: 2, waits: ms(1000)},
+		{name: "429 retried", steps: testkit.Repeat(1, 429, ""), attempts: 2, waits: ms(1000)},
+		{name: "5xx exhausted", steps: testkit.Repeat(4, 503, "down"), attempts: 4, waits: ms(1000, 2000, 4000),
 			wantErr: ErrRetriesExhausted, status: 503},
-		{name: "Retry-After seconds on 429", steps: []step{retryAfter(429, "7")}, attempts: 2, waits: ms(7000)},
-		{name: "Retry-After seconds on 503", steps: []step{retryAfter(503, " 3 ")}, attempts: 2, waits: ms(3000)},
-		{name: "Retry-After capped", steps: []step{retryAfter(429, "120")}, attempts: 2, waits: ms(50_000)},
-		{name: "Retry-After HTTP-date capped", steps: []step{retryAfter(503, future)}, attempts: 2, waits: ms(50_000)},
-		{name: "Retry-After HTTP-date past", steps: []step{retryAfter(429, past)}, attempts: 2, waits: ms(0)},
-		{name: "Retry-After zero", steps: []step{retryAfter(503, "0")}, attempts: 2, waits: ms(0)},
-		{name: "Retry-After garbage", steps: []step{retryAfter(503, "soon")}, attempts: 2, waits: ms(1000)},
-		{name: "Retry-After ignored on 500", steps: []step{retryAfter(500, "9")}, attempts: 2, waits: ms(1000)},
-		{name: "Retry-After on every retry", steps: []step{retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1")},
+		{name: "Retry-After seconds on 429", steps: []testkit.Reply{retryAfter(429, "7")}, attempts: 2, waits: ms(7000)},
+		{name: "Retry-After seconds on 503", steps: []testkit.Reply{retryAfter(503, " 3 ")}, attempts: 2, waits: ms(3000)},
+		{name: "Retry-After capped", steps: []testkit.Reply{retryAfter(429, "120")}, attempts: 2, waits: ms(50_000)},
+		{name: "Retry-After HTTP-date capped", steps: []testkit.Reply{retryAfter(503, future)}, attempts: 2, waits: ms(50_000)},
+		{name: "Retry-After HTTP-date past", steps: []testkit.Reply{retryAfter(429, past)}, attempts: 2, waits: ms(0)},
+		{name: "Retry-After zero", steps: []testkit.Reply{retryAfter(503, "0")}, attempts: 2, waits: ms(0)},
+		{name: "Retry-After garbage", steps: []testkit.Reply{retryAfter(503, "soon")}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After ignored on 500", steps: []testkit.Reply{retryAfter(500, "9")}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After on every retry", steps: []testkit.Reply{retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1")},
 			attempts: 4, waits: ms(1000, 1000, 1000), wantErr: ErrRetriesExhausted, status: 429},
-		{name: "400 permanent", steps: times(1, 400, "bad"), attempts: 1, wantErr: ErrPermanent, status: 400},
-		{name: "401 permanent", steps: times(1, 401, ""), attempts: 1, wantErr: ErrPermanent, status: 401},
-		{name: "404 permanent", steps: times(1, 404, ""), attempts: 1, wantErr: ErrPermanent, status: 404},
-		{name: "422 permanent", steps: times(1, 422, ""), attempts: 1, wantErr: ErrPermanent, status: 422},
-		{name: "409 not retried by default", steps: times(1, 409, ""), op: "complete", attempts: 1, wantErr: errOther, status: 409},
-		{name: "409 retried when the predicate says so", steps: times(1, 409, ""), op: "complete", retryable: conflictToo,
+		{name: "400 permanent", steps: testkit.Repeat(1, 400, "bad"), attempts: 1, wantErr: ErrPermanent, status: 400},
+		{name: "401 permanent", steps: testkit.Repeat(1, 401, ""), attempts: 1, wantErr: ErrPermanent, status: 401},
+		{name: "404 permanent", steps: testkit.Repeat(1, 404, ""), attempts: 1, wantErr: ErrPermanent, status: 404},
+		{name: "422 permanent", steps: testkit.Repeat(1, 422, ""), attempts: 1, wantErr: ErrPermanent, status: 422},
+		{name: "409 not retried by default", steps: testkit.Repeat(1, 409, ""), op: "complete", attempts: 1, wantErr: errOther, status: 409},
+		{name: "409 retried when the predicate says so", steps: testkit.Repeat(1, 409, ""), op: "complete", retryable: conflictToo,
 			attempts: 2, waits: ms(1000)},
-		{name: "409 on another op", steps: times(1, 409, ""), op: "trace", retryable: conflictToo, attempts: 1, wantErr: errOther, status: 409},
-		{name: "409 exhausted", steps: times(4, 409, ""), op: "complete", retryable: conflictToo, attempts: 4,
+		{name: "409 on another op", steps: testkit.Repeat(1, 409, ""), op: "trace", retryable: conflictToo, attempts: 1, wantErr: errOther, status: 409},
+		{name: "409 exhausted", steps: testkit.Repeat(4, 409, ""), op: "complete", retryable: conflictToo, attempts: 4,
 			waits: ms(1000, 2000, 4000), wantErr: ErrRetriesExhausted, status: 409},
-		{name: "302 not followed", steps: []step{{status: 302, header: http.Header{"Location": {"/elsewhere"}}}},
+		{name: "302 not followed", steps: []testkit.Reply{{Status: 302, Header: http.Header{"Location": {"/elsewhere"}}}},
 			attempts: 1, wantErr: errOther, status: 302},
-		{name: "predicate refuses 5xx", steps: times(1, 503, ""), retryable: func(int, string) bool { return false },
+		{name: "predicate refuses 5xx", steps: testkit.Repeat(1, 503, ""), retryable: func(int, string) bool { return false },
 			attempts: 1, wantErr: errOther, status: 503},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, tt.steps...)
-			log, logs := observed()
+			log, logs := testkit.Logger()
 			timer := &httpxtest.Timer{}
 			p := Poster{Client: NewDefaultClient(), MaxRetryAfter: 50 * time.Second, Retryable: tt.retryable,
 				Log: log, Timer: timer}
@@ -85,13 +87,13 @@ func TestPosterDo(t *testing.T) {
 			}
 			rep, err := p.Do(context.Background(), Request{Op: op, URL: srv.URL + "/x", Body: []byte(`{"a":1}`),
 				Header: http.Header{"Content-Type": {"application/json"}}, Fields: []zap.Field{zap.String("inject_id", "i")}})
-			reqs := srv.requests()
+			reqs := srv.Requests()
 			if len(reqs) != tt.attempts || rep.Attempts != tt.attempts {
 				t.Errorf("%d requests, Attempts %d; want %d", len(reqs), rep.Attempts, tt.attempts)
 			}
 			for _, r := range reqs {
-				if r.method != http.MethodPost || r.body != `{"a":1}` || r.header.Get("Content-Type") != "application/json" {
-					t.Errorf("request %s %q %v, want the same POST on every attempt", r.method, r.body, r.header)
+				if r.Method != http.MethodPost || string(r.Body) != `{"a":1}` || r.Header.Get("Content-Type") != "application/json" {
+					t.Errorf("request %s %q %v, want the same POST on every attempt", r.Method, r.Body, r.Header)
 				}
 			}
 			if got := timer.Waits(); !slices.Equal(got, tt.waits) {
@@ -128,7 +130,7 @@ func ms(v ...int) []time.Duration {
 }
 
 // checkRetryLines checks one WARN line per wait and nothing else logged.
-func checkRetryLines(t *testing.T, entries []observerEntry, op string, waits []time.Duration) {
+func checkRetryLines(t *testing.T, entries []observer.LoggedEntry, op string, waits []time.Duration) {
 	t.Helper()
 	if len(entries) != len(waits) {
 		t.Fatalf("%d log lines, want %d (one WARN per retry, none for the final failure)", len(entries), len(waits))
@@ -154,8 +156,8 @@ func TestPosterRedaction(t *testing.T) {
 	for name, echo := range echoes {
 		for _, status := range []int{400, 503} {
 			t.Run(name+"/"+http.StatusText(status), func(t *testing.T) {
-				srv := newServer(t, times(2, status, `{"error":"denied","echo":`+echo+`}`)...)
-				log, logs := observed()
+				srv := newServer(t, testkit.Repeat(2, status, `{"error":"denied","echo":`+echo+`}`)...)
+				log, logs := testkit.Logger()
 				p := Poster{Client: NewDefaultClient(), Attempts: 2, Secrets: []string{token}, Log: log, Timer: &httpxtest.Timer{}}
 				_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL})
 				var he *HTTPError
@@ -195,7 +197,7 @@ func TestPosterNetworkError(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			log, logs := observed()
+			log, logs := testkit.Logger()
 			p := Poster{Client: NewDefaultClient(), Attempts: 3, Retryable: tt.retryable, Secrets: []string{key}, Log: log, Timer: &httpxtest.Timer{}}
 			_, err := p.Do(context.Background(), Request{Op: "search", Method: http.MethodGet, URL: u})
 			var he *HTTPError
@@ -258,24 +260,24 @@ func TestPosterCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		p := Poster{Client: NewDefaultClient()}
-		if _, err := p.Do(ctx, Request{URL: srv.URL}); !errors.Is(err, context.Canceled) || len(srv.requests()) != 0 {
-			t.Errorf("error = %v after %d requests, want context.Canceled and none", err, len(srv.requests()))
+		if _, err := p.Do(ctx, Request{URL: srv.URL}); !errors.Is(err, context.Canceled) || len(srv.Requests()) != 0 {
+			t.Errorf("error = %v after %d requests, want context.Canceled and none", err, len(srv.Requests()))
 		}
 	})
 	t.Run("during a wait", func(t *testing.T) {
-		srv := newServer(t, times(4, 503, "")...)
+		srv := newServer(t, testkit.Repeat(4, 503, "")...)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		p := Poster{Client: NewDefaultClient(), Timer: httpxtest.TimerFunc(cancel)}
 		rep, err := p.Do(ctx, Request{URL: srv.URL})
-		if err != context.Canceled || rep.Attempts != 1 || len(srv.requests()) != 1 {
+		if err != context.Canceled || rep.Attempts != 1 || len(srv.Requests()) != 1 {
 			t.Errorf("error = %v after %d attempts, want context.Canceled itself after 1", err, rep.Attempts)
 		}
 	})
 }
 
 func TestPosterReplyLimit(t *testing.T) {
-	srv := newServer(t, step{status: 200, body: strings.Repeat("x", 100)})
+	srv := newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)})
 	p := Poster{Client: NewDefaultClient(), MaxReply: 99, Timer: &httpxtest.Timer{}}
 	_, err := p.Do(context.Background(), Request{Op: "search", URL: srv.URL})
 	var he *HTTPError
@@ -290,7 +292,7 @@ func TestPosterReplyLimit(t *testing.T) {
 
 func TestErrorBodyCut(t *testing.T) {
 	long := strings.Repeat("é", 3000) // 6000 bytes
-	srv := newServer(t, step{status: 400, body: long})
+	srv := newServer(t, testkit.Reply{Status: 400, Body: long})
 	p := Poster{Client: NewDefaultClient()}
 	_, err := p.Do(context.Background(), Request{URL: srv.URL})
 	var he *HTTPError

@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strconv"
@@ -16,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
@@ -34,28 +33,16 @@ func TestMain(m *testing.M) {
 	if testing.Short() {
 		os.Exit(m.Run())
 	}
-	dir, err := os.MkdirTemp("", "injectkit-e2e")
-	if err != nil {
-		panic(err)
-	}
-	bin = filepath.Join(dir, "injectkit")
-	build := exec.Command("go", "build", "-race", "-o", bin, "github.com/injectkit/injectkit/cmd/injectkit")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		panic("build injectkit: " + err.Error())
-	}
+	var remove func()
+	bin, remove = testkit.Build("github.com/injectkit/injectkit/cmd/injectkit")
 	code := m.Run()
-	os.RemoveAll(dir)
+	remove()
 	os.Exit(code)
 }
 
 func TestIntegrationScaleOut(t *testing.T) {
 	p, queue := setup(t)
-	var cs []*consumer
-	for i := range 3 {
-		cs = append(cs, startConsumer(t, fmt.Sprintf("serve-%d", i), p.URL))
-	}
-	waitConsumers(t, queue, 3)
+	cs := startConsumers(t, p, queue, 3)
 	ids, bodies := injects(t, p, "scale", 300, "20ms")
 	servetest.Publish(t, queue, bodies...)
 	waitAll(t, p, ids)
@@ -86,23 +73,15 @@ func TestIntegrationScaleOut(t *testing.T) {
 
 func TestIntegrationCrashedConsumerLosesNothing(t *testing.T) {
 	p, queue := setup(t)
-	var cs []*consumer
-	for i := range 3 {
-		cs = append(cs, startConsumer(t, fmt.Sprintf("serve-%d", i), p.URL))
-	}
-	waitConsumers(t, queue, 3)
+	cs := startConsumers(t, p, queue, 3)
 	ids, bodies := injects(t, p, "crash", 150, "150ms")
 	servetest.Publish(t, queue, bodies...)
 
 	// Kill one consumer mid-run, while it holds injects.
 	victim := cs[0]
-	deadline := time.Now().Add(90 * time.Second)
-	for len(victim.logged("terminal callback delivered")) < 5 {
-		if time.Now().After(deadline) {
-			t.Fatal("the victim completed nothing within 90s")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.WaitFor(t, 90*time.Second, "5 injects completed by the victim", func() bool {
+		return len(victim.logged("terminal callback delivered")) >= 5
+	}, &victim.stderr.Signal)
 	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -149,13 +128,10 @@ func TestIntegrationSIGTERMRequeuesWhatDidNotFinish(t *testing.T) {
 	waitAll(t, p, quick)
 	_, slow := injects(t, p, "slow", 3, "10m")
 	servetest.Publish(t, queue, slow...)
-	deadline := time.Now().Add(60 * time.Second)
-	for len(c.logged("pre-execution signatures compiled")) < 3 { // the quick one and two slow ones run
-		if time.Now().After(deadline) {
-			t.Fatal("the slow injects never started")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	// The quick one and two slow ones run.
+	testkit.WaitFor(t, 60*time.Second, "the slow injects to start", func() bool {
+		return len(c.logged("pre-execution signatures compiled")) >= 3
+	}, &c.stderr.Signal)
 	start := time.Now()
 	if code := c.stop(t); code != 0 {
 		t.Errorf("exit %d after SIGTERM, want 0", code)
@@ -185,21 +161,7 @@ func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 	if _, err := exec.LookPath("nmap"); err != nil {
 		t.Skip("nmap not installed")
 	}
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			c.Close()
-		}
-	}()
-	port := ln.Addr().(*net.TCPAddr).Port
+	port := testkit.Listen(t, "tcp4", "127.0.0.1:0", "").Port
 
 	c := startConsumer(t, "serve-nmap", p.URL)
 	waitConsumers(t, queue, 1)
@@ -225,12 +187,23 @@ func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 	if code := c.stop(t); code != 0 {
 		t.Errorf("exit %d after SIGTERM, want 0", code)
 	}
+	// The run's trace, then one per target with an asset (the current
+	// line), naming it.
 	var got []string
+	var perTarget []map[string]any
 	for _, call := range p.Calls("nmap-1") {
 		got = append(got, fmt.Sprintf("%s:%d", call.Kind, call.Status))
+		if _, ok := call.Body["execution_context_identifiers"]; ok {
+			perTarget = append(perTarget, call.Body)
+		}
 	}
-	if strings.Join(got, " ") != "reception:200 trace:200 complete:200" {
+	if strings.Join(got, " ") != "reception:200 trace:200 trace:200 complete:200" {
 		t.Fatalf("calls = %v", got)
+	}
+	if len(perTarget) != 1 || fmt.Sprint(perTarget[0]["execution_context_identifiers"]) != "[asset-lo]" ||
+		perTarget[0]["execution_status"] != "INFO" || perTarget[0]["execution_action"] != "command_execution" ||
+		!strings.HasPrefix(fmt.Sprint(perTarget[0]["execution_message"]), "nmap on localhost: succeeded") {
+		t.Errorf("per-target traces = %v, want one INFO trace about asset-lo", perTarget)
 	}
 	done, _ := p.Terminal("nmap-1")
 	out, _ := done.Structured()

@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,33 +9,18 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
 // lockedBuffer is a bytes.Buffer safe to read while a process writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type lockedBuffer = testkit.Buffer
 
 // consumer is one `injectkit serve` process.
 type consumer struct {
@@ -59,7 +43,9 @@ func startConsumer(t *testing.T, name, platformURL string, env ...string) *consu
 		"INJECTKIT_WORKERS=4",
 		"INJECTKIT_LISTEN_ADDR=127.0.0.1:0",
 		"INJECTKIT_SHUTDOWN_TIMEOUT=20s",
-		"INJECTKIT_HEARTBEAT_INTERVAL=2s",
+		"INJECTKIT_HEARTBEAT_INTERVAL=5s", // the least allowed
+		// noop is served only when named.
+		"INJECTKIT_INJECTORS=noop,nmap",
 		"INJECTKIT_LOG_FORMAT=json",
 		"XDG_STATE_HOME="+t.TempDir(), // each daemon its own outbox, as on its own host
 	)
@@ -77,6 +63,18 @@ func startConsumer(t *testing.T, name, platformURL string, env ...string) *consu
 		}
 	})
 	return c
+}
+
+// startConsumers starts n consumers, serve-0 to serve-n-1, and waits until
+// they all consume from queue.
+func startConsumers(t *testing.T, p *openaevtest.Platform, queue string, n int) []*consumer {
+	t.Helper()
+	var cs []*consumer
+	for i := range n {
+		cs = append(cs, startConsumer(t, fmt.Sprintf("serve-%d", i), p.URL))
+	}
+	waitConsumers(t, queue, n)
+	return cs
 }
 
 // stop sends SIGTERM and returns the exit code.
@@ -124,9 +122,7 @@ func tail(s string, n int) string {
 // setup starts a platform stand-in whose registration names a fresh queue.
 func setup(t *testing.T) (*openaevtest.Platform, string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ and the built binary")
-	}
+	testkit.Integration(t) // and RabbitMQ
 	b := servetest.Broker(t)
 	queue := servetest.Queue(t)
 	p := openaevtest.NewPlatform(t, token)
@@ -172,16 +168,10 @@ func completions(p *openaevtest.Platform) map[string]int {
 
 func waitConsumers(t *testing.T, queue string, n int) {
 	t.Helper()
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		if _, c := servetest.Counts(t, queue); c == n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fewer than %d consumers on %s after 90s", n, queue)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.WaitFor(t, 90*time.Second, fmt.Sprintf("%d consumers on %s", n, queue), func() bool {
+		_, c := servetest.Counts(t, queue)
+		return c == n
+	})
 }
 
 func waitAll(t *testing.T, p *openaevtest.Platform, ids []string) {

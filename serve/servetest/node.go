@@ -40,6 +40,9 @@ type Node struct {
 	// Port is the AMQP port on 127.0.0.1; DistPort the Erlang
 	// distribution port (loopback only).
 	Port, DistPort int
+	// TLSPort is the AMQPS port on 127.0.0.1 of a node started WithTLS,
+	// else 0.
+	TLSPort int
 
 	dir  string
 	ctl  string
@@ -61,15 +64,19 @@ var nodeSeq struct {
 // waits until it accepts AMQP clients (guest/guest, vhost "/"). The node is
 // stopped (rabbitmqctl stop) when the test ends. The test is skipped when
 // the RabbitMQ scripts are not installed.
-func StartNode(t testing.TB, prefix string) *Node {
+func StartNode(t testing.TB, prefix string, opts ...NodeOption) *Node {
 	t.Helper()
 	server, ctl, err := nodeScripts()
 	if err != nil {
 		t.Skipf("cannot start a RabbitMQ node: %v", err)
 	}
+	var cfg nodeConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	var errs []error
 	for range 3 { // a port picked free may be taken before the node binds it
-		n, err := startNode(t, prefix, server, ctl)
+		n, err := startNode(t, prefix, server, ctl, cfg)
 		if err == nil {
 			return n
 		}
@@ -139,7 +146,7 @@ func freePort(avoid ...int) (int, error) {
 	return 0, errors.New("no free port found")
 }
 
-func startNode(t testing.TB, prefix, server, ctl string) (*Node, error) {
+func startNode(t testing.TB, prefix, server, ctl string, cfg nodeConfig) (*Node, error) {
 	nodeSeq.Lock()
 	nodeSeq.n++
 	seq := nodeSeq.n
@@ -155,6 +162,13 @@ func startNode(t testing.TB, prefix, server, ctl string) (*Node, error) {
 	dir := t.TempDir()
 	n := &Node{Name: fmt.Sprintf("%s-%d-%d@localhost", prefix, os.Getpid(), seq), Port: port, DistPort: dist,
 		dir: dir, ctl: ctl, done: make(chan struct{})}
+	conf := fmt.Sprintf("listeners.tcp.1 = 127.0.0.1:%d\nloopback_users.guest = true\n", port)
+	if cfg.tls != nil {
+		if n.TLSPort, err = freePort(port, dist); err != nil {
+			return nil, err
+		}
+		conf += cfg.tls.conf(n.TLSPort)
+	}
 	home := filepath.Join(dir, "home")
 	for _, d := range []string{home, filepath.Join(dir, "mnesia"), filepath.Join(dir, "log")} {
 		if err := os.MkdirAll(d, 0o700); err != nil {
@@ -166,7 +180,7 @@ func startNode(t testing.TB, prefix, server, ctl string) (*Node, error) {
 	_, _ = rand.Read(c[:])
 	files := map[string]string{
 		filepath.Join(home, ".erlang.cookie"):   strings.ToUpper(hex.EncodeToString(c[:])),
-		filepath.Join(dir, "rabbitmq.conf"):     fmt.Sprintf("listeners.tcp.1 = 127.0.0.1:%d\nloopback_users.guest = true\n", port),
+		filepath.Join(dir, "rabbitmq.conf"):     conf,
 		filepath.Join(dir, "enabled_plugins"):   "[].\n",
 		filepath.Join(dir, "rabbitmq-env.conf"): "", // not /etc/rabbitmq/rabbitmq-env.conf
 	}
@@ -217,7 +231,7 @@ func startNode(t testing.TB, prefix, server, ctl string) (*Node, error) {
 	for {
 		err := n.ping()
 		if err == nil {
-			t.Logf("RabbitMQ node %s: AMQP on 127.0.0.1:%d, distribution on %d, in %s", n.Name, port, dist, dir)
+			t.Logf("RabbitMQ node %s: AMQP on 127.0.0.1:%d, AMQPS on %d, distribution on %d, in %s", n.Name, port, n.TLSPort, dist, dir)
 			return n, nil
 		}
 		select {
@@ -331,79 +345,4 @@ func (n *Node) ConsoleTail(lines int) string {
 		s = s[len(s)-lines:]
 	}
 	return strings.Join(s, "\n")
-}
-
-// withChannel runs f on a channel of a fresh connection to the node.
-func (n *Node) withChannel(t testing.TB, f func(ch *amqp.Channel)) {
-	t.Helper()
-	conn, err := amqp.Dial(n.URL())
-	if err != nil {
-		t.Fatalf("dial node %s: %v", n.Name, err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatalf("open channel on node %s: %v", n.Name, err)
-	}
-	f(ch)
-}
-
-// Queue declares a durable queue with a fresh name on the node.
-func (n *Node) Queue(t testing.TB) string {
-	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "injectkit_test_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + hex.EncodeToString(b[:])
-	n.withChannel(t, func(ch *amqp.Channel) {
-		if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
-			t.Fatalf("declare queue %s: %v", name, err)
-		}
-	})
-	return name
-}
-
-// Publish sends each body to queue, persistent, and waits until the node
-// confirmed them all.
-func (n *Node) Publish(t testing.TB, queue string, bodies ...[]byte) {
-	t.Helper()
-	n.withChannel(t, func(ch *amqp.Channel) {
-		if err := ch.Confirm(false); err != nil {
-			t.Fatalf("confirm mode: %v", err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		confirms := make([]*amqp.DeferredConfirmation, 0, len(bodies))
-		for i, b := range bodies {
-			c, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, amqp.Publishing{
-				ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: b})
-			if err != nil {
-				t.Fatalf("publish message %d: %v", i, err)
-			}
-			confirms = append(confirms, c)
-		}
-		for i, c := range confirms {
-			if ok, err := c.WaitContext(ctx); err != nil || !ok {
-				t.Fatalf("message %d not confirmed: %v", i, err)
-			}
-		}
-	})
-}
-
-// Counts returns the messages ready in queue and its consumers; the error
-// is the node's when it refuses clients (between StopApp and StartApp).
-func (n *Node) Counts(queue string) (ready, consumers int, err error) {
-	conn, err := amqp.DialConfig(n.URL(), amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
-	if err != nil {
-		return 0, 0, err
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		return 0, 0, err
-	}
-	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-	if err != nil {
-		return 0, 0, err
-	}
-	return q.Messages, q.Consumers, nil
 }

@@ -177,3 +177,16 @@ func Counts(t testing.TB, queue string) (ready, consumers int) {
 	})
 	return ready, consumers
 }
+
+// Redeliver takes the next message of queue without acknowledging it, then
+// closes its connection: the broker returns the message to the queue with
+// its redelivered flag set, as when a consumer dies between its work and
+// its acknowledgement. The test fails when the queue is empty.
+func Redeliver(t testing.TB, queue string) {
+	t.Helper()
+	withChannel(t, func(ch *amqp.Channel) {
+		if _, ok, err := ch.Get(queue, false); err != nil || !ok {
+			t.Fatalf("get a message from %s: ok %v, %v", queue, ok, err)
+		}
+	})
+}

@@ -9,9 +9,13 @@ package callback
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -24,11 +28,25 @@ type Deliverer struct {
 // Interface guards.
 var (
 	_ runtime.Deliverer  = Deliverer{}
+	_ runtime.Receiver   = Deliverer{}
 	_ outbox.Profile     = Deliverer{}
 	_ outbox.KeyedPoster = Deliverer{}
 	_ outbox.Redactor    = Deliverer{}
 	_ runtime.Deliverer  = Printer{}
+	_ runtime.Receiver   = Printer{}
 )
+
+// Received checks, before the inject runs, that its report can be sent:
+// the inject id and phase can be written into a callback's URL and
+// Idempotency-Key, the client's size limit holds a body with one target,
+// and each target, as little as it will ever weigh
+// (runtime.Prepared.LeastPayloadTargets), fits in one body. It sends
+// nothing. A failure is a *framework.RequestError, so the run is refused
+// like any invalid request: nothing runs, nothing is stored.
+func (d Deliverer) Received(_ context.Context, p *runtime.Prepared) error {
+	_, err := d.Client.Encode(p.Request.InjectID, p.Request.Phase, 0, p.LeastPayloadTargets())
+	return refusal(p, err)
+}
 
 // Deliver sends the payload, chunked as the client's limit requires, each
 // body with the client's retries; a failure is a
@@ -91,6 +109,52 @@ func (d Deliverer) Redact(s string) string { return d.Client.Redact(s) }
 type Printer struct {
 	W              io.Writer
 	MaxPayloadSize int
+}
+
+// Received makes the checks of Deliverer.Received with the printer's
+// size limit.
+func (p Printer) Received(_ context.Context, prep *runtime.Prepared) error {
+	_, err := transport.Encode(prep.Request.InjectID, prep.Request.Phase, 0, prep.LeastPayloadTargets(), p.MaxPayloadSize)
+	return refusal(prep, err)
+}
+
+// refusal turns the failure of planning a prepared inject's least payload
+// into a *framework.RequestError: a target too large for any body is named
+// with its value (cut short) and the least size it takes.
+func refusal(p *runtime.Prepared, err error) error {
+	if err == nil {
+		return nil
+	}
+	var tl *transport.TargetTooLargeError
+	if errors.As(err, &tl) && tl.Index >= 0 && tl.Index < len(p.Request.Targets) {
+		err = &tooLarge{spec: p.Request.Targets[tl.Index], err: tl}
+	}
+	return &framework.RequestError{Err: err}
+}
+
+// tooLarge reports a target whose signatures can never fit in one body.
+type tooLarge struct {
+	spec runtime.TargetSpec
+	err  *transport.TargetTooLargeError
+}
+
+func (e *tooLarge) Error() string {
+	return fmt.Sprintf("invalid targets[%d]%s: its signatures take at least %d bytes, more than a body of at most %d bytes "+
+		"(max_payload_size) can hold with them", e.err.Index, describe(e.spec), e.err.Size, e.err.Max)
+}
+
+// Unwrap returns the *transport.TargetTooLargeError.
+func (e *tooLarge) Unwrap() error { return e.err }
+
+// describe names a target spec by its first non-empty value, quoted and
+// cut short, or "" when it has none.
+func describe(t runtime.TargetSpec) string {
+	for _, v := range []string{t.Value, t.TargetIPv4, t.TargetIPv6, t.TargetHostname, t.Query, t.CloudAccountID} {
+		if v != "" {
+			return fmt.Sprintf(" %q", signatures.Shorten(v, 64))
+		}
+	}
+	return ""
 }
 
 // Deliver encodes the bodies exactly as the callback client would and

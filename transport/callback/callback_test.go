@@ -4,16 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -78,16 +76,8 @@ func TestDeliverer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var got [][]byte
-			be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-				b, _ := io.ReadAll(req.Body)
-				mu.Lock()
-				got = append(got, b)
-				mu.Unlock()
-				w.WriteHeader(tt.status)
-			}))
-			defer be.Close()
+			be := transporttest.NewBackend(t)
+			be.SetReply(testkit.Reply{Status: tt.status})
 			c, err := transport.New(be.URL, transport.WithMaxPayloadSize(800), transport.WithRetry(1, time.Millisecond))
 			if err != nil {
 				t.Fatal(err)
@@ -98,15 +88,14 @@ func TestDeliverer(t *testing.T) {
 			if (err == nil) != (tt.status == http.StatusOK) || err != nil && !errors.As(err, &te) {
 				t.Fatalf("err = %v", err)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			got := be.Requests()
 			bodies := want(t, r, 800)
 			if len(got) != tt.sent || len(bodies) != 2 {
 				t.Fatalf("%d bodies posted, %d planned", len(got), len(bodies))
 			}
 			for i := range got {
-				if !bytes.Equal(got[i], bodies[i]) || !strings.Contains(string(got[i]), `"chunk_index":`) {
-					t.Errorf("body %d = %s", i, got[i])
+				if !bytes.Equal(got[i].Body, bodies[i]) || !strings.Contains(string(got[i].Body), `"chunk_index":`) {
+					t.Errorf("body %d = %s", i, got[i].Body)
 				}
 			}
 		})

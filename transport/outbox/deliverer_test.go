@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,52 +21,22 @@ import (
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
 	"github.com/injectkit/injectkit/transport/outbox"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
-// callbackSink is a loopback backend: respond picks each answer (n counts
-// requests from 0); it records every request and the bodies accepted per
-// idempotency key.
-type callbackSink struct {
-	*httptest.Server
-	n        atomic.Int64
-	mu       sync.Mutex
-	requests []sinkRequest
-	accepted map[string]int // idempotency key → 2xx answers
-	respond  func(n int64) int
-}
-
-type sinkRequest struct {
-	Key    string
-	Body   []byte
-	Status int
-}
-
-func newCallbackSink(t *testing.T, respond func(n int64) int) *callbackSink {
-	s := &callbackSink{accepted: map[string]int{}, respond: respond}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		code := s.respond(s.n.Add(1) - 1)
-		key := r.Header.Get(transport.IdempotencyHeader)
-		s.mu.Lock()
-		s.requests = append(s.requests, sinkRequest{key, body, code})
-		if code/100 == 2 {
-			s.accepted[key]++
-		}
-		s.mu.Unlock()
+// newCallbackSink starts a loopback callback backend answering the status
+// respond picks (n counts requests from 0), with an error body that echoes
+// the request's Authorization header.
+func newCallbackSink(t *testing.T, respond func(n int) int) *transporttest.Backend {
+	t.Helper()
+	return transporttest.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		code := respond(n)
 		w.WriteHeader(code)
 		_, _ = io.WriteString(w, `{"error":"answer `+fmt.Sprint(code)+`"} `+r.Header.Get("Authorization"))
-	}))
-	t.Cleanup(s.Close)
-	return s
+	})
 }
 
-func (s *callbackSink) got() []sinkRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]sinkRequest(nil), s.requests...)
-}
-
-func always(code int) func(int64) int { return func(int64) int { return code } }
+func always(code int) func(int) int { return func(int) int { return code } }
 
 // report runs a fake injector on n loopback targets and returns its
 // report, undelivered.
@@ -129,8 +98,8 @@ func client(t *testing.T, base string, opts ...transport.Option) *transport.Clie
 func TestDelivererDelivers(t *testing.T) {
 	var ob *outbox.Store
 	// Every request must find its body, and all before it, already stored.
-	be := newCallbackSink(t, func(n int64) int {
-		if st, err := ob.Stats(); err != nil || int64(st.Pending) < n+1 {
+	be := newCallbackSink(t, func(n int) int {
+		if st, err := ob.Stats(); err != nil || st.Pending < n+1 {
 			t.Errorf("request %d sent with %d bodies stored", n, st.Pending)
 		}
 		return http.StatusOK
@@ -143,13 +112,14 @@ func TestDelivererDelivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := bodies(t, c, rep)
-	reqs := be.got()
+	reqs := be.Requests()
 	if len(reqs) != len(want) || len(want) != 5 {
 		t.Fatalf("%d requests for %d bodies", len(reqs), len(want))
 	}
 	for i, r := range reqs {
-		if !bytes.Equal(r.Body, want[i]) || r.Key != transport.IdempotencyKey("inj-1", runtime.DefaultPhase, i, want[i]) {
-			t.Errorf("request %d: key %s body %.40s", i, r.Key, r.Body)
+		if key := r.Header.Get(transport.IdempotencyHeader); !bytes.Equal(r.Body, want[i]) ||
+			key != transport.IdempotencyKey("inj-1", runtime.DefaultPhase, i, want[i]) {
+			t.Errorf("request %d: key %s body %.40s", i, key, r.Body)
 		}
 	}
 	if st, _ := ob.Stats(); st.Pending != 0 || st.Dead != 0 || st.Bytes != 0 {
@@ -160,14 +130,14 @@ func TestDelivererDelivers(t *testing.T) {
 func TestDelivererKeepsFailures(t *testing.T) {
 	tests := []struct {
 		name          string
-		respond       func(int64) int
+		respond       func(int) int
 		pending, dead int // of the 5 bodies
 		sent          int // requests
 	}{
 		// 2 attempts at the first body, the other 4 not sent.
 		{"backend down", always(http.StatusServiceUnavailable), 5, 0, 2},
 		// First body delivered, the second rejected, the last 3 wait.
-		{"rejected", func(n int64) int { return map[bool]int{true: 200, false: 400}[n == 0] }, 3, 1, 2},
+		{"rejected", func(n int) int { return map[bool]int{true: 200, false: 400}[n == 0] }, 3, 1, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,7 +156,7 @@ func TestDelivererKeepsFailures(t *testing.T) {
 			if len(wake) != 1 {
 				t.Error("Failed was not signalled")
 			}
-			if n := len(be.got()); n != tt.sent {
+			if n := be.Len(); n != tt.sent {
 				t.Errorf("%d requests, want %d", n, tt.sent)
 			}
 			var te *transport.TransmissionError
@@ -226,7 +196,7 @@ func TestDelivererFull(t *testing.T) {
 	if !errors.As(err, &fe) || !strings.Contains(err.Error(), ob.Path()) {
 		t.Fatalf("error = %v, want a *outbox.FullError", err)
 	}
-	if n := len(be.got()); n != 0 {
+	if n := be.Len(); n != 0 {
 		t.Errorf("%d requests sent past a full outbox", n)
 	}
 }
@@ -238,7 +208,7 @@ func TestDelivererConcurrentFlakyBackend(t *testing.T) {
 	if testing.Short() {
 		t.Skip("1000 fsync'd bodies")
 	}
-	be := newCallbackSink(t, func(n int64) int {
+	be := newCallbackSink(t, func(n int) int {
 		if n%3 == 2 {
 			return http.StatusServiceUnavailable
 		}
@@ -283,17 +253,16 @@ func TestDelivererConcurrentFlakyBackend(t *testing.T) {
 	if st, _ := ob.Stats(); st.Pending != 0 || st.Dead != 0 || st.Bytes != 0 {
 		t.Fatalf("outbox not empty: %+v", st)
 	}
-	be.mu.Lock()
-	defer be.mu.Unlock()
-	if len(be.accepted) != injects*5 {
-		t.Errorf("%d keys accepted, want %d", len(be.accepted), injects*5)
+	delivered := be.Delivered()
+	if len(delivered) != injects*5 {
+		t.Errorf("%d keys accepted, want %d", len(delivered), injects*5)
 	}
-	for k, n := range be.accepted {
-		if n != 1 {
-			t.Errorf("key %s accepted %d times", k, n)
+	for k, b := range delivered {
+		if len(b) != 1 {
+			t.Errorf("key %s accepted %d times", k, len(b))
 		}
 	}
-	t.Logf("%d requests, %d bodies kept by the deliverers and flushed", len(be.requests), kept.Load())
+	t.Logf("%d requests, %d bodies kept by the deliverers and flushed", be.Len(), kept.Load())
 }
 
 // The bearer token never reaches the outbox file, even when the backend
@@ -322,7 +291,7 @@ func TestDelivererNeverStoresTheToken(t *testing.T) {
 // and it delivers the same bytes once the backend is back.
 func TestDelivererDaemonWiring(t *testing.T) {
 	var up atomic.Bool
-	be := newCallbackSink(t, func(int64) int {
+	be := newCallbackSink(t, func(int) int {
 		if up.Load() {
 			return http.StatusOK
 		}
@@ -356,8 +325,9 @@ func TestDelivererDaemonWiring(t *testing.T) {
 	if st, _ := ob.Stats(); st.Pending != 0 {
 		t.Errorf("%d pending after the resend", st.Pending)
 	}
-	reqs := be.got()
-	if len(reqs) != 3 || !bytes.Equal(reqs[0].Body, reqs[2].Body) || reqs[0].Key != reqs[2].Key {
+	reqs := be.Requests()
+	if len(reqs) != 3 || !bytes.Equal(reqs[0].Body, reqs[2].Body) ||
+		reqs[0].Header.Get(transport.IdempotencyHeader) != reqs[2].Header.Get(transport.IdempotencyHeader) {
 		t.Errorf("%d requests; the resend is not the same body under the same key", len(reqs))
 	}
 }

@@ -1,12 +1,6 @@
 package outbox
 
-import (
-	"net/http"
-	"net/http/httptest"
-	"testing"
-
-	bolt "go.etcd.io/bbolt"
-)
+import bolt "go.etcd.io/bbolt"
 
 // writeForeignBolt writes a bbolt file that is not an outbox.
 func writeForeignBolt(path string) error {
@@ -22,12 +16,4 @@ func writeForeignBolt(path string) error {
 		}
 		return b.Put([]byte("alice"), []byte("1"))
 	})
-}
-
-// newBackend starts a loopback HTTP server, closed when the test ends.
-func newBackend(t testing.TB, h http.HandlerFunc) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return srv
 }

@@ -13,6 +13,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -99,7 +100,7 @@ func TestCorruptBodyNeverSent(t *testing.T) {
 			if err != nil || res.Delivered != 1 || res.Rejected != 1 {
 				t.Fatalf("flush: %+v %v", res, err)
 			}
-			if _, requests := be.count(); requests != 1 {
+			if requests := be.Len(); requests != 1 {
 				t.Errorf("%d requests, want only the good body's", requests)
 			}
 			list, _ := s.List()
@@ -176,38 +177,26 @@ func TestResendUsesRecordedKey(t *testing.T) {
 	if err != nil || res.Delivered != 1 {
 		t.Fatalf("flush %+v %v", res, err)
 	}
-	if got, ok := be.accepted[want+" /api/injects/inj%FE/callback"]; !ok || !bytes.Equal(got, body) {
-		t.Errorf("accepted %q", be.accepted)
+	acc := accepted(be)
+	if got, ok := acc[want+" /api/injects/inj%FE/callback"]; !ok || !bytes.Equal(got, body) {
+		t.Errorf("accepted %q", acc)
 	}
 }
 
-// router is a loopback backend answering each inject's callback as its
-// mode says: "drop" cuts the connection, a number is the status; 200 when
-// no mode is set.
-type router struct {
-	*sink
-	modes map[string]string // inject id → mode
-}
-
-func newRouter(t *testing.T, modes map[string]string) *router {
-	rt := &router{sink: &sink{accepted: map[string][]byte{}, seen: make(chan struct{}, 100)}, modes: modes}
-	rt.Server = newBackend(t, func(w http.ResponseWriter, r *http.Request) {
+// newRouter starts a loopback backend answering each inject's callback as
+// its mode says: "drop" cuts the connection, a number is the status; 200
+// when no mode is set.
+func newRouter(t *testing.T, modes map[string]string) *testkit.Backend {
+	return testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/injects/"), "/callback")
-		rt.mu.Lock()
-		rt.requests++
-		rt.mu.Unlock()
-		switch mode := rt.modes[id]; mode {
+		switch mode := modes[id]; mode {
 		case "drop":
-			cutConnection(w)
+			testkit.Cut(w)
 		case "", "200":
-			rt.mu.Lock()
-			rt.accepted[id] = nil
-			rt.mu.Unlock()
 		default:
 			w.WriteHeader(map[string]int{"400": 400, "503": 503}[mode])
 		}
 	})
-	return rt
 }
 
 // A record that fails on its own never holds back the next one to the same
@@ -245,7 +234,7 @@ func TestOneRecordNeverBlocksOthers(t *testing.T) {
 			if err != nil || res != tt.want {
 				t.Fatalf("flush %+v %v, want %+v", res, err, tt.want)
 			}
-			if _, n := be.count(); n != tt.requests {
+			if n := be.Len(); n != tt.requests {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
 			r, err := s.Get(recs[0].ID)

@@ -66,15 +66,10 @@ func TestAliveZombieAndReusedPid(t *testing.T) {
 	if start == 0 {
 		t.Fatalf("start time of the child: %d", start)
 	}
-	now := time.Now()
-	s := openTemp(t, Options{Now: func() time.Time { return now }})
-	recs, err := s.Put(entry("inj", 0, 1, "{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := recs[0].ID
-	if recs[0].OwnerStart != processStart(os.Getpid()) || recs[0].OwnerStart == 0 {
-		t.Errorf("lease taken with start time %d", recs[0].OwnerStart)
+	s, now, rec := putLeased(t)
+	id := rec.ID
+	if rec.OwnerStart != processStart(os.Getpid()) || rec.OwnerStart == 0 {
+		t.Errorf("lease taken with start time %d", rec.OwnerStart)
 	}
 	s.unclaim(id) // as if another process had put it
 	owned := func(start uint64) Record {

@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
-
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -53,8 +50,7 @@ func tokenForms(tok string) map[string]string {
 // in each of tokenForms, with status 400 for inject "dead" and 503 for the
 // others.
 func echoBackend(t testing.TB) string {
-	srv := newBackend(t, func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
+	srv := testkit.NewBackendFunc(t, func(_ int, w http.ResponseWriter, r *http.Request) {
 		tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
 		var b strings.Builder
 		for name, f := range tokenForms(tok) {
@@ -111,7 +107,7 @@ func checkRedacted(t *testing.T, base, tok string, viaSecrets bool) {
 		t.Fatal(err)
 	}
 	var seen []string // errors returned and lines logged
-	core, logs := observer.New(zapcore.DebugLevel)
+	log, logs := testkit.Logger()
 	if viaSecrets {
 		for _, r := range recs {
 			perr := client.PostKeyed(context.Background(), r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
@@ -122,7 +118,7 @@ func checkRedacted(t *testing.T, base, tok string, viaSecrets bool) {
 		for _, r := range recs {
 			_ = s.MarkFailed(r.ID, 0, "", time.Now())
 		}
-		rs := &Resender{Store: s, Log: zap.New(core), Client: func(string) (Poster, error) { return client, nil }}
+		rs := &Resender{Store: s, Log: log, Client: func(string) (Poster, error) { return client, nil }}
 		if res, err := rs.Flush(context.Background()); err != nil || res.Rejected != 1 || res.Failed != 1 {
 			t.Fatalf("flush %+v %v", res, err)
 		}

@@ -5,83 +5,55 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
+	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
-
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
-// sink is a loopback backend answering with the status code holds, or
-// cutting the connection before any answer while drop is set, and
-// recording the bodies and keys it accepted. Each request is signalled on
-// seen once handled.
-type sink struct {
-	*httptest.Server
-	code     atomic.Int32
-	drop     atomic.Bool
-	seen     chan struct{}
-	mu       sync.Mutex
-	accepted map[string][]byte // idempotency key and path → body
-	requests int
-}
-
-func newSink(t *testing.T, code int) *sink {
-	s := &sink{accepted: map[string][]byte{}, seen: make(chan struct{}, 1000)}
-	s.code.Store(int32(code))
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		defer func() { s.seen <- struct{}{} }()
-		body, _ := io.ReadAll(r.Body)
-		c := int(s.code.Load())
-		s.mu.Lock()
-		s.requests++
-		if c/100 == 2 && !s.drop.Load() {
-			s.accepted[r.Header.Get(transport.IdempotencyHeader)+" "+r.URL.EscapedPath()] = body
-		}
-		s.mu.Unlock()
-		if s.drop.Load() {
-			cutConnection(w)
-			return
-		}
-		w.WriteHeader(c)
-		_, _ = io.WriteString(w, `{"error":"status `+http.StatusText(c)+`"}`)
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// cutConnection closes a request's connection without an answer.
-func cutConnection(w http.ResponseWriter) {
-	if conn, _, err := http.NewResponseController(w).Hijack(); err == nil {
-		_ = conn.Close()
-	}
-}
-
-// await waits for n requests to have been handled.
-func (s *sink) await(t *testing.T, n int) {
+// newSink starts a callback backend answering code with an error body.
+func newSink(t *testing.T, code int) *transporttest.Backend {
 	t.Helper()
-	for range n {
-		select {
-		case <-s.seen:
-		case <-t.Context().Done():
-			t.Fatal("test ended before the requests came")
-		}
-	}
+	be := transporttest.NewBackend(t)
+	be.SetReply(answer(code))
+	return be
 }
 
-func (s *sink) count() (accepted, requests int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.accepted), s.requests
+// answer is a reply of code with an error body.
+func answer(code int) testkit.Reply {
+	return testkit.Reply{Status: code, Body: `{"error":"status ` + http.StatusText(code) + `"}`}
+}
+
+// cut is a reply that cuts the connection before any answer.
+var cut = testkit.Reply{Cut: true}
+
+// accepted returns the bodies be answered 2xx to, by "idempotency-key
+// path".
+func accepted(be *transporttest.Backend) map[string][]byte {
+	out := map[string][]byte{}
+	for _, r := range be.Answered() {
+		out[r.Header.Get(transport.IdempotencyHeader)+" "+r.Path] = r.Body
+	}
+	return out
+}
+
+// pending returns the inject ids of the records s holds, in order.
+func pending(t *testing.T, s *Store) []string {
+	t.Helper()
+	list, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range list {
+		ids = append(ids, r.InjectID)
+	}
+	return ids
 }
 
 func clientFor(t *testing.T) func(string) (Poster, error) {
@@ -144,11 +116,11 @@ func TestSendOutcomes(t *testing.T) {
 func TestFlush(t *testing.T) {
 	tests := []struct {
 		name     string
-		down     func(be *sink)
+		down     func(be *transporttest.Backend)
 		requests int // while down
 	}{
-		{"connections cut", func(be *sink) { be.drop.Store(true) }, 2},               // one body, 2 attempts
-		{"503", func(be *sink) { be.code.Store(http.StatusServiceUnavailable) }, 10}, // 5 bodies, 2 attempts each
+		{"connections cut", func(be *transporttest.Backend) { be.SetReply(cut) }, 2},                        // one body, 2 attempts
+		{"503", func(be *transporttest.Backend) { be.SetReply(answer(http.StatusServiceUnavailable)) }, 10}, // 5 bodies, 2 attempts each
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,22 +146,22 @@ func TestFlush(t *testing.T) {
 			if err != nil || res.Failed != 5 || res.Delivered != 0 {
 				t.Fatalf("flush while down: %+v %v", res, err)
 			}
-			if _, requests := be.count(); requests != tt.requests {
+			if requests := be.Len(); requests != tt.requests {
 				t.Errorf("%d requests to a backend down, want %d", requests, tt.requests)
 			}
-			be.drop.Store(false)
-			be.code.Store(http.StatusOK)
+			be.SetReply(answer(http.StatusOK))
 			res, err = rs.Flush(context.Background())
 			if err != nil || res.Delivered != 5 || res.Failed != 0 {
 				t.Fatalf("flush: %+v %v", res, err)
 			}
-			if n, _ := be.count(); n != 5 {
+			acc := accepted(be)
+			if n := len(acc); n != 5 {
 				t.Errorf("%d bodies accepted", n)
 			}
 			for _, e := range entries {
 				k := transport.IdempotencyKey("inj", "p", e.ChunkIndex, e.Body) + " /api/injects/inj/callback"
-				if string(be.accepted[k]) != string(e.Body) {
-					t.Errorf("chunk %d: accepted %q under %q", e.ChunkIndex, be.accepted[k], k)
+				if string(acc[k]) != string(e.Body) {
+					t.Errorf("chunk %d: accepted %q under %q", e.ChunkIndex, acc[k], k)
 				}
 			}
 			if st, _ := s.Stats(); st.Pending != 0 || st.Bytes != 0 {
@@ -200,6 +172,8 @@ func TestFlush(t *testing.T) {
 }
 
 // Run sends due bodies, leaves the others for later, and wakes on demand.
+// Each wait is for the outbox to hold what it should, never for a number
+// of requests: a slow machine may time a request out and retry it.
 func TestResenderRun(t *testing.T) {
 	be := newSink(t, http.StatusOK)
 	s := openTemp(t, Options{})
@@ -217,13 +191,14 @@ func TestResenderRun(t *testing.T) {
 	done := make(chan error, 1)
 	rs := &Resender{Store: s, Client: clientFor(t), Wake: wake}
 	go func() { done <- rs.Run(ctx) }()
-	be.await(t, 1)
+	onlyLater := func() bool { return slices.Equal(pending(t, s), []string{"later"}) }
+	testkit.WaitFor(t, time.Minute, "the due body delivered", onlyLater, &be.Signal)
 	// A new failure, due now; Wake makes Run look at once (it receives
 	// once the pass that sent the first body ended).
 	more, _ := s.Put(Entry{InjectID: "new", Phase: "p", BaseURL: be.URL, Body: []byte(`{"a":3}`)})
 	_ = s.MarkFailed(more[0].ID, 1, "down", time.Now())
 	wake <- struct{}{}
-	be.await(t, 1)
+	testkit.WaitFor(t, time.Minute, "the new body delivered", onlyLater, &be.Signal)
 	wake <- struct{}{} // received once the pass that sent it ended
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -233,6 +208,9 @@ func TestResenderRun(t *testing.T) {
 	if len(list) != 1 || list[0].InjectID != "later" {
 		t.Errorf("left %+v", list)
 	}
+	if got := be.Delivered(); len(got) != 2 {
+		t.Errorf("%d bodies delivered, want the due one and the new one", len(got))
+	}
 }
 
 // Neither the Resender's logs nor the stored records hold the token, even
@@ -241,17 +219,14 @@ func TestResenderNeverShowsTheToken(t *testing.T) {
 	const token = "tok-77aa-resend"
 	for _, code := range []int{400, 503} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
-			be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				w.WriteHeader(code)
-				_, _ = io.WriteString(w, "echo "+r.Header.Get("Authorization"))
-			}))
-			defer be.Close()
+			be := newSink(t, code)
+			be.SetReply(testkit.Reply{Status: code, Body: "echo %s", Echo: "Authorization"})
 			s := openTemp(t, Options{})
 			recs, _ := s.Put(Entry{InjectID: "inj", Phase: "p", BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})
 			_ = s.MarkFailed(recs[0].ID, 0, "", time.Now())
-			core, logs := observer.New(zapcore.DebugLevel)
-			rs := &Resender{Store: s, Log: zap.New(core), Client: func(base string) (Poster, error) {
-				return transport.New(base, transport.WithToken(token), transport.WithLogger(zap.New(core)), transport.WithRetry(2, time.Millisecond))
+			log, logs := testkit.Logger()
+			rs := &Resender{Store: s, Log: log, Client: func(base string) (Poster, error) {
+				return transport.New(base, transport.WithToken(token), transport.WithLogger(log), transport.WithRetry(2, time.Millisecond))
 			}}
 			if _, err := rs.Flush(context.Background()); err != nil {
 				t.Fatal(err)
@@ -281,7 +256,7 @@ func TestResenderNeverShowsTheToken(t *testing.T) {
 // in turn.
 func TestResenderRunBackendDown(t *testing.T) {
 	be := newSink(t, http.StatusOK)
-	be.drop.Store(true)
+	be.SetReply(cut)
 	s := openTemp(t, Options{})
 	for i := range 3 {
 		recs, err := s.Put(Entry{InjectID: "inj", Phase: "p", ChunkIndex: i, TotalChunks: 3, BaseURL: be.URL, Body: []byte{'{', byte('a' + i), '}'}})
@@ -295,7 +270,7 @@ func TestResenderRunBackendDown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rs.Run(ctx) }()
-	be.await(t, 2)
+	be.Await(t, 2)
 	// Several more passes: none may try the other two bodies. Each wake is
 	// received once the pass before it ended.
 	for range 6 {
@@ -303,7 +278,7 @@ func TestResenderRunBackendDown(t *testing.T) {
 	}
 	cancel()
 	<-done
-	if _, n := be.count(); n != 2 {
+	if n := be.Len(); n != 2 {
 		t.Errorf("%d requests, want 2 (one body, 2 attempts)", n)
 	}
 	list, _ := s.List()

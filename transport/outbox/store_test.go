@@ -306,16 +306,25 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
-// Claim refuses a body another live process owns, until the owner dies or
-// its lease ends.
-func TestClaimOwnership(t *testing.T) {
+// putLeased opens a temporary outbox whose clock stands still and puts one
+// body, leased to this process: it returns the store, its time and the
+// body's record.
+func putLeased(t *testing.T) (*Store, time.Time, Record) {
+	t.Helper()
 	now := time.Now()
 	s := openTemp(t, Options{Now: func() time.Time { return now }})
 	recs, err := s.Put(entry("inj", 0, 1, "{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := recs[0].ID
+	return s, now, recs[0]
+}
+
+// Claim refuses a body another live process owns, until the owner dies or
+// its lease ends.
+func TestClaimOwnership(t *testing.T) {
+	s, now, rec := putLeased(t)
+	id := rec.ID
 	if _, ok, _ := s.Claim(id); ok {
 		t.Error("claimed a body this process is delivering")
 	}

@@ -1,5 +1,6 @@
 // Package transporttest holds test helpers over package transport for the
-// tests of other packages.
+// tests of other packages: Bodies, what a client posts for a payload, and
+// Backend, a callback backend that records what it was posted.
 package transporttest
 
 import (

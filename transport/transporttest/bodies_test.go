@@ -2,9 +2,12 @@ package transporttest_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
@@ -33,5 +36,47 @@ func TestBodies(t *testing.T) {
 	var ve *transport.ValidationError
 	if _, err := transporttest.Bodies("", "post", p, 0); !errors.As(err, &ve) {
 		t.Errorf("empty inject id: %v, want a *ValidationError", err)
+	}
+}
+
+// A backend answering 503 then 200 to a client that retries: one body is
+// posted twice under one key, and delivered once.
+func TestBackendDelivered(t *testing.T) {
+	be := transporttest.NewBackend(t, http.StatusServiceUnavailable)
+	c, err := transport.New(be.URL, transport.WithRetry(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: signatures.Target{Asset: "a"},
+		SignatureValues: []signatures.ValueGroup{{ExpectationType: signatures.Detection, SignatureType: "target_ipv4", SignatureValue: "127.0.0.1"}}}}}
+	body, err := transporttest.Bodies("inj", "post", p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.PostBody(context.Background(), "inj", 0, body[0]); err != nil {
+		t.Fatal(err)
+	}
+	reqs := be.Requests()
+	key := transport.IdempotencyKey("inj", "post", 0, body[0])
+	got := be.Delivered()
+	if len(reqs) != 2 || reqs[0].Status != 503 || reqs[1].Status != 200 || reqs[0].Header.Get(transport.IdempotencyHeader) != key ||
+		len(got) != 1 || len(got[key]) != 1 || !bytes.Equal(got[key][0], body[0]) {
+		t.Errorf("requests %+v, delivered %q", reqs, got)
+	}
+}
+
+func TestParseBody(t *testing.T) {
+	p := signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: signatures.Target{Asset: "a-1"},
+		SignatureValues: []signatures.ValueGroup{{ExpectationType: signatures.Prevention, Values: []signatures.Value{
+			{SignatureType: "target_ipv4", SignatureValue: "127.0.0.1"}, {SignatureType: "ports", SignatureValue: []int{22}}}}}}}}
+	raw, err := transporttest.Bodies("inj", "post", p, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := transporttest.ParseBody(t, raw[0])
+	v := b.Values(t, 0, "PREVENTION")
+	if b.Phase != "post" || b.ExpectationSignature.Targets[0].SignatureTarget.Asset != "a-1" ||
+		v["target_ipv4"] != "127.0.0.1" || fmt.Sprint(v["ports"]) != "[22]" {
+		t.Errorf("body %+v, values %v", b, v)
 	}
 }

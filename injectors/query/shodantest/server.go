@@ -72,6 +72,14 @@ type Server struct {
 	mu    sync.Mutex
 	queue []Reply
 	reqs  []Request
+	// waits are the channels Requested returned, closed once their count
+	// of requests is reached.
+	waits []wait
+}
+
+type wait struct {
+	n  int
+	ch chan struct{}
 }
 
 // match is one corpus entry: the raw banner and the fields searched.
@@ -120,6 +128,21 @@ func (s *Server) Requests() []Request {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.reqs)
+}
+
+// Requested returns a channel closed once the stand-in has seen n
+// requests (at once when it has): what a test waits on before it acts on a
+// request in flight.
+func (s *Server) Requested(n int) <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan struct{})
+	if len(s.reqs) >= n {
+		close(ch)
+	} else {
+		s.waits = append(s.waits, wait{n, ch})
+	}
+	return ch
 }
 
 // Fixture returns the bytes of the fixture testdata/name.
@@ -171,6 +194,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.reqs = append(s.reqs, Request{Query: q.Get("query"), Page: q.Get("page"), Key: q.Get("key"),
 		Path: r.URL.Path, Method: r.Method})
+	s.waits = slices.DeleteFunc(s.waits, func(w wait) bool {
+		if len(s.reqs) >= w.n {
+			close(w.ch)
+			return true
+		}
+		return false
+	})
 	var scripted *Reply
 	if len(s.queue) > 0 {
 		scripted = &s.queue[0]

@@ -128,17 +128,31 @@ func TestServerQueuedReplies(t *testing.T) {
 	if len(reqs) != 3 || reqs[0].Query != "nginx" || reqs[0].Key != "k" || reqs[0].Method != "GET" {
 		t.Errorf("requests = %+v", reqs)
 	}
+	select {
+	case <-s.Requested(3):
+	default:
+		t.Error("Requested(3) not closed after 3 requests")
+	}
+	select {
+	case <-s.Requested(4):
+		t.Error("Requested(4) closed after 3 requests")
+	default:
+	}
 }
 
 func TestServerDelayedReplyHonoursCancellation(t *testing.T) {
 	s := NewServer("k")
 	defer s.Close()
 	s.Enqueue(Reply{Delay: time.Hour})
-	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	go func() {
+		<-s.Requested(1) // the request is in, its answer held back
+		cancel()
+	}()
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/shodan/host/search?key=k&query=x", nil)
-	if _, err := http.DefaultClient.Do(req); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want the client's deadline", err)
+	if _, err := http.DefaultClient.Do(req); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want the client's cancellation", err)
 	}
 	s.Close() // returns only once the delayed handler has given up
 }

@@ -1,0 +1,235 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	goruntime "runtime"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+)
+
+// runWith runs the command line in memory over options o (its streams and
+// environment set here), in a state directory of its own.
+func runWith(t *testing.T, o cli.Options, env map[string]string, args ...string) result {
+	t.Helper()
+	var out, errb bytes.Buffer
+	state := t.TempDir()
+	o.Stdout, o.Stderr = &out, &errb
+	o.Getenv = func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		if k == "XDG_STATE_HOME" {
+			return state
+		}
+		return ""
+	}
+	code := cli.Run(context.Background(), o, append([]string{"bin"}, args...))
+	return result{code, out.String(), errb.String()}
+}
+
+// withNmap is the test registry with a stand-in named nmap, to suggest.
+func withNmap(r *framework.Registry) {
+	r.Register("nmap", func() framework.Executor { return &frameworktest.Executor{Category: framework.Network} })
+}
+
+func TestVersion(t *testing.T) {
+	o := cli.Options{Registry: registry(), Version: "1.2.3", Commit: "0123456789abcdef0123", GoVersion: "go1.26.1"}
+	for _, tt := range []struct {
+		name string
+		o    cli.Options
+		args []string
+		want string
+	}{
+		{"command", o, []string{"version"}, "injectkit 1.2.3 (commit 0123456789ab, go1.26.1, " + goruntime.GOOS + "/" + goruntime.GOARCH + ")\n"},
+		{"flag", o, []string{"--version"}, "injectkit 1.2.3 (commit 0123456789ab, go1.26.1, "},
+		{"defaults", cli.Options{Registry: registry()}, []string{"version"}, "injectkit dev (commit unknown, " + goruntime.Version() + ", "},
+		{"json", o, []string{"version", "-o", "json"}, `{"name":"injectkit","version":"1.2.3","commit":"0123456789abcdef0123","go_version":"go1.26.1","platform":"` +
+			goruntime.GOOS + "/" + goruntime.GOARCH + `"}` + "\n"},
+		{"json, Go version of the binary", cli.Options{Registry: registry(), Version: "1.2.3"}, []string{"version", "--output", "json"},
+			`"commit":"unknown","go_version":"` + goruntime.Version() + `"`},
+		{"named binary", cli.Options{Registry: registry(), Name: "hello", Version: "1.0.0"}, []string{"--version"}, "hello 1.0.0 ("},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runWith(t, tt.o, nil, tt.args...)
+			if r.code != 0 || !strings.Contains(r.stdout, tt.want) {
+				t.Errorf("exit %d, stdout %q, want %q; stderr %s", r.code, r.stdout, tt.want, r.stderr)
+			}
+		})
+	}
+	if r := runWith(t, o, nil, "version", "-o", "yaml"); r.code != 2 || !strings.Contains(r.stderr, `invalid output "yaml"`) {
+		t.Errorf("-o yaml: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// A mistyped command, flag or injector name exits 2 with the closest
+// known one as a hint; nothing close, no hint.
+func TestDidYouMean(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		args      []string
+		err, hint string // hint "": none
+	}{
+		{"command", []string{"rn"}, `injectkit: unknown command "rn" (see injectkit --help)`, "injectkit: hint: did you mean injectkit run?"},
+		{"transposed command", []string{"vesrion"}, `unknown command "vesrion"`, "did you mean injectkit version?"},
+		{"help topic", []string{"help", "injectrs"}, `unknown command "injectrs"`, "did you mean injectkit injectors?"},
+		{"subcommand", []string{"outbox", "lst"}, `unknown command "lst" (see injectkit outbox --help)`, "did you mean injectkit outbox list?"},
+		{"nothing close", []string{"frobnicate"}, `unknown command "frobnicate"`, ""},
+		{"flag of run", []string{"run", "noop", "--taget", "127.0.0.1"}, "flag provided but not defined: -taget (see injectkit run --help)", "did you mean --target?"},
+		{"flag prefix", []string{"run", "noop", "--backend", "http://x"}, "-backend", "did you mean --backend-url?"},
+		{"flag of a subcommand", []string{"outbox", "list", "--outbx", "x"}, "(see injectkit outbox list --help)", "did you mean --outbox?"},
+		{"flag of the application", []string{"--verison"}, "-verison", "did you mean --version?"},
+		{"injector of run", []string{"run", "nmpa", "--target", "127.0.0.1", "--log-level", "error"}, `unknown injector "nmpa"`, "did you mean nmap?"},
+		{"injector of validate", []string{"validate", "nopo", "--target", "127.0.0.1", "--log-level", "error"}, `unknown injector "nopo"`, "did you mean noop?"},
+		{"injector of injectors", []string{"injectors", "nmp"}, `unknown injector "nmp"`, "did you mean nmap?"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(withNmap), nil, tt.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.err) || r.stdout != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q, want 2 and %q", r.code, r.stdout, r.stderr, tt.err)
+			}
+			switch {
+			case tt.hint == "" && strings.Contains(r.stderr, "hint"):
+				t.Errorf("unexpected hint: %s", r.stderr)
+			case !strings.Contains(r.stderr, tt.hint):
+				t.Errorf("stderr %q lacks the hint %q", r.stderr, tt.hint)
+			}
+		})
+	}
+}
+
+// Every command's help ends with examples of it, and the application's
+// help documents --version and the exit codes.
+func TestHelpShowsExamples(t *testing.T) {
+	for _, path := range [][]string{{}, {"run"}, {"validate"}, {"serve"}, {"injectors"}, {"outbox"}, {"outbox", "list"},
+		{"outbox", "flush"}, {"outbox", "drop"}, {"outbox", "retry-dead"}, {"version"}, {"completion"}} {
+		t.Run(strings.Join(append([]string{"injectkit"}, path...), " "), func(t *testing.T) {
+			r := run(t, registry(), nil, append(path, "--help")...)
+			_, examples, ok := strings.Cut(r.stdout, "\nEXAMPLES:\n")
+			if r.code != 0 || !ok || !strings.Contains(examples, strings.Join(append([]string{"   injectkit"}, path...), " ")) {
+				t.Errorf("exit %d, no example of the command:\n%s", r.code, r.stdout)
+			}
+		})
+	}
+	r := run(t, registry(), nil, "--help")
+	for _, w := range []string{"--version", "EXIT CODES", "validate", "completion"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("--help lacks %q", w)
+		}
+	}
+}
+
+// A binary built with cli.Run under its own name never calls itself
+// injectkit: not in its help, its errors and hints, nor its User-Agent.
+func TestThirdPartyBinaryNamesItself(t *testing.T) {
+	o := cli.Options{Registry: registry(withNmap), Name: "hello", Usage: "greet the targets", Product: "hello-agent", Version: "1.0.0"}
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"outbox", "--help"}, {"completion", "bash"}, {"completion", "zsh"}} {
+		r := runWith(t, o, nil, args...)
+		if r.code != 0 || strings.Contains(r.stdout, "injectkit ") || !strings.Contains(r.stdout, "hello") {
+			t.Errorf("%v: exit %d, names injectkit or not hello:\n%s", args, r.code, r.stdout)
+		}
+	}
+	if r := runWith(t, o, nil, "--help"); !strings.Contains(r.stdout, "hello - greet the targets") {
+		t.Errorf("--help: %s", r.stdout)
+	}
+	for _, tt := range []struct{ args []string }{
+		{[]string{"rn"}}, {[]string{"run", "noop", "--taget", "x"}}, {[]string{"outbox", "flush", "--outbox", "none"}},
+	} {
+		r := runWith(t, o, nil, tt.args...)
+		if r.code != 2 || strings.Contains(r.stderr, "injectkit") || !strings.HasPrefix(r.stderr, "hello: ") {
+			t.Errorf("%v: exit %d, stderr %q", tt.args, r.code, r.stderr)
+		}
+	}
+	for _, profile := range []string{"callback", "openaev"} {
+		be := newBackend(t, http.StatusOK)
+		r := runWith(t, o, nil, "run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be.URL,
+			"--profile", profile, "--openaev-version", "3.260821.0", "--outbox", "none", "--log-level", "error")
+		reqs := be.got()
+		if r.code != 0 || len(reqs) == 0 {
+			t.Errorf("%s: exit %d, %d requests; stderr %s", profile, r.code, len(reqs), r.stderr)
+		}
+		for _, req := range reqs {
+			if ua := req.Header.Get("User-Agent"); ua != "hello-agent/1.0.0" {
+				t.Errorf("%s: %s %s: User-Agent %q", profile, req.Method, req.Path, ua)
+			}
+		}
+	}
+}
+
+// The flags of the outbox commands are the ones each uses.
+func TestOutboxCommandsShowTheirFlags(t *testing.T) {
+	for _, tt := range []struct {
+		sub       string
+		has, lack []string
+	}{
+		{"list", []string{"--outbox ", "--outbox-max-bytes", "--outbox-lock-timeout", "--output", "-o ", "--log-level", "--config"},
+			[]string{"--backend-url", "--token", "--ca-file", "--insecure"}},
+		{"drop", []string{"--outbox ", "--outbox-lock-timeout", "--log-level"},
+			[]string{"--backend-url", "--token", "--outbox-max-bytes", "--output"}},
+		{"flush", []string{"--outbox ", "--backend-url", "--token", "--ca-file", "--insecure", "--log-level"},
+			[]string{"--outbox-max-bytes", "--output"}},
+		{"retry-dead", []string{"--outbox ", "--backend-url", "--token"}, []string{"--outbox-max-bytes", "--output"}},
+	} {
+		r := run(t, registry(), nil, "outbox", tt.sub, "--help")
+		opts, _, _ := strings.Cut(r.stdout, "EXAMPLES:")
+		for _, f := range tt.has {
+			if !strings.Contains(opts, f) {
+				t.Errorf("outbox %s: no %s flag", tt.sub, f)
+			}
+		}
+		for _, f := range tt.lack {
+			if strings.Contains(opts, f) {
+				t.Errorf("outbox %s shows %s, which it does not use", tt.sub, f)
+			}
+		}
+	}
+	// A flag an outbox command does not take is refused with its help.
+	if r := run(t, registry(), nil, "outbox", "list", "--token", "t"); r.code != 2 || !strings.Contains(r.stderr, "outbox list --help") {
+		t.Errorf("list --token: exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// `outbox list -o json` prints the counts and the records as one JSON
+// object; the text form writes sizes in binary units.
+func TestOutboxListJSONAndSizes(t *testing.T) {
+	be := newSwitchable(t, http.StatusBadRequest)
+	box := writeFile(t, "unused", "") + ".db"
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	if r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-j", "--target", "127.0.0.1", "--backend-url", be.URL,
+		"--log-level", "error"); r.code == 0 {
+		t.Fatalf("run delivered to a backend answering 400: %s", r.stderr)
+	}
+	r := run(t, registry(), env, "outbox", "list", "-o", "json")
+	var got struct {
+		Outbox        string
+		Pending, Dead int
+		Bytes         int64
+		MaxBytes      int64 `json:"max_bytes"`
+		Records       []struct {
+			ID         uint64
+			State      string
+			InjectID   string `json:"inject_id"`
+			Size       int
+			DeadStatus int `json:"dead_status"`
+			Next       string
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	if got.Outbox != box || got.Dead != 1 || got.Pending != 0 || got.MaxBytes != 1<<30 || len(got.Records) != 1 ||
+		got.Records[0].InjectID != "inj-j" || got.Records[0].Next != "dead: status 400" || int64(got.Records[0].Size) != got.Bytes {
+		t.Errorf("list -o json: %+v", got)
+	}
+	r = run(t, registry(), env, "outbox", "list")
+	if !strings.Contains(r.stdout, "0 pending, 1 dead, ") || !strings.Contains(r.stdout, " of 1.0 GiB") ||
+		!strings.Contains(r.stdout, "dead: status 400") || strings.Contains(r.stdout, " 1073741824") {
+		t.Errorf("list:\n%s", r.stdout)
+	}
+}

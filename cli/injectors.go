@@ -1,0 +1,173 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// injectorsConfig is the configuration of `injectkit injectors`. Its config
+// file may be the one of `run` or `serve`: the injector settings it holds
+// are shown, their other keys are ignored.
+type injectorsConfig struct {
+	Output string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
+}
+
+func injectorsCommand(o Options) *ucli.Command {
+	return &ucli.Command{
+		Name:      "injectors",
+		Usage:     "list the registered injectors, or show one with its params and settings",
+		ArgsUsage: "[<injector>]",
+		Description: "Without a name, lists each injector with its category, description and params, cut to\n" +
+			"$COLUMNS columns (else 100). With one, shows its params (--param KEY=VALUE) with their types\n" +
+			"and defaults, and its settings (config file key or environment variable) with their defaults\n" +
+			"and the value the configuration gives them; a secret setting only says whether it is set.",
+		Flags: withShort(flagsOf(reflect.TypeFor[injectorsConfig](), nil), "output", "o"),
+		Action: func(c *ucli.Context) error {
+			if c.NArg() > 1 {
+				return usageErr("injectors takes at most one injector name, got %q", strings.Join(c.Args().Slice(), " "))
+			}
+			ms := manifests(o.Registry)
+			var cfg injectorsConfig
+			settings, err := loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
+			if err != nil {
+				return err
+			}
+			if name := c.Args().First(); name != "" {
+				if _, err := o.Registry.New(name); err != nil {
+					return &ExitError{Code: ExitUsage, Err: err}
+				}
+				for _, m := range ms {
+					if m.Name == name {
+						ms = []framework.Manifest{m}
+					}
+				}
+				if cfg.Output == outputJSON {
+					return writeJSON(o, injectorOf(ms[0], settings[name]))
+				}
+				return showInjector(o, ms[0], settings[name])
+			}
+			if cfg.Output == outputJSON {
+				list := make([]injectorJSON, len(ms))
+				for i, m := range ms {
+					list[i] = injectorOf(m, settings[m.Name])
+				}
+				return writeJSON(o, list)
+			}
+			return listInjectors(o, ms)
+		},
+	}
+}
+
+// manifests returns the manifest of every registered injector, by name.
+func manifests(r *framework.Registry) []framework.Manifest {
+	var out []framework.Manifest
+	for _, name := range r.Names() {
+		ex, err := r.New(name)
+		if err != nil {
+			continue
+		}
+		m := framework.Manifest{Name: name}
+		if mf, ok := ex.(framework.Manifester); ok {
+			m = mf.Manifest()
+			m.Name = name
+		}
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// injectorJSON is an injector as `injectors -o json` prints it.
+type injectorJSON struct {
+	Name         string              `json:"name"`
+	Category     string              `json:"category"` // "any" when it takes every category
+	Description  string              `json:"description"`
+	Params       []paramJSON         `json:"params"`
+	Settings     []settingJSON       `json:"settings"`
+	Expectations []string            `json:"expectations"`
+	Outputs      []findingOutputJSON `json:"outputs"`
+	Platforms    []string            `json:"platforms"`
+}
+
+type paramJSON struct {
+	Name     string   `json:"name"`
+	Type     string   `json:"type"`
+	Enum     []string `json:"enum,omitempty"`
+	Default  string   `json:"default"`
+	Required bool     `json:"required"`
+	Doc      string   `json:"doc"`
+}
+
+// settingJSON is one setting. A secret's default and value are never
+// printed. Set says whether it has a value, from the configuration or its
+// default.
+type settingJSON struct {
+	Key       string  `json:"key"`
+	ConfigKey string  `json:"config_key"`
+	Env       string  `json:"env,omitempty"`
+	Default   *string `json:"default,omitempty"`
+	Value     *string `json:"value,omitempty"`
+	Secret    bool    `json:"secret"`
+	Set       bool    `json:"set"`
+	Doc       string  `json:"doc"`
+}
+
+type findingOutputJSON struct {
+	Type     string `json:"type"`
+	Field    string `json:"field"`
+	Multiple bool   `json:"multiple"`
+	Finding  bool   `json:"finding"`
+}
+
+// injectorOf returns m as printed, with the values the configuration gives
+// its settings.
+func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
+	out := injectorJSON{Name: m.Name, Category: category(m), Description: m.Description,
+		Params: []paramJSON{}, Settings: []settingJSON{}, Expectations: []string{}, Outputs: []findingOutputJSON{},
+		Platforms: append([]string{}, m.Platforms...)}
+	for _, p := range m.Params {
+		out.Params = append(out.Params, paramJSON{Name: p.Name, Type: p.Type, Enum: p.Enum, Default: p.Default,
+			Required: p.Required, Doc: p.Doc})
+	}
+	for _, s := range m.Settings {
+		v := values[s.Key]
+		js := settingJSON{Key: s.Key, ConfigKey: m.Name + "." + s.Key, Env: s.Env, Secret: s.Secret,
+			Set: v != "", Doc: s.Doc}
+		if !s.Secret {
+			def := s.Default
+			js.Default, js.Value = &def, &v
+		}
+		out.Settings = append(out.Settings, js)
+	}
+	for _, e := range m.Expectations {
+		out.Expectations = append(out.Expectations, string(e))
+	}
+	for _, op := range m.Outputs {
+		out.Outputs = append(out.Outputs, findingOutputJSON{Type: op.Type, Field: op.Field, Multiple: op.Multiple, Finding: op.Finding})
+	}
+	return out
+}
+
+func category(m framework.Manifest) string {
+	if m.Category == "" {
+		return "any"
+	}
+	return string(m.Category)
+}
+
+// writeJSON prints v as indented JSON.
+func writeJSON(o Options, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode JSON: %w", err)
+	}
+	_, err = fmt.Fprintf(o.Stdout, "%s\n", b)
+	return err
+}

@@ -1,0 +1,157 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+type demoParams struct {
+	Ports string `json:"ports" doc:"ports to scan, a long explanation of what the ports may be, written to be wrapped over several lines of a narrow terminal"`
+	Mode  string `json:"mode" param:"enum=fast|slow" doc:"how fast"`
+}
+
+// demo has params, settings (one secret, with a default that must never
+// be printed) and a description too long for one line.
+type demo struct{}
+
+func (demo) NewParams() any { return &demoParams{Mode: "fast"} }
+
+func (d demo) Manifest() framework.Manifest {
+	return framework.Manifest{
+		Name: "demo", Category: framework.Network,
+		Description: strings.Repeat("Probes the targets and reports what it found. ", 6),
+		Params:      framework.MustParamsSpec(d.NewParams()),
+		Settings: []framework.Setting{
+			{Key: "api_key", Env: "DEMO_API_KEY", Secret: true, Default: "hunter2-default", Doc: "the API key"},
+			{Key: "base_url", Env: "DEMO_BASE_URL", Default: "https://demo.example", Doc: "the API"},
+			{Key: "token", Env: "DEMO_TOKEN", Secret: true, Doc: "the token"},
+		},
+		Expectations: []framework.ExpectationType{framework.Detection},
+		Outputs:      []framework.Output{{Type: "port", Field: "ports", Multiple: true}},
+	}
+}
+
+func (demo) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+func withDemo(r *framework.Registry) {
+	r.Register("demo", func() framework.Executor { return demo{} })
+}
+
+// The list fits the terminal, $COLUMNS, else 100 columns.
+func TestInjectorsListFitsTheTerminal(t *testing.T) {
+	for _, tt := range []struct {
+		columns string
+		width   int
+	}{{"", 100}, {"60", 60}, {"150", 150}, {"nonsense", 100}} {
+		r := run(t, registry(withDemo), map[string]string{"COLUMNS": tt.columns}, "injectors")
+		if r.code != 0 || !strings.Contains(r.stdout, "demo") || !strings.Contains(r.stdout, "params: ports, mode") ||
+			!strings.Contains(r.stdout, "params: delay, outcome") {
+			t.Fatalf("COLUMNS=%q: exit %d\n%s%s", tt.columns, r.code, r.stdout, r.stderr)
+		}
+		longest := 0
+		for _, l := range strings.Split(r.stdout, "\n") {
+			longest = max(longest, utf8.RuneCountInString(l))
+		}
+		if longest > tt.width || longest < tt.width-30 {
+			t.Errorf("COLUMNS=%q: longest line %d columns, want at most %d (and the room used)\n%s", tt.columns, longest, tt.width, r.stdout)
+		}
+	}
+}
+
+// One injector: its params and settings with their defaults, and the
+// value the configuration gives each setting; never a secret's value.
+func TestInjectorsShowsOne(t *testing.T) {
+	conf := writeFile(t, "c.yaml", "demo:\n  base_url: https://other.example\ntarget: [127.0.0.1]\n")
+	for _, tt := range []struct {
+		name       string
+		env        map[string]string
+		args       []string
+		want, lack []string
+	}{
+		{"defaults", nil, nil,
+			[]string{"demo (network targets)", "ports <string>, no default", "mode <fast|slow>, default fast", "expectations: DETECTION",
+				"api_key, env DEMO_API_KEY, secret, set", "base_url, env DEMO_BASE_URL, default https://demo.example\n", "key demo.KEY",
+				"token, env DEMO_TOKEN, secret, not set"},
+			[]string{"hunter2", "set to"}},
+		{"configured", map[string]string{"DEMO_API_KEY": "s3cret-value"}, []string{"--config", conf},
+			[]string{"api_key, env DEMO_API_KEY, secret, set", `default https://demo.example, set to "https://other.example"`},
+			[]string{"s3cret", "hunter2"}},
+		{"secret given", map[string]string{"DEMO_TOKEN": "t0ken-value"}, nil, []string{"token, env DEMO_TOKEN, secret, set"}, []string{"t0ken"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(withDemo), tt.env, append([]string{"injectors", "demo"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stdout, w) {
+					t.Errorf("lacks %q:\n%s", w, r.stdout)
+				}
+			}
+			for _, w := range tt.lack {
+				if strings.Contains(r.stdout, w) {
+					t.Errorf("shows %q:\n%s", w, r.stdout)
+				}
+			}
+		})
+	}
+	if r := run(t, registry(withDemo), nil, "injectors", "demo", "noop"); r.code != 2 {
+		t.Errorf("two names: exit %d", r.code)
+	}
+}
+
+type injectorJSON struct {
+	Name, Category, Description string
+	Params                      []struct{ Name, Type, Default string }
+	Settings                    []struct {
+		Key       string
+		ConfigKey string `json:"config_key"`
+		Env       string
+		Default   *string
+		Value     *string
+		Secret    bool
+		Set       bool
+	}
+	Expectations []string
+}
+
+func TestInjectorsJSON(t *testing.T) {
+	env := map[string]string{"DEMO_API_KEY": "s3cret-value", "DEMO_BASE_URL": "https://env.example"}
+	r := run(t, registry(withDemo), env, "injectors", "-o", "json")
+	var list []injectorJSON
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)
+	}
+	if len(list) != 2 || list[0].Name != "demo" || list[1].Name != "noop" || list[1].Category != "any" {
+		t.Errorf("list: %+v", list)
+	}
+	r = run(t, registry(withDemo), env, "injectors", "demo", "--output", "json")
+	var one injectorJSON
+	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)
+	}
+	if len(one.Params) != 2 || one.Params[1].Name != "mode" || one.Params[1].Default != "fast" ||
+		len(one.Settings) != 3 || len(one.Expectations) != 1 {
+		t.Fatalf("demo: %+v", one)
+	}
+	key, url, token := one.Settings[0], one.Settings[1], one.Settings[2]
+	if !token.Secret || token.Set {
+		t.Errorf("unset secret setting: %+v", token)
+	}
+	if !key.Secret || !key.Set || key.Default != nil || key.Value != nil || key.ConfigKey != "demo.api_key" {
+		t.Errorf("secret setting: %+v", key)
+	}
+	if url.Default == nil || *url.Default != "https://demo.example" || url.Value == nil || *url.Value != "https://env.example" {
+		t.Errorf("setting: %+v", url)
+	}
+	if strings.Contains(r.stdout, "s3cret") || strings.Contains(r.stdout, "hunter2") {
+		t.Errorf("a secret printed:\n%s", r.stdout)
+	}
+}

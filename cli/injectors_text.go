@@ -1,0 +1,183 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// The text of `injectkit injectors`: no line longer than the terminal
+// ($COLUMNS), else 100 columns.
+
+const (
+	defaultWidth = 100
+	minWidth     = 40
+)
+
+// textWidth is $COLUMNS when it is a number of at least minWidth, else
+// defaultWidth.
+func textWidth(o Options) int {
+	if n, err := strconv.Atoi(strings.TrimSpace(o.Getenv("COLUMNS"))); err == nil && n >= minWidth {
+		return n
+	}
+	return defaultWidth
+}
+
+// wrap cuts text into lines of at most width runes, between words; a word
+// longer than a line is cut short with "…".
+func wrap(text string, width int) []string {
+	width = max(width, 10)
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(text) {
+		if r := []rune(w); len(r) > width {
+			w = string(r[:width-1]) + "…"
+		}
+		switch {
+		case line == "":
+			line = w
+		case len([]rune(line))+1+len([]rune(w)) <= width:
+			line += " " + w
+		default:
+			lines = append(lines, line)
+			line = w
+		}
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// para writes text wrapped to width, each line after indent.
+func para(w io.Writer, indent, text string, width int) {
+	for _, l := range wrap(text, width-len(indent)) {
+		fmt.Fprintf(w, "%s%s\n", indent, l)
+	}
+}
+
+// listInjectors prints one entry an injector: its name, its category, and
+// in a column of their own its description and the names of its params,
+// wrapped.
+func listInjectors(o Options, ms []framework.Manifest) error {
+	width := textWidth(o)
+	nameW, catW := len("NAME"), len("CATEGORY")
+	for _, m := range ms {
+		nameW, catW = max(nameW, len(m.Name)), max(catW, len(category(m)))
+	}
+	nameW, catW = nameW+2, catW+2
+	indent := strings.Repeat(" ", nameW+catW)
+	descW := width - nameW - catW
+	fmt.Fprintf(o.Stdout, "%-*s%-*s%s\n", nameW, "NAME", catW, "CATEGORY", "DESCRIPTION")
+	for _, m := range ms {
+		lines := wrap(m.Description, descW)
+		if len(lines) == 0 {
+			lines = []string{""}
+		}
+		fmt.Fprintf(o.Stdout, "%-*s%-*s%s\n", nameW, m.Name, catW, category(m), lines[0])
+		for _, l := range lines[1:] {
+			fmt.Fprintf(o.Stdout, "%s%s\n", indent, l)
+		}
+		if len(m.Params) > 0 {
+			names := make([]string, len(m.Params))
+			for i, p := range m.Params {
+				names[i] = p.Name
+			}
+			para(o.Stdout, indent, "params: "+strings.Join(names, ", "), width)
+		}
+	}
+	fmt.Fprintln(o.Stdout)
+	para(o.Stdout, "", "Params and settings of one, with their defaults: "+o.name()+" injectors <injector>", width)
+	return nil
+}
+
+// showInjector prints one injector: its description, what it declares,
+// its params and its settings with their defaults, and the value the
+// configuration gives each setting (for a secret, only whether it is set).
+func showInjector(o Options, m framework.Manifest, values map[string]string) error {
+	width, w := textWidth(o), o.Stdout
+	fmt.Fprintf(w, "%s (%s targets)\n", m.Name, category(m))
+	para(w, "   ", m.Description, width)
+	var facts []string
+	if len(m.Expectations) > 0 {
+		es := make([]string, len(m.Expectations))
+		for i, e := range m.Expectations {
+			es[i] = string(e)
+		}
+		facts = append(facts, "expectations: "+strings.Join(es, ", "))
+	}
+	if len(m.Outputs) > 0 {
+		outs := make([]string, len(m.Outputs))
+		for i, op := range m.Outputs {
+			outs[i] = op.Field + " (" + op.Type + ")"
+		}
+		facts = append(facts, "findings: "+strings.Join(outs, ", "))
+	}
+	if len(m.Platforms) > 0 {
+		facts = append(facts, "platforms: "+strings.Join(m.Platforms, ", "))
+	}
+	for _, f := range facts {
+		para(w, "   ", f, width)
+	}
+	fmt.Fprintf(w, "\nPARAMS (--param KEY=VALUE, or \"params\" in the inject file):\n")
+	if len(m.Params) == 0 {
+		fmt.Fprintln(w, "   none")
+	}
+	for _, p := range m.Params {
+		para(w, "   ", paramLine(p), width)
+		para(w, "      ", p.Doc, width)
+	}
+	fmt.Fprintf(w, "\nSETTINGS (key %s.KEY in the config file, or the environment variable):\n", m.Name)
+	if len(m.Settings) == 0 {
+		fmt.Fprintln(w, "   none")
+	}
+	for _, s := range m.Settings {
+		para(w, "   ", settingLine(s, values[s.Key]), width)
+		para(w, "      ", s.Doc, width)
+	}
+	return nil
+}
+
+// paramLine is "name <type>, default d[, required]".
+func paramLine(p framework.Param) string {
+	typ := p.Type
+	if p.Type == framework.ParamEnum {
+		typ = strings.Join(p.Enum, "|")
+	}
+	line := p.Name + " <" + typ + ">"
+	if p.Default == "" {
+		line += ", no default"
+	} else {
+		line += ", default " + p.Default
+	}
+	if p.Required {
+		line += ", required"
+	}
+	return line
+}
+
+// settingLine is "key, env VAR, default d[, set to v]": for a secret,
+// "secret, set" or "secret, not set", never its value.
+func settingLine(s framework.Setting, value string) string {
+	line := s.Key
+	if s.Env != "" {
+		line += ", env " + s.Env
+	}
+	switch {
+	case s.Secret && value != "":
+		return line + ", secret, set"
+	case s.Secret:
+		return line + ", secret, not set"
+	case s.Default == "":
+		line += ", no default"
+	default:
+		line += ", default " + s.Default
+	}
+	if value != s.Default {
+		line += ", set to " + strconv.Quote(value)
+	}
+	return line
+}

@@ -1,0 +1,84 @@
+package cli
+
+import (
+	"regexp"
+	goruntime "runtime"
+	"strings"
+)
+
+// Defaults of Options.
+const (
+	defaultName    = "injectkit"
+	defaultUsage   = "run attack-simulation injectors and report their expectation signatures"
+	defaultVersion = "dev"
+	unknownCommit  = "unknown"
+)
+
+// name is the binary's name in help, errors and hints.
+func (o Options) name() string {
+	if o.Name == "" {
+		return defaultName
+	}
+	return o.Name
+}
+
+func (o Options) usage() string {
+	if o.Usage == "" {
+		return defaultUsage
+	}
+	return o.Usage
+}
+
+func (o Options) version() string {
+	if o.Version == "" {
+		return defaultVersion
+	}
+	return o.Version
+}
+
+func (o Options) commit() string {
+	if o.Commit == "" {
+		return unknownCommit
+	}
+	return o.Commit
+}
+
+func (o Options) goVersion() string {
+	if o.GoVersion == "" {
+		return goruntime.Version()
+	}
+	return o.GoVersion
+}
+
+// product is the User-Agent product: Product, else the name, as an HTTP
+// token (any other character becomes '-').
+func (o Options) product() string {
+	p := o.Product
+	if p == "" {
+		p = o.name()
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("!#$%&'*+-.^_`|~", r):
+			return r
+		}
+		return '-'
+	}, p)
+}
+
+// commandWords are the commands a help text or an error may name after the
+// binary's name: "injectkit outbox flush".
+const commandWords = `run|serve|injectors|outbox|validate|version|completion|help|--help|--version`
+
+// rename replaces injectkit by the binary's name where s names one of its
+// commands ("resend with: injectkit outbox flush"), so that a third-party
+// binary built with Run never calls itself injectkit. Paths such as
+// ~/.local/state/injectkit/outbox.db are kept.
+func (o Options) rename(s string) string {
+	name := o.name()
+	if name == defaultName || !strings.Contains(s, defaultName+" ") {
+		return s
+	}
+	re := regexp.MustCompile(`\b` + defaultName + ` (` + commandWords + `)\b`)
+	return re.ReplaceAllString(s, strings.ReplaceAll(name, "$", "$$")+" $1")
+}

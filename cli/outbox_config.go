@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"reflect"
+	"time"
+
+	ucli "github.com/urfave/cli/v2"
+)
+
+// The configurations of the outbox commands, one each, so that each shows
+// only the flags it uses. Their config file may be the one of `run` or
+// `serve`: its other keys are ignored.
+
+// outboxFileConfig is the outbox file of the commands that only read,
+// resend or delete its bodies: no size limit, which only bounds the
+// commands that add bodies.
+type outboxFileConfig struct {
+	Path        string        `config:"outbox" usage:"outbox file (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db)"`
+	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
+}
+
+// outboxListConfig is the configuration of `outbox list`. The size limit
+// is shown beside the bytes stored.
+type outboxListConfig struct {
+	Outbox outboxConfig
+	Output string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
+	Log    logConfig
+}
+
+// outboxDropConfig is the configuration of `outbox drop`.
+type outboxDropConfig struct {
+	Outbox outboxFileConfig
+	Log    logConfig
+}
+
+// outboxSendConfig is the configuration of `outbox flush` and `outbox
+// retry-dead`: they send to the backend.
+type outboxSendConfig struct {
+	Outbox  outboxFileConfig
+	Backend backendConfig
+	Log     logConfig
+}
+
+// outboxCommandConfig is what every outbox command's configuration gives.
+type outboxCommandConfig interface {
+	outbox() outboxConfig
+	logging() logConfig
+	backend() backendConfig
+	output() string
+}
+
+func (f outboxFileConfig) config() outboxConfig {
+	return outboxConfig{Path: f.Path, LockTimeout: f.LockTimeout}
+}
+
+func (c *outboxListConfig) outbox() outboxConfig   { return c.Outbox }
+func (c *outboxListConfig) logging() logConfig     { return c.Log }
+func (c *outboxListConfig) backend() backendConfig { return backendConfig{} }
+func (c *outboxDropConfig) outbox() outboxConfig   { return c.Outbox.config() }
+func (c *outboxDropConfig) logging() logConfig     { return c.Log }
+func (c *outboxDropConfig) backend() backendConfig { return backendConfig{} }
+func (c *outboxSendConfig) outbox() outboxConfig   { return c.Outbox.config() }
+func (c *outboxSendConfig) logging() logConfig     { return c.Log }
+func (c *outboxSendConfig) backend() backendConfig { return c.Backend }
+func (c *outboxListConfig) output() string         { return c.Output }
+func (c *outboxDropConfig) output() string         { return "" }
+func (c *outboxSendConfig) output() string         { return "" }
+
+// outboxFlags are the flags of the outbox subcommand configured by cfg, a
+// pointer to its config struct; backendUsage, when set, is the help of its
+// --backend-url.
+func outboxFlags(cfg outboxCommandConfig, backendUsage string) []ucli.Flag {
+	var usage map[string]string
+	if backendUsage != "" {
+		usage = map[string]string{"backend_url": backendUsage}
+	}
+	return withShort(flagsOf(reflect.TypeOf(cfg).Elem(), usage), "output", "o")
+}
+
+// loadOutboxCommandConfig decodes the layers into cfg, a pointer to an
+// outbox command's config struct.
+func loadOutboxCommandConfig(c *ucli.Context, o Options, cfg outboxCommandConfig) error {
+	_, err := loadConfig(c, o, manifests(o.Registry), cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
+	return err
+}

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// outboxListJSON is what `outbox list -o json` prints.
+type outboxListJSON struct {
+	Outbox   string             `json:"outbox"`
+	Pending  int                `json:"pending"`
+	Dead     int                `json:"dead"`
+	Bytes    int64              `json:"bytes"`
+	MaxBytes int64              `json:"max_bytes"`
+	Records  []outboxRecordJSON `json:"records"`
+}
+
+// outboxRecordJSON is a record with what list says of its next attempt.
+type outboxRecordJSON struct {
+	outbox.Record
+	Next string `json:"next"`
+}
+
+// listOutbox prints the outbox's counts and its records, as a table or,
+// with -o json, one JSON object.
+func listOutbox(o Options, e *outboxEnv) error {
+	recs, err := e.store.List()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	st, err := e.store.Stats()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	now := time.Now()
+	if e.cfg.output() == outputJSON {
+		out := outboxListJSON{Outbox: e.store.Path(), Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes,
+			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs))}
+		for i, r := range recs {
+			out.Records[i] = outboxRecordJSON{Record: r, Next: nextAttempt(e.store, r, now)}
+		}
+		return writeJSON(o, out)
+	}
+	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %s of %s\n", e.store.Path(), st.Pending, st.Dead,
+		humanBytes(st.Bytes), humanBytes(e.store.MaxBytes()))
+	if len(recs) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(o.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tINJECT\tPHASE\tCHUNK\tSIZE\tATTEMPTS\tAGE\tNEXT\tLAST ERROR")
+	for _, r := range recs {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.State, r.InjectID, r.Phase,
+			r.ChunkIndex, r.TotalChunks, humanBytes(int64(r.Size)), r.Attempts, now.Sub(r.Created).Round(time.Second),
+			nextAttempt(e.store, r, now), cutLine(r.LastError, 120))
+	}
+	return tw.Flush()
+}
+
+// nextAttempt says when a record is sent next: "due", "in 5s", "dead",
+// "dead: status 400" or "being sent by pid 42".
+func nextAttempt(s *outbox.Store, r outbox.Record, now time.Time) string {
+	switch {
+	case r.State == outbox.Dead && r.DeadStatus != 0:
+		return "dead: status " + strconv.Itoa(r.DeadStatus)
+	case r.State == outbox.Dead:
+		return "dead"
+	case s.Busy(r):
+		return "being sent by pid " + strconv.Itoa(r.Owner)
+	case !r.NextAttempt.After(now):
+		return "due"
+	}
+	return "in " + r.NextAttempt.Sub(now).Round(time.Second).String()
+}
+
+// humanBytes writes n bytes in binary units: "512 B", "1.5 KiB", "12 MiB",
+// "1.0 GiB".
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	v, i := float64(n)/unit, 0
+	for v >= unit && i < 4 {
+		v /= unit
+		i++
+	}
+	suffix := []string{"KiB", "MiB", "GiB", "TiB", "PiB"}[i]
+	if v < 10 {
+		return fmt.Sprintf("%.1f %s", v, suffix)
+	}
+	return fmt.Sprintf("%.0f %s", v, suffix)
+}
+
+// cutLine joins the lines of s and cuts it after n bytes.
+func cutLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}

@@ -1,0 +1,91 @@
+package cli_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+)
+
+// console is an in-memory stdout or stderr that says whether it is a
+// terminal (cli.Terminal). Each write is signalled on written.
+type console struct {
+	syncBuffer
+	tty     bool
+	written chan struct{}
+}
+
+func newConsole(tty bool) *console { return &console{tty: tty, written: make(chan struct{}, 1)} }
+
+func (c *console) IsTerminal() bool { return c.tty }
+
+func (c *console) Write(p []byte) (int, error) {
+	n, err := c.syncBuffer.Write(p)
+	select {
+	case c.written <- struct{}{}:
+	default:
+	}
+	return n, err
+}
+
+// await returns once the console holds text, or ctx is done.
+func (c *console) await(ctx context.Context, text string) {
+	for !strings.Contains(c.String(), text) {
+		select {
+		case <-c.written:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// session is one run of the application on consoles.
+type session struct {
+	ctx            context.Context
+	env            map[string]string
+	stdout, stderr *console
+}
+
+func newSession(stdoutTTY, stderrTTY bool) *session {
+	return &session{ctx: context.Background(), stdout: newConsole(stdoutTTY), stderr: newConsole(stderrTTY)}
+}
+
+func (s *session) run(t *testing.T, reg *framework.Registry, args ...string) result {
+	t.Helper()
+	state := t.TempDir()
+	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: s.stdout, Stderr: s.stderr,
+		Getenv: func(k string) string {
+			switch v, ok := s.env[k]; {
+			case ok:
+				return v
+			case k == "CONTAINER_IP":
+				return "172.17.0.2"
+			case k == "XDG_STATE_HOME":
+				return state
+			}
+			return ""
+		}}
+	code := cli.Run(s.ctx, o, append([]string{"injectkit"}, args...))
+	return result{code, s.stdout.String(), s.stderr.String()}
+}
+
+// onConsoles runs the application with stdout and stderr each a terminal
+// or not.
+func onConsoles(t *testing.T, reg *framework.Registry, stdoutTTY, stderrTTY bool, args ...string) result {
+	t.Helper()
+	return newSession(stdoutTTY, stderrTTY).run(t, reg, args...)
+}
+
+// withoutTimes replaces the times of wire bodies, so that two runs compare.
+func withoutTimes(s string) string { return times.ReplaceAllString(s, `"T"`) }
+
+// withExecutor returns a registry with noop and an injector named name
+// running run.
+func withExecutor(name string, run func(context.Context, *framework.Inject) framework.ToolOutput) *framework.Registry {
+	return registry(func(r *framework.Registry) {
+		r.Register(name, func() framework.Executor { return &frameworktest.Executor{Run: run} })
+	})
+}

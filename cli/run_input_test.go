@@ -1,0 +1,112 @@
+package cli_test
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// A bare number is seconds wherever a duration is written: the inject
+// file, a flag, the environment, the config file.
+func TestRunDurationsAreSeconds(t *testing.T) {
+	reg := withExecutor("deadline", func(ctx context.Context, _ *framework.Inject) framework.ToolOutput {
+		d, _ := ctx.Deadline()
+		return framework.ToolOutput{ExtraSignatures: map[string]any{"deadline_s": math.Ceil(time.Until(d).Seconds())}}
+	})
+	injectFile := func(timeout string) string {
+		return writeFile(t, "inject.json", `{"injector":"deadline","targets":[{"value":"127.0.0.1"}],"timeout":`+timeout+`}`)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want float64
+	}{
+		{"--timeout 300", nil, []string{"deadline", "--target", "127.0.0.1", "--timeout", "300"}, 300},
+		{"--timeout 1.5m", nil, []string{"deadline", "--target", "127.0.0.1", "--timeout", "1.5m"}, 90},
+		{"environment", map[string]string{"INJECTKIT_TIMEOUT": "45"}, []string{"deadline", "--target", "127.0.0.1"}, 45},
+		{"config file", nil, []string{"deadline", "--target", "127.0.0.1", "--config", writeFile(t, "c.yaml", "timeout: 120\n")}, 120},
+		{"inject file number", nil, []string{"--inject-file", injectFile("300")}, 300},
+		{"inject file string", nil, []string{"--inject-file", injectFile(`"90"`)}, 90},
+		{"inject file fraction", nil, []string{"--inject-file", injectFile("2.5")}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, reg, tt.env, append([]string{"run", "--log-level", "error"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var body map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
+				t.Fatal(err)
+			}
+			// The deadline is a little less than the timeout when read.
+			if got := bodyValues(t, body, 0)["deadline_s"]; got != tt.want {
+				t.Errorf("deadline in %v s, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// --phase is the documented phase unless --phase-any.
+func TestRunPhase(t *testing.T) {
+	fileTypo := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"127.0.0.1"}],"phase":"custom_phase"}`)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"default", nil, nil, "execution_complete"},
+		{"the documented phase", nil, []string{"--phase", "execution_complete"}, "execution_complete"},
+		{"any phase", nil, []string{"--phase", "my_phase", "--phase-any"}, "my_phase"},
+		{"any phase from the environment", map[string]string{"INJECTKIT_PHASE_ANY": "true", "INJECTKIT_PHASE": "env_phase"}, nil, "env_phase"},
+		{"the inject file's phase", nil, []string{"--inject-file", fileTypo, "--phase-any"}, "custom_phase"},
+		{"a flag over the inject file's", nil, []string{"--inject-file", fileTypo, "--phase", "execution_complete"}, "execution_complete"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, append([]string{"run", "noop", "--target", "127.0.0.1", "--log-level", "error"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var body map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil || body["phase"] != tt.want {
+				t.Errorf("phase %v (%v), want %s", body["phase"], err, tt.want)
+			}
+		})
+	}
+}
+
+// A backend URL without a token logs a WARN line.
+func TestRunWarnsOfAMissingToken(t *testing.T) {
+	be := newBackend(t, http.StatusOK)
+	const warn = "WARN\tno token: requests to the backend carry no Authorization header (set --token, INJECTKIT_TOKEN or token in the config file)"
+	tests := []struct {
+		name string
+		args []string
+		warn bool
+	}{
+		{"backend without token", []string{"--backend-url", be.URL}, true},
+		{"openaev backend without token", []string{"--backend-url", be.URL, "--profile", "openaev", "--openaev-version", "3.260821.0"}, true},
+		{"backend with token", []string{"--backend-url", be.URL, "--token", "t"}, false},
+		{"no backend", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), nil, append([]string{"run", "noop", "--inject-id", "tok-1", "--target", "127.0.0.1", "--log-level", "warn"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if got := strings.Contains(r.stderr, warn); got != tt.warn {
+				t.Errorf("warned %v, want %v:\n%s", got, tt.warn, r.stderr)
+			}
+		})
+	}
+}

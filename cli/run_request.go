@@ -1,0 +1,297 @@
+package cli
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"os"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// buildRequest merges the inject file with the flags (flags win) and
+// checks what a run would refuse before anything runs: every error is a
+// usage error naming the flag, the param, the file and line or the inject
+// file's key the user wrote.
+func buildRequest(injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, error) {
+	req, _, err := buildRunRequest(injector, cfg, reg)
+	return req, err
+}
+
+// buildRunRequest is buildRequest, also returning the targets with where
+// each was written (nil when the request's targets are the inject file's
+// as written), to name them in a later error and to report duplicates.
+func buildRunRequest(injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, *targetList, error) {
+	var req runtime.Request
+	if cfg.InjectFile != "" {
+		f, err := os.Open(cfg.InjectFile)
+		if err != nil {
+			return req, nil, usageErr("invalid inject_file %q: %w", cfg.InjectFile, fileReason(err))
+		}
+		defer f.Close()
+		if req, err = runtime.DecodeRequest(f); err != nil {
+			return req, nil, &ExitError{Code: ExitUsage, Err: err}
+		}
+	}
+	if injector != "" {
+		req.Injector = injector
+	}
+	if req.Injector == "" {
+		return req, nil, usageErr("invalid injector \"\": name one (known: %s)", strings.Join(reg.Names(), ", "))
+	}
+	if cfg.InjectID != "" {
+		req.InjectID = cfg.InjectID
+	}
+	if err := checkPhase(cfg, req.Phase); err != nil {
+		return req, nil, err
+	}
+	if cfg.Phase != "" {
+		req.Phase = cfg.Phase
+	}
+	if cfg.Timeout != 0 {
+		req.Timeout = runtime.Duration(cfg.Timeout)
+	}
+	if len(cfg.Expectations) > 0 {
+		for _, e := range cfg.Expectations {
+			if _, err := signatures.ParseExpectationType(e); err != nil {
+				return req, nil, usageErr("invalid --expectation %q: want %s", e, orList([]string{
+					string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}))
+			}
+		}
+		req.ExpectationTypes = cfg.Expectations
+	}
+	targets, err := collectTargets(cfg, req.Targets)
+	if err != nil {
+		return req, nil, err
+	}
+	if targets != nil {
+		req.Targets = targets.specs
+	}
+	if err := addParams(&req, cfg.Params, reg); err != nil {
+		return req, nil, err
+	}
+	return req, targets, nil
+}
+
+// checkPhase refuses a phase that cannot travel in a callback's URL
+// (signatures.ValidateID) and, unless phase_any is set, one the wire
+// format does not document (docs/wire-format.md): from the configuration,
+// else from the inject file.
+func checkPhase(cfg runConfig, fromFile string) error {
+	phase, where := cfg.Phase, "--phase, "+envPrefix+"PHASE or phase in the config file"
+	if phase == "" {
+		phase, where = fromFile, "inject file "+cfg.InjectFile
+	}
+	if phase == "" {
+		return nil
+	}
+	if err := signatures.ValidateID("phase", phase); err != nil {
+		return usageErr("%w (%s)", err, where)
+	}
+	if !cfg.PhaseAny && phase != runtime.DefaultPhase {
+		return usageErr("invalid phase %q (%s): want %s, the phase docs/wire-format.md documents (--phase-any sends any other)",
+			phase, where, runtime.DefaultPhase)
+	}
+	return nil
+}
+
+// addParams adds the --param key=value pairs to the request, each decoded
+// as the injector's manifest declares it.
+func addParams(req *runtime.Request, params []string, reg *framework.Registry) error {
+	if len(params) == 0 {
+		return nil
+	}
+	ex, err := reg.New(req.Injector)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	var m *framework.Manifest
+	if mf, ok := ex.(framework.Manifester); ok {
+		mm := mf.Manifest()
+		m = &mm
+	}
+	if req.Params == nil {
+		req.Params = map[string]any{}
+	}
+	for _, kv := range params {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return usageErr("invalid --param %q: want key=value", kv)
+		}
+		val, err := framework.ParseParam(m, k, v)
+		if err != nil {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--param %s: %w", kv, err)}
+		}
+		req.Params[k] = val
+	}
+	return nil
+}
+
+// value is a network target as the command line writes it: --target or a
+// line of --targets-file.
+type value struct {
+	v string
+	o origin
+}
+
+// collectTargets returns the targets the flags give (--target,
+// --targets-file, --query, --cloud-*), which replace the inject file's, or,
+// when they give none, the inject file's own with their CIDR ranges
+// expanded (nil when it has none to expand).
+func collectTargets(cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, error) {
+	l := newTargetList(cfg.MaxTargets, true)
+	l.lenient = cfg.Profile == ProfileOpenAEV // its INVALID_USAGE reports a bad target
+	var values []value
+	flag := l.source(fromFlags, "--target")
+	for _, t := range cfg.Targets {
+		values = append(values, value{t, origin{src: flag}})
+	}
+	if cfg.TargetsFile != "" {
+		var err error
+		if values, err = readTargetsFile(l, cfg.TargetsFile, values); err != nil {
+			return nil, err
+		}
+	}
+	cloud := cfg.CloudProvider != "" || cfg.CloudAccount != "" || len(cfg.CloudRegions) > 0 || len(cfg.TargetServices) > 0
+	switch {
+	case cloud && len(cfg.Queries) > 0:
+		return nil, usageErr("invalid --query: cloud targets (--cloud-*) and external ones (--query) cannot be mixed; give one kind")
+	case cloud && len(values) > 0:
+		return nil, usageErr("invalid --target: cloud targets (--cloud-*) take no --target or --targets-file; give one kind")
+	case cloud:
+		return l, cloudTargets(l, cfg)
+	case len(cfg.Queries) > 0:
+		return l, queryTargets(l, cfg.Queries, values)
+	case len(values) > 0:
+		l.grow(len(values))
+		for _, v := range values {
+			if err := l.add(runtime.TargetSpec{Value: v.v}, v.o); err != nil {
+				return nil, err
+			}
+		}
+		return l, nil
+	}
+	return injectFileTargets(cfg, fromFile)
+}
+
+// injectFileTargets expands the CIDR ranges of the inject file's targets;
+// nil when the file has none (the targets stay as written).
+func injectFileTargets(cfg runConfig, specs []runtime.TargetSpec) (*targetList, error) {
+	l := newTargetList(cfg.MaxTargets, false)
+	l.lenient = cfg.Profile == ProfileOpenAEV
+	src := l.source(fromInjectFile, cfg.InjectFile)
+	l.grow(len(specs))
+	for i, s := range specs {
+		if err := l.add(s, origin{src: src, at: int32(i)}); err != nil {
+			return nil, err
+		}
+	}
+	if len(specs) == 0 {
+		return nil, nil
+	}
+	return l, nil
+}
+
+// queryTargets adds one external target per --query, narrowed to each
+// --target (an IPv4 address, a CIDR range of them, or a host name) when
+// some are given.
+func queryTargets(l *targetList, queries []string, values []value) error {
+	src := l.source(fromFlags, "--query")
+	for _, q := range queries {
+		if len(values) == 0 {
+			if err := l.add(runtime.TargetSpec{Query: q}, origin{src: src}); err != nil {
+				return err
+			}
+			continue
+		}
+		for _, v := range values {
+			spec := runtime.TargetSpec{Query: q, TargetHostname: v.v}
+			if a, err := netip.ParseAddr(v.v); err == nil || strings.Contains(v.v, "/") {
+				if err == nil && a.Is6() {
+					return usageErr("invalid target %q (%s): a query is narrowed to an IPv4 address or a host name, not an IPv6 address",
+						v.v, l.label(v.o))
+				}
+				spec = runtime.TargetSpec{Query: q, TargetIPv4: v.v}
+			}
+			if err := l.add(spec, v.o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// cloudTargets adds one cloud target per --cloud-region and
+// --target-service.
+func cloudTargets(l *targetList, cfg runConfig) error {
+	switch {
+	case cfg.CloudProvider == "":
+		return usageErr("invalid --cloud-provider \"\": required with --cloud-account and --cloud-region (e.g. aws)")
+	case cfg.CloudAccount == "":
+		return usageErr("invalid --cloud-account \"\": required with --cloud-provider (the account, subscription or project id)")
+	case len(cfg.CloudRegions) == 0:
+		return usageErr("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)")
+	}
+	src := l.source(fromFlags, "--cloud-region")
+	services := cfg.TargetServices
+	if len(services) == 0 {
+		services = []string{""}
+	}
+	for _, r := range cfg.CloudRegions {
+		for _, s := range services {
+			spec := runtime.TargetSpec{CloudProvider: cfg.CloudProvider, CloudAccountID: cfg.CloudAccount,
+				CloudRegion: r, TargetService: s}
+			if err := l.add(spec, origin{src: src}); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// readTargetsFile appends the targets of a file to values, one a line:
+// blank lines are skipped, and a # starts a comment, on its own line or
+// at the end of one.
+func readTargetsFile(l *targetList, path string, values []value) ([]value, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, usageErr("invalid targets_file %q: %w", path, fileReason(err))
+	}
+	defer f.Close()
+	src := l.source(fromTargetFile, path)
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	n := int32(0)
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if i := strings.IndexByte(line, '#'); i >= 0 {
+			line = line[:i]
+		}
+		if line = strings.TrimSpace(line); line != "" {
+			values = append(values, value{line, origin{src: src, at: n}})
+		}
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, usageErr("%s:%d: line longer than 1 MiB", path, n+1)
+		}
+		return nil, usageErr("invalid targets_file %q: %w", path, err)
+	}
+	return values, nil
+}
+
+// fileReason is why a file could not be opened, without its path (the
+// message names the key and the path itself).
+func fileReason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

@@ -1,0 +1,212 @@
+package cli_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/transport/transporttest"
+)
+
+// identities returns each target of the printed body as one string: its
+// identity fields (and asset) in wire order.
+func identities(t *testing.T, stdout string) []string {
+	t.Helper()
+	b := transporttest.ParseBody(t, []byte(stdout))
+	var out []string
+	for i, tg := range b.ExpectationSignature.Targets {
+		v := b.Values(t, i, "DETECTION")
+		var parts []string
+		for _, k := range []string{"target_ipv4", "target_ipv6", "target_hostname", "cloud_provider", "cloud_account_id",
+			"cloud_region", "target_service", "query"} {
+			if s, ok := v[k].(string); ok {
+				parts = append(parts, s)
+			}
+		}
+		if tg.SignatureTarget.Asset != "" {
+			parts = append(parts, "asset="+tg.SignatureTarget.Asset)
+		}
+		out = append(out, strings.Join(parts, " "))
+	}
+	return out
+}
+
+func addresses(prefix string, n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s%d", prefix, i)
+	}
+	return out
+}
+
+// Targets from flags, a targets file and an inject file: CIDR ranges
+// expanded in order, duplicates dropped, cloud and external targets from
+// flags.
+func TestRunTargets(t *testing.T) {
+	hosts := writeFile(t, "hosts.txt", "# lab\n10.0.0.1   # gateway\n\n10.0.0.0/30\nweb.example.com#web\nWEB.example.com\n")
+	inject := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"192.0.2.0/31","asset":"a1"},{"target_ipv6":"2001:db8::/127"}]}`)
+	tests := []struct {
+		name string
+		args []string
+		want []string
+		info string // a line of stderr
+	}{
+		{"IPv4 range, every address", []string{"--target", "10.0.0.0/30"}, []string{"10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3"}, ""},
+		{"IPv6 range", []string{"--target", "2001:db8::/126"}, []string{"2001:db8::", "2001:db8::1", "2001:db8::2", "2001:db8::3"}, ""},
+		{"host bits set", []string{"--target", "10.0.0.5/31"}, []string{"10.0.0.4", "10.0.0.5"}, ""},
+		{"a /24 is 256 targets", []string{"--target", "10.1.2.0/24"}, addresses("10.1.2.", 256), ""},
+		{"exactly --max-targets", []string{"--target", "10.0.0.0/30", "--max-targets", "4"}, []string{"10.0.0.0", "10.0.0.1", "10.0.0.2", "10.0.0.3"}, ""},
+		{"targets file: comments, ranges, duplicates", []string{"--targets-file", hosts},
+			[]string{"10.0.0.1", "10.0.0.0", "10.0.0.2", "10.0.0.3", "web.example.com"},
+			`INFO	duplicate targets dropped	{"dropped": 2, "first": "10.0.0.1 at ` + hosts + `:4 (first at ` + hosts + `:2)", "targets": 5}`},
+		{"flags and file together", []string{"--target", "10.0.0.3", "--targets-file", hosts},
+			[]string{"10.0.0.3", "10.0.0.1", "10.0.0.0", "10.0.0.2", "web.example.com"},
+			`"dropped": 3, "first": "10.0.0.1 at ` + hosts + `:4 (first at ` + hosts + `:2)"`},
+		{"a duplicate of a flag", []string{"--target", "10.0.0.2", "--target", "10.0.0.0/31", "--target", "10.0.0.2"},
+			[]string{"10.0.0.2", "10.0.0.0", "10.0.0.1"}, `"dropped": 1, "first": "10.0.0.2 at --target (first at --target)"`},
+		{"inject file ranges keep their attribution", []string{"--inject-file", inject},
+			[]string{"192.0.2.0 asset=a1", "192.0.2.1 asset=a1", "2001:db8::", "2001:db8::1"}, ""},
+		{"flags replace the inject file's targets", []string{"--inject-file", inject, "--target", "::1"}, []string{"::1"}, ""},
+		{"queries", []string{"--query", "apache", "--query", `product:"nginx"`}, []string{"apache", `product:"nginx"`}, ""},
+		{"queries narrowed to targets", []string{"--query", "apache", "--query", "nginx", "--target", "192.0.2.7", "--target", "www.example.com"},
+			[]string{"192.0.2.7 apache", "www.example.com apache", "192.0.2.7 nginx", "www.example.com nginx"}, ""},
+		{"cloud regions and services", []string{"--cloud-provider", "aws", "--cloud-account", "123456789012",
+			"--cloud-region", "eu-west-1", "--cloud-region", "us-east-1", "--target-service", "s3"},
+			[]string{"aws 123456789012 eu-west-1 s3", "aws 123456789012 us-east-1 s3"}, ""},
+		{"cloud, every service", []string{"--cloud-provider", "aws", "--cloud-account", "123456789012", "--cloud-region", "eu-west-1"},
+			[]string{"aws 123456789012 eu-west-1"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), nil, append([]string{"run", "noop"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			got := identities(t, r.stdout)
+			if strings.Join(got, "\n") != strings.Join(tt.want, "\n") {
+				t.Errorf("targets:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+			if !strings.Contains(r.stderr, tt.info) || (tt.info == "" && strings.Contains(r.stderr, "duplicate")) {
+				t.Errorf("stderr does not say %q:\n%s", tt.info, r.stderr)
+			}
+		})
+	}
+}
+
+// Every error names what the user wrote (the flag, the param, the file and
+// line, the inject file's key), never a Go type, and nothing runs.
+func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
+	hosts := writeFile(t, "hosts.txt", "10.0.0.1\n\n# next is wrong\na b   # typo\n")
+	tests := []struct {
+		name   string
+		args   []string
+		inject string // an inject file, when set
+		want   string
+	}{
+		{"--target without a value", []string{"--target"}, "", "--target needs a value"},
+		{"--target followed by a flag", []string{"--target", "--param", "x=1"}, "", `--target needs a value, not the flag --param`},
+		{"bad target", []string{"--target", "a b"}, "", `invalid --target "a b": host name may hold only`},
+		{"bad range", []string{"--target", "10.0.0.0/33"}, "", `invalid --target "10.0.0.0/33": not an address nor a CIDR range`},
+		{"range past --max-targets", []string{"--target", "10.0.0.0/8"}, "",
+			`invalid --target "10.0.0.0/8": CIDR ranges expand to 16777216 addresses in all, more than --max-targets 65536`},
+		{"ranges past --max-targets together", []string{"--target", "10.0.0.0/30", "--target", "10.0.1.0/30", "--max-targets", "6"}, "",
+			`invalid --target "10.0.1.0/30": CIDR ranges expand to 8 addresses in all, more than --max-targets 6`},
+		{"huge IPv6 range", []string{"--target", "2001:db8::/32"}, "", `expand to 2^96 addresses in all`},
+		{"targets file line", []string{"--targets-file", hosts}, "", hosts + `:4: invalid target "a b": host name may hold only`},
+		{"targets file missing", []string{"--targets-file", "/nonexistent/hosts.txt"}, "",
+			`invalid targets_file "/nonexistent/hosts.txt": no such file or directory`},
+		{"inject file target as a string", nil, `{"injector":"noop","targets":["127.0.0.1"]}`,
+			`invalid targets[0] "127.0.0.1": wrong JSON type: a string, want an object`},
+		{"inject file bad value", nil, `{"injector":"noop","targets":[{"value":"10.0.0.0/31"},{"value":"a b"}]}`,
+			`: invalid targets[1].value "a b": host name may hold only`},
+		{"inject file range past --max-targets", nil, `{"injector":"noop","targets":[{"target_ipv4":"10.0.0.0/8"}]}`,
+			`: invalid targets[0].target_ipv4 "10.0.0.0/8": CIDR ranges expand to 16777216 addresses`},
+		{"inject file mixed categories after a range", nil, `{"injector":"noop","targets":[{"value":"10.0.0.0/30"},{"query":"apache"}]}`,
+			`: invalid targets[1] "external": all targets must share one category (targets[0] is network)`},
+		{"inject file negative timeout", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"timeout":-300}`,
+			`invalid timeout "-300": must be positive`},
+		{"inject file phase", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"phase":"execution-complete"}`,
+			`: invalid phase "execution-complete" (inject file `},
+		{"query narrowed to IPv6", []string{"--query", "apache", "--target", "::1"}, "",
+			`invalid target "::1" (--target): a query is narrowed to an IPv4 address or a host name, not an IPv6 address`},
+		{"query narrowed to a bad name", []string{"--query", "apache", "--target", "a b"}, "", `invalid --target "a b": host name may hold only`},
+		{"cloud without region", []string{"--cloud-provider", "aws", "--cloud-account", "1"}, "", `invalid --cloud-region "": required`},
+		{"cloud without account", []string{"--cloud-provider", "aws", "--cloud-region", "eu-west-1"}, "", `invalid --cloud-account "": required`},
+		{"bad cloud region", []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "-eu"}, "",
+			`invalid --cloud-region "-eu": must not start with '-'`},
+		{"cloud and network", []string{"--cloud-provider", "aws", "--target", "10.0.0.1"}, "", "invalid --target: cloud targets (--cloud-*) take no --target"},
+		{"cloud and query", []string{"--cloud-provider", "aws", "--query", "x"}, "", "invalid --query: cloud targets (--cloud-*) and external ones"},
+		{"phase typo", []string{"--target", "10.0.0.1", "--phase", "execution_complet"}, "",
+			`invalid phase "execution_complet" (--phase, INJECTKIT_PHASE or phase in the config file): want execution_complete`},
+		{"negative timeout", []string{"--target", "10.0.0.1", "--timeout", "-5"}, "", `invalid timeout "-5" (--timeout): must not be negative`},
+		{"bad timeout", []string{"--target", "10.0.0.1", "--timeout", "soon"}, "", `invalid timeout "soon" (--timeout): not a duration (e.g. 30s, 5m, or 300 for seconds)`},
+		{"bad param", []string{"--target", "10.0.0.1", "--param", "delay=-3"}, "", `--param delay=-3: invalid params.delay "-3"`},
+		{"param without =", []string{"--target", "10.0.0.1", "--param", "delay"}, "", `invalid --param "delay": want key=value`},
+		{"unknown expectation", []string{"--target", "10.0.0.1", "--expectation", "DETECT"}, "",
+			`invalid --expectation "DETECT": want DETECTION, PREVENTION or VULNERABILITY`},
+		{"bad max-targets", []string{"--target", "10.0.0.1", "--max-targets", "0"}, "", `invalid max_targets "0" (--max-targets): not a positive integer`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "noop"}, tt.args...)
+			if tt.inject != "" {
+				args = append(args, "--inject-file", writeFile(t, "inject.json", tt.inject))
+			}
+			r := run(t, registry(), nil, args...)
+			if r.code != 2 || r.stdout != "" {
+				t.Fatalf("exit %d, stdout %q; want 2 and nothing printed; stderr: %s", r.code, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr:\n%s\nwant %q", r.stderr, tt.want)
+			}
+			for _, goName := range []string{"framework.", "runtime.", "signatures.", "TargetSpec", "[]string", "strconv.", "netip.", "json: cannot", "json: unknown", "time: "} {
+				if strings.Contains(r.stderr, goName) {
+					t.Errorf("stderr names Go's %q:\n%s", goName, r.stderr)
+				}
+			}
+		})
+	}
+}
+
+// With the openaev profile a bad target is the runtime's to refuse, so
+// that the platform gets its reception and INVALID_USAGE; the error still
+// names the file and line.
+func TestRunOpenAEVBadTargetNamesItsLine(t *testing.T) {
+	hosts := writeFile(t, "hosts.txt", "10.0.0.0/31\n# next is wrong\na b   # typo\n")
+	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--targets-file", hosts, "--log-level", "error")
+	if r.code != 2 {
+		t.Fatalf("exit %d, want 2: %s", r.code, r.stderr)
+	}
+	if want := `injectkit: invalid target "a b" (` + hosts + `:3): host name may hold only`; !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr:\n%s\nwant %q", r.stderr, want)
+	}
+	lines := printedLines(t, r.stdout)
+	if len(lines) != 2 || lines[1].Body["execution_status"] != "INVALID_USAGE" {
+		t.Errorf("printed %s, want the reception and INVALID_USAGE", r.stdout)
+	}
+}
+
+// Targets of another category than the injector's get a hint naming the
+// flags that give its own.
+func TestRunCategoryHint(t *testing.T) {
+	reg := registry(func(r *framework.Registry) {
+		r.Register("cloudy", func() framework.Executor { return &frameworktest.Executor{Category: framework.Cloud} })
+		r.Register("queries", func() framework.Executor { return &frameworktest.Executor{Category: framework.External} })
+	})
+	tests := []struct{ name, injector, hint string }{
+		{"cloud", "cloudy", "injectkit: hint: give cloud targets with --cloud-provider, --cloud-account and --cloud-region"},
+		{"external", "queries", "injectkit: hint: give external targets with --query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, profile := range []string{"callback", "openaev"} {
+				r := run(t, reg, nil, "run", tt.injector, "--target", "10.0.0.1", "--profile", profile, "--log-level", "error")
+				if r.code != 2 || !strings.Contains(r.stderr, "takes "+tt.name+" targets") || !strings.Contains(r.stderr, tt.hint) {
+					t.Errorf("%s: exit %d, stderr %s", profile, r.code, r.stderr)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,162 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/runtime"
+)
+
+// Output formats of `run`.
+const (
+	runOutputText = "text" // the summary
+	runOutputJSON = "json" // the wire bodies, one a line
+)
+
+// runView is how `run` shows a run to a person: the summary on stdout
+// (--output text, the default on a terminal) and the progress on stderr
+// (a terminal). It observes the runtime to get the report.
+type runView struct {
+	o        Options
+	cfg      runConfig
+	text     bool
+	progress *progressLine // nil unless stderr is a terminal
+
+	mu     sync.Mutex
+	report *runtime.Report
+}
+
+func newRunView(o Options, cfg runConfig) *runView {
+	v := &runView{o: o, cfg: cfg}
+	switch cfg.Output {
+	case runOutputText:
+		v.text = true
+	case runOutputJSON:
+	default:
+		v.text = isTerminal(o.Stdout)
+	}
+	if isTerminal(o.Stderr) {
+		v.progress = newProgressLine(o.Stderr, terminalWidth(o.Getenv))
+	}
+	return v
+}
+
+// stderr is where the logger writes: through the progress line, when
+// there is one.
+func (v *runView) stderr() io.Writer {
+	if v.progress != nil {
+		return v.progress
+	}
+	return v.o.Stderr
+}
+
+// stdout is where the wire bodies are printed without a backend: stdout
+// for the json output, nowhere for the summary.
+func (v *runView) stdout() io.Writer {
+	if v.text {
+		return io.Discard
+	}
+	return v.o.Stdout
+}
+
+// OnExecuted keeps the report.
+func (v *runView) OnExecuted(r *runtime.Report, _ time.Duration) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.report = r
+}
+
+// OnDelivered does nothing: Run returns the delivery's outcome.
+func (v *runView) OnDelivered(*runtime.Report, time.Duration, error) {}
+
+// runtimeOptions are the options of the runtime the view observes.
+func (v *runView) runtimeOptions() []runtime.Option {
+	opts := []runtime.Option{runtime.WithObserver(v)}
+	if v.progress != nil {
+		opts = append(opts, runtime.WithProgress(v.progress.update, 0))
+	}
+	return opts
+}
+
+func (v *runView) executed() *runtime.Report {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	return v.report
+}
+
+// finish ends a run: err is what the run returned and exit maps a failed
+// delivery (or a refusal) to its exit error. With the text output the
+// summary is printed once the inject ran. A delivered (or printed) run
+// whose outcome is failed or timeout logs a WARN line and exits
+// ExitFailed.
+func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) error {
+	r := v.executed()
+	var de *runtime.DeliveryError
+	if r == nil && errors.As(err, &de) {
+		r = de.Report
+	}
+	if r == nil {
+		return exit(err) // nothing ran
+	}
+	if v.text {
+		writeSummary(v.o.Stdout, r, v.where(r, err))
+	}
+	if err != nil {
+		return exit(err)
+	}
+	switch r.Status {
+	case framework.StatusFailed, framework.StatusTimeout:
+		fields := []zap.Field{zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector),
+			zap.String("status", string(r.Status)), zap.Int("exit_code", ExitFailed)}
+		if ei := r.Output.ErrorInfo; ei != nil && ei.Message != "" {
+			fields = append(fields, zap.String("error", ei.Message))
+		}
+		msg := "inject failed; its signatures report the failure"
+		if r.Status == framework.StatusTimeout {
+			msg = "inject timed out or was interrupted; its signatures report the timeout"
+			fields = append(fields, zap.Int("partial_results", len(r.Partial)))
+		}
+		log.Warn(msg, fields...)
+		return &ExitError{Code: ExitFailed}
+	}
+	return nil
+}
+
+// where is the summary's last line: where the signatures went.
+func (v *runView) where(r *runtime.Report, err error) string {
+	if v.cfg.Backend.URL == "" {
+		return "signatures not sent: no --backend-url (-o json prints them)"
+	}
+	var de *runtime.DeliveryError
+	switch {
+	case errors.As(err, &de) && de.Stored+de.Dead > 0:
+		return "signatures not delivered: " + strings.TrimPrefix(storedMessage(de).Error(), "delivery failed; ")
+	case err != nil:
+		return "signatures NOT delivered: " + oneLine(err.Error())
+	}
+	base := strings.TrimSuffix(httpx.StripCredentials(v.cfg.Backend.URL), "/")
+	if v.cfg.Profile == ProfileOpenAEV {
+		return "signatures delivered to the OpenAEV platform at " + base
+	}
+	return fmt.Sprintf("signatures delivered to %s/api/injects/%s/callback", base, url.PathEscape(r.InjectID))
+}
+
+// warnNoToken logs a WARN line when a backend URL is set without a token:
+// the requests carry no Authorization header.
+func warnNoToken(log *zap.Logger, bc backendConfig) {
+	if bc.URL == "" || bc.Token != "" {
+		return
+	}
+	log.Warn("no token: requests to the backend carry no Authorization header "+
+		"(set --token, "+envPrefix+"TOKEN or token in the config file)",
+		zap.String("backend_url", httpx.StripCredentials(bc.URL)))
+}

@@ -1,0 +1,120 @@
+package cli_test
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// Every serve setting out of its bounds exits 2 before anything is
+// contacted, one line naming the key and the value.
+func TestServeSettingBounds(t *testing.T) {
+	notPEM := writeFile(t, "not.pem", "not a certificate\n")
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"workers wrapping the 16-bit prefetch", []string{"--workers", "65536"}, nil, `invalid workers "65536": must be between 1 and 1024`},
+		{"workers above 1024", []string{"--workers", "1025"}, nil, `invalid workers "1025"`},
+		{"negative workers", []string{"--workers=-1"}, nil, `invalid workers "-1"`},
+		{"heartbeat of 1ns", []string{"--heartbeat-interval", "1ns"}, nil, `invalid heartbeat_interval "1ns": must be at least 5s`},
+		{"heartbeat under 5s from env", nil, map[string]string{"INJECTKIT_HEARTBEAT_INTERVAL": "4s"}, `invalid heartbeat_interval "4s"`},
+		{"listen port out of range", []string{"--listen-addr", "127.0.0.1:65536"}, nil, `invalid listen_addr "127.0.0.1:65536": port "65536"`},
+		{"listen port not a number", []string{"--listen-addr", "127.0.0.1:metrics"}, nil, `invalid listen_addr "127.0.0.1:metrics"`},
+		{"listen address without a port", []string{"--listen-addr", "localhost"}, nil, `invalid listen_addr "localhost": want host:port`},
+		{"listen host not a host", []string{"--listen-addr", "bad host:9464"}, nil, `invalid listen_addr "bad host:9464": host "bad host"`},
+		{"unknown injector", []string{"--injectors", "noop,nmapp"}, nil, `invalid injectors "nmapp": unknown injector (known: noop, portscan)`},
+		{"unknown injector from env", nil, map[string]string{"INJECTKIT_INJECTORS": "portscan, bogus"}, `invalid injectors "bogus"`},
+		{"unknown injector in the file", []string{"--config", writeFile(t, "c.yaml", "injectors: [noop, sqlmap]\n")}, nil, `invalid injectors "sqlmap"`},
+		{"no auth failure allowed", []string{"--auth-failures", "0"}, nil, `invalid auth_failures "0": must be between 1 and 1000`},
+		{"auth failures above 1000", []string{"--auth-failures", "1001"}, nil, `invalid auth_failures "1001"`},
+		{"auth failures not a number", []string{"--auth-failures", "three"}, nil, `invalid auth_failures "three"`},
+		{"message size under 1 KiB", []string{"--max-message-size", "1023"}, nil, `invalid max_message_size "1023": must be between 1024 (1 KiB) and 536870912 (512 MiB)`},
+		{"message size above 512 MiB", []string{"--max-message-size", "536870913"}, nil, `invalid max_message_size "536870913"`},
+		{"payload size under 1 KiB", []string{"--max-payload-size", "1023"}, nil, `invalid max_payload_size "1023": must be between 1024 (1 KiB) and 67108864 (64 MiB)`},
+		{"payload size above 64 MiB", []string{"--max-payload-size", "67108865"}, nil, `invalid max_payload_size "67108865"`},
+		{"negative payload size from env", nil, map[string]string{"INJECTKIT_MAX_PAYLOAD_SIZE": "-5"}, `invalid max_payload_size "-5"`},
+		{"payload size not a number", []string{"--max-payload-size", "abc"}, nil, `invalid max_payload_size "abc"`},
+		{"missing broker CA", []string{"--broker-ca-file", "/nonexistent/ca.pem"}, nil, `invalid broker_ca_file "/nonexistent/ca.pem": cannot be read: open /nonexistent/ca.pem`},
+		{"broker CA without a certificate", []string{"--broker-ca-file", notPEM}, nil, fmt.Sprintf(`invalid broker_ca_file %q: holds no PEM certificate`, notPEM)},
+		{"broker certificate without its key", []string{"--broker-cert-file", notPEM}, nil, `invalid broker_key_file "": required with broker_cert_file`},
+		{"broker key without its certificate", nil, map[string]string{"INJECTKIT_BROKER_KEY_FILE": notPEM}, `invalid broker_cert_file "": required with broker_key_file`},
+		{"broker key pair unreadable", []string{"--broker-cert-file", notPEM, "--broker-key-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q`, notPEM)},
+		{"missing platform CA", []string{"--ca-file", "/nonexistent/platform-ca.pem"}, nil, `invalid ca_file "/nonexistent/platform-ca.pem"`},
+		{"platform CA without a certificate", nil, map[string]string{"INJECTKIT_CA_FILE": notPEM}, fmt.Sprintf(`invalid ca_file %q`, notPEM)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken)
+			args := append([]string{"--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+				"--listen-addr", "127.0.0.1:0"}, tt.args...)
+			env := map[string]string{}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			stderr, stop := serveRun(t, env, args...)
+			waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
+			if code := stop(); code != cli.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr: %s", code, cli.ExitUsage, stderr)
+			}
+			if !strings.Contains(stderr.String(), tt.want) {
+				t.Errorf("stderr %q does not mention %q", stderr, tt.want)
+			}
+			if calls := p.AllCalls(); len(calls) != 0 {
+				t.Errorf("the platform was called before the configuration was checked: %s %s", calls[0].Kind, calls[0].Path)
+			}
+		})
+	}
+}
+
+// serve registers the injectors selected, from any layer: by default every
+// registered one but noop, which is served only when named.
+func TestServeInjectorSelection(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{"default: all but noop", nil, nil, []string{"portscan"}},
+		{"noop named", []string{"--injectors", "noop"}, nil, []string{"noop"}},
+		{"repeated flag", []string{"--injectors", "portscan", "--injectors", "noop"}, nil, []string{"noop", "portscan"}},
+		{"from env, spaces and repeats", nil, map[string]string{"INJECTKIT_INJECTORS": "portscan, noop,portscan"}, []string{"noop", "portscan"}},
+		{"from the file", []string{"--config", writeFile(t, "c.yaml", "injectors:\n  - noop\n")}, nil, []string{"noop"}},
+		{"flag over env", []string{"--injectors", "portscan"}, map[string]string{"INJECTKIT_INJECTORS": "noop"}, []string{"portscan"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken)
+			// No broker: the registration alone is looked at.
+			p.SetBroker(openaevtest.Broker{Host: "127.0.0.1", Port: 1, VHost: "/", User: "u", Pass: "p", Queue: "q"})
+			args := append([]string{"--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+				"--listen-addr", "127.0.0.1:0", "--outbox", "none", "--log-format", "json"}, tt.args...)
+			stderr, stop := serveRun(t, tt.env, args...)
+			waitUntil(t, "a registration", func() bool { return len(p.Registrations()) > 0 })
+			if code := stop(); code != 0 {
+				t.Errorf("exit %d: %s", code, stderr)
+			}
+			var got []string
+			for _, name := range []string{"noop", "portscan"} {
+				if _, ok := p.ContractOutputs(openaev.ContractID(name)); ok {
+					got = append(got, name)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("contracts registered for %v, want %v", got, tt.want)
+			}
+			starting := jsonLogs(stderr.String(), "starting")
+			if len(starting) != 1 || fmt.Sprint(starting[0]["injectors"]) != fmt.Sprint(tt.want) {
+				t.Errorf("start logged %v, want injectors %v", starting, tt.want)
+			}
+		})
+	}
+}

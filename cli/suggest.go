@@ -1,0 +1,170 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// "Did you mean": a mistyped command, flag or injector name is answered
+// with the closest known one, by edit distance.
+
+// distance is the optimal string alignment distance of a and b: the
+// insertions, deletions, substitutions and transpositions of two adjacent
+// letters that turn one into the other ("nmpa" is 1 from "nmap").
+func distance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	// d[i][j] is the distance of x[:i] and y[:j]; three rows suffice.
+	prev2, prev, cur := make([]int, len(y)+1), make([]int, len(y)+1), make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && x[i-1] == y[j-2] && x[i-2] == y[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(y)]
+}
+
+// closest returns the candidate nearest to typed: the one at the least
+// distance, if that is small for the word's length (1 up to 3 letters, 2
+// up to 6, else 3), else the only candidate typed is a prefix of (at least
+// 2 letters typed). Ties go to the first candidate. "" when none is close.
+func closest(typed string, candidates []string) string {
+	if typed == "" {
+		return ""
+	}
+	limit := 3
+	switch n := len([]rune(typed)); {
+	case n <= 3:
+		limit = 1
+	case n <= 6:
+		limit = 2
+	}
+	best, bestD := "", limit+1
+	var prefixed []string
+	for _, c := range candidates {
+		if c == typed {
+			continue
+		}
+		if d := distance(strings.ToLower(typed), strings.ToLower(c)); d < bestD {
+			best, bestD = c, d
+		}
+		if len(typed) >= 2 && strings.HasPrefix(c, typed) {
+			prefixed = append(prefixed, c)
+		}
+	}
+	if best == "" && len(prefixed) == 1 {
+		best = prefixed[0]
+	}
+	return best
+}
+
+// commandNames returns the names and aliases of the visible commands.
+func commandNames(cmds []*ucli.Command) []string {
+	var out []string
+	for _, c := range cmds {
+		if !c.Hidden {
+			out = append(out, c.Names()...)
+		}
+	}
+	return out
+}
+
+// unknownCommand is the usage error of `<path> <typed>` where typed names
+// no command of cmds, with the closest as a hint.
+func unknownCommand(path, typed string, cmds []*ucli.Command) error {
+	ee := &ExitError{Code: ExitUsage, Err: fmt.Errorf("unknown command %q (see %s --help)", typed, path)}
+	if s := closest(typed, commandNames(cmds)); s != "" {
+		ee.Hint = fmt.Sprintf("did you mean %s %s?", path, s)
+	}
+	return ee
+}
+
+// groupAction is the action of a command that only holds subcommands (the
+// application itself when root, outbox): its help without arguments, else
+// an unknown-command error with a suggestion. path is the command as
+// typed ("injectkit outbox").
+func groupAction(o Options, path string, root bool) ucli.ActionFunc {
+	return func(c *ucli.Context) error {
+		switch {
+		case c.NArg() > 0:
+			return unknownCommand(path, c.Args().First(), c.Command.Subcommands)
+		case root:
+			return ucli.ShowAppHelp(c)
+		}
+		return ucli.ShowSubcommandHelp(c)
+	}
+}
+
+// undefinedFlag is the start of the flag package's error for an unknown
+// flag: "flag provided but not defined: -nope".
+const undefinedFlag = "flag provided but not defined: "
+
+// flagHint suggests the flag of flags closest to the one err says is not
+// defined, "" when err is about something else or none is close.
+func flagHint(flags []ucli.Flag, err error) string {
+	msg := err.Error()
+	i := strings.Index(msg, undefinedFlag)
+	if i < 0 {
+		return ""
+	}
+	typed := strings.TrimLeft(strings.Fields(msg[i+len(undefinedFlag):] + " ")[0], "-")
+	var names []string
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if len(n) > 1 { // long names only: -o is no suggestion for -x
+				names = append(names, n)
+			}
+		}
+	}
+	if s := closest(typed, names); s != "" {
+		return "did you mean --" + s + "?"
+	}
+	return ""
+}
+
+// suggestFlags makes the usage errors of cmd name the command's help and
+// suggest the closest flag to an unknown one. path is the command as
+// typed, after the binary's name ("outbox list").
+func suggestFlags(o Options, cmd *ucli.Command, path string) {
+	full := o.name() + " " + path
+	flags := cmd.Flags
+	cmd.OnUsageError = func(_ *ucli.Context, err error, _ bool) error {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, full), Hint: flagHint(flags, err)}
+	}
+}
+
+// explain adds a "did you mean" to the errors that name something
+// unknown: an injector (any command naming one), or a help topic
+// (`injectkit help rn`).
+func explain(o Options, app *ucli.App, err error) error {
+	var ee *ExitError
+	var ue *framework.UnknownInjectorError
+	switch {
+	case errors.As(err, &ee) && ee.Hint == "" && errors.As(err, &ue):
+		if s := closest(ue.Name, ue.Known); s != "" {
+			ee.Hint = fmt.Sprintf("did you mean %s?", s)
+		}
+	case ee == nil:
+		const topic = "No help topic for '"
+		if msg := err.Error(); strings.HasPrefix(msg, topic) && strings.HasSuffix(msg, "'") {
+			return unknownCommand(o.name(), strings.TrimSuffix(strings.TrimPrefix(msg, topic), "'"), app.Commands)
+		}
+	}
+	return err
+}

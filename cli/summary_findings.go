@@ -1,0 +1,341 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// The summary reads an injector's findings by their JSON shape, the one
+// the platform gets, so that it needs no injector's package: the keys of
+// the reference injectors are shown per target (nmap's scan_results and
+// unscanned_targets, query's results and cves, cloudscan's configs and
+// findings_summary), any other key as one line of the whole inject.
+
+// scanRow is a row of nmap's scan_results.
+type scanRow struct {
+	Port      int    `json:"port"`
+	Protocol  string `json:"protocol"`
+	Service   string `json:"service"`
+	Product   string `json:"product"`
+	Version   string `json:"version"`
+	Host      string `json:"host"`
+	Target    string `json:"target"`
+	Unmatched bool   `json:"unmatched"`
+}
+
+// queryResult is an entry of query's results, one per target.
+type queryResult struct {
+	Query   string `json:"query"`
+	Status  string `json:"status"`
+	Error   string `json:"error"`
+	Total   int    `json:"total"`
+	Matches []struct {
+		IP        string   `json:"ip"`
+		Port      int      `json:"port"`
+		Transport string   `json:"transport"`
+		Hostnames []string `json:"hostnames"`
+		Product   string   `json:"product"`
+		Version   string   `json:"version"`
+		Vulns     []string `json:"vulns"`
+	} `json:"matches"`
+}
+
+// cveEntry is an entry of query's cves.
+type cveEntry struct {
+	ID       string   `json:"id"`
+	Host     []string `json:"host"`
+	Severity string   `json:"severity"`
+}
+
+// cloudConfig is an entry of cloudscan's configs, one per target.
+type cloudConfig struct {
+	CloudProvider  string `json:"cloud_provider"`
+	CloudAccountID string `json:"cloud_account_id"`
+	CloudRegion    string `json:"cloud_region"`
+	Status         string `json:"status"`
+	Error          string `json:"error"`
+	Checks         map[string]*struct {
+		Findings []json.RawMessage `json:"findings"`
+		Errors   []struct {
+			Operation string `json:"operation"`
+			Message   string `json:"message"`
+		} `json:"errors"`
+		Failed bool `json:"failed"`
+		Global bool `json:"global"`
+	} `json:"checks"`
+}
+
+// findingsView is what the summary shows of the findings: lines per
+// target (by index) and lines of the whole inject.
+type findingsView struct {
+	perTarget map[int][]string
+	status    map[int]string // a target's own outcome, when the findings give one
+	general   []string
+}
+
+// maxListed is the most items of one list a summary line shows.
+const maxListed = 10
+
+// readFindings reads the findings of an inject over targets, each named
+// as the summary names it (labels).
+func readFindings(findings map[string]any, labels []string) findingsView {
+	v := findingsView{perTarget: map[int][]string{}, status: map[int]string{}}
+	if len(findings) == 0 {
+		return v
+	}
+	raw := map[string]json.RawMessage{}
+	if b, err := json.Marshal(findings); err != nil || json.Unmarshal(b, &raw) != nil {
+		return v
+	}
+	done := map[string]bool{"action_output": true} // nmap's raw XML: -o json has it
+	var rows []scanRow
+	if decode(raw, "scan_results", &rows, done) {
+		index := newLabelIndex(labels)
+		v.scanResults(rows, index, len(labels))
+		var unscanned []string
+		if decode(raw, "unscanned_targets", &unscanned, done) {
+			for _, u := range unscanned {
+				for _, i := range index.of(u) {
+					v.status[i] = "no reply"
+				}
+			}
+		}
+		done["ports"] = true
+		done["unmatched_results"] = true
+	}
+	var results []queryResult
+	if decode(raw, "results", &results, done) && len(results) == len(labels) {
+		v.queryResults(results)
+		done["matched_ips"], done["matched_ipv6"] = true, true
+	}
+	var cves []cveEntry
+	if decode(raw, "cves", &cves, done) {
+		for _, c := range list(cves, maxListed) {
+			v.general = append(v.general, fmt.Sprintf("%s (%s): %s", c.ID, c.Severity, strings.Join(c.Host, ", ")))
+		}
+		if len(cves) > maxListed {
+			v.general = append(v.general, fmt.Sprintf("… %d more CVEs", len(cves)-maxListed))
+		}
+	}
+	var configs []cloudConfig
+	var summary []string
+	_ = decode(raw, "findings_summary", &summary, done)
+	if decode(raw, "configs", &configs, done) && len(configs) == len(labels) {
+		v.cloudConfigs(configs, summary)
+	} else {
+		v.general = append(v.general, summary...)
+	}
+	v.general = append(v.general, otherFindings(raw, done)...)
+	return v
+}
+
+// decode decodes key of raw into dst, marking it done when it has that
+// shape.
+func decode(raw map[string]json.RawMessage, key string, dst any, done map[string]bool) bool {
+	b, ok := raw[key]
+	if !ok || json.Unmarshal(b, dst) != nil {
+		return false
+	}
+	done[key] = true
+	return true
+}
+
+func (v *findingsView) scanResults(rows []scanRow, index labelIndex, targets int) {
+	var strays []string
+	for _, r := range rows {
+		port := fmt.Sprint(r.Port)
+		if r.Protocol != "" {
+			port += "/" + r.Protocol
+		}
+		line := port + " open " + orUnknown(r.Service)
+		if pv := strings.TrimSpace(r.Product + " " + r.Version); pv != "" {
+			line += " (" + pv + ")"
+		}
+		target := r.Target
+		if target == "" { // the platform's portscan shape: asset_id, host, port, service
+			target = r.Host
+		}
+		if r.Host != "" && (r.Unmatched || !sameWord(r.Host, target)) {
+			line = r.Host + " " + line
+		}
+		idx := index.of(target)
+		if r.Unmatched || len(idx) == 0 {
+			strays = append(strays, line)
+			continue
+		}
+		for _, i := range idx {
+			if !slices.Contains(v.perTarget[i], line) { // a host scanned twice (by name and address)
+				v.perTarget[i] = append(v.perTarget[i], line)
+			}
+		}
+	}
+	for i := range targets {
+		if _, ok := v.perTarget[i]; !ok {
+			v.status[i] = "no open port"
+		} else {
+			v.status[i] = fmt.Sprintf("%d open %s", len(v.perTarget[i]), plural(len(v.perTarget[i]), "port", "ports"))
+		}
+	}
+	if len(strays) > 0 {
+		v.general = append(v.general, "hosts matching no target: "+strings.Join(list(strays, maxListed), "; "))
+	}
+}
+
+func (v *findingsView) queryResults(results []queryResult) {
+	for i, r := range results {
+		v.status[i] = r.Status
+		if r.Error != "" {
+			v.status[i] += ": " + r.Error
+		}
+		if r.Status == "success" {
+			v.status[i] = fmt.Sprintf("%d of %d %s", len(r.Matches), r.Total, plural(r.Total, "match", "matches"))
+		}
+		for _, m := range list(r.Matches, maxListed) {
+			line := fmt.Sprintf("%s:%d/%s", m.IP, m.Port, m.Transport)
+			if pv := strings.TrimSpace(m.Product + " " + m.Version); pv != "" {
+				line += " " + pv
+			}
+			if len(m.Hostnames) > 0 {
+				line += " (" + strings.Join(list(m.Hostnames, 3), ", ") + ")"
+			}
+			if len(m.Vulns) > 0 {
+				line += " " + strings.Join(list(m.Vulns, 5), ", ")
+			}
+			v.perTarget[i] = append(v.perTarget[i], line)
+		}
+		if len(r.Matches) > maxListed {
+			v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("… %d more matches", len(r.Matches)-maxListed))
+		}
+	}
+}
+
+// cloudConfigs shows, per target, the lines of findings_summary about its
+// account and region (or its account's global checks), and its failed
+// checks.
+func (v *findingsView) cloudConfigs(configs []cloudConfig, summary []string) {
+	for i, c := range configs {
+		v.status[i] = c.Status
+		if c.Error != "" {
+			v.status[i] += ": " + c.Error
+		}
+		for _, where := range []string{c.CloudRegion, "global"} {
+			prefix := " " + c.CloudProvider + " " + c.CloudAccountID + " " + where + ": "
+			for _, s := range summary {
+				if sev, rest, ok := strings.Cut(s, prefix); ok {
+					if where == "global" {
+						rest = "(global) " + rest
+					}
+					v.perTarget[i] = append(v.perTarget[i], sev+" "+rest)
+				}
+			}
+		}
+		services := make([]string, 0, len(c.Checks))
+		for s := range c.Checks {
+			services = append(services, s)
+		}
+		sort.Strings(services)
+		for _, s := range services {
+			if ch := c.Checks[s]; ch != nil && ch.Failed && len(ch.Errors) > 0 {
+				v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("%s check failed: %s", s, ch.Errors[0].Message))
+			}
+		}
+	}
+}
+
+// otherFindings shows the keys no reference shape read: a scalar or a
+// short list in full, anything else by its size.
+func otherFindings(raw map[string]json.RawMessage, done map[string]bool) []string {
+	keys := make([]string, 0, len(raw))
+	for k := range raw {
+		if !done[k] {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []string
+	for _, k := range keys {
+		var val any
+		if json.Unmarshal(raw[k], &val) != nil {
+			continue
+		}
+		switch x := val.(type) {
+		case nil:
+		case string:
+			if x != "" && len(x) <= 200 && !strings.Contains(x, "\n") {
+				out = append(out, k+": "+x)
+			} else if x != "" {
+				out = append(out, fmt.Sprintf("%s: %d bytes (-o json shows them)", k, len(x)))
+			}
+		case []any:
+			out = append(out, k+": "+shortList(x))
+		case map[string]any:
+			out = append(out, fmt.Sprintf("%s: %d %s (-o json shows them)", k, len(x), plural(len(x), "entry", "entries")))
+		default:
+			out = append(out, fmt.Sprintf("%s: %v", k, x))
+		}
+	}
+	return out
+}
+
+// shortList writes a list of scalars in one line, a longer or nested one
+// by its length.
+func shortList(xs []any) string {
+	if len(xs) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, x := range xs {
+		switch x.(type) {
+		case map[string]any, []any:
+			return fmt.Sprintf("%d %s (-o json shows them)", len(xs), plural(len(xs), "item", "items"))
+		}
+		parts = append(parts, fmt.Sprint(x))
+	}
+	s := strings.Join(list(parts, maxListed), ", ")
+	if len(parts) > maxListed {
+		s += fmt.Sprintf(", … %d more", len(parts)-maxListed)
+	}
+	return s
+}
+
+// labelIndex finds targets by the address or name a finding writes: an
+// address in any form, a name in any case.
+type labelIndex map[string][]int
+
+func newLabelIndex(labels []string) labelIndex {
+	x := labelIndex{}
+	for i, l := range labels {
+		k := targetWord(l)
+		x[k] = append(x[k], i)
+	}
+	return x
+}
+
+func (x labelIndex) of(t string) []int { return x[targetWord(t)] }
+
+func sameWord(a, b string) bool { return targetWord(a) == targetWord(b) }
+
+func targetWord(s string) string {
+	if a, err := netip.ParseAddr(s); err == nil {
+		return a.String()
+	}
+	return strings.ToLower(s)
+}
+
+func list[T any](xs []T, n int) []T {
+	if len(xs) > n {
+		return xs[:n]
+	}
+	return xs
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

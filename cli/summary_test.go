@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/cloudscan"
+	"github.com/injectkit/injectkit/injectors/nmap"
+	"github.com/injectkit/injectkit/injectors/query"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+func networkTargets(vs ...string) []framework.Target {
+	out := make([]framework.Target, len(vs))
+	for i, v := range vs {
+		out[i] = framework.Target{Config: signatures.ClassifyNetworkTarget(v)}
+	}
+	return out
+}
+
+// The summary shows each reference injector's findings, built with its
+// own types, under the target they belong to.
+func TestWriteSummary(t *testing.T) {
+	start := time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC)
+	cloudTarget := func(region string) framework.Target {
+		return framework.Target{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: region}}
+	}
+	tests := []struct {
+		name   string
+		report runtime.Report
+		want   string
+	}{
+		{"nmap", runtime.Report{Injector: "nmap", Status: framework.StatusSuccess,
+			Targets: networkTargets("127.0.0.1", "web.example.com", "::1"),
+			Output: framework.ToolOutput{Findings: map[string]any{
+				nmap.FieldScanResults: []nmap.ScanResult{
+					{Port: 22, Protocol: "tcp", Service: "ssh", Product: "OpenSSH", Version: "9.6p1", Host: "127.0.0.1", Target: "127.0.0.1"},
+					{Port: 80, Protocol: "tcp", Service: "http", Host: "127.0.0.1", Target: "127.0.0.1"},
+					{Port: 22, Protocol: "tcp", Service: "ssh", Product: "OpenSSH", Version: "9.6p1", Host: "127.0.0.1", Target: "127.0.0.1"},
+					{Port: 443, Protocol: "tcp", Host: "192.0.2.7", Target: "web.example.com"},
+					{Port: 8080, Protocol: "tcp", Service: "http-proxy", Host: "10.9.9.9", Unmatched: true},
+				},
+				nmap.FieldPorts:            []int{22, 80, 443, 8080},
+				nmap.FieldActionOutput:     "<nmaprun>…</nmaprun>",
+				nmap.FieldUnscannedTargets: []string{"::1"},
+			}}},
+			`nmap: success · 3 targets · 4.2s
+  127.0.0.1        2 open ports
+      22/tcp open ssh (OpenSSH 9.6p1)
+      80/tcp open http
+  web.example.com  1 open port
+      192.0.2.7 443/tcp open unknown
+  ::1              no reply
+  findings:
+      hosts matching no target: 10.9.9.9 8080/tcp open http-proxy
+signatures not sent: no --backend-url (-o json prints them)
+`},
+		{"query", runtime.Report{Injector: "query", Status: framework.StatusPartial,
+			Targets: []framework.Target{
+				{Config: signatures.ExternalConfig{Query: "apache", TargetIPv4: "203.0.113.7"}},
+				{Config: signatures.ExternalConfig{Query: "nginx"}},
+			},
+			Output: framework.ToolOutput{Findings: map[string]any{
+				"provider": "shodan",
+				"results": []query.ConfigResult{
+					{Query: "apache ip:203.0.113.7", TargetIPv4: "203.0.113.7", Status: "success", Total: 1,
+						Matches: []query.Match{{IP: "203.0.113.7", Port: 443, Transport: "tcp", Hostnames: []string{"www.example.com"},
+							Product: "Apache httpd", Version: "2.4.49", Vulns: []string{"CVE-2021-41773"}}}},
+					{Query: "nginx", Status: "failed", Error: "shodan: page 1: invalid query", Matches: []query.Match{}},
+				},
+				query.FieldMatchedIPs:  []string{"203.0.113.7"},
+				query.FieldMatchedIPv6: []string{},
+				query.FieldCVEs:        []query.CVE{{ID: "CVE-2021-41773", Host: []string{"203.0.113.7", "www.example.com"}, Severity: "high"}},
+			}}},
+			`query: partial · 2 targets · 4.2s
+  "apache" on 203.0.113.7  1 of 1 match
+      203.0.113.7:443/tcp Apache httpd 2.4.49 (www.example.com) CVE-2021-41773
+  "nginx"                  failed: shodan: page 1: invalid query
+  findings:
+      CVE-2021-41773 (high): 203.0.113.7, www.example.com
+      provider: shodan
+signatures not sent: no --backend-url (-o json prints them)
+`},
+		{"cloudscan", runtime.Report{Injector: "cloudscan", Status: framework.StatusFailed,
+			Targets: []framework.Target{cloudTarget("eu-west-1"), cloudTarget("us-east-1")},
+			Output: framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "us-east-1: AccessDenied"},
+				Findings: map[string]any{
+					cloudscan.FieldConfigs: []*cloudscan.ConfigResult{
+						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", Status: "success",
+							Checks: map[string]*cloudscan.CheckResult{"s3": {Findings: []cloudscan.Finding{{Kind: cloudscan.KindS3PublicBucket}}}}},
+						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1", Status: "failed",
+							Checks: map[string]*cloudscan.CheckResult{"ec2": {Failed: true,
+								Errors: []cloudscan.CheckError{{Operation: "DescribeSecurityGroups", Message: "AccessDenied"}}}}},
+					},
+					cloudscan.FieldFindingsSummary: []string{
+						"[high] aws 123456789012 eu-west-1: s3 bucket public-assets is public: acl grants READ to AllUsers",
+						"[medium] aws 123456789012 global: iam user ci has no MFA",
+					},
+				}}},
+			`cloudscan: failed · 2 targets · 4.2s
+  error: us-east-1: AccessDenied
+  aws 123456789012 eu-west-1  success
+      [high] s3 bucket public-assets is public: acl grants READ to AllUsers
+      [medium] (global) iam user ci has no MFA
+  aws 123456789012 us-east-1  failed
+      [medium] (global) iam user ci has no MFA
+      ec2 check failed: AccessDenied
+signatures not sent: no --backend-url (-o json prints them)
+`},
+		{"timeout with partial results and unknown findings", runtime.Report{Injector: "slow", Status: framework.StatusTimeout,
+			Targets: networkTargets("10.0.0.1"), Partial: []string{"10.0.0.1:22/tcp open ssh"},
+			Output: framework.ToolOutput{Findings: map[string]any{"note": "line one\nline two", "count": 3,
+				"hosts": []string{"a", "b"}, "nested": []map[string]int{{"x": 1}}, "empty": nil}}},
+			`slow: timeout · 1 target · 4.2s
+  10.0.0.1  timeout
+  partial results before the timeout:
+      10.0.0.1:22/tcp open ssh
+  findings:
+      count: 3
+      hosts: a, b
+      nested: 1 item (-o json shows them)
+      note: 17 bytes (-o json shows them)
+signatures not sent: no --backend-url (-o json prints them)
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.report
+			r.Started, r.Finished = start, start.Add(4200*time.Millisecond)
+			var b strings.Builder
+			writeSummary(&b, &r, "signatures not sent: no --backend-url (-o json prints them)")
+			if got := b.String(); got != tt.want {
+				t.Errorf("summary:\n%s\nwant:\n%s", got, tt.want)
+			}
+		})
+	}
+}
+
+// Past collapseAbove targets, those with nothing to show share a line per
+// status.
+func TestWriteSummaryCollapsesQuietTargets(t *testing.T) {
+	var vs []string
+	var rows []nmap.ScanResult
+	for i := range 30 {
+		v := fmt.Sprintf("10.0.0.%d", i)
+		vs = append(vs, v)
+		if i == 7 {
+			rows = append(rows, nmap.ScanResult{Port: 22, Protocol: "tcp", Service: "ssh", Host: v, Target: v})
+		}
+	}
+	r := runtime.Report{Injector: "nmap", Status: framework.StatusSuccess, Targets: networkTargets(vs...),
+		Output: framework.ToolOutput{Findings: map[string]any{nmap.FieldScanResults: rows}}}
+	var b strings.Builder
+	writeSummary(&b, &r, "done")
+	want := `nmap: success · 30 targets · 0s
+  10.0.0.7   1 open port
+      22/tcp open ssh
+  29 targets no open port: 10.0.0.0, 10.0.0.1, 10.0.0.2, 10.0.0.3, 10.0.0.4, 10.0.0.5, 10.0.0.6, 10.0.0.8, 10.0.0.9, 10.0.0.10, … 19 more
+done
+`
+	if got := b.String(); got != want {
+		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -1,0 +1,366 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// A target of `run` comes from a flag (--target, --query, --cloud-*), a
+// line of --targets-file or an entry of the inject file's targets. Each
+// keeps where it was written, so that an error names that place
+// (--target, hosts.txt:4, inject file x.json: targets[2]) rather than its
+// position in the request. CIDR ranges expand to one target per address.
+
+// sourceKind is where a target list comes from.
+type sourceKind uint8
+
+const (
+	fromFlags      sourceKind = iota // name is the flag
+	fromTargetFile                   // name is the file; at is its line
+	fromInjectFile                   // name is the file; at is the index in its targets
+)
+
+type targetSource struct {
+	kind sourceKind
+	name string
+}
+
+// origin is where one target was written: a source and a line or index.
+type origin struct {
+	src, at int32
+}
+
+// targetList is the targets of a run, each with its origin, in order.
+type targetList struct {
+	sources []targetSource
+	specs   []runtime.TargetSpec
+	from    []origin
+	// max is the most addresses CIDR ranges may expand to, all together;
+	// expanded counts them.
+	max, expanded int
+	// lenient leaves the checks of each target to the runtime, whose
+	// refusal a wire profile reports (the openaev profile's
+	// INVALID_USAGE): a target is only expanded and deduplicated, and
+	// relabel names it in the error.
+	lenient bool
+	// category is the category of the first target, first its origin:
+	// every target shares it.
+	category signatures.Category
+	first    origin
+	// seen holds each target kept, when duplicates are dropped (nil
+	// otherwise); dropped counts those dropped, firstDrop names the first.
+	seen      *seenTargets
+	dropped   int
+	firstDrop string
+}
+
+// seenTargets are the targets kept, as their index in the list: by
+// address (any form of one address is the same target; IPv4 addresses,
+// the common case of a long list, as 4 bytes) or by fields (names in
+// lower case).
+type seenTargets struct {
+	v4    map[uint32]int32
+	addrs map[netip.Addr]int32
+	keys  map[string]int32
+}
+
+func newTargetList(max int, dedupe bool) *targetList {
+	l := &targetList{max: max}
+	if dedupe {
+		l.seen = &seenTargets{v4: map[uint32]int32{}, addrs: map[netip.Addr]int32{}, keys: map[string]int32{}}
+	}
+	return l
+}
+
+// grow makes room for n more targets.
+func (l *targetList) grow(n int) {
+	l.specs = slices.Grow(l.specs, n)
+	l.from = slices.Grow(l.from, n)
+	if l.seen != nil && len(l.seen.v4) == 0 {
+		l.seen.v4 = make(map[uint32]int32, n)
+	}
+}
+
+// source adds a source and returns its index.
+func (l *targetList) source(kind sourceKind, name string) int32 {
+	l.sources = append(l.sources, targetSource{kind, name})
+	return int32(len(l.sources) - 1)
+}
+
+// label names where a target was written (o), for a message.
+func (l *targetList) label(o origin) string {
+	s := l.sources[o.src]
+	switch s.kind {
+	case fromTargetFile:
+		return fmt.Sprintf("%s:%d", s.name, o.at)
+	case fromInjectFile:
+		return fmt.Sprintf("inject file %s: targets[%d]", s.name, o.at)
+	}
+	return s.name
+}
+
+// add validates spec, written at o, expands it when it holds a CIDR range
+// (value, target_ipv4 or target_ipv6), and appends it. An error is a usage
+// error naming o.
+func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
+	key, text := rangeOf(spec)
+	if key == "" {
+		return l.appendOne(spec, o)
+	}
+	bad := func(reason string) error {
+		return l.invalid(o, spec, &signatures.ValidationError{Field: key, Value: text, Reason: reason})
+	}
+	p, err := netip.ParsePrefix(text)
+	switch {
+	case err != nil && l.lenient:
+		return l.appendOne(spec, o)
+	case err != nil:
+		return bad("not an address nor a CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120)")
+	}
+	p = p.Masked()
+	bits := p.Addr().BitLen() - p.Bits()
+	if bits >= 62 || l.expanded+(1<<bits) > l.max {
+		total := fmt.Sprintf("2^%d", bits)
+		if bits < 62 {
+			total = fmt.Sprint(l.expanded + 1<<bits)
+		}
+		return bad(fmt.Sprintf("CIDR ranges expand to %s addresses in all, more than --max-targets %d", total, l.max))
+	}
+	l.expanded += 1 << bits
+	a := p.Addr()
+	for range 1 << bits {
+		one := spec
+		switch key {
+		case "target_ipv4":
+			one.TargetIPv4 = a.String()
+		case "target_ipv6":
+			one.TargetIPv6 = a.String()
+		default:
+			one.Value = a.String()
+		}
+		if err := l.appendOne(one, o); err != nil {
+			return err
+		}
+		a = a.Next()
+	}
+	return nil
+}
+
+// rangeOf returns the key and the text of the field of spec holding a
+// CIDR range (value, target_ipv4 or target_ipv6), or "".
+func rangeOf(spec runtime.TargetSpec) (key, text string) {
+	switch {
+	case strings.Contains(spec.Value, "/"):
+		return "value", spec.Value
+	case strings.Contains(spec.TargetIPv4, "/"):
+		return "target_ipv4", spec.TargetIPv4
+	case strings.Contains(spec.TargetIPv6, "/"):
+		return "target_ipv6", spec.TargetIPv6
+	}
+	return "", ""
+}
+
+// appendOne validates one target and appends it, unless it repeats one
+// already kept (when duplicates are dropped).
+func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
+	cat, addr, err := classify(spec)
+	switch {
+	case err != nil && !l.lenient:
+		return l.invalid(o, spec, err)
+	case l.lenient:
+	case l.category == "":
+		l.category, l.first = cat, o
+	case cat != l.category:
+		first := l.label(l.first)
+		if l.sources[l.first.src].kind == fromInjectFile {
+			first = fmt.Sprintf("targets[%d]", l.first.at)
+		}
+		return l.invalid(o, spec, &signatures.ValidationError{Value: string(cat),
+			Reason: fmt.Sprintf("all targets must share one category (%s is %s)", first, l.category)})
+	}
+	if l.seen != nil {
+		if i, dup := l.seen.add(spec, addr, int32(len(l.specs))); dup {
+			if l.dropped == 0 {
+				l.firstDrop = fmt.Sprintf("%s at %s (first at %s)", describeSpec(spec), l.label(o), l.label(l.from[i]))
+			}
+			l.dropped++
+			return nil
+		}
+	}
+	l.specs = append(l.specs, spec)
+	l.from = append(l.from, o)
+	return nil
+}
+
+// classify validates a target and returns its category and, for
+// {"value": …} alone that is an address, the address. Such a value, the
+// common case (a million lines of a targets file), is parsed once and
+// checked without building its configuration, as TargetSpec.Config would.
+func classify(spec runtime.TargetSpec) (signatures.Category, netip.Addr, error) {
+	if spec.Value == "" || spec != (runtime.TargetSpec{Value: spec.Value}) {
+		c, err := spec.Config()
+		if err != nil {
+			return "", netip.Addr{}, err
+		}
+		return c.Category(), netip.Addr{}, nil
+	}
+	a, err := netip.ParseAddr(spec.Value)
+	switch {
+	case err != nil:
+		a = netip.Addr{}
+		err = signatures.ValidateHostname("value", spec.Value)
+	case a.Zone() != "":
+		err = signatures.NetworkConfig{TargetIPv6: spec.Value}.Validate()
+	}
+	if err != nil {
+		var ve *signatures.ValidationError
+		if errors.As(err, &ve) {
+			err = &signatures.ValidationError{Field: "value", Value: spec.Value, Reason: ve.Reason}
+		}
+		return "", netip.Addr{}, err
+	}
+	return signatures.Network, a, nil
+}
+
+// add records the target at index i (spec, its address when it is one)
+// and reports whether it repeats one already recorded, and that one's
+// index.
+func (s *seenTargets) add(spec runtime.TargetSpec, addr netip.Addr, i int32) (int32, bool) {
+	switch {
+	case addr.Is4():
+		b := addr.As4()
+		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+		if first, dup := s.v4[k]; dup {
+			return first, true
+		}
+		s.v4[k] = i
+	case addr.IsValid():
+		if first, dup := s.addrs[addr]; dup {
+			return first, true
+		}
+		s.addrs[addr] = i
+	default:
+		k := targetKey(spec)
+		if first, dup := s.keys[k]; dup {
+			return first, true
+		}
+		s.keys[k] = i
+	}
+	return 0, false
+}
+
+// targetKey is the identity of a target for dropping duplicates: its
+// fields, addresses in their canonical form, names in lower case.
+func targetKey(s runtime.TargetSpec) string {
+	canon := func(v string) string {
+		if a, err := netip.ParseAddr(v); err == nil {
+			return a.String()
+		}
+		return strings.ToLower(v)
+	}
+	return strings.Join([]string{canon(s.Value), canon(s.TargetIPv4), canon(s.TargetIPv6), canon(s.TargetHostname),
+		s.CloudProvider, s.CloudAccountID, s.CloudRegion, s.TargetService, s.Query,
+		s.Agent, s.Asset, s.AssetGroup}, "\x00")
+}
+
+// describeSpec names a target in a message: its address, name, query or
+// cloud account and region.
+func describeSpec(s runtime.TargetSpec) string {
+	var parts []string
+	for _, v := range []string{s.Value, s.TargetIPv4, s.TargetIPv6, s.TargetHostname, s.CloudProvider,
+		s.CloudAccountID, s.CloudRegion, s.TargetService} {
+		if v != "" {
+			parts = append(parts, v)
+		}
+	}
+	if s.Query != "" {
+		parts = append([]string{fmt.Sprintf("query %q", s.Query)}, parts...)
+	}
+	return strings.Join(parts, " ")
+}
+
+// invalid is the usage error of a target written at o: the flag, the
+// file and line, or the inject file's key, with the value and the reason.
+func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error {
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) {
+		return usageErr("invalid target %s (%s): %w", describeSpec(spec), l.label(o), err)
+	}
+	value := ve.Value
+	if value == "" {
+		value = describeSpec(spec)
+	}
+	value = fmt.Sprintf("%q", signatures.Shorten(value, 128))
+	s := l.sources[o.src]
+	switch s.kind {
+	case fromTargetFile:
+		return usageErr("%s: invalid target %s: %s", l.label(o), value, ve.Reason)
+	case fromInjectFile:
+		key := fmt.Sprintf("targets[%d]", o.at)
+		if ve.Field != "" && ve.Field != "target" {
+			key += "." + ve.Field
+		}
+		return usageErr("inject file %s: invalid %s %s: %s", s.name, key, value, ve.Reason)
+	}
+	return usageErr("invalid %s %s: %s", flagOfField(s.name, ve.Field), value, ve.Reason)
+}
+
+// flagOfField returns the flag that gave a target field: the flag of the
+// source itself for its own field, else the flag of the field.
+func flagOfField(flag, field string) string {
+	switch field {
+	case "cloud_provider":
+		return "--cloud-provider"
+	case "cloud_account_id":
+		return "--cloud-account"
+	case "cloud_region":
+		return "--cloud-region"
+	case "target_service":
+		return "--target-service"
+	case "query":
+		return "--query"
+	case "target_ipv4", "target_ipv6", "target_hostname", "value":
+		if flag == "--query" {
+			return "--target" // it narrows the query
+		}
+	}
+	return flag
+}
+
+// relabel rewrites a runtime error about targets[N] (a check across
+// targets, the injector's own, or any with lenient) to name where target
+// N was written; any other error is returned as it is.
+func (l *targetList) relabel(err error) error {
+	var ve *signatures.ValidationError
+	if l == nil || !errors.As(err, &ve) || !strings.HasPrefix(ve.Field, "targets[") {
+		return err
+	}
+	var n int
+	var rest string
+	if _, scanErr := fmt.Sscanf(ve.Field, "targets[%d]", &n); scanErr != nil || n < 0 || n >= len(l.from) {
+		return err
+	}
+	if i := strings.IndexByte(ve.Field, ']'); i >= 0 {
+		rest = ve.Field[i+1:]
+	}
+	o, first := l.from[n], l.from[0]
+	name := l.label(first)
+	if l.sources[first.src].kind == fromInjectFile {
+		name = fmt.Sprintf("targets[%d]", first.at)
+	}
+	reason := strings.ReplaceAll(ve.Reason, "targets[0]", name)
+	val := ""
+	if ve.Value != "" {
+		val = fmt.Sprintf(" %q", ve.Value)
+	}
+	if s := l.sources[o.src]; s.kind == fromInjectFile {
+		return fmt.Errorf("inject file %s: invalid targets[%d]%s%s: %s", s.name, o.at, rest, val, reason)
+	}
+	return fmt.Errorf("invalid target%s (%s): %s", val, l.label(o), reason)
+}

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+
+	"github.com/google/uuid"
+	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport/callback"
+)
+
+const validateExitHelp = `EXIT CODES:
+   0  the inject is valid: run would execute it (one line on stdout says how)
+   2  it is not: one line on stderr names the flag, key, field or file, and the value`
+
+func validateCommand(o Options) *ucli.Command {
+	return &ucli.Command{
+		Name:      "validate",
+		Usage:     "check an inject as run would, then exit 0 or 2 without running or sending anything",
+		ArgsUsage: "[<injector>]",
+		Description: "Takes the flags, environment variables and config file of run, and checks everything run\n" +
+			"checks before it starts the injector: the configuration, the inject file, the targets, the\n" +
+			"injector, its params and settings, the backend URL, the CA file and the size limit of a body.\n" +
+			"Nothing runs, nothing is sent, no outbox is opened, no platform is asked its version.\n\n" +
+			validateExitHelp,
+		Flags:  withShort(flagsOf(reflect.TypeFor[runConfig](), nil), "output", "o"),
+		Action: func(c *ucli.Context) error { return validateAction(c, o) },
+	}
+}
+
+// validateAction follows runAction up to, not including, the run itself:
+// the same configuration, request and deliverer checks, then
+// runtime.Validate instead of runtime.Run.
+func validateAction(c *ucli.Context, o Options) error {
+	if c.NArg() > 1 {
+		return usageErr("validate takes one injector name, got %q", strings.Join(c.Args().Slice(), " "))
+	}
+	if err := missingFlagValue(c); err != nil {
+		return err
+	}
+	cfg, err := loadRunConfig(c, o, manifests(o.Registry))
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(o.Stderr, cfg.Log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = log.Sync() }()
+	if cfg.OpenAEVMessage != "" {
+		return usageErr("invalid openaev_message %q: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
+			cfg.OpenAEVMessage)
+	}
+	req, targets, err := buildRunRequest(c.Args().First(), cfg, o.Registry)
+	if err != nil {
+		return err
+	}
+	if req.InjectID == "" {
+		if cfg.Backend.URL != "" {
+			return usageErr("invalid inject_id \"\": required when a backend URL is set")
+		}
+		req.InjectID = uuid.NewString() // as run: its length counts in the size limit
+	}
+	warnNoToken(log, cfg.Backend)
+	checks, dest, err := deliveryChecks(cfg, o, log)
+	if err != nil {
+		return err
+	}
+	p, err := newRuntime(o, cfg.injectors, log).Validate(c.Context, req, checks...)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: targets.relabel(err)}
+	}
+	_, err = fmt.Fprintf(o.Stdout, "valid: %s; %s\n", describe(p), dest)
+	return err
+}
+
+// deliveryChecks builds what run would deliver with, without contacting
+// anything, and returns the checks of its size limit that send nothing,
+// and where the signatures would go.
+func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiver, string, error) {
+	if cfg.Backend.URL != "" {
+		if _, err := outboxPath(cfg.Outbox, o.Getenv); err != nil {
+			return nil, "", err
+		}
+	}
+	if cfg.Profile == ProfileOpenAEV {
+		opts := []openaev.Option{openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version())}
+		dest := "the platform's calls would be printed to stdout (openaev profile)"
+		if cfg.Backend.URL == "" {
+			opts = append(opts, openaev.WithDryRun(io.Discard))
+		} else {
+			hc, err := backendHTTPClient(cfg.Backend, log)
+			if err != nil {
+				return nil, "", err
+			}
+			opts = append(opts, openaev.WithHTTPClient(hc))
+			dest = "the results would be reported to the OpenAEV platform at " + httpx.StripCredentials(cfg.Backend.URL) + " (openaev profile)"
+		}
+		if _, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...); err != nil {
+			return nil, "", &ExitError{Code: ExitUsage, Err: err}
+		}
+		return nil, dest, nil
+	}
+	if cfg.Backend.URL == "" {
+		return []runtime.Receiver{callback.Printer{W: io.Discard, MaxPayloadSize: cfg.MaxPayloadSize}},
+			"the signatures would be printed to stdout", nil
+	}
+	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
+	if err != nil {
+		return nil, "", err
+	}
+	return []runtime.Receiver{callback.Deliverer{Client: client}},
+		"the signatures would be sent to " + httpx.StripCredentials(client.BaseURL()), nil
+}
+
+// describe says what would run: "nmap on 3 network targets, DETECTION,
+// timeout 10m0s".
+func describe(p *runtime.Prepared) string {
+	n, cat := len(p.Targets), ""
+	if n > 0 {
+		cat = string(p.Targets[0].Config.Category()) + " "
+	}
+	plural := "s"
+	if n == 1 {
+		plural = ""
+	}
+	types := "DETECTION"
+	if len(p.Request.ExpectationTypes) > 0 {
+		types = strings.ToUpper(strings.Join(p.Request.ExpectationTypes, ", "))
+	}
+	return fmt.Sprintf("%s on %d %starget%s, %s, timeout %s", p.Request.Injector, n, cat, plural, types, p.Timeout)
+}

@@ -1,0 +1,81 @@
+package cli_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+)
+
+// validate checks what run checks and stops before running: it exits 0 or
+// 2, never executes the injector, sends nothing and opens no outbox.
+func TestValidate(t *testing.T) {
+	be := newBackend(t, http.StatusOK)
+	rec := &frameworktest.Executor{Category: framework.Network}
+	reg := registry(func(r *framework.Registry) {
+		r.Register("rec", func() framework.Executor { return rec })
+	})
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	long := strings.Repeat(strings.Repeat("a", 60)+".", 4) + "com" // a valid host name of 247 bytes
+	injectFile := writeFile(t, "inject.json", `{"injector": "rec", "inject_id": "inj-v", "targets": [{"value": "127.0.0.1"}],
+		"expectation_types": ["DETECTION", "PREVENTION"], "timeout": "5m"}`)
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout when 0, else in stderr
+	}{
+		{"printed", []string{"rec", "--target", "127.0.0.1", "--target", "web.example.com"}, 0,
+			"valid: rec on 2 network targets, DETECTION, timeout 10m0s; the signatures would be printed to stdout\n"},
+		{"inject file and backend", []string{"--inject-file", injectFile, "--backend-url", be.URL, "--token", "tok"}, 0,
+			"valid: rec on 1 network target, DETECTION, PREVENTION, timeout 5m0s; the signatures would be sent to " + be.URL},
+		{"openaev profile", []string{"rec", "--target", "::1", "--profile", "openaev", "--backend-url", be.URL, "--inject-id", "i"}, 0,
+			"would be reported to the OpenAEV platform at " + be.URL},
+		{"no target", []string{"rec"}, 2, "at least one target"},
+		{"hostile target", []string{"rec", "--target", "-oN/etc/passwd"}, 2, `"-oN/etc/passwd"`},
+		{"targets file", []string{"rec", "--targets-file", writeFile(t, "hosts.txt", "127.0.0.1\nnot a host\n")}, 2, "hosts.txt:2"},
+		{"bad param", []string{"noop", "--target", "127.0.0.1", "--param", "outcome=maybe"}, 2, `"maybe"`},
+		{"unknown param", []string{"noop", "--target", "127.0.0.1", "--param", "speed=3"}, 2, "params.speed"},
+		{"unknown injector", []string{"nope", "--target", "127.0.0.1"}, 2, `unknown injector "nope"`},
+		{"bad expectation", []string{"rec", "--target", "127.0.0.1", "--expectation", "NOPE"}, 2, `"NOPE"`},
+		{"malformed inject file", []string{"--inject-file", writeFile(t, "bad.json", `{"injector": "rec",`)}, 2, "bad.json"},
+		{"unknown config key", []string{"rec", "--target", "127.0.0.1", "--config", writeFile(t, "c.yaml", "workerz: 3\n")}, 2, "workerz"},
+		{"no inject id with a backend", []string{"rec", "--target", "127.0.0.1", "--backend-url", be.URL}, 2, "inject_id"},
+		{"bad backend URL", []string{"rec", "--target", "127.0.0.1", "--backend-url", "ftp://x", "--inject-id", "i"}, 2, `"ftp://x"`},
+		{"missing CA file", []string{"rec", "--target", "127.0.0.1", "--backend-url", "https://x.example", "--inject-id", "i",
+			"--ca-file", "/nonexistent/ca.pem"}, 2, "/nonexistent/ca.pem"},
+		{"size limit too small", []string{"rec", "--target", "127.0.0.1", "--max-payload-size", "100"}, 2, "max_payload_size"},
+		{"target too large for the size limit", []string{"rec", "--target", long, "--max-payload-size", "400"}, 2, "max_payload_size"},
+		{"credentials in the platform URL", []string{"rec", "--target", "127.0.0.1", "--profile", "openaev",
+			"--backend-url", "https://u:p@openaev.example", "--inject-id", "i"}, 2, "credentials"},
+		{"platform message", []string{"--openaev-message", injectFile}, 2, "not a platform message"},
+		{"two injectors", []string{"rec", "noop", "--target", "127.0.0.1"}, 2, "one injector name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, reg, map[string]string{"INJECTKIT_OUTBOX": box},
+				append(append([]string{"validate"}, tt.args...), "--log-level", "error")...)
+			switch {
+			case r.code != tt.code:
+				t.Fatalf("exit %d, want %d; stdout %q, stderr %q", r.code, tt.code, r.stdout, r.stderr)
+			case tt.code == 0 && !strings.Contains(r.stdout, tt.want):
+				t.Errorf("stdout %q lacks %q", r.stdout, tt.want)
+			case tt.code != 0 && (!strings.Contains(r.stderr, tt.want) || r.stdout != ""):
+				t.Errorf("stderr %q lacks %q, or stdout %q is not empty", r.stderr, tt.want, r.stdout)
+			}
+		})
+	}
+	if n := len(rec.Calls()); n != 0 {
+		t.Errorf("the injector ran %d times", n)
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("%d requests sent", n)
+	}
+	if _, err := os.Stat(box); !os.IsNotExist(err) {
+		t.Errorf("outbox created: %v", err)
+	}
+}

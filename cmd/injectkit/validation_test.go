@@ -1,0 +1,126 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Bad input is refused before anything runs: exit 2, no request to the
+// backend, nothing in the outbox, no signatures on stderr or stdout.
+func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
+	file := func(t *testing.T, content string) string {
+		path := filepath.Join(t.TempDir(), "inject.json")
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	const ok = `"injector":"noop","targets":[{"value":"127.0.0.1"}]`
+	noop := []string{"run", "noop", "--target", "127.0.0.1"}
+	tests := []struct {
+		name    string
+		args    func(t *testing.T, backend string) []string
+		backend bool // the case's args name the recording backend
+		want    string
+	}{
+		{"control character in the inject id", func(_ *testing.T, be string) []string {
+			return append(noop, "--inject-id", "f1\x01", "--backend-url", be)
+		}, true, `invalid inject_id "f1\x01": holds the non-printable character U+0001`},
+		{"line break in the inject id", func(_ *testing.T, be string) []string {
+			return append(noop, "--inject-id", "a\nb", "--backend-url", be)
+		}, true, `invalid inject_id "a\nb"`},
+		{"DEL in the inject id", func(_ *testing.T, be string) []string {
+			return append(noop, "--inject-id", "a\x7fb", "--backend-url", be)
+		}, true, `invalid inject_id "a\x7fb"`},
+		{"inject id over 256 bytes", func(_ *testing.T, be string) []string {
+			return append(noop, "--inject-id", strings.Repeat("i", 257), "--backend-url", be)
+		}, true, "257 bytes long, at most 256 allowed"},
+		{"line break in the phase", func(_ *testing.T, be string) []string {
+			return append(noop, "--inject-id", "ok", "--phase", "x\ny", "--backend-url", be)
+		}, true, `invalid phase "x\ny"`},
+		{"blank phase", func(_ *testing.T, be string) []string {
+			return append(noop, "--inject-id", "ok", "--phase", " ", "--backend-url", be)
+		}, true, `invalid phase " ": blank`},
+		{"backend port out of range", func(_ *testing.T, _ string) []string {
+			return append(noop, "--inject-id", "ok", "--backend-url", "http://127.0.0.1:99999")
+		}, false, `invalid base_url "http://127.0.0.1:99999": invalid port "99999": want a number from 1 to 65535`},
+		{"backend port not a number", func(_ *testing.T, _ string) []string {
+			return append(noop, "--inject-id", "ok", "--backend-url", "http://127.0.0.1:abc")
+		}, false, `invalid port ":abc"`},
+		{"size limit below one target", func(_ *testing.T, be string) []string {
+			return append(noop, "--inject-id", "ok", "--backend-url", be, "--max-payload-size", "100")
+		}, true, `invalid max_payload_size "100": smaller than a body holding one minimal target`},
+		{"size limit below this target", func(_ *testing.T, be string) []string {
+			return append(noop, "--inject-id", "ok", "--backend-url", be, "--max-payload-size", "300")
+		}, true, `invalid targets[0] "127.0.0.1": its signatures take at least`},
+		{"size limit below this target, printed", func(_ *testing.T, _ string) []string {
+			return append(noop, "--max-payload-size", "300")
+		}, false, `invalid targets[0] "127.0.0.1": its signatures take at least`},
+		{"one target larger than the default limit", func(t *testing.T, be string) []string {
+			f := file(t, `{"inject_id":"big",`+ok[:len(ok)-2]+`,"asset":"`+strings.Repeat("a", 1<<20)+`"}]}`)
+			return []string{"run", "--inject-file", f, "--backend-url", be}
+		}, true, `invalid targets[0] "127.0.0.1": its signatures take at least 104`},
+		{"key in another case", func(t *testing.T, be string) []string {
+			f := file(t, `{"inject_id":"f1",`+ok+`,"Inject_ID":"f2"}`)
+			return []string{"run", "--inject-file", f, "--backend-url", be}
+		}, true, `:1:71: invalid Inject_ID: unknown field; keys are case-sensitive: write inject_id`},
+		{"duplicate key", func(t *testing.T, be string) []string {
+			f := file(t, `{"inject_id":"f1",`+ok+`,"targets":[{"value":"127.0.0.2"}]}`)
+			return []string{"run", "--inject-file", f, "--backend-url", be}
+		}, true, `invalid targets: duplicate key (first at line 1, column 37)`},
+		{"trailing brace", func(t *testing.T, be string) []string {
+			f := file(t, `{"inject_id":"f1",`+ok+"}\n}\n")
+			return []string{"run", "--inject-file", f, "--backend-url", be}
+		}, true, `:2:1: trailing data after the JSON object`},
+		{"trailing bracket", func(t *testing.T, be string) []string {
+			f := file(t, `{"inject_id":"f1",`+ok+`}]`)
+			return []string{"run", "--inject-file", f, "--backend-url", be}
+		}, true, `trailing data after the JSON object`},
+		{"negative timeout", func(t *testing.T, be string) []string {
+			f := file(t, `{"inject_id":"f1",`+ok+`,"timeout":-5}`)
+			return []string{"run", "--inject-file", f, "--backend-url", be}
+		}, true, `invalid timeout "-5": must be positive`},
+		{"zero timeout", func(t *testing.T, be string) []string {
+			f := file(t, `{"inject_id":"f1",`+ok+`,"timeout":"0s"}`)
+			return []string{"run", "--inject-file", f, "--backend-url", be}
+		}, true, `invalid timeout "0s": must be positive`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			be, got := sink(t, http.StatusOK, 0)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			args := append(tt.args(t, be.URL), "--outbox", box)
+			code, stdout, stderr := injectkit(t, nil, args...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2\n%s", code, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr does not say %q:\n%s", tt.want, stderr)
+			}
+			got.mu.Lock()
+			n := len(got.bodies)
+			got.mu.Unlock()
+			if n != 0 {
+				t.Errorf("the backend received %d requests", n)
+			}
+			for _, leak := range []string{"undelivered signatures", "signature_value", "expectation_signature"} {
+				if strings.Contains(stderr, leak) || strings.Contains(stdout, leak) {
+					t.Errorf("signatures printed (%q):\nstdout %s\nstderr %s", leak, stdout, stderr)
+				}
+			}
+			if strings.Contains(stderr, "pre-execution signatures compiled") || strings.Contains(stderr, "executed") {
+				t.Errorf("the injector ran:\n%s", stderr)
+			}
+			if _, err := os.Stat(box); err == nil {
+				code, out, errs := injectkit(t, nil, "outbox", "list", "--outbox", box)
+				if code != 0 || !strings.Contains(out+errs, " 0 pending, 0 dead") {
+					t.Errorf("outbox list: exit %d\n%s%s", code, out, errs)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,86 @@
+package frameworktest_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// bare is an executor with neither manifest nor params.
+type bare struct{}
+
+func (bare) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+// paramsExecutor has a manifest and params of its own.
+type paramsExecutor struct{ bare }
+
+type testParams struct{ N int }
+
+func (paramsExecutor) NewParams() any { return &testParams{N: 7} }
+
+func (paramsExecutor) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "probe", Category: framework.Cloud,
+		Expectations: []framework.ExpectationType{framework.Detection, framework.Vulnerability}}
+}
+
+// fields are what an Inject holds, less its logger.
+type fields struct {
+	ID, Injector     string
+	Category         framework.Category
+	Targets          []framework.Target
+	ExpectationTypes []framework.ExpectationType
+	Params           any
+}
+
+func TestInjectWith(t *testing.T) {
+	net1 := signatures.NetworkConfig{TargetIPv4: "192.0.2.1"}
+	net2 := signatures.NetworkConfig{TargetHostname: "web.example.com"}
+	nop := zap.NewNop()
+	tests := []struct {
+		name string
+		in   *framework.Inject
+		want fields
+		log  *zap.Logger // nil: a test logger
+	}{
+		{"no manifest, no params factory", frameworktest.InjectWith(t, bare{}),
+			fields{ID: frameworktest.InjectID, Params: map[string]any{},
+				ExpectationTypes: []framework.ExpectationType{framework.Detection}}, nil},
+		{"manifest and params", frameworktest.InjectWith(t, paramsExecutor{}),
+			fields{ID: frameworktest.InjectID, Injector: "probe", Category: framework.Cloud, Params: &testParams{N: 7},
+				ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Vulnerability}}, nil},
+		{"targets", frameworktest.Inject(t, paramsExecutor{}, net1, net2),
+			fields{ID: frameworktest.InjectID, Injector: "probe", Category: framework.Network, Params: &testParams{N: 7},
+				Targets: []framework.Target{{Config: net1, Meta: signatures.Target{Asset: "asset-a"}},
+					{Config: net2, Meta: signatures.Target{Asset: "asset-b"}}},
+				ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Vulnerability}}, nil},
+		{"every option", frameworktest.InjectWith(t, paramsExecutor{},
+			frameworktest.WithTarget(framework.Target{Config: net2, Meta: signatures.Target{Asset: "web"}}),
+			frameworktest.WithTargets(net1),
+			frameworktest.WithParams((*testParams)(nil)),
+			frameworktest.WithLogger(nop),
+			frameworktest.WithExpectations(framework.Prevention)),
+			fields{ID: frameworktest.InjectID, Injector: "probe", Category: framework.Network, Params: (*testParams)(nil),
+				Targets: []framework.Target{{Config: net2, Meta: signatures.Target{Asset: "web"}},
+					{Config: net1, Meta: signatures.Target{Asset: "asset-b"}}},
+				ExpectationTypes: []framework.ExpectationType{framework.Prevention}}, nop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.in.Log == nil || (tt.log != nil && tt.in.Log != tt.log) {
+				t.Errorf("logger %v", tt.in.Log)
+			}
+			got := fields{tt.in.ID, tt.in.Injector, tt.in.Category, tt.in.Targets, tt.in.ExpectationTypes, tt.in.Params}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("inject %+v\nwant   %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,11 @@
+// Package testkit holds the helpers the tests of every package share, so
+// that none of them keeps its own copy: a recording HTTP backend with
+// scripted answers (Backend), WaitFor and the Signal that wakes it, a
+// loopback TCP listener (Listen), a buffer safe to read while a process
+// writes to it (Buffer) and an observed logger (Logger).
+//
+// It imports nothing of injectkit, so that the tests of any package, the
+// internal ones included, may use it without an import cycle. Helpers tied
+// to one package's API live beside it: transport/transporttest for the
+// callback wire, framework/frameworktest for executors.
+package testkit

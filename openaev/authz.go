@@ -1,0 +1,126 @@
+package openaev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+)
+
+// AuthorizationError reports a platform request refused for
+// authorization: a 401, a 403, or a 404 on an inject the platform has just
+// dispatched or received (the platform answers 404 when the token lacks
+// the rights on an inject, as for one that does not exist). It is the
+// token's failure, not the inject's: the same request succeeds once the
+// token has the rights. So it is never a reason to run the inject again,
+// and an outbox keeps such a body pending, not dead (Permanent reports
+// false). The *APIError is in its chain.
+type AuthorizationError struct {
+	InjectID string
+	Status   int
+	Err      error
+}
+
+func (e *AuthorizationError) Error() string {
+	return fmt.Sprintf("the platform refuses the token (status %d; check its rights): %v", e.Status, e.Err)
+}
+
+// Unwrap returns the *APIError.
+func (e *AuthorizationError) Unwrap() error { return e.Err }
+
+// Permanent reports false: the request succeeds once the token has the
+// rights. An outbox therefore keeps the body pending for a resend.
+func (e *AuthorizationError) Permanent() bool { return false }
+
+// authorization returns err as an *AuthorizationError when it is an
+// *APIError whose status is a refusal of the token: 401 or 403 always,
+// 404 when known is true (the inject exists: the platform dispatched or
+// received it). Other errors are returned unchanged.
+func authorization(err error, injectID string, known bool) error {
+	var ae *APIError
+	if !errors.As(err, &ae) {
+		return err
+	}
+	switch {
+	case ae.Status == http.StatusUnauthorized, ae.Status == http.StatusForbidden,
+		ae.Status == http.StatusNotFound && known:
+		return &AuthorizationError{InjectID: injectID, Status: ae.Status, Err: err}
+	}
+	return err
+}
+
+// dispatchedKey marks the context of a message the platform dispatched
+// (consumed from its queue): its inject exists, so a 404 on its reception
+// is the platform hiding it from the token.
+type dispatchedKey struct{}
+
+// Dispatched returns ctx marked as the handling of a message the platform
+// dispatched from its queue: a 404 on the reception of its inject is then
+// an *AuthorizationError (the platform answers 404 for access denied), not
+// an inject that does not exist. The serve Handler marks its messages.
+func Dispatched(ctx context.Context) context.Context {
+	return context.WithValue(ctx, dispatchedKey{}, true)
+}
+
+func dispatched(ctx context.Context) bool {
+	v, _ := ctx.Value(dispatchedKey{}).(bool)
+	return v
+}
+
+type redeliveredKey struct{}
+
+// Redelivered returns ctx marked as the handling of a message the broker
+// delivered again: another process may have run it too (it died, or lost
+// its channel, before acknowledging), so the profile asks the platform
+// once more before it sends the terminal callback. The serve Handler
+// marks such messages.
+func Redelivered(ctx context.Context) context.Context {
+	return context.WithValue(ctx, redeliveredKey{}, true)
+}
+
+func redelivered(ctx context.Context) bool {
+	v, _ := ctx.Value(redeliveredKey{}).(bool)
+	return v
+}
+
+// recentSet remembers the last ids added, up to a bound: the injects this
+// process received, whose terminal callback answered 404 is therefore a
+// refusal of the token.
+type recentSet struct {
+	mu   sync.Mutex
+	max  int
+	ids  map[string]struct{}
+	ring []string
+	next int
+}
+
+// recentInjects bounds the injects a Profile remembers as received.
+const recentInjects = 4096
+
+func newRecentSet(max int) *recentSet {
+	return &recentSet{max: max, ids: map[string]struct{}{}, ring: make([]string, 0, max)}
+}
+
+func (s *recentSet) add(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ids[id]; ok {
+		return
+	}
+	if len(s.ring) < s.max {
+		s.ring = append(s.ring, id)
+	} else {
+		delete(s.ids, s.ring[s.next])
+		s.ring[s.next] = id
+		s.next = (s.next + 1) % s.max
+	}
+	s.ids[id] = struct{}{}
+}
+
+func (s *recentSet) has(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.ids[id]
+	return ok
+}

@@ -1,0 +1,246 @@
+package openaev
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// ActionData is the action of the callbacks that carry the signatures
+// that did not fit in the terminal callback (Current line only): the
+// platform appends their batches to the first one.
+const ActionData = "data"
+
+// The terminal callback of a report, split under the max payload size:
+// body 0 is the "complete" callback (the message, the findings and the
+// first batch of signatures), bodies 1… are "data" callbacks with the
+// other batches, relying on the platform's rule that the first batch of
+// an inject's signatures replaces and later ones append. A body is built
+// only when it is sent (or stored), from sizes computed beforehand, and
+// none is larger than the limit: a finding or a target's signatures that
+// cannot fit are left out, and the message says so.
+
+// piece is one `"key":value` entry of the structured output.
+type piece struct {
+	key  string
+	raw  []byte // unescaped
+	size int    // escaped length
+}
+
+// plan is a report's terminal callback split into bodies.
+type plan struct {
+	r        *runtime.Report
+	complete Execution
+	data     Execution // a data callback, its message set per body
+	pre      []piece   // findings sorted before expectation_signatures
+	post     []piece   // … and after
+	sigs     bool      // signatures sent (Current line)
+	assign   []int     // body of each sendable signature target, in order; -1: left out
+	sizes    []int     // the size of each body, at most
+}
+
+var (
+	sigOpen  = []byte(`"` + FieldExpectationSignatures + `":{"targets":[`)
+	sigClose = []byte(`]}`)
+)
+
+// plan computes the bodies of r's terminal callback for a platform of
+// version v, each at most p.maxPayload bytes.
+func (p *Profile) plan(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (*plan, error) {
+	limit := p.maxPayload
+	status, msg := completion(r, m)
+	msg += undeclaredSummary(r.Output.Findings, m)
+	pl := &plan{r: r, sigs: v.Current}
+	pieces, err := findingPieces(r, m, v)
+	if err != nil {
+		// Findings that cannot be encoded: keep the signatures.
+		p.log.Error("findings not encodable; sending the signatures alone", zap.String("inject_id", r.InjectID), zap.Error(err))
+		msg += " (findings could not be encoded: " + err.Error() + ")"
+		pieces = nil
+	}
+	pl.complete = Execution{Message: truncateEscaped(msg, min(8<<10, limit/4)), Status: status, Action: ActionComplete,
+		Duration: max(int(math.Round(r.Finished.Sub(r.Started).Seconds())), 0)}
+	noteRoom := min(512, limit/4)
+	var notes []string
+	// Findings too large for the terminal callback are left out, the
+	// largest first.
+	for envelopeLen(pl.complete)+noteRoom+pl.docLen(pieces, 0, 0) > limit && len(pieces) > 0 {
+		big := 0
+		for i := range pieces {
+			if pieces[i].size > pieces[big].size {
+				big = i
+			}
+		}
+		notes = append(notes, fmt.Sprintf("finding %s (%d bytes) too large to send", pieces[big].key, pieces[big].size))
+		pieces = append(pieces[:big], pieces[big+1:]...)
+	}
+	for _, pc := range pieces {
+		if pc.key < FieldExpectationSignatures {
+			pl.pre = append(pl.pre, pc)
+		} else {
+			pl.post = append(pl.post, pc)
+		}
+	}
+	completeFixed := envelopeLen(pl.complete) + noteRoom + pl.docLen(pieces, 0, 0)
+	pl.sizes = []int{completeFixed}
+	if pl.sigs {
+		dropped := pl.split(p, limit-completeFixed, limit)
+		if len(dropped) > 0 {
+			notes = append(notes, fmt.Sprintf("signatures of %d target%s too large to send (%s)", len(dropped),
+				plural(len(dropped)), list(dropped, 5)))
+		}
+	}
+	if len(notes) > 0 {
+		pl.complete.Message += truncateEscaped("; "+strings.Join(notes, "; "), noteRoom)
+	}
+	if pl.sizes[0] > limit {
+		return nil, fmt.Errorf("terminal callback of inject %s: %d bytes, more than the max payload size of %d bytes",
+			r.InjectID, pl.sizes[0], limit)
+	}
+	return pl, nil
+}
+
+// split assigns the signature targets to bodies: the terminal callback
+// while they fit in room0, then data callbacks. It returns the targets
+// left out because they fit in no body.
+func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
+	r := pl.r
+	pl.data = Execution{Status: StatusSuccess, Action: ActionData, Duration: pl.complete.Duration}
+	most := strings.Repeat("9", len(strconv.Itoa(len(r.Signatures)+1)))
+	dataFixed := envelopeLen(Execution{Message: pl.dataMessage(most, most), Status: pl.data.Status,
+		Action: pl.data.Action, Duration: pl.data.Duration}) + 2 + escapedLen(sigOpen) + escapedLen(sigClose)
+	dataRoom := limit - dataFixed
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	var drops map[string]bool
+	body, used, count := 0, 0, 0
+	for _, t := range r.PayloadTargets() {
+		pt, ok := platformTarget(t, &drops)
+		if !ok {
+			continue
+		}
+		buf.Reset()
+		if err := enc.Encode(pt); err != nil {
+			pl.assign = append(pl.assign, -1)
+			dropped = append(dropped, targetName(pt.SignatureTarget))
+			continue
+		}
+		q := escapedLen(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		room, need := room0, q
+		if body > 0 {
+			room = dataRoom
+		}
+		if count > 0 {
+			need++
+		}
+		switch {
+		case used+need <= room:
+			used, count = used+need, count+1
+		case q <= dataRoom:
+			pl.sizes[body] += used
+			pl.sizes = append(pl.sizes, dataFixed)
+			body, used, count = body+1, q, 1
+		default:
+			pl.assign = append(pl.assign, -1)
+			dropped = append(dropped, targetName(pt.SignatureTarget))
+			continue
+		}
+		pl.assign = append(pl.assign, body)
+	}
+	pl.sizes[body] += used
+	if len(drops) > 0 {
+		p.log.Debug("signature extras not sent: not collector signature types (kept in the findings)",
+			zap.String("inject_id", r.InjectID), zap.Strings("extras", sortedKeys(drops)))
+	}
+	return dropped
+}
+
+func (pl *plan) dataMessage(part, of string) string {
+	return pl.r.Injector + ": expectation signatures, part " + part + " of " + of
+}
+
+// targetName names a signature target for a message.
+func targetName(t signatures.Target) string {
+	switch {
+	case t.Asset != "":
+		return "asset " + t.Asset
+	case t.Agent != "":
+		return "agent " + t.Agent
+	}
+	return "asset group " + t.AssetGroup
+}
+
+// docLen is the escaped length of a structured output holding pieces and,
+// on the Current line, n signature targets of escaped length targets.
+func (pl *plan) docLen(pieces []piece, targets, n int) int {
+	size := 2 // {}
+	items := len(pieces)
+	for _, pc := range pieces {
+		size += pc.size
+	}
+	if pl.sigs {
+		items++
+		size += escapedLen(sigOpen) + escapedLen(sigClose) + targets + max(n-1, 0)
+	}
+	return size + max(items-1, 0)
+}
+
+// envelopeLen is the length of the body of e with an empty structured
+// output's quotes and key (its content is added to it).
+func envelopeLen(e Execution) int {
+	b, _ := json.Marshal(e)
+	return len(b) - 1 + len(`,"execution_output_structured":""}`)
+}
+
+// appendEnvelope appends the body of e up to the opening quote of its
+// structured output.
+func appendEnvelope(dst []byte, e Execution) []byte {
+	b, _ := json.Marshal(e)
+	dst = append(dst, b[:len(b)-1]...)
+	return append(dst, `,"execution_output_structured":"`...)
+}
+
+// findingPieces encodes the findings the structured output carries for a
+// platform of version v (see StructuredOutput), sorted by key, without
+// expectation_signatures.
+func findingPieces(r *runtime.Report, m *framework.Manifest, v PlatformVersion) ([]piece, error) {
+	doc, err := findingsDoc(r, m, v)
+	if err != nil {
+		return nil, err
+	}
+	delete(doc, FieldExpectationSignatures)
+	keys := make([]string, 0, len(doc))
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // raw tool output (XML) stays readable
+	out := make([]piece, 0, len(keys))
+	for _, k := range keys {
+		buf.Reset()
+		if err := enc.Encode(k); err != nil {
+			return nil, fmt.Errorf("structured output: %w", err)
+		}
+		buf.Truncate(buf.Len() - 1)
+		buf.WriteByte(':')
+		if err := enc.Encode(doc[k]); err != nil {
+			return nil, fmt.Errorf("structured output: %s: %w", k, err)
+		}
+		raw := bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		out = append(out, piece{key: k, raw: raw, size: escapedLen(raw)})
+	}
+	return out, nil
+}

@@ -1,0 +1,112 @@
+package openaev
+
+import (
+	"bytes"
+	"encoding/json"
+	"iter"
+	"strconv"
+)
+
+// bodies returns the number of bodies of the plan and builds them, in
+// order, as they are asked for: a body is valid until the next one is.
+func (pl *plan) bodies() iter.Seq2[int, []byte] {
+	return func(yield func(int, []byte) bool) {
+		n := len(pl.sizes)
+		buf := pl.open(make([]byte, 0, pl.sizes[0]), 0, n)
+		cur, count := 0, 0
+		next := func() bool {
+			if !yield(cur, pl.close(buf, cur)) {
+				return false
+			}
+			cur, count = cur+1, 0
+			if cur < n {
+				buf = pl.open(buf[:0], cur, n)
+			}
+			return true
+		}
+		if pl.sigs {
+			var tbuf bytes.Buffer
+			enc := json.NewEncoder(&tbuf)
+			enc.SetEscapeHTML(false)
+			var drops map[string]bool
+			ord := 0
+			for _, t := range pl.r.PayloadTargets() {
+				pt, ok := platformTarget(t, &drops)
+				if !ok || ord >= len(pl.assign) {
+					continue
+				}
+				b := pl.assign[ord]
+				ord++
+				if b < 0 {
+					continue
+				}
+				for cur < b {
+					if !next() {
+						return
+					}
+				}
+				tbuf.Reset()
+				if enc.Encode(pt) != nil {
+					continue // left out when planned
+				}
+				if count > 0 {
+					buf = append(buf, ',')
+				}
+				buf = appendEscaped(buf, bytes.TrimSuffix(tbuf.Bytes(), []byte("\n")))
+				count++
+			}
+		}
+		for cur < n {
+			if !next() {
+				return
+			}
+		}
+	}
+}
+
+// open starts body i of n: its envelope, then its structured output up to
+// its first signature target.
+func (pl *plan) open(dst []byte, i, n int) []byte {
+	if i > 0 {
+		e := pl.data
+		e.Message = pl.dataMessage(strconv.Itoa(i+1), strconv.Itoa(n))
+		dst = append(appendEnvelope(dst, e), '{')
+		return appendEscaped(dst, sigOpen)
+	}
+	dst = append(appendEnvelope(dst, pl.complete), '{')
+	if !pl.sigs {
+		for k, pc := range append(pl.pre[:len(pl.pre):len(pl.pre)], pl.post...) {
+			if k > 0 {
+				dst = append(dst, ',')
+			}
+			dst = appendEscaped(dst, pc.raw)
+		}
+		return dst
+	}
+	for _, pc := range pl.pre {
+		dst = append(appendEscaped(dst, pc.raw), ',')
+	}
+	return appendEscaped(dst, sigOpen)
+}
+
+// close ends body i.
+func (pl *plan) close(dst []byte, i int) []byte {
+	if pl.sigs {
+		dst = appendEscaped(dst, sigClose)
+		if i == 0 {
+			for _, pc := range pl.post {
+				dst = appendEscaped(append(dst, ','), pc.raw)
+			}
+		}
+	}
+	return append(dst, `}"}`...)
+}
+
+// size returns the bytes of all the plan's bodies, at most.
+func (pl *plan) size() int64 {
+	var n int64
+	for _, s := range pl.sizes {
+		n += int64(s)
+	}
+	return n
+}

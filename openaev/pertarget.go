@@ -1,0 +1,222 @@
+package openaev
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// maxTargetTrace bounds the message of a per-target trace.
+const maxTargetTrace = 1 << 10
+
+// targetTraces sends, on the Current line, one INFO command_execution
+// trace per target that has an asset, its execution_context_identifiers
+// naming the asset, as the platform's own injectors fill its per-target
+// view: what ran on the target, its outcome and its findings. 2.4.x gets
+// none (it has no per-target view). They are traces: their loss is
+// logged, not fatal, and the first failure stops the others.
+func (p *Profile) targetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest, v PlatformVersion) {
+	if !v.Current {
+		return
+	}
+	var lists map[string][]any
+	sent := 0
+	for i, t := range r.Targets {
+		if t.Meta.Asset == "" {
+			continue
+		}
+		if lists == nil {
+			lists = findingLists(r.Output.Findings, m)
+		}
+		e := Execution{Message: targetMessage(r, m, i, lists), Status: StatusInfo, Action: ActionCommandExecution,
+			ContextIdentifiers: []string{t.Meta.Asset}}
+		if err := p.client.Callback(ctx, r.InjectID, e); err != nil {
+			// A lost trace loses nothing the terminal callback does not carry.
+			p.log.Warn("per-target traces not delivered", zap.String("inject_id", r.InjectID), zap.Int("sent", sent),
+				zap.Error(err))
+			return
+		}
+		sent++
+	}
+}
+
+// targetMessage says what ran on target i, its outcome and the findings
+// attributed to it: "nmap on 192.0.2.7: succeeded; scan_results: 2;
+// ports_discovered: 22, 80".
+func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[string][]any) string {
+	t := r.Targets[i]
+	label := frameworkTargetLabel(t)
+	status := r.Status
+	if len(r.Signatures) == len(r.Targets) && r.Signatures[i].ExecutionStatus != "" {
+		status = r.Signatures[i].ExecutionStatus
+	}
+	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, outcomeWords(status))
+	var parts []string
+	for _, k := range findingOrder(lists, m) {
+		if n := attributed(lists[k], t.Meta.Asset, label); n > 0 {
+			parts = append(parts, fmt.Sprintf("%s: %d", k, n))
+		}
+	}
+	parts = append(parts, targetExtras(r.Output.TargetExtras[i])...)
+	if len(parts) > 0 {
+		msg += "; " + strings.Join(parts, "; ")
+	}
+	return truncateEscaped(msg, maxTargetTrace)
+}
+
+func outcomeWords(s signatures.ExecutionStatus) string {
+	switch s {
+	case signatures.StatusFailed:
+		return "failed"
+	case signatures.StatusTimeout:
+		return "timed out"
+	case signatures.StatusPartial:
+		return "partially succeeded"
+	}
+	return "succeeded"
+}
+
+// frameworkTargetLabel names a target as the platform's user knows it.
+func frameworkTargetLabel(t framework.Target) string {
+	if nc, ok := t.Network(); ok {
+		return nc.Value()
+	}
+	if ec, ok := t.External(); ok {
+		if on := ec.TargetIPv4 + ec.TargetHostname; on != "" {
+			return on
+		}
+		return "query " + strconv.Quote(ec.Query)
+	}
+	if cc, ok := t.Cloud(); ok {
+		return cc.CloudProvider + ":" + cc.CloudAccountID + ":" + cc.CloudRegion
+	}
+	return "its target"
+}
+
+// findingLists decodes the findings that are lists (of the declared
+// outputs, or every finding when none is declared), generically.
+func findingLists(f map[string]any, m *framework.Manifest) map[string][]any {
+	declared := outputFields(m)
+	out := map[string][]any{}
+	for k, v := range f {
+		if _, ok := declared[k]; len(declared) > 0 && !ok {
+			continue
+		}
+		if rv := reflect.ValueOf(v); !rv.IsValid() || (rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array) || rv.Len() == 0 {
+			continue
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			continue
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.UseNumber()
+		var list []any
+		if d.Decode(&list) == nil {
+			out[k] = list
+		}
+	}
+	return out
+}
+
+// findingOrder returns the keys of lists in the manifest's output order,
+// then sorted.
+func findingOrder(lists map[string][]any, m *framework.Manifest) []string {
+	var keys []string
+	seen := map[string]bool{}
+	if m != nil {
+		for _, o := range m.Outputs {
+			if _, ok := lists[o.Field]; ok && !seen[o.Field] {
+				keys, seen[o.Field] = append(keys, o.Field), true
+			}
+		}
+	}
+	var rest []string
+	for k := range lists {
+		if !seen[k] {
+			rest = append(rest, k)
+		}
+	}
+	sort.Strings(rest)
+	return append(keys, rest...)
+}
+
+// attributed counts the items of a finding list about a target: objects
+// whose asset_id is its asset or whose host, hostname, ip, target or
+// address is its value, and scalars equal to its value.
+func attributed(items []any, asset, value string) int {
+	n := 0
+	for _, it := range items {
+		switch x := it.(type) {
+		case string:
+			if x == value {
+				n++
+			}
+		case map[string]any:
+			if asset != "" && x["asset_id"] == asset {
+				n++
+				continue
+			}
+			for _, k := range []string{"host", "hostname", "ip", "target", "address"} {
+				if s, ok := x[k].(string); ok && s == value {
+					n++
+					break
+				}
+			}
+		}
+	}
+	return n
+}
+
+// targetExtras renders a target's extras of every expectation type, each
+// name once: "ports_discovered: 22, 80".
+func targetExtras(te framework.TypeExtras) []string {
+	vals := map[string]string{}
+	for _, extras := range te {
+		for name, v := range extras {
+			if _, done := vals[name]; done {
+				continue
+			}
+			if s, ok := scalarList(v); ok && s != "" {
+				vals[name] = s
+			}
+		}
+	}
+	out := make([]string, 0, len(vals))
+	for name, s := range vals {
+		out = append(out, name+": "+s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// scalarList renders a scalar, or a list of scalars joined with ", ".
+func scalarList(v any) (string, bool) {
+	if s, ok := scalar(v); ok {
+		return s, true
+	}
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || (rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array) {
+		return "", false
+	}
+	parts := make([]string, 0, rv.Len())
+	for i := range rv.Len() {
+		s, ok := scalar(rv.Index(i).Interface())
+		if !ok {
+			return "", false
+		}
+		parts = append(parts, s)
+	}
+	return list(parts, 20), true
+}

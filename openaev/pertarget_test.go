@@ -1,0 +1,104 @@
+package openaev_test
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestPerTargetTraces checks that on the Current line each target with an
+// asset gets its own trace, about its asset (execution_context_identifiers),
+// saying what ran on it, its outcome and its findings, and that 2.4.x gets
+// none.
+func TestPerTargetTraces(t *testing.T) {
+	tests := []struct {
+		name    string
+		version openaevtest.Version
+		want    map[string]string // asset → message
+	}{
+		{"current", openaevtest.Current, map[string]string{
+			"a1": "nmap on 192.0.2.7: succeeded; scan_results: 2; ports_discovered: 22, 80",
+			"a2": "nmap on db01.example.com: succeeded; scan_results: 1; ports_discovered: 443",
+		}},
+		{"2.4.0", openaevtest.Version24, map[string]string{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newLimitedEnv(t, tt.version, openaev.DefaultMaxPayloadSize, false)
+			e.nmap.open = map[string][]int{"192.0.2.7": {22, 80}, "db01.example.com": {443}}
+			body := e.message(t, "inj-t", "nmap", map[string]any{"target_selector": "assets",
+				"expectations": []map[string]any{{"expectation_type": "DETECTION"}, {"expectation_type": "PREVENTION"}}},
+				[]map[string]any{asset("asset", "a1", "", "192.0.2.7", nil, "ag1"),
+					asset("endpoint", "a2", "db01.example.com", "", []string{"192.0.2.8"})}, nil)
+			if err := e.proc.Process(context.Background(), body); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			traces := 0
+			for _, c := range e.platform.Calls("inj-t") {
+				if c.Kind != openaevtest.KindTrace {
+					continue
+				}
+				traces++
+				if !c.Processed() {
+					t.Errorf("trace %s: %s", c.Outcome, c.Reason)
+				}
+				ids, present := c.Body["execution_context_identifiers"]
+				if !present {
+					continue
+				}
+				if c.Body["execution_status"] != "INFO" || c.Body["execution_action"] != "command_execution" {
+					t.Errorf("per-target trace %v", c.Body)
+				}
+				list, _ := ids.([]any)
+				if len(list) != 1 {
+					t.Fatalf("execution_context_identifiers %v", ids)
+				}
+				got[list[0].(string)] = c.Body["execution_message"].(string)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("per-target traces\n%v\nwant\n%v", got, tt.want)
+			}
+			if traces != 1+len(tt.want) {
+				t.Errorf("%d traces, want the run's and %d per target", traces, len(tt.want))
+			}
+			done, _ := e.platform.Terminal("inj-t")
+			if msg := done.Body["execution_message"]; msg != "nmap on 2 targets: succeeded (scan_results: 3, ports: 3)" {
+				t.Errorf("terminal message %q", msg)
+			}
+		})
+	}
+}
+
+// chatty declares one output and finds more: what it does not declare is
+// summarised in the terminal message.
+type chatty struct{}
+
+func (chatty) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "chatty", Category: framework.Network,
+		Outputs: []framework.Output{{Type: "text", Field: "summary"}}}
+}
+
+func (chatty) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{Findings: map[string]any{"summary": "done", "hosts": []string{"a", "b", "c"},
+		"banner": "SSH-2.0-OpenSSH_9.6", "empty": []int{}, "none": nil, "meta": map[string]int{"x": 1}}}
+}
+
+func TestUndeclaredFindingsSummarised(t *testing.T) {
+	e := newEnv(t)
+	e.registry.Register("chatty", func() framework.Executor { return chatty{} })
+	e.build(append(testManifests(), chatty{}.Manifest()))
+	body := e.message(t, "inj-c", "chatty", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	done, _ := e.platform.Terminal("inj-c")
+	want := `chatty on 1 target: succeeded; not declared as outputs: banner "SSH-2.0-OpenSSH_9.6", hosts (3 items), meta (1 entry)`
+	if msg := done.Body["execution_message"]; msg != want {
+		t.Errorf("message\n%q\nwant\n%q", msg, want)
+	}
+}

@@ -1,0 +1,50 @@
+package openaev
+
+import (
+	"context"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// ResendPoster is the poster of a daemon's outbox resender. Before it
+// resends a stored "complete" (index 0), it asks the platform for the
+// inject's status: when the inject has already finished, another daemon
+// completed it (it ran the message the broker redelivered after this
+// process died with the body stored), and the stored body is superseded:
+// it is dropped, reported as delivered, and not sent a second time. When
+// the status cannot be read, the body is sent as usual. "data" callbacks
+// (index > 0) follow their "complete" and are always sent.
+type ResendPoster struct {
+	Profile *Profile
+}
+
+var (
+	_ outbox.Poster   = ResendPoster{}
+	_ outbox.Redactor = ResendPoster{}
+)
+
+// PostBody resends body index of inject id's terminal callback unless the
+// platform shows the inject finished.
+func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
+	if index == 0 && r.Profile.finishedElsewhere(ctx, injectID) {
+		return nil
+	}
+	return r.Profile.PostBody(ctx, injectID, index, body)
+}
+
+// finishedElsewhere reports whether the platform shows inject id finished
+// (completed by another process); an unreadable status is not finished.
+func (p *Profile) finishedElsewhere(ctx context.Context, injectID string) bool {
+	status, err := p.client.InjectStatus(ctx, injectID)
+	if err != nil || !Finished(status) {
+		return false
+	}
+	p.log.Info("terminal callback superseded: the inject already finished on the platform",
+		zap.String("inject_id", injectID), zap.String("status", status))
+	return true
+}
+
+// Redact removes the platform token from s.
+func (r ResendPoster) Redact(s string) string { return r.Profile.Redact(s) }

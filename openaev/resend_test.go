@@ -1,0 +1,103 @@
+package openaev_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+func TestResendPosterDropsSuperseded(t *testing.T) {
+	const token = "resend-token"
+	body := []byte(`{"execution_message":"noop on 1 target: succeeded","execution_status":"SUCCESS",` +
+		`"execution_action":"complete","execution_duration":0}`)
+	tests := []struct {
+		name      string
+		finished  bool // another daemon already completed the inject
+		index     int
+		wantCalls int // callbacks the platform receives from the resend
+	}{
+		{"pending inject: the stored complete is sent", false, 0, 1},
+		{"finished inject: the stored complete is superseded", true, 0, 0},
+		{"data after complete is always sent", true, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token)
+			p.AddInject("i1", openaev.ContractID("noop"))
+			c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token}, openaev.WithRetry(1, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			if err := c.Reception(ctx, "i1"); err != nil {
+				t.Fatal(err)
+			}
+			if tt.finished {
+				if err := c.Callback(ctx, "i1", openaev.Execution{Message: "done elsewhere", Status: "SUCCESS",
+					Action: openaev.ActionComplete}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := len(p.Calls("i1"))
+			r := openaev.ResendPoster{Profile: openaev.NewProfile(c, nil, nil)}
+			if tt.index > 0 {
+				body = []byte(`{"execution_message":"more signatures","execution_status":"SUCCESS",` +
+					`"execution_action":"data","execution_duration":0}`)
+			}
+			if err := r.PostBody(ctx, "i1", tt.index, body); err != nil {
+				t.Fatalf("PostBody: %v", err)
+			}
+			var sent int
+			for _, call := range p.Calls("i1")[before:] {
+				if call.Kind == openaevtest.KindComplete || call.Kind == openaevtest.KindData {
+					sent++
+					if !call.Processed() {
+						t.Errorf("resent callback %s: %s", call.Outcome, call.Reason)
+					}
+				}
+			}
+			if sent != tt.wantCalls {
+				t.Errorf("%d callbacks sent, want %d", sent, tt.wantCalls)
+			}
+			if n := len(p.Completions("i1")); n != 1 {
+				t.Errorf("the platform completed the inject %d times, want 1", n)
+			}
+		})
+	}
+}
+
+func TestRedeliveredRunDoesNotCompleteTwice(t *testing.T) {
+	const token = "redelivered-token"
+	p := openaevtest.NewPlatform(t, token)
+	p.AddInject("i1", openaev.ContractID("noop"))
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token}, openaev.WithRetry(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Reception(ctx, "i1"); err != nil {
+		t.Fatal(err)
+	}
+	// The first run (its ack lost) completed the inject meanwhile.
+	if err := c.Callback(ctx, "i1", openaev.Execution{Message: "first run", Status: "SUCCESS",
+		Action: openaev.ActionComplete}); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"execution_message":"second run","execution_status":"SUCCESS","execution_action":"complete"}`)
+	prof := openaev.NewProfile(c, nil, nil)
+	if err := prof.PostBody(openaev.Redelivered(ctx), "i1", 0, body); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.Completions("i1")); n != 1 {
+		t.Errorf("a redelivered run completed the inject again: %d completions", n)
+	}
+	// Without the mark, PostBody sends as asked (a first delivery).
+	if err := prof.PostBody(ctx, "i1", 0, body); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.Completions("i1")); n != 2 {
+		t.Errorf("%d completions after an unmarked send, want 2", n)
+	}
+}

@@ -1,0 +1,204 @@
+package openaev
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// The adapters between the OpenAEV platform and serve.Daemon.
+
+// Interface guards.
+var (
+	_ serve.Registrar       = (*Registrar)(nil)
+	_ serve.DeliveryHandler = (*Handler)(nil)
+)
+
+// Registrar registers injectors with the platform for a serve.Daemon:
+// with the icon the first time, without it for the heartbeats. The
+// broker's TLS is the reply's use_ssl.
+type Registrar struct {
+	client    *Client
+	manifests []framework.Manifest
+	iconSent  atomic.Bool
+}
+
+// NewRegistrar returns the Registrar of manifests (see SelectInjectors)
+// on c's platform.
+func NewRegistrar(c *Client, manifests []framework.Manifest) *Registrar {
+	return &Registrar{client: c, manifests: manifests}
+}
+
+// Register registers the injectors. A bad configuration or a refused
+// token (what retrying cannot fix) is marked serve.Permanent.
+func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
+	reg, err := r.client.Register(ctx, r.manifests, !r.iconSent.Load())
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) || errors.Is(err, ErrPermanent) {
+			return serve.Registration{}, serve.Permanent(err)
+		}
+		return serve.Registration{}, err
+	}
+	r.iconSent.Store(true)
+	c := reg.Connection
+	return serve.Registration{
+		Broker: serve.Broker{Host: c.Host, Port: c.Port, VHost: c.VHost, User: c.User, Pass: c.Pass, TLS: c.UseSSL},
+		Queue:  reg.Listen,
+	}, nil
+}
+
+// HandlerConfig configures a Handler.
+type HandlerConfig struct {
+	// Processor runs the messages, through a runtime whose deliverer is
+	// its profile, made durable by Store when there is one.
+	Processor *Processor
+	// Store is the outbox of the profile's terminal callbacks (see
+	// outbox.Deliverer), nil without one.
+	Store *outbox.Store
+	// Wake, when set, is signalled when a callback waits in Store (a
+	// Resender's Wake).
+	Wake    chan<- struct{}
+	Metrics *serve.Metrics
+	Log     *zap.Logger
+}
+
+// Handler runs the platform messages a serve.Daemon consumes: at most one
+// run per inject, at least one delivery of its result.
+//
+//   - A message whose terminal callback already waits in the outbox is
+//     acknowledged without running its inject again (a redelivery after
+//     the consumer that ran it stopped).
+//   - A redelivered message is run only when the platform does not say
+//     its inject has finished (GET /api/injects/{id}; see Finished): the
+//     platform would reopen a finished inject and complete it twice. When
+//     the status cannot be read, it runs, and the reason is logged.
+//   - A refusal of the token (*AuthorizationError) is a
+//     serve.UnauthorizedError, durable when the outbox keeps the body:
+//     the inject is never run again for it.
+//   - A result kept in the outbox for a resend acknowledges the message;
+//     a message the processor refused (*MessageError) or a callback the
+//     platform refused for good is rejected (serve.Permanent); anything
+//     else requeues it.
+type Handler struct {
+	cfg HandlerConfig
+	log *zap.Logger
+}
+
+// NewHandler returns the Handler of cfg.
+func NewHandler(cfg HandlerConfig) *Handler {
+	log := cfg.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Handler{cfg: cfg, log: log}
+}
+
+// Handle handles a message delivered for the first time.
+func (h *Handler) Handle(ctx context.Context, body []byte) error {
+	return h.HandleDelivery(ctx, serve.Delivery{Body: body})
+}
+
+// HandleDelivery handles one message; see Handler.
+func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
+	ctx = Dispatched(ctx)
+	m, err := ParseMessage(d.Body)
+	if err != nil {
+		h.cfg.Metrics.InjectReceived("")
+		// Process reports the message (an INVALID_USAGE when it names its
+		// inject) and returns the same refusal.
+		return h.settle("", h.cfg.Processor.Process(ctx, d.Body))
+	}
+	id, injector := m.Injection.InjectID, h.cfg.Processor.injectorOf(m)
+	h.cfg.Metrics.InjectReceived(injector)
+	if h.cfg.Store != nil && h.waiting(id) {
+		h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
+			zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()))
+		h.cfg.Metrics.InjectCompleted(injector)
+		h.signal()
+		return nil
+	}
+	if d.Redelivered {
+		if h.finished(ctx, id) {
+			return nil
+		}
+		ctx = Redelivered(ctx)
+	}
+	return h.settle(injector, h.cfg.Processor.ProcessMessage(ctx, m))
+}
+
+// finished reports whether the platform says the inject of a redelivered
+// message has finished; it logs what it found.
+func (h *Handler) finished(ctx context.Context, id string) bool {
+	status, err := h.cfg.Processor.profile.client.InjectStatus(ctx, id)
+	log := h.log.With(zap.String("inject_id", id))
+	switch {
+	case err != nil:
+		log.Warn("redelivered message: the inject's status cannot be read; running it", zap.Error(err))
+		return false
+	case Finished(status):
+		log.Info("redelivered message of a finished inject: acknowledged, not run again", zap.String("status", status))
+		return true
+	}
+	log.Info("redelivered message of an unfinished inject: running it", zap.String("status", status))
+	return false
+}
+
+// settle maps the outcome of a message onto the daemon's settlement.
+func (h *Handler) settle(injector string, err error) error {
+	var auth *AuthorizationError
+	var se *runtime.StoredError
+	var me *MessageError
+	var ae *APIError
+	switch {
+	case err == nil:
+		h.cfg.Metrics.InjectCompleted(injector)
+		return nil
+	case errors.As(err, &auth):
+		h.cfg.Metrics.InjectFailed(injector)
+		return serve.Unauthorized(err, errors.As(err, &se) && se.Pending > 0)
+	case errors.As(err, &se) && se.Pending > 0:
+		h.log.Warn("terminal callback not delivered; kept in the outbox and acknowledged",
+			zap.String("outbox", se.Outbox), zap.Int("pending", se.Pending), zap.Error(err))
+		h.cfg.Metrics.InjectFailed(injector)
+		return nil
+	case errors.As(err, &me), errors.As(err, &ae) && errors.Is(err, ErrPermanent):
+		h.cfg.Metrics.InjectFailed(injector)
+		return serve.Permanent(err)
+	}
+	h.cfg.Metrics.InjectFailed(injector)
+	return err
+}
+
+// waiting reports whether a terminal callback of inject id already waits
+// in the outbox: its message is a redelivery after the consumer that ran
+// it stopped, and the result will be resent from the outbox.
+func (h *Handler) waiting(id string) bool {
+	recs, err := h.cfg.Store.List()
+	if err != nil {
+		return false
+	}
+	for _, r := range recs {
+		if r.InjectID == id && r.State == outbox.Pending && h.cfg.Processor.profile.Owns(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Handler) signal() {
+	if h.cfg.Wake == nil {
+		return
+	}
+	select {
+	case h.cfg.Wake <- struct{}{}:
+	default:
+	}
+}

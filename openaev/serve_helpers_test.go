@@ -1,0 +1,141 @@
+package openaev_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// serveOpts configure a serveEnv.
+type serveOpts struct {
+	version openaevtest.Version
+	// injectors is the injectors setting ("" for the default selection).
+	injectors string
+	// outbox keeps the terminal callbacks in an outbox.
+	outbox bool
+	// limit is the max payload size (0: the default).
+	limit int64
+	// via, when set, returns the URL the client reaches the platform at
+	// (a proxy in front of it).
+	via func(t *testing.T, p *openaevtest.Platform) string
+	// httpClient, when set, is the client's HTTP client.
+	httpClient *http.Client
+}
+
+// serveEnv is what `injectkit serve` wires, over the strict stand-in: a
+// client, the selected injectors' profile (through an outbox when asked),
+// a processor, the serve Handler and Registrar.
+type serveEnv struct {
+	*env
+	selected  []framework.Manifest
+	store     *outbox.Store
+	handler   *openaev.Handler
+	registrar *openaev.Registrar
+	metrics   *serve.Metrics
+	prom      *prometheus.Registry
+	wake      chan struct{}
+}
+
+func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
+	t.Helper()
+	p := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(o.version))
+	e := &env{platform: p, nmap: &fakeNmap{open: map[string][]int{"192.0.2.1": {22}}}}
+	core, logs := observer.New(zapcore.DebugLevel)
+	e.logs, e.log = logs, zap.New(core)
+	u := p.URL
+	if o.via != nil {
+		u = o.via(t, p)
+	}
+	opts := []openaev.Option{openaev.WithLogger(e.log), openaev.WithRetry(2, time.Millisecond)}
+	if o.httpClient != nil {
+		opts = append(opts, openaev.WithHTTPClient(o.httpClient))
+	}
+	c, err := openaev.NewClient(openaev.Config{URL: u, Token: testToken, InjectorID: testInjectorID}, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.client = c
+	e.registry = framework.NewRegistry()
+	e.registry.Register("nmap", func() framework.Executor { return e.nmap })
+	e.registry.Register("noop", func() framework.Executor { return noop.New() })
+	s := &serveEnv{env: e, wake: make(chan struct{}, 1), prom: prometheus.NewRegistry()}
+	s.metrics = serve.NewMetrics(s.prom)
+	if s.selected, err = openaev.SelectInjectors(testManifests(), openaev.ParseInjectors(o.injectors)); err != nil {
+		t.Fatal(err)
+	}
+	var popts []openaev.ProfileOption
+	if o.limit > 0 {
+		popts = append(popts, openaev.WithMaxPayloadSize(o.limit))
+	}
+	e.profile = openaev.NewProfile(c, s.selected, e.log, popts...)
+	var d runtime.Deliverer = e.profile
+	if o.outbox {
+		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.store.Close() })
+		d = &outbox.Deliverer{Profile: e.profile, Store: s.store, Failed: s.wake}
+	}
+	e.proc = openaev.NewProcessor(newTestRuntime(e.registry, d, e.log), e.profile)
+	s.handler = openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Store: s.store, Wake: s.wake,
+		Metrics: s.metrics, Log: e.log})
+	s.registrar = openaev.NewRegistrar(c, s.selected)
+	return s
+}
+
+// records returns the outbox's records by state.
+func (s *serveEnv) records(t *testing.T) map[outbox.State]int {
+	t.Helper()
+	recs, err := s.store.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[outbox.State]int{}
+	for _, r := range recs {
+		out[r.State]++
+	}
+	return out
+}
+
+// statusless is a proxy in front of the platform that answers status to
+// every GET /api/injects/{id}: the inject's status cannot be read.
+func statusless(status int) func(t *testing.T, p *openaevtest.Platform) string {
+	return func(t *testing.T, p *openaevtest.Platform) string {
+		target, err := url.Parse(p.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rp := httputil.NewSingleHostReverseProxy(target)
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rest, ok := strings.CutPrefix(r.URL.Path, "/api/injects/")
+			if ok && r.Method == http.MethodGet && !strings.Contains(rest, "/") {
+				http.Error(w, `{"message":"scripted"}`, status)
+				return
+			}
+			rp.ServeHTTP(w, r)
+		}))
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+}
+
+// observerCore returns a core recording every entry.
+func observerCore() (zapcore.Core, *observer.ObservedLogs) { return observer.New(zapcore.DebugLevel) }

@@ -1,0 +1,340 @@
+package openaev_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// daemon returns a daemon consuming for s from queue on broker, as the
+// stand-in's registration names them, with /healthz on url.
+func (s *serveEnv) daemon(t *testing.T, broker serve.Broker, queue string) (d *serve.Daemon, url string) {
+	t.Helper()
+	s.platform.SetBroker(openaevtest.Broker{Host: broker.Host, Port: broker.Port, VHost: broker.VHost,
+		User: broker.User, Pass: broker.Pass, UseSSL: broker.TLS, Queue: queue})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &serve.Daemon{Registrar: s.registrar, Handler: s.handler, Workers: 2, ShutdownTimeout: 10 * time.Second,
+		RequeueDelay: 10 * time.Millisecond, MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
+		Listener: ln, Name: "injectkit-test", Log: s.log, Metrics: s.metrics}, "http://" + ln.Addr().String()
+}
+
+// run runs d until the test ends.
+func run(t *testing.T, d *serve.Daemon) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	})
+}
+
+// waitUntil checks cond after each call the platform records and every
+// 10 ms (the daemon's own state changes without a call), for 30 s at most.
+func waitUntil(t *testing.T, p *openaevtest.Platform, what string, cond func() bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		wait, stop := context.WithCancel(ctx)
+		go func() {
+			select {
+			case <-tick.C:
+				stop()
+			case <-wait.Done():
+			}
+		}()
+		err := p.WaitFor(wait, cond)
+		stop()
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func healthz(t *testing.T, url string) (int, serve.Health) {
+	t.Helper()
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h serve.Health
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, h
+}
+
+func counter(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				found := false
+				for _, lp := range m.GetLabel() {
+					found = found || (lp.GetName() == labels[i] && lp.GetValue() == labels[i+1])
+				}
+				if !found {
+					continue next
+				}
+			}
+			return m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return 0
+}
+
+func integration(t *testing.T) (serve.Broker, string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs RabbitMQ")
+	}
+	return servetest.Broker(t), servetest.Queue(t)
+}
+
+// TestIntegrationServeInjectorSelection checks that serve registers and
+// consumes for the injectors selected only: noop only when named.
+func TestIntegrationServeInjectorSelection(t *testing.T) {
+	tests := []struct {
+		setting       string
+		served, other string
+	}{
+		{"", "nmap", "noop"},
+		{"noop", "noop", "nmap"},
+	}
+	for _, tt := range tests {
+		t.Run("injectors="+tt.setting, func(t *testing.T) {
+			broker, queue := integration(t)
+			s := newServeEnv(t, serveOpts{injectors: tt.setting})
+			d, _ := s.daemon(t, broker, queue)
+			run(t, d)
+			waitUntil(t, s.platform, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+			if _, ok := s.platform.ContractOutputs(openaev.ContractID(tt.served)); !ok {
+				t.Errorf("%s not registered", tt.served)
+			}
+			if _, ok := s.platform.ContractOutputs(openaev.ContractID(tt.other)); ok {
+				t.Errorf("%s registered", tt.other)
+			}
+			servetest.Publish(t, queue,
+				s.message(t, "i-served", tt.served, map[string]any{"targets": "192.0.2.1"}, nil, nil),
+				s.message(t, "i-other", tt.other, map[string]any{"targets": "192.0.2.1"}, nil, nil))
+			waitUntil(t, s.platform, "both terminal callbacks", func() bool {
+				return len(s.platform.Completions("i-served")) == 1 && len(s.platform.Completions("i-other")) == 1
+			})
+			if st := s.platform.InjectStatus("i-served"); st != "EXECUTED" {
+				t.Errorf("served inject %s", st)
+			}
+			other, _ := s.platform.Terminal("i-other")
+			if other.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(other.Body["execution_message"].(string), "unknown contract") {
+				t.Errorf("inject of an injector not served: %v", other.Body)
+			}
+		})
+	}
+}
+
+// TestIntegrationServeRedeliveredFinishedInject checks that a redelivered
+// message of an inject the platform already finished (the consumer died
+// between the platform's 2xx and its acknowledgement) is acknowledged
+// without running again, and that the platform records no reopening.
+func TestIntegrationServeRedeliveredFinishedInject(t *testing.T) {
+	broker, queue := integration(t)
+	s := newServeEnv(t, serveOpts{outbox: true})
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	s.completeFirst(t) // the run whose acknowledgement was lost
+	servetest.Publish(t, queue, body)
+	servetest.Redeliver(t, queue)
+	d, _ := s.daemon(t, broker, queue)
+	run(t, d)
+	waitUntil(t, s.platform, "the message settled", func() bool {
+		return counter(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
+	})
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("nmap ran %d times, want once", n)
+	}
+	if r, c := s.platform.Reopenings("i-1"), len(s.platform.Completions("i-1")); r != 0 || c != 1 {
+		t.Errorf("%d reopenings, %d completions; want 0, 1", r, c)
+	}
+	if counter(t, s.prom, "injectkit_redeliveries_total") != 1 {
+		t.Error("the message was not redelivered")
+	}
+	if s.logs.FilterMessageSnippet("redelivered message of a finished inject").Len() != 1 {
+		t.Error("the skipped run is not logged")
+	}
+}
+
+// TestIntegrationServeUnauthorizedComplete checks that a terminal callback
+// refused for authorization (401, or 404 on an inject just received) runs
+// each inject exactly once, keeps its body pending in the outbox, turns
+// /healthz unhealthy with the reason, and pauses the consumption after
+// three in a row until a registration succeeds; the bodies are delivered
+// later, once each.
+func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
+	for _, status := range []int{http.StatusUnauthorized, http.StatusNotFound} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			broker, queue := integration(t)
+			s := newServeEnv(t, serveOpts{outbox: true})
+			d, url := s.daemon(t, broker, queue)
+			d.HeartbeatInterval = 20 * time.Millisecond
+			run(t, d)
+			waitUntil(t, s.platform, "healthy", func() bool { code, _ := healthz(t, url); return code == http.StatusOK })
+			s.platform.FailRegistration(http.StatusServiceUnavailable, 1<<30)
+			var ids []string
+			for i := range serve.DefaultAuthFailures {
+				id := fmt.Sprintf("i-%d", i)
+				s.platform.FailComplete(id, status, 1)
+				servetest.Publish(t, queue, s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
+				ids = append(ids, id)
+			}
+			waitUntil(t, s.platform, "the consumption paused", func() bool {
+				return counter(t, s.prom, "injectkit_consumption_paused") == 1
+			})
+			if n := s.nmap.calls.Load(); n != int32(len(ids)) {
+				t.Errorf("nmap ran %d times for %d injects", n, len(ids))
+			}
+			if got := s.records(t); got[outbox.Pending] != len(ids) || got[outbox.Dead] != 0 {
+				t.Errorf("outbox %v, want %d pending, none dead", got, len(ids))
+			}
+			code, h := healthz(t, url)
+			if code != http.StatusServiceUnavailable || h.Reason != serve.ReasonUnauthorized || !h.Paused {
+				t.Errorf("health %d %+v", code, h)
+			}
+			if ready, consumers := servetest.Counts(t, queue); ready != 0 || consumers != 0 {
+				t.Errorf("queue: %d ready, %d consumers; want the refused acknowledged and no consumer", ready, consumers)
+			}
+			servetest.Publish(t, queue, s.message(t, "i-next", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
+			if ready, _ := servetest.Counts(t, queue); ready != 1 {
+				t.Errorf("%d ready while paused", ready)
+			}
+			s.platform.FailRegistration(http.StatusServiceUnavailable, 0)
+			waitUntil(t, s.platform, "the next inject completed", func() bool { return len(s.platform.Completions("i-next")) == 1 })
+			waitUntil(t, s.platform, "healthy again", func() bool { code, _ := healthz(t, url); return code == http.StatusOK })
+
+			// The kept bodies are delivered once the platform accepts them.
+			rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
+				Client: func(string) (outbox.Poster, error) { return s.profile, nil }}
+			if res, err := rs.Flush(context.Background()); err != nil || res.Delivered != len(ids) {
+				t.Fatalf("flush %+v %v", res, err)
+			}
+			for _, id := range ids {
+				if c := len(s.platform.Completions(id)); c != 1 {
+					t.Errorf("%s completed %d times", id, c)
+				}
+			}
+			if n := s.nmap.calls.Load(); n != int32(len(ids)+1) {
+				t.Errorf("nmap ran %d times, want %d", n, len(ids)+1)
+			}
+		})
+	}
+}
+
+// TestIntegrationServeBodiesAndTraces checks, through the daemon, that
+// signatures above the max payload size are split into complete and data
+// callbacks under the limit whose union the platform stores, and that
+// per-target traces go to a Current platform only.
+func TestIntegrationServeBodiesAndTraces(t *testing.T) {
+	const limit, targets = 16 << 10, 40
+	tests := []struct {
+		version             openaevtest.Version
+		wantData, wantTrace bool
+	}{
+		{openaevtest.Current, true, true},
+		{openaevtest.Version24, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version.String(), func(t *testing.T) {
+			broker, queue := integration(t)
+			s := newServeEnv(t, serveOpts{version: tt.version, outbox: true, limit: limit})
+			d, _ := s.daemon(t, broker, queue)
+			run(t, d)
+			waitUntil(t, s.platform, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+			servetest.Publish(t, queue, nmapAssetsMessage(t, s.env, "i-big", targets))
+			waitUntil(t, s.platform, "the message settled", func() bool {
+				return counter(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
+			})
+			var data, perTarget int
+			var union []openaevtest.Signature
+			for _, c := range s.platform.Calls("i-big") {
+				if len(c.Raw) > limit {
+					t.Errorf("%s of %d bytes", c.Kind, len(c.Raw))
+				}
+				if _, ok := c.Body["execution_context_identifiers"]; ok {
+					perTarget++
+				}
+				if c.Kind == openaevtest.KindData {
+					data++
+				}
+				if !c.Processed() && c.Kind != openaevtest.KindReception {
+					t.Errorf("%s %s: %s", c.Kind, c.Outcome, c.Reason)
+				}
+				union = append(union, c.Signatures...)
+			}
+			if (data > 0) != tt.wantData || (perTarget == targets) != tt.wantTrace || (perTarget > 0) != tt.wantTrace {
+				t.Errorf("%d data callbacks, %d per-target traces", data, perTarget)
+			}
+			if got, want := stored(s.platform, "i-big"), signatureSet(union); strings.Join(got, ",") != strings.Join(want, ",") ||
+				(tt.wantData && len(got) != targets*2*4) {
+				t.Errorf("stored %d signatures, the bodies carried %d", len(got), len(want))
+			}
+			if got := s.records(t); len(got) != 0 {
+				t.Errorf("outbox %v after a delivery", got)
+			}
+		})
+	}
+}
+
+// TestIntegrationServeRejectsATooLargeMessage checks that a message over
+// the max message size is rejected unread: no reception, no requeue.
+func TestIntegrationServeRejectsATooLargeMessage(t *testing.T) {
+	broker, queue := integration(t)
+	s := newServeEnv(t, serveOpts{})
+	d, _ := s.daemon(t, broker, queue)
+	run(t, d)
+	body := s.message(t, "i-huge", "nmap", map[string]any{"targets": "192.0.2.1",
+		"padding": strings.Repeat("x", serve.DefaultMaxMessageSize)}, nil, nil)
+	servetest.Publish(t, queue, body)
+	waitUntil(t, s.platform, "the rejection", func() bool {
+		return counter(t, s.prom, "injectkit_messages_total", "outcome", "rejected") == 1
+	})
+	if calls := s.platform.Calls("i-huge"); len(calls) != 0 {
+		t.Errorf("the platform was told about a message never read: %v", kinds(calls))
+	}
+	if ready, _ := servetest.Counts(t, queue); ready != 0 {
+		t.Errorf("%d ready: the message was requeued", ready)
+	}
+	if s.logs.FilterMessage("message rejected without requeue").Len() != 1 {
+		t.Error("the rejection is not logged")
+	}
+}

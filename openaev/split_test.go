@@ -1,0 +1,253 @@
+package openaev_test
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// newLimitedEnv is newEnv on a platform of version v, its profile sending
+// bodies of at most limit bytes, through an outbox when durable.
+func newLimitedEnv(t *testing.T, v openaevtest.Version, limit int64, durable bool) *env {
+	t.Helper()
+	e := &env{platform: openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(v)), nmap: &fakeNmap{open: map[string][]int{}}}
+	core, logs := observer.New(zapcore.DebugLevel)
+	e.logs, e.log = logs, zap.New(core)
+	c, err := openaev.NewClient(openaev.Config{URL: e.platform.URL, Token: testToken, InjectorID: testInjectorID},
+		openaev.WithLogger(e.log), openaev.WithRetry(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.client = c
+	e.registry = framework.NewRegistry()
+	e.registry.Register("nmap", func() framework.Executor { return e.nmap })
+	e.registry.Register("noop", func() framework.Executor { return noop.New() })
+	e.profile = openaev.NewProfile(c, testManifests(), e.log, openaev.WithMaxPayloadSize(limit))
+	var d runtime.Deliverer = e.profile
+	if durable {
+		store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		d = &outbox.Deliverer{Profile: e.profile, Store: store}
+	}
+	e.proc = openaev.NewProcessor(newTestRuntime(e.registry, d, e.log), e.profile)
+	e.register(t)
+	return e
+}
+
+// assets returns n agentless assets a000… on 192.0.2.1….
+func assets(n int) []map[string]any {
+	out := make([]map[string]any, n)
+	for i := range out {
+		out[i] = asset("asset", fmt.Sprintf("a%03d", i), "", fmt.Sprintf("192.0.2.%d", i+1), nil)
+	}
+	return out
+}
+
+func nmapAssetsMessage(t *testing.T, e *env, id string, n int) []byte {
+	t.Helper()
+	for i := range n {
+		e.nmap.open[fmt.Sprintf("192.0.2.%d", i+1)] = []int{22}
+	}
+	return e.message(t, id, "nmap", map[string]any{"target_selector": "assets", "target_property_selector": "seen_ip",
+		"expectations": []map[string]any{{"expectation_type": "DETECTION"}, {"expectation_type": "PREVENTION"}}},
+		assets(n), nil)
+}
+
+// signatureSet renders signatures as sorted "asset type signature=value"
+// lines.
+func signatureSet(sigs []openaevtest.Signature) []string {
+	out := make([]string, 0, len(sigs))
+	for _, s := range sigs {
+		out = append(out, s.Asset+" "+s.ExpectationType+" "+s.Type+"="+s.Value)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func stored(p *openaevtest.Platform, id string) []string {
+	var all []openaevtest.Signature
+	for _, sigs := range p.Signatures(id) {
+		all = append(all, sigs...)
+	}
+	return signatureSet(all)
+}
+
+// TestSignaturesSplitUnderTheLimit checks that signatures above the max
+// payload size go in a "complete" callback and "data" callbacks, every
+// body under the limit, and that the platform stores the union, the
+// signatures an unbounded body would have carried; 2.4.x gets no
+// signatures and no data callback.
+func TestSignaturesSplitUnderTheLimit(t *testing.T) {
+	const limit, targets = 16 << 10, 60
+	// The reference: the same inject in one body.
+	ref := newLimitedEnv(t, openaevtest.Current, openaev.MaxMaxPayloadSize, false)
+	if err := ref.proc.Process(context.Background(), nmapAssetsMessage(t, ref, "inj-ref", targets)); err != nil {
+		t.Fatal(err)
+	}
+	want := stored(ref.platform, "inj-ref")
+	if len(want) != targets*2*4 {
+		t.Fatalf("reference: %d signatures stored", len(want))
+	}
+	tests := []struct {
+		name     string
+		version  openaevtest.Version
+		durable  bool
+		wantData bool
+	}{
+		{"current", openaevtest.Current, false, true},
+		{"current through the outbox", openaevtest.Current, true, true},
+		{"2.4.0: no signatures, one body", openaevtest.Version24, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newLimitedEnv(t, tt.version, limit, tt.durable)
+			if err := e.proc.Process(context.Background(), nmapAssetsMessage(t, e, "inj-s", targets)); err != nil {
+				t.Fatal(err)
+			}
+			var completes, data int
+			var union []openaevtest.Signature
+			for _, c := range e.platform.Calls("inj-s") {
+				if c.Kind != openaevtest.KindComplete && c.Kind != openaevtest.KindData {
+					continue
+				}
+				if len(c.Raw) > limit {
+					t.Errorf("%s body of %d bytes, over the limit of %d", c.Kind, len(c.Raw), limit)
+				}
+				if !c.Processed() {
+					t.Errorf("%s %d: %s %s", c.Kind, c.Status, c.Outcome, c.Reason)
+				}
+				if c.Kind == openaevtest.KindComplete {
+					completes++
+				} else {
+					data++
+					if c.Body["execution_status"] != "SUCCESS" || !strings.Contains(c.Body["execution_message"].(string), "expectation signatures, part") {
+						t.Errorf("data callback %v", c.Body)
+					}
+				}
+				union = append(union, c.Signatures...)
+			}
+			if completes != 1 || (data > 0) != tt.wantData {
+				t.Fatalf("%d complete and %d data callbacks", completes, data)
+			}
+			done, _ := e.platform.Terminal("inj-s")
+			if msg := done.Body["execution_message"].(string); strings.Contains(msg, "too large") {
+				t.Errorf("something left out: %q", msg)
+			}
+			if !tt.wantData {
+				if got := stored(e.platform, "inj-s"); len(got) != 0 {
+					t.Errorf("2.4.0 stored %d signatures", len(got))
+				}
+				return
+			}
+			if got := stored(e.platform, "inj-s"); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("stored %d signatures, want the %d of one unbounded body", len(got), len(want))
+			}
+			if got := signatureSet(union); strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("the bodies carry %d signatures, want %d", len(got), len(want))
+			}
+		})
+	}
+}
+
+// TestSignaturesOfATargetThatCannotFit checks that a target whose
+// signatures cannot fit in any body is left out, named in the message,
+// and that nothing is sent over the limit.
+func TestSignaturesOfATargetThatCannotFit(t *testing.T) {
+	const limit = 2 << 10
+	e := newLimitedEnv(t, openaevtest.Current, limit, false)
+	// The platform's ids are opaque: one this long makes the target's
+	// signatures larger than any body.
+	big := "big" + strings.Repeat("b", 1500)
+	body := e.message(t, "inj-big", "noop", map[string]any{"target_selector": "assets",
+		"expectations": []map[string]any{{"expectation_type": "DETECTION"}, {"expectation_type": "PREVENTION"}}},
+		[]map[string]any{asset("asset", "small", "", "192.0.2.1", nil), asset("asset", big, "", "192.0.2.2", nil)}, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range e.platform.Calls("inj-big") {
+		if len(c.Raw) > limit {
+			t.Errorf("%s body of %d bytes, over the limit", c.Kind, len(c.Raw))
+		}
+	}
+	done, ok := e.platform.Terminal("inj-big")
+	if !ok || !done.Processed() {
+		t.Fatalf("terminal %v", done)
+	}
+	if msg := done.Body["execution_message"].(string); !strings.Contains(msg, "signatures of 1 target too large to send (asset bigbbb") {
+		t.Errorf("message %q does not name the target left out", msg)
+	}
+	for _, s := range stored(e.platform, "inj-big") {
+		if !strings.HasPrefix(s, "small ") {
+			t.Errorf("stored %s", s)
+		}
+	}
+	if n := len(stored(e.platform, "inj-big")); n == 0 {
+		t.Error("the small target's signatures were not sent")
+	}
+}
+
+// TestFindingTooLargeIsNamed checks that a finding that cannot fit in the
+// terminal callback is left out and named in its message.
+func TestFindingTooLargeIsNamed(t *testing.T) {
+	const limit = 2 << 10
+	e := newLimitedEnv(t, openaevtest.Version24, limit, false)
+	if err := e.proc.Process(context.Background(), nmapAssetsMessage(t, e, "inj-f", 40)); err != nil {
+		t.Fatal(err)
+	}
+	done, ok := e.platform.Terminal("inj-f")
+	if !ok || len(done.Raw) > limit || !done.Processed() {
+		t.Fatalf("terminal of %d bytes: %v", len(done.Raw), done)
+	}
+	msg := done.Body["execution_message"].(string)
+	if !strings.Contains(msg, "finding scan_results (") || !strings.Contains(msg, "bytes) too large to send") {
+		t.Errorf("message %q does not name the finding left out", msg)
+	}
+	doc, _ := done.Structured()
+	if _, ok := doc["scan_results"]; ok {
+		t.Error("the finding was sent")
+	}
+	if doc["action_output"] != "<nmaprun/>" {
+		t.Errorf("the findings that fit were not sent: %v", doc)
+	}
+}
+
+func TestValidateMaxPayloadSize(t *testing.T) {
+	tests := []struct {
+		n  int64
+		ok bool
+	}{
+		{-5, false}, {0, false}, {1023, false}, {1024, true}, {openaev.DefaultMaxPayloadSize, true},
+		{64 << 20, true}, {64<<20 + 1, false},
+	}
+	for _, tt := range tests {
+		err := openaev.ValidateMaxPayloadSize(tt.n)
+		if (err == nil) != tt.ok {
+			t.Errorf("ValidateMaxPayloadSize(%d) = %v, want ok %v", tt.n, err, tt.ok)
+		}
+		if err != nil && (!strings.Contains(err.Error(), "max_payload_size") || !strings.Contains(err.Error(), fmt.Sprint(tt.n))) {
+			t.Errorf("error %q does not name the setting and the value", err)
+		}
+	}
+	p := openaev.NewProfile(nil, nil, nil)
+	if p.MaxPayloadSize() != openaev.DefaultMaxPayloadSize {
+		t.Errorf("default max payload size %d", p.MaxPayloadSize())
+	}
+}

@@ -1,0 +1,146 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// DecodeRequest reads one request strictly: keys are matched exactly
+// (encoding/json alone would let "Inject_ID" fill inject_id), and unknown
+// fields, duplicate keys (in params, keys equal but for case too), a value
+// of the wrong JSON type, a duration that is not positive, and any data
+// after the JSON object are errors. Each names the field as the file
+// writes it (timeout, targets[2].value, params.delay) and where it is:
+// line and column, after the file name when r is a file (it has a Name
+// method, as *os.File has). An empty list or params object is the same as
+// none. Every error is a *framework.RequestError.
+func DecodeRequest(r io.Reader) (Request, error) {
+	var req Request
+	name := ""
+	if f, ok := r.(interface{ Name() string }); ok {
+		name = f.Name()
+	}
+	at := func(data []byte, off int64) string {
+		line, col := position(data, off)
+		if name == "" {
+			return fmt.Sprintf("inject file, line %d, column %d", line, col)
+		}
+		return fmt.Sprintf("inject file %s:%d:%d", name, line, col)
+	}
+	where := strings.TrimSpace("inject file " + name)
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, err)}
+	}
+	if err := checkJSON(data); err != nil {
+		var pe *posError
+		if errors.As(err, &pe) {
+			return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", at(data, pe.off), pe.err)}
+		}
+		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, err)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, jsonError(data, err))}
+	}
+	if len(req.ExpectationTypes) == 0 {
+		req.ExpectationTypes = nil
+	}
+	if len(req.Params) == 0 {
+		req.Params = nil
+	}
+	return req, nil
+}
+
+// jsonError turns an error of encoding/json, found after checkJSON passed
+// (a number too large for params, say), into one naming the field or the
+// place.
+func jsonError(data []byte, err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		return fmt.Errorf("invalid JSON at %s: %w", lineCol(data, se.Offset-1), err)
+	case errors.As(err, &te):
+		return &signatures.ValidationError{Field: te.Field, Value: te.Value, Reason: "wrong JSON type, want " + te.Type.String()}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return fmt.Errorf("invalid JSON: %w", err)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &signatures.ValidationError{Field: name, Reason: "unknown field"}
+	}
+	return err
+}
+
+// Duration is a request's timeout: JSON reads it from a string ("5m",
+// "90s", or "300", a number of seconds) or a bare number of seconds
+// (300, 1.5), and refuses one that is not positive (zero is the default,
+// written by leaving the field out). MarshalJSON writes the string.
+type Duration time.Duration
+
+// UnmarshalJSON accepts "1m30s", "90" or 90 (seconds), positive; null
+// leaves d as it is.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		return nil
+	}
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return &signatures.ValidationError{Field: "duration", Value: signatures.Shorten(string(b), maxEcho), Reason: "not a duration"}
+	}
+	n, err := durationOf("duration", v)
+	if err != nil {
+		return err
+	}
+	*d = Duration(n)
+	return nil
+}
+
+// durationOf reads a duration from a decoded JSON value (a string or a
+// json.Number; a bare number is seconds, as framework.ParseDuration reads
+// it); a failure is a *ValidationError naming field.
+func durationOf(field string, v any) (time.Duration, error) {
+	bad := func(value, reason string) error {
+		return &signatures.ValidationError{Field: field, Value: signatures.Shorten(value, maxEcho), Reason: reason}
+	}
+	var s string
+	switch x := v.(type) {
+	case string:
+		if strings.TrimSpace(x) == "" {
+			return 0, bad(x, "empty duration; leave the field out for the default")
+		}
+		s = x
+	case json.Number:
+		s = x.String()
+	default:
+		return 0, bad(fmt.Sprint(v), `not a duration: want a string such as "30s" or a number of seconds`)
+	}
+	d, err := framework.ParseDuration(s)
+	switch {
+	case err != nil && strings.HasPrefix(strings.TrimSpace(s), "-"):
+		return 0, bad(s, "must be positive; leave the field out for the default")
+	case err != nil:
+		return 0, bad(s, "not a duration (e.g. 30s, 5m, or 300 for seconds)")
+	case d <= 0:
+		return 0, bad(s, "must be positive; leave the field out for the default")
+	}
+	return d, nil
+}
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// String formats the duration like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }

@@ -1,0 +1,226 @@
+package runtime_test
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+const okTarget = `"targets":[{"value":"127.0.0.1"}]`
+
+func TestDecodeRequestRefuses(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string // substrings of the error, in order
+		field    string   // the *signatures.ValidationError's field, when there is one
+	}{
+		{"key in another case", `{"inject_id":"f1","injector":"noop",` + okTarget + `,"Inject_ID":"f2"}`,
+			[]string{"line 1, column 71", "invalid Inject_ID", "case-sensitive: write inject_id"}, "Inject_ID"},
+		{"key in another case alone", `{"INJECTOR":"noop",` + okTarget + `}`,
+			[]string{"invalid INJECTOR", "write injector"}, "INJECTOR"},
+		{"target key in another case", `{"injector":"noop","targets":[{"VALUE":"127.0.0.1"}]}`,
+			[]string{"invalid targets[0].VALUE", "write value"}, "targets[0].VALUE"},
+		{"key folding to a field (long s)", `{"injector":"noop","target\u017f":[]}`,
+			[]string{`invalid ["targetſ"]`, "write targets"}, `["targetſ"]`},
+		{"unknown key", `{"injector":"noop",` + okTarget + `,"tags":[]}`,
+			[]string{"invalid tags: unknown field (known: expectation_types, inject_id"}, "tags"},
+		{"duplicate top-level key", `{"injector":"noop",` + okTarget + `,` + okTarget + `}`,
+			[]string{"line 1, column 54", "invalid targets: duplicate key (first at line 1, column 20)"}, "targets"},
+		{"duplicate key, escaped differently", `{"inject_id":"a","inject\u005fid":"b","injector":"noop",` + okTarget + `}`,
+			[]string{"invalid inject_id: duplicate key"}, "inject_id"},
+		{"duplicate target value", `{"injector":"noop","targets":[{"value":"1.1.1.1"},{"value":"127.0.0.1","value":"$(id)"}]}`,
+			[]string{"invalid targets[1].value: duplicate key"}, "targets[1].value"},
+		{"duplicate param", `{"injector":"noop",` + okTarget + `,"params":{"outcome":"failed","outcome":"success"}}`,
+			[]string{"invalid params.outcome: duplicate key"}, "params.outcome"},
+		{"param keys equal but for case", `{"injector":"noop",` + okTarget + `,"params":{"outcome":"failed","Outcome":"success"}}`,
+			[]string{"invalid params.Outcome: duplicate key: params.outcome names the same parameter"}, "params.Outcome"},
+		{"duplicate inside a param value", `{"injector":"noop",` + okTarget + `,"params":{"x":{"a":1,"a":2}}}`,
+			[]string{"invalid params.x.a: duplicate key"}, "params.x.a"},
+		{"trailing brace", `{"injector":"noop",` + okTarget + `}}`, []string{"line 1, column 54", "trailing data"}, ""},
+		{"trailing bracket", `{"injector":"noop",` + okTarget + "}\n]", []string{"line 2, column 1", "trailing data"}, ""},
+		{"trailing object", `{"injector":"noop",` + okTarget + `} {"x":1}`, []string{"trailing data"}, ""},
+		{"trailing garbage", `{"injector":"noop",` + okTarget + `} x`, []string{"trailing data"}, ""},
+		{"negative number timeout", `{"injector":"noop",` + okTarget + `,"timeout":-5}`,
+			[]string{`invalid timeout "-5": must be positive`}, "timeout"},
+		{"zero number timeout", `{"injector":"noop",` + okTarget + `,"timeout":0}`,
+			[]string{`invalid timeout "0": must be positive`}, "timeout"},
+		{"negative string timeout", `{"injector":"noop",` + okTarget + `,"timeout":"-5s"}`,
+			[]string{`invalid timeout "-5s": must be positive`}, "timeout"},
+		{"zero string timeout", `{"injector":"noop",` + okTarget + `,"timeout":"0s"}`,
+			[]string{`invalid timeout "0s": must be positive`}, "timeout"},
+		{"empty timeout", `{"injector":"noop",` + okTarget + `,"timeout":""}`, []string{"invalid timeout: empty duration"}, "timeout"},
+		{"negative fractional timeout", `{"injector":"noop",` + okTarget + `,"timeout":-1.5}`,
+			[]string{`invalid timeout "-1.5": must be positive`}, "timeout"},
+		{"negative string seconds", `{"injector":"noop",` + okTarget + `,"timeout":"-300"}`,
+			[]string{`invalid timeout "-300": must be positive`}, "timeout"},
+		{"huge timeout", `{"injector":"noop",` + okTarget + `,"timeout":1e30}`, []string{`invalid timeout "1e30"`}, "timeout"},
+		{"timeout not a duration", `{"injector":"noop",` + okTarget + `,"timeout":"soon"}`,
+			[]string{`invalid timeout "soon": not a duration`}, "timeout"},
+		{"timeout as an object", `{"injector":"noop",` + okTarget + `,"timeout":{}}`,
+			[]string{"invalid timeout: wrong JSON type: an object, want a duration"}, "timeout"},
+		{"numeric target", `{"injector":"noop","targets":[{"value":"1.1.1.1"},{"value":2130706433}]}`,
+			[]string{`invalid targets[1].value "2130706433": wrong JSON type: a number, want a string`}, "targets[1].value"},
+		{"numeric inject id", `{"inject_id":12345,"injector":"noop",` + okTarget + `}`,
+			[]string{`invalid inject_id "12345": wrong JSON type: a number, want a string`}, "inject_id"},
+		{"targets as an object", `{"injector":"noop","targets":{"value":"1.1.1.1"}}`,
+			[]string{"invalid targets: wrong JSON type: an object, want an array"}, "targets"},
+		{"expectation as a bool", `{"injector":"noop",` + okTarget + `,"expectation_types":[true]}`,
+			[]string{`invalid expectation_types[0] "true": wrong JSON type: a boolean`}, "expectation_types[0]"},
+		{"param number out of range", `{"injector":"noop",` + okTarget + `,"params":{"x":[1e400]}}`,
+			[]string{`invalid params.x[0] "1e400": number out of the range`}, "params.x[0]"},
+		{"an array", `[{"injector":"noop"}]`, []string{"line 1, column 1", "the file holds an array, want a JSON object"}, ""},
+		{"null", `null`, []string{"the file holds null, want a JSON object"}, ""},
+		{"empty", ``, []string{"invalid JSON", "unexpected EOF"}, ""},
+		{"cut short", `{"injector":"noop",`, []string{"invalid JSON", "unexpected EOF"}, ""},
+		{"byte order mark", "\ufeff{}", []string{"line 1, column 1", "invalid JSON"}, ""},
+		{"trailing comma", `{"injector":"noop",}`, []string{"line 1, column 20", "invalid JSON"}, ""},
+		{"deep nesting", `{"params":{"x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}}`,
+			[]string{"exceeded max depth"}, ""},
+		{"long key is cut in the message", `{"` + strings.Repeat("k", 1000) + `":1}`, []string{"…", "unknown field"}, ""},
+		{"multi-line position", "{\n  \"injector\": \"noop\",\n  \"timeout\": -5\n}", []string{"line 3, column 14", "invalid timeout"}, "timeout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := runtime.DecodeRequest(strings.NewReader(tt.in))
+			var re *framework.RequestError
+			if !errors.As(err, &re) {
+				t.Fatalf("err = %v, want a *framework.RequestError", err)
+			}
+			msg, rest := err.Error(), err.Error()
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("error %q: no %q (in order)", msg, w)
+				}
+				rest = rest[i+len(w):]
+			}
+			if len(msg) > 600 {
+				t.Errorf("error of %d bytes echoes too much", len(msg))
+			}
+			var ve *signatures.ValidationError
+			if tt.field != "" && (!errors.As(err, &ve) || ve.Field != tt.field) {
+				t.Errorf("error %q: want a *signatures.ValidationError for field %q", msg, tt.field)
+			}
+		})
+	}
+}
+
+func TestDecodeRequestAccepts(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     runtime.Request
+	}{
+		{"all fields", `{"inject_id":"i-1","injector":"noop","expectation_types":["DETECTION"],` + okTarget +
+			`,"params":{"outcome":"failed","delay":"1s"},"timeout":"90s","phase":"p"}`,
+			runtime.Request{InjectID: "i-1", Injector: "noop", ExpectationTypes: []string{"DETECTION"},
+				Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}, Params: map[string]any{"outcome": "failed", "delay": "1s"},
+				Timeout: runtime.Duration(90 * time.Second), Phase: "p"}},
+		{"a bare number is seconds", `{"injector":"noop",` + okTarget + `,"timeout":300}`,
+			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}, Timeout: runtime.Duration(300 * time.Second)}},
+		{"fractional seconds", `{"injector":"noop",` + okTarget + `,"timeout":1.5}`,
+			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}, Timeout: runtime.Duration(1500 * time.Millisecond)}},
+		{"a string of seconds", `{"injector":"noop",` + okTarget + `,"timeout":"300"}`,
+			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}, Timeout: runtime.Duration(300 * time.Second)}},
+		{"null is left out", `{"injector":"noop",` + okTarget + `,"timeout":null,"phase":null,"params":null}`,
+			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}},
+		{"empty list and params are none", `{"injector":"noop",` + okTarget + `,"expectation_types":[],"params":{}}`,
+			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}},
+		{"white space around", " \n\t{\"injector\":\"noop\"," + okTarget + "}\n\n ",
+			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}},
+		{"same key in different objects", `{"injector":"noop","targets":[{"value":"1.1.1.1"},{"value":"1.1.1.2"}],"params":{"x":{"value":1}}}`,
+			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "1.1.1.1"}, {Value: "1.1.1.2"}},
+				Params: map[string]any{"x": map[string]any{"value": float64(1)}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := runtime.DecodeRequest(strings.NewReader(tt.in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("got %+v\nwant %+v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDecodeRequestNamesTheFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "inject.json")
+	if err := os.WriteFile(path, []byte("{\n\"injector\": \"noop\",\n\"timeout\": -5\n}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	_, err = runtime.DecodeRequest(f)
+	if want := "inject file " + path + ":3:12: invalid timeout \"-5\""; err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want it to start with %q", err, want)
+	}
+}
+
+func TestDurationJSON(t *testing.T) {
+	var d runtime.Duration
+	for _, bad := range []string{`-5`, `0`, `"0s"`, `"-1ms"`, `""`, `"x"`, `-1.5`, `true`, `{}`} {
+		if err := json.Unmarshal([]byte(bad), &d); err == nil {
+			t.Errorf("%s: accepted as %v", bad, d)
+		}
+	}
+	for in, want := range map[string]time.Duration{`5`: 5 * time.Second, `1.5`: 1500 * time.Millisecond, `"90"`: 90 * time.Second,
+		`"1m30s"`: 90 * time.Second} {
+		if err := json.Unmarshal([]byte(in), &d); err != nil || time.Duration(d) != want {
+			t.Errorf("%s: %v, %v; want %v", in, d, err, want)
+		}
+	}
+	d = 7
+	if err := json.Unmarshal([]byte(`null`), &d); err != nil || d != 7 {
+		t.Errorf("null: %v, %v; want it left as it was", d, err)
+	}
+}
+
+// FuzzDecodeRequest: DecodeRequest never panics, and a request it accepts
+// encodes back to JSON that decodes to the same request.
+func FuzzDecodeRequest(f *testing.F) {
+	for _, s := range []string{
+		`{"inject_id":"i-1","injector":"noop","expectation_types":["DETECTION","prevention"],` + okTarget +
+			`,"params":{"outcome":"failed","delay":"1s","n":[1,2.5,{"a":null}]},"timeout":"90s","phase":"p"}`,
+		`{"injector":"noop","targets":[{"target_ipv4":"10.0.0.1","asset":"a<&>\u2028","agent":"\u0000"}],"timeout":1}`,
+		`{"injector":"noop","targets":[{"cloud_provider":"aws","cloud_account_id":"1","cloud_region":"eu-west-1"}]}`,
+		`{"injector":"noop","targets":[],"timeout":9223372036854775807}`,
+		`{"inject_id":"f1","Inject_ID":"f2"}`, `{"a":1}}`, `{"timeout":-5}`, `{"params":{"k":1,"K":2}}`,
+		"{\"phase\":\"\xff\xfe\"}", `{"params":{"x":1e400}}`, `[]`, `null`, ``,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		req, err := runtime.DecodeRequest(strings.NewReader(string(data)))
+		if err != nil {
+			var re *framework.RequestError
+			if !errors.As(err, &re) {
+				t.Fatalf("error %v is not a *framework.RequestError", err)
+			}
+			return
+		}
+		b, err := json.Marshal(req)
+		if err != nil {
+			t.Fatalf("accepted %q but cannot encode it: %v", data, err)
+		}
+		again, err := runtime.DecodeRequest(strings.NewReader(string(b)))
+		if err != nil {
+			t.Fatalf("accepted %q, but not its encoding %s: %v", data, b, err)
+		}
+		if !reflect.DeepEqual(req, again) {
+			t.Fatalf("accepted %q as %#v; its encoding %s decodes to %#v", data, req, b, again)
+		}
+	})
+}

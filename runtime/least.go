@@ -1,0 +1,55 @@
+package runtime
+
+import (
+	"iter"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// leastTime stands for start_time and end_time: every time is written in
+// signatures.TimeFormat, 20 bytes long.
+const leastTime = "0000-00-00T00:00:00Z"
+
+// LeastPayloadTargets yields, before anything runs, the least the report's
+// payload will hold for each target whatever the executor returns: the
+// target's attribution and, per expectation type, its identity fields
+// (target address, cloud account, query), a start and an end time and the
+// shortest execution status ("failed"); no source address, partial results
+// or extras. Each target of the payload delivered later encodes to at least
+// as many bytes as its entry here, so a wire profile can refuse in its
+// Received hook a target its size limit can never hold. Like
+// signatures.PayloadTargets, a yielded value reuses its buffers on the next
+// iteration.
+func (p *Prepared) LeastPayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
+	return func(yield func(int, signatures.PayloadTarget) bool) {
+		one := make([]signatures.Signature, 1)
+		meta := make([]signatures.Target, 1)
+		for i, t := range p.Targets {
+			one[0], meta[0] = leastSignature(t.Config), t.Meta
+			seq, err := signatures.PayloadTargets(one, meta, p.types, nil)
+			if err != nil {
+				return // unreachable: prepare checked the types
+			}
+			for _, pt := range seq {
+				if !yield(i, pt) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// leastSignature returns the fields every post-execution signature of c
+// carries, each at its shortest.
+func leastSignature(c signatures.Config) signatures.Signature {
+	s := signatures.Signature{StartTime: leastTime, EndTime: leastTime, ExecutionStatus: signatures.StatusFailed}
+	switch c := c.(type) {
+	case signatures.NetworkConfig:
+		s.TargetIPv4, s.TargetIPv6, s.TargetHostname = c.TargetIPv4, c.TargetIPv6, c.TargetHostname
+	case signatures.CloudConfig:
+		s.CloudProvider, s.CloudAccountID, s.CloudRegion, s.TargetService = c.CloudProvider, c.CloudAccountID, c.CloudRegion, c.TargetService
+	case signatures.ExternalConfig:
+		s.Query, s.TargetIPv4, s.TargetHostname = c.Query, c.TargetIPv4, c.TargetHostname
+	}
+	return s
+}

@@ -1,0 +1,373 @@
+package runtime
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// maxDepth bounds the nesting of an inject file, as encoding/json does.
+const maxDepth = 10000
+
+// maxEcho is the longest value or key an error quotes, in bytes.
+const maxEcho = 64
+
+// shapeKind is what JSON a field takes.
+type shapeKind uint8
+
+const (
+	anyJSON  shapeKind = iota // any value (params)
+	object                    // a struct: known keys, matched exactly
+	dict                      // a map: any key, values of one shape
+	list                      // an array
+	text                      // a string
+	duration                  // a Duration: a string or a number
+)
+
+// shape is the JSON a Go type decodes from, derived from its type once.
+type shape struct {
+	kind   shapeKind
+	fields map[string]*shape // object: by exact key
+	elem   *shape            // dict, list
+}
+
+var (
+	freeShape    = &shape{kind: anyJSON}
+	requestShape = shapeOf(reflect.TypeFor[Request]())
+)
+
+// shapeOf returns the shape of t: strings, slices, string-keyed maps,
+// structs by their json tags, Duration; anything else takes any JSON and
+// is left to encoding/json.
+func shapeOf(t reflect.Type) *shape {
+	switch {
+	case t == reflect.TypeFor[Duration]():
+		return &shape{kind: duration}
+	case t.Kind() == reflect.String:
+		return &shape{kind: text}
+	case t.Kind() == reflect.Slice:
+		return &shape{kind: list, elem: shapeOf(t.Elem())}
+	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
+		return &shape{kind: dict, elem: shapeOf(t.Elem())}
+	case t.Kind() == reflect.Struct:
+		s := &shape{kind: object, fields: map[string]*shape{}}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			switch {
+			case !f.IsExported() || name == "-":
+				continue
+			case name == "":
+				name = f.Name
+			}
+			s.fields[name] = shapeOf(f.Type)
+		}
+		return s
+	}
+	return freeShape
+}
+
+// describe names the JSON a shape wants, for an error.
+func (s *shape) describe() string {
+	switch s.kind {
+	case object, dict:
+		return "an object"
+	case list:
+		return "an array"
+	case text:
+		return "a string"
+	case duration:
+		return `a duration (a string such as "30s", or a number of seconds)`
+	}
+	return "a JSON value"
+}
+
+// keyOf returns the key of a struct shape equal to key but for case, or
+// "".
+func (s *shape) keyOf(key string) string {
+	for k := range s.fields {
+		if strings.EqualFold(k, key) {
+			return k
+		}
+	}
+	return ""
+}
+
+// known lists the keys of a struct shape.
+func (s *shape) known() string {
+	keys := make([]string, 0, len(s.fields))
+	for k := range s.fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return strings.Join(keys, ", ")
+}
+
+// posError is an error at a byte offset of the input.
+type posError struct {
+	off int64
+	err error
+}
+
+func (e *posError) Error() string { return e.err.Error() }
+func (e *posError) Unwrap() error { return e.err }
+
+// checker walks an inject file token by token, checking what
+// encoding/json lets through: the exact case of keys, duplicate keys,
+// the JSON type of each value, durations, trailing data.
+type checker struct {
+	data  []byte
+	dec   *json.Decoder
+	depth int
+}
+
+// checkJSON checks data, one JSON object of Request's shape and nothing
+// after it. A failure is a *posError.
+func checkJSON(data []byte) error {
+	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+	c.dec.UseNumber()
+	if err := c.value("", requestShape); err != nil {
+		return err
+	}
+	end := c.dec.InputOffset()
+	if _, err := c.dec.Token(); err != io.EOF {
+		return &posError{off: end, err: errors.New("trailing data after the JSON object")}
+	}
+	return nil
+}
+
+// value checks the next value, at path, against s.
+func (c *checker) value(path string, s *shape) error {
+	start := c.dec.InputOffset()
+	tok, err := c.dec.Token()
+	if err != nil {
+		return c.syntax(err)
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		if c.depth++; c.depth > maxDepth {
+			return &posError{off: start, err: fmt.Errorf("exceeded max depth %d", maxDepth)}
+		}
+		defer func() { c.depth-- }()
+		if t == '{' {
+			return c.object(path, s, start)
+		}
+		return c.array(path, s, start)
+	case nil:
+		if path == "" {
+			return c.wrongType(start, path, s, "null", "")
+		}
+		return nil // null is the same as the field left out
+	case string:
+		switch s.kind {
+		case text, anyJSON:
+			return nil
+		case duration:
+			_, err := durationOf(fieldName(path), t)
+			return c.at(start, err)
+		}
+		return c.wrongType(start, path, s, "a string", t)
+	case json.Number:
+		switch s.kind {
+		case anyJSON:
+			if _, err := t.Float64(); err != nil {
+				// encoding/json would refuse it naming the map alone.
+				return c.invalid(start, path, t.String(), "number out of the range of a float64")
+			}
+			return nil
+		case duration:
+			_, err := durationOf(fieldName(path), t)
+			return c.at(start, err)
+		}
+		return c.wrongType(start, path, s, "a number", t.String())
+	case bool:
+		if s.kind == anyJSON {
+			return nil
+		}
+		return c.wrongType(start, path, s, "a boolean", fmt.Sprint(t))
+	}
+	return &posError{off: start, err: fmt.Errorf("unexpected JSON token %v", tok)}
+}
+
+// object checks the members of an object whose '{' was read.
+func (c *checker) object(path string, s *shape, start int64) error {
+	if s.kind != object && s.kind != dict && s.kind != anyJSON {
+		return c.wrongType(start, path, s, "an object", "")
+	}
+	seen := map[string]int64{}
+	var folded map[string]string // dict: lower-case key -> key
+	if s.kind == dict {
+		folded = map[string]string{}
+	}
+	for c.dec.More() {
+		off := c.dec.InputOffset()
+		tok, err := c.dec.Token()
+		if err != nil {
+			return c.syntax(err)
+		}
+		key, _ := tok.(string)
+		kpath := join(path, key)
+		if first, dup := seen[key]; dup {
+			return c.invalid(off, kpath, "", "duplicate key (first at "+lineCol(c.data, first)+")")
+		}
+		seen[key] = off
+		next := freeShape
+		switch s.kind {
+		case object:
+			if next = s.fields[key]; next == nil {
+				return c.unknown(off, kpath, key, s)
+			}
+		case dict:
+			// Params are matched to an injector's fields whatever their
+			// case: two keys equal but for case would be one param.
+			low := foldKey(key)
+			if other, dup := folded[low]; dup {
+				return c.invalid(off, kpath, "", fmt.Sprintf("duplicate key: %s names the same parameter (first at %s)",
+					join(path, other), lineCol(c.data, seen[other])))
+			}
+			folded[low] = key
+			next = s.elem
+		}
+		if err := c.value(kpath, next); err != nil {
+			return err
+		}
+	}
+	_, err := c.dec.Token() // '}'
+	return c.syntax(err)
+}
+
+// array checks the items of an array whose '[' was read.
+func (c *checker) array(path string, s *shape, start int64) error {
+	if s.kind != list && s.kind != anyJSON {
+		return c.wrongType(start, path, s, "an array", "")
+	}
+	next := freeShape
+	if s.kind == list {
+		next = s.elem
+	}
+	for i := 0; c.dec.More(); i++ {
+		if err := c.value(fmt.Sprintf("%s[%d]", path, i), next); err != nil {
+			return err
+		}
+	}
+	_, err := c.dec.Token() // ']'
+	return c.syntax(err)
+}
+
+func (c *checker) unknown(off int64, path, key string, s *shape) error {
+	if want := s.keyOf(key); want != "" {
+		return c.invalid(off, path, "", fmt.Sprintf("unknown field; keys are case-sensitive: write %s", want))
+	}
+	return c.invalid(off, path, "", "unknown field (known: "+s.known()+")")
+}
+
+func (c *checker) wrongType(off int64, path string, s *shape, got, value string) error {
+	if path == "" {
+		return &posError{off: off, err: fmt.Errorf("the file holds %s, want a JSON object", got)}
+	}
+	return c.invalid(off, path, value, fmt.Sprintf("wrong JSON type: %s, want %s", got, s.describe()))
+}
+
+func (c *checker) invalid(off int64, path, value, reason string) error {
+	return &posError{off: off, err: &signatures.ValidationError{Field: fieldName(path),
+		Value: signatures.Shorten(value, maxEcho), Reason: reason}}
+}
+
+// at places err, when not nil, at off.
+func (c *checker) at(off int64, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &posError{off: off, err: err}
+}
+
+// syntax turns a decoder error into a *posError at its offset.
+func (c *checker) syntax(err error) error {
+	var se *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &se):
+		// The offset is just past the character at fault.
+		return &posError{off: max(se.Offset-1, 0), err: fmt.Errorf("invalid JSON: %w", err)}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return &posError{off: int64(len(c.data)), err: fmt.Errorf("invalid JSON: %w", io.ErrUnexpectedEOF)}
+	}
+	return &posError{off: c.dec.InputOffset(), err: err}
+}
+
+// join returns the path of key in the object at path: path.key, or
+// path["key"] for a key that is not a short plain name (cut short when
+// long).
+func join(path, key string) string {
+	plain := key != "" && len(key) <= maxEcho
+	for _, r := range key {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			plain = false
+			break
+		}
+	}
+	if !plain {
+		return fmt.Sprintf("%s[%q]", path, signatures.Shorten(key, maxEcho))
+	}
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// fieldName is the name an error gives path: the path itself, or
+// "request" for the whole object.
+func fieldName(path string) string {
+	if path == "" {
+		return "request"
+	}
+	return path
+}
+
+// lineCol returns "line L, column C" of position(data, off).
+func lineCol(data []byte, off int64) string {
+	line, col := position(data, off)
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// foldKey returns a key equal for any two strings strings.EqualFold
+// matches: each character replaced by the least of its case-folding orbit.
+func foldKey(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		least := r
+		for f := unicode.SimpleFold(r); f != r; f = unicode.SimpleFold(f) {
+			least = min(least, f)
+		}
+		b.WriteRune(least)
+	}
+	return b.String()
+}
+
+// position returns the line and column of the first character at or
+// after off that is not white space, a comma or a colon (columns count
+// bytes from 1).
+func position(data []byte, off int64) (line, col int) {
+	i := min(max(int(off), 0), len(data))
+	for i < len(data) && strings.IndexByte(" \t\r\n,:", data[i]) >= 0 {
+		i++
+	}
+	line, col = 1, 1
+	for _, b := range data[:i] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col
+}

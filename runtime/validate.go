@@ -1,0 +1,37 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// Validate checks req as Run would before executing it, and stops there:
+// the request's fields, its targets, the injector, its params and its
+// settings (prepare), then each check's Received hook on the prepared
+// inject. Nothing is executed, the runtime's deliverer is not called
+// (its Received hook may acknowledge the inject, as the openaev profile's
+// does), and the executor is closed before Validate returns. Give as checks only hooks that send nothing: transport/callback's
+// Deliverer and Printer check the size limit that way.
+//
+// An invalid request is a *framework.RequestError; a check's error that is
+// not one is wrapped in one. The prepared inject is returned for a summary
+// (its executor already closed).
+func (rt *Runtime) Validate(ctx context.Context, req Request, checks ...Receiver) (*Prepared, error) {
+	p, err := rt.prepare(req)
+	if err != nil {
+		return nil, err
+	}
+	defer rt.close(p)
+	for _, c := range checks {
+		if err := c.Received(ctx, p); err != nil {
+			var re *framework.RequestError
+			if !errors.As(err, &re) {
+				err = &framework.RequestError{Err: err}
+			}
+			return nil, err
+		}
+	}
+	return p, nil
+}

@@ -1,0 +1,159 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+func TestRunRejectsBadIDsBeforeRunning(t *testing.T) {
+	req := func(id, phase string) runtime.Request {
+		return runtime.Request{InjectID: id, Phase: phase, Injector: "fake", Targets: loopback()}
+	}
+	tests := []struct {
+		name  string
+		req   runtime.Request
+		field string
+		want  string
+	}{
+		{"control character in the inject id", req("f1\x01", ""), "inject_id", `"f1\x01": holds the non-printable character U+0001 at byte 2`},
+		{"line break in the inject id", req("a\nb", ""), "inject_id", "U+000A"},
+		{"DEL in the inject id", req("a\x7fb", ""), "inject_id", "U+007F"},
+		{"format character in the inject id", req("a\u200bb", ""), "inject_id", "U+200B"},
+		{"invalid UTF-8 in the inject id", req("f1\xff", ""), "inject_id", "not valid UTF-8"},
+		{"inject id too long", req(strings.Repeat("i", 257), ""), "inject_id", "257 bytes long, at most 256"},
+		{"blank inject id", req("  ", ""), "inject_id", "blank"},
+		{"blank phase", req("i-1", " "), "phase", "blank"},
+		{"line break in the phase", req("i-1", "x\ny"), "phase", `"x\ny"`},
+		{"invalid UTF-8 in the phase", req("i-1", "exec\xff"), "phase", "not valid UTF-8"},
+		{"phase too long", req("i-1", strings.Repeat("p", 300)), "phase", "300 bytes long"},
+		{"negative timeout", runtime.Request{Injector: "fake", Targets: loopback(), Timeout: -5}, "timeout", "must not be negative"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := &frameworktest.Executor{}
+			rec := &recorder{}
+			rt, logs := newRuntime(t, ex, rec)
+			_, err := rt.Run(context.Background(), tt.req)
+			var re *framework.RequestError
+			var ve *signatures.ValidationError
+			if !errors.As(err, &re) || !errors.As(err, &ve) || ve.Field != tt.field {
+				t.Fatalf("err = %v, want a *RequestError naming %s", err, tt.field)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q does not say %q", err, tt.want)
+			}
+			if len(err.Error()) > 300 {
+				t.Errorf("error of %d bytes echoes too much", len(err.Error()))
+			}
+			if len(ex.Calls()) != 0 || len(rec.delivered()) != 0 {
+				t.Error("the inject ran or was delivered")
+			}
+			if n := logs.FilterMessage("inject rejected").Len(); n != 1 {
+				t.Errorf("%d \"inject rejected\" lines, want one", n)
+			}
+		})
+	}
+}
+
+func TestRunAcceptsPrintableIDs(t *testing.T) {
+	for _, id := range []string{strings.Repeat("i", 256), "a b", "é-ü/?#%", "../../etc"} {
+		rec := &recorder{}
+		rt, _ := newRuntime(t, &frameworktest.Executor{}, rec)
+		if _, err := rt.Run(context.Background(), runtime.Request{InjectID: id, Phase: id, Injector: "fake", Targets: loopback()}); err != nil {
+			t.Errorf("%q: %v", id, err)
+		}
+		if len(rec.delivered()) != 1 {
+			t.Errorf("%q: not delivered", id)
+		}
+	}
+}
+
+func TestRunReceivedRequestErrorIsARejection(t *testing.T) {
+	ex := &frameworktest.Executor{}
+	p := &profile{executorRan: func() bool { return len(ex.Calls()) > 0 }}
+	tooBig := &framework.RequestError{Err: errors.New("targets[0] too large")}
+	p.receiveErr = tooBig
+	rt, logs := newRuntime(t, ex, p)
+	_, err := rt.Run(context.Background(), runtime.Request{InjectID: "i-5", Injector: "fake", Targets: loopback()})
+	if !errors.Is(err, tooBig) {
+		t.Fatalf("err = %v, want the hook's *RequestError", err)
+	}
+	if got, want := strings.Join(p.events, " | "), "received i-5 ran=false phase=execution_complete targets=1 | rejected i-5 received=false"; got != want {
+		t.Errorf("events %q, want %q", got, want)
+	}
+	if logs.FilterMessage("inject rejected").Len() != 1 || logs.FilterMessage("inject not received; not run").Len() != 0 {
+		t.Error("want the refusal logged once as a rejection")
+	}
+}
+
+// leastSizes is a Receiver that measures the least payload of each
+// prepared inject.
+type leastSizes struct {
+	recorder
+	sizes []int
+}
+
+func (l *leastSizes) Received(_ context.Context, p *runtime.Prepared) error {
+	l.sizes = l.sizes[:0]
+	for i, pt := range p.LeastPayloadTargets() {
+		b, err := json.Marshal(pt)
+		if err != nil || i != len(l.sizes) {
+			return errors.New("bad least payload")
+		}
+		l.sizes = append(l.sizes, len(b))
+	}
+	return nil
+}
+
+// Whatever the executor returns, each target of the delivered payload
+// takes at least the bytes its least payload takes.
+func TestLeastPayloadTargetsIsALowerBound(t *testing.T) {
+	targets := [][]runtime.TargetSpec{
+		{{Value: "10.0.0.1", Asset: "asset-1", Agent: "agent-1"}, {Value: "fe80::1"}, {Value: "web.example.com", AssetGroup: "g"}},
+		{{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "s3"}},
+		{{Query: "apache", TargetIPv4: "10.0.0.2"}, {Query: "nginx"}},
+	}
+	crash := time.Date(1999, 1, 2, 3, 4, 5, 0, time.UTC).Format(time.RFC3339)
+	outputs := []framework.ToolOutput{
+		{Status: framework.StatusSuccess},
+		{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 2, Message: "x", CrashTimestamp: crash}},
+		{Status: framework.StatusTimeout},
+		{Status: framework.StatusSuccess, ExtraSignatures: map[string]any{"k": 1},
+			ExtraByType: framework.TypeExtras{framework.Detection: {"e": "v"}}},
+		{Status: "bogus"}, // malformed: becomes failed
+	}
+	for _, ts := range targets {
+		for _, out := range outputs {
+			for _, types := range [][]string{nil, {"DETECTION", "PREVENTION", "VULNERABILITY"}} {
+				l := &leastSizes{}
+				ex := &frameworktest.Executor{Output: out}
+				rt, _ := newRuntime(t, ex, l)
+				rep, err := rt.Run(context.Background(), runtime.Request{InjectID: "i", Injector: "fake", ExpectationTypes: types, Targets: ts})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(l.sizes) != len(ts) {
+					t.Fatalf("%d least sizes for %d targets", len(l.sizes), len(ts))
+				}
+				for i, pt := range rep.PayloadTargets() {
+					b, err := json.Marshal(pt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(b) < l.sizes[i] {
+						t.Errorf("targets %v, output %+v: target %d takes %d bytes, less than its least %d", ts, out, i, len(b), l.sizes[i])
+					}
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,127 @@
+package serve
+
+import (
+	"context"
+	"strconv"
+	"sync"
+
+	"go.uber.org/zap"
+)
+
+// authState tracks the platform's refusals of the daemon's token (see
+// UnauthorizedError): how many came in a row, whether the last outcome was
+// one, and the pause of the consumption they cause.
+type authState struct {
+	limit int
+
+	mu      sync.Mutex
+	inARow  int
+	refused bool          // the last outcome was a refusal
+	resume  chan struct{} // non-nil while paused; closed by the next successful registration
+	// pause asks the consume loop to stop consuming (buffered: a request
+	// made between two sessions is seen by the next one).
+	pause chan struct{}
+}
+
+func newAuthState(limit int) *authState {
+	return &authState{limit: limit, pause: make(chan struct{}, 1)}
+}
+
+// failed records a refusal and reports how many came in a row, and
+// whether this one starts a pause.
+func (a *authState) failed() (inARow int, pause bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.inARow++
+	a.refused = true
+	if a.inARow < a.limit || a.resume != nil {
+		return a.inARow, false
+	}
+	a.resume = make(chan struct{})
+	select {
+	case a.pause <- struct{}{}:
+	default:
+	}
+	return a.inARow, true
+}
+
+// succeeded records a message handled without a refusal.
+func (a *authState) succeeded() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.inARow, a.refused = 0, false
+}
+
+// registered ends a pause, if there is one, after a successful
+// registration; the refusals in a row start again from zero (the health
+// stays degraded until a message succeeds).
+func (a *authState) registered() {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.resume != nil {
+		close(a.resume)
+		a.resume, a.inARow = nil, 0
+	}
+}
+
+// state returns whether the token is refused and whether consumption is
+// paused.
+func (a *authState) state() (refused, paused bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.refused, a.resume != nil
+}
+
+// resumed returns the channel closed when the pause ends, nil when the
+// consumption is not paused.
+func (a *authState) resumed() <-chan struct{} {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.resume == nil {
+		return nil
+	}
+	return a.resume
+}
+
+// unauthorized settles a job whose handling the platform refused for
+// authorization: acknowledged when its result is durable, requeued
+// otherwise; the refusal is counted, and the consumption paused after
+// limit of them in a row.
+func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
+	n, pause := r.auth.failed()
+	r.metrics.authFailure()
+	if ue.Durable {
+		log.Warn("the platform refuses the token; the result is kept for a resend and the message acknowledged",
+			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
+		if settled, aerr := j.settle(func() error { return j.dl.Ack(false) }); settled && aerr == nil {
+			r.metrics.message(OutcomeAcked)
+		}
+	} else {
+		log.Warn("the platform refuses the token; requeueing the message", zap.String("reason", ReasonUnauthorized),
+			zap.Int("in_a_row", n), zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
+		r.requeue(j)
+	}
+	if pause {
+		r.metrics.setPaused(true)
+		r.log.Error("consumption paused: the platform refused the token for "+strconv.Itoa(n)+" messages in a row; "+
+			"consuming again after the next successful registration", zap.String("reason", ReasonUnauthorized),
+			zap.Int("auth_failures", r.auth.limit))
+	}
+}
+
+// waitResume waits, while the consumption is paused, until a registration
+// succeeds; it reports false when ctx ended first.
+func (r *runner) waitResume(ctx context.Context) bool {
+	ch := r.auth.resumed()
+	if ch == nil {
+		return true
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-ch:
+		r.metrics.setPaused(false)
+		r.log.Info("consumption resumed: the platform accepted a registration")
+		return true
+	}
+}

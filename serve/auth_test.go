@@ -1,0 +1,211 @@
+package serve_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// deliveries is a DeliveryHandler recording how each message came.
+type deliveries struct {
+	mu  sync.Mutex
+	got []serve.Delivery
+	fn  func(d serve.Delivery, n int) error // n: calls so far, this one included
+}
+
+func (h *deliveries) Handle(ctx context.Context, body []byte) error {
+	panic("Handle called on a DeliveryHandler")
+}
+
+func (h *deliveries) HandleDelivery(ctx context.Context, d serve.Delivery) error {
+	h.mu.Lock()
+	h.got = append(h.got, d)
+	n := len(h.got)
+	h.mu.Unlock()
+	if h.fn != nil {
+		return h.fn(d, n)
+	}
+	return nil
+}
+
+func (h *deliveries) all() []serve.Delivery {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]serve.Delivery(nil), h.got...)
+}
+
+func TestIntegrationDeliveryHandlerSeesRedeliveries(t *testing.T) {
+	h := &deliveries{fn: func(_ serve.Delivery, n int) error {
+		if n == 1 {
+			return errors.New("platform down")
+		}
+		return nil
+	}}
+	f := newFixture(t, h)
+	start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
+	waitFor(t, "the redelivery handled", func() bool { return len(h.all()) == 2 })
+	got := h.all()
+	if got[0].Redelivered || !got[1].Redelivered || string(got[1].Body) != `{"n":1}` {
+		t.Errorf("deliveries %+v, want the first new and the second redelivered", got)
+	}
+}
+
+// healthOf reads /healthz.
+func healthOf(t *testing.T, url string) (int, serve.Health) {
+	t.Helper()
+	resp, err := http.Get(url + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var h serve.Health
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, h
+}
+
+// TestIntegrationUnauthorizedPausesConsumption checks that messages whose
+// handling the platform refused for authorization are acknowledged when
+// their result is durable, turn /healthz unhealthy with the reason, and
+// that after AuthFailures of them in a row the daemon stops consuming
+// until a registration succeeds again.
+func TestIntegrationUnauthorizedPausesConsumption(t *testing.T) {
+	h := &deliveries{fn: func(d serve.Delivery, _ int) error {
+		if strings.Contains(string(d.Body), "deny") {
+			return serve.Unauthorized(errors.New("complete rejected: status 401"), true)
+		}
+		return nil
+	}}
+	f := newFixture(t, h)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.d.Listener = ln
+	f.d.AuthFailures = 3
+	f.d.HeartbeatInterval = 20 * time.Millisecond
+	url := "http://" + ln.Addr().String()
+	start(t, f.d)
+	waitFor(t, "healthy", func() bool { code, _ := healthOf(t, url); return code == http.StatusOK })
+
+	// The platform goes on answering registrations: the pause must be
+	// seen while they fail, and end with the first one that succeeds.
+	f.reg.set(f.reg.reg, errors.New("platform: 502"))
+	servetest.Publish(t, f.queue, []byte(`{"deny":1}`))
+	waitFor(t, "one refusal", func() bool { return metric(t, f.metrics, "injectkit_auth_failures_total") == 1 })
+	code, hl := healthOf(t, url)
+	if code != http.StatusServiceUnavailable || !hl.TokenRefused || hl.Reason != serve.ReasonUnauthorized || hl.Paused {
+		t.Errorf("health after one refusal: %d %+v", code, hl)
+	}
+	servetest.Publish(t, f.queue, []byte(`{"deny":2}`), []byte(`{"deny":3}`))
+	waitFor(t, "the consumption paused", func() bool {
+		_, c := servetest.Counts(t, f.queue)
+		return c == 0 && metric(t, f.metrics, "injectkit_consumption_paused") == 1
+	})
+	servetest.Publish(t, f.queue, []byte(`{"ok":4}`))
+	if _, hl := healthOf(t, url); !hl.Paused || hl.Reason != serve.ReasonUnauthorized {
+		t.Errorf("health while paused: %+v", hl)
+	}
+	if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
+		t.Errorf("%d messages ready while paused, want the one published after", ready)
+	}
+	if got := metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked"); got != 3 {
+		t.Errorf("acked = %v, want the 3 refused (their results are durable)", got)
+	}
+	if f.logs.FilterMessageSnippet("consumption paused").Len() != 1 {
+		t.Error("the pause is not logged once")
+	}
+
+	f.reg.set(f.reg.reg, nil)
+	waitFor(t, "the fourth message handled", func() bool { return len(h.all()) == 4 })
+	waitFor(t, "healthy again", func() bool { code, _ := healthOf(t, url); return code == http.StatusOK })
+	if metric(t, f.metrics, "injectkit_consumption_paused") != 0 || f.logs.FilterMessageSnippet("consumption resumed").Len() != 1 {
+		t.Error("the end of the pause is not recorded")
+	}
+	for _, d := range h.all() {
+		if d.Redelivered {
+			t.Errorf("%s redelivered: a refused message was handled twice", d.Body)
+		}
+	}
+}
+
+// TestIntegrationUnauthorizedWithoutDurableResultRequeues checks that a
+// refusal with nothing kept requeues the message rather than losing it.
+func TestIntegrationUnauthorizedWithoutDurableResultRequeues(t *testing.T) {
+	h := &deliveries{fn: func(_ serve.Delivery, n int) error {
+		if n == 1 {
+			return serve.Unauthorized(errors.New("reception rejected: status 403"), false)
+		}
+		return nil
+	}}
+	f := newFixture(t, h)
+	start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
+	waitFor(t, "handled again", func() bool { return len(h.all()) == 2 })
+	if got := metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 1 {
+		t.Errorf("requeued = %v, want 1", got)
+	}
+}
+
+// TestIntegrationMessageLargerThanTheMaximum checks that a message over
+// MaxMessageSize is rejected without requeue and never handed to the
+// handler (nothing decodes it), and that one at the maximum is handled.
+func TestIntegrationMessageLargerThanTheMaximum(t *testing.T) {
+	h := &deliveries{}
+	f := newFixture(t, h)
+	start(t, f.d)
+	atMax := make([]byte, serve.DefaultMaxMessageSize)
+	over := make([]byte, serve.DefaultMaxMessageSize+1)
+	servetest.Publish(t, f.queue, over, atMax)
+	waitFor(t, "both settled", func() bool {
+		return metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") == 1 &&
+			metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
+	})
+	if got := h.all(); len(got) != 1 || len(got[0].Body) != serve.DefaultMaxMessageSize {
+		t.Errorf("handler given %d messages, want the one at the maximum", len(got))
+	}
+	if ready, _ := servetest.Counts(t, f.queue); ready != 0 {
+		t.Errorf("%d messages left: the large one was requeued", ready)
+	}
+	entries := f.logs.FilterMessage("message rejected without requeue").All()
+	if len(entries) != 1 {
+		t.Fatalf("rejection logged %d times", len(entries))
+	}
+	reason, _ := entries[0].ContextMap()["reason"].(string)
+	if !strings.Contains(reason, "16777217 bytes") || !strings.Contains(reason, "max_message_size") {
+		t.Errorf("reason %q does not say the size and the setting", reason)
+	}
+}
+
+// TestIntegrationStopWhilePaused checks that a daemon whose consumption is
+// paused stops at once, leaving the messages published since in the queue.
+func TestIntegrationStopWhilePaused(t *testing.T) {
+	h := &deliveries{fn: func(serve.Delivery, int) error {
+		return serve.Unauthorized(errors.New("status 403"), true)
+	}}
+	f := newFixture(t, h)
+	f.d.AuthFailures = 1
+	f.reg.set(f.reg.reg, nil)
+	stop := start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
+	waitFor(t, "the consumption paused", func() bool { return metric(t, f.metrics, "injectkit_consumption_paused") == 1 })
+	f.reg.set(f.reg.reg, errors.New("platform: 502")) // no heartbeat ends the pause
+	servetest.Publish(t, f.queue, []byte(`{"n":2}`))
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	if ready, consumers := servetest.Counts(t, f.queue); ready != 1 || consumers != 0 {
+		t.Errorf("after the stop: %d ready, %d consumers; want 1, 0", ready, consumers)
+	}
+}

@@ -1,0 +1,543 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// The chaos run's machinery: a platform that fails callbacks, daemons that
+// die and come back on their own outbox, and the accounting of what the
+// platform ended up with.
+
+// chaosSeed is INJECTKIT_CHAOS_SEED when set (to replay a run), else a
+// fresh seed.
+func chaosSeed(t *testing.T) uint64 {
+	t.Helper()
+	if s := os.Getenv("INJECTKIT_CHAOS_SEED"); s != "" {
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err != nil {
+			t.Fatalf("INJECTKIT_CHAOS_SEED=%q: %v", s, err)
+		}
+		return v
+	}
+	return uint64(time.Now().UnixNano())
+}
+
+// faultProxy stands between the daemons and the platform. While faults are
+// on, each POST of an execution callback is answered 503 with probability
+// p503 (the platform never sees it), or cut mid-body with probability
+// pDrop: part of the body is read, then the connection is reset. Anything
+// else goes through to the platform.
+//
+// No inject has more than maxStreak of its callback attempts failed in a
+// row. The platform client makes 4 attempts per callback (1 s, 2 s, 4 s
+// apart); a callback whose 4 attempts all fail waits in the outbox for
+// outbox.Backoff(4) = 40 s, and one whose resend fails too for the 5-minute
+// cap. Capping the streak at 4 lets a whole round fail (so the outbox and
+// its resender are exercised) but never two in a row: the run's length stays
+// bounded by the 40 s backoff, not by an unlucky 5-minute one.
+type faultProxy struct {
+	URL string
+
+	p503, pDrop float64
+	maxStreak   int
+
+	mu     sync.Mutex
+	rng    *rand.Rand
+	on     bool
+	streak map[string]int // inject callback path → attempts failed in a row
+	n503   int
+	nDrop  int
+	nPass  int
+}
+
+func newFaultProxy(t *testing.T, platformURL string, seed uint64) *faultProxy {
+	t.Helper()
+	target, err := url.Parse(platformURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConnsPerHost = 128
+	rp.Transport = tr
+	fp := &faultProxy{p503: 0.20, pDrop: 0.05, maxStreak: 4, rng: rand.New(rand.NewPCG(seed, 0x5eed)),
+		streak: map[string]int{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.Contains(r.URL.Path, "/api/injects/execution/callback/") {
+			switch fp.decide(r.URL.Path) {
+			case "503":
+				_, _ = io.Copy(io.Discard, r.Body)
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				_, _ = w.Write([]byte(`{"message":"chaos: service unavailable"}`))
+				return
+			case "drop":
+				dropMidBody(w, r)
+				return
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	fp.URL = srv.URL
+	return fp
+}
+
+// decide returns "503", "drop" or "" (pass) for one callback attempt.
+func (fp *faultProxy) decide(path string) string {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	if !fp.on || fp.streak[path] >= fp.maxStreak {
+		delete(fp.streak, path)
+		fp.nPass++
+		return ""
+	}
+	switch x := fp.rng.Float64(); {
+	case x < fp.p503:
+		fp.streak[path]++
+		fp.n503++
+		return "503"
+	case x < fp.p503+fp.pDrop:
+		fp.streak[path]++
+		fp.nDrop++
+		return "drop"
+	}
+	delete(fp.streak, path)
+	fp.nPass++
+	return ""
+}
+
+func (fp *faultProxy) setFaults(on bool) {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	fp.on = on
+}
+
+func (fp *faultProxy) counts() (n503, nDrop, nPass int) {
+	fp.mu.Lock()
+	defer fp.mu.Unlock()
+	return fp.n503, fp.nDrop, fp.nPass
+}
+
+// dropMidBody reads part of the request body, then resets the connection:
+// the client sees its request cut before any answer.
+func dropMidBody(w http.ResponseWriter, r *http.Request) {
+	n := r.ContentLength / 2
+	if n <= 0 {
+		n = 1
+	}
+	_, _ = io.CopyN(io.Discard, r.Body, n)
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic("chaos proxy: cannot hijack the connection")
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0) // RST, not FIN
+	}
+	_ = conn.Close()
+}
+
+// chaosInjects creates n noop injects on the platform, each lasting a
+// random 0–50 ms, and returns their ids and queue messages.
+func chaosInjects(t *testing.T, p *openaevtest.Platform, rng *rand.Rand, n int) (ids []string, bodies [][]byte) {
+	t.Helper()
+	contract := openaev.ContractID("noop")
+	for i := range n {
+		id := fmt.Sprintf("chaos-%04d", i)
+		p.AddInject(id, contract)
+		b, err := json.Marshal(map[string]any{"injection": map[string]any{
+			"inject_id":                id,
+			"inject_injector_contract": map[string]any{"injector_contract_id": contract},
+			"inject_content": map[string]any{"target_selector": "manual", "targets": "127.0.0.1",
+				"delay": fmt.Sprintf("%dms", rng.IntN(51))},
+		}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, bodies = append(ids, id), append(bodies, b)
+	}
+	return ids, bodies
+}
+
+// slot is one daemon of the run: its outbox file stays across the
+// processes that play it, one after the other.
+type slot struct {
+	name   string
+	outbox string
+	procs  []*daemonProc
+}
+
+// daemonProc is one `injectkit serve` process of a slot.
+type daemonProc struct {
+	name     string
+	cmd      *exec.Cmd
+	stderr   *lockedBuffer
+	done     chan struct{} // closed once the process exited and was reaped
+	err      error         // its exit, once done
+	started  time.Time
+	killedAt time.Time // when it got SIGKILL; zero otherwise
+	termed   bool      // stopped with SIGTERM
+}
+
+// state says whether the process runs, or how it exited.
+func (c *daemonProc) state() string {
+	select {
+	case <-c.done:
+		return fmt.Sprintf("exited: %v", c.err)
+	default:
+		return "running"
+	}
+}
+
+func (s *slot) cur() *daemonProc {
+	if len(s.procs) == 0 {
+		return nil
+	}
+	return s.procs[len(s.procs)-1]
+}
+
+// up reports whether the slot's current process runs.
+func (s *slot) up() bool {
+	c := s.cur()
+	if c == nil {
+		return false
+	}
+	select {
+	case <-c.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// died returns the current process when it exited on its own.
+func (s *slot) died() *daemonProc {
+	c := s.cur()
+	if c == nil || !c.killedAt.IsZero() || c.termed || s.up() {
+		return nil
+	}
+	return c
+}
+
+// start starts a new process for the slot: its own outbox file, its own
+// metrics port, the platform at platformURL.
+func (s *slot) start(t *testing.T, platformURL string) {
+	t.Helper()
+	c := &daemonProc{name: fmt.Sprintf("%s.%d", s.name, len(s.procs)), stderr: &lockedBuffer{}, done: make(chan struct{})}
+	c.cmd = exec.Command(bin, "serve", "--openaev-url", platformURL, "--injector-id", injectorID,
+		"--injector-name", s.name, "--injectors", "noop", "--outbox", s.outbox, "--workers", strconv.Itoa(chaosWorkers),
+		"--listen-addr", "127.0.0.1:0", "--heartbeat-interval", "5s", "--shutdown-timeout", "20s",
+		"--log-format", "json")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "INJECTKIT_") { // no configuration but this one
+			c.cmd.Env = append(c.cmd.Env, kv)
+		}
+	}
+	c.cmd.Env = append(c.cmd.Env, "INJECTKIT_TOKEN="+token, "CONTAINER_IP=172.17.0.2")
+	c.cmd.Stderr = c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatalf("start %s: %v", c.name, err)
+	}
+	c.started = time.Now()
+	go func() {
+		c.err = c.cmd.Wait()
+		close(c.done)
+	}()
+	t.Cleanup(func() {
+		_ = c.cmd.Process.Kill()
+		<-c.done
+	})
+	s.procs = append(s.procs, c)
+}
+
+// waitConsuming waits until the current process consumes the queue.
+func (s *slot) waitConsuming(t *testing.T, timeout time.Duration) {
+	t.Helper()
+	c := s.cur()
+	deadline := time.Now().Add(timeout)
+	for !strings.Contains(c.stderr.String(), `"msg":"consuming"`) {
+		if !s.up() || time.Now().After(deadline) {
+			t.Fatalf("%s not consuming after %s (%s):\n%s", c.name, timeout, c.state(), tail(c.stderr.String(), 20))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// kill sends SIGKILL to the current process and reaps it.
+func (s *slot) kill(t *testing.T) {
+	t.Helper()
+	c := s.cur()
+	c.killedAt = time.Now()
+	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 %s: %v", c.name, err)
+	}
+	<-c.done
+}
+
+// termAll stops the current process of every slot with SIGTERM, all at
+// once, and reports an exit code other than 0.
+func termAll(t *testing.T, slots []*slot) {
+	t.Helper()
+	for _, s := range slots {
+		c := s.cur()
+		c.termed = true
+		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+	}
+	for _, s := range slots {
+		c := s.cur()
+		select {
+		case <-c.done:
+		case <-time.After(60 * time.Second):
+			t.Fatalf("%s did not stop within 60s of SIGTERM", c.name)
+		}
+		var ee *exec.ExitError
+		switch {
+		case errors.As(c.err, &ee):
+			t.Errorf("%s exited %d after SIGTERM, want 0:\n%s", c.name, ee.ExitCode(), tail(c.stderr.String(), 10))
+		case c.err != nil:
+			t.Errorf("%s: %v", c.name, c.err)
+		}
+	}
+}
+
+// event is one JSON log line of a daemon about an inject.
+type event struct {
+	at   time.Time
+	proc *daemonProc
+	msg  string
+	err  string // the error field of a "delivery failed" line
+}
+
+// The log lines the accounting reads.
+const (
+	msgReceived  = "message received"
+	msgDelivered = "terminal callback delivered"
+	msgResent    = "outbox body delivered"
+	msgKept      = "terminal callback not delivered; kept in the outbox and acknowledged"
+	msgSkipped   = "terminal callback already in the outbox; message acknowledged without running the inject again"
+	msgAckLost   = "ack lost with the channel; the broker redelivers the message"
+	msgFailed    = "delivery failed" // the runtime's, with the error
+	msgConnLost  = "broker connection lost"
+	msgConsuming = "consuming"
+)
+
+// journal reads every process's JSON log: the events about each inject
+// (by inject id; "" for lines without one), in time order.
+func journal(slots []*slot) map[string][]event {
+	out := map[string][]event{}
+	for _, s := range slots {
+		for _, c := range s.procs {
+			for _, line := range strings.Split(c.stderr.String(), "\n") {
+				var l struct {
+					TS       string `json:"ts"`
+					Msg      string `json:"msg"`
+					InjectID string `json:"inject_id"`
+					Error    string `json:"error"`
+				}
+				if !strings.HasPrefix(line, "{") || json.Unmarshal([]byte(line), &l) != nil {
+					continue
+				}
+				at, _ := time.Parse(time.RFC3339Nano, l.TS)
+				out[l.InjectID] = append(out[l.InjectID], event{at: at, proc: c, msg: l.Msg, err: l.Error})
+			}
+		}
+	}
+	for _, evs := range out {
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].at.Before(evs[j].at) })
+	}
+	return out
+}
+
+// count counts the events whose msg is msg, over every inject.
+func count(j map[string][]event, msg string) int {
+	n := 0
+	for _, evs := range j {
+		for _, e := range evs {
+			if e.msg == msg {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// history describes an inject's events for a report.
+func history(evs []event, begin time.Time) string {
+	short := map[string]string{msgReceived: "run", msgDelivered: "delivered", msgResent: "resent-from-outbox",
+		msgKept: "kept-in-outbox", msgSkipped: "answered-from-outbox"}
+	var out []string
+	for _, e := range evs {
+		if m, ok := short[e.msg]; ok {
+			out = append(out, fmt.Sprintf("%s %s@%.2fs", e.proc.name, m, e.at.Sub(begin).Seconds()))
+		} else if e.msg == msgFailed {
+			out = append(out, fmt.Sprintf("%s delivery-failed@%.2fs (%s)", e.proc.name, e.at.Sub(begin).Seconds(), e.err))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+// window is the span of the run during which the broker was away, and
+// for each process, when it lost its connection to the stopping broker and
+// when it consumed again.
+type window struct {
+	from, to   time.Time
+	lost, back map[*daemonProc]time.Time
+}
+
+// connectionsLost fills w.lost and w.back from the processes' logs.
+func (w *window) connectionsLost(j map[string][]event) {
+	w.lost, w.back = map[*daemonProc]time.Time{}, map[*daemonProc]time.Time{}
+	for _, e := range j[""] {
+		_, lost := w.lost[e.proc]
+		_, back := w.back[e.proc]
+		switch {
+		case e.msg == msgConnLost && !lost && !e.at.Before(w.from.Add(-time.Second)) && !e.at.After(w.to.Add(time.Second)):
+			w.lost[e.proc] = e.at
+		case e.msg == msgConsuming && lost && !back:
+			w.back[e.proc] = e.at
+		}
+	}
+}
+
+// cause says why an inject completed more than once:
+//   - "kill": a process was killed while the inject was unsettled in it (its
+//     run in flight, or its terminal callback delivered or resent less than
+//     a second before, maybe not yet acknowledged or removed from the
+//     outbox): the broker redelivered the message to another process, which
+//     ran it again, and the killed process's successor resent the body its
+//     outbox still held;
+//   - "broker": a run of a delivery of the session its process lost when
+//     the broker stopped (in flight at the loss, dispatched just after it,
+//     or ended just before it) delivered its callback, but the
+//     acknowledgement was lost with the channel or dropped by the stopping
+//     broker, and the redelivered message ran again;
+//   - "other".
+func cause(evs []event, broker window) string {
+	seen := map[*daemonProc]bool{}
+	for _, e := range evs {
+		p := e.proc
+		if seen[p] || p.killedAt.IsZero() {
+			continue
+		}
+		seen[p] = true
+		inFlight := false
+		var lastEnd time.Time
+		for _, f := range evs {
+			if f.proc != p {
+				continue
+			}
+			switch f.msg {
+			case msgReceived:
+				inFlight = true
+			case msgDelivered, msgKept, msgResent:
+				inFlight, lastEnd = false, f.at
+			}
+		}
+		if inFlight || !lastEnd.IsZero() && p.killedAt.Sub(lastEnd) < time.Second {
+			return "kill"
+		}
+	}
+	for _, e := range evs {
+		// A run dispatched before the process consumed again was one of
+		// the lost session's deliveries (some are dispatched just after
+		// the loss), and one that ended a moment before the loss may have
+		// had its acknowledgement dropped by the stopping broker.
+		lost, ok := broker.lost[e.proc]
+		back, reconnected := broker.back[e.proc]
+		if e.msg != msgReceived || !ok || reconnected && !e.at.Before(back) {
+			continue
+		}
+		for _, f := range evs {
+			if f.proc == e.proc && (f.msg == msgDelivered || f.msg == msgKept) && f.at.After(e.at) && f.at.After(lost.Add(-time.Second)) {
+				return "broker"
+			}
+		}
+	}
+	return "other"
+}
+
+// doubleSends counts the terminal callbacks one process posted twice in
+// one run: its own resender took the body the run had just stored, before
+// the run had settled it, and sent it too. The sign: the process's resend
+// of the inject's body ("outbox body delivered") follows its own run of the
+// inject with no "kept in the outbox" in between (a body kept after its
+// retries and resent later is no duplicate). The runtime then often logs
+// "delivery failed": "delivered, but not removed from the outbox" (the
+// resender removed the record first) and the daemon "kept in the outbox".
+func doubleSends(evs []event) int {
+	n := 0
+	for i, e := range evs {
+		if e.msg != msgResent {
+			continue
+		}
+		for k := i - 1; k >= 0; k-- {
+			f := evs[k]
+			if f.proc != e.proc {
+				continue
+			}
+			if f.msg == msgKept || f.msg == msgSkipped || f.msg == msgResent {
+				break
+			}
+			if f.msg == msgReceived {
+				n++
+				break
+			}
+		}
+	}
+	return n
+}
+
+var outboxListRE = regexp.MustCompile(`: (\d+) pending, (\d+) dead,`)
+
+// outboxList runs `injectkit outbox list` on file and returns its pending
+// and dead counts and the whole listing.
+func outboxList(t *testing.T, file string) (pending, dead int, listing string) {
+	t.Helper()
+	cmd := exec.Command(bin, "outbox", "list", "--outbox", file)
+	out, err := cmd.CombinedOutput()
+	listing = string(out)
+	if err != nil {
+		t.Fatalf("injectkit outbox list --outbox %s: %v\n%s", file, err, listing)
+	}
+	m := outboxListRE.FindStringSubmatch(listing)
+	if m == nil {
+		t.Fatalf("injectkit outbox list --outbox %s: no pending/dead counts in:\n%s", file, listing)
+	}
+	pending, _ = strconv.Atoi(m[1])
+	dead, _ = strconv.Atoi(m[2])
+	return pending, dead, listing
+}
+
+// firstN returns at most n items of s, with a count of the rest.
+func firstN(s []string, n int) string {
+	if len(s) <= n {
+		return strings.Join(s, " ")
+	}
+	return strings.Join(s[:n], " ") + fmt.Sprintf(" … (+%d)", len(s)-n)
+}

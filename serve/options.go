@@ -1,0 +1,169 @@
+package serve
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+)
+
+// Defaults and bounds of the daemon's settings, for the configuration
+// layer to show and check (see the Validate functions).
+const (
+	// DefaultAuthFailures is how many authorization failures in a row
+	// stop the consumption (setting auth_failures).
+	DefaultAuthFailures = 3
+	// MaxAuthFailures bounds auth_failures.
+	MaxAuthFailures = 1000
+	// DefaultMaxMessageSize is the largest platform message handled
+	// (setting max_message_size): 16 MiB, RabbitMQ's own default limit.
+	DefaultMaxMessageSize = 16 << 20
+	// MinMaxMessageSize and MaxMaxMessageSize bound max_message_size
+	// (512 MiB is the most RabbitMQ accepts).
+	MinMaxMessageSize = 1 << 10
+	MaxMaxMessageSize = 512 << 20
+)
+
+// SettingError reports a setting whose value is refused, naming both: its
+// message reads `invalid <setting> "<value>": <reason>`, the form of every
+// configuration error of injectkit (a caller maps it to exit code 2).
+type SettingError struct {
+	Setting string
+	Value   string
+	Reason  string
+	// Err is the underlying error, when there is one (an unreadable file).
+	Err error
+}
+
+func (e *SettingError) Error() string {
+	return fmt.Sprintf("invalid %s %q: %s", e.Setting, e.Value, e.Reason)
+}
+
+// Unwrap returns the underlying error, if any.
+func (e *SettingError) Unwrap() error { return e.Err }
+
+// ValidateAuthFailures checks the auth_failures setting: 1 to
+// MaxAuthFailures.
+func ValidateAuthFailures(n int) error {
+	if n < 1 || n > MaxAuthFailures {
+		return &SettingError{Setting: "auth_failures", Value: strconv.Itoa(n),
+			Reason: fmt.Sprintf("must be between 1 and %d", MaxAuthFailures)}
+	}
+	return nil
+}
+
+// ValidateMaxMessageSize checks the max_message_size setting, in bytes:
+// MinMaxMessageSize (1 KiB) to MaxMaxMessageSize (512 MiB).
+func ValidateMaxMessageSize(n int64) error {
+	if n < MinMaxMessageSize || n > MaxMaxMessageSize {
+		return &SettingError{Setting: "max_message_size", Value: strconv.FormatInt(n, 10),
+			Reason: fmt.Sprintf("must be between %d (1 KiB) and %d (512 MiB) bytes", MinMaxMessageSize, MaxMaxMessageSize)}
+	}
+	return nil
+}
+
+// BrokerTLS are the TLS settings of the broker connection, used when the
+// platform's registration says use_ssl: broker_ca_file, broker_cert_file,
+// broker_key_file and broker_insecure.
+type BrokerTLS struct {
+	// CAFile names a PEM file whose certificates are trusted in addition
+	// to the system roots (a private CA).
+	CAFile string
+	// CertFile and KeyFile name the PEM client certificate and its key,
+	// for a broker that asks for one; both or neither.
+	CertFile, KeyFile string
+	// Insecure turns the verification of the broker's certificate off;
+	// the daemon logs a WARN line when it starts with it.
+	Insecure bool
+}
+
+// Config returns the tls.Config of s: TLS 1.2 at least, the CA file's
+// certificates added to the system roots, the client certificate, and
+// verification off when Insecure. The server name is the broker host of
+// the registration. A file that cannot be read or parsed is a
+// *SettingError naming its setting.
+func (s BrokerTLS) Config() (*tls.Config, error) {
+	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.Insecure} //nolint:gosec // asked for, and logged at start
+	if s.CAFile != "" {
+		pem, err := os.ReadFile(s.CAFile)
+		if err != nil {
+			return nil, &SettingError{Setting: "broker_ca_file", Value: s.CAFile, Reason: "cannot be read", Err: err}
+		}
+		pool, err := x509.SystemCertPool()
+		if err != nil || pool == nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, &SettingError{Setting: "broker_ca_file", Value: s.CAFile, Reason: "holds no PEM certificate"}
+		}
+		cfg.RootCAs = pool
+	}
+	switch {
+	case s.CertFile != "" && s.KeyFile != "":
+		cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
+		if err != nil {
+			return nil, &SettingError{Setting: "broker_cert_file", Value: s.CertFile,
+				Reason: "not a PEM certificate matching broker_key_file: " + err.Error(), Err: err}
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	case s.CertFile != "":
+		return nil, &SettingError{Setting: "broker_key_file", Value: "", Reason: "required with broker_cert_file"}
+	case s.KeyFile != "":
+		return nil, &SettingError{Setting: "broker_cert_file", Value: "", Reason: "required with broker_key_file"}
+	}
+	return cfg, nil
+}
+
+// errTooLarge is the cause of a message rejected for its size.
+var errTooLarge = errors.New("message too large")
+
+// tooLarge is the permanent error of a message larger than limit.
+func tooLarge(size, limit int64) error {
+	return Permanent(fmt.Errorf("%w: %d bytes, more than the max message size of %d bytes (max_message_size); "+
+		"not decoded", errTooLarge, size, limit))
+}
+
+// Options are the daemon settings a configuration layer exposes beside
+// Daemon's basic fields: auth_failures, max_message_size and the broker_*
+// TLS settings. DefaultOptions gives their defaults, Validate checks them,
+// Apply sets them on a Daemon.
+type Options struct {
+	AuthFailures   int
+	MaxMessageSize int64
+	BrokerTLS      BrokerTLS
+}
+
+// DefaultOptions returns the defaults: DefaultAuthFailures,
+// DefaultMaxMessageSize, no broker TLS setting.
+func DefaultOptions() Options {
+	return Options{AuthFailures: DefaultAuthFailures, MaxMessageSize: DefaultMaxMessageSize}
+}
+
+// Validate checks every option; the first error is a *SettingError naming
+// the setting and its value.
+func (o Options) Validate() error {
+	if err := ValidateAuthFailures(o.AuthFailures); err != nil {
+		return err
+	}
+	if err := ValidateMaxMessageSize(o.MaxMessageSize); err != nil {
+		return err
+	}
+	_, err := o.BrokerTLS.Config()
+	return err
+}
+
+// Apply validates the options and sets them on d: AuthFailures,
+// MaxMessageSize and TLSConfig (from BrokerTLS).
+func (o Options) Apply(d *Daemon) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	cfg, err := o.BrokerTLS.Config()
+	if err != nil {
+		return err
+	}
+	d.AuthFailures, d.MaxMessageSize, d.TLSConfig = o.AuthFailures, o.MaxMessageSize, cfg
+	return nil
+}

@@ -1,0 +1,119 @@
+package serve_test
+
+import (
+	"crypto/tls"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+func TestValidateSettings(t *testing.T) {
+	tests := []struct {
+		name    string
+		err     error
+		wantErr string // "" for none
+	}{
+		{"auth failures default", serve.ValidateAuthFailures(serve.DefaultAuthFailures), ""},
+		{"auth failures zero", serve.ValidateAuthFailures(0), `invalid auth_failures "0": must be between 1 and 1000`},
+		{"auth failures negative", serve.ValidateAuthFailures(-3), `invalid auth_failures "-3"`},
+		{"message size default", serve.ValidateMaxMessageSize(serve.DefaultMaxMessageSize), ""},
+		{"message size minimum", serve.ValidateMaxMessageSize(1024), ""},
+		{"message size too small", serve.ValidateMaxMessageSize(1023), `invalid max_message_size "1023"`},
+		{"message size negative", serve.ValidateMaxMessageSize(-5), `invalid max_message_size "-5"`},
+		{"message size too large", serve.ValidateMaxMessageSize(512<<20 + 1), `invalid max_message_size "536870913"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.wantErr == "" {
+				if tt.err != nil {
+					t.Fatal(tt.err)
+				}
+				return
+			}
+			var se *serve.SettingError
+			if !errors.As(tt.err, &se) || !strings.Contains(tt.err.Error(), tt.wantErr) {
+				t.Errorf("err = %v, want a SettingError containing %q", tt.err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestBrokerTLSConfig(t *testing.T) {
+	ca := servetest.NewCA(t)
+	client := ca.Client(t, "client")
+	empty := filepath.Join(t.TempDir(), "empty.pem")
+	if err := os.WriteFile(empty, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name        string
+		in          serve.BrokerTLS
+		wantSetting string // the setting the error names; "" for none
+	}{
+		{"none", serve.BrokerTLS{}, ""},
+		{"private CA and client certificate", serve.BrokerTLS{CAFile: ca.File, CertFile: client.CertFile, KeyFile: client.KeyFile}, ""},
+		{"insecure", serve.BrokerTLS{Insecure: true}, ""},
+		{"missing CA file", serve.BrokerTLS{CAFile: "/nonexistent/ca.pem"}, "broker_ca_file"},
+		{"CA file without a certificate", serve.BrokerTLS{CAFile: empty}, "broker_ca_file"},
+		{"certificate without key", serve.BrokerTLS{CertFile: client.CertFile}, "broker_key_file"},
+		{"key without certificate", serve.BrokerTLS{KeyFile: client.KeyFile}, "broker_cert_file"},
+		{"key that is no key", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: ca.File}, "broker_cert_file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := tt.in.Config()
+			if tt.wantSetting != "" {
+				var se *serve.SettingError
+				if !errors.As(err, &se) || se.Setting != tt.wantSetting {
+					t.Fatalf("err = %v, want a SettingError on %s", err, tt.wantSetting)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.MinVersion != tls.VersionTLS12 || cfg.InsecureSkipVerify != tt.in.Insecure ||
+				(tt.in.CertFile != "") != (len(cfg.Certificates) == 1) || (tt.in.CAFile != "") != (cfg.RootCAs != nil) {
+				t.Errorf("config %+v", cfg)
+			}
+		})
+	}
+}
+
+func TestOptionsApply(t *testing.T) {
+	ca := servetest.NewCA(t)
+	tests := []struct {
+		name        string
+		edit        func(o *serve.Options)
+		wantSetting string
+	}{
+		{"defaults", func(*serve.Options) {}, ""},
+		{"private CA", func(o *serve.Options) { o.BrokerTLS.CAFile = ca.File }, ""},
+		{"auth failures 0", func(o *serve.Options) { o.AuthFailures = 0 }, "auth_failures"},
+		{"message size -5", func(o *serve.Options) { o.MaxMessageSize = -5 }, "max_message_size"},
+		{"CA file missing", func(o *serve.Options) { o.BrokerTLS.CAFile = "/nonexistent" }, "broker_ca_file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := serve.DefaultOptions()
+			tt.edit(&o)
+			var d serve.Daemon
+			err := o.Apply(&d)
+			if tt.wantSetting != "" {
+				var se *serve.SettingError
+				if !errors.As(err, &se) || se.Setting != tt.wantSetting {
+					t.Fatalf("err = %v, want a SettingError on %s", err, tt.wantSetting)
+				}
+				return
+			}
+			if err != nil || d.AuthFailures != o.AuthFailures || d.MaxMessageSize != o.MaxMessageSize || d.TLSConfig == nil {
+				t.Errorf("Apply = %v, daemon %d %d %v", err, d.AuthFailures, d.MaxMessageSize, d.TLSConfig)
+			}
+		})
+	}
+}

@@ -1,0 +1,54 @@
+package signatures
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// MaxIDLength is the longest inject id or phase, in bytes.
+const MaxIDLength = 256
+
+// maxEcho is the longest value an error made here quotes, in bytes.
+const maxEcho = 64
+
+// ValidateID checks an identifier that travels in a callback's URL path
+// and in its Idempotency-Key header (an inject id, a phase): not blank, at
+// most MaxIDLength bytes of valid UTF-8, every character printable as
+// unicode.IsPrint says (no control or format character, no space other
+// than U+0020). A failure is a *ValidationError naming field and the
+// value, quoted and cut to 64 bytes.
+func ValidateID(field, v string) error {
+	bad := func(reason string) error {
+		return &ValidationError{Field: field, Value: Shorten(v, maxEcho), Reason: reason}
+	}
+	switch {
+	case strings.TrimSpace(v) == "":
+		return &ValidationError{Field: field, Value: v, Reason: "blank; give a non-blank value"}
+	case len(v) > MaxIDLength:
+		return bad(fmt.Sprintf("%d bytes long, at most %d allowed", len(v), MaxIDLength))
+	case !utf8.ValidString(v):
+		return bad("not valid UTF-8")
+	}
+	for i, r := range v {
+		if !unicode.IsPrint(r) {
+			return bad(fmt.Sprintf("holds the non-printable character %U at byte %d (control and format characters are refused)", r, i))
+		}
+	}
+	return nil
+}
+
+// Shorten returns s cut to at most n bytes on a character boundary, with
+// "…" appended when it was cut: for quoting user input in an error
+// without echoing all of it.
+func Shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}

@@ -1,0 +1,51 @@
+package signatures_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+func TestValidateID(t *testing.T) {
+	ok := []string{"i-1", "a b", "é/ü?#%", "../x", strings.Repeat("i", signatures.MaxIDLength), "execution_complete"}
+	for _, v := range ok {
+		if err := signatures.ValidateID("inject_id", v); err != nil {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+	bad := []struct{ in, want string }{
+		{"", "blank"},
+		{" \t", "blank"},
+		{"a\x00b", `"a\x00b": holds the non-printable character U+0000 at byte 1`},
+		{"a\tb", "U+0009"},
+		{"a\r\nb", "U+000D"},
+		{"a\x7f", "U+007F"},
+		{"a\u0085", "U+0085"},
+		{"a\u00a0b", "U+00A0"},
+		{"a\u200eb", "U+200E"},
+		{"a\u2028b", "U+2028"},
+		{"a\xffb", "not valid UTF-8"},
+		{strings.Repeat("é", 200), "400 bytes long, at most 256 allowed"},
+	}
+	for _, tt := range bad {
+		err := signatures.ValidateID("phase", tt.in)
+		var ve *signatures.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "phase" {
+			t.Errorf("%q: err = %v, want a *ValidationError on phase", tt.in, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), tt.want) || len(ve.Value) > 70 {
+			t.Errorf("%q: error %q does not say %q or quotes too much", tt.in, err, tt.want)
+		}
+	}
+}
+
+func TestShorten(t *testing.T) {
+	for in, want := range map[string]string{"abc": "abc", "abcdef": "abcd…", "aéé": "aé…", "ééé": "éé…", "éééé": "éé…"} {
+		if got := signatures.Shorten(in, 4); got != want {
+			t.Errorf("Shorten(%q, 4) = %q, want %q", in, got, want)
+		}
+	}
+}
