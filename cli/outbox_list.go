@@ -52,11 +52,11 @@ func listOutbox(o Options, e *outboxEnv) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(o.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tINJECT\tPHASE\tCHUNK\tSIZE\tATTEMPTS\tAGE\tNEXT\tLAST ERROR")
+	fmt.Fprintln(tw, "ID\tSTATE\tINJECT\tPHASE\tCHUNK\tSIZE\tATTEMPTS\tAGE\tNEXT\tLAST ERROR\tOWNER")
 	for _, r := range recs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%d\t%s\t%s\t%s\n", r.ID, r.State, r.InjectID, r.Phase,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.InjectID, r.Phase,
 			r.ChunkIndex, r.TotalChunks, humanBytes(int64(r.Size)), r.Attempts, now.Sub(r.Created).Round(time.Second),
-			nextAttempt(e.store, r, now), cutLine(r.LastError, 120))
+			nextAttempt(e.store, r, now), cutLine(r.LastError, 120), owner(r))
 	}
 	return tw.Flush()
 }
@@ -103,4 +103,18 @@ func cutLine(s string, n int) string {
 		s = s[:n] + "…"
 	}
 	return s
+}
+
+// owner names whom a record belongs to: its backend, its wire profile and,
+// for a daemon's record, the injector id.
+func owner(r outbox.Record) string {
+	profile := r.Profile
+	if profile == "" {
+		profile = "callback"
+	}
+	s := r.BaseURL + " (" + profile
+	if r.InjectorID != "" {
+		s += ", injector " + r.InjectorID
+	}
+	return s + ")"
 }

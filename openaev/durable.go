@@ -15,13 +15,17 @@ const ProfileName = "openaev"
 func (p *Profile) stored(id string, body []byte) outbox.Bodies {
 	base := p.client.platformURL()
 	return outbox.One(outbox.Entry{InjectID: id, Phase: ActionComplete, TotalChunks: 1, BaseURL: base,
-		Body: body, Profile: ProfileName, Path: strings.TrimPrefix(p.client.callbackURL(id), base)})
+		Body: body, Profile: ProfileName, Path: strings.TrimPrefix(p.client.callbackURL(id), base),
+		InjectorID: p.client.cfg.InjectorID})
 }
 
 // Owns reports whether r is a terminal callback this profile keeps for
-// its platform (same URL and tenant): what its resender sends.
+// its platform (same URL and tenant) and its injector (same injector id;
+// a record stored before ids were kept has none): what its resender
+// sends. Another daemon's records are left untouched.
 func (p *Profile) Owns(r outbox.Record) bool {
-	return r.Profile == ProfileName && r.URL == p.client.callbackURL(r.InjectID)
+	return r.Profile == ProfileName && r.URL == p.client.callbackURL(r.InjectID) &&
+		(r.InjectorID == "" || r.InjectorID == p.client.cfg.InjectorID)
 }
 
 // Untenanted reports whether r is a terminal callback of this profile for

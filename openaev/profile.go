@@ -127,7 +127,7 @@ func (p *Profile) Bodies(ctx context.Context, r *runtime.Report) (outbox.Bodies,
 				phase = ActionData
 			}
 			if !yield(outbox.Entry{InjectID: r.InjectID, Phase: phase, ChunkIndex: i, TotalChunks: n, BaseURL: base,
-				Body: body, Profile: ProfileName, Path: path}) {
+				Body: body, Profile: ProfileName, Path: path, InjectorID: p.client.cfg.InjectorID}) {
 				return
 			}
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 func TestResendPosterDropsSuperseded(t *testing.T) {
@@ -99,5 +100,35 @@ func TestRedeliveredRunDoesNotCompleteTwice(t *testing.T) {
 	}
 	if n := len(p.Completions("i1")); n != 2 {
 		t.Errorf("%d completions after an unmarked send, want 2", n)
+	}
+}
+
+func TestOwnsNamesTheInjector(t *testing.T) {
+	profile := func(injectorID string) *openaev.Profile {
+		c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:9", Token: "t", InjectorID: injectorID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return openaev.NewProfile(c, nil, nil)
+	}
+	a := profile("4b9c5c6e-1d6c-4a52-9f4e-0f3c2f8d8a11")
+	b := profile("7e0f0a62-8f55-4d6b-8a43-5f7a1c1b2c33")
+	rec := outbox.Record{InjectID: "i1", Profile: openaev.ProfileName,
+		URL: "http://127.0.0.1:9/api/injects/execution/callback/i1", InjectorID: "4b9c5c6e-1d6c-4a52-9f4e-0f3c2f8d8a11"}
+	if !a.Owns(rec) {
+		t.Error("a daemon does not own its own record")
+	}
+	if b.Owns(rec) {
+		t.Error("a daemon of another injector owns the record")
+	}
+	old := rec
+	old.InjectorID = ""
+	if !a.Owns(old) || !b.Owns(old) {
+		t.Error("a record stored before injector ids were kept is owned by none")
+	}
+	other := rec
+	other.URL = "http://127.0.0.1:10/api/injects/execution/callback/i1"
+	if a.Owns(other) {
+		t.Error("a daemon owns a record of another platform")
 	}
 }

@@ -151,7 +151,7 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 				path = transport.CallbackPath(e.InjectID)
 			}
 			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
-				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile,
+				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile, InjectorID: e.InjectorID,
 				BaseURL: base, URL: base + path,
 				IdempotencyKey: e.idKey, SHA256: e.sum,
 				Size: len(e.Body), NextAttempt: now, Created: now,

@@ -35,6 +35,10 @@ type Entry struct {
 	// path under BaseURL. A resender picks its profile's records with
 	// Resender.Select.
 	Profile, Path string
+	// InjectorID names the injector a daemon keeps the body for (serve's
+	// --injector-id; "" for run): with BaseURL and Profile, the record's
+	// owner.
+	InjectorID string
 
 	packed []byte // Body as stored (see packBody)
 	idKey  string // Body's Idempotency-Key
@@ -53,7 +57,10 @@ type Record struct {
 	URL            string `json:"url"` // BaseURL and the callback path
 	IdempotencyKey string `json:"idempotency_key"`
 	Profile        string `json:"profile,omitempty"` // "" for the callback profile
-	Size           int    `json:"size"`
+	// InjectorID is the injector a daemon keeps the body for ("" for run
+	// and for records stored before it was kept).
+	InjectorID string `json:"injector_id,omitempty"`
+	Size       int    `json:"size"`
 	// SHA256 is the hex SHA-256 of the body as it was put; a resend checks
 	// it. Records stored before it was kept have none.
 	SHA256      string    `json:"sha256,omitempty"`
