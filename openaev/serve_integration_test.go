@@ -2,15 +2,12 @@ package openaev_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -76,47 +73,6 @@ func waitUntil(t *testing.T, p *openaevtest.Platform, what string, cond func() b
 	}
 }
 
-func healthz(t *testing.T, url string) (int, serve.Health) {
-	t.Helper()
-	resp, err := http.Get(url + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var h serve.Health
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, h
-}
-
-func counter(t *testing.T, reg *prometheus.Registry, name string, labels ...string) float64 {
-	t.Helper()
-	mfs, err := reg.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != name {
-			continue
-		}
-	next:
-		for _, m := range mf.GetMetric() {
-			for i := 0; i+1 < len(labels); i += 2 {
-				found := false
-				for _, lp := range m.GetLabel() {
-					found = found || (lp.GetName() == labels[i] && lp.GetValue() == labels[i+1])
-				}
-				if !found {
-					continue next
-				}
-			}
-			return m.GetCounter().GetValue() + m.GetGauge().GetValue()
-		}
-	}
-	return 0
-}
-
 func integration(t *testing.T) (serve.Broker, string) {
 	t.Helper()
 	if testing.Short() {
@@ -179,7 +135,7 @@ func TestIntegrationServeRedeliveredFinishedInject(t *testing.T) {
 	d, _ := s.daemon(t, broker, queue)
 	run(t, d)
 	waitUntil(t, s.platform, "the message settled", func() bool {
-		return counter(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
+		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
 	})
 	if n := s.nmap.calls.Load(); n != 1 {
 		t.Errorf("nmap ran %d times, want once", n)
@@ -187,7 +143,7 @@ func TestIntegrationServeRedeliveredFinishedInject(t *testing.T) {
 	if r, c := s.platform.Reopenings("i-1"), len(s.platform.Completions("i-1")); r != 0 || c != 1 {
 		t.Errorf("%d reopenings, %d completions; want 0, 1", r, c)
 	}
-	if counter(t, s.prom, "injectkit_redeliveries_total") != 1 {
+	if servetest.Metric(t, s.prom, "injectkit_redeliveries_total") != 1 {
 		t.Error("the message was not redelivered")
 	}
 	if s.logs.FilterMessageSnippet("redelivered message of a finished inject").Len() != 1 {
@@ -209,7 +165,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 			d, url := s.daemon(t, broker, queue)
 			d.HeartbeatInterval = 20 * time.Millisecond
 			run(t, d)
-			waitUntil(t, s.platform, "healthy", func() bool { code, _ := healthz(t, url); return code == http.StatusOK })
+			waitUntil(t, s.platform, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 			s.platform.FailRegistration(http.StatusServiceUnavailable, 1<<30)
 			var ids []string
 			for i := range serve.DefaultAuthFailures {
@@ -219,7 +175,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 				ids = append(ids, id)
 			}
 			waitUntil(t, s.platform, "the consumption paused", func() bool {
-				return counter(t, s.prom, "injectkit_consumption_paused") == 1
+				return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 1
 			})
 			if n := s.nmap.calls.Load(); n != int32(len(ids)) {
 				t.Errorf("nmap ran %d times for %d injects", n, len(ids))
@@ -227,7 +183,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 			if got := s.records(t); got[outbox.Pending] != len(ids) || got[outbox.Dead] != 0 {
 				t.Errorf("outbox %v, want %d pending, none dead", got, len(ids))
 			}
-			code, h := healthz(t, url)
+			code, h := servetest.Health(t, url)
 			if code != http.StatusServiceUnavailable || h.Reason != serve.ReasonUnauthorized || !h.Paused {
 				t.Errorf("health %d %+v", code, h)
 			}
@@ -240,7 +196,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 			}
 			s.platform.FailRegistration(http.StatusServiceUnavailable, 0)
 			waitUntil(t, s.platform, "the next inject completed", func() bool { return len(s.platform.Completions("i-next")) == 1 })
-			waitUntil(t, s.platform, "healthy again", func() bool { code, _ := healthz(t, url); return code == http.StatusOK })
+			waitUntil(t, s.platform, "healthy again", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 
 			// The kept bodies are delivered once the platform accepts them.
 			rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
@@ -282,7 +238,7 @@ func TestIntegrationServeBodiesAndTraces(t *testing.T) {
 			waitUntil(t, s.platform, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
 			servetest.Publish(t, queue, nmapAssetsMessage(t, s.env, "i-big", targets))
 			waitUntil(t, s.platform, "the message settled", func() bool {
-				return counter(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
+				return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
 			})
 			var data, perTarget int
 			var union []openaevtest.Signature
@@ -326,7 +282,7 @@ func TestIntegrationServeRejectsATooLargeMessage(t *testing.T) {
 		"padding": strings.Repeat("x", serve.DefaultMaxMessageSize)}, nil, nil)
 	servetest.Publish(t, queue, body)
 	waitUntil(t, s.platform, "the rejection", func() bool {
-		return counter(t, s.prom, "injectkit_messages_total", "outcome", "rejected") == 1
+		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "rejected") == 1
 	})
 	if calls := s.platform.Calls("i-huge"); len(calls) != 0 {
 		t.Errorf("the platform was told about a message never read: %v", kinds(calls))

@@ -2,7 +2,6 @@ package serve_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -60,21 +59,6 @@ func TestIntegrationDeliveryHandlerSeesRedeliveries(t *testing.T) {
 	}
 }
 
-// healthOf reads /healthz.
-func healthOf(t *testing.T, url string) (int, serve.Health) {
-	t.Helper()
-	resp, err := http.Get(url + "/healthz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var h serve.Health
-	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
-		t.Fatal(err)
-	}
-	return resp.StatusCode, h
-}
-
 // TestIntegrationUnauthorizedPausesConsumption checks that messages whose
 // handling the platform refused for authorization are acknowledged when
 // their result is durable, turn /healthz unhealthy with the reason, and
@@ -97,30 +81,30 @@ func TestIntegrationUnauthorizedPausesConsumption(t *testing.T) {
 	f.d.HeartbeatInterval = 20 * time.Millisecond
 	url := "http://" + ln.Addr().String()
 	start(t, f.d)
-	waitFor(t, "healthy", func() bool { code, _ := healthOf(t, url); return code == http.StatusOK })
+	waitFor(t, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 
 	// The platform goes on answering registrations: the pause must be
 	// seen while they fail, and end with the first one that succeeds.
 	f.reg.set(f.reg.reg, errors.New("platform: 502"))
 	servetest.Publish(t, f.queue, []byte(`{"deny":1}`))
-	waitFor(t, "one refusal", func() bool { return metric(t, f.metrics, "injectkit_auth_failures_total") == 1 })
-	code, hl := healthOf(t, url)
+	waitFor(t, "one refusal", func() bool { return servetest.Metric(t, f.metrics, "injectkit_auth_failures_total") == 1 })
+	code, hl := servetest.Health(t, url)
 	if code != http.StatusServiceUnavailable || !hl.TokenRefused || hl.Reason != serve.ReasonUnauthorized || hl.Paused {
 		t.Errorf("health after one refusal: %d %+v", code, hl)
 	}
 	servetest.Publish(t, f.queue, []byte(`{"deny":2}`), []byte(`{"deny":3}`))
 	waitFor(t, "the consumption paused", func() bool {
 		_, c := servetest.Counts(t, f.queue)
-		return c == 0 && metric(t, f.metrics, "injectkit_consumption_paused") == 1
+		return c == 0 && servetest.Metric(t, f.metrics, "injectkit_consumption_paused") == 1
 	})
 	servetest.Publish(t, f.queue, []byte(`{"ok":4}`))
-	if _, hl := healthOf(t, url); !hl.Paused || hl.Reason != serve.ReasonUnauthorized {
+	if _, hl := servetest.Health(t, url); !hl.Paused || hl.Reason != serve.ReasonUnauthorized {
 		t.Errorf("health while paused: %+v", hl)
 	}
 	if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
 		t.Errorf("%d messages ready while paused, want the one published after", ready)
 	}
-	if got := metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked"); got != 3 {
+	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked"); got != 3 {
 		t.Errorf("acked = %v, want the 3 refused (their results are durable)", got)
 	}
 	if f.logs.FilterMessageSnippet("consumption paused").Len() != 1 {
@@ -129,8 +113,8 @@ func TestIntegrationUnauthorizedPausesConsumption(t *testing.T) {
 
 	f.reg.set(f.reg.reg, nil)
 	waitFor(t, "the fourth message handled", func() bool { return len(h.all()) == 4 })
-	waitFor(t, "healthy again", func() bool { code, _ := healthOf(t, url); return code == http.StatusOK })
-	if metric(t, f.metrics, "injectkit_consumption_paused") != 0 || f.logs.FilterMessageSnippet("consumption resumed").Len() != 1 {
+	waitFor(t, "healthy again", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
+	if servetest.Metric(t, f.metrics, "injectkit_consumption_paused") != 0 || f.logs.FilterMessageSnippet("consumption resumed").Len() != 1 {
 		t.Error("the end of the pause is not recorded")
 	}
 	for _, d := range h.all() {
@@ -153,7 +137,7 @@ func TestIntegrationUnauthorizedWithoutDurableResultRequeues(t *testing.T) {
 	start(t, f.d)
 	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
 	waitFor(t, "handled again", func() bool { return len(h.all()) == 2 })
-	if got := metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 1 {
+	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 1 {
 		t.Errorf("requeued = %v, want 1", got)
 	}
 }
@@ -169,8 +153,8 @@ func TestIntegrationMessageLargerThanTheMaximum(t *testing.T) {
 	over := make([]byte, serve.DefaultMaxMessageSize+1)
 	servetest.Publish(t, f.queue, over, atMax)
 	waitFor(t, "both settled", func() bool {
-		return metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") == 1 &&
-			metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
+		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") == 1 &&
+			servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
 	})
 	if got := h.all(); len(got) != 1 || len(got[0].Body) != serve.DefaultMaxMessageSize {
 		t.Errorf("handler given %d messages, want the one at the maximum", len(got))
@@ -199,7 +183,7 @@ func TestIntegrationStopWhilePaused(t *testing.T) {
 	f.reg.set(f.reg.reg, nil)
 	stop := start(t, f.d)
 	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
-	waitFor(t, "the consumption paused", func() bool { return metric(t, f.metrics, "injectkit_consumption_paused") == 1 })
+	waitFor(t, "the consumption paused", func() bool { return servetest.Metric(t, f.metrics, "injectkit_consumption_paused") == 1 })
 	f.reg.set(f.reg.reg, errors.New("platform: 502")) // no heartbeat ends the pause
 	servetest.Publish(t, f.queue, []byte(`{"n":2}`))
 	if err := stop(); err != nil {

@@ -41,14 +41,14 @@ func TestIntegrationReconnectsAfterBrokerLoss(t *testing.T) {
 	calls := f.reg.count()
 	p.cut()
 	waitFor(t, "a re-registration", func() bool { return f.reg.count() > calls })
-	waitFor(t, "a reconnection", func() bool { return metric(t, f.metrics, "injectkit_broker_reconnects_total") == 1 })
-	waitFor(t, "the broker connected again", func() bool { return metric(t, f.metrics, "injectkit_broker_connected") == 1 })
+	waitFor(t, "a reconnection", func() bool { return servetest.Metric(t, f.metrics, "injectkit_broker_reconnects_total") == 1 })
+	waitFor(t, "the broker connected again", func() bool { return servetest.Metric(t, f.metrics, "injectkit_broker_connected") == 1 })
 	// The inject in flight finishes; its ack died with the channel, so the
 	// broker redelivers it: at least once, never lost.
 	close(release)
 	servetest.Publish(t, f.queue, bodies("after", 5)...)
 	waitFor(t, "every message handled", func() bool { return rec.distinct() == 6 && rec.seen(`{"n":"slow"}`) == 2 })
-	if got := metric(t, f.metrics, "injectkit_redeliveries_total"); got != 1 {
+	if got := servetest.Metric(t, f.metrics, "injectkit_redeliveries_total"); got != 1 {
 		t.Errorf("redeliveries = %v, want 1", got)
 	}
 	if f.logs.FilterMessage("broker connection lost").Len() == 0 {

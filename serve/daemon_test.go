@@ -112,7 +112,7 @@ func TestIntegrationConsumesAndAcksEveryMessage(t *testing.T) {
 			t.Errorf("%s handled %d times", m, n)
 		}
 	}
-	if got := metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked"); got != 25 {
+	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked"); got != 25 {
 		t.Errorf("acked = %v, want 25", got)
 	}
 }
@@ -144,18 +144,18 @@ func TestIntegrationSettlesByHandlerResult(t *testing.T) {
 			start(t, f.d)
 			servetest.Publish(t, f.queue, []byte(`{"injection":{}}`))
 			waitFor(t, "the message settled", func() bool {
-				return metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked")+
-					metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") > 0
+				return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked")+
+					servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") > 0
 			})
 			if got := rec.calls(); got != tt.wantCalls {
 				t.Errorf("handler called %d times, want %d", got, tt.wantCalls)
 			}
 			for outcome, want := range map[string]float64{"acked": tt.wantAcked, "rejected": tt.wantReject, "requeued": tt.wantRequeu} {
-				if got := metric(t, f.metrics, "injectkit_messages_total", "outcome", outcome); got != want {
+				if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", outcome); got != want {
 					t.Errorf("%s = %v, want %v", outcome, got, want)
 				}
 			}
-			if got := metric(t, f.metrics, "injectkit_redeliveries_total"); got != tt.wantRequeu {
+			if got := servetest.Metric(t, f.metrics, "injectkit_redeliveries_total"); got != tt.wantRequeu {
 				t.Errorf("redeliveries = %v, want %v", got, tt.wantRequeu)
 			}
 			if ready, _ := servetest.Counts(t, f.queue); ready != 0 {
@@ -191,7 +191,7 @@ func TestIntegrationBoundsConcurrencyAndPrefetch(t *testing.T) {
 	start(t, f.d)
 	servetest.Publish(t, f.queue, bodies("b", 6)...)
 	waitFor(t, "two messages in flight", func() bool { return cur.Load() == 2 })
-	if got := metric(t, f.metrics, "injectkit_injects_in_flight"); got != 2 {
+	if got := servetest.Metric(t, f.metrics, "injectkit_injects_in_flight"); got != 2 {
 		t.Errorf("in-flight gauge = %v, want 2", got)
 	}
 	// The prefetch is the worker count: the broker keeps the other four.
