@@ -61,7 +61,7 @@ func (portscan) Execute(ctx context.Context, cfg *framework.Inject) framework.To
 	var results []map[string]any
 	for _, t := range cfg.Targets {
 		nc, _ := t.Network()
-		results = append(results, map[string]any{"port": 22, "service": "ssh", "host": nc.Value(), "asset_id": t.Meta.Asset})
+		results = append(results, map[string]any{"port": 22, "service": "ssh", "host": nc.Value(), "asset_id": t.Attribution.Asset})
 		cfg.Partial(nc.Value() + ":22/tcp open ssh")
 	}
 	return framework.ToolOutput{Findings: map[string]any{"scan_results": results, "ports": []int{22}}}

@@ -100,8 +100,8 @@ func (o ToolOutput) Validate() error {
 // platform's attribution of it (agent, asset, asset group), which its
 // signature carries.
 type Target struct {
-	Config signatures.Config
-	Meta   signatures.Target
+	Config      signatures.Config
+	Attribution signatures.Attribution
 }
 
 // Network returns the target's network configuration, if it is one.

@@ -18,7 +18,7 @@ func BenchmarkPlatformSignatures(b *testing.B) {
 			"start_time", "2026-11-27T09:30:00Z", "end_time", "2026-11-27T09:31:00Z", "execution_status", "success",
 			"ports_discovered", []int{22, 80, 443}, "scan_type", "connect")
 		p.Targets = append(p.Targets, signatures.PayloadTarget{
-			SignatureTarget: signatures.Target{Asset: fmt.Sprintf("a%d", i)},
+			SignatureTarget: signatures.Attribution{Asset: fmt.Sprintf("a%d", i)},
 			SignatureValues: []signatures.ValueGroup{
 				{ExpectationType: signatures.Detection, Values: vals},
 				{ExpectationType: signatures.Prevention, Values: vals},

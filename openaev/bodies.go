@@ -171,7 +171,7 @@ func (pl *plan) dataMessage(part, of string) string {
 }
 
 // targetName names a signature target for a message.
-func targetName(t signatures.Target) string {
+func targetName(t signatures.Attribution) string {
 	switch {
 	case t.Asset != "":
 		return "asset " + t.Asset

@@ -20,7 +20,7 @@ const (
 // categoryTargets resolves an inject's targets for the injector's
 // category: network targets (and any category), external queries narrowed
 // to network targets, or cloud account regions.
-func categoryTargets(ctx context.Context, m *Message, c framework.Category, pager targetPager) (*Targets, error) {
+func categoryTargets(ctx context.Context, m *Message, c framework.Category, pager targetPager) (*Selection, error) {
 	switch c {
 	case framework.Cloud:
 		return cloudTargets(m.Injection)
@@ -44,7 +44,7 @@ func (in Injection) required(key string) (string, error) {
 
 // cloudTargets returns one cloud target per region of
 // inject_content.cloud_region (comma-separated, trimmed, de-duplicated).
-func cloudTargets(in Injection) (*Targets, error) {
+func cloudTargets(in Injection) (*Selection, error) {
 	var vals [3]string
 	for i, key := range []string{KeyCloudProvider, KeyCloudAccountID, KeyCloudRegion} {
 		v, err := in.required(key)
@@ -57,7 +57,7 @@ func cloudTargets(in Injection) (*Targets, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &Targets{Selector: SelectorCloud}
+	t := &Selection{Selector: SelectorCloud}
 	seen := map[string]bool{}
 	for _, r := range strings.Split(vals[2], ",") {
 		if r = strings.TrimSpace(r); r == "" || seen[r] {
@@ -77,14 +77,14 @@ func cloudTargets(in Injection) (*Targets, error) {
 // the query alone when the inject names no target (manual selector, no
 // manual target). IPv6 targets, which a query cannot be narrowed to, are
 // skipped like unusable assets; a manual one is an error.
-func externalTargets(ctx context.Context, m *Message, pager targetPager) (*Targets, error) {
+func externalTargets(ctx context.Context, m *Message, pager targetPager) (*Selection, error) {
 	q, err := m.Injection.required(KeyQuery)
 	if err != nil {
 		return nil, err
 	}
 	t, err := resolveTargets(ctx, m, pager)
 	if errors.Is(err, errNoTargets) && t != nil && t.Selector == SelectorManual {
-		return &Targets{Selector: SelectorQuery, Specs: []runtime.TargetSpec{{Query: q}}}, nil
+		return &Selection{Selector: SelectorQuery, Specs: []runtime.TargetSpec{{Query: q}}}, nil
 	}
 	if err != nil {
 		return t, err

@@ -80,7 +80,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 		nc, _ := t.Network()
 		open := f.open[nc.Value()]
 		for _, p := range open {
-			rows = append(rows, row{p, nc.Value(), "ssh", t.Meta.Asset})
+			rows = append(rows, row{p, nc.Value(), "ssh", t.Attribution.Asset})
 			ports = append(ports, p)
 		}
 		extras[i] = framework.TypeExtras{

@@ -75,7 +75,7 @@ func sortedKeys(m map[string]bool) []string {
 // *drops (made on first use) the extras the enum lacks. The result shares
 // no memory with t.
 func platformTarget(t signatures.PayloadTarget, drops *map[string]bool) (signatures.PayloadTarget, bool) {
-	if t.SignatureTarget == (signatures.Target{}) {
+	if t.SignatureTarget == (signatures.Attribution{}) {
 		return signatures.PayloadTarget{}, false
 	}
 	var groups []signatures.ValueGroup

@@ -20,7 +20,7 @@ func vals(kv ...any) []signatures.Value {
 }
 
 func TestPlatformSignatures(t *testing.T) {
-	asset := signatures.Target{Asset: "a1", Agent: "ag1"}
+	asset := signatures.Attribution{Asset: "a1", Agent: "ag1"}
 	tests := []struct {
 		name    string
 		in      signatures.Payload
@@ -51,7 +51,7 @@ func TestPlatformSignatures(t *testing.T) {
 						"parent_process_name", "nmap", "scan_type", "connect", "probe_count", 2, "command_line", "nmap -sT",
 						"execution_status", "success", "partial_results", []string{"x"})},
 				}},
-				{SignatureTarget: signatures.Target{Asset: "a2"}, SignatureValues: []signatures.ValueGroup{
+				{SignatureTarget: signatures.Attribution{Asset: "a2"}, SignatureValues: []signatures.ValueGroup{
 					{ExpectationType: signatures.Prevention, Values: vals("target_ipv4", "192.0.2.2", "query_error", "rate limited",
 						"scan_type", "connect")},
 				}},
@@ -61,7 +61,7 @@ func TestPlatformSignatures(t *testing.T) {
 					{ExpectationType: signatures.Detection, Values: vals("target_ipv4_address", "192.0.2.1",
 						"parent_process_name", "nmap", "command_line", "nmap -sT")},
 				}},
-				{SignatureTarget: signatures.Target{Asset: "a2"}, SignatureValues: []signatures.ValueGroup{
+				{SignatureTarget: signatures.Attribution{Asset: "a2"}, SignatureValues: []signatures.ValueGroup{
 					{ExpectationType: signatures.Prevention, Values: vals("target_ipv4_address", "192.0.2.2")},
 				}},
 			}},
@@ -88,10 +88,10 @@ func TestPlatformSignatures(t *testing.T) {
 					{ExpectationType: signatures.Vulnerability, Values: vals("target_ipv4", "192.0.2.1")},
 					{ExpectationType: signatures.Detection, Values: vals("target_ipv4", "192.0.2.1")},
 				}},
-				{SignatureTarget: signatures.Target{Asset: "a2"}, SignatureValues: []signatures.ValueGroup{
+				{SignatureTarget: signatures.Attribution{Asset: "a2"}, SignatureValues: []signatures.ValueGroup{
 					{ExpectationType: signatures.Vulnerability, Values: vals("target_ipv4", "192.0.2.2")},
 				}},
-				{SignatureTarget: signatures.Target{AssetGroup: "g"}, SignatureValues: []signatures.ValueGroup{
+				{SignatureTarget: signatures.Attribution{AssetGroup: "g"}, SignatureValues: []signatures.ValueGroup{
 					{ExpectationType: signatures.Detection, Values: vals("partial_results", []string{"x"})},
 				}},
 			}},

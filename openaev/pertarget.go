@@ -33,14 +33,14 @@ func (p *Profile) targetTraces(ctx context.Context, r *runtime.Report, m *framew
 	var lists map[string][]any
 	sent := 0
 	for i, t := range r.Targets {
-		if t.Meta.Asset == "" {
+		if t.Attribution.Asset == "" {
 			continue
 		}
 		if lists == nil {
 			lists = findingLists(r.Output.Findings, m)
 		}
 		e := Execution{Message: targetMessage(r, m, i, lists), Status: StatusInfo, Action: ActionCommandExecution,
-			ContextIdentifiers: []string{t.Meta.Asset}}
+			ContextIdentifiers: []string{t.Attribution.Asset}}
 		if err := p.client.Callback(ctx, r.InjectID, e); err != nil {
 			// A lost trace loses nothing the terminal callback does not carry.
 			p.log.Warn("per-target traces not delivered", zap.String("inject_id", r.InjectID), zap.Int("sent", sent),
@@ -64,7 +64,7 @@ func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[st
 	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, outcomeWords(status))
 	var parts []string
 	for _, k := range findingOrder(lists, m) {
-		if n := attributed(lists[k], t.Meta.Asset, label); n > 0 {
+		if n := attributed(lists[k], t.Attribution.Asset, label); n > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d", k, n))
 		}
 	}

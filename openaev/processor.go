@@ -127,7 +127,7 @@ func (p *Processor) refuse(ctx context.Context, req runtime.Request, me *Message
 // external query narrowed to them; cloud account regions, by the
 // injector's category), its expectation types and the contract fields that
 // are params of the injector, typed.
-func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request, *Targets, error) {
+func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request, *Selection, error) {
 	in := m.Injection
 	req := runtime.Request{InjectID: in.InjectID}
 	name := p.Injector

@@ -239,14 +239,14 @@ func rejection(cause error) Execution {
 // trace of Received.
 type targetsKey struct{}
 
-func withTargets(ctx context.Context, t *Targets) context.Context {
+func withTargets(ctx context.Context, t *Selection) context.Context {
 	if t == nil {
 		return ctx
 	}
 	return context.WithValue(ctx, targetsKey{}, t)
 }
 
-func targetsOf(ctx context.Context) *Targets {
-	t, _ := ctx.Value(targetsKey{}).(*Targets)
+func targetsOf(ctx context.Context) *Selection {
+	t, _ := ctx.Value(targetsKey{}).(*Selection)
 	return t
 }

@@ -77,7 +77,7 @@ func findingsSummary(f map[string]any, m *framework.Manifest) string {
 }
 
 // describeRun is the trace message: what runs on which targets.
-func describeRun(req runtime.Request, t *Targets) string {
+func describeRun(req runtime.Request, t *Selection) string {
 	values := make([]string, len(req.Targets))
 	for i, s := range req.Targets {
 		values[i] = targetLabel(s)

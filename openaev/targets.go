@@ -19,8 +19,8 @@ const TargetsPageSize = 20
 // says "last".
 const maxTargetPages = 10000
 
-// Targets is the outcome of target selection.
-type Targets struct {
+// Selection is the outcome of target selection.
+type Selection struct {
 	Specs []runtime.TargetSpec
 	// Skipped describes the assets that gave no usable target (one line
 	// each: asset id and why).
@@ -46,7 +46,7 @@ var _ targetPager = (*Client)(nil)
 // de-duplicated and validated; a bad one is a *ValidationError naming it.
 // An asset without a usable value is skipped and listed in Skipped. No
 // target at all is an error.
-func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Targets, error) {
+func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Selection, error) {
 	in := m.Injection
 	sel, err := in.contentString(KeyTargetSelector)
 	if err != nil {
@@ -69,7 +69,7 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Target
 		return nil, &ValidationError{Field: "inject_content." + KeyTargetPropertySelector, Value: prop,
 			Reason: "unknown target property (valid: automatic, hostname, seen_ip, local_ip)"}
 	}
-	t := &Targets{Selector: sel}
+	t := &Selection{Selector: sel}
 	switch sel {
 	case SelectorManual:
 		raw, err := in.contentString(KeyTargets)
@@ -133,7 +133,7 @@ func defaultSelector(m *Message) string {
 }
 
 // add appends the asset's target, once per asset id.
-func (t *Targets) add(a Asset, groupID, prop string, seen map[string]bool) {
+func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool) {
 	key := a.ID
 	if key != "" {
 		if seen[key] {

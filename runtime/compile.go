@@ -14,9 +14,9 @@ import (
 // error here. It serves the tests of an executor.
 func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOutput) (signatures.Payload, error) {
 	configs := make([]signatures.Config, len(in.Targets))
-	attributions := make([]signatures.Target, len(in.Targets))
+	attributions := make([]signatures.Attribution, len(in.Targets))
 	for i, t := range in.Targets {
-		configs[i], attributions[i] = t.Config, t.Meta
+		configs[i], attributions[i] = t.Config, t.Attribution
 	}
 	if err := out.Validate(); err != nil {
 		return signatures.Payload{}, err

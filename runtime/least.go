@@ -23,9 +23,9 @@ const leastTime = "0000-00-00T00:00:00Z"
 func (p *Prepared) LeastPayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
 	return func(yield func(int, signatures.PayloadTarget) bool) {
 		one := make([]signatures.Signature, 1)
-		meta := make([]signatures.Target, 1)
+		meta := make([]signatures.Attribution, 1)
 		for i, t := range p.Targets {
-			one[0], meta[0] = leastSignature(t.Config), t.Meta
+			one[0], meta[0] = leastSignature(t.Config), t.Attribution
 			seq, err := signatures.PayloadTargets(one, meta, p.types, nil)
 			if err != nil {
 				return // unreachable: prepare checked the types

@@ -100,7 +100,7 @@ func (p *Prepared) typeTargets(in *framework.Inject) error {
 				fmt.Sprintf("all targets must share one category (targets[0] is %s)", in.Category))
 		}
 		p.configs[i] = c
-		in.Targets[i] = framework.Target{Config: c, Meta: spec.Attribution()}
+		in.Targets[i] = framework.Target{Config: c, Attribution: spec.Attribution()}
 	}
 	if p.Manifest != nil && p.Manifest.Category != "" && p.Manifest.Category != in.Category {
 		return invalid("targets", string(in.Category),

@@ -31,8 +31,8 @@ type Report struct {
 	Started    time.Time
 	Finished   time.Time
 
-	attributions []signatures.Target    // one per target
-	extras       []framework.TypeExtras // Output.TargetExtras by position, checked
+	attributions []signatures.Attribution // one per target
+	extras       []framework.TypeExtras   // Output.TargetExtras by position, checked
 	payload      iter.Seq2[int, signatures.PayloadTarget]
 }
 

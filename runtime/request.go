@@ -111,6 +111,6 @@ func (t TargetSpec) valueConfig() (signatures.Config, error) {
 
 // Attribution returns the platform's attribution of the target (its
 // signature_target: agent, asset, asset group).
-func (t TargetSpec) Attribution() signatures.Target {
-	return signatures.Target{Agent: t.Agent, Asset: t.Asset, AssetGroup: t.AssetGroup}
+func (t TargetSpec) Attribution() signatures.Attribution {
+	return signatures.Attribution{Agent: t.Agent, Asset: t.Asset, AssetGroup: t.AssetGroup}
 }

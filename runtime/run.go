@@ -160,9 +160,9 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 	t2 := rt.now()
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: in.Category, Targets: in.Targets, Manifest: p.Manifest, Types: p.types, Started: t1}
-	r.attributions = make([]signatures.Target, len(in.Targets))
+	r.attributions = make([]signatures.Attribution, len(in.Targets))
 	for i, t := range in.Targets {
-		r.attributions[i] = t.Meta
+		r.attributions[i] = t.Attribution
 	}
 	post, out, err := rt.compile(pre, out, partial, log)
 	if err != nil {

@@ -35,7 +35,7 @@ func TestRunSuccess(t *testing.T) {
 	if rep.Status != signatures.StatusSuccess || rep.Output.Status != signatures.StatusSuccess || rep.Phase != runtime.DefaultPhase {
 		t.Errorf("status %q (output %q) phase %q", rep.Status, rep.Output.Status, rep.Phase)
 	}
-	if got := payload(t, rep).Targets[0].SignatureTarget; got != (signatures.Target{Agent: "ag-1", Asset: "a-1"}) {
+	if got := payload(t, rep).Targets[0].SignatureTarget; got != (signatures.Attribution{Agent: "ag-1", Asset: "a-1"}) {
 		t.Errorf("signature_target = %+v", got)
 	}
 	v0, v1 := values(t, rep, 0), values(t, rep, 1)

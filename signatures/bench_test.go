@@ -86,9 +86,9 @@ func BenchmarkBuildPayload(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		targets := make([]signatures.Target, n)
+		targets := make([]signatures.Attribution, n)
 		for i := range targets {
-			targets[i] = signatures.Target{Asset: fmt.Sprintf("asset-%d", i)}
+			targets[i] = signatures.Attribution{Asset: fmt.Sprintf("asset-%d", i)}
 		}
 		types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
 		extras := signatures.TypeExtras{signatures.Prevention: {"blocked": true}}

@@ -42,7 +42,7 @@ func Example() {
 	}
 
 	p, err := signatures.BuildPayload(post,
-		[]signatures.Target{{Asset: "asset-1"}, {Asset: "asset-2"}},
+		[]signatures.Attribution{{Asset: "asset-1"}, {Asset: "asset-2"}},
 		[]signatures.ExpectationType{signatures.Detection}, nil)
 	if err != nil {
 		fmt.Println(err)

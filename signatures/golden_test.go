@@ -31,9 +31,9 @@ type goldenInput struct {
 	Start   time.Time `json:"start"`
 	Elapsed string    `json:"elapsed"`
 
-	Output           signatures.ToolOutput `json:"output"`
-	SignatureTargets []signatures.Target   `json:"signature_targets"`
-	ExpectationTypes []string              `json:"expectation_types"`
+	Output           signatures.ToolOutput    `json:"output"`
+	SignatureTargets []signatures.Attribution `json:"signature_targets"`
+	ExpectationTypes []string                 `json:"expectation_types"`
 }
 
 // TestGolden walks testdata/<case>/: each case's input.json runs through

@@ -13,13 +13,13 @@ type Payload struct {
 
 // PayloadTarget is one target's signatures, grouped per expectation type.
 type PayloadTarget struct {
-	SignatureTarget Target       `json:"signature_target"`
+	SignatureTarget Attribution  `json:"signature_target"`
 	SignatureValues []ValueGroup `json:"signature_values"`
 }
 
-// Target is the platform metadata a signature belongs to. Empty ids are
+// Attribution is the platform metadata a signature belongs to. Empty ids are
 // omitted on the wire.
-type Target struct {
+type Attribution struct {
 	Agent      string `json:"agent,omitempty"`
 	Asset      string `json:"asset,omitempty"`
 	AssetGroup string `json:"asset_group,omitempty"`
@@ -56,7 +56,7 @@ type TypeExtras = map[ExpectationType]map[string]any
 // per-type extras for that target only. Extras are sorted by name after the
 // core fields; on a name clash a target extra wins over a type extra, which
 // wins over the signature's own extra.
-func BuildPayload(post []Signature, targets []Target, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (Payload, error) {
+func BuildPayload(post []Signature, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (Payload, error) {
 	if err := checkPayloadArgs(len(post), targets, types, extras, targetExtras); err != nil {
 		return Payload{}, err
 	}
@@ -73,7 +73,7 @@ func BuildPayload(post []Signature, targets []Target, types []ExpectationType, e
 // can be encoded and sent without being held in memory whole. The yielded
 // PayloadTarget reuses its buffers on the next iteration: use it (encode
 // it) before asking for the next one, and do not keep it.
-func PayloadTargets(post []Signature, targets []Target, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (iter.Seq2[int, PayloadTarget], error) {
+func PayloadTargets(post []Signature, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (iter.Seq2[int, PayloadTarget], error) {
 	if err := checkPayloadArgs(len(post), targets, types, extras, targetExtras); err != nil {
 		return nil, err
 	}
@@ -90,7 +90,7 @@ func PayloadTargets(post []Signature, targets []Target, types []ExpectationType,
 // payloadBuilder turns one signature at a time into a payload target.
 type payloadBuilder struct {
 	post         []Signature
-	targets      []Target
+	targets      []Attribution
 	types        []ExpectationType
 	extras       TypeExtras
 	targetExtras []TypeExtras
@@ -156,7 +156,7 @@ func (b *payloadBuilder) target(i int, reuse bool) PayloadTarget {
 	return PayloadTarget{SignatureTarget: t, SignatureValues: groups}
 }
 
-func checkPayloadArgs(n int, targets []Target, types []ExpectationType, extras TypeExtras, targetExtras []TypeExtras) error {
+func checkPayloadArgs(n int, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras []TypeExtras) error {
 	if len(targets) != 1 && len(targets) != n {
 		return &ValidationError{Field: "targets", Value: fmt.Sprint(len(targets)),
 			Reason: fmt.Sprintf("want 1 target or one per signature (%d)", n)}

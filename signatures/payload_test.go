@@ -43,7 +43,7 @@ func TestSignatureFieldOrder(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("Fields() order:\n got %q\nwant %q", got, want)
 	}
-	p, err := signatures.BuildPayload([]signatures.Signature{full}, []signatures.Target{{}}, []signatures.ExpectationType{signatures.Detection}, nil)
+	p, err := signatures.BuildPayload([]signatures.Signature{full}, []signatures.Attribution{{}}, []signatures.ExpectationType{signatures.Detection}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestBuildPayload(t *testing.T) {
 			Extra: map[string]any{"tool": "own", "scan_id": "x"}},
 		{SourceIPv4: srcV4, TargetHostname: "web.example.com", StartTime: "s", EndTime: "e", ExecutionStatus: signatures.StatusSuccess},
 	}
-	targets := []signatures.Target{{Agent: "ag-1", Asset: "as-1", AssetGroup: "g-1"}, {Asset: "as-2"}}
+	targets := []signatures.Attribution{{Agent: "ag-1", Asset: "as-1", AssetGroup: "g-1"}, {Asset: "as-2"}}
 	types := []signatures.ExpectationType{signatures.Prevention, signatures.Detection}
 	extras := signatures.TypeExtras{signatures.Prevention: {"tool": "type", "blocked": true}}
 	targetExtras := []signatures.TypeExtras{nil, {signatures.Prevention: {"tool": "target"}, signatures.Detection: {"alert": "a-2"}}}
@@ -134,8 +134,8 @@ func TestBuildPayload(t *testing.T) {
 
 func TestBuildPayloadOneTargetForAll(t *testing.T) {
 	sigs := []signatures.Signature{{TargetIPv4: "10.0.0.1"}, {TargetIPv4: "10.0.0.2"}, {TargetIPv4: "10.0.0.3"}}
-	tgt := signatures.Target{AssetGroup: "g-1"}
-	p, err := signatures.BuildPayload(sigs, []signatures.Target{tgt}, []signatures.ExpectationType{signatures.Detection}, nil)
+	tgt := signatures.Attribution{AssetGroup: "g-1"}
+	p, err := signatures.BuildPayload(sigs, []signatures.Attribution{tgt}, []signatures.ExpectationType{signatures.Detection}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,11 +165,11 @@ func TestBuildPayloadEmpty(t *testing.T) {
 
 func TestBuildPayloadErrors(t *testing.T) {
 	two := []signatures.Signature{{TargetIPv4: "10.0.0.1"}, {TargetIPv4: "10.0.0.2"}}
-	one := []signatures.Target{{Asset: "a"}}
+	one := []signatures.Attribution{{Asset: "a"}}
 	det := []signatures.ExpectationType{signatures.Detection}
 	tests := []struct {
 		name         string
-		targets      []signatures.Target
+		targets      []signatures.Attribution
 		types        []signatures.ExpectationType
 		extras       signatures.TypeExtras
 		targetExtras []signatures.TypeExtras
@@ -177,7 +177,7 @@ func TestBuildPayloadErrors(t *testing.T) {
 		wantValue    string
 	}{
 		{name: "no targets", targets: nil, types: det, wantField: "targets", wantValue: "0"},
-		{name: "too many targets", targets: make([]signatures.Target, 3), types: det, wantField: "targets", wantValue: "3"},
+		{name: "too many targets", targets: make([]signatures.Attribution, 3), types: det, wantField: "targets", wantValue: "3"},
 		{name: "no types", targets: one, wantField: "expectation_types"},
 		{name: "unknown type", targets: one, types: []signatures.ExpectationType{signatures.Detection, "detection"}, wantField: "expectation_types[1]", wantValue: "detection"},
 		{name: "duplicate type", targets: one, types: []signatures.ExpectationType{signatures.Prevention, signatures.Prevention}, wantField: "expectation_types[1]", wantValue: "PREVENTION"},
@@ -204,7 +204,7 @@ func TestBuildPayloadErrors(t *testing.T) {
 
 func TestPayloadJSONShape(t *testing.T) {
 	sigs := []signatures.Signature{{SourceIPv4: "172.17.0.2", TargetIPv4: "10.0.0.1", StartTime: "2026-11-27T01:02:03Z"}}
-	p, err := signatures.BuildPayload(sigs, []signatures.Target{{Agent: "", Asset: "as-1"}},
+	p, err := signatures.BuildPayload(sigs, []signatures.Attribution{{Agent: "", Asset: "as-1"}},
 		[]signatures.ExpectationType{signatures.Detection}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -224,13 +224,13 @@ func TestPayloadJSONShape(t *testing.T) {
 
 func TestTargetOmitsEmptyIDs(t *testing.T) {
 	tests := []struct {
-		tgt  signatures.Target
+		tgt  signatures.Attribution
 		want string
 	}{
-		{signatures.Target{}, `{}`},
-		{signatures.Target{Agent: "ag"}, `{"agent":"ag"}`},
-		{signatures.Target{Asset: "as", AssetGroup: "g"}, `{"asset":"as","asset_group":"g"}`},
-		{signatures.Target{Agent: "ag", Asset: "as", AssetGroup: "g"}, `{"agent":"ag","asset":"as","asset_group":"g"}`},
+		{signatures.Attribution{}, `{}`},
+		{signatures.Attribution{Agent: "ag"}, `{"agent":"ag"}`},
+		{signatures.Attribution{Asset: "as", AssetGroup: "g"}, `{"asset":"as","asset_group":"g"}`},
+		{signatures.Attribution{Agent: "ag", Asset: "as", AssetGroup: "g"}, `{"agent":"ag","asset":"as","asset_group":"g"}`},
 	}
 	for _, tt := range tests {
 		b, _ := json.Marshal(tt.tgt)

@@ -12,13 +12,13 @@ import (
 // though it reuses its buffers between targets.
 func TestPayloadTargetsMatchesBuildPayload(t *testing.T) {
 	post := make([]Signature, 5)
-	metas := make([]Target, 5)
+	metas := make([]Attribution, 5)
 	perTarget := make([]TypeExtras, 5)
 	for i := range post {
 		post[i] = Signature{SourceIPv4: "172.17.0.2", TargetIPv4: fmt.Sprintf("10.0.0.%d", i+1),
 			StartTime: "2026-11-27T10:00:00Z", EndTime: "2026-11-27T10:00:05Z", ExecutionStatus: StatusSuccess,
 			Extra: map[string]any{"tool": "x"}}
-		metas[i] = Target{Asset: fmt.Sprintf("asset-%d", i)}
+		metas[i] = Attribution{Asset: fmt.Sprintf("asset-%d", i)}
 		if i%2 == 0 {
 			perTarget[i] = TypeExtras{Detection: {"ports_discovered": []int{22, i}}}
 		}
@@ -27,7 +27,7 @@ func TestPayloadTargetsMatchesBuildPayload(t *testing.T) {
 	extras := TypeExtras{Vulnerability: {"cves": []string{"CVE-2021-44228"}}}
 	for _, tc := range []struct {
 		name      string
-		metas     []Target
+		metas     []Attribution
 		perTarget []TypeExtras
 	}{
 		{"per-target metadata and extras", metas, perTarget},

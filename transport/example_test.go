@@ -15,7 +15,7 @@ import (
 
 func examplePayload() signatures.Payload {
 	return signatures.Payload{Targets: []signatures.PayloadTarget{{
-		SignatureTarget: signatures.Target{Asset: "asset-1"},
+		SignatureTarget: signatures.Attribution{Asset: "asset-1"},
 		SignatureValues: []signatures.ValueGroup{
 			// Flat values are regrouped per expectation type.
 			{ExpectationType: signatures.Detection, SignatureType: "target_ipv4", SignatureValue: "127.0.0.1"},

@@ -27,7 +27,7 @@ func netTarget(i int, types ...signatures.ExpectationType) signatures.PayloadTar
 		{SignatureType: "end_time", SignatureValue: "2026-11-27T00:00:05Z"},
 		{SignatureType: "execution_status", SignatureValue: "success"},
 	}
-	t := signatures.PayloadTarget{SignatureTarget: signatures.Target{Asset: fmt.Sprintf("asset-%d", i)}}
+	t := signatures.PayloadTarget{SignatureTarget: signatures.Attribution{Asset: fmt.Sprintf("asset-%d", i)}}
 	for _, et := range types {
 		t.SignatureValues = append(t.SignatureValues, signatures.ValueGroup{ExpectationType: et, Values: vals})
 	}

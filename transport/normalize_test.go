@@ -52,7 +52,7 @@ func TestNormalizeTarget(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			in := signatures.PayloadTarget{SignatureTarget: signatures.Target{Agent: "a1"}, SignatureValues: tt.in}
+			in := signatures.PayloadTarget{SignatureTarget: signatures.Attribution{Agent: "a1"}, SignatureValues: tt.in}
 			before := deepCopyGroups(tt.in)
 			got, err := NormalizeTarget(0, in)
 			if err != nil {
@@ -140,11 +140,11 @@ func TestNormalizeTargetErrors(t *testing.T) {
 // Flat and grouped forms of the same signatures give the same bytes.
 func TestBodiesFlatAndGroupedAgree(t *testing.T) {
 	grouped := signatures.Payload{Targets: []signatures.PayloadTarget{{
-		SignatureTarget: signatures.Target{Asset: "asset-1"},
+		SignatureTarget: signatures.Attribution{Asset: "asset-1"},
 		SignatureValues: []signatures.ValueGroup{group(signatures.Detection, "target_ipv4", "127.0.0.1", "port", 443)},
 	}}}
 	flatP := signatures.Payload{Targets: []signatures.PayloadTarget{{
-		SignatureTarget: signatures.Target{Asset: "asset-1"},
+		SignatureTarget: signatures.Attribution{Asset: "asset-1"},
 		SignatureValues: []signatures.ValueGroup{
 			flat(signatures.Detection, "target_ipv4", "127.0.0.1"), flat(signatures.Detection, "port", 443),
 		},

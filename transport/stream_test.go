@@ -37,7 +37,7 @@ func TestEncodeMatchesBodies(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			post := streamPost(tc.n)
-			metas := []signatures.Target{{Asset: "a-1"}}
+			metas := []signatures.Attribution{{Asset: "a-1"}}
 			p, err := signatures.BuildPayload(post, metas, types, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -78,7 +78,7 @@ func BenchmarkEncodeStream(b *testing.B) {
 	types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
 	for _, n := range []int{1000, 10000, 100000} {
 		post := streamPost(n)
-		metas := []signatures.Target{{}}
+		metas := []signatures.Attribution{{}}
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {

@@ -56,7 +56,7 @@ func WithTargets(cfgs ...signatures.Config) InjectOption {
 	return func(in *framework.Inject) {
 		for _, c := range cfgs {
 			asset := "asset-" + string(rune('a'+len(in.Targets)))
-			in.Targets = append(in.Targets, framework.Target{Config: c, Meta: signatures.Target{Asset: asset}})
+			in.Targets = append(in.Targets, framework.Target{Config: c, Attribution: signatures.Attribution{Asset: asset}})
 			in.Category = c.Category()
 		}
 	}

@@ -111,7 +111,7 @@ func newInject(t *testing.T, cfgs []signatures.CloudConfig, params any) *framewo
 	t.Helper()
 	opts := []frameworktest.InjectOption{frameworktest.WithParams(params)}
 	for _, c := range cfgs {
-		opts = append(opts, frameworktest.WithTarget(framework.Target{Config: c, Meta: signatures.Target{Asset: "asset-" + c.CloudRegion}}))
+		opts = append(opts, frameworktest.WithTarget(framework.Target{Config: c, Attribution: signatures.Attribution{Asset: "asset-" + c.CloudRegion}}))
 	}
 	return frameworktest.InjectWith(t, New(), opts...)
 }

@@ -49,7 +49,7 @@ type scanTarget struct {
 	addr  netip.Addr // valid for an address target
 	name  string     // lower-case host name, for a host name target
 	ipv6  bool
-	meta  signatures.Target
+	meta  signatures.Attribution
 }
 
 // scanTargets checks every target of the inject and returns them in order. A
@@ -75,7 +75,7 @@ func scanTargets(targets []framework.Target) ([]scanTarget, error) {
 		if err := checkTargetChars(v); err != nil {
 			return nil, &signatures.ValidationError{Field: field, Value: v, Reason: err.Error()}
 		}
-		st := scanTarget{index: i, value: v, meta: t.Meta}
+		st := scanTarget{index: i, value: v, meta: t.Attribution}
 		switch {
 		case c.TargetIPv4 != "", c.TargetIPv6 != "":
 			a, err := netip.ParseAddr(v)

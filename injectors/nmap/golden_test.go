@@ -24,7 +24,7 @@ var update = flag.Bool("update", false, "rewrite the expected.json files of the 
 type goldenInject struct {
 	Targets []struct {
 		Config signatures.NetworkConfig `json:"config"`
-		Meta   signatures.Target        `json:"meta"`
+		Meta   signatures.Attribution   `json:"meta"`
 	} `json:"targets"`
 	Params json.RawMessage `json:"params"`
 }
@@ -114,7 +114,7 @@ func executeCase(t *testing.T, dir string) (*framework.Inject, *recorder, framew
 	}
 	cfg, _ := newInject(t, params.(*Params))
 	for _, tg := range gi.Targets {
-		cfg.Targets = append(cfg.Targets, framework.Target{Config: tg.Config, Meta: tg.Meta})
+		cfg.Targets = append(cfg.Targets, framework.Target{Config: tg.Config, Attribution: tg.Meta})
 	}
 	return cfg, rec, e.Execute(context.Background(), cfg)
 }

@@ -113,7 +113,7 @@ func TestBuildReportAttribution(t *testing.T) {
 			for i, a := range tt.assets {
 				addr := netip.AddrFrom4([4]byte{127, 0, 0, byte(i + 1)})
 				targets = append(targets, scanTarget{index: i, value: addr.String(), addr: addr,
-					meta: signatures.Target{Asset: a}})
+					meta: signatures.Attribution{Asset: a}})
 			}
 			r := buildReport(targets, tt.hosts)
 			if got := rowKeys(r.results); !reflect.DeepEqual(got, tt.wantResults) {

@@ -68,9 +68,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			in.Partial(fmt.Sprintf("%s: %d of %d matches", r.Query, len(r.Matches), r.Total))
 		}
 	}
-	metas := make([]signatures.Target, len(in.Targets))
+	metas := make([]signatures.Attribution, len(in.Targets))
 	for i, t := range in.Targets {
-		metas[i] = t.Meta
+		metas[i] = t.Attribution
 	}
 	return buildOutput(results, metas, in.ExpectationTypes, params.Provider)
 }
@@ -113,7 +113,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 // timeout when a configuration was cancelled, failed when all failed,
 // partial when some did. metas are the targets' metadata, one per result:
 // their asset ids go into the CVE objects.
-func buildOutput(results []ConfigResult, metas []signatures.Target, types []framework.ExpectationType, provider string) framework.ToolOutput {
+func buildOutput(results []ConfigResult, metas []signatures.Attribution, types []framework.ExpectationType, provider string) framework.ToolOutput {
 	allIPs := []string{}
 	var errs []string
 	cancelled := false

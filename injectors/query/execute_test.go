@@ -21,7 +21,7 @@ import (
 func externalTargets(cfgs ...signatures.ExternalConfig) []framework.Target {
 	out := make([]framework.Target, len(cfgs))
 	for i, c := range cfgs {
-		out[i] = framework.Target{Config: c, Meta: signatures.Target{Asset: "asset-" + string(rune('a'+i))}}
+		out[i] = framework.Target{Config: c, Attribution: signatures.Attribution{Asset: "asset-" + string(rune('a'+i))}}
 	}
 	return out
 }

@@ -69,7 +69,7 @@ type cveSeen struct {
 // buildCVEs returns one CVE object per CVE id found in results, sorted by
 // id; metas holds the inject's target metadata, one per result (a missing
 // one names no asset).
-func buildCVEs(results []ConfigResult, metas []signatures.Target) []CVE {
+func buildCVEs(results []ConfigResult, metas []signatures.Attribution) []CVE {
 	seen := map[string]*cveSeen{}
 	for i, r := range results {
 		asset := ""

@@ -69,7 +69,7 @@ func TestBuildCVEs(t *testing.T) {
 	tests := []struct {
 		name    string
 		results []ConfigResult
-		metas   []signatures.Target
+		metas   []signatures.Attribution
 		want    []CVE
 	}{
 		{"none", []ConfigResult{{Matches: []Match{m("192.0.2.1", nil, nil)}}}, nil, []CVE{}},
@@ -78,7 +78,7 @@ func TestBuildCVEs(t *testing.T) {
 				{Matches: []Match{m("2001:db8::15", []string{"b.example.com"}, map[string]float64{"CVE-2021-23017": 7.7}, "CVE-2021-23017")}},
 				{Matches: []Match{m("192.0.2.9", []string{"a.example.com"}, nil, "CVE-2021-23017")}},
 			},
-			[]signatures.Target{{Asset: "asset-z"}, {Asset: "asset-a"}},
+			[]signatures.Attribution{{Asset: "asset-z"}, {Asset: "asset-a"}},
 			[]CVE{{ID: "CVE-2021-23017", Host: []string{"192.0.2.9", "2001:db8::15", "a.example.com", "b.example.com"},
 				AssetID: []string{"asset-a", "asset-z"}, Severity: SeverityHigh}}},
 		{"sorted by id, highest score, no asset",
@@ -86,7 +86,7 @@ func TestBuildCVEs(t *testing.T) {
 				m("192.0.2.1", nil, map[string]float64{"CVE-2024-0002": 3.1}, "CVE-2024-0001", "CVE-2024-0002"),
 				m("192.0.2.2", nil, map[string]float64{"CVE-2024-0002": 9.1}, "CVE-2024-0002"),
 			}}},
-			[]signatures.Target{{Agent: "agent-1"}},
+			[]signatures.Attribution{{Agent: "agent-1"}},
 			[]CVE{
 				{ID: "CVE-2024-0001", Host: []string{"192.0.2.1"}, AssetID: []string{}, Severity: SeverityUnknown},
 				{ID: "CVE-2024-0002", Host: []string{"192.0.2.1", "192.0.2.2"}, AssetID: []string{}, Severity: SeverityCritical},

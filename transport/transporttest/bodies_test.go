@@ -18,7 +18,7 @@ func TestBodies(t *testing.T) {
 	p := signatures.Payload{}
 	for i := range 50 {
 		p.Targets = append(p.Targets, signatures.PayloadTarget{
-			SignatureTarget: signatures.Target{Asset: fmt.Sprintf("asset-%d", i)},
+			SignatureTarget: signatures.Attribution{Asset: fmt.Sprintf("asset-%d", i)},
 			SignatureValues: []signatures.ValueGroup{{ExpectationType: signatures.Detection, SignatureType: "target_ipv4", SignatureValue: "127.0.0.1"}},
 		})
 	}
@@ -47,7 +47,7 @@ func TestBackendDelivered(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: signatures.Target{Asset: "a"},
+	p := signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: signatures.Attribution{Asset: "a"},
 		SignatureValues: []signatures.ValueGroup{{ExpectationType: signatures.Detection, SignatureType: "target_ipv4", SignatureValue: "127.0.0.1"}}}}}
 	body, err := transporttest.Bodies("inj", "post", p, 0)
 	if err != nil {
@@ -66,7 +66,7 @@ func TestBackendDelivered(t *testing.T) {
 }
 
 func TestParseBody(t *testing.T) {
-	p := signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: signatures.Target{Asset: "a-1"},
+	p := signatures.Payload{Targets: []signatures.PayloadTarget{{SignatureTarget: signatures.Attribution{Asset: "a-1"},
 		SignatureValues: []signatures.ValueGroup{{ExpectationType: signatures.Prevention, Values: []signatures.Value{
 			{SignatureType: "target_ipv4", SignatureValue: "127.0.0.1"}, {SignatureType: "ports", SignatureValue: []int{22}}}}}}}}
 	raw, err := transporttest.Bodies("inj", "post", p, 0)

@@ -21,7 +21,7 @@ func TestAppendTargetMatchesEncodingJSON(t *testing.T) {
 	}
 	for _, v := range values {
 		target := signatures.PayloadTarget{
-			SignatureTarget: signatures.Target{Agent: "ag<1>", AssetGroup: "g"},
+			SignatureTarget: signatures.Attribution{Agent: "ag<1>", AssetGroup: "g"},
 			SignatureValues: []signatures.ValueGroup{
 				{ExpectationType: signatures.Detection, Values: []signatures.Value{{SignatureType: "k", SignatureValue: v}, {SignatureType: "x&y", SignatureValue: "z"}}},
 				{ExpectationType: signatures.Prevention, SignatureType: "flat", SignatureValue: v},
@@ -74,7 +74,7 @@ func FuzzAppendTarget(f *testing.F) {
 			g.Values = []signatures.Value{{SignatureType: typ, SignatureValue: s}, {SignatureType: s, SignatureValue: n}, {SignatureType: typ, SignatureValue: []string{s, typ}}}
 		}
 		checkWire(t, signatures.PayloadTarget{
-			SignatureTarget: signatures.Target{Agent: agent, Asset: asset, AssetGroup: s},
+			SignatureTarget: signatures.Attribution{Agent: agent, Asset: asset, AssetGroup: s},
 			SignatureValues: []signatures.ValueGroup{g, {ExpectationType: signatures.Vulnerability, SignatureValue: n}},
 		})
 	})

@@ -46,7 +46,7 @@ func FuzzTargetSize(f *testing.F) {
 	f.Add("", "grp", "target_hostname", "web.example.com", int64(-7), false, "\x00\xff")
 	f.Fuzz(func(t *testing.T, asset, group, typ, val string, n int64, b bool, odd string) {
 		checkSize(t, signatures.PayloadTarget{
-			SignatureTarget: signatures.Target{Asset: asset, AssetGroup: group},
+			SignatureTarget: signatures.Attribution{Asset: asset, AssetGroup: group},
 			SignatureValues: []signatures.ValueGroup{
 				{ExpectationType: signatures.Detection, Values: []signatures.Value{
 					{SignatureType: typ + "x", SignatureValue: val},
