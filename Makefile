@@ -6,7 +6,7 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.goVersion=$(shell $(GO) env GOVERSION)
 
-.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-nmap fuzz release vet fmtcheck tidy golden demo check
+.PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-serve bench-nmap fuzz release vet fmtcheck tidy golden demo check
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -51,11 +51,27 @@ demo: ## the README's main job: scan a loopback listener with the real nmap, pri
 
 N ?= 10000
 RUNS ?= 5
-bench-w1: ## W1 yardstick: make bench-w1 N=100000 (injectkit run noop → loopback sink, then the floor)
+PROFILE ?= callback
+bench-w1: ## W1 yardstick: make bench-w1 N=100000 (injectkit run noop → loopback sink, then the floor); PROFILE=openaev: through the openaev profile with assets, against the platform stand-in
+ifeq ($(PROFILE),openaev)
+	scripts/bench-w1-openaev.sh $(N) $(RUNS)
+else
 	scripts/bench-w1.sh $(N) $(RUNS)
+endif
 
-bench-floor: ## the floor alone: encode W1's final bodies and POST them (make bench-floor N=…)
+bench-floor: ## the floor alone: encode W1's final bodies and POST them (make bench-floor N=…; PROFILE=openaev: the openaev floor)
+ifeq ($(PROFILE),openaev)
+	MODE=floor scripts/bench-w1-openaev.sh $(N) $(RUNS)
+else
 	MODE=floor scripts/bench-w1.sh $(N) $(RUNS)
+endif
+
+# bench-serve's own defaults (N=2000, RUNS=1) unless given on the command line or in the environment.
+WORKERS ?= 16
+SERVE_N    = $(if $(filter command line environment,$(origin N)),$(N),2000)
+SERVE_RUNS = $(if $(filter command line environment,$(origin RUNS)),$(RUNS),1)
+bench-serve: ## daemon yardstick: injectkit serve on a RabbitMQ queue against the platform stand-in, injects/s with and without the outbox (make bench-serve N=2000 WORKERS=16 RUNS=3)
+	scripts/bench-serve.sh $(SERVE_N) $(WORKERS) $(SERVE_RUNS)
 
 bench-nmap: ## nmap overhead: bare `nmap -oX -` vs `injectkit run nmap` on loopback (make bench-nmap RUNS=5)
 	scripts/bench-nmap.sh $(RUNS)

@@ -75,6 +75,8 @@ const exitHelp = `EXIT CODES:
       (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
    3  the signatures were delivered (or printed), but the injector's outcome was failed or timeout
       (the deadline, or Ctrl-C): one WARN line on stderr says so
+   130  interrupted (SIGINT or SIGTERM) while reading the run's input files: nothing ran, was sent
+      or stored (once the injector runs, the first signal makes it a timeout: exit 3)
    serve exits 0, 1 or 2 only: an inject's outcome, whatever it is, never changes its exit code`
 
 // NewApp returns the injectkit application.
@@ -111,6 +113,19 @@ func NewApp(o Options) *ucli.App {
 	}
 	finishApp(o, app)
 	return app
+}
+
+// command returns a top-level command with its help: what its arguments
+// are, a one-line usage, and the description, whose lines are joined with
+// newlines.
+func command(name, argsUsage, usage string, description ...string) *ucli.Command {
+	return &ucli.Command{Name: name, ArgsUsage: argsUsage, Usage: usage, Description: strings.Join(description, "\n")}
+}
+
+// argsError is the usage error of a command given arguments it does not
+// take: "<command> takes <takes>, got "<the arguments>"".
+func argsError(c *ucli.Context, takes string) error {
+	return usageErr("%s takes %s, got %q", c.Command.Name, takes, strings.Join(c.Args().Slice(), " "))
 }
 
 // rootFlags are the application's own flags.

@@ -1,30 +1,22 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
-// backend is an httptest callback backend recording every request.
-type backend struct {
-	*httptest.Server
-	mu       sync.Mutex
-	requests []recorded
-}
+// backend is a callback backend answering every request with one status,
+// recording each with its JSON body decoded.
+type backend struct{ *testkit.Backend }
 
 type recorded struct {
 	Method, Path string
@@ -33,25 +25,29 @@ type recorded struct {
 }
 
 func newBackend(t *testing.T, status int) *backend {
-	b := &backend{}
-	b.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw, _ := io.ReadAll(r.Body)
-		var body map[string]any
-		_ = json.Unmarshal(raw, &body)
-		b.mu.Lock()
-		b.requests = append(b.requests, recorded{r.Method, r.URL.EscapedPath(), r.Header.Clone(), body})
-		b.mu.Unlock()
-		w.WriteHeader(status)
-		_, _ = w.Write([]byte(`{"error":"nope"}`))
-	}))
-	t.Cleanup(b.Close)
-	return b
+	b := testkit.NewScriptedBackend(t)
+	b.SetReply(testkit.Reply{Status: status, Body: `{"error":"nope"}`})
+	return &backend{b}
 }
 
 func (b *backend) got() []recorded {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]recorded(nil), b.requests...)
+	var out []recorded
+	for _, r := range b.Requests() {
+		var body map[string]any
+		_ = json.Unmarshal(r.Body, &body)
+		out = append(out, recorded{r.Method, r.Path, r.Header, body})
+	}
+	return out
+}
+
+// only returns the one request received; any other count fails t.
+func (b *backend) only(t *testing.T) recorded {
+	t.Helper()
+	reqs := b.got()
+	if len(reqs) != 1 {
+		t.Fatalf("%d requests, want 1", len(reqs))
+	}
+	return reqs[0]
 }
 
 type result struct {
@@ -70,33 +66,14 @@ func registry(extra ...func(*framework.Registry)) *framework.Registry {
 
 func run(t *testing.T, reg *framework.Registry, env map[string]string, args ...string) result {
 	t.Helper()
-	var out, errb bytes.Buffer
-	// Each run keeps its outbox in a temporary state directory, never the
-	// user's, unless the test names one.
-	state := t.TempDir()
-	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: &out, Stderr: &errb,
-		Getenv: func(k string) string {
-			switch v, ok := env[k]; {
-			case ok:
-				return v
-			case k == "CONTAINER_IP":
-				return "172.17.0.2"
-			case k == "XDG_STATE_HOME":
-				return state
-			}
-			return ""
-		}}
-	code := cli.Run(context.Background(), o, append([]string{"injectkit"}, args...))
-	return result{code, out.String(), errb.String()}
+	s := newSession(false, false)
+	s.env = env
+	return s.run(t, reg, args...)
 }
 
 func writeFile(t *testing.T, name, content string) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testkit.WriteFile(t, name, content)
 }
 
 // bodyValues returns signature_type → value of the first group of target i.
@@ -144,11 +121,7 @@ func TestRunDeliversToBackend(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d, stderr %s", r.code, r.stderr)
 	}
-	reqs := be.got()
-	if len(reqs) != 1 {
-		t.Fatalf("want 1 request, got %d", len(reqs))
-	}
-	req := reqs[0]
+	req := be.only(t)
 	if req.Method != http.MethodPost || req.Path != "/api/injects/inj%2F1/callback" {
 		t.Errorf("%s %s", req.Method, req.Path)
 	}
@@ -256,39 +229,6 @@ func TestRunInjectFileAndFlagOverride(t *testing.T) {
 	}
 	if v := bodyValues(t, body, 0); v["execution_status"] != "partial" {
 		t.Errorf("execution_status = %v", v["execution_status"])
-	}
-}
-
-func TestConfigPrecedence(t *testing.T) {
-	// Each layer sets the phase; the highest present layer must win.
-	yaml := writeFile(t, "config.yaml", "phase: from_yaml\nphase_any: true\nlog_level: error\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
-		{"default", nil, []string{"--phase-any"}, "execution_complete"},
-		{"yaml over default", nil, []string{"--config", yaml}, "from_yaml"},
-		{"env over yaml", map[string]string{"INJECTKIT_PHASE": "from_env"}, []string{"--config", yaml}, "from_env"},
-		{"flag over env", map[string]string{"INJECTKIT_PHASE": "from_env"}, []string{"--config", yaml, "--phase", "from_flag"}, "from_flag"},
-		{"config path from env", map[string]string{"INJECTKIT_CONFIG": yaml}, nil, "from_yaml"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"run", "noop", "--target", "127.0.0.1"}, tt.args...)
-			r := run(t, registry(), tt.env, args...)
-			if r.code != 0 {
-				t.Fatalf("exit %d: %s", r.code, r.stderr)
-			}
-			var body map[string]any
-			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
-				t.Fatal(err)
-			}
-			if body["phase"] != tt.want {
-				t.Errorf("phase = %v, want %s", body["phase"], tt.want)
-			}
-		})
 	}
 }
 

@@ -65,19 +65,16 @@ fi
 const shells = "bash zsh fish"
 
 func completionCommand(o Options) *ucli.Command {
-	return &ucli.Command{
-		Name:      "completion",
-		Usage:     "print the shell completion script of bash, zsh or fish",
-		ArgsUsage: "bash|zsh|fish",
-		Description: "Writes to stdout a script completing the commands, their flags and the injector names.\n" +
-			"Load it from the shell's startup file or its completion directory (see EXAMPLES).",
-		Action: func(c *ucli.Context) error {
-			if c.NArg() != 1 {
-				return usageErr("completion takes one shell, %s, got %q", orList(strings.Fields(shells)), strings.Join(c.Args().Slice(), " "))
-			}
-			return writeCompletion(o, c.Args().First())
-		},
+	cmd := command("completion", "bash|zsh|fish", "print the shell completion script of bash, zsh or fish",
+		"Writes to stdout a script completing the commands, their flags and the injector names.",
+		"Load it from the shell's startup file or its completion directory (see EXAMPLES).")
+	cmd.Action = func(c *ucli.Context) error {
+		if c.NArg() != 1 {
+			return argsError(c, "one shell, "+orList(strings.Fields(shells)))
+		}
+		return writeCompletion(o, c.Args().First())
 	}
+	return cmd
 }
 
 // writeCompletion writes the completion script of shell to stdout.

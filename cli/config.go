@@ -173,7 +173,7 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	if path != "" {
 		known := keysOf(append(alsoKnown, reflect.TypeOf(dst).Elem())...)
 		var err error
-		if file, err = readConfigFile(path, known, ms); err != nil {
+		if file, err = readConfigFile(c.Context, path, known, ms); err != nil {
 			return nil, err
 		}
 	}

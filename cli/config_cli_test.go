@@ -63,13 +63,9 @@ func TestConfigStringKeepsItsText(t *testing.T) {
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
-	reqs := be.got()
-	if len(reqs) != 1 {
-		t.Fatalf("%d requests", len(reqs))
-	}
-	if reqs[0].Path != "/api/injects/00123/callback" || reqs[0].Header.Get("Authorization") != "Bearer 0x1F" ||
-		reqs[0].Body["phase"] != "1e3" {
-		t.Errorf("%s, %s, phase %v", reqs[0].Path, reqs[0].Header.Get("Authorization"), reqs[0].Body["phase"])
+	if req := be.only(t); req.Path != "/api/injects/00123/callback" || req.Header.Get("Authorization") != "Bearer 0x1F" ||
+		req.Body["phase"] != "1e3" {
+		t.Errorf("%s, %s, phase %v", req.Path, req.Header.Get("Authorization"), req.Body["phase"])
 	}
 
 	// The openaev profile's dry run prints its calls.
@@ -83,20 +79,38 @@ func TestConfigStringKeepsItsText(t *testing.T) {
 	}
 }
 
-// Flag > environment > config file > default, for a list too: a layer's
+// Flag > environment > config file > default: the highest present layer
+// wins, for a scalar (phase) as for a list (expectation), whose layer's
 // list replaces the lower ones', it is not merged with them.
-func TestConfigListPrecedence(t *testing.T) {
-	conf := writeFile(t, "c.yaml", "expectation: [VULNERABILITY, PREVENTION]\n")
+func TestConfigPrecedence(t *testing.T) {
+	phaseConf := writeFile(t, "config.yaml", "phase: from_yaml\nphase_any: true\n")
+	listConf := writeFile(t, "c.yaml", "expectation: [VULNERABILITY, PREVENTION]\n")
+	phase := func(body map[string]any) string { return body["phase"].(string) }
+	types := func(body map[string]any) string {
+		var got []string
+		tgt := body["expectation_signature"].(map[string]any)["targets"].([]any)[0].(map[string]any)
+		for _, g := range tgt["signature_values"].([]any) {
+			got = append(got, g.(map[string]any)["expectation_type"].(string))
+		}
+		return strings.Join(got, ",")
+	}
+	phaseEnv, listEnv := map[string]string{"INJECTKIT_PHASE": "from_env"}, map[string]string{"INJECTKIT_EXPECTATION": "PREVENTION"}
 	tests := []struct {
 		name string
 		env  map[string]string
 		args []string
-		want []string
+		read func(body map[string]any) string
+		want string
 	}{
-		{"default", nil, nil, []string{"DETECTION"}},
-		{"file", nil, []string{"--config", conf}, []string{"VULNERABILITY", "PREVENTION"}},
-		{"env over file", map[string]string{"INJECTKIT_EXPECTATION": "PREVENTION"}, []string{"--config", conf}, []string{"PREVENTION"}},
-		{"flag over env", map[string]string{"INJECTKIT_EXPECTATION": "PREVENTION"}, []string{"--config", conf, "--expectation", "DETECTION"}, []string{"DETECTION"}},
+		{"phase: default", nil, []string{"--phase-any"}, phase, "execution_complete"},
+		{"phase: yaml over default", nil, []string{"--config", phaseConf}, phase, "from_yaml"},
+		{"phase: env over yaml", phaseEnv, []string{"--config", phaseConf}, phase, "from_env"},
+		{"phase: flag over env", phaseEnv, []string{"--config", phaseConf, "--phase", "from_flag"}, phase, "from_flag"},
+		{"phase: config path from env", map[string]string{"INJECTKIT_CONFIG": phaseConf}, nil, phase, "from_yaml"},
+		{"list: default", nil, nil, types, "DETECTION"},
+		{"list: file", nil, []string{"--config", listConf}, types, "VULNERABILITY,PREVENTION"},
+		{"list: env over file", listEnv, []string{"--config", listConf}, types, "PREVENTION"},
+		{"list: flag over env", listEnv, []string{"--config", listConf, "--expectation", "DETECTION"}, types, "DETECTION"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -105,13 +119,8 @@ func TestConfigListPrecedence(t *testing.T) {
 			if err := json.Unmarshal([]byte(out), &body); err != nil {
 				t.Fatal(err)
 			}
-			var got []string
-			tgt := body["expectation_signature"].(map[string]any)["targets"].([]any)[0].(map[string]any)
-			for _, g := range tgt["signature_values"].([]any) {
-				got = append(got, g.(map[string]any)["expectation_type"].(string))
-			}
-			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
-				t.Errorf("expectation types %v, want %v", got, tt.want)
+			if got := tt.read(body); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
 			}
 		})
 	}
@@ -137,7 +146,7 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{name: "list for a scalar key", yaml: "phase: [a, b]\n", want: []string{"invalid phase", "FILE", "want one value, got a list"}},
 		{name: "mapping for a list key", yaml: "param:\n  outcome: failed\n", want: []string{"invalid param", "FILE", "not a mapping"}},
 		{name: "secret not echoed", args: []string{"--profile", "nope"}, env: map[string]string{"INJECTKIT_TOKEN": "s3cret"}, want: []string{`invalid profile "nope"`}},
-		{name: "missing file", args: []string{"--config", "/nonexistent/injectkit.yaml"}, want: []string{"config file /nonexistent/injectkit.yaml"}},
+		{name: "missing file", args: []string{"--config", "/nonexistent/injectkit.yaml"}, want: []string{`invalid config "/nonexistent/injectkit.yaml"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -102,20 +102,13 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 		if e := sf.Tag.Get("enum"); e != "" {
 			f.enum = strings.Split(e, "|")
 		}
+		flags := map[string]*bool{"secret": &f.secret, "required": &f.required, "positive": &f.positive,
+			"pairs": &f.pairs, "inject": &f.inject}
 		for _, o := range strings.Split(opts, ",") {
-			switch o {
-			case "":
-			case "secret":
-				f.secret = true
-			case "required":
-				f.required = true
-			case "positive":
-				f.positive = true
-			case "pairs":
-				f.pairs = true
-			case "inject":
-				f.inject = true
-			default:
+			switch flag, ok := flags[o]; {
+			case ok:
+				*flag = true
+			case o != "":
 				panic(fmt.Sprintf("cli: %s.%s: unknown config option %q", t, sf.Name, o))
 			}
 		}

@@ -1,8 +1,8 @@
 package cli
 
 import (
+	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -21,15 +21,16 @@ type configFile struct {
 	injectors map[string]string
 }
 
-// readConfigFile reads the file at path. known holds the keys the command
+// readConfigFile reads the file at path (an interrupt through ctx stops the
+// reading, see openInput). known holds the keys the command
 // accepts; ms declare the injector settings, under the injector's name
 // (`query: {shodan_api_key: …}`) or dotted (`query.shodan_api_key: …`). Any
 // other key is a usage error naming it and the file.
-func readConfigFile(path string, known map[string]bool, ms []framework.Manifest) (configFile, error) {
+func readConfigFile(ctx context.Context, path string, known map[string]bool, ms []framework.Manifest) (configFile, error) {
 	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}}
-	data, err := os.ReadFile(path)
+	data, err := readInput(ctx, "config", path)
 	if err != nil {
-		return cf, usageErr("config file %s: %w", path, err)
+		return cf, err
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {

@@ -222,7 +222,7 @@ func TestReadConfigFile(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cf, err := readConfigFile(path, known, ms)
+			cf, err := readConfigFile(t.Context(), path, known, ms)
 			if tt.err != nil {
 				var ee *ExitError
 				if !errors.As(err, &ee) || ee.Code != ExitUsage {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
-	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -20,49 +19,46 @@ type injectorsConfig struct {
 }
 
 func injectorsCommand(o Options) *ucli.Command {
-	return &ucli.Command{
-		Name:      "injectors",
-		Usage:     "list the registered injectors, or show one with its params and settings",
-		ArgsUsage: "[<injector>]",
-		Description: "Without a name, lists each injector with its category, description and params, cut to\n" +
-			"$COLUMNS columns (else 100). With one, shows its params (--param KEY=VALUE) with their types\n" +
-			"and defaults, and its settings (config file key or environment variable) with their defaults\n" +
-			"and the value the configuration gives them; a secret setting only says whether it is set.",
-		Flags: withShort(flagsOf(reflect.TypeFor[injectorsConfig](), nil), "output", "o"),
-		Action: func(c *ucli.Context) error {
-			if c.NArg() > 1 {
-				return usageErr("injectors takes at most one injector name, got %q", strings.Join(c.Args().Slice(), " "))
+	cmd := command("injectors", "[<injector>]", "list the registered injectors, or show one with its params and settings",
+		"Without a name, lists each injector with its category, description and params, cut to",
+		"$COLUMNS columns (else 100). With one, shows its params (--param KEY=VALUE) with their types",
+		"and defaults, and its settings (config file key or environment variable) with their defaults",
+		"and the value the configuration gives them; a secret setting only says whether it is set.")
+	cmd.Flags = withShort(flagsOf(reflect.TypeFor[injectorsConfig](), nil), "output", "o")
+	cmd.Action = func(c *ucli.Context) error {
+		if c.NArg() > 1 {
+			return argsError(c, "at most one injector name")
+		}
+		ms := manifests(o.Registry)
+		var cfg injectorsConfig
+		settings, err := loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
+		if err != nil {
+			return err
+		}
+		if name := c.Args().First(); name != "" {
+			if _, err := o.Registry.New(name); err != nil {
+				return &ExitError{Code: ExitUsage, Err: err}
 			}
-			ms := manifests(o.Registry)
-			var cfg injectorsConfig
-			settings, err := loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
-			if err != nil {
-				return err
-			}
-			if name := c.Args().First(); name != "" {
-				if _, err := o.Registry.New(name); err != nil {
-					return &ExitError{Code: ExitUsage, Err: err}
+			for _, m := range ms {
+				if m.Name == name {
+					ms = []framework.Manifest{m}
 				}
-				for _, m := range ms {
-					if m.Name == name {
-						ms = []framework.Manifest{m}
-					}
-				}
-				if cfg.Output == outputJSON {
-					return writeJSON(o, injectorOf(ms[0], settings[name]))
-				}
-				return showInjector(o, ms[0], settings[name])
 			}
 			if cfg.Output == outputJSON {
-				list := make([]injectorJSON, len(ms))
-				for i, m := range ms {
-					list[i] = injectorOf(m, settings[m.Name])
-				}
-				return writeJSON(o, list)
+				return writeJSON(o, injectorOf(ms[0], settings[name]))
 			}
-			return listInjectors(o, ms)
-		},
+			return showInjector(o, ms[0], settings[name])
+		}
+		if cfg.Output == outputJSON {
+			list := make([]injectorJSON, len(ms))
+			for i, m := range ms {
+				list[i] = injectorOf(m, settings[m.Name])
+			}
+			return writeJSON(o, list)
+		}
+		return listInjectors(o, ms)
 	}
+	return cmd
 }
 
 // manifests returns the manifest of every registered injector, by name.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -94,9 +93,9 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if f, ok := injectFieldSet(cfg); ok {
 		return usageErr("invalid %s: --openaev-message takes the inject from the message; drop --%s", f.key, f.flag())
 	}
-	body, err := os.ReadFile(cfg.OpenAEVMessage)
+	body, err := readInput(c.Context, "openaev_message", cfg.OpenAEVMessage)
 	if err != nil {
-		return usageErr("openaev message: %w", err)
+		return err
 	}
 	return withOpenAEVProcessor(c, o, cfg, log, view, func(p *openaev.Processor) error {
 		p.Injector = name

@@ -189,7 +189,7 @@ func TestRunOpenAEVErrors(t *testing.T) {
 		{"message without injector or contract: reception and INVALID_USAGE", []string{"run", "--openaev-message", hostile}, 2,
 			"injector_contract_id: required", 2},
 		{"message with targets", []string{"run", "noop", "--openaev-message", hostile, "--target", "127.0.0.1"}, 2, "drop --target", 0},
-		{"missing message file", []string{"run", "noop", "--openaev-message", "/nonexistent/m.json"}, 2, "openaev message", 0},
+		{"missing message file", []string{"run", "noop", "--openaev-message", "/nonexistent/m.json"}, 2, "invalid openaev_message \"/nonexistent/m.json\"", 0},
 		{"malformed message: nothing sent", []string{"run", "noop", "--openaev-message", broken}, 2, "malformed message", 0},
 		{"hostile manual target: reception and INVALID_USAGE", []string{"run", "noop", "--openaev-message", hostile}, 2, `"-oN/tmp/x"`, 2},
 		{"hostile flag target: reception and INVALID_USAGE", []string{"run", "noop", "--profile", "openaev", "--target", "-oN/tmp/x"}, 2, `"-oN/tmp/x"`, 2},

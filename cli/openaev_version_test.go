@@ -2,12 +2,9 @@ package cli_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
@@ -116,13 +113,7 @@ func TestRunOpenAEVPlatformVersion(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
-			settings := 0
-			for _, c := range p.AllCalls() {
-				if c.Kind == openaevtest.KindSettings {
-					settings++
-				}
-			}
-			if settings != tt.settings {
+			if settings := len(p.CallsOf(openaevtest.KindSettings)); settings != tt.settings {
 				t.Errorf("%d version reads, want %d", settings, tt.settings)
 			}
 			if strings.Contains(r.stderr, predates) != tt.warn || strings.Count(r.stderr, predates) > 1 {
@@ -159,27 +150,16 @@ func TestRunRouteHint(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var mu sync.Mutex
-			var paths []string
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				_, _ = io.Copy(io.Discard, r.Body)
-				mu.Lock()
-				paths = append(paths, r.Method+" "+r.URL.Path)
-				mu.Unlock()
-				http.Error(w, `{"message":"no"}`, tt.status)
-			}))
-			defer srv.Close()
+			be := newBackend(t, tt.status)
 			args := append([]string{"run", "noop", "--inject-id", "inj-h", "--target", "127.0.0.1",
-				"--backend-url", srv.URL, "--token", platformToken, "--log-level", "error"}, tt.args...)
+				"--backend-url", be.URL, "--token", platformToken, "--log-level", "error"}, tt.args...)
 			r := run(t, registry(), nil, args...)
 			if r.code != cli.ExitDelivery {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
-			mu.Lock()
-			if len(paths) == 0 || paths[0] != "POST /api/injects/inj-h/callback" {
-				t.Errorf("requests %v", paths)
+			if reqs := be.got(); len(reqs) == 0 || reqs[0].Method != http.MethodPost || reqs[0].Path != "/api/injects/inj-h/callback" {
+				t.Errorf("requests %v", reqs)
 			}
-			mu.Unlock()
 			lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
 			last := lines[len(lines)-1]
 			n := strings.Count(r.stderr, "--profile openaev")
@@ -219,13 +199,7 @@ func TestServePlatformVersion(t *testing.T) {
 			if !reg.Accepted() {
 				t.Fatalf("registration %d; stderr:\n%s", reg.Status, stderr)
 			}
-			settings := 0
-			for _, c := range p.AllCalls() {
-				if c.Kind == openaevtest.KindSettings {
-					settings++
-				}
-			}
-			if settings != tt.settings {
+			if settings := len(p.CallsOf(openaevtest.KindSettings)); settings != tt.settings {
 				t.Errorf("%d version reads, want %d", settings, tt.settings)
 			}
 			outs, ok := p.ContractOutputs(openaev.ContractID("portscan"))

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"regexp"
 	goruntime "runtime"
 	"strings"
@@ -15,55 +16,26 @@ const (
 )
 
 // name is the binary's name in help, errors and hints.
-func (o Options) name() string {
-	if o.Name == "" {
-		return defaultName
-	}
-	return o.Name
-}
+func (o Options) name() string { return cmp.Or(o.Name, defaultName) }
 
-func (o Options) usage() string {
-	if o.Usage == "" {
-		return defaultUsage
-	}
-	return o.Usage
-}
+func (o Options) usage() string { return cmp.Or(o.Usage, defaultUsage) }
 
-func (o Options) version() string {
-	if o.Version == "" {
-		return defaultVersion
-	}
-	return o.Version
-}
+func (o Options) version() string { return cmp.Or(o.Version, defaultVersion) }
 
-func (o Options) commit() string {
-	if o.Commit == "" {
-		return unknownCommit
-	}
-	return o.Commit
-}
+func (o Options) commit() string { return cmp.Or(o.Commit, unknownCommit) }
 
-func (o Options) goVersion() string {
-	if o.GoVersion == "" {
-		return goruntime.Version()
-	}
-	return o.GoVersion
-}
+func (o Options) goVersion() string { return cmp.Or(o.GoVersion, goruntime.Version()) }
 
 // product is the User-Agent product: Product, else the name, as an HTTP
 // token (any other character becomes '-').
 func (o Options) product() string {
-	p := o.Product
-	if p == "" {
-		p = o.name()
-	}
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune("!#$%&'*+-.^_`|~", r):
 			return r
 		}
 		return '-'
-	}, p)
+	}, cmp.Or(o.Product, o.name()))
 }
 
 // commandWords are the commands a help text or an error may name after the

@@ -2,30 +2,22 @@ package cli_test
 
 import (
 	"bytes"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// switchable is a backend whose answer a test changes, recording the raw
-// body and idempotency key of every request.
-type switchable struct {
-	*httptest.Server
-	code atomic.Int32
-	mu   sync.Mutex
-	reqs []rawRequest
-}
+// switchable is a backend whose answer a test changes (set), recording
+// the raw body and idempotency key of every request.
+type switchable struct{ *testkit.Backend }
 
 type rawRequest struct {
 	Key, Path, Auth string
@@ -34,28 +26,27 @@ type rawRequest struct {
 }
 
 func newSwitchable(t *testing.T, code int) *switchable {
-	s := &switchable{}
-	s.code.Store(int32(code))
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		c := int(s.code.Load())
-		s.mu.Lock()
-		s.reqs = append(s.reqs, rawRequest{r.Header.Get(transport.IdempotencyHeader), r.URL.EscapedPath(), r.Header.Get("Authorization"), body, c})
-		s.mu.Unlock()
-		if c == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "0") // retry at once: keeps the test fast
-		}
-		w.WriteHeader(c)
-		_, _ = io.WriteString(w, `{"error":"answer `+strconv.Itoa(c)+`"}`)
-	}))
-	t.Cleanup(s.Close)
+	s := &switchable{testkit.NewScriptedBackend(t)}
+	s.set(code)
 	return s
 }
 
+// set makes the backend answer code; a 503 asks for a retry at once, which
+// keeps the tests fast.
+func (s *switchable) set(code int) {
+	r := testkit.Reply{Status: code, Body: `{"error":"answer ` + strconv.Itoa(code) + `"}`}
+	if code == http.StatusServiceUnavailable {
+		r.Header = http.Header{"Retry-After": {"0"}}
+	}
+	s.SetReply(r)
+}
+
 func (s *switchable) got() []rawRequest {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]rawRequest(nil), s.reqs...)
+	var out []rawRequest
+	for _, r := range s.Requests() {
+		out = append(out, rawRequest{r.Header.Get(transport.IdempotencyHeader), r.Path, r.Header.Get("Authorization"), r.Body, r.Status})
+	}
+	return out
 }
 
 var storedLine = regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) signature bod(?:y|ies) stored in outbox (\S+) \(flush with: injectkit outbox flush\)$`)
@@ -96,7 +87,7 @@ func TestOutboxDownThenFlush(t *testing.T) {
 		t.Errorf("list: exit %d\n%s%s", l.code, l.stdout, l.stderr)
 	}
 
-	be.code.Store(http.StatusOK)
+	be.set(http.StatusOK)
 	f := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 	if f.code != 0 {
 		t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
@@ -146,7 +137,7 @@ func TestOutboxDeadList(t *testing.T) {
 	if !strings.Contains(l.stdout, "0 pending, 1 dead") || !strings.Contains(l.stdout, "dead: status 400") || !strings.Contains(l.stdout, "answer 400") {
 		t.Errorf("list:\n%s", l.stdout)
 	}
-	be.code.Store(http.StatusOK)
+	be.set(http.StatusOK)
 	if f := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL); f.code != 0 || len(be.got()) != 1 {
 		t.Errorf("flush resent a dead body: exit %d, %d requests", f.code, len(be.got()))
 	}
@@ -313,8 +304,8 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 			t.Fatalf("%s: exit %d, want 1 (stored)\n%s", tt.id, r.code, r.stderr)
 		}
 	}
-	a.code.Store(http.StatusOK)
-	b.code.Store(http.StatusOK)
+	a.set(http.StatusOK)
+	b.set(http.StatusOK)
 	sentA, sentB := len(a.got()), len(b.got())
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 	f := run(t, registry(), env, "outbox", "flush", "--backend-url", a.URL, "--token", "token-of-a", "--log-level", "error")

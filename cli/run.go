@@ -64,13 +64,13 @@ func runAction(c *ucli.Context, o Options) error {
 	if cfg.OpenAEVMessage != "" {
 		return runOpenAEVMessage(c, o, cfg, log, view)
 	}
-	req, targets, err := buildRunRequest(c.Args().First(), cfg, o.Registry)
+	req, targets, err := buildRunRequest(c.Context, c.Args().First(), cfg, o.Registry)
 	if err != nil {
 		return err
 	}
 	if targets != nil && targets.dropped > 0 {
 		log.Info("duplicate targets dropped", zap.Int("dropped", targets.dropped), zap.String("first", targets.firstDrop),
-			zap.Int("targets", len(targets.specs)))
+			zap.Int("targets", targets.len()))
 	}
 	if req.InjectID == "" {
 		if cfg.Backend.URL != "" {

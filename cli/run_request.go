@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"bufio"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/netip"
-	"os"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -14,27 +14,25 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// buildRequest merges the inject file with the flags (flags win) and
+// buildRunRequest merges the inject file with the flags (flags win) and
 // checks what a run would refuse before anything runs: every error is a
 // usage error naming the flag, the param, the file and line or the inject
-// file's key the user wrote.
-func buildRequest(injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, error) {
-	req, _, err := buildRunRequest(injector, cfg, reg)
-	return req, err
-}
-
-// buildRunRequest is buildRequest, also returning the targets with where
-// each was written (nil when the request's targets are the inject file's
-// as written), to name them in a later error and to report duplicates.
-func buildRunRequest(injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, *targetList, error) {
+// file's key the user wrote. It also returns the targets with where each
+// was written (nil when the request's targets are the inject file's as
+// written), to name them in a later error and to report duplicates. An
+// interrupt through ctx stops the reading of the files (see openInput).
+func buildRunRequest(ctx context.Context, injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, *targetList, error) {
 	var req runtime.Request
 	if cfg.InjectFile != "" {
-		f, err := os.Open(cfg.InjectFile)
+		f, err := openInput(ctx, "inject_file", cfg.InjectFile)
 		if err != nil {
-			return req, nil, usageErr("invalid inject_file %q: %w", cfg.InjectFile, fileReason(err))
+			return req, nil, err
 		}
 		defer f.Close()
 		if req, err = runtime.DecodeRequest(f); err != nil {
+			if interruptedErr(err) {
+				return req, nil, err
+			}
 			return req, nil, &ExitError{Code: ExitUsage, Err: err}
 		}
 	}
@@ -65,12 +63,12 @@ func buildRunRequest(injector string, cfg runConfig, reg *framework.Registry) (r
 		}
 		req.ExpectationTypes = cfg.Expectations
 	}
-	targets, err := collectTargets(cfg, req.Targets)
+	targets, err := collectTargets(ctx, cfg, req.Targets)
 	if err != nil {
 		return req, nil, err
 	}
 	if targets != nil {
-		req.Targets = targets.specs
+		req.Targets, req.Typed = targets.specs, targets.typed
 	}
 	if err := addParams(&req, cfg.Params, reg); err != nil {
 		return req, nil, err
@@ -143,21 +141,33 @@ type value struct {
 // --targets-file, --query, --cloud-*), which replace the inject file's, or,
 // when they give none, the inject file's own with their CIDR ranges
 // expanded (nil when it has none to expand).
-func collectTargets(cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, error) {
+func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, true)
 	l.lenient = cfg.Profile == ProfileOpenAEV // its INVALID_USAGE reports a bad target
-	var values []value
-	flag := l.source(fromFlags, "--target")
-	for _, t := range cfg.Targets {
-		values = append(values, value{t, origin{src: flag}})
-	}
-	if cfg.TargetsFile != "" {
-		var err error
-		if values, err = readTargetsFile(l, cfg.TargetsFile, values); err != nil {
-			return nil, err
-		}
-	}
 	cloud := cfg.CloudProvider != "" || cfg.CloudAccount != "" || len(cfg.CloudRegions) > 0 || len(cfg.TargetServices) > 0
+	if !cloud && len(cfg.Queries) == 0 {
+		// The common case: each --target and line of --targets-file is a
+		// target of its own, added as it is read.
+		given := 0
+		err := eachValue(ctx, l, cfg, func(v string, o origin) error {
+			given++
+			return l.add(runtime.TargetSpec{Value: v}, o)
+		})
+		switch {
+		case err != nil:
+			return nil, err
+		case given > 0:
+			return l, nil
+		}
+		return injectFileTargets(cfg, fromFile)
+	}
+	var values []value
+	if err := eachValue(ctx, l, cfg, func(v string, o origin) error {
+		values = append(values, value{v, o})
+		return nil
+	}); err != nil {
+		return nil, err
+	}
 	switch {
 	case cloud && len(cfg.Queries) > 0:
 		return nil, usageErr("invalid --query: cloud targets (--cloud-*) and external ones (--query) cannot be mixed; give one kind")
@@ -165,18 +175,23 @@ func collectTargets(cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, 
 		return nil, usageErr("invalid --target: cloud targets (--cloud-*) take no --target or --targets-file; give one kind")
 	case cloud:
 		return l, cloudTargets(l, cfg)
-	case len(cfg.Queries) > 0:
-		return l, queryTargets(l, cfg.Queries, values)
-	case len(values) > 0:
-		l.grow(len(values))
-		for _, v := range values {
-			if err := l.add(runtime.TargetSpec{Value: v.v}, v.o); err != nil {
-				return nil, err
-			}
-		}
-		return l, nil
 	}
-	return injectFileTargets(cfg, fromFile)
+	return l, queryTargets(l, cfg.Queries, values)
+}
+
+// eachValue calls fn with each --target, then each target line of
+// --targets-file, with where it was written, until fn fails.
+func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v string, o origin) error) error {
+	flag := l.source(fromFlags, "--target")
+	for _, t := range cfg.Targets {
+		if err := fn(t, origin{src: flag}); err != nil {
+			return err
+		}
+	}
+	if cfg.TargetsFile == "" {
+		return nil
+	}
+	return readTargetsFile(ctx, l, cfg.TargetsFile, len(cfg.Targets), fn)
 }
 
 // injectFileTargets expands the CIDR ranges of the inject file's targets;
@@ -254,36 +269,49 @@ func cloudTargets(l *targetList, cfg runConfig) error {
 	return nil
 }
 
-// readTargetsFile appends the targets of a file to values, one a line:
-// blank lines are skipped, and a # starts a comment, on its own line or
-// at the end of one.
-func readTargetsFile(l *targetList, path string, values []value) ([]value, error) {
-	f, err := os.Open(path)
+// maxLine is the longest line of a targets file.
+const maxLine = 1 << 20
+
+// readTargetsFile calls fn with each target of a file, one a line: blank
+// lines are skipped, and a # starts a comment, on its own line or at the
+// end of one. The file is read whole into one string, which the targets
+// share: a line costs no allocation of its own. l makes room for the
+// targets before the first (more is the number already given).
+func readTargetsFile(ctx context.Context, l *targetList, path string, more int, fn func(v string, o origin) error) error {
+	f, err := openInput(ctx, "targets_file", path)
 	if err != nil {
-		return nil, usageErr("invalid targets_file %q: %w", path, fileReason(err))
+		return err
 	}
 	defer f.Close()
+	var sb strings.Builder
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		sb.Grow(int(st.Size()) + 1)
+	}
+	if _, err := io.Copy(&sb, f); err != nil {
+		if interruptedErr(err) {
+			return err
+		}
+		return usageErr("invalid targets_file %q: %w", path, fileReason(err))
+	}
+	text := sb.String()
 	src := l.source(fromTargetFile, path)
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	n := int32(0)
-	for sc.Scan() {
-		n++
-		line := sc.Text()
+	l.grow(more + strings.Count(text, "\n") + 1)
+	for n := int32(1); text != ""; n++ {
+		line, rest, _ := strings.Cut(text, "\n")
+		if len(line) > maxLine {
+			return usageErr("%s:%d: line longer than 1 MiB", path, n)
+		}
+		text = rest
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
 		if line = strings.TrimSpace(line); line != "" {
-			values = append(values, value{line, origin{src: src, at: n}})
+			if err := fn(line, origin{src: src, at: n}); err != nil {
+				return err
+			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, usageErr("%s:%d: line longer than 1 MiB", path, n+1)
-		}
-		return nil, usageErr("invalid targets_file %q: %w", path, err)
-	}
-	return values, nil
+	return nil
 }
 
 // fileReason is why a file could not be opened, without its path (the

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/netip"
 	"os"
 	"reflect"
@@ -218,6 +219,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return settingExit(err)
 	}
+	keepConnections(hc, sc.Workers)
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := serve.NewMetrics(reg)
@@ -274,6 +276,21 @@ func serveAction(c *ucli.Context, o Options) error {
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}
 	return nil
+}
+
+// keepConnections lets the platform client keep an idle connection for
+// every worker (each posts its callbacks one after the other) and for the
+// resender, the heartbeat and a status check beside them, instead of the
+// transport's default of 2 per host: 16 workers would otherwise dial a new
+// connection for most callbacks.
+func keepConnections(hc *http.Client, workers int) {
+	if tr, ok := hc.Transport.(*http.Transport); ok {
+		n := workers + 4
+		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, n)
+		if tr.MaxIdleConns != 0 {
+			tr.MaxIdleConns = max(tr.MaxIdleConns, n)
+		}
+	}
 }
 
 // manifestNames returns the names of ms.

@@ -60,6 +60,11 @@ func TestIntegrationServeOutbox(t *testing.T) {
 		}
 		return final.Accepted()
 	})
+	// The platform records the call before the resender reads its answer:
+	// stopping now could cancel the resend it has accepted.
+	waitUntil(t, "the resender to settle the body", func() bool {
+		return len(jsonLogs(stderr.String(), "outbox body delivered")) == 1
+	})
 	if len(failed) != 4 || !bytes.Equal(failed[0].Raw, final.Raw) {
 		t.Errorf("%d refused attempts; resent bytes identical %v", len(failed), len(failed) > 0 && bytes.Equal(failed[0].Raw, final.Raw))
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -36,10 +37,13 @@ type origin struct {
 	src, at int32
 }
 
-// targetList is the targets of a run, each with its origin, in order.
+// targetList is the targets of a run, each with its origin, in order:
+// typed (the configuration each describes, one framework.Target a target,
+// what the runtime hands the executor) or, when lenient, as written.
 type targetList struct {
 	sources []targetSource
-	specs   []runtime.TargetSpec
+	typed   []framework.Target   // unless lenient
+	specs   []runtime.TargetSpec // when lenient
 	from    []origin
 	// max is the most addresses CIDR ranges may expand to, all together;
 	// expanded counts them.
@@ -60,31 +64,25 @@ type targetList struct {
 	firstDrop string
 }
 
-// seenTargets are the targets kept, as their index in the list: by
-// address (any form of one address is the same target; IPv4 addresses,
-// the common case of a long list, as 4 bytes) or by fields (names in
-// lower case).
-type seenTargets struct {
-	v4    map[uint32]int32
-	addrs map[netip.Addr]int32
-	keys  map[string]int32
-}
-
 func newTargetList(max int, dedupe bool) *targetList {
 	l := &targetList{max: max}
 	if dedupe {
-		l.seen = &seenTargets{v4: map[uint32]int32{}, addrs: map[netip.Addr]int32{}, keys: map[string]int32{}}
+		l.seen = &seenTargets{addrs: map[netip.Addr]int32{}, keys: map[string]int32{}}
 	}
 	return l
 }
 
+// len returns the number of targets kept.
+func (l *targetList) len() int { return len(l.from) }
+
 // grow makes room for n more targets.
 func (l *targetList) grow(n int) {
-	l.specs = slices.Grow(l.specs, n)
-	l.from = slices.Grow(l.from, n)
-	if l.seen != nil && len(l.seen.v4) == 0 {
-		l.seen.v4 = make(map[uint32]int32, n)
+	if l.lenient {
+		l.specs = slices.Grow(l.specs, n)
+	} else {
+		l.typed = slices.Grow(l.typed, n)
 	}
+	l.from = slices.Grow(l.from, n)
 }
 
 // source adds a source and returns its index.
@@ -169,7 +167,11 @@ func rangeOf(spec runtime.TargetSpec) (key, text string) {
 // appendOne validates one target and appends it, unless it repeats one
 // already kept (when duplicates are dropped).
 func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
-	cat, addr, err := classify(spec)
+	c, addr, err := classify(spec)
+	var cat signatures.Category
+	if err == nil {
+		cat = c.Category()
+	}
 	switch {
 	case err != nil && !l.lenient:
 		return l.invalid(o, spec, err)
@@ -185,88 +187,57 @@ func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
 			Reason: fmt.Sprintf("all targets must share one category (%s is %s)", first, l.category)})
 	}
 	if l.seen != nil {
-		if i, dup := l.seen.add(spec, addr, int32(len(l.specs))); dup {
+		if i, dup := l.seen.add(spec, addr, int32(l.len())); dup {
 			if l.dropped == 0 {
+				if i < 0 {
+					i = l.firstV4(addr)
+				}
 				l.firstDrop = fmt.Sprintf("%s at %s (first at %s)", describeSpec(spec), l.label(o), l.label(l.from[i]))
 			}
 			l.dropped++
 			return nil
 		}
 	}
-	l.specs = append(l.specs, spec)
+	if l.lenient {
+		l.specs = append(l.specs, spec)
+	} else {
+		l.typed = append(l.typed, framework.Target{Config: c, Attribution: spec.Attribution()})
+	}
 	l.from = append(l.from, o)
 	return nil
 }
 
-// classify validates a target and returns its category and, for
+// classify validates a target and returns its configuration and, for
 // {"value": …} alone that is an address, the address. Such a value, the
 // common case (a million lines of a targets file), is parsed once and
-// checked without building its configuration, as TargetSpec.Config would.
-func classify(spec runtime.TargetSpec) (signatures.Category, netip.Addr, error) {
+// typed as TargetSpec.Config would type it.
+func classify(spec runtime.TargetSpec) (signatures.Config, netip.Addr, error) {
 	if spec.Value == "" || spec != (runtime.TargetSpec{Value: spec.Value}) {
 		c, err := spec.Config()
-		if err != nil {
-			return "", netip.Addr{}, err
-		}
-		return c.Category(), netip.Addr{}, nil
+		return c, netip.Addr{}, err
 	}
+	var c signatures.NetworkConfig
 	a, err := netip.ParseAddr(spec.Value)
 	switch {
 	case err != nil:
-		a = netip.Addr{}
+		a, c.TargetHostname = netip.Addr{}, spec.Value
 		err = signatures.ValidateHostname("value", spec.Value)
 	case a.Zone() != "":
-		err = signatures.NetworkConfig{TargetIPv6: spec.Value}.Validate()
+		c.TargetIPv6 = spec.Value
+		err = c.Validate()
+	case a.Is4():
+		c.TargetIPv4 = spec.Value
+	default:
+		c.TargetIPv6 = spec.Value
 	}
 	if err != nil {
 		var ve *signatures.ValidationError
 		if errors.As(err, &ve) {
 			err = &signatures.ValidationError{Field: "value", Value: spec.Value, Reason: ve.Reason}
 		}
-		return "", netip.Addr{}, err
+		return nil, netip.Addr{}, err
 	}
-	return signatures.Network, a, nil
-}
-
-// add records the target at index i (spec, its address when it is one)
-// and reports whether it repeats one already recorded, and that one's
-// index.
-func (s *seenTargets) add(spec runtime.TargetSpec, addr netip.Addr, i int32) (int32, bool) {
-	switch {
-	case addr.Is4():
-		b := addr.As4()
-		k := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		if first, dup := s.v4[k]; dup {
-			return first, true
-		}
-		s.v4[k] = i
-	case addr.IsValid():
-		if first, dup := s.addrs[addr]; dup {
-			return first, true
-		}
-		s.addrs[addr] = i
-	default:
-		k := targetKey(spec)
-		if first, dup := s.keys[k]; dup {
-			return first, true
-		}
-		s.keys[k] = i
-	}
-	return 0, false
-}
-
-// targetKey is the identity of a target for dropping duplicates: its
-// fields, addresses in their canonical form, names in lower case.
-func targetKey(s runtime.TargetSpec) string {
-	canon := func(v string) string {
-		if a, err := netip.ParseAddr(v); err == nil {
-			return a.String()
-		}
-		return strings.ToLower(v)
-	}
-	return strings.Join([]string{canon(s.Value), canon(s.TargetIPv4), canon(s.TargetIPv6), canon(s.TargetHostname),
-		s.CloudProvider, s.CloudAccountID, s.CloudRegion, s.TargetService, s.Query,
-		s.Agent, s.Asset, s.AssetGroup}, "\x00")
+	return c, a, nil
 }
 
 // describeSpec names a target in a message: its address, name, query or

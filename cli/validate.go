@@ -21,18 +21,15 @@ const validateExitHelp = `EXIT CODES:
    2  it is not: one line on stderr names the flag, key, field or file, and the value`
 
 func validateCommand(o Options) *ucli.Command {
-	return &ucli.Command{
-		Name:      "validate",
-		Usage:     "check an inject as run would, then exit 0 or 2 without running or sending anything",
-		ArgsUsage: "[<injector>]",
-		Description: "Takes the flags, environment variables and config file of run, and checks everything run\n" +
-			"checks before it starts the injector: the configuration, the inject file, the targets, the\n" +
-			"injector, its params and settings, the backend URL, the CA file and the size limit of a body.\n" +
-			"Nothing runs, nothing is sent, no outbox is opened, no platform is asked its version.\n\n" +
-			validateExitHelp,
-		Flags:  withShort(flagsOf(reflect.TypeFor[runConfig](), nil), "output", "o"),
-		Action: func(c *ucli.Context) error { return validateAction(c, o) },
-	}
+	cmd := command("validate", "[<injector>]", "check an inject as run would, then exit 0 or 2 without running or sending anything",
+		"Takes the flags, environment variables and config file of run, and checks everything run",
+		"checks before it starts the injector: the configuration, the inject file, the targets, the",
+		"injector, its params and settings, the backend URL, the CA file and the size limit of a body.",
+		"Nothing runs, nothing is sent, no outbox is opened, no platform is asked its version.",
+		"", validateExitHelp)
+	cmd.Flags = withShort(flagsOf(reflect.TypeFor[runConfig](), nil), "output", "o")
+	cmd.Action = func(c *ucli.Context) error { return validateAction(c, o) }
+	return cmd
 }
 
 // validateAction follows runAction up to, not including, the run itself:
@@ -40,7 +37,7 @@ func validateCommand(o Options) *ucli.Command {
 // runtime.Validate instead of runtime.Run.
 func validateAction(c *ucli.Context, o Options) error {
 	if c.NArg() > 1 {
-		return usageErr("validate takes one injector name, got %q", strings.Join(c.Args().Slice(), " "))
+		return argsError(c, "one injector name")
 	}
 	if err := missingFlagValue(c); err != nil {
 		return err
@@ -58,7 +55,7 @@ func validateAction(c *ucli.Context, o Options) error {
 		return usageErr("invalid openaev_message %q: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
 			cfg.OpenAEVMessage)
 	}
-	req, targets, err := buildRunRequest(c.Args().First(), cfg, o.Registry)
+	req, targets, err := buildRunRequest(c.Context, c.Args().First(), cfg, o.Registry)
 	if err != nil {
 		return err
 	}

@@ -50,25 +50,33 @@ func authorization(err error, injectID string, known bool) error {
 	return err
 }
 
-// dispatchedKey marks the context of a message the platform dispatched
-// (consumed from its queue): its inject exists, so a 404 on its reception
-// is the platform hiding it from the token.
-type dispatchedKey struct{}
+// contextMark is a key of a boolean mark the serve Handler sets on the
+// context of a message.
+type contextMark int
+
+const (
+	// markDispatched: the platform dispatched the message (consumed from
+	// its queue): its inject exists, so a 404 on its reception is the
+	// platform hiding it from the token.
+	markDispatched contextMark = iota
+	// markRedelivered: the broker delivered the message again.
+	markRedelivered
+)
+
+func marked(ctx context.Context, m contextMark) bool {
+	v, _ := ctx.Value(m).(bool)
+	return v
+}
 
 // Dispatched returns ctx marked as the handling of a message the platform
 // dispatched from its queue: a 404 on the reception of its inject is then
 // an *AuthorizationError (the platform answers 404 for access denied), not
 // an inject that does not exist. The serve Handler marks its messages.
 func Dispatched(ctx context.Context) context.Context {
-	return context.WithValue(ctx, dispatchedKey{}, true)
+	return context.WithValue(ctx, markDispatched, true)
 }
 
-func dispatched(ctx context.Context) bool {
-	v, _ := ctx.Value(dispatchedKey{}).(bool)
-	return v
-}
-
-type redeliveredKey struct{}
+func dispatched(ctx context.Context) bool { return marked(ctx, markDispatched) }
 
 // Redelivered returns ctx marked as the handling of a message the broker
 // delivered again: another process may have run it too (it died, or lost
@@ -76,13 +84,10 @@ type redeliveredKey struct{}
 // once more before it sends the terminal callback. The serve Handler
 // marks such messages.
 func Redelivered(ctx context.Context) context.Context {
-	return context.WithValue(ctx, redeliveredKey{}, true)
+	return context.WithValue(ctx, markRedelivered, true)
 }
 
-func redelivered(ctx context.Context) bool {
-	v, _ := ctx.Value(redeliveredKey{}).(bool)
-	return v
-}
+func redelivered(ctx context.Context) bool { return marked(ctx, markRedelivered) }
 
 // recentSet remembers the last ids added, up to a bound: the injects this
 // process received, whose terminal callback answered 404 is therefore a

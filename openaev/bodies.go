@@ -116,7 +116,7 @@ func (p *Profile) plan(r *runtime.Report, m *framework.Manifest, v PlatformVersi
 func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 	r := pl.r
 	pl.data = Execution{Status: StatusSuccess, Action: ActionData, Duration: pl.complete.Duration}
-	most := strings.Repeat("9", len(strconv.Itoa(len(r.Signatures)+1)))
+	most := strings.Repeat("9", len(strconv.Itoa(len(r.Targets)+1)))
 	dataFixed := envelopeLen(Execution{Message: pl.dataMessage(most, most), Status: pl.data.Status,
 		Action: pl.data.Action, Duration: pl.data.Duration}) + 2 + escapedLen(sigOpen) + escapedLen(sigClose)
 	dataRoom := limit - dataFixed

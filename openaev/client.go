@@ -16,11 +16,11 @@ import (
 	"github.com/injectkit/injectkit/internal/httpx"
 )
 
-// Defaults of a Client.
+// Defaults of a Client: those of every injectkit HTTP client.
 const (
-	DefaultAttempts     = 4                // 1 try and 3 retries
-	DefaultInitialDelay = time.Second      // waits of 1 s, 2 s, 4 s
-	DefaultTimeout      = 30 * time.Second // per request
+	DefaultAttempts     = httpx.DefaultAttempts // 1 try and 3 retries
+	DefaultInitialDelay = httpx.DefaultDelay    // waits of 1 s, 2 s, 4 s
+	DefaultTimeout      = httpx.DefaultTimeout  // per request
 	// DefaultInjectorType is the injector_type registered when Config
 	// names none.
 	DefaultInjectorType = "injectkit"

@@ -169,7 +169,12 @@
 // picks the injectors served (every registered one but noop by default).
 // The Handler runs each inject at most once: a redelivered message whose
 // inject the platform reports finished (Client.InjectStatus, Finished) is
-// acknowledged without running, since a new reception would reopen it.
+// acknowledged without running, since a new reception would reopen it, and
+// one whose inject this process is still running waits for that run. A
+// run that may have a twin (Redelivered; AckLost, its channel closed) and
+// every resend (ResendPoster) ask the platform again before each attempt
+// of the "complete" and send nothing once the inject is finished: only
+// twins completing within one round trip of each other both complete.
 // The platform answers 404 when the token lacks the rights on an inject:
 // a 401, a 403, or a 404 on the reception of a dispatched inject
 // (Dispatched) or on the terminal callback of a received one is an

@@ -31,6 +31,8 @@ type request struct {
 	injectID    string // for logs
 	// retryConflict retries a 409 ("not PENDING yet") like a 5xx.
 	retryConflict bool
+	// before is called before each attempt (see httpx.Request.Before).
+	before func(ctx context.Context, n int) error
 }
 
 // do sends r with retries (see httpx.Poster) and returns the reply body of
@@ -68,7 +70,8 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if r.retryConflict {
 		p.Retryable = retryConflict
 	}
-	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields})
+	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields,
+		Before: r.before})
 	if err == nil {
 		return rep.Body, nil
 	}

@@ -58,8 +58,8 @@ func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[st
 	t := r.Targets[i]
 	label := frameworkTargetLabel(t)
 	status := r.Status
-	if len(r.Signatures) == len(r.Targets) && r.Signatures[i].ExecutionStatus != "" {
-		status = r.Signatures[i].ExecutionStatus
+	if s := r.Signature(i); s.ExecutionStatus != "" {
+		status = s.ExecutionStatus
 	}
 	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, outcomeWords(status))
 	var parts []string

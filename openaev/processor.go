@@ -27,6 +27,7 @@ type Processor struct {
 	rt        *runtime.Runtime
 	profile   *Profile
 	contracts map[string]string // contract id → injector name
+	flights   inflight          // the messages being run, by inject id
 }
 
 // NewProcessor returns a Processor running messages through rt, whose
@@ -70,8 +71,22 @@ func (p *Processor) Process(ctx context.Context, body []byte) error {
 }
 
 // ProcessMessage runs a message ParseMessage decoded, as Process does.
-func (p *Processor) ProcessMessage(ctx context.Context, m *Message) error {
+//
+// A redelivered message (ctx marked with Redelivered) of an inject this
+// Processor is running does not run it a second time: it waits for that
+// run and returns its outcome. The broker delivered the message again
+// because the run's channel closed; the run goes on and reports the
+// result, which settles the new delivery as it would have settled the
+// first.
+func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) {
 	id := m.Injection.InjectID
+	if fl := p.flights.running(id); fl != nil && redelivered(ctx) {
+		p.profile.log.Info("redelivered message of an inject this process is running: waiting for that run, whose outcome settles it",
+			zap.String("inject_id", id))
+		return fl.wait(ctx)
+	}
+	end := p.flights.start(id)
+	defer func() { end(err) }()
 	p.profile.log.Info("message received", zap.String("inject_id", id), zap.String("contract_id", m.Injection.ContractID()))
 	req, targets, err := p.Translate(ctx, m)
 	if err != nil && ctx.Err() != nil {

@@ -13,164 +13,91 @@ import (
 )
 
 func TestProcessFailures(t *testing.T) {
+	oneTarget := map[string]any{"targets": "192.0.2.1"}
 	tests := []struct {
-		name      string
-		setup     func(e *env)
-		body      func(t *testing.T, e *env) []byte
+		name  string
+		setup func(e *env)
+		// The message: raw as is, else one for inj-f naming injector with
+		// content.
+		raw      string
+		injector string
+		content  map[string]any
+		// rejected: inj-f's reception, then a terminal INVALID_USAGE whose
+		// message holds rejected, and a *MessageError; nothing runs.
+		rejected  string
 		wantCalls string
 		// wantStatus/wantMessage check the terminal callback, if any.
 		wantStatus, wantMessage string
 		check                   func(t *testing.T, err error)
 		ran                     bool
 	}{
-		{
-			name:      "malformed JSON: rejected, nothing sent",
-			body:      func(*testing.T, *env) []byte { return []byte(`{"injection": {`) },
-			wantCalls: "",
-			check:     wantMessageError(""),
-		},
-		{
-			name:      "no inject id: rejected, nothing sent",
-			body:      func(*testing.T, *env) []byte { return []byte(`{"injection":{"inject_content":{}}}`) },
-			wantCalls: "",
-			check:     wantMessageError(""),
-		},
-		{
-			name:  "malformed asset with an inject id: reception and INVALID_USAGE",
-			setup: func(e *env) { e.platform.AddInject("inj-f", "") },
-			body: func(*testing.T, *env) []byte {
-				return []byte(`{"injection":{"inject_id":"inj-f"},"assets":[{"asset_ips":"nope"}]}`)
-			},
-			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
-			wantMessage: "Inject rejected: malformed message: asset_ips: not a list of strings",
-			check:       wantMessageError("inj-f"),
-		},
-		{
-			name: "hostile manual target: reception and INVALID_USAGE, no run",
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1,-oN/x"}, nil, nil)
-			},
-			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
-			wantMessage: `Inject rejected: invalid inject_content.targets "-oN/x": host name label starts or ends with '-'`,
-			check:       wantMessageError("inj-f"),
-		},
-		{
-			name: "no targets: reception and INVALID_USAGE",
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "nmap", map[string]any{"target_selector": "assets"}, nil, nil)
-			},
-			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
-			wantMessage: "Inject rejected: no targets: no targets for selector assets",
-			check:       wantMessageError("inj-f"),
-		},
-		{
-			name: "unknown contract: reception and INVALID_USAGE",
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "nuclei", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
-			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
-			wantMessage: "unknown contract",
-			check:       wantMessageError("inj-f"),
-		},
-		{
-			name: "params the injector refuses: INVALID_USAGE after reception",
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1", "delay": "soon"}, nil, nil)
-			},
-			wantCalls: "reception 200, complete 200", wantStatus: "INVALID_USAGE",
-			wantMessage: "Inject rejected: invalid params.delay \"soon\"",
-			check:       wantMessageError("inj-f"),
-		},
-		{
-			name:  "tool failure: delivered as ERROR, not an error",
-			setup: func(e *env) { e.nmap.fail = "nmap: boom" },
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
+		{name: "malformed JSON: rejected, nothing sent", raw: `{"injection": {`, check: wantMessageError("")},
+		{name: "no inject id: rejected, nothing sent", raw: `{"injection":{"inject_content":{}}}`, check: wantMessageError("")},
+		{name: "malformed asset with an inject id: reception and INVALID_USAGE", setup: func(e *env) { e.platform.AddInject("inj-f", "") },
+			raw:      `{"injection":{"inject_id":"inj-f"},"assets":[{"asset_ips":"nope"}]}`,
+			rejected: "Inject rejected: malformed message: asset_ips: not a list of strings"},
+		{name: "hostile manual target: reception and INVALID_USAGE, no run", injector: "nmap",
+			content:  map[string]any{"target_selector": "manual", "targets": "192.0.2.1,-oN/x"},
+			rejected: `Inject rejected: invalid inject_content.targets "-oN/x": host name label starts or ends with '-'`},
+		{name: "no targets: reception and INVALID_USAGE", injector: "nmap", content: map[string]any{"target_selector": "assets"},
+			rejected: "Inject rejected: no targets: no targets for selector assets"},
+		{name: "unknown contract: reception and INVALID_USAGE", injector: "nuclei", content: oneTarget, rejected: "unknown contract"},
+		{name: "params the injector refuses: INVALID_USAGE after reception", injector: "noop",
+			content: map[string]any{"targets": "192.0.2.1", "delay": "soon"}, rejected: "Inject rejected: invalid params.delay \"soon\""},
+		{name: "tool failure: delivered as ERROR, not an error", setup: func(e *env) { e.nmap.fail = "nmap: boom" },
+			injector: "nmap", content: oneTarget, ran: true,
 			wantCalls: "reception 200, trace 200, complete 200", wantStatus: "ERROR",
-			wantMessage: "nmap on 1 target: failed (exit code 1): nmap: boom", ran: true,
-		},
-		{
-			name:  "timeout: TIMEOUT with the partial results",
-			setup: func(e *env) { e.nmap.block = true; e.build(testManifests(), runtime.WithTimeout(20*time.Millisecond)) },
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
+			wantMessage: "nmap on 1 target: failed (exit code 1): nmap: boom"},
+		{name: "timeout: TIMEOUT with the partial results",
+			setup:    func(e *env) { e.nmap.block = true; e.build(testManifests(), runtime.WithTimeout(20*time.Millisecond)) },
+			injector: "nmap", content: oneTarget, ran: true,
 			wantCalls: "reception 200, trace 200, complete 200", wantStatus: "TIMEOUT",
-			wantMessage: "nmap on 1 target: timed out with 1 partial result: first host done", ran: true,
-		},
-		{
-			name:  "409 on complete is retried",
-			setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusConflict, 2) },
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
-			wantCalls:  "reception 200, trace 200, complete 409, complete 409, complete 200",
-			wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
-		},
-		{
-			name:  "5xx on reception and trace is retried",
-			setup: func(e *env) { e.platform.FailReception("inj-f", 502, 1); e.platform.FailTrace("inj-f", 500, 1) },
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
-			wantCalls:  "reception 502, reception 200, trace 500, trace 200, complete 200",
-			wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
-		},
-		{
-			name:  "a lost trace does not stop the run",
-			setup: func(e *env) { e.platform.FailTrace("inj-f", 400, 1) },
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
-			wantCalls:  "reception 200, trace 400, complete 200",
-			wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
-		},
-		{
-			name:  "complete refused for good",
-			setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusBadRequest, 5) },
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
-			wantCalls: "reception 200, trace 200, complete 400",
+			wantMessage: "nmap on 1 target: timed out with 1 partial result: first host done"},
+		{name: "409 on complete is retried", setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusConflict, 2) },
+			injector: "noop", content: oneTarget, wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
+			wantCalls: "reception 200, trace 200, complete 409, complete 409, complete 200"},
+		{name: "5xx on reception and trace is retried",
+			setup:    func(e *env) { e.platform.FailReception("inj-f", 502, 1); e.platform.FailTrace("inj-f", 500, 1) },
+			injector: "noop", content: oneTarget, wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
+			wantCalls: "reception 502, reception 200, trace 500, trace 200, complete 200"},
+		{name: "a lost trace does not stop the run", setup: func(e *env) { e.platform.FailTrace("inj-f", 400, 1) },
+			injector: "noop", content: oneTarget, wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
+			wantCalls: "reception 200, trace 400, complete 200"},
+		{name: "complete refused for good", setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusBadRequest, 5) },
+			injector: "noop", content: oneTarget, wantCalls: "reception 200, trace 200, complete 400",
 			check: func(t *testing.T, err error) {
 				var me *openaev.MessageError
 				if !errors.Is(err, openaev.ErrPermanent) || errors.As(err, &me) {
 					t.Errorf("err = %v, want ErrPermanent and no MessageError", err)
 				}
-			},
-		},
-		{
-			name:  "complete undeliverable: error for requeue",
-			setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusServiceUnavailable, 99) },
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "noop", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
+			}},
+		{name: "complete undeliverable: error for requeue", setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusServiceUnavailable, 99) },
+			injector: "noop", content: oneTarget,
 			wantCalls: "reception 200, trace 200, complete 503, complete 503, complete 503, complete 503",
 			check: func(t *testing.T, err error) {
 				if !errors.Is(err, openaev.ErrRetriesExhausted) || !strings.Contains(err.Error(), "inj-f") {
 					t.Errorf("err = %v, want ErrRetriesExhausted naming the inject", err)
 				}
-			},
-		},
-		{
-			name:  "reception refused: rejected, nothing runs",
-			setup: func(e *env) { e.platform.FailReception("inj-f", http.StatusNotFound, 1) },
-			body: func(t *testing.T, e *env) []byte {
-				return e.message(t, "inj-f", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			},
-			wantCalls: "reception 404",
-			check:     wantMessageError("inj-f"),
-		},
+			}},
+		{name: "reception refused: rejected, nothing runs", setup: func(e *env) { e.platform.FailReception("inj-f", http.StatusNotFound, 1) },
+			injector: "nmap", content: oneTarget, wantCalls: "reception 404", check: wantMessageError("inj-f")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			if tt.rejected != "" {
+				tt.wantCalls, tt.wantStatus, tt.wantMessage = "reception 200, complete 200", "INVALID_USAGE", tt.rejected
+				tt.check = wantMessageError("inj-f")
+			}
 			e := newEnv(t)
 			e.nmap.open = map[string][]int{"192.0.2.1": {22}}
 			if tt.setup != nil {
 				tt.setup(e)
 			}
-			err := e.proc.Process(context.Background(), tt.body(t, e))
+			body := []byte(tt.raw)
+			if tt.raw == "" {
+				body = e.message(t, "inj-f", tt.injector, tt.content, nil, nil)
+			}
+			err := e.proc.Process(context.Background(), body)
 			if tt.check != nil {
 				tt.check(t, err)
 			} else if err != nil {

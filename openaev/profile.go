@@ -176,22 +176,12 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 // or RejectionBodies encoded it (a stored one when resent): the "complete"
 // callback (index 0), or a "data" callback. A refusal of the token (401,
 // 403, or 404 on an inject received by this profile) is an
-// *AuthorizationError, which an outbox keeps pending.
+// *AuthorizationError, which an outbox keeps pending. When another run of
+// the same message may exist (Redelivered, AckLost), the platform is
+// asked before each attempt of the "complete", and nothing is sent once
+// it shows the inject finished (see AckLost).
 func (p *Profile) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
-	op := ActionComplete
-	if index > 0 {
-		op = ActionData
-	}
-	if index == 0 && redelivered(ctx) && p.finishedElsewhere(ctx, injectID) {
-		return nil
-	}
-	if err := p.client.postCallback(ctx, op, injectID, body); err != nil {
-		err = authorization(err, injectID, p.received.has(injectID))
-		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
-	}
-	p.log.Info("terminal callback delivered", zap.String("inject_id", injectID), zap.String("action", op),
-		zap.Int("index", index))
-	return nil
+	return p.postBody(ctx, injectID, index, body, mayHaveTwin)
 }
 
 // Redact removes the platform token from s.

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -34,23 +33,7 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatalf("%s: not JSON: %v", name, err)
 	}
 	ind.WriteByte('\n')
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, ind.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(ind.Bytes(), want) {
-		t.Errorf("%s differs from the golden file:\ngot:\n%s\nwant:\n%s", name, ind.Bytes(), want)
-	}
+	testkit.Golden(t, filepath.Join("testdata", name), ind.Bytes(), *update)
 }
 
 func TestRegisterBodyExact(t *testing.T) {

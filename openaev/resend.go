@@ -8,8 +8,8 @@ import (
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// ResendPoster is the poster of a daemon's outbox resender. Before it
-// resends a stored "complete" (index 0), it asks the platform for the
+// ResendPoster is the poster of a daemon's outbox resender. Before each
+// attempt of a stored "complete" (index 0), it asks the platform for the
 // inject's status: when the inject has already finished, another daemon
 // completed it (it ran the message the broker redelivered after this
 // process died with the body stored), and the stored body is superseded:
@@ -28,10 +28,7 @@ var (
 // PostBody resends body index of inject id's terminal callback unless the
 // platform shows the inject finished.
 func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
-	if index == 0 && r.Profile.finishedElsewhere(ctx, injectID) {
-		return nil
-	}
-	return r.Profile.PostBody(ctx, injectID, index, body)
+	return r.Profile.postBody(ctx, injectID, index, body, alwaysTwin)
 }
 
 // finishedElsewhere reports whether the platform shows inject id finished

@@ -9,6 +9,30 @@ import (
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
+// receivedInject starts a platform holding inject i1 and returns it with
+// a client that has sent i1's reception; with completed, the client has
+// also completed i1, as another run would have.
+func receivedInject(t *testing.T, token string, completed bool) (*openaevtest.Platform, *openaev.Client) {
+	t.Helper()
+	p := openaevtest.NewPlatform(t, token)
+	p.AddInject("i1", openaev.ContractID("noop"))
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token}, openaev.WithRetry(1, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Reception(ctx, "i1"); err != nil {
+		t.Fatal(err)
+	}
+	if completed {
+		if err := c.Callback(ctx, "i1", openaev.Execution{Message: "done elsewhere", Status: "SUCCESS",
+			Action: openaev.ActionComplete}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p, c
+}
+
 func TestResendPosterDropsSuperseded(t *testing.T) {
 	const token = "resend-token"
 	body := []byte(`{"execution_message":"noop on 1 target: succeeded","execution_status":"SUCCESS",` +
@@ -25,22 +49,8 @@ func TestResendPosterDropsSuperseded(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := openaevtest.NewPlatform(t, token)
-			p.AddInject("i1", openaev.ContractID("noop"))
-			c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token}, openaev.WithRetry(1, 0))
-			if err != nil {
-				t.Fatal(err)
-			}
+			p, c := receivedInject(t, token, tt.finished)
 			ctx := context.Background()
-			if err := c.Reception(ctx, "i1"); err != nil {
-				t.Fatal(err)
-			}
-			if tt.finished {
-				if err := c.Callback(ctx, "i1", openaev.Execution{Message: "done elsewhere", Status: "SUCCESS",
-					Action: openaev.ActionComplete}); err != nil {
-					t.Fatal(err)
-				}
-			}
 			before := len(p.Calls("i1"))
 			r := openaev.ResendPoster{Profile: openaev.NewProfile(c, nil, nil)}
 			if tt.index > 0 {
@@ -71,21 +81,9 @@ func TestResendPosterDropsSuperseded(t *testing.T) {
 
 func TestRedeliveredRunDoesNotCompleteTwice(t *testing.T) {
 	const token = "redelivered-token"
-	p := openaevtest.NewPlatform(t, token)
-	p.AddInject("i1", openaev.ContractID("noop"))
-	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token}, openaev.WithRetry(1, 0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	if err := c.Reception(ctx, "i1"); err != nil {
-		t.Fatal(err)
-	}
 	// The first run (its ack lost) completed the inject meanwhile.
-	if err := c.Callback(ctx, "i1", openaev.Execution{Message: "first run", Status: "SUCCESS",
-		Action: openaev.ActionComplete}); err != nil {
-		t.Fatal(err)
-	}
+	p, c := receivedInject(t, token, true)
+	ctx := context.Background()
 	body := []byte(`{"execution_message":"second run","execution_status":"SUCCESS","execution_action":"complete"}`)
 	prof := openaev.NewProfile(c, nil, nil)
 	if err := prof.PostBody(openaev.Redelivered(ctx), "i1", 0, body); err != nil {

@@ -79,7 +79,14 @@ type HandlerConfig struct {
 //   - A redelivered message is run only when the platform does not say
 //     its inject has finished (GET /api/injects/{id}; see Finished): the
 //     platform would reopen a finished inject and complete it twice. When
-//     the status cannot be read, it runs, and the reason is logged.
+//     the status cannot be read, it runs, and the reason is logged. A
+//     redelivered message of an inject this process is running waits for
+//     that run and takes its outcome (see Processor.ProcessMessage).
+//   - The run of a redelivered message, and of one whose channel closed
+//     before its acknowledgement (serve.Delivery.Lost: the broker delivers
+//     it again), asks the platform before each attempt of its terminal
+//     callback and sends nothing once the inject is finished (see
+//     AckLost).
 //   - A refusal of the token (*AuthorizationError) is a
 //     serve.UnauthorizedError, durable when the outbox keeps the body:
 //     the inject is never run again for it.
@@ -108,7 +115,7 @@ func (h *Handler) Handle(ctx context.Context, body []byte) error {
 
 // HandleDelivery handles one message; see Handler.
 func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
-	ctx = Dispatched(ctx)
+	ctx = AckLost(Dispatched(ctx), d.Lost)
 	m, err := ParseMessage(d.Body)
 	if err != nil {
 		h.cfg.Metrics.InjectReceived("")

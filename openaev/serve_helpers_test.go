@@ -2,21 +2,15 @@ package openaev_test
 
 import (
 	"net/http"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/runtime"
@@ -33,9 +27,8 @@ type serveOpts struct {
 	outbox bool
 	// limit is the max payload size (0: the default).
 	limit int64
-	// via, when set, returns the URL the client reaches the platform at
-	// (a proxy in front of it).
-	via func(t *testing.T, p *openaevtest.Platform) string
+	// platform holds options of the platform beside its version.
+	platform []openaevtest.Option
 	// httpClient, when set, is the client's HTTP client.
 	httpClient *http.Client
 }
@@ -56,19 +49,14 @@ type serveEnv struct {
 
 func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	t.Helper()
-	p := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(o.version))
+	p := openaevtest.NewPlatform(t, testToken, append(o.platform, openaevtest.WithVersion(o.version))...)
 	e := &env{platform: p, nmap: &fakeNmap{open: map[string][]int{"192.0.2.1": {22}}}}
-	core, logs := observer.New(zapcore.DebugLevel)
-	e.logs, e.log = logs, zap.New(core)
-	u := p.URL
-	if o.via != nil {
-		u = o.via(t, p)
-	}
+	e.log, e.logs = testkit.Logger()
 	opts := []openaev.Option{openaev.WithLogger(e.log), openaev.WithRetry(2, time.Millisecond)}
 	if o.httpClient != nil {
 		opts = append(opts, openaev.WithHTTPClient(o.httpClient))
 	}
-	c, err := openaev.NewClient(openaev.Config{URL: u, Token: testToken, InjectorID: testInjectorID}, opts...)
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID}, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,28 +102,3 @@ func (s *serveEnv) records(t *testing.T) map[outbox.State]int {
 	}
 	return out
 }
-
-// statusless is a proxy in front of the platform that answers status to
-// every GET /api/injects/{id}: the inject's status cannot be read.
-func statusless(status int) func(t *testing.T, p *openaevtest.Platform) string {
-	return func(t *testing.T, p *openaevtest.Platform) string {
-		target, err := url.Parse(p.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rp := httputil.NewSingleHostReverseProxy(target)
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rest, ok := strings.CutPrefix(r.URL.Path, "/api/injects/")
-			if ok && r.Method == http.MethodGet && !strings.Contains(rest, "/") {
-				http.Error(w, `{"message":"scripted"}`, status)
-				return
-			}
-			rp.ServeHTTP(w, r)
-		}))
-		t.Cleanup(srv.Close)
-		return srv.URL
-	}
-}
-
-// observerCore returns a core recording every entry.
-func observerCore() (zapcore.Core, *observer.ObservedLogs) { return observer.New(zapcore.DebugLevel) }

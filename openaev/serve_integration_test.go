@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
@@ -45,39 +46,9 @@ func run(t *testing.T, d *serve.Daemon) {
 	})
 }
 
-// waitUntil checks cond after each call the platform records and every
-// 10 ms (the daemon's own state changes without a call), for 30 s at most.
-func waitUntil(t *testing.T, p *openaevtest.Platform, what string, cond func() bool) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		wait, stop := context.WithCancel(ctx)
-		go func() {
-			select {
-			case <-tick.C:
-				stop()
-			case <-wait.Done():
-			}
-		}()
-		err := p.WaitFor(wait, cond)
-		stop()
-		if err == nil {
-			return
-		}
-		if ctx.Err() != nil {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
-}
-
 func integration(t *testing.T) (serve.Broker, string) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ")
-	}
+	testkit.Integration(t)
 	return servetest.Broker(t), servetest.Queue(t)
 }
 
@@ -97,7 +68,7 @@ func TestIntegrationServeInjectorSelection(t *testing.T) {
 			s := newServeEnv(t, serveOpts{injectors: tt.setting})
 			d, _ := s.daemon(t, broker, queue)
 			run(t, d)
-			waitUntil(t, s.platform, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+			testkit.WaitFor(t, 30*time.Second, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
 			if _, ok := s.platform.ContractOutputs(openaev.ContractID(tt.served)); !ok {
 				t.Errorf("%s not registered", tt.served)
 			}
@@ -107,7 +78,7 @@ func TestIntegrationServeInjectorSelection(t *testing.T) {
 			servetest.Publish(t, queue,
 				s.message(t, "i-served", tt.served, map[string]any{"targets": "192.0.2.1"}, nil, nil),
 				s.message(t, "i-other", tt.other, map[string]any{"targets": "192.0.2.1"}, nil, nil))
-			waitUntil(t, s.platform, "both terminal callbacks", func() bool {
+			testkit.WaitFor(t, 30*time.Second, "both terminal callbacks", func() bool {
 				return len(s.platform.Completions("i-served")) == 1 && len(s.platform.Completions("i-other")) == 1
 			})
 			if st := s.platform.InjectStatus("i-served"); st != "EXECUTED" {
@@ -134,7 +105,7 @@ func TestIntegrationServeRedeliveredFinishedInject(t *testing.T) {
 	servetest.Redeliver(t, queue)
 	d, _ := s.daemon(t, broker, queue)
 	run(t, d)
-	waitUntil(t, s.platform, "the message settled", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the message settled", func() bool {
 		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
 	})
 	if n := s.nmap.calls.Load(); n != 1 {
@@ -165,7 +136,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 			d, url := s.daemon(t, broker, queue)
 			d.HeartbeatInterval = 20 * time.Millisecond
 			run(t, d)
-			waitUntil(t, s.platform, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
+			testkit.WaitFor(t, 30*time.Second, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 			s.platform.FailRegistration(http.StatusServiceUnavailable, 1<<30)
 			var ids []string
 			for i := range serve.DefaultAuthFailures {
@@ -174,7 +145,7 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 				servetest.Publish(t, queue, s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
 				ids = append(ids, id)
 			}
-			waitUntil(t, s.platform, "the consumption paused", func() bool {
+			testkit.WaitFor(t, 30*time.Second, "the consumption paused", func() bool {
 				return servetest.Metric(t, s.prom, "injectkit_consumption_paused") == 1
 			})
 			if n := s.nmap.calls.Load(); n != int32(len(ids)) {
@@ -195,8 +166,8 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 				t.Errorf("%d ready while paused", ready)
 			}
 			s.platform.FailRegistration(http.StatusServiceUnavailable, 0)
-			waitUntil(t, s.platform, "the next inject completed", func() bool { return len(s.platform.Completions("i-next")) == 1 })
-			waitUntil(t, s.platform, "healthy again", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
+			testkit.WaitFor(t, 30*time.Second, "the next inject completed", func() bool { return len(s.platform.Completions("i-next")) == 1 })
+			testkit.WaitFor(t, 30*time.Second, "healthy again", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 
 			// The kept bodies are delivered once the platform accepts them.
 			rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
@@ -235,9 +206,9 @@ func TestIntegrationServeBodiesAndTraces(t *testing.T) {
 			s := newServeEnv(t, serveOpts{version: tt.version, outbox: true, limit: limit})
 			d, _ := s.daemon(t, broker, queue)
 			run(t, d)
-			waitUntil(t, s.platform, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
+			testkit.WaitFor(t, 30*time.Second, "a registration", func() bool { return len(s.platform.Registrations()) > 0 })
 			servetest.Publish(t, queue, nmapAssetsMessage(t, s.env, "i-big", targets))
-			waitUntil(t, s.platform, "the message settled", func() bool {
+			testkit.WaitFor(t, 30*time.Second, "the message settled", func() bool {
 				return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
 			})
 			var data, perTarget int
@@ -281,7 +252,7 @@ func TestIntegrationServeRejectsATooLargeMessage(t *testing.T) {
 	body := s.message(t, "i-huge", "nmap", map[string]any{"targets": "192.0.2.1",
 		"padding": strings.Repeat("x", serve.DefaultMaxMessageSize)}, nil, nil)
 	servetest.Publish(t, queue, body)
-	waitUntil(t, s.platform, "the rejection", func() bool {
+	testkit.WaitFor(t, 30*time.Second, "the rejection", func() bool {
 		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "rejected") == 1
 	})
 	if calls := s.platform.Calls("i-huge"); len(calls) != 0 {

@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -24,11 +23,16 @@ func TestHandlerSettles(t *testing.T) {
 		completions int
 		log         string // a log message snippet, "" for none
 	}
+	type failure struct{ status, times int } // the platform's answer to the first tries
+	withOutbox, pending := serveOpts{outbox: true}, map[outbox.State]int{outbox.Pending: 1}
 	tests := []struct {
 		name        string
 		opts        serveOpts
 		setup       func(t *testing.T, s *serveEnv)
-		body        string // "" for the nmap message of inject i-1
+		complete    failure // of i-1's terminal callback
+		reception   failure // of i-1's reception
+		statusRead  failure // of the reads of i-1's status
+		body        string  // "" for the nmap message of inject i-1
 		redelivered bool
 		want        want
 	}{
@@ -39,39 +43,31 @@ func TestHandlerSettles(t *testing.T) {
 			setup: func(t *testing.T, s *serveEnv) { s.completeFirst(t) },
 			want:  want{settle: "ack", runs: 1, completions: 1, log: "redelivered message of a finished inject"}},
 		{name: "redelivered, status unreadable: run, and why logged", redelivered: true,
-			opts:  serveOpts{via: statusless(http.StatusServiceUnavailable)},
-			setup: func(t *testing.T, s *serveEnv) { s.completeFirst(t) },
-			want:  want{settle: "ack", runs: 2, completions: 2, log: "the inject's status cannot be read; running it"}},
+			statusRead: failure{http.StatusServiceUnavailable, 99},
+			setup:      func(t *testing.T, s *serveEnv) { s.completeFirst(t) },
+			want:       want{settle: "ack", runs: 2, completions: 2, log: "the inject's status cannot be read; running it"}},
 		{name: "redelivered, status not found: run", redelivered: true,
-			opts: serveOpts{via: statusless(http.StatusNotFound)},
-			want: want{settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
+			statusRead: failure{http.StatusNotFound, 99},
+			want:       want{settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
 		{name: "redelivered, status refused: run", redelivered: true,
-			opts: serveOpts{via: statusless(http.StatusForbidden)},
-			want: want{settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
-		{name: "401 on complete, outbox: durable, acknowledged, pending", opts: serveOpts{outbox: true},
-			setup: func(_ *testing.T, s *serveEnv) { s.platform.FailComplete("i-1", http.StatusUnauthorized, 1) },
-			want:  want{settle: "unauthorized durable", runs: 1, outbox: map[outbox.State]int{outbox.Pending: 1}}},
-		{name: "403 on complete, outbox", opts: serveOpts{outbox: true},
-			setup: func(_ *testing.T, s *serveEnv) { s.platform.FailComplete("i-1", http.StatusForbidden, 1) },
-			want:  want{settle: "unauthorized durable", runs: 1, outbox: map[outbox.State]int{outbox.Pending: 1}}},
-		{name: "404 on complete after the reception: authorization", opts: serveOpts{outbox: true},
-			setup: func(_ *testing.T, s *serveEnv) { s.platform.FailComplete("i-1", http.StatusNotFound, 1) },
-			want:  want{settle: "unauthorized durable", runs: 1, outbox: map[outbox.State]int{outbox.Pending: 1}}},
-		{name: "401 on complete, no outbox: requeued as unauthorized",
-			setup: func(_ *testing.T, s *serveEnv) { s.platform.FailComplete("i-1", http.StatusUnauthorized, 1) },
-			want:  want{settle: "unauthorized", runs: 1}},
-		{name: "404 on the reception of a dispatched inject: nothing runs",
-			setup: func(_ *testing.T, s *serveEnv) { s.platform.FailReception("i-1", http.StatusNotFound, 1) },
-			want:  want{settle: "unauthorized", runs: 0}},
-		{name: "400 on complete: rejected, dead", opts: serveOpts{outbox: true},
-			setup: func(_ *testing.T, s *serveEnv) { s.platform.FailComplete("i-1", http.StatusBadRequest, 1) },
-			want:  want{settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
-		{name: "503 on complete, outbox: kept and acknowledged", opts: serveOpts{outbox: true},
-			setup: func(_ *testing.T, s *serveEnv) { s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 9) },
-			want:  want{settle: "ack", runs: 1, outbox: map[outbox.State]int{outbox.Pending: 1}}},
-		{name: "503 on complete, no outbox: requeued",
-			setup: func(_ *testing.T, s *serveEnv) { s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 9) },
-			want:  want{settle: "requeue", runs: 1}},
+			statusRead: failure{http.StatusForbidden, 99},
+			want:       want{settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
+		{name: "401 on complete, outbox: durable, acknowledged, pending", opts: withOutbox,
+			complete: failure{http.StatusUnauthorized, 1}, want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
+		{name: "403 on complete, outbox", opts: withOutbox, complete: failure{http.StatusForbidden, 1},
+			want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
+		{name: "404 on complete after the reception: authorization", opts: withOutbox,
+			complete: failure{http.StatusNotFound, 1}, want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
+		{name: "401 on complete, no outbox: requeued as unauthorized", complete: failure{http.StatusUnauthorized, 1},
+			want: want{settle: "unauthorized", runs: 1}},
+		{name: "404 on the reception of a dispatched inject: nothing runs", reception: failure{http.StatusNotFound, 1},
+			want: want{settle: "unauthorized", runs: 0}},
+		{name: "400 on complete: rejected, dead", opts: withOutbox, complete: failure{http.StatusBadRequest, 1},
+			want: want{settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
+		{name: "503 on complete, outbox: kept and acknowledged", opts: withOutbox,
+			complete: failure{http.StatusServiceUnavailable, 9}, want: want{settle: "ack", runs: 1, outbox: pending}},
+		{name: "503 on complete, no outbox: requeued", complete: failure{http.StatusServiceUnavailable, 9},
+			want: want{settle: "requeue", runs: 1}},
 		{name: "not JSON: rejected", body: `{"injection":`, want: want{settle: "reject"}},
 		{name: "unselected injector: INVALID_USAGE, rejected", opts: serveOpts{injectors: "noop"},
 			want: want{settle: "reject", runs: 0, completions: 1, log: "inject rejected"}},
@@ -85,6 +81,15 @@ func TestHandlerSettles(t *testing.T) {
 			}
 			if tt.setup != nil {
 				tt.setup(t, s)
+			}
+			if tt.complete.times > 0 {
+				s.platform.FailComplete("i-1", tt.complete.status, tt.complete.times)
+			}
+			if tt.reception.times > 0 {
+				s.platform.FailReception("i-1", tt.reception.status, tt.reception.times)
+			}
+			if tt.statusRead.times > 0 {
+				s.platform.FailInjectRead("i-1", tt.statusRead.status, tt.statusRead.times)
 			}
 			err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body, Redelivered: tt.redelivered})
 			if got := settlement(err); got != tt.want.settle {
@@ -158,23 +163,32 @@ func TestAuthorizationErrors(t *testing.T) {
 	tests := []struct {
 		name       string
 		dispatched bool
-		setup      func(p *openaevtest.Platform)
-		wantAuth   bool
-		wantMsgErr bool
+		// The platform's refusal: status on the first reception, or on
+		// the first terminal callback when complete; deny hides the inject.
+		status               int
+		complete, deny       bool
+		wantAuth, wantMsgErr bool
 	}{
-		{"reception 401", false, func(p *openaevtest.Platform) { p.FailReception("i-1", 401, 1) }, true, false},
-		{"reception 403", false, func(p *openaevtest.Platform) { p.FailReception("i-1", 403, 1) }, true, false},
-		{"reception 404, dispatched", true, func(p *openaevtest.Platform) { p.FailReception("i-1", 404, 1) }, true, false},
-		{"reception 404, not dispatched", false, func(p *openaevtest.Platform) { p.FailReception("i-1", 404, 1) }, false, true},
-		{"denied inject, dispatched", true, func(p *openaevtest.Platform) { p.DenyInject("i-1") }, true, false},
-		{"complete 404 after the reception", false, func(p *openaevtest.Platform) { p.FailComplete("i-1", 404, 1) }, true, false},
-		{"complete 400", false, func(p *openaevtest.Platform) { p.FailComplete("i-1", 400, 1) }, false, false},
+		{name: "reception 401", status: 401, wantAuth: true},
+		{name: "reception 403", status: 403, wantAuth: true},
+		{name: "reception 404, dispatched", dispatched: true, status: 404, wantAuth: true},
+		{name: "reception 404, not dispatched", status: 404, wantMsgErr: true},
+		{name: "denied inject, dispatched", dispatched: true, deny: true, wantAuth: true},
+		{name: "complete 404 after the reception", complete: true, status: 404, wantAuth: true},
+		{name: "complete 400", complete: true, status: 400},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
 			body := e.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			tt.setup(e.platform)
+			switch {
+			case tt.deny:
+				e.platform.DenyInject("i-1")
+			case tt.complete:
+				e.platform.FailComplete("i-1", tt.status, 1)
+			default:
+				e.platform.FailReception("i-1", tt.status, 1)
+			}
 			ctx := context.Background()
 			if tt.dispatched {
 				ctx = openaev.Dispatched(ctx)

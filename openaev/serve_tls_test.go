@@ -3,36 +3,17 @@ package openaev_test
 import (
 	"context"
 	"crypto/tls"
-	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
-
-// tlsPlatform serves the stand-in over HTTPS with a certificate of ca.
-func tlsPlatform(ca *servetest.CA) func(t *testing.T, p *openaevtest.Platform) string {
-	return func(t *testing.T, p *openaevtest.Platform) string {
-		target, err := url.Parse(p.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
-		srv := httptest.NewUnstartedServer(httputil.NewSingleHostReverseProxy(target))
-		srv.TLS = &tls.Config{Certificates: []tls.Certificate{ca.Server(t, "platform").Cert}, MinVersion: tls.VersionTLS12}
-		srv.StartTLS()
-		t.Cleanup(srv.Close)
-		return srv.URL
-	}
-}
 
 // TestIntegrationServeTLSPrivateCA runs serve against a broker of its own
 // with a TLS listener whose certificate a CA made in the test signed, and
@@ -41,9 +22,7 @@ func tlsPlatform(ca *servetest.CA) func(t *testing.T, p *openaevtest.Platform) s
 // the broker and the platform are trusted through the CA files, and
 // without them the connections are refused.
 func TestIntegrationServeTLSPrivateCA(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: starts a RabbitMQ node")
-	}
+	testkit.Integration(t)
 	ca := servetest.NewCA(t)
 	brokerCert, clientCert := ca.Server(t, "broker"), ca.Client(t, "injectkit")
 	node := servetest.StartNode(t, "injectkit-tls", servetest.WithTLS(servetest.NodeTLS{CAFile: ca.File,
@@ -57,13 +36,9 @@ func TestIntegrationServeTLSPrivateCA(t *testing.T) {
 	if _, err := openaev.NewHTTPClient("/nonexistent/ca.pem", false, nil); err == nil || !strings.Contains(err.Error(), "ca_file") {
 		t.Errorf("a missing CA file: %v", err)
 	}
-	via := tlsPlatform(ca)
-	var platformURL string
-	s := newServeEnv(t, serveOpts{httpClient: hc, via: func(t *testing.T, p *openaevtest.Platform) string {
-		platformURL = via(t, p)
-		return platformURL
-	}})
-	untrusting, err := openaev.NewClient(openaev.Config{URL: platformURL, Token: testToken, InjectorID: testInjectorID},
+	s := newServeEnv(t, serveOpts{httpClient: hc,
+		platform: []openaevtest.Option{openaevtest.WithTLS(ca.Server(t, "platform").Cert)}})
+	untrusting, err := openaev.NewClient(openaev.Config{URL: s.platform.URL, Token: testToken, InjectorID: testInjectorID},
 		openaev.WithRetry(1, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -107,8 +82,8 @@ func TestIntegrationServeTLSPrivateCA(t *testing.T) {
 			}
 			d, _ := s.daemon(t, node.TLSBroker(), queue)
 			d.TLSConfig = cfg
-			core, logs := observerCore()
-			d.Log = zap.New(core)
+			log, logs := testkit.Logger()
+			d.Log = log
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error, 1)
 			go func() { done <- d.Run(ctx) }()
@@ -117,7 +92,7 @@ func TestIntegrationServeTLSPrivateCA(t *testing.T) {
 				<-done
 			}()
 			if tt.refused {
-				waitUntil(t, s.platform, "a refused connection", func() bool { return logs.FilterMessage("broker connection failed").Len() > 0 })
+				testkit.WaitFor(t, 30*time.Second, "a refused connection", func() bool { return logs.FilterMessage("broker connection failed").Len() > 0 })
 				msg, _ := logs.FilterMessage("broker connection failed").All()[0].ContextMap()["error"].(string)
 				if !slices.ContainsFunc(tt.wantError, func(w string) bool { return strings.Contains(msg, w) }) {
 					t.Errorf("error %q mentions none of %q", msg, tt.wantError)

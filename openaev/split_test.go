@@ -3,51 +3,20 @@ package openaev_test
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
-	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
-	"go.uber.org/zap/zaptest/observer"
-
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
-	"github.com/injectkit/injectkit/runtime"
-	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// newLimitedEnv is newEnv on a platform of version v, its profile sending
-// bodies of at most limit bytes, through an outbox when durable.
+// newLimitedEnv is the env of a serve daemon on a platform of version v,
+// its profile sending bodies of at most limit bytes, through an outbox when
+// durable, and registered.
 func newLimitedEnv(t *testing.T, v openaevtest.Version, limit int64, durable bool) *env {
 	t.Helper()
-	e := &env{platform: openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(v)), nmap: &fakeNmap{open: map[string][]int{}}}
-	core, logs := observer.New(zapcore.DebugLevel)
-	e.logs, e.log = logs, zap.New(core)
-	c, err := openaev.NewClient(openaev.Config{URL: e.platform.URL, Token: testToken, InjectorID: testInjectorID},
-		openaev.WithLogger(e.log), openaev.WithRetry(2, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.client = c
-	e.registry = framework.NewRegistry()
-	e.registry.Register("nmap", func() framework.Executor { return e.nmap })
-	e.registry.Register("noop", func() framework.Executor { return noop.New() })
-	e.profile = openaev.NewProfile(c, testManifests(), e.log, openaev.WithMaxPayloadSize(limit))
-	var d runtime.Deliverer = e.profile
-	if durable {
-		store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { store.Close() })
-		d = &outbox.Deliverer{Profile: e.profile, Store: store}
-	}
-	e.proc = openaev.NewProcessor(newTestRuntime(e.registry, d, e.log), e.profile)
+	e := newServeEnv(t, serveOpts{version: v, injectors: "nmap, noop", limit: limit, outbox: durable}).env
 	e.register(t)
 	return e
 }

@@ -24,7 +24,6 @@ type Prepared struct {
 
 	executor framework.Executor
 	inject   *framework.Inject
-	configs  []signatures.Config
 	types    []framework.ExpectationType
 }
 
@@ -50,8 +49,11 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if req.Phase == "" {
 		p.Request.Phase = DefaultPhase
 	}
-	if len(req.Targets) == 0 {
+	switch {
+	case len(req.Targets) == 0 && len(req.Typed) == 0:
 		return nil, invalid("targets", "", "at least one target is required")
+	case len(req.Targets) > 0 && len(req.Typed) > 0:
+		return nil, invalid("targets", "", "give targets or typed targets, not both")
 	}
 	if p.types, err = parseTypes(req.ExpectationTypes); err != nil {
 		return nil, err
@@ -83,15 +85,30 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	return p, nil
 }
 
-// typeTargets turns the request's target specs into typed targets of one
-// category, the injector's.
+// typeTargets turns the request's target specs (or checks its typed
+// targets) into typed targets of one category, the injector's.
 func (p *Prepared) typeTargets(in *framework.Inject) error {
-	p.configs = make([]signatures.Config, len(p.Request.Targets))
-	in.Targets = make([]framework.Target, len(p.Request.Targets))
-	for i, spec := range p.Request.Targets {
-		c, err := spec.Config()
-		if err != nil {
-			return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+	if len(p.Request.Typed) > 0 {
+		in.Targets = p.Request.Typed
+	} else {
+		in.Targets = make([]framework.Target, len(p.Request.Targets))
+	}
+	for i := range in.Targets {
+		var c signatures.Config
+		if len(p.Request.Typed) > 0 {
+			if c = in.Targets[i].Config; c == nil {
+				return invalid(fmt.Sprintf("targets[%d]", i), "", "no configuration")
+			}
+			if err := c.Validate(); err != nil {
+				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+			}
+		} else {
+			spec := p.Request.Targets[i]
+			var err error
+			if c, err = spec.Config(); err != nil {
+				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+			}
+			in.Targets[i] = framework.Target{Config: c, Attribution: spec.Attribution()}
 		}
 		if i == 0 {
 			in.Category = c.Category()
@@ -99,8 +116,6 @@ func (p *Prepared) typeTargets(in *framework.Inject) error {
 			return invalid(fmt.Sprintf("targets[%d]", i), string(c.Category()),
 				fmt.Sprintf("all targets must share one category (targets[0] is %s)", in.Category))
 		}
-		p.configs[i] = c
-		in.Targets[i] = framework.Target{Config: c, Attribution: spec.Attribution()}
 	}
 	if p.Manifest != nil && p.Manifest.Category != "" && p.Manifest.Category != in.Category {
 		return invalid("targets", string(in.Category),

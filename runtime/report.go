@@ -25,16 +25,38 @@ type Report struct {
 	Partial []string
 	Targets []framework.Target
 	// Manifest is the executor's, nil when it has none.
-	Manifest   *framework.Manifest
-	Signatures []signatures.Signature
-	Types      []framework.ExpectationType
-	Started    time.Time
-	Finished   time.Time
+	Manifest *framework.Manifest
+	Types    []framework.ExpectationType
+	Started  time.Time
+	Finished time.Time
 
-	attributions []signatures.Attribution // one per target
-	extras       []framework.TypeExtras   // Output.TargetExtras by position, checked
-	payload      iter.Seq2[int, signatures.PayloadTarget]
+	sigs    *signatures.Batch      // one post-execution signature per target
+	extras  []framework.TypeExtras // Output.TargetExtras by position, checked
+	payload iter.Seq2[int, signatures.PayloadTarget]
 }
+
+// Signature returns the post-execution signature of target i, built when
+// asked for: a report holds what the signatures share and its Targets,
+// never one signature per target. A Report built outside the runtime has
+// no signatures: Signature returns the zero Signature.
+func (r *Report) Signature(i int) signatures.Signature {
+	if r.sigs == nil {
+		return signatures.Signature{}
+	}
+	return r.sigs.Signature(i)
+}
+
+// Signatures yields the post-execution signature of every target, in
+// order (see Signature).
+func (r *Report) Signatures() iter.Seq2[int, signatures.Signature] {
+	if r.sigs == nil {
+		return func(func(int, signatures.Signature) bool) {}
+	}
+	return r.sigs.All()
+}
+
+// attribution returns the attribution of target i.
+func (r *Report) attribution(i int) signatures.Attribution { return r.Targets[i].Attribution }
 
 // PayloadTargets streams the report's payload, one target at a time (see
 // signatures.PayloadTargets: each yielded target is valid until the next).
@@ -49,5 +71,8 @@ func (r *Report) PayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
 // Payload materialises the report's whole payload. Large payloads are
 // better streamed with PayloadTargets.
 func (r *Report) Payload() (signatures.Payload, error) {
-	return signatures.BuildPayload(r.Signatures, r.attributions, r.Types, r.Output.ExtraByType, r.extras...)
+	if r.sigs == nil {
+		return signatures.BuildPayload(nil, nil, r.Types, r.Output.ExtraByType, r.extras...)
+	}
+	return r.sigs.Payload(r.attribution, r.Types, r.Output.ExtraByType, r.extras...)
 }

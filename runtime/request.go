@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -13,13 +14,19 @@ const DefaultPhase = "execution_complete"
 // Request is one inject to run: the JSON shape read by --inject-file and,
 // translated, from a platform message.
 type Request struct {
-	InjectID         string         `json:"inject_id"`
-	Injector         string         `json:"injector"`
-	ExpectationTypes []string       `json:"expectation_types,omitempty"`
-	Targets          []TargetSpec   `json:"targets"`
-	Params           map[string]any `json:"params,omitempty"`
-	Timeout          Duration       `json:"timeout,omitempty"`
-	Phase            string         `json:"phase,omitempty"`
+	InjectID         string       `json:"inject_id"`
+	Injector         string       `json:"injector"`
+	ExpectationTypes []string     `json:"expectation_types,omitempty"`
+	Targets          []TargetSpec `json:"targets"`
+	// Typed, given in place of Targets, holds targets an intake has
+	// already typed (the CLI's targets file): a long list then costs one
+	// framework.Target per target, not a TargetSpec as well. The runtime
+	// still checks each (its configuration valid, one category) and hands
+	// the slice to the executor as Inject.Targets. It is never encoded.
+	Typed   []framework.Target `json:"-"`
+	Params  map[string]any     `json:"params,omitempty"`
+	Timeout Duration           `json:"timeout,omitempty"`
+	Phase   string             `json:"phase,omitempty"`
 }
 
 // TargetSpec is one target as a request writes it: either {"value": "…"}

@@ -103,7 +103,7 @@ func (rt *Runtime) deliver(ctx context.Context, r *Report) error {
 	err := rt.deliverer.Deliver(ctx, r)
 	d := rt.now().Sub(t)
 	rt.observer.OnDelivered(r, d, err)
-	fields := []zap.Field{zap.Int("targets", len(r.Signatures)), zap.String("status", string(r.Status)), zap.Duration("duration", d)}
+	fields := []zap.Field{zap.Int("targets", len(r.Targets)), zap.String("status", string(r.Status)), zap.Duration("duration", d)}
 	if err != nil {
 		de := deliveryError(r, err)
 		if de.Outbox != "" {
@@ -134,11 +134,12 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 	in.Log = log
 
 	t0 := rt.now()
-	pre, err := rt.sigs.CompilePre(p.configs...)
+	targets := in.Targets // as given: an executor replacing in.Targets changes no signature
+	pre, err := rt.sigs.Batch(len(targets), func(i int) signatures.Config { return targets[i].Config })
 	if err != nil {
 		return nil, &framework.RequestError{Err: err}
 	}
-	log.Info("pre-execution signatures compiled", zap.Int("targets", len(pre)),
+	log.Info("pre-execution signatures compiled", zap.Int("targets", pre.Len()),
 		zap.String("category", string(in.Category)), zap.Duration("duration", rt.now().Sub(t0)))
 
 	t1 := rt.now()
@@ -150,7 +151,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 	if out.Status == framework.StatusTimeout {
 		partial = in.PartialResults()
 	}
-	fields := []zap.Field{zap.Int("targets", len(pre)), zap.String("status", string(out.ExecutionStatus())),
+	fields := []zap.Field{zap.Int("targets", pre.Len()), zap.String("status", string(out.ExecutionStatus())),
 		zap.Int("partial_results", len(in.PartialResults())), zap.Duration("duration", ran)}
 	if out.ErrorInfo != nil && out.ErrorInfo.Message != "" {
 		fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String("error", out.ErrorInfo.Message))
@@ -159,33 +160,29 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 
 	t2 := rt.now()
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
-		Category: in.Category, Targets: in.Targets, Manifest: p.Manifest, Types: p.types, Started: t1}
-	r.attributions = make([]signatures.Attribution, len(in.Targets))
-	for i, t := range in.Targets {
-		r.attributions[i] = t.Attribution
-	}
+		Category: in.Category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1}
 	post, out, err := rt.compile(pre, out, partial, log)
 	if err != nil {
 		return nil, err
 	}
-	r.Output, r.Signatures, r.Status = out, post, out.Status
+	r.Output, r.sigs, r.Status = out, post, out.Status
 	if out.Status == framework.StatusTimeout {
 		r.Partial = partial
 	}
-	if r.extras, err = positional(out.TargetExtras, len(in.Targets)); err != nil {
+	if r.extras, err = positional(out.TargetExtras, len(targets)); err != nil {
 		log.Warn("executor returned extras for a target it was not given; target extras ignored", zap.Error(err))
 		r.Output.TargetExtras = nil
 	}
-	seq, err := signatures.PayloadTargets(post, r.attributions, r.Types, out.ExtraByType, r.extras...)
+	seq, err := post.PayloadTargets(r.attribution, r.Types, out.ExtraByType, r.extras...)
 	if err != nil {
 		log.Error("executor extras rejected; signatures sent without them", zap.Error(err))
 		r.Output.ExtraByType, r.Output.TargetExtras, r.extras = nil, nil, nil
-		if seq, err = signatures.PayloadTargets(post, r.attributions, r.Types, nil); err != nil {
+		if seq, err = post.PayloadTargets(r.attribution, r.Types, nil); err != nil {
 			return nil, err
 		}
 	}
 	r.payload, r.Finished = seq, rt.now()
-	log.Info("payload built", zap.Int("targets", len(post)), zap.String("status", string(r.Status)),
+	log.Info("payload built", zap.Int("targets", post.Len()), zap.String("status", string(r.Status)),
 		zap.Duration("duration", rt.now().Sub(t2)))
 	rt.observer.OnExecuted(r, ran)
 	return r, nil
@@ -194,17 +191,17 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 // compile compiles the post-execution signatures of out. Malformed output
 // becomes a failed outcome rather than a lost inject. The output returned
 // has its Status set to the outcome.
-func (rt *Runtime) compile(pre []signatures.Signature, out framework.ToolOutput, partial []string, log *zap.Logger) ([]signatures.Signature, framework.ToolOutput, error) {
+func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial []string, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
 	err := out.Validate()
-	var post []signatures.Signature
+	var post *signatures.Batch
 	if err == nil {
-		post, err = rt.sigs.CompilePost(pre, compileInput(out, partial))
+		post, err = rt.sigs.Post(pre, compileInput(out, partial))
 	}
 	if err != nil {
 		log.Error("executor output rejected", zap.Error(err))
 		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: out.Findings,
 			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
-		if post, err = rt.sigs.CompilePost(pre, compileInput(out, nil)); err != nil {
+		if post, err = rt.sigs.Post(pre, compileInput(out, nil)); err != nil {
 			return nil, out, err
 		}
 	}

@@ -207,10 +207,11 @@ func TestIntegrationBoundsConcurrencyAndPrefetch(t *testing.T) {
 
 func TestIntegrationShutdownLetsInFlightFinish(t *testing.T) {
 	started := make(chan struct{}, 1)
+	release := make(chan struct{})
 	var finished atomic.Bool
 	rec := newRecorder(func(string, int) error {
 		started <- struct{}{}
-		time.Sleep(300 * time.Millisecond)
+		<-release
 		finished.Store(true)
 		return nil
 	})
@@ -219,7 +220,19 @@ func TestIntegrationShutdownLetsInFlightFinish(t *testing.T) {
 	stop := start(t, f.d)
 	servetest.Publish(t, f.queue, bodies("s", 3)...)
 	<-started
-	if err := stop(); err != nil {
+	stopped := make(chan error, 1)
+	go func() { stopped <- stop() }()
+	// The inject stays in flight until the shutdown says it waits for it.
+	waitFor(t, "the shutdown waiting for the inject in flight", func() bool {
+		return f.logs.FilterMessage("shutting down: waiting for injects in flight").Len() == 1
+	})
+	select {
+	case err := <-stopped:
+		t.Fatalf("Run returned (%v) with an inject in flight", err)
+	default:
+	}
+	close(release)
+	if err := <-stopped; err != nil {
 		t.Fatalf("Run = %v", err)
 	}
 	if !finished.Load() {

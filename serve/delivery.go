@@ -10,6 +10,11 @@ type Delivery struct {
 	// acknowledged. It may have been handled already (a consumer that
 	// died between the platform's answer and its acknowledgement).
 	Redelivered bool
+	// Lost, when set, reports whether the channel the message came on has
+	// closed since it was delivered: its acknowledgement can no longer
+	// land, and the broker delivers it again, to this consumer or another,
+	// which may run it too.
+	Lost func() bool
 }
 
 // DeliveryHandler is a Handler told how each message was delivered: when

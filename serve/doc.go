@@ -26,7 +26,10 @@
 //
 // A Handler that is a DeliveryHandler is told whether the broker
 // redelivered the message (Delivery.Redelivered): it may have been handled
-// already, by a consumer that died before acknowledging it. A message
+// already, by a consumer that died before acknowledging it. It can also
+// ask, while it runs, whether the channel the message came on has closed
+// (Delivery.Lost): the acknowledgement can no longer land, and the broker
+// delivers the message again, so another run of it may exist. A message
 // larger than MaxMessageSize is rejected without requeue and never handed
 // to the Handler, so nothing decodes it.
 //

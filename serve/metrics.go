@@ -44,70 +44,51 @@ const (
 // they are already registered there (a programming error).
 func NewMetrics(reg *prometheus.Registry) *Metrics {
 	durations := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
-	m := &Metrics{
-		gatherer: reg,
-		messages: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "injectkit_messages_total",
-			Help: "Queue messages settled, by outcome: acked (terminal result delivered), rejected (malformed, not requeued), requeued.",
-		}, []string{"outcome"}),
-		redeliveries: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "injectkit_redeliveries_total",
-			Help: "Queue messages received with the broker's redelivered flag set.",
-		}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "injectkit_injects_in_flight",
-			Help: "Messages being handled now.",
-		}),
-		heartbeats: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "injectkit_heartbeats_total",
-			Help: "Registrations sent to the platform (the first one and every heartbeat), by result: ok or error.",
-		}, []string{"result"}),
-		connected: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "injectkit_broker_connected",
-			Help: "1 while the daemon is connected to the broker and consuming, else 0.",
-		}),
-		reconnects: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "injectkit_broker_reconnects_total",
-			Help: "Connections to the broker after the first one.",
-		}),
-		authFailures: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "injectkit_auth_failures_total",
-			Help: "Messages whose handling the platform refused for authorization (401, 403, or 404 for access denied).",
-		}),
-		paused: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "injectkit_consumption_paused",
-			Help: "1 while consumption is paused because the platform refuses the token, else 0.",
-		}),
-		received: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "injectkit_injects_received_total",
-			Help: "Injects received, by injector (\"unknown\" when the message names none that is registered).",
-		}, []string{"injector"}),
-		completed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "injectkit_injects_completed_total",
-			Help: "Injects whose terminal result was delivered, by injector.",
-		}, []string{"injector"}),
-		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "injectkit_injects_failed_total",
-			Help: "Injects whose terminal result could not be delivered, or whose message was rejected, by injector.",
-		}, []string{"injector"}),
-		execution: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "injectkit_execution_duration_seconds",
-			Help:    "Time an injector spent executing an inject.",
-			Buckets: durations,
-		}, []string{"injector"}),
-		delivery: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "injectkit_delivery_duration_seconds",
-			Help:    "Time spent delivering an inject's callbacks, retries included.",
-			Buckets: durations,
-		}, []string{"injector"}),
-		attempts: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "injectkit_delivery_attempts_total",
-			Help: "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back.",
-		}, []string{"status"}),
+	r := registrar{reg}
+	return &Metrics{
+		gatherer:     reg,
+		messages:     r.counterVec("injectkit_messages_total", "outcome", "Queue messages settled, by outcome: acked (terminal result delivered), rejected (malformed, not requeued), requeued."),
+		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set."),
+		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages being handled now."),
+		heartbeats:   r.counterVec("injectkit_heartbeats_total", "result", "Registrations sent to the platform (the first one and every heartbeat), by result: ok or error."),
+		connected:    r.gauge("injectkit_broker_connected", "1 while the daemon is connected to the broker and consuming, else 0."),
+		reconnects:   r.counter("injectkit_broker_reconnects_total", "Connections to the broker after the first one."),
+		authFailures: r.counter("injectkit_auth_failures_total", "Messages whose handling the platform refused for authorization (401, 403, or 404 for access denied)."),
+		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused because the platform refuses the token, else 0."),
+		received:     r.counterVec("injectkit_injects_received_total", "injector", "Injects received, by injector (\"unknown\" when the message names none that is registered)."),
+		completed:    r.counterVec("injectkit_injects_completed_total", "injector", "Injects whose terminal result was delivered, by injector."),
+		failed:       r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose terminal result could not be delivered, or whose message was rejected, by injector."),
+		execution:    r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
+		delivery:     r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations, "Time spent delivering an inject's callbacks, retries included."),
+		attempts:     r.counterVec("injectkit_delivery_attempts_total", "status", "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back."),
 	}
-	reg.MustRegister(m.messages, m.redeliveries, m.inFlight, m.heartbeats, m.connected, m.reconnects,
-		m.authFailures, m.paused, m.received, m.completed, m.failed, m.execution, m.delivery, m.attempts)
-	return m
+}
+
+// registrar creates metrics and registers each on reg as it is created.
+type registrar struct{ reg prometheus.Registerer }
+
+func (r registrar) counter(name, help string) prometheus.Counter {
+	c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
+	r.reg.MustRegister(c)
+	return c
+}
+
+func (r registrar) gauge(name, help string) prometheus.Gauge {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
+	r.reg.MustRegister(g)
+	return g
+}
+
+func (r registrar) counterVec(name, label, help string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{label})
+	r.reg.MustRegister(c)
+	return c
+}
+
+func (r registrar) histogramVec(name, label string, buckets []float64, help string) *prometheus.HistogramVec {
+	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, []string{label})
+	r.reg.MustRegister(h)
+	return h
 }
 
 func injectorLabel(injector string) string {
@@ -188,21 +169,24 @@ func (m *Metrics) heartbeat(ok bool) {
 	if m == nil {
 		return
 	}
+	result := "error"
 	if ok {
-		m.heartbeats.WithLabelValues("ok").Inc()
-	} else {
-		m.heartbeats.WithLabelValues("error").Inc()
+		result = "ok"
 	}
+	m.heartbeats.WithLabelValues(result).Inc()
+}
+
+// gaugeBool is a gauge's value for a state: 1 when on, else 0.
+func gaugeBool(on bool) float64 {
+	if on {
+		return 1
+	}
+	return 0
 }
 
 func (m *Metrics) setConnected(up bool) {
-	if m == nil {
-		return
-	}
-	if up {
-		m.connected.Set(1)
-	} else {
-		m.connected.Set(0)
+	if m != nil {
+		m.connected.Set(gaugeBool(up))
 	}
 }
 
@@ -219,12 +203,7 @@ func (m *Metrics) authFailure() {
 }
 
 func (m *Metrics) setPaused(paused bool) {
-	if m == nil {
-		return
-	}
-	if paused {
-		m.paused.Set(1)
-	} else {
-		m.paused.Set(0)
+	if m != nil {
+		m.paused.Set(gaugeBool(paused))
 	}
 }

@@ -264,7 +264,7 @@ func (r *runner) handle(j *job) (err error) {
 		}
 	}()
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
-		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.dl.Redelivered})
+		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.dl.Redelivered, Lost: j.sess.ch.IsClosed})
 	}
 	return r.d.Handler.Handle(r.base, j.dl.Body)
 }

@@ -13,4 +13,12 @@
 //	pre, err := m.CompilePre(cfgs...)        // before the tool runs
 //	post, err := m.CompilePost(pre, out)     // after, with the tool's outcome
 //	p, err := signatures.BuildPayload(post, targets, types, out.ExtraByType)
+//
+// For many targets, a Batch holds what the signatures share and builds
+// each one when asked for, so that memory stays at the targets' own
+// configurations (the runtime's path):
+//
+//	pre, err := m.Batch(len(targets), func(i int) signatures.Config { return targets[i].Config })
+//	post, err := m.Post(pre, out)
+//	seq, err := post.PayloadTargets(attribution, types, out.ExtraByType) // one target at a time
 package signatures

@@ -111,6 +111,22 @@ func isNil(c Config) bool {
 // every pre field unchanged plus end_time, execution_status, the partial
 // results of a timed-out run and the tool's extra signatures.
 func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, error) {
+	fill, err := m.postFields(out)
+	if err != nil {
+		return nil, err
+	}
+	post := make([]Signature, len(pre))
+	copy(post, pre)
+	for i := range post {
+		fill(&post[i])
+	}
+	return post, nil
+}
+
+// postFields checks out and returns what sets the post-execution fields of
+// a signature: end_time, execution_status, the partial results of a
+// timed-out run and the tool's extra signatures (merged into a new map).
+func (m *Manager) postFields(out ToolOutput) (func(s *Signature), error) {
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
@@ -137,10 +153,7 @@ func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, err
 	if status == StatusTimeout && out.TimeoutInfo != nil && len(out.TimeoutInfo.PartialResults) > 0 {
 		partial = out.TimeoutInfo.PartialResults
 	}
-	post := make([]Signature, len(pre))
-	copy(post, pre)
-	for i := range post {
-		s := &post[i]
+	return func(s *Signature) {
 		s.EndTime = endStr
 		s.ExecutionStatus = status
 		if partial != nil {
@@ -156,8 +169,7 @@ func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, err
 			}
 			s.Extra = extra
 		}
-	}
-	return post, nil
+	}, nil
 }
 
 // ResolveSourceIP returns the machine's source addresses, resolved once per

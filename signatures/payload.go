@@ -57,13 +57,13 @@ type TypeExtras = map[ExpectationType]map[string]any
 // core fields; on a name clash a target extra wins over a type extra, which
 // wins over the signature's own extra.
 func BuildPayload(post []Signature, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (Payload, error) {
-	if err := checkPayloadArgs(len(post), targets, types, extras, targetExtras); err != nil {
+	if err := checkPayloadArgs(len(post), len(targets), types, extras, targetExtras); err != nil {
 		return Payload{}, err
 	}
-	b := payloadBuilder{post: post, targets: targets, types: types, extras: extras, targetExtras: targetExtras}
+	b := newPayloadBuilder(post, targets, types, extras, targetExtras)
 	p := Payload{Targets: make([]PayloadTarget, len(post))}
 	for i := range post {
-		p.Targets[i] = b.target(i, false)
+		p.Targets[i] = b.build(i, false)
 	}
 	return p, nil
 }
@@ -74,23 +74,24 @@ func BuildPayload(post []Signature, targets []Attribution, types []ExpectationTy
 // PayloadTarget reuses its buffers on the next iteration: use it (encode
 // it) before asking for the next one, and do not keep it.
 func PayloadTargets(post []Signature, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (iter.Seq2[int, PayloadTarget], error) {
-	if err := checkPayloadArgs(len(post), targets, types, extras, targetExtras); err != nil {
+	if err := checkPayloadArgs(len(post), len(targets), types, extras, targetExtras); err != nil {
 		return nil, err
 	}
 	return func(yield func(int, PayloadTarget) bool) {
-		b := payloadBuilder{post: post, targets: targets, types: types, extras: extras, targetExtras: targetExtras}
+		b := newPayloadBuilder(post, targets, types, extras, targetExtras)
 		for i := range post {
-			if !yield(i, b.target(i, true)) {
+			if !yield(i, b.build(i, true)) {
 				return
 			}
 		}
 	}, nil
 }
 
-// payloadBuilder turns one signature at a time into a payload target.
+// payloadBuilder turns one signature at a time into a payload target:
+// sig(i) is signature i, target(i) its metadata.
 type payloadBuilder struct {
-	post         []Signature
-	targets      []Attribution
+	sig          func(i int) *Signature
+	target       func(i int) Attribution
 	types        []ExpectationType
 	extras       TypeExtras
 	targetExtras []TypeExtras
@@ -101,14 +102,22 @@ type payloadBuilder struct {
 	groups  []ValueGroup // reused groups (streaming)
 }
 
-// target builds target i. With reuse, the result shares the builder's
-// buffers; without, it owns fresh slices.
-func (b *payloadBuilder) target(i int, reuse bool) PayloadTarget {
-	s := &b.post[i]
-	t := b.targets[0]
-	if len(b.targets) > 1 {
-		t = b.targets[i]
+// newPayloadBuilder builds the targets of post, their metadata in targets
+// (one per signature, or exactly one applied to all).
+func newPayloadBuilder(post []Signature, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras []TypeExtras) payloadBuilder {
+	target := func(int) Attribution { return targets[0] }
+	if len(targets) > 1 {
+		target = func(i int) Attribution { return targets[i] }
 	}
+	return payloadBuilder{sig: func(i int) *Signature { return &post[i] }, target: target,
+		types: types, extras: extras, targetExtras: targetExtras}
+}
+
+// build builds target i. With reuse, the result shares the builder's
+// buffers; without, it owns fresh slices.
+func (b *payloadBuilder) build(i int, reuse bool) PayloadTarget {
+	s := b.sig(i)
+	t := b.target(i)
 	var te TypeExtras
 	if len(b.targetExtras) > 0 {
 		te = b.targetExtras[i]
@@ -156,9 +165,9 @@ func (b *payloadBuilder) target(i int, reuse bool) PayloadTarget {
 	return PayloadTarget{SignatureTarget: t, SignatureValues: groups}
 }
 
-func checkPayloadArgs(n int, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras []TypeExtras) error {
-	if len(targets) != 1 && len(targets) != n {
-		return &ValidationError{Field: "targets", Value: fmt.Sprint(len(targets)),
+func checkPayloadArgs(n, targets int, types []ExpectationType, extras TypeExtras, targetExtras []TypeExtras) error {
+	if targets != 1 && targets != n {
+		return &ValidationError{Field: "targets", Value: fmt.Sprint(targets),
 			Reason: fmt.Sprintf("want 1 target or one per signature (%d)", n)}
 	}
 	if len(targetExtras) > 0 && len(targetExtras) != n {

@@ -27,7 +27,7 @@ func examplePayload() signatures.Payload {
 // Encode without sending: a dry run prints what would be posted.
 func ExampleEncode() {
 	targets := examplePayload().Targets
-	enc, err := transport.Encode("inject-1", "post", len(targets), slices.All(targets), 0)
+	enc, err := transport.Encode("inject-1", "post", slices.All(targets), 0)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -56,7 +56,7 @@ func ExampleClient_SendEncoded() {
 		return
 	}
 	targets := examplePayload().Targets
-	enc, err := c.Encode("inject-1", "post", len(targets), slices.All(targets))
+	enc, err := c.Encode("inject-1", "post", slices.All(targets))
 	if err != nil {
 		fmt.Println(err)
 		return

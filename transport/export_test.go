@@ -21,13 +21,13 @@ import (
 // order, each a slice of its own (transporttest.Bodies for other
 // packages' tests).
 func Bodies(injectID, phase string, p signatures.Payload, maxPayloadSize int) ([][]byte, error) {
-	enc, err := Encode(injectID, phase, len(p.Targets), slices.All(p.Targets), maxPayloadSize)
+	enc, err := Encode(injectID, phase, slices.All(p.Targets), maxPayloadSize)
 	if err != nil {
 		return nil, err
 	}
 	out := make([][]byte, 0, enc.Len())
 	var failed error
-	enc.each(func(_ int, b []byte, err error) bool {
+	enc.ahead(false, func(_ int, b []byte, _ string, err error) bool {
 		if err != nil {
 			failed = err
 			return false
@@ -48,7 +48,7 @@ func (c *Client) Bodies(injectID, phase string, p signatures.Payload) ([][]byte,
 
 // Send encodes p and posts its bodies with SendEncoded.
 func (c *Client) Send(ctx context.Context, injectID, phase string, p signatures.Payload) (Result, error) {
-	enc, err := c.Encode(injectID, phase, len(p.Targets), slices.All(p.Targets))
+	enc, err := c.Encode(injectID, phase, slices.All(p.Targets))
 	if err != nil {
 		return Result{}, err
 	}

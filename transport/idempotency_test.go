@@ -136,7 +136,7 @@ func TestIdempotencyKeySendEncoded(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := payloadOf(2)
-	enc, err := c.Encode("inj-e", "pre", len(p.Targets), func(yield func(int, signatures.PayloadTarget) bool) {
+	enc, err := c.Encode("inj-e", "pre", func(yield func(int, signatures.PayloadTarget) bool) {
 		for i, tg := range p.Targets {
 			if !yield(i, tg) {
 				return

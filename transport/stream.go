@@ -27,8 +27,7 @@ type Encoding struct {
 // bodies under maxPayloadSize (0: DefaultMaxPayloadSize). seq is ranged
 // twice, once here and once when the bodies are written, and must yield the
 // same targets both times; it may reuse its values between iterations (see
-// signatures.PayloadTargets). n is not used (the number of targets is what
-// seq yields); it will be dropped.
+// signatures.PayloadTargets). The number of targets is what seq yields.
 //
 // Invalid input is a *ValidationError and a target too large for one body
 // a *TargetTooLargeError, both before any body is written: an inject id or
@@ -36,7 +35,7 @@ type Encoding struct {
 // (signatures.ValidateID: it could not go into the Idempotency-Key
 // header), and a limit too small for a body holding one minimal target,
 // are invalid.
-func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.PayloadTarget], maxPayloadSize int) (*Encoding, error) {
+func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget], maxPayloadSize int) (*Encoding, error) {
 	if err := validateInjectID(injectID); err != nil {
 		return nil, err
 	}
@@ -47,7 +46,7 @@ func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.Payload
 	if err := c.checkRoom(); err != nil {
 		return nil, err
 	}
-	var scratch []byte
+	var sizer wirejson.Encoder
 	var failed error
 	plan, err := c.Plan(func(yield func(int) bool) {
 		for i, t := range seq {
@@ -56,8 +55,8 @@ func Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.Payload
 				failed = err
 				return
 			}
-			var size int
-			if size, scratch, err = wirejson.TargetSize(nt, scratch); err != nil {
+			size, err := sizer.TargetSize(nt)
+			if err != nil {
 				failed = encodeError(i, t, err)
 				return
 			}
@@ -82,23 +81,97 @@ func (e *Encoding) Len() int { return e.plan.Chunks() }
 // outbox) reserve room for the bodies before writing any.
 func (e *Encoding) Size(i int) int { return e.plan.Size(i) }
 
-// Bodies yields each body in order, with its index. The yielded slice is
-// reused for the next body: use it (post it, write it) before the next
-// iteration. If the targets no longer match the plan (seq yielded other
-// targets the second time), the sequence ends with an error.
+// Bodies yields each body in order, with its index. The next bodies are
+// written while one is handled, in a goroutine of their own (see ahead).
+// The yielded slice is reused once the iteration moves on: use it (post
+// it, write it, copy it) before the next iteration. If the targets no
+// longer match the plan (seq yielded other targets the second time), the
+// sequence ends with an error.
 func (e *Encoding) Bodies() iter.Seq2[int, []byte] {
 	return func(yield func(int, []byte) bool) {
-		e.each(func(i int, b []byte, err error) bool {
+		e.ahead(false, func(i int, b []byte, _ string, err error) bool {
 			return err == nil && yield(i, b)
 		})
 	}
 }
 
-// each writes the bodies in order and calls fn with each, or with an error.
-func (e *Encoding) each(fn func(i int, body []byte, err error) bool) {
+// aheadDepth is how many bodies ahead writes before the one handled.
+const aheadDepth = 2
+
+// ahead writes the bodies of e in a goroutine of its own, up to
+// aheadDepth bodies before the one being handled, each into a buffer of
+// its own, and computes each body's Idempotency-Key there when keyed. It
+// calls fn with each body in order, from the caller's goroutine, or with
+// the error that stopped the writing, until fn returns false. A body is
+// valid until fn returns. Writing (encoding, hashing) thus overlaps what
+// fn does (a POST, an outbox write), and memory stays at aheadDepth+1
+// bodies.
+func (e *Encoding) ahead(keyed bool, fn func(i int, body []byte, key string, err error) bool) {
+	type ready struct {
+		i    int
+		body []byte
+		key  string
+		err  error
+	}
+	largest := 0
+	for i := range e.plan.Chunks() {
+		largest = max(largest, e.plan.Size(i))
+	}
+	free := make(chan []byte, aheadDepth+1)
+	for range aheadDepth + 1 {
+		free <- nil // allocated on first use, at the largest body's size
+	}
+	next := make(chan ready, aheadDepth)
+	stop := make(chan struct{})
+	go func() {
+		defer close(next)
+		get := func() ([]byte, bool) {
+			select {
+			case b := <-free:
+				if b == nil {
+					b = make([]byte, 0, largest)
+				}
+				return b[:0], true
+			case <-stop:
+				return nil, false
+			}
+		}
+		e.each(get, func(i int, b []byte, err error) bool {
+			r := ready{i: i, body: b, err: err}
+			if err == nil && keyed {
+				r.key = IdempotencyKey(e.injectID, e.phase, i, b)
+			}
+			select {
+			case next <- r:
+				return err == nil
+			case <-stop:
+				return false
+			}
+		})
+	}()
+	defer func() {
+		close(stop)
+		for range next { // let the writer end
+		}
+	}()
+	for r := range next {
+		if !fn(r.i, r.body, r.key, r.err) || r.err != nil {
+			return
+		}
+		free <- r.body
+	}
+}
+
+// each writes the bodies in order, each into a buffer from get (false:
+// stop writing), and calls fn with each, or with an error.
+func (e *Encoding) each(get func() ([]byte, bool), fn func(i int, body []byte, err error) bool) {
 	total := e.plan.Chunks()
-	body := make([]byte, 0, e.plan.Size(0))
+	var enc wirejson.Encoder
 	i, k := 0, 0 // body, targets in it
+	body, ok := get()
+	if !ok {
+		return
+	}
 	body = e.c.appendPrefix(body)
 	flush := func() bool {
 		body = e.c.appendSuffix(body, e.plan, i)
@@ -109,7 +182,10 @@ func (e *Encoding) each(fn func(i int, body []byte, err error) bool) {
 			return false
 		}
 		i, k = i+1, 0
-		body = e.c.appendPrefix(body[:0])
+		if body, ok = get(); !ok {
+			return false
+		}
+		body = e.c.appendPrefix(body)
 		return true
 	}
 	for j, t := range e.seq {
@@ -125,7 +201,7 @@ func (e *Encoding) each(fn func(i int, body []byte, err error) bool) {
 		if k > 0 {
 			body = append(body, ',')
 		}
-		if body, err = wirejson.AppendTarget(body, nt); err != nil {
+		if body, err = enc.AppendTarget(body, nt); err != nil {
 			fn(i, nil, encodeError(j, t, err))
 			return
 		}
@@ -139,23 +215,25 @@ func (e *Encoding) each(fn func(i int, body []byte, err error) bool) {
 	}
 }
 
-// SendEncoded writes the bodies of e in order, into one reused buffer, and
-// posts each with PostBody's retries and Idempotency-Key. A failed body
-// stops the send: the error is a *TransmissionError listing in Delivered
-// the chunks already accepted, or, when the context ends, the context's
-// error (wrapped in a *TransmissionError if chunks had been delivered, so
-// that errors.Is still matches it). The Result counts what was delivered.
+// SendEncoded writes the bodies of e in order and posts each with
+// PostBody's retries and Idempotency-Key. The next bodies are written
+// (and their keys computed) while one is on the wire (see ahead): memory
+// stays at a few bodies. A failed body stops the send: the error is a
+// *TransmissionError listing in Delivered the chunks already accepted,
+// or, when the context ends, the context's error (wrapped in a
+// *TransmissionError if chunks had been delivered, so that errors.Is
+// still matches it). The Result counts what was delivered.
 func (c *Client) SendEncoded(ctx context.Context, e *Encoding) (Result, error) {
 	res := Result{}
 	total := e.Len()
 	delivered := make([]int, 0, total)
 	var failed error
-	e.each(func(i int, b []byte, err error) bool {
+	e.ahead(true, func(i int, b []byte, key string, err error) bool {
 		if err != nil {
 			failed = err
 			return false
 		}
-		n, err := c.post(ctx, e.injectID, IdempotencyKey(e.injectID, e.phase, i, b), i, b)
+		n, err := c.post(ctx, e.injectID, key, i, b)
 		res.Attempts += n
 		if err != nil {
 			failed = failedChunk(err, i, total, delivered)
@@ -170,9 +248,8 @@ func (c *Client) SendEncoded(ctx context.Context, e *Encoding) (Result, error) {
 }
 
 // Encode is the package-level Encode with the client's maximum payload size.
-// n is not used.
-func (c *Client) Encode(injectID, phase string, n int, seq iter.Seq2[int, signatures.PayloadTarget]) (*Encoding, error) {
-	return Encode(injectID, phase, n, seq, c.maxPayload)
+func (c *Client) Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]) (*Encoding, error) {
+	return Encode(injectID, phase, seq, c.maxPayload)
 }
 
 // failedChunk returns the error of chunk i of a send of total bodies.
@@ -186,4 +263,29 @@ func failedChunk(err error, i, total int, delivered []int) error {
 		return &TransmissionError{Err: err, Chunk: i, Total: total, Delivered: delivered, kind: failOther}
 	}
 	return err
+}
+
+// Room checks what Encode checks before it reads any target (the inject
+// id, the phase, the size limit) and returns the size of the largest
+// encoded target that fits in a body whatever the number of bodies: a
+// payload whose targets are each no larger never fails with a
+// *TargetTooLargeError. It lets a caller that can bound its targets' sizes
+// cheaply skip measuring them.
+func Room(injectID, phase string, maxPayloadSize int) (int, error) {
+	if err := validateInjectID(injectID); err != nil {
+		return 0, err
+	}
+	c, err := NewChunker(phase, maxPayloadSize)
+	if err != nil {
+		return 0, err
+	}
+	if err := c.checkRoom(); err != nil {
+		return 0, err
+	}
+	return c.max - (c.base() + len(chunkIndexKey) + len(totalChunksKey) + 2*maxDigits), nil
+}
+
+// Room is the package-level Room with the client's maximum payload size.
+func (c *Client) Room(injectID, phase string) (int, error) {
+	return Room(injectID, phase, c.maxPayload)
 }

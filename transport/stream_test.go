@@ -50,7 +50,7 @@ func TestEncodeMatchesBodies(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			enc, err := transport.Encode("inject-1", "execution_complete", tc.n, seq, tc.max)
+			enc, err := transport.Encode("inject-1", "execution_complete", seq, tc.max)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -83,7 +83,7 @@ func BenchmarkEncodeStream(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				seq, _ := signatures.PayloadTargets(post, metas, types, nil)
-				enc, err := transport.Encode("inject-1", "execution_complete", n, seq, 0)
+				enc, err := transport.Encode("inject-1", "execution_complete", seq, 0)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -81,16 +80,6 @@ func registerContracts(t *testing.T, p *openaevtest.Platform) {
 			t.Fatalf("contract of %s not registered", name)
 		}
 	}
-}
-
-// writeJSON writes v as JSON into a temporary file and returns its path.
-func writeJSON(t *testing.T, name string, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return writeTemp(t, name, string(b))
 }
 
 // platformMessage is a message as the platform queues it for an injector.

@@ -178,9 +178,9 @@ func runOnPlatform(t *testing.T, c runCase) {
 
 	args := []string{"run", c.injector, "--backend-url", p.URL, "--token", platformToken}
 	if c.mode == modeProfile {
-		args = append(args, "--profile", "openaev", "--inject-id", id, "--inject-file", writeJSON(t, "inject.json", sc.inject))
+		args = append(args, "--profile", "openaev", "--inject-id", id, "--inject-file", testkit.WriteJSON(t, "inject.json", sc.inject))
 	} else {
-		args = append(args, "--openaev-message", writeJSON(t, "message.json",
+		args = append(args, "--openaev-message", testkit.WriteJSON(t, "message.json",
 			platformMessage(id, c.injector, sc.content, sc.assets)))
 	}
 	code, stdout, stderr := injectkit(t, sc.env, args...)

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -38,15 +36,6 @@ func runApp(t *testing.T, env map[string]string, args ...string) (int, string, s
 	return code, out.String(), errb.String()
 }
 
-func writeTemp(t *testing.T, name, content string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func strs(v any) []string {
 	l, _ := v.([]any)
 	out := make([]string, 0, len(l))
@@ -68,7 +57,7 @@ func TestQueryRunPrintsPayload(t *testing.T) {
 		"INJECTKIT_SHODAN_API_KEY":  shodanKey,
 		"CONTAINER_IP":              "172.17.0.2", // must not show: external targets carry no source IP
 	}
-	code, stdout, stderr := runApp(t, env, "run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject), "--log-level", "debug")
+	code, stdout, stderr := runApp(t, env, "run", "query", "--inject-file", testkit.WriteFile(t, "inject.json", queryInject), "--log-level", "debug")
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr)
 	}
@@ -136,8 +125,8 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 			defer srv.Close()
 			srv.Enqueue(tt.replies...)
 			backend := transporttest.NewBackend(t)
-			conf := writeTemp(t, "injectkit.yaml", "query:\n  shodan_base_url: "+srv.URL+"\n  shodan_api_key: "+shodanKey+"\n")
-			inject := writeTemp(t, "inject.json", `{"inject_id":"q-2","injector":"query","expectation_types":["DETECTION","VULNERABILITY"],`+
+			conf := testkit.WriteFile(t, "injectkit.yaml", "query:\n  shodan_base_url: "+srv.URL+"\n  shodan_api_key: "+shodanKey+"\n")
+			inject := testkit.WriteFile(t, "inject.json", `{"inject_id":"q-2","injector":"query","expectation_types":["DETECTION","VULNERABILITY"],`+
 				`"targets":`+tt.targets+`,"params":{"max_results":200}}`)
 			code, stdout, stderr := runApp(t, nil, "run", "query", "--config", conf, "--inject-file", inject,
 				"--backend-url", backend.URL, "--log-level", "debug")
@@ -178,7 +167,7 @@ func TestQueryRunWithoutKeyFailsBeforeAnyRequest(t *testing.T) {
 	srv := shodantest.NewServer(shodanKey)
 	defer srv.Close()
 	code, stdout, stderr := runApp(t, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL},
-		"run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject))
+		"run", "query", "--inject-file", testkit.WriteFile(t, "inject.json", queryInject))
 	if code != cli.ExitFailed {
 		t.Fatalf("exit %d, want %d (the failure is an outcome, printed)\nstderr: %s", code, cli.ExitFailed, stderr)
 	}
@@ -224,7 +213,7 @@ func TestQueryRunRejectsBadInput(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			code, stdout, stderr := runApp(t, env, "run", "query", "--inject-file", writeTemp(t, "inject.json", tt.inject))
+			code, stdout, stderr := runApp(t, env, "run", "query", "--inject-file", testkit.WriteFile(t, "inject.json", tt.inject))
 			if code != cli.ExitUsage || stdout != "" {
 				t.Errorf("exit %d, stdout %q; want %d and nothing printed", code, stdout, cli.ExitUsage)
 			}
@@ -244,7 +233,7 @@ func TestQueryBinaryReadsEnvironment(t *testing.T) {
 	srv := shodantest.NewServer(shodanKey)
 	defer srv.Close()
 	code, stdout, stderr := injectkit(t, []string{"INJECTKIT_SHODAN_BASE_URL=" + srv.URL, "INJECTKIT_SHODAN_API_KEY=" + shodanKey},
-		"run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject))
+		"run", "query", "--inject-file", testkit.WriteFile(t, "inject.json", queryInject))
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr)
 	}
@@ -273,7 +262,7 @@ func TestQueryBinarySIGINTDeliversTimeout(t *testing.T) {
 			case <-time.After(30 * time.Second):
 				t.Fatalf("no search within 30s:\n%s", p.Stderr.String())
 			}
-		}, "run", "query", "--inject-file", writeTemp(t, "inject.json", queryInject))
+		}, "run", "query", "--inject-file", testkit.WriteFile(t, "inject.json", queryInject))
 	var body transporttest.Body
 	if err := json.Unmarshal(raw, &body); err != nil {
 		t.Fatal(err)

@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -20,6 +17,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -168,9 +166,7 @@ func runOpenAEV(t *testing.T, p *openaevtest.Platform, params map[string]any, fl
 // queues a message for hello's contract, the daemon runs it and the
 // terminal callback is processed.
 func TestServe(t *testing.T) {
-	if testing.Short() {
-		t.Skip("needs RabbitMQ")
-	}
+	testkit.Integration(t)
 	b := servetest.Broker(t) // skips the test when no broker can be had
 	queue := servetest.Queue(t)
 	p := platform(t, openaevtest.Current)
@@ -270,10 +266,10 @@ func platform(t *testing.T, v openaevtest.Version) *openaevtest.Platform {
 // options runs the command line in memory, with the binary's options and
 // an environment of its own (the outbox under a temporary directory), and
 // returns its stderr.
-func options(t *testing.T) (cli.Options, *syncBuffer) {
-	state, stderr := t.TempDir(), &syncBuffer{}
+func options(t *testing.T) (cli.Options, *testkit.Buffer) {
+	state, stderr := t.TempDir(), &testkit.Buffer{}
 	o := appOptions()
-	o.Stdout, o.Stderr = &syncBuffer{}, stderr
+	o.Stdout, o.Stderr = &testkit.Buffer{}, stderr
 	o.Getenv = func(k string) string {
 		if k == "XDG_STATE_HOME" {
 			return state
@@ -286,7 +282,7 @@ func options(t *testing.T) (cli.Options, *syncBuffer) {
 // injectFile writes an inject file: two targets, the first on an asset
 // with an agent, the second a manual one.
 func injectFile(t *testing.T, id string, params map[string]any) string {
-	return writeJSON(t, map[string]any{"inject_id": id, "injector": "hello",
+	return testkit.WriteJSON(t, "inject.json", map[string]any{"inject_id": id, "injector": "hello",
 		"expectation_types": []string{"DETECTION", "PREVENTION"}, "params": params,
 		"targets": []map[string]any{{"value": "127.0.0.1", "asset": "asset-1", "agent": "agent-1"}, {"value": "::1"}}})
 }
@@ -308,39 +304,8 @@ func message(t *testing.T, id string) []byte {
 	return b
 }
 
-func writeJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "inject.json")
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func equalJSON(a, b any) bool {
 	x, errA := json.Marshal(a)
 	y, errB := json.Marshal(b)
 	return errA == nil && errB == nil && bytes.Equal(x, y)
-}
-
-// syncBuffer is a bytes.Buffer safe for the daemon's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

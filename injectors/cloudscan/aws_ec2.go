@@ -21,15 +21,12 @@ type ec2API interface {
 func checkEC2(ctx context.Context, c ec2API) *CheckResult {
 	res := newCheckResult()
 	p := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			res.fail("DescribeSecurityGroups", err)
-			return res
-		}
+	if err := eachPage(ctx, p, func(page *ec2.DescribeSecurityGroupsOutput) {
 		for _, sg := range page.SecurityGroups {
 			res.Findings = append(res.Findings, assessSecurityGroup(sg)...)
 		}
+	}); err != nil {
+		res.fail("DescribeSecurityGroups", err)
 	}
 	return res
 }

@@ -24,13 +24,9 @@ func checkIAM(ctx context.Context, c iamAPI, now time.Time, maxAge time.Duration
 	res.Global = true
 	var users []iamtypes.User
 	p := iam.NewListUsersPaginator(c, &iam.ListUsersInput{})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			res.fail("ListUsers", err)
-			return res
-		}
-		users = append(users, page.Users...)
+	if err := eachPage(ctx, p, func(page *iam.ListUsersOutput) { users = append(users, page.Users...) }); err != nil {
+		res.fail("ListUsers", err)
+		return res
 	}
 	for _, u := range users {
 		name := aws.ToString(u.UserName)
@@ -41,24 +37,14 @@ func checkIAM(ctx context.Context, c iamAPI, now time.Time, maxAge time.Duration
 		var mfa []iamtypes.MFADevice
 		mfaKnown := true
 		mp := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: u.UserName})
-		for mp.HasMorePages() {
-			page, err := mp.NextPage(ctx)
-			if err != nil {
-				res.addError("ListMFADevices", name, err)
-				mfaKnown = false
-				break
-			}
-			mfa = append(mfa, page.MFADevices...)
+		if err := eachPage(ctx, mp, func(page *iam.ListMFADevicesOutput) { mfa = append(mfa, page.MFADevices...) }); err != nil {
+			res.addError("ListMFADevices", name, err)
+			mfaKnown = false
 		}
 		var keys []iamtypes.AccessKeyMetadata
 		kp := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: u.UserName})
-		for kp.HasMorePages() {
-			page, err := kp.NextPage(ctx)
-			if err != nil {
-				res.addError("ListAccessKeys", name, err)
-				break
-			}
-			keys = append(keys, page.AccessKeyMetadata...)
+		if err := eachPage(ctx, kp, func(page *iam.ListAccessKeysOutput) { keys = append(keys, page.AccessKeyMetadata...) }); err != nil {
+			res.addError("ListAccessKeys", name, err)
 		}
 		if mfaKnown && len(mfa) == 0 {
 			res.Findings = append(res.Findings, userWithoutMFA(u))

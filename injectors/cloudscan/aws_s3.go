@@ -45,12 +45,7 @@ func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
 	res := newCheckResult()
 	var buckets []string
 	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{BucketRegion: aws.String(region)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			res.fail("ListBuckets", err)
-			return res
-		}
+	if err := eachPage(ctx, p, func(page *s3.ListBucketsOutput) {
 		for _, b := range page.Buckets {
 			// Real S3 filters by BucketRegion; a store that ignores the
 			// filter but reports regions is filtered here.
@@ -59,6 +54,9 @@ func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
 			}
 			buckets = append(buckets, aws.ToString(b.Name))
 		}
+	}); err != nil {
+		res.fail("ListBuckets", err)
+		return res
 	}
 	sort.Strings(buckets) // S3 lists by name; some compatible stores do not
 	for _, name := range buckets {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
@@ -32,14 +31,7 @@ func TestCLIRunInjectFile(t *testing.T) {
 		},
 		"params": map[string]any{"endpoint_url": st.URL(), "retry_max_backoff": "5ms", "concurrency": 2},
 	}
-	raw, err := json.Marshal(inject)
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "inject.json")
-	if err := os.WriteFile(file, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	file := testkit.WriteJSON(t, "inject.json", inject)
 
 	reg := framework.NewRegistry()
 	reg.Register("cloudscan", func() framework.Executor {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -70,16 +70,8 @@ type caseSpec struct {
 
 func loadCase(t *testing.T, dir string) caseSpec {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(dir, "case.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var spec caseSpec
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&spec); err != nil {
-		t.Fatalf("%s/case.json: %v", dir, err)
-	}
+	testkit.ReadJSON(t, filepath.Join(dir, "case.json"), &spec)
 	return spec
 }
 
@@ -132,51 +124,31 @@ func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput
 // it), then checks the hand-written expectations of case.json and the
 // invariants every run must hold.
 func TestGoldenCases(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join("testdata", "cases", "*"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no cases: %v", err)
-	}
-	for _, dir := range dirs {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			spec, st, out := runCase(t, dir)
+	testkit.Cases(t, filepath.Join("testdata", "cases", "*"), func(t *testing.T, dir string) {
+		spec, st, out := runCase(t, dir)
 
-			if got := out.ExecutionStatus(); got != spec.WantStatus {
-				t.Errorf("status = %s, want %s (error_info %+v)", got, spec.WantStatus, out.ErrorInfo)
+		if got := out.ExecutionStatus(); got != spec.WantStatus {
+			t.Errorf("status = %s, want %s (error_info %+v)", got, spec.WantStatus, out.ErrorInfo)
+		}
+		for _, want := range spec.WantErrors {
+			if out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, want) {
+				t.Errorf("error_info = %+v, want a message holding %q", out.ErrorInfo, want)
 			}
-			for _, want := range spec.WantErrors {
-				if out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, want) {
-					t.Errorf("error_info = %+v, want a message holding %q", out.ErrorInfo, want)
-				}
+		}
+		if spec.WantSeen != nil {
+			if got := st.seen(); !reflect.DeepEqual(got, nonNil(*spec.WantSeen)) {
+				t.Errorf("stand-in saw %q, want %q", got, *spec.WantSeen)
 			}
-			if spec.WantSeen != nil {
-				if got := st.seen(); !reflect.DeepEqual(got, nonNil(*spec.WantSeen)) {
-					t.Errorf("stand-in saw %q, want %q", got, *spec.WantSeen)
-				}
+		}
+		for event, n := range spec.WantCounts {
+			if got := st.count(event); got != n {
+				t.Errorf("stand-in answered %s %d times, want %d", event, got, n)
 			}
-			for event, n := range spec.WantCounts {
-				if got := st.count(event); got != n {
-					t.Errorf("stand-in answered %s %d times, want %d", event, got, n)
-				}
-			}
-			checkInvariants(t, spec, st, out)
+		}
+		checkInvariants(t, spec, st, out)
 
-			got := goldenView(t, out)
-			wantPath := filepath.Join(dir, "want.json")
-			if *update {
-				if err := os.WriteFile(wantPath, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(wantPath)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("output differs from %s (run with -update after checking):\n%s", wantPath, got)
-			}
-		})
-	}
+		testkit.Golden(t, filepath.Join(dir, "want.json"), goldenView(t, out), *update)
+	})
 }
 
 // checkInvariants holds for every run: the calls reported are exactly the

@@ -2,14 +2,13 @@ package cloudscan
 
 import (
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/framework/frameworktest"
 )
 
 func TestNewParamsDefaults(t *testing.T) {
@@ -60,36 +59,17 @@ func TestParamsDecode(t *testing.T) {
 				t.Fatal(err)
 			}
 			v, err := framework.DecodeParams(New(), raw)
-			if tt.wantField != "" {
-				var ve *signatures.ValidationError
-				if !errors.As(err, &ve) || ve.Field != tt.wantField || !strings.Contains(ve.Reason, tt.wantMsg) {
-					t.Fatalf("err = %v, want a validation error on %s saying %q", err, tt.wantField, tt.wantMsg)
+			if ve := frameworktest.WantInvalid(t, err, tt.wantField); ve != nil {
+				if !strings.Contains(ve.Reason, tt.wantMsg) {
+					t.Errorf("err = %v, want it saying %q", err, tt.wantMsg)
 				}
 				return
 			}
-			if err != nil || !tt.check(v.(*Params)) {
-				t.Fatalf("decoded %+v, err %v", v, err)
+			if !tt.check(v.(*Params)) {
+				t.Fatalf("decoded %+v", v)
 			}
 		})
 	}
-}
-
-// checkValidation fails t unless err is nil, when field is "", or a
-// *signatures.ValidationError on field and value; it reports whether an
-// error was wanted.
-func checkValidation(t *testing.T, err error, field, value string) bool {
-	t.Helper()
-	if field == "" {
-		if err != nil {
-			t.Fatalf("unexpected error: %v", err)
-		}
-		return false
-	}
-	var ve *signatures.ValidationError
-	if !errors.As(err, &ve) || ve.Field != field || ve.Value != value {
-		t.Fatalf("err = %v, want a validation error on %s=%q", err, field, value)
-	}
-	return true
 }
 
 func TestParamsValidate(t *testing.T) {
@@ -118,14 +98,15 @@ func TestParamsValidate(t *testing.T) {
 			p := defaultParams()
 			tt.mutate(p)
 			err := p.Validate()
-			if !checkValidation(t, err, tt.wantField, tt.wantValue) {
+			ve := frameworktest.WantInvalid(t, err, tt.wantField)
+			if ve == nil {
 				return
 			}
-			var ve *signatures.ValidationError
-			// The runtime reports it under params.
-			if err := framework.CheckParams(New(), p); !errors.As(err, &ve) || ve.Field != "params."+tt.wantField {
-				t.Errorf("CheckParams = %v, want a validation error on params.%s", err, tt.wantField)
+			if ve.Value != tt.wantValue {
+				t.Errorf("err = %v, want the value %q", err, tt.wantValue)
 			}
+			// The runtime reports it under params.
+			frameworktest.WantInvalid(t, framework.CheckParams(New(), p), "params."+tt.wantField)
 		})
 	}
 	var nilParams *Params

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -115,8 +116,12 @@ func TestValidateTargets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := New().ValidateTargets(tt.targets)
-			if !checkValidation(t, err, tt.wantField, tt.wantValue) {
+			ve := frameworktest.WantInvalid(t, err, tt.wantField)
+			if ve == nil {
 				return
+			}
+			if ve.Value != tt.wantValue {
+				t.Errorf("err = %v, want the value %q", err, tt.wantValue)
 			}
 			if strings.HasSuffix(tt.wantField, "cloud_provider") && !strings.Contains(err.Error(), "supported: aws") {
 				t.Errorf("error %q does not list the supported providers", err)

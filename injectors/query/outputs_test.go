@@ -14,27 +14,25 @@ import (
 )
 
 func TestSeverity(t *testing.T) {
-	tests := []struct {
-		score  float64
-		scored bool
-		want   string
-	}{
-		{10, true, SeverityCritical},
-		{9.8, true, SeverityCritical},
-		{9, true, SeverityCritical},
-		{8.9, true, SeverityHigh},
-		{7, true, SeverityHigh},
-		{6.9, true, SeverityMedium},
-		{4, true, SeverityMedium},
-		{3.9, true, SeverityLow},
-		{0.1, true, SeverityLow},
-		{0, true, SeverityInfo},
-		{0, false, SeverityUnknown},
-		{9.8, false, SeverityUnknown},
+	// The scores of each band, from its top to its bottom; a CVE without a
+	// score is unknown, whatever the number.
+	bands := map[string][]float64{
+		SeverityCritical: {10, 9.8, 9},
+		SeverityHigh:     {8.9, 7},
+		SeverityMedium:   {6.9, 4},
+		SeverityLow:      {3.9, 0.1},
+		SeverityInfo:     {0},
 	}
-	for _, tt := range tests {
-		if got := severity(tt.score, tt.scored); got != tt.want {
-			t.Errorf("severity(%v, %v) = %s, want %s", tt.score, tt.scored, got, tt.want)
+	for want, scores := range bands {
+		for _, score := range scores {
+			if got := severity(score, true); got != want {
+				t.Errorf("severity(%v, true) = %s, want %s", score, got, want)
+			}
+		}
+	}
+	for _, score := range []float64{0, 9.8} {
+		if got := severity(score, false); got != SeverityUnknown {
+			t.Errorf("severity(%v, false) = %s, want %s", score, got, SeverityUnknown)
 		}
 	}
 }

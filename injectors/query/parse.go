@@ -26,21 +26,18 @@ type rawPage struct {
 	Error   string     `json:"error"`
 }
 
-// rawMatch holds the fields of a Shodan banner that the injector reports.
+// rawMatch is the wire shape of a Shodan banner. The fields it shares
+// with Match decode into the embedded Match as they are; the outer fields
+// shadow those Shodan encodes otherwise (ip as an integer beside ip_str,
+// os as null, vulns as an object or a list, no cvss of its own), and
+// match converts them.
 type rawMatch struct {
-	IPStr     string          `json:"ip_str"`
-	IP        json.RawMessage `json:"ip"`
-	Port      int             `json:"port"`
-	Transport string          `json:"transport"`
-	Hostnames []string        `json:"hostnames"`
-	Domains   []string        `json:"domains"`
-	Org       string          `json:"org"`
-	ISP       string          `json:"isp"`
-	Product   string          `json:"product"`
-	Version   string          `json:"version"`
-	OS        *string         `json:"os"`
-	Vulns     json.RawMessage `json:"vulns"`
-	Timestamp string          `json:"timestamp"`
+	Match
+	IPStr string          `json:"ip_str"`
+	IP    json.RawMessage `json:"ip"`
+	OS    *string         `json:"os"`
+	Vulns json.RawMessage `json:"vulns"`
+	CVSS  json.RawMessage `json:"cvss"` // not Shodan's: the scores come from vulns
 }
 
 // errorBody decodes the "error" text of a Shodan answer, if it has one.
@@ -91,20 +88,9 @@ func (rm rawMatch) match() (Match, error) {
 	if err != nil {
 		return Match{}, err
 	}
-	m := Match{
-		IP:        ip,
-		Port:      rm.Port,
-		Transport: rm.Transport,
-		Hostnames: nonNil(rm.Hostnames),
-		Domains:   nonNil(rm.Domains),
-		Org:       rm.Org,
-		ISP:       rm.ISP,
-		Product:   rm.Product,
-		Version:   rm.Version,
-		Vulns:     vulns,
-		CVSS:      scores,
-		Timestamp: rm.Timestamp,
-	}
+	m := rm.Match
+	m.IP, m.Vulns, m.CVSS = ip, vulns, scores
+	m.Hostnames, m.Domains = nonNil(m.Hostnames), nonNil(m.Domains)
 	if rm.OS != nil {
 		m.OS = *rm.OS
 	}

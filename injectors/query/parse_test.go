@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -20,48 +21,32 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // Shodan answer body; want.json holds the decoded page, or error.txt the
 // error text.
 func TestGoldenParseSearchPage(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join("testdata", "parse", "*"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden cases: %v", err)
-	}
-	for _, dir := range dirs {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			in, err := os.ReadFile(filepath.Join(dir, "input.json"))
+	testkit.Cases(t, filepath.Join("testdata", "parse", "*"), func(t *testing.T, dir string) {
+		in, err := os.ReadFile(filepath.Join(dir, "input.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, perr := parseSearchPage(200, in)
+		wantFile, got := "want.json", []byte(nil)
+		if perr != nil {
+			wantFile, got = "error.txt", []byte(perr.Error()+"\n")
+		} else {
+			got, err = json.MarshalIndent(struct {
+				Total   int     `json:"total"`
+				Matches []Match `json:"matches"`
+			}{page.Total, page.Matches}, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}
-			page, perr := parseSearchPage(200, in)
-			wantFile, gotBytes := filepath.Join(dir, "want.json"), []byte(nil)
-			if perr != nil {
-				wantFile, gotBytes = filepath.Join(dir, "error.txt"), []byte(perr.Error()+"\n")
-			} else {
-				gotBytes, err = json.MarshalIndent(struct {
-					Total   int     `json:"total"`
-					Matches []Match `json:"matches"`
-				}{page.Total, page.Matches}, "", "  ")
-				if err != nil {
-					t.Fatal(err)
-				}
-				gotBytes = append(gotBytes, '\n')
+			got = append(got, '\n')
+		}
+		if *update {
+			for _, f := range []string{"want.json", "error.txt"} {
+				_ = os.Remove(filepath.Join(dir, f))
 			}
-			if *update {
-				for _, f := range []string{"want.json", "error.txt"} {
-					_ = os.Remove(filepath.Join(dir, f))
-				}
-				if err := os.WriteFile(wantFile, gotBytes, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(wantFile)
-			if err != nil {
-				t.Fatalf("parse error = %v; golden %s: %v", perr, filepath.Base(wantFile), err)
-			}
-			if !bytes.Equal(gotBytes, want) {
-				t.Errorf("%s mismatch:\n got: %s\nwant: %s", filepath.Base(wantFile), gotBytes, want)
-			}
-		})
-	}
+		}
+		testkit.Golden(t, filepath.Join(dir, wantFile), got, *update)
+	})
 }
 
 func TestParseSearchPageErrorBody(t *testing.T) {

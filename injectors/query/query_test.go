@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/framework/frameworktest"
 )
 
 func TestManifest(t *testing.T) {
@@ -65,17 +65,7 @@ func TestParams(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// As the runtime validates decoded params.
-			err := framework.CheckParams(e, tt.params)
-			if tt.wantField == "" {
-				if err != nil {
-					t.Fatalf("CheckParams: %v", err)
-				}
-				return
-			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != tt.wantField {
-				t.Fatalf("err = %v, want a *ValidationError on %s", err, tt.wantField)
-			}
+			frameworktest.WantInvalid(t, framework.CheckParams(e, tt.params), tt.wantField)
 		})
 	}
 	if _, err := asParams(map[string]any{"max_results": 10}); !errors.Is(err, framework.ErrParamsType) ||
@@ -114,20 +104,16 @@ func TestParamsStrictJSON(t *testing.T) {
 		{`{"provider": "censys"}`, Params{}, "params.provider"},
 	}
 	for _, tt := range tests {
-		var raw map[string]any
-		if err := json.Unmarshal([]byte(tt.in), &raw); err != nil {
-			t.Fatal(err)
-		}
-		p, err := framework.DecodeParams(New(), raw)
-		var ve *signatures.ValidationError
-		switch {
-		case tt.wantErr != "" && (!errors.As(err, &ve) || ve.Field != tt.wantErr):
-			t.Errorf("%s: err = %v, want a validation error on %s", tt.in, err, tt.wantErr)
-		case tt.wantErr == "" && err != nil:
-			t.Errorf("%s: %v", tt.in, err)
-		case tt.wantErr == "" && *p.(*Params) != tt.want:
-			t.Errorf("%s: got %+v, want %+v", tt.in, *p.(*Params), tt.want)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			var raw map[string]any
+			if err := json.Unmarshal([]byte(tt.in), &raw); err != nil {
+				t.Fatal(err)
+			}
+			p, err := framework.DecodeParams(New(), raw)
+			if frameworktest.WantInvalid(t, err, tt.wantErr); err == nil && *p.(*Params) != tt.want {
+				t.Errorf("got %+v, want %+v", *p.(*Params), tt.want)
+			}
+		})
 	}
 }
 
@@ -158,16 +144,8 @@ func TestConfigure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := New()
-			err := e.Configure(tt.settings)
-			if tt.wantField != "" {
-				var ve *signatures.ValidationError
-				if !errors.As(err, &ve) || ve.Field != tt.wantField {
-					t.Fatalf("err = %v, want a *ValidationError on %s", err, tt.wantField)
-				}
+			if frameworktest.WantInvalid(t, e.Configure(tt.settings), tt.wantField) != nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !tt.check(e) {
 				t.Errorf("settings not applied: base %v key %q timeout %v", e.baseURL, e.apiKey, e.timeout)

@@ -108,6 +108,11 @@ type Request struct {
 	Body []byte
 	// Fields are added to each retry's log line.
 	Fields []zap.Field
+	// Before, when set, is called before each attempt (n is 1 for the
+	// first): an error it returns ends Do without that attempt and is
+	// returned as is. A caller whose request may have become pointless
+	// while it waited (another process did the same) checks that here.
+	Before func(ctx context.Context, n int) error
 }
 
 // Reply is a 2xx answer.
@@ -161,6 +166,11 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		err error
 	)
 	for n < attempts {
+		if r.Before != nil {
+			if berr := r.Before(ctx, n+1); berr != nil {
+				return Reply{Attempts: n}, berr
+			}
+		}
 		n++
 		rep, err = p.attempt(ctx, &r)
 		if err == nil || ctx.Err() != nil {

@@ -12,40 +12,36 @@ import (
 
 func (p *Platform) callback(c *Call) (int, string, []byte) {
 	if c.Body == nil {
-		return http.StatusBadRequest, jsonType, errorBody("malformed callback")
+		return fail(http.StatusBadRequest, "malformed callback")
 	}
 	for _, k := range []string{"execution_message", "execution_status"} {
 		if s, ok := c.Body[k].(string); !ok || strings.TrimSpace(s) == "" {
-			return http.StatusBadRequest, jsonType, errorBody(k + " must not be blank")
+			return fail(http.StatusBadRequest, k+" must not be blank")
 		}
 	}
 	if a, _ := c.Body["execution_action"].(string); !p.version.actions()[a] {
-		return http.StatusBadRequest, jsonType, errorBody(fmt.Sprintf("execution_action %q is not an InjectExecutionAction", a))
+		return fail(http.StatusBadRequest, fmt.Sprintf("execution_action %q is not an InjectExecutionAction", a))
 	}
 	if raw, ok := c.Body["execution_output_structured"]; ok && raw != nil {
 		if _, isStr := raw.(string); !isStr {
-			return http.StatusBadRequest, jsonType, errorBody("execution_output_structured must be a string")
+			return fail(http.StatusBadRequest, "execution_output_structured must be a string")
 		}
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	in := p.lookupLocked(c.InjectID)
-	if in == nil {
-		return http.StatusNotFound, jsonType, errorBody("Element not found")
-	}
-	if p.legacy && c.Kind == KindComplete && in.status != "PENDING" {
-		c.Reason = "inject is not PENDING"
-		return http.StatusConflict, jsonType, errorBody(c.Reason)
-	}
-	if reason := p.processLocked(c, in); reason != "" {
-		c.Outcome, c.Reason = Dropped, reason
-		if p.legacy {
-			return http.StatusBadRequest, jsonType, errorBody(reason)
+	return p.withInject(c.InjectID, func(in *inject) (int, string, []byte) {
+		if p.legacy && c.Kind == KindComplete && in.status != "PENDING" {
+			c.Reason = "inject is not PENDING"
+			return fail(http.StatusConflict, c.Reason)
 		}
+		if reason := p.processLocked(c, in); reason != "" {
+			c.Outcome, c.Reason = Dropped, reason
+			if p.legacy {
+				return fail(http.StatusBadRequest, reason)
+			}
+			return http.StatusOK, jsonType, nil
+		}
+		c.Outcome = Processed
 		return http.StatusOK, jsonType, nil
-	}
-	c.Outcome = Processed
-	return http.StatusOK, jsonType, nil
+	})
 }
 
 // processLocked applies an accepted callback to the inject, or returns why

@@ -11,13 +11,15 @@ func (p *Platform) Calls(injectID string) []Call {
 }
 
 // Registrations returns the registration calls, in order.
-func (p *Platform) Registrations() []Call {
-	return p.filter(func(c Call) bool { return c.Kind == KindRegistration })
-}
+func (p *Platform) Registrations() []Call { return p.CallsOf(KindRegistration) }
 
 // TargetQueries returns the asset-group page calls, in order.
-func (p *Platform) TargetQueries() []Call {
-	return p.filter(func(c Call) bool { return c.Kind == KindTargets })
+func (p *Platform) TargetQueries() []Call { return p.CallsOf(KindTargets) }
+
+// CallsOf returns the calls of one kind (KindSettings: the version reads),
+// in order.
+func (p *Platform) CallsOf(kind string) []Call {
+	return p.filter(func(c Call) bool { return c.Kind == kind })
 }
 
 // AllCalls returns every call, in order.

@@ -56,6 +56,11 @@ func errorBody(msg string) []byte {
 	return b
 }
 
+// fail is an error answer: status and a body whose message is msg.
+func fail(status int, msg string) (int, string, []byte) {
+	return status, jsonType, errorBody(msg)
+}
+
 // handle checks and answers one call, filling c.
 func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 	if c.Kind != KindRegistration {
@@ -71,7 +76,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		}
 	}
 	if r.Header.Get("Authorization") != "Bearer "+p.token {
-		return http.StatusUnauthorized, jsonType, errorBody("unauthorized")
+		return fail(http.StatusUnauthorized, "unauthorized")
 	}
 	wantMethod := http.MethodPost
 	if c.Kind == KindInject || c.Kind == KindSettings {
@@ -81,18 +86,18 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		// PUT /api/injects/{exerciseId}/{injectId} is the only route of that
 		// shape: Spring answers other methods 405.
 		if rest, ok := strings.CutPrefix(c.Path, "/api/injects/"); ok && strings.Count(rest, "/") == 1 {
-			return http.StatusMethodNotAllowed, jsonType, errorBody("method not allowed")
+			return fail(http.StatusMethodNotAllowed, "method not allowed")
 		}
-		return http.StatusNotFound, jsonType, errorBody("no route " + c.Path)
+		return fail(http.StatusNotFound, "no route "+c.Path)
 	}
 	if r.Method != wantMethod {
-		return http.StatusMethodNotAllowed, jsonType, errorBody("method not allowed")
+		return fail(http.StatusMethodNotAllowed, "method not allowed")
 	}
 	if st := p.takeFailure(c.Kind, c.InjectID); st != 0 {
 		if c.Kind == KindRegistration {
 			p.readRegistration(r, c)
 		}
-		return st, jsonType, errorBody("scripted failure")
+		return fail(st, "scripted failure")
 	}
 	switch c.Kind {
 	case KindRegistration:
@@ -112,7 +117,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		b, _ := json.Marshal(map[string]any{"platform_version": p.raw, "platform_name": "OpenAEV - Platform"})
 		return http.StatusOK, jsonType, b
 	}
-	return http.StatusNotFound, jsonType, errorBody("no route " + c.Path)
+	return fail(http.StatusNotFound, "no route "+c.Path)
 }
 
 // lookup returns the inject the token may see, or nil (404: unknown and
@@ -125,40 +130,44 @@ func (p *Platform) lookupLocked(id string) *inject {
 	return in
 }
 
-func (p *Platform) getInject(c *Call) (int, string, []byte) {
+// withInject answers 404, as the platform does, for an inject it does
+// not have or hides from the token; else f's answer, under the lock.
+func (p *Platform) withInject(id string, f func(in *inject) (int, string, []byte)) (int, string, []byte) {
 	p.mu.Lock()
-	in := p.lookupLocked(c.InjectID)
-	var status string
-	if in != nil {
-		status = in.status
-	}
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	in := p.lookupLocked(id)
 	if in == nil {
-		return http.StatusNotFound, jsonType, errorBody("Element not found")
+		return fail(http.StatusNotFound, "Element not found")
 	}
-	b, _ := json.Marshal(map[string]any{"inject_id": c.InjectID, "inject_status": map[string]any{"status_name": status}})
+	return f(in)
+}
+
+// injectAnswer is the platform's answer naming an inject and its status.
+func injectAnswer(id, status string) (int, string, []byte) {
+	b, _ := json.Marshal(map[string]any{"inject_id": id, "inject_status": map[string]any{"status_name": status}})
 	return http.StatusOK, jsonType, b
+}
+
+func (p *Platform) getInject(c *Call) (int, string, []byte) {
+	return p.withInject(c.InjectID, func(in *inject) (int, string, []byte) {
+		return injectAnswer(c.InjectID, in.status)
+	})
 }
 
 func (p *Platform) reception(c *Call) (int, string, []byte) {
 	if c.Body == nil {
-		return http.StatusBadRequest, jsonType, errorBody("malformed reception")
+		return fail(http.StatusBadRequest, "malformed reception")
 	}
 	if n, ok := c.Body["tracking_total_count"].(float64); !ok || n != float64(int(n)) {
-		return http.StatusBadRequest, jsonType, errorBody("tracking_total_count must be an integer")
+		return fail(http.StatusBadRequest, "tracking_total_count must be an integer")
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	in := p.lookupLocked(c.InjectID)
-	if in == nil {
-		return http.StatusNotFound, jsonType, errorBody("Element not found")
-	}
-	if finished(in.status) {
-		in.reopenings++ // the platform sets PENDING unconditionally
-	}
-	in.status = "PENDING"
-	b, _ := json.Marshal(map[string]any{"inject_id": c.InjectID, "inject_status": map[string]any{"status_name": in.status}})
-	return http.StatusOK, jsonType, b
+	return p.withInject(c.InjectID, func(in *inject) (int, string, []byte) {
+		if finished(in.status) {
+			in.reopenings++ // the platform sets PENDING unconditionally
+		}
+		in.status = "PENDING"
+		return injectAnswer(c.InjectID, in.status)
+	})
 }
 
 // finished reports whether an inject status is a final one.

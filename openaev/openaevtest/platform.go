@@ -1,10 +1,12 @@
 package openaevtest
 
 import (
+	"crypto/tls"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
-	"sort"
+	"slices"
 	"sync"
 	"testing"
 )
@@ -110,6 +112,7 @@ type Platform struct {
 	version Version
 	raw     string // the version string reported
 	legacy  bool
+	cert    *tls.Certificate // WithTLS's
 
 	mu        sync.Mutex
 	calls     []Call
@@ -145,6 +148,10 @@ func WithVersionString(s string) Option {
 // is a 400, instead of 200 and a silent drop.
 func WithLegacyIngestion() Option { return func(p *Platform) { p.legacy = true } }
 
+// WithTLS makes the platform serve HTTPS (TLS 1.2 at least) with cert; its
+// URL is then https://.
+func WithTLS(cert tls.Certificate) Option { return func(p *Platform) { p.cert = &cert } }
+
 // NewPlatform starts a platform accepting token, closed when the test ends.
 // Its broker reply defaults to 127.0.0.1:5672, vhost "/", guest/guest and
 // the queue "openaev_injector_<injector_id>".
@@ -158,7 +165,13 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	for _, o := range opts {
 		o(p)
 	}
-	p.srv = httptest.NewServer(http.HandlerFunc(p.serve))
+	p.srv = httptest.NewUnstartedServer(http.HandlerFunc(p.serve))
+	if p.cert != nil {
+		p.srv.TLS = &tls.Config{Certificates: []tls.Certificate{*p.cert}, MinVersion: tls.VersionTLS12}
+		p.srv.StartTLS()
+	} else {
+		p.srv.Start()
+	}
 	p.URL = p.srv.URL
 	t.Cleanup(p.srv.Close)
 	return p
@@ -263,12 +276,7 @@ func (p *Platform) Findings(injectID string) map[string]any {
 func (p *Platform) CollectorBreaking() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	out := make([]string, 0, len(p.breaking))
-	for t := range p.breaking {
-		out = append(out, t)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(p.breaking))
 }
 
 // ContractOutputs returns the outputs a registered contract declares as
@@ -293,6 +301,12 @@ func (p *Platform) FailComplete(injectID string, status, n int) {
 // FailReception makes the next n receptions of the inject answer status.
 func (p *Platform) FailReception(injectID string, status, n int) {
 	p.fail(KindReception, injectID, status, n)
+}
+
+// FailInjectRead makes the next n reads of the inject (GET
+// /api/injects/{id}, its status) answer status.
+func (p *Platform) FailInjectRead(injectID string, status, n int) {
+	p.fail(KindInject, injectID, status, n)
 }
 
 // FailTrace makes the next n traces of the inject answer status.

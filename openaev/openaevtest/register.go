@@ -55,7 +55,7 @@ func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	bad := func(reason string) (int, string, []byte) {
 		c.Reason = reason
-		return http.StatusBadRequest, jsonType, errorBody(reason)
+		return fail(http.StatusBadRequest, reason)
 	}
 	if reason := p.readRegistration(r, c); reason != "" {
 		return bad(reason)
@@ -114,10 +114,10 @@ func (p *Platform) targets(c *Call) (int, string, []byte) {
 		} `json:"filterGroup"`
 	}
 	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
-		return http.StatusBadRequest, jsonType, errorBody("malformed search input")
+		return fail(http.StatusBadRequest, "malformed search input")
 	}
 	if q.Page == nil || q.Size == nil || *q.Page < 0 || *q.Size < 1 || *q.Size > 1000 {
-		return http.StatusBadRequest, jsonType, errorBody("page must be >= 0 and size 1 to 1000")
+		return fail(http.StatusBadRequest, "page must be >= 0 and size 1 to 1000")
 	}
 	want := map[string]bool{}
 	for _, f := range q.FilterGroup.Filters {

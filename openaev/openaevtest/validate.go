@@ -25,7 +25,7 @@ func ValidateOutput(v Version, outputType string, value any) error {
 	}
 	switch outputType {
 	case "cve":
-		return eachItem(value, validCVE)
+		return eachObject(value, "cve %v is not an object with id, host and severity", validCVE)
 	case "ipv4":
 		return eachItem(value, func(x any) error { return validAddr(x, true) })
 	case "ipv6":
@@ -45,9 +45,9 @@ func ValidateOutput(v Version, outputType string, value any) error {
 			return nil
 		})
 	case "portscan":
-		return eachItem(value, validPortScan)
+		return eachObject(value, "portscan row %v is not an object", validPortScan)
 	case "asset":
-		return eachItem(value, validAsset)
+		return eachObject(value, "asset %v is not an object", validAsset)
 	case "expectation_signature":
 		_, err := parseSignatures(value)
 		return err
@@ -67,6 +67,18 @@ func eachItem(value any, check func(any) error) error {
 		}
 	}
 	return nil
+}
+
+// eachObject is eachItem for values that must be JSON objects: any other
+// is the error notObject, a format given the value.
+func eachObject(value any, notObject string, check func(map[string]any) error) error {
+	return eachItem(value, func(x any) error {
+		m, ok := x.(map[string]any)
+		if !ok {
+			return fmt.Errorf(notObject, x)
+		}
+		return check(m)
+	})
 }
 
 func number(x any) (float64, bool) {
@@ -125,11 +137,7 @@ func stringsOf(x any) ([]string, bool) {
 
 // validCVE models CVEOutputProcessor.validate: an object with an id, the
 // hosts and a severity (asset ids optional).
-func validCVE(x any) error {
-	m, ok := x.(map[string]any)
-	if !ok {
-		return fmt.Errorf("cve %v is not an object with id, host and severity", x)
-	}
+func validCVE(m map[string]any) error {
 	if id, _ := m["id"].(string); strings.TrimSpace(id) == "" {
 		return errors.New("cve without an id")
 	}
@@ -149,11 +157,7 @@ func validCVE(x any) error {
 
 // validPortScan models PortScanOutputProcessor: rows with asset_id, host,
 // an integer port and service.
-func validPortScan(x any) error {
-	m, ok := x.(map[string]any)
-	if !ok {
-		return fmt.Errorf("portscan row %v is not an object", x)
-	}
+func validPortScan(m map[string]any) error {
 	for _, k := range []string{"asset_id", "host", "service"} {
 		if _, ok := m[k].(string); !ok {
 			return fmt.Errorf("portscan row: %s must be a string", k)
@@ -165,11 +169,7 @@ func validPortScan(x any) error {
 	return nil
 }
 
-func validAsset(x any) error {
-	m, ok := x.(map[string]any)
-	if !ok {
-		return fmt.Errorf("asset %v is not an object", x)
-	}
+func validAsset(m map[string]any) error {
 	if n, _ := m["name"].(string); strings.TrimSpace(n) == "" {
 		return errors.New("asset without a name")
 	}
@@ -200,30 +200,24 @@ func checkContract(v Version, m map[string]any) ([]contractOutput, error) {
 	if err := json.Unmarshal([]byte(content), &doc); err != nil {
 		return nil, fmt.Errorf("contract_content is not a contract document: %v", err)
 	}
-	if raw, present := m["contract_platforms"]; present && raw != nil {
-		list, ok := raw.([]any)
-		if !ok {
-			return nil, errors.New("contract_platforms must be a list")
+	if err := eachListed(m, "contract_platforms", func(p any) error {
+		if s, _ := p.(string); !KnownPlatform(v, s) {
+			return fmt.Errorf("%v is not a platform type", p)
 		}
-		for _, p := range list {
-			if s, _ := p.(string); !KnownPlatform(v, s) {
-				return nil, fmt.Errorf("contract_platforms: %v is not a platform type", p)
-			}
-		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
-	if raw, present := m["contract_domains"]; present && raw != nil {
-		list, ok := raw.([]any)
-		if !ok {
-			return nil, errors.New("contract_domains must be a list")
+	if err := eachListed(m, "contract_domains", func(d any) error {
+		dm, _ := d.(map[string]any)
+		name, _ := dm["domain_name"].(string)
+		color, _ := dm["domain_color"].(string)
+		if strings.TrimSpace(name) == "" || strings.TrimSpace(color) == "" {
+			return fmt.Errorf("%v needs a domain_name and a domain_color", d)
 		}
-		for _, d := range list {
-			dm, _ := d.(map[string]any)
-			name, _ := dm["domain_name"].(string)
-			color, _ := dm["domain_color"].(string)
-			if strings.TrimSpace(name) == "" || strings.TrimSpace(color) == "" {
-				return nil, fmt.Errorf("contract_domains: %v needs a domain_name and a domain_color", d)
-			}
-		}
+		return nil
+	}); err != nil {
+		return nil, err
 	}
 	for _, o := range doc.Outputs {
 		if !KnownOutputType(v, o.Type) {
@@ -259,6 +253,25 @@ func checkExpectations(field json.RawMessage) error {
 			if s, _ := t.(string); !securityPlatforms[s] {
 				return fmt.Errorf("expectation_expected_security_platform_types: %v is not a SecurityPlatformType", t)
 			}
+		}
+	}
+	return nil
+}
+
+// eachListed applies check to each element of m[key], a list that may be
+// absent or null; the error of an element is prefixed with the key.
+func eachListed(m map[string]any, key string, check func(any) error) error {
+	raw, present := m[key]
+	if !present || raw == nil {
+		return nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return fmt.Errorf("%s must be a list", key)
+	}
+	for _, x := range list {
+		if err := check(x); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
 		}
 	}
 	return nil

@@ -345,6 +345,12 @@ const (
 	msgFailed    = "delivery failed" // the runtime's, with the error
 	msgConnLost  = "broker connection lost"
 	msgConsuming = "consuming"
+	// A terminal callback not sent: the platform showed the inject
+	// finished (by the run's twin) before an attempt.
+	msgSuperseded = "terminal callback superseded: the inject already finished on the platform"
+	// A redelivery of an inject the process was still running, settled by
+	// that run.
+	msgWaited = "redelivered message of an inject this process is running: waiting for that run, whose outcome settles it"
 )
 
 // journal reads every process's JSON log: the events about each inject

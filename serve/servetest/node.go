@@ -3,10 +3,9 @@ package servetest
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -125,10 +124,8 @@ func freePort(avoid ...int) (int, error) {
 			}
 		}
 	}
-	var b [4]byte
 	for range 200 {
-		_, _ = rand.Read(b[:])
-		p := lo + int(uint32(b[0])|uint32(b[1])<<8|uint32(b[2])<<16)%(hi-lo)
+		p := lo + rand.IntN(hi-lo)
 		bad := p == 25672 || p == 15672 || p >= 35672 && p <= 35682
 		for _, a := range avoid {
 			bad = bad || p == a
@@ -176,10 +173,8 @@ func startNode(t testing.TB, prefix, server, ctl string, cfg nodeConfig) (*Node,
 		}
 	}
 	// The cookie the node and rabbitmqctl share ($HOME/.erlang.cookie).
-	var c [16]byte
-	_, _ = rand.Read(c[:])
 	files := map[string]string{
-		filepath.Join(home, ".erlang.cookie"):   strings.ToUpper(hex.EncodeToString(c[:])),
+		filepath.Join(home, ".erlang.cookie"):   strings.ToUpper(randomHex(16)),
 		filepath.Join(dir, "rabbitmq.conf"):     conf,
 		filepath.Join(dir, "enabled_plugins"):   "[].\n",
 		filepath.Join(dir, "rabbitmq-env.conf"): "", // not /etc/rabbitmq/rabbitmq-env.conf

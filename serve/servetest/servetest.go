@@ -118,9 +118,7 @@ func withChannel(t testing.TB, f func(ch *amqp.Channel)) {
 // injector queue, and deletes it when the test ends.
 func Queue(t testing.TB) string {
 	t.Helper()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "injectkit_test_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + hex.EncodeToString(b[:])
+	name := "injectkit_test_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + randomHex(6)
 	if len(name) > 200 {
 		name = name[len(name)-200:]
 	}
@@ -189,4 +187,11 @@ func Redeliver(t testing.TB, queue string) {
 			t.Fatalf("get a message from %s: ok %v, %v", queue, ok, err)
 		}
 	})
+}
+
+// randomHex returns n random bytes in hexadecimal.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

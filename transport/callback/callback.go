@@ -44,8 +44,11 @@ var (
 // nothing. A failure is a *framework.RequestError, so the run is refused
 // like any invalid request: nothing runs, nothing is stored.
 func (d Deliverer) Received(_ context.Context, p *runtime.Prepared) error {
-	_, err := d.Client.Encode(p.Request.InjectID, p.Request.Phase, 0, p.LeastPayloadTargets())
-	return refusal(p, err)
+	room, err := d.Client.Room(p.Request.InjectID, p.Request.Phase)
+	return received(p, room, err, func() error {
+		_, err := d.Client.Encode(p.Request.InjectID, p.Request.Phase, p.LeastPayloadTargets())
+		return err
+	})
 }
 
 // Deliver sends the payload, chunked as the client's limit requires, each
@@ -78,7 +81,7 @@ func (d Deliverer) Bodies(_ context.Context, r *runtime.Report) (outbox.Bodies, 
 }
 
 func (d Deliverer) encode(r *runtime.Report) (*transport.Encoding, error) {
-	return d.Client.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets())
+	return d.Client.Encode(r.InjectID, r.Phase, r.PayloadTargets())
 }
 
 // size returns the bytes of the bodies of enc, the room they need in an
@@ -114,8 +117,28 @@ type Printer struct {
 // Received makes the checks of Deliverer.Received with the printer's
 // size limit.
 func (p Printer) Received(_ context.Context, prep *runtime.Prepared) error {
-	_, err := transport.Encode(prep.Request.InjectID, prep.Request.Phase, 0, prep.LeastPayloadTargets(), p.MaxPayloadSize)
-	return refusal(prep, err)
+	room, err := transport.Room(prep.Request.InjectID, prep.Request.Phase, p.MaxPayloadSize)
+	return received(prep, room, err, func() error {
+		_, err := transport.Encode(prep.Request.InjectID, prep.Request.Phase, prep.LeastPayloadTargets(), p.MaxPayloadSize)
+		return err
+	})
+}
+
+// received refuses a prepared inject whose least payload cannot be sent:
+// err is the check of its inject id, phase and size limit, room the
+// largest target a body always holds. Each target whose size bound
+// (leastBound) exceeds room is measured exactly, by planning the whole
+// least payload (exact); the common case measures nothing.
+func received(p *runtime.Prepared, room int, err error, exact func() error) error {
+	if err != nil {
+		return refusal(p, err)
+	}
+	for _, t := range p.Targets {
+		if leastBound(t) > room {
+			return refusal(p, exact())
+		}
+	}
+	return nil
 }
 
 // refusal turns the failure of planning a prepared inject's least payload
@@ -126,32 +149,56 @@ func refusal(p *runtime.Prepared, err error) error {
 		return nil
 	}
 	var tl *transport.TargetTooLargeError
-	if errors.As(err, &tl) && tl.Index >= 0 && tl.Index < len(p.Request.Targets) {
-		err = &tooLarge{spec: p.Request.Targets[tl.Index], err: tl}
+	switch {
+	case !errors.As(err, &tl) || tl.Index < 0:
+	case tl.Index < len(p.Request.Targets):
+		err = &tooLarge{value: specValue(p.Request.Targets[tl.Index]), err: tl}
+	case tl.Index < len(p.Targets):
+		err = &tooLarge{value: configValue(p.Targets[tl.Index].Config), err: tl}
 	}
 	return &framework.RequestError{Err: err}
 }
 
 // tooLarge reports a target whose signatures can never fit in one body.
 type tooLarge struct {
-	spec runtime.TargetSpec
-	err  *transport.TargetTooLargeError
+	value string // the target's first non-empty value, or ""
+	err   *transport.TargetTooLargeError
 }
 
 func (e *tooLarge) Error() string {
+	name := ""
+	if e.value != "" {
+		name = fmt.Sprintf(" %q", signatures.Shorten(e.value, 64))
+	}
 	return fmt.Sprintf("invalid targets[%d]%s: its signatures take at least %d bytes, more than a body of at most %d bytes "+
-		"(max_payload_size) can hold with them", e.err.Index, describe(e.spec), e.err.Size, e.err.Max)
+		"(max_payload_size) can hold with them", e.err.Index, name, e.err.Size, e.err.Max)
 }
 
 // Unwrap returns the *transport.TargetTooLargeError.
 func (e *tooLarge) Unwrap() error { return e.err }
 
-// describe names a target spec by its first non-empty value, quoted and
-// cut short, or "" when it has none.
-func describe(t runtime.TargetSpec) string {
-	for _, v := range []string{t.Value, t.TargetIPv4, t.TargetIPv6, t.TargetHostname, t.Query, t.CloudAccountID} {
+// specValue names a target spec by its first non-empty value, or "".
+func specValue(t runtime.TargetSpec) string {
+	return first(t.Value, t.TargetIPv4, t.TargetIPv6, t.TargetHostname, t.Query, t.CloudAccountID)
+}
+
+// configValue names a typed target as specValue names its spec.
+func configValue(c signatures.Config) string {
+	switch c := c.(type) {
+	case signatures.NetworkConfig:
+		return c.Value()
+	case signatures.CloudConfig:
+		return c.CloudAccountID
+	case signatures.ExternalConfig:
+		return first(c.TargetIPv4, c.TargetHostname, c.Query)
+	}
+	return ""
+}
+
+func first(vs ...string) string {
+	for _, v := range vs {
 		if v != "" {
-			return fmt.Sprintf(" %q", signatures.Shorten(v, 64))
+			return v
 		}
 	}
 	return ""
@@ -160,7 +207,7 @@ func describe(t runtime.TargetSpec) string {
 // Deliver encodes the bodies exactly as the callback client would and
 // writes them.
 func (p Printer) Deliver(_ context.Context, r *runtime.Report) error {
-	enc, err := transport.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets(), p.MaxPayloadSize)
+	enc, err := transport.Encode(r.InjectID, r.Phase, r.PayloadTargets(), p.MaxPayloadSize)
 	if err != nil {
 		return err
 	}

@@ -1,35 +1,126 @@
 package outbox
 
 import (
+	"time"
+
 	bolt "go.etcd.io/bbolt"
 )
+
+// Group commit. bbolt's own DB.Batch coalesces concurrent writes the same
+// way, but it is not used: it commits from a timer goroutine (or from the
+// caller that fills the batch), where a panic of bbolt on a damaged page
+// could not be recovered into a *CorruptError, and it waits MaxBatchDelay
+// (10 ms by default) before each batch that is not full, which would cap a
+// delivering goroutine at about 100 commits a second. The committer below
+// starts the next transaction as soon as the previous one is durable.
 
 // writeOp is one write waiting for a group commit.
 type writeOp struct {
 	fn   func(*bolt.Tx) error
 	err  error
 	done chan struct{}
+	then func(error) // when not nil, called in the committer with err
 }
 
-// write runs fn in a writable transaction. Writes arriving while another
-// commits are grouped into the next transaction, so that concurrent
-// deliveries share one fsync instead of queueing for one each. The
-// goroutine that finds no commit running leads: it commits the queue
-// until it is empty, in its own goroutine, so a panic of bbolt on a
-// damaged file is recovered (see tx). An fn that fails is run again alone
-// and the others without it, so each caller gets its own error; fn may
-// therefore run more than once and must only set what it returns.
+// finish settles op with err.
+func (op *writeOp) finish(err error) {
+	op.err = err
+	close(op.done)
+	if op.then != nil {
+		op.then(err)
+	}
+}
+
+// lazyDelay is how long a lazy write (see writeLater) waits for another
+// write to share a commit with before it is committed alone.
+const lazyDelay = 20 * time.Millisecond
+
+// commitHooks are the committer's test seams (see export_test.go).
+type commitHooks struct {
+	// queued is called by each write once it waits in the queue.
+	queued func()
+	// before is called before each group transaction starts, with the
+	// number of writes it holds.
+	before func(writes int)
+	// fail, when it returns an error, fails each group transaction after
+	// its writes, as a failed commit (a full disk, say) would.
+	fail func() error
+}
+
+// write runs fn in a writable transaction on db, which the caller holds
+// (see do). Writes arriving while another commits are grouped into the
+// next transaction, so that concurrent deliveries share one fsync instead
+// of queueing for one each: the write that finds no commit running starts
+// a committer goroutine, which commits the queue until it is empty, and
+// every caller waits for the commit that holds its write. A panic of bbolt
+// on a damaged file is recovered in the committer (see tx). An fn that
+// fails is run again alone and the others without it, so each caller gets
+// its own error; fn may therefore run more than once and must only set
+// what it returns. A commit that fails fails every write it held: none of
+// them is durable, and each caller sees the error.
 func (s *Store) write(db *bolt.DB, fn func(*bolt.Tx) error) error {
 	op := &writeOp{fn: fn, done: make(chan struct{})}
 	s.wmu.Lock()
 	s.queue = append(s.queue, op)
-	if s.leading {
-		s.wmu.Unlock()
-		<-op.done
-		return op.err
-	}
+	lead := !s.leading
 	s.leading = true
 	s.wmu.Unlock()
+	if s.hooks.queued != nil {
+		s.hooks.queued()
+	}
+	if lead {
+		s.retain() // the caller holds db open until the committer holds it too
+		go s.commitQueue(db)
+	}
+	<-op.done
+	return op.err
+}
+
+// writeLater queues fn to share the commit of the next writes, without
+// starting one: after lazyDelay with no other write, it is committed
+// alone. then is called in the committer with its outcome.
+func (s *Store) writeLater(fn func(*bolt.Tx) error, then func(error)) {
+	op := &writeOp{fn: fn, done: make(chan struct{}), then: then}
+	s.wmu.Lock()
+	s.lazy = append(s.lazy, op)
+	if s.lazyTimer == nil {
+		s.lazyTimer = time.AfterFunc(lazyDelay, s.flushLazy)
+	}
+	s.wmu.Unlock()
+}
+
+// flushLazy commits the lazy writes waiting, with an empty write of its
+// own. When the file cannot be opened they fail.
+func (s *Store) flushLazy() {
+	s.wmu.Lock()
+	if s.lazyTimer != nil {
+		s.lazyTimer.Stop()
+		s.lazyTimer = nil
+	}
+	waiting := len(s.lazy) > 0
+	s.wmu.Unlock()
+	if !waiting {
+		return
+	}
+	db, err := s.acquire()
+	if err != nil {
+		s.wmu.Lock()
+		ops := s.lazy
+		s.lazy = nil
+		s.wmu.Unlock()
+		for _, op := range ops {
+			op.finish(err)
+		}
+		return
+	}
+	defer s.release()
+	_ = s.write(db, func(*bolt.Tx) error { return nil }) // each lazy write gets its own outcome
+}
+
+// commitQueue commits the queued writes, a batch per transaction, until
+// the queue is empty. Each batch carries the lazy writes waiting.
+func (s *Store) commitQueue(db *bolt.DB) {
+	defer s.release()
 	for {
 		s.wmu.Lock()
 		batch := s.queue
@@ -37,18 +128,22 @@ func (s *Store) write(db *bolt.DB, fn func(*bolt.Tx) error) error {
 		if len(batch) == 0 {
 			s.leading = false
 			s.wmu.Unlock()
-			break
+			return
 		}
+		batch = append(batch, s.lazy...)
+		s.lazy = nil
 		s.wmu.Unlock()
 		s.commit(db, batch)
 	}
-	<-op.done
-	return op.err
 }
 
 // commit runs a batch of writes in one transaction.
 func (s *Store) commit(db *bolt.DB, batch []*writeOp) {
 	for len(batch) > 0 {
+		if s.hooks.before != nil {
+			s.hooks.before(len(batch))
+		}
+		s.commits.Add(1)
 		failed := -1
 		err := s.tx(db, true, func(tx *bolt.Tx) error {
 			for i, op := range batch {
@@ -57,19 +152,21 @@ func (s *Store) commit(db *bolt.DB, batch []*writeOp) {
 					return err
 				}
 			}
+			if s.hooks.fail != nil {
+				return s.hooks.fail()
+			}
 			return nil
 		})
 		if err == nil || failed < 0 || len(batch) == 1 {
 			// Done, or the commit itself failed: every op shares the outcome.
 			for _, op := range batch {
-				op.err = err
-				close(op.done)
+				op.finish(err)
 			}
 			return
 		}
 		solo := batch[failed]
-		solo.err = s.tx(db, true, solo.fn)
-		close(solo.done)
+		s.commits.Add(1)
+		solo.finish(s.tx(db, true, solo.fn))
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
 	}
 }

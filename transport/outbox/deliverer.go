@@ -47,7 +47,8 @@ func One(e Entry) Bodies {
 
 // Deliverer is the durable decorator of a wire profile, for every command
 // and both profiles: every body is stored, and the store fsync'd, before
-// its first POST; a body leaves the outbox once the backend answered 2xx.
+// its first POST; a body leaves the outbox once the backend answered 2xx
+// (its removal is committed in the background, see the package doc).
 // A body not accepted stays (pending, or dead when the backend rejected it
 // for good) and Deliver returns a *runtime.StoredError saying how many:
 // from then on the result survives a crash, and the queue message that
@@ -75,8 +76,11 @@ var (
 // only once it is durably stored: the bodies are written a few MiB per
 // fsync'd transaction while those already stored are posted, so that
 // storing overlaps sending. Delivered bodies are removed together at the
-// end. Invalid input and a store failure (a full, locked or corrupt
-// outbox) are returned as they are, with nothing left stored. After the
+// end; a few (up to 64) without waiting for that removal's commit: it
+// shares the commit of other deliveries' writes, and a crash before it
+// only makes them resent.
+// Invalid input and a store failure (a full, locked or corrupt outbox) are
+// returned as they are, with nothing left stored. After the
 // first body not accepted, the bodies after it are not sent now: they are
 // all stored, and wait with it; the error is a *runtime.StoredError.
 func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
@@ -156,18 +160,25 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		// signatures.
 		return fmt.Errorf("store signatures before sending: %w", putErr)
 	}
+	// A few delivered bodies (a daemon's callback) are removed in the
+	// background, in the commit of the next writes (see deleteLater): the
+	// delivery is complete once the backend accepted them. A large send
+	// removes its bodies now, in one commit of its own.
+	var derr error
+	if len(delivered) <= maxDeferred {
+		d.Store.deleteLater(delivered)
+	} else {
+		derr = d.Store.Delete(delivered...) // kept on error: resent under the same key
+	}
 	if failed != nil {
-		if len(delivered) > 0 {
-			_ = d.Store.Delete(delivered...) // kept on error: resent under the same key
-		}
 		d.holdBack(failed, failedAt, waiting)
 		return failed
 	}
-	if err := d.Store.Delete(delivered...); err != nil {
+	if derr != nil {
 		// Every body was accepted; only the bookkeeping failed. The
 		// records left are resent later, under the same Idempotency-Key.
 		return &runtime.StoredError{Outbox: d.Store.Path(), Pending: len(delivered),
-			Err: fmt.Errorf("delivered, but not removed from the outbox: %w", err)}
+			Err: fmt.Errorf("delivered, but not removed from the outbox: %w", derr)}
 	}
 	return nil
 }

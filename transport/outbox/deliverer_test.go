@@ -68,7 +68,7 @@ func openStore(t *testing.T, opts outbox.Options) *outbox.Store {
 // bodies returns the bodies c would send for r.
 func bodies(t *testing.T, c *transport.Client, r *runtime.Report) [][]byte {
 	t.Helper()
-	enc, err := c.Encode(r.InjectID, r.Phase, len(r.Signatures), r.PayloadTargets())
+	enc, err := c.Encode(r.InjectID, r.Phase, r.PayloadTargets())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,9 +43,16 @@
 // # Writing
 //
 // Put stores a few bodies in one transaction; PutAll stores a large send
-// from a sequence, a few MiB per transaction, all or none. Writes that
-// arrive while another commits share the next commit (one fsync for many
-// concurrent deliveries).
+// from a sequence, a few MiB per transaction, all or none. Writes are
+// group-committed: those that arrive while another commits share the next
+// commit (one fsync for many concurrent deliveries), and each caller
+// returns once the commit that holds its write is durable, or with that
+// commit's error, which every write it held shares. A Deliverer removes
+// the few bodies of a delivery the backend accepted (a daemon's callback)
+// without waiting: the removal rides with the next commit (20 ms later at
+// most), a crash before it only makes them resent under their
+// Idempotency-Key, and within the process they are gone at once (List,
+// Stats and Get leave them out; Close commits them).
 //
 // # Redelivery
 //

@@ -173,6 +173,9 @@ func addUsed(tx *bolt.Tx, n int64) error {
 
 // Get returns a record with its body.
 func (s *Store) Get(id uint64) (Record, error) {
+	if s.deferredNow()[id] {
+		return Record{}, fmt.Errorf("%w: %d", ErrNotFound, id)
+	}
 	var r Record
 	err := s.do(false, func(tx *bolt.Tx) error {
 		var err error
@@ -187,6 +190,7 @@ func (s *Store) Get(id uint64) (Record, error) {
 
 // List returns every record, pending then dead, each by id, without bodies.
 func (s *Store) List() ([]Record, error) {
+	gone := s.deferredNow()
 	var out []Record
 	err := s.do(false, func(tx *bolt.Tx) error {
 		for _, st := range []State{Pending, Dead} {
@@ -205,7 +209,7 @@ func (s *Store) List() ([]Record, error) {
 		}
 		return nil
 	})
-	return out, err
+	return withoutDeferred(out, gone), err
 }
 
 // Stats are counts of an outbox.
@@ -216,12 +220,13 @@ type Stats struct {
 
 // Stats counts the records and the bytes stored.
 func (s *Store) Stats() (Stats, error) {
+	gone := s.deferredNow()
 	var st Stats
 	err := s.do(false, func(tx *bolt.Tx) error {
 		st.Pending = tx.Bucket(bucketPending).Stats().KeyN
 		st.Dead = tx.Bucket(bucketDead).Stats().KeyN
 		st.Bytes = used(tx)
-		return nil
+		return countDeferred(tx, &st, gone)
 	})
 	return st, err
 }
@@ -262,12 +267,25 @@ func (s *Store) unclaim(id uint64) {
 // not hold is ErrNotFound, after the others are removed.
 func (s *Store) Delete(ids ...uint64) error {
 	var missing []uint64
-	err := s.do(true, func(tx *bolt.Tx) error {
-		missing = missing[:0]
+	err := s.do(true, deleteRecords(ids, &missing))
+	for _, id := range ids {
+		s.unclaim(id)
+	}
+	if err == nil && len(missing) > 0 {
+		return fmt.Errorf("%w: %v", ErrNotFound, missing)
+	}
+	return err
+}
+
+// deleteRecords returns the write that removes the records ids; it sets
+// *missing to those the outbox does not hold.
+func deleteRecords(ids []uint64, missing *[]uint64) func(*bolt.Tx) error {
+	return func(tx *bolt.Tx) error {
+		*missing = (*missing)[:0]
 		for _, id := range ids {
 			r, err := find(tx, id)
 			if errors.Is(err, ErrNotFound) {
-				missing = append(missing, id)
+				*missing = append(*missing, id)
 				continue
 			}
 			if err != nil {
@@ -284,14 +302,7 @@ func (s *Store) Delete(ids ...uint64) error {
 			}
 		}
 		return nil
-	})
-	for _, id := range ids {
-		s.unclaim(id)
 	}
-	if err == nil && len(missing) > 0 {
-		return fmt.Errorf("%w: %v", ErrNotFound, missing)
-	}
-	return err
 }
 
 // MarkFailed records a failed delivery of a pending record: attempts more

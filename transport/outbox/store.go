@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -68,16 +69,26 @@ type Store struct {
 	pid   int
 	start uint64 // this process's start time (see processStart), 0 when unknown
 
-	mu     sync.Mutex
-	db     *bolt.DB
-	users  int
-	closed bool
+	mu      sync.Mutex
+	db      *bolt.DB
+	users   int
+	closing bool // Close was called
+	closed  bool
 	// claims are the pending records this process is delivering now.
 	claims map[uint64]bool
 
-	wmu     sync.Mutex // guards queue and leading (see write)
-	queue   []*writeOp
-	leading bool
+	// deferred are the records delivered whose removal is not yet
+	// committed (see deleteLater); guarded by mu.
+	deferred map[uint64]bool
+	later    sync.WaitGroup // removals in flight
+
+	wmu       sync.Mutex // guards queue, leading, lazy and lazyTimer (see write)
+	queue     []*writeOp
+	leading   bool
+	lazy      []*writeOp // writes riding with the next commit (see writeLater)
+	lazyTimer *time.Timer
+	commits   atomic.Int64 // group transactions run (see commit)
+	hooks     commitHooks
 }
 
 // Open opens or creates the outbox at path, creating its directory (mode
@@ -121,8 +132,14 @@ func (s *Store) Path() string { return s.path }
 // MaxBytes returns the bound on stored bodies.
 func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }
 
-// Close closes the file. Records a process was delivering stay pending.
+// Close closes the file, once the removals of delivered bodies still in
+// flight are committed. Records a process was delivering stay pending.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	s.closing = true // no removal is deferred from now on
+	s.mu.Unlock()
+	s.flushLazy()
+	s.later.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -152,6 +169,14 @@ func (s *Store) acquire() (*bolt.DB, error) {
 	}
 	s.users++
 	return s.db, nil
+}
+
+// retain holds the open database for one more user; the caller holds it
+// already.
+func (s *Store) retain() {
+	s.mu.Lock()
+	s.users++
+	s.mu.Unlock()
 }
 
 func (s *Store) release() {
@@ -221,8 +246,21 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 }
 
 // init creates the buckets of a new file and checks an existing one is an
-// outbox.
+// outbox. A file that has them all is only read: in Shared mode the file is
+// opened for each operation, which then costs no commit of its own.
 func (s *Store) init(db *bolt.DB) error {
+	ready := false
+	err := s.tx(db, false, func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || string(meta.Get(keyFormat)) != format {
+			return nil // the writable pass below says what is wrong
+		}
+		ready = tx.Bucket(bucketPending) != nil && tx.Bucket(bucketDead) != nil && tx.Bucket(bucketBodies) != nil
+		return nil
+	})
+	if err != nil || ready {
+		return err
+	}
 	return s.tx(db, true, func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {

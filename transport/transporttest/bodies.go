@@ -17,7 +17,7 @@ import (
 // byte and in order, each a slice of its own: what a test compares a
 // recording backend's requests with.
 func Bodies(injectID, phase string, p signatures.Payload, maxPayloadSize int) ([][]byte, error) {
-	enc, err := transport.Encode(injectID, phase, len(p.Targets), slices.All(p.Targets), maxPayloadSize)
+	enc, err := transport.Encode(injectID, phase, slices.All(p.Targets), maxPayloadSize)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ExitInterrupted is the exit code of a run stopped by SIGINT or SIGTERM
+// before its inject ran (while its input was being read): nothing was run,
+// sent or stored. It is 128 plus SIGINT's number, as a shell reports it.
+const ExitInterrupted = 130
+
+// input is a file the user named (an inject file, a targets file), opened
+// so that the first interrupt stops its reading: opening a FIFO blocks
+// until a writer opens it, and reading one until that writer writes, and
+// neither would otherwise notice that ctx is done.
+type input struct {
+	f    *os.File // not embedded: its WriteTo would bypass Read
+	ctx  context.Context
+	stop func() bool
+	key  string // the setting that named the file: inject_file, targets_file
+}
+
+// openInput opens path, the value of the setting key. When ctx is done
+// first the open is abandoned (the goroutine blocked in it closes the file
+// if the open ever completes) and the error is interrupted's; once open,
+// ctx being done closes the file, which ends a blocked read.
+func openInput(ctx context.Context, key, path string) (*input, error) {
+	type opened struct {
+		f   *os.File
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		f, err := os.Open(path)
+		done <- opened{f, err}
+	}()
+	select {
+	case o := <-done:
+		if o.err != nil {
+			return nil, usageErr("invalid %s %q: %w", key, path, fileReason(o.err))
+		}
+		in := &input{f: o.f, ctx: ctx, key: key}
+		in.stop = context.AfterFunc(ctx, func() { o.f.Close() })
+		return in, nil
+	case <-ctx.Done():
+		go func() {
+			if o := <-done; o.err == nil {
+				o.f.Close()
+			}
+		}()
+		return nil, interrupted(ctx, key, path)
+	}
+}
+
+// Read reads from the file; a read ended by the interrupt says so.
+func (in *input) Read(p []byte) (int, error) {
+	n, err := in.f.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) && in.ctx.Err() != nil {
+		return n, interrupted(in.ctx, in.key, in.Name())
+	}
+	return n, err
+}
+
+// Name is the file's path, as given (errors about its content name it).
+func (in *input) Name() string { return in.f.Name() }
+
+// Stat describes the file.
+func (in *input) Stat() (os.FileInfo, error) { return in.f.Stat() }
+
+// Close closes the file unless the interrupt already did.
+func (in *input) Close() error {
+	if !in.stop() {
+		return nil
+	}
+	return in.f.Close()
+}
+
+// interrupted is the error of a run stopped while reading its input.
+func interrupted(ctx context.Context, key, path string) error {
+	return &ExitError{Code: ExitInterrupted,
+		Err: fmt.Errorf("interrupted while reading %s %q: nothing was run, sent or stored: %w", key, path, context.Cause(ctx))}
+}
+
+// interruptedErr reports whether err is an interrupted read of an input,
+// however it was wrapped on the way up.
+func interruptedErr(err error) bool {
+	var e *ExitError
+	return errors.As(err, &e) && e.Code == ExitInterrupted
+}
+
+// readInput reads the whole file named by the setting key, as openInput
+// opens it.
+func readInput(ctx context.Context, key, path string) ([]byte, error) {
+	in, err := openInput(ctx, key, path)
+	if err != nil {
+		return nil, err
+	}
+	defer in.Close()
+	b, err := io.ReadAll(in)
+	if err != nil && !interruptedErr(err) {
+		return nil, usageErr("invalid %s %q: %w", key, path, err)
+	}
+	return b, err
+}

@@ -1,0 +1,119 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
+)
+
+// sysOpenat is openat(2)'s number on the architectures the tests run on
+// (amd64; arm64's is 56).
+var sysOpenat = map[string]string{"amd64": "257", "arm64": "56"}
+
+// blockedInOpen waits until one of pid's threads is inside openat(2), read
+// from /proc/PID/task/*/syscall: the process waits for a FIFO's writer.
+func blockedInOpen(t *testing.T, p *testkit.Process, arch string) {
+	t.Helper()
+	nr, ok := sysOpenat[arch]
+	if !ok {
+		t.Skipf("no openat number for %s", arch)
+	}
+	dir := "/proc/" + strconv.Itoa(p.Cmd.Process.Pid) + "/task"
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		tasks, _ := os.ReadDir(dir)
+		for _, task := range tasks {
+			b, err := os.ReadFile(filepath.Join(dir, task.Name(), "syscall"))
+			if os.IsPermission(err) {
+				t.Skip("/proc/PID/syscall is not readable here")
+			}
+			if strings.HasPrefix(string(b), nr+" ") {
+				return
+			}
+		}
+		select {
+		case <-p.Exited():
+			t.Fatalf("exited before opening the FIFO: %v\n%s", p.Err(), p.Stderr.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	t.Fatalf("never blocked in openat\n%s", p.Stderr.String())
+}
+
+// The first SIGTERM or SIGINT stops a run that waits for its input: a
+// FIFO with no writer yet (blocked in open), or one whose writer is silent
+// (blocked in read). The run exits 130 at once, names the file, and sends
+// and stores nothing.
+func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
+	run := func(flag string) func(fifo, backend string) []string {
+		return func(fifo, backend string) []string {
+			return []string{"run", "noop", "--backend-url", backend, "--inject-id", "sig-1", flag, fifo}
+		}
+	}
+	message := func(fifo, _ string) []string { return []string{"run", "noop", "--openaev-message", fifo} }
+	config := func(fifo, backend string) []string {
+		return []string{"run", "noop", "--config", fifo, "--backend-url", backend, "--inject-id", "sig-1", "--target", "127.0.0.1"}
+	}
+	for _, tc := range []struct {
+		name   string
+		sig    syscall.Signal
+		key    string // the setting whose file is the FIFO
+		args   func(fifo, backend string) []string
+		writer bool // a writer opens the FIFO and stays silent
+	}{
+		{"targets file, no writer, SIGTERM", syscall.SIGTERM, "targets_file", run("--targets-file"), false},
+		{"targets file, silent writer, SIGTERM", syscall.SIGTERM, "targets_file", run("--targets-file"), true},
+		{"targets file, no writer, SIGINT", syscall.SIGINT, "targets_file", run("--targets-file"), false},
+		{"inject file, no writer, SIGTERM", syscall.SIGTERM, "inject_file", run("--inject-file"), false},
+		{"inject file, silent writer, SIGINT", syscall.SIGINT, "inject_file", run("--inject-file"), true},
+		{"openaev message, no writer, SIGTERM", syscall.SIGTERM, "openaev_message", message, false},
+		{"openaev message, silent writer, SIGTERM", syscall.SIGTERM, "openaev_message", message, true},
+		{"config file, no writer, SIGINT", syscall.SIGINT, "config", config, false},
+		{"config file, silent writer, SIGTERM", syscall.SIGTERM, "config", config, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			fifo := filepath.Join(dir, "input.fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+			be := transporttest.NewBackend(t)
+			state := filepath.Join(dir, "state")
+			args := tc.args(fifo, be.URL)
+			cmd := exec.Command(bin, args...)
+			cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+state)
+			p := testkit.Start(t, cmd)
+			blockedInOpen(t, p, runtime.GOARCH)
+			if tc.writer {
+				w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+			}
+			if code := p.Stop(t, tc.sig, time.Minute); code != cli.ExitInterrupted {
+				t.Fatalf("exit %d after one %s, want %d\n%s", code, tc.sig, cli.ExitInterrupted, p.Stderr.String())
+			}
+			if got := p.Stderr.String(); !strings.Contains(got, "interrupted while reading "+tc.key) || !strings.Contains(got, fifo) {
+				t.Errorf("stderr does not name %s and the file:\n%s", tc.key, got)
+			}
+			if n := len(be.Requests()); n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+			code, out, errOut := injectkit(t, []string{"XDG_STATE_HOME=" + state}, "outbox", "list", "-o", "json")
+			if code != 0 || strings.Contains(out, "sig-1") {
+				t.Errorf("outbox after the interrupt (exit %d): %s%s", code, out, errOut)
+			}
+		})
+	}
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/url"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// broker is a connection to the benchmark's RabbitMQ broker and one fresh
+// durable queue on it.
+type broker struct {
+	conn  *amqp.Connection
+	ch    *amqp.Channel
+	queue string
+	host  string
+	port  int
+	user  string
+	pass  string
+	vhost string
+}
+
+// openBroker dials rawURL (loopback only) and declares a durable queue
+// with a fresh name.
+func openBroker(rawURL string) (*broker, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("broker url: %w", err)
+	}
+	host, port, err := net.SplitHostPort(u.Host)
+	if err != nil {
+		return nil, fmt.Errorf("broker url %s: %w", u.Redacted(), err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("broker %s: loopback only", host)
+	}
+	b := &broker{host: host, user: u.User.Username(), vhost: "/"}
+	b.pass, _ = u.User.Password()
+	if _, err := fmt.Sscan(port, &b.port); err != nil {
+		return nil, fmt.Errorf("broker port %q: %w", port, err)
+	}
+	if v := u.Path; len(v) > 1 {
+		b.vhost = v[1:]
+	}
+	if b.conn, err = amqp.Dial(rawURL); err != nil {
+		return nil, fmt.Errorf("dial broker %s: %w", u.Redacted(), err)
+	}
+	if b.ch, err = b.conn.Channel(); err != nil {
+		b.conn.Close()
+		return nil, fmt.Errorf("open channel: %w", err)
+	}
+	var r [6]byte
+	_, _ = rand.Read(r[:])
+	b.queue = "injectkit_bench_serve_" + hex.EncodeToString(r[:])
+	if _, err := b.ch.QueueDeclare(b.queue, true, false, false, false, nil); err != nil {
+		b.conn.Close()
+		return nil, fmt.Errorf("declare queue %s: %w", b.queue, err)
+	}
+	if err := b.ch.Confirm(false); err != nil {
+		b.conn.Close()
+		return nil, fmt.Errorf("confirm mode: %w", err)
+	}
+	return b, nil
+}
+
+// close deletes the queue and closes the connection.
+func (b *broker) close() {
+	if ch, err := b.conn.Channel(); err == nil {
+		_, _ = ch.QueueDelete(b.queue, false, false, false)
+	}
+	_ = b.conn.Close()
+}
+
+// counts returns the messages ready in the queue and its consumers.
+func (b *broker) counts() (ready, consumers int, err error) {
+	ch, err := b.conn.Channel()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer ch.Close()
+	q, err := ch.QueueDeclarePassive(b.queue, true, false, false, false, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("inspect queue %s: %w", b.queue, err)
+	}
+	return q.Messages, q.Consumers, nil
+}
+
+// waitConsumer polls until the queue has a consumer, alive says the
+// daemon still runs, or ctx ends.
+func (b *broker) waitConsumer(ctx context.Context, alive func() error) error {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, consumers, err := b.counts()
+		if err != nil {
+			return err
+		}
+		if consumers > 0 {
+			return nil
+		}
+		if err := alive(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the daemon to consume %s: %w", b.queue, ctx.Err())
+		case <-tick.C:
+		}
+	}
+}
+
+// publish sends each body to the queue, persistent, then waits for every
+// confirmation.
+func (b *broker) publish(ctx context.Context, bodies [][]byte) error {
+	confirms := make([]*amqp.DeferredConfirmation, 0, len(bodies))
+	for i, body := range bodies {
+		c, err := b.ch.PublishWithDeferredConfirmWithContext(ctx, "", b.queue, true, false, amqp.Publishing{
+			ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: body})
+		if err != nil {
+			return fmt.Errorf("publish message %d: %w", i, err)
+		}
+		confirms = append(confirms, c)
+	}
+	for i, c := range confirms {
+		if ok, err := c.WaitContext(ctx); err != nil || !ok {
+			return fmt.Errorf("message %d not confirmed (ack %v): %w", i, ok, err)
+		}
+	}
+	return nil
+}

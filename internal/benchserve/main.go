@@ -1,0 +1,127 @@
+// Command benchserve is the daemon benchmark behind `make bench-serve`: it
+// measures how many noop injects a second one `injectkit serve` process
+// runs end to end, with its outbox on and with --outbox none.
+//
+// Each run starts the strict OpenAEV stand-in (openaevtest) in this
+// process on 127.0.0.1, declares a fresh durable queue on the real RabbitMQ
+// broker and names it in the stand-in's registration reply, creates N noop
+// injects on the stand-in, and starts the serve binary as a subprocess
+// (--injectors noop, --workers W, --outbox FILE in a temporary directory or
+// none, no HTTP listener). Once the daemon consumes the queue, the clock
+// starts and the N messages are published (persistent, confirmed) while
+// the daemon consumes them; the clock stops when the stand-in has processed
+// the N-th inject's "complete" callback (publish= says when the last
+// confirmation came: a figure whose publish is close to its wall is bound
+// by the publisher, not the daemon). Each inject makes three calls:
+// reception, an INFO trace and the "complete" (its one manual target has
+// no asset, so no per-target trace).
+//
+// A run fails, with the reason, unless every inject was completed exactly
+// once, no call was refused or dropped, and the queue is empty after the
+// daemon stopped. The queue is deleted after each run.
+//
+//	benchserve -bin bin/injectkit -n 2000 -workers 16 -outbox both -runs 3
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"slices"
+	"syscall"
+	"time"
+)
+
+// config is one invocation's settings.
+type config struct {
+	bin     string
+	amqpURL string
+	n       int
+	workers int
+	timeout time.Duration
+	keep    bool // keep the daemon's log on success
+}
+
+func main() {
+	var c config
+	flag.StringVar(&c.bin, "bin", "bin/injectkit", "the injectkit binary to run as `serve`")
+	flag.StringVar(&c.amqpURL, "amqp", "amqp://guest:guest@127.0.0.1:5672/", "the RabbitMQ broker (loopback)")
+	flag.IntVar(&c.n, "n", 2000, "noop injects per run")
+	flag.IntVar(&c.workers, "workers", 16, "serve --workers")
+	flag.DurationVar(&c.timeout, "timeout", 10*time.Minute, "longest a run may take")
+	flag.BoolVar(&c.keep, "keep-log", false, "print where the daemon's log is and keep it")
+	outboxes := flag.String("outbox", "both", "on, none or both (on first)")
+	runs := flag.Int("runs", 1, "runs per outbox setting; the median is printed when more than 1")
+	flag.Parse()
+
+	modes, err := outboxModes(*outboxes)
+	if err == nil && (c.n < 1 || c.workers < 1 || *runs < 1) {
+		err = errors.New("-n, -workers and -runs must be at least 1")
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchserve:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := bench(ctx, c, modes, *runs); err != nil {
+		fmt.Fprintln(os.Stderr, "benchserve:", err)
+		stop()
+		os.Exit(1)
+	}
+}
+
+func outboxModes(s string) ([]bool, error) {
+	switch s {
+	case "on":
+		return []bool{true}, nil
+	case "none":
+		return []bool{false}, nil
+	case "both":
+		return []bool{true, false}, nil
+	}
+	return nil, fmt.Errorf("-outbox %q: want on, none or both", s)
+}
+
+func label(outbox bool) string {
+	if outbox {
+		return "on"
+	}
+	return "none"
+}
+
+// bench runs each outbox setting runs times and prints one line a run and,
+// for several runs, their median.
+func bench(ctx context.Context, c config, modes []bool, runs int) error {
+	for _, outbox := range modes {
+		var results []result
+		for i := range runs {
+			r, err := runOnce(ctx, c, outbox)
+			if err != nil {
+				return fmt.Errorf("outbox=%s run %d: %w", label(outbox), i+1, err)
+			}
+			results = append(results, r)
+			fmt.Printf("outbox=%-4s workers=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d\n",
+				label(outbox), c.workers, c.n, i+1, runs, float64(c.n)/r.wall.Seconds(), r.wall.Seconds(),
+				r.pub.Seconds(), r.peakKB/1024, r.calls)
+		}
+		if runs > 1 {
+			walls := make([]time.Duration, len(results))
+			peak := int64(0)
+			for i, r := range results {
+				walls[i] = r.wall
+				peak = max(peak, r.peakKB)
+			}
+			slices.Sort(walls)
+			med := walls[(len(walls)-1)/2]
+			fmt.Printf("outbox=%-4s workers=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB\n",
+				label(outbox), c.workers, c.n, runs, float64(c.n)/med.Seconds(),
+				float64(c.n)/walls[len(walls)-1].Seconds(), float64(c.n)/walls[0].Seconds(),
+				med.Seconds(), walls[0].Seconds(), walls[len(walls)-1].Seconds(), peak/1024)
+		}
+	}
+	return nil
+}

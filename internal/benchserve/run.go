@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+const (
+	token      = "bench-serve-token"
+	injectorID = "6f1c2b9e-8d3a-4f57-9c1e-2a7b5d0e4c31"
+)
+
+// result is one run's measure.
+type result struct {
+	wall   time.Duration // first publish to the N-th processed completion
+	pub    time.Duration // first publish to the last confirmation
+	peakKB int64         // the daemon's peak RSS
+	calls  int           // calls the stand-in received
+}
+
+// runOnce runs one measured run: stand-in, queue, daemon, N injects.
+func runOnce(ctx context.Context, c config, outbox bool) (res result, err error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	dir, err := os.MkdirTemp("", "benchserve-")
+	if err != nil {
+		return res, err
+	}
+	defer func() {
+		if err == nil && !c.keep {
+			os.RemoveAll(dir)
+			return
+		}
+		fmt.Fprintf(os.Stderr, "benchserve: the daemon's log and outbox are in %s\n", dir)
+	}()
+
+	p, stopPlatform := openaevtest.Start(token)
+	defer stopPlatform()
+	b, err := openBroker(c.amqpURL)
+	if err != nil {
+		return res, err
+	}
+	defer b.close()
+	p.SetBroker(openaevtest.Broker{Host: b.host, Port: b.port, VHost: b.vhost, User: b.user, Pass: b.pass, Queue: b.queue})
+	ids, bodies, err := injects(p, c.n)
+	if err != nil {
+		return res, err
+	}
+
+	d, err := startDaemon(c, p.URL, dir, outbox)
+	if err != nil {
+		return res, err
+	}
+	defer d.kill()
+	if err := b.waitConsumer(ctx, d.alive); err != nil {
+		return res, d.explain(err)
+	}
+
+	// A failed publish ends the wait at once.
+	waitCtx, stopWait := context.WithCancel(ctx)
+	defer stopWait()
+	start := time.Now()
+	published := make(chan error, 1)
+	var pub time.Duration
+	go func() {
+		err := b.publish(ctx, bodies)
+		pub = time.Since(start)
+		if err != nil {
+			stopWait()
+		}
+		published <- err
+	}()
+	if err := waitCompleted(waitCtx, p, ids, d.alive); err != nil {
+		select {
+		case perr := <-published:
+			if perr != nil {
+				err = perr
+			}
+		default:
+		}
+		return res, d.explain(err)
+	}
+	res.wall = time.Since(start)
+	if err := <-published; err != nil {
+		return res, err
+	}
+	res.pub = pub
+	if res.peakKB, err = d.stop(); err != nil {
+		return res, d.explain(err)
+	}
+	res.calls, err = verify(p, b, c.n)
+	return res, d.explain(err)
+}
+
+// injects creates n noop injects on the platform and returns their ids and
+// their queue messages, shaped as the platform's: one manual target.
+func injects(p *openaevtest.Platform, n int) (ids []string, bodies [][]byte, err error) {
+	var r [4]byte
+	_, _ = rand.Read(r[:])
+	prefix := "bench-" + hex.EncodeToString(r[:])
+	contract := openaev.ContractID("noop")
+	for i := range n {
+		id := fmt.Sprintf("%s-%06d", prefix, i)
+		p.AddInject(id, contract)
+		b, err := json.Marshal(map[string]any{"injection": map[string]any{
+			"inject_id":                id,
+			"inject_title":             "bench noop " + strconv.Itoa(i),
+			"inject_injector_contract": map[string]any{"injector_contract_id": contract},
+			"inject_content":           map[string]any{"target_selector": "manual", "targets": "127.0.0.1"},
+		}})
+		if err != nil {
+			return nil, nil, err
+		}
+		ids, bodies = append(ids, id), append(bodies, b)
+	}
+	return ids, bodies, nil
+}
+
+// waitCompleted reads the platform's calls as they come until every inject
+// has a processed "complete"; a refused or dropped call fails at once.
+func waitCompleted(ctx context.Context, p *openaevtest.Platform, ids []string, alive func() error) error {
+	want := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		want[id] = true
+	}
+	seen, done := 0, 0
+	for done < len(ids) {
+		calls, err := p.CallsFrom(ctx, seen)
+		if err != nil {
+			if aerr := alive(); aerr != nil {
+				return aerr
+			}
+			return fmt.Errorf("%d of %d injects completed: %w", done, len(ids), err)
+		}
+		seen += len(calls)
+		for _, c := range calls {
+			switch {
+			case !c.Accepted():
+				return fmt.Errorf("the stand-in refused a %s of %s: status %d %s", c.Kind, c.InjectID, c.Status, c.Reason)
+			case c.Outcome == openaevtest.Dropped:
+				return fmt.Errorf("the stand-in dropped a %s of %s: %s", c.Kind, c.InjectID, c.Reason)
+			case c.Kind == openaevtest.KindComplete && c.Processed():
+				if !want[c.InjectID] {
+					return fmt.Errorf("inject %s completed twice (or is unknown)", c.InjectID)
+				}
+				delete(want, c.InjectID)
+				done++
+			}
+		}
+	}
+	return nil
+}
+
+// verify checks, after the daemon stopped, that each inject made its three
+// calls once and was completed once, nothing was refused or dropped, and
+// the queue is empty. It returns the calls the stand-in received.
+func verify(p *openaevtest.Platform, b *broker, n int) (int, error) {
+	s := p.Stats()
+	var problems []string
+	if s.Refused > 0 {
+		problems = append(problems, fmt.Sprintf("%d calls refused (first: %s)", s.Refused, s.FirstRefusal))
+	}
+	if s.Dropped > 0 {
+		problems = append(problems, fmt.Sprintf("%d callbacks dropped (first: %s)", s.Dropped, s.FirstDropReason))
+	}
+	if s.Completions != n || s.CompletedInjects != n {
+		problems = append(problems, fmt.Sprintf("%d completions of %d injects, want %d of %d", s.Completions, s.CompletedInjects, n, n))
+	}
+	for _, k := range []string{openaevtest.KindReception, openaevtest.KindTrace, openaevtest.KindComplete} {
+		if s.ByKind[k] != n {
+			problems = append(problems, fmt.Sprintf("%d %s calls, want %d", s.ByKind[k], k, n))
+		}
+	}
+	if ready, consumers, err := b.counts(); err != nil {
+		problems = append(problems, err.Error())
+	} else if ready != 0 || consumers != 0 {
+		problems = append(problems, fmt.Sprintf("queue after stop: %d ready, %d consumers; want 0, 0", ready, consumers))
+	}
+	if len(problems) > 0 {
+		return s.Calls, errors.New(strings.Join(problems, "; "))
+	}
+	return s.Calls, nil
+}
+
+// daemon is the `injectkit serve` subprocess.
+type daemon struct {
+	cmd  *exec.Cmd
+	log  string
+	done chan struct{} // closed once the process was reaped
+	err  error         // its exit, once done
+}
+
+// startDaemon starts `bin serve` against the platform at url, its log and
+// outbox in dir, with no configuration from the environment but ours.
+func startDaemon(c config, url, dir string, outbox bool) (*daemon, error) {
+	ob := "none"
+	if outbox {
+		ob = filepath.Join(dir, "outbox.db")
+	}
+	d := &daemon{log: filepath.Join(dir, "serve.log"), done: make(chan struct{})}
+	logf, err := os.Create(d.log)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	d.cmd = exec.Command(c.bin, "serve", "--openaev-url", url, "--injector-id", injectorID,
+		"--injectors", "noop", "--workers", strconv.Itoa(c.workers), "--outbox", ob,
+		"--listen-addr", "", "--log-format", "json")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "INJECTKIT_") && !strings.HasPrefix(kv, "XDG_STATE_HOME=") {
+			d.cmd.Env = append(d.cmd.Env, kv)
+		}
+	}
+	d.cmd.Env = append(d.cmd.Env, "INJECTKIT_TOKEN="+token, "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+dir)
+	d.cmd.Stdout, d.cmd.Stderr = logf, logf
+	if err := d.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s serve: %w", c.bin, err)
+	}
+	go func() {
+		d.err = d.cmd.Wait()
+		close(d.done)
+	}()
+	return d, nil
+}
+
+// alive returns an error once the daemon has exited.
+func (d *daemon) alive() error {
+	select {
+	case <-d.done:
+		return fmt.Errorf("serve exited: %v", d.err)
+	default:
+		return nil
+	}
+}
+
+// stop sends SIGTERM, waits for the exit and returns the peak RSS in KiB.
+func (d *daemon) stop() (int64, error) {
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-d.done:
+	case <-time.After(60 * time.Second):
+		return 0, errors.New("serve did not stop within 60s of SIGTERM")
+	}
+	if d.err != nil {
+		return 0, fmt.Errorf("serve exited: %w", d.err)
+	}
+	var peak int64
+	if ru, ok := d.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		peak = ru.Maxrss // KiB on Linux
+	}
+	return peak, nil
+}
+
+// kill ends a daemon still running (after a failure).
+func (d *daemon) kill() {
+	select {
+	case <-d.done:
+	default:
+		_ = d.cmd.Process.Kill()
+		<-d.done
+	}
+}
+
+// explain adds the tail of the daemon's log to err.
+func (d *daemon) explain(err error) error {
+	if err == nil {
+		return nil
+	}
+	b, _ := os.ReadFile(d.log)
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > 15 {
+		lines = lines[len(lines)-15:]
+	}
+	return fmt.Errorf("%w\nserve log (tail):\n%s", err, strings.Join(lines, "\n"))
+}

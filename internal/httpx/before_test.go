@@ -1,0 +1,53 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+
+	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
+	"github.com/injectkit/injectkit/internal/testkit"
+)
+
+// TestPosterBefore: Request.Before is called before each attempt with its
+// number; an error it returns ends Do without that attempt, returned as
+// is, with the attempts made so far.
+func TestPosterBefore(t *testing.T) {
+	errStop := errors.New("no longer needed")
+	tests := []struct {
+		name         string
+		stopAt       int // Before fails before this attempt; 0 never
+		wantCalls    []int
+		wantRequests int
+		wantErr      error
+	}{
+		{"never stops: every attempt", 0, []int{1, 2, 3}, 3, nil},
+		{"stops before the first attempt", 1, []int{1}, 0, errStop},
+		{"stops before a retry", 2, []int{1, 2}, 1, errStop},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, testkit.Repeat(2, 503, "")...)
+			var calls []int
+			req := Request{URL: srv.URL, Before: func(_ context.Context, n int) error {
+				calls = append(calls, n)
+				if n == tt.stopAt {
+					return errStop
+				}
+				return nil
+			}}
+			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}}
+			rep, err := p.Do(context.Background(), req)
+			if err != tt.wantErr { // returned as is, not wrapped
+				t.Errorf("error = %v, want %v", err, tt.wantErr)
+			}
+			if !slices.Equal(calls, tt.wantCalls) {
+				t.Errorf("Before called for attempts %v, want %v", calls, tt.wantCalls)
+			}
+			if got := len(srv.Requests()); got != tt.wantRequests || rep.Attempts != tt.wantRequests {
+				t.Errorf("%d requests, %d attempts reported; want %d", got, rep.Attempts, tt.wantRequests)
+			}
+		})
+	}
+}

@@ -1,0 +1,231 @@
+// Command openaev-standin serves the strict OpenAEV platform stand-in of
+// package openaevtest on a loopback port, for benchmarks and manual runs of
+// the openaev profile that must not reach a real platform:
+//
+//	go run ./openaev/openaevtest/cmd/openaev-standin -url-file /tmp/oaev.url \
+//	  -register noop -inject bench-openaev-001 &
+//	injectkit run --openaev-message msg.json --backend-url "$(cat /tmp/oaev.url)" --token standin-token
+//	kill %1    # prints the stats as one JSON line
+//
+// It creates the injects named by -inject (of the contract of the injector
+// -contract-of names), registers the contracts of the injectors -register
+// names (so that the platform knows their declared outputs and processes
+// their findings and signatures, as after a `serve` registration), then
+// writes its base URL to -url-file. The platform's calls are summed up
+// (openaevtest.Stats, counting only the calls after that setup): on
+// GET /stats of the -stats-url-file server, and as one JSON line on stdout
+// when SIGTERM or SIGINT stops it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/builtin"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// standinInjectorID is the injector id of the stand-in's own registration.
+const standinInjectorID = "0e0b6c4e-5f7a-4d7e-9a0e-6b1f2c3d4e5f"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "openaev-standin:", err)
+		stop()
+		var ue usageError
+		if errors.As(err, &ue) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}
+
+// usageError is a bad flag (exit 2).
+type usageError struct{ error }
+
+// settings are the command's flags.
+type settings struct {
+	token, urlFile, statsFile, version, contractOf string
+	injects, register                              []string
+}
+
+func parse(args []string, stderr io.Writer) (settings, error) {
+	var s settings
+	fs := flag.NewFlagSet("openaev-standin", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&s.token, "token", "standin-token", "the bearer token the platform accepts")
+	fs.StringVar(&s.urlFile, "url-file", "", "write the platform's base URL (http://127.0.0.1:PORT) to this file once ready")
+	fs.StringVar(&s.statsFile, "stats-url-file", "", "serve GET /stats on another loopback port and write its URL to this file")
+	fs.StringVar(&s.version, "version", "", "the platform version to report and model (default: the current line)")
+	fs.StringVar(&s.contractOf, "contract-of", "noop", "the injector whose contract the -inject injects are of")
+	fs.Func("inject", "an inject to create (repeatable, or comma-separated)", func(v string) error {
+		s.injects = append(s.injects, splitList(v)...)
+		return nil
+	})
+	fs.Func("register", "injectors whose contracts to register (repeatable, or comma-separated; known: "+
+		strings.Join(builtinRegistry().Names(), ", ")+")", func(v string) error {
+		s.register = append(s.register, splitList(v)...)
+		return nil
+	})
+	if err := fs.Parse(args); err != nil {
+		return s, usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return s, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	return s, nil
+}
+
+func splitList(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func builtinRegistry() *framework.Registry {
+	r := framework.NewRegistry()
+	builtin.Register(r)
+	return r
+}
+
+// run serves the stand-in until ctx ends, then prints its stats to stdout.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	s, err := parse(args, stderr)
+	if err != nil {
+		return err
+	}
+	manifests, err := manifestsOf(s.register)
+	if err != nil {
+		return usageError{err}
+	}
+	var opts []openaevtest.Option
+	if s.version != "" {
+		if _, err := openaevtest.Classify(s.version); err != nil {
+			return usageError{fmt.Errorf("-version %q: %w", s.version, err)}
+		}
+		opts = append(opts, openaevtest.WithVersionString(s.version))
+	}
+	p, stopPlatform := openaevtest.Start(s.token, opts...)
+	defer stopPlatform()
+	if len(manifests) > 0 {
+		if err := register(ctx, p.URL, s.token, manifests); err != nil {
+			return err
+		}
+	}
+	contract := openaev.ContractID(s.contractOf)
+	for _, id := range s.injects {
+		p.AddInject(id, contract)
+	}
+	base := p.CallCount() // the setup's calls are not counted
+
+	if s.statsFile != "" {
+		stopStats, err := serveStats(p, base, s.statsFile)
+		if err != nil {
+			return err
+		}
+		defer stopStats()
+	}
+	if s.urlFile != "" {
+		if err := writeFile(s.urlFile, p.URL); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, version %s)\n", p.URL, len(s.injects), p.Version())
+	<-ctx.Done()
+	return json.NewEncoder(stdout).Encode(p.StatsFrom(base))
+}
+
+// manifestsOf returns the manifests of the named built-in injectors.
+func manifestsOf(names []string) ([]framework.Manifest, error) {
+	r := builtinRegistry()
+	var out []framework.Manifest
+	for _, name := range names {
+		ex, err := r.New(name)
+		if err != nil {
+			return nil, fmt.Errorf("-register: %w", err)
+		}
+		m := framework.Manifest{Name: name}
+		if mf, ok := ex.(framework.Manifester); ok {
+			m = mf.Manifest()
+			m.Name = name
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// register registers the manifests' contracts with the platform at url,
+// as `injectkit serve` does.
+func register(ctx context.Context, url, token string, manifests []framework.Manifest) error {
+	c, err := openaev.NewClient(openaev.Config{URL: url, Token: token, InjectorID: standinInjectorID,
+		InjectorName: "openaev-standin", InjectorType: "injectkit"})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := c.Register(ctx, manifests, false); err != nil {
+		return fmt.Errorf("register %d contracts: %w", len(manifests), err)
+	}
+	return nil
+}
+
+// serveStats serves GET /stats (the stats from call base on) on a loopback
+// port and writes its URL to file.
+func serveStats(p *openaevtest.Platform, base int, file string) (stop func(), err error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(p.StatsFrom(base))
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	if err := writeFile(file, "http://"+ln.Addr().String()); err != nil {
+		srv.Close()
+		return nil, err
+	}
+	return func() { srv.Close() }, nil
+}
+
+// writeFile writes s to name at once (a rename), so that a reader polling
+// for the file never reads it half written.
+func writeFile(name, s string) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), ".openaev-standin-*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.WriteString(s); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	return os.Rename(tmp.Name(), name)
+}

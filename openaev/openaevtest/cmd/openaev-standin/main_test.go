@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestMain runs the command itself when the test binary is started as it
+// (see TestSIGTERMPrintsStats).
+func TestMain(m *testing.M) {
+	if os.Getenv("OPENAEV_STANDIN_MAIN") == "1" {
+		os.Args = append([]string{"openaev-standin"}, strings.Fields(os.Getenv("OPENAEV_STANDIN_ARGS"))...)
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+func TestParseRefusesBadFlags(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"unknown flag", []string{"-nope"}},
+		{"argument", []string{"extra"}},
+		{"unknown injector", []string{"-register", "noop,nosuch"}},
+		{"bad version", []string{"-version", "latest"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := run(context.Background(), tt.args, io.Discard, io.Discard)
+			var ue usageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("run(%q) = %v, want a usage error", tt.args, err)
+			}
+		})
+	}
+}
+
+// post sends body to the platform at url+path with the token and returns
+// the status.
+func post(t *testing.T, url, path, token, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// readyURL reads the stand-in's "openaev stand-in on URL …" line.
+func readyURL(t *testing.T, r *bufio.Reader) string {
+	t.Helper()
+	line, err := r.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no ready line: %v (%q)", err, line)
+	}
+	f := strings.Fields(line)
+	if len(f) < 4 || !strings.HasPrefix(f[3], "http://127.0.0.1:") {
+		t.Fatalf("ready line %q", line)
+	}
+	return f[3]
+}
+
+func TestRunServesTheRegisteredContractAndCounts(t *testing.T) {
+	dir := t.TempDir()
+	urlFile, statsFile := filepath.Join(dir, "url"), filepath.Join(dir, "stats")
+	pr, pw := io.Pipe()
+	var stdout bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-token", "tok", "-register", "noop", "-inject", "inj-1,inj-2",
+			"-url-file", urlFile, "-stats-url-file", statsFile}, &stdout, pw)
+		pw.Close()
+	}()
+	url := readyURL(t, bufio.NewReader(pr))
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	if b, err := os.ReadFile(urlFile); err != nil || string(b) != url {
+		t.Fatalf("url file %q (%v), want %q", b, err, url)
+	}
+
+	const complete = `{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete",` +
+		`"execution_output_structured":"{\"summary\":\"noop: 1 target(s)\"}"}`
+	steps := []struct {
+		path, token, body string
+		want              int
+	}{
+		{"/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`, 200},
+		{"/api/injects/execution/callback/inj-1", "tok", complete, 200},
+		{"/api/injects/execution/callback/inj-2", "bad", complete, 401},
+		{"/api/injects/execution/callback/unknown", "tok", complete, 404},
+	}
+	for _, s := range steps {
+		if got := post(t, url, s.path, s.token, s.body); got != s.want {
+			t.Errorf("POST %s: %d, want %d", s.path, got, s.want)
+		}
+	}
+
+	statsURL, err := os.ReadFile(statsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Get(string(statsURL) + "/stats")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live openaevtest.Stats
+	err = json.NewDecoder(resp.Body).Decode(&live)
+	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var final openaevtest.Stats
+	if err := json.Unmarshal(stdout.Bytes(), &final); err != nil {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
+	}
+	for name, s := range map[string]openaevtest.Stats{"GET /stats": live, "stdout": final} {
+		// The registration is setup: not counted.
+		if s.Posts != 4 || s.Processed != 1 || s.Refused != 2 || s.Dropped != 0 || s.Completions != 1 ||
+			s.ByKind[openaevtest.KindReception] != 1 || s.ByKind[openaevtest.KindRegistration] != 0 {
+			t.Errorf("%s stats %+v", name, s)
+		}
+		if s.Bytes == 0 {
+			t.Errorf("%s counted no bytes", name)
+		}
+	}
+}
+
+func TestSIGTERMPrintsStats(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a process")
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "OPENAEV_STANDIN_MAIN=1", "OPENAEV_STANDIN_ARGS=-inject inj-1 -token tok")
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	r := bufio.NewReader(stderr)
+	url := readyURL(t, r)
+	if got := post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`); got != 200 {
+		t.Fatalf("reception: %d", got)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	rest, _ := io.ReadAll(r)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("exit after SIGTERM: %v (stderr %s)", err, rest)
+	}
+	var s openaevtest.Stats
+	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
+	}
+	if s.Posts != 1 || s.ByKind[openaevtest.KindReception] != 1 || s.Refused != 0 {
+		t.Errorf("stats %+v, want the one reception", s)
+	}
+}

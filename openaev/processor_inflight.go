@@ -1,0 +1,69 @@
+package openaev
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// inflight holds the runs a Processor has in flight, by inject id, so that
+// a redelivered message of an inject this process is running waits for
+// that run rather than run the inject a second time at once. That happens
+// when the broker connection drops mid-run: the run goes on, its
+// acknowledgement is lost with the channel, and the broker delivers the
+// message again, to the new connection of the same process. The zero value
+// is ready; it is safe for concurrent use.
+type inflight struct {
+	mu   sync.Mutex
+	runs map[string]*flight
+}
+
+// flight is one run of inject id: done is closed when it ends, with err
+// its outcome.
+type flight struct {
+	id   string
+	done chan struct{}
+	err  error
+}
+
+// start registers a run of id and returns the function that ends it with
+// its outcome. When another run of id is already registered (a second
+// message for the same inject, not a redelivery), the first one stays the
+// one redeliveries wait for.
+func (f *inflight) start(id string) (end func(err error)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if _, ok := f.runs[id]; ok {
+		return func(error) {}
+	}
+	if f.runs == nil {
+		f.runs = map[string]*flight{}
+	}
+	fl := &flight{id: id, done: make(chan struct{})}
+	f.runs[id] = fl
+	return func(err error) {
+		f.mu.Lock()
+		delete(f.runs, id)
+		f.mu.Unlock()
+		fl.err = err
+		close(fl.done)
+	}
+}
+
+// running returns the run of id in flight, nil when none.
+func (f *inflight) running(id string) *flight {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.runs[id]
+}
+
+// wait waits for the run to end and returns its outcome. When ctx ends
+// first, it returns ctx's error: the message goes back to the queue.
+func (fl *flight) wait(ctx context.Context) error {
+	select {
+	case <-fl.done:
+		return fl.err
+	case <-ctx.Done():
+		return fmt.Errorf("inject %s: waiting for its run in flight: %w", fl.id, ctx.Err())
+	}
+}

@@ -1,0 +1,65 @@
+package openaev_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+)
+
+// TestRedeliveredWhileRunningWaitsForTheRun: the broker delivers a message
+// again when the channel of its run closes, maybe to the same process,
+// whose run goes on. That redelivery does not run the inject a second time:
+// it waits for the run in flight and ends with its outcome, so the platform
+// sees one run and at most one completion.
+func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
+	tests := []struct {
+		name           string
+		failComplete   int // 503s for the run's "complete" (4 exhaust its attempts)
+		wantErr        error
+		wantCompletion int
+	}{
+		{"the run delivers: the redelivery is done", 0, nil, 1},
+		{"the run's callback fails: the redelivery fails alike", 4, openaev.ErrRetriesExhausted, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.nmap.block = true // runs until its context ends
+			body := e.message(t, "i-twin", "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
+			if tt.failComplete > 0 {
+				e.platform.FailComplete("i-twin", http.StatusServiceUnavailable, tt.failComplete)
+			}
+			runCtx, stopRun := context.WithCancel(context.Background())
+			defer stopRun()
+			first := make(chan error, 1)
+			go func() { first <- e.proc.Process(runCtx, body) }()
+			testkit.WaitFor(t, 10*time.Second, "the first run executing", func() bool { return e.nmap.calls.Load() == 1 })
+
+			second := make(chan error, 1)
+			go func() { second <- e.proc.Process(openaev.Redelivered(context.Background()), body) }()
+			testkit.WaitFor(t, 10*time.Second, "the redelivery waiting", func() bool {
+				return e.logs.FilterMessageSnippet("waiting for that run").Len() == 1
+			})
+			stopRun() // the run ends, reported as timed out
+
+			errFirst, errSecond := <-first, <-second
+			if !errors.Is(errFirst, tt.wantErr) || tt.wantErr == nil && errFirst != nil {
+				t.Errorf("first run: %v, want %v", errFirst, tt.wantErr)
+			}
+			if errSecond != errFirst {
+				t.Errorf("redelivery: %v, want the run's outcome %v", errSecond, errFirst)
+			}
+			if n := e.nmap.calls.Load(); n != 1 {
+				t.Errorf("the inject ran %d times, want 1", n)
+			}
+			if n := len(e.platform.Completions("i-twin")); n != tt.wantCompletion {
+				t.Errorf("%d completions, want %d", n, tt.wantCompletion)
+			}
+		})
+	}
+}

@@ -1,0 +1,90 @@
+package openaev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+)
+
+// A message may be run by two processes: the broker delivers it again
+// when the channel it came on closes before its acknowledgement, whether
+// the process died or only lost its connection and finishes the run.
+// Both runs then hold a terminal callback, and the platform would complete
+// the inject twice. The one that completes second is the duplicate: before
+// each attempt of the "complete" callback, a run that may have a twin asks
+// the platform for the inject's status, and sends nothing once it shows the
+// inject finished. Asking before each attempt, not once, keeps the window
+// in which both can send down to one round trip: a callback's retries wait
+// seconds, during which the twin may have completed.
+
+// errSuperseded ends the attempts of a terminal callback whose inject the
+// platform shows finished; PostBody reports it as delivered.
+var errSuperseded = errors.New("the inject already finished on the platform")
+
+type ackLostKey struct{}
+
+// AckLost returns ctx marked as the handling of a message whose
+// acknowledgement may not land: lost reports, each time it is called,
+// whether the channel the message came on has closed since it was
+// delivered. The broker then delivers the message again, maybe to another
+// process, which runs it too; from then on, the profile asks the platform
+// before each attempt of the terminal callback, as for a redelivered
+// message (see Redelivered). The serve Handler marks its messages with
+// serve.Delivery.Lost.
+func AckLost(ctx context.Context, lost func() bool) context.Context {
+	if lost == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, ackLostKey{}, lost)
+}
+
+// ackLost reports whether ctx's message can no longer be acknowledged.
+func ackLost(ctx context.Context) bool {
+	lost, _ := ctx.Value(ackLostKey{}).(func() bool)
+	return lost != nil && lost()
+}
+
+// mayHaveTwin reports whether another run of ctx's message may exist: the
+// message was delivered again, or its own acknowledgement cannot land.
+func mayHaveTwin(ctx context.Context) bool { return redelivered(ctx) || ackLost(ctx) }
+
+// alwaysTwin is the twin test of a resend: the body was stored by a run that
+// may have been repeated since, by this process or another.
+func alwaysTwin(context.Context) bool { return true }
+
+// postBody posts body index of inject id's terminal callback. Before each
+// attempt of the "complete" (index 0), when twin(ctx) says another run may
+// have completed the inject, it asks the platform for the inject's status:
+// once the inject is finished, nothing more is sent and nil is returned.
+// "data" callbacks (index > 0) follow their "complete" and are always sent.
+func (p *Profile) postBody(ctx context.Context, injectID string, index int, body []byte, twin func(context.Context) bool) error {
+	op := ActionComplete
+	if index > 0 {
+		op = ActionData
+	}
+	req := request{op: op, path: callbackPath(injectID), contentType: "application/json", body: body,
+		injectID: injectID, retryConflict: true}
+	if index == 0 {
+		// The status request is not a callback: it uses ctx, not the
+		// callback context the attempts get.
+		req.before = func(context.Context, int) error {
+			if twin(ctx) && p.finishedElsewhere(ctx, injectID) {
+				return errSuperseded
+			}
+			return nil
+		}
+	}
+	_, err := p.client.do(callbackContext(ctx), req)
+	switch {
+	case errors.Is(err, errSuperseded):
+		return nil
+	case err != nil:
+		err = authorization(err, injectID, p.received.has(injectID))
+		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
+	}
+	p.log.Info("terminal callback delivered", zap.String("inject_id", injectID), zap.String("action", op),
+		zap.Int("index", index))
+	return nil
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The daemon yardstick: `injectkit serve` (one process, WORKERS workers)
+# running N noop injects from a real RabbitMQ queue against the strict
+# OpenAEV stand-in (openaevtest), with its outbox on (a file in a temporary
+# directory) and with --outbox none. Each inject makes three calls:
+# reception, an INFO trace and the terminal "complete".
+#
+# The clock starts once the daemon consumes its (fresh, empty) queue, just
+# before the first of the N messages is published (persistent, confirmed;
+# the daemon consumes while they are published), and stops when the
+# stand-in has processed the N-th "complete". Registration and start-up are
+# not timed. A run fails loudly unless every inject was completed exactly
+# once and the stand-in refused and dropped nothing. Prints injects/s and
+# wall time per run, the median (and min/max) when RUNS > 1, and the
+# daemon's peak RSS.
+#
+#   scripts/bench-serve.sh N WORKERS [RUNS]   (make bench-serve N=2000 WORKERS=16 RUNS=3)
+#   OUTBOX=on|none|both (default both) picks the settings.
+# Needs RabbitMQ on 127.0.0.1:5672 (guest/guest), as the integration tests.
+set -euo pipefail
+N=${1:?usage: bench-serve.sh N WORKERS [RUNS]}
+WORKERS=${2:?usage: bench-serve.sh N WORKERS [RUNS]}
+RUNS=${3:-1}
+OUTBOX=${OUTBOX:-both}
+cd "$(dirname "$0")/.."
+
+mkdir -p bin
+go build -o bin/injectkit ./cmd/injectkit
+go build -o bin/benchserve ./internal/benchserve
+echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/')"
+bin/benchserve -bin bin/injectkit -n "$N" -workers "$WORKERS" -runs "$RUNS" -outbox "$OUTBOX"

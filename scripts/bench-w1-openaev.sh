@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# W1 through the openaev profile: `injectkit run --openaev-message` on one
+# noop inject whose message holds N assets (each with an agent and one
+# address), against the strict OpenAEV platform stand-in
+# (openaev/openaevtest/cmd/openaev-standin, the noop contract registered so
+# its signatures are processed), with the outbox on; and the floor
+# (bin/openaevfloor: encode the same bodies and POST them to the same
+# stand-in). RUNS runs of each, alternating. The bodies: reception, the
+# INFO trace, one INFO trace per asset-backed target, the "complete"
+# callback and "data" callbacks, each at most 5 MiB (the profile's
+# default).
+#
+# Each run gets a fresh stand-in (not timed); the stand-in processes each
+# callback before answering, as a strict platform would, in both W1 and
+# the floor. A run fails loudly unless the stand-in refused and dropped
+# nothing and processed exactly one "complete". Before timing, the floor's
+# bodies are compared with a dry run of the profile (300 targets, 8 KiB
+# bodies, so data callbacks too): they must be equal but for the times.
+# Prints wall time (median/min/max), POSTs, bytes, peak RSS (/usr/bin/time)
+# for both, and W1/floor.
+#
+#   scripts/bench-w1-openaev.sh N [RUNS]     (make bench-w1 PROFILE=openaev N=100000 RUNS=3)
+#   MODE=both|w1|floor (default both); W1_OUTBOX=none runs W1 with --outbox none.
+set -euo pipefail
+N=${1:?usage: bench-w1-openaev.sh N [RUNS]}
+RUNS=${2:-5}
+MODE=${MODE:-both}
+W1_OUTBOX=${W1_OUTBOX:-on}
+TOKEN=standin-token
+INJECT=bench-openaev-001
+cd "$(dirname "$0")/.."
+[ -x /usr/bin/time ] || { echo "bench-w1-openaev: /usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
+
+mkdir -p bin
+go build -o bin/injectkit ./cmd/injectkit
+go build -o bin/openaev-standin ./openaev/openaevtest/cmd/openaev-standin
+go build -o bin/openaevfloor ./internal/openaevfloor
+
+work=$(mktemp -d)
+standin_pid=
+trap '[ -n "$standin_pid" ] && kill "$standin_pid" 2>/dev/null; rm -rf "$work"' EXIT
+export CONTAINER_IP=172.17.0.2
+
+# The floor's bodies are the profile's (times aside).
+norm() { sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/TIME/g; s/"execution_duration":[0-9]+/"execution_duration":0/g'; }
+bin/openaevfloor -n 300 -inject-id "$INJECT" -write-message "$work/verify.json"
+bin/injectkit run --openaev-message "$work/verify.json" --max-payload-size 8192 --outbox none 2>"$work/verify.err" | norm > "$work/verify.w1" \
+  || { cat "$work/verify.err" >&2; exit 1; }
+bin/openaevfloor -n 300 -inject-id "$INJECT" -max-payload-size 8192 -dump | norm > "$work/verify.floor"
+if ! cmp -s "$work/verify.w1" "$work/verify.floor"; then
+  echo "bench-w1-openaev: the floor's bodies differ from the profile's (300 targets, 8 KiB):" >&2
+  diff <(tr ',' '\n' < "$work/verify.w1") <(tr ',' '\n' < "$work/verify.floor") | head -20 >&2
+  exit 1
+fi
+
+msg="$work/message.json"
+bin/openaevfloor -n "$N" -inject-id "$INJECT" -write-message "$msg"
+
+# standin: start a fresh stand-in; sets url and stats_url.
+standin() {
+  rm -f "$work/url" "$work/stats_url"
+  bin/openaev-standin -token "$TOKEN" -register noop -inject "$INJECT" \
+    -url-file "$work/url" -stats-url-file "$work/stats_url" > "$work/standin.out" 2> "$work/standin.err" &
+  standin_pid=$!
+  for _ in $(seq 200); do [ -s "$work/url" ] && [ -s "$work/stats_url" ] && break; sleep 0.05; done
+  [ -s "$work/url" ] || { cat "$work/standin.err" >&2; echo "bench-w1-openaev: stand-in did not start" >&2; exit 1; }
+  url=$(cat "$work/url"); stats_url=$(cat "$work/stats_url")
+}
+stop_standin() { kill "$standin_pid"; wait "$standin_pid" || true; standin_pid=; }
+field() { echo "$1" | sed -E "s/.*\"$2\":([0-9]+).*/\\1/"; }
+
+# once LABEL CMD...: one timed run against a fresh stand-in whose URL
+# replaces @URL@ in the arguments; appends "wall kb posts bytes" to
+# $work/LABEL.runs.
+once() {
+  local label=$1; shift
+  standin
+  local args=("${@//@URL@/$url}")
+  /usr/bin/time -f "%e %M" -o "$work/time" "${args[@]}" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  local wall kb stats
+  read -r wall kb < "$work/time"
+  stats=$(curl -fsS "$stats_url/stats")
+  stop_standin
+  if [ "$(field "$stats" refused)" != 0 ] || [ "$(field "$stats" dropped)" != 0 ] || [ "$(field "$stats" completions)" != 1 ]; then
+    echo "bench-w1-openaev: $label: the stand-in did not process exactly one complete without refusals or drops: $stats" >&2
+    tail -5 "$work/stderr" >&2
+    exit 1
+  fi
+  echo "$wall $kb $(field "$stats" posts) $(field "$stats" bytes)" >> "$work/$label.runs"
+}
+
+# summary LABEL: one line of LABEL's runs; sets med.
+summary() {
+  local label=$1 runs="$work/$1.runs"
+  local sorted; sorted=$(cut -d' ' -f1 "$runs" | sort -g)
+  med=$(echo "$sorted" | awk -v n="$RUNS" 'NR == int((n+1)/2)')
+  local min; min=$(echo "$sorted" | head -1)
+  local max; max=$(echo "$sorted" | tail -1)
+  local peak; peak=$(cut -d' ' -f2 "$runs" | sort -g | tail -1)
+  local posts bytes; read -r _ _ posts bytes < <(tail -1 "$runs")
+  printf '%-6s N=%-8s runs=%s wall median=%ss min=%ss max=%ss posts=%s bytes=%s peak_rss=%sMB per_target=%sus\n' \
+    "$label" "$N" "$RUNS" "$med" "$min" "$max" "$posts" "$bytes" "$((peak / 1024))" \
+    "$(awk -v m="$med" -v n="$N" 'BEGIN { printf "%.2f", m * 1e6 / n }')"
+}
+
+outbox="$work/outbox.db"
+[ "$W1_OUTBOX" = none ] && outbox=none
+
+# W1 and the floor alternate, run by run, so that a machine whose load
+# drifts weighs on both alike.
+echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/') outbox=$W1_OUTBOX"
+for _ in $(seq "$RUNS"); do
+  [ "$MODE" = floor ] || once W1 bin/injectkit run --openaev-message "$msg" --backend-url @URL@ --token "$TOKEN" --outbox "$outbox"
+  [ "$MODE" = w1 ] || once floor bin/openaevfloor -n "$N" -inject-id "$INJECT" -url @URL@ -token "$TOKEN"
+done
+w1_med= floor_med=
+if [ "$MODE" != floor ]; then summary W1; w1_med=$med; fi
+if [ "$MODE" != w1 ]; then summary floor; floor_med=$med; fi
+if [ -n "$w1_med" ] && [ -n "$floor_med" ]; then
+  awk -v w="$w1_med" -v f="$floor_med" -v n="$N" 'BEGIN { printf "ratio  N=%-8s W1/floor=%.2fx (medians)\n", n, (f > 0 ? w / f : 0) }'
+fi

@@ -1,0 +1,216 @@
+package signatures
+
+import (
+	"fmt"
+	"iter"
+	"maps"
+	"slices"
+)
+
+// Batch is the signatures of a list of targets held as what they share
+// (source addresses, times, status, partial results, extras) and a way to
+// reach each target's configuration: a signature is built only when asked
+// for, so that a million targets cost no more than their configurations.
+// Manager.Batch compiles the pre-execution batch, Manager.Post the
+// post-execution one; their signatures are those of CompilePre and
+// CompilePost. A Batch is immutable and safe for concurrent use.
+type Batch struct {
+	n      int
+	config func(i int) Config
+	shared Signature // every field but the identity
+}
+
+// Batch returns the pre-execution signatures of n configurations, config(i)
+// giving the i-th, stamped with the time of the call, as CompilePre would
+// compile them. config is called again each time a signature is built and
+// must keep returning the same configuration. Each configuration must be
+// valid (Config.Validate: the caller checked it when it typed the target);
+// Batch checks that none is nil and that all share one category.
+func (m *Manager) Batch(n int, config func(i int) Config) (*Batch, error) {
+	if n == 0 {
+		return nil, ErrNoConfigs
+	}
+	var cat Category
+	for i := range n {
+		c := config(i)
+		if isNil(c) {
+			return nil, &ValidationError{Field: fmt.Sprintf("configs[%d]", i), Reason: "nil configuration"}
+		}
+		switch {
+		case i == 0:
+			cat = c.Category()
+		case c.Category() != cat:
+			return nil, &ValidationError{Field: "configs", Value: string(cat) + "," + string(c.Category()),
+				Reason: "configurations of mixed categories"}
+		}
+	}
+	b := &Batch{n: n, config: config}
+	b.shared.StartTime = m.now().UTC().Format(TimeFormat)
+	if cat == Network {
+		src := m.ResolveSourceIP()
+		b.shared.SourceIPv4, b.shared.SourceIPv6 = src.IPv4, src.IPv6
+	}
+	return b, nil
+}
+
+// Post returns the post-execution batch of pre: every pre field unchanged
+// plus end_time, execution_status, the partial results of a timed-out run
+// and the tool's extra signatures, as CompilePost sets them.
+func (m *Manager) Post(pre *Batch, out ToolOutput) (*Batch, error) {
+	post := &Batch{n: pre.n, config: pre.config, shared: pre.shared}
+	fill, err := m.postFields(out)
+	if err != nil {
+		return nil, err
+	}
+	fill(&post.shared)
+	return post, nil
+}
+
+// Len returns the number of signatures.
+func (b *Batch) Len() int { return b.n }
+
+// Signature returns signature i (its Extra map is its own).
+func (b *Batch) Signature(i int) Signature {
+	var s Signature
+	b.fill(i, &s)
+	if len(s.Extra) > 0 {
+		s.Extra = maps.Clone(s.Extra)
+	}
+	return s
+}
+
+// fill writes signature i into s; s.Extra is the batch's, shared.
+func (b *Batch) fill(i int, s *Signature) {
+	*s = b.shared
+	b.config(i).identity(s)
+}
+
+// All yields every signature in order (each as Signature returns it).
+func (b *Batch) All() iter.Seq2[int, Signature] {
+	return func(yield func(int, Signature) bool) {
+		for i := range b.n {
+			if !yield(i, b.Signature(i)) {
+				return
+			}
+		}
+	}
+}
+
+// PayloadTargets is the package-level PayloadTargets over the batch's
+// signatures, the metadata of target i given by target(i).
+func (b *Batch) PayloadTargets(target func(i int) Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (iter.Seq2[int, PayloadTarget], error) {
+	if err := checkPayloadArgs(b.n, b.n, types, extras, targetExtras); err != nil {
+		return nil, err
+	}
+	if len(targetExtras) == 0 {
+		return func(yield func(int, PayloadTarget) bool) {
+			tb := b.newTemplate(target, types, extras)
+			for i := range b.n {
+				if !yield(i, tb.build(i)) {
+					return
+				}
+			}
+		}, nil
+	}
+	return func(yield func(int, PayloadTarget) bool) {
+		var s Signature
+		pb := payloadBuilder{
+			sig:    func(i int) *Signature { b.fill(i, &s); return &s },
+			target: target, types: types, extras: extras, targetExtras: targetExtras,
+		}
+		for i := range b.n {
+			if !yield(i, pb.build(i, true)) {
+				return
+			}
+		}
+	}, nil
+}
+
+// template builds the payload targets of a batch without per-target
+// extras: every value but the identity is the same for all targets, built
+// (and boxed) once; a target's values are the shared head (source
+// addresses), its identity, and the shared tail of its type (times,
+// status, partial results, extras). Types without extras of their own
+// share one values slice, as payloadBuilder's do.
+type template struct {
+	b      *Batch
+	target func(int) Attribution
+	types  []ExpectationType
+	head   []Value
+	tails  [][]Value
+	plain  []bool
+	most   int // the longest tail
+
+	id     Signature // the identity of the target being built
+	ident  []Field
+	boxes  boxCache
+	vals   []Value
+	groups []ValueGroup
+}
+
+func (b *Batch) newTemplate(target func(int) Attribution, types []ExpectationType, extras TypeExtras) *template {
+	t := &template{b: b, target: target, types: types, tails: make([][]Value, len(types)), plain: make([]bool, len(types))}
+	core := b.shared.appendCore(nil) // no identity: source fields, then times, status, partial results
+	split := 0
+	for split < len(core) && (core[split].Name == FieldSourceIPv4 || core[split].Name == FieldSourceIPv6) {
+		split++
+	}
+	for _, f := range core[:split] {
+		t.head = append(t.head, Value{f.Name, f.Value})
+	}
+	for j, et := range types {
+		t.plain[j] = len(extras[et]) == 0
+		var tail []Value
+		for _, f := range appendSorted(slices.Clip(core[split:]), mergeExtras(b.shared.Extra, extras[et])) {
+			tail = append(tail, Value{f.Name, f.Value})
+		}
+		t.tails[j] = tail
+		t.most = max(t.most, len(tail))
+	}
+	return t
+}
+
+// build builds target i into the template's reused buffers.
+func (t *template) build(i int) PayloadTarget {
+	t.id = Signature{}
+	t.b.config(i).identity(&t.id)
+	t.ident = t.id.appendCoreBoxed(t.ident[:0], &t.boxes)
+	n := len(t.head) + len(t.ident) + t.most
+	t.vals = slices.Grow(t.vals[:0], n*len(t.types))
+	t.groups = slices.Grow(t.groups[:0], len(t.types))
+	var shared []Value
+	for j, et := range t.types {
+		if t.plain[j] && shared != nil {
+			t.groups = append(t.groups, ValueGroup{ExpectationType: et, Values: shared})
+			continue
+		}
+		from := len(t.vals)
+		t.vals = append(t.vals, t.head...)
+		for _, f := range t.ident {
+			t.vals = append(t.vals, Value{f.Name, f.Value})
+		}
+		t.vals = append(t.vals, t.tails[j]...)
+		vals := t.vals[from:len(t.vals):len(t.vals)]
+		if t.plain[j] {
+			shared = vals
+		}
+		t.groups = append(t.groups, ValueGroup{ExpectationType: et, Values: vals})
+	}
+	return PayloadTarget{SignatureTarget: t.target(i), SignatureValues: t.groups}
+}
+
+// Payload materialises the whole payload of the batch (see BuildPayload).
+func (b *Batch) Payload(target func(i int) Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (Payload, error) {
+	if err := checkPayloadArgs(b.n, b.n, types, extras, targetExtras); err != nil {
+		return Payload{}, err
+	}
+	pb := payloadBuilder{
+		sig:    func(i int) *Signature { s := b.Signature(i); return &s },
+		target: target, types: types, extras: extras, targetExtras: targetExtras,
+	}
+	p := Payload{Targets: make([]PayloadTarget, b.n)}
+	for i := range b.n {
+		p.Targets[i] = pb.build(i, false)
+	}
+	return p, nil
+}

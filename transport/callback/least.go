@@ -1,0 +1,46 @@
+package callback
+
+import (
+	"math"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// leastBound returns a size no smaller than the encoding of t's least
+// payload target (runtime.Prepared.LeastPayloadTargets: its attribution
+// and, per expectation type, its identity values, a start and an end
+// time and the status "failed"), counted from the lengths of its values
+// alone, so that Received measures no target of an ordinary inject. It
+// assumes the most expectation types (three) and the worst escaping
+// (6 bytes per byte, \u00XX, plus the quotes); every key, bracket and
+// comma around a value takes less than 80 bytes (`{"signature_type":"`,
+// a name of at most 16 bytes, `","signature_value":`, `},`), around an
+// attribution field less than 20, around a group less than 64, and around
+// the target less than 64. A target of unknown configuration has no
+// bound (math.MaxInt): it is measured.
+func leastBound(t framework.Target) int {
+	var n, size int // identity values and their bytes
+	add := func(vs ...string) {
+		for _, v := range vs {
+			if v != "" {
+				n++
+				size += len(v)
+			}
+		}
+	}
+	switch c := t.Config.(type) {
+	case signatures.NetworkConfig:
+		add(c.TargetIPv4, c.TargetIPv6, c.TargetHostname)
+	case signatures.CloudConfig:
+		add(c.CloudProvider, c.CloudAccountID, c.CloudRegion, c.TargetService)
+	case signatures.ExternalConfig:
+		add(c.Query, c.TargetIPv4, c.TargetHostname)
+	default:
+		return math.MaxInt
+	}
+	a := t.Attribution
+	const types, times = 3, 2*len("0000-00-00T00:00:00Z") + len(signatures.StatusFailed)
+	group := 64 + (n+3)*80 + 6*(size+times)
+	return 64 + 3*20 + 6*(len(a.Agent)+len(a.Asset)+len(a.AssetGroup)) + types*group
+}

@@ -1,0 +1,99 @@
+package outbox
+
+import (
+	"errors"
+	"maps"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Removals after a 2xx are deferred: a delivering goroutine does not wait
+// for the commit that removes its bodies, and that removal rides with the
+// commit of the next writes (other deliveries' bodies being stored), or is
+// committed alone after lazyDelay when none comes. A crash before that
+// commit only leaves delivered bodies pending: they are resent under their
+// recorded Idempotency-Key (and a resender that asks the platform first,
+// as serve's does, sends nothing for a finished inject). Within this
+// process a body whose removal is in flight is gone already: List, Stats
+// and Get leave it out, Claim finds it busy, and Close waits for the
+// removals in flight.
+
+// maxDeferred is the most bodies of one delivery whose removal is
+// deferred; a larger send removes its bodies itself.
+const maxDeferred = 64
+
+// deleteLater removes the records ids, delivered, in the background; they
+// stay claimed until the removal is committed. A removal that fails leaves
+// them pending, to be resent. After Close was called they are removed at
+// once.
+func (s *Store) deleteLater(ids []uint64) {
+	if len(ids) == 0 {
+		return
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		_ = s.Delete(ids...) // kept on error: resent under the same key
+		return
+	}
+	if s.deferred == nil {
+		s.deferred = map[uint64]bool{}
+	}
+	for _, id := range ids {
+		s.deferred[id] = true
+	}
+	s.later.Add(1)
+	s.mu.Unlock()
+	var missing []uint64
+	s.writeLater(deleteRecords(ids, &missing), func(error) {
+		// On error the records stay pending: resent under the same key.
+		s.mu.Lock()
+		for _, id := range ids {
+			delete(s.deferred, id)
+			delete(s.claims, id)
+		}
+		s.mu.Unlock()
+		s.later.Done()
+	})
+}
+
+// deferredNow returns the records whose removal is in flight, nil when
+// there are none. It is taken before a read transaction starts: an id
+// leaves the set only after its removal is committed, so a record the
+// transaction still sees is in the set.
+func (s *Store) deferredNow() map[uint64]bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.deferred) == 0 {
+		return nil
+	}
+	return maps.Clone(s.deferred)
+}
+
+// withoutDeferred leaves out of recs those whose removal is in flight.
+func withoutDeferred(recs []Record, gone map[uint64]bool) []Record {
+	if gone == nil {
+		return recs
+	}
+	return slices.DeleteFunc(recs, func(r Record) bool { return gone[r.ID] })
+}
+
+// countDeferred subtracts from st the records of gone that tx still holds.
+func countDeferred(tx *bolt.Tx, st *Stats, gone map[uint64]bool) error {
+	for id := range gone {
+		r, err := find(tx, id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue
+		case err != nil:
+			return err
+		case r.State == Dead:
+			st.Dead--
+		default:
+			st.Pending--
+		}
+		st.Bytes -= int64(r.Size)
+	}
+	return nil
+}
