@@ -154,8 +154,29 @@ type raw struct {
 	from string
 }
 
-func fromFlag(c *ucli.Context, f field) (raw, bool) {
-	if !c.IsSet(f.flag()) {
+// setFlags returns the names (first name) of the command's flags that the
+// command line or the environment set. It asks urfave/cli once: its IsSet,
+// per flag, scans every flag of the command, which is quadratic.
+func setFlags(c *ucli.Context) map[string]bool {
+	local := map[string]bool{}
+	for _, n := range c.LocalFlagNames() {
+		local[n] = true
+	}
+	set := map[string]bool{}
+	if c.Command == nil {
+		return local
+	}
+	for _, f := range c.Command.Flags {
+		names := f.Names()
+		if slices.ContainsFunc(names, func(n string) bool { return local[n] }) {
+			set[names[0]] = true
+		}
+	}
+	return set
+}
+
+func fromFlag(c *ucli.Context, set map[string]bool, f field) (raw, bool) {
+	if !set[f.flag()] {
 		return raw{}, false
 	}
 	r := raw{from: "--" + f.flag()}
@@ -195,8 +216,9 @@ func fromEnv(getenv func(string) string, f field) (raw, bool) {
 // where it came from.
 func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map[string]raw) error {
 	v := reflect.ValueOf(dst).Elem()
+	set := setFlags(c)
 	for _, f := range fieldsOf(v.Type()) {
-		r, ok := fromFlag(c, f)
+		r, ok := fromFlag(c, set, f)
 		if !ok {
 			r, ok = fromEnv(getenv, f)
 		}

@@ -143,9 +143,10 @@ func missingFlagValue(c *ucli.Context) error {
 			names[n] = true
 		}
 	}
+	set := setFlags(c)
 	for _, f := range c.Command.Flags {
 		name := f.Names()[0]
-		if _, isBool := f.(*ucli.BoolFlag); isBool || !c.IsSet(name) {
+		if _, isBool := f.(*ucli.BoolFlag); isBool || !set[name] {
 			continue
 		}
 		vals := []string{c.String(name)}

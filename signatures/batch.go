@@ -5,6 +5,7 @@ import (
 	"iter"
 	"maps"
 	"slices"
+	"sync"
 )
 
 // Batch is the signatures of a list of targets held as what they share
@@ -18,6 +19,10 @@ type Batch struct {
 	n      int
 	config func(i int) Config
 	shared Signature // every field but the identity
+	// source, when not nil, waits for the source addresses looked up in
+	// the background (network batches) and returns them; shared's source
+	// fields are unset until then.
+	source func() SourceIPs
 }
 
 // Batch returns the pre-execution signatures of n configurations, config(i)
@@ -47,8 +52,11 @@ func (m *Manager) Batch(n int, config func(i int) Config) (*Batch, error) {
 	b := &Batch{n: n, config: config}
 	b.shared.StartTime = m.now().UTC().Format(TimeFormat)
 	if cat == Network {
-		src := m.ResolveSourceIP()
-		b.shared.SourceIPv4, b.shared.SourceIPv6 = src.IPv4, src.IPv6
+		// Looked up while the tool runs: the first reader of the batch
+		// waits for it.
+		found := make(chan SourceIPs, 1)
+		go func() { found <- m.ResolveSourceIP() }()
+		b.source = sync.OnceValue(func() SourceIPs { return <-found })
 	}
 	return b, nil
 }
@@ -57,7 +65,7 @@ func (m *Manager) Batch(n int, config func(i int) Config) (*Batch, error) {
 // plus end_time, execution_status, the partial results of a timed-out run
 // and the tool's extra signatures, as CompilePost sets them.
 func (m *Manager) Post(pre *Batch, out ToolOutput) (*Batch, error) {
-	post := &Batch{n: pre.n, config: pre.config, shared: pre.shared}
+	post := &Batch{n: pre.n, config: pre.config, shared: pre.base()}
 	fill, err := m.postFields(out)
 	if err != nil {
 		return nil, err
@@ -79,9 +87,20 @@ func (b *Batch) Signature(i int) Signature {
 	return s
 }
 
+// base returns what every signature of the batch shares, its source
+// addresses waited for.
+func (b *Batch) base() Signature {
+	s := b.shared
+	if b.source != nil {
+		src := b.source()
+		s.SourceIPv4, s.SourceIPv6 = src.IPv4, src.IPv6
+	}
+	return s
+}
+
 // fill writes signature i into s; s.Extra is the batch's, shared.
 func (b *Batch) fill(i int, s *Signature) {
-	*s = b.shared
+	*s = b.base()
 	b.config(i).identity(s)
 }
 
