@@ -52,7 +52,7 @@ demo: ## the README's main job: scan a loopback listener with the real nmap, pri
 N ?= 10000
 RUNS ?= 5
 PROFILE ?= callback
-bench-w1: ## W1 yardstick: make bench-w1 N=100000 (injectkit run noop → loopback sink, then the floor); PROFILE=openaev: through the openaev profile with assets, against the platform stand-in
+bench-w1: ## W1 yardstick: make bench-w1 N=100000 (injectkit run noop → loopback sink with and without the outbox, then the floor; OUTBOX=on|none|both); PROFILE=openaev: through the openaev profile with assets, against the platform stand-in
 ifeq ($(PROFILE),openaev)
 	scripts/bench-w1-openaev.sh $(N) $(RUNS)
 else

@@ -2,13 +2,17 @@
 # W1, the pipeline yardstick: `injectkit run noop` over N IPv4 targets, posting
 # to a loopback sink, RUNS times; then the floor (bin/benchfloor: encode the
 # same final bodies and POST them to the same sink), RUNS times.
-# Prints wall time (median/min/max), POSTs, bytes and peak RSS for both.
+# Prints wall time (median/min/max), POSTs, bytes and peak RSS of each, then
+# the ratios of the medians: W1/floor, W1-none/floor (OUTBOX=both or none)
+# and the outbox's share of W1, (W1 - W1-none) / W1 (OUTBOX=both, the
+# default).
 #
 #   scripts/bench-w1.sh N [RUNS]        (make bench-w1 N=100000)
 set -euo pipefail
 N=${1:?usage: bench-w1.sh N [RUNS]}
 RUNS=${2:-5}
 MODE=${MODE:-both}   # both | w1 | floor
+OUTBOX=${OUTBOX:-both} # on | none | both: W1 with the durable outbox, without it (W1-none), or both
 cd "$(dirname "$0")/.."
 [ -x /usr/bin/time ] || { echo "bench-w1: /usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
 
@@ -45,18 +49,33 @@ run() {
   local min; min=$(echo "$sorted" | head -1)
   local max; max=$(echo "$sorted" | tail -1)
   local peak; peak=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+  medians[$label]=$med
   printf '%-6s N=%-8s runs=%s wall median=%ss min=%ss max=%ss posts=%s bytes=%s peak_rss=%sMB per_target=%sus\n' \
     "$label" "$N" "$RUNS" "$med" "$min" "$max" "$posts" "$bytes" "$((peak / 1024))" \
     "$(awk -v m="$med" -v n="$N" 'BEGIN { printf "%.2f", m * 1e6 / n }')"
 }
 
+declare -A medians
+w1() { # w1 LABEL OUTBOX_PATH
+  run "$1" env CONTAINER_IP=172.17.0.2 INJECTKIT_OUTBOX="$2" bin/injectkit run noop --targets-file "$targets" \
+    --expectation DETECTION --expectation PREVENTION --inject-id inject-bench-001 \
+    --backend-url "$url" --max-payload-size 1048576
+}
 if [ "$MODE" != floor ]; then
   # The outbox (every body stored before its POST) goes to the work
   # directory, not the user's state directory.
-  run W1 env CONTAINER_IP=172.17.0.2 INJECTKIT_OUTBOX="$work/outbox.db" bin/injectkit run noop --targets-file "$targets" \
-    --expectation DETECTION --expectation PREVENTION --inject-id inject-bench-001 \
-    --backend-url "$url" --max-payload-size 1048576
+  [ "$OUTBOX" = none ] || w1 W1 "$work/outbox.db"
+  [ "$OUTBOX" = on ] || w1 W1-none none
 fi
 if [ "$MODE" != w1 ]; then
   run floor env CONTAINER_IP=172.17.0.2 bin/benchfloor -n "$N" -backend "$url" -max-payload-size 1048576
 fi
+# The ratios of the medians of this one invocation.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
+line="N=$N"
+[ -n "${medians[W1]:-}" ] && [ -n "${medians[floor]:-}" ] && line+=" W1/floor=$(ratio "${medians[W1]}" "${medians[floor]}")x"
+[ -n "${medians[W1-none]:-}" ] && [ -n "${medians[floor]:-}" ] && line+=" W1-none/floor=$(ratio "${medians[W1-none]}" "${medians[floor]}")x"
+if [ -n "${medians[W1]:-}" ] && [ -n "${medians[W1-none]:-}" ]; then
+  line+=" outbox_share=$(awk -v a="${medians[W1]}" -v b="${medians[W1-none]}" 'BEGIN { if (a > 0) printf "%.0f", (a - b) * 100 / a }')%"
+fi
+echo "$line"
