@@ -124,6 +124,12 @@ func TestBinaryKill9ThenFlush(t *testing.T) {
 	if len(stored) != 1 {
 		t.Fatalf("%d bodies in the outbox after kill -9, want 1", len(stored))
 	}
+	// The backend learns of the dead client asynchronously: released before
+	// that, it would answer the dead client's request as if delivered.
+	testkit.WaitFor(t, time.Minute, "the killed run's request to be abandoned", func() bool {
+		reqs := be.Requests()
+		return len(reqs) > 0 && reqs[0].Left
+	}, &be.Signal)
 	be.Release()
 	code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 	if code != 0 {

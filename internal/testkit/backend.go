@@ -29,6 +29,9 @@ type Request struct {
 	// Status is what the backend answered; 0 while it has not, and when it
 	// never did (the connection cut, or the client gone before the answer).
 	Status int
+	// Left: the client went away while its request was held or delayed,
+	// and got no answer.
+	Left bool
 }
 
 // Reply is one answer of a Backend.
@@ -180,7 +183,8 @@ func (b *Backend) serve(w http.ResponseWriter, r *http.Request) {
 	defer b.Notify()
 
 	if !waitOrLeave(r.Context(), hold, 0) {
-		return // the client left
+		b.left(n)
+		return
 	}
 	sw := &statusWriter{ResponseWriter: w, record: func(code int) { b.setStatus(n, code) }}
 	if handle != nil {
@@ -190,7 +194,8 @@ func (b *Backend) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !waitOrLeave(r.Context(), nil, reply.Delay) {
-		return // the client left
+		b.left(n)
+		return
 	}
 	if reply.Cut {
 		Cut(sw)
@@ -228,6 +233,13 @@ func waitOrLeave(ctx context.Context, gate <-chan struct{}, delay time.Duration)
 	case <-ctx.Done():
 		return false
 	}
+}
+
+// left records that the client of request n went away unanswered.
+func (b *Backend) left(n int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.reqs[n].Left = true
 }
 
 func (b *Backend) setStatus(n, code int) {
