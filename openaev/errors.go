@@ -50,37 +50,16 @@ func (e *APIError) Error() string {
 	} else {
 		fmt.Fprintf(&b, " failed after %d attempts", e.Attempts)
 	}
-	switch {
-	case e.Status != 0:
-		fmt.Fprintf(&b, ": status %d", e.Status)
-		if e.Body != "" {
-			fmt.Fprintf(&b, ": %q", e.Body)
-		}
-	case e.Err != nil:
-		b.WriteString(": " + e.Err.Error())
-	}
+	b.WriteString(httpx.Detail(e.Status, e.Body, e.Err))
 	return b.String()
 }
 
 // Unwrap returns the *httpx.HTTPError the request failed with, whose own
 // Unwrap gives the network error, or, without one, Err.
-func (e *APIError) Unwrap() error {
-	if e.cause != nil {
-		return e.cause
-	}
-	return e.Err
-}
+func (e *APIError) Unwrap() error { return httpx.Cause(e.cause, e.Err) }
 
 // Is matches ErrPermanent or ErrRetriesExhausted.
-func (e *APIError) Is(target error) bool {
-	switch target {
-	case ErrPermanent:
-		return e.permanent
-	case ErrRetriesExhausted:
-		return !e.permanent
-	}
-	return false
-}
+func (e *APIError) Is(target error) bool { return httpx.Matches(target, e.permanent, !e.permanent) }
 
 // Permanent reports whether sending the same request again is pointless.
 func (e *APIError) Permanent() bool { return e.permanent }

@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
@@ -84,3 +86,24 @@ func values(t *testing.T, r *runtime.Report, target int) map[string]any {
 }
 
 func loopback() []runtime.TargetSpec { return []runtime.TargetSpec{{Value: "10.0.0.1"}} }
+
+// rejected runs req on a runtime over ex and checks that it was refused
+// before running: a *framework.RequestError, nothing executed or
+// delivered, one "inject rejected" line. It returns the error.
+func rejected(t *testing.T, ex *frameworktest.Executor, req runtime.Request) error {
+	t.Helper()
+	rec := &recorder{}
+	rt, logs := newRuntime(t, ex, rec)
+	_, err := rt.Run(context.Background(), req)
+	var re *framework.RequestError
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v, want a *RequestError", err)
+	}
+	if len(ex.Calls()) != 0 || len(rec.delivered()) != 0 {
+		t.Error("an invalid request reached the executor or the deliverer")
+	}
+	if n := logs.FilterMessage("inject rejected").Len(); n != 1 {
+		t.Errorf("%d \"inject rejected\" lines, want one", n)
+	}
+	return err
+}

@@ -92,22 +92,9 @@ func TestRunRejectsInvalidRequests(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ex := &frameworktest.Executor{Category: signatures.Network}
-			rec := &recorder{}
-			rt, logs := newRuntime(t, ex, rec)
-			_, err := rt.Run(context.Background(), tt.req)
-			var re *framework.RequestError
-			if !errors.As(err, &re) {
-				t.Fatalf("want *RequestError, got %v", err)
-			}
+			err := rejected(t, &frameworktest.Executor{Category: signatures.Network}, tt.req)
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not mention %q", err, tt.want)
-			}
-			if len(ex.Calls()) != 0 || len(rec.delivered()) != 0 {
-				t.Error("an invalid request reached the executor or the deliverer")
-			}
-			if n := logs.FilterMessage("inject rejected").Len(); n != 1 {
-				t.Errorf("%d \"inject rejected\" lines, want one", n)
 			}
 		})
 	}

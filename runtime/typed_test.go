@@ -2,7 +2,6 @@ package runtime_test
 
 import (
 	"context"
-	"errors"
 	"reflect"
 	"strings"
 	"testing"
@@ -67,11 +66,8 @@ func TestTypedTargets(t *testing.T) {
 	}
 	for _, tt := range refused {
 		t.Run(tt.name, func(t *testing.T) {
-			rt, _ := newRuntime(t, &frameworktest.Executor{}, nil)
 			tt.req.InjectID, tt.req.Injector = "inj-1", "fake"
-			_, err := rt.Run(context.Background(), tt.req)
-			var re *framework.RequestError
-			if !errors.As(err, &re) || !strings.Contains(err.Error(), tt.want) {
+			if err := rejected(t, &frameworktest.Executor{}, tt.req); !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %v, want a *framework.RequestError with %q", err, tt.want)
 			}
 		})

@@ -11,7 +11,6 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 func TestRunRejectsBadIDsBeforeRunning(t *testing.T) {
@@ -39,26 +38,13 @@ func TestRunRejectsBadIDsBeforeRunning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ex := &frameworktest.Executor{}
-			rec := &recorder{}
-			rt, logs := newRuntime(t, ex, rec)
-			_, err := rt.Run(context.Background(), tt.req)
-			var re *framework.RequestError
-			var ve *signatures.ValidationError
-			if !errors.As(err, &re) || !errors.As(err, &ve) || ve.Field != tt.field {
-				t.Fatalf("err = %v, want a *RequestError naming %s", err, tt.field)
-			}
+			err := rejected(t, &frameworktest.Executor{}, tt.req)
+			frameworktest.WantInvalid(t, err, tt.field)
 			if !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("error %q does not say %q", err, tt.want)
 			}
 			if len(err.Error()) > 300 {
 				t.Errorf("error of %d bytes echoes too much", len(err.Error()))
-			}
-			if len(ex.Calls()) != 0 || len(rec.delivered()) != 0 {
-				t.Error("the inject ran or was delivered")
-			}
-			if n := logs.FilterMessage("inject rejected").Len(); n != 1 {
-				t.Errorf("%d \"inject rejected\" lines, want one", n)
 			}
 		})
 	}

@@ -1,16 +1,13 @@
 package signatures_test
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"flag"
-	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -41,43 +38,20 @@ type goldenInput struct {
 // and payload.json, or the error must equal error.txt. Run with -update to
 // rewrite the expected files.
 func TestGolden(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join("testdata", "*", "input.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(dirs) == 0 {
-		t.Fatal("no golden cases under testdata/")
-	}
-	for _, in := range dirs {
-		dir := filepath.Dir(in)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			post, payload, err := runGolden(t, in)
-			if err != nil {
-				compareGolden(t, filepath.Join(dir, "error.txt"), []byte(err.Error()+"\n"))
-				for _, f := range []string{"post.json", "payload.json"} {
-					staleGolden(t, filepath.Join(dir, f), "failed with "+err.Error())
-				}
-				return
-			}
-			staleGolden(t, filepath.Join(dir, "error.txt"), "succeeded")
-			compareGolden(t, filepath.Join(dir, "post.json"), indent(t, post))
-			compareGolden(t, filepath.Join(dir, "payload.json"), indent(t, payload))
-		})
-	}
+	testkit.Cases(t, filepath.Join("testdata", "*", "input.json"), func(t *testing.T, dir string) {
+		post, payload, err := runGolden(t, filepath.Join(dir, "input.json"))
+		got := map[string][]byte{"post.json": nil, "payload.json": nil}
+		if err == nil {
+			got["post.json"], got["payload.json"] = indent(t, post), indent(t, payload)
+		}
+		testkit.GoldenOutcome(t, dir, got, err, *update)
+	})
 }
 
 func runGolden(t *testing.T, path string) ([]signatures.Signature, signatures.Payload, error) {
 	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var in goldenInput
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	testkit.ReadJSON(t, path, &in)
 	elapsed, err := time.ParseDuration(in.Elapsed)
 	if err != nil {
 		t.Fatalf("%s: elapsed: %v", path, err)
@@ -134,40 +108,4 @@ func indent(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return append(b, '\n')
-}
-
-func compareGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		t.Fatalf("%s missing; run go test ./signatures -run TestGolden -update to create it; got:\n%s", path, got)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update to accept):\n--- got\n%s\n--- want\n%s", path, got, strings.TrimSpace(string(want)))
-	}
-}
-
-// staleGolden reports an expected file that contradicts the outcome, or
-// removes it under -update.
-func staleGolden(t *testing.T, path, outcome string) {
-	t.Helper()
-	if _, err := os.Stat(path); err != nil {
-		return
-	}
-	if *update {
-		if err := os.Remove(path); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	t.Errorf("%s, but %s expects otherwise", outcome, path)
 }

@@ -103,15 +103,7 @@ func (e *TransmissionError) Error() string {
 	default:
 		b.WriteString("callback failed")
 	}
-	switch {
-	case e.Status != 0:
-		fmt.Fprintf(&b, ": status %d", e.Status)
-		if e.Body != "" {
-			fmt.Fprintf(&b, ": %q", e.Body)
-		}
-	case e.Err != nil:
-		b.WriteString(": " + e.Err.Error())
-	}
+	b.WriteString(httpx.Detail(e.Status, e.Body, e.Err))
 	if e.Total > 1 {
 		fmt.Fprintf(&b, " (chunk %d of %d; delivered chunks %s)", e.Chunk, e.Total, formatIndices(e.Delivered))
 	}
@@ -120,23 +112,12 @@ func (e *TransmissionError) Error() string {
 
 // Unwrap returns the *httpx.HTTPError the request failed with, whose own
 // Unwrap gives the network error, or, without one, Err.
-func (e *TransmissionError) Unwrap() error {
-	if e.cause != nil {
-		return e.cause
-	}
-	return e.Err
-}
+func (e *TransmissionError) Unwrap() error { return httpx.Cause(e.cause, e.Err) }
 
 // Is reports whether target is ErrPermanent or ErrRetriesExhausted and
 // describes e.
 func (e *TransmissionError) Is(target error) bool {
-	switch target {
-	case ErrPermanent:
-		return e.kind == failPermanent
-	case ErrRetriesExhausted:
-		return e.kind == failExhausted
-	}
-	return false
+	return httpx.Matches(target, e.kind == failPermanent, e.kind == failExhausted)
 }
 
 // Permanent reports whether retrying the same body later is pointless.

@@ -84,22 +84,23 @@ func TestBuildArgsEveryCombination(t *testing.T) {
 // (bypassing the runtime's validation): each is rejected naming the target,
 // and the runner is never called.
 func TestHostileTargetsNeverReachNmap(t *testing.T) {
+	host := func(name string) signatures.Config { return signatures.NetworkConfig{TargetHostname: name} }
 	tests := []struct {
 		name   string
 		config signatures.Config
 	}{
-		{"output option", signatures.NetworkConfig{TargetHostname: "-oN/tmp/x"}},
-		{"script option", signatures.NetworkConfig{TargetHostname: "--script=x"}},
-		{"leading dash name", signatures.NetworkConfig{TargetHostname: "-iL"}},
-		{"space", signatures.NetworkConfig{TargetHostname: "a b"}},
-		{"command substitution", signatures.NetworkConfig{TargetHostname: "$(id)"}},
-		{"semicolon", signatures.NetworkConfig{TargetHostname: "10.0.0.1;id"}},
+		{"output option", host("-oN/tmp/x")},
+		{"script option", host("--script=x")},
+		{"leading dash name", host("-iL")},
+		{"space", host("a b")},
+		{"command substitution", host("$(id)")},
+		{"semicolon", host("10.0.0.1;id")},
 		{"semicolon as ipv4", signatures.NetworkConfig{TargetIPv4: "10.0.0.1;id"}},
-		{"300-char name", signatures.NetworkConfig{TargetHostname: strings.Repeat("a", 300)}},
-		{"newline", signatures.NetworkConfig{TargetHostname: "localhost\n10.0.0.1"}},
-		{"comment", signatures.NetworkConfig{TargetHostname: "localhost#x"}},
+		{"300-char name", host(strings.Repeat("a", 300))},
+		{"newline", host("localhost\n10.0.0.1")},
+		{"comment", host("localhost#x")},
 		{"cidr", signatures.NetworkConfig{TargetIPv4: "10.0.0.0/8"}},
-		{"range", signatures.NetworkConfig{TargetHostname: "10.0.0.1-254"}},
+		{"range", host("10.0.0.1-254")},
 		{"zone with newline", signatures.NetworkConfig{TargetIPv6: "fe80::1%lo\n10.0.0.1"}},
 		{"zone with space", signatures.NetworkConfig{TargetIPv6: "fe80::1%lo --script=x"}},
 		{"two fields", signatures.NetworkConfig{TargetIPv4: "127.0.0.1", TargetHostname: "localhost"}},

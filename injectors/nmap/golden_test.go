@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -72,38 +73,18 @@ func replay(dir string) runFunc {
 	}
 }
 
-func TestGolden(t *testing.T) {
-	for _, dir := range goldenCases(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) { runGolden(t, dir) })
-	}
-}
+func TestGolden(t *testing.T) { testkit.Cases(t, goldenCases, runGolden) }
 
-// goldenCases returns the directories of the golden cases.
-func goldenCases(t *testing.T) []string {
-	t.Helper()
-	files, err := filepath.Glob("testdata/*/inject.json")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no golden cases: %v", err)
-	}
-	dirs := make([]string, len(files))
-	for i, f := range files {
-		dirs[i] = filepath.Dir(f)
-	}
-	return dirs
-}
+// goldenCases matches the golden case folders, leaving out the capture
+// scripts beside them.
+const goldenCases = "testdata/*/inject.json"
 
 // executeCase runs a golden case's inject through the executor, nmap
 // replayed from the case's capture.
 func executeCase(t *testing.T, dir string) (*framework.Inject, *recorder, framework.ToolOutput) {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "inject.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	var gi goldenInject
-	if err := json.Unmarshal(raw, &gi); err != nil {
-		t.Fatalf("inject.json: %v", err)
-	}
+	testkit.ReadJSON(t, filepath.Join(dir, "inject.json"), &gi)
 	rec := &recorder{next: replay(dir)}
 	e := newTestExecutor(rec.run)
 	params := e.NewParams()
@@ -162,17 +143,5 @@ func runGolden(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 	gotJSON = append(gotJSON, '\n')
-	path := filepath.Join(dir, "expected.json")
-	if *update {
-		if err := os.WriteFile(path, gotJSON, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if !bytes.Equal(gotJSON, want) {
-		t.Errorf("output differs from %s (run with -update to accept):\n%s", path, gotJSON)
-	}
+	testkit.Golden(t, filepath.Join(dir, "expected.json"), gotJSON, *update)
 }

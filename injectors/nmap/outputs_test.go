@@ -2,12 +2,12 @@ package nmap
 
 import (
 	"net/netip"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/contracttest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -36,37 +36,35 @@ func rowsOf(t *testing.T, doc map[string]any, field string) []map[string]any {
 // port, no unmatched flag), and the ports of hosts that match no target are
 // in unmatched_results only.
 func TestScanResultsRows(t *testing.T) {
-	for _, dir := range goldenCases(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			_, _, out := executeCase(t, dir)
-			doc := contracttest.RoundTrip(t, out.Findings)
-			for i, r := range rowsOf(t, doc, FieldScanResults) {
-				for _, k := range []string{"asset_id", "host", "service", "target"} {
-					if _, ok := r[k].(string); !ok {
-						t.Errorf("scan_results[%d].%s = %#v, want a string", i, k, r[k])
-					}
-				}
-				if p, ok := r["port"].(float64); !ok || p != float64(int(p)) || p < 1 {
-					t.Errorf("scan_results[%d].port = %#v, want an integer", i, r["port"])
-				}
-				if _, ok := r["asset"]; ok {
-					t.Errorf("scan_results[%d] still carries asset", i)
-				}
-				if _, ok := r["unmatched"]; ok {
-					t.Errorf("scan_results[%d] is an unmatched host's row", i)
+	testkit.Cases(t, goldenCases, func(t *testing.T, dir string) {
+		_, _, out := executeCase(t, dir)
+		doc := contracttest.RoundTrip(t, out.Findings)
+		for i, r := range rowsOf(t, doc, FieldScanResults) {
+			for _, k := range []string{"asset_id", "host", "service", "target"} {
+				if _, ok := r[k].(string); !ok {
+					t.Errorf("scan_results[%d].%s = %#v, want a string", i, k, r[k])
 				}
 			}
-			hosts := map[string]bool{}
-			for _, h := range stringsOf(doc[FieldUnmatchedHosts]) {
-				hosts[h] = true
+			if p, ok := r["port"].(float64); !ok || p != float64(int(p)) || p < 1 {
+				t.Errorf("scan_results[%d].port = %#v, want an integer", i, r["port"])
 			}
-			for i, r := range rowsOf(t, doc, FieldUnmatchedResults) {
-				if r["unmatched"] != true || r["asset_id"] != "" || !hosts[r["host"].(string)] {
-					t.Errorf("unmatched_results[%d] = %v, want an unmatched host's row", i, r)
-				}
+			if _, ok := r["asset"]; ok {
+				t.Errorf("scan_results[%d] still carries asset", i)
 			}
-		})
-	}
+			if _, ok := r["unmatched"]; ok {
+				t.Errorf("scan_results[%d] is an unmatched host's row", i)
+			}
+		}
+		hosts := map[string]bool{}
+		for _, h := range stringsOf(doc[FieldUnmatchedHosts]) {
+			hosts[h] = true
+		}
+		for i, r := range rowsOf(t, doc, FieldUnmatchedResults) {
+			if r["unmatched"] != true || r["asset_id"] != "" || !hosts[r["host"].(string)] {
+				t.Errorf("unmatched_results[%d] = %v, want an unmatched host's row", i, r)
+			}
+		}
+	})
 }
 
 func stringsOf(v any) []string {

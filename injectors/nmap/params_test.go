@@ -8,10 +8,11 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/signatures"
+	"github.com/injectkit/injectkit/framework/frameworktest"
 )
 
 func TestParamsValidate(t *testing.T) {
+	ports := func(list string) Params { return Params{ScanType: ScanConnect, Ports: list, Timing: 3} }
 	tests := []struct {
 		name   string
 		params Params
@@ -20,45 +21,32 @@ func TestParamsValidate(t *testing.T) {
 		{"defaults", DefaultParams(), ""},
 		{"syn", Params{ScanType: ScanSYN, Timing: 0}, ""},
 		{"fin T5", Params{ScanType: ScanFIN, Timing: 5}, ""},
-		{"one port", Params{ScanType: ScanConnect, Ports: "22", Timing: 3}, ""},
-		{"list and ranges", Params{ScanType: ScanConnect, Ports: "22,80,8000-8100", Timing: 3}, ""},
-		{"bounds", Params{ScanType: ScanConnect, Ports: "1,65535,1-65535", Timing: 3}, ""},
+		{"one port", ports("22"), ""},
+		{"list and ranges", ports("22,80,8000-8100"), ""},
+		{"bounds", ports("1,65535,1-65535"), ""},
 		{"empty scan type", Params{Timing: 3}, "scan_type"},
 		{"unknown scan type", Params{ScanType: "udp", Timing: 3}, "scan_type"},
 		{"scan type case", Params{ScanType: "SYN", Timing: 3}, "scan_type"},
 		{"timing negative", Params{ScanType: ScanConnect, Timing: -1}, "timing"},
 		{"timing 6", Params{ScanType: ScanConnect, Timing: 6}, "timing"},
-		{"port 0", Params{ScanType: ScanConnect, Ports: "0", Timing: 3}, "ports"},
-		{"port 65536", Params{ScanType: ScanConnect, Ports: "65536", Timing: 3}, "ports"},
-		{"port long digits", Params{ScanType: ScanConnect, Ports: "0000022", Timing: 3}, "ports"},
-		{"reversed range", Params{ScanType: ScanConnect, Ports: "100-10", Timing: 3}, "ports"},
-		{"open range", Params{ScanType: ScanConnect, Ports: "100-", Timing: 3}, "ports"},
-		{"double range", Params{ScanType: ScanConnect, Ports: "1-2-3", Timing: 3}, "ports"},
-		{"empty item", Params{ScanType: ScanConnect, Ports: "22,,80", Timing: 3}, "ports"},
-		{"trailing comma", Params{ScanType: ScanConnect, Ports: "22,", Timing: 3}, "ports"},
-		{"space", Params{ScanType: ScanConnect, Ports: "22, 80", Timing: 3}, "ports"},
-		{"protocol prefix", Params{ScanType: ScanConnect, Ports: "T:22", Timing: 3}, "ports"},
-		{"service name", Params{ScanType: ScanConnect, Ports: "http", Timing: 3}, "ports"},
-		{"option", Params{ScanType: ScanConnect, Ports: "-oN/tmp/x", Timing: 3}, "ports"},
-		{"shell", Params{ScanType: ScanConnect, Ports: "22;id", Timing: 3}, "ports"},
-		{"too long", Params{ScanType: ScanConnect, Ports: strings.Repeat("1,", 600) + "1", Timing: 3}, "ports"},
+		{"port 0", ports("0"), "ports"},
+		{"port 65536", ports("65536"), "ports"},
+		{"port long digits", ports("0000022"), "ports"},
+		{"reversed range", ports("100-10"), "ports"},
+		{"open range", ports("100-"), "ports"},
+		{"double range", ports("1-2-3"), "ports"},
+		{"empty item", ports("22,,80"), "ports"},
+		{"trailing comma", ports("22,"), "ports"},
+		{"space", ports("22, 80"), "ports"},
+		{"protocol prefix", ports("T:22"), "ports"},
+		{"service name", ports("http"), "ports"},
+		{"option", ports("-oN/tmp/x"), "ports"},
+		{"shell", ports("22;id"), "ports"},
+		{"too long", ports(strings.Repeat("1,", 600) + "1"), "ports"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := tt.params.Validate()
-			if tt.field == "" {
-				if err != nil {
-					t.Fatalf("Validate() = %v, want nil", err)
-				}
-				return
-			}
-			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) {
-				t.Fatalf("Validate() = %v, want a *signatures.ValidationError", err)
-			}
-			if ve.Field != tt.field {
-				t.Errorf("field = %q, want %q (%v)", ve.Field, tt.field, err)
-			}
+			frameworktest.WantInvalid(t, tt.params.Validate(), tt.field)
 		})
 	}
 }
@@ -126,20 +114,17 @@ func TestNewParamsStrictDecode(t *testing.T) {
 	e := New()
 	e.euid = func() int { return 0 }
 	for _, tt := range tests {
-		var raw map[string]any
-		if err := json.Unmarshal([]byte(tt.in), &raw); err != nil {
-			t.Fatal(err)
-		}
-		p, err := framework.DecodeParams(e, raw)
-		var ve *signatures.ValidationError
-		switch {
-		case tt.wantField != "" && (!errors.As(err, &ve) || ve.Field != tt.wantField):
-			t.Errorf("decode %s: err = %v, want a validation error on %s", tt.in, err, tt.wantField)
-		case tt.wantField == "" && err != nil:
-			t.Errorf("decode %s: %v", tt.in, err)
-		case tt.wantField == "" && *p.(*Params) != tt.want:
-			t.Errorf("decode %s = %+v, want %+v", tt.in, *p.(*Params), tt.want)
-		}
+		t.Run(tt.in, func(t *testing.T) {
+			var raw map[string]any
+			if err := json.Unmarshal([]byte(tt.in), &raw); err != nil {
+				t.Fatal(err)
+			}
+			p, err := framework.DecodeParams(e, raw)
+			frameworktest.WantInvalid(t, err, tt.wantField)
+			if tt.wantField == "" && *p.(*Params) != tt.want {
+				t.Errorf("decode %s = %+v, want %+v", tt.in, *p.(*Params), tt.want)
+			}
+		})
 	}
 }
 

@@ -1,10 +1,10 @@
 package nmap
 
 import (
-	"path/filepath"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/contracttest"
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // TestPlatformAcceptsFindings runs the findings of every captured nmap run
@@ -13,14 +13,12 @@ import (
 func TestPlatformAcceptsFindings(t *testing.T) {
 	m := New().Manifest()
 	rows := 0
-	for _, dir := range goldenCases(t) {
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			_, _, out := executeCase(t, dir)
-			doc := contracttest.RoundTrip(t, out.Findings)
-			rows += len(rowsOf(t, doc, FieldScanResults))
-			contracttest.CheckOutputs(t, m, doc)
-		})
-	}
+	testkit.Cases(t, goldenCases, func(t *testing.T, dir string) {
+		_, _, out := executeCase(t, dir)
+		doc := contracttest.RoundTrip(t, out.Findings)
+		rows += len(rowsOf(t, doc, FieldScanResults))
+		contracttest.CheckOutputs(t, m, doc)
+	})
 	if rows == 0 {
 		t.Error("no case produced a scan_results row: nothing was validated")
 	}

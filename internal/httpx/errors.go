@@ -82,14 +82,46 @@ func (e *HTTPError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrPermanent or ErrRetriesExhausted and
 // describes e.
-func (e *HTTPError) Is(target error) bool {
+func (e *HTTPError) Is(target error) bool { return Matches(target, e.Permanent(), e.Exhausted) }
+
+// Matches reports whether target is the sentinel that describes a failed
+// request: ErrPermanent when permanent, ErrRetriesExhausted when exhausted.
+// It is the Is method of HTTPError and of the error types that wrap one in
+// other packages (transport's TransmissionError, openaev's APIError).
+func Matches(target error, permanent, exhausted bool) bool {
 	switch target {
 	case ErrPermanent:
-		return e.Permanent()
+		return permanent
 	case ErrRetriesExhausted:
-		return e.Exhausted
+		return exhausted
 	}
 	return false
+}
+
+// Cause is what an error type wrapping a failed request unwraps to: the
+// *HTTPError he the request failed with, whose own Unwrap gives the
+// network error, or err when no request failed (he nil: the context ended
+// first).
+func Cause(he *HTTPError, err error) error {
+	if he != nil {
+		return he
+	}
+	return err
+}
+
+// Detail is the end of the message of an error type wrapping a failed
+// request: ": status 400" and the quoted body when a status came back,
+// else ": " and err, else "".
+func Detail(status int, body string, err error) string {
+	switch {
+	case status != 0 && body != "":
+		return fmt.Sprintf(": status %d: %q", status, body)
+	case status != 0:
+		return fmt.Sprintf(": status %d", status)
+	case err != nil:
+		return ": " + err.Error()
+	}
+	return ""
 }
 
 // Permanent reports whether sending the same request again is pointless:

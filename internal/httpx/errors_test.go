@@ -117,3 +117,34 @@ func FuzzParseRetryAfter(f *testing.F) {
 		}
 	})
 }
+
+func TestWrapperHelpers(t *testing.T) {
+	for want, got := range map[string]string{
+		`: status 400: "bad"`:  Detail(400, "bad", errors.New("ignored")),
+		`: status 503`:         Detail(503, "", nil),
+		`: connection refused`: Detail(0, "", errors.New("connection refused")),
+		``:                     Detail(0, "", nil),
+	} {
+		if got != want {
+			t.Errorf("Detail = %q, want %q", got, want)
+		}
+	}
+	he := &HTTPError{Status: 500}
+	if got := Cause(he, context.Canceled); got != he {
+		t.Errorf("Cause(he, err) = %v, want he", got)
+	}
+	if got := Cause(nil, context.Canceled); got != context.Canceled {
+		t.Errorf("Cause(nil, err) = %v, want err", got)
+	}
+	if got := Cause(nil, nil); got != nil {
+		t.Errorf("Cause(nil, nil) = %#v, want a nil error", got)
+	}
+	for _, target := range []error{ErrPermanent, ErrRetriesExhausted, context.Canceled} {
+		if Matches(target, false, false) {
+			t.Errorf("Matches(%v, false, false) = true", target)
+		}
+	}
+	if !Matches(ErrPermanent, true, false) || !Matches(ErrRetriesExhausted, false, true) || Matches(ErrPermanent, false, true) {
+		t.Error("Matches does not follow its flags")
+	}
+}

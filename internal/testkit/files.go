@@ -3,8 +3,10 @@ package testkit
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -30,18 +32,36 @@ func WriteJSON(t testing.TB, name string, v any) string {
 	return WriteFile(t, name, string(b))
 }
 
-// Cases runs one subtest per directory matching pattern (a filepath.Glob
-// pattern such as "testdata/cases/*"), named after it and given its path:
-// the loop of a golden test whose cases are folders. No match fails t.
+// Cases runs one subtest per case folder, named after it and given its
+// path: the loop of a golden test whose cases are folders. pattern is a
+// filepath.Glob pattern matching the folders ("testdata/cases/*"), or a
+// file every case holds ("testdata/*/input.json"), whose folder is then
+// the case; the latter leaves out the other files and folders beside the
+// cases. No match fails t.
 func Cases(t *testing.T, pattern string, run func(t *testing.T, dir string)) {
 	t.Helper()
-	dirs, err := filepath.Glob(pattern)
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no cases match %s: %v", pattern, err)
-	}
+	dirs := CaseDirs(t, pattern)
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) { run(t, dir) })
 	}
+}
+
+// CaseDirs returns the case folders a Cases pattern matches, for a test
+// that runs each case its own way. No match fails t.
+func CaseDirs(t testing.TB, pattern string) []string {
+	t.Helper()
+	matches, err := filepath.Glob(pattern)
+	if err != nil || len(matches) == 0 {
+		t.Fatalf("no cases match %s: %v", pattern, err)
+	}
+	dirs := make([]string, len(matches))
+	for i, m := range matches {
+		dirs[i] = m
+		if fi, err := os.Stat(m); err == nil && !fi.IsDir() {
+			dirs[i] = filepath.Dir(m)
+		}
+	}
+	return dirs
 }
 
 // Golden compares got with the golden file at path, or, when update is
@@ -64,6 +84,43 @@ func Golden(t testing.TB, path string, got []byte, update bool) {
 	if !bytes.Equal(got, want) {
 		t.Errorf("%s differs from the golden file (run go test -update after checking):\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
+}
+
+// GoldenOutcome checks the outcome of a golden case against its folder
+// dir. A case that succeeds (err nil) compares each file of got, named by
+// its key, with its golden file, and dir must hold no error.txt; a case
+// that fails compares err's text, and a newline, with error.txt, and dir
+// must hold none of got's files (their content is then unused). Under
+// update it writes the files that apply and removes the others.
+func GoldenOutcome(t testing.TB, dir string, got map[string][]byte, err error, update bool) {
+	t.Helper()
+	want, stale := got, []string{"error.txt"}
+	if err != nil {
+		want, stale = map[string][]byte{"error.txt": []byte(err.Error() + "\n")}, slices.Sorted(maps.Keys(got))
+	}
+	for _, name := range stale {
+		path := filepath.Join(dir, name)
+		if _, serr := os.Stat(path); serr != nil {
+			continue
+		}
+		if !update {
+			t.Errorf("%s is there, but the case %s (run go test -update after checking)", path, outcome(err))
+			continue
+		}
+		if rerr := os.Remove(path); rerr != nil {
+			t.Fatal(rerr)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		Golden(t, filepath.Join(dir, name), want[name], update)
+	}
+}
+
+func outcome(err error) string {
+	if err != nil {
+		return "failed with " + err.Error()
+	}
+	return "succeeded"
 }
 
 // ReadJSON decodes the JSON file at path into v strictly: a field v does

@@ -1,6 +1,7 @@
 package testkit
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +24,33 @@ func TestWriteJSONAndGolden(t *testing.T) {
 	if len(fails) != 1 {
 		t.Errorf("a differing output failed %d times, want once: %q", len(fails), fails)
 	}
+}
+
+func TestGoldenOutcome(t *testing.T) {
+	dir := t.TempDir()
+	ok := map[string][]byte{"out.json": []byte("{}\n")}
+	failed := errors.New("bad input")
+	GoldenOutcome(t, dir, ok, nil, true)
+	GoldenOutcome(t, dir, ok, nil, false)
+	var fails []string
+	rec := &failRecorder{TB: t, fails: &fails}
+	done := make(chan struct{})
+	go func() { // Fatalf ends the goroutine, as it ends a test
+		defer close(done)
+		GoldenOutcome(rec, dir, ok, failed, false) // out.json stale, error.txt missing
+	}()
+	<-done
+	if len(fails) != 2 {
+		t.Errorf("a case that now fails was reported %d times, want twice (stale file, missing error.txt): %q", len(fails), fails)
+	}
+	GoldenOutcome(t, dir, ok, failed, true) // swaps out.json for error.txt
+	if b, err := os.ReadFile(filepath.Join(dir, "error.txt")); err != nil || string(b) != "bad input\n" {
+		t.Errorf("error.txt = %q (%v)", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("out.json left beside error.txt: %v", err)
+	}
+	GoldenOutcome(t, dir, ok, failed, false)
 }
 
 func TestReadJSONStrict(t *testing.T) {
@@ -56,6 +84,17 @@ func TestCases(t *testing.T) {
 	})
 	if !slices.Equal(seen, []string{"a=a", "b=b"}) {
 		t.Errorf("cases run %q, want a then b, each in a subtest named after it", seen)
+	}
+
+	// A pattern naming a file of each case picks the folders holding one.
+	if err := os.WriteFile(filepath.Join(root, "b", "input.json"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "capture.sh"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := CaseDirs(t, filepath.Join(root, "*", "input.json")); !slices.Equal(got, []string{filepath.Join(root, "b")}) {
+		t.Errorf("CaseDirs(*/input.json) = %q, want only b", got)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -17,6 +18,13 @@ import (
 type Process struct {
 	Cmd    *exec.Cmd
 	Stderr *Buffer
+	// Name names the process in messages; Start sets it to the command's
+	// base name.
+	Name string
+	// LogLines is how many of the last lines of Stderr the cleanup logs
+	// when the test failed: all of them when 0, none when negative (a
+	// test that keeps the logs its own way).
+	LogLines int
 
 	exited chan struct{}
 	err    error // Wait's, set before exited is closed
@@ -26,7 +34,7 @@ type Process struct {
 // background.
 func Start(t testing.TB, cmd *exec.Cmd) *Process {
 	t.Helper()
-	p := &Process{Cmd: cmd, Stderr: &Buffer{}, exited: make(chan struct{})}
+	p := &Process{Cmd: cmd, Stderr: &Buffer{}, Name: filepath.Base(cmd.Path), exited: make(chan struct{})}
 	cmd.Stderr = p.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -38,8 +46,8 @@ func Start(t testing.TB, cmd *exec.Cmd) *Process {
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		<-p.exited
-		if t.Failed() {
-			t.Logf("%s stderr:\n%s", filepath.Base(cmd.Path), p.Stderr.String())
+		if t.Failed() && p.LogLines >= 0 {
+			t.Logf("%s stderr:\n%s", p.Name, Tail(p.Stderr.String(), p.LogLines))
 		}
 	})
 	return p
@@ -89,14 +97,23 @@ func (p *Process) Stop(t testing.TB, sig os.Signal, timeout time.Duration) int {
 	select {
 	case <-p.exited:
 	case <-timer.C:
-		t.Fatalf("%s still running %v after %v", filepath.Base(p.Cmd.Path), timeout, sig)
+		t.Fatalf("%s still running %v after %v", p.Name, timeout, sig)
 	}
 	var ee *exec.ExitError
 	switch {
 	case errors.As(p.err, &ee):
 		return ee.ExitCode()
 	case p.err != nil:
-		t.Fatalf("%s: %v", filepath.Base(p.Cmd.Path), p.err)
+		t.Fatalf("%s: %v", p.Name, p.err)
 	}
 	return 0
+}
+
+// Tail returns the last n lines of s, all of them when n is 0 or less.
+func Tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if n > 0 && len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
 }

@@ -170,6 +170,9 @@ func TestProcess(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := Start(t, exec.Command(sh, "-c", tt.script))
+			if p.Name != "sh" {
+				t.Errorf("Name = %q, want the command's base name", p.Name)
+			}
 			p.Stderr.AwaitText(t, time.Minute, "ready")
 			if p.State() != "running" {
 				t.Fatalf("state %q", p.State())
@@ -184,5 +187,18 @@ func TestProcess(t *testing.T) {
 				t.Errorf("state %q, err %v", p.State(), p.Err())
 			}
 		})
+	}
+}
+
+func TestTail(t *testing.T) {
+	for _, tt := range []struct {
+		n    int
+		want string
+	}{
+		{0, "a\nb\nc"}, {-1, "a\nb\nc"}, {2, "b\nc"}, {5, "a\nb\nc"},
+	} {
+		if got := Tail("a\nb\nc\n", tt.n); got != tt.want {
+			t.Errorf("Tail(_, %d) = %q, want %q", tt.n, got, tt.want)
+		}
 	}
 }

@@ -22,7 +22,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -167,22 +167,7 @@ func dropMidBody(w http.ResponseWriter, r *http.Request) {
 // random 0–50 ms, and returns their ids and queue messages.
 func chaosInjects(t *testing.T, p *openaevtest.Platform, rng *rand.Rand, n int) (ids []string, bodies [][]byte) {
 	t.Helper()
-	contract := openaev.ContractID("noop")
-	for i := range n {
-		id := fmt.Sprintf("chaos-%04d", i)
-		p.AddInject(id, contract)
-		b, err := json.Marshal(map[string]any{"injection": map[string]any{
-			"inject_id":                id,
-			"inject_injector_contract": map[string]any{"injector_contract_id": contract},
-			"inject_content": map[string]any{"target_selector": "manual", "targets": "127.0.0.1",
-				"delay": fmt.Sprintf("%dms", rng.IntN(51))},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids, bodies = append(ids, id), append(bodies, b)
-	}
-	return ids, bodies
+	return injectsLasting(t, p, "%s-%04d", "chaos", n, func() string { return fmt.Sprintf("%dms", rng.IntN(51)) })
 }
 
 // slot is one daemon of the run: its outbox file stays across the
@@ -193,26 +178,14 @@ type slot struct {
 	procs  []*daemonProc
 }
 
-// daemonProc is one `injectkit serve` process of a slot.
+// daemonProc is one `injectkit serve` process of a slot. The test keeps
+// its logs its own way (saveLogs, history in the failure message), so a
+// failure does not log them whole.
 type daemonProc struct {
-	name     string
-	cmd      *exec.Cmd
-	stderr   *lockedBuffer
-	done     chan struct{} // closed once the process exited and was reaped
-	err      error         // its exit, once done
+	*testkit.Process
 	started  time.Time
 	killedAt time.Time // when it got SIGKILL; zero otherwise
 	termed   bool      // stopped with SIGTERM
-}
-
-// state says whether the process runs, or how it exited.
-func (c *daemonProc) state() string {
-	select {
-	case <-c.done:
-		return fmt.Sprintf("exited: %v", c.err)
-	default:
-		return "running"
-	}
 }
 
 func (s *slot) cur() *daemonProc {
@@ -229,7 +202,7 @@ func (s *slot) up() bool {
 		return false
 	}
 	select {
-	case <-c.done:
+	case <-c.Exited():
 		return false
 	default:
 		return true
@@ -249,30 +222,18 @@ func (s *slot) died() *daemonProc {
 // metrics port, the platform at platformURL.
 func (s *slot) start(t *testing.T, platformURL string) {
 	t.Helper()
-	c := &daemonProc{name: fmt.Sprintf("%s.%d", s.name, len(s.procs)), stderr: &lockedBuffer{}, done: make(chan struct{})}
-	c.cmd = exec.Command(bin, "serve", "--openaev-url", platformURL, "--injector-id", injectorID,
+	cmd := exec.Command(bin, "serve", "--openaev-url", platformURL, "--injector-id", injectorID,
 		"--injector-name", s.name, "--injectors", "noop", "--outbox", s.outbox, "--workers", strconv.Itoa(chaosWorkers),
 		"--listen-addr", "127.0.0.1:0", "--heartbeat-interval", "5s", "--shutdown-timeout", "20s",
 		"--log-format", "json")
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "INJECTKIT_") { // no configuration but this one
-			c.cmd.Env = append(c.cmd.Env, kv)
+			cmd.Env = append(cmd.Env, kv)
 		}
 	}
-	c.cmd.Env = append(c.cmd.Env, "INJECTKIT_TOKEN="+token, "CONTAINER_IP=172.17.0.2")
-	c.cmd.Stderr = c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", c.name, err)
-	}
-	c.started = time.Now()
-	go func() {
-		c.err = c.cmd.Wait()
-		close(c.done)
-	}()
-	t.Cleanup(func() {
-		_ = c.cmd.Process.Kill()
-		<-c.done
-	})
+	cmd.Env = append(cmd.Env, "INJECTKIT_TOKEN="+token, "CONTAINER_IP=172.17.0.2")
+	c := &daemonProc{Process: testkit.Start(t, cmd), started: time.Now()}
+	c.Name, c.LogLines = fmt.Sprintf("%s.%d", s.name, len(s.procs)), -1
 	s.procs = append(s.procs, c)
 }
 
@@ -280,12 +241,10 @@ func (s *slot) start(t *testing.T, platformURL string) {
 func (s *slot) waitConsuming(t *testing.T, timeout time.Duration) {
 	t.Helper()
 	c := s.cur()
-	deadline := time.Now().Add(timeout)
-	for !strings.Contains(c.stderr.String(), `"msg":"consuming"`) {
-		if !s.up() || time.Now().After(deadline) {
-			t.Fatalf("%s not consuming after %s (%s):\n%s", c.name, timeout, c.state(), tail(c.stderr.String(), 20))
-		}
-		time.Sleep(50 * time.Millisecond)
+	consuming := func() bool { return strings.Contains(c.Stderr.String(), `"msg":"consuming"`) }
+	testkit.Within(timeout, func() bool { return consuming() || !s.up() }, &c.Stderr.Signal)
+	if !consuming() {
+		t.Fatalf("%s not consuming after %s (%s):\n%s", c.Name, timeout, c.State(), testkit.Tail(c.Stderr.String(), 20))
 	}
 }
 
@@ -294,10 +253,10 @@ func (s *slot) kill(t *testing.T) {
 	t.Helper()
 	c := s.cur()
 	c.killedAt = time.Now()
-	if err := c.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatalf("kill -9 %s: %v", c.name, err)
+	if err := c.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatalf("kill -9 %s: %v", c.Name, err)
 	}
-	<-c.done
+	<-c.Exited()
 }
 
 // termAll stops the current process of every slot with SIGTERM, all at
@@ -307,21 +266,21 @@ func termAll(t *testing.T, slots []*slot) {
 	for _, s := range slots {
 		c := s.cur()
 		c.termed = true
-		_ = c.cmd.Process.Signal(syscall.SIGTERM)
+		_ = c.Cmd.Process.Signal(syscall.SIGTERM)
 	}
 	for _, s := range slots {
 		c := s.cur()
 		select {
-		case <-c.done:
+		case <-c.Exited():
 		case <-time.After(60 * time.Second):
-			t.Fatalf("%s did not stop within 60s of SIGTERM", c.name)
+			t.Fatalf("%s did not stop within 60s of SIGTERM", c.Name)
 		}
 		var ee *exec.ExitError
-		switch {
-		case errors.As(c.err, &ee):
-			t.Errorf("%s exited %d after SIGTERM, want 0:\n%s", c.name, ee.ExitCode(), tail(c.stderr.String(), 10))
-		case c.err != nil:
-			t.Errorf("%s: %v", c.name, c.err)
+		switch err := c.Err(); {
+		case errors.As(err, &ee):
+			t.Errorf("%s exited %d after SIGTERM, want 0:\n%s", c.Name, ee.ExitCode(), testkit.Tail(c.Stderr.String(), 10))
+		case err != nil:
+			t.Errorf("%s: %v", c.Name, err)
 		}
 	}
 }
@@ -359,7 +318,7 @@ func journal(slots []*slot) map[string][]event {
 	out := map[string][]event{}
 	for _, s := range slots {
 		for _, c := range s.procs {
-			for _, line := range strings.Split(c.stderr.String(), "\n") {
+			for _, line := range strings.Split(c.Stderr.String(), "\n") {
 				var l struct {
 					TS       string `json:"ts"`
 					Msg      string `json:"msg"`
@@ -400,9 +359,9 @@ func history(evs []event, begin time.Time) string {
 	var out []string
 	for _, e := range evs {
 		if m, ok := short[e.msg]; ok {
-			out = append(out, fmt.Sprintf("%s %s@%.2fs", e.proc.name, m, e.at.Sub(begin).Seconds()))
+			out = append(out, fmt.Sprintf("%s %s@%.2fs", e.proc.Name, m, e.at.Sub(begin).Seconds()))
 		} else if e.msg == msgFailed {
-			out = append(out, fmt.Sprintf("%s delivery-failed@%.2fs (%s)", e.proc.name, e.at.Sub(begin).Seconds(), e.err))
+			out = append(out, fmt.Sprintf("%s delivery-failed@%.2fs (%s)", e.proc.Name, e.at.Sub(begin).Seconds(), e.err))
 		}
 	}
 	return strings.Join(out, ", ")

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
@@ -140,7 +141,7 @@ func TestIntegrationChaos(t *testing.T) {
 		progress = len(completions(p))
 		for _, s := range slots {
 			if c := s.died(); c != nil {
-				t.Fatalf("%s exited on its own (%v):\n%s", c.name, c.err, tail(c.stderr.String(), 20))
+				t.Fatalf("%s exited on its own (%v):\n%s", c.Name, c.Err(), testkit.Tail(c.Stderr.String(), 20))
 			}
 		}
 		now := time.Now()
@@ -148,7 +149,7 @@ func TestIntegrationChaos(t *testing.T) {
 			if at, ok := restarts[i]; ok && !now.Before(at) {
 				slots[i].start(t, proxy.URL)
 				delete(restarts, i)
-				events = append(events, fmt.Sprintf("%s restarted at %d", slots[i].cur().name, progress))
+				events = append(events, fmt.Sprintf("%s restarted at %d", slots[i].cur().Name, progress))
 			}
 		}
 		if killed < len(kills) {
@@ -158,7 +159,7 @@ func TestIntegrationChaos(t *testing.T) {
 				s.kill(t)
 				killed++
 				restarts[k.slot] = time.Now().Add(k.after)
-				events = append(events, fmt.Sprintf("kill -9 %s at %d", s.cur().name, progress))
+				events = append(events, fmt.Sprintf("kill -9 %s at %d", s.cur().Name, progress))
 			}
 		}
 		brokerMu.Lock()
@@ -340,7 +341,7 @@ func killTimes(slots []*slot, begin time.Time) string {
 	for _, s := range slots {
 		for _, c := range s.procs {
 			if !c.killedAt.IsZero() {
-				out = append(out, fmt.Sprintf("%s@%.1fs", c.name, c.killedAt.Sub(begin).Seconds()))
+				out = append(out, fmt.Sprintf("%s@%.1fs", c.Name, c.killedAt.Sub(begin).Seconds()))
 			}
 		}
 	}
@@ -357,7 +358,7 @@ func saveLogs(t *testing.T, slots []*slot) {
 	}
 	for _, s := range slots {
 		for _, c := range s.procs {
-			if err := os.WriteFile(filepath.Join(dir, c.name+".log"), []byte(c.stderr.String()), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, c.Name+".log"), []byte(c.Stderr.String()), 0o644); err != nil {
 				t.Logf("save logs: %v", err)
 				return
 			}

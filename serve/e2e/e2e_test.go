@@ -49,7 +49,7 @@ func TestIntegrationScaleOut(t *testing.T) {
 
 	for _, c := range cs {
 		if code := c.stop(t); code != 0 {
-			t.Errorf("%s exited %d after SIGTERM, want 0", c.name, code)
+			t.Errorf("%s exited %d after SIGTERM, want 0", c.Name, code)
 		}
 	}
 	done := completions(p)
@@ -61,9 +61,9 @@ func TestIntegrationScaleOut(t *testing.T) {
 	}
 	for _, c := range cs {
 		n := len(c.logged("terminal callback delivered"))
-		t.Logf("%s completed %d injects", c.name, n)
+		t.Logf("%s completed %d injects", c.Name, n)
 		if n == 0 {
-			t.Errorf("%s completed no inject: the load was not shared", c.name)
+			t.Errorf("%s completed no inject: the load was not shared", c.Name)
 		}
 	}
 	if ready, consumers := servetest.Counts(t, queue); ready != 0 || consumers != 0 {
@@ -81,12 +81,11 @@ func TestIntegrationCrashedConsumerLosesNothing(t *testing.T) {
 	victim := cs[0]
 	testkit.WaitFor(t, 90*time.Second, "5 injects completed by the victim", func() bool {
 		return len(victim.logged("terminal callback delivered")) >= 5
-	}, &victim.stderr.Signal)
-	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	}, &victim.Stderr.Signal)
+	if err := victim.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	<-victim.done
-	victim.done <- nil
+	<-victim.Exited()
 	started, delivered := victim.logged("message received"), victim.logged("terminal callback delivered")
 	var cut []string
 	for id := range started {
@@ -95,12 +94,12 @@ func TestIntegrationCrashedConsumerLosesNothing(t *testing.T) {
 		}
 	}
 	sort.Strings(cut)
-	t.Logf("killed %s with %d injects in flight: %v", victim.name, len(cut), cut)
+	t.Logf("killed %s with %d injects in flight: %v", victim.Name, len(cut), cut)
 
 	waitAll(t, p, ids)
 	for _, c := range cs[1:] {
 		if code := c.stop(t); code != 0 {
-			t.Errorf("%s exited %d after SIGTERM, want 0", c.name, code)
+			t.Errorf("%s exited %d after SIGTERM, want 0", c.Name, code)
 		}
 	}
 	done := completions(p)
@@ -131,7 +130,7 @@ func TestIntegrationSIGTERMRequeuesWhatDidNotFinish(t *testing.T) {
 	// The quick one and two slow ones run.
 	testkit.WaitFor(t, 60*time.Second, "the slow injects to start", func() bool {
 		return len(c.logged("pre-execution signatures compiled")) >= 3
-	}, &c.stderr.Signal)
+	}, &c.Stderr.Signal)
 	start := time.Now()
 	if code := c.stop(t); code != 0 {
 		t.Errorf("exit %d after SIGTERM, want 0", code)
@@ -147,7 +146,7 @@ func TestIntegrationSIGTERMRequeuesWhatDidNotFinish(t *testing.T) {
 			t.Errorf("%s has a terminal callback although it did not finish", id)
 		}
 	}
-	if !strings.Contains(c.stderr.String(), "shutdown timeout: requeued the unfinished injects") {
+	if !strings.Contains(c.Stderr.String(), "shutdown timeout: requeued the unfinished injects") {
 		t.Error("the requeue at the shutdown timeout is not logged")
 	}
 }

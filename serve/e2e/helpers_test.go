@@ -3,7 +3,6 @@ package e2e_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -19,22 +18,14 @@ import (
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
-// lockedBuffer is a bytes.Buffer safe to read while a process writes to it.
-type lockedBuffer = testkit.Buffer
-
-// consumer is one `injectkit serve` process.
-type consumer struct {
-	name   string
-	cmd    *exec.Cmd
-	stderr *lockedBuffer
-	done   chan error
-}
+// consumer is one `injectkit serve` process; the test's failure logs the
+// last 30 lines of its standard error.
+type consumer struct{ *testkit.Process }
 
 func startConsumer(t *testing.T, name, platformURL string, env ...string) *consumer {
 	t.Helper()
-	c := &consumer{name: name, stderr: &lockedBuffer{}, done: make(chan error, 1)}
-	c.cmd = exec.Command(bin, "serve")
-	c.cmd.Env = append(os.Environ(),
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(),
 		"CONTAINER_IP=172.17.0.2",
 		"INJECTKIT_OPENAEV_URL="+platformURL,
 		"INJECTKIT_TOKEN="+token,
@@ -49,19 +40,9 @@ func startConsumer(t *testing.T, name, platformURL string, env ...string) *consu
 		"INJECTKIT_LOG_FORMAT=json",
 		"XDG_STATE_HOME="+t.TempDir(), // each daemon its own outbox, as on its own host
 	)
-	c.cmd.Env = append(c.cmd.Env, env...)
-	c.cmd.Stderr = c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() { c.done <- c.cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = c.cmd.Process.Kill()
-		<-c.done
-		if t.Failed() {
-			t.Logf("%s stderr (tail):\n%s", c.name, tail(c.stderr.String(), 30))
-		}
-	})
+	cmd.Env = append(cmd.Env, env...)
+	c := &consumer{testkit.Start(t, cmd)}
+	c.Name, c.LogLines = name, 30
 	return c
 }
 
@@ -80,28 +61,13 @@ func startConsumers(t *testing.T, p *openaevtest.Platform, queue string, n int) 
 // stop sends SIGTERM and returns the exit code.
 func (c *consumer) stop(t *testing.T) int {
 	t.Helper()
-	_ = c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case err := <-c.done:
-		c.done <- err // for the cleanup
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
-		return 0
-	case <-time.After(60 * time.Second):
-		t.Fatalf("%s did not stop within 60s of SIGTERM", c.name)
-	}
-	return -1
+	return c.Stop(t, syscall.SIGTERM, 60*time.Second)
 }
 
 // logged returns the inject ids of c's JSON log lines whose msg is msg.
 func (c *consumer) logged(msg string) map[string]int {
 	out := map[string]int{}
-	for _, line := range strings.Split(c.stderr.String(), "\n") {
+	for _, line := range strings.Split(c.Stderr.String(), "\n") {
 		var m map[string]any
 		if json.Unmarshal([]byte(line), &m) == nil && m["msg"] == msg {
 			id, _ := m["inject_id"].(string)
@@ -109,14 +75,6 @@ func (c *consumer) logged(msg string) map[string]int {
 		}
 	}
 	return out
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // setup starts a platform stand-in whose registration names a fresh queue.
@@ -134,18 +92,22 @@ func setup(t *testing.T) (*openaevtest.Platform, string) {
 // created on the platform.
 func injects(t *testing.T, p *openaevtest.Platform, prefix string, n int, delay string) (ids []string, bodies [][]byte) {
 	t.Helper()
-	c, err := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1", InjectorID: injectorID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	contract := c.ContractID("noop")
+	return injectsLasting(t, p, "%s-%03d", prefix, n, func() string { return delay })
+}
+
+// injectsLasting returns n noop injects, each lasting what delay returns
+// for it, ids formatted from idFormat, prefix and the index, created on
+// the platform; bodies are their queue messages.
+func injectsLasting(t *testing.T, p *openaevtest.Platform, idFormat, prefix string, n int, delay func() string) (ids []string, bodies [][]byte) {
+	t.Helper()
+	contract := openaev.ContractID("noop")
 	for i := range n {
-		id := fmt.Sprintf("%s-%03d", prefix, i)
+		id := fmt.Sprintf(idFormat, prefix, i)
 		p.AddInject(id, contract)
 		b, err := json.Marshal(map[string]any{"injection": map[string]any{
 			"inject_id":                id,
 			"inject_injector_contract": map[string]any{"injector_contract_id": contract},
-			"inject_content":           map[string]any{"target_selector": "manual", "targets": "127.0.0.1", "delay": delay},
+			"inject_content":           map[string]any{"target_selector": "manual", "targets": "127.0.0.1", "delay": delay()},
 		}})
 		if err != nil {
 			t.Fatal(err)

@@ -12,23 +12,7 @@ import (
 // (plain strings, integers, booleans, string lists) are written directly;
 // anything else goes through encoding/json, whose error is returned.
 func AppendTarget(dst []byte, t signatures.PayloadTarget) ([]byte, error) {
-	dst = append(dst, `{"signature_target":{`...)
-	sep := false
-	field := func(key, v string) {
-		if v == "" {
-			return
-		}
-		if sep {
-			dst = append(dst, ',')
-		}
-		dst = append(dst, key...)
-		dst = appendString(dst, v)
-		sep = true
-	}
-	field(`"agent":`, t.SignatureTarget.Agent)
-	field(`"asset":`, t.SignatureTarget.Asset)
-	field(`"asset_group":`, t.SignatureTarget.AssetGroup)
-	dst = append(dst, `},"signature_values":`...)
+	dst = appendHead(dst, t.SignatureTarget)
 	if t.SignatureValues == nil {
 		dst = append(dst, "null"...)
 	} else {
