@@ -75,8 +75,9 @@ const exitHelp = `EXIT CODES:
       (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
    3  the signatures were delivered (or printed), but the injector's outcome was failed or timeout
       (the deadline, or Ctrl-C): one WARN line on stderr says so
-   130  interrupted (SIGINT or SIGTERM) while reading the run's input files: nothing ran, was sent
-      or stored (once the injector runs, the first signal makes it a timeout: exit 3)
+   130  interrupted (SIGINT or SIGTERM) while reading the run's input files or waiting for the
+      outbox's lock: nothing ran, was sent or stored (once the injector runs, the first signal
+      makes it a timeout: exit 3)
    serve exits 0, 1 or 2 only: an inject's outcome, whatever it is, never changes its exit code`
 
 // NewApp returns the injectkit application.

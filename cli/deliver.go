@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"context"
+	"fmt"
 	"io"
 
 	"go.uber.org/zap"
@@ -13,20 +15,41 @@ import (
 
 // openRunOutbox opens the outbox of `run` when a backend URL is set and
 // the outbox is not "none", and checks it has room before an inject runs.
-// The caller closes it.
-func openRunOutbox(cfg runConfig, o Options) (*outbox.Store, error) {
+// The caller closes it. The first interrupt through ctx ends a wait for
+// another process's lock (nothing has run yet: exit 130); the abandoned
+// open closes its store when it completes.
+func openRunOutbox(ctx context.Context, cfg runConfig, o Options) (*outbox.Store, error) {
 	if cfg.Backend.URL == "" {
 		return nil, nil
 	}
-	store, err := openOutbox(cfg.Outbox, o, "run", true)
-	if err != nil || store == nil {
-		return nil, err
+	type opened struct {
+		store *outbox.Store
+		err   error
 	}
-	if err := checkRoom(store); err != nil {
-		store.Close()
-		return nil, err
+	done := make(chan opened, 1)
+	go func() {
+		store, err := openOutbox(cfg.Outbox, o, "run", true)
+		if err == nil && store != nil {
+			if err = checkRoom(store); err != nil {
+				store.Close()
+				store = nil
+			}
+		}
+		done <- opened{store, err}
+	}()
+	select {
+	case r := <-done:
+		return r.store, r.err
+	case <-ctx.Done():
+		go func() {
+			if r := <-done; r.store != nil {
+				r.store.Close()
+			}
+		}()
+		path, _ := outboxPath(cfg.Outbox, o.Getenv)
+		return nil, &ExitError{Code: ExitInterrupted,
+			Err: fmt.Errorf("interrupted while opening outbox %s: nothing was run, sent or stored: %w", path, context.Cause(ctx))}
 	}
-	return store, nil
 }
 
 // profile is a wire profile that can deliver on its own or through an

@@ -82,7 +82,7 @@ func runAction(c *ucli.Context, o Options) error {
 	if cfg.Profile == ProfileOpenAEV {
 		return relabelUsage(targets, runOpenAEVRequest(c, o, cfg, log, view, req))
 	}
-	store, err := openRunOutbox(cfg, o)
+	store, err := openRunOutbox(c.Context, cfg, o)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/outbox"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
@@ -114,6 +115,40 @@ func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 			if code != 0 || strings.Contains(out, "sig-1") {
 				t.Errorf("outbox after the interrupt (exit %d): %s%s", code, out, errOut)
 			}
+		})
+	}
+}
+
+// The first signal also ends a run that waits for another process's lock
+// on the outbox before its inject runs: exit 130, nothing sent or stored.
+func TestBinaryFirstSignalWhileWaitingForTheOutbox(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			holder, err := outbox.Open(box, outbox.Options{Command: "holder under test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			be := transporttest.NewBackend(t)
+			cmd := exec.Command(bin, "run", "noop", "--backend-url", be.URL, "--inject-id", "sig-lock", "--target", "127.0.0.1")
+			cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "INJECTKIT_OUTBOX="+box, "INJECTKIT_OUTBOX_LOCK_TIMEOUT=10m")
+			p := testkit.Start(t, cmd)
+			// Logged once the input is read, before the outbox is opened.
+			p.Stderr.AwaitText(t, time.Minute, "no token")
+			if code := p.Stop(t, sig, time.Minute); code != cli.ExitInterrupted {
+				t.Fatalf("exit %d after one %s, want %d\n%s", code, sig, cli.ExitInterrupted, p.Stderr.String())
+			}
+			if got := p.Stderr.String(); !strings.Contains(got, "interrupted while opening outbox "+box) {
+				t.Errorf("stderr does not name the outbox:\n%s", got)
+			}
+			if n := len(be.Requests()); n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+			recs, err := holder.List()
+			if err != nil || len(recs) != 0 {
+				t.Errorf("outbox after the interrupt: %d records, %v", len(recs), err)
+			}
+			holder.Close()
 		})
 	}
 }
