@@ -188,16 +188,8 @@ func (h *Handler) settle(injector string, err error) error {
 // in the outbox: its message is a redelivery after the consumer that ran
 // it stopped, and the result will be resent from the outbox.
 func (h *Handler) waiting(id string) bool {
-	recs, err := h.cfg.Store.List()
-	if err != nil {
-		return false
-	}
-	for _, r := range recs {
-		if r.InjectID == id && r.State == outbox.Pending && h.cfg.Processor.profile.Owns(r) {
-			return true
-		}
-	}
-	return false
+	found, err := h.cfg.Store.HasPending(id, h.cfg.Processor.profile.Owns)
+	return err == nil && found
 }
 
 func (h *Handler) signal() {

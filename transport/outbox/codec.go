@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	kflate "github.com/klauspost/compress/flate"
 )
 
 // Bodies are stored compressed: callback bodies are JSON that repeats the
@@ -19,23 +21,33 @@ const (
 	codecDeflate = 'd'
 )
 
+// Bodies are compressed with github.com/klauspost/compress/flate at its
+// fastest level: the same deflate format, which compress/flate reads back,
+// written about twice as fast as compress/flate's BestSpeed (0.65 ms
+// against 1.3 ms for a 1 MiB W1 body) for a stored form a fifth larger
+// (17 KB against 14 KB). A million-target run compresses about 1 GB.
 var flateWriters = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, flate.BestSpeed) // the level is valid
+	w, _ := kflate.NewWriter(nil, kflate.BestSpeed) // the level is valid
 	return w
 }}
 
 // packBody returns the stored form of body.
 func packBody(body []byte) []byte {
-	var buf bytes.Buffer
-	buf.Grow(len(body)/8 + 64)
+	return packInto(make([]byte, 0, len(body)/8+64), body)
+}
+
+// packInto appends the stored form of body to dst[:0] and returns it: a
+// caller that stores many bodies reuses dst (see bufPool).
+func packInto(dst, body []byte) []byte {
+	buf := bytes.NewBuffer(dst[:0])
 	buf.WriteByte(codecDeflate)
-	w := flateWriters.Get().(*flate.Writer)
-	w.Reset(&buf)
+	w := flateWriters.Get().(*kflate.Writer)
+	w.Reset(buf)
 	_, _ = w.Write(body) // writes to a bytes.Buffer do not fail
 	_ = w.Close()
 	flateWriters.Put(w)
 	if buf.Len() > len(body)+1 {
-		return append([]byte{codecRaw}, body...)
+		return append(append(buf.Bytes()[:0], codecRaw), body...)
 	}
 	return buf.Bytes()
 }

@@ -19,8 +19,9 @@ import (
 // and Get leave it out, Claim finds it busy, and Close waits for the
 // removals in flight.
 
-// maxDeferred is the most bodies of one delivery whose removal is
-// deferred; a larger send removes its bodies itself.
+// maxDeferred is the most bodies of a small delivery; a larger send has
+// each batch's removal ride with the commit of its next bodies, and
+// commits its last removals before it returns.
 const maxDeferred = 64
 
 // deleteLater removes the records ids, delivered, in the background; they

@@ -75,10 +75,11 @@ var (
 // Deliver stores the bodies of the report and posts them in order, each
 // only once it is durably stored: the bodies are written a few MiB per
 // fsync'd transaction while those already stored are posted, so that
-// storing overlaps sending. Delivered bodies are removed together at the
-// end; a few (up to 64) without waiting for that removal's commit: it
-// shares the commit of other deliveries' writes, and a crash before it
-// only makes them resent.
+// storing overlaps sending. Delivered bodies are removed without waiting
+// for that removal's commit: it shares the commit of the next bodies
+// stored (of this send or another delivery), and a crash before it only
+// makes them resent; a large send (more than 64 bodies) commits its last
+// removals before it returns.
 // Invalid input and a store failure (a full, locked or corrupt outbox) are
 // returned as they are, with nothing left stored. After the
 // first body not accepted, the bodies after it are not sent now: they are
@@ -119,10 +120,13 @@ func (d *Deliverer) Rejected(ctx context.Context, r *runtime.Rejection) error {
 // send stores b and posts each body once it is stored (see Deliver).
 func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	batches := make(chan []Record, 1)
-	var putErr error
+	var (
+		putErr error
+		bodies bufPool // the copies of bodies posted are reused
+	)
 	go func() {
 		defer close(batches)
-		putErr = d.Store.PutEach(b.N, b.Size, b.Seq, func(recs []Record) { batches <- recs })
+		_, putErr = d.Store.put(b.N, b.Size, b.Seq, maxTxBytes, func(recs []Record) { batches <- recs }, &bodies)
 	}()
 	var (
 		delivered []uint64 // accepted, removed at the end
@@ -132,7 +136,15 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		index     int
 	)
 	red, _ := d.Profile.(Redactor)
+	large := b.N > maxDeferred
 	for recs := range batches {
+		if large && len(delivered) > 0 {
+			// The bodies of a large send posted so far are removed in the
+			// commit that stores the next ones: the file keeps only the
+			// bodies in flight, and its freed pages are reused.
+			d.Store.deleteLater(delivered)
+			delivered = nil
+		}
 		for _, rec := range recs {
 			i := index
 			index++
@@ -143,6 +155,9 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			err := d.post(ctx, rec)
 			if err == nil {
 				delivered = append(delivered, rec.ID)
+				// Posted: the client is done with the body, as
+				// transport's own sends reuse theirs.
+				bodies.put(rec.Body)
 				continue
 			}
 			out, _ := d.Store.settle(ctx, rec, err, d.MaxBackoff, red)
@@ -160,25 +175,19 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		// signatures.
 		return fmt.Errorf("store signatures before sending: %w", putErr)
 	}
-	// A few delivered bodies (a daemon's callback) are removed in the
-	// background, in the commit of the next writes (see deleteLater): the
-	// delivery is complete once the backend accepted them. A large send
-	// removes its bodies now, in one commit of its own.
-	var derr error
-	if len(delivered) <= maxDeferred {
-		d.Store.deleteLater(delivered)
-	} else {
-		derr = d.Store.Delete(delivered...) // kept on error: resent under the same key
+	// Delivered bodies are removed in the background, in the commit of the
+	// next writes (see deleteLater): the delivery is complete once the
+	// backend accepted them, and a removal that fails only leaves them to
+	// be resent under the same Idempotency-Key. A large send commits its
+	// last removals before it returns.
+	d.Store.deleteLater(delivered)
+	if large {
+		// The last removals of a large send are committed now.
+		d.Store.flushLazy()
 	}
 	if failed != nil {
 		d.holdBack(failed, failedAt, waiting)
 		return failed
-	}
-	if derr != nil {
-		// Every body was accepted; only the bookkeeping failed. The
-		// records left are resent later, under the same Idempotency-Key.
-		return &runtime.StoredError{Outbox: d.Store.Path(), Pending: len(delivered),
-			Err: fmt.Errorf("delivered, but not removed from the outbox: %w", derr)}
 	}
 	return nil
 }

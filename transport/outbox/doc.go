@@ -48,9 +48,10 @@
 // commit (one fsync for many concurrent deliveries), and each caller
 // returns once the commit that holds its write is durable, or with that
 // commit's error, which every write it held shares. A Deliverer removes
-// the few bodies of a delivery the backend accepted (a daemon's callback)
-// without waiting: the removal rides with the next commit (20 ms later at
-// most), a crash before it only makes them resent under their
+// the bodies the backend accepted without waiting: the removal rides with
+// the next commit (a large send's next bodies, other deliveries' writes,
+// or alone 20 ms later at most; a large send commits its last removals
+// before it returns), a crash before it only makes them resent under their
 // Idempotency-Key, and within the process they are gone at once (List,
 // Stats and Get leave them out; Close commits them).
 //

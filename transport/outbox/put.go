@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -26,98 +25,206 @@ func (s *Store) Put(entries ...Entry) ([]Record, error) {
 	for _, e := range entries {
 		need += int64(len(e.Body))
 	}
-	recs, err := s.put(len(entries), need, slices.Values(entries), math.MaxInt, false, nil)
+	recs, err := s.put(len(entries), need, slices.Values(entries), math.MaxInt, nil, nil)
 	for i := range recs {
 		recs[i].Body = entries[i].Body
 	}
 	return recs, err
 }
 
-// maxTxBytes bounds the bodies PutAll writes in one transaction.
-const maxTxBytes = 8 << 20
+// maxTxBytes bounds the bodies PutAll writes in one transaction; the first
+// transactions of a put are smaller (firstTxBytes, doubling), so that the
+// first bodies are durable, and can be posted, sooner.
+const (
+	maxTxBytes   = 2 << 20
+	firstTxBytes = 1 << 20
+)
+
+// parallelBytes is the size from which a put compresses its bodies in a
+// goroutine of its own (see put): below it, one goroutine is cheaper.
+const parallelBytes = 2 << 20
 
 // PutAll stores the n entries of seq, all or none, like Put, without holding
-// them all in memory: each Body is copied as it is read, so seq may reuse
-// one buffer (transport.Encoding.Bodies does), and the bodies, need bytes
-// in all, are written in fsync'd transactions of about 8 MiB. If a later
-// transaction finds the outbox full, or seq yields other than n entries,
-// the earlier ones are removed again. The records carry no Body.
+// them all in memory: each Body is compressed as it is read, so seq may
+// reuse one buffer (transport.Encoding.Bodies does), and the bodies, need
+// bytes in all, are written in fsync'd transactions of up to 2 MiB. If a
+// later transaction finds the outbox full, or seq yields other than n
+// entries, the earlier ones are removed again. The records carry no Body.
 func (s *Store) PutAll(n int, need int64, seq iter.Seq[Entry]) ([]Record, error) {
-	return s.put(n, need, seq, maxTxBytes, true, nil)
+	return s.put(n, need, seq, maxTxBytes, nil, nil)
 }
 
 // PutEach is PutAll that hands over each transaction's records, with their
-// bodies, as soon as they are durable, so that the caller can post them
-// while the next ones are written: each body is still stored before it is
-// sent, and storing overlaps sending. stored is called from PutEach's
-// goroutine, in order. If a later transaction fails, every record already
-// stored is removed again (the caller may have sent some) and the error is
-// returned: the caller keeps the signatures some other way.
+// bodies (copies), as soon as they are durable, so that the caller can post
+// them while the next ones are compressed and written: each body is still
+// stored before it is sent, and storing overlaps sending. stored is called
+// from one goroutine, in order, and PutEach returns after its last call.
+// If a later transaction fails, every record already stored is removed
+// again (the caller may have sent some) and the error is returned: the
+// caller keeps the signatures some other way.
 func (s *Store) PutEach(n int, need int64, seq iter.Seq[Entry], stored func([]Record)) error {
-	_, err := s.put(n, need, seq, maxTxBytes, true, stored)
+	_, err := s.put(n, need, seq, maxTxBytes, stored, nil)
 	return err
 }
 
-func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, copyBody bool, stored func([]Record)) ([]Record, error) {
-	recs := make([]Record, 0, n)
-	remaining := need
-	undo := func(err error) ([]Record, error) {
+// put stores the n entries of seq in transactions of about txBytes. When
+// stored is not nil, each body is copied (into a buffer of bodies, which
+// the caller may give back once it is done with it) and each
+// transaction's records are handed to stored with their bodies.
+//
+// The calling goroutine reads seq and hashes each body; a large put
+// (stored set, parallelBytes or more) compresses them in a packer
+// goroutine, and once there is more than one transaction, a committer
+// goroutine commits them and calls stored: a body is hashed while the
+// previous one is compressed, and both while earlier ones are fsync'd and
+// posted. A put of one transaction commits it itself.
+func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored func([]Record), bodies *bufPool) ([]Record, error) {
+	var (
+		recs      = make([]Record, 0, n)
+		commitErr error
+		packs     bufPool // compressed bodies, needed until their commit
+		remaining = need
+	)
+	commit := func(group []Entry) {
+		if commitErr != nil {
+			return
+		}
+		got, err := s.putGroup(group, remaining)
+		for _, e := range group {
+			packs.put(e.packed)
+		}
+		if err != nil {
+			commitErr = err
+			return
+		}
+		recs = append(recs, got...)
+		for _, e := range group {
+			remaining -= int64(len(e.Body))
+		}
+		if stored != nil {
+			for i, e := range group {
+				got[i].Body = e.Body
+			}
+			stored(got)
+		}
+	}
+	var (
+		groups chan []Entry  // to the committer, once started
+		failed chan struct{} // closed by the committer after a failed commit
+		done   chan struct{} // closed when the committer ends
+	)
+	startCommitter := func() {
+		groups, failed, done = make(chan []Entry), make(chan struct{}), make(chan struct{})
+		go func(groups <-chan []Entry, failed, done chan struct{}) {
+			defer close(done)
+			for g := range groups {
+				if commitErr != nil {
+					continue // drained: the reader stops
+				}
+				if commit(g); commitErr != nil {
+					close(failed)
+				}
+			}
+		}(groups, failed, done)
+	}
+	var group []Entry
+	size, limit, read := 0, min(firstTxBytes, txBytes), 0
+	// hand passes the group on, to be committed; false when a commit
+	// failed. The last group of a put that never started the committer
+	// is committed here.
+	hand := func(last bool) bool {
+		if len(group) == 0 {
+			return true
+		}
+		if groups == nil {
+			if last {
+				commit(group)
+				return commitErr == nil
+			}
+			startCommitter()
+		}
+		select {
+		case groups <- group:
+		case <-failed:
+			return false
+		}
+		group, size, limit = nil, 0, min(limit*2, txBytes)
+		return true
+	}
+	// add compresses e and adds it to the group; false once a commit
+	// failed.
+	add := func(e Entry) bool {
+		e.packed = packInto(packs.get(len(e.Body)/8+64), e.Body)
+		group = append(group, e)
+		size += len(e.Body)
+		return size < limit || hand(false)
+	}
+	// hash sets e's digests.
+	hash := func(e *Entry) {
+		sum := sha256.Sum256(e.Body)
+		e.idKey = idempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, sum)
+		e.sum = hex.EncodeToString(sum[:])
+	}
+	if stored == nil || need < parallelBytes {
+		// The body is read (and seq may reuse it) before the next one.
+		for e := range seq {
+			read++
+			if stored != nil {
+				e.Body = bodies.clone(e.Body) // handed over to the caller to post
+			}
+			hash(&e)
+			if !add(e) {
+				break
+			}
+		}
+	} else {
+		// Large puts use both cores: this goroutine copies and hashes
+		// each body while a packer compresses the previous one.
+		copies := make(chan Entry, 1)
+		stopped := make(chan struct{}) // the packer saw a commit fail
+		go func() {
+			defer close(stopped)
+			for e := range copies {
+				if !add(e) {
+					return
+				}
+			}
+		}()
+	read:
+		for e := range seq {
+			read++
+			e.Body = bodies.clone(e.Body)
+			hash(&e)
+			select {
+			case copies <- e:
+			case <-stopped:
+				break read
+			}
+		}
+		close(copies)
+		<-stopped
+	}
+	hand(true) // after a failure, the committer drops it
+	if groups != nil {
+		close(groups)
+		<-done
+	}
+	err := commitErr
+	if err == nil && (read != n || len(recs) != n) {
+		err = fmt.Errorf("outbox %s: %d bodies read, %d announced", s.path, read, n)
+	}
+	if err != nil {
 		if len(recs) > 0 {
 			ids := make([]uint64, len(recs))
 			for i, r := range recs {
 				ids[i] = r.ID
 			}
-			err = errors.Join(err, s.Delete(ids...))
-		}
-		return nil, err
-	}
-	var group []Entry
-	size := 0
-	flush := func() error {
-		if len(group) == 0 {
-			return nil
-		}
-		got, err := s.putGroup(group, remaining)
-		if err != nil {
-			return err
-		}
-		recs = append(recs, got...)
-		for i, e := range group {
-			remaining -= int64(len(e.Body))
-			got[i].Body = e.Body
-		}
-		if stored != nil {
-			stored(got)
-			group = nil // handed over with the records
-		} else {
-			group = group[:0]
-		}
-		size = 0
-		return nil
-	}
-	for e := range seq {
-		// Compressed outside the transaction; bbolt keeps the stored
-		// slice until the commit.
-		e.packed = packBody(e.Body)
-		sum := sha256.Sum256(e.Body)
-		e.idKey = idempotencyKey(e.InjectID, e.Phase, e.ChunkIndex, sum)
-		e.sum = hex.EncodeToString(sum[:])
-		if copyBody && stored != nil {
-			e.Body = bytes.Clone(e.Body) // handed over to the caller to post
-		}
-		group = append(group, e)
-		size += len(e.Body)
-		if size >= txBytes {
-			if err := flush(); err != nil {
-				return undo(err)
+			// Records a deliverer posted may be removed already.
+			if derr := s.Delete(ids...); derr != nil && !errors.Is(derr, ErrNotFound) {
+				err = errors.Join(err, derr)
 			}
 		}
-	}
-	if err := flush(); err != nil {
-		return undo(err)
-	}
-	if len(recs) != n {
-		return undo(fmt.Errorf("outbox %s: %d bodies read, %d announced", s.path, len(recs), n))
+		return nil, err
 	}
 	return recs, nil
 }

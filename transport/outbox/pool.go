@@ -1,0 +1,54 @@
+package outbox
+
+import (
+	"math/bits"
+	"sync"
+)
+
+// bufPool recycles the buffers of one large put: the copies of the bodies
+// handed over to be posted, and their compressed forms, which bbolt needs
+// only until the commit. A put of a million targets then allocates a few
+// dozen bodies' worth of buffers, however many bodies it stores, instead
+// of a new copy of each (which doubled the heap through the garbage
+// collector's headroom). A nil *bufPool allocates and recycles nothing.
+type bufPool struct {
+	mu   sync.Mutex
+	free [][]byte
+}
+
+// maxFree bounds the buffers a pool keeps.
+const maxFree = 64
+
+// get returns an empty buffer of capacity n or more.
+func (p *bufPool) get(n int) []byte {
+	if p != nil {
+		p.mu.Lock()
+		for i := len(p.free) - 1; i >= 0; i-- {
+			if b := p.free[i]; cap(b) >= n {
+				p.free[i] = p.free[len(p.free)-1]
+				p.free = p.free[:len(p.free)-1]
+				p.mu.Unlock()
+				return b[:0]
+			}
+		}
+		p.mu.Unlock()
+	}
+	// Rounded up to a power of two, so that a buffer fits the next
+	// bodies of about the same size.
+	return make([]byte, 0, 1<<bits.Len(uint(max(n, 64)-1)))
+}
+
+// clone returns a copy of b in a buffer of the pool.
+func (p *bufPool) clone(b []byte) []byte { return append(p.get(len(b)), b...) }
+
+// put gives b back: nothing may use it afterwards.
+func (p *bufPool) put(b []byte) {
+	if p == nil || cap(b) == 0 {
+		return
+	}
+	p.mu.Lock()
+	if len(p.free) < maxFree {
+		p.free = append(p.free, b[:0])
+	}
+	p.mu.Unlock()
+}
