@@ -145,7 +145,7 @@ func TestOpenAEVHandlerRedeliveryWaitingInOutbox(t *testing.T) {
 	if err := client.Reception(context.Background(), "i-1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Handle(context.Background(), noopBody("i-1")); err != nil {
+	if err := h.HandleDelivery(context.Background(), serve.Delivery{Body: noopBody("i-1"), Redelivered: true}); err != nil {
 		t.Fatal(err)
 	}
 	if calls := p.Calls("i-1"); len(calls) != 1 {

@@ -73,9 +73,11 @@ type HandlerConfig struct {
 // Handler runs the platform messages a serve.Daemon consumes: at most one
 // run per inject, at least one delivery of its result.
 //
-//   - A message whose terminal callback already waits in the outbox is
-//     acknowledged without running its inject again (a redelivery after
-//     the consumer that ran it stopped).
+//   - A redelivered message whose terminal callback already waits in the
+//     outbox is acknowledged without running its inject again (the
+//     consumer that ran it stopped before acknowledging it). A first
+//     delivery is not looked up: the broker's redelivered flag is set on
+//     any message it may have delivered before.
 //   - A redelivered message is run only when the platform does not say
 //     its inject has finished (GET /api/injects/{id}; see Finished): the
 //     platform would reopen a finished inject and complete it twice. When
@@ -125,7 +127,10 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	}
 	id, injector := m.Injection.InjectID, h.cfg.Processor.injectorOf(m)
 	h.cfg.Metrics.InjectReceived(injector)
-	if h.cfg.Store != nil && h.waiting(id) {
+	// Only a redelivery can find its callback stored by an earlier run:
+	// RabbitMQ sets the redelivered flag on every message it may have
+	// delivered before, so a first delivery costs no outbox read.
+	if d.Redelivered && h.cfg.Store != nil && h.waiting(id) {
 		h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
 			zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()))
 		h.cfg.Metrics.InjectCompleted(injector)

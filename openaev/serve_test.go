@@ -52,6 +52,12 @@ func TestHandlerSettles(t *testing.T) {
 		{name: "redelivered, status refused: run", redelivered: true,
 			statusRead: failure{http.StatusForbidden, 99},
 			want:       want{settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
+		{name: "redelivered, callback waiting in the outbox: not run", opts: withOutbox, redelivered: true,
+			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
+			want:  want{settle: "ack", runs: 0, outbox: pending, log: "terminal callback already in the outbox"}},
+		{name: "first delivery, a callback of the inject in the outbox: run, the outbox not read", opts: withOutbox,
+			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
+			want:  want{settle: "ack", runs: 1, completions: 1, outbox: pending}},
 		{name: "401 on complete, outbox: durable, acknowledged, pending", opts: withOutbox,
 			complete: failure{http.StatusUnauthorized, 1}, want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
 		{name: "403 on complete, outbox", opts: withOutbox, complete: failure{http.StatusForbidden, 1},
@@ -123,6 +129,17 @@ func (s *serveEnv) completeFirst(t *testing.T) {
 	t.Helper()
 	if err := s.proc.Process(context.Background(), s.message(t, "i-1", "nmap",
 		map[string]any{"targets": "192.0.2.1"}, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// keepCallback stores a terminal callback of i-1 in the outbox, pending,
+// as a consumer that stopped before acknowledging its message left it.
+func (s *serveEnv) keepCallback(t *testing.T) {
+	t.Helper()
+	if _, err := s.store.Put(outbox.Entry{InjectID: "i-1", Phase: openaev.ActionComplete, BaseURL: s.platform.URL,
+		Profile: openaev.ProfileName, Path: "/api/injects/execution/callback/i-1", InjectorID: testInjectorID,
+		Body: []byte(`{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete"}`)}); err != nil {
 		t.Fatal(err)
 	}
 }
