@@ -34,7 +34,8 @@
 //
 // With Options.Shared the file is opened for each operation and closed
 // after it, so several processes (concurrent `injectkit run`s) can share one
-// outbox; a body being delivered carries its owner's pid and start time,
+// outbox (a put of many transactions keeps it open from its first to its
+// last, letting go while its caller is slow to take the bodies stored); a body being delivered carries its owner's pid and start time,
 // and no other process resends it while that process lives: an exited
 // process, a zombie, or another process that reuses the pid does not hold
 // it (on Linux, from /proc; elsewhere a zombie holds it until its lease

@@ -33,8 +33,9 @@ func (s *Store) Put(entries ...Entry) ([]Record, error) {
 }
 
 // maxTxBytes bounds the bodies PutAll writes in one transaction; the first
-// transactions of a put are smaller (firstTxBytes, doubling), so that the
-// first bodies are durable, and can be posted, sooner.
+// transactions of a put are smaller (firstTxBytes, doubling; for a large
+// PutEach, the first body alone), so that the first bodies are durable, and
+// can be posted, sooner.
 const (
 	maxTxBytes   = 2 << 20
 	firstTxBytes = 1 << 20
@@ -84,9 +85,24 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 		commitErr error
 		packs     bufPool // compressed bodies, needed until their commit
 		remaining = need
+		held      = hold{s: s} // the file, open across the transactions
 	)
+	if stored != nil && n > 0 {
+		// The file is opened while the first body is read.
+		opened := make(chan struct{})
+		go func() {
+			defer close(opened)
+			_ = held.take() // a failure is met again by the first commit
+		}()
+		defer func() { <-opened; held.drop() }()
+	} else {
+		defer held.drop()
+	}
 	commit := func(group []Entry) {
 		if commitErr != nil {
+			return
+		}
+		if commitErr = held.take(); commitErr != nil {
 			return
 		}
 		got, err := s.putGroup(group, remaining)
@@ -105,7 +121,7 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 			for i, e := range group {
 				got[i].Body = e.Body
 			}
-			stored(got)
+			held.handOver(stored, got)
 		}
 	}
 	var (
@@ -129,6 +145,12 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 	}
 	var group []Entry
 	size, limit, read := 0, min(firstTxBytes, txBytes), 0
+	if stored != nil && need >= parallelBytes {
+		// The first transaction of a large put holds the first body
+		// alone: it is posted as soon as it is durable, without waiting
+		// for the next one to be read and compressed.
+		limit = 1
+	}
 	// hand passes the group on, to be committed; false when a commit
 	// failed. The last group of a put that never started the committer
 	// is committed here.
@@ -148,7 +170,7 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 		case <-failed:
 			return false
 		}
-		group, size, limit = nil, 0, min(limit*2, txBytes)
+		group, size, limit = nil, 0, min(max(limit*2, firstTxBytes), txBytes)
 		return true
 	}
 	// add compresses e and adds it to the group; false once a commit
@@ -179,30 +201,44 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 		}
 	} else {
 		// Large puts use both cores: this goroutine copies and hashes
-		// each body while a packer compresses the previous one.
-		copies := make(chan Entry, 1)
+		// each body while a packer compresses the previous one. The
+		// first body, which the first POST waits for alone, is
+		// compressed here, before the packer starts.
+		var copies chan Entry
 		stopped := make(chan struct{}) // the packer saw a commit fail
-		go func() {
-			defer close(stopped)
-			for e := range copies {
-				if !add(e) {
-					return
-				}
-			}
-		}()
 	read:
 		for e := range seq {
 			read++
 			e.Body = bodies.clone(e.Body)
 			hash(&e)
+			if read == 1 {
+				if !add(e) {
+					close(stopped)
+					break read
+				}
+				copies = make(chan Entry, 1)
+				go func() {
+					defer close(stopped)
+					for e := range copies {
+						if !add(e) {
+							return
+						}
+					}
+				}()
+				continue
+			}
 			select {
 			case copies <- e:
 			case <-stopped:
 				break read
 			}
 		}
-		close(copies)
-		<-stopped
+		if copies != nil {
+			close(copies)
+		}
+		if read > 0 {
+			<-stopped
+		}
 	}
 	hand(true) // after a failure, the committer drops it
 	if groups != nil {
