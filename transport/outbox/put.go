@@ -37,7 +37,7 @@ func (s *Store) Put(entries ...Entry) ([]Record, error) {
 // PutEach, the first body alone), so that the first bodies are durable, and
 // can be posted, sooner.
 const (
-	maxTxBytes   = 2 << 20
+	maxTxBytes   = 8 << 20
 	firstTxBytes = 1 << 20
 )
 
@@ -48,7 +48,7 @@ const parallelBytes = 2 << 20
 // PutAll stores the n entries of seq, all or none, like Put, without holding
 // them all in memory: each Body is compressed as it is read, so seq may
 // reuse one buffer (transport.Encoding.Bodies does), and the bodies, need
-// bytes in all, are written in fsync'd transactions of up to 2 MiB. If a
+// bytes in all, are written in fsync'd transactions of up to 8 MiB. If a
 // later transaction finds the outbox full, or seq yields other than n
 // entries, the earlier ones are removed again. The records carry no Body.
 func (s *Store) PutAll(n int, need int64, seq iter.Seq[Entry]) ([]Record, error) {
