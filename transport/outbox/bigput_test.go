@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/injectkit/injectkit/runtime"
@@ -95,9 +96,9 @@ func TestLargeSend(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { _ = s.Close() })
-			var txs int // transactions run; only failAt fails
-			s.SetCommitHooks(func() {}, func(int) { txs++ }, func() error {
-				if txs == tt.failAt {
+			var txs atomic.Int32 // transactions run (by the committer goroutine); only failAt fails
+			s.SetCommitHooks(func() {}, func(int) { txs.Add(1) }, func() error {
+				if int(txs.Load()) == tt.failAt {
 					return errDisk
 				}
 				return nil
@@ -118,8 +119,8 @@ func TestLargeSend(t *testing.T) {
 						t.Errorf("body %d posted differs from the one given", i)
 					}
 				}
-				if txs < 5 {
-					t.Errorf("%d transactions: want the bodies stored in 5 or more", txs)
+				if got := txs.Load(); got < 5 {
+					t.Errorf("%d transactions: want the bodies stored in 5 or more", got)
 				}
 			} else {
 				if !errors.Is(err, errDisk) {
