@@ -2,7 +2,6 @@ package serve_test
 
 import (
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -100,18 +99,7 @@ func TestIntegrationHeartbeatAndHealth(t *testing.T) {
 	f.d.HeartbeatInterval = 30 * time.Millisecond
 	start(t, f.d)
 	url := "http://" + ln.Addr().String()
-	health := func() (int, serve.Health) {
-		resp, err := http.Get(url + "/healthz")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var h serve.Health
-		if err := json.NewDecoder(resp.Body).Decode(&h); err != nil {
-			t.Fatal(err)
-		}
-		return resp.StatusCode, h
-	}
+	health := func() (int, serve.Health) { return servetest.Health(t, url) }
 	waitFor(t, "healthy", func() bool { code, _ := health(); return code == http.StatusOK })
 	waitFor(t, "three heartbeats", func() bool { return f.reg.count() >= 4 })
 
