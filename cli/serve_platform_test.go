@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/nmap"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -54,7 +54,7 @@ func TestIntegrationServePlatform(t *testing.T) {
 			}
 			p := openaevtest.NewPlatform(t, serveToken, opts...)
 			p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
-			port := platformListener(t)
+			port := testkit.Listen(t, "tcp4", "127.0.0.1:0", "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n").Port
 			p.AddInject("sp-noop", openaev.ContractID("noop"))
 			p.AddInject("sp-nmap", openaev.ContractID("nmap"))
 
@@ -249,30 +249,6 @@ func (d *servedDaemon) stop(t *testing.T) int {
 		t.Error("serve did not stop within 60s")
 		return -1
 	}
-}
-
-// platformListener listens on 127.0.0.1 and greets every connection as an
-// SSH server would, until the test ends.
-func platformListener(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			_, _ = c.Write([]byte("SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n"))
-			c.Close()
-		}
-	}()
-	t.Cleanup(func() { ln.Close(); <-done })
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // platformMessageOf is a platform message for injector on one asset with
