@@ -118,9 +118,13 @@ func (s *Store) flushLazy() {
 }
 
 // commitQueue commits the queued writes, a batch per transaction, until
-// the queue is empty. Each batch carries the lazy writes waiting.
+// the queue is empty. Each batch carries the lazy writes waiting. A
+// batch's writers learn their outcome once the committer has looked for
+// the next batch; the last ones only after it has let go of the file, so
+// that a caller that returns (a put, say) has let go of it too, and
+// another process opening it at once finds it free.
 func (s *Store) commitQueue(db *bolt.DB) {
-	defer s.release()
+	var settled []*writeOp
 	for {
 		s.wmu.Lock()
 		batch := s.queue
@@ -128,17 +132,29 @@ func (s *Store) commitQueue(db *bolt.DB) {
 		if len(batch) == 0 {
 			s.leading = false
 			s.wmu.Unlock()
+			s.release()
+			finishAll(settled)
 			return
 		}
 		batch = append(batch, s.lazy...)
 		s.lazy = nil
 		s.wmu.Unlock()
-		s.commit(db, batch)
+		finishAll(settled)
+		settled = s.commit(db, batch)
 	}
 }
 
-// commit runs a batch of writes in one transaction.
-func (s *Store) commit(db *bolt.DB, batch []*writeOp) {
+// finishAll settles the writes commit ran.
+func finishAll(ops []*writeOp) {
+	for _, op := range ops {
+		op.finish(op.err)
+	}
+}
+
+// commit runs a batch of writes in one transaction and returns them with
+// their outcomes set, to be settled by finishAll.
+func (s *Store) commit(db *bolt.DB, batch []*writeOp) []*writeOp {
+	ran := make([]*writeOp, 0, len(batch))
 	for len(batch) > 0 {
 		if s.hooks.before != nil {
 			s.hooks.before(len(batch))
@@ -160,13 +176,15 @@ func (s *Store) commit(db *bolt.DB, batch []*writeOp) {
 		if err == nil || failed < 0 || len(batch) == 1 {
 			// Done, or the commit itself failed: every op shares the outcome.
 			for _, op := range batch {
-				op.finish(err)
+				op.err = err
 			}
-			return
+			return append(ran, batch...)
 		}
 		solo := batch[failed]
 		s.commits.Add(1)
-		solo.finish(s.tx(db, true, solo.fn))
+		solo.err = s.tx(db, true, solo.fn)
+		ran = append(ran, solo)
 		batch = append(batch[:failed:failed], batch[failed+1:]...)
 	}
+	return ran
 }
