@@ -10,7 +10,7 @@
 //
 // Each record keeps what a resend needs and nothing secret: the inject id,
 // phase, chunk index and count, the base URL without user information, the
-// body, its SHA-256 and its idempotency key. Bodies are stored deflated
+// body, its SHA-256 and its idempotency key. Bodies are stored compressed
 // (they are repetitive JSON, and compressing them costs less than writing
 // them whole) and read back byte for byte as they were put; bbolt has no
 // page checksums, so a body read back whose SHA-256 is not the recorded one

@@ -48,10 +48,13 @@ func editStored(t *testing.T, s *Store, id uint64, rec func(*Record), body func(
 	}
 }
 
-// flipInflating returns a copy of a deflated stored body with one bit
-// flipped that still inflates, to other bytes.
+// flipInflating returns a copy of a compressed stored body with one bit
+// flipped that still unpacks, to other bytes.
 func flipInflating(t *testing.T, stored []byte) []byte {
 	t.Helper()
+	if stored[0] != codecS2 {
+		t.Fatalf("body stored with codec %q: not compressed", stored[0])
+	}
 	want, _ := unpackBody(stored)
 	for i := 1; i < len(stored); i++ {
 		for bit := range 8 {
@@ -71,15 +74,16 @@ func flipInflating(t *testing.T, stored []byte) []byte {
 func TestCorruptBodyNeverSent(t *testing.T) {
 	random := make([]byte, 300)
 	_, _ = rand.Read(random)
-	jsonBody := []byte(`{"phase":"p","expectation_signature":{"targets":[{"value":"fd00::2"},{"value":"fd00::3"}]}}`)
+	jsonBody := []byte(`{"phase":"p","expectation_signature":{"targets":[` +
+		strings.Repeat(`{"value":"fd00::2"},{"value":"fd00::3"},`, 20) + `{"value":"fd00::4"}]}}`)
 	tests := []struct {
 		name   string
 		body   []byte
 		damage func(t *testing.T, stored []byte) []byte
 	}{
 		{"byte flipped in a raw body", random, func(_ *testing.T, b []byte) []byte { b[len(b)/2] ^= 0x20; return b }},
-		{"bit flipped in a deflated body", jsonBody, flipInflating},
-		{"deflate stream broken", jsonBody, func(_ *testing.T, b []byte) []byte { return append(b[:3], 0xff, 0xff, 0xff) }},
+		{"bit flipped in a compressed body", jsonBody, flipInflating},
+		{"compressed stream broken", jsonBody, func(_ *testing.T, b []byte) []byte { return append(b[:3], 0xff, 0xff, 0xff) }},
 		{"body missing", jsonBody, func(*testing.T, []byte) []byte { return []byte{} }},
 	}
 	for _, tt := range tests {
