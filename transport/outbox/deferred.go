@@ -24,35 +24,38 @@ import (
 // commits its last removals before it returns.
 const maxDeferred = 64
 
-// deleteLater removes the records ids, delivered, in the background; they
-// stay claimed until the removal is committed. A removal that fails leaves
-// them pending, to be resent. After Close was called they are removed at
-// once.
-func (s *Store) deleteLater(ids []uint64) {
-	if len(ids) == 0 {
+// deleteLater removes the records gone, delivered, in the background;
+// they stay claimed until the removal is committed. A removal that fails
+// leaves them pending, to be resent. After Close was called they are
+// removed at once.
+func (s *Store) deleteLater(gone []removal) {
+	if len(gone) == 0 {
 		return
 	}
+	var missing []uint64
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		_ = s.Delete(ids...) // kept on error: resent under the same key
+		_ = s.do(true, deleteRecords(gone, &missing)) // kept on error: resent under the same key
+		for _, g := range gone {
+			s.unclaim(g.id)
+		}
 		return
 	}
 	if s.deferred == nil {
 		s.deferred = map[uint64]bool{}
 	}
-	for _, id := range ids {
-		s.deferred[id] = true
+	for _, g := range gone {
+		s.deferred[g.id] = true
 	}
 	s.later.Add(1)
 	s.mu.Unlock()
-	var missing []uint64
-	s.writeLater(deleteRecords(ids, &missing), func(error) {
+	s.writeLater(deleteRecords(gone, &missing), func(error) {
 		// On error the records stay pending: resent under the same key.
 		s.mu.Lock()
-		for _, id := range ids {
-			delete(s.deferred, id)
-			delete(s.claims, id)
+		for _, g := range gone {
+			delete(s.deferred, g.id)
+			delete(s.claims, g.id)
 		}
 		s.mu.Unlock()
 		s.later.Done()

@@ -129,7 +129,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		_, putErr = d.Store.put(b.N, b.Size, b.Seq, maxTxBytes, func(recs []Record) { batches <- recs }, &bodies)
 	}()
 	var (
-		delivered []uint64 // accepted, removed at the end
+		delivered []removal // accepted, removed at the end
 		failed    *runtime.StoredError
 		waiting   []Record // stored after the failure, not sent
 		failedAt  Record
@@ -154,7 +154,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			}
 			err := d.post(ctx, rec)
 			if err == nil {
-				delivered = append(delivered, rec.ID)
+				delivered = append(delivered, removal{id: rec.ID, size: rec.Size})
 				// Posted: the client is done with the body, as
 				// transport's own sends reuse theirs.
 				bodies.put(rec.Body)

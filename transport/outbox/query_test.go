@@ -23,7 +23,7 @@ func TestHasPending(t *testing.T) {
 			t.Fatal(err)
 		}
 		close(armed)
-		s.deleteLater([]uint64{recs[3].ID}) // held: in flight during the queries
+		s.deleteLater([]removal{{id: recs[3].ID, size: recs[3].Size}}) // held: in flight during the queries
 		for _, tt := range []struct {
 			id    string
 			match func(Record) bool

@@ -267,7 +267,11 @@ func (s *Store) unclaim(id uint64) {
 // not hold is ErrNotFound, after the others are removed.
 func (s *Store) Delete(ids ...uint64) error {
 	var missing []uint64
-	err := s.do(true, deleteRecords(ids, &missing))
+	gone := make([]removal, len(ids))
+	for i, id := range ids {
+		gone[i] = removal{id: id, size: -1}
+	}
+	err := s.do(true, deleteRecords(gone, &missing))
 	for _, id := range ids {
 		s.unclaim(id)
 	}
@@ -277,31 +281,47 @@ func (s *Store) Delete(ids ...uint64) error {
 	return err
 }
 
-// deleteRecords returns the write that removes the records ids; it sets
+// removal is a record to remove. Its size, when known (0 or more), is
+// that of a record its caller stored pending: if it still is, it is
+// removed without being read and decoded.
+type removal struct {
+	id   uint64
+	size int
+}
+
+// deleteRecords returns the write that removes the records gone; it sets
 // *missing to those the outbox does not hold.
-func deleteRecords(ids []uint64, missing *[]uint64) func(*bolt.Tx) error {
+func deleteRecords(gone []removal, missing *[]uint64) func(*bolt.Tx) error {
 	return func(tx *bolt.Tx) error {
 		*missing = (*missing)[:0]
-		for _, id := range ids {
-			r, err := find(tx, id)
-			if errors.Is(err, ErrNotFound) {
-				*missing = append(*missing, id)
-				continue
+		pending, bodies := bucketOf(tx, Pending), tx.Bucket(bucketBodies)
+		var freed int64
+		for _, g := range gone {
+			k := key(g.id)
+			state, size := Pending, g.size
+			if size < 0 || pending.Get(k) == nil {
+				r, err := find(tx, g.id)
+				if errors.Is(err, ErrNotFound) {
+					*missing = append(*missing, g.id)
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				state, size = r.State, r.Size
 			}
-			if err != nil {
+			if err := bucketOf(tx, state).Delete(k); err != nil {
 				return err
 			}
-			if err := bucketOf(tx, r.State).Delete(key(id)); err != nil {
+			if err := bodies.Delete(k); err != nil {
 				return err
 			}
-			if err := tx.Bucket(bucketBodies).Delete(key(id)); err != nil {
-				return err
-			}
-			if err := addUsed(tx, -int64(r.Size)); err != nil {
-				return err
-			}
+			freed += int64(size)
 		}
-		return nil
+		if freed == 0 {
+			return nil
+		}
+		return addUsed(tx, -freed)
 	}
 }
 

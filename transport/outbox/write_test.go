@@ -147,3 +147,34 @@ func TestPutAll(t *testing.T) {
 		})
 	}
 }
+
+// A delivered record is removed by the size its deliverer knows without
+// being read, unless it is no longer pending (moved to the dead list
+// meanwhile): then it is read, and its recorded size freed. Either way the
+// bytes used go back to what is left.
+func TestRemovalBySize(t *testing.T) {
+	s := openTemp(t, Options{})
+	recs, err := s.Put(entry("a", 0, 1, strings.Repeat("a", 10)), entry("b", 0, 1, strings.Repeat("b", 20)),
+		entry("c", 0, 1, strings.Repeat("c", 40)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MoveToDead(recs[1].ID, 1, 400, "no", "rejected"); err != nil {
+		t.Fatal(err)
+	}
+	var missing []uint64
+	gone := []removal{{id: recs[0].ID, size: recs[0].Size}, {id: recs[1].ID, size: recs[1].Size}, {id: 999, size: 5}}
+	if err := s.do(true, deleteRecords(gone, &missing)); err != nil {
+		t.Fatal(err)
+	}
+	if len(missing) != 1 || missing[0] != 999 {
+		t.Errorf("missing %v, want [999]", missing)
+	}
+	st, err := s.Stats()
+	if err != nil || st.Pending != 1 || st.Dead != 0 || st.Bytes != 40 {
+		t.Errorf("stats %+v, %v; want the 40-byte record alone", st, err)
+	}
+	if _, err := s.Get(recs[1].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("dead record after its removal: %v", err)
+	}
+}
