@@ -50,14 +50,16 @@ type commitHooks struct {
 // write runs fn in a writable transaction on db, which the caller holds
 // (see do). Writes arriving while another commits are grouped into the
 // next transaction, so that concurrent deliveries share one fsync instead
-// of queueing for one each: the write that finds no commit running starts
-// a committer goroutine, which commits the queue until it is empty, and
-// every caller waits for the commit that holds its write. A panic of bbolt
-// on a damaged file is recovered in the committer (see tx). An fn that
-// fails is run again alone and the others without it, so each caller gets
-// its own error; fn may therefore run more than once and must only set
-// what it returns. A commit that fails fails every write it held: none of
-// them is durable, and each caller sees the error.
+// of queueing for one each: the write that finds no commit running commits
+// the queue itself, its own write first, and hands what queued meanwhile
+// to a committer goroutine, which commits the queue until it is empty;
+// every caller waits for the commit that holds its write. A write alone
+// thus commits without a goroutine hop. A panic of bbolt on a damaged file
+// is recovered where the transaction runs (see tx). An fn that fails is
+// run again alone and the others without it, so each caller gets its own
+// error; fn may therefore run more than once and must only set what it
+// returns. A commit that fails fails every write it held: none of them is
+// durable, and each caller sees the error.
 func (s *Store) write(db *bolt.DB, fn func(*bolt.Tx) error) error {
 	op := &writeOp{fn: fn, done: make(chan struct{})}
 	s.wmu.Lock()
@@ -69,8 +71,8 @@ func (s *Store) write(db *bolt.DB, fn func(*bolt.Tx) error) error {
 		s.hooks.queued()
 	}
 	if lead {
-		s.retain() // the caller holds db open until the committer holds it too
-		go s.commitQueue(db)
+		s.retain() // held by whoever commits, until the queue is empty
+		s.commitQueue(db, true)
 	}
 	<-op.done
 	return op.err
@@ -118,15 +120,24 @@ func (s *Store) flushLazy() {
 }
 
 // commitQueue commits the queued writes, a batch per transaction, until
-// the queue is empty. Each batch carries the lazy writes waiting. A
-// batch's writers learn their outcome once the committer has looked for
-// the next batch; the last ones only after it has let go of the file, so
-// that a caller that returns (a put, say) has let go of it too, and
-// another process opening it at once finds it free.
-func (s *Store) commitQueue(db *bolt.DB) {
+// the queue is empty; with once, it commits one batch and hands the rest,
+// if any, to a committer goroutine. Each batch carries the lazy writes
+// waiting. A batch's writers learn their outcome once the committer has
+// looked for the next batch; the last ones only after it has let go of the
+// file, so that a caller that returns (a put, say) has let go of it too,
+// and another process opening it at once finds it free.
+func (s *Store) commitQueue(db *bolt.DB, once bool) {
 	var settled []*writeOp
 	for {
 		s.wmu.Lock()
+		if once && settled != nil && len(s.queue) > 0 {
+			// The caller's own write is committed: a goroutine commits
+			// what queued meanwhile, and holds the file from now on.
+			s.wmu.Unlock()
+			go s.commitQueue(db, false)
+			finishAll(settled)
+			return
+		}
 		batch := s.queue
 		s.queue = nil
 		if len(batch) == 0 {
