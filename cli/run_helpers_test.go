@@ -8,34 +8,29 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // console is an in-memory stdout or stderr that says whether it is a
-// terminal (cli.Terminal). Each write is signalled on written.
+// terminal (cli.Terminal). Each write fires its Signal.
 type console struct {
-	syncBuffer
-	tty     bool
-	written chan struct{}
+	testkit.Buffer
+	tty bool
 }
 
-func newConsole(tty bool) *console { return &console{tty: tty, written: make(chan struct{}, 1)} }
+func newConsole(tty bool) *console { return &console{tty: tty} }
 
 func (c *console) IsTerminal() bool { return c.tty }
 
-func (c *console) Write(p []byte) (int, error) {
-	n, err := c.syncBuffer.Write(p)
-	select {
-	case c.written <- struct{}{}:
-	default:
-	}
-	return n, err
-}
-
 // await returns once the console holds text, or ctx is done.
 func (c *console) await(ctx context.Context, text string) {
-	for !strings.Contains(c.String(), text) {
+	for {
+		written := c.C() // taken before the check: no write is missed
+		if strings.Contains(c.String(), text) {
+			return
+		}
 		select {
-		case <-c.written:
+		case <-written:
 		case <-ctx.Done():
 			return
 		}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -17,14 +18,9 @@ import (
 // callback for a while: the message is acknowledged once the callback is
 // stored, and the background resender delivers the same bytes later.
 func TestIntegrationServeOutbox(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ")
-	}
-	servetest.Broker(t)
-	queue := servetest.Queue(t)
+	testkit.Integration(t) // and RabbitMQ
 	p := openaevtest.NewPlatform(t, serveToken)
-	b := servetest.Guest()
-	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+	queue := servetest.PlatformQueue(t, p)
 	p.AddInject("i-down", openaev.ContractID("noop"))
 	p.FailComplete("i-down", http.StatusServiceUnavailable, 4) // every attempt of the first delivery
 	box := filepath.Join(t.TempDir(), "outbox.db")

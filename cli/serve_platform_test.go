@@ -2,16 +2,12 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -28,12 +24,7 @@ import (
 // completes once, processed, with its findings stored and, on the current
 // line only, its signatures.
 func TestIntegrationServePlatform(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ and nmap")
-	}
-	if _, err := exec.LookPath("nmap"); err != nil {
-		t.Skip("nmap is not installed (apt-get install nmap)")
-	}
+	testkit.Integration(t, "nmap") // and RabbitMQ
 	tests := []struct {
 		name    string
 		version openaevtest.Version
@@ -46,14 +37,8 @@ func TestIntegrationServePlatform(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := servetest.Broker(t)
-			queue := servetest.Queue(t)
-			opts := []openaevtest.Option{openaevtest.WithVersion(tt.version)}
-			if tt.legacy {
-				opts = append(opts, openaevtest.WithLegacyIngestion())
-			}
-			p := openaevtest.NewPlatform(t, serveToken, opts...)
-			p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+			p := openaevtest.NewPlatform(t, serveToken, openaevtest.WithVariant(tt.version, tt.legacy))
+			queue := servetest.PlatformQueue(t, p)
 			port := testkit.Listen(t, "tcp4", "127.0.0.1:0", "SSH-2.0-OpenSSH_8.9p1 Ubuntu-3ubuntu0.1\r\n").Port
 			p.AddInject("sp-noop", openaev.ContractID("noop"))
 			p.AddInject("sp-nmap", openaev.ContractID("nmap"))
@@ -67,17 +52,17 @@ func TestIntegrationServePlatform(t *testing.T) {
 			}()
 			// The queue is durable: messages published before the daemon
 			// consumes wait for it.
-			servetest.Publish(t, queue, platformNoop(t), platformNmap(t, port))
+			servetest.Publish(t, queue, platformNoop(), platformNmap(port))
 			timeout, stopTimer := context.WithTimeout(context.Background(), 120*time.Second)
 			defer stopTimer()
-			ctx, cancel := d.context(timeout) // ends early if serve returns
+			ctx, cancel := d.Context(timeout) // ends early if serve returns
 			defer cancel()
 			for _, id := range []string{"sp-noop", "sp-nmap"} {
 				if _, err := p.WaitTerminal(ctx, id); err != nil {
 					t.Fatalf("%s: no terminal callback: %v", id, err)
 				}
 			}
-			if code := d.stop(t); code != 0 {
+			if code := d.Stop(t); code != 0 {
 				t.Errorf("exit %d after cancellation, want 0", code)
 			}
 
@@ -188,96 +173,34 @@ func checkServed(t *testing.T, p *openaevtest.Platform, id, asset, trace string,
 	}
 }
 
-// servedDaemon is `injectkit serve` running in memory.
-type servedDaemon struct {
-	stderr *syncBuffer
-	cancel context.CancelFunc
-	exited chan struct{} // closed once cli.Run has returned
-	code   int           // its exit code, set before exited is closed
-}
-
 // servePlatform runs `injectkit serve` in memory, with the noop and the
-// real nmap injectors, until stop is called.
+// real nmap injectors, until Stop is called.
 func servePlatform(t *testing.T, args ...string) *servedDaemon {
 	t.Helper()
 	reg := registry(func(r *framework.Registry) {
 		r.Register("nmap", func() framework.Executor { return nmap.New() })
 	})
-	state := t.TempDir()
-	d := &servedDaemon{stderr: &syncBuffer{}, exited: make(chan struct{})}
-	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: io.Discard, Stderr: d.stderr,
-		Getenv: func(k string) string {
-			switch k {
-			case "CONTAINER_IP":
-				return "172.17.0.2"
-			case "XDG_STATE_HOME":
-				return state
-			}
-			return ""
-		}}
-	ctx, cancel := context.WithCancel(context.Background())
-	d.cancel = cancel
-	go func() {
-		d.code = cli.Run(ctx, o, append([]string{"injectkit", "serve"}, args...))
-		close(d.exited)
-	}()
-	t.Cleanup(func() { d.stop(t) })
-	return d
-}
-
-// context returns a context of parent that also ends when serve returns,
-// so that a wait on the platform ends with it.
-func (d *servedDaemon) context(parent context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(parent)
-	go func() {
-		select {
-		case <-d.exited:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
-}
-
-// stop cancels serve's context and returns its exit code.
-func (d *servedDaemon) stop(t *testing.T) int {
-	d.cancel()
-	select {
-	case <-d.exited:
-		return d.code
-	case <-time.After(60 * time.Second):
-		t.Error("serve did not stop within 60s")
-		return -1
-	}
+	return serveWith(t, reg, nil, args...)
 }
 
 // platformMessageOf is a platform message for injector on one asset with
 // an agent; the target property "hostname" picks its name.
-func platformMessageOf(t *testing.T, id, injector string, content map[string]any, asset map[string]any) []byte {
-	t.Helper()
+func platformMessageOf(id, injector string, content map[string]any, asset map[string]any) []byte {
 	content["target_selector"] = "assets"
 	content["target_property_selector"] = "hostname"
 	content["expectations"] = []map[string]any{{"expectation_type": "DETECTION"}, {"expectation_type": "PREVENTION"}}
-	b, err := json.Marshal(map[string]any{
-		"injection": map[string]any{"inject_id": id, "inject_title": injector + " inject",
-			"inject_injector_contract": map[string]any{"injector_contract_id": openaev.ContractID(injector)},
-			"inject_content":           content},
-		"assets": []map[string]any{asset},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: injector + " inject",
+		ContractID: openaev.ContractID(injector), Content: content, Assets: []map[string]any{asset}})
 }
 
-func platformNoop(t *testing.T) []byte {
-	return platformMessageOf(t, "sp-noop", "noop", map[string]any{},
+func platformNoop() []byte {
+	return platformMessageOf("sp-noop", "noop", map[string]any{},
 		map[string]any{"asset_id": "asset-web", "asset_name": "web", "asset_hostname": "web01.example.com",
 			"asset_ips": []string{"192.0.2.10"}, "asset_agents": []map[string]any{{"agent_id": "agent-web"}}})
 }
 
-func platformNmap(t *testing.T, port int) []byte {
-	return platformMessageOf(t, "sp-nmap", "nmap",
+func platformNmap(port int) []byte {
+	return platformMessageOf("sp-nmap", "nmap",
 		map[string]any{"scan_type": []string{"connect"}, "ports": strconv.Itoa(port), "timing": "4"},
 		map[string]any{"asset_id": "asset-lo", "asset_name": "lo", "asset_hostname": "localhost",
 			"asset_ips": []string{"127.0.0.1"}, "asset_agents": []map[string]any{{"agent_id": "agent-lo"}}})

@@ -1,19 +1,18 @@
 package cli_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -23,24 +22,6 @@ const (
 	injectorID = "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"
 	serveToken = "s3cret-platform-token"
 )
-
-// syncBuffer is a bytes.Buffer safe to read while the command writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // portscan is an nmap-shaped injector: network targets, open ports as
 // findings in nmap's structured outputs.
@@ -73,13 +54,28 @@ func serveRegistry() *framework.Registry {
 	})
 }
 
-// serveRun runs `injectkit serve` in memory until stop is called.
-func serveRun(t *testing.T, env map[string]string, args ...string) (stderr *syncBuffer, stop func() int) {
+// servedDaemon is `injectkit serve` running in memory; Stop returns its
+// exit code.
+type servedDaemon struct {
+	*testkit.Routine[int]
+	stderr *testkit.Buffer
+}
+
+// serveRun runs `injectkit serve` with serveRegistry in memory until stop
+// is called.
+func serveRun(t *testing.T, env map[string]string, args ...string) (stderr *testkit.Buffer, stop func() int) {
 	t.Helper()
-	stderr = &syncBuffer{}
-	ctx, cancel := context.WithCancel(context.Background())
+	d := serveWith(t, serveRegistry(), env, args...)
+	return d.stderr, func() int { return d.Stop(t) }
+}
+
+// serveWith runs `injectkit serve` with the injectors of reg in memory
+// until the test ends or Stop is called.
+func serveWith(t *testing.T, reg *framework.Registry, env map[string]string, args ...string) *servedDaemon {
+	t.Helper()
+	d := &servedDaemon{stderr: &testkit.Buffer{}}
 	state := t.TempDir() // the default outbox lives here unless env names one
-	o := cli.Options{Registry: serveRegistry(), Version: "1.2.3", Stdout: io.Discard, Stderr: stderr,
+	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: io.Discard, Stderr: d.stderr,
 		Getenv: func(k string) string {
 			switch k {
 			case "CONTAINER_IP":
@@ -92,23 +88,10 @@ func serveRun(t *testing.T, env map[string]string, args ...string) (stderr *sync
 			}
 			return env[k]
 		}}
-	done := make(chan int, 1)
-	go func() { done <- cli.Run(ctx, o, append([]string{"injectkit", "serve"}, args...)) }()
-	var once sync.Once
-	code := -1
-	stop = func() int {
-		once.Do(func() {
-			cancel()
-			select {
-			case code = <-done:
-			case <-time.After(60 * time.Second):
-				t.Error("serve did not stop within 60s")
-			}
-		})
-		return code
-	}
-	t.Cleanup(func() { stop() })
-	return stderr, stop
+	d.Routine = testkit.Go(t, "serve", func(ctx context.Context) int {
+		return cli.Run(ctx, o, append([]string{"injectkit", "serve"}, args...))
+	})
+	return d
 }
 
 func TestServeConfigErrors(t *testing.T) {
@@ -170,29 +153,10 @@ func TestServeRefusedRegistrationExits1(t *testing.T) {
 	}
 }
 
+// waitUntil waits up to 60 s for cond.
 func waitUntil(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-func contractID(t *testing.T, injector string) string {
-	t.Helper()
-	return openaev.ContractID(injector)
-}
-
-func message(t *testing.T, m map[string]any) []byte {
-	t.Helper()
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	testkit.WaitFor(t, 60*time.Second, what, cond)
 }
 
 func noopMessage(t *testing.T, id string, content map[string]any) []byte {
@@ -200,9 +164,7 @@ func noopMessage(t *testing.T, id string, content map[string]any) []byte {
 	for k, v := range content {
 		c[k] = v
 	}
-	return message(t, map[string]any{"injection": map[string]any{
-		"inject_id": id, "inject_injector_contract": map[string]any{"injector_contract_id": contractID(t, "noop")},
-		"inject_content": c}})
+	return openaevtest.Message(openaevtest.QueuedInject{ID: id, ContractID: openaev.ContractID("noop"), Content: c})
 }
 
 func kinds(calls []openaevtest.Call) []string {
@@ -226,14 +188,9 @@ func jsonLogs(stderr, msg string) []map[string]any {
 }
 
 func TestIntegrationServeRunsInjects(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ")
-	}
-	servetest.Broker(t)
-	queue := servetest.Queue(t)
+	testkit.Integration(t) // and RabbitMQ
 	p := openaevtest.NewPlatform(t, serveToken)
-	b := servetest.Guest()
-	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+	queue := servetest.PlatformQueue(t, p)
 	p.FailComplete("i-409", http.StatusConflict, 2)
 	for id, injector := range map[string]string{"i-noop": "noop", "i-scan": "portscan", "i-bad": "", "i-409": "noop"} {
 		p.AddInject(id, openaev.ContractID(injector))
@@ -244,16 +201,13 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 		"--injectors", "portscan", "--injectors", "noop") // noop is served only when named
 	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
 
-	scan := message(t, map[string]any{
-		"injection": map[string]any{"inject_id": "i-scan",
-			"inject_injector_contract": map[string]any{"injector_contract_id": contractID(t, "portscan")},
-			"inject_content": map[string]any{"target_selector": "assets",
-				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}}},
-		"assets": []map[string]any{{"asset_id": "a1", "asset_name": "web", "asset_ips": []string{"192.0.2.7"},
+	scan := openaevtest.Message(openaevtest.QueuedInject{ID: "i-scan", ContractID: openaev.ContractID("portscan"),
+		Content: map[string]any{"target_selector": "assets",
+			"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
+		Assets: []map[string]any{{"asset_id": "a1", "asset_name": "web", "asset_ips": []string{"192.0.2.7"},
 			"asset_agents": []map[string]any{{"agent_id": "ag1"}}}},
 	})
-	unknown := message(t, map[string]any{"injection": map[string]any{"inject_id": "i-bad",
-		"inject_injector_contract": map[string]any{"injector_contract_id": "00000000-0000-0000-0000-000000000000"}}})
+	unknown := openaevtest.Message(openaevtest.QueuedInject{ID: "i-bad", ContractID: "00000000-0000-0000-0000-000000000000"})
 	servetest.Publish(t, queue,
 		noopMessage(t, "i-noop", map[string]any{"delay": "20ms"}),
 		scan,

@@ -2,7 +2,6 @@ package openaev_test
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"sync/atomic"
@@ -157,21 +156,8 @@ func testManifests() []framework.Manifest {
 func (e *env) message(t testing.TB, injectID, injector string, content map[string]any, assets []map[string]any, groups []map[string]any) []byte {
 	t.Helper()
 	e.platform.AddInject(injectID, openaev.ContractID(injector))
-	m := map[string]any{
-		"injection": map[string]any{
-			"inject_id":                injectID,
-			"inject_title":             "a test inject",
-			"inject_injector_contract": map[string]any{"injector_contract_id": e.client.ContractID(injector)},
-			"inject_content":           content,
-		},
-		"assets":      assets,
-		"assetGroups": groups,
-	}
-	b, err := json.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return openaevtest.Message(openaevtest.QueuedInject{ID: injectID, Title: "a test inject",
+		ContractID: e.client.ContractID(injector), Content: content, Assets: assets, AssetGroups: groups})
 }
 
 // translate parses body and translates it to a run request. With wantErr

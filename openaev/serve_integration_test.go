@@ -21,8 +21,7 @@ import (
 // stand-in's registration names them, with /healthz on url.
 func (s *serveEnv) daemon(t *testing.T, broker serve.Broker, queue string) (d *serve.Daemon, url string) {
 	t.Helper()
-	s.platform.SetBroker(openaevtest.Broker{Host: broker.Host, Port: broker.Port, VHost: broker.VHost,
-		User: broker.User, Pass: broker.Pass, UseSSL: broker.TLS, Queue: queue})
+	s.platform.SetBroker(servetest.PlatformBroker(broker, queue))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -35,12 +34,9 @@ func (s *serveEnv) daemon(t *testing.T, broker serve.Broker, queue string) (d *s
 // run runs d until the test ends.
 func run(t *testing.T, d *serve.Daemon) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
+	r := testkit.Go(t, "Run", d.Run)
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
+		if err := r.Stop(t); err != nil {
 			t.Errorf("Run = %v", err)
 		}
 	})

@@ -84,13 +84,8 @@ func TestIntegrationServeTLSPrivateCA(t *testing.T) {
 			d.TLSConfig = cfg
 			log, logs := testkit.Logger()
 			d.Log = log
-			ctx, cancel := context.WithCancel(context.Background())
-			done := make(chan error, 1)
-			go func() { done <- d.Run(ctx) }()
-			defer func() {
-				cancel()
-				<-done
-			}()
+			r := testkit.Go(t, "Run", d.Run)
+			defer r.Stop(t)
 			if tt.refused {
 				testkit.WaitFor(t, 30*time.Second, "a refused connection", func() bool { return logs.FilterMessage("broker connection failed").Len() > 0 })
 				msg, _ := logs.FilterMessage("broker connection failed").All()[0].ContextMap()["error"].(string)

@@ -51,24 +51,8 @@ func (r *registrar) count() int {
 // which cancels Run and returns its error.
 func start(t *testing.T, d *serve.Daemon) (stop func() error) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- d.Run(ctx) }()
-	var once sync.Once
-	var err error
-	stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case err = <-errc:
-			case <-time.After(60 * time.Second):
-				t.Error("Run did not return within 60s of the cancellation")
-			}
-		})
-		return err
-	}
-	t.Cleanup(func() { _ = stop() })
-	return stop
+	r := testkit.Go(t, "Run", d.Run)
+	return func() error { return r.Stop(t) }
 }
 
 // waitFor waits up to 30 s for cond.

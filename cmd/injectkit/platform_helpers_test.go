@@ -41,11 +41,7 @@ var currentOnlyOutputs = []string{"ipv4", "ipv6", "file", "expectation_signature
 // mode when legacy is set.
 func platformFor(t *testing.T, v openaevtest.Version, legacy bool) *openaevtest.Platform {
 	t.Helper()
-	opts := []openaevtest.Option{openaevtest.WithVersion(v)}
-	if legacy {
-		opts = append(opts, openaevtest.WithLegacyIngestion())
-	}
-	return openaevtest.NewPlatform(t, platformToken, opts...)
+	return openaevtest.NewPlatform(t, platformToken, openaevtest.WithVariant(v, legacy))
 }
 
 // registerContracts registers the contracts of every reference injector on
@@ -83,17 +79,9 @@ func registerContracts(t *testing.T, p *openaevtest.Platform) {
 }
 
 // platformMessage is a message as the platform queues it for an injector.
-func platformMessage(injectID, injector string, content map[string]any, assets []map[string]any) map[string]any {
-	m := map[string]any{"injection": map[string]any{
-		"inject_id":                injectID,
-		"inject_title":             injector + " from the platform",
-		"inject_injector_contract": map[string]any{"injector_contract_id": openaev.ContractID(injector)},
-		"inject_content":           content,
-	}}
-	if assets != nil {
-		m["assets"] = assets
-	}
-	return m
+func platformMessage(injectID, injector string, content map[string]any, assets []map[string]any) string {
+	return string(openaevtest.Message(openaevtest.QueuedInject{ID: injectID, Title: injector + " from the platform",
+		ContractID: openaev.ContractID(injector), Content: content, Assets: assets}))
 }
 
 // expectations is inject_content.expectations of the given types.

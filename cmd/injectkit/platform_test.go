@@ -43,10 +43,8 @@ func TestIntegrationPlatformServeRegistration(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b := servetest.Broker(t)
-			queue := servetest.Queue(t)
 			p := platformFor(t, tt.version, false)
-			p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+			queue := servetest.PlatformQueue(t, p)
 			d := startDaemon(t, p.URL, "INJECTKIT_HEARTBEAT_INTERVAL=5s") // the least allowed
 			timeout, stopTimer := context.WithTimeout(context.Background(), 90*time.Second)
 			defer stopTimer()
@@ -180,7 +178,7 @@ func runOnPlatform(t *testing.T, c runCase) {
 	if c.mode == modeProfile {
 		args = append(args, "--profile", "openaev", "--inject-id", id, "--inject-file", testkit.WriteJSON(t, "inject.json", sc.inject))
 	} else {
-		args = append(args, "--openaev-message", testkit.WriteJSON(t, "message.json",
+		args = append(args, "--openaev-message", testkit.WriteFile(t, "message.json",
 			platformMessage(id, c.injector, sc.content, sc.assets)))
 	}
 	code, stdout, stderr := injectkit(t, sc.env, args...)

@@ -167,12 +167,10 @@ func runOpenAEV(t *testing.T, p *openaevtest.Platform, params map[string]any, fl
 // terminal callback is processed.
 func TestServe(t *testing.T) {
 	testkit.Integration(t)
-	b := servetest.Broker(t) // skips the test when no broker can be had
-	queue := servetest.Queue(t)
 	p := platform(t, openaevtest.Current)
-	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+	queue := servetest.PlatformQueue(t, p) // skips the test when no broker can be had
 	p.AddInject("inj-2", openaev.ContractID("hello"))
-	servetest.Publish(t, queue, message(t, "inj-2"))
+	servetest.Publish(t, queue, message("inj-2"))
 
 	o, stderr := options(t)
 	ctx, stop := context.WithCancel(context.Background())
@@ -289,19 +287,13 @@ func injectFile(t *testing.T, id string, params map[string]any) string {
 
 // message is the platform's queue message for an inject of hello's
 // contract on asset-1, with a contract field for the greeting param.
-func message(t *testing.T, id string) []byte {
-	b, err := json.Marshal(map[string]any{
-		"injection": map[string]any{"inject_id": id, "inject_title": "say hello",
-			"inject_injector_contract": map[string]any{"injector_contract_id": openaev.ContractID("hello")},
-			"inject_content": map[string]any{"target_selector": "assets", "target_property_selector": "automatic",
-				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}, "greeting": "hello"}},
-		"assets": []map[string]any{{"asset_id": "asset-1", "asset_name": "web", "asset_ips": []string{"192.0.2.10"},
+func message(id string) []byte {
+	return openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: "say hello", ContractID: openaev.ContractID("hello"),
+		Content: map[string]any{"target_selector": "assets", "target_property_selector": "automatic",
+			"expectations": []map[string]any{{"expectation_type": "DETECTION"}}, "greeting": "hello"},
+		Assets: []map[string]any{{"asset_id": "asset-1", "asset_name": "web", "asset_ips": []string{"192.0.2.10"},
 			"asset_agents": []map[string]any{{"agent_id": "agent-1"}}}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func equalJSON(a, b any) bool {

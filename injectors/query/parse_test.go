@@ -27,10 +27,8 @@ func TestGoldenParseSearchPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		page, perr := parseSearchPage(200, in)
-		wantFile, got := "want.json", []byte(nil)
-		if perr != nil {
-			wantFile, got = "error.txt", []byte(perr.Error()+"\n")
-		} else {
+		var got []byte
+		if perr == nil {
 			got, err = json.MarshalIndent(struct {
 				Total   int     `json:"total"`
 				Matches []Match `json:"matches"`
@@ -40,12 +38,7 @@ func TestGoldenParseSearchPage(t *testing.T) {
 			}
 			got = append(got, '\n')
 		}
-		if *update {
-			for _, f := range []string{"want.json", "error.txt"} {
-				_ = os.Remove(filepath.Join(dir, f))
-			}
-		}
-		testkit.Golden(t, filepath.Join(dir, wantFile), got, *update)
+		testkit.GoldenOutcome(t, dir, map[string][]byte{"want.json": got}, perr, *update)
 	})
 }
 

@@ -8,15 +8,14 @@
 package main
 
 import (
-	"bytes"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strconv"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
 )
@@ -106,14 +105,8 @@ func run(n int, backend string, maxSize int, injectID string) error {
 			fmt.Printf("%s\n", body)
 			continue
 		}
-		resp, err := client.Post(url, "application/json", bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("chunk %d: status %d", i, resp.StatusCode)
+		if err := cmdkit.PostOK(client, url, "", body); err != nil {
+			return fmt.Errorf("chunk %d: %w", i, err)
 		}
 	}
 	return nil

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/injectkit/injectkit/internal/cmdkit"
 )
 
 // broker is a connection to the benchmark's RabbitMQ broker and one fresh
@@ -36,8 +38,8 @@ func openBroker(rawURL string) (*broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker url %s: %w", u.Redacted(), err)
 	}
-	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
-		return nil, fmt.Errorf("broker %s: loopback only", host)
+	if err := cmdkit.CheckLoopback(u.Host); err != nil {
+		return nil, fmt.Errorf("broker: loopback only: %w", err)
 	}
 	b := &broker{host: host, user: u.User.Username(), vhost: "/"}
 	b.pass, _ = u.User.Password()

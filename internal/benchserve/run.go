@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -56,10 +55,7 @@ func runOnce(ctx context.Context, c config, outbox bool) (res result, err error)
 	}
 	defer b.close()
 	p.SetBroker(openaevtest.Broker{Host: b.host, Port: b.port, VHost: b.vhost, User: b.user, Pass: b.pass, Queue: b.queue})
-	ids, bodies, err := injects(p, c.n)
-	if err != nil {
-		return res, err
-	}
+	ids, bodies := injects(p, c.n)
 
 	d, err := startDaemon(c, p.URL, dir, outbox)
 	if err != nil {
@@ -108,7 +104,7 @@ func runOnce(ctx context.Context, c config, outbox bool) (res result, err error)
 
 // injects creates n noop injects on the platform and returns their ids and
 // their queue messages, shaped as the platform's: one manual target.
-func injects(p *openaevtest.Platform, n int) (ids []string, bodies [][]byte, err error) {
+func injects(p *openaevtest.Platform, n int) (ids []string, bodies [][]byte) {
 	var r [4]byte
 	_, _ = rand.Read(r[:])
 	prefix := "bench-" + hex.EncodeToString(r[:])
@@ -116,18 +112,11 @@ func injects(p *openaevtest.Platform, n int) (ids []string, bodies [][]byte, err
 	for i := range n {
 		id := fmt.Sprintf("%s-%06d", prefix, i)
 		p.AddInject(id, contract)
-		b, err := json.Marshal(map[string]any{"injection": map[string]any{
-			"inject_id":                id,
-			"inject_title":             "bench noop " + strconv.Itoa(i),
-			"inject_injector_contract": map[string]any{"injector_contract_id": contract},
-			"inject_content":           map[string]any{"target_selector": "manual", "targets": "127.0.0.1"},
-		}})
-		if err != nil {
-			return nil, nil, err
-		}
-		ids, bodies = append(ids, id), append(bodies, b)
+		ids = append(ids, id)
+		bodies = append(bodies, openaevtest.Message(openaevtest.QueuedInject{ID: id, Title: "bench noop " + strconv.Itoa(i),
+			ContractID: contract, Content: map[string]any{"target_selector": "manual", "targets": "127.0.0.1"}}))
 	}
-	return ids, bodies, nil
+	return ids, bodies
 }
 
 // waitCompleted reads the platform's calls as they come until every inject

@@ -17,6 +17,8 @@ import (
 	"os/signal"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/injectkit/injectkit/internal/cmdkit"
 )
 
 type stats struct {
@@ -29,9 +31,8 @@ func main() {
 	addrFile := flag.String("addr-file", "", "write the bound address to this file")
 	flag.Parse()
 
-	host, _, err := net.SplitHostPort(*addr)
-	if err != nil || (host != "127.0.0.1" && host != "::1" && host != "localhost") {
-		fmt.Fprintln(os.Stderr, "benchsink: listen on loopback only")
+	if err := cmdkit.CheckLoopback(*addr); err != nil {
+		fmt.Fprintf(os.Stderr, "benchsink: listen on loopback only: -addr %q: %v\n", *addr, err)
 		os.Exit(2)
 	}
 	ln, err := net.Listen("tcp", *addr)
@@ -40,7 +41,7 @@ func main() {
 		os.Exit(1)
 	}
 	if *addrFile != "" {
-		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
+		if err := cmdkit.WriteFile(*addrFile, ln.Addr().String()); err != nil {
 			fmt.Fprintln(os.Stderr, "benchsink:", err)
 			os.Exit(1)
 		}

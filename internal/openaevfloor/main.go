@@ -21,7 +21,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -31,6 +30,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -116,20 +116,8 @@ func run(n, maxSize int, injectID string, post send) error {
 func poster(base, token string) send {
 	client := &http.Client{Timeout: 5 * time.Minute}
 	return func(path string, body []byte) error {
-		req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode/100 != 2 {
-			return fmt.Errorf("POST %s: status %d", path, resp.StatusCode)
+		if err := cmdkit.PostOK(client, base+path, token, body); err != nil {
+			return fmt.Errorf("POST %s: %w", path, err)
 		}
 		return nil
 	}

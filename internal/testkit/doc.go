@@ -2,7 +2,8 @@
 // that none of them keeps its own copy: a recording HTTP backend with
 // scripted answers (Backend), WaitFor and the Signal that wakes it, a
 // loopback TCP listener (Listen), a buffer safe to read while a process
-// writes to it (Buffer), an observed logger (Logger), temporary files
+// writes to it (Buffer), a command or a function run until the test stops
+// it (Process, Routine), an observed logger (Logger), temporary files
 // (WriteFile, WriteJSON), golden files and strictly decoded inputs
 // (Golden, ReadJSON) and the loop over golden case folders (Cases).
 //

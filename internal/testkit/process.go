@@ -75,15 +75,7 @@ func (p *Process) State() string {
 // Context returns a context of parent that also ends when the process
 // exits, so that a wait on what it should do ends with it.
 func (p *Process) Context(parent context.Context) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithCancel(parent)
-	go func() {
-		select {
-		case <-p.exited:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
+	return contextUntil(parent, p.exited)
 }
 
 // Stop sends sig, waits for the process to exit and returns its exit code.

@@ -105,5 +105,6 @@
 //     last…).
 //
 // Failures can be scripted per inject with FailComplete, FailReception,
-// FailTrace, and for registrations and asset-group pages.
+// FailTrace, and for registrations and asset-group pages. Message builds
+// the queue message the platform would send an injector for an inject.
 package openaevtest

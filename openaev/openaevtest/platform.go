@@ -148,6 +148,16 @@ func WithVersionString(s string) Option {
 // is a 400, instead of 200 and a silent drop.
 func WithLegacyIngestion() Option { return func(p *Platform) { p.legacy = true } }
 
+// WithVariant models version v (WithVersion), with the legacy ingestion
+// (WithLegacyIngestion) when legacy: the two settings a test that runs one
+// scenario on each kind of platform varies.
+func WithVariant(v Version, legacy bool) Option {
+	return func(p *Platform) {
+		WithVersion(v)(p)
+		p.legacy = legacy
+	}
+}
+
 // WithTLS makes the platform serve HTTPS (TLS 1.2 at least) with cert; its
 // URL is then https://.
 func WithTLS(cert tls.Certificate) Option { return func(p *Platform) { p.cert = &cert } }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -197,11 +198,7 @@ func TestTargetsPaging(t *testing.T) {
 func TestWaitTerminal(t *testing.T) {
 	p := openaevtest.NewPlatform(t, token)
 	send := func(path, body string) {
-		req, _ := http.NewRequest(http.MethodPost, p.URL+path, bytes.NewReader([]byte(body)))
-		req.Header.Set("Authorization", "Bearer "+token)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-		}
+		_, _ = cmdkit.Post(http.DefaultClient, p.URL+path, token, []byte(body))
 	}
 	p.AddInject("w1", "c1")
 	go func() {

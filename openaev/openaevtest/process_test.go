@@ -275,6 +275,21 @@ func TestLegacyIngestion(t *testing.T) {
 	}
 }
 
+// TestWithVariant: the variant sets the version, and the legacy
+// ingestion's 409 for a complete before reception only when asked.
+func TestWithVariant(t *testing.T) {
+	for _, v := range []openaevtest.Version{openaevtest.Version24, openaevtest.Current} {
+		for _, legacy := range []bool{false, true} {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVariant(v, legacy))
+			p.AddInject("i1", "c")
+			st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", callback("complete", "SUCCESS", nil))
+			if p.Version() != v || (st == 409) != legacy {
+				t.Errorf("WithVariant(%v, %v): version %v, complete before reception %d", v, legacy, p.Version(), st)
+			}
+		}
+	}
+}
+
 func TestQueuedCompleteWithoutReceptionIsSaved(t *testing.T) {
 	p := openaevtest.NewPlatform(t, token)
 	p.AddInject("i1", "c")

@@ -59,9 +59,7 @@ const (
 // the shared one at 127.0.0.1:5672 would cut the tests of the packages that
 // run at the same time.
 func TestIntegrationChaos(t *testing.T) {
-	if testing.Short() {
-		t.Skip("integration test: needs RabbitMQ and the built binary")
-	}
+	testkit.Integration(t) // and RabbitMQ, and the built binary
 	begin := time.Now()
 	seed := chaosSeed(t)
 	t.Logf("chaos seed %d (replay with INJECTKIT_CHAOS_SEED=%d)", seed, seed)
@@ -70,8 +68,7 @@ func TestIntegrationChaos(t *testing.T) {
 	node := servetest.StartNode(t, "chaos")
 	queue := node.Queue(t)
 	p := openaevtest.NewPlatform(t, token)
-	b := node.Broker()
-	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
+	p.SetBroker(servetest.PlatformBroker(node.Broker(), queue))
 	proxy := newFaultProxy(t, p.URL, seed)
 
 	ids, bodies := chaosInjects(t, p, rng, chaosInjectCount)

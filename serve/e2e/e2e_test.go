@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
@@ -168,18 +168,13 @@ func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body, err := json.Marshal(map[string]any{
-		"injection": map[string]any{"inject_id": "nmap-1",
-			"inject_injector_contract": map[string]any{"injector_contract_id": client.ContractID("nmap")},
-			"inject_content": map[string]any{"target_selector": "assets", "scan_type": []string{"connect"},
-				"ports": strconv.Itoa(port), "timing": "4",
-				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}}},
-		"assets": []map[string]any{{"asset_id": "asset-lo", "asset_hostname": "localhost",
+	body := openaevtest.Message(openaevtest.QueuedInject{ID: "nmap-1", ContractID: client.ContractID("nmap"),
+		Content: map[string]any{"target_selector": "assets", "scan_type": []string{"connect"},
+			"ports": strconv.Itoa(port), "timing": "4",
+			"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
+		Assets: []map[string]any{{"asset_id": "asset-lo", "asset_hostname": "localhost",
 			"asset_ips": []string{"127.0.0.1"}, "asset_agents": []any{}}},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	p.AddInject("nmap-1", client.ContractID("nmap"))
 	servetest.Publish(t, queue, body)
 	waitAll(t, p, []string{"nmap-1"})

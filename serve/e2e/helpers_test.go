@@ -81,11 +81,8 @@ func (c *consumer) logged(msg string) map[string]int {
 func setup(t *testing.T) (*openaevtest.Platform, string) {
 	t.Helper()
 	testkit.Integration(t) // and RabbitMQ
-	b := servetest.Broker(t)
-	queue := servetest.Queue(t)
 	p := openaevtest.NewPlatform(t, token)
-	p.SetBroker(openaevtest.Broker{Host: b.Host, Port: b.Port, VHost: b.VHost, User: b.User, Pass: b.Pass, Queue: queue})
-	return p, queue
+	return p, servetest.PlatformQueue(t, p)
 }
 
 // injects returns n noop injects lasting delay each, ids prefix-000…,
@@ -104,15 +101,9 @@ func injectsLasting(t *testing.T, p *openaevtest.Platform, idFormat, prefix stri
 	for i := range n {
 		id := fmt.Sprintf(idFormat, prefix, i)
 		p.AddInject(id, contract)
-		b, err := json.Marshal(map[string]any{"injection": map[string]any{
-			"inject_id":                id,
-			"inject_injector_contract": map[string]any{"injector_contract_id": contract},
-			"inject_content":           map[string]any{"target_selector": "manual", "targets": "127.0.0.1", "delay": delay()},
-		}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids, bodies = append(ids, id), append(bodies, b)
+		ids = append(ids, id)
+		bodies = append(bodies, openaevtest.Message(openaevtest.QueuedInject{ID: id, ContractID: contract,
+			Content: map[string]any{"target_selector": "manual", "targets": "127.0.0.1", "delay": delay()}}))
 	}
 	return ids, bodies
 }

@@ -5,7 +5,6 @@
 package servetest
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -53,7 +52,7 @@ func Broker(t testing.TB) serve.Broker {
 }
 
 func ready() error {
-	conn, err := amqp.Dial("amqp://guest:guest@" + Addr + "/")
+	conn, err := amqp.Dial(guestURL)
 	if err != nil {
 		return err
 	}
@@ -102,33 +101,17 @@ func ensure() error {
 func withChannel(t testing.TB, f func(ch *amqp.Channel)) {
 	t.Helper()
 	Broker(t)
-	conn, err := amqp.Dial("amqp://guest:guest@" + Addr + "/")
-	if err != nil {
-		t.Fatalf("dial broker: %v", err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatalf("open channel: %v", err)
-	}
-	f(ch)
+	withChannelAt(t, guestURL, "broker", f)
 }
 
 // Queue declares a durable queue with a fresh name, like a platform's
 // injector queue, and deletes it when the test ends.
 func Queue(t testing.TB) string {
 	t.Helper()
-	name := "injectkit_test_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + randomHex(6)
-	if len(name) > 200 {
-		name = name[len(name)-200:]
-	}
-	withChannel(t, func(ch *amqp.Channel) {
-		if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
-			t.Fatalf("declare queue %s: %v", name, err)
-		}
-	})
+	Broker(t)
+	name := declareQueue(t, guestURL, "broker")
 	t.Cleanup(func() {
-		conn, err := amqp.Dial("amqp://guest:guest@" + Addr + "/")
+		conn, err := amqp.Dial(guestURL)
 		if err != nil {
 			return
 		}
@@ -140,39 +123,22 @@ func Queue(t testing.TB) string {
 	return name
 }
 
-// Publish sends each body to queue, persistent, and waits for the broker's
-// confirmation.
+// Publish sends each body to queue, persistent, and waits until the
+// broker confirmed them all.
 func Publish(t testing.TB, queue string, bodies ...[]byte) {
 	t.Helper()
-	withChannel(t, func(ch *amqp.Channel) {
-		if err := ch.Confirm(false); err != nil {
-			t.Fatalf("confirm mode: %v", err)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		for i, b := range bodies {
-			c, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, amqp.Publishing{
-				ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: b})
-			if err != nil {
-				t.Fatalf("publish message %d: %v", i, err)
-			}
-			if ok, err := c.WaitContext(ctx); err != nil || !ok {
-				t.Fatalf("message %d not confirmed: %v", i, err)
-			}
-		}
-	})
+	Broker(t)
+	publishAt(t, guestURL, "broker", queue, bodies...)
 }
 
 // Counts returns the messages ready in queue and its consumers.
 func Counts(t testing.TB, queue string) (ready, consumers int) {
 	t.Helper()
-	withChannel(t, func(ch *amqp.Channel) {
-		q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-		if err != nil {
-			t.Fatalf("inspect queue %s: %v", queue, err)
-		}
-		ready, consumers = q.Messages, q.Consumers
-	})
+	Broker(t)
+	ready, consumers, err := countsAt(guestURL, queue)
+	if err != nil {
+		t.Fatalf("inspect queue %s: %v", queue, err)
+	}
 	return ready, consumers
 }
 

@@ -28,13 +28,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/builtin"
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -146,7 +146,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		defer stopStats()
 	}
 	if s.urlFile != "" {
-		if err := writeFile(s.urlFile, p.URL); err != nil {
+		if err := cmdkit.WriteFile(s.urlFile, p.URL); err != nil {
 			return err
 		}
 	}
@@ -204,28 +204,9 @@ func serveStats(p *openaevtest.Platform, base int, file string) (stop func(), er
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
-	if err := writeFile(file, "http://"+ln.Addr().String()); err != nil {
+	if err := cmdkit.WriteFile(file, "http://"+ln.Addr().String()); err != nil {
 		srv.Close()
 		return nil, err
 	}
 	return func() { srv.Close() }, nil
-}
-
-// writeFile writes s to name at once (a rename), so that a reader polling
-// for the file never reads it half written.
-func writeFile(name, s string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), ".openaev-standin-*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.WriteString(s); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/cmdkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -54,19 +55,11 @@ func TestParseRefusesBadFlags(t *testing.T) {
 // the status.
 func post(t *testing.T, url, path, token, body string) int {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, url+path, strings.NewReader(body))
+	status, err := cmdkit.Post(http.DefaultClient, url+path, token, []byte(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
+	return status
 }
 
 // readyURL reads the stand-in's "openaev stand-in on URL …" line.

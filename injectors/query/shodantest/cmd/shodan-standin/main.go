@@ -12,21 +12,20 @@ import (
 	"flag"
 	"fmt"
 	"log"
-	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"time"
 
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/internal/cmdkit"
 )
 
 func main() {
 	addr := flag.String("addr", "127.0.0.1:8089", "loopback address to listen on")
 	key := flag.String("key", "demo-key", "API key the stand-in accepts")
 	flag.Parse()
-	if err := checkLoopback(*addr); err != nil {
-		fmt.Fprintln(os.Stderr, "shodan-standin:", err)
+	if err := cmdkit.CheckLoopback(*addr); err != nil {
+		fmt.Fprintf(os.Stderr, "shodan-standin: invalid -addr %q: %v\n", *addr, err)
 		os.Exit(2)
 	}
 	srv := &http.Server{Addr: *addr, Handler: shodantest.NewHandler(*key), ReadHeaderTimeout: 10 * time.Second}
@@ -34,20 +33,4 @@ func main() {
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		log.Fatal(err)
 	}
-}
-
-// checkLoopback refuses any address but a loopback one.
-func checkLoopback(addr string) error {
-	host, _, err := net.SplitHostPort(addr)
-	if err != nil {
-		return fmt.Errorf("invalid -addr %q: %v", addr, err)
-	}
-	if host == "localhost" {
-		return nil
-	}
-	a, err := netip.ParseAddr(host)
-	if err != nil || !a.IsLoopback() {
-		return fmt.Errorf("invalid -addr %q: not a loopback address", addr)
-	}
-	return nil
 }

@@ -1,0 +1,94 @@
+package servetest
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// The AMQP work done alike on the shared broker (Queue, Publish, Counts)
+// and on a node of a test's own (Node.Queue, Node.Publish, Node.Counts),
+// given the broker's URL and, for failures, a name for it.
+
+// guestURL is the broker at Addr with the guest account.
+const guestURL = "amqp://guest:guest@" + Addr + "/"
+
+// withChannelAt runs f on a channel of a fresh connection to the broker at
+// url, closed after.
+func withChannelAt(t testing.TB, url, what string, f func(ch *amqp.Channel)) {
+	t.Helper()
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatalf("dial %s: %v", what, err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatalf("open channel on %s: %v", what, err)
+	}
+	f(ch)
+}
+
+// declareQueue declares a durable queue at url with a fresh name, made of
+// the test's, and returns the name.
+func declareQueue(t testing.TB, url, what string) string {
+	t.Helper()
+	name := "injectkit_test_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + randomHex(6)
+	if len(name) > 200 {
+		name = name[len(name)-200:]
+	}
+	withChannelAt(t, url, what, func(ch *amqp.Channel) {
+		if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
+			t.Fatalf("declare queue %s: %v", name, err)
+		}
+	})
+	return name
+}
+
+// publishAt sends each body to queue at url, persistent, and waits until
+// the broker confirmed them all.
+func publishAt(t testing.TB, url, what, queue string, bodies ...[]byte) {
+	t.Helper()
+	withChannelAt(t, url, what, func(ch *amqp.Channel) {
+		if err := ch.Confirm(false); err != nil {
+			t.Fatalf("confirm mode: %v", err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		confirms := make([]*amqp.DeferredConfirmation, 0, len(bodies))
+		for i, b := range bodies {
+			c, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, amqp.Publishing{
+				ContentType: "application/json", DeliveryMode: amqp.Persistent, Body: b})
+			if err != nil {
+				t.Fatalf("publish message %d: %v", i, err)
+			}
+			confirms = append(confirms, c)
+		}
+		for i, c := range confirms {
+			if ok, err := c.WaitContext(ctx); err != nil || !ok {
+				t.Fatalf("message %d not confirmed: %v", i, err)
+			}
+		}
+	})
+}
+
+// countsAt returns the messages ready in queue at url and its consumers.
+func countsAt(url, queue string) (ready, consumers int, err error) {
+	conn, err := amqp.DialConfig(url, amqp.Config{Dial: amqp.DefaultDial(5 * time.Second)})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return 0, 0, err
+	}
+	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	return q.Messages, q.Consumers, nil
+}
