@@ -76,9 +76,14 @@ once() {
   local label=$1; shift
   standin
   local args=("${@//@URL@/$url}")
-  /usr/bin/time -f "%e %M" -o "$work/time" "${args[@]}" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  # Wall time from bash's microsecond clock, peak RSS from /usr/bin/time
+  # (see bench-w1.sh).
+  local t0=${EPOCHREALTIME/./}
+  /usr/bin/time -f "%M" -o "$work/time" "${args[@]}" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  local t1=${EPOCHREALTIME/./}
   local wall kb stats
-  read -r wall kb < "$work/time"
+  wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
+  read -r kb < "$work/time"
   stats=$(curl -fsS "$stats_url/stats")
   stop_standin
   if [ "$(field "$stats" refused)" != 0 ] || [ "$(field "$stats" dropped)" != 0 ] || [ "$(field "$stats" completions)" != 1 ]; then
