@@ -49,11 +49,17 @@ func Redact(s string, secrets ...string) string {
 // redacted and which wraps err, so that errors.Is and errors.As still see
 // through it. RedactError(nil) is nil.
 func RedactError(err error, secrets ...string) error {
+	return RedactErrorWith(err, func(msg string) string { return Redact(msg, secrets...) })
+}
+
+// RedactErrorWith is RedactError with a redaction of the caller's own
+// (a profile's secrets as well as the configured ones, say).
+func RedactErrorWith(err error, redact func(msg string) string) error {
 	if err == nil {
 		return nil
 	}
 	msg := err.Error()
-	if red := Redact(msg, secrets...); red != msg {
+	if red := redact(msg); red != msg {
 		return &redactedError{msg: red, err: err}
 	}
 	return err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -185,23 +186,8 @@ func (s *Store) redact(msg string, red Redactor) string {
 	return transport.Redact(msg, s.opts.Secrets...)
 }
 
-// redactErr returns err, its message redacted (see redact).
+// redactErr returns err, its message redacted (see redact); errors.Is and
+// errors.As still see the original.
 func (s *Store) redactErr(err error, red Redactor) error {
-	if err == nil {
-		return nil
-	}
-	if msg := s.redact(err.Error(), red); msg != err.Error() {
-		return &redactedError{msg: msg, err: err}
-	}
-	return err
+	return httpx.RedactErrorWith(err, func(msg string) string { return s.redact(msg, red) })
 }
-
-// redactedError is an error whose message had secrets removed; errors.Is
-// and errors.As still see the original.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
