@@ -65,7 +65,7 @@ type runConfig struct {
 	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file) with the openaev profile, for debugging; name the injector to run it with, or let its contract id pick it"`
 	OpenAEVVersion platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; the current line without a backend)"`
 	MaxPayloadSize int             `config:"max_payload_size,positive" usage:"largest body in bytes; larger payloads are chunked (default 1048576; with the openaev profile 5242880, and 1024 to 67108864)"`
-	Timeout        time.Duration   `config:"timeout" usage:"execution deadline, e.g. 90s, 5m or 300 (seconds) (default 10m)"`
+	Timeout        time.Duration   `config:"timeout,positive" usage:"execution deadline, e.g. 90s, 5m or 300 (seconds) (default 10m)"`
 	Outbox         outboxConfig
 	Log            logConfig
 

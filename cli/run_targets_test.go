@@ -142,6 +142,7 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 			`invalid phase "execution_complet" (--phase, INJECTKIT_PHASE or phase in the config file): want execution_complete`},
 		{"negative timeout", []string{"--target", "10.0.0.1", "--timeout", "-5"}, "", `invalid timeout "-5" (--timeout): must not be negative`},
 		{"bad timeout", []string{"--target", "10.0.0.1", "--timeout", "soon"}, "", `invalid timeout "soon" (--timeout): not a duration (e.g. 30s, 5m, or 300 for seconds)`},
+		{"zero timeout: not the default in disguise", []string{"--target", "10.0.0.1", "--timeout", "0s"}, "", `invalid timeout "0s" (--timeout): must be positive`},
 		{"bad param", []string{"--target", "10.0.0.1", "--param", "delay=-3"}, "", `--param delay=-3: invalid params.delay "-3"`},
 		{"param without =", []string{"--target", "10.0.0.1", "--param", "delay"}, "", `invalid --param "delay": want key=value`},
 		{"unknown expectation", []string{"--target", "10.0.0.1", "--expectation", "DETECT"}, "",
