@@ -112,8 +112,18 @@ func (rt *Runtime) deliver(ctx context.Context, r *Report) error {
 		log.Error("delivery failed", append(fields, zap.Error(err))...)
 		return de
 	}
-	log.Info("delivered", fields...)
+	log.Info(deliveredMsg(rt.deliverer), fields...)
 	return nil
+}
+
+// deliveredMsg is the log line of a successful delivery, "delivered": a
+// Deliverer that sends nothing (one that prints the bodies) names what it
+// did instead, with a method DeliveredAs.
+func deliveredMsg(d Deliverer) string {
+	if n, ok := d.(interface{ DeliveredAs() string }); ok {
+		return n.DeliveredAs()
+	}
+	return "delivered"
 }
 
 func deliveryError(r *Report, err error) *DeliveryError {

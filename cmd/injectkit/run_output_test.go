@@ -19,8 +19,8 @@ func TestBinaryExitCodesAndPipes(t *testing.T) {
 		stdout string // a part of stdout
 		stderr string // a part of stderr
 	}{
-		{"success", []string{"--param", "outcome=success"}, cli.ExitOK, `"signature_value":"success"`, "INFO\tdelivered"},
-		{"partial", []string{"--param", "outcome=partial"}, cli.ExitOK, `"signature_value":"partial"`, "INFO\tdelivered"},
+		{"success", []string{"--param", "outcome=success"}, cli.ExitOK, `"signature_value":"success"`, "INFO\tprinted"},
+		{"partial", []string{"--param", "outcome=partial"}, cli.ExitOK, `"signature_value":"partial"`, "INFO\tprinted"},
 		{"failed", []string{"--param", "outcome=failed"}, cli.ExitFailed, `"signature_value":"failed"`,
 			"WARN\tinject failed; its signatures report the failure"},
 		{"timeout", []string{"--param", "delay=1m", "--timeout", "0.05"}, cli.ExitFailed, `"signature_value":"timeout"`,

@@ -114,6 +114,10 @@ type Printer struct {
 	MaxPayloadSize int
 }
 
+// DeliveredAs names a successful delivery in the run's log: nothing was
+// sent.
+func (Printer) DeliveredAs() string { return "printed" }
+
 // Received makes the checks of Deliverer.Received with the printer's
 // size limit.
 func (p Printer) Received(_ context.Context, prep *runtime.Prepared) error {
