@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -62,13 +64,19 @@ func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[st
 		status = s.ExecutionStatus
 	}
 	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, outcomeWords(status))
+	extras := targetExtras(r.Output.TargetExtras[i])
 	var parts []string
 	for _, k := range findingOrder(lists, m) {
+		if _, listed := extras[k]; listed {
+			continue // the target's extra of that name lists the values themselves
+		}
 		if n := attributed(lists[k], t.Attribution.Asset, label); n > 0 {
 			parts = append(parts, fmt.Sprintf("%s: %d", k, n))
 		}
 	}
-	parts = append(parts, targetExtras(r.Output.TargetExtras[i])...)
+	for _, name := range slices.Sorted(maps.Keys(extras)) {
+		parts = append(parts, name+": "+extras[name])
+	}
 	if len(parts) > 0 {
 		msg += "; " + strings.Join(parts, "; ")
 	}
@@ -180,8 +188,8 @@ func attributed(items []any, asset, value string) int {
 }
 
 // targetExtras renders a target's extras of every expectation type, each
-// name once: "ports_discovered: 22, 80".
-func targetExtras(te framework.TypeExtras) []string {
+// name once, by name: "ports_discovered" → "22, 80".
+func targetExtras(te framework.TypeExtras) map[string]string {
 	vals := map[string]string{}
 	for _, extras := range te {
 		for name, v := range extras {
@@ -193,12 +201,7 @@ func targetExtras(te framework.TypeExtras) []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(vals))
-	for name, s := range vals {
-		out = append(out, name+": "+s)
-	}
-	sort.Strings(out)
-	return out
+	return vals
 }
 
 // scalarList renders a scalar, or a list of scalars joined with ", ".

@@ -1,0 +1,40 @@
+package openaev
+
+import (
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// A target's trace names each of its findings once: an extra of the same
+// name as a finding (query's matched_ips) lists the target's values, and
+// the finding's count beside it would say the same thing again.
+func TestTargetMessageNamesEachOnce(t *testing.T) {
+	m := &framework.Manifest{Name: "query", Category: framework.External,
+		Outputs: []framework.Output{{Type: "ipv4", Field: "matched_ips"}, {Type: "cve", Field: "cves"}}}
+	target := framework.Target{Config: signatures.ExternalConfig{Query: "port:22", TargetIPv4: "192.0.2.7"},
+		Attribution: signatures.Attribution{Asset: "a1"}}
+	tests := []struct {
+		name   string
+		extras framework.TypeExtras
+		want   string
+	}{
+		{"extra of a finding's name", framework.TypeExtras{framework.Detection: {"matched_ips": []string{"192.0.2.7"}}},
+			"query on 192.0.2.7: succeeded; cves: 1; matched_ips: 192.0.2.7"},
+		{"no extras: the counts", nil, "query on 192.0.2.7: succeeded; matched_ips: 1; cves: 1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &runtime.Report{Injector: "query", Status: signatures.StatusSuccess, Targets: []framework.Target{target},
+				Output: framework.ToolOutput{
+					Findings: map[string]any{"matched_ips": []string{"192.0.2.7", "198.51.100.1"},
+						"cves": []map[string]any{{"id": "CVE-2024-6387", "asset_id": "a1"}}},
+					TargetExtras: map[int]framework.TypeExtras{0: tt.extras}}}
+			if got := targetMessage(r, m, 0, findingLists(r.Output.Findings, m)); got != tt.want {
+				t.Errorf("message\n%q\nwant\n%q", got, tt.want)
+			}
+		})
+	}
+}
