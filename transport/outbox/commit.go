@@ -22,12 +22,11 @@ type writeOp struct {
 	then func(error) // when not nil, called in the committer with err
 }
 
-// finish settles op with err.
-func (op *writeOp) finish(err error) {
-	op.err = err
+// finish settles op with its err.
+func (op *writeOp) finish() {
 	close(op.done)
 	if op.then != nil {
-		op.then(err)
+		op.then(op.err)
 	}
 }
 
@@ -111,7 +110,8 @@ func (s *Store) flushLazy() {
 		s.lazy = nil
 		s.wmu.Unlock()
 		for _, op := range ops {
-			op.finish(err)
+			op.err = err
+			op.finish()
 		}
 		return
 	}
@@ -158,7 +158,7 @@ func (s *Store) commitQueue(db *bolt.DB, once bool) {
 // finishAll settles the writes commit ran.
 func finishAll(ops []*writeOp) {
 	for _, op := range ops {
-		op.finish(op.err)
+		op.finish()
 	}
 }
 

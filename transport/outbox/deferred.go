@@ -32,14 +32,10 @@ func (s *Store) deleteLater(gone []removal) {
 	if len(gone) == 0 {
 		return
 	}
-	var missing []uint64
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		_ = s.do(true, deleteRecords(gone, &missing)) // kept on error: resent under the same key
-		for _, g := range gone {
-			s.unclaim(g.id)
-		}
+		_, _ = s.remove(gone) // kept on error: resent under the same key
 		return
 	}
 	if s.deferred == nil {
@@ -50,6 +46,7 @@ func (s *Store) deleteLater(gone []removal) {
 	}
 	s.later.Add(1)
 	s.mu.Unlock()
+	var missing []uint64
 	s.writeLater(deleteRecords(gone, &missing), func(error) {
 		// On error the records stay pending: resent under the same key.
 		s.mu.Lock()

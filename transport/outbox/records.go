@@ -266,19 +266,26 @@ func (s *Store) unclaim(id uint64) {
 // transaction: after a 2xx, or when a user drops one. An id the outbox does
 // not hold is ErrNotFound, after the others are removed.
 func (s *Store) Delete(ids ...uint64) error {
-	var missing []uint64
 	gone := make([]removal, len(ids))
 	for i, id := range ids {
 		gone[i] = removal{id: id, size: -1}
 	}
-	err := s.do(true, deleteRecords(gone, &missing))
-	for _, id := range ids {
-		s.unclaim(id)
-	}
+	missing, err := s.remove(gone)
 	if err == nil && len(missing) > 0 {
 		return fmt.Errorf("%w: %v", ErrNotFound, missing)
 	}
 	return err
+}
+
+// remove removes the records gone in one transaction and unclaims them;
+// it returns those the outbox does not hold.
+func (s *Store) remove(gone []removal) ([]uint64, error) {
+	var missing []uint64
+	err := s.do(true, deleteRecords(gone, &missing))
+	for _, g := range gone {
+		s.unclaim(g.id)
+	}
+	return missing, err
 }
 
 // removal is a record to remove. Its size, when known (0 or more), is
