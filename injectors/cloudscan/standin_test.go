@@ -1,6 +1,7 @@
 package cloudscan
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,9 +39,12 @@ type standIn struct {
 	s3   http.Handler
 	srv  *httptest.Server
 
-	mu       sync.Mutex
-	events   []seenCall
-	served   map[string]int
+	mu     sync.Mutex
+	events []seenCall
+	served map[string]int
+	// answered holds, per SDK invocation (amz-sdk-invocation-id), the
+	// status its last attempt was answered with, 0 for none.
+	answered map[string]int
 	inflight int
 	peak     int
 	// hang holds the events answered only when the client gives up.
@@ -53,6 +57,11 @@ type seenCall struct {
 	Region      string // from the SigV4 credential scope
 	AccessKeyID string // from the SigV4 credential scope
 	UserAgent   string
+	// Resent marks an SDK's retry of an attempt this stand-in answered
+	// with success: the client lost the answer on its own side (a pooled
+	// connection closed under it), which no check of the executor's
+	// asked for. count leaves it out.
+	Resent bool
 }
 
 func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
@@ -63,7 +72,7 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 			t.Fatalf("create bucket %s: %v", b, err)
 		}
 	}
-	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, hang: map[string]bool{},
+	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
 		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
@@ -80,9 +89,14 @@ func (s *standIn) route(w http.ResponseWriter, r *http.Request) {
 	s.inflight++
 	s.peak = max(s.peak, s.inflight)
 	s.mu.Unlock()
+	sw := &statusWriter{ResponseWriter: w}
+	w = sw
 	defer func() {
 		s.mu.Lock()
 		s.inflight--
+		if id := r.Header.Get("Amz-Sdk-Invocation-Id"); id != "" {
+			s.answered[id] = sw.status
+		}
 		s.mu.Unlock()
 	}()
 	region, service := "", ""
@@ -103,7 +117,32 @@ func (s *standIn) record(event, region string, r *http.Request) {
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		c.AccessKeyID = m[1]
 	}
+	// The SDK sends every attempt of one call with the same invocation id.
+	if status := s.answered[r.Header.Get("Amz-Sdk-Invocation-Id")]; status > 0 && status < 400 {
+		c.Resent = true
+	}
 	s.events = append(s.events, c)
+}
+
+// statusWriter keeps the status a handler answered with, 0 until it
+// writes.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // query answers the query-protocol services (sts, ec2, iam).
@@ -280,13 +319,15 @@ func (s *standIn) seen(regions ...string) []string {
 	return out
 }
 
-// count returns how many requests for event were answered.
+// count returns how many requests for event were answered, retries of
+// throttled attempts included and an SDK's resend of an attempt already
+// answered with success (Resent) left out.
 func (s *standIn) count(event string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, e := range s.events {
-		if e.Event == event {
+		if e.Event == event && !e.Resent {
 			n++
 		}
 	}
@@ -320,4 +361,39 @@ func (s *standIn) hangOn(event string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hang[event] = true
+}
+
+// The stand-in counts an SDK's resend of an attempt it answered with
+// success once (the client lost the answer), and a retry of a throttled
+// attempt twice (the executor's retryer did its job).
+func TestStandInCountsResendsOnce(t *testing.T) {
+	st := newStandIn(t, nil, filepath.Join("testdata", "fixtures"))
+	post := func(invocation string) int {
+		req, err := http.NewRequest(http.MethodPost, st.URL(), strings.NewReader("Action=DescribeSecurityGroups&Version=2016-11-15"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0")
+		req.Header.Set("Amz-Sdk-Invocation-Id", invocation)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		_ = resp.Body.Close()
+		return resp.StatusCode
+	}
+	const event = "ec2.amazonaws.com:DescribeSecurityGroups"
+	if got := post("call-1"); got != http.StatusOK {
+		t.Fatalf("first attempt answered %d", got)
+	}
+	post("call-1") // the same call sent again after a success
+	if got, all := st.count(event), len(st.calls()); got != 1 || all != 2 {
+		t.Errorf("count %d of %d requests, want the resend left out: 1 of 2", got, all)
+	}
+	post("call-2")
+	if got := st.count(event); got != 2 {
+		t.Errorf("count %d after another call, want 2", got)
+	}
 }
