@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # W1, the pipeline yardstick: `injectkit run noop` over N IPv4 targets, posting
-# to a loopback sink, RUNS times; then the floor (bin/benchfloor: encode the
-# same final bodies and POST them to the same sink), RUNS times.
+# to a loopback sink, and the floor (bin/benchfloor: encode the same final
+# bodies and POST them to the same sink), RUNS times each, taking turns.
 # Prints wall time (median/min/max), POSTs, bytes and peak RSS of each, then
 # the ratios of the medians: W1/floor, W1-none/floor (OUTBOX=both or none)
 # and the outbox's share of W1, (W1 - W1-none) / W1 (OUTBOX=both, the
@@ -31,51 +31,65 @@ sink_pid=$!
 for _ in $(seq 100); do [ -s "$work/addr" ] && break; sleep 0.05; done
 url="http://$(cat "$work/addr")"
 
-# run LABEL CMD...: RUNS timed runs, one summary line.
-run() {
+# once LABEL CMD...: one timed run, its wall time and peak RSS kept under
+# LABEL, and the sink's counts of this run.
+declare -A walls rss posts bytes
+labels=()
+once() {
   local label=$1; shift
-  local walls=() rss=() posts bytes
-  for r in $(seq "$RUNS"); do
-    curl -fsS -X POST "$url/reset" >/dev/null
-    # Wall time from bash's microsecond clock (/usr/bin/time's %e has a
-    # resolution of 10 ms, a third of the floor at 10k); peak RSS from
-    # /usr/bin/time.
-    local t0=${EPOCHREALTIME/./}
-    /usr/bin/time -f "%M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
-    local t1=${EPOCHREALTIME/./}
-    local wall; wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')
-    read -r kb < "$work/time"
-    walls+=("$wall"); rss+=("$kb")
-    stats=$(curl -fsS "$url/stats")
-    posts=$(echo "$stats" | sed -E 's/.*"posts":([0-9]+).*/\1/')
-    bytes=$(echo "$stats" | sed -E 's/.*"bytes":([0-9]+).*/\1/')
-  done
-  local sorted; sorted=$(printf '%s\n' "${walls[@]}" | sort -g)
+  [ -n "${walls[$label]+set}" ] || labels+=("$label")
+  curl -fsS -X POST "$url/reset" >/dev/null
+  # Wall time from bash's microsecond clock (/usr/bin/time's %e has a
+  # resolution of 10 ms, a third of the floor at 10k); peak RSS from
+  # /usr/bin/time.
+  local t0=${EPOCHREALTIME/./}
+  /usr/bin/time -f "%M" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  local t1=${EPOCHREALTIME/./}
+  walls[$label]+=" $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (b - a) / 1e6 }')"
+  local kb; read -r kb < "$work/time"
+  rss[$label]+=" $kb"
+  local stats; stats=$(curl -fsS "$url/stats")
+  posts[$label]=$(echo "$stats" | sed -E 's/.*"posts":([0-9]+).*/\1/')
+  bytes[$label]=$(echo "$stats" | sed -E 's/.*"bytes":([0-9]+).*/\1/')
+}
+
+# summary LABEL: the summary line of LABEL's runs; sets medians[LABEL].
+declare -A medians
+summary() {
+  local label=$1
+  local sorted; sorted=$(printf '%s\n' ${walls[$label]} | sort -g)
   local med; med=$(echo "$sorted" | awk -v n="$RUNS" 'NR == int((n+1)/2)')
   local min; min=$(echo "$sorted" | head -1)
   local max; max=$(echo "$sorted" | tail -1)
-  local peak; peak=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+  local peak; peak=$(printf '%s\n' ${rss[$label]} | sort -g | tail -1)
   medians[$label]=$med
   printf '%-6s N=%-8s runs=%s wall median=%ss min=%ss max=%ss posts=%s bytes=%s peak_rss=%sMB per_target=%sus\n' \
-    "$label" "$N" "$RUNS" "$med" "$min" "$max" "$posts" "$bytes" "$((peak / 1024))" \
+    "$label" "$N" "$RUNS" "$med" "$min" "$max" "${posts[$label]}" "${bytes[$label]}" "$((peak / 1024))" \
     "$(awk -v m="$med" -v n="$N" 'BEGIN { printf "%.2f", m * 1e6 / n }')"
 }
 
-declare -A medians
 w1() { # w1 LABEL OUTBOX_PATH
-  run "$1" env CONTAINER_IP=172.17.0.2 INJECTKIT_OUTBOX="$2" bin/injectkit run noop --targets-file "$targets" \
+  once "$1" env CONTAINER_IP=172.17.0.2 INJECTKIT_OUTBOX="$2" bin/injectkit run noop --targets-file "$targets" \
     --expectation DETECTION --expectation PREVENTION --inject-id inject-bench-001 \
     --backend-url "$url" --max-payload-size 1048576
 }
-if [ "$MODE" != floor ]; then
-  # The outbox (every body stored before its POST) goes to the work
-  # directory, not the user's state directory.
-  [ "$OUTBOX" = none ] || w1 W1 "$work/outbox.db"
-  [ "$OUTBOX" = on ] || w1 W1-none none
-fi
-if [ "$MODE" != w1 ]; then
-  run floor env CONTAINER_IP=172.17.0.2 bin/benchfloor -n "$N" -backend "$url" -max-payload-size 1048576
-fi
+# W1, W1-none and the floor take turns, run by run, so that a machine whose
+# speed drifts during the invocation (a shared VM's does) weighs on each of
+# them alike and the ratios compare runs made moments apart.
+for r in $(seq "$RUNS"); do
+  if [ "$MODE" != floor ]; then
+    # The outbox (every body stored before its POST) goes to the work
+    # directory, not the user's state directory.
+    [ "$OUTBOX" = none ] || w1 W1 "$work/outbox.db"
+    [ "$OUTBOX" = on ] || w1 W1-none none
+  fi
+  if [ "$MODE" != w1 ]; then
+    once floor env CONTAINER_IP=172.17.0.2 bin/benchfloor -n "$N" -backend "$url" -max-payload-size 1048576
+  fi
+done
+for label in "${labels[@]}"; do
+  summary "$label"
+done
 # The ratios of the medians of this one invocation.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "-" }'; }
 line="N=$N"

@@ -93,35 +93,39 @@ func label(outbox bool) string {
 	return "none"
 }
 
-// bench runs each outbox setting runs times and prints one line a run and,
-// for several runs, their median.
+// bench runs each outbox setting runs times, the settings taking turns run
+// by run (so that a machine whose speed drifts weighs on each alike), and
+// prints one line a run and, for several runs, each setting's median.
 func bench(ctx context.Context, c config, modes []bool, runs int) error {
-	for _, outbox := range modes {
-		var results []result
-		for i := range runs {
+	results := make([][]result, len(modes))
+	for i := range runs {
+		for m, outbox := range modes {
 			r, err := runOnce(ctx, c, outbox)
 			if err != nil {
 				return fmt.Errorf("outbox=%s run %d: %w", label(outbox), i+1, err)
 			}
-			results = append(results, r)
+			results[m] = append(results[m], r)
 			fmt.Printf("outbox=%-4s workers=%d N=%d run=%d/%d injects/s=%.0f wall=%.3fs publish=%.3fs peak_rss=%dMB calls=%d\n",
 				label(outbox), c.workers, c.n, i+1, runs, float64(c.n)/r.wall.Seconds(), r.wall.Seconds(),
 				r.pub.Seconds(), r.peakKB/1024, r.calls)
 		}
-		if runs > 1 {
-			walls := make([]time.Duration, len(results))
-			peak := int64(0)
-			for i, r := range results {
-				walls[i] = r.wall
-				peak = max(peak, r.peakKB)
-			}
-			slices.Sort(walls)
-			med := walls[(len(walls)-1)/2]
-			fmt.Printf("outbox=%-4s workers=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB\n",
-				label(outbox), c.workers, c.n, runs, float64(c.n)/med.Seconds(),
-				float64(c.n)/walls[len(walls)-1].Seconds(), float64(c.n)/walls[0].Seconds(),
-				med.Seconds(), walls[0].Seconds(), walls[len(walls)-1].Seconds(), peak/1024)
+	}
+	if runs == 1 {
+		return nil
+	}
+	for m, outbox := range modes {
+		walls := make([]time.Duration, len(results[m]))
+		peak := int64(0)
+		for i, r := range results[m] {
+			walls[i] = r.wall
+			peak = max(peak, r.peakKB)
 		}
+		slices.Sort(walls)
+		med := walls[(len(walls)-1)/2]
+		fmt.Printf("outbox=%-4s workers=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB\n",
+			label(outbox), c.workers, c.n, runs, float64(c.n)/med.Seconds(),
+			float64(c.n)/walls[len(walls)-1].Seconds(), float64(c.n)/walls[0].Seconds(),
+			med.Seconds(), walls[0].Seconds(), walls[len(walls)-1].Seconds(), peak/1024)
 	}
 	return nil
 }
