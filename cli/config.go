@@ -29,7 +29,7 @@ type logConfig struct {
 
 // backendConfig is the backend `run` and the outbox commands send to.
 type backendConfig struct {
-	URL      string `config:"backend_url" usage:"backend base URL; without it, each body is printed to stdout"`
+	URL      string `config:"backend_url,url" usage:"backend base URL; without it, each body is printed to stdout"`
 	Token    string `config:"token,secret" usage:"backend bearer token"`
 	CAFile   string `config:"ca_file" usage:"PEM file of CA certificates trusted for the backend"`
 	Insecure bool   `config:"insecure" usage:"skip TLS verification of the backend (logged as a warning)"`
@@ -74,7 +74,7 @@ type runConfig struct {
 
 // platformConfig is the OpenAEV platform `serve` registers with.
 type platformConfig struct {
-	URL          string          `config:"openaev_url,required" usage:"OpenAEV platform base URL (required)"`
+	URL          string          `config:"openaev_url,required,url" usage:"OpenAEV platform base URL (required)"`
 	Token        string          `config:"token,secret" usage:"OpenAEV API token"`
 	Tenant       string          `config:"tenant" usage:"OpenAEV tenant id; API paths become /api/tenants/{tenant}/…"`
 	InjectorID   string          `config:"injector_id,required" usage:"the injector's UUID on the platform (required)"`

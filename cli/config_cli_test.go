@@ -147,6 +147,11 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{name: "mapping for a list key", yaml: "param:\n  outcome: failed\n", want: []string{"invalid param", "FILE", "not a mapping"}},
 		{name: "secret not echoed", args: []string{"--profile", "nope"}, env: map[string]string{"INJECTKIT_TOKEN": "s3cret"}, want: []string{`invalid profile "nope"`}},
 		{name: "missing file", args: []string{"--config", "/nonexistent/injectkit.yaml"}, want: []string{`invalid config "/nonexistent/injectkit.yaml"`}},
+		{name: "backend URL scheme", args: []string{"--backend-url", "ftp://h", "--inject-id", "i"}, want: []string{`invalid backend_url "ftp://h" (--backend-url): scheme must be http or https`}},
+		{name: "backend URL query", env: map[string]string{"INJECTKIT_BACKEND_URL": "http://h/?a=1"}, args: []string{"--inject-id", "i"},
+			want: []string{`invalid backend_url "http://h/?a=1" (env INJECTKIT_BACKEND_URL): must not have a query or fragment`}},
+		{name: "backend URL port", yaml: "backend_url: https://u:s3cret@h:0/\ninject_id: i\n",
+			want: []string{`invalid backend_url "https://h:0/" (config file FILE): invalid port "0"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

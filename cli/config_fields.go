@@ -13,6 +13,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // A setting is declared once, as a field of a config struct (config.go).
@@ -25,10 +26,11 @@ import (
 //	enum:"a|b"              the only values allowed
 //
 // Options: secret (its value is never echoed in an error), required (it
-// must not be empty), positive (a number or a duration above zero), pairs
-// (a list of key=value: its environment form splits only on the commas that
-// start a pair), inject (a field of the inject itself, which
-// --openaev-message takes from its message instead).
+// must not be empty), positive (a number or a duration above zero), url (a
+// base URL a client posts to, httpx.ParseBaseURL's rule, echoed without
+// user information), pairs (a list of key=value: its environment form
+// splits only on the commas that start a pair), inject (a field of the
+// inject itself, which --openaev-message takes from its message instead).
 //
 // Field types: string; []string, a repeatable flag, comma-separated in the
 // environment, a YAML scalar or list in the file; bool; int; int64;
@@ -51,11 +53,11 @@ var (
 
 // field is one setting of a config struct.
 type field struct {
-	key, usage, def                           string
-	enum                                      []string
-	secret, required, positive, pairs, inject bool
-	index                                     []int // reflect.Value.FieldByIndex
-	typ                                       reflect.Type
+	key, usage, def                                string
+	enum                                           []string
+	secret, required, positive, url, pairs, inject bool
+	index                                          []int // reflect.Value.FieldByIndex
+	typ                                            reflect.Type
 }
 
 func (f field) flag() string { return strings.ReplaceAll(f.key, "_", "-") }
@@ -103,7 +105,7 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 			f.enum = strings.Split(e, "|")
 		}
 		flags := map[string]*bool{"secret": &f.secret, "required": &f.required, "positive": &f.positive,
-			"pairs": &f.pairs, "inject": &f.inject}
+			"url": &f.url, "pairs": &f.pairs, "inject": &f.inject}
 		for _, o := range strings.Split(opts, ",") {
 			switch flag, ok := flags[o]; {
 			case ok:
@@ -284,6 +286,11 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		}
 		dst.SetInt(int64(d))
 	case f.typ.Kind() == reflect.String:
+		if f.url && text != "" {
+			if _, err := httpx.ParseBaseURL(text); err != nil {
+				return f.invalid(r, httpx.StripCredentials(text), err)
+			}
+		}
 		dst.SetString(text)
 	case f.isBool():
 		b, err := strconv.ParseBool(text)

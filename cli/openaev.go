@@ -38,7 +38,7 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 	}
 	client, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...)
 	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: err}
+		return nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
 	}
 	client.Version(ctx)
 	profile := openaev.NewProfile(client, manifests(o.Registry), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
@@ -116,4 +116,16 @@ func openAEVExit(o Options, err error) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return deliveryExit(o, err)
+}
+
+// urlNamed names the platform URL an openaev.ValidationError refuses (its
+// field "url") by the setting key the user gave it as.
+func urlNamed(err error, key string) error {
+	var ve *openaev.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "url" {
+		return err
+	}
+	named := *ve
+	named.Field = key
+	return &named
 }

@@ -240,7 +240,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	client, err := openaev.NewClient(platform, append([]openaev.Option{openaev.WithLogger(log),
 		openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc)}, clientOpts...)...)
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return &ExitError{Code: ExitUsage, Err: urlNamed(err, "openaev_url")}
 	}
 	profile := openaev.NewProfile(client, selected, log, profileOpts.ProfileOptions()...)
 	wake := make(chan struct{}, 1)

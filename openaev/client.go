@@ -160,18 +160,12 @@ func (c *Client) check() error {
 		c.apiPath = c.base
 		return nil
 	}
-	u, err := url.Parse(c.cfg.URL)
+	u, err := httpx.ParseBaseURL(c.cfg.URL)
 	switch {
 	case err != nil:
-		return bad("url", c.cfg.URL, "not a URL")
-	case u.Scheme != "http" && u.Scheme != "https":
-		return bad("url", u.Redacted(), "scheme must be http or https")
-	case u.Host == "":
-		return bad("url", u.Redacted(), "no host")
+		return bad("url", httpx.StripCredentials(c.cfg.URL), err.Error())
 	case u.User != nil:
 		return bad("url", u.Redacted(), "must not hold credentials (use the token)")
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return bad("url", u.Redacted(), "must not have a query or fragment")
 	}
 	c.base = c.apiPrefix(strings.TrimRight(c.cfg.URL, "/"))
 	c.root = strings.TrimRight(c.cfg.URL, "/") + "/api"

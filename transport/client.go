@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/netip"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -127,53 +125,13 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	return &c, nil
 }
 
+// parseBase checks a base URL (httpx.ParseBaseURL) and returns it
+// without its trailing slashes.
 func parseBase(raw string) (string, error) {
-	u, err := url.Parse(raw)
-	if err != nil {
-		reason := "not a URL"
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			reason += ": " + ue.Err.Error() // without the URL, which may hold credentials
-		}
-		return "", &ValidationError{Field: "base_url", Value: httpx.StripCredentials(raw), Reason: reason}
-	}
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", &ValidationError{Field: "base_url", Value: u.Redacted(), Reason: "scheme must be http or https"}
-	case u.Host == "":
-		return "", &ValidationError{Field: "base_url", Value: u.Redacted(), Reason: "no host"}
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return "", &ValidationError{Field: "base_url", Value: u.Redacted(), Reason: "must not have a query or fragment"}
-	}
-	if err := checkHost(u); err != nil {
-		return "", &ValidationError{Field: "base_url", Value: u.Redacted(), Reason: err.Error()}
+	if _, err := httpx.ParseBaseURL(raw); err != nil {
+		return "", &ValidationError{Field: "base_url", Value: httpx.StripCredentials(raw), Reason: err.Error()}
 	}
 	return strings.TrimRight(raw, "/"), nil
-}
-
-// checkHost checks what url.Parse leaves to the dialer: a host name, an
-// IPv6 literal that is an address, and a port (when one is written) that
-// is a number from 1 to 65535.
-func checkHost(u *url.URL) error {
-	host, port := u.Hostname(), u.Port()
-	switch {
-	case host == "":
-		return errors.New("no host")
-	case strings.Contains(host, ":"):
-		if _, err := netip.ParseAddr(host); err != nil {
-			return fmt.Errorf("host %q is not an IPv6 address", host)
-		}
-	}
-	if port == "" {
-		if strings.HasSuffix(u.Host, ":") {
-			return errors.New("empty port after ':'")
-		}
-		return nil
-	}
-	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-		return fmt.Errorf("invalid port %q: want a number from 1 to 65535", port)
-	}
-	return nil
 }
 
 func (s *settings) check() error {

@@ -46,7 +46,10 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 		}, true, `invalid phase " ": blank`},
 		{"backend port out of range", func(_ *testing.T, _ string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", "http://127.0.0.1:99999")
-		}, false, `invalid base_url "http://127.0.0.1:99999": invalid port "99999": want a number from 1 to 65535`},
+		}, false, `invalid backend_url "http://127.0.0.1:99999" (--backend-url): invalid port "99999": want a number from 1 to 65535`},
+		{"credentials and a bad port in the backend URL", func(_ *testing.T, _ string) []string {
+			return append(noop, "--inject-id", "ok", "--backend-url", "http://user:hunter2@127.0.0.1:0")
+		}, false, `invalid backend_url "http://127.0.0.1:0" (--backend-url): invalid port "0"`},
 		{"backend port not a number", func(_ *testing.T, _ string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", "http://127.0.0.1:abc")
 		}, false, `invalid port ":abc"`},
@@ -107,7 +110,7 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 			if n != 0 {
 				t.Errorf("the backend received %d requests", n)
 			}
-			for _, leak := range []string{"undelivered signatures", "signature_value", "expectation_signature"} {
+			for _, leak := range []string{"undelivered signatures", "signature_value", "expectation_signature", "hunter2"} {
 				if strings.Contains(stderr, leak) || strings.Contains(stdout, leak) {
 					t.Errorf("signatures printed (%q):\nstdout %s\nstderr %s", leak, stdout, stderr)
 				}

@@ -1,0 +1,72 @@
+package httpx_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+func TestParseBaseURL(t *testing.T) {
+	tests := []struct {
+		raw, want string // want: "" accepts, else a piece of the reason
+	}{
+		{"http://127.0.0.1:8080", ""},
+		{"https://platform.example/prefix/", ""},
+		{"http://[::1]:8080", ""},
+		{"http://[fe80::1%25eth0]:80/x", ""},
+		{"HTTP://BACKEND/a%2Fb", ""},
+		{"ftp://127.0.0.1/", "scheme must be http or https"},
+		{"127.0.0.1:8080", "not a URL"},
+		{"//127.0.0.1:8080/x", "scheme must be http or https"},
+		{"http:///x", "no host"},
+		{"http://:8080", "no host"},
+		{"http://127.0.0.1/?a=b", "query or fragment"},
+		{"http://127.0.0.1/?", "query or fragment"},
+		{"http://127.0.0.1/#top", "query or fragment"},
+		{"https://user:pw@127.0.0.1/", ""},
+		{"http://127.0.0.1:99999", `invalid port "99999"`},
+		{"http://127.0.0.1:0/x", `invalid port "0"`},
+		{"http://127.0.0.1:", "empty port"},
+		{"http://[zz]:80", "not a URL"},
+		{"http://[::1", "not a URL"},
+		{"http://u:secret@127.0.0.1:abc", "not a URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			u, err := httpx.ParseBaseURL(tt.raw)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case tt.want == "" && u == nil:
+				t.Fatal("accepted without a URL")
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			case err != nil && (strings.Contains(err.Error(), "pw") || strings.Contains(err.Error(), "secret")):
+				t.Fatalf("err = %v shows the password", err)
+			}
+		})
+	}
+}
+
+// FuzzParseBaseURL: whatever a flag or a file holds, ParseBaseURL does not
+// panic, never shows the URL in its error, and accepts only what a client
+// may post to: http or https, a host, no query or fragment.
+func FuzzParseBaseURL(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1:8080/x", "https://u:p@h/", "http://[::1]:0", "ftp://h", "http://h/?q#f", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		u, err := httpx.ParseBaseURL(raw)
+		if err != nil {
+			if raw != "" && len(raw) > 8 && strings.Contains(err.Error(), raw) {
+				t.Fatalf("error %q repeats the URL", err)
+			}
+			return
+		}
+		if (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" ||
+			u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+			t.Fatalf("accepted %q: %#v", raw, u)
+		}
+	})
+}
