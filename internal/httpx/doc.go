@@ -19,7 +19,8 @@
 //     errors.Is against ErrPermanent (the server refused in a way it will
 //     repeat) or ErrRetriesExhausted (every attempt failed with something
 //     worth retrying);
-//   - ParseRetryAfter, StripCredentials and Redact, which exist nowhere
+//   - ParseBaseURL (what a backend or platform base URL may be),
+//     ParseRetryAfter, StripCredentials and Redact, which exist nowhere
 //     else.
 //
 // # Logging
