@@ -46,7 +46,7 @@ func TestTranslate(t *testing.T) {
 	// is sent to them, the fake executor only reads them.
 	agentHost := asset("asset", "a1", "web01.example.com", "192.0.2.7", []string{"127.0.0.1", "fe80::1", "192.0.2.5"}, "ag1", "ag2")
 	agentless := asset("asset", "a2", "db01.example.com", "192.0.2.8", []string{"192.0.2.9"})
-	oldSpelling := asset("endpoint", "a3", "legacy.example.com", "", []string{"0.0.0.0", "198.51.100.4"}, "ag3")
+	oldSpelling := asset("endpoint", "a3", "legacy.example.com", "", []string{"0.0.0.0", "::%!", "198.51.100.4"}, "ag3")
 	loopbackOnly := asset("asset", "a4", "", "127.0.0.1", []string{"::1", "169.254.0.3"}, "ag4")
 	hostile := asset("asset", "a5", "-oN/tmp/x", "", []string{"192.0.2.11"})
 	manyAssets := make([]map[string]any, 45)
@@ -87,7 +87,7 @@ func TestTranslate(t *testing.T) {
 			want:    []runtime.TargetSpec{spec("192.0.2.7", "a1", "ag1", ""), spec("192.0.2.8", "a2", "", "")},
 		},
 		{
-			name:    "assets local_ip skips loopback, link-local and unspecified",
+			name:    "assets local_ip skips loopback, link-local, unspecified and a zone no target may hold",
 			content: map[string]any{"target_selector": "assets", "target_property_selector": "local_ip"},
 			assets:  []map[string]any{agentHost, oldSpelling, loopbackOnly},
 			want:    []runtime.TargetSpec{spec("192.0.2.5", "a1", "ag1", ""), spec("198.51.100.4", "a3", "ag3", "")},

@@ -190,14 +190,16 @@ func assetValue(a Asset, prop string) (string, string) {
 	return "", "no usable hostname, seen_ip or ip"
 }
 
-// usableIP reports whether s is an IP address that is not loopback,
-// link-local or unspecified.
+// usableIP reports whether s is an IP address that is a valid target (a
+// zone, if any, of the characters a target may hold) and not loopback,
+// link-local or unspecified, whatever its zone.
 func usableIP(s string) bool {
-	a, err := netip.ParseAddr(strings.TrimSpace(s))
-	if err != nil {
+	s = strings.TrimSpace(s)
+	a, err := netip.ParseAddr(s)
+	if err != nil || validTarget(s) != nil {
 		return false
 	}
-	a = a.Unmap()
+	a = a.Unmap().WithZone("")
 	return !(a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified())
 }
 
