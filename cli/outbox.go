@@ -119,9 +119,13 @@ func (e *outboxEnv) close() {
 
 func outboxCommand(o Options) *ucli.Command {
 	// action runs fn on the outbox the configuration names, decoded into
-	// a fresh config struct of the type of cfg.
+	// a fresh config struct of the type of cfg. A command without
+	// ArgsUsage takes no arguments.
 	action := func(name string, cfg outboxCommandConfig, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
 		return func(c *ucli.Context) error {
+			if c.Command.ArgsUsage == "" && c.NArg() > 0 {
+				return usageErr("outbox %s takes no arguments, got %q", name, strings.Join(c.Args().Slice(), " "))
+			}
 			e, err := openOutboxEnv(c, o, name, reflect.New(reflect.TypeOf(cfg).Elem()).Interface().(outboxCommandConfig))
 			if err != nil {
 				return err

@@ -158,6 +158,7 @@ func TestOutboxDeadList(t *testing.T) {
 	}
 }
 
+// TestOutboxDropAndIDs: drop and retry-dead take one id; list and flush none.
 func TestOutboxDropAndIDs(t *testing.T) {
 	be := newSwitchable(t, http.StatusServiceUnavailable)
 	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
@@ -170,6 +171,8 @@ func TestOutboxDropAndIDs(t *testing.T) {
 		want string
 	}{
 		{[]string{"outbox", "drop"}, 2, "want one outbox id"},
+		{[]string{"outbox", "list", "1"}, 2, `outbox list takes no arguments, got "1"`},
+		{[]string{"outbox", "flush", "1", "2"}, 2, `outbox flush takes no arguments, got "1 2"`},
 		{[]string{"outbox", "drop", "x1"}, 2, `invalid id "x1"`},
 		{[]string{"outbox", "drop", "99"}, 2, `invalid id "99": no such outbox entry`},
 		{[]string{"outbox", "retry-dead", "1"}, 2, "not in the dead list"},
