@@ -240,10 +240,21 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if f.list() {
 		var out []string
+		keys := map[string]bool{}
 		for _, s := range r.vals {
-			if s = strings.TrimSpace(s); s != "" {
-				out = append(out, s)
+			if s = strings.TrimSpace(s); s == "" {
+				continue
 			}
+			if f.pairs {
+				// One layer gives each key once: which of two values was
+				// meant is not for injectkit to guess.
+				k, _, _ := strings.Cut(s, "=")
+				if keys[k] {
+					return f.invalid(r, s, fmt.Errorf("%s given twice", k))
+				}
+				keys[k] = true
+			}
+			out = append(out, s)
 		}
 		dst.Set(reflect.ValueOf(out))
 		return nil
