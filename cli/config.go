@@ -56,7 +56,7 @@ type runConfig struct {
 	MaxTargets     int             `config:"max_targets,positive" default:"65536" usage:"most targets CIDR ranges may expand to, all ranges together; past it the run exits 2"`
 	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON (flags override its fields)"`
 	Expectations   []string        `config:"expectation,inject" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION)"`
-	Params         []string        `config:"param,inject,pairs" usage:"injector parameter key=value (repeatable)"`
+	Params         []string        `config:"param,inject,pairs" usage:"injector parameter key=value (repeatable, each key once)"`
 	Backend        backendConfig   // backend_url, token, ca_file, insecure
 	Phase          string          `config:"phase" usage:"callback phase (default execution_complete, the one the wire format documents; another needs --phase-any)"`
 	PhaseAny       bool            `config:"phase_any" usage:"send a phase the wire format does not document"`
