@@ -293,7 +293,7 @@ func readTargetsFile(ctx context.Context, l *targetList, path string, more int, 
 		}
 		return usageErr("invalid targets_file %q: %w", path, fileReason(err))
 	}
-	text := sb.String()
+	text := strings.TrimPrefix(sb.String(), "\ufeff") // a byte order mark no one sees
 	src := l.source(fromTargetFile, path)
 	l.grow(more + strings.Count(text, "\n") + 1)
 	for n := int32(1); text != ""; n++ {

@@ -46,6 +46,8 @@ func addresses(prefix string, n int) []string {
 // flags.
 func TestRunTargets(t *testing.T) {
 	hosts := writeFile(t, "hosts.txt", "# lab\n10.0.0.1   # gateway\n\n10.0.0.0/30\nweb.example.com#web\nWEB.example.com\n")
+	// As a Windows editor saves it: a byte order mark, CRLF line ends.
+	windows := writeFile(t, "windows.txt", "\ufeff10.0.0.1\r\n# lab\r\nweb.example.com\r\n")
 	inject := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"192.0.2.0/31","asset":"a1"},{"target_ipv6":"2001:db8::/127"}]}`)
 	tests := []struct {
 		name string
@@ -61,6 +63,7 @@ func TestRunTargets(t *testing.T) {
 		{"targets file: comments, ranges, duplicates", []string{"--targets-file", hosts},
 			[]string{"10.0.0.1", "10.0.0.0", "10.0.0.2", "10.0.0.3", "web.example.com"},
 			`INFO	duplicate targets dropped	{"dropped": 2, "first": "10.0.0.1 at ` + hosts + `:4 (first at ` + hosts + `:2)", "targets": 5}`},
+		{"targets file from a Windows editor", []string{"--targets-file", windows}, []string{"10.0.0.1", "web.example.com"}, ""},
 		{"flags and file together", []string{"--target", "10.0.0.3", "--targets-file", hosts},
 			[]string{"10.0.0.3", "10.0.0.1", "10.0.0.0", "10.0.0.2", "web.example.com"},
 			`"dropped": 3, "first": "10.0.0.1 at ` + hosts + `:4 (first at ` + hosts + `:2)"`},

@@ -20,8 +20,9 @@ import (
 // after the JSON object are errors. Each names the field as the file
 // writes it (timeout, targets[2].value, params.delay) and where it is:
 // line and column, after the file name when r is a file (it has a Name
-// method, as *os.File has). An empty list or params object is the same as
-// none. Every error is a *framework.RequestError.
+// method, as *os.File has). A leading UTF-8 byte order mark is passed
+// over. An empty list or params object is the same as none. Every error is
+// a *framework.RequestError.
 func DecodeRequest(r io.Reader) (Request, error) {
 	var req Request
 	name := ""
@@ -40,6 +41,10 @@ func DecodeRequest(r io.Reader) (Request, error) {
 	if err != nil {
 		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, err)}
 	}
+	// A UTF-8 byte order mark, which editors on Windows write and show to
+	// no one, is passed over (RFC 8259 allows a parser to); positions are
+	// then counted as the user sees the text.
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
 	if err := checkJSON(data); err != nil {
 		var pe *posError
 		if errors.As(err, &pe) {
