@@ -38,6 +38,9 @@ func TestIntegrationServeOutbox(t *testing.T) {
 	waitUntil(t, "the message acknowledged with its callback kept", func() bool {
 		return len(jsonLogs(stderr.String(), "terminal callback not delivered; kept in the outbox and acknowledged")) == 1
 	})
+	if kept := jsonLogs(stderr.String(), "terminal callback not delivered; kept in the outbox and acknowledged"); kept[0]["inject_id"] != "i-down" {
+		t.Errorf("the kept line names inject %v, want i-down", kept[0]["inject_id"])
+	}
 	if ready, _ := servetest.Counts(t, queue); ready != 0 {
 		t.Errorf("%d messages back in the queue", ready)
 	}

@@ -123,7 +123,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 		h.cfg.Metrics.InjectReceived("")
 		// Process reports the message (an INVALID_USAGE when it names its
 		// inject) and returns the same refusal.
-		return h.settle("", h.cfg.Processor.Process(ctx, d.Body))
+		return h.settle("", "", h.cfg.Processor.Process(ctx, d.Body))
 	}
 	id, injector := m.Injection.InjectID, h.cfg.Processor.injectorOf(m)
 	h.cfg.Metrics.InjectReceived(injector)
@@ -143,7 +143,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 		}
 		ctx = Redelivered(ctx)
 	}
-	return h.settle(injector, h.cfg.Processor.ProcessMessage(ctx, m))
+	return h.settle(id, injector, h.cfg.Processor.ProcessMessage(ctx, m))
 }
 
 // finished reports whether the platform says the inject of a redelivered
@@ -163,8 +163,9 @@ func (h *Handler) finished(ctx context.Context, id string) bool {
 	return false
 }
 
-// settle maps the outcome of a message onto the daemon's settlement.
-func (h *Handler) settle(injector string, err error) error {
+// settle maps the outcome of a message of inject id ("" when the message
+// names none) onto the daemon's settlement.
+func (h *Handler) settle(id, injector string, err error) error {
 	var auth *AuthorizationError
 	var se *runtime.StoredError
 	var me *MessageError
@@ -177,7 +178,11 @@ func (h *Handler) settle(injector string, err error) error {
 		h.cfg.Metrics.InjectFailed(injector)
 		return serve.Unauthorized(err, errors.As(err, &se) && se.Pending > 0)
 	case errors.As(err, &se) && se.Pending > 0:
-		h.log.Warn("terminal callback not delivered; kept in the outbox and acknowledged",
+		log := h.log
+		if id != "" {
+			log = log.With(zap.String("inject_id", id))
+		}
+		log.Warn("terminal callback not delivered; kept in the outbox and acknowledged",
 			zap.String("outbox", se.Outbox), zap.Int("pending", se.Pending), zap.Error(err))
 		h.cfg.Metrics.InjectFailed(injector)
 		return nil
