@@ -105,15 +105,20 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 
 // openAEVExit maps a profile outcome to an exit code: an invalid inject
 // (its terminal INVALID_USAGE delivered or printed) is a usage error,
-// anything else a delivery failure (see deliveryExit).
+// anything else a delivery failure (see deliveryExit); a reception the
+// platform never acknowledged is one too, with a hint that nothing ran.
 func openAEVExit(o Options, err error) error {
 	var de *runtime.DeliveryError
 	var me *openaev.MessageError
 	var ve *openaev.ValidationError
+	var nr *openaev.NotReceivedError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 	case errors.As(err, &me), errors.As(err, &ve):
 		return &ExitError{Code: ExitUsage, Err: err}
+	case errors.As(err, &nr):
+		return &ExitError{Code: ExitDelivery, Err: err,
+			Hint: "the platform did not acknowledge the reception, so the inject did not run and nothing was stored; run it again once the platform answers"}
 	}
 	return deliveryExit(o, err)
 }

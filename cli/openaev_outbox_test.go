@@ -131,6 +131,45 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 	}
 }
 
+// A platform that never acknowledges the reception gets nothing more: the
+// inject does not run, nothing is stored, the run exits 1 with a hint that
+// it may be run again.
+func TestRunOpenAEVReceptionNeverAcknowledged(t *testing.T) {
+	t.Parallel()
+	p := openaevtest.NewPlatform(t, platformToken)
+	const id = "inj-unreceived"
+	p.AddInject(id, openaev.ContractID("noop"))
+	p.FailReception(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
+	before := p.InjectStatus(id)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+	var ran atomic.Bool
+	reg := registry(func(r *framework.Registry) {
+		r.Register("watched", func() framework.Executor {
+			return &frameworktest.Executor{Category: signatures.Network,
+				Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+					ran.Store(true)
+					return framework.ToolOutput{Status: framework.StatusSuccess}
+				}}
+		})
+	})
+	r := run(t, reg, env, "run", "watched", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
+		"--backend-url", p.URL, "--log-level", "error")
+	if r.code != 1 || !strings.Contains(r.stderr, "injectkit: inject "+id+" not run: ") ||
+		!strings.Contains(r.stderr, "injectkit: hint: the platform did not acknowledge the reception, so the inject did not run and nothing was stored") {
+		t.Fatalf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if ran.Load() {
+		t.Error("the injector ran without a reception")
+	}
+	if _, sent := p.Terminal(id); sent || p.InjectStatus(id) != before {
+		t.Errorf("the platform got a terminal callback (%v) or moved the inject from %s to %s", sent, before, p.InjectStatus(id))
+	}
+	if l := run(t, reg, env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
+		t.Errorf("something was stored:\n%s", l.stdout)
+	}
+}
+
 // checkKept checks a run whose terminal callback was kept: exit 1, one
 // line naming the outbox, the token nowhere.
 func checkKept(t *testing.T, r result, box string) {

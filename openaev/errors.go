@@ -87,3 +87,19 @@ func (e *MessageError) Error() string {
 
 // Unwrap returns the underlying error, if any.
 func (e *MessageError) Unwrap() error { return e.Err }
+
+// NotReceivedError is a reception the platform did not acknowledge after
+// every attempt (it could not be reached, or kept failing): the inject did
+// not run and nothing of it was sent or stored. Sending the same inject
+// again once the platform answers is the remedy; serve requeues it.
+type NotReceivedError struct {
+	InjectID string
+	Err      error
+}
+
+func (e *NotReceivedError) Error() string {
+	return fmt.Sprintf("inject %s not run: %v", e.InjectID, e.Err)
+}
+
+// Unwrap returns the reception's error.
+func (e *NotReceivedError) Unwrap() error { return e.Err }

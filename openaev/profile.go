@@ -205,7 +205,7 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 	if errors.Is(err, ErrPermanent) {
 		return &MessageError{InjectID: id, Reason: "the platform refused the reception: " + err.Error(), Err: err}
 	}
-	return fmt.Errorf("inject %s: %w", id, err)
+	return &NotReceivedError{InjectID: id, Err: err}
 }
 
 // rejection is the terminal callback of an inject that could not run:
