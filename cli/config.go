@@ -70,6 +70,7 @@ type runConfig struct {
 	Log            logConfig
 
 	injectors injectorSettings
+	from      map[string]string // where each key was set (see sourced)
 }
 
 // platformConfig is the OpenAEV platform `serve` registers with.

@@ -139,8 +139,8 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{name: "unknown key", yaml: "phase: x\nexpectations: [PREVENTION]\n", want: []string{"FILE", "unknown key expectations"}},
 		{name: "bad flag", args: []string{"--max-payload-size", "-1"}, want: []string{`invalid max_payload_size "-1" (--max-payload-size): not a positive integer`}},
 		{name: "bad env", env: map[string]string{"INJECTKIT_TIMEOUT": "soon"}, want: []string{`invalid timeout "soon" (env INJECTKIT_TIMEOUT)`}},
-		{name: "bad file value", yaml: "insecure: maybe\n", want: []string{`invalid insecure "maybe" (config file FILE): not a boolean`}},
-		{name: "bad enum", yaml: "profile: openAEV\n", want: []string{`invalid profile "openAEV" (config file FILE): want callback or openaev`}},
+		{name: "bad file value", yaml: "insecure: maybe\n", want: []string{`invalid insecure "maybe" (config file FILE:1): not a boolean`}},
+		{name: "bad enum", yaml: "profile: openAEV\n", want: []string{`invalid profile "openAEV" (config file FILE:1): want callback or openaev`}},
 		{name: "bad log level", env: map[string]string{"INJECTKIT_LOG_LEVEL": "loud"}, want: []string{`invalid log_level "loud" (env INJECTKIT_LOG_LEVEL)`}},
 		{name: "bad platform version", args: []string{"--openaev-version", "latest"}, want: []string{`invalid openaev_version "latest" (--openaev-version): not a platform version`}},
 		{name: "list for a scalar key", yaml: "phase: [a, b]\n", want: []string{"invalid phase", "FILE", "want one value, got a list"}},
@@ -150,12 +150,22 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{name: "param twice", args: []string{"--param", "delay=1s", "--param", "outcome=failed", "--param", "delay=2s"},
 			want: []string{`invalid param "delay=2s" (--param): delay given twice`}},
 		{name: "param twice in the file", yaml: "param: [outcome=failed, outcome=success]\n",
-			want: []string{`invalid param "outcome=success" (config file FILE): outcome given twice`}},
+			want: []string{`invalid param "outcome=success" (config file FILE:1): outcome given twice`}},
 		{name: "backend URL scheme", args: []string{"--backend-url", "ftp://h", "--inject-id", "i"}, want: []string{`invalid backend_url "ftp://h" (--backend-url): scheme must be http or https`}},
 		{name: "backend URL query", env: map[string]string{"INJECTKIT_BACKEND_URL": "http://h/?a=1"}, args: []string{"--inject-id", "i"},
 			want: []string{`invalid backend_url "http://h/?a=1" (env INJECTKIT_BACKEND_URL): must not have a query or fragment`}},
+		// Found after decoding, by the injector or the profile: still named
+		// as the user gave them.
+		{name: "param refused, from the environment", env: map[string]string{"INJECTKIT_PARAM": "delay=-3"},
+			want: []string{`invalid param "delay=-3" (env INJECTKIT_PARAM): negative duration`}},
+		{name: "param refused, from the file", yaml: "phase: execution_complete\nparam:\n  - outcome=maybe\n",
+			want: []string{`invalid param "outcome=maybe" (config file FILE:2): not one of success, partial, failed`}},
+		{name: "payload size too small for the profile", args: []string{"--max-payload-size", "10", "--log-level", "error"},
+			want: []string{`invalid max_payload_size "10" (--max-payload-size): smaller than a body with no target`}},
+		{name: "expectation from the file", yaml: "expectation: DETECT\n",
+			want: []string{`invalid expectation "DETECT" (config file FILE:1): want DETECTION`}},
 		{name: "backend URL port", yaml: "backend_url: https://u:s3cret@h:0/\ninject_id: i\n",
-			want: []string{`invalid backend_url "https://h:0/" (config file FILE): invalid port "0"`}},
+			want: []string{`invalid backend_url "https://h:0/" (config file FILE:1): invalid port "0"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -233,9 +233,18 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 		if err := f.decode(v.FieldByIndex(f.index), r, ok); err != nil {
 			return err
 		}
+		if s, isSourced := dst.(sourced); isSourced && ok {
+			s.setFrom(f.key, r.from)
+		}
 	}
 	return nil
 }
+
+// sourced is a config that keeps where each key it holds was set ("--param",
+// "env INJECTKIT_PARAM", "config file c.yaml", "default"), for the errors
+// found after decoding: a param the injector refuses, a payload size the
+// profile cannot hold.
+type sourced interface{ setFrom(key, from string) }
 
 func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if f.list() {

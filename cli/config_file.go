@@ -53,12 +53,13 @@ func readConfigFile(ctx context.Context, path string, known map[string]bool, ms 
 			settings[m.Name+"."+s.Key] = true
 		}
 	}
-	from := "config file " + path
+	// at names a key the way an editor finds it: the file and the key's line.
+	at := func(key *yaml.Node) string { return fmt.Sprintf("config file %s:%d", path, key.Line) }
 	var unknown []string
 	seen := map[string]bool{}
-	once := func(key string) error {
+	once := func(key, from string) error {
 		if seen[key] {
-			return usageErr("config file %s: key %s given twice", path, key)
+			return usageErr("%s: key %s given twice", from, key)
 		}
 		seen[key] = true
 		return nil
@@ -76,15 +77,15 @@ func readConfigFile(ctx context.Context, path string, known map[string]bool, ms 
 					unknown = append(unknown, full)
 					continue
 				}
-				if err := cf.injector(full, deref(val.Content[j+1]), from, once); err != nil {
+				if err := cf.injector(full, deref(val.Content[j+1]), at(val.Content[j]), once); err != nil {
 					return cf, err
 				}
 			}
 		case known[key]:
-			if err := once(key); err != nil {
+			if err := once(key, at(root.Content[i])); err != nil {
 				return cf, err
 			}
-			r, ok, err := rawOf(key, val, from)
+			r, ok, err := rawOf(key, val, at(root.Content[i]))
 			if err != nil {
 				return cf, err
 			}
@@ -92,7 +93,7 @@ func readConfigFile(ctx context.Context, path string, known map[string]bool, ms 
 				cf.values[key] = r
 			}
 		case settings[key]:
-			if err := cf.injector(key, val, from, once); err != nil {
+			if err := cf.injector(key, val, at(root.Content[i]), once); err != nil {
 				return cf, err
 			}
 		default:
@@ -107,8 +108,8 @@ func readConfigFile(ctx context.Context, path string, known map[string]bool, ms 
 }
 
 // injector keeps the text of one injector setting.
-func (cf configFile) injector(key string, val *yaml.Node, from string, once func(string) error) error {
-	if err := once(key); err != nil {
+func (cf configFile) injector(key string, val *yaml.Node, from string, once func(key, from string) error) error {
+	if err := once(key, from); err != nil {
 		return err
 	}
 	r, ok, err := rawOf(key, val, from)

@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -211,8 +212,8 @@ func TestReadConfigFile(t *testing.T) {
 		{name: "mapping for a setting", yaml: "param:\n  outcome: failed\n", err: []string{"invalid param", "not a mapping"}},
 		{name: "nested list", yaml: "target: [[a]]\n", err: []string{"invalid target", "nested list"}},
 		{name: "list for an injector setting", yaml: "query:\n  api_key: [a, b]\n", err: []string{"invalid query.api_key", "got a list"}},
-		{name: "key twice", yaml: "phase: a\nphase: b\n", err: []string{"key phase given twice"}},
-		{name: "injector key twice", yaml: "query.api_key: a\nquery:\n  api_key: b\n", err: []string{"key query.api_key given twice"}},
+		{name: "key twice", yaml: "phase: a\nphase: b\n", err: []string{"c.yaml:2: key phase given twice"}},
+		{name: "injector key twice", yaml: "query.api_key: a\nquery:\n  api_key: b\n", err: []string{"c.yaml:3: key query.api_key given twice"}},
 		{name: "not a mapping", yaml: "- a\n", err: []string{"want a mapping"}},
 		{name: "not YAML", yaml: "phase: [\n", err: []string{"config file"}},
 	}
@@ -240,8 +241,10 @@ func TestReadConfigFile(t *testing.T) {
 			}
 			got := map[string]raw{}
 			for k, r := range cf.values {
-				if r.from != "config file "+path {
-					t.Errorf("%s from %q", k, r.from)
+				// Each value names the file and its key's line.
+				line := 1 + slices.IndexFunc(strings.Split(tt.yaml, "\n"), func(l string) bool { return strings.HasPrefix(l, k+":") })
+				if want := fmt.Sprintf("config file %s:%d", path, line); r.from != want {
+					t.Errorf("%s from %q, want %q", k, r.from, want)
 				}
 				r.from = ""
 				got[k] = r

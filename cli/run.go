@@ -80,7 +80,7 @@ func runAction(c *ucli.Context, o Options) error {
 	}
 	warnNoToken(log, cfg.Backend)
 	if cfg.Profile == ProfileOpenAEV {
-		return relabelUsage(targets, runOpenAEVRequest(c, o, cfg, log, view, req))
+		return relabelUsage(&cfg, targets, runOpenAEVRequest(c, o, cfg, log, view, req))
 	}
 	store, err := openRunOutbox(c.Context, cfg, o)
 	if err != nil {
@@ -97,17 +97,17 @@ func runAction(c *ucli.Context, o Options) error {
 	_, err = newRuntime(o, cfg.injectors, log, opts...).Run(c.Context, req)
 	var re *framework.RequestError
 	if errors.As(err, &re) {
-		return &ExitError{Code: ExitUsage, Err: targets.relabel(err), Hint: categoryHint(err)}
+		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: categoryHint(err)}
 	}
 	return view.finish(log, err, func(err error) error { return deliveryExit(o, err) })
 }
 
-// relabelUsage names, in a usage error about targets[N], where target N
-// was written.
-func relabelUsage(targets *targetList, err error) error {
+// relabelUsage names, in a usage error about targets[N], a param or a
+// setting, where the user wrote it.
+func relabelUsage(cfg *runConfig, targets *targetList, err error) error {
 	var ee *ExitError
 	if errors.As(err, &ee) && ee.Code == ExitUsage && ee.Err != nil {
-		ee.Err = targets.relabel(ee.Err)
+		ee.Err = cfg.relabel(targets.relabel(ee.Err))
 		if ee.Hint == "" {
 			ee.Hint = categoryHint(ee.Err)
 		}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"net/netip"
@@ -57,7 +56,7 @@ func buildRunRequest(ctx context.Context, injector string, cfg runConfig, reg *f
 	if len(cfg.Expectations) > 0 {
 		for _, e := range cfg.Expectations {
 			if _, err := signatures.ParseExpectationType(e); err != nil {
-				return req, nil, usageErr("invalid --expectation %q: want %s", e, orList([]string{
+				return req, nil, usageErr("invalid expectation %q%s: want %s", e, cfg.where("expectation"), orList([]string{
 					string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}))
 			}
 		}
@@ -70,7 +69,7 @@ func buildRunRequest(ctx context.Context, injector string, cfg runConfig, reg *f
 	if targets != nil {
 		req.Targets, req.Typed = targets.specs, targets.typed
 	}
-	if err := addParams(&req, cfg.Params, reg); err != nil {
+	if err := addParams(&req, &cfg, reg); err != nil {
 		return req, nil, err
 	}
 	return req, targets, nil
@@ -100,7 +99,8 @@ func checkPhase(cfg runConfig, fromFile string) error {
 
 // addParams adds the --param key=value pairs to the request, each decoded
 // as the injector's manifest declares it.
-func addParams(req *runtime.Request, params []string, reg *framework.Registry) error {
+func addParams(req *runtime.Request, cfg *runConfig, reg *framework.Registry) error {
+	params := cfg.Params
 	if len(params) == 0 {
 		return nil
 	}
@@ -119,11 +119,11 @@ func addParams(req *runtime.Request, params []string, reg *framework.Registry) e
 	for _, kv := range params {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return usageErr("invalid --param %q: want key=value", kv)
+			return usageErr("invalid param %q%s: want key=value", kv, cfg.where("param"))
 		}
 		val, err := framework.ParseParam(m, k, v)
 		if err != nil {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("--param %s: %w", kv, err)}
+			return cfg.paramErr(kv, err)
 		}
 		req.Params[k] = val
 	}

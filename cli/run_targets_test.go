@@ -146,10 +146,10 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"negative timeout", []string{"--target", "10.0.0.1", "--timeout", "-5"}, "", `invalid timeout "-5" (--timeout): must not be negative`},
 		{"bad timeout", []string{"--target", "10.0.0.1", "--timeout", "soon"}, "", `invalid timeout "soon" (--timeout): not a duration (e.g. 30s, 5m, or 300 for seconds)`},
 		{"zero timeout: not the default in disguise", []string{"--target", "10.0.0.1", "--timeout", "0s"}, "", `invalid timeout "0s" (--timeout): must be positive`},
-		{"bad param", []string{"--target", "10.0.0.1", "--param", "delay=-3"}, "", `--param delay=-3: invalid params.delay "-3"`},
-		{"param without =", []string{"--target", "10.0.0.1", "--param", "delay"}, "", `invalid --param "delay": want key=value`},
+		{"bad param", []string{"--target", "10.0.0.1", "--param", "delay=-3"}, "", `invalid param "delay=-3" (--param): negative duration`},
+		{"param without =", []string{"--target", "10.0.0.1", "--param", "delay"}, "", `invalid param "delay" (--param): want key=value`},
 		{"unknown expectation", []string{"--target", "10.0.0.1", "--expectation", "DETECT"}, "",
-			`invalid --expectation "DETECT": want DETECTION, PREVENTION or VULNERABILITY`},
+			`invalid expectation "DETECT" (--expectation): want DETECTION, PREVENTION or VULNERABILITY`},
 		{"bad max-targets", []string{"--target", "10.0.0.1", "--max-targets", "0"}, "", `invalid max_targets "0" (--max-targets): not a positive integer`},
 	}
 	for _, tt := range tests {
