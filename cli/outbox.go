@@ -3,6 +3,8 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strconv"
@@ -91,6 +93,10 @@ type outboxEnv struct {
 	cfg   outboxCommandConfig
 	log   *zap.Logger
 	store *outbox.Store
+	// absent is the path of an outbox file that does not exist (store
+	// is nil then): the outbox commands read an outbox, and never create
+	// one where a path mistyped would leave it.
+	absent string
 }
 
 // openOutboxEnv decodes the configuration into cfg and opens its outbox.
@@ -101,6 +107,16 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	log, err := newLogger(o.Stderr, cfg.logging())
 	if err != nil {
 		return nil, err
+	}
+	path, err := outboxPath(cfg.outbox(), o.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if path != "" {
+		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+			abs, _ := filepath.Abs(path)
+			return &outboxEnv{cfg: cfg, log: log, absent: abs}, nil
+		}
 	}
 	s, err := openOutbox(cfg.outbox(), o, "outbox "+name, true)
 	if err != nil {
@@ -113,7 +129,9 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 }
 
 func (e *outboxEnv) close() {
-	_ = e.store.Close()
+	if e.store != nil {
+		_ = e.store.Close()
+	}
 	_ = e.log.Sync()
 }
 
@@ -121,6 +139,8 @@ func outboxCommand(o Options) *ucli.Command {
 	// action runs fn on the outbox the configuration names, decoded into
 	// a fresh config struct of the type of cfg. A command without
 	// ArgsUsage takes no arguments.
+	// An outbox file that does not exist holds nothing: list and flush
+	// say so, drop and retry-dead find no id.
 	action := func(name string, cfg outboxCommandConfig, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
 		return func(c *ucli.Context) error {
 			if c.Command.ArgsUsage == "" && c.NArg() > 0 {
@@ -131,6 +151,9 @@ func outboxCommand(o Options) *ucli.Command {
 				return err
 			}
 			defer e.close()
+			if e.store == nil {
+				return e.none(c, o, name)
+			}
 			return fn(c, e)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/transport/outbox"
+	ucli "github.com/urfave/cli/v2"
 )
 
 // outboxListJSON is what `outbox list -o json` prints.
@@ -59,6 +60,27 @@ func listOutbox(o Options, e *outboxEnv) error {
 			nextAttempt(e.store, r, now), cutLine(r.LastError, 120), owner(r))
 	}
 	return tw.Flush()
+}
+
+// none answers an outbox command on an outbox file that does not exist.
+func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
+	const why = "no such file: no run has used this outbox yet"
+	switch command {
+	case "list":
+		if e.cfg.output() == outputJSON {
+			return writeJSON(o, outboxListJSON{Outbox: e.absent, MaxBytes: e.cfg.outbox().MaxBytes, Records: []outboxRecordJSON{}})
+		}
+		fmt.Fprintf(o.Stdout, "outbox %s: 0 pending, 0 dead (%s)\n", e.absent, why)
+		return nil
+	case "flush":
+		fmt.Fprintf(o.Stdout, "outbox %s: nothing to send (%s)\n", e.absent, why)
+		return nil
+	}
+	id, err := parseID(c)
+	if err != nil {
+		return err
+	}
+	return usageErr("invalid id \"%d\": not found in outbox %s (%s)", id, e.absent, why)
 }
 
 // nextAttempt says when a record is sent next: "due", "in 5s", "dead",
