@@ -330,8 +330,27 @@ func (l *targetList) relabel(err error) error {
 	if ve.Value != "" {
 		val = fmt.Sprintf(" %q", ve.Value)
 	}
-	if s := l.sources[o.src]; s.kind == fromInjectFile {
+	s := l.sources[o.src]
+	if s.kind == fromInjectFile {
 		return fmt.Errorf("inject file %s: invalid targets[%d]%s%s: %s", s.name, o.at, rest, val, reason)
 	}
+	if flag := cloudFlag(strings.TrimPrefix(rest, ".")); s.kind == fromFlags && s.name == "--cloud-region" && flag != "" {
+		// One target per region: the field refused is another flag's.
+		return fmt.Errorf("invalid %s%s: %s", flag, val, reason)
+	}
 	return fmt.Errorf("invalid target%s (%s): %s", val, l.label(o), reason)
+}
+
+// cloudFlag names the flag that gives a field of a cloud target, "" for
+// any other field.
+func cloudFlag(field string) string {
+	switch field {
+	case "cloud_provider":
+		return "--cloud-provider"
+	case "cloud_account_id":
+		return "--cloud-account"
+	case "cloud_region", "target_service":
+		return "--" + strings.ReplaceAll(field, "_", "-")
+	}
+	return ""
 }

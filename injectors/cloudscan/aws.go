@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -13,7 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
+	"go.uber.org/zap"
 )
 
 // AWS service names, as target_service spells them.
@@ -33,16 +36,27 @@ func (awsProvider) services() []string { return []string{ServiceS3, ServiceEC2, 
 
 func (awsProvider) global(service string) bool { return service == ServiceIAM }
 
+// badAccount checks the form of an AWS account id: twelve digits.
+func (awsProvider) badAccount(id string) string {
+	if len(id) != 12 || strings.Trim(id, "0123456789") != "" {
+		return "not an AWS account id (12 digits, e.g. 123456789012)"
+	}
+	return ""
+}
+
 // open loads the SDK configuration: credentials from the standard chain (or
 // params.Profile), one standard retryer shared by every client of the inject
 // (so the retry token bucket bounds the inject's retries), the injectkit
-// user-agent token, a per-call timeout and the call recorder.
-func (p awsProvider) open(ctx context.Context, params *Params, version string) (session, error) {
+// user-agent token, a per-call timeout, the call recorder, and the inject's
+// logger for what the SDK logs (it writes to stderr on its own otherwise,
+// past the log level and format: the IMDSv1 fallback warning, say).
+func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, version string) (session, error) {
 	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = params.RetryMaxAttempts
 		o.MaxBackoff = time.Duration(params.RetryMaxBackoff)
 	})
 	opts := []func(*config.LoadOptions) error{
+		config.WithLogger(sdkLogger{log}),
 		config.WithRetryer(func() aws.Retryer { return retryer }),
 		config.WithAPIOptions([]func(*middleware.Stack) error{
 			awsmiddleware.AddUserAgentKeyValue("injectkit", version),
@@ -66,6 +80,18 @@ func (p awsProvider) open(ctx context.Context, params *Params, version string) (
 	}
 	return &awsSession{cfg: cfg, pathStyle: params.EndpointURL != "", now: now,
 		keyMaxAge: time.Duration(params.AccessKeyMaxAgeDays) * 24 * time.Hour}, nil
+}
+
+// sdkLogger hands the SDK's log lines to the inject's logger.
+type sdkLogger struct{ log *zap.Logger }
+
+func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
+	msg := fmt.Sprintf(format, v...)
+	if c == logging.Warn {
+		l.log.Warn("aws sdk: " + msg)
+		return
+	}
+	l.log.Debug("aws sdk: " + msg)
 }
 
 // awsSession holds one inject's SDK configuration; clients are built per

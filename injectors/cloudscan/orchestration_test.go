@@ -10,6 +10,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
+	"go.uber.org/zap"
 )
 
 // fakeProvider is a provider whose answers are its fields: it exercises the
@@ -26,8 +27,9 @@ type fakeProvider struct {
 
 func (f *fakeProvider) services() []string         { return []string{"store", "net", "id"} }
 func (f *fakeProvider) global(service string) bool { return service == "id" }
+func (f *fakeProvider) badAccount(string) string   { return "" }
 
-func (f *fakeProvider) open(context.Context, *Params, string) (session, error) {
+func (f *fakeProvider) open(context.Context, *zap.Logger, *Params, string) (session, error) {
 	if f.openErr != nil {
 		return nil, f.openErr
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/signatures"
+	"go.uber.org/zap"
 )
 
 // provider scans one cloud. The executor opens one session per inject and
@@ -18,9 +19,13 @@ type provider interface {
 	// global reports whether a service is account-wide: it is checked once
 	// per inject, whatever the number of regions.
 	global(service string) bool
+	// badAccount returns why id cannot be one of the cloud's account ids, or
+	// "" when it can: such a target could never match the credentials.
+	badAccount(id string) string
 	// open resolves credentials and prepares the clients of one inject.
 	// It makes no API call.
-	open(ctx context.Context, p *Params, version string) (session, error)
+	// What the cloud's SDK logs goes to log.
+	open(ctx context.Context, log *zap.Logger, p *Params, version string) (session, error)
 }
 
 // session is one inject's view of a provider. Calls are attributed through
@@ -50,6 +55,9 @@ func (s providerSet) validate(c signatures.CloudConfig) error {
 	if !ok {
 		return &signatures.ValidationError{Field: "cloud_provider", Value: c.CloudProvider,
 			Reason: "unsupported cloud provider (supported: " + strings.Join(s.names(), ", ") + ")"}
+	}
+	if reason := p.badAccount(c.CloudAccountID); reason != "" {
+		return &signatures.ValidationError{Field: "cloud_account_id", Value: c.CloudAccountID, Reason: reason}
 	}
 	if c.TargetService == "" {
 		return nil

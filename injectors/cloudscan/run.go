@@ -157,7 +157,7 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 			r.result.Error = msg
 		}
 	}
-	sess, err := prov.open(ctx, params, e.version)
+	sess, err := prov.open(ctx, log, params, e.version)
 	if err != nil {
 		fail(err.Error())
 		return nil

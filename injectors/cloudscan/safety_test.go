@@ -98,7 +98,7 @@ func TestValidateTargets(t *testing.T) {
 		wantValue string
 	}{
 		{"ok", []framework.Target{cloud(euWest1), cloud(usEast1)}, "", ""},
-		{"ok with service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "r", TargetService: "iam"})}, "", ""},
+		{"ok with service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "000000000001", CloudRegion: "r", TargetService: "iam"})}, "", ""},
 		{"none", nil, "targets", ""},
 		{"gcp", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "gcp", CloudAccountID: "p", CloudRegion: "r"})},
 			"targets[1].cloud_provider", "gcp"},
@@ -106,8 +106,16 @@ func TestValidateTargets(t *testing.T) {
 			"targets[0].cloud_provider", "azure"},
 		{"upper-case provider", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "AWS", CloudAccountID: "1", CloudRegion: "r"})},
 			"targets[0].cloud_provider", "AWS"},
-		{"unknown service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "r", TargetService: "rds"})},
+		{"unknown service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "r", TargetService: "rds"})},
 			"targets[0].target_service", "rds"},
+		// An AWS account id is twelve digits: any other could never match
+		// the credentials' account.
+		{"aws account too short", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "12345", CloudRegion: "r"})},
+			"targets[0].cloud_account_id", "12345"},
+		{"aws account not digits", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "12345678901a", CloudRegion: "r"})},
+			"targets[1].cloud_account_id", "12345678901a"},
+		{"aws account an alias", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "prod-account", CloudRegion: "r"})},
+			"targets[0].cloud_account_id", "prod-account"},
 		{"missing region", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1"})},
 			"targets[0].cloud_region", ""},
 		{"network target", []framework.Target{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}},
