@@ -70,7 +70,7 @@ type runConfig struct {
 	Log            logConfig
 
 	injectors injectorSettings
-	from      map[string]string // where each key was set (see sourced)
+	origins
 }
 
 // platformConfig is the OpenAEV platform `serve` registers with.
@@ -113,6 +113,7 @@ type serveConfig struct {
 	Log               logConfig
 
 	injectors injectorSettings
+	origins
 }
 
 // Defaults of run's max_payload_size, by wire profile: the openaev

@@ -83,7 +83,7 @@ func (sc serveConfig) platformClient() (openaev.Config, []openaev.Option, error)
 	if p.IconFile != "" {
 		b, err := os.ReadFile(p.IconFile)
 		if err != nil {
-			return cfg, nil, usageErr("invalid icon_file %q: %w", p.IconFile, err)
+			return cfg, nil, usageErr("invalid icon_file %q%s: %w", p.IconFile, sc.where("icon_file"), err)
 		}
 		cfg.Icon = b
 	}
@@ -110,21 +110,22 @@ func (sc serveConfig) check(ms []framework.Manifest) (serve.Options, openaev.Ser
 	so, oo := sc.daemonOptions()
 	switch {
 	case sc.Workers < 1 || sc.Workers > maxWorkers:
-		return so, oo, nil, usageErr("invalid workers %q: must be between 1 and %d", strconv.Itoa(sc.Workers), maxWorkers)
+		return so, oo, nil, usageErr("invalid workers %q%s: must be between 1 and %d", strconv.Itoa(sc.Workers), sc.where("workers"), maxWorkers)
 	case sc.HeartbeatInterval < minHeartbeatInterval:
-		return so, oo, nil, usageErr("invalid heartbeat_interval %q: must be at least %s", sc.HeartbeatInterval, minHeartbeatInterval)
+		return so, oo, nil, usageErr("invalid heartbeat_interval %q%s: must be at least %s", sc.HeartbeatInterval,
+			sc.where("heartbeat_interval"), minHeartbeatInterval)
 	}
 	if err := checkListenAddr(sc.ListenAddr); err != nil {
-		return so, oo, nil, usageErr("invalid listen_addr %q: %w", sc.ListenAddr, err)
+		return so, oo, nil, usageErr("invalid listen_addr %q%s: %w", sc.ListenAddr, sc.where("listen_addr"), err)
 	}
 	if err := oo.Validate(ms); err != nil {
-		return so, oo, nil, settingExit(err)
+		return so, oo, nil, sc.settingExit(err)
 	}
 	if err := so.Validate(); err != nil {
-		return so, oo, nil, settingExit(err)
+		return so, oo, nil, sc.settingExit(err)
 	}
 	selected, err := oo.Manifests(ms)
-	return so, oo, selected, settingExit(err)
+	return so, oo, selected, sc.settingExit(err)
 }
 
 // checkListenAddr parses a listen address completely: empty (no HTTP
@@ -173,10 +174,14 @@ func validHostname(h string) bool {
 
 // settingExit maps a refused setting of the serve or openaev package
 // (*serve.SettingError, *openaev.ValidationError: "invalid <key>
-// "<value>": …") to exit 2; other errors are returned as they are.
-func settingExit(err error) error {
+// "<value>" (<where it was given>): …") to exit 2; other errors are
+// returned as they are.
+func (o *origins) settingExit(err error) error {
 	if !isSetting(err) {
 		return err
+	}
+	if named := o.named(err); named != err {
+		return &ExitError{Code: ExitUsage, Err: named}
 	}
 	var se *serve.SettingError
 	if errors.As(err, &se) && se.Err != nil && !strings.Contains(se.Error(), se.Err.Error()) {
@@ -217,7 +222,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	// an inject's callbacks counted in the metrics.
 	hc, err := profileOpts.HTTPClient(log)
 	if err != nil {
-		return settingExit(err)
+		return sc.settingExit(err)
 	}
 	keepConnections(hc, sc.Workers)
 	reg := prometheus.NewRegistry()
@@ -240,7 +245,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	client, err := openaev.NewClient(platform, append([]openaev.Option{openaev.WithLogger(log),
 		openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc)}, clientOpts...)...)
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: urlNamed(err, "openaev_url")}
+		return &ExitError{Code: ExitUsage, Err: sc.named(urlNamed(err, "openaev_url"))}
 	}
 	profile := openaev.NewProfile(client, selected, log, profileOpts.ProfileOptions()...)
 	wake := make(chan struct{}, 1)
@@ -264,14 +269,14 @@ func serveAction(c *ucli.Context, o Options) error {
 		Metrics:           metrics,
 	}
 	if err := daemonOpts.Apply(d); err != nil {
-		return settingExit(err)
+		return sc.settingExit(err)
 	}
 	log.Info("starting", zap.String("version", o.Version), zap.String("openaev_url", httpx.StripCredentials(platform.URL)),
 		zap.String("injector_id", platform.InjectorID), zap.Strings("injectors", manifestNames(selected)),
 		zap.Int("workers", sc.Workers), zap.Int64("max_payload_size", profileOpts.MaxPayloadSize))
 	if err := d.Run(c.Context); err != nil {
 		if isSetting(err) {
-			return settingExit(err)
+			return sc.settingExit(err)
 		}
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}

@@ -12,38 +12,39 @@ import (
 )
 
 // Every serve setting out of its bounds exits 2 before anything is
-// contacted, one line naming the key and the value.
+// contacted, one line naming the key, the value and where it was given.
 func TestServeSettingBounds(t *testing.T) {
 	notPEM := writeFile(t, "not.pem", "not a certificate\n")
+	servefile := writeFile(t, "c.yaml", "workers: 2\ninjectors: [noop, sqlmap]\n")
 	tests := []struct {
 		name string
 		args []string
 		env  map[string]string
 		want string
 	}{
-		{"workers wrapping the 16-bit prefetch", []string{"--workers", "65536"}, nil, `invalid workers "65536": must be between 1 and 1024`},
+		{"workers wrapping the 16-bit prefetch", []string{"--workers", "65536"}, nil, `invalid workers "65536" (--workers): must be between 1 and 1024`},
 		{"workers above 1024", []string{"--workers", "1025"}, nil, `invalid workers "1025"`},
 		{"negative workers", []string{"--workers=-1"}, nil, `invalid workers "-1"`},
-		{"heartbeat of 1ns", []string{"--heartbeat-interval", "1ns"}, nil, `invalid heartbeat_interval "1ns": must be at least 5s`},
-		{"heartbeat under 5s from env", nil, map[string]string{"INJECTKIT_HEARTBEAT_INTERVAL": "4s"}, `invalid heartbeat_interval "4s"`},
-		{"listen port out of range", []string{"--listen-addr", "127.0.0.1:65536"}, nil, `invalid listen_addr "127.0.0.1:65536": port "65536"`},
+		{"heartbeat of 1ns", []string{"--heartbeat-interval", "1ns"}, nil, `invalid heartbeat_interval "1ns" (--heartbeat-interval): must be at least 5s`},
+		{"heartbeat under 5s from env", nil, map[string]string{"INJECTKIT_HEARTBEAT_INTERVAL": "4s"}, `invalid heartbeat_interval "4s" (env INJECTKIT_HEARTBEAT_INTERVAL): must be at least 5s`},
+		{"listen port out of range", []string{"--listen-addr", "127.0.0.1:65536"}, nil, `invalid listen_addr "127.0.0.1:65536" (--listen-addr): port "65536"`},
 		{"listen port not a number", []string{"--listen-addr", "127.0.0.1:metrics"}, nil, `invalid listen_addr "127.0.0.1:metrics"`},
-		{"listen address without a port", []string{"--listen-addr", "localhost"}, nil, `invalid listen_addr "localhost": want host:port`},
-		{"listen host not a host", []string{"--listen-addr", "bad host:9464"}, nil, `invalid listen_addr "bad host:9464": host "bad host"`},
-		{"unknown injector", []string{"--injectors", "noop,nmapp"}, nil, `invalid injectors "nmapp": unknown injector (known: noop, portscan)`},
-		{"unknown injector from env", nil, map[string]string{"INJECTKIT_INJECTORS": "portscan, bogus"}, `invalid injectors "bogus"`},
-		{"unknown injector in the file", []string{"--config", writeFile(t, "c.yaml", "injectors: [noop, sqlmap]\n")}, nil, `invalid injectors "sqlmap"`},
-		{"no auth failure allowed", []string{"--auth-failures", "0"}, nil, `invalid auth_failures "0": must be between 1 and 1000`},
+		{"listen address without a port", []string{"--listen-addr", "localhost"}, nil, `invalid listen_addr "localhost" (--listen-addr): want host:port`},
+		{"listen host not a host", []string{"--listen-addr", "bad host:9464"}, nil, `invalid listen_addr "bad host:9464" (--listen-addr): host "bad host"`},
+		{"unknown injector", []string{"--injectors", "noop,nmapp"}, nil, `invalid injectors "nmapp" (--injectors): unknown injector (known: noop, portscan)`},
+		{"unknown injector from env", nil, map[string]string{"INJECTKIT_INJECTORS": "portscan, bogus"}, `invalid injectors "bogus" (env INJECTKIT_INJECTORS): unknown injector`},
+		{"unknown injector in the file", []string{"--config", servefile}, nil, `invalid injectors "sqlmap" (config file ` + servefile + `:2): unknown injector`},
+		{"no auth failure allowed", []string{"--auth-failures", "0"}, nil, `invalid auth_failures "0" (--auth-failures): must be between 1 and 1000`},
 		{"auth failures above 1000", []string{"--auth-failures", "1001"}, nil, `invalid auth_failures "1001"`},
 		{"auth failures not a number", []string{"--auth-failures", "three"}, nil, `invalid auth_failures "three"`},
-		{"message size under 1 KiB", []string{"--max-message-size", "1023"}, nil, `invalid max_message_size "1023": must be between 1024 (1 KiB) and 536870912 (512 MiB)`},
+		{"message size under 1 KiB", []string{"--max-message-size", "1023"}, nil, `invalid max_message_size "1023" (--max-message-size): must be between 1024 (1 KiB) and 536870912 (512 MiB)`},
 		{"message size above 512 MiB", []string{"--max-message-size", "536870913"}, nil, `invalid max_message_size "536870913"`},
-		{"payload size under 1 KiB", []string{"--max-payload-size", "1023"}, nil, `invalid max_payload_size "1023": must be between 1024 (1 KiB) and 67108864 (64 MiB)`},
+		{"payload size under 1 KiB", []string{"--max-payload-size", "1023"}, nil, `invalid max_payload_size "1023" (--max-payload-size): must be between 1024 (1 KiB) and 67108864 (64 MiB)`},
 		{"payload size above 64 MiB", []string{"--max-payload-size", "67108865"}, nil, `invalid max_payload_size "67108865"`},
-		{"negative payload size from env", nil, map[string]string{"INJECTKIT_MAX_PAYLOAD_SIZE": "-5"}, `invalid max_payload_size "-5"`},
+		{"negative payload size from env", nil, map[string]string{"INJECTKIT_MAX_PAYLOAD_SIZE": "-5"}, `invalid max_payload_size "-5" (env INJECTKIT_MAX_PAYLOAD_SIZE)`},
 		{"payload size not a number", []string{"--max-payload-size", "abc"}, nil, `invalid max_payload_size "abc"`},
-		{"missing broker CA", []string{"--broker-ca-file", "/nonexistent/ca.pem"}, nil, `invalid broker_ca_file "/nonexistent/ca.pem": cannot be read: open /nonexistent/ca.pem`},
-		{"broker CA without a certificate", []string{"--broker-ca-file", notPEM}, nil, fmt.Sprintf(`invalid broker_ca_file %q: holds no PEM certificate`, notPEM)},
+		{"missing broker CA", []string{"--broker-ca-file", "/nonexistent/ca.pem"}, nil, `invalid broker_ca_file "/nonexistent/ca.pem" (--broker-ca-file): cannot be read: open /nonexistent/ca.pem`},
+		{"broker CA without a certificate", []string{"--broker-ca-file", notPEM}, nil, fmt.Sprintf(`invalid broker_ca_file %q (--broker-ca-file): holds no PEM certificate`, notPEM)},
 		{"broker certificate without its key", []string{"--broker-cert-file", notPEM}, nil, `invalid broker_key_file "": required with broker_cert_file`},
 		{"broker key without its certificate", nil, map[string]string{"INJECTKIT_BROKER_KEY_FILE": notPEM}, `invalid broker_cert_file "": required with broker_key_file`},
 		{"broker key pair unreadable", []string{"--broker-cert-file", notPEM, "--broker-key-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q`, notPEM)},

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// origins keeps where each key of a config was set ("--param",
+// "env INJECTKIT_PARAM", "config file c.yaml:3", "default"), for the errors
+// found after decoding: a param the injector refuses, a payload size the
+// profile cannot hold, a worker count out of bounds. A config struct embeds
+// it; decodeFields fills it (see sourced).
+type origins struct{ from map[string]string }
+
+func (o *origins) setFrom(key, from string) {
+	if o.from == nil {
+		o.from = map[string]string{}
+	}
+	o.from[key] = from
+}
+
+// where returns " (origin)" for a key the user set, "" for one nobody set
+// (a default counts as nobody).
+func (o *origins) where(key string) string {
+	if f := o.from[key]; f != "" && f != "default" {
+		return " (" + f + ")"
+	}
+	return ""
+}
+
+// named rewrites a refused setting (a *signatures.ValidationError or a
+// *serve.SettingError on a key of the config) to name where the user gave
+// it: invalid key "value" (origin): reason. Any other error is returned as
+// it is.
+func (o *origins) named(err error) error {
+	var ve *signatures.ValidationError
+	var se *serve.SettingError
+	switch {
+	case errors.As(err, &ve) && o.where(ve.Field) != "":
+		return fmt.Errorf("invalid %s %q%s: %s", ve.Field, ve.Value, o.where(ve.Field), ve.Reason)
+	case errors.As(err, &se) && o.where(se.Setting) != "":
+		reason := se.Reason
+		if se.Err != nil && !strings.Contains(reason, se.Err.Error()) {
+			reason += ": " + se.Err.Error() // the cause: a missing file, say
+		}
+		return fmt.Errorf("invalid %s %q%s: %s", se.Setting, se.Value, o.where(se.Setting), reason)
+	}
+	return err
+}
+
+// paramErr is the error of the --param pair kv (key=value) that its
+// injector refuses: the pair as the user wrote it and where, then why.
+func (c *runConfig) paramErr(kv string, err error) error {
+	reason := err.Error()
+	var ve *signatures.ValidationError
+	if errors.As(err, &ve) {
+		reason = ve.Reason
+	}
+	return usageErr("invalid param %q%s: %s", kv, c.where("param"), reason)
+}
+
+// relabel rewrites a request error about a setting the user gave (a
+// param of the pairs of "param", or max_payload_size) to name where it was
+// given; any other error is returned as it is.
+func (c *runConfig) relabel(err error) error {
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	if name, ok := strings.CutPrefix(ve.Field, "params."); ok {
+		for _, kv := range c.Params {
+			if k, _, _ := strings.Cut(kv, "="); k == name {
+				return c.paramErr(kv, err)
+			}
+		}
+		return err
+	}
+	if ve.Field == "max_payload_size" {
+		return c.named(err)
+	}
+	return err
+}
