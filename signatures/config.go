@@ -132,10 +132,15 @@ type ExternalConfig struct {
 // Category returns External.
 func (ExternalConfig) Category() Category { return External }
 
-// Validate checks that the query is set and the optional targets are well formed.
+// Validate checks that the query is set, holds no control character but
+// white space (a query typed in a platform's text area may span lines),
+// and that the optional targets are well formed.
 func (c ExternalConfig) Validate() error {
 	if strings.TrimSpace(c.Query) == "" {
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "required"}
+	}
+	if strings.ContainsFunc(c.Query, func(r rune) bool { return (r < ' ' || r == 0x7f) && r != '\t' && r != '\n' && r != '\r' }) {
+		return &ValidationError{Field: "query", Value: c.Query, Reason: "must not hold control characters"}
 	}
 	if c.TargetIPv4 != "" {
 		if err := validateIPv4("target_ipv4", c.TargetIPv4); err != nil {
