@@ -182,7 +182,30 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	if err := decodeFields(dst, c, o.Getenv, file.values); err != nil {
 		return nil, err
 	}
-	return newInjectorSettings(ms, o.Getenv, file.injectors), nil
+	settings := newInjectorSettings(ms, o.Getenv, file.injectors)
+	if s, ok := dst.(sourced); ok {
+		recordSettingOrigins(s, ms, o.Getenv, file)
+	}
+	return settings, nil
+}
+
+// recordSettingOrigins tells s where each injector setting the user gave
+// was given, by its key "<injector>.<key>", as newInjectorSettings chose
+// it: the environment, else the config file. A secret setting is left
+// out: no error may quote its value.
+func recordSettingOrigins(s sourced, ms []framework.Manifest, getenv func(string) string, file configFile) {
+	for _, m := range ms {
+		for _, st := range m.Settings {
+			key := m.Name + "." + st.Key
+			switch {
+			case st.Secret:
+			case st.Env != "" && getenv(st.Env) != "":
+				s.setFrom(key, "env "+st.Env)
+			case file.injectorsFrom[key] != "":
+				s.setFrom(key, file.injectorsFrom[key])
+			}
+		}
+	}
 }
 
 // injectorSettings are the settings of each injector, by injector name and

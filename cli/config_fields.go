@@ -233,7 +233,8 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 		if err := f.decode(v.FieldByIndex(f.index), r, ok); err != nil {
 			return err
 		}
-		if s, isSourced := dst.(sourced); isSourced && ok {
+		if s, isSourced := dst.(sourced); isSourced && ok && !f.secret {
+			// A secret is left out: no error may quote its value.
 			s.setFrom(f.key, r.from)
 		}
 	}

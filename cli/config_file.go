@@ -19,6 +19,8 @@ import (
 type configFile struct {
 	values    map[string]raw
 	injectors map[string]string
+	// injectorsFrom names where each of injectors was written (file:line).
+	injectorsFrom map[string]string
 }
 
 // readConfigFile reads the file at path (an interrupt through ctx stops the
@@ -27,7 +29,7 @@ type configFile struct {
 // (`query: {shodan_api_key: …}`) or dotted (`query.shodan_api_key: …`). Any
 // other key is a usage error naming it and the file.
 func readConfigFile(ctx context.Context, path string, known map[string]bool, ms []framework.Manifest) (configFile, error) {
-	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}}
+	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}, injectorsFrom: map[string]string{}}
 	data, err := readInput(ctx, "config", path)
 	if err != nil {
 		return cf, err
@@ -121,7 +123,7 @@ func (cf configFile) injector(key string, val *yaml.Node, from string, once func
 	case r.seq:
 		return usageErr("invalid %s (%s): want one value, got a list", key, from)
 	}
-	cf.injectors[key] = r.vals[0]
+	cf.injectors[key], cf.injectorsFrom[key] = r.vals[0], from
 	return nil
 }
 

@@ -64,8 +64,8 @@ func (c *runConfig) paramErr(kv string, err error) error {
 }
 
 // relabel rewrites a request error about a setting the user gave (a
-// param of the pairs of "param", or max_payload_size) to name where it was
-// given; any other error is returned as it is.
+// param of the pairs of "param", max_payload_size, an injector's setting)
+// to name where it was given; any other error is returned as it is.
 func (c *runConfig) relabel(err error) error {
 	var ve *signatures.ValidationError
 	if !errors.As(err, &ve) {
@@ -79,8 +79,5 @@ func (c *runConfig) relabel(err error) error {
 		}
 		return err
 	}
-	if ve.Field == "max_payload_size" {
-		return c.named(err)
-	}
-	return err
+	return c.named(err)
 }

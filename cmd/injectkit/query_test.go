@@ -188,6 +188,7 @@ func TestQueryRunWithoutKeyFailsBeforeAnyRequest(t *testing.T) {
 }
 
 func TestQueryRunRejectsBadInput(t *testing.T) {
+	conf := testkit.WriteFile(t, "injectkit.yaml", "query:\n  shodan_base_url: http://127.0.0.1:1\n  request_timeout: soon\n")
 	tests := []struct {
 		name    string
 		inject  string
@@ -203,7 +204,10 @@ func TestQueryRunRejectsBadInput(t *testing.T) {
 		{"empty query", `{"inject_id":"q","targets":[{"query":" ","target_ipv4":"127.0.0.1"}]}`, nil,
 			"query"},
 		{"bad base URL", `{"inject_id":"q","targets":[{"query":"apache"}]}`, map[string]string{"INJECTKIT_SHODAN_BASE_URL": "ftp://127.0.0.1"},
-			`invalid query.shodan_base_url "ftp://127.0.0.1"`},
+			`invalid query.shodan_base_url "ftp://127.0.0.1" (env INJECTKIT_SHODAN_BASE_URL): scheme must be http or https`},
+		{"bad timeout in the config file", `{"inject_id":"q","targets":[{"query":"apache"}]}`,
+			map[string]string{"INJECTKIT_CONFIG": conf, "INJECTKIT_SHODAN_BASE_URL": ""},
+			`invalid query.request_timeout "soon" (config file ` + conf + `:3): want a positive duration`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -28,7 +28,7 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 	}{
 		{"control character in the inject id", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "f1\x01", "--backend-url", be)
-		}, true, `invalid inject_id "f1\x01": holds the non-printable character U+0001`},
+		}, true, `invalid inject_id "f1\x01" (--inject-id): holds the non-printable character U+0001`},
 		{"line break in the inject id", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "a\nb", "--backend-url", be)
 		}, true, `invalid inject_id "a\nb"`},
