@@ -61,15 +61,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				}))
 				t.Cleanup(proxy.Close)
 				t.Cleanup(func() { down.Store(false) })
-				reg := registry(func(r *framework.Registry) {
-					r.Register("cutoff", func() framework.Executor {
-						return &frameworktest.Executor{Category: signatures.Network,
-							Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-								down.Store(true)
-								return framework.ToolOutput{Status: framework.StatusSuccess}
-							}}
-					})
-				})
+				reg := flagging("cutoff", &down)
 				p.AddInject(id, openaev.ContractID("cutoff"))
 				args = []string{"run", "cutoff", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
 					"--backend-url", proxy.URL}
@@ -144,15 +136,7 @@ func TestRunOpenAEVReceptionNeverAcknowledged(t *testing.T) {
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
 	var ran atomic.Bool
-	reg := registry(func(r *framework.Registry) {
-		r.Register("watched", func() framework.Executor {
-			return &frameworktest.Executor{Category: signatures.Network,
-				Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-					ran.Store(true)
-					return framework.ToolOutput{Status: framework.StatusSuccess}
-				}}
-		})
-	})
+	reg := flagging("watched", &ran)
 	r := run(t, reg, env, "run", "watched", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
 		"--backend-url", p.URL, "--log-level", "error")
 	if r.code != 1 || !strings.Contains(r.stderr, "injectkit: inject "+id+" not run: ") ||
@@ -168,6 +152,20 @@ func TestRunOpenAEVReceptionNeverAcknowledged(t *testing.T) {
 	if l := run(t, reg, env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
 		t.Errorf("something was stored:\n%s", l.stdout)
 	}
+}
+
+// flagging returns the test registry with a network injector, name, that
+// sets ran when it runs, and succeeds.
+func flagging(name string, ran *atomic.Bool) *framework.Registry {
+	return registry(func(r *framework.Registry) {
+		r.Register(name, func() framework.Executor {
+			return &frameworktest.Executor{Category: signatures.Network,
+				Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+					ran.Store(true)
+					return framework.ToolOutput{Status: framework.StatusSuccess}
+				}}
+		})
+	})
 }
 
 // checkKept checks a run whose terminal callback was kept: exit 1, one
