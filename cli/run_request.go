@@ -158,6 +158,11 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 			return nil, err
 		case given > 0:
 			return l, nil
+		case cfg.TargetsFile != "" && len(fromFile) == 0:
+			// Say which input came up empty, rather than that no
+			// target was given at all.
+			return nil, usageErr("invalid targets_file %q%s: holds no target (only blank lines and # comments)",
+				cfg.TargetsFile, cfg.where("targets_file"))
 		}
 		return injectFileTargets(cfg, fromFile)
 	}
