@@ -30,7 +30,7 @@ type configFile struct {
 // other key is a usage error naming it and the file.
 func readConfigFile(ctx context.Context, path string, known map[string]bool, ms []framework.Manifest) (configFile, error) {
 	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}, injectorsFrom: map[string]string{}}
-	data, err := readInput(ctx, "config", path)
+	data, err := readInput(ctx, "config", "", path)
 	if err != nil {
 		return cf, err
 	}

@@ -24,11 +24,12 @@ type input struct {
 	key  string // the setting that named the file: inject_file, targets_file
 }
 
-// openInput opens path, the value of the setting key. When ctx is done
+// openInput opens path, the value of the setting key, given where (" (--inject-file)", or ""
+// when unknown). When ctx is done
 // first the open is abandoned (the goroutine blocked in it closes the file
 // if the open ever completes) and the error is interrupted's; once open,
 // ctx being done closes the file, which ends a blocked read.
-func openInput(ctx context.Context, key, path string) (*input, error) {
+func openInput(ctx context.Context, key, where, path string) (*input, error) {
 	type opened struct {
 		f   *os.File
 		err error
@@ -41,7 +42,7 @@ func openInput(ctx context.Context, key, path string) (*input, error) {
 	select {
 	case o := <-done:
 		if o.err != nil {
-			return nil, usageErr("invalid %s %q: %w", key, path, fileReason(o.err))
+			return nil, usageErr("invalid %s %q%s: %w", key, path, where, fileReason(o.err))
 		}
 		in := &input{f: o.f, ctx: ctx, key: key}
 		in.stop = context.AfterFunc(ctx, func() { o.f.Close() })
@@ -94,15 +95,15 @@ func interruptedErr(err error) bool {
 
 // readInput reads the whole file named by the setting key, as openInput
 // opens it.
-func readInput(ctx context.Context, key, path string) ([]byte, error) {
-	in, err := openInput(ctx, key, path)
+func readInput(ctx context.Context, key, where, path string) ([]byte, error) {
+	in, err := openInput(ctx, key, where, path)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
 	b, err := io.ReadAll(in)
 	if err != nil && !interruptedErr(err) {
-		return nil, usageErr("invalid %s %q: %w", key, path, err)
+		return nil, usageErr("invalid %s %q%s: %w", key, path, where, err)
 	}
 	return b, err
 }

@@ -28,7 +28,7 @@ func TestOpenInputInterruptedWhileOpening(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
 	go func() {
-		_, err := openInput(ctx, "targets_file", p)
+		_, err := openInput(ctx, "targets_file", "", p)
 		errc <- err
 	}()
 	cancel()
@@ -60,7 +60,7 @@ func TestOpenInputInterruptedWhileReading(t *testing.T) {
 	}
 	opened := make(chan res, 1)
 	go func() {
-		in, err := openInput(ctx, "inject_file", p)
+		in, err := openInput(ctx, "inject_file", "", p)
 		opened <- res{in, err}
 	}()
 	w, err := os.OpenFile(p, os.O_WRONLY, 0) // the writer stays silent
@@ -94,7 +94,7 @@ func TestOpenInputPlainFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte("127.0.0.1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	in, err := openInput(t.Context(), "targets_file", p)
+	in, err := openInput(t.Context(), "targets_file", "", p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,9 +105,9 @@ func TestOpenInputPlainFile(t *testing.T) {
 	if err := in.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = openInput(t.Context(), "targets_file", p+".missing")
+	_, err = openInput(t.Context(), "targets_file", " (--targets-file)", p+".missing")
 	var ee *ExitError
-	if !errors.As(err, &ee) || ee.Code != ExitUsage || !strings.Contains(err.Error(), "targets_file") {
-		t.Fatalf("missing file: %v, want a usage error naming targets_file", err)
+	if !errors.As(err, &ee) || ee.Code != ExitUsage || !strings.Contains(err.Error(), `invalid targets_file "`+p+`.missing" (--targets-file): `) {
+		t.Fatalf("missing file: %v, want a usage error naming targets_file, the path and where it was given", err)
 	}
 }

@@ -23,7 +23,7 @@ import (
 func buildRunRequest(ctx context.Context, injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, *targetList, error) {
 	var req runtime.Request
 	if cfg.InjectFile != "" {
-		f, err := openInput(ctx, "inject_file", cfg.InjectFile)
+		f, err := openInput(ctx, "inject_file", cfg.where("inject_file"), cfg.InjectFile)
 		if err != nil {
 			return req, nil, err
 		}
@@ -196,7 +196,7 @@ func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v stri
 	if cfg.TargetsFile == "" {
 		return nil
 	}
-	return readTargetsFile(ctx, l, cfg.TargetsFile, len(cfg.Targets), fn)
+	return readTargetsFile(ctx, l, cfg.TargetsFile, cfg.where("targets_file"), len(cfg.Targets), fn)
 }
 
 // injectFileTargets expands the CIDR ranges of the inject file's targets;
@@ -281,9 +281,10 @@ const maxLine = 1 << 20
 // lines are skipped, and a # starts a comment, on its own line or at the
 // end of one. The file is read whole into one string, which the targets
 // share: a line costs no allocation of its own. l makes room for the
-// targets before the first (more is the number already given).
-func readTargetsFile(ctx context.Context, l *targetList, path string, more int, fn func(v string, o origin) error) error {
-	f, err := openInput(ctx, "targets_file", path)
+// targets before the first (more is the number already given); where says
+// where path was given.
+func readTargetsFile(ctx context.Context, l *targetList, path, where string, more int, fn func(v string, o origin) error) error {
+	f, err := openInput(ctx, "targets_file", where, path)
 	if err != nil {
 		return err
 	}

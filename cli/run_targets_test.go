@@ -122,7 +122,7 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"targets file with no target", []string{"--targets-file", empty}, "",
 			`invalid targets_file "` + empty + `" (--targets-file): holds no target (only blank lines and # comments)`},
 		{"targets file missing", []string{"--targets-file", "/nonexistent/hosts.txt"}, "",
-			`invalid targets_file "/nonexistent/hosts.txt": no such file or directory`},
+			`invalid targets_file "/nonexistent/hosts.txt" (--targets-file): no such file or directory`},
 		{"inject file target as a string", nil, `{"injector":"noop","targets":["127.0.0.1"]}`,
 			`invalid targets[0] "127.0.0.1": wrong JSON type: a string, want an object`},
 		{"inject file bad value", nil, `{"injector":"noop","targets":[{"value":"10.0.0.0/31"},{"value":"a b"}]}`,
