@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/url"
 	"strings"
+
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Execution statuses and actions of the callbacks this profile sends.
@@ -39,7 +41,7 @@ func checkInjectID(id string) error {
 	if strings.TrimSpace(id) == "" {
 		return &ValidationError{Field: "inject_id", Reason: "required"}
 	}
-	return nil
+	return signatures.ValidateID("inject_id", id)
 }
 
 // Reception tells the platform the inject was received:

@@ -11,6 +11,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -150,10 +151,11 @@ func (p *Profile) Rejected(ctx context.Context, rej *runtime.Rejection) error {
 
 // RejectionBodies sends the reception of a rejected inject, unless
 // Received did, and returns its terminal callback; none for a rejection
-// without an inject id.
+// without an inject id, or with one no callback URL may carry (".."
+// would name another route).
 func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (outbox.Bodies, error) {
 	id := rej.Request.InjectID
-	if id == "" {
+	if signatures.ValidateID("inject_id", id) != nil {
 		return outbox.Bodies{}, nil
 	}
 	if !rej.Received {

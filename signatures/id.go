@@ -17,8 +17,11 @@ const maxEcho = 64
 // and in its Idempotency-Key header (an inject id, a phase): not blank, at
 // most MaxIDLength bytes of valid UTF-8, every character printable as
 // unicode.IsPrint says (no control or format character, no space other
-// than U+0020). A failure is a *ValidationError naming field and the
-// value, quoted and cut to 64 bytes.
+// than U+0020), and not a dot segment ("." or ".."): escaping leaves dots
+// as they are, and a server (or a proxy before it) that resolves dot
+// segments would take /api/injects/../callback for /api/callback. A
+// failure is a *ValidationError naming field and the value, quoted and cut
+// to 64 bytes.
 func ValidateID(field, v string) error {
 	bad := func(reason string) error {
 		return &ValidationError{Field: field, Value: Shorten(v, maxEcho), Reason: reason}
@@ -30,6 +33,8 @@ func ValidateID(field, v string) error {
 		return bad(fmt.Sprintf("%d bytes long, at most %d allowed", len(v), MaxIDLength))
 	case !utf8.ValidString(v):
 		return bad("not valid UTF-8")
+	case v == "." || v == "..":
+		return bad("a dot segment: in a URL path it would name another resource")
 	}
 	for i, r := range v {
 		if !unicode.IsPrint(r) {

@@ -9,7 +9,7 @@ import (
 )
 
 func TestValidateID(t *testing.T) {
-	ok := []string{"i-1", "a b", "é/ü?#%", "../x", strings.Repeat("i", signatures.MaxIDLength), "execution_complete"}
+	ok := []string{"i-1", "a b", "é/ü?#%", "../x", "...", ".x", strings.Repeat("i", signatures.MaxIDLength), "execution_complete"}
 	for _, v := range ok {
 		if err := signatures.ValidateID("inject_id", v); err != nil {
 			t.Errorf("%q: %v", v, err)
@@ -27,6 +27,8 @@ func TestValidateID(t *testing.T) {
 		{"a\u200eb", "U+200E"},
 		{"a\u2028b", "U+2028"},
 		{"a\xffb", "not valid UTF-8"},
+		{".", `".": a dot segment`},
+		{"..", `"..": a dot segment: in a URL path it would name another resource`},
 		{strings.Repeat("é", 200), "400 bytes long, at most 256 allowed"},
 	}
 	for _, tt := range bad {
