@@ -152,7 +152,7 @@ func Run(ctx context.Context, o Options, args []string) int {
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
-			fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(ee.Err.Error()))
+			fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(dashesAsTyped(ee.Err.Error(), args)))
 		}
 		if ee.Hint != "" {
 			fmt.Fprintf(o.Stderr, "%s: hint: %s\n", name, o.rename(ee.Hint))
@@ -160,7 +160,7 @@ func Run(ctx context.Context, o Options, args []string) int {
 		return ee.Code
 	}
 	// urfave/cli usage errors (unknown flag, bad value).
-	fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(err.Error()))
+	fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(dashesAsTyped(err.Error(), args)))
 	return ExitUsage
 }
 

@@ -138,6 +138,23 @@ func flagHint(flags []ucli.Flag, err error) string {
 	return ""
 }
 
+// dashesAsTyped writes an unknown flag the way the user typed it: the flag
+// package names --taget "-taget" whatever the dashes.
+func dashesAsTyped(msg string, args []string) string {
+	i := strings.Index(msg, undefinedFlag+"-")
+	if i < 0 {
+		return msg
+	}
+	rest := msg[i+len(undefinedFlag):]
+	named := strings.Fields(rest + " ")[0] // -taget
+	for _, a := range args {
+		if a == "-"+named || strings.HasPrefix(a, "-"+named+"=") {
+			return msg[:i+len(undefinedFlag)] + "-" + rest
+		}
+	}
+	return msg
+}
+
 // suggestFlags makes the usage errors of cmd name the command's help and
 // suggest the closest flag to an unknown one. path is the command as
 // typed, after the binary's name ("outbox list").

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"github.com/injectkit/injectkit/cli"
@@ -15,7 +16,9 @@ import (
 // version, commit and goVersion are stamped at build time
 // (-ldflags "-X main.version=… -X main.commit=… -X main.goVersion=…"; see
 // make build and make release) and printed by `injectkit version`; an
-// empty goVersion is the running binary's runtime.Version().
+// empty goVersion is the running binary's runtime.Version(). A binary
+// built without them (go install …@v1.2.3, go build in a checkout) takes
+// them from the build information the go command records (see buildStamp).
 var (
 	version   = "dev"
 	commit    = "unknown"
@@ -33,8 +36,37 @@ func main() {
 		<-sigs
 		os.Exit(130)
 	}()
-	code := cli.Run(ctx, cli.Options{Registry: registry(), Version: version, Commit: commit, GoVersion: goVersion,
+	v, c := version, commit
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		v, c = buildStamp(v, c, bi)
+	}
+	code := cli.Run(ctx, cli.Options{Registry: registry(), Version: v, Commit: c, GoVersion: goVersion,
 		Stdout: os.Stdout, Stderr: os.Stderr}, os.Args)
 	cancel()
 	os.Exit(code)
+}
+
+// buildStamp fills what -ldflags left at its default from bi: the module
+// version go install records, and the VCS revision go build records in a
+// checkout (with "-dirty" when the tree had changes).
+func buildStamp(version, commit string, bi *debug.BuildInfo) (string, string) {
+	if v := bi.Main.Version; version == "dev" && v != "" && v != "(devel)" {
+		version = v
+	}
+	if commit != "unknown" {
+		return version, commit
+	}
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			commit = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if dirty && commit != "unknown" {
+		commit += "-dirty"
+	}
+	return version, commit
 }

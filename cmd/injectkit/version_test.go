@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"runtime"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -30,5 +31,38 @@ func TestBinaryVersionIsStamped(t *testing.T) {
 	}
 	if len(v) != len(want) || strings.Contains(out, "\n\n") {
 		t.Errorf("version -o json: %q", out)
+	}
+}
+
+// Without -ldflags, the version and commit come from what the go command
+// recorded: go install's module version, go build's VCS revision.
+func TestBuildStamp(t *testing.T) {
+	info := func(version string, settings ...string) *debug.BuildInfo {
+		bi := &debug.BuildInfo{Main: debug.Module{Version: version}}
+		for i := 0; i+1 < len(settings); i += 2 {
+			bi.Settings = append(bi.Settings, debug.BuildSetting{Key: settings[i], Value: settings[i+1]})
+		}
+		return bi
+	}
+	tests := []struct {
+		name                  string
+		version, commit       string
+		bi                    *debug.BuildInfo
+		wantVersion, wantComm string
+	}{
+		{"go install @v1.2.3", "dev", "unknown", info("v1.2.3"), "v1.2.3", "unknown"},
+		{"go build in a checkout", "dev", "unknown", info("v0.0.0-20261130190907-6c0dc5cc2c05", "vcs.revision", "6c0dc5cc2c05aa", "vcs.modified", "false"),
+			"v0.0.0-20261130190907-6c0dc5cc2c05", "6c0dc5cc2c05aa"},
+		{"changed tree", "dev", "unknown", info("(devel)", "vcs.revision", "abc", "vcs.modified", "true"), "dev", "abc-dirty"},
+		{"no information", "dev", "unknown", info(""), "dev", "unknown"},
+		{"-ldflags win", "1.0.0", "c0ffee", info("v9.9.9", "vcs.revision", "abc"), "1.0.0", "c0ffee"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, c := buildStamp(tt.version, tt.commit, tt.bi)
+			if v != tt.wantVersion || c != tt.wantComm {
+				t.Errorf("buildStamp = %q, %q; want %q, %q", v, c, tt.wantVersion, tt.wantComm)
+			}
+		})
 	}
 }
