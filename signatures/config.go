@@ -202,6 +202,9 @@ func ValidateHostname(field, v string) error {
 	if len(v) > 253 {
 		return bad("host name longer than 253 characters")
 	}
+	if withPort(v) {
+		return bad("a target holds no port; the ports to scan are a param of the injector (nmap: ports)")
+	}
 	labels := strings.Split(v, ".")
 	for _, l := range labels {
 		if l == "" {
@@ -224,6 +227,16 @@ func ValidateHostname(field, v string) error {
 		return bad("not a valid IP address or host name (address ranges are not accepted)")
 	}
 	return nil
+}
+
+// withPort reports whether v reads as an address or a name followed by a
+// port: 10.0.0.1:80, [2001:db8::1]:443, web.example.com:8080.
+func withPort(v string) bool {
+	if _, err := netip.ParseAddrPort(v); err == nil {
+		return true
+	}
+	host, port, ok := strings.Cut(v, ":")
+	return ok && host != "" && port != "" && !strings.Contains(port, ":") && strings.Trim(port, "0123456789") == ""
 }
 
 // numeric reports whether s is non-empty and holds only digits and hyphens.

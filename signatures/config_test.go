@@ -190,3 +190,29 @@ func TestValidateHostnameNamesField(t *testing.T) {
 		t.Errorf("ValidateHostname(web.example.com) = %v", err)
 	}
 }
+
+// An address or a name with a port is refused with a reason that says so.
+func TestValidateHostnameWithPort(t *testing.T) {
+	tests := []struct {
+		in   string
+		port bool
+	}{
+		{"10.0.0.1:80", true},
+		{"[2001:db8::1]:443", true},
+		{"web.example.com:8080", true},
+		{"web.example.com:", false},
+		{":80", false},
+		{"a:b", false},
+		{"a:80:90", false},
+	}
+	for _, tt := range tests {
+		err := signatures.ValidateHostname("target", tt.in)
+		if err == nil {
+			t.Errorf("%q accepted", tt.in)
+			continue
+		}
+		if got := strings.Contains(err.Error(), "a target holds no port"); got != tt.port {
+			t.Errorf("%q: %v; want the port reason: %v", tt.in, err, tt.port)
+		}
+	}
+}
