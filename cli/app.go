@@ -78,7 +78,8 @@ const exitHelp = `EXIT CODES:
       (the deadline, or Ctrl-C): one WARN line on stderr says so
    130  interrupted (SIGINT or SIGTERM) while reading the run's input files or waiting for the
       outbox's lock: nothing ran, was sent or stored (once the injector runs, the first signal
-      makes it a timeout: exit 3)
+      makes it a timeout: exit 3); or a second signal, which exits at once: bodies not yet
+      delivered stay in the outbox (injectkit outbox list)
    serve exits 0, 1 or 2 only: an inject's outcome, whatever it is, never changes its exit code`
 
 // NewApp returns the injectkit application.

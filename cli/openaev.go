@@ -77,7 +77,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	if err != nil {
 		return err
 	}
-	return view.finish(log, fn(p), func(err error) error { return openAEVExit(o, err) })
+	return view.finish(log, fn(p), func(err error) error { return openAEVExit(o, &cfg, err) })
 }
 
 // runOpenAEVMessage runs one platform message: with the named injector, or,
@@ -107,7 +107,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 // (its terminal INVALID_USAGE delivered or printed) is a usage error,
 // anything else a delivery failure (see deliveryExit); a reception the
 // platform never acknowledged is one too, with a hint that nothing ran.
-func openAEVExit(o Options, err error) error {
+func openAEVExit(o Options, cfg *runConfig, err error) error {
 	var de *runtime.DeliveryError
 	var me *openaev.MessageError
 	var ve *openaev.ValidationError
@@ -120,7 +120,7 @@ func openAEVExit(o Options, err error) error {
 		return &ExitError{Code: ExitDelivery, Err: err,
 			Hint: "the platform did not acknowledge the reception, so the inject did not run and nothing was stored; run it again once the platform answers"}
 	}
-	return deliveryExit(o, err)
+	return deliveryExit(o, cfg, err)
 }
 
 // urlNamed names the platform URL an openaev.ValidationError refuses (its

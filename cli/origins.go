@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -80,4 +81,27 @@ func (c *runConfig) relabel(err error) error {
 		return err
 	}
 	return c.named(err)
+}
+
+// flushCommand is the command that resends what this run kept in its
+// outbox: the same outbox (when one was named) and the same backend, its
+// credentials left out. The token comes from where it came for the run.
+func (c *runConfig) flushCommand(name string) string {
+	cmd := name + " outbox flush"
+	if p := c.Outbox.Path; p != "" {
+		cmd += " --outbox " + shellWord(p)
+	}
+	if u := c.Backend.URL; u != "" {
+		cmd += " --backend-url " + shellWord(httpx.StripCredentials(u))
+	}
+	return cmd
+}
+
+// shellWord quotes s for a POSIX shell when it holds anything but the
+// characters a path or a URL usually holds.
+func shellWord(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:@%+=,-") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

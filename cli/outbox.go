@@ -67,12 +67,13 @@ func checkRoom(s *outbox.Store) error {
 	return nil
 }
 
-// storedMessage is the one line `run` prints when bodies were kept.
-func storedMessage(de *runtime.DeliveryError) error {
+// storedMessage is the one line `run` prints when bodies were kept; flush
+// is the command that resends them (see flushCommand).
+func storedMessage(de *runtime.DeliveryError, flush string) error {
 	var parts []string
 	if de.Stored > 0 {
-		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (flush with: injectkit outbox flush)",
-			bodies(de.Stored), de.Outbox))
+		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (flush with: %s)",
+			bodies(de.Stored), de.Outbox, flush))
 	}
 	if de.Dead > 0 {
 		parts = append(parts, fmt.Sprintf("%s rejected by the backend, kept in the dead list of outbox %s (see: injectkit outbox list; resend with: injectkit outbox retry-dead <id>)",
@@ -157,7 +158,7 @@ func outboxCommand(o Options) *ucli.Command {
 			return fn(c, e)
 		}
 	}
-	sendUsage := "send to this base URL instead of the one stored with each body (env and config ignored)"
+	sendUsage := "send the bodies stored for this base URL, with this configuration's token (those of other backends stay pending)"
 	list, drop, send := &outboxListConfig{}, &outboxDropConfig{}, &outboxSendConfig{}
 	return &ucli.Command{
 		Name:  "outbox",

@@ -44,11 +44,15 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 		}
 		left[r.BaseURL]++
 	}
+	why := "its token is not this one"
+	if configured == "" {
+		why = "no --backend-url given"
+	}
 	n := 0
 	for _, base := range order {
 		n += left[base]
-		fmt.Fprintf(w, "%s for %s left pending: its token is not this one (flush it with --backend-url %s and its --token)\n",
-			bodies(left[base]), base, base)
+		fmt.Fprintf(w, "%s for %s left pending: %s (flush it with --backend-url %s and its --token)\n",
+			bodies(left[base]), base, why, base)
 	}
 	return n, nil
 }
@@ -89,10 +93,16 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (outbox.FlushResult, error
 		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callback)},
 		{Store: e.store, Client: e.openaevPoster(o), Log: e.log, Select: mine(openaev.Untenanted)},
 	}
-	if _, err := e.otherBackends(o.Stdout, configured, func(r outbox.Record) bool {
+	others, err := e.otherBackends(o.Stdout, configured, func(r outbox.Record) bool {
 		return callback(r) || openaev.Untenanted(r)
-	}); err != nil {
+	})
+	if err != nil {
 		return outbox.FlushResult{}, err
+	}
+	if configured == "" && others > 0 {
+		// Nothing can be sent without a backend to send it to: a flush
+		// that sent nothing while bodies wait did not succeed.
+		return outbox.FlushResult{Failed: others}, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
 	}
 	var sum outbox.FlushResult
 	for _, rs := range passes {

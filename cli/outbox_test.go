@@ -49,7 +49,9 @@ func (s *switchable) got() []rawRequest {
 	return out
 }
 
-var storedLine = regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) signature bod(?:y|ies) stored in outbox (\S+) \(flush with: injectkit outbox flush\)$`)
+// storedLine is the line of a run that kept bodies: their count, the
+// outbox, and the command that resends them.
+var storedLine = regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) signature bod(?:y|ies) stored in outbox (\S+) \(flush with: (injectkit outbox flush(?: --outbox \S+)? --backend-url \S+)\)$`)
 
 // Backend down for the whole run: exit 1 and one line; backend up: flush
 // delivers the same bytes under the same keys, and the outbox is empty.
@@ -87,8 +89,12 @@ func TestOutboxDownThenFlush(t *testing.T) {
 		t.Errorf("list: exit %d\n%s%s", l.code, l.stdout, l.stderr)
 	}
 
+	// The command the line gives, as it is.
 	be.set(http.StatusOK)
-	f := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+	if want := "injectkit outbox flush --outbox " + box + " --backend-url " + be.URL; m[3] != want {
+		t.Fatalf("flush command %q, want %q", m[3], want)
+	}
+	f := run(t, registry(), env, append(strings.Fields(m[3])[1:], "--log-level", "error")...)
 	if f.code != 0 {
 		t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 	}

@@ -99,7 +99,7 @@ func runAction(c *ucli.Context, o Options) error {
 	if errors.As(err, &re) {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: categoryHint(err)}
 	}
-	return view.finish(log, err, func(err error) error { return deliveryExit(o, err) })
+	return view.finish(log, err, func(err error) error { return deliveryExit(o, &cfg, err) })
 }
 
 // relabelUsage names, in a usage error about targets[N], a param or a
@@ -170,14 +170,14 @@ func missingFlagValue(c *ucli.Context) error {
 // for humans: the bodies kept in the outbox, or, without an outbox, the
 // error with the undelivered signatures printed to stderr so that they
 // are never lost silently.
-func deliveryExit(o Options, err error) error {
+func deliveryExit(o Options, cfg *runConfig, err error) error {
 	if err == nil {
 		return nil
 	}
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return &ExitError{Code: ExitDelivery, Err: storedMessage(de), Hint: routeHint(err)}
+		return &ExitError{Code: ExitDelivery, Err: storedMessage(de, cfg.flushCommand(o.name())), Hint: routeHint(err)}
 	case errors.As(err, &de) && de.Report != nil:
 		dumpSignatures(o, de.Report)
 	}

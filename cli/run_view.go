@@ -139,7 +139,7 @@ func (v *runView) where(r *runtime.Report, err error) string {
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return "signatures not delivered: " + strings.TrimPrefix(storedMessage(de).Error(), "delivery failed; ")
+		return "signatures not delivered: " + strings.TrimPrefix(storedMessage(de, v.cfg.flushCommand(v.o.name())).Error(), "delivery failed; ")
 	case err != nil:
 		return "signatures NOT delivered: " + oneLine(err.Error())
 	}

@@ -33,7 +33,8 @@ func main() {
 		s := <-sigs
 		fmt.Fprintf(os.Stderr, "injectkit: %s: stopping gracefully (send it again to exit now)\n", s)
 		cancel()
-		<-sigs
+		s = <-sigs
+		fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; bodies not yet delivered stay in the outbox (see: injectkit outbox list)\n", s)
 		os.Exit(130)
 	}()
 	v, c := version, commit

@@ -63,7 +63,7 @@ func TestBinaryOutboxDownThenFlush(t *testing.T) {
 	if code != 1 || out != "" {
 		t.Fatalf("exit %d stdout %q stderr %s", code, out, errs)
 	}
-	m := regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) signature bodies stored in outbox (\S+) \(flush with: injectkit outbox flush\)$`).FindStringSubmatch(errs)
+	m := regexp.MustCompile(`(?m)^injectkit: delivery failed; (\d+) signature bodies stored in outbox (\S+) \(flush with: (injectkit outbox flush [^)]+)\)$`).FindStringSubmatch(errs)
 	if m == nil || m[2] != box {
 		t.Fatalf("stderr lacks the stored line:\n%s", errs)
 	}
@@ -80,9 +80,16 @@ func TestBinaryOutboxDownThenFlush(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "0 delivered") || !strings.Contains(out, "for "+down+" left pending") || other.Len() != 0 {
 		t.Fatalf("flush to another backend: exit %d, %d requests\n%s%s", code, other.Len(), out, errs)
 	}
+	// Without a backend URL nothing can be sent: exit 1, the backend named.
+	code, out, errs = injectkit(t, env, "outbox", "flush", "--log-level", "error")
+	if code != 1 || !strings.Contains(out, "for "+down+" left pending: no --backend-url given") ||
+		!strings.Contains(out, "0 delivered, "+strconv.Itoa(n)+" still pending") {
+		t.Fatalf("flush without a backend URL: exit %d\n%s%s", code, out, errs)
+	}
+	// The command the run's line gives, as it is.
 	be.SetReply(testkit.Reply{})
 	up := be
-	code, out, errs = injectkit(t, env, "outbox", "flush", "--backend-url", down, "--log-level", "error")
+	code, out, errs = injectkit(t, env, append(strings.Fields(m[3])[1:], "--log-level", "error")...)
 	if code != 0 || !strings.Contains(out, strconv.Itoa(n)+" delivered, 0 still pending") {
 		t.Fatalf("flush: exit %d\n%s%s", code, out, errs)
 	}

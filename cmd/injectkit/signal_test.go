@@ -152,3 +152,29 @@ func TestBinaryFirstSignalWhileWaitingForTheOutbox(t *testing.T) {
 		})
 	}
 }
+
+// A second signal exits at once, with 130 and a line saying so, while the
+// first lets a held delivery go on: the body it was sending stays in the
+// outbox for a flush.
+func TestBinarySecondSignalExitsAtOnce(t *testing.T) {
+	be := transporttest.NewBackend(t)
+	be.Hold() // the delivery waits
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	cmd := exec.Command(bin, "run", "noop", "--inject-id", "sig-2", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "INJECTKIT_OUTBOX="+box)
+	p := testkit.Start(t, cmd)
+	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
+		t.Fatalf("the run never posted: %s", p.State())
+	}
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	p.Stderr.AwaitText(t, time.Minute, "stopping gracefully")
+	if code := p.Stop(t, syscall.SIGTERM, time.Minute); code != cli.ExitInterrupted {
+		t.Fatalf("exit %d after a second SIGTERM, want %d", code, cli.ExitInterrupted)
+	}
+	if !strings.Contains(p.Stderr.String(), "injectkit: terminated again: exiting now; bodies not yet delivered stay in the outbox") {
+		t.Errorf("stderr does not say why it exited:\n%s", p.Stderr.String())
+	}
+	if n := len(storedBodies(t, box)); n != 1 {
+		t.Errorf("%d bodies in the outbox, want the one being sent", n)
+	}
+}
