@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -76,7 +77,7 @@ func readConfigFile(ctx context.Context, path string, known map[string]bool, ms 
 			for j := 0; j+1 < len(val.Content); j += 2 {
 				full := key + "." + val.Content[j].Value
 				if !settings[full] {
-					unknown = append(unknown, full)
+					unknown = append(unknown, fmt.Sprintf("%s (line %d)", full, val.Content[j].Line))
 					continue
 				}
 				if err := cf.injector(full, deref(val.Content[j+1]), at(val.Content[j]), once); err != nil {
@@ -99,7 +100,7 @@ func readConfigFile(ctx context.Context, path string, known map[string]bool, ms 
 				return cf, err
 			}
 		default:
-			unknown = append(unknown, key)
+			unknown = append(unknown, fmt.Sprintf("%s (line %d)", key, root.Content[i].Line))
 		}
 	}
 	if len(unknown) > 0 {
@@ -144,14 +145,23 @@ func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
 			case item.Kind == yaml.ScalarNode:
 				r.vals = append(r.vals, item.Value)
 			default:
-				return raw{}, false, usageErr("invalid %s (%s, line %d): want a value or a list of values, not a nested %s",
-					key, from, item.Line, kindName(item))
+				return raw{}, false, usageErr("invalid %s (%s): want a value or a list of values, not a nested %s",
+					key, atLine(from, item.Line), kindName(item))
 			}
 		}
 		return r, true, nil
 	}
-	return raw{}, false, usageErr("invalid %s (%s, line %d): want a value or a list of values, not a %s",
-		key, from, n.Line, kindName(n))
+	return raw{}, false, usageErr("invalid %s (%s): want a value or a list of values, not a %s",
+		key, atLine(from, n.Line), kindName(n))
+}
+
+// atLine moves "config file c.yaml:2" (where a key is) to another line of
+// the same file (where its value is).
+func atLine(from string, line int) string {
+	if i := strings.LastIndexByte(from, ':'); i >= 0 {
+		return from[:i+1] + strconv.Itoa(line)
+	}
+	return from
 }
 
 func deref(n *yaml.Node) *yaml.Node {
