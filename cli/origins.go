@@ -42,7 +42,7 @@ func (o *origins) named(err error) error {
 	var se *serve.SettingError
 	switch {
 	case errors.As(err, &ve) && o.where(ve.Field) != "":
-		return fmt.Errorf("invalid %s %q%s: %s", ve.Field, ve.Value, o.where(ve.Field), ve.Reason)
+		return fmt.Errorf("invalid %s %q%s: %s", ve.Field, signatures.Shorten(ve.Value, signatures.MaxQuoted), o.where(ve.Field), ve.Reason)
 	case errors.As(err, &se) && o.where(se.Setting) != "":
 		reason := se.Reason
 		if se.Err != nil && !strings.Contains(reason, se.Err.Error()) {
@@ -61,7 +61,7 @@ func (c *runConfig) paramErr(kv string, err error) error {
 	if errors.As(err, &ve) {
 		reason = ve.Reason
 	}
-	return usageErr("invalid param %q%s: %s", kv, c.where("param"), reason)
+	return usageErr("invalid param %q%s: %s", signatures.Shorten(kv, signatures.MaxQuoted), c.where("param"), reason)
 }
 
 // relabel rewrites a request error about a setting the user gave (a

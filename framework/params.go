@@ -26,6 +26,20 @@ func invalidParam(name, value, reason string) error {
 	return &signatures.ValidationError{Field: paramsField(name), Value: value, Reason: reason}
 }
 
+// paramText is a param's value as the user wrote it: a string as it is,
+// an object or a list as JSON (not Go's map[a:1]).
+func paramText(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case map[string]any, []any:
+		if b, err := json.Marshal(v); err == nil {
+			return string(b)
+		}
+	}
+	return fmt.Sprint(v)
+}
+
 // ParseParam converts a command-line "key=value" string into a typed value
 // following the manifest's declaration of key: int and bool values are
 // parsed, an enum value must be one of the declared ones, and a duration is
@@ -162,14 +176,14 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 		for k, v := range raw {
 			f, ok := fieldFor(fields, k)
 			if !ok {
-				return invalidParam(k, fmt.Sprint(v), "unknown parameter (known: "+strings.Join(fieldNames(fields), ", ")+")")
+				return invalidParam(k, paramText(v), "unknown parameter (known: "+strings.Join(fieldNames(fields), ", ")+")")
 			}
 			if f.kind != ParamDuration {
 				continue
 			}
 			d, err := durationValue(v)
 			if err != nil {
-				return invalidParam(k, fmt.Sprint(v), err.Error())
+				return invalidParam(k, paramText(v), err.Error())
 			}
 			norm[k] = int64(d)
 		}
@@ -250,7 +264,7 @@ func paramsJSONError(err error, raw map[string]any) error {
 	case errors.As(err, &te):
 		value := te.Value
 		if v, ok := lookupKey(raw, te.Field); ok {
-			value = fmt.Sprint(v)
+			value = paramText(v)
 		}
 		return invalidParam(te.Field, value, "wrong JSON type, want "+te.Type.String())
 	case errors.As(err, &ve):

@@ -90,6 +90,17 @@ func TestDecodeParams(t *testing.T) {
 	}
 }
 
+// A value the user wrote as an object or a list is quoted back as JSON.
+func TestDecodeParamsQuotesObjectsAsJSON(t *testing.T) {
+	for raw, want := range map[string]any{`{"a":{"b":1}}`: map[string]any{"a": map[string]any{"b": 1.0}}, `[1,"x"]`: []any{1.0, "x"}} {
+		_, err := framework.DecodeParams(scanner{}, map[string]any{"token": "t", "wait": want})
+		var ve *signatures.ValidationError
+		if !errors.As(err, &ve) || ve.Field != "params.wait" || ve.Value != raw {
+			t.Errorf("DecodeParams(wait: %s) = %v, want the value quoted as %s", raw, err, raw)
+		}
+	}
+}
+
 func tokened(p *scanParams, token string) *scanParams {
 	p.Token = token
 	return p

@@ -10,18 +10,23 @@ var ErrNoConfigs = errors.New("no target configuration")
 
 // ValidationError reports a field whose value is missing or malformed.
 // Field is the path of the field as it appears on the wire
-// (for example "targets[2].target_ipv4").
+// (for example "targets[2].target_ipv4"). Its text quotes at most
+// MaxQuoted bytes of Value: a value of 100 KB (a port list, a pasted
+// file) is named, not echoed whole.
 type ValidationError struct {
 	Field  string
 	Value  string
 	Reason string
 }
 
+// MaxQuoted is the most of a value an error quotes, in bytes.
+const MaxQuoted = 128
+
 func (e *ValidationError) Error() string {
 	if e.Value == "" {
 		return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
 	}
-	return fmt.Sprintf("invalid %s %q: %s", e.Field, e.Value, e.Reason)
+	return fmt.Sprintf("invalid %s %q: %s", e.Field, Shorten(e.Value, MaxQuoted), e.Reason)
 }
 
 // TypeError reports an item of an unsupported Go type given to

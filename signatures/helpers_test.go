@@ -79,7 +79,8 @@ func wantValidation(t *testing.T, err error, field, value string) {
 		t.Errorf("ValidationError{Field: %q, Value: %q}, want {%q, %q}", ve.Field, ve.Value, field, value)
 	}
 	msg := err.Error()
-	if !strings.Contains(msg, field) || (value != "" && !strings.Contains(msg, strconv.Quote(value))) {
+	// The message quotes the value, cut to MaxQuoted bytes.
+	if !strings.Contains(msg, field) || (value != "" && !strings.Contains(msg, strconv.Quote(signatures.Shorten(value, signatures.MaxQuoted)))) {
 		t.Errorf("message %q does not name field %q and value %q", msg, field, value)
 	}
 	if msg != strings.ToLower(msg[:1])+msg[1:] || strings.HasSuffix(msg, ".") {

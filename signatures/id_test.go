@@ -51,3 +51,15 @@ func TestShorten(t *testing.T) {
 		}
 	}
 }
+
+// An error quotes a long value cut, not whole.
+func TestValidationErrorQuotesLongValuesCut(t *testing.T) {
+	long := strings.Repeat("1,", 50000)
+	msg := (&signatures.ValidationError{Field: "params.ports", Value: long, Reason: "too long"}).Error()
+	if want := `invalid params.ports "` + long[:signatures.MaxQuoted] + `…": too long`; msg != want {
+		t.Errorf("message of %d bytes, want %d: %.200s", len(msg), len(want), msg)
+	}
+	if msg := (&signatures.ValidationError{Field: "x", Value: "short", Reason: "r"}).Error(); msg != `invalid x "short": r` {
+		t.Errorf("short value: %q", msg)
+	}
+}
