@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -45,6 +46,19 @@ func DecodeRequest(r io.Reader) (Request, error) {
 	// no one, is passed over (RFC 8259 allows a parser to); positions are
 	// then counted as the user sees the text.
 	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	if !utf8.Valid(data) {
+		// encoding/json would read the bad bytes as U+FFFD, silently: an
+		// inject id would then travel as another id.
+		off := 0
+		for off < len(data) {
+			r, size := utf8.DecodeRune(data[off:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			off += size
+		}
+		return req, &framework.RequestError{Err: fmt.Errorf("%s: not valid UTF-8 (RFC 8259 wants it)", at(data, int64(off)))}
+	}
 	if err := checkJSON(data); err != nil {
 		var pe *posError
 		if errors.As(err, &pe) {
