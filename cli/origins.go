@@ -78,6 +78,10 @@ func (c *runConfig) relabel(err error) error {
 				return c.paramErr(kv, err)
 			}
 		}
+		if c.InjectFile != "" {
+			// Not a --param: the inject file's "params" gave it.
+			return fmt.Errorf("inject file %s: %w", c.InjectFile, err)
+		}
 		return err
 	}
 	return c.named(err)

@@ -64,7 +64,7 @@ func runAction(c *ucli.Context, o Options) error {
 	if cfg.OpenAEVMessage != "" {
 		return runOpenAEVMessage(c, o, cfg, log, view)
 	}
-	req, targets, err := buildRunRequest(c.Context, c.Args().First(), cfg, o.Registry)
+	req, targets, err := buildRunRequest(c.Context, log, c.Args().First(), cfg, o.Registry)
 	if err != nil {
 		return err
 	}

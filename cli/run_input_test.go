@@ -110,3 +110,21 @@ func TestRunWarnsOfAMissingToken(t *testing.T) {
 		})
 	}
 }
+
+// The injector the command line names wins over the inject file's, with a
+// WARN line naming both; the same one in both says nothing.
+func TestInjectFileInjectorOverridden(t *testing.T) {
+	for _, tt := range []struct{ file, warn string }{
+		{"nmap", `"file_injector": "nmap", "injector": "noop"`},
+		{"noop", ""},
+	} {
+		f := writeFile(t, "inject.json", `{"injector":"`+tt.file+`","targets":[{"value":"127.0.0.1"}]}`)
+		r := run(t, registry(), nil, "run", "noop", "--inject-file", f, "--log-level", "warn")
+		if r.code != 0 {
+			t.Fatalf("file %s: exit %d: %s", tt.file, r.code, r.stderr)
+		}
+		if got := strings.Contains(r.stderr, "the inject file names another injector"); got != (tt.warn != "") || !strings.Contains(r.stderr, tt.warn) {
+			t.Errorf("file %s: stderr %q, want the warning %v", tt.file, r.stderr, tt.warn != "")
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
+	"go.uber.org/zap"
 )
 
 // buildRunRequest merges the inject file with the flags (flags win) and
@@ -20,7 +21,7 @@ import (
 // was written (nil when the request's targets are the inject file's as
 // written), to name them in a later error and to report duplicates. An
 // interrupt through ctx stops the reading of the files (see openInput).
-func buildRunRequest(ctx context.Context, injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, *targetList, error) {
+func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, *targetList, error) {
 	var req runtime.Request
 	if cfg.InjectFile != "" {
 		f, err := openInput(ctx, "inject_file", cfg.where("inject_file"), cfg.InjectFile)
@@ -36,6 +37,12 @@ func buildRunRequest(ctx context.Context, injector string, cfg runConfig, reg *f
 		}
 	}
 	if injector != "" {
+		if req.Injector != "" && req.Injector != injector {
+			// The command line wins, as for every field (a dry run of an
+			// nmap inject with noop, say); a slip should not go unseen.
+			log.Warn("the inject file names another injector; running the one the command line names",
+				zap.String("inject_file", cfg.InjectFile), zap.String("file_injector", req.Injector), zap.String("injector", injector))
+		}
 		req.Injector = injector
 	}
 	if req.Injector == "" {

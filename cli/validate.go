@@ -55,7 +55,7 @@ func validateAction(c *ucli.Context, o Options) error {
 		return usageErr("invalid openaev_message %q: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
 			cfg.OpenAEVMessage)
 	}
-	req, targets, err := buildRunRequest(c.Context, c.Args().First(), cfg, o.Registry)
+	req, targets, err := buildRunRequest(c.Context, log, c.Args().First(), cfg, o.Registry)
 	if err != nil {
 		return err
 	}
