@@ -19,13 +19,24 @@ const Redacted = "[REDACTED]"
 // it may take: raw, JSON-escaped and URL-encoded, and each of those escaped
 // once more (an error message quoting a response body that echoed the
 // secret JSON-escaped holds it escaped twice). Empty secrets are ignored.
+//
+// A secret shorter than shortSecret bytes is replaced only where it stands
+// as a word of its own (see redactWords): replaced inside words, a token
+// "t" would turn "connection" into "connec[REDACTED]ion", which both
+// garbles every line and shows the token to anyone who reads one.
 func Redact(s string, secrets ...string) string {
-	var forms []string
+	var forms, short []string
 	for _, secret := range secrets {
-		if secret == "" {
-			continue
+		switch {
+		case secret == "":
+		case len(secret) < shortSecret:
+			short = append(short, secretForms(secret)...)
+		default:
+			forms = append(forms, secretForms(secret)...)
 		}
-		forms = append(forms, secretForms(secret)...)
+	}
+	if len(short) > 0 {
+		s = redactWords(s, short)
 	}
 	if len(forms) == 0 {
 		return s
@@ -42,6 +53,48 @@ func Redact(s string, secrets ...string) string {
 		pairs = append(pairs, f, Redacted)
 	}
 	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+// shortSecret is the length under which a secret is redacted as a word
+// only.
+const shortSecret = 8
+
+// redactWords replaces each of forms (longest first) where it is not glued
+// to a word character on a side where it starts or ends with one: "t" in
+// "Bearer t" or "key=t&", not in "connection".
+func redactWords(s string, forms []string) string {
+	slices.SortFunc(forms, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
+	for _, f := range slices.Compact(forms) {
+		var b strings.Builder
+		rest := s
+		for {
+			i := strings.Index(rest, f)
+			if i < 0 {
+				break
+			}
+			end := i + len(f)
+			before := len(s) - len(rest) + i // offset of the match in s
+			if (wordByte(f[0]) && before > 0 && wordByte(s[before-1])) || (wordByte(f[len(f)-1]) && end < len(rest) && wordByte(rest[end])) {
+				b.WriteString(rest[:i+1])
+				rest = rest[i+1:]
+				continue
+			}
+			b.WriteString(rest[:i])
+			b.WriteString(Redacted)
+			rest = rest[end:]
+		}
+		if b.Len() > 0 {
+			b.WriteString(rest)
+			s = b.String()
+		}
+	}
+	return s
+}
+
+// wordByte reports whether c belongs to a word: an ASCII letter, digit or
+// underscore, or a byte of a multi-byte UTF-8 character.
+func wordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c >= 0x80
 }
 
 // RedactError returns err unchanged when its text holds none of secrets

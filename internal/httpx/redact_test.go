@@ -29,6 +29,15 @@ func TestRedact(t *testing.T) {
 		{"no secret", "nothing " + tok, nil, "nothing " + tok},
 		{"empty secret", "nothing", []string{""}, "nothing"},
 		{"absent", "nothing here", []string{tok}, "nothing here"},
+		// A short secret is redacted where it stands as a word, never
+		// inside one: that would garble the line and show the secret.
+		{"short secret inside words", `Post "http://h/": connection refused`, []string{"t"}, `Post "http://h/": connection refused`},
+		{"short secret as a word", "Bearer t, key=t&x=1, {\"t\":\"t\"}", []string{"t"}, "Bearer [REDACTED], key=[REDACTED]&x=1, {\"[REDACTED]\":\"[REDACTED]\"}"},
+		{"short secret at both ends", "t t", []string{"t"}, "[REDACTED] [REDACTED]"},
+		{"short secret of symbols inside a word", "a<&>b", []string{"<&>"}, "a[REDACTED]b"},
+		{"short multi-byte secret inside a word", "bär, ä", []string{"ä"}, "bär, [REDACTED]"},
+		{"short secret, escaped form as a word", "k=%C3%A4&", []string{"ä"}, "k=[REDACTED]&"},
+		{"eight bytes and more: inside words too", "xs3cr3t-1x", []string{"s3cr3t-1"}, "x[REDACTED]x"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

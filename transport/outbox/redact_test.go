@@ -74,15 +74,39 @@ func testableToken(tok string) bool {
 		strings.TrimSpace(tok) == tok && !strings.Contains("[REDACTED]", tok)
 }
 
-// leaks returns the forms of tok that s holds.
+// leaks returns the forms of tok that s holds. A token shorter than 8
+// bytes leaks only where a form stands as a word: "t" in "connection" is
+// a letter, not the token (httpx.Redact leaves it, see its doc).
 func leaks(tok, s string) []string {
 	var out []string
 	for name, f := range tokenForms(tok) {
-		if strings.Contains(s, f) {
+		if strings.Contains(s, f) && (len(tok) >= 8 || standsAlone(s, f)) {
 			out = append(out, name)
 		}
 	}
 	return out
+}
+
+// standsAlone reports whether f occurs in s with no letter, digit, '_' or
+// non-ASCII byte glued to a side where f itself starts or ends with one.
+func standsAlone(s, f string) bool {
+	word := func(c byte) bool {
+		return c == '_' || c >= 0x80 || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	for i := strings.Index(s, f); i >= 0; {
+		end := i + len(f)
+		gluedBefore := i > 0 && word(f[0]) && word(s[i-1])
+		gluedAfter := end < len(s) && word(f[len(f)-1]) && word(s[end])
+		if !gluedBefore && !gluedAfter {
+			return true
+		}
+		next := strings.Index(s[i+1:], f)
+		if next < 0 {
+			break
+		}
+		i += 1 + next
+	}
+	return false
 }
 
 // checkRedacted sends one body rejected for good and one kept through a
