@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -90,6 +91,10 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 			if len(recs) != 1 || recs[0].Profile != openaev.ProfileName || recs[0].InjectID != id || recs[0].State != outbox.Pending ||
 				!openaev.Untenanted(recs[0]) {
 				t.Fatalf("records %+v", recs)
+			}
+			// The attempts the run made, as its error says.
+			if recs[0].Attempts != openaev.DefaultAttempts || !strings.Contains(recs[0].LastError, fmt.Sprintf("after %d attempts", openaev.DefaultAttempts)) {
+				t.Errorf("record: %d attempts, last error %q; want %d", recs[0].Attempts, recs[0].LastError, openaev.DefaultAttempts)
 			}
 			kept, err := s.Get(recs[0].ID)
 			_ = s.Close()

@@ -140,10 +140,12 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 			return s.reject(r, re)
 		}
 	}
+	// Either profile's error holds the *httpx.HTTPError of the request
+	// that failed: its attempts, last status and body.
 	attempts := 1
-	var te *transport.TransmissionError
-	if errors.As(err, &te) {
-		attempts = max(te.Attempts, 1)
+	var he *httpx.HTTPError
+	if errors.As(err, &he) {
+		attempts = max(he.Attempts, 1)
 	}
 	if ctx.Err() != nil {
 		attempts = 0
@@ -152,8 +154,8 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 	var pe permanent
 	if errors.As(err, &pe) && pe.Permanent() {
 		status, body := 0, ""
-		if te != nil {
-			status, body = te.Status, s.redact(te.Body, red)
+		if he != nil {
+			status, body = he.Status, s.redact(he.Body, red)
 		}
 		if serr := s.MoveToDead(r.ID, attempts, status, body, msg); serr != nil {
 			return Rejected, s.redactErr(errors.Join(err, serr), red)
