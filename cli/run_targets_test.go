@@ -102,7 +102,6 @@ func TestRunTargets(t *testing.T) {
 // line, the inject file's key), never a Go type, and nothing runs.
 func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 	hosts := writeFile(t, "hosts.txt", "10.0.0.1\n\n# next is wrong\na b   # typo\n")
-	empty := writeFile(t, "empty.txt", "# nothing yet\n\n   \n")
 	tests := []struct {
 		name   string
 		args   []string
@@ -119,8 +118,8 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 			`invalid --target "10.0.1.0/30": CIDR ranges expand to 8 addresses in all, more than --max-targets 6`},
 		{"huge IPv6 range", []string{"--target", "2001:db8::/32"}, "", `expand to 2^96 addresses in all`},
 		{"targets file line", []string{"--targets-file", hosts}, "", hosts + `:4: invalid target "a b": host name may hold only`},
-		{"targets file with no target", []string{"--targets-file", empty}, "",
-			`invalid targets_file "` + empty + `" (--targets-file): holds no target (only blank lines and # comments)`},
+		{"targets file with no target", []string{"--targets-file", writeFile(t, "empty.txt", "# nothing yet\n\n   \n")}, "",
+			`empty.txt" (--targets-file): holds no target (only blank lines and # comments)`},
 		{"targets file missing", []string{"--targets-file", "/nonexistent/hosts.txt"}, "",
 			`invalid targets_file "/nonexistent/hosts.txt" (--targets-file): no such file or directory`},
 		{"inject file target as a string", nil, `{"injector":"noop","targets":["127.0.0.1"]}`,

@@ -107,14 +107,22 @@ func TestBinaryOutboxDownThenFlush(t *testing.T) {
 	}
 }
 
+// heldRun returns a backend that holds every request until released, an
+// outbox file, and the command (not started) of a run of noop posting to
+// that backend with that outbox.
+func heldRun(t *testing.T, injectID string) (*transporttest.Backend, string, *exec.Cmd) {
+	be := transporttest.NewBackend(t)
+	be.Hold()
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	cmd := exec.Command(bin, "run", "noop", "--inject-id", injectID, "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "INJECTKIT_OUTBOX="+box)
+	return be, box, cmd
+}
+
 // kill -9 of `injectkit run` while the backend is slow, after the outbox
 // write and before the 2xx: the next flush delivers the body.
 func TestBinaryKill9ThenFlush(t *testing.T) {
-	be := transporttest.NewBackend(t)
-	be.Hold() // a slow backend
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	cmd := exec.Command(bin, "run", "noop", "--inject-id", "bin-kill", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
-	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "INJECTKIT_OUTBOX="+box)
+	be, box, cmd := heldRun(t, "bin-kill")
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

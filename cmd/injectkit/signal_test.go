@@ -157,11 +157,7 @@ func TestBinaryFirstSignalWhileWaitingForTheOutbox(t *testing.T) {
 // first lets a held delivery go on: the body it was sending stays in the
 // outbox for a flush.
 func TestBinarySecondSignalExitsAtOnce(t *testing.T) {
-	be := transporttest.NewBackend(t)
-	be.Hold() // the delivery waits
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	cmd := exec.Command(bin, "run", "noop", "--inject-id", "sig-2", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
-	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "INJECTKIT_OUTBOX="+box)
+	be, box, cmd := heldRun(t, "sig-2") // the delivery waits
 	p := testkit.Start(t, cmd)
 	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
 		t.Fatalf("the run never posted: %s", p.State())
