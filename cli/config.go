@@ -182,30 +182,8 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	if err := decodeFields(dst, c, o.Getenv, file.values); err != nil {
 		return nil, err
 	}
-	settings := newInjectorSettings(ms, o.Getenv, file.injectors)
-	if s, ok := dst.(sourced); ok {
-		recordSettingOrigins(s, ms, o.Getenv, file)
-	}
-	return settings, nil
-}
-
-// recordSettingOrigins tells s where each injector setting the user gave
-// was given, by its key "<injector>.<key>", as newInjectorSettings chose
-// it: the environment, else the config file. A secret setting is left
-// out: no error may quote its value.
-func recordSettingOrigins(s sourced, ms []framework.Manifest, getenv func(string) string, file configFile) {
-	for _, m := range ms {
-		for _, st := range m.Settings {
-			key := m.Name + "." + st.Key
-			switch {
-			case st.Secret:
-			case st.Env != "" && getenv(st.Env) != "":
-				s.setFrom(key, "env "+st.Env)
-			case file.injectorsFrom[key] != "":
-				s.setFrom(key, file.injectorsFrom[key])
-			}
-		}
-	}
+	s, _ := dst.(sourced)
+	return newInjectorSettings(ms, o.Getenv, file, s), nil
 }
 
 // injectorSettings are the settings of each injector, by injector name and
@@ -214,24 +192,32 @@ type injectorSettings map[string]map[string]string
 
 // newInjectorSettings resolves the settings ms declare: the setting's own
 // environment variable > the config file's "<injector>.<key>" > its
-// default.
-func newInjectorSettings(ms []framework.Manifest, getenv func(string) string, file map[string]string) injectorSettings {
+// default. It tells from, when not nil, where each setting the user gave
+// came from, by its key "<injector>.<key>"; a secret is left out: no error
+// may quote its value.
+func newInjectorSettings(ms []framework.Manifest, getenv func(string) string, file configFile, from sourced) injectorSettings {
 	out := injectorSettings{}
 	for _, m := range ms {
 		vals := map[string]string{}
 		for _, s := range m.Settings {
-			v, ok := "", false
+			key := m.Name + "." + s.Key
+			v, where := "", ""
 			if s.Env != "" {
 				v = getenv(s.Env)
-				ok = v != ""
+				where = "env " + s.Env
 			}
-			if !ok {
-				v, ok = file[m.Name+"."+s.Key]
-			}
-			if !ok {
-				v = s.Default
+			if v == "" {
+				var ok bool
+				if v, ok = file.injectors[key]; ok {
+					where = file.injectorsFrom[key]
+				} else {
+					v, where = s.Default, ""
+				}
 			}
 			vals[s.Key] = v
+			if from != nil && where != "" && !s.Secret {
+				from.setFrom(key, where)
+			}
 		}
 		out[m.Name] = vals
 	}

@@ -305,15 +305,22 @@ func FuzzReadConfigFile(f *testing.F) {
 }
 
 // An injector setting comes from its own variable, else the file, else its
-// default; each declared key is present.
+// default; each declared key is present. Where each came from is recorded,
+// but for a default or a secret.
 func TestInjectorSettingsPrecedence(t *testing.T) {
 	ms := []framework.Manifest{{Name: "query", Settings: []framework.Setting{
-		{Key: "api_key", Env: "SHODAN_API_KEY"}, {Key: "base_url", Default: "https://api"}, {Key: "region", Default: "eu"}, {Key: "unset"}}}}
-	env := map[string]string{"SHODAN_API_KEY": "from-env"}
-	file := map[string]string{"query.api_key": "from-file", "query.region": "us"}
-	got := newInjectorSettings(ms, func(k string) string { return env[k] }, file)
-	want := injectorSettings{"query": {"api_key": "from-env", "base_url": "https://api", "region": "us", "unset": ""}}
+		{Key: "api_key", Env: "SHODAN_API_KEY"}, {Key: "base_url", Default: "https://api"}, {Key: "region", Default: "eu"}, {Key: "unset"},
+		{Key: "secret", Env: "Q_SECRET", Secret: true}}}}
+	env := map[string]string{"SHODAN_API_KEY": "from-env", "Q_SECRET": "s3cr3t"}
+	file := configFile{injectors: map[string]string{"query.api_key": "from-file", "query.region": "us"},
+		injectorsFrom: map[string]string{"query.api_key": "config file c.yaml:1", "query.region": "config file c.yaml:2"}}
+	var o origins
+	got := newInjectorSettings(ms, func(k string) string { return env[k] }, file, &o)
+	want := injectorSettings{"query": {"api_key": "from-env", "base_url": "https://api", "region": "us", "unset": "", "secret": "s3cr3t"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+	if wantFrom := map[string]string{"query.api_key": "env SHODAN_API_KEY", "query.region": "config file c.yaml:2"}; !reflect.DeepEqual(o.from, wantFrom) {
+		t.Errorf("origins %v, want %v", o.from, wantFrom)
 	}
 }
