@@ -67,9 +67,9 @@ type Options struct {
 
 const exitHelp = `EXIT CODES:
    0  the signatures were delivered (or printed); the injector's outcome was success or partial
-   1  delivery failed: the bodies are kept in the outbox (one line on stderr names it and
-      the count; resend with: injectkit outbox flush), or, without an outbox, printed to
-      stderr as JSON; with the openaev profile, also a reception the platform never
+   1  delivery failed: the bodies are kept in the outbox (one line on stderr names it, the
+      count and the injectkit outbox flush command that resends them), or, without an
+      outbox, printed to stderr as JSON; with the openaev profile, also a reception the platform never
       acknowledged: the inject did not run, nothing was stored (a hint line says so)
    2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
       one line on stderr names the field and the value or the file; nothing was sent
