@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net"
+	"net/http"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -126,7 +127,8 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 	if err != nil {
 		return nil, err
 	}
-	if v := c.Version(ctx); !v.Current {
+	v, known := c.version(ctx)
+	if !v.Current {
 		if input, err = c.RegistrationInput(manifests, v); err != nil {
 			return nil, err
 		}
@@ -161,6 +163,13 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 		return nil, fmt.Errorf("build registration: %w", err)
 	}
 	reply, err := c.do(ctx, request{op: "registration", path: "/injectors", contentType: mw.FormDataContentType(), body: buf.Bytes()})
+	var ae *APIError
+	if err != nil && !known && errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
+		// The contracts were the current line's by assumption: an older
+		// platform refuses them. Not final: the next try reads the version
+		// again.
+		return nil, &assumedVersionError{err: err}
+	}
 	if err != nil {
 		return nil, err
 	}

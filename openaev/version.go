@@ -129,10 +129,17 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // that the next call (a registration retry, a heartbeat, a terminal
 // callback) asks again.
 func (c *Client) Version(ctx context.Context) PlatformVersion {
+	v, _ := c.version(ctx)
+	return v
+}
+
+// version is Version, and whether the version it returns is remembered
+// (false: assumed while the platform was unreachable).
+func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 	c.verMu.Lock()
 	defer c.verMu.Unlock()
 	if c.verKnown {
-		return c.ver
+		return c.ver, true
 	}
 	switch {
 	case c.verGiven:
@@ -143,13 +150,13 @@ func (c *Client) Version(ctx context.Context) PlatformVersion {
 	default:
 		v, err := c.readVersion(ctx)
 		if err != nil && ctx.Err() != nil {
-			return PlatformVersion{Current: true}
+			return PlatformVersion{Current: true}, false
 		}
 		if err != nil && errors.Is(err, ErrRetriesExhausted) {
 			// The platform is unreachable for now: ask again next time.
-			c.log.Warn("OpenAEV platform unreachable; assuming the current line ("+SignatureVersion+" or later) until it answers",
+			c.log.Warn("OpenAEV platform version not read (platform unreachable or failing); assuming the current line ("+SignatureVersion+" or later) until it answers",
 				zap.String("error", c.redact(err.Error())))
-			return PlatformVersion{Current: true}
+			return PlatformVersion{Current: true}, false
 		}
 		if err != nil {
 			c.log.Warn("OpenAEV platform version not readable; assuming the current line ("+SignatureVersion+" or later)",
@@ -165,7 +172,7 @@ func (c *Client) Version(ctx context.Context) PlatformVersion {
 		c.log.Warn("OpenAEV platform " + c.ver.Raw + " predates signature processing (" + SignatureVersion +
 			"): no expectation signatures are sent, and outputs of types ipv4, ipv6, file and action_output are declared and sent as text")
 	}
-	return c.ver
+	return c.ver, true
 }
 
 // readVersion asks the platform for its version. The settings routes are

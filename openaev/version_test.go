@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -17,6 +18,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
 func TestParseVersion(t *testing.T) {
@@ -277,5 +279,43 @@ func TestRegisterOn24(t *testing.T) {
 		if !contains(openaev.OutputTypes(v24), o.Type) {
 			t.Errorf("output %s:%s unknown to 2.4.0", o.Type, o.Field)
 		}
+	}
+}
+
+// TestRegisterWhileVersionUnknown registers on a 2.4.0 platform whose
+// settings fail until the retries run out: the current line's contracts
+// are sent on that assumption and refused, and the refusal is not final
+// (serve registers again), so that the next registration reads the
+// version and declares only what 2.4.0 knows.
+func TestRegisterWhileVersionUnknown(t *testing.T) {
+	p := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(openaevtest.Version24))
+	p.FailSettings(http.StatusServiceUnavailable, 2)
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID},
+		openaev.WithRetry(2, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	manifests := []framework.Manifest{nmapShaped()}
+	_, err = c.Register(context.Background(), manifests, false)
+	var ae *openaev.APIError
+	switch {
+	case err == nil:
+		t.Fatal("the current line's contracts were accepted by a 2.4.0 platform")
+	case errors.Is(err, openaev.ErrPermanent):
+		t.Fatalf("refusal under an assumed version is final: %v", err)
+	case !errors.As(err, &ae) || ae.Status != http.StatusBadRequest:
+		t.Fatalf("error %v, want the platform's 400", err)
+	case !strings.Contains(err.Error(), "reads the version again"):
+		t.Errorf("error %q does not say the version is read again", err)
+	}
+	if _, err := c.Register(context.Background(), manifests, false); err != nil {
+		t.Fatalf("second registration: %v", err)
+	}
+	if got := c.Version(context.Background()); got != v24 {
+		t.Errorf("version %+v, want 2.4.0", got)
+	}
+	regs := p.Registrations()
+	if len(regs) != 2 || regs[0].Status != http.StatusBadRequest || regs[1].Status != http.StatusOK {
+		t.Errorf("registrations %+v, want one refused then one accepted", regs)
 	}
 }

@@ -325,6 +325,10 @@ func (p *Platform) FailTrace(injectID string, status, n int) { p.fail(KindTrace,
 // FailRegistration makes the next n registrations answer status.
 func (p *Platform) FailRegistration(status, n int) { p.fail(KindRegistration, "", status, n) }
 
+// FailSettings makes the next n reads of the settings (GET /api/settings
+// and /api/settings/version together) answer status.
+func (p *Platform) FailSettings(status, n int) { p.fail(KindSettings, "", status, n) }
+
 // FailTargets makes the next n asset-group pages answer status.
 func (p *Platform) FailTargets(status, n int) { p.fail(KindTargets, "", status, n) }
 
