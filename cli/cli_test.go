@@ -326,6 +326,37 @@ func TestInjectorsAndVersion(t *testing.T) {
 	}
 }
 
+// TestQueryKeepsCommas: an exposure query may hold commas (Shodan's
+// port:80,443); every layer gives it as one target, the environment too.
+func TestQueryKeepsCommas(t *testing.T) {
+	cfg := writeFile(t, "c.yaml", "query: \"port:80,443\"\n")
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"flag":        {nil, []string{"--query", "port:80,443"}},
+		"env":         {map[string]string{"INJECTKIT_QUERY": "port:80,443"}, nil},
+		"config file": {nil, []string{"--config", cfg}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := run(t, registry(), tc.env, append([]string{"run", "noop", "--log-level", "error"}, tc.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var body map[string]any
+			if err := json.Unmarshal([]byte(r.stdout), &body); err != nil {
+				t.Fatal(err)
+			}
+			if n := len(body["expectation_signature"].(map[string]any)["targets"].([]any)); n != 1 {
+				t.Errorf("%d targets, want 1: %s", n, r.stdout)
+			}
+			if v := bodyValues(t, body, 0); v["query"] != "port:80,443" {
+				t.Errorf("query = %v, want port:80,443", v["query"])
+			}
+		})
+	}
+}
+
 func TestParamValuesKeepCommas(t *testing.T) {
 	reg := registry(func(r *framework.Registry) {
 		r.Register("echo", func() framework.Executor {

@@ -48,7 +48,7 @@ type runConfig struct {
 	InjectID       string          `config:"inject_id,inject" usage:"inject id (default: a fresh UUID when printing to stdout; required with a backend URL)"`
 	Targets        []string        `config:"target,inject" usage:"a target: IPv4, IPv6, host name or CIDR range, one target per address (repeatable)"`
 	TargetsFile    string          `config:"targets_file,inject" usage:"file with one target a line, as --target (blank lines and # comments skipped, duplicates dropped)"`
-	Queries        []string        `config:"query,inject" usage:"an external target: an exposure query (repeatable); each --target narrows every query to that IPv4 address or host name"`
+	Queries        []string        `config:"query,inject,whole" usage:"an external target: an exposure query (repeatable; its environment variable holds one query, commas included); each --target narrows every query to that IPv4 address or host name"`
 	CloudProvider  string          `config:"cloud_provider,inject" usage:"a cloud target's provider (e.g. aws), with --cloud-account and --cloud-region"`
 	CloudAccount   string          `config:"cloud_account,inject" usage:"a cloud target's account, subscription or project id"`
 	CloudRegions   []string        `config:"cloud_region,inject" usage:"a cloud target's region (repeatable: one target per region)"`

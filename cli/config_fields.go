@@ -29,8 +29,10 @@ import (
 // must not be empty), positive (a number or a duration above zero), url (a
 // base URL a client posts to, httpx.ParseBaseURL's rule, echoed without
 // user information), pairs (a list of key=value: its environment form
-// splits only on the commas that start a pair), inject (a field of the
-// inject itself, which --openaev-message takes from its message instead).
+// splits only on the commas that start a pair), whole (a list whose
+// environment variable is one value, commas included: an exposure query),
+// inject (a field of the inject itself, which --openaev-message takes from
+// its message instead).
 //
 // Field types: string; []string, a repeatable flag, comma-separated in the
 // environment, a YAML scalar or list in the file; bool; int; int64;
@@ -55,7 +57,7 @@ var (
 type field struct {
 	key, usage, def                                string
 	enum                                           []string
-	secret, required, positive, url, pairs, inject bool
+	secret, required, positive, url, pairs, inject, whole bool
 	index                                          []int // reflect.Value.FieldByIndex
 	typ                                            reflect.Type
 }
@@ -105,7 +107,7 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 			f.enum = strings.Split(e, "|")
 		}
 		flags := map[string]*bool{"secret": &f.secret, "required": &f.required, "positive": &f.positive,
-			"url": &f.url, "pairs": &f.pairs, "inject": &f.inject}
+			"url": &f.url, "pairs": &f.pairs, "inject": &f.inject, "whole": &f.whole}
 		for _, o := range strings.Split(opts, ",") {
 			switch flag, ok := flags[o]; {
 			case ok:
@@ -206,7 +208,7 @@ func fromEnv(getenv func(string) string, f field) (raw, bool) {
 	switch {
 	case f.pairs:
 		r.vals = splitParams(v)
-	case f.list():
+	case f.list() && !f.whole:
 		r.vals = strings.Split(v, ",")
 	}
 	return r, true
