@@ -190,6 +190,25 @@ func (o *origins) settingExit(err error) error {
 	return &ExitError{Code: ExitUsage, Err: err}
 }
 
+// checkSettings hands each served injector its settings once, as each of
+// its injects will, so that a setting it refuses stops serve at start
+// (exit 2, naming the setting and where it was given) instead of failing
+// every inject.
+func checkSettings(reg *framework.Registry, selected []framework.Manifest, settings injectorSettings, o *origins) error {
+	for _, m := range selected {
+		ex, err := reg.New(m.Name)
+		if err != nil {
+			return err
+		}
+		if c, ok := ex.(framework.Configurer); ok {
+			if err := c.Configure(settings[m.Name]); err != nil {
+				return &ExitError{Code: ExitUsage, Err: o.named(err)}
+			}
+		}
+	}
+	return nil
+}
+
 // isSetting reports whether err is a refused setting.
 func isSetting(err error) bool {
 	var se *serve.SettingError
@@ -205,6 +224,9 @@ func serveAction(c *ucli.Context, o Options) error {
 	}
 	daemonOpts, profileOpts, selected, err := sc.check(ms)
 	if err != nil {
+		return err
+	}
+	if err := checkSettings(o.Registry, selected, sc.injectors, &sc.origins); err != nil {
 		return err
 	}
 	log, err := newLogger(o.Stderr, sc.Log)

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/query"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -115,6 +117,39 @@ func TestServeInjectorSelection(t *testing.T) {
 			starting := jsonLogs(stderr.String(), "starting")
 			if len(starting) != 1 || fmt.Sprint(starting[0]["injectors"]) != fmt.Sprint(tt.want) {
 				t.Errorf("start logged %v, want injectors %v", starting, tt.want)
+			}
+		})
+	}
+}
+
+// An injector setting the injector refuses stops serve at start, naming
+// where it was given, before the platform is contacted: not every inject.
+func TestServeInjectorSettingRefused(t *testing.T) {
+	cfg := writeFile(t, "c.yaml", "query:\n  request_timeout: soon\n")
+	reg := registry(func(r *framework.Registry) {
+		r.Register("query", func() framework.Executor { return query.New() })
+	})
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		"env":         {map[string]string{"INJECTKIT_QUERY_REQUEST_TIMEOUT": "-3"}, nil, `invalid query.request_timeout "-3" (env INJECTKIT_QUERY_REQUEST_TIMEOUT): want a positive duration`},
+		"config file": {nil, []string{"--config", cfg}, `invalid query.request_timeout "soon" (config file ` + cfg + `:2)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken)
+			d := serveWith(t, reg, tc.env, append([]string{"--openaev-url", p.URL, "--token", serveToken,
+				"--injector-id", injectorID, "--injectors", "query", "--listen-addr", "127.0.0.1:0"}, tc.args...)...)
+			waitUntil(t, "serve to exit", func() bool { return strings.Contains(d.stderr.String(), "injectkit: ") })
+			if code := d.Stop(t); code != cli.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr: %s", code, cli.ExitUsage, d.stderr)
+			}
+			if !strings.Contains(d.stderr.String(), tc.want) {
+				t.Errorf("stderr %q does not mention %q", d.stderr, tc.want)
+			}
+			if calls := p.AllCalls(); len(calls) != 0 {
+				t.Errorf("the platform was called: %s %s", calls[0].Kind, calls[0].Path)
 			}
 		})
 	}

@@ -181,9 +181,9 @@ func (e *Executor) Configure(settings map[string]string) error {
 				e.timeout = DefaultRequestTimeout
 				continue
 			}
-			d, err := time.ParseDuration(v)
+			d, err := framework.ParseDuration(v) // a bare number is seconds
 			if err != nil || d <= 0 {
-				return &signatures.ValidationError{Field: Name + "." + k, Value: v, Reason: "want a positive duration such as 30s"}
+				return &signatures.ValidationError{Field: Name + "." + k, Value: v, Reason: "want a positive duration such as 30s or 30 (seconds)"}
 			}
 			e.timeout = d
 		default:

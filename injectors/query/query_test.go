@@ -138,7 +138,12 @@ func TestConfigure(t *testing.T) {
 		{"relative", map[string]string{"shodan_base_url": "api.shodan.io"}, "query.shodan_base_url", nil},
 		{"query in base", map[string]string{"shodan_base_url": "http://127.0.0.1/?key=x"}, "query.shodan_base_url", nil},
 		{"bad timeout", map[string]string{"request_timeout": "soon"}, "query.request_timeout", nil},
+		{"bare number is seconds", map[string]string{"request_timeout": "7"}, "", func(e *Executor) bool {
+			return e.timeout == 7*time.Second
+		}},
 		{"negative timeout", map[string]string{"request_timeout": "-1s"}, "query.request_timeout", nil},
+		{"negative seconds", map[string]string{"request_timeout": "-3"}, "query.request_timeout", nil},
+		{"zero", map[string]string{"request_timeout": "0"}, "query.request_timeout", nil},
 		{"unknown key", map[string]string{"shodan_api_token": "x"}, "query.shodan_api_token", nil},
 	}
 	for _, tt := range tests {
