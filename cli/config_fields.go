@@ -55,11 +55,11 @@ var (
 
 // field is one setting of a config struct.
 type field struct {
-	key, usage, def                                string
-	enum                                           []string
+	key, usage, def                                       string
+	enum                                                  []string
 	secret, required, positive, url, pairs, inject, whole bool
-	index                                          []int // reflect.Value.FieldByIndex
-	typ                                            reflect.Type
+	index                                                 []int // reflect.Value.FieldByIndex
+	typ                                                   reflect.Type
 }
 
 func (f field) flag() string { return strings.ReplaceAll(f.key, "_", "-") }
