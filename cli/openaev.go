@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 
 	ucli "github.com/urfave/cli/v2"
@@ -97,9 +98,20 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if err != nil {
 		return err
 	}
+	// A message without a readable inject id is refused before the
+	// platform is asked anything; one that names its id is the platform's
+	// to hear about (reception, then INVALID_USAGE), as serve would tell it.
+	m, perr := openaev.ParseMessage(body)
+	var me *openaev.MessageError
+	if perr != nil && (!errors.As(perr, &me) || me.InjectID == "") {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("openaev message %s: %w", cfg.OpenAEVMessage, perr)}
+	}
 	return withOpenAEVProcessor(c, o, cfg, log, view, func(p *openaev.Processor) error {
 		p.Injector = name
-		return p.Process(c.Context, body)
+		if perr != nil {
+			return p.Process(c.Context, body)
+		}
+		return p.ProcessMessage(c.Context, m)
 	})
 }
 

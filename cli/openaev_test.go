@@ -2,11 +2,17 @@ package cli_test
 
 import (
 	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -219,6 +225,25 @@ func TestRunOpenAEVErrors(t *testing.T) {
 				t.Errorf("last printed %v", lines[len(lines)-1].Body)
 			}
 		})
+	}
+}
+
+// A message whose inject id cannot be read is refused before the platform
+// is asked anything, its version included, and nothing is stored.
+func TestRunOpenAEVMessageMalformedContactsNothing(t *testing.T) {
+	broken := writeFile(t, "broken.json", `{"injection":{"inject_id":`)
+	backend := testkit.NewBackend(t)
+	ob := filepath.Join(t.TempDir(), "outbox.db")
+	r := run(t, registry(), nil, "run", "noop", "--openaev-message", broken, "--backend-url", backend.URL,
+		"--token", "tok", "--outbox", ob)
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "malformed message") || !strings.Contains(r.stderr, broken) {
+		t.Errorf("exit %d, stderr %q: want 2 naming the file and the malformed message", r.code, r.stderr)
+	}
+	if n := backend.Len(); n != 0 {
+		t.Errorf("%d requests reached the platform: %+v", n, backend.Requests())
+	}
+	if _, err := os.Stat(ob); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("outbox file: %v, want none", err)
 	}
 }
 
