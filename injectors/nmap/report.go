@@ -37,10 +37,12 @@ type ScanResult struct {
 	// Host is the address nmap scanned.
 	Host string `json:"host"`
 	// AssetID is the platform asset id of the target the host belongs to;
-	// empty for a target that names no asset (a manual target) and for an
-	// unmatched host. The platform links a port finding to an asset only
-	// through it.
-	AssetID string `json:"asset_id"`
+	// empty, and left out of the row, for a target that names no asset (a
+	// manual target) and for an unmatched host. The platform links a port
+	// finding to an asset only through it; a row without it is still a
+	// valid portscan row (asset_id is the one field of the output type the
+	// platform does not require), linked to no asset.
+	AssetID string `json:"asset_id,omitempty"`
 	// Target is the inject target the host was matched to (address or
 	// host name); empty for an unmatched host.
 	Target string `json:"target,omitempty"`

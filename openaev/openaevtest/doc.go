@@ -63,8 +63,9 @@
 //     as EXECUTED); a declared output whose value fails its processor's
 //     validation (FindingService throws; see ValidateOutput: cve objects
 //     with id, host and severity; ipv4 and ipv6 addresses of that family;
-//     port integers; portscan rows with asset_id, host, integer port and
-//     service); a declared output type the version does not know
+//     port integers; portscan rows with host, integer port and service,
+//     and asset_id a string when present: PortScanOutputProcessor's only
+//     optional field); a declared output type the version does not know
 //     (InjectorContractContentUtils throws on every processed callback). A
 //     structured output that is not JSON is skipped, not dropped (the
 //     platform only warns).

@@ -199,7 +199,12 @@ func TestValidateOutput(t *testing.T) {
 		{"port", `[22,"80"]`, openaevtest.Current, false},
 		{"port", `[22.5]`, openaevtest.Current, false},
 		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, true},
-		{"portscan", `[{"asset":"a1","host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, false},
+		// asset_id is the one field the platform does not require: a row
+		// without it (a manual target) is valid and linked to no asset.
+		{"portscan", `[{"host":"10.0.0.5","port":22,"service":""}]`, openaevtest.Current, true},
+		{"portscan", `[{"asset_id":7,"host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, false},
+		{"portscan", `[{"asset_id":"a1","port":22,"service":"ssh"}]`, openaevtest.Current, false},
+		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":22}]`, openaevtest.Version24, false},
 		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":"22","service":"ssh"}]`, openaevtest.Current, false},
 		{"text", `["anything", 1]`, openaevtest.Version24, true},
 		{"cloud_finding", `[]`, openaevtest.Current, false},

@@ -155,12 +155,18 @@ func validCVE(m map[string]any) error {
 	return nil
 }
 
-// validPortScan models PortScanOutputProcessor: rows with asset_id, host,
-// an integer port and service.
+// validPortScan models PortScanOutputProcessor: rows with host, an
+// integer port and service (its required fields); asset_id, the one it
+// does not require, is a string when present.
 func validPortScan(m map[string]any) error {
-	for _, k := range []string{"asset_id", "host", "service"} {
+	for _, k := range []string{"host", "service"} {
 		if _, ok := m[k].(string); !ok {
 			return fmt.Errorf("portscan row: %s must be a string", k)
+		}
+	}
+	if a, present := m["asset_id"]; present {
+		if _, ok := a.(string); !ok {
+			return errors.New("portscan row: asset_id must be a string")
 		}
 	}
 	if !isInteger(m["port"]) {
