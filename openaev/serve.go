@@ -2,6 +2,7 @@ package openaev
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"sync/atomic"
 
@@ -90,8 +91,10 @@ type HandlerConfig struct {
 //     callback and sends nothing once the inject is finished (see
 //     AckLost).
 //   - A refusal of the token (*AuthorizationError) is a
-//     serve.UnauthorizedError, durable when the outbox keeps the body:
-//     the inject is never run again for it.
+//     serve.UnauthorizedError keyed by the inject, durable when the outbox
+//     keeps the body: the inject is never run again for it. Without an
+//     outbox, the result of an inject that ran is logged (ERROR, with its
+//     signatures) and its message acknowledged all the same.
 //   - A result kept in the outbox for a resend acknowledges the message;
 //     a message the processor refused (*MessageError) or a callback the
 //     platform refused for good is rejected (serve.Permanent); anything
@@ -176,7 +179,15 @@ func (h *Handler) settle(id, injector string, err error) error {
 		return nil
 	case errors.As(err, &auth):
 		h.cfg.Metrics.InjectFailed(injector)
-		return serve.Unauthorized(err, errors.As(err, &se) && se.Pending > 0)
+		ue := &serve.UnauthorizedError{Err: err, Durable: errors.As(err, &se) && se.Pending > 0, Key: id}
+		var de *runtime.DeliveryError
+		if errors.As(err, &de) && de.Report != nil {
+			ue.Ran = true
+			if !ue.Durable {
+				h.lost(id, de.Report)
+			}
+		}
+		return ue
 	case errors.As(err, &se) && se.Pending > 0:
 		log := h.log
 		if id != "" {
@@ -192,6 +203,19 @@ func (h *Handler) settle(id, injector string, err error) error {
 	}
 	h.cfg.Metrics.InjectFailed(injector)
 	return err
+}
+
+// lost logs the result of an inject that ran and that nothing keeps (no
+// outbox) after the platform refused it, so that it is not lost without a
+// trace: its message is acknowledged, not run again.
+func (h *Handler) lost(id string, r *runtime.Report) {
+	fields := []zap.Field{zap.String("inject_id", id), zap.String("status", string(r.Status))}
+	if p, err := r.Payload(); err == nil {
+		if b, err := json.Marshal(p); err == nil {
+			fields = append(fields, zap.ByteString("undelivered_signatures", b))
+		}
+	}
+	h.log.Error("terminal callback refused and not kept (no outbox): the inject's result is lost to the platform", fields...)
 }
 
 // waiting reports whether a terminal callback of inject id already waits

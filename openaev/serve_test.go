@@ -64,10 +64,10 @@ func TestHandlerSettles(t *testing.T) {
 			want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
 		{name: "404 on complete after the reception: authorization", opts: withOutbox,
 			complete: failure{http.StatusNotFound, 1}, want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
-		{name: "401 on complete, no outbox: requeued as unauthorized", complete: failure{http.StatusUnauthorized, 1},
-			want: want{settle: "unauthorized", runs: 1}},
+		{name: "401 on complete, no outbox: acknowledged as unauthorized, not run again, the result logged", complete: failure{http.StatusUnauthorized, 1},
+			want: want{settle: "unauthorized ran", runs: 1, log: "the inject's result is lost to the platform"}},
 		{name: "404 on the reception of a dispatched inject: nothing runs", reception: failure{http.StatusNotFound, 1},
-			want: want{settle: "unauthorized", runs: 0}},
+			want: want{settle: "unauthorized i-1", runs: 0}},
 		{name: "400 on complete: rejected, dead", opts: withOutbox, complete: failure{http.StatusBadRequest, 1},
 			want: want{settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
 		{name: "503 on complete, outbox: kept and acknowledged", opts: withOutbox,
@@ -151,8 +151,10 @@ func settlement(err error) string {
 		return "ack"
 	case errors.As(err, &ue) && ue.Durable:
 		return "unauthorized durable"
+	case errors.As(err, &ue) && ue.Ran:
+		return "unauthorized ran"
 	case errors.As(err, &ue):
-		return "unauthorized"
+		return "unauthorized " + ue.Key // requeued, up to a limit by message
 	case serve.IsPermanent(err):
 		return "reject"
 	}

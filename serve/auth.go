@@ -16,8 +16,10 @@ type authState struct {
 
 	mu      sync.Mutex
 	inARow  int
-	refused bool          // the last outcome was a refusal
-	resume  chan struct{} // non-nil while paused; closed by the next successful registration
+	refused bool                   // the last outcome was a refusal
+	byKey   map[string]keyRefusals // the messages requeued for a refusal, by UnauthorizedError.Key
+	regs    uint64                 // registrations accepted so far
+	resume  chan struct{}          // non-nil while paused; closed by the next successful registration
 	// pause asks the consume loop to stop consuming (buffered: a request
 	// made between two sessions is seen by the next one).
 	pause chan struct{}
@@ -45,6 +47,44 @@ func (a *authState) failed() (inARow int, pause bool) {
 	return a.inARow, true
 }
 
+// keyRefusals counts the refusals of one message, and the registrations
+// accepted before the first of them.
+type keyRefusals struct {
+	n    int
+	regs uint64
+}
+
+// maxKeys bounds byKey: past it the counts start again (a count lost
+// only delays a rejection).
+const maxKeys = 4096
+
+// again records one more refusal of the message of key and reports
+// whether it is to be rejected: refused limit times, and a registration
+// accepted since its first refusal, so that the token itself works and
+// only this message's inject is refused (a token refused everywhere
+// fails the registrations too, and no message is ever rejected for it).
+func (a *authState) again(key string) (n int, reject bool) {
+	if key == "" {
+		return 0, false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.byKey == nil || len(a.byKey) >= maxKeys {
+		a.byKey = map[string]keyRefusals{}
+	}
+	k, seen := a.byKey[key]
+	if !seen {
+		k.regs = a.regs
+	}
+	k.n++
+	if k.n < a.limit || a.regs == k.regs {
+		a.byKey[key] = k
+		return k.n, false
+	}
+	delete(a.byKey, key)
+	return k.n, true
+}
+
 // succeeded records a message handled without a refusal.
 func (a *authState) succeeded() {
 	a.mu.Lock()
@@ -58,6 +98,7 @@ func (a *authState) succeeded() {
 func (a *authState) registered() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.regs++
 	if a.resume != nil {
 		close(a.resume)
 		a.resume, a.inARow = nil, 0
@@ -84,22 +125,41 @@ func (a *authState) resumed() <-chan struct{} {
 }
 
 // unauthorized settles a job whose handling the platform refused for
-// authorization: acknowledged when its result is durable, requeued
-// otherwise; the refusal is counted, and the consumption paused after
-// limit of them in a row.
+// authorization (see UnauthorizedError): acknowledged when its result is
+// durable or its inject ran, requeued otherwise until its own refusals
+// reach the limit, then rejected; the refusal is counted, and the
+// consumption paused after limit of them in a row.
 func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
 	n, pause := r.auth.failed()
 	r.metrics.authFailure()
-	if ue.Durable {
-		log.Warn("the platform refuses the token; the result is kept for a resend and the message acknowledged",
-			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
+	ack := func() {
 		if settled, aerr := j.settle(func() error { return j.dl.Ack(false) }); settled && aerr == nil {
 			r.metrics.message(OutcomeAcked)
 		}
-	} else {
-		log.Warn("the platform refuses the token; requeueing the message", zap.String("reason", ReasonUnauthorized),
-			zap.Int("in_a_row", n), zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
-		r.requeue(j)
+	}
+	switch {
+	case ue.Durable:
+		log.Warn("the platform refuses the token; the result is kept for a resend and the message acknowledged",
+			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
+		ack()
+	case ue.Ran:
+		log.Warn("the platform refuses the token; the inject ran and no outbox keeps its result: the message is acknowledged so that it does not run again",
+			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
+		ack()
+	default:
+		times, reject := r.auth.again(ue.Key)
+		if !reject {
+			log.Warn("the platform refuses the token; requeueing the message", zap.String("reason", ReasonUnauthorized),
+				zap.Int("in_a_row", n), zap.Int("this_message", times), zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
+			r.requeue(j)
+			break
+		}
+		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
+			r.metrics.message(OutcomeRejected)
+		}
+		log.Error("the platform refused this message's requests "+strconv.Itoa(times)+" times while it accepted the registration: "+
+			"message rejected without requeue (the platform does not know its inject, or the token has no rights on it)",
+			zap.String("reason", ReasonUnauthorized), zap.String("key", ue.Key), zap.Error(ue.Err))
 	}
 	if pause {
 		r.metrics.setPaused(true)

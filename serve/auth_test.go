@@ -193,3 +193,57 @@ func TestIntegrationStopWhilePaused(t *testing.T) {
 		t.Errorf("after the stop: %d ready, %d consumers; want 1, 0", ready, consumers)
 	}
 }
+
+// TestIntegrationUnauthorizedAfterARunIsNotRunAgain checks that a refusal
+// of the result of an inject that ran, with nothing keeping the result,
+// acknowledges the message: the inject is not run a second time.
+func TestIntegrationUnauthorizedAfterARunIsNotRunAgain(t *testing.T) {
+	h := &deliveries{fn: func(serve.Delivery, int) error {
+		return &serve.UnauthorizedError{Err: errors.New("complete rejected: status 401"), Ran: true, Key: "inj-1"}
+	}}
+	f := newFixture(t, h)
+	start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
+	waitFor(t, "acknowledged", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
+	})
+	if n := len(h.all()); n != 1 {
+		t.Errorf("handled %d times, want once", n)
+	}
+	if ready, _ := servetest.Counts(t, f.queue); ready != 0 {
+		t.Errorf("%d messages left in the queue", ready)
+	}
+}
+
+// TestIntegrationUnauthorizedMessageRejectedOnceTheTokenWorks checks that
+// a message whose own requests the platform refuses (nothing ran) is
+// requeued while the registrations fail too, and rejected once it has
+// been refused AuthFailures times with a registration accepted since its
+// first refusal: the token works, only this inject is refused.
+func TestIntegrationUnauthorizedMessageRejectedOnceTheTokenWorks(t *testing.T) {
+	h := &deliveries{fn: func(serve.Delivery, int) error {
+		return &serve.UnauthorizedError{Err: errors.New("reception rejected: status 404"), Key: "inj-gone"}
+	}}
+	f := newFixture(t, h)
+	f.d.AuthFailures = 2
+	f.d.HeartbeatInterval = 20 * time.Millisecond
+	f.d.RequeueDelay = time.Millisecond
+	start(t, f.d)
+	waitFor(t, "registered", func() bool { return f.reg.count() > 0 })
+	f.reg.set(f.reg.reg, errors.New("platform: 401")) // the token refused everywhere
+	servetest.Publish(t, f.queue, []byte(`{"inject":"gone"}`))
+	waitFor(t, "the consumption paused", func() bool { return servetest.Metric(t, f.metrics, "injectkit_consumption_paused") == 1 })
+	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected"); got != 0 {
+		t.Fatalf("rejected = %v while no registration was accepted: a token refused everywhere loses messages", got)
+	}
+	f.reg.set(f.reg.reg, nil) // the token works again; the inject stays refused
+	waitFor(t, "the message rejected", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") == 1
+	})
+	if ready, _ := servetest.Counts(t, f.queue); ready != 0 {
+		t.Errorf("%d messages left in the queue", ready)
+	}
+	if f.logs.FilterMessageSnippet("message rejected without requeue").Len() != 1 {
+		t.Error("the rejection is not logged once")
+	}
+}

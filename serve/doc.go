@@ -15,7 +15,10 @@
 //     requeue and the reason logged.
 //   - an *UnauthorizedError (see Unauthorized): the platform refused the
 //     daemon's token. The message is acknowledged when the result is kept
-//     for a resend (Durable), requeued otherwise; never rejected. /healthz
+//     for a resend (Durable) or its inject ran (Ran: never run again),
+//     requeued otherwise, and rejected only once its own requests were
+//     refused AuthFailures times while a registration was accepted since
+//     the first refusal (the token works, only that inject is refused). /healthz
 //     turns unhealthy with ReasonUnauthorized until a message is handled
 //     without one, and after AuthFailures of them in a row the daemon stops
 //     consuming (prefetched messages go back to the queue) until a

@@ -39,8 +39,17 @@ const ReasonUnauthorized = "platform refuses the token: check its rights"
 //
 //   - with Durable set, the result is kept elsewhere (an outbox resends
 //     it): the message is acknowledged;
-//   - without, nothing was kept (nothing ran, or there is no outbox): the
-//     message is requeued after RequeueDelay.
+//   - with Ran set and not Durable, the inject ran and its result was
+//     refused with nowhere to keep it (no outbox): the message is
+//     acknowledged all the same, so that the inject does not run again,
+//     and the Handler has logged the result;
+//   - otherwise nothing ran: the message is requeued after RequeueDelay,
+//     until the requests of the message with the same Key (its inject)
+//     have been refused Daemon.AuthFailures times and a registration was
+//     accepted since the first refusal (the token works; only this inject
+//     is refused); it is then rejected without requeue, so that one
+//     inject the token may not see (or that no longer exists) does not
+//     come back for ever.
 //
 // Either way /healthz turns unhealthy with ReasonUnauthorized until a
 // later message succeeds, and after Daemon.AuthFailures of them in a row
@@ -48,6 +57,10 @@ const ReasonUnauthorized = "platform refuses the token: check its rights"
 type UnauthorizedError struct {
 	Err     error
 	Durable bool
+	Ran     bool
+	// Key names what the message is about (its inject id); "" never
+	// rejects it.
+	Key string
 }
 
 func (e *UnauthorizedError) Error() string { return e.Err.Error() }
