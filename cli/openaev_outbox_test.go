@@ -128,6 +128,37 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 	}
 }
 
+// A stored "complete" of an inject that a later run completed is
+// superseded at the flush, as at serve's resend: dropped, not sent again.
+// A legacy platform answers 409 to a "complete" of an inject no longer
+// pending, which kept the body pending for ever.
+func TestOutboxFlushSupersededComplete(t *testing.T) {
+	t.Parallel()
+	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithLegacyIngestion())
+	const id = "inj-twice"
+	p.AddInject(id, openaev.ContractID("noop"))
+	p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+	args := []string{"run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
+		"--backend-url", p.URL, "--log-level", "error"}
+	checkKept(t, run(t, registry(), env, args...), box)
+	if r := run(t, registry(), env, args...); r.code != 0 {
+		t.Fatalf("second run: exit %d\n%s", r.code, r.stderr)
+	}
+	completions := len(p.Completions(id))
+	f := run(t, registry(), env, "outbox", "flush", "--backend-url", p.URL, "--log-level", "error")
+	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
+		t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+	}
+	if n := len(p.Completions(id)); n != completions {
+		t.Errorf("the flush sent the superseded complete: %d completions, want %d", n, completions)
+	}
+	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
+		t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
+	}
+}
+
 // A platform that never acknowledges the reception gets nothing more: the
 // inject does not run, nothing is stored, the run exits 1 with a hint that
 // it may be run again.

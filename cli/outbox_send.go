@@ -63,7 +63,10 @@ func (e *outboxEnv) callbackPoster(o Options) func(string) (outbox.Poster, error
 }
 
 // openaevPoster is the openaev profile resending the terminal callbacks
-// stored for a base URL.
+// stored for a base URL as serve's resender does: a stored "complete" of
+// an inject the platform shows finished (a later run completed it) is
+// superseded, dropped rather than sent, which the platform would refuse
+// (409 on a legacy platform) or take as a second completion.
 func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error) {
 	return func(base string) (outbox.Poster, error) {
 		hc, err := backendHTTPClient(e.cfg.backend(), e.log)
@@ -75,7 +78,7 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: err}
 		}
-		return openaev.NewProfile(client, nil, e.log), nil
+		return openaev.ResendPoster{Profile: openaev.NewProfile(client, nil, e.log)}, nil
 	}
 }
 
