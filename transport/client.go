@@ -122,6 +122,9 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if s.token != "" {
 		c.poster.Secrets = []string{s.token}
 	}
+	// The base URL's credentials travel as a Basic Authorization header,
+	// which a backend may echo.
+	c.poster.Secrets = append(c.poster.Secrets, httpx.URLSecrets(s.base)...)
 	return &c, nil
 }
 

@@ -7,7 +7,8 @@ import "github.com/injectkit/injectkit/internal/httpx"
 // once more (see httpx.Redact). Empty secrets are ignored.
 func Redact(s string, secrets ...string) string { return httpx.Redact(s, secrets...) }
 
-// Redact returns s with the client's token redacted in every form Redact
-// knows. A caller keeping or logging what a backend answered (an outbox)
-// uses it without ever holding the token.
-func (c *Client) Redact(s string) string { return httpx.Redact(s, c.token) }
+// Redact returns s with the client's secrets (its token, and the
+// credentials of its base URL) redacted in every form Redact knows. A
+// caller keeping or logging what a backend answered (an outbox) uses it
+// without ever holding them.
+func (c *Client) Redact(s string) string { return httpx.Redact(s, c.poster.Secrets...) }

@@ -3,12 +3,15 @@ package httpx
 import (
 	"bytes"
 	"cmp"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -168,14 +171,83 @@ func secretForms(secret string) []string {
 
 // escapes returns the encodings s may travel in through a server's answer
 // or an error message: JSON-escaped (as encoding/json writes it, with and
-// without HTML escaping, and as Go's %q quotes it) and URL-encoded (query
-// and path escaping, with upper or lower case hex).
+// without HTML escaping, as Go's %q quotes it, and with every non-ASCII
+// character as \uXXXX, as Python's json.dumps writes it) and URL-encoded
+// (query and path escaping, and a component escaped with %20 for a space,
+// as JavaScript's encodeURIComponent and Python's quote write it; hex in
+// upper or lower case).
 func escapes(s string) []string {
 	q := strconv.Quote(s)
-	return []string{
+	component := strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
+	out := []string{
 		jsonInner(s, true), jsonInner(s, false), q[1 : len(q)-1],
-		url.QueryEscape(s), url.PathEscape(s), lowerHex(url.QueryEscape(s)), lowerHex(url.PathEscape(s)),
+		url.QueryEscape(s), url.PathEscape(s), component,
+		lowerHex(url.QueryEscape(s)), lowerHex(url.PathEscape(s)), lowerHex(component),
 	}
+	if ascii := asciiJSON(jsonInner(s, false)); ascii != jsonInner(s, false) {
+		out = append(out, ascii, upperUnicodeHex(ascii))
+	}
+	return out
+}
+
+// asciiJSON rewrites the non-ASCII characters of a JSON string's inside as
+// \uXXXX escapes (lower-case hex; a surrogate pair above U+FFFF).
+func asciiJSON(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < utf8.RuneSelf:
+			b.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
+	return b.String()
+}
+
+// upperUnicodeHex upper-cases the hex digits of the \uXXXX escapes of s,
+// as asciiJSON wrote them.
+func upperUnicodeHex(s string) string {
+	b := []byte(s)
+	for i := 0; i+5 < len(b); i++ {
+		if b[i] != '\\' || b[i+1] != 'u' {
+			continue
+		}
+		for j := i + 2; j < i+6; j++ {
+			if b[j] >= 'a' && b[j] <= 'f' {
+				b[j] -= 'a' - 'A'
+			}
+		}
+		i += 5
+	}
+	return string(b)
+}
+
+// URLSecrets returns the secrets the user information of a URL carries,
+// none without any: its password, or its user name when it has no
+// password (a token given as the user), and the value of the Basic
+// Authorization header a client sends for them, which a server may echo.
+func URLSecrets(raw string) []string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return nil
+	}
+	user := u.User.Username()
+	secret, ok := u.User.Password()
+	if !ok {
+		secret = user
+	}
+	if secret == "" {
+		return nil
+	}
+	basic := base64.StdEncoding.EncodeToString([]byte(user + ":" + secret))
+	if !ok {
+		basic = base64.StdEncoding.EncodeToString([]byte(user + ":"))
+	}
+	return []string{secret, basic}
 }
 
 // jsonInner returns s as a JSON string without its quotes.

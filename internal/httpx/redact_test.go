@@ -38,6 +38,13 @@ func TestRedact(t *testing.T) {
 		{"short multi-byte secret inside a word", "bär, ä", []string{"ä"}, "bär, [REDACTED]"},
 		{"short secret, escaped form as a word", "k=%C3%A4&", []string{"ä"}, "k=[REDACTED]&"},
 		{"eight bytes and more: inside words too", "xs3cr3t-1x", []string{"s3cr3t-1"}, "x[REDACTED]x"},
+		// Other servers' encodings: encodeURIComponent / Python's quote
+		// (%20 for a space), Python's json.dumps (\uXXXX for non-ASCII).
+		{"component-escaped", "url=SECRETQa%20b%26cZZEND", []string{"SECRETQa b&cZZEND"}, "url=[REDACTED]"},
+		{"component-escaped, lower-case hex", "url=SECRETQa%20b%2bc", []string{"SECRETQa b+c"}, "url=[REDACTED]"},
+		{"JSON with ASCII escapes", `json="SECRETQab\u00e9cdZZEND"`, []string{"SECRETQabécdZZEND"}, `json="[REDACTED]"`},
+		{"JSON with upper-case ASCII escapes", `"s3cr3t-\u00E9"`, []string{"s3cr3t-é"}, `"[REDACTED]"`},
+		{"JSON with a surrogate pair", `"s3cr3t-\ud83d\ude00"`, []string{"s3cr3t-😀"}, `"[REDACTED]"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -78,5 +85,28 @@ func TestRedactError(t *testing.T) {
 				t.Errorf("RedactError = %q (chain kept: %v), want %q", got, errors.Is(got, tt.err), tt.wantMsg)
 			}
 		})
+	}
+}
+
+func TestURLSecrets(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"http://admin:PWSECRET9@127.0.0.1:1", []string{"PWSECRET9", "YWRtaW46UFdTRUNSRVQ5"}},
+		{"https://tok3n-as-user@h", []string{"tok3n-as-user", "dG9rM24tYXMtdXNlcjo="}},
+		{"https://h/x", nil},
+		{"https://:@h", nil},
+		{"::", nil},
+	}
+	for _, tt := range tests {
+		if got := URLSecrets(tt.raw); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("URLSecrets(%q) = %q, want %q", tt.raw, got, tt.want)
+		}
+	}
+	// The Basic header a client sends for the URL is redacted.
+	line := "echo: Authorization: Basic YWRtaW46UFdTRUNSRVQ5"
+	if got := Redact(line, URLSecrets("http://admin:PWSECRET9@127.0.0.1:1")...); strings.Contains(got, "YWRtaW46") {
+		t.Errorf("Basic credentials not redacted: %q", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf16"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
@@ -39,10 +40,24 @@ func tokenForms(tok string) map[string]string {
 		}
 		return string(b)
 	}
+	var ascii strings.Builder // json.dumps: non-ASCII as \uXXXX
+	for _, r := range jsonInner(false) {
+		switch {
+		case r < 0x80:
+			ascii.WriteRune(r)
+		case r > 0xFFFF:
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&ascii, "\\u%04x\\u%04x", r1, r2)
+		default:
+			fmt.Fprintf(&ascii, "\\u%04x", r)
+		}
+	}
+	component := strings.ReplaceAll(url.QueryEscape(tok), "+", "%20") // encodeURIComponent
 	return map[string]string{
 		"raw": tok, "json": jsonInner(true), "json-nohtml": jsonInner(false), "quoted": q[1 : len(q)-1],
 		"query": url.QueryEscape(tok), "path": url.PathEscape(tok), "query-lower": lower(url.QueryEscape(tok)),
-		"path-lower": lower(url.PathEscape(tok)),
+		"path-lower": lower(url.PathEscape(tok)), "component": component, "component-lower": lower(component),
+		"json-ascii": ascii.String(),
 	}
 }
 
