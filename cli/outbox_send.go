@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -20,9 +21,20 @@ import (
 // (--backend-url, INJECTKIT_BACKEND_URL or backend_url), with that
 // configuration's token. Bodies of other backends stay pending.
 
-// sameBackend reports whether a stored base URL is the configured backend.
+// sameBackend reports whether a stored base URL is the configured backend:
+// the same URL once credentials and trailing slashes are dropped, the
+// scheme and host compared without regard to case (HTTP://H and http://h
+// are one backend).
 func sameBackend(stored, configured string) bool {
-	norm := func(s string) string { return strings.TrimRight(httpx.StripCredentials(strings.TrimSpace(s)), "/") }
+	norm := func(s string) string {
+		s = strings.TrimRight(httpx.StripCredentials(strings.TrimSpace(s)), "/")
+		u, err := url.Parse(s)
+		if err != nil {
+			return s
+		}
+		u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+		return u.String()
+	}
 	return configured != "" && norm(stored) == norm(configured)
 }
 
