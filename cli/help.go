@@ -44,15 +44,17 @@ func examples(path string) []string {
 			"injectkit injectors -o json",
 		}
 	case "outbox":
-		return []string{"injectkit outbox list", "injectkit outbox flush", "injectkit outbox retry-dead 7"}
+		return []string{"injectkit outbox list", `injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`,
+			`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
 	case "outbox list":
 		return []string{"injectkit outbox list", "injectkit outbox list -o json", "injectkit outbox list --outbox /var/lib/injectkit/outbox.db"}
 	case "outbox flush":
-		return []string{"injectkit outbox flush", `injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`}
+		return []string{`injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`,
+			`injectkit outbox flush --outbox /var/lib/injectkit/outbox.db --backend-url https://backend.example.com --token "$TOKEN"`}
 	case "outbox drop":
 		return []string{"injectkit outbox drop 7"}
 	case "outbox retry-dead":
-		return []string{`injectkit outbox retry-dead 7 --token "$TOKEN"`}
+		return []string{`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
 	case "version":
 		return []string{"injectkit version", "injectkit version -o json", "injectkit --version"}
 	case "completion":

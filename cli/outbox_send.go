@@ -145,9 +145,9 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	poster := e.callbackPoster(o)
 	switch {
 	case (back.Profile == "" || openaev.Untenanted(back)) && !sameBackend(back.BaseURL, e.cfg.backend().URL):
-		fmt.Fprintf(o.Stdout, "%d (inject %s) moved back to pending, not sent: it belongs to %s (send it with --backend-url %s and its --token)\n",
-			id, back.InjectID, back.BaseURL, back.BaseURL)
-		return nil
+		// Pending again, not sent: exit 1, as a flush that leaves bodies.
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("%d (inject %s) moved back to pending, not sent: it belongs to %s (send it with its token: %s outbox flush --outbox %s --backend-url %s)",
+			id, back.InjectID, back.BaseURL, o.name(), shellWord(e.store.Path()), shellWord(back.BaseURL))}
 	case back.Profile == "":
 	case openaev.Untenanted(back):
 		poster = e.openaevPoster(o)

@@ -162,6 +162,28 @@ func TestOutboxDeadList(t *testing.T) {
 	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead") {
 		t.Errorf("after retry-dead:\n%s", l.stdout)
 	}
+
+	// Without the backend it belongs to, retry-dead moves a dead body back
+	// to pending but sends nothing: exit 1, naming the command that sends
+	// it.
+	be.set(http.StatusBadRequest)
+	if r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-400b", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"); r.code != 1 {
+		t.Fatalf("exit %d stderr %s", r.code, r.stderr)
+	}
+	be.set(http.StatusOK)
+	l = run(t, registry(), env, "outbox", "list")
+	if id = regexp.MustCompile(`(?m)^(\d+)\s+dead`).FindStringSubmatch(l.stdout); id == nil {
+		t.Fatalf("no dead id in\n%s", l.stdout)
+	}
+	sent := len(be.got())
+	other := run(t, registry(), env, "outbox", "retry-dead", id[1], "--log-level", "error")
+	if other.code != 1 || !strings.Contains(other.stderr, "moved back to pending, not sent: it belongs to "+be.URL) ||
+		!strings.Contains(other.stderr, "outbox flush --outbox ") || len(be.got()) != sent {
+		t.Fatalf("retry-dead without its backend: exit %d, %d requests\n%s%s", other.code, len(be.got())-sent, other.stdout, other.stderr)
+	}
+	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "1 pending, 0 dead") {
+		t.Errorf("after retry-dead without its backend:\n%s", l.stdout)
+	}
 }
 
 // TestOutboxDropAndIDs: drop and retry-dead take one id; list and flush none.
