@@ -278,6 +278,11 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if len(r.vals) > 0 {
 		text = r.vals[0]
 	}
+	if f.secret {
+		// White space around a secret is a paste's, never the secret's:
+		// a blank token is no token (and warned about as such).
+		text = strings.TrimSpace(text)
+	}
 	switch {
 	case f.required && text == "":
 		return f.invalid(r, text, errors.New("required ("+f.sources()+")"))

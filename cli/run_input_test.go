@@ -96,16 +96,23 @@ func TestRunWarnsOfAMissingToken(t *testing.T) {
 		{"backend without token", []string{"--backend-url", be.URL}, true},
 		{"openaev backend without token", []string{"--backend-url", be.URL, "--profile", "openaev", "--openaev-version", "3.260821.0"}, true},
 		{"backend with token", []string{"--backend-url", be.URL, "--token", "t"}, false},
+		{"backend with a blank token", []string{"--backend-url", be.URL, "--token", "   "}, true},
 		{"no backend", nil, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			before := len(be.got())
 			r := run(t, registry(), nil, append([]string{"run", "noop", "--inject-id", "tok-1", "--target", "127.0.0.1", "--log-level", "warn"}, tt.args...)...)
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
 			if got := strings.Contains(r.stderr, warn); got != tt.warn {
 				t.Errorf("warned %v, want %v:\n%s", got, tt.warn, r.stderr)
+			}
+			for _, req := range be.got()[before:] {
+				if h := req.Header.Get("Authorization"); tt.warn && h != "" {
+					t.Errorf("Authorization %q sent without a token", h)
+				}
 			}
 		})
 	}

@@ -223,8 +223,11 @@ func ValidateHostname(field, v string) error {
 			}
 		}
 	}
-	if numeric(labels[len(labels)-1]) {
-		return bad("not a valid IP address or host name (address ranges are not accepted)")
+	if last := labels[len(labels)-1]; numeric(last) {
+		if strings.Contains(last, "-") {
+			return bad("not a valid IP address or host name (address ranges are not accepted)")
+		}
+		return bad("not a valid IP address or host name (a host name's last label is not all digits)")
 	}
 	return nil
 }
