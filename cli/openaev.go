@@ -127,6 +127,11 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 	case errors.As(err, &me), errors.As(err, &ve):
+		var ae *openaev.APIError
+		if errors.As(err, &ae) && ae.Op == "reception" && ae.Status == http.StatusNotFound {
+			return &ExitError{Code: ExitUsage, Err: err, Hint: "the platform answers 404 for an inject it does not know " +
+				"and for one the token has no rights on: check the inject id and the token's rights"}
+		}
 		return &ExitError{Code: ExitUsage, Err: err}
 	case errors.As(err, &nr):
 		return &ExitError{Code: ExitDelivery, Err: err,

@@ -284,3 +284,19 @@ func TestRunOpenAEVMessageByContract(t *testing.T) {
 		})
 	}
 }
+
+// An inject the platform does not know (or the token may not see: the
+// platform answers both 404) is refused at the reception: exit 2, with a
+// hint saying which two things to check; nothing runs.
+func TestRunOpenAEVUnknownInject(t *testing.T) {
+	p := openaevtest.NewPlatform(t, platformToken)
+	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "never-given", "--target", "127.0.0.1",
+		"--backend-url", p.URL, "--token", platformToken, "--outbox", "none", "--log-level", "error")
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "status 404") ||
+		!strings.Contains(r.stderr, "hint: the platform answers 404 for an inject it does not know and for one the token has no rights on") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if _, sent := p.Terminal("never-given"); sent {
+		t.Error("a terminal callback was sent")
+	}
+}
