@@ -109,9 +109,10 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	case s.CertFile != "":
-		return nil, &SettingError{Setting: "broker_key_file", Value: "", Reason: "required with broker_cert_file"}
+		// Named by the setting given, so that the error says where it was.
+		return nil, &SettingError{Setting: "broker_cert_file", Value: s.CertFile, Reason: "needs broker_key_file, its private key"}
 	case s.KeyFile != "":
-		return nil, &SettingError{Setting: "broker_cert_file", Value: "", Reason: "required with broker_key_file"}
+		return nil, &SettingError{Setting: "broker_key_file", Value: s.KeyFile, Reason: "needs broker_cert_file, its certificate"}
 	}
 	return cfg, nil
 }

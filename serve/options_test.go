@@ -60,8 +60,8 @@ func TestBrokerTLSConfig(t *testing.T) {
 		{"insecure", serve.BrokerTLS{Insecure: true}, ""},
 		{"missing CA file", serve.BrokerTLS{CAFile: "/nonexistent/ca.pem"}, "broker_ca_file"},
 		{"CA file without a certificate", serve.BrokerTLS{CAFile: empty}, "broker_ca_file"},
-		{"certificate without key", serve.BrokerTLS{CertFile: client.CertFile}, "broker_key_file"},
-		{"key without certificate", serve.BrokerTLS{KeyFile: client.KeyFile}, "broker_cert_file"},
+		{"certificate without key", serve.BrokerTLS{CertFile: client.CertFile}, "broker_cert_file"}, // named by the setting given
+		{"key without certificate", serve.BrokerTLS{KeyFile: client.KeyFile}, "broker_key_file"},
 		{"key that is no key", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: ca.File}, "broker_cert_file"},
 	}
 	for _, tt := range tests {
