@@ -191,6 +191,33 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 	}
 }
 
+// A target refused names where it was given: the flag, its environment
+// variable or the config file's line; so does --max-targets.
+func TestTargetErrorsNameTheirOrigin(t *testing.T) {
+	conf := writeFile(t, "c.yaml", "log_level: error\ntarget: [\"a b\"]\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"flag", nil, []string{"--target", "a b"}, `invalid --target "a b": host name`},
+		{"env", map[string]string{"INJECTKIT_TARGET": "a b"}, nil, `invalid --target "a b" (env INJECTKIT_TARGET): host name`},
+		{"config file", nil, []string{"--config", conf}, `invalid --target "a b" (config file ` + conf + `:2): host name`},
+		{"max targets from env", map[string]string{"INJECTKIT_MAX_TARGETS": "4"}, []string{"--target", "10.0.0.0/29"},
+			`more than --max-targets 4 (env INJECTKIT_MAX_TARGETS)`},
+		{"query from env", map[string]string{"INJECTKIT_QUERY": "a\x01"}, nil, `invalid --query "a\x01" (env INJECTKIT_QUERY)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, append([]string{"validate", "noop"}, tt.args...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q, want 2 and %q", r.code, r.stderr, tt.want)
+			}
+		})
+	}
+}
+
 // The outbox commands read the config file of `run`: its other keys are
 // no error, an unknown key is.
 func TestOutboxCommandsReadTheRunConfig(t *testing.T) {

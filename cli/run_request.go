@@ -150,6 +150,10 @@ type value struct {
 // expanded (nil when it has none to expand).
 func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, true)
+	l.maxWhere = cfg.where("max_targets")
+	if l.maxWhere == " (--max-targets)" {
+		l.maxWhere = ""
+	}
 	l.lenient = cfg.Profile == ProfileOpenAEV // its INVALID_USAGE reports a bad target
 	cloud := cfg.CloudProvider != "" || cfg.CloudAccount != "" || len(cfg.CloudRegions) > 0 || len(cfg.TargetServices) > 0
 	if !cloud && len(cfg.Queries) == 0 {
@@ -188,13 +192,13 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 	case cloud:
 		return l, cloudTargets(l, cfg)
 	}
-	return l, queryTargets(l, cfg.Queries, values)
+	return l, queryTargets(l, cfg.Queries, values, cfg.where("query"))
 }
 
 // eachValue calls fn with each --target, then each target line of
 // --targets-file, with where it was written, until fn fails.
 func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v string, o origin) error) error {
-	flag := l.source(fromFlags, "--target")
+	flag := l.sourceFrom(fromFlags, "--target", cfg.where("target"))
 	for _, t := range cfg.Targets {
 		if err := fn(t, origin{src: flag}); err != nil {
 			return err
@@ -210,6 +214,10 @@ func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v stri
 // nil when the file has none (the targets stay as written).
 func injectFileTargets(cfg runConfig, specs []runtime.TargetSpec) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, false)
+	l.maxWhere = cfg.where("max_targets")
+	if l.maxWhere == " (--max-targets)" {
+		l.maxWhere = ""
+	}
 	l.lenient = cfg.Profile == ProfileOpenAEV
 	src := l.source(fromInjectFile, cfg.InjectFile)
 	l.grow(len(specs))
@@ -227,8 +235,8 @@ func injectFileTargets(cfg runConfig, specs []runtime.TargetSpec) (*targetList, 
 // queryTargets adds one external target per --query, narrowed to each
 // --target (an IPv4 address, a CIDR range of them, or a host name) when
 // some are given.
-func queryTargets(l *targetList, queries []string, values []value) error {
-	src := l.source(fromFlags, "--query")
+func queryTargets(l *targetList, queries []string, values []value, where string) error {
+	src := l.sourceFrom(fromFlags, "--query", where)
 	for _, q := range queries {
 		if len(values) == 0 {
 			if err := l.add(runtime.TargetSpec{Query: q}, origin{src: src}); err != nil {

@@ -30,6 +30,10 @@ const (
 type targetSource struct {
 	kind sourceKind
 	name string
+	// where says, for flag sources, where the values were given when it
+	// was not the flag itself: " (env INJECTKIT_TARGET)", " (config file
+	// c.yaml:3)"; "" otherwise.
+	where string
 }
 
 // origin is where one target was written: a source and a line or index.
@@ -46,8 +50,10 @@ type targetList struct {
 	specs   []runtime.TargetSpec // when lenient
 	from    []origin
 	// max is the most addresses CIDR ranges may expand to, all together;
-	// expanded counts them.
+	// expanded counts them. maxWhere says where max was given, as
+	// targetSource.where does.
 	max, expanded int
+	maxWhere      string
 	// lenient leaves the checks of each target to the runtime, whose
 	// refusal a wire profile reports (the openaev profile's
 	// INVALID_USAGE): a target is only expanded and deduplicated, and
@@ -87,7 +93,16 @@ func (l *targetList) grow(n int) {
 
 // source adds a source and returns its index.
 func (l *targetList) source(kind sourceKind, name string) int32 {
-	l.sources = append(l.sources, targetSource{kind, name})
+	return l.sourceFrom(kind, name, "")
+}
+
+// sourceFrom adds a source given at where (see targetSource.where) and
+// returns its index.
+func (l *targetList) sourceFrom(kind sourceKind, name, where string) int32 {
+	if where == " ("+name+")" {
+		where = "" // the flag itself: the message names it already
+	}
+	l.sources = append(l.sources, targetSource{kind, name, where})
 	return int32(len(l.sources) - 1)
 }
 
@@ -128,7 +143,7 @@ func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
 		if bits < 62 {
 			total = fmt.Sprint(l.expanded + 1<<bits)
 		}
-		return bad(fmt.Sprintf("CIDR ranges expand to %s addresses in all, more than --max-targets %d", total, l.max))
+		return bad(fmt.Sprintf("CIDR ranges expand to %s addresses in all, more than --max-targets %d%s", total, l.max, l.maxWhere))
 	}
 	l.expanded += 1 << bits
 	a := p.Addr()
@@ -279,7 +294,11 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 		}
 		return usageErr("inject file %s: invalid %s %s: %s", s.name, key, value, ve.Reason)
 	}
-	return usageErr("invalid %s %s: %s", flagOfField(s.name, ve.Field), value, ve.Reason)
+	flag := flagOfField(s.name, ve.Field)
+	if flag != s.name {
+		return usageErr("invalid %s %s: %s", flag, value, ve.Reason)
+	}
+	return usageErr("invalid %s %s%s: %s", flag, value, s.where, ve.Reason)
 }
 
 // flagOfField returns the flag that gave a target field: the flag of the
