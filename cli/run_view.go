@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Output formats of `run`.
@@ -145,7 +147,14 @@ func (v *runView) where(r *runtime.Report, err error) string {
 	}
 	base := strings.TrimSuffix(httpx.StripCredentials(v.cfg.Backend.URL), "/")
 	if v.cfg.Profile == ProfileOpenAEV {
-		return "signatures delivered to the OpenAEV platform at " + base
+		line := "result delivered to the OpenAEV platform at " + base
+		switch ov := v.cfg.OpenAEVVersion; {
+		case ov.set && !ov.v.Current:
+			line += "; no expectation signatures: the platform's " + ov.v.Raw + " predates them"
+		case !slices.ContainsFunc(r.Targets, func(t framework.Target) bool { return t.Attribution != (signatures.Attribution{}) }):
+			line += "; no expectation signatures: no target names an asset, agent or asset group"
+		}
+		return line
 	}
 	return fmt.Sprintf("signatures delivered to %s/api/injects/%s/callback", base, url.PathEscape(r.InjectID))
 }
