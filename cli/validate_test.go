@@ -54,6 +54,7 @@ func TestValidate(t *testing.T) {
 			"--backend-url", "https://u:p@openaev.example", "--inject-id", "i"}, 2, `invalid backend_url "https://u:xxxxx@openaev.example": must not hold credentials`},
 		{"platform message", []string{"--openaev-message", injectFile}, 2, "not a platform message"},
 		{"two injectors", []string{"rec", "noop", "--target", "127.0.0.1"}, 2, "one injector name"},
+		{"another category's targets: run's hint", []string{"rec", "--query", "port:22"}, 2, "hint: give network targets with --target"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
