@@ -84,6 +84,10 @@ func (c *runConfig) relabel(err error) error {
 		}
 		return err
 	}
+	if strings.HasPrefix(ve.Field, "expectation_types[") && len(c.Expectations) == 0 && c.InjectFile != "" {
+		// Not --expectation: the inject file's expectation_types gave it.
+		return fmt.Errorf("inject file %s: %w", c.InjectFile, err)
+	}
 	return c.named(err)
 }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/jsontype"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -36,6 +37,8 @@ func paramText(v any) string {
 		if b, err := json.Marshal(v); err == nil {
 			return string(b)
 		}
+	case nil:
+		return "null"
 	}
 	return fmt.Sprint(v)
 }
@@ -266,7 +269,7 @@ func paramsJSONError(err error, raw map[string]any) error {
 		if v, ok := lookupKey(raw, te.Field); ok {
 			value = paramText(v)
 		}
-		return invalidParam(te.Field, value, "wrong JSON type, want "+te.Type.String())
+		return invalidParam(te.Field, value, "wrong JSON type, want "+jsontype.Describe(te.Type))
 	case errors.As(err, &ve):
 		return prefixParams(ve)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

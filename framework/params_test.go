@@ -65,7 +65,8 @@ func TestDecodeParams(t *testing.T) {
 		{"bad duration", withToken(map[string]any{"wait": "soon"}), nil, "params.wait", "not a duration"},
 		{"negative duration", withToken(map[string]any{"wait": -1.0}), nil, "params.wait", "negative duration"},
 		{"duration of another type", withToken(map[string]any{"wait": true}), nil, "params.wait", "not a duration"},
-		{"wrong JSON type", withToken(map[string]any{"port": "22"}), nil, "params.port", "wrong JSON type, want int"},
+		{"wrong JSON type", withToken(map[string]any{"port": "22"}), nil, "params.port", "wrong JSON type, want a whole number"},
+		{"null duration", withToken(map[string]any{"wait": nil}), nil, "params.wait", "not a duration"},
 		{"out of range for the field", withToken(map[string]any{"retries": 300.0}), nil, "params.retries", "wrong JSON type"},
 		{"bad enum", withToken(map[string]any{"mode": "medium"}), nil, "params.mode", "not one of fast, slow"},
 		{"Validate names the field", withToken(map[string]any{"port": 0.0}), nil, "params.port", "between 1 and 65535"},
@@ -230,5 +231,14 @@ func TestDecodeParamsValidatesMaps(t *testing.T) {
 	}
 	if _, err := framework.DecodeParams(mapValidator{}, map[string]any{"bad": 1}); err == nil {
 		t.Error("a map the executor's ValidateParams refuses was accepted")
+	}
+}
+
+// A JSON null is quoted as the user wrote it, not as Go prints nil.
+func TestDecodeParamsNullQuoted(t *testing.T) {
+	_, err := framework.DecodeParams(scanner{}, map[string]any{"token": "t", "wait": nil})
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) || ve.Value != "null" {
+		t.Errorf("DecodeParams = %v, want the value quoted as null", err)
 	}
 }

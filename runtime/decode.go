@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/jsontype"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -90,7 +91,7 @@ func jsonError(data []byte, err error) error {
 	case errors.As(err, &se):
 		return fmt.Errorf("invalid JSON at %s: %w", lineCol(data, se.Offset-1), err)
 	case errors.As(err, &te):
-		return &signatures.ValidationError{Field: te.Field, Value: te.Value, Reason: "wrong JSON type, want " + te.Type.String()}
+		return &signatures.ValidationError{Field: te.Field, Value: te.Value, Reason: "wrong JSON type, want " + jsontype.Describe(te.Type)}
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		return fmt.Errorf("invalid JSON: %w", err)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -154,6 +154,12 @@ func parseTypes(raw []string) ([]framework.ExpectationType, error) {
 	var out []framework.ExpectationType
 	for i, s := range raw {
 		t, err := signatures.ParseExpectationType(s)
+		var ve *signatures.ValidationError
+		if errors.As(err, &ve) {
+			named := *ve // the entry itself: expectation_types[i], as the request names it
+			named.Field = fmt.Sprintf("expectation_types[%d]", i)
+			return nil, &framework.RequestError{Err: &named}
+		}
 		if err != nil {
 			return nil, &framework.RequestError{Err: prefixField(fmt.Sprintf("expectation_types[%d]", i), err)}
 		}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -71,7 +72,11 @@ func (t TargetSpec) category() (signatures.Category, error) {
 	case 1:
 		return cats[0], nil
 	}
-	return "", fmt.Errorf("target mixes fields of %v", cats)
+	names := make([]string, len(cats))
+	for i, c := range cats {
+		names[i] = string(c)
+	}
+	return "", fmt.Errorf("target mixes %s fields: give one kind a target", strings.Join(names, " and "))
 }
 
 // Config returns the typed, validated configuration a spec describes.
