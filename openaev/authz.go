@@ -61,6 +61,9 @@ const (
 	markDispatched contextMark = iota
 	// markRedelivered: the broker delivered the message again.
 	markRedelivered
+	// markMessage: the request came from a platform message, whose params
+	// are its inject_content's fields (see contentFields).
+	markMessage
 )
 
 func marked(ctx context.Context, m contextMark) bool {

@@ -96,9 +96,10 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 	}
 	if err != nil {
 		req.InjectID = id
+		err = contentFields(err)
 		return p.refuse(ctx, req, &MessageError{InjectID: id, Reason: err.Error(), Err: err})
 	}
-	return p.run(withTargets(ctx, targets), req)
+	return p.run(context.WithValue(withTargets(ctx, targets), markMessage, true), req)
 }
 
 // RunRequest runs one inject request through the profile: reception,
@@ -123,9 +124,28 @@ func (p *Processor) run(ctx context.Context, req runtime.Request) error {
 	}
 	var re *framework.RequestError
 	if errors.As(err, &re) {
+		if marked(ctx, markMessage) {
+			err = contentFields(err)
+		}
 		return &MessageError{InjectID: req.InjectID, Reason: err.Error(), Err: err}
 	}
 	return err
+}
+
+// contentFields names a refused param of a platform message as the
+// message holds it, inject_content.<key>, rather than params.<key>.
+func contentFields(err error) error {
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	key, ok := strings.CutPrefix(ve.Field, "params.")
+	if !ok {
+		return err
+	}
+	named := *ve
+	named.Field = "inject_content." + key
+	return &named
 }
 
 // refuse reports an inject refused before it had a valid request and

@@ -47,7 +47,7 @@ func TestProcessFailures(t *testing.T) {
 			rejected: "Inject rejected: no targets: no targets for selector assets"},
 		{name: "unknown contract: reception and INVALID_USAGE", injector: "nuclei", content: oneTarget, rejected: "unknown contract"},
 		{name: "params the injector refuses: INVALID_USAGE after reception", injector: "noop",
-			content: map[string]any{"targets": "192.0.2.1", "delay": "soon"}, rejected: "Inject rejected: invalid params.delay \"soon\""},
+			content: map[string]any{"targets": "192.0.2.1", "delay": "soon"}, rejected: "Inject rejected: invalid inject_content.delay \"soon\""},
 		{name: "tool failure: delivered as ERROR, not an error", setup: func(e *env) { e.nmap.fail = "nmap: boom" },
 			injector: "nmap", content: oneTarget, ran: true,
 			wantCalls: "reception 200, trace 200, complete 200", wantStatus: "ERROR",

@@ -163,7 +163,11 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 			return outbox.Bodies{}, err
 		}
 	}
-	e := rejection(rej.Err)
+	cause := rej.Err
+	if marked(ctx, markMessage) {
+		cause = contentFields(cause)
+	}
+	e := rejection(cause)
 	// The reason may quote what the message held: the body stays under
 	// the max payload size.
 	e.Message = truncateEscaped(e.Message, min(8<<10, p.maxPayload/4))
