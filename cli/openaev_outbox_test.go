@@ -63,6 +63,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				t.Cleanup(proxy.Close)
 				t.Cleanup(func() { down.Store(false) })
 				reg := flagging("cutoff", &down)
+				registered(t, p, platformToken, reg)
 				p.AddInject(id, openaev.ContractID("cutoff"))
 				args = []string{"run", "cutoff", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
 					"--backend-url", proxy.URL}
@@ -71,6 +72,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				checkKept(t, r, box)
 				down.Store(false)
 			case "message":
+				registered(t, p, platformToken, registry())
 				p.AddInject(id, openaev.ContractID("noop"))
 				p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
 				msg := `{"injection":{"inject_id":"` + id + `","inject_injector_contract":{"injector_contract_id":"` +
@@ -135,6 +137,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 func TestOutboxFlushSupersededComplete(t *testing.T) {
 	t.Parallel()
 	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithLegacyIngestion())
+	registered(t, p, platformToken, registry())
 	const id = "inj-twice"
 	p.AddInject(id, openaev.ContractID("noop"))
 	p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)

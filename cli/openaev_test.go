@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io/fs"
@@ -10,14 +11,49 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
 const platformToken = "pl4tform-token-xyz"
+
+// registered registers the contracts of reg's injectors on p, as serve
+// does before the platform dispatches any of their injects (a real
+// platform holds no inject without its contract): the stand-in then
+// validates their outputs. It reads no version (p's is given), so that
+// the platform's calls stay the run's.
+func registered(t *testing.T, p *openaevtest.Platform, token string, reg *framework.Registry) {
+	t.Helper()
+	v, err := openaev.ParseVersion(p.Version().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: uuid.NewString()},
+		openaev.WithPlatformVersion(v), openaev.WithLogger(zap.NewNop()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ms []framework.Manifest
+	for _, name := range reg.Names() {
+		ex, err := reg.New(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if mf, ok := ex.(framework.Manifester); ok {
+			m := mf.Manifest()
+			m.Name = name // as the CLI registers it: under its registry name
+			ms = append(ms, m)
+		}
+	}
+	if _, err := c.Register(context.Background(), ms, false); err != nil {
+		t.Fatal(err)
+	}
+}
 
 type printed struct {
 	Method string         `json:"method"`
@@ -52,6 +88,7 @@ func callKinds(calls []openaevtest.Call) string {
 
 func TestRunProfileOpenAEV(t *testing.T) {
 	p := openaevtest.NewPlatform(t, platformToken)
+	registered(t, p, platformToken, registry())
 	p.AddInject("inj-cli", openaev.ContractID("noop"))
 	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "inj-cli",
 		"--target", "127.0.0.1", "--backend-url", p.URL, "--token", platformToken, "--expectation", "DETECTION")
@@ -138,7 +175,8 @@ func TestRunOpenAEVMessage(t *testing.T) {
 	})
 	t.Run("delivered to a backend", func(t *testing.T) {
 		p := openaevtest.NewPlatform(t, platformToken)
-		p.AddInject("inj-msg", "whatever")
+		registered(t, p, platformToken, registry())
+		p.AddInject("inj-msg", openaev.ContractID("noop"))
 		r := run(t, registry(), map[string]string{"INJECTKIT_TOKEN": platformToken}, "run", "noop",
 			"--openaev-message", msg, "--backend-url", p.URL)
 		if r.code != 0 {

@@ -102,6 +102,7 @@ func TestRunOpenAEVPlatformVersion(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVariant(tt.version, tt.legacy))
+			registered(t, p, platformToken, registry())
 			p.AddInject("inj-v", openaev.ContractID("noop"))
 			args := append([]string{"run", "noop", "--profile", "openaev", "--inject-id", "inj-v", "--target", "127.0.0.1",
 				"--backend-url", p.URL, "--token", platformToken, "--log-level", "warn"}, tt.args...)

@@ -72,10 +72,12 @@ func histograms(t *testing.T, reg *prometheus.Registry) map[string]uint64 {
 func TestHandlerMetricsFromTheRuntime(t *testing.T) {
 	p := openaevtest.NewPlatform(t, "tok")
 	p.AddInject("i-1", openaev.ContractID("noop"))
-	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok"}, openaev.WithRetry(2, time.Millisecond))
+	client, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: "tok", InjectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
+		openaev.WithRetry(2, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
+	registerNoop(t, client)
 	h := newTestHandler(t, client, nil)
 	ok := `{"injection":{"inject_id":"i-1","inject_injector_contract":{"injector_contract_id":"` +
 		openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`
@@ -104,7 +106,7 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 		{"not JSON", `{"injection":`, nil, true, false},
 		{"no inject id", `{"injection":{}}`, nil, true, false},
 		{"terminal callback refused for good", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusBadRequest, 1) }, true, false},
-		{"token refused: unauthorized, requeued", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusUnauthorized, 1) }, false, false},
+		{"token refused: unauthorized, the inject ran", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusUnauthorized, 1) }, false, false},
 		{"platform down: requeue", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusServiceUnavailable, 5) }, false, false},
 	}
 	for _, tt := range tests {
@@ -119,6 +121,7 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			registerNoop(t, client)
 			h := newTestHandler(t, client, nil)
 			body := tt.body
 			if body == "" {
@@ -129,7 +132,8 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 			if (err == nil) != tt.ok || serve.IsPermanent(err) != tt.permanent {
 				t.Errorf("Handle = %v (permanent %v); want ok %v, permanent %v", err, serve.IsPermanent(err), tt.ok, tt.permanent)
 			}
-			// Without an outbox nothing is kept: not durable, so requeued.
+			// Without an outbox nothing is kept: not durable (the inject
+			// ran: acknowledged, not run again).
 			var ue *serve.UnauthorizedError
 			if unauthorized := errors.As(err, &ue); unauthorized != strings.HasPrefix(tt.name, "token refused") ||
 				unauthorized && ue.Durable {

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
@@ -23,6 +25,15 @@ func openTestOutbox(t *testing.T) *outbox.Store {
 	}
 	t.Cleanup(func() { _ = store.Close() })
 	return store
+}
+
+// registerNoop registers noop's contract with c's platform, as serve does
+// before it consumes: the platform then validates its injects' outputs.
+func registerNoop(t *testing.T, c *openaev.Client) {
+	t.Helper()
+	if _, err := c.Register(context.Background(), []framework.Manifest{noop.New().Manifest()}, false); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func noopBody(id string) []byte {
@@ -60,6 +71,7 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			registerNoop(t, client)
 			h := newTestHandler(t, client, store)
 			err = h.Handle(context.Background(), noopBody("i-1"))
 			if (err == nil) != tt.ok || serve.IsPermanent(err) != tt.permanent {

@@ -29,6 +29,7 @@ func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
+			e.register(t)
 			e.nmap.block = true // runs until its context ends
 			body := e.message(t, "i-twin", "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
 			if tt.failComplete > 0 {

@@ -1,6 +1,7 @@
 package openaev_test
 
 import (
+	"context"
 	"net/http"
 	"path/filepath"
 	"testing"
@@ -86,6 +87,11 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	s.handler = openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Store: s.store, Wake: s.wake,
 		Metrics: s.metrics, Log: e.log})
 	s.registrar = openaev.NewRegistrar(c, s.selected)
+	// As serve does before it consumes: the platform then holds the
+	// contracts, and validates the outputs of their injects.
+	if _, err := s.registrar.Register(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 

@@ -101,7 +101,13 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
 	if json.Unmarshal([]byte(s), &doc) != nil {
 		return nil, "" // only warned about by the platform: the trace is saved
 	}
-	declared := p.contracts[in.contract]
+	declared, registered := p.contracts[in.contract]
+	if !registered && len(doc) > 0 {
+		// A real platform holds no inject without its contract, so it
+		// validates every output against it: outputs no registration
+		// declared cannot be judged, and pass for none of them.
+		return nil, fmt.Sprintf("outputs for an inject of contract %q, which no registration declared: register the injector first", in.contract)
+	}
 	out := map[string]any{}
 	for _, o := range declared {
 		if !KnownOutputType(p.version, o.Type) {

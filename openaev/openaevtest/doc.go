@@ -68,7 +68,11 @@
 //     optional field); a declared output type the version does not know
 //     (InjectorContractContentUtils throws on every processed callback). A
 //     structured output that is not JSON is skipped, not dropped (the
-//     platform only warns).
+//     platform only warns). A real platform holds no inject without its
+//     contract, so every output is judged against a registration: a
+//     structured output for an inject whose contract no registration
+//     declared is dropped too (register the injector, as serve does, before
+//     testing what the platform makes of its outputs).
 //  5. Structured output is processed only from a "complete" with status
 //     SUCCESS on Version24 (ExecutionProcessingContext), and from "complete"
 //     and "data" callbacks on Current. Signatures exist on Current only

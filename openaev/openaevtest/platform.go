@@ -212,7 +212,8 @@ func (p *Platform) SetAssetGroup(groupID string, assets ...map[string]any) {
 // AddInject creates an inject of a contract, as the platform does before
 // it dispatches it (status QUEUING). Reception and callbacks of any other
 // inject id are answered 404. The contract's declared outputs are those of
-// its last registration; a contract never registered declares none.
+// its last registration; the structured output of an inject whose
+// contract was never registered is dropped (see the package doc, rule 4).
 func (p *Platform) AddInject(injectID, contractID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -341,3 +341,30 @@ func TestInjectState(t *testing.T) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// Outputs of an inject whose contract no registration declared are
+// dropped: a real platform judges every output against its contract, so
+// the stand-in lets none pass unjudged. A callback without outputs is
+// processed.
+func TestOutputsOfAnUnregisteredContract(t *testing.T) {
+	p := openaevtest.NewPlatform(t, "tok")
+	p.AddInject("i-unreg", "c-never-registered")
+	post := func(body string) int {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodPost, p.URL+"/api/injects/execution/callback/i-unreg", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer tok")
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	post(`{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete",` +
+		`"execution_output_structured":"{\"scan_results\":[{\"asset_id\":\"a1\",\"port\":\"x\"}]}"}`)
+	done, ok := p.Terminal("i-unreg")
+	if !ok || done.Processed() || !strings.Contains(done.Reason, "no registration declared") {
+		t.Errorf("terminal present %v, processed %v, reason %q", ok, ok && done.Processed(), done.Reason)
+	}
+}
