@@ -150,7 +150,7 @@ func (cfg *runConfig) resolveMaxPayloadSize() error {
 		cfg.MaxPayloadSize = defaultOpenAEVMaxPayloadSize
 	}
 	if err := openaev.ValidateMaxPayloadSize(int64(cfg.MaxPayloadSize)); err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
+		return &ExitError{Code: ExitUsage, Err: cfg.named(err)}
 	}
 	return nil
 }

@@ -238,7 +238,7 @@ func TestRunOpenAEVErrors(t *testing.T) {
 		{"hostile manual target: reception and INVALID_USAGE", []string{"run", "noop", "--openaev-message", hostile}, 2, `"-oN/tmp/x"`, 2},
 		{"hostile flag target: reception and INVALID_USAGE", []string{"run", "noop", "--profile", "openaev", "--target", "-oN/tmp/x"}, 2, `"-oN/tmp/x"`, 2},
 		{"openaev max payload size under 1 KiB", []string{"run", "noop", "--profile", "openaev", "--target", "127.0.0.1", "--max-payload-size", "512"},
-			2, `invalid max_payload_size "512": must be between 1024 (1 KiB) and 67108864 (64 MiB)`, 0},
+			2, `invalid max_payload_size "512" (--max-payload-size): must be between 1024 (1 KiB) and 67108864 (64 MiB)`, 0},
 		{"openaev max payload size over 64 MiB", []string{"run", "noop", "--openaev-message", hostile, "--max-payload-size", "67108865"},
 			2, `invalid max_payload_size "67108865"`, 0},
 		{"max payload size not a number", []string{"run", "noop", "--profile", "openaev", "--target", "127.0.0.1", "--max-payload-size", "abc"},
