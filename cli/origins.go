@@ -60,6 +60,11 @@ func (c *runConfig) paramErr(kv string, err error) error {
 	var ve *signatures.ValidationError
 	if errors.As(err, &ve) {
 		reason = ve.Reason
+		if k, v, _ := strings.Cut(kv, "="); ve.Value != "" && ve.Value != v {
+			// The injector showed the value otherwise (credentials
+			// redacted): as it did, never as written.
+			kv = k + "=" + ve.Value
+		}
 	}
 	return usageErr("invalid param %q%s: %s", signatures.Shorten(kv, signatures.MaxQuoted), c.where("param"), reason)
 }

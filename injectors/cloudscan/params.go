@@ -108,12 +108,20 @@ func (p *Params) Validate() error {
 }
 
 func validateEndpoint(raw string) error {
+	shown := raw
 	bad := func(reason string) error {
-		return &signatures.ValidationError{Field: "endpoint_url", Value: raw, Reason: reason}
+		return &signatures.ValidationError{Field: "endpoint_url", Value: shown, Reason: reason}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return bad("not a URL")
+	}
+	if u.User != nil {
+		// The error travels to logs and to the platform: never the
+		// credentials it refuses.
+		cp := *u
+		cp.User = url.User("REDACTED")
+		shown = cp.String()
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return bad("scheme must be http or https")

@@ -83,7 +83,9 @@ func TestParamsValidate(t *testing.T) {
 		{"loopback endpoint", func(p *Params) { p.EndpointURL = "http://127.0.0.1:9000" }, "", ""},
 		{"endpoint scheme", func(p *Params) { p.EndpointURL = "ftp://127.0.0.1" }, "endpoint_url", "ftp://127.0.0.1"},
 		{"endpoint without host", func(p *Params) { p.EndpointURL = "http://" }, "endpoint_url", "http://"},
-		{"endpoint with credentials", func(p *Params) { p.EndpointURL = "http://u:p@127.0.0.1" }, "endpoint_url", "http://u:p@127.0.0.1"},
+		// The credentials refused are never quoted.
+		{"endpoint with credentials", func(p *Params) { p.EndpointURL = "http://u:p4ss@127.0.0.1" }, "endpoint_url", "http://REDACTED@127.0.0.1"},
+		{"endpoint with credentials and a bad scheme", func(p *Params) { p.EndpointURL = "ftp://u:p4ss@127.0.0.1" }, "endpoint_url", "ftp://REDACTED@127.0.0.1"},
 		{"endpoint with query", func(p *Params) { p.EndpointURL = "http://127.0.0.1/?x=1" }, "endpoint_url", "http://127.0.0.1/?x=1"},
 		{"profile with space", func(p *Params) { p.Profile = "a b" }, "profile", "a b"},
 		{"zero timeout", func(p *Params) { p.CallTimeout = 0 }, "call_timeout", "0s"},

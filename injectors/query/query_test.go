@@ -137,6 +137,7 @@ func TestConfigure(t *testing.T) {
 		{"no host", map[string]string{"shodan_base_url": "http://"}, "query.shodan_base_url", nil},
 		{"relative", map[string]string{"shodan_base_url": "api.shodan.io"}, "query.shodan_base_url", nil},
 		{"query in base", map[string]string{"shodan_base_url": "http://127.0.0.1/?key=x"}, "query.shodan_base_url", nil},
+		{"credentials in base", map[string]string{"shodan_base_url": "http://u:pw123@127.0.0.1/"}, "query.shodan_base_url", nil},
 		{"bad timeout", map[string]string{"request_timeout": "soon"}, "query.request_timeout", nil},
 		{"bare number is seconds", map[string]string{"request_timeout": "7"}, "", func(e *Executor) bool {
 			return e.timeout == 7*time.Second
@@ -149,7 +150,10 @@ func TestConfigure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := New()
-			if frameworktest.WantInvalid(t, e.Configure(tt.settings), tt.wantField) != nil {
+			if ve := frameworktest.WantInvalid(t, e.Configure(tt.settings), tt.wantField); ve != nil {
+				if strings.Contains(ve.Error(), "pw123") {
+					t.Errorf("the credentials refused are quoted: %v", ve)
+				}
 				return
 			}
 			if !tt.check(e) {
