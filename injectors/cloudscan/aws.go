@@ -44,6 +44,28 @@ func (awsProvider) badAccount(id string) string {
 	return ""
 }
 
+// badRegion checks the form of an AWS region name: lower-case words
+// joined by hyphens, the first two letters, the last a number (us-east-1,
+// us-gov-west-1, ap-southeast-4). Anything else would end in an endpoint
+// host the SDK builds from it (sts.<region>.amazonaws.com).
+func (awsProvider) badRegion(name string) string {
+	const bad = "not an AWS region (e.g. eu-west-1, us-gov-west-1)"
+	parts := strings.Split(name, "-")
+	if len(parts) < 3 || len(parts[0]) != 2 {
+		return bad
+	}
+	for i, p := range parts {
+		allowed := "abcdefghijklmnopqrstuvwxyz"
+		if i == len(parts)-1 {
+			allowed = "0123456789"
+		}
+		if p == "" || strings.Trim(p, allowed) != "" {
+			return bad
+		}
+	}
+	return ""
+}
+
 // open loads the SDK configuration: credentials from the standard chain (or
 // params.Profile), one standard retryer shared by every client of the inject
 // (so the retry token bucket bounds the inject's retries), the injectkit

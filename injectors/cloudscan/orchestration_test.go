@@ -28,6 +28,7 @@ type fakeProvider struct {
 func (f *fakeProvider) services() []string         { return []string{"store", "net", "id"} }
 func (f *fakeProvider) global(service string) bool { return service == "id" }
 func (f *fakeProvider) badAccount(string) string   { return "" }
+func (f *fakeProvider) badRegion(string) string    { return "" }
 
 func (f *fakeProvider) open(context.Context, *zap.Logger, *Params, string) (session, error) {
 	if f.openErr != nil {

@@ -22,6 +22,10 @@ type provider interface {
 	// badAccount returns why id cannot be one of the cloud's account ids, or
 	// "" when it can: such a target could never match the credentials.
 	badAccount(id string) string
+	// badRegion returns why name cannot be one of the cloud's regions, or
+	// "" when it can: the SDK would otherwise build an endpoint host from
+	// it.
+	badRegion(name string) string
 	// open resolves credentials and prepares the clients of one inject.
 	// It makes no API call.
 	// What the cloud's SDK logs goes to log.
@@ -58,6 +62,9 @@ func (s providerSet) validate(c signatures.CloudConfig) error {
 	}
 	if reason := p.badAccount(c.CloudAccountID); reason != "" {
 		return &signatures.ValidationError{Field: "cloud_account_id", Value: c.CloudAccountID, Reason: reason}
+	}
+	if reason := p.badRegion(c.CloudRegion); reason != "" {
+		return &signatures.ValidationError{Field: "cloud_region", Value: c.CloudRegion, Reason: reason}
 	}
 	if c.TargetService == "" {
 		return nil

@@ -98,7 +98,7 @@ func TestValidateTargets(t *testing.T) {
 		wantValue string
 	}{
 		{"ok", []framework.Target{cloud(euWest1), cloud(usEast1)}, "", ""},
-		{"ok with service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "000000000001", CloudRegion: "r", TargetService: "iam"})}, "", ""},
+		{"ok with service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "000000000001", CloudRegion: "us-gov-west-1", TargetService: "iam"})}, "", ""},
 		{"none", nil, "targets", ""},
 		{"gcp", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "gcp", CloudAccountID: "p", CloudRegion: "r"})},
 			"targets[1].cloud_provider", "gcp"},
@@ -106,7 +106,7 @@ func TestValidateTargets(t *testing.T) {
 			"targets[0].cloud_provider", "azure"},
 		{"upper-case provider", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "AWS", CloudAccountID: "1", CloudRegion: "r"})},
 			"targets[0].cloud_provider", "AWS"},
-		{"unknown service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "r", TargetService: "rds"})},
+		{"unknown service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "rds"})},
 			"targets[0].target_service", "rds"},
 		// An AWS account id is twelve digits: any other could never match
 		// the credentials' account.
@@ -118,6 +118,16 @@ func TestValidateTargets(t *testing.T) {
 			"targets[0].cloud_account_id", "prod-account"},
 		{"missing region", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1"})},
 			"targets[0].cloud_region", ""},
+		// An AWS region is a name the SDK builds endpoint hosts from
+		// (sts.<region>.amazonaws.com): nothing else reaches it.
+		{"aws region with a host in it", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "evil.com/x"})},
+			"targets[0].cloud_region", "evil.com/x"},
+		{"aws region upper-case", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "EU-WEST-1"})},
+			"targets[0].cloud_region", "EU-WEST-1"},
+		{"aws region without its number", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east"})},
+			"targets[1].cloud_region", "us-east"},
+		{"aws region path", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "../../x"})},
+			"targets[0].cloud_region", "../../x"},
 		{"network target", []framework.Target{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}},
 			"targets[0]", "signatures.NetworkConfig"},
 	}
