@@ -8,7 +8,8 @@
 // Closer), the Manifest that documents an injector, the Registry of
 // injectors, and the errors an injector returns or is refused with. It
 // performs no I/O and imports neither the transport nor the outbox:
-// injectors compile against it alone. Package runtime takes an inject
+// injectors compile against it and package signatures (whose typed target
+// configurations it hands them). Package runtime takes an inject
 // through its lifecycle; its documentation says when each capability is
 // called and what each failure does.
 //

@@ -12,7 +12,7 @@
 //
 // Words: a target is what an executor acts on (framework.Target); a
 // request writes each one as a TargetSpec; the platform's attribution of a
-// target (agent, asset, asset group) is a signatures.Target, its
+// target (agent, asset, asset group) is a signatures.Attribution, its
 // signature_target on the wire.
 //
 // # Lifecycle and failures
@@ -41,9 +41,11 @@
 //     network targets, the source IP. Failure: a *framework.RequestError,
 //     as in step 1.
 //  4. Execute under the deadline (the request's timeout, else WithTimeout,
-//     default 10 m). When the deadline passes or the caller cancels, the
-//     context is cancelled; if Execute has not returned Grace (5 s) later
-//     the runtime stops waiting. A run cut short that did not fail is a
+//     default DefaultTimeout, 10 m). When the deadline passes or the caller cancels, the
+//     context is cancelled; if Execute has not returned the grace
+//     (WithGrace, default DefaultGrace, 5 s) later the runtime stops
+//     waiting (WARN "executor did not return after its deadline;
+//     abandoned"). A run cut short that did not fail is a
 //     timeout, with every result reported through Inject.Partial. A panic
 //     is recovered: the outcome is failed (exit code 1, the panic message
 //     in ErrorInfo, the stack logged at DEBUG). The tool's own failures are
@@ -68,8 +70,13 @@
 //     byte for byte. The CLI exits 1 with one line naming the outbox.
 //
 // The executor's Closer, if any, is called once the run is over. The
-// runtime logs one INFO line per step with the inject id, the injector,
-// the target count, the status and the step's duration, and each failure
-// once; the libraries under it return their errors without logging them.
+// runtime logs four INFO lines, each with the inject id, the injector, the
+// target count and the step's duration: "pre-execution signatures
+// compiled" (step 3, with the category), "executed" (step 4, with the
+// status and the partial results' count), "payload built" (steps 5 and
+// 6, with the status) and "delivered" (step 7, with the status; a
+// Deliverer that only prints names its line itself). Steps 1 and 2 log
+// only their failures. Each failure is logged once; the libraries under
+// it return their errors without logging them.
 // It registers no global metrics or loggers.
 package runtime
