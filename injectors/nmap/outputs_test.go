@@ -131,6 +131,30 @@ func TestBuildReportAttribution(t *testing.T) {
 	}
 }
 
+// TestBuildReportOneRowPerTargetAndPort: nmap reports a host once per
+// input naming it (127.0.0.1, and localhost resolved to it); the address
+// target matches both reports, and still gets one row per port.
+func TestBuildReportOneRowPerTargetAndPort(t *testing.T) {
+	open22 := port{Protocol: "tcp", ID: "22"}
+	open22.State.State = "open"
+	lo := []address{{Addr: "127.0.0.1", Type: "ipv4"}}
+	hosts := []host{
+		{Addresses: lo, Ports: []port{open22}},
+		{Addresses: lo, Hostnames: []hostname{{Name: "localhost", Type: "user"}}, Ports: []port{open22}},
+	}
+	targets := []scanTarget{
+		{index: 0, value: "127.0.0.1", addr: netip.MustParseAddr("127.0.0.1"), meta: signatures.Attribution{Asset: "asset-1"}},
+		{index: 1, value: "localhost", name: "localhost", meta: signatures.Attribution{Asset: "asset-2"}},
+	}
+	r := buildReport(targets, hosts)
+	if got, want := rowKeys(r.results), []string{"asset-1@127.0.0.1:22", "asset-2@127.0.0.1:22"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("results = %q, want %q", got, want)
+	}
+	if f := r.perTarget[0]; f == nil || len(f.ports) != 1 {
+		t.Errorf("target 0 finds %+v, want port 22 once", f)
+	}
+}
+
 func rowKeys(rows []ScanResult) []string {
 	var out []string
 	for _, r := range rows {

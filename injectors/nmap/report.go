@@ -71,6 +71,14 @@ func buildReport(targets []scanTarget, hosts []host) report {
 	r := report{perTarget: map[int]*targetFinds{}}
 	seen := map[int]bool{}
 	allPorts := map[int]bool{}
+	// One row per target and port: nmap reports a host once per input
+	// that names it (127.0.0.1, and localhost resolved to it), and each
+	// such host matches the address target.
+	type rowKey struct {
+		target, port int
+		protocol     string
+	}
+	rows := map[rowKey]bool{}
 	for _, h := range hosts {
 		var matched []scanTarget
 		for _, t := range targets {
@@ -93,8 +101,11 @@ func buildReport(targets []scanTarget, hosts []host) report {
 				continue
 			}
 			for _, t := range matched {
-				row.AssetID, row.Target = t.meta.Asset, t.value
-				r.results = append(r.results, row)
+				if k := (rowKey{t.index, p.number(), p.Protocol}); !rows[k] {
+					rows[k] = true
+					row.AssetID, row.Target = t.meta.Asset, t.value
+					r.results = append(r.results, row)
+				}
 				r.finds(t.index).add(p)
 			}
 		}
