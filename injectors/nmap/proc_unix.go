@@ -9,8 +9,12 @@ import (
 
 // setProcessGroup starts cmd in a process group of its own and makes
 // cancellation kill the whole group, so that nothing nmap started survives.
+// A group of its own keeps the terminal's Ctrl-C from nmap: where the
+// system allows it, nmap is also killed when injectkit exits without
+// cancelling it (a second signal), see dieWithParent.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	dieWithParent(cmd.SysProcAttr)
 	cmd.Cancel = func() error {
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}

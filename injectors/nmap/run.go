@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -58,7 +59,11 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	cmd.Stderr = stderr
 	setProcessGroup(cmd)
 	cmd.WaitDelay = waitDelay
+	// The thread that starts nmap lives as long as nmap runs: on Linux the
+	// kernel kills nmap when that thread ends (dieWithParent).
+	runtime.LockOSThread()
 	err = cmd.Run()
+	runtime.UnlockOSThread()
 	if ctxErr := ctx.Err(); err != nil && ctxErr != nil {
 		return ctxErr
 	}
