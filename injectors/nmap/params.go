@@ -80,20 +80,29 @@ func validatePorts(spec string) error {
 		lo, hi, isRange := strings.Cut(item, "-")
 		a, err := parsePort(lo)
 		if err != nil {
-			return bad(err.Error())
+			return bad(inItem(item, err))
 		}
 		if !isRange {
 			continue
 		}
 		b, err := parsePort(hi)
 		if err != nil {
-			return bad(err.Error())
+			return bad(inItem(item, err))
 		}
 		if a > b {
 			return bad(fmt.Sprintf("range %s is reversed", item))
 		}
 	}
 	return nil
+}
+
+// inItem names the comma-separated item a port error is about, when the
+// error does not quote it already ("-p" gives an empty port before "-").
+func inItem(item string, err error) string {
+	if strings.Contains(err.Error(), item) {
+		return err.Error()
+	}
+	return fmt.Sprintf("in %q: %v", item, err)
 }
 
 func parsePort(s string) (int, error) {

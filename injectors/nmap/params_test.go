@@ -51,6 +51,23 @@ func TestParamsValidate(t *testing.T) {
 	}
 }
 
+// A bad ports item is named when the reason alone would not show it.
+func TestPortsErrorNamesTheItem(t *testing.T) {
+	for spec, want := range map[string]string{
+		"-p":             `in "-p": empty port`,
+		"1-2,--script=x": `in "--script=x": empty port`,
+		"22;id":          `"22;id" is not a port number`,
+		"0":              "port 0 out of range",
+		"22,80,100-":     `in "100-": empty port`,
+	} {
+		p := DefaultParams()
+		p.Ports = spec
+		if err := p.Validate(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("ports %q: %v, want %q", spec, err, want)
+		}
+	}
+}
+
 func TestValidateParamsRoot(t *testing.T) {
 	tests := []struct {
 		scanType string
