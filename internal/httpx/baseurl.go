@@ -26,6 +26,9 @@ func ParseBaseURL(raw string) (*url.URL, error) {
 		if errors.As(err, &ue) {
 			reason += ": " + ue.Err.Error() // without the URL, which may hold credentials
 		}
+		if !strings.Contains(raw, "://") {
+			reason += " (want http:// or https:// first)"
+		}
 		return nil, errors.New(reason)
 	}
 	switch {

@@ -17,7 +17,7 @@ func TestParseBaseURL(t *testing.T) {
 		{"http://[fe80::1%25eth0]:80/x", ""},
 		{"HTTP://BACKEND/a%2Fb", ""},
 		{"ftp://127.0.0.1/", "scheme must be http or https"},
-		{"127.0.0.1:8080", "not a URL"},
+		{"127.0.0.1:8080", "not a URL: first path segment in URL cannot contain colon (want http:// or https:// first)"},
 		{"//127.0.0.1:8080/x", "scheme must be http or https"},
 		{"http:///x", "no host"},
 		{"http://:8080", "no host"},

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -86,10 +87,14 @@ const unparsable = "(unparsable URL)"
 // ("https://user:pw@host/x" gives "https://host/x"), for a log line, an
 // error or a key that must not hold a password. A URL without user
 // information is returned unchanged, byte for byte. A string that is not a
-// URL gives "(unparsable URL)", since where its credentials are is unknown.
+// URL gives "(unparsable URL)" when it holds an '@', since where its
+// credentials are is unknown; without one it holds none and is returned
+// as it is ("127.0.0.1:8080", a URL without its scheme).
 func StripCredentials(raw string) string {
 	u, err := url.Parse(raw)
 	switch {
+	case err != nil && !strings.Contains(raw, "@"):
+		return raw
 	case err != nil:
 		return unparsable
 	case u.User == nil:

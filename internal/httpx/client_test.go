@@ -114,7 +114,9 @@ func TestStripCredentials(t *testing.T) {
 		{"https://user:pw@host:8443/x?y=1", "https://host:8443/x?y=1"},
 		{"https://user@host/", "https://host/"},
 		{"https://host/a%2Fb", "https://host/a%2Fb"}, // unchanged byte for byte
-		{"http://[::1", "(unparsable URL)"},
+		{"http://u:pw@[::1", "(unparsable URL)"},
+		{"http://[::1", "http://[::1"},         // no '@': no credentials to hide
+		{"127.0.0.1:18919", "127.0.0.1:18919"}, // a URL without its scheme
 		{"", ""},
 	}
 	for _, tt := range tests {
