@@ -119,7 +119,15 @@ func (sc serveConfig) check(ms []framework.Manifest) (serve.Options, openaev.Ser
 		return so, oo, nil, usageErr("invalid listen_addr %q%s: %w", sc.ListenAddr, sc.where("listen_addr"), err)
 	}
 	if err := oo.Validate(ms); err != nil {
-		return so, oo, nil, sc.settingExit(err)
+		var ve *openaev.ValidationError
+		var ee *ExitError
+		unknown := errors.As(err, &ve) && ve.Field == "injectors"
+		if err = sc.settingExit(err); unknown && errors.As(err, &ee) {
+			if s := closest(ve.Value, manifestNames(ms)); s != "" {
+				ee.Hint = "did you mean " + s + "?"
+			}
+		}
+		return so, oo, nil, err
 	}
 	if err := so.Validate(); err != nil {
 		return so, oo, nil, sc.settingExit(err)

@@ -34,6 +34,7 @@ func TestServeSettingBounds(t *testing.T) {
 		{"listen address without a port", []string{"--listen-addr", "localhost"}, nil, `invalid listen_addr "localhost" (--listen-addr): want host:port`},
 		{"listen host not a host", []string{"--listen-addr", "bad host:9464"}, nil, `invalid listen_addr "bad host:9464" (--listen-addr): host "bad host"`},
 		{"unknown injector", []string{"--injectors", "noop,nmapp"}, nil, `invalid injectors "nmapp" (--injectors): unknown injector (known: noop, portscan)`},
+		{"mistyped injector: did you mean", []string{"--injectors", "portscna"}, nil, "hint: did you mean portscan?"},
 		{"unknown injector from env", nil, map[string]string{"INJECTKIT_INJECTORS": "portscan, bogus"}, `invalid injectors "bogus" (env INJECTKIT_INJECTORS): unknown injector`},
 		{"unknown injector in the file", []string{"--config", servefile}, nil, `invalid injectors "sqlmap" (config file ` + servefile + `:2): unknown injector`},
 		{"no auth failure allowed", []string{"--auth-failures", "0"}, nil, `invalid auth_failures "0" (--auth-failures): must be between 1 and 1000`},
