@@ -90,6 +90,10 @@ type injectorJSON struct {
 	Expectations []string            `json:"expectations"`
 	Outputs      []findingOutputJSON `json:"outputs"`
 	Platforms    []string            `json:"platforms"`
+	// Domains are the contract's security domains; SecurityPlatforms, by
+	// expectation type, the kinds of security platform expected to answer.
+	Domains           []string            `json:"domains"`
+	SecurityPlatforms map[string][]string `json:"security_platforms"`
 }
 
 type paramJSON struct {
@@ -144,6 +148,13 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 	}
 	for _, e := range m.Expectations {
 		out.Expectations = append(out.Expectations, string(e))
+	}
+	out.Domains, out.SecurityPlatforms = []string{}, map[string][]string{}
+	for _, d := range m.Domains {
+		out.Domains = append(out.Domains, d.Name)
+	}
+	for e, ps := range m.SecurityPlatforms {
+		out.SecurityPlatforms[string(e)] = append([]string{}, ps...)
 	}
 	for _, op := range m.Outputs {
 		out.Outputs = append(out.Outputs, findingOutputJSON{Type: op.Type, Field: op.Field, Multiple: op.Multiple, Finding: op.Finding})

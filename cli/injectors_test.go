@@ -31,8 +31,10 @@ func (d demo) Manifest() framework.Manifest {
 			{Key: "base_url", Env: "DEMO_BASE_URL", Default: "https://demo.example", Doc: "the API"},
 			{Key: "token", Env: "DEMO_TOKEN", Secret: true, Doc: "the token"},
 		},
-		Expectations: []framework.ExpectationType{framework.Detection},
-		Outputs:      []framework.Output{{Type: "port", Field: "ports", Multiple: true}},
+		Expectations:      []framework.ExpectationType{framework.Detection},
+		Outputs:           []framework.Output{{Type: "port", Field: "ports", Multiple: true}},
+		Domains:           []framework.Domain{framework.DomainNetwork},
+		SecurityPlatforms: map[framework.ExpectationType][]string{framework.Detection: {framework.SecurityNDR, framework.SecuritySIEM}},
 	}
 }
 
@@ -77,6 +79,7 @@ func TestInjectorsShowsOne(t *testing.T) {
 	}{
 		{"defaults", nil, nil,
 			[]string{"demo (network targets)", "ports <string>, no default", "mode <fast|slow>, default fast", "expectations: DETECTION",
+				"domains: Network", "answered by (DETECTION): NDR, SIEM",
 				"api_key, env DEMO_API_KEY, secret, set", "base_url, env DEMO_BASE_URL, default https://demo.example\n", "key demo.KEY",
 				"token, env DEMO_TOKEN, secret, not set"},
 			[]string{"hunter2", "set to"}},
@@ -119,7 +122,9 @@ type injectorJSON struct {
 		Secret    bool
 		Set       bool
 	}
-	Expectations []string
+	Expectations      []string
+	Domains           []string
+	SecurityPlatforms map[string][]string `json:"security_platforms"`
 }
 
 func TestInjectorsJSON(t *testing.T) {
@@ -138,7 +143,8 @@ func TestInjectorsJSON(t *testing.T) {
 		t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)
 	}
 	if len(one.Params) != 2 || one.Params[1].Name != "mode" || one.Params[1].Default != "fast" ||
-		len(one.Settings) != 3 || len(one.Expectations) != 1 {
+		len(one.Settings) != 3 || len(one.Expectations) != 1 || len(one.Domains) != 1 || one.Domains[0] != "Network" ||
+		len(one.SecurityPlatforms["DETECTION"]) != 2 {
 		t.Fatalf("demo: %+v", one)
 	}
 	key, url, token := one.Settings[0], one.Settings[1], one.Settings[2]

@@ -119,6 +119,18 @@ func showInjector(o Options, m framework.Manifest, values map[string]string) err
 	if len(m.Platforms) > 0 {
 		facts = append(facts, "platforms: "+strings.Join(m.Platforms, ", "))
 	}
+	if len(m.Domains) > 0 {
+		ds := make([]string, len(m.Domains))
+		for i, d := range m.Domains {
+			ds[i] = d.Name
+		}
+		facts = append(facts, "domains: "+strings.Join(ds, ", "))
+	}
+	for _, e := range m.Expectations { // in the manifest's order
+		if ps := m.SecurityPlatforms[e]; len(ps) > 0 {
+			facts = append(facts, "answered by ("+string(e)+"): "+strings.Join(ps, ", "))
+		}
+	}
 	for _, f := range facts {
 		para(w, "   ", f, width)
 	}
