@@ -212,4 +212,9 @@ func TestRunProgressOnATerminal(t *testing.T) {
 	if quiet.code != 0 || strings.Contains(quiet.stderr, "\x1b[") || strings.Contains(quiet.stderr, "done in") {
 		t.Errorf("progress on a stderr that is not a terminal:\n%q", quiet.stderr)
 	}
+	dumb := newSession(false, true)
+	dumb.env = map[string]string{"TERM": "dumb"}
+	if d := dumb.run(t, registry(), "run", "noop", "--target", "10.0.0.1", "--param", "delay=0.01"); d.code != 0 || strings.Contains(d.stderr, "\x1b[") {
+		t.Errorf("escape codes on a dumb terminal:\n%q", d.stderr)
+	}
 }

@@ -46,7 +46,9 @@ func newRunView(o Options, cfg runConfig) *runView {
 	default:
 		v.text = isTerminal(o.Stdout)
 	}
-	if isTerminal(o.Stderr) {
+	// A dumb terminal (TERM=dumb: an editor's shell, a CI log viewer)
+	// cannot redraw a line in place: the log lines alone.
+	if isTerminal(o.Stderr) && o.Getenv("TERM") != "dumb" {
 		v.progress = newProgressLine(o.Stderr, terminalWidth(o.Getenv))
 	}
 	return v
