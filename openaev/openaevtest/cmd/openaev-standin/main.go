@@ -150,7 +150,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, version %s)\n", p.URL, len(s.injects), p.Version())
+	shown := p.Version().String()
+	if s.version != "" && s.version != shown {
+		shown = s.version + ", modelled as " + shown // the class of the version given
+	}
+	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, version %s)\n", p.URL, len(s.injects), shown)
 	<-ctx.Done()
 	return json.NewEncoder(stdout).Encode(p.StatsFrom(base))
 }
