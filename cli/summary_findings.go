@@ -214,8 +214,9 @@ func (v *findingsView) queryResults(results []queryResult) {
 }
 
 // cloudConfigs shows, per target, the lines of findings_summary about its
-// account and region (or its account's global checks), and its failed
-// checks.
+// account and region (or its account's global checks) from the services
+// it checked (a line names its service first: "s3 bucket …"), and its
+// failed checks.
 func (v *findingsView) cloudConfigs(configs []cloudConfig, summary []string) {
 	for i, c := range configs {
 		v.status[i] = c.Status
@@ -225,7 +226,11 @@ func (v *findingsView) cloudConfigs(configs []cloudConfig, summary []string) {
 		for _, where := range []string{c.CloudRegion, "global"} {
 			prefix := " " + c.CloudProvider + " " + c.CloudAccountID + " " + where + ": "
 			for _, s := range summary {
-				if sev, rest, ok := strings.Cut(s, prefix); ok {
+				sev, rest, ok := strings.Cut(s, prefix)
+				if svc, _, _ := strings.Cut(rest, " "); ok && c.Checks[svc] == nil {
+					continue // another target's service (one narrowed to ec2 does not show iam)
+				}
+				if ok {
 					if where == "global" {
 						rest = "(global) " + rest
 					}

@@ -91,10 +91,12 @@ signatures not sent: no --backend-url (-o json prints them)
 				Findings: map[string]any{
 					cloudscan.FieldConfigs: []*cloudscan.ConfigResult{
 						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", Status: "success",
-							Checks: map[string]*cloudscan.CheckResult{"s3": {Findings: []cloudscan.Finding{{Kind: cloudscan.KindS3PublicBucket}}}}},
+							Checks: map[string]*cloudscan.CheckResult{"s3": {Findings: []cloudscan.Finding{{Kind: cloudscan.KindS3PublicBucket}}},
+								"iam": {Global: true, Findings: []cloudscan.Finding{{Kind: cloudscan.KindIAMUserWithoutMFA}}}}},
 						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1", Status: "failed",
 							Checks: map[string]*cloudscan.CheckResult{"ec2": {Failed: true,
-								Errors: []cloudscan.CheckError{{Operation: "DescribeSecurityGroups", Message: "AccessDenied"}}}}},
+								Errors: []cloudscan.CheckError{{Operation: "DescribeSecurityGroups", Message: "AccessDenied"}}},
+								"iam": {Global: true, Findings: []cloudscan.Finding{{Kind: cloudscan.KindIAMUserWithoutMFA}}}}},
 					},
 					cloudscan.FieldFindingsSummary: []string{
 						"[high] aws 123456789012 eu-west-1: s3 bucket public-assets is public: acl grants READ to AllUsers",
@@ -109,6 +111,30 @@ signatures not sent: no --backend-url (-o json prints them)
   aws 123456789012 us-east-1  failed
       [medium] (global) iam user ci has no MFA
       ec2 check failed: AccessDenied
+signatures not sent: no --backend-url (-o json prints them)
+`},
+		{"cloudscan narrowed to services: each target shows its own", runtime.Report{Injector: "cloudscan", Status: framework.StatusSuccess,
+			Targets: []framework.Target{
+				{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "ec2"}},
+				{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "iam"}}},
+			Output: framework.ToolOutput{
+				Findings: map[string]any{
+					cloudscan.FieldConfigs: []*cloudscan.ConfigResult{
+						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "ec2", Status: "success",
+							Checks: map[string]*cloudscan.CheckResult{"ec2": {Findings: []cloudscan.Finding{{Kind: cloudscan.KindEC2OpenIngress}}}}},
+						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "iam", Status: "success",
+							Checks: map[string]*cloudscan.CheckResult{"iam": {Global: true, Findings: []cloudscan.Finding{{Kind: cloudscan.KindIAMUserWithoutMFA}}}}},
+					},
+					cloudscan.FieldFindingsSummary: []string{
+						"[high] aws 123456789012 eu-west-1: ec2 security group sg-1 (web) is open: tcp 22 from 0.0.0.0/0",
+						"[medium] aws 123456789012 global: iam user ci has no MFA",
+					},
+				}}},
+			`cloudscan: success · 2 targets · 4.2s
+  aws 123456789012 eu-west-1 ec2  success
+      [high] ec2 security group sg-1 (web) is open: tcp 22 from 0.0.0.0/0
+  aws 123456789012 eu-west-1 iam  success
+      [medium] (global) iam user ci has no MFA
 signatures not sent: no --backend-url (-o json prints them)
 `},
 		{"timeout with partial results and unknown findings", runtime.Report{Injector: "slow", Status: framework.StatusTimeout,
