@@ -115,8 +115,14 @@ type Printer struct {
 }
 
 // DeliveredAs names a successful delivery in the run's log: nothing was
-// sent.
-func (Printer) DeliveredAs() string { return "printed" }
+// sent; the bodies were printed, or, written to io.Discard (the run shows
+// a summary instead), built and checked only.
+func (p Printer) DeliveredAs() string {
+	if p.W == io.Discard {
+		return "not sent (no backend URL): bodies built and checked"
+	}
+	return "printed"
+}
 
 // Received makes the checks of Deliverer.Received with the printer's
 // size limit.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -99,5 +100,16 @@ func TestDeliverer(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The run's log line says what a printer did: printed the bodies, or,
+// writing to io.Discard behind a summary, sent nothing.
+func TestPrinterDeliveredAs(t *testing.T) {
+	if got := (callback.Printer{W: &bytes.Buffer{}}).DeliveredAs(); got != "printed" {
+		t.Errorf("printing: %q", got)
+	}
+	if got := (callback.Printer{W: io.Discard}).DeliveredAs(); !strings.HasPrefix(got, "not sent") {
+		t.Errorf("discarding: %q", got)
 	}
 }
