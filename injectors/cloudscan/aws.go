@@ -45,13 +45,13 @@ func (awsProvider) badAccount(id string) string {
 }
 
 // badRegion checks the form of an AWS region name: lower-case words
-// joined by hyphens, the first two letters, the last a number (us-east-1,
+// joined by hyphens, the first two to four letters, the last a number (us-east-1, eusc-de-east-1,
 // us-gov-west-1, ap-southeast-4). Anything else would end in an endpoint
 // host the SDK builds from it (sts.<region>.amazonaws.com).
 func (awsProvider) badRegion(name string) string {
 	const bad = "not an AWS region (e.g. eu-west-1, us-gov-west-1)"
 	parts := strings.Split(name, "-")
-	if len(parts) < 3 || len(parts[0]) != 2 {
+	if len(parts) < 3 || len(parts[0]) < 2 || len(parts[0]) > 4 {
 		return bad
 	}
 	for i, p := range parts {

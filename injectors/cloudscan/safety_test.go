@@ -98,6 +98,7 @@ func TestValidateTargets(t *testing.T) {
 		wantValue string
 	}{
 		{"ok", []framework.Target{cloud(euWest1), cloud(usEast1)}, "", ""},
+		{"ok, sovereign cloud region", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eusc-de-east-1"})}, "", ""},
 		{"ok with service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "000000000001", CloudRegion: "us-gov-west-1", TargetService: "iam"})}, "", ""},
 		{"none", nil, "targets", ""},
 		{"gcp", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "gcp", CloudAccountID: "p", CloudRegion: "r"})},
