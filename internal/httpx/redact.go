@@ -170,24 +170,58 @@ func secretForms(secret string) []string {
 }
 
 // escapes returns the encodings s may travel in through a server's answer
-// or an error message: JSON-escaped (as encoding/json writes it, with and
-// without HTML escaping, as Go's %q quotes it, and with every non-ASCII
-// character as \uXXXX, as Python's json.dumps writes it) and URL-encoded
-// (query and path escaping, and a component escaped with %20 for a space,
-// as JavaScript's encodeURIComponent and Python's quote write it; hex in
-// upper or lower case).
+// or an error message, each with hex in upper and lower case where it has
+// hex:
+//   - JSON-escaped, as encoding/json writes it (with and without HTML
+//     escaping, and each with every non-ASCII character as \uXXXX, as
+//     Python's json.dumps writes it), with "/" as "\/" (PHP's json_encode),
+//     and as Go's %q quotes it;
+//   - URL-encoded: Go's query and path escaping (Python's quote_plus
+//     writes the query form), JavaScript's encodeURIComponent, and Python's
+//     quote, which keeps "/".
 func escapes(s string) []string {
 	q := strconv.Quote(s)
-	component := strings.ReplaceAll(url.QueryEscape(s), "+", "%20")
-	out := []string{
-		jsonInner(s, true), jsonInner(s, false), q[1 : len(q)-1],
-		url.QueryEscape(s), url.PathEscape(s), component,
-		lowerHex(url.QueryEscape(s)), lowerHex(url.PathEscape(s)), lowerHex(component),
+	var out []string
+	for _, html := range []bool{true, false} {
+		inner := jsonInner(s, html)
+		out = append(out, inner, strings.ReplaceAll(inner, "/", `\/`))
+		if ascii := asciiJSON(inner); ascii != inner {
+			out = append(out, ascii, upperUnicodeHex(ascii))
+		}
 	}
-	if ascii := asciiJSON(jsonInner(s, false)); ascii != jsonInner(s, false) {
-		out = append(out, ascii, upperUnicodeHex(ascii))
+	out = append(out, q[1:len(q)-1])
+	for _, enc := range []string{
+		url.QueryEscape(s), url.PathEscape(s),
+		percentEncode(s, componentSafe), percentEncode(s, quoteSafe),
+	} {
+		out = append(out, enc, lowerHex(enc))
 	}
 	return out
+}
+
+// The bytes other than ASCII letters and digits that encodeURIComponent
+// and Python's quote leave as they are.
+const (
+	componentSafe = "-_.!~*'()"
+	quoteSafe     = "-_.~/"
+)
+
+// percentEncode writes s with every byte other than an ASCII letter, digit
+// or one of safe as %XX (upper-case hex), a space included.
+func percentEncode(s, safe string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < utf8.RuneSelf && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(safe, c) >= 0) {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
 
 // asciiJSON rewrites the non-ASCII characters of a JSON string's inside as

@@ -44,6 +44,11 @@ func TestRedact(t *testing.T) {
 		{"component-escaped, lower-case hex", "url=SECRETQa%20b%2bc", []string{"SECRETQa b+c"}, "url=[REDACTED]"},
 		{"JSON with ASCII escapes", `json="SECRETQab\u00e9cdZZEND"`, []string{"SECRETQabécdZZEND"}, `json="[REDACTED]"`},
 		{"JSON with upper-case ASCII escapes", `"s3cr3t-\u00E9"`, []string{"s3cr3t-é"}, `"[REDACTED]"`},
+		{"Python's quote keeps a slash", "url=SECRETQ/a%20b%3F", []string{"SECRETQ/a b?"}, "url=[REDACTED]"},
+		{"Python's quote, lower-case hex", "url=SECRETQ/a%3f", []string{"SECRETQ/a?"}, "url=[REDACTED]"},
+		{"encodeURIComponent keeps !'()*", "url=SECRETQ(a)*b!%20c'", []string{"SECRETQ(a)*b! c'"}, "url=[REDACTED]"},
+		{"JSON with HTML and ASCII escapes", `"s3cr3t\u003c\u0026\u003e\u00e9"`, []string{"s3cr3t<&>é"}, `"[REDACTED]"`},
+		{"JSON with an escaped slash", `"s3cr3t\/x"`, []string{"s3cr3t/x"}, `"[REDACTED]"`},
 		{"JSON with a surrogate pair", `"s3cr3t-\ud83d\ude00"`, []string{"s3cr3t-😀"}, `"[REDACTED]"`},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,8 +19,10 @@ import (
 )
 
 // tokenForms are the forms a backend echoes a token in: raw, JSON-escaped
-// (encoding/json with and without HTML escaping, Go's %q) and URL-encoded
-// (query, path, lower-case hex).
+// (encoding/json with and without HTML escaping, each also with non-ASCII
+// as \uXXXX like Python's json.dumps, PHP's "\/", Go's %q) and URL-encoded
+// (Go's query and path escaping, encodeURIComponent, Python's quote; upper
+// and lower-case hex).
 func tokenForms(tok string) map[string]string {
 	jsonInner := func(html bool) string {
 		var b strings.Builder
@@ -29,36 +32,47 @@ func tokenForms(tok string) map[string]string {
 		s := strings.TrimSuffix(b.String(), "\n")
 		return s[1 : len(s)-1]
 	}
-	q := strconv.Quote(tok)
-	lower := func(s string) string {
-		b := []byte(s)
-		for i := 0; i+2 < len(b); i++ {
-			if b[i] == '%' {
-				b[i+1], b[i+2] = strings.ToLower(string(b[i+1]))[0], strings.ToLower(string(b[i+2]))[0]
-				i += 2
+	ascii := func(s string) string { // json.dumps: non-ASCII as \uXXXX
+		var b strings.Builder
+		for _, r := range s {
+			switch {
+			case r < 0x80:
+				b.WriteRune(r)
+			case r > 0xFFFF:
+				r1, r2 := utf16.EncodeRune(r)
+				fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
+			default:
+				fmt.Fprintf(&b, "\\u%04x", r)
 			}
 		}
-		return string(b)
+		return b.String()
 	}
-	var ascii strings.Builder // json.dumps: non-ASCII as \uXXXX
-	for _, r := range jsonInner(false) {
-		switch {
-		case r < 0x80:
-			ascii.WriteRune(r)
-		case r > 0xFFFF:
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&ascii, "\\u%04x\\u%04x", r1, r2)
-		default:
-			fmt.Fprintf(&ascii, "\\u%04x", r)
+	// pct percent-encodes every byte but ASCII letters, digits and keep.
+	pct := func(keep string) string {
+		var b strings.Builder
+		for _, c := range []byte(tok) {
+			if c < 0x80 && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte(keep, c) >= 0) {
+				b.WriteByte(c)
+			} else {
+				fmt.Fprintf(&b, "%%%02X", c)
+			}
 		}
+		return b.String()
 	}
-	component := strings.ReplaceAll(url.QueryEscape(tok), "+", "%20") // encodeURIComponent
-	return map[string]string{
+	q := strconv.Quote(tok)
+	forms := map[string]string{
 		"raw": tok, "json": jsonInner(true), "json-nohtml": jsonInner(false), "quoted": q[1 : len(q)-1],
-		"query": url.QueryEscape(tok), "path": url.PathEscape(tok), "query-lower": lower(url.QueryEscape(tok)),
-		"path-lower": lower(url.PathEscape(tok)), "component": component, "component-lower": lower(component),
-		"json-ascii": ascii.String(),
+		"json-ascii": ascii(jsonInner(false)), "json-html-ascii": ascii(jsonInner(true)),
+		"json-slash": strings.ReplaceAll(jsonInner(true), "/", `\/`),
 	}
+	for name, enc := range map[string]string{
+		"query": url.QueryEscape(tok), "path": url.PathEscape(tok),
+		"component": pct("-_.!~*'()"), "python-quote": pct("-_.~/"),
+	} {
+		forms[name] = enc
+		forms[name+"-lower"] = regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(enc, strings.ToLower)
+	}
+	return forms
 }
 
 // echoBackend answers every callback with the bearer token it received,
