@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -108,20 +109,13 @@ func (p *Params) Validate() error {
 }
 
 func validateEndpoint(raw string) error {
-	shown := raw
+	shown := httpx.MaskURL(raw)
 	bad := func(reason string) error {
 		return &signatures.ValidationError{Field: "endpoint_url", Value: shown, Reason: reason}
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return bad("not a URL")
-	}
-	if u.User != nil {
-		// The error travels to logs and to the platform: never the
-		// credentials it refuses.
-		cp := *u
-		cp.User = url.User("REDACTED")
-		shown = cp.String()
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return bad("scheme must be http or https")

@@ -86,7 +86,9 @@ func TestParamsValidate(t *testing.T) {
 		// The credentials refused are never quoted.
 		{"endpoint with credentials", func(p *Params) { p.EndpointURL = "http://u:p4ss@127.0.0.1" }, "endpoint_url", "http://REDACTED@127.0.0.1"},
 		{"endpoint with credentials and a bad scheme", func(p *Params) { p.EndpointURL = "ftp://u:p4ss@127.0.0.1" }, "endpoint_url", "ftp://REDACTED@127.0.0.1"},
-		{"endpoint with query", func(p *Params) { p.EndpointURL = "http://127.0.0.1/?x=1" }, "endpoint_url", "http://127.0.0.1/?x=1"},
+		{"endpoint with credentials it cannot parse", func(p *Params) { p.EndpointURL = "http://u:p4ss@[::1" }, "endpoint_url", "(unparsable URL)"},
+		{"endpoint with credentials and no scheme", func(p *Params) { p.EndpointURL = "u:p4ss@127.0.0.1" }, "endpoint_url", "(unparsable URL)"},
+		{"endpoint with query", func(p *Params) { p.EndpointURL = "http://127.0.0.1/?x=1" }, "endpoint_url", "http://127.0.0.1/?x=REDACTED"},
 		{"profile with space", func(p *Params) { p.Profile = "a b" }, "profile", "a b"},
 		{"zero timeout", func(p *Params) { p.CallTimeout = 0 }, "call_timeout", "0s"},
 		{"huge backoff", func(p *Params) { p.RetryMaxBackoff = time.Hour }, "retry_max_backoff", "1h0m0s"},

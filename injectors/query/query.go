@@ -197,20 +197,13 @@ func (e *Executor) Configure(settings map[string]string) error {
 // parseBaseURL accepts an absolute http or https URL with no query, user
 // information or fragment.
 func parseBaseURL(v string) (*url.URL, error) {
-	shown := v
+	shown := httpx.MaskURL(v)
 	bad := func(reason string) error {
 		return &signatures.ValidationError{Field: Name + "." + SettingShodanBaseURL, Value: shown, Reason: reason}
 	}
 	u, err := url.Parse(v)
 	if err != nil {
 		return nil, bad("not a URL")
-	}
-	if u.User != nil {
-		// The error travels to logs and to the platform: never the
-		// credentials it refuses.
-		cp := *u
-		cp.User = url.User("REDACTED")
-		shown = cp.String()
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, bad("scheme must be http or https")

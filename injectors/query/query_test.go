@@ -136,8 +136,11 @@ func TestConfigure(t *testing.T) {
 		{"scheme", map[string]string{"shodan_base_url": "ftp://127.0.0.1"}, "query.shodan_base_url", nil},
 		{"no host", map[string]string{"shodan_base_url": "http://"}, "query.shodan_base_url", nil},
 		{"relative", map[string]string{"shodan_base_url": "api.shodan.io"}, "query.shodan_base_url", nil},
-		{"query in base", map[string]string{"shodan_base_url": "http://127.0.0.1/?key=x"}, "query.shodan_base_url", nil},
+		{"query in base", map[string]string{"shodan_base_url": "http://127.0.0.1/?key=k3yk3y"}, "query.shodan_base_url", nil},
 		{"credentials in base", map[string]string{"shodan_base_url": "http://u:pw123@127.0.0.1/"}, "query.shodan_base_url", nil},
+		{"credentials in an unparsable base", map[string]string{"shodan_base_url": "http://u:pw123@[::1"}, "query.shodan_base_url", nil},
+		{"credentials in a bad escape", map[string]string{"shodan_base_url": "http://u:pw123@127.0.0.1/%zz"}, "query.shodan_base_url", nil},
+		{"credentials without a scheme", map[string]string{"shodan_base_url": "u:pw123@127.0.0.1"}, "query.shodan_base_url", nil},
 		{"bad timeout", map[string]string{"request_timeout": "soon"}, "query.request_timeout", nil},
 		{"bare number is seconds", map[string]string{"request_timeout": "7"}, "", func(e *Executor) bool {
 			return e.timeout == 7*time.Second
@@ -151,8 +154,8 @@ func TestConfigure(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := New()
 			if ve := frameworktest.WantInvalid(t, e.Configure(tt.settings), tt.wantField); ve != nil {
-				if strings.Contains(ve.Error(), "pw123") {
-					t.Errorf("the credentials refused are quoted: %v", ve)
+				if strings.Contains(ve.Error(), "pw123") || strings.Contains(ve.Error(), "k3yk3y") {
+					t.Errorf("the secret refused is quoted: %v", ve)
 				}
 				return
 			}

@@ -95,11 +95,41 @@ func StripCredentials(raw string) string {
 	switch {
 	case err != nil && !strings.Contains(raw, "@"):
 		return raw
-	case err != nil:
+	case err != nil, u.Opaque != "" && strings.Contains(u.Opaque, "@"):
+		// "user:pw@host" parses as scheme "user" and opaque "pw@host".
 		return unparsable
 	case u.User == nil:
 		return raw
 	}
 	u.User = nil
+	return u.String()
+}
+
+// MaskURL returns raw as an error message may quote a URL it refuses: its
+// user information shown as "REDACTED" and the value of each query
+// parameter as "REDACTED" ("http://u:pw@host/?key=k" gives
+// "http://REDACTED@host/?key=REDACTED"), so that the reader sees what is
+// wrong without the secret. A URL with neither is returned unchanged, and
+// a string that is not a URL is shown as StripCredentials shows it.
+func MaskURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Opaque != "" {
+		return StripCredentials(raw)
+	}
+	if u.User == nil && u.RawQuery == "" {
+		return raw
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			if name, _, ok := strings.Cut(p, "="); ok {
+				parts[i] = name + "=REDACTED"
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
 	return u.String()
 }

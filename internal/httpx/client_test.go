@@ -109,6 +109,23 @@ func TestNewClientTransport(t *testing.T) {
 	}
 }
 
+func TestMaskURL(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http://u:pw@127.0.0.1:1/x", "http://REDACTED@127.0.0.1:1/x"},
+		{"http://127.0.0.1/?key=s3cr3t&x", "http://127.0.0.1/?key=REDACTED&x"},
+		{"http://127.0.0.1/a%2Fb", "http://127.0.0.1/a%2Fb"}, // unchanged byte for byte
+		{"http://u:pw@[::1", "(unparsable URL)"},
+		{"http://u:pw@127.0.0.1/%zz", "(unparsable URL)"},
+		{"u:pw@127.0.0.1", "(unparsable URL)"},
+		{"ftp://[::1", "ftp://[::1"},
+	}
+	for _, tt := range tests {
+		if got := MaskURL(tt.in); got != tt.want {
+			t.Errorf("MaskURL(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 func TestStripCredentials(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"https://user:pw@host:8443/x?y=1", "https://host:8443/x?y=1"},
@@ -117,6 +134,7 @@ func TestStripCredentials(t *testing.T) {
 		{"http://u:pw@[::1", "(unparsable URL)"},
 		{"http://[::1", "http://[::1"},         // no '@': no credentials to hide
 		{"127.0.0.1:18919", "127.0.0.1:18919"}, // a URL without its scheme
+		{"user:pw@127.0.0.1:18919", "(unparsable URL)"}, // scheme "user", opaque "pw@…"
 		{"", ""},
 	}
 	for _, tt := range tests {
