@@ -92,13 +92,16 @@ func (a *authState) succeeded() {
 	a.inARow, a.refused = 0, false
 }
 
-// registered ends a pause, if there is one, after a successful
-// registration; the refusals in a row start again from zero (the health
-// stays degraded until a message succeeds).
+// registered records a successful registration: the platform accepts
+// the token again, so the refusal no longer degrades the health (an idle
+// queue would otherwise keep it degraded for ever), and a pause, if there
+// is one, ends with the refusals in a row counted again from zero. A
+// message refused again marks the token refused again.
 func (a *authState) registered() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.regs++
+	a.refused = false
 	if a.resume != nil {
 		close(a.resume)
 		a.resume, a.inARow = nil, 0

@@ -124,6 +124,39 @@ func TestIntegrationUnauthorizedPausesConsumption(t *testing.T) {
 	}
 }
 
+// TestIntegrationRefusalClearedByRegistration checks that a refusal stops
+// degrading /healthz once a registration succeeds, with no other message
+// coming (an idle queue).
+func TestIntegrationRefusalClearedByRegistration(t *testing.T) {
+	h := &deliveries{fn: func(serve.Delivery, int) error {
+		return serve.Unauthorized(errors.New("complete rejected: status 401"), true)
+	}}
+	f := newFixture(t, h)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.d.Listener = ln
+	f.d.HeartbeatInterval = 20 * time.Millisecond
+	url := "http://" + ln.Addr().String()
+	start(t, f.d)
+	waitFor(t, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
+	f.reg.set(f.reg.reg, errors.New("platform: 401"))
+	servetest.Publish(t, f.queue, []byte(`{"deny":1}`))
+	waitFor(t, "the refusal", func() bool { return servetest.Metric(t, f.metrics, "injectkit_auth_failures_total") == 1 })
+	if _, hl := servetest.Health(t, url); !hl.TokenRefused {
+		t.Fatalf("health after the refusal: %+v", hl)
+	}
+	f.reg.set(f.reg.reg, nil)
+	waitFor(t, "healthy after a registration", func() bool {
+		code, hl := servetest.Health(t, url)
+		return code == http.StatusOK && !hl.TokenRefused
+	})
+	if n := len(h.all()); n != 1 {
+		t.Errorf("%d messages handled, want the one", n)
+	}
+}
+
 // TestIntegrationUnauthorizedWithoutDurableResultRequeues checks that a
 // refusal with nothing kept requeues the message rather than losing it.
 func TestIntegrationUnauthorizedWithoutDurableResultRequeues(t *testing.T) {

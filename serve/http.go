@@ -20,7 +20,8 @@ type Health struct {
 	HeartbeatOK     bool   `json:"heartbeat_ok"`
 	LastHeartbeat   string `json:"last_heartbeat,omitempty"` // RFC 3339, last successful registration
 	// TokenRefused is set from a message whose handling the platform
-	// refused for authorization until one is handled without; Paused
+	// refused for authorization until a message is handled without a
+	// refusal or a registration succeeds; Paused
 	// while the consumption waits for a registration (see AuthFailures).
 	TokenRefused bool `json:"token_refused,omitempty"`
 	Paused       bool `json:"consumption_paused,omitempty"`
@@ -55,8 +56,8 @@ func (r *runner) health() Health {
 }
 
 // mux serves /healthz (200 when the broker is connected, the last
-// registration succeeded and the platform did not refuse the token for the
-// last message, 503 with the reason otherwise) and /metrics.
+// registration succeeded and the platform did not refuse the token since,
+// 503 with the reason otherwise) and /metrics.
 func (r *runner) mux() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
