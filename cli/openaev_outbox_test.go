@@ -151,7 +151,7 @@ func TestOutboxFlushSupersededComplete(t *testing.T) {
 	}
 	completions := len(p.Completions(id))
 	f := run(t, registry(), env, "outbox", "flush", "--backend-url", p.URL, "--log-level", "error")
-	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered, 0 still pending") {
+	if f.code != 0 || !strings.Contains(f.stdout, "0 delivered, 1 superseded (dropped: the platform shows the inject finished), 0 still pending") {
 		t.Fatalf("flush: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 	}
 	if n := len(p.Completions(id)); n != completions {

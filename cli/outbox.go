@@ -180,8 +180,12 @@ func outboxCommand(o Options) *ucli.Command {
 				Flags: outboxFlags(send, sendUsage),
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error {
 					res, err := e.flush(c, o)
-					fmt.Fprintf(o.Stdout, "outbox %s: %d delivered, %d still pending, %d rejected (moved to the dead list), %d being sent by another process\n",
-						e.store.Path(), res.Delivered, res.Failed, res.Rejected, res.Busy)
+					superseded := ""
+					if res.Superseded > 0 {
+						superseded = fmt.Sprintf(", %d superseded (dropped: the platform shows the inject finished)", res.Superseded)
+					}
+					fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending, %d rejected (moved to the dead list), %d being sent by another process\n",
+						e.store.Path(), res.Delivered, superseded, res.Failed, res.Rejected, res.Busy)
 					if err != nil {
 						return &ExitError{Code: ExitDelivery, Err: err}
 					}

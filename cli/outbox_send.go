@@ -123,6 +123,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (outbox.FlushResult, error
 	for _, rs := range passes {
 		res, err := rs.Flush(c.Context)
 		sum.Delivered += res.Delivered
+		sum.Superseded += res.Superseded
 		sum.Failed += res.Failed
 		sum.Rejected += res.Rejected
 		sum.Busy += res.Busy
@@ -166,7 +167,7 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	}
 	out, err := e.store.Send(c.Context, p, r, 0)
 	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): %s\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks, out)
-	if out != outbox.Delivered {
+	if out != outbox.Delivered && out != outbox.Superseded {
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}
 	return nil

@@ -187,7 +187,10 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 // asked before each attempt of the "complete", and nothing is sent once
 // it shows the inject finished (see AckLost).
 func (p *Profile) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
-	return p.postBody(ctx, injectID, index, body, mayHaveTwin)
+	if err := p.postBody(ctx, injectID, index, body, mayHaveTwin); !errors.Is(err, errSuperseded) {
+		return err
+	}
+	return nil
 }
 
 // Redact removes the platform token from s.

@@ -57,7 +57,8 @@ func alwaysTwin(context.Context) bool { return true }
 // postBody posts body index of inject id's terminal callback. Before each
 // attempt of the "complete" (index 0), when twin(ctx) says another run may
 // have completed the inject, it asks the platform for the inject's status:
-// once the inject is finished, nothing more is sent and nil is returned.
+// once the inject is finished, nothing more is sent and errSuperseded is
+// returned.
 // "data" callbacks (index > 0) follow their "complete" and are always sent.
 func (p *Profile) postBody(ctx context.Context, injectID string, index int, body []byte, twin func(context.Context) bool) error {
 	op := ActionComplete
@@ -79,7 +80,7 @@ func (p *Profile) postBody(ctx context.Context, injectID string, index int, body
 	_, err := p.client.do(callbackContext(ctx), req)
 	switch {
 	case errors.Is(err, errSuperseded):
-		return nil
+		return errSuperseded
 	case err != nil:
 		err = authorization(err, injectID, p.received.has(injectID))
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)

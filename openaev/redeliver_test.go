@@ -2,6 +2,8 @@ package openaev_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // twinTransport answers the first "complete" callback a client sends 503,
@@ -69,7 +72,11 @@ func TestTerminalCallbackOfATwinAsksBeforeEachAttempt(t *testing.T) {
 			return prof.PostBody(openaev.AckLost(ctx, closed), "i1", 0, body)
 		}, 1},
 		{"resend: superseded", func(ctx context.Context, prof *openaev.Profile, _ func() bool) error {
-			return openaev.ResendPoster{Profile: prof}.PostBody(ctx, "i1", 0, body)
+			err := openaev.ResendPoster{Profile: prof}.PostBody(ctx, "i1", 0, body)
+			if !errors.Is(err, outbox.ErrSuperseded) {
+				return fmt.Errorf("resend: %v, want outbox.ErrSuperseded", err)
+			}
+			return nil
 		}, 1},
 	}
 	for _, tt := range tests {

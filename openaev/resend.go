@@ -2,6 +2,8 @@ package openaev
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"go.uber.org/zap"
 
@@ -13,7 +15,8 @@ import (
 // inject's status: when the inject has already finished, another daemon
 // completed it (it ran the message the broker redelivered after this
 // process died with the body stored), and the stored body is superseded:
-// it is dropped, reported as delivered, and not sent a second time. When
+// it is not sent a second time, and outbox.ErrSuperseded has the outbox
+// drop it and count it apart from the delivered ones. When
 // the status cannot be read, the body is sent as usual. "data" callbacks
 // (index > 0) follow their "complete" and are always sent.
 type ResendPoster struct {
@@ -28,7 +31,11 @@ var (
 // PostBody resends body index of inject id's terminal callback unless the
 // platform shows the inject finished.
 func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
-	return r.Profile.postBody(ctx, injectID, index, body, alwaysTwin)
+	err := r.Profile.postBody(ctx, injectID, index, body, alwaysTwin)
+	if errors.Is(err, errSuperseded) {
+		return fmt.Errorf("inject %s: %w", injectID, outbox.ErrSuperseded)
+	}
+	return err
 }
 
 // finishedElsewhere reports whether the platform shows inject id finished

@@ -2,6 +2,7 @@ package openaev_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
@@ -57,8 +58,9 @@ func TestResendPosterDropsSuperseded(t *testing.T) {
 				body = []byte(`{"execution_message":"more signatures","execution_status":"SUCCESS",` +
 					`"execution_action":"data","execution_duration":0}`)
 			}
-			if err := r.PostBody(ctx, "i1", tt.index, body); err != nil {
-				t.Fatalf("PostBody: %v", err)
+			err := r.PostBody(ctx, "i1", tt.index, body)
+			if superseded := tt.wantCalls == 0; superseded != errors.Is(err, outbox.ErrSuperseded) || (!superseded && err != nil) {
+				t.Fatalf("PostBody: %v, want superseded %v", err, superseded)
 			}
 			var sent int
 			for _, call := range p.Calls("i1")[before:] {

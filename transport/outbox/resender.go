@@ -42,8 +42,9 @@ type Resender struct {
 
 // FlushResult counts what a Flush did.
 type FlushResult struct {
-	Delivered int
-	Failed    int // still pending
+	Delivered  int
+	Superseded int // not sent, no longer needed (ErrSuperseded); deleted
+	Failed     int // still pending
 	Rejected  int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
 	Busy      int // being delivered by another process or goroutine; not sent
 }
@@ -192,6 +193,9 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 			delete(rs.downUntil, r.BaseURL)
 			res.Delivered++
 			log.Info("outbox body delivered")
+		case out == Superseded:
+			res.Superseded++
+			log.Info("outbox body superseded: not sent, the backend no longer needs it")
 		case out == Rejected && errors.As(err, &re):
 			res.Rejected++
 			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
@@ -208,7 +212,7 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 				}
 			}
 		}
-		if err != nil && !errors.Is(err, transport.ErrPermanent) && out == Delivered {
+		if err != nil && !errors.Is(err, transport.ErrPermanent) && (out == Delivered || out == Superseded) {
 			return res, err
 		}
 	}

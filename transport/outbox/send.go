@@ -63,7 +63,14 @@ const (
 	Delivered Outcome = iota // accepted; the record is deleted
 	Failed                   // not accepted; the record stays pending for a later attempt
 	Rejected                 // rejected for good, or not sent (corrupt, unsendable); the record is in the dead list
+	Superseded               // not sent: the poster found it no longer needed (ErrSuperseded); the record is deleted
 )
+
+// ErrSuperseded is what a Poster returns, in an error's chain, for a body
+// it did not send because the backend no longer needs it (a later run
+// already completed its inject): the record is deleted, as a delivered
+// one, and counted apart.
+var ErrSuperseded = errors.New("superseded: no longer needed by the backend")
 
 func (o Outcome) String() string {
 	switch o {
@@ -71,6 +78,8 @@ func (o Outcome) String() string {
 		return "delivered"
 	case Failed:
 		return "failed"
+	case Superseded:
+		return "superseded"
 	}
 	return "rejected"
 }
@@ -127,13 +136,17 @@ func (s *Store) Settle(ctx context.Context, r Record, err error, maxBackoff time
 }
 
 func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time.Duration, red Redactor) (Outcome, error) {
-	if err == nil {
-		if serr := s.Delete(r.ID); serr != nil && !errors.Is(serr, ErrNotFound) {
-			// Delivered, but the record could not be removed: it would be
-			// sent again, which its idempotency key makes harmless.
-			return Delivered, serr
+	if err == nil || errors.Is(err, ErrSuperseded) {
+		out := Delivered
+		if err != nil {
+			out = Superseded
 		}
-		return Delivered, nil
+		if serr := s.Delete(r.ID); serr != nil && !errors.Is(serr, ErrNotFound) {
+			// Settled, but the record could not be removed: it would be
+			// sent again, which its idempotency key makes harmless.
+			return out, serr
+		}
+		return out, nil
 	}
 	if ctx.Err() == nil {
 		if re := unsendable(r, false, err); re != nil {

@@ -330,3 +330,36 @@ func TestSettleOtherProfile(t *testing.T) {
 		}
 	}
 }
+
+// A body the poster finds no longer needed (ErrSuperseded in its error's
+// chain) is deleted unsent and counted apart from the delivered ones.
+func TestFlushSuperseded(t *testing.T) {
+	s := openTemp(t, Options{})
+	var entries []Entry
+	for _, id := range []string{"done", "pending"} {
+		entries = append(entries, Entry{InjectID: id, Phase: "complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)})
+	}
+	recs, err := s.Put(entries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs { // left pending by a run that failed to send them
+		if err := s.MarkFailed(r.ID, 1, "down", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := posterFunc(func(_ context.Context, id string, _ int, _ []byte) error {
+		if id == "done" {
+			return fmt.Errorf("inject %s: %w", id, ErrSuperseded)
+		}
+		return nil
+	})
+	rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }}
+	res, err := rs.Flush(context.Background())
+	if err != nil || res != (FlushResult{Delivered: 1, Superseded: 1}) {
+		t.Fatalf("flush: %+v, %v; want 1 delivered, 1 superseded", res, err)
+	}
+	if recs, err := s.List(); err != nil || len(recs) != 0 {
+		t.Errorf("records left: %+v %v", recs, err)
+	}
+}
