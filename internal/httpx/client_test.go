@@ -132,8 +132,8 @@ func TestStripCredentials(t *testing.T) {
 		{"https://user@host/", "https://host/"},
 		{"https://host/a%2Fb", "https://host/a%2Fb"}, // unchanged byte for byte
 		{"http://u:pw@[::1", "(unparsable URL)"},
-		{"http://[::1", "http://[::1"},         // no '@': no credentials to hide
-		{"127.0.0.1:18919", "127.0.0.1:18919"}, // a URL without its scheme
+		{"http://[::1", "http://[::1"},                  // no '@': no credentials to hide
+		{"127.0.0.1:18919", "127.0.0.1:18919"},          // a URL without its scheme
 		{"user:pw@127.0.0.1:18919", "(unparsable URL)"}, // scheme "user", opaque "pw@…"
 		{"", ""},
 	}

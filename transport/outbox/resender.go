@@ -45,8 +45,8 @@ type FlushResult struct {
 	Delivered  int
 	Superseded int // not sent, no longer needed (ErrSuperseded); deleted
 	Failed     int // still pending
-	Rejected  int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
-	Busy      int // being delivered by another process or goroutine; not sent
+	Rejected   int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
+	Busy       int // being delivered by another process or goroutine; not sent
 }
 
 // Flush sends every pending body now, whatever its next-attempt time, one

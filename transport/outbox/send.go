@@ -60,10 +60,10 @@ type Outcome int
 
 // Outcomes of Send.
 const (
-	Delivered Outcome = iota // accepted; the record is deleted
-	Failed                   // not accepted; the record stays pending for a later attempt
-	Rejected                 // rejected for good, or not sent (corrupt, unsendable); the record is in the dead list
-	Superseded               // not sent: the poster found it no longer needed (ErrSuperseded); the record is deleted
+	Delivered  Outcome = iota // accepted; the record is deleted
+	Failed                    // not accepted; the record stays pending for a later attempt
+	Rejected                  // rejected for good, or not sent (corrupt, unsendable); the record is in the dead list
+	Superseded                // not sent: the poster found it no longer needed (ErrSuperseded); the record is deleted
 )
 
 // ErrSuperseded is what a Poster returns, in an error's chain, for a body
