@@ -160,9 +160,12 @@ func findingOrder(lists map[string][]any, m *framework.Manifest) []string {
 	return append(keys, rest...)
 }
 
-// attributed counts the items of a finding list about a target: objects
-// whose asset_id is its asset or whose host, hostname, ip, target or
-// address is its value, and scalars equal to its value.
+// attributed counts the items of a finding list about a target: scalars
+// equal to its value, and objects naming it by the most precise field they
+// hold: their target (nmap's row of one target), else their asset_id,
+// else their host, hostname, ip or address. A row of another target or
+// asset on the same host is not the target's (localhost and 127.0.0.1 in
+// one inject each get their own rows).
 func attributed(items []any, asset, value string) int {
 	n := 0
 	for _, it := range items {
@@ -172,11 +175,19 @@ func attributed(items []any, asset, value string) int {
 				n++
 			}
 		case map[string]any:
-			if asset != "" && x["asset_id"] == asset {
-				n++
+			if t, ok := x["target"].(string); ok && t != "" {
+				if t == value {
+					n++
+				}
 				continue
 			}
-			for _, k := range []string{"host", "hostname", "ip", "target", "address"} {
+			if a, ok := x["asset_id"].(string); ok && a != "" {
+				if a == asset {
+					n++
+				}
+				continue
+			}
+			for _, k := range []string{"host", "hostname", "ip", "address"} {
 				if s, ok := x[k].(string); ok && s == value {
 					n++
 					break

@@ -38,3 +38,34 @@ func TestTargetMessageNamesEachOnce(t *testing.T) {
 		})
 	}
 }
+
+// A finding row is counted for the target it names, by its target, else
+// its asset, else its host: nmap's rows of localhost and of 127.0.0.1
+// share the host 127.0.0.1, and each target counts its own.
+func TestAttributed(t *testing.T) {
+	rows := []any{
+		map[string]any{"host": "127.0.0.1", "port": 22.0, "target": "127.0.0.1", "asset_id": "a1"},
+		map[string]any{"host": "127.0.0.1", "port": 22.0, "target": "localhost", "asset_id": "a2"},
+		map[string]any{"host": "127.0.0.1", "port": 80.0, "target": "localhost", "asset_id": "a2"},
+		map[string]any{"host": "192.0.2.7", "asset_id": "a3"},
+		map[string]any{"ip": "192.0.2.8"},
+		"192.0.2.9",
+	}
+	tests := []struct {
+		asset, value string
+		want         int
+	}{
+		{"a1", "127.0.0.1", 1},
+		{"a2", "localhost", 2},
+		{"", "127.0.0.1", 1},   // no asset: by its target
+		{"a3", "192.0.2.7", 1}, // by its asset
+		{"a9", "192.0.2.7", 0}, // another asset on the host
+		{"", "192.0.2.8", 1},   // by its ip
+		{"", "192.0.2.9", 1},   // a scalar
+	}
+	for _, tt := range tests {
+		if got := attributed(rows, tt.asset, tt.value); got != tt.want {
+			t.Errorf("attributed(%s, %s) = %d, want %d", tt.asset, tt.value, got, tt.want)
+		}
+	}
+}
