@@ -41,7 +41,7 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
 	}
-	client.Version(ctx)
+	view.setPlatform(client.Version(ctx))
 	profile := openaev.NewProfile(client, manifests(o.Registry), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
 	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(), runtime.WithDeliverer(durable(profile, store)))...)
 	return openaev.NewProcessor(rt, profile), nil

@@ -105,10 +105,15 @@ func TestRunOpenAEVPlatformVersion(t *testing.T) {
 			registered(t, p, platformToken, registry())
 			p.AddInject("inj-v", openaev.ContractID("noop"))
 			args := append([]string{"run", "noop", "--profile", "openaev", "--inject-id", "inj-v", "--target", "127.0.0.1",
-				"--backend-url", p.URL, "--token", platformToken, "--log-level", "warn"}, tt.args...)
+				"--backend-url", p.URL, "--token", platformToken, "--log-level", "warn", "-o", "text"}, tt.args...)
 			r := run(t, registry(), nil, args...)
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			// The summary says why no signatures went, whether the version
+			// was given or read from the platform.
+			if said := strings.Contains(r.stdout, "no expectation signatures: the platform's 2.4"); said != tt.warn {
+				t.Errorf("summary %q: want the version's reason %v", r.stdout, tt.warn)
 			}
 			if settings := len(p.CallsOf(openaevtest.KindSettings)); settings != tt.settings {
 				t.Errorf("%d version reads, want %d", settings, tt.settings)

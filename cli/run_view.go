@@ -14,6 +14,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -33,8 +34,17 @@ type runView struct {
 	text     bool
 	progress *progressLine // nil unless stderr is a terminal
 
-	mu     sync.Mutex
-	report *runtime.Report
+	mu       sync.Mutex
+	report   *runtime.Report
+	platform *openaev.PlatformVersion // the openaev profile's platform, once read
+}
+
+// setPlatform records the version of the platform the openaev profile
+// reports to, given or read from it.
+func (v *runView) setPlatform(pv openaev.PlatformVersion) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	v.platform = &pv
 }
 
 func newRunView(o Options, cfg runConfig) *runView {
@@ -150,9 +160,12 @@ func (v *runView) where(r *runtime.Report, err error) string {
 	base := strings.TrimSuffix(httpx.StripCredentials(v.cfg.Backend.URL), "/")
 	if v.cfg.Profile == ProfileOpenAEV {
 		line := "result delivered to the OpenAEV platform at " + base
-		switch ov := v.cfg.OpenAEVVersion; {
-		case ov.set && !ov.v.Current:
-			line += "; no expectation signatures: the platform's " + ov.v.Raw + " predates them"
+		v.mu.Lock()
+		pv := v.platform
+		v.mu.Unlock()
+		switch {
+		case pv != nil && !pv.Current:
+			line += "; no expectation signatures: the platform's " + pv.Raw + " predates them"
 		case !slices.ContainsFunc(r.Targets, func(t framework.Target) bool { return t.Attribution != (signatures.Attribution{}) }):
 			line += "; no expectation signatures: no target names an asset, agent or asset group"
 		}
