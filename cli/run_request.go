@@ -150,6 +150,7 @@ type value struct {
 // expanded (nil when it has none to expand).
 func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, true)
+	l.whereOf = cfg.where
 	l.maxWhere = cfg.where("max_targets")
 	if l.maxWhere == " (--max-targets)" {
 		l.maxWhere = ""
@@ -272,7 +273,7 @@ func cloudTargets(l *targetList, cfg runConfig) error {
 	case len(cfg.CloudRegions) == 0:
 		return usageErr("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)")
 	}
-	src := l.source(fromFlags, "--cloud-region")
+	src := l.sourceFrom(fromFlags, "--cloud-region", cfg.where("cloud_region"))
 	services := cfg.TargetServices
 	if len(services) == 0 {
 		services = []string{""}

@@ -178,6 +178,34 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 	}
 }
 
+// A target value given in the environment is named by its variable, for
+// each flag a target is built from.
+func TestRunTargetErrorsNameTheEnvironment(t *testing.T) {
+	cloud := []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1"}
+	tests := []struct {
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{map[string]string{"INJECTKIT_CLOUD_REGION": "-eu"}, []string{"--cloud-provider", "aws", "--cloud-account", "1"},
+			`invalid --cloud-region "-eu" (env INJECTKIT_CLOUD_REGION): must not start with '-'`},
+		{map[string]string{"INJECTKIT_CLOUD_PROVIDER": "-aws"}, cloud[2:],
+			`invalid --cloud-provider "-aws" (env INJECTKIT_CLOUD_PROVIDER): must not start with '-'`},
+		{map[string]string{"INJECTKIT_TARGET_SERVICE": "-s3"}, cloud,
+			`invalid --target-service "-s3" (env INJECTKIT_TARGET_SERVICE): must not start with '-'`},
+		{map[string]string{"INJECTKIT_TARGET": "::1"}, []string{"--query", "apache"},
+			`invalid target "::1" (env INJECTKIT_TARGET): a query is narrowed to an IPv4 address or a host name`},
+		{map[string]string{"INJECTKIT_TARGET": "a b"}, []string{"--query", "apache"},
+			`invalid --target "a b" (env INJECTKIT_TARGET): host name may hold only`},
+	}
+	for _, tt := range tests {
+		r := run(t, registry(), tt.env, append([]string{"run", "noop"}, tt.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+			t.Errorf("%v: exit %d, stderr:\n%s\nwant %q", tt.env, r.code, r.stderr, tt.want)
+		}
+	}
+}
+
 // With the openaev profile a bad target is the runtime's to refuse, so
 // that the platform gets its reception and INVALID_USAGE; the error still
 // names the file and line.

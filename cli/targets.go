@@ -49,6 +49,9 @@ type targetList struct {
 	typed   []framework.Target   // unless lenient
 	specs   []runtime.TargetSpec // when lenient
 	from    []origin
+	// whereOf says where a key of the configuration was given, as
+	// runConfig.where does (nil: nowhere said).
+	whereOf func(key string) string
 	// max is the most addresses CIDR ranges may expand to, all together;
 	// expanded counts them. maxWhere says where max was given, as
 	// targetSource.where does.
@@ -106,7 +109,8 @@ func (l *targetList) sourceFrom(kind sourceKind, name, where string) int32 {
 	return int32(len(l.sources) - 1)
 }
 
-// label names where a target was written (o), for a message.
+// label names where a target was written (o), for a message: the flag,
+// or where its value was given instead ("env INJECTKIT_TARGET").
 func (l *targetList) label(o origin) string {
 	s := l.sources[o.src]
 	switch s.kind {
@@ -115,7 +119,23 @@ func (l *targetList) label(o origin) string {
 	case fromInjectFile:
 		return fmt.Sprintf("inject file %s: targets[%d]", s.name, o.at)
 	}
+	if s.where != "" {
+		return strings.TrimSuffix(strings.TrimPrefix(s.where, " ("), ")")
+	}
 	return s.name
+}
+
+// flagWhere says where the value of flag was given when it was not the
+// flag itself (" (env INJECTKIT_CLOUD_REGION)"), "" otherwise.
+func (l *targetList) flagWhere(flag string) string {
+	if l.whereOf == nil {
+		return ""
+	}
+	w := l.whereOf(strings.ReplaceAll(strings.TrimPrefix(flag, "--"), "-", "_"))
+	if w == " ("+flag+")" {
+		return ""
+	}
+	return w
 }
 
 // add validates spec, written at o, expands it when it holds a CIDR range
@@ -296,7 +316,7 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 	}
 	flag := flagOfField(s.name, ve.Field)
 	if flag != s.name {
-		return usageErr("invalid %s %s: %s", flag, value, ve.Reason)
+		return usageErr("invalid %s %s%s: %s", flag, value, l.flagWhere(flag), ve.Reason)
 	}
 	return usageErr("invalid %s %s%s: %s", flag, value, s.where, ve.Reason)
 }
@@ -355,7 +375,7 @@ func (l *targetList) relabel(err error) error {
 	}
 	if flag := cloudFlag(strings.TrimPrefix(rest, ".")); s.kind == fromFlags && s.name == "--cloud-region" && flag != "" {
 		// One target per region: the field refused is another flag's.
-		return fmt.Errorf("invalid %s%s: %s", flag, val, reason)
+		return fmt.Errorf("invalid %s%s%s: %s", flag, val, l.flagWhere(flag), reason)
 	}
 	return fmt.Errorf("invalid target%s (%s): %s", val, l.label(o), reason)
 }
