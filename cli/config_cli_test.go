@@ -159,7 +159,7 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{name: "param refused, from the environment", env: map[string]string{"INJECTKIT_PARAM": "delay=-3"},
 			want: []string{`invalid param "delay=-3" (env INJECTKIT_PARAM): negative duration`}},
 		{name: "param refused, from the file", yaml: "phase: execution_complete\nparam:\n  - outcome=maybe\n",
-			want: []string{`invalid param "outcome=maybe" (config file FILE:2): not one of success, partial, failed`}},
+			want: []string{`invalid param "outcome=maybe" (config file FILE:3): not one of success, partial, failed`}},
 		{name: "payload size too small for the profile", args: []string{"--max-payload-size", "10", "--log-level", "error"},
 			want: []string{`invalid max_payload_size "10" (--max-payload-size): smaller than a body with no target`}},
 		{name: "expectation from the file", yaml: "expectation: DETECT\n",

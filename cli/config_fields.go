@@ -156,6 +156,9 @@ type raw struct {
 	vals []string
 	seq  bool // a YAML sequence
 	from string
+	// itemFrom says where each of vals was written, when that is not from
+	// (the line of each item of a YAML list); nil otherwise.
+	itemFrom []string
 }
 
 // setFlags returns the names (first name) of the command's flags that the
@@ -238,6 +241,9 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 		if s, isSourced := dst.(sourced); isSourced && ok && !f.secret {
 			// A secret is left out: no error may quote its value.
 			s.setFrom(f.key, r.from)
+			for i, from := range r.itemFrom {
+				s.setItemFrom(f.key, strings.TrimSpace(r.vals[i]), from)
+			}
 		}
 	}
 	return nil
@@ -247,13 +253,16 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 // "env INJECTKIT_PARAM", "config file c.yaml", "default"), for the errors
 // found after decoding: a param the injector refuses, a payload size the
 // profile cannot hold.
-type sourced interface{ setFrom(key, from string) }
+type sourced interface {
+	setFrom(key, from string)
+	setItemFrom(key, item, from string) // where one item of a list was written
+}
 
 func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if f.list() {
 		var out []string
 		keys := map[string]bool{}
-		for _, s := range r.vals {
+		for i, s := range r.vals {
 			if s = strings.TrimSpace(s); s == "" {
 				continue
 			}
@@ -262,7 +271,11 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 				// meant is not for injectkit to guess.
 				k, _, _ := strings.Cut(s, "=")
 				if keys[k] {
-					return f.invalid(r, s, fmt.Errorf("%s given twice", k))
+					at := r
+					if i < len(r.itemFrom) {
+						at.from = r.itemFrom[i]
+					}
+					return f.invalid(at, s, fmt.Errorf("%s given twice", k))
 				}
 				keys[k] = true
 			}

@@ -144,6 +144,7 @@ func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
 			case isNull(item):
 			case item.Kind == yaml.ScalarNode:
 				r.vals = append(r.vals, item.Value)
+				r.itemFrom = append(r.itemFrom, atLine(from, item.Line))
 			default:
 				return raw{}, false, usageErr("invalid %s (%s): want a value or a list of values, not a nested %s",
 					key, atLine(from, item.Line), kindName(item))

@@ -246,7 +246,13 @@ func TestReadConfigFile(t *testing.T) {
 				if want := fmt.Sprintf("config file %s:%d", path, line); r.from != want {
 					t.Errorf("%s from %q, want %q", k, r.from, want)
 				}
-				r.from = ""
+				// And each item of a list its own line.
+				for i, from := range r.itemFrom {
+					if line := 1 + slices.IndexFunc(strings.Split(tt.yaml, "\n"), func(l string) bool { return strings.Contains(l, r.vals[i]) }); from != fmt.Sprintf("config file %s:%d", path, line) {
+						t.Errorf("%s item %q from %q, want line %d", k, r.vals[i], from, line)
+					}
+				}
+				r.from, r.itemFrom = "", nil
 				got[k] = r
 			}
 			if !reflect.DeepEqual(got, tt.want) {

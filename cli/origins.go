@@ -15,13 +15,39 @@ import (
 // found after decoding: a param the injector refuses, a payload size the
 // profile cannot hold, a worker count out of bounds. A config struct embeds
 // it; decodeFields fills it (see sourced).
-type origins struct{ from map[string]string }
+type origins struct {
+	from map[string]string
+	// items says where each item of a list key was written, when the
+	// items have places of their own (the lines of a YAML list).
+	items map[string]map[string]string
+}
 
 func (o *origins) setFrom(key, from string) {
 	if o.from == nil {
 		o.from = map[string]string{}
 	}
 	o.from[key] = from
+}
+
+func (o *origins) setItemFrom(key, item, from string) {
+	if o.items == nil {
+		o.items = map[string]map[string]string{}
+	}
+	if o.items[key] == nil {
+		o.items[key] = map[string]string{}
+	}
+	if _, dup := o.items[key][item]; !dup {
+		o.items[key][item] = from // the first place an item is written
+	}
+}
+
+// whereItem is where for one item of a list key: the line of that item
+// when the list has lines of its own.
+func (o *origins) whereItem(key, item string) string {
+	if from, ok := o.items[key][item]; ok {
+		return " (" + from + ")"
+	}
+	return o.where(key)
 }
 
 // where returns " (origin)" for a key the user set, "" for one nobody set
@@ -66,7 +92,7 @@ func (c *runConfig) paramErr(kv string, err error) error {
 			kv = k + "=" + ve.Value
 		}
 	}
-	return usageErr("invalid param %q%s: %s", signatures.Shorten(kv, signatures.MaxQuoted), c.where("param"), reason)
+	return usageErr("invalid param %q%s: %s", signatures.Shorten(kv, signatures.MaxQuoted), c.whereItem("param", kv), reason)
 }
 
 // relabel rewrites a request error about a setting the user gave (a

@@ -63,7 +63,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 	if len(cfg.Expectations) > 0 {
 		for _, e := range cfg.Expectations {
 			if _, err := signatures.ParseExpectationType(e); err != nil {
-				return req, nil, usageErr("invalid expectation %q%s: want %s", e, cfg.where("expectation"), orList([]string{
+				return req, nil, usageErr("invalid expectation %q%s: want %s", e, cfg.whereItem("expectation", e), orList([]string{
 					string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}))
 			}
 		}
@@ -126,7 +126,7 @@ func addParams(req *runtime.Request, cfg *runConfig, reg *framework.Registry) er
 	for _, kv := range params {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return usageErr("invalid param %q%s: want key=value", kv, cfg.where("param"))
+			return usageErr("invalid param %q%s: want key=value", kv, cfg.whereItem("param", kv))
 		}
 		val, err := framework.ParseParam(m, k, v)
 		if err != nil {
@@ -150,7 +150,7 @@ type value struct {
 // expanded (nil when it has none to expand).
 func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, true)
-	l.whereOf = cfg.where
+	l.whereOf = cfg.whereItem
 	l.maxWhere = cfg.where("max_targets")
 	if l.maxWhere == " (--max-targets)" {
 		l.maxWhere = ""
@@ -193,7 +193,7 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 	case cloud:
 		return l, cloudTargets(l, cfg)
 	}
-	return l, queryTargets(l, cfg.Queries, values, cfg.where("query"))
+	return l, queryTargets(l, cfg.Queries, values, func(q string) string { return cfg.whereItem("query", q) })
 }
 
 // eachValue calls fn with each --target, then each target line of
@@ -201,7 +201,11 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v string, o origin) error) error {
 	flag := l.sourceFrom(fromFlags, "--target", cfg.where("target"))
 	for _, t := range cfg.Targets {
-		if err := fn(t, origin{src: flag}); err != nil {
+		src := flag
+		if w := cfg.whereItem("target", t); w != l.sources[flag].where && w != " (--target)" {
+			src = l.sourceFrom(fromFlags, "--target", w) // an item of a config file list, on its line
+		}
+		if err := fn(t, origin{src: src}); err != nil {
 			return err
 		}
 	}
@@ -236,9 +240,9 @@ func injectFileTargets(cfg runConfig, specs []runtime.TargetSpec) (*targetList, 
 // queryTargets adds one external target per --query, narrowed to each
 // --target (an IPv4 address, a CIDR range of them, or a host name) when
 // some are given.
-func queryTargets(l *targetList, queries []string, values []value, where string) error {
-	src := l.sourceFrom(fromFlags, "--query", where)
+func queryTargets(l *targetList, queries []string, values []value, where func(query string) string) error {
 	for _, q := range queries {
+		src := l.sourceFrom(fromFlags, "--query", where(q))
 		if len(values) == 0 {
 			if err := l.add(runtime.TargetSpec{Query: q}, origin{src: src}); err != nil {
 				return err
@@ -273,12 +277,12 @@ func cloudTargets(l *targetList, cfg runConfig) error {
 	case len(cfg.CloudRegions) == 0:
 		return usageErr("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)")
 	}
-	src := l.sourceFrom(fromFlags, "--cloud-region", cfg.where("cloud_region"))
 	services := cfg.TargetServices
 	if len(services) == 0 {
 		services = []string{""}
 	}
 	for _, r := range cfg.CloudRegions {
+		src := l.sourceFrom(fromFlags, "--cloud-region", cfg.whereItem("cloud_region", r))
 		for _, s := range services {
 			spec := runtime.TargetSpec{CloudProvider: cfg.CloudProvider, CloudAccountID: cfg.CloudAccount,
 				CloudRegion: r, TargetService: s}

@@ -178,30 +178,44 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 	}
 }
 
-// A target value given in the environment is named by its variable, for
-// each flag a target is built from.
-func TestRunTargetErrorsNameTheEnvironment(t *testing.T) {
+// A target value given in the environment is named by its variable, and
+// an item of a config file list by its own line, for each flag a target is
+// built from and each list key.
+func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 	cloud := []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1"}
 	tests := []struct {
-		env  map[string]string
-		args []string
-		want string
+		env    map[string]string
+		config string // a config file, when set
+		args   []string
+		want   string
 	}{
-		{map[string]string{"INJECTKIT_CLOUD_REGION": "-eu"}, []string{"--cloud-provider", "aws", "--cloud-account", "1"},
-			`invalid --cloud-region "-eu" (env INJECTKIT_CLOUD_REGION): must not start with '-'`},
-		{map[string]string{"INJECTKIT_CLOUD_PROVIDER": "-aws"}, cloud[2:],
-			`invalid --cloud-provider "-aws" (env INJECTKIT_CLOUD_PROVIDER): must not start with '-'`},
-		{map[string]string{"INJECTKIT_TARGET_SERVICE": "-s3"}, cloud,
-			`invalid --target-service "-s3" (env INJECTKIT_TARGET_SERVICE): must not start with '-'`},
-		{map[string]string{"INJECTKIT_TARGET": "::1"}, []string{"--query", "apache"},
-			`invalid target "::1" (env INJECTKIT_TARGET): a query is narrowed to an IPv4 address or a host name`},
-		{map[string]string{"INJECTKIT_TARGET": "a b"}, []string{"--query", "apache"},
-			`invalid --target "a b" (env INJECTKIT_TARGET): host name may hold only`},
+		{env: map[string]string{"INJECTKIT_CLOUD_REGION": "-eu"}, args: []string{"--cloud-provider", "aws", "--cloud-account", "1"},
+			want: `invalid --cloud-region "-eu" (env INJECTKIT_CLOUD_REGION): must not start with '-'`},
+		{env: map[string]string{"INJECTKIT_CLOUD_PROVIDER": "-aws"}, args: cloud[2:],
+			want: `invalid --cloud-provider "-aws" (env INJECTKIT_CLOUD_PROVIDER): must not start with '-'`},
+		{env: map[string]string{"INJECTKIT_TARGET_SERVICE": "-s3"}, args: cloud,
+			want: `invalid --target-service "-s3" (env INJECTKIT_TARGET_SERVICE): must not start with '-'`},
+		{env: map[string]string{"INJECTKIT_TARGET": "::1"}, args: []string{"--query", "apache"},
+			want: `invalid target "::1" (env INJECTKIT_TARGET): a query is narrowed to an IPv4 address or a host name`},
+		{env: map[string]string{"INJECTKIT_TARGET": "a b"}, args: []string{"--query", "apache"},
+			want: `invalid --target "a b" (env INJECTKIT_TARGET): host name may hold only`},
+		{config: "target:\n  - 10.0.0.1\n  - a b\n", want: `invalid --target "a b" (config file %s:3): host name may hold only`},
+		{config: "target: [10.0.0.1]\nexpectation:\n  - DETECTION\n  - DETECT\n", want: `invalid expectation "DETECT" (config file %s:4)`},
+		{config: "target: [10.0.0.1]\nparam:\n  - outcome=failed\n  - delay=-3\n", want: `invalid param "delay=-3" (config file %s:4)`},
+		{config: "target: [10.0.0.1]\nparam:\n  - delay=1\n  - delay=2\n", want: `invalid param "delay=2" (config file %s:4): delay given twice`},
+		{config: "cloud_provider: aws\ncloud_account: '1'\ncloud_region:\n  - eu-west-1\n  - -eu\n",
+			want: `invalid --cloud-region "-eu" (config file %s:5)`},
+		{config: "query:\n  - apache\ntarget:\n  - 10.0.0.1\n  - ::1\n", want: `invalid target "::1" (config file %s:5)`},
 	}
 	for _, tt := range tests {
-		r := run(t, registry(), tt.env, append([]string{"run", "noop"}, tt.args...)...)
-		if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-			t.Errorf("%v: exit %d, stderr:\n%s\nwant %q", tt.env, r.code, r.stderr, tt.want)
+		args, want := append([]string{"run", "noop"}, tt.args...), tt.want
+		if tt.config != "" {
+			path := writeFile(t, "c.yaml", tt.config)
+			args, want = append(args, "--config", path), fmt.Sprintf(tt.want, path)
+		}
+		r := run(t, registry(), tt.env, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, want) {
+			t.Errorf("%v %q: exit %d, stderr:\n%s\nwant %q", tt.env, tt.config, r.code, r.stderr, want)
 		}
 	}
 }

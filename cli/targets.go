@@ -49,9 +49,9 @@ type targetList struct {
 	typed   []framework.Target   // unless lenient
 	specs   []runtime.TargetSpec // when lenient
 	from    []origin
-	// whereOf says where a key of the configuration was given, as
-	// runConfig.where does (nil: nowhere said).
-	whereOf func(key string) string
+	// whereOf says where an item of a key of the configuration was
+	// given, as runConfig.whereItem does (nil: nowhere said).
+	whereOf func(key, item string) string
 	// max is the most addresses CIDR ranges may expand to, all together;
 	// expanded counts them. maxWhere says where max was given, as
 	// targetSource.where does.
@@ -125,13 +125,14 @@ func (l *targetList) label(o origin) string {
 	return s.name
 }
 
-// flagWhere says where the value of flag was given when it was not the
-// flag itself (" (env INJECTKIT_CLOUD_REGION)"), "" otherwise.
-func (l *targetList) flagWhere(flag string) string {
+// flagWhere says where value of flag was given when it was not the flag
+// itself (" (env INJECTKIT_CLOUD_REGION)", " (config file c.yaml:4)"), ""
+// otherwise.
+func (l *targetList) flagWhere(flag, value string) string {
 	if l.whereOf == nil {
 		return ""
 	}
-	w := l.whereOf(strings.ReplaceAll(strings.TrimPrefix(flag, "--"), "-", "_"))
+	w := l.whereOf(strings.ReplaceAll(strings.TrimPrefix(flag, "--"), "-", "_"), value)
 	if w == " ("+flag+")" {
 		return ""
 	}
@@ -316,7 +317,7 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 	}
 	flag := flagOfField(s.name, ve.Field)
 	if flag != s.name {
-		return usageErr("invalid %s %s%s: %s", flag, value, l.flagWhere(flag), ve.Reason)
+		return usageErr("invalid %s %s%s: %s", flag, value, l.flagWhere(flag, ve.Value), ve.Reason)
 	}
 	return usageErr("invalid %s %s%s: %s", flag, value, s.where, ve.Reason)
 }
@@ -375,7 +376,7 @@ func (l *targetList) relabel(err error) error {
 	}
 	if flag := cloudFlag(strings.TrimPrefix(rest, ".")); s.kind == fromFlags && s.name == "--cloud-region" && flag != "" {
 		// One target per region: the field refused is another flag's.
-		return fmt.Errorf("invalid %s%s%s: %s", flag, val, l.flagWhere(flag), reason)
+		return fmt.Errorf("invalid %s%s%s: %s", flag, val, l.flagWhere(flag, ve.Value), reason)
 	}
 	return fmt.Errorf("invalid target%s (%s): %s", val, l.label(o), reason)
 }
