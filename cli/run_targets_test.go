@@ -124,6 +124,7 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 			`invalid targets_file "/nonexistent/hosts.txt" (--targets-file): no such file or directory`},
 		{"inject file target as a string", nil, `{"injector":"noop","targets":["127.0.0.1"]}`,
 			`invalid targets[0] "127.0.0.1": wrong JSON type: a string, want an object`},
+		{"inject file null value", nil, `{"injector":"noop","targets":[{"value":null}]}`, `: invalid targets[0]: empty target`},
 		{"inject file bad value", nil, `{"injector":"noop","targets":[{"value":"10.0.0.0/31"},{"value":"a b"}]}`,
 			`: invalid targets[1].value "a b": host name may hold only`},
 		{"inject file range past --max-targets", nil, `{"injector":"noop","targets":[{"target_ipv4":"10.0.0.0/8"}]}`,

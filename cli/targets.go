@@ -303,23 +303,25 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 	if value == "" {
 		value = describeSpec(spec)
 	}
-	value = fmt.Sprintf("%q", signatures.Shorten(value, 128))
+	if value != "" {
+		value = fmt.Sprintf(" %q", signatures.Shorten(value, 128))
+	}
 	s := l.sources[o.src]
 	switch s.kind {
 	case fromTargetFile:
-		return usageErr("%s: invalid target %s: %s", l.label(o), value, ve.Reason)
+		return usageErr("%s: invalid target%s: %s", l.label(o), value, ve.Reason)
 	case fromInjectFile:
 		key := fmt.Sprintf("targets[%d]", o.at)
 		if ve.Field != "" && ve.Field != "target" {
 			key += "." + ve.Field
 		}
-		return usageErr("inject file %s: invalid %s %s: %s", s.name, key, value, ve.Reason)
+		return usageErr("inject file %s: invalid %s%s: %s", s.name, key, value, ve.Reason)
 	}
 	flag := flagOfField(s.name, ve.Field)
 	if flag != s.name {
-		return usageErr("invalid %s %s%s: %s", flag, value, l.flagWhere(flag, ve.Value), ve.Reason)
+		return usageErr("invalid %s%s%s: %s", flag, value, l.flagWhere(flag, ve.Value), ve.Reason)
 	}
-	return usageErr("invalid %s %s%s: %s", flag, value, s.where, ve.Reason)
+	return usageErr("invalid %s%s%s: %s", flag, value, s.where, ve.Reason)
 }
 
 // flagOfField returns the flag that gave a target field: the flag of the

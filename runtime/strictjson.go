@@ -162,8 +162,13 @@ func (c *checker) value(path string, s *shape) error {
 		}
 		return c.array(path, s, start)
 	case nil:
-		if path == "" {
+		switch {
+		case path == "":
 			return c.wrongType(start, path, s, "null", "")
+		case strings.HasSuffix(path, "]") && s.kind != anyJSON:
+			// An item of a list is not left out by a null: it is there,
+			// and of no kind the list holds.
+			return c.wrongType(start, path, s, "null", "null")
 		}
 		return nil // null is the same as the field left out
 	case string:
