@@ -330,7 +330,9 @@ func TestRunOpenAEVUnknownInject(t *testing.T) {
 	p := openaevtest.NewPlatform(t, platformToken)
 	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "never-given", "--target", "127.0.0.1",
 		"--backend-url", p.URL, "--token", platformToken, "--outbox", "none", "--log-level", "error")
-	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "status 404") ||
+	// The inject is the platform's to refuse: the message is not invalid.
+	if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "injectkit: inject never-given: the platform refused the reception: reception rejected: status 404") ||
+		strings.Contains(r.stderr, "invalid message") ||
 		!strings.Contains(r.stderr, "hint: the platform answers 404 for an inject it does not know and for one the token has no rights on") {
 		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
 	}

@@ -75,9 +75,16 @@ type MessageError struct {
 	Reason string
 	// Err is the underlying error, when there is one (for errors.As).
 	Err error
+	// Reception is set when the platform refused the inject's reception
+	// for good: the inject is the platform's to refuse, the message may be
+	// well formed.
+	Reception bool
 }
 
 func (e *MessageError) Error() string {
+	if e.Reception {
+		return "inject " + e.InjectID + ": " + e.Reason
+	}
 	s := "invalid message"
 	if e.InjectID != "" {
 		s += " for inject " + e.InjectID

@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"errors"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -66,6 +67,32 @@ func TestAttributed(t *testing.T) {
 	for _, tt := range tests {
 		if got := attributed(rows, tt.asset, tt.value); got != tt.want {
 			t.Errorf("attributed(%s, %s) = %d, want %d", tt.asset, tt.value, got, tt.want)
+		}
+	}
+}
+
+// A refused field of a platform message is named as the message holds it:
+// a param, and a field of the cloud targets the contract's cloud fields
+// made, as inject_content.<key>; other fields as they are.
+func TestContentFields(t *testing.T) {
+	cloud := &Selection{Selector: SelectorCloud}
+	tests := []struct {
+		field string
+		sel   *Selection
+		want  string
+	}{
+		{"params.delay", nil, "inject_content.delay"},
+		{"targets[1].cloud_region", cloud, "inject_content.cloud_region"},
+		{"targets[0].target_service", cloud, "inject_content.target_service"},
+		{"targets[1].cloud_region", nil, "targets[1].cloud_region"},
+		{"targets[0].value", cloud, "targets[0].value"},
+		{"timeout", cloud, "timeout"},
+	}
+	for _, tt := range tests {
+		err := contentFields(&ValidationError{Field: tt.field, Value: "v", Reason: "bad"}, tt.sel)
+		var ve *ValidationError
+		if !errors.As(err, &ve) || ve.Field != tt.want {
+			t.Errorf("contentFields(%s) = %v, want the field %s", tt.field, err, tt.want)
 		}
 	}
 }

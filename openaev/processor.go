@@ -96,7 +96,7 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 	}
 	if err != nil {
 		req.InjectID = id
-		err = contentFields(err)
+		err = contentFields(err, nil)
 		return p.refuse(ctx, req, &MessageError{InjectID: id, Reason: err.Error(), Err: err})
 	}
 	return p.run(context.WithValue(withTargets(ctx, targets), markMessage, true), req)
@@ -125,21 +125,32 @@ func (p *Processor) run(ctx context.Context, req runtime.Request) error {
 	var re *framework.RequestError
 	if errors.As(err, &re) {
 		if marked(ctx, markMessage) {
-			err = contentFields(err)
+			err = contentFields(err, targetsOf(ctx))
 		}
 		return &MessageError{InjectID: req.InjectID, Reason: err.Error(), Err: err}
 	}
 	return err
 }
 
-// contentFields names a refused param of a platform message as the
-// message holds it, inject_content.<key>, rather than params.<key>.
-func contentFields(err error) error {
+// contentFields names a refused field of a platform message as the
+// message holds it, inject_content.<key>: a param rather than
+// params.<key>, and a field of the cloud targets sel made from the
+// contract's cloud fields (every region's target shares them) rather than
+// targets[N].<key>.
+func contentFields(err error, sel *Selection) error {
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
 		return err
 	}
 	key, ok := strings.CutPrefix(ve.Field, "params.")
+	if !ok && sel != nil && sel.Selector == SelectorCloud && strings.HasPrefix(ve.Field, "targets[") {
+		if _, field, cut := strings.Cut(ve.Field, "]."); cut {
+			switch field {
+			case KeyCloudProvider, KeyCloudAccountID, KeyCloudRegion, KeyTargetService:
+				key, ok = field, true
+			}
+		}
+	}
 	if !ok {
 		return err
 	}

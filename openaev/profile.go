@@ -165,7 +165,7 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 	}
 	cause := rej.Err
 	if marked(ctx, markMessage) {
-		cause = contentFields(cause)
+		cause = contentFields(cause, targetsOf(ctx))
 	}
 	e := rejection(cause)
 	// The reason may quote what the message held: the body stays under
@@ -212,7 +212,7 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 		return fmt.Errorf("inject %s: reception: %w", id, auth)
 	}
 	if errors.Is(err, ErrPermanent) {
-		return &MessageError{InjectID: id, Reason: "the platform refused the reception: " + err.Error(), Err: err}
+		return &MessageError{InjectID: id, Reason: "the platform refused the reception: " + err.Error(), Err: err, Reception: true}
 	}
 	return &NotReceivedError{InjectID: id, Err: err}
 }
