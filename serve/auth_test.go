@@ -3,7 +3,6 @@ package serve_test
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -72,14 +71,8 @@ func TestIntegrationUnauthorizedPausesConsumption(t *testing.T) {
 		return nil
 	}}
 	f := newFixture(t, h)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.d.Listener = ln
+	url := f.listen(t, 20*time.Millisecond)
 	f.d.AuthFailures = 3
-	f.d.HeartbeatInterval = 20 * time.Millisecond
-	url := "http://" + ln.Addr().String()
 	start(t, f.d)
 	waitFor(t, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 
@@ -132,13 +125,7 @@ func TestIntegrationRefusalClearedByRegistration(t *testing.T) {
 		return serve.Unauthorized(errors.New("complete rejected: status 401"), true)
 	}}
 	f := newFixture(t, h)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.d.Listener = ln
-	f.d.HeartbeatInterval = 20 * time.Millisecond
-	url := "http://" + ln.Addr().String()
+	url := f.listen(t, 20*time.Millisecond)
 	start(t, f.d)
 	waitFor(t, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 	f.reg.set(f.reg.reg, errors.New("platform: 401"))

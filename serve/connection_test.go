@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -91,14 +90,8 @@ func TestIntegrationUntrustedTLSIsRefused(t *testing.T) {
 func TestIntegrationHeartbeatAndHealth(t *testing.T) {
 	rec := newRecorder(nil)
 	f := newFixture(t, rec)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.d.Listener = ln
-	f.d.HeartbeatInterval = 30 * time.Millisecond
+	url := f.listen(t, 30*time.Millisecond)
 	start(t, f.d)
-	url := "http://" + ln.Addr().String()
 	health := func() (int, serve.Health) { return servetest.Health(t, url) }
 	waitFor(t, "healthy", func() bool { code, _ := health(); return code == http.StatusOK })
 	waitFor(t, "three heartbeats", func() bool { return f.reg.count() >= 4 })

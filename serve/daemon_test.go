@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -83,6 +84,18 @@ func newFixture(t *testing.T, h serve.Handler) *fixture {
 		Name: "injectkit-" + t.Name(), Log: log, Metrics: serve.NewMetrics(f.metrics),
 	}
 	return f
+}
+
+// listen serves the daemon's /healthz and /metrics on a loopback port,
+// heartbeats every interval, and returns its base URL.
+func (f *fixture) listen(t *testing.T, interval time.Duration) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.d.Listener, f.d.HeartbeatInterval = ln, interval
+	return "http://" + ln.Addr().String()
 }
 
 func bodies(prefix string, n int) [][]byte {

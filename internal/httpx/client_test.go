@@ -109,37 +109,27 @@ func TestNewClientTransport(t *testing.T) {
 	}
 }
 
-func TestMaskURL(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"http://u:pw@127.0.0.1:1/x", "http://REDACTED@127.0.0.1:1/x"},
-		{"http://127.0.0.1/?key=s3cr3t&x", "http://127.0.0.1/?key=REDACTED&x"},
-		{"http://127.0.0.1/a%2Fb", "http://127.0.0.1/a%2Fb"}, // unchanged byte for byte
-		{"http://u:pw@[::1", "(unparsable URL)"},
-		{"http://u:pw@127.0.0.1/%zz", "(unparsable URL)"},
-		{"u:pw@127.0.0.1", "(unparsable URL)"},
-		{"ftp://[::1", "ftp://[::1"},
+// StripCredentials drops what a URL's user information holds; MaskURL
+// shows where it was, and masks query values too.
+func TestStripAndMaskURL(t *testing.T) {
+	tests := []struct{ in, strip, mask string }{
+		{"https://user:pw@host:8443/x?y=1", "https://host:8443/x?y=1", "https://REDACTED@host:8443/x?y=REDACTED"},
+		{"https://user@host/", "https://host/", "https://REDACTED@host/"},
+		{"http://127.0.0.1/?key=s3cr3t&x", "http://127.0.0.1/?key=s3cr3t&x", "http://127.0.0.1/?key=REDACTED&x"},
+		{"https://host/a%2Fb", "https://host/a%2Fb", "https://host/a%2Fb"}, // unchanged byte for byte
+		{"http://u:pw@[::1", "(unparsable URL)", "(unparsable URL)"},
+		{"http://u:pw@127.0.0.1/%zz", "(unparsable URL)", "(unparsable URL)"},
+		{"http://[::1", "http://[::1", "http://[::1"},                       // no '@': no credentials to hide
+		{"127.0.0.1:18919", "127.0.0.1:18919", "127.0.0.1:18919"},           // a URL without its scheme
+		{"user:pw@127.0.0.1:18919", "(unparsable URL)", "(unparsable URL)"}, // scheme "user", opaque "pw@…"
+		{"", "", ""},
 	}
 	for _, tt := range tests {
-		if got := MaskURL(tt.in); got != tt.want {
-			t.Errorf("MaskURL(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := StripCredentials(tt.in); got != tt.strip {
+			t.Errorf("StripCredentials(%q) = %q, want %q", tt.in, got, tt.strip)
 		}
-	}
-}
-
-func TestStripCredentials(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"https://user:pw@host:8443/x?y=1", "https://host:8443/x?y=1"},
-		{"https://user@host/", "https://host/"},
-		{"https://host/a%2Fb", "https://host/a%2Fb"}, // unchanged byte for byte
-		{"http://u:pw@[::1", "(unparsable URL)"},
-		{"http://[::1", "http://[::1"},                  // no '@': no credentials to hide
-		{"127.0.0.1:18919", "127.0.0.1:18919"},          // a URL without its scheme
-		{"user:pw@127.0.0.1:18919", "(unparsable URL)"}, // scheme "user", opaque "pw@…"
-		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := StripCredentials(tt.in); got != tt.want {
-			t.Errorf("StripCredentials(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := MaskURL(tt.in); got != tt.mask {
+			t.Errorf("MaskURL(%q) = %q, want %q", tt.in, got, tt.mask)
 		}
 	}
 }

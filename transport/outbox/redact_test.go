@@ -32,17 +32,15 @@ func tokenForms(tok string) map[string]string {
 		s := strings.TrimSuffix(b.String(), "\n")
 		return s[1 : len(s)-1]
 	}
-	ascii := func(s string) string { // json.dumps: non-ASCII as \uXXXX
+	ascii := func(s string) string { // json.dumps: non-ASCII as \uXXXX (UTF-16)
 		var b strings.Builder
 		for _, r := range s {
-			switch {
-			case r < 0x80:
+			if r < 0x80 {
 				b.WriteRune(r)
-			case r > 0xFFFF:
-				r1, r2 := utf16.EncodeRune(r)
-				fmt.Fprintf(&b, "\\u%04x\\u%04x", r1, r2)
-			default:
-				fmt.Fprintf(&b, "\\u%04x", r)
+				continue
+			}
+			for _, u := range utf16.Encode([]rune{r}) {
+				fmt.Fprintf(&b, "\\u%04x", u)
 			}
 		}
 		return b.String()
