@@ -7,6 +7,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -131,9 +132,39 @@ func argsError(c *ucli.Context, takes string) error {
 	return usageErr("%s takes %s, got %q", c.Command.Name, takes, strings.Join(c.Args().Slice(), " "))
 }
 
+// flagTakesValue reports whether a flag takes a value (every flag but a
+// boolean one: --insecure, --help).
+func flagTakesValue(f ucli.Flag) bool {
+	tv, ok := f.(interface{ TakesValue() bool })
+	return !ok || tv.TakesValue()
+}
+
+// helpFlag is urfave/cli's --help flag, applied on a copy. The library
+// keeps it in one package variable, a *BoolFlag whose Apply writes to
+// itself, and adds it to every command: two applications running at once
+// in one process (the tests run commands in parallel) would race on it.
+// It is set once, at init, and never changed afterwards.
+type helpFlag struct{ *ucli.BoolFlag }
+
+func (h helpFlag) Apply(set *flag.FlagSet) error {
+	cp := *h.BoolFlag
+	return cp.Apply(set)
+}
+
+// GetDefaultText is empty: help shows no "(default: false)" for --help.
+func (h helpFlag) GetDefaultText() string { return "" }
+
+func init() {
+	ucli.HelpFlag = helpFlag{&ucli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help", DisableDefaultText: true}}
+}
+
 // rootFlags are the application's own flags.
 func rootFlags() []ucli.Flag {
-	return []ucli.Flag{&ucli.BoolFlag{Name: versionFlag, Usage: "print the version"}}
+	// --help is the application's own: urfave/cli adds its HelpFlag only
+	// to an application without a help command, and it has its own (see
+	// finishApp).
+	return []ucli.Flag{&ucli.BoolFlag{Name: versionFlag, Usage: "print the version"},
+		&ucli.BoolFlag{Name: "help", Aliases: []string{"h"}, Usage: "show help", DisableDefaultText: true}}
 }
 
 // Run runs the application on args and returns the process exit code. Errors
@@ -221,13 +252,13 @@ func interspersed(app *ucli.App, args []string) []string {
 	}
 	takesValue := map[string]bool{}
 	for _, f := range cmd.Flags {
-		_, isBool := f.(*ucli.BoolFlag)
 		for _, n := range f.Names() {
-			takesValue[n] = !isBool
+			takesValue[n] = flagTakesValue(f)
 		}
 	}
 	out := append([]string(nil), args[:at+1]...)
 	var positional []string
+	help := false
 	rest := args[at+1:]
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
@@ -238,6 +269,7 @@ func interspersed(app *ucli.App, args []string) []string {
 		case strings.HasPrefix(a, "-") && len(a) > 1:
 			out = append(out, a)
 			name := strings.TrimLeft(a, "-")
+			help = help || name == "help" || name == "h"
 			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(rest) {
 				i++
 				out = append(out, rest[i])
@@ -246,7 +278,10 @@ func interspersed(app *ucli.App, args []string) []string {
 			positional = append(positional, a)
 		}
 	}
-	if len(positional) > 0 {
+	if len(positional) > 0 && !help {
+		// With --help the command's help is shown: its arguments are
+		// not the name of a help topic (`run nmap --help` is run's help,
+		// not "unknown command nmap").
 		out = append(out, "--")
 		out = append(out, positional...)
 	}

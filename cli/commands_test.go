@@ -127,6 +127,30 @@ func TestHelpShowsExamples(t *testing.T) {
 	}
 }
 
+// --help after a command's arguments shows the command's help: the
+// arguments are not the name of a help topic. Applications run in
+// parallel, as the tests do: urfave/cli's help flag, one package
+// variable, is applied on a copy (-race sees them otherwise).
+func TestHelpAfterArguments(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		cmd  string // whose help is shown
+	}{
+		{[]string{"run", "noop", "-h"}, "run"},
+		{[]string{"run", "noop", "--target", "127.0.0.1", "--help"}, "run"},
+		{[]string{"validate", "noop", "-h"}, "validate"},
+		{[]string{"outbox", "drop", "7", "--help"}, "outbox drop"},
+	} {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			t.Parallel()
+			r := run(t, registry(), nil, tt.args...)
+			if r.code != 0 || !strings.Contains(r.stdout, "NAME:\n   injectkit "+tt.cmd+" - ") {
+				t.Errorf("exit %d, stdout %q, stderr %q; want the help of %s", r.code, r.stdout, r.stderr, tt.cmd)
+			}
+		})
+	}
+}
+
 // A binary built with cli.Run under its own name never calls itself
 // injectkit: not in its help, its errors and hints, nor its User-Agent.
 func TestThirdPartyBinaryNamesItself(t *testing.T) {

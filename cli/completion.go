@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -165,7 +166,8 @@ func complete(o Options, app *ucli.App, args []string) {
 	case afterValueFlag:
 	case positional > 0:
 	case len(cmds) > 0:
-		out = commandNames(cmds)
+		// help is for a person at the prompt, not a word to complete.
+		out = slices.DeleteFunc(commandNames(cmds), func(n string) bool { return n == "help" || n == "h" })
 	case cmd != nil && (cmd.Name == "run" || cmd.Name == "validate" || cmd.Name == "injectors"):
 		out = o.Registry.Names()
 	case cmd != nil && cmd.Name == "completion":
@@ -194,8 +196,7 @@ func takesValue(flags []ucli.Flag, name string) bool {
 	for _, f := range flags {
 		for _, n := range f.Names() {
 			if n == name {
-				_, isBool := f.(*ucli.BoolFlag)
-				return !isBool
+				return flagTakesValue(f)
 			}
 		}
 	}

@@ -91,6 +91,31 @@ func finishApp(o Options, app *ucli.App) {
 	for _, cmd := range app.Commands {
 		finishCommand(o, cmd, cmd.Name)
 	}
+	// urfave/cli adds one help command, a package variable it writes to,
+	// to every command: two applications running at once in one process
+	// (the tests run commands in parallel) would race on it. Each
+	// application and group has a help command of its own instead.
+	app.HideHelpCommand = true
+	app.Commands = append(app.Commands, helpCommand(o, nil))
+}
+
+// helpCommand is the help command of the application (group nil) or of a
+// group of commands: "help [command]".
+func helpCommand(o Options, group *ucli.Command) *ucli.Command {
+	return &ucli.Command{
+		Name: "help", Aliases: []string{"h"}, ArgsUsage: "[command]", HideHelp: true, HideHelpCommand: true,
+		Usage: "Shows a list of commands or help for one command",
+		Action: func(c *ucli.Context) error {
+			parent := c.Lineage()[1] // the group's context, or the application's
+			switch {
+			case c.NArg() > 0:
+				return ucli.ShowCommandHelp(parent, c.Args().First())
+			case group == nil:
+				return ucli.ShowAppHelp(parent)
+			}
+			return ucli.ShowSubcommandHelp(parent)
+		},
+	}
 }
 
 func finishCommand(o Options, cmd *ucli.Command, path string) {
@@ -108,5 +133,9 @@ func finishCommand(o Options, cmd *ucli.Command, path string) {
 	}
 	for _, sub := range cmd.Subcommands {
 		finishCommand(o, sub, path+" "+sub.Name)
+	}
+	cmd.HideHelpCommand = true // see finishApp
+	if len(cmd.Subcommands) > 0 {
+		cmd.Subcommands = append(cmd.Subcommands, helpCommand(o, cmd))
 	}
 }

@@ -146,7 +146,7 @@ func missingFlagValue(c *ucli.Context) error {
 	set := setFlags(c)
 	for _, f := range c.Command.Flags {
 		name := f.Names()[0]
-		if _, isBool := f.(*ucli.BoolFlag); isBool || !set[name] {
+		if !flagTakesValue(f) || !set[name] {
 			continue
 		}
 		vals := []string{c.String(name)}
