@@ -163,9 +163,11 @@ type messageWire struct {
 	AssetGroups []AssetGroup `json:"assetGroups"`
 }
 
-// ParseMessage decodes a platform message. Malformed JSON, or a message
-// without injection.inject_id, is a *MessageError (with InjectID empty when
-// none could be read); so is a malformed asset.
+// ParseMessage decodes a platform message. Malformed JSON, a message
+// without injection.inject_id, or one repeating a key in an object (equal
+// but for case or exactly, which encoding/json would take as one key), is
+// a *MessageError (with InjectID empty when none could be read, or when the
+// inject id itself is repeated); so is a malformed asset.
 //
 // The message is decoded from body in place (no copy of it): fields the
 // profile does not read are skipped without allocating, assets are
@@ -197,6 +199,9 @@ func ParseMessage(body []byte) (*Message, error) {
 	}
 	m := &Message{Injection: w.Injection, AssetGroups: w.AssetGroups}
 	m.Injection.InjectID = strings.TrimSpace(m.Injection.InjectID)
+	if err := repeatedKeyError(body, m.Injection.InjectID); err != nil {
+		return nil, err
+	}
 	if m.Injection.InjectID == "" {
 		return nil, &MessageError{Reason: "injection.inject_id is missing"}
 	}

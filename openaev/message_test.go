@@ -302,6 +302,16 @@ func TestParseMessageErrors(t *testing.T) {
 			"inj-9", "asset_ips: not a list of strings"},
 		{"bad agents", `{"injection":{"inject_id":"inj-9"},"assets":[{"endpoint_agents":{"agent_id":"x"}}]}`,
 			"inj-9", "endpoint_agents: not a list of objects"},
+		// encoding/json takes the last of two keys equal but for case:
+		// the callbacks would go to another inject.
+		{"inject id twice, in two cases", `{"injection":{"inject_id":"a","INJECT_ID":"b"}}`,
+			"", `key injection.INJECT_ID given twice (as "inject_id" before: keys are matched whatever their case)`},
+		{"inject id twice, escaped", `{"injection":{"inject_id":"a","\u0069nject_id":"b"}}`,
+			"", "key injection.inject_id given twice"},
+		{"content key twice", `{"injection":{"inject_id":"inj-9","inject_content":{"outcome":"failed","outcome":"success"}}}`,
+			"inj-9", "key injection.inject_content.outcome given twice"},
+		{"asset key twice", `{"injection":{"inject_id":"inj-9"},"assets":[{"asset_id":"a"},{"asset_id":"b","Asset_Id":"c"}]}`,
+			"inj-9", `key assets[1].Asset_Id given twice (as "asset_id" before`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

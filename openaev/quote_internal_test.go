@@ -59,3 +59,62 @@ func TestTruncateEscaped(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRepeatedKey compares repeatedKey, which scans a message in place,
+// with a reference reading every object through encoding/json's tokens:
+// both find a repeated key (equal but for case) in the same documents.
+func FuzzRepeatedKey(f *testing.F) {
+	for _, s := range []string{`{"a":1,"A":2}`, `{"a":{"b":[{"c":1},{"c":2,"C ":3}]}}`, `{"x":"\u0061","\u0061":1,"a":2}`,
+		`[{"k":1},{"k":1}]`, `{"injection":{"inject_id":"a","inject_content":{"o":"\"}","O":1}}}`, `{"ß":1,"SS":2}`, `{"k":"\\"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		if !json.Valid([]byte(doc)) {
+			t.Skip()
+		}
+		where, _ := repeatedKey([]byte(doc))
+		if want := referenceRepeated(t, doc); (where != "") != want {
+			t.Errorf("repeatedKey(%q) = %q, want a repeat %v", doc, where, want)
+		}
+	})
+}
+
+// referenceRepeated reports whether an object of doc holds two keys equal
+// under strings.EqualFold, reading doc with encoding/json's tokens.
+func referenceRepeated(t *testing.T, doc string) bool {
+	dec := json.NewDecoder(strings.NewReader(doc))
+	var value func() bool
+	value = func() bool {
+		tok, err := dec.Token()
+		if err != nil {
+			t.Fatalf("valid JSON %q: %v", doc, err)
+		}
+		switch tok {
+		case json.Delim('{'):
+			var keys []string
+			for dec.More() {
+				k, _ := dec.Token()
+				key, _ := k.(string)
+				for _, seen := range keys {
+					if strings.EqualFold(seen, key) {
+						return true
+					}
+				}
+				keys = append(keys, key)
+				if value() {
+					return true
+				}
+			}
+			_, _ = dec.Token() // '}'
+		case json.Delim('['):
+			for dec.More() {
+				if value() {
+					return true
+				}
+			}
+			_, _ = dec.Token() // ']'
+		}
+		return false
+	}
+	return value()
+}

@@ -1,0 +1,224 @@
+package openaev
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// A platform message is decoded with encoding/json, which lets the last of
+// two equal keys win and matches a struct's fields whatever their case:
+// {"inject_id":"a","INJECT_ID":"b"} would run inject a's message and send
+// its callbacks to inject b. The platform never writes such a message, so
+// ParseMessage refuses it (repeatedKey).
+
+// keyScan walks a message that is valid JSON and finds the first object
+// holding two keys equal but for case (exact repeats included). It reads
+// body in place and allocates only for a key written with escapes, an
+// object of many keys, and the error.
+type keyScan struct {
+	b    []byte
+	i    int
+	path []segment  // the keys and indices leading to the value scanned
+	keys [][][]byte // per nesting depth, the keys of the object open there
+}
+
+// segment is one step of a path: an object's key or an array's index.
+type segment struct {
+	key   []byte
+	index int // -1 for a key
+}
+
+// repeatedKey returns where body, valid JSON, first repeats a key in one
+// object (injection.INJECT_ID), and the key as first written there
+// (inject_id); "" when no object does.
+func repeatedKey(body []byte) (where, first string) {
+	s := &keyScan{b: body}
+	return s.value(0)
+}
+
+// repeatedKeyError is the *MessageError of a message repeating a key, nil
+// when none does. It names the inject, which the platform is then told,
+// unless the key repeated is the inject id itself: which inject the
+// message is for is then unknown, and nothing is sent.
+func repeatedKeyError(body []byte, injectID string) error {
+	where, first := repeatedKey(body)
+	if where == "" {
+		return nil
+	}
+	if strings.EqualFold(where, "injection.inject_id") {
+		injectID = ""
+	}
+	err := keyError(where, first)
+	return &MessageError{InjectID: injectID, Reason: "malformed message: " + err.Error(), Err: err}
+}
+
+func (s *keyScan) ws() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+// value scans the value at s.i, at nesting depth.
+func (s *keyScan) value(depth int) (string, string) {
+	s.ws()
+	if s.i >= len(s.b) {
+		return "", ""
+	}
+	switch s.b[s.i] {
+	case '{':
+		return s.object(depth)
+	case '[':
+		s.i++
+		for n := 0; ; n++ {
+			s.ws()
+			if s.i >= len(s.b) || s.b[s.i] == ']' {
+				s.i++
+				return "", ""
+			}
+			s.path = append(s.path, segment{index: n})
+			if where, key := s.value(depth + 1); where != "" {
+				return where, key
+			}
+			s.path = s.path[:len(s.path)-1]
+			s.ws()
+			if s.i < len(s.b) && s.b[s.i] == ',' {
+				s.i++
+			}
+		}
+	case '"':
+		s.str()
+	default: // a number, true, false or null
+		for s.i < len(s.b) && strings.IndexByte(",}] \t\n\r", s.b[s.i]) < 0 {
+			s.i++
+		}
+	}
+	return "", ""
+}
+
+// object scans an object whose '{' is at s.i.
+func (s *keyScan) object(depth int) (string, string) {
+	s.i++
+	for len(s.keys) <= depth {
+		s.keys = append(s.keys, nil)
+	}
+	s.keys[depth] = s.keys[depth][:0]
+	var folded map[string]int // past manyKeys keys: lower-case key -> index in keys
+	for {
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] == '}' {
+			s.i++
+			return "", ""
+		}
+		key := s.str()
+		keys := s.keys[depth]
+		first := -1
+		if folded == nil {
+			for k, seen := range keys {
+				if bytes.EqualFold(seen, key) {
+					first = k
+					break
+				}
+			}
+		} else if k, ok := folded[foldKey(key)]; ok {
+			first = k
+		}
+		if first >= 0 {
+			return s.render(key), string(keys[first])
+		}
+		s.keys[depth] = append(keys, key)
+		switch {
+		case folded != nil:
+			folded[foldKey(key)] = len(keys)
+		case len(keys)+1 > manyKeys:
+			folded = make(map[string]int, 2*manyKeys)
+			for k, seen := range s.keys[depth] {
+				folded[foldKey(seen)] = k
+			}
+		}
+		s.ws()
+		s.i++ // ':'
+		s.path = append(s.path, segment{key: key, index: -1})
+		if where, rk := s.value(depth + 1); where != "" {
+			return where, rk
+		}
+		s.path = s.path[:len(s.path)-1]
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == ',' {
+			s.i++
+		}
+	}
+}
+
+// foldKey is a key's text with case folded as bytes.EqualFold compares it
+// (as near as simple upper and lower mappings go).
+func foldKey(key []byte) string { return strings.ToLower(strings.ToUpper(string(key))) }
+
+// manyKeys is the number of keys past which an object's keys are compared
+// through a map rather than one by one.
+const manyKeys = 16
+
+// str scans the string at s.i and returns its text: the bytes between its
+// quotes, unescaped when it holds an escape.
+func (s *keyScan) str() []byte {
+	start := s.i + 1
+	escaped := false
+	for s.i = start; s.i < len(s.b) && s.b[s.i] != '"'; s.i++ {
+		if s.b[s.i] == '\\' {
+			escaped = true
+			s.i++
+		}
+	}
+	raw := s.b[start:min(s.i, len(s.b))]
+	s.i++ // the closing quote
+	if !escaped {
+		return raw
+	}
+	var text string
+	if json.Unmarshal(s.b[start-1:s.i], &text) != nil {
+		return raw
+	}
+	return []byte(text)
+}
+
+// render writes the path to key, dotted: injection.inject_content.outcome,
+// assets[2].asset_id.
+func (s *keyScan) render(key []byte) string {
+	var b strings.Builder
+	for _, seg := range s.path {
+		if seg.index >= 0 {
+			b.WriteString("[" + strconv.Itoa(seg.index) + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		writeKey(&b, seg.key)
+	}
+	if b.Len() > 0 {
+		b.WriteByte('.')
+	}
+	writeKey(&b, key)
+	return b.String()
+}
+
+// writeKey writes a key of a path, an empty one as "" (never nothing).
+func writeKey(b *strings.Builder, key []byte) {
+	if len(key) == 0 {
+		b.WriteString(`""`)
+		return
+	}
+	b.Write(key)
+}
+
+// keyError is the error of a message repeating, at where, the key first
+// written as first.
+func keyError(where, first string) error {
+	also := ""
+	if !strings.HasSuffix(where, "."+first) && where != first {
+		also = " (as " + strconv.Quote(first) + " before: keys are matched whatever their case)"
+	}
+	return fmt.Errorf("key %s given twice%s: the platform writes each key once", where, also)
+}
