@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/url"
 	"slices"
@@ -159,14 +161,20 @@ func readErrorBody(r io.Reader, secrets []string) string {
 	return s
 }
 
-// secretForms returns secret, its escaped forms and their escaped forms.
+// secretForms returns secret, its escaped forms and their escaped forms,
+// and its bytes in base64 (standard and URL alphabets, padded or not) and
+// in hex, as a server may echo a token it decoded or logged as bytes.
 func secretForms(secret string) []string {
 	forms := []string{secret}
 	for _, once := range escapes(secret) {
 		forms = append(forms, once)
 		forms = append(forms, escapes(once)...)
 	}
-	return forms
+	b := []byte(secret)
+	return append(forms,
+		base64.StdEncoding.EncodeToString(b), base64.URLEncoding.EncodeToString(b),
+		base64.RawStdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
+		hex.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b)))
 }
 
 // escapes returns the encodings s may travel in through a server's answer
@@ -178,7 +186,9 @@ func secretForms(secret string) []string {
 //     and as Go's %q quotes it;
 //   - URL-encoded: Go's query and path escaping (Python's quote_plus
 //     writes the query form), JavaScript's encodeURIComponent, and Python's
-//     quote, which keeps "/".
+//     quote, which keeps "/" unless told safe=”;
+//   - HTML-escaped, as Go's html.EscapeString (&#39; &#34;) and Python's
+//     html.escape (&#x27; &quot;) write it: an error page echoing its input.
 func escapes(s string) []string {
 	q := strconv.Quote(s)
 	var out []string
@@ -192,18 +202,22 @@ func escapes(s string) []string {
 	out = append(out, q[1:len(q)-1])
 	for _, enc := range []string{
 		url.QueryEscape(s), url.PathEscape(s),
-		percentEncode(s, componentSafe), percentEncode(s, quoteSafe),
+		percentEncode(s, componentSafe), percentEncode(s, quoteSafe), percentEncode(s, unreserved),
 	} {
 		out = append(out, enc, lowerHex(enc))
 	}
-	return out
+	return append(out, html.EscapeString(s), pythonHTML.Replace(s))
 }
+
+// pythonHTML escapes as Python's html.escape does.
+var pythonHTML = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;")
 
 // The bytes other than ASCII letters and digits that encodeURIComponent
 // and Python's quote leave as they are.
 const (
 	componentSafe = "-_.!~*'()"
 	quoteSafe     = "-_.~/"
+	unreserved    = "-_.~" // Python's quote(s, safe='')
 )
 
 // percentEncode writes s with every byte other than an ASCII letter, digit

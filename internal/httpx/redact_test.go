@@ -48,6 +48,12 @@ func TestRedact(t *testing.T) {
 		{"Python's quote, lower-case hex", "url=SECRETQ/a%3f", []string{"SECRETQ/a?"}, "url=[REDACTED]"},
 		{"encodeURIComponent keeps !'()*", "url=SECRETQ(a)*b!%20c'", []string{"SECRETQ(a)*b! c'"}, "url=[REDACTED]"},
 		{"JSON with HTML and ASCII escapes", `"s3cr3t\u003c\u0026\u003e\u00e9"`, []string{"s3cr3t<&>é"}, `"[REDACTED]"`},
+		{"Python's quote, safe=''", "url=SECRETQ%2Fa%20b%21%27", []string{"SECRETQ/a b!'"}, "url=[REDACTED]"},
+		{"HTML, Python's html.escape", "<p>Bearer Sx9&lt;&amp;&gt;&quot;q&#x27;Tok3n</p>", []string{`Sx9<&>"q'Tok3n`}, "<p>Bearer [REDACTED]</p>"},
+		{"HTML, Go's html.EscapeString", "<p>Sx9&lt;&amp;&gt;&#34;q&#39;Tok3n</p>", []string{`Sx9<&>"q'Tok3n`}, "<p>[REDACTED]</p>"},
+		{"base64", "t=U3g5PCY+InFcLysgJXp6PVRvazNuISc=", []string{`Sx9<&>"q\/+ %zz=Tok3n!'`}, "t=[REDACTED]"},
+		{"base64, URL alphabet, unpadded", "t=U3g5PCY-InFcLysgJXp6PVRvazNuISc", []string{`Sx9<&>"q\/+ %zz=Tok3n!'`}, "t=[REDACTED]"},
+		{"hex", "t=73336372337431323334", []string{"s3cr3t1234"}, "t=[REDACTED]"},
 		{"JSON with an escaped slash", `"s3cr3t\/x"`, []string{"s3cr3t/x"}, `"[REDACTED]"`},
 		{"JSON with a surrogate pair", `"s3cr3t-\ud83d\ude00"`, []string{"s3cr3t-😀"}, `"[REDACTED]"`},
 	}

@@ -2,6 +2,8 @@ package outbox
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -65,11 +67,14 @@ func tokenForms(tok string) map[string]string {
 	}
 	for name, enc := range map[string]string{
 		"query": url.QueryEscape(tok), "path": url.PathEscape(tok),
-		"component": pct("-_.!~*'()"), "python-quote": pct("-_.~/"),
+		"component": pct("-_.!~*'()"), "python-quote": pct("-_.~/"), "python-quote-safe-none": pct("-_.~"),
 	} {
 		forms[name] = enc
 		forms[name+"-lower"] = regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(enc, strings.ToLower)
 	}
+	forms["html"] = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&#x27;").Replace(tok)
+	forms["base64"] = base64.StdEncoding.EncodeToString([]byte(tok))
+	forms["hex"] = hex.EncodeToString([]byte(tok))
 	return forms
 }
 
