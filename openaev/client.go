@@ -145,8 +145,8 @@ func (c *Client) check() error {
 		return bad("retry_delay", c.delay, "must not be negative")
 	case c.timeout <= 0:
 		return bad("timeout", c.timeout, "must be positive")
-	case strings.ContainsAny(c.cfg.Token, "\r\n"):
-		return &ValidationError{Field: "token", Reason: "holds a line break"}
+	case httpx.TokenProblem(c.cfg.Token) != "":
+		return &ValidationError{Field: "token", Reason: httpx.TokenProblem(c.cfg.Token)}
 	case c.cfg.Tenant != "" && (strings.ContainsAny(c.cfg.Tenant, "/?#%") || strings.TrimSpace(c.cfg.Tenant) != c.cfg.Tenant):
 		return bad("tenant", c.cfg.Tenant, "must be a bare identifier")
 	}

@@ -154,8 +154,8 @@ func (s *settings) check() error {
 		return bad("timeout", s.timeout, "must be positive")
 	case s.hc != nil && (s.caFile != "" || s.insecure):
 		return bad("http_client", "custom", "cannot be combined with a CA file or insecure mode")
-	case s.token != "" && strings.ContainsAny(s.token, "\r\n"):
-		return &ValidationError{Field: "token", Reason: "holds a line break"}
+	case httpx.TokenProblem(s.token) != "":
+		return &ValidationError{Field: "token", Reason: httpx.TokenProblem(s.token)}
 	}
 	c, err := NewChunker("check", s.maxPayload)
 	if err != nil {

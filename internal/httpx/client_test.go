@@ -109,6 +109,24 @@ func TestNewClientTransport(t *testing.T) {
 	}
 }
 
+func TestTokenProblem(t *testing.T) {
+	for tok, want := range map[string]string{
+		"":                   "",
+		"abc-DEF_123.~+/= x": "",
+		"a\nb":               "holds a line break",
+		"a\rb":               "holds a line break",
+		"a\x01b":             "holds a control character",
+		"a\x7fb":             "holds a control character",
+		"a\tb":               "holds a control character",
+		"tökén":              "holds a character outside ASCII (an HTTP header carries ASCII)",
+		"\xff":               "holds a character outside ASCII (an HTTP header carries ASCII)",
+	} {
+		if got := TokenProblem(tok); got != want {
+			t.Errorf("TokenProblem(%q) = %q, want %q", tok, got, want)
+		}
+	}
+}
+
 // StripCredentials drops what a URL's user information holds; MaskURL
 // shows where it was, and masks query values too.
 func TestStripAndMaskURL(t *testing.T) {
