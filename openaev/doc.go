@@ -173,8 +173,10 @@
 // one whose inject this process is still running waits for that run. A
 // run that may have a twin (Redelivered; AckLost, its channel closed) and
 // every resend (ResendPoster) ask the platform again before each attempt
-// of the "complete" and send nothing once the inject is finished: only
-// twins completing within one round trip of each other both complete.
+// of the "complete", every run asks before retrying it (the platform may
+// have taken the attempt whose answer was lost), and none sends anything
+// once the inject is finished: only twins completing within one round
+// trip of each other both complete.
 // The platform answers 404 when the token lacks the rights on an inject:
 // a 401, a 403, or a 404 on the reception of a dispatched inject
 // (Dispatched) or on the terminal callback of a received one is an

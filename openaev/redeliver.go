@@ -17,7 +17,9 @@ import (
 // the platform for the inject's status, and sends nothing once it shows the
 // inject finished. Asking before each attempt, not once, keeps the window
 // in which both can send down to one round trip: a callback's retries wait
-// seconds, during which the twin may have completed.
+// seconds, during which the twin may have completed. Every run asks before
+// a retry of its "complete", twin or not: the platform may have taken the
+// attempt whose answer never came back.
 
 // errSuperseded ends the attempts of a terminal callback whose inject the
 // platform shows finished; PostBody reports it as delivered.
@@ -56,9 +58,12 @@ func alwaysTwin(context.Context) bool { return true }
 
 // postBody posts body index of inject id's terminal callback. Before each
 // attempt of the "complete" (index 0), when twin(ctx) says another run may
-// have completed the inject, it asks the platform for the inject's status:
-// once the inject is finished, nothing more is sent and errSuperseded is
-// returned.
+// have completed the inject, and before every retry of it, it asks the
+// platform for the inject's status: once the inject is finished, nothing
+// more is sent and errSuperseded is returned. A retry asks even without a
+// twin: the attempt before it may have been taken by the platform and only
+// its answer lost (a connection cut after the request went out), and a
+// second "complete" would finish the inject twice.
 // "data" callbacks (index > 0) follow their "complete" and are always sent.
 func (p *Profile) postBody(ctx context.Context, injectID string, index int, body []byte, twin func(context.Context) bool) error {
 	op := ActionComplete
@@ -70,8 +75,8 @@ func (p *Profile) postBody(ctx context.Context, injectID string, index int, body
 	if index == 0 {
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.
-		req.before = func(context.Context, int) error {
-			if twin(ctx) && p.finishedElsewhere(ctx, injectID) {
+		req.before = func(_ context.Context, attempt int) error {
+			if (attempt > 1 || twin(ctx)) && p.finishedElsewhere(ctx, injectID) {
 				return errSuperseded
 			}
 			return nil

@@ -17,9 +17,12 @@ import (
 // twinTransport answers the first "complete" callback a client sends 503,
 // after the twin of its run has completed the inject on the platform
 // (twin is called first): the client's retry comes after the twin's
-// completion. Every other request goes through.
+// completion. With cut set, there is no twin: the first "complete" reaches
+// the platform, which takes it, and the connection is cut before its
+// answer. Every other request goes through.
 type twinTransport struct {
 	twin  func()
+	cut   bool
 	fired atomic.Bool
 }
 
@@ -31,6 +34,14 @@ func (tt *twinTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		r.Body = io.NopCloser(strings.NewReader(string(b)))
 		if strings.Contains(string(b), `"execution_action":"complete"`) && tt.fired.CompareAndSwap(false, true) {
+			if tt.cut {
+				resp, err := http.DefaultTransport.RoundTrip(r)
+				if err == nil {
+					resp.Body.Close()
+					err = io.ErrUnexpectedEOF
+				}
+				return nil, err
+			}
 			tt.twin()
 			return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
 				Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(`{}`)),
@@ -43,10 +54,10 @@ func (tt *twinTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // TestTerminalCallbackOfATwinAsksBeforeEachAttempt: the run of a message
 // that may have a twin (redelivered, or its channel closed before its
 // acknowledgement) and every resend ask the platform before each attempt
-// of the "complete", so a twin completing the inject while the first
-// attempt failed makes the retry unnecessary: nothing more is sent, and
-// the platform completes the inject once. A first delivery on a live
-// channel has no twin and sends its retry as asked.
+// of the "complete", and every run asks before a retry, so a twin
+// completing the inject while the first attempt failed makes the retry
+// unnecessary: nothing more is sent, and the platform completes the inject
+// once. So does a first attempt the platform took whose answer was lost.
 func TestTerminalCallbackOfATwinAsksBeforeEachAttempt(t *testing.T) {
 	const token = "twin-token"
 	body := []byte(`{"execution_message":"noop on 1 target: succeeded","execution_status":"SUCCESS",` +
@@ -56,34 +67,38 @@ func TestTerminalCallbackOfATwinAsksBeforeEachAttempt(t *testing.T) {
 		name string
 		// post sends body as the code under test does; closed reports
 		// true once the twin has completed the inject.
-		post            func(ctx context.Context, prof *openaev.Profile, closed func() bool) error
-		wantCompletions int
+		post func(ctx context.Context, prof *openaev.Profile, closed func() bool) error
+		// cut: no twin; the first attempt is taken and its answer lost.
+		cut bool
 	}{
-		{"first delivery, channel alive: the retry is sent", func(ctx context.Context, prof *openaev.Profile, _ func() bool) error {
+		{"first delivery, channel alive: the retry asks first", func(ctx context.Context, prof *openaev.Profile, _ func() bool) error {
 			return prof.PostBody(openaev.AckLost(ctx, alive), "i1", 0, body)
-		}, 2},
-		{"first delivery, no channel reported: the retry is sent", func(ctx context.Context, prof *openaev.Profile, _ func() bool) error {
+		}, false},
+		{"first delivery, no channel reported: the retry asks first", func(ctx context.Context, prof *openaev.Profile, _ func() bool) error {
 			return prof.PostBody(openaev.AckLost(ctx, nil), "i1", 0, body)
-		}, 2},
+		}, false},
+		{"answer lost after the platform took the first attempt: not sent again", func(ctx context.Context, prof *openaev.Profile, _ func() bool) error {
+			return prof.PostBody(openaev.AckLost(ctx, alive), "i1", 0, body)
+		}, true},
 		{"redelivered: superseded", func(ctx context.Context, prof *openaev.Profile, _ func() bool) error {
 			return prof.PostBody(openaev.Redelivered(ctx), "i1", 0, body)
-		}, 1},
+		}, false},
 		{"channel closed during the first attempt: superseded", func(ctx context.Context, prof *openaev.Profile, closed func() bool) error {
 			return prof.PostBody(openaev.AckLost(ctx, closed), "i1", 0, body)
-		}, 1},
+		}, false},
 		{"resend: superseded", func(ctx context.Context, prof *openaev.Profile, _ func() bool) error {
 			err := openaev.ResendPoster{Profile: prof}.PostBody(ctx, "i1", 0, body)
 			if !errors.Is(err, outbox.ErrSuperseded) {
 				return fmt.Errorf("resend: %v, want outbox.ErrSuperseded", err)
 			}
 			return nil
-		}, 1},
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p, twin := receivedInject(t, token, false)
 			var lost atomic.Bool
-			tr := &twinTransport{twin: func() {
+			tr := &twinTransport{cut: tt.cut, twin: func() {
 				if err := twin.Callback(context.Background(), "i1", openaev.Execution{Message: "done by the twin",
 					Status: openaev.StatusSuccess, Action: openaev.ActionComplete}); err != nil {
 					t.Errorf("twin: %v", err)
@@ -101,8 +116,8 @@ func TestTerminalCallbackOfATwinAsksBeforeEachAttempt(t *testing.T) {
 			if !tr.fired.Load() {
 				t.Fatal("the first attempt was not sent")
 			}
-			if n := len(p.Completions("i1")); n != tt.wantCompletions {
-				t.Errorf("the platform completed the inject %d times, want %d", n, tt.wantCompletions)
+			if n := len(p.Completions("i1")); n != 1 {
+				t.Errorf("the platform completed the inject %d times, want 1", n)
 			}
 			if n := p.Reopenings("i1"); n != 0 {
 				t.Errorf("%d reopenings, want 0", n)
