@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -143,6 +144,7 @@ func TestRunDeliversToBackend(t *testing.T) {
 
 func TestRunExitCodes(t *testing.T) {
 	be400 := newBackend(t, http.StatusBadRequest)
+	ob := filepath.Join(t.TempDir(), "o.db")
 	tests := []struct {
 		name   string
 		args   []string
@@ -150,6 +152,8 @@ func TestRunExitCodes(t *testing.T) {
 		stderr string
 	}{
 		{"delivery failure", []string{"run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be400.URL}, 1, "kept in the dead list of outbox"},
+		{"dead body names its outbox and backend", []string{"run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be400.URL, "--outbox", ob}, 1,
+			"(see: injectkit outbox list --outbox " + ob + "; resend with: injectkit outbox retry-dead <id> --outbox " + ob + " --backend-url " + be400.URL + ")"},
 		{"delivery failure without outbox", []string{"run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be400.URL, "--outbox", "none"}, 1, "undelivered signatures"},
 		{"hostile target", []string{"run", "noop", "--target", "-oN/etc/passwd"}, 2, `"-oN/etc/passwd"`},
 		{"unknown injector", []string{"run", "nope", "--target", "127.0.0.1"}, 2, "known: noop"},

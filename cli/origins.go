@@ -122,15 +122,16 @@ func (c *runConfig) relabel(err error) error {
 	return c.named(err)
 }
 
-// flushCommand is the command that resends what this run kept in its
-// outbox: the same outbox (when one was named) and the same backend, its
+// outboxCommand is the outbox subcommand sub (flush, list, retry-dead
+// <id>) that reads what this run kept in its outbox: the same outbox (when
+// one was named) and, for a command that sends, the same backend, its
 // credentials left out. The token comes from where it came for the run.
-func (c *runConfig) flushCommand(name string) string {
-	cmd := name + " outbox flush"
+func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
+	cmd := name + " outbox " + sub
 	if p := c.Outbox.Path; p != "" {
 		cmd += " --outbox " + shellWord(p)
 	}
-	if u := c.Backend.URL; u != "" {
+	if u := c.Backend.URL; u != "" && sends {
 		cmd += " --backend-url " + shellWord(httpx.StripCredentials(u))
 	}
 	return cmd

@@ -67,17 +67,17 @@ func checkRoom(s *outbox.Store) error {
 	return nil
 }
 
-// storedMessage is the one line `run` prints when bodies were kept; flush
-// is the command that resends them (see flushCommand).
-func storedMessage(de *runtime.DeliveryError, flush string) error {
+// storedMessage is the one line `run` prints when bodies were kept, with
+// the commands that resend them (see runConfig.outboxCommand).
+func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error {
 	var parts []string
 	if de.Stored > 0 {
 		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (flush with: %s)",
-			bodies(de.Stored), de.Outbox, flush))
+			bodies(de.Stored), de.Outbox, cfg.outboxCommand(name, "flush", true)))
 	}
 	if de.Dead > 0 {
-		parts = append(parts, fmt.Sprintf("%s rejected by the backend, kept in the dead list of outbox %s (see: injectkit outbox list; resend with: injectkit outbox retry-dead <id>)",
-			bodies(de.Dead), de.Outbox))
+		parts = append(parts, fmt.Sprintf("%s rejected by the backend, kept in the dead list of outbox %s (see: %s; resend with: %s)",
+			bodies(de.Dead), de.Outbox, cfg.outboxCommand(name, "list", false), cfg.outboxCommand(name, "retry-dead <id>", true)))
 	}
 	return errors.New("delivery failed; " + strings.Join(parts, "; "))
 }

@@ -177,7 +177,7 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return &ExitError{Code: ExitDelivery, Err: storedMessage(de, cfg.flushCommand(o.name())), Hint: routeHint(err)}
+		return &ExitError{Code: ExitDelivery, Err: storedMessage(de, cfg, o.name()), Hint: routeHint(err)}
 	case errors.As(err, &de) && de.Report != nil:
 		dumpSignatures(o, de.Report)
 	}

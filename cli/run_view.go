@@ -153,7 +153,7 @@ func (v *runView) where(r *runtime.Report, err error) string {
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return "signatures not delivered: " + strings.TrimPrefix(storedMessage(de, v.cfg.flushCommand(v.o.name())).Error(), "delivery failed; ")
+		return "signatures not delivered: " + strings.TrimPrefix(storedMessage(de, &v.cfg, v.o.name()).Error(), "delivery failed; ")
 	case err != nil:
 		return "signatures NOT delivered: " + oneLine(err.Error())
 	}
