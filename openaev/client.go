@@ -102,6 +102,19 @@ func WithUserAgent(version string) Option {
 // need an answer, fail with ErrDryRun.
 func WithDryRun(w io.Writer) Option { return func(c *Client) { c.dry = w } }
 
+// sentAs names, for the log, what became of a request the client was
+// given: "delivered", or, in a dry run, "printed", or, printed nowhere
+// (the run shows a summary instead), built and checked only.
+func (c *Client) sentAs() string {
+	switch {
+	case c.dry == nil:
+		return "delivered"
+	case c.dry == io.Discard:
+		return "not sent (no backend URL): built and checked"
+	}
+	return "printed"
+}
+
 // NewClient checks cfg and returns a Client. A bad value is a
 // *ValidationError naming the field; the token never appears in it.
 func NewClient(cfg Config, opts ...Option) (*Client, error) {

@@ -193,6 +193,11 @@ func (p *Profile) PostBody(ctx context.Context, injectID string, index int, body
 	return nil
 }
 
+// DeliveredAs names a successful delivery in the run's log (see
+// runtime.Runtime): "delivered", or, without a platform (a dry run), what
+// was done instead.
+func (p *Profile) DeliveredAs() string { return p.client.sentAs() }
+
 // Redact removes the platform token from s.
 func (p *Profile) Redact(s string) string { return p.client.redact(s) }
 

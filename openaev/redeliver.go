@@ -90,7 +90,7 @@ func (p *Profile) postBody(ctx context.Context, injectID string, index int, body
 		err = authorization(err, injectID, p.received.has(injectID))
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}
-	p.log.Info("terminal callback delivered", zap.String("inject_id", injectID), zap.String("action", op),
+	p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),
 		zap.Int("index", index))
 	return nil
 }

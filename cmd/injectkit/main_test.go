@@ -94,6 +94,14 @@ func TestBinaryPrintsPayload(t *testing.T) {
 	if !strings.Contains(errs, "\tprinted\t") || strings.Contains(errs, "\tdelivered\t") {
 		t.Errorf("stderr should log the signatures printed, not delivered: %q", errs)
 	}
+	// So does the openaev profile, for its terminal callback too.
+	code, out, errs = injectkit(t, nil, "run", "noop", "--profile", "openaev", "--inject-id", "i1", "--target", "127.0.0.1")
+	if code != 0 || !strings.Contains(out, `"execution_action":"complete"`) {
+		t.Fatalf("openaev profile: exit %d, stdout %s, stderr %s", code, out, errs)
+	}
+	if !strings.Contains(errs, "\tprinted\t") || !strings.Contains(errs, "\tterminal callback printed\t") || strings.Contains(errs, "delivered") {
+		t.Errorf("openaev profile: stderr should log the callbacks printed, not delivered: %q", errs)
+	}
 }
 
 func TestBinaryDeliversAndExitCodes(t *testing.T) {
