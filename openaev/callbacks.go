@@ -53,7 +53,7 @@ func (c *Client) Reception(ctx context.Context, injectID string) error {
 	}
 	body, _ := json.Marshal(map[string]int{"tracking_total_count": 1})
 	_, err := c.do(callbackContext(ctx), request{op: "reception", path: "/injects/execution/reception/" + url.PathEscape(injectID),
-		contentType: "application/json", body: body, injectID: injectID})
+		contentType: "application/json", body: body, injectID: injectID, statusOnly: true})
 	return err
 }
 
@@ -88,7 +88,7 @@ func (c *Client) Callback(ctx context.Context, injectID string, e Execution) err
 func (c *Client) postCallback(ctx context.Context, op, injectID string, body []byte) error {
 	terminal := op == ActionComplete || op == ActionData
 	_, err := c.do(callbackContext(ctx), request{op: op, path: callbackPath(injectID),
-		contentType: "application/json", body: body, injectID: injectID, retryConflict: terminal})
+		contentType: "application/json", body: body, injectID: injectID, retryConflict: terminal, statusOnly: true})
 	return err
 }
 

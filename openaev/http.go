@@ -33,6 +33,8 @@ type request struct {
 	retryConflict bool
 	// before is called before each attempt (see httpx.Request.Before).
 	before func(ctx context.Context, n int) error
+	// statusOnly: the reply body is not read (see httpx.Request.StatusOnly).
+	statusOnly bool
 }
 
 // do sends r with retries (see httpx.Poster) and returns the reply body of
@@ -71,7 +73,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		p.Retryable = retryConflict
 	}
 	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields,
-		Before: r.before})
+		Before: r.before, StatusOnly: r.statusOnly})
 	if err == nil {
 		return rep.Body, nil
 	}

@@ -71,7 +71,7 @@ func (p *Profile) postBody(ctx context.Context, injectID string, index int, body
 		op = ActionData
 	}
 	req := request{op: op, path: callbackPath(injectID), contentType: "application/json", body: body,
-		injectID: injectID, retryConflict: true}
+		injectID: injectID, retryConflict: true, statusOnly: true}
 	if index == 0 {
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.

@@ -42,7 +42,7 @@ func (c *Client) post(ctx context.Context, injectID, key string, chunkIndex int,
 	}
 	fields := []zap.Field{zap.String("inject_id", injectID), zap.Int("chunk_index", chunkIndex), zap.String("idempotency_key", key)}
 	rep, err := c.poster.Do(ctx, httpx.Request{Op: "callback", URL: c.callbackURL(injectID),
-		Header: c.headers(key, chunkIndex, body), Body: body, Fields: fields})
+		Header: c.headers(key, chunkIndex, body), Body: body, Fields: fields, StatusOnly: true})
 	if err == nil {
 		c.log.Debug("callback delivered", append(fields, zap.Int("attempts", rep.Attempts), zap.Int("bytes", len(body)))...)
 		return rep.Attempts, nil

@@ -113,6 +113,11 @@ type Request struct {
 	// returned as is. A caller whose request may have become pointless
 	// while it waited (another process did the same) checks that here.
 	Before func(ctx context.Context, n int) error
+	// StatusOnly says the caller needs only the status: a 2xx answer
+	// settles the request even when its body cannot be read (cut short,
+	// or over MaxReply), and the Reply has no Body. A callback the backend
+	// accepted is never sent again for a reply nobody reads.
+	StatusOnly bool
 }
 
 // Reply is a 2xx answer.
@@ -258,6 +263,8 @@ func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Re
 	}
 	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	switch {
+	case r.StatusOnly:
+		return Reply{Status: resp.StatusCode, Header: resp.Header}, nil
 	case err != nil && ctx.Err() != nil:
 		return Reply{}, &failure{err: ctx.Err()}
 	case err != nil:

@@ -290,6 +290,39 @@ func TestPosterReplyLimit(t *testing.T) {
 	}
 }
 
+// TestPosterStatusOnly: a request whose caller needs only the status is
+// settled by a 2xx whose body is too large or cut short: one attempt,
+// no error. Without StatusOnly, the same answers are failures.
+func TestPosterStatusOnly(t *testing.T) {
+	cut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\naccepted")
+		buf.Flush()
+		conn.Close()
+	}))
+	t.Cleanup(cut.Close)
+	large := newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)})
+	for _, tt := range []struct {
+		name string
+		url  string
+	}{{"body cut short", cut.URL}, {"body over MaxReply", large.URL}} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Poster{Client: NewDefaultClient(), MaxReply: 99, Attempts: 2, Backoff: Exponential(0, 0), Timer: &httpxtest.Timer{}}
+			if _, err := p.Do(context.Background(), Request{URL: tt.url}); err == nil {
+				t.Error("without StatusOnly: no error, want the unreadable reply refused")
+			}
+			rep, err := p.Do(context.Background(), Request{URL: tt.url, StatusOnly: true})
+			if err != nil || rep.Status != 200 || rep.Attempts != 1 || rep.Body != nil {
+				t.Errorf("StatusOnly: Do = %+v, %v; want the 200 settled in one attempt", rep, err)
+			}
+		})
+	}
+}
+
 func TestErrorBodyCut(t *testing.T) {
 	long := strings.Repeat("é", 3000) // 6000 bytes
 	srv := newServer(t, testkit.Reply{Status: 400, Body: long})
