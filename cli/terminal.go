@@ -8,10 +8,11 @@ import (
 
 // Terminal is implemented by a writer that knows whether it is a terminal.
 // Options.Stdout and Options.Stderr may implement it to say so (a test, an
-// embedding program); otherwise an *os.File is a terminal when it is a
-// character device other than the null device, and any other writer is
-// not. On a terminal, `run`
-// prints a summary on stdout and its progress on stderr.
+// embedding program); otherwise an *os.File is a terminal when the system
+// says so (isatty: on Linux, the file answers the terminal ioctl; a
+// character device such as /dev/null or /dev/full is not one), and any
+// other writer is not. On a terminal, `run` prints a summary on stdout and
+// its progress on stderr.
 type Terminal interface {
 	IsTerminal() bool
 }
@@ -22,12 +23,7 @@ func isTerminal(w io.Writer) bool {
 	case Terminal:
 		return t.IsTerminal()
 	case *os.File:
-		fi, err := t.Stat()
-		if err != nil || fi.Mode()&os.ModeCharDevice == 0 {
-			return false
-		}
-		null, err := os.Stat(os.DevNull)
-		return err != nil || !os.SameFile(fi, null)
+		return fileIsTerminal(t)
 	}
 	return false
 }

@@ -42,6 +42,22 @@ func TestBinaryExitCodesAndPipes(t *testing.T) {
 			}
 		})
 	}
+	// A character device that is not a terminal is no terminal either:
+	// the JSON goes to /dev/full, whose write error is the run's (exit 1,
+	// the signatures on stderr), never a summary lost with exit 0.
+	full, err := os.OpenFile("/dev/full", os.O_WRONLY, 0)
+	if err != nil {
+		t.Skipf("no /dev/full: %v", err)
+	}
+	defer full.Close()
+	cmd := exec.Command(bin, "run", "noop", "--target", "127.0.0.1")
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
+	var errs strings.Builder
+	cmd.Stdout, cmd.Stderr = full, &errs
+	err = cmd.Run()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != cli.ExitDelivery || !strings.Contains(errs.String(), "undelivered signatures: {") {
+		t.Errorf("stdout /dev/full: %v, want exit %d with the signatures on stderr:\n%s", err, cli.ExitDelivery, errs.String())
+	}
 }
 
 // On a terminal (a pseudo-terminal from script(1), when installed), `run`
