@@ -37,7 +37,7 @@ func writeSummary(w io.Writer, r *runtime.Report, where string) {
 	if ei := r.Output.ErrorInfo; ei != nil && ei.Message != "" {
 		fmt.Fprintf(&b, "  error: %s\n", oneLine(ei.Message))
 	}
-	v := readFindings(r.Output.Findings, labels)
+	v := readFindings(r.Output.Findings, labels, r.Status == framework.StatusSuccess || r.Status == framework.StatusPartial)
 	width := 0
 	for _, l := range labels {
 		width = max(width, min(len(l), 40))

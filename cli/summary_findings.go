@@ -3,9 +3,11 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/netip"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -81,8 +83,11 @@ type findingsView struct {
 const maxListed = 10
 
 // readFindings reads the findings of an inject over targets, each named
-// as the summary names it (labels).
-func readFindings(findings map[string]any, labels []string) findingsView {
+// as the summary names it (labels). complete says the run finished (a
+// success or a partial success): only then does a target without a
+// result mean that nothing was found on it, rather than that it was not
+// scanned (the run failed or was cut short).
+func readFindings(findings map[string]any, labels []string, complete bool) findingsView {
 	v := findingsView{perTarget: map[int][]string{}, status: map[int]string{}}
 	if len(findings) == 0 {
 		return v
@@ -95,9 +100,9 @@ func readFindings(findings map[string]any, labels []string) findingsView {
 	var rows []scanRow
 	if decode(raw, "scan_results", &rows, done) {
 		index := newLabelIndex(labels)
-		v.scanResults(rows, index, len(labels))
+		v.scanResults(rows, index, len(labels), complete)
 		var unscanned []string
-		if decode(raw, "unscanned_targets", &unscanned, done) {
+		if decode(raw, "unscanned_targets", &unscanned, done) && complete {
 			for _, u := range unscanned {
 				for _, i := range index.of(u) {
 					v.status[i] = "no reply"
@@ -144,7 +149,7 @@ func decode(raw map[string]json.RawMessage, key string, dst any, done map[string
 	return true
 }
 
-func (v *findingsView) scanResults(rows []scanRow, index labelIndex, targets int) {
+func (v *findingsView) scanResults(rows []scanRow, index labelIndex, targets int, complete bool) {
 	var strays []string
 	for _, r := range rows {
 		port := fmt.Sprint(r.Port)
@@ -175,7 +180,9 @@ func (v *findingsView) scanResults(rows []scanRow, index labelIndex, targets int
 	}
 	for i := range targets {
 		if _, ok := v.perTarget[i]; !ok {
-			v.status[i] = "no open port"
+			if complete {
+				v.status[i] = "no open port"
+			}
 		} else {
 			v.status[i] = fmt.Sprintf("%d open %s", len(v.perTarget[i]), plural(len(v.perTarget[i]), "port", "ports"))
 		}
@@ -192,10 +199,14 @@ func (v *findingsView) queryResults(results []queryResult) {
 			v.status[i] += ": " + r.Error
 		}
 		if r.Status == "success" {
-			v.status[i] = fmt.Sprintf("%d of %d %s", len(r.Matches), r.Total, plural(r.Total, "match", "matches"))
+			total := max(r.Total, len(r.Matches)) // a provider's answer may lack its total
+			v.status[i] = fmt.Sprintf("%d of %d %s", len(r.Matches), total, plural(total, "match", "matches"))
 		}
 		for _, m := range list(r.Matches, maxListed) {
-			line := fmt.Sprintf("%s:%d/%s", m.IP, m.Port, m.Transport)
+			line := net.JoinHostPort(m.IP, strconv.Itoa(m.Port))
+			if m.Transport != "" {
+				line += "/" + m.Transport
+			}
 			if pv := strings.TrimSpace(m.Product + " " + m.Version); pv != "" {
 				line += " " + pv
 			}

@@ -59,10 +59,33 @@ func TestWriteSummary(t *testing.T) {
       hosts matching no target: 10.9.9.9 8080/tcp open http-proxy
 signatures not sent: no --backend-url (-o json prints them)
 `},
+		{"nmap failed: no target reads as scanned", runtime.Report{Injector: "nmap", Status: framework.StatusFailed,
+			Targets: networkTargets("127.0.0.1"),
+			Output: framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "nmap exited with code 1"},
+				Findings: map[string]any{nmap.FieldScanResults: []nmap.ScanResult{}, nmap.FieldPorts: []int{}}}},
+			`nmap: failed · 1 target · 4.2s
+  error: nmap exited with code 1
+  127.0.0.1  failed
+signatures not sent: no --backend-url (-o json prints them)
+`},
+		{"nmap cut short: the targets not reported were not scanned", runtime.Report{Injector: "nmap", Status: framework.StatusTimeout,
+			Targets: networkTargets("127.0.0.1", "::1", "localhost"),
+			Output: framework.ToolOutput{Findings: map[string]any{
+				nmap.FieldScanResults:      []nmap.ScanResult{{Port: 22, Protocol: "tcp", Service: "ssh", Host: "127.0.0.1", Target: "127.0.0.1"}},
+				nmap.FieldUnscannedTargets: []string{"::1"},
+			}}},
+			`nmap: timeout · 3 targets · 4.2s
+  127.0.0.1  1 open port
+      22/tcp open ssh
+  ::1        timeout
+  localhost  timeout
+signatures not sent: no --backend-url (-o json prints them)
+`},
 		{"query", runtime.Report{Injector: "query", Status: framework.StatusPartial,
 			Targets: []framework.Target{
 				{Config: signatures.ExternalConfig{Query: "apache", TargetIPv4: "203.0.113.7"}},
 				{Config: signatures.ExternalConfig{Query: "nginx"}},
+				{Config: signatures.ExternalConfig{Query: "ssh"}},
 			},
 			Output: framework.ToolOutput{Findings: map[string]any{
 				"provider": "shodan",
@@ -71,15 +94,18 @@ signatures not sent: no --backend-url (-o json prints them)
 						Matches: []query.Match{{IP: "203.0.113.7", Port: 443, Transport: "tcp", Hostnames: []string{"www.example.com"},
 							Product: "Apache httpd", Version: "2.4.49", Vulns: []string{"CVE-2021-41773"}}}},
 					{Query: "nginx", Status: "failed", Error: "shodan: page 1: invalid query", Matches: []query.Match{}},
+					{Query: "ssh", Status: "success", Matches: []query.Match{{IP: "2001:db8::5", Port: 22}}}, // no total, no transport
 				},
 				query.FieldMatchedIPs:  []string{"203.0.113.7"},
 				query.FieldMatchedIPv6: []string{},
 				query.FieldCVEs:        []query.CVE{{ID: "CVE-2021-41773", Host: []string{"203.0.113.7", "www.example.com"}, Severity: "high"}},
 			}}},
-			`query: partial · 2 targets · 4.2s
+			`query: partial · 3 targets · 4.2s
   "apache" on 203.0.113.7  1 of 1 match
       203.0.113.7:443/tcp Apache httpd 2.4.49 (www.example.com) CVE-2021-41773
   "nginx"                  failed: shodan: page 1: invalid query
+  "ssh"                    1 of 1 match
+      [2001:db8::5]:22
   findings:
       CVE-2021-41773 (high): 203.0.113.7, www.example.com
       provider: shodan
