@@ -97,6 +97,7 @@ func TestRunWarnsOfAMissingToken(t *testing.T) {
 		{"openaev backend without token", []string{"--backend-url", be.URL, "--profile", "openaev", "--openaev-version", "3.260821.0"}, true},
 		{"backend with token", []string{"--backend-url", be.URL, "--token", "t"}, false},
 		{"backend with a blank token", []string{"--backend-url", be.URL, "--token", "   "}, true},
+		{"backend URL with credentials (Basic)", []string{"--backend-url", strings.Replace(be.URL, "://", "://user:pw@", 1)}, false},
 		{"no backend", nil, false},
 	}
 	for _, tt := range tests {

@@ -174,10 +174,14 @@ func (v *runView) where(r *runtime.Report, err error) string {
 	return fmt.Sprintf("signatures delivered to %s/api/injects/%s/callback", base, url.PathEscape(r.InjectID))
 }
 
-// warnNoToken logs a WARN line when a backend URL is set without a token:
-// the requests carry no Authorization header.
+// warnNoToken logs a WARN line when a backend URL is set without a token
+// or credentials of its own (user:password@, sent as Basic): the requests
+// carry no Authorization header.
 func warnNoToken(log *zap.Logger, bc backendConfig) {
 	if bc.URL == "" || bc.Token != "" {
+		return
+	}
+	if u, err := url.Parse(bc.URL); err == nil && u.User != nil {
 		return
 	}
 	log.Warn("no token: requests to the backend carry no Authorization header "+
