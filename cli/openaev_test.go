@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -108,6 +109,43 @@ func TestRunProfileOpenAEV(t *testing.T) {
 	}
 	if strings.Contains(r.stderr, platformToken) {
 		t.Error("token leaked to stderr")
+	}
+}
+
+// An input error quoting a secret (an environment file given as the
+// targets file, the token pasted as a param) never shows it: not on
+// stderr, not in the log, not in the INVALID_USAGE message the platform
+// keeps and shows its users.
+func TestRunInputErrorsNeverQuoteTheToken(t *testing.T) {
+	p := openaevtest.NewPlatform(t, platformToken)
+	registered(t, p, platformToken, registry())
+	envFile := writeFile(t, "env.file", "INJECTKIT_TOKEN="+platformToken+"\n")
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"targets file", []string{"run", "noop", "--targets-file", envFile}},
+		{"param", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=" + platformToken}},
+		{"validate", []string{"validate", "noop", "--targets-file", envFile}},
+		{"openaev targets file", []string{"run", "noop", "--profile", "openaev", "--targets-file", envFile}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id := fmt.Sprintf("inj-secret-%d", i)
+			p.AddInject(id, openaev.ContractID("noop"))
+			r := run(t, registry(), nil, append(tt.args, "--inject-id", id, "--backend-url", p.URL, "--token", platformToken)...)
+			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "REDACTED") {
+				t.Fatalf("exit %d, want %d and the secret redacted: %s", r.code, cli.ExitUsage, r.stderr)
+			}
+			if strings.Contains(r.stderr, platformToken) || strings.Contains(r.stdout, platformToken) {
+				t.Errorf("token shown:\n%s%s", r.stdout, r.stderr)
+			}
+			for _, c := range p.Calls(id) {
+				if msg, _ := c.Body["execution_message"].(string); strings.Contains(msg, platformToken) {
+					t.Errorf("token sent to the platform in %s: %q", c.Kind, msg)
+				}
+			}
+		})
 	}
 }
 

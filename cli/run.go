@@ -43,7 +43,7 @@ func runCommand(o Options) *ucli.Command {
 	}
 }
 
-func runAction(c *ucli.Context, o Options) error {
+func runAction(c *ucli.Context, o Options) (err error) {
 	if err := missingFlagValue(c); err != nil {
 		return err
 	}
@@ -54,8 +54,10 @@ func runAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	secrets := secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))
+	defer func() { err = redactExit(err, secrets) }()
 	view := newRunView(o, cfg)
-	log, err := newLogger(view.stderr(), cfg.Log)
+	log, err := newLogger(redacting(view.stderr(), secrets), cfg.Log)
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func validateCommand(o Options) *ucli.Command {
 // validateAction follows runAction up to, not including, the run itself:
 // the same configuration, request and deliverer checks, then
 // runtime.Validate instead of runtime.Run.
-func validateAction(c *ucli.Context, o Options) error {
+func validateAction(c *ucli.Context, o Options) (err error) {
 	if c.NArg() > 1 {
 		return argsError(c, "one injector name")
 	}
@@ -46,7 +46,9 @@ func validateAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	log, err := newLogger(o.Stderr, cfg.Log)
+	secrets := secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))
+	defer func() { err = redactExit(err, secrets) }()
+	log, err := newLogger(redacting(o.Stderr, secrets), cfg.Log)
 	if err != nil {
 		return err
 	}

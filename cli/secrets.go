@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// secretValues returns the values no output of a command may show, in any
+// form httpx.Redact knows: the backend's token, the credentials of its URL
+// and the injectors' secret settings. Input errors quote what the user
+// wrote, and a file given by mistake (an environment file as the targets
+// file) may hold them.
+func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Manifest) []string {
+	var out []string
+	if t := strings.TrimSpace(bc.Token); t != "" {
+		out = append(out, t)
+	}
+	out = append(out, httpx.URLSecrets(bc.URL)...)
+	for _, m := range ms {
+		for _, s := range m.Settings {
+			if v := strings.TrimSpace(settings[m.Name][s.Key]); s.Secret && v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// redactingWriter removes secrets from each write: a log line, whole.
+type redactingWriter struct {
+	w       io.Writer
+	secrets []string
+}
+
+// redacting returns w, writing through redaction when there are secrets.
+func redacting(w io.Writer, secrets []string) io.Writer {
+	if len(secrets) == 0 {
+		return w
+	}
+	return redactingWriter{w: w, secrets: secrets}
+}
+
+func (r redactingWriter) Write(p []byte) (int, error) {
+	if _, err := io.WriteString(r.w, httpx.Redact(string(p), r.secrets...)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// redactExit removes secrets from err, the error a command returns, and
+// from its hint: Run prints both.
+func redactExit(err error, secrets []string) error {
+	if err == nil || len(secrets) == 0 {
+		return err
+	}
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		ee.Err = httpx.RedactError(ee.Err, secrets...)
+		ee.Hint = httpx.Redact(ee.Hint, secrets...)
+		return err
+	}
+	return httpx.RedactError(err, secrets...)
+}
