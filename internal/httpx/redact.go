@@ -170,6 +170,7 @@ func secretForms(secret string) []string {
 		forms = append(forms, once)
 		forms = append(forms, escapes(once)...)
 	}
+	forms = append(forms, everyCharEscaped(secret)...)
 	b := []byte(secret)
 	return append(forms,
 		base64.StdEncoding.EncodeToString(b), base64.URLEncoding.EncodeToString(b),
@@ -207,6 +208,30 @@ func escapes(s string) []string {
 		out = append(out, enc, lowerHex(enc))
 	}
 	return append(out, html.EscapeString(s), pythonHTML.Replace(s))
+}
+
+// everyCharEscaped returns s with every character escaped, letters and
+// digits too, as a server hiding nothing but escaping everything may echo
+// it, and any decoder turns back: each character as a JSON \uXXXX, each
+// byte as %XX, each character as a decimal or hex HTML character reference;
+// hex in lower and upper case.
+func everyCharEscaped(s string) []string {
+	var js, pct, dec, hexRef strings.Builder
+	for _, r := range s {
+		if r > 0xFFFF {
+			r1, r2 := utf16.EncodeRune(r)
+			fmt.Fprintf(&js, "\\u%04x\\u%04x", r1, r2)
+		} else {
+			fmt.Fprintf(&js, "\\u%04x", r)
+		}
+		fmt.Fprintf(&dec, "&#%d;", r)
+		fmt.Fprintf(&hexRef, "&#x%x;", r)
+	}
+	for i := 0; i < len(s); i++ {
+		fmt.Fprintf(&pct, "%%%02X", s[i])
+	}
+	return []string{js.String(), upperUnicodeHex(js.String()), pct.String(), lowerHex(pct.String()),
+		dec.String(), hexRef.String(), strings.ToUpper(hexRef.String())}
 }
 
 // pythonHTML escapes as Python's html.escape does.

@@ -56,6 +56,13 @@ func TestRedact(t *testing.T) {
 		{"hex", "t=73336372337431323334", []string{"s3cr3t1234"}, "t=[REDACTED]"},
 		{"JSON with an escaped slash", `"s3cr3t\/x"`, []string{"s3cr3t/x"}, `"[REDACTED]"`},
 		{"JSON with a surrogate pair", `"s3cr3t-\ud83d\ude00"`, []string{"s3cr3t-😀"}, `"[REDACTED]"`},
+		// Every character escaped, letters and digits too.
+		{"every character \\u-escaped", `"\u005a\u0071\u0037\u004b\u0078\u0039"`, []string{"Zq7Kx9"}, `"[REDACTED]"`},
+		{"every character \\u-escaped, upper-case hex", `"\u005A\u0071\u0037\u004B"`, []string{"Zq7K"}, `"[REDACTED]"`},
+		{"every byte percent-encoded", "t=%5A%71%37%4B%78%39", []string{"Zq7Kx9"}, "t=[REDACTED]"},
+		{"every byte percent-encoded, lower-case hex", "t=%5a%71%37%4b%c3%a9", []string{"Zq7Ké"}, "t=[REDACTED]"},
+		{"decimal HTML references", "<p>&#90;&#113;&#55;&#75;&#233;</p>", []string{"Zq7Ké"}, "<p>[REDACTED]</p>"},
+		{"hex HTML references", "<p>&#x5a;&#x71;&#x37;</p> <p>&#X5A;&#X71;&#X37;</p>", []string{"Zq7"}, "<p>[REDACTED]</p> <p>[REDACTED]</p>"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
