@@ -122,6 +122,40 @@ func (c *runConfig) relabel(err error) error {
 	return c.named(err)
 }
 
+// cloudKeys are the settings that make cloud targets.
+var cloudKeys = []string{"cloud_provider", "cloud_account", "cloud_region", "target_service"}
+
+// given names those of keys that were set, each with where: "cloud_region
+// (env INJECTKIT_CLOUD_REGION)", "--query". Settings given as flags are
+// named only when flags is set: the user knows what they typed, not what
+// their environment or config file holds.
+func (c *runConfig) given(flags bool, keys ...string) string {
+	var parts []string
+	for _, k := range keys {
+		w := c.where(k)
+		from := strings.TrimSuffix(strings.TrimPrefix(w, " ("), ")")
+		switch {
+		case w == "":
+		case strings.HasPrefix(from, "--"):
+			if flags {
+				parts = append(parts, from)
+			}
+		default:
+			parts = append(parts, k+w)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// cloudGiven names the cloud settings given: "--cloud-*" when all are
+// flags, else each with where.
+func (c *runConfig) cloudGiven() string {
+	if c.given(false, cloudKeys...) == "" {
+		return "--cloud-*"
+	}
+	return c.given(true, cloudKeys...)
+}
+
 // outboxCommand is the outbox subcommand sub (flush, list, retry-dead
 // <id>) that reads what this run kept in its outbox: the same outbox (when
 // one was named) and, for a command that sends, the same backend, its

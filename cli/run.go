@@ -99,7 +99,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	_, err = newRuntime(o, cfg.injectors, log, opts...).Run(c.Context, req)
 	var re *framework.RequestError
 	if errors.As(err, &re) {
-		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: categoryHint(err)}
+		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
 	}
 	return view.finish(log, err, func(err error) error { return deliveryExit(o, &cfg, err) })
 }
@@ -111,28 +111,36 @@ func relabelUsage(cfg *runConfig, targets *targetList, err error) error {
 	if errors.As(err, &ee) && ee.Code == ExitUsage && ee.Err != nil {
 		ee.Err = cfg.relabel(targets.relabel(ee.Err))
 		if ee.Hint == "" {
-			ee.Hint = categoryHint(ee.Err)
+			ee.Hint = cfg.categoryHint(ee.Err)
 		}
 	}
 	return err
 }
 
 // categoryHint tells how to give the targets an injector takes, when err
-// says it takes another category.
-func categoryHint(err error) string {
+// says it takes another category, and which setting made the targets of
+// the other category when the environment or the config file set it (a
+// variable left over from an earlier run).
+func (c *runConfig) categoryHint(err error) string {
 	if err == nil {
 		return ""
 	}
 	msg := err.Error()
+	hint := ""
 	switch {
 	case strings.Contains(msg, "takes cloud targets"):
-		return "give cloud targets with --cloud-provider, --cloud-account and --cloud-region (repeatable), or in --inject-file"
+		hint = "give cloud targets with --cloud-provider, --cloud-account and --cloud-region (repeatable), or in --inject-file"
 	case strings.Contains(msg, "takes external targets"):
-		return "give external targets with --query (repeatable; a --target narrows each query), or in --inject-file"
+		hint = "give external targets with --query (repeatable; a --target narrows each query), or in --inject-file"
 	case strings.Contains(msg, "takes network targets"):
-		return "give network targets with --target (an address, a host name or a CIDR range) or --targets-file"
+		hint = "give network targets with --target (an address, a host name or a CIDR range) or --targets-file"
+	default:
+		return ""
 	}
-	return ""
+	if given := c.given(false, append(cloudKeys, "query")...); given != "" {
+		hint = "the targets come from " + given + "; " + hint
+	}
+	return hint
 }
 
 // missingFlagValue refuses a flag whose value is "--" or another flag of

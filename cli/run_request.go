@@ -187,9 +187,11 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 	}
 	switch {
 	case cloud && len(cfg.Queries) > 0:
-		return nil, usageErr("invalid --query: cloud targets (--cloud-*) and external ones (--query) cannot be mixed; give one kind")
+		return nil, usageErr("invalid --query %q%s: cloud targets (%s) and external ones (--query) cannot be mixed; give one kind",
+			cfg.Queries[0], cfg.whereItem("query", cfg.Queries[0]), cfg.cloudGiven())
 	case cloud && len(values) > 0:
-		return nil, usageErr("invalid --target: cloud targets (--cloud-*) take no --target or --targets-file; give one kind")
+		return nil, usageErr("invalid --target %q (%s): cloud targets (%s) take no --target or --targets-file; give one kind",
+			values[0].v, l.label(values[0].o), cfg.cloudGiven())
 	case cloud:
 		return l, cloudTargets(l, cfg)
 	}
@@ -269,13 +271,17 @@ func queryTargets(l *targetList, queries []string, values []value, where func(qu
 // cloudTargets adds one cloud target per --cloud-region and
 // --target-service.
 func cloudTargets(l *targetList, cfg runConfig) error {
+	given := ""
+	if cfg.given(false, cloudKeys...) != "" { // a setting the user may not know of
+		given = "; given: " + cfg.given(true, cloudKeys...)
+	}
 	switch {
 	case cfg.CloudProvider == "":
-		return usageErr("invalid --cloud-provider \"\": required with --cloud-account and --cloud-region (e.g. aws)")
+		return usageErr("invalid --cloud-provider \"\": required with --cloud-account and --cloud-region (e.g. aws)%s", given)
 	case cfg.CloudAccount == "":
-		return usageErr("invalid --cloud-account \"\": required with --cloud-provider (the account, subscription or project id)")
+		return usageErr("invalid --cloud-account \"\": required with --cloud-provider (the account, subscription or project id)%s", given)
 	case len(cfg.CloudRegions) == 0:
-		return usageErr("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)")
+		return usageErr("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)%s", given)
 	}
 	services := cfg.TargetServices
 	if len(services) == 0 {

@@ -1,12 +1,14 @@
 package cli_test
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
@@ -144,8 +146,9 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"cloud without account", []string{"--cloud-provider", "aws", "--cloud-region", "eu-west-1"}, "", `invalid --cloud-account "": required`},
 		{"bad cloud region", []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "-eu"}, "",
 			`invalid --cloud-region "-eu": must not start with '-'`},
-		{"cloud and network", []string{"--cloud-provider", "aws", "--target", "10.0.0.1"}, "", "invalid --target: cloud targets (--cloud-*) take no --target"},
-		{"cloud and query", []string{"--cloud-provider", "aws", "--query", "x"}, "", "invalid --query: cloud targets (--cloud-*) and external ones"},
+		{"cloud and network", []string{"--cloud-provider", "aws", "--target", "10.0.0.1"}, "",
+			`invalid --target "10.0.0.1" (--target): cloud targets (--cloud-*) take no --target`},
+		{"cloud and query", []string{"--cloud-provider", "aws", "--query", "x"}, "", `invalid --query "x" (--query): cloud targets (--cloud-*) and external ones`},
 		{"phase typo", []string{"--target", "10.0.0.1", "--phase", "execution_complet"}, "",
 			`invalid phase "execution_complet" (--phase, INJECTKIT_PHASE or phase in the config file): want execution_complete`},
 		{"negative timeout", []string{"--target", "10.0.0.1", "--timeout", "-5"}, "", `invalid timeout "-5" (--timeout): must not be negative`},
@@ -185,10 +188,11 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 	cloud := []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1"}
 	tests := []struct {
-		env    map[string]string
-		config string // a config file, when set
-		args   []string
-		want   string
+		env      map[string]string
+		config   string // a config file, when set
+		args     []string
+		injector string // noop, when not set
+		want     string
 	}{
 		{env: map[string]string{"INJECTKIT_CLOUD_REGION": "-eu"}, args: []string{"--cloud-provider", "aws", "--cloud-account", "1"},
 			want: `invalid --cloud-region "-eu" (env INJECTKIT_CLOUD_REGION): must not start with '-'`},
@@ -207,14 +211,28 @@ func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 		{config: "cloud_provider: aws\ncloud_account: '1'\ncloud_region:\n  - eu-west-1\n  - -eu\n",
 			want: `invalid --cloud-region "-eu" (config file %s:5)`},
 		{config: "query:\n  - apache\ntarget:\n  - 10.0.0.1\n  - ::1\n", want: `invalid target "::1" (config file %s:5)`},
+		// A cloud or query setting left in the environment or the config
+		// file is named where it makes the targets of another kind.
+		{env: map[string]string{"INJECTKIT_CLOUD_REGION": "eu-west-1"}, args: []string{"--target", "127.0.0.1"},
+			want: `invalid --target "127.0.0.1" (--target): cloud targets (cloud_region (env INJECTKIT_CLOUD_REGION)) take no --target`},
+		{config: "cloud_region: eu-west-1\n", args: []string{"--target", "127.0.0.1"},
+			want: `cloud targets (cloud_region (config file %s:1)) take no --target`},
+		{config: "cloud_region: eu-west-1\n", args: []string{"--cloud-account", "1"},
+			want: `invalid --cloud-provider "": required with --cloud-account and --cloud-region (e.g. aws); given: --cloud-account, cloud_region (config file %s:1)`},
+		{env: map[string]string{"INJECTKIT_CLOUD_PROVIDER": "aws"}, args: []string{"--query", "x"},
+			want: `invalid --query "x" (--query): cloud targets (cloud_provider (env INJECTKIT_CLOUD_PROVIDER)) and external ones`},
+		{env: map[string]string{"INJECTKIT_QUERY": "apache"}, args: []string{"--target", "127.0.0.1"}, injector: "nmap",
+			want: "hint: the targets come from query (env INJECTKIT_QUERY); give network targets with --target"},
 	}
+	reg := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
 	for _, tt := range tests {
-		args, want := append([]string{"run", "noop"}, tt.args...), tt.want
+		injector := cmp.Or(tt.injector, "noop")
+		args, want := append([]string{"run", injector}, tt.args...), tt.want
 		if tt.config != "" {
 			path := writeFile(t, "c.yaml", tt.config)
 			args, want = append(args, "--config", path), fmt.Sprintf(tt.want, path)
 		}
-		r := run(t, registry(), tt.env, args...)
+		r := run(t, reg, tt.env, args...)
 		if r.code != 2 || !strings.Contains(r.stderr, want) {
 			t.Errorf("%v %q: exit %d, stderr:\n%s\nwant %q", tt.env, tt.config, r.code, r.stderr, want)
 		}

@@ -74,7 +74,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	}
 	p, err := newRuntime(o, cfg.injectors, log).Validate(c.Context, req, checks...)
 	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: categoryHint(err)}
+		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
 	}
 	_, err = fmt.Fprintf(o.Stdout, "valid: %s; %s\n", describe(p), dest)
 	return err
