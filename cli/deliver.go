@@ -77,7 +77,7 @@ func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store
 	}
 	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
 	if err != nil {
-		return nil, err
+		return nil, cfg.namedExit(err)
 	}
 	return durable(callback.Deliverer{Client: client}, store), nil
 }

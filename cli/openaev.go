@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 
 	ucli "github.com/urfave/cli/v2"
@@ -12,6 +13,7 @@ import (
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -53,7 +55,15 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) {
 	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, Insecure: bc.Insecure}, log)
 	if err != nil {
-		return nil, usageErr("ca_file: %w", err)
+		reason := err.Error()
+		var pe *fs.PathError
+		switch {
+		case errors.Is(err, httpx.ErrNoCertificate):
+			reason = "no PEM certificate found"
+		case errors.As(err, &pe):
+			reason = pe.Err.Error()
+		}
+		return nil, &ExitError{Code: ExitUsage, Err: &signatures.ValidationError{Field: "ca_file", Value: bc.CAFile, Reason: reason}}
 	}
 	return hc, nil
 }

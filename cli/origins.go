@@ -79,6 +79,16 @@ func (o *origins) named(err error) error {
 	return err
 }
 
+// namedExit is named for the error of an *ExitError.
+func (o *origins) namedExit(err error) error {
+	var ee *ExitError
+	if errors.As(err, &ee) {
+		ee.Err = o.named(ee.Err)
+		return err
+	}
+	return o.named(err)
+}
+
 // paramErr is the error of the --param pair kv (key=value) that its
 // injector refuses: the pair as the user wrote it and where, then why.
 func (c *runConfig) paramErr(kv string, err error) error {

@@ -223,6 +223,11 @@ func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 			want: `invalid --query "x" (--query): cloud targets (cloud_provider (env INJECTKIT_CLOUD_PROVIDER)) and external ones`},
 		{env: map[string]string{"INJECTKIT_QUERY": "apache"}, args: []string{"--target", "127.0.0.1"}, injector: "nmap",
 			want: "hint: the targets come from query (env INJECTKIT_QUERY); give network targets with --target"},
+		// So is a CA file that cannot be used, with either profile.
+		{env: map[string]string{"INJECTKIT_CA_FILE": "/nonexistent/ca.pem"}, args: []string{"--target", "127.0.0.1", "--inject-id", "x", "--backend-url", "https://127.0.0.1:9"},
+			want: `invalid ca_file "/nonexistent/ca.pem" (env INJECTKIT_CA_FILE): no such file or directory`},
+		{args: []string{"--target", "127.0.0.1", "--inject-id", "x", "--backend-url", "https://127.0.0.1:9", "--profile", "openaev", "--ca-file", "/nonexistent/ca.pem"},
+			want: `invalid ca_file "/nonexistent/ca.pem" (--ca-file): no such file or directory`},
 	}
 	reg := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
 	for _, tt := range tests {

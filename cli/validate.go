@@ -97,7 +97,7 @@ func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiv
 		} else {
 			hc, err := backendHTTPClient(cfg.Backend, log)
 			if err != nil {
-				return nil, "", err
+				return nil, "", cfg.namedExit(err)
 			}
 			opts = append(opts, openaev.WithHTTPClient(hc))
 			dest = "the results would be reported to the OpenAEV platform at " + httpx.StripCredentials(cfg.Backend.URL) + " (openaev profile)"
@@ -113,7 +113,7 @@ func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiv
 	}
 	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
 	if err != nil {
-		return nil, "", err
+		return nil, "", cfg.namedExit(err)
 	}
 	return []runtime.Receiver{callback.Deliverer{Client: client}},
 		"the signatures would be sent to " + httpx.StripCredentials(client.BaseURL()), nil

@@ -3,6 +3,7 @@ package transport
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -109,8 +110,12 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if hc == nil {
 		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, Insecure: s.insecure},
 			s.log.With(zap.String("base_url", httpx.StripCredentials(s.base))))
-		if errors.Is(err, httpx.ErrNoCertificate) {
+		var pe *fs.PathError
+		switch {
+		case errors.Is(err, httpx.ErrNoCertificate):
 			return nil, &ValidationError{Field: "ca_file", Value: s.caFile, Reason: "no PEM certificate found"}
+		case errors.As(err, &pe):
+			return nil, &ValidationError{Field: "ca_file", Value: s.caFile, Reason: pe.Err.Error()}
 		}
 		if err != nil {
 			return nil, err
