@@ -129,7 +129,12 @@ func addParams(req *runtime.Request, cfg *runConfig, reg *framework.Registry) er
 			return usageErr("invalid param %q%s: want key=value", kv, cfg.whereItem("param", kv))
 		}
 		val, err := framework.ParseParam(m, k, v)
-		if err != nil {
+		switch {
+		case err != nil && cfg.Profile == ProfileOpenAEV:
+			// The runtime refuses it, as an inject file's param, and the
+			// platform gets its reception and INVALID_USAGE.
+			val = v
+		case err != nil:
 			return cfg.paramErr(kv, err)
 		}
 		req.Params[k] = val

@@ -260,6 +260,15 @@ func TestRunOpenAEVBadTargetNamesItsLine(t *testing.T) {
 	if len(lines) != 2 || lines[1].Body["execution_status"] != "INVALID_USAGE" {
 		t.Errorf("printed %s, want the reception and INVALID_USAGE", r.stdout)
 	}
+	// So does a bad --param: the platform learns of it as of a bad
+	// param of an inject file.
+	r = run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--target", "127.0.0.1", "--param", "outcome=bogus", "--log-level", "error")
+	if want := `injectkit: invalid param "outcome=bogus" (--param): not one of success`; r.code != 2 || !strings.Contains(r.stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, want)
+	}
+	if lines := printedLines(t, r.stdout); len(lines) != 2 || lines[1].Body["execution_status"] != "INVALID_USAGE" {
+		t.Errorf("bad param: printed %s, want the reception and INVALID_USAGE", r.stdout)
+	}
 }
 
 // Targets of another category than the injector's get a hint naming the
