@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,8 +39,20 @@ func readConfigFile(ctx context.Context, path string, known map[string]bool, ms 
 		return cf, err
 	}
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return cf, usageErr("config file %s: %w", path, err)
+	}
+	// A second document would be read by nobody: refuse it, as the user
+	// meant its settings to count.
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return cf, usageErr("config file %s: %w", path, err)
+	case len(next.Content) > 0 && !isNull(deref(next.Content[0])): // a "---" ending the file is harmless
+		return cf, usageErr("config file %s: holds a second YAML document (line %d); write one mapping of keys, without ---",
+			path, next.Content[0].Line)
 	}
 	if len(doc.Content) == 0 {
 		return cf, nil // empty
@@ -135,6 +150,9 @@ func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
 	case isNull(n):
 		return raw{}, false, nil
 	case n.Kind == yaml.ScalarNode:
+		if err := plainTag(key, n, from); err != nil {
+			return raw{}, false, err
+		}
 		return raw{vals: []string{n.Value}, from: from}, true, nil
 	case n.Kind == yaml.SequenceNode:
 		r := raw{vals: []string{}, seq: true, from: from}
@@ -143,6 +161,9 @@ func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
 			switch {
 			case isNull(item):
 			case item.Kind == yaml.ScalarNode:
+				if err := plainTag(key, item, atLine(from, item.Line)); err != nil {
+					return raw{}, false, err
+				}
 				r.vals = append(r.vals, item.Value)
 				r.itemFrom = append(r.itemFrom, atLine(from, item.Line))
 			default:
@@ -154,6 +175,17 @@ func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
 	}
 	return raw{}, false, usageErr("invalid %s (%s): want a value or a list of values, not a %s",
 		key, atLine(from, n.Line), kindName(n))
+}
+
+// plainTag refuses a scalar tagged with a type whose value is not its
+// text (!!binary holds base64, a local tag means what its reader makes
+// of it): the text would be taken as written.
+func plainTag(key string, n *yaml.Node, from string) error {
+	switch n.ShortTag() {
+	case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!timestamp":
+		return nil
+	}
+	return usageErr("invalid %s (%s): YAML tag %s is not supported; write the value as plain text", key, from, n.Tag)
 }
 
 // atLine moves "config file c.yaml:2" (where a key is) to another line of

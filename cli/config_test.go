@@ -216,6 +216,12 @@ func TestReadConfigFile(t *testing.T) {
 		{name: "injector key twice", yaml: "query.api_key: a\nquery:\n  api_key: b\n", err: []string{"c.yaml:3: key query.api_key given twice"}},
 		{name: "not a mapping", yaml: "- a\n", err: []string{"want a mapping"}},
 		{name: "not YAML", yaml: "phase: [\n", err: []string{"config file"}},
+		{name: "second document", yaml: "target: a\n---\ntarget: b\n", err: []string{"c.yaml: holds a second YAML document (line 3)"}},
+		{name: "document markers", yaml: "---\ntarget: a\n---\n", want: map[string]raw{"target": {vals: []string{"a"}}}},
+		{name: "binary tag", yaml: "target: !!binary MTI3LjAuMC4x\n", err: []string{"invalid target (config file ", "c.yaml:1): YAML tag !!binary is not supported"}},
+		{name: "local tag in a list", yaml: "target:\n  - a\n  - !host b\n", err: []string{"c.yaml:3): YAML tag !host is not supported"}},
+		{name: "standard tags", yaml: "inject_id: !!str 007\ntimeout: !!int 30\n",
+			want: map[string]raw{"inject_id": {vals: []string{"007"}}, "timeout": {vals: []string{"30"}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
