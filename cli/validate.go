@@ -10,6 +10,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -76,8 +77,29 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
 	}
+	if err := requiredSettings(p.Manifest, cfg.injectors); err != nil {
+		return err
+	}
 	_, err = fmt.Fprintf(o.Stdout, "valid: %s; %s\n", describe(p), dest)
 	return err
+}
+
+// requiredSettings refuses an injector whose required settings are unset:
+// its every inject would fail.
+func requiredSettings(m *framework.Manifest, settings injectorSettings) error {
+	if m == nil {
+		return nil
+	}
+	for _, s := range m.Settings {
+		if s.Required && strings.TrimSpace(settings[m.Name][s.Key]) == "" {
+			where := m.Name + "." + s.Key + " in the config file"
+			if s.Env != "" {
+				where = s.Env + " or " + where
+			}
+			return usageErr("invalid %s.%s \"\": required, every inject of %s fails without it (set %s)", m.Name, s.Key, m.Name, where)
+		}
+	}
+	return nil
 }
 
 // deliveryChecks builds what run would deliver with, without contacting

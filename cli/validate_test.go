@@ -9,6 +9,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/injectors/query"
 )
 
 // validate checks what run checks and stops before running: it exits 0 or
@@ -18,6 +19,7 @@ func TestValidate(t *testing.T) {
 	rec := &frameworktest.Executor{Category: framework.Network}
 	reg := registry(func(r *framework.Registry) {
 		r.Register("rec", func() framework.Executor { return rec })
+		r.Register("query", func() framework.Executor { return query.New() })
 	})
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	long := strings.Repeat(strings.Repeat("a", 60)+".", 4) + "com" // a valid host name of 247 bytes
@@ -54,6 +56,8 @@ func TestValidate(t *testing.T) {
 			"--backend-url", "https://u:p@openaev.example", "--inject-id", "i"}, 2, `invalid backend_url "https://u:xxxxx@openaev.example": must not hold credentials`},
 		{"platform message", []string{"--openaev-message", injectFile}, 2, "not a platform message"},
 		{"two injectors", []string{"rec", "noop", "--target", "127.0.0.1"}, 2, "one injector name"},
+		{"required setting unset", []string{"query", "--query", "apache"}, 2,
+			`invalid query.shodan_api_key "": required, every inject of query fails without it (set INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`},
 		{"another category's targets: run's hint", []string{"rec", "--query", "port:22"}, 2, "hint: give network targets with --target"},
 	}
 	for _, tt := range tests {

@@ -152,6 +152,9 @@ type Setting struct {
 	Doc     string
 	// Secret settings are never logged or printed.
 	Secret bool
+	// Required settings have no default the injector can run with:
+	// `validate` refuses an inject of the injector while one is unset.
+	Required bool
 }
 
 // Output is one structured output field of an injector's findings.
