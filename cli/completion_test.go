@@ -17,7 +17,10 @@ func TestCompletionScripts(t *testing.T) {
 		{"bash", []string{"complete -o bashdefault -o default -F _injectkit_complete injectkit", "--generate-bash-completion"}},
 		{"zsh", []string{"#compdef injectkit", "compdef _injectkit_complete injectkit", "--generate-bash-completion"}},
 		{"fish", append([]string{"complete -c injectkit", "'__fish_seen_subcommand_from run validate injectors' -f -a 'nmap noop'",
-			"-l target", "-l outbox"}, commands...)},
+			"-l target", "-l outbox", "-f -l backend-url -r",
+			// A path's flag completes file names: no -f.
+			"'__fish_seen_subcommand_from run' -l config -r", "'__fish_seen_subcommand_from run' -l targets-file -r",
+			"'__fish_seen_subcommand_from run' -l outbox -r"}, commands...)},
 	} {
 		t.Run(tt.shell, func(t *testing.T) {
 			r := run(t, registry(withNmap), nil, "completion", tt.shell)

@@ -67,6 +67,12 @@ func (f field) env() string  { return envPrefix + strings.ToUpper(f.key) }
 func (f field) list() bool   { return f.typ == stringsType }
 func (f field) isBool() bool { return f.typ.Kind() == reflect.Bool }
 func (f field) text() bool   { return reflect.PointerTo(f.typ).Implements(unmarshalerType) }
+
+// path reports a setting whose value is a file's path: shell completion
+// offers file names for it.
+func (f field) path() bool {
+	return strings.HasSuffix(f.key, "_file") || f.key == "outbox" || f.key == "openaev_message"
+}
 func (f field) sources() string {
 	return fmt.Sprintf("--%s, %s or %s in the config file", f.flag(), f.env(), f.key)
 }
@@ -132,7 +138,7 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 // flagsOf returns --config and the flags of config struct type t. usage
 // replaces the whole help text of the keys it names.
 func flagsOf(t reflect.Type, usage map[string]string) []ucli.Flag {
-	flags := []ucli.Flag{&ucli.StringFlag{Name: configFlag, Usage: "YAML config file (env " + configEnv + ")"}}
+	flags := []ucli.Flag{&ucli.StringFlag{Name: configFlag, Usage: "YAML config file (env " + configEnv + ")", TakesFile: true}}
 	for _, f := range fieldsOf(t) {
 		u, ok := usage[f.key]
 		if !ok {
@@ -144,7 +150,7 @@ func flagsOf(t reflect.Type, usage map[string]string) []ucli.Flag {
 		case f.isBool():
 			flags = append(flags, &ucli.BoolFlag{Name: f.flag(), Usage: u})
 		default:
-			flags = append(flags, &ucli.StringFlag{Name: f.flag(), Usage: u, DefaultText: f.def})
+			flags = append(flags, &ucli.StringFlag{Name: f.flag(), Usage: u, DefaultText: f.def, TakesFile: f.path()})
 		}
 	}
 	return flags
