@@ -325,6 +325,9 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 				if strings.HasPrefix(strings.TrimSpace(text), "-") {
 					return f.invalid(r, text, errors.New("must not be negative"))
 				}
+				if !strings.HasPrefix(err.Error(), "not a duration") {
+					return f.invalid(r, text, err) // too long
+				}
 				return f.invalid(r, text, errors.New("not a duration (e.g. 30s, 5m, or 300 for seconds)"))
 			}
 		}

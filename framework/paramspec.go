@@ -320,7 +320,7 @@ func secondsDuration(secs float64) (time.Duration, error) {
 	case secs < 0:
 		return 0, errors.New("negative duration")
 	case secs > maxDurationSeconds:
-		return 0, errors.New("duration too long")
+		return 0, errors.New("too long: at most 2562047h (292 years)")
 	}
 	return time.Duration(secs * float64(time.Second)), nil
 }
