@@ -16,6 +16,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // readmeRow is one row of a flag table of the README: | flag | env | config key | default |.
@@ -334,5 +335,25 @@ func TestInjectorSettingsPrecedence(t *testing.T) {
 	}
 	if wantFrom := map[string]string{"query.api_key": "env SHODAN_API_KEY", "query.region": "config file c.yaml:2"}; !reflect.DeepEqual(o.from, wantFrom) {
 		t.Errorf("origins %v, want %v", o.from, wantFrom)
+	}
+}
+
+// A param an injector refuses is quoted as the user wrote it, unless the
+// injector hid a part of it (credentials): then as the injector showed it.
+func TestParamErrQuotes(t *testing.T) {
+	tests := []struct {
+		kv, shown, want string
+	}{
+		{"call_timeout=0", "0s", `invalid param "call_timeout=0": refused`},
+		{"endpoint_url=http://u:pw@h/x", "http://REDACTED@h/x", `invalid param "endpoint_url=http://REDACTED@h/x": refused`},
+		{"endpoint_url=http://u:pw@h/x", "http://u:xxxxx@h/x", `invalid param "endpoint_url=http://u:xxxxx@h/x": refused`},
+		{"outcome=maybe", "", `invalid param "outcome=maybe": refused`},
+	}
+	for _, tt := range tests {
+		var c runConfig
+		err := c.paramErr(tt.kv, &signatures.ValidationError{Field: "params.x", Value: tt.shown, Reason: "refused"})
+		if got := err.Error(); got != tt.want {
+			t.Errorf("paramErr(%q) = %s, want %s", tt.kv, got, tt.want)
+		}
 	}
 }

@@ -93,16 +93,24 @@ func (o *origins) namedExit(err error) error {
 // injector refuses: the pair as the user wrote it and where, then why.
 func (c *runConfig) paramErr(kv string, err error) error {
 	reason := err.Error()
+	shown := kv
 	var ve *signatures.ValidationError
 	if errors.As(err, &ve) {
 		reason = ve.Reason
-		if k, v, _ := strings.Cut(kv, "="); ve.Value != "" && ve.Value != v {
-			// The injector showed the value otherwise (credentials
-			// redacted): as it did, never as written.
-			kv = k + "=" + ve.Value
+		if k, _, _ := strings.Cut(kv, "="); hidden(ve.Value) {
+			// The injector hid a part of the value (credentials): as it
+			// showed it, never as written. A value it only normalised
+			// ("0" read as "0s") is quoted as written.
+			shown = k + "=" + ve.Value
 		}
 	}
-	return usageErr("invalid param %q%s: %s", signatures.Shorten(kv, signatures.MaxQuoted), c.whereItem("param", kv), reason)
+	return usageErr("invalid param %q%s: %s", signatures.Shorten(shown, signatures.MaxQuoted), c.whereItem("param", kv), reason)
+}
+
+// hidden reports a value shown with a part hidden, as httpx.MaskURL and
+// url.URL.Redacted write it.
+func hidden(v string) bool {
+	return strings.Contains(v, "REDACTED") || strings.Contains(v, "xxxxx") || strings.Contains(v, "(unparsable URL)")
 }
 
 // relabel rewrites a request error about a setting the user gave (a
