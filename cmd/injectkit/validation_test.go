@@ -63,7 +63,7 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 		}, false, `invalid port ":abc"`},
 		{"size limit below one target", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", be, "--max-payload-size", "100")
-		}, true, `invalid max_payload_size "100": smaller than a body holding one minimal target`},
+		}, true, `invalid max_payload_size "100" (--max-payload-size): smaller than a body holding one minimal target`},
 		{"size limit below this target", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", be, "--max-payload-size", "300")
 		}, true, `invalid targets[0] "127.0.0.1": its signatures take at least`},
