@@ -52,6 +52,15 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options) (*outbox.Store
 	}
 }
 
+// closeRunOutbox closes the outbox of `run` once its delivered bodies are
+// removed; a removal that failed leaves them pending, to be posted again by
+// a flush, and is logged as a warning.
+func closeRunOutbox(log *zap.Logger, store *outbox.Store) {
+	if err := store.Close(); err != nil {
+		log.Warn("outbox not closed cleanly", zap.Error(err))
+	}
+}
+
 // profile is a wire profile that can deliver on its own or through an
 // outbox.
 type profile interface {

@@ -82,7 +82,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		return err
 	}
 	if store != nil {
-		defer store.Close()
+		defer closeRunOutbox(log, store)
 	}
 	p, err := newOpenAEVProcessor(c.Context, o, cfg, log, store, view)
 	if err != nil {

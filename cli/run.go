@@ -89,7 +89,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	if store != nil {
-		defer store.Close()
+		defer closeRunOutbox(log, store)
 	}
 	deliverer, err := newDeliverer(cfg, o, log, store, view.stdout())
 	if err != nil {

@@ -44,6 +44,9 @@ type commitHooks struct {
 	// fail, when it returns an error, fails each group transaction after
 	// its writes, as a failed commit (a full disk, say) would.
 	fail func() error
+	// locked is called each time the removal of delivered bodies finds
+	// the file locked by another process, and waits for it again.
+	locked func()
 }
 
 // write runs fn in a writable transaction on db, which the caller holds
@@ -103,7 +106,7 @@ func (s *Store) flushLazy() {
 	if !waiting {
 		return
 	}
-	db, err := s.acquire()
+	db, err := s.acquireToRemove() // the lazy writes remove delivered bodies
 	if err != nil {
 		s.wmu.Lock()
 		ops := s.lazy

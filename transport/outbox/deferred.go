@@ -4,6 +4,7 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -35,7 +36,7 @@ func (s *Store) deleteLater(gone []removal) {
 	s.mu.Lock()
 	if s.closing {
 		s.mu.Unlock()
-		_, _ = s.remove(gone) // kept on error: resent under the same key
+		_, _ = s.remove(gone, true) // kept on error (see noteUnremoved)
 		return
 	}
 	if s.deferred == nil {
@@ -47,8 +48,8 @@ func (s *Store) deleteLater(gone []removal) {
 	s.later.Add(1)
 	s.mu.Unlock()
 	var missing []uint64
-	s.writeLater(deleteRecords(gone, &missing), func(error) {
-		// On error the records stay pending: resent under the same key.
+	s.writeLater(deleteRecords(gone, &missing), func(err error) {
+		s.noteUnremoved(len(gone), err)
 		s.mu.Lock()
 		for _, g := range gone {
 			delete(s.deferred, g.id)
@@ -57,6 +58,41 @@ func (s *Store) deleteLater(gone []removal) {
 		s.mu.Unlock()
 		s.later.Done()
 	})
+}
+
+// lockRetry is the pause between two tries of acquireToRemove, bbolt's
+// own between two tries of the lock.
+const lockRetry = 50 * time.Millisecond
+
+// acquireToRemove is acquire for the removal of bodies the backend
+// accepted: a lock another process keeps past Options.Timeout is waited
+// for again, never given up on, since a delivered body left pending would
+// be posted again by the next flush. Every process that shares the file
+// holds it for one operation at a time, so the wait ends.
+func (s *Store) acquireToRemove() (*bolt.DB, error) {
+	for {
+		db, err := s.acquire()
+		if !errors.Is(err, ErrLocked) {
+			return db, err
+		}
+		if s.hooks.locked != nil {
+			s.hooks.locked()
+		}
+		time.Sleep(lockRetry)
+	}
+}
+
+// noteUnremoved keeps, for Close to report, n delivered bodies whose
+// removal failed with err (nil: it did not); they stay pending, and a
+// resend posts them again under their Idempotency-Key.
+func (s *Store) noteUnremoved(n int, err error) {
+	if err == nil {
+		return
+	}
+	s.mu.Lock()
+	s.unremoved += n
+	s.unremovedErr = err
+	s.mu.Unlock()
 }
 
 // deferredNow returns the records whose removal is in flight, nil when

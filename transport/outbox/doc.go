@@ -24,7 +24,10 @@
 //
 // The store is one bbolt file, opened with its commits fsync'd. bbolt locks
 // the file for one process at a time; Open waits up to Options.Timeout for
-// the lock (0: tries it once), and because the lock does not tell who holds it, the holder
+// the lock (0: tries it once), except to remove bodies the backend
+// accepted, which waits as long as the lock is held (left pending, they
+// would be posted again; Close reports an *UnremovedError for a removal
+// that failed otherwise), and because the lock does not tell who holds it, the holder
 // writes its pid, command and start time to "<file>.lock" beside it: a
 // *LockedError names that process. A file that is not a bbolt database, or
 // whose pages are damaged, is a *CorruptError naming it; no operation

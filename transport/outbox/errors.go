@@ -84,3 +84,20 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 
 // Is reports whether target is ErrCorrupt.
 func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
+
+// UnremovedError reports delivered bodies (the backend answered 2xx) whose
+// removal from the outbox failed: they stay pending, and the next resend
+// posts them again under their Idempotency-Key.
+type UnremovedError struct {
+	Path string
+	N    int
+	Err  error
+}
+
+func (e *UnremovedError) Error() string {
+	return fmt.Sprintf("outbox %s: %d delivered bodies could not be removed and stay pending; a flush posts them again under their Idempotency-Key (drop them with: injectkit outbox drop <id>): %v",
+		e.Path, e.N, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *UnremovedError) Unwrap() error { return e.Err }

@@ -12,3 +12,8 @@ func (s *Store) Commits() int64 { return s.commits.Load() }
 func (s *Store) SetCommitHooks(queued func(), before func(writes int), fail func() error) {
 	s.hooks = commitHooks{queued: queued, before: before, fail: fail}
 }
+
+// SetLockedHook sets the hook called each time the removal of delivered
+// bodies finds the file locked and waits for it again; call it before
+// any write.
+func (s *Store) SetLockedHook(locked func()) { s.hooks.locked = locked }

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -235,5 +236,59 @@ func TestDelivererRemovesInTheBackground(t *testing.T) {
 				t.Errorf("stats after Close: %+v, %v", st, err)
 			}
 		})
+	}
+}
+
+// A delivered body's removal waits for a lock another process keeps past
+// the lock timeout: given up, the body stayed pending and the next flush
+// posted it a second time.
+func TestDelivererRemovalWaitsForTheLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	holder := make(chan *outbox.Store, 1)
+	sink := newCallbackSink(t, func(int) int {
+		// Another process takes the file while the body is being posted.
+		h, err := outbox.Open(path, outbox.Options{Timeout: 10 * time.Second})
+		if err != nil {
+			t.Error(err)
+		}
+		holder <- h
+		return http.StatusOK
+	})
+	s, err := outbox.Open(path, outbox.Options{Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	locked := make(chan struct{}, 1)
+	s.SetLockedHook(func() {
+		select {
+		case locked <- struct{}{}:
+		default:
+		}
+	})
+	d := &outbox.Deliverer{Profile: benchProfile{hc: http.DefaultClient, url: sink.URL, body: []byte(`{}`)}, Store: s}
+	if err := d.Deliver(context.Background(), &runtime.Report{InjectID: "inj"}); err != nil {
+		t.Fatal(err)
+	}
+	h := <-holder
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	select {
+	case <-locked:
+	case err := <-closed:
+		t.Fatalf("Close returned (%v) while another process held the file: the removal was given up", err)
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-closed; err != nil {
+		t.Fatal(err)
+	}
+	s, err = outbox.Open(path, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if st, err := s.Stats(); err != nil || st != (outbox.Stats{}) || sink.Len() != 1 {
+		t.Errorf("after Close: %+v, %v, %d posts; want nothing left and 1 post", st, err, sink.Len())
 	}
 }

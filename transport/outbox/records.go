@@ -270,7 +270,7 @@ func (s *Store) Delete(ids ...uint64) error {
 	for i, id := range ids {
 		gone[i] = removal{id: id, size: -1}
 	}
-	missing, err := s.remove(gone)
+	missing, err := s.remove(gone, false)
 	if err == nil && len(missing) > 0 {
 		return fmt.Errorf("%w: %v", ErrNotFound, missing)
 	}
@@ -278,10 +278,22 @@ func (s *Store) Delete(ids ...uint64) error {
 }
 
 // remove removes the records gone in one transaction and unclaims them;
-// it returns those the outbox does not hold.
-func (s *Store) remove(gone []removal) ([]uint64, error) {
+// it returns those the outbox does not hold. delivered, for records the
+// backend accepted, waits for another process's lock however long it
+// keeps it (see acquireToRemove).
+func (s *Store) remove(gone []removal, delivered bool) ([]uint64, error) {
 	var missing []uint64
-	err := s.do(true, deleteRecords(gone, &missing))
+	var err error
+	if delivered {
+		var db *bolt.DB
+		if db, err = s.acquireToRemove(); err == nil {
+			err = s.write(db, deleteRecords(gone, &missing))
+			s.release()
+		}
+		s.noteUnremoved(len(gone), err)
+	} else {
+		err = s.do(true, deleteRecords(gone, &missing))
+	}
 	for _, g := range gone {
 		s.unclaim(g.id)
 	}

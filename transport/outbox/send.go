@@ -141,9 +141,9 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		if err != nil {
 			out = Superseded
 		}
-		if serr := s.Delete(r.ID); serr != nil && !errors.Is(serr, ErrNotFound) {
+		if _, serr := s.remove([]removal{{id: r.ID, size: -1}}, true); serr != nil {
 			// Settled, but the record could not be removed: it would be
-			// sent again, which its idempotency key makes harmless.
+			// sent again, under its idempotency key.
 			return out, serr
 		}
 		return out, nil

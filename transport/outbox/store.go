@@ -81,6 +81,10 @@ type Store struct {
 	// committed (see deleteLater); guarded by mu.
 	deferred map[uint64]bool
 	later    sync.WaitGroup // removals in flight
+	// unremoved counts the delivered bodies whose removal failed, the
+	// last error unremovedErr; guarded by mu (see noteUnremoved).
+	unremoved    int
+	unremovedErr error
 
 	wmu       sync.Mutex // guards queue, leading, lazy and lazyTimer (see write)
 	queue     []*writeOp
@@ -133,7 +137,10 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }
 
 // Close closes the file, once the removals of delivered bodies still in
-// flight are committed. Records a process was delivering stay pending.
+// flight are committed. Records a process was delivering stay pending. A
+// removal of delivered bodies that failed (not for a lock: that is waited
+// for) is reported here, as an *UnremovedError joined to the error of the
+// close, if any.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closing = true // no removal is deferred from now on
@@ -146,10 +153,14 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	if s.db == nil {
-		return nil
+	var unremoved error
+	if s.unremoved > 0 {
+		unremoved = &UnremovedError{Path: s.path, N: s.unremoved, Err: s.unremovedErr}
 	}
-	return s.closeDB()
+	if s.db == nil {
+		return unremoved
+	}
+	return errors.Join(unremoved, s.closeDB())
 }
 
 // acquire returns the open database, opening it if needed. Each acquire is
