@@ -30,8 +30,10 @@
 // that failed otherwise), and because the lock does not tell who holds it, the holder
 // writes its pid, command and start time to "<file>.lock" beside it: a
 // *LockedError names that process. A file that is not a bbolt database, or
-// whose pages are damaged, is a *CorruptError naming it; no operation
-// panics. The bodies stored are bounded by Options.MaxBytes, counted at their
+// whose pages are damaged or cut off (a truncated file: checked against
+// the pages its meta pages name before bbolt maps it, and a page read past
+// the end of a file cut meanwhile is a recovered fault), is a
+// *CorruptError naming it; no operation panics. The bodies stored are bounded by Options.MaxBytes, counted at their
 // full size: a Put that
 // would pass it is a *FullError and stores nothing.
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -225,6 +226,12 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 			return f, err
 		},
 	}
+	if err := checkSize(s.path); err != nil {
+		return nil, err
+	}
+	// A page bbolt reads past the end of a file truncated meanwhile is a
+	// fault: a panic, recovered below, instead of a crash.
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if v := recover(); v != nil {
 			if file != nil {
@@ -303,6 +310,7 @@ func (s *Store) init(db *bolt.DB) error {
 // tx runs fn in a transaction, turning a panic of bbolt on a damaged page
 // into a *CorruptError.
 func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // see openDB
 	defer func() {
 		if v := recover(); v != nil {
 			err = &CorruptError{Path: s.path, Err: fmt.Errorf("%v", v)}

@@ -244,12 +244,21 @@ func TestCorrupt(t *testing.T) {
 		name    string
 		content []byte
 		path    string
+		// truncate, when not 0, cuts the file to that size once it is
+		// open: a page read past its end is a fault, not a crash.
+		truncate int64
 	}{
-		{"not a database", []byte("this is not a bbolt file, just text\n"), ""},
-		{"zeros", make([]byte, 16384), ""},
-		{"damaged pages", damaged, ""},
-		{"truncated", raw[:4096+100], ""},
-		{"another bbolt file", nil, foreign},
+		{"not a database", []byte("this is not a bbolt file, just text\n"), "", 0},
+		{"zeros", make([]byte, 16384), "", 0},
+		{"damaged pages", damaged, "", 0},
+		{"truncated", raw[:4096+100], "", 0},
+		// Both meta pages kept, the pages they name cut off (a SIGBUS).
+		{"truncated after the meta pages", raw[:8192], "", 0},
+		{"truncated to 3 pages", raw[:12288], "", 0},
+		{"truncated to 4 pages", raw[:16384], "", 0},
+		{"truncated within a page", raw[:20000], "", 0},
+		{"truncated while open", raw, "", 8192},
+		{"another bbolt file", nil, foreign, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -261,6 +270,12 @@ func TestCorrupt(t *testing.T) {
 				}
 			}
 			s, err := Open(path, Options{Timeout: time.Second})
+			if err == nil && tt.truncate != 0 {
+				err = os.Truncate(path, tt.truncate)
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
 			if err == nil {
 				// Some damage only shows when the pages are read.
 				_, err = s.List()
