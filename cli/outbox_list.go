@@ -56,7 +56,7 @@ func listOutbox(o Options, e *outboxEnv) error {
 	fmt.Fprintln(tw, "ID\tSTATE\tINJECT\tPHASE\tCHUNK\tSIZE\tATTEMPTS\tAGE\tNEXT\tLAST ERROR\tOWNER")
 	for _, r := range recs {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.InjectID, r.Phase,
-			r.ChunkIndex, r.TotalChunks, humanBytes(int64(r.Size)), r.Attempts, now.Sub(r.Created).Round(time.Second),
+			r.ChunkIndex, r.TotalChunks, humanBytes(int64(r.Size)), r.Attempts, age(r, now),
 			nextAttempt(e.store, r, now), cutLine(r.LastError, 120), owner(r))
 	}
 	return tw.Flush()
@@ -83,10 +83,23 @@ func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
 	return usageErr("invalid id \"%d\": not found in outbox %s (%s)", id, e.absent, why)
 }
 
+// age says how long ago a record was stored; "-" when that is not known
+// (an unreadable record).
+func age(r outbox.Record, now time.Time) string {
+	if r.Created.IsZero() {
+		return "-"
+	}
+	return now.Sub(r.Created).Round(time.Second).String()
+}
+
 // nextAttempt says when a record is sent next: "due", "in 5s", "dead",
-// "dead: status 400" or "being sent by pid 42".
+// "dead: status 400", "being sent by pid 42", or "corrupt: never sent"
+// for a record whose stored metadata cannot be read (the next flush moves
+// it to the dead list).
 func nextAttempt(s *outbox.Store, r outbox.Record, now time.Time) string {
 	switch {
+	case r.Unreadable():
+		return "corrupt: never sent"
 	case r.State == outbox.Dead && r.DeadStatus != 0:
 		return "dead: status " + strconv.Itoa(r.DeadStatus)
 	case r.State == outbox.Dead:
@@ -130,6 +143,9 @@ func cutLine(s string, n int) string {
 // owner names whom a record belongs to: its backend, its wire profile and,
 // for a daemon's record, the injector id.
 func owner(r outbox.Record) string {
+	if r.Unreadable() {
+		return "unknown"
+	}
 	profile := r.Profile
 	if profile == "" {
 		profile = "callback"

@@ -48,7 +48,7 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 	left := map[string]int{}
 	var order []string
 	for _, r := range recs {
-		if r.State != outbox.Pending || !flushable(r) || sameBackend(r.BaseURL, configured) {
+		if r.State != outbox.Pending || r.Unreadable() || !flushable(r) || sameBackend(r.BaseURL, configured) {
 			continue
 		}
 		if left[r.BaseURL] == 0 {

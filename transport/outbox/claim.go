@@ -35,14 +35,23 @@ func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
 		if s.ownedElsewhere(r) {
 			return errOwned
 		}
-		body, berr := readBody(tx, r)
+		var body []byte
+		var berr *RecordError
+		dead := "" // what the dead list keeps of an unreadable record: its stored metadata
+		if r.Unreadable() {
+			berr = &RecordError{ID: id, Reason: ReasonCorrupt, Err: r.unreadable.err}
+			dead = s.redact(string(r.unreadable.stored), nil)
+			r.unreadable = nil
+		} else {
+			body, berr = readBody(tx, r)
+		}
 		if berr != nil {
 			// Kept in the dead list, with its body, for a look at it.
 			corrupt = berr
 			if err := bucketOf(tx, Pending).Delete(key(id)); err != nil {
 				return err
 			}
-			s.bury(&r, 0, 0, "", s.redact(berr.Error(), nil), ReasonCorrupt)
+			s.bury(&r, 0, 0, dead, s.redact(berr.Error(), nil), ReasonCorrupt)
 			return put(tx, r)
 		}
 		r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)

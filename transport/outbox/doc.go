@@ -14,7 +14,9 @@
 // (they are repetitive JSON, and compressing them costs less than writing
 // them whole) and read back byte for byte as they were put; bbolt has no
 // page checksums, so a body read back whose SHA-256 is not the recorded one
-// is never sent: its record moves to the dead list as corrupt. The bearer
+// is never sent: its record moves to the dead list as corrupt, and so does
+// a record whose stored metadata cannot be decoded (listed meanwhile as
+// Unreadable, and never blocking the others). The bearer
 // token is never stored: a resend uses the token of its own configuration,
 // and the tokens (Options.Secrets, or a poster's Redactor) are redacted in
 // their raw, JSON-escaped and URL-encoded forms from every error the store

@@ -1,6 +1,12 @@
 package outbox
 
-import bolt "go.etcd.io/bbolt"
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
 
 // writeForeignBolt writes a bbolt file that is not an outbox.
 func writeForeignBolt(path string) error {
@@ -16,4 +22,24 @@ func writeForeignBolt(path string) error {
 		}
 		return b.Put([]byte("alice"), []byte("1"))
 	})
+}
+
+// damageRecord replaces old with new in the stored metadata of record id,
+// pending or dead, as a flipped byte on disk would.
+func damageRecord(t *testing.T, s *Store, id uint64, old, new string) {
+	t.Helper()
+	err := s.do(true, func(tx *bolt.Tx) error {
+		for _, b := range []*bolt.Bucket{tx.Bucket(bucketPending), tx.Bucket(bucketDead)} {
+			if v := b.Get(key(id)); v != nil {
+				if !bytes.Contains(v, []byte(old)) {
+					return fmt.Errorf("record %d has no %q: %s", id, old, v)
+				}
+				return b.Put(key(id), bytes.Replace(v, []byte(old), []byte(new), 1))
+			}
+		}
+		return fmt.Errorf("no record %d", id)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -1,11 +1,15 @@
 package outbox
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/injectkit/injectkit/transport"
 )
@@ -40,6 +44,9 @@ type RecordError struct {
 
 func (e *RecordError) Error() string {
 	what := "stored body corrupt"
+	if errors.Is(e.Err, errUnreadable) {
+		what = "corrupt record"
+	}
 	if e.Reason == ReasonUnsendable {
 		what = "request cannot be built"
 	}
@@ -57,6 +64,44 @@ func (e *RecordError) Is(target error) bool {
 
 // Permanent reports true: sending the record again cannot succeed.
 func (e *RecordError) Permanent() bool { return true }
+
+// readRecord decodes the record stored under k in the bucket of st. One
+// whose metadata cannot be decoded (damaged on disk: bbolt keeps no page
+// checksum) is returned all the same, Unreadable: its id, its state, the
+// size of its body, ReasonCorrupt and the decoding error as LastError. It
+// is listed, never sent (the next Claim moves it to the dead list, its
+// stored metadata kept as DeadBody) and can be dropped: it never blocks
+// the other records.
+func readRecord(tx *bolt.Tx, k, v []byte, st State) Record {
+	r, err := decode(v)
+	if err == nil {
+		r.State = st
+		return r
+	}
+	u := &unreadable{stored: bytes.Clone(v), err: fmt.Errorf("%w: %w", errUnreadable, err)}
+	r = Record{State: st, DeadReason: ReasonCorrupt, unreadable: u, LastError: "corrupt record: " + u.err.Error()}
+	if len(k) == 8 {
+		r.ID = binary.BigEndian.Uint64(k)
+	}
+	if b, err := unpackBody(tx.Bucket(bucketBodies).Get(k)); err == nil {
+		r.Size = len(b)
+	}
+	return r
+}
+
+// Unreadable reports whether the record's stored metadata cannot be
+// decoded: only its ID, State, Size, DeadReason and LastError are known.
+func (r Record) Unreadable() bool { return r.unreadable != nil }
+
+// unreadable is what is known of a record whose metadata cannot be
+// decoded: the bytes stored, and why.
+type unreadable struct {
+	stored []byte
+	err    error // wraps errUnreadable
+}
+
+// errUnreadable is the cause of the *RecordError of an unreadable record.
+var errUnreadable = errors.New("its stored metadata cannot be read")
 
 // bodySum returns the hex SHA-256 of a body.
 func bodySum(body []byte) string {

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -214,12 +215,16 @@ func TestOneRecordNeverBlocksOthers(t *testing.T) {
 		requests  int
 		dead      string // DeadReason of the first record, "" when pending
 		lastError string
+		// damage, when not empty, replaces damage[0] with damage[1] in the
+		// first record's stored metadata.
+		damage [2]string
 	}{
-		{"Idempotency-Key refused", "poison\x01", nil, FlushResult{Delivered: 1, Rejected: 1}, 1, ReasonUnsendable, "Idempotency-Key"},
-		{"inject id refused", " ", nil, FlushResult{Delivered: 1, Rejected: 1}, 1, ReasonUnsendable, "empty inject id"},
-		{"status 400", "first", map[string]string{"first": "400"}, FlushResult{Delivered: 1, Rejected: 1}, 2, ReasonRejected, "400"},
-		{"status 503", "first", map[string]string{"first": "503"}, FlushResult{Delivered: 1, Failed: 1}, 3, "", "503"},
-		{"connection cut", "first", map[string]string{"first": "drop", "second": "drop"}, FlushResult{Failed: 2}, 2, "", "EOF"},
+		{"Idempotency-Key refused", "poison\x01", nil, FlushResult{Delivered: 1, Rejected: 1}, 1, ReasonUnsendable, "Idempotency-Key", [2]string{}},
+		{"inject id refused", " ", nil, FlushResult{Delivered: 1, Rejected: 1}, 1, ReasonUnsendable, "empty inject id", [2]string{}},
+		{"status 400", "first", map[string]string{"first": "400"}, FlushResult{Delivered: 1, Rejected: 1}, 2, ReasonRejected, "400", [2]string{}},
+		{"status 503", "first", map[string]string{"first": "503"}, FlushResult{Delivered: 1, Failed: 1}, 3, "", "503", [2]string{}},
+		{"connection cut", "first", map[string]string{"first": "drop", "second": "drop"}, FlushResult{Failed: 2}, 2, "", "EOF", [2]string{}},
+		{"metadata damaged", "first", nil, FlushResult{Delivered: 1, Rejected: 1}, 1, ReasonCorrupt, "metadata cannot be read", [2]string{`"phase"`, `#phase"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -233,6 +238,9 @@ func TestOneRecordNeverBlocksOthers(t *testing.T) {
 			}
 			for _, r := range recs {
 				_ = s.MarkFailed(r.ID, 0, "", time.Now())
+			}
+			if tt.damage[0] != "" {
+				damageRecord(t, s, recs[0].ID, tt.damage[0], tt.damage[1])
 			}
 			res, err := (&Resender{Store: s, Client: clientFor(t)}).Flush(context.Background())
 			if err != nil || res != tt.want {
@@ -291,4 +299,45 @@ func FuzzIdempotencyKey(f *testing.F) {
 			t.Fatalf("key %q, want %q", got, want)
 		}
 	})
+}
+
+// A record whose stored metadata cannot be decoded is listed as corrupt
+// (its id, state and size), found by Get, passed over by HasPending, and
+// dropped; the others are read as they are.
+func TestUnreadableRecord(t *testing.T) {
+	for _, damage := range [][2]string{{`"phase"`, `#phase"`}, {`"created":"2`, `"created":"x`}} {
+		t.Run(damage[1], func(t *testing.T) {
+			s := openTemp(t, Options{})
+			var ids []uint64
+			for i := range 3 {
+				recs, err := s.Put(entry(fmt.Sprint("inj-", i), 0, 1, "{}"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ids = append(ids, recs[0].ID)
+			}
+			damageRecord(t, s, ids[1], damage[0], damage[1])
+			list, err := s.List()
+			if err != nil || len(list) != 3 {
+				t.Fatalf("list %+v %v", list, err)
+			}
+			bad := list[1]
+			if !bad.Unreadable() || bad.ID != ids[1] || bad.State != Pending || bad.Size != 2 || bad.DeadReason != ReasonCorrupt ||
+				!strings.Contains(bad.LastError, "metadata cannot be read") || list[0].Unreadable() || list[2].InjectID != "inj-2" {
+				t.Errorf("list %+v", list)
+			}
+			if r, err := s.Get(ids[1]); err != nil || !r.Unreadable() || string(r.Body) != "{}" {
+				t.Errorf("get %+v %v", r, err)
+			}
+			if found, err := s.HasPending("inj-2", nil); err != nil || !found {
+				t.Errorf("HasPending %t %v", found, err)
+			}
+			if err := s.Delete(ids[1]); err != nil {
+				t.Fatal(err)
+			}
+			if st, err := s.Stats(); err != nil || st.Pending != 2 || st.Bytes != 4 {
+				t.Errorf("stats after the drop %+v %v", st, err)
+			}
+		})
+	}
 }

@@ -3,7 +3,6 @@ package outbox
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
@@ -37,7 +36,7 @@ func (s *Store) HasPending(injectID string, match func(Record) bool) (bool, erro
 			}
 			r, err := decode(v)
 			if err != nil {
-				return fmt.Errorf("record %x: %w", k, err)
+				continue // unreadable: never sent (see readRecord)
 			}
 			r.State = Pending
 			found = r.InjectID == injectID && !gone[r.ID] && (match == nil || match(r))

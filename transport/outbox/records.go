@@ -86,6 +86,10 @@ type Record struct {
 	DeadAt     time.Time `json:"dead_at,omitzero"`
 	// Body is the body byte for byte; List leaves it nil.
 	Body []byte `json:"-"`
+
+	// unreadable is set on a record whose stored metadata cannot be
+	// decoded (see readRecord).
+	unreadable *unreadable
 }
 
 func key(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
@@ -149,12 +153,7 @@ func put(tx *bolt.Tx, r Record) error {
 func find(tx *bolt.Tx, id uint64) (Record, error) {
 	for _, st := range []State{Pending, Dead} {
 		if raw := bucketOf(tx, st).Get(key(id)); raw != nil {
-			r, err := decode(raw)
-			if err != nil {
-				return r, fmt.Errorf("record %d: %w", id, err)
-			}
-			r.State = st
-			return r, nil
+			return readRecord(tx, key(id), raw, st), nil
 		}
 	}
 	return Record{}, fmt.Errorf("%w: %d", ErrNotFound, id)
@@ -195,12 +194,7 @@ func (s *Store) List() ([]Record, error) {
 	err := s.do(false, func(tx *bolt.Tx) error {
 		for _, st := range []State{Pending, Dead} {
 			err := bucketOf(tx, st).ForEach(func(k, v []byte) error {
-				r, err := decode(v)
-				if err != nil {
-					return fmt.Errorf("record %x: %w", k, err)
-				}
-				r.State = st
-				out = append(out, r)
+				out = append(out, readRecord(tx, k, v, st))
 				return nil
 			})
 			if err != nil {

@@ -156,6 +156,19 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
 		}
+		if r.State == Pending && r.Unreadable() {
+			// Nobody can send it (its backend and profile are unknown):
+			// Claim moves it to the dead list, and the next ones are sent.
+			if _, _, err := rs.Store.Claim(r.ID); err != nil && !errors.Is(err, ErrNotFound) {
+				if !errors.Is(err, ErrBodyCorrupt) {
+					return res, err
+				}
+				res.Rejected++
+				rs.log().Error("outbox record not sent; moved to the dead list", zap.Uint64("id", r.ID),
+					zap.String("reason", ReasonCorrupt), zap.Error(err))
+			}
+			continue
+		}
 		if r.State != Pending || (!all && r.NextAttempt.After(now)) || (rs.Select != nil && !rs.Select(r)) {
 			continue
 		}
