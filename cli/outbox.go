@@ -189,6 +189,9 @@ func outboxCommand(o Options) *ucli.Command {
 					if err != nil {
 						return &ExitError{Code: ExitDelivery, Err: err}
 					}
+					if res.Refused > 0 {
+						return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: the backend refused the token (401 or 403): %s left pending, not moved to the dead list (flush again with the right --token)", bodies(res.Refused))}
+					}
 					if n := res.Failed + res.Rejected + res.Busy; n > 0 {
 						return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
 					}

@@ -127,6 +127,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (outbox.FlushResult, error
 		sum.Failed += res.Failed
 		sum.Rejected += res.Rejected
 		sum.Busy += res.Busy
+		sum.Refused += res.Refused
 		if err != nil {
 			return sum, err
 		}

@@ -335,11 +335,17 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 			t.Fatalf("%s: exit %d, want 1 (stored)\n%s", tt.id, r.code, r.stderr)
 		}
 	}
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	// A mistyped token: the backend refuses it, the body stays pending.
+	a.set(http.StatusUnauthorized)
+	f := run(t, registry(), env, "outbox", "flush", "--backend-url", a.URL, "--token", "typo", "--log-level", "error")
+	if f.code != 1 || !strings.Contains(f.stdout, "0 delivered, 1 still pending, 0 rejected") || !strings.Contains(f.stderr, "the backend refused the token") {
+		t.Fatalf("flush of a with a mistyped token: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+	}
 	a.set(http.StatusOK)
 	b.set(http.StatusOK)
 	sentA, sentB := len(a.got()), len(b.got())
-	env := map[string]string{"INJECTKIT_OUTBOX": box}
-	f := run(t, registry(), env, "outbox", "flush", "--backend-url", a.URL, "--token", "token-of-a", "--log-level", "error")
+	f = run(t, registry(), env, "outbox", "flush", "--backend-url", a.URL, "--token", "token-of-a", "--log-level", "error")
 	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered") || !strings.Contains(f.stdout, "1 signature body for "+b.URL+" left pending") {
 		t.Fatalf("flush of a: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 	}
@@ -357,7 +363,7 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 		t.Errorf("b received %+v", got)
 	}
 	for _, r := range append(a.got(), b.got()...) {
-		if (r.Auth == "Bearer token-of-a") != strings.Contains(r.Path, "inj-a") {
+		if (r.Auth == "Bearer token-of-a" || r.Auth == "Bearer typo") != strings.Contains(r.Path, "inj-a") {
 			t.Errorf("%s received with %q", r.Path, r.Auth)
 		}
 	}

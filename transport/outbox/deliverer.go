@@ -160,7 +160,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 				bodies.put(rec.Body)
 				continue
 			}
-			out, _ := d.Store.settle(ctx, rec, err, d.MaxBackoff, red)
+			out, _ := d.Store.settle(ctx, rec, err, d.MaxBackoff, red, false)
 			failed = &runtime.StoredError{Outbox: d.Store.Path(), Err: failedChunk(err, i, b.N)}
 			if out == Rejected {
 				failed.Dead++

@@ -72,5 +72,7 @@
 // bodies in a loop, backing off exponentially per body up to five minutes
 // and holding back a backend found down (a connection-level failure only:
 // a body the backend answers with an error status, or that cannot be sent,
-// fails alone), or all pending bodies at once (Flush).
+// fails alone), or all pending bodies at once (Flush). A resend the backend
+// refuses with 401 or 403 keeps its body pending (the token is at fault,
+// not the body) and holds back that backend's other bodies.
 package outbox

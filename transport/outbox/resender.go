@@ -47,6 +47,10 @@ type FlushResult struct {
 	Failed     int // still pending
 	Rejected   int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
 	Busy       int // being delivered by another process or goroutine; not sent
+	// Refused counts the bodies kept pending because their backend refused
+	// the token (401, 403): the one refused, and the others of that backend,
+	// not tried after it. They are counted in Failed too.
+	Refused int
 }
 
 // Flush sends every pending body now, whatever its next-attempt time, one
@@ -57,8 +61,11 @@ type FlushResult struct {
 // body that fails otherwise (an HTTP status, a request that cannot be
 // built for it) fails alone, and the next ones are tried. A body whose
 // request cannot be built, or whose stored bytes are corrupt, moves to the
-// dead list unsent (Rejected). The error is a store error or the
-// context's; delivery failures are counted, not returned.
+// dead list unsent (Rejected). A body the backend answers 401 or 403
+// stays pending (the token is at fault, not the body), and the other
+// bodies for that base URL are not tried (all counted Failed and
+// Refused). The error is a store error or the context's; delivery
+// failures are counted, not returned.
 func (rs *Resender) Flush(ctx context.Context) (FlushResult, error) {
 	return rs.pass(ctx, true)
 }
@@ -148,7 +155,8 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		return res, err
 	}
 	now := rs.Store.opts.Now()
-	down := map[string]bool{} // base URLs found down in this pass
+	down := map[string]bool{}    // base URLs found down in this pass
+	refused := map[string]bool{} // base URLs that refused the token in this pass
 	if rs.downUntil == nil {
 		rs.downUntil = map[string]time.Time{}
 	}
@@ -174,6 +182,9 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		}
 		if down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
 			res.Failed++ // not tried: its backend was just found down
+			if refused[r.BaseURL] {
+				res.Refused++
+			}
 			continue
 		}
 		log := rs.log().With(zap.Uint64("id", r.ID), zap.String("inject_id", r.InjectID),
@@ -200,7 +211,7 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 			res.Busy++
 			continue
 		}
-		out, err := rs.Store.Send(ctx, p, full, rs.MaxBackoff)
+		out, err := rs.Store.send(ctx, p, full, rs.MaxBackoff, true)
 		switch {
 		case out == Delivered:
 			delete(rs.downUntil, r.BaseURL)
@@ -215,6 +226,15 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		case out == Rejected:
 			res.Rejected++
 			log.Error("outbox body rejected; moved to the dead list", zap.Error(err))
+		case TokenRefused(err):
+			res.Failed++
+			res.Refused++
+			log.Error("outbox body not delivered: the backend refused the token; kept, and its other bodies not tried",
+				zap.String("base_url", r.BaseURL), zap.Error(err))
+			down[r.BaseURL], refused[r.BaseURL] = true, true
+			if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
+				rs.downUntil[r.BaseURL] = failed.NextAttempt
+			}
 		default:
 			res.Failed++
 			log.Warn("outbox body not delivered; kept", zap.Error(err))

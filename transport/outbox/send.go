@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -93,6 +94,12 @@ func (o Outcome) String() string {
 // with a store error if settling failed, with the secrets redacted (see
 // Redactor).
 func (s *Store) Send(ctx context.Context, p Poster, r Record, maxBackoff time.Duration) (Outcome, error) {
+	return s.send(ctx, p, r, maxBackoff, false)
+}
+
+// send is Send; a resend (a Resender's) keeps pending a body the backend
+// refused with 401 or 403 (see settle).
+func (s *Store) send(ctx context.Context, p Poster, r Record, maxBackoff time.Duration, resend bool) (Outcome, error) {
 	red, _ := p.(Redactor)
 	if r.Body == nil && r.Size > 0 {
 		return Failed, fmt.Errorf("outbox %s: record %d given to Send without its body", s.path, r.ID)
@@ -111,7 +118,7 @@ func (s *Store) Send(ctx context.Context, p Poster, r Record, maxBackoff time.Du
 	} else {
 		err = p.PostBody(ctx, r.InjectID, r.ChunkIndex, r.Body)
 	}
-	return s.settle(ctx, r, err, maxBackoff, red)
+	return s.settle(ctx, r, err, maxBackoff, red, resend)
 }
 
 // permanent is an error that knows whether retrying is pointless, like
@@ -132,10 +139,13 @@ type permanent interface{ Permanent() bool }
 // to err, and the record may then stay pending and owned until its lease
 // ends.
 func (s *Store) Settle(ctx context.Context, r Record, err error, maxBackoff time.Duration) (Outcome, error) {
-	return s.settle(ctx, r, err, maxBackoff, nil)
+	return s.settle(ctx, r, err, maxBackoff, nil, false)
 }
 
-func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time.Duration, red Redactor) (Outcome, error) {
+// settle is Settle, redacting red's secrets too. A resend keeps pending
+// (Failed) a body the backend refused with 401 or 403 (TokenRefused): the
+// body is fine, the token given to resend it is not.
+func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time.Duration, red Redactor, resend bool) (Outcome, error) {
 	if err == nil || errors.Is(err, ErrSuperseded) {
 		out := Delivered
 		if err != nil {
@@ -165,7 +175,7 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 	}
 	msg := s.redact(err.Error(), red)
 	var pe permanent
-	if errors.As(err, &pe) && pe.Permanent() {
+	if errors.As(err, &pe) && pe.Permanent() && !(resend && TokenRefused(err)) {
 		status, body := 0, ""
 		if he != nil {
 			status, body = he.Status, s.redact(he.Body, red)
@@ -183,6 +193,13 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		return Failed, s.redactErr(errors.Join(err, serr), red)
 	}
 	return Failed, s.redactErr(err, red)
+}
+
+// TokenRefused reports whether err is the backend refusing the request's
+// credentials: an HTTP status 401 or 403.
+func TokenRefused(err error) bool {
+	var he *httpx.HTTPError
+	return errors.As(err, &he) && (he.Status == http.StatusUnauthorized || he.Status == http.StatusForbidden)
 }
 
 // reject moves r to the dead list, unsent, for a fault of its own.
