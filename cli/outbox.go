@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -120,6 +121,15 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		}
 	}
 	s, err := openOutbox(cfg.outbox(), o, "outbox "+name, true)
+	if err != nil && name == "list" && (errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)) {
+		// list only reads: a file it may not write (a read-only file
+		// system, say) is listed all the same.
+		s, err = outbox.Open(path, outbox.Options{MaxBytes: cfg.outbox().MaxBytes, Timeout: cfg.outbox().LockTimeout,
+			Shared: true, ReadOnly: true})
+		if err != nil {
+			err = &ExitError{Code: ExitUsage, Err: err}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -175,28 +185,10 @@ func outboxCommand(o Options) *ucli.Command {
 				Action: action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(o, e) }),
 			},
 			{
-				Name:  "flush",
-				Usage: "send now the pending bodies stored for --backend-url, with its token; exit 0 only if all of them were delivered",
-				Flags: outboxFlags(send, sendUsage),
-				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error {
-					res, err := e.flush(c, o)
-					superseded := ""
-					if res.Superseded > 0 {
-						superseded = fmt.Sprintf(", %d superseded (dropped: the platform shows the inject finished)", res.Superseded)
-					}
-					fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending, %d rejected (moved to the dead list), %d being sent by another process\n",
-						e.store.Path(), res.Delivered, superseded, res.Failed, res.Rejected, res.Busy)
-					if err != nil {
-						return &ExitError{Code: ExitDelivery, Err: err}
-					}
-					if res.Refused > 0 {
-						return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: the backend refused the token (401 or 403): %s left pending, not moved to the dead list (flush again with the right --token)", bodies(res.Refused))}
-					}
-					if n := res.Failed + res.Rejected + res.Busy; n > 0 {
-						return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
-					}
-					return nil
-				}),
+				Name:   "flush",
+				Usage:  "send now the pending bodies stored for --backend-url, with its token; exit 0 only if all of them were delivered",
+				Flags:  outboxFlags(send, sendUsage),
+				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return flushOutbox(c, o, e) }),
 			},
 			{
 				Name:      "drop",
@@ -242,8 +234,11 @@ func parseID(c *ucli.Context) (uint64, error) {
 }
 
 func idError(id uint64, s *outbox.Store, err error) error {
-	if errors.Is(err, outbox.ErrNotFound) {
+	switch {
+	case errors.Is(err, outbox.ErrNotFound):
 		return usageErr("invalid id \"%d\": %v in outbox %s", id, err, s.Path())
+	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked):
+		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}
 }

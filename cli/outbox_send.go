@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -56,7 +57,7 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 		}
 		left[r.BaseURL]++
 	}
-	why := "its token is not this one"
+	why := "not the backend of --backend-url " + configured
 	if configured == "" {
 		why = "no --backend-url given"
 	}
@@ -94,11 +95,40 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 	}
 }
 
+// flushOutbox runs `outbox flush`: one line of counts, and an exit 1 when
+// a body was not delivered (2 for an outbox found corrupt or locked).
+func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
+	res, others, err := e.flush(c, o)
+	superseded := ""
+	if res.Superseded > 0 {
+		superseded = fmt.Sprintf(", %d superseded (dropped: the platform shows the inject finished)", res.Superseded)
+	}
+	left := ""
+	if others > 0 && e.cfg.backend().URL != "" {
+		left = fmt.Sprintf("; %d left pending for other backends (see the lines above)", others)
+	}
+	fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending, %d rejected (moved to the dead list), %d being sent by another process%s\n",
+		e.store.Path(), res.Delivered, superseded, res.Failed, res.Rejected, res.Busy, left)
+	switch {
+	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked):
+		return &ExitError{Code: ExitUsage, Err: err}
+	case err != nil:
+		return &ExitError{Code: ExitDelivery, Err: err}
+	case res.Refused > 0:
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: the backend refused the token (401 or 403): %s left pending, not moved to the dead list (flush again with the right --token)", bodies(res.Refused))}
+	}
+	if n := res.Failed + res.Rejected + res.Busy; n > 0 {
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
+	}
+	return nil
+}
+
 // flush sends every pending body of the two profiles now: the callback
 // profile's, and the openaev terminal callbacks `run --profile openaev`
 // kept (those of a platform reached with a tenant are resent by the
-// `injectkit serve` that keeps them).
-func (e *outboxEnv) flush(c *ucli.Context, o Options) (outbox.FlushResult, error) {
+// `injectkit serve` that keeps them). others counts the pending bodies of
+// other backends, left alone.
+func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, others int, err error) {
 	configured := e.cfg.backend().URL
 	callback := func(r outbox.Record) bool { return r.Profile == "" }
 	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
@@ -108,31 +138,30 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (outbox.FlushResult, error
 		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callback)},
 		{Store: e.store, Client: e.openaevPoster(o), Log: e.log, Select: mine(openaev.Untenanted)},
 	}
-	others, err := e.otherBackends(o.Stdout, configured, func(r outbox.Record) bool {
+	others, err = e.otherBackends(o.Stdout, configured, func(r outbox.Record) bool {
 		return callback(r) || openaev.Untenanted(r)
 	})
 	if err != nil {
-		return outbox.FlushResult{}, err
+		return res, 0, err
 	}
 	if configured == "" && others > 0 {
 		// Nothing can be sent without a backend to send it to: a flush
 		// that sent nothing while bodies wait did not succeed.
-		return outbox.FlushResult{Failed: others}, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
+		return outbox.FlushResult{Failed: others}, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
 	}
-	var sum outbox.FlushResult
 	for _, rs := range passes {
-		res, err := rs.Flush(c.Context)
-		sum.Delivered += res.Delivered
-		sum.Superseded += res.Superseded
-		sum.Failed += res.Failed
-		sum.Rejected += res.Rejected
-		sum.Busy += res.Busy
-		sum.Refused += res.Refused
+		r, err := rs.Flush(c.Context)
+		res.Delivered += r.Delivered
+		res.Superseded += r.Superseded
+		res.Failed += r.Failed
+		res.Rejected += r.Rejected
+		res.Busy += r.Busy
+		res.Refused += r.Refused
 		if err != nil {
-			return sum, err
+			return res, others, err
 		}
 	}
-	return sum, nil
+	return res, others, nil
 }
 
 func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {

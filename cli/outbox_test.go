@@ -274,11 +274,50 @@ func TestOutboxUnusable(t *testing.T) {
 			}
 		})
 	}
-	for _, sub := range [][]string{{"outbox", "list"}, {"outbox", "flush"}} {
-		r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": corrupt}, sub...)
-		if r.code != 2 || !strings.Contains(r.stderr, corrupt) {
-			t.Errorf("%v on a corrupt file: exit %d %s", sub, r.code, r.stderr)
+	// A file whose damage shows only once its records are read.
+	damaged := filepath.Join(dir, "damaged.db")
+	ds, err := outbox.Open(damaged, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		if _, err := ds.Put(outbox.Entry{InjectID: "inj-" + strconv.Itoa(i), Phase: "p", BaseURL: be.URL, Body: []byte("{}")}); err != nil {
+			t.Fatal(err)
 		}
+	}
+	_ = ds.Close()
+	wreckPages(t, damaged, []byte(`"idempotency_key"`))
+	for _, box := range []string{corrupt, damaged} {
+		for _, sub := range [][]string{{"outbox", "list"}, {"outbox", "flush", "--backend-url", be.URL}} {
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, sub...)
+			if r.code != 2 || !strings.Contains(r.stderr, box+" is corrupt") {
+				t.Errorf("%v on %s: exit %d %s", sub, filepath.Base(box), r.code, r.stderr)
+			}
+		}
+	}
+}
+
+// wreckPages overwrites the header of every page of the bbolt file at path
+// (4 KiB pages) that holds mark.
+func wreckPages(t *testing.T, path string, mark []byte) {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const page = 4096
+	n := 0
+	for off := 2 * page; off+page <= len(raw); off += page {
+		if bytes.Contains(raw[off:off+page], mark) {
+			copy(raw[off:off+16], bytes.Repeat([]byte{0xa5}, 16))
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatalf("no page of %s holds %q", path, mark)
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -346,7 +385,8 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 	b.set(http.StatusOK)
 	sentA, sentB := len(a.got()), len(b.got())
 	f = run(t, registry(), env, "outbox", "flush", "--backend-url", a.URL, "--token", "token-of-a", "--log-level", "error")
-	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered") || !strings.Contains(f.stdout, "1 signature body for "+b.URL+" left pending") {
+	if f.code != 0 || !strings.Contains(f.stdout, "1 delivered") || !strings.Contains(f.stdout, "1 signature body for "+b.URL+" left pending: not the backend of --backend-url "+a.URL) ||
+		!strings.Contains(f.stdout, "0 still pending, 0 rejected (moved to the dead list), 0 being sent by another process; 1 left pending for other backends") {
 		t.Fatalf("flush of a: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 	}
 	if got := a.got()[sentA:]; len(got) != 1 || got[0].Auth != "Bearer token-of-a" || got[0].Path != "/api/injects/inj-a/callback" {

@@ -39,6 +39,9 @@
 // full size: a Put that
 // would pass it is a *FullError and stores nothing.
 //
+// With Options.ReadOnly an existing outbox is opened only to be read (a
+// listing on a read-only file system): no lock record, no write.
+//
 // With Options.Shared the file is opened for each operation and closed
 // after it, so several processes (concurrent `injectkit run`s) can share one
 // outbox (a put of many transactions keeps it open from its first to its

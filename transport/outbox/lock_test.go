@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -82,5 +83,50 @@ func TestLockTimeout(t *testing.T) {
 				t.Errorf("waited %s with a lock timeout of %s", waited, tt.timeout)
 			}
 		})
+	}
+}
+
+// A read-only open (outbox list on a read-only file system) reads the
+// records and writes nothing: no lock record, no file created, no write.
+func TestReadOnly(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "outbox.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(entry("a", 0, 1, "{}")); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := Open(path, Options{ReadOnly: true, Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if recs, err := ro.List(); err != nil || len(recs) != 1 || recs[0].InjectID != "a" {
+		t.Errorf("list %+v %v", recs, err)
+	}
+	if _, err := os.Stat(path + ".lock"); !os.IsNotExist(err) {
+		t.Errorf("lock record written: %v", err)
+	}
+	if _, err := ro.Put(entry("b", 0, 1, "{}")); err == nil {
+		t.Error("a read-only outbox took a write")
+	}
+	if err := ro.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(before, after) {
+		t.Error("the file changed")
+	}
+	missing := filepath.Join(dir, "missing.db")
+	if _, err := Open(missing, Options{ReadOnly: true}); err == nil {
+		t.Error("a missing file opened read-only")
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("a read-only open created %s: %v", missing, err)
 	}
 }

@@ -56,6 +56,10 @@ type Options struct {
 	Command string
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// ReadOnly opens the file only to read it (on a read-only file system,
+	// say): it must exist and be an outbox already, no lock record is
+	// written, other readers share the lock, and every write fails.
+	ReadOnly bool
 	// Secrets are redacted, in every form transport.Redact knows, from
 	// what the store keeps of a failure (a record's LastError and
 	// DeadBody) and from the errors and log lines of Send, Settle and a
@@ -119,7 +123,15 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox %s: %w", path, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
+	if opts.ReadOnly {
+		// Nothing is created: bbolt would initialise an empty file.
+		if fi, err := os.Stat(abs); err != nil || fi.Size() == 0 {
+			if err == nil {
+				err = errors.New("empty file")
+			}
+			return nil, fmt.Errorf("outbox %s: open read-only: %w", abs, err)
+		}
+	} else if err := os.MkdirAll(filepath.Dir(abs), 0o700); err != nil {
 		return nil, fmt.Errorf("outbox %s: create directory: %w", abs, err)
 	}
 	pid := os.Getpid()
@@ -201,7 +213,9 @@ func (s *Store) release() {
 }
 
 func (s *Store) closeDB() error {
-	_ = os.Remove(s.lockPath())
+	if !s.opts.ReadOnly {
+		_ = os.Remove(s.lockPath())
+	}
 	err := s.db.Close()
 	s.db = nil
 	if err != nil {
@@ -219,7 +233,8 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 	// bbolt waits for ever on a zero timeout, and tries the lock only once
 	// on a timeout shorter than its 50 ms retry interval.
 	bopts := &bolt.Options{
-		Timeout: max(s.opts.Timeout, time.Nanosecond),
+		ReadOnly: s.opts.ReadOnly,
+		Timeout:  max(s.opts.Timeout, time.Nanosecond),
 		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, mode)
 			file = f
@@ -250,6 +265,13 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 		// ErrInvalid, ErrChecksum, ErrVersionMismatch, "file size too
 		// small", …: the file's content is at fault.
 		return nil, &CorruptError{Path: s.path, Err: err}
+	}
+	if s.opts.ReadOnly {
+		if err := s.check(db); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		return db, nil
 	}
 	if err := s.writeLockRecord(); err != nil {
 		_ = db.Close()
@@ -302,6 +324,18 @@ func (s *Store) init(db *bolt.DB) error {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 				return err
 			}
+		}
+		return nil
+	})
+}
+
+// check makes sure a file opened read-only is an outbox.
+func (s *Store) check(db *bolt.DB) error {
+	return s.tx(db, false, func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || string(meta.Get(keyFormat)) != format ||
+			tx.Bucket(bucketPending) == nil || tx.Bucket(bucketDead) == nil || tx.Bucket(bucketBodies) == nil {
+			return &CorruptError{Path: s.path, Err: errors.New("not an outbox: no outbox format mark or buckets")}
 		}
 		return nil
 	})
