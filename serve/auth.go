@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"context"
 	"strconv"
 	"sync"
 
@@ -9,42 +8,65 @@ import (
 )
 
 // authState tracks the platform's refusals of the daemon's token (see
-// UnauthorizedError): how many came in a row, whether the last outcome was
-// one, and the pause of the consumption they cause.
+// UnauthorizedError): how many distinct messages were refused in a row,
+// whether the last outcome was one, and the pause of the consumption they
+// cause.
 type authState struct {
 	limit int
+	// pause asks the consume loop to stop consuming.
+	pause chan<- struct{}
 
 	mu      sync.Mutex
 	inARow  int
+	streak  map[string]bool        // the keys refused in this streak: a message refused again counts once
 	refused bool                   // the last outcome was a refusal
 	byKey   map[string]keyRefusals // the messages requeued for a refusal, by UnauthorizedError.Key
 	regs    uint64                 // registrations accepted so far
 	resume  chan struct{}          // non-nil while paused; closed by the next successful registration
-	// pause asks the consume loop to stop consuming (buffered: a request
-	// made between two sessions is seen by the next one).
-	pause chan struct{}
 }
 
-func newAuthState(limit int) *authState {
-	return &authState{limit: limit, pause: make(chan struct{}, 1)}
+func newAuthState(limit int, pause chan<- struct{}) *authState {
+	return &authState{limit: limit, pause: pause}
 }
 
-// failed records a refusal and reports how many came in a row, and
-// whether this one starts a pause.
-func (a *authState) failed() (inARow int, pause bool) {
+// failed records a refusal of the message of key and reports how many
+// distinct messages were refused in a row, and whether this one starts a
+// pause. The same message refused again (key seen in this streak: its
+// redelivery) does not count again: one message alone never pauses the
+// daemon.
+func (a *authState) failed(key string) (inARow int, pause bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.inARow++
 	a.refused = true
-	if a.inARow < a.limit || a.resume != nil {
+	if key == "" || !a.streak[key] {
+		a.inARow++
+		if key != "" && len(a.streak) < maxKeys {
+			if a.streak == nil {
+				a.streak = map[string]bool{}
+			}
+			a.streak[key] = true
+		}
+	}
+	if a.inARow < a.limit {
 		return a.inARow, false
 	}
-	a.resume = make(chan struct{})
-	select {
-	case a.pause <- struct{}{}:
-	default:
+	return a.inARow, a.pauseLocked()
+}
+
+// pauseNow starts a pause; it reports false when one is under way.
+func (a *authState) pauseNow() bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.pauseLocked()
+}
+
+func (a *authState) pauseLocked() bool {
+	if a.resume != nil {
+		return false
 	}
-	return a.inARow, true
+	a.resume = make(chan struct{})
+	requestPause(a.pause)
+	return true
 }
 
 // keyRefusals counts the refusals of one message, and the registrations
@@ -58,14 +80,15 @@ type keyRefusals struct {
 // only delays a rejection).
 const maxKeys = 4096
 
-// again records one more refusal of the message of key and reports
-// whether it is to be rejected: refused limit times, and a registration
-// accepted since its first refusal, so that the token itself works and
-// only this message's inject is refused (a token refused everywhere
-// fails the registrations too, and no message is ever rejected for it).
-func (a *authState) again(key string) (n int, reject bool) {
+// again records one more refusal of the message of key and reports how
+// many it had, whether that reaches the limit, and whether a registration
+// was accepted since its first refusal. A message is rejected only once
+// both hold: the token itself works and only this message's inject is
+// refused (a token refused everywhere fails the registrations too, and no
+// message is ever rejected for it).
+func (a *authState) again(key string) (n int, due, registeredSince bool) {
 	if key == "" {
-		return 0, false
+		return 0, false, false
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -77,19 +100,22 @@ func (a *authState) again(key string) (n int, reject bool) {
 		k.regs = a.regs
 	}
 	k.n++
-	if k.n < a.limit || a.regs == k.regs {
-		a.byKey[key] = k
-		return k.n, false
-	}
+	a.byKey[key] = k
+	return k.n, k.n >= a.limit, a.regs != k.regs
+}
+
+// forget drops the count of the message of key, rejected.
+func (a *authState) forget(key string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	delete(a.byKey, key)
-	return k.n, true
 }
 
 // succeeded records a message handled without a refusal.
 func (a *authState) succeeded() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.inARow, a.refused = 0, false
+	a.inARow, a.refused, a.streak = 0, false, nil
 }
 
 // registered records a successful registration: the platform accepts
@@ -104,7 +130,7 @@ func (a *authState) registered() {
 	a.refused = false
 	if a.resume != nil {
 		close(a.resume)
-		a.resume, a.inARow = nil, 0
+		a.resume, a.inARow, a.streak = nil, 0, nil
 	}
 }
 
@@ -131,10 +157,21 @@ func (a *authState) resumed() <-chan struct{} {
 // authorization (see UnauthorizedError): acknowledged when its result is
 // durable or its inject ran, requeued otherwise until its own refusals
 // reach the limit, then rejected; the refusal is counted, and the
-// consumption paused after limit of them in a row.
+// consumption paused after limit distinct messages refused in a row.
 func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
-	n, pause := r.auth.failed()
+	n, pause := r.auth.failed(ue.Key)
 	r.metrics.authFailure()
+	if pause {
+		// Before the requeue's delay: a registration during it ends the
+		// pause, and the gauge follows the state in that order.
+		r.syncPaused()
+		r.log.Error("consumption paused: the platform refused the token for "+strconv.Itoa(n)+" messages in a row; "+
+			"consuming again after the next successful registration", zap.String("reason", ReasonUnauthorized),
+			zap.Int("auth_failures", r.auth.limit))
+	}
+	if ue.Key != "" {
+		log = log.With(zap.String("inject_id", ue.Key))
+	}
 	ack := func() {
 		if settled, aerr := j.settle(func() error { return j.dl.Ack(false) }); settled && aerr == nil {
 			r.metrics.message(OutcomeAcked)
@@ -145,46 +182,37 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
 		log.Warn("the platform refuses the token; the result is kept for a resend and the message acknowledged",
 			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
 		ack()
+		return
 	case ue.Ran:
 		log.Warn("the platform refuses the token; the inject ran and no outbox keeps its result: the message is acknowledged so that it does not run again",
 			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
 		ack()
-	default:
-		times, reject := r.auth.again(ue.Key)
-		if !reject {
-			log.Warn("the platform refuses the token; requeueing the message", zap.String("reason", ReasonUnauthorized),
-				zap.Int("in_a_row", n), zap.Int("this_message", times), zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
-			r.requeue(j)
-			break
+		return
+	}
+	times, due, since := r.auth.again(ue.Key)
+	if due && !since {
+		// Its limit reached with no registration since its first refusal:
+		// one now says whether the token works.
+		_, err := r.register(r.ctx, "registration (token check)")
+		since = err == nil
+		if !since && r.auth.pauseNow() {
+			r.syncPaused()
+			r.log.Error("consumption paused: the platform refused a message's requests "+strconv.Itoa(times)+
+				" times and a registration failed; consuming again after the next successful registration",
+				zap.String("reason", ReasonUnauthorized), zap.Error(err))
 		}
-		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
-			r.metrics.message(OutcomeRejected)
-		}
-		log.Error("the platform refused this message's requests "+strconv.Itoa(times)+" times while it accepted the registration: "+
-			"message rejected without requeue (the platform does not know its inject, or the token has no rights on it)",
-			zap.String("reason", ReasonUnauthorized), zap.String("key", ue.Key), zap.Error(ue.Err))
 	}
-	if pause {
-		r.metrics.setPaused(true)
-		r.log.Error("consumption paused: the platform refused the token for "+strconv.Itoa(n)+" messages in a row; "+
-			"consuming again after the next successful registration", zap.String("reason", ReasonUnauthorized),
-			zap.Int("auth_failures", r.auth.limit))
+	if !due || !since {
+		log.Warn("the platform refuses the token; requeueing the message", zap.String("reason", ReasonUnauthorized),
+			zap.Int("in_a_row", n), zap.Int("this_message", times), zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
+		r.requeue(j)
+		return
 	}
-}
-
-// waitResume waits, while the consumption is paused, until a registration
-// succeeds; it reports false when ctx ended first.
-func (r *runner) waitResume(ctx context.Context) bool {
-	ch := r.auth.resumed()
-	if ch == nil {
-		return true
+	r.auth.forget(ue.Key)
+	if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
+		r.metrics.message(OutcomeRejected)
 	}
-	select {
-	case <-ctx.Done():
-		return false
-	case <-ch:
-		r.metrics.setPaused(false)
-		r.log.Info("consumption resumed: the platform accepted a registration")
-		return true
-	}
+	log.Error("the platform refused this message's requests "+strconv.Itoa(times)+" times while it accepted the registration: "+
+		"message rejected without requeue (the platform does not know its inject, or the token has no rights on it)",
+		zap.String("reason", ReasonUnauthorized), zap.Error(ue.Err))
 }

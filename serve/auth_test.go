@@ -91,8 +91,11 @@ func TestIntegrationUnauthorizedPausesConsumption(t *testing.T) {
 		return c == 0 && servetest.Metric(t, f.metrics, "injectkit_consumption_paused") == 1
 	})
 	servetest.Publish(t, f.queue, []byte(`{"ok":4}`))
-	if _, hl := servetest.Health(t, url); !hl.Paused || hl.Reason != serve.ReasonUnauthorized {
-		t.Errorf("health while paused: %+v", hl)
+	if _, hl := servetest.Health(t, url); !hl.Paused || hl.Reason != serve.ReasonUnauthorized || !hl.BrokerConnected {
+		t.Errorf("health while paused: %+v, want paused for the token, the broker connected", hl)
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_broker_connected"); got != 1 {
+		t.Errorf("injectkit_broker_connected = %v while paused for the token: a broker alert for a token problem", got)
 	}
 	if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
 		t.Errorf("%d messages ready while paused, want the one published after", ready)
@@ -114,6 +117,88 @@ func TestIntegrationUnauthorizedPausesConsumption(t *testing.T) {
 		if d.Redelivered {
 			t.Errorf("%s redelivered: a refused message was handled twice", d.Body)
 		}
+	}
+}
+
+// TestIntegrationOneRefusedMessageDoesNotPause checks that one message
+// whose inject the platform refuses (while it accepts the registrations)
+// is rejected after exactly AuthFailures tries, its inject id logged,
+// without pausing the daemon: its redeliveries are not messages in a row.
+func TestIntegrationOneRefusedMessageDoesNotPause(t *testing.T) {
+	h := &deliveries{fn: func(d serve.Delivery, _ int) error {
+		if strings.Contains(string(d.Body), "gone") {
+			return &serve.UnauthorizedError{Err: errors.New("reception rejected: status 404"), Key: "inj-gone"}
+		}
+		return nil
+	}}
+	f := newFixture(t, h)
+	url := f.listen(t, time.Hour) // no heartbeat: the daemon checks the token itself
+	f.d.AuthFailures = 3
+	start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"inject":"gone"}`))
+	waitFor(t, "the message rejected", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") == 1
+	})
+	if n := len(h.all()); n != 3 {
+		t.Errorf("handled %d times, want AuthFailures (3)", n)
+	}
+	if f.logs.FilterMessageSnippet("consumption paused").Len() != 0 {
+		t.Error("one refused message paused the daemon")
+	}
+	rejected := f.logs.FilterMessageSnippet("message rejected without requeue").All()
+	if len(rejected) != 1 || rejected[0].ContextMap()["inject_id"] != "inj-gone" {
+		t.Errorf("rejection logged %d times, or without its inject id: %+v", len(rejected), rejected)
+	}
+	servetest.Publish(t, f.queue, []byte(`{"ok":1}`))
+	waitFor(t, "the next message handled", func() bool { return len(h.all()) == 4 })
+	waitFor(t, "healthy", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
+}
+
+// TestIntegrationHandlerPause checks a Handler's PauseError: the message
+// goes back to the queue at once, the daemon stops consuming (connected
+// all the same) with the reason in /healthz, and consumes again once the
+// Handler's Wait returns.
+func TestIntegrationHandlerPause(t *testing.T) {
+	room := make(chan struct{})
+	const reason = "outbox full: 900 of 1000 bytes"
+	h := &deliveries{fn: func(_ serve.Delivery, n int) error {
+		if n > 1 {
+			return nil
+		}
+		return &serve.PauseError{Err: errors.New("full"), Reason: reason, Wait: func(ctx context.Context) error {
+			select {
+			case <-room:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}}
+	}}
+	f := newFixture(t, h)
+	url := f.listen(t, time.Hour)
+	start(t, f.d)
+	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
+	waitFor(t, "the consumption paused", func() bool {
+		_, c := servetest.Counts(t, f.queue)
+		return c == 0 && servetest.Metric(t, f.metrics, "injectkit_consumption_paused") == 1
+	})
+	code, hl := servetest.Health(t, url)
+	if code != http.StatusServiceUnavailable || hl.Reason != reason || !hl.Paused || !hl.BrokerConnected {
+		t.Errorf("health while paused: %d %+v", code, hl)
+	}
+	if ready, _ := servetest.Counts(t, f.queue); ready != 1 {
+		t.Errorf("%d messages ready while paused, want the one returned", ready)
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got < 1 {
+		t.Errorf("requeued = %v, want the message returned", got)
+	}
+	close(room)
+	waitFor(t, "the message handled again", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
+	})
+	waitFor(t, "healthy again", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
+	if got := servetest.Metric(t, f.metrics, "injectkit_consumption_paused"); got != 0 || len(h.all()) != 2 {
+		t.Errorf("paused gauge %v, %d handlings; want 0, 2", got, len(h.all()))
 	}
 }
 

@@ -111,7 +111,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		r.log.Warn("broker TLS certificate verification disabled (broker_insecure): the broker is not authenticated")
 	}
 	// Handlers keep ctx's values but not its cancellation.
-	r.base = context.WithoutCancel(ctx)
+	r.ctx, r.base = ctx, context.WithoutCancel(ctx)
 	stopHTTP, err := r.serveHTTP()
 	if err != nil {
 		return err
@@ -140,6 +140,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 // runner is the state of one Run.
 type runner struct {
 	d       *Daemon
+	ctx     context.Context // Run's
 	base    context.Context // parent of handler contexts
 	log     *zap.Logger
 	metrics *Metrics
@@ -152,6 +153,9 @@ type runner struct {
 	name                   string
 	maxMessageSize         int64
 	auth                   *authState
+	hold                   hold          // the pause a Handler asked for
+	pause                  chan struct{} // asks the consume loop to stop consuming
+	pauseMu                sync.Mutex    // orders the updates of the paused gauge
 
 	regMu   sync.Mutex // serializes Register calls
 	mu      sync.Mutex
@@ -176,7 +180,7 @@ func newRunner(d *Daemon) *runner {
 		d: d, log: d.Log, metrics: d.Metrics,
 		workers: d.Workers, shutdownTimeout: d.ShutdownTimeout, heartbeatInterval: d.HeartbeatInterval,
 		requeueDelay: d.RequeueDelay, minBackoff: d.MinBackoff, maxBackoff: d.MaxBackoff, name: d.Name,
-		changed: make(chan struct{}, 1), stopping: make(chan struct{}),
+		changed: make(chan struct{}, 1), stopping: make(chan struct{}), pause: make(chan struct{}, 1),
 		jobs: map[*job]struct{}{}, sessions: map[*session]struct{}{},
 	}
 	if r.log == nil {
@@ -216,7 +220,7 @@ func newRunner(d *Daemon) *runner {
 	if limit <= 0 {
 		limit = DefaultAuthFailures
 	}
-	r.auth = newAuthState(limit)
+	r.auth = newAuthState(limit, r.pause)
 	r.slots = make(chan struct{}, r.workers)
 	return r
 }
@@ -269,6 +273,7 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 	r.heartbeatOK.Store(true)
 	r.lastBeat.Store(time.Now().UnixNano())
 	r.auth.registered()
+	r.syncPaused()
 	r.mu.Lock()
 	prev := r.current
 	r.current = reg

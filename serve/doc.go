@@ -16,13 +16,18 @@
 //   - an *UnauthorizedError (see Unauthorized): the platform refused the
 //     daemon's token. The message is acknowledged when the result is kept
 //     for a resend (Durable) or its inject ran (Ran: never run again),
-//     requeued otherwise, and rejected only once its own requests were
-//     refused AuthFailures times while a registration was accepted since
-//     the first refusal (the token works, only that inject is refused). /healthz
-//     turns unhealthy with ReasonUnauthorized until a message is handled
-//     without one, and after AuthFailures of them in a row the daemon stops
-//     consuming (prefetched messages go back to the queue) until a
-//     registration, the next heartbeat, succeeds.
+//     requeued otherwise, and rejected once its own requests were refused
+//     AuthFailures times and a registration was accepted since the first
+//     refusal (the daemon registers at once to check the token when no
+//     heartbeat did): the token works, only that inject is refused.
+//     /healthz turns unhealthy with ReasonUnauthorized until a message is
+//     handled without one, and after AuthFailures distinct messages
+//     refused in a row (a message refused again counts once) the daemon
+//     stops consuming until a registration, the next heartbeat, succeeds.
+//   - a *PauseError: the Handler cannot take messages for now and did not
+//     run this one (its outbox is full). The message goes back to the
+//     queue at once and the daemon stops consuming, /healthz unhealthy
+//     with the error's Reason, until the error's Wait returns.
 //   - any other error: the result was not delivered; after RequeueDelay the
 //     message is returned to the queue (nack with requeue) and redelivered,
 //     possibly to another consumer.
@@ -35,6 +40,12 @@
 // delivers the message again, so another run of it may exist. A message
 // larger than MaxMessageSize is rejected without requeue and never handed
 // to the Handler, so nothing decodes it.
+//
+// While paused (the token, or a PauseError) the daemon stays connected to
+// the broker with its consumer cancelled (prefetched messages go back to
+// the queue): injectkit_broker_connected stays 1 and
+// injectkit_consumption_paused is 1. It consumes again on the same
+// channel once every pause has ended.
 //
 // Delivery is therefore at least once: a consumer that dies before
 // acknowledging leaves its messages to the broker, which redelivers them.

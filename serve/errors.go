@@ -1,6 +1,9 @@
 package serve
 
-import "errors"
+import (
+	"context"
+	"errors"
+)
 
 // permanentError marks an error that retrying cannot fix.
 type permanentError struct{ err error }
@@ -77,3 +80,23 @@ func Unauthorized(err error, durable bool) error {
 	}
 	return &UnauthorizedError{Err: err, Durable: durable}
 }
+
+// PauseError is what a Handler returns when it cannot take messages for
+// now and did not handle this one: nothing ran (its outbox is full, say).
+// The daemon returns the message to the queue at once, stops consuming
+// (the messages already pushed to it go back to the queue too) and turns
+// /healthz unhealthy with Reason; it consumes again once Wait returns nil.
+type PauseError struct {
+	Err error
+	// Reason is the /healthz reason while paused, "outbox full: 900 of
+	// 1000 bytes" say.
+	Reason string
+	// Wait returns nil once the Handler can take messages again, or
+	// ctx's error when ctx ends first.
+	Wait func(ctx context.Context) error
+}
+
+func (e *PauseError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the cause of the pause.
+func (e *PauseError) Unwrap() error { return e.Err }

@@ -21,12 +21,15 @@ type Health struct {
 	LastHeartbeat   string `json:"last_heartbeat,omitempty"` // RFC 3339, last successful registration
 	// TokenRefused is set from a message whose handling the platform
 	// refused for authorization until a message is handled without a
-	// refusal or a registration succeeds; Paused
-	// while the consumption waits for a registration (see AuthFailures).
+	// refusal or a registration succeeds; Paused while the consumption
+	// waits for a registration (see AuthFailures) or for the Handler (a
+	// PauseError: its Reason). BrokerConnected stays true while paused:
+	// the connection is kept, only the consumer is cancelled.
 	TokenRefused bool `json:"token_refused,omitempty"`
 	Paused       bool `json:"consumption_paused,omitempty"`
 	// Reason says why the status is "unavailable": ReasonUnauthorized,
-	// the failing registration, or the broker connection.
+	// a PauseError's reason ("outbox full: …"), the failing registration,
+	// or the broker connection.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -38,10 +41,14 @@ const (
 
 func (r *runner) health() Health {
 	h := Health{BrokerConnected: r.connected.Load(), HeartbeatOK: r.heartbeatOK.Load(), Status: "unavailable"}
-	h.TokenRefused, h.Paused = r.auth.state()
+	h.TokenRefused, _ = r.auth.state()
+	paused := r.pauseReason()
+	h.Paused = paused != ""
 	switch {
-	case h.TokenRefused || h.Paused:
+	case h.TokenRefused:
 		h.Reason = ReasonUnauthorized
+	case h.Paused:
+		h.Reason = paused
 	case !h.HeartbeatOK:
 		h.Reason = ReasonRegistration
 	case !h.BrokerConnected:

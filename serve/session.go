@@ -20,6 +20,7 @@ type session struct {
 	ch         *amqp.Channel
 	tag        string
 	deliveries <-chan amqp.Delivery
+	consuming  bool // deliveries is open: stopConsuming has not run since the last Consume
 	closed     chan *amqp.Error
 	wg         sync.WaitGroup // this session's messages in flight
 }
@@ -46,7 +47,7 @@ const (
 	endStop endReason = iota
 	endLost
 	endChanged
-	endPaused // the platform refuses the token: consume again after a registration
+	endPaused // the platform refuses the token or the Handler is full: consume again once it ends (see waitResume)
 )
 
 // connect dials the broker, sets the prefetch and starts consuming.
@@ -71,6 +72,7 @@ func (r *runner) connect(reg Registration) (*session, error) {
 	if s.deliveries, err = s.ch.Consume(reg.Queue, s.tag, false, false, false, false, nil); err != nil {
 		return fail("consume queue "+reg.Queue, err)
 	}
+	s.consuming = true
 	return s, nil
 }
 
@@ -108,6 +110,14 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 			zap.Int("prefetch", r.workers), zap.String("consumer", s.tag))
 
 		why := r.consume(ctx, s)
+		for why == endPaused {
+			// Paused: the connection stays (and is reported) up, only the
+			// consumer is cancelled; the same channel consumes again.
+			r.stopConsuming(s)
+			if why = r.waitResume(ctx, s); why == endResumed {
+				why = r.consumeAgain(ctx, s)
+			}
+		}
 		r.connected.Store(false)
 		r.metrics.setConnected(false)
 		if why != endLost {
@@ -125,10 +135,25 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 			s.wg.Wait()
 			r.closeSession(s)
 		}()
-		if why == endPaused && !r.waitResume(ctx) {
-			return
-		}
 	}
+}
+
+// consumeAgain starts a new consumer on the channel of s after a pause
+// and consumes.
+func (r *runner) consumeAgain(ctx context.Context, s *session) endReason {
+	if r.registration() != s.reg {
+		return endChanged
+	}
+	s.tag = fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))
+	var err error
+	if s.deliveries, err = s.ch.Consume(s.reg.Queue, s.tag, false, false, false, false, nil); err != nil {
+		r.log.Warn("consume again after the pause", zap.String("queue", s.reg.Queue), zap.Error(err))
+		return endLost
+	}
+	s.consuming = true
+	r.log.Info("consuming", zap.Stringer("broker", s.reg.Broker), zap.String("queue", s.reg.Queue),
+		zap.Int("prefetch", r.workers), zap.String("consumer", s.tag))
+	return r.consume(ctx, s)
 }
 
 // consume dispatches deliveries to handlers until ctx is done, the
@@ -142,9 +167,12 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 			if r.registration() != s.reg {
 				return endChanged
 			}
-		case <-r.auth.pause:
-			r.log.Warn("stopped consuming: the platform refuses the token", zap.String("queue", s.reg.Queue),
-				zap.String("consumer", s.tag))
+		case <-r.pause:
+			reason := r.pauseReason()
+			if reason == "" {
+				continue // the pause ended already
+			}
+			r.log.Warn("stopped consuming: "+reason, zap.String("queue", s.reg.Queue), zap.String("consumer", s.tag))
 			return endPaused
 		case err := <-s.closed:
 			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(err))
@@ -181,6 +209,10 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 // stopConsuming cancels the consumer and returns the messages the broker
 // had already pushed to us, unhandled, to the queue.
 func (r *runner) stopConsuming(s *session) {
+	if !s.consuming {
+		return
+	}
+	s.consuming = false
 	if err := s.ch.Cancel(s.tag, false); err != nil {
 		r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(err))
 		return
@@ -274,9 +306,12 @@ func (r *runner) finish(j *job, err error) {
 	log := r.log.With(zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
 		zap.Int("body_bytes", len(j.dl.Body)))
 	var ue *UnauthorizedError
+	var pe *PauseError
 	switch {
 	case errors.As(err, &ue):
 		r.unauthorized(j, ue, log)
+	case errors.As(err, &pe):
+		r.paused(j, pe, log)
 	case err == nil:
 		r.auth.succeeded()
 		settled, aerr := j.settle(func() error { return j.dl.Ack(false) })

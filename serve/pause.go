@@ -1,0 +1,140 @@
+package serve
+
+import (
+	"context"
+	"sync"
+
+	"go.uber.org/zap"
+)
+
+// The pauses of the consumption: the platform refuses the token (see
+// authState: a registration ends it), or the Handler cannot take messages
+// for now (a PauseError: its Wait ends it). While paused the daemon stays
+// connected to the broker with its consumer cancelled, and consumes again
+// on the same channel when every pause has ended.
+
+// hold is the pause a Handler asked for with a PauseError.
+type hold struct {
+	mu     sync.Mutex
+	reason string
+	done   chan struct{} // non-nil while held; closed when the hold ends
+}
+
+// start holds the consumption for reason; it reports false when it is
+// already held.
+func (h *hold) start(reason string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done != nil {
+		return false
+	}
+	h.reason, h.done = reason, make(chan struct{})
+	return true
+}
+
+// end ends the hold.
+func (h *hold) end() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done != nil {
+		close(h.done)
+		h.reason, h.done = "", nil
+	}
+}
+
+// state returns the reason of the hold ("" when none) and the channel
+// closed when it ends (nil when none).
+func (h *hold) state() (reason string, done <-chan struct{}) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.done == nil {
+		return "", nil
+	}
+	return h.reason, h.done
+}
+
+// requestPause asks the consume loop to stop consuming; a request made
+// between two sessions is seen by the next one.
+func requestPause(ch chan<- struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// syncPaused sets injectkit_consumption_paused from the pauses. It is
+// called after every change of them, under pauseMu, so the last call
+// sets the gauge from the last state whatever the order of the callers.
+func (r *runner) syncPaused() {
+	r.pauseMu.Lock()
+	defer r.pauseMu.Unlock()
+	_, authPaused := r.auth.state()
+	reason, _ := r.hold.state()
+	r.metrics.setPaused(authPaused || reason != "")
+}
+
+// paused settles the job of a Handler's PauseError: its message goes back
+// to the queue at once (nothing ran), and the consumption stops until the
+// Handler's Wait returns.
+func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) {
+	if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+		r.metrics.message(OutcomeRequeued)
+	}
+	if !r.hold.start(pe.Reason) {
+		log.Info("message returned to the queue, not handled: the consumption is paused", zap.String("reason", pe.Reason))
+		return
+	}
+	r.syncPaused()
+	requestPause(r.pause)
+	r.log.Error("consumption paused: "+pe.Reason+"; messages are returned to the queue unhandled until it clears",
+		zap.String("reason", pe.Reason), zap.Error(pe.Err))
+	go func() {
+		if err := pe.Wait(r.ctx); err != nil {
+			return // stopping
+		}
+		r.hold.end()
+		r.syncPaused()
+	}()
+}
+
+// pauseReason is the /healthz reason of a pause, "" when not paused.
+func (r *runner) pauseReason() string {
+	if _, paused := r.auth.state(); paused {
+		return ReasonUnauthorized
+	}
+	reason, _ := r.hold.state()
+	return reason
+}
+
+// endResumed ends a pause: consume again on the same session.
+const endResumed endReason = -1
+
+// waitResume waits, while the consumption is paused, until every pause
+// has ended (endResumed), ctx is done (endStop), the session's connection
+// is lost (endLost) or the registration changed (endChanged).
+func (r *runner) waitResume(ctx context.Context, s *session) endReason {
+	for waited := false; ; waited = true {
+		ch := r.auth.resumed()
+		if ch == nil {
+			_, ch = r.hold.state()
+		}
+		if ch == nil {
+			if waited {
+				r.log.Info("consumption resumed: the platform accepts the token and the handler takes messages again")
+			}
+			return endResumed
+		}
+		select {
+		case <-ctx.Done():
+			return endStop
+		case err := <-s.closed:
+			r.log.Warn("broker connection lost while paused", zap.Stringer("broker", s.reg.Broker), zap.Error(err))
+			return endLost
+		case <-r.changed:
+			if r.registration() != s.reg {
+				return endChanged
+			}
+		case <-ch:
+		}
+	}
+}
