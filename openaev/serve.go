@@ -95,13 +95,18 @@ type HandlerConfig struct {
 //     keeps the body: the inject is never run again for it. Without an
 //     outbox, the result of an inject that ran is logged (ERROR, with its
 //     signatures) and its message acknowledged all the same.
+//   - An inject runs only when the outbox has room for its result (see
+//     roomCheck: a serve.PauseError otherwise), and a result that finds
+//     it full after the run is sent without being stored, never run
+//     again (see unstored).
 //   - A result kept in the outbox for a resend acknowledges the message;
 //     a message the processor refused (*MessageError) or a callback the
 //     platform refused for good is rejected (serve.Permanent); anything
 //     else requeues it.
 type Handler struct {
-	cfg HandlerConfig
-	log *zap.Logger
+	cfg  HandlerConfig
+	log  *zap.Logger
+	room room
 }
 
 // NewHandler returns the Handler of cfg.
@@ -140,13 +145,20 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 		h.signal()
 		return nil
 	}
+	if err := h.roomCheck(id); err != nil {
+		return err
+	}
 	if d.Redelivered {
 		if h.finished(ctx, id) {
 			return nil
 		}
 		ctx = Redelivered(ctx)
 	}
-	return h.settle(id, injector, h.cfg.Processor.ProcessMessage(ctx, m))
+	err = h.cfg.Processor.ProcessMessage(ctx, m)
+	if h.unstored(ctx, id, injector, err) {
+		return nil
+	}
+	return h.settle(id, injector, err)
 }
 
 // finished reports whether the platform says the inject of a redelivered

@@ -24,8 +24,10 @@ type serveOpts struct {
 	version openaevtest.Version
 	// injectors is the injectors setting ("" for the default selection).
 	injectors string
-	// outbox keeps the terminal callbacks in an outbox.
-	outbox bool
+	// outbox keeps the terminal callbacks in an outbox, of outboxMax
+	// bytes when set.
+	outbox    bool
+	outboxMax int64
 	// limit is the max payload size (0: the default).
 	limit int64
 	// platform holds options of the platform beside its version.
@@ -77,7 +79,7 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	e.profile = openaev.NewProfile(c, s.selected, e.log, popts...)
 	var d runtime.Deliverer = e.profile
 	if o.outbox {
-		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}}); err != nil {
+		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}, MaxBytes: o.outboxMax}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.store.Close() })

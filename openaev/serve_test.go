@@ -25,6 +25,9 @@ func TestHandlerSettles(t *testing.T) {
 	}
 	type failure struct{ status, times int } // the platform's answer to the first tries
 	withOutbox, pending := serveOpts{outbox: true}, map[outbox.State]int{outbox.Pending: 1}
+	// An outbox with room for the callback keepCallback stores, not for
+	// the result of a run beside it.
+	small := serveOpts{outbox: true, outboxMax: 200}
 	tests := []struct {
 		name        string
 		opts        serveOpts
@@ -74,6 +77,16 @@ func TestHandlerSettles(t *testing.T) {
 			complete: failure{http.StatusServiceUnavailable, 9}, want: want{settle: "ack", runs: 1, outbox: pending}},
 		{name: "503 on complete, no outbox: requeued", complete: failure{http.StatusServiceUnavailable, 9},
 			want: want{settle: "requeue", runs: 1}},
+		{name: "outbox full: not run, the consumption paused", opts: small,
+			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t); s.fillOutbox(t) },
+			want:  want{settle: "pause outbox full: 200 of 200 bytes", runs: 0, outbox: map[outbox.State]int{outbox.Pending: 2}, log: "inject not run"}},
+		{name: "outbox full after the run: sent without storing it, acknowledged", opts: small,
+			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
+			want:  want{settle: "ack", runs: 1, completions: 1, outbox: pending, log: "sending it without storing it"}},
+		{name: "outbox full after the run, not delivered: the result logged, acknowledged, not run again", opts: small,
+			setup:    func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
+			complete: failure{http.StatusServiceUnavailable, 99},
+			want:     want{settle: "ack", runs: 1, outbox: pending, log: "the inject's result is lost to the platform"}},
 		{name: "not JSON: rejected", body: `{"injection":`, want: want{settle: "reject"}},
 		{name: "unselected injector: INVALID_USAGE, rejected", opts: serveOpts{injectors: "noop"},
 			want: want{settle: "reject", runs: 0, completions: 1, log: "inject rejected"}},
@@ -123,6 +136,38 @@ func TestHandlerSettles(t *testing.T) {
 	}
 }
 
+// TestHandlerPausesUntilTheOutboxHasRoom checks that once a result found
+// the outbox full (it was sent without being stored), no inject runs
+// until the resender has freed room: the message is handed back with a
+// serve.PauseError whose Wait returns then.
+func TestHandlerPausesUntilTheOutboxHasRoom(t *testing.T) {
+	s := newServeEnv(t, serveOpts{outbox: true, outboxMax: 200})
+	s.keepCallback(t)
+	handle := func(id string) error {
+		return s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)})
+	}
+	if err := handle("i-2"); err != nil {
+		t.Fatalf("first run: %v, want acknowledged (sent without storing it)", err)
+	}
+	var pe *serve.PauseError
+	if err := handle("i-3"); !errors.As(err, &pe) || s.nmap.calls.Load() != 1 {
+		t.Fatalf("after a result found the outbox full: %v, %d runs; want a pause, no run", err, s.nmap.calls.Load())
+	}
+	recs, err := s.store.List()
+	if err != nil || len(recs) != 1 {
+		t.Fatalf("outbox %v %v", recs, err)
+	}
+	if err := s.store.Delete(recs[0].ID); err != nil { // as the resender does once it is delivered
+		t.Fatal(err)
+	}
+	if err := pe.Wait(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := handle("i-3"); err != nil || s.nmap.calls.Load() != 2 {
+		t.Errorf("once the outbox has room: %v, %d runs; want run", err, s.nmap.calls.Load())
+	}
+}
+
 // completeFirst runs i-1's message once: the platform then holds it
 // finished.
 func (s *serveEnv) completeFirst(t *testing.T) {
@@ -144,11 +189,28 @@ func (s *serveEnv) keepCallback(t *testing.T) {
 	}
 }
 
+// fillOutbox stores a body of another inject that fills the outbox.
+func (s *serveEnv) fillOutbox(t *testing.T) {
+	t.Helper()
+	st, err := s.store.Stats()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.store.Put(outbox.Entry{InjectID: "i-0", Phase: openaev.ActionComplete, BaseURL: s.platform.URL,
+		Profile: openaev.ProfileName, Path: "/api/injects/execution/callback/i-0", InjectorID: testInjectorID,
+		Body: []byte(strings.Repeat("x", int(s.store.MaxBytes()-st.Bytes)))}); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func settlement(err error) string {
 	var ue *serve.UnauthorizedError
+	var pe *serve.PauseError
 	switch {
 	case err == nil:
 		return "ack"
+	case errors.As(err, &pe):
+		return "pause " + pe.Reason
 	case errors.As(err, &ue) && ue.Durable:
 		return "unauthorized durable"
 	case errors.As(err, &ue) && ue.Ran:
