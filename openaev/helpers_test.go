@@ -38,6 +38,8 @@ type fakeNmap struct {
 	block bool
 	// calls counts the runs.
 	calls atomic.Int32
+	// during, when set, is called by the next run as it starts (once).
+	during func()
 }
 
 // Manifest is the nmap injector's, without its description and with the
@@ -56,6 +58,10 @@ func (*fakeNmap) Manifest() framework.Manifest {
 
 func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
 	f.calls.Add(1)
+	if during := f.during; during != nil {
+		f.during = nil
+		during()
+	}
 	if f.block {
 		in.Partial("first host done")
 		<-ctx.Done()

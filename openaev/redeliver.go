@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 )
@@ -26,6 +27,16 @@ import (
 var errSuperseded = errors.New("the inject already finished on the platform")
 
 type ackLostKey struct{}
+
+type supersededKey struct{}
+
+// noteSuperseded returns ctx in which a terminal callback not sent because
+// its inject already finished (errSuperseded) sets the flag returned: the
+// run delivered nothing, though PostBody reports it delivered.
+func noteSuperseded(ctx context.Context) (context.Context, *atomic.Bool) {
+	var flag atomic.Bool
+	return context.WithValue(ctx, supersededKey{}, &flag), &flag
+}
 
 // AckLost returns ctx marked as the handling of a message whose
 // acknowledgement may not land: lost reports, each time it is called,
@@ -85,6 +96,9 @@ func (p *Profile) postBody(ctx context.Context, injectID string, index int, body
 	_, err := p.client.do(callbackContext(ctx), req)
 	switch {
 	case errors.Is(err, errSuperseded):
+		if flag, ok := ctx.Value(supersededKey{}).(*atomic.Bool); ok {
+			flag.Store(true)
+		}
 		return errSuperseded
 	case err != nil:
 		err = authorization(err, injectID, p.received.has(injectID))

@@ -128,37 +128,51 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	ctx = AckLost(Dispatched(ctx), d.Lost)
 	m, err := ParseMessage(d.Body)
 	if err != nil {
-		h.cfg.Metrics.InjectReceived("")
+		h.received(d, "")
 		// Process reports the message (an INVALID_USAGE when it names its
 		// inject) and returns the same refusal.
 		return h.settle("", "", h.cfg.Processor.Process(ctx, d.Body))
 	}
 	id, injector := m.Injection.InjectID, h.cfg.Processor.injectorOf(m)
-	h.cfg.Metrics.InjectReceived(injector)
+	h.received(d, injector)
 	// Only a redelivery can find its callback stored by an earlier run:
 	// RabbitMQ sets the redelivered flag on every message it may have
 	// delivered before, so a first delivery costs no outbox read.
 	if d.Redelivered && h.cfg.Store != nil && h.waiting(id) {
 		h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
 			zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()))
-		h.cfg.Metrics.InjectCompleted(injector)
 		h.signal()
 		return nil
 	}
 	if err := h.roomCheck(id); err != nil {
 		return err
 	}
+	joined := false
 	if d.Redelivered {
 		if h.finished(ctx, id) {
 			return nil
 		}
 		ctx = Redelivered(ctx)
+		// It waits for the run in flight, whose outcome is counted.
+		joined = h.cfg.Processor.flights.running(id) != nil
 	}
+	ctx, superseded := noteSuperseded(ctx)
 	err = h.cfg.Processor.ProcessMessage(ctx, m)
 	if h.unstored(ctx, id, injector, err) {
 		return nil
 	}
+	if err == nil && (joined || superseded.Load()) {
+		return nil // no terminal callback of this run: not completed
+	}
 	return h.settle(id, injector, err)
+}
+
+// received counts an inject received for the first time: a redelivery
+// is counted in injectkit_redeliveries_total.
+func (h *Handler) received(d serve.Delivery, injector string) {
+	if !d.Redelivered {
+		h.cfg.Metrics.InjectReceived(injector)
+	}
 }
 
 // finished reports whether the platform says the inject of a redelivered
@@ -179,19 +193,22 @@ func (h *Handler) finished(ctx context.Context, id string) bool {
 }
 
 // settle maps the outcome of a message of inject id ("" when the message
-// names none) onto the daemon's settlement.
+// names none) onto the daemon's settlement, and counts it: completed when
+// its terminal callback was delivered or stored for a later delivery,
+// failed when its message is rejected or its result lost; a message
+// requeued is counted neither (injectkit_messages_total counts it).
 func (h *Handler) settle(id, injector string, err error) error {
 	var auth *AuthorizationError
 	var se *runtime.StoredError
 	var me *MessageError
 	var ae *APIError
+	stored := errors.As(err, &se) && se.Pending > 0
 	switch {
 	case err == nil:
 		h.cfg.Metrics.InjectCompleted(injector)
 		return nil
 	case errors.As(err, &auth):
-		h.cfg.Metrics.InjectFailed(injector)
-		ue := &serve.UnauthorizedError{Err: err, Durable: errors.As(err, &se) && se.Pending > 0, Key: id}
+		ue := &serve.UnauthorizedError{Err: err, Durable: stored, Key: id}
 		var de *runtime.DeliveryError
 		if errors.As(err, &de) && de.Report != nil {
 			ue.Ran = true
@@ -199,21 +216,26 @@ func (h *Handler) settle(id, injector string, err error) error {
 				h.lost(id, de.Report)
 			}
 		}
+		switch {
+		case ue.Durable:
+			h.cfg.Metrics.InjectCompleted(injector)
+		case ue.Ran:
+			h.cfg.Metrics.InjectFailed(injector)
+		}
 		return ue
-	case errors.As(err, &se) && se.Pending > 0:
+	case stored:
 		log := h.log
 		if id != "" {
 			log = log.With(zap.String("inject_id", id))
 		}
 		log.Warn("terminal callback not delivered; kept in the outbox and acknowledged",
 			zap.String("outbox", se.Outbox), zap.Int("pending", se.Pending), zap.Error(err))
-		h.cfg.Metrics.InjectFailed(injector)
+		h.cfg.Metrics.InjectCompleted(injector)
 		return nil
 	case errors.As(err, &me), errors.As(err, &ae) && errors.Is(err, ErrPermanent):
 		h.cfg.Metrics.InjectFailed(injector)
 		return serve.Permanent(err)
 	}
-	h.cfg.Metrics.InjectFailed(injector)
 	return err
 }
 

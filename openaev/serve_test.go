@@ -9,6 +9,7 @@ import (
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -22,6 +23,11 @@ func TestHandlerSettles(t *testing.T) {
 		outbox      map[outbox.State]int
 		completions int
 		log         string // a log message snippet, "" for none
+		// counted is the inject counter the outcome increments:
+		// "completed" (its terminal callback delivered or stored for a
+		// later delivery), "failed" (rejected, or its result lost), or ""
+		// (requeued, or nothing of this run delivered).
+		counted string
 	}
 	type failure struct{ status, times int } // the platform's answer to the first tries
 	withOutbox, pending := serveOpts{outbox: true}, map[outbox.State]int{outbox.Pending: 1}
@@ -39,42 +45,46 @@ func TestHandlerSettles(t *testing.T) {
 		redelivered bool
 		want        want
 	}{
-		{name: "delivered", want: want{settle: "ack", runs: 1, completions: 1}},
+		{name: "delivered", want: want{counted: "completed", settle: "ack", runs: 1, completions: 1}},
 		{name: "redelivered, not finished: run", redelivered: true,
-			want: want{settle: "ack", runs: 1, completions: 1, log: "redelivered message of an unfinished inject"}},
+			want: want{counted: "completed", settle: "ack", runs: 1, completions: 1, log: "redelivered message of an unfinished inject"}},
 		{name: "redelivered, finished: not run, no reopening", redelivered: true,
 			setup: func(t *testing.T, s *serveEnv) { s.completeFirst(t) },
 			want:  want{settle: "ack", runs: 1, completions: 1, log: "redelivered message of a finished inject"}},
 		{name: "redelivered, status unreadable: run, and why logged", redelivered: true,
 			statusRead: failure{http.StatusServiceUnavailable, 99},
 			setup:      func(t *testing.T, s *serveEnv) { s.completeFirst(t) },
-			want:       want{settle: "ack", runs: 2, completions: 2, log: "the inject's status cannot be read; running it"}},
+			want:       want{counted: "completed", settle: "ack", runs: 2, completions: 2, log: "the inject's status cannot be read; running it"}},
+		{name: "redelivered, finished during the run: superseded, not counted completed", redelivered: true,
+			// Another run completes the inject while this one runs.
+			setup: func(t *testing.T, s *serveEnv) { s.nmap.during = func() { s.completeFirst(t) } },
+			want:  want{settle: "ack", runs: 2, completions: 1, log: "terminal callback superseded"}},
 		{name: "redelivered, status not found: run", redelivered: true,
 			statusRead: failure{http.StatusNotFound, 99},
-			want:       want{settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
+			want:       want{counted: "completed", settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
 		{name: "redelivered, status refused: run", redelivered: true,
 			statusRead: failure{http.StatusForbidden, 99},
-			want:       want{settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
+			want:       want{counted: "completed", settle: "ack", runs: 1, completions: 1, log: "the inject's status cannot be read; running it"}},
 		{name: "redelivered, callback waiting in the outbox: not run", opts: withOutbox, redelivered: true,
 			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
 			want:  want{settle: "ack", runs: 0, outbox: pending, log: "terminal callback already in the outbox"}},
 		{name: "first delivery, a callback of the inject in the outbox: run, the outbox not read", opts: withOutbox,
 			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
-			want:  want{settle: "ack", runs: 1, completions: 1, outbox: pending}},
+			want:  want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending}},
 		{name: "401 on complete, outbox: durable, acknowledged, pending", opts: withOutbox,
-			complete: failure{http.StatusUnauthorized, 1}, want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
+			complete: failure{http.StatusUnauthorized, 1}, want: want{counted: "completed", settle: "unauthorized durable", runs: 1, outbox: pending}},
 		{name: "403 on complete, outbox", opts: withOutbox, complete: failure{http.StatusForbidden, 1},
-			want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
+			want: want{counted: "completed", settle: "unauthorized durable", runs: 1, outbox: pending}},
 		{name: "404 on complete after the reception: authorization", opts: withOutbox,
-			complete: failure{http.StatusNotFound, 1}, want: want{settle: "unauthorized durable", runs: 1, outbox: pending}},
+			complete: failure{http.StatusNotFound, 1}, want: want{counted: "completed", settle: "unauthorized durable", runs: 1, outbox: pending}},
 		{name: "401 on complete, no outbox: acknowledged as unauthorized, not run again, the result logged", complete: failure{http.StatusUnauthorized, 1},
-			want: want{settle: "unauthorized ran", runs: 1, log: "the inject's result is lost to the platform"}},
+			want: want{counted: "failed", settle: "unauthorized ran", runs: 1, log: "the inject's result is lost to the platform"}},
 		{name: "404 on the reception of a dispatched inject: nothing runs", reception: failure{http.StatusNotFound, 1},
 			want: want{settle: "unauthorized i-1", runs: 0}},
 		{name: "400 on complete: rejected, dead", opts: withOutbox, complete: failure{http.StatusBadRequest, 1},
-			want: want{settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
+			want: want{counted: "failed", settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
 		{name: "503 on complete, outbox: kept and acknowledged", opts: withOutbox,
-			complete: failure{http.StatusServiceUnavailable, 9}, want: want{settle: "ack", runs: 1, outbox: pending}},
+			complete: failure{http.StatusServiceUnavailable, 9}, want: want{counted: "completed", settle: "ack", runs: 1, outbox: pending}},
 		{name: "503 on complete, no outbox: requeued", complete: failure{http.StatusServiceUnavailable, 9},
 			want: want{settle: "requeue", runs: 1}},
 		{name: "outbox full: not run, the consumption paused", opts: small,
@@ -82,14 +92,14 @@ func TestHandlerSettles(t *testing.T) {
 			want:  want{settle: "pause outbox full: 200 of 200 bytes", runs: 0, outbox: map[outbox.State]int{outbox.Pending: 2}, log: "inject not run"}},
 		{name: "outbox full after the run: sent without storing it, acknowledged", opts: small,
 			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
-			want:  want{settle: "ack", runs: 1, completions: 1, outbox: pending, log: "sending it without storing it"}},
+			want:  want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending, log: "sending it without storing it"}},
 		{name: "outbox full after the run, not delivered: the result logged, acknowledged, not run again", opts: small,
 			setup:    func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
 			complete: failure{http.StatusServiceUnavailable, 99},
-			want:     want{settle: "ack", runs: 1, outbox: pending, log: "the inject's result is lost to the platform"}},
-		{name: "not JSON: rejected", body: `{"injection":`, want: want{settle: "reject"}},
+			want:     want{counted: "failed", settle: "ack", runs: 1, outbox: pending, log: "the inject's result is lost to the platform"}},
+		{name: "not JSON: rejected", body: `{"injection":`, want: want{counted: "failed", settle: "reject"}},
 		{name: "unselected injector: INVALID_USAGE, rejected", opts: serveOpts{injectors: "noop"},
-			want: want{settle: "reject", runs: 0, completions: 1, log: "inject rejected"}},
+			want: want{counted: "failed", settle: "reject", runs: 0, completions: 1, log: "inject rejected"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,6 +137,22 @@ func TestHandlerSettles(t *testing.T) {
 				if got := s.records(t); len(got)+len(tt.want.outbox) > 0 && !equalCounts(got, tt.want.outbox) {
 					t.Errorf("outbox %v, want %v", got, tt.want.outbox)
 				}
+			}
+			for _, c := range []string{"completed", "failed"} {
+				want := 0.0
+				if c == tt.want.counted {
+					want = 1
+				}
+				if got := servetest.Metric(t, s.prom, "injectkit_injects_"+c+"_total"); got != want {
+					t.Errorf("injects %s %v, want %v", c, got, want)
+				}
+			}
+			wantReceived := 1.0
+			if tt.redelivered {
+				wantReceived = 0 // counted in injectkit_redeliveries_total
+			}
+			if got := servetest.Metric(t, s.prom, "injectkit_injects_received_total"); got != wantReceived {
+				t.Errorf("injects received %v, want %v", got, wantReceived)
 			}
 			if tt.want.log != "" && s.logs.FilterMessageSnippet(tt.want.log).Len() == 0 {
 				t.Errorf("no log line %q", tt.want.log)

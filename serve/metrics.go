@@ -55,9 +55,9 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		reconnects:   r.counter("injectkit_broker_reconnects_total", "Connections to the broker after the first one."),
 		authFailures: r.counter("injectkit_auth_failures_total", "Messages whose handling the platform refused for authorization (401, 403, or 404 for access denied)."),
 		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused (the platform refuses the token, or the outbox is full: see /healthz reason), else 0."),
-		received:     r.counterVec("injectkit_injects_received_total", "injector", "Injects received, by injector (\"unknown\" when the message names none that is registered)."),
-		completed:    r.counterVec("injectkit_injects_completed_total", "injector", "Injects whose terminal result was delivered, by injector."),
-		failed:       r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose terminal result could not be delivered, or whose message was rejected, by injector."),
+		received:     r.counterVec("injectkit_injects_received_total", "injector", "Injects received for the first time (redeliveries are counted in injectkit_redeliveries_total), by injector (\"unknown\" when the message names none that is registered)."),
+		completed:    r.counterVec("injectkit_injects_completed_total", "injector", "Runs whose terminal callback was delivered, or stored in the outbox for a later delivery, by injector."),
+		failed:       r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose message was rejected, or whose result is lost (not delivered, nowhere to keep it), by injector; a requeue is not a failure."),
 		execution:    r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
 		delivery:     r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations, "Time spent delivering an inject's callbacks, retries included."),
 		attempts:     r.counterVec("injectkit_delivery_attempts_total", "status", "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back."),
@@ -98,22 +98,24 @@ func injectorLabel(injector string) string {
 	return injector
 }
 
-// InjectReceived counts an inject received for injector.
+// InjectReceived counts an inject received for injector, for the first
+// time (a redelivery is counted by the daemon, in redeliveries).
 func (m *Metrics) InjectReceived(injector string) {
 	if m != nil {
 		m.received.WithLabelValues(injectorLabel(injector)).Inc()
 	}
 }
 
-// InjectCompleted counts an inject whose terminal result was delivered.
+// InjectCompleted counts a run whose terminal callback was delivered, or
+// stored for a later delivery.
 func (m *Metrics) InjectCompleted(injector string) {
 	if m != nil {
 		m.completed.WithLabelValues(injectorLabel(injector)).Inc()
 	}
 }
 
-// InjectFailed counts an inject whose terminal result was not delivered or
-// whose message was rejected.
+// InjectFailed counts an inject whose message was rejected or whose
+// result is lost; not one requeued (it is counted again when it ends).
 func (m *Metrics) InjectFailed(injector string) {
 	if m != nil {
 		m.failed.WithLabelValues(injectorLabel(injector)).Inc()
