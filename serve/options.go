@@ -156,7 +156,9 @@ func (o Options) Validate() error {
 }
 
 // Apply validates the options and sets them on d: AuthFailures,
-// MaxMessageSize and TLSConfig (from BrokerTLS).
+// MaxMessageSize and, when a broker TLS setting is given, TLSConfig (from
+// BrokerTLS; without one the daemon's default applies, and no warning
+// says the settings are unused when the registration says use_ssl false).
 func (o Options) Apply(d *Daemon) error {
 	if err := o.Validate(); err != nil {
 		return err
@@ -165,6 +167,9 @@ func (o Options) Apply(d *Daemon) error {
 	if err != nil {
 		return err
 	}
-	d.AuthFailures, d.MaxMessageSize, d.TLSConfig = o.AuthFailures, o.MaxMessageSize, cfg
+	d.AuthFailures, d.MaxMessageSize = o.AuthFailures, o.MaxMessageSize
+	if o.BrokerTLS != (BrokerTLS{}) {
+		d.TLSConfig = cfg
+	}
 	return nil
 }

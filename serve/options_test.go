@@ -91,12 +91,16 @@ func TestOptionsApply(t *testing.T) {
 		name        string
 		edit        func(o *serve.Options)
 		wantSetting string
+		// wantTLS: a broker TLS setting was given, so the daemon has a
+		// TLSConfig (and warns when the registration leaves it unused).
+		wantTLS bool
 	}{
-		{"defaults", func(*serve.Options) {}, ""},
-		{"private CA", func(o *serve.Options) { o.BrokerTLS.CAFile = ca.File }, ""},
-		{"auth failures 0", func(o *serve.Options) { o.AuthFailures = 0 }, "auth_failures"},
-		{"message size -5", func(o *serve.Options) { o.MaxMessageSize = -5 }, "max_message_size"},
-		{"CA file missing", func(o *serve.Options) { o.BrokerTLS.CAFile = "/nonexistent" }, "broker_ca_file"},
+		{"defaults", func(*serve.Options) {}, "", false},
+		{"private CA", func(o *serve.Options) { o.BrokerTLS.CAFile = ca.File }, "", true},
+		{"insecure", func(o *serve.Options) { o.BrokerTLS.Insecure = true }, "", true},
+		{"auth failures 0", func(o *serve.Options) { o.AuthFailures = 0 }, "auth_failures", false},
+		{"message size -5", func(o *serve.Options) { o.MaxMessageSize = -5 }, "max_message_size", false},
+		{"CA file missing", func(o *serve.Options) { o.BrokerTLS.CAFile = "/nonexistent" }, "broker_ca_file", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -111,7 +115,7 @@ func TestOptionsApply(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || d.AuthFailures != o.AuthFailures || d.MaxMessageSize != o.MaxMessageSize || d.TLSConfig == nil {
+			if err != nil || d.AuthFailures != o.AuthFailures || d.MaxMessageSize != o.MaxMessageSize || (d.TLSConfig != nil) != tt.wantTLS {
 				t.Errorf("Apply = %v, daemon %d %d %v", err, d.AuthFailures, d.MaxMessageSize, d.TLSConfig)
 			}
 		})
