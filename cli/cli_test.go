@@ -328,6 +328,10 @@ func TestInjectorsAndVersion(t *testing.T) {
 	if !strings.Contains(r.stdout, "EXIT CODES") && !strings.Contains(r.stdout, "0  the signatures were delivered") {
 		t.Errorf("run --help does not document exit codes: %q", r.stdout)
 	}
+	r = run(t, registry(), nil, "serve", "--help")
+	if !strings.Contains(r.stdout, "130  a second SIGINT/SIGTERM") {
+		t.Errorf("serve --help does not document exit code 130 (a second signal): %q", r.stdout)
+	}
 }
 
 // TestQueryKeepsCommas: an exposure query may hold commas (Shodan's
