@@ -27,6 +27,7 @@ type Processor struct {
 	rt        *runtime.Runtime
 	profile   *Profile
 	contracts map[string]string // contract id → injector name
+	others    map[string]string // contract id → injector name, of the registry's injectors not served
 	flights   inflight          // the messages being run, by inject id
 }
 
@@ -35,9 +36,14 @@ type Processor struct {
 // injector of the profile's manifests is reached through its contract id
 // (ContractID).
 func NewProcessor(rt *runtime.Runtime, profile *Profile) *Processor {
-	p := &Processor{rt: rt, profile: profile, contracts: map[string]string{}}
+	p := &Processor{rt: rt, profile: profile, contracts: map[string]string{}, others: map[string]string{}}
 	for name := range profile.manifests {
 		p.contracts[ContractID(name)] = name
+	}
+	for _, name := range rt.Injectors() {
+		if _, served := profile.manifests[name]; !served {
+			p.others[ContractID(name)] = name
+		}
 	}
 	return p
 }
@@ -184,6 +190,11 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 		}
 		var ok bool
 		if name, ok = p.contracts[cid]; !ok {
+			if other, known := p.others[cid]; known {
+				return req, nil, &ValidationError{Field: "injection.inject_injector_contract.injector_contract_id", Value: cid,
+					Reason: "the contract of injectkit's " + other + " injector, not served by this deployment (--injectors " +
+						strings.Join(p.servedNames(), ",") + ")"}
+			}
 			return req, nil, &ValidationError{Field: "injection.inject_injector_contract.injector_contract_id", Value: cid,
 				Reason: "unknown contract (known: " + strings.Join(p.contractList(), ", ") + ")"}
 		}
@@ -273,6 +284,16 @@ func (p *Processor) pager() targetPager {
 		return nil
 	}
 	return p.profile.client
+}
+
+// servedNames returns the names of the injectors served, sorted.
+func (p *Processor) servedNames() []string {
+	out := make([]string, 0, len(p.contracts))
+	for _, name := range p.contracts {
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (p *Processor) contractList() []string {

@@ -81,7 +81,7 @@ func TestIntegrationServeInjectorSelection(t *testing.T) {
 				t.Errorf("served inject %s", st)
 			}
 			other, _ := s.platform.Terminal("i-other")
-			if other.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(other.Body["execution_message"].(string), "unknown contract") {
+			if other.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(other.Body["execution_message"].(string), "the contract of injectkit's "+tt.other+" injector, not served by this deployment (--injectors "+tt.served+")") {
 				t.Errorf("inject of an injector not served: %v", other.Body)
 			}
 		})

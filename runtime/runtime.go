@@ -108,3 +108,6 @@ func (noObserver) OnDelivered(*Report, time.Duration, error) {}
 func (rt *Runtime) injectLog(req Request) *zap.Logger {
 	return rt.log.With(zap.String("inject_id", req.InjectID), zap.String("injector", req.Injector))
 }
+
+// Injectors returns the names of the injectors of its registry, sorted.
+func (rt *Runtime) Injectors() []string { return rt.registry.Names() }
