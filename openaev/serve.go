@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"regexp"
 	"sync/atomic"
 
 	"go.uber.org/zap"
@@ -20,6 +22,7 @@ import (
 var (
 	_ serve.Registrar       = (*Registrar)(nil)
 	_ serve.DeliveryHandler = (*Handler)(nil)
+	_ serve.OversizeHandler = (*Handler)(nil)
 )
 
 // Registrar registers injectors with the platform for a serve.Daemon:
@@ -165,6 +168,28 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 		return nil // no terminal callback of this run: not completed
 	}
 	return h.settle(id, injector, err)
+}
+
+// injectIDField finds a message's inject id in its first bytes.
+var injectIDField = regexp.MustCompile(`"inject_id"\s*:\s*"([^"\\]{1,256})"`)
+
+// HandleOversize names a message the daemon rejects for its size by the
+// inject id its first bytes hold, without decoding the message, and sends
+// that inject's reception and terminal INVALID_USAGE, so that it does not
+// stay queued on the platform for ever. A head naming no valid inject id
+// sends nothing.
+func (h *Handler) HandleOversize(ctx context.Context, head []byte, size, limit int64) string {
+	m := injectIDField.FindSubmatch(head)
+	if m == nil || checkInjectID(string(m[1])) != nil {
+		return ""
+	}
+	id := string(m[1])
+	reason := fmt.Sprintf("message of %d bytes, more than the max message size of %d bytes (max_message_size): not read", size, limit)
+	me := &MessageError{InjectID: id, Reason: reason, Err: errors.New(reason)}
+	if err := h.cfg.Processor.refuse(Dispatched(ctx), runtime.Request{InjectID: id}, me); !errors.Is(err, me) {
+		h.log.Warn("oversized message: the inject's INVALID_USAGE not delivered", zap.String("inject_id", id), zap.Error(err))
+	}
+	return id
 }
 
 // received counts an inject received for the first time: a redelivery

@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -191,6 +192,42 @@ func TestHandlerPausesUntilTheOutboxHasRoom(t *testing.T) {
 	}
 	if err := handle("i-3"); err != nil || s.nmap.calls.Load() != 2 {
 		t.Errorf("once the outbox has room: %v, %d runs; want run", err, s.nmap.calls.Load())
+	}
+}
+
+// TestHandlerOversize checks that a message the daemon rejects for its
+// size is named by the inject id its head holds, and that the inject gets
+// its terminal INVALID_USAGE (it would stay queued on the platform).
+func TestHandlerOversize(t *testing.T) {
+	tests := []struct {
+		name   string
+		head   func(msg []byte) []byte
+		wantID string
+	}{
+		{"inject id in the head", func(msg []byte) []byte { return msg }, "i-1"},
+		{"head without an inject id", func([]byte) []byte { return []byte(`{"injection":{"inject_content":{"x":"`) }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{})
+			msg := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			if got := s.handler.HandleOversize(t.Context(), tt.head(msg), 20<<20, 16<<20); got != tt.wantID {
+				t.Errorf("named %q, want %q", got, tt.wantID)
+			}
+			term, ok := s.platform.Terminal("i-1")
+			if tt.wantID == "" {
+				if ok {
+					t.Errorf("a callback sent for a message naming no inject: %v", term.Body)
+				}
+				return
+			}
+			if !ok || term.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(fmt.Sprint(term.Body["execution_message"]), "max_message_size") {
+				t.Errorf("terminal callback %v, want an INVALID_USAGE naming max_message_size", term.Body)
+			}
+			if n := s.nmap.calls.Load(); n != 0 {
+				t.Errorf("nmap ran %d times", n)
+			}
+		})
 	}
 }
 

@@ -13,11 +13,26 @@ import (
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
-// deliveries is a DeliveryHandler recording how each message came.
+// deliveries is a DeliveryHandler recording how each message came, and
+// an OversizeHandler recording the size of the heads it was shown.
 type deliveries struct {
-	mu  sync.Mutex
-	got []serve.Delivery
-	fn  func(d serve.Delivery, n int) error // n: calls so far, this one included
+	mu    sync.Mutex
+	got   []serve.Delivery
+	heads []int
+	fn    func(d serve.Delivery, n int) error // n: calls so far, this one included
+}
+
+// HandleOversize names a message by the "inject_id" its head holds.
+func (h *deliveries) HandleOversize(_ context.Context, head []byte, _, _ int64) string {
+	h.mu.Lock()
+	h.heads = append(h.heads, len(head))
+	h.mu.Unlock()
+	_, after, ok := strings.Cut(string(head), `"inject_id":"`)
+	key, _, _ := strings.Cut(after, `"`)
+	if !ok {
+		return ""
+	}
+	return key
 }
 
 func (h *deliveries) Handle(ctx context.Context, body []byte) error {
@@ -249,13 +264,14 @@ func TestIntegrationUnauthorizedWithoutDurableResultRequeues(t *testing.T) {
 
 // TestIntegrationMessageLargerThanTheMaximum checks that a message over
 // MaxMessageSize is rejected without requeue and never handed to the
-// handler (nothing decodes it), and that one at the maximum is handled.
+// handler (nothing decodes it; an OversizeHandler sees its head and names
+// its inject for the log), and that one at the maximum is handled.
 func TestIntegrationMessageLargerThanTheMaximum(t *testing.T) {
 	h := &deliveries{}
 	f := newFixture(t, h)
 	start(t, f.d)
 	atMax := make([]byte, serve.DefaultMaxMessageSize)
-	over := make([]byte, serve.DefaultMaxMessageSize+1)
+	over := append([]byte(`{"inject_id":"inj-big"}`), make([]byte, serve.DefaultMaxMessageSize)...)
 	servetest.Publish(t, f.queue, over, atMax)
 	waitFor(t, "both settled", func() bool {
 		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") == 1 &&
@@ -272,8 +288,13 @@ func TestIntegrationMessageLargerThanTheMaximum(t *testing.T) {
 		t.Fatalf("rejection logged %d times", len(entries))
 	}
 	reason, _ := entries[0].ContextMap()["reason"].(string)
-	if !strings.Contains(reason, "16777217 bytes") || !strings.Contains(reason, "max_message_size") {
-		t.Errorf("reason %q does not say the size and the setting", reason)
+	if !strings.Contains(reason, "(inject inj-big): 16777239 bytes") || !strings.Contains(reason, "max_message_size") {
+		t.Errorf("reason %q does not say the inject, the size and the setting", reason)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.heads) != 1 || h.heads[0] != serve.OversizeHead {
+		t.Errorf("oversize handler shown heads of %v bytes, want one of %d", h.heads, serve.OversizeHead)
 	}
 }
 

@@ -24,3 +24,19 @@ type DeliveryHandler interface {
 	Handler
 	HandleDelivery(ctx context.Context, d Delivery) error
 }
+
+// OversizeHead is how much of a message larger than MaxMessageSize an
+// OversizeHandler is shown: its first bytes.
+const OversizeHead = 64 << 10
+
+// OversizeHandler is a Handler told of the messages the daemon rejects
+// for their size (larger than MaxMessageSize) without handing them to
+// Handle: it is shown the first OversizeHead bytes of the body, never
+// decodes the whole, and returns what the message is about (its inject
+// id, "" when the head does not say) for the log. It may report the
+// refusal to its platform. The message is rejected without requeue
+// whatever it does.
+type OversizeHandler interface {
+	Handler
+	HandleOversize(ctx context.Context, head []byte, size, limit int64) (key string)
+}

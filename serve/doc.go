@@ -39,7 +39,8 @@
 // (Delivery.Lost): the acknowledgement can no longer land, and the broker
 // delivers the message again, so another run of it may exist. A message
 // larger than MaxMessageSize is rejected without requeue and never handed
-// to the Handler, so nothing decodes it.
+// to Handle, so nothing decodes it; an OversizeHandler is shown its first
+// bytes to name it in the log (and tell its platform).
 //
 // While paused (the token, or a PauseError) the daemon stays connected to
 // the broker with its consumer cancelled (prefetched messages go back to

@@ -120,10 +120,15 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 // errTooLarge is the cause of a message rejected for its size.
 var errTooLarge = errors.New("message too large")
 
-// tooLarge is the permanent error of a message larger than limit.
-func tooLarge(size, limit int64) error {
-	return Permanent(fmt.Errorf("%w: %d bytes, more than the max message size of %d bytes (max_message_size); "+
-		"not decoded", errTooLarge, size, limit))
+// tooLarge is the permanent error of a message larger than limit, about
+// key (its inject id, "" when unknown).
+func tooLarge(size, limit int64, key string) error {
+	about := ""
+	if key != "" {
+		about = " (inject " + key + ")"
+	}
+	return Permanent(fmt.Errorf("%w%s: %d bytes, more than the max message size of %d bytes (max_message_size); "+
+		"not decoded", errTooLarge, about, size, limit))
 }
 
 // Options are the daemon settings a configuration layer exposes beside

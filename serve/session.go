@@ -275,11 +275,27 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 			r.inflight.Done()
 		}()
 		if n := int64(len(dl.Body)); n > r.maxMessageSize {
-			r.finish(j, tooLarge(n, r.maxMessageSize))
+			r.finish(j, tooLarge(n, r.maxMessageSize, r.oversize(dl.Body)))
 			return
 		}
 		r.finish(j, r.handle(j))
 	}()
+}
+
+// oversize shows the head of a message too large to handle to an
+// OversizeHandler and returns what it names ("" when nothing does).
+func (r *runner) oversize(body []byte) (key string) {
+	oh, ok := r.d.Handler.(OversizeHandler)
+	if !ok {
+		return ""
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("handler panic on an oversized message", zap.Any("panic", v))
+			key = ""
+		}
+	}()
+	return oh.HandleOversize(r.base, body[:min(len(body), OversizeHead)], int64(len(body)), r.maxMessageSize)
 }
 
 // handle calls the Handler, turning a panic into an error: transient the
