@@ -113,6 +113,7 @@ const endResumed endReason = -1
 // has ended (endResumed), ctx is done (endStop), the session's connection
 // is lost (endLost) or the registration changed (endChanged).
 func (r *runner) waitResume(ctx context.Context, s *session) endReason {
+	was := r.pauseReason()
 	for waited := false; ; waited = true {
 		ch := r.auth.resumed()
 		if ch == nil {
@@ -120,7 +121,7 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 		}
 		if ch == nil {
 			if waited {
-				r.log.Info("consumption resumed: the platform accepts the token and the handler takes messages again")
+				r.log.Info("consumption resumed", zap.String("paused_for", was))
 			}
 			return endResumed
 		}
