@@ -39,7 +39,7 @@ type backendConfig struct {
 type outboxConfig struct {
 	Path string `config:"outbox" usage:"outbox file keeping every body (of serve: every terminal callback) until the backend accepts it (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db; \"none\" keeps none)"`
 	// MaxBytes is the most bytes of bodies the outbox holds.
-	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds; past it new injects fail (serve requeues them)"`
+	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds; past it new injects fail (serve pauses its consumption until room is freed)"`
 	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
 }
 
