@@ -1,6 +1,10 @@
 package serve
 
-import "context"
+import (
+	"context"
+
+	"go.uber.org/zap"
+)
 
 // Delivery is one message as the broker delivered it.
 type Delivery struct {
@@ -39,4 +43,20 @@ const OversizeHead = 64 << 10
 type OversizeHandler interface {
 	Handler
 	HandleOversize(ctx context.Context, head []byte, size, limit int64) (key string)
+}
+
+// oversize shows the head of a message too large to handle to an
+// OversizeHandler and returns what it names ("" when nothing does).
+func (r *runner) oversize(body []byte) (key string) {
+	oh, ok := r.d.Handler.(OversizeHandler)
+	if !ok {
+		return ""
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("handler panic on an oversized message", zap.Any("panic", v))
+			key = ""
+		}
+	}()
+	return oh.HandleOversize(r.base, body[:min(len(body), OversizeHead)], int64(len(body)), r.maxMessageSize)
 }

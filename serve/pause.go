@@ -2,6 +2,8 @@ package serve
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"sync"
 
 	"go.uber.org/zap"
@@ -138,4 +140,22 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 		case <-ch:
 		}
 	}
+}
+
+// consumeAgain starts a new consumer on the channel of s after a pause
+// and consumes.
+func (r *runner) consumeAgain(ctx context.Context, s *session) endReason {
+	if r.registration() != s.reg {
+		return endChanged
+	}
+	s.tag = fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))
+	var err error
+	if s.deliveries, err = s.ch.Consume(s.reg.Queue, s.tag, false, false, false, false, nil); err != nil {
+		r.log.Warn("consume again after the pause", zap.String("queue", s.reg.Queue), zap.Error(err))
+		return endLost
+	}
+	s.consuming = true
+	r.log.Info("consuming", zap.Stringer("broker", s.reg.Broker), zap.String("queue", s.reg.Queue),
+		zap.Int("prefetch", r.workers), zap.String("consumer", s.tag))
+	return r.consume(ctx, s)
 }

@@ -138,24 +138,6 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 	}
 }
 
-// consumeAgain starts a new consumer on the channel of s after a pause
-// and consumes.
-func (r *runner) consumeAgain(ctx context.Context, s *session) endReason {
-	if r.registration() != s.reg {
-		return endChanged
-	}
-	s.tag = fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))
-	var err error
-	if s.deliveries, err = s.ch.Consume(s.reg.Queue, s.tag, false, false, false, false, nil); err != nil {
-		r.log.Warn("consume again after the pause", zap.String("queue", s.reg.Queue), zap.Error(err))
-		return endLost
-	}
-	s.consuming = true
-	r.log.Info("consuming", zap.Stringer("broker", s.reg.Broker), zap.String("queue", s.reg.Queue),
-		zap.Int("prefetch", r.workers), zap.String("consumer", s.tag))
-	return r.consume(ctx, s)
-}
-
 // consume dispatches deliveries to handlers until ctx is done, the
 // connection is lost or the registration changes.
 func (r *runner) consume(ctx context.Context, s *session) endReason {
@@ -280,22 +262,6 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 		}
 		r.finish(j, r.handle(j))
 	}()
-}
-
-// oversize shows the head of a message too large to handle to an
-// OversizeHandler and returns what it names ("" when nothing does).
-func (r *runner) oversize(body []byte) (key string) {
-	oh, ok := r.d.Handler.(OversizeHandler)
-	if !ok {
-		return ""
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			r.log.Error("handler panic on an oversized message", zap.Any("panic", v))
-			key = ""
-		}
-	}()
-	return oh.HandleOversize(r.base, body[:min(len(body), OversizeHead)], int64(len(body)), r.maxMessageSize)
 }
 
 // handle calls the Handler, turning a panic into an error: transient the
