@@ -59,8 +59,9 @@ func TestContractIDsGolden(t *testing.T) {
 }
 
 // nmapShaped is a manifest declaring what the platform's own nmap injector
-// declares (a domain, security platform types per expectation) and two
-// output types newer than 2.4.0. Each call returns a fresh value.
+// declares (a domain, security platform types per expectation), an output
+// type newer than 2.4.0 (action_output) and one 2.4.0 knows (ipv4). Each
+// call returns a fresh value.
 func nmapShaped() framework.Manifest {
 	m := (&fakeNmap{}).Manifest()
 	m.Outputs = append(m.Outputs, framework.Output{Type: "ipv4", Field: "up_hosts", Multiple: true, Finding: true})
@@ -166,8 +167,8 @@ func TestContractsByVersion(t *testing.T) {
 	}{
 		{"current", current, "portscan:scan_results:true port:ports:true action_output:action_output:false " +
 			"ipv4:up_hosts:true expectation_signature:expectation_signatures:true"},
-		{"2.4: newer types as text, no signatures", v24, "portscan:scan_results:true port:ports:true " +
-			"text:action_output:false text:up_hosts:false"},
+		{"2.4: newer types as text, ipv4 as it is, no signatures", v24, "portscan:scan_results:true port:ports:true " +
+			"text:action_output:false ipv4:up_hosts:true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

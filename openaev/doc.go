@@ -59,8 +59,8 @@
 // could not be reached at all is asked again at the next call.
 //
 // On a platform older than the Current line, which knows neither
-// signatures nor the output types ipv4, ipv6, file, expectation_signature
-// and action_output (CurrentOnlyOutputTypes), the profile sends no
+// signatures nor the output types file, expectation_signature and
+// action_output (CurrentOnlyOutputTypes), the profile sends no
 // signatures and declares no expectation_signature output, declares the
 // other outputs of those types as text (ContractOutputType), and sends
 // their findings as strings (see StructuredOutput), so that none is lost.

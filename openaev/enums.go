@@ -28,10 +28,10 @@ func PlatformTypes(v PlatformVersion) []string {
 }
 
 // OutputTypes returns the contract output types a platform version knows
-// (the platform's ContractOutputType). 2.4.x lacks ipv4, ipv6, file,
+// (the platform's ContractOutputType). 2.4.x lacks file,
 // expectation_signature and action_output (see CurrentOnlyOutputTypes).
 func OutputTypes(v PlatformVersion) []string {
-	out := []string{"text", "number", "port", "portscan", "credentials", "cve", "username", "share",
+	out := []string{"text", "number", "port", "portscan", "ipv4", "ipv6", "credentials", "cve", "username", "share",
 		"admin_username", "group", "computer", "password_policy", "delegation", "sid", "vulnerability",
 		"account_with_password_not_required", "asreproastable_account", "kerberoastable_account", "asset"}
 	if v.Current {
@@ -45,7 +45,7 @@ func OutputTypes(v PlatformVersion) []string {
 // contract declares an output of one of these types as text (except the
 // expectation signatures, which it does not declare).
 func CurrentOnlyOutputTypes() []string {
-	return []string{"ipv4", "ipv6", "file", OutputExpectationSignature, "action_output"}
+	return []string{"file", OutputExpectationSignature, "action_output"}
 }
 
 // SecurityPlatformTypes returns the values an expectation's

@@ -162,9 +162,9 @@ func TestStructuredOutput(t *testing.T) {
 		{name: "current: without declared outputs every finding is sent", manifest: &framework.Manifest{Name: "x"}, version: current,
 			want: `{"action_output":"<nmaprun>","expectation_signatures":{"targets":[]},"files":[{"name":"a"}],` +
 				`"ports":[22],"scan_results":[],"unmatched_hosts":["192.0.2.99"],"v6":["2001:db8::1","2001:db8::2"]}`},
-		{name: "2.4: no signatures; newer types as text, nothing lost", manifest: &m, version: old,
+		{name: "2.4: no signatures; newer types as text, ipv6 as it is", manifest: &m, version: old,
 			want: `{"action_output":"<nmaprun>","files":"[{\"name\":\"a\"}]","ports":[22],"scan_results":[],` +
-				`"v6":"2001:db8::1, 2001:db8::2"}`},
+				`"v6":["2001:db8::1","2001:db8::2"]}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,11 +21,10 @@ const SignatureVersion = "2.260624"
 // versions 2.YYMMDD.N from June 2026 and 3.YYMMDD.N from late July 2026.
 //
 // Current platforms (2.260624 and later, every 3.x or newer) process
-// expectation signatures and know the ipv4, ipv6, file,
-// expectation_signature and action_output output types and the Android
-// and iOS platform types. Older ones (2.4.x included, 1.x) know none of
-// them: the profile sends them no signatures and declares those outputs as
-// text.
+// expectation signatures and know the file, expectation_signature and
+// action_output output types and the Android and iOS platform types.
+// Older ones (2.4.x included, 1.x) know none of them: the profile sends
+// them no signatures and declares those outputs as text.
 type PlatformVersion struct {
 	// Raw is the version string as the platform or the configuration gave
 	// it; empty when it could not be read (Current is then assumed).
@@ -170,7 +169,7 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 	c.verKnown = true
 	if !c.ver.Current {
 		c.log.Warn("OpenAEV platform " + c.ver.Raw + " predates signature processing (" + SignatureVersion +
-			"): no expectation signatures are sent, and outputs of types ipv4, ipv6, file and action_output are declared and sent as text")
+			"): no expectation signatures are sent, and outputs of types file and action_output are declared and sent as text")
 	}
 	return c.ver, true
 }

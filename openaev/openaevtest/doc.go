@@ -29,11 +29,11 @@
 //     Windows, MacOS, Container, Service, Generic, Internal, Unknown;
 //     Current adds Android, iOS); every contract_content.outputs[].type
 //     must be a ContractOutputType of the version (2.4.0: text, number,
-//     port, portscan, credentials, cve, username, share, admin_username,
-//     group, computer, password_policy, delegation, sid, vulnerability,
-//     account_with_password_not_required, asreproastable_account,
-//     kerberoastable_account, asset; Current adds ipv4, ipv6, file,
-//     expectation_signature, action_output); contract_content must be a
+//     port, portscan, ipv4, ipv6, credentials, cve, username, share,
+//     admin_username, group, computer, password_policy, delegation, sid,
+//     vulnerability, account_with_password_not_required,
+//     asreproastable_account, kerberoastable_account, asset; Current adds
+//     file, expectation_signature, action_output); contract_content must be a
 //     string holding the contract document; each contract_domains entry
 //     has a non-blank domain_name and domain_color (InjectorContractDomainDTO
 //     @NotBlank); each expectation_expected_security_platform_types entry is

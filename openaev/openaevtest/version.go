@@ -18,7 +18,7 @@ const (
 	// Current is the 2026-08 line (3.260821.0): signature processing, the
 	// data action, EXECUTED, target-scoped traces.
 	Current Version = iota
-	// Version24 is OpenAEV 2.4.0: no signatures, no ipv4/ipv6/file/
+	// Version24 is OpenAEV 2.4.0: no signatures, no file/
 	// expectation_signature/action_output outputs, strict status names.
 	Version24
 )
@@ -81,10 +81,10 @@ var (
 	platformsCurrent = union(platforms24, "Android", "iOS")
 
 	// ContractOutputType (contract_content.outputs[].type).
-	outputs24 = set("text", "number", "port", "portscan", "credentials", "cve", "username", "share",
+	outputs24 = set("text", "number", "port", "portscan", "ipv4", "ipv6", "credentials", "cve", "username", "share",
 		"admin_username", "group", "computer", "password_policy", "delegation", "sid", "vulnerability",
 		"account_with_password_not_required", "asreproastable_account", "kerberoastable_account", "asset")
-	outputsCurrent = union(outputs24, "ipv4", "ipv6", "file", "expectation_signature", "action_output")
+	outputsCurrent = union(outputs24, "file", "expectation_signature", "action_output")
 
 	// pyoaev's SecurityPlatformType (expectation_expected_security_platform_types).
 	securityPlatforms = set("EDR", "XDR", "SIEM", "SOAR", "NDR", "ISPM", "LLM_FIREWALL", "AI_GATEWAY")
