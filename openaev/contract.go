@@ -47,6 +47,9 @@ const (
 	// OutputText is the type an older platform gets for the outputs it
 	// does not know.
 	OutputText = "text"
+	// OutputActionOutput is the type of a tool's raw output (nmap's XML),
+	// declared on the Current line only.
+	OutputActionOutput = "action_output"
 )
 
 // Contract is one entry of the registration's injector_contracts.
@@ -216,12 +219,19 @@ func nonNilStrings(s []string) []string {
 // output of type t on a platform of version v: t itself, except that a
 // platform older than the Current line gets the types it does not know
 // (CurrentOnlyOutputTypes) as text, whose value is then the finding
-// rendered as a string (see StructuredOutput).
+// rendered as a string (see StructuredOutput), and gets no output at all
+// ("") of the types that are no finding: expectation_signature, and
+// action_output, a tool's raw output, which 2.4.x would store whole as a
+// text finding (nmap's XML of a /24 is far over the findings index's row
+// limit, MaxFindingValue, and would roll the callback back).
 func ContractOutputType(t string, v PlatformVersion) string {
-	if !v.Current && member(CurrentOnlyOutputTypes(), t) {
-		return OutputText
+	switch {
+	case v.Current || !member(CurrentOnlyOutputTypes(), t):
+		return t
+	case t == OutputExpectationSignature || t == OutputActionOutput:
+		return ""
 	}
-	return t
+	return OutputText
 }
 
 func contractOutputs(m framework.Manifest, v PlatformVersion) []output {
@@ -235,6 +245,9 @@ func contractOutputs(m framework.Manifest, v PlatformVersion) []output {
 			labels = []string{m.Name}
 		}
 		typ := ContractOutputType(o.Type, v)
+		if typ == "" {
+			continue
+		}
 		out = append(out, output{Type: typ, Field: o.Field, Labels: labels, Finding: o.Finding,
 			Multiple: o.Multiple && typ == o.Type})
 	}

@@ -167,8 +167,8 @@ func TestContractsByVersion(t *testing.T) {
 	}{
 		{"current", current, "portscan:scan_results:true port:ports:true action_output:action_output:false " +
 			"ipv4:up_hosts:true expectation_signature:expectation_signatures:true"},
-		{"2.4: newer types as text, ipv4 as it is, no signatures", v24, "portscan:scan_results:true port:ports:true " +
-			"text:action_output:false ipv4:up_hosts:true"},
+		{"2.4: ipv4 as it is, no raw output, no signatures", v24, "portscan:scan_results:true port:ports:true " +
+			"ipv4:up_hosts:true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

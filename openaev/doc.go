@@ -61,10 +61,14 @@
 // On a platform older than the Current line, which knows neither
 // signatures nor the output types file, expectation_signature and
 // action_output (CurrentOnlyOutputTypes), the profile sends no
-// signatures and declares no expectation_signature output, declares the
-// other outputs of those types as text (ContractOutputType), and sends
-// their findings as strings (see StructuredOutput), so that none is lost.
-// One WARN line says so, once per client.
+// signatures and declares no expectation_signature output, declares and
+// sends no action_output (a tool's raw output, such as nmap's XML: 2.4.x
+// would store it whole as a text finding, and one over the findings
+// index's row limit rolls the callback back), declares file outputs as
+// text (ContractOutputType), and sends their findings as strings (see
+// StructuredOutput), so that none is lost. One WARN line says so, once per
+// client. On every version a text finding over MaxFindingValue bytes is
+// truncated, with a note of its full length.
 //
 // # From message to request
 //

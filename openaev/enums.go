@@ -42,8 +42,9 @@ func OutputTypes(v PlatformVersion) []string {
 
 // CurrentOnlyOutputTypes returns the output types that appeared after
 // 2.4.x, with signature processing (2.260624). On an older platform a
-// contract declares an output of one of these types as text (except the
-// expectation signatures, which it does not declare).
+// contract declares an output of one of these types as text, except the
+// expectation signatures and action_output, which it does not declare
+// (see ContractOutputType).
 func CurrentOnlyOutputTypes() []string {
 	return []string{"file", OutputExpectationSignature, "action_output"}
 }

@@ -1,6 +1,7 @@
 package openaev_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
@@ -40,6 +41,8 @@ type fakeNmap struct {
 	calls atomic.Int32
 	// during, when set, is called by the next run as it starts (once).
 	during func()
+	// raw, when set, is the action_output (nmap's XML), else "<nmaprun/>".
+	raw string
 }
 
 // Manifest is the nmap injector's, without its description and with the
@@ -95,7 +98,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 	}
 	return framework.ToolOutput{
 		Status: framework.StatusSuccess,
-		Findings: map[string]any{"scan_results": rows, "ports": ports, "action_output": "<nmaprun/>",
+		Findings: map[string]any{"scan_results": rows, "ports": ports, "action_output": cmp.Or(f.raw, "<nmaprun/>"),
 			"unscanned_targets": []string{}},
 		ExtraByType:  framework.TypeExtras{framework.Detection: {"scan_type": "connect", "probe_count": 2}},
 		TargetExtras: extras,

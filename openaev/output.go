@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
@@ -156,10 +157,12 @@ type Structured struct {
 // declares as outputs (every key when it declares none) and, on the
 // Current line, expectation_signatures, the report's payload in the
 // platform's shape (see PlatformSignatures). On an older platform there
-// are no signatures, and a finding of an output type it does not know (see
-// ContractOutputType) is sent as the text its contract declares: a string
-// as it is, a list of scalars joined with ", ", anything else as JSON; an
-// empty one is left out.
+// are no signatures, no action_output (a tool's raw output, which it would
+// store as a finding), and a finding of another output type it does not
+// know (see ContractOutputType) is sent as the text its contract declares:
+// a string as it is, a list of scalars joined with ", ", anything else as
+// JSON; an empty one is left out. On every version a text finding longer
+// than MaxFindingValue is truncated, with a note of its length.
 func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
 	doc, err := findingsDoc(r, m, v)
 	if err != nil {
@@ -194,6 +197,12 @@ func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersio
 func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (map[string]any, error) {
 	doc := map[string]any{}
 	declared := outputFields(m)
+	multiple := map[string]bool{}
+	if m != nil {
+		for _, o := range m.Outputs {
+			multiple[o.Field] = o.Multiple
+		}
+	}
 	for k, val := range r.Output.Findings {
 		if len(declared) == 0 {
 			doc[k] = val
@@ -203,7 +212,13 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 		if !ok {
 			continue
 		}
-		if ContractOutputType(typ, v) == typ {
+		switch ContractOutputType(typ, v) {
+		case "":
+			continue // not declared on v
+		case typ:
+			if typ == OutputText {
+				val = boundText(val, multiple[k])
+			}
 			doc[k] = val
 			continue
 		}
@@ -212,7 +227,7 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 			return nil, fmt.Errorf("structured output: %s as text: %w", k, err)
 		}
 		if text != "" {
-			doc[k] = text
+			doc[k] = truncateFinding(text)
 		}
 	}
 	return doc, nil
@@ -252,4 +267,74 @@ func textValue(v any) (string, error) {
 		return s, nil
 	}
 	return string(b), nil
+}
+
+// MaxFindingValue is the longest text finding value, in bytes, the profile
+// sends. The platform stores each finding in a table whose unique index
+// holds the value (findings: finding_inject_id, finding_type,
+// finding_value, finding_field), and PostgreSQL refuses an index row over
+// 2704 bytes: the insert fails and rolls the whole callback back (the
+// inject stays pending). The real limit applies after compression; this
+// one to the raw value.
+const MaxFindingValue = 2704
+
+// boundText bounds the finding values of a text output (see
+// truncateFinding): each item of a list when the output is multiple (one
+// finding per item), else the whole value, a list being one finding of
+// its items joined with spaces (the platform's buildString). A value that
+// fits, or that is not text, is returned as it is.
+func boundText(v any, multiple bool) any {
+	switch x := v.(type) {
+	case string:
+		if len(x) > MaxFindingValue {
+			return truncateFinding(x)
+		}
+	case []string:
+		if !multiple {
+			if joined := strings.Join(x, " "); len(joined) > MaxFindingValue {
+				return truncateFinding(joined)
+			}
+			return v
+		}
+		var out []string
+		for i, s := range x {
+			if len(s) > MaxFindingValue {
+				if out == nil {
+					out = slices.Clone(x)
+				}
+				out[i] = truncateFinding(s)
+			}
+		}
+		if out != nil {
+			return out
+		}
+	case []any:
+		strs := make([]string, 0, len(x))
+		for _, item := range x {
+			s, ok := item.(string)
+			if !ok {
+				return v // not a list of text
+			}
+			strs = append(strs, s)
+		}
+		b := boundText(strs, multiple)
+		if bs, isList := b.([]string); !isList || !slices.Equal(bs, strs) {
+			return b
+		}
+	}
+	return v
+}
+
+// truncateFinding cuts a text finding to MaxFindingValue bytes at a
+// character boundary, ending with a note of its full length.
+func truncateFinding(s string) string {
+	if len(s) <= MaxFindingValue {
+		return s
+	}
+	note := fmt.Sprintf(" … [truncated: %d bytes in all]", len(s))
+	cut := MaxFindingValue - len(note)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + note
 }

@@ -3,7 +3,9 @@ package openaev_test
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
@@ -162,8 +164,8 @@ func TestStructuredOutput(t *testing.T) {
 		{name: "current: without declared outputs every finding is sent", manifest: &framework.Manifest{Name: "x"}, version: current,
 			want: `{"action_output":"<nmaprun>","expectation_signatures":{"targets":[]},"files":[{"name":"a"}],` +
 				`"ports":[22],"scan_results":[],"unmatched_hosts":["192.0.2.99"],"v6":["2001:db8::1","2001:db8::2"]}`},
-		{name: "2.4: no signatures; newer types as text, ipv6 as it is", manifest: &m, version: old,
-			want: `{"action_output":"<nmaprun>","files":"[{\"name\":\"a\"}]","ports":[22],"scan_results":[],` +
+		{name: "2.4: no signatures, no raw output; newer types as text, ipv6 as it is", manifest: &m, version: old,
+			want: `{"files":"[{\"name\":\"a\"}]","ports":[22],"scan_results":[],` +
 				`"v6":["2001:db8::1","2001:db8::2"]}`},
 	}
 	for _, tt := range tests {
@@ -181,6 +183,49 @@ func TestStructuredOutput(t *testing.T) {
 	r := &runtime.Report{Output: framework.ToolOutput{Findings: map[string]any{"ports": make(chan int)}}}
 	if _, err := openaev.StructuredOutput(r, nil, current); err == nil {
 		t.Error("unencodable findings accepted")
+	}
+}
+
+// TestTextFindingsBounded checks that no text finding the profile sends
+// is over the findings index's row limit: each item of a multiple output,
+// a whole single one (a list joined with spaces, as the platform stores
+// it), a file sent as text to 2.4.0; what fits is sent as it is.
+func TestTextFindingsBounded(t *testing.T) {
+	long := strings.Repeat("é", openaev.MaxFindingValue) // 2 bytes each
+	half := strings.Repeat("x", openaev.MaxFindingValue/2+1)
+	m := framework.Manifest{Name: "t", Outputs: []framework.Output{
+		{Type: "text", Field: "lines", Multiple: true}, {Type: "text", Field: "summary"},
+		{Type: "text", Field: "joined"}, {Type: "file", Field: "files"}, {Type: "text", Field: "short", Multiple: true}}}
+	findings := map[string]any{"lines": []string{"ok", long}, "summary": long, "joined": []any{half, half},
+		"files": []string{long}, "short": []string{"a", "b"}}
+	for _, v := range []openaev.PlatformVersion{{Raw: "3.260821.0", Current: true}, {Raw: "2.4.0"}} {
+		r := &runtime.Report{Output: framework.ToolOutput{Findings: findings}}
+		s, err := openaev.StructuredOutput(r, &m, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Lines   []string `json:"lines"`
+			Summary string   `json:"summary"`
+			Joined  string   `json:"joined"`
+			Short   []string `json:"short"`
+			Files   any      `json:"files"`
+		}
+		if err := json.Unmarshal([]byte(s.JSON), &doc); err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+		values := append([]string{doc.Summary, doc.Joined}, doc.Lines[1])
+		if f, ok := doc.Files.(string); ok {
+			values = append(values, f) // 2.4.0: file as text
+		}
+		for _, f := range values {
+			if len(f) > openaev.MaxFindingValue || !utf8.ValidString(f) || !strings.HasSuffix(f, " bytes in all]") {
+				t.Errorf("%s: finding of %d bytes, ending %q", v, len(f), f[max(len(f)-40, 0):])
+			}
+		}
+		if doc.Lines[0] != "ok" || !reflect.DeepEqual(doc.Short, []string{"a", "b"}) {
+			t.Errorf("%s: findings that fit changed: %v %v", v, doc.Lines[0], doc.Short)
+		}
 	}
 }
 

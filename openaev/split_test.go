@@ -3,6 +3,8 @@ package openaev_test
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -193,8 +195,45 @@ func TestFindingTooLargeIsNamed(t *testing.T) {
 	if _, ok := doc["scan_results"]; ok {
 		t.Error("the finding was sent")
 	}
-	if doc["action_output"] != "<nmaprun/>" {
+	if doc["ports"] == nil {
 		t.Errorf("the findings that fit were not sent: %v", doc)
+	}
+}
+
+// TestRawToolOutput runs a scan whose raw output (nmap's XML of a /24,
+// 175 KB) is far over the findings index's row limit: the current line
+// gets it as action_output, which is no finding; 2.4.0, which would store
+// it whole as a text finding, fail the insert and roll the callback back,
+// does not get it. The inject finishes on both.
+func TestRawToolOutput(t *testing.T) {
+	tests := []struct {
+		name    string
+		version openaevtest.Version
+		sent    bool
+		status  string
+	}{
+		{"current", openaevtest.Current, true, "EXECUTED"},
+		{"2.4.0", openaevtest.Version24, false, "SUCCESS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newLimitedEnv(t, tt.version, 0, false)
+			e.nmap.raw = strings.Repeat("<host/>", 25<<10)
+			if err := e.proc.Process(context.Background(), nmapAssetsMessage(t, e, "inj-x", 3)); err != nil {
+				t.Fatal(err)
+			}
+			done, ok := e.platform.Terminal("inj-x")
+			if !ok || !done.Processed() {
+				t.Fatalf("terminal callback not processed: %s", done.Reason)
+			}
+			doc, _ := done.Structured()
+			if _, sent := doc["action_output"]; sent != tt.sent || doc["scan_results"] == nil {
+				t.Errorf("action_output sent: %v, want %v; findings %v", sent, tt.sent, slices.Sorted(maps.Keys(doc)))
+			}
+			if got := e.platform.InjectStatus("inj-x"); got != tt.status {
+				t.Errorf("inject status %s, want %s", got, tt.status)
+			}
+		})
 	}
 }
 

@@ -24,7 +24,8 @@ const SignatureVersion = "2.260624"
 // expectation signatures and know the file, expectation_signature and
 // action_output output types and the Android and iOS platform types.
 // Older ones (2.4.x included, 1.x) know none of them: the profile sends
-// them no signatures and declares those outputs as text.
+// them no signatures and no action_output, and declares file outputs as
+// text.
 type PlatformVersion struct {
 	// Raw is the version string as the platform or the configuration gave
 	// it; empty when it could not be read (Current is then assumed).
@@ -169,7 +170,7 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 	c.verKnown = true
 	if !c.ver.Current {
 		c.log.Warn("OpenAEV platform " + c.ver.Raw + " predates signature processing (" + SignatureVersion +
-			"): no expectation signatures are sent, and outputs of types file and action_output are declared and sent as text")
+			"): no expectation signatures are sent, nor action_output (raw tool output, which it would store as a finding); outputs of type file are declared and sent as text")
 	}
 	return c.ver, true
 }

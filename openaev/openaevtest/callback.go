@@ -122,6 +122,9 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
 		if err := ValidateOutput(p.version, o.Type, v); err != nil {
 			return nil, fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err)
 		}
+		if reason := checkFindings(o, v); reason != "" {
+			return nil, reason
+		}
 		out[o.Field] = v
 		if o.Type == "expectation_signature" && v != nil {
 			sigs, _ := parseSignatures(v) // validated above

@@ -66,7 +66,19 @@
 //     port integers; portscan rows with host, integer port and service,
 //     and asset_id a string when present: PortScanOutputProcessor's only
 //     optional field); a declared output type the version does not know
-//     (InjectorContractContentUtils throws on every processed callback). A
+//     (InjectorContractContentUtils throws on every processed callback); a
+//     finding whose value is over MaxFindingValue (2704) bytes, on both
+//     lines: the findings table's unique index (finding_inject_id,
+//     finding_type, finding_value, finding_field; migration V3_95) holds
+//     the value, PostgreSQL refuses an index row over 2704 bytes, so the
+//     insert throws and the batch's REQUIRES_NEW transaction rolls back.
+//     The platform sends every declared output to its processor, whatever
+//     its isFindingCompatible, and every processor but asset's (and, on
+//     Current, expectation_signature's and action_output's) stores
+//     findings: a text output whole (a list as its items joined with
+//     spaces), or item by item when isMultiple. PostgreSQL measures the
+//     row after compression, the stand-in the raw value: it is stricter,
+//     and refuses some long values the platform would store. A
 //     structured output that is not JSON is skipped, not dropped (the
 //     platform only warns). A real platform holds no inject without its
 //     contract, so every output is judged against a registration: a

@@ -165,6 +165,17 @@ func TestProcessing(t *testing.T) {
 		{"scan on 2.4.0 without signatures", openaevtest.Version24, "complete", "SUCCESS",
 			map[string]any{"scan_results": goodScan["scan_results"], "ports": []any{22}, "action_output": "<xml/>"},
 			openaevtest.Processed, "", "SUCCESS", 0},
+		// The findings index refuses a row over 2704 bytes: 2.4.0 stores
+		// a text output whole, as one finding.
+		{"nmap XML as a text finding on 2.4.0", openaevtest.Version24, "complete", "SUCCESS",
+			map[string]any{"scan_results": goodScan["scan_results"], "action_output": strings.Repeat("<x/>", 87<<8)},
+			openaevtest.Dropped, "row limit", "PENDING", 0},
+		{"text finding of 2705 bytes", openaevtest.Version24, "complete", "SUCCESS",
+			map[string]any{"action_output": strings.Repeat("é", 1352) + "x"}, openaevtest.Dropped, "2705 bytes", "PENDING", 0},
+		{"text finding of 2704 bytes", openaevtest.Version24, "complete", "SUCCESS",
+			map[string]any{"action_output": strings.Repeat("x", openaevtest.MaxFindingValue)}, openaevtest.Processed, "", "SUCCESS", 0},
+		{"nmap XML as action_output on Current (no finding)", openaevtest.Current, "complete", "SUCCESS",
+			map[string]any{"action_output": strings.Repeat("<x/>", 87<<8)}, openaevtest.Processed, "", "EXECUTED", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

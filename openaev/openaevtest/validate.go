@@ -184,8 +184,9 @@ func validAsset(m map[string]any) error {
 
 // contractOutput is one declared output of a registered contract.
 type contractOutput struct {
-	Type  string `json:"type"`
-	Field string `json:"field"`
+	Type     string `json:"type"`
+	Field    string `json:"field"`
+	Multiple bool   `json:"isMultiple"`
 }
 
 // checkContract validates one injector_contracts entry as the platform's
