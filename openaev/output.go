@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,8 +162,11 @@ type Structured struct {
 // store as a finding), and a finding of another output type it does not
 // know (see ContractOutputType) is sent as the text its contract declares:
 // a string as it is, a list of scalars joined with ", ", anything else as
-// JSON; an empty one is left out. On every version a text finding longer
-// than MaxFindingValue is truncated, with a note of its length.
+// JSON; an empty one is left out. On every version a finding that is
+// JSON null (nil, a nil slice: the platform drops the callback of a null
+// cve, portscan or address output, and shows a text one as "null") is
+// left out, and a text finding longer than MaxFindingValue is truncated,
+// with a note of its length.
 func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
 	doc, err := findingsDoc(r, m, v)
 	if err != nil {
@@ -204,6 +208,9 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 		}
 	}
 	for k, val := range r.Output.Findings {
+		if nullFinding(val) {
+			continue // a JSON null: a cve, portscan or address output fails on it, a text one is a finding "null"
+		}
 		if len(declared) == 0 {
 			doc[k] = val
 			continue
@@ -231,6 +238,19 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 		}
 	}
 	return doc, nil
+}
+
+// nullFinding reports a finding that encodes as JSON null: nil, or a nil
+// slice, map or pointer (a Go injector's list that found nothing).
+func nullFinding(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Slice, reflect.Map, reflect.Pointer, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }
 
 // textValue renders a finding as the text an older platform gets: a

@@ -149,7 +149,7 @@ func TestStructuredOutput(t *testing.T) {
 	findings := map[string]any{"ports": []int{22}, "action_output": "<nmaprun>",
 		"unmatched_hosts": []string{"192.0.2.99"}, "expectation_signatures": "overwritten",
 		"v6": []string{"2001:db8::1", "2001:db8::2"}, "files": []map[string]any{{"name": "a"}},
-		"scan_results": []map[string]any{}}
+		"scan_results": []map[string]any{}, "nothing": []string(nil), "ports_none": nil}
 	current := openaev.PlatformVersion{Raw: "3.260821.0", Current: true}
 	old := openaev.PlatformVersion{Raw: "2.4.0"}
 	tests := []struct {

@@ -36,7 +36,7 @@ func TestPlatformRejectsOldShapes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := openaevtest.ValidateOutput(openaevtest.Current, tt.outputType, tt.value); err == nil {
+			if err := openaevtest.ValidateOutput(openaevtest.Current, tt.outputType, true, tt.value); err == nil {
 				t.Errorf("%s %v accepted", tt.outputType, tt.value)
 			}
 		})

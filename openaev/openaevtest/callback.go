@@ -119,7 +119,7 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
 		if !present {
 			continue
 		}
-		if err := ValidateOutput(p.version, o.Type, v); err != nil {
+		if err := ValidateOutput(p.version, o.Type, o.Multiple, v); err != nil {
 			return nil, fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err)
 		}
 		if reason := checkFindings(o, v); reason != "" {

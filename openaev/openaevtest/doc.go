@@ -65,7 +65,15 @@
 //     with id, host and severity; ipv4 and ipv6 addresses of that family;
 //     port integers; portscan rows with host, integer port and service,
 //     and asset_id a string when present: PortScanOutputProcessor's only
-//     optional field); a declared output type the version does not know
+//     optional field; the Active Directory types' objects with their
+//     required fields, such as username's username). FindingService
+//     validates a list item by item only when the output is declared
+//     isMultiple, else the whole value as one: a list of cves, portscan
+//     rows or addresses under isMultiple false is dropped. A JSON null is
+//     one value: a finding "null" for text, number and port (their
+//     processors check nothing), dropped for the other finding types
+//     (hasNonNull, or an address check, fails on it). A declared output
+//     type the version does not know
 //     (InjectorContractContentUtils throws on every processed callback); a
 //     finding whose value is over MaxFindingValue (2704) bytes, on both
 //     lines: the findings table's unique index (finding_inject_id,

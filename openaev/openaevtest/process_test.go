@@ -36,8 +36,8 @@ func platformWithNmap(t *testing.T, opts ...openaevtest.Option) *openaevtest.Pla
 	if p.Version() == openaevtest.Version24 {
 		contract = nmapContract(func(c, e map[string]any) {
 			c["outputs"] = []any{
-				map[string]any{"type": "portscan", "field": "scan_results"},
-				map[string]any{"type": "port", "field": "ports"},
+				map[string]any{"type": "portscan", "field": "scan_results", "isMultiple": true},
+				map[string]any{"type": "port", "field": "ports", "isMultiple": true},
 				map[string]any{"type": "text", "field": "action_output"},
 			}
 		})

@@ -183,41 +183,68 @@ func TestValidateOutput(t *testing.T) {
 	tests := []struct {
 		typ, value string
 		version    openaevtest.Version
+		multiple   bool // declared isMultiple
 		ok         bool
 	}{
 		// A nuclei-shaped finding (nuclei_output_parser.py).
-		{"cve", `[{"id":"CVE-2021-44228","host":["10.0.0.5"],"asset_id":["a1"],"severity":"critical"}]`, openaevtest.Current, true},
-		{"cve", `[{"id":"CVE-2021-44228","host":"10.0.0.5","severity":"high"}]`, openaevtest.Version24, true},
-		{"cve", `["CVE-2021-44228"]`, openaevtest.Current, false},
-		{"cve", `[{"id":"CVE-1","severity":"low"}]`, openaevtest.Current, false},
-		{"cve", `[{"id":"CVE-1","host":["h"]}]`, openaevtest.Current, false},
-		{"ipv4", `["10.0.0.1","192.168.1.1"]`, openaevtest.Current, true},
-		{"ipv4", `["10.0.0.1","2001:db8::1"]`, openaevtest.Current, false},
-		{"ipv4", `["10.0.0.1"]`, openaevtest.Version24, true},
-		{"ipv6", `["10.0.0.1"]`, openaevtest.Version24, false},
-		{"ipv6", `["2001:db8::1"]`, openaevtest.Current, true},
-		{"ipv6", `["10.0.0.1"]`, openaevtest.Current, false},
-		{"port", `[22,80]`, openaevtest.Version24, true},
-		{"port", `[22,"80"]`, openaevtest.Current, false},
-		{"port", `[22.5]`, openaevtest.Current, false},
-		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, true},
+		{"cve", `[{"id":"CVE-2021-44228","host":["10.0.0.5"],"asset_id":["a1"],"severity":"critical"}]`, openaevtest.Current, true, true},
+		{"cve", `[{"id":"CVE-2021-44228","host":"10.0.0.5","severity":"high"}]`, openaevtest.Version24, true, true},
+		{"cve", `["CVE-2021-44228"]`, openaevtest.Current, true, false},
+		{"cve", `[{"id":"CVE-1","severity":"low"}]`, openaevtest.Current, true, false},
+		{"cve", `[{"id":"CVE-1","host":["h"]}]`, openaevtest.Current, true, false},
+		{"ipv4", `["10.0.0.1","192.168.1.1"]`, openaevtest.Current, true, true},
+		{"ipv4", `["10.0.0.1","2001:db8::1"]`, openaevtest.Current, true, false},
+		{"ipv4", `["10.0.0.1"]`, openaevtest.Version24, true, true},
+		{"ipv6", `["10.0.0.1"]`, openaevtest.Version24, true, false},
+		{"ipv6", `["2001:db8::1"]`, openaevtest.Current, true, true},
+		{"ipv6", `["10.0.0.1"]`, openaevtest.Current, true, false},
+		{"port", `[22,80]`, openaevtest.Version24, true, true},
+		{"port", `[22,"80"]`, openaevtest.Current, true, false},
+		{"port", `[22.5]`, openaevtest.Current, true, false},
+		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, true, true},
 		// asset_id is the one field the platform does not require: a row
 		// without it (a manual target) is valid and linked to no asset.
-		{"portscan", `[{"host":"10.0.0.5","port":22,"service":""}]`, openaevtest.Current, true},
-		{"portscan", `[{"asset_id":7,"host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, false},
-		{"portscan", `[{"asset_id":"a1","port":22,"service":"ssh"}]`, openaevtest.Current, false},
-		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":22}]`, openaevtest.Version24, false},
-		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":"22","service":"ssh"}]`, openaevtest.Current, false},
-		{"text", `["anything", 1]`, openaevtest.Version24, true},
-		{"cloud_finding", `[]`, openaevtest.Current, false},
-		{"expectation_signature", `{"targets":[]}`, openaevtest.Current, true},
-		{"expectation_signature", `{"targets":[]}`, openaevtest.Version24, false},
-		{"expectation_signature", `[1]`, openaevtest.Current, false},
-		{"asset", `[{"name":"web01","type":"Endpoint"}]`, openaevtest.Current, true},
+		{"portscan", `[{"host":"10.0.0.5","port":22,"service":""}]`, openaevtest.Current, true, true},
+		{"portscan", `[{"asset_id":7,"host":"10.0.0.5","port":22,"service":"ssh"}]`, openaevtest.Current, true, false},
+		{"portscan", `[{"asset_id":"a1","port":22,"service":"ssh"}]`, openaevtest.Current, true, false},
+		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":22}]`, openaevtest.Version24, true, false},
+		{"portscan", `[{"asset_id":"a1","host":"10.0.0.5","port":"22","service":"ssh"}]`, openaevtest.Current, true, false},
+		{"text", `["anything", 1]`, openaevtest.Version24, true, true},
+		{"cloud_finding", `[]`, openaevtest.Current, true, false},
+		{"expectation_signature", `{"targets":[]}`, openaevtest.Current, true, true},
+		{"expectation_signature", `{"targets":[]}`, openaevtest.Version24, true, false},
+		{"expectation_signature", `[1]`, openaevtest.Current, true, false},
+		{"asset", `[{"name":"web01","type":"Endpoint"}]`, openaevtest.Current, true, true},
+		// FindingService.buildFindings validates a list item by item only
+		// under isMultiple, else as one value, which a list of cves, rows
+		// or addresses is not.
+		{"cve", `[{"id":"CVE-1","host":"h","severity":"low"}]`, openaevtest.Version24, false, false},
+		{"cve", `{"id":"CVE-1","host":"h","severity":"low"}`, openaevtest.Version24, false, true},
+		{"portscan", `[{"host":"h","port":22,"service":"ssh"}]`, openaevtest.Current, false, false},
+		{"ipv4", `["10.0.0.1"]`, openaevtest.Version24, false, false},
+		{"ipv4", `"10.0.0.1"`, openaevtest.Version24, false, true},
+		{"text", `["a","b"]`, openaevtest.Version24, false, true},
+		{"port", `[22,80]`, openaevtest.Version24, false, true},
+		// A null is one value: "null" for a text, number or port; nothing
+		// for a type that requires fields or an address.
+		{"text", `null`, openaevtest.Version24, false, true},
+		{"port", `null`, openaevtest.Current, true, true},
+		{"cve", `null`, openaevtest.Version24, true, false},
+		{"portscan", `null`, openaevtest.Current, false, false},
+		{"ipv4", `null`, openaevtest.Version24, true, false},
+		{"ipv6", `["2001:db8::1",null]`, openaevtest.Current, true, false},
+		{"username", `null`, openaevtest.Version24, false, false},
+		{"asset", `null`, openaevtest.Version24, true, true},
+		// The Active Directory types require their fields (hasNonNull).
+		{"username", `[{"username":"bob","domain":"corp"}]`, openaevtest.Version24, true, true},
+		{"username", `["bob"]`, openaevtest.Version24, true, false},
+		{"credentials", `[{"username":"bob","hash":"aad3b435"}]`, openaevtest.Current, true, true},
+		{"credentials", `[{"username":"bob","password":null}]`, openaevtest.Current, true, false},
+		{"share", `[{"share_name":"C$"}]`, openaevtest.Version24, true, false},
 	}
 	for _, tt := range tests {
-		t.Run(fmt.Sprintf("%s %s %s", tt.version, tt.typ, tt.value), func(t *testing.T) {
-			err := openaevtest.ValidateOutput(tt.version, tt.typ, dec(tt.value))
+		t.Run(fmt.Sprintf("%s %s multiple=%v %s", tt.version, tt.typ, tt.multiple, tt.value), func(t *testing.T) {
+			err := openaevtest.ValidateOutput(tt.version, tt.typ, tt.multiple, dec(tt.value))
 			if (err == nil) != tt.ok {
 				t.Errorf("err = %v, want ok=%v", err, tt.ok)
 			}

@@ -14,14 +14,34 @@ import (
 
 // ValidateOutput checks one structured output value, as decoded from JSON
 // (see Call.Structured), the way the platform's output processor of
-// outputType does on version v. An unknown type is an error, as it is for
-// the platform (which then drops the callback).
-func ValidateOutput(v Version, outputType string, value any) error {
+// outputType does on version v for an output declared isMultiple or not:
+// FindingService.buildFindings validates a list item by item only when
+// the output is isMultiple, else the whole value as one (so a list of
+// cves, portscan rows or addresses under isMultiple false fails). A JSON
+// null is one value too: a finding "null" for the types whose processor
+// accepts any value (text, number, port), a failure for the types whose
+// processor requires fields or an address (hasNonNull on a null fails).
+// An unknown type is an error, as it is for the platform (which then
+// drops the callback).
+func ValidateOutput(v Version, outputType string, multiple bool, value any) error {
 	if !KnownOutputType(v, outputType) {
 		return fmt.Errorf("output type %q is unknown to platform %s", outputType, v)
 	}
+	if err := findingShape(outputType, multiple, value); err != nil {
+		return err
+	}
 	if value == nil {
 		return nil
+	}
+	if fields, ok := requiredFields[outputType]; ok {
+		return eachObject(value, outputType+" %v is not an object with "+strings.Join(fields, " and "), func(m map[string]any) error {
+			for _, f := range fields {
+				if !hasNonNull(m, f) {
+					return fmt.Errorf("%s without %s", outputType, f)
+				}
+			}
+			return nil
+		})
 	}
 	switch outputType {
 	case "cve":
@@ -30,6 +50,13 @@ func ValidateOutput(v Version, outputType string, value any) error {
 		return eachItem(value, func(x any) error { return validAddr(x, true) })
 	case "ipv6":
 		return eachItem(value, func(x any) error { return validAddr(x, false) })
+	case "credentials":
+		return eachObject(value, "credentials %v is not an object with username and password or hash", func(m map[string]any) error {
+			if !hasNonNull(m, "username") || !hasNonNull(m, "password") && !hasNonNull(m, "hash") {
+				return errors.New("credentials without username, or without both password and hash")
+			}
+			return nil
+		})
 	case "port":
 		return eachItem(value, func(x any) error {
 			if !isInteger(x) {
@@ -53,6 +80,52 @@ func ValidateOutput(v Version, outputType string, value any) error {
 		return err
 	}
 	return nil
+}
+
+// findingShape checks what FindingService.buildFindings makes of a value
+// before the type's own checks: one finding per item of a list when
+// multiple, else one of the whole value, where a null or a list is no
+// finding of a type that requires fields or an address.
+func findingShape(outputType string, multiple bool, value any) error {
+	if anyValueTypes[outputType] || outputType == "asset" || outputType == "expectation_signature" {
+		return nil // asset and signatures are no findings: their processors read the value themselves
+	}
+	list, isList := value.([]any)
+	switch {
+	case value == nil:
+		return fmt.Errorf("null is not a %s", outputType)
+	case isList && !multiple:
+		return fmt.Errorf("a list of %d items under an output not declared isMultiple is validated as one %s, and is none",
+			len(list), outputType)
+	}
+	for i, x := range list {
+		if x == nil {
+			return fmt.Errorf("item %d: null is not a %s", i, outputType)
+		}
+	}
+	return nil
+}
+
+// anyValueTypes are the output types whose processor validates nothing
+// but presence (AbstractOutputProcessor.validate): any value, null
+// included, is a finding. file and action_output are Current's, assumed
+// alike.
+var anyValueTypes = set("text", "number", "port", "file", "action_output")
+
+// requiredFields are the fields the platform's processors of the Active
+// Directory output types require (hasNonNull) in each object.
+var requiredFields = map[string][]string{
+	"username": {"username"}, "admin_username": {"username"}, "asreproastable_account": {"username"},
+	"kerberoastable_account": {"username"}, "share": {"share_name", "permissions"}, "sid": {"sid"},
+	"vulnerability": {"name", "status"}, "computer": {"computer_name"}, "password_policy": {"key", "value"},
+	"group": {"group_name"}, "delegation": {"account"}, "account_with_password_not_required": {"account"},
+}
+
+// hasNonNull is Jackson's JsonNode.hasNonNull: the key is present and not
+// null.
+func hasNonNull(m map[string]any, key string) bool {
+	v, ok := m[key]
+	return ok && v != nil
 }
 
 // eachItem applies check to every element of a list, or to a single value.
