@@ -66,7 +66,12 @@
 //     port integers; portscan rows with host, integer port and service,
 //     and asset_id a string when present: PortScanOutputProcessor's only
 //     optional field; the Active Directory types' objects with their
-//     required fields, such as username's username). FindingService
+//     required fields, such as username's username; 2.4.0, whose
+//     processors were read, checks less and the stand-in follows it there:
+//     cve and portscan fields present and not null, whatever their type or
+//     a cve host [], port and number anything, an asset node that is not a
+//     list or has no name skipped with a WARN; on Current the stand-in
+//     keeps the stricter rules). FindingService
 //     validates a list item by item only when the output is declared
 //     isMultiple, else the whole value as one: a list of cves, portscan
 //     rows or addresses under isMultiple false is dropped. A JSON null is

@@ -241,6 +241,19 @@ func TestValidateOutput(t *testing.T) {
 		{"credentials", `[{"username":"bob","hash":"aad3b435"}]`, openaevtest.Current, true, true},
 		{"credentials", `[{"username":"bob","password":null}]`, openaevtest.Current, true, false},
 		{"share", `[{"share_name":"C$"}]`, openaevtest.Version24, true, false},
+		// 2.4.0's processors check less than the stand-in on Current:
+		// presence only (portscan, cve), nothing (port, number), and an
+		// asset node that is not a list or has no name is skipped.
+		{"port", `["22/tcp"]`, openaevtest.Version24, true, true},
+		{"port", `["22/tcp"]`, openaevtest.Current, true, false},
+		{"number", `"many"`, openaevtest.Version24, false, true},
+		{"portscan", `[{"host":"h","port":"22","service":"ssh"}]`, openaevtest.Version24, true, true},
+		{"portscan", `[{"host":"h","port":null,"service":"ssh"}]`, openaevtest.Version24, true, false},
+		{"cve", `[{"id":"CVE-1","host":[],"severity":"low"}]`, openaevtest.Version24, true, true},
+		{"cve", `[{"id":"CVE-1","host":[],"severity":"low"}]`, openaevtest.Current, true, false},
+		{"cve", `["CVE-1"]`, openaevtest.Version24, true, false},
+		{"asset", `[{"type":"Endpoint"}]`, openaevtest.Version24, true, true},
+		{"asset", `[{"type":"Endpoint"}]`, openaevtest.Current, true, false},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %s multiple=%v %s", tt.version, tt.typ, tt.multiple, tt.value), func(t *testing.T) {

@@ -33,7 +33,16 @@ func ValidateOutput(v Version, outputType string, multiple bool, value any) erro
 	if value == nil {
 		return nil
 	}
-	if fields, ok := requiredFields[outputType]; ok {
+	fields, ok := requiredFields[outputType]
+	if v == Version24 {
+		if f24, ok24 := presence24[outputType]; ok24 {
+			fields, ok = f24, len(f24) > 0
+			if !ok {
+				return nil
+			}
+		}
+	}
+	if ok {
 		return eachObject(value, outputType+" %v is not an object with "+strings.Join(fields, " and "), func(m map[string]any) error {
 			for _, f := range fields {
 				if !hasNonNull(m, f) {
@@ -119,6 +128,18 @@ var requiredFields = map[string][]string{
 	"kerberoastable_account": {"username"}, "share": {"share_name", "permissions"}, "sid": {"sid"},
 	"vulnerability": {"name", "status"}, "computer": {"computer_name"}, "password_policy": {"key", "value"},
 	"group": {"group_name"}, "delegation": {"account"}, "account_with_password_not_required": {"account"},
+}
+
+// presence24 are the output types whose 2.4.0 processors check less than
+// the stand-in does on Current (where the stand-in stays strict, as the
+// line's processors were not read): only that each listed field is
+// present and not null (cve, portscan), nothing at all (port, number,
+// whose processors take any value), or each list item's shape not at all
+// (asset: AssetOutputProcessor skips a node that is not a list, or a
+// nameless node, with a WARN).
+var presence24 = map[string][]string{
+	"cve": {"id", "host", "severity"}, "portscan": {"host", "port", "service"},
+	"port": nil, "number": nil, "asset": nil,
 }
 
 // hasNonNull is Jackson's JsonNode.hasNonNull: the key is present and not
