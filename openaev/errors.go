@@ -111,21 +111,9 @@ func (e *NotReceivedError) Error() string {
 // Unwrap returns the reception's error.
 func (e *NotReceivedError) Unwrap() error { return e.Err }
 
-// assumedVersionError is a registration refused (400) while the platform's
-// version was unknown and the current line assumed: the contracts may be
-// the wrong line's. It is not ErrPermanent, so that serve registers again,
-// reading the version first; errors.As still finds the *APIError.
-type assumedVersionError struct{ err error }
-
-func (e *assumedVersionError) Error() string {
-	return e.err.Error() + " (the platform's version could not be read and the current line (" + SignatureVersion +
-		" or later) was assumed; the next try reads the version again)"
-}
-
-// As gives the refusal's *APIError, and nothing else of its chain.
-func (e *assumedVersionError) As(target any) bool {
-	if t, ok := target.(**APIError); ok {
-		return errors.As(e.err, t)
-	}
-	return false
-}
+// errVersionUnknown postpones a registration while the platform's version
+// cannot be read (the platform unreachable or failing): the contracts
+// would be a guessed line's, which the platform takes and then drops every
+// result of. It is not ErrPermanent: serve registers again, reading the
+// version first.
+var errVersionUnknown = errors.New("registration postponed: the platform's version could not be read (platform unreachable or failing); the next try reads it again")

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net"
-	"net/http"
 	"net/textproto"
 	"net/url"
 	"strconv"
@@ -128,6 +127,13 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 		return nil, err
 	}
 	v, known := c.version(ctx)
+	if !known && c.dry == nil {
+		// A platform takes any contract and judges its outputs only when
+		// it processes a result: contracts of the wrong line would have
+		// every result dropped. Not final: the next try reads the version
+		// again.
+		return nil, errVersionUnknown
+	}
 	if !v.Current {
 		if input, err = c.RegistrationInput(manifests, v); err != nil {
 			return nil, err
@@ -163,13 +169,6 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 		return nil, fmt.Errorf("build registration: %w", err)
 	}
 	reply, err := c.do(ctx, request{op: "registration", path: "/injectors", contentType: mw.FormDataContentType(), body: buf.Bytes()})
-	var ae *APIError
-	if err != nil && !known && errors.As(err, &ae) && ae.Status == http.StatusBadRequest {
-		// The contracts were the current line's by assumption: an older
-		// platform refuses them. Not final: the next try reads the version
-		// again.
-		return nil, &assumedVersionError{err: err}
-	}
 	if err != nil {
 		return nil, err
 	}

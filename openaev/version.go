@@ -28,7 +28,7 @@ const SignatureVersion = "2.260624"
 // text.
 type PlatformVersion struct {
 	// Raw is the version string as the platform or the configuration gave
-	// it; empty when it could not be read (Current is then assumed).
+	// it; empty when it could not be read (the 2.4 line is then assumed).
 	Raw string
 	// Current is true for the Current line, false for 2.4.x and older.
 	Current bool
@@ -121,8 +121,10 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // run, the Current line; else GET {url}/api/settings/version (the body is
 // the version, plain or as a JSON string), falling back to GET
 // {url}/api/settings ({"platform_version": …}) when that route is missing.
-// When neither can be read, the Current line is assumed and a WARN line
-// says so. On a platform older than the Current line, one WARN line says
+// When neither can be read (a 2.4.0 platform answers 404 to a token that
+// may not read its settings), the 2.4 line is assumed, whose contracts and
+// callbacks every platform accepts, and a WARN line says so and asks for
+// --openaev-version. On a platform older than the Current line, one WARN line says
 // that no signatures are sent. A read that found the platform unreachable
 // (network errors or 5xx until the retries ran out: ErrRetriesExhausted),
 // or that ctx ended, gives the Current line without remembering it, so
@@ -159,16 +161,23 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 			return PlatformVersion{Current: true}, false
 		}
 		if err != nil {
-			c.log.Warn("OpenAEV platform version not readable; assuming the current line ("+SignatureVersion+" or later)",
+			// A 2.4.0 platform answers 404 to a token without the right
+			// to read its settings, and takes the current line's
+			// contracts, then drops every result judged against them:
+			// the 2.4 line's contracts and callbacks are safe on every
+			// line, only the signatures are lost on a current one.
+			c.log.Warn("OpenAEV platform version not readable (the token may lack the right to read the platform settings); "+
+				"assuming the 2.4 line, which every platform accepts: no expectation signatures are sent. "+
+				"Set --openaev-version (INJECTKIT_OPENAEV_VERSION) to the platform's version",
 				zap.String("error", c.redact(err.Error())))
-			v = PlatformVersion{Current: true}
+			v = PlatformVersion{}
 		} else {
 			c.log.Info("OpenAEV platform version", zap.String("version", v.String()))
 		}
 		c.ver = v
 	}
 	c.verKnown = true
-	if !c.ver.Current {
+	if !c.ver.Current && c.ver.Raw != "" {
 		c.log.Warn("OpenAEV platform " + c.ver.Raw + " predates signature processing (" + SignatureVersion +
 			"): no expectation signatures are sent, nor action_output (raw tool output, which it would store as a finding); outputs of type file are declared and sent as text")
 	}

@@ -128,10 +128,10 @@ func TestClientVersion(t *testing.T) {
 			want: v24, asked: "GET " + ver + ", GET " + settings, warn: "predates signature processing"},
 		{name: "unparseable version: settings", replies: map[string]reply{ver: {200, "<html>"}, settings: {200, `{"platform_version":"2.4.0"}`}},
 			want: v24, asked: "GET " + ver + ", GET " + settings, warn: "predates signature processing"},
-		{name: "neither readable: current assumed", replies: map[string]reply{},
-			want: openaev.PlatformVersion{Current: true}, asked: "GET " + ver + ", GET " + settings, warn: "assuming the current line"},
-		{name: "refused: current assumed, no fallback", replies: map[string]reply{ver: {403, "no"}},
-			want: openaev.PlatformVersion{Current: true}, asked: "GET " + ver, warn: "assuming the current line"},
+		{name: "neither readable (2.4.0 refusing the settings): the 2.4 line assumed", replies: map[string]reply{},
+			want: openaev.PlatformVersion{}, asked: "GET " + ver + ", GET " + settings, warn: "assuming the 2.4 line, which every platform accepts"},
+		{name: "refused: the 2.4 line assumed, no fallback", replies: map[string]reply{ver: {403, "no"}},
+			want: openaev.PlatformVersion{}, asked: "GET " + ver, warn: "assuming the 2.4 line"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,11 +282,11 @@ func TestRegisterOn24(t *testing.T) {
 	}
 }
 
-// TestRegisterWhileVersionUnknown registers on a 2.4.0 platform whose
-// settings fail until the retries run out: the current line's contracts
-// are sent on that assumption and refused, and the refusal is not final
-// (serve registers again), so that the next registration reads the
-// version and declares only what 2.4.0 knows.
+// TestRegisterWhileVersionUnknown: on a 2.4.0 platform whose settings
+// fail until the retries run out, nothing is registered (the platform would
+// take the current line's contracts and drop every result judged against
+// them), and the postponement is not final: the next registration reads
+// the version and declares only what 2.4.0 knows.
 func TestRegisterWhileVersionUnknown(t *testing.T) {
 	p := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(openaevtest.Version24))
 	p.FailSettings(http.StatusServiceUnavailable, 2)
@@ -297,16 +297,16 @@ func TestRegisterWhileVersionUnknown(t *testing.T) {
 	}
 	manifests := []framework.Manifest{nmapShaped()}
 	_, err = c.Register(context.Background(), manifests, false)
-	var ae *openaev.APIError
 	switch {
 	case err == nil:
-		t.Fatal("the current line's contracts were accepted by a 2.4.0 platform")
+		t.Fatal("registered while the version was unknown")
 	case errors.Is(err, openaev.ErrPermanent):
-		t.Fatalf("refusal under an assumed version is final: %v", err)
-	case !errors.As(err, &ae) || ae.Status != http.StatusBadRequest:
-		t.Fatalf("error %v, want the platform's 400", err)
-	case !strings.Contains(err.Error(), "reads the version again"):
+		t.Fatalf("postponement is final: %v", err)
+	case !strings.Contains(err.Error(), "the next try reads it again"):
 		t.Errorf("error %q does not say the version is read again", err)
+	}
+	if regs := p.Registrations(); len(regs) != 0 {
+		t.Fatalf("registrations %+v sent while the version was unknown", regs)
 	}
 	if _, err := c.Register(context.Background(), manifests, false); err != nil {
 		t.Fatalf("second registration: %v", err)
@@ -314,8 +314,7 @@ func TestRegisterWhileVersionUnknown(t *testing.T) {
 	if got := c.Version(context.Background()); got != v24 {
 		t.Errorf("version %+v, want 2.4.0", got)
 	}
-	regs := p.Registrations()
-	if len(regs) != 2 || regs[0].Status != http.StatusBadRequest || regs[1].Status != http.StatusOK {
-		t.Errorf("registrations %+v, want one refused then one accepted", regs)
+	if regs := p.Registrations(); len(regs) != 1 || regs[0].Status != http.StatusOK {
+		t.Errorf("registrations %+v, want one, accepted", regs)
 	}
 }

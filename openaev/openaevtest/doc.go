@@ -27,14 +27,18 @@
 //     default for unknown enum values:
 //     contract_platforms must be Endpoint.PLATFORM_TYPE members (Linux,
 //     Windows, MacOS, Container, Service, Generic, Internal, Unknown;
-//     Current adds Android, iOS); every contract_content.outputs[].type
-//     must be a ContractOutputType of the version (2.4.0: text, number,
+//     Current adds Android, iOS); contract_content must be a string
+//     holding the contract document, stored as it is: its outputs[].type
+//     are parsed only when a result is processed (2.4.0's
+//     InjectorContractContentUtils.getContractOutputs, a strict enum), so
+//     a contract declaring a type the version lacks registers, and every
+//     result with structured outputs of its injects is dropped. The
+//     ContractOutputTypes of each version (2.4.0: text, number,
 //     port, portscan, ipv4, ipv6, credentials, cve, username, share,
 //     admin_username, group, computer, password_policy, delegation, sid,
 //     vulnerability, account_with_password_not_required,
 //     asreproastable_account, kerberoastable_account, asset; Current adds
-//     file, expectation_signature, action_output); contract_content must be a
-//     string holding the contract document; each contract_domains entry
+//     file, expectation_signature, action_output); each contract_domains entry
 //     has a non-blank domain_name and domain_color (InjectorContractDomainDTO
 //     @NotBlank); each expectation_expected_security_platform_types entry is
 //     a SecurityPlatformType (EDR, XDR, SIEM, SOAR, NDR, ISPM, LLM_FIREWALL,

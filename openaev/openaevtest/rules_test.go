@@ -78,12 +78,14 @@ func TestRegistrationEnums(t *testing.T) {
 		want    int
 	}{
 		{"nmap-shaped contract on Current", openaevtest.Current, nil, 200},
-		{"nmap-shaped contract on 2.4.0: action_output and expectation_signature unknown", openaevtest.Version24, nil, 400},
+		// Output types are judged when a result is processed, not here: the
+		// contract_content is stored as the string it is.
+		{"nmap-shaped contract on 2.4.0: action_output and expectation_signature unknown", openaevtest.Version24, nil, 200},
 		{"2.4.0 outputs on 2.4.0", openaevtest.Version24, outputs("portscan", "port", "text", "cve", "asset"), 200},
 		{"ipv4 and ipv6 on 2.4.0", openaevtest.Version24, outputs("ipv4", "ipv6"), 200},
-		{"file on 2.4.0", openaevtest.Version24, outputs("file"), 400},
+		{"file on 2.4.0", openaevtest.Version24, outputs("file"), 200},
 		{"ipv6 and file on Current", openaevtest.Current, outputs("ipv6", "file", "ipv4"), 200},
-		{"cloud_finding", openaevtest.Current, outputs("cloud_finding"), 400},
+		{"cloud_finding", openaevtest.Current, outputs("cloud_finding"), 200},
 		{"platform AWS", openaevtest.Current, func(c, e map[string]any) { e["contract_platforms"] = []any{"AWS"} }, 400},
 		{"platform Linux and Generic", openaevtest.Version24, func(c, e map[string]any) {
 			e["contract_platforms"] = []any{"Linux", "Generic"}
@@ -119,9 +121,27 @@ func TestRegistrationEnums(t *testing.T) {
 			if st != tt.want {
 				t.Fatalf("status %d, want %d (%v)", st, tt.want, reply)
 			}
-			_, known := p.ContractOutputs(contract["contract_id"].(string))
+			id := contract["contract_id"].(string)
+			outs, known := p.ContractOutputs(id)
 			if known != (st == 200) {
 				t.Errorf("contract kept = %v after %d", known, st)
+			}
+			if st != 200 {
+				return
+			}
+			// A type the version lacks fails the processing of every
+			// result with structured outputs (getContractOutputs).
+			unknown := false
+			for _, o := range outs {
+				ty, _, _ := strings.Cut(o, ":")
+				unknown = unknown || !openaevtest.KnownOutputType(tt.version, ty)
+			}
+			p.AddInject("i-enum", id)
+			postJSON(t, p, "/api/injects/execution/reception/i-enum", map[string]any{"tracking_total_count": 1})
+			postJSON(t, p, "/api/injects/execution/callback/i-enum", callback("complete", "SUCCESS", map[string]any{"undeclared": 1}))
+			calls := p.Calls("i-enum")
+			if c := calls[len(calls)-1]; (c.Outcome == openaevtest.Dropped) != unknown {
+				t.Errorf("a result %s (%s); output types known to %s: %v", c.Outcome, c.Reason, tt.version, !unknown)
 			}
 		})
 	}
