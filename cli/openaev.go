@@ -29,7 +29,8 @@ const (
 // The platform's version is read first (once): --openaev-version, else the
 // platform's answer, else (a dry run) the current line.
 func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, store *outbox.Store, view *runView) (*openaev.Processor, error) {
-	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version()))
+	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version()),
+		openaev.WithSecrets(secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))...))
 	if cfg.Backend.URL == "" {
 		opts = append(opts, openaev.WithDryRun(view.stdout()))
 	} else {

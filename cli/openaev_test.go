@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/query"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -117,32 +119,41 @@ func TestRunProfileOpenAEV(t *testing.T) {
 // stderr, not in the log, not in the INVALID_USAGE message the platform
 // keeps and shows its users.
 func TestRunInputErrorsNeverQuoteTheToken(t *testing.T) {
+	const shodanKey = "Sh0danKeyZZ77qqWW"
+	reg := registry(func(r *framework.Registry) { r.Register("query", func() framework.Executor { return query.New() }) })
 	p := openaevtest.NewPlatform(t, platformToken)
-	registered(t, p, platformToken, registry())
+	registered(t, p, platformToken, reg)
 	envFile := writeFile(t, "env.file", "INJECTKIT_TOKEN="+platformToken+"\n")
+	keyEnv := map[string]string{"INJECTKIT_SHODAN_API_KEY": shodanKey, "INJECTKIT_SHODAN_BASE_URL": "http://127.0.0.1:9"}
 	tests := []struct {
-		name string
-		args []string
+		name   string
+		args   []string
+		env    map[string]string
+		secret string // platformToken when empty
 	}{
-		{"targets file", []string{"run", "noop", "--targets-file", envFile}},
-		{"param", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=" + platformToken}},
-		{"validate", []string{"validate", "noop", "--targets-file", envFile}},
-		{"openaev targets file", []string{"run", "noop", "--profile", "openaev", "--targets-file", envFile}},
+		{name: "targets file", args: []string{"run", "noop", "--targets-file", envFile}},
+		{name: "param", args: []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=" + platformToken}},
+		{name: "validate", args: []string{"validate", "noop", "--targets-file", envFile}},
+		{name: "openaev targets file", args: []string{"run", "noop", "--profile", "openaev", "--targets-file", envFile}},
+		{name: "openaev, a secret setting", args: []string{"run", "query", "--profile", "openaev", "--query", "x", "--param", "provider=" + shodanKey},
+			env: keyEnv, secret: shodanKey},
+		{name: "a flag holding the token", args: []string{"run", "noop", "--target", "127.0.0.1", "--profile", platformToken}},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			id := fmt.Sprintf("inj-secret-%d", i)
-			p.AddInject(id, openaev.ContractID("noop"))
-			r := run(t, registry(), nil, append(tt.args, "--inject-id", id, "--backend-url", p.URL, "--token", platformToken)...)
+			p.AddInject(id, openaev.ContractID(tt.args[1]))
+			secret := cmp.Or(tt.secret, platformToken)
+			r := run(t, reg, tt.env, append(tt.args, "--inject-id", id, "--backend-url", p.URL, "--token", platformToken)...)
 			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "REDACTED") {
 				t.Fatalf("exit %d, want %d and the secret redacted: %s", r.code, cli.ExitUsage, r.stderr)
 			}
-			if strings.Contains(r.stderr, platformToken) || strings.Contains(r.stdout, platformToken) {
-				t.Errorf("token shown:\n%s%s", r.stdout, r.stderr)
+			if strings.Contains(r.stderr, secret) || strings.Contains(r.stdout, secret) {
+				t.Errorf("secret shown:\n%s%s", r.stdout, r.stderr)
 			}
 			for _, c := range p.Calls(id) {
-				if msg, _ := c.Body["execution_message"].(string); strings.Contains(msg, platformToken) {
-					t.Errorf("token sent to the platform in %s: %q", c.Kind, msg)
+				if msg, _ := c.Body["execution_message"].(string); strings.Contains(msg, secret) {
+					t.Errorf("secret sent to the platform in %s: %q", c.Kind, msg)
 				}
 			}
 		})

@@ -30,6 +30,26 @@ func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Ma
 	return out
 }
 
+// rawSecrets returns the secrets as the flags and the environment give
+// them, before the configuration is decoded: an error decoding it may
+// quote a secret pasted into another flag (--profile "$TOKEN").
+func rawSecrets(c interface{ String(string) string }, getenv func(string) string, ms []framework.Manifest) []string {
+	var out []string
+	for _, v := range []string{c.String("token"), getenv(envPrefix + "TOKEN")} {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	for _, m := range ms {
+		for _, s := range m.Settings {
+			if v := strings.TrimSpace(getenv(s.Env)); s.Secret && s.Env != "" && v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
 // redactingWriter removes secrets from each write: a log line, whole.
 type redactingWriter struct {
 	w       io.Writer

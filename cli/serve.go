@@ -78,7 +78,7 @@ const (
 )
 
 // platformClient returns the platform client's configuration and options.
-func (sc serveConfig) platformClient() (openaev.Config, []openaev.Option, error) {
+func (sc serveConfig) platformClient(ms []framework.Manifest) (openaev.Config, []openaev.Option, error) {
 	p := sc.Platform
 	cfg := openaev.Config{URL: p.URL, Token: p.Token, Tenant: p.Tenant,
 		InjectorID: p.InjectorID, InjectorName: p.InjectorName, InjectorType: p.InjectorType}
@@ -89,7 +89,9 @@ func (sc serveConfig) platformClient() (openaev.Config, []openaev.Option, error)
 		}
 		cfg.Icon = b
 	}
-	return cfg, p.Version.options(), nil
+	// An INVALID_USAGE message may quote an input holding a secret
+	// setting (the Shodan key), as the platform shows it to its users.
+	return cfg, append(p.Version.options(), openaev.WithSecrets(secretValues(backendConfig{}, sc.injectors, ms)...)), nil
 }
 
 // daemonOptions returns the daemon's and the profile's options of the
@@ -244,7 +246,7 @@ func serveAction(c *ucli.Context, o Options) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	platform, clientOpts, err := sc.platformClient()
+	platform, clientOpts, err := sc.platformClient(ms)
 	if err != nil {
 		return err
 	}

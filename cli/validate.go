@@ -45,7 +45,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	}
 	cfg, err := loadRunConfig(c, o, manifests(o.Registry))
 	if err != nil {
-		return err
+		return redactExit(err, rawSecrets(c, o.Getenv, manifests(o.Registry)))
 	}
 	secrets := secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))
 	defer func() { err = redactExit(err, secrets) }()

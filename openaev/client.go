@@ -62,6 +62,8 @@ type Client struct {
 
 	dryMu sync.Mutex
 	dry   io.Writer // when set, requests are printed, not sent
+	// secrets are redacted with the token (WithSecrets).
+	secrets []string
 
 	// The platform version (see Version), read once under verMu.
 	verMu    sync.Mutex
@@ -217,7 +219,16 @@ func ContractID(name string) string {
 func (c *Client) ContractID(injector string) string { return ContractID(injector) }
 
 // redact removes the token from s, in every form httpx.Redact knows.
-func (c *Client) redact(s string) string { return httpx.Redact(s, c.cfg.Token) }
+func (c *Client) redact(s string) string {
+	return httpx.Redact(s, append([]string{c.cfg.Token}, c.secrets...)...)
+}
+
+// WithSecrets adds values, besides the token, that nothing the client
+// sends or logs may show: the secret settings of the injectors, which an
+// input error may quote into an INVALID_USAGE message.
+func WithSecrets(secrets ...string) Option {
+	return func(c *Client) { c.secrets = append(c.secrets, secrets...) }
+}
 
 // defaultHTTPClient is the client used without WithHTTPClient: the proxy
 // from the environment, TLS 1.2 at least, no redirect followed (pyoaev
