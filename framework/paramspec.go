@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -304,14 +305,21 @@ func ParseDuration(s string) (time.Duration, error) {
 		return secondsDuration(secs)
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil {
+	switch {
+	case err != nil && durationSyntax.MatchString(s):
+		return 0, errTooLong // well formed: only Go's range refuses it
+	case err != nil:
 		return 0, errNotDuration
-	}
-	if d < 0 {
+	case d < 0:
 		return 0, errors.New("negative duration")
 	}
 	return d, nil
 }
+
+// durationSyntax matches what time.ParseDuration reads, its range aside.
+var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
+
+var errTooLong = errors.New("too long: at most 2562047h (292 years)")
 
 func secondsDuration(secs float64) (time.Duration, error) {
 	switch {
@@ -320,7 +328,7 @@ func secondsDuration(secs float64) (time.Duration, error) {
 	case secs < 0:
 		return 0, errors.New("negative duration")
 	case secs > maxDurationSeconds:
-		return 0, errors.New("too long: at most 2562047h (292 years)")
+		return 0, errTooLong
 	}
 	return time.Duration(secs * float64(time.Second)), nil
 }

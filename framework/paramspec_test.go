@@ -164,6 +164,13 @@ func TestParseDuration(t *testing.T) {
 		{"NaN", 0, "not a duration"},
 		{"Inf", 0, "not a duration"},
 		{"1e300", 0, "too long"},
+		{"9999999999s", 0, "too long"},
+		{"2562048h", 0, "too long"},
+		{"1h2562048h", 0, "too long"},
+		{"2562047h", 2562047 * time.Hour, ""},
+		{"5x", 0, "not a duration"},
+		{"h", 0, "not a duration"},
+		{".s", 0, "not a duration"},
 	}
 	for _, tt := range tests {
 		got, err := framework.ParseDuration(tt.in)
