@@ -122,7 +122,11 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 		return exit(err) // nothing ran
 	}
 	if v.text {
-		writeSummary(v.o.Stdout, r, v.where(r, err))
+		werr := writeSummary(v.o.Stdout, r, v.where(r, err))
+		if werr != nil && err == nil && v.cfg.Backend.URL == "" {
+			// Without a backend the summary is all the run leaves.
+			return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("write the summary: %w", werr)}
+		}
 	}
 	if err != nil {
 		return exit(err)

@@ -26,7 +26,7 @@ import (
 const collapseAbove = 20
 
 // writeSummary writes the summary of r; where is the last line.
-func writeSummary(w io.Writer, r *runtime.Report, where string) {
+func writeSummary(w io.Writer, r *runtime.Report, where string) error {
 	var b strings.Builder
 	labels := make([]string, len(r.Targets))
 	for i, t := range r.Targets {
@@ -87,7 +87,8 @@ func writeSummary(w io.Writer, r *runtime.Report, where string) {
 		}
 	}
 	b.WriteString(where + "\n")
-	io.WriteString(w, b.String())
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 // targetLabel names a target in the summary: its address or host name,

@@ -50,13 +50,16 @@ func TestBinaryExitCodesAndPipes(t *testing.T) {
 		t.Skipf("no /dev/full: %v", err)
 	}
 	defer full.Close()
-	cmd := exec.Command(bin, "run", "noop", "--target", "127.0.0.1")
-	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
-	var errs strings.Builder
-	cmd.Stdout, cmd.Stderr = full, &errs
-	err = cmd.Run()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != cli.ExitDelivery || !strings.Contains(errs.String(), "undelivered signatures: {") {
-		t.Errorf("stdout /dev/full: %v, want exit %d with the signatures on stderr:\n%s", err, cli.ExitDelivery, errs.String())
+	// So does the summary asked for with -o text.
+	for output, want := range map[string]string{"json": "undelivered signatures: {", "text": "injectkit: write the summary: "} {
+		cmd := exec.Command(bin, "run", "noop", "--target", "127.0.0.1", "-o", output)
+		cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
+		var errs strings.Builder
+		cmd.Stdout, cmd.Stderr = full, &errs
+		err = cmd.Run()
+		if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != cli.ExitDelivery || !strings.Contains(errs.String(), want) {
+			t.Errorf("-o %s, stdout /dev/full: %v, want exit %d and %q on stderr:\n%s", output, err, cli.ExitDelivery, want, errs.String())
+		}
 	}
 }
 
