@@ -113,12 +113,12 @@ func TestCorruptBodyNeverSent(t *testing.T) {
 				list[0].Attempts != 0 || !strings.Contains(list[0].LastError, "corrupt") {
 				t.Fatalf("records %+v", list)
 			}
-			// Moved back, it is found corrupt again.
-			if _, err := s.RetryDead(recs[0].ID); err != nil {
-				t.Fatal(err)
+			// It is not moved back: nothing in it can be sent.
+			if _, err := s.RetryDead(recs[0].ID); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "outbox drop") {
+				t.Errorf("retry-dead of a corrupt record: %v, want it refused, naming drop", err)
 			}
-			if _, ok, err := s.Claim(recs[0].ID); ok || !errors.Is(err, ErrBodyCorrupt) {
-				t.Errorf("claim of a corrupt body: %v %v", ok, err)
+			if list, _ := s.List(); len(list) != 1 || list[0].State != Dead {
+				t.Errorf("records %+v, want the corrupt one still dead", list)
 			}
 		})
 	}

@@ -384,11 +384,15 @@ func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason 
 	r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 }
 
-// RetryDead moves a dead record back to pending, due now.
+// RetryDead moves a dead record back to pending, due now. A corrupt one
+// (ReasonCorrupt) stays: nothing in it can be sent, Drop removes it.
 func (s *Store) RetryDead(id uint64) (Record, error) {
 	return s.update(id, func(r *Record) error {
-		if r.State != Dead {
+		switch {
+		case r.State != Dead:
 			return fmt.Errorf("%w: %d is not in the dead list", ErrNotFound, id)
+		case r.DeadReason == ReasonCorrupt:
+			return fmt.Errorf("%w: %d is corrupt, nothing in it can be sent (remove it with outbox drop)", ErrNotFound, id)
 		}
 		r.State = Pending
 		r.NextAttempt = s.opts.Now()
