@@ -18,7 +18,7 @@ import (
 // The caller closes it. The first interrupt through ctx ends a wait for
 // another process's lock (nothing has run yet: exit 130); the abandoned
 // open closes its store when it completes.
-func openRunOutbox(ctx context.Context, cfg runConfig, o Options) (*outbox.Store, error) {
+func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logger) (*outbox.Store, error) {
 	if cfg.Backend.URL == "" {
 		return nil, nil
 	}
@@ -28,7 +28,7 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options) (*outbox.Store
 	}
 	done := make(chan opened, 1)
 	go func() {
-		store, err := openOutbox(cfg.Outbox, o, "run", true)
+		store, err := openOutbox(cfg.Outbox, o, log, "run", true)
 		if err == nil && store != nil {
 			if err = checkRoom(store); err != nil {
 				store.Close()

@@ -78,7 +78,7 @@ func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 // its terminal callbacks kept in the outbox of `run`, and maps its outcome
 // to an exit code.
 func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, fn func(*openaev.Processor) error) error {
-	store, err := openRunOutbox(c.Context, cfg, o)
+	store, err := openRunOutbox(c.Context, cfg, o, log)
 	if err != nil {
 		return err
 	}

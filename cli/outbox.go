@@ -43,13 +43,20 @@ func outboxPath(oc outboxConfig, getenv func(string) string) (string, error) {
 
 // openOutbox opens the configured outbox, or returns nil for none. Errors
 // name the file and exit 2.
-func openOutbox(oc outboxConfig, o Options, command string, shared bool) (*outbox.Store, error) {
+func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, shared bool) (*outbox.Store, error) {
 	path, err := outboxPath(oc, o.Getenv)
 	if err != nil || path == "" {
 		return nil, err
 	}
+	waits := func(path string) {
+		log.Warn("waiting for outbox "+path+", held by another process, to remove the bodies the backend accepted "+
+			"(left there, a flush would post them again)", zap.Duration("outbox_lock_timeout", oc.LockTimeout))
+	}
+	if log == nil {
+		waits = nil
+	}
 	s, err := outbox.Open(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
-		Command: o.name() + " " + command})
+		Command: o.name() + " " + command, RemovalWaits: waits})
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
@@ -120,7 +127,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 			return &outboxEnv{cfg: cfg, log: log, absent: abs}, nil
 		}
 	}
-	s, err := openOutbox(cfg.outbox(), o, "outbox "+name, true)
+	s, err := openOutbox(cfg.outbox(), o, log, "outbox "+name, true)
 	if err != nil && name == "list" && (errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)) {
 		// list only reads: a file it may not write (a read-only file
 		// system, say) is listed all the same.

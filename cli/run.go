@@ -84,7 +84,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if cfg.Profile == ProfileOpenAEV {
 		return relabelUsage(&cfg, targets, runOpenAEVRequest(c, o, cfg, log, view, req))
 	}
-	store, err := openRunOutbox(c.Context, cfg, o)
+	store, err := openRunOutbox(c.Context, cfg, o, log)
 	if err != nil {
 		return err
 	}

@@ -267,7 +267,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	// The outbox (on unless --outbox none) is shared: several daemons on
 	// one host may keep their callbacks in one file; a body one of them is
 	// sending is never resent by another while it lives.
-	store, err := openOutbox(sc.Outbox, o, "serve", true)
+	store, err := openOutbox(sc.Outbox, o, log, "serve", true)
 	if err != nil {
 		return err
 	}

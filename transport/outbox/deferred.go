@@ -70,13 +70,16 @@ const lockRetry = 50 * time.Millisecond
 // be posted again by the next flush. Every process that shares the file
 // holds it for one operation at a time, so the wait ends.
 func (s *Store) acquireToRemove() (*bolt.DB, error) {
-	for {
+	for said := false; ; said = true {
 		db, err := s.acquire()
 		if !errors.Is(err, ErrLocked) {
 			return db, err
 		}
 		if s.hooks.locked != nil {
 			s.hooks.locked()
+		}
+		if !said && s.opts.RemovalWaits != nil {
+			s.opts.RemovalWaits(s.path)
 		}
 		time.Sleep(lockRetry)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -254,7 +255,8 @@ func TestDelivererRemovalWaitsForTheLock(t *testing.T) {
 		holder <- h
 		return http.StatusOK
 	})
-	s, err := outbox.Open(path, outbox.Options{Shared: true})
+	var waits atomic.Int32 // RemovalWaits: once per wait, not per try
+	s, err := outbox.Open(path, outbox.Options{Shared: true, RemovalWaits: func(string) { waits.Add(1) }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -282,6 +284,9 @@ func TestDelivererRemovalWaitsForTheLock(t *testing.T) {
 	}
 	if err := <-closed; err != nil {
 		t.Fatal(err)
+	}
+	if n := waits.Load(); n != 1 {
+		t.Errorf("RemovalWaits called %d times, want once", n)
 	}
 	s, err = outbox.Open(path, outbox.Options{})
 	if err != nil {

@@ -65,6 +65,11 @@ type Options struct {
 	// DeadBody) and from the errors and log lines of Send, Settle and a
 	// Resender: the bearer tokens of the backends the bodies go to.
 	Secrets []string
+	// RemovalWaits, when set, is called once each time the removal of
+	// bodies the backend accepted finds the file held by another process
+	// past Timeout: the removal waits for it without a limit (a body left
+	// pending would be posted again), and the caller may say so.
+	RemovalWaits func(path string)
 }
 
 // Store is an outbox file. It is safe for concurrent use.
