@@ -269,6 +269,14 @@ func usageErr(format string, args ...any) error {
 	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
 }
 
+// orList joins s as "a, b or c".
+func orList(s []string) string {
+	if len(s) < 2 {
+		return strings.Join(s, "")
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+}
+
 // splitParams splits "a=1,ports=22,80,b=x" on the commas that start a new
 // key=value pair, so that a value may hold commas.
 func splitParams(v string) []string {

@@ -375,13 +375,6 @@ func (f field) invalid(r raw, text string, reason error) error {
 	return usageErr("invalid %s %s%s: %w", f.key, val, where, reason)
 }
 
-func orList(s []string) string {
-	if len(s) < 2 {
-		return strings.Join(s, "")
-	}
-	return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
-}
-
 // keysOf returns the config keys of config struct types.
 func keysOf(types ...reflect.Type) map[string]bool {
 	out := map[string]bool{}
