@@ -78,14 +78,8 @@ func (s *keyScan) value(depth int) (string, string) {
 				s.i++
 				return "", ""
 			}
-			s.path = append(s.path, segment{index: n})
-			if where, key := s.value(depth + 1); where != "" {
+			if where, key := s.member(segment{index: n}, depth); where != "" {
 				return where, key
-			}
-			s.path = s.path[:len(s.path)-1]
-			s.ws()
-			if s.i < len(s.b) && s.b[s.i] == ',' {
-				s.i++
 			}
 		}
 	case '"':
@@ -140,14 +134,8 @@ func (s *keyScan) object(depth int) (string, string) {
 		}
 		s.ws()
 		s.i++ // ':'
-		s.path = append(s.path, segment{key: key, index: -1})
-		if where, rk := s.value(depth + 1); where != "" {
+		if where, rk := s.member(segment{key: key, index: -1}, depth); where != "" {
 			return where, rk
-		}
-		s.path = s.path[:len(s.path)-1]
-		s.ws()
-		if s.i < len(s.b) && s.b[s.i] == ',' {
-			s.i++
 		}
 	}
 }
@@ -162,6 +150,21 @@ const manyKeys = 16
 
 // str scans the string at s.i and returns its text: the bytes between its
 // quotes, unescaped when it holds an escape.
+// member scans the value of an array element or object member at seg,
+// then the comma after it.
+func (s *keyScan) member(seg segment, depth int) (string, string) {
+	s.path = append(s.path, seg)
+	if where, key := s.value(depth + 1); where != "" {
+		return where, key
+	}
+	s.path = s.path[:len(s.path)-1]
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == ',' {
+		s.i++
+	}
+	return "", ""
+}
+
 func (s *keyScan) str() []byte {
 	start := s.i + 1
 	escaped := false
