@@ -94,9 +94,9 @@ func (h *Handler) waitRoom(ctx context.Context) error {
 }
 
 // unstored sends the result of an inject that ran and found the outbox
-// full, without storing it. It reports false when err is not that; then
-// the caller settles err. Otherwise it returns nil: the message is
-// acknowledged whether the result was delivered or lost (logged).
+// full, without storing it, and reports true: the message is acknowledged
+// whether the result was delivered or lost (logged). It reports false when
+// err is not that; then the caller settles err.
 func (h *Handler) unstored(ctx context.Context, id, injector string, err error) (handled bool) {
 	var fe *outbox.FullError
 	var de *runtime.DeliveryError
