@@ -81,7 +81,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		Findings: r.findings(strings.Join(raws, "\n"), reported),
 	}
 	if reported {
-		out.TargetExtras = r.targetExtras(len(in.Targets))
+		out.TargetExtras = r.targetExtras()
 	}
 	var ee *ExitError
 	switch {

@@ -56,6 +56,7 @@ type report struct {
 	strays    []ScanResult // rows of hosts that match no target
 	ports     []int
 	perTarget map[int]*targetFinds // by target index
+	scanned   map[int]bool         // targets nmap reported a host for, by index
 	unscanned []string             // targets no host was reported for
 	unmatched []string             // hosts that match no target
 }
@@ -68,8 +69,7 @@ type targetFinds struct {
 // buildReport matches every host to the targets by address or by the host
 // name nmap was given, never by position.
 func buildReport(targets []scanTarget, hosts []host) report {
-	r := report{perTarget: map[int]*targetFinds{}}
-	seen := map[int]bool{}
+	r := report{perTarget: map[int]*targetFinds{}, scanned: map[int]bool{}}
 	allPorts := map[int]bool{}
 	// One row per target and port: nmap reports a host once per input
 	// that names it (127.0.0.1, and localhost resolved to it), and each
@@ -84,7 +84,7 @@ func buildReport(targets []scanTarget, hosts []host) report {
 		for _, t := range targets {
 			if t.matches(h) {
 				matched = append(matched, t)
-				seen[t.index] = true
+				r.scanned[t.index] = true
 			}
 		}
 		addr := hostAddr(h)
@@ -111,7 +111,7 @@ func buildReport(targets []scanTarget, hosts []host) report {
 		}
 	}
 	for _, t := range targets {
-		if !seen[t.index] {
+		if !r.scanned[t.index] {
 			r.unscanned = append(r.unscanned, t.value)
 		}
 	}
@@ -156,11 +156,18 @@ func (r report) findings(raw string, reported bool) map[string]any {
 	return m
 }
 
-// targetExtras returns one entry per target, by index: the ports and
-// services found on that target's host only, for DETECTION and PREVENTION.
-func (r report) targetExtras(n int) map[int]framework.TypeExtras {
-	out := make(map[int]framework.TypeExtras, n)
-	for i := range n {
+// targetExtras returns one entry per target nmap reported a host for, by
+// index: the ports and services found on that target's host only, for
+// DETECTION and PREVENTION ([] when none is open). A target nmap never
+// finished (the scan timed out, was killed or failed first, or its name did
+// not resolve) gets no entry: an empty list would read as "scanned, nothing
+// open".
+func (r report) targetExtras() map[int]framework.TypeExtras {
+	if len(r.scanned) == 0 {
+		return nil
+	}
+	out := make(map[int]framework.TypeExtras, len(r.scanned))
+	for i := range r.scanned {
 		ports, services := []int{}, []string{}
 		if f := r.perTarget[i]; f != nil {
 			ports = sortedKeys(f.ports)
