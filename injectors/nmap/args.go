@@ -89,6 +89,12 @@ func scanTargets(targets []framework.Target) ([]scanTarget, error) {
 				return nil, &signatures.ValidationError{Field: field, Value: v,
 					Reason: "host name made of digits and '-' only would be read by nmap as an address range"}
 			}
+			if numericLastLabel(v) {
+				return nil, fmt.Errorf("%s: %w", field, &signatures.ValidationError{Field: "target_hostname", Value: v,
+					Reason: "a host name whose last label is a number (decimal, octal or 0x hex) is read " +
+						"as an IPv4 address (0x7f000001, 0177.1, 2130706433 are 127.0.0.1), not a DNS " +
+						"name (RFC 1123 2.1); give the address as target_ipv4"})
+			}
 			st.name = strings.ToLower(strings.TrimSuffix(v, "."))
 		}
 		out = append(out, st)
@@ -124,6 +130,28 @@ func looksLikeRange(name string) bool {
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		if !(c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// numericLastLabel reports whether a host name's last label (a trailing
+// dot aside) is all decimal digits, or 0x and hex digits: every string
+// inet_aton reads as an address (1 to 4 parts, each decimal, octal or hex)
+// ends so, and no DNS top-level label is all-numeric (RFC 1123 2.1, RFC
+// 3696 2). Such a name would scan an address the signatures call a name.
+func numericLastLabel(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	label := name[strings.LastIndexByte(name, '.')+1:]
+	digits := "0123456789"
+	if len(label) >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X') {
+		label, digits = label[2:], "0123456789abcdefABCDEF"
+	} else if label == "" {
+		return false
+	}
+	for i := 0; i < len(label); i++ {
+		if !strings.ContainsRune(digits, rune(label[i])) {
 			return false
 		}
 	}

@@ -101,6 +101,14 @@ func TestHostileTargetsNeverReachNmap(t *testing.T) {
 		{"comment", host("localhost#x")},
 		{"cidr", signatures.NetworkConfig{TargetIPv4: "10.0.0.0/8"}},
 		{"range", host("10.0.0.1-254")},
+		{"hex integer name", host("0x7f000001")},
+		{"hex integer name, trailing dot", host("0X7F000001.")},
+		{"hex and decimal parts", host("0x7f.1")},
+		{"octal parts", host("0177.0.0.1")},
+		{"octal two parts", host("0177.1")},
+		{"decimal integer name", host("2130706433")},
+		{"bare 0x", host("0x")},
+		{"numeric top-level label", host("host.example.123")},
 		{"zone with newline", signatures.NetworkConfig{TargetIPv6: "fe80::1%lo\n10.0.0.1"}},
 		{"zone with space", signatures.NetworkConfig{TargetIPv6: "fe80::1%lo --script=x"}},
 		{"two fields", signatures.NetworkConfig{TargetIPv4: "127.0.0.1", TargetHostname: "localhost"}},
@@ -112,6 +120,11 @@ func TestHostileTargetsNeverReachNmap(t *testing.T) {
 			e := newTestExecutor(neverRun(t))
 			cfg, _ := newInject(t, nil, "127.0.0.1")
 			cfg.Targets = append(cfg.Targets, framework.Target{Config: tt.config})
+			// Refused before the run (the runtime's invalid request) and by
+			// Execute itself.
+			if err := e.ValidateTargets(cfg.Targets); err == nil || !strings.Contains(err.Error(), "targets[1]") {
+				t.Errorf("ValidateTargets = %v, want an error naming targets[1]", err)
+			}
 			out := e.Execute(context.Background(), cfg)
 			if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitInvalidInput {
 				t.Fatalf("ErrorInfo = %+v, want exit code %d", out.ErrorInfo, ExitInvalidInput)
@@ -184,17 +197,29 @@ func TestGroupTargets(t *testing.T) {
 	}
 }
 
-func TestLooksLikeRange(t *testing.T) {
-	for v, want := range map[string]bool{
-		"10.0.0.1-254":   true,
-		"10.0-255.0.1":   true,
-		"1-2":            true,
-		"1-2.example":    false,
-		"localhost":      false,
-		"host-1.example": false,
+func TestHostNameChecks(t *testing.T) {
+	for v, want := range map[string]struct{ isRange, numeric bool }{
+		"10.0.0.1-254":      {isRange: true},
+		"10.0-255.0.1":      {isRange: true, numeric: true},
+		"1-2":               {isRange: true},
+		"1-2.example":       {},
+		"localhost":         {},
+		"localhost.":        {},
+		"host-1.example":    {},
+		"0x7f.example":      {},
+		"host.0xg":          {},
+		"2130706433":        {isRange: true, numeric: true},
+		"0177.1":            {isRange: true, numeric: true},
+		"0x7f000001":        {numeric: true},
+		"0x7f.0x1.":         {numeric: true},
+		"a.0XFF":            {numeric: true},
+		"web.example.12345": {numeric: true},
 	} {
-		if got := looksLikeRange(v); got != want {
-			t.Errorf("looksLikeRange(%q) = %v, want %v", v, got, want)
+		if got := looksLikeRange(v); got != want.isRange {
+			t.Errorf("looksLikeRange(%q) = %v, want %v", v, got, want.isRange)
+		}
+		if got := numericLastLabel(v); got != want.numeric {
+			t.Errorf("numericLastLabel(%q) = %v, want %v", v, got, want.numeric)
 		}
 	}
 }

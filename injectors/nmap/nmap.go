@@ -38,10 +38,11 @@ func New() *Executor {
 
 // Interface guards.
 var (
-	_ framework.Executor        = (*Executor)(nil)
-	_ framework.Manifester      = (*Executor)(nil)
-	_ framework.ParamsFactory   = (*Executor)(nil)
-	_ framework.ParamsValidator = (*Executor)(nil)
+	_ framework.Executor         = (*Executor)(nil)
+	_ framework.Manifester       = (*Executor)(nil)
+	_ framework.ParamsFactory    = (*Executor)(nil)
+	_ framework.ParamsValidator  = (*Executor)(nil)
+	_ framework.TargetsValidator = (*Executor)(nil)
 )
 
 // Manifest describes the injector, its parameters (derived from Params)
@@ -84,6 +85,15 @@ func (e *Executor) ValidateParams(params any) error {
 		return err
 	}
 	return e.validate(p)
+}
+
+// ValidateTargets checks, before anything runs, every target Execute would
+// refuse (see scanTargets): a value that is not one target nmap reads as
+// given, such as an address range or a host name inet_aton reads as an
+// address. It never touches the network.
+func (*Executor) ValidateTargets(targets []framework.Target) error {
+	_, err := scanTargets(targets)
+	return err
 }
 
 func (e *Executor) validate(p Params) error {
