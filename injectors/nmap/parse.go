@@ -13,6 +13,10 @@ import (
 // XML report (its root element is not nmaprun).
 var ErrNotNmapXML = errors.New("output is not an nmap XML report")
 
+// maxQuoted bounds, in characters, the start of a non-XML output quoted in
+// an error.
+const maxQuoted = 64
+
 // nmapRun is what the parser kept of one nmap XML report.
 type nmapRun struct {
 	Version  string
@@ -150,9 +154,14 @@ func readRoot(d *xml.Decoder, run *nmapRun) error {
 			doctype = true
 			continue
 		}
+		if cd, ok := tok.(xml.CharData); ok {
+			if text := strings.TrimSpace(string(cd)); text != "" {
+				return fmt.Errorf("%w: not XML, it starts with %.*q", ErrNotNmapXML, maxQuoted, text)
+			}
+		}
 		se, ok := tok.(xml.StartElement)
 		if !ok {
-			continue // prolog: XML declaration, processing instructions, comments
+			continue // prolog: XML declaration, processing instructions, comments, white space
 		}
 		if se.Name.Local != "nmaprun" {
 			return fmt.Errorf("%w: root element is %q", ErrNotNmapXML, se.Name.Local)

@@ -45,19 +45,22 @@ func TestParseHost(t *testing.T) {
 
 func TestParseRejects(t *testing.T) {
 	tests := []struct {
-		name, in string
+		name, in, want string
 	}{
-		{"empty", ""},
-		{"text", "Starting Nmap 7.93\n"},
-		{"other root", `<?xml version="1.0"?><html><host/></html>`},
-		{"broken prolog", `<?xml version="1.0"?><nmaprun`},
-		{"other charset", `<?xml version="1.0" encoding="ISO-8859-1"?><nmaprun></nmaprun>`},
+		{"empty", "", "empty output"},
+		{"white space", " \n\t", "empty output"},
+		{"text", "Starting Nmap 7.93\n", `not XML, it starts with "Starting Nmap 7.93"`},
+		{"text then xml", "\nhello world\n<nmaprun/>", `not XML, it starts with "hello world"`},
+		{"long text", strings.Repeat("x", 200), `not XML, it starts with "` + strings.Repeat("x", maxQuoted) + `"`},
+		{"other root", `<?xml version="1.0"?><html><host/></html>`, `root element is "html"`},
+		{"broken prolog", `<?xml version="1.0"?><nmaprun`, "unexpected EOF"},
+		{"other charset", `<?xml version="1.0" encoding="ISO-8859-1"?><nmaprun></nmaprun>`, "ISO-8859-1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			run, err := parse(strings.NewReader(tt.in), parseHooks{})
-			if !errors.Is(err, ErrNotNmapXML) || run != nil {
-				t.Errorf("parse = %+v, %v; want ErrNotNmapXML", run, err)
+			if !errors.Is(err, ErrNotNmapXML) || run != nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("parse = %+v, %v; want ErrNotNmapXML saying %q", run, err, tt.want)
 			}
 		})
 	}
