@@ -40,6 +40,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		reported bool // some scan produced an nmap report
 		timedOut bool
 		runErr   error
+		said     []string // what nmap said of each scan (errormsg, or its standard error)
 	)
 	for _, g := range groupTargets(targets) {
 		if ctx.Err() != nil {
@@ -49,6 +50,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		o := e.scan(ctx, in, p, g)
 		if o.raw != "" {
 			raws = append(raws, o.raw)
+		}
+		if m := o.said(); m != "" {
+			said = append(said, m)
 		}
 		if o.run != nil {
 			reported = true
@@ -95,8 +99,11 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		out.ErrorInfo = e.errorInfo(ExitBadOutput, runErr)
 	case len(hosts) == 0:
 		out.Status = framework.StatusFailed
-		out.ErrorInfo = e.errorInfo(0, fmt.Errorf("nmap reported no host for any target (%s)",
-			strings.Join(r.unscanned, ", ")))
+		msg := fmt.Sprintf("nmap reported no host for any target (%s)", strings.Join(r.unscanned, ", "))
+		if len(said) > 0 {
+			msg += "; nmap said: " + strings.Join(said, "; ")
+		}
+		out.ErrorInfo = e.errorInfo(0, errors.New(msg))
 	case len(r.unscanned) > 0 || !complete:
 		out.Status = framework.StatusPartial
 	}
@@ -109,6 +116,23 @@ type scanOutcome struct {
 	raw      string   // nmap's standard output
 	err      error    // the runner's error
 	parseErr error
+	stderr   string // the end of nmap's standard error
+}
+
+// maxSaid bounds, in bytes, what an error quotes of nmap's standard error.
+const maxSaid = 512
+
+// said is nmap's own word on the run, on one line: the errormsg of its
+// report, else the end of its standard error (at most maxSaid bytes).
+func (o scanOutcome) said() string {
+	if o.run != nil && o.run.ErrorMsg != "" {
+		return o.run.ErrorMsg
+	}
+	msg := strings.Join(strings.Fields(o.stderr), " ")
+	if len(msg) > maxSaid {
+		msg = "…" + strings.ToValidUTF8(msg[len(msg)-maxSaid:], "")
+	}
+	return msg
 }
 
 // scan runs nmap once over group, parsing its report as it streams in: each
@@ -143,10 +167,11 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 	}()
 
 	var raw bytes.Buffer
-	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(&raw, pw))
+	stderr := &tailBuffer{max: maxSaid}
+	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(&raw, pw), stderr)
 	pw.Close()
 	res := <-done
-	return scanOutcome{run: res.run, raw: raw.String(), err: err, parseErr: res.err}
+	return scanOutcome{run: res.run, raw: raw.String(), err: err, parseErr: res.err, stderr: stderr.String()}
 }
 
 // failed is the output of a run that found nothing.

@@ -36,7 +36,7 @@ func TestExecuteLogsProgress(t *testing.T) {
 // TestExecuteBadOutput: nmap exits 0 but writes something else than a
 // report.
 func TestExecuteBadOutput(t *testing.T) {
-	e := newTestExecutor(func(_ context.Context, _ []string, _ io.Reader, stdout io.Writer) error {
+	e := newTestExecutor(func(_ context.Context, _ []string, _ io.Reader, stdout, _ io.Writer) error {
 		_, err := io.WriteString(stdout, "<html>not nmap</html>")
 		return err
 	})
@@ -47,6 +47,30 @@ func TestExecuteBadOutput(t *testing.T) {
 	}
 	if out.TargetExtras != nil {
 		t.Errorf("target extras %v for a run without a report", out.TargetExtras)
+	}
+}
+
+// TestScanOutcomeSaid: an error quotes nmap's errormsg, else the end of its
+// standard error on one line, bounded.
+func TestScanOutcomeSaid(t *testing.T) {
+	long := strings.Repeat("é", maxSaid) + " the end\n"
+	tests := []struct {
+		name string
+		o    scanOutcome
+		want string
+	}{
+		{"nothing", scanOutcome{}, ""},
+		{"stderr lines", scanOutcome{stderr: "Failed to resolve \"x\".\nWARNING: No targets\n"},
+			`Failed to resolve "x". WARNING: No targets`},
+		{"errormsg first", scanOutcome{run: &nmapRun{ErrorMsg: "QUITTING"}, stderr: "noise"}, "QUITTING"},
+		{"long stderr", scanOutcome{stderr: long}, "…" + strings.Repeat("é", (maxSaid-len(" the end"))/2) + " the end"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.o.said(); got != tt.want {
+				t.Errorf("said = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
 

@@ -45,7 +45,7 @@ type goldenResult struct {
 // nmap.* for the IPv4 scan, nmap6.* for the -6 one (.xml standard output,
 // .stderr, .exit the exit code when it was not 0).
 func replay(dir string) runFunc {
-	return func(_ context.Context, args []string, _ io.Reader, stdout io.Writer) error {
+	return func(_ context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 		name := "nmap"
 		if slices.Contains(args, "-6") {
 			name = "nmap6"
@@ -56,6 +56,12 @@ func replay(dir string) runFunc {
 		}
 		if _, err := stdout.Write(xml); err != nil {
 			return err
+		}
+		said, _ := os.ReadFile(filepath.Join(dir, name+".stderr"))
+		if stderr != nil {
+			if _, err := stderr.Write(said); err != nil {
+				return err
+			}
 		}
 		code, err := os.ReadFile(filepath.Join(dir, name+".exit"))
 		if errors.Is(err, os.ErrNotExist) {
@@ -68,8 +74,7 @@ func replay(dir string) runFunc {
 		if err != nil {
 			return err
 		}
-		stderr, _ := os.ReadFile(filepath.Join(dir, name+".stderr"))
-		return &ExitError{Code: n, Stderr: string(stderr)}
+		return &ExitError{Code: n, Stderr: string(said)}
 	}
 }
 

@@ -41,7 +41,7 @@ type recorder struct {
 	next  runFunc
 }
 
-func (r *recorder) run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+func (r *recorder) run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	in, err := io.ReadAll(stdin)
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func (r *recorder) run(ctx context.Context, args []string, stdin io.Reader, stdo
 	if r.next == nil {
 		return nil
 	}
-	return r.next(ctx, args, strings.NewReader(string(in)), stdout)
+	return r.next(ctx, args, strings.NewReader(string(in)), stdout, stderr)
 }
 
 func (r *recorder) Calls() []call {
@@ -63,7 +63,7 @@ func (r *recorder) Calls() []call {
 
 // neverRun is a runner that fails the test if nmap would be started.
 func neverRun(t *testing.T) runFunc {
-	return func(_ context.Context, args []string, _ io.Reader, _ io.Writer) error {
+	return func(_ context.Context, args []string, _ io.Reader, _, _ io.Writer) error {
 		t.Errorf("nmap was run with %q", args)
 		return nil
 	}

@@ -40,14 +40,15 @@ func (e *ExitError) Error() string {
 }
 
 // runFunc runs nmap with args, its standard input read from stdin and its
-// standard output streamed to stdout. It returns ErrNotInstalled, ctx's error
-// when ctx ended the run (nmap and its process group killed), an *ExitError,
-// or another error starting nmap.
-type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error
+// standard output streamed to stdout; its standard error is written to
+// stderr too (nil: kept only for an ExitError). It returns ErrNotInstalled,
+// ctx's error when ctx ended the run (nmap and its process group killed),
+// an *ExitError, or another error starting nmap.
+type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 
 // runNmap is the real runner: nmap from PATH, no shell, in its own process
 // group.
-func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	path, err := exec.LookPath("nmap")
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotInstalled, err)
@@ -55,8 +56,11 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Stdin = stdin
 	cmd.Stdout = stdout
-	stderr := &tailBuffer{max: maxStderr}
-	cmd.Stderr = stderr
+	tail := &tailBuffer{max: maxStderr}
+	cmd.Stderr = tail
+	if stderr != nil {
+		cmd.Stderr = io.MultiWriter(tail, stderr)
+	}
 	setProcessGroup(cmd)
 	cmd.WaitDelay = waitDelay
 	// The thread that starts nmap lives as long as nmap runs: on Linux the
@@ -69,7 +73,7 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout io.Writ
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		return &ExitError{Code: exitCode(ee), Stderr: stderr.String()}
+		return &ExitError{Code: exitCode(ee), Stderr: tail.String()}
 	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", errStart, err)

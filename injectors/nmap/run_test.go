@@ -36,7 +36,7 @@ func fakeNmap(t *testing.T, body string) (dir string) {
 
 func TestRunnerNotInstalled(t *testing.T) {
 	t.Setenv("PATH", t.TempDir())
-	err := runNmap(context.Background(), []string{"-sT"}, strings.NewReader(""), &bytes.Buffer{})
+	err := runNmap(context.Background(), []string{"-sT"}, strings.NewReader(""), &bytes.Buffer{}, nil)
 	if !errors.Is(err, ErrNotInstalled) {
 		t.Fatalf("runNmap = %v, want ErrNotInstalled", err)
 	}
@@ -51,15 +51,20 @@ func TestRunnerNotInstalled(t *testing.T) {
 }
 
 // TestRunnerPassesArgsAndStdin proves arguments reach nmap as they are, with
-// no shell in between, and targets arrive on standard input.
+// no shell in between, and targets arrive on standard input; what nmap says
+// on standard error reaches the caller even when it exits 0.
 func TestRunnerPassesArgsAndStdin(t *testing.T) {
 	dir := fakeNmap(t, `for a in "$@"; do printf '%s\n' "$a"; done >"$DIR/args"
 cat >"$DIR/stdin"
+echo 'Failed to resolve "x".' >&2
 printf '<nmaprun></nmaprun>'`)
 	args := []string{"-sT", "$(touch " + dir + "/pwned)", "a b", "; id"}
-	var out bytes.Buffer
-	if err := runNmap(context.Background(), args, strings.NewReader("127.0.0.1\nlocalhost\n"), &out); err != nil {
+	var out, stderr bytes.Buffer
+	if err := runNmap(context.Background(), args, strings.NewReader("127.0.0.1\nlocalhost\n"), &out, &stderr); err != nil {
 		t.Fatal(err)
+	}
+	if stderr.String() != "Failed to resolve \"x\".\n" {
+		t.Errorf("stderr = %q", stderr.String())
 	}
 	gotArgs, _ := os.ReadFile(filepath.Join(dir, "args"))
 	if want := strings.Join(args, "\n") + "\n"; string(gotArgs) != want {
@@ -81,7 +86,7 @@ func TestRunnerExitError(t *testing.T) {
 while [ $i -lt 400 ]; do echo "warning line $i: something nmap said on stderr" >&2; i=$((i+1)); done
 echo "QUITTING!" >&2
 exit 3`)
-	err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{})
+	err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{}, nil)
 	var ee *ExitError
 	if !errors.As(err, &ee) {
 		t.Fatalf("runNmap = %v, want *ExitError", err)
@@ -116,7 +121,7 @@ wait`)
 	defer pr.Close()
 	done := make(chan error, 1)
 	go func() {
-		done <- runNmap(ctx, nil, strings.NewReader(""), pw)
+		done <- runNmap(ctx, nil, strings.NewReader(""), pw, nil)
 		pw.Close()
 	}()
 	buf := make([]byte, 8)
@@ -186,7 +191,7 @@ func TestExecuteTimeoutKeepsFinishedHosts(t *testing.T) {
 
 func TestRunnerKilledBySignal(t *testing.T) {
 	fakeNmap(t, `echo "about to crash" >&2; kill -SEGV $$`)
-	err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{})
+	err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{}, nil)
 	var ee *ExitError
 	if !errors.As(err, &ee) || ee.Code != 128+int(syscall.SIGSEGV) || !strings.Contains(ee.Stderr, "about to crash") {
 		t.Fatalf("runNmap = %v, want an *ExitError with code %d", err, 128+int(syscall.SIGSEGV))
