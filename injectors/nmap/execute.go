@@ -156,11 +156,7 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 					in.Partial(line)
 				}
 			},
-			progress: func(tp taskProgress) {
-				log.Info("nmap progress", zap.String("task", tp.Task), zap.Float64("percent", tp.Percent),
-					zap.Duration("remaining", time.Duration(tp.Remaining)*time.Second),
-					zap.Time("etc", time.Unix(tp.ETC, 0).UTC()))
-			},
+			progress: func(tp taskProgress) { log.Info("nmap progress", tp.fields()...) },
 		})
 		_, _ = io.Copy(io.Discard, pr) // never leave nmap's writer blocked
 		done <- parsed{run, err}
@@ -172,6 +168,22 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 	pw.Close()
 	res := <-done
 	return scanOutcome{run: res.run, raw: raw.String(), err: err, parseErr: res.err, stderr: stderr.String()}
+}
+
+// fields are a progress line's log fields: the task, and each number nmap
+// wrote (a missing one is left out, never logged as 0 or 1970).
+func (tp taskProgress) fields() []zap.Field {
+	fs := []zap.Field{zap.String("task", tp.Task)}
+	if tp.Percent != nil {
+		fs = append(fs, zap.Float64("percent", *tp.Percent))
+	}
+	if tp.Remaining != nil {
+		fs = append(fs, zap.Duration("remaining", time.Duration(*tp.Remaining)*time.Second))
+	}
+	if tp.ETC != nil {
+		fs = append(fs, zap.Time("etc", time.Unix(*tp.ETC, 0).UTC()))
+	}
+	return fs
 }
 
 // failed is the output of a run that found nothing.

@@ -3,6 +3,7 @@ package nmap
 import (
 	"context"
 	"io"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -11,25 +12,40 @@ import (
 	"github.com/injectkit/injectkit/framework"
 )
 
-// TestExecuteLogsProgress replays a real report holding <taskprogress>
-// elements: each is one INFO line with the task, percent and estimate.
+// TestExecuteLogsProgress replays real reports holding <taskprogress>
+// elements: each is one INFO line with the task, the percent and, when nmap
+// wrote one, the estimate (a service scan's first lines have none: no
+// remaining 0, no etc in 1970).
 func TestExecuteLogsProgress(t *testing.T) {
-	e := newTestExecutor(replay("testdata/progress"))
-	cfg, logs := newInject(t, nil, "127.0.0.1")
-	out := e.Execute(context.Background(), cfg)
-	if out.ExecutionStatus() != framework.StatusSuccess {
-		t.Fatalf("status %q: %+v", out.ExecutionStatus(), out.ErrorInfo)
-	}
-	want := strings.Count(string(readFixture(t, "progress/nmap.xml")), "<taskprogress ")
-	entries := logs.FilterMessage("nmap progress").All()
-	if len(entries) != want || want == 0 {
-		t.Fatalf("%d progress lines logged, want %d", len(entries), want)
-	}
-	for _, e := range entries {
-		f := e.ContextMap()
-		if e.Level != zapcore.InfoLevel || f["task"] != "Connect Scan" || f["percent"] == nil || f["etc"] == nil {
-			t.Errorf("progress entry %v %v", e.Level, f)
-		}
+	for _, tt := range []struct {
+		dir, task string
+		estimate  bool
+	}{
+		{"progress", "Connect Scan", true},
+		{"service_progress", "Service scan", false},
+	} {
+		t.Run(tt.dir, func(t *testing.T) {
+			e := newTestExecutor(replay(filepath.Join("testdata", tt.dir)))
+			cfg, logs := newInject(t, nil, "127.0.0.1")
+			out := e.Execute(context.Background(), cfg)
+			if out.ExecutionStatus() != framework.StatusSuccess {
+				t.Fatalf("status %q: %+v", out.ExecutionStatus(), out.ErrorInfo)
+			}
+			want := strings.Count(string(readFixture(t, tt.dir+"/nmap.xml")), "<taskprogress ")
+			entries := logs.FilterMessage("nmap progress").All()
+			if len(entries) != want || want == 0 {
+				t.Fatalf("%d progress lines logged, want %d", len(entries), want)
+			}
+			for _, e := range entries {
+				f := e.ContextMap()
+				_, etc := f["etc"]
+				_, remaining := f["remaining"]
+				if e.Level != zapcore.InfoLevel || f["task"] != tt.task || f["percent"] == nil ||
+					etc != tt.estimate || remaining != tt.estimate {
+					t.Errorf("progress entry %v %v", e.Level, f)
+				}
+			}
+		})
 	}
 }
 

@@ -82,11 +82,13 @@ func (p port) number() int {
 }
 
 // taskProgress is one <taskprogress> element, written by --stats-every.
+// A number nmap left out (a service scan's first lines have a percent but no
+// estimate) or wrote unreadably is nil.
 type taskProgress struct {
 	Task      string
-	Percent   float64
-	Remaining int64 // seconds
-	ETC       int64 // Unix time of the estimated completion
+	Percent   *float64
+	Remaining *int64 // seconds
+	ETC       *int64 // Unix time of the estimated completion
 }
 
 // parseHooks are called as the report streams in.
@@ -230,18 +232,20 @@ func attr(se xml.StartElement, name string) string {
 	return ""
 }
 
-func parseFloat(s string) float64 {
+// parseFloat returns the number s holds, or nil when it holds none.
+func parseFloat(s string) *float64 {
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
-		return 0
+		return nil
 	}
-	return f
+	return &f
 }
 
-func parseInt(s string) int64 {
+// parseInt returns the integer s holds, or nil when it holds none.
+func parseInt(s string) *int64 {
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil {
-		return 0
+		return nil
 	}
-	return n
+	return &n
 }

@@ -174,13 +174,14 @@ func TestParseStreamsHooks(t *testing.T) {
 	}
 	last := -1.0
 	for _, tp := range progress {
-		if tp.Task != "Connect Scan" || tp.Percent < last || tp.Percent > 100 {
+		if tp.Task != "Connect Scan" || tp.Percent == nil || *tp.Percent < last || *tp.Percent > 100 {
 			t.Errorf("progress %+v after %.2f%%", tp, last)
+			continue
 		}
-		last = tp.Percent
+		last = *tp.Percent
 	}
-	if progress[len(progress)-1].ETC == 0 || progress[len(progress)-1].Remaining == 0 {
-		t.Errorf("last progress lacks an estimate: %+v", progress[len(progress)-1])
+	if end := progress[len(progress)-1]; end.ETC == nil || *end.ETC == 0 || end.Remaining == nil || *end.Remaining == 0 {
+		t.Errorf("last progress lacks an estimate: %+v", end)
 	}
 }
 

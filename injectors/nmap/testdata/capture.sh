@@ -7,10 +7,12 @@
 #
 # Port 18100 answers with an SSH banner, 18101 has no listener (closed),
 # 18102 is a listener whose accept queue is full, so the kernel drops new
-# SYNs: nmap reports it filtered (no iptables needed).
+# SYNs: nmap reports it filtered (no iptables needed). 18163 accepts and
+# never answers.
 set -eu
 python3 listen.py 127.0.0.1:18100:banner 127.0.0.1:18102:full \
-	127.0.0.2:18100:banner 127.0.0.3:18102:full ::1:18100:banner &
+	127.0.0.2:18100:banner 127.0.0.3:18102:full ::1:18100:banner \
+	127.0.0.1:18163:silent &
 lpid=$!
 trap 'kill $lpid' EXIT
 sleep 3 # let the listeners start and fill their queues
@@ -42,6 +44,9 @@ echo 127.0.0.1 | setpriv --reuid=nobody --regid=nogroup --clear-groups \
 # progress: a polite (-T2) scan, slow enough for nmap to write <taskprogress>
 # (every second here, every 5s in the injector).
 scan progress nmap "-p 18100-18115 -T2 --stats-every 1s" 127.0.0.1
+# service_progress: -sV on a port that never answers: nmap's service scan
+# progress lines carry a percent but no remaining time or estimate.
+scan service_progress nmap "-p 18163 -sV --stats-every 1s" 127.0.0.1
 # truncated: a real capture cut inside its second host.
 mkdir -p truncated
 awk '/<host /{n++} n==2 && /<port /{print; exit} {print}' several_hosts/nmap.xml >truncated/nmap.xml
