@@ -71,24 +71,38 @@ func cloudTrailEvent(serviceID, operation string) string {
 	return source + ":" + operation
 }
 
-// addRecordCalls adds a deserialize-step middleware, so that it runs once
-// per attempt actually sent, after the user agent is set: it records the call
-// in the context's recorder.
+// addRecordCalls adds a deserialize-step middleware, innermost, so that it
+// runs once per attempt, around the send: it records the call in the
+// context's recorder when AWS answered it.
 func addRecordCalls(stack *middleware.Stack) error {
 	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("injectkitRecordCalls", recordCall), middleware.After)
 }
 
+// recordCall records an attempt that got an HTTP answer, whatever its
+// status: CloudTrail logs the calls AWS refused (AccessDenied, throttling)
+// as well as the others. An attempt that got none (a DNS, connection or
+// TLS failure, a deadline before the answer) is not recorded: nothing says
+// it reached AWS, so no trail can be expected to hold it.
 func recordCall(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 	middleware.DeserializeOutput, middleware.Metadata, error,
 ) {
-	if r := recorderFrom(ctx); r != nil {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	if r := recorderFrom(ctx); r != nil && answered(out) {
 		ua := ""
 		if req, ok := in.Request.(*smithyhttp.Request); ok {
 			ua = req.Header.Get("User-Agent")
 		}
 		r.add(cloudTrailEvent(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)), ua)
 	}
-	return next.HandleDeserialize(ctx, in)
+	return out, md, err
+}
+
+// answered reports whether an attempt got an HTTP response. The SDK's HTTP
+// handler stands an empty response (status 0) in for the one a failed send
+// did not get.
+func answered(out middleware.DeserializeOutput) bool {
+	resp, ok := out.RawResponse.(*smithyhttp.Response)
+	return ok && resp != nil && resp.Response != nil && resp.StatusCode > 0
 }
 
 // addCallTimeout bounds each call, its retries included, to d.

@@ -66,6 +66,9 @@ type caseSpec struct {
 	WantErrors []string                   `json:"want_error_contains"`
 	WantSeen   *[]string                  `json:"want_seen"`
 	WantCounts map[string]int             `json:"want_counts"`
+	// Drop lists the events whose connection the stand-in closes
+	// unanswered.
+	Drop []string `json:"drop"`
 }
 
 func loadCase(t *testing.T, dir string) caseSpec {
@@ -113,6 +116,9 @@ func runCase(t *testing.T, dir string) (caseSpec, *standIn, framework.ToolOutput
 	setAWSEnv(t)
 	spec := loadCase(t, dir)
 	st := newStandIn(t, spec.Buckets, filepath.Join(dir, "fixtures"), filepath.Join("testdata", "fixtures"))
+	for _, event := range spec.Drop {
+		st.dropOn(event)
+	}
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
 	p := decodeParams(t, e, spec.Params, st.URL())
 	out := e.Execute(context.Background(), newInject(t, spec.Targets, p))
@@ -147,7 +153,7 @@ func TestGoldenCases(t *testing.T) {
 		}
 		checkInvariants(t, spec, st, out)
 
-		testkit.Golden(t, filepath.Join(dir, "want.json"), goldenView(t, out), *update)
+		testkit.Golden(t, filepath.Join(dir, "want.json"), goldenView(t, out, st.URL()), *update)
 	})
 }
 
@@ -197,8 +203,9 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 }
 
 // goldenView renders the output with the user agent (which names the Go
-// version and the OS) replaced by a placeholder.
-func goldenView(t *testing.T, out framework.ToolOutput) []byte {
+// version and the OS) and the stand-in's endpoint (its port changes) replaced
+// by placeholders.
+func goldenView(t *testing.T, out framework.ToolOutput, endpoint string) []byte {
 	t.Helper()
 	// The output as the signatures see it: per-target extras by position.
 	view := signatures.ToolOutput{Status: out.Status, ErrorInfo: out.ErrorInfo, ExtraSignatures: out.ExtraSignatures,
@@ -228,7 +235,7 @@ func goldenView(t *testing.T, out framework.ToolOutput) []byte {
 	if err := enc.Encode(view); err != nil {
 		t.Fatal(err)
 	}
-	return b.Bytes()
+	return bytes.ReplaceAll(b.Bytes(), []byte(endpoint), []byte("<endpoint>"))
 }
 
 func sameSet(a, b []string) bool {

@@ -32,7 +32,7 @@
 // declared output (type text): the platform has no output type for the
 // structured results. Every target's DETECTION and PREVENTION signatures gain
 // cloud_api_calls (sorted unique "eventSource:eventName" pairs, as CloudTrail
-// names them) and user_agent (the SDK user agent, which carries
+// names them, of the calls AWS answered) and user_agent (the SDK user agent, which carries
 // "injectkit/<version>").
 //
 // Only AWS is implemented; the provider interface in provider.go is the seam

@@ -49,6 +49,8 @@ type standIn struct {
 	peak     int
 	// hang holds the events answered only when the client gives up.
 	hang map[string]bool
+	// drop holds the events whose connection is closed unanswered.
+	drop map[string]bool
 }
 
 // seenCall is one request the stand-in answered.
@@ -73,7 +75,8 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 		}
 	}
 	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
-		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
+		drop: map[string]bool{},
+		s3:   gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -138,6 +141,9 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
@@ -153,6 +159,9 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 	}
 	action := r.PostForm.Get("Action")
 	event := service + ".amazonaws.com:" + action
+	if s.dropped(w, event) {
+		return
+	}
 	s.record(event, region, r)
 	s.mu.Lock()
 	hang := s.hang[event]
@@ -361,6 +370,33 @@ func (s *standIn) hangOn(event string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hang[event] = true
+}
+
+// dropOn makes the stand-in close the connection of requests for event
+// without an answer, as a network failure between the client and AWS would:
+// the request is not seen.
+func (s *standIn) dropOn(event string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drop[event] = true
+}
+
+// dropped closes the connection of a request for a dropped event and
+// reports whether it did.
+func (s *standIn) dropped(w http.ResponseWriter, event string) bool {
+	s.mu.Lock()
+	drop := s.drop[event]
+	s.mu.Unlock()
+	if !drop {
+		return false
+	}
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		s.t.Errorf("stand-in: drop %s: %v", event, err)
+		return false
+	}
+	_ = conn.Close()
+	return true
 }
 
 // The stand-in counts an SDK's resend of an attempt it answered with
