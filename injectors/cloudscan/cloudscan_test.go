@@ -158,8 +158,10 @@ func TestGoldenCases(t *testing.T) {
 }
 
 // checkInvariants holds for every run: the calls reported are exactly the
-// calls the stand-ins saw, every call carried the injectkit user agent, and
-// there is one target extra per configuration.
+// calls the stand-ins saw, reported only by the targets of the account the
+// identity call proved (its trail is the one that logged them), every call
+// carried the injectkit user agent, and there is one target extra per
+// configuration.
 func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.ToolOutput) {
 	t.Helper()
 	for _, c := range st.calls() {
@@ -177,7 +179,11 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 		t.Fatalf("%d target extras for %d targets", len(out.TargetExtras), len(spec.Targets))
 	}
 	union := map[string]bool{}
+	account, want := st.identity(), []string{}
 	for i, te := range out.TargetExtras {
+		if spec.Targets[i].CloudAccountID == account {
+			want = st.seen()
+		}
 		det, pre := te[framework.Detection], te[framework.Prevention]
 		if !reflect.DeepEqual(det, pre) {
 			t.Errorf("target %d: DETECTION extras %v differ from PREVENTION %v", i, det, pre)
@@ -186,6 +192,10 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 			continue
 		}
 		calls, _ := det[ExtraCloudAPICalls].([]string)
+		if spec.Targets[i].CloudAccountID != account {
+			t.Errorf("target %d of account %s reports %q, calls made under account %q",
+				i, spec.Targets[i].CloudAccountID, calls, account)
+		}
 		for _, c := range calls {
 			union[c] = true
 		}
@@ -197,8 +207,8 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 	for c := range union {
 		got = append(got, c)
 	}
-	if want := st.seen(); !sameSet(got, want) {
-		t.Errorf("cloud_api_calls %q, stand-in saw %q", got, want)
+	if !sameSet(got, want) {
+		t.Errorf("cloud_api_calls %q, want %q (stand-in saw %q under account %q)", got, want, st.seen(), account)
 	}
 }
 

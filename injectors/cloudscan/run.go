@@ -143,7 +143,8 @@ func providerOrder(runs []*configRun) []string {
 
 // prepare opens the provider's session, proves its identity and returns the
 // checks of the configurations whose account matches. A configuration that
-// does not match gets no job: nothing but the identity call is made for it.
+// does not match gets no job, and no call: the identity call was made under
+// another account.
 func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, params *Params, runs []*configRun) []*job {
 	prov := e.providers[name]
 	var mine []*configRun
@@ -162,10 +163,10 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 		fail(err.Error())
 		return nil
 	}
+	// The identity call is logged by the trail of the account the
+	// credentials belong to: it counts for the configurations of that
+	// account only, and for none when no account was proved.
 	idRec := newRecorder()
-	for _, r := range mine {
-		r.recs = append(r.recs, idRec)
-	}
 	account, err := sess.accountID(withRecorder(ctx, idRec), mine[0].cfg.CloudRegion)
 	if err != nil {
 		fail(err.Error())
@@ -181,6 +182,7 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 				zap.String("cloud_account_id", r.cfg.CloudAccountID), zap.String("caller_account_id", account))
 			continue
 		}
+		r.recs = append(r.recs, idRec)
 		services := prov.services()
 		if r.cfg.TargetService != "" {
 			services = []string{r.cfg.TargetService}

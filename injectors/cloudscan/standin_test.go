@@ -51,6 +51,9 @@ type standIn struct {
 	hang map[string]bool
 	// drop holds the events whose connection is closed unanswered.
 	drop map[string]bool
+	// account is the account its GetCallerIdentity answered with, "" until
+	// it answers one.
+	account string
 }
 
 // seenCall is one request the stand-in answered.
@@ -275,10 +278,26 @@ func (s *standIn) serve(w http.ResponseWriter, base string, qualifiers []string,
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	status := errorStatus(body)
+	if m := callerAccount.FindSubmatch(body); m != nil && status == http.StatusOK {
+		s.mu.Lock()
+		s.account = string(m[1])
+		s.mu.Unlock()
+	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("x-amzn-RequestId", "b25f48e8-84fd-11e6-80d4-fixture")
-	w.WriteHeader(errorStatus(body))
+	w.WriteHeader(status)
 	_, _ = w.Write(body)
+}
+
+var callerAccount = regexp.MustCompile(`<GetCallerIdentityResult>(?s:.*)<Account>(\d+)</Account>`)
+
+// identity returns the account the stand-in's GetCallerIdentity answered
+// with, "" when it answered none.
+func (s *standIn) identity() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.account
 }
 
 var errorCode = regexp.MustCompile(`<Code>([^<]+)</Code>`)
