@@ -64,6 +64,8 @@ type cloudConfig struct {
 		Findings []json.RawMessage `json:"findings"`
 		Errors   []struct {
 			Operation string `json:"operation"`
+			Resource  string `json:"resource"`
+			Code      string `json:"code"`
 			Message   string `json:"message"`
 		} `json:"errors"`
 		Failed bool `json:"failed"`
@@ -226,8 +228,9 @@ func (v *findingsView) queryResults(results []queryResult) {
 
 // cloudConfigs shows, per target, the lines of findings_summary about its
 // account and region (or its account's global checks) from the services
-// it checked (a line names its service first: "s3 bucket …"), and its
-// failed checks.
+// it checked (a line names its service first: "s3 bucket …"), its failed
+// checks, and the calls on single resources that failed in the others
+// (what made it partial).
 func (v *findingsView) cloudConfigs(configs []cloudConfig, summary []string) {
 	for i, c := range configs {
 		v.status[i] = c.Status
@@ -255,8 +258,23 @@ func (v *findingsView) cloudConfigs(configs []cloudConfig, summary []string) {
 		}
 		sort.Strings(services)
 		for _, s := range services {
-			if ch := c.Checks[s]; ch != nil && ch.Failed && len(ch.Errors) > 0 {
+			ch := c.Checks[s]
+			switch {
+			case ch == nil || len(ch.Errors) == 0:
+			case ch.Failed:
 				v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("%s check failed: %s", s, ch.Errors[0].Message))
+			default:
+				for _, e := range list(ch.Errors, maxListed) {
+					call := strings.TrimSpace(e.Operation + " " + e.Resource)
+					what := e.Code
+					if what == "" {
+						what = e.Message
+					}
+					v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("%s error: %s: %s", s, call, what))
+				}
+				if len(ch.Errors) > maxListed {
+					v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("… %d more %s errors", len(ch.Errors)-maxListed, s))
+				}
 			}
 		}
 	}

@@ -139,6 +139,26 @@ signatures not sent: no --backend-url (-o json prints them)
       ec2 check failed: AccessDenied
 signatures not sent: no --backend-url (-o json prints them)
 `},
+		{"cloudscan partial: the calls that failed on single resources are shown", runtime.Report{Injector: "cloudscan", Status: framework.StatusPartial,
+			Targets: []framework.Target{{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "iam"}}},
+			Output: framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{Message: "aws global iam: ListAccessKeys bob: AccessDenied"},
+				Findings: map[string]any{
+					cloudscan.FieldConfigs: []*cloudscan.ConfigResult{
+						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "iam", Status: "partial",
+							Checks: map[string]*cloudscan.CheckResult{"iam": {Global: true, Findings: []cloudscan.Finding{{Kind: cloudscan.KindIAMUserWithoutMFA}},
+								Errors: []cloudscan.CheckError{{Operation: "ListAccessKeys", Resource: "bob", Code: "AccessDenied", Message: "not authorized"},
+									{Operation: "ListMFADevices", Resource: "ci", Message: "request send failed"}}}}},
+					},
+					cloudscan.FieldFindingsSummary: []string{"[high] aws 123456789012 global: iam user bob: no mfa device"},
+				}}},
+			`cloudscan: partial · 1 target · 4.2s
+  error: aws global iam: ListAccessKeys bob: AccessDenied
+  aws 123456789012 eu-west-1 iam  partial
+      [high] (global) iam user bob: no mfa device
+      iam error: ListAccessKeys bob: AccessDenied
+      iam error: ListMFADevices ci: request send failed
+signatures not sent: no --backend-url (-o json prints them)
+`},
 		{"cloudscan narrowed to services: each target shows its own", runtime.Report{Injector: "cloudscan", Status: framework.StatusSuccess,
 			Targets: []framework.Target{
 				{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "ec2"}},

@@ -23,8 +23,9 @@
 //
 // Each configuration's checks run concurrently in a bounded pool. A check
 // that fails (AccessDenied, throttling beyond the retry budget) is recorded
-// in the findings and makes the inject partial; only when every check fails
-// is the inject failed.
+// in the findings and makes the inject partial, as does a failed call on
+// one resource; only when every check fails is the inject failed. Either
+// way the output's message names the failed calls.
 //
 // The findings hold, under "configs", per configuration and per check, a
 // findings list and an errors list, and under "findings_summary" one

@@ -268,13 +268,12 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 			j := r.jobs[svc]
 			res.Checks[svc] = j.result
 			r.recs = append(r.recs, j.rec)
-			switch {
-			case j.result.Failed:
+			for _, ce := range j.result.Errors {
+				note(errorNote(j.label, ce))
+			}
+			if j.result.Failed {
 				badChecks++
-				for _, ce := range j.result.Errors {
-					note(fmt.Sprintf("%s: %s: %s", j.label, ce.Operation, firstNonEmpty(ce.Code, ce.Message)))
-				}
-			default:
+			} else {
 				okChecks++
 			}
 		}
@@ -304,9 +303,15 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 		out.Status = framework.StatusTimeout
 	case !succeeded:
 		out.Status = framework.StatusFailed
-		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: strings.Join(msgs, "; ")}
+		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: joinNotes(msgs)}
 	case troubled:
+		// What made it partial, in the message the platform and the
+		// summary show: a check or a resource that failed, an account
+		// that did not match.
 		out.Status = framework.StatusPartial
+		if len(msgs) > 0 {
+			out.ErrorInfo = &framework.ErrorInfo{Message: joinNotes(msgs)}
+		}
 	default:
 		out.Status = framework.StatusSuccess
 	}
@@ -348,6 +353,28 @@ func targetExtras(recs []*recorder) framework.TypeExtras {
 		extra[ExtraUserAgent] = ua
 	}
 	return framework.TypeExtras{framework.Detection: extra, framework.Prevention: extra}
+}
+
+// maxNotes is the most errors the output's message names; configs holds
+// them all.
+const maxNotes = 10
+
+// errorNote names one failed call of a check: "aws global iam:
+// ListAccessKeys bob: AccessDenied".
+func errorNote(label string, ce CheckError) string {
+	call := ce.Operation
+	if ce.Resource != "" {
+		call += " " + ce.Resource
+	}
+	return fmt.Sprintf("%s: %s: %s", label, call, firstNonEmpty(ce.Code, ce.Message))
+}
+
+// joinNotes joins at most maxNotes notes and says how many it left out.
+func joinNotes(notes []string) string {
+	if len(notes) <= maxNotes {
+		return strings.Join(notes, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more (configs lists every error)", strings.Join(notes[:maxNotes], "; "), len(notes)-maxNotes)
 }
 
 func failed(msg string) framework.ToolOutput {

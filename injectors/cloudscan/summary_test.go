@@ -71,3 +71,28 @@ func TestSummarize(t *testing.T) {
 		})
 	}
 }
+
+// The output's message names at most maxNotes failed calls and counts the
+// others.
+func TestJoinNotes(t *testing.T) {
+	many := make([]string, maxNotes+2)
+	for i := range many {
+		many[i] = "n"
+	}
+	tests := []struct {
+		name  string
+		notes []string
+		want  string
+	}{
+		{"none", nil, ""},
+		{"one", []string{"aws global iam: ListAccessKeys bob: AccessDenied"}, "aws global iam: ListAccessKeys bob: AccessDenied"},
+		{"past the limit", many, "n; n; n; n; n; n; n; n; n; n; and 2 more (configs lists every error)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := joinNotes(tt.notes); got != tt.want {
+				t.Errorf("joinNotes = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
