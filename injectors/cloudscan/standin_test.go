@@ -4,7 +4,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -217,114 +216,6 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		s.record("s3.amazonaws.com:unexpected "+r.Method+" "+r.URL.String(), region, r)
 		s.s3.ServeHTTP(w, r)
 	}
-}
-
-func s3Error(w http.ResponseWriter, status int, code, msg, bucket string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.Header().Set("x-amz-request-id", "4442587FB7D0A2F9")
-	w.WriteHeader(status)
-	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>
-<Error><Code>` + code + `</Code><Message>` + msg + `</Message><BucketName>` + bucket +
-		`</BucketName><RequestId>4442587FB7D0A2F9</RequestId><HostId>aG9zdC1pZA==</HostId></Error>`))
-}
-
-// find returns the path of the fixture for base, its qualifiers and suffix,
-// or "".
-func (s *standIn) find(base string, qualifiers []string, suffix string) string {
-	var names []string
-	for _, q := range qualifiers {
-		if q != "" {
-			names = append(names, base+"."+q+suffix)
-		}
-	}
-	names = append(names, base+suffix)
-	for _, dir := range s.dirs {
-		for _, n := range names {
-			p := filepath.Join(dir, n+".xml")
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	return ""
-}
-
-// serve writes the fixture for base (or fallback), preferring its ".first"
-// variant on the first request.
-func (s *standIn) serve(w http.ResponseWriter, base string, qualifiers []string, fallback string) {
-	key := base + "|" + strings.Join(qualifiers, "|")
-	s.mu.Lock()
-	s.served[key]++
-	n := s.served[key]
-	s.mu.Unlock()
-	path := ""
-	if n == 1 {
-		path = s.find(base, qualifiers, ".first")
-	}
-	if path == "" {
-		path = s.find(base, qualifiers, "")
-	}
-	if path == "" && fallback != "" {
-		path = s.find(fallback, nil, "")
-	}
-	if path == "" {
-		s.t.Errorf("stand-in: no fixture for %s", base)
-		http.Error(w, "no fixture for "+base, http.StatusNotImplemented)
-		return
-	}
-	body, err := os.ReadFile(path)
-	if err != nil {
-		s.t.Errorf("stand-in: %v", err)
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	status := errorStatus(body)
-	if m := callerAccount.FindSubmatch(body); m != nil && status == http.StatusOK {
-		s.mu.Lock()
-		s.account = string(m[1])
-		s.mu.Unlock()
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("x-amzn-RequestId", "b25f48e8-84fd-11e6-80d4-fixture")
-	w.WriteHeader(status)
-	_, _ = w.Write(body)
-}
-
-var callerAccount = regexp.MustCompile(`<GetCallerIdentityResult>(?s:.*)<Account>(\d+)</Account>`)
-
-// identity returns the account the stand-in's GetCallerIdentity answered
-// with, "" when it answered none.
-func (s *standIn) identity() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.account
-}
-
-var errorCode = regexp.MustCompile(`<Code>([^<]+)</Code>`)
-
-// errorStatus returns the HTTP status AWS answers an error document with, or
-// 200 for a body that is not an error.
-func errorStatus(body []byte) int {
-	s := string(body)
-	if !strings.Contains(s, "<ErrorResponse") && !strings.Contains(s, "<Errors>") && !strings.Contains(s, "<Error>") {
-		return http.StatusOK
-	}
-	m := errorCode.FindStringSubmatch(s)
-	if m == nil {
-		return http.StatusInternalServerError
-	}
-	switch m[1] {
-	case "AccessDenied", "UnauthorizedOperation", "AccessDeniedException", "InvalidClientTokenId":
-		return http.StatusForbidden
-	case "Throttling", "ThrottlingException", "ExpiredToken":
-		return http.StatusBadRequest
-	case "RequestLimitExceeded", "SlowDown", "ServiceUnavailable":
-		return http.StatusServiceUnavailable
-	}
-	if strings.HasPrefix(m[1], "NoSuch") {
-		return http.StatusNotFound
-	}
-	return http.StatusBadRequest
 }
 
 // seen returns the sorted unique events answered, for every region or only
