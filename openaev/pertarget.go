@@ -161,11 +161,15 @@ func findingOrder(lists map[string][]any, m *framework.Manifest) []string {
 }
 
 // attributed counts the items of a finding list about a target: scalars
-// equal to its value, and objects naming it by the most precise field they
-// hold: their target (nmap's row of one target), else their asset_id,
-// else their host, hostname, ip or address. A row of another target or
-// asset on the same host is not the target's (localhost and 127.0.0.1 in
-// one inject each get their own rows).
+// equal to its value, and objects naming it by the most precise fields
+// they hold. A row naming an asset (asset_id, one id or a list, as the
+// complete attributes it) is the target's only when that is the target's
+// asset (a target without an asset has none to compare), and a row naming a target (nmap's row of one target) only when
+// that is the target's value; both must hold when the row names both. A
+// row naming neither is the target's by its host, hostname, ip or
+// address. So assets sharing a value (agents behind one NAT, two
+// endpoints both named localhost) each count their own rows, as do
+// localhost and 127.0.0.1 on one host.
 func attributed(items []any, asset, value string) int {
 	n := 0
 	for _, it := range items {
@@ -175,27 +179,53 @@ func attributed(items []any, asset, value string) int {
 				n++
 			}
 		case map[string]any:
-			if t, ok := x["target"].(string); ok && t != "" {
-				if t == value {
-					n++
-				}
-				continue
-			}
-			if a, ok := x["asset_id"].(string); ok && a != "" {
-				if a == asset {
-					n++
-				}
-				continue
-			}
-			for _, k := range []string{"host", "hostname", "ip", "address"} {
-				if s, ok := x[k].(string); ok && s == value {
-					n++
-					break
-				}
+			if rowOf(x, asset, value) {
+				n++
 			}
 		}
 	}
 	return n
+}
+
+// rowOf reports whether the finding row x is about the target of asset
+// and value (see attributed).
+func rowOf(x map[string]any, asset, value string) bool {
+	ids, byAsset := rowAssets(x["asset_id"])
+	t, byTarget := x["target"].(string)
+	byTarget = byTarget && t != ""
+	if byAsset && asset != "" && !slices.Contains(ids, asset) {
+		return false
+	}
+	if byTarget {
+		return t == value
+	}
+	if byAsset {
+		return asset != ""
+	}
+	for _, k := range []string{"host", "hostname", "ip", "address"} {
+		if s, ok := x[k].(string); ok && s == value {
+			return true
+		}
+	}
+	return false
+}
+
+// rowAssets returns the asset ids a row's asset_id names, one id or a
+// list of them, and whether it names any.
+func rowAssets(v any) ([]string, bool) {
+	switch a := v.(type) {
+	case string:
+		return []string{a}, a != ""
+	case []any:
+		var ids []string
+		for _, e := range a {
+			if s, ok := e.(string); ok && s != "" {
+				ids = append(ids, s)
+			}
+		}
+		return ids, len(ids) > 0
+	}
+	return nil, false
 }
 
 // targetExtras renders a target's extras of every expectation type, each

@@ -40,9 +40,10 @@ func TestTargetMessageNamesEachOnce(t *testing.T) {
 	}
 }
 
-// A finding row is counted for the target it names, by its target, else
-// its asset, else its host: nmap's rows of localhost and of 127.0.0.1
-// share the host 127.0.0.1, and each target counts its own.
+// A finding row is counted for the target it names, by its asset and its
+// target, else its host: nmap's rows of localhost and of 127.0.0.1 share
+// the host 127.0.0.1, and each target counts its own; so do two assets of
+// one value (agents behind one NAT, two endpoints named localhost).
 func TestAttributed(t *testing.T) {
 	rows := []any{
 		map[string]any{"host": "127.0.0.1", "port": 22.0, "target": "127.0.0.1", "asset_id": "a1"},
@@ -51,6 +52,10 @@ func TestAttributed(t *testing.T) {
 		map[string]any{"host": "192.0.2.7", "asset_id": "a3"},
 		map[string]any{"ip": "192.0.2.8"},
 		"192.0.2.9",
+		map[string]any{"host": "198.51.100.1", "port": 22.0, "target": "198.51.100.1", "asset_id": "nat1"},
+		map[string]any{"host": "198.51.100.1", "port": 22.0, "target": "198.51.100.1", "asset_id": "nat2"},
+		map[string]any{"host": "198.51.100.1", "port": 80.0, "target": "198.51.100.1", "asset_id": "nat2"},
+		map[string]any{"id": "CVE-2024-6387", "host": []any{"198.51.100.2"}, "asset_id": []any{"q1", "q2"}},
 	}
 	tests := []struct {
 		asset, value string
@@ -58,11 +63,16 @@ func TestAttributed(t *testing.T) {
 	}{
 		{"a1", "127.0.0.1", 1},
 		{"a2", "localhost", 2},
-		{"", "127.0.0.1", 1},   // no asset: by its target
-		{"a3", "192.0.2.7", 1}, // by its asset
-		{"a9", "192.0.2.7", 0}, // another asset on the host
-		{"", "192.0.2.8", 1},   // by its ip
-		{"", "192.0.2.9", 1},   // a scalar
+		{"", "127.0.0.1", 1},        // no asset: by its target
+		{"a3", "192.0.2.7", 1},      // by its asset
+		{"a9", "192.0.2.7", 0},      // another asset on the host
+		{"", "192.0.2.8", 1},        // by its ip
+		{"", "192.0.2.9", 1},        // a scalar
+		{"nat1", "198.51.100.1", 1}, // one value, two assets: each its own rows
+		{"nat2", "198.51.100.1", 2},
+		{"nat3", "198.51.100.1", 0},
+		{"q2", "198.51.100.2", 1}, // one of the row's assets
+		{"q3", "198.51.100.2", 0},
 	}
 	for _, tt := range tests {
 		if got := attributed(rows, tt.asset, tt.value); got != tt.want {
