@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -83,7 +84,7 @@ func (sc serveConfig) platformClient(ms []framework.Manifest) (openaev.Config, [
 	cfg := openaev.Config{URL: p.URL, Token: p.Token, Tenant: p.Tenant,
 		InjectorID: p.InjectorID, InjectorName: p.InjectorName, InjectorType: p.InjectorType}
 	if p.IconFile != "" {
-		b, err := os.ReadFile(p.IconFile)
+		b, err := readIcon(p.IconFile)
 		if err != nil {
 			return cfg, nil, usageErr("invalid icon_file %q%s: %w", p.IconFile, sc.where("icon_file"), err)
 		}
@@ -92,6 +93,28 @@ func (sc serveConfig) platformClient(ms []framework.Manifest) (openaev.Config, [
 	// An INVALID_USAGE message may quote an input holding a secret
 	// setting (the Shodan key), as the platform shows it to its users.
 	return cfg, append(p.Version.options(), openaev.WithSecrets(secretValues(backendConfig{}, sc.injectors, ms)...)), nil
+}
+
+// readIcon reads an icon file, at most one byte past openaev.MaxIconSize,
+// and checks it is a PNG image the platform can show (openaev.CheckIcon).
+func readIcon(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, openaev.MaxIconSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if err := openaev.CheckIcon(b); err != nil {
+		var ve *openaev.ValidationError
+		if errors.As(err, &ve) {
+			return nil, errors.New(ve.Reason) // the caller names the setting
+		}
+		return nil, err
+	}
+	return b, nil
 }
 
 // daemonOptions returns the daemon's and the profile's options of the

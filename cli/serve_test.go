@@ -96,6 +96,8 @@ func serveWith(t *testing.T, reg *framework.Registry, env map[string]string, arg
 
 func TestServeConfigErrors(t *testing.T) {
 	base := []string{"--openaev-url", "http://127.0.0.1:1", "--token", serveToken, "--injector-id", injectorID}
+	notPNG := writeFile(t, "bad.png", "not a png")
+	hugePNG := writeFile(t, "huge.png", "\x89PNG\r\n\x1a\n"+strings.Repeat("x", openaev.MaxIconSize))
 	tests := []struct {
 		name string
 		args []string
@@ -114,6 +116,10 @@ func TestServeConfigErrors(t *testing.T) {
 		{"zero heartbeat from env", base, map[string]string{"INJECTKIT_HEARTBEAT_INTERVAL": "0s"}, `heartbeat_interval "0s"`},
 		{"bad log level", append(base, "--log-level", "loud"), nil, `"loud"`},
 		{"missing icon", append(base, "--icon-file", "/nonexistent/icon.png"), nil, "icon_file"},
+		{"icon not a PNG", append(base, "--icon-file", notPNG), nil,
+			fmt.Sprintf("invalid icon_file %q (--icon-file): not a PNG image", notPNG)},
+		{"icon too large", append(base, "--icon-file", hugePNG), nil,
+			fmt.Sprintf("invalid icon_file %q (--icon-file): larger than the 1048576 bytes (1 MiB)", hugePNG)},
 		{"unknown config key", append(base, "--config", writeFile(t, "c.yaml", "workerz: 3\n")), nil, "workerz"},
 		{"positional argument", append(base, "extra"), nil, "no arguments"},
 		{"bad platform version", append(base, "--openaev-version", "latest"), nil, `invalid openaev_version "latest"`},

@@ -41,7 +41,8 @@ type Config struct {
 	InjectorName string
 	// InjectorType is the injector_type (default DefaultInjectorType).
 	InjectorType string
-	// Icon is a PNG image sent with the registration when asked for.
+	// Icon is a PNG image sent with the registration when asked for; when
+	// set, it must pass CheckIcon.
 	Icon []byte
 }
 
@@ -164,6 +165,11 @@ func (c *Client) check() error {
 		return &ValidationError{Field: "token", Reason: httpx.TokenProblem(c.cfg.Token)}
 	case c.cfg.Tenant != "" && (strings.ContainsAny(c.cfg.Tenant, "/?#%") || strings.TrimSpace(c.cfg.Tenant) != c.cfg.Tenant):
 		return bad("tenant", c.cfg.Tenant, "must be a bare identifier")
+	}
+	if len(c.cfg.Icon) > 0 {
+		if err := CheckIcon(c.cfg.Icon); err != nil {
+			return err
+		}
 	}
 	if c.cfg.InjectorID != "" {
 		if _, err := uuid.Parse(c.cfg.InjectorID); err != nil {

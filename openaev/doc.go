@@ -11,7 +11,9 @@
 // Client.Register POSTs multipart/form-data to {url}/api/injectors (or
 // /api/tenants/{tenant}/injectors): an "input" part (application/json)
 // with injector_id, injector_name, injector_type and injector_contracts,
-// and, on request, an "icon" part (image/png). There is one contract per
+// and, on request, an "icon" part (image/png; NewClient refuses an icon
+// that is not a PNG of at most MaxIconSize, which the platform would store
+// as a broken icon). There is one contract per
 // injector, generated from its framework.Manifest (Client.Contracts):
 //
 //   - contract_id is ContractID(name), a UUID v5 of the manifest's name in

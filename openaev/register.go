@@ -111,6 +111,29 @@ func (c *Client) RegistrationInput(manifests []framework.Manifest, v PlatformVer
 	})
 }
 
+// MaxIconSize bounds Config.Icon: 1 MiB. The platform takes up to its
+// multipart limit (5 GB in 2.4.0) and stores the part as the injector's
+// icon whatever it holds, to be shown at icon size in every list of
+// injectors; the platform's own injectors' icons weigh a few KiB.
+const MaxIconSize = 1 << 20
+
+// pngSignature opens every PNG file.
+const pngSignature = "\x89PNG\r\n\x1a\n"
+
+// CheckIcon checks an icon for Config.Icon: a PNG image (its 8-byte
+// signature) of at most MaxIconSize bytes. The platform checks only the
+// part's declared content type and stores anything else as a broken icon.
+// A bad icon is a *ValidationError on field icon.
+func CheckIcon(b []byte) error {
+	switch {
+	case len(b) > MaxIconSize:
+		return &ValidationError{Field: "icon", Reason: fmt.Sprintf("larger than the %d bytes (1 MiB) an icon may hold", MaxIconSize)}
+	case !bytes.HasPrefix(b, []byte(pngSignature)):
+		return &ValidationError{Field: "icon", Reason: "not a PNG image (no PNG signature)"}
+	}
+	return nil
+}
+
 // Register registers (or, called again, heartbeats) the injector with one
 // contract per manifest: a multipart POST to /api/injectors whose "input"
 // part is the registration JSON and, when withIcon is true and Config.Icon

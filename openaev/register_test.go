@@ -232,6 +232,11 @@ func TestNewClientValidation(t *testing.T) {
 		{"token with newline", openaev.Config{URL: "http://127.0.0.1", Token: "a\nb"}, nil, "token"},
 		{"tenant with slash", openaev.Config{URL: "http://127.0.0.1", Tenant: "a/b"}, nil, "tenant"},
 		{"zero attempts", openaev.Config{URL: "http://127.0.0.1"}, []openaev.Option{openaev.WithRetry(0, 0)}, "retry_attempts"},
+		// The platform stores any icon part declared image/png: a broken icon.
+		{"icon not a PNG", openaev.Config{URL: "http://127.0.0.1", Icon: []byte("not a png")}, nil, "icon"},
+		{"icon short of a PNG signature", openaev.Config{URL: "http://127.0.0.1", Icon: []byte("\x89PNG")}, nil, "icon"},
+		{"icon too large", openaev.Config{URL: "http://127.0.0.1",
+			Icon: append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, openaev.MaxIconSize)...)}, nil, "icon"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
