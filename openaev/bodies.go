@@ -2,6 +2,7 @@ package openaev
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -41,12 +42,13 @@ type piece struct {
 type plan struct {
 	r        *runtime.Report
 	complete Execution
-	data     Execution // a data callback, its message set per body
-	pre      []piece   // findings sorted before expectation_signatures
-	post     []piece   // … and after
-	sigs     bool      // signatures sent (Current line)
-	assign   []int     // body of each sendable signature target, in order; -1: left out
-	sizes    []int     // the size of each body, at most
+	data     Execution                           // a data callback, its message set per body
+	pre      []piece                             // findings sorted before expectation_signatures
+	post     []piece                             // … and after
+	sigs     bool                                // signatures sent (Current line)
+	types    map[signatures.ExpectationType]bool // the expectation types whose groups are sent
+	assign   []int                               // body of each sendable signature target, in order; -1: left out
+	sizes    []int                               // the size of each body, at most
 }
 
 var (
@@ -55,12 +57,13 @@ var (
 )
 
 // plan computes the bodies of r's terminal callback for a platform of
-// version v, each at most p.maxPayload bytes.
-func (p *Profile) plan(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (*plan, error) {
+// version v, each at most p.maxPayload bytes, with the signature groups
+// of the expectation types of ctx (signatureTypesOf).
+func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Manifest, v PlatformVersion) (*plan, error) {
 	limit := p.maxPayload
 	status, msg := completion(r, m)
 	msg += undeclaredSummary(r.Output.Findings, m)
-	pl := &plan{r: r, sigs: v.Current}
+	pl := &plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx)}
 	pieces, err := findingPieces(r, m, v)
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
@@ -126,7 +129,7 @@ func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 	var drops map[string]bool
 	body, used, count := 0, 0, 0
 	for _, t := range r.PayloadTargets() {
-		pt, ok := platformTarget(t, &drops)
+		pt, ok := platformTarget(t, pl.types, &drops)
 		if !ok {
 			continue
 		}

@@ -31,7 +31,7 @@ func (pl *plan) bodies() iter.Seq2[int, []byte] {
 			var drops map[string]bool
 			ord := 0
 			for _, t := range pl.r.PayloadTargets() {
-				pt, ok := platformTarget(t, &drops)
+				pt, ok := platformTarget(t, pl.types, &drops)
 				if !ok || ord >= len(pl.assign) {
 					continue
 				}

@@ -101,7 +101,12 @@
 // are attributed to targets by address or name, never by position. Contract
 // fields matching the injector's params become typed Request.Params;
 // others are ignored. Expectation types come from
-// inject_content.expectations, else from the manifest.
+// inject_content.expectations, else from the manifest. A message that
+// lists its expectations gets signature groups for the DETECTION and
+// PREVENTION types it names only, none when it names neither (only
+// MANUAL, an empty list), as the platform's own injectors build them
+// from that list; the manifest's types apply only when the list is
+// absent.
 //
 // # The openaev profile
 //

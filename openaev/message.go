@@ -275,7 +275,8 @@ func scalarString(raw json.RawMessage, field string) (string, error) {
 }
 
 // expectationTypes returns the expectation_type of each entry of
-// inject_content.expectations, in order.
+// inject_content.expectations, in order: nil when the message has no
+// such list (absent or null), an empty slice when the list is empty.
 func (in Injection) expectationTypes() ([]string, error) {
 	raw, ok := in.Content[KeyExpectations]
 	if !ok || isNull(raw) {

@@ -54,7 +54,7 @@ func PlatformSignatures(p signatures.Payload) (out signatures.Payload, dropped [
 	out = signatures.Payload{Targets: []signatures.PayloadTarget{}}
 	var drops map[string]bool
 	for _, t := range p.Targets {
-		if pt, ok := platformTarget(t, &drops); ok {
+		if pt, ok := platformTarget(t, sentTypes, &drops); ok {
 			out.Targets = append(out.Targets, pt)
 		}
 	}
@@ -68,17 +68,17 @@ func sortedKeys(m map[string]bool) []string {
 	return slices.Sorted(maps.Keys(m))
 }
 
-// platformTarget converts one payload target (see PlatformSignatures); it
-// reports false for a target with nothing left to send, and adds to
+// platformTarget converts one payload target (see PlatformSignatures),
+// keeping the groups of types (a subset of sentTypes); it reports false for a target with nothing left to send, and adds to
 // *drops (made on first use) the extras the enum lacks. The result shares
 // no memory with t.
-func platformTarget(t signatures.PayloadTarget, drops *map[string]bool) (signatures.PayloadTarget, bool) {
+func platformTarget(t signatures.PayloadTarget, types map[signatures.ExpectationType]bool, drops *map[string]bool) (signatures.PayloadTarget, bool) {
 	if t.SignatureTarget == (signatures.Attribution{}) {
 		return signatures.PayloadTarget{}, false
 	}
 	var groups []signatures.ValueGroup
 	for _, g := range t.SignatureValues {
-		if !sentTypes[g.ExpectationType] {
+		if !types[g.ExpectationType] || !sentTypes[g.ExpectationType] {
 			continue
 		}
 		vals := make([]signatures.Value, 0, len(g.Values)+1)
@@ -177,7 +177,7 @@ func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersio
 		sig := signatures.Payload{Targets: []signatures.PayloadTarget{}}
 		var drops map[string]bool
 		for _, t := range r.PayloadTargets() {
-			if pt, ok := platformTarget(t, &drops); ok {
+			if pt, ok := platformTarget(t, sentTypes, &drops); ok {
 				sig.Targets = append(sig.Targets, pt)
 			}
 		}

@@ -105,7 +105,7 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 		err = contentFields(err, nil)
 		return p.refuse(ctx, req, &MessageError{InjectID: id, Reason: err.Error(), Err: err})
 	}
-	return p.run(context.WithValue(withTargets(ctx, targets), markMessage, true), req)
+	return p.run(context.WithValue(withTargets(withSignatureTypes(ctx, m), targets), markMessage, true), req)
 }
 
 // RunRequest runs one inject request through the profile: reception,
@@ -224,6 +224,9 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 			req.ExpectationTypes = append(req.ExpectationTypes, string(t))
 		}
 	}
+	// A message naming none (only MANUAL, an empty list) still runs with
+	// the manifest's types; the profile sends no signature group of them
+	// (withSignatureTypes).
 	if len(req.ExpectationTypes) == 0 && manifest != nil {
 		for _, t := range manifest.Expectations {
 			req.ExpectationTypes = append(req.ExpectationTypes, string(t))

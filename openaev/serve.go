@@ -159,7 +159,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 		// It waits for the run in flight, whose outcome is counted.
 		joined = h.cfg.Processor.flights.running(id) != nil
 	}
-	ctx, superseded := noteSuperseded(ctx)
+	// The signature types also reach a result sent unstored (sendDirect).
+	ctx, superseded := noteSuperseded(withSignatureTypes(ctx, m))
 	err = h.cfg.Processor.ProcessMessage(ctx, m)
 	if h.unstored(ctx, id, injector, err) {
 		return nil

@@ -128,7 +128,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 // bodies were built for the outbox).
 func (h *Handler) sendDirect(ctx context.Context, r *runtime.Report) error {
 	p := h.cfg.Processor.profile
-	pl, err := p.plan(r, p.manifestOf(r), p.client.Version(ctx))
+	pl, err := p.plan(ctx, r, p.manifestOf(r), p.client.Version(ctx))
 	if err != nil {
 		return err
 	}
