@@ -188,6 +188,10 @@ func secretForms(secret string) []string {
 //   - URL-encoded: Go's query and path escaping (Python's quote_plus
 //     writes the query form), JavaScript's encodeURIComponent, and Python's
 //     quote, which keeps "/" unless told safe=”;
+//   - form-encoded, "+" for a space: as HTML forms, URLSearchParams and
+//     Java's URLEncoder write it ("*" kept, "/" and "~" escaped), and with
+//     "/" left as it is, as a server echoing a query string it logged may
+//     (Python's quote_plus with safe='/': "key=my+s3cret/key");
 //   - HTML-escaped, as Go's html.EscapeString (&#39; &#34;) and Python's
 //     html.escape (&#x27; &quot;) write it: an error page echoing its input.
 func escapes(s string) []string {
@@ -204,6 +208,7 @@ func escapes(s string) []string {
 	for _, enc := range []string{
 		url.QueryEscape(s), url.PathEscape(s),
 		percentEncode(s, componentSafe), percentEncode(s, quoteSafe), percentEncode(s, unreserved),
+		formEncode(s, formSafe), formEncode(s, quoteSafe),
 	} {
 		out = append(out, enc, lowerHex(enc))
 	}
@@ -243,7 +248,14 @@ const (
 	componentSafe = "-_.!~*'()"
 	quoteSafe     = "-_.~/"
 	unreserved    = "-_.~" // Python's quote(s, safe='')
+	formSafe      = "*-._" // application/x-www-form-urlencoded (WHATWG URL, Java's URLEncoder)
 )
+
+// formEncode is percentEncode with a space as "+", as a form or a query
+// string is encoded.
+func formEncode(s, safe string) string {
+	return strings.ReplaceAll(percentEncode(s, safe+" "), " ", "+")
+}
 
 // percentEncode writes s with every byte other than an ASCII letter, digit
 // or one of safe as %XX (upper-case hex), a space included.

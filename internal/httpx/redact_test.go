@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 func TestRedact(t *testing.T) {
@@ -49,6 +50,14 @@ func TestRedact(t *testing.T) {
 		{"encodeURIComponent keeps !'()*", "url=SECRETQ(a)*b!%20c'", []string{"SECRETQ(a)*b! c'"}, "url=[REDACTED]"},
 		{"JSON with HTML and ASCII escapes", `"s3cr3t\u003c\u0026\u003e\u00e9"`, []string{"s3cr3t<&>é"}, `"[REDACTED]"`},
 		{"Python's quote, safe=''", "url=SECRETQ%2Fa%20b%21%27", []string{"SECRETQ/a b!'"}, "url=[REDACTED]"},
+		// Form encoding ("+" for a space): a query string echoed with its
+		// slash left raw (the Shodan key), or escaped, or as forms and
+		// Java's URLEncoder write it ("*" kept, "~" escaped).
+		{"form-encoded, a slash raw", "400: bad query ?key=my+s3cret/key&q=1", []string{"my s3cret/key"}, "400: bad query ?key=[REDACTED]&q=1"},
+		{"form-encoded, a slash escaped", "?key=my+s3cret%2Fkey&q=1", []string{"my s3cret/key"}, "?key=[REDACTED]&q=1"},
+		{"form-encoded, a slash escaped, lower-case hex", "?key=my+s3cret%2fkey&q=1", []string{"my s3cret/key"}, "?key=[REDACTED]&q=1"},
+		{"form-encoded as URLSearchParams", "?key=SECRETQ*a+b%7E%2F%2B", []string{"SECRETQ*a b~/+"}, "?key=[REDACTED]"},
+		{"form-encoded, a slash raw, lower-case hex", "?key=SECRETQ/a+b%3f", []string{"SECRETQ/a b?"}, "?key=[REDACTED]"},
 		{"HTML, Python's html.escape", "<p>Bearer Sx9&lt;&amp;&gt;&quot;q&#x27;Tok3n</p>", []string{`Sx9<&>"q'Tok3n`}, "<p>Bearer [REDACTED]</p>"},
 		{"HTML, Go's html.EscapeString", "<p>Sx9&lt;&amp;&gt;&#34;q&#39;Tok3n</p>", []string{`Sx9<&>"q'Tok3n`}, "<p>[REDACTED]</p>"},
 		{"base64", "t=U3g5PCY+InFcLysgJXp6PVRvazNuISc=", []string{`Sx9<&>"q\/+ %zz=Tok3n!'`}, "t=[REDACTED]"},
@@ -127,4 +136,26 @@ func TestURLSecrets(t *testing.T) {
 	if got := Redact(line, URLSecrets("http://admin:PWSECRET9@127.0.0.1:1")...); strings.Contains(got, "YWRtaW46") {
 		t.Errorf("Basic credentials not redacted: %q", got)
 	}
+}
+
+// FuzzRedactQuery checks that a secret sent as a query parameter is
+// redacted from a server's answer echoing the query string as it may: Go's
+// and Python's query escaping, with the slash left raw, its hex in lower
+// case.
+func FuzzRedactQuery(f *testing.F) {
+	for _, s := range []string{"my s3cret/key", "SECRETQ*a b~/+", "ä/ö?&=+ %zz", "tok-Zq81\"<&>\\x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, secret string) {
+		if len(secret) < shortSecret || !utf8.ValidString(secret) {
+			t.Skip()
+		}
+		enc := url.QueryEscape(secret) // as url.Values and Python's quote_plus write it
+		raw := strings.ReplaceAll(enc, "%2F", "/")
+		for _, v := range []string{enc, raw, lowerHex(enc), lowerHex(raw)} {
+			if got := Redact("error: ?key="+v+"&q=1", secret); strings.Contains(got, v) || !strings.Contains(got, Redacted) {
+				t.Errorf("secret %q echoed as %q: %q", secret, v, got)
+			}
+		}
+	})
 }
