@@ -75,7 +75,9 @@ func alwaysTwin(context.Context) bool { return true }
 // twin: the attempt before it may have been taken by the platform and only
 // its answer lost (a connection cut after the request went out), and a
 // second "complete" would finish the inject twice.
-// "data" callbacks (index > 0) follow their "complete" and are always sent.
+// "data" callbacks (index > 0) are sent without asking: they follow their
+// "complete" (a resend holds them back and drops them with it, see
+// ResendPoster).
 func (p *Profile) postBody(ctx context.Context, injectID string, index int, body []byte, twin func(context.Context) bool) error {
 	op := ActionComplete
 	if index > 0 {

@@ -17,16 +17,23 @@ import (
 // process died with the body stored), and the stored body is superseded:
 // it is not sent a second time, and outbox.ErrSuperseded has the outbox
 // drop it and count it apart from the delivered ones. When
-// the status cannot be read, the body is sent as usual. "data" callbacks
-// (index > 0) follow their "complete" and are always sent.
+// the status cannot be read, the body is sent as usual. The "data"
+// callbacks (index > 0) follow their "complete" (see InOrder): an outbox
+// Resender sends them only once it is delivered, and drops them, counted
+// superseded, with a superseded one: the platform would append their
+// signatures, those of another run, to the inject.
 type ResendPoster struct {
 	Profile *Profile
 }
 
 var (
-	_ outbox.Poster   = ResendPoster{}
-	_ outbox.Redactor = ResendPoster{}
+	_ outbox.InOrderPoster = ResendPoster{}
+	_ outbox.Redactor      = ResendPoster{}
 )
+
+// InOrder reports that the "data" callbacks of a terminal callback follow
+// its "complete" (see outbox.InOrderPoster).
+func (ResendPoster) InOrder() bool { return true }
 
 // PostBody resends body index of inject id's terminal callback unless the
 // platform shows the inject finished.

@@ -3,6 +3,8 @@ package openaev_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
@@ -130,5 +132,85 @@ func TestOwnsNamesTheInjector(t *testing.T) {
 	other.URL = "http://127.0.0.1:10/api/injects/execution/callback/i1"
 	if a.Owns(other) {
 		t.Error("a daemon owns a record of another platform")
+	}
+}
+
+// TestResendDataFollowTheirComplete checks, on what the platform stores,
+// that an outbox resend sends the "data" callbacks of a stored terminal
+// callback only after its "complete": none while the complete fails (they
+// stay pending), all once it is delivered, and none when it is superseded
+// (another run completed the inject: its data would add that run's
+// signatures to the inject's), dropped with it.
+func TestResendDataFollowTheirComplete(t *testing.T) {
+	const limit, targets, id = 2 << 10, 12, "i-split"
+	tests := []struct {
+		name  string
+		rerun bool // the inject is run again, and completed, before the flush
+	}{
+		{"complete failing, then delivered", false},
+		{"complete superseded by another run", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", limit: limit, outbox: true})
+			s.register(t)
+			ctx := context.Background()
+			msg := nmapAssetsMessage(t, s.env, id, targets)
+			s.platform.FailComplete(id, http.StatusServiceUnavailable, 1<<30)
+			_ = s.proc.Process(ctx, msg) // kept in the outbox
+			kept := s.records(t)[outbox.Pending]
+			if kept < 3 {
+				t.Fatalf("%d bodies kept, want a complete and data", kept)
+			}
+			if tt.rerun {
+				s.platform.FailComplete(id, 0, 0)
+				if err := s.proc.Process(ctx, msg); err != nil {
+					t.Fatal(err)
+				}
+			}
+			data := func() int {
+				n := 0
+				for _, c := range s.platform.Calls(id) {
+					if c.Kind == openaevtest.KindData && c.Processed() {
+						n++
+					}
+				}
+				return n
+			}
+			dataBefore, sigsBefore := data(), stored(s.platform, id)
+			rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
+				Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+			res, err := rs.Flush(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.rerun {
+				if res != (outbox.FlushResult{Superseded: kept}) {
+					t.Errorf("flush %+v, want the %d bodies superseded", res, kept)
+				}
+				if n, sigs := data(), stored(s.platform, id); n != dataBefore || strings.Join(sigs, ",") != strings.Join(sigsBefore, ",") {
+					t.Errorf("the platform took %d data callbacks of the superseded run: %d signatures, want %d",
+						n-dataBefore, len(sigs), len(sigsBefore))
+				}
+				if got := s.records(t); len(got) != 0 {
+					t.Errorf("outbox %v after the flush", got)
+				}
+				return
+			}
+			if res.Delivered != 0 || res.Failed != kept || data() != 0 {
+				t.Errorf("flush while the complete fails: %+v, %d data callbacks taken; want all %d kept, none sent",
+					res, data(), kept)
+			}
+			if got := s.records(t); got[outbox.Pending] != kept {
+				t.Errorf("outbox %v, want %d pending", got, kept)
+			}
+			s.platform.FailComplete(id, 0, 0)
+			if res, err := rs.Flush(ctx); err != nil || res != (outbox.FlushResult{Delivered: kept}) {
+				t.Fatalf("flush: %+v %v, want %d delivered", res, err, kept)
+			}
+			if n, sigs := data(), stored(s.platform, id); n != kept-1 || len(sigs) != targets*2*4 {
+				t.Errorf("the platform took %d data callbacks, holds %d signatures; want %d and %d", n, len(sigs), kept-1, targets*2*4)
+			}
+		})
 	}
 }

@@ -99,6 +99,12 @@ func (rs *Resender) Run(ctx context.Context) error {
 	}
 }
 
+// recordLog is the logger of r's resend.
+func (rs *Resender) recordLog(r Record) *zap.Logger {
+	return rs.log().With(zap.Uint64("id", r.ID), zap.String("inject_id", r.InjectID),
+		zap.Int("chunk_index", r.ChunkIndex), zap.String("idempotency_key", r.IdempotencyKey))
+}
+
 func (rs *Resender) log() *zap.Logger {
 	if rs.Log == nil {
 		return zap.NewNop()
@@ -160,6 +166,8 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 	if rs.downUntil == nil {
 		rs.downUntil = map[string]time.Time{}
 	}
+	firsts := firstChunks(recs)
+	settled := map[uint64]Outcome{} // what became of the bodies sent in this pass
 	for _, r := range recs {
 		if ctx.Err() != nil {
 			return res, ctx.Err()
@@ -177,7 +185,20 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 			}
 			continue
 		}
-		if r.State != Pending || (!all && r.NextAttempt.After(now)) || (rs.Select != nil && !rs.Select(r)) {
+		if r.State != Pending || (rs.Select != nil && !rs.Select(r)) {
+			continue
+		}
+		// A later body of an in-order send follows its first (see
+		// InOrderPoster): superseded with it, due or not.
+		first, follows := firsts[r.ID]
+		follows = follows && first.State == Pending && rs.inOrder(r.BaseURL)
+		if follows && settled[first.ID] == Superseded {
+			if err := rs.dropWithFirst(ctx, r, &res, rs.recordLog(r)); err != nil {
+				return res, err
+			}
+			continue
+		}
+		if !all && r.NextAttempt.After(now) {
 			continue
 		}
 		if down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
@@ -187,8 +208,13 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 			}
 			continue
 		}
-		log := rs.log().With(zap.Uint64("id", r.ID), zap.String("inject_id", r.InjectID),
-			zap.Int("chunk_index", r.ChunkIndex), zap.String("idempotency_key", r.IdempotencyKey))
+		log := rs.recordLog(r)
+		if out, tried := settled[first.ID]; follows && (!tried || out == Failed) {
+			if err := rs.holdBack(r, first, &res, log); err != nil {
+				return res, err
+			}
+			continue
+		}
 		p, err := rs.poster(r.BaseURL)
 		if err != nil {
 			res.Failed++
@@ -196,22 +222,16 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 				zap.Error(rs.Store.redactErr(err, nil)))
 			continue
 		}
-		full, ok, err := rs.Store.Claim(r.ID)
-		var re *RecordError
-		switch {
-		case errors.Is(err, ErrNotFound):
-			continue // settled meanwhile
-		case errors.As(err, &re):
-			res.Rejected++
-			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
-			continue
-		case err != nil:
+		full, ok, err := rs.claim(r, &res, log)
+		if err != nil {
 			return res, err
-		case !ok:
-			res.Busy++
+		}
+		if !ok {
 			continue
 		}
 		out, err := rs.Store.send(ctx, p, full, rs.MaxBackoff, true)
+		settled[r.ID] = out
+		var re *RecordError
 		switch {
 		case out == Delivered:
 			delete(rs.downUntil, r.BaseURL)

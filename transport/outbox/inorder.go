@@ -1,0 +1,144 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// InOrderPoster is a Poster whose later bodies of a send (chunk 1 on)
+// depend on its first one (chunk 0): the backend must take the first
+// before the others, and has no use for the others once it no longer needs
+// the first. When InOrder reports true, a Resender sends the later bodies
+// of a send only once its first is no longer stored pending: while it is
+// (its attempt failed, it is not due, another process is sending it) they
+// stay pending, unsent, their next attempt that of the first; and when the
+// first is superseded (ErrSuperseded), they are deleted with it, unsent,
+// due or not, and counted Superseded. A first delivered, or moved to the
+// dead list, lets them go.
+type InOrderPoster interface {
+	Poster
+	InOrder() bool
+}
+
+// sendKey names the bodies of one send, apart from their order.
+type sendKey struct {
+	injectID, url, profile string
+	total                  int
+}
+
+// firstChunks maps each later body of a send (chunk index > 0) whose first
+// body is still stored to that first body's record. The bodies of a send
+// are stored in order, so a later body belongs to the nearest first body
+// stored before it of the same inject, URL, profile and chunk count, unless
+// a body of an index not above its own lies between them (a later send,
+// whose first body is gone).
+func firstChunks(recs []Record) map[uint64]Record {
+	sorted := slices.Clone(recs)
+	slices.SortFunc(sorted, func(a, b Record) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	type open struct {
+		first Record
+		last  int // the highest chunk index seen since first
+	}
+	sends := map[sendKey]*open{}
+	firsts := map[uint64]Record{}
+	for _, r := range sorted {
+		if r.Unreadable() || r.TotalChunks < 2 {
+			continue
+		}
+		k := sendKey{r.InjectID, r.URL, r.Profile, r.TotalChunks}
+		if r.ChunkIndex == 0 {
+			sends[k] = &open{first: r}
+			continue
+		}
+		o := sends[k]
+		if o == nil || r.ChunkIndex <= o.last {
+			delete(sends, k)
+			continue
+		}
+		o.last = r.ChunkIndex
+		firsts[r.ID] = o.first
+	}
+	return firsts
+}
+
+// inOrder reports whether the poster for base sends in order (see
+// InOrderPoster).
+func (rs *Resender) inOrder(base string) bool {
+	p, err := rs.poster(base)
+	if err != nil {
+		return false
+	}
+	ip, ok := p.(InOrderPoster)
+	return ok && ip.InOrder()
+}
+
+// claim claims r for this pass; false when it is not to be sent: settled
+// meanwhile, owned by another delivery (counted Busy), or moved to the dead
+// list as corrupt (counted Rejected).
+func (rs *Resender) claim(r Record, res *FlushResult, log *zap.Logger) (Record, bool, error) {
+	full, ok, err := rs.Store.Claim(r.ID)
+	var re *RecordError
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Record{}, false, nil
+	case errors.As(err, &re):
+		res.Rejected++
+		log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
+		return Record{}, false, nil
+	case err != nil:
+		return Record{}, false, err
+	case !ok:
+		res.Busy++
+	}
+	return full, ok, nil
+}
+
+// dropWithFirst deletes r, unsent: the first body of its send was
+// superseded.
+func (rs *Resender) dropWithFirst(ctx context.Context, r Record, res *FlushResult, log *zap.Logger) error {
+	full, ok, err := rs.claim(r, res, log)
+	if err != nil || !ok {
+		return err
+	}
+	out, err := rs.Store.Settle(ctx, full, fmt.Errorf("chunk 0 of the same send: %w", ErrSuperseded), rs.MaxBackoff)
+	if out == Superseded {
+		res.Superseded++
+		log.Info("outbox body superseded with chunk 0 of its send: not sent")
+	}
+	return err
+}
+
+// holdBack leaves r pending, unsent, counted Failed: first, the first body
+// of its send, is stored pending. Its next attempt is the first's (at the
+// end of the first's lease when another delivery owns it), MinBackoff from
+// now at the earliest.
+func (rs *Resender) holdBack(r, first Record, res *FlushResult, log *zap.Logger) error {
+	full, ok, err := rs.claim(r, res, log)
+	if err != nil || !ok {
+		return err
+	}
+	next := rs.Store.opts.Now().Add(MinBackoff)
+	if f, err := rs.Store.Get(first.ID); err == nil {
+		for _, t := range []time.Time{f.NextAttempt, f.LeaseUntil} {
+			if t.After(next) {
+				next = t
+			}
+		}
+	}
+	res.Failed++
+	log.Info("outbox body held back: chunk 0 of its send is not delivered yet")
+	return rs.Store.MarkFailed(full.ID, 0, "not sent: chunk 0 of the same send is not delivered yet", next)
+}
