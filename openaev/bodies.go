@@ -29,7 +29,8 @@ const ActionData = "data"
 // an inject's signatures replaces and later ones append. A body is built
 // only when it is sent (or stored), from sizes computed beforehand, and
 // none is larger than the limit: a finding or a target's signatures that
-// cannot fit are left out, and the message says so.
+// cannot fit are left out, and the message says so (a WARN, too, names
+// the targets left out).
 
 // piece is one `"key":value` entry of the structured output.
 type piece struct {
@@ -101,6 +102,9 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 		if len(dropped) > 0 {
 			notes = append(notes, fmt.Sprintf("signatures of %d target%s too large to send (%s)", len(dropped),
 				plural(len(dropped)), list(dropped, 5)))
+			p.log.Warn("signatures not sent: a target's are larger than the max payload size; the platform gets none for it",
+				zap.String("inject_id", r.InjectID), zap.Int("targets", len(dropped)),
+				zap.String("left_out", list(shortNames(dropped, 5), 5)), zap.Int("max_payload_size", limit))
 		}
 	}
 	if len(notes) > 0 {
@@ -171,6 +175,19 @@ func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 
 func (pl *plan) dataMessage(part, of string) string {
 	return pl.r.Injector + ": expectation signatures, part " + part + " of " + of
+}
+
+// shortNames returns names, at most n of them cut to 128 bytes each, for a
+// log line of bounded length (list counts those left off).
+func shortNames(names []string, n int) []string {
+	out := make([]string, len(names))
+	for i, s := range names {
+		if i < n && len(s) > 128 {
+			s = strings.ToValidUTF8(s[:128], "") + "…"
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // targetName names a signature target for a message.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap/zapcore"
+
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -164,6 +166,15 @@ func TestSignaturesOfATargetThatCannotFit(t *testing.T) {
 	}
 	if msg := done.Body["execution_message"].(string); !strings.Contains(msg, "signatures of 1 target too large to send (asset bigbbb") {
 		t.Errorf("message %q does not name the target left out", msg)
+	}
+	// The run says it too, in a WARN of bounded length.
+	warns := e.logs.FilterMessageSnippet("signatures not sent").FilterLevelExact(zapcore.WarnLevel).All()
+	if len(warns) != 1 {
+		t.Fatalf("%d WARN lines on the signatures left out, want 1", len(warns))
+	}
+	if f := warns[0].ContextMap(); f["inject_id"] != "inj-big" || f["targets"] != int64(1) ||
+		!strings.HasPrefix(f["left_out"].(string), "asset bigbbb") || len(f["left_out"].(string)) > 200 {
+		t.Errorf("WARN fields %v", f)
 	}
 	for _, s := range stored(e.platform, "inj-big") {
 		if !strings.HasPrefix(s, "small ") {
