@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -177,7 +178,8 @@ func (c *runConfig) cloudGiven() string {
 // outboxCommand is the outbox subcommand sub (flush, list, retry-dead
 // <id>) that reads what this run kept in its outbox: the same outbox (when
 // one was named) and, for a command that sends, the same backend, its
-// credentials left out. The token comes from where it came for the run.
+// credentials left out (the command says to add them). The token comes
+// from where it came for the run.
 func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 	cmd := name + " outbox " + sub
 	if p := c.Outbox.Path; p != "" {
@@ -185,6 +187,10 @@ func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 	}
 	if u := c.Backend.URL; u != "" && sends {
 		cmd += " --backend-url " + shellWord(httpx.StripCredentials(u))
+		if p, err := url.Parse(u); err == nil && p.User != nil {
+			// The outbox keeps no credentials, nor does this line.
+			cmd += ", adding the URL's user:password (not shown)"
+		}
 	}
 	return cmd
 }

@@ -70,9 +70,33 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 	return n, nil
 }
 
-// callbackPoster is the callback client for a base URL.
+// callbackPoster is the callback client for a base URL, with the
+// credentials of the configured URL when it is that backend.
 func (e *outboxEnv) callbackPoster(o Options) func(string) (outbox.Poster, error) {
-	return func(base string) (outbox.Poster, error) { return newClient(e.cfg.backend(), o, e.log, base, 0) }
+	return func(base string) (outbox.Poster, error) {
+		return newClient(e.cfg.backend(), o, e.log, withCredentials(base, e.cfg.backend().URL), 0)
+	}
+}
+
+// withCredentials returns the stored base URL with the user information
+// of the configured one, which the outbox does not keep (the user gives
+// the URL again with its credentials), when both name one backend
+// (sameBackend); another backend's base is returned as it is, so
+// credentials never reach a backend they were not given for.
+func withCredentials(stored, configured string) string {
+	if !sameBackend(stored, configured) {
+		return stored
+	}
+	c, err := url.Parse(strings.TrimSpace(configured))
+	if err != nil || c.User == nil {
+		return stored
+	}
+	s, err := url.Parse(stored)
+	if err != nil {
+		return stored
+	}
+	s.User = c.User
+	return s.String()
 }
 
 // openaevPoster is the openaev profile resending the terminal callbacks
