@@ -81,11 +81,22 @@ func TestConfigStringKeepsItsText(t *testing.T) {
 
 // Flag > environment > config file > default: the highest present layer
 // wins, for a scalar (phase) as for a list (expectation), whose layer's
-// list replaces the lower ones', it is not merged with them.
+// list replaces the lower ones', it is not merged with them. Params merge
+// key by key: a higher layer replaces the keys it gives, and only those.
 func TestConfigPrecedence(t *testing.T) {
 	phaseConf := writeFile(t, "config.yaml", "phase: from_yaml\nphase_any: true\n")
 	listConf := writeFile(t, "c.yaml", "expectation: [VULNERABILITY, PREVENTION]\n")
+	paramConf := writeFile(t, "p.yaml", "param: [outcome=partial, delay=1ms]\n")
 	phase := func(body map[string]any) string { return body["phase"].(string) }
+	outcome := func(body map[string]any) string {
+		raw, _ := json.Marshal(body)
+		m := regexp.MustCompile(`"execution_status","signature_value":"(\w+)"`).FindSubmatch(raw)
+		if m == nil {
+			return "no execution_status in " + string(raw)
+		}
+		return string(m[1])
+	}
+	partialEnv, successEnv := map[string]string{"INJECTKIT_PARAM": "outcome=partial"}, map[string]string{"INJECTKIT_PARAM": "delay=1ms,outcome=success"}
 	types := func(body map[string]any) string {
 		var got []string
 		tgt := body["expectation_signature"].(map[string]any)["targets"].([]any)[0].(map[string]any)
@@ -111,6 +122,11 @@ func TestConfigPrecedence(t *testing.T) {
 		{"list: file", nil, []string{"--config", listConf}, types, "VULNERABILITY,PREVENTION"},
 		{"list: env over file", listEnv, []string{"--config", listConf}, types, "PREVENTION"},
 		{"list: flag over env", listEnv, []string{"--config", listConf, "--expectation", "DETECTION"}, types, "DETECTION"},
+		{"params: file and flag", nil, []string{"--config", paramConf, "--param", "delay=2ms"}, outcome, "partial"},
+		{"params: env and flag", partialEnv, []string{"--param", "delay=2ms"}, outcome, "partial"},
+		{"params: file and env", map[string]string{"INJECTKIT_PARAM": "delay=2ms"}, []string{"--config", paramConf}, outcome, "partial"},
+		{"params: env over file, key by key", successEnv, []string{"--config", paramConf}, outcome, "success"},
+		{"params: flag over env, key by key", successEnv, []string{"--config", paramConf, "--param", "outcome=partial"}, outcome, "partial"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -160,6 +176,12 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 			want: []string{`invalid param "delay=-3" (env INJECTKIT_PARAM): negative duration`}},
 		{name: "param refused, from the file", yaml: "phase: execution_complete\nparam:\n  - outcome=maybe\n",
 			want: []string{`invalid param "outcome=maybe" (config file FILE:3): not one of success, partial, failed`}},
+		{name: "param refused, from the file beside a --param", yaml: "param: [delay=-3]\n", args: []string{"--param", "outcome=partial"},
+			want: []string{`invalid param "delay=-3" (config file FILE:1): negative duration`}},
+		{name: "param refused, from the environment beside a --param", env: map[string]string{"INJECTKIT_PARAM": "outcome=maybe,delay=1ms"}, args: []string{"--param", "delay=2ms"},
+			want: []string{`invalid param "outcome=maybe" (env INJECTKIT_PARAM): not one of success, partial, failed`}},
+		{name: "param refused, from the flag over the file's", yaml: "param: [delay=1ms]\n", args: []string{"--param", "delay=-3"},
+			want: []string{`invalid param "delay=-3" (--param): negative duration`}},
 		{name: "payload size too small for the profile", args: []string{"--max-payload-size", "10", "--log-level", "error"},
 			want: []string{`invalid max_payload_size "10" (--max-payload-size): smaller than a body with no target`}},
 		{name: "expectation from the file", yaml: "expectation: DETECT\n",

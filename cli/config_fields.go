@@ -225,18 +225,33 @@ func fromEnv(getenv func(string) string, f field) (raw, bool) {
 
 // decodeFields fills dst, a pointer to a config struct, once: each field
 // from the first layer that sets it, flag > environment > config file >
-// default. An invalid value is a usage error naming the key, the value and
-// where it came from.
+// default; a pairs field (param) from every layer, key by key (see
+// mergedPairs). An invalid value is a usage error naming the key, the
+// value and where it came from.
 func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map[string]raw) error {
 	v := reflect.ValueOf(dst).Elem()
 	set := setFlags(c)
 	for _, f := range fieldsOf(v.Type()) {
-		r, ok := fromFlag(c, set, f)
-		if !ok {
-			r, ok = fromEnv(getenv, f)
+		var layers []raw // highest first
+		if r, ok := fromFlag(c, set, f); ok {
+			layers = append(layers, r)
 		}
-		if !ok {
-			r, ok = file[f.key]
+		if r, ok := fromEnv(getenv, f); ok {
+			layers = append(layers, r)
+		}
+		if r, ok := file[f.key]; ok {
+			layers = append(layers, r)
+		}
+		var r raw
+		ok := len(layers) > 0
+		switch {
+		case f.pairs && ok:
+			var err error
+			if r, err = f.mergedPairs(layers); err != nil {
+				return err
+			}
+		case ok:
+			r = layers[0]
 		}
 		if !ok && f.def != "" {
 			r, ok = raw{vals: []string{f.def}, from: "default"}, true
@@ -255,6 +270,42 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 	return nil
 }
 
+// mergedPairs merges the layers (highest first) of a pairs setting key by
+// key: a key a higher layer gives replaces that key only, in its place, so
+// --param timing=4 keeps the config file's ports=18080. Each layer gives a
+// key once. Every pair keeps where it was written (itemFrom), for the
+// errors found after decoding.
+func (f field) mergedPairs(layers []raw) (raw, error) {
+	out := raw{from: layers[0].from}
+	at := map[string]int{} // a key's index in out.vals
+	for _, l := range slices.Backward(layers) {
+		seen := map[string]bool{}
+		for i, s := range l.vals {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			from := l.from
+			if i < len(l.itemFrom) {
+				from = l.itemFrom[i]
+			}
+			// One layer gives each key once: which of two values was
+			// meant is not for injectkit to guess.
+			k, _, _ := strings.Cut(s, "=")
+			if seen[k] {
+				return raw{}, f.invalid(raw{from: from}, s, fmt.Errorf("%s given twice", k))
+			}
+			seen[k] = true
+			if j, ok := at[k]; ok {
+				out.vals[j], out.itemFrom[j] = s, from
+				continue
+			}
+			at[k] = len(out.vals)
+			out.vals, out.itemFrom = append(out.vals, s), append(out.itemFrom, from)
+		}
+	}
+	return out, nil
+}
+
 // sourced is a config that keeps where each key it holds was set ("--param",
 // "env INJECTKIT_PARAM", "config file c.yaml", "default"), for the errors
 // found after decoding: a param the injector refuses, a payload size the
@@ -267,25 +318,10 @@ type sourced interface {
 func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if f.list() {
 		var out []string
-		keys := map[string]bool{}
-		for i, s := range r.vals {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
+		for _, s := range r.vals {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
 			}
-			if f.pairs {
-				// One layer gives each key once: which of two values was
-				// meant is not for injectkit to guess.
-				k, _, _ := strings.Cut(s, "=")
-				if keys[k] {
-					at := r
-					if i < len(r.itemFrom) {
-						at.from = r.itemFrom[i]
-					}
-					return f.invalid(at, s, fmt.Errorf("%s given twice", k))
-				}
-				keys[k] = true
-			}
-			out = append(out, s)
 		}
 		dst.Set(reflect.ValueOf(out))
 		return nil
