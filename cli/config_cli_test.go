@@ -217,6 +217,7 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 // variable or the config file's line; so does --max-targets.
 func TestTargetErrorsNameTheirOrigin(t *testing.T) {
 	conf := writeFile(t, "c.yaml", "log_level: error\ntarget: [\"a b\"]\n")
+	hosts, sized := writeFile(t, "h2.txt", "127.0.0.1\n"), writeFile(t, "s.yaml", "max_payload_size: 300\n")
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -229,6 +230,14 @@ func TestTargetErrorsNameTheirOrigin(t *testing.T) {
 		{"max targets from env", map[string]string{"INJECTKIT_MAX_TARGETS": "4"}, []string{"--target", "10.0.0.0/29"},
 			`more than --max-targets 4 (env INJECTKIT_MAX_TARGETS)`},
 		{"query from env", map[string]string{"INJECTKIT_QUERY": "a\x01"}, nil, `invalid --query "a\x01" (env INJECTKIT_QUERY)`},
+		// A target too large for any body: named where written, with the
+		// size where given.
+		{"too large, targets file", nil, []string{"--targets-file", hosts, "--max-payload-size", "300"},
+			hosts + `:1: invalid target "127.0.0.1": its signatures take at least 360 bytes, more than a body of at most 300 bytes (--max-payload-size) can hold`},
+		{"too large, size from env", map[string]string{"INJECTKIT_MAX_PAYLOAD_SIZE": "300"}, []string{"--target", "127.0.0.1"},
+			`invalid --target "127.0.0.1": its signatures take at least 360 bytes, more than a body of at most 300 bytes (max_payload_size, env INJECTKIT_MAX_PAYLOAD_SIZE) can hold`},
+		{"too large, query, size from the config file", nil, []string{"--query", "port:22", "--config", sized},
+			`invalid --query "port:22": its signatures take at least 352 bytes, more than a body of at most 300 bytes (max_payload_size, config file ` + sized + `:1) can hold`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

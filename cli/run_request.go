@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -156,10 +157,7 @@ type value struct {
 func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, true)
 	l.whereOf = cfg.whereItem
-	l.maxWhere = cfg.where("max_targets")
-	if l.maxWhere == " (--max-targets)" {
-		l.maxWhere = ""
-	}
+	l.limits(cfg)
 	l.lenient = cfg.Profile == ProfileOpenAEV // its INVALID_USAGE reports a bad target
 	cloud := cfg.CloudProvider != "" || cfg.CloudAccount != "" || len(cfg.CloudRegions) > 0 || len(cfg.TargetServices) > 0
 	if !cloud && len(cfg.Queries) == 0 {
@@ -222,14 +220,25 @@ func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v stri
 	return readTargetsFile(ctx, l, cfg.TargetsFile, cfg.where("targets_file"), len(cfg.Targets), fn)
 }
 
+// limits says where the settings that bound the targets were given:
+// --max-targets, in maxWhere, and max_payload_size, in sizeName.
+func (l *targetList) limits(cfg runConfig) {
+	if l.maxWhere = cfg.where("max_targets"); l.maxWhere == " (--max-targets)" {
+		l.maxWhere = ""
+	}
+	switch w := strings.TrimSuffix(strings.TrimPrefix(cfg.where("max_payload_size"), " ("), ")"); {
+	case w == "" || strings.HasPrefix(w, "--"):
+		l.sizeName = cmp.Or(w, "max_payload_size")
+	default:
+		l.sizeName = "max_payload_size, " + w
+	}
+}
+
 // injectFileTargets expands the CIDR ranges of the inject file's targets;
 // nil when the file has none (the targets stay as written).
 func injectFileTargets(cfg runConfig, specs []runtime.TargetSpec) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, false)
-	l.maxWhere = cfg.where("max_targets")
-	if l.maxWhere == " (--max-targets)" {
-		l.maxWhere = ""
-	}
+	l.limits(cfg)
 	l.lenient = cfg.Profile == ProfileOpenAEV
 	src := l.source(fromInjectFile, cfg.InjectFile)
 	l.grow(len(specs))

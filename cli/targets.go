@@ -57,6 +57,10 @@ type targetList struct {
 	// targetSource.where does.
 	max, expanded int
 	maxWhere      string
+	// sizeName names the max_payload_size setting as the user gave it
+	// ("--max-payload-size", "max_payload_size, env …"), for a target too
+	// large for any body.
+	sizeName string
 	// lenient leaves the checks of each target to the runtime, whose
 	// refusal a wire profile reports (the openaev profile's
 	// INVALID_USAGE): a target is only expanded and deduplicated, and
@@ -290,109 +294,4 @@ func describeSpec(s runtime.TargetSpec) string {
 		parts = append([]string{fmt.Sprintf("query %q", s.Query)}, parts...)
 	}
 	return strings.Join(parts, " ")
-}
-
-// invalid is the usage error of a target written at o: the flag, the
-// file and line, or the inject file's key, with the value and the reason.
-func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error {
-	var ve *signatures.ValidationError
-	if !errors.As(err, &ve) {
-		return usageErr("invalid target %s (%s): %w", describeSpec(spec), l.label(o), err)
-	}
-	value := ve.Value
-	if value == "" {
-		value = describeSpec(spec)
-	}
-	if value != "" {
-		value = fmt.Sprintf(" %q", signatures.Shorten(value, 128))
-	}
-	s := l.sources[o.src]
-	switch s.kind {
-	case fromTargetFile:
-		return usageErr("%s: invalid target%s: %s", l.label(o), value, ve.Reason)
-	case fromInjectFile:
-		key := fmt.Sprintf("targets[%d]", o.at)
-		if ve.Field != "" && ve.Field != "target" {
-			key += "." + ve.Field
-		}
-		return usageErr("inject file %s: invalid %s%s: %s", s.name, key, value, ve.Reason)
-	}
-	flag := flagOfField(s.name, ve.Field)
-	if flag != s.name {
-		return usageErr("invalid %s%s%s: %s", flag, value, l.flagWhere(flag, ve.Value), ve.Reason)
-	}
-	return usageErr("invalid %s%s%s: %s", flag, value, s.where, ve.Reason)
-}
-
-// flagOfField returns the flag that gave a target field: the flag of the
-// source itself for its own field, else the flag of the field.
-func flagOfField(flag, field string) string {
-	switch field {
-	case "cloud_provider":
-		return "--cloud-provider"
-	case "cloud_account_id":
-		return "--cloud-account"
-	case "cloud_region":
-		return "--cloud-region"
-	case "target_service":
-		return "--target-service"
-	case "query":
-		return "--query"
-	case "target_ipv4", "target_ipv6", "target_hostname", "value":
-		if flag == "--query" {
-			return "--target" // it narrows the query
-		}
-	}
-	return flag
-}
-
-// relabel rewrites a runtime error about targets[N] (a check across
-// targets, the injector's own, or any with lenient) to name where target
-// N was written; any other error is returned as it is.
-func (l *targetList) relabel(err error) error {
-	var ve *signatures.ValidationError
-	if l == nil || !errors.As(err, &ve) || !strings.HasPrefix(ve.Field, "targets[") {
-		return err
-	}
-	var n int
-	var rest string
-	if _, scanErr := fmt.Sscanf(ve.Field, "targets[%d]", &n); scanErr != nil || n < 0 || n >= len(l.from) {
-		return err
-	}
-	if i := strings.IndexByte(ve.Field, ']'); i >= 0 {
-		rest = ve.Field[i+1:]
-	}
-	o, first := l.from[n], l.from[0]
-	name := l.label(first)
-	if l.sources[first.src].kind == fromInjectFile {
-		name = fmt.Sprintf("targets[%d]", first.at)
-	}
-	reason := strings.ReplaceAll(ve.Reason, "targets[0]", name)
-	val := ""
-	if ve.Value != "" {
-		val = fmt.Sprintf(" %q", ve.Value)
-	}
-	s := l.sources[o.src]
-	if s.kind == fromInjectFile {
-		return fmt.Errorf("inject file %s: invalid targets[%d]%s%s: %s", s.name, o.at, rest, val, reason)
-	}
-	if flag := cloudFlag(strings.TrimPrefix(rest, ".")); s.kind == fromFlags && s.name == "--cloud-region" && flag != "" {
-		// One target per region: the field refused is another flag's.
-		return fmt.Errorf("invalid %s%s%s: %s", flag, val, l.flagWhere(flag, ve.Value), reason)
-	}
-	return fmt.Errorf("invalid target%s (%s): %s", val, l.label(o), reason)
-}
-
-// cloudFlag names the flag that gives a field of a cloud target, "" for
-// any other field.
-func cloudFlag(field string) string {
-	switch field {
-	case "cloud_provider":
-		return "--cloud-provider"
-	case "cloud_account_id":
-		return "--cloud-account"
-	case "cloud_region", "target_service":
-		return "--" + strings.ReplaceAll(field, "_", "-")
-	}
-	return ""
 }

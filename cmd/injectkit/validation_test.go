@@ -66,14 +66,14 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 		}, true, `invalid max_payload_size "100" (--max-payload-size): smaller than a body holding one minimal target`},
 		{"size limit below this target", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", be, "--max-payload-size", "300")
-		}, true, `invalid targets[0] "127.0.0.1": its signatures take at least`},
+		}, true, `invalid --target "127.0.0.1": its signatures take at least 360 bytes, more than a body of at most 300 bytes (--max-payload-size) can hold`},
 		{"size limit below this target, printed", func(_ *testing.T, _ string) []string {
 			return append(noop, "--max-payload-size", "300")
-		}, false, `invalid targets[0] "127.0.0.1": its signatures take at least`},
+		}, false, `invalid --target "127.0.0.1": its signatures take at least 360 bytes, more than a body of at most 300 bytes (--max-payload-size) can hold`},
 		{"one target larger than the default limit", func(t *testing.T, be string) []string {
 			f := file(t, `{"inject_id":"big",`+ok[:len(ok)-2]+`,"asset":"`+strings.Repeat("a", 1<<20)+`"}]}`)
 			return []string{"run", "--inject-file", f, "--backend-url", be}
-		}, true, `invalid targets[0] "127.0.0.1": its signatures take at least 104`},
+		}, true, `: invalid targets[0] "127.0.0.1": its signatures take at least 104`},
 		{"key in another case", func(t *testing.T, be string) []string {
 			f := file(t, `{"inject_id":"f1",`+ok+`,"Inject_ID":"f2"}`)
 			return []string{"run", "--inject-file", f, "--backend-url", be}

@@ -162,30 +162,38 @@ func refusal(p *runtime.Prepared, err error) error {
 	switch {
 	case !errors.As(err, &tl) || tl.Index < 0:
 	case tl.Index < len(p.Request.Targets):
-		err = &tooLarge{value: specValue(p.Request.Targets[tl.Index]), err: tl}
+		err = &TooLargeError{Value: specValue(p.Request.Targets[tl.Index]), Err: tl}
 	case tl.Index < len(p.Targets):
-		err = &tooLarge{value: configValue(p.Targets[tl.Index].Config), err: tl}
+		err = &TooLargeError{Value: configValue(p.Targets[tl.Index].Config), Err: tl}
 	}
 	return &framework.RequestError{Err: err}
 }
 
-// tooLarge reports a target whose signatures can never fit in one body.
-type tooLarge struct {
-	value string // the target's first non-empty value, or ""
-	err   *transport.TargetTooLargeError
+// TooLargeError reports a target whose signatures can never fit in one
+// body: its value (first non-empty, or "") and the sizes. A command line
+// names it as the user wrote it instead of by its index.
+type TooLargeError struct {
+	Value string
+	Err   *transport.TargetTooLargeError
 }
 
-func (e *tooLarge) Error() string {
+func (e *TooLargeError) Error() string {
 	name := ""
-	if e.value != "" {
-		name = fmt.Sprintf(" %q", signatures.Shorten(e.value, 64))
+	if e.Value != "" {
+		name = fmt.Sprintf(" %q", signatures.Shorten(e.Value, 64))
 	}
-	return fmt.Sprintf("invalid targets[%d]%s: its signatures take at least %d bytes, more than a body of at most %d bytes "+
-		"(max_payload_size) can hold with them", e.err.Index, name, e.err.Size, e.err.Max)
+	return fmt.Sprintf("invalid targets[%d]%s: %s (max_payload_size) can hold with them", e.Err.Index, name, e.Reason())
+}
+
+// Reason says why the target was refused, up to the setting that bounds a
+// body: "its signatures take at least N bytes, more than a body of at most
+// M bytes".
+func (e *TooLargeError) Reason() string {
+	return fmt.Sprintf("its signatures take at least %d bytes, more than a body of at most %d bytes", e.Err.Size, e.Err.Max)
 }
 
 // Unwrap returns the *transport.TargetTooLargeError.
-func (e *tooLarge) Unwrap() error { return e.err }
+func (e *TooLargeError) Unwrap() error { return e.Err }
 
 // specValue names a target spec by its first non-empty value, or "".
 func specValue(t runtime.TargetSpec) string {
