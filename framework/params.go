@@ -56,7 +56,7 @@ func ParseParam(m *Manifest, key, value string) (any, error) {
 	}
 	p, ok := m.Param(key)
 	if !ok {
-		return nil, invalidParam(key, value, "unknown parameter (known: "+strings.Join(m.ParamNames(), ", ")+")")
+		return nil, unknownParam(key, value, m.ParamNames())
 	}
 	switch p.Type {
 	case ParamInt:
@@ -142,7 +142,7 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 		}
 	}
 	for _, f := range fields {
-		if _, given := lookupKey(raw, f.name); f.required && !given {
+		if _, given := raw[f.name]; f.required && !given {
 			return nil, invalidParam(f.name, "", "required")
 		}
 	}
@@ -179,7 +179,7 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 		for k, v := range raw {
 			f, ok := fieldFor(fields, k)
 			if !ok {
-				return invalidParam(k, paramText(v), "unknown parameter (known: "+strings.Join(fieldNames(fields), ", ")+")")
+				return unknownParam(k, paramText(v), fieldNames(fields))
 			}
 			if f.kind != ParamDuration {
 				continue
@@ -221,32 +221,28 @@ func durationValue(v any) (d time.Duration, err error) {
 	return 0, errNotDuration
 }
 
-// fieldFor finds the field a JSON key decodes into: its exact name, else a
-// case-insensitive match, as encoding/json does.
+// fieldFor finds the field a JSON key decodes into: its exact name. Keys
+// are case-sensitive, as --param's and the inject file's own: encoding/json
+// would fold case, so a key only equal but for case is refused before it
+// decodes (see unknownParam).
 func fieldFor(fields []paramField, key string) (paramField, bool) {
 	for _, f := range fields {
 		if f.name == key {
 			return f, true
 		}
 	}
-	for _, f := range fields {
-		if strings.EqualFold(f.name, key) {
-			return f, true
-		}
-	}
 	return paramField{}, false
 }
 
-func lookupKey(raw map[string]any, name string) (any, bool) {
-	if v, ok := raw[name]; ok {
-		return v, true
-	}
-	for k, v := range raw {
-		if strings.EqualFold(k, name) {
-			return v, true
+// unknownParam is the error of a key no param has: the params known, or
+// the one it names but for case.
+func unknownParam(key, value string, known []string) error {
+	for _, n := range known {
+		if strings.EqualFold(n, key) {
+			return invalidParam(key, value, "unknown parameter; keys are case-sensitive: write "+n)
 		}
 	}
-	return nil, false
+	return invalidParam(key, value, "unknown parameter (known: "+strings.Join(known, ", ")+")")
 }
 
 func fieldNames(fields []paramField) []string {
@@ -266,7 +262,7 @@ func paramsJSONError(err error, raw map[string]any) error {
 	switch {
 	case errors.As(err, &te):
 		value := te.Value
-		if v, ok := lookupKey(raw, te.Field); ok {
+		if v, ok := raw[te.Field]; ok {
 			value = paramText(v)
 		}
 		return invalidParam(te.Field, value, "wrong JSON type, want "+jsontype.Describe(te.Type))

@@ -58,7 +58,8 @@ func TestDecodeParams(t *testing.T) {
 		{"duration seconds", withToken(map[string]any{"wait": 2.5}), func(p *scanParams) bool { return p.Wait == 2500*time.Millisecond }, "", ""},
 		{"duration seconds as text", withToken(map[string]any{"wait": "90"}), func(p *scanParams) bool { return p.Wait == 90*time.Second }, "", ""},
 		{"duration int", withToken(map[string]any{"wait": 3}), func(p *scanParams) bool { return p.Wait == 3*time.Second }, "", ""},
-		{"key case folded", withToken(map[string]any{"Port": 22.0}), func(p *scanParams) bool { return p.Port == 22 }, "", ""},
+		{"key in another case", withToken(map[string]any{"Port": 22.0}), nil, "params.Port", "unknown parameter; keys are case-sensitive: write port"},
+		{"upper-case name in lower case", withToken(map[string]any{"name": "x"}), nil, "params.name", "keys are case-sensitive: write Name"},
 		{"embedded field", withToken(map[string]any{"verbose": true}), func(p *scanParams) bool { return p.Verbose }, "", ""},
 		{"missing required", map[string]any{"port": 22.0}, nil, "params.token", "required"},
 		{"unknown key", withToken(map[string]any{"speed": 3.0}), nil, "params.speed", "unknown parameter (known: Name, mode, port, retries, token, verbose, wait)"},
@@ -146,6 +147,7 @@ func TestParseParam(t *testing.T) {
 		{"wait", "x", nil, "not a duration"},
 		{"wait", "-5s", nil, "negative duration"},
 		{"speed", "3", nil, "unknown parameter"},
+		{"PORT", "22", nil, "unknown parameter; keys are case-sensitive: write port"},
 	}
 	for _, tt := range tests {
 		got, err := framework.ParseParam(&m, tt.key, tt.value)
