@@ -152,9 +152,9 @@ func describe(p *runtime.Prepared) string {
 	if n == 1 {
 		plural = ""
 	}
-	types := "DETECTION"
-	if len(p.Request.ExpectationTypes) > 0 {
-		types = strings.ToUpper(strings.Join(p.Request.ExpectationTypes, ", "))
+	var types []string
+	for _, t := range p.ExpectationTypes() {
+		types = append(types, string(t))
 	}
-	return fmt.Sprintf("%s on %d %starget%s, %s, timeout %s", p.Request.Injector, n, cat, plural, types, p.Timeout)
+	return fmt.Sprintf("%s on %d %starget%s, %s, timeout %s", p.Request.Injector, n, cat, plural, strings.Join(types, ", "), p.Timeout)
 }

@@ -24,7 +24,7 @@ func TestValidate(t *testing.T) {
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	long := strings.Repeat(strings.Repeat("a", 60)+".", 4) + "com" // a valid host name of 247 bytes
 	injectFile := writeFile(t, "inject.json", `{"injector": "rec", "inject_id": "inj-v", "targets": [{"value": "127.0.0.1"}],
-		"expectation_types": ["DETECTION", "PREVENTION"], "timeout": "5m"}`)
+		"expectation_types": ["DETECTION", "PREVENTION", "detection"], "timeout": "5m"}`)
 	tests := []struct {
 		name string
 		args []string

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,11 @@ type Prepared struct {
 	inject   *framework.Inject
 	types    []framework.ExpectationType
 }
+
+// ExpectationTypes returns the expectation types the signatures are
+// grouped by: the request's, parsed, each once (DETECTION and detection
+// are one group), else DETECTION.
+func (p *Prepared) ExpectationTypes() []framework.ExpectationType { return slices.Clone(p.types) }
 
 // prepare validates a request and builds everything execute needs: typed
 // configs, decoded params, the executor. Every error is a
