@@ -134,8 +134,9 @@ func (c *runConfig) relabel(err error) error {
 		}
 		return err
 	}
-	if strings.HasPrefix(ve.Field, "expectation_types[") && len(c.Expectations) == 0 && c.InjectFile != "" {
-		// Not --expectation: the inject file's expectation_types gave it.
+	if c.InjectFile != "" && (strings.HasPrefix(ve.Field, "expectation_types[") && len(c.Expectations) == 0 ||
+		ve.Field == "inject_id" && c.InjectID == "") {
+		// Not --expectation nor --inject-id: the inject file gave it.
 		return fmt.Errorf("inject file %s: %w", c.InjectFile, err)
 	}
 	return c.named(err)

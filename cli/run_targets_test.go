@@ -162,6 +162,16 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"unknown expectation", []string{"--target", "10.0.0.1", "--expectation", "DETECT"}, "",
 			`invalid expectation "DETECT" (--expectation): want DETECTION, PREVENTION or VULNERABILITY`},
 		{"bad max-targets", []string{"--target", "10.0.0.1", "--max-targets", "0"}, "", `invalid max_targets "0" (--max-targets): not a positive integer`},
+		// Ids travel in a header (the inject id) or reach the platform and
+		// the terminal as written (agent, asset, asset group).
+		{"non-ASCII inject id", []string{"--target", "10.0.0.1", "--inject-id", "é"}, "",
+			`invalid inject_id "é" (--inject-id): holds the non-ASCII character U+00E9 at byte 0 (the Idempotency-Key header carries ASCII)`},
+		{"inject file non-ASCII inject id", nil, `{"injector":"noop","inject_id":"inj-\u00e9","targets":[{"value":"10.0.0.1"}]}`,
+			`inject.json: invalid inject_id "inj-é": holds the non-ASCII character U+00E9 at byte 4`},
+		{"inject file asset with a terminal escape", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1","asset":"\u001b]0;pwned\u0007"}]}`,
+			`inject.json: invalid targets[0].asset "\x1b]0;pwned\a": holds the non-printable character U+001B at byte 0`},
+		{"inject file blank asset group", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"},{"value":"10.0.0.2","agent":"a-1","asset_group":" "}]}`,
+			`inject.json: invalid targets[1].asset_group " ": blank; give the platform's id or leave the key out`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -116,6 +116,9 @@ func (p *Prepared) typeTargets(in *framework.Inject) error {
 			}
 			in.Targets[i] = framework.Target{Config: c, Attribution: spec.Attribution()}
 		}
+		if err := in.Targets[i].Attribution.Validate(); err != nil {
+			return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+		}
 		if i == 0 {
 			in.Category = c.Category()
 		} else if c.Category() != in.Category {

@@ -34,6 +34,12 @@ func TestRunRejectsBadIDsBeforeRunning(t *testing.T) {
 		{"line break in the phase", req("i-1", "x\ny"), "phase", `"x\ny"`},
 		{"invalid UTF-8 in the phase", req("i-1", "exec\xff"), "phase", "not valid UTF-8"},
 		{"phase too long", req("i-1", strings.Repeat("p", 300)), "phase", "300 bytes long"},
+		{"non-ASCII inject id (it travels in a header)", req("é-ü", ""), "inject_id", `"é-ü": holds the non-ASCII character U+00E9 at byte 0`},
+		{"non-ASCII phase", req("i-1", "été"), "phase", "non-ASCII character U+00E9"},
+		{"asset with a terminal escape", runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1", Asset: "\x1b]0;x\a"}}},
+			"targets[0].asset", "non-printable character U+001B"},
+		{"blank agent", runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}, {Value: "127.0.0.2", Agent: " "}}},
+			"targets[1].agent", "blank"},
 		{"negative timeout", runtime.Request{Injector: "fake", Targets: loopback(), Timeout: -5}, "timeout", "must not be negative"},
 	}
 	for _, tt := range tests {
@@ -51,7 +57,7 @@ func TestRunRejectsBadIDsBeforeRunning(t *testing.T) {
 }
 
 func TestRunAcceptsPrintableIDs(t *testing.T) {
-	for _, id := range []string{strings.Repeat("i", 256), "a b", "é-ü/?#%", "../../etc"} {
+	for _, id := range []string{strings.Repeat("i", 256), "a b", "e-u/?#%", "../../etc"} {
 		rec := &recorder{}
 		rt, _ := newRuntime(t, &frameworktest.Executor{}, rec)
 		if _, err := rt.Run(context.Background(), runtime.Request{InjectID: id, Phase: id, Injector: "fake", Targets: loopback()}); err != nil {

@@ -15,9 +15,9 @@ const maxEcho = 64
 
 // ValidateID checks an identifier that travels in a callback's URL path
 // and in its Idempotency-Key header (an inject id, a phase): not blank, at
-// most MaxIDLength bytes of valid UTF-8, every character printable as
-// unicode.IsPrint says (no control or format character, no space other
-// than U+0020), and not a dot segment ("." or ".."): escaping leaves dots
+// most MaxIDLength bytes of printable ASCII (no control character; a
+// header carries ASCII, and OpenAEV's ids are UUIDs), and not a dot
+// segment ("." or ".."): escaping leaves dots
 // as they are, and a server (or a proxy before it) that resolves dot
 // segments would take /api/injects/../callback for /api/callback. A
 // failure is a *ValidationError naming field and the value, quoted and cut
@@ -36,9 +36,41 @@ func ValidateID(field, v string) error {
 	case v == "." || v == "..":
 		return bad("a dot segment: in a URL path it would name another resource")
 	}
+	if reason := unprintable(v); reason != "" {
+		return bad(reason)
+	}
+	for i, r := range v {
+		if r > unicode.MaxASCII {
+			return bad(fmt.Sprintf("holds the non-ASCII character %U at byte %d (the Idempotency-Key header carries ASCII)", r, i))
+		}
+	}
+	return nil
+}
+
+// unprintable says which character of v unicode.IsPrint refuses (a
+// control or format character, a space other than U+0020), "" when none.
+func unprintable(v string) string {
 	for i, r := range v {
 		if !unicode.IsPrint(r) {
-			return bad(fmt.Sprintf("holds the non-printable character %U at byte %d (control and format characters are refused)", r, i))
+			return fmt.Sprintf("holds the non-printable character %U at byte %d (control and format characters are refused)", r, i)
+		}
+	}
+	return ""
+}
+
+// Validate checks the platform ids an attribution carries (its
+// signature_target): each one given must not be blank nor hold a
+// character unicode.IsPrint refuses, which a terminal showing the body
+// would obey and no platform id holds. A failure is a *ValidationError on
+// agent, asset or asset_group.
+func (a Attribution) Validate() error {
+	for _, id := range [...]struct{ field, v string }{{"agent", a.Agent}, {"asset", a.Asset}, {"asset_group", a.AssetGroup}} {
+		reason := unprintable(id.v)
+		if id.v != "" && strings.TrimSpace(id.v) == "" {
+			reason = "blank; give the platform's id or leave the key out"
+		}
+		if reason != "" {
+			return &ValidationError{Field: id.field, Value: Shorten(id.v, maxEcho), Reason: reason}
 		}
 	}
 	return nil

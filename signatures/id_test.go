@@ -9,7 +9,7 @@ import (
 )
 
 func TestValidateID(t *testing.T) {
-	ok := []string{"i-1", "a b", "é/ü?#%", "../x", "...", ".x", strings.Repeat("i", signatures.MaxIDLength), "execution_complete"}
+	ok := []string{"i-1", "a b", "a/b?#%", "../x", "...", ".x", strings.Repeat("i", signatures.MaxIDLength), "execution_complete"}
 	for _, v := range ok {
 		if err := signatures.ValidateID("inject_id", v); err != nil {
 			t.Errorf("%q: %v", v, err)
@@ -27,6 +27,8 @@ func TestValidateID(t *testing.T) {
 		{"a\u200eb", "U+200E"},
 		{"a\u2028b", "U+2028"},
 		{"a\xffb", "not valid UTF-8"},
+		{"é", `"é": holds the non-ASCII character U+00E9 at byte 0 (the Idempotency-Key header carries ASCII)`},
+		{"inj-\u4e00", "non-ASCII character U+4E00 at byte 4"},
 		{".", `".": a dot segment`},
 		{"..", `"..": a dot segment: in a URL path it would name another resource`},
 		{strings.Repeat("é", 200), "400 bytes long, at most 256 allowed"},
@@ -40,6 +42,31 @@ func TestValidateID(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), tt.want) || len(ve.Value) > 70 {
 			t.Errorf("%q: error %q does not say %q or quotes too much", tt.in, err, tt.want)
+		}
+	}
+}
+
+// An attribution's ids are the platform's: none blank, none holding a
+// control or format character; absent ones are fine.
+func TestAttributionValidate(t *testing.T) {
+	tests := []struct {
+		a    signatures.Attribution
+		want string // "" when valid
+	}{
+		{signatures.Attribution{}, ""},
+		{signatures.Attribution{Agent: "ag-1", Asset: "0b6a3c1e-9b1f-4f5e-8a55-3c2b7f0e9d11", AssetGroup: "g é"}, ""},
+		{signatures.Attribution{Asset: "\x1b]0;pwned\a"}, `invalid asset "\x1b]0;pwned\a": holds the non-printable character U+001B at byte 0`},
+		{signatures.Attribution{Agent: "a", AssetGroup: " \t"}, `invalid asset_group " \t": blank`},
+		{signatures.Attribution{Agent: "a\u200eb"}, `invalid agent "a\u200eb": holds the non-printable character U+200E at byte 1`},
+	}
+	for _, tt := range tests {
+		err := tt.a.Validate()
+		var ve *signatures.ValidationError
+		switch {
+		case tt.want == "" && err != nil:
+			t.Errorf("%+v: %v", tt.a, err)
+		case tt.want != "" && (!errors.As(err, &ve) || !strings.HasPrefix(err.Error(), tt.want)):
+			t.Errorf("%+v: err = %v, want a *ValidationError saying %s", tt.a, err, tt.want)
 		}
 	}
 }
