@@ -156,73 +156,6 @@ func flagsOf(t reflect.Type, usage map[string]string) []ucli.Flag {
 	return flags
 }
 
-// raw is a setting's text as one layer gives it: one value for a scalar,
-// any number for a list, and where it came from.
-type raw struct {
-	vals []string
-	seq  bool // a YAML sequence
-	from string
-	// itemFrom says where each of vals was written, when that is not from
-	// (the line of each item of a YAML list); nil otherwise.
-	itemFrom []string
-}
-
-// setFlags returns the names (first name) of the command's flags that the
-// command line or the environment set. It asks urfave/cli once: its IsSet,
-// per flag, scans every flag of the command, which is quadratic.
-func setFlags(c *ucli.Context) map[string]bool {
-	local := map[string]bool{}
-	for _, n := range c.LocalFlagNames() {
-		local[n] = true
-	}
-	set := map[string]bool{}
-	if c.Command == nil {
-		return local
-	}
-	for _, f := range c.Command.Flags {
-		names := f.Names()
-		if slices.ContainsFunc(names, func(n string) bool { return local[n] }) {
-			set[names[0]] = true
-		}
-	}
-	return set
-}
-
-func fromFlag(c *ucli.Context, set map[string]bool, f field) (raw, bool) {
-	if !set[f.flag()] {
-		return raw{}, false
-	}
-	r := raw{from: "--" + f.flag()}
-	switch {
-	case f.list():
-		rep, ok := c.Generic(f.flag()).(*repeated)
-		if !ok {
-			return raw{}, false
-		}
-		r.vals = rep.values
-	case f.isBool():
-		r.vals = []string{strconv.FormatBool(c.Bool(f.flag()))}
-	default:
-		r.vals = []string{c.String(f.flag())}
-	}
-	return r, true
-}
-
-func fromEnv(getenv func(string) string, f field) (raw, bool) {
-	v := getenv(f.env())
-	if v == "" {
-		return raw{}, false
-	}
-	r := raw{vals: []string{v}, from: "env " + f.env()}
-	switch {
-	case f.pairs:
-		r.vals = splitParams(v)
-	case f.list() && !f.whole:
-		r.vals = strings.Split(v, ",")
-	}
-	return r, true
-}
-
 // decodeFields fills dst, a pointer to a config struct, once: each field
 // from the first layer that sets it, flag > environment > config file >
 // default; a pairs field (param) from every layer, key by key (see
@@ -268,42 +201,6 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 		}
 	}
 	return nil
-}
-
-// mergedPairs merges the layers (highest first) of a pairs setting key by
-// key: a key a higher layer gives replaces that key only, in its place, so
-// --param timing=4 keeps the config file's ports=18080. Each layer gives a
-// key once. Every pair keeps where it was written (itemFrom), for the
-// errors found after decoding.
-func (f field) mergedPairs(layers []raw) (raw, error) {
-	out := raw{from: layers[0].from}
-	at := map[string]int{} // a key's index in out.vals
-	for _, l := range slices.Backward(layers) {
-		seen := map[string]bool{}
-		for i, s := range l.vals {
-			if s = strings.TrimSpace(s); s == "" {
-				continue
-			}
-			from := l.from
-			if i < len(l.itemFrom) {
-				from = l.itemFrom[i]
-			}
-			// One layer gives each key once: which of two values was
-			// meant is not for injectkit to guess.
-			k, _, _ := strings.Cut(s, "=")
-			if seen[k] {
-				return raw{}, f.invalid(raw{from: from}, s, fmt.Errorf("%s given twice", k))
-			}
-			seen[k] = true
-			if j, ok := at[k]; ok {
-				out.vals[j], out.itemFrom[j] = s, from
-				continue
-			}
-			at[k] = len(out.vals)
-			out.vals, out.itemFrom = append(out.vals, s), append(out.itemFrom, from)
-		}
-	}
-	return out, nil
 }
 
 // sourced is a config that keeps where each key it holds was set ("--param",
