@@ -69,7 +69,8 @@ func TestVersion(t *testing.T) {
 }
 
 // A mistyped command, flag or injector name exits 2 with the closest
-// known one as a hint; nothing close, no hint.
+// known one as a hint; nothing close, no hint. A flag given no value
+// exits 2 too, in the same words for every command.
 func TestDidYouMean(t *testing.T) {
 	for _, tt := range []struct {
 		name      string
@@ -90,6 +91,18 @@ func TestDidYouMean(t *testing.T) {
 		{"injector of run", []string{"run", "nmpa", "--target", "127.0.0.1", "--log-level", "error"}, `unknown injector "nmpa"`, "did you mean nmap?"},
 		{"injector of validate", []string{"validate", "nopo", "--target", "127.0.0.1", "--log-level", "error"}, `unknown injector "nopo"`, "did you mean noop?"},
 		{"injector of injectors", []string{"injectors", "nmp"}, `unknown injector "nmp"`, "did you mean nmap?"},
+		// A flag given no value says so, the way it was typed, whatever the command.
+		{"flag without a value, next flag taken", []string{"outbox", "flush", "--backend-url", "--token", "x"},
+			"injectkit: --backend-url needs a value, not the flag --token (see injectkit outbox flush --help)\n", ""},
+		{"flag last without a value", []string{"outbox", "flush", "--backend-url"}, "injectkit: --backend-url needs a value (see injectkit outbox flush --help)\n", ""},
+		{"flag without a value, single dash", []string{"outbox", "flush", "-backend-url"}, "injectkit: -backend-url needs a value (see", ""},
+		{"short flag without a value", []string{"injectors", "-o"}, "injectkit: -o needs a value (see injectkit injectors --help)", ""},
+		{"-o of version", []string{"version", "-o"}, "injectkit: -o needs a value (see injectkit version --help)", ""},
+		{"-o of outbox list", []string{"outbox", "list", "-o"}, "injectkit: -o needs a value (see injectkit outbox list --help)", ""},
+		{"flag of serve without a value", []string{"serve", "--openaev-url"}, "injectkit: --openaev-url needs a value (see injectkit serve --help)", ""},
+		{"flag of validate without a value", []string{"validate", "noop", "--target"}, "injectkit: --target needs a value (see injectkit validate --help)", ""},
+		{"number flag given the next flag", []string{"run", "noop", "--max-targets", "--target", "127.0.0.1"},
+			"injectkit: --max-targets needs a value, not the flag --target (see injectkit run --help)", ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(withNmap), nil, tt.args...)

@@ -34,9 +34,6 @@ func runCommand(o Options) *ucli.Command {
 			"--openaev-message FILE runs one captured platform message with the named injector, or the one\n" +
 			"its contract id names. Both read the platform's version first (--openaev-version gives it).\n\n" + exitHelp,
 		Flags: withShort(flagsOf(reflect.TypeFor[runConfig](), nil), "output", "o"),
-		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return usageErr("%v (see injectkit run --help)", err)
-		},
 		Action: func(c *ucli.Context) error {
 			return runAction(c, o)
 		},
@@ -44,9 +41,6 @@ func runCommand(o Options) *ucli.Command {
 }
 
 func runAction(c *ucli.Context, o Options) (err error) {
-	if err := missingFlagValue(c); err != nil {
-		return err
-	}
 	if c.NArg() > 1 {
 		return usageErr("run takes one injector name, got %q", strings.Join(c.Args().Slice(), " "))
 	}
@@ -141,39 +135,6 @@ func (c *runConfig) categoryHint(err error) string {
 		hint = "the targets come from " + given + "; " + hint
 	}
 	return hint
-}
-
-// missingFlagValue refuses a flag whose value is "--" or another flag of
-// the command: the flag had no value (`run noop --target`, `--target
-// --param x=1`), and the next argument was taken for it.
-func missingFlagValue(c *ucli.Context) error {
-	names := map[string]bool{}
-	for _, f := range c.Command.Flags {
-		for _, n := range f.Names() {
-			names[n] = true
-		}
-	}
-	set := setFlags(c)
-	for _, f := range c.Command.Flags {
-		name := f.Names()[0]
-		if !flagTakesValue(f) || !set[name] {
-			continue
-		}
-		vals := []string{c.String(name)}
-		if g, ok := c.Generic(name).(*repeated); ok {
-			vals = g.values
-		}
-		for _, v := range vals {
-			flag, _, _ := strings.Cut(strings.TrimLeft(v, "-"), "=")
-			switch {
-			case v == "--":
-				return usageErr("--%s needs a value (see injectkit run --help)", name)
-			case strings.HasPrefix(v, "-") && names[flag]:
-				return usageErr("--%s needs a value, not the flag %s (see injectkit run --help)", name, v)
-			}
-		}
-	}
-	return nil
 }
 
 // deliveryExit maps the outcome of a delivery to an exit code and one line

@@ -45,9 +45,6 @@ func serveCommand(o Options) *ucli.Command {
 			"background loop resends the stored callbacks with backoff (at most 5 min apart).\n" +
 			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp,
 		Flags: flagsOf(reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o)}),
-		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return usageErr("%v (see injectkit serve --help)", err)
-		},
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usageErr("serve takes no arguments, got %q", c.Args().First())

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -138,9 +139,18 @@ func flagHint(flags []ucli.Flag, err error) string {
 	return ""
 }
 
-// dashesAsTyped writes an unknown flag the way the user typed it: the flag
-// package names --taget "-taget" whatever the dashes.
+// dashesAsTyped writes an unknown flag, or one given no value, the way the
+// user typed it: the flag package names --taget "-taget" whatever the
+// dashes.
 func dashesAsTyped(msg string, args []string) string {
+	if name, rest, ok := strings.Cut(msg, needsValue); ok && strings.HasPrefix(name, "-") && !strings.Contains(name, " ") {
+		for _, a := range args {
+			if strings.HasPrefix(a, "-") && strings.TrimLeft(a, "-") == strings.TrimLeft(name, "-") {
+				return a + needsValue + rest
+			}
+		}
+		return msg
+	}
 	i := strings.Index(msg, undefinedFlag+"-")
 	if i < 0 {
 		return msg
@@ -156,14 +166,94 @@ func dashesAsTyped(msg string, args []string) string {
 }
 
 // suggestFlags makes the usage errors of cmd name the command's help and
-// suggest the closest flag to an unknown one. path is the command as
-// typed, after the binary's name ("outbox list").
+// suggest the closest flag to an unknown one, and refuses a flag given no
+// value before the command's action runs. path is the command as typed,
+// after the binary's name ("outbox list").
 func suggestFlags(o Options, cmd *ucli.Command, path string) {
 	full := o.name() + " " + path
 	flags := cmd.Flags
 	cmd.OnUsageError = func(_ *ucli.Context, err error, _ bool) error {
+		if nv := flagWithoutValue(err); nv != "" {
+			return usageErr("%s (see %s --help)", nv, full)
+		}
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, full), Hint: flagHint(flags, err)}
 	}
+	if action := cmd.Action; action != nil && len(flags) > 0 {
+		cmd.Action = func(c *ucli.Context) error {
+			if err := missingFlagValue(c, full); err != nil {
+				return err
+			}
+			return action(c)
+		}
+	}
+}
+
+// needsValue is the error of a flag given no value: "--target needs a
+// value", then ", not the flag --param" when the next flag was taken for
+// its value.
+const needsValue = " needs a value"
+
+// flagNeedsArg is the start of the flag package's error for a flag last
+// on the line: "flag needs an argument: -target".
+const flagNeedsArg = "flag needs an argument: -"
+
+// flagWithoutValue rewrites the flag package's error for a flag last on
+// the line as needsValue says it; "" for any other error.
+func flagWithoutValue(err error) string {
+	if name, ok := strings.CutPrefix(err.Error(), flagNeedsArg); ok {
+		return dashed(name) + needsValue
+	}
+	return ""
+}
+
+// dashed writes a flag's name as typed most often: -o, --target.
+func dashed(name string) string {
+	if len(name) == 1 {
+		return "-" + name
+	}
+	return "--" + name
+}
+
+// isFlagOf reports whether arg names one of flags: --param, -o,
+// --param=x.
+func isFlagOf(flags []ucli.Flag, arg string) bool {
+	if !strings.HasPrefix(arg, "-") {
+		return false
+	}
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	for _, f := range flags {
+		if slices.Contains(f.Names(), name) {
+			return true
+		}
+	}
+	return false
+}
+
+// missingFlagValue refuses a flag whose value is "--" or another flag of
+// the command: the flag had no value (`run noop --target`, `--target
+// --param x=1`), and the next argument was taken for it. full is the
+// command as typed ("injectkit outbox flush").
+func missingFlagValue(c *ucli.Context, full string) error {
+	set := setFlags(c)
+	for _, f := range c.Command.Flags {
+		name := f.Names()[0]
+		if !flagTakesValue(f) || !set[name] {
+			continue
+		}
+		vals := []string{c.String(name)}
+		if g, ok := c.Generic(name).(*repeated); ok {
+			vals = g.values
+		}
+		for _, v := range vals {
+			switch {
+			case v == "--":
+				return usageErr("%s%s (see %s --help)", dashed(name), needsValue, full)
+			case isFlagOf(c.Command.Flags, v):
+				return usageErr("%s%s, not the flag %s (see %s --help)", dashed(name), needsValue, v, full)
+			}
+		}
+	}
+	return nil
 }
 
 // explain adds a "did you mean" to the errors that name something

@@ -40,9 +40,6 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	if c.NArg() > 1 {
 		return argsError(c, "one injector name")
 	}
-	if err := missingFlagValue(c); err != nil {
-		return err
-	}
 	cfg, err := loadRunConfig(c, o, manifests(o.Registry))
 	if err != nil {
 		return redactExit(err, rawSecrets(c, o.Getenv, manifests(o.Registry)))
