@@ -19,10 +19,11 @@ import (
 
 const validateExitHelp = `EXIT CODES:
    0  the inject is valid: run would execute it (one line on stdout says how)
-   2  it is not: one line on stderr names the flag, key, field or file, and the value`
+   2  it is not: one line on stderr names the flag, key, field or file, and the value
+   130  interrupted (SIGINT or SIGTERM) while reading its input files (a FIFO), as run: nothing was checked`
 
 func validateCommand(o Options) *ucli.Command {
-	cmd := command("validate", "[<injector>]", "check an inject as run would, then exit 0 or 2 without running or sending anything",
+	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid) or 2 (not)",
 		"Takes the flags, environment variables and config file of run, and checks everything run",
 		"checks before it starts the injector: the configuration, the inject file, the targets, the",
 		"injector, its params and settings, the backend URL, the CA file and the size limit of a body.",

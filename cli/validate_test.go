@@ -13,7 +13,8 @@ import (
 )
 
 // validate checks what run checks and stops before running: it exits 0 or
-// 2, never executes the injector, sends nothing and opens no outbox.
+// 2 (130 when interrupted while reading its input, as run), never
+// executes the injector, sends nothing and opens no outbox.
 func TestValidate(t *testing.T) {
 	be := newBackend(t, http.StatusOK)
 	rec := &frameworktest.Executor{Category: framework.Network}
@@ -62,6 +63,7 @@ func TestValidate(t *testing.T) {
 		{"two injectors", []string{"rec", "noop", "--target", "127.0.0.1"}, 2, "one injector name"},
 		{"required setting unset", []string{"query", "--query", "apache"}, 2,
 			`invalid query.shodan_api_key "": required, every inject of query fails without it (set INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`},
+		{"help lists every exit code", []string{"--help"}, 0, "   130  interrupted (SIGINT or SIGTERM) while reading its input files"},
 		{"another category's targets: run's hint", []string{"rec", "--query", "port:22"}, 2, "hint: give network targets with --target"},
 	}
 	for _, tt := range tests {

@@ -54,7 +54,7 @@ func blockedInOpen(t *testing.T, p *testkit.Process, arch string) {
 // The first SIGTERM or SIGINT stops a run that waits for its input: a
 // FIFO with no writer yet (blocked in open), or one whose writer is silent
 // (blocked in read). The run exits 130 at once, names the file, and sends
-// and stores nothing.
+// and stores nothing; so does validate.
 func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 	run := func(flag string) func(fifo, backend string) []string {
 		return func(fifo, backend string) []string {
@@ -62,6 +62,7 @@ func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 		}
 	}
 	message := func(fifo, _ string) []string { return []string{"run", "noop", "--openaev-message", fifo} }
+	validate := func(fifo, _ string) []string { return []string{"validate", "noop", "--inject-file", fifo} }
 	config := func(fifo, backend string) []string {
 		return []string{"run", "noop", "--config", fifo, "--backend-url", backend, "--inject-id", "sig-1", "--target", "127.0.0.1"}
 	}
@@ -81,6 +82,7 @@ func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 		{"openaev message, silent writer, SIGTERM", syscall.SIGTERM, "openaev_message", message, true},
 		{"config file, no writer, SIGINT", syscall.SIGINT, "config", config, false},
 		{"config file, silent writer, SIGTERM", syscall.SIGTERM, "config", config, true},
+		{"validate, inject file, silent writer, SIGINT", syscall.SIGINT, "inject_file", validate, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
