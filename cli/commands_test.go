@@ -211,7 +211,7 @@ func TestOutboxCommandsShowTheirFlags(t *testing.T) {
 			[]string{"--backend-url", "--token", "--ca-file", "--insecure"}},
 		{"drop", []string{"--outbox ", "--outbox-lock-timeout", "--log-level"},
 			[]string{"--backend-url", "--token", "--outbox-max-bytes", "--output"}},
-		{"flush", []string{"--outbox ", "--backend-url", "--token", "--ca-file", "--insecure", "--log-level"},
+		{"flush", []string{"--outbox ", "--backend-url", "--token", "--ca-file", "--insecure", "--log-level", "130  interrupted"},
 			[]string{"--outbox-max-bytes", "--output"}},
 		{"retry-dead", []string{"--outbox ", "--backend-url", "--token"}, []string{"--outbox-max-bytes", "--output"}},
 	} {

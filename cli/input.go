@@ -10,7 +10,9 @@ import (
 
 // ExitInterrupted is the exit code of a run stopped by SIGINT or SIGTERM
 // before its inject ran (while its input was being read): nothing was run,
-// sent or stored. It is 128 plus SIGINT's number, as a shell reports it.
+// sent or stored; and of an outbox flush stopped by one: the bodies not
+// delivered stay pending. It is 128 plus SIGINT's number, as a shell
+// reports it.
 const ExitInterrupted = 130
 
 // input is a file the user named (an inject file, a targets file), opened

@@ -3,7 +3,9 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -12,7 +14,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -159,6 +163,46 @@ func TestOutboxFlushSupersededComplete(t *testing.T) {
 	}
 	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
 		t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
+	}
+}
+
+// A flush interrupted (SIGINT, SIGTERM: its context ends) while sending
+// its first body exits 130 and counts every body of both profiles still
+// pending, each keeping the last error of its last real attempt.
+func TestOutboxFlushInterrupted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	be := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // then the server sees the client go
+		cancel()                           // the signal arrives while the body is being sent
+		<-r.Context().Done()
+	}))
+	defer be.Close()
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.Put(outbox.Entry{InjectID: "a", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)},
+		outbox.Entry{InjectID: "b", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)},
+		outbox.Entry{InjectID: "c", Phase: "complete", BaseURL: be.URL, Body: []byte(`{}`),
+			Profile: openaev.ProfileName, Path: "/api/injects/execution/callback/c"})
+	for _, r := range recs {
+		err = errors.Join(err, s.MarkFailed(r.ID, 1, "503 from the run", time.Now()))
+	}
+	if err = errors.Join(err, s.Close()); err != nil {
+		t.Fatal(err)
+	}
+	sess := newSession(false, false)
+	sess.ctx, sess.env = ctx, map[string]string{"INJECTKIT_OUTBOX": box}
+	f := sess.run(t, registry(), "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+	if f.code != cli.ExitInterrupted || !strings.Contains(f.stdout, ": 0 delivered, 3 still pending,") ||
+		f.stderr != "injectkit: flush interrupted (context canceled): 3 signature bodies still pending, unchanged (flush again to send them)\n" {
+		t.Fatalf("exit %d, want %d\n%s%s", f.code, cli.ExitInterrupted, f.stdout, f.stderr)
+	}
+	if l := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "list", "-o", "json"); strings.Count(l.stdout, `"last_error": "503 from the run"`) != 3 {
+		t.Errorf("the records lost their last error:\n%s", l.stdout)
 	}
 }
 

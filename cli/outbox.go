@@ -192,8 +192,13 @@ func outboxCommand(o Options) *ucli.Command {
 				Action: action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(o, e) }),
 			},
 			{
-				Name:   "flush",
-				Usage:  "send now the pending bodies stored for --backend-url, with its token; exit 0 only if all of them were delivered",
+				Name:  "flush",
+				Usage: "send now the pending bodies stored for --backend-url, with its token; exit 0 only if all of them were delivered",
+				Description: "EXIT CODES:\n" +
+					"   0  every body stored for the backend was delivered (or superseded)\n" +
+					"   1  a body was not delivered: it stays pending (injectkit outbox list)\n" +
+					"   2  invalid usage, or an outbox corrupt or locked\n" +
+					"   130  interrupted (SIGINT or SIGTERM): the bodies not delivered stay pending as they were",
 				Flags:  outboxFlags(send, sendUsage),
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return flushOutbox(c, o, e) }),
 			},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -136,6 +137,9 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	switch {
 	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked):
 		return &ExitError{Code: ExitUsage, Err: err}
+	case err != nil && c.Context.Err() != nil:
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("flush interrupted (%w): %s still pending, unchanged (flush again to send them)",
+			context.Cause(c.Context), bodies(res.Failed))}
 	case err != nil:
 		return &ExitError{Code: ExitDelivery, Err: err}
 	case res.Refused > 0:
@@ -173,6 +177,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 		// that sent nothing while bodies wait did not succeed.
 		return outbox.FlushResult{Failed: others}, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
 	}
+	var interrupted error
 	for _, rs := range passes {
 		r, err := rs.Flush(c.Context)
 		res.Delivered += r.Delivered
@@ -181,11 +186,16 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 		res.Rejected += r.Rejected
 		res.Busy += r.Busy
 		res.Refused += r.Refused
-		if err != nil {
+		switch {
+		case err != nil && c.Context.Err() != nil:
+			// Interrupted: the next passes send nothing, and count
+			// their bodies still pending.
+			interrupted = err
+		case err != nil:
 			return res, others, err
 		}
 	}
-	return res, others, nil
+	return res, others, interrupted
 }
 
 func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {

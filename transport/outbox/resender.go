@@ -65,7 +65,9 @@ type FlushResult struct {
 // stays pending (the token is at fault, not the body), and the other
 // bodies for that base URL are not tried (all counted Failed and
 // Refused). The error is a store error or the context's; delivery
-// failures are counted, not returned.
+// failures are counted, not returned. Once ctx is done, the body being
+// sent keeps its attempts and last error, and it and the bodies not
+// tried are counted Failed.
 func (rs *Resender) Flush(ctx context.Context) (FlushResult, error) {
 	return rs.pass(ctx, true)
 }
@@ -168,8 +170,14 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 	}
 	firsts := firstChunks(recs)
 	settled := map[uint64]Outcome{} // what became of the bodies sent in this pass
-	for _, r := range recs {
+	for i, r := range recs {
 		if ctx.Err() != nil {
+			// Interrupted: the bodies not tried are still pending.
+			for _, left := range recs[i:] {
+				if left.State == Pending && !left.Unreadable() && rs.due(left, now, all) {
+					res.Failed++
+				}
+			}
 			return res, ctx.Err()
 		}
 		if r.State == Pending && r.Unreadable() {
@@ -270,6 +278,12 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// due reports whether a pass sends r, a pending record: one this Resender
+// selects, whatever its next attempt when all.
+func (rs *Resender) due(r Record, now time.Time, all bool) bool {
+	return (all || !r.NextAttempt.After(now)) && (rs.Select == nil || rs.Select(r))
 }
 
 // connectionFailure reports whether err is a failure to reach the backend

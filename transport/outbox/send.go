@@ -134,7 +134,8 @@ type permanent interface{ Permanent() bool }
 // could not be built for the record itself (its Idempotency-Key refused, a
 // *transport.ValidationError); marked failed otherwise, its next attempt
 // Backoff(attempts, maxBackoff) from now (now when ctx ended: an
-// interruption is not the backend's failure). Options.Secrets are redacted
+// interruption is not the backend's failure, and the record keeps its
+// attempts and last error). Options.Secrets are redacted
 // from what is kept and from the error returned. A store error is joined
 // to err, and the record may then stay pending and owned until its lease
 // ends.
@@ -187,7 +188,9 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 	}
 	next := s.opts.Now().Add(Backoff(r.Attempts+attempts, maxBackoff))
 	if ctx.Err() != nil {
-		next = s.opts.Now()
+		// Interrupted: the record is due again now, with the last error
+		// of its last real attempt, not "context canceled".
+		next, msg = s.opts.Now(), r.LastError
 	}
 	if serr := s.MarkFailed(r.ID, attempts, msg, next); serr != nil {
 		return Failed, s.redactErr(errors.Join(err, serr), red)
