@@ -168,7 +168,8 @@ func TestHelpAfterArguments(t *testing.T) {
 // injectkit: not in its help, its errors and hints, nor its User-Agent.
 func TestThirdPartyBinaryNamesItself(t *testing.T) {
 	o := cli.Options{Registry: registry(withNmap), Name: "hello", Usage: "greet the targets", Product: "hello-agent", Version: "1.0.0"}
-	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"outbox", "--help"}, {"completion", "bash"}, {"completion", "zsh"}} {
+	for _, args := range [][]string{{"--help"}, {"run", "--help"}, {"outbox", "--help"}, {"completion", "bash"}, {"completion", "zsh"},
+		{"completion", "fish"}} {
 		r := runWith(t, o, nil, args...)
 		if r.code != 0 || strings.Contains(r.stdout, "injectkit ") || !strings.Contains(r.stdout, "hello") {
 			t.Errorf("%v: exit %d, names injectkit or not hello:\n%s", args, r.code, r.stdout)
@@ -176,6 +177,11 @@ func TestThirdPartyBinaryNamesItself(t *testing.T) {
 	}
 	if r := runWith(t, o, nil, "--help"); !strings.Contains(r.stdout, "hello - greet the targets") {
 		t.Errorf("--help: %s", r.stdout)
+	}
+	// Where to install its completion scripts: its own files.
+	if r := runWith(t, o, nil, "completion", "--help"); strings.Contains(r.stdout, "injectkit") ||
+		!strings.Contains(r.stdout, "completions/hello.fish") || !strings.Contains(r.stdout, "/etc/bash_completion.d/hello\n") {
+		t.Errorf("completion --help names injectkit's files:\n%s", r.stdout)
 	}
 	for _, tt := range []struct{ args []string }{
 		{[]string{"rn"}}, {[]string{"run", "noop", "--taget", "x"}}, {[]string{"outbox", "flush", "--outbox", "none"}},

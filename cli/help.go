@@ -68,7 +68,9 @@ func examples(path string) []string {
 	return nil
 }
 
-// examplesSection renders examples as a help section.
+// examplesSection renders examples as a help section, every "injectkit"
+// the binary's name: its commands, and its files (the completion scripts,
+// /etc/injectkit/serve.yaml).
 func examplesSection(o Options, lines []string) string {
 	if len(lines) == 0 {
 		return ""
@@ -76,7 +78,7 @@ func examplesSection(o Options, lines []string) string {
 	var b strings.Builder
 	b.WriteString("\nEXAMPLES:\n")
 	for _, l := range lines {
-		b.WriteString("   " + o.rename(strings.ReplaceAll(l, "_injectkit", "_"+o.name())) + "\n")
+		b.WriteString("   " + strings.ReplaceAll(l, defaultName, o.name()) + "\n")
 	}
 	return b.String()
 }
