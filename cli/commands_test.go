@@ -217,9 +217,10 @@ func TestOutboxCommandsShowTheirFlags(t *testing.T) {
 			[]string{"--backend-url", "--token", "--ca-file", "--insecure"}},
 		{"drop", []string{"--outbox ", "--outbox-lock-timeout", "--log-level"},
 			[]string{"--backend-url", "--token", "--outbox-max-bytes", "--output"}},
-		{"flush", []string{"--outbox ", "--backend-url", "--token", "--ca-file", "--insecure", "--log-level", "130  interrupted"},
+		{"flush", []string{"--outbox ", "--backend-url", "--token", "--ca-file", "--insecure", "--log-level", "130  interrupted",
+			"(those of other backends stay pending) (env INJECTKIT_BACKEND_URL)"},
 			[]string{"--outbox-max-bytes", "--output"}},
-		{"retry-dead", []string{"--outbox ", "--backend-url", "--token"}, []string{"--outbox-max-bytes", "--output"}},
+		{"retry-dead", []string{"--outbox ", "--backend-url", "--token", "(env INJECTKIT_BACKEND_URL)"}, []string{"--outbox-max-bytes", "--output"}},
 	} {
 		r := run(t, registry(), nil, "outbox", tt.sub, "--help")
 		opts, _, _ := strings.Cut(r.stdout, "EXAMPLES:")

@@ -136,14 +136,16 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 }
 
 // flagsOf returns --config and the flags of config struct type t. usage
-// replaces the whole help text of the keys it names.
+// replaces the help text of the keys it names; each still ends with its
+// environment variable.
 func flagsOf(t reflect.Type, usage map[string]string) []ucli.Flag {
 	flags := []ucli.Flag{&ucli.StringFlag{Name: configFlag, Usage: "YAML config file (env " + configEnv + ")", TakesFile: true}}
 	for _, f := range fieldsOf(t) {
 		u, ok := usage[f.key]
 		if !ok {
-			u = f.usage + " (env " + f.env() + ")"
+			u = f.usage
 		}
+		u += " (env " + f.env() + ")"
 		switch {
 		case f.list():
 			flags = append(flags, &ucli.GenericFlag{Name: f.flag(), Usage: u, Value: &repeated{}})

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"reflect"
+	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -39,6 +40,20 @@ type outboxSendConfig struct {
 	Outbox  outboxFileConfig
 	Backend backendConfig
 	Log     logConfig
+	origins
+}
+
+// backendGiven names where the backend URL was given, as the user wrote
+// it: --backend-url, INJECTKIT_BACKEND_URL, backend_url (config file
+// c.yaml:3).
+func (c *outboxSendConfig) backendGiven() string {
+	switch from := c.from["backend_url"]; {
+	case strings.HasPrefix(from, "env "):
+		return strings.TrimPrefix(from, "env ")
+	case from == "" || strings.HasPrefix(from, "-"):
+		return "--backend-url"
+	}
+	return "backend_url" + c.where("backend_url")
 }
 
 // outboxCommandConfig is what every outbox command's configuration gives.

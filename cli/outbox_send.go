@@ -59,6 +59,9 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 		left[r.BaseURL]++
 	}
 	why := "not the backend of --backend-url " + configured
+	if sc, ok := e.cfg.(*outboxSendConfig); ok {
+		why = "not the backend of " + sc.backendGiven() + " " + configured
+	}
 	if configured == "" {
 		why = "no --backend-url given"
 	}

@@ -59,7 +59,7 @@ func serveCommand(o Options) *ucli.Command {
 func injectorsUsage(o Options) string {
 	for _, f := range fieldsOf(reflect.TypeFor[serveConfig]()) {
 		if f.key == "injectors" {
-			return f.usage + " (known: " + strings.Join(manifestNames(manifests(o.Registry)), ", ") + "; env " + f.env() + ")"
+			return f.usage + " (known: " + strings.Join(manifestNames(manifests(o.Registry)), ", ") + ")"
 		}
 	}
 	return ""
