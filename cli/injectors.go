@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strconv"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -100,7 +101,7 @@ type paramJSON struct {
 	Name     string   `json:"name"`
 	Type     string   `json:"type"`
 	Enum     []string `json:"enum,omitempty"`
-	Default  string   `json:"default"`
+	Default  any      `json:"default"` // typed as an inject file gives the param (see typedDefault)
 	Required bool     `json:"required"`
 	Doc      string   `json:"doc"`
 }
@@ -126,6 +127,28 @@ type findingOutputJSON struct {
 	Finding  bool   `json:"finding"`
 }
 
+// typedDefault is a param's default as an inject file gives it: a number
+// for an int, true or false for a bool (null when it has none), a string
+// for the others (a duration as "10s").
+func typedDefault(p framework.Param) any {
+	switch p.Type {
+	case framework.ParamInt:
+		if n, err := strconv.ParseInt(p.Default, 10, 64); err == nil {
+			return n
+		}
+	case framework.ParamBool:
+		if b, err := strconv.ParseBool(p.Default); err == nil {
+			return b
+		}
+	default:
+		return p.Default
+	}
+	if p.Default == "" {
+		return nil
+	}
+	return p.Default
+}
+
 // injectorOf returns m as printed, with the values the configuration gives
 // its settings.
 func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
@@ -133,7 +156,7 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 		Params: []paramJSON{}, Settings: []settingJSON{}, Expectations: []string{}, Outputs: []findingOutputJSON{},
 		Platforms: append([]string{}, m.Platforms...)}
 	for _, p := range m.Params {
-		out.Params = append(out.Params, paramJSON{Name: p.Name, Type: p.Type, Enum: p.Enum, Default: p.Default,
+		out.Params = append(out.Params, paramJSON{Name: p.Name, Type: p.Type, Enum: p.Enum, Default: typedDefault(p),
 			Required: p.Required, Doc: p.Doc})
 	}
 	for _, s := range m.Settings {

@@ -3,11 +3,13 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/nmap"
 )
 
 type demoParams struct {
@@ -112,8 +114,11 @@ func TestInjectorsShowsOne(t *testing.T) {
 
 type injectorJSON struct {
 	Name, Category, Description string
-	Params                      []struct{ Name, Type, Default string }
-	Settings                    []struct {
+	Params                      []struct {
+		Name, Type string
+		Default    any
+	}
+	Settings []struct {
 		Key       string
 		ConfigKey string `json:"config_key"`
 		Env       string
@@ -159,5 +164,19 @@ func TestInjectorsJSON(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "s3cret") || strings.Contains(r.stdout, "hunter2") {
 		t.Errorf("a secret printed:\n%s", r.stdout)
+	}
+	// Defaults are typed as an inject file gives the params: "timing": 3,
+	// not "3", which the inject file refuses.
+	r = run(t, registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) }),
+		nil, "injectors", "nmap", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)
+	}
+	defaults := map[string]any{}
+	for _, p := range one.Params {
+		defaults[p.Name] = p.Default
+	}
+	if want := map[string]any{"scan_type": "connect", "ports": "", "timing": 3.0, "service_detection": false}; !reflect.DeepEqual(defaults, want) {
+		t.Errorf("nmap's defaults %v, want %v", defaults, want)
 	}
 }
