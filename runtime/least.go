@@ -12,20 +12,26 @@ const leastTime = "0000-00-00T00:00:00Z"
 
 // LeastPayloadTargets yields, before anything runs, the least the report's
 // payload will hold for each target whatever the executor returns: the
-// target's attribution and, per expectation type, its identity fields
-// (target address, cloud account, query), a start and an end time and the
-// shortest execution status ("failed"); no source address, partial results
-// or extras. Each target of the payload delivered later encodes to at least
-// as many bytes as its entry here, so a wire profile can refuse in its
-// Received hook a target its size limit can never hold. Like
-// signatures.PayloadTargets, a yielded value reuses its buffers on the next
-// iteration.
+// target's attribution and, per expectation type, the source addresses of
+// a network target (the ones its signatures will carry, looked up here
+// when the run has not yet done so), its identity fields (target address,
+// cloud account, query), a start and an end time and the shortest
+// execution status ("failed"); no partial results or extras. Each target
+// of the payload delivered later encodes to at least as many bytes as its
+// entry here, and to exactly as many when the executor fails without
+// extras, so a wire profile can refuse in its Received hook a target its
+// size limit can never hold. Like signatures.PayloadTargets, a yielded
+// value reuses its buffers on the next iteration.
 func (p *Prepared) LeastPayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
 	return func(yield func(int, signatures.PayloadTarget) bool) {
 		one := make([]signatures.Signature, 1)
 		meta := make([]signatures.Attribution, 1)
+		var src signatures.SourceIPs
 		for i, t := range p.Targets {
-			one[0], meta[0] = leastSignature(t.Config), t.Attribution
+			if _, ok := t.Config.(signatures.NetworkConfig); ok && src.IPv4 == "" {
+				src = p.source()
+			}
+			one[0], meta[0] = leastSignature(t.Config, src), t.Attribution
 			seq, err := signatures.PayloadTargets(one, meta, p.types, nil)
 			if err != nil {
 				return // unreachable: prepare checked the types
@@ -40,11 +46,13 @@ func (p *Prepared) LeastPayloadTargets() iter.Seq2[int, signatures.PayloadTarget
 }
 
 // leastSignature returns the fields every post-execution signature of c
-// carries, each at its shortest.
-func leastSignature(c signatures.Config) signatures.Signature {
+// carries, each at its shortest; src are the source addresses of a
+// network signature.
+func leastSignature(c signatures.Config, src signatures.SourceIPs) signatures.Signature {
 	s := signatures.Signature{StartTime: leastTime, EndTime: leastTime, ExecutionStatus: signatures.StatusFailed}
 	switch c := c.(type) {
 	case signatures.NetworkConfig:
+		s.SourceIPv4, s.SourceIPv6 = src.IPv4, src.IPv6
 		s.TargetIPv4, s.TargetIPv6, s.TargetHostname = c.TargetIPv4, c.TargetIPv6, c.TargetHostname
 	case signatures.CloudConfig:
 		s.CloudProvider, s.CloudAccountID, s.CloudRegion, s.TargetService = c.CloudProvider, c.CloudAccountID, c.CloudRegion, c.TargetService

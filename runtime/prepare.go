@@ -26,6 +26,7 @@ type Prepared struct {
 	executor framework.Executor
 	inject   *framework.Inject
 	types    []framework.ExpectationType
+	source   func() signatures.SourceIPs // the runtime's, resolved once
 }
 
 // ExpectationTypes returns the expectation types the signatures are
@@ -47,7 +48,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if err != nil {
 		return nil, &framework.RequestError{Err: err}
 	}
-	p := &Prepared{Request: req, executor: ex}
+	p := &Prepared{Request: req, executor: ex, source: rt.sigs.ResolveSourceIP}
 	if mf, ok := ex.(framework.Manifester); ok {
 		m := mf.Manifest()
 		p.Manifest = &m

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 func TestRunRejectsBadIDsBeforeRunning(t *testing.T) {
@@ -107,7 +109,9 @@ func (l *leastSizes) Received(_ context.Context, p *runtime.Prepared) error {
 }
 
 // Whatever the executor returns, each target of the delivered payload
-// takes at least the bytes its least payload takes.
+// takes at least the bytes its least payload takes, and exactly as many
+// when the executor fails without extras: source addresses included,
+// whatever the machine's (IPv4 and IPv6, IPv4 alone, none found).
 func TestLeastPayloadTargetsIsALowerBound(t *testing.T) {
 	targets := [][]runtime.TargetSpec{
 		{{Value: "10.0.0.1", Asset: "asset-1", Agent: "agent-1"}, {Value: "fe80::1"}, {Value: "web.example.com", AssetGroup: "g"}},
@@ -115,34 +119,45 @@ func TestLeastPayloadTargetsIsALowerBound(t *testing.T) {
 		{{Query: "apache", TargetIPv4: "10.0.0.2"}, {Query: "nginx"}},
 	}
 	crash := time.Date(1999, 1, 2, 3, 4, 5, 0, time.UTC).Format(time.RFC3339)
-	outputs := []framework.ToolOutput{
-		{Status: framework.StatusSuccess},
-		{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 2, Message: "x", CrashTimestamp: crash}},
-		{Status: framework.StatusTimeout},
-		{Status: framework.StatusSuccess, ExtraSignatures: map[string]any{"k": 1},
-			ExtraByType: framework.TypeExtras{framework.Detection: {"e": "v"}}},
-		{Status: "bogus"}, // malformed: becomes failed
+	outputs := []struct {
+		out   framework.ToolOutput
+		least bool // the least result: the payload is exactly the least one
+	}{
+		{framework.ToolOutput{Status: framework.StatusSuccess}, false},
+		{framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 2, Message: "x", CrashTimestamp: crash}}, true},
+		{framework.ToolOutput{Status: framework.StatusTimeout}, false},
+		{framework.ToolOutput{Status: framework.StatusSuccess, ExtraSignatures: map[string]any{"k": 1},
+			ExtraByType: framework.TypeExtras{framework.Detection: {"e": "v"}}}, false},
+		{framework.ToolOutput{Status: "bogus"}, true}, // malformed: becomes failed
 	}
-	for _, ts := range targets {
-		for _, out := range outputs {
-			for _, types := range [][]string{nil, {"DETECTION", "PREVENTION", "VULNERABILITY"}} {
-				l := &leastSizes{}
-				ex := &frameworktest.Executor{Output: out}
-				rt, _ := newRuntime(t, ex, l)
-				rep, err := rt.Run(context.Background(), runtime.Request{InjectID: "i", Injector: "fake", ExpectationTypes: types, Targets: ts})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(l.sizes) != len(ts) {
-					t.Fatalf("%d least sizes for %d targets", len(l.sizes), len(ts))
-				}
-				for i, pt := range rep.PayloadTargets() {
-					b, err := json.Marshal(pt)
+	sources := map[string]signatures.Resolver{
+		"ipv4 and ipv6": {Getenv: func(string) string { return "192.0.2.200" },
+			InterfaceAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("2001:db8::1234")}, nil }},
+		"ipv4": {Getenv: func(string) string { return "10.0.0.9" }},
+		"none": {},
+	}
+	for src, res := range sources {
+		for _, ts := range targets {
+			for _, o := range outputs {
+				for _, types := range [][]string{nil, {"DETECTION", "PREVENTION", "VULNERABILITY"}} {
+					l := &leastSizes{}
+					ex := &frameworktest.Executor{Output: o.out}
+					rt, _ := newRuntime(t, ex, l, runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
+					rep, err := rt.Run(context.Background(), runtime.Request{InjectID: "i", Injector: "fake", ExpectationTypes: types, Targets: ts})
 					if err != nil {
 						t.Fatal(err)
 					}
-					if len(b) < l.sizes[i] {
-						t.Errorf("targets %v, output %+v: target %d takes %d bytes, less than its least %d", ts, out, i, len(b), l.sizes[i])
+					if len(l.sizes) != len(ts) {
+						t.Fatalf("%d least sizes for %d targets", len(l.sizes), len(ts))
+					}
+					for i, pt := range rep.PayloadTargets() {
+						b, err := json.Marshal(pt)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if len(b) < l.sizes[i] || o.least && len(b) != l.sizes[i] {
+							t.Errorf("source %s, targets %v, output %+v: target %d takes %d bytes, its least %d", src, ts, o.out, i, len(b), l.sizes[i])
+						}
 					}
 				}
 			}

@@ -7,10 +7,19 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
+// The longest source addresses a network signature carries: an IPv4
+// address (longer than signatures.UnknownSourceIP) and a global IPv6 one,
+// never zoned.
+const (
+	longestIPv4 = "255.255.255.255"
+	longestIPv6 = "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"
+)
+
 // leastBound returns a size no smaller than the encoding of t's least
 // payload target (runtime.Prepared.LeastPayloadTargets: its attribution
-// and, per expectation type, its identity values, a start and an end
-// time and the status "failed"), counted from the lengths of its values
+// and, per expectation type, the source addresses of a network target,
+// counted at their longest, its identity values, a start and an end time
+// and the status "failed"), counted from the lengths of its values
 // alone, so that Received measures no target of an ordinary inject. It
 // assumes the most expectation types (three) and the worst escaping
 // (6 bytes per byte, \u00XX, plus the quotes); every key, bracket and
@@ -20,7 +29,7 @@ import (
 // the target less than 64. A target of unknown configuration has no
 // bound (math.MaxInt): it is measured.
 func leastBound(t framework.Target) int {
-	var n, size int // identity values and their bytes
+	var n, size int // source and identity values and their bytes
 	add := func(vs ...string) {
 		for _, v := range vs {
 			if v != "" {
@@ -31,7 +40,7 @@ func leastBound(t framework.Target) int {
 	}
 	switch c := t.Config.(type) {
 	case signatures.NetworkConfig:
-		add(c.TargetIPv4, c.TargetIPv6, c.TargetHostname)
+		add(longestIPv4, longestIPv6, c.TargetIPv4, c.TargetIPv6, c.TargetHostname)
 	case signatures.CloudConfig:
 		add(c.CloudProvider, c.CloudAccountID, c.CloudRegion, c.TargetService)
 	case signatures.ExternalConfig:
