@@ -70,7 +70,7 @@ const exitHelp = `EXIT CODES:
    0  the signatures were delivered (or printed); the injector's outcome was success or partial
    1  delivery failed: the bodies are kept in the outbox (one line on stderr names it, the
       count and the injectkit outbox flush command that resends them), or, without an
-      outbox, printed to stderr as JSON; with the openaev profile, also a reception the platform never
+      outbox (or room in it: they are sent unstored first), printed to stderr as JSON; with the openaev profile, also a reception the platform never
       acknowledged: the inject did not run, nothing was stored (a hint line says so)
    2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
       one line on stderr names the field and the value or the file; nothing was sent

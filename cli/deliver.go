@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -76,6 +77,37 @@ func durable(p profile, store *outbox.Store) runtime.Deliverer {
 	return &outbox.Deliverer{Profile: p, Store: store}
 }
 
+// unstoredWhenFull is the durable deliverer of `run` with the callback
+// profile: a result its outbox
+// has no room for (an *outbox.FullError, nothing stored) is sent by the
+// profile without being stored, with a WARN saying so, as serve sends one
+// (README, "Full outbox"); the outbox was checked for room before the
+// inject ran, and an inject that ran is not lost for want of it. When
+// that send fails too, its error is the delivery's and nothing is stored:
+// run prints the undelivered signatures on stderr (exit 1).
+type unstoredWhenFull struct {
+	*outbox.Deliverer
+	direct runtime.Deliverer
+	log    *zap.Logger
+}
+
+// Deliver stores and sends r, or sends it unstored when the outbox is
+// full.
+func (d unstoredWhenFull) Deliver(ctx context.Context, r *runtime.Report) error {
+	err := d.Deliverer.Deliver(ctx, r)
+	var fe *outbox.FullError
+	if !errors.As(err, &fe) {
+		return err
+	}
+	d.log.Warn("outbox full: sending the signatures without storing them (a failure cannot be resent by a flush)",
+		zap.String("inject_id", r.InjectID), zap.String("outbox", fe.Path), zap.Int64("used", fe.Used),
+		zap.Int64("max_bytes", fe.Max), zap.Int64("need", fe.Need))
+	if err := d.direct.Deliver(ctx, r); err != nil {
+		return fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, err)
+	}
+	return nil
+}
+
 // newDeliverer returns the callback profile's deliverer the configuration
 // asks for: the backend callback, through store when there is one, or,
 // without a backend URL, a printer of each body to stdout (io.Discard
@@ -88,7 +120,11 @@ func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store
 	if err != nil {
 		return nil, cfg.namedExit(err)
 	}
-	return durable(callback.Deliverer{Client: client}, store), nil
+	p := callback.Deliverer{Client: client}
+	if store == nil {
+		return p, nil
+	}
+	return unstoredWhenFull{Deliverer: &outbox.Deliverer{Profile: p, Store: store}, direct: p, log: log}, nil
 }
 
 // newClient builds the callback client for a base URL from the

@@ -241,25 +241,35 @@ func TestOutboxUnusable(t *testing.T) {
 	_ = os.WriteFile(notDir, nil, 0o600)
 	args := []string{"run", "noop", "--inject-id", "inj-u", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"}
 	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		code int
-		want []string
+		name  string
+		env   map[string]string
+		args  []string
+		code  int
+		want  []string
+		down  bool // the backend answers 503
+		posts int  // requests sent
 	}{
-		{"corrupt", map[string]string{"INJECTKIT_OUTBOX": corrupt}, nil, 2, []string{"outbox " + corrupt + " is corrupt"}},
+		{"corrupt", map[string]string{"INJECTKIT_OUTBOX": corrupt}, nil, 2, []string{"outbox " + corrupt + " is corrupt"}, false, 0},
 		{"locked", map[string]string{"INJECTKIT_OUTBOX": locked}, []string{"--outbox-lock-timeout", "200ms"}, 2,
-			[]string{"outbox " + locked + " is locked by process " + strconv.Itoa(os.Getpid()) + " (test holder)"}},
-		{"already full", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "10"}, 2, []string{"outbox " + full + " full: 10 of 10 bytes"}},
-		{"no room for the inject", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "200"}, 1,
-			[]string{"outbox " + full + " full: 10 of 200 bytes used", "undelivered signatures"}},
+			[]string{"outbox " + locked + " is locked by process " + strconv.Itoa(os.Getpid()) + " (test holder)"}, false, 0},
+		{"already full", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "10"}, 2, []string{"outbox " + full + " full: 10 of 10 bytes"}, false, 0},
+		// A result the outbox has no room for is sent without being stored,
+		// as serve sends it; only when that fails are its signatures printed.
+		{"no room for the result", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "200", "--log-level", "warn"}, 0,
+			[]string{`outbox full: sending the signatures without storing them`, `"used": 10, "max_bytes": 200`}, false, 1},
+		{"no room for the result, backend down", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "200"}, 1,
+			[]string{"outbox " + full + " full, and sent without storing: ", "answer 503", "undelivered signatures"}, true, 4},
 		{"unwritable directory", map[string]string{"INJECTKIT_OUTBOX": filepath.Join(notDir, "outbox.db")}, nil, 2,
-			[]string{filepath.Join(notDir, "outbox.db"), "create directory"}},
-		{"no default", map[string]string{"XDG_STATE_HOME": "", "HOME": ""}, nil, 2, []string{"--outbox none"}},
+			[]string{filepath.Join(notDir, "outbox.db"), "create directory"}, false, 0},
+		{"no default", map[string]string{"XDG_STATE_HOME": "", "HOME": ""}, nil, 2, []string{"--outbox none"}, false, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := len(be.got())
+			if tt.down {
+				be.set(http.StatusServiceUnavailable)
+				defer be.set(http.StatusOK)
+			}
 			r := run(t, registry(), tt.env, append(append([]string(nil), args...), tt.args...)...)
 			if r.code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr %s", r.code, tt.code, r.stderr)
@@ -269,8 +279,8 @@ func TestOutboxUnusable(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 				}
 			}
-			if n := len(be.got()) - before; n != 0 {
-				t.Errorf("%d requests sent", n)
+			if n := len(be.got()) - before; n != tt.posts {
+				t.Errorf("%d requests sent, want %d", n, tt.posts)
 			}
 		})
 	}
