@@ -2,9 +2,11 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"go.uber.org/zap"
 
@@ -147,4 +149,33 @@ func newClient(bc backendConfig, o Options, log *zap.Logger, base string, maxSiz
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	return client, nil
+}
+
+// undeliveredTargets returns the encoded targets of r's bodies the backend
+// did not accept: r planned again under maxSize, as its send was, less the
+// bodies whose indices are in delivered.
+func undeliveredTargets(r *runtime.Report, maxSize int, delivered []int) ([]json.RawMessage, error) {
+	if len(delivered) == 0 {
+		return nil, nil
+	}
+	enc, err := transport.Encode(r.InjectID, r.Phase, r.PayloadTargets(), maxSize)
+	if err != nil {
+		return nil, err
+	}
+	var targets []json.RawMessage
+	for i, b := range enc.Bodies() {
+		if slices.Contains(delivered, i) {
+			continue
+		}
+		var body struct {
+			Signatures struct {
+				Targets []json.RawMessage `json:"targets"`
+			} `json:"expectation_signature"`
+		}
+		if err := json.Unmarshal(b, &body); err != nil {
+			return nil, fmt.Errorf("body %d: %w", i, err)
+		}
+		targets = append(targets, body.Signatures.Targets...)
+	}
+	return targets, nil
 }

@@ -150,7 +150,12 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 		return &ExitError{Code: ExitDelivery, Err: storedMessage(de, cfg, o.name()), Hint: routeHint(err)}
 	case errors.As(err, &de) && de.Report != nil:
-		dumpSignatures(o, de.Report)
+		var te *transport.TransmissionError
+		var delivered []int
+		if errors.As(err, &te) {
+			delivered = te.Delivered
+		}
+		dumpSignatures(o, de.Report, cfg.MaxPayloadSize, delivered)
 	}
 	return &ExitError{Code: ExitDelivery, Err: err, Hint: routeHint(err)}
 }
@@ -181,13 +186,23 @@ func newRuntime(o Options, settings injectorSettings, log *zap.Logger, opts ...r
 }
 
 // dumpSignatures prints an undelivered payload to stderr, kept in no
-// outbox (--outbox none), so that it is never lost silently.
-func dumpSignatures(o Options, r *runtime.Report) {
-	p, err := r.Payload()
-	if err != nil {
-		return
+// outbox (--outbox none, or one with no room for it), so that it is never
+// lost silently. When the backend accepted some of its bodies (delivered,
+// their chunk indices; maxSize, the size limit they were planned under),
+// only the targets of the others are printed, and chunks_delivered lists
+// the accepted ones.
+func dumpSignatures(o Options, r *runtime.Report, maxSize int, delivered []int) {
+	doc := map[string]any{"inject_id": r.InjectID, "phase": r.Phase}
+	if targets, err := undeliveredTargets(r, maxSize, delivered); err == nil && len(delivered) > 0 {
+		doc["expectation_signature"], doc["chunks_delivered"] = map[string]any{"targets": targets}, delivered
+	} else {
+		p, err := r.Payload()
+		if err != nil {
+			return
+		}
+		doc["expectation_signature"] = p
 	}
-	b, err := json.Marshal(map[string]any{"inject_id": r.InjectID, "phase": r.Phase, "expectation_signature": p})
+	b, err := json.Marshal(doc)
 	if err != nil {
 		return
 	}

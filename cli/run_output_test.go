@@ -4,12 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // stdout carries the wire JSON unless it is a terminal (or --output text
@@ -216,5 +220,52 @@ func TestRunProgressOnATerminal(t *testing.T) {
 	dumb.env = map[string]string{"TERM": "dumb"}
 	if d := dumb.run(t, registry(), "run", "noop", "--target", "10.0.0.1", "--param", "delay=0.01"); d.code != 0 || strings.Contains(d.stderr, "\x1b[") {
 		t.Errorf("escape codes on a dumb terminal:\n%q", d.stderr)
+	}
+}
+
+// A send that fails after the backend accepted some bodies prints only
+// the signatures of the others, with or without an outbox too full to
+// keep them.
+func TestRunPrintsOnlyUndeliveredSignatures(t *testing.T) {
+	full := filepath.Join(t.TempDir(), "full.db")
+	fs, err := outbox.Open(full, outbox.Options{MaxBytes: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Put(outbox.Entry{InjectID: "old", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte("0123456789")}); err != nil {
+		t.Fatal(err)
+	}
+	_ = fs.Close()
+	for _, box := range [][]string{{"--outbox", "none"}, {"--outbox", full, "--outbox-max-bytes", "200"}} {
+		// One target a body: the first accepted, the second refused for good.
+		be := testkit.NewScriptedBackend(t, testkit.Reply{}, testkit.Reply{Status: http.StatusBadRequest})
+		r := run(t, registry(), nil, append([]string{"run", "noop", "--inject-id", "i", "--backend-url", be.URL, "--max-payload-size", "700",
+			"--target", "127.0.0.1", "--target", "127.0.0.2", "--target", "127.0.0.3", "--log-level", "error"}, box...)...)
+		_, line, ok := strings.Cut(r.stderr, "undelivered signatures: ")
+		line, _, _ = strings.Cut(line, "\n")
+		var doc struct {
+			Delivered  []int `json:"chunks_delivered"`
+			Signatures struct {
+				Targets []struct {
+					Values []struct {
+						Values []map[string]any `json:"values"`
+					} `json:"signature_values"`
+				} `json:"targets"`
+			} `json:"expectation_signature"`
+		}
+		if r.code != 1 || !ok || json.Unmarshal([]byte(line), &doc) != nil {
+			t.Fatalf("%v: exit %d, want 1 and the undelivered signatures; stderr %s", box, r.code, r.stderr)
+		}
+		var printed []any
+		for _, tg := range doc.Signatures.Targets {
+			for _, v := range tg.Values[0].Values {
+				if v["signature_type"] == "target_ipv4" {
+					printed = append(printed, v["signature_value"])
+				}
+			}
+		}
+		if !slices.Equal(doc.Delivered, []int{0}) || !slices.Equal(printed, []any{"127.0.0.2", "127.0.0.3"}) {
+			t.Errorf("%v: printed chunks_delivered %v and targets %v, want [0] and the last two", box, doc.Delivered, printed)
+		}
 	}
 }
