@@ -15,13 +15,16 @@ const leastTime = "0000-00-00T00:00:00Z"
 // target's attribution and, per expectation type, the source addresses of
 // a network target (the ones its signatures will carry, looked up here
 // when the run has not yet done so), its identity fields (target address,
-// cloud account, query), a start and an end time and the shortest
-// execution status ("failed"); no partial results or extras. Each target
-// of the payload delivered later encodes to at least as many bytes as its
-// entry here, and to exactly as many when the executor fails without
-// extras, so a wire profile can refuse in its Received hook a target its
-// size limit can never hold. Like signatures.PayloadTargets, a yielded
-// value reuses its buffers on the next iteration.
+// cloud account, query), a start and an end time and the status of a run
+// that ended ("success"; "partial" and "timeout" are as long); no partial
+// results or extras. Each target of the payload delivered later encodes
+// to at least as many bytes as its entry here, and to exactly as many
+// when the run ends without partial results or extras; only a failed
+// run's is shorter, by one byte per expectation type ("failed"). So a
+// wire profile can refuse in its Received hook a size limit that cannot
+// hold the report of a run that ends, before anything runs, rather than
+// after. Like signatures.PayloadTargets, a yielded value reuses its
+// buffers on the next iteration.
 func (p *Prepared) LeastPayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
 	return func(yield func(int, signatures.PayloadTarget) bool) {
 		one := make([]signatures.Signature, 1)
@@ -46,10 +49,10 @@ func (p *Prepared) LeastPayloadTargets() iter.Seq2[int, signatures.PayloadTarget
 }
 
 // leastSignature returns the fields every post-execution signature of c
-// carries, each at its shortest; src are the source addresses of a
-// network signature.
+// carries, the status that of a run that ended; src are the source
+// addresses of a network signature.
 func leastSignature(c signatures.Config, src signatures.SourceIPs) signatures.Signature {
-	s := signatures.Signature{StartTime: leastTime, EndTime: leastTime, ExecutionStatus: signatures.StatusFailed}
+	s := signatures.Signature{StartTime: leastTime, EndTime: leastTime, ExecutionStatus: signatures.StatusSuccess}
 	switch c := c.(type) {
 	case signatures.NetworkConfig:
 		s.SourceIPv4, s.SourceIPv6 = src.IPv4, src.IPv6

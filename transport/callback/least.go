@@ -19,7 +19,7 @@ const (
 // payload target (runtime.Prepared.LeastPayloadTargets: its attribution
 // and, per expectation type, the source addresses of a network target,
 // counted at their longest, its identity values, a start and an end time
-// and the status "failed"), counted from the lengths of its values
+// and the status of a run that ended), counted from the lengths of its values
 // alone, so that Received measures no target of an ordinary inject. It
 // assumes the most expectation types (three) and the worst escaping
 // (6 bytes per byte, \u00XX, plus the quotes); every key, bracket and
@@ -49,7 +49,7 @@ func leastBound(t framework.Target) int {
 		return math.MaxInt
 	}
 	a := t.Attribution
-	const types, times = 3, 2*len("0000-00-00T00:00:00Z") + len(signatures.StatusFailed)
+	const types, times = 3, 2*len("0000-00-00T00:00:00Z") + len(signatures.StatusSuccess)
 	group := 64 + (n+3)*80 + 6*(size+times)
 	return 64 + 3*20 + 6*(len(a.Agent)+len(a.Asset)+len(a.AssetGroup)) + types*group
 }

@@ -68,9 +68,10 @@ func TestLeastBound(t *testing.T) {
 // encoder: for inject shapes drawn at random (category, targets,
 // attribution, expectation types) and every size limit around their
 // bodies', the printer's Received accepts the limit exactly when the
-// bodies of a failed run without extras (the least result) can be
-// encoded under it. A limit accepted before the run never fails the
-// delivery of such a result, whatever source addresses the machine has.
+// bodies of a run that succeeds without extras (the least result of a
+// run that ends) can be encoded under it, and those of a failed run too
+// then. A limit accepted before the run never fails the delivery of such
+// a result, whatever source addresses the machine has.
 func TestReceivedIsExactForTheLeastResult(t *testing.T) {
 	rng := rand.New(rand.NewPCG(8, 16))
 	word := func(n int) string {
@@ -102,29 +103,40 @@ func TestReceivedIsExactForTheLeastResult(t *testing.T) {
 		{}, // none found: "unknown"
 	}
 	types := []string{"DETECTION", "PREVENTION", "VULNERABILITY"}
-	failed := &frameworktest.Executor{Output: framework.ToolOutput{Status: framework.StatusFailed}}
 	reg := framework.NewRegistry()
-	reg.Register("fake", func() framework.Executor { return failed })
+	for _, status := range []signatures.ExecutionStatus{framework.StatusSuccess, framework.StatusFailed} {
+		ex := &frameworktest.Executor{Output: framework.ToolOutput{Status: status}}
+		reg.Register(string(status), func() framework.Executor { return ex })
+	}
 	for shape := range 24 {
 		cat, targets := rng.IntN(3), make([]runtime.TargetSpec, 1+rng.IntN(3))
 		for i := range targets {
 			targets[i] = spec(cat)
 		}
-		req := runtime.Request{InjectID: "inj-" + word(8), Injector: "fake", ExpectationTypes: types[:1+rng.IntN(3)], Targets: targets}
+		req := runtime.Request{InjectID: "inj-" + word(8), Injector: "success", ExpectationTypes: types[:1+rng.IntN(3)], Targets: targets}
 		rt := runtime.New(reg, runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(sources[shape%len(sources)]))))
-		rep, err := rt.Run(context.Background(), req)
-		if err != nil {
-			t.Fatal(err)
+		var reports []*runtime.Report // success, failed
+		for _, injector := range []string{"success", "failed"} {
+			req.Injector = injector
+			rep, err := rt.Run(context.Background(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reports = append(reports, rep)
 		}
-		whole, err := transport.Encode(req.InjectID, rep.Phase, rep.PayloadTargets(), 0)
+		whole, err := transport.Encode(req.InjectID, reports[0].Phase, reports[0].PayloadTargets(), 0)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for limit := 150; limit <= whole.Size(0)+2; limit++ {
-			_, sent := transport.Encode(req.InjectID, rep.Phase, rep.PayloadTargets(), limit)
+			var sent [2]error
+			for i, rep := range reports {
+				_, sent[i] = transport.Encode(req.InjectID, rep.Phase, rep.PayloadTargets(), limit)
+			}
 			_, accepted := rt.Validate(context.Background(), req, Printer{MaxPayloadSize: limit})
-			if (accepted == nil) != (sent == nil) {
-				t.Fatalf("targets %+v, types %v, limit %d: Received says %v, the real bodies %v", targets, req.ExpectationTypes, limit, accepted, sent)
+			if (accepted == nil) != (sent[0] == nil) || accepted == nil && sent[1] != nil {
+				t.Fatalf("targets %+v, types %v, limit %d: Received says %v, the bodies of a success %v, of a failure %v",
+					targets, req.ExpectationTypes, limit, accepted, sent[0], sent[1])
 			}
 		}
 	}
