@@ -76,18 +76,24 @@ func checkRoom(s *outbox.Store) error {
 }
 
 // storedMessage is the one line `run` prints when bodies were kept, with
-// the commands that resend them (see runConfig.outboxCommand).
+// the commands that resend them (see runConfig.outboxCommand). A token the
+// backend refused (401, 403) is said first: the bodies wait for the right
+// one.
 func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error {
+	head, flush := "delivery failed; ", "flush with: "
+	if outbox.TokenRefused(de) {
+		head, flush = "delivery failed: the backend refused the token (401 or 403); ", "flush with the right --token: "
+	}
 	var parts []string
 	if de.Stored > 0 {
-		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (flush with: %s)",
-			bodies(de.Stored), de.Outbox, cfg.outboxCommand(name, "flush", true)))
+		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (%s%s)",
+			bodies(de.Stored), de.Outbox, flush, cfg.outboxCommand(name, "flush", true)))
 	}
 	if de.Dead > 0 {
 		parts = append(parts, fmt.Sprintf("%s rejected by the backend, kept in the dead list of outbox %s (see: %s; resend with: %s)",
 			bodies(de.Dead), de.Outbox, cfg.outboxCommand(name, "list", false), cfg.outboxCommand(name, "retry-dead <id>", true)))
 	}
-	return errors.New("delivery failed; " + strings.Join(parts, "; "))
+	return errors.New(head + strings.Join(parts, "; "))
 }
 
 func bodies(n int) string {

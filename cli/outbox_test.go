@@ -371,17 +371,22 @@ func TestOutboxDefaultPath(t *testing.T) {
 // A token is bound to its backend: a flush sends each token only to the
 // bodies stored for the backend it was given with.
 func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
-	a, b := newSwitchable(t, http.StatusServiceUnavailable), newSwitchable(t, http.StatusServiceUnavailable)
+	// a refuses the run's token: its body stays pending, as b's does.
+	a, b := newSwitchable(t, http.StatusUnauthorized), newSwitchable(t, http.StatusServiceUnavailable)
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	for _, tt := range []struct {
 		be    *switchable
 		id    string
 		token string
-	}{{a, "inj-a", "token-of-a"}, {b, "inj-b", "token-of-b"}} {
+		want  string
+	}{
+		{a, "inj-a", "token-of-a", "delivery failed: the backend refused the token (401 or 403); 1 signature body stored in outbox " + box + " (flush with the right --token: "},
+		{b, "inj-b", "token-of-b", "delivery failed; 1 signature body stored in outbox " + box + " (flush with: "},
+	} {
 		env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": tt.token}
 		if r := run(t, registry(), env, "run", "noop", "--inject-id", tt.id, "--target", "127.0.0.1",
-			"--backend-url", tt.be.URL, "--log-level", "error"); r.code != 1 {
-			t.Fatalf("%s: exit %d, want 1 (stored)\n%s", tt.id, r.code, r.stderr)
+			"--backend-url", tt.be.URL, "--log-level", "error"); r.code != 1 || !strings.Contains(r.stderr, tt.want) {
+			t.Fatalf("%s: exit %d, want 1 (stored) and %q\n%s", tt.id, r.code, tt.want, r.stderr)
 		}
 	}
 	env := map[string]string{"INJECTKIT_OUTBOX": box}

@@ -50,7 +50,8 @@ func One(e Entry) Bodies {
 // its first POST; a body leaves the outbox once the backend answered 2xx
 // (its removal is committed in the background, see the package doc).
 // A body not accepted stays (pending, or dead when the backend rejected it
-// for good) and Deliver returns a *runtime.StoredError saying how many:
+// for good; a 401 or 403 refuses the token, not the body, which stays
+// pending for a resend with the right one) and Deliver returns a *runtime.StoredError saying how many:
 // from then on the result survives a crash, and the queue message that
 // brought the inject may be acknowledged while some are pending. A
 // Resender or `injectkit outbox flush` sends them later, byte for byte.
@@ -160,7 +161,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 				bodies.put(rec.Body)
 				continue
 			}
-			out, _ := d.Store.settle(ctx, rec, err, d.MaxBackoff, red, false)
+			out, _ := d.Store.settle(ctx, rec, err, d.MaxBackoff, red, true) // a refused token keeps it pending
 			failed = &runtime.StoredError{Outbox: d.Store.Path(), Err: failedChunk(err, i, b.N)}
 			if out == Rejected {
 				failed.Dead++

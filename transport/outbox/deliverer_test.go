@@ -131,13 +131,18 @@ func TestDelivererKeepsFailures(t *testing.T) {
 	tests := []struct {
 		name          string
 		respond       func(int) int
-		pending, dead int // of the 5 bodies
-		sent          int // requests
+		pending, dead int    // of the 5 bodies
+		sent          int    // requests
+		lastErr       string // of the body that failed, when pending
 	}{
 		// 2 attempts at the first body, the other 4 not sent.
-		{"backend down", always(http.StatusServiceUnavailable), 5, 0, 2},
+		{"backend down", always(http.StatusServiceUnavailable), 5, 0, 2, "503"},
 		// First body delivered, the second rejected, the last 3 wait.
-		{"rejected", func(n int) int { return map[bool]int{true: 200, false: 400}[n == 0] }, 3, 1, 2},
+		{"rejected", func(n int) int { return map[bool]int{true: 200, false: 400}[n == 0] }, 3, 1, 2, ""},
+		// A token refused (401, 403) is the token's fault, not the body's:
+		// every body stays pending for a flush with the right token.
+		{"token refused", always(http.StatusUnauthorized), 5, 0, 1, "401"},
+		{"token forbidden", func(n int) int { return map[bool]int{true: 200, false: 403}[n == 0] }, 4, 0, 2, "403"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -174,7 +179,7 @@ func TestDelivererKeepsFailures(t *testing.T) {
 						t.Errorf("dead %+v", r)
 					}
 				case r.Attempts > 0:
-					if !strings.Contains(r.LastError, "503") || !r.NextAttempt.After(time.Now()) || r.Owner != 0 {
+					if !strings.Contains(r.LastError, tt.lastErr) || !r.NextAttempt.After(time.Now()) || r.Owner != 0 {
 						t.Errorf("failed %+v", r)
 					}
 				default:

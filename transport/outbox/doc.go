@@ -75,10 +75,10 @@
 // bodies in a loop, backing off exponentially per body up to five minutes
 // and holding back a backend found down (a connection-level failure only:
 // a body the backend answers with an error status, or that cannot be sent,
-// fails alone), or all pending bodies at once (Flush). A resend the backend
-// refuses with 401 or 403 keeps its body pending (the token is at fault,
-// not the body) and holds back that backend's other bodies. For a poster
-// whose later bodies of a send depend on the first (an InOrderPoster, as
-// the openaev profile's), the later bodies wait, pending, until the first
-// is delivered, and go with it when it is superseded.
+// fails alone), or all pending bodies at once (Flush). A send or resend the
+// backend refuses with 401 or 403 keeps its body pending (the token is at
+// fault, not the body); a resend then holds back that backend's other
+// bodies. For a poster whose later bodies of a send depend on the first (an
+// InOrderPoster, as the openaev profile's), the later bodies wait, pending,
+// until the first is delivered, and go with it when it is superseded.
 package outbox

@@ -143,10 +143,11 @@ func (s *Store) Settle(ctx context.Context, r Record, err error, maxBackoff time
 	return s.settle(ctx, r, err, maxBackoff, nil, false)
 }
 
-// settle is Settle, redacting red's secrets too. A resend keeps pending
-// (Failed) a body the backend refused with 401 or 403 (TokenRefused): the
-// body is fine, the token given to resend it is not.
-func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time.Duration, red Redactor, resend bool) (Outcome, error) {
+// settle is Settle, redacting red's secrets too. With keepRefused (a
+// resend, or a Deliverer's first send) a body the backend refused with 401
+// or 403 (TokenRefused) stays pending (Failed): the body is fine, the
+// token given to send it is not.
+func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time.Duration, red Redactor, keepRefused bool) (Outcome, error) {
 	if err == nil || errors.Is(err, ErrSuperseded) {
 		out := Delivered
 		if err != nil {
@@ -176,7 +177,7 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 	}
 	msg := s.redact(err.Error(), red)
 	var pe permanent
-	if errors.As(err, &pe) && pe.Permanent() && !(resend && TokenRefused(err)) {
+	if errors.As(err, &pe) && pe.Permanent() && !(keepRefused && TokenRefused(err)) {
 		status, body := 0, ""
 		if he != nil {
 			status, body = he.Status, s.redact(he.Body, red)
