@@ -210,7 +210,7 @@ func outboxCommand(o Options) *ucli.Command {
 			},
 			{
 				Name:      "drop",
-				Usage:     "delete a body, pending or dead, without sending it",
+				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending)",
 				ArgsUsage: "<id>",
 				Flags:     outboxFlags(drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
@@ -218,10 +218,7 @@ func outboxCommand(o Options) *ucli.Command {
 					if err != nil {
 						return err
 					}
-					r, err := e.store.Get(id)
-					if err == nil {
-						err = e.store.Delete(id)
-					}
+					r, err := e.store.Drop(id) // refused while a live process sends it
 					if err != nil {
 						return idError(id, e.store, err)
 					}
@@ -255,7 +252,7 @@ func idError(id uint64, s *outbox.Store, err error) error {
 	switch {
 	case errors.Is(err, outbox.ErrNotFound):
 		return usageErr("invalid id \"%d\": %v in outbox %s", id, err, s.Path())
-	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked):
+	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrBusy):
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}

@@ -120,7 +120,8 @@ func heldRun(t *testing.T, injectID string) (*transporttest.Backend, string, *ex
 }
 
 // kill -9 of `injectkit run` while the backend is slow, after the outbox
-// write and before the 2xx: the next flush delivers the body.
+// write and before the 2xx: the next flush delivers the body. While the
+// run lives, `outbox drop` refuses the body it is sending.
 func TestBinaryKill9ThenFlush(t *testing.T) {
 	be, box, cmd := heldRun(t, "bin-kill")
 	if err := cmd.Start(); err != nil {
@@ -129,6 +130,10 @@ func TestBinaryKill9ThenFlush(t *testing.T) {
 	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
 		_ = cmd.Process.Kill()
 		t.Fatal("the run never posted")
+	}
+	code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "drop", "1")
+	if want := "1 is being sent by pid " + strconv.Itoa(cmd.Process.Pid); code != 2 || out != "" || !strings.Contains(errs, want) {
+		t.Errorf("drop of the body a live run sends: exit %d, stdout %q, stderr %q, want %q", code, out, errs, want)
 	}
 	_ = cmd.Process.Signal(os.Kill)
 	_ = cmd.Wait() // reaped: its pid no longer owns the body
@@ -146,7 +151,7 @@ func TestBinaryKill9ThenFlush(t *testing.T) {
 		return len(reqs) > 0 && reqs[0].Left
 	}, &be.Signal)
 	be.Release()
-	code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+	code, out, errs = injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 	if code != 0 {
 		t.Fatalf("flush: exit %d\n%s%s", code, out, errs)
 	}

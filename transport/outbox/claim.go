@@ -114,3 +114,23 @@ func readBody(tx *bolt.Tx, r Record) ([]byte, *RecordError) {
 	}
 	return b, nil
 }
+
+// Drop removes record id, pending or dead, and its body, unless a delivery
+// owns it (see Busy): then nothing is removed and the error is a
+// *BusyError naming the owner, whose outcome would otherwise count a body
+// that is gone. The check and the removal are one transaction.
+func (s *Store) Drop(id uint64) (Record, error) {
+	var r Record
+	err := s.do(true, func(tx *bolt.Tx) error {
+		var err error
+		if r, err = find(tx, id); err != nil {
+			return err
+		}
+		if r.State == Pending && s.Busy(r) {
+			return &BusyError{Path: s.path, ID: id, Owner: r.Owner}
+		}
+		var missing []uint64
+		return deleteRecords([]removal{{id: id, size: -1}}, &missing)(tx)
+	})
+	return r, err
+}

@@ -161,11 +161,14 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 				bodies.put(rec.Body)
 				continue
 			}
-			out, _ := d.Store.settle(ctx, rec, err, d.MaxBackoff, red, true) // a refused token keeps it pending
+			out, serr := d.Store.settle(ctx, rec, err, d.MaxBackoff, red, true) // a refused token keeps it pending
 			failed = &runtime.StoredError{Outbox: d.Store.Path(), Err: failedChunk(err, i, b.N)}
-			if out == Rejected {
+			switch {
+			case errors.Is(serr, ErrNotFound):
+				// Gone (dropped by hand): not counted as kept.
+			case out == Rejected:
 				failed.Dead++
-			} else {
+			default:
 				failed.Pending++
 			}
 			failedAt = rec
@@ -203,7 +206,8 @@ func (d *Deliverer) post(ctx context.Context, rec Record) error {
 }
 
 // holdBack marks the bodies stored after a failed one as waiting with it,
-// no longer owned by this process, and signals Failed.
+// no longer owned by this process, and signals Failed. A body no longer
+// in the outbox is not counted as kept.
 func (d *Deliverer) holdBack(se *runtime.StoredError, failedAt Record, rest []Record) {
 	next := d.Store.opts.Now()
 	if f, err := d.Store.Get(failedAt.ID); err == nil && f.State == Pending {
@@ -211,7 +215,11 @@ func (d *Deliverer) holdBack(se *runtime.StoredError, failedAt Record, rest []Re
 	}
 	msg := fmt.Sprintf("not sent: chunk %d of the same send failed", failedAt.ChunkIndex)
 	for _, r := range rest {
-		if err := d.Store.MarkFailed(r.ID, 0, msg, next); err != nil {
+		err := d.Store.MarkFailed(r.ID, 0, msg, next)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue // gone (dropped by hand): not counted as kept
+		case err != nil:
 			se.Err = errors.Join(se.Err, err)
 		}
 		se.Pending++

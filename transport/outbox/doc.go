@@ -49,7 +49,7 @@
 // and no other process resends it while that process lives: an exited
 // process, a zombie, or another process that reuses the pid does not hold
 // it (on Linux, from /proc; elsewhere a zombie holds it until its lease
-// ends).
+// ends), and Drop refuses it (*BusyError).
 //
 // # Writing
 //

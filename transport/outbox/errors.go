@@ -20,7 +20,28 @@ var (
 	ErrLocked = errors.New("outbox locked")
 	// ErrCorrupt matches a *CorruptError.
 	ErrCorrupt = errors.New("outbox corrupt")
+	// ErrBusy matches a *BusyError.
+	ErrBusy = errors.New("outbox entry being sent")
 )
+
+// BusyError reports a record Drop left alone: a live process (Owner, 0
+// when it is this one) is sending it.
+type BusyError struct {
+	Path  string
+	ID    uint64
+	Owner int
+}
+
+func (e *BusyError) Error() string {
+	by := "this process"
+	if e.Owner != 0 {
+		by = "pid " + strconv.Itoa(e.Owner)
+	}
+	return fmt.Sprintf("outbox %s: %d is being sent by %s; not dropped (drop it once that process has ended)", e.Path, e.ID, by)
+}
+
+// Is reports whether target is ErrBusy.
+func (e *BusyError) Is(target error) bool { return target == ErrBusy }
 
 // FullError reports bodies that would take the outbox past its bound.
 // Nothing of the Put was stored.

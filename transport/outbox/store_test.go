@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -360,6 +361,14 @@ func TestClaimOwnership(t *testing.T) {
 	if _, ok, err := s.Claim(id); ok || err != nil || !s.Busy(r) {
 		t.Errorf("claimed a body a live process owns: %v %v", ok, err)
 	}
+	var be *BusyError
+	if _, err := s.Drop(id); !errors.As(err, &be) || be.Owner != other.Process.Pid ||
+		!strings.Contains(err.Error(), "being sent by pid "+strconv.Itoa(other.Process.Pid)) {
+		t.Errorf("dropped a body a live process owns: %v", err)
+	}
+	if _, err := s.Get(id); err != nil {
+		t.Errorf("a refused drop removed the body: %v", err)
+	}
 	setOwner(other.Process.Pid, now.Add(-time.Second))
 	if _, ok, err := s.Claim(id); !ok || err != nil {
 		t.Errorf("lease over, not claimed: %v", err)
@@ -370,6 +379,14 @@ func TestClaimOwnership(t *testing.T) {
 	got, ok, err := s.Claim(id)
 	if !ok || err != nil || got.Owner != os.Getpid() || string(got.Body) != "{}" {
 		t.Errorf("owner dead, claim: %v %v %+v", ok, err, got)
+	}
+	s.unclaim(id)
+	setOwner(other.Process.Pid, now.Add(time.Minute))
+	if _, err := s.Drop(id); err != nil {
+		t.Errorf("owner dead, drop: %v", err)
+	}
+	if _, err := s.Get(id); !errors.Is(err, ErrNotFound) {
+		t.Errorf("dropped, still there: %v", err)
 	}
 }
 
