@@ -206,11 +206,11 @@ func outboxCommand(o Options) *ucli.Command {
 					"   2  invalid usage, or an outbox corrupt or locked\n" +
 					"   130  interrupted (SIGINT or SIGTERM): the bodies not delivered stay pending as they were",
 				Flags:  outboxFlags(send, sendUsage),
-				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return flushOutbox(c, o, e) }),
+				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return e.reportIncomplete(o, flushOutbox(c, o, e)) }),
 			},
 			{
 				Name:      "drop",
-				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending)",
+				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending), or the record of an incomplete send",
 				ArgsUsage: "<id>",
 				Flags:     outboxFlags(drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
@@ -219,6 +219,9 @@ func outboxCommand(o Options) *ucli.Command {
 						return err
 					}
 					r, err := e.store.Drop(id) // refused while a live process sends it
+					if errors.Is(err, outbox.ErrNotFound) {
+						return dropSend(o, e, id) // or the record of an incomplete send
+					}
 					if err != nil {
 						return idError(id, e.store, err)
 					}

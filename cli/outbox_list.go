@@ -19,6 +19,9 @@ type outboxListJSON struct {
 	Bytes    int64              `json:"bytes"`
 	MaxBytes int64              `json:"max_bytes"`
 	Records  []outboxRecordJSON `json:"records"`
+	// Incomplete are the sends of several bodies not all stored (see
+	// outbox_incomplete.go); omitted when there are none.
+	Incomplete []outboxIncompleteJSON `json:"incomplete,omitempty"`
 }
 
 // outboxRecordJSON is a record with what list says of its next attempt.
@@ -38,10 +41,14 @@ func listOutbox(o Options, e *outboxEnv) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	sends, err := e.store.Incomplete()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
 	now := time.Now()
 	if e.cfg.output() == outputJSON {
 		out := outboxListJSON{Outbox: e.store.Path(), Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes,
-			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs))}
+			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs)), Incomplete: incompleteJSON(e.store, sends)}
 		for i, r := range recs {
 			out.Records[i] = outboxRecordJSON{Record: r, Next: nextAttempt(e.store, r, now)}
 		}
@@ -49,6 +56,7 @@ func listOutbox(o Options, e *outboxEnv) error {
 	}
 	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %s of %s\n", e.store.Path(), st.Pending, st.Dead,
 		humanBytes(st.Bytes), humanBytes(e.store.MaxBytes()))
+	writeIncomplete(o.Stdout, o, e.store, sends, false)
 	if len(recs) == 0 {
 		return nil
 	}

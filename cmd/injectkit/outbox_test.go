@@ -183,3 +183,51 @@ func TestBinaryOutboxLocked(t *testing.T) {
 		t.Errorf("did not wait for the lock: failed after %s", time.Since(start))
 	}
 }
+
+// kill -9 of a run of many chunks while it stores them (the first POSTed
+// as the next are stored): the chunks never stored are not lost silently.
+// list shows the send incomplete, flush delivers the chunks stored and
+// exits 1 naming the loss, until the record of the send is dropped.
+func TestBinaryKill9WhileStoringIsReported(t *testing.T) {
+	be := transporttest.NewBackend(t)
+	be.Hold()
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	env := []string{"INJECTKIT_OUTBOX=" + box}
+	cmd := exec.Command(bin, "run", "noop", "--inject-id", "bin-big", "--target", "10.8.0.0/16", "--backend-url", be.URL, "--log-level", "error")
+	cmd.Env = append(os.Environ(), env...)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
+		_ = cmd.Process.Kill()
+		t.Fatal("the run never posted")
+	}
+	// Chunk 0 waits for its answer: the run stores a few chunks more,
+	// then waits for it too, the others never stored.
+	_ = cmd.Process.Signal(os.Kill)
+	_ = cmd.Wait()
+	testkit.WaitFor(t, time.Minute, "the killed run's request to be abandoned", func() bool {
+		reqs := be.Requests()
+		return len(reqs) > 0 && reqs[0].Left
+	}, &be.Signal)
+	be.Release()
+	stored := len(storedBodies(t, box))
+	lost := regexp.MustCompile(`(?m)^send (\d+) \(inject bin-big, phase execution_complete, ` + regexp.QuoteMeta(be.URL) +
+		`\) incomplete: chunks (\d+)-30 of 31 never stored: the process \(pid ` + strconv.Itoa(cmd.Process.Pid) + `\) was killed while storing them`)
+	code, out, errs := injectkit(t, env, "outbox", "list")
+	m := lost.FindStringSubmatch(out)
+	if code != 0 || m == nil || m[2] != strconv.Itoa(stored) || stored == 0 {
+		t.Fatalf("list: exit %d, %d chunks stored\n%s%s", code, stored, out, errs)
+	}
+	code, out, errs = injectkit(t, env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+	if code != 1 || !strings.Contains(out, strconv.Itoa(stored)+" delivered, 0 still pending") || !lost.MatchString(out) ||
+		!strings.Contains(errs, "flush incomplete: 1 send lost chunks never stored") {
+		t.Fatalf("flush: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs = injectkit(t, env, "outbox", "drop", m[1]); code != 0 || !strings.Contains(out, "dropped "+m[1]+" (incomplete send of inject bin-big: chunks "+m[2]+"-30 of 31 never stored)") {
+		t.Fatalf("drop: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs = injectkit(t, env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error"); code != 0 || lost.MatchString(out) {
+		t.Fatalf("flush after the drop: exit %d\n%s%s", code, out, errs)
+	}
+}

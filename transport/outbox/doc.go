@@ -54,7 +54,11 @@
 // # Writing
 //
 // Put stores a few bodies in one transaction; PutAll stores a large send
-// from a sequence, a few MiB per transaction, all or none. Writes are
+// from a sequence, a few MiB per transaction, all or none; a process
+// killed between them leaves the first, and the record of the send that
+// the first transaction wrote and the last would have removed: Incomplete
+// lists it, so that the bodies never stored are not lost silently, until
+// DropSend. Writes are
 // group-committed: those that arrive while another commits share the next
 // commit (one fsync for many concurrent deliveries), and each caller
 // returns once the commit that holds its write is durable, or with that

@@ -24,12 +24,14 @@ var (
 	ErrBusy = errors.New("outbox entry being sent")
 )
 
-// BusyError reports a record Drop left alone: a live process (Owner, 0
-// when it is this one) is sending it.
+// BusyError reports a record Drop (or DropSend) left alone: a live process
+// (Owner, 0 when it is this one) is sending it, or, Storing, storing the
+// bodies of its send.
 type BusyError struct {
-	Path  string
-	ID    uint64
-	Owner int
+	Path    string
+	ID      uint64
+	Owner   int
+	Storing bool
 }
 
 func (e *BusyError) Error() string {
@@ -37,7 +39,11 @@ func (e *BusyError) Error() string {
 	if e.Owner != 0 {
 		by = "pid " + strconv.Itoa(e.Owner)
 	}
-	return fmt.Sprintf("outbox %s: %d is being sent by %s; not dropped (drop it once that process has ended)", e.Path, e.ID, by)
+	doing := "sent"
+	if e.Storing {
+		doing = "stored"
+	}
+	return fmt.Sprintf("outbox %s: %d is being %s by %s; not dropped (drop it once that process has ended)", e.Path, e.ID, doing, by)
 }
 
 // Is reports whether target is ErrBusy.

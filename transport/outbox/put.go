@@ -86,7 +86,11 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 		packs     bufPool // compressed bodies, needed until their commit
 		remaining = need
 		held      = hold{s: s} // the file, open across the transactions
+		mark      *sendMark    // the record of a put of several bodies
 	)
+	if n > 1 {
+		mark = &sendMark{n: n}
+	}
 	if stored != nil && n > 0 {
 		// The file is opened while the first body is read.
 		opened := make(chan struct{})
@@ -105,7 +109,7 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 		if commitErr = held.take(); commitErr != nil {
 			return
 		}
-		got, err := s.putGroup(group, remaining)
+		got, err := s.putGroup(group, remaining, mark)
 		for _, e := range group {
 			packs.put(e.packed)
 		}
@@ -250,24 +254,43 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 		err = fmt.Errorf("outbox %s: %d bodies read, %d announced", s.path, read, n)
 	}
 	if err != nil {
-		if len(recs) > 0 {
-			ids := make([]uint64, len(recs))
-			for i, r := range recs {
-				ids[i] = r.ID
-			}
-			// Records a deliverer posted may be removed already.
-			if derr := s.Delete(ids...); derr != nil && !errors.Is(derr, ErrNotFound) {
-				err = errors.Join(err, derr)
-			}
+		if derr := s.unput(recs, mark.sendID()); derr != nil {
+			err = errors.Join(err, derr)
 		}
 		return nil, err
 	}
 	return recs, nil
 }
 
+// unput removes the records a failed put stored, and the record of its
+// send (sendID, 0 for none), in one transaction. Records a deliverer
+// posted may be removed already. Should this fail too, the record of the
+// send stays: the send is listed incomplete.
+func (s *Store) unput(recs []Record, sendID uint64) error {
+	if len(recs) == 0 && sendID == 0 {
+		return nil
+	}
+	gone := make([]removal, len(recs))
+	for i, r := range recs {
+		gone[i] = removal{id: r.ID, size: -1}
+	}
+	var missing []uint64
+	err := s.do(true, func(tx *bolt.Tx) error {
+		if err := deleteRecords(gone, &missing)(tx); err != nil {
+			return err
+		}
+		return deleteSend(tx, sendID)
+	})
+	for _, g := range gone {
+		s.unclaim(g.id)
+	}
+	return err
+}
+
 // putGroup stores entries in one transaction if remaining bytes, theirs
-// and those still to come, fit.
-func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
+// and those still to come, fit, and updates the record of the send, mark
+// (see sendMark.write), in the same transaction.
+func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Record, error) {
 	now := s.opts.Now()
 	recs := make([]Record, len(entries))
 	// Each id is claimed as soon as it is allocated, before the commit
@@ -308,6 +331,9 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 			recs[i] = r
 			added += int64(len(e.Body))
 		}
+		if err := mark.write(tx, s, entries, now); err != nil {
+			return err
+		}
 		return addUsed(tx, added)
 	})
 	if err != nil {
@@ -316,6 +342,7 @@ func (s *Store) putGroup(entries []Entry, remaining int64) ([]Record, error) {
 		}
 		return nil, err
 	}
+	mark.committed()
 	s.mu.Lock()
 	for _, id := range held { // ids of an attempt the transaction retried
 		delete(s.claims, id)

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// Incomplete sends: a send of several bodies whose process was killed
+// while it stored them (see outbox.Incomplete). list shows them, flush
+// reports them (exit 1), and drop forgets them once the loss is known.
+
+// outboxIncompleteJSON is an incomplete send as `outbox list -o json`
+// prints it: state "storing" while its process stores the bodies,
+// "incomplete" once it ended first.
+type outboxIncompleteJSON struct {
+	outbox.Incomplete
+	State string `json:"state"`
+}
+
+// incompleteJSON returns the incomplete sends of list's JSON.
+func incompleteJSON(s *outbox.Store, sends []outbox.Incomplete) []outboxIncompleteJSON {
+	out := make([]outboxIncompleteJSON, len(sends))
+	for i, in := range sends {
+		out[i] = outboxIncompleteJSON{Incomplete: in, State: "incomplete"}
+		if s.Storing(in) {
+			out[i].State = "storing"
+		}
+	}
+	return out
+}
+
+// writeIncomplete writes one line per incomplete send and returns how many
+// lost bodies (their process ended); with lostOnly, the sends still being
+// stored are left out.
+func writeIncomplete(w io.Writer, o Options, s *outbox.Store, sends []outbox.Incomplete, lostOnly bool) int {
+	lost := 0
+	for _, in := range sends {
+		what := fmt.Sprintf("send %d (inject %s, phase %s, %s)", in.ID, in.InjectID, in.Phase, in.BaseURL)
+		if s.Storing(in) {
+			if !lostOnly {
+				fmt.Fprintf(w, "%s: %d of %d chunks stored so far, being stored by pid %d\n", what, in.Stored, in.TotalChunks, in.Owner)
+			}
+			continue
+		}
+		lost++
+		fmt.Fprintf(w, "%s incomplete: %s of %d never stored: the process (pid %d) was killed while storing them, "+
+			"their signatures are lost unless the inject runs again (forget this record with: %s outbox drop %d)\n",
+			what, chunkRange(in.Stored, in.TotalChunks), in.TotalChunks, in.Owner, o.name(), in.ID)
+	}
+	return lost
+}
+
+// chunkRange names chunks from to total-1: "chunk 30", "chunks 11-30".
+func chunkRange(from, total int) string {
+	if from >= total-1 {
+		return "chunk " + strconv.Itoa(total-1)
+	}
+	return "chunks " + strconv.Itoa(from) + "-" + strconv.Itoa(total-1)
+}
+
+// reportIncomplete follows a flush (its error err): the sends that lost
+// bodies are reported, and a flush that succeeded otherwise exits 1.
+func (e *outboxEnv) reportIncomplete(o Options, err error) error {
+	sends, ierr := e.store.Incomplete()
+	switch {
+	case err != nil && ierr != nil:
+		return err
+	case ierr != nil:
+		return &ExitError{Code: ExitUsage, Err: ierr}
+	}
+	lost := writeIncomplete(o.Stdout, o, e.store, sends, true)
+	if err != nil || lost == 0 {
+		return err
+	}
+	sendsWord := "1 send"
+	if lost > 1 {
+		sendsWord = strconv.Itoa(lost) + " sends"
+	}
+	return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s lost chunks never stored (see the lines above)", sendsWord)}
+}
+
+// dropSend drops the record of an incomplete send (drop's id when it
+// names no body).
+func dropSend(o Options, e *outboxEnv, id uint64) error {
+	in, err := e.store.DropSend(id)
+	if err != nil {
+		return idError(id, e.store, err)
+	}
+	fmt.Fprintf(o.Stdout, "dropped %d (incomplete send of inject %s: %s of %d never stored)\n",
+		id, in.InjectID, chunkRange(in.Stored, in.TotalChunks), in.TotalChunks)
+	return nil
+}
