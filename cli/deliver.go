@@ -179,3 +179,23 @@ func undeliveredTargets(r *runtime.Report, maxSize int, delivered []int) ([]json
 	}
 	return targets, nil
 }
+
+// deliveredChunks returns the chunks of the callback profile's send that
+// the backend accepted before it failed: those a *transport.TransmissionError
+// lists (--outbox none), or those an *outbox.UnstoredError does (the send
+// could not be stored). None for the openaev profile, whose bodies are
+// not the callback's chunks.
+func deliveredChunks(cfg *runConfig, err error) []int {
+	if cfg.Profile == ProfileOpenAEV {
+		return nil
+	}
+	var ue *outbox.UnstoredError
+	var te *transport.TransmissionError
+	switch {
+	case errors.As(err, &ue):
+		return ue.Delivered
+	case errors.As(err, &te):
+		return te.Delivered
+	}
+	return nil
+}

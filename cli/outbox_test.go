@@ -362,6 +362,26 @@ func TestOutboxDefaultPath(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "undelivered signatures") || storedLine.MatchString(r.stderr) {
 		t.Errorf("--outbox none: exit %d\n%s", r.code, r.stderr)
 	}
+	// The chunks the backend accepted before one failed are not dumped:
+	// each target is either delivered or dumped, never both.
+	part := testkit.NewBackend(t, 200, 200, 400)
+	args := []string{"run", "noop", "--inject-id", "inj-part", "--backend-url", part.URL, "--outbox", "none", "--max-payload-size", "1200", "--log-level", "error"}
+	for i := range 6 {
+		args = append(args, "--target", "127.0.0."+strconv.Itoa(i+1))
+	}
+	r = run(t, registry(), nil, args...)
+	dump := regexp.MustCompile(`(?m)^undelivered signatures: (.*)$`).FindStringSubmatch(r.stderr)
+	reqs := part.Requests()
+	if r.code != 1 || dump == nil || len(reqs) != 3 || !strings.Contains(r.stderr, "delivered chunks 0,1") {
+		t.Fatalf("partial delivery without outbox: exit %d, %d requests\n%s", r.code, len(reqs), r.stderr)
+	}
+	for i := range 6 {
+		ip := `"127.0.0.` + strconv.Itoa(i+1) + `"`
+		dumped, delivered := strings.Contains(dump[1], ip), bytes.Contains(reqs[0].Body, []byte(ip)) || bytes.Contains(reqs[1].Body, []byte(ip))
+		if dumped == delivered {
+			t.Errorf("target %s: delivered in a chunk accepted %t, dumped %t", ip, delivered, dumped)
+		}
+	}
 	// Printing to stdout needs no outbox at all.
 	if r := run(t, registry(), map[string]string{"XDG_STATE_HOME": "", "HOME": ""}, "run", "noop", "--target", "127.0.0.1"); r.code != 0 {
 		t.Errorf("print without a state directory: exit %d %s", r.code, r.stderr)

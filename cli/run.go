@@ -150,12 +150,7 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 		return &ExitError{Code: ExitDelivery, Err: storedMessage(de, cfg, o.name()), Hint: routeHint(err)}
 	case errors.As(err, &de) && de.Report != nil:
-		var te *transport.TransmissionError
-		var delivered []int
-		if errors.As(err, &te) {
-			delivered = te.Delivered
-		}
-		dumpSignatures(o, de.Report, cfg.MaxPayloadSize, delivered)
+		dumpSignatures(o, de.Report, cfg.MaxPayloadSize, deliveredChunks(cfg, err))
 	}
 	return &ExitError{Code: ExitDelivery, Err: err, Hint: routeHint(err)}
 }

@@ -81,8 +81,9 @@ var (
 // stored (of this send or another delivery), and a crash before it only
 // makes them resent; a large send (more than 64 bodies) commits its last
 // removals before it returns.
-// Invalid input and a store failure (a full, locked or corrupt outbox) are
-// returned as they are, with nothing left stored. After the
+// Invalid input is returned as it is, and a store failure (a full, locked
+// or corrupt outbox, a full disk) as an *UnstoredError naming the chunks
+// the backend accepted before it, with nothing left stored. After the
 // first body not accepted, the bodies after it are not sent now: they are
 // all stored, and wait with it; the error is a *runtime.StoredError.
 func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
@@ -135,6 +136,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		waiting   []Record // stored after the failure, not sent
 		failedAt  Record
 		index     int
+		accepted  int // bodies the backend accepted: chunks 0 to accepted-1
 	)
 	red, _ := d.Profile.(Redactor)
 	large := b.N > maxDeferred
@@ -155,6 +157,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			}
 			err := d.post(ctx, rec)
 			if err == nil {
+				accepted++
 				delivered = append(delivered, removal{id: rec.ID, size: rec.Size})
 				// Posted: the client is done with the body, as
 				// transport's own sends reuse theirs.
@@ -176,8 +179,12 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	}
 	if putErr != nil {
 		// Nothing is left stored (PutEach removed it): the caller keeps the
-		// signatures.
-		return fmt.Errorf("store signatures before sending: %w", putErr)
+		// signatures of the chunks not delivered.
+		ue := &UnstoredError{Total: b.N, Err: putErr, Delivered: make([]int, accepted)}
+		for i := range ue.Delivered {
+			ue.Delivered[i] = i
+		}
+		return ue
 	}
 	// Delivered bodies are removed in the background, in the commit of the
 	// next writes (see deleteLater): the delivery is complete once the

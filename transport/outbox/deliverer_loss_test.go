@@ -3,11 +3,14 @@ package outbox_test
 // What a send that loses bodies, or has them removed, reports.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/injectkit/injectkit/runtime"
@@ -54,5 +57,61 @@ func TestDelivererCountsOnlyBodiesKept(t *testing.T) {
 				t.Errorf("%d pending in the outbox", st.Pending)
 			}
 		})
+	}
+}
+
+// bigProfile sends six bodies of 600 KB, stored in three transactions
+// (one body, two, three), and accepts every one, recording its chunk.
+type bigProfile struct {
+	mu     sync.Mutex
+	posted []int
+}
+
+func (p *bigProfile) Bodies(context.Context, *runtime.Report) (outbox.Bodies, error) {
+	const n, size = 6, 600 << 10
+	return outbox.Bodies{N: n, Size: n * size, Seq: func(yield func(outbox.Entry) bool) {
+		for i := range n {
+			body := bytes.Repeat([]byte{byte('a' + i)}, size)
+			if !yield(outbox.Entry{InjectID: "big", Phase: "p", ChunkIndex: i, TotalChunks: n, BaseURL: "http://127.0.0.1:1", Body: body}) {
+				return
+			}
+		}
+	}}, nil
+}
+
+func (p *bigProfile) PostBody(_ context.Context, _ string, chunk int, _ []byte) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.posted = append(p.posted, chunk)
+	return nil
+}
+
+// The disk full while a send is stored: the error names the chunks
+// delivered (those stored before), and nothing of the send stays stored.
+func TestDelivererDiskFullMidStore(t *testing.T) {
+	ob := openStore(t, outbox.Options{})
+	full := errors.New("no space left on device")
+	var commits atomic.Int64
+	ob.SetCommitHooks(nil, nil, func() error {
+		if commits.Add(1) == 3 {
+			return full
+		}
+		return nil
+	})
+	p := &bigProfile{}
+	err := (&outbox.Deliverer{Profile: p, Store: ob}).Deliver(context.Background(), nil)
+	var ue *outbox.UnstoredError
+	if !errors.As(err, &ue) || !errors.Is(err, full) || fmt.Sprint(ue.Delivered) != "[0 1 2]" || ue.Total != 6 ||
+		!strings.Contains(err.Error(), "no space left on device (delivered chunks 0-2 of 6; chunks 3-5 neither sent nor kept)") {
+		t.Fatalf("error = %v", err)
+	}
+	if fmt.Sprint(p.posted) != "[0 1 2]" {
+		t.Errorf("posted %v", p.posted)
+	}
+	if st, _ := ob.Stats(); st.Pending != 0 || st.Bytes != 0 {
+		t.Errorf("left stored: %+v", st)
+	}
+	if in, err := ob.Incomplete(); len(in) != 0 || err != nil {
+		t.Errorf("left a send record: %+v %v", in, err)
 	}
 }

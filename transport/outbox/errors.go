@@ -128,3 +128,29 @@ func (e *UnremovedError) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *UnremovedError) Unwrap() error { return e.Err }
+
+// UnstoredError reports a send whose bodies could not all be stored (the
+// outbox or the disk full): Delivered lists the chunks the backend
+// accepted meanwhile (0 to k-1: a body is posted once stored); the others
+// of Total were neither sent nor kept (nothing of the send stays stored).
+type UnstoredError struct {
+	Delivered []int
+	Total     int
+	Err       error
+}
+
+func (e *UnstoredError) Error() string {
+	msg := "store signatures before sending: " + e.Err.Error()
+	switch k := len(e.Delivered); {
+	case k == 0:
+		return msg
+	case k == 1:
+		msg += " (delivered chunk 0"
+	default:
+		msg += fmt.Sprintf(" (delivered chunks 0-%d", k-1)
+	}
+	return msg + fmt.Sprintf(" of %d; chunks %d-%d neither sent nor kept)", e.Total, len(e.Delivered), e.Total-1)
+}
+
+// Unwrap returns the store's error.
+func (e *UnstoredError) Unwrap() error { return e.Err }
