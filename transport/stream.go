@@ -77,11 +77,6 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 // Len returns the number of bodies.
 func (e *Encoding) Len() int { return e.plan.Chunks() }
 
-// Count returns the number of targets body i holds: the bodies hold the
-// targets in order, body i those after the targets of the bodies before
-// it.
-func (e *Encoding) Count(i int) int { return e.plan.Count(i) }
-
 // Size returns the size of body i in bytes: the sizes let a caller (an
 // outbox) reserve room for the bodies before writing any.
 func (e *Encoding) Size(i int) int { return e.plan.Size(i) }
