@@ -28,12 +28,18 @@ type ResendPoster struct {
 
 var (
 	_ outbox.InOrderPoster = ResendPoster{}
+	_ outbox.InOrderPoster = (*Profile)(nil)
 	_ outbox.Redactor      = ResendPoster{}
 )
 
 // InOrder reports that the "data" callbacks of a terminal callback follow
 // its "complete" (see outbox.InOrderPoster).
 func (ResendPoster) InOrder() bool { return true }
+
+// InOrder reports that the "data" callbacks of a terminal callback follow
+// its "complete" and add to what the platform holds: the Deliverer commits
+// the removal of each body before it posts the next.
+func (p *Profile) InOrder() bool { return true }
 
 // PostBody resends body index of inject id's terminal callback unless the
 // platform shows the inject finished.

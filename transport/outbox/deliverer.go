@@ -140,6 +140,10 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	)
 	red, _ := d.Profile.(Redactor)
 	large := b.N > maxDeferred
+	ordered := false // later bodies append to what the backend took
+	if ip, ok := d.Profile.(InOrderPoster); ok {
+		ordered = ip.InOrder()
+	}
 	for recs := range batches {
 		if large && len(delivered) > 0 {
 			// The bodies of a large send posted so far are removed in the
@@ -156,6 +160,16 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 				continue
 			}
 			err := d.post(ctx, rec)
+			if err == nil && ordered && index < b.N {
+				// The next body appends to what the backend took: this
+				// one's removal is committed before that body is posted,
+				// so that a crash resends at most the body in flight (a
+				// "data" resent is stored twice), never the ones before.
+				accepted++
+				_, _ = d.Store.remove([]removal{{id: rec.ID, size: rec.Size}}, true) // kept on error (see noteUnremoved)
+				bodies.put(rec.Body)
+				continue
+			}
 			if err == nil {
 				accepted++
 				delivered = append(delivered, removal{id: rec.ID, size: rec.Size})
