@@ -182,6 +182,11 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	if err := decodeFields(dst, c, o.Getenv, file.values); err != nil {
 		return nil, err
 	}
+	if b, ok := dst.(tokenBinder); ok {
+		if err := b.bindToken(c, o.Getenv, file); err != nil {
+			return nil, err
+		}
+	}
 	s, _ := dst.(sourced)
 	return newInjectorSettings(ms, o.Getenv, file, s), nil
 }

@@ -56,3 +56,108 @@ func TestOutboxResendsWithTheGivenCredentials(t *testing.T) {
 		}
 	}
 }
+
+// A token is bound to the backend its layer names: a token from a lower
+// layer than the URL (the config file's, or the environment's, with
+// --backend-url) goes only to the backend its own layer names, or when its
+// layer names none. Otherwise nothing is sent to anybody, exit 2, both
+// origins named, never the token. {A} and {B} stand for two backends,
+// {cfgA} for a config file of A with its token, {serve} for serve's.
+func TestTokenBoundToItsLayersBackend(t *testing.T) {
+	a, b := newSwitchable(t, http.StatusOK), newSwitchable(t, http.StatusOK)
+	cfgA := writeFile(t, "cfgA.yaml", "backend_url: "+a.URL+"\ntoken: tokenAAA\n")
+	serve := writeFile(t, "serve.yaml", "openaev_url: "+a.URL+"\ntoken: tokX\ninjector_id: 0d5bd4b2-3f6c-4c2a-9a3e-0c1d5c6b7a8e\nworkers: 2\ninjectors: noop\n")
+	refused := "token from config file " + cfgA + ":2 belongs to backend_url " + a.URL + " (" + cfgA + ":1), not --backend-url " + b.URL + ": give --token for it"
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		// dead stores the bodies in the dead list (for retry-dead).
+		dead bool
+		code int
+		// stderr is in the error; toA, toB the Authorization each backend
+		// received, one a request.
+		stderr   string
+		toA, toB []string
+	}{
+		{name: "file token, --backend-url of another backend", args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{B}"},
+			code: 2, stderr: refused},
+		{name: "env token and URL, --backend-url of another backend", env: map[string]string{"INJECTKIT_TOKEN": "tokenAAA", "INJECTKIT_BACKEND_URL": "{A}"},
+			args: []string{"outbox", "flush", "--backend-url", "{B}"}, code: 2,
+			stderr: "token from env INJECTKIT_TOKEN belongs to backend_url {A} (env INJECTKIT_BACKEND_URL), not --backend-url {B}: give --token for it"},
+		{name: "file token, env URL of another backend", env: map[string]string{"INJECTKIT_BACKEND_URL": "{B}"},
+			args: []string{"outbox", "flush", "--config", "{cfgA}"}, code: 2,
+			stderr: "token from config file {cfgA}:2 belongs to backend_url {A} ({cfgA}:1), not backend_url {B} (env INJECTKIT_BACKEND_URL): give --token for it"},
+		{name: "retry-dead", dead: true, args: []string{"outbox", "retry-dead", "{id}", "--config", "{cfgA}", "--backend-url", "{B}"},
+			code: 2, stderr: refused},
+		{name: "run", args: []string{"run", "noop", "--inject-id", "inj-run", "--target", "127.0.0.1", "--config", "{cfgA}", "--backend-url", "{B}"},
+			code: 2, stderr: refused},
+		{name: "validate", args: []string{"validate", "noop", "--inject-id", "inj-run", "--target", "127.0.0.1", "--config", "{cfgA}", "--backend-url", "{B}"},
+			code: 2, stderr: refused},
+		{name: "serve's config, --backend-url of another backend", args: []string{"outbox", "flush", "--config", "{serve}", "--backend-url", "{B}"},
+			code: 2, stderr: "token from config file {serve}:2 belongs to openaev_url {A} ({serve}:1), not --backend-url {B}: give --token for it"},
+		{name: "file token, --backend-url of its backend", args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{A}/"},
+			toA: []string{"Bearer tokenAAA"}},
+		{name: "file token, --backend-url and --token of another", args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{B}", "--token", "tokenBBB"},
+			toB: []string{"Bearer tokenBBB"}},
+		{name: "env token of no backend, --backend-url", env: map[string]string{"INJECTKIT_TOKEN": "tokenEnv"},
+			args: []string{"outbox", "flush", "--backend-url", "{B}"}, toB: []string{"Bearer tokenEnv"}},
+		{name: "run with the env token of no backend", env: map[string]string{"INJECTKIT_TOKEN": "tokenEnv"},
+			args: []string{"run", "noop", "--inject-id", "inj-run", "--target", "127.0.0.1", "--backend-url", "{B}"}, toB: []string{"Bearer tokenEnv"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			store := http.StatusServiceUnavailable
+			if tt.dead {
+				store = http.StatusBadRequest
+			}
+			a.set(store)
+			b.set(store)
+			for _, be := range []*switchable{a, b} {
+				if r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "run", "noop", "--inject-id", "inj-stored", "--target", "127.0.0.1",
+					"--backend-url", be.URL, "--token", "tokenRun", "--log-level", "error"); r.code != 1 {
+					t.Fatalf("storing: exit %d, want 1\n%s", r.code, r.stderr)
+				}
+			}
+			a.set(http.StatusOK)
+			b.set(http.StatusOK)
+			// {id} is B's dead body, the last stored.
+			id := ""
+			for _, m := range regexp.MustCompile(`(?m)^(\d+)\s+dead`).FindAllStringSubmatch(run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "list").stdout, -1) {
+				id = m[1]
+			}
+			r := strings.NewReplacer("{A}", a.URL, "{B}", b.URL, "{cfgA}", cfgA, "{serve}", serve, "{id}", id)
+			env := map[string]string{"INJECTKIT_OUTBOX": box}
+			for k, v := range tt.env {
+				env[k] = r.Replace(v)
+			}
+			args := []string{}
+			for _, s := range tt.args {
+				args = append(args, r.Replace(s))
+			}
+			sentA, sentB := len(a.got()), len(b.got())
+			res := run(t, registry(), env, append(args, "--log-level", "error")...)
+			if res.code != tt.code || !strings.Contains(res.stderr, r.Replace(tt.stderr)) {
+				t.Errorf("exit %d, want %d with %q\n%s%s", res.code, tt.code, r.Replace(tt.stderr), res.stdout, res.stderr)
+			}
+			for _, secret := range []string{"tokenAAA", "tokX"} {
+				if strings.Contains(res.stdout+res.stderr, secret) {
+					t.Errorf("the output shows the token %s:\n%s%s", secret, res.stdout, res.stderr)
+				}
+			}
+			for _, be := range []struct {
+				name string
+				got  []rawRequest
+				want []string
+			}{{"A", a.got()[sentA:], tt.toA}, {"B", b.got()[sentB:], tt.toB}} {
+				var auth []string
+				for _, req := range be.got {
+					auth = append(auth, req.Auth)
+				}
+				if strings.Join(auth, "|") != strings.Join(be.want, "|") {
+					t.Errorf("backend %s received Authorization %q, want %q", be.name, auth, be.want)
+				}
+			}
+		})
+	}
+}

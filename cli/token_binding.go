@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"reflect"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// A token is bound to the backend its layer names. The layers (flag,
+// environment, config file) are merged key by key, so a token and a URL
+// may come from two of them: the config file's token of backend A with
+// --backend-url B. Sending that token to B would hand one backend's secret
+// to another; the command refuses instead (exit 2), naming both origins,
+// never the token. A token is used with a URL from a higher layer only
+// when its own layer names no backend, or names the same one (sameBackend).
+
+// tokenBinder is a config whose token is bound to its backend URL: loadConfig
+// calls bindToken once the layers are decoded.
+type tokenBinder interface {
+	bindToken(c *ucli.Context, getenv func(string) string, file configFile) error
+}
+
+// layerURL is what one layer gives of a backend: its URL and its token.
+type layerURL struct {
+	url, token       raw
+	urlKey           string
+	hasURL, hasToken bool
+}
+
+// backendLayers returns the URL (key urlKey, or in the config file the
+// first of fileKeys it holds) and the token each layer gives, highest
+// first: flag, environment, config file.
+func backendLayers(c *ucli.Context, getenv func(string) string, file configFile, urlKey string, fileKeys ...string) [3]layerURL {
+	str := reflect.TypeFor[string]()
+	u, tok := field{key: urlKey, typ: str}, field{key: "token", typ: str}
+	set := setFlags(c)
+	var ls [3]layerURL
+	ls[0].url, ls[0].hasURL = fromFlag(c, set, u)
+	ls[0].token, ls[0].hasToken = fromFlag(c, set, tok)
+	ls[1].url, ls[1].hasURL = fromEnv(getenv, u)
+	ls[1].token, ls[1].hasToken = fromEnv(getenv, tok)
+	ls[0].urlKey, ls[1].urlKey = urlKey, urlKey
+	ls[2].token, ls[2].hasToken = file.values["token"]
+	for _, k := range append([]string{urlKey}, fileKeys...) {
+		if r, ok := file.values[k]; ok {
+			ls[2].url, ls[2].urlKey, ls[2].hasURL = r, k, true
+			break
+		}
+	}
+	return ls
+}
+
+// checkTokenBinding refuses the decoded url and token when the token comes
+// from a lower layer than the URL and its own layer names another backend.
+func checkTokenBinding(ls [3]layerURL, url, token string) error {
+	if strings.TrimSpace(url) == "" || token == "" {
+		return nil // nothing is sent, or nothing secret
+	}
+	ui, ti := -1, -1
+	for i, l := range ls {
+		if ui < 0 && l.hasURL {
+			ui = i
+		}
+		if ti < 0 && l.hasToken {
+			ti = i
+		}
+	}
+	if ui < 0 || ti <= ui {
+		return nil
+	}
+	own, used := ls[ti], ls[ui]
+	if !own.hasURL || sameBackend(first(own.url), first(used.url)) {
+		return nil
+	}
+	tokFrom, ownFrom := own.token.from, own.url.from
+	if strings.HasPrefix(tokFrom, "config file ") {
+		ownFrom = strings.TrimPrefix(ownFrom, "config file ")
+	}
+	return usageErr("token from %s belongs to %s %s (%s), not %s: give --token for it",
+		tokFrom, own.urlKey, shownURL(own.url), ownFrom, usedURL(used))
+}
+
+// usedURL names the URL a command would send to: "--backend-url URL", or
+// "backend_url URL (env INJECTKIT_BACKEND_URL)".
+func usedURL(l layerURL) string {
+	if strings.HasPrefix(l.url.from, "--") {
+		return l.url.from + " " + shownURL(l.url)
+	}
+	return l.urlKey + " " + shownURL(l.url) + " (" + l.url.from + ")"
+}
+
+func first(r raw) string {
+	if len(r.vals) == 0 {
+		return ""
+	}
+	return r.vals[0]
+}
+
+// shownURL is a layer's URL as an error shows it: without its credentials.
+func shownURL(r raw) string {
+	return httpx.StripCredentials(strings.TrimSpace(first(r)))
+}
+
+func (c *runConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {
+	return checkTokenBinding(backendLayers(ctx, getenv, file, "backend_url"), c.Backend.URL, c.Backend.Token)
+}
+
+// bindToken of the outbox commands that send: a token in serve's config
+// file belongs to its openaev_url.
+func (c *outboxSendConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {
+	ls := backendLayers(ctx, getenv, file, "backend_url", "openaev_url")
+	return checkTokenBinding(ls, c.Backend.URL, c.Backend.Token)
+}
