@@ -96,6 +96,8 @@ func TestTokenBoundToItsLayersBackend(t *testing.T) {
 			code: 2, stderr: refused},
 		{name: "serve's config, --backend-url of another backend", args: []string{"outbox", "flush", "--config", "{serve}", "--backend-url", "{B}"},
 			code: 2, stderr: "token from config file {serve}:2 belongs to openaev_url {A} ({serve}:1), not --backend-url {B}: give --token for it"},
+		{name: "serve with its config, --openaev-url of another platform", args: []string{"serve", "--config", "{serve}", "--openaev-url", "{B}"},
+			code: 2, stderr: "token from config file {serve}:2 belongs to openaev_url {A} ({serve}:1), not --openaev-url {B}: give --token for it"},
 		{name: "file token, --backend-url of its backend", args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{A}/"},
 			toA: []string{"Bearer tokenAAA"}},
 		{name: "file token, --backend-url and --token of another", args: []string{"outbox", "flush", "--config", "{cfgA}", "--backend-url", "{B}", "--token", "tokenBBB"},

@@ -114,3 +114,7 @@ func (c *outboxSendConfig) bindToken(ctx *ucli.Context, getenv func(string) stri
 	ls := backendLayers(ctx, getenv, file, "backend_url", "openaev_url")
 	return checkTokenBinding(ls, c.Backend.URL, c.Backend.Token)
 }
+
+func (c *serveConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {
+	return checkTokenBinding(backendLayers(ctx, getenv, file, "openaev_url"), c.Platform.URL, c.Platform.Token)
+}
