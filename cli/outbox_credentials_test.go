@@ -94,6 +94,8 @@ func TestTokenBoundToItsLayersBackend(t *testing.T) {
 			code: 2, stderr: refused},
 		{name: "validate", args: []string{"validate", "noop", "--inject-id", "inj-run", "--target", "127.0.0.1", "--config", "{cfgA}", "--backend-url", "{B}"},
 			code: 2, stderr: refused},
+		{name: "serve's config: its openaev_url and token", args: []string{"outbox", "flush", "--config", "{serve}"},
+			toA: []string{"Bearer tokX"}},
 		{name: "serve's config, --backend-url of another backend", args: []string{"outbox", "flush", "--config", "{serve}", "--backend-url", "{B}"},
 			code: 2, stderr: "token from config file {serve}:2 belongs to openaev_url {A} ({serve}:1), not --backend-url {B}: give --token for it"},
 		{name: "serve with its config, --openaev-url of another platform", args: []string{"serve", "--config", "{serve}", "--openaev-url", "{B}"},

@@ -108,10 +108,17 @@ func (c *runConfig) bindToken(ctx *ucli.Context, getenv func(string) string, fil
 	return checkTokenBinding(backendLayers(ctx, getenv, file, "backend_url"), c.Backend.URL, c.Backend.Token)
 }
 
-// bindToken of the outbox commands that send: a token in serve's config
-// file belongs to its openaev_url.
+// bindToken of the outbox commands that send also reads serve's config
+// file: its openaev_url is the backend when no layer gives backend_url,
+// and its token belongs to it.
 func (c *outboxSendConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {
 	ls := backendLayers(ctx, getenv, file, "backend_url", "openaev_url")
+	if l := ls[2]; l.urlKey == "openaev_url" && !ls[0].hasURL && !ls[1].hasURL {
+		f := field{key: l.urlKey, typ: reflect.TypeFor[string](), url: true}
+		if err := f.decode(reflect.ValueOf(&c.Backend.URL).Elem(), l.url, true); err != nil {
+			return err
+		}
+	}
 	return checkTokenBinding(ls, c.Backend.URL, c.Backend.Token)
 }
 
