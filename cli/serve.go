@@ -132,6 +132,9 @@ func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
 // the injectors to serve; an error names the key and the value (exit 2).
 func (sc serveConfig) check(ms []framework.Manifest) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
 	so, oo := sc.daemonOptions()
+	if err := sc.checkBlank(); err != nil {
+		return so, oo, nil, err
+	}
 	switch {
 	case sc.Workers < 1 || sc.Workers > maxWorkers:
 		return so, oo, nil, usageErr("invalid workers %q%s: must be between 1 and %d", strconv.Itoa(sc.Workers), sc.where("workers"), maxWorkers)
@@ -158,6 +161,32 @@ func (sc serveConfig) check(ms []framework.Manifest) (serve.Options, openaev.Ser
 	}
 	selected, err := oo.Manifests(ms)
 	return so, oo, selected, sc.settingExit(err)
+}
+
+// nonBlank are the settings the platform refuses blank (its registration
+// answers 400 "<key> must not be blank"), even empty: their default is no
+// value of the user's.
+var nonBlank = map[string]bool{"injector_name": true, "injector_type": true}
+
+// checkBlank refuses a setting given as white space only: no path,
+// address, name or version is, and the platform refuses a blank injector
+// name or type; so does a list of injectors given that names none.
+func (sc serveConfig) checkBlank() error {
+	v := reflect.ValueOf(sc)
+	for _, f := range fieldsOf(v.Type()) {
+		given := sc.where(f.key) != ""
+		switch val := v.FieldByIndex(f.index); {
+		case f.list():
+			if given && val.Len() == 0 {
+				return usageErr("invalid %s %q%s: names no injector (unset, every registered injector but noop is served)",
+					f.key, "", sc.where(f.key))
+			}
+		case val.Kind() == reflect.String && !f.secret && strings.TrimSpace(val.String()) == "" &&
+			(val.String() != "" || given && nonBlank[f.key]):
+			return usageErr("invalid %s %q%s: must not be blank", f.key, val.String(), sc.where(f.key))
+		}
+	}
+	return nil
 }
 
 // checkListenAddr parses a listen address completely: empty (no HTTP

@@ -18,6 +18,7 @@ import (
 func TestServeSettingBounds(t *testing.T) {
 	notPEM := writeFile(t, "not.pem", "not a certificate\n")
 	servefile := writeFile(t, "c.yaml", "workers: 2\ninjectors: [noop, sqlmap]\n")
+	blankfile := writeFile(t, "blank.yaml", "workers: 2\ninjector_type: \" \"\n")
 	tests := []struct {
 		name string
 		args []string
@@ -53,6 +54,23 @@ func TestServeSettingBounds(t *testing.T) {
 		{"broker key pair unreadable", []string{"--broker-cert-file", notPEM, "--broker-key-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q`, notPEM)},
 		{"missing platform CA", []string{"--ca-file", "/nonexistent/platform-ca.pem"}, nil, `invalid ca_file "/nonexistent/platform-ca.pem"`},
 		{"platform CA without a certificate", nil, map[string]string{"INJECTKIT_CA_FILE": notPEM}, fmt.Sprintf(`invalid ca_file %q`, notPEM)},
+		{"blank injector type", []string{"--injector-type", " "}, nil, `invalid injector_type " " (--injector-type): must not be blank`},
+		{"blank injector name from env", nil, map[string]string{"INJECTKIT_INJECTOR_NAME": "\t"}, `invalid injector_name "\t" (env INJECTKIT_INJECTOR_NAME): must not be blank`},
+		{"blank injector type in the file", []string{"--config", blankfile}, nil, `invalid injector_type " " (config file ` + blankfile + `:2): must not be blank`},
+		{"empty injector type", []string{"--injector-type="}, nil, `invalid injector_type "" (--injector-type): must not be blank`},
+		{"blank injector id", []string{"--injector-id", " "}, nil, `invalid injector_id " " (--injector-id)`},
+		{"blank tenant", []string{"--tenant", " "}, nil, `invalid tenant " " (--tenant)`},
+		{"blank platform URL", []string{"--openaev-url", " "}, nil, `invalid openaev_url " " (--openaev-url)`},
+		{"blank platform version", []string{"--openaev-version", " "}, nil, `invalid openaev_version " " (--openaev-version)`},
+		{"blank icon file", []string{"--icon-file", " "}, nil, `invalid icon_file " " (--icon-file)`},
+		{"blank platform CA", []string{"--ca-file", " "}, nil, `invalid ca_file " " (--ca-file)`},
+		{"blank broker CA", []string{"--broker-ca-file", " "}, nil, `invalid broker_ca_file " " (--broker-ca-file)`},
+		{"blank broker key pair", []string{"--broker-cert-file", " ", "--broker-key-file", " "}, nil, `invalid broker_cert_file " " (--broker-cert-file)`},
+		{"blank outbox", []string{"--outbox", " "}, nil, `invalid outbox " " (--outbox)`},
+		{"blank listen address", []string{"--listen-addr", " "}, nil, `invalid listen_addr " " (--listen-addr)`},
+		{"blank injectors", []string{"--injectors", " "}, nil, `invalid injectors "" (--injectors): names no injector`},
+		{"blank log format", []string{"--log-format", " "}, nil, `invalid log_format " " (--log-format)`},
+		{"blank log level", []string{"--log-level", " "}, nil, `invalid log_level " " (--log-level)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
