@@ -205,7 +205,7 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
 	if !due || !since {
 		log.Warn("the platform refuses the token; requeueing the message", zap.String("reason", ReasonUnauthorized),
 			zap.Int("in_a_row", n), zap.Int("this_message", times), zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
-		r.requeue(j)
+		r.requeue(j, r.requeueDelay)
 		return
 	}
 	r.auth.forget(ue.Key)

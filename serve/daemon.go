@@ -68,7 +68,9 @@ type Daemon struct {
 	HeartbeatInterval time.Duration
 	// RequeueDelay is how long a message whose handling failed transiently
 	// waits before it is returned to the queue (default DefaultRequeueDelay),
-	// so a platform outage does not turn into a redelivery storm.
+	// so a platform outage does not turn into a redelivery storm. It
+	// doubles with each failure of the same message, up to
+	// MaxRequeueDelay.
 	RequeueDelay time.Duration
 	// MinBackoff and MaxBackoff bound the exponential backoff between
 	// reconnections and registration retries.
@@ -149,6 +151,7 @@ type runner struct {
 	shutdownTimeout        time.Duration
 	heartbeatInterval      time.Duration
 	requeueDelay           time.Duration
+	retries                retries // the failures of each message, for its requeue delay
 	minBackoff, maxBackoff time.Duration
 	name                   string
 	maxMessageSize         int64

@@ -30,7 +30,10 @@
 //     with the error's Reason, until the error's Wait returns.
 //   - any other error: the result was not delivered; after RequeueDelay the
 //     message is returned to the queue (nack with requeue) and redelivered,
-//     possibly to another consumer.
+//     possibly to another consumer. The delay doubles with each failure of
+//     the same message (by its body's digest, kept in memory for the
+//     last 4096 messages), up to MaxRequeueDelay: a message the platform
+//     fails for ever is kept, and retried once a minute.
 //
 // A Handler that is a DeliveryHandler is told whether the broker
 // redelivered the message (Delivery.Redelivered): it may have been handled

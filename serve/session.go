@@ -289,6 +289,9 @@ func (r *runner) finish(j *job, err error) {
 		zap.Int("body_bytes", len(j.dl.Body)))
 	var ue *UnauthorizedError
 	var pe *PauseError
+	if err == nil || IsPermanent(err) {
+		r.retries.forget(j.dl.Body)
+	}
 	switch {
 	case errors.As(err, &ue):
 		r.unauthorized(j, ue, log)
@@ -311,15 +314,16 @@ func (r *runner) finish(j *job, err error) {
 		}
 		log.Warn("message rejected without requeue", zap.String("reason", err.Error()))
 	default:
-		log.Warn("handling failed; requeueing the message", zap.Duration("delay", r.requeueDelay), zap.Error(err))
-		r.requeue(j)
+		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)
+		log.Warn("handling failed; requeueing the message", zap.Int("attempt", attempt), zap.Duration("delay", delay), zap.Error(err))
+		r.requeue(j, delay)
 	}
 }
 
-// requeue returns a job's message to the queue after requeueDelay (at once
-// when the shutdown starts).
-func (r *runner) requeue(j *job) {
-	t := time.NewTimer(r.requeueDelay)
+// requeue returns a job's message to the queue after delay (at once when
+// the shutdown starts).
+func (r *runner) requeue(j *job, delay time.Duration) {
+	t := time.NewTimer(delay)
 	select {
 	case <-t.C:
 	case <-r.stopping:

@@ -1,0 +1,62 @@
+package serve
+
+import (
+	"crypto/sha256"
+	"sync"
+	"time"
+)
+
+// MaxRequeueDelay caps the requeue delay of a message that keeps failing
+// (see retries).
+const MaxRequeueDelay = time.Minute
+
+// retries counts the transient failures of each message, by the digest of
+// its body (a redelivery holds the same bytes: the same inject), so that
+// its requeue delay grows: RequeueDelay, then twice that, up to
+// MaxRequeueDelay. A platform that answers 5xx for one inject for ever
+// gets that inject's reception once a minute, not every few seconds, and
+// the message is kept: it is never dropped for a platform error. The
+// zero value is ready; it is safe for concurrent use.
+type retries struct {
+	mu sync.Mutex
+	n  map[[sha256.Size]byte]int
+}
+
+// failed records one more failure of the message body and returns its
+// count and the delay before its requeue, base doubled for each failure
+// before this one and capped at MaxRequeueDelay (base when larger).
+func (rt *retries) failed(body []byte, base time.Duration) (attempt int, delay time.Duration) {
+	key := sha256.Sum256(body)
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	if rt.n == nil {
+		rt.n = map[[sha256.Size]byte]int{}
+	}
+	if _, seen := rt.n[key]; !seen && len(rt.n) >= maxKeys {
+		for k := range rt.n {
+			delete(rt.n, k) // any one: a count lost only shortens a delay
+			break
+		}
+	}
+	rt.n[key]++
+	attempt = rt.n[key]
+	delay = base
+	for i := 1; i < attempt && delay > 0 && delay < MaxRequeueDelay; i++ {
+		delay *= 2
+	}
+	return attempt, min(delay, max(MaxRequeueDelay, base))
+}
+
+// forget drops the count of the message body, settled for good.
+func (rt *retries) forget(body []byte) {
+	rt.mu.Lock()
+	none := len(rt.n) == 0
+	rt.mu.Unlock()
+	if none {
+		return // no digest to compute: nothing failed
+	}
+	key := sha256.Sum256(body)
+	rt.mu.Lock()
+	delete(rt.n, key)
+	rt.mu.Unlock()
+}
