@@ -77,7 +77,7 @@ const exitHelp = `EXIT CODES:
       (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
    3  the signatures were delivered (or printed), but the injector's outcome was failed or timeout
       (the deadline, or Ctrl-C): one WARN line on stderr says so
-   130  interrupted (SIGINT or SIGTERM) while reading the run's input files or waiting for the
+   130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading the run's input files or waiting for the
       outbox's lock: nothing ran, was sent or stored (once the injector runs, the first signal
       makes it a timeout: exit 3); or a second signal, which exits at once: bodies not yet
       delivered stay in the outbox (injectkit outbox list)

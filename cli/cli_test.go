@@ -329,8 +329,8 @@ func TestInjectorsAndVersion(t *testing.T) {
 		t.Errorf("run --help does not document exit codes: %q", r.stdout)
 	}
 	r = run(t, registry(), nil, "serve", "--help")
-	if !strings.Contains(r.stdout, "130  a second SIGINT/SIGTERM") {
-		t.Errorf("serve --help does not document exit code 130 (a second signal): %q", r.stdout)
+	if !strings.Contains(r.stdout, "130  a second SIGINT/SIGTERM/SIGHUP") || !strings.Contains(r.stdout, "0  stopped by SIGINT/SIGTERM/SIGHUP") {
+		t.Errorf("serve --help does not document exit codes 0 and 130 of SIGINT, SIGTERM and SIGHUP: %q", r.stdout)
 	}
 }
 

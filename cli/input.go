@@ -8,7 +8,7 @@ import (
 	"os"
 )
 
-// ExitInterrupted is the exit code of a run stopped by SIGINT or SIGTERM
+// ExitInterrupted is the exit code of a run stopped by SIGINT, SIGTERM or SIGHUP
 // before its inject ran (while its input was being read): nothing was run,
 // sent or stored; and of an outbox flush stopped by one: the bodies not
 // delivered stay pending. It is 128 plus SIGINT's number, as a shell

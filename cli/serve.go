@@ -27,10 +27,11 @@ import (
 )
 
 const serveExitHelp = `EXIT CODES:
-   0  stopped by SIGINT/SIGTERM after the injects in flight finished or were requeued
+   0  stopped by SIGINT/SIGTERM/SIGHUP (each a graceful stop, logged with its name) after the
+      injects in flight finished or were requeued
    1  could not start: registration refused, listen address in use
    2  invalid configuration: one line on stderr names the key and the value
-   130  a second SIGINT/SIGTERM during the graceful stop: exits at once; the injects in flight are
+   130  a second SIGINT/SIGTERM/SIGHUP during the graceful stop: exits at once; the injects in flight are
         unacknowledged and go back to the queue, callbacks not yet delivered stay in the outbox
    An inject's outcome (failed, timeout) goes to the platform in its terminal callback and never
    changes the exit code (run's code 3 does not apply to serve).`

@@ -28,7 +28,10 @@ var (
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	// SIGHUP (the terminal closed, or a supervisor's reload) stops as
+	// SIGTERM does: its default would end serve at once, the injects in
+	// flight not requeued.
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		s := <-sigs
 		fmt.Fprintf(os.Stderr, "injectkit: %s: stopping gracefully (send it again to exit now)\n", s)

@@ -28,7 +28,7 @@ import (
 // the stock registry and the default selection: the platform accepts the
 // registration and its heartbeats, every reference contract but noop's
 // (served only when named) is registered with outputs the version knows,
-// and SIGTERM stops the daemon with exit 0.
+// and SIGTERM (or SIGHUP) stops the daemon gracefully with exit 0.
 func TestIntegrationPlatformServeRegistration(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
 	if got := registry().Names(); !slices.Equal(got, referenceInjectors) {
@@ -37,9 +37,10 @@ func TestIntegrationPlatformServeRegistration(t *testing.T) {
 	tests := []struct {
 		name    string
 		version openaevtest.Version
+		stop    syscall.Signal
 	}{
-		{"current line", openaevtest.Current},
-		{"2.4.0", openaevtest.Version24},
+		{"current line", openaevtest.Current, syscall.SIGTERM},
+		{"2.4.0, stopped by SIGHUP", openaevtest.Version24, syscall.SIGHUP},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,8 +64,11 @@ func TestIntegrationPlatformServeRegistration(t *testing.T) {
 				t.Fatalf("no registration, heartbeat and consumer: %v (registrations %d, daemon %s)",
 					err, len(p.Registrations()), d.State())
 			}
-			if code := d.Stop(t, syscall.SIGTERM, time.Minute); code != 0 {
-				t.Errorf("exit %d after SIGTERM, want 0", code)
+			if code := d.Stop(t, tt.stop, time.Minute); code != 0 {
+				t.Errorf("exit %d after %s, want 0", code, tt.stop)
+			}
+			if got := d.Stderr.String(); !strings.Contains(got, tt.stop.String()+": stopping gracefully") || !strings.Contains(got, "stopped") {
+				t.Errorf("no graceful stop logged after %s:\n%s", tt.stop, got)
 			}
 			for i, reg := range p.Registrations() {
 				if reg.Status != 200 {
@@ -98,7 +102,7 @@ func TestIntegrationPlatformServeRegistration(t *testing.T) {
 				}
 			}
 			if _, consumers := servetest.Counts(t, queue); consumers != 0 {
-				t.Errorf("%d consumers left after SIGTERM", consumers)
+				t.Errorf("%d consumers left after %s", consumers, tt.stop)
 			}
 			if strings.Contains(d.Stderr.String(), platformToken) {
 				t.Error("token leaked to the logs")

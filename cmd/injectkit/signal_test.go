@@ -124,7 +124,7 @@ func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 // The first signal also ends a run that waits for another process's lock
 // on the outbox before its inject runs: exit 130, nothing sent or stored.
 func TestBinaryFirstSignalWhileWaitingForTheOutbox(t *testing.T) {
-	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP} {
 		t.Run(sig.String(), func(t *testing.T) {
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			holder, err := outbox.Open(box, outbox.Options{Command: "holder under test"})
