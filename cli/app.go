@@ -101,7 +101,7 @@ func NewApp(o Options) *ucli.App {
 		EnableBashCompletion:  false,
 		CustomAppHelpTemplate: ucli.AppHelpTemplate + "\n" + exitHelp + "\n",
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, o.name()), Hint: flagHint(rootFlags(), err)}
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, o.name()), Hint: flagHint(rootFlags(), nil, err)}
 		},
 		Flags:  rootFlags(),
 		Action: rootAction(o),

@@ -88,6 +88,8 @@ func TestDidYouMean(t *testing.T) {
 		{"flag of the application", []string{"--verison"}, "flag provided but not defined: --verison", "did you mean --version?"},
 		{"single dash kept", []string{"run", "noop", "-taget=127.0.0.1"}, "flag provided but not defined: -taget (see", "did you mean --target?"},
 		{"value form", []string{"run", "noop", "--taget=127.0.0.1"}, "flag provided but not defined: --taget (see", "did you mean --target?"},
+		{"flag of run given to serve", []string{"serve", "--profile", "openaev"}, "flag provided but not defined: --profile (see injectkit serve --help)",
+			"injectkit: hint: serve always speaks the openaev profile; --profile is a flag of run"},
 		{"injector of run", []string{"run", "nmpa", "--target", "127.0.0.1", "--log-level", "error"}, `unknown injector "nmpa"`, "did you mean nmap?"},
 		{"injector of validate", []string{"validate", "nopo", "--target", "127.0.0.1", "--log-level", "error"}, `unknown injector "nopo"`, "did you mean noop?"},
 		{"injector of injectors", []string{"injectors", "nmp"}, `unknown injector "nmp"`, "did you mean nmap?"},

@@ -55,6 +55,12 @@ func serveCommand(o Options) *ucli.Command {
 	}
 }
 
+// serveFlagNotes are the hints of flags of run that serve has no use for
+// (see flagNotes).
+var serveFlagNotes = map[string]string{
+	"profile": "serve always speaks the openaev profile; --profile is a flag of run",
+}
+
 // injectorsUsage is the help of --injectors: the field's, and the
 // injectors known.
 func injectorsUsage(o Options) string {

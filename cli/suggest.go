@@ -116,15 +116,24 @@ func groupAction(o Options, path string, root bool) ucli.ActionFunc {
 // flag: "flag provided but not defined: -nope".
 const undefinedFlag = "flag provided but not defined: "
 
+// flagNotes explains, by command path, a flag that the command lacks and
+// a user may look for in it (another command's): the hint says why rather
+// than suggest a flag that only looks alike.
+var flagNotes = map[string]map[string]string{"serve": serveFlagNotes}
+
 // flagHint suggests the flag of flags closest to the one err says is not
-// defined, "" when err is about something else or none is close.
-func flagHint(flags []ucli.Flag, err error) string {
+// defined (or gives its note of notes), "" when err is about something
+// else or none is close.
+func flagHint(flags []ucli.Flag, notes map[string]string, err error) string {
 	msg := err.Error()
 	i := strings.Index(msg, undefinedFlag)
 	if i < 0 {
 		return ""
 	}
 	typed := strings.TrimLeft(strings.Fields(msg[i+len(undefinedFlag):] + " ")[0], "-")
+	if note, ok := notes[typed]; ok {
+		return note
+	}
 	var names []string
 	for _, f := range flags {
 		for _, n := range f.Names() {
@@ -176,7 +185,7 @@ func suggestFlags(o Options, cmd *ucli.Command, path string) {
 		if nv := flagWithoutValue(err); nv != "" {
 			return usageErr("%s (see %s --help)", nv, full)
 		}
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, full), Hint: flagHint(flags, err)}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, full), Hint: flagHint(flags, flagNotes[path], err)}
 	}
 	if action := cmd.Action; action != nil && len(flags) > 0 {
 		cmd.Action = func(c *ucli.Context) error {
