@@ -9,13 +9,15 @@ import (
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/serve"
 )
 
 // TestRedeliveredWhileRunningWaitsForTheRun: the broker delivers a message
 // again when the channel of its run closes, maybe to the same process,
 // whose run goes on. That redelivery does not run the inject a second time:
 // it waits for the run in flight and ends with its outcome, so the platform
-// sees one run and at most one completion.
+// sees one run and at most one completion. The serve Handler logs only
+// that wait, never that it runs the inject.
 func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 	tests := []struct {
 		name           string
@@ -42,7 +44,10 @@ func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 			testkit.WaitFor(t, 10*time.Second, "the first run executing", func() bool { return e.nmap.calls.Load() == 1 })
 
 			second := make(chan error, 1)
-			go func() { second <- e.proc.Process(openaev.Redelivered(context.Background()), body) }()
+			h := openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Log: e.log})
+			go func() {
+				second <- h.HandleDelivery(context.Background(), serve.Delivery{Body: body, Redelivered: true})
+			}()
 			testkit.WaitFor(t, 10*time.Second, "the redelivery waiting", func() bool {
 				return e.logs.FilterMessageSnippet("waiting for that run").Len() == 1
 			})
@@ -57,6 +62,9 @@ func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 			}
 			if n := e.nmap.calls.Load(); n != 1 {
 				t.Errorf("the inject ran %d times, want 1", n)
+			}
+			if running := e.logs.FilterMessageSnippet("running it"); running.Len() != 0 {
+				t.Errorf("the redelivery that waited logged %q", running.All()[0].Message)
 			}
 			if n := len(e.platform.Completions("i-twin")); n != tt.wantCompletion {
 				t.Errorf("%d completions, want %d", n, tt.wantCompletion)

@@ -87,7 +87,8 @@ type HandlerConfig struct {
 //     platform would reopen a finished inject and complete it twice. When
 //     the status cannot be read, it runs, and the reason is logged. A
 //     redelivered message of an inject this process is running waits for
-//     that run and takes its outcome (see Processor.ProcessMessage).
+//     that run and takes its outcome (see Processor.ProcessMessage); only
+//     that wait is logged then.
 //   - The run of a redelivered message, and of one whose channel closed
 //     before its acknowledgement (serve.Delivery.Lost: the broker delivers
 //     it again), asks the platform before each attempt of its terminal
@@ -152,12 +153,18 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	}
 	joined := false
 	if d.Redelivered {
-		if h.finished(ctx, id) {
+		status, err := h.cfg.Processor.profile.client.InjectStatus(ctx, id)
+		if err == nil && Finished(status) {
+			h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
+				zap.String("inject_id", id), zap.String("status", status))
 			return nil
 		}
 		ctx = Redelivered(ctx)
-		// It waits for the run in flight, whose outcome is counted.
-		joined = h.cfg.Processor.flights.running(id) != nil
+		// It waits for the run in flight, whose outcome is counted (the
+		// processor logs the wait).
+		if joined = h.cfg.Processor.flights.running(id) != nil; !joined {
+			h.runAgain(id, status, err)
+		}
 	}
 	// The signature types also reach a result sent unstored (sendDirect).
 	ctx, superseded := noteSuperseded(withSignatureTypes(ctx, m))
@@ -201,21 +208,16 @@ func (h *Handler) received(d serve.Delivery, injector string) {
 	}
 }
 
-// finished reports whether the platform says the inject of a redelivered
-// message has finished; it logs what it found.
-func (h *Handler) finished(ctx context.Context, id string) bool {
-	status, err := h.cfg.Processor.profile.client.InjectStatus(ctx, id)
+// runAgain logs that a redelivered message runs its inject again: the
+// platform does not say it finished (status), or its status could not be
+// read (err).
+func (h *Handler) runAgain(id, status string, err error) {
 	log := h.log.With(zap.String("inject_id", id))
-	switch {
-	case err != nil:
+	if err != nil {
 		log.Warn("redelivered message: the inject's status cannot be read; running it", zap.Error(err))
-		return false
-	case Finished(status):
-		log.Info("redelivered message of a finished inject: acknowledged, not run again", zap.String("status", status))
-		return true
+		return
 	}
 	log.Info("redelivered message of an unfinished inject: running it", zap.String("status", status))
-	return false
 }
 
 // settle maps the outcome of a message of inject id ("" when the message
