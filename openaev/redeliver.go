@@ -76,8 +76,8 @@ func alwaysTwin(context.Context) bool { return true }
 // its answer lost (a connection cut after the request went out), and a
 // second "complete" would finish the inject twice.
 // "data" callbacks (index > 0) are sent without asking: they follow their
-// "complete" (a resend holds them back and drops them with it, see
-// ResendPoster).
+// "complete" (a resend holds them back until it is delivered or
+// superseded, see ResendPoster).
 func (p *Profile) postBody(ctx context.Context, injectID string, index int, body []byte, twin func(context.Context) bool) error {
 	op := ActionComplete
 	if index > 0 {

@@ -19,9 +19,10 @@ import (
 // drop it and count it apart from the delivered ones. When
 // the status cannot be read, the body is sent as usual. The "data"
 // callbacks (index > 0) follow their "complete" (see InOrder): an outbox
-// Resender sends them only once it is delivered, and drops them, counted
-// superseded, with a superseded one: the platform would append their
-// signatures, those of another run, to the inject.
+// Resender sends them only once it is delivered or superseded. They are
+// sent after a superseded one too: the finished inject may be this very
+// "complete"'s doing, taken by the platform with its answer lost, and the
+// data are then the only copy of the run's signatures.
 type ResendPoster struct {
 	Profile *Profile
 }

@@ -84,5 +84,6 @@
 // fault, not the body); a resend then holds back that backend's other
 // bodies. For a poster whose later bodies of a send depend on the first (an
 // InOrderPoster, as the openaev profile's), the later bodies wait, pending,
-// until the first is delivered, and go with it when it is superseded.
+// until the first is delivered or superseded (perhaps by itself, its answer
+// lost: they are sent then, never dropped).
 package outbox

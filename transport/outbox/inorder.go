@@ -1,9 +1,7 @@
 package outbox
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"time"
 
@@ -16,10 +14,11 @@ import (
 // the first. When InOrder reports true, a Resender sends the later bodies
 // of a send only once its first is no longer stored pending: while it is
 // (its attempt failed, it is not due, another process is sending it) they
-// stay pending, unsent, their next attempt that of the first; and when the
-// first is superseded (ErrSuperseded), they are deleted with it, unsent,
-// due or not, and counted Superseded. A first delivered, or moved to the
-// dead list, lets them go.
+// stay pending, unsent, their next attempt that of the first. A first
+// delivered, superseded (ErrSuperseded) or moved to the dead list lets them
+// go: a superseded first is one the backend no longer needs, perhaps
+// because this very body reached it and only its answer was lost, so the
+// later bodies are sent all the same; a duplicate is better than a loss.
 type InOrderPoster interface {
 	Poster
 	InOrder() bool
@@ -104,21 +103,6 @@ func (rs *Resender) claim(r Record, res *FlushResult, log *zap.Logger) (Record, 
 		res.Busy++
 	}
 	return full, ok, nil
-}
-
-// dropWithFirst deletes r, unsent: the first body of its send was
-// superseded.
-func (rs *Resender) dropWithFirst(ctx context.Context, r Record, res *FlushResult, log *zap.Logger) error {
-	full, ok, err := rs.claim(r, res, log)
-	if err != nil || !ok {
-		return err
-	}
-	out, err := rs.Store.Settle(ctx, full, fmt.Errorf("chunk 0 of the same send: %w", ErrSuperseded), rs.MaxBackoff)
-	if out == Superseded {
-		res.Superseded++
-		log.Info("outbox body superseded with chunk 0 of its send: not sent")
-	}
-	return err
 }
 
 // holdBack leaves r pending, unsent, counted Failed: first, the first body

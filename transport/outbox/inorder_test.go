@@ -15,7 +15,8 @@ type inOrder struct{ posterFunc }
 func (inOrder) InOrder() bool { return true }
 
 // The later bodies of an in-order send go only after its first: held back
-// while it fails, dropped when it is superseded; a poster that does not
+// while it fails, sent after it when it is superseded (the backend may
+// hold it already, its answer lost: dropping them would lose them); a poster that does not
 // send in order sends each body alone, as before.
 func TestFlushInOrder(t *testing.T) {
 	errDown := errors.New("503")
@@ -29,7 +30,7 @@ func TestFlushInOrder(t *testing.T) {
 	}{
 		{"first delivered: the others follow", true, nil, FlushResult{Delivered: 3}, []int{0, 1, 2}, 0},
 		{"first failing: the others held back", true, errDown, FlushResult{Failed: 3}, []int{0}, 3},
-		{"first superseded: the others dropped with it", true, fmt.Errorf("i: %w", ErrSuperseded), FlushResult{Superseded: 3}, []int{0}, 0},
+		{"first superseded: the others sent after it", true, fmt.Errorf("i: %w", ErrSuperseded), FlushResult{Superseded: 1, Delivered: 2}, []int{0, 1, 2}, 0},
 		{"not in order: each body alone", false, errDown, FlushResult{Delivered: 2, Failed: 1}, []int{0, 1, 2}, 1},
 	}
 	for _, tt := range tests {

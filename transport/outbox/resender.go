@@ -197,15 +197,9 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 			continue
 		}
 		// A later body of an in-order send follows its first (see
-		// InOrderPoster): superseded with it, due or not.
+		// InOrderPoster).
 		first, follows := firsts[r.ID]
 		follows = follows && first.State == Pending && rs.inOrder(r.BaseURL)
-		if follows && settled[first.ID] == Superseded {
-			if err := rs.dropWithFirst(ctx, r, &res, rs.recordLog(r)); err != nil {
-				return res, err
-			}
-			continue
-		}
 		if !all && r.NextAttempt.After(now) {
 			continue
 		}
