@@ -204,7 +204,7 @@ func outboxCommand(o Options) *ucli.Command {
 					"   0  every body stored for the backend was delivered (or superseded)\n" +
 					"   1  a body was not delivered: it stays pending (injectkit outbox list)\n" +
 					"   2  invalid usage, or an outbox corrupt or locked\n" +
-					"   130  interrupted (SIGINT or SIGTERM): the bodies not delivered stay pending as they were",
+					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending as they were",
 				Flags:  outboxFlags(send, sendUsage),
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return e.reportIncomplete(o, flushOutbox(c, o, e)) }),
 			},

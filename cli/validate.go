@@ -20,7 +20,7 @@ import (
 const validateExitHelp = `EXIT CODES:
    0  the inject is valid: run would execute it (one line on stdout says how)
    2  it is not: one line on stderr names the flag, key, field or file, and the value
-   130  interrupted (SIGINT or SIGTERM) while reading its input files (a FIFO), as run: nothing was checked`
+   130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading its input files (a FIFO), as run: nothing was checked`
 
 func validateCommand(o Options) *ucli.Command {
 	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid) or 2 (not)",
