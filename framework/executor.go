@@ -149,7 +149,10 @@ type Inject struct {
 
 // Partial reports one partial result as soon as it is known
 // (for example "10.0.0.1:22/tcp open ssh"). If the run ends as a timeout,
-// every partial result reported is kept in the signatures. Safe for
+// each partial result reported is kept in the signatures of the targets it
+// names by address, host name, query or cloud region (a result naming no
+// target, or too many, goes to every target, the first few only; see
+// signatures.MaxNamedTargets). Name the target in each result. Safe for
 // concurrent use.
 func (in *Inject) Partial(result string) {
 	in.mu.Lock()

@@ -21,7 +21,8 @@ type Report struct {
 	// the runtime marked a timeout or a recovered panic).
 	Output framework.ToolOutput
 	// Partial holds the results reported through Inject.Partial when the
-	// outcome is a timeout (the signatures' partial_results), else nil.
+	// outcome is a timeout, else nil; each target's signature holds those
+	// that name it (its partial_results).
 	Partial []string
 	Targets []framework.Target
 	// Manifest is the executor's, nil when it has none.

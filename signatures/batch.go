@@ -9,16 +9,18 @@ import (
 )
 
 // Batch is the signatures of a list of targets held as what they share
-// (source addresses, times, status, partial results, extras) and a way to
-// reach each target's configuration: a signature is built only when asked
-// for, so that a million targets cost no more than their configurations.
+// (source addresses, times, status, extras), each target's share of a
+// timed-out run's partial results and a way to reach each target's
+// configuration: a signature is built only when asked for, so that a
+// million targets cost no more than their configurations.
 // Manager.Batch compiles the pre-execution batch, Manager.Post the
 // post-execution one; their signatures are those of CompilePre and
 // CompilePost. A Batch is immutable and safe for concurrent use.
 type Batch struct {
-	n      int
-	config func(i int) Config
-	shared Signature // every field but the identity
+	n       int
+	config  func(i int) Config
+	shared  Signature // every field but the identity and the partial results
+	partial *partials // nil when there are none
 	// source, when not nil, waits for the source addresses looked up in
 	// the background (network batches) and returns them; shared's source
 	// fields are unset until then.
@@ -63,7 +65,8 @@ func (m *Manager) Batch(n int, config func(i int) Config) (*Batch, error) {
 
 // Post returns the post-execution batch of pre: every pre field unchanged
 // plus end_time, execution_status, the partial results of a timed-out run
-// and the tool's extra signatures, as CompilePost sets them.
+// that name each target and the tool's extra signatures, as CompilePost
+// sets them.
 func (m *Manager) Post(pre *Batch, out ToolOutput) (*Batch, error) {
 	post := &Batch{n: pre.n, config: pre.config, shared: pre.base()}
 	fill, err := m.postFields(out)
@@ -71,6 +74,7 @@ func (m *Manager) Post(pre *Batch, out ToolOutput) (*Batch, error) {
 		return nil, err
 	}
 	fill(&post.shared)
+	post.partial = attribute(partialResults(out), pre.n, func(i int, s *Signature) { pre.config(i).identity(s) })
 	return post, nil
 }
 
@@ -102,6 +106,7 @@ func (b *Batch) base() Signature {
 func (b *Batch) fill(i int, s *Signature) {
 	*s = b.base()
 	b.config(i).identity(s)
+	s.PartialResults = b.partial.of(i)
 }
 
 // All yields every signature in order (each as Signature returns it).
@@ -146,16 +151,18 @@ func (b *Batch) PayloadTargets(target func(i int) Attribution, types []Expectati
 }
 
 // template builds the payload targets of a batch without per-target
-// extras: every value but the identity is the same for all targets, built
-// (and boxed) once; a target's values are the shared head (source
-// addresses), its identity, and the shared tail of its type (times,
-// status, partial results, extras). Types without extras of their own
-// share one values slice, as payloadBuilder's do.
+// extras: every value but the identity and the partial results is the
+// same for all targets, built (and boxed) once; a target's values are the
+// shared head (source addresses), its identity, the shared middle (times,
+// status), its partial results and the shared tail of its type (extras).
+// Types without extras of their own share one values slice, as
+// payloadBuilder's do.
 type template struct {
 	b      *Batch
 	target func(int) Attribution
 	types  []ExpectationType
 	head   []Value
+	mid    []Value
 	tails  [][]Value
 	plain  []bool
 	most   int // the longest tail
@@ -163,13 +170,14 @@ type template struct {
 	id     Signature // the identity of the target being built
 	ident  []Field
 	boxes  boxCache
+	pv     [1]Value // the partial results of the target being built
 	vals   []Value
 	groups []ValueGroup
 }
 
 func (b *Batch) newTemplate(target func(int) Attribution, types []ExpectationType, extras TypeExtras) *template {
 	t := &template{b: b, target: target, types: types, tails: make([][]Value, len(types)), plain: make([]bool, len(types))}
-	core := b.shared.appendCore(nil) // no identity: source fields, then times, status, partial results
+	core := b.shared.appendCore(nil) // no identity, no partial results: source fields, then times, status
 	split := 0
 	for split < len(core) && (core[split].Name == FieldSourceIPv4 || core[split].Name == FieldSourceIPv6) {
 		split++
@@ -177,10 +185,13 @@ func (b *Batch) newTemplate(target func(int) Attribution, types []ExpectationTyp
 	for _, f := range core[:split] {
 		t.head = append(t.head, Value{f.Name, f.Value})
 	}
+	for _, f := range core[split:] {
+		t.mid = append(t.mid, Value{f.Name, f.Value})
+	}
 	for j, et := range types {
 		t.plain[j] = len(extras[et]) == 0
 		var tail []Value
-		for _, f := range appendSorted(slices.Clip(core[split:]), mergeExtras(b.shared.Extra, extras[et])) {
+		for _, f := range appendSorted(nil, mergeExtras(b.shared.Extra, extras[et])) {
 			tail = append(tail, Value{f.Name, f.Value})
 		}
 		t.tails[j] = tail
@@ -194,7 +205,12 @@ func (t *template) build(i int) PayloadTarget {
 	t.id = Signature{}
 	t.b.config(i).identity(&t.id)
 	t.ident = t.id.appendCoreBoxed(t.ident[:0], &t.boxes)
-	n := len(t.head) + len(t.ident) + t.most
+	var partial []Value
+	if pr := t.b.partial.of(i); len(pr) > 0 {
+		t.pv[0] = Value{FieldPartialResults, pr}
+		partial = t.pv[:]
+	}
+	n := len(t.head) + len(t.ident) + len(t.mid) + len(partial) + t.most
 	t.vals = slices.Grow(t.vals[:0], n*len(t.types))
 	t.groups = slices.Grow(t.groups[:0], len(t.types))
 	var shared []Value
@@ -208,6 +224,8 @@ func (t *template) build(i int) PayloadTarget {
 		for _, f := range t.ident {
 			t.vals = append(t.vals, Value{f.Name, f.Value})
 		}
+		t.vals = append(t.vals, t.mid...)
+		t.vals = append(t.vals, partial...)
 		t.vals = append(t.vals, t.tails[j]...)
 		vals := t.vals[from:len(t.vals):len(t.vals)]
 		if t.plain[j] {

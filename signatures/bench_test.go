@@ -1,6 +1,7 @@
 package signatures_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 
@@ -98,5 +99,46 @@ func BenchmarkBuildPayload(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+	})
+}
+
+// BenchmarkPostTimeout compiles a timed-out batch whose every target is
+// named by one result and encodes its payload: bytes/target stays flat as
+// the targets grow.
+func BenchmarkPostTimeout(b *testing.B) {
+	eachSize(b, func(b *testing.B, n int) {
+		cfgs := benchConfigs(n)
+		results := make([]string, n)
+		for i, c := range cfgs {
+			results[i] = ownResult(c)
+		}
+		m := benchManager()
+		pre, err := m.Batch(n, func(i int) signatures.Config { return cfgs[i] })
+		if err != nil {
+			b.Fatal(err)
+		}
+		types := []signatures.ExpectationType{signatures.Detection}
+		target := func(int) signatures.Attribution { return signatures.Attribution{Asset: "a"} }
+		b.ReportAllocs()
+		var size int
+		for b.Loop() {
+			post, err := m.Post(pre, timedOut(results...))
+			if err != nil {
+				b.Fatal(err)
+			}
+			seq, err := post.PayloadTargets(target, types, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			size = 0
+			for _, pt := range seq {
+				body, err := json.Marshal(pt)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size += len(body)
+			}
+		}
+		b.ReportMetric(float64(size)/float64(n), "bytes/target")
 	})
 }

@@ -109,7 +109,8 @@ func isNil(c Config) bool {
 
 // CompilePost returns new signatures, same length and order as pre, with
 // every pre field unchanged plus end_time, execution_status, the partial
-// results of a timed-out run and the tool's extra signatures.
+// results of a timed-out run that name each target (see MaxNamedTargets)
+// and the tool's extra signatures.
 func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, error) {
 	fill, err := m.postFields(out)
 	if err != nil {
@@ -117,15 +118,26 @@ func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, err
 	}
 	post := make([]Signature, len(pre))
 	copy(post, pre)
+	p := attribute(partialResults(out), len(pre), func(i int, s *Signature) { *s = pre[i] })
 	for i := range post {
 		fill(&post[i])
+		post[i].PartialResults = p.of(i)
 	}
 	return post, nil
 }
 
-// postFields checks out and returns what sets the post-execution fields of
-// a signature: end_time, execution_status, the partial results of a
-// timed-out run and the tool's extra signatures (merged into a new map).
+// partialResults returns the partial results of a timed-out run, nil for
+// any other outcome.
+func partialResults(out ToolOutput) []string {
+	if out.ExecutionStatus() == StatusTimeout && out.TimeoutInfo != nil {
+		return out.TimeoutInfo.PartialResults
+	}
+	return nil
+}
+
+// postFields checks out and returns what sets the post-execution fields
+// every signature of a run shares: end_time, execution_status and the
+// tool's extra signatures (merged into a new map).
 func (m *Manager) postFields(out ToolOutput) (func(s *Signature), error) {
 	if err := out.Validate(); err != nil {
 		return nil, err
@@ -149,16 +161,9 @@ func (m *Manager) postFields(out ToolOutput) (func(s *Signature), error) {
 		end = t.UTC()
 	}
 	endStr := end.Format(TimeFormat)
-	var partial []string
-	if status == StatusTimeout && out.TimeoutInfo != nil && len(out.TimeoutInfo.PartialResults) > 0 {
-		partial = out.TimeoutInfo.PartialResults
-	}
 	return func(s *Signature) {
 		s.EndTime = endStr
 		s.ExecutionStatus = status
-		if partial != nil {
-			s.PartialResults = partial
-		}
 		if len(out.ExtraSignatures) > 0 {
 			extra := make(map[string]any, len(s.Extra)+len(out.ExtraSignatures))
 			for k, v := range s.Extra {

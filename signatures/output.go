@@ -30,6 +30,8 @@ type ErrorInfo struct {
 
 // TimeoutInfo describes a run cut short by its deadline.
 type TimeoutInfo struct {
+	// PartialResults is what the run found, one line per result; each
+	// goes to the signatures of the targets it names (MaxNamedTargets).
 	PartialResults []string `json:"partial_results,omitempty"`
 }
 
