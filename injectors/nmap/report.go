@@ -234,21 +234,42 @@ func openPorts(h host) []port {
 	return out
 }
 
-// partialLines describes a finished host, one line per open port
-// ("127.0.0.1:22/tcp open ssh"), or one line when none is open.
+// partialLines describes a finished host, one line per open port, or one
+// line when none is open. A host nmap was given by name is named by that
+// name and its address, as nmap's own report does ("localhost (127.0.0.1):
+// 22/tcp open ssh", "localhost (127.0.0.1): no open port"); a host given by
+// address by its address alone ("127.0.0.1:22/tcp open ssh", "[::1]: no
+// open port"). Either way the line names its target in the words
+// signatures.TargetNames finds targets by, so a timed-out run sends it to
+// that target's signatures.
 func partialLines(h host) []string {
 	addr := hostAddr(h)
-	if strings.Contains(addr, ":") {
-		addr = "[" + addr + "]"
+	head, sep := addr, ":" // head, then sep before "22/tcp"
+	switch name := userName(h); {
+	case name != "" && !strings.EqualFold(name, addr):
+		head, sep = name+" ("+addr+")", ": "
+	case strings.Contains(addr, ":"):
+		head = "[" + addr + "]"
 	}
 	var lines []string
 	for _, p := range openPorts(h) {
-		lines = append(lines, fmt.Sprintf("%s:%d/%s open %s", addr, p.number(), p.Protocol, serviceName(p)))
+		lines = append(lines, fmt.Sprintf("%s%s%d/%s open %s", head, sep, p.number(), p.Protocol, serviceName(p)))
 	}
 	if len(lines) == 0 {
-		lines = append(lines, addr+": no open port")
+		lines = append(lines, head+": no open port")
 	}
 	return lines
+}
+
+// userName is the host name nmap was given for h (the name a host name
+// target holds), or "" when it was given an address.
+func userName(h host) string {
+	for _, hn := range h.Hostnames {
+		if hn.Type == "user" && hn.Name != "" {
+			return hn.Name
+		}
+	}
+	return ""
 }
 
 func serviceName(p port) string {

@@ -8,11 +8,11 @@
 # Port 18100 answers with an SSH banner, 18101 has no listener (closed),
 # 18102 is a listener whose accept queue is full, so the kernel drops new
 # SYNs: nmap reports it filtered (no iptables needed). 18163 accepts and
-# never answers.
+# never answers. 18120-18131 are twelve open ports on 127.0.0.1.
 set -eu
 python3 listen.py 127.0.0.1:18100:banner 127.0.0.1:18102:full \
 	127.0.0.2:18100:banner 127.0.0.3:18102:full ::1:18100:banner \
-	127.0.0.1:18163:silent &
+	127.0.0.1:18163:silent $(seq -f '127.0.0.1:%g:silent' 18120 18131) &
 lpid=$!
 trap 'kill $lpid' EXIT
 sleep 3 # let the listeners start and fill their queues
@@ -50,3 +50,9 @@ scan service_progress nmap "-p 18163 -sV --stats-every 1s" 127.0.0.1
 # truncated: a real capture cut inside its second host.
 mkdir -p truncated
 awk '/<host /{n++} n==2 && /<port /{print; exit} {print}' several_hosts/nmap.xml >truncated/nmap.xml
+# hostname_truncated: localhost given by name, then by address, with more
+# open ports than a timed-out run keeps of the results that name no target;
+# cut inside its second host, as a run killed at its deadline leaves it.
+scan hostname_truncated nmap "-p 18120-18131" localhost 127.0.0.1
+awk '/<host /{n++} n==2 && /<port /{print; exit} {print}' hostname_truncated/nmap.xml >hostname_truncated/nmap.cut
+mv hostname_truncated/nmap.cut hostname_truncated/nmap.xml

@@ -1,0 +1,130 @@
+package nmap
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// cutAtDeadline is a runner that writes a real nmap report cut short, then
+// ends the run as a deadline would: the hosts it finished are every
+// partial result of the run.
+func cutAtDeadline(t *testing.T, report []byte, cancel context.CancelFunc) runFunc {
+	return func(ctx context.Context, _ []string, _ io.Reader, stdout, _ io.Writer) error {
+		if _, err := stdout.Write(report); err != nil {
+			t.Error(err)
+		}
+		cancel()
+		<-ctx.Done()
+		return ctx.Err()
+	}
+}
+
+// A timed-out scan of host name targets: the signatures of each target
+// carry the partial results of the hosts matched to it (one per open port
+// of its scan_results), however many, and no other target's. The report
+// is a real capture of localhost, given by name, then by address, with
+// more open ports than a run keeps of the results that name no target.
+func TestTimeoutPartialResultsGoToHostNameTargets(t *testing.T) {
+	report := readFixture(t, "hostname_truncated/nmap.xml")
+	tests := []struct {
+		name    string
+		targets []string
+	}{
+		// ip6-localhost was never finished: it has no result of its own.
+		{"host names", []string{"LocalHost", "ip6-localhost"}},
+		// The host localhost is 127.0.0.1: both targets are its.
+		{"a host name and its address", []string{"LocalHost", "127.0.0.1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: "18120-18131", Timing: 4}, tt.targets...)
+			out := newTestExecutor(cutAtDeadline(t, report, cancel)).Execute(ctx, cfg)
+			if out.ExecutionStatus() != framework.StatusTimeout {
+				t.Fatalf("status %q, want timeout", out.ExecutionStatus())
+			}
+			rows := out.Findings[FieldScanResults].([]ScanResult)
+			p := payload(t, cfg, out)
+			for i, target := range tt.targets {
+				got, _ := values(t, p.Targets[i], framework.Detection)["partial_results"].([]string)
+				var own []ScanResult
+				for _, r := range rows {
+					if r.Target == target {
+						own = append(own, r)
+					}
+				}
+				if len(got) != len(own) {
+					t.Errorf("target %s: %d partial results %q, want one per open port of its host (%d)", target, len(got), got, len(own))
+				}
+				for _, r := range own {
+					port := fmt.Sprintf("%d/%s open", r.Port, r.Protocol)
+					if n := countContaining(got, port); n != 1 {
+						t.Errorf("target %s: %d partial results name %s, want 1 (%q)", target, n, port, got)
+					}
+				}
+			}
+		})
+	}
+}
+
+func countContaining(lines []string, sub string) int {
+	n := 0
+	for _, l := range lines {
+		if strings.Contains(l, sub) {
+			n++
+		}
+	}
+	return n
+}
+
+// Each partial line of a host names its target in the words a timed-out
+// run attributes results by: the host name nmap was given, and the
+// address; never a name nmap found (PTR).
+func TestPartialLinesNameTheirTarget(t *testing.T) {
+	open22 := []port{{Protocol: "tcp", ID: "22", State: portState{"open"}}}
+	tests := []struct {
+		name  string
+		host  host
+		names []string // targets every line must name
+	}{
+		{"by name", host{Addresses: []address{{"127.0.0.1", "ipv4"}}, Hostnames: []hostname{{"LocalHost", "user"}}, Ports: open22},
+			[]string{"localhost", "127.0.0.1"}},
+		{"by name, nothing open", host{Addresses: []address{{"::1", "ipv6"}}, Hostnames: []hostname{{"localhost", "user"}}},
+			[]string{"localhost", "::1"}},
+		{"by name, IPv6", host{Addresses: []address{{"::1", "ipv6"}}, Hostnames: []hostname{{"localhost", "user"}}, Ports: open22},
+			[]string{"localhost", "::1"}},
+		{"a PTR name is not the target", host{Addresses: []address{{"127.0.0.1", "ipv4"}}, Hostnames: []hostname{{"ptr.example", "PTR"}}, Ports: open22},
+			[]string{"127.0.0.1"}},
+		{"by address, IPv6", host{Addresses: []address{{"::1", "ipv6"}}, Ports: open22}, []string{"::1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The targets named, then others that must not be.
+			targets := append(slices.Clone(tt.names), "ptr.example", "127.0.0.2", "other.example")
+			names := signatures.NewTargetNames(len(targets), func(i int) signatures.Config {
+				return signatures.ClassifyNetworkTarget(targets[i])
+			})
+			for _, line := range partialLines(tt.host) {
+				named := make([]bool, len(targets))
+				for ts := range names.Named(line) {
+					for _, i := range ts {
+						named[i] = true
+					}
+				}
+				for i, target := range targets {
+					if want := i < len(tt.names); named[i] != want {
+						t.Errorf("line %q names %s: %v, want %v", line, target, named[i], want)
+					}
+				}
+			}
+		})
+	}
+}
