@@ -7,6 +7,7 @@ package noop
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -68,7 +69,7 @@ func (*Executor) Execute(ctx context.Context, cfg *framework.Inject) framework.T
 	}
 	if p.Delay > 0 {
 		for _, t := range cfg.Targets {
-			cfg.Partial(describe(t.Config) + " pending")
+			cfg.Partial(pending(t.Config))
 		}
 		timer := time.NewTimer(p.Delay)
 		defer timer.Stop()
@@ -91,14 +92,32 @@ func (*Executor) Execute(ctx context.Context, cfg *framework.Inject) framework.T
 	return out
 }
 
+// pending is the partial result reported for a target before the delay. It
+// names the target in the words a timed-out run sends a result to its
+// target's signatures by (signatures.TargetNames): "127.0.0.1 pending",
+// "aws:1:eu-west-1 pending", and for a query, the query narrowed to its
+// target before ": " ("port:22 ip:192.0.2.1: pending"), so that targets
+// sharing a query each get their own.
+func pending(c signatures.Config) string {
+	if v, ok := c.(signatures.ExternalConfig); ok {
+		q := strings.TrimSpace(v.Query)
+		if v.TargetIPv4 != "" {
+			q += " ip:" + v.TargetIPv4
+		}
+		if v.TargetHostname != "" {
+			q += " hostname:" + v.TargetHostname
+		}
+		return q + ": pending"
+	}
+	return describe(c) + " pending"
+}
+
 func describe(c signatures.Config) string {
 	switch v := c.(type) {
 	case signatures.NetworkConfig:
 		return v.Value()
 	case signatures.CloudConfig:
 		return v.CloudProvider + ":" + v.CloudAccountID + ":" + v.CloudRegion
-	case signatures.ExternalConfig:
-		return v.Query
 	}
 	return "target"
 }

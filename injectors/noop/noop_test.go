@@ -2,6 +2,7 @@ package noop_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -10,6 +11,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -73,4 +75,69 @@ func TestDelayReportsPartialsAndHonoursCancel(t *testing.T) {
 			t.Errorf("partial results = %v, want %v", got, want)
 		}
 	})
+}
+
+// A timed-out run over external targets narrowed from one query they
+// share: each target's signatures carry the one partial result noop
+// reported for it, however many targets share the query, and a query of
+// several words names its target too.
+func TestTimeoutPartialResultPerExternalTarget(t *testing.T) {
+	narrowed := func(n int, narrow func(c *signatures.ExternalConfig, i int)) []signatures.Config {
+		out := make([]signatures.Config, n)
+		for i := range out {
+			c := signatures.ExternalConfig{Query: "port:22"}
+			narrow(&c, i)
+			out[i] = c
+		}
+		return out
+	}
+	byIP := func(c *signatures.ExternalConfig, i int) { c.TargetIPv4 = fmt.Sprintf("192.0.2.%d", i+1) }
+	byName := func(c *signatures.ExternalConfig, i int) { c.TargetHostname = fmt.Sprintf("h%d.example.com", i) }
+	tests := []struct {
+		name string
+		cfgs []signatures.Config
+	}{
+		{"more than MaxNamedTargets narrowed by address", narrowed(signatures.MaxNamedTargets+4, byIP)},
+		{"a few narrowed by address", narrowed(3, byIP)},
+		{"narrowed by host name", narrowed(signatures.MaxNamedTargets+1, byName)},
+		{"queries of several words", []signatures.Config{
+			signatures.ExternalConfig{Query: "apache country:DE"},
+			signatures.ExternalConfig{Query: "product: nginx", TargetIPv4: "192.0.2.1", TargetHostname: "web.example.com"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := noop.New()
+			in := frameworktest.Inject(t, ex, tt.cfgs...)
+			in.Params.(*noop.Params).Delay = time.Hour
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // the deadline has passed once the partial results are reported
+			out := ex.Execute(ctx, in)
+			if out.ExecutionStatus() != signatures.StatusTimeout {
+				t.Fatalf("status = %s, want timeout", out.ExecutionStatus())
+			}
+			m := signatures.NewManager(signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "127.0.0.1" }}))
+			p, err := runtime.PayloadOf(m, in, out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := map[string]int{}
+			for i, pt := range p.Targets {
+				var got []string
+				for _, v := range pt.SignatureValues[0].Values {
+					if v.SignatureType == signatures.FieldPartialResults {
+						got = v.SignatureValue.([]string)
+					}
+				}
+				if len(got) != 1 {
+					t.Errorf("target %d (%+v): partial results %q, want its own one", i, tt.cfgs[i], got)
+					continue
+				}
+				if j, dup := seen[got[0]]; dup {
+					t.Errorf("targets %d and %d carry the same partial result %q, want each its own", j, i, got[0])
+				}
+				seen[got[0]] = i
+			}
+		})
+	}
 }
