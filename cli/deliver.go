@@ -71,12 +71,22 @@ type profile interface {
 	outbox.Profile
 }
 
-// durable returns p made durable by store, or p itself without one.
-func durable(p profile, store *outbox.Store) runtime.Deliverer {
+// durable returns p made durable by store, or p itself without one. A
+// report the outbox has no room for is sent unstored, as the callback
+// profile's is (see unstoredWhenFull), with the same WARN.
+func durable(p profile, store *outbox.Store, log *zap.Logger) runtime.Deliverer {
 	if store == nil {
 		return p
 	}
-	return &outbox.Deliverer{Profile: p, Store: store}
+	return &outbox.Deliverer{Profile: p, Store: store, Unstored: func(r *runtime.Report, fe *outbox.FullError) { warnFull(log, r, fe) }}
+}
+
+// warnFull says that r's bodies are sent without being stored, its outbox
+// full.
+func warnFull(log *zap.Logger, r *runtime.Report, fe *outbox.FullError) {
+	log.Warn("outbox full: sending the signatures without storing them (a failure cannot be resent by a flush)",
+		zap.String("inject_id", r.InjectID), zap.String("outbox", fe.Path), zap.Int64("used", fe.Used),
+		zap.Int64("max_bytes", fe.Max), zap.Int64("need", fe.Need))
 }
 
 // unstoredWhenFull is the durable deliverer of `run` with the callback
@@ -101,9 +111,7 @@ func (d unstoredWhenFull) Deliver(ctx context.Context, r *runtime.Report) error 
 	if !errors.As(err, &fe) {
 		return err
 	}
-	d.log.Warn("outbox full: sending the signatures without storing them (a failure cannot be resent by a flush)",
-		zap.String("inject_id", r.InjectID), zap.String("outbox", fe.Path), zap.Int64("used", fe.Used),
-		zap.Int64("max_bytes", fe.Max), zap.Int64("need", fe.Need))
+	warnFull(d.log, r, fe)
 	if err := d.direct.Deliver(ctx, r); err != nil {
 		return fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, err)
 	}

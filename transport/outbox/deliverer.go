@@ -64,6 +64,12 @@ type Deliverer struct {
 	// Failed, when not nil, receives (without blocking) after a body was
 	// kept, for example to wake a Resender.
 	Failed chan<- struct{}
+	// Unstored, when not nil, is told of a report the outbox has no room
+	// for (a *FullError before any body was posted, nothing stored): its
+	// bodies (Bodies.Seq iterated again) are then posted without being
+	// stored, in order, up to the first failure, which Deliver returns.
+	// Without it, Deliver returns the *UnstoredError.
+	Unstored func(r *runtime.Report, full *FullError)
 }
 
 // Interface guards.
@@ -91,7 +97,21 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	if err != nil {
 		return err
 	}
-	return d.send(ctx, b)
+	err = d.send(ctx, b)
+	var (
+		ue *UnstoredError
+		fe *FullError
+	)
+	if d.Unstored == nil || !errors.As(err, &ue) || len(ue.Delivered) > 0 || !errors.As(err, &fe) {
+		return err
+	}
+	d.Unstored(r, fe)
+	for e := range b.Seq {
+		if err := d.Profile.PostBody(ctx, e.InjectID, e.ChunkIndex, e.Body); err != nil {
+			return fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, failedChunk(err, e.ChunkIndex, b.N))
+		}
+	}
+	return nil
 }
 
 // Received calls the profile's Received hook, if it has one.
