@@ -1,10 +1,16 @@
 package cli_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -46,5 +52,62 @@ func TestRunOpenAEVOutboxFullSendsUnstored(t *testing.T) {
 	}
 	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
 		t.Errorf("something was stored:\n%s", l.stdout)
+	}
+}
+
+// A --max-payload-size no body of which can hold one target's signatures
+// is refused by validate and run alike, with either profile: exit 2 naming
+// the flag, the value and the least size, and nothing sent (the openaev
+// profile passed validate, and its run left the target's signatures out).
+// With room for the least size named and a body's envelope, the run
+// delivers them.
+func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
+	t.Parallel()
+	host := strings.Repeat(strings.Repeat("a", 60)+".", 4) + "example"
+	asset := strings.Repeat("b", 700)
+	for _, profile := range []string{cli.ProfileCallback, cli.ProfileOpenAEV} {
+		for _, cmd := range []string{"validate", "run"} {
+			t.Run(profile+" "+cmd, func(t *testing.T) {
+				t.Parallel()
+				p := openaevtest.NewPlatform(t, platformToken)
+				var posts atomic.Int32
+				be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					posts.Add(1)
+					w.WriteHeader(http.StatusOK)
+				}))
+				t.Cleanup(be.Close)
+				url := be.URL
+				id := "inj-" + profile + "-" + cmd
+				if profile == cli.ProfileOpenAEV {
+					registered(t, p, platformToken, registry())
+					p.AddInject(id, openaev.ContractID("noop"))
+					url = p.URL
+				}
+				calls := len(p.AllCalls())
+				inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[{"value":"`+host+`","asset":"`+asset+`"}]}`)
+				env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db"), "INJECTKIT_TOKEN": platformToken}
+				args := []string{cmd, "--inject-file", inject, "--profile", profile, "--backend-url", url, "--log-level", "error"}
+				r := run(t, registry(), env, append(args, "--max-payload-size", "1024")...)
+				m := regexp.MustCompile(`invalid targets\[0\] "a+\.[^"]*": its signatures take at least (\d+) bytes, ` +
+					`more than a body of at most 1024 bytes \(--max-payload-size\) can hold with them`).FindStringSubmatch(r.stderr)
+				if r.code != cli.ExitUsage || m == nil {
+					t.Fatalf("exit %d, want 2 naming --max-payload-size 1024 and the least size; stderr:\n%s", r.code, r.stderr)
+				}
+				if n := len(p.AllCalls()) - calls + int(posts.Load()); n != 0 {
+					t.Fatalf("%d requests sent before the refusal", n)
+				}
+				if cmd == "validate" {
+					return
+				}
+				least, _ := strconv.Atoi(m[1])
+				r = run(t, registry(), env, append(args, "--max-payload-size", strconv.Itoa(least+1024))...)
+				if r.code != 0 {
+					t.Fatalf("at %d bytes: exit %d\n%s", least+1024, r.code, r.stderr)
+				}
+				if len(p.Signatures(id)) == 0 && posts.Load() == 0 {
+					t.Errorf("at %d bytes the signatures were not sent", least+1024)
+				}
+			})
+		}
 	}
 }

@@ -76,6 +76,9 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	}
 	warnNoToken(log, cfg.Backend)
 	if cfg.Profile == ProfileOpenAEV {
+		if err := openAEVTooLarge(c.Context, o, cfg, log, req); err != nil {
+			return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err))}
+		}
 		return relabelUsage(&cfg, targets, runOpenAEVRequest(c, o, cfg, log, view, req))
 	}
 	store, err := openRunOutbox(c.Context, cfg, o, log)

@@ -125,7 +125,7 @@ func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiv
 		if _, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...); err != nil {
 			return nil, "", &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
 		}
-		return nil, dest, nil
+		return []runtime.Receiver{openaev.SizeCheck{MaxPayloadSize: int64(cfg.MaxPayloadSize)}}, dest, nil
 	}
 	if cfg.Backend.URL == "" {
 		return []runtime.Receiver{callback.Printer{W: io.Discard, MaxPayloadSize: cfg.MaxPayloadSize}},

@@ -123,9 +123,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 	r := pl.r
 	pl.data = Execution{Status: StatusSuccess, Action: ActionData, Duration: pl.complete.Duration}
-	most := strings.Repeat("9", len(strconv.Itoa(len(r.Targets)+1)))
-	dataFixed := envelopeLen(Execution{Message: pl.dataMessage(most, most), Status: pl.data.Status,
-		Action: pl.data.Action, Duration: pl.data.Duration}) + 2 + escapedLen(sigOpen) + escapedLen(sigClose)
+	dataFixed := dataFixedLen(r.Injector, len(r.Targets), pl.data.Duration)
 	dataRoom := limit - dataFixed
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -137,13 +135,12 @@ func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 		if !ok {
 			continue
 		}
-		buf.Reset()
-		if err := enc.Encode(pt); err != nil {
+		q, err := targetLen(enc, &buf, pt)
+		if err != nil {
 			pl.assign = append(pl.assign, -1)
 			dropped = append(dropped, targetName(pt.SignatureTarget))
 			continue
 		}
-		q := escapedLen(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 		room, need := room0, q
 		if body > 0 {
 			room = dataRoom
@@ -173,8 +170,30 @@ func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 	return dropped
 }
 
-func (pl *plan) dataMessage(part, of string) string {
-	return pl.r.Injector + ": expectation signatures, part " + part + " of " + of
+func (pl *plan) dataMessage(part, of string) string { return dataMessage(pl.r.Injector, part, of) }
+
+func dataMessage(injector, part, of string) string {
+	return injector + ": expectation signatures, part " + part + " of " + of
+}
+
+// dataFixedLen is the length of a "data" callback of a report of injector
+// on n targets, lasting duration seconds, without its signature targets:
+// a target whose escaped length (targetLen) exceeds the max payload size
+// less this fits in no body.
+func dataFixedLen(injector string, n, duration int) int {
+	most := strings.Repeat("9", len(strconv.Itoa(n+1)))
+	return envelopeLen(Execution{Message: dataMessage(injector, most, most), Status: StatusSuccess,
+		Action: ActionData, Duration: duration}) + 2 + escapedLen(sigOpen) + escapedLen(sigClose)
+}
+
+// targetLen is the escaped length of a signature target in the structured
+// output, encoded by enc into buf.
+func targetLen(enc *json.Encoder, buf *bytes.Buffer, pt signatures.PayloadTarget) (int, error) {
+	buf.Reset()
+	if err := enc.Encode(pt); err != nil {
+		return 0, err
+	}
+	return escapedLen(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))), nil
 }
 
 // shortNames returns names, at most n of them cut to 128 bytes each, for a

@@ -141,20 +141,22 @@ func (p Printer) Received(_ context.Context, prep *runtime.Prepared) error {
 // least payload (exact); the common case measures nothing.
 func received(p *runtime.Prepared, room int, err error, exact func() error) error {
 	if err != nil {
-		return refusal(p, err)
+		return Refuse(p, err)
 	}
 	for _, t := range p.Targets {
 		if leastBound(t) > room {
-			return refusal(p, exact())
+			return Refuse(p, exact())
 		}
 	}
 	return nil
 }
 
-// refusal turns the failure of planning a prepared inject's least payload
-// into a *framework.RequestError: a target too large for any body is named
-// with its value (cut short) and the least size it takes.
-func refusal(p *runtime.Prepared, err error) error {
+// Refuse turns the failure of planning a prepared inject's least payload
+// into a *framework.RequestError: a target too large for any body (a
+// *transport.TargetTooLargeError, its Index in p.Targets) is named with its
+// value (cut short) and the least size it takes (a *TooLargeError). The
+// openaev profile's size check (openaev.SizeCheck) refuses through it too.
+func Refuse(p *runtime.Prepared, err error) error {
 	if err == nil {
 		return nil
 	}

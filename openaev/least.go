@@ -1,0 +1,60 @@
+package openaev
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/callback"
+)
+
+// SizeCheck is the check of the openaev profile's size limit that sends
+// nothing: a runtime.Receiver for runtime.Validate, which `validate` and
+// `run` make before the platform is asked anything. It refuses an inject
+// one target of which has signatures, at the least a run reports
+// (runtime.Prepared.LeastPayloadTargets), that fit in no callback body of
+// at most MaxPayloadSize bytes: the profile would leave them out of its
+// callbacks. The refusal is transport/callback's for the callback profile
+// (callback.Refuse): a *framework.RequestError holding a
+// *callback.TooLargeError that names the target, the least size its
+// signatures take in a body (escaped, as the callback carries them) and
+// the limit.
+type SizeCheck struct {
+	// MaxPayloadSize is the profile's limit (WithMaxPayloadSize), brought
+	// within its bounds as NewProfile brings it.
+	MaxPayloadSize int64
+}
+
+// Interface guard.
+var _ runtime.Receiver = SizeCheck{}
+
+// Received refuses prep when a target's least signatures fit in no body.
+func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
+	limit := int(min(max(c.MaxPayloadSize, MinMaxPayloadSize), MaxMaxPayloadSize))
+	// A data callback of the longest the run may last: the least a body
+	// holding one target's signatures takes besides them.
+	fixed := dataFixedLen(prep.Request.Injector, len(prep.Targets), int(prep.Timeout.Seconds())+1)
+	types := signatureTypesOf(ctx)
+	var (
+		buf   bytes.Buffer
+		drops map[string]bool
+	)
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i, t := range prep.LeastPayloadTargets() {
+		pt, ok := platformTarget(t, types, &drops)
+		if !ok {
+			continue
+		}
+		q, err := targetLen(enc, &buf, pt)
+		if err != nil {
+			continue // left out of the callback, and said so, at the run
+		}
+		if fixed+q > limit {
+			return callback.Refuse(prep, &transport.TargetTooLargeError{Index: i, Size: q, Max: limit})
+		}
+	}
+	return nil
+}
