@@ -64,6 +64,9 @@ type Options struct {
 	Stderr    io.Writer
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
+	// Abort, when not nil, is fired by main at a second interrupt (see
+	// Abort); nil: none.
+	Abort *Abort
 }
 
 const exitHelp = `EXIT CODES:
@@ -79,8 +82,9 @@ const exitHelp = `EXIT CODES:
       (the deadline, or Ctrl-C): one WARN line on stderr says so
    130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading the run's input files or waiting for the
       outbox's lock: nothing ran, was sent or stored (once the injector runs, the first signal
-      makes it a timeout: exit 3); or a second signal, which exits at once: bodies not yet
-      delivered stay in the outbox (injectkit outbox list)
+      makes it a timeout: exit 3); or a second signal: while the signatures are sent, nothing
+      more is posted and every body not delivered is kept in the outbox (stored first if it was
+      not; one line counts them), or without an outbox printed to stderr; a third exits at once
    serve exits 0, 1 or 2 only: an inject's outcome, whatever it is, never changes its exit code`
 
 // NewApp returns the injectkit application.

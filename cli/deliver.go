@@ -74,11 +74,12 @@ type profile interface {
 // durable returns p made durable by store, or p itself without one. A
 // report the outbox has no room for is sent unstored, as the callback
 // profile's is (see unstoredWhenFull), with the same WARN.
-func durable(p profile, store *outbox.Store, log *zap.Logger) runtime.Deliverer {
+func durable(p profile, store *outbox.Store, log *zap.Logger, abort *Abort) runtime.Deliverer {
 	if store == nil {
 		return p
 	}
-	return &outbox.Deliverer{Profile: p, Store: store, Unstored: func(r *runtime.Report, fe *outbox.FullError) { warnFull(log, r, fe) }}
+	return &outbox.Deliverer{Profile: p, Store: store, Abort: abort,
+		Unstored: func(r *runtime.Report, fe *outbox.FullError) { warnFull(log, r, fe) }}
 }
 
 // warnFull says that r's bodies are sent without being stored, its outbox
@@ -132,9 +133,24 @@ func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store
 	}
 	p := callback.Deliverer{Client: client}
 	if store == nil {
-		return p, nil
+		return abortable{Deliverer: p, abort: o.Abort}, nil
 	}
-	return unstoredWhenFull{Deliverer: &outbox.Deliverer{Profile: p, Store: store}, direct: p, log: log}, nil
+	return unstoredWhenFull{Deliverer: &outbox.Deliverer{Profile: p, Store: store, Abort: o.Abort}, direct: p, log: log}, nil
+}
+
+// abortable is the callback profile's deliverer without an outbox: a
+// second interrupt cuts its send short, and run prints the signatures of
+// the chunks not delivered (see Abort).
+type abortable struct {
+	callback.Deliverer
+	abort *Abort
+}
+
+// Deliver sends r until the abort fires.
+func (a abortable) Deliver(ctx context.Context, r *runtime.Report) error {
+	ctx, release := a.abort.context(ctx)
+	defer release()
+	return a.Deliverer.Deliver(ctx, r)
 }
 
 // newClient builds the callback client for a base URL from the

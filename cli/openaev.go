@@ -47,7 +47,7 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 	}
 	view.setPlatform(client.Version(ctx))
 	profile := openaev.NewProfile(client, manifests(o.Registry), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
-	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(), runtime.WithDeliverer(durable(profile, store, log)))...)
+	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(), runtime.WithDeliverer(durable(profile, store, log, o.Abort)))...)
 	return openaev.NewProcessor(rt, profile), nil
 }
 

@@ -81,7 +81,10 @@ func checkRoom(s *outbox.Store) error {
 // one.
 func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error {
 	head, flush := "delivery failed; ", "flush with: "
-	if outbox.TokenRefused(de) {
+	switch {
+	case errors.Is(de, outbox.ErrAborted):
+		head = "sending stopped by a second interrupt; "
+	case outbox.TokenRefused(de):
 		head, flush = "delivery failed: the backend refused the token (401 or 403); ", "flush with the right --token: "
 	}
 	var parts []string

@@ -8,9 +8,10 @@ import (
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// Incomplete sends: a send of several bodies whose process was killed
-// while it stored them (see outbox.Incomplete). list shows them, flush
-// reports them (exit 1), and drop forgets them once the loss is known.
+// Incomplete sends: a send of several bodies whose process ended (was
+// killed, or interrupted a third time) while it stored them (see
+// outbox.Incomplete). list shows them, flush reports them (exit 1), and
+// drop forgets them once the loss is known.
 
 // outboxIncompleteJSON is an incomplete send as `outbox list -o json`
 // prints it: state "storing" while its process stores the bodies,
@@ -46,7 +47,7 @@ func writeIncomplete(w io.Writer, o Options, s *outbox.Store, sends []outbox.Inc
 			continue
 		}
 		lost++
-		fmt.Fprintf(w, "%s incomplete: %s of %d never stored: the process (pid %d) was killed while storing them, "+
+		fmt.Fprintf(w, "%s incomplete: %s of %d never stored: the process (pid %d) ended while storing them (killed, or a third interrupt), "+
 			"their signatures are lost unless the inject runs again (forget this record with: %s outbox drop %d)\n",
 			what, chunkRange(in.Stored, in.TotalChunks), in.TotalChunks, in.Owner, o.name(), in.ID)
 	}

@@ -148,14 +148,23 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	if err == nil {
 		return nil
 	}
+	code := ExitDelivery
+	if o.Abort.Fired() {
+		// A second interrupt stopped the send: every body not delivered
+		// is in the outbox, or printed below.
+		code = ExitInterrupted
+	}
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return &ExitError{Code: ExitDelivery, Err: storedMessage(de, cfg, o.name()), Hint: routeHint(err)}
+		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: routeHint(err)}
 	case errors.As(err, &de) && de.Report != nil:
 		dumpSignatures(o, de.Report, cfg.MaxPayloadSize, deliveredChunks(cfg, err))
 	}
-	return &ExitError{Code: ExitDelivery, Err: err, Hint: routeHint(err)}
+	if code == ExitInterrupted {
+		err = fmt.Errorf("sending stopped by a second interrupt: %w", err)
+	}
+	return &ExitError{Code: code, Err: err, Hint: routeHint(err)}
 }
 
 // routeHint suggests the openaev profile when the backend has no route

@@ -27,7 +27,8 @@ var (
 
 func main() {
 	ctx, cancel := context.WithCancel(context.Background())
-	sigs := make(chan os.Signal, 2)
+	abort := cli.NewAbort()
+	sigs := make(chan os.Signal, 3)
 	// SIGHUP (the terminal closed, or a supervisor's reload) stops as
 	// SIGTERM does: its default would end serve at once, the injects in
 	// flight not requeued.
@@ -37,6 +38,14 @@ func main() {
 		fmt.Fprintf(os.Stderr, "injectkit: %s: stopping gracefully (send it again to exit now)\n", s)
 		cancel()
 		s = <-sigs
+		if abort.Fire() {
+			// A run sending its signatures stops posting, stores what it
+			// has not, and exits 130 on its own.
+			fmt.Fprintf(os.Stderr, "injectkit: %s again: sending stops; the bodies not delivered are being kept in the outbox, or printed without one (send it a third time to exit at once)\n", s)
+			s = <-sigs
+			fmt.Fprintf(os.Stderr, "injectkit: %s a third time: exiting now; bodies not yet stored are lost (see: injectkit outbox list)\n", s)
+			os.Exit(130)
+		}
 		fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; bodies not yet delivered stay in the outbox (see: injectkit outbox list)\n", s)
 		os.Exit(130)
 	}()
@@ -45,7 +54,7 @@ func main() {
 		v, c = buildStamp(v, c, bi)
 	}
 	code := cli.Run(ctx, cli.Options{Registry: registry(), Version: v, Commit: c, GoVersion: goVersion,
-		Stdout: os.Stdout, Stderr: os.Stderr}, os.Args)
+		Stdout: os.Stdout, Stderr: os.Stderr, Abort: abort}, os.Args)
 	cancel()
 	os.Exit(code)
 }

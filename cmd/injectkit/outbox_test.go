@@ -213,7 +213,7 @@ func TestBinaryKill9WhileStoringIsReported(t *testing.T) {
 	be.Release()
 	stored := len(storedBodies(t, box))
 	lost := regexp.MustCompile(`(?m)^send (\d+) \(inject bin-big, phase execution_complete, ` + regexp.QuoteMeta(be.URL) +
-		`\) incomplete: chunks (\d+)-30 of 31 never stored: the process \(pid ` + strconv.Itoa(cmd.Process.Pid) + `\) was killed while storing them`)
+		`\) incomplete: chunks (\d+)-30 of 31 never stored: the process \(pid ` + strconv.Itoa(cmd.Process.Pid) + `\) ended while storing them \(killed, or a third interrupt\)`)
 	code, out, errs := injectkit(t, env, "outbox", "list")
 	m := lost.FindStringSubmatch(out)
 	if code != 0 || m == nil || m[2] != strconv.Itoa(stored) || stored == 0 {

@@ -70,6 +70,20 @@ type Deliverer struct {
 	// stored, in order, up to the first failure, which Deliver returns.
 	// Without it, Deliver returns the *UnstoredError.
 	Unstored func(r *runtime.Report, full *FullError)
+	// Abort, when not nil, is held by each send (see Aborter): once it
+	// fires (a second interrupt), no more body is posted (the POST in
+	// flight is cut short), the bodies not yet stored are stored still,
+	// and every body not delivered stays pending, free for a flush once
+	// this process has ended; the error is a *runtime.StoredError that
+	// Is ErrAborted, counting them.
+	Abort Aborter
+}
+
+// Aborter is a send's way to stop posting at once (see Deliverer.Abort).
+type Aborter interface {
+	// Hold returns a channel closed once the abort fires, and release,
+	// which the send calls when it returns.
+	Hold() (abort <-chan struct{}, release func())
 }
 
 // Interface guards.
@@ -157,8 +171,11 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		failedAt  Record
 		index     int
 		accepted  int // bodies the backend accepted: chunks 0 to accepted-1
+		cut       int // bodies not posted after the abort, left pending
 	)
 	red, _ := d.Profile.(Redactor)
+	ctx, aborted, release := d.hold(ctx)
+	defer release()
 	large := b.N > maxDeferred
 	ordered := false // later bodies append to what the backend took
 	if ip, ok := d.Profile.(InOrderPoster); ok {
@@ -179,7 +196,18 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 				waiting = append(waiting, rec)
 				continue
 			}
+			if aborted() {
+				// Stored, not posted: it waits for a flush.
+				cut++
+				bodies.put(rec.Body)
+				continue
+			}
 			err := d.post(ctx, rec)
+			if err != nil && aborted() {
+				cut++ // cut short by the abort: it stays pending
+				bodies.put(rec.Body)
+				continue
+			}
 			if err == nil && ordered && index < b.N {
 				// The next body appends to what the backend took: this
 				// one's removal is committed before that body is posted,
@@ -234,7 +262,37 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		d.holdBack(failed, failedAt, waiting)
 		return failed
 	}
+	if cut > 0 {
+		return &runtime.StoredError{Outbox: d.Store.Path(), Pending: cut,
+			Err: fmt.Errorf("%w: chunks %d-%d of %d not sent", ErrAborted, accepted, b.N-1, b.N)}
+	}
 	return nil
+}
+
+// hold holds d.Abort for a send: it returns ctx, cancelled once the
+// abort fires, aborted, which reports whether it fired, and release.
+func (d *Deliverer) hold(ctx context.Context) (context.Context, func() bool, func()) {
+	if d.Abort == nil {
+		return ctx, func() bool { return false }, func() {}
+	}
+	abort, release := d.Abort.Hold()
+	ctx, cancel := context.WithCancel(ctx)
+	go func() {
+		select {
+		case <-abort:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	aborted := func() bool {
+		select {
+		case <-abort:
+			return true
+		default:
+			return false
+		}
+	}
+	return ctx, aborted, func() { cancel(); release() }
 }
 
 // post sends one stored body: under its recorded Idempotency-Key when the

@@ -14,6 +14,9 @@ var (
 	ErrNotFound = errors.New("no such outbox entry")
 	// ErrClosed is returned by a Store after Close.
 	ErrClosed = errors.New("outbox closed")
+	// ErrAborted is the cause of a send stopped by its Deliverer's Abort:
+	// the bodies not delivered stay pending.
+	ErrAborted = errors.New("sending stopped (aborted)")
 	// ErrFull matches a *FullError.
 	ErrFull = errors.New("outbox full")
 	// ErrLocked matches a *LockedError.

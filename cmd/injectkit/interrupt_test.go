@@ -1,0 +1,170 @@
+package main
+
+import (
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/outbox"
+	"github.com/injectkit/injectkit/transport/transporttest"
+)
+
+// A second Ctrl-C while a run sends a large payload (65 536 targets in 31
+// chunks, the backend answering the first three, then never) stops the
+// sending and exits 130, losing nothing: with an outbox, every chunk not
+// delivered is in it (those never stored before are stored first), which
+// stderr counts and a flush delivers; without one, stderr prints the
+// signatures of the chunks not delivered. The run exited at once, the
+// chunks it had not stored lost while stderr said they stayed in the
+// outbox.
+func TestBinarySecondInterruptWhileSendingKeepsEveryChunk(t *testing.T) {
+	const answered = 3 // chunks the backend takes before it stops answering
+	for _, tc := range []struct {
+		name   string
+		outbox bool
+	}{
+		{"outbox", true},
+		{"outbox none", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var slow atomic.Bool
+			slow.Store(true)
+			be := transporttest.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+				if n >= answered && slow.Load() {
+					<-r.Context().Done() // the run cuts its POST short
+					testkit.Cut(w)
+				}
+			})
+			dir := t.TempDir()
+			box := filepath.Join(dir, "outbox.db")
+			env := []string{"INJECTKIT_OUTBOX=" + box}
+			if !tc.outbox {
+				env = []string{"INJECTKIT_OUTBOX=none"}
+			}
+			cmd := exec.Command(bin, "run", "noop", "--inject-id", "sig-big", "--target", "10.8.0.0/16",
+				"--backend-url", be.URL, "--log-level", "error")
+			cmd.Env = append(os.Environ(), append(env, "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+dir)...)
+			p := testkit.Start(t, cmd)
+			be.Await(t, answered+1) // the fourth chunk waits for its answer
+			_ = cmd.Process.Signal(syscall.SIGINT)
+			p.Stderr.AwaitText(t, time.Minute, "stopping gracefully")
+			if code := p.Stop(t, syscall.SIGINT, time.Minute); code != cli.ExitInterrupted {
+				t.Fatalf("exit %d after a second SIGINT, want %d\n%s", code, cli.ExitInterrupted, p.Stderr.String())
+			}
+			stderr := p.Stderr.String()
+			if strings.Contains(stderr, "exiting now") {
+				t.Fatalf("the run exited at once:\n%s", stderr)
+			}
+			delivered := be.Delivered()
+			if len(delivered) != answered {
+				t.Fatalf("%d chunks delivered, want %d; stderr:\n%s", len(delivered), answered, stderr)
+			}
+			if tc.outbox {
+				checkKeptInOutbox(t, be, &slow, env, box, stderr)
+			} else {
+				checkDumped(t, delivered, stderr)
+			}
+		})
+	}
+}
+
+// checkKeptInOutbox checks that the chunks the backend did not take are
+// all pending in box, as stderr says, none lost, and that a flush
+// delivers them, each once.
+func checkKeptInOutbox(t *testing.T, be *transporttest.Backend, slow *atomic.Bool, env []string, box, stderr string) {
+	t.Helper()
+	m := regexp.MustCompile(`injectkit: sending stopped by a second interrupt; (\d+) signature bodies stored in outbox ` +
+		regexp.QuoteMeta(box) + ` \(flush with: `).FindStringSubmatch(stderr)
+	s, err := outbox.Open(box, outbox.Options{Shared: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := s.List()
+	incomplete, ierr := s.Incomplete()
+	_ = s.Close()
+	if err != nil || ierr != nil {
+		t.Fatal(err, ierr)
+	}
+	if len(recs) == 0 || len(incomplete) != 0 {
+		t.Fatalf("%d bodies kept, %d sends incomplete\n%s", len(recs), len(incomplete), stderr)
+	}
+	total, done := recs[0].TotalChunks, len(be.Delivered())
+	var chunks []int
+	for _, r := range recs {
+		chunks = append(chunks, r.ChunkIndex)
+	}
+	slices.Sort(chunks)
+	for i, c := range chunks {
+		if c != done+i || len(chunks) != total-done {
+			t.Fatalf("chunks kept %v, want %d-%d of %d", chunks, done, total-1, total)
+		}
+	}
+	if m == nil || m[1] != strconv.Itoa(total-done) {
+		t.Fatalf("stderr does not count the %d bodies kept:\n%s", total-done, stderr)
+	}
+	slow.Store(false)
+	code, out, errs := injectkit(t, env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+	if code != 0 {
+		t.Fatalf("flush: exit %d\n%s%s", code, out, errs)
+	}
+	delivered := be.Delivered()
+	if len(delivered) != total {
+		t.Errorf("%d chunks delivered after the flush, want %d", len(delivered), total)
+	}
+	for key, bodies := range delivered {
+		if len(bodies) != 1 {
+			t.Errorf("chunk %s delivered %d times", key, len(bodies))
+		}
+	}
+}
+
+// checkDumped checks that stderr prints the signatures of every target
+// the delivered chunks do not hold, and lists those chunks.
+func checkDumped(t *testing.T, delivered map[string][][]byte, stderr string) {
+	t.Helper()
+	type doc struct {
+		Delivered  []int `json:"chunks_delivered"`
+		Signatures struct {
+			Targets []json.RawMessage `json:"targets"`
+		} `json:"expectation_signature"`
+	}
+	sent := 0
+	var chunks []int
+	for _, bodies := range delivered {
+		var d struct {
+			doc
+			Chunk int `json:"chunk_index"`
+		}
+		if err := json.Unmarshal(bodies[0], &d); err != nil {
+			t.Fatal(err)
+		}
+		sent += len(d.Signatures.Targets)
+		chunks = append(chunks, d.Chunk)
+	}
+	slices.Sort(chunks)
+	_, raw, ok := strings.Cut(stderr, "undelivered signatures: ")
+	raw, _, _ = strings.Cut(raw, "\n")
+	var dump doc
+	if !ok || json.Unmarshal([]byte(raw), &dump) != nil {
+		t.Fatalf("no undelivered signatures on stderr:\n%s", testkit.Tail(stderr, 5))
+	}
+	if !slices.Equal(dump.Delivered, chunks) || sent+len(dump.Signatures.Targets) != 1<<16 {
+		t.Errorf("dump lists chunks %v delivered (want %v) and %d targets, with %d delivered: want %d in all",
+			dump.Delivered, chunks, len(dump.Signatures.Targets), sent, 1<<16)
+	}
+	if !strings.Contains(stderr, "injectkit: sending stopped by a second interrupt: ") {
+		t.Errorf("stderr does not say the send was stopped:\n%s", testkit.Tail(stderr, 3))
+	}
+}

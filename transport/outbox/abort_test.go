@@ -1,0 +1,82 @@
+package outbox_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// abort is an outbox.Aborter fired by hand.
+type abort struct {
+	ch   chan struct{}
+	once sync.Once
+	held int
+}
+
+func (a *abort) Hold() (<-chan struct{}, func()) { a.held++; return a.ch, func() { a.held-- } }
+func (a *abort) fire()                           { a.once.Do(func() { close(a.ch) }) }
+
+// aborting is bigProfile whose post of chunk at fires the abort and waits
+// for it to be cut short, as a second interrupt does to a slow backend.
+type aborting struct {
+	bigProfile
+	abort *abort
+	at    int
+}
+
+func (p *aborting) PostBody(ctx context.Context, injectID string, chunk int, body []byte) error {
+	if chunk == p.at {
+		p.abort.fire()
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return p.bigProfile.PostBody(ctx, injectID, chunk, body)
+}
+
+// An abort (a second interrupt) while a send of six bodies, stored in
+// three transactions, waits for a slow backend: nothing more is posted,
+// and every body not delivered is kept pending, those not stored yet
+// included, the error counting them.
+func TestDelivererAbortKeepsEveryBodyNotDelivered(t *testing.T) {
+	for _, at := range []int{0, 1, 3, 5} {
+		t.Run(fmt.Sprint("chunk ", at), func(t *testing.T) {
+			ob := openStore(t, outbox.Options{})
+			a := &abort{ch: make(chan struct{})}
+			p := &aborting{abort: a, at: at}
+			err := (&outbox.Deliverer{Profile: p, Store: ob, Abort: a}).Deliver(context.Background(), nil)
+			var se *runtime.StoredError
+			if !errors.As(err, &se) || !errors.Is(err, outbox.ErrAborted) || se.Pending != 6-at || se.Dead != 0 {
+				t.Fatalf("error = %v, want %d pending, aborted", err, 6-at)
+			}
+			if !slices.Equal(p.posted, []int{0, 1, 2, 3, 4, 5}[:at]) {
+				t.Errorf("posted %v", p.posted)
+			}
+			recs, err := ob.List()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kept []int
+			for _, r := range recs {
+				if r.State == outbox.Pending {
+					kept = append(kept, r.ChunkIndex)
+				}
+			}
+			slices.Sort(kept)
+			if !slices.Equal(kept, []int{0, 1, 2, 3, 4, 5}[at:]) {
+				t.Errorf("kept chunks %v, want %d-5", kept, at)
+			}
+			if in, err := ob.Incomplete(); len(in) != 0 || err != nil {
+				t.Errorf("left a send record: %+v %v", in, err)
+			}
+			if a.held != 0 {
+				t.Errorf("abort still held %d times", a.held)
+			}
+		})
+	}
+}
