@@ -306,3 +306,27 @@ func TestRunCategoryHint(t *testing.T) {
 		})
 	}
 }
+
+// A host name nmap reads as an address (inet_aton) is refused naming where
+// it was written, the flag or the file and line, never its index.
+func TestRunNmapNumericHostNameNamesItsOrigin(t *testing.T) {
+	hosts := writeFile(t, "hosts.txt", "localhost\n0x7f000001\n")
+	tests := []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{args: []string{"--target", "0x7f000001"}, want: `invalid target "0x7f000001" (--target): nmap reads this host name as the IPv4 address 127.0.0.1`},
+		{env: map[string]string{"INJECTKIT_TARGET": "0x7f000001"}, want: `invalid target "0x7f000001" (env INJECTKIT_TARGET)`},
+		{args: []string{"--targets-file", hosts}, want: `invalid target "0x7f000001" (` + hosts + `:2)`},
+	}
+	reg := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	for _, tt := range tests {
+		for _, cmd := range []string{"run", "validate"} {
+			r := run(t, reg, tt.env, append([]string{cmd, "nmap", "--log-level", "error"}, tt.args...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "targets[") {
+				t.Errorf("%s %v %v: exit %d, stderr:\n%s\nwant 2 and %q", cmd, tt.args, tt.env, r.code, r.stderr, tt.want)
+			}
+		}
+	}
+}

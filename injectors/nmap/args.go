@@ -89,11 +89,10 @@ func scanTargets(targets []framework.Target) ([]scanTarget, error) {
 				return nil, &signatures.ValidationError{Field: field, Value: v,
 					Reason: "host name made of digits and '-' only would be read by nmap as an address range"}
 			}
-			if numericLastLabel(v) {
-				return nil, fmt.Errorf("%s: %w", field, &signatures.ValidationError{Field: "target_hostname", Value: v,
-					Reason: "a host name whose last label is a number (decimal, octal or 0x hex) is read " +
-						"as an IPv4 address (0x7f000001, 0177.1, 2130706433 are 127.0.0.1), not a DNS " +
-						"name (RFC 1123 2.1); give the address as target_ipv4"})
+			if a, ok := inetAton(v); ok {
+				return nil, &signatures.ValidationError{Field: field, Value: v,
+					Reason: fmt.Sprintf("nmap reads this host name as the IPv4 address %s (inet_aton: 1 to 4 "+
+						"parts, each decimal, 0x hex or 0 octal), not as a DNS name; give the address %s instead", a, a)}
 			}
 			st.name = strings.ToLower(strings.TrimSuffix(v, "."))
 		}
@@ -136,26 +135,46 @@ func looksLikeRange(name string) bool {
 	return true
 }
 
-// numericLastLabel reports whether a host name's last label (a trailing
-// dot aside) is all decimal digits, or 0x and hex digits: every string
-// inet_aton reads as an address (1 to 4 parts, each decimal, octal or hex)
-// ends so, and no DNS top-level label is all-numeric (RFC 1123 2.1, RFC
-// 3696 2). Such a name would scan an address the signatures call a name.
-func numericLastLabel(name string) bool {
-	name = strings.TrimSuffix(name, ".")
-	label := name[strings.LastIndexByte(name, '.')+1:]
-	digits := "0123456789"
-	if len(label) >= 2 && label[0] == '0' && (label[1] == 'x' || label[1] == 'X') {
-		label, digits = label[2:], "0123456789abcdefABCDEF"
-	} else if label == "" {
-		return false
+// inetAton returns the IPv4 address the C library's inet_aton (and so
+// getaddrinfo, and nmap) reads name as, if it reads it as one: 1 to 4
+// dot-separated parts, each decimal, 0x hex (at least one digit) or
+// 0-leading octal, every part but the last at most 255 and the last filling
+// the bytes left (0x7f000001, 0177.1, 127.1 and 2130706433 are 127.0.0.1).
+// Anything else (a.0x1, 0x, 1.2.3.4.) is a name nmap resolves.
+func inetAton(name string) (netip.Addr, bool) {
+	parts := strings.Split(name, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
 	}
-	for i := 0; i < len(label); i++ {
-		if !strings.ContainsRune(digits, rune(label[i])) {
-			return false
+	var addr uint32
+	for i, p := range parts {
+		base := 10
+		switch {
+		case len(p) > 1 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'):
+			p, base = p[2:], 16
+		case len(p) > 1 && p[0] == '0':
+			p, base = p[1:], 8
 		}
+		if p == "" {
+			return netip.Addr{}, false
+		}
+		n, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		if i < len(parts)-1 {
+			if n > 0xff {
+				return netip.Addr{}, false
+			}
+			addr |= uint32(n) << (8 * (3 - i))
+			continue
+		}
+		if bits := 8 * (4 - i); bits < 32 && n >= 1<<bits {
+			return netip.Addr{}, false
+		}
+		addr |= uint32(n)
 	}
-	return true
+	return netip.AddrFrom4([4]byte{byte(addr >> 24), byte(addr >> 16), byte(addr >> 8), byte(addr)}), true
 }
 
 // scanGroup is one nmap run: the targets of one address family.

@@ -107,7 +107,8 @@ func TestHostileTargetsNeverReachNmap(t *testing.T) {
 		{"octal parts", host("0177.0.0.1")},
 		{"octal two parts", host("0177.1")},
 		{"decimal integer name", host("2130706433")},
-		{"bare 0x", host("0x")},
+		{"hex parts", host("0x7f.0x0.0x0.0x1")},
+		{"hex name, upper case", host("0XFFFFFFFF")},
 		{"numeric top-level label", host("host.example.123")},
 		{"zone with newline", signatures.NetworkConfig{TargetIPv6: "fe80::1%lo\n10.0.0.1"}},
 		{"zone with space", signatures.NetworkConfig{TargetIPv6: "fe80::1%lo --script=x"}},
@@ -198,28 +199,94 @@ func TestGroupTargets(t *testing.T) {
 }
 
 func TestHostNameChecks(t *testing.T) {
-	for v, want := range map[string]struct{ isRange, numeric bool }{
-		"10.0.0.1-254":      {isRange: true},
-		"10.0-255.0.1":      {isRange: true, numeric: true},
-		"1-2":               {isRange: true},
-		"1-2.example":       {},
-		"localhost":         {},
-		"localhost.":        {},
-		"host-1.example":    {},
-		"0x7f.example":      {},
-		"host.0xg":          {},
-		"2130706433":        {isRange: true, numeric: true},
-		"0177.1":            {isRange: true, numeric: true},
-		"0x7f000001":        {numeric: true},
-		"0x7f.0x1.":         {numeric: true},
-		"a.0XFF":            {numeric: true},
-		"web.example.12345": {numeric: true},
+	for v, want := range map[string]bool{
+		"10.0.0.1-254":   true,
+		"10.0-255.0.1":   true,
+		"1-2":            true,
+		"1-2.example":    false,
+		"localhost":      false,
+		"host-1.example": false,
+		"2130706433":     true,
+		"0177.1":         true,
 	} {
-		if got := looksLikeRange(v); got != want.isRange {
-			t.Errorf("looksLikeRange(%q) = %v, want %v", v, got, want.isRange)
+		if got := looksLikeRange(v); got != want {
+			t.Errorf("looksLikeRange(%q) = %v, want %v", v, got, want)
 		}
-		if got := numericLastLabel(v); got != want.numeric {
-			t.Errorf("numericLastLabel(%q) = %v, want %v", v, got, want.numeric)
+	}
+}
+
+// TestInetAton holds what glibc's inet_aton (and so getaddrinfo, and nmap)
+// reads as an IPv4 address, checked against the C library: 1 to 4 parts,
+// each decimal, 0x hex or 0 octal, within range. Every other name is one
+// nmap resolves, and is scanned as the name it is.
+func TestInetAton(t *testing.T) {
+	for v, want := range map[string]string{
+		"0x7f000001":   "127.0.0.1",
+		"0X7F000001":   "127.0.0.1",
+		"2130706433":   "127.0.0.1",
+		"0177.1":       "127.0.0.1",
+		"127.1":        "127.0.0.1",
+		"0x7f.1":       "127.0.0.1",
+		"1.0xa":        "1.0.0.10",
+		"0x7f.0x0.0.1": "127.0.0.1",
+		"0xFFFFFFFF":   "255.255.255.255",
+		"0x0000000001": "0.0.0.1",
+		"1.16777215":   "1.255.255.255",
+		"1.2.65535":    "1.2.255.255",
+		"017777777777": "127.255.255.255",
+		"00":           "0.0.0.0",
+		// Names, not addresses: inet_aton refuses each.
+		"a.0x1":        "",
+		"0x":           "",
+		"0X":           "",
+		"1.0x":         "",
+		"1.2.3.0x":     "",
+		"0xg":          "",
+		"host.0xg":     "",
+		"0x7f.example": "",
+		"1.2.3.4.5":    "",
+		"1.2.3.4.":     "",
+		"0x7f000001.":  "",
+		"1..2":         "",
+		".1":           "",
+		"08":           "",
+		"09.1":         "",
+		"1e":           "",
+		"256.1":        "",
+		"1.2.3.256":    "",
+		"1.16777216":   "",
+		"1.2.65536":    "",
+		"4294967296":   "",
+		"0x100000000":  "",
+		"040000000000": "",
+		"+1":           "",
+		"localhost":    "",
+	} {
+		a, ok := inetAton(v)
+		got := ""
+		if ok {
+			got = a.String()
+		}
+		if got != want {
+			t.Errorf("inetAton(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// A host name inet_aton reads as an address is refused naming the target
+// and the address nmap would scan; one it does not read so is a name.
+func TestNumericHostNames(t *testing.T) {
+	host := func(name string) framework.Target {
+		return framework.Target{Config: signatures.NetworkConfig{TargetHostname: name}}
+	}
+	err := (&Executor{}).ValidateTargets([]framework.Target{host("localhost"), host("0x7f000001")})
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) || ve.Field != "targets[1]" || ve.Value != "0x7f000001" || !strings.Contains(ve.Reason, "127.0.0.1") {
+		t.Errorf("ValidateTargets = %#v, want a ValidationError of targets[1] naming the value and 127.0.0.1", err)
+	}
+	for _, name := range []string{"a.0x1", "0x", "host.0xff.example", "0x7f.example"} {
+		if err := (&Executor{}).ValidateTargets([]framework.Target{host(name)}); err != nil {
+			t.Errorf("ValidateTargets(%q) = %v, want a host name nmap resolves", name, err)
 		}
 	}
 }
