@@ -165,3 +165,31 @@ func TestTokenBoundToItsLayersBackend(t *testing.T) {
 		})
 	}
 }
+
+// One backend written two ways (its scheme's default port or none, an IP
+// address in another spelling, the host's case, a trailing slash) is one
+// backend: the config file's token goes with --backend-url of it. Another
+// backend is refused.
+func TestTokenBoundToItsBackendWrittenOtherwise(t *testing.T) {
+	for _, tt := range []struct {
+		file, flag string
+		code       int
+	}{
+		{"http://127.0.0.1:80/x", "http://127.0.0.1/x", 0},
+		{"https://127.0.0.1:443", "https://127.0.0.1", 0},
+		{"http://[0:0:0:0:0:0:0:1]:8080", "http://[::1]:8080", 0},
+		{"http://LOCALHOST:8080/x", "http://localhost:8080/x/", 0},
+		{"http://127.0.0.1:8080", "http://127.0.0.1:8081", 2},
+		{"http://127.0.0.1:443", "https://127.0.0.1", 2},
+		{"http://127.0.0.1/x", "http://127.0.0.1/y", 2},
+	} {
+		cfg := writeFile(t, "c.yaml", "backend_url: "+tt.file+"\ntoken: tokenAAA\n")
+		r := run(t, registry(), nil, "validate", "noop", "--inject-id", "x", "--target", "127.0.0.1", "--config", cfg, "--backend-url", tt.flag)
+		if r.code != tt.code || tt.code == 2 && !strings.Contains(r.stderr, "belongs to backend_url "+tt.file) {
+			t.Errorf("backend_url %s, --backend-url %s: exit %d, want %d\n%s", tt.file, tt.flag, r.code, tt.code, r.stderr)
+		}
+		if strings.Contains(r.stderr, "tokenAAA") {
+			t.Errorf("the token is in stderr: %s", r.stderr)
+		}
+	}
+}

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -29,18 +32,38 @@ import (
 // sameBackend reports whether a stored base URL is the configured backend:
 // the same URL once credentials and trailing slashes are dropped, the
 // scheme and host compared without regard to case (HTTP://H and http://h
-// are one backend).
+// are one backend), a scheme's default port the same as none (http://h:80
+// and http://h, https://h:443 and https://h) and an IP address in any of
+// its spellings ([0:0:0:0:0:0:0:1] and [::1]).
 func sameBackend(stored, configured string) bool {
-	norm := func(s string) string {
-		s = strings.TrimRight(httpx.StripCredentials(strings.TrimSpace(s)), "/")
-		u, err := url.Parse(s)
-		if err != nil {
-			return s
-		}
-		u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
-		return u.String()
+	return configured != "" && backendKey(stored) == backendKey(configured)
+}
+
+// backendKey is the backend a URL names, as sameBackend compares it.
+func backendKey(s string) string {
+	s = strings.TrimSpace(s)
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" || u.Opaque != "" {
+		return strings.TrimRight(httpx.StripCredentials(s), "/")
 	}
-	return configured != "" && norm(stored) == norm(configured)
+	scheme, host, port := strings.ToLower(u.Scheme), strings.ToLower(u.Hostname()), u.Port()
+	if a, err := netip.ParseAddr(host); err == nil {
+		host = a.String()
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err == nil {
+		port = strconv.FormatUint(n, 10)
+	}
+	switch {
+	case port == "" && scheme == "http":
+		port = "80"
+	case port == "" && scheme == "https":
+		port = "443"
+	}
+	key := scheme + "://" + net.JoinHostPort(host, port) + strings.TrimRight(u.EscapedPath(), "/")
+	if u.RawQuery != "" {
+		key += "?" + u.RawQuery
+	}
+	return key
 }
 
 // otherBackends writes one line per backend whose pending bodies this

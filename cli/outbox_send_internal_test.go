@@ -3,7 +3,8 @@ package cli
 import "testing"
 
 // A token is bound to its backend; the same backend written in another
-// case, with credentials or a trailing slash, is still that backend. The
+// case, with credentials, a trailing slash, its scheme's default port or
+// another spelling of its IP address, is still that backend. The
 // configured URL's credentials go to that backend only (sent is the URL a
 // flush sends a body stored for stored to).
 func TestSameBackend(t *testing.T) {
@@ -21,6 +22,16 @@ func TestSameBackend(t *testing.T) {
 		{"https://backend.example.com", "https://u:pw@other.example.com", false, "https://backend.example.com"},
 		{"http://127.0.0.1:1", "http://u:pw@127.0.0.1:2", false, "http://127.0.0.1:1"},
 		{"http://127.0.0.1:1", "", false, "http://127.0.0.1:1"},
+		// A scheme's default port, an IP address's spelling: one backend.
+		{"http://127.0.0.1:80/x", "http://127.0.0.1/x", true, "http://127.0.0.1:80/x"},
+		{"https://127.0.0.1", "https://u:pw@127.0.0.1:443/", true, "https://u:pw@127.0.0.1"},
+		{"http://127.0.0.1:080", "http://127.0.0.1", true, "http://127.0.0.1:080"},
+		{"http://[0:0:0:0:0:0:0:1]:8080", "http://[::1]:8080", true, "http://[0:0:0:0:0:0:0:1]:8080"},
+		{"http://[::A]:8080", "http://[::a]:8080/", true, "http://[::A]:8080"},
+		{"http://127.0.0.1:443", "https://127.0.0.1", false, "http://127.0.0.1:443"},
+		{"https://127.0.0.1:80", "http://127.0.0.1", false, "https://127.0.0.1:80"},
+		{"http://127.0.0.1/a?x=1", "http://127.0.0.1/a?x=2", false, "http://127.0.0.1/a?x=1"},
+		{"http://[::1]:8080", "http://127.0.0.1:8080", false, "http://[::1]:8080"},
 	}
 	for _, tt := range tests {
 		if got := sameBackend(tt.stored, tt.configured); got != tt.want {
