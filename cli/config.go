@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // The configuration of each command is one struct, decoded once from its
@@ -129,7 +130,20 @@ func loadRunConfig(c *ucli.Context, o Options, ms []framework.Manifest) (runConf
 	if cfg.injectors, err = loadConfig(c, o, ms, &cfg); err != nil {
 		return cfg, err
 	}
+	if err := checkContainerIP(o.Getenv); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.resolveMaxPayloadSize()
+}
+
+// checkContainerIP refuses, before anything runs, a CONTAINER_IP that is
+// not an IPv4 address: the source address resolver would skip it and put
+// another address in every signature.
+func checkContainerIP(getenv func(string) string) error {
+	if _, err := signatures.ParseContainerIP(getenv(signatures.ContainerIPEnv)); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return nil
 }
 
 // openAEV reports whether the run uses the openaev profile.
@@ -158,8 +172,10 @@ func (cfg *runConfig) resolveMaxPayloadSize() error {
 func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serveConfig, error) {
 	var cfg serveConfig
 	var err error
-	cfg.injectors, err = loadConfig(c, o, ms, &cfg)
-	return cfg, err
+	if cfg.injectors, err = loadConfig(c, o, ms, &cfg); err != nil {
+		return cfg, err
+	}
+	return cfg, checkContainerIP(o.Getenv)
 }
 
 // loadConfig decodes the layers into dst, a pointer to a config struct,

@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"net/http"
 	"strings"
@@ -134,5 +135,25 @@ func TestInjectFileInjectorOverridden(t *testing.T) {
 		if got := strings.Contains(r.stderr, "the inject file names another injector"); got != (tt.warn != "") || !strings.Contains(r.stderr, tt.warn) {
 			t.Errorf("file %s: stderr %q, want the warning %v", tt.file, r.stderr, tt.warn != "")
 		}
+	}
+}
+
+// CONTAINER_IP, the source_ipv4 of the signatures, is checked before
+// anything runs: a value that is not an IPv4 address is refused naming the
+// variable and the value (it was skipped, and another address put in every
+// signature); a valid one is the source_ipv4.
+func TestRunContainerIP(t *testing.T) {
+	for _, v := range []string{"bogus", "10.0.0.300", "::1", "::ffff:10.0.0.1", "10.0.0.1/24"} {
+		for _, cmd := range []string{"run", "validate"} {
+			r := run(t, registry(), map[string]string{"CONTAINER_IP": v}, cmd, "noop", "--target", "127.0.0.1", "-o", "json")
+			want := fmt.Sprintf("invalid CONTAINER_IP %q: not an IPv4 address", v)
+			if r.code != 2 || !strings.Contains(r.stderr, want) || r.stdout != "" {
+				t.Errorf("%s, CONTAINER_IP=%s: exit %d, stdout %q, stderr:\n%s\nwant 2, nothing printed and %q", cmd, v, r.code, r.stdout, r.stderr, want)
+			}
+		}
+	}
+	r := run(t, registry(), map[string]string{"CONTAINER_IP": "192.0.2.77"}, "run", "noop", "--target", "127.0.0.1", "-o", "json")
+	if r.code != 0 || !strings.Contains(r.stdout, `"signature_type":"source_ipv4","signature_value":"192.0.2.77"`) {
+		t.Errorf("CONTAINER_IP=192.0.2.77: exit %d, stdout %s, stderr %s; want it as the source_ipv4", r.code, r.stdout, r.stderr)
 	}
 }

@@ -71,6 +71,7 @@ func TestServeSettingBounds(t *testing.T) {
 		{"blank injectors", []string{"--injectors", " "}, nil, `invalid injectors "" (--injectors): names no injector`},
 		{"blank log format", []string{"--log-format", " "}, nil, `invalid log_format " " (--log-format)`},
 		{"blank log level", []string{"--log-level", " "}, nil, `invalid log_level " " (--log-level)`},
+		{"source address not IPv4", nil, map[string]string{"CONTAINER_IP": "10.0.0.300"}, `invalid CONTAINER_IP "10.0.0.300": not an IPv4 address`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

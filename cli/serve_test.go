@@ -79,6 +79,9 @@ func serveWith(t *testing.T, reg *framework.Registry, env map[string]string, arg
 		Getenv: func(k string) string {
 			switch k {
 			case "CONTAINER_IP":
+				if v, ok := env[k]; ok {
+					return v
+				}
 				return "172.17.0.2"
 			case "XDG_STATE_HOME":
 				if v, ok := env[k]; ok {

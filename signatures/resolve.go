@@ -13,6 +13,27 @@ import (
 // UnknownSourceIP is the source_ipv4 recorded when no address could be found.
 const UnknownSourceIP = "unknown"
 
+// ContainerIPEnv is the environment variable that gives the source IPv4
+// address outright, the first of Resolve's strategies.
+const ContainerIPEnv = "CONTAINER_IP"
+
+// ParseContainerIP checks a value of ContainerIPEnv and returns the address
+// it gives: "" when it is empty or blank (unset), else an IPv4 address or a
+// *ValidationError naming the variable and the value. Resolve skips a value
+// it refuses; a command checks it first, so that a typo is not silently
+// replaced by another address in every signature.
+func ParseContainerIP(v string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
+	}
+	if a, err := netip.ParseAddr(v); err != nil || !a.Is4() {
+		return "", &ValidationError{Field: ContainerIPEnv, Value: v,
+			Reason: "not an IPv4 address (it is the source_ipv4 of the signatures; unset it to have it found)"}
+	}
+	return v, nil
+}
+
 // SourceIPs holds the addresses a target would see the injector come from.
 type SourceIPs struct {
 	IPv4 string
@@ -22,7 +43,7 @@ type SourceIPs struct {
 // Resolver finds the machine's source addresses. Each strategy is a field so
 // that tests can pin it; a nil field is skipped.
 type Resolver struct {
-	// Getenv reads CONTAINER_IP.
+	// Getenv reads CONTAINER_IP (ContainerIPEnv).
 	Getenv func(key string) string
 	// Hostname returns the machine's host name.
 	Hostname func() (string, error)
@@ -58,10 +79,8 @@ func (r Resolver) Resolve() SourceIPs {
 	var src SourceIPs
 	var hostAddrs []string
 	if r.Getenv != nil {
-		if v := strings.TrimSpace(r.Getenv("CONTAINER_IP")); v != "" {
-			if a, err := netip.ParseAddr(v); err == nil && a.Is4() {
-				src.IPv4 = v
-			}
+		if v, err := ParseContainerIP(r.Getenv(ContainerIPEnv)); err == nil {
+			src.IPv4 = v
 		}
 	}
 	if r.Hostname != nil && r.LookupHost != nil {
