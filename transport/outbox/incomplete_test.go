@@ -104,6 +104,8 @@ func TestIncompleteSend(t *testing.T) {
 			s.hooks.fail = nil
 			if _, err := s.DropSend(in[0].ID); !errors.Is(err, ErrBusy) {
 				t.Errorf("dropped the send record of a live process: %v", err)
+			} else if n := strings.Count(err.Error(), s.Path()); n != 1 {
+				t.Errorf("the refusal names the outbox %d times, want once: %v", n, err)
 			}
 			deadOwner(t, s, in[0].ID)
 			if in, _ = s.Incomplete(); s.Storing(in[0]) || in[0].Stored != stored {

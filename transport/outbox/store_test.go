@@ -365,6 +365,8 @@ func TestClaimOwnership(t *testing.T) {
 	if _, err := s.Drop(id); !errors.As(err, &be) || be.Owner != other.Process.Pid ||
 		!strings.Contains(err.Error(), "being sent by pid "+strconv.Itoa(other.Process.Pid)) {
 		t.Errorf("dropped a body a live process owns: %v", err)
+	} else if n := strings.Count(err.Error(), s.Path()); n != 1 {
+		t.Errorf("the refusal names the outbox %d times, want once: %v", n, err)
 	}
 	if _, err := s.Get(id); err != nil {
 		t.Errorf("a refused drop removed the body: %v", err)
