@@ -122,8 +122,9 @@ func (d unstoredWhenFull) Deliver(ctx context.Context, r *runtime.Report) error 
 // newDeliverer returns the callback profile's deliverer the configuration
 // asks for: the backend callback, through store when there is one, or,
 // without a backend URL, a printer of each body to stdout (io.Discard
-// when the summary is printed instead).
-func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, stdout io.Writer) (runtime.Deliverer, error) {
+// when the summary is printed instead). With a backend URL, echo, when
+// not nil, gets each body printed as well.
+func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, stdout, echo io.Writer) (runtime.Deliverer, error) {
 	if cfg.Backend.URL == "" {
 		return callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize}, nil
 	}
@@ -132,10 +133,14 @@ func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store
 		return nil, cfg.namedExit(err)
 	}
 	p := callback.Deliverer{Client: client}
-	if store == nil {
-		return abortable{Deliverer: p, abort: o.Abort}, nil
+	var d runtime.Deliverer = abortable{Deliverer: p, abort: o.Abort}
+	if store != nil {
+		d = unstoredWhenFull{Deliverer: &outbox.Deliverer{Profile: p, Store: store, Abort: o.Abort}, direct: p, log: log}
 	}
-	return unstoredWhenFull{Deliverer: &outbox.Deliverer{Profile: p, Store: store, Abort: o.Abort}, direct: p, log: log}, nil
+	if echo != nil {
+		d = echoed{Deliverer: d, print: callback.Printer{W: echo, MaxPayloadSize: cfg.MaxPayloadSize}, log: log}
+	}
+	return d, nil
 }
 
 // abortable is the callback profile's deliverer without an outbox: a
@@ -151,6 +156,25 @@ func (a abortable) Deliver(ctx context.Context, r *runtime.Report) error {
 	ctx, release := a.abort.context(ctx)
 	defer release()
 	return a.Deliverer.Deliver(ctx, r)
+}
+
+// echoed is a delivery to a backend whose bodies are printed too, one a
+// line, as they are without a backend (run --output json --backend-url),
+// once the delivery returns, whatever its outcome: the exit code says
+// whether they were delivered. A body not printed is logged.
+type echoed struct {
+	runtime.Deliverer
+	print callback.Printer
+	log   *zap.Logger
+}
+
+// Deliver delivers r, then prints its bodies.
+func (d echoed) Deliver(ctx context.Context, r *runtime.Report) error {
+	err := d.Deliverer.Deliver(ctx, r)
+	if perr := d.print.Deliver(context.WithoutCancel(ctx), r); perr != nil {
+		d.log.Warn("signatures not printed", zap.String("inject_id", r.InjectID), zap.Error(perr))
+	}
+	return err
 }
 
 // newClient builds the callback client for a base URL from the

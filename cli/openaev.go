@@ -40,6 +40,9 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 			return nil, err
 		}
 		opts = append(opts, openaev.WithHTTPClient(hc))
+		if w := view.echo(); w != nil {
+			opts = append(opts, openaev.WithEcho(w))
+		}
 	}
 	client, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...)
 	if err != nil {

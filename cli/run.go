@@ -88,7 +88,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if store != nil {
 		defer closeRunOutbox(log, store)
 	}
-	deliverer, err := newDeliverer(cfg, o, log, store, view.stdout())
+	deliverer, err := newDeliverer(cfg, o, log, store, view.stdout(), view.echo())
 	if err != nil {
 		return err
 	}

@@ -82,6 +82,17 @@ func (v *runView) stdout() io.Writer {
 	return v.o.Stdout
 }
 
+// echo is where the requests sent to a backend are printed as well: stdout
+// when --output json was given with a backend URL (the JSON the run prints
+// without one), nil otherwise; the default output of a pipe prints
+// nothing then, as it always has.
+func (v *runView) echo() io.Writer {
+	if v.cfg.Output != runOutputJSON || v.cfg.Backend.URL == "" {
+		return nil
+	}
+	return v.o.Stdout
+}
+
 // OnExecuted keeps the report.
 func (v *runView) OnExecuted(r *runtime.Report, _ time.Duration) {
 	v.mu.Lock()

@@ -63,6 +63,7 @@ type Client struct {
 
 	dryMu sync.Mutex
 	dry   io.Writer // when set, requests are printed, not sent
+	echo  io.Writer // when set, each POST is printed as it is sent (WithEcho)
 	// secrets are redacted with the token (WithSecrets).
 	secrets []string
 
@@ -104,6 +105,12 @@ func WithUserAgent(version string) Option {
 // Config.URL may then be empty. Registration and asset-group paging, which
 // need an answer, fail with ErrDryRun.
 func WithDryRun(w io.Writer) Option { return func(c *Client) { c.dry = w } }
+
+// WithEcho makes the client print each POST it sends to w as WithDryRun
+// prints it, one JSON document a line, just before sending it (once, not
+// once a retry): a run with a backend shows the requests of its inject.
+// A write that fails is logged, and the request sent all the same.
+func WithEcho(w io.Writer) Option { return func(c *Client) { c.echo = w } }
 
 // sentAs names, for the log, what became of a request the client was
 // given: "delivered", or, in a dry run, "printed", or, printed nowhere
@@ -258,6 +265,11 @@ func NewHTTPClient(caFile string, insecure bool, log *zap.Logger) (*http.Client,
 
 // printDry writes one request as a JSON line.
 func (c *Client) printDry(path string, body []byte) error {
+	return c.printTo(c.dry, path, body)
+}
+
+// printTo writes one POST to w as a JSON line.
+func (c *Client) printTo(w io.Writer, path string, body []byte) error {
 	line, err := json.Marshal(struct {
 		Method string          `json:"method"`
 		Path   string          `json:"path"`
@@ -268,6 +280,6 @@ func (c *Client) printDry(path string, body []byte) error {
 	}
 	c.dryMu.Lock()
 	defer c.dryMu.Unlock()
-	_, err = c.dry.Write(append(line, '\n'))
+	_, err = w.Write(append(line, '\n'))
 	return err
 }
