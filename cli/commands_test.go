@@ -281,3 +281,38 @@ func TestOutboxListJSONAndSizes(t *testing.T) {
 		t.Errorf("list:\n%s", r.stdout)
 	}
 }
+
+// A binary serving an injector of its own beside injectkit's shows its own
+// in its help's examples, never injectkit's injectors or injector id; its
+// examples of run and validate are commands that work.
+func TestThirdPartyHelpNamesItsOwnInjectors(t *testing.T) {
+	o := cli.Options{Registry: registry(withNmap, withDemo), Name: "hello", Version: "1.0.0"}
+	for _, path := range [][]string{{}, {"run"}, {"validate"}, {"serve"}, {"injectors"}} {
+		r := runWith(t, o, nil, append(path, "--help")...)
+		_, examples, ok := strings.Cut(r.stdout, "\nEXAMPLES:\n")
+		if r.code != 0 || !ok {
+			t.Fatalf("%v: exit %d, no examples:\n%s", path, r.code, r.stdout)
+		}
+		for _, theirs := range []string{" noop ", " nmap", " query ", "5b8c6a8e"} {
+			if strings.Contains(examples, theirs) {
+				t.Errorf("%v: the examples name injectkit's %q:\n%s", path, strings.TrimSpace(theirs), examples)
+			}
+		}
+		if len(path) == 0 || path[0] == "serve" {
+			continue
+		}
+		if !strings.Contains(examples, "hello "+path[0]+" demo ") && !strings.Contains(examples, "hello "+path[0]+" demo\n") {
+			t.Errorf("%v: no example names demo:\n%s", path, examples)
+		}
+		for _, line := range strings.Split(examples, "\n") {
+			line, _, _ = strings.Cut(strings.TrimSpace(line), "   #")
+			args := strings.Fields(line)
+			if len(args) < 3 || args[1] != "run" && args[1] != "validate" || args[2] != "demo" {
+				continue
+			}
+			if r := runWith(t, o, nil, append(args[1:], "--log-level", "error", "-o", "json")...); r.code != 0 {
+				t.Errorf("the example %q: exit %d: %s", line, r.code, r.stderr)
+			}
+		}
+	}
+}

@@ -6,68 +6,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 )
 
-// examples are the EXAMPLES section of each command's help, by the command
-// as typed after the binary's name ("" for the application itself).
-// "injectkit" is replaced by the binary's name.
-func examples(path string) []string {
-	switch path {
-	case "":
-		return []string{
-			"injectkit run noop --target 127.0.0.1",
-			"injectkit injectors nmap",
-			"injectkit validate --inject-file inject.json",
-			"source <(injectkit completion bash)",
-		}
-	case "run":
-		return []string{
-			"injectkit run noop --target 127.0.0.1 --target web.example.com",
-			"injectkit run nmap --target 127.0.0.1 --param ports=22,80 --param service_detection=true",
-			`injectkit run --inject-file inject.json --backend-url https://backend.example.com --token "$TOKEN"`,
-			"injectkit run noop --target 127.0.0.1 --profile openaev   # prints the platform's calls",
-		}
-	case "validate":
-		return []string{
-			"injectkit validate --inject-file inject.json",
-			"injectkit validate nmap --target 10.0.0.1 --param ports=22,80",
-			"injectkit validate --config run.yaml --inject-file inject.json && injectkit run --config run.yaml --inject-file inject.json",
-		}
-	case "serve":
-		return []string{
-			`injectkit serve --openaev-url https://openaev.example.com --token "$TOKEN" --injector-id 5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10`,
-			"injectkit serve --config /etc/injectkit/serve.yaml",
-		}
-	case "injectors":
-		return []string{
-			"injectkit injectors",
-			"injectkit injectors nmap",
-			"injectkit injectors query --config run.yaml   # the settings' values from the file",
-			"injectkit injectors -o json",
-		}
-	case "outbox":
-		return []string{"injectkit outbox list", `injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`,
-			`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
-	case "outbox list":
-		return []string{"injectkit outbox list", "injectkit outbox list -o json", "injectkit outbox list --outbox /var/lib/injectkit/outbox.db"}
-	case "outbox flush":
-		return []string{`injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`,
-			`injectkit outbox flush --outbox /var/lib/injectkit/outbox.db --backend-url https://backend.example.com --token "$TOKEN"`}
-	case "outbox drop":
-		return []string{"injectkit outbox drop 7"}
-	case "outbox retry-dead":
-		return []string{`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
-	case "version":
-		return []string{"injectkit version", "injectkit version -o json", "injectkit --version"}
-	case "completion":
-		return []string{
-			"source <(injectkit completion bash)                  # bash, this shell",
-			"injectkit completion bash > /etc/bash_completion.d/injectkit",
-			`injectkit completion zsh > "${fpath[1]}/_injectkit"   # zsh`,
-			"injectkit completion fish > ~/.config/fish/completions/injectkit.fish",
-		}
-	}
-	return nil
-}
-
 // examplesSection renders examples as a help section, every "injectkit"
 // the binary's name: its commands, and its files (the completion scripts,
 // /etc/injectkit/serve.yaml).
@@ -89,9 +27,10 @@ func examplesSection(o Options, lines []string) string {
 // subcommands, an error suggesting the closest one.
 func finishApp(o Options, app *ucli.App) {
 	app.Usage = o.rename(app.Usage)
-	app.CustomAppHelpTemplate = o.rename(app.CustomAppHelpTemplate) + examplesSection(o, examples(""))
+	ex := exampleInjectors(o.Registry)
+	app.CustomAppHelpTemplate = o.rename(app.CustomAppHelpTemplate) + examplesSection(o, examples(ex, ""))
 	for _, cmd := range app.Commands {
-		finishCommand(o, cmd, cmd.Name)
+		finishCommand(o, ex, cmd, cmd.Name)
 	}
 	// urfave/cli adds one help command, a package variable it writes to,
 	// to every command: two applications running at once in one process
@@ -120,7 +59,7 @@ func helpCommand(o Options, group *ucli.Command) *ucli.Command {
 	}
 }
 
-func finishCommand(o Options, cmd *ucli.Command, path string) {
+func finishCommand(o Options, ex injectorExamples, cmd *ucli.Command, path string) {
 	cmd.Usage, cmd.Description, cmd.UsageText = o.rename(cmd.Usage), o.rename(cmd.Description), o.rename(cmd.UsageText)
 	suggestFlags(o, cmd, path)
 	template := ucli.CommandHelpTemplate
@@ -131,10 +70,10 @@ func finishCommand(o Options, cmd *ucli.Command, path string) {
 		}
 	}
 	if cmd.CustomHelpTemplate == "" {
-		cmd.CustomHelpTemplate = template + examplesSection(o, examples(path))
+		cmd.CustomHelpTemplate = template + examplesSection(o, examples(ex, path))
 	}
 	for _, sub := range cmd.Subcommands {
-		finishCommand(o, sub, path+" "+sub.Name)
+		finishCommand(o, ex, sub, path+" "+sub.Name)
 	}
 	cmd.HideHelpCommand = true // see finishApp
 	if len(cmd.Subcommands) > 0 {

@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// referenceInjectors are the names injectors/builtin registers (a test
+// checks them against builtin.Names): a binary that serves an injector of
+// its own beside them shows its own in its help's examples.
+var referenceInjectors = []string{"cloudscan", "nmap", "noop", "query"}
+
+// injectorExamples are the injectors, targets and params the help's
+// examples name: injectkit's reference injectors, or the binary's own.
+type injectorExamples struct {
+	run      string // an injector and one target
+	runMore  string // an injector and two targets
+	params   string // an injector, a target and params
+	validate string // the same to validate
+	show     string // an injector to show
+	settings string // an injector with settings, "" for none
+	// injectorID is serve's --injector-id.
+	injectorID string
+}
+
+// exampleInjectors returns the examples of reg's injectors: injectkit's
+// when reg serves no injector of its own, else the first of its own
+// (one with params, one with settings, when there are).
+func exampleInjectors(reg *framework.Registry) injectorExamples {
+	ex := injectorExamples{
+		run:        "noop --target 127.0.0.1",
+		runMore:    "noop --target 127.0.0.1 --target web.example.com",
+		params:     "nmap --target 127.0.0.1 --param ports=22,80 --param service_detection=true",
+		validate:   "nmap --target 10.0.0.1 --param ports=22,80",
+		show:       "nmap",
+		settings:   "query",
+		injectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
+	}
+	if reg == nil {
+		return ex
+	}
+	var own []framework.Manifest
+	for _, m := range manifests(reg) {
+		if !slices.Contains(referenceInjectors, m.Name) {
+			own = append(own, m)
+		}
+	}
+	if len(own) == 0 {
+		return ex
+	}
+	first := own[0]
+	withParams := first
+	if i := slices.IndexFunc(own, func(m framework.Manifest) bool { return exampleParam(m) != "" }); i >= 0 {
+		withParams = own[i]
+	}
+	one, two := exampleTargets(first.Category)
+	paramTargets, _ := exampleTargets(withParams.Category)
+	ex = injectorExamples{
+		run:        first.Name + " " + one,
+		runMore:    first.Name + " " + two,
+		params:     strings.TrimSpace(withParams.Name + " " + paramTargets + " " + exampleParam(withParams)),
+		show:       first.Name,
+		injectorID: `"$INJECTOR_ID"`,
+	}
+	ex.validate = ex.params
+	if i := slices.IndexFunc(own, func(m framework.Manifest) bool { return len(m.Settings) > 0 }); i >= 0 {
+		ex.settings = own[i].Name
+	}
+	return ex
+}
+
+// exampleTargets returns the flags that give an injector of category c one
+// target, and two.
+func exampleTargets(c framework.Category) (one, two string) {
+	switch c {
+	case framework.Cloud:
+		one = "--cloud-provider aws --cloud-account 123456789012 --cloud-region eu-west-1"
+		return one, one + " --cloud-region us-east-1"
+	case framework.External:
+		return "--query apache", "--query apache --query nginx"
+	}
+	return "--target 127.0.0.1", "--target 127.0.0.1 --target web.example.com"
+}
+
+// exampleParam returns a --param flag of m's first param that has a
+// default (its default as the value), "" when none has one.
+func exampleParam(m framework.Manifest) string {
+	for _, p := range m.Params {
+		if p.Default != "" && !strings.ContainsAny(p.Default, " \t\"'$`\\") {
+			return "--param " + p.Name + "=" + p.Default
+		}
+	}
+	return ""
+}
+
+// examples are the EXAMPLES section of each command's help, by the command
+// as typed after the binary's name ("" for the application itself), naming
+// the injectors of ex. "injectkit" is replaced by the binary's name.
+func examples(ex injectorExamples, path string) []string {
+	switch path {
+	case "":
+		return []string{
+			"injectkit run " + ex.run,
+			"injectkit injectors " + ex.show,
+			"injectkit validate --inject-file inject.json",
+			"source <(injectkit completion bash)",
+		}
+	case "run":
+		return []string{
+			"injectkit run " + ex.runMore,
+			"injectkit run " + ex.params,
+			`injectkit run --inject-file inject.json --backend-url https://backend.example.com --token "$TOKEN"`,
+			"injectkit run " + ex.run + " --profile openaev   # prints the platform's calls",
+		}
+	case "validate":
+		return []string{
+			"injectkit validate --inject-file inject.json",
+			"injectkit validate " + ex.validate,
+			"injectkit validate --config run.yaml --inject-file inject.json && injectkit run --config run.yaml --inject-file inject.json",
+		}
+	case "serve":
+		return []string{
+			`injectkit serve --openaev-url https://openaev.example.com --token "$TOKEN" --injector-id ` + ex.injectorID,
+			"injectkit serve --config /etc/injectkit/serve.yaml",
+		}
+	case "injectors":
+		out := []string{"injectkit injectors", "injectkit injectors " + ex.show}
+		if ex.settings != "" {
+			out = append(out, "injectkit injectors "+ex.settings+" --config run.yaml   # the settings' values from the file")
+		}
+		return append(out, "injectkit injectors -o json")
+	case "outbox":
+		return []string{"injectkit outbox list", `injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`,
+			`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
+	case "outbox list":
+		return []string{"injectkit outbox list", "injectkit outbox list -o json", "injectkit outbox list --outbox /var/lib/injectkit/outbox.db"}
+	case "outbox flush":
+		return []string{`injectkit outbox flush --backend-url https://backend.example.com --token "$TOKEN"`,
+			`injectkit outbox flush --outbox /var/lib/injectkit/outbox.db --backend-url https://backend.example.com --token "$TOKEN"`}
+	case "outbox drop":
+		return []string{"injectkit outbox drop 7"}
+	case "outbox retry-dead":
+		return []string{`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
+	case "version":
+		return []string{"injectkit version", "injectkit version -o json", "injectkit --version"}
+	case "completion":
+		return []string{
+			"source <(injectkit completion bash)                  # bash, this shell",
+			"injectkit completion bash > /etc/bash_completion.d/injectkit",
+			`injectkit completion zsh > "${fpath[1]}/_injectkit"   # zsh`,
+			"injectkit completion fish > ~/.config/fish/completions/injectkit.fish",
+		}
+	}
+	return nil
+}
