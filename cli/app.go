@@ -79,7 +79,9 @@ const exitHelp = `EXIT CODES:
       one line on stderr names the field and the value or the file; nothing was sent
       (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
    3  the signatures were delivered (or printed), but the injector's outcome was failed or timeout
-      (the deadline, or Ctrl-C): one WARN line on stderr says so
+      (the deadline, or Ctrl-C): one WARN line on stderr says so; also a panic of one of the
+      injector's methods (Execute, ValidateTargets, its params' Validate, Configure, Close):
+      one line names the injector and the method
    130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading the run's input files or waiting for the
       outbox's lock: nothing ran, was sent or stored (once the injector runs, the first signal
       makes it a timeout: exit 3); or a second signal: while the signatures are sent, nothing

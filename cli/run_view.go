@@ -129,7 +129,16 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 	if r == nil && errors.As(err, &de) {
 		r = de.Report
 	}
+	var pe *framework.PanicError
+	if errors.As(err, &pe) && !errors.As(err, &de) {
+		// A bug of the injector (its factory, Manifest or Close panicked):
+		// exit as when Execute panics, whatever was delivered.
+		err = nil
+	}
 	if r == nil {
+		if pe != nil {
+			return &ExitError{Code: ExitFailed, Err: pe}
+		}
 		return exit(err) // nothing ran
 	}
 	if v.text {
@@ -155,6 +164,11 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 			fields = append(fields, zap.Int("partial_results", len(r.Partial)))
 		}
 		log.Warn(msg, fields...)
+	}
+	if pe != nil {
+		return &ExitError{Code: ExitFailed, Err: pe}
+	}
+	if r.Status == framework.StatusFailed || r.Status == framework.StatusTimeout {
 		return &ExitError{Code: ExitFailed}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -20,6 +21,8 @@ import (
 const validateExitHelp = `EXIT CODES:
    0  the inject is valid: run would execute it (one line on stdout says how)
    2  it is not: one line on stderr names the flag, key, field or file, and the value
+   3  a method of the injector (ValidateTargets, its params' Validate, Configure, Close…) panicked:
+      a bug of the injector; one line on stderr names the injector and the method
    130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading its input files (a FIFO), as run: nothing was checked`
 
 func validateCommand(o Options) *ucli.Command {
@@ -72,6 +75,10 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	p, err := newRuntime(o, cfg.injectors, log).Validate(c.Context, req, checks...)
+	var pe *framework.PanicError
+	if errors.As(err, &pe) {
+		return &ExitError{Code: ExitFailed, Err: pe}
+	}
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
 	}

@@ -116,7 +116,8 @@ func (m Manifest) ParamNames() []string {
 // param. The decoded value is then checked by CheckParams.
 //
 // A parameter error is a *signatures.ValidationError on "params.<name>";
-// NewParams returning nil is an error wrapping ErrParamsSpec.
+// NewParams returning nil is an error wrapping ErrParamsSpec; a panic of
+// NewParams, the params' Validate or ValidateParams is a *PanicError.
 func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 	pf, ok := ex.(ParamsFactory)
 	if !ok {
@@ -125,13 +126,16 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 		}
 		// A ParamsValidator without a ParamsFactory checks the map.
 		if v, ok := ex.(ParamsValidator); ok {
-			if err := v.ValidateParams(raw); err != nil {
+			if err := CallHook("", "ValidateParams", func() error { return v.ValidateParams(raw) }); err != nil {
 				return nil, prefixParamsErr(err)
 			}
 		}
 		return raw, nil
 	}
-	target := pf.NewParams()
+	var target any
+	if err := CallHook("", "NewParams", func() error { target = pf.NewParams(); return nil }); err != nil {
+		return nil, err
+	}
 	if target == nil {
 		return nil, fmt.Errorf("%w: NewParams returned nil", ErrParamsSpec)
 	}
@@ -280,18 +284,19 @@ func paramsJSONError(err error, raw map[string]any) error {
 // interface), then the executor's ParamsValidator, if any,
 // for checks that depend on the executor (privileges, say). Neither may
 // touch the network. A *signatures.ValidationError is returned with its
-// Field on "params.<field>"; other errors are returned as they are.
+// Field on "params.<field>"; other errors are returned as they are, and
+// a panic of a check is a *PanicError naming its method.
 func CheckParams(ex Executor, params any) error {
 	if err := CheckEnums(params); err != nil {
 		return prefixParamsErr(err)
 	}
 	if v, ok := params.(Validator); ok && !isNilPointer(params) {
-		if err := v.Validate(); err != nil {
+		if err := CallHook("", "Validate", v.Validate); err != nil {
 			return prefixParamsErr(err)
 		}
 	}
 	if v, ok := ex.(ParamsValidator); ok {
-		if err := v.ValidateParams(params); err != nil {
+		if err := CallHook("", "ValidateParams", func() error { return v.ValidateParams(params) }); err != nil {
 			return prefixParamsErr(err)
 		}
 	}

@@ -105,13 +105,22 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 		err = contentFields(err, nil)
 		return p.refuse(ctx, req, &MessageError{InjectID: id, Reason: err.Error(), Err: err})
 	}
-	return p.run(context.WithValue(withTargets(withSignatureTypes(ctx, m), targets), markMessage, true), req)
+	err = p.run(context.WithValue(withTargets(withSignatureTypes(ctx, m), targets), markMessage, true), req)
+	var pe *framework.PanicError
+	if errors.As(err, &pe) {
+		// The executor's Close panicked once its terminal callback was
+		// delivered: the message is settled.
+		p.profile.log.Error("injector panicked; its inject is settled", zap.String("inject_id", id), zap.Error(pe))
+		return nil
+	}
+	return err
 }
 
 // RunRequest runs one inject request through the profile: reception,
 // trace, execution, terminal callback. It returns nil once the terminal
 // callback was delivered; a *MessageError (after a terminal INVALID_USAGE)
-// when the request is invalid; otherwise the delivery error.
+// when the request is invalid; a *framework.PanicError when the executor's
+// Close panicked after it; otherwise the delivery error.
 func (p *Processor) RunRequest(ctx context.Context, req runtime.Request) error {
 	if err := checkInjectID(req.InjectID); err != nil {
 		return err

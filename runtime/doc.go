@@ -30,7 +30,11 @@
 //     a *framework.RequestError, logged once (WARN "inject rejected");
 //     nothing runs, nothing is sent, except that a Rejecter deliverer
 //     reports the refusal (the openaev profile's reception and terminal
-//     INVALID_USAGE). The CLI exits 2.
+//     INVALID_USAGE). The CLI exits 2. A panic of one of the executor's
+//     checks (ValidateTargets, NewParams, the params' Validate,
+//     ValidateParams, Configure) is the injector's bug, not a refusal: it
+//     is recovered as a panic of Execute (step 4), the executor is not run
+//     and the failed outcome names the injector and the method.
 //  2. Received: a Receiver deliverer acknowledges the inject (the openaev
 //     profile's reception and first trace), or checks that it can send its
 //     report (the callback profile plans the least payload,
@@ -69,7 +73,9 @@
 //     says where and how many (Outbox, Stored, Dead); they are resent later
 //     byte for byte. The CLI exits 1 with one line naming the outbox.
 //
-// The executor's Closer, if any, is called once the run is over. The
+// The executor's Closer, if any, is called once the run is over; a panic
+// of Close is recovered and returned, a *framework.PanicError (the CLI
+// exits 3). The
 // runtime logs four INFO lines, each with the inject id, the injector, the
 // target count and the step's duration: "pre-execution signatures
 // compiled" (step 3, with the category), "executed" (step 4, with the

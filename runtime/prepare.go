@@ -27,6 +27,9 @@ type Prepared struct {
 	inject   *framework.Inject
 	types    []framework.ExpectationType
 	source   func() signatures.SourceIPs // the runtime's, resolved once
+	// panicked is set when one of the executor's checks panicked: the
+	// inject is not executed and fails with the panic's message.
+	panicked *framework.PanicError
 }
 
 // ExpectationTypes returns the expectation types the signatures are
@@ -36,7 +39,8 @@ func (p *Prepared) ExpectationTypes() []framework.ExpectationType { return slice
 
 // prepare validates a request and builds everything execute needs: typed
 // configs, decoded params, the executor. Every error is a
-// *framework.RequestError.
+// *framework.RequestError. A panic of the executor's checks once the
+// targets are typed is not an error: Prepared.panicked holds it.
 func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if strings.TrimSpace(req.Injector) == "" {
 		return nil, invalid("injector", req.Injector, "required")
@@ -44,13 +48,20 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if err := checkFields(req); err != nil {
 		return nil, err
 	}
-	ex, err := rt.registry.New(req.Injector)
+	var ex framework.Executor
+	err := framework.CallHook(req.Injector, "its factory", func() (err error) {
+		ex, err = rt.registry.New(req.Injector)
+		return err
+	})
 	if err != nil {
-		return nil, &framework.RequestError{Err: err}
+		return nil, requestError(err)
 	}
 	p := &Prepared{Request: req, executor: ex, source: rt.sigs.ResolveSourceIP}
 	if mf, ok := ex.(framework.Manifester); ok {
-		m := mf.Manifest()
+		var m framework.Manifest
+		if err := framework.CallHook(req.Injector, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
+			return nil, err
+		}
 		p.Manifest = &m
 	}
 	if req.Phase == "" {
@@ -69,27 +80,56 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if err := p.typeTargets(in); err != nil {
 		return nil, err
 	}
-	if v, ok := ex.(framework.TargetsValidator); ok {
-		if err := v.ValidateTargets(in.Targets); err != nil {
-			return nil, &framework.RequestError{Err: err}
-		}
-	}
-	// DecodeParams also runs the params' checks (enums, Validate,
-	// ParamsValidator).
-	if in.Params, err = framework.DecodeParams(ex, req.Params); err != nil {
-		return nil, &framework.RequestError{Err: err}
-	}
-	if c, ok := ex.(framework.Configurer); ok {
-		if err := c.Configure(rt.settings(req.Injector)); err != nil {
-			return nil, &framework.RequestError{Err: fmt.Errorf("configure %s: %w", req.Injector, err)}
-		}
-	}
 	p.Timeout = time.Duration(req.Timeout)
 	if p.Timeout == 0 {
 		p.Timeout = rt.timeout
 	}
 	p.inject, p.Targets = in, in.Targets
+	if err := p.check(rt.settings(req.Injector)); err != nil {
+		var pe *framework.PanicError
+		if !errors.As(err, &pe) {
+			return nil, err
+		}
+		p.panicked = pe // a bug of the injector: the inject fails, as when Execute panics
+	}
 	return p, nil
+}
+
+// check runs the executor's checks of the typed inject: its
+// TargetsValidator, the params' decoding and checks (enums, Validate,
+// ParamsValidator), then its Configurer. A refusal is a
+// *framework.RequestError; a panic of one of them a *framework.PanicError.
+func (p *Prepared) check(settings map[string]string) error {
+	name, ex, in := p.Request.Injector, p.executor, p.inject
+	if v, ok := ex.(framework.TargetsValidator); ok {
+		err := framework.CallHook(name, "ValidateTargets", func() error { return v.ValidateTargets(in.Targets) })
+		if err != nil {
+			return requestError(err)
+		}
+	}
+	err := framework.CallHook(name, "decoding its params", func() (err error) {
+		in.Params, err = framework.DecodeParams(ex, p.Request.Params)
+		return err
+	})
+	if err != nil {
+		return requestError(err)
+	}
+	if c, ok := ex.(framework.Configurer); ok {
+		if err := framework.CallHook(name, "Configure", func() error { return c.Configure(settings) }); err != nil {
+			return requestError(fmt.Errorf("configure %s: %w", name, err))
+		}
+	}
+	return nil
+}
+
+// requestError wraps a check's refusal in a *framework.RequestError; a
+// *framework.PanicError is returned as it is.
+func requestError(err error) error {
+	var pe *framework.PanicError
+	if errors.As(err, &pe) {
+		return pe
+	}
+	return &framework.RequestError{Err: err}
 }
 
 // typeTargets turns the request's target specs (or checks its typed

@@ -23,14 +23,20 @@ import (
 // *framework.RequestError from Received is one too. Any other error from
 // Received is returned as it is. A delivery failure is a
 // *DeliveryError carrying the report. Otherwise the report is returned,
-// whatever the tool's outcome.
-func (rt *Runtime) Run(ctx context.Context, req Request) (*Report, error) {
+// whatever the tool's outcome; with a *framework.PanicError when the
+// executor's Close panicked after the delivery.
+//
+// A panic of the executor's checks (ValidateTargets, the params'
+// Validate, ValidateParams, Configure) is recovered as a panic of Execute:
+// the executor is not run, and the outcome is failed, its message naming
+// the injector and the method.
+func (rt *Runtime) Run(ctx context.Context, req Request) (_ *Report, err error) {
 	start := rt.now()
 	p, err := rt.prepare(req)
 	if err != nil {
 		return nil, rt.refuse(ctx, &Rejection{Request: req, Err: err}, start)
 	}
-	defer rt.close(p)
+	defer func() { err = rt.closed(p, err) }()
 	if r, ok := rt.deliverer.(Receiver); ok {
 		if err := r.Received(ctx, p); err != nil {
 			var re *framework.RequestError
@@ -83,13 +89,39 @@ func (rt *Runtime) refuse(ctx context.Context, rej *Rejection, start time.Time) 
 	return rej.Err
 }
 
-// close calls the executor's Closer, once per run.
-func (rt *Runtime) close(p *Prepared) {
-	if c, ok := p.executor.(framework.Closer); ok {
-		if err := c.Close(); err != nil {
-			rt.injectLog(p.Request).Warn("close executor", zap.Error(err))
-		}
+// close calls the executor's Closer, once per run. An error is logged; a
+// panic is returned, a *framework.PanicError.
+func (rt *Runtime) close(p *Prepared) *framework.PanicError {
+	c, ok := p.executor.(framework.Closer)
+	if !ok {
+		return nil
 	}
+	err := framework.CallHook(p.Request.Injector, "Close", c.Close)
+	var pe *framework.PanicError
+	if errors.As(err, &pe) {
+		rt.injectLog(p.Request).Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value),
+			zap.ByteString("stack", pe.Stack))
+		return pe
+	}
+	if err != nil {
+		rt.injectLog(p.Request).Warn("close executor", zap.Error(err))
+	}
+	return nil
+}
+
+// closed closes the executor of a run that ended with err: a panic of its
+// Close is the run's error when it had none (its report delivered), else
+// logged.
+func (rt *Runtime) closed(p *Prepared, err error) error {
+	pe := rt.close(p)
+	switch {
+	case pe == nil:
+		return err
+	case err == nil:
+		return pe
+	}
+	rt.injectLog(p.Request).Error("executor Close panicked", zap.Error(pe))
+	return err
 }
 
 // deliver hands a report to the Deliverer, observing and logging the
@@ -154,7 +186,13 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 
 	t1 := rt.now()
 	stopWatch := rt.watch(p, in, t1)
-	out := rt.callExecutor(ctx, p.executor, in, p.Timeout, log)
+	var out framework.ToolOutput
+	if pe := p.panicked; pe != nil {
+		log.Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value), zap.ByteString("stack", pe.Stack))
+		out = rt.panicOutput(pe.Error())
+	} else {
+		out = rt.callExecutor(ctx, p.executor, in, p.Timeout, log)
+	}
 	ran := rt.now().Sub(t1)
 	stopWatch()
 	var partial []string
@@ -219,6 +257,13 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 	return post, out, nil
 }
 
+// panicOutput is the outcome of an executor that panicked: failed, exit
+// code 1, crashed now.
+func (rt *Runtime) panicOutput(msg string) framework.ToolOutput {
+	return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1,
+		CrashTimestamp: rt.now().UTC().Format(time.RFC3339), Message: msg}}
+}
+
 // callExecutor calls the executor under the deadline, recovers a panic,
 // and stops waiting Grace after the deadline. A run cut short that did not
 // fail is a timeout.
@@ -229,10 +274,8 @@ func (rt *Runtime) callExecutor(ctx context.Context, ex framework.Executor, in *
 	go func() {
 		defer func() {
 			if v := recover(); v != nil {
-				log.Debug("executor panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
-				done <- framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1,
-					CrashTimestamp: rt.now().UTC().Format(time.RFC3339),
-					Message:        fmt.Sprintf("executor panic: %v", v)}}
+				log.Debug("executor panic", zap.String("method", "Execute"), zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
+				done <- rt.panicOutput(fmt.Sprintf("executor panic: %v", v))
 			}
 		}()
 		done <- ex.Execute(ctx, in)

@@ -16,14 +16,18 @@ import (
 // Deliverer and Printer check the size limit that way.
 //
 // An invalid request is a *framework.RequestError; a check's error that is
-// not one is wrapped in one. The prepared inject is returned for a summary
+// not one is wrapped in one. A panic of one of the executor's methods is a
+// *framework.PanicError. The prepared inject is returned for a summary
 // (its executor already closed).
-func (rt *Runtime) Validate(ctx context.Context, req Request, checks ...Receiver) (*Prepared, error) {
+func (rt *Runtime) Validate(ctx context.Context, req Request, checks ...Receiver) (_ *Prepared, err error) {
 	p, err := rt.prepare(req)
 	if err != nil {
 		return nil, err
 	}
-	defer rt.close(p)
+	defer func() { err = rt.closed(p, err) }()
+	if p.panicked != nil {
+		return nil, p.panicked
+	}
 	for _, c := range checks {
 		if err := c.Received(ctx, p); err != nil {
 			var re *framework.RequestError

@@ -1,0 +1,76 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+)
+
+// panicky panics in the method named by panics.
+type panicky struct {
+	frameworktest.Executor
+	panics string
+}
+
+func (p *panicky) hit(method string) {
+	if p.panics == method {
+		panic("bug in " + method)
+	}
+}
+
+func (p *panicky) ValidateTargets([]framework.Target) error {
+	p.hit("ValidateTargets")
+	return nil
+}
+func (p *panicky) Configure(map[string]string) error { p.hit("Configure"); return nil }
+func (p *panicky) Close() error                      { p.hit("Close"); return nil }
+
+// A panic of an injector's check or Close is reported like a panic of
+// Execute: exit 3 with one line naming the injector and the method, never
+// a Go stack trace; a check's panic fails the inject's signatures.
+func TestPanickingChecksAreReported(t *testing.T) {
+	tests := []struct {
+		method string
+		status string // the signatures' execution_status
+	}{
+		{"ValidateTargets", "failed"},
+		{"Configure", "failed"},
+		{"Close", "success"}, // delivered before Close
+	}
+	for _, tt := range tests {
+		t.Run(tt.method, func(t *testing.T) {
+			reg := registry(func(r *framework.Registry) {
+				r.Register("crash", func() framework.Executor { return &panicky{panics: tt.method} })
+			})
+			r := run(t, reg, nil, "run", "crash", "--target", "127.0.0.1", "--log-level", "warn")
+			if r.code != cli.ExitFailed {
+				t.Fatalf("exit %d, want %d: %s", r.code, cli.ExitFailed, r.stderr)
+			}
+			if want := "injector crash: " + tt.method + " panicked: bug in " + tt.method; !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+			}
+			if strings.Contains(r.stderr, "goroutine ") {
+				t.Errorf("stderr holds a stack trace:\n%s", r.stderr)
+			}
+			var body map[string]any
+			_ = json.Unmarshal([]byte(r.stdout), &body)
+			if v := bodyValues(t, body, 0); v["execution_status"] != tt.status {
+				t.Errorf("values = %v, want execution_status %s", v, tt.status)
+			}
+		})
+	}
+}
+
+func TestValidatePanickingCheckIsReported(t *testing.T) {
+	reg := registry(func(r *framework.Registry) {
+		r.Register("crash", func() framework.Executor { return &panicky{panics: "Configure"} })
+	})
+	r := run(t, reg, nil, "validate", "crash", "--target", "127.0.0.1")
+	if r.code != cli.ExitFailed || !strings.Contains(r.stderr, "injector crash: Configure panicked") {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+}
