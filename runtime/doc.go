@@ -63,7 +63,8 @@
 //     outcome rather than a lost inject.
 //  6. Payload: one entry per target, one value group per expectation type,
 //     per-type and per-target extras added (extras that collide with a
-//     core field are dropped, logged at ERROR).
+//     core field or its platform type, signatures.ExtraNameError, are
+//     dropped, logged at ERROR).
 //  7. Deliver, with a context that outlives the caller's cancellation, so
 //     a SIGINT still delivers the timeout signatures. The Observer's
 //     OnDelivered gets the delivery's duration and error. Failure: a

@@ -143,11 +143,8 @@ func (m *Manager) postFields(out ToolOutput) (func(s *Signature), error) {
 		return nil, err
 	}
 	for k := range out.ExtraSignatures {
-		if IsCoreField(k) {
-			return nil, &ValidationError{Field: "extra_signatures", Value: k, Reason: "collides with a core signature field"}
-		}
-		if k == "" {
-			return nil, &ValidationError{Field: "extra_signatures", Reason: "empty key"}
+		if reason := ExtraNameError(k); reason != "" {
+			return nil, &ValidationError{Field: "extra_signatures", Value: k, Reason: reason}
 		}
 	}
 	status := out.ExecutionStatus()

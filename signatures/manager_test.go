@@ -237,6 +237,11 @@ func TestCompilePost(t *testing.T) {
 		{name: "extra collides with source", out: signatures.ToolOutput{ExtraSignatures: map[string]any{"ok": 1, "source_ipv4": "1.2.3.4"}},
 			wantField: "extra_signatures", wantValue: "source_ipv4"},
 		{name: "empty extra key", out: signatures.ToolOutput{ExtraSignatures: map[string]any{"": 1}}, wantField: "extra_signatures"},
+		{name: "extra named like the platform's start_date", out: signatures.ToolOutput{ExtraSignatures: map[string]any{"start_date": "x"}},
+			wantField: "extra_signatures", wantValue: "start_date"},
+		{name: "extra named like the platform's target_ipv4_address",
+			out:       signatures.ToolOutput{ExtraSignatures: map[string]any{"target_ipv4_address": "10.0.0.9"}},
+			wantField: "extra_signatures", wantValue: "target_ipv4_address"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -190,8 +190,8 @@ func checkPayloadArgs(n, targets int, types []ExpectationType, extras TypeExtras
 	}
 	check := func(field string, m map[string]any) error {
 		for k := range m {
-			if k == "" || IsCoreField(k) {
-				return &ValidationError{Field: field, Value: k, Reason: "extra key is empty or collides with a core signature field"}
+			if reason := ExtraNameError(k); reason != "" {
+				return &ValidationError{Field: field, Value: k, Reason: "extra key: " + reason}
 			}
 		}
 		return nil

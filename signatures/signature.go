@@ -36,6 +36,32 @@ var coreFields = map[string]bool{
 // IsCoreField reports whether name is one of the fields a Signature owns.
 func IsCoreField(name string) bool { return coreFields[name] }
 
+// coreTypes maps the platform's signature type of each core field named
+// otherwise on the wire (see SignatureType) to the field.
+var coreTypes = map[SignatureType]string{
+	SourceIPv4Address: FieldSourceIPv4, SourceIPv6Address: FieldSourceIPv6,
+	TargetIPv4Address: FieldTargetIPv4, TargetIPv6Address: FieldTargetIPv6,
+	TargetHostnameAddress: FieldTargetHostname, StartDate: FieldStartTime, EndDate: FieldEndTime,
+}
+
+// ExtraNameError returns why an extra signature may not be named name, ""
+// when it may: an empty name, a core field's (target_ipv4, start_time…),
+// or the platform's signature type of a core field (target_ipv4_address,
+// start_date, end_date…), which would reach the platform as a second value
+// of that core type.
+func ExtraNameError(name string) string {
+	switch {
+	case name == "":
+		return "empty key"
+	case IsCoreField(name):
+		return "collides with a core signature field"
+	}
+	if f, ok := coreTypes[SignatureType(name)]; ok {
+		return "collides with a core signature type (the platform's name of the core field " + f + ")"
+	}
+	return ""
+}
+
 // TimeFormat is the layout of start_time and end_time (UTC).
 const TimeFormat = "2006-01-02T15:04:05Z"
 

@@ -182,3 +182,20 @@ func TestErrorMessages(t *testing.T) {
 		}
 	}
 }
+
+// Every core field and the platform's type of each is refused as an extra
+// name; the collectors' other types (parent_process_name) are not.
+func TestExtraNameError(t *testing.T) {
+	for _, name := range []string{"", "target_ipv4", "start_time", "source_ipv4_address", "source_ipv6_address",
+		"target_ipv4_address", "target_ipv6_address", "target_hostname_address", "start_date", "end_date",
+		"cloud_provider", "query"} {
+		if signatures.ExtraNameError(name) == "" {
+			t.Errorf("extra %q accepted", name)
+		}
+	}
+	for _, name := range []string{"parent_process_name", "open_ports", "command_line"} {
+		if reason := signatures.ExtraNameError(name); reason != "" {
+			t.Errorf("extra %q refused: %s", name, reason)
+		}
+	}
+}

@@ -274,13 +274,14 @@ func (c *checker) checkLive(t testing.TB) {
 }
 
 // extrasErrors lists the extras the runtime would reject or drop: empty
-// keys, keys of core signature fields, target extras of no target.
+// keys, keys of core signature fields or of their platform types
+// (signatures.ExtraNameError), target extras of no target.
 func extrasErrors(out framework.ToolOutput, targets int) []error {
 	var errs []error
 	check := func(where string, m map[string]any) {
 		for k := range m {
-			if k == "" || signatures.IsCoreField(k) {
-				errs = append(errs, fmt.Errorf("%s key %q is empty or collides with a core signature field", where, k))
+			if reason := signatures.ExtraNameError(k); reason != "" {
+				errs = append(errs, fmt.Errorf("%s key %q: %s", where, k, reason))
 			}
 		}
 	}

@@ -138,7 +138,13 @@ func TestConformanceFails(t *testing.T) {
 			`the manifest names "probe", the executor is registered as "prober"`},
 		{"extra collides with a core field", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraSignatures: map[string]any{signatures.FieldTargetIPv4: "10.0.0.1"}}
-		}}, fast, `ExtraSignatures key "target_ipv4" is empty or collides with a core signature field`},
+		}}, fast, `ExtraSignatures key "target_ipv4": collides with a core signature field`},
+		{"extra named like a core platform type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraSignatures: map[string]any{string(signatures.TargetIPv4Address): "10.0.0.1"}}
+		}}, fast, `ExtraSignatures key "target_ipv4_address": collides with a core signature type (the platform's name of the core field target_ipv4)`},
+		{"type extra named like a core platform type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {string(signatures.StartDate): "x"}}}
+		}}, fast, `ExtraByType[DETECTION] key "start_date": collides with a core signature type`},
 		{"type extra collides with a core field", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {signatures.FieldStartTime: "x"}}}
 		}}, fast, `ExtraByType[DETECTION] key "start_time"`},
