@@ -71,7 +71,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     values and a default among them;
 //   - params: NewParams returns a fresh pointer to a struct each call, that
 //     framework.ParamsSpec describes, whose defaults validate
-//     (framework.CheckParams), and the manifest's params agree with it on
+//     (framework.CheckParams), or, when Options.Params is given, the
+//     defaults with it (framework.DecodeParams: a required param must be
+//     given there), and the manifest's params agree with it on
 //     names, types, defaults, enums and required;
 //   - empty inject: Execute on an inject with no targets returns, without
 //     panicking, a valid output;
@@ -170,7 +172,7 @@ func (c *checker) inject(t testing.TB, targets []signatures.Config) *framework.I
 	t.Helper()
 	params, err := framework.DecodeParams(c.ex, c.o.Params)
 	if err != nil {
-		t.Fatalf("params %v rejected: %v", c.o.Params, err)
+		t.Fatalf("params %v rejected: %v%s", c.o.Params, err, requiredHint(err))
 	}
 	in := &framework.Inject{ID: "conformance", Injector: c.o.Name, Category: c.m.Category, Params: params, Log: c.log,
 		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention}}

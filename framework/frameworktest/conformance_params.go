@@ -1,11 +1,14 @@
 package frameworktest
 
 import (
+	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 func (c *checker) checkManifest(t testing.TB) {
@@ -63,16 +66,51 @@ func (c *checker) checkParams(t testing.TB) {
 	if va.Pointer() == reflect.ValueOf(b).Pointer() {
 		t.Error("NewParams returned the same pointer twice; it must return a fresh value each call")
 	}
-	if err := framework.CheckParams(c.ex, a); err != nil {
-		t.Errorf("the default params do not validate: %v", err)
-	}
 	spec, err := framework.ParamsSpec(a)
+	c.checkDefaults(t, a, spec) // spec is nil on error: no required param known
 	if err != nil {
 		t.Fatalf("NewParams: %v", err)
 	}
 	if c.hasManifest {
 		compareParams(t, c.m.Params, spec, a)
 	}
+}
+
+// checkDefaults checks that the params the live inject gets validate:
+// the defaults, with Options.Params over them when given, decoded as the
+// runtime does (a required param must be in Options.Params: it has no
+// default).
+func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Param) {
+	t.Helper()
+	if len(c.o.Params) > 0 {
+		if _, err := framework.DecodeParams(c.ex, c.o.Params); err != nil {
+			t.Errorf("the default params with Options.Params %v do not validate: %v%s", c.o.Params, err, requiredHint(err))
+		}
+		return
+	}
+	var required []string
+	for _, p := range spec {
+		if p.Required {
+			required = append(required, p.Name)
+		}
+	}
+	if len(required) > 0 {
+		t.Errorf("required params %s have no default: give them in Options.Params", strings.Join(required, ", "))
+		return
+	}
+	if err := framework.CheckParams(c.ex, defaults); err != nil {
+		t.Errorf("the default params do not validate: %v", err)
+	}
+}
+
+// requiredHint tells where to give a missing required param, when err
+// says one is missing.
+func requiredHint(err error) string {
+	var ve *signatures.ValidationError
+	if errors.As(err, &ve) && ve.Reason == "required" {
+		return " (a required param has no default: give it in Options.Params)"
+	}
+	return ""
 }
 
 func newParams(t testing.TB, pf framework.ParamsFactory) (v any) {
