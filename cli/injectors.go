@@ -81,6 +81,33 @@ func manifests(r *framework.Registry) []framework.Manifest {
 	return out
 }
 
+// paramsManifest is what --param values are decoded against: the
+// executor's manifest, its params derived from its NewParams struct
+// (framework.ParamsSpec) when it lists none (an injector with a
+// ParamsFactory and no Manifester), nil when neither says.
+func paramsManifest(ex framework.Executor) *framework.Manifest {
+	var m framework.Manifest
+	mf, hasManifest := ex.(framework.Manifester)
+	if hasManifest {
+		m = mf.Manifest()
+	}
+	if pf, ok := ex.(framework.ParamsFactory); ok && len(m.Params) == 0 {
+		var spec []framework.Param
+		// A panic of NewParams is the runtime's to report (exit 3).
+		err := framework.CallHook("", "NewParams", func() (err error) {
+			spec, err = framework.ParamsSpec(pf.NewParams())
+			return err
+		})
+		if err == nil {
+			m.Params, hasManifest = spec, true
+		}
+	}
+	if !hasManifest {
+		return nil
+	}
+	return &m
+}
+
 // injectorJSON is an injector as `injectors -o json` prints it.
 type injectorJSON struct {
 	Name         string              `json:"name"`

@@ -106,7 +106,7 @@ func checkPhase(cfg runConfig, fromFile string) error {
 }
 
 // addParams adds the --param key=value pairs to the request, each decoded
-// as the injector's manifest declares it.
+// as the injector's manifest declares it (see paramsManifest).
 func addParams(req *runtime.Request, cfg *runConfig, reg *framework.Registry) error {
 	params := cfg.Params
 	if len(params) == 0 {
@@ -116,11 +116,7 @@ func addParams(req *runtime.Request, cfg *runConfig, reg *framework.Registry) er
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	var m *framework.Manifest
-	if mf, ok := ex.(framework.Manifester); ok {
-		mm := mf.Manifest()
-		m = &mm
-	}
+	m := paramsManifest(ex)
 	if req.Params == nil {
 		req.Params = map[string]any{}
 	}
