@@ -61,3 +61,44 @@ func TestParamsOfFactoryWithoutManifest(t *testing.T) {
 		})
 	}
 }
+
+type ttlParams struct {
+	Port int   `json:"port"`
+	TTL  uint8 `json:"ttl"`
+}
+
+type ttl struct{ bare }
+
+func (ttl) NewParams() any { return &ttlParams{} }
+func (ttl) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "ttl", Params: framework.MustParamsSpec(&ttlParams{})}
+}
+
+// A whole number out of its field's range is refused naming the param, the
+// value and the range, from --param or a params file, never as "wrong JSON
+// type".
+func TestParamOutOfRange(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("ttl", func() framework.Executor { return ttl{} }) })
+	inject := writeFile(t, "inject.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"ttl":300}}`)
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--param", "port=99999999999999999999"},
+			`"port=99999999999999999999" (--param): out of range: want a whole number from -9223372036854775808 to 9223372036854775807`},
+		{[]string{"--param", "ttl=300"}, `"ttl=300" (--param): out of range: want a whole number from 0 to 255`},
+		{[]string{"--inject-file", inject}, `300": out of range: want a whole number from 0 to 255`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			args := append([]string{"run", "ttl", "--log-level", "error"}, tt.args...)
+			if tt.args[0] == "--param" {
+				args = append(args, "--target", "127.0.0.1")
+			}
+			r := run(t, reg, nil, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "wrong JSON type") {
+				t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -61,6 +62,9 @@ func ParseParam(m *Manifest, key, value string) (any, error) {
 	switch p.Type {
 	case ParamInt:
 		n, err := strconv.Atoi(value)
+		if errors.Is(err, strconv.ErrRange) {
+			return nil, invalidParam(key, value, outOfRange(strconv.Itoa(math.MinInt), strconv.Itoa(math.MaxInt)))
+		}
 		if err != nil {
 			return nil, invalidParam(key, value, "not an integer")
 		}
@@ -268,6 +272,9 @@ func paramsJSONError(err error, raw map[string]any) error {
 		value := te.Value
 		if v, ok := raw[te.Field]; ok {
 			value = paramText(v)
+		}
+		if reason := rangeReason(te); reason != "" {
+			return invalidParam(te.Field, value, reason)
 		}
 		return invalidParam(te.Field, value, "wrong JSON type, want "+jsontype.Describe(te.Type))
 	case errors.As(err, &ve):

@@ -68,7 +68,7 @@ func TestDecodeParams(t *testing.T) {
 		{"duration of another type", withToken(map[string]any{"wait": true}), nil, "params.wait", "not a duration"},
 		{"wrong JSON type", withToken(map[string]any{"port": "22"}), nil, "params.port", "wrong JSON type, want a whole number"},
 		{"null duration", withToken(map[string]any{"wait": nil}), nil, "params.wait", "not a duration"},
-		{"out of range for the field", withToken(map[string]any{"retries": 300.0}), nil, "params.retries", "wrong JSON type"},
+		{"out of range for the field", withToken(map[string]any{"retries": 300.0}), nil, "params.retries", "out of range: want a whole number from 0 to 255"},
 		{"bad enum", withToken(map[string]any{"mode": "medium"}), nil, "params.mode", "not one of fast, slow"},
 		{"Validate names the field", withToken(map[string]any{"port": 0.0}), nil, "params.port", "between 1 and 65535"},
 	}

@@ -1,0 +1,62 @@
+package framework_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+type sizedParams struct {
+	Port  int    `json:"port"`
+	TTL   uint8  `json:"ttl"`
+	Delta int8   `json:"delta"`
+	Count uint32 `json:"count"`
+}
+
+type sized struct{}
+
+func (sized) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+func (sized) NewParams() any { return &sizedParams{} }
+
+// A whole number out of its field's range is refused naming the param, the
+// value as given and the range; a fraction is not a whole number.
+func TestDecodeParamsOutOfRange(t *testing.T) {
+	tests := []struct {
+		key, value string // value: a JSON number, as a params file gives it
+		reason     string
+	}{
+		{"port", "99999999999999999999", "out of range: want a whole number from -9223372036854775808 to 9223372036854775807"},
+		{"ttl", "300", "out of range: want a whole number from 0 to 255"},
+		{"ttl", "-1", "out of range: want a whole number from 0 to 255"},
+		{"delta", "300", "out of range: want a whole number from -128 to 127"},
+		{"count", "4294967296", "out of range: want a whole number from 0 to 4294967295"},
+		{"ttl", "1.5", "wrong JSON type, want a whole number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			_, err := framework.DecodeParams(sized{}, map[string]any{tt.key: json.Number(tt.value)})
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "params."+tt.key || ve.Value != tt.value || ve.Reason != tt.reason {
+				t.Fatalf("err = %#v, want params.%s %q: %s", err, tt.key, tt.value, tt.reason)
+			}
+		})
+	}
+}
+
+// ParseParam refuses an int beyond an int's range as out of range, not as
+// "not an integer".
+func TestParseParamOutOfRange(t *testing.T) {
+	m := &framework.Manifest{Params: []framework.Param{{Name: "port", Type: framework.ParamInt}}}
+	_, err := framework.ParseParam(m, "port", "99999999999999999999")
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) || ve.Value != "99999999999999999999" ||
+		ve.Reason != "out of range: want a whole number from -9223372036854775808 to 9223372036854775807" {
+		t.Fatalf("err = %v", err)
+	}
+}
