@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/signatures"
@@ -128,6 +129,9 @@ func (c *runConfig) relabel(err error) error {
 				return c.paramErr(kv, err)
 			}
 		}
+		if strings.HasPrefix(ve.Reason, framework.ReasonRequired) {
+			return c.requiredParam(name, ve.Value == "null")
+		}
 		if c.InjectFile != "" {
 			// Not a --param: the inject file's "params" gave it.
 			return fmt.Errorf("inject file %s: %w", c.InjectFile, err)
@@ -140,6 +144,21 @@ func (c *runConfig) relabel(err error) error {
 		return fmt.Errorf("inject file %s: %w", c.InjectFile, err)
 	}
 	return c.named(err)
+}
+
+// requiredParam is the error of a required param that no --param gives:
+// named as the user can give it, --param or the inject file's "params"
+// key, never params.<name>. null: the inject file gave it JSON null.
+func (c *runConfig) requiredParam(name string, null bool) error {
+	if null {
+		return usageErr("invalid param %q in inject file %s: null, and the param is required: give it a value there, or --param %s=…",
+			name, c.InjectFile, name)
+	}
+	orFile := ""
+	if c.InjectFile != "" {
+		orFile = fmt.Sprintf(", or %q in the \"params\" of inject file %s", name, c.InjectFile)
+	}
+	return usageErr("missing param %s: the injector requires it (give --param %s=…%s)", name, name, orFile)
 }
 
 // cloudKeys are the settings that make cloud targets.

@@ -102,3 +102,44 @@ func TestParamOutOfRange(t *testing.T) {
 		})
 	}
 }
+
+type keyParams struct {
+	Key string `json:"key" param:"required"`
+}
+
+type keyed struct{ bare }
+
+func (keyed) NewParams() any { return &keyParams{} }
+func (keyed) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "keyed", Params: framework.MustParamsSpec(&keyParams{})}
+}
+
+// A required param not given, or given null in the inject file, is
+// refused, named as the user gives it (--param key=…, the inject file's
+// "params"), never as params.key.
+func TestRequiredParamMissingOrNull(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return keyed{} }) })
+	null := writeFile(t, "null.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"key":null}}`)
+	none := writeFile(t, "none.json", `{"targets":[{"value":"127.0.0.1"}]}`)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"missing", []string{"--target", "127.0.0.1"}, "missing param key: the injector requires it (give --param key=…)"},
+		{"missing from the inject file", []string{"--inject-file", none},
+			`missing param key: the injector requires it (give --param key=…, or "key" in the "params" of inject file ` + none + ")"},
+		{"null in the inject file", []string{"--inject-file", null},
+			`invalid param "key" in inject file ` + null + ": null, and the param is required"},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []string{"run", "validate"} {
+			t.Run(cmd+" "+tt.name, func(t *testing.T) {
+				r := run(t, reg, nil, append([]string{cmd, "keyed", "--log-level", "error"}, tt.args...)...)
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "params.key") {
+					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
+				}
+			})
+		}
+	}
+}

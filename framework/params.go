@@ -21,6 +21,11 @@ import (
 // "params": {"delay": "x"}), whichever step rejected the value: ParseParam,
 // DecodeParams or the params' own Validate.
 
+// ReasonRequired is the Reason of the *signatures.ValidationError of a
+// required param not given, or given JSON null (then followed by ": null
+// is no value").
+const ReasonRequired = "required"
+
 // paramsField is the field path of the named param.
 func paramsField(name string) string { return "params." + name }
 
@@ -115,7 +120,7 @@ func (m Manifest) ParamNames() []string {
 // DecodeParams turns an inject's params into what Execute receives, and
 // validates them. Without ParamsFactory the map itself is returned (an empty
 // one for nil). Otherwise raw is decoded strictly into a fresh NewParams
-// value: a key that is not a param, a missing required param, a value of the
+// value: a key that is not a param, a missing (or null) required param, a value of the
 // wrong type or a malformed duration (see ParamsSpec) is an error naming the
 // param. The decoded value is then checked by CheckParams.
 //
@@ -150,8 +155,13 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 		}
 	}
 	for _, f := range fields {
-		if _, given := raw[f.name]; f.required && !given {
-			return nil, invalidParam(f.name, "", "required")
+		v, given := raw[f.name]
+		switch {
+		case !f.required:
+		case !given:
+			return nil, invalidParam(f.name, "", ReasonRequired)
+		case v == nil: // JSON null: no value
+			return nil, invalidParam(f.name, "null", ReasonRequired+": null is no value")
 		}
 	}
 	if err := CheckParams(ex, target); err != nil {

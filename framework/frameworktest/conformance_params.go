@@ -107,7 +107,7 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 // says one is missing.
 func requiredHint(err error) string {
 	var ve *signatures.ValidationError
-	if errors.As(err, &ve) && ve.Reason == "required" {
+	if errors.As(err, &ve) && strings.HasPrefix(ve.Reason, framework.ReasonRequired) {
 		return " (a required param has no default: give it in Options.Params)"
 	}
 	return ""
