@@ -57,7 +57,8 @@ type ToolOutput struct {
 	// ErrorInfo details the outcome (the tool's exit code, its message,
 	// the time it crashed); it never changes it. A non-zero ExitCode with a
 	// successful Status is malformed output (see Validate). The
-	// CrashTimestamp of a failed run is its signatures' end time.
+	// CrashTimestamp of a failed run is its signatures' end time (the start
+	// time when it is earlier: end_time is never before start_time).
 	ErrorInfo *ErrorInfo
 	// ExtraSignatures is merged into every signature.
 	ExtraSignatures map[string]any

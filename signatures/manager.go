@@ -137,7 +137,9 @@ func partialResults(out ToolOutput) []string {
 
 // postFields checks out and returns what sets the post-execution fields
 // every signature of a run shares: end_time, execution_status and the
-// tool's extra signatures (merged into a new map).
+// tool's extra signatures (merged into a new map). An end time before the
+// signature's start_time (a crash timestamp from before the run) is set to
+// the start time, logged once at WARN.
 func (m *Manager) postFields(out ToolOutput) (func(s *Signature), error) {
 	if err := out.Validate(); err != nil {
 		return nil, err
@@ -158,8 +160,19 @@ func (m *Manager) postFields(out ToolOutput) (func(s *Signature), error) {
 		end = t.UTC()
 	}
 	endStr := end.Format(TimeFormat)
+	var once sync.Once
 	return func(s *Signature) {
 		s.EndTime = endStr
+		if s.StartTime != "" && endStr < s.StartTime { // one fixed-width UTC layout: ordered as strings
+			// A tool wrong about its crash time (or a clock set back):
+			// the platform's collectors need an end no earlier than the
+			// start.
+			s.EndTime = s.StartTime
+			once.Do(func() {
+				m.log.Warn("end time before the run's start (the crash timestamp?); end_time set to the start time",
+					zap.String("end_time", endStr), zap.String("start_time", s.StartTime))
+			})
+		}
 		s.ExecutionStatus = status
 		if len(out.ExtraSignatures) > 0 {
 			extra := make(map[string]any, len(s.Extra)+len(out.ExtraSignatures))
