@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,7 +20,6 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -166,7 +168,9 @@ func runOpenAEV(t *testing.T, p *openaevtest.Platform, params map[string]any, fl
 // queues a message for hello's contract, the daemon runs it and the
 // terminal callback is processed.
 func TestServe(t *testing.T) {
-	testkit.Integration(t)
+	if testing.Short() {
+		t.Skip("integration test: skipped under -short")
+	}
 	p := platform(t, openaevtest.Current)
 	queue := servetest.PlatformQueue(t, p) // skips the test when no broker can be had
 	p.AddInject("inj-2", openaev.ContractID("hello"))
@@ -261,10 +265,10 @@ func platform(t *testing.T, v openaevtest.Version) *openaevtest.Platform {
 // options runs the command line in memory, with the binary's options and
 // an environment of its own (the outbox under a temporary directory), and
 // returns its stderr.
-func options(t *testing.T) (cli.Options, *testkit.Buffer) {
-	state, stderr := t.TempDir(), &testkit.Buffer{}
+func options(t *testing.T) (cli.Options, *buffer) {
+	state, stderr := t.TempDir(), &buffer{}
 	o := appOptions()
-	o.Stdout, o.Stderr = &testkit.Buffer{}, stderr
+	o.Stdout, o.Stderr = &buffer{}, stderr
 	o.Getenv = func(k string) string {
 		if k == "XDG_STATE_HOME" {
 			return state
@@ -277,9 +281,37 @@ func options(t *testing.T) (cli.Options, *testkit.Buffer) {
 // injectFile writes an inject file: two targets, the first on an asset
 // with an agent, the second a manual one.
 func injectFile(t *testing.T, id string, params map[string]any) string {
-	return testkit.WriteJSON(t, "inject.json", map[string]any{"inject_id": id, "injector": "hello",
+	t.Helper()
+	b, err := json.Marshal(map[string]any{"inject_id": id, "injector": "hello",
 		"expectation_types": []string{"DETECTION", "PREVENTION"}, "params": params,
 		"targets": []map[string]any{{"value": "127.0.0.1", "asset": "asset-1", "agent": "agent-1"}, {"value": "::1"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "inject.json")
+	if err := os.WriteFile(path, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// buffer is an io.Writer safe for the concurrent writes of a command's
+// logs.
+type buffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *buffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *buffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
 }
 
 // message is the platform's queue message for an inject of hello's
