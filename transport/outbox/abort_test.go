@@ -80,3 +80,54 @@ func TestDelivererAbortKeepsEveryBodyNotDelivered(t *testing.T) {
 		})
 	}
 }
+
+// tracing is bigProfile whose Bodies posts first, as the openaev profile's
+// per-target traces do, and is interrupted there: the abort fires while it
+// waits for a slow backend.
+type tracing struct {
+	bigProfile
+	abort  *abort
+	held   bool // whether a send held the abort when it fired
+	posted int
+}
+
+func (p *tracing) Bodies(ctx context.Context, r *runtime.Report) (outbox.Bodies, error) {
+	p.held = p.abort.held > 0
+	p.abort.fire()
+	if p.held {
+		<-ctx.Done() // the trace in flight, cut short
+	}
+	return p.bigProfile.Bodies(ctx, r)
+}
+
+func (p *tracing) PostBody(ctx context.Context, injectID string, chunk int, body []byte) error {
+	p.posted++
+	return p.bigProfile.PostBody(ctx, injectID, chunk, body)
+}
+
+// An abort while the profile builds its bodies (posting traces first) cuts
+// that short and keeps every body pending, none posted: the abort was held
+// from the start, so the command does not exit at once, with nothing
+// stored.
+func TestDelivererAbortWhileBuildingTheBodies(t *testing.T) {
+	ob := openStore(t, outbox.Options{})
+	a := &abort{ch: make(chan struct{})}
+	p := &tracing{abort: a}
+	err := (&outbox.Deliverer{Profile: p, Store: ob, Abort: a}).Deliver(context.Background(), nil)
+	var se *runtime.StoredError
+	if !errors.As(err, &se) || !errors.Is(err, outbox.ErrAborted) || se.Pending != 6 {
+		t.Fatalf("error = %v, want the 6 bodies pending, aborted", err)
+	}
+	if !p.held {
+		t.Error("the abort was not held while the bodies were built: the command would exit at once")
+	}
+	if p.posted != 0 {
+		t.Errorf("%d bodies posted after the abort", p.posted)
+	}
+	if recs, err := ob.List(); err != nil || len(recs) != 6 {
+		t.Errorf("outbox holds %d records (%v), want 6", len(recs), err)
+	}
+	if a.held != 0 {
+		t.Errorf("abort still held %d times", a.held)
+	}
+}

@@ -106,8 +106,13 @@ var (
 // the backend accepted before it, with nothing left stored. After the
 // first body not accepted, the bodies after it are not sent now: they are
 // all stored, and wait with it; the error is a *runtime.StoredError.
+// The abort is held from the start: a profile's Bodies may post first
+// (the openaev per-target traces), and an abort then cuts those posts
+// short, their ctx cancelled, and the bodies are all stored, none posted.
 func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
-	b, err := d.Profile.Bodies(ctx, r)
+	bctx, _, release := d.hold(ctx)
+	defer release()
+	b, err := d.Profile.Bodies(bctx, r)
 	if err != nil {
 		return err
 	}
