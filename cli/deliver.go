@@ -71,59 +71,36 @@ type profile interface {
 	outbox.Profile
 }
 
-// durable returns p made durable by store, or p itself without one. A
-// report the outbox has no room for is sent unstored, as the callback
-// profile's is (see unstoredWhenFull), with the same WARN.
+// durable returns the deliverer of `run` over p: made durable by store,
+// or, without one (--outbox none), p itself. A result the outbox has no room for (an
+// *outbox.FullError, nothing stored), and an openaev INVALID_USAGE
+// callback too, is sent without being stored, with a WARN saying so, as
+// serve sends one (README, "Full outbox"): the outbox was checked for room
+// before the inject ran, and an inject that ran is not lost for want of
+// it. When that send fails too, its error is the delivery's and nothing
+// is stored: run prints the undelivered signatures on stderr (exit 1).
 func durable(p profile, store *outbox.Store, log *zap.Logger, abort *Abort) runtime.Deliverer {
 	if store == nil {
 		return p
 	}
 	return &outbox.Deliverer{Profile: p, Store: store, Abort: abort,
-		Unstored: func(r *runtime.Report, fe *outbox.FullError) { warnFull(log, r, fe) }}
+		Unstored: func(injectID string, fe *outbox.FullError) { warnFull(log, injectID, fe) }}
 }
 
-// warnFull says that r's bodies are sent without being stored, its outbox
-// full.
-func warnFull(log *zap.Logger, r *runtime.Report, fe *outbox.FullError) {
+// warnFull says that an inject's bodies are sent without being stored,
+// its outbox full.
+func warnFull(log *zap.Logger, injectID string, fe *outbox.FullError) {
 	log.Warn("outbox full: sending the signatures without storing them (a failure cannot be resent by a flush)",
-		zap.String("inject_id", r.InjectID), zap.String("outbox", fe.Path), zap.Int64("used", fe.Used),
+		zap.String("inject_id", injectID), zap.String("outbox", fe.Path), zap.Int64("used", fe.Used),
 		zap.Int64("max_bytes", fe.Max), zap.Int64("need", fe.Need))
 }
 
-// unstoredWhenFull is the durable deliverer of `run` with the callback
-// profile: a result its outbox
-// has no room for (an *outbox.FullError, nothing stored) is sent by the
-// profile without being stored, with a WARN saying so, as serve sends one
-// (README, "Full outbox"); the outbox was checked for room before the
-// inject ran, and an inject that ran is not lost for want of it. When
-// that send fails too, its error is the delivery's and nothing is stored:
-// run prints the undelivered signatures on stderr (exit 1).
-type unstoredWhenFull struct {
-	*outbox.Deliverer
-	direct runtime.Deliverer
-	log    *zap.Logger
-}
-
-// Deliver stores and sends r, or sends it unstored when the outbox is
-// full.
-func (d unstoredWhenFull) Deliver(ctx context.Context, r *runtime.Report) error {
-	err := d.Deliverer.Deliver(ctx, r)
-	var fe *outbox.FullError
-	if !errors.As(err, &fe) {
-		return err
-	}
-	warnFull(d.log, r, fe)
-	if err := d.direct.Deliver(ctx, r); err != nil {
-		return fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, err)
-	}
-	return nil
-}
-
 // newDeliverer returns the callback profile's deliverer the configuration
-// asks for: the backend callback, through store when there is one, or,
-// without a backend URL, a printer of each body to stdout (io.Discard
-// when the summary is printed instead). With a backend URL, echo, when
-// not nil, gets each body printed as well.
+// asks for: the backend callback, made durable by store (see durable) or
+// cut short by a second interrupt without one, or, without a backend URL,
+// a printer of each body to stdout (io.Discard when the summary is printed
+// instead). With a backend URL, echo, when not nil, gets each body printed
+// as well.
 func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, stdout, echo io.Writer) (runtime.Deliverer, error) {
 	if cfg.Backend.URL == "" {
 		return callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize}, nil
@@ -133,9 +110,9 @@ func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store
 		return nil, cfg.namedExit(err)
 	}
 	p := callback.Deliverer{Client: client}
-	var d runtime.Deliverer = abortable{Deliverer: p, abort: o.Abort}
+	var d runtime.Deliverer = abortable{profile: p, abort: o.Abort}
 	if store != nil {
-		d = unstoredWhenFull{Deliverer: &outbox.Deliverer{Profile: p, Store: store, Abort: o.Abort}, direct: p, log: log}
+		d = durable(p, store, log, o.Abort)
 	}
 	if echo != nil {
 		d = echoed{Deliverer: d, print: callback.Printer{W: echo, MaxPayloadSize: cfg.MaxPayloadSize}, log: log}
@@ -143,19 +120,49 @@ func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store
 	return d, nil
 }
 
-// abortable is the callback profile's deliverer without an outbox: a
-// second interrupt cuts its send short, and run prints the signatures of
-// the chunks not delivered (see Abort).
+// abortable is a profile's deliverer without an outbox: a second
+// interrupt cuts its send short, and run prints the signatures not
+// delivered (see Abort). It keeps the profile's hooks.
 type abortable struct {
-	callback.Deliverer
+	profile
 	abort *Abort
 }
+
+// Interface guards.
+var (
+	_ runtime.Receiver = abortable{}
+	_ runtime.Rejecter = abortable{}
+)
 
 // Deliver sends r until the abort fires.
 func (a abortable) Deliver(ctx context.Context, r *runtime.Report) error {
 	ctx, release := a.abort.context(ctx)
 	defer release()
-	return a.Deliverer.Deliver(ctx, r)
+	return a.profile.Deliver(ctx, r)
+}
+
+// Received calls the profile's Received hook, if it has one.
+func (a abortable) Received(ctx context.Context, p *runtime.Prepared) error {
+	if rc, ok := a.profile.(runtime.Receiver); ok {
+		return rc.Received(ctx, p)
+	}
+	return nil
+}
+
+// Rejected hands the rejection to the profile's Rejecter, if it has one.
+func (a abortable) Rejected(ctx context.Context, r *runtime.Rejection) error {
+	if rj, ok := a.profile.(runtime.Rejecter); ok {
+		return rj.Rejected(ctx, r)
+	}
+	return nil
+}
+
+// DeliveredAs names a successful delivery as the profile does.
+func (a abortable) DeliveredAs() string {
+	if n, ok := a.profile.(interface{ DeliveredAs() string }); ok {
+		return n.DeliveredAs()
+	}
+	return "delivered"
 }
 
 // echoed is a delivery to a backend whose bodies are printed too, one a

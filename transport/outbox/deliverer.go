@@ -64,12 +64,13 @@ type Deliverer struct {
 	// Failed, when not nil, receives (without blocking) after a body was
 	// kept, for example to wake a Resender.
 	Failed chan<- struct{}
-	// Unstored, when not nil, is told of a report the outbox has no room
-	// for (a *FullError before any body was posted, nothing stored): its
-	// bodies (Bodies.Seq iterated again) are then posted without being
-	// stored, in order, up to the first failure, which Deliver returns.
-	// Without it, Deliver returns the *UnstoredError.
-	Unstored func(r *runtime.Report, full *FullError)
+	// Unstored, when not nil, is told of a delivery (a report's, or a
+	// rejection's) the outbox has no room for (a *FullError before any
+	// body was posted, nothing stored), by its inject id: its bodies
+	// (Bodies.Seq iterated again) are then posted without being stored,
+	// in order, up to the first failure, which Deliver or Rejected
+	// returns. Without it, they return the *UnstoredError.
+	Unstored func(injectID string, full *FullError)
 	// Abort, when not nil, is held by each send (see Aborter): once it
 	// fires (a second interrupt), no more body is posted (the POST in
 	// flight is cut short), the bodies not yet stored are stored still,
@@ -116,7 +117,13 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	if err != nil {
 		return err
 	}
-	err = d.send(ctx, b)
+	return d.sendOrUnstored(ctx, b)
+}
+
+// sendOrUnstored stores and sends b (see send), or, when the outbox has
+// no room for it and there is an Unstored hook, posts it unstored.
+func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
+	err := d.send(ctx, b)
 	var (
 		ue *UnstoredError
 		fe *FullError
@@ -124,8 +131,12 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	if d.Unstored == nil || !errors.As(err, &ue) || len(ue.Delivered) > 0 || !errors.As(err, &fe) {
 		return err
 	}
-	d.Unstored(r, fe)
+	told := false
 	for e := range b.Seq {
+		if !told {
+			d.Unstored(e.InjectID, fe)
+			told = true
+		}
 		if err := d.Profile.PostBody(ctx, e.InjectID, e.ChunkIndex, e.Body); err != nil {
 			return fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, failedChunk(err, e.ChunkIndex, b.N))
 		}

@@ -206,6 +206,67 @@ func TestDelivererFull(t *testing.T) {
 	}
 }
 
+// With an Unstored hook, a report the outbox has no room for is told to
+// the hook, by its inject id, once, and its bodies are posted unstored,
+// in order, each under the key a stored one would have; a failure names
+// the chunk and those delivered before it, so that only the others are
+// reported undelivered. Nothing is stored.
+func TestDelivererFullUnstored(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		failAt  int // first request answered 503; -1: none
+		wantErr string
+	}{
+		{"delivered", -1, ""},
+		{"third chunk fails", 2, "full, and sent without storing: callback failed after 2 attempts: status 503"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			be := newCallbackSink(t, func(n int) int {
+				if tc.failAt >= 0 && n >= tc.failAt {
+					return http.StatusServiceUnavailable
+				}
+				return http.StatusOK
+			})
+			ob := openStore(t, outbox.Options{MaxBytes: 1000})
+			c := client(t, be.URL)
+			var told []string
+			d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob,
+				Unstored: func(id string, fe *outbox.FullError) { told = append(told, id+" "+fe.Path) }}
+			rep := report(t, "big", 40)
+			err := d.Deliver(context.Background(), rep)
+			if fmt.Sprint(told) != "[big "+ob.Path()+"]" {
+				t.Errorf("hook told %q", told)
+			}
+			want := bodies(t, c, rep)
+			reqs := be.Requests()
+			if tc.wantErr == "" {
+				if err != nil || len(reqs) != len(want) {
+					t.Fatalf("error %v, %d requests for %d bodies", err, len(reqs), len(want))
+				}
+			} else {
+				var te *transport.TransmissionError
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &te) ||
+					te.Chunk != tc.failAt || fmt.Sprint(te.Delivered) != "[0 1]" {
+					t.Fatalf("error = %v", err)
+				}
+			}
+			for i, r := range reqs {
+				k := min(i, len(want)-1)
+				if tc.failAt >= 0 {
+					k = min(i, tc.failAt)
+				}
+				if key := r.Header.Get(transport.IdempotencyHeader); !bytes.Equal(r.Body, want[k]) ||
+					key != transport.IdempotencyKey("big", runtime.DefaultPhase, k, want[k]) {
+					t.Errorf("request %d: key %s body %.40s", i, key, r.Body)
+				}
+			}
+			if st, _ := ob.Stats(); st.Pending != 0 || st.Dead != 0 || st.Bytes != 0 {
+				t.Errorf("stored: %+v", st)
+			}
+		})
+	}
+}
+
 // Many injects at once through one outbox, the backend failing every third
 // request: every body is accepted exactly once per idempotency key, what
 // the deliverers could not send is flushed, and the outbox ends empty.
