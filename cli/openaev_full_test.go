@@ -111,3 +111,31 @@ func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 		}
 	}
 }
+
+// `run --profile openaev` whose outbox has no room for the terminal
+// INVALID_USAGE callback of an inject it refuses (a bad param) sends it
+// unstored, as it sends a result's: the platform ends the inject, stderr
+// has the WARN, the exit code is still 2 and nothing is stored. The
+// callback was lost: the platform kept the inject running.
+func TestRunOpenAEVOutboxFullSendsRejectionUnstored(t *testing.T) {
+	t.Parallel()
+	p := openaevtest.NewPlatform(t, platformToken)
+	registered(t, p, platformToken, registry())
+	const id = "inj-full-refused"
+	p.AddInject(id, openaev.ContractID("noop"))
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+	r := run(t, registry(), env, "run", "noop", "--inject-id", id, "--target", "127.0.0.1", "--param", "outcome=bogus",
+		"--profile", "openaev", "--backend-url", p.URL, "--outbox-max-bytes", "10", "--log-level", "warn")
+	if r.code != 2 || !strings.Contains(r.stderr, "WARN\toutbox full: sending the signatures without storing them") ||
+		!strings.Contains(r.stderr, `invalid param "outcome=bogus"`) {
+		t.Fatalf("exit %d, want 2 with the WARN and the refusal; stderr:\n%s", r.code, r.stderr)
+	}
+	done, ok := p.Terminal(id)
+	if !ok || !done.Processed() || done.Body["execution_status"] != "INVALID_USAGE" {
+		t.Fatalf("terminal callback: present %v, %s %s", ok, done.Outcome, done.Reason)
+	}
+	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
+		t.Errorf("something was stored:\n%s", l.stdout)
+	}
+}

@@ -153,8 +153,9 @@ func (d *Deliverer) Received(ctx context.Context, p *runtime.Prepared) error {
 }
 
 // Rejected keeps and sends the profile's rejection bodies like a report's
-// (a RejectionProfile), or hands the rejection to the profile's own
-// Rejecter; a profile that reports no rejection sends nothing.
+// (a RejectionProfile; unstored when the outbox has no room for them, see
+// Unstored), or hands the rejection to the profile's own Rejecter; a
+// profile that reports no rejection sends nothing.
 func (d *Deliverer) Rejected(ctx context.Context, r *runtime.Rejection) error {
 	switch p := d.Profile.(type) {
 	case RejectionProfile:
@@ -162,7 +163,7 @@ func (d *Deliverer) Rejected(ctx context.Context, r *runtime.Rejection) error {
 		if err != nil || b.N == 0 {
 			return err
 		}
-		return d.send(context.WithoutCancel(ctx), b)
+		return d.sendOrUnstored(context.WithoutCancel(ctx), b)
 	case runtime.Rejecter:
 		return p.Rejected(ctx, r)
 	}
