@@ -72,7 +72,8 @@ type profile interface {
 }
 
 // durable returns the deliverer of `run` over p: made durable by store,
-// or, without one (--outbox none), p itself. A result the outbox has no room for (an
+// or, without one (--outbox none), p itself, which a second interrupt
+// cuts short (see abortable). A result the outbox has no room for (an
 // *outbox.FullError, nothing stored), and an openaev INVALID_USAGE
 // callback too, is sent without being stored, with a WARN saying so, as
 // serve sends one (README, "Full outbox"): the outbox was checked for room
@@ -81,7 +82,7 @@ type profile interface {
 // is stored: run prints the undelivered signatures on stderr (exit 1).
 func durable(p profile, store *outbox.Store, log *zap.Logger, abort *Abort) runtime.Deliverer {
 	if store == nil {
-		return p
+		return abortable{profile: p, abort: abort}
 	}
 	return &outbox.Deliverer{Profile: p, Store: store, Abort: abort,
 		Unstored: func(injectID string, fe *outbox.FullError) { warnFull(log, injectID, fe) }}
@@ -96,11 +97,10 @@ func warnFull(log *zap.Logger, injectID string, fe *outbox.FullError) {
 }
 
 // newDeliverer returns the callback profile's deliverer the configuration
-// asks for: the backend callback, made durable by store (see durable) or
-// cut short by a second interrupt without one, or, without a backend URL,
-// a printer of each body to stdout (io.Discard when the summary is printed
-// instead). With a backend URL, echo, when not nil, gets each body printed
-// as well.
+// asks for: the backend callback, made durable by store (see durable),
+// or, without a backend URL, a printer of each body to stdout (io.Discard
+// when the summary is printed instead). With a backend URL, echo, when not
+// nil, gets each body printed as well.
 func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, stdout, echo io.Writer) (runtime.Deliverer, error) {
 	if cfg.Backend.URL == "" {
 		return callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize}, nil
@@ -109,11 +109,7 @@ func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store
 	if err != nil {
 		return nil, cfg.namedExit(err)
 	}
-	p := callback.Deliverer{Client: client}
-	var d runtime.Deliverer = abortable{profile: p, abort: o.Abort}
-	if store != nil {
-		d = durable(p, store, log, o.Abort)
-	}
+	d := durable(callback.Deliverer{Client: client}, store, log, o.Abort)
 	if echo != nil {
 		d = echoed{Deliverer: d, print: callback.Printer{W: echo, MaxPayloadSize: cfg.MaxPayloadSize}, log: log}
 	}

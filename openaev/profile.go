@@ -96,16 +96,22 @@ func (p *Profile) terminalPlan(ctx context.Context, r *runtime.Report) (*plan, e
 
 // Deliver sends the report's terminal callback: the "complete" body, then
 // the "data" bodies of the signatures that did not fit in it. It stops at
-// the first failure.
+// the first failure, which, when there are several bodies, names those
+// not sent.
 func (p *Profile) Deliver(ctx context.Context, r *runtime.Report) error {
 	pl, err := p.terminalPlan(ctx, r)
 	if err != nil {
 		return err
 	}
+	n := len(pl.sizes)
 	for i, body := range pl.bodies() {
-		if err = p.PostBody(ctx, r.InjectID, i, body); err != nil {
-			return err
+		if err = p.PostBody(ctx, r.InjectID, i, body); err == nil {
+			continue
 		}
+		if n > 1 {
+			err = fmt.Errorf("%w (terminal callback bodies %d-%d of %d not sent)", err, i, n-1, n)
+		}
+		return err
 	}
 	return nil
 }
