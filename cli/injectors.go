@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -30,15 +31,15 @@ func injectorsCommand(o Options) *ucli.Command {
 		if c.NArg() > 1 {
 			return argsError(c, "at most one injector name")
 		}
-		ms := manifests(o.Registry)
+		ms, broken := injectorManifests(o.Registry)
 		var cfg injectorsConfig
 		settings, err := loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
 		if err != nil {
 			return err
 		}
 		if name := c.Args().First(); name != "" {
-			if _, err := o.Registry.New(name); err != nil {
-				return &ExitError{Code: ExitUsage, Err: err}
+			if _, err := newExecutor(o.Registry, name); err != nil {
+				return err
 			}
 			for _, m := range ms {
 				if m.Name == name {
@@ -55,46 +56,82 @@ func injectorsCommand(o Options) *ucli.Command {
 			for i, m := range ms {
 				list[i] = injectorOf(m, settings[m.Name])
 			}
+			for _, pe := range broken {
+				list = append(list, injectorJSON{Name: pe.Injector, Category: "any", Broken: pe.Error(),
+					Params: []paramJSON{}, Settings: []settingJSON{}, Expectations: []string{}, Outputs: []findingOutputJSON{},
+					Platforms: []string{}, Domains: []string{}, SecurityPlatforms: map[string][]string{}})
+			}
+			sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 			return writeJSON(o, list)
 		}
-		return listInjectors(o, ms)
+		return listInjectors(o, ms, broken)
 	}
 	return cmd
 }
 
-// manifests returns the manifest of every registered injector, by name.
+// manifests returns the manifest of every registered injector that can
+// give one, by name (see injectorManifests).
 func manifests(r *framework.Registry) []framework.Manifest {
+	ms, _ := injectorManifests(r)
+	return ms
+}
+
+// injectorManifests returns the manifest of every registered injector, by
+// name, and apart the broken ones: those whose factory or Manifest
+// panicked, each a *framework.PanicError naming it and the method. The
+// other commands and injectors work without them.
+func injectorManifests(r *framework.Registry) ([]framework.Manifest, []*framework.PanicError) {
 	var out []framework.Manifest
+	var broken []*framework.PanicError
 	for _, name := range r.Names() {
 		ex, err := r.New(name)
-		if err != nil {
-			continue
+		if err == nil {
+			var m framework.Manifest
+			if m, _, err = framework.ManifestOf(name, ex); err == nil {
+				out = append(out, m)
+			}
 		}
-		m := framework.Manifest{Name: name}
-		if mf, ok := ex.(framework.Manifester); ok {
-			m = mf.Manifest()
-			m.Name = name
+		var pe *framework.PanicError
+		if errors.As(err, &pe) {
+			broken = append(broken, pe)
 		}
-		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	return out, broken
+}
+
+// newExecutor builds the executor registered under name for a command
+// that runs or shows it: an unknown name is a usage error (exit 2), a
+// panic of its factory or Manifest exits 3 naming the injector and the
+// method, as a panic of its other methods does.
+func newExecutor(reg *framework.Registry, name string) (framework.Executor, error) {
+	ex, err := reg.New(name)
+	if err == nil {
+		_, _, err = framework.ManifestOf(name, ex)
+	}
+	var pe *framework.PanicError
+	switch {
+	case errors.As(err, &pe):
+		return nil, &ExitError{Code: ExitFailed, Err: pe}
+	case err != nil:
+		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	return ex, nil
 }
 
 // paramsManifest is what --param values are decoded against: the
 // executor's manifest, its params derived from its NewParams struct
 // (framework.ParamsSpec) when it lists none (an injector with a
-// ParamsFactory and no Manifester), nil when neither says.
-func paramsManifest(ex framework.Executor) *framework.Manifest {
-	var m framework.Manifest
-	mf, hasManifest := ex.(framework.Manifester)
-	if hasManifest {
-		m = mf.Manifest()
+// ParamsFactory and no Manifester), nil when neither says. A panic of
+// Manifest or NewParams is the runtime's to report (exit 3).
+func paramsManifest(name string, ex framework.Executor) *framework.Manifest {
+	m, hasManifest, err := framework.ManifestOf(name, ex)
+	if err != nil {
+		return nil
 	}
 	if pf, ok := ex.(framework.ParamsFactory); ok && len(m.Params) == 0 {
 		var spec []framework.Param
-		// A panic of NewParams is the runtime's to report (exit 3).
-		err := framework.CallHook("", "NewParams", func() (err error) {
+		err := framework.CallHook(name, "NewParams", func() (err error) {
 			spec, err = framework.ParamsSpec(pf.NewParams())
 			return err
 		})
@@ -122,6 +159,9 @@ type injectorJSON struct {
 	// expectation type, the kinds of security platform expected to answer.
 	Domains           []string            `json:"domains"`
 	SecurityPlatforms map[string][]string `json:"security_platforms"`
+	// Broken says why an injector cannot run: its factory or Manifest
+	// panicked (a bug of the injector). Absent for the others.
+	Broken string `json:"broken,omitempty"`
 }
 
 type paramJSON struct {

@@ -3,6 +3,8 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -62,7 +64,12 @@ func para(w io.Writer, indent, text string, width int) {
 // listInjectors prints one entry an injector: its name, its category, and
 // in a column of their own its description and the names of its params,
 // wrapped.
-func listInjectors(o Options, ms []framework.Manifest) error {
+func listInjectors(o Options, ms []framework.Manifest, broken []*framework.PanicError) error {
+	ms = slices.Clone(ms)
+	for _, pe := range broken { // listed as such, its reason as its description
+		ms = append(ms, framework.Manifest{Name: pe.Injector, Category: "BROKEN", Description: pe.Error()})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Name < ms[j].Name })
 	width := textWidth(o)
 	nameW, catW := len("NAME"), len("CATEGORY")
 	for _, m := range ms {

@@ -115,8 +115,8 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) error {
 	name := c.Args().First()
 	if name != "" {
-		if _, err := o.Registry.New(name); err != nil {
-			return &ExitError{Code: ExitUsage, Err: err}
+		if _, err := newExecutor(o.Registry, name); err != nil {
+			return err
 		}
 	}
 	if f, ok := injectFieldSet(cfg); ok {

@@ -74,3 +74,59 @@ func TestValidatePanickingCheckIsReported(t *testing.T) {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 }
+
+// brokenManifest is an injector whose Manifest panics.
+type brokenManifest struct{ frameworktest.Executor }
+
+func (*brokenManifest) Manifest() framework.Manifest { panic("bug in Manifest") }
+
+// An injector whose factory or Manifest panics breaks only itself: every
+// command works, `injectors` lists it as broken, and running, validating
+// or showing it exits 3 with one line naming the injector and the method,
+// never a Go stack trace.
+func TestBrokenInjectorBreaksOnlyItself(t *testing.T) {
+	brokens := []struct {
+		method  string
+		factory framework.Factory
+	}{
+		{"its factory", func() framework.Executor { panic("bug in its factory") }},
+		{"Manifest", func() framework.Executor { return &brokenManifest{} }},
+	}
+	commands := []struct {
+		args []string
+		code int
+		out  string // what stdout holds
+	}{
+		{[]string{"--version"}, cli.ExitOK, "1.2.3"},
+		{[]string{"--help"}, cli.ExitOK, "USAGE"},
+		{[]string{"run", "--help"}, cli.ExitOK, "EXAMPLES"},
+		{[]string{"injectors"}, cli.ExitOK, "crash"},
+		{[]string{"injectors", "-o", "json"}, cli.ExitOK, `"broken": "injector crash: `},
+		{[]string{"run", "noop", "--target", "127.0.0.1"}, cli.ExitOK, "expectation_signature"},
+		{[]string{"run", "crash", "--target", "127.0.0.1"}, cli.ExitFailed, ""},
+		{[]string{"run", "crash", "--target", "127.0.0.1", "--param", "x=1"}, cli.ExitFailed, ""},
+		{[]string{"validate", "crash", "--target", "127.0.0.1"}, cli.ExitFailed, ""},
+		{[]string{"injectors", "crash"}, cli.ExitFailed, ""},
+	}
+	for _, b := range brokens {
+		for _, c := range commands {
+			t.Run(b.method+"/"+strings.Join(c.args, " "), func(t *testing.T) {
+				reg := registry(func(r *framework.Registry) { r.Register("crash", b.factory) })
+				r := run(t, reg, nil, c.args...)
+				if r.code != c.code || !strings.Contains(r.stdout, c.out) {
+					t.Fatalf("exit %d, want %d; stdout does not hold %q:\n%s\nstderr:\n%s", r.code, c.code, c.out, r.stdout, r.stderr)
+				}
+				if strings.Contains(r.stderr, "goroutine ") {
+					t.Errorf("stderr holds a stack trace:\n%s", r.stderr)
+				}
+				want := "injector crash: " + b.method + " panicked: bug in " + b.method
+				if c.code == cli.ExitFailed && !strings.Contains(r.stderr, "injectkit: "+want) {
+					t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+				}
+				if c.args[0] == "injectors" && c.code == cli.ExitOK && !strings.Contains(r.stdout, want) {
+					t.Errorf("the list does not say %q:\n%s", want, r.stdout)
+				}
+			})
+		}
+	}
+}

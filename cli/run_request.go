@@ -113,10 +113,14 @@ func addParams(req *runtime.Request, cfg *runConfig, reg *framework.Registry) er
 		return nil
 	}
 	ex, err := reg.New(req.Injector)
+	var pe *framework.PanicError
+	if errors.As(err, &pe) {
+		return nil // the runtime reports it (exit 3), as a panic of the other methods
+	}
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
-	m := paramsManifest(ex)
+	m := paramsManifest(req.Injector, ex)
 	if req.Params == nil {
 		req.Params = map[string]any{}
 	}

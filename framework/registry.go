@@ -41,15 +41,33 @@ func (r *Registry) Register(name string, f Factory) {
 }
 
 // New builds the executor registered under name. An unknown name is an
-// *UnknownInjectorError listing the known ones.
-func (r *Registry) New(name string) (Executor, error) {
+// *UnknownInjectorError listing the known ones; a panic of the factory, a
+// bug of the injector, is a *PanicError naming it (method "its factory").
+func (r *Registry) New(name string) (ex Executor, err error) {
 	r.mu.RLock()
 	f, ok := r.factories[name]
 	r.mu.RUnlock()
 	if !ok {
 		return nil, &UnknownInjectorError{Name: name, Known: r.Names()}
 	}
-	return f(), nil
+	err = CallHook(name, "its factory", func() error { ex = f(); return nil })
+	return ex, err
+}
+
+// ManifestOf returns the manifest of ex, the executor registered under
+// name: its Manifest, named name, and true; a manifest holding only the
+// name and false when ex has no Manifester. A panic of Manifest, a bug of
+// the injector, is a *PanicError naming it.
+func ManifestOf(name string, ex Executor) (m Manifest, ok bool, err error) {
+	mf, ok := ex.(Manifester)
+	if !ok {
+		return Manifest{Name: name}, false, nil
+	}
+	if err := CallHook(name, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
+		return Manifest{Name: name}, true, err
+	}
+	m.Name = name
+	return m, true, nil
 }
 
 // Names returns the registered names, sorted.

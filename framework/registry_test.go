@@ -40,3 +40,28 @@ func TestRegistry(t *testing.T) {
 		})
 	}
 }
+
+type panickingManifest struct{ frameworktest.Executor }
+
+func (*panickingManifest) Manifest() framework.Manifest { panic("bug") }
+
+// A panic of a factory or of Manifest is a *PanicError naming the
+// injector and the method, never a crash of the caller.
+func TestRegistryRecoversFactoryAndManifestPanics(t *testing.T) {
+	r := framework.NewRegistry()
+	r.Register("f", func() framework.Executor { panic("bug") })
+	r.Register("m", func() framework.Executor { return &panickingManifest{} })
+	_, err := r.New("f")
+	var pe *framework.PanicError
+	if !errors.As(err, &pe) || err.Error() != "injector f: its factory panicked: bug" {
+		t.Errorf("New(f) error = %v", err)
+	}
+	ex, err := r.New("m")
+	if err != nil {
+		t.Fatalf("New(m) error = %v", err)
+	}
+	m, ok, err := framework.ManifestOf("m", ex)
+	if !errors.As(err, &pe) || !ok || m.Name != "m" || err.Error() != "injector m: Manifest panicked: bug" {
+		t.Errorf("ManifestOf(m) = %v, %v, %v", m, ok, err)
+	}
+}
