@@ -2,6 +2,7 @@ package frameworktest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -83,7 +84,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     Options.Timeout returns within Timeout+Wait, without panicking, a
 //     valid output whose extra signatures collide with no core signature
 //     field and whose target extras are keyed by target indexes; Close,
-//     for a Closer, returns no error.
+//     for a Closer, returns no error. A panic of ValidateTargets or Close
+//     is a failure naming the method.
 //
 // An Execute that does not return in time is abandoned: its goroutine is
 // left running and its logs are dropped.
@@ -208,7 +210,12 @@ func (c *checker) liveTargets(t testing.TB) []signatures.Config {
 	}
 	if v, ok := c.ex.(framework.TargetsValidator); ok {
 		in := c.inject(t, targets)
-		if err := v.ValidateTargets(in.Targets); err != nil {
+		err := framework.CallHook(c.o.Name, "ValidateTargets", func() error { return v.ValidateTargets(in.Targets) })
+		var pe *framework.PanicError
+		if errors.As(err, &pe) {
+			t.Fatalf("%v\n%s", pe, pe.Stack)
+		}
+		if err != nil {
 			t.Fatalf("ValidateTargets rejected the live targets (give valid ones in Options.Targets): %v", err)
 		}
 	}
@@ -269,7 +276,12 @@ func (c *checker) checkLive(t testing.TB) {
 		t.Error(err)
 	}
 	if cl, ok := c.ex.(framework.Closer); ok {
-		if err := cl.Close(); err != nil {
+		err := framework.CallHook(c.o.Name, "Close", cl.Close)
+		var pe *framework.PanicError
+		switch {
+		case errors.As(err, &pe):
+			t.Errorf("%v\n%s", pe, pe.Stack)
+		case err != nil:
 			t.Errorf("Close: %v", err)
 		}
 	}

@@ -109,7 +109,17 @@ func (p *probe) Execute(ctx context.Context, in *framework.Inject) framework.Too
 	return framework.ToolOutput{ExtraSignatures: map[string]any{"probe_port": 8080}}
 }
 
-func (p *probe) Close() error { return p.closeErr }
+func (p *probe) Close() error {
+	if p.closeErr != nil && p.closeErr.Error() == "panic" {
+		panic("leak")
+	}
+	return p.closeErr
+}
+
+// targetsPanic is a probe whose ValidateTargets panics.
+type targetsPanic struct{ probe }
+
+func (*targetsPanic) ValidateTargets([]framework.Target) error { panic("bad target") }
 
 // fast bounds the checks of a misbehaving executor.
 var fast = frameworktest.Options{Timeout: 300 * time.Millisecond, Wait: 100 * time.Millisecond}
@@ -191,6 +201,10 @@ func TestConformanceFails(t *testing.T) {
 		{"live params rejected", &probe{}, frameworktest.Options{Params: map[string]any{"port": 0}},
 			`params map[port:0] rejected: invalid params.port "0": out of range`},
 		{"Close fails", &probe{closeErr: errors.New("leak")}, fast, "Close: leak"},
+		{"Close panics", &probe{closeErr: errors.New("panic")}, fast, "Close panicked: leak"},
+		{"ValidateTargets panics", &targetsPanic{}, fast, "ValidateTargets panicked: bad target"},
+		{"ValidateTargets of a registered executor panics", &targetsPanic{}, frameworktest.Options{Name: "probe"},
+			"injector probe: ValidateTargets panicked: bad target"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
