@@ -8,6 +8,7 @@ import (
 	goruntime "runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
@@ -282,37 +283,73 @@ func TestOutboxListJSONAndSizes(t *testing.T) {
 	}
 }
 
+// authParams are params every one required, of each type.
+type authParams struct {
+	Token string        `json:"token" param:"required"`
+	Count int           `json:"count" param:"required"`
+	Fast  bool          `json:"fast" param:"required"`
+	Wait  time.Duration `json:"wait" param:"required"`
+	Mode  string        `json:"mode" param:"required,enum=quick|full"`
+	Extra int           `json:"extra"`
+}
+
+// auth is an injector whose every param but one is required.
+type auth struct{ frameworktest.Executor }
+
+func (*auth) NewParams() any { return &authParams{Mode: "full", Extra: 5} }
+func (a *auth) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "auth", Category: framework.Network, Params: framework.MustParamsSpec(a.NewParams())}
+}
+
+func withAuth(r *framework.Registry) {
+	r.Register("auth", func() framework.Executor { return &auth{} })
+}
+
 // A binary serving an injector of its own beside injectkit's shows its own
 // in its help's examples, never injectkit's injectors or injector id; its
-// examples of run and validate are commands that work.
+// examples of run and validate are commands that work: they name an
+// injector without required params when there is one, else give them.
 func TestThirdPartyHelpNamesItsOwnInjectors(t *testing.T) {
-	o := cli.Options{Registry: registry(withNmap, withDemo), Name: "hello", Version: "1.0.0"}
-	for _, path := range [][]string{{}, {"run"}, {"validate"}, {"serve"}, {"injectors"}} {
-		r := runWith(t, o, nil, append(path, "--help")...)
-		_, examples, ok := strings.Cut(r.stdout, "\nEXAMPLES:\n")
-		if r.code != 0 || !ok {
-			t.Fatalf("%v: exit %d, no examples:\n%s", path, r.code, r.stdout)
-		}
-		for _, theirs := range []string{" noop ", " nmap", " query ", "5b8c6a8e"} {
-			if strings.Contains(examples, theirs) {
-				t.Errorf("%v: the examples name injectkit's %q:\n%s", path, strings.TrimSpace(theirs), examples)
+	tests := []struct {
+		name string
+		reg  *framework.Registry
+		own  string // the injector the examples name
+	}{
+		{"one of its own", registry(withNmap, withDemo), "demo"},
+		{"one with required params first", registry(withNmap, withAuth, withDemo), "demo"},
+		{"only one with required params", registry(withNmap, withAuth), "auth"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := cli.Options{Registry: tt.reg, Name: "hello", Version: "1.0.0"}
+			for _, path := range [][]string{{}, {"run"}, {"validate"}, {"serve"}, {"injectors"}} {
+				r := runWith(t, o, nil, append(path, "--help")...)
+				_, examples, ok := strings.Cut(r.stdout, "\nEXAMPLES:\n")
+				if r.code != 0 || !ok {
+					t.Fatalf("%v: exit %d, no examples:\n%s", path, r.code, r.stdout)
+				}
+				for _, theirs := range []string{" noop ", " nmap", " query ", "5b8c6a8e"} {
+					if strings.Contains(examples, theirs) {
+						t.Errorf("%v: the examples name injectkit's %q:\n%s", path, strings.TrimSpace(theirs), examples)
+					}
+				}
+				if len(path) == 0 || path[0] == "serve" {
+					continue
+				}
+				if !strings.Contains(examples, "hello "+path[0]+" "+tt.own+" ") && !strings.Contains(examples, "hello "+path[0]+" "+tt.own+"\n") {
+					t.Errorf("%v: no example names %s:\n%s", path, tt.own, examples)
+				}
+				for _, line := range strings.Split(examples, "\n") {
+					line, _, _ = strings.Cut(strings.TrimSpace(line), "   #")
+					args := strings.Fields(line)
+					if len(args) < 3 || args[1] != "run" && args[1] != "validate" || strings.HasPrefix(args[2], "-") {
+						continue
+					}
+					if r := runWith(t, o, nil, append(args[1:], "--log-level", "error", "-o", "json")...); r.code != 0 {
+						t.Errorf("the example %q: exit %d: %s", line, r.code, r.stderr)
+					}
+				}
 			}
-		}
-		if len(path) == 0 || path[0] == "serve" {
-			continue
-		}
-		if !strings.Contains(examples, "hello "+path[0]+" demo ") && !strings.Contains(examples, "hello "+path[0]+" demo\n") {
-			t.Errorf("%v: no example names demo:\n%s", path, examples)
-		}
-		for _, line := range strings.Split(examples, "\n") {
-			line, _, _ = strings.Cut(strings.TrimSpace(line), "   #")
-			args := strings.Fields(line)
-			if len(args) < 3 || args[1] != "run" && args[1] != "validate" || args[2] != "demo" {
-				continue
-			}
-			if r := runWith(t, o, nil, append(args[1:], "--log-level", "error", "-o", "json")...); r.code != 0 {
-				t.Errorf("the example %q: exit %d: %s", line, r.code, r.stderr)
-			}
-		}
+		})
 	}
 }

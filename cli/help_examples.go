@@ -27,7 +27,9 @@ type injectorExamples struct {
 
 // exampleInjectors returns the examples of reg's injectors: injectkit's
 // when reg serves no injector of its own, else the first of its own
-// (one with params, one with settings, when there are).
+// without required params (one with params, one with settings, when there
+// are); an injector's required params are given, so that each example
+// runs.
 func exampleInjectors(reg *framework.Registry) injectorExamples {
 	ex := injectorExamples{
 		run:        "noop --target 127.0.0.1",
@@ -50,17 +52,26 @@ func exampleInjectors(reg *framework.Registry) injectorExamples {
 	if len(own) == 0 {
 		return ex
 	}
+	// An injector the examples can run as they are: one without required
+	// params, else one given them (requiredParams).
+	easy := func(m framework.Manifest) bool { return requiredParams(m) == "" }
 	first := own[0]
-	withParams := first
-	if i := slices.IndexFunc(own, func(m framework.Manifest) bool { return exampleParam(m) != "" }); i >= 0 {
+	if i := slices.IndexFunc(own, easy); i >= 0 {
+		first = own[i]
+	}
+	withParams := first // one with a param to show, preferably easy
+	if i := slices.IndexFunc(own, func(m framework.Manifest) bool { return easy(m) && exampleParam(m) != "" }); i >= 0 {
+		withParams = own[i]
+	} else if i := slices.IndexFunc(own, func(m framework.Manifest) bool { return exampleParam(m) != "" }); i >= 0 {
 		withParams = own[i]
 	}
 	one, two := exampleTargets(first.Category)
 	paramTargets, _ := exampleTargets(withParams.Category)
+	join := func(parts ...string) string { return strings.Join(strings.Fields(strings.Join(parts, " ")), " ") }
 	ex = injectorExamples{
-		run:        first.Name + " " + one,
-		runMore:    first.Name + " " + two,
-		params:     strings.TrimSpace(withParams.Name + " " + paramTargets + " " + exampleParam(withParams)),
+		run:        join(first.Name, one, requiredParams(first)),
+		runMore:    join(first.Name, two, requiredParams(first)),
+		params:     join(withParams.Name, paramTargets, requiredParams(withParams), exampleParam(withParams)),
 		show:       first.Name,
 		injectorID: `"$INJECTOR_ID"`,
 	}
@@ -84,15 +95,49 @@ func exampleTargets(c framework.Category) (one, two string) {
 	return "--target 127.0.0.1", "--target 127.0.0.1 --target web.example.com"
 }
 
-// exampleParam returns a --param flag of m's first param that has a
-// default (its default as the value), "" when none has one.
+// exampleParam returns a --param flag of m's first param that is not
+// required and has a default (its default as the value), "" when none has
+// one.
 func exampleParam(m framework.Manifest) string {
 	for _, p := range m.Params {
-		if p.Default != "" && !strings.ContainsAny(p.Default, " \t\"'$`\\") {
+		if !p.Required && p.Default != "" && !strings.ContainsAny(p.Default, " \t\"'$`\\") {
 			return "--param " + p.Name + "=" + p.Default
 		}
 	}
 	return ""
+}
+
+// requiredParams returns the --param flags of m's required params, each
+// with a value of its type (a placeholder for a string), "" when it has
+// none.
+func requiredParams(m framework.Manifest) string {
+	var flags []string
+	for _, p := range m.Params {
+		if p.Required {
+			flags = append(flags, "--param "+p.Name+"="+placeholder(p))
+		}
+	}
+	return strings.Join(flags, " ")
+}
+
+// placeholder is a value of p's type for an example: its default when it
+// has one that needs no quoting, else the first of its enum, 1, true, 1s,
+// or its name in capitals for a string.
+func placeholder(p framework.Param) string {
+	if p.Default != "" && !strings.ContainsAny(p.Default, " \t\"'$`\\") {
+		return p.Default
+	}
+	switch {
+	case len(p.Enum) > 0:
+		return p.Enum[0]
+	case p.Type == framework.ParamInt:
+		return "1"
+	case p.Type == framework.ParamBool:
+		return "true"
+	case p.Type == framework.ParamDuration:
+		return "1s"
+	}
+	return strings.ToUpper(strings.NewReplacer("-", "_", ".", "_").Replace(p.Name))
 }
 
 // examples are the EXAMPLES section of each command's help, by the command
