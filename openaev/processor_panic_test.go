@@ -21,6 +21,13 @@ func (p *panickyNmap) Configure(map[string]string) error {
 	return nil
 }
 
+func (p *panickyNmap) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	if p.panics == "Execute" {
+		panic("bad run")
+	}
+	return p.fakeNmap.Execute(ctx, in)
+}
+
 func (p *panickyNmap) Close() error {
 	if p.panics == "Close" {
 		panic("bad close")
@@ -28,7 +35,7 @@ func (p *panickyNmap) Close() error {
 	return nil
 }
 
-// A panic of an injector's Configure is reported to the platform as a
+// A panic of an injector's Configure or Execute is reported to the platform as a
 // failed inject (ERROR, naming the injector and the method), never left
 // queued; a panic of its Close, once the inject was reported, settles the
 // message, logged.
@@ -38,6 +45,7 @@ func TestProcessPanickingInjector(t *testing.T) {
 		ran                     bool
 	}{
 		{"Configure", "ERROR", "injector nmap: Configure panicked: bad settings", false},
+		{"Execute", "ERROR", "injector nmap: Execute panicked: bad run", false},
 		{"Close", "SUCCESS", "nmap on 1 target", true},
 	}
 	for _, tt := range tests {

@@ -3,7 +3,6 @@ package runtime
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime/debug"
 	"time"
 
@@ -275,7 +274,7 @@ func (rt *Runtime) callExecutor(ctx context.Context, ex framework.Executor, in *
 		defer func() {
 			if v := recover(); v != nil {
 				log.Debug("executor panic", zap.String("method", "Execute"), zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
-				done <- rt.panicOutput(fmt.Sprintf("executor panic: %v", v))
+				done <- rt.panicOutput((&framework.PanicError{Injector: in.Injector, Method: "Execute", Value: v}).Error())
 			}
 		}()
 		done <- ex.Execute(ctx, in)

@@ -109,7 +109,10 @@ func TestRunRecoversPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Status != signatures.StatusFailed || rep.Output.ErrorInfo.ExitCode != 1 || !strings.Contains(rep.Output.ErrorInfo.Message, "boom") {
+	// The message names the injector and the method, as for the other
+	// methods' panics.
+	if rep.Status != signatures.StatusFailed || rep.Output.ErrorInfo.ExitCode != 1 ||
+		rep.Output.ErrorInfo.Message != "injector fake: Execute panicked: boom" {
 		t.Errorf("status %q error info %+v", rep.Status, rep.Output.ErrorInfo)
 	}
 	// The crash time comes from the runtime's clock.
