@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -127,6 +128,25 @@ func TestBrokenInjectorBreaksOnlyItself(t *testing.T) {
 					t.Errorf("the list does not say %q:\n%s", want, r.stdout)
 				}
 			})
+		}
+	}
+}
+
+// validate's one-line usage, in the application's list of commands,
+// names every exit code its EXIT CODES section lists, but the interrupt's.
+func TestValidateUsageNamesItsExitCodes(t *testing.T) {
+	list := run(t, registry(), nil, "--help").stdout
+	_, usage, _ := strings.Cut(list, "\n   validate ")
+	usage, _, _ = strings.Cut(usage, "\n")
+	help := run(t, registry(), nil, "validate", "--help").stdout
+	_, codes, ok := strings.Cut(help, "EXIT CODES:\n")
+	if !ok || usage == "" {
+		t.Fatalf("no usage line or no EXIT CODES:\n%s\n%s", list, help)
+	}
+	codes, _, _ = strings.Cut(codes, "\n\n")
+	for _, m := range regexp.MustCompile(`(?m)^ +([0-9]+)  (.*)$`).FindAllStringSubmatch(codes, -1) {
+		if m[1] != "130" && !strings.Contains(usage, " "+m[1]+" (") {
+			t.Errorf("the usage %q does not name exit %s (%s)", strings.TrimSpace(usage), m[1], m[2])
 		}
 	}
 }

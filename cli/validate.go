@@ -21,12 +21,13 @@ import (
 const validateExitHelp = `EXIT CODES:
    0  the inject is valid: run would execute it (one line on stdout says how)
    2  it is not: one line on stderr names the flag, key, field or file, and the value
-   3  a method of the injector (ValidateTargets, its params' Validate, Configure, Close…) panicked:
-      a bug of the injector; one line on stderr names the injector and the method
+   3  a method of the injector (its factory, Manifest, ValidateTargets, its params' Validate,
+      Configure, Close…) panicked: a bug of the injector; one line on stderr names the injector
+      and the method
    130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading its input files (a FIFO), as run: nothing was checked`
 
 func validateCommand(o Options) *ucli.Command {
-	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid) or 2 (not)",
+	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid), 2 (not) or 3 (the injector panicked)",
 		"Takes the flags, environment variables and config file of run, and checks everything run",
 		"checks before it starts the injector: the configuration, the inject file, the targets, the",
 		"injector, its params and settings, the backend URL, the CA file and the size limit of a body.",
