@@ -242,13 +242,13 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 	err := out.Validate()
 	var post *signatures.Batch
 	if err == nil {
-		post, err = rt.sigs.Post(pre, compileInput(out, partial))
+		post, err = rt.sigs.Post(pre, compileInput(out, partial), signatures.PostLogger(log))
 	}
 	if err != nil {
 		log.Error("executor output rejected", zap.Error(err))
 		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: out.Findings,
 			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
-		if post, err = rt.sigs.Post(pre, compileInput(out, nil)); err != nil {
+		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log)); err != nil {
 			return nil, out, err
 		}
 	}

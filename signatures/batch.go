@@ -6,6 +6,8 @@ import (
 	"maps"
 	"slices"
 	"sync"
+
+	"go.uber.org/zap"
 )
 
 // Batch is the signatures of a list of targets held as what they share
@@ -63,13 +65,33 @@ func (m *Manager) Batch(n int, config func(i int) Config) (*Batch, error) {
 	return b, nil
 }
 
+// PostOption tunes one call of Post.
+type PostOption func(*postOptions)
+
+type postOptions struct{ log *zap.Logger }
+
+// PostLogger logs what Post warns about (an end time clamped to the start
+// time) to l instead of the Manager's logger: an inject's logger, whose
+// lines carry its fields.
+func PostLogger(l *zap.Logger) PostOption {
+	return func(o *postOptions) {
+		if l != nil {
+			o.log = l
+		}
+	}
+}
+
 // Post returns the post-execution batch of pre: every pre field unchanged
 // plus end_time, execution_status, the partial results of a timed-out run
 // that name each target and the tool's extra signatures, as CompilePost
 // sets them.
-func (m *Manager) Post(pre *Batch, out ToolOutput) (*Batch, error) {
+func (m *Manager) Post(pre *Batch, out ToolOutput, opts ...PostOption) (*Batch, error) {
+	o := postOptions{log: m.log}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	post := &Batch{n: pre.n, config: pre.config, shared: pre.base()}
-	fill, err := m.postFields(out)
+	fill, err := m.postFields(out, o.log)
 	if err != nil {
 		return nil, err
 	}

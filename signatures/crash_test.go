@@ -38,4 +38,15 @@ func TestPostCrashBeforeStart(t *testing.T) {
 	if n := logs.FilterMessageSnippet("end time before the run's start").Len(); n != 1 {
 		t.Errorf("%d WARN lines, want 1: %v", n, logs.All())
 	}
+
+	// With PostLogger, the line goes to the inject's logger, with its fields.
+	injectCore, injectLogs := observer.New(zapcore.WarnLevel)
+	if _, err := m.Post(pre, signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: 1, CrashTimestamp: crash}},
+		signatures.PostLogger(zap.New(injectCore).With(zap.String("inject_id", "inj-1")))); err != nil {
+		t.Fatal(err)
+	}
+	lines := injectLogs.FilterMessageSnippet("end time before the run's start").All()
+	if len(lines) != 1 || lines[0].ContextMap()["inject_id"] != "inj-1" || logs.Len() != 1 {
+		t.Errorf("inject lines %v, manager lines %v; want the second on the inject's logger", lines, logs.All())
+	}
 }

@@ -112,7 +112,7 @@ func isNil(c Config) bool {
 // results of a timed-out run that name each target (see MaxNamedTargets)
 // and the tool's extra signatures.
 func (m *Manager) CompilePost(pre []Signature, out ToolOutput) ([]Signature, error) {
-	fill, err := m.postFields(out)
+	fill, err := m.postFields(out, m.log)
 	if err != nil {
 		return nil, err
 	}
@@ -139,8 +139,8 @@ func partialResults(out ToolOutput) []string {
 // every signature of a run shares: end_time, execution_status and the
 // tool's extra signatures (merged into a new map). An end time before the
 // signature's start_time (a crash timestamp from before the run) is set to
-// the start time, logged once at WARN.
-func (m *Manager) postFields(out ToolOutput) (func(s *Signature), error) {
+// the start time, logged once at WARN to log.
+func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature), error) {
 	if err := out.Validate(); err != nil {
 		return nil, err
 	}
@@ -169,7 +169,7 @@ func (m *Manager) postFields(out ToolOutput) (func(s *Signature), error) {
 			// start.
 			s.EndTime = s.StartTime
 			once.Do(func() {
-				m.log.Warn("end time before the run's start (the crash timestamp?); end_time set to the start time",
+				log.Warn("end time before the run's start (the crash timestamp?); end_time set to the start time",
 					zap.String("end_time", endStr), zap.String("start_time", s.StartTime))
 			})
 		}
