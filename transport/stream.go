@@ -20,6 +20,10 @@ type Encoding struct {
 	c        *Chunker
 	seq      iter.Seq2[int, signatures.PayloadTarget]
 	plan     Plan
+	// fitted holds, by index, the targets whose partial results were cut
+	// to fit in a body (see fitPartials), normalised: the second pass
+	// writes them instead of seq's.
+	fitted map[int]signatures.PayloadTarget
 }
 
 // Encode validates and normalises the targets of seq (which must yield
@@ -46,8 +50,12 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 	if err := c.checkRoom(); err != nil {
 		return nil, err
 	}
-	var sizer wirejson.Encoder
-	var failed error
+	var (
+		sizer  wirejson.Encoder
+		failed error
+		fitted map[int]signatures.PayloadTarget
+	)
+	room, alone := c.room(), c.max-c.base() // alone: a body of one target, unchunked
 	plan, err := c.Plan(func(yield func(int) bool) {
 		for i, t := range seq {
 			nt, err := NormalizeTarget(i, t)
@@ -60,6 +68,20 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 				failed = encodeError(i, t, err)
 				return
 			}
+			if size > alone {
+				// It fits in no body: cut its partial results to fit
+				// whatever the number of bodies, else in a body alone.
+				ft, fs, ok := fitPartials(nt, room, &sizer)
+				if !ok {
+					ft, fs, ok = fitPartials(nt, alone, &sizer)
+				}
+				if ok {
+					if fitted == nil {
+						fitted = map[int]signatures.PayloadTarget{}
+					}
+					fitted[i], size = ft, fs
+				}
+			}
 			if !yield(size) {
 				return
 			}
@@ -71,7 +93,7 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 	if err != nil {
 		return nil, err
 	}
-	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan}, nil
+	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan, fitted: fitted}, nil
 }
 
 // Len returns the number of bodies.
@@ -194,6 +216,9 @@ func (e *Encoding) each(get func() ([]byte, bool), fn func(i int, body []byte, e
 			fn(i, nil, err)
 			return
 		}
+		if ft, ok := e.fitted[j]; ok {
+			nt = ft
+		}
 		if i >= total {
 			fn(i, nil, fmt.Errorf("target %d: more targets than planned", j))
 			return
@@ -282,7 +307,13 @@ func Room(injectID, phase string, maxPayloadSize int) (int, error) {
 	if err := c.checkRoom(); err != nil {
 		return 0, err
 	}
-	return c.max - (c.base() + len(chunkIndexKey) + len(totalChunksKey) + 2*maxDigits), nil
+	return c.room(), nil
+}
+
+// room is the size of the largest encoded target that fits in a body of
+// c whatever the number of bodies (see Room).
+func (c *Chunker) room() int {
+	return c.max - (c.base() + len(chunkIndexKey) + len(totalChunksKey) + 2*maxDigits)
 }
 
 // Room is the package-level Room with the client's maximum payload size.
