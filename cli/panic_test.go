@@ -81,18 +81,27 @@ type brokenManifest struct{ frameworktest.Executor }
 
 func (*brokenManifest) Manifest() framework.Manifest { panic("bug in Manifest") }
 
-// An injector whose factory or Manifest panics breaks only itself: every
-// command works, `injectors` lists it as broken, and running, validating
-// or showing it exits 3 with one line naming the injector and the method,
-// never a Go stack trace.
-func TestBrokenInjectorBreaksOnlyItself(t *testing.T) {
-	brokens := []struct {
+// brokenInjectors are factories of an injector that panics in its
+// factory or in Manifest, by the method that panics.
+func brokenInjectors() []struct {
+	method  string
+	factory framework.Factory
+} {
+	return []struct {
 		method  string
 		factory framework.Factory
 	}{
 		{"its factory", func() framework.Executor { panic("bug in its factory") }},
 		{"Manifest", func() framework.Executor { return &brokenManifest{} }},
 	}
+}
+
+// An injector whose factory or Manifest panics breaks only itself: every
+// command works, `injectors` lists it as broken, and running, validating
+// or showing it exits 3 with one line naming the injector and the method,
+// never a Go stack trace.
+func TestBrokenInjectorBreaksOnlyItself(t *testing.T) {
+	brokens := brokenInjectors()
 	commands := []struct {
 		args []string
 		code int
@@ -147,6 +156,44 @@ func TestValidateUsageNamesItsExitCodes(t *testing.T) {
 	for _, m := range regexp.MustCompile(`(?m)^ +([0-9]+)  (.*)$`).FindAllStringSubmatch(codes, -1) {
 		if m[1] != "130" && !strings.Contains(usage, " "+m[1]+" (") {
 			t.Errorf("the usage %q does not name exit %s (%s)", strings.TrimSpace(usage), m[1], m[2])
+		}
+	}
+}
+
+// serve asked to serve a broken injector exits 2 before contacting
+// anything, naming the injector as broken and the panic's message, as
+// `injectors` lists it; not as an unknown one.
+func TestServeBrokenInjectorIsNamedBroken(t *testing.T) {
+	base := []string{"serve", "--openaev-url", "http://127.0.0.1:1", "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--outbox", "none"}
+	selections := []struct {
+		name  string
+		args  []string
+		env   map[string]string
+		where string
+	}{
+		{"flag", []string{"--injectors", "crash"}, nil, "(--injectors)"},
+		{"beside a working one", []string{"--injectors", "noop,crash"}, nil, "(--injectors)"},
+		{"env", nil, map[string]string{"INJECTKIT_INJECTORS": "crash"}, "(env INJECTKIT_INJECTORS)"},
+	}
+	for _, b := range brokenInjectors() {
+		for _, s := range selections {
+			t.Run(b.method+"/"+s.name, func(t *testing.T) {
+				reg := registry(func(r *framework.Registry) { r.Register("crash", b.factory) })
+				r := run(t, reg, s.env, append(base, s.args...)...)
+				if r.code != cli.ExitUsage {
+					t.Fatalf("exit %d, want %d: %s", r.code, cli.ExitUsage, r.stderr)
+				}
+				panicMsg := "injector crash: " + b.method + " panicked: bug in " + b.method
+				for _, want := range []string{`invalid injectors "crash" ` + s.where, "broken", panicMsg} {
+					if !strings.Contains(r.stderr, want) {
+						t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+					}
+				}
+				if strings.Contains(r.stderr, "unknown injector") || strings.Contains(r.stderr, "goroutine ") {
+					t.Errorf("stderr calls it unknown or holds a stack trace:\n%s", r.stderr)
+				}
+			})
 		}
 	}
 }

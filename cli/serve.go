@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"net/netip"
 	"os"
 	"reflect"
 	"strconv"
@@ -137,7 +135,9 @@ func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
 
 // check checks the bounds of the settings and returns the manifests of
 // the injectors to serve; an error names the key and the value (exit 2).
-func (sc serveConfig) check(ms []framework.Manifest) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
+// An injector named that is broken (its factory or Manifest panicked) is
+// named as such, with the panic's message.
+func (sc serveConfig) check(ms []framework.Manifest, broken []*framework.PanicError) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
 	so, oo := sc.daemonOptions()
 	if err := sc.checkBlank(); err != nil {
 		return so, oo, nil, err
@@ -151,6 +151,14 @@ func (sc serveConfig) check(ms []framework.Manifest) (serve.Options, openaev.Ser
 	}
 	if err := checkListenAddr(sc.ListenAddr); err != nil {
 		return so, oo, nil, usageErr("invalid listen_addr %q%s: %w", sc.ListenAddr, sc.where("listen_addr"), err)
+	}
+	for _, n := range oo.Injectors {
+		for _, pe := range broken {
+			if pe.Injector == n {
+				return so, oo, nil, sc.settingExit(&openaev.ValidationError{Field: "injectors", Value: n,
+					Reason: "broken injector: " + pe.Error()})
+			}
+		}
 	}
 	if err := oo.Validate(ms); err != nil {
 		var ve *openaev.ValidationError
@@ -194,50 +202,6 @@ func (sc serveConfig) checkBlank() error {
 		}
 	}
 	return nil
-}
-
-// checkListenAddr parses a listen address completely: empty (no HTTP
-// server), or host:port with an optional host (an IP address or a host
-// name) and a numeric port from 0 to 65535.
-func checkListenAddr(addr string) error {
-	if addr == "" {
-		return nil
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return errors.New("want host:port, e.g. 127.0.0.1:9464 (\"\": no HTTP server)")
-	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || port != strconv.FormatUint(n, 10) {
-		return fmt.Errorf("port %q: want a number from 0 to 65535", port)
-	}
-	if host == "" || !strings.ContainsAny(host, ":%") && validHostname(host) {
-		return nil
-	}
-	if _, err := netip.ParseAddr(host); err != nil {
-		return fmt.Errorf("host %q: want an IP address or a host name", host)
-	}
-	return nil
-}
-
-// validHostname reports whether h is made of DNS labels: letters, digits
-// and inner hyphens, at most 63 bytes each, 253 in all, the last one not
-// all digits (256.0.0.1 is no host name).
-func validHostname(h string) bool {
-	labels := strings.Split(strings.TrimSuffix(h, "."), ".")
-	if len(h) > 253 || strings.Trim(labels[len(labels)-1], "0123456789") == "" {
-		return false
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return false
-		}
-		for _, r := range l {
-			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-') {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // settingExit maps a refused setting of the serve or openaev package
@@ -285,12 +249,12 @@ func isSetting(err error) bool {
 }
 
 func serveAction(c *ucli.Context, o Options) error {
-	ms := manifests(o.Registry)
+	ms, broken := injectorManifests(o.Registry)
 	sc, err := loadServeConfig(c, o, ms)
 	if err != nil {
 		return err
 	}
-	daemonOpts, profileOpts, selected, err := sc.check(ms)
+	daemonOpts, profileOpts, selected, err := sc.check(ms, broken)
 	if err != nil {
 		return err
 	}
