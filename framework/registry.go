@@ -57,7 +57,8 @@ func (r *Registry) New(name string) (ex Executor, err error) {
 // ManifestOf returns the manifest of ex, the executor registered under
 // name: its Manifest, named name, and true; a manifest holding only the
 // name and false when ex has no Manifester. A panic of Manifest, a bug of
-// the injector, is a *PanicError naming it.
+// the injector, is a *PanicError naming it. With name "" (a caller that
+// does not know it) the manifest keeps the name Manifest gives.
 func ManifestOf(name string, ex Executor) (m Manifest, ok bool, err error) {
 	mf, ok := ex.(Manifester)
 	if !ok {
@@ -66,7 +67,9 @@ func ManifestOf(name string, ex Executor) (m Manifest, ok bool, err error) {
 	if err := CallHook(name, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
 		return Manifest{Name: name}, true, err
 	}
-	m.Name = name
+	if name != "" {
+		m.Name = name
+	}
 	return m, true, nil
 }
 

@@ -65,3 +65,15 @@ func TestRegistryRecoversFactoryAndManifestPanics(t *testing.T) {
 		t.Errorf("ManifestOf(m) = %v, %v, %v", m, ok, err)
 	}
 }
+
+// ManifestOf names the manifest after the registered name; a caller that
+// does not know it ("") gets the name Manifest gives.
+func TestManifestOfName(t *testing.T) {
+	ex := &frameworktest.Executor{}
+	own := ex.Manifest().Name
+	for _, tt := range []struct{ name, want string }{{"registered", "registered"}, {"", own}} {
+		if m, ok, err := framework.ManifestOf(tt.name, ex); err != nil || !ok || m.Name != tt.want {
+			t.Errorf("ManifestOf(%q) = %q, %v, %v; want %q", tt.name, m.Name, ok, err, tt.want)
+		}
+	}
+}

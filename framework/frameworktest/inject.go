@@ -27,13 +27,17 @@ func Inject(t testing.TB, ex framework.Executor, targets ...signatures.Config) *
 // the runtime would hand it over: id InjectID; the name, category and
 // expectation types ex's manifest declares (Detection without a manifest);
 // ex's default params (an empty map without a ParamsFactory); a logger
-// writing to t; no targets. The options then change any of them.
+// writing to t; no targets. The options then change any of them. A panic
+// of Manifest is reported through t (t.Errorf, "Manifest panicked: …") and
+// the inject built as without a manifest.
 func InjectWith(t testing.TB, ex framework.Executor, opts ...InjectOption) *framework.Inject {
 	t.Helper()
 	in := &framework.Inject{ID: InjectID, Log: zaptest.NewLogger(t),
 		ExpectationTypes: []framework.ExpectationType{framework.Detection}}
-	if mf, ok := ex.(framework.Manifester); ok {
-		m := mf.Manifest()
+	switch m, ok, err := framework.ManifestOf("", ex); {
+	case err != nil:
+		t.Errorf("frameworktest: %v", err)
+	case ok:
 		in.Injector, in.Category = m.Name, m.Category
 		if len(m.Expectations) > 0 {
 			in.ExpectationTypes = append([]framework.ExpectationType(nil), m.Expectations...)

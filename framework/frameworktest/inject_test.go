@@ -3,6 +3,7 @@ package frameworktest_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"go.uber.org/zap"
@@ -82,5 +83,24 @@ func TestInjectWith(t *testing.T) {
 				t.Errorf("inject %+v\nwant   %+v", got, tt.want)
 			}
 		})
+	}
+}
+
+// brokenManifest is an executor whose Manifest panics.
+type brokenManifest struct{ bare }
+
+func (brokenManifest) Manifest() framework.Manifest { panic("boom in manifest") }
+
+// A panic of Manifest is reported through t, naming the method and the
+// panic's message, instead of crashing the test binary; the inject is
+// built as without a manifest.
+func TestInjectWithReportsAManifestPanic(t *testing.T) {
+	var in *framework.Inject
+	msgs := check(t, func(tb testing.TB) { in = frameworktest.InjectWith(tb, brokenManifest{}) })
+	if len(msgs) != 1 || !strings.Contains(msgs[0], "Manifest panicked: boom in manifest") {
+		t.Fatalf("reported %q, want one failure naming the Manifest panic", msgs)
+	}
+	if in == nil || in.ID != frameworktest.InjectID || in.Injector != "" {
+		t.Errorf("inject = %+v, want one built as without a manifest", in)
 	}
 }

@@ -114,7 +114,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	manifests, err := manifestsOf(s.register)
+	manifests, err := manifestsOf(builtinRegistry(), s.register)
 	if err != nil {
 		return usageError{err}
 	}
@@ -159,19 +159,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return json.NewEncoder(stdout).Encode(p.StatsFrom(base))
 }
 
-// manifestsOf returns the manifests of the named built-in injectors.
-func manifestsOf(names []string) ([]framework.Manifest, error) {
-	r := builtinRegistry()
+// manifestsOf returns the manifests of the named injectors of r. An
+// unknown one, or one whose factory or Manifest panics (a
+// *framework.PanicError naming it), is an error naming -register.
+func manifestsOf(r *framework.Registry, names []string) ([]framework.Manifest, error) {
 	var out []framework.Manifest
 	for _, name := range names {
 		ex, err := r.New(name)
 		if err != nil {
 			return nil, fmt.Errorf("-register: %w", err)
 		}
-		m := framework.Manifest{Name: name}
-		if mf, ok := ex.(framework.Manifester); ok {
-			m = mf.Manifest()
-			m.Name = name
+		m, _, err := framework.ManifestOf(name, ex)
+		if err != nil {
+			return nil, fmt.Errorf("-register: %w", err)
 		}
 		out = append(out, m)
 	}
