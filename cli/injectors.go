@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -37,6 +38,7 @@ func injectorsCommand(o Options) *ucli.Command {
 		if err != nil {
 			return err
 		}
+		ms = withParams(o.Registry, ms)
 		if name := c.Args().First(); name != "" {
 			if _, err := newExecutor(o.Registry, name); err != nil {
 				return err
@@ -143,6 +145,24 @@ func paramsManifest(name string, ex framework.Executor) *framework.Manifest {
 		return nil
 	}
 	return &m
+}
+
+// withParams gives each manifest listing no params those run decodes
+// --param values against (paramsManifest): the params of the struct of an
+// injector with a ParamsFactory and no Manifester, say.
+func withParams(reg *framework.Registry, ms []framework.Manifest) []framework.Manifest {
+	out := slices.Clone(ms)
+	for i, m := range out {
+		if len(m.Params) > 0 {
+			continue
+		}
+		if ex, err := reg.New(m.Name); err == nil {
+			if pm := paramsManifest(m.Name, ex); pm != nil {
+				out[i].Params = pm.Params
+			}
+		}
+	}
+	return out
 }
 
 // injectorJSON is an injector as `injectors -o json` prints it.

@@ -143,3 +143,32 @@ func TestRequiredParamMissingOrNull(t *testing.T) {
 		}
 	}
 }
+
+// manifestedBare is bare with a manifest listing the params of its struct.
+type manifestedBare struct{ bare }
+
+func (m manifestedBare) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "bare", Params: framework.MustParamsSpec(m.NewParams())}
+}
+
+// `injectors` shows the params of an injector with a ParamsFactory and no
+// Manifester, as run knows them: the same names, types and defaults as
+// the same injector with a manifest listing its struct's params.
+func TestInjectorsShowsParamsOfFactoryWithoutManifest(t *testing.T) {
+	bareReg := registry(func(r *framework.Registry) { r.Register("bare", func() framework.Executor { return bare{} }) })
+	twinReg := registry(func(r *framework.Registry) { r.Register("bare", func() framework.Executor { return manifestedBare{} }) })
+	for _, args := range [][]string{{"injectors", "bare"}, {"injectors", "bare", "-o", "json"}, {"injectors"}, {"injectors", "-o", "json"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			got, want := run(t, bareReg, nil, args...), run(t, twinReg, nil, args...)
+			if got.code != 0 || want.code != 0 {
+				t.Fatalf("exit %d and %d: %s %s", got.code, want.code, got.stderr, want.stderr)
+			}
+			if !strings.Contains(want.stdout, "wait") {
+				t.Fatalf("the twin's output does not list its params:\n%s", want.stdout)
+			}
+			if got.stdout != want.stdout {
+				t.Errorf("without a manifest:\n%s\nwith one:\n%s", got.stdout, want.stdout)
+			}
+		})
+	}
+}
