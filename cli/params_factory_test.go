@@ -80,10 +80,13 @@ func (ttl) Manifest() framework.Manifest {
 func TestParamOutOfRange(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("ttl", func() framework.Executor { return ttl{} }) })
 	inject := writeFile(t, "inject.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"ttl":300}}`)
+	huge := writeFile(t, "huge.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"port":99999999999999999999}}`)
 	tests := []struct {
 		args []string
 		want string
 	}{
+		{[]string{"--inject-file", huge},
+			`invalid params.port "99999999999999999999": out of range: want a whole number from -9223372036854775808 to 9223372036854775807`},
 		{[]string{"--param", "port=99999999999999999999"},
 			`"port=99999999999999999999" (--param): out of range: want a whole number from -9223372036854775808 to 9223372036854775807`},
 		{[]string{"--param", "ttl=300"}, `"ttl=300" (--param): out of range: want a whole number from 0 to 255`},
@@ -170,5 +173,21 @@ func TestInjectorsShowsParamsOfFactoryWithoutManifest(t *testing.T) {
 				t.Errorf("without a manifest:\n%s\nwith one:\n%s", got.stdout, want.stdout)
 			}
 		})
+	}
+}
+
+// An integer of the inject file reaches the injector as written, past
+// float64's 2^53, as one given with --param does.
+func TestInjectFileIntegerKeptExact(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("bare", func() framework.Executor { return bare{} }) })
+	const port = "9007199254740993" // 2^53+1: no float64
+	inject := writeFile(t, "inject.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"port":`+port+`}}`)
+	fromFile := run(t, reg, nil, "run", "bare", "--inject-file", inject, "--log-level", "error", "-o", "json")
+	fromFlag := run(t, reg, nil, "run", "bare", "--target", "127.0.0.1", "--param", "port="+port, "--log-level", "error", "-o", "json")
+	want := `"signature_type":"got","signature_value":"` + port + ` `
+	for _, r := range []result{fromFile, fromFlag} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("exit %d, want 0 with %q:\nstdout %s\nstderr %s", r.code, want, r.stdout, r.stderr)
+		}
 	}
 }

@@ -3,9 +3,11 @@ package framework
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/big"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -36,4 +38,51 @@ func rangeReason(te *json.UnmarshalTypeError) string {
 
 func outOfRange(lo, hi string) string {
 	return "out of range: want a whole number from " + lo + " to " + hi
+}
+
+// floatNumbers returns v, params as a request decoded them (a json.Number
+// for each number, as written), with each number a float64, in nested
+// objects and lists too, as encoding/json gives numbers to an any: the
+// params an executor without ParamsFactory receives. With keepIntegers an
+// integer written as one (no fraction, no exponent) stays as written, so
+// that it decodes into an integer field exact past 2^53; 1.0 and 1.5e3
+// are float64 as before. A map or list holding no number changed is
+// returned as it is; changed says whether v held one.
+func floatNumbers(v any, keepIntegers bool) (out any, changed bool) {
+	switch x := v.(type) {
+	case json.Number:
+		if _, whole := new(big.Int).SetString(x.String(), 10); whole && keepIntegers {
+			return v, false
+		}
+		if f, err := x.Float64(); err == nil {
+			return f, true
+		}
+	case map[string]any:
+		var m map[string]any
+		for k, e := range x {
+			if f, ok := floatNumbers(e, keepIntegers); ok {
+				if m == nil {
+					m = maps.Clone(x)
+				}
+				m[k] = f
+			}
+		}
+		if m != nil {
+			return m, true
+		}
+	case []any:
+		var l []any
+		for i, e := range x {
+			if f, ok := floatNumbers(e, keepIntegers); ok {
+				if l == nil {
+					l = slices.Clone(x)
+				}
+				l[i] = f
+			}
+		}
+		if l != nil {
+			return l, true
+		}
+	}
+	return v, false
 }

@@ -119,7 +119,8 @@ func (m Manifest) ParamNames() []string {
 
 // DecodeParams turns an inject's params into what Execute receives, and
 // validates them. Without ParamsFactory the map itself is returned (an empty
-// one for nil). Otherwise raw is decoded strictly into a fresh NewParams
+// one for nil), its json.Number values (a request decoded as written) as
+// float64, as encoding/json gives numbers in a map. Otherwise raw is decoded strictly into a fresh NewParams
 // value: a key that is not a param, a missing (or null) required param, a value of the
 // wrong type or a malformed duration (see ParamsSpec) is an error naming the
 // param. The decoded value is then checked by CheckParams.
@@ -132,6 +133,9 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 	if !ok {
 		if raw == nil {
 			raw = map[string]any{}
+		}
+		if m, ok := floatNumbers(raw, false); ok {
+			raw = m.(map[string]any)
 		}
 		// A ParamsValidator without a ParamsFactory checks the map.
 		if v, ok := ex.(ParamsValidator); ok {
@@ -191,7 +195,7 @@ func structFields(target any) []paramField {
 func decodeInto(target any, raw map[string]any, fields []paramField) error {
 	norm := make(map[string]any, len(raw))
 	for k, v := range raw {
-		norm[k] = v
+		norm[k], _ = floatNumbers(v, true) // integers exact, 1.5e3 as before
 	}
 	if fields != nil {
 		for k, v := range raw {

@@ -2,7 +2,9 @@ package framework_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -242,5 +244,66 @@ func TestDecodeParamsNullQuoted(t *testing.T) {
 	var ve *signatures.ValidationError
 	if !errors.As(err, &ve) || ve.Value != "null" {
 		t.Errorf("DecodeParams = %v, want the value quoted as null", err)
+	}
+}
+
+// An executor without ParamsFactory gets the numbers of params decoded as
+// written (json.Number, as runtime.DecodeRequest keeps them) as
+// encoding/json gives them in a map: float64, nested ones too.
+func TestDecodeParamsMapNumbersAsJSONGivesThem(t *testing.T) {
+	const text = `{"n":3,"f":1.5,"s":"x","o":{"m":[1,{"k":2}]},"l":[]}`
+	var written, want map[string]any
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	if err := dec.Decode(&written); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(text), &want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := framework.DecodeParams(mapped{}, written)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("DecodeParams = %#v, %v; want %#v", got, err, want)
+	}
+}
+
+// wideParams has an integer field wider than a float64's 53 bits.
+type wideParams struct {
+	N int64 `json:"n"`
+}
+
+type wide struct{ mapped }
+
+func (wide) NewParams() any { return &wideParams{} }
+
+// A number written in the params (json.Number) decodes into an integer
+// field as its value: exact past 2^53, 1.0 and 1.5e3 as whole numbers; one
+// out of range is refused quoting it as written.
+func TestDecodeParamsNumbersAsWritten(t *testing.T) {
+	tests := []struct {
+		written string
+		want    int64  // when accepted
+		refused string // the error's quote of the value, "" when accepted
+	}{
+		{"9007199254740993", 1<<53 + 1, ""},
+		{"-9223372036854775808", -1 << 63, ""},
+		{"1.0", 1, ""},
+		{"1.5e3", 1500, ""},
+		{"99999999999999999999", 0, `"99999999999999999999": out of range`},
+		{"1e20", 0, `"1e20": out of range`},
+		{"1.5", 0, `"1.5": wrong JSON type`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.written, func(t *testing.T) {
+			got, err := framework.DecodeParams(wide{}, map[string]any{"n": json.Number(tt.written)})
+			switch {
+			case tt.refused != "":
+				if err == nil || !strings.Contains(err.Error(), tt.refused) {
+					t.Errorf("DecodeParams(n: %s) = %v, want an error quoting %s", tt.written, err, tt.refused)
+				}
+			case err != nil || got.(*wideParams).N != tt.want:
+				t.Errorf("DecodeParams(n: %s) = %v, %v; want %d", tt.written, got, err, tt.want)
+			}
+		})
 	}
 }

@@ -23,8 +23,9 @@ import (
 // writes it (timeout, targets[2].value, params.delay) and where it is:
 // line and column, after the file name when r is a file (it has a Name
 // method, as *os.File has). A leading UTF-8 byte order mark is passed
-// over. An empty list or params object is the same as none. Every error is
-// a *framework.RequestError.
+// over. An empty list or params object is the same as none. A number in
+// params is a json.Number, as written. Every error is a
+// *framework.RequestError.
 func DecodeRequest(r io.Reader) (Request, error) {
 	var req Request
 	name := ""
@@ -69,6 +70,10 @@ func DecodeRequest(r io.Reader) (Request, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
+	// Numbers in params stay as written (json.Number): an integer past
+	// 2^53 reaches the injector exact, and an error quotes it as the file
+	// gives it, not as a float64 ("1e+20").
+	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
 		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, jsonError(data, err))}
 	}

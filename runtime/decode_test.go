@@ -147,7 +147,7 @@ func TestDecodeRequestAccepts(t *testing.T) {
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}},
 		{"same key in different objects", `{"injector":"noop","targets":[{"value":"1.1.1.1"},{"value":"1.1.1.2"}],"params":{"x":{"value":1}}}`,
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "1.1.1.1"}, {Value: "1.1.1.2"}},
-				Params: map[string]any{"x": map[string]any{"value": float64(1)}}}},
+				Params: map[string]any{"x": map[string]any{"value": json.Number("1")}}}}, // as written
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
