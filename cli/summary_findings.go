@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -292,8 +293,11 @@ func otherFindings(raw map[string]json.RawMessage, done map[string]bool) []strin
 	sort.Strings(keys)
 	var out []string
 	for _, k := range keys {
+		// Numbers as the wire carries them: an integer exact, not a float64.
 		var val any
-		if json.Unmarshal(raw[k], &val) != nil {
+		dec := json.NewDecoder(bytes.NewReader(raw[k]))
+		dec.UseNumber()
+		if dec.Decode(&val) != nil {
 			continue
 		}
 		switch x := val.(type) {

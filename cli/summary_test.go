@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -236,5 +238,35 @@ done
 `
 	if got := b.String(); got != want {
 		t.Errorf("summary:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// A number among the findings is shown as the wire carries it (its JSON):
+// an integer exact, past float64's 2^53 too, alone or in a short list.
+func TestWriteSummaryNumbersAsTheWireCarriesThem(t *testing.T) {
+	values := map[string]any{
+		"past_2_53": 9007199254740993,
+		"min_int64": int64(math.MinInt64),
+		"max_uint":  uint64(math.MaxUint64),
+		"fraction":  1.5,
+		"small":     0.000001,
+		"list":      []int64{9007199254740993, -9007199254740993},
+	}
+	r := runtime.Report{Injector: "custom", Status: framework.StatusSuccess, Targets: networkTargets("127.0.0.1"),
+		Output: framework.ToolOutput{Findings: values}}
+	var b strings.Builder
+	writeSummary(&b, &r, "done")
+	for k, v := range values {
+		wire, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := k + ": " + string(wire)
+		if list, ok := v.([]int64); ok {
+			want = fmt.Sprintf("%s: %d, %d", k, list[0], list[1])
+		}
+		if !strings.Contains(b.String(), "\n      "+want+"\n") {
+			t.Errorf("summary does not show %q:\n%s", want, b.String())
+		}
 	}
 }
