@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"slices"
 	"sort"
 	"strconv"
 
@@ -38,7 +37,6 @@ func injectorsCommand(o Options) *ucli.Command {
 		if err != nil {
 			return err
 		}
-		ms = withParams(o.Registry, ms)
 		if name := c.Args().First(); name != "" {
 			if _, err := newExecutor(o.Registry, name); err != nil {
 				return err
@@ -122,47 +120,15 @@ func newExecutor(reg *framework.Registry, name string) (framework.Executor, erro
 }
 
 // paramsManifest is what --param values are decoded against: the
-// executor's manifest, its params derived from its NewParams struct
-// (framework.ParamsSpec) when it lists none (an injector with a
-// ParamsFactory and no Manifester), nil when neither says. A panic of
-// Manifest or NewParams is the runtime's to report (exit 3).
+// executor's manifest (framework.ManifestOf: its params derived from its
+// NewParams struct when it lists none), nil when it has none. A panic of
+// Manifest is the runtime's to report (exit 3).
 func paramsManifest(name string, ex framework.Executor) *framework.Manifest {
-	m, hasManifest, err := framework.ManifestOf(name, ex)
-	if err != nil {
-		return nil
-	}
-	if pf, ok := ex.(framework.ParamsFactory); ok && len(m.Params) == 0 {
-		var spec []framework.Param
-		err := framework.CallHook(name, "NewParams", func() (err error) {
-			spec, err = framework.ParamsSpec(pf.NewParams())
-			return err
-		})
-		if err == nil {
-			m.Params, hasManifest = spec, true
-		}
-	}
-	if !hasManifest {
+	m, ok, err := framework.ManifestOf(name, ex)
+	if err != nil || !ok {
 		return nil
 	}
 	return &m
-}
-
-// withParams gives each manifest listing no params those run decodes
-// --param values against (paramsManifest): the params of the struct of an
-// injector with a ParamsFactory and no Manifester, say.
-func withParams(reg *framework.Registry, ms []framework.Manifest) []framework.Manifest {
-	out := slices.Clone(ms)
-	for i, m := range out {
-		if len(m.Params) > 0 {
-			continue
-		}
-		if ex, err := reg.New(m.Name); err == nil {
-			if pm := paramsManifest(m.Name, ex); pm != nil {
-				out[i].Params = pm.Params
-			}
-		}
-	}
-	return out
 }
 
 // injectorJSON is an injector as `injectors -o json` prints it.

@@ -56,21 +56,36 @@ func (r *Registry) New(name string) (ex Executor, err error) {
 
 // ManifestOf returns the manifest of ex, the executor registered under
 // name: its Manifest, named name, and true; a manifest holding only the
-// name and false when ex has no Manifester. A panic of Manifest, a bug of
-// the injector, is a *PanicError naming it. With name "" (a caller that
-// does not know it) the manifest keeps the name Manifest gives.
+// name and false when ex has no Manifester. A manifest listing no params
+// of an executor that is a ParamsFactory gets those of its NewParams
+// struct (ParamsSpec), and true: the params a run decodes values against,
+// and the ones the injector's listing and its platform contract show. A
+// panic of Manifest, a bug of the injector, is a *PanicError naming it
+// (one of NewParams, or a struct ParamsSpec refuses, leaves the params
+// out: the runtime reports it when the injector runs). With name "" (a
+// caller that does not know it) the manifest keeps the name Manifest
+// gives.
 func ManifestOf(name string, ex Executor) (m Manifest, ok bool, err error) {
-	mf, ok := ex.(Manifester)
-	if !ok {
-		return Manifest{Name: name}, false, nil
+	if mf, isManifester := ex.(Manifester); isManifester {
+		if err := CallHook(name, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
+			return Manifest{Name: name}, true, err
+		}
+		ok = true
 	}
-	if err := CallHook(name, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
-		return Manifest{Name: name}, true, err
-	}
-	if name != "" {
+	if name != "" || !ok {
 		m.Name = name
 	}
-	return m, true, nil
+	if pf, isFactory := ex.(ParamsFactory); isFactory && len(m.Params) == 0 {
+		var spec []Param
+		err := CallHook(name, "NewParams", func() (err error) {
+			spec, err = ParamsSpec(pf.NewParams())
+			return err
+		})
+		if err == nil && len(spec) > 0 {
+			m.Params, ok = spec, true
+		}
+	}
+	return m, ok, nil
 }
 
 // Names returns the registered names, sorted.

@@ -1,8 +1,10 @@
 package framework_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -75,5 +77,36 @@ func TestManifestOfName(t *testing.T) {
 		if m, ok, err := framework.ManifestOf(tt.name, ex); err != nil || !ok || m.Name != tt.want {
 			t.Errorf("ManifestOf(%q) = %q, %v, %v; want %q", tt.name, m.Name, ok, err, tt.want)
 		}
+	}
+}
+
+// factoryOnly has a ParamsFactory and no Manifester.
+type factoryOnly struct{}
+
+func (factoryOnly) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+type factoryOnlyParams struct {
+	Port int    `json:"port"`
+	Name string `json:"name"`
+}
+
+func (factoryOnly) NewParams() any { return &factoryOnlyParams{Port: 80} }
+
+// The manifest of an injector with a ParamsFactory and no Manifester lists
+// its struct's params: what run decodes against, the listing shows and the
+// platform contract declares.
+func TestManifestOfParamsFactory(t *testing.T) {
+	m, ok, err := framework.ManifestOf("bare", factoryOnly{})
+	if err != nil || !ok || m.Name != "bare" {
+		t.Fatalf("ManifestOf = %+v, %v, %v", m, ok, err)
+	}
+	var names []string
+	for _, p := range m.Params {
+		names = append(names, p.Name+"="+p.Default)
+	}
+	if got := strings.Join(names, ","); got != "port=80,name=" {
+		t.Errorf("params %v, want port and name", names)
 	}
 }
