@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
 // panicky panics in the method named by panics.
@@ -194,6 +196,35 @@ func TestServeBrokenInjectorIsNamedBroken(t *testing.T) {
 					t.Errorf("stderr calls it unknown or holds a stack trace:\n%s", r.stderr)
 				}
 			})
+		}
+	}
+}
+
+// serve left to its default selection serves the working injectors and
+// says which it leaves out as broken; an injector with a ParamsFactory and
+// no Manifester registers its contract with its params.
+func TestServeDefaultSelectionWarnsOfBroken(t *testing.T) {
+	p := openaevtest.NewPlatform(t, serveToken)
+	// No broker: the registration alone is looked at.
+	p.SetBroker(openaevtest.Broker{Host: "127.0.0.1", Port: 1, VHost: "/", User: "u", Pass: "p", Queue: "q"})
+	reg := registry(func(r *framework.Registry) {
+		r.Register("bare", func() framework.Executor { return bare{} })
+		r.Register("crash", brokenInjectors()[1].factory)
+	})
+	d := serveWith(t, reg, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--outbox", "none", "--log-format", "json")
+	waitUntil(t, "a registration", func() bool { return len(p.Registrations()) > 0 })
+	if code := d.Stop(t); code != 0 {
+		t.Fatalf("exit %d: %s", code, d.stderr)
+	}
+	warned := jsonLogs(d.stderr.String(), "injector not served: broken")
+	if len(warned) != 1 || !strings.Contains(fmt.Sprint(warned[0]["error"]), "injector crash: Manifest panicked") {
+		t.Errorf("broken injector logged %v, want one WARN naming it", warned)
+	}
+	raw := string(p.Registrations()[0].Raw)
+	for _, param := range []string{"port", "verbose", "wait"} {
+		if !strings.Contains(raw, `\"key\":\"`+param+`\"`) {
+			t.Errorf("the registered contract does not declare bare's param %q", param)
 		}
 	}
 }
