@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -231,15 +232,27 @@ func undeliveredTargets(r *runtime.Report, maxSize int, delivered []int) ([]json
 	return targets, nil
 }
 
+// undelivered returns the bodies of r's send, cut short by err, that the
+// backend accepted (by index), and the encoded targets of the others;
+// none accepted (or not known): nil, nil, and run prints r's whole
+// payload.
+func undelivered(cfg *runConfig, r *runtime.Report, err error) ([]int, []json.RawMessage) {
+	if cfg.Profile == ProfileOpenAEV {
+		return openAEVUndelivered(r, err)
+	}
+	delivered := deliveredChunks(err)
+	targets, terr := undeliveredTargets(r, cfg.MaxPayloadSize, delivered)
+	if terr != nil {
+		return nil, nil
+	}
+	return delivered, targets
+}
+
 // deliveredChunks returns the chunks of the callback profile's send that
 // the backend accepted before it failed: those a *transport.TransmissionError
 // lists (--outbox none), or those an *outbox.UnstoredError does (the send
-// could not be stored). None for the openaev profile, whose bodies are
-// not the callback's chunks.
-func deliveredChunks(cfg *runConfig, err error) []int {
-	if cfg.Profile == ProfileOpenAEV {
-		return nil
-	}
+// could not be stored).
+func deliveredChunks(err error) []int {
 	var ue *outbox.UnstoredError
 	var te *transport.TransmissionError
 	switch {
@@ -249,4 +262,41 @@ func deliveredChunks(cfg *runConfig, err error) []int {
 		return te.Delivered
 	}
 	return nil
+}
+
+// openAEVUndelivered returns the terminal callback bodies of r the
+// platform accepted before err stopped the send (0 is the "complete"),
+// and the signature targets of the others: those an *openaev.PartialError
+// (--outbox none) names.
+func openAEVUndelivered(r *runtime.Report, err error) ([]int, []json.RawMessage) {
+	var (
+		delivered []int
+		unsent    []int
+		pe        *openaev.PartialError
+	)
+	switch {
+	case errors.As(err, &pe):
+		delivered, unsent = make([]int, pe.Delivered), pe.Unsent
+		for i := range delivered {
+			delivered[i] = i
+		}
+	}
+	if len(delivered) == 0 {
+		return nil, nil
+	}
+	targets := []json.RawMessage{}
+	for i, t := range r.PayloadTargets() {
+		for len(unsent) > 0 && unsent[0] < i {
+			unsent = unsent[1:]
+		}
+		if len(unsent) == 0 || unsent[0] != i {
+			continue // delivered (unsent is in order)
+		}
+		b, err := json.Marshal(t)
+		if err != nil {
+			return nil, nil
+		}
+		targets = append(targets, b)
+	}
+	return delivered, targets
 }

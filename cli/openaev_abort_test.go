@@ -2,14 +2,18 @@ package cli_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -23,25 +27,30 @@ import (
 // its terminal callback is held by the send, as with the callback
 // profile: the POST is cut short, the run exits 130 saying the sending
 // stopped and which callback bodies were not sent, and prints the
-// undelivered signatures. Nothing held it: main exited at once, saying
-// the bodies not delivered stayed in an outbox there was none of.
+// signatures of those only (chunks_delivered lists the bodies the platform
+// took). Nothing held it: main exited at once, saying the bodies not
+// delivered stayed in an outbox there was none of; then every signature
+// was printed, those delivered too. An outbox with no room for the
+// callback (sent unstored) does the same, saying it was full: the
+// unstored send held no abort and posted on.
 func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		action  string // the body the second interrupt comes during
 		targets int    // 1: one body; 32: several
+		full    bool   // an outbox without room, not --outbox none
 		want    string // which is cut short
 	}{
-		{"one body", "complete", 1, "terminal callback (complete): "},
-		{"complete of several", "complete", 32, "terminal callback (complete): "},
-		{"data of several", "data", 32, "terminal callback (data): "},
+		{"one body", "complete", 1, false, "terminal callback (complete): "},
+		{"complete of several", "complete", 32, false, "terminal callback (complete): "},
+		{"data of several", "data", 32, false, "terminal callback (data): "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := openaevtest.NewPlatform(t, platformToken)
 			registered(t, p, platformToken, registry())
-			id := "inj-abort-" + strconv.Itoa(tc.targets) + tc.action
+			id := "inj-abort-" + strconv.Itoa(tc.targets) + tc.action + strconv.FormatBool(tc.full)
 			p.AddInject(id, openaev.ContractID("noop"))
 			targets := make([]string, tc.targets)
 			for i := range targets {
@@ -51,6 +60,8 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 			abort := cli.NewAbort()
 			var fired, held atomic.Bool
 			var posted atomic.Int32 // terminal callback bodies passed on
+			var mu sync.Mutex
+			var passed [][]byte
 			proxy := httputil.NewSingleHostReverseProxy(mustURL(t, p.URL))
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
@@ -63,13 +74,21 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				}
 				if bytes.Contains(body, []byte(`"execution_action":"complete"`)) || bytes.Contains(body, []byte(`"execution_action":"data"`)) {
 					posted.Add(1)
+					mu.Lock()
+					passed = append(passed, body)
+					mu.Unlock()
 				}
 				proxy.ServeHTTP(w, r)
 			}))
 			t.Cleanup(front.Close)
 			env := map[string]string{"INJECTKIT_OUTBOX": "none", "INJECTKIT_TOKEN": platformToken}
-			r := runWith(t, cli.Options{Registry: registry(), Abort: abort}, env, "run", "--inject-file", inject,
-				"--profile", "openaev", "--backend-url", front.URL, "--max-payload-size", "2048", "--log-level", "error")
+			args := []string{"run", "--inject-file", inject, "--profile", "openaev", "--backend-url", front.URL,
+				"--max-payload-size", "2048", "--log-level", "error"}
+			if tc.full {
+				env["INJECTKIT_OUTBOX"] = filepath.Join(t.TempDir(), "outbox.db")
+				args = append(args, "--outbox-max-bytes", "10")
+			}
+			r := runWith(t, cli.Options{Registry: registry(), Abort: abort}, env, args...)
 			if !held.Load() {
 				t.Fatalf("no send held the abort: main exits at once; exit %d, stderr:\n%s", r.code, r.stderr)
 			}
@@ -77,12 +96,24 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, cli.ExitInterrupted, r.stderr)
 			}
 			for _, want := range []string{"injectkit: sending stopped by a second interrupt: ", tc.want,
-				`undelivered signatures: {"expectation_signature":`} {
+				`undelivered signatures: {`} {
 				if !strings.Contains(r.stderr, want) {
 					t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 				}
 			}
-			m := regexp.MustCompile(`\(terminal callback bodies (\d+)-(\d+) of (\d+) not sent\)`).FindStringSubmatch(r.stderr)
+			mu.Lock()
+			checkOpenAEVDump(t, r.stderr, passed, tc.targets)
+			mu.Unlock()
+			if tc.full {
+				if !strings.Contains(r.stderr, "outbox "+env["INJECTKIT_OUTBOX"]+" full: ") || strings.Contains(r.stderr, "stored in outbox") {
+					t.Errorf("stderr does not say the outbox was full, or says something was stored:\n%s", testkit.Tail(r.stderr, 1))
+				}
+				if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
+					t.Errorf("something was stored:\n%s", l.stdout)
+				}
+				return
+			}
+			m := regexp.MustCompile(`\(terminal callback bodies (\d+)-(\d+) of (\d+) not sent[;)]`).FindStringSubmatch(r.stderr)
 			if tc.targets == 1 {
 				if m != nil {
 					t.Errorf("one body, yet stderr counts bodies:\n%s", testkit.Tail(r.stderr, 1))
@@ -99,5 +130,50 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				t.Errorf("stderr says bodies %d-%d of %d not sent; %d were sent", first, last, total, sent)
 			}
 		})
+	}
+}
+
+// checkOpenAEVDump checks that the undelivered signatures stderr prints
+// are those of the targets (n in all) the terminal callback bodies the
+// platform took (passed) do not hold, none of theirs, and that
+// chunks_delivered lists those bodies (absent when none).
+func checkOpenAEVDump(t *testing.T, stderr string, passed [][]byte, n int) {
+	t.Helper()
+	_, raw, _ := strings.Cut(stderr, "undelivered signatures: ")
+	raw, _, _ = strings.Cut(raw, "\n")
+	var dump struct {
+		Delivered  []int `json:"chunks_delivered"`
+		Signatures struct {
+			Targets []struct {
+				Target struct {
+					Asset string `json:"asset"`
+				} `json:"signature_target"`
+			} `json:"targets"`
+		} `json:"expectation_signature"`
+	}
+	if err := json.Unmarshal([]byte(raw), &dump); err != nil {
+		t.Fatalf("undelivered signatures not readable (%v):\n%s", err, testkit.Tail(stderr, 3))
+	}
+	took := map[string]bool{}
+	asset := regexp.MustCompile(`\\"asset\\":\\"(asset-\d+)\\"`)
+	for _, b := range passed {
+		for _, m := range asset.FindAllSubmatch(b, -1) {
+			took[string(m[1])] = true
+		}
+	}
+	for _, d := range dump.Signatures.Targets {
+		if took[d.Target.Asset] {
+			t.Errorf("target %s printed as undelivered, yet the platform took it", d.Target.Asset)
+		}
+	}
+	if got := len(took) + len(dump.Signatures.Targets); got != n {
+		t.Errorf("%d targets delivered and %d printed: want %d in all", len(took), len(dump.Signatures.Targets), n)
+	}
+	want := make([]int, len(passed))
+	for i := range want {
+		want[i] = i
+	}
+	if len(dump.Delivered) != len(want) || !slices.Equal(dump.Delivered, want) {
+		t.Errorf("chunks_delivered %v, want %v", dump.Delivered, want)
 	}
 }

@@ -159,7 +159,8 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: routeHint(err)}
 	case errors.As(err, &de) && de.Report != nil:
-		dumpSignatures(o, de.Report, cfg.MaxPayloadSize, deliveredChunks(cfg, err))
+		delivered, targets := undelivered(cfg, de.Report, err)
+		dumpSignatures(o, de.Report, delivered, targets)
 	}
 	if code == ExitInterrupted {
 		err = fmt.Errorf("sending stopped by a second interrupt: %w", err)
@@ -195,12 +196,15 @@ func newRuntime(o Options, settings injectorSettings, log *zap.Logger, opts ...r
 // dumpSignatures prints an undelivered payload to stderr, kept in no
 // outbox (--outbox none, or one with no room for it), so that it is never
 // lost silently. When the backend accepted some of its bodies (delivered,
-// their chunk indices; maxSize, the size limit they were planned under),
-// only the targets of the others are printed, and chunks_delivered lists
-// the accepted ones.
-func dumpSignatures(o Options, r *runtime.Report, maxSize int, delivered []int) {
+// their indices: the callback profile's chunks, or the openaev profile's
+// terminal callback bodies, 0 its "complete"), only targets, those of the
+// others, are printed, and chunks_delivered lists the accepted ones.
+func dumpSignatures(o Options, r *runtime.Report, delivered []int, targets []json.RawMessage) {
 	doc := map[string]any{"inject_id": r.InjectID, "phase": r.Phase}
-	if targets, err := undeliveredTargets(r, maxSize, delivered); err == nil && len(delivered) > 0 {
+	if len(delivered) > 0 {
+		if targets == nil {
+			targets = []json.RawMessage{}
+		}
 		doc["expectation_signature"], doc["chunks_delivered"] = map[string]any{"targets": targets}, delivered
 	} else {
 		p, err := r.Payload()

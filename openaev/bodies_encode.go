@@ -110,3 +110,25 @@ func (pl *plan) size() int64 {
 	}
 	return n
 }
+
+// unsent returns the signature targets that bodies from index from on
+// carry, by their index in the report's PayloadTargets (none: empty, not
+// nil), as bodies assigns them.
+func (pl *plan) unsent(from int) []int {
+	out := []int{}
+	if !pl.sigs {
+		return out
+	}
+	var drops map[string]bool
+	ord := 0
+	for i, t := range pl.r.PayloadTargets() {
+		if _, ok := platformTarget(t, pl.types, &drops); !ok || ord >= len(pl.assign) {
+			continue
+		}
+		if pl.assign[ord] >= from {
+			out = append(out, i)
+		}
+		ord++
+	}
+	return out
+}

@@ -117,3 +117,28 @@ func (e *NotReceivedError) Unwrap() error { return e.Err }
 // result of. It is not ErrPermanent: serve registers again, reading the
 // version first.
 var errVersionUnknown = errors.New("registration postponed: the platform's version could not be read (platform unreachable or failing); the next try reads it again")
+
+// PartialError is a terminal callback of several bodies whose send
+// stopped at body Delivered: bodies 0 to Delivered-1 were accepted, the
+// others not sent. Unsent are the signature targets those others carry,
+// by their index in the report's runtime.Report.PayloadTargets.
+type PartialError struct {
+	Delivered, Total int
+	Unsent           []int
+	Err              error
+}
+
+func (e *PartialError) Error() string {
+	msg := fmt.Sprintf("%v (terminal callback bodies %d-%d of %d not sent", e.Err, e.Delivered, e.Total-1, e.Total)
+	switch e.Delivered {
+	case 0:
+	case 1:
+		msg += "; body 0, the complete, delivered"
+	default:
+		msg += fmt.Sprintf("; bodies 0-%d delivered, 0 the complete", e.Delivered-1)
+	}
+	return msg + ")"
+}
+
+// Unwrap returns the failure of body Delivered.
+func (e *PartialError) Unwrap() error { return e.Err }

@@ -109,7 +109,7 @@ func (p *Profile) Deliver(ctx context.Context, r *runtime.Report) error {
 			continue
 		}
 		if n > 1 {
-			err = fmt.Errorf("%w (terminal callback bodies %d-%d of %d not sent)", err, i, n-1, n)
+			err = &PartialError{Delivered: i, Total: n, Unsent: pl.unsent(i), Err: err}
 		}
 		return err
 	}
