@@ -251,7 +251,7 @@ func undelivered(cfg *runConfig, r *runtime.Report, err error) ([]int, []json.Ra
 // deliveredChunks returns the chunks of the callback profile's send that
 // the backend accepted before it failed: those a *transport.TransmissionError
 // lists (--outbox none), or those an *outbox.UnstoredError does (the send
-// could not be stored).
+// could not be stored, or was stopped sending unstored).
 func deliveredChunks(err error) []int {
 	var ue *outbox.UnstoredError
 	var te *transport.TransmissionError
@@ -267,12 +267,14 @@ func deliveredChunks(err error) []int {
 // openAEVUndelivered returns the terminal callback bodies of r the
 // platform accepted before err stopped the send (0 is the "complete"),
 // and the signature targets of the others: those an *openaev.PartialError
-// (--outbox none) names.
+// (--outbox none) or an *outbox.UnstoredError (an outbox with no room)
+// names.
 func openAEVUndelivered(r *runtime.Report, err error) ([]int, []json.RawMessage) {
 	var (
 		delivered []int
 		unsent    []int
 		pe        *openaev.PartialError
+		ue        *outbox.UnstoredError
 	)
 	switch {
 	case errors.As(err, &pe):
@@ -280,6 +282,8 @@ func openAEVUndelivered(r *runtime.Report, err error) ([]int, []json.RawMessage)
 		for i := range delivered {
 			delivered[i] = i
 		}
+	case errors.As(err, &ue) && ue.Unsent != nil:
+		delivered, unsent = ue.Delivered, ue.Unsent
 	}
 	if len(delivered) == 0 {
 		return nil, nil

@@ -45,6 +45,9 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 		{"one body", "complete", 1, false, "terminal callback (complete): "},
 		{"complete of several", "complete", 32, false, "terminal callback (complete): "},
 		{"data of several", "data", 32, false, "terminal callback (data): "},
+		{"outbox full, one body", "complete", 1, true, "sent without storing until sending stopped"},
+		{"outbox full, complete of several", "complete", 32, true, "sent without storing until sending stopped"},
+		{"outbox full, data of several", "data", 32, true, "neither sent nor kept"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -127,7 +127,7 @@ func (p *Profile) Bodies(ctx context.Context, r *runtime.Report) (outbox.Bodies,
 	n := len(pl.sizes)
 	base := p.client.platformURL()
 	path := strings.TrimPrefix(p.client.callbackURL(r.InjectID), base)
-	return outbox.Bodies{N: n, Size: pl.size(), Seq: func(yield func(outbox.Entry) bool) {
+	return outbox.Bodies{N: n, Size: pl.size(), Unsent: pl.unsent, Seq: func(yield func(outbox.Entry) bool) {
 		for i, body := range pl.bodies() {
 			phase := ActionComplete
 			if i > 0 {

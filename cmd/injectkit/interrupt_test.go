@@ -28,15 +28,20 @@ import (
 // stderr counts and a flush delivers; without one, stderr prints the
 // signatures of the chunks not delivered. The run exited at once, the
 // chunks it had not stored lost while stderr said they stayed in the
-// outbox.
+// outbox. With an outbox that has no room for them (sent unstored, as the
+// WARN says), stderr says so and prints the signatures of the chunks not
+// delivered, as without one: the send held no abort, posted on, and
+// stderr said they were kept in the outbox.
 func TestBinarySecondInterruptWhileSendingKeepsEveryChunk(t *testing.T) {
 	const answered = 3 // chunks the backend takes before it stops answering
 	for _, tc := range []struct {
 		name   string
-		outbox bool
+		outbox bool     // the chunks are kept in it
+		args   []string // more flags of the run
 	}{
-		{"outbox", true},
-		{"outbox none", false},
+		{"outbox", true, nil},
+		{"outbox none", false, nil},
+		{"outbox full", false, []string{"--outbox-max-bytes", "200"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var slow atomic.Bool
@@ -50,11 +55,11 @@ func TestBinarySecondInterruptWhileSendingKeepsEveryChunk(t *testing.T) {
 			dir := t.TempDir()
 			box := filepath.Join(dir, "outbox.db")
 			env := []string{"INJECTKIT_OUTBOX=" + box}
-			if !tc.outbox {
+			if !tc.outbox && tc.args == nil {
 				env = []string{"INJECTKIT_OUTBOX=none"}
 			}
-			cmd := exec.Command(bin, "run", "noop", "--inject-id", "sig-big", "--target", "10.8.0.0/16",
-				"--backend-url", be.URL, "--log-level", "error")
+			cmd := exec.Command(bin, append([]string{"run", "noop", "--inject-id", "sig-big", "--target", "10.8.0.0/16",
+				"--backend-url", be.URL, "--log-level", "error"}, tc.args...)...)
 			cmd.Env = append(os.Environ(), append(env, "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+dir)...)
 			p := testkit.Start(t, cmd)
 			be.Await(t, answered+1) // the fourth chunk waits for its answer
@@ -71,9 +76,13 @@ func TestBinarySecondInterruptWhileSendingKeepsEveryChunk(t *testing.T) {
 			if len(delivered) != answered {
 				t.Fatalf("%d chunks delivered, want %d; stderr:\n%s", len(delivered), answered, stderr)
 			}
-			if tc.outbox {
+			switch {
+			case tc.outbox:
 				checkKeptInOutbox(t, be, &slow, env, box, stderr)
-			} else {
+			case tc.args != nil:
+				checkDumped(t, delivered, stderr)
+				checkNothingKept(t, env, box, stderr)
+			default:
 				checkDumped(t, delivered, stderr)
 			}
 		})
@@ -127,6 +136,25 @@ func checkKeptInOutbox(t *testing.T, be *transporttest.Backend, slow *atomic.Boo
 		if len(bodies) != 1 {
 			t.Errorf("chunk %s delivered %d times", key, len(bodies))
 		}
+	}
+}
+
+// checkNothingKept checks that stderr says the outbox box was full and
+// the chunks not delivered neither sent nor kept, and that box holds
+// nothing.
+func checkNothingKept(t *testing.T, env []string, box, stderr string) {
+	t.Helper()
+	for _, want := range []string{"outbox " + box + " full: ", "neither sent nor kept"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, testkit.Tail(stderr, 2))
+		}
+	}
+	if strings.Contains(stderr, "stored in outbox") {
+		t.Errorf("stderr says bodies were stored:\n%s", testkit.Tail(stderr, 2))
+	}
+	code, out, errs := injectkit(t, env, "outbox", "list")
+	if code != 0 || !strings.Contains(out, "0 pending, 0 dead, 0 B of") {
+		t.Errorf("outbox list: exit %d, something kept:\n%s%s", code, out, errs)
 	}
 }
 

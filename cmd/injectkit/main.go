@@ -41,7 +41,7 @@ func main() {
 		if abort.Fire() {
 			// A run sending its signatures stops posting, stores what it
 			// has not, and exits 130 on its own.
-			fmt.Fprintf(os.Stderr, "injectkit: %s again: sending stops; the bodies not delivered are being kept in the outbox, or printed without one (send it a third time to exit at once)\n", s)
+			fmt.Fprintf(os.Stderr, "injectkit: %s again: sending stops; the bodies not delivered are being kept in the outbox, or printed when there is none or it has no room for them (send it a third time to exit at once)\n", s)
 			s = <-sigs
 			fmt.Fprintf(os.Stderr, "injectkit: %s a third time: exiting now; bodies not yet stored are lost (see: injectkit outbox list)\n", s)
 			os.Exit(130)

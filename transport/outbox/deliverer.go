@@ -38,6 +38,11 @@ type Bodies struct {
 	// Seq yields the N entries in order. An entry's Body may be reused
 	// once the next one is asked for (it is copied as it is stored).
 	Seq iter.Seq[Entry]
+	// Unsent, when not nil, returns the signature targets (their indices
+	// in the report's runtime.Report.PayloadTargets) that the bodies from
+	// index from on carry, for an *UnstoredError to name (none: empty,
+	// not nil).
+	Unsent func(from int) []int
 }
 
 // One returns the Bodies of a single entry.
@@ -69,7 +74,9 @@ type Deliverer struct {
 	// body was posted, nothing stored), by its inject id: its bodies
 	// (Bodies.Seq iterated again) are then posted without being stored,
 	// in order, up to the first failure, which Deliver or Rejected
-	// returns. Without it, they return the *UnstoredError.
+	// returns, or until the abort fires (an *UnstoredError that Is
+	// ErrAborted: nothing is stored). Without it, they return the
+	// *UnstoredError.
 	Unstored func(injectID string, full *FullError)
 	// Abort, when not nil, is held by each send (see Aborter): once it
 	// fires (a second interrupt), no more body is posted (the POST in
@@ -121,8 +128,13 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 }
 
 // sendOrUnstored stores and sends b (see send), or, when the outbox has
-// no room for it and there is an Unstored hook, posts it unstored.
+// no room for it and there is an Unstored hook, posts it unstored. The
+// abort is held throughout: once it fires, no more body is posted unstored
+// (the POST in flight is cut short), and the error is an *UnstoredError
+// that Is ErrAborted, naming the bodies the backend accepted.
 func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
+	pctx, aborted, release := d.hold(ctx)
+	defer release()
 	err := d.send(ctx, b)
 	var (
 		ue *UnstoredError
@@ -131,17 +143,40 @@ func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 	if d.Unstored == nil || !errors.As(err, &ue) || len(ue.Delivered) > 0 || !errors.As(err, &fe) {
 		return err
 	}
-	told := false
+	sent := 0
 	for e := range b.Seq {
-		if !told {
+		if sent == 0 {
 			d.Unstored(e.InjectID, fe)
-			told = true
 		}
-		if err := d.Profile.PostBody(ctx, e.InjectID, e.ChunkIndex, e.Body); err != nil {
+		if aborted() {
+			break
+		}
+		err := d.Profile.PostBody(pctx, e.InjectID, e.ChunkIndex, e.Body)
+		if err != nil && aborted() {
+			break // cut short by the abort: neither sent nor kept
+		}
+		if err != nil {
 			return fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, failedChunk(err, e.ChunkIndex, b.N))
 		}
+		sent++
 	}
-	return nil
+	if sent == b.N {
+		return nil
+	}
+	return unstored(b, sent, fmt.Errorf("%w; sent without storing until %w", fe, ErrAborted))
+}
+
+// unstored is the *UnstoredError of b, its bodies 0 to accepted-1
+// accepted by the backend, none stored.
+func unstored(b Bodies, accepted int, err error) *UnstoredError {
+	ue := &UnstoredError{Total: b.N, Err: err, Delivered: make([]int, accepted)}
+	for i := range ue.Delivered {
+		ue.Delivered[i] = i
+	}
+	if b.Unsent != nil && accepted > 0 {
+		ue.Unsent = b.Unsent(accepted)
+	}
+	return ue
 }
 
 // Received calls the profile's Received hook, if it has one.
@@ -259,11 +294,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	if putErr != nil {
 		// Nothing is left stored (PutEach removed it): the caller keeps the
 		// signatures of the chunks not delivered.
-		ue := &UnstoredError{Total: b.N, Err: putErr, Delivered: make([]int, accepted)}
-		for i := range ue.Delivered {
-			ue.Delivered[i] = i
-		}
-		return ue
+		return unstored(b, accepted, putErr)
 	}
 	// Delivered bodies are removed in the background, in the commit of the
 	// next writes (see deleteLater): the delivery is complete once the

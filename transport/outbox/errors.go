@@ -140,6 +140,10 @@ type UnstoredError struct {
 	Delivered []int
 	Total     int
 	Err       error
+	// Unsent, when the profile names them (Bodies.Unsent) and some
+	// bodies were delivered, are the signature targets of the others, by
+	// their index in the report's runtime.Report.PayloadTargets.
+	Unsent []int
 }
 
 func (e *UnstoredError) Error() string {
