@@ -147,11 +147,18 @@ func (a abortable) Received(ctx context.Context, p *runtime.Prepared) error {
 }
 
 // Rejected hands the rejection to the profile's Rejecter, if it has one.
+// Its send ignores the abort (an openaev rejection is posted whatever
+// the interrupts): main, exiting at a second interrupt meanwhile, says
+// that it is abandoned, kept nowhere.
 func (a abortable) Rejected(ctx context.Context, r *runtime.Rejection) error {
-	if rj, ok := a.profile.(runtime.Rejecter); ok {
-		return rj.Rejected(ctx, r)
+	rj, ok := a.profile.(runtime.Rejecter)
+	if !ok {
+		return nil
 	}
-	return nil
+	release := a.abort.Unstoppable(fmt.Sprintf("the rejection of inject %s being sent (its terminal callback) is abandoned: "+
+		"it is kept nowhere (--outbox none) and may not reach the platform", r.Request.InjectID))
+	defer release()
+	return rj.Rejected(ctx, r)
 }
 
 // DeliveredAs names a successful delivery as the profile does.

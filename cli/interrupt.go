@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -10,13 +13,19 @@ import (
 // send stops posting (the request in flight is cut short), stores in the
 // outbox every body not yet stored, and the run exits 130 saying how many
 // bodies wait there; without an outbox (--outbox none) it prints the
-// signatures of the chunks not delivered. A command that holds no send
-// leaves main to exit at once.
+// signatures of the bodies not delivered (as it does when the outbox has no
+// room for them). A command that holds no send leaves main to exit at
+// once, saying what a send in flight that ignores the abort loses (see
+// Unstoppable).
 type Abort struct {
 	mu    sync.Mutex
 	held  int
 	fired bool
 	ch    chan struct{}
+	// lost says, by registration, what exiting now abandons of the sends
+	// in flight that ignore the abort (see Unstoppable).
+	lost map[int]string
+	next int
 }
 
 // NewAbort returns an Abort not fired.
@@ -56,6 +65,47 @@ func (a *Abort) Hold() (abort <-chan struct{}, release func()) {
 			a.mu.Unlock()
 		})
 	}
+}
+
+// Unstoppable registers a send in flight that ignores the abort (an
+// openaev rejection without an outbox, posted whatever the interrupts):
+// lost says what exiting during it abandons, which main says when no send
+// holds the abort (see Abandoned); release, called once the send has
+// returned, ends it.
+func (a *Abort) Unstoppable(lost string) (release func()) {
+	if a == nil {
+		return func() {}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.lost == nil {
+		a.lost = map[int]string{}
+	}
+	id := a.next
+	a.next++
+	a.lost[id] = lost
+	return func() {
+		a.mu.Lock()
+		delete(a.lost, id)
+		a.mu.Unlock()
+	}
+}
+
+// Abandoned says what exiting now abandons of the sends in flight that
+// ignore the abort (see Unstoppable), "; "-joined in the order they
+// started; "" when there is none.
+func (a *Abort) Abandoned() string {
+	if a == nil {
+		return ""
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	ids := slices.Sorted(maps.Keys(a.lost))
+	lost := make([]string, len(ids))
+	for i, id := range ids {
+		lost[i] = a.lost[id]
+	}
+	return strings.Join(lost, "; ")
 }
 
 // Fired reports whether the abort fired.

@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -17,6 +23,8 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/transport/outbox"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
@@ -195,4 +203,59 @@ func checkDumped(t *testing.T, delivered map[string][][]byte, stderr string) {
 	if !strings.Contains(stderr, "injectkit: sending stopped by a second interrupt: ") {
 		t.Errorf("stderr does not say the send was stopped:\n%s", testkit.Tail(stderr, 3))
 	}
+}
+
+// A second Ctrl-C while `run --profile openaev --outbox none` posts the
+// terminal INVALID_USAGE callback of an inject it refuses (a bad param)
+// exits at once, 130: that post ignores the interrupts by design, so no
+// send holds the abort, and stderr says the rejection in flight is
+// abandoned, kept nowhere. It said the bodies not delivered stayed in the
+// outbox, though there was none.
+func TestBinarySecondInterruptWhileRejectingWithoutOutbox(t *testing.T) {
+	p := platformFor(t, openaevtest.Current, false)
+	registerContracts(t, p)
+	const id = "inj-refused-abort"
+	p.AddInject(id, openaev.ContractID("noop"))
+	hung := make(chan struct{})
+	var once sync.Once
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if bytes.Contains(body, []byte(`"INVALID_USAGE"`)) {
+			once.Do(func() { close(hung) })
+			<-r.Context().Done() // never answered
+			return
+		}
+		httputil.NewSingleHostReverseProxy(mustParse(t, p.URL)).ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	cmd := exec.Command(bin, "run", "noop", "--inject-id", id, "--target", "10.0.0.1", "--param", "outcome=bogus",
+		"--profile", "openaev", "--backend-url", front.URL, "--log-level", "error")
+	cmd.Env = append(os.Environ(), "INJECTKIT_OUTBOX=none", "INJECTKIT_TOKEN="+platformToken, "XDG_STATE_HOME="+t.TempDir())
+	proc := testkit.Start(t, cmd)
+	select {
+	case <-hung:
+	case <-time.After(time.Minute):
+		t.Fatalf("no rejection posted:\n%s", proc.Stderr.String())
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	proc.Stderr.AwaitText(t, time.Minute, "stopping gracefully")
+	if code := proc.Stop(t, syscall.SIGINT, time.Minute); code != cli.ExitInterrupted {
+		t.Fatalf("exit %d after a second SIGINT, want %d\n%s", code, cli.ExitInterrupted, proc.Stderr.String())
+	}
+	stderr := proc.Stderr.String()
+	want := "injectkit: interrupt again: exiting now; the rejection of inject " + id + " being sent (its terminal callback) is abandoned: it is kept nowhere"
+	if !strings.Contains(stderr, want) || strings.Contains(stderr, "outbox list") {
+		t.Errorf("stderr does not say the rejection in flight is abandoned, or names an outbox:\n%s", testkit.Tail(stderr, 2))
+	}
+}
+
+// mustParse parses a URL of a test server.
+func mustParse(t *testing.T, raw string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }

@@ -40,10 +40,17 @@ func main() {
 		s = <-sigs
 		if abort.Fire() {
 			// A run sending its signatures stops posting, stores what it
-			// has not, and exits 130 on its own.
+			// has not (or prints it: no outbox, or no room in it), and
+			// exits 130 on its own.
 			fmt.Fprintf(os.Stderr, "injectkit: %s again: sending stops; the bodies not delivered are being kept in the outbox, or printed when there is none or it has no room for them (send it a third time to exit at once)\n", s)
 			s = <-sigs
 			fmt.Fprintf(os.Stderr, "injectkit: %s a third time: exiting now; bodies not yet stored are lost (see: injectkit outbox list)\n", s)
+			os.Exit(130)
+		}
+		if lost := abort.Abandoned(); lost != "" {
+			// A send that ignores the abort is in flight (an openaev
+			// rejection without an outbox): it is abandoned.
+			fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; %s\n", s, lost)
 			os.Exit(130)
 		}
 		fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; bodies not yet delivered stay in the outbox (see: injectkit outbox list)\n", s)
