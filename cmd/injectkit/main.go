@@ -53,7 +53,9 @@ func main() {
 			fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; %s\n", s, lost)
 			os.Exit(130)
 		}
-		fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; bodies not yet delivered stay in the outbox (see: injectkit outbox list)\n", s)
+		// No send holds the abort: nothing is being sent now. Only what an
+		// earlier send stored is kept (there may be no outbox at all).
+		fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; nothing more is sent: bodies already stored in an outbox stay there (see: injectkit outbox list), signatures not yet stored are lost\n", s)
 		os.Exit(130)
 	}()
 	v, c := version, commit
