@@ -192,9 +192,11 @@ func (sc serveConfig) checkBlank() error {
 		given := sc.where(f.key) != ""
 		switch val := v.FieldByIndex(f.index); {
 		case f.list():
-			if given && val.Len() == 0 {
+			// Its items are split on commas (ParseInjectors): "," names
+			// none either.
+			if given && len(openaev.ParseInjectors(strings.Join(val.Interface().([]string), ","))) == 0 {
 				return usageErr("invalid %s %q%s: names no injector (unset, every registered injector but noop is served)",
-					f.key, "", sc.where(f.key))
+					f.key, strings.Join(val.Interface().([]string), ","), sc.where(f.key))
 			}
 		case val.Kind() == reflect.String && !f.secret && strings.TrimSpace(val.String()) == "" &&
 			(val.String() != "" || given && nonBlank[f.key]):
