@@ -48,20 +48,18 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if err := checkFields(req); err != nil {
 		return nil, err
 	}
-	var ex framework.Executor
-	err := framework.CallHook(req.Injector, "its factory", func() (err error) {
-		ex, err = rt.registry.New(req.Injector)
-		return err
-	})
+	ex, err := rt.registry.New(req.Injector) // a panic of the factory is a *framework.PanicError
 	if err != nil {
 		return nil, requestError(err)
 	}
 	p := &Prepared{Request: req, executor: ex, source: rt.sigs.ResolveSourceIP}
-	if mf, ok := ex.(framework.Manifester); ok {
-		var m framework.Manifest
-		if err := framework.CallHook(req.Injector, "Manifest", func() error { m = mf.Manifest(); return nil }); err != nil {
-			return nil, err
-		}
+	// The manifest the injector's listing and its platform contract show
+	// (framework.ManifestOf); a panic of Manifest is a *framework.PanicError.
+	m, hasManifest, err := framework.ManifestOf(req.Injector, ex)
+	if err != nil {
+		return nil, err
+	}
+	if hasManifest {
 		p.Manifest = &m
 	}
 	if req.Phase == "" {
