@@ -256,7 +256,11 @@ func TestIntegrationUnauthorizedWithoutDurableResultRequeues(t *testing.T) {
 	f := newFixture(t, h)
 	start(t, f.d)
 	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
-	waitFor(t, "handled again", func() bool { return len(h.all()) == 2 })
+	// The redelivery may reach the handler before the requeue is counted
+	// (the count follows the nack's return): wait for both.
+	waitFor(t, "requeued and handled again", func() bool {
+		return len(h.all()) == 2 && servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued") >= 1
+	})
 	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 1 {
 		t.Errorf("requeued = %v, want 1", got)
 	}
