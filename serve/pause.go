@@ -78,16 +78,23 @@ func (r *runner) syncPaused() {
 // paused settles the job of a Handler's PauseError: its message goes back
 // to the queue at once (nothing ran), and the consumption stops until the
 // Handler's Wait returns.
+//
+// The hold starts before the message goes back: the broker may push it
+// to this consumer again before the consume loop cancels it, and the loop
+// returns a message that arrives during a pause unhandled (see consume).
 func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) {
+	started := r.hold.start(pe.Reason)
+	if started {
+		r.syncPaused()
+		requestPause(r.pause)
+	}
 	if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
 		r.metrics.message(OutcomeRequeued)
 	}
-	if !r.hold.start(pe.Reason) {
+	if !started {
 		log.Info("message returned to the queue, not handled: the consumption is paused", zap.String("reason", pe.Reason))
 		return
 	}
-	r.syncPaused()
-	requestPause(r.pause)
 	r.log.Error("consumption paused: "+pe.Reason+"; messages are returned to the queue unhandled until it clears",
 		zap.String("reason", pe.Reason), zap.Error(pe.Err))
 	go func() {

@@ -164,6 +164,16 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
 				return endLost
 			}
+			if reason := r.pauseReason(); reason != "" {
+				// Pushed before the consumer is cancelled (a message a
+				// paused handler returned, or one prefetched): back to the
+				// queue unhandled.
+				if dl.Nack(false, true) == nil {
+					r.metrics.message(OutcomeRequeued)
+				}
+				r.log.Warn("stopped consuming: "+reason, zap.String("queue", s.reg.Queue), zap.String("consumer", s.tag))
+				return endPaused
+			}
 			held := false
 			select {
 			case r.slots <- struct{}{}:
