@@ -1,6 +1,7 @@
 package frameworktest
 
 import (
+	"fmt"
 	"testing"
 
 	"go.uber.org/zap"
@@ -29,7 +30,9 @@ func Inject(t testing.TB, ex framework.Executor, targets ...signatures.Config) *
 // ex's default params (an empty map without a ParamsFactory); a logger
 // writing to t; no targets. The options then change any of them. A panic
 // of Manifest is reported through t (t.Errorf, "Manifest panicked: …") and
-// the inject built as without a manifest.
+// the inject built as without a manifest. A panic of NewParams fails the
+// test (t.Fatalf, "injector NAME: NewParams panicked: …", NAME the
+// manifest's name, else ex's Go type).
 func InjectWith(t testing.TB, ex framework.Executor, opts ...InjectOption) *framework.Inject {
 	t.Helper()
 	in := &framework.Inject{ID: InjectID, Log: zaptest.NewLogger(t),
@@ -44,7 +47,13 @@ func InjectWith(t testing.TB, ex framework.Executor, opts ...InjectOption) *fram
 		}
 	}
 	if pf, ok := ex.(framework.ParamsFactory); ok {
-		in.Params = pf.NewParams()
+		name := in.Injector
+		if name == "" {
+			name = fmt.Sprintf("%T", ex)
+		}
+		if err := framework.CallHook(name, "NewParams", func() error { in.Params = pf.NewParams(); return nil }); err != nil {
+			t.Fatalf("frameworktest: %v", err)
+		}
 	} else {
 		in.Params = map[string]any{}
 	}

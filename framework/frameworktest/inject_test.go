@@ -104,3 +104,41 @@ func TestInjectWithReportsAManifestPanic(t *testing.T) {
 		t.Errorf("inject = %+v, want one built as without a manifest", in)
 	}
 }
+
+// brokenParams is an executor whose NewParams panics.
+type brokenParams struct{ bare }
+
+func (brokenParams) NewParams() any { panic("boom in params") }
+
+// namedBrokenParams is brokenParams with a manifest naming it "broken".
+type namedBrokenParams struct{ brokenParams }
+
+func (namedBrokenParams) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "broken", Category: framework.Network}
+}
+
+// A panic of NewParams fails the test through t, naming the injector (its
+// manifest's name, else its Go type) and the method, instead of crashing
+// the test binary.
+func TestInjectWithReportsANewParamsPanic(t *testing.T) {
+	tests := []struct {
+		name string
+		ex   framework.Executor
+		want string
+	}{
+		{"with a manifest", namedBrokenParams{}, "injector broken: NewParams panicked: boom in params"},
+		{"without a manifest", brokenParams{}, "injector frameworktest_test.brokenParams: NewParams panicked: boom in params"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var in *framework.Inject
+			msgs := check(t, func(tb testing.TB) { in = frameworktest.InjectWith(tb, tt.ex) })
+			if len(msgs) != 1 || !strings.Contains(msgs[0], tt.want) {
+				t.Fatalf("reported %q, want one failure containing %q", msgs, tt.want)
+			}
+			if in != nil {
+				t.Errorf("inject = %+v, want none: the test stops at the failure", in)
+			}
+		})
+	}
+}
