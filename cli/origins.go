@@ -130,7 +130,7 @@ func (c *runConfig) relabel(err error) error {
 			}
 		}
 		if strings.HasPrefix(ve.Reason, framework.ReasonRequired) {
-			return c.requiredParam(name, ve.Value == "null")
+			return c.requiredParam(name, ve.Reason)
 		}
 		if c.InjectFile != "" {
 			// Not a --param: the inject file's "params" gave it.
@@ -148,11 +148,19 @@ func (c *runConfig) relabel(err error) error {
 
 // requiredParam is the error of a required param that no --param gives:
 // named as the user can give it, --param or the inject file's "params"
-// key, never params.<name>. null: the inject file gave it JSON null.
-func (c *runConfig) requiredParam(name string, null bool) error {
-	if null {
-		return usageErr("invalid param %q in inject file %s: null, and the param is required: give it a value there, or --param %s=…",
-			name, c.InjectFile, name)
+// key, never params.<name>. reason is DecodeParams': the inject file
+// gave it JSON null, or an empty string, or nothing.
+func (c *runConfig) requiredParam(name, reason string) error {
+	written := ""
+	switch reason {
+	case framework.ReasonRequired + framework.ReasonNull:
+		written = "null"
+	case framework.ReasonRequired + framework.ReasonEmpty:
+		written = `""`
+	}
+	if written != "" {
+		return usageErr("invalid param %q in inject file %s: %s, and the param is required: give it a value there, or --param %s=…",
+			name, c.InjectFile, written, name)
 	}
 	orFile := ""
 	if c.InjectFile != "" {

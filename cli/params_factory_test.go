@@ -117,13 +117,15 @@ func (keyed) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "keyed", Params: framework.MustParamsSpec(&keyParams{})}
 }
 
-// A required param not given, or given null in the inject file, is
-// refused, named as the user gives it (--param key=…, the inject file's
-// "params"), never as params.key.
+// A required param not given, or given null in the inject file, or (a
+// string) given empty, is refused, named as the user gives it (--param
+// key=…, the inject file's "params"), never as params.key.
 func TestRequiredParamMissingOrNull(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return keyed{} }) })
 	null := writeFile(t, "null.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"key":null}}`)
 	none := writeFile(t, "none.json", `{"targets":[{"value":"127.0.0.1"}]}`)
+	empty := writeFile(t, "empty.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"key":""}}`)
+	conf := writeFile(t, "conf.yaml", "param:\n  - \"key=\"\n")
 	tests := []struct {
 		name string
 		args []string
@@ -134,6 +136,12 @@ func TestRequiredParamMissingOrNull(t *testing.T) {
 			`missing param key: the injector requires it (give --param key=…, or "key" in the "params" of inject file ` + none + ")"},
 		{"null in the inject file", []string{"--inject-file", null},
 			`invalid param "key" in inject file ` + null + ": null, and the param is required"},
+		{"empty in the inject file", []string{"--inject-file", empty},
+			`invalid param "key" in inject file ` + empty + `: "", and the param is required`},
+		{"empty --param", []string{"--target", "127.0.0.1", "--param", "key="},
+			`invalid param "key=" (--param): required: an empty string is no value`},
+		{"empty in the config file", []string{"--target", "127.0.0.1", "--config", conf},
+			`invalid param "key=" (config file ` + conf + `:2): required: an empty string is no value`},
 	}
 	for _, tt := range tests {
 		for _, cmd := range []string{"run", "validate"} {

@@ -22,9 +22,15 @@ import (
 // DecodeParams or the params' own Validate.
 
 // ReasonRequired is the Reason of the *signatures.ValidationError of a
-// required param not given, or given JSON null (then followed by ": null
-// is no value").
+// required param not given, or given JSON null (then followed by
+// ReasonNull), or, a string, given empty (then followed by ReasonEmpty).
 const ReasonRequired = "required"
+
+// What follows ReasonRequired for a required param given no value.
+const (
+	ReasonNull  = ": null is no value"
+	ReasonEmpty = ": an empty string is no value"
+)
 
 // paramsField is the field path of the named param.
 func paramsField(name string) string { return "params." + name }
@@ -121,7 +127,7 @@ func (m Manifest) ParamNames() []string {
 // validates them. Without ParamsFactory the map itself is returned (an empty
 // one for nil), its json.Number values (a request decoded as written) as
 // float64, as encoding/json gives numbers in a map. Otherwise raw is decoded strictly into a fresh NewParams
-// value: a key that is not a param, a missing (or null) required param, a value of the
+// value: a key that is not a param, a missing (or null, or empty string) required param, a value of the
 // wrong type or a malformed duration (see ParamsSpec) is an error naming the
 // param. The decoded value is then checked by CheckParams.
 //
@@ -165,7 +171,9 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 		case !given:
 			return nil, invalidParam(f.name, "", ReasonRequired)
 		case v == nil: // JSON null: no value
-			return nil, invalidParam(f.name, "null", ReasonRequired+": null is no value")
+			return nil, invalidParam(f.name, "null", ReasonRequired+ReasonNull)
+		case v == "" && f.kind == ParamString:
+			return nil, invalidParam(f.name, "", ReasonRequired+ReasonEmpty)
 		}
 	}
 	if err := CheckParams(ex, target); err != nil {

@@ -21,7 +21,8 @@ func (keyed) Execute(context.Context, *framework.Inject) framework.ToolOutput {
 }
 func (keyed) NewParams() any { return &keyParams{} }
 
-// A required param given JSON null is refused as one not given.
+// A required param given JSON null, or a required string param given an
+// empty string, is refused as one not given.
 func TestDecodeParamsRequiredNull(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -30,6 +31,7 @@ func TestDecodeParamsRequiredNull(t *testing.T) {
 	}{
 		{"missing", nil, ""},
 		{"null", map[string]any{"key": nil}, "null"},
+		{"empty string", map[string]any{"key": ""}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -44,8 +44,9 @@ var ErrParamsSpec = errors.New("params spec")
 //     doc ends with DurationDoc.
 //   - Enum and Required: the `param:"…"` tag, comma-separated options:
 //     enum=a|b|c lists the only valid values of a string field;
-//     required means the param must be given (DecodeParams rejects an
-//     inject without it). An unknown option is an error.
+//     required means the param must be given a value (DecodeParams
+//     rejects an inject without it, with null, or, a string, with "").
+//     An unknown option is an error.
 //
 // For example:
 //
