@@ -2,30 +2,68 @@ package runtime_test
 
 import (
 	"context"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 )
 
-// A crash timestamp before the run's start is clamped with one WARN line
-// that carries the inject's fields, as the run's other lines do.
-func TestCrashBeforeStartWarnsWithTheInjectFields(t *testing.T) {
-	ex := &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-		return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 2,
-			Message: "crashed", CrashTimestamp: testClock.Add(-time.Hour).Format(time.RFC3339)}}
-	}}
-	rt, logs := newRuntime(t, ex, &recorder{}, runtime.WithClock(func() time.Time { return testClock }))
-	if _, err := rt.Run(context.Background(), runtime.Request{InjectID: "inj-1", Injector: "fake", Targets: loopback()}); err != nil {
-		t.Fatal(err)
+// A crash timestamp before the run's start, or after now, goes to the
+// platform clamped to the start, or to now, with one WARN line that
+// carries the inject's fields, as the run's other lines do; one in
+// between goes as it is, without a WARN.
+func TestCrashTimestampClampedWithTheInjectFields(t *testing.T) {
+	start := testClock
+	now := testClock.Add(time.Minute)
+	tests := []struct {
+		name    string
+		crash   time.Time
+		wantEnd time.Time
+		warn    string // "": none
+	}{
+		{"before the start", start.Add(-time.Hour), start, "end time before the run's start"},
+		{"in the future", now.Add(time.Hour), now, "end time after now"},
+		{"between the start and now", start.Add(30 * time.Second), start.Add(30 * time.Second), ""},
 	}
-	lines := logs.FilterMessageSnippet("end time before the run's start").All()
-	if len(lines) != 1 {
-		t.Fatalf("%d clamp lines, want 1: %v", len(lines), logs.All())
-	}
-	if f := lines[0].ContextMap(); f["inject_id"] != "inj-1" || f["injector"] != "fake" {
-		t.Errorf("the clamp line's fields are %v, want inject_id inj-1 and injector fake", f)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// The run starts at start; Execute returns at now.
+			var clock atomic.Int64
+			clock.Store(start.UnixNano())
+			ex := &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+				clock.Store(now.UnixNano())
+				return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 2,
+					Message: "crashed", CrashTimestamp: tt.crash.Format(time.RFC3339)}}
+			}}
+			tick := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+			sigs := signatures.NewManager(signatures.WithClock(tick),
+				signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "172.17.0.2" }}))
+			rt, logs := newRuntime(t, ex, &recorder{}, runtime.WithSignatures(sigs), runtime.WithClock(tick))
+			rep, err := rt.Run(context.Background(), runtime.Request{InjectID: "inj-1", Injector: "fake", Targets: loopback()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := values(t, rep, 0)["end_time"], tt.wantEnd.UTC().Format(signatures.TimeFormat); got != want {
+				t.Errorf("end_time sent %v, want %s", got, want)
+			}
+			warns := logs.FilterMessageSnippet("end time").All()
+			if tt.warn == "" {
+				if len(warns) != 0 {
+					t.Errorf("clamp lines %v, want none", warns)
+				}
+				return
+			}
+			lines := logs.FilterMessageSnippet(tt.warn).All()
+			if len(lines) != 1 || len(warns) != 1 {
+				t.Fatalf("%d %q lines of %d clamp lines, want 1: %v", len(lines), tt.warn, len(warns), logs.All())
+			}
+			if f := lines[0].ContextMap(); f["inject_id"] != "inj-1" || f["injector"] != "fake" {
+				t.Errorf("the clamp line's fields are %v, want inject_id inj-1 and injector fake", f)
+			}
+		})
 	}
 }

@@ -70,8 +70,8 @@ type PostOption func(*postOptions)
 
 type postOptions struct{ log *zap.Logger }
 
-// PostLogger logs what Post warns about (an end time clamped to the start
-// time) to l instead of the Manager's logger: an inject's logger, whose
+// PostLogger logs what Post warns about (an end time clamped to now or to
+// the start time) to l instead of the Manager's logger: an inject's logger, whose
 // lines carry its fields.
 func PostLogger(l *zap.Logger) PostOption {
 	return func(o *postOptions) {

@@ -137,9 +137,10 @@ func partialResults(out ToolOutput) []string {
 
 // postFields checks out and returns what sets the post-execution fields
 // every signature of a run shares: end_time, execution_status and the
-// tool's extra signatures (merged into a new map). An end time before the
-// signature's start_time (a crash timestamp from before the run) is set to
-// the start time, logged once at WARN to log.
+// tool's extra signatures (merged into a new map). An end time after now
+// (a crash timestamp from the future) is set to now, and one before the
+// signature's start_time (a crash timestamp from before the run) to the
+// start time, each logged once at WARN to log.
 func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature), error) {
 	if err := out.Validate(); err != nil {
 		return nil, err
@@ -150,7 +151,8 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 		}
 	}
 	status := out.ExecutionStatus()
-	end := m.now().UTC()
+	now := m.now().UTC()
+	end := now
 	if status == StatusFailed && out.ErrorInfo != nil && out.ErrorInfo.CrashTimestamp != "" {
 		t, err := time.Parse(time.RFC3339, out.ErrorInfo.CrashTimestamp)
 		if err != nil {
@@ -160,6 +162,14 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 		end = t.UTC()
 	}
 	endStr := end.Format(TimeFormat)
+	if nowStr := now.Format(TimeFormat); endStr > nowStr {
+		// A tool wrong about its crash time (or its clock set ahead):
+		// an end not yet come would tell the platform the run is still
+		// going.
+		log.Warn("end time after now (the crash timestamp?); end_time set to now",
+			zap.String("end_time", endStr), zap.String("now", nowStr))
+		endStr = nowStr
+	}
 	var once sync.Once
 	return func(s *Signature) {
 		s.EndTime = endStr
