@@ -160,11 +160,15 @@ func showInjector(o Options, m framework.Manifest, values map[string]string) err
 	return nil
 }
 
-// paramLine is "name <type>, default d[, required]".
+// paramLine is "name <type>, default d[, required]"; the type of a
+// bounded int is "int from min to max".
 func paramLine(p framework.Param) string {
 	typ := p.Type
-	if p.Type == framework.ParamEnum {
+	switch {
+	case p.Type == framework.ParamEnum:
 		typ = strings.Join(p.Enum, "|")
+	case p.Min != "" || p.Max != "":
+		typ += " from " + p.Min + " to " + p.Max
 	}
 	line := p.Name + " <" + typ + ">"
 	if p.Default == "" {

@@ -199,3 +199,41 @@ func TestInjectFileIntegerKeptExact(t *testing.T) {
 		}
 	}
 }
+
+type rangedParams struct {
+	TTL    uint8  `json:"ttl"`
+	Delta  int8   `json:"delta"`
+	Window uint16 `json:"window"`
+	Port   int    `json:"port"`
+}
+
+type ranged struct{ bare }
+
+func (ranged) NewParams() any { return &rangedParams{} }
+
+// `injectors NAME` shows the range of an int param whose Go type is
+// narrower than int64, the one run refuses a value out of; an int param
+// without such a limit shows none.
+func TestInjectorsShowsTheRangeRunEnforces(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("ranged", func() framework.Executor { return ranged{} }) })
+	shown := run(t, reg, nil, "injectors", "ranged")
+	if shown.code != 0 {
+		t.Fatalf("injectors: exit %d: %s", shown.code, shown.stderr)
+	}
+	for _, name := range []string{"ttl", "delta", "window"} {
+		t.Run(name, func(t *testing.T) {
+			r := run(t, reg, nil, "validate", "ranged", "--target", "127.0.0.1", "--param", name+"=70000")
+			_, enforced, ok := strings.Cut(r.stderr, "want a whole number ")
+			enforced, _, _ = strings.Cut(enforced, "\n")
+			if r.code != 2 || !ok {
+				t.Fatalf("validate: exit %d, want 2 naming the range:\n%s", r.code, r.stderr)
+			}
+			if want := name + " <int " + enforced + ">"; !strings.Contains(shown.stdout, want) {
+				t.Errorf("injectors does not show %q:\n%s", want, shown.stdout)
+			}
+		})
+	}
+	if !strings.Contains(shown.stdout, "port <int>,") {
+		t.Errorf("injectors shows a range for an int:\n%s", shown.stdout)
+	}
+}

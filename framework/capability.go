@@ -141,6 +141,10 @@ type Param struct {
 	Enum     []string // valid values of an enum
 	Doc      string
 	Required bool
+	// Min and Max bound an int param whose Go type is narrower than int64
+	// (0 and 255 for a uint8), as decimal text; "" for any other param.
+	// ParamsSpec sets them; the decoder refuses a value out of them.
+	Min, Max string
 }
 
 // Setting is a per-injector configuration value, read from the config file

@@ -22,18 +22,39 @@ func rangeReason(te *json.UnmarshalTypeError) string {
 	if _, whole := new(big.Int).SetString(literal, 10); !whole {
 		return ""
 	}
-	t := te.Type
+	if lo, hi, ok := intRange(te.Type); ok {
+		return outOfRange(lo, hi)
+	}
+	return ""
+}
+
+// intRange returns, as decimal text, the least and the greatest whole
+// number an integer type t (or a pointer to one) holds, and whether it is
+// one: the range the decoder refuses a value out of, and the one ParamsSpec
+// gives an int param.
+func intRange(t reflect.Type) (lo, hi string, ok bool) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		hi := uint64(math.MaxUint64) >> (65 - t.Bits())
-		return outOfRange(fmt.Sprint(-int64(hi)-1), fmt.Sprint(hi))
+		return fmt.Sprint(-int64(hi) - 1), fmt.Sprint(hi), true
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return outOfRange("0", fmt.Sprint(uint64(math.MaxUint64)>>(64-t.Bits())))
+		return "0", fmt.Sprint(uint64(math.MaxUint64) >> (64 - t.Bits())), true
 	}
-	return ""
+	return "", "", false
+}
+
+// paramRange is the range ParamsSpec gives an int param of type t: its
+// intRange, or none ("") when that is int64's, which bounds every int
+// param.
+func paramRange(t reflect.Type) (lo, hi string) {
+	lo, hi, ok := intRange(t)
+	if !ok || lo == fmt.Sprint(math.MinInt64) && hi == fmt.Sprint(math.MaxInt64) {
+		return "", ""
+	}
+	return lo, hi
 }
 
 func outOfRange(lo, hi string) string {

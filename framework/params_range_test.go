@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -58,5 +59,33 @@ func TestParseParamOutOfRange(t *testing.T) {
 	if !errors.As(err, &ve) || ve.Value != "99999999999999999999" ||
 		ve.Reason != "out of range: want a whole number from -9223372036854775808 to 9223372036854775807" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// ParamsSpec gives an int param of a type narrower than int64 the range
+// DecodeParams refuses a value out of (a value past every range shows
+// it), and an int none.
+func TestParamsSpecRangeIsTheDecodersRange(t *testing.T) {
+	spec, err := framework.ParamsSpec(sized{}.NewParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range spec {
+		t.Run(p.Name, func(t *testing.T) {
+			if p.Name == "port" {
+				if p.Min != "" || p.Max != "" {
+					t.Errorf("an int has the range %s to %s, want none", p.Min, p.Max)
+				}
+				return
+			}
+			_, err := framework.DecodeParams(sized{}, map[string]any{p.Name: json.Number("99999999999999999999")})
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want the value refused", err)
+			}
+			if want := "from " + p.Min + " to " + p.Max; p.Min == "" || !strings.HasSuffix(ve.Reason, want) {
+				t.Errorf("ParamsSpec gives %q to %q, the decoder refuses with %q", p.Min, p.Max, ve.Reason)
+			}
+		})
 	}
 }

@@ -37,6 +37,8 @@ var ErrParamsSpec = errors.New("params spec")
 //   - Type: from the Go type: string is ParamString (ParamEnum when the tag
 //     lists values), bool is ParamBool, every integer kind is ParamInt and
 //     time.Duration is ParamDuration. Any other type is an error.
+//   - Min and Max: the range of an integer kind narrower than int64 (0 and
+//     255 for a uint8), the one DecodeParams refuses a value out of.
 //   - Default: the field's value in v, formatted as the command line takes
 //     it (strconv for numbers and booleans, time.Duration.String for
 //     durations, "0s" included).
@@ -79,8 +81,12 @@ func ParamsSpec(v any) ([]Param, error) {
 	}
 	params := make([]Param, len(fields))
 	for i, f := range fields {
+		field := rv.FieldByIndex(f.index)
 		p := Param{Name: f.name, Type: f.kind, Doc: f.doc, Enum: f.enum, Required: f.required,
-			Default: formatDefault(rv.FieldByIndex(f.index))}
+			Default: formatDefault(field)}
+		if f.kind == ParamInt {
+			p.Min, p.Max = paramRange(field.Type())
+		}
 		if f.kind == ParamDuration {
 			p.Doc = durationDoc(p.Doc)
 		}

@@ -44,7 +44,7 @@ func TestParamsSpec(t *testing.T) {
 		{Name: "verbose", Type: framework.ParamBool, Default: "false", Doc: "log more"},
 		{Name: "mode", Type: framework.ParamEnum, Default: "fast", Enum: []string{"fast", "slow"}, Doc: "how to scan, fast or slow"},
 		{Name: "port", Type: framework.ParamInt, Default: "8080", Doc: "port to probe, 1-65535"},
-		{Name: "retries", Type: framework.ParamInt, Default: "2"},
+		{Name: "retries", Type: framework.ParamInt, Default: "2", Min: "0", Max: "255"},
 		{Name: "wait", Type: framework.ParamDuration, Default: "1.5s", Doc: "pause between probes (" + framework.DurationDoc + ")"},
 		{Name: "token", Type: framework.ParamString, Required: true, Doc: "API token"},
 		{Name: "Name", Type: framework.ParamString},
