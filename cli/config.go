@@ -66,12 +66,19 @@ type runConfig struct {
 	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file) with the openaev profile, for debugging; name the injector to run it with, or let its contract id pick it"`
 	OpenAEVVersion platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; the current line without a backend)"`
 	MaxPayloadSize int             `config:"max_payload_size,positive" usage:"largest body in bytes; larger payloads are chunked (default 1048576; with the openaev profile 5242880, and 1024 to 67108864)"`
-	Timeout        time.Duration   `config:"timeout,positive" usage:"execution deadline, e.g. 90s, 5m or 300 (seconds) (default 10m)"`
+	Execution      executionConfig // timeout
 	Outbox         outboxConfig
 	Log            logConfig
 
 	injectors injectorSettings
 	origins
+}
+
+// executionConfig is how `run` and `serve` execute an inject. Timeout has
+// no default of its own: unset, a run keeps its inject file's timeout, and
+// either command the runtime's (runtime.DefaultTimeout, 10m).
+type executionConfig struct {
+	Timeout time.Duration `config:"timeout,positive" usage:"execution deadline of each inject, e.g. 90s, 5m or 300 (seconds); past it the injector is cancelled and the outcome is timeout (default 10m)"`
 }
 
 // platformConfig is the OpenAEV platform `serve` registers with.
@@ -101,14 +108,15 @@ type brokerTLSConfig struct {
 // Bounds the decoding does not check are checked by check (serve.go).
 type serveConfig struct {
 	Platform          platformConfig
-	Served            []string      `config:"injectors" usage:"injectors to register and consume for, e.g. nmap,query (repeatable or comma-separated; default: every registered injector but noop, which is served only when named)"`
-	Workers           int           `config:"workers" default:"4" usage:"injects run at once, 1 to 1024; also the broker prefetch"`
-	ListenAddr        string        `config:"listen_addr" default:"127.0.0.1:9464" usage:"host:port serving /healthz and /metrics (\"\": no HTTP server)"`
-	ShutdownTimeout   time.Duration `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM, how long injects in flight may finish before they are requeued"`
-	HeartbeatInterval time.Duration `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat, at least 5s"`
-	AuthFailures      int           `config:"auth_failures" default:"3" usage:"authorization refusals in a row (401, 403, or 404 on a dispatched inject) after which consumption stops until a registration succeeds again, 1 to 1000"`
-	MaxMessageSize    int64         `config:"max_message_size" default:"16777216" usage:"largest platform message in bytes, 1 KiB to 512 MiB; a larger one is rejected unread, without requeue"`
-	MaxPayloadSize    int64         `config:"max_payload_size" default:"5242880" usage:"largest callback body in bytes, 1 KiB to 64 MiB; signatures beyond it go in data callbacks"`
+	Served            []string        `config:"injectors" usage:"injectors to register and consume for, e.g. nmap,query (repeatable or comma-separated; default: every registered injector but noop, which is served only when named)"`
+	Workers           int             `config:"workers" default:"4" usage:"injects run at once, 1 to 1024; also the broker prefetch"`
+	ListenAddr        string          `config:"listen_addr" default:"127.0.0.1:9464" usage:"host:port serving /healthz and /metrics (\"\": no HTTP server)"`
+	ShutdownTimeout   time.Duration   `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM, how long injects in flight may finish before they are requeued"`
+	HeartbeatInterval time.Duration   `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat, at least 5s"`
+	AuthFailures      int             `config:"auth_failures" default:"3" usage:"authorization refusals in a row (401, 403, or 404 on a dispatched inject) after which consumption stops until a registration succeeds again, 1 to 1000"`
+	MaxMessageSize    int64           `config:"max_message_size" default:"16777216" usage:"largest platform message in bytes, 1 KiB to 512 MiB; a larger one is rejected unread, without requeue"`
+	MaxPayloadSize    int64           `config:"max_payload_size" default:"5242880" usage:"largest callback body in bytes, 1 KiB to 64 MiB; signatures beyond it go in data callbacks"`
+	Execution         executionConfig // timeout
 	Broker            brokerTLSConfig
 	Outbox            outboxConfig
 	Log               logConfig

@@ -58,8 +58,8 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 	if cfg.Phase != "" {
 		req.Phase = cfg.Phase
 	}
-	if cfg.Timeout != 0 {
-		req.Timeout = runtime.Duration(cfg.Timeout)
+	if cfg.Execution.Timeout != 0 {
+		req.Timeout = runtime.Duration(cfg.Execution.Timeout)
 	}
 	if len(cfg.Expectations) > 0 {
 		for _, e := range cfg.Expectations {

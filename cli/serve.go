@@ -42,6 +42,8 @@ func serveCommand(o Options) *ucli.Command {
 			"queue the registration names, runs each inject and acknowledges it once its terminal callback\n" +
 			"was delivered, or stored in the outbox (--outbox) when the platform did not accept it: a\n" +
 			"background loop resends the stored callbacks with backoff (at most 5 min apart).\n" +
+			"Each inject runs under --timeout (default 10m): past it, its injector is cancelled and the\n" +
+			"platform gets its TIMEOUT callback with the partial results.\n" +
 			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp,
 		Flags: flagsOf(reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o)}),
 		Action: func(c *ucli.Context) error {
@@ -311,7 +313,8 @@ func serveAction(c *ucli.Context, o Options) error {
 		stop := startResender(c.Context, store, profile, wake, log)
 		defer stop()
 	}
-	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}))
+	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}),
+		runtime.WithTimeout(sc.Execution.Timeout)) // 0 (unset): the runtime's default
 	d := &serve.Daemon{
 		Registrar: openaev.NewRegistrar(client, selected),
 		Handler: openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile),

@@ -74,6 +74,10 @@ func TestServeSettingBounds(t *testing.T) {
 			`invalid injectors "," (config file`},
 		{"blank log format", []string{"--log-format", " "}, nil, `invalid log_format " " (--log-format)`},
 		{"blank log level", []string{"--log-level", " "}, nil, `invalid log_level " " (--log-level)`},
+		{"timeout of 0", []string{"--timeout", "0"}, nil, `invalid timeout "0" (--timeout): must be positive`},
+		{"negative timeout from env", nil, map[string]string{"INJECTKIT_TIMEOUT": "-30"}, `invalid timeout "-30" (env INJECTKIT_TIMEOUT): must not be negative`},
+		{"timeout not a duration in the file", []string{"--config", writeFile(t, "timeout.yaml", "timeout: soon\n")}, nil,
+			`invalid timeout "soon" (config file`},
 		{"source address not IPv4", nil, map[string]string{"CONTAINER_IP": "10.0.0.300"}, `invalid CONTAINER_IP "10.0.0.300": not an IPv4 address`},
 	}
 	for _, tt := range tests {
