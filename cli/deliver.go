@@ -104,7 +104,7 @@ func warnFull(log *zap.Logger, injectID string, fe *outbox.FullError) {
 // nil, gets each body printed as well.
 func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, stdout, echo io.Writer) (runtime.Deliverer, error) {
 	if cfg.Backend.URL == "" {
-		return callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize}, nil
+		return callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize, Log: log}, nil
 	}
 	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
 	if err != nil {

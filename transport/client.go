@@ -180,6 +180,10 @@ type Result struct {
 // information it was given with.
 func (c *Client) BaseURL() string { return httpx.StripCredentials(c.base) }
 
+// Logger returns the client's logger (WithLogger): a deliverer built on
+// the client logs what it does with a delivery there.
+func (c *Client) Logger() *zap.Logger { return c.log }
+
 // CallbackPath returns the path, escaped, that the callback of an inject is
 // posted to under a base URL.
 func CallbackPath(injectID string) string {

@@ -14,11 +14,11 @@ import (
 // no pre-check can count them: a target the size check let through must
 // not lose every signature (nor block the whole payload) for their sake.
 // ok is false when nt has no partial results or does not fit even without
-// them.
-func fitPartials(nt signatures.PayloadTarget, room int, sizer *wirejson.Encoder) (fitted signatures.PayloadTarget, size int, ok bool) {
+// them; left is how many of them were left out.
+func fitPartials(nt signatures.PayloadTarget, room int, sizer *wirejson.Encoder) (fitted signatures.PayloadTarget, size, left int, ok bool) {
 	n := partialCount(nt)
 	if n == 0 {
-		return nt, 0, false
+		return nt, 0, 0, false
 	}
 	try := func(keep int) (signatures.PayloadTarget, int) {
 		t := withPartials(nt, keep, n)
@@ -32,7 +32,7 @@ func fitPartials(nt signatures.PayloadTarget, room int, sizer *wirejson.Encoder)
 	// saying they were left out, and keep = -1 not even that.
 	if _, s := try(0); s > room {
 		t, s := try(-1)
-		return t, s, s <= room
+		return t, s, n, s <= room
 	}
 	lo, hi := 0, n-1 // lo fits; n does not
 	for lo < hi {
@@ -44,7 +44,7 @@ func fitPartials(nt signatures.PayloadTarget, room int, sizer *wirejson.Encoder)
 		}
 	}
 	fitted, size = try(lo)
-	return fitted, size, true
+	return fitted, size, n - lo, true
 }
 
 // partialCount returns how many partial results nt's value groups carry

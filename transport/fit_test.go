@@ -104,6 +104,19 @@ func TestEncodeCutsPartialResultsToFit(t *testing.T) {
 				first[0] != "a.example.com:1000/tcp open"):
 				t.Errorf("partial results %q, want the first ones and a line saying how many were left out", first)
 			}
+			// What a deliverer logs: the results cut (those not sent) and
+			// the targets they were cut from.
+			left, cutTargets := enc.PartialsLeftOut()
+			wantLeft, wantTargets := 0, 0
+			if tt.cut {
+				wantLeft, wantTargets = tt.partials-(len(first)-1), 1
+			}
+			if left != wantLeft || cutTargets != wantTargets {
+				t.Errorf("PartialsLeftOut %d results of %d targets, want %d of %d", left, cutTargets, wantLeft, wantTargets)
+			}
+			if got := enc.MaxPayloadSize(); got != limit {
+				t.Errorf("MaxPayloadSize %d, want %d", got, limit)
+			}
 		})
 	}
 }

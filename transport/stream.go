@@ -24,6 +24,8 @@ type Encoding struct {
 	// to fit in a body (see fitPartials), normalised: the second pass
 	// writes them instead of seq's.
 	fitted map[int]signatures.PayloadTarget
+	// partialsLeftOut counts the partial results cut from fitted's targets.
+	partialsLeftOut int
 }
 
 // Encode validates and normalises the targets of seq (which must yield
@@ -32,6 +34,9 @@ type Encoding struct {
 // twice, once here and once when the bodies are written, and must yield the
 // same targets both times; it may reuse its values between iterations (see
 // signatures.PayloadTargets). The number of targets is what seq yields.
+// A target that fits in no body only for its partial results (a timed-out
+// run's) has them cut to fit, as fitPartials says; PartialsLeftOut counts
+// them.
 //
 // Invalid input is a *ValidationError and a target too large for one body
 // a *TargetTooLargeError, both before any body is written: an inject id or
@@ -54,6 +59,7 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 		sizer  wirejson.Encoder
 		failed error
 		fitted map[int]signatures.PayloadTarget
+		left   int // partial results cut
 	)
 	room, alone := c.room(), c.max-c.base() // alone: a body of one target, unchunked
 	plan, err := c.Plan(func(yield func(int) bool) {
@@ -71,15 +77,16 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 			if size > alone {
 				// It fits in no body: cut its partial results to fit
 				// whatever the number of bodies, else in a body alone.
-				ft, fs, ok := fitPartials(nt, room, &sizer)
+				ft, fs, n, ok := fitPartials(nt, room, &sizer)
 				if !ok {
-					ft, fs, ok = fitPartials(nt, alone, &sizer)
+					ft, fs, n, ok = fitPartials(nt, alone, &sizer)
 				}
 				if ok {
 					if fitted == nil {
 						fitted = map[int]signatures.PayloadTarget{}
 					}
 					fitted[i], size = ft, fs
+					left += n
 				}
 			}
 			if !yield(size) {
@@ -93,11 +100,20 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 	if err != nil {
 		return nil, err
 	}
-	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan, fitted: fitted}, nil
+	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan, fitted: fitted, partialsLeftOut: left}, nil
 }
 
 // Len returns the number of bodies.
 func (e *Encoding) Len() int { return e.plan.Chunks() }
+
+// PartialsLeftOut reports the partial results Encode cut from targets
+// that fit in no body with them (see Encode): how many results were left
+// out, over all targets, and of how many targets; 0, 0 when none was.
+// Each cut target says so in its own partial results; a caller logs it.
+func (e *Encoding) PartialsLeftOut() (results, targets int) { return e.partialsLeftOut, len(e.fitted) }
+
+// MaxPayloadSize returns the size limit the bodies were planned under.
+func (e *Encoding) MaxPayloadSize() int { return e.c.max }
 
 // Size returns the size of body i in bytes: the sizes let a caller (an
 // outbox) reserve room for the bodies before writing any.

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"io"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
@@ -80,8 +82,28 @@ func (d Deliverer) Bodies(_ context.Context, r *runtime.Report) (outbox.Bodies, 
 	}}, nil
 }
 
+// encode encodes the payload, once per delivery (Deliver, or Bodies for
+// an outbox), and logs the partial results cut to fit (see
+// warnPartialsLeftOut) with the client's logger.
 func (d Deliverer) encode(r *runtime.Report) (*transport.Encoding, error) {
-	return d.Client.Encode(r.InjectID, r.Phase, r.PayloadTargets())
+	enc, err := d.Client.Encode(r.InjectID, r.Phase, r.PayloadTargets())
+	if err != nil {
+		return nil, err
+	}
+	warnPartialsLeftOut(d.Client.Logger(), r.InjectID, enc)
+	return enc, nil
+}
+
+// warnPartialsLeftOut logs one WARN when the encoding cut a timed-out
+// run's partial results to fit the size limit: each cut target says so in
+// its partial results, but the run's log would otherwise not.
+func warnPartialsLeftOut(log *zap.Logger, injectID string, enc *transport.Encoding) {
+	n, targets := enc.PartialsLeftOut()
+	if n == 0 || log == nil {
+		return
+	}
+	log.Warn("partial results left out to fit the max payload size", zap.String("inject_id", injectID),
+		zap.Int("partial_results_left_out", n), zap.Int("targets", targets), zap.Int("max_payload_size", enc.MaxPayloadSize()))
 }
 
 // size returns the bytes of the bodies of enc, the room they need in an
@@ -112,6 +134,10 @@ func (d Deliverer) Redact(s string) string { return d.Client.Redact(s) }
 type Printer struct {
 	W              io.Writer
 	MaxPayloadSize int
+	// Log, when set, gets the WARN of partial results cut to fit
+	// MaxPayloadSize (nil: not logged, as for a copy of bodies delivered
+	// and logged elsewhere).
+	Log *zap.Logger
 }
 
 // DeliveredAs names a successful delivery in the run's log: nothing was
@@ -231,6 +257,7 @@ func (p Printer) Deliver(_ context.Context, r *runtime.Report) error {
 	if err != nil {
 		return err
 	}
+	warnPartialsLeftOut(p.Log, r.InjectID, enc)
 	for _, b := range enc.Bodies() {
 		if _, err := p.W.Write(append(b, '\n')); err != nil {
 			return err
