@@ -242,9 +242,10 @@ func undeliveredTargets(r *runtime.Report, maxSize int, delivered []int) ([]json
 // undelivered returns the bodies of r's send, cut short by err, that the
 // backend accepted (by index), and the encoded targets of the others;
 // none accepted (or not known): nil, nil, and run prints r's whole
-// payload.
+// payload. The openaev profile's targets are always known (see
+// openAEVUndelivered).
 func undelivered(cfg *runConfig, r *runtime.Report, err error) ([]int, []json.RawMessage) {
-	if cfg.Profile == ProfileOpenAEV {
+	if cfg.openAEV() {
 		return openAEVUndelivered(r, err)
 	}
 	delivered := deliveredChunks(err)
@@ -273,41 +274,38 @@ func deliveredChunks(err error) []int {
 
 // openAEVUndelivered returns the terminal callback bodies of r the
 // platform accepted before err stopped the send (0 is the "complete"),
-// and the signature targets of the others: those an *openaev.PartialError
-// (--outbox none) or an *outbox.UnstoredError (an outbox with no room)
-// names.
+// and the signature targets it did not get, as its callbacks carry them
+// (its names, per asset, agent or asset group): those an
+// *openaev.PartialError (--outbox none) or an *outbox.UnstoredError (an
+// outbox with no room) names, else, nothing sent, all of r's, as
+// openaev.PlatformSignatures converts them.
 func openAEVUndelivered(r *runtime.Report, err error) ([]int, []json.RawMessage) {
 	var (
-		delivered []int
-		unsent    []int
-		pe        *openaev.PartialError
-		ue        *outbox.UnstoredError
+		pe *openaev.PartialError
+		ue *outbox.UnstoredError
 	)
 	switch {
 	case errors.As(err, &pe):
-		delivered, unsent = make([]int, pe.Delivered), pe.Unsent
+		delivered := make([]int, pe.Delivered)
 		for i := range delivered {
 			delivered[i] = i
 		}
+		return delivered, pe.Unsent
 	case errors.As(err, &ue) && ue.Unsent != nil:
-		delivered, unsent = ue.Delivered, ue.Unsent
+		return ue.Delivered, ue.Unsent
 	}
-	if len(delivered) == 0 {
+	p, perr := r.Payload()
+	if perr != nil {
 		return nil, nil
 	}
-	targets := []json.RawMessage{}
-	for i, t := range r.PayloadTargets() {
-		for len(unsent) > 0 && unsent[0] < i {
-			unsent = unsent[1:]
-		}
-		if len(unsent) == 0 || unsent[0] != i {
-			continue // delivered (unsent is in order)
-		}
-		b, err := json.Marshal(t)
-		if err != nil {
+	wire, _ := openaev.PlatformSignatures(p)
+	targets := make([]json.RawMessage, 0, len(wire.Targets))
+	for _, t := range wire.Targets {
+		b, merr := json.Marshal(t)
+		if merr != nil {
 			return nil, nil
 		}
 		targets = append(targets, b)
 	}
-	return delivered, targets
+	return nil, targets
 }

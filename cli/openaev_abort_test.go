@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -28,11 +29,14 @@ import (
 // profile: the POST is cut short, the run exits 130 saying the sending
 // stopped and which callback bodies were not sent, and prints the
 // signatures of those only (chunks_delivered lists the bodies the platform
-// took). Nothing held it: main exited at once, saying the bodies not
-// delivered stayed in an outbox there was none of; then every signature
-// was printed, those delivered too. An outbox with no room for the
-// callback (sent unstored) does the same, saying it was full: the
-// unstored send held no abort and posted on.
+// took), as the platform would have got them: the targets of the body cut
+// short are printed as that body carried them (the platform's signature
+// names), with --profile openaev or --openaev-message alike. Nothing held
+// it: main exited at once, saying the bodies not delivered stayed in an
+// outbox there was none of; then every signature was printed, those
+// delivered too, and in the callback profile's names (source_ipv4 …). An
+// outbox with no room for the callback (sent unstored) does the same,
+// saying it was full: the unstored send held no abort and posted on.
 func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -40,31 +44,44 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 		action  string // the body the second interrupt comes during
 		targets int    // 1: one body; 32: several
 		full    bool   // an outbox without room, not --outbox none
+		message bool   // --openaev-message, not --inject-file --profile openaev
 		want    string // which is cut short
 	}{
-		{"one body", "complete", 1, false, "terminal callback (complete): "},
-		{"complete of several", "complete", 32, false, "terminal callback (complete): "},
-		{"data of several", "data", 32, false, "terminal callback (data): "},
-		{"outbox full, one body", "complete", 1, true, "sent without storing until sending stopped"},
-		{"outbox full, complete of several", "complete", 32, true, "sent without storing until sending stopped"},
-		{"outbox full, data of several", "data", 32, true, "neither sent nor kept"},
+		{"one body", "complete", 1, false, false, "terminal callback (complete): "},
+		{"complete of several", "complete", 32, false, false, "terminal callback (complete): "},
+		{"data of several", "data", 32, false, false, "terminal callback (data): "},
+		{"message, one body", "complete", 1, false, true, "terminal callback (complete): "},
+		{"message, data of several", "data", 32, false, true, "terminal callback (data): "},
+		{"outbox full, one body", "complete", 1, true, false, "sent without storing until sending stopped"},
+		{"outbox full, complete of several", "complete", 32, true, false, "sent without storing until sending stopped"},
+		{"outbox full, data of several", "data", 32, true, false, "neither sent nor kept"},
+		{"outbox full, message, data of several", "data", 32, true, true, "neither sent nor kept"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			p := openaevtest.NewPlatform(t, platformToken)
 			registered(t, p, platformToken, registry())
-			id := "inj-abort-" + strconv.Itoa(tc.targets) + tc.action + strconv.FormatBool(tc.full)
+			id := "inj-abort-" + strconv.Itoa(tc.targets) + tc.action + strconv.FormatBool(tc.full) + strconv.FormatBool(tc.message)
 			p.AddInject(id, openaev.ContractID("noop"))
 			targets := make([]string, tc.targets)
+			assets := make([]string, tc.targets)
 			for i := range targets {
 				targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
+				assets[i] = fmt.Sprintf(`{"asset_id":"asset-%d","asset_ips":["10.0.0.%d"],"asset_agents":[{"agent_id":"agent-%d"}]}`, i, i+1, i)
 			}
-			inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
+			input := []string{"--inject-file", writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`),
+				"--profile", "openaev"}
+			if tc.message {
+				input = []string{"--openaev-message", writeFile(t, "message.json", `{"injection":{"inject_id":"`+id+`",`+
+					`"inject_injector_contract":{"injector_contract_id":"`+openaev.ContractID("noop")+`"},`+
+					`"inject_content":{"target_selector":"assets"}},"assets":[`+strings.Join(assets, ",")+`]}`)}
+			}
 			abort := cli.NewAbort()
 			var fired, held atomic.Bool
 			var posted atomic.Int32 // terminal callback bodies passed on
 			var mu sync.Mutex
 			var passed [][]byte
+			var cut []byte // the body cut short
 			proxy := httputil.NewSingleHostReverseProxy(mustURL(t, p.URL))
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
@@ -72,6 +89,9 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				if bytes.Contains(body, []byte(`"execution_action":"`+tc.action+`"`)) && !fired.Swap(true) && abort.Fire() {
 					// The second Ctrl-C, as main hands it over, held by a send.
 					held.Store(true)
+					mu.Lock()
+					cut = body
+					mu.Unlock()
 					<-r.Context().Done() // the run cuts its POST short
 					return
 				}
@@ -85,8 +105,8 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 			}))
 			t.Cleanup(front.Close)
 			env := map[string]string{"INJECTKIT_OUTBOX": "none", "INJECTKIT_TOKEN": platformToken}
-			args := []string{"run", "--inject-file", inject, "--profile", "openaev", "--backend-url", front.URL,
-				"--max-payload-size", "2048", "--log-level", "error"}
+			args := append(append([]string{"run"}, input...), "--backend-url", front.URL,
+				"--max-payload-size", "2048", "--log-level", "error")
 			if tc.full {
 				env["INJECTKIT_OUTBOX"] = filepath.Join(t.TempDir(), "outbox.db")
 				args = append(args, "--outbox-max-bytes", "10")
@@ -105,7 +125,7 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				}
 			}
 			mu.Lock()
-			checkOpenAEVDump(t, r.stderr, passed, tc.targets)
+			checkOpenAEVDump(t, r.stderr, passed, cut, tc.targets)
 			mu.Unlock()
 			if tc.full {
 				if !strings.Contains(r.stderr, "outbox "+env["INJECTKIT_OUTBOX"]+" full: ") || strings.Contains(r.stderr, "stored in outbox") {
@@ -138,24 +158,27 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 
 // checkOpenAEVDump checks that the undelivered signatures stderr prints
 // are those of the targets (n in all) the terminal callback bodies the
-// platform took (passed) do not hold, none of theirs, and that
-// chunks_delivered lists those bodies (absent when none).
-func checkOpenAEVDump(t *testing.T, stderr string, passed [][]byte, n int) {
+// platform took (passed) do not hold, none of theirs, that chunks_delivered
+// lists those bodies (absent when none), and that the targets of the body
+// cut short are printed as it carried them.
+func checkOpenAEVDump(t *testing.T, stderr string, passed [][]byte, cut []byte, n int) {
 	t.Helper()
 	_, raw, _ := strings.Cut(stderr, "undelivered signatures: ")
 	raw, _, _ = strings.Cut(raw, "\n")
 	var dump struct {
 		Delivered  []int `json:"chunks_delivered"`
 		Signatures struct {
-			Targets []struct {
-				Target struct {
-					Asset string `json:"asset"`
-				} `json:"signature_target"`
-			} `json:"targets"`
+			Targets []json.RawMessage `json:"targets"`
 		} `json:"expectation_signature"`
 	}
 	if err := json.Unmarshal([]byte(raw), &dump); err != nil {
 		t.Fatalf("undelivered signatures not readable (%v):\n%s", err, testkit.Tail(stderr, 3))
+	}
+	printed := decodeTargets(t, dump.Signatures.Targets)
+	for asset, want := range wireTargets(t, cut) {
+		if got := printed[asset]; !reflect.DeepEqual(got, want) {
+			t.Errorf("target %s printed as\n%v\nthe body cut short carried it as\n%v", asset, got, want)
+		}
 	}
 	took := map[string]bool{}
 	asset := regexp.MustCompile(`\\"asset\\":\\"(asset-\d+)\\"`)
@@ -164,13 +187,13 @@ func checkOpenAEVDump(t *testing.T, stderr string, passed [][]byte, n int) {
 			took[string(m[1])] = true
 		}
 	}
-	for _, d := range dump.Signatures.Targets {
-		if took[d.Target.Asset] {
-			t.Errorf("target %s printed as undelivered, yet the platform took it", d.Target.Asset)
+	for asset := range printed {
+		if took[asset] {
+			t.Errorf("target %s printed as undelivered, yet the platform took it", asset)
 		}
 	}
-	if got := len(took) + len(dump.Signatures.Targets); got != n {
-		t.Errorf("%d targets delivered and %d printed: want %d in all", len(took), len(dump.Signatures.Targets), n)
+	if got := len(took) + len(printed); got != n || len(printed) != len(dump.Signatures.Targets) {
+		t.Errorf("%d targets delivered and %d printed (%d distinct): want %d in all", len(took), len(dump.Signatures.Targets), len(printed), n)
 	}
 	want := make([]int, len(passed))
 	for i := range want {
@@ -179,4 +202,45 @@ func checkOpenAEVDump(t *testing.T, stderr string, passed [][]byte, n int) {
 	if len(dump.Delivered) != len(want) || !slices.Equal(dump.Delivered, want) {
 		t.Errorf("chunks_delivered %v, want %v", dump.Delivered, want)
 	}
+}
+
+// wireTargets returns the signature targets a terminal callback body
+// carries in its structured output, decoded, by asset.
+func wireTargets(t *testing.T, body []byte) map[string]any {
+	t.Helper()
+	var cb struct {
+		Structured string `json:"execution_output_structured"`
+	}
+	var out struct {
+		Signatures struct {
+			Targets []json.RawMessage `json:"targets"`
+		} `json:"expectation_signatures"`
+	}
+	if err := json.Unmarshal(body, &cb); err != nil || json.Unmarshal([]byte(cb.Structured), &out) != nil {
+		t.Fatalf("terminal callback body not readable: %.200s", body)
+	}
+	targets := decodeTargets(t, out.Signatures.Targets)
+	if len(targets) == 0 {
+		t.Fatalf("the body cut short carries no signature target: %.200s", body)
+	}
+	return targets
+}
+
+// decodeTargets decodes signature targets by their asset.
+func decodeTargets(t *testing.T, raws []json.RawMessage) map[string]any {
+	t.Helper()
+	targets := map[string]any{}
+	for _, raw := range raws {
+		var v struct {
+			Target struct {
+				Asset string `json:"asset"`
+			} `json:"signature_target"`
+		}
+		var all any
+		if json.Unmarshal(raw, &v) != nil || json.Unmarshal(raw, &all) != nil {
+			t.Fatalf("signature target not readable: %s", raw)
+		}
+		targets[v.Target.Asset] = all
+	}
+	return targets
 }

@@ -199,13 +199,18 @@ func newRuntime(o Options, settings injectorSettings, log *zap.Logger, opts ...r
 // their indices: the callback profile's chunks, or the openaev profile's
 // terminal callback bodies, 0 its "complete"), only targets, those of the
 // others, are printed, and chunks_delivered lists the accepted ones.
+// Targets not nil (the openaev profile's, as its platform gets them) are
+// printed whatever was accepted; otherwise r's whole payload is.
 func dumpSignatures(o Options, r *runtime.Report, delivered []int, targets []json.RawMessage) {
 	doc := map[string]any{"inject_id": r.InjectID, "phase": r.Phase}
-	if len(delivered) > 0 {
+	if len(delivered) > 0 || targets != nil {
 		if targets == nil {
 			targets = []json.RawMessage{}
 		}
-		doc["expectation_signature"], doc["chunks_delivered"] = map[string]any{"targets": targets}, delivered
+		doc["expectation_signature"] = map[string]any{"targets": targets}
+		if len(delivered) > 0 {
+			doc["chunks_delivered"] = delivered
+		}
 	} else {
 		p, err := r.Payload()
 		if err != nil {

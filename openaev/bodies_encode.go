@@ -24,37 +24,20 @@ func (pl *plan) bodies() iter.Seq2[int, []byte] {
 			}
 			return true
 		}
-		if pl.sigs {
-			var tbuf bytes.Buffer
-			enc := json.NewEncoder(&tbuf)
-			enc.SetEscapeHTML(false)
-			var drops map[string]bool
-			ord := 0
-			for _, t := range pl.r.PayloadTargets() {
-				pt, ok := platformTarget(t, pl.types, &drops)
-				if !ok || ord >= len(pl.assign) {
-					continue
-				}
-				b := pl.assign[ord]
-				ord++
-				if b < 0 {
-					continue
-				}
-				for cur < b {
-					if !next() {
-						return
-					}
-				}
-				tbuf.Reset()
-				if enc.Encode(pt) != nil {
-					continue // left out when planned
-				}
-				if count > 0 {
-					buf = append(buf, ',')
-				}
-				buf = appendEscaped(buf, bytes.TrimSuffix(tbuf.Bytes(), []byte("\n")))
-				count++
+		for b, t := range pl.targets() {
+			if b < 0 {
+				continue // left out when planned
 			}
+			for cur < b {
+				if !next() {
+					return
+				}
+			}
+			if count > 0 {
+				buf = append(buf, ',')
+			}
+			buf = appendEscaped(buf, t)
+			count++
 		}
 		for cur < n {
 			if !next() {
@@ -102,6 +85,38 @@ func (pl *plan) close(dst []byte, i int) []byte {
 	return append(dst, `}"}`...)
 }
 
+// targets yields, on the Current line, the signature targets the plan
+// assigned, in order: the body each goes in (-1: left out, fitting in no
+// body) and its JSON as the platform receives it (the platform's names,
+// unescaped), valid until the next one is asked for.
+func (pl *plan) targets() iter.Seq2[int, []byte] {
+	return func(yield func(int, []byte) bool) {
+		if !pl.sigs {
+			return
+		}
+		var tbuf bytes.Buffer
+		enc := json.NewEncoder(&tbuf)
+		enc.SetEscapeHTML(false)
+		var drops map[string]bool
+		ord := 0
+		for _, t := range pl.r.PayloadTargets() {
+			pt, ok := platformTarget(t, pl.types, &drops)
+			if !ok || ord >= len(pl.assign) {
+				continue
+			}
+			b := pl.assign[ord]
+			ord++
+			tbuf.Reset()
+			if enc.Encode(pt) != nil {
+				continue // left out when planned
+			}
+			if !yield(b, bytes.TrimSuffix(tbuf.Bytes(), []byte("\n"))) {
+				return
+			}
+		}
+	}
+}
+
 // size returns the bytes of all the plan's bodies, at most.
 func (pl *plan) size() int64 {
 	var n int64
@@ -111,24 +126,14 @@ func (pl *plan) size() int64 {
 	return n
 }
 
-// unsent returns the signature targets that bodies from index from on
-// carry, by their index in the report's PayloadTargets (none: empty, not
-// nil), as bodies assigns them.
-func (pl *plan) unsent(from int) []int {
-	out := []int{}
-	if !pl.sigs {
-		return out
-	}
-	var drops map[string]bool
-	ord := 0
-	for i, t := range pl.r.PayloadTargets() {
-		if _, ok := platformTarget(t, pl.types, &drops); !ok || ord >= len(pl.assign) {
-			continue
+// unsent returns the signature targets the bodies from index from on
+// carry, as the platform gets them (see targets; none: empty, not nil).
+func (pl *plan) unsent(from int) []json.RawMessage {
+	out := []json.RawMessage{}
+	for b, t := range pl.targets() {
+		if b >= from {
+			out = append(out, bytes.Clone(t))
 		}
-		if pl.assign[ord] >= from {
-			out = append(out, i)
-		}
-		ord++
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -118,17 +119,22 @@ func (e *NotReceivedError) Unwrap() error { return e.Err }
 // version first.
 var errVersionUnknown = errors.New("registration postponed: the platform's version could not be read (platform unreachable or failing); the next try reads it again")
 
-// PartialError is a terminal callback of several bodies whose send
-// stopped at body Delivered: bodies 0 to Delivered-1 were accepted, the
-// others not sent. Unsent are the signature targets those others carry,
-// by their index in the report's runtime.Report.PayloadTargets.
+// PartialError is a terminal callback whose send stopped at body
+// Delivered: bodies 0 to Delivered-1 were accepted, the others of Total
+// not sent. Unsent are the signature targets the others carry, each as
+// the platform would have got it: its asset, agent or asset group, and
+// the platform's signature names (never nil). A terminal callback of one
+// body reads as its failure alone.
 type PartialError struct {
 	Delivered, Total int
-	Unsent           []int
+	Unsent           []json.RawMessage
 	Err              error
 }
 
 func (e *PartialError) Error() string {
+	if e.Total <= 1 {
+		return e.Err.Error()
+	}
 	msg := fmt.Sprintf("%v (terminal callback bodies %d-%d of %d not sent", e.Err, e.Delivered, e.Total-1, e.Total)
 	switch e.Delivered {
 	case 0:

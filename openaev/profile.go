@@ -96,8 +96,8 @@ func (p *Profile) terminalPlan(ctx context.Context, r *runtime.Report) (*plan, e
 
 // Deliver sends the report's terminal callback: the "complete" body, then
 // the "data" bodies of the signatures that did not fit in it. It stops at
-// the first failure, which, when there are several bodies, names those
-// not sent.
+// the first failure, a *PartialError naming the bodies and the signature
+// targets not delivered.
 func (p *Profile) Deliver(ctx context.Context, r *runtime.Report) error {
 	pl, err := p.terminalPlan(ctx, r)
 	if err != nil {
@@ -108,10 +108,7 @@ func (p *Profile) Deliver(ctx context.Context, r *runtime.Report) error {
 		if err = p.PostBody(ctx, r.InjectID, i, body); err == nil {
 			continue
 		}
-		if n > 1 {
-			err = &PartialError{Delivered: i, Total: n, Unsent: pl.unsent(i), Err: err}
-		}
-		return err
+		return &PartialError{Delivered: i, Total: n, Unsent: pl.unsent(i), Err: err}
 	}
 	return nil
 }

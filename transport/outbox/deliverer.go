@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -38,11 +39,11 @@ type Bodies struct {
 	// Seq yields the N entries in order. An entry's Body may be reused
 	// once the next one is asked for (it is copied as it is stored).
 	Seq iter.Seq[Entry]
-	// Unsent, when not nil, returns the signature targets (their indices
-	// in the report's runtime.Report.PayloadTargets) that the bodies from
-	// index from on carry, for an *UnstoredError to name (none: empty,
-	// not nil).
-	Unsent func(from int) []int
+	// Unsent, when not nil, returns the signature targets the backend
+	// does not get when the bodies from index from on are not delivered,
+	// encoded as the profile sends them, for an *UnstoredError to name
+	// (none: empty, not nil).
+	Unsent func(from int) []json.RawMessage
 }
 
 // One returns the Bodies of a single entry.
@@ -173,7 +174,7 @@ func unstored(b Bodies, accepted int, err error) *UnstoredError {
 	for i := range ue.Delivered {
 		ue.Delivered[i] = i
 	}
-	if b.Unsent != nil && accepted > 0 {
+	if b.Unsent != nil {
 		ue.Unsent = b.Unsent(accepted)
 	}
 	return ue

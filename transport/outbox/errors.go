@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -140,10 +141,10 @@ type UnstoredError struct {
 	Delivered []int
 	Total     int
 	Err       error
-	// Unsent, when the profile names them (Bodies.Unsent) and some
-	// bodies were delivered, are the signature targets of the others, by
-	// their index in the report's runtime.Report.PayloadTargets.
-	Unsent []int
+	// Unsent, when the profile names them (Bodies.Unsent), are the
+	// signature targets the backend did not get, encoded as the profile
+	// sends them.
+	Unsent []json.RawMessage
 }
 
 func (e *UnstoredError) Error() string {
