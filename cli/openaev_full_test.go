@@ -1,12 +1,17 @@
 package cli_test
 
 import (
+	"bytes"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -53,6 +58,81 @@ func TestRunOpenAEVOutboxFullSendsUnstored(t *testing.T) {
 	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
 		t.Errorf("something was stored:\n%s", l.stdout)
 	}
+}
+
+// `run --profile openaev` whose outbox has no room for a terminal
+// callback of several bodies sends it unstored; when the platform then
+// refuses a "data" body, the run exits 1 and prints the signatures of the
+// targets the platform did not get only, as that body carried them, and
+// chunks_delivered lists the bodies it took. Every target was printed,
+// those of the "complete" the platform took too.
+func TestRunOpenAEVOutboxFullUnstoredSendFails(t *testing.T) {
+	t.Parallel()
+	p := openaevtest.NewPlatform(t, platformToken)
+	registered(t, p, platformToken, registry())
+	const id, n = "inj-full-fails", 32
+	p.AddInject(id, openaev.ContractID("noop"))
+	targets := make([]string, n)
+	for i := range targets {
+		targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
+	}
+	inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
+	front := refusingData(t, p)
+	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db"), "INJECTKIT_TOKEN": platformToken}
+	r := run(t, registry(), env, "run", "--inject-file", inject, "--profile", "openaev", "--backend-url", front.URL,
+		"--max-payload-size", "2048", "--outbox-max-bytes", "10", "--log-level", "warn")
+	if r.code != cli.ExitDelivery || !strings.Contains(r.stderr, "WARN\toutbox full: sending the signatures without storing them") {
+		t.Fatalf("exit %d, want %d with the WARN; stderr:\n%s", r.code, cli.ExitDelivery, r.stderr)
+	}
+	front.check(t, r.stderr, n)
+}
+
+// dataRefuser is a platform's front that refuses every "data" terminal
+// callback body (400, not retried) and passes the rest on.
+type dataRefuser struct {
+	URL     string
+	mu      sync.Mutex
+	passed  [][]byte // the "complete" bodies passed on
+	refused []byte   // the first "data" body refused
+}
+
+func refusingData(t *testing.T, p *openaevtest.Platform) *dataRefuser {
+	t.Helper()
+	d := &dataRefuser{}
+	proxy := httputil.NewSingleHostReverseProxy(mustURL(t, p.URL))
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		switch {
+		case bytes.Contains(body, []byte(`"execution_action":"data"`)):
+			if d.refused == nil {
+				d.refused = body
+			}
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		case bytes.Contains(body, []byte(`"execution_action":"complete"`)):
+			d.passed = append(d.passed, body)
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	d.URL = front.URL
+	return d
+}
+
+// check checks the undelivered signatures of a run of n targets whose
+// "complete" passed and whose first "data" body was refused (see
+// checkOpenAEVDump).
+func (d *dataRefuser) check(t *testing.T, stderr string, n int) {
+	t.Helper()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.passed) != 1 || d.refused == nil {
+		t.Fatalf("%d complete bodies passed, a data body refused: %v; stderr:\n%s", len(d.passed), d.refused != nil, stderr)
+	}
+	checkOpenAEVDump(t, stderr, d.passed, d.refused, n)
 }
 
 // A --max-payload-size no body of which can hold one target's signatures

@@ -74,10 +74,11 @@ type Deliverer struct {
 	// rejection's) the outbox has no room for (a *FullError before any
 	// body was posted, nothing stored), by its inject id: its bodies
 	// (Bodies.Seq iterated again) are then posted without being stored,
-	// in order, up to the first failure, which Deliver or Rejected
-	// returns, or until the abort fires (an *UnstoredError that Is
-	// ErrAborted: nothing is stored). Without it, they return the
-	// *UnstoredError.
+	// in order, up to the first failure, or until the abort fires (one
+	// that Is ErrAborted); Deliver or Rejected returns either as an
+	// *UnstoredError naming the bodies delivered before it (nothing is
+	// stored). Without it, they return the *UnstoredError of the full
+	// outbox.
 	Unstored func(injectID string, full *FullError)
 	// Abort, when not nil, is held by each send (see Aborter): once it
 	// fires (a second interrupt), no more body is posted (the POST in
@@ -132,7 +133,8 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 // no room for it and there is an Unstored hook, posts it unstored. The
 // abort is held throughout: once it fires, no more body is posted unstored
 // (the POST in flight is cut short), and the error is an *UnstoredError
-// that Is ErrAborted, naming the bodies the backend accepted.
+// that Is ErrAborted, naming the bodies the backend accepted; so is a
+// failed POST's.
 func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 	pctx, aborted, release := d.hold(ctx)
 	defer release()
@@ -157,7 +159,7 @@ func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 			break // cut short by the abort: neither sent nor kept
 		}
 		if err != nil {
-			return fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, failedChunk(err, e.ChunkIndex, b.N))
+			return unstored(b, sent, fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, failedChunk(err, e.ChunkIndex, b.N)))
 		}
 		sent++
 	}

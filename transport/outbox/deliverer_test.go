@@ -209,8 +209,8 @@ func TestDelivererFull(t *testing.T) {
 // With an Unstored hook, a report the outbox has no room for is told to
 // the hook, by its inject id, once, and its bodies are posted unstored,
 // in order, each under the key a stored one would have; a failure names
-// the chunk and those delivered before it, so that only the others are
-// reported undelivered. Nothing is stored.
+// the chunk and those delivered before it (an *UnstoredError), so that
+// only the others are reported undelivered. Nothing is stored.
 func TestDelivererFullUnstored(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
@@ -245,8 +245,10 @@ func TestDelivererFullUnstored(t *testing.T) {
 				}
 			} else {
 				var te *transport.TransmissionError
+				var ue *outbox.UnstoredError
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !errors.As(err, &te) ||
-					te.Chunk != tc.failAt || fmt.Sprint(te.Delivered) != "[0 1]" {
+					te.Chunk != tc.failAt || fmt.Sprint(te.Delivered) != "[0 1]" ||
+					!errors.As(err, &ue) || fmt.Sprint(ue.Delivered) != "[0 1]" {
 					t.Fatalf("error = %v", err)
 				}
 			}
