@@ -16,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
@@ -85,6 +86,52 @@ func TestRunOpenAEVOutboxFullUnstoredSendFails(t *testing.T) {
 		t.Fatalf("exit %d, want %d with the WARN; stderr:\n%s", r.code, cli.ExitDelivery, r.stderr)
 	}
 	front.check(t, r.stderr, n)
+}
+
+// A target whose signatures fit in no body (an --openaev-message skips
+// run's size check) is left out of the terminal callback; when the send
+// then fails, the undelivered signatures printed on stderr hold it, with
+// the targets of the bodies not delivered, through --outbox none or an
+// outbox with no room alike. It was missing.
+func TestRunOpenAEVDumpHoldsTargetsTooLargeForAnyBody(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, outbox string }{{"outbox none", "none"}, {"outbox full", "full"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := openaevtest.NewPlatform(t, platformToken)
+			registered(t, p, platformToken, registry())
+			const n, big = 32, 5
+			id := "inj-too-large-" + tc.outbox
+			p.AddInject(id, openaev.ContractID("noop"))
+			bigID := "asset-" + strings.Repeat("9", 3000)
+			assets := make([]string, n)
+			for i := range assets {
+				asset := fmt.Sprintf("asset-%d", i)
+				if i == big {
+					asset = bigID
+				}
+				assets[i] = fmt.Sprintf(`{"asset_id":%q,"asset_ips":["10.0.0.%d"]}`, asset, i+1)
+			}
+			msg := writeFile(t, "message.json", `{"injection":{"inject_id":"`+id+`",`+
+				`"inject_injector_contract":{"injector_contract_id":"`+openaev.ContractID("noop")+`"},`+
+				`"inject_content":{"target_selector":"assets"}},"assets":[`+strings.Join(assets, ",")+`]}`)
+			front := refusingData(t, p)
+			env := map[string]string{"INJECTKIT_OUTBOX": tc.outbox, "INJECTKIT_TOKEN": platformToken}
+			args := []string{"run", "--openaev-message", msg, "--backend-url", front.URL, "--max-payload-size", "2048", "--log-level", "error"}
+			if tc.outbox == "full" {
+				env["INJECTKIT_OUTBOX"] = filepath.Join(t.TempDir(), "outbox.db")
+				args = append(args, "--outbox-max-bytes", "10")
+			}
+			r := run(t, registry(), env, args...)
+			if r.code != cli.ExitDelivery {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, cli.ExitDelivery, r.stderr)
+			}
+			if !strings.Contains(r.stderr, `"asset":"`+bigID+`"`) {
+				t.Errorf("the target too large for any body is not printed:\n%s", testkit.Tail(r.stderr, 2))
+			}
+			front.check(t, r.stderr, n)
+		})
+	}
 }
 
 // dataRefuser is a platform's front that refuses every "data" terminal

@@ -126,12 +126,14 @@ func (pl *plan) size() int64 {
 	return n
 }
 
-// unsent returns the signature targets the bodies from index from on
-// carry, as the platform gets them (see targets; none: empty, not nil).
+// unsent returns the signature targets the platform does not get when
+// the bodies from index from on are not delivered, as it would have got
+// them (see targets): those these bodies carry, and those left out of
+// every body (none: empty, not nil).
 func (pl *plan) unsent(from int) []json.RawMessage {
 	out := []json.RawMessage{}
 	for b, t := range pl.targets() {
-		if b >= from {
+		if b < 0 || b >= from {
 			out = append(out, bytes.Clone(t))
 		}
 	}

@@ -121,10 +121,11 @@ var errVersionUnknown = errors.New("registration postponed: the platform's versi
 
 // PartialError is a terminal callback whose send stopped at body
 // Delivered: bodies 0 to Delivered-1 were accepted, the others of Total
-// not sent. Unsent are the signature targets the others carry, each as
-// the platform would have got it: its asset, agent or asset group, and
-// the platform's signature names (never nil). A terminal callback of one
-// body reads as its failure alone.
+// not sent. Unsent are the signature targets the platform did not get
+// (those the others carry, and those too large for any body), each as the
+// platform would have got it: its asset, agent or asset group, and the
+// platform's signature names (never nil). A terminal callback of one body
+// reads as its failure alone.
 type PartialError struct {
 	Delivered, Total int
 	Unsent           []json.RawMessage
