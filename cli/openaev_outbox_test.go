@@ -11,6 +11,8 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -163,6 +165,86 @@ func TestOutboxFlushSupersededComplete(t *testing.T) {
 	}
 	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
 		t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
+	}
+}
+
+// A stored "complete" carrying signatures, superseded at the flush by
+// another run that completed the inject, is not sent, and its signatures
+// go as a "data" callback: the platform holds the signatures of every
+// target of both runs (the stored run's first body's targets too, which
+// were lost), and the inject was completed once. As in the tester's case
+// (19 bodies for inject oa-7), the stand-in answers 503 to the complete.
+func TestOutboxFlushSupersededCompleteSendsItsSignatures(t *testing.T) {
+	t.Parallel()
+	for _, legacy := range []bool{false, true} {
+		t.Run(fmt.Sprintf("legacy ingestion %v", legacy), func(t *testing.T) {
+			t.Parallel()
+			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVariant(openaevtest.Current, legacy))
+			registered(t, p, platformToken, registry())
+			const id = "oa-7"
+			p.AddInject(id, openaev.ContractID("noop"))
+			p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
+			targets := make([]string, 40)
+			for i := range targets {
+				targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
+			}
+			inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+			args := []string{"run", "--inject-file", inject, "--profile", "openaev", "--backend-url", p.URL,
+				"--max-payload-size", "2048", "--log-level", "error"}
+			r := run(t, registry(), env, args...)
+			m := storedLine.FindStringSubmatch(r.stderr)
+			if r.code != 1 || m == nil {
+				t.Fatalf("first run: exit %d, want 1 and its bodies stored; stderr:\n%s", r.code, r.stderr)
+			}
+			kept, _ := strconv.Atoi(m[1])
+			if kept < 3 {
+				t.Fatalf("%d bodies stored, want a complete and data", kept)
+			}
+			if r := run(t, registry(), env, args...); r.code != 0 {
+				t.Fatalf("second run: exit %d\n%s", r.code, r.stderr)
+			}
+			// The second run's signatures, per target: the first run's are
+			// as many.
+			perAsset := func() map[string]int {
+				n := map[string]int{}
+				for _, sigs := range p.Signatures(id) {
+					for _, s := range sigs {
+						n[s.Asset]++
+					}
+				}
+				return n
+			}
+			second := perAsset()
+			if len(second) != len(targets) {
+				t.Fatalf("the second run stored signatures of %d targets, want %d", len(second), len(targets))
+			}
+			f := run(t, registry(), env, "outbox", "flush", "--backend-url", p.URL, "--log-level", "error")
+			want := fmt.Sprintf("%d delivered, 1 superseded (its signatures sent as data: the platform shows the inject finished), 0 still pending", kept-1)
+			if f.code != 0 || !strings.Contains(f.stdout, want) {
+				t.Errorf("flush: exit %d, want 0 and %q\n%s%s", f.code, want, f.stdout, f.stderr)
+			}
+			var short []string
+			for asset, n := range perAsset() {
+				if n != 2*second[asset] {
+					short = append(short, fmt.Sprintf("%s: %d of %d", asset, n, 2*second[asset]))
+				}
+			}
+			if len(short) > 0 {
+				slices.Sort(short)
+				t.Errorf("targets without both runs' signatures after the flush: %v", short)
+			}
+			if n := len(p.Completions(id)); n != 1 {
+				t.Errorf("the inject was completed %d times, want once", n)
+			}
+			if dropped := p.Dropped(); len(dropped) > 0 {
+				t.Errorf("the platform dropped %d callbacks: %s", len(dropped), dropped[0].Reason)
+			}
+			if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
+				t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
+			}
+		})
 	}
 }
 

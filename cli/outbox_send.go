@@ -132,8 +132,9 @@ func withCredentials(stored, configured string) string {
 // openaevPoster is the openaev profile resending the terminal callbacks
 // stored for a base URL as serve's resender does: a stored "complete" of
 // an inject the platform shows finished (a later run completed it) is
-// superseded, dropped rather than sent, which the platform would refuse
-// (409 on a legacy platform) or take as a second completion.
+// superseded, not sent, which the platform would refuse (409 on a legacy
+// platform) or take as a second completion; the signatures it carries
+// are sent as a "data" callback instead.
 func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error) {
 	return func(base string) (outbox.Poster, error) {
 		hc, err := backendHTTPClient(e.cfg.backend(), e.log)
@@ -153,10 +154,7 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 // a body was not delivered (2 for an outbox found corrupt or locked).
 func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	res, others, err := e.flush(c, o)
-	superseded := ""
-	if res.Superseded > 0 {
-		superseded = fmt.Sprintf(", %d superseded (dropped: the platform shows the inject finished)", res.Superseded)
-	}
+	superseded := supersededSummary(res)
 	left := ""
 	if others > 0 && e.cfg.backend().URL != "" {
 		left = fmt.Sprintf("; %d left pending for other backends (see the lines above)", others)
@@ -178,6 +176,29 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
 	}
 	return nil
+}
+
+// supersededSummary says, for the flush's line, what became of the
+// superseded bodies: stored "complete" callbacks of injects the platform
+// shows finished, dropped, or not sent with their signatures sent as
+// "data".
+func supersededSummary(res outbox.FlushResult) string {
+	const why = "the platform shows the inject finished"
+	sent, dropped := res.SupersededSent, res.Superseded-res.SupersededSent
+	if res.Superseded == 0 {
+		return ""
+	}
+	if sent == 0 {
+		return fmt.Sprintf(", %d superseded (dropped: %s)", res.Superseded, why)
+	}
+	their := "their"
+	if sent == 1 {
+		their = "its"
+	}
+	if dropped == 0 {
+		return fmt.Sprintf(", %d superseded (%s signatures sent as data: %s)", sent, their, why)
+	}
+	return fmt.Sprintf(", %d superseded (%s: %d with %s signatures sent as data, %d dropped)", res.Superseded, why, sent, their, dropped)
 }
 
 // flush sends every pending body of the two profiles now: the callback
@@ -211,6 +232,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 		r, err := rs.Flush(c.Context)
 		res.Delivered += r.Delivered
 		res.Superseded += r.Superseded
+		res.SupersededSent += r.SupersededSent
 		res.Failed += r.Failed
 		res.Rejected += r.Rejected
 		res.Busy += r.Busy
@@ -259,8 +281,12 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 		return err
 	}
 	out, err := e.store.Send(c.Context, p, r, 0)
-	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): %s\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks, out)
-	if out != outbox.Delivered && out != outbox.Superseded {
+	said := out.String()
+	if out == outbox.SupersededSent {
+		said = "superseded, its signatures sent as data"
+	}
+	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): %s\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks, said)
+	if out != outbox.Delivered && out != outbox.Superseded && out != outbox.SupersededSent {
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}
 	return nil

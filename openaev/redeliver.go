@@ -83,9 +83,15 @@ func (p *Profile) postBody(ctx context.Context, injectID string, index int, body
 	if index > 0 {
 		op = ActionData
 	}
+	return p.postAs(ctx, injectID, index, op, body, twin)
+}
+
+// postAs is postBody, body index sent as a callback of action op: a
+// "data" one is sent without asking.
+func (p *Profile) postAs(ctx context.Context, injectID string, index int, op string, body []byte, twin func(context.Context) bool) error {
 	req := request{op: op, path: callbackPath(injectID), contentType: "application/json", body: body,
 		injectID: injectID, retryConflict: true, statusOnly: true}
-	if index == 0 {
+	if op == ActionComplete {
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.
 		req.before = func(_ context.Context, attempt int) error {

@@ -22,7 +22,10 @@ import (
 // Resender sends them only once it is delivered or superseded. They are
 // sent after a superseded one too: the finished inject may be this very
 // "complete"'s doing, taken by the platform with its answer lost, and the
-// data are then the only copy of the run's signatures.
+// data are then the only copy of the run's signatures. The signatures a
+// superseded "complete" carries are sent too, as a "data" callback
+// (supersededData) that completes nothing, and outbox.ErrSupersededSent
+// has the outbox count it apart; one carrying none is dropped.
 type ResendPoster struct {
 	Profile *Profile
 }
@@ -43,13 +46,26 @@ func (ResendPoster) InOrder() bool { return true }
 func (p *Profile) InOrder() bool { return true }
 
 // PostBody resends body index of inject id's terminal callback unless the
-// platform shows the inject finished.
+// platform shows the inject finished: a "complete" is then superseded, and
+// the signatures it carries, if any, are sent as a "data" callback
+// (outbox.ErrSupersededSent once delivered).
 func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
 	err := r.Profile.postBody(ctx, injectID, index, body, alwaysTwin)
-	if errors.Is(err, errSuperseded) {
+	if !errors.Is(err, errSuperseded) {
+		return err
+	}
+	data, ok := supersededData(body)
+	if !ok {
 		return fmt.Errorf("inject %s: %w", injectID, outbox.ErrSuperseded)
 	}
-	return err
+	// Its signatures go as "data", never asking the platform first: the
+	// inject is finished, and a "data" callback completes nothing. While
+	// it fails, the stored "complete" stays pending, and its next attempt
+	// finds it superseded again and sends the same "data".
+	if err := r.Profile.postAs(ctx, injectID, index, ActionData, data, alwaysTwin); err != nil {
+		return err
+	}
+	return fmt.Errorf("inject %s: signatures sent as data: %w", injectID, outbox.ErrSupersededSent)
 }
 
 // finishedElsewhere reports whether the platform shows inject id finished

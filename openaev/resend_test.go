@@ -2,8 +2,10 @@ package openaev_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
@@ -39,15 +41,20 @@ func TestResendPosterDropsSuperseded(t *testing.T) {
 	const token = "resend-token"
 	body := []byte(`{"execution_message":"noop on 1 target: succeeded","execution_status":"SUCCESS",` +
 		`"execution_action":"complete","execution_duration":0}`)
+	noTargets := []byte(`{"execution_message":"noop on 1 target: succeeded","execution_status":"SUCCESS",` +
+		`"execution_action":"complete","execution_duration":0,` +
+		`"execution_output_structured":"{\"expectation_signatures\":{\"targets\":[]}}"}`)
 	tests := []struct {
 		name      string
 		finished  bool // another daemon already completed the inject
 		index     int
-		wantCalls int // callbacks the platform receives from the resend
+		body      []byte // the stored complete, body when nil
+		wantCalls int    // callbacks the platform receives from the resend
 	}{
-		{"pending inject: the stored complete is sent", false, 0, 1},
-		{"finished inject: the stored complete is superseded", true, 0, 0},
-		{"data after complete is always sent", true, 1, 1},
+		{"pending inject: the stored complete is sent", false, 0, nil, 1},
+		{"finished inject: the stored complete is superseded", true, 0, nil, 0},
+		{"finished inject: a complete with no signature target is superseded", true, 0, noTargets, 0},
+		{"data after complete is always sent", true, 1, nil, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,12 +62,17 @@ func TestResendPosterDropsSuperseded(t *testing.T) {
 			ctx := context.Background()
 			before := len(p.Calls("i1"))
 			r := openaev.ResendPoster{Profile: openaev.NewProfile(c, nil, nil)}
+			body := body
+			if tt.body != nil {
+				body = tt.body
+			}
 			if tt.index > 0 {
 				body = []byte(`{"execution_message":"more signatures","execution_status":"SUCCESS",` +
 					`"execution_action":"data","execution_duration":0}`)
 			}
 			err := r.PostBody(ctx, "i1", tt.index, body)
-			if superseded := tt.wantCalls == 0; superseded != errors.Is(err, outbox.ErrSuperseded) || (!superseded && err != nil) {
+			if superseded := tt.wantCalls == 0; superseded != errors.Is(err, outbox.ErrSuperseded) || (!superseded && err != nil) ||
+				errors.Is(err, outbox.ErrSupersededSent) {
 				t.Fatalf("PostBody: %v, want superseded %v", err, superseded)
 			}
 			var sent int
@@ -140,9 +152,13 @@ func TestOwnsNamesTheInjector(t *testing.T) {
 // stay pending), all once it is delivered, and all too when it is
 // superseded: the platform shows the inject finished, which this very
 // complete may have done, its answer lost; the data are the only copy of
-// the run's signatures, and a duplicate is better than a loss.
+// the run's signatures, and a duplicate is better than a loss. The
+// signatures the superseded complete carries are sent too, as one more
+// data callback: every target's signatures of the stored run reach the
+// platform, besides those of the run that completed the inject, which is
+// completed once.
 func TestResendDataFollowTheirComplete(t *testing.T) {
-	const limit, targets, id = 2 << 10, 12, "i-split"
+	const limit, targets, id = 4 << 10, 12, "i-split"
 	tests := []struct {
 		name string
 		// before the flush: the stored complete reaches the platform, its
@@ -165,6 +181,10 @@ func TestResendDataFollowTheirComplete(t *testing.T) {
 			kept := s.records(t)[outbox.Pending]
 			if kept < 3 {
 				t.Fatalf("%d bodies kept, want a complete and data", kept)
+			}
+			run := keptSignatures(t, s.store, id, -1) // the stored run's, every body's
+			if first := keptSignatures(t, s.store, id, 0); len(first) == 0 {
+				t.Fatal("the stored complete carries no signatures: nothing to lose")
 			}
 			data := func() int {
 				n := 0
@@ -200,23 +220,122 @@ func TestResendDataFollowTheirComplete(t *testing.T) {
 				}
 				s.platform.FailComplete(id, 0, 0)
 			}
-			dataBefore := data()
-			want := outbox.FlushResult{Delivered: kept}
+			dataBefore, before := data(), stored(s.platform, id)
+			want, wantData := outbox.FlushResult{Delivered: kept}, kept-1
 			if tt.lost || tt.rerun {
-				want = outbox.FlushResult{Superseded: 1, Delivered: kept - 1}
+				// The complete is not sent; its signatures go as data.
+				want, wantData = outbox.FlushResult{Superseded: 1, SupersededSent: 1, Delivered: kept - 1}, kept
 			}
-			if res, err := rs.Flush(ctx); err != nil || res != want {
-				t.Fatalf("flush: %+v %v, want %+v", res, err, want)
+			if res, err := rs.Flush(ctx); err != nil {
+				t.Fatal(err)
+			} else if res != want {
+				t.Errorf("flush: %+v, want %+v", res, want)
 			}
 			if got := s.records(t); len(got) != 0 {
 				t.Errorf("outbox %v after the flush", got)
 			}
-			if n := data() - dataBefore; n != kept-1 {
-				t.Errorf("the platform took %d data callbacks of the run, want %d", n, kept-1)
+			if n := data() - dataBefore; n != wantData {
+				t.Errorf("the platform took %d data callbacks of the run, want %d", n, wantData)
 			}
-			if sigs := stored(s.platform, id); len(sigs) < targets*2*4 {
-				t.Errorf("the platform holds %d signatures, want all %d of the run", len(sigs), targets*2*4)
+			if len(run) != targets*2*4 {
+				t.Fatalf("the stored bodies hold %d signatures, want %d", len(run), targets*2*4)
+			}
+			// What the platform held before the flush (the other run's, or
+			// the complete taken with its answer lost), and every
+			// signature of the stored run's bodies on top.
+			if tt.rerun || tt.lost {
+				if got, want := stored(s.platform, id), sortedUnion(before, run); !slices.Equal(got, want) {
+					t.Errorf("the platform holds %d signatures, want %d: those it held before the flush (%d) and all the stored run's (%d)\nmissing: %v",
+						len(got), len(want), len(before), len(run), missing(want, got))
+				}
+			} else if got := stored(s.platform, id); !slices.Equal(got, run) {
+				t.Errorf("the platform holds %d signatures, want the %d of the run", len(got), len(run))
+			}
+			if n := len(s.platform.Completions(id)); n != 1 {
+				t.Errorf("the inject was completed %d times, want once", n)
 			}
 		})
 	}
+}
+
+// keptSignatures returns the signatures the stored bodies of inject id
+// (body chunk only, unless it is -1) carry, as stored renders them:
+// DETECTION and PREVENTION groups of the targets naming an asset, as the
+// platform keeps them.
+func keptSignatures(t *testing.T, store *outbox.Store, id string, chunk int) []string {
+	t.Helper()
+	recs, err := store.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []openaevtest.Signature
+	for _, r := range recs {
+		if r.InjectID != id || (chunk >= 0 && r.ChunkIndex != chunk) {
+			continue
+		}
+		full, err := store.Get(r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var e openaev.Execution
+		var doc struct {
+			Sigs struct {
+				Targets []struct {
+					Target struct {
+						Asset string `json:"asset"`
+					} `json:"signature_target"`
+					Groups []struct {
+						Type   string `json:"expectation_type"`
+						Values []struct {
+							Type  string `json:"signature_type"`
+							Value string `json:"signature_value"`
+						} `json:"values"`
+					} `json:"signature_values"`
+				} `json:"targets"`
+			} `json:"expectation_signatures"`
+		}
+		if err := json.Unmarshal(full.Body, &e); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(e.OutputStructured), &doc); err != nil {
+			t.Fatalf("body %d: %v", r.ChunkIndex, err)
+		}
+		for _, tg := range doc.Sigs.Targets {
+			for _, g := range tg.Groups {
+				if g.Type != "DETECTION" && g.Type != "PREVENTION" {
+					continue
+				}
+				for _, v := range g.Values {
+					out = append(out, openaevtest.Signature{Asset: tg.Target.Asset, ExpectationType: g.Type, Type: v.Type, Value: v.Value})
+				}
+			}
+		}
+	}
+	return signatureSet(out)
+}
+
+// sortedUnion returns the lines of a and b, duplicates kept, sorted.
+func sortedUnion(a, b []string) []string {
+	out := slices.Concat(a, b)
+	slices.Sort(out)
+	return out
+}
+
+// missing returns the lines of want (a multiset) that got lacks, at most 5.
+func missing(want, got []string) []string {
+	left := map[string]int{}
+	for _, g := range got {
+		left[g]++
+	}
+	var out []string
+	for _, w := range want {
+		if left[w] > 0 {
+			left[w]--
+			continue
+		}
+		if out = append(out, w); len(out) == 5 {
+			break
+		}
+	}
+	return out
 }

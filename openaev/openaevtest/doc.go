@@ -109,7 +109,11 @@
 //     values, targets naming an agent, asset or asset group (agent_id or
 //     agent, asset_id or asset, asset_group_id or asset_group); the first
 //     batch replaces the inject's signatures and later batches append
-//     (InjectExpectationLockService, issue #5447).
+//     (InjectExpectationLockService, issue #5447). A "data" callback is
+//     processed whatever the inject's state, on a finished inject too: the
+//     platform (InjectExecutionService) checks the PENDING state for a
+//     "complete" only, so its signatures append and the inject stays
+//     finished.
 //  6. Every stored signature type is checked against pyoaev's closed
 //     SignatureTypes enum: the collectors (Elastic, LogRhythm, NetWitness,
 //     Cortex XDR, Defender O365) parse every pending expectation through

@@ -379,3 +379,32 @@ func TestOutputsOfAnUnregisteredContract(t *testing.T) {
 		t.Errorf("terminal present %v, processed %v, reason %q", ok, ok && done.Processed(), done.Reason)
 	}
 }
+
+// TestDataAfterComplete: a "data" callback on an inject already completed
+// is taken and its signatures appended, in queued and legacy ingestion
+// alike: the platform's InjectExecutionService checks the PENDING state
+// for a "complete" only. The inject stays completed, once.
+func TestDataAfterComplete(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		p := platformWithNmap(t, openaevtest.WithVariant(openaevtest.Current, legacy))
+		first := callback("complete", "SUCCESS", map[string]any{"expectation_signatures": signatureBatch("a1", [2]string{"target_ipv4_address", "192.0.2.1"})})
+		if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", first); st != 200 {
+			t.Fatalf("legacy %v: complete %d", legacy, st)
+		}
+		status := p.InjectStatus("i1")
+		later := callback("data", "SUCCESS", map[string]any{"expectation_signatures": signatureBatch("a2", [2]string{"target_ipv4_address", "192.0.2.2"})})
+		if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", later); st != 200 {
+			t.Errorf("legacy %v: data after the complete: %d, want 200", legacy, st)
+		}
+		var assets []string
+		for _, s := range p.Signatures("i1")["DETECTION"] {
+			assets = append(assets, s.Asset)
+		}
+		if !reflect.DeepEqual(assets, []string{"a1", "a2"}) {
+			t.Errorf("legacy %v: signatures of %v stored, want a1's then a2's", legacy, assets)
+		}
+		if got := p.InjectStatus("i1"); got != status || got == "PENDING" || len(p.Completions("i1")) != 1 {
+			t.Errorf("legacy %v: inject %s after the data (was %s), %d completions; want it completed once", legacy, got, status, len(p.Completions("i1")))
+		}
+	}
+}

@@ -85,5 +85,8 @@
 // bodies. For a poster whose later bodies of a send depend on the first (an
 // InOrderPoster, as the openaev profile's), the later bodies wait, pending,
 // until the first is delivered or superseded (perhaps by itself, its answer
-// lost: they are sent then, never dropped).
+// lost: they are sent then, never dropped). A superseded body whose content
+// the poster sent in another form instead (ErrSupersededSent: an openaev
+// "complete" whose signatures went as "data") is counted apart
+// (FlushResult.SupersededSent).
 package outbox

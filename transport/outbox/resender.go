@@ -44,9 +44,12 @@ type Resender struct {
 type FlushResult struct {
 	Delivered  int
 	Superseded int // not sent, no longer needed (ErrSuperseded); deleted
-	Failed     int // still pending
-	Rejected   int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
-	Busy       int // being delivered by another process or goroutine; not sent
+	// SupersededSent counts, of Superseded, the bodies whose content the
+	// poster sent in another form instead (ErrSupersededSent).
+	SupersededSent int
+	Failed         int // still pending
+	Rejected       int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
+	Busy           int // being delivered by another process or goroutine; not sent
 	// Refused counts the bodies kept pending because their backend refused
 	// the token (401, 403): the one refused, and the others of that backend,
 	// not tried after it. They are counted in Failed too.
@@ -242,6 +245,10 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		case out == Superseded:
 			res.Superseded++
 			log.Info("outbox body superseded: not sent, the backend no longer needs it")
+		case out == SupersededSent:
+			res.Superseded++
+			res.SupersededSent++
+			log.Info("outbox body superseded: not sent as it was, its content sent in another form")
 		case out == Rejected && errors.As(err, &re):
 			res.Rejected++
 			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
@@ -267,7 +274,7 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 				}
 			}
 		}
-		if err != nil && !errors.Is(err, transport.ErrPermanent) && (out == Delivered || out == Superseded) {
+		if err != nil && !errors.Is(err, transport.ErrPermanent) && (out == Delivered || out == Superseded || out == SupersededSent) {
 			return res, err
 		}
 	}

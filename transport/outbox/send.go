@@ -61,10 +61,11 @@ type Outcome int
 
 // Outcomes of Send.
 const (
-	Delivered  Outcome = iota // accepted; the record is deleted
-	Failed                    // not accepted; the record stays pending for a later attempt
-	Rejected                  // rejected for good, or not sent (corrupt, unsendable); the record is in the dead list
-	Superseded                // not sent: the poster found it no longer needed (ErrSuperseded); the record is deleted
+	Delivered      Outcome = iota // accepted; the record is deleted
+	Failed                        // not accepted; the record stays pending for a later attempt
+	Rejected                      // rejected for good, or not sent (corrupt, unsendable); the record is in the dead list
+	Superseded                    // not sent: the poster found it no longer needed (ErrSuperseded); the record is deleted
+	SupersededSent                // superseded, what it carried sent in another form instead (ErrSupersededSent); the record is deleted
 )
 
 // ErrSuperseded is what a Poster returns, in an error's chain, for a body
@@ -72,6 +73,14 @@ const (
 // already completed its inject): the record is deleted, as a delivered
 // one, and counted apart.
 var ErrSuperseded = errors.New("superseded: no longer needed by the backend")
+
+// ErrSupersededSent is what a Poster returns, in an error's chain, for a
+// body the backend no longer needs as it is, whose content it still needs
+// and the poster delivered in another form instead (an openaev "complete"
+// of an inject already finished, its signatures sent as a "data"
+// callback): the record is deleted, and counted superseded and apart. It
+// wraps ErrSuperseded.
+var ErrSupersededSent = fmt.Errorf("%w; its content sent in another form", ErrSuperseded)
 
 func (o Outcome) String() string {
 	switch o {
@@ -81,6 +90,8 @@ func (o Outcome) String() string {
 		return "failed"
 	case Superseded:
 		return "superseded"
+	case SupersededSent:
+		return "superseded, its content sent in another form"
 	}
 	return "rejected"
 }
@@ -150,7 +161,10 @@ func (s *Store) Settle(ctx context.Context, r Record, err error, maxBackoff time
 func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time.Duration, red Redactor, keepRefused bool) (Outcome, error) {
 	if err == nil || errors.Is(err, ErrSuperseded) {
 		out := Delivered
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrSupersededSent):
+			out = SupersededSent
+		case err != nil:
 			out = Superseded
 		}
 		if _, serr := s.remove([]removal{{id: r.ID, size: -1}}, true); serr != nil {

@@ -332,11 +332,13 @@ func TestSettleOtherProfile(t *testing.T) {
 }
 
 // A body the poster finds no longer needed (ErrSuperseded in its error's
-// chain) is deleted unsent and counted apart from the delivered ones.
+// chain) is deleted unsent and counted apart from the delivered ones; one
+// whose content the poster sent in another form instead
+// (ErrSupersededSent) is counted superseded and apart again.
 func TestFlushSuperseded(t *testing.T) {
 	s := openTemp(t, Options{})
 	var entries []Entry
-	for _, id := range []string{"done", "pending"} {
+	for _, id := range []string{"done", "done-sent-otherwise", "pending"} {
 		entries = append(entries, Entry{InjectID: id, Phase: "complete", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)})
 	}
 	recs, err := s.Put(entries...)
@@ -349,15 +351,18 @@ func TestFlushSuperseded(t *testing.T) {
 		}
 	}
 	p := posterFunc(func(_ context.Context, id string, _ int, _ []byte) error {
-		if id == "done" {
+		switch id {
+		case "done":
 			return fmt.Errorf("inject %s: %w", id, ErrSuperseded)
+		case "done-sent-otherwise":
+			return fmt.Errorf("inject %s: %w", id, ErrSupersededSent)
 		}
 		return nil
 	})
 	rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }}
 	res, err := rs.Flush(context.Background())
-	if err != nil || res != (FlushResult{Delivered: 1, Superseded: 1}) {
-		t.Fatalf("flush: %+v, %v; want 1 delivered, 1 superseded", res, err)
+	if want := (FlushResult{Delivered: 1, Superseded: 2, SupersededSent: 1}); err != nil || res != want {
+		t.Fatalf("flush: %+v, %v; want %+v", res, err, want)
 	}
 	if recs, err := s.List(); err != nil || len(recs) != 0 {
 		t.Errorf("records left: %+v %v", recs, err)

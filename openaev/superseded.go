@@ -1,0 +1,63 @@
+package openaev
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+)
+
+// A stored "complete" found superseded (the platform shows its inject
+// finished, completed by another run) is not sent: a second "complete"
+// would finish the inject twice. It may still carry the only copy of its
+// run's first batch of signatures: its "data" callbacks, sent after it
+// (see InOrder), carry the others. Those signatures are sent in a "data"
+// callback built from the stored body, which the platform takes on a
+// finished inject and appends to the inject's signatures, so that the
+// signatures of every target reach it.
+
+// supersededData returns the "data" callback carrying the signatures of
+// body, a stored "complete": the same shape as the "data" callbacks that
+// follow a "complete" (status SUCCESS, the complete's duration, the
+// signatures alone in the structured output). ok is false when body holds
+// no signature target (a rejection, a legacy platform's result, a run
+// whose targets have none): dropping it loses nothing.
+func supersededData(body []byte) (data []byte, ok bool) {
+	var complete Execution
+	if json.Unmarshal(body, &complete) != nil || complete.Action != ActionComplete || complete.OutputStructured == "" {
+		return nil, false
+	}
+	var doc map[string]json.RawMessage
+	if json.Unmarshal([]byte(complete.OutputStructured), &doc) != nil {
+		return nil, false
+	}
+	raw, present := doc[FieldExpectationSignatures]
+	var sigs struct {
+		Targets []json.RawMessage `json:"targets"`
+	}
+	if !present || json.Unmarshal(raw, &sigs) != nil || len(sigs.Targets) == 0 {
+		return nil, false
+	}
+	e := Execution{Message: supersededDataMessage(complete.Message), Status: StatusSuccess, Action: ActionData,
+		Duration: complete.Duration}
+	var out bytes.Buffer
+	out.Grow(len(raw) + 256)
+	out.WriteString(`{"` + FieldExpectationSignatures + `":`)
+	out.Write(raw)
+	out.WriteByte('}')
+	dst := appendEnvelope(make([]byte, 0, len(raw)+512), e)
+	dst = appendEscaped(dst, out.Bytes())
+	return append(dst, `"}`...), true
+}
+
+// supersededDataMessage is the message of the "data" callback of a
+// superseded "complete" whose message was msg: its injector's name, as a
+// "data" callback's (msg starts "nmap on 3 targets: …"). It is short: the
+// body stays under the max payload size the complete's was planned for,
+// with room for notes its message may not have used.
+func supersededDataMessage(msg string) string {
+	injector, _, found := strings.Cut(msg, " on ")
+	if !found || injector == "" || len(injector) > 64 || strings.ContainsAny(injector, " :") {
+		injector = "injectkit"
+	}
+	return injector + ": expectation signatures, part 1 (its complete superseded)"
+}
