@@ -308,17 +308,24 @@ func serveAction(c *ucli.Context, o Options) error {
 	profile := openaev.NewProfile(client, selected, log, profileOpts.ProfileOptions()...)
 	wake := make(chan struct{}, 1)
 	var deliverer runtime.Deliverer = profile
+	var durable *outbox.Deliverer
 	if store != nil {
-		deliverer = &outbox.Deliverer{Profile: profile, Store: store, Failed: wake}
+		durable = &outbox.Deliverer{Profile: profile, Store: store, Failed: wake}
+		deliverer = durable
 		stop := startResender(c.Context, store, profile, wake, log)
 		defer stop()
 	}
 	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}),
 		runtime.WithTimeout(sc.Execution.Timeout)) // 0 (unset): the runtime's default
+	handler := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile),
+		Store: store, Wake: wake, Metrics: metrics, Log: log})
+	if durable != nil {
+		// The room reserved for each run is that of the largest result.
+		durable.Sized = handler.Sized
+	}
 	d := &serve.Daemon{
-		Registrar: openaev.NewRegistrar(client, selected),
-		Handler: openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile),
-			Store: store, Wake: wake, Metrics: metrics, Log: log}),
+		Registrar:         openaev.NewRegistrar(client, selected),
+		Handler:           handler,
 		Workers:           sc.Workers,
 		ShutdownTimeout:   sc.ShutdownTimeout,
 		HeartbeatInterval: sc.HeartbeatInterval,

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -80,5 +81,58 @@ func TestIntegrationServeOutbox(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), serveToken) {
 		t.Error("token leaked to the logs")
+	}
+}
+
+// injectkit serve --outbox-max-bytes with the platform failing every
+// terminal callback (the outside tester's case): every result stays in
+// the outbox, and an inject runs only when the outbox can keep its
+// result: once it cannot, the message goes back to the queue unrun and
+// the daemon pauses. No result is sent unstored, none lost.
+func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
+	testkit.Integration(t) // and RabbitMQ
+	p := openaevtest.NewPlatform(t, serveToken)
+	queue := servetest.PlatformQueue(t, p)
+	const injects = 20
+	for i := range injects {
+		id := fmt.Sprintf("j-%05d", i)
+		p.AddInject(id, openaev.ContractID("noop"))
+		p.FailComplete(id, http.StatusInternalServerError, 1<<20)
+	}
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box,
+		"--outbox-max-bytes", "3000", "--injectors", "noop")
+	defer func() {
+		if t.Failed() {
+			t.Logf("stderr:\n%s", stderr)
+		}
+	}()
+	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+	for i := range injects {
+		servetest.Publish(t, queue, noopMessage(t, fmt.Sprintf("j-%05d", i), nil))
+	}
+	waitUntil(t, "the daemon paused for the full outbox", func() bool {
+		return len(jsonLogs(stderr.String(), "inject not run: the outbox has no room for its result; message returned to the queue")) > 0
+	})
+	kept := len(jsonLogs(stderr.String(), "terminal callback not delivered; kept in the outbox and acknowledged"))
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	for _, msg := range []string{
+		"outbox full when storing the inject's result: sending it without storing it (the inject is not run again)",
+		"terminal callback refused and the outbox full: the inject's result is lost to the platform; message acknowledged so that the inject does not run again",
+	} {
+		if n := len(jsonLogs(stderr.String(), msg)); n > 0 {
+			t.Errorf("%d results found no room after their run: %q", n, msg)
+		}
+	}
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if st, _ := s.Stats(); st.Pending != kept || kept == 0 {
+		t.Errorf("%d results kept in the outbox, %d logged kept: want every run kept", st.Pending, kept)
 	}
 }

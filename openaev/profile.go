@@ -121,21 +121,27 @@ func (p *Profile) Bodies(ctx context.Context, r *runtime.Report) (outbox.Bodies,
 	if err != nil {
 		return outbox.Bodies{}, err
 	}
+	return p.outboxBodies(pl, r.InjectID), nil
+}
+
+// outboxBodies returns the bodies of plan pl of inject id, as Bodies
+// keeps them.
+func (p *Profile) outboxBodies(pl *plan, id string) outbox.Bodies {
 	n := len(pl.sizes)
 	base := p.client.platformURL()
-	path := strings.TrimPrefix(p.client.callbackURL(r.InjectID), base)
+	path := strings.TrimPrefix(p.client.callbackURL(id), base)
 	return outbox.Bodies{N: n, Size: pl.size(), Unsent: pl.unsent, Seq: func(yield func(outbox.Entry) bool) {
 		for i, body := range pl.bodies() {
 			phase := ActionComplete
 			if i > 0 {
 				phase = ActionData
 			}
-			if !yield(outbox.Entry{InjectID: r.InjectID, Phase: phase, ChunkIndex: i, TotalChunks: n, BaseURL: base,
+			if !yield(outbox.Entry{InjectID: id, Phase: phase, ChunkIndex: i, TotalChunks: n, BaseURL: base,
 				Body: body, Profile: ProfileName, Path: path, InjectorID: p.client.cfg.InjectorID}) {
 				return
 			}
 		}
-	}}, nil
+	}}
 }
 
 // Rejected sends the reception of an inject that will not run, unless

@@ -2,11 +2,11 @@ package openaev
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
 	"sync/atomic"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -69,9 +69,13 @@ type HandlerConfig struct {
 	Store *outbox.Store
 	// Wake, when set, is signalled when a callback waits in Store (a
 	// Resender's Wake).
-	Wake    chan<- struct{}
-	Metrics *serve.Metrics
-	Log     *zap.Logger
+	Wake chan<- struct{}
+	// RetryWait is the first wait before a result the outbox had no room
+	// for, not delivered either, is tried again (default 1s; see
+	// unstored).
+	RetryWait time.Duration
+	Metrics   *serve.Metrics
+	Log       *zap.Logger
 }
 
 // Handler runs the platform messages a serve.Daemon consumes: at most one
@@ -99,10 +103,11 @@ type HandlerConfig struct {
 //     keeps the body: the inject is never run again for it. Without an
 //     outbox, the result of an inject that ran is logged (ERROR, with its
 //     signatures) and its message acknowledged all the same.
-//   - An inject runs only when the outbox has room for its result (see
-//     roomCheck: a serve.PauseError otherwise), and a result that finds
-//     it full after the run is sent without being stored, never run
-//     again (see unstored).
+//   - An inject runs only when room for its result is reserved in the
+//     outbox (see reserve: a serve.PauseError otherwise), and a result
+//     that finds it full after the run all the same is sent without being
+//     stored, tried again until the platform or the outbox takes it,
+//     never run again (see unstored).
 //   - A result kept in the outbox for a resend acknowledges the message;
 //     a message the processor refused (*MessageError) or a callback the
 //     platform refused for good is rejected (serve.Permanent); anything
@@ -148,9 +153,11 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 		h.signal()
 		return nil
 	}
-	if err := h.roomCheck(id); err != nil {
+	release, err := h.reserve(id)
+	if err != nil {
 		return err
 	}
+	defer release()
 	joined := false
 	if d.Redelivered {
 		status, err := h.cfg.Processor.profile.client.InjectStatus(ctx, id)
@@ -169,8 +176,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	// The signature types also reach a result sent unstored (sendDirect).
 	ctx, superseded := noteSuperseded(withSignatureTypes(ctx, m))
 	err = h.cfg.Processor.ProcessMessage(ctx, m)
-	if h.unstored(ctx, id, injector, err) {
-		return nil
+	if handled, uerr := h.unstored(ctx, id, injector, err); handled {
+		return uerr
 	}
 	if err == nil && (joined || superseded.Load()) {
 		return nil // no terminal callback of this run: not completed
@@ -271,13 +278,8 @@ func (h *Handler) settle(id, injector string, err error) error {
 // outbox) after the platform refused it, so that it is not lost without a
 // trace: its message is acknowledged, not run again.
 func (h *Handler) lost(id string, r *runtime.Report) {
-	fields := []zap.Field{zap.String("inject_id", id), zap.String("status", string(r.Status))}
-	if p, err := r.Payload(); err == nil {
-		if b, err := json.Marshal(p); err == nil {
-			fields = append(fields, zap.ByteString("undelivered_signatures", b))
-		}
-	}
-	h.log.Error("terminal callback refused and not kept (no outbox): the inject's result is lost to the platform", fields...)
+	h.log.Error("terminal callback refused and not kept (no outbox): the inject's result is lost to the platform",
+		append([]zap.Field{zap.String("inject_id", id)}, signatureFields(r)...)...)
 }
 
 // waiting reports whether a terminal callback of inject id already waits

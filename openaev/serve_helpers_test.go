@@ -78,16 +78,21 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	}
 	e.profile = openaev.NewProfile(c, s.selected, e.log, popts...)
 	var d runtime.Deliverer = e.profile
+	var durable *outbox.Deliverer
 	if o.outbox {
 		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}, MaxBytes: o.outboxMax}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.store.Close() })
-		d = &outbox.Deliverer{Profile: e.profile, Store: s.store, Failed: s.wake}
+		durable = &outbox.Deliverer{Profile: e.profile, Store: s.store, Failed: s.wake}
+		d = durable
 	}
 	e.proc = openaev.NewProcessor(newTestRuntime(e.registry, d, e.log), e.profile)
 	s.handler = openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Store: s.store, Wake: s.wake,
-		Metrics: s.metrics, Log: e.log})
+		RetryWait: time.Millisecond, Metrics: s.metrics, Log: e.log})
+	if durable != nil {
+		durable.Sized = s.handler.Sized // as serve wires it
+	}
 	s.registrar = openaev.NewRegistrar(c, s.selected)
 	// As serve does before it consumes: the platform then holds the
 	// contracts, and validates the outputs of their injects.

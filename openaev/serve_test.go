@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
@@ -35,6 +36,8 @@ func TestHandlerSettles(t *testing.T) {
 	// An outbox with room for the callback keepCallback stores, not for
 	// the result of a run beside it.
 	small := serveOpts{outbox: true, outboxMax: 200}
+	// An outbox with room for a result when the run starts.
+	roomy := serveOpts{outbox: true, outboxMax: 64 << 10}
 	tests := []struct {
 		name        string
 		opts        serveOpts
@@ -91,12 +94,16 @@ func TestHandlerSettles(t *testing.T) {
 		{name: "outbox full: not run, the consumption paused", opts: small,
 			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t); s.fillOutbox(t) },
 			want:  want{settle: "pause outbox full: 200 of 200 bytes", runs: 0, outbox: map[outbox.State]int{outbox.Pending: 2}, log: "inject not run"}},
-		{name: "outbox full after the run: sent without storing it, acknowledged", opts: small,
-			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
+		{name: "outbox filled during the run: sent without storing it, acknowledged", opts: roomy,
+			setup: func(t *testing.T, s *serveEnv) { s.nmap.during = func() { s.fillOutbox(t) } },
 			want:  want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending, log: "sending it without storing it"}},
-		{name: "outbox full after the run, not delivered: the result logged, acknowledged, not run again", opts: small,
-			setup:    func(t *testing.T, s *serveEnv) { s.keepCallback(t) },
-			complete: failure{http.StatusServiceUnavailable, 99},
+		{name: "outbox filled during the run, not delivered at first: tried again until delivered, acknowledged, not run again", opts: roomy,
+			setup:    func(t *testing.T, s *serveEnv) { s.nmap.during = func() { s.fillOutbox(t) } },
+			complete: failure{http.StatusServiceUnavailable, 7},
+			want:     want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending, log: "retrying until the platform or the outbox takes the result"}},
+		{name: "outbox filled during the run, the callback refused for good: the result logged, acknowledged, not run again", opts: roomy,
+			setup:    func(t *testing.T, s *serveEnv) { s.nmap.during = func() { s.fillOutbox(t) } },
+			complete: failure{http.StatusBadRequest, 99},
 			want:     want{counted: "failed", settle: "ack", runs: 1, outbox: pending, log: "the inject's result is lost to the platform"}},
 		{name: "not JSON: rejected", body: `{"injection":`, want: want{counted: "failed", settle: "reject"}},
 		{name: "unselected injector: INVALID_USAGE, rejected", opts: serveOpts{injectors: "noop"},
@@ -163,35 +170,71 @@ func TestHandlerSettles(t *testing.T) {
 	}
 }
 
-// TestHandlerPausesUntilTheOutboxHasRoom checks that once a result found
-// the outbox full (it was sent without being stored), no inject runs
-// until the resender has freed room: the message is handed back with a
-// serve.PauseError whose Wait returns then.
-func TestHandlerPausesUntilTheOutboxHasRoom(t *testing.T) {
-	s := newServeEnv(t, serveOpts{outbox: true, outboxMax: 200})
-	s.keepCallback(t)
-	handle := func(id string) error {
-		return s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)})
-	}
-	if err := handle("i-2"); err != nil {
-		t.Fatalf("first run: %v, want acknowledged (sent without storing it)", err)
-	}
-	var pe *serve.PauseError
-	if err := handle("i-3"); !errors.As(err, &pe) || s.nmap.calls.Load() != 1 {
-		t.Fatalf("after a result found the outbox full: %v, %d runs; want a pause, no run", err, s.nmap.calls.Load())
-	}
-	recs, err := s.store.List()
-	if err != nil || len(recs) != 1 {
-		t.Fatalf("outbox %v %v", recs, err)
-	}
-	if err := s.store.Delete(recs[0].ID); err != nil { // as the resender does once it is delivered
-		t.Fatal(err)
-	}
-	if err := pe.Wait(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	if err := handle("i-3"); err != nil || s.nmap.calls.Load() != 2 {
-		t.Errorf("once the outbox has room: %v, %d runs; want run", err, s.nmap.calls.Load())
+// TestHandlerRunsOnlyWhatItCanKeep checks the outbox tester's case: the
+// platform fails every "complete", so each result stays in the outbox.
+// Each message is run only when the outbox can keep its result: one is
+// stored, or handed back with a serve.PauseError before it runs; no
+// result is ever sent unstored, none lost. Once room is freed (as the
+// resender does), the pause ends and the next message runs, and the
+// outbox, left as full as before, pauses the one after again.
+func TestHandlerRunsOnlyWhatItCanKeep(t *testing.T) {
+	for _, workers := range []int{1, 4} {
+		t.Run(fmt.Sprintf("%d workers", workers), func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{outbox: true, outboxMax: 3000})
+			const injects = 8
+			for i := range injects + 2 {
+				s.platform.FailComplete(fmt.Sprintf("i-%d", i), http.StatusInternalServerError, 1<<20)
+			}
+			handle := func(i int) error {
+				id := fmt.Sprintf("i-%d", i)
+				return s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)})
+			}
+			errs := make([]error, injects)
+			for next := 0; next < injects; next += workers {
+				var wg sync.WaitGroup
+				for i := next; i < min(next+workers, injects); i++ {
+					wg.Go(func() { errs[i] = handle(i) })
+				}
+				wg.Wait()
+			}
+			var pe *serve.PauseError
+			paused := 0
+			for i, err := range errs {
+				switch {
+				case errors.As(err, &pe):
+					paused++
+				case err != nil:
+					t.Errorf("i-%d: %v, want stored and acknowledged, or paused", i, err)
+				}
+			}
+			runs := int(s.nmap.calls.Load())
+			if got := s.records(t)[outbox.Pending]; got != runs || runs+paused != injects || paused == 0 {
+				t.Errorf("%d runs, %d results kept, %d paused of %d: want every run kept, the others paused", runs, got, paused, injects)
+			}
+			if paused == 0 {
+				t.FailNow()
+			}
+			if n := s.logs.FilterMessageSnippet("without storing it").Len(); n != 0 {
+				t.Errorf("%d results found no room after their run", n)
+			}
+			// The resender delivers one: room for one more run, not two.
+			recs, err := s.store.List()
+			if err != nil || len(recs) == 0 {
+				t.Fatalf("outbox %v %v", recs, err)
+			}
+			if err := s.store.Delete(recs[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := pe.Wait(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if err := handle(injects); err != nil || int(s.nmap.calls.Load()) != runs+1 {
+				t.Errorf("once the outbox has room: %v, %d runs; want run", err, s.nmap.calls.Load())
+			}
+			if err := handle(injects + 1); !errors.As(err, &pe) || int(s.nmap.calls.Load()) != runs+1 {
+				t.Errorf("the outbox as full again: %v, %d runs; want a pause, no run", err, s.nmap.calls.Load())
+			}
+		})
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/runtime"
-	"github.com/injectkit/injectkit/transport"
 )
 
 // Profile is a wire profile a Deliverer makes durable: it encodes a report
@@ -80,6 +79,11 @@ type Deliverer struct {
 	// stored). Without it, they return the *UnstoredError of the full
 	// outbox.
 	Unstored func(injectID string, full *FullError)
+	// Sized, when not nil, is told the bytes of each delivery's bodies
+	// (Bodies.Size: the room it needs in the outbox) before they are
+	// stored, for a caller that reserves room before running the next
+	// inject.
+	Sized func(size int64)
 	// Abort, when not nil, is held by each send (see Aborter): once it
 	// fires (a second interrupt), no more body is posted (the POST in
 	// flight is cut short), the bodies not yet stored are stored still,
@@ -138,6 +142,9 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 	pctx, aborted, release := d.hold(ctx)
 	defer release()
+	if d.Sized != nil {
+		d.Sized(b.Size)
+	}
 	err := d.send(ctx, b)
 	var (
 		ue *UnstoredError
@@ -380,20 +387,4 @@ func (d *Deliverer) holdBack(se *runtime.StoredError, failedAt Record, rest []Re
 		default:
 		}
 	}
-}
-
-// failedChunk places a chunk's error in its send, as transport's
-// Client.Send does.
-func failedChunk(err error, i, total int) error {
-	var te *transport.TransmissionError
-	if total > 1 && errors.As(err, &te) {
-		cp := *te
-		cp.Chunk, cp.Total = i, total
-		cp.Delivered = make([]int, i)
-		for k := range cp.Delivered {
-			cp.Delivered[k] = k
-		}
-		return &cp
-	}
-	return err
 }

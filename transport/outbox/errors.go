@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/injectkit/injectkit/transport"
 )
 
 // Sentinels matched with errors.Is.
@@ -162,3 +164,19 @@ func (e *UnstoredError) Error() string {
 
 // Unwrap returns the store's error.
 func (e *UnstoredError) Unwrap() error { return e.Err }
+
+// failedChunk places a chunk's error in its send, as transport's
+// Client.Send does.
+func failedChunk(err error, i, total int) error {
+	var te *transport.TransmissionError
+	if total > 1 && errors.As(err, &te) {
+		cp := *te
+		cp.Chunk, cp.Total = i, total
+		cp.Delivered = make([]int, i)
+		for k := range cp.Delivered {
+			cp.Delivered[k] = k
+		}
+		return &cp
+	}
+	return err
+}

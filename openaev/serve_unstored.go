@@ -1,0 +1,189 @@
+package openaev
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// The result of an inject that ran and found the outbox full.
+//
+// The inject ran: running it again would run it twice, so its result is
+// what has to be kept. It is sent without being stored; when that fails,
+// its signatures are logged (ERROR, once) and it is tried again with
+// backoff (RetryWait, doubled up to maxRetryWait): stored in the outbox
+// once there is room for it, else sent again without storing it. The
+// message stays unacknowledged until the platform or the outbox took the
+// result, and the room reserved for it stays reserved, so no other inject
+// runs meanwhile when the outbox is full. Only a refusal retrying cannot
+// change (the platform refuses the token or the callback for good) loses
+// it: logged, acknowledged, never run again. A daemon that stops
+// meanwhile leaves the message unacknowledged: the broker delivers it
+// again and, the platform not showing the inject finished, it runs again.
+
+// maxRetryWait caps the wait between two tries of a result sent unstored.
+const maxRetryWait = time.Minute
+
+// Sized records the bytes of a result about to be stored (an
+// outbox.Deliverer's Sized hook): the room reserved for each run is at
+// least that of the largest result so far.
+func (h *Handler) Sized(size int64) { h.sized(size) }
+
+// unstored handles the result of an inject that ran and found the outbox
+// full (err): it is sent without being stored, tried again until the
+// platform or the outbox takes it (see above). It reports false when err
+// is not that; then the caller settles err. Otherwise the error it
+// returns settles the message: nil, acknowledged.
+func (h *Handler) unstored(ctx context.Context, id, injector string, err error) (handled bool, _ error) {
+	var fe *outbox.FullError
+	var de *runtime.DeliveryError
+	var ue *outbox.UnstoredError
+	if h.cfg.Store == nil || !errors.As(err, &fe) || !errors.As(err, &de) || de.Report == nil {
+		return false, nil
+	}
+	h.sized(fe.Need)
+	from := 0 // the bodies the platform took
+	if errors.As(err, &ue) {
+		from = len(ue.Delivered)
+	}
+	log := h.log.With(zap.String("inject_id", id))
+	log.Warn("outbox full when storing the inject's result: sending it without storing it (the inject is not run again)",
+		zap.Error(err))
+	r := de.Report
+	p := h.cfg.Processor.profile
+	pl, perr := p.plan(ctx, r, p.manifestOf(r), p.client.Version(ctx))
+	if perr != nil {
+		h.lostResult(log, r, perr)
+		h.cfg.Metrics.InjectFailed(injector)
+		return true, nil
+	}
+	wait := h.cfg.RetryWait
+	if wait <= 0 {
+		wait = time.Second
+	}
+	for attempt := 1; ; attempt++ {
+		n, kept, serr := h.keep(ctx, p, pl, r, from)
+		from = n
+		switch {
+		case serr == nil:
+			if kept {
+				log.Info("the inject's result found room in the outbox: kept for a resend; message acknowledged",
+					zap.String("outbox", h.cfg.Store.Path()), zap.Int("attempt", attempt))
+				h.signal()
+			} else if attempt > 1 {
+				log.Info("the inject's result sent without storing it; message acknowledged", zap.Int("attempt", attempt))
+			}
+			h.cfg.Metrics.InjectCompleted(injector)
+			return true, nil
+		case final(serr):
+			h.lostResult(log, r, serr)
+			h.cfg.Metrics.InjectFailed(injector)
+			return true, nil
+		case attempt == 1:
+			fields := append(signatureFields(r), zap.Error(serr), zap.Duration("retry_in", wait))
+			log.Error("terminal callback not delivered and the outbox full: retrying until the platform or the outbox "+
+				"takes the result; the message stays unacknowledged so that the inject does not run again", fields...)
+		default:
+			log.Warn("terminal callback still not delivered, the outbox full: retrying", zap.Int("attempt", attempt),
+				zap.Error(serr), zap.Duration("retry_in", wait))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return true, errors.Join(serr, ctx.Err()) // requeued: neither delivered nor kept
+		case <-t.C:
+		}
+		wait = min(2*wait, maxRetryWait)
+	}
+}
+
+// keep tries once to deliver the bodies of plan pl from index from on:
+// stored in the outbox and sent when none was sent yet and it has room
+// for them, sent without storing them otherwise. It returns the bodies
+// the platform took (from on), whether the outbox keeps the result, and
+// the error of the first body neither delivered nor kept.
+func (h *Handler) keep(ctx context.Context, p *Profile, pl *plan, r *runtime.Report, from int) (int, bool, error) {
+	b := p.outboxBodies(pl, r.InjectID)
+	if from == 0 && h.hasRoom(b.Size) {
+		d := &outbox.Deliverer{Profile: planned{Profile: p, b: b}, Store: h.cfg.Store, Failed: h.cfg.Wake}
+		err := d.Deliver(ctx, r)
+		var se *runtime.StoredError
+		var ue *outbox.UnstoredError
+		switch {
+		case err == nil:
+			return b.N, false, nil
+		case errors.As(err, &se) && se.Pending > 0:
+			return 0, true, nil
+		case errors.As(err, &ue):
+			from = len(ue.Delivered) // full again: sent unstored below
+		default:
+			return 0, false, err
+		}
+	}
+	for i, body := range pl.bodies() {
+		if i < from {
+			continue
+		}
+		if err := p.PostBody(ctx, r.InjectID, i, body); err != nil {
+			return from, false, failedBody(err, i, b.N)
+		}
+		from = i + 1
+	}
+	return from, false, nil
+}
+
+// hasRoom reports whether the outbox has room for size more bytes.
+func (h *Handler) hasRoom(size int64) bool {
+	st, err := h.cfg.Store.Stats()
+	return err == nil && st.Bytes+size <= h.cfg.Store.MaxBytes()
+}
+
+// planned is a profile whose bodies are planned already (the per-target
+// traces were sent with the first try).
+type planned struct {
+	*Profile
+	b outbox.Bodies
+}
+
+func (p planned) Bodies(context.Context, *runtime.Report) (outbox.Bodies, error) { return p.b, nil }
+
+// final reports whether retrying cannot deliver a callback: the platform
+// refuses the token or the callback for good.
+func final(err error) bool {
+	var auth *AuthorizationError
+	return errors.As(err, &auth) || errors.Is(err, ErrPermanent)
+}
+
+// failedBody names body i of n in err when there are several.
+func failedBody(err error, i, n int) error {
+	if n > 1 {
+		return &PartialError{Delivered: i, Total: n, Err: err}
+	}
+	return err
+}
+
+// lostResult logs the result of an inject that ran and that neither the
+// platform nor the outbox took: its message is acknowledged, the inject
+// not run again.
+func (h *Handler) lostResult(log *zap.Logger, r *runtime.Report, err error) {
+	log.Error("terminal callback refused and the outbox full: the inject's result is lost to the platform; "+
+		"message acknowledged so that the inject does not run again", append(signatureFields(r), zap.Error(err))...)
+}
+
+// signatureFields are the log fields of a report's status and signatures.
+func signatureFields(r *runtime.Report) []zap.Field {
+	fields := []zap.Field{zap.String("status", string(r.Status))}
+	if p, err := r.Payload(); err == nil {
+		if b, err := json.Marshal(p); err == nil {
+			fields = append(fields, zap.ByteString("undelivered_signatures", b))
+		}
+	}
+	return fields
+}
