@@ -208,9 +208,11 @@ func (h *Handler) HandleOversize(ctx context.Context, head []byte, size, limit i
 }
 
 // received counts an inject received for the first time: a redelivery
-// is counted in injectkit_redeliveries_total.
+// is counted in injectkit_redeliveries_total, unless the daemon returned
+// its message to the queue unhandled (Returned): handled for the first
+// time now.
 func (h *Handler) received(d serve.Delivery, injector string) {
-	if !d.Redelivered {
+	if !d.Redelivered || d.Returned {
 		h.cfg.Metrics.InjectReceived(injector)
 	}
 }

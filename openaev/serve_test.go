@@ -47,9 +47,12 @@ func TestHandlerSettles(t *testing.T) {
 		statusRead  failure // of the reads of i-1's status
 		body        string  // "" for the nmap message of inject i-1
 		redelivered bool
+		returned    bool // redelivered after the daemon returned it unhandled
 		want        want
 	}{
 		{name: "delivered", want: want{counted: "completed", settle: "ack", runs: 1, completions: 1}},
+		{name: "redelivered after the daemon returned it unhandled: received, run", redelivered: true, returned: true,
+			want: want{counted: "completed", settle: "ack", runs: 1, completions: 1}},
 		{name: "redelivered, not finished: run", redelivered: true,
 			want: want{counted: "completed", settle: "ack", runs: 1, completions: 1, log: "redelivered message of an unfinished inject"}},
 		{name: "redelivered, finished: not run, no reopening", redelivered: true,
@@ -128,7 +131,7 @@ func TestHandlerSettles(t *testing.T) {
 			if tt.statusRead.times > 0 {
 				s.platform.FailInjectRead("i-1", tt.statusRead.status, tt.statusRead.times)
 			}
-			err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body, Redelivered: tt.redelivered})
+			err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body, Redelivered: tt.redelivered, Returned: tt.returned})
 			if got := settlement(err); got != tt.want.settle {
 				t.Errorf("settlement %s (%v), want %s", got, err, tt.want.settle)
 			}
@@ -156,7 +159,7 @@ func TestHandlerSettles(t *testing.T) {
 				}
 			}
 			wantReceived := 1.0
-			if tt.redelivered {
+			if tt.redelivered && !tt.returned {
 				wantReceived = 0 // counted in injectkit_redeliveries_total
 			}
 			if got := servetest.Metric(t, s.prom, "injectkit_injects_received_total"); got != wantReceived {

@@ -151,7 +151,8 @@ type runner struct {
 	shutdownTimeout        time.Duration
 	heartbeatInterval      time.Duration
 	requeueDelay           time.Duration
-	retries                retries // the failures of each message, for its requeue delay
+	retries                retries   // the failures of each message, for its requeue delay
+	unhandled              unhandled // the messages returned to the queue unhandled
 	minBackoff, maxBackoff time.Duration
 	name                   string
 	maxMessageSize         int64

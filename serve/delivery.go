@@ -14,6 +14,10 @@ type Delivery struct {
 	// acknowledged. It may have been handled already (a consumer that
 	// died between the platform's answer and its acknowledgement).
 	Redelivered bool
+	// Returned, on a redelivered message, says that this daemon returned
+	// it to the queue unhandled (prefetched when it paused) after a first
+	// delivery: no Handler has seen it, it is received for the first time.
+	Returned bool
 	// Lost, when set, reports whether the channel the message came on has
 	// closed since it was delivered: its acknowledgement can no longer
 	// land, and the broker delivers it again, to this consumer or another,

@@ -47,7 +47,8 @@
 //
 // While paused (the token, or a PauseError) the daemon stays connected to
 // the broker with its consumer cancelled (prefetched messages go back to
-// the queue): injectkit_broker_connected stays 1 and
+// the queue, and come back flagged redelivered with Delivery.Returned
+// set: no Handler saw them): injectkit_broker_connected stays 1 and
 // injectkit_consumption_paused is 1. It consumes again on the same
 // channel once every pause has ended.
 //

@@ -60,3 +60,53 @@ func (rt *retries) forget(body []byte) {
 	delete(rt.n, key)
 	rt.mu.Unlock()
 }
+
+// unhandled remembers the messages this daemon returned to the queue
+// without handing them to the Handler (prefetched when it paused), by the
+// digest of their body: the broker flags them redelivered when they come
+// back, though no handler has seen them. Bounded by maxKeys (past it, one
+// is forgotten: it then comes back as a plain redelivery). The zero value
+// is ready; it is safe for concurrent use.
+type unhandled struct {
+	mu sync.Mutex
+	n  map[[sha256.Size]byte]struct{}
+}
+
+// returned records the message body returned unhandled: a first delivery,
+// or a message that was only ever returned unhandled before (another
+// consumer may have handled a redelivery).
+func (u *unhandled) returned(body []byte, redelivered bool) {
+	key := sha256.Sum256(body)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if _, seen := u.n[key]; redelivered && !seen {
+		return
+	}
+	if u.n == nil {
+		u.n = map[[sha256.Size]byte]struct{}{}
+	}
+	if len(u.n) >= maxKeys {
+		for k := range u.n {
+			delete(u.n, k)
+			break
+		}
+	}
+	u.n[key] = struct{}{}
+}
+
+// take reports whether the message body was returned unhandled, and
+// forgets it: it is being handed to the Handler.
+func (u *unhandled) take(body []byte) bool {
+	u.mu.Lock()
+	none := len(u.n) == 0
+	u.mu.Unlock()
+	if none {
+		return false // no digest to compute
+	}
+	key := sha256.Sum256(body)
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	_, seen := u.n[key]
+	delete(u.n, key)
+	return seen
+}

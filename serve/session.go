@@ -31,6 +31,8 @@ type job struct {
 	dl   amqp.Delivery
 	sess *session
 	once sync.Once
+	// returned: a redelivery of a message returned unhandled (unhandled)
+	returned bool
 }
 
 func (j *job) settle(f func() error) (settled bool, err error) {
@@ -169,6 +171,7 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				// paused handler returned, or one prefetched): back to the
 				// queue unhandled.
 				if dl.Nack(false, true) == nil {
+					r.unhandled.returned(dl.Body, dl.Redelivered)
 					r.metrics.message(OutcomeRequeued)
 				}
 				r.log.Warn("stopped consuming: "+reason, zap.String("queue", s.reg.Queue), zap.String("consumer", s.tag))
@@ -223,6 +226,7 @@ func (r *runner) stopConsuming(s *session) {
 			}
 			if err := dl.Nack(false, true); err == nil {
 				n++
+				r.unhandled.returned(dl.Body, dl.Redelivered)
 				r.metrics.message(OutcomeRequeued)
 			}
 		case <-timeout.C:
@@ -246,7 +250,7 @@ func (r *runner) closeSession(s *session) {
 
 // start handles one delivery in its own goroutine; the caller holds a slot.
 func (r *runner) start(s *session, dl amqp.Delivery) {
-	j := &job{dl: dl, sess: s}
+	j := &job{dl: dl, sess: s, returned: dl.Redelivered && r.unhandled.take(dl.Body)}
 	r.jobsMu.Lock()
 	r.jobs[j] = struct{}{}
 	r.jobsMu.Unlock()
@@ -288,7 +292,8 @@ func (r *runner) handle(j *job) (err error) {
 		}
 	}()
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
-		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.dl.Redelivered, Lost: j.sess.ch.IsClosed})
+		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.dl.Redelivered, Returned: j.returned,
+			Lost: j.sess.ch.IsClosed})
 	}
 	return r.d.Handler.Handle(r.base, j.dl.Body)
 }
