@@ -245,7 +245,7 @@ func (h *Handler) settle(id, injector string, err error) error {
 		h.cfg.Metrics.InjectCompleted(injector)
 		return nil
 	case errors.As(err, &auth):
-		ue := &serve.UnauthorizedError{Err: err, Durable: stored, Key: id}
+		ue := &serve.UnauthorizedError{Err: err, Durable: stored, Key: id, Injector: injector}
 		var de *runtime.DeliveryError
 		if errors.As(err, &de) && de.Report != nil {
 			ue.Ran = true

@@ -135,6 +135,9 @@ func TestHandlerSettles(t *testing.T) {
 			if got := settlement(err); got != tt.want.settle {
 				t.Errorf("settlement %s (%v), want %s", got, err, tt.want.settle)
 			}
+			if ue := (*serve.UnauthorizedError)(nil); errors.As(err, &ue) && tt.body == "" && ue.Injector != "nmap" {
+				t.Errorf("refusal labelled injector %q, want nmap (counted failed under it once the daemon rejects it)", ue.Injector)
+			}
 			if n := s.nmap.calls.Load(); n != tt.want.runs {
 				t.Errorf("nmap ran %d times, want %d", n, tt.want.runs)
 			}

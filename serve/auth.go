@@ -211,6 +211,7 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
 	r.auth.forget(ue.Key)
 	if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
 		r.metrics.message(OutcomeRejected)
+		r.metrics.InjectFailed(ue.Injector)
 	}
 	log.Error("the platform refused this message's requests "+strconv.Itoa(times)+" times while it accepted the registration: "+
 		"message rejected without requeue (the platform does not know its inject, or the token has no rights on it)",

@@ -142,7 +142,7 @@ func TestIntegrationUnauthorizedPausesConsumption(t *testing.T) {
 func TestIntegrationOneRefusedMessageDoesNotPause(t *testing.T) {
 	h := &deliveries{fn: func(d serve.Delivery, _ int) error {
 		if strings.Contains(string(d.Body), "gone") {
-			return &serve.UnauthorizedError{Err: errors.New("reception rejected: status 404"), Key: "inj-gone"}
+			return &serve.UnauthorizedError{Err: errors.New("reception rejected: status 404"), Key: "inj-gone", Injector: "nmap"}
 		}
 		return nil
 	}}
@@ -156,6 +156,9 @@ func TestIntegrationOneRefusedMessageDoesNotPause(t *testing.T) {
 	})
 	if n := len(h.all()); n != 3 {
 		t.Errorf("handled %d times, want AuthFailures (3)", n)
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_injects_failed_total", "injector", "nmap"); got != 1 {
+		t.Errorf("injects failed %v, want the rejected one counted under its injector", got)
 	}
 	if f.logs.FilterMessageSnippet("consumption paused").Len() != 0 {
 		t.Error("one refused message paused the daemon")

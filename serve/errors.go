@@ -64,6 +64,9 @@ type UnauthorizedError struct {
 	// Key names what the message is about (its inject id); "" never
 	// rejects it.
 	Key string
+	// Injector labels the inject in the metrics when its message is
+	// rejected ("" when unknown).
+	Injector string
 }
 
 func (e *UnauthorizedError) Error() string { return e.Err.Error() }
