@@ -84,7 +84,7 @@ type executionConfig struct {
 // platformConfig is the OpenAEV platform `serve` registers with.
 type platformConfig struct {
 	URL          string          `config:"openaev_url,required,url" usage:"OpenAEV platform base URL (required)"`
-	Token        string          `config:"token,secret" usage:"OpenAEV API token"`
+	Token        string          `config:"token,secret,required" usage:"OpenAEV API token (required)"`
 	Tenant       string          `config:"tenant" usage:"OpenAEV tenant id; API paths become /api/tenants/{tenant}/…"`
 	InjectorID   string          `config:"injector_id,required" usage:"the injector's UUID on the platform (required)"`
 	InjectorName string          `config:"injector_name" default:"injectkit" usage:"injector name shown by the platform"`

@@ -97,6 +97,39 @@ func serveWith(t *testing.T, reg *framework.Registry, env map[string]string, arg
 	return d
 }
 
+// TestServeRefusesAMissingToken checks that serve without a token (the
+// platform authorizes every request with it) exits 2 naming where to give
+// it, before it contacts the platform, rather than registering without
+// one and exiting on the 401.
+func TestServeRefusesAMissingToken(t *testing.T) {
+	const want = `required (--token, INJECTKIT_TOKEN or token in the config file)`
+	p := openaevtest.NewPlatform(t, serveToken)
+	base := []string{"--openaev-url", p.URL, "--injector-id", injectorID, "--listen-addr", ""}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+	}{
+		{"none given", base, nil},
+		{"blank flag", append(base, "--token", "  "), nil},
+		{"blank environment", base, map[string]string{"INJECTKIT_TOKEN": " "}},
+		{"blank in the config file", append(base, "--config", writeFile(t, "c.yaml", "token: ''\n")), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stderr, stop := serveRun(t, tt.env, tt.args...)
+			waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
+			if code := stop(); code != cli.ExitUsage || !strings.Contains(stderr.String(), `invalid token ""`) ||
+				!strings.Contains(stderr.String(), want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, cli.ExitUsage, want)
+			}
+			if calls := p.AllCalls(); len(calls) != 0 {
+				t.Errorf("%d requests sent to the platform, want none: %+v", len(calls), calls)
+			}
+		})
+	}
+}
+
 func TestServeConfigErrors(t *testing.T) {
 	base := []string{"--openaev-url", "http://127.0.0.1:1", "--token", serveToken, "--injector-id", injectorID}
 	notPNG := writeFile(t, "bad.png", "not a png")
@@ -107,13 +140,13 @@ func TestServeConfigErrors(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"no platform URL", []string{"--injector-id", injectorID}, nil, "openaev_url"},
-		{"no injector id", []string{"--openaev-url", "http://127.0.0.1:1"}, nil, "injector_id"},
-		{"platform URL with credentials", []string{"--openaev-url", "http://u:pw@127.0.0.1:1", "--injector-id", injectorID}, nil,
+		{"no platform URL", []string{"--token", serveToken, "--injector-id", injectorID}, nil, "openaev_url"},
+		{"no injector id", []string{"--openaev-url", "http://127.0.0.1:1", "--token", serveToken}, nil, "injector_id"},
+		{"platform URL with credentials", []string{"--openaev-url", "http://u:pw@127.0.0.1:1", "--token", serveToken, "--injector-id", injectorID}, nil,
 			`invalid openaev_url "http://u:xxxxx@127.0.0.1:1" (--openaev-url): must not hold credentials`},
-		{"platform URL scheme", []string{"--openaev-url", "ftp://127.0.0.1:1", "--injector-id", injectorID}, nil,
+		{"platform URL scheme", []string{"--openaev-url", "ftp://127.0.0.1:1", "--token", serveToken, "--injector-id", injectorID}, nil,
 			`invalid openaev_url "ftp://127.0.0.1:1" (--openaev-url): scheme must be http or https`},
-		{"injector id not a UUID", []string{"--openaev-url", "http://127.0.0.1:1", "--injector-id", "inj-1"}, nil, `"inj-1"`},
+		{"injector id not a UUID", []string{"--openaev-url", "http://127.0.0.1:1", "--token", serveToken, "--injector-id", "inj-1"}, nil, `"inj-1"`},
 		{"no workers", append(base, "--workers", "0"), nil, `workers "0"`},
 		{"bad shutdown timeout", append(base, "--shutdown-timeout", "soon"), nil, `shutdown_timeout "soon"`},
 		{"zero heartbeat from env", base, map[string]string{"INJECTKIT_HEARTBEAT_INTERVAL": "0s"}, `heartbeat_interval "0s"`},
