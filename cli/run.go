@@ -75,7 +75,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 		req.InjectID = uuid.NewString()
 	}
 	warnNoToken(log, cfg.Backend)
-	if cfg.Profile == ProfileOpenAEV {
+	if cfg.openAEV() {
 		if err := openAEVTooLarge(c.Context, o, cfg, log, req); err != nil {
 			return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err))}
 		}

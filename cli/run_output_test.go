@@ -106,6 +106,39 @@ func TestRunSummarySaysWhereTheSignaturesWent(t *testing.T) {
 	}
 }
 
+// A platform message runs with the openaev profile, --profile openaev or
+// not: the summary names the platform it reported to, not the callback
+// profile's route.
+func TestRunSummaryOfAnOpenAEVMessageNamesThePlatform(t *testing.T) {
+	p := openaevtest.NewPlatform(t, platformToken)
+	registered(t, p, platformToken, registry())
+	p.AddInject("inj-sum", openaev.ContractID("noop"))
+	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-sum","inject_injector_contract":{"injector_contract_id":"whatever"},
+		"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"--openaev-message", []string{"--openaev-message", msg}},
+		{"--openaev-message, --profile openaev", []string{"--openaev-message", msg, "--profile", cli.ProfileOpenAEV}},
+		{"openaev_message in the config file", []string{"--config", writeFile(t, "c.yaml", "openaev_message: "+msg+"\n")}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "noop", "--backend-url", p.URL, "--token", platformToken, "--outbox", "none",
+				"--log-level", "error"}, tt.args...)
+			r := onConsoles(t, registry(), true, false, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+			if last, want := lines[len(lines)-1], "result delivered to the OpenAEV platform at "+p.URL; !strings.HasPrefix(last, want) {
+				t.Errorf("last line %q, want %q…\n%s", last, want, r.stdout)
+			}
+		})
+	}
+}
+
 // portscanRegistry runs portscan, an nmap-shaped injector (serve_test.go).
 func portscanRegistry() *framework.Registry { return serveRegistry() }
 

@@ -131,7 +131,7 @@ func addParams(req *runtime.Request, cfg *runConfig, reg *framework.Registry) er
 		}
 		val, err := framework.ParseParam(m, k, v)
 		switch {
-		case err != nil && cfg.Profile == ProfileOpenAEV:
+		case err != nil && cfg.openAEV():
 			// The runtime refuses it, as an inject file's param, and the
 			// platform gets its reception and INVALID_USAGE.
 			val = v
@@ -158,7 +158,7 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 	l := newTargetList(cfg.MaxTargets, true)
 	l.whereOf = cfg.whereItem
 	l.limits(cfg)
-	l.lenient = cfg.Profile == ProfileOpenAEV // its INVALID_USAGE reports a bad target
+	l.lenient = cfg.openAEV() // its INVALID_USAGE reports a bad target
 	cloud := cfg.CloudProvider != "" || cfg.CloudAccount != "" || len(cfg.CloudRegions) > 0 || len(cfg.TargetServices) > 0
 	if !cloud && len(cfg.Queries) == 0 {
 		// The common case: each --target and line of --targets-file is a
@@ -239,7 +239,7 @@ func (l *targetList) limits(cfg runConfig) {
 func injectFileTargets(cfg runConfig, specs []runtime.TargetSpec) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, false)
 	l.limits(cfg)
-	l.lenient = cfg.Profile == ProfileOpenAEV
+	l.lenient = cfg.openAEV()
 	src := l.source(fromInjectFile, cfg.InjectFile)
 	l.grow(len(specs))
 	for i, s := range specs {

@@ -187,7 +187,7 @@ func (v *runView) where(r *runtime.Report, err error) string {
 		return "signatures NOT delivered: " + oneLine(err.Error())
 	}
 	base := strings.TrimSuffix(httpx.StripCredentials(v.cfg.Backend.URL), "/")
-	if v.cfg.Profile == ProfileOpenAEV {
+	if v.cfg.openAEV() {
 		line := "result delivered to the OpenAEV platform at " + base
 		v.mu.Lock()
 		pv := v.platform
