@@ -160,8 +160,9 @@ func showInjector(o Options, m framework.Manifest, values map[string]string) err
 	return nil
 }
 
-// paramLine is "name <type>, default d[, required]"; the type of a
-// bounded int is "int from min to max".
+// paramLine is "name <type>, default d[, required]" ("no default" in
+// place of "default d" when the param is optional and has none); the type
+// of a bounded int is "int from min to max".
 func paramLine(p framework.Param) string {
 	typ := p.Type
 	switch {
@@ -171,10 +172,11 @@ func paramLine(p framework.Param) string {
 		typ += " from " + p.Min + " to " + p.Max
 	}
 	line := p.Name + " <" + typ + ">"
-	if p.Default == "" {
-		line += ", no default"
-	} else {
+	switch {
+	case p.Default != "":
 		line += ", default " + p.Default
+	case !p.Required: // a required param has no default to speak of
+		line += ", no default"
 	}
 	if p.Required {
 		line += ", required"

@@ -155,6 +155,58 @@ func TestRequiredParamMissingOrNull(t *testing.T) {
 	}
 }
 
+type modeParams struct {
+	Mode string `json:"mode" param:"enum=a|b,required" doc:"how"`
+}
+
+type moded struct{}
+
+func (moded) NewParams() any { return &modeParams{} }
+func (moded) Execute(_ context.Context, in *framework.Inject) framework.ToolOutput {
+	p, err := framework.ParamsOf[modeParams](in)
+	if err != nil {
+		return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: err.Error()}}
+	}
+	return framework.ToolOutput{ExtraSignatures: map[string]any{"mode": p.Mode}}
+}
+func (m moded) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "moded", Params: framework.MustParamsSpec(m.NewParams())}
+}
+
+// A required enum param, as docs/writing-an-injector.md offers it
+// (`param:"enum=a|b,required"`, NewParams leaving it empty), has no
+// default: the injector is listed and runs; a run without it, or with a
+// value outside the enum, is refused.
+func TestRequiredEnumParamWithoutDefault(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("moded", func() framework.Executor { return moded{} }) })
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string // in stdout, or stderr for a refusal
+	}{
+		{"listed", []string{"injectors"}, 0, "moded"},
+		{"shown", []string{"injectors", "moded"}, 0, "mode <a|b>, required"},
+		{"run with it", []string{"run", "moded", "--target", "127.0.0.1", "--param", "mode=b", "-o", "json"}, 0,
+			`"signature_type":"mode","signature_value":"b"`},
+		{"run without it", []string{"run", "moded", "--target", "127.0.0.1"}, 2, "missing param mode"},
+		{"run with another value", []string{"run", "moded", "--target", "127.0.0.1", "--param", "mode=c"}, 2, `invalid param "mode=c" (--param)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, reg, nil, tt.args...)
+			out := r.stdout
+			if tt.code != 0 {
+				out = r.stderr
+			}
+			if r.code != tt.code || !strings.Contains(out, tt.want) || strings.Contains(r.stdout+r.stderr, "BROKEN") ||
+				strings.Contains(r.stdout, "mode <a|b>, default") || strings.Contains(r.stdout, "mode <a|b>, no default") {
+				t.Errorf("exit %d, want %d with %q:\nstdout %s\nstderr %s", r.code, tt.code, tt.want, r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
 // manifestedBare is bare with a manifest listing the params of its struct.
 type manifestedBare struct{ bare }
 

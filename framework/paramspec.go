@@ -45,10 +45,11 @@ var ErrParamsSpec = errors.New("params spec")
 //   - Doc: the `doc:"…"` tag, free text (commas allowed). A duration param's
 //     doc ends with DurationDoc.
 //   - Enum and Required: the `param:"…"` tag, comma-separated options:
-//     enum=a|b|c lists the only valid values of a string field;
-//     required means the param must be given a value (DecodeParams
-//     rejects an inject without it, with null, or, a string, with "").
-//     An unknown option is an error.
+//     enum=a|b|c lists the only valid values of a string field, its
+//     default among them unless the param is required and NewParams
+//     leaves it empty (no default); required means the param must be
+//     given a value (DecodeParams rejects an inject without it, with null,
+//     or, a string, with ""). An unknown option is an error.
 //
 // For example:
 //
@@ -90,7 +91,8 @@ func ParamsSpec(v any) ([]Param, error) {
 		if f.kind == ParamDuration {
 			p.Doc = durationDoc(p.Doc)
 		}
-		if p.Type == ParamEnum && !slices.Contains(p.Enum, p.Default) {
+		// A required param has no default: its zero value is no choice.
+		if p.Type == ParamEnum && !(p.Required && p.Default == "") && !slices.Contains(p.Enum, p.Default) {
 			return nil, fmt.Errorf("%w: field %s: default %q is not one of %s",
 				ErrParamsSpec, f.goName, p.Default, strings.Join(p.Enum, ", "))
 		}

@@ -106,6 +106,50 @@ func TestParamsSpecErrors(t *testing.T) {
 	}
 }
 
+// A required enum param has no default: NewParams may leave it empty, and
+// its spec says so; an optional one must default to one of its values.
+func TestParamsSpecRequiredEnumWithoutDefault(t *testing.T) {
+	tests := []struct {
+		name    string
+		v       any
+		wantErr string // "" when described
+	}{
+		{"required, empty", &struct {
+			Mode string `json:"mode" param:"enum=a|b,required"`
+		}{}, ""},
+		{"required first, empty", &struct {
+			Mode string `json:"mode" param:"required,enum=a|b"`
+		}{}, ""},
+		{"required, a default", &struct {
+			Mode string `json:"mode" param:"enum=a|b,required"`
+		}{Mode: "b"}, ""},
+		{"required, a default outside", &struct {
+			Mode string `json:"mode" param:"enum=a|b,required"`
+		}{Mode: "c"}, `default "c" is not one of a, b`},
+		{"optional, empty", &struct {
+			Mode string `json:"mode" param:"enum=a|b"`
+		}{}, `default "" is not one of a, b`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			spec, err := framework.ParamsSpec(tt.v)
+			if tt.wantErr != "" {
+				if !errors.Is(err, framework.ErrParamsSpec) || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Errorf("ParamsSpec = %v, want ErrParamsSpec saying %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParamsSpec: %v", err)
+			}
+			p := spec[0]
+			if p.Type != framework.ParamEnum || !p.Required || strings.Join(p.Enum, "|") != "a|b" {
+				t.Errorf("param %+v, want a required enum of a|b", p)
+			}
+		})
+	}
+}
+
 func TestMustParamsSpecPanics(t *testing.T) {
 	defer func() {
 		if v := recover(); v == nil || !strings.Contains(fmt.Sprint(v), "unsupported type") {
