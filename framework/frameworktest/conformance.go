@@ -69,7 +69,7 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 // through t (any testing.TB; with a *testing.T each group is a subtest):
 //   - manifest: a name (the registered one when Options.Name is set), a
 //     known category, params of known types with unique names, enums with
-//     values and a default among them;
+//     values and a default among them (a required one may have none);
 //   - params: NewParams returns a fresh pointer to a struct each call, that
 //     framework.ParamsSpec describes, whose defaults validate
 //     (framework.CheckParams), or, when Options.Params is given, the

@@ -95,7 +95,7 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 		}
 	}
 	if len(required) > 0 {
-		t.Errorf("required params %s have no default: give them in Options.Params", strings.Join(required, ", "))
+		t.Errorf("required params %s have no default: give them in Options.Params, with ConformanceWith", strings.Join(required, ", "))
 		return
 	}
 	if err := framework.CheckParams(c.ex, defaults); err != nil {
@@ -108,7 +108,7 @@ func (c *checker) checkDefaults(t testing.TB, defaults any, spec []framework.Par
 func requiredHint(err error) string {
 	var ve *signatures.ValidationError
 	if errors.As(err, &ve) && strings.HasPrefix(ve.Reason, framework.ReasonRequired) {
-		return " (a required param has no default: give it in Options.Params)"
+		return " (a required param has no default: give it in Options.Params, with ConformanceWith)"
 	}
 	return ""
 }

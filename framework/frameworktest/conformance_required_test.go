@@ -40,7 +40,8 @@ func (needsToken) Execute(_ context.Context, in *framework.Inject) framework.Too
 }
 
 // A required param that Options.Params gives passes every check; without
-// it, Conformance says to give it in Options.Params.
+// it, Conformance says to give it in Options.Params, which only
+// ConformanceWith takes.
 func TestConformanceRequiredParamFromOptions(t *testing.T) {
 	given := frameworktest.Options{Params: map[string]any{"token": "t0k"}}
 	if msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, needsToken{}, given) }); len(msgs) != 0 {
@@ -49,7 +50,7 @@ func TestConformanceRequiredParamFromOptions(t *testing.T) {
 	msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, needsToken{}, frameworktest.Options{}) })
 	found := false
 	for _, m := range msgs {
-		if strings.Contains(m, "token") && strings.Contains(m, "Options.Params") {
+		if strings.Contains(m, "token") && strings.Contains(m, "Options.Params, with ConformanceWith") {
 			found = true
 		}
 	}

@@ -14,4 +14,8 @@
 //
 // Any other block fails the test, which names the document and the line of
 // the block.
+//
+// Its inline code naming an injectkit API, `pkg.Name`, `pkg.Type.Member` or
+// `pkg.Func(a, b)`, must name what the package exports, a call with as many
+// arguments as the function takes (TestDocSpans).
 package doccheck
