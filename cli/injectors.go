@@ -157,6 +157,10 @@ type paramJSON struct {
 	Default  any      `json:"default"` // typed as an inject file gives the param (see typedDefault)
 	Required bool     `json:"required"`
 	Doc      string   `json:"doc"`
+	// Min and Max are the range of an int param narrower than int64, as
+	// the text output shows it (framework.Param); omitted otherwise.
+	Min json.Number `json:"min,omitempty"`
+	Max json.Number `json:"max,omitempty"`
 }
 
 // settingJSON is one setting. A secret's default and value are never
@@ -210,7 +214,7 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 		Platforms: append([]string{}, m.Platforms...)}
 	for _, p := range m.Params {
 		out.Params = append(out.Params, paramJSON{Name: p.Name, Type: p.Type, Enum: p.Enum, Default: typedDefault(p),
-			Required: p.Required, Doc: p.Doc})
+			Required: p.Required, Doc: p.Doc, Min: json.Number(p.Min), Max: json.Number(p.Max)})
 	}
 	for _, s := range m.Settings {
 		v := values[s.Key]

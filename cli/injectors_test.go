@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -130,6 +131,41 @@ type injectorJSON struct {
 	Expectations      []string
 	Domains           []string
 	SecurityPlatforms map[string][]string `json:"security_platforms"`
+}
+
+// The JSON of an injector gives an int param's range, as the text shows
+// it, and no range for a param without one.
+func TestInjectorsJSONParamRange(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("ttl", func() framework.Executor { return ttl{} }) })
+	text := run(t, reg, nil, "injectors", "ttl")
+	r := run(t, reg, nil, "injectors", "ttl", "-o", "json")
+	var one struct{ Params []map[string]any }
+	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 || text.code != 0 {
+		t.Fatalf("exit %d, %v:\n%s%s", r.code, err, r.stdout, text.stdout)
+	}
+	for _, p := range one.Params {
+		lo, hasMin := p["min"]
+		hi, hasMax := p["max"]
+		switch p["name"] {
+		case "ttl":
+			// The text says "ttl <int from MIN to MAX>".
+			want := fmt.Sprintf("ttl <int from %v to %v>", lo, hi)
+			if _, ok := lo.(float64); !ok || !hasMax || !strings.Contains(text.stdout, want) {
+				t.Errorf("ttl: %v, want min and max numbers as the text shows them (%q):\n%s", p, want, text.stdout)
+			}
+		case "port":
+			if hasMin || hasMax {
+				t.Errorf("port has no range; JSON %v", p)
+			}
+		default:
+			t.Errorf("unexpected param %v", p)
+		}
+		for _, k := range []string{"name", "type", "default", "required", "doc"} {
+			if _, ok := p[k]; !ok {
+				t.Errorf("param %v lacks %q", p["name"], k)
+			}
+		}
+	}
 }
 
 func TestInjectorsJSON(t *testing.T) {
