@@ -229,7 +229,7 @@ func TestTargetErrorsNameTheirOrigin(t *testing.T) {
 	}{
 		{"flag", nil, []string{"--target", "a b"}, `invalid --target "a b": host name`},
 		{"env", map[string]string{"INJECTKIT_TARGET": "a b"}, nil, `invalid --target "a b" (env INJECTKIT_TARGET): host name`},
-		{"config file", nil, []string{"--config", conf}, `invalid --target "a b" (config file ` + conf + `:2): host name`},
+		{"config file", nil, []string{"--config", conf}, `invalid target "a b" (config file ` + conf + `:2): host name`},
 		{"max targets from env", map[string]string{"INJECTKIT_MAX_TARGETS": "4"}, []string{"--target", "10.0.0.0/29"},
 			`more than --max-targets 4 (env INJECTKIT_MAX_TARGETS)`},
 		{"query from env", map[string]string{"INJECTKIT_QUERY": "a\x01"}, nil, `invalid --query "a\x01" (env INJECTKIT_QUERY)`},
@@ -264,5 +264,38 @@ func TestOutboxCommandsReadTheRunConfig(t *testing.T) {
 	bad := writeFile(t, "bad.yaml", "workerz: 3\n")
 	if r := run(t, registry(), nil, "outbox", "list", "--config", bad); r.code != 2 || !strings.Contains(r.stderr, "workerz") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+}
+
+// A target key of the config file that is refused is named as the key,
+// with its file and line, as other keys are; a flag is named as the flag.
+func TestConfigFileTargetKeysNamedAsKeys(t *testing.T) {
+	tests := []struct {
+		name, conf string
+		args       []string // besides --config
+		want       string   // %s: the config file's path
+	}{
+		{"target, two in one", "target: 10.0.0.1,10.0.0.2\n", nil, `invalid target "10.0.0.1,10.0.0.2" (config file %s:1): `},
+		{"target, an item of a list", "target:\n  - 10.0.0.1\n  - 10.0.0.2,10.0.0.3\n", nil,
+			`invalid target "10.0.0.2,10.0.0.3" (config file %s:3): `},
+		{"target beside a cloud key", "target: 10.0.0.1\ncloud_provider: aws\n", nil,
+			`invalid target "10.0.0.1" (config file %s:1): cloud targets (cloud_provider (config file %s:2)) take no --target`},
+		{"query beside a cloud key", "query: port:22\ncloud_provider: aws\n", nil,
+			`invalid query "port:22" (config file %s:1): cloud targets`},
+		{"flag, the file's cloud key", "cloud_provider: aws\n", []string{"--target", "10.0.0.1"},
+			`invalid --target "10.0.0.1" (--target): cloud targets (cloud_provider (config file %s:1))`},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []string{"run", "validate"} {
+			t.Run(cmd+" "+tt.name, func(t *testing.T) {
+				conf := writeFile(t, "c.yaml", tt.conf)
+				args := append([]string{cmd, "noop", "--log-level", "error", "--config", conf}, tt.args...)
+				r := run(t, registry(), map[string]string{"AWS_EC2_METADATA_DISABLED": "true"}, args...)
+				want := strings.ReplaceAll(tt.want, "%s", conf)
+				if r.code != 2 || !strings.Contains(r.stderr, want) {
+					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, want, r.stderr)
+				}
+			})
+		}
 	}
 }

@@ -190,11 +190,13 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 	}
 	switch {
 	case cloud && len(cfg.Queries) > 0:
-		return nil, usageErr("invalid --query %q%s: cloud targets (%s) and external ones (--query) cannot be mixed; give one kind",
-			cfg.Queries[0], cfg.whereItem("query", cfg.Queries[0]), cfg.cloudGiven())
+		where := cfg.whereItem("query", cfg.Queries[0])
+		return nil, usageErr("invalid %s %q%s: cloud targets (%s) and external ones (--query) cannot be mixed; give one kind",
+			nameAt("--query", where), cfg.Queries[0], where, cfg.cloudGiven())
 	case cloud && len(values) > 0:
-		return nil, usageErr("invalid --target %q (%s): cloud targets (%s) take no --target or --targets-file; give one kind",
-			values[0].v, l.label(values[0].o), cfg.cloudGiven())
+		where := l.label(values[0].o)
+		return nil, usageErr("invalid %s %q (%s): cloud targets (%s) take no --target or --targets-file; give one kind",
+			nameAt("--target", where), values[0].v, where, cfg.cloudGiven())
 	case cloud:
 		return l, cloudTargets(l, cfg)
 	}

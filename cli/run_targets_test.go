@@ -217,12 +217,12 @@ func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 			want: `invalid target "::1" (env INJECTKIT_TARGET): a query is narrowed to an IPv4 address or a host name`},
 		{env: map[string]string{"INJECTKIT_TARGET": "a b"}, args: []string{"--query", "apache"},
 			want: `invalid --target "a b" (env INJECTKIT_TARGET): host name may hold only`},
-		{config: "target:\n  - 10.0.0.1\n  - a b\n", want: `invalid --target "a b" (config file %s:3): host name may hold only`},
+		{config: "target:\n  - 10.0.0.1\n  - a b\n", want: `invalid target "a b" (config file %s:3): host name may hold only`},
 		{config: "target: [10.0.0.1]\nexpectation:\n  - DETECTION\n  - DETECT\n", want: `invalid expectation "DETECT" (config file %s:4)`},
 		{config: "target: [10.0.0.1]\nparam:\n  - outcome=failed\n  - delay=-3\n", want: `invalid param "delay=-3" (config file %s:4)`},
 		{config: "target: [10.0.0.1]\nparam:\n  - delay=1\n  - delay=2\n", want: `invalid param "delay=2" (config file %s:4): delay given twice`},
 		{config: "cloud_provider: aws\ncloud_account: '1'\ncloud_region:\n  - eu-west-1\n  - -eu\n",
-			want: `invalid --cloud-region "-eu" (config file %s:5)`},
+			want: `invalid cloud_region "-eu" (config file %s:5)`},
 		{config: "query:\n  - apache\ntarget:\n  - 10.0.0.1\n  - ::1\n", want: `invalid target "::1" (config file %s:5)`},
 		// A cloud or query setting left in the environment or the config
 		// file is named where it makes the targets of another kind.

@@ -41,9 +41,21 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 	}
 	flag := flagOfField(s.name, ve.Field)
 	if flag != s.name {
-		return usageErr("invalid %s%s%s: %s", flag, value, l.flagWhere(flag, ve.Value), ve.Reason)
+		where := l.flagWhere(flag, ve.Value)
+		return usageErr("invalid %s%s%s: %s", nameAt(flag, where), value, where, ve.Reason)
 	}
-	return usageErr("invalid %s%s%s: %s", flag, value, s.where, ve.Reason)
+	return usageErr("invalid %s%s%s: %s", nameAt(flag, s.where), value, s.where, ve.Reason)
+}
+
+// nameAt names a setting as it was given at where: its config key
+// ("target") when where is a line of the config file (" (config file
+// c.yaml:1)", or without the parentheses), else the flag ("--target"), as
+// an environment variable's value is named too.
+func nameAt(flag, where string) string {
+	if strings.HasPrefix(strings.TrimPrefix(where, " ("), "config file ") {
+		return strings.ReplaceAll(strings.TrimPrefix(flag, "--"), "-", "_")
+	}
+	return flag
 }
 
 // flagOfField returns the flag that gave a target field: the flag of the
@@ -104,7 +116,8 @@ func (l *targetList) relabel(err error) error {
 	}
 	if flag := cloudFlag(strings.TrimPrefix(rest, ".")); s.kind == fromFlags && s.name == "--cloud-region" && flag != "" {
 		// One target per region: the field refused is another flag's.
-		return fmt.Errorf("invalid %s%s%s: %s", flag, val, l.flagWhere(flag, ve.Value), reason)
+		where := l.flagWhere(flag, ve.Value)
+		return fmt.Errorf("invalid %s%s%s: %s", nameAt(flag, where), val, where, reason)
 	}
 	return fmt.Errorf("invalid target%s (%s): %s", val, l.label(o), reason)
 }
