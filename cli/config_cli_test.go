@@ -299,3 +299,31 @@ func TestConfigFileTargetKeysNamedAsKeys(t *testing.T) {
 		}
 	}
 }
+
+// A refused phase names the one source it came from: the flag, the
+// environment variable, or the config file's line.
+func TestPhaseNamesItsSource(t *testing.T) {
+	conf := writeFile(t, "p.yaml", "target: 127.0.0.1\nphase: foo\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"flag", nil, []string{"--target", "127.0.0.1", "--phase", "foo"}, `invalid phase "foo" (--phase): want execution_complete`},
+		{"env", map[string]string{"INJECTKIT_PHASE": "foo"}, []string{"--target", "127.0.0.1"},
+			`invalid phase "foo" (env INJECTKIT_PHASE): want execution_complete`},
+		{"config file", nil, []string{"--config", conf}, `invalid phase "foo" (config file ` + conf + `:2): want execution_complete`},
+		{"not an id, env", map[string]string{"INJECTKIT_PHASE": "a/b"}, []string{"--target", "127.0.0.1"}, `(env INJECTKIT_PHASE)`},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []string{"run", "validate"} {
+			t.Run(cmd+" "+tt.name, func(t *testing.T) {
+				r := run(t, registry(), tt.env, append([]string{cmd, "noop", "--log-level", "error"}, tt.args...)...)
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, " or phase in the config file") {
+					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
+				}
+			})
+		}
+	}
+}

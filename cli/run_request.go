@@ -88,7 +88,9 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 // format does not document (docs/wire-format.md): from the configuration,
 // else from the inject file.
 func checkPhase(cfg runConfig, fromFile string) error {
-	phase, where := cfg.Phase, "--phase, "+envPrefix+"PHASE or phase in the config file"
+	// Where the configuration gave it: --phase, env INJECTKIT_PHASE or the
+	// config file's line.
+	phase, where := cfg.Phase, cmp.Or(strings.TrimSuffix(strings.TrimPrefix(cfg.where("phase"), " ("), ")"), "--phase")
 	if phase == "" {
 		phase, where = fromFile, "inject file "+cfg.InjectFile
 	}

@@ -150,7 +150,7 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 			`invalid --target "10.0.0.1" (--target): cloud targets (--cloud-*) take no --target`},
 		{"cloud and query", []string{"--cloud-provider", "aws", "--query", "x"}, "", `invalid --query "x" (--query): cloud targets (--cloud-*) and external ones`},
 		{"phase typo", []string{"--target", "10.0.0.1", "--phase", "execution_complet"}, "",
-			`invalid phase "execution_complet" (--phase, INJECTKIT_PHASE or phase in the config file): want execution_complete`},
+			`invalid phase "execution_complet" (--phase): want execution_complete`},
 		{"negative timeout", []string{"--target", "10.0.0.1", "--timeout", "-5"}, "", `invalid timeout "-5" (--timeout): must not be negative`},
 		{"bad timeout", []string{"--target", "10.0.0.1", "--timeout", "soon"}, "", `invalid timeout "soon" (--timeout): not a duration (e.g. 30s, 5m, or 300 for seconds)`},
 		{"timeout too long", []string{"--target", "10.0.0.1", "--timeout", "9999999999"}, "", `invalid timeout "9999999999" (--timeout): too long: at most 2562047h`},
