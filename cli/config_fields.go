@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -198,7 +199,10 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 			// A secret is left out: no error may quote its value.
 			s.setFrom(f.key, r.from)
 			for i, from := range r.itemFrom {
-				s.setItemFrom(f.key, strings.TrimSpace(r.vals[i]), from)
+				s.setItemFrom(f.key, f.item(r.vals[i]), from)
+			}
+			if !f.list() && len(r.vals) == 1 {
+				s.setText(f.key, r.vals[0])
 			}
 		}
 	}
@@ -212,13 +216,24 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 type sourced interface {
 	setFrom(key, from string)
 	setItemFrom(key, item, from string) // where one item of a list was written
+	setText(key, text string)           // a scalar's value as written
+}
+
+// item is an item of a list as it is kept: without the white space around
+// it ("a, b" is a and b), but for a pair (key=value), whose value keeps its
+// own, as the inject file's would ('greeting= ' is " ").
+func (f field) item(s string) string {
+	if f.pairs {
+		return strings.TrimLeftFunc(s, unicode.IsSpace)
+	}
+	return strings.TrimSpace(s)
 }
 
 func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if f.list() {
 		var out []string
 		for _, s := range r.vals {
-			if s = strings.TrimSpace(s); s != "" {
+			if s = f.item(s); strings.TrimSpace(s) != "" {
 				out = append(out, s)
 			}
 		}

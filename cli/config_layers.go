@@ -90,7 +90,7 @@ func (f field) mergedPairs(layers []raw) (raw, error) {
 	for _, l := range slices.Backward(layers) {
 		seen := map[string]bool{}
 		for i, s := range l.vals {
-			if s = strings.TrimSpace(s); s == "" {
+			if s = f.item(s); strings.TrimSpace(s) == "" {
 				continue
 			}
 			from := l.from

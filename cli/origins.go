@@ -22,6 +22,25 @@ type origins struct {
 	// items says where each item of a list key was written, when the
 	// items have places of their own (the lines of a YAML list).
 	items map[string]map[string]string
+	// text is the value of each scalar key as it was written ("4" for a
+	// heartbeat_interval read as 4s), for an error to quote.
+	text map[string]string
+}
+
+func (o *origins) setText(key, text string) {
+	if o.text == nil {
+		o.text = map[string]string{}
+	}
+	o.text[key] = text
+}
+
+// written is the value of key as the user wrote it, else shown (a default,
+// or a config built without decoding).
+func (o *origins) written(key, shown string) string {
+	if t, ok := o.text[key]; ok {
+		return t
+	}
+	return shown
 }
 
 func (o *origins) setFrom(key, from string) {

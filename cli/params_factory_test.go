@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 type bareParams struct {
@@ -287,5 +288,56 @@ func TestInjectorsShowsTheRangeRunEnforces(t *testing.T) {
 	}
 	if !strings.Contains(shown.stdout, "port <int>,") {
 		t.Errorf("injectors shows a range for an int:\n%s", shown.stdout)
+	}
+}
+
+type greetParams struct {
+	Greeting string `json:"greeting"`
+}
+
+// Validate refuses a blank greeting, as examples/hello does.
+func (p *greetParams) Validate() error {
+	if strings.TrimSpace(p.Greeting) == "" {
+		return &signatures.ValidationError{Field: "greeting", Value: p.Greeting, Reason: "must not be blank"}
+	}
+	return nil
+}
+
+type greeter struct{}
+
+func (greeter) NewParams() any { return &greetParams{Greeting: "hi"} }
+func (g greeter) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "greeter", Params: framework.MustParamsSpec(g.NewParams())}
+}
+func (greeter) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+// A refused --param is quoted as written, its value's white space kept,
+// from the command line, the environment or the config file.
+func TestParamQuotedAsWritten(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("greeter", func() framework.Executor { return greeter{} }) })
+	conf := writeFile(t, "c.yaml", "param:\n  - \"greeting= \"\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"flag", nil, []string{"--param", "greeting= "}, `invalid param "greeting= " (--param): must not be blank`},
+		{"flag, a tab", nil, []string{"--param", "greeting=\t"}, `invalid param "greeting=\t" (--param): must not be blank`},
+		{"env", map[string]string{"INJECTKIT_PARAM": "greeting= "}, nil, `invalid param "greeting= " (env INJECTKIT_PARAM): must not be blank`},
+		{"config file", nil, []string{"--config", conf}, `invalid param "greeting= " (config file ` + conf + `:2): must not be blank`},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []string{"run", "validate"} {
+			t.Run(cmd+" "+tt.name, func(t *testing.T) {
+				args := append([]string{cmd, "greeter", "--target", "127.0.0.1", "--log-level", "error"}, tt.args...)
+				r := run(t, reg, tt.env, args...)
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
+				}
+			})
+		}
 	}
 }

@@ -146,10 +146,11 @@ func (sc serveConfig) check(ms []framework.Manifest, broken []*framework.PanicEr
 	}
 	switch {
 	case sc.Workers < 1 || sc.Workers > maxWorkers:
-		return so, oo, nil, usageErr("invalid workers %q%s: must be between 1 and %d", strconv.Itoa(sc.Workers), sc.where("workers"), maxWorkers)
+		return so, oo, nil, usageErr("invalid workers %q%s: must be between 1 and %d", sc.written("workers", strconv.Itoa(sc.Workers)),
+			sc.where("workers"), maxWorkers)
 	case sc.HeartbeatInterval < minHeartbeatInterval:
-		return so, oo, nil, usageErr("invalid heartbeat_interval %q%s: must be at least %s", sc.HeartbeatInterval,
-			sc.where("heartbeat_interval"), minHeartbeatInterval)
+		return so, oo, nil, usageErr("invalid heartbeat_interval %q%s: must be at least %s",
+			sc.written("heartbeat_interval", sc.HeartbeatInterval.String()), sc.where("heartbeat_interval"), minHeartbeatInterval)
 	}
 	if err := checkListenAddr(sc.ListenAddr); err != nil {
 		return so, oo, nil, usageErr("invalid listen_addr %q%s: %w", sc.ListenAddr, sc.where("listen_addr"), err)

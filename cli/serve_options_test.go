@@ -19,6 +19,7 @@ func TestServeSettingBounds(t *testing.T) {
 	notPEM := writeFile(t, "not.pem", "not a certificate\n")
 	servefile := writeFile(t, "c.yaml", "workers: 2\ninjectors: [noop, sqlmap]\n")
 	blankfile := writeFile(t, "blank.yaml", "workers: 2\ninjector_type: \" \"\n")
+	heartbeatfile := writeFile(t, "heartbeat.yaml", "heartbeat_interval: 4\n")
 	tests := []struct {
 		name string
 		args []string
@@ -30,6 +31,11 @@ func TestServeSettingBounds(t *testing.T) {
 		{"negative workers", []string{"--workers=-1"}, nil, `invalid workers "-1"`},
 		{"heartbeat of 1ns", []string{"--heartbeat-interval", "1ns"}, nil, `invalid heartbeat_interval "1ns" (--heartbeat-interval): must be at least 5s`},
 		{"heartbeat under 5s from env", nil, map[string]string{"INJECTKIT_HEARTBEAT_INTERVAL": "4s"}, `invalid heartbeat_interval "4s" (env INJECTKIT_HEARTBEAT_INTERVAL): must be at least 5s`},
+		// A value is quoted as written, not as it was read (4 is 4s).
+		{"heartbeat of bare seconds", []string{"--heartbeat-interval", "4"}, nil, `invalid heartbeat_interval "4" (--heartbeat-interval): must be at least 5s`},
+		{"heartbeat of bare seconds in the file", []string{"--config", heartbeatfile}, nil,
+			`invalid heartbeat_interval "4" (config file ` + heartbeatfile + `:1): must be at least 5s`},
+		{"workers with a leading zero", []string{"--workers", "01025"}, nil, `invalid workers "01025" (--workers): must be between 1 and 1024`},
 		{"listen port out of range", []string{"--listen-addr", "127.0.0.1:65536"}, nil, `invalid listen_addr "127.0.0.1:65536" (--listen-addr): port "65536"`},
 		{"listen port not a number", []string{"--listen-addr", "127.0.0.1:metrics"}, nil, `invalid listen_addr "127.0.0.1:metrics"`},
 		{"listen address without a port", []string{"--listen-addr", "localhost"}, nil, `invalid listen_addr "localhost" (--listen-addr): want host:port`},
