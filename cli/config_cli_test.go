@@ -327,3 +327,37 @@ func TestPhaseNamesItsSource(t *testing.T) {
 		}
 	}
 }
+
+// An empty query is refused, named where it was given, never dropped as
+// if no query had been given.
+func TestEmptyQueryRefused(t *testing.T) {
+	one := writeFile(t, "one.yaml", "query: \"\"\n")
+	list := writeFile(t, "list.yaml", "query:\n  - apache\n  - \"\"\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"flag", nil, []string{"--query", ""}, `invalid query "" (--query): must not be blank`},
+		{"flag, blank", nil, []string{"--query", " "}, `invalid query " " (--query): must not be blank`},
+		{"flag beside another", nil, []string{"--query", "apache", "--query", ""}, `invalid query "" (--query): must not be blank`},
+		{"env, blank", map[string]string{"INJECTKIT_QUERY": " "}, nil, `invalid query " " (env INJECTKIT_QUERY): must not be blank`},
+		{"config file", nil, []string{"--config", one}, `invalid query "" (config file ` + one + `:1): must not be blank`},
+		{"config file list item", nil, []string{"--config", list}, `invalid query "" (config file ` + list + `:3): must not be blank`},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []string{"run", "validate"} {
+			t.Run(cmd+" "+tt.name, func(t *testing.T) {
+				env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": "http://127.0.0.1:9", "INJECTKIT_SHODAN_API_KEY": "k"}
+				for k, v := range tt.env {
+					env[k] = v
+				}
+				r := run(t, registry(), env, append([]string{cmd, "noop", "--log-level", "error"}, tt.args...)...)
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
+				}
+			})
+		}
+	}
+}

@@ -31,7 +31,8 @@ import (
 // base URL a client posts to, httpx.ParseBaseURL's rule, echoed without
 // user information), pairs (a list of key=value: its environment form
 // splits only on the commas that start a pair), whole (a list whose
-// environment variable is one value, commas included: an exposure query),
+// environment variable is one value, commas included, and none of whose
+// items may be blank: an exposure query),
 // inject (a field of the inject itself, which --openaev-message takes from
 // its message instead).
 //
@@ -232,9 +233,19 @@ func (f field) item(s string) string {
 func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if f.list() {
 		var out []string
-		for _, s := range r.vals {
+		for i, s := range r.vals {
 			if s = f.item(s); strings.TrimSpace(s) != "" {
 				out = append(out, s)
+				continue
+			}
+			if f.whole {
+				// Each item is a whole value (a query, the target itself):
+				// a blank one was given, not left out.
+				at := r
+				if i < len(r.itemFrom) {
+					at.from = r.itemFrom[i]
+				}
+				return f.invalid(at, r.vals[i], errors.New("must not be blank: a query is the target"))
 			}
 		}
 		dst.Set(reflect.ValueOf(out))
