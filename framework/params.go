@@ -5,10 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
+	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -72,20 +71,20 @@ func ParseParam(m *Manifest, key, value string) (any, error) {
 	}
 	switch p.Type {
 	case ParamInt:
-		n, err := strconv.Atoi(value)
-		if errors.Is(err, strconv.ErrRange) {
-			return nil, invalidParam(key, value, outOfRange(strconv.Itoa(math.MinInt), strconv.Itoa(math.MaxInt)))
-		}
+		n, err := intParam(value)
 		if err != nil {
-			return nil, invalidParam(key, value, "not an integer")
+			return nil, invalidParam(key, value, err.Error())
 		}
 		return n, nil
 	case ParamBool:
-		b, err := strconv.ParseBool(value)
-		if err != nil {
-			return nil, invalidParam(key, value, "not a boolean (true or false)")
+		// The JSON literals, as an inject file writes them: not 1, TRUE.
+		switch value {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
 		}
-		return b, nil
+		return nil, invalidParam(key, value, "not a boolean (true or false)")
 	case ParamDuration:
 		d, err := ParseDuration(value)
 		if err != nil {
@@ -102,6 +101,36 @@ func ParseParam(m *Manifest, key, value string) (any, error) {
 	}
 	return value, nil
 }
+
+// intParam reads an int param's text as DecodeParams reads the number an
+// inject file gives it, so that both take the same spellings: a JSON
+// number (not +3, nor 007) that is whole, 3.0 and 3e0 included, as
+// encoding/json reads a number with a fraction or an exponent into a
+// float64 first.
+func intParam(text string) (int, error) {
+	if !jsonNumber.MatchString(text) {
+		return 0, errors.New("not an integer")
+	}
+	v, _ := floatNumbers(json.Number(text), true)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0, errors.New("not an integer")
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			if reason := rangeReason(te); reason != "" {
+				return 0, errors.New(reason)
+			}
+		}
+		return 0, errors.New("not an integer")
+	}
+	return n, nil
+}
+
+// jsonNumber is a JSON number's grammar (RFC 8259, section 6).
+var jsonNumber = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
 
 // Param returns the declaration of the named parameter.
 func (m Manifest) Param(name string) (Param, bool) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -59,6 +60,43 @@ func TestParseParamOutOfRange(t *testing.T) {
 	if !errors.As(err, &ve) || ve.Value != "99999999999999999999" ||
 		ve.Reason != "out of range: want a whole number from -9223372036854775808 to 9223372036854775807" {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// --param (ParseParam) and an inject file's "params" (DecodeParams) take
+// the same spellings of an int and a bool: ParseParam's value, given to
+// DecodeParams, decodes to what the inject file's JSON does, and either
+// refuses what the other refuses.
+func TestParamSpellingsAgree(t *testing.T) {
+	m := scanner{}.Manifest()
+	for _, tt := range []struct{ key, text string }{
+		{"port", "22"}, {"port", "22.0"}, {"port", "2.2e1"}, {"port", "-1"}, {"port", "22.5"}, {"port", "+22"},
+		{"port", "022"}, {"port", "1e30"}, {"port", "99999999999999999999"}, {"port", "0x16"},
+		{"verbose", "true"}, {"verbose", "false"}, {"verbose", "1"}, {"verbose", "0"}, {"verbose", "TRUE"},
+		{"verbose", "True"}, {"verbose", "t"},
+	} {
+		t.Run(tt.key+"="+tt.text, func(t *testing.T) {
+			// The inject file's value, as a request decodes it.
+			var file map[string]any
+			dec := json.NewDecoder(strings.NewReader(`{"token":"t","` + tt.key + `":` + tt.text + `}`))
+			dec.UseNumber()
+			var fromFile any
+			fileErr := dec.Decode(&file)
+			if fileErr == nil {
+				fromFile, fileErr = framework.DecodeParams(scanner{}, file)
+			}
+			var fromFlag any
+			v, flagErr := framework.ParseParam(&m, tt.key, tt.text)
+			if flagErr == nil {
+				fromFlag, flagErr = framework.DecodeParams(scanner{}, map[string]any{"token": "t", tt.key: v})
+			}
+			if (fileErr == nil) != (flagErr == nil) {
+				t.Fatalf("inject file: %v; --param: %v; want both to take it or both to refuse it", fileErr, flagErr)
+			}
+			if fileErr == nil && !reflect.DeepEqual(fromFile, fromFlag) {
+				t.Errorf("inject file gives %+v, --param %+v", fromFile, fromFlag)
+			}
+		})
 	}
 }
 

@@ -145,6 +145,18 @@ func TestParseParam(t *testing.T) {
 		{"token", "abc", "abc", ""},
 		{"port", "x", nil, "not an integer"},
 		{"verbose", "yes", nil, "not a boolean"},
+		{"verbose", "false", false, ""},
+		// The spellings an inject file takes, no others (see
+		// TestParamSpellingsAgree).
+		{"port", "22.0", 22, ""},
+		{"port", "2.2e1", 22, ""},
+		{"port", "22.5", nil, "not an integer"},
+		{"port", "+22", nil, "not an integer"},
+		{"port", "022", nil, "not an integer"},
+		{"port", " 22", nil, "not an integer"},
+		{"verbose", "1", nil, "not a boolean (true or false)"},
+		{"verbose", "TRUE", nil, "not a boolean (true or false)"},
+		{"verbose", "t", nil, "not a boolean (true or false)"},
 		{"mode", "medium", nil, "not one of fast, slow"},
 		{"wait", "x", nil, "not a duration"},
 		{"wait", "-5s", nil, "negative duration"},
