@@ -361,3 +361,60 @@ func TestEmptyQueryRefused(t *testing.T) {
 		}
 	}
 }
+
+// The configuration wins over the inject file, field by field, a param key
+// by key; one INFO line lists what a config file or the environment
+// replaced (a flag is typed for the run: no line).
+func TestConfigReplacesInjectFileValues(t *testing.T) {
+	inject := writeFile(t, "inject.json", `{"inject_id":"f-1","injector":"noop","expectation_types":["PREVENTION"],`+
+		`"targets":[{"value":"127.0.0.1"}],"params":{"outcome":"success"},"timeout":"5m"}`)
+	shared := writeFile(t, "shared.yaml", "timeout: 30s\nexpectation: [DETECTION]\nparam:\n  - outcome=partial\ntarget: 10.0.0.1\n")
+	other := writeFile(t, "other.yaml", "param:\n  - delay=0s\n")
+	const line = "inject file values replaced by the configuration"
+	tests := []struct {
+		name     string
+		env      map[string]string
+		args     []string
+		replaced []string // in the INFO line; nil: no line
+	}{
+		{"config file", nil, []string{"--config", shared}, []string{
+			"timeout: timeout (config file " + shared + ":1)", "expectation_types: expectation (config file " + shared + ":2)",
+			"params.outcome: param outcome (config file " + shared + ":4)", "targets: target (config file " + shared + ":5)"}},
+		{"environment", map[string]string{"INJECTKIT_TIMEOUT": "30s", "INJECTKIT_PARAM": "outcome=partial"}, nil, []string{
+			"timeout: timeout (env INJECTKIT_TIMEOUT)", "params.outcome: param outcome (env INJECTKIT_PARAM)"}},
+		{"flags", nil, []string{"--timeout", "30s", "--expectation", "DETECTION", "--param", "outcome=partial", "--target", "10.0.0.1"}, nil},
+		{"flags over the config file", nil, []string{"--config", shared, "--timeout", "30s", "--expectation", "DETECTION",
+			"--param", "outcome=partial", "--target", "10.0.0.1"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, append([]string{"run", "--inject-file", inject, "-o", "json", "--log-format", "json"}, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			var got []string
+			n := 0
+			for _, l := range strings.Split(r.stderr, "\n") {
+				var entry struct {
+					Level, Msg string
+					Replaced   []string
+				}
+				if json.Unmarshal([]byte(l), &entry) == nil && entry.Msg == line {
+					n++
+					got = entry.Replaced
+					if entry.Level != "info" {
+						t.Errorf("level %s, want info", entry.Level)
+					}
+				}
+			}
+			if tt.replaced == nil && n != 0 || tt.replaced != nil && (n != 1 || strings.Join(got, "|") != strings.Join(tt.replaced, "|")) {
+				t.Errorf("%d lines %q replacing %q, want %q:\n%s", n, line, got, tt.replaced, r.stderr)
+			}
+		})
+	}
+	// A param of another key is merged with the file's: nothing replaced.
+	r := run(t, registry(), nil, "run", "--inject-file", inject, "-o", "json", "--config", other)
+	if r.code != 0 || strings.Contains(r.stderr, line) {
+		t.Errorf("a param the file does not give is reported as replacing one:\n%s", r.stderr)
+	}
+}

@@ -15,7 +15,8 @@ import (
 	"go.uber.org/zap"
 )
 
-// buildRunRequest merges the inject file with the flags (flags win) and
+// buildRunRequest merges the inject file with the configuration (which
+// wins, see logReplaced) and
 // checks what a run would refuse before anything runs: every error is a
 // usage error naming the flag, the param, the file and line or the inject
 // file's key the user wrote. It also returns the targets with where each
@@ -36,6 +37,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 			}
 			return req, nil, &ExitError{Code: ExitUsage, Err: err}
 		}
+		logReplaced(log, cfg, req)
 	}
 	if injector != "" {
 		if req.Injector != "" && req.Injector != injector {
