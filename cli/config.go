@@ -63,7 +63,7 @@ type runConfig struct {
 	PhaseAny       bool            `config:"phase_any" usage:"send a phase the wire format does not document"`
 	Output         string          `config:"output" enum:"text|json" usage:"stdout: text (a summary: each target's status and findings, where the signatures went) or json (each wire body, one a line; given with --backend-url, each body sent); default text on a terminal, else json"`
 	Profile        string          `config:"profile" default:"callback" enum:"callback|openaev" usage:"wire profile: callback (one POST /api/injects/{id}/callback) or openaev (the platform's reception, trace and terminal callbacks)"`
-	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file) with the openaev profile, for debugging; name the injector to run it with, or let its contract id pick it"`
+	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file) with the openaev profile, for debugging, with the injector its contract id names (naming another injector exits 2)"`
 	OpenAEVVersion platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; the current line without a backend)"`
 	MaxPayloadSize int             `config:"max_payload_size,positive" usage:"largest body in bytes; larger payloads are chunked (default 1048576; with the openaev profile 5242880, and 1024 to 67108864)"`
 	Execution      executionConfig // timeout

@@ -109,9 +109,10 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	return view.finish(log, fn(p), func(err error) error { return openAEVExit(o, &cfg, err) })
 }
 
-// runOpenAEVMessage runs one platform message: with the named injector, or,
-// without a name, with the injector its contract id names (contract ids
-// are fixed per injector name, see openaev.ContractID).
+// runOpenAEVMessage runs one platform message with the injector its
+// contract id names (contract ids are fixed per injector name, see
+// openaev.ContractID): a name on the command line must be that one's
+// (messageInjector), and runs a message naming no contract.
 func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) error {
 	name := c.Args().First()
 	if name != "" {
@@ -134,6 +135,11 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if perr != nil && (!errors.As(perr, &me) || me.InjectID == "") {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("openaev message %s: %w", cfg.OpenAEVMessage, perr)}
 	}
+	if m != nil {
+		if err := messageInjector(o, cfg, name, m.Injection.ContractID()); err != nil {
+			return err
+		}
+	}
 	return withOpenAEVProcessor(c, o, cfg, log, view, func(p *openaev.Processor) error {
 		p.Injector = name
 		if perr != nil {
@@ -141,6 +147,25 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 		}
 		return p.ProcessMessage(c.Context, m)
 	})
+}
+
+// messageInjector refuses, before anything runs or is sent, a message
+// whose contract is not that of the injector the command line names: the
+// contract id says which injector the platform asked for, and another one
+// would run over the message's assets (nmap scanning them for a noop
+// inject). A message naming no contract runs with the named injector.
+func messageInjector(o Options, cfg runConfig, name, contract string) error {
+	if name == "" || contract == "" || contract == openaev.ContractID(name) {
+		return nil
+	}
+	for _, n := range o.Registry.Names() {
+		if openaev.ContractID(n) == contract {
+			return usageErr("invalid openaev_message %q%s: the message is for contract %s (%s), not %s's; run \"%s run %s --openaev-message %s\", or omit the injector name",
+				cfg.OpenAEVMessage, cfg.where("openaev_message"), contract, n, name, o.name(), n, cfg.OpenAEVMessage)
+		}
+	}
+	return usageErr("invalid openaev_message %q%s: the message is for contract %s, not %s's (no injector of %s has that contract)",
+		cfg.OpenAEVMessage, cfg.where("openaev_message"), contract, name, o.name())
 }
 
 // openAEVExit maps a profile outcome to an exit code: an invalid inject

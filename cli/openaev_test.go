@@ -181,7 +181,7 @@ func TestRunProfileOpenAEVPrintsWithoutBackend(t *testing.T) {
 }
 
 func TestRunOpenAEVMessage(t *testing.T) {
-	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-msg","inject_injector_contract":{"injector_contract_id":"whatever"},
+	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-msg","inject_injector_contract":{"injector_contract_id":"c5df9442-3be3-5c6d-8cf5-31a58dabebfb"},
 		"inject_content":{"target_selector":"assets","target_property_selector":"local_ip","outcome":"partial",
 		"expectations":[{"expectation_type":"PREVENTION"}]}},
 		"assets":[{"endpoint_id":"a1","endpoint_ips":["127.0.0.1","192.0.2.1"],"endpoint_agents":[{"agent_id":"ag"}]}]}`)

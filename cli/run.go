@@ -31,8 +31,8 @@ func runCommand(o Options) *ucli.Command {
 			"--query and --cloud-* give external and cloud targets. A bare number is seconds (--timeout 300).\n\n" +
 			"--profile openaev reports through the OpenAEV platform's own calls instead: reception, an INFO trace,\n" +
 			"then one terminal callback with the findings and the expectation signatures.\n" +
-			"--openaev-message FILE runs one captured platform message with the named injector, or the one\n" +
-			"its contract id names. Both read the platform's version first (--openaev-version gives it).\n\n" + exitHelp,
+			"--openaev-message FILE runs one captured platform message with the injector its contract id names\n" +
+			"(naming another injector exits 2). Both read the platform's version first (--openaev-version gives it).\n\n" + exitHelp,
 		Flags: withShort(flagsOf(reflect.TypeFor[runConfig](), nil), "output", "o"),
 		Action: func(c *ucli.Context) error {
 			return runAction(c, o)

@@ -1,0 +1,89 @@
+package cli_test
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+)
+
+// contractMessage writes a platform message of the contract given, over
+// two assets.
+func contractMessage(t *testing.T, contract string) string {
+	t.Helper()
+	return writeFile(t, "m.json", `{"injection":{"inject_id":"inj-c","inject_injector_contract":{"injector_contract_id":"`+contract+
+		`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
+		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]},{"asset_id":"a2","asset_name":"two","asset_ips":["192.0.2.2"]}]}`)
+}
+
+// A platform message runs only with the injector its contract names: one
+// named on the command line that is not the message's is refused with
+// exit 2 before anything runs, is sent or is stored (an nmap run over a
+// noop inject's assets would scan them), the message naming the contract,
+// its injector when known, and the command to run instead.
+func TestRunOpenAEVMessageOtherInjectorRefused(t *testing.T) {
+	scanner := &frameworktest.Executor{Category: framework.Network}
+	reg := registry(func(r *framework.Registry) {
+		r.Register("scanner", func() framework.Executor { return scanner })
+	})
+	unknown := "00000000-0000-4000-8000-000000000000"
+	tests := []struct {
+		name, injector, contract string
+		code                     int
+		want                     []string // in stderr
+		runs                     bool     // scanner ran
+	}{
+		{"noop's message, scanner named", "scanner", openaev.ContractID("noop"), cli.ExitUsage,
+			[]string{openaev.ContractID("noop") + " (noop), not scanner's", `run "injectkit run noop --openaev-message `, "or omit the injector name"}, false},
+		{"unknown contract, scanner named", "scanner", unknown, cli.ExitUsage,
+			[]string{unknown + ", not scanner's", "no injector of injectkit has that contract"}, false},
+		{"scanner's message, scanner named", "scanner", openaev.ContractID("scanner"), cli.ExitOK, nil, true},
+		{"scanner's message, no injector named", "", openaev.ContractID("scanner"), cli.ExitOK, nil, true},
+		{"noop's message, noop named", "noop", openaev.ContractID("noop"), cli.ExitOK, nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(scanner.Calls())
+			backend := testkit.NewBackend(t)
+			ob := filepath.Join(t.TempDir(), "outbox.db")
+			msg := contractMessage(t, tt.contract)
+			args := []string{"run"}
+			if tt.injector != "" {
+				args = append(args, tt.injector)
+			}
+			args = append(args, "--openaev-message", msg, "--log-level", "error")
+			if tt.code != cli.ExitOK {
+				args = append(args, "--backend-url", backend.URL, "--token", "tok", "--outbox", ob)
+			}
+			r := run(t, reg, nil, args...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d: %s", r.code, tt.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr %q does not say %q", r.stderr, w)
+				}
+			}
+			if ran := len(scanner.Calls()) > before; ran != tt.runs {
+				t.Errorf("scanner ran: %v, want %v", ran, tt.runs)
+			}
+			if tt.code == cli.ExitOK {
+				return
+			}
+			if n := backend.Len(); n != 0 {
+				t.Errorf("%d requests reached the platform: %+v", n, backend.Requests())
+			}
+			if _, err := os.Stat(ob); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("outbox file: %v, want none", err)
+			}
+		})
+	}
+}
