@@ -141,7 +141,26 @@ func loadRunConfig(c *ucli.Context, o Options, ms []framework.Manifest) (runConf
 	if err := checkContainerIP(o.Getenv); err != nil {
 		return cfg, err
 	}
+	if err := cfg.messageProfile(); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.resolveMaxPayloadSize()
+}
+
+// messageProfile refuses a profile other than openaev set with
+// --openaev-message, whose wire is the platform's own, as it refuses the
+// inject's fields (see runOpenAEVMessage), and gives a message's run the
+// openaev profile.
+func (cfg *runConfig) messageProfile() error {
+	if cfg.OpenAEVMessage == "" {
+		return nil
+	}
+	if cfg.Profile != ProfileOpenAEV && cfg.where("profile") != "" {
+		return usageErr("invalid profile %q%s: --openaev-message runs with the openaev profile, the platform's own calls; drop --profile",
+			cfg.Profile, cfg.where("profile"))
+	}
+	cfg.Profile = ProfileOpenAEV
+	return nil
 }
 
 // checkContainerIP refuses, before anything runs, a CONTAINER_IP that is

@@ -87,3 +87,41 @@ func TestRunOpenAEVMessageOtherInjectorRefused(t *testing.T) {
 		})
 	}
 }
+
+// --openaev-message reports with the platform's own calls: a profile set
+// to anything else is refused (exit 2, naming it and where it was set), as
+// the inject's own fields are; --profile openaev is accepted.
+func TestRunOpenAEVMessageProfile(t *testing.T) {
+	msg := contractMessage(t, openaev.ContractID("noop"))
+	cfg := writeFile(t, "c.yaml", "profile: callback\n")
+	tests := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"--profile callback", []string{"--profile", "callback"}, cli.ExitUsage,
+			`invalid profile "callback" (--profile): --openaev-message runs with the openaev profile, the platform's own calls; drop --profile`},
+		{"profile callback in the config file", []string{"--config", cfg}, cli.ExitUsage, `invalid profile "callback" (config file ` + cfg + `:1)`},
+		{"--profile openaev", []string{"--profile", "openaev"}, cli.ExitOK, ""},
+		{"no profile", nil, cli.ExitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), nil, append([]string{"run", "noop", "--openaev-message", msg, "--log-level", "error"}, tt.args...)...)
+			if r.code != tt.code || !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q; want %d saying %q", r.code, r.stderr, tt.code, tt.want)
+			}
+			if tt.code != cli.ExitOK {
+				if lines := printedLines(t, r.stdout); len(lines) != 0 {
+					t.Errorf("printed %d requests, want none", len(lines))
+				}
+				return
+			}
+			lines := printedLines(t, r.stdout)
+			if len(lines) == 0 || lines[0].Path != "/api/injects/execution/reception/inj-c" {
+				t.Errorf("printed %s, want the openaev profile's calls", r.stdout)
+			}
+		})
+	}
+}
