@@ -140,6 +140,9 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 			return err
 		}
 	}
+	if _, _, err := deliveryChecks(cfg, o, log); err != nil {
+		return err // before the outbox is opened: bad input creates nothing
+	}
 	return withOpenAEVProcessor(c, o, cfg, log, view, func(p *openaev.Processor) error {
 		p.Injector = name
 		if perr != nil {

@@ -8,7 +8,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/google/uuid"
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
@@ -60,21 +59,11 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if cfg.OpenAEVMessage != "" {
 		return runOpenAEVMessage(c, o, cfg, log, view)
 	}
-	req, targets, err := buildRunRequest(c.Context, log, c.Args().First(), cfg, o.Registry)
+	cr, err := checkRun(c.Context, o, cfg, log, c.Args().First())
 	if err != nil {
 		return err
 	}
-	if targets != nil && targets.dropped > 0 {
-		log.Info("duplicate targets dropped", zap.Int("dropped", targets.dropped), zap.String("first", targets.firstDrop),
-			zap.Int("targets", targets.len()))
-	}
-	if req.InjectID == "" {
-		if cfg.Backend.URL != "" {
-			return usageErr("invalid inject_id \"\": required when a backend URL is set (--inject-id)")
-		}
-		req.InjectID = uuid.NewString()
-	}
-	warnNoToken(log, cfg.Backend)
+	req, targets := cr.req, cr.targets
 	if cfg.openAEV() {
 		if err := openAEVTooLarge(c.Context, o, cfg, log, req); err != nil {
 			return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err))}

@@ -131,7 +131,7 @@ func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiv
 			dest = "the results would be reported to the OpenAEV platform at " + httpx.StripCredentials(cfg.Backend.URL) + " (openaev profile)"
 		}
 		if _, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...); err != nil {
-			return nil, "", &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
+			return nil, "", cfg.namedExit(&ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")})
 		}
 		return []runtime.Receiver{openaev.SizeCheck{MaxPayloadSize: int64(cfg.MaxPayloadSize)}}, dest, nil
 	}

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"context"
+
+	"github.com/google/uuid"
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/runtime"
+)
+
+// checkedRun is an inject as checkRun leaves it: the request, its targets
+// with where each was written, the checks of its size limit that send
+// nothing, and where its signatures would go.
+type checkedRun struct {
+	req     runtime.Request
+	targets *targetList
+	checks  []runtime.Receiver
+	dest    string
+}
+
+// checkRun is the one check of validate and run before anything runs, is
+// sent or is stored (no outbox opened, no platform asked): the request
+// (buildRunRequest), its inject id (a random one for a dry run: its
+// length counts in the size limit), and what would deliver it
+// (deliveryChecks). Every error is a usage error naming the flag, key or
+// file and the value; the same input gives the same error in both.
+func checkRun(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, injector string) (checkedRun, error) {
+	var cr checkedRun
+	var err error
+	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, cfg, o.Registry); err != nil {
+		return cr, err
+	}
+	if cr.targets != nil && cr.targets.dropped > 0 {
+		log.Info("duplicate targets dropped", zap.Int("dropped", cr.targets.dropped), zap.String("first", cr.targets.firstDrop),
+			zap.Int("targets", cr.targets.len()))
+	}
+	if cr.req.InjectID == "" {
+		if cfg.Backend.URL != "" {
+			return cr, usageErr("invalid inject_id \"\": required when a backend URL is set (--inject-id)")
+		}
+		cr.req.InjectID = uuid.NewString()
+	}
+	warnNoToken(log, cfg.Backend)
+	cr.checks, cr.dest, err = deliveryChecks(cfg, o, log)
+	return cr, err
+}
