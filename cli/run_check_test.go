@@ -52,3 +52,48 @@ func TestRunBadInputCreatesNoOutbox(t *testing.T) {
 		})
 	}
 }
+
+// validate exits 2 with the error run would give: over the same bad
+// input, both print the same stderr (they share one check).
+func TestValidateGivesRunsError(t *testing.T) {
+	backend := testkit.NewBackend(t)
+	noPEM := writeFile(t, "ca.pem", "no certificate here\n")
+	creds := strings.Replace(backend.URL, "http://", "http://u:p@", 1)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"no inject id with a backend", []string{"noop", "--target", "192.0.2.1", "--backend-url", backend.URL}},
+		{"openaev, no inject id with a backend", []string{"noop", "--target", "192.0.2.1", "--profile", "openaev", "--backend-url", backend.URL}},
+		{"openaev, credentials in the URL", []string{"noop", "--target", "192.0.2.1", "--profile", "openaev", "--backend-url", creds, "--inject-id", "a"}},
+		{"CA file without PEM", []string{"noop", "--target", "192.0.2.1", "--inject-id", "a", "--ca-file", noPEM,
+			"--backend-url", strings.Replace(backend.URL, "http://", "https://", 1)}},
+		{"URL scheme", []string{"noop", "--target", "192.0.2.1", "--inject-id", "a", "--backend-url", "ftp://127.0.0.1:1"}},
+		{"unknown param", []string{"noop", "--target", "192.0.2.1", "--param", "bogus=1"}},
+		{"bad param value", []string{"noop", "--target", "192.0.2.1", "--param", "delay=soon"}},
+		{"unknown injector", []string{"nope", "--target", "192.0.2.1"}},
+		{"no target", []string{"noop"}},
+		{"option as a target", []string{"noop", "--target", "-oN/tmp/x"}},
+		{"body limit under an empty body", []string{"noop", "--target", "192.0.2.1", "--max-payload-size", "10"}},
+		{"bad expectation", []string{"noop", "--target", "192.0.2.1", "--expectation", "MANUAL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got [2]string
+			for i, cmd := range []string{"validate", "run"} {
+				ob := filepath.Join(t.TempDir(), "outbox.db")
+				r := run(t, registry(), nil, append(append([]string{cmd}, tt.args...), "--outbox", ob, "--log-level", "error")...)
+				if r.code != cli.ExitUsage {
+					t.Fatalf("%s: exit %d, want 2: %s", cmd, r.code, r.stderr)
+				}
+				got[i] = r.stderr
+			}
+			if got[0] != got[1] {
+				t.Errorf("validate says\n%s\nrun says\n%s", got[0], got[1])
+			}
+			if n := backend.Len(); n != 0 {
+				t.Errorf("%d requests reached the backend", n)
+			}
+		})
+	}
+}

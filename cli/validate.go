@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strings"
 
-	"github.com/google/uuid"
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
@@ -60,21 +59,11 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 		return usageErr("invalid openaev_message %q: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
 			cfg.OpenAEVMessage)
 	}
-	req, targets, err := buildRunRequest(c.Context, log, c.Args().First(), cfg, o.Registry)
+	cr, err := checkRun(c.Context, o, cfg, log, c.Args().First())
 	if err != nil {
 		return err
 	}
-	if req.InjectID == "" {
-		if cfg.Backend.URL != "" {
-			return usageErr("invalid inject_id \"\": required when a backend URL is set")
-		}
-		req.InjectID = uuid.NewString() // as run: its length counts in the size limit
-	}
-	warnNoToken(log, cfg.Backend)
-	checks, dest, err := deliveryChecks(cfg, o, log)
-	if err != nil {
-		return err
-	}
+	req, targets, checks, dest := cr.req, cr.targets, cr.checks, cr.dest
 	p, err := newRuntime(o, cfg.injectors, log).Validate(c.Context, req, checks...)
 	var pe *framework.PanicError
 	if errors.As(err, &pe) {
