@@ -151,7 +151,9 @@ func (f *failure) Error() string {
 // the Backoff, or what a Retry-After header on a 429 or 503 asks for,
 // capped by MaxRetryAfter; it logs each retry at WARN and never the final
 // failure, which it returns as an *HTTPError. Cancelling ctx stops at once,
-// during a request or a wait, and returns ctx.Err().
+// during a request or a wait, and returns ctx.Err(), or, when an attempt
+// failed before, an *InterruptedError (errors.Is ctx.Err()) holding that
+// failure.
 func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if p.Client == nil {
 		return Reply{}, errors.New("httpx: a Poster needs a Client")
@@ -166,9 +168,10 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	// A plain loop rather than retry-go: injectors (query) use this poster,
 	// and their dependency graph stays free of retry libraries.
 	var (
-		rep Reply
-		n   int
-		err error
+		rep  Reply
+		n    int
+		err  error
+		last *HTTPError // the last attempt that failed on its own
 	)
 	for n < attempts {
 		if r.Before != nil {
@@ -182,7 +185,10 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			break
 		}
 		var f *failure
-		if !errors.As(err, &f) || !f.retry || n >= attempts {
+		if errors.As(err, &f) {
+			last = &HTTPError{Op: r.Op, Status: f.status, Body: f.body, Attempts: n, Err: f.err, RetryAfter: f.after, Exhausted: f.retry}
+		}
+		if f == nil || !f.retry || n >= attempts {
 			break
 		}
 		wait := p.wait(n, f)
@@ -200,6 +206,9 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		return rep, nil
 	}
 	if ctx.Err() != nil {
+		if last != nil {
+			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last}
+		}
 		return Reply{Attempts: n}, ctx.Err()
 	}
 	var f *failure

@@ -269,9 +269,15 @@ func TestPosterCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		p := Poster{Client: NewDefaultClient(), Timer: httpxtest.TimerFunc(cancel)}
-		rep, err := p.Do(ctx, Request{URL: srv.URL})
-		if err != context.Canceled || rep.Attempts != 1 || len(srv.Requests()) != 1 {
-			t.Errorf("error = %v after %d attempts, want context.Canceled itself after 1", err, rep.Attempts)
+		rep, err := p.Do(ctx, Request{Op: "callback", URL: srv.URL})
+		if !errors.Is(err, context.Canceled) || err.Error() != context.Canceled.Error() || rep.Attempts != 1 || len(srv.Requests()) != 1 {
+			t.Errorf("error = %v after %d attempts, want context.Canceled after 1", err, rep.Attempts)
+		}
+		// What was tried is kept, for an outbox to record: the 503.
+		var ie *InterruptedError
+		var he *HTTPError
+		if !errors.As(err, &ie) || ie.Last == nil || ie.Last.Status != 503 || ie.Last.Attempts != 1 || errors.As(err, &he) {
+			t.Errorf("error = %#v, want an *InterruptedError holding the 503 of 1 attempt, and no *HTTPError in its chain", err)
 		}
 	})
 }

@@ -4,11 +4,19 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/callback"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -129,5 +137,58 @@ func TestDelivererAbortWhileBuildingTheBodies(t *testing.T) {
 	}
 	if a.held != 0 {
 		t.Errorf("abort still held %d times", a.held)
+	}
+}
+
+// An abort (a second interrupt) while a body's send waits to retry, the
+// backend having refused it: the body stays pending with the attempts
+// made and the backend's last answer, and the error says it was not
+// delivered (it was sent and refused), not that it was not sent; the
+// bodies after it were not sent and stay as they were stored.
+func TestDelivererAbortKeepsTheRefusedAttempts(t *testing.T) {
+	a := &abort{ch: make(chan struct{})}
+	var requests atomic.Int32
+	done := make(chan struct{})
+	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // the server then sees the client go
+		if requests.Add(1) == 1 {
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		// The retry: the abort fires while it is in flight, which cuts it.
+		a.fire()
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+	t.Cleanup(be.Close)
+	t.Cleanup(func() { close(done) }) // before be.Close
+	ob := openStore(t, outbox.Options{})
+	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, be.URL, transport.WithRetry(4, time.Millisecond))}, Store: ob, Abort: a}
+	err := d.Deliver(context.Background(), report(t, "inj-a", 40))
+	var se *runtime.StoredError
+	if !errors.As(err, &se) || !errors.Is(err, outbox.ErrAborted) || se.Pending != 5 {
+		t.Fatalf("error = %v, want 5 pending, aborted", err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "chunks 0-4 of 5 not delivered") || !strings.Contains(msg, "503") {
+		t.Errorf("error %q: want chunks 0-4 not delivered, with the backend's 503", msg)
+	}
+	if n := requests.Load(); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+	recs, err := ob.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		switch {
+		case r.State != outbox.Pending:
+			t.Errorf("chunk %d %s, want pending", r.ChunkIndex, r.State)
+		case r.ChunkIndex == 0 && (r.Attempts != 1 || !strings.Contains(r.LastError, "503")):
+			t.Errorf("chunk 0: %d attempts, last error %q; want the one refused, 503", r.Attempts, r.LastError)
+		case r.ChunkIndex > 0 && (r.Attempts != 0 || r.LastError != ""):
+			t.Errorf("chunk %d: %d attempts, last error %q; want none (not sent)", r.ChunkIndex, r.Attempts, r.LastError)
+		}
 	}
 }

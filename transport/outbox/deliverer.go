@@ -232,8 +232,9 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		waiting   []Record // stored after the failure, not sent
 		failedAt  Record
 		index     int
-		accepted  int // bodies the backend accepted: chunks 0 to accepted-1
-		cut       int // bodies not posted after the abort, left pending
+		accepted  int   // bodies the backend accepted: chunks 0 to accepted-1
+		cut       int   // bodies not posted after the abort, left pending
+		refused   error // the failure of the body the abort cut short, when it was posted
 	)
 	red, _ := d.Profile.(Redactor)
 	ctx, aborted, release := d.hold(ctx)
@@ -267,6 +268,9 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			err := d.post(ctx, rec)
 			if err != nil && aborted() {
 				cut++ // cut short by the abort: it stays pending
+				if refused == nil {
+					refused = d.Store.noteInterrupted(rec, err, red)
+				}
 				bodies.put(rec.Body)
 				continue
 			}
@@ -321,36 +325,13 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		return failed
 	}
 	if cut > 0 {
-		return &runtime.StoredError{Outbox: d.Store.Path(), Pending: cut,
-			Err: fmt.Errorf("%w: chunks %d-%d of %d not sent", ErrAborted, accepted, b.N-1, b.N)}
+		err := fmt.Errorf("%w: chunks %d-%d of %d not sent", ErrAborted, accepted, b.N-1, b.N)
+		if refused != nil {
+			err = fmt.Errorf("%w: chunks %d-%d of %d not delivered (chunk %d: %w)", ErrAborted, accepted, b.N-1, b.N, accepted, refused)
+		}
+		return &runtime.StoredError{Outbox: d.Store.Path(), Pending: cut, Err: err}
 	}
 	return nil
-}
-
-// hold holds d.Abort for a send: it returns ctx, cancelled once the
-// abort fires, aborted, which reports whether it fired, and release.
-func (d *Deliverer) hold(ctx context.Context) (context.Context, func() bool, func()) {
-	if d.Abort == nil {
-		return ctx, func() bool { return false }, func() {}
-	}
-	abort, release := d.Abort.Hold()
-	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		select {
-		case <-abort:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	aborted := func() bool {
-		select {
-		case <-abort:
-			return true
-		default:
-			return false
-		}
-	}
-	return ctx, aborted, func() { cancel(); release() }
 }
 
 // post sends one stored body: under its recorded Idempotency-Key when the
