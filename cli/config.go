@@ -225,6 +225,9 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	if err := decodeFields(dst, c, o.Getenv, file.values); err != nil {
 		return nil, err
 	}
+	if s, ok := dst.(sourced); ok && path != "" {
+		s.setConfig(path)
+	}
 	if b, ok := dst.(tokenBinder); ok {
 		if err := b.bindToken(c, o.Getenv, file); err != nil {
 			return nil, err

@@ -196,6 +196,9 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 		if err := f.decode(v.FieldByIndex(f.index), r, ok); err != nil {
 			return err
 		}
+		if s, isSourced := dst.(sourced); isSourced && ok && f.secret {
+			s.setSecretFrom(f.key, r.from)
+		}
 		if s, isSourced := dst.(sourced); isSourced && ok && !f.secret {
 			// A secret is left out: no error may quote its value.
 			s.setFrom(f.key, r.from)
@@ -217,6 +220,7 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 type sourced interface {
 	setFrom(key, from string)
 	setItemFrom(key, item, from string) // where one item of a list was written
+<<<<<<< HEAD
 	setText(key, text string)           // a scalar's value as written
 }
 
@@ -228,6 +232,10 @@ func (f field) item(s string) string {
 		return strings.TrimLeftFunc(s, unicode.IsSpace)
 	}
 	return strings.TrimSpace(s)
+=======
+	setSecretFrom(key, from string)     // where a secret was set: never in an error with its value
+	setConfig(path string)              // the config file read
+>>>>>>> fd42cab (The flush command a failed run prints keeps the token's config file, and flush warns without a token)
 }
 
 func (f field) decode(dst reflect.Value, r raw, set bool) error {

@@ -19,6 +19,11 @@ import (
 // it; decodeFields fills it (see sourced).
 type origins struct {
 	from map[string]string
+	// secretFrom says where each secret (the token) was set, apart: the
+	// errors that name a key's origin never see it. The flush hint does.
+	secretFrom map[string]string
+	// config is the config file read, "" when none.
+	config string
 	// items says where each item of a list key was written, when the
 	// items have places of their own (the lines of a YAML list).
 	items map[string]map[string]string
@@ -49,6 +54,15 @@ func (o *origins) setFrom(key, from string) {
 	}
 	o.from[key] = from
 }
+
+func (o *origins) setSecretFrom(key, from string) {
+	if o.secretFrom == nil {
+		o.secretFrom = map[string]string{}
+	}
+	o.secretFrom[key] = from
+}
+
+func (o *origins) setConfig(path string) { o.config = path }
 
 func (o *origins) setItemFrom(key, item, from string) {
 	if o.items == nil {
@@ -233,6 +247,11 @@ func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 		cmd += " --outbox " + shellWord(p)
 	}
 	if u := c.Backend.URL; u != "" && sends {
+		if c.config != "" && (strings.HasPrefix(c.from["backend_url"], "config file ") ||
+			strings.HasPrefix(c.secretFrom["token"], "config file ")) {
+			// The token is in the config file, which flush reads too.
+			cmd += " --config " + shellWord(c.config)
+		}
 		cmd += " --backend-url " + shellWord(httpx.StripCredentials(u))
 		if p, err := url.Parse(u); err == nil && p.User != nil {
 			// The outbox keeps no credentials, nor does this line.
@@ -240,6 +259,17 @@ func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 		}
 	}
 	return cmd
+}
+
+// tokenHint says, when the token came from the environment, that the
+// command outboxCommand prints reads it there too: "" otherwise (a
+// config file's is in the command, a flag's the user typed).
+func (c *runConfig) tokenHint() string {
+	env, ok := strings.CutPrefix(c.secretFrom["token"], "env ")
+	if !ok || c.Backend.URL == "" {
+		return ""
+	}
+	return "the flush command needs " + env + " set, as this run had it (the token is never printed)"
 }
 
 // shellWord quotes s for a POSIX shell when it holds anything but the

@@ -227,6 +227,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 		// that sent nothing while bodies wait did not succeed.
 		return outbox.FlushResult{Failed: others}, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
 	}
+	warnNoToken(e.log, e.cfg.backend())
 	var interrupted error
 	for _, rs := range passes {
 		r, err := rs.Flush(c.Context)
@@ -272,6 +273,7 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 			id, back.InjectID, back.Profile)
 		return nil
 	}
+	warnNoToken(e.log, e.cfg.backend())
 	r, ok, err := e.store.Claim(id)
 	if err != nil || !ok {
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("body %d moved back to pending but not sent: %v", id, err)}

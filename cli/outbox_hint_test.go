@@ -1,0 +1,82 @@
+package cli_test
+
+import (
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// flushWith is the command a run that kept bodies says to flush them with.
+var flushWith = regexp.MustCompile(`\(flush with: (injectkit outbox flush [^)\n]+)\)`)
+
+// The command a failed run prints to flush what it kept sends with the
+// run's token: the config file that held it is in the command, a token
+// from the environment is named in a hint. Run as printed, it delivers
+// with that token; flush without one warns, as run does.
+func TestRunFlushHintKeepsTheToken(t *testing.T) {
+	tests := []struct {
+		name string
+		// args and env give the backend and the token (tok-hint-1).
+		args     func(url string) []string
+		env      func(url string) map[string]string
+		hint     string // in stderr
+		flushEnv bool   // the flush runs with the run's environment
+	}{
+		{"token and backend in the config file", func(url string) []string {
+			return []string{"--config", writeFile(t, "c.yaml", "backend_url: "+url+"\ntoken: tok-hint-1\n")}
+		}, nil, "--config ", false},
+		{"token in the config file and backend from the flag", func(url string) []string {
+			return []string{"--config", writeFile(t, "c.yaml", "token: tok-hint-1\n"), "--backend-url", url}
+		}, nil, "--config ", false},
+		{"token from the environment", func(url string) []string { return []string{"--backend-url", url} },
+			func(string) map[string]string { return map[string]string{"INJECTKIT_TOKEN": "tok-hint-1"} },
+			"hint: the flush command needs INJECTKIT_TOKEN set, as this run had it", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newSwitchable(t, http.StatusServiceUnavailable)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			var env map[string]string
+			if tt.env != nil {
+				env = tt.env(be.URL)
+			}
+			r := run(t, registry(), env, append([]string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-h",
+				"--outbox", box, "--log-level", "error"}, tt.args(be.URL)...)...)
+			m := flushWith.FindStringSubmatch(r.stderr)
+			if r.code != 1 || m == nil || !strings.Contains(r.stderr, tt.hint) || strings.Contains(r.stderr, "tok-hint-1") {
+				t.Fatalf("exit %d, stderr %q; want 1, a flush command, %q, and never the token", r.code, r.stderr, tt.hint)
+			}
+			be.set(http.StatusOK)
+			var flushEnv map[string]string
+			if tt.flushEnv {
+				flushEnv = env
+			}
+			f := run(t, registry(), flushEnv, strings.Fields(m[1])[1:]...)
+			if f.code != 0 || strings.Contains(f.stderr, "no token") {
+				t.Fatalf("%s: exit %d\n%s%s", m[1], f.code, f.stdout, f.stderr)
+			}
+			got := be.got()
+			if last := got[len(got)-1]; last.Auth != "Bearer tok-hint-1" || last.Code != http.StatusOK {
+				t.Errorf("the flush sent with Authorization %q (answer %d), want the run's token", last.Auth, last.Code)
+			}
+		})
+	}
+}
+
+// A flush that sends without a token says so, as run does.
+func TestFlushWarnsWithoutToken(t *testing.T) {
+	be := newSwitchable(t, http.StatusServiceUnavailable)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	r := run(t, registry(), nil, "run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-n", "--outbox", box,
+		"--backend-url", be.URL, "--token", "tok-n", "--log-level", "error")
+	if r.code != 1 {
+		t.Fatalf("run: exit %d: %s", r.code, r.stderr)
+	}
+	be.set(http.StatusOK)
+	f := run(t, registry(), nil, "outbox", "flush", "--outbox", box, "--backend-url", be.URL)
+	if !strings.Contains(f.stderr, "WARN") || !strings.Contains(f.stderr, "no token: requests to the backend carry no Authorization header") {
+		t.Errorf("flush: exit %d, stderr %q; want the no-token WARN", f.code, f.stderr)
+	}
+}
