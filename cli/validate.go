@@ -27,7 +27,8 @@ const validateExitHelp = `EXIT CODES:
 
 func validateCommand(o Options) *ucli.Command {
 	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid), 2 (not) or 3 (the injector panicked)",
-		"Takes the flags, environment variables and config file of run, and checks everything run",
+		"Takes the flags, environment variables and config file of run (but --openaev-message, refused:",
+		"exit 2), and checks everything run",
 		"checks before it starts the injector: the configuration, the inject file, the targets, the",
 		"injector, its params and settings, the backend URL, the CA file and the size limit of a body.",
 		"Nothing runs, nothing is sent, no outbox is opened, no platform is asked its version.",
