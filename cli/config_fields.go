@@ -220,8 +220,9 @@ func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map
 type sourced interface {
 	setFrom(key, from string)
 	setItemFrom(key, item, from string) // where one item of a list was written
-<<<<<<< HEAD
 	setText(key, text string)           // a scalar's value as written
+	setSecretFrom(key, from string)     // where a secret was set: never in an error with its value
+	setConfig(path string)              // the config file read
 }
 
 // item is an item of a list as it is kept: without the white space around
@@ -232,10 +233,6 @@ func (f field) item(s string) string {
 		return strings.TrimLeftFunc(s, unicode.IsSpace)
 	}
 	return strings.TrimSpace(s)
-=======
-	setSecretFrom(key, from string)     // where a secret was set: never in an error with its value
-	setConfig(path string)              // the config file read
->>>>>>> fd42cab (The flush command a failed run prints keeps the token's config file, and flush warns without a token)
 }
 
 func (f field) decode(dst reflect.Value, r raw, set bool) error {
