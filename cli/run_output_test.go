@@ -113,7 +113,7 @@ func TestRunSummaryOfAnOpenAEVMessageNamesThePlatform(t *testing.T) {
 	p := openaevtest.NewPlatform(t, platformToken)
 	registered(t, p, platformToken, registry())
 	p.AddInject("inj-sum", openaev.ContractID("noop"))
-	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-sum","inject_injector_contract":{"injector_contract_id":"whatever"},
+	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-sum","inject_injector_contract":{"injector_contract_id":"c5df9442-3be3-5c6d-8cf5-31a58dabebfb"},
 		"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`)
 	tests := []struct {
 		name string
