@@ -110,3 +110,49 @@ func sentPartials(t *testing.T, bodies []string) (kept, leftOut int) {
 	t.Fatalf("no body carries partial results: %q", bodies)
 	return 0, 0
 }
+
+// A timed-out run of two targets whose partial results make each too
+// large for a body of a chunked payload, though not for a body of its
+// own, has them cut to fit: whatever the --max-payload-size, the run
+// exits 3 and every target reaches the platform in bodies under the limit.
+func TestRunCutsPartialResultsToFitChunkedBodies(t *testing.T) {
+	targets := []string{"10.0.0.1", "10.0.0.2"}
+	for limit := 600; limit <= 700; limit++ {
+		t.Run(strconv.Itoa(limit), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			reg := withExecutor("scan", func(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+				for _, ip := range targets {
+					in.Partial(ip + " pending")
+				}
+				cancel() // Ctrl-C, once running: a timeout
+				<-ctx.Done()
+				return framework.ToolOutput{}
+			})
+			b := newBackend(t, http.StatusOK)
+			s := newSession(false, false)
+			s.ctx = ctx
+			r := s.run(t, reg, "run", "scan", "--inject-id", "x", "--target", targets[0], "--target", targets[1],
+				"--max-payload-size", strconv.Itoa(limit), "--backend-url", b.URL, "--token", "t")
+			if r.code != 3 {
+				t.Fatalf("exit %d, want 3: %s", r.code, r.stderr)
+			}
+			var got []string
+			for _, req := range b.Requests() {
+				if len(req.Body) > limit {
+					t.Errorf("body of %d bytes, over the limit %d", len(req.Body), limit)
+				}
+				var body map[string]any
+				if err := json.Unmarshal(req.Body, &body); err != nil {
+					t.Fatalf("body %q: %v", req.Body, err)
+				}
+				for i := range body["expectation_signature"].(map[string]any)["targets"].([]any) {
+					got = append(got, fmt.Sprint(bodyValues(t, body, i)["target_ipv4"]))
+				}
+			}
+			if strings.Join(got, " ") != strings.Join(targets, " ") {
+				t.Errorf("targets delivered %q, want %q; stderr:\n%s", got, targets, r.stderr)
+			}
+		})
+	}
+}

@@ -85,6 +85,9 @@ type Plan struct {
 	counts  []int
 	sizes   []int
 	chunked bool
+	// cut lists, in order, the targets planned at their cut size (see
+	// sized): only a chunked plan has any.
+	cut []int
 }
 
 // Chunks returns the number of bodies.
@@ -106,9 +109,23 @@ type packState struct {
 	dead      bool
 	tooLarge  int // index of the target that cannot fit alone, or -1
 	tooLargeN int
+	cut       []int // targets packed at their cut size
 }
 
-func (s *packState) add(i, size, max int) {
+// sized is a target's encoded size and, when its partial results can be
+// cut (see fitPartials), its size once cut (0: none). A chunked body too
+// small for size packs the target at cut; an unchunked body always holds
+// it whole.
+type sized struct{ size, cut int }
+
+func (s *packState) add(i int, t sized, max int) {
+	size := t.size
+	if s.overhead+size > max && t.cut > 0 && s.overhead+t.cut <= max {
+		size = t.cut
+		if !s.dead {
+			s.cut = append(s.cut, i)
+		}
+	}
 	switch {
 	case s.dead:
 	case s.overhead+size > max:
@@ -141,6 +158,19 @@ func (s *packState) close() {
 //
 // A target too large to fit in any body is a *TargetTooLargeError.
 func (c *Chunker) Plan(sizes iter.Seq[int]) (Plan, error) {
+	return c.plan(func(yield func(sized) bool) {
+		for size := range sizes {
+			if !yield(sized{size: size}) {
+				return
+			}
+		}
+	})
+}
+
+// plan is Plan over targets whose partial results may be cut: a target
+// too large for the body it would go in when the payload is chunked is
+// packed at its cut size, and the plan lists it (Plan.cut).
+func (c *Chunker) plan(targets iter.Seq[sized]) (Plan, error) {
 	// One packing per width of chunk_index/total_chunks, all in the same
 	// pass: a body's size depends on the digits of the chunk count, which is
 	// only known once packed. The narrowest width whose packing needs no
@@ -153,10 +183,10 @@ func (c *Chunker) Plan(sizes iter.Seq[int]) (Plan, error) {
 		states[w] = packState{overhead: fixed + 2*(w+1), limit: limit - 1, tooLarge: -1}
 	}
 	total, n := 0, 0
-	for size := range sizes {
-		total += size
+	for t := range targets {
+		total += t.size
 		for w := range states {
-			states[w].add(n, size, c.max)
+			states[w].add(n, t, c.max)
 		}
 		n++
 	}
@@ -178,11 +208,15 @@ func (c *Chunker) Plan(sizes iter.Seq[int]) (Plan, error) {
 		for i := range s.sizes {
 			s.sizes[i] -= 2*(w+1) - digits(i) - digits(total)
 		}
-		return Plan{counts: s.counts, sizes: s.sizes, chunked: true}, nil
+		return Plan{counts: s.counts, sizes: s.sizes, chunked: true, cut: s.cut}, nil
 	}
 	for w := range states {
 		if s := &states[w]; s.tooLarge >= 0 {
-			return Plan{}, &TargetTooLargeError{Index: s.tooLarge, Size: s.tooLargeN, Max: c.max}
+			e := &TargetTooLargeError{Index: s.tooLarge, Size: s.tooLargeN, Max: c.max, Room: c.max - c.base()}
+			if s.tooLargeN <= e.Room { // it would fit in a body of its own
+				e.Room, e.Chunked = c.max-s.overhead, true
+			}
+			return Plan{}, e
 		}
 	}
 	// Unreachable: the widest state dies only of a target too large.

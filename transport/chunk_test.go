@@ -334,3 +334,38 @@ func FuzzPlan(f *testing.F) {
 		checkPlan(t, c, plan, sizes)
 	})
 }
+
+// A target refused for a body names the room the body leaves it, when
+// the envelope takes part of the limit: the message never says a target
+// smaller than the limit does not fit in it without saying why.
+func TestTargetTooLargeNamesRoom(t *testing.T) {
+	const max = 640
+	c, err := NewChunker("post", max)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := max - c.base()
+	tests := []struct {
+		name    string
+		sizes   []int // the target refused is the first
+		chunked bool
+	}{
+		{"fits alone, not in a chunked body", []int{alone - 1, alone - 1}, true},
+		{"fits in no body", []int{alone + 1}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := c.Plan(slices.Values(tt.sizes))
+			var tl *TargetTooLargeError
+			if !errors.As(err, &tl) {
+				t.Fatalf("error = %v, want a *TargetTooLargeError", err)
+			}
+			if tl.Chunked != tt.chunked || tl.Room >= tl.Size || tl.Room >= max {
+				t.Errorf("error %+v: want chunked %v and a room under the size and the limit", tl, tt.chunked)
+			}
+			if msg := err.Error(); !strings.Contains(msg, fmt.Sprintf(" %d bytes ", tl.Room)) {
+				t.Errorf("message %q does not name the room of %d bytes", msg, tl.Room)
+			}
+		})
+	}
+}

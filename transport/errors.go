@@ -38,10 +38,23 @@ type TargetTooLargeError struct {
 	Index int // position of the target in the payload
 	Size  int // encoded size of the target, in bytes
 	Max   int // the maximum body size
+	// Room is what a body of at most Max bytes leaves for the target once
+	// its envelope (phase, chunk fields) is written; 0 when unknown.
+	Room int
+	// Chunked is true when Room is that of a chunked payload's body: the
+	// target fits in a body of its own, not in one of the payload's.
+	Chunked bool
 }
 
 func (e *TargetTooLargeError) Error() string {
-	return fmt.Sprintf("targets[%d]: encoded size %d bytes does not fit in a body of at most %d bytes", e.Index, e.Size, e.Max)
+	switch {
+	case e.Room <= 0 || e.Room >= e.Max:
+		return fmt.Sprintf("targets[%d]: encoded size %d bytes does not fit in a body of at most %d bytes", e.Index, e.Size, e.Max)
+	case e.Chunked:
+		return fmt.Sprintf("targets[%d]: encoded size %d bytes does not fit in the %d bytes a body of at most %d bytes leaves for targets when the payload is chunked",
+			e.Index, e.Size, e.Room, e.Max)
+	}
+	return fmt.Sprintf("targets[%d]: encoded size %d bytes does not fit in the %d bytes a body of at most %d bytes leaves for a target", e.Index, e.Size, e.Room, e.Max)
 }
 
 // Is reports whether target is ErrTargetTooLarge.

@@ -35,8 +35,9 @@ type Encoding struct {
 // same targets both times; it may reuse its values between iterations (see
 // signatures.PayloadTargets). The number of targets is what seq yields.
 // A target that fits in no body only for its partial results (a timed-out
-// run's) has them cut to fit, as fitPartials says; PartialsLeftOut counts
-// them.
+// run's), or in a body of its own but not in one of the chunked payload's
+// bodies, has them cut to fit, as fitPartials says; PartialsLeftOut counts
+// them. A payload that fits without cutting is written as it is.
 //
 // Invalid input is a *ValidationError and a target too large for one body
 // a *TargetTooLargeError, both before any body is written: an inject id or
@@ -59,10 +60,22 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 		sizer  wirejson.Encoder
 		failed error
 		fitted map[int]signatures.PayloadTarget
-		left   int // partial results cut
+		cuts   map[int]int // partial results cut, by target in fitted
+		// maybe holds the targets cut only if the payload is chunked:
+		// they fit in a body of their own, not in one of many.
+		maybe map[int]signatures.PayloadTarget
 	)
 	room, alone := c.room(), c.max-c.base() // alone: a body of one target, unchunked
-	plan, err := c.Plan(func(yield func(int) bool) {
+	fit := func(i int, ft signatures.PayloadTarget, n int, into *map[int]signatures.PayloadTarget) {
+		if *into == nil {
+			*into = map[int]signatures.PayloadTarget{}
+		}
+		if cuts == nil {
+			cuts = map[int]int{}
+		}
+		(*into)[i], cuts[i] = ft, n
+	}
+	plan, err := c.plan(func(yield func(sized) bool) {
 		for i, t := range seq {
 			nt, err := NormalizeTarget(i, t)
 			if err != nil {
@@ -74,7 +87,9 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 				failed = encodeError(i, t, err)
 				return
 			}
-			if size > alone {
+			st := sized{size: size}
+			switch {
+			case size > alone:
 				// It fits in no body: cut its partial results to fit
 				// whatever the number of bodies, else in a body alone.
 				ft, fs, n, ok := fitPartials(nt, room, &sizer)
@@ -82,14 +97,18 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 					ft, fs, n, ok = fitPartials(nt, alone, &sizer)
 				}
 				if ok {
-					if fitted == nil {
-						fitted = map[int]signatures.PayloadTarget{}
-					}
-					fitted[i], size = ft, fs
-					left += n
+					fit(i, ft, n, &fitted)
+					st.size = fs
+				}
+			case size > room:
+				// It fits in a body alone, maybe not in one of a chunked
+				// payload: the plan says whether it is cut.
+				if ft, fs, n, ok := fitPartials(nt, room, &sizer); ok {
+					fit(i, ft, n, &maybe)
+					st.cut = fs
 				}
 			}
-			if !yield(size) {
+			if !yield(st) {
 				return
 			}
 		}
@@ -99,6 +118,16 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 	}
 	if err != nil {
 		return nil, err
+	}
+	for _, i := range plan.cut {
+		if fitted == nil {
+			fitted = map[int]signatures.PayloadTarget{}
+		}
+		fitted[i] = maybe[i]
+	}
+	left := 0
+	for i := range fitted {
+		left += cuts[i]
 	}
 	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan, fitted: fitted, partialsLeftOut: left}, nil
 }
