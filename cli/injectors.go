@@ -163,6 +163,19 @@ type paramJSON struct {
 	Max json.Number `json:"max,omitempty"`
 }
 
+// MarshalJSON leaves "default" out for a required param without one, as
+// the text output does: it has no default, not an empty one.
+func (p paramJSON) MarshalJSON() ([]byte, error) {
+	type plain paramJSON
+	if !p.Required || (p.Default != nil && p.Default != "") {
+		return json.Marshal(plain(p))
+	}
+	return json.Marshal(struct {
+		plain
+		Default *struct{} `json:"default,omitempty"` // hides plain's
+	}{plain: plain(p)})
+}
+
 // settingJSON is one setting. A secret's default and value are never
 // printed. Set says whether it has a value, from the configuration or its
 // default.

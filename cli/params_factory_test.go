@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -344,5 +345,42 @@ func TestParamQuotedAsWritten(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// `injectors NAME -o json` leaves "default" out for a required param
+// without one (a string, an enum), as the text output shows none; a param
+// that is not required keeps it.
+func TestInjectorsJSONRequiredParamHasNoDefault(t *testing.T) {
+	reg := registry(func(r *framework.Registry) {
+		r.Register("keyed", func() framework.Executor { return keyed{} })
+		r.Register("moded", func() framework.Executor { return moded{} })
+	})
+	tests := []struct {
+		injector, param string
+		hasDefault      bool
+	}{
+		{"keyed", "key", false},
+		{"moded", "mode", false},
+		{"noop", "outcome", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.injector, func(t *testing.T) {
+			r := run(t, reg, nil, "injectors", tt.injector, "-o", "json")
+			var one struct{ Params []map[string]any }
+			if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 {
+				t.Fatalf("exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+			}
+			for _, p := range one.Params {
+				if p["name"] != tt.param {
+					continue
+				}
+				if d, ok := p["default"]; ok != tt.hasDefault {
+					t.Errorf("param %v: default %v (present %v), want present %v", p["name"], d, ok, tt.hasDefault)
+				}
+				return
+			}
+			t.Fatalf("no param %q in %s", tt.param, r.stdout)
+		})
 	}
 }
