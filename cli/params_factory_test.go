@@ -384,3 +384,33 @@ func TestInjectorsJSONRequiredParamHasNoDefault(t *testing.T) {
 		})
 	}
 }
+
+// A required enum given empty is refused for the reason a required string
+// given empty is, not as a value outside the enum.
+func TestRequiredEnumParamEmpty(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("moded", func() framework.Executor { return moded{} }) })
+	empty := writeFile(t, "empty.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"mode":""}}`)
+	conf := writeFile(t, "conf.yaml", "param:\n  - \"mode=\"\n")
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"empty in the inject file", []string{"--inject-file", empty},
+			`invalid param "mode" in inject file ` + empty + `: "", and the param is required`},
+		{"empty --param", []string{"--target", "127.0.0.1", "--param", "mode="},
+			`invalid param "mode=" (--param): required: an empty string is no value`},
+		{"empty in the config file", []string{"--target", "127.0.0.1", "--config", conf},
+			`invalid param "mode=" (config file ` + conf + `:2): required: an empty string is no value`},
+	}
+	for _, tt := range tests {
+		for _, cmd := range []string{"run", "validate"} {
+			t.Run(cmd+" "+tt.name, func(t *testing.T) {
+				r := run(t, reg, nil, append([]string{cmd, "moded", "--log-level", "error"}, tt.args...)...)
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "not one of") {
+					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
+				}
+			})
+		}
+	}
+}

@@ -22,7 +22,8 @@ import (
 
 // ReasonRequired is the Reason of the *signatures.ValidationError of a
 // required param not given, or given JSON null (then followed by
-// ReasonNull), or, a string, given empty (then followed by ReasonEmpty).
+// ReasonNull), or, a string or an enum, given empty (then followed by
+// ReasonEmpty).
 const ReasonRequired = "required"
 
 // What follows ReasonRequired for a required param given no value.
@@ -92,6 +93,9 @@ func ParseParam(m *Manifest, key, value string) (any, error) {
 		}
 		return d.String(), nil
 	case ParamEnum:
+		if value == "" && p.Required {
+			return nil, invalidParam(key, value, ReasonRequired+ReasonEmpty)
+		}
 		for _, e := range p.Enum {
 			if e == value {
 				return value, nil
@@ -201,7 +205,7 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 			return nil, invalidParam(f.name, "", ReasonRequired)
 		case v == nil: // JSON null: no value
 			return nil, invalidParam(f.name, "null", ReasonRequired+ReasonNull)
-		case v == "" && f.kind == ParamString:
+		case v == "" && (f.kind == ParamString || f.kind == ParamEnum):
 			return nil, invalidParam(f.name, "", ReasonRequired+ReasonEmpty)
 		}
 	}
