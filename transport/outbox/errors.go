@@ -64,8 +64,14 @@ type FullError struct {
 }
 
 func (e *FullError) Error() string {
-	return fmt.Sprintf("outbox %s full: %d of %d bytes used, %d more needed (flush or drop entries, or raise --outbox-max-bytes)",
-		e.Path, e.Used, e.Max, e.Need)
+	const hint = "flush or drop entries, or raise --outbox-max-bytes"
+	switch {
+	case e.Used > e.Max: // a bound lowered below what is stored: no Put fits
+		return fmt.Sprintf("outbox %s full: %d of %d bytes used (over the limit): %s", e.Path, e.Used, e.Max, hint)
+	case e.Used == e.Max:
+		return fmt.Sprintf("outbox %s full: %d of %d bytes used (no room left): %s", e.Path, e.Used, e.Max, hint)
+	}
+	return fmt.Sprintf("outbox %s full: %d of %d bytes used, %d more needed (%s)", e.Path, e.Used, e.Max, e.Need, hint)
 }
 
 // Is reports whether target is ErrFull.

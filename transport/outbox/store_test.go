@@ -412,3 +412,48 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A refused Put says what would make room: the bytes it needs beyond
+// those free, or, when the outbox is already at or over its bound (a
+// bound lowered since the bodies were stored), that no Put fits until
+// bodies go, never a need that meeting would not make room.
+func TestFullMessageSaysWhatMakesRoom(t *testing.T) {
+	tests := []struct {
+		name        string
+		stored, max int64 // bytes stored under a bound of 1000, then the bound
+		put         int
+		want        string
+	}{
+		{"room short", 60, 100, 50, "60 of 100 bytes used, 50 more needed"},
+		{"no room left", 100, 100, 1, "100 of 100 bytes used (no room left): flush or drop"},
+		{"over the limit", 200, 100, 1, "200 of 100 bytes used (over the limit): flush or drop"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			s, err := Open(path, Options{MaxBytes: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Put(entry("a", 0, 1, strings.Repeat("x", int(tt.stored)))); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			s, err = Open(path, Options{MaxBytes: tt.max})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = s.Close() })
+			_, err = s.Put(entry("b", 0, 1, strings.Repeat("y", tt.put)))
+			if !errors.Is(err, ErrFull) {
+				t.Fatalf("error = %v, want ErrFull", err)
+			}
+			msg := err.Error()
+			if !strings.Contains(msg, tt.want) || (tt.stored >= tt.max && strings.Contains(msg, "more needed")) {
+				t.Errorf("message %q, want %q", msg, tt.want)
+			}
+		})
+	}
+}
