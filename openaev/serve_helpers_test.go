@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,6 +49,9 @@ type serveEnv struct {
 	metrics   *serve.Metrics
 	prom      *prometheus.Registry
 	wake      chan struct{}
+	// largest is the most bytes a delivery's bodies needed in the outbox
+	// (outbox.Deliverer's Sized), 0 before any.
+	largest atomic.Int64
 }
 
 func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
@@ -91,7 +95,11 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	s.handler = openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Store: s.store, Wake: s.wake,
 		RetryWait: time.Millisecond, Metrics: s.metrics, Log: e.log})
 	if durable != nil {
-		durable.Sized = s.handler.Sized // as serve wires it
+		durable.Sized = func(n int64) { // as serve wires it, the largest size kept
+			for l := s.largest.Load(); n > l && !s.largest.CompareAndSwap(l, n); l = s.largest.Load() {
+			}
+			s.handler.Sized(n)
+		}
 	}
 	s.registrar = openaev.NewRegistrar(c, s.selected)
 	// As serve does before it consumes: the platform then holds the

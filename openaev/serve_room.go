@@ -31,7 +31,8 @@ import (
 // roomPoll is how often a paused Handler looks at its outbox for room.
 const roomPoll = 500 * time.Millisecond
 
-// minRoom is the room reserved for a result before any was seen.
+// minRoom is the room reserved for a result before any was seen; once
+// one was, the largest so far is, however small.
 const minRoom = 4 << 10
 
 // room is the outbox room the runs in flight reserved, and the size of
@@ -51,7 +52,11 @@ func (h *Handler) fits() (ok bool, need, used, limit int64) {
 		return true, 0, 0, 0 // a broken outbox fails the run, which says why
 	}
 	used, limit = st.Bytes, h.cfg.Store.MaxBytes()
-	need = min(max(h.room.need, minRoom), limit)
+	need = h.room.need
+	if need == 0 {
+		need = minRoom // no result seen yet: its size is unknown
+	}
+	need = min(need, limit)
 	return used+h.room.reserved+need <= limit, need, used, limit
 }
 
