@@ -19,9 +19,11 @@ import (
 //     far (minRoom before any, at most the outbox's bound), beside the
 //     bytes stored and those the runs in flight reserved. When that room
 //     is not there, the message is not run: a serve.PauseError returns it
-//     to the queue and pauses the consumption ("outbox full: N of M
-//     bytes") until the resender, a flush or a drop has freed room. The
-//     reservation ends with the message's handling.
+//     to the queue and pauses the consumption until the resender, a
+//     flush or a drop has freed room, its reason read anew at each
+//     /healthz request ("outbox full: N of M bytes stored, R reserved
+//     for K results in flight; the next needs X"). The reservation ends
+//     with the message's handling.
 //   - A result that finds the outbox full all the same (another process
 //     shares the file, or it is larger than any before it) is sent
 //     without being stored; when that fails, it is tried again, stored
@@ -41,15 +43,26 @@ type room struct {
 	mu       sync.Mutex
 	need     int64 // largest result stored or refused so far (0: none)
 	reserved int64 // reserved by the runs in flight
+	runs     int   // the runs in flight that reserved room
 }
 
 // fits reports whether the outbox has room for one more result, and the
 // room it takes, its bytes used and its bound. It is called with the lock
 // held.
 func (h *Handler) fits() (ok bool, need, used, limit int64) {
+	ok, need, used, limit, _ = h.fitsOrWhy()
+	return ok, need, used, limit
+}
+
+// fitsOrWhy is fits, and the reason of a pause as it is now: "outbox
+// full: 0 of 12000 bytes stored, 8192 reserved for 2 results in flight;
+// the next needs 4096" ("outbox room freed, resuming: …" once there is
+// room). It is called with the lock held.
+func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string) {
 	st, err := h.cfg.Store.Stats()
 	if err != nil {
-		return true, 0, 0, 0 // a broken outbox fails the run, which says why
+		// A broken outbox fails the run, which says why.
+		return true, 0, 0, 0, fmt.Sprintf("outbox full (its bytes unreadable now: %v)", err)
 	}
 	used, limit = st.Bytes, h.cfg.Store.MaxBytes()
 	need = h.room.need
@@ -57,7 +70,27 @@ func (h *Handler) fits() (ok bool, need, used, limit int64) {
 		need = minRoom // no result seen yet: its size is unknown
 	}
 	need = min(need, limit)
-	return used+h.room.reserved+need <= limit, need, used, limit
+	results := "results"
+	if h.room.runs == 1 {
+		results = "result"
+	}
+	ok = used+h.room.reserved+need <= limit
+	state := "outbox full"
+	if ok {
+		state = "outbox room freed, resuming" // a pause ends at the next poll
+	}
+	why = fmt.Sprintf("%s: %d of %d bytes stored, %d reserved for %d %s in flight; the next needs %d",
+		state, used, limit, h.room.reserved, h.room.runs, results, need)
+	return ok, need, used, limit, why
+}
+
+// fullness returns the reason of a pause for a full outbox as it is now
+// (a serve.PauseError's Current).
+func (h *Handler) fullness() string {
+	h.room.mu.Lock()
+	defer h.room.mu.Unlock()
+	_, _, _, _, why := h.fitsOrWhy()
+	return why
 }
 
 // sized records the bytes of a result stored, or refused for want of room.
@@ -75,9 +108,10 @@ func (h *Handler) reserve(id string) (release func(), err error) {
 		return func() {}, nil
 	}
 	h.room.mu.Lock()
-	ok, need, used, limit := h.fits()
+	ok, need, _, _, reason := h.fitsOrWhy()
 	if ok {
 		h.room.reserved += need
+		h.room.runs++
 	}
 	reserved := h.room.reserved
 	h.room.mu.Unlock()
@@ -86,15 +120,15 @@ func (h *Handler) reserve(id string) (release func(), err error) {
 			h.room.mu.Lock()
 			defer h.room.mu.Unlock()
 			h.room.reserved -= need
+			h.room.runs--
 		}, nil
 	}
-	reason := fmt.Sprintf("outbox full: %d of %d bytes", used, limit)
 	h.log.Warn("inject not run: the outbox has no room for its result; message returned to the queue",
 		zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason),
 		zap.Int64("room_needed", need), zap.Int64("reserved_in_flight", reserved))
 	h.signal()
 	return nil, &serve.PauseError{Err: fmt.Errorf("inject %s not run: %s", id, reason), Reason: reason,
-		Wait: h.waitRoom}
+		Current: h.fullness, Wait: h.waitRoom}
 }
 
 // waitRoom returns once the outbox has room for a result again.

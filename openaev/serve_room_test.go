@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/injectkit/injectkit/serve"
@@ -75,4 +77,46 @@ func (s *serveEnv) storedBytes(t *testing.T) int64 {
 		t.Fatal(err)
 	}
 	return st.Bytes
+}
+
+// TestHandlerPauseReasonNow checks the reason of a pause for a full
+// outbox, as /healthz reads it (serve.PauseError's Current): it counts
+// the room the runs in flight reserved beside the bytes stored, and says
+// the outbox as it is when read, not when the pause started.
+func TestHandlerPauseReasonNow(t *testing.T) {
+	const limit = 6000 // room for one run in flight, of 4 KiB, not two
+	s := newServeEnv(t, serveOpts{outbox: true, outboxMax: limit})
+	handle := func(id string) error {
+		s.platform.FailComplete(id, http.StatusInternalServerError, 1<<20)
+		return s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)})
+	}
+	running, release := make(chan struct{}), make(chan struct{})
+	s.nmap.during = func() { close(running); <-release }
+	free := sync.OnceFunc(func() { close(release) })
+	defer free() // a failed test leaves no run blocked
+	first := make(chan error, 1)
+	go func() { first <- handle("i-0") }()
+	<-running
+	var pe *serve.PauseError
+	if err := handle("i-1"); !errors.As(err, &pe) || pe.Current == nil {
+		t.Fatalf("beside a run in flight: %v, want a pause whose reason is read anew", err)
+	}
+	for _, w := range []string{fmt.Sprintf("outbox full: %d of %d bytes stored, ", s.storedBytes(t), limit), " reserved for 1 result in flight"} {
+		if now := pe.Current(); !strings.Contains(pe.Reason, w) || !strings.Contains(now, w) {
+			t.Errorf("at the pause: reason %q, now %q; want %q in both", pe.Reason, now, w)
+		}
+	}
+	free()
+	if err := <-first; err != nil {
+		t.Fatalf("the run in flight: %v, want its result stored and acknowledged", err)
+	}
+	stored, now := s.storedBytes(t), pe.Current()
+	for _, w := range []string{fmt.Sprintf(": %d of %d bytes stored, ", stored, limit), " 0 reserved for 0 results in flight"} {
+		if stored == 0 || !strings.Contains(now, w) {
+			t.Errorf("once the run's result is stored (%d bytes): reason now %q, want %q in it", stored, now, w)
+		}
+	}
+	if full := stored+s.largest.Load() > limit; strings.HasPrefix(now, "outbox full:") != full {
+		t.Errorf("reason now %q, with %d of %d bytes stored and %d needed: want it to say full only when it is", now, stored, limit, s.largest.Load())
+	}
 }

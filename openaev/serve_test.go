@@ -96,7 +96,7 @@ func TestHandlerSettles(t *testing.T) {
 			want: want{settle: "requeue", runs: 1}},
 		{name: "outbox full: not run, the consumption paused", opts: small,
 			setup: func(t *testing.T, s *serveEnv) { s.keepCallback(t); s.fillOutbox(t) },
-			want:  want{settle: "pause outbox full: 200 of 200 bytes", runs: 0, outbox: map[outbox.State]int{outbox.Pending: 2}, log: "inject not run"}},
+			want:  want{settle: "pause outbox full: 200 of 200 bytes stored, 0 reserved for 0 results in flight; the next needs 200", runs: 0, outbox: map[outbox.State]int{outbox.Pending: 2}, log: "inject not run"}},
 		{name: "outbox filled during the run: sent without storing it, acknowledged", opts: roomy,
 			setup: func(t *testing.T, s *serveEnv) { s.nmap.during = func() { s.fillOutbox(t) } },
 			want:  want{counted: "completed", settle: "ack", runs: 1, completions: 1, outbox: pending, log: "sending it without storing it"}},

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -178,12 +179,19 @@ func TestIntegrationOneRefusedMessageDoesNotPause(t *testing.T) {
 // Handler's Wait returns.
 func TestIntegrationHandlerPause(t *testing.T) {
 	room := make(chan struct{})
-	const reason = "outbox full: 900 of 1000 bytes"
+	const reason = "outbox full: 900 of 1000 bytes stored"
+	var now atomic.Pointer[string] // the reason as it is now, once it changed
 	h := &deliveries{fn: func(_ serve.Delivery, n int) error {
 		if n > 1 {
 			return nil
 		}
-		return &serve.PauseError{Err: errors.New("full"), Reason: reason, Wait: func(ctx context.Context) error {
+		current := func() string {
+			if p := now.Load(); p != nil {
+				return *p
+			}
+			return ""
+		}
+		return &serve.PauseError{Err: errors.New("full"), Reason: reason, Current: current, Wait: func(ctx context.Context) error {
 			select {
 			case <-room:
 				return nil
@@ -206,6 +214,12 @@ func TestIntegrationHandlerPause(t *testing.T) {
 	code, hl := servetest.Health(t, url)
 	if code != http.StatusServiceUnavailable || hl.Reason != reason || !hl.Paused || !hl.BrokerConnected {
 		t.Errorf("health while paused: %d %+v", code, hl)
+	}
+	// The reason is read anew at each request, from the Handler.
+	later := "outbox full: 950 of 1000 bytes stored"
+	now.Store(&later)
+	if code, hl := servetest.Health(t, url); code != http.StatusServiceUnavailable || hl.Reason != later || !hl.Paused {
+		t.Errorf("health while paused, the outbox changed: %d %+v; want the reason %q", code, hl, later)
 	}
 	if n := len(h.all()); n != 1 {
 		t.Errorf("handled %d times before the pause ended, want once", n)

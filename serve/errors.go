@@ -91,9 +91,14 @@ func Unauthorized(err error, durable bool) error {
 // /healthz unhealthy with Reason; it consumes again once Wait returns nil.
 type PauseError struct {
 	Err error
-	// Reason is the /healthz reason while paused, "outbox full: 900 of
-	// 1000 bytes" say.
+	// Reason is the reason of the pause when it starts, logged, and the
+	// /healthz reason while paused when Current is nil: "outbox full: 900
+	// of 1000 bytes stored, 0 reserved for 0 results in flight; the next
+	// needs 200" say.
 	Reason string
+	// Current, when not nil, is the reason as it is now: /healthz reads
+	// it at each request while paused (Reason when it returns "").
+	Current func() string
 	// Wait returns nil once the Handler can take messages again, or
 	// ctx's error when ctx ends first.
 	Wait func(ctx context.Context) error

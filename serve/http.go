@@ -28,7 +28,8 @@ type Health struct {
 	TokenRefused bool `json:"token_refused,omitempty"`
 	Paused       bool `json:"consumption_paused,omitempty"`
 	// Reason says why the status is "unavailable": ReasonUnauthorized,
-	// a PauseError's reason ("outbox full: …"), the failing registration,
+	// a PauseError's reason as it is at the request (its Current, else
+	// its Reason: "outbox full: …"), the failing registration,
 	// or the broker connection.
 	Reason string `json:"reason,omitempty"`
 }

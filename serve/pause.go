@@ -17,21 +17,37 @@ import (
 
 // hold is the pause a Handler asked for with a PauseError.
 type hold struct {
-	mu     sync.Mutex
-	reason string
-	done   chan struct{} // non-nil while held; closed when the hold ends
+	mu      sync.Mutex
+	reason  string
+	current func() string // the reason now (nil: reason)
+	done    chan struct{} // non-nil while held; closed when the hold ends
 }
 
-// start holds the consumption for reason; it reports false when it is
-// already held.
-func (h *hold) start(reason string) bool {
+// start holds the consumption for pe's reason; it reports false when it
+// is already held.
+func (h *hold) start(pe *PauseError) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.done != nil {
 		return false
 	}
-	h.reason, h.done = reason, make(chan struct{})
+	h.reason, h.current, h.done = pe.Reason, pe.Current, make(chan struct{})
 	return true
+}
+
+// now returns the reason of the hold as it is now ("" when none): its
+// PauseError's Current, called outside the lock, or its Reason.
+func (h *hold) now() string {
+	h.mu.Lock()
+	reason, current := h.reason, h.current
+	h.mu.Unlock()
+	if reason == "" || current == nil {
+		return reason
+	}
+	if now := current(); now != "" {
+		return now
+	}
+	return reason
 }
 
 // end ends the hold.
@@ -40,7 +56,7 @@ func (h *hold) end() {
 	defer h.mu.Unlock()
 	if h.done != nil {
 		close(h.done)
-		h.reason, h.done = "", nil
+		h.reason, h.current, h.done = "", nil, nil
 	}
 }
 
@@ -83,7 +99,7 @@ func (r *runner) syncPaused() {
 // to this consumer again before the consume loop cancels it, and the loop
 // returns a message that arrives during a pause unhandled (see consume).
 func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) {
-	started := r.hold.start(pe.Reason)
+	started := r.hold.start(pe)
 	if started {
 		r.syncPaused()
 		requestPause(r.pause)
@@ -106,13 +122,13 @@ func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) {
 	}()
 }
 
-// pauseReason is the /healthz reason of a pause, "" when not paused.
+// pauseReason is the /healthz reason of a pause, as it is now, "" when
+// not paused.
 func (r *runner) pauseReason() string {
 	if _, paused := r.auth.state(); paused {
 		return ReasonUnauthorized
 	}
-	reason, _ := r.hold.state()
-	return reason
+	return r.hold.now()
 }
 
 // endResumed ends a pause: consume again on the same session.
