@@ -133,7 +133,7 @@ var (
 
 // Deliver sends r until the abort fires.
 func (a abortable) Deliver(ctx context.Context, r *runtime.Report) error {
-	ctx, release := a.abort.context(ctx)
+	ctx, _, release := outbox.HoldAbort(ctx, a.abort)
 	defer release()
 	return a.profile.Deliver(ctx, r)
 }

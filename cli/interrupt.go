@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"context"
 	"maps"
 	"slices"
 	"strings"
@@ -116,21 +115,4 @@ func (a *Abort) Fired() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.fired
-}
-
-// context returns ctx, held (see Hold) and cancelled once the abort fires,
-// and the function that releases it.
-func (a *Abort) context(ctx context.Context) (context.Context, func()) {
-	abort, release := a.Hold()
-	ctx, cancel := context.WithCancel(ctx)
-	if abort != nil {
-		go func() {
-			select {
-			case <-abort:
-				cancel()
-			case <-ctx.Done():
-			}
-		}()
-	}
-	return ctx, func() { cancel(); release() }
 }

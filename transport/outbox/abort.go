@@ -7,22 +7,27 @@ import (
 	"github.com/injectkit/injectkit/internal/httpx"
 )
 
-// hold holds d.Abort for a send: it returns ctx, cancelled once the
-// abort fires, aborted, which reports whether it fired, and release.
-func (d *Deliverer) hold(ctx context.Context) (context.Context, func() bool, func()) {
-	if d.Abort == nil {
+// HoldAbort holds a for a send (see Aborter): it returns ctx, cancelled
+// once the abort fires, aborted, which reports whether it has fired, and
+// release, which the send calls when it returns. A nil a, or one whose
+// Hold returns a nil channel, never fires. The Deliverer holds its Abort
+// with it, and so may a profile's deliverer that keeps no outbox.
+func HoldAbort(ctx context.Context, a Aborter) (_ context.Context, aborted func() bool, release func()) {
+	if a == nil {
 		return ctx, func() bool { return false }, func() {}
 	}
-	abort, release := d.Abort.Hold()
+	abort, unhold := a.Hold()
 	ctx, cancel := context.WithCancel(ctx)
-	go func() {
-		select {
-		case <-abort:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	aborted := func() bool {
+	if abort != nil {
+		go func() {
+			select {
+			case <-abort:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	aborted = func() bool {
 		select {
 		case <-abort:
 			return true
@@ -30,7 +35,7 @@ func (d *Deliverer) hold(ctx context.Context) (context.Context, func() bool, fun
 			return false
 		}
 	}
-	return ctx, aborted, func() { cancel(); release() }
+	return ctx, aborted, func() { cancel(); unhold() }
 }
 
 // noteInterrupted records on r, a body whose send the abort cut short

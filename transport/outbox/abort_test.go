@@ -192,3 +192,61 @@ func TestDelivererAbortKeepsTheRefusedAttempts(t *testing.T) {
 		}
 	}
 }
+
+// HoldAbort, which the Deliverer and cli's deliverer without an outbox
+// share: the context ends once the abort fires or the hold is released,
+// aborted says which, and release gives the hold back. An aborter that
+// never fires (nil, or one holding no channel) leaves the context alone.
+func TestHoldAbort(t *testing.T) {
+	cases := []struct {
+		name      string
+		aborter   func() (outbox.Aborter, *abort)
+		fire      bool
+		wantAbort bool
+	}{
+		{name: "nil aborter", aborter: func() (outbox.Aborter, *abort) { return nil, nil }},
+		{name: "typed nil aborter", aborter: func() (outbox.Aborter, *abort) { var a *abortNil; return a, nil }},
+		{name: "no channel", aborter: func() (outbox.Aborter, *abort) { a := &abort{}; return a, a }},
+		{name: "not fired", aborter: func() (outbox.Aborter, *abort) { a := &abort{ch: make(chan struct{})}; return a, a }},
+		{name: "fired", aborter: func() (outbox.Aborter, *abort) { a := &abort{ch: make(chan struct{})}; return a, a },
+			fire: true, wantAbort: true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			parent := t.Context()
+			ab, a := tc.aborter()
+			ctx, aborted, release := outbox.HoldAbort(parent, ab)
+			if a != nil && a.held != 1 {
+				t.Fatalf("held %d times during the send, want 1", a.held)
+			}
+			if tc.fire {
+				a.fire()
+				select {
+				case <-ctx.Done():
+				case <-time.After(10 * time.Second):
+					t.Fatal("the send's context outlived the abort")
+				}
+			} else if ctx.Err() != nil {
+				t.Fatalf("the send's context ended without an abort: %v", ctx.Err())
+			}
+			if got := aborted(); got != tc.wantAbort {
+				t.Errorf("aborted() = %v, want %v", got, tc.wantAbort)
+			}
+			release()
+			if a != nil && a.held != 0 {
+				t.Errorf("held %d times after release, want 0", a.held)
+			}
+			if ab != nil && ctx.Err() == nil {
+				t.Error("the send's context still open after release")
+			}
+			if parent.Err() != nil {
+				t.Error("release ended the caller's context")
+			}
+		})
+	}
+}
+
+// abortNil is an Aborter whose nil value never fires, as cli's *Abort.
+type abortNil struct{}
+
+func (a *abortNil) Hold() (<-chan struct{}, func()) { return nil, func() {} }

@@ -124,7 +124,7 @@ var (
 // (the openaev per-target traces), and an abort then cuts those posts
 // short, their ctx cancelled, and the bodies are all stored, none posted.
 func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
-	bctx, _, release := d.hold(ctx)
+	bctx, _, release := HoldAbort(ctx, d.Abort)
 	defer release()
 	b, err := d.Profile.Bodies(bctx, r)
 	if err != nil {
@@ -140,7 +140,7 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 // that Is ErrAborted, naming the bodies the backend accepted; so is a
 // failed POST's.
 func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
-	pctx, aborted, release := d.hold(ctx)
+	pctx, aborted, release := HoldAbort(ctx, d.Abort)
 	defer release()
 	if d.Sized != nil {
 		d.Sized(b.Size)
@@ -237,7 +237,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		refused   error // the failure of the body the abort cut short, when it was posted
 	)
 	red, _ := d.Profile.(Redactor)
-	ctx, aborted, release := d.hold(ctx)
+	ctx, aborted, release := HoldAbort(ctx, d.Abort)
 	defer release()
 	large := b.N > maxDeferred
 	ordered := false // later bodies append to what the backend took
