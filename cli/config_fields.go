@@ -25,14 +25,16 @@ import (
 //	default:"…"             the default, as text
 //	usage:"…"               the flag's help
 //	enum:"a|b"              the only values allowed
+//	blank:"…"               a list none of whose items may be blank, and
+//	                        why (an item given empty is refused, never
+//	                        dropped as if it had not been given)
 //
 // Options: secret (its value is never echoed in an error), required (it
 // must not be empty), positive (a number or a duration above zero), url (a
 // base URL a client posts to, httpx.ParseBaseURL's rule, echoed without
 // user information), pairs (a list of key=value: its environment form
 // splits only on the commas that start a pair), whole (a list whose
-// environment variable is one value, commas included, and none of whose
-// items may be blank: an exposure query),
+// environment variable is one value, commas included: an exposure query),
 // inject (a field of the inject itself, which --openaev-message takes from
 // its message instead).
 //
@@ -57,7 +59,7 @@ var (
 
 // field is one setting of a config struct.
 type field struct {
-	key, usage, def                                       string
+	key, usage, def, blank                                string
 	enum                                                  []string
 	secret, required, positive, url, pairs, inject, whole bool
 	index                                                 []int // reflect.Value.FieldByIndex
@@ -110,7 +112,7 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 			panic(fmt.Sprintf("cli: %s.%s has no config key", t, sf.Name))
 		}
 		key, opts, _ := strings.Cut(tag, ",")
-		f := field{key: key, usage: sf.Tag.Get("usage"), def: sf.Tag.Get("default"), index: idx, typ: sf.Type}
+		f := field{key: key, usage: sf.Tag.Get("usage"), def: sf.Tag.Get("default"), blank: sf.Tag.Get("blank"), index: idx, typ: sf.Type}
 		if e := sf.Tag.Get("enum"); e != "" {
 			f.enum = strings.Split(e, "|")
 		}
@@ -123,6 +125,9 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 			case o != "":
 				panic(fmt.Sprintf("cli: %s.%s: unknown config option %q", t, sf.Name, o))
 			}
+		}
+		if f.blank != "" && !f.list() {
+			panic(fmt.Sprintf("cli: %s.%s: blank is for a list", t, sf.Name))
 		}
 		switch {
 		case f.text(), f.list():
@@ -243,14 +248,18 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 				out = append(out, s)
 				continue
 			}
-			if f.whole {
-				// Each item is a whole value (a query, the target itself):
-				// a blank one was given, not left out.
-				at := r
+			if f.blank != "" {
+				// Each item is a value of its own (a target, a query): a
+				// blank one was given, not left out.
+				at, reason := r, "must not be blank: "+f.blank
 				if i < len(r.itemFrom) {
 					at.from = r.itemFrom[i]
 				}
-				return f.invalid(at, r.vals[i], errors.New("must not be blank: a query is the target"))
+				if len(r.vals) > 1 && strings.HasPrefix(r.from, "env ") {
+					// An environment variable split on its commas: which item.
+					reason += fmt.Sprintf(" (item %d of %q)", i+1, strings.Join(r.vals, ","))
+				}
+				return f.invalid(at, r.vals[i], errors.New(reason))
 			}
 		}
 		dst.Set(reflect.ValueOf(out))

@@ -1,0 +1,90 @@
+package cli_test
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+)
+
+// refusedBeforeRun runs `run probe` with args against a backend, with an
+// outbox of its own, and checks that the run was refused before anything
+// ran, was sent or was stored: exit 2, the injector never executed, no
+// request to the backend, no outbox file. It returns stderr.
+func refusedBeforeRun(t *testing.T, env map[string]string, args ...string) string {
+	t.Helper()
+	probe := &frameworktest.Executor{}
+	reg := registry(func(r *framework.Registry) { r.Register("probe", func() framework.Executor { return probe }) })
+	b := newBackend(t, http.StatusOK)
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	r := run(t, reg, env, append([]string{"run", "probe", "--log-level", "error", "--backend-url", b.URL,
+		"--inject-id", "i-1", "--token", "t", "--outbox", path}, args...)...)
+	if r.code != 2 {
+		t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
+	}
+	if n := len(probe.Calls()); n != 0 {
+		t.Errorf("the injector ran %d times, want none", n)
+	}
+	if n := len(b.got()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("outbox file %s: %v, want none created", path, err)
+	}
+	return r.stderr
+}
+
+// A blank target given with --target, in the environment or in the config
+// file is refused, named where it was given, never dropped as if it had
+// not been given; an empty environment variable is unset, as any other.
+func TestBlankTargetRefused(t *testing.T) {
+	list := writeFile(t, "list.yaml", "target:\n  - 127.0.0.1\n  - \"\"\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"flag alone", nil, []string{"--target", ""},
+			`invalid target "" (--target): must not be blank: give an address, a host name or a CIDR range`},
+		{"flag beside another", nil, []string{"--target", "", "--target", "127.0.0.1"}, `invalid target "" (--target): must not be blank`},
+		{"flag, white space", nil, []string{"--target", " "}, `invalid target " " (--target): must not be blank`},
+		{"env, empty item", map[string]string{"INJECTKIT_TARGET": "127.0.0.1,,127.0.0.2"}, nil,
+			`invalid target "" (env INJECTKIT_TARGET): must not be blank: give an address, a host name or a CIDR range (item 2 of "127.0.0.1,,127.0.0.2")`},
+		{"env, trailing comma", map[string]string{"INJECTKIT_TARGET": "127.0.0.1,"}, nil,
+			`invalid target "" (env INJECTKIT_TARGET): must not be blank`},
+		{"config file list item", nil, []string{"--config", list}, `invalid target "" (config file ` + list + `:3): must not be blank`},
+		{"cloud region", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "", "--cloud-region", "eu-west-1"},
+			`invalid cloud_region "" (--cloud-region): must not be blank`},
+		{"target service", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1", "--target-service", ""},
+			`invalid target_service "" (--target-service): must not be blank`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if stderr := refusedBeforeRun(t, tt.env, tt.args...); !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr:\n%s\nwant %q", stderr, tt.want)
+			}
+			r := run(t, registry(), tt.env, append([]string{"validate", "noop"}, tt.args...)...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("validate: exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, tt.want)
+			}
+		})
+	}
+	// An empty variable gives no target, as if unset: the targets of the
+	// flags run.
+	r := run(t, registry(), map[string]string{"INJECTKIT_TARGET": ""}, "run", "noop", "--target", "127.0.0.1", "--log-level", "error")
+	if r.code != 0 {
+		t.Errorf("empty INJECTKIT_TARGET: exit %d, stderr %s", r.code, r.stderr)
+	}
+	// A targets file's blank lines are skipped, as documented.
+	hosts := writeFile(t, "hosts.txt", "127.0.0.1\n\n   \n# c\n")
+	if r := run(t, registry(), nil, "run", "noop", "--targets-file", hosts, "--log-level", "error"); r.code != 0 {
+		t.Errorf("targets file with blank lines: exit %d, stderr %s", r.code, r.stderr)
+	}
+}
