@@ -228,11 +228,11 @@ func TestTargetErrorsNameTheirOrigin(t *testing.T) {
 		want string
 	}{
 		{"flag", nil, []string{"--target", "a b"}, `invalid --target "a b": host name`},
-		{"env", map[string]string{"INJECTKIT_TARGET": "a b"}, nil, `invalid --target "a b" (env INJECTKIT_TARGET): host name`},
+		{"env", map[string]string{"INJECTKIT_TARGET": "a b"}, nil, `invalid target "a b" (env INJECTKIT_TARGET): host name`},
 		{"config file", nil, []string{"--config", conf}, `invalid target "a b" (config file ` + conf + `:2): host name`},
 		{"max targets from env", map[string]string{"INJECTKIT_MAX_TARGETS": "4"}, []string{"--target", "10.0.0.0/29"},
 			`more than --max-targets 4 (env INJECTKIT_MAX_TARGETS)`},
-		{"query from env", map[string]string{"INJECTKIT_QUERY": "a\x01"}, nil, `invalid --query "a\x01" (env INJECTKIT_QUERY)`},
+		{"query from env", map[string]string{"INJECTKIT_QUERY": "a\x01"}, nil, `invalid query "a\x01" (env INJECTKIT_QUERY)`},
 		// A target too large for any body: named where written, with the
 		// size where given.
 		{"too large, targets file", nil, []string{"--targets-file", hosts, "--max-payload-size", "300"},

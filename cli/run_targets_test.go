@@ -208,15 +208,15 @@ func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 		want     string
 	}{
 		{env: map[string]string{"INJECTKIT_CLOUD_REGION": "-eu"}, args: []string{"--cloud-provider", "aws", "--cloud-account", "1"},
-			want: `invalid --cloud-region "-eu" (env INJECTKIT_CLOUD_REGION): must not start with '-'`},
+			want: `invalid cloud_region "-eu" (env INJECTKIT_CLOUD_REGION): must not start with '-'`},
 		{env: map[string]string{"INJECTKIT_CLOUD_PROVIDER": "-aws"}, args: cloud[2:],
-			want: `invalid --cloud-provider "-aws" (env INJECTKIT_CLOUD_PROVIDER): must not start with '-'`},
+			want: `invalid cloud_provider "-aws" (env INJECTKIT_CLOUD_PROVIDER): must not start with '-'`},
 		{env: map[string]string{"INJECTKIT_TARGET_SERVICE": "-s3"}, args: cloud,
-			want: `invalid --target-service "-s3" (env INJECTKIT_TARGET_SERVICE): must not start with '-'`},
+			want: `invalid target_service "-s3" (env INJECTKIT_TARGET_SERVICE): must not start with '-'`},
 		{env: map[string]string{"INJECTKIT_TARGET": "::1"}, args: []string{"--query", "apache"},
 			want: `invalid target "::1" (env INJECTKIT_TARGET): a query is narrowed to an IPv4 address or a host name`},
 		{env: map[string]string{"INJECTKIT_TARGET": "a b"}, args: []string{"--query", "apache"},
-			want: `invalid --target "a b" (env INJECTKIT_TARGET): host name may hold only`},
+			want: `invalid target "a b" (env INJECTKIT_TARGET): host name may hold only`},
 		{config: "target:\n  - 10.0.0.1\n  - a b\n", want: `invalid target "a b" (config file %s:3): host name may hold only`},
 		{config: "target: [10.0.0.1]\nexpectation:\n  - DETECTION\n  - DETECT\n", want: `invalid expectation "DETECT" (config file %s:4)`},
 		{config: "target: [10.0.0.1]\nparam:\n  - outcome=failed\n  - delay=-3\n", want: `invalid param "delay=-3" (config file %s:4)`},
@@ -328,5 +328,63 @@ func TestRunNmapNumericHostNameNamesItsOrigin(t *testing.T) {
 				t.Errorf("%s %v %v: exit %d, stderr:\n%s\nwant 2 and %q", cmd, tt.args, tt.env, r.code, r.stderr, tt.want)
 			}
 		}
+	}
+}
+
+// A target setting given in the environment is named by its key and its
+// variable, as every other setting is, never by its flag: the user wrote
+// no flag. Each target variable, with each profile (the openaev profile's
+// refusal is the runtime's, relabelled).
+func TestTargetEnvErrorsNameTheVariable(t *testing.T) {
+	cloud := map[string]string{"INJECTKIT_CLOUD_PROVIDER": "aws", "INJECTKIT_CLOUD_ACCOUNT": "1", "INJECTKIT_CLOUD_REGION": "eu-west-1"}
+	with := func(m map[string]string, k, v string) map[string]string {
+		out := map[string]string{k: v}
+		for mk, mv := range m {
+			if mk != k {
+				out[mk] = mv
+			}
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"target", map[string]string{"INJECTKIT_TARGET": "999.1.1.1"}, `invalid target "999.1.1.1" (env INJECTKIT_TARGET): not a valid IP address`},
+		{"target narrowing a query", map[string]string{"INJECTKIT_QUERY": "apache", "INJECTKIT_TARGET": "a_b"},
+			`invalid target "a_b" (env INJECTKIT_TARGET): host name may hold only`},
+		{"target beside cloud targets", with(cloud, "INJECTKIT_TARGET", "127.0.0.1"),
+			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): cloud targets`},
+		{"targets file", map[string]string{"INJECTKIT_TARGETS_FILE": "/nonexistent/hosts.txt"},
+			`invalid targets_file "/nonexistent/hosts.txt" (env INJECTKIT_TARGETS_FILE)`},
+		{"query", map[string]string{"INJECTKIT_QUERY": "a\x01"}, `invalid query "a\x01" (env INJECTKIT_QUERY)`},
+		{"query beside cloud targets", with(cloud, "INJECTKIT_QUERY", "apache"), `invalid query "apache" (env INJECTKIT_QUERY): cloud targets`},
+		{"cloud provider", with(cloud, "INJECTKIT_CLOUD_PROVIDER", "-aws"), `invalid cloud_provider "-aws" (env INJECTKIT_CLOUD_PROVIDER)`},
+		{"cloud account", with(cloud, "INJECTKIT_CLOUD_ACCOUNT", "a b"), `invalid cloud_account "a b" (env INJECTKIT_CLOUD_ACCOUNT)`},
+		{"cloud region", with(cloud, "INJECTKIT_CLOUD_REGION", "eu west"), `invalid cloud_region "eu west" (env INJECTKIT_CLOUD_REGION)`},
+		{"target service", with(cloud, "INJECTKIT_TARGET_SERVICE", "s 3"), `invalid target_service "s 3" (env INJECTKIT_TARGET_SERVICE)`},
+		{"too large", map[string]string{"INJECTKIT_TARGET": "127.0.0.1", "INJECTKIT_MAX_PAYLOAD_SIZE": "300"},
+			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): its signatures take at least N bytes`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, args := range [][]string{{"run", "noop"}, {"validate", "noop"}, {"run", "noop", "--profile", "openaev"}} {
+				if tt.name == "too large" && len(args) > 2 {
+					continue // the openaev profile's least body is 1 KiB
+				}
+				r := run(t, registry(), tt.env, append(args, "--log-level", "error")...)
+				stderr := leastSize.ReplaceAllString(r.stderr, "at least N bytes")
+				want := tt.want
+				if len(args) > 2 {
+					// The runtime's refusal names the target as a target,
+					// and where it was given.
+					want = want[strings.Index(want, " (env "):]
+				}
+				if r.code != 2 || !strings.Contains(stderr, want) || strings.Contains(stderr, "invalid --") {
+					t.Errorf("%v: exit %d, stderr:\n%s\nwant 2 and %q, no flag named", args, r.code, r.stderr, want)
+				}
+			}
+		})
 	}
 }

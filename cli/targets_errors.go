@@ -47,15 +47,18 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 	return usageErr("invalid %s%s%s: %s", nameAt(flag, s.where), value, s.where, ve.Reason)
 }
 
-// nameAt names a setting as it was given at where: its config key
-// ("target") when where is a line of the config file (" (config file
-// c.yaml:1)", or without the parentheses), else the flag ("--target"), as
-// an environment variable's value is named too.
+// nameAt names a setting as it was given at where: the flag ("--target")
+// when where is the flag itself or says nothing, else its key ("target"),
+// followed in the message by where, which names the environment variable
+// or the config file's line (" (env INJECTKIT_TARGET)", " (config file
+// c.yaml:1)", or without the parentheses), as every other setting's error
+// does: never the flag for a value the user did not give with it.
 func nameAt(flag, where string) string {
-	if strings.HasPrefix(strings.TrimPrefix(where, " ("), "config file ") {
-		return strings.ReplaceAll(strings.TrimPrefix(flag, "--"), "-", "_")
+	switch w := strings.TrimSuffix(strings.TrimPrefix(where, " ("), ")"); w {
+	case "", flag:
+		return flag
 	}
-	return flag
+	return strings.ReplaceAll(strings.TrimPrefix(flag, "--"), "-", "_")
 }
 
 // flagOfField returns the flag that gave a target field: the flag of the
