@@ -14,7 +14,6 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
-	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -71,19 +70,6 @@ func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) 
 		return nil, &ExitError{Code: ExitUsage, Err: &signatures.ValidationError{Field: "ca_file", Value: bc.CAFile, Reason: reason}}
 	}
 	return hc, nil
-}
-
-// openAEVTooLarge refuses, as validate does and before the platform is
-// asked anything, an inject a target of which has signatures no callback
-// body under max_payload_size can hold (openaev.SizeCheck, the callback
-// profile's refusal). Any other invalid request is the platform's to hear
-// about (its reception, then INVALID_USAGE): nil here.
-func openAEVTooLarge(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, req runtime.Request) error {
-	_, err := newRuntime(o, cfg.injectors, log).Validate(ctx, req, openaev.SizeCheck{MaxPayloadSize: int64(cfg.MaxPayloadSize)})
-	if errors.Is(err, transport.ErrTargetTooLarge) {
-		return err
-	}
-	return nil
 }
 
 // runOpenAEVRequest runs one inject with the openaev profile.

@@ -65,10 +65,10 @@ func runAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	req, targets := cr.req, cr.targets
+	if err := cr.tooLarge(c.Context, o, cfg, log); err != nil {
+		return err
+	}
 	if cfg.openAEV() {
-		if err := openAEVTooLarge(c.Context, o, cfg, log, req); err != nil {
-			return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err))}
-		}
 		return relabelUsage(&cfg, targets, runOpenAEVRequest(c, o, cfg, log, view, req))
 	}
 	store, err := openRunOutbox(c.Context, cfg, o, log)

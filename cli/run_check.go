@@ -2,11 +2,13 @@ package cli
 
 import (
 	"context"
+	"errors"
 
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/transport"
 )
 
 // checkedRun is an inject as checkRun leaves it: the request, its targets
@@ -44,4 +46,19 @@ func checkRun(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, in
 	warnNoToken(log, cfg.Backend)
 	cr.checks, cr.dest, err = deliveryChecks(cfg, o, log)
 	return cr, err
+}
+
+// tooLarge refuses, as validate does and before anything runs, is sent or
+// is stored (no outbox opened, no platform asked), an inject a target of
+// which has least signatures (those of any run that ends) that no body
+// under max_payload_size can hold: the checks of its size limit
+// (cr.checks) on the prepared inject. Any other invalid request is left to
+// the run, which logs it and, with the openaev profile, tells the platform
+// (its reception, then INVALID_USAGE): nil here.
+func (cr checkedRun) tooLarge(ctx context.Context, o Options, cfg runConfig, log *zap.Logger) error {
+	_, err := newRuntime(o, cfg.injectors, log).Validate(ctx, cr.req, cr.checks...)
+	if errors.Is(err, transport.ErrTargetTooLarge) {
+		return &ExitError{Code: ExitUsage, Err: cfg.relabel(cr.targets.relabel(err))}
+	}
+	return nil
 }

@@ -88,3 +88,41 @@ func TestBlankTargetRefused(t *testing.T) {
 		t.Errorf("targets file with blank lines: exit %d, stderr %s", r.code, r.stderr)
 	}
 }
+
+// A target whose least signatures no body under --max-payload-size holds
+// is refused before anything runs, is sent or is stored (no outbox file),
+// named where it was written, its value cut short when long, with the
+// size setting where it was given.
+func TestTooLargeTargetRefusedBeforeRun(t *testing.T) {
+	label := strings.Repeat("a", 63)
+	long := label + "." + label + "." + label + ".example.com"
+	hosts := writeFile(t, "hosts.txt", "# one\n127.0.0.1\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"flag", nil, []string{"--target", "127.0.0.1", "--max-payload-size", "300"},
+			`invalid --target "127.0.0.1": its signatures take at least N bytes, more than a body of at most 300 bytes (--max-payload-size) can hold with them`},
+		{"long value", nil, []string{"--target", long, "--max-payload-size", "400"},
+			`invalid --target "` + long[:100]},
+		{"env", map[string]string{"INJECTKIT_TARGET": "127.0.0.1", "INJECTKIT_MAX_PAYLOAD_SIZE": "300"}, nil,
+			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): its signatures take at least N bytes, more than a body of at most 300 bytes (max_payload_size, env INJECTKIT_MAX_PAYLOAD_SIZE)`},
+		{"targets file", nil, []string{"--targets-file", hosts, "--max-payload-size", "300"}, hosts + `:2: invalid target "127.0.0.1": its signatures take at least N bytes`},
+		{"second of two", nil, []string{"--target", "10.0.0.1", "--target", long, "--max-payload-size", "600"}, `invalid --target "` + long[:100]},
+		{"cloud", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1", "--max-payload-size", "300"},
+			`invalid --cloud-account "1": its signatures take at least N bytes`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stderr := leastSize.ReplaceAllString(refusedBeforeRun(t, tt.env, tt.args...), "at least N bytes")
+			if !strings.Contains(stderr, tt.want) || !strings.Contains(stderr, "at least N bytes") {
+				t.Errorf("stderr:\n%s\nwant %q and the least size", stderr, tt.want)
+			}
+			if strings.Contains(stderr, long) {
+				t.Errorf("stderr quotes the long target whole:\n%s", stderr)
+			}
+		})
+	}
+}
