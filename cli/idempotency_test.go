@@ -4,8 +4,6 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/testkit"
-	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -27,9 +25,7 @@ func TestIdempotencyKeyByProfile(t *testing.T) {
 		}
 	})
 	t.Run("openaev profile: no call", func(t *testing.T) {
-		p := openaevtest.NewPlatform(t, platformToken)
-		registered(t, p, platformToken, registry())
-		p.AddInject("inj-o", openaev.ContractID("noop"))
+		p := noopPlatform(t, "inj-o")
 		r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "inj-o", "--target", "127.0.0.1",
 			"--backend-url", p.URL, "--token", platformToken, "--outbox", "none", "--log-level", "error")
 		calls := p.Calls("inj-o")

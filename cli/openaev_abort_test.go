@@ -21,7 +21,6 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
 // A second interrupt while `run --profile openaev --outbox none` posts
@@ -59,10 +58,8 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := openaevtest.NewPlatform(t, platformToken)
-			registered(t, p, platformToken, registry())
 			id := "inj-abort-" + strconv.Itoa(tc.targets) + tc.action + strconv.FormatBool(tc.full) + strconv.FormatBool(tc.message)
-			p.AddInject(id, openaev.ContractID("noop"))
+			p := noopPlatform(t, id)
 			targets := make([]string, tc.targets)
 			assets := make([]string, tc.targets)
 			for i := range targets {

@@ -28,10 +28,8 @@ import (
 // sent: the run exited 1 and the platform kept the inject running.
 func TestRunOpenAEVOutboxFullSendsUnstored(t *testing.T) {
 	t.Parallel()
-	p := openaevtest.NewPlatform(t, platformToken)
-	registered(t, p, platformToken, registry())
 	const id = "inj-full"
-	p.AddInject(id, openaev.ContractID("noop"))
+	p := noopPlatform(t, id)
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
 	inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[{"value":"127.0.0.1","asset":"a1"}]}`)
@@ -69,10 +67,8 @@ func TestRunOpenAEVOutboxFullSendsUnstored(t *testing.T) {
 // those of the "complete" the platform took too.
 func TestRunOpenAEVOutboxFullUnstoredSendFails(t *testing.T) {
 	t.Parallel()
-	p := openaevtest.NewPlatform(t, platformToken)
-	registered(t, p, platformToken, registry())
 	const id, n = "inj-full-fails", 32
-	p.AddInject(id, openaev.ContractID("noop"))
+	p := noopPlatform(t, id)
 	targets := make([]string, n)
 	for i := range targets {
 		targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
@@ -98,11 +94,9 @@ func TestRunOpenAEVDumpHoldsTargetsTooLargeForAnyBody(t *testing.T) {
 	for _, tc := range []struct{ name, outbox string }{{"outbox none", "none"}, {"outbox full", "full"}} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			p := openaevtest.NewPlatform(t, platformToken)
-			registered(t, p, platformToken, registry())
 			const n, big = 32, 5
 			id := "inj-too-large-" + tc.outbox
-			p.AddInject(id, openaev.ContractID("noop"))
+			p := noopPlatform(t, id)
 			bigID := "asset-" + strings.Repeat("9", 3000)
 			assets := make([]string, n)
 			for i := range assets {
@@ -246,10 +240,8 @@ func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 // callback was lost: the platform kept the inject running.
 func TestRunOpenAEVOutboxFullSendsRejectionUnstored(t *testing.T) {
 	t.Parallel()
-	p := openaevtest.NewPlatform(t, platformToken)
-	registered(t, p, platformToken, registry())
 	const id = "inj-full-refused"
-	p.AddInject(id, openaev.ContractID("noop"))
+	p := noopPlatform(t, id)
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
 	r := run(t, registry(), env, "run", "noop", "--inject-id", id, "--target", "127.0.0.1", "--param", "outcome=bogus",

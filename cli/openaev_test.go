@@ -58,6 +58,16 @@ func registered(t *testing.T, p *openaevtest.Platform, token string, reg *framew
 	}
 }
 
+// noopPlatform starts a stand-in platform with the stock registry's
+// contracts registered on it and injectID a noop inject it holds.
+func noopPlatform(t *testing.T, injectID string) *openaevtest.Platform {
+	t.Helper()
+	p := openaevtest.NewPlatform(t, platformToken)
+	registered(t, p, platformToken, registry())
+	p.AddInject(injectID, openaev.ContractID("noop"))
+	return p
+}
+
 type printed struct {
 	Method string         `json:"method"`
 	Path   string         `json:"path"`
@@ -90,9 +100,7 @@ func callKinds(calls []openaevtest.Call) string {
 }
 
 func TestRunProfileOpenAEV(t *testing.T) {
-	p := openaevtest.NewPlatform(t, platformToken)
-	registered(t, p, platformToken, registry())
-	p.AddInject("inj-cli", openaev.ContractID("noop"))
+	p := noopPlatform(t, "inj-cli")
 	r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "inj-cli",
 		"--target", "127.0.0.1", "--backend-url", p.URL, "--token", platformToken, "--expectation", "DETECTION")
 	if r.code != 0 {
@@ -223,9 +231,7 @@ func TestRunOpenAEVMessage(t *testing.T) {
 		}
 	})
 	t.Run("delivered to a backend", func(t *testing.T) {
-		p := openaevtest.NewPlatform(t, platformToken)
-		registered(t, p, platformToken, registry())
-		p.AddInject("inj-msg", openaev.ContractID("noop"))
+		p := noopPlatform(t, "inj-msg")
 		r := run(t, registry(), map[string]string{"INJECTKIT_TOKEN": platformToken}, "run", "noop",
 			"--openaev-message", msg, "--backend-url", p.URL)
 		if r.code != 0 {

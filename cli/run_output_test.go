@@ -13,8 +13,6 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
-	"github.com/injectkit/injectkit/openaev"
-	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -110,9 +108,7 @@ func TestRunSummarySaysWhereTheSignaturesWent(t *testing.T) {
 // not: the summary names the platform it reported to, not the callback
 // profile's route.
 func TestRunSummaryOfAnOpenAEVMessageNamesThePlatform(t *testing.T) {
-	p := openaevtest.NewPlatform(t, platformToken)
-	registered(t, p, platformToken, registry())
-	p.AddInject("inj-sum", openaev.ContractID("noop"))
+	p := noopPlatform(t, "inj-sum")
 	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-sum","inject_injector_contract":{"injector_contract_id":"c5df9442-3be3-5c6d-8cf5-31a58dabebfb"},
 		"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`)
 	tests := []struct {
@@ -324,9 +320,7 @@ func TestRunOutputJSONWithABackend(t *testing.T) {
 		t.Errorf("-o json printed\n%s\nthe backend got\n%s", got, want)
 	}
 
-	p := openaevtest.NewPlatform(t, platformToken)
-	registered(t, p, platformToken, registry())
-	p.AddInject("inj-oaev", openaev.ContractID("noop"))
+	p := noopPlatform(t, "inj-oaev")
 	r = run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "inj-oaev", "--target", "127.0.0.1",
 		"--backend-url", p.URL, "--token", platformToken, "-o", "json", "--log-level", "error")
 	if r.code != 0 {
