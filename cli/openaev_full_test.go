@@ -30,8 +30,7 @@ func TestRunOpenAEVOutboxFullSendsUnstored(t *testing.T) {
 	t.Parallel()
 	const id = "inj-full"
 	p := noopPlatform(t, id)
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+	env, _ := outboxEnv(t)
 	inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[{"value":"127.0.0.1","asset":"a1"}]}`)
 	r := run(t, registry(), env, "run", "--inject-file", inject, "--profile", "openaev", "--backend-url", p.URL,
 		"--outbox-max-bytes", "10", "--log-level", "warn")
@@ -54,9 +53,7 @@ func TestRunOpenAEVOutboxFullSendsUnstored(t *testing.T) {
 	if traces != 2 { // the run's INFO trace and the one of target a1
 		t.Errorf("%d traces, want 2 (the per-target one sent once)", traces)
 	}
-	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
-		t.Errorf("something was stored:\n%s", l.stdout)
-	}
+	wantOutboxEmpty(t, registry(), env, "(nothing to store)")
 }
 
 // `run --profile openaev` whose outbox has no room for a terminal
@@ -75,7 +72,7 @@ func TestRunOpenAEVOutboxFullUnstoredSendFails(t *testing.T) {
 	}
 	inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
 	front := refusingData(t, p)
-	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db"), "INJECTKIT_TOKEN": platformToken}
+	env, _ := outboxEnv(t)
 	r := run(t, registry(), env, "run", "--inject-file", inject, "--profile", "openaev", "--backend-url", front.URL,
 		"--max-payload-size", "2048", "--outbox-max-bytes", "10", "--log-level", "warn")
 	if r.code != cli.ExitDelivery || !strings.Contains(r.stderr, "WARN\toutbox full: sending the signatures without storing them") {
@@ -206,7 +203,7 @@ func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 				}
 				calls := len(p.AllCalls())
 				inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[{"value":"`+host+`","asset":"`+asset+`"}]}`)
-				env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db"), "INJECTKIT_TOKEN": platformToken}
+				env, _ := outboxEnv(t)
 				args := []string{cmd, "--inject-file", inject, "--profile", profile, "--backend-url", url, "--log-level", "error"}
 				r := run(t, registry(), env, append(args, "--max-payload-size", "1024")...)
 				m := regexp.MustCompile(`invalid targets\[0\] "a+\.[^"]*": its signatures take at least (\d+) bytes, ` +
@@ -242,8 +239,7 @@ func TestRunOpenAEVOutboxFullSendsRejectionUnstored(t *testing.T) {
 	t.Parallel()
 	const id = "inj-full-refused"
 	p := noopPlatform(t, id)
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+	env, _ := outboxEnv(t)
 	r := run(t, registry(), env, "run", "noop", "--inject-id", id, "--target", "127.0.0.1", "--param", "outcome=bogus",
 		"--profile", "openaev", "--backend-url", p.URL, "--outbox-max-bytes", "10", "--log-level", "warn")
 	if r.code != 2 || !strings.Contains(r.stderr, "WARN\toutbox full: sending the signatures without storing them") ||
@@ -254,7 +250,5 @@ func TestRunOpenAEVOutboxFullSendsRejectionUnstored(t *testing.T) {
 	if !ok || !done.Processed() || done.Body["execution_status"] != "INVALID_USAGE" {
 		t.Fatalf("terminal callback: present %v, %s %s", ok, done.Outcome, done.Reason)
 	}
-	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
-		t.Errorf("something was stored:\n%s", l.stdout)
-	}
+	wantOutboxEmpty(t, registry(), env, "(nothing to store)")
 }

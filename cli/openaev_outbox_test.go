@@ -48,8 +48,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, platformToken)
 			const id = "inj-down"
-			box := filepath.Join(t.TempDir(), "outbox.db")
-			env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+			env, box := outboxEnv(t)
 			var args []string
 			var flushTo string
 			switch tt.mode {
@@ -128,10 +127,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 			if done.Body["execution_status"] != "SUCCESS" || p.InjectStatus(id) == "PENDING" {
 				t.Errorf("terminal %v, inject %s", done.Body["execution_status"], p.InjectStatus(id))
 			}
-			l := run(t, registry(), env, "outbox", "list")
-			if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
-				t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
-			}
+			wantOutboxEmpty(t, registry(), env, "after the flush")
 		})
 	}
 }
@@ -147,8 +143,7 @@ func TestOutboxFlushSupersededComplete(t *testing.T) {
 	const id = "inj-twice"
 	p.AddInject(id, openaev.ContractID("noop"))
 	p.FailComplete(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+	env, box := outboxEnv(t)
 	args := []string{"run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
 		"--backend-url", p.URL, "--log-level", "error"}
 	checkKept(t, run(t, registry(), env, args...), box)
@@ -163,9 +158,7 @@ func TestOutboxFlushSupersededComplete(t *testing.T) {
 	if n := len(p.Completions(id)); n != completions {
 		t.Errorf("the flush sent the superseded complete: %d completions, want %d", n, completions)
 	}
-	if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
-		t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
-	}
+	wantOutboxEmpty(t, registry(), env, "after the flush")
 }
 
 // A stored "complete" carrying signatures, superseded at the flush by
@@ -189,8 +182,7 @@ func TestOutboxFlushSupersededCompleteSendsItsSignatures(t *testing.T) {
 				targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)
 			}
 			inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
-			box := filepath.Join(t.TempDir(), "outbox.db")
-			env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+			env, _ := outboxEnv(t)
 			args := []string{"run", "--inject-file", inject, "--profile", "openaev", "--backend-url", p.URL,
 				"--max-payload-size", "2048", "--log-level", "error"}
 			r := run(t, registry(), env, args...)
@@ -241,9 +233,7 @@ func TestOutboxFlushSupersededCompleteSendsItsSignatures(t *testing.T) {
 			if dropped := p.Dropped(); len(dropped) > 0 {
 				t.Errorf("the platform dropped %d callbacks: %s", len(dropped), dropped[0].Reason)
 			}
-			if l := run(t, registry(), env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
-				t.Errorf("outbox not empty after the flush:\n%s", l.stdout)
-			}
+			wantOutboxEmpty(t, registry(), env, "after the flush")
 		})
 	}
 }
@@ -298,8 +288,7 @@ func TestRunOpenAEVReceptionNeverAcknowledged(t *testing.T) {
 	p.AddInject(id, openaev.ContractID("noop"))
 	p.FailReception(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
 	before := p.InjectStatus(id)
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}
+	env, _ := outboxEnv(t)
 	var ran atomic.Bool
 	reg := flagging("watched", &ran)
 	r := run(t, reg, env, "run", "watched", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
@@ -314,9 +303,7 @@ func TestRunOpenAEVReceptionNeverAcknowledged(t *testing.T) {
 	if _, sent := p.Terminal(id); sent || p.InjectStatus(id) != before {
 		t.Errorf("the platform got a terminal callback (%v) or moved the inject from %s to %s", sent, before, p.InjectStatus(id))
 	}
-	if l := run(t, reg, env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
-		t.Errorf("something was stored:\n%s", l.stdout)
-	}
+	wantOutboxEmpty(t, reg, env, "(nothing to store)")
 }
 
 // flagging returns the test registry with a network injector, name, that
@@ -331,6 +318,23 @@ func flagging(name string, ran *atomic.Bool) *framework.Registry {
 				}}
 		})
 	})
+}
+
+// outboxEnv is a run's environment with the platform token and an outbox
+// of its own, at box.
+func outboxEnv(t *testing.T) (env map[string]string, box string) {
+	t.Helper()
+	box = filepath.Join(t.TempDir(), "outbox.db")
+	return map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": platformToken}, box
+}
+
+// wantOutboxEmpty checks that `outbox list` of env's outbox, after what
+// the test did (when), shows nothing pending, nothing dead and no bytes.
+func wantOutboxEmpty(t *testing.T, reg *framework.Registry, env map[string]string, when string) {
+	t.Helper()
+	if l := run(t, reg, env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
+		t.Errorf("outbox not empty %s:\n%s", when, l.stdout)
+	}
 }
 
 // checkKept checks a run whose terminal callback was kept: exit 1, one
