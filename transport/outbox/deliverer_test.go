@@ -17,6 +17,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -79,6 +80,25 @@ func bodies(t *testing.T, c *transport.Client, r *runtime.Report) [][]byte {
 	return out
 }
 
+// wantSent checks that request i carried body, chunk of injectID's
+// default phase, under that body's idempotency key.
+func wantSent(t *testing.T, i int, r testkit.Request, injectID string, chunk int, body []byte) {
+	t.Helper()
+	if key := r.Header.Get(transport.IdempotencyHeader); !bytes.Equal(r.Body, body) ||
+		key != transport.IdempotencyKey(injectID, runtime.DefaultPhase, chunk, body) {
+		t.Errorf("request %d: key %s body %.40s", i, key, r.Body)
+	}
+}
+
+// wantEmpty checks that ob holds nothing, pending or dead, once what the
+// test did (when) is over.
+func wantEmpty(t *testing.T, ob *outbox.Store, when string) {
+	t.Helper()
+	if st, _ := ob.Stats(); st.Pending != 0 || st.Dead != 0 || st.Bytes != 0 {
+		t.Errorf("outbox not empty %s: %+v", when, st)
+	}
+}
+
 // client splits a 40-target payload into 5 bodies.
 func client(t *testing.T, base string, opts ...transport.Option) *transport.Client {
 	t.Helper()
@@ -117,14 +137,9 @@ func TestDelivererDelivers(t *testing.T) {
 		t.Fatalf("%d requests for %d bodies", len(reqs), len(want))
 	}
 	for i, r := range reqs {
-		if key := r.Header.Get(transport.IdempotencyHeader); !bytes.Equal(r.Body, want[i]) ||
-			key != transport.IdempotencyKey("inj-1", runtime.DefaultPhase, i, want[i]) {
-			t.Errorf("request %d: key %s body %.40s", i, key, r.Body)
-		}
+		wantSent(t, i, r, "inj-1", i, want[i])
 	}
-	if st, _ := ob.Stats(); st.Pending != 0 || st.Dead != 0 || st.Bytes != 0 {
-		t.Errorf("outbox not empty after delivery: %+v", st)
-	}
+	wantEmpty(t, ob, "after delivery")
 }
 
 func TestDelivererKeepsFailures(t *testing.T) {
@@ -257,14 +272,9 @@ func TestDelivererFullUnstored(t *testing.T) {
 				if tc.failAt >= 0 {
 					k = min(i, tc.failAt)
 				}
-				if key := r.Header.Get(transport.IdempotencyHeader); !bytes.Equal(r.Body, want[k]) ||
-					key != transport.IdempotencyKey("big", runtime.DefaultPhase, k, want[k]) {
-					t.Errorf("request %d: key %s body %.40s", i, key, r.Body)
-				}
+				wantSent(t, i, r, "big", k, want[k])
 			}
-			if st, _ := ob.Stats(); st.Pending != 0 || st.Dead != 0 || st.Bytes != 0 {
-				t.Errorf("stored: %+v", st)
-			}
+			wantEmpty(t, ob, "after sending unstored")
 		})
 	}
 }
