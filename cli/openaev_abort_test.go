@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -79,7 +78,7 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 			var mu sync.Mutex
 			var passed [][]byte
 			var cut []byte // the body cut short
-			proxy := httputil.NewSingleHostReverseProxy(mustURL(t, p.URL))
+			proxy := testkit.ReverseProxy(t, p.URL)
 			front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				body, _ := io.ReadAll(r.Body)
 				r.Body = io.NopCloser(bytes.NewReader(body))

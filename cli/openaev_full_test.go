@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -137,7 +136,7 @@ type dataRefuser struct {
 func refusingData(t *testing.T, p *openaevtest.Platform) *dataRefuser {
 	t.Helper()
 	d := &dataRefuser{}
-	proxy := httputil.NewSingleHostReverseProxy(mustURL(t, p.URL))
+	proxy := testkit.ReverseProxy(t, p.URL)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))

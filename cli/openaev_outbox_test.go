@@ -8,8 +8,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -57,7 +55,7 @@ func TestRunOpenAEVPlatformDownThenFlush(t *testing.T) {
 				// from the moment the inject runs until the flush: its
 				// terminal callback finds nobody.
 				var down atomic.Bool
-				forward := httputil.NewSingleHostReverseProxy(mustURL(t, p.URL))
+				forward := testkit.ReverseProxy(t, p.URL)
 				proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 					if down.Load() {
 						testkit.Cut(w)
@@ -362,13 +360,4 @@ func checkKept(t *testing.T, r result, box string) {
 	if strings.Contains(r.stderr, platformToken) {
 		t.Error("token leaked to stderr")
 	}
-}
-
-func mustURL(t *testing.T, raw string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }

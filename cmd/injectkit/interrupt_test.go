@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/http/httputil"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -218,6 +216,7 @@ func TestBinarySecondInterruptWhileRejectingWithoutOutbox(t *testing.T) {
 	p.AddInject(id, openaev.ContractID("noop"))
 	hung := make(chan struct{})
 	var once sync.Once
+	forward := testkit.ReverseProxy(t, p.URL)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		r.Body = io.NopCloser(bytes.NewReader(body))
@@ -226,7 +225,7 @@ func TestBinarySecondInterruptWhileRejectingWithoutOutbox(t *testing.T) {
 			<-r.Context().Done() // never answered
 			return
 		}
-		httputil.NewSingleHostReverseProxy(mustParse(t, p.URL)).ServeHTTP(w, r)
+		forward.ServeHTTP(w, r)
 	}))
 	t.Cleanup(front.Close)
 	cmd := exec.Command(bin, "run", "noop", "--inject-id", id, "--target", "10.0.0.1", "--param", "outcome=bogus",
@@ -248,14 +247,4 @@ func TestBinarySecondInterruptWhileRejectingWithoutOutbox(t *testing.T) {
 	if !strings.Contains(stderr, want) || strings.Contains(stderr, "outbox list") {
 		t.Errorf("stderr does not say the rejection in flight is abandoned, or names an outbox:\n%s", testkit.Tail(stderr, 2))
 	}
-}
-
-// mustParse parses a URL of a test server.
-func mustParse(t *testing.T, raw string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -134,5 +135,24 @@ func TestBackendFuncReadsBody(t *testing.T) {
 	got, _ := io.ReadAll(resp.Body)
 	if string(got) != "ping" || string(b.Requests()[0].Body) != "ping" {
 		t.Errorf("answer %q, recorded %q", got, b.Requests()[0].Body)
+	}
+}
+
+// A request through ReverseProxy reaches the backend behind it, path and
+// body as sent, and its answer comes back.
+func TestReverseProxy(t *testing.T) {
+	b := NewBackendFunc(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusAccepted)
+	})
+	front := httptest.NewServer(ReverseProxy(t, b.URL))
+	defer front.Close()
+	resp, err := http.Post(front.URL+"/api/x", "text/plain", strings.NewReader("ping"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if reqs := b.Requests(); resp.StatusCode != http.StatusAccepted || len(reqs) != 1 ||
+		reqs[0].Path != "/api/x" || string(reqs[0].Body) != "ping" {
+		t.Errorf("status %d, backend got %+v", resp.StatusCode, reqs)
 	}
 }

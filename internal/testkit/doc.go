@@ -1,11 +1,12 @@
 // Package testkit holds the helpers the tests of every package share, so
 // that none of them keeps its own copy: a recording HTTP backend with
-// scripted answers (Backend), WaitFor and the Signal that wakes it, a
-// loopback TCP listener (Listen), a buffer safe to read while a process
-// writes to it (Buffer), a command or a function run until the test stops
-// it (Process, Routine), an observed logger (Logger), temporary files
-// (WriteFile, WriteJSON), golden files and strictly decoded inputs
-// (Golden, ReadJSON) and the loop over golden case folders (Cases).
+// scripted answers (Backend), a reverse proxy to put in front of one
+// (ReverseProxy), WaitFor and the Signal that wakes it, a loopback TCP
+// listener (Listen), a buffer safe to read while a process writes to it
+// (Buffer), a command or a function run until the test stops it (Process,
+// Routine), an observed logger (Logger), temporary files (WriteFile,
+// WriteJSON), golden files and strictly decoded inputs (Golden, ReadJSON)
+// and the loop over golden case folders (Cases).
 //
 // It imports nothing of injectkit, so that the tests of any package, the
 // internal ones included, may use it without an import cycle. Helpers tied
