@@ -131,31 +131,51 @@ func TestRequiredParamMissingOrNull(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return keyed{} }) })
 	null := writeFile(t, "null.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"key":null}}`)
 	none := writeFile(t, "none.json", `{"targets":[{"value":"127.0.0.1"}]}`)
-	empty := writeFile(t, "empty.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"key":""}}`)
-	conf := writeFile(t, "conf.yaml", "param:\n  - \"key=\"\n")
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
+	tests := append([]refusal{
 		{"missing", []string{"--target", "127.0.0.1"}, "missing param key: the injector requires it (give --param key=…)"},
 		{"missing from the inject file", []string{"--inject-file", none},
 			`missing param key: the injector requires it (give --param key=…, or "key" in the "params" of inject file ` + none + ")"},
 		{"null in the inject file", []string{"--inject-file", null},
 			`invalid param "key" in inject file ` + null + ": null, and the param is required"},
+	}, givenEmpty(t, "key")...)
+	wantRefused(t, reg, "keyed", "params.key", tests)
+}
+
+// refusal is a way of giving a param and the refusal it gets.
+type refusal struct {
+	name string
+	args []string
+	want string
+}
+
+// givenEmpty returns the ways of giving the required string param key
+// empty (in an inject file, with --param, in a config file), each with
+// the refusal it gets: the reason is that a required param has no empty
+// value.
+func givenEmpty(t *testing.T, key string) []refusal {
+	t.Helper()
+	empty := writeFile(t, "empty.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"`+key+`":""}}`)
+	conf := writeFile(t, "conf.yaml", "param:\n  - \""+key+"=\"\n")
+	return []refusal{
 		{"empty in the inject file", []string{"--inject-file", empty},
-			`invalid param "key" in inject file ` + empty + `: "", and the param is required`},
-		{"empty --param", []string{"--target", "127.0.0.1", "--param", "key="},
-			`invalid param "key=" (--param): required: an empty string is no value`},
+			`invalid param "` + key + `" in inject file ` + empty + `: "", and the param is required`},
+		{"empty --param", []string{"--target", "127.0.0.1", "--param", key + "="},
+			`invalid param "` + key + `=" (--param): required: an empty string is no value`},
 		{"empty in the config file", []string{"--target", "127.0.0.1", "--config", conf},
-			`invalid param "key=" (config file ` + conf + `:2): required: an empty string is no value`},
+			`invalid param "` + key + `=" (config file ` + conf + `:2): required: an empty string is no value`},
 	}
+}
+
+// wantRefused gives injector's param each way of tests to run and to
+// validate: each exits 2 with its refusal, which never says never.
+func wantRefused(t *testing.T, reg *framework.Registry, injector, never string, tests []refusal) {
+	t.Helper()
 	for _, tt := range tests {
 		for _, cmd := range []string{"run", "validate"} {
 			t.Run(cmd+" "+tt.name, func(t *testing.T) {
-				r := run(t, reg, nil, append([]string{cmd, "keyed", "--log-level", "error"}, tt.args...)...)
-				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "params.key") {
-					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
+				r := run(t, reg, nil, append([]string{cmd, injector, "--log-level", "error"}, tt.args...)...)
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, never) {
+					t.Errorf("exit %d, want 2 with %q and no %q:\n%s", r.code, tt.want, never, r.stderr)
 				}
 			})
 		}
@@ -389,28 +409,5 @@ func TestInjectorsJSONRequiredParamHasNoDefault(t *testing.T) {
 // given empty is, not as a value outside the enum.
 func TestRequiredEnumParamEmpty(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("moded", func() framework.Executor { return moded{} }) })
-	empty := writeFile(t, "empty.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"mode":""}}`)
-	conf := writeFile(t, "conf.yaml", "param:\n  - \"mode=\"\n")
-	tests := []struct {
-		name string
-		args []string
-		want string
-	}{
-		{"empty in the inject file", []string{"--inject-file", empty},
-			`invalid param "mode" in inject file ` + empty + `: "", and the param is required`},
-		{"empty --param", []string{"--target", "127.0.0.1", "--param", "mode="},
-			`invalid param "mode=" (--param): required: an empty string is no value`},
-		{"empty in the config file", []string{"--target", "127.0.0.1", "--config", conf},
-			`invalid param "mode=" (config file ` + conf + `:2): required: an empty string is no value`},
-	}
-	for _, tt := range tests {
-		for _, cmd := range []string{"run", "validate"} {
-			t.Run(cmd+" "+tt.name, func(t *testing.T) {
-				r := run(t, reg, nil, append([]string{cmd, "moded", "--log-level", "error"}, tt.args...)...)
-				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "not one of") {
-					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
-				}
-			})
-		}
-	}
+	wantRefused(t, reg, "moded", "not one of", givenEmpty(t, "mode"))
 }
