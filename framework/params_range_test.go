@@ -1,7 +1,6 @@
 package framework_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"reflect"
@@ -19,12 +18,8 @@ type sizedParams struct {
 	Count uint32 `json:"count"`
 }
 
-type sized struct{}
-
-func (sized) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
-}
-func (sized) NewParams() any { return &sizedParams{} }
+// sized decodes its params into sizedParams.
+type sized = withParams[sizedParams]
 
 // A whole number out of its field's range is refused naming the param, the
 // value as given and the range; a fraction is not a whole number.

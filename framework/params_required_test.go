@@ -1,7 +1,6 @@
 package framework_test
 
 import (
-	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -14,12 +13,8 @@ type keyParams struct {
 	Key string `json:"key" param:"required"`
 }
 
-type keyed struct{}
-
-func (keyed) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
-}
-func (keyed) NewParams() any { return &keyParams{} }
+// keyed decodes its params into keyParams.
+type keyed = withParams[keyParams]
 
 // A required param given JSON null, or a required string param given an
 // empty string, is refused as one not given.
