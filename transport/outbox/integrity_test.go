@@ -169,10 +169,7 @@ func TestResendUsesRecordedKey(t *testing.T) {
 	}
 	path := s.Path()
 	_ = s.Close()
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s = mustOpen(t, path, Options{})
 	defer s.Close()
 	r, err := s.Get(recs[0].ID)
 	if err != nil || r.IdempotencyKey != want || r.Phase != "exec\xff" || r.InjectID != "inj\xfe" {

@@ -57,10 +57,7 @@ func FuzzParseLockRecord(f *testing.F) {
 // mean 30 s); a positive one waits.
 func TestLockTimeout(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	holder, err := Open(path, Options{Command: "injectkit serve"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	holder := mustOpen(t, path, Options{Command: "injectkit serve"})
 	defer holder.Close()
 	tests := []struct {
 		timeout time.Duration
@@ -91,10 +88,7 @@ func TestLockTimeout(t *testing.T) {
 func TestReadOnly(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "outbox.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, path, Options{})
 	if _, err := s.Put(entry("a", 0, 1, "{}")); err != nil {
 		t.Fatal(err)
 	}
@@ -103,10 +97,7 @@ func TestReadOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ro, err := Open(path, Options{ReadOnly: true, Shared: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ro := mustOpen(t, path, Options{ReadOnly: true, Shared: true})
 	if recs, err := ro.List(); err != nil || len(recs) != 1 || recs[0].InjectID != "a" {
 		t.Errorf("list %+v %v", recs, err)
 	}

@@ -16,11 +16,19 @@ import (
 
 func openTemp(t *testing.T, opts Options) *Store {
 	t.Helper()
-	s, err := Open(filepath.Join(t.TempDir(), "state", "outbox.db"), opts)
+	s := mustOpen(t, filepath.Join(t.TempDir(), "state", "outbox.db"), opts)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// mustOpen opens the outbox at path, failing t when it cannot; the test
+// closes it.
+func mustOpen(t *testing.T, path string, opts Options) *Store {
+	t.Helper()
+	s, err := Open(path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = s.Close() })
 	return s
 }
 
@@ -77,10 +85,7 @@ func TestPutGetListDelete(t *testing.T) {
 			// The file survives a reopen.
 			path := s.Path()
 			_ = s.Close()
-			s2, err := Open(path, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s2 := mustOpen(t, path, Options{})
 			defer s2.Close()
 			if got, err := s2.Get(recs[1].ID); err != nil || string(got.Body) != body+" " {
 				t.Errorf("after reopen: %v %q", err, got.Body)
@@ -156,12 +161,9 @@ func TestFull(t *testing.T) {
 
 func TestLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	holder, err := Open(path, Options{Command: "injectkit serve"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	holder := mustOpen(t, path, Options{Command: "injectkit serve"})
 	start := time.Now()
-	_, err = Open(path, Options{Timeout: 200 * time.Millisecond})
+	_, err := Open(path, Options{Timeout: 200 * time.Millisecond})
 	var le *LockedError
 	if !errors.As(err, &le) || !errors.Is(err, ErrLocked) {
 		t.Fatalf("error = %v, want a *LockedError", err)
@@ -184,25 +186,16 @@ func TestLocked(t *testing.T) {
 	if _, err := os.Stat(path + ".lock"); !os.IsNotExist(err) {
 		t.Errorf("lock record left: %v", err)
 	}
-	s, err := Open(path, Options{Timeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, path, Options{Timeout: 200 * time.Millisecond})
 	_ = s.Close()
 }
 
 // In shared mode the file is locked only during an operation.
 func TestSharedReleasesTheLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	a, err := Open(path, Options{Shared: true, Timeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := mustOpen(t, path, Options{Shared: true, Timeout: 200 * time.Millisecond})
 	defer a.Close()
-	b, err := Open(path, Options{Shared: true, Timeout: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := mustOpen(t, path, Options{Shared: true, Timeout: 200 * time.Millisecond})
 	defer b.Close()
 	if _, err := a.Put(entry("a", 0, 1, "{}")); err != nil {
 		t.Fatal(err)
@@ -219,10 +212,7 @@ func TestSharedReleasesTheLock(t *testing.T) {
 func TestCorrupt(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.db")
-	s, err := Open(good, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := mustOpen(t, good, Options{})
 	for i := range 50 {
 		if _, err := s.Put(entry("inj", i, 50, strings.Repeat("b", 3000))); err != nil {
 			t.Fatal(err)
@@ -431,22 +421,16 @@ func TestFullMessageSaysWhatMakesRoom(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "outbox.db")
-			s, err := Open(path, Options{MaxBytes: 1000})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s := mustOpen(t, path, Options{MaxBytes: 1000})
 			if _, err := s.Put(entry("a", 0, 1, strings.Repeat("x", int(tt.stored)))); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			s, err = Open(path, Options{MaxBytes: tt.max})
-			if err != nil {
-				t.Fatal(err)
-			}
+			s = mustOpen(t, path, Options{MaxBytes: tt.max})
 			t.Cleanup(func() { _ = s.Close() })
-			_, err = s.Put(entry("b", 0, 1, strings.Repeat("y", tt.put)))
+			_, err := s.Put(entry("b", 0, 1, strings.Repeat("y", tt.put)))
 			if !errors.Is(err, ErrFull) {
 				t.Fatalf("error = %v, want ErrFull", err)
 			}
