@@ -91,6 +91,9 @@ func TestReadOnly(t *testing.T) {
 
 func TestValidateTargets(t *testing.T) {
 	cloud := func(c signatures.CloudConfig) framework.Target { return framework.Target{Config: c} }
+	aws := func(account, region string) framework.Target {
+		return cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: account, CloudRegion: region})
+	}
 	tests := []struct {
 		name      string
 		targets   []framework.Target
@@ -98,7 +101,7 @@ func TestValidateTargets(t *testing.T) {
 		wantValue string
 	}{
 		{"ok", []framework.Target{cloud(euWest1), cloud(usEast1)}, "", ""},
-		{"ok, sovereign cloud region", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eusc-de-east-1"})}, "", ""},
+		{"ok, sovereign cloud region", []framework.Target{aws("123456789012", "eusc-de-east-1")}, "", ""},
 		{"ok with service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "000000000001", CloudRegion: "us-gov-west-1", TargetService: "iam"})}, "", ""},
 		{"none", nil, "targets", ""},
 		{"gcp", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "gcp", CloudAccountID: "p", CloudRegion: "r"})},
@@ -111,23 +114,23 @@ func TestValidateTargets(t *testing.T) {
 			"targets[0].target_service", "rds"},
 		// An AWS account id is twelve digits: any other could never match
 		// the credentials' account.
-		{"aws account too short", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "12345", CloudRegion: "r"})},
+		{"aws account too short", []framework.Target{aws("12345", "r")},
 			"targets[0].cloud_account_id", "12345"},
-		{"aws account not digits", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "12345678901a", CloudRegion: "r"})},
+		{"aws account not digits", []framework.Target{cloud(euWest1), aws("12345678901a", "r")},
 			"targets[1].cloud_account_id", "12345678901a"},
-		{"aws account an alias", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "prod-account", CloudRegion: "r"})},
+		{"aws account an alias", []framework.Target{aws("prod-account", "r")},
 			"targets[0].cloud_account_id", "prod-account"},
-		{"missing region", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "1"})},
+		{"missing region", []framework.Target{aws("1", "")},
 			"targets[0].cloud_region", ""},
 		// An AWS region is a name the SDK builds endpoint hosts from
 		// (sts.<region>.amazonaws.com): nothing else reaches it.
-		{"aws region with a host in it", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "evil.com/x"})},
+		{"aws region with a host in it", []framework.Target{aws("123456789012", "evil.com/x")},
 			"targets[0].cloud_region", "evil.com/x"},
-		{"aws region upper-case", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "EU-WEST-1"})},
+		{"aws region upper-case", []framework.Target{aws("123456789012", "EU-WEST-1")},
 			"targets[0].cloud_region", "EU-WEST-1"},
-		{"aws region without its number", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east"})},
+		{"aws region without its number", []framework.Target{cloud(euWest1), aws("123456789012", "us-east")},
 			"targets[1].cloud_region", "us-east"},
-		{"aws region path", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "../../x"})},
+		{"aws region path", []framework.Target{aws("123456789012", "../../x")},
 			"targets[0].cloud_region", "../../x"},
 		{"network target", []framework.Target{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}},
 			"targets[0]", "signatures.NetworkConfig"},
