@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -70,6 +71,41 @@ func run(t *testing.T, reg *framework.Registry, env map[string]string, args ...s
 	s := newSession(false, false)
 	s.env = env
 	return s.run(t, reg, args...)
+}
+
+// refusal is a command line that is refused before anything runs: its
+// arguments, the environment it adds, and what the refusal says.
+type refusal struct {
+	name string
+	env  map[string]string
+	args []string
+	want string
+}
+
+// wantRefused runs each refusal under run and under validate, in env and
+// after line (the injector and the arguments every case shares): each
+// exits 2 saying what it wants, and never says never (when given).
+func wantRefused(t *testing.T, reg *framework.Registry, env map[string]string, line []string, never string, tests []refusal) {
+	t.Helper()
+	for _, tt := range tests {
+		for _, cmd := range []string{"run", "validate"} {
+			t.Run(cmd+" "+tt.name, func(t *testing.T) {
+				var e map[string]string
+				if env != nil || tt.env != nil {
+					e = maps.Clone(env)
+					if e == nil {
+						e = map[string]string{}
+					}
+					maps.Copy(e, tt.env)
+				}
+				args := append(append(append([]string{cmd}, line...), "--log-level", "error"), tt.args...)
+				r := run(t, reg, e, args...)
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || (never != "" && strings.Contains(r.stderr, never)) {
+					t.Errorf("exit %d, want 2 with %q (and no %q):\n%s", r.code, tt.want, never, r.stderr)
+				}
+			})
+		}
+	}
 }
 
 func writeFile(t *testing.T, name, content string) string {

@@ -304,28 +304,13 @@ func TestConfigFileTargetKeysNamedAsKeys(t *testing.T) {
 // environment variable, or the config file's line.
 func TestPhaseNamesItsSource(t *testing.T) {
 	conf := writeFile(t, "p.yaml", "target: 127.0.0.1\nphase: foo\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	wantRefused(t, registry(), nil, []string{"noop"}, " or phase in the config file", []refusal{
 		{"flag", nil, []string{"--target", "127.0.0.1", "--phase", "foo"}, `invalid phase "foo" (--phase): want execution_complete`},
 		{"env", map[string]string{"INJECTKIT_PHASE": "foo"}, []string{"--target", "127.0.0.1"},
 			`invalid phase "foo" (env INJECTKIT_PHASE): want execution_complete`},
 		{"config file", nil, []string{"--config", conf}, `invalid phase "foo" (config file ` + conf + `:2): want execution_complete`},
 		{"not an id, env", map[string]string{"INJECTKIT_PHASE": "a/b"}, []string{"--target", "127.0.0.1"}, `(env INJECTKIT_PHASE)`},
-	}
-	for _, tt := range tests {
-		for _, cmd := range []string{"run", "validate"} {
-			t.Run(cmd+" "+tt.name, func(t *testing.T) {
-				r := run(t, registry(), tt.env, append([]string{cmd, "noop", "--log-level", "error"}, tt.args...)...)
-				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, " or phase in the config file") {
-					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
-				}
-			})
-		}
-	}
+	})
 }
 
 // An empty query is refused, named where it was given, never dropped as
@@ -333,33 +318,15 @@ func TestPhaseNamesItsSource(t *testing.T) {
 func TestEmptyQueryRefused(t *testing.T) {
 	one := writeFile(t, "one.yaml", "query: \"\"\n")
 	list := writeFile(t, "list.yaml", "query:\n  - apache\n  - \"\"\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": "http://127.0.0.1:9", "INJECTKIT_SHODAN_API_KEY": "k"}
+	wantRefused(t, registry(), env, []string{"noop"}, "", []refusal{
 		{"flag", nil, []string{"--query", ""}, `invalid query "" (--query): must not be blank`},
 		{"flag, blank", nil, []string{"--query", " "}, `invalid query " " (--query): must not be blank`},
 		{"flag beside another", nil, []string{"--query", "apache", "--query", ""}, `invalid query "" (--query): must not be blank`},
 		{"env, blank", map[string]string{"INJECTKIT_QUERY": " "}, nil, `invalid query " " (env INJECTKIT_QUERY): must not be blank`},
 		{"config file", nil, []string{"--config", one}, `invalid query "" (config file ` + one + `:1): must not be blank`},
 		{"config file list item", nil, []string{"--config", list}, `invalid query "" (config file ` + list + `:3): must not be blank`},
-	}
-	for _, tt := range tests {
-		for _, cmd := range []string{"run", "validate"} {
-			t.Run(cmd+" "+tt.name, func(t *testing.T) {
-				env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": "http://127.0.0.1:9", "INJECTKIT_SHODAN_API_KEY": "k"}
-				for k, v := range tt.env {
-					env[k] = v
-				}
-				r := run(t, registry(), env, append([]string{cmd, "noop", "--log-level", "error"}, tt.args...)...)
-				if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-					t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
-				}
-			})
-		}
-	}
+	})
 }
 
 // The configuration wins over the inject file, field by field, a param key
