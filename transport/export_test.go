@@ -27,7 +27,7 @@ func Bodies(injectID, phase string, p signatures.Payload, maxPayloadSize int) ([
 	}
 	out := make([][]byte, 0, enc.Len())
 	var failed error
-	enc.ahead(false, func(_ int, b []byte, _ string, err error) bool {
+	enc.ahead(false, nil, func(_ int, b []byte, _ string, err error) bool {
 		if err != nil {
 			failed = err
 			return false

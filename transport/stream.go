@@ -156,7 +156,22 @@ func (e *Encoding) Size(i int) int { return e.plan.Size(i) }
 // sequence ends with an error.
 func (e *Encoding) Bodies() iter.Seq2[int, []byte] {
 	return func(yield func(int, []byte) bool) {
-		e.ahead(false, func(i int, b []byte, _ string, err error) bool {
+		e.ahead(false, nil, func(i int, b []byte, _ string, err error) bool {
+			return err == nil && yield(i, b)
+		})
+	}
+}
+
+// BodiesInto is Bodies that writes each body into a buffer of its own
+// from alloc (asked for n bytes of capacity or more, the largest body's
+// size), and hands it over: the yielded slice is the caller's, never
+// reused, so that a caller that keeps the bodies a while (an outbox that
+// posts them once they are stored) need not copy them. The next bodies
+// are written while one is handled, as Bodies does: alloc is called from
+// the goroutine that writes them, not the caller's.
+func (e *Encoding) BodiesInto(alloc func(n int) []byte) iter.Seq2[int, []byte] {
+	return func(yield func(int, []byte) bool) {
+		e.ahead(false, alloc, func(i int, b []byte, _ string, err error) bool {
 			return err == nil && yield(i, b)
 		})
 	}
@@ -170,10 +185,11 @@ const aheadDepth = 2
 // its own, and computes each body's Idempotency-Key there when keyed. It
 // calls fn with each body in order, from the caller's goroutine, or with
 // the error that stopped the writing, until fn returns false. A body is
-// valid until fn returns. Writing (encoding, hashing) thus overlaps what
-// fn does (a POST, an outbox write), and memory stays at aheadDepth+1
-// bodies.
-func (e *Encoding) ahead(keyed bool, fn func(i int, body []byte, key string, err error) bool) {
+// valid until fn returns, and its buffer then written again: memory stays
+// at aheadDepth+1 bodies. With alloc, each body is written into a buffer
+// from alloc instead, and fn keeps it. Writing (encoding, hashing) thus
+// overlaps what fn does (a POST, an outbox write).
+func (e *Encoding) ahead(keyed bool, alloc func(n int) []byte, fn func(i int, body []byte, key string, err error) bool) {
 	type ready struct {
 		i    int
 		body []byte
@@ -193,6 +209,14 @@ func (e *Encoding) ahead(keyed bool, fn func(i int, body []byte, key string, err
 	go func() {
 		defer close(next)
 		get := func() ([]byte, bool) {
+			if alloc != nil {
+				select {
+				case <-stop:
+					return nil, false
+				default:
+					return alloc(largest)[:0], true
+				}
+			}
 			select {
 			case b := <-free:
 				if b == nil {
@@ -225,7 +249,9 @@ func (e *Encoding) ahead(keyed bool, fn func(i int, body []byte, key string, err
 		if !fn(r.i, r.body, r.key, r.err) || r.err != nil {
 			return
 		}
-		free <- r.body
+		if alloc == nil {
+			free <- r.body
+		}
 	}
 }
 
@@ -298,7 +324,7 @@ func (c *Client) SendEncoded(ctx context.Context, e *Encoding) (Result, error) {
 	total := e.Len()
 	delivered := make([]int, 0, total)
 	var failed error
-	e.ahead(true, func(i int, b []byte, key string, err error) bool {
+	e.ahead(true, nil, func(i int, b []byte, key string, err error) bool {
 		if err != nil {
 			failed = err
 			return false

@@ -3,6 +3,7 @@ package transport_test
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/injectkit/injectkit/signatures"
@@ -69,6 +70,69 @@ func TestEncodeMatchesBodies(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBodiesIntoHandsOver checks that BodiesInto writes the bodies Bodies
+// writes, each into a buffer of the caller's alloc of the size asked for,
+// and never writes into one again: the bodies kept uncopied until the end
+// are still byte for byte the bodies.
+func TestBodiesIntoHandsOver(t *testing.T) {
+	post := streamPost(1000)
+	metas := []signatures.Attribution{{Asset: "a-1"}}
+	types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
+	encode := func() *transport.Encoding {
+		seq, err := signatures.PayloadTargets(post, metas, types, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		enc, err := transport.Encode("inject-1", "execution_complete", seq, 16<<10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return enc
+	}
+	var want [][]byte
+	for _, b := range encode().Bodies() {
+		want = append(want, bytes.Clone(b))
+	}
+	if len(want) < 4 {
+		t.Fatalf("%d bodies: the case should be chunked", len(want))
+	}
+	var (
+		mu    sync.Mutex // alloc is called from the writing goroutine
+		given = map[*byte]bool{}
+		kept  [][]byte
+	)
+	enc := encode()
+	for i, b := range enc.BodiesInto(func(n int) []byte {
+		if n < enc.Size(0) {
+			t.Errorf("asked for %d bytes, less than body 0's %d", n, enc.Size(0))
+		}
+		buf := make([]byte, 0, n)
+		mu.Lock()
+		given[&buf[:1][0]] = true
+		mu.Unlock()
+		return buf
+	}) {
+		if i != len(kept) {
+			t.Fatalf("body %d yielded after %d", i, len(kept))
+		}
+		mu.Lock()
+		ok := len(b) > 0 && given[&b[:1][0]]
+		mu.Unlock()
+		if !ok {
+			t.Errorf("body %d is not in a buffer alloc gave", i)
+		}
+		kept = append(kept, b)
+	}
+	if len(kept) != len(want) {
+		t.Fatalf("%d bodies, want %d", len(kept), len(want))
+	}
+	for i := range kept {
+		if !bytes.Equal(kept[i], want[i]) {
+			t.Errorf("body %d kept uncopied differs:\n got %.200s\nwant %.200s", i, kept[i], want[i])
+		}
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"iter"
 
 	"go.uber.org/zap"
 
@@ -73,13 +74,17 @@ func (d Deliverer) Bodies(_ context.Context, r *runtime.Report) (outbox.Bodies, 
 		return outbox.Bodies{}, err
 	}
 	n, base := enc.Len(), d.Client.BaseURL()
-	return outbox.Bodies{N: n, Size: size(enc), Seq: func(yield func(outbox.Entry) bool) {
-		for i, b := range enc.Bodies() {
-			if !yield(outbox.Entry{InjectID: r.InjectID, Phase: r.Phase, ChunkIndex: i, TotalChunks: n, BaseURL: base, Body: b}) {
-				return
+	entries := func(bodies iter.Seq2[int, []byte]) iter.Seq[outbox.Entry] {
+		return func(yield func(outbox.Entry) bool) {
+			for i, b := range bodies {
+				if !yield(outbox.Entry{InjectID: r.InjectID, Phase: r.Phase, ChunkIndex: i, TotalChunks: n, BaseURL: base, Body: b}) {
+					return
+				}
 			}
 		}
-	}}, nil
+	}
+	return outbox.Bodies{N: n, Size: size(enc), Seq: entries(enc.Bodies()),
+		SeqInto: func(alloc func(int) []byte) iter.Seq[outbox.Entry] { return entries(enc.BodiesInto(alloc)) }}, nil
 }
 
 // encode encodes the payload, once per delivery (Deliver, or Bodies for

@@ -43,6 +43,11 @@ type Bodies struct {
 	// encoded as the profile sends them, for an *UnstoredError to name
 	// (none: empty, not nil).
 	Unsent func(from int) []json.RawMessage
+	// SeqInto, when not nil, is Seq writing each body into a buffer from
+	// alloc (of n bytes' capacity or more) and handing it over: the
+	// outbox posts the bodies it stored without copying them. Seq is
+	// still what a send without storing iterates.
+	SeqInto func(alloc func(n int) []byte) iter.Seq[Entry]
 }
 
 // One returns the Bodies of a single entry.
@@ -220,11 +225,15 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	batches := make(chan []Record, 1)
 	var (
 		putErr error
-		bodies bufPool // the copies of bodies posted are reused
+		bodies bufPool // the buffers of the bodies posted are reused
 	)
+	seq, owned := b.Seq, b.SeqInto != nil
+	if owned {
+		seq = b.SeqInto(bodies.get) // no copy: the bodies are the send's
+	}
 	go func() {
 		defer close(batches)
-		_, putErr = d.Store.put(b.N, b.Size, b.Seq, maxTxBytes, func(recs []Record) { batches <- recs }, &bodies)
+		_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(recs []Record) { batches <- recs }, &bodies, owned)
 	}()
 	var (
 		delivered []removal // accepted, removed at the end

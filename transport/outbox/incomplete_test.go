@@ -86,7 +86,7 @@ func TestIncompleteSend(t *testing.T) {
 					}
 					seen = append(seen, in)
 				}
-			}, &bufPool{})
+			}, &bufPool{}, false)
 			if (err != nil) != (tt.failFrom > 0) {
 				t.Fatalf("put: %v", err)
 			}

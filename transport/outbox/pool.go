@@ -5,9 +5,10 @@ import (
 	"sync"
 )
 
-// bufPool recycles the buffers of one large put: the copies of the bodies
-// handed over to be posted, and their compressed forms, which bbolt needs
-// only until the commit. A put of a million targets then allocates a few
+// bufPool recycles the buffers of one large put: the bodies handed over
+// to be posted (written into them by the profile, see Bodies.SeqInto, or
+// copied into them), and their compressed forms, which bbolt needs only
+// until the commit. A put of a million targets then allocates a few
 // dozen bodies' worth of buffers, however many bodies it stores, instead
 // of a new copy of each (which doubled the heap through the garbage
 // collector's headroom). A nil *bufPool allocates and recycles nothing.

@@ -25,7 +25,7 @@ func (s *Store) Put(entries ...Entry) ([]Record, error) {
 	for _, e := range entries {
 		need += int64(len(e.Body))
 	}
-	recs, err := s.put(len(entries), need, slices.Values(entries), math.MaxInt, nil, nil)
+	recs, err := s.put(len(entries), need, slices.Values(entries), math.MaxInt, nil, nil, false)
 	for i := range recs {
 		recs[i].Body = entries[i].Body
 	}
@@ -52,7 +52,7 @@ const parallelBytes = 2 << 20
 // later transaction finds the outbox full, or seq yields other than n
 // entries, the earlier ones are removed again. The records carry no Body.
 func (s *Store) PutAll(n int, need int64, seq iter.Seq[Entry]) ([]Record, error) {
-	return s.put(n, need, seq, maxTxBytes, nil, nil)
+	return s.put(n, need, seq, maxTxBytes, nil, nil, false)
 }
 
 // PutEach is PutAll that hands over each transaction's records, with their
@@ -64,14 +64,15 @@ func (s *Store) PutAll(n int, need int64, seq iter.Seq[Entry]) ([]Record, error)
 // again (the caller may have sent some) and the error is returned: the
 // caller keeps the signatures some other way.
 func (s *Store) PutEach(n int, need int64, seq iter.Seq[Entry], stored func([]Record)) error {
-	_, err := s.put(n, need, seq, maxTxBytes, stored, nil)
+	_, err := s.put(n, need, seq, maxTxBytes, stored, nil, false)
 	return err
 }
 
 // put stores the n entries of seq in transactions of about txBytes. When
 // stored is not nil, each body is copied (into a buffer of bodies, which
-// the caller may give back once it is done with it) and each
-// transaction's records are handed to stored with their bodies.
+// the caller may give back once it is done with it; not when owned: seq
+// wrote it into one already, and handed it over) and each transaction's
+// records are handed to stored with their bodies.
 //
 // The calling goroutine reads seq and hashes each body; a large put
 // (stored set, parallelBytes or more) compresses them in a packer
@@ -79,7 +80,7 @@ func (s *Store) PutEach(n int, need int64, seq iter.Seq[Entry], stored func([]Re
 // goroutine commits them and calls stored: a body is hashed while the
 // previous one is compressed, and both while earlier ones are fsync'd and
 // posted. A put of one transaction commits it itself.
-func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored func([]Record), bodies *bufPool) ([]Record, error) {
+func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored func([]Record), bodies *bufPool, owned bool) ([]Record, error) {
 	var (
 		recs      = make([]Record, 0, n)
 		commitErr error
@@ -195,7 +196,7 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 		// The body is read (and seq may reuse it) before the next one.
 		for e := range seq {
 			read++
-			if stored != nil {
+			if stored != nil && !owned {
 				e.Body = bodies.clone(e.Body) // handed over to the caller to post
 			}
 			hash(&e)
@@ -204,16 +205,18 @@ func (s *Store) put(n int, need int64, seq iter.Seq[Entry], txBytes int, stored 
 			}
 		}
 	} else {
-		// Large puts use both cores: this goroutine copies and hashes
-		// each body while a packer compresses the previous one. The
-		// first body, which the first POST waits for alone, is
-		// compressed here, before the packer starts.
+		// Large puts use both cores: this goroutine copies (unless
+		// owned) and hashes each body while a packer compresses the
+		// previous one. The first body, which the first POST waits for
+		// alone, is compressed here, before the packer starts.
 		var copies chan Entry
 		stopped := make(chan struct{}) // the packer saw a commit fail
 	read:
 		for e := range seq {
 			read++
-			e.Body = bodies.clone(e.Body)
+			if !owned {
+				e.Body = bodies.clone(e.Body)
+			}
 			hash(&e)
 			if read == 1 {
 				if !add(e) {
