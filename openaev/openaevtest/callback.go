@@ -27,7 +27,7 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 			return fail(http.StatusBadRequest, "execution_output_structured must be a string")
 		}
 	}
-	return p.withInject(c.InjectID, func(in *inject) (int, string, []byte) {
+	return p.withInject(c, func(in *inject) (int, string, []byte) {
 		if p.legacy && c.Kind == KindComplete && in.status != "PENDING" {
 			c.Reason = "inject is not PENDING"
 			return fail(http.StatusConflict, c.Reason)

@@ -130,9 +130,21 @@
 //     PENDING unconditionally, even when it had finished (InjectApi): each
 //     such reopening is counted (Reopenings). A processed "complete" sets
 //     the final status (SUCCESS on 2.4.0, EXECUTED on Current, ERROR…).
-//     Access denied is 404, never 403 (RestBehavior maps
-//     AccessDeniedException to 404): see DenyInject. GET /api/injects/{id}
-//     answers {"inject_id": …, "inject_status": {"status_name": …}}.
+//     GET /api/injects/{id} answers {"inject_id": …, "inject_status":
+//     {"status_name": …}}. Access denied (DenyInject) depends on the
+//     version. From 2.0.0 on (2.4.0 and Current) it is 403 on the
+//     reception, the callbacks and GET: the routes carry @RBAC (2.0.0 to
+//     2.3.x; @AccessControl in 2.4.0), whose aspect throws
+//     ResponseStatusException(FORBIDDEN), which RestBehavior leaves alone;
+//     its "AccessDeniedException → 404" handler covers Spring Security's
+//     exception only, which these routes no longer throw. A 404 there is
+//     an inject that does not exist (PermissionService lets an admin token
+//     through to the handler's ElementNotFoundException, and looks the
+//     inject up for any other, throwing the same). Before 2.0.0 (1.18.x,
+//     given with WithVersionString) the reception and callback routes
+//     carry @Secured(ROLE_ADMIN), whose AccessDeniedException RestBehavior
+//     answers 404, as for an inject that does not exist, and GET checks no
+//     right.
 //  9. Routes: any other method on /api/injects/{a}/{b} is 405 (the only
 //     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
 //     unknown paths 404, a bad bearer token 401 (the stand-in wants exactly

@@ -120,24 +120,20 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 	return fail(http.StatusNotFound, "no route "+c.Path)
 }
 
-// lookup returns the inject the token may see, or nil (404: unknown and
-// access denied look the same).
-func (p *Platform) lookupLocked(id string) *inject {
-	in := p.injects[id]
-	if in == nil || in.denied {
-		return nil
-	}
-	return in
-}
-
 // withInject answers 404, as the platform does, for an inject it does
-// not have or hides from the token; else f's answer, under the lock.
-func (p *Platform) withInject(id string, f func(in *inject) (int, string, []byte)) (int, string, []byte) {
+// not have, and what the version answers a token without the rights on
+// it (deniedStatus) for a denied one; else f's answer, under the lock.
+func (p *Platform) withInject(c *Call, f func(in *inject) (int, string, []byte)) (int, string, []byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	in := p.lookupLocked(id)
+	in := p.injects[c.InjectID]
 	if in == nil {
 		return fail(http.StatusNotFound, "Element not found")
+	}
+	if in.denied {
+		if st := deniedStatus(p.raw, c.Kind); st != 0 {
+			return fail(st, "Access denied")
+		}
 	}
 	return f(in)
 }
@@ -149,7 +145,7 @@ func injectAnswer(id, status string) (int, string, []byte) {
 }
 
 func (p *Platform) getInject(c *Call) (int, string, []byte) {
-	return p.withInject(c.InjectID, func(in *inject) (int, string, []byte) {
+	return p.withInject(c, func(in *inject) (int, string, []byte) {
 		return injectAnswer(c.InjectID, in.status)
 	})
 }
@@ -161,7 +157,7 @@ func (p *Platform) reception(c *Call) (int, string, []byte) {
 	if n, ok := c.Body["tracking_total_count"].(float64); !ok || n != float64(int(n)) {
 		return fail(http.StatusBadRequest, "tracking_total_count must be an integer")
 	}
-	return p.withInject(c.InjectID, func(in *inject) (int, string, []byte) {
+	return p.withInject(c, func(in *inject) (int, string, []byte) {
 		if finished(in.status) {
 			in.reopenings++ // the platform sets PENDING unconditionally
 		}

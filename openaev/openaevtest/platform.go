@@ -220,8 +220,11 @@ func (p *Platform) AddInject(injectID, contractID string) {
 	p.injects[injectID] = &inject{contract: contractID, status: "QUEUING", findings: map[string]any{}}
 }
 
-// DenyInject makes the token lack the rights on an inject: the platform
-// answers 404, as it does for AccessDeniedException, never 403.
+// DenyInject makes the token lack the rights on an inject. From 2.0.0 on
+// (Version24 reporting 2.x, and Current) the platform answers 403 on its
+// reception, callbacks and GET; a 1.x version string (WithVersionString)
+// answers 404 on the reception and callbacks, as for an inject that does
+// not exist, and the inject on GET (see the package doc, rule 8).
 func (p *Platform) DenyInject(injectID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -336,16 +336,6 @@ func TestInjectState(t *testing.T) {
 	if st, _ := get(t, p, "/api/injects/nope"); st != 404 {
 		t.Errorf("unknown inject: %d", st)
 	}
-	p.DenyInject("i1")
-	if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != 404 {
-		t.Errorf("denied reception: %d, want 404", st)
-	}
-	if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", callback("complete", "SUCCESS", nil)); st != 404 {
-		t.Errorf("denied callback: %d, want 404", st)
-	}
-	if st, _ := get(t, p, "/api/injects/i1"); st != 404 {
-		t.Errorf("denied GET: %d", st)
-	}
 	if st, _ := postJSON(t, p, "/api/injects/execution/callback/never", callback("complete", "SUCCESS", nil)); st != 404 {
 		t.Errorf("callback of an inject never given: %d", st)
 	}
@@ -406,5 +396,40 @@ func TestDataAfterComplete(t *testing.T) {
 		if got := p.InjectStatus("i1"); got != status || got == "PENDING" || len(p.Completions("i1")) != 1 {
 			t.Errorf("legacy %v: inject %s after the data (was %s), %d completions; want it completed once", legacy, got, status, len(p.Completions("i1")))
 		}
+	}
+}
+
+// TestDenyInject: a token without the rights on an inject is answered
+// 403 from 2.0.0 on (@RBAC, then @AccessControl), and 404 on the reception
+// and callbacks before (1.x: @Secured, AccessDeniedException → 404), where
+// GET checks no right; an unknown inject is 404 on every version.
+func TestDenyInject(t *testing.T) {
+	tests := []struct {
+		version                  string
+		reception, callback, get int
+	}{
+		{openaevtest.Current.String(), 403, 403, 403},
+		{openaevtest.Version24.String(), 403, 403, 403},
+		{"2.0.0", 403, 403, 403},
+		{"1.18.19", 404, 404, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.version, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersionString(tt.version))
+			p.AddInject("i1", "c")
+			p.DenyInject("i1")
+			if st, _ := postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1}); st != tt.reception {
+				t.Errorf("denied reception: %d, want %d", st, tt.reception)
+			}
+			if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", callback("complete", "SUCCESS", nil)); st != tt.callback {
+				t.Errorf("denied callback: %d, want %d", st, tt.callback)
+			}
+			if st, _ := get(t, p, "/api/injects/i1"); st != tt.get {
+				t.Errorf("denied GET: %d, want %d", st, tt.get)
+			}
+			if st, _ := postJSON(t, p, "/api/injects/execution/reception/gone", map[string]any{"tracking_total_count": 1}); st != 404 {
+				t.Errorf("reception of an unknown inject: %d, want 404", st)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package openaevtest
 
 import (
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 )
@@ -53,6 +54,25 @@ func Classify(s string) (Version, error) {
 		return Current, nil
 	}
 	return Version24, nil
+}
+
+// deniedStatus is what a platform reporting version s answers a token
+// without the rights on an inject, on route kind: 403 from 2.0.0 on (the
+// inject routes carry @RBAC, renamed @AccessControl by 2.4.0, whose aspect
+// throws ResponseStatusException(FORBIDDEN), a 403 RestBehavior leaves
+// alone); on 1.x, 404 on the reception and the callbacks (@Secured
+// (ROLE_ADMIN): AccessDeniedException, which RestBehavior answers 404) and
+// 0 on GET /api/injects/{id}, which checks no right there. A string whose
+// major version cannot be read is the newest behaviour.
+func deniedStatus(s, kind string) int {
+	major, err := strconv.Atoi(strings.Split(strings.TrimPrefix(strings.TrimSpace(s), "v"), ".")[0])
+	switch {
+	case err == nil && major < 2 && kind == KindInject:
+		return 0
+	case err == nil && major < 2:
+		return http.StatusNotFound
+	}
+	return http.StatusForbidden
 }
 
 func set(vs ...string) map[string]bool {
