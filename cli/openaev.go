@@ -172,7 +172,7 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 		var ae *openaev.APIError
 		if errors.As(err, &ae) && ae.Op == "reception" && ae.Status == http.StatusNotFound {
 			return &ExitError{Code: ExitUsage, Err: err, Hint: "the platform answers 404 for an inject it does not know " +
-				"and for one the token has no rights on: check the inject id and the token's rights"}
+				"(or deleted; before OpenAEV 2.0.0, also for one the token has no rights on): check the inject id, and the token's rights on a 1.x platform"}
 		}
 		return &ExitError{Code: ExitUsage, Err: err}
 	case errors.As(err, &nr):

@@ -9,9 +9,11 @@ import (
 )
 
 // AuthorizationError reports a platform request refused for
-// authorization: a 401, a 403, or a 404 on an inject the platform has just
-// dispatched or received (the platform answers 404 when the token lacks
-// the rights on an inject, as for one that does not exist). It is the
+// authorization: a 401, a 403, or, on a platform older than 2.0.0, a 404
+// on an inject the platform has just dispatched or received (it answers
+// 404 when the token lacks the rights on an inject, as for one that does
+// not exist; from 2.0.0 on it answers 403, and a 404 is an inject that
+// does not exist any more: see PlatformVersion.DeniedNotFound). It is the
 // token's failure, not the inject's: the same request succeeds once the
 // token has the rights. So it is never a reason to run the inject again,
 // and an outbox keeps such a body pending, not dead (Permanent reports
@@ -36,7 +38,8 @@ func (e *AuthorizationError) Permanent() bool { return false }
 // authorization returns err as an *AuthorizationError when it is an
 // *APIError whose status is a refusal of the token: 401 or 403 always,
 // 404 when known is true (the inject exists: the platform dispatched or
-// received it). Other errors are returned unchanged.
+// received it, and answers 404 for access denied: see Profile.denial).
+// Other errors are returned unchanged.
 func authorization(err error, injectID string, known bool) error {
 	var ae *APIError
 	if !errors.As(err, &ae) {
@@ -56,8 +59,9 @@ type contextMark int
 
 const (
 	// markDispatched: the platform dispatched the message (consumed from
-	// its queue): its inject exists, so a 404 on its reception is the
-	// platform hiding it from the token.
+	// its queue): its inject existed, so a 404 on its reception is the
+	// platform hiding it from the token, on a platform that answers 404
+	// for access denied (before 2.0.0), or the inject deleted since.
 	markDispatched contextMark = iota
 	// markRedelivered: the broker delivered the message again.
 	markRedelivered
@@ -72,9 +76,13 @@ func marked(ctx context.Context, m contextMark) bool {
 }
 
 // Dispatched returns ctx marked as the handling of a message the platform
-// dispatched from its queue: a 404 on the reception of its inject is then
-// an *AuthorizationError (the platform answers 404 for access denied), not
-// an inject that does not exist. The serve Handler marks its messages.
+// dispatched from its queue: on a platform that answers 404 for access
+// denied (before 2.0.0: PlatformVersion.DeniedNotFound), a 404 on the
+// reception of its inject is then an *AuthorizationError, not an inject
+// that does not exist. From 2.0.0 on, access denied is a 403, and a 404
+// is the inject deleted since it was dispatched: the message is refused
+// like any inject the platform does not know. The serve Handler marks its
+// messages.
 func Dispatched(ctx context.Context) context.Context {
 	return context.WithValue(ctx, markDispatched, true)
 }
@@ -92,9 +100,21 @@ func Redelivered(ctx context.Context) context.Context {
 
 func redelivered(ctx context.Context) bool { return marked(ctx, markRedelivered) }
 
+// denial reports whether a 404 on inject id, which the platform
+// dispatched or received (known), is a refusal of the token: on a platform
+// that answers 404 for access denied (PlatformVersion.DeniedNotFound),
+// whose version is read only then. Any other error is not asked about.
+func (p *Profile) denial(ctx context.Context, err error, known bool) bool {
+	var ae *APIError
+	if !known || !errors.As(err, &ae) || ae.Status != http.StatusNotFound {
+		return known
+	}
+	return p.client.Version(ctx).DeniedNotFound()
+}
+
 // recentSet remembers the last ids added, up to a bound: the injects this
 // process received, whose terminal callback answered 404 is therefore a
-// refusal of the token.
+// refusal of the token on a platform that answers 404 for access denied.
 type recentSet struct {
 	mu   sync.Mutex
 	max  int

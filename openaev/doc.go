@@ -188,12 +188,16 @@
 // have taken the attempt whose answer was lost), and none sends anything
 // once the inject is finished: only twins completing within one round
 // trip of each other both complete.
-// The platform answers 404 when the token lacks the rights on an inject:
-// a 401, a 403, or a 404 on the reception of a dispatched inject
-// (Dispatched) or on the terminal callback of a received one is an
+// A platform older than 2.0.0 answers 404 when the token lacks the rights
+// on an inject, 2.0.0 and later 403 (PlatformVersion.DeniedNotFound): a
+// 401, a 403, or, before 2.0.0, a 404 on the reception of a dispatched
+// inject (Dispatched) or on the terminal callback of a received one is an
 // *AuthorizationError, which an outbox keeps pending (not dead) and the
 // daemon counts as the token's failure (serve.UnauthorizedError), never a
-// reason to run the inject again. ParseMessage decodes a message in place,
+// reason to run the inject again. From 2.0.0 on such a 404 is the inject
+// deleted: the reception is a *MessageError (the message rejected, nothing
+// run) and a terminal callback is refused for good (dead in an outbox).
+// ParseMessage decodes a message in place,
 // in about twice its size.
 //
 // # Errors and retries

@@ -122,7 +122,13 @@ var testClock = time.Date(2026, 11, 27, 9, 30, 0, 0, time.UTC)
 
 func newEnv(t testing.TB, opts ...openaev.Option) *env {
 	t.Helper()
-	e := &env{platform: openaevtest.NewPlatform(t, testToken), nmap: &fakeNmap{open: map[string][]int{}}}
+	return newEnvOn(t, nil, opts...)
+}
+
+// newEnvOn is newEnv over a platform of options popts.
+func newEnvOn(t testing.TB, popts []openaevtest.Option, opts ...openaev.Option) *env {
+	t.Helper()
+	e := &env{platform: openaevtest.NewPlatform(t, testToken, popts...), nmap: &fakeNmap{open: map[string][]int{}}}
 	log, logs := testkit.Logger()
 	e.logs = logs
 	opts = append([]openaev.Option{openaev.WithLogger(log), openaev.WithRetry(4, time.Millisecond)}, opts...)

@@ -28,7 +28,9 @@ type Profile struct {
 	manifests  map[string]framework.Manifest // by injector name
 	maxPayload int                           // largest body sent
 	// received holds the injects whose reception the platform accepted:
-	// a 404 on their terminal callback is a refusal of the token.
+	// a 404 on their terminal callback is a refusal of the token on a
+	// platform that answers 404 for access denied (before 2.0.0), else
+	// the inject deleted since.
 	received *recentSet
 }
 
@@ -191,8 +193,9 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 // PostBody posts body index of inject id's terminal callback, as Bodies
 // or RejectionBodies encoded it (a stored one when resent): the "complete"
 // callback (index 0), or a "data" callback. A refusal of the token (401,
-// 403, or 404 on an inject received by this profile) is an
-// *AuthorizationError, which an outbox keeps pending. When another run of
+// 403, or, before OpenAEV 2.0.0, 404 on an inject received by this
+// profile) is an *AuthorizationError, which an outbox keeps pending; from
+// 2.0.0 on such a 404 is the inject deleted, refused for good. When another run of
 // the same message may exist (Redelivered, AckLost), the platform is
 // asked before each attempt of the "complete", and nothing is sent once
 // it shows the inject finished (see AckLost).
@@ -212,8 +215,8 @@ func (p *Profile) DeliveredAs() string { return p.client.sentAs() }
 func (p *Profile) Redact(s string) string { return p.client.redact(s) }
 
 // receive acknowledges inject id. A reception refused for the token
-// (401, 403, or 404 for a message the platform dispatched: see
-// Dispatched) is an *AuthorizationError; one the platform refuses for
+// (401, 403, or, before OpenAEV 2.0.0, 404 for a message the platform
+// dispatched: see Dispatched) is an *AuthorizationError; one the platform refuses for
 // good otherwise is a *MessageError; one that could not be delivered is
 // returned naming the inject.
 func (p *Profile) receive(ctx context.Context, id string) error {
@@ -223,7 +226,7 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 		return nil
 	}
 	var auth *AuthorizationError
-	if errors.As(authorization(err, id, dispatched(ctx)), &auth) {
+	if errors.As(authorization(err, id, p.denial(ctx, err, dispatched(ctx))), &auth) {
 		return fmt.Errorf("inject %s: reception: %w", id, auth)
 	}
 	if errors.Is(err, ErrPermanent) {

@@ -109,7 +109,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		}
 		return errSuperseded
 	case err != nil:
-		err = authorization(err, injectID, p.received.has(injectID))
+		err = authorization(err, injectID, p.denial(ctx, err, p.received.has(injectID)))
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}
 	p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),

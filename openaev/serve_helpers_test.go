@@ -31,7 +31,8 @@ type serveOpts struct {
 	outboxMax int64
 	// limit is the max payload size (0: the default).
 	limit int64
-	// platform holds options of the platform beside its version.
+	// platform holds options of the platform, applied after its version
+	// (a version string given there wins).
 	platform []openaevtest.Option
 	// httpClient, when set, is the client's HTTP client.
 	httpClient *http.Client
@@ -56,7 +57,7 @@ type serveEnv struct {
 
 func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	t.Helper()
-	p := openaevtest.NewPlatform(t, testToken, append(o.platform, openaevtest.WithVersion(o.version))...)
+	p := openaevtest.NewPlatform(t, testToken, append([]openaevtest.Option{openaevtest.WithVersion(o.version)}, o.platform...)...)
 	e := &env{platform: p, nmap: &fakeNmap{open: map[string][]int{"192.0.2.1": {22}}}}
 	e.log, e.logs = testkit.Logger()
 	opts := []openaev.Option{openaev.WithLogger(e.log), openaev.WithRetry(2, time.Millisecond)}

@@ -119,7 +119,8 @@ func TestIntegrationServeRedeliveredFinishedInject(t *testing.T) {
 }
 
 // TestIntegrationServeUnauthorizedComplete checks that a terminal callback
-// refused for authorization (401, or 404 on an inject just received) runs
+// refused for authorization (401, or, on a 1.x platform, 404 on an inject
+// just received) runs
 // each inject exactly once, keeps its body pending in the outbox, turns
 // /healthz unhealthy with the reason, and pauses the consumption after
 // three in a row until a registration succeeds; the bodies are delivered
@@ -128,7 +129,9 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 	for _, status := range []int{http.StatusUnauthorized, http.StatusNotFound} {
 		t.Run(fmt.Sprint(status), func(t *testing.T) {
 			broker, queue := integration(t)
-			s := newServeEnv(t, serveOpts{outbox: true})
+			// From 2.0.0 on, a 404 is an inject deleted; 1.x answers 404
+			// for access denied.
+			s := newServeEnv(t, serveOpts{outbox: true, platform: []openaevtest.Option{openaevtest.WithVersionString("1.18.19")}})
 			d, url := s.daemon(t, broker, queue)
 			d.HeartbeatInterval = 20 * time.Millisecond
 			run(t, d)

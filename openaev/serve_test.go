@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -33,6 +34,12 @@ func TestHandlerSettles(t *testing.T) {
 	}
 	type failure struct{ status, times int } // the platform's answer to the first tries
 	withOutbox, pending := serveOpts{outbox: true}, map[outbox.State]int{outbox.Pending: 1}
+	// old is o on a 1.x platform, which answers 404 for access denied.
+	old := func(o serveOpts) serveOpts {
+		o.platform = append(o.platform, openaevtest.WithVersionString("1.18.19"))
+		return o
+	}
+	deny := func(_ *testing.T, s *serveEnv) { s.platform.DenyInject("i-1") }
 	// An outbox with room for the callback keepCallback stores, not for
 	// the result of a run beside it.
 	small := serveOpts{outbox: true, outboxMax: 200}
@@ -82,12 +89,27 @@ func TestHandlerSettles(t *testing.T) {
 			complete: failure{http.StatusUnauthorized, 1}, want: want{counted: "completed", settle: "unauthorized durable", runs: 1, outbox: pending}},
 		{name: "403 on complete, outbox", opts: withOutbox, complete: failure{http.StatusForbidden, 1},
 			want: want{counted: "completed", settle: "unauthorized durable", runs: 1, outbox: pending}},
-		{name: "404 on complete after the reception: authorization", opts: withOutbox,
+		{name: "1.x: 404 on complete after the reception: authorization", opts: old(withOutbox),
 			complete: failure{http.StatusNotFound, 1}, want: want{counted: "completed", settle: "unauthorized durable", runs: 1, outbox: pending}},
+		{name: "2.4.0: 404 on complete after the reception: the inject deleted, rejected, dead, not an authorization",
+			opts: serveOpts{outbox: true, version: openaevtest.Version24}, complete: failure{http.StatusNotFound, 1},
+			want: want{counted: "failed", settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
+		{name: "current: 404 on complete after the reception: the inject deleted, rejected, dead", opts: withOutbox,
+			complete: failure{http.StatusNotFound, 1},
+			want:     want{counted: "failed", settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
 		{name: "401 on complete, no outbox: acknowledged as unauthorized, not run again, the result logged", complete: failure{http.StatusUnauthorized, 1},
 			want: want{counted: "failed", settle: "unauthorized ran", runs: 1, log: "the inject's result is lost to the platform"}},
-		{name: "404 on the reception of a dispatched inject: nothing runs", reception: failure{http.StatusNotFound, 1},
-			want: want{settle: "unauthorized i-1", runs: 0}},
+		{name: "1.x: 404 on the reception of a dispatched inject: authorization, nothing runs", opts: old(serveOpts{}),
+			reception: failure{http.StatusNotFound, 1}, want: want{settle: "unauthorized i-1", runs: 0}},
+		{name: "1.x: a token denied the inject (404): authorization, nothing runs", opts: old(serveOpts{}),
+			setup: deny, want: want{settle: "unauthorized i-1", runs: 0}},
+		{name: "2.4.0: 404 on the reception of a dispatched inject: the inject deleted, rejected, nothing runs",
+			opts: serveOpts{version: openaevtest.Version24}, reception: failure{http.StatusNotFound, 1},
+			want: want{counted: "failed", settle: "reject", runs: 0}},
+		{name: "current: 404 on the reception of a dispatched inject: the inject deleted, rejected, nothing runs",
+			reception: failure{http.StatusNotFound, 1}, want: want{counted: "failed", settle: "reject", runs: 0}},
+		{name: "2.4.0: a token denied the inject (403): authorization, nothing runs", opts: serveOpts{version: openaevtest.Version24},
+			setup: deny, want: want{settle: "unauthorized i-1", runs: 0}},
 		{name: "400 on complete: rejected, dead", opts: withOutbox, complete: failure{http.StatusBadRequest, 1},
 			want: want{counted: "failed", settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
 		{name: "503 on complete, outbox: kept and acknowledged", opts: withOutbox,
@@ -360,12 +382,14 @@ func equalCounts(a, b map[outbox.State]int) bool {
 }
 
 // TestAuthorizationErrors checks which refusals are the token's: 401 and
-// 403 always, 404 on the reception of a dispatched inject or on the
-// terminal callback of a received one; a 404 on the reception of an
-// inject nobody dispatched (`run --openaev-message`) stays a refused
-// message.
+// 403 always; on a 1.x platform (access denied is 404), also a 404 on the
+// reception of a dispatched inject or on the terminal callback of a
+// received one; a 404 on the reception of an inject nobody dispatched
+// (`run --openaev-message`) stays a refused message. From 2.0.0 on (2.4.0,
+// current) access denied is 403, and such a 404 is the inject deleted: a
+// refused message, or a callback refused for good.
 func TestAuthorizationErrors(t *testing.T) {
-	tests := []struct {
+	type row struct {
 		name       string
 		dispatched bool
 		// The platform's refusal: status on the first reception, or on
@@ -373,41 +397,55 @@ func TestAuthorizationErrors(t *testing.T) {
 		status               int
 		complete, deny       bool
 		wantAuth, wantMsgErr bool
-	}{
+	}
+	always := []row{
 		{name: "reception 401", status: 401, wantAuth: true},
 		{name: "reception 403", status: 403, wantAuth: true},
-		{name: "reception 404, dispatched", dispatched: true, status: 404, wantAuth: true},
 		{name: "reception 404, not dispatched", status: 404, wantMsgErr: true},
 		{name: "denied inject, dispatched", dispatched: true, deny: true, wantAuth: true},
-		{name: "complete 404 after the reception", complete: true, status: 404, wantAuth: true},
 		{name: "complete 400", complete: true, status: 400},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
-			body := e.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			switch {
-			case tt.deny:
-				e.platform.DenyInject("i-1")
-			case tt.complete:
-				e.platform.FailComplete("i-1", tt.status, 1)
-			default:
-				e.platform.FailReception("i-1", tt.status, 1)
-			}
-			ctx := context.Background()
-			if tt.dispatched {
-				ctx = openaev.Dispatched(ctx)
-			}
-			err := e.proc.Process(ctx, body)
-			var auth *openaev.AuthorizationError
-			var me *openaev.MessageError
-			if errors.As(err, &auth) != tt.wantAuth || errors.As(err, &me) != tt.wantMsgErr {
-				t.Fatalf("err = %v (%T), want authorization %v, message error %v", err, err, tt.wantAuth, tt.wantMsgErr)
-			}
-			if tt.wantAuth && (auth.Permanent() || !strings.Contains(err.Error(), "refuses the token")) {
-				t.Errorf("authorization error %v: permanent %v", err, auth.Permanent())
-			}
-		})
+	tests := map[string][]row{
+		"1.18.19": append(always,
+			row{name: "reception 404, dispatched", dispatched: true, status: 404, wantAuth: true},
+			row{name: "complete 404 after the reception", complete: true, status: 404, wantAuth: true}),
+	}
+	for _, v := range []string{openaevtest.Version24.String(), openaevtest.Current.String()} {
+		tests[v] = append(always,
+			row{name: "reception 404, dispatched: deleted", dispatched: true, status: 404, wantMsgErr: true},
+			row{name: "complete 404 after the reception: deleted", complete: true, status: 404})
+	}
+	for version, rows := range tests {
+		for _, tt := range rows {
+			t.Run(version+"/"+tt.name, func(t *testing.T) {
+				e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersionString(version)})
+				body := e.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+				switch {
+				case tt.deny:
+					e.platform.DenyInject("i-1")
+				case tt.complete:
+					e.platform.FailComplete("i-1", tt.status, 1)
+				default:
+					e.platform.FailReception("i-1", tt.status, 1)
+				}
+				ctx := context.Background()
+				if tt.dispatched {
+					ctx = openaev.Dispatched(ctx)
+				}
+				err := e.proc.Process(ctx, body)
+				var auth *openaev.AuthorizationError
+				var me *openaev.MessageError
+				if errors.As(err, &auth) != tt.wantAuth || errors.As(err, &me) != tt.wantMsgErr {
+					t.Fatalf("err = %v (%T), want authorization %v, message error %v", err, err, tt.wantAuth, tt.wantMsgErr)
+				}
+				if tt.wantAuth && (auth.Permanent() || !strings.Contains(err.Error(), "refuses the token")) {
+					t.Errorf("authorization error %v: permanent %v", err, auth.Permanent())
+				}
+				if !tt.wantAuth && tt.status == http.StatusNotFound && !errors.Is(err, openaev.ErrPermanent) {
+					t.Errorf("404 not an authorization: %v, want a refusal for good", err)
+				}
+			})
+		}
 	}
 }
 

@@ -47,6 +47,30 @@ func (v PlatformVersion) String() string {
 	return raw + " (2.4 line)"
 }
 
+// DeniedNotFound reports whether the platform answers 404, as for an
+// inject that does not exist, when the token lacks the rights on an
+// inject: 1.x platforms, whose reception and callback routes carry
+// @Secured(ROLE_ADMIN) (Spring Security's AccessDeniedException, which the
+// platform answers 404). From 2.0.0 on the routes carry @RBAC (then
+// @AccessControl), which answers 403, and a 404 is an inject that does not
+// exist (any more). A version that was not read (Raw empty on the 2.4 line
+// assumed) reports true: a 404 then keeps the result, as on 1.x.
+func (v PlatformVersion) DeniedNotFound() bool {
+	if v.Current {
+		return false
+	}
+	major, ok := majorOf(v.Raw)
+	return !ok || major < 2
+}
+
+// majorOf returns the major number of a version string.
+func majorOf(raw string) (int, bool) {
+	core := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(raw), "v"), "V")
+	first, _, _ := strings.Cut(core, ".")
+	n, err := strconv.Atoi(first)
+	return n, err == nil
+}
+
 // ParseVersion parses a platform version such as "2.4.0", "2.260701.1" or
 // "3.260821.0" (a leading "v" and a "-…" or "+…" suffix are ignored) and
 // classifies it. A value that is not MAJOR.MINOR[.PATCH] is a

@@ -108,6 +108,29 @@ func warnings(logs *observer.ObservedLogs) []string {
 	return out
 }
 
+// TestDeniedNotFound: a 1.x platform answers 404 for access denied (so
+// does one whose version was not read, to keep the result), 2.0.0 and
+// later 403.
+func TestDeniedNotFound(t *testing.T) {
+	tests := []struct {
+		v    openaev.PlatformVersion
+		want bool
+	}{
+		{openaev.PlatformVersion{Raw: "1.18.19"}, true},
+		{openaev.PlatformVersion{Raw: "v1.9.2"}, true},
+		{openaev.PlatformVersion{}, true},
+		{openaev.PlatformVersion{Raw: "2.0.0"}, false},
+		{openaev.PlatformVersion{Raw: "2.4.0"}, false},
+		{openaev.PlatformVersion{Raw: "3.260821.0", Current: true}, false},
+		{openaev.PlatformVersion{Current: true}, false},
+	}
+	for _, tt := range tests {
+		if got := tt.v.DeniedNotFound(); got != tt.want {
+			t.Errorf("%s: DeniedNotFound %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
 func TestClientVersion(t *testing.T) {
 	const ver, settings = "/api/settings/version", "/api/settings"
 	tests := []struct {

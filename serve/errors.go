@@ -36,7 +36,7 @@ const ReasonUnauthorized = "platform refuses the token: check its rights"
 
 // UnauthorizedError is what a Handler returns when the platform refused a
 // request of the message's handling for authorization (a 401, a 403, or
-// the 404 a platform answers for access denied). It is the token's
+// the 404 a platform older than OpenAEV 2.0.0 answers for access denied). It is the token's
 // failure, not the message's, and never a reason to reject the message or
 // to run its inject again:
 //
