@@ -75,7 +75,8 @@ func (p *Platform) processLocked(c *Call, in *inject) string {
 		in.signatures = append(in.signatures, c.Signatures...)
 	}
 	if c.Kind == KindComplete {
-		in.status = injectStatus(p.version, status)
+		in.completes = append(in.completes, status)
+		in.status = finalStatus(p.version, in.completes)
 	}
 	return ""
 }
@@ -145,16 +146,36 @@ func (p *Platform) declaresSignaturesLocked(in *inject, outputs map[string]any) 
 	return false
 }
 
-// injectStatus is the inject's status after a processed "complete".
-func injectStatus(v Version, trace string) string {
-	switch trace {
-	case "SUCCESS", "EXECUTED", "SUCCESS_WITH_CLEANUP_FAIL", "EXECUTED_WITH_CLEANUP_FAILURE", "WARNING", "INFO":
+// finalStatus is the inject's status after a processed "complete", from
+// the statuses of all its COMPLETE traces, as the platform computes it
+// (InjectStatusService.updateFinalInjectStatus → InjectStatusUtils.computeStatus,
+// 2.4.0 and Current alike): AGENT_INACTIVE traces are left out (none left:
+// ERROR); traces all in ExecutionTraceStatus.ERROR_STATUSES give ERROR, all
+// in SUCCESS_STATUSES give SUCCESS (EXECUTED on Current), anything else
+// (a mix, or only uncounted statuses such as INFO) PARTIAL. A reception does
+// not clear the traces: a second run's "complete" joins the first's.
+func finalStatus(v Version, completes []string) string {
+	var active, failed, succeeded bool
+	for _, st := range completes {
+		if st == "AGENT_INACTIVE" {
+			continue
+		}
+		active = true
+		switch {
+		case errorTraces[st]:
+			failed = true
+		case successTraces[st]:
+			succeeded = true
+		}
+	}
+	switch {
+	case !active, failed && !succeeded:
+		return "ERROR"
+	case succeeded && !failed:
 		if v == Version24 {
 			return "SUCCESS"
 		}
 		return "EXECUTED"
-	case "PARTIAL", "MAYBE_PREVENTED", "MAYBE_PARTIAL_PREVENTED":
-		return trace
 	}
-	return "ERROR"
+	return "PARTIAL"
 }

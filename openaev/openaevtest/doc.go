@@ -128,8 +128,21 @@
 //     does before dispatching it; reception, callbacks and GET of any other
 //     id answer 404 (ElementNotFoundException). Reception sets the inject to
 //     PENDING unconditionally, even when it had finished (InjectApi): each
-//     such reopening is counted (Reopenings). A processed "complete" sets
-//     the final status (SUCCESS on 2.4.0, EXECUTED on Current, ERROR…).
+//     such reopening is counted (Reopenings), and keeps the inject's
+//     traces. A processed "complete" sets the final status from the
+//     statuses of all the inject's "complete" callbacks, this one and every
+//     earlier one, as both lines do (InjectStatusService.updateFinalInjectStatus
+//     → InjectStatusUtils.computeStatus, over ExecutionTraceStatus's
+//     ERROR_STATUSES and SUCCESS_STATUSES): AGENT_INACTIVE ones left out
+//     (none left: ERROR); all errors (ERROR, COMMAND_NOT_FOUND,
+//     COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED, INVALID_USAGE,
+//     TIMEOUT, INTERRUPTED and the deprecated PARTIAL, MAYBE_PREVENTED,
+//     MAYBE_PARTIAL_PREVENTED): ERROR; all successes (SUCCESS or EXECUTED,
+//     their cleanup-failure variants, WARNING, ACCESS_DENIED): SUCCESS on
+//     2.4.0, EXECUTED on Current; anything else, a mix or only statuses
+//     that count as neither (INFO, ASSET_AGENTLESS, AGENT_OVERLOADED):
+//     PARTIAL. (The 1.x line, which Classify takes as Version24, counted
+//     otherwise: its InjectStatusService.computeStatus is not modelled.)
 //     GET /api/injects/{id} answers {"inject_id": …, "inject_status":
 //     {"status_name": …}}. Access denied (DenyInject) depends on the
 //     version. From 2.0.0 on (2.4.0 and Current) it is 403 on the

@@ -97,7 +97,8 @@ type inject struct {
 	status     string
 	denied     bool
 	reopenings int
-	batches    int // signature batches stored
+	completes  []string // the statuses of its processed "complete" callbacks
+	batches    int      // signature batches stored
 	signatures []Signature
 	findings   map[string]any
 }
@@ -234,8 +235,9 @@ func (p *Platform) DenyInject(injectID string) {
 }
 
 // InjectStatus returns the inject's status name ("" for an unknown
-// inject): QUEUING, PENDING after a reception, then the status of its
-// processed "complete" (SUCCESS or EXECUTED, ERROR, TIMEOUT…).
+// inject): QUEUING, PENDING after a reception, then, after each processed
+// "complete", the status the platform computes from all of them: SUCCESS
+// (EXECUTED on Current), PARTIAL or ERROR.
 func (p *Platform) InjectStatus(injectID string) string {
 	p.mu.Lock()
 	defer p.mu.Unlock()

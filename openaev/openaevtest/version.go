@@ -121,6 +121,16 @@ var (
 		"ASSET_AGENTLESS", "AGENT_INACTIVE", "INFO", "PARTIAL", "MAYBE_PREVENTED", "MAYBE_PARTIAL_PREVENTED")
 	statusesCurrent = union(statuses24, "EXECUTED", "EXECUTED_WITH_CLEANUP_FAILURE", "AGENT_OVERLOADED")
 
+	// ExecutionTraceStatus.ERROR_STATUSES and SUCCESS_STATUSES, the same
+	// on 2.4.0 and Current but for the success names (the deprecated
+	// PARTIAL, MAYBE_PREVENTED and MAYBE_PARTIAL_PREVENTED are errors,
+	// ACCESS_DENIED a success); every other status (INFO,
+	// ASSET_AGENTLESS, AGENT_OVERLOADED) counts as neither.
+	errorTraces = set("ERROR", "COMMAND_NOT_FOUND", "COMMAND_CANNOT_BE_EXECUTED", "PREREQUISITE_FAILED",
+		"INVALID_USAGE", "TIMEOUT", "INTERRUPTED", "PARTIAL", "MAYBE_PREVENTED", "MAYBE_PARTIAL_PREVENTED")
+	successTraces = set("SUCCESS", "SUCCESS_WITH_CLEANUP_FAIL", "EXECUTED", "EXECUTED_WITH_CLEANUP_FAILURE",
+		"WARNING", "ACCESS_DENIED")
+
 	// pyoaev's closed SignatureTypes enum, through which the collectors read
 	// every pending expectation.
 	signatureTypes = set("process_name", "parent_process_name", "command_line", "ipv4_address", "ipv6_address",
