@@ -78,7 +78,8 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	var notes []string
 	// Findings too large for the terminal callback are left out, the
 	// largest first.
-	for envelopeLen(pl.complete)+noteRoom+pl.docLen(pieces, 0, 0) > limit && len(pieces) > 0 {
+	for len(pieces) > 0 && (envelopeLen(pl.complete)+noteRoom+pl.docLen(pieces, 0, 0) > limit ||
+		pl.docLen(pieces, 0, 0) > MaxStructuredOutputLen) {
 		big := 0
 		for i := range pieces {
 			if pieces[i].size > pieces[big].size {
@@ -95,10 +96,11 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 			pl.post = append(pl.post, pc)
 		}
 	}
-	completeFixed := envelopeLen(pl.complete) + noteRoom + pl.docLen(pieces, 0, 0)
+	completeDoc := pl.docLen(pieces, 0, 0)
+	completeFixed := envelopeLen(pl.complete) + noteRoom + completeDoc
 	pl.sizes = []int{completeFixed}
 	if pl.sigs {
-		dropped := pl.split(p, limit-completeFixed, limit)
+		dropped := pl.split(p, structuredRoom(limit, completeFixed, completeDoc), limit)
 		if len(dropped) > 0 {
 			notes = append(notes, fmt.Sprintf("signatures of %d target%s too large to send (%s)", len(dropped),
 				plural(len(dropped)), list(dropped, 5)))
@@ -118,13 +120,14 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 }
 
 // split assigns the signature targets to bodies: the terminal callback
-// while they fit in room0, then data callbacks. It returns the targets
-// left out because they fit in no body.
+// while they fit in room0, then data callbacks, each of at most limit
+// bytes and a structured output of at most MaxStructuredOutputLen. It
+// returns the targets left out because they fit in no body.
 func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 	r := pl.r
 	pl.data = Execution{Status: StatusSuccess, Action: ActionData, Duration: pl.complete.Duration}
 	dataFixed := dataFixedLen(r.Injector, len(r.Targets), pl.data.Duration)
-	dataRoom := limit - dataFixed
+	dataRoom := structuredRoom(limit, dataFixed, dataDocLen())
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -183,8 +186,12 @@ func dataMessage(injector, part, of string) string {
 func dataFixedLen(injector string, n, duration int) int {
 	most := strings.Repeat("9", len(strconv.Itoa(n+1)))
 	return envelopeLen(Execution{Message: dataMessage(injector, most, most), Status: StatusSuccess,
-		Action: ActionData, Duration: duration}) + 2 + escapedLen(sigOpen) + escapedLen(sigClose)
+		Action: ActionData, Duration: duration}) + dataDocLen()
 }
+
+// dataDocLen is the length of a "data" callback's structured output
+// without its signature targets.
+func dataDocLen() int { return 2 + escapedLen(sigOpen) + escapedLen(sigClose) }
 
 // targetLen is the escaped length of a signature target in the structured
 // output, encoded by enc into buf.

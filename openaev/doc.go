@@ -136,8 +136,10 @@
 //
 // No body is larger than the max payload size (WithMaxPayloadSize, default
 // DefaultMaxPayloadSize, 5 MiB as pyoaev's; ValidateMaxPayloadSize checks
-// the setting, 1 KiB to 64 MiB). When the signatures do not fit in the
-// "complete" callback, it carries the first batch and "data" callbacks
+// the setting, 1 KiB to 64 MiB), and no body's structured output longer
+// than MaxStructuredOutputLen (20,000,000), whatever that setting: the
+// platform answers 400 to a longer JSON string. When the signatures do not
+// fit in the "complete" callback, it carries the first batch and "data" callbacks
 // (status SUCCESS) the others, the platform replacing the inject's
 // signatures with the first batch and appending the later ones; they go
 // through an outbox like the complete. A target whose signatures fit in no

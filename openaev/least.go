@@ -36,6 +36,9 @@ func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
 	// A data callback of the longest the run may last: the least a body
 	// holding one target's signatures takes besides them.
 	fixed := dataFixedLen(prep.Request.Injector, len(prep.Targets), int(prep.Timeout.Seconds())+1)
+	// The body's room, or the structured output's if smaller
+	// (MaxStructuredOutputLen).
+	limit = fixed + structuredRoom(limit, fixed, dataDocLen())
 	types := signatureTypesOf(ctx)
 	var (
 		buf   bytes.Buffer

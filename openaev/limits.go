@@ -14,7 +14,30 @@ const (
 	// 64 MiB.
 	MinMaxPayloadSize = 1 << 10
 	MaxMaxPayloadSize = 64 << 20
+
+	// MaxStructuredOutputLen is the longest execution_output_structured,
+	// as the body carries it (escaped), the profile sends, whatever the
+	// max payload size: the platform answers 400 to a callback any JSON
+	// string of which is longer than 20,000,000 characters (decoded).
+	// Jackson's StreamReadConstraints.DEFAULT_MAX_STRING_LEN (2.15.1 and
+	// later; Spring Boot 3.5 brings Jackson 2.19, the 1.18 line's Spring
+	// Boot 3.3 Jackson 2.17) refuses it while the body is read
+	// (HttpMessageNotReadableException → 400), and the platform never
+	// raises the limit (no StreamReadConstraints in openaev-api, 2.4.0 and
+	// 1.18). The escaped length bounds the decoded one (an escape only
+	// lengthens; a UTF-16 unit takes at least one UTF-8 byte), so a
+	// callback the platform would refuse, losing the result, is never
+	// built. The callback profile keeps MaxMaxPayloadSize.
+	MaxStructuredOutputLen = 20_000_000
 )
+
+// structuredRoom is the room a body of at most limit bytes, fixed of
+// which are not signature targets and docFixed of those in the structured
+// output, leaves its signature targets: the smaller of the body's room
+// and the structured output's (MaxStructuredOutputLen).
+func structuredRoom(limit, fixed, docFixed int) int {
+	return min(limit-fixed, MaxStructuredOutputLen-docFixed)
+}
 
 // ValidateMaxPayloadSize checks a max payload size for the openaev
 // profile: MinMaxPayloadSize to MaxMaxPayloadSize bytes. A value out of

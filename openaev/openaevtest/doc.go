@@ -55,7 +55,13 @@
 //     (prerequisite_check, prerequisite_execution, cleanup_execution,
 //     command_execution, dns_resolution, file_execution, file_drop,
 //     complete; Current adds data); execution_output_structured, when
-//     present, must be a string.
+//     present, must be a string. Before those, any JSON body (callbacks,
+//     receptions, asset-group pages) holding a string value longer than
+//     MaxStringLen (20,000,000) characters, decoded, is a 400 on every
+//     version: Jackson's StreamReadConstraints default, which the
+//     platform never raises (2.4.0: Spring Boot 3.5.10, Jackson 2.19; 1.18:
+//     Spring Boot 3.3.7, Jackson 2.17), refuses it while the body is read
+//     (HttpMessageNotReadableException).
 //  4. Processing drops a callback for: an execution_status the version does
 //     not know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
 //     SUCCESS_WITH_CLEANUP_FAIL, WARNING, ACCESS_DENIED, ERROR,

@@ -99,6 +99,12 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		}
 		return fail(st, "scripted failure")
 	}
+	if c.Kind != KindRegistration {
+		if reason := overlongString(c.Body, "$"); reason != "" {
+			c.Reason = reason
+			return fail(http.StatusBadRequest, "JSON parse error: "+reason)
+		}
+	}
 	switch c.Kind {
 	case KindRegistration:
 		return p.register(r, c)
