@@ -14,8 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	smithyauth "github.com/aws/smithy-go/auth"
 	"github.com/aws/smithy-go/logging"
 	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 	"go.uber.org/zap"
 )
 
@@ -145,12 +147,33 @@ func (s *awsSession) check(ctx context.Context, service, region string) *CheckRe
 	case ServiceEC2:
 		return checkEC2(ctx, ec2.NewFromConfig(s.cfg, func(o *ec2.Options) { o.Region = region }))
 	case ServiceIAM:
-		c := iam.NewFromConfig(s.cfg, func(o *iam.Options) { o.Region = region })
+		c := iam.NewFromConfig(s.cfg, func(o *iam.Options) { o.Region = iamRegion(ctx, region) })
 		return checkIAM(ctx, c, s.now(), s.keyMaxAge)
 	}
 	r := newCheckResult()
 	r.fail("check", fmt.Errorf("unknown aws service %q", service))
 	return r
+}
+
+// iamRegion returns the region IAM requests are signed for in region's
+// partition: IAM is global, its endpoint (iam.amazonaws.com) signs for
+// us-east-1 in the aws partition, cn-north-1 in aws-cn, us-gov-west-1 in
+// aws-us-gov, whatever region the client was built for, and CloudTrail
+// records its calls there. The SDK's endpoint rules say which; with a
+// custom endpoint_url the client would sign for its own region, so it is
+// built for this one.
+func iamRegion(ctx context.Context, region string) string {
+	ep, err := iam.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, iam.EndpointParameters{Region: aws.String(region)})
+	if err != nil {
+		return region
+	}
+	opts, _ := smithyauth.GetAuthOptions(&ep.Properties)
+	for _, opt := range opts {
+		if r, ok := smithyhttp.GetSigV4SigningRegion(&opt.SignerProperties); ok && r != "" {
+			return r
+		}
+	}
+	return region
 }
 
 // pager is an AWS SDK paginator of pages P whose service's options are O.

@@ -14,30 +14,42 @@ import (
 )
 
 // recorder collects the API calls sent on behalf of one unit of work (the
-// identity call, one check) and the user agent they carried. Safe for
-// concurrent use.
+// identity call, one check), by the region whose trail records each, and
+// the user agent they carried. Safe for concurrent use.
 type recorder struct {
-	mu        sync.Mutex
-	calls     map[string]struct{}
+	mu sync.Mutex
+	// calls holds, per region, the calls recorded there.
+	calls     map[string]map[string]struct{}
 	userAgent string
 }
 
-func newRecorder() *recorder { return &recorder{calls: map[string]struct{}{}} }
+func newRecorder() *recorder { return &recorder{calls: map[string]map[string]struct{}{}} }
 
-func (r *recorder) add(call, userAgent string) {
+// add records call as made in region: the region its request was signed
+// for, which is the region whose CloudTrail records it.
+func (r *recorder) add(region, call, userAgent string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.calls[call] = struct{}{}
+	set := r.calls[region]
+	if set == nil {
+		set = map[string]struct{}{}
+		r.calls[region] = set
+	}
+	set[call] = struct{}{}
 	if r.userAgent == "" {
 		r.userAgent = userAgent
 	}
 }
 
-// list returns the recorded calls, sorted.
-func (r *recorder) list() []string {
+// byRegion returns the recorded calls per region, each list sorted.
+func (r *recorder) byRegion() map[string][]string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return slices.Sorted(maps.Keys(r.calls))
+	out := make(map[string][]string, len(r.calls))
+	for region, set := range r.calls {
+		out[region] = slices.Sorted(maps.Keys(set))
+	}
+	return out
 }
 
 func (r *recorder) agent() string {
@@ -88,13 +100,34 @@ func recordCall(ctx context.Context, in middleware.DeserializeInput, next middle
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
 	if r := recorderFrom(ctx); r != nil && answered(out) {
-		ua := ""
+		ua, region := "", awsmiddleware.GetRegion(ctx)
 		if req, ok := in.Request.(*smithyhttp.Request); ok {
 			ua = req.Header.Get("User-Agent")
+			if signed := signingRegion(req.Header.Get("Authorization")); signed != "" {
+				region = signed
+			}
 		}
-		r.add(cloudTrailEvent(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)), ua)
+		r.add(region, cloudTrailEvent(awsmiddleware.GetServiceID(ctx), awsmiddleware.GetOperationName(ctx)), ua)
 	}
 	return out, md, err
+}
+
+// signingRegion returns the region of a SigV4 Authorization header's
+// credential scope ("Credential=AKID/20261201/us-east-1/iam/aws4_request"),
+// "" when it has none. CloudTrail records a call in the region its request
+// was signed for: the endpoint's region for a regional service, the
+// partition's global region (us-east-1 in aws) for IAM.
+func signingRegion(authorization string) string {
+	_, scope, ok := strings.Cut(authorization, "Credential=")
+	if !ok {
+		return ""
+	}
+	scope, _, _ = strings.Cut(scope, ",")
+	parts := strings.Split(scope, "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[2]
 }
 
 // answered reports whether an attempt got an HTTP response. The SDK's HTTP

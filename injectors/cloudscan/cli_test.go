@@ -61,11 +61,16 @@ func TestCLIRunInjectFile(t *testing.T) {
 		t.Fatalf("body = %s", lines[0])
 	}
 
+	// Each call under the region whose trail records it: the identity
+	// call where it was made (eu-west-1), IAM's in us-east-1.
 	wantCalls := [][]string{
-		{"ec2.amazonaws.com:DescribeSecurityGroups", "iam.amazonaws.com:ListAccessKeys", "iam.amazonaws.com:ListMFADevices",
-			"iam.amazonaws.com:ListUsers", "s3.amazonaws.com:GetBucketAcl", "s3.amazonaws.com:GetBucketPolicyStatus",
+		{"ec2.amazonaws.com:DescribeSecurityGroups", "s3.amazonaws.com:GetBucketAcl", "s3.amazonaws.com:GetBucketPolicyStatus",
 			"s3.amazonaws.com:GetBucketPublicAccessBlock", "s3.amazonaws.com:ListBuckets", "sts.amazonaws.com:GetCallerIdentity"},
-		{"ec2.amazonaws.com:DescribeSecurityGroups", "sts.amazonaws.com:GetCallerIdentity"},
+		{"ec2.amazonaws.com:DescribeSecurityGroups"},
+	}
+	wantOther := []map[string]any{
+		{"us-east-1": []any{"iam.amazonaws.com:ListAccessKeys", "iam.amazonaws.com:ListMFADevices", "iam.amazonaws.com:ListUsers"}},
+		{"eu-west-1": []any{"sts.amazonaws.com:GetCallerIdentity"}},
 	}
 	union := map[string]bool{}
 	for i, region := range []string{"eu-west-1", "us-east-1"} {
@@ -94,6 +99,15 @@ func TestCLIRunInjectFile(t *testing.T) {
 			}
 			if !reflect.DeepEqual(calls, wantCalls[i]) {
 				t.Errorf("%s %s: cloud_api_calls %q, want %q", region, g.ExpectationType, calls, wantCalls[i])
+			}
+			other, _ := vals[ExtraCloudAPICallsOtherRegions].(map[string]any)
+			if !reflect.DeepEqual(other, wantOther[i]) {
+				t.Errorf("%s %s: cloud_api_calls_other_regions %v, want %v", region, g.ExpectationType, other, wantOther[i])
+			}
+			for _, calls := range other {
+				for _, c := range calls.([]any) {
+					union[c.(string)] = true
+				}
 			}
 			if ua, _ := vals[ExtraUserAgent].(string); !strings.Contains(ua, "injectkit/9.9.9") {
 				t.Errorf("%s %s: user_agent %q", region, g.ExpectationType, ua)

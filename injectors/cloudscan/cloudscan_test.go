@@ -158,10 +158,11 @@ func TestGoldenCases(t *testing.T) {
 }
 
 // checkInvariants holds for every run: the calls reported are exactly the
-// calls the stand-ins saw, reported only by the targets of the account the
-// identity call proved (its trail is the one that logged them), every call
-// carried the injectkit user agent, and there is one target extra per
-// configuration.
+// calls the stand-ins saw, each under the region it was signed for (the
+// region whose trail records it), reported only by the targets of the
+// account the identity call proved (its trail is the one that logged
+// them), every call carried the injectkit user agent, and there is one
+// target extra per configuration.
 func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.ToolOutput) {
 	t.Helper()
 	for _, c := range st.calls() {
@@ -178,11 +179,11 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 	if len(out.TargetExtras) != len(spec.Targets) {
 		t.Fatalf("%d target extras for %d targets", len(out.TargetExtras), len(spec.Targets))
 	}
-	union := map[string]bool{}
-	account, want := st.identity(), []string{}
+	union := map[string]bool{} // "region call"
+	account, proved := st.identity(), false
 	for i, te := range out.TargetExtras {
 		if spec.Targets[i].CloudAccountID == account {
-			want = st.seen()
+			proved = true
 		}
 		det, pre := te[framework.Detection], te[framework.Prevention]
 		if !reflect.DeepEqual(det, pre) {
@@ -191,25 +192,52 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 		if det == nil {
 			continue
 		}
-		calls, _ := det[ExtraCloudAPICalls].([]string)
-		if spec.Targets[i].CloudAccountID != account {
-			t.Errorf("target %d of account %s reports %q, calls made under account %q",
-				i, spec.Targets[i].CloudAccountID, calls, account)
+		byRegion, _ := det[ExtraCloudAPICallsOtherRegions].(map[string][]string)
+		if _, ok := byRegion[spec.Targets[i].CloudRegion]; ok {
+			t.Errorf("target %d lists its own region %s among the other regions", i, spec.Targets[i].CloudRegion)
 		}
-		for _, c := range calls {
-			union[c] = true
+		all := map[string][]string{spec.Targets[i].CloudRegion: nil}
+		all[spec.Targets[i].CloudRegion], _ = det[ExtraCloudAPICalls].([]string)
+		for r, calls := range byRegion {
+			all[r] = calls
+		}
+		for r, calls := range all {
+			if len(calls) > 0 && spec.Targets[i].CloudAccountID != account {
+				t.Errorf("target %d of account %s reports %q in %s, calls made under account %q",
+					i, spec.Targets[i].CloudAccountID, calls, r, account)
+			}
+			for _, c := range calls {
+				union[r+" "+c] = true
+			}
 		}
 		if ua, _ := det[ExtraUserAgent].(string); !strings.Contains(ua, "injectkit/"+testVersion) {
 			t.Errorf("target %d: user_agent %q lacks injectkit/%s", i, ua, testVersion)
 		}
 	}
-	var got []string
+	got, want := []string{}, []string{}
 	for c := range union {
 		got = append(got, c)
 	}
-	if !sameSet(got, want) {
-		t.Errorf("cloud_api_calls %q, want %q (stand-in saw %q under account %q)", got, want, st.seen(), account)
+	if proved {
+		for _, c := range st.calls() {
+			want = append(want, c.Region+" "+c.Event)
+		}
 	}
+	if !sameSet(got, dedup(want)) {
+		t.Errorf("reported calls by region %q, want %q (the stand-in's, under account %q)", got, dedup(want), account)
+	}
+}
+
+func dedup(s []string) []string {
+	set := map[string]bool{}
+	out := []string{}
+	for _, x := range s {
+		if !set[x] {
+			set[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
 }
 
 // goldenView renders the output with the user agent (which names the Go

@@ -33,8 +33,11 @@
 // declared output (type text): the platform has no output type for the
 // structured results. Every target's DETECTION and PREVENTION signatures gain
 // cloud_api_calls (sorted unique "eventSource:eventName" pairs, as CloudTrail
-// names them, of the calls AWS answered) and user_agent (the SDK user agent, which carries
-// "injectkit/<version>").
+// names them, of the calls AWS answered that CloudTrail records in the
+// target's region), cloud_api_calls_other_regions (the target's other
+// calls by the region that records them: the region each request was
+// signed for, the partition's global region for IAM) and user_agent (the
+// SDK user agent, which carries "injectkit/<version>").
 //
 // Only AWS is implemented; the provider interface in provider.go is the seam
 // for others.

@@ -38,7 +38,7 @@ func (f *fakeProvider) open(context.Context, *zap.Logger, *Params, string) (sess
 }
 
 func (f *fakeProvider) accountID(ctx context.Context, region string) (string, error) {
-	recorderFrom(ctx).add("fake:Identify", "fake-agent injectkit/test")
+	recorderFrom(ctx).add(region, "fake:Identify", "fake-agent injectkit/test")
 	return f.account, f.idErr
 }
 
@@ -46,7 +46,7 @@ func (f *fakeProvider) check(ctx context.Context, service, region string) *Check
 	f.mu.Lock()
 	f.checks = append(f.checks, service+"@"+region)
 	f.mu.Unlock()
-	recorderFrom(ctx).add("fake:Check"+service, "")
+	recorderFrom(ctx).add(region, "fake:Check"+service, "")
 	r := newCheckResult()
 	switch f.outcomes[service] {
 	case "fail":

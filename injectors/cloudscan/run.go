@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -14,12 +13,6 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
-)
-
-// Extra signature names.
-const (
-	ExtraCloudAPICalls = "cloud_api_calls"
-	ExtraUserAgent     = "user_agent"
 )
 
 // configRun is one target configuration on its way through Execute.
@@ -295,7 +288,7 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 			troubled = true
 		}
 		results[i] = res
-		out.TargetExtras[i] = targetExtras(r.recs)
+		out.TargetExtras[i] = targetExtras(r.cfg.CloudRegion, r.recs)
 	}
 	out.Findings = map[string]any{FieldConfigs: results, FieldFindingsSummary: summarize(results)}
 	switch {
@@ -325,34 +318,6 @@ func hasErrors(r *configRun) bool {
 		}
 	}
 	return false
-}
-
-// targetExtras returns the DETECTION and PREVENTION extras of one target:
-// the sorted unique calls made for it and the user agent they carried.
-func targetExtras(recs []*recorder) framework.TypeExtras {
-	seen := map[string]bool{}
-	calls := []string{}
-	ua := ""
-	for _, rec := range recs {
-		for _, c := range rec.list() {
-			if !seen[c] {
-				seen[c] = true
-				calls = append(calls, c)
-			}
-		}
-		if ua == "" {
-			ua = rec.agent()
-		}
-	}
-	if len(calls) == 0 {
-		return framework.TypeExtras{}
-	}
-	sort.Strings(calls)
-	extra := map[string]any{ExtraCloudAPICalls: calls}
-	if ua != "" {
-		extra[ExtraUserAgent] = ua
-	}
-	return framework.TypeExtras{framework.Detection: extra, framework.Prevention: extra}
 }
 
 // maxNotes is the most errors the output's message names; configs holds

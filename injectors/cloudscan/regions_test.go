@@ -1,0 +1,111 @@
+package cloudscan
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// TestCallsListedInTheRegionThatRecordsThem checks that each target lists,
+// under cloud_api_calls, only the calls CloudTrail records in the target's
+// own region (a collector looks them up by account, region and event name)
+// and, under cloud_api_calls_other_regions, the others by the region that
+// records them: the identity call, made once, where it was made; IAM's
+// calls, signed for us-east-1 whatever the target's region, in us-east-1.
+func TestCallsListedInTheRegionThatRecordsThem(t *testing.T) {
+	const (
+		sts       = "sts.amazonaws.com:GetCallerIdentity"
+		ec2Call   = "ec2.amazonaws.com:DescribeSecurityGroups"
+		listUsers = "iam.amazonaws.com:ListUsers"
+		mfa       = "iam.amazonaws.com:ListMFADevices"
+		keys      = "iam.amazonaws.com:ListAccessKeys"
+	)
+	iamCalls := []string{keys, mfa, listUsers}
+	cfg := func(region, service string) signatures.CloudConfig {
+		return signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: region, TargetService: service}
+	}
+	type want struct {
+		own   []string
+		other map[string][]string
+	}
+	tests := []struct {
+		name    string
+		targets []signatures.CloudConfig
+		want    []want
+	}{
+		{"iam driven from eu-west-1 is recorded in us-east-1", []signatures.CloudConfig{cfg("eu-west-1", "iam")},
+			[]want{{own: []string{sts}, other: map[string][]string{"us-east-1": iamCalls}}}},
+		{"iam driven from us-east-1", []signatures.CloudConfig{cfg("us-east-1", "iam")},
+			[]want{{own: append(append([]string{}, iamCalls...), sts)}}},
+		{"iam shared by two regions", []signatures.CloudConfig{cfg("eu-west-1", "iam"), cfg("us-east-1", "iam")},
+			[]want{{own: []string{sts}, other: map[string][]string{"us-east-1": iamCalls}},
+				{own: iamCalls, other: map[string][]string{"eu-west-1": {sts}}}}},
+		{"identity call listed where it was made", []signatures.CloudConfig{cfg("eu-west-1", "ec2"), cfg("us-east-1", "ec2")},
+			[]want{{own: []string{ec2Call, sts}}, {own: []string{ec2Call}, other: map[string][]string{"eu-west-1": {sts}}}}},
+		{"iam from china is recorded in cn-north-1", []signatures.CloudConfig{cfg("cn-northwest-1", "iam")},
+			[]want{{own: []string{sts}, other: map[string][]string{"cn-north-1": iamCalls}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			st := newStandIn(t, nil, fixtures())
+			e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+			p := decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st.URL())
+			out := e.Execute(context.Background(), newInject(t, tt.targets, p))
+			if out.ExecutionStatus() != framework.StatusSuccess {
+				t.Fatalf("status %s: %+v", out.ExecutionStatus(), out.ErrorInfo)
+			}
+			for _, c := range st.calls() {
+				if c.Event == listUsers || c.Event == mfa || c.Event == keys {
+					if global := iamRegion(context.Background(), tt.targets[0].CloudRegion); c.Region != global {
+						t.Errorf("%s signed for %s, want %s (IAM's global region)", c.Event, c.Region, global)
+					}
+				}
+			}
+			for i, w := range tt.want {
+				region := tt.targets[i].CloudRegion
+				det := out.TargetExtras[i][framework.Detection]
+				own, _ := det[ExtraCloudAPICalls].([]string)
+				other, _ := det[ExtraCloudAPICallsOtherRegions].(map[string][]string)
+				if !reflect.DeepEqual(own, w.own) {
+					t.Errorf("target %d (%s): cloud_api_calls %q, want %q", i, region, own, w.own)
+				}
+				if !reflect.DeepEqual(other, w.other) {
+					t.Errorf("target %d (%s): cloud_api_calls_other_regions %q, want %q", i, region, other, w.other)
+				}
+				// What a target lists under a region is what the stand-in
+				// saw signed for that region.
+				for _, c := range own {
+					if !contains(st.seen(region), c) {
+						t.Errorf("target %d lists %s under %s; the stand-in saw it signed for %q", i, c, region, st.seen())
+					}
+				}
+				for r, calls := range other {
+					for _, c := range calls {
+						if !contains(st.seen(r), c) {
+							t.Errorf("target %d lists %s under %s; the stand-in did not see it signed for %s", i, c, r, r)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestIAMRegion checks the region IAM requests are signed for, and
+// CloudTrail records them in, per partition.
+func TestIAMRegion(t *testing.T) {
+	for region, want := range map[string]string{
+		"eu-west-1": "us-east-1", "us-east-1": "us-east-1", "ap-southeast-4": "us-east-1",
+		"cn-northwest-1": "cn-north-1", "us-gov-east-1": "us-gov-west-1",
+	} {
+		if got := iamRegion(context.Background(), region); got != want {
+			t.Errorf("iamRegion(%s) = %s, want %s", region, got, want)
+		}
+	}
+}
