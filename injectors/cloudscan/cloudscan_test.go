@@ -157,7 +157,8 @@ func TestGoldenCases(t *testing.T) {
 	})
 }
 
-// checkInvariants holds for every run: the calls reported are exactly the
+// checkInvariants holds for every run: every page the stand-in announced
+// was read, the calls reported are exactly the
 // calls the stand-ins saw, each under the region it was signed for (the
 // region whose trail records it), reported only by the targets of the
 // account the identity call proved (its trail is the one that logged
@@ -169,6 +170,9 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 		if !strings.Contains(c.UserAgent, "injectkit/"+testVersion) {
 			t.Errorf("%s sent with user agent %q, want one holding injectkit/%s", c.Event, c.UserAgent, testVersion)
 		}
+	}
+	if pages := st.unfollowed(); len(pages) > 0 {
+		t.Errorf("pages never read (issued paging token no request came back with): %q", pages)
 	}
 	if out.TargetExtras == nil {
 		if len(st.calls()) != 0 {

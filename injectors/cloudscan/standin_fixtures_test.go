@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 )
 
@@ -77,6 +78,11 @@ func (s *standIn) serve(w http.ResponseWriter, base string, qualifiers []string,
 		s.account = string(m[1])
 		s.mu.Unlock()
 	}
+	if m := pagingToken.FindSubmatch(body); m != nil && status == http.StatusOK {
+		s.mu.Lock()
+		s.issued[pageKey(base, string(m[2]))] = true
+		s.mu.Unlock()
+	}
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("x-amzn-RequestId", "b25f48e8-84fd-11e6-80d4-fixture")
 	w.WriteHeader(status)
@@ -118,4 +124,74 @@ func errorStatus(body []byte) int {
 		return http.StatusNotFound
 	}
 	return http.StatusBadRequest
+}
+
+// pagingToken finds the token of a page that has a next one: IAM's Marker
+// (sent only when IsTruncated is true), EC2's nextToken, S3 ListBuckets'
+// ContinuationToken.
+var pagingToken = regexp.MustCompile(`<(Marker|nextToken|NextToken|ContinuationToken)>([^<]+)</`)
+
+// tokenForm is the form of the paging tokens the fixtures use: it names a
+// fixture file, so nothing else is accepted.
+var tokenForm = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// pageKey names a token by the fixture base (service/Action) that issued it
+// and the fixture base of its page: "<Action>.<token>".
+func pageKey(base, token string) string {
+	if i := strings.LastIndex(base, "."); i > strings.LastIndex(base, string(filepath.Separator)) {
+		base = base[:i] // a later page's base: the action's
+	}
+	return base + "|" + token
+}
+
+// page returns the fixture base of the page a request asks for: base for
+// the first (no token), base.<token> for the page a token the stand-in
+// issued for base points at. A token it did not issue fails the test, as
+// AWS refuses one it did not hand out.
+func (s *standIn) page(w http.ResponseWriter, base, token string) (string, bool) {
+	if token == "" {
+		return base, true
+	}
+	key := pageKey(base, token)
+	s.mu.Lock()
+	issued := s.issued[key]
+	s.followed[key] = true
+	s.mu.Unlock()
+	if !issued || !tokenForm.MatchString(token) {
+		s.t.Errorf("stand-in: %s asked for page %q, a token it never issued", base, token)
+		http.Error(w, "unknown paging token", http.StatusBadRequest)
+		return "", false
+	}
+	return base + "." + token, true
+}
+
+// unfollowed returns the paging tokens the stand-in issued that no request
+// came back with: pages the client never read.
+func (s *standIn) unfollowed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k := range s.issued {
+		if !s.followed[k] {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// iamSigningRegions are the regions IAM accepts a request signed for: its
+// partitions' global regions (the stand-in serves every partition at one
+// endpoint). AWS answers any other with SignatureDoesNotMatch.
+var iamSigningRegions = map[string]bool{
+	"us-east-1": true, "cn-north-1": true, "us-gov-west-1": true, "us-iso-east-1": true, "us-isob-east-1": true,
+}
+
+// queryError answers a query-protocol (IAM, STS) error document.
+func queryError(w http.ResponseWriter, status int, xmlns, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", "b25f48e8-84fd-11e6-80d4-standin")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`<ErrorResponse xmlns="` + xmlns + `"><Error><Type>Sender</Type><Code>` + code +
+		`</Code><Message>` + msg + `</Message></Error><RequestId>b25f48e8-84fd-11e6-80d4-standin</RequestId></ErrorResponse>`))
 }

@@ -19,19 +19,65 @@ import (
 // memory), and STS, EC2 and IAM through the query protocol (form-encoded
 // POST to / with Action=…, XML answers read from fixtures). gofakes3 routes
 // the bucket sub-resources ?acl, ?publicAccessBlock and ?policyStatus to
-// ListObjects, so the stand-in serves those from fixtures, answering a
-// missing public access block or policy the way S3 does
-// (NoSuchPublicAccessBlockConfiguration, NoSuchBucketPolicy).
+// ListObjects, so the stand-in serves those from fixtures.
+//
+// Rules it enforces, each with the behaviour of AWS it models and where
+// that behaviour is written down:
+//
+//   - Service and region come from the SigV4 credential scope
+//     (Credential=<key>/<date>/<region>/<service>/aws4_request), as AWS
+//     reads them (AWS General Reference, "Elements of an AWS API request
+//     signature": credential scope). Every call is recorded under that
+//     region: CloudTrail records a call in the region it was made in (AWS
+//     CloudTrail User Guide, "update-trail": IAM, STS global endpoint and
+//     CloudFront events are recorded in us-east-1).
+//   - IAM answers only a request signed for its partition's global region
+//     (us-east-1; cn-north-1, us-gov-west-1, us-iso-east-1,
+//     us-isob-east-1, since one endpoint stands in for every partition);
+//     any other gets 403 SignatureDoesNotMatch "Credential should be
+//     scoped to a valid region, not '<region>'. " (AWS General Reference,
+//     SigV4: "a service like IAM that uses a globally unique endpoint, use
+//     the default region (us-east-1)"; the answer as AWS sends it:
+//     aws/aws-sdk-go#156, rusoto/rusoto#1870).
+//   - Listings paginate the way their APIs do, when a fixture says there is
+//     a next page: IAM ListUsers, ListMFADevices and ListAccessKeys answer
+//     IsTruncated true and a Marker, the next request sends Marker (IAM API
+//     Reference, ListUsers: IsTruncated, Marker); EC2
+//     DescribeSecurityGroups answers nextToken, the next request sends
+//     NextToken (Amazon EC2 API Reference, DescribeSecurityGroups); S3
+//     ListBuckets answers ContinuationToken, the next request sends
+//     continuation-token (Amazon S3 API Reference, ListBuckets). A token
+//     the stand-in did not issue fails the test (AWS hands out the only
+//     tokens it takes), and unfollowed lists the pages nobody read.
+//   - An error document is served with the HTTP status AWS gives its code:
+//     AccessDenied, UnauthorizedOperation, InvalidClientTokenId 403;
+//     Throttling, ExpiredToken 400; RequestLimitExceeded, SlowDown,
+//     ServiceUnavailable 503; NoSuch… 404 (IAM and STS API Reference,
+//     "Common Errors"; Amazon EC2 API Reference, "Error codes"; Amazon S3
+//     API Reference, "Error responses"). The SDK retries by status and
+//     code, so the status decides what is retried.
+//   - A bucket without a public access block or a policy answers 404
+//     NoSuchPublicAccessBlockConfiguration or NoSuchBucketPolicy (Amazon S3
+//     API Reference, GetPublicAccessBlock, GetBucketPolicyStatus).
+//   - GetCallerIdentity answers the account of the credentials (AWS STS API
+//     Reference, GetCallerIdentity); identity remembers it.
+//   - Network failures are the stand-in's own, not AWS's: dropOn closes
+//     the connection unanswered, hangOn answers only when the client gives
+//     up. An SDK retry of an attempt answered with success (the same
+//     amz-sdk-invocation-id, which the SDK sends on every attempt of one
+//     call) is marked Resent.
 //
 // Fixtures are looked up in dirs, first match wins:
 //
-//	<service>/<Action>.<qualifier>.xml  (qualifier: region for ec2, UserName for iam)
-//	<service>/<Action>.xml
-//	s3/<bucket>/<subresource>.xml, s3/<subresource>.xml, s3/ListBuckets.xml
+//	<service>/<Action>[.<token>].<qualifier>.xml  (qualifier: region for ec2, UserName for iam)
+//	<service>/<Action>[.<token>].xml
+//	s3/<bucket>/<subresource>.xml, s3/<subresource>.xml, s3/ListBuckets[.<token>].xml
 //
-// A file named like the above with ".first" before ".xml" is served on the
-// first request only (a throttled first attempt). A body whose root is an
-// error document is served with the status AWS uses for its code.
+// <token> is the paging token of a later page: the file for the first page
+// announces it (Marker, nextToken, ContinuationToken), and the request
+// that comes back with it gets the file named after it. A file named like
+// the above with ".first" before ".xml" is served on the first request
+// only (a throttled first attempt).
 type standIn struct {
 	t    *testing.T
 	dirs []string
@@ -53,6 +99,9 @@ type standIn struct {
 	// account is the account its GetCallerIdentity answered with, "" until
 	// it answers one.
 	account string
+	// issued and followed hold the paging tokens ("<fixture base>|<token>")
+	// the stand-in answered with and the ones a request came back with.
+	issued, followed map[string]bool
 }
 
 // seenCall is one request the stand-in answered.
@@ -77,8 +126,8 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 		}
 	}
 	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
-		drop: map[string]bool{},
-		s3:   gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
+		drop: map[string]bool{}, issued: map[string]bool{}, followed: map[string]bool{},
+		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
 	return s
@@ -172,14 +221,26 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 		<-r.Context().Done()
 		return
 	}
+	if service == "iam" && !iamSigningRegions[region] {
+		queryError(w, http.StatusForbidden, "https://iam.amazonaws.com/doc/2010-05-08/", "SignatureDoesNotMatch",
+			"Credential should be scoped to a valid region, not '"+region+"'. ")
+		return
+	}
 	var qualifiers []string
+	token := ""
 	switch service {
 	case "ec2":
 		qualifiers = []string{region}
+		token = r.PostForm.Get("NextToken")
 	case "iam":
 		qualifiers = []string{r.PostForm.Get("UserName")}
+		token = r.PostForm.Get("Marker")
 	}
-	s.serve(w, filepath.Join(service, action), qualifiers, "")
+	base, ok := s.page(w, filepath.Join(service, action), token)
+	if !ok {
+		return
+	}
+	s.serve(w, base, qualifiers, "")
 }
 
 // rest answers S3's REST API.
@@ -189,8 +250,12 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 	switch {
 	case r.Method == http.MethodGet && bucket == "":
 		s.record("s3.amazonaws.com:ListBuckets", region, r)
-		if s.find(filepath.Join("s3", "ListBuckets"), nil, "") != "" {
-			s.serve(w, filepath.Join("s3", "ListBuckets"), nil, "")
+		base, ok := s.page(w, filepath.Join("s3", "ListBuckets"), q.Get("continuation-token"))
+		if !ok {
+			return
+		}
+		if s.find(base, nil, "") != "" {
+			s.serve(w, base, nil, "")
 			return
 		}
 		s.s3.ServeHTTP(w, r)
@@ -307,6 +372,29 @@ func (s *standIn) dropped(w http.ResponseWriter, event string) bool {
 	}
 	_ = conn.Close()
 	return true
+}
+
+// postQuery sends a query-protocol request for service, signed (in its
+// credential scope only) for region, and returns the answer.
+func (s *standIn) postQuery(t *testing.T, service, region, form string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.URL(), strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/"+region+"/"+service+
+		"/aws4_request, SignedHeaders=host, Signature=0")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
 }
 
 // The stand-in counts an SDK's resend of an attempt it answered with
