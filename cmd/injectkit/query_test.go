@@ -116,6 +116,9 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 			`[{"query":"apache"}]`, "success", 2, cli.ExitOK},
 		{"one of two fails", []shodantest.Reply{{Status: 400, Body: shodantest.ErrorBody("Invalid search query")}},
 			`[{"query":"apache","target_hostname":"example.com"},{"query":"nginx"}]`, "partial", 2, cli.ExitOK},
+		{"page 2 refused", []shodantest.Reply{{Body: string(shodantest.Fixture("apache-page-1.json"))},
+			{Status: 403, Body: shodantest.ErrorBody("Access denied (403 Forbidden)")}},
+			`[{"query":"apache"}]`, "partial", 2, cli.ExitOK},
 		{"all fail", []shodantest.Reply{{Status: 401, Body: shodantest.ErrorBody("Invalid API key")}},
 			`[{"query":"nginx","target_ipv4":"127.0.0.1"}]`, "failed", 1, cli.ExitFailed},
 	}

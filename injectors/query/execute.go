@@ -14,7 +14,10 @@ import (
 
 // Per-configuration outcomes recorded in ConfigResult.Status.
 const (
-	ResultSuccess   = "success"
+	ResultSuccess = "success"
+	// ResultPartial is a query whose later page failed: the matches of the
+	// pages received are kept, and the error names the page.
+	ResultPartial   = "partial"
 	ResultFailed    = "failed"
 	ResultCancelled = "cancelled"
 )
@@ -34,7 +37,8 @@ type ConfigResult struct {
 	Query          string `json:"query"`
 	TargetIPv4     string `json:"target_ipv4,omitempty"`
 	TargetHostname string `json:"target_hostname,omitempty"`
-	// Status is success, failed or cancelled.
+	// Status is success, partial (a page after the first failed: the
+	// matches of the earlier pages are kept), failed or cancelled.
 	Status string `json:"status"`
 	Error  string `json:"error,omitempty"`
 	// Total is the engine's count of matches for the query.
@@ -44,7 +48,8 @@ type ConfigResult struct {
 
 // Execute runs one query per target configuration, one after the other. A
 // configuration's failure does not stop the others: the output is partial
-// when some failed and failed when all did. Cancellation stops the run
+// when some failed or got only some of their pages, and failed when all
+// failed. Cancellation stops the run
 // between and during requests; what was found until then is kept.
 func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
 	params, err := asParams(in.Params)
@@ -64,7 +69,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	results := make([]ConfigResult, len(in.Targets))
 	for i, t := range in.Targets {
 		results[i] = e.runOne(ctx, p, i, t, params.MaxResults)
-		if r := results[i]; r.Status == ResultSuccess {
+		if r := results[i]; r.Status == ResultSuccess || r.Status == ResultPartial {
 			in.Partial(fmt.Sprintf("%s: %d of %d matches", r.Query, len(r.Matches), r.Total))
 		}
 	}
@@ -102,6 +107,8 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 		r.Status = ResultSuccess
 	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		r.Status, r.Error = ResultCancelled, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
+	case len(r.Matches) > 0:
+		r.Status, r.Error = ResultPartial, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
 	default:
 		r.Status, r.Error = ResultFailed, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
 	}
@@ -111,12 +118,12 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 // buildOutput turns the per-configuration results into the tool output:
 // findings, one TargetExtras entry per configuration (by index) and the status —
 // timeout when a configuration was cancelled, failed when all failed,
-// partial when some did. metas are the targets' metadata, one per result:
-// their asset ids go into the CVE objects.
+// partial when some failed or were partial. metas are the targets'
+// metadata, one per result: their asset ids go into the CVE objects.
 func buildOutput(results []ConfigResult, metas []signatures.Attribution, types []framework.ExpectationType, provider string) framework.ToolOutput {
 	allIPs := []string{}
 	var errs []string
-	cancelled := false
+	failures, cancelled := 0, false
 	extras := make(map[int]framework.TypeExtras, len(results))
 	for i, r := range results {
 		ips, cves := matchedIPs(r.Matches), matchedCVEs(r.Matches)
@@ -139,6 +146,9 @@ func buildOutput(results []ConfigResult, metas []signatures.Attribution, types [
 		if r.Status != ResultSuccess {
 			errs = append(errs, r.Error)
 		}
+		if r.Status == ResultFailed {
+			failures++
+		}
 		cancelled = cancelled || r.Status == ResultCancelled
 	}
 	v4, v6 := splitFamilies(allIPs)
@@ -156,7 +166,7 @@ func buildOutput(results []ConfigResult, metas []signatures.Attribution, types [
 	switch {
 	case cancelled:
 		out.Status = framework.StatusTimeout
-	case len(errs) == len(results):
+	case failures == len(results):
 		out.Status = framework.StatusFailed
 		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: strings.Join(errs, "; ")}
 	case len(errs) > 0:

@@ -60,7 +60,7 @@ func parseSearchPage(status int, body []byte) (searchPage, error) {
 		return searchPage{}, fmt.Errorf("decode search response: %w", err)
 	}
 	if msg := strings.TrimSpace(raw.Error); msg != "" {
-		return searchPage{}, newAPIError(status, msg, 0)
+		return searchPage{}, newAPIError(status, msg, 0, false)
 	}
 	if raw.Total < 0 {
 		return searchPage{}, fmt.Errorf("decode search response: negative total %d", raw.Total)

@@ -48,8 +48,14 @@ type Match struct {
 var (
 	// ErrMissingAPIKey is returned before any request when no API key is set.
 	ErrMissingAPIKey = errors.New("missing API key (set query.shodan_api_key or INJECTKIT_SHODAN_API_KEY)")
-	// ErrUnauthorized is returned for HTTP 401 and 403.
+	// ErrUnauthorized is returned for HTTP 401, and for HTTP 403 before the
+	// engine accepted the key once in the run.
 	ErrUnauthorized = errors.New("invalid or unauthorised API key")
+	// ErrRefused is returned for HTTP 403 once the engine accepted the key
+	// in the run: Shodan answers 403 to a valid key whose plan does not
+	// allow the request (a filter needing a membership, query credits spent
+	// while paging).
+	ErrRefused = errors.New("refused")
 	// ErrRateLimited is returned for HTTP 429 once retries are exhausted.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrServer is returned for HTTP 5xx once retries are exhausted.
@@ -63,8 +69,8 @@ var (
 )
 
 // APIError is an error answer from the engine: a non-2xx status or an
-// {"error": "..."} body. It wraps ErrUnauthorized, ErrRateLimited or
-// ErrServer when the status calls for it.
+// {"error": "..."} body. It wraps ErrUnauthorized, ErrRefused,
+// ErrRateLimited or ErrServer when the status calls for it.
 type APIError struct {
 	// StatusCode is the HTTP status of the answer.
 	StatusCode int
@@ -76,9 +82,14 @@ type APIError struct {
 	kind error
 }
 
-func newAPIError(status int, message string, retryAfter time.Duration) *APIError {
+// newAPIError classifies an error answer. keyAccepted says whether the
+// engine accepted the key earlier in the run: a 403 is then a refusal of
+// the request, not of the key.
+func newAPIError(status int, message string, retryAfter time.Duration, keyAccepted bool) *APIError {
 	e := &APIError{StatusCode: status, Message: message, RetryAfter: retryAfter}
 	switch {
+	case status == http.StatusForbidden && keyAccepted:
+		e.kind = ErrRefused
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
 		e.kind = ErrUnauthorized
 	case status == http.StatusTooManyRequests:

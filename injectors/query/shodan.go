@@ -31,6 +31,9 @@ type shodan struct {
 	timeout time.Duration // per request, body included
 	retry   retryPolicy
 	log     *zap.Logger
+	// accepted is set once the engine answered a request of the run with
+	// a page: a later 403 refuses the request, not the key.
+	accepted bool
 }
 
 // retryPolicy says how 429 and 5xx answers are retried.
@@ -45,7 +48,8 @@ var _ Provider = (*shodan)(nil)
 
 // Search runs query, fetching pages of 100 matches until it holds limit
 // matches, the engine has no more, or a page comes back short. On error it
-// returns the matches of the pages fetched so far.
+// returns the matches of the pages fetched so far, and the error names the
+// page that failed.
 func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, error) {
 	res := Result{Matches: []Match{}}
 	if s.key == "" {
@@ -86,10 +90,14 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 		return searchPage{}, s.requestError(ctx, err)
 	}
 	if rep.Status != http.StatusOK {
-		return searchPage{}, newAPIError(rep.Status, httpx.Redact(errorBody(rep.Body), s.key), 0)
+		return searchPage{}, newAPIError(rep.Status, httpx.Redact(errorBody(rep.Body), s.key), 0, s.accepted)
 	}
 	p, err := parseSearchPage(rep.Status, rep.Body)
-	return p, redactError(err, s.key)
+	if err != nil {
+		return p, redactError(err, s.key)
+	}
+	s.accepted = true
+	return p, nil
 }
 
 // poster returns the retrying poster of one request: 429 and 5xx answers
@@ -115,7 +123,7 @@ func (s *shodan) requestError(ctx context.Context, err error) error {
 	case !errors.As(err, &he):
 		return redactError(err, s.key)
 	case he.Err == nil:
-		return newAPIError(he.Status, errorBody([]byte(he.Body)), he.RetryAfter)
+		return newAPIError(he.Status, errorBody([]byte(he.Body)), he.RetryAfter, s.accepted)
 	case errors.Is(he.Err, context.DeadlineExceeded):
 		return fmt.Errorf("%w after %s", ErrRequestTimeout, s.timeout)
 	}
