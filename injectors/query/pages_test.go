@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -80,6 +81,82 @@ func TestExecuteLaterPageFails(t *testing.T) {
 			}
 			if got := out.TargetExtras[last][framework.Detection][ExtraQueryError]; got != rs[last].Error {
 				t.Errorf("query_error = %v, want %q", got, rs[last].Error)
+			}
+		})
+	}
+}
+
+// pageOf returns a Shodan page holding n matches of the "apache" fixtures
+// (from match from on) and the given total.
+func pageOf(t *testing.T, from, n, total int) shodantest.Reply {
+	t.Helper()
+	var all []json.RawMessage
+	for _, name := range []string{"apache-page-1.json", "apache-page-2.json", "apache-page-3.json"} {
+		var p struct {
+			Matches []json.RawMessage `json:"matches"`
+		}
+		if err := json.Unmarshal(shodantest.Fixture(name), &p); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, p.Matches...)
+	}
+	b, err := json.Marshal(map[string]any{"matches": all[from : from+n], "total": total})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shodantest.Reply{Status: http.StatusOK, Body: string(b)}
+}
+
+// TestShodanPagingFollowsTotal checks that paging goes on while fewer
+// than min(total, limit) matches are held, whatever a page's length: it
+// stops on an empty page and after ceil(total/100) pages, and a page
+// whose matches are null or absent with a positive total is an error of
+// that page.
+func TestShodanPagingFollowsTotal(t *testing.T) {
+	tests := []struct {
+		name        string
+		replies     func(t *testing.T) []shodantest.Reply
+		limit       int
+		wantPages   int
+		wantMatches int
+		wantErr     string // "" for none
+	}{
+		{"short first page goes on by the total", func(t *testing.T) []shodantest.Reply {
+			return []shodantest.Reply{pageOf(t, 0, 99, 250), pageOf(t, 99, 100, 250), pageOf(t, 199, 51, 250)}
+		}, 300, 3, 250, ""},
+		{"short first page, limit inside page two", func(t *testing.T) []shodantest.Reply {
+			return []shodantest.Reply{pageOf(t, 0, 99, 250), pageOf(t, 99, 100, 250)}
+		}, 150, 2, 150, ""},
+		{"empty page stops", func(t *testing.T) []shodantest.Reply {
+			return []shodantest.Reply{pageOf(t, 0, 99, 250), pageOf(t, 0, 0, 250)}
+		}, 300, 2, 99, ""},
+		{"no more than ceil(total/100) pages", func(t *testing.T) []shodantest.Reply {
+			return []shodantest.Reply{pageOf(t, 0, 90, 150), pageOf(t, 90, 40, 150)}
+		}, 300, 2, 130, ""},
+		{"null matches with a total", func(*testing.T) []shodantest.Reply {
+			return []shodantest.Reply{{Body: `{"matches": null, "total": 5}`}}
+		}, 300, 1, 0, "page 1: decode search response: no matches list"},
+		{"absent matches on page two", func(t *testing.T) []shodantest.Reply {
+			return []shodantest.Reply{pageOf(t, 0, 100, 250), {Body: `{"total": 250}`}}
+		}, 300, 2, 100, "page 2: decode search response: no matches list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newStandIn(t)
+			srv.Enqueue(tt.replies(t)...)
+			s, _ := newShodan(t, srv, nil, nil)
+			res, err := s.Search(context.Background(), "apache", tt.limit)
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Errorf("Search: %v", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("Search error = %v, want it to hold %q", err, tt.wantErr)
+			}
+			if n := len(srv.Requests()); n != tt.wantPages {
+				t.Errorf("pages requested = %d, want %d", n, tt.wantPages)
+			}
+			if len(res.Matches) != tt.wantMatches {
+				t.Errorf("matches = %d, want %d", len(res.Matches), tt.wantMatches)
 			}
 		})
 	}

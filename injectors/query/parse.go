@@ -52,7 +52,8 @@ func errorBody(body []byte) string {
 }
 
 // parseSearchPage decodes one page of a Shodan host search. A body holding
-// an "error" is returned as an *APIError with the given status.
+// an "error" is returned as an *APIError with the given status; one whose
+// matches are null or absent while its total is positive is an error.
 func parseSearchPage(status int, body []byte) (searchPage, error) {
 	var raw rawPage
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -64,6 +65,9 @@ func parseSearchPage(status int, body []byte) (searchPage, error) {
 	}
 	if raw.Total < 0 {
 		return searchPage{}, fmt.Errorf("decode search response: negative total %d", raw.Total)
+	}
+	if raw.Matches == nil && raw.Total > 0 {
+		return searchPage{}, fmt.Errorf("decode search response: no matches list (null or absent) with total %d", raw.Total)
 	}
 	p := searchPage{Total: raw.Total, Matches: make([]Match, 0, len(raw.Matches))}
 	for i, rm := range raw.Matches {

@@ -46,10 +46,12 @@ type retryPolicy struct {
 
 var _ Provider = (*shodan)(nil)
 
-// Search runs query, fetching pages of 100 matches until it holds limit
-// matches, the engine has no more, or a page comes back short. On error it
-// returns the matches of the pages fetched so far, and the error names the
-// page that failed.
+// Search runs query, fetching pages of 100 matches while it holds fewer
+// than limit and the engine's total: it stops on an empty page, and after
+// ceil(total/100) pages, as shodan-python's search_cursor does (a page may
+// hold fewer than 100 matches before the last). On error it returns the
+// matches of the pages fetched so far, and the error names the page that
+// failed.
 func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, error) {
 	res := Result{Matches: []Match{}}
 	if s.key == "" {
@@ -72,7 +74,7 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 			res.Matches = res.Matches[:limit]
 			return res, nil
 		}
-		if len(p.Matches) < pageSize || len(res.Matches) >= p.Total {
+		if len(p.Matches) == 0 || len(res.Matches) >= p.Total || page >= (p.Total+pageSize-1)/pageSize {
 			return res, nil
 		}
 	}
