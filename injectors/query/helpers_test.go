@@ -2,6 +2,7 @@ package query
 
 import (
 	"testing"
+	"time"
 
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -17,16 +18,20 @@ const testKey = "SHODAN-TEST-KEY-9f3b71c2e8"
 // recordTimer records each retry wait and fires at once.
 type recordTimer = httpxtest.Timer
 
-// newStandIn starts a Shodan stand-in accepting testKey.
+// newStandIn starts a Shodan stand-in accepting testKey, with no rate:
+// the executors of newTestExecutor do not pace their requests (the tests
+// of pacing run both with the real rule, under synctest).
 func newStandIn(t *testing.T) *shodantest.Server {
 	t.Helper()
 	srv := shodantest.NewServer(testKey)
+	srv.SetMinInterval(0)
 	t.Cleanup(srv.Close)
 	return srv
 }
 
 // newTestExecutor returns an Executor configured against srv, whose retries
-// wait on the returned timer instead of real time.
+// wait on the returned timer instead of real time, and whose requests are
+// not paced.
 func newTestExecutor(t *testing.T, srv *shodantest.Server, settings map[string]string) (*Executor, *recordTimer) {
 	t.Helper()
 	e := New()
@@ -39,6 +44,7 @@ func newTestExecutor(t *testing.T, srv *shodantest.Server, settings map[string]s
 	}
 	timer := &recordTimer{}
 	e.retry.timer = timer
+	e.minGap = time.Nanosecond
 	t.Cleanup(func() { _ = e.Close() })
 	return e, timer
 }

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
@@ -55,6 +56,9 @@ type Executor struct {
 	timeout time.Duration
 	client  *http.Client
 	retry   retryPolicy
+	// minGap is the least time between two requests of a run (0: the
+	// default, one second).
+	minGap time.Duration
 }
 
 // Interface guards.
@@ -247,6 +251,7 @@ func (e *Executor) provider(name string, log *zap.Logger) (Provider, error) {
 		if s.retry.attempts == 0 {
 			s.retry = defaultRetry()
 		}
+		s.minGap = cmp.Or(e.minGap, defaultMinGap)
 		return s, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownProvider, name)

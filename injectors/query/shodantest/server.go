@@ -1,14 +1,47 @@
 // Package shodantest provides a local stand-in for the Shodan host search
-// API, for tests: an httptest server on the loopback interface that checks
-// the API key, reads the query and page parameters, and answers with
-// {"matches": [...], "total": N} pages built from captured-shape fixtures, or
-// with the error answers a test queues.
+// API, for tests: an httptest server on the loopback interface that speaks
+// Shodan's wire protocol, enforces the rules of the real API listed below,
+// and answers with {"matches": [...], "total": N} pages built from
+// captured-shape fixtures, or with the error answers a test queues.
 //
 // The stand-in searches its corpus — every match of the fixture pages under
 // testdata/ — with a subset of Shodan's query language: the filters ip:,
 // hostname:, port:, product: and org:, and free-text words matched against
-// the banner, product and organisation. Pages hold 100 matches; a page past
-// the end is empty.
+// the banner, product and organisation.
+//
+// Each rule it enforces, the behaviour of the real API it models, and the
+// source:
+//
+//   - GET /shodan/host/search?key=…&query=…&page=N, the key and the query
+//     as URL parameters; any other path is 404 (developer.shodan.io/api,
+//     "Search Shodan").
+//   - Pages of 100 matches: page N (1 when absent) holds matches
+//     100(N-1)+1 to 100N, a page past the end is empty, total counts every
+//     match of the query; page 0 or a non-number is 400
+//     (developer.shodan.io/api: "page: the page number to page through
+//     results 100 at a time"; shodan-python's search_cursor pages to
+//     ceil(total/100)).
+//   - 401 for a missing or unknown key (developer.shodan.io/api; shodan-python
+//     raises APIError("Invalid API key") on 401).
+//   - 403 "Access denied (403 Forbidden)" for a filter the key's plan does
+//     not allow: the key is valid, the request is not (BurtTheCoder/mcp-shodan
+//     docs/troubleshooting.md: "403 errors or Access denied … search
+//     filters need a Shodan membership or paid API plan"). Which filters
+//     the plan refuses is the stand-in's choice (Refuse): vuln: by default,
+//     as for a membership key, which the stand-in otherwise models.
+//   - 429 "Rate limit reached" for a key asking faster than one request a
+//     second, measured between the arrivals of the key's requests answered
+//     (SetMinInterval; api-evangelist/shodan rate-limits/shodan-rate-limits.yml:
+//     "REST API Request Rate, scope api-key, 1 per second, throttled: 429";
+//     mcp-shodan troubleshooting.md: "Shodan allows about one request per
+//     second"). The wording of the message is the stand-in's: Shodan's is
+//     not documented.
+//   - Every error is a JSON body {"error": "…"} (developer.shodan.io/api;
+//     shodan-python reads data.json()['error']).
+//
+// Queued replies (Enqueue) stand in for the real API's answer to a request:
+// they are served before any of these rules, and do not count towards the
+// rate.
 package shodantest
 
 //go:generate go run gen_fixtures.go
@@ -39,7 +72,13 @@ const (
 	MsgInvalidKey = "Invalid API key"
 	MsgNoQuery    = "Empty search query"
 	MsgBadPage    = "Invalid page number"
+	MsgDenied     = "Access denied (403 Forbidden)"
+	MsgRateLimit  = "Rate limit reached"
 )
+
+// DefaultMinInterval is the least time between two requests of one key
+// that the stand-in answers: Shodan's rate of one request a second.
+const DefaultMinInterval = time.Second
 
 // Reply is a scripted answer, served instead of a search.
 type Reply struct {
@@ -57,6 +96,10 @@ type Request struct {
 	Key    string
 	Path   string
 	Method string
+	// At is when it arrived.
+	At time.Time
+	// Status is the stand-in's answer, once written.
+	Status int
 }
 
 // Server is a running stand-in. Build one with NewServer; Close it.
@@ -72,6 +115,13 @@ type Server struct {
 	mu    sync.Mutex
 	queue []Reply
 	reqs  []Request
+	// minInterval is the least time between two answered requests of a
+	// key; 0 answers them all.
+	minInterval time.Duration
+	// lastAt is when each key's last answered request arrived.
+	lastAt map[string]time.Time
+	// refused are the filters the key's plan does not allow (lower case).
+	refused []string
 	// waits are the channels Requested returned, closed once their count
 	// of requests is reached.
 	waits []wait
@@ -105,7 +155,8 @@ func NewServer(key string) *Server {
 // it with an http.Server of your own (see cmd/shodan-standin). Its URL is
 // empty and Close does nothing.
 func NewHandler(key string) *Server {
-	return &Server{Key: key, corpus: corpus()}
+	return &Server{Key: key, corpus: corpus(), minInterval: DefaultMinInterval,
+		lastAt: map[string]time.Time{}, refused: []string{"vuln"}}
 }
 
 // Close shuts down a server started by NewServer.
@@ -191,9 +242,11 @@ func loadCorpus() []match {
 // ServeHTTP answers one request as the Shodan API would.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	now := time.Now()
 	s.mu.Lock()
 	s.reqs = append(s.reqs, Request{Query: q.Get("query"), Page: q.Get("page"), Key: q.Get("key"),
-		Path: r.URL.Path, Method: r.Method})
+		Path: r.URL.Path, Method: r.Method, At: now})
+	w = &statusRecorder{ResponseWriter: w, s: s, i: len(s.reqs) - 1}
 	s.waits = slices.DeleteFunc(s.waits, func(w wait) bool {
 		if len(s.reqs) >= w.n {
 			close(w.ch)
@@ -223,6 +276,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case key != s.Key:
 		writeError(w, http.StatusUnauthorized, MsgInvalidKey)
 		return
+	case !s.admit(key, now):
+		writeError(w, http.StatusTooManyRequests, MsgRateLimit)
+		return
 	}
 	query := strings.TrimSpace(q.Get("query"))
 	if query == "" {
@@ -237,6 +293,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		page = n
+	}
+	if s.refuses(query) {
+		writeError(w, http.StatusForbidden, MsgDenied)
+		return
 	}
 	hits := s.search(query)
 	lo := min((page-1)*PageSize, len(hits))

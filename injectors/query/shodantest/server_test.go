@@ -34,6 +34,7 @@ func get(t *testing.T, s *Server, path string, params url.Values) (int, page) {
 func TestServerSpeaksHostSearch(t *testing.T) {
 	s := NewServer("k")
 	defer s.Close()
+	s.SetMinInterval(0) // back to back: TestServerRate tests the rate
 	tests := []struct {
 		name       string
 		path       string
@@ -76,6 +77,7 @@ func TestServerSpeaksHostSearch(t *testing.T) {
 func TestServerPagesAreTheFixtures(t *testing.T) {
 	s := NewServer("k")
 	defer s.Close()
+	s.SetMinInterval(0)
 	for i, name := range []string{"apache-page-1.json", "apache-page-2.json", "apache-page-3.json"} {
 		var want page
 		if err := json.Unmarshal(Fixture(name), &want); err != nil {

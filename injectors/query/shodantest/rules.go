@@ -1,0 +1,83 @@
+package shodantest
+
+import (
+	"net/http"
+	"strings"
+	"time"
+)
+
+// SetMinInterval sets the least time between two requests of one key the
+// stand-in answers (DefaultMinInterval at first); a request sooner gets a
+// 429. 0 answers every request: for tests whose client does not pace
+// itself.
+func (s *Server) SetMinInterval(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.minInterval = d
+}
+
+// Refuse sets the filters the key's plan does not allow (vuln at first):
+// a query using one gets a 403.
+func (s *Server) Refuse(filters ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.refused = s.refused[:0]
+	for _, f := range filters {
+		s.refused = append(s.refused, strings.ToLower(f))
+	}
+}
+
+// admit reports whether key may be answered at now: its last answered
+// request arrived at least the minimum interval before. An admitted
+// request is the key's last.
+func (s *Server) admit(key string, now time.Time) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if last, ok := s.lastAt[key]; ok && s.minInterval > 0 && now.Sub(last) < s.minInterval {
+		return false
+	}
+	s.lastAt[key] = now
+	return true
+}
+
+// refuses reports whether query uses a filter the key's plan does not
+// allow.
+func (s *Server) refuses(query string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, t := range tokenize(query) {
+		if name, _, ok := strings.Cut(t, ":"); ok {
+			for _, f := range s.refused {
+				if strings.EqualFold(name, f) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// statusRecorder records the status of the answer to request i.
+type statusRecorder struct {
+	http.ResponseWriter
+	s     *Server
+	i     int
+	wrote bool
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote = true
+		w.s.mu.Lock()
+		w.s.reqs[w.i].Status = code
+		w.s.mu.Unlock()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
+}

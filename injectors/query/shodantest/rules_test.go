@@ -1,0 +1,103 @@
+package shodantest
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// serve answers one search of the handler in memory: the clock is the
+// synctest bubble's.
+func serve(t *testing.T, s *Server, key, query string) (int, string) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/shodan/host/search?"+url.Values{"key": {key}, "query": {query}}.Encode(), nil))
+	var body struct {
+		Error string `json:"error"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("answer %d is not JSON: %v", rec.Code, err)
+	}
+	return rec.Code, body.Error
+}
+
+// TestServerRate checks Shodan's rate of one request a second per key: a
+// key asking sooner gets a 429 with an error body, which does not count
+// as its last request; another key has its own rate; SetMinInterval(0)
+// lifts it.
+func TestServerRate(t *testing.T) {
+	type step struct {
+		after      time.Duration // since the previous step
+		key        string
+		wantStatus int
+	}
+	tests := []struct {
+		name     string
+		interval time.Duration // -1: the default
+		steps    []step
+	}{
+		{"one a second is answered", -1, []step{{0, "k", 200}, {time.Second, "k", 200}, {time.Second, "k", 200}}},
+		{"sooner is 429", -1, []step{{0, "k", 200}, {999 * time.Millisecond, "k", 429}, {time.Millisecond, "k", 200}}},
+		{"a refused request does not count", -1, []step{{0, "k", 200}, {500 * time.Millisecond, "k", 429}, {500 * time.Millisecond, "k", 200}}},
+		{"each key its own rate", -1, []step{{0, "k", 200}, {0, "other", 401}, {0, "k", 429}}},
+		{"no rate", 0, []step{{0, "k", 200}, {0, "k", 200}, {0, "k", 200}}},
+		{"a slower rate", 2 * time.Second, []step{{0, "k", 200}, {time.Second, "k", 429}, {time.Second, "k", 200}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				s := NewHandler("k")
+				if tt.interval >= 0 {
+					s.SetMinInterval(tt.interval)
+				}
+				for i, st := range tt.steps {
+					time.Sleep(st.after) // the bubble's clock: no real wait
+					status, msg := serve(t, s, st.key, "nginx")
+					if status != st.wantStatus {
+						t.Errorf("step %d: status %d (%s), want %d", i, status, msg, st.wantStatus)
+					}
+					if status == http.StatusTooManyRequests && msg != MsgRateLimit {
+						t.Errorf("step %d: 429 error %q, want %q", i, msg, MsgRateLimit)
+					}
+				}
+			})
+		})
+	}
+}
+
+// TestServerRefusesFilters checks the plan rule: a valid key using a
+// filter its plan does not allow gets a 403 with Shodan's error body.
+func TestServerRefusesFilters(t *testing.T) {
+	tests := []struct {
+		name       string
+		refuse     []string // nil: the default
+		query      string
+		wantStatus int
+	}{
+		{"vuln refused by default", nil, "apache vuln:CVE-2021-41773", 403},
+		{"any case", nil, "apache VULN:CVE-2021-41773", 403},
+		{"other filters allowed", nil, "apache ip:127.0.0.1", 200},
+		{"a word holding vuln is no filter", nil, "vuln", 200},
+		{"refused set", []string{"port"}, "port:443", 403},
+		{"none refused", []string{}, "apache vuln:CVE-2021-41773", 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewHandler("k")
+			if tt.refuse != nil {
+				s.Refuse(tt.refuse...)
+			}
+			status, msg := serve(t, s, "k", tt.query)
+			if status != tt.wantStatus || (status == 403 && msg != MsgDenied) {
+				t.Errorf("status %d (%q), want %d", status, msg, tt.wantStatus)
+			}
+			if got := s.Requests(); len(got) != 1 || got[0].Status != status {
+				t.Errorf("requests = %+v, want one with status %d", got, status)
+			}
+		})
+	}
+}
