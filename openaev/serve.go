@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -185,8 +186,13 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	return h.settle(id, injector, err)
 }
 
-// injectIDField finds a message's inject id in its first bytes.
-var injectIDField = regexp.MustCompile(`"inject_id"\s*:\s*"([^"\\]{1,256})"`)
+// injectIDField finds a message's inject id in its first bytes. It is
+// compiled on first use, not at init: its bounded repeat makes a program
+// of some 530 instructions, which every start of the binary would build
+// (`injectkit version`, `run`) for the daemon's oversize path alone.
+var injectIDField = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`"inject_id"\s*:\s*"([^"\\]{1,256})"`)
+})
 
 // HandleOversize names a message the daemon rejects for its size by the
 // inject id its first bytes hold, without decoding the message, and sends
@@ -194,7 +200,7 @@ var injectIDField = regexp.MustCompile(`"inject_id"\s*:\s*"([^"\\]{1,256})"`)
 // stay queued on the platform for ever. A head naming no valid inject id
 // sends nothing.
 func (h *Handler) HandleOversize(ctx context.Context, head []byte, size, limit int64) string {
-	m := injectIDField.FindSubmatch(head)
+	m := injectIDField().FindSubmatch(head)
 	if m == nil || checkInjectID(string(m[1])) != nil {
 		return ""
 	}

@@ -289,6 +289,10 @@ func TestHandlerOversize(t *testing.T) {
 	}{
 		{"inject id in the head", func(msg []byte) []byte { return msg }, "i-1"},
 		{"head without an inject id", func([]byte) []byte { return []byte(`{"injection":{"inject_content":{"x":"`) }, ""},
+		{"spaces around the colon", func([]byte) []byte { return []byte("{\"inject_id\" :\n \"i-1\",\"injection\":{") }, "i-1"},
+		{"inject id over 256 bytes", func([]byte) []byte {
+			return []byte(`{"inject_id":"i-1` + strings.Repeat("x", 254) + `","injection":{`)
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
