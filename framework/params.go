@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/jsontype"
@@ -112,7 +113,7 @@ func ParseParam(m *Manifest, key, value string) (any, error) {
 // encoding/json reads a number with a fraction or an exponent into a
 // float64 first.
 func intParam(text string) (int, error) {
-	if !jsonNumber.MatchString(text) {
+	if !jsonNumber().MatchString(text) {
 		return 0, errors.New("not an integer")
 	}
 	v, _ := floatNumbers(json.Number(text), true)
@@ -133,8 +134,11 @@ func intParam(text string) (int, error) {
 	return n, nil
 }
 
-// jsonNumber is a JSON number's grammar (RFC 8259, section 6).
-var jsonNumber = regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
+// jsonNumber is a JSON number's grammar (RFC 8259, section 6), compiled
+// on first use: a command that reads no int param never builds it.
+var jsonNumber = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
+})
 
 // Param returns the declaration of the named parameter.
 func (m Manifest) Param(name string) (Param, bool) {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/injectkit/injectkit/signatures"
@@ -315,7 +316,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(s)
 	switch {
-	case err != nil && durationSyntax.MatchString(s):
+	case err != nil && durationSyntax().MatchString(s):
 		return 0, errTooLong // well formed: only Go's range refuses it
 	case err != nil:
 		return 0, errNotDuration
@@ -326,7 +327,11 @@ func ParseDuration(s string) (time.Duration, error) {
 }
 
 // durationSyntax matches what time.ParseDuration reads, its range aside.
-var durationSyntax = regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
+// It is compiled on first use: only a duration time.ParseDuration refuses
+// is matched against it.
+var durationSyntax = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
+})
 
 var errTooLong = errors.New("too long: at most 2562047h (292 years)")
 
