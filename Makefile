@@ -5,6 +5,12 @@ BIN      ?= bin/injectkit
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT   ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.goVersion=$(shell $(GO) env GOVERSION)
+# Build tags of every injectkit binary (make build, release, demo and the
+# bench targets; their scripts read TAGS too). urfave_cli_no_docs leaves out
+# urfave/cli's man page and Markdown output (ToMan, ToMarkdown: unused) and
+# the Markdown parser it links, whose package init every start ran.
+TAGS     ?= urfave_cli_no_docs
+export TAGS
 
 .PHONY: help build test test-short test-integration bench bench-w1 bench-floor bench-serve bench-nmap fuzz release vet fmtcheck tidy golden demo check
 
@@ -12,7 +18,7 @@ help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
 build: ## build bin/injectkit
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/injectkit
+	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/injectkit
 
 test: ## all tests, race detector on, shuffled
 	$(GO) test -race -shuffle=on -count=1 $(PKGS)

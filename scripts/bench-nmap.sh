@@ -27,7 +27,7 @@ command -v nmap >/dev/null || { echo "bench-nmap: nmap missing (apt-get install 
 
 if [ -z "${BIN:-}" ]; then
   mkdir -p bin
-  go build -o bin/injectkit ./cmd/injectkit
+  go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
   BIN=bin/injectkit
 fi
 export INJECTKIT_OUTBOX=none # nothing to keep: stdout gets the bodies

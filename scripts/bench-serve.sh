@@ -25,7 +25,7 @@ OUTBOX=${OUTBOX:-both}
 cd "$(dirname "$0")/.."
 
 mkdir -p bin
-go build -o bin/injectkit ./cmd/injectkit
+go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
 go build -o bin/benchserve ./internal/benchserve
 echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/')"
 bin/benchserve -bin bin/injectkit -n "$N" -workers "$WORKERS" -runs "$RUNS" -outbox "$OUTBOX"

@@ -32,7 +32,7 @@ cd "$(dirname "$0")/.."
 [ -x /usr/bin/time ] || { echo "bench-w1-openaev: /usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
 
 mkdir -p bin
-go build -o bin/injectkit ./cmd/injectkit
+go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
 go build -o bin/openaev-standin ./openaev/openaevtest/cmd/openaev-standin
 go build -o bin/openaevfloor ./internal/openaevfloor
 

@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 [ -x /usr/bin/time ] || { echo "bench-w1: /usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
 
 mkdir -p bin
-go build -o bin/injectkit ./cmd/injectkit
+go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
 go build -o bin/benchsink ./internal/benchsink
 go build -o bin/benchfloor ./internal/benchfloor
 

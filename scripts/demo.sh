@@ -22,7 +22,7 @@ cleanup() {
 	rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
-$GO build -o "$tmp/injectkit" ./cmd/injectkit
+$GO build -tags "${TAGS-urfave_cli_no_docs}" -o "$tmp/injectkit" ./cmd/injectkit
 $GO build -o "$tmp/demolisten" ./injectors/nmap/internal/demolisten
 "$tmp/demolisten" -addr 127.0.0.1:0 -for 5m >"$tmp/port" &
 lpid=$!

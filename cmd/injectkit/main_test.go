@@ -20,12 +20,18 @@ import (
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
-// bin is the injectkit binary built once for these tests.
+// bin is the injectkit binary built once for these tests, with the build
+// tags make build gives it (shippedTags).
 var bin string
+
+// shippedTags are the build tags of the binaries make build and make
+// release build (the Makefile's TAGS).
+const shippedTags = "urfave_cli_no_docs"
 
 func TestMain(m *testing.M) {
 	var remove func()
-	bin, remove = testkit.Build(".", "-ldflags", "-X main.version=9.9.9 -X main.commit=c0ffee0123456789 -X main.goVersion=go9.9.9")
+	bin, remove = testkit.Build(".", "-tags", shippedTags,
+		"-ldflags", "-X main.version=9.9.9 -X main.commit=c0ffee0123456789 -X main.goVersion=go9.9.9")
 	code := m.Run()
 	remove()
 	os.Exit(code)

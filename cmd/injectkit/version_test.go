@@ -1,6 +1,7 @@
 package main
 
 import (
+	"debug/buildinfo"
 	"encoding/json"
 	"runtime"
 	"runtime/debug"
@@ -64,5 +65,43 @@ func TestBuildStamp(t *testing.T) {
 				t.Errorf("buildStamp = %q, %q; want %q, %q", v, c, tt.wantVersion, tt.wantComm)
 			}
 		})
+	}
+}
+
+// The binary built with the shipped tags (urfave_cli_no_docs: no man page
+// or Markdown output, nor the Markdown parser) still prints its help and
+// every shell's completion script, and links no Markdown parser.
+func TestBinaryBuiltWithShippedTags(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--help"}, "COMMANDS:"},
+		{[]string{"run", "--help"}, "--target"},
+		{[]string{"completion", "bash"}, "complete -o bashdefault -o default -F _injectkit_complete injectkit"},
+		{[]string{"completion", "zsh"}, "#compdef injectkit"},
+		{[]string{"completion", "fish"}, "complete -c injectkit -n '__fish_seen_subcommand_from run validate injectors' -f -a"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, out, errs := injectkit(t, nil, tt.args...)
+			if code != 0 || !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d, stdout %q; want exit 0 and %q; stderr %s", code, out, tt.want, errs)
+			}
+		})
+	}
+	info, err := buildinfo.ReadFile(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-tags" && s.Value != shippedTags {
+			t.Errorf("built with -tags %q, want %q", s.Value, shippedTags)
+		}
+	}
+	for _, d := range info.Deps {
+		if strings.Contains(d.Path, "blackfriday") || strings.Contains(d.Path, "md2man") {
+			t.Errorf("the binary links %s, which urfave_cli_no_docs leaves out", d.Path)
+		}
 	}
 }
