@@ -167,7 +167,7 @@ func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 	}
 	pl.sizes[body] += used
 	if len(drops) > 0 {
-		p.log.Debug("signature extras not sent: not collector signature types (kept in the findings)",
+		p.log.Debug("signature extras not sent as signatures: not collector signature types (the trace of each target with an asset shows them)",
 			zap.String("inject_id", r.InjectID), zap.Strings("extras", sortedKeys(drops)))
 	}
 	return dropped

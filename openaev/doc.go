@@ -129,8 +129,11 @@
 // On the Current line, between steps 3 and 4, each target with an asset
 // gets its own INFO command_execution trace whose
 // execution_context_identifiers name the asset, as the platform's own
-// injectors fill its per-target view: what ran on it, its outcome and the
-// findings attributed to it (targetTraces; 2.4.x gets none). The terminal
+// injectors fill its per-target view: what ran on it, its outcome, the
+// findings attributed to it and its signature extras as text (scalars,
+// lists of them joined with ", ", maps by sorted key, "key: values"
+// joined with " | "; at most 20 items or keys, the rest counted, and the
+// message cut at 1 KiB; targetTraces; 2.4.x gets none). The terminal
 // message stays one sentence; findings the manifest does not declare as
 // outputs, which the structured output leaves out, are summarised in it.
 //
@@ -152,9 +155,11 @@
 // (SignatureTypes, pyoaev's SignatureTypes): a collector that meets any
 // other type fails its fetch of every pending expectation. execution_status
 // is never sent, and an extra only when its name is a member (such as
-// parent_process_name); the others stay in the findings, and one DEBUG
-// line per inject names them. Values are scalar strings only (lists and
-// objects stay in the findings); only DETECTION and PREVENTION groups are
+// parent_process_name); the others are not signatures: a target with an
+// asset has them in its per-target trace (below; none on 2.4.x, none for
+// a target without an asset), and one DEBUG line per inject names them.
+// Values are scalar strings only (a list or object value of a member is
+// left out of the signatures; the per-target trace shows it); only DETECTION and PREVENTION groups are
 // kept, and only for targets that name an agent, an asset or an asset
 // group (manual targets have none, as in the platform's own injectors).
 //

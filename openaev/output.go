@@ -148,8 +148,8 @@ type Structured struct {
 	// JSON is the document.
 	JSON string
 	// DroppedExtras names, sorted, the signature extras left out of the
-	// signatures because the collectors' enum lacks them (they stay in
-	// the findings).
+	// signatures because the collectors' enum lacks them (the per-target
+	// trace of a target with an asset shows them).
 	DroppedExtras []string
 }
 

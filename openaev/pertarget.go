@@ -229,7 +229,8 @@ func rowAssets(v any) ([]string, bool) {
 }
 
 // targetExtras renders a target's extras of every expectation type, each
-// name once, by name: "ports_discovered" → "22, 80".
+// name once, by name: "ports_discovered" → "22, 80"; a map by key, sorted:
+// "cloud_api_calls_other_regions" → "us-east-1: iam.amazonaws.com:ListUsers".
 func targetExtras(te framework.TypeExtras) map[string]string {
 	vals := map[string]string{}
 	for _, extras := range te {
@@ -237,13 +238,21 @@ func targetExtras(te framework.TypeExtras) map[string]string {
 			if _, done := vals[name]; done {
 				continue
 			}
-			if s, ok := scalarList(v); ok && s != "" {
+			s, ok := scalarList(v)
+			if !ok {
+				s, ok = scalarMap(v)
+			}
+			if ok && s != "" {
 				vals[name] = s
 			}
 		}
 	}
 	return vals
 }
+
+// maxTraceItems bounds the items of a list, or the keys of a map, a trace
+// names; the rest are counted.
+const maxTraceItems = 20
 
 // scalarList renders a scalar, or a list of scalars joined with ", ".
 func scalarList(v any) (string, bool) {
@@ -262,5 +271,40 @@ func scalarList(v any) (string, bool) {
 		}
 		parts = append(parts, s)
 	}
-	return list(parts, 20), true
+	return list(parts, maxTraceItems), true
+}
+
+// scalarMap renders a map of string keys whose values are scalars or lists
+// of scalars (see scalarList), by key, sorted, each "key: values", joined
+// with " | "; keys whose values are empty are left out.
+func scalarMap(v any) (string, bool) {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || rv.Kind() != reflect.Map || rv.Type().Key().Kind() != reflect.String {
+		return "", false
+	}
+	byKey := make(map[string]string, rv.Len())
+	for it := rv.MapRange(); it.Next(); {
+		x := it.Value().Interface()
+		if x == nil {
+			continue
+		}
+		s, ok := scalarList(x)
+		if !ok {
+			return "", false
+		}
+		if s != "" {
+			byKey[it.Key().String()] = s
+		}
+	}
+	keys := slices.Sorted(maps.Keys(byKey))
+	n := min(len(keys), maxTraceItems)
+	parts := make([]string, 0, n)
+	for _, k := range keys[:n] {
+		parts = append(parts, k+": "+byKey[k])
+	}
+	s := strings.Join(parts, " | ")
+	if more := len(keys) - n; more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s, true
 }

@@ -2,6 +2,8 @@ package openaev
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -104,5 +106,69 @@ func TestContentFields(t *testing.T) {
 		if !errors.As(err, &ve) || ve.Field != tt.want {
 			t.Errorf("contentFields(%s) = %v, want the field %s", tt.field, err, tt.want)
 		}
+	}
+}
+
+// A target's extras that are maps (cloudscan's calls by region) are
+// rendered in its trace, by key, sorted, as lists are: cut to
+// maxTraceItems keys, and items, the rest counted.
+func TestTargetMessageRendersMapExtras(t *testing.T) {
+	m := &framework.Manifest{Name: "cloudscan", Category: framework.Cloud}
+	target := framework.Target{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012",
+		CloudRegion: "eu-west-1"}, Attribution: signatures.Attribution{Asset: "acct-eu"}}
+	var many []string
+	regions := map[string][]string{}
+	for i := range maxTraceItems + 2 {
+		many = append(many, fmt.Sprintf("ec2.amazonaws.com:Call%02d", i))
+		regions[fmt.Sprintf("r-%02d", i)] = []string{"sts.amazonaws.com:GetCallerIdentity"}
+	}
+	tests := []struct {
+		name      string
+		extra     any
+		want      []string // in this order
+		wantNot   []string
+		wantEqual string
+	}{
+		{"by region, sorted", map[string][]string{"us-west-2": {"sts.amazonaws.com:GetCallerIdentity"},
+			"us-east-1": {"iam.amazonaws.com:ListAccessKeys", "iam.amazonaws.com:ListUsers"}},
+			[]string{"; other: us-east-1: iam.amazonaws.com:ListAccessKeys, iam.amazonaws.com:ListUsers",
+				"us-west-2: sts.amazonaws.com:GetCallerIdentity"}, nil, ""},
+		{"decoded JSON", map[string]any{"us-east-1": []any{"iam.amazonaws.com:ListUsers"}, "none": nil},
+			[]string{"; other: us-east-1: iam.amazonaws.com:ListUsers"}, []string{"none"}, ""},
+		{"a region's calls cut", map[string][]string{"us-east-1": many},
+			[]string{"Call19", " and 2 more"}, []string{"Call20"}, ""},
+		{"regions cut", regions, []string{"r-19: ", " and 2 more"}, []string{"r-20"}, ""},
+		{"nested deeper: left out", map[string]any{"us-east-1": map[string]any{"x": "y"}}, nil, []string{"other"},
+			"cloudscan on aws:123456789012:eu-west-1: succeeded"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &runtime.Report{Injector: "cloudscan", Status: signatures.StatusSuccess, Targets: []framework.Target{target},
+				Output: framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {
+					"other": tt.extra, "calls": []string{"s3.amazonaws.com:ListBuckets"}}}}}}
+			got := targetMessage(r, m, 0, findingLists(r.Output.Findings, m))
+			if !strings.HasPrefix(got, "cloudscan on aws:123456789012:eu-west-1: succeeded") {
+				t.Errorf("message %q", got)
+			}
+			if tt.wantEqual != "" && got != tt.wantEqual+"; calls: s3.amazonaws.com:ListBuckets" {
+				t.Errorf("message\n%q\nwant\n%q", got, tt.wantEqual+"; calls: s3.amazonaws.com:ListBuckets")
+			}
+			rest := got
+			for _, w := range tt.want {
+				i := strings.Index(rest, w)
+				if i < 0 {
+					t.Fatalf("message %q lacks %q (in order)", got, w)
+				}
+				rest = rest[i+len(w):]
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(got, w) {
+					t.Errorf("message %q holds %q", got, w)
+				}
+			}
+			if got != targetMessage(r, m, 0, nil) {
+				t.Error("message not deterministic")
+			}
+		})
 	}
 }
