@@ -65,7 +65,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	req, targets := cr.req, cr.targets
-	if err := cr.tooLarge(c.Context, o, cfg, log); err != nil {
+	if err := cr.refused(c.Context, o, cfg, log); err != nil {
 		return err
 	}
 	if cfg.openAEV() {

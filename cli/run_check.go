@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 )
@@ -48,17 +49,28 @@ func checkRun(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, in
 	return cr, err
 }
 
-// tooLarge refuses, as validate does and before anything runs, is sent or
+// refused refuses, as validate does and before anything runs, is sent or
 // is stored (no outbox opened, no platform asked), an inject a target of
 // which has least signatures (those of any run that ends) that no body
 // under max_payload_size can hold: the checks of its size limit
-// (cr.checks) on the prepared inject. Any other invalid request is left to
-// the run, which logs it and, with the openaev profile, tells the platform
-// (its reception, then INVALID_USAGE): nil here.
-func (cr checkedRun) tooLarge(ctx context.Context, o Options, cfg runConfig, log *zap.Logger) error {
-	_, err := newRuntime(o, cfg.injectors, log).Validate(ctx, cr.req, cr.checks...)
+// (cr.checks) on the prepared inject. Without the openaev profile it
+// refuses there too any other request the runtime's run would refuse
+// before running (no target, a target of another category, bad params),
+// with the run's WARN "inject rejected" line: that profile reports no
+// rejection, so nothing is lost. With it, any other invalid request is
+// left to the run, which tells the platform (its reception, then
+// INVALID_USAGE): nil here.
+func (cr checkedRun) refused(ctx context.Context, o Options, cfg runConfig, log *zap.Logger) error {
+	rt := newRuntime(o, cfg.injectors, log)
+	_, err := rt.Validate(ctx, cr.req, cr.checks...)
 	if errors.Is(err, transport.ErrTargetTooLarge) {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(cr.targets.relabel(err))}
 	}
-	return nil
+	var re *framework.RequestError
+	if cfg.openAEV() || !errors.As(err, &re) {
+		return nil
+	}
+	// No deliverer: Reject logs the refusal as the run would, and sends nothing.
+	_ = rt.Reject(ctx, cr.req, err)
+	return &ExitError{Code: ExitUsage, Err: cfg.relabel(cr.targets.relabel(err)), Hint: cfg.categoryHint(err)}
 }

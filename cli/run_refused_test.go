@@ -19,11 +19,18 @@ import (
 // request to the backend, no outbox file. It returns stderr.
 func refusedBeforeRun(t *testing.T, env map[string]string, args ...string) string {
 	t.Helper()
-	probe := &frameworktest.Executor{}
+	return refusedBeforeRunOf(t, "", "error", env, args...)
+}
+
+// refusedBeforeRunOf is refusedBeforeRun with a probe of category cat
+// (any target when empty), logging at level.
+func refusedBeforeRunOf(t *testing.T, cat framework.Category, level string, env map[string]string, args ...string) string {
+	t.Helper()
+	probe := &frameworktest.Executor{Category: cat}
 	reg := registry(func(r *framework.Registry) { r.Register("probe", func() framework.Executor { return probe }) })
 	b := newBackend(t, http.StatusOK)
 	path := filepath.Join(t.TempDir(), "outbox.db")
-	r := run(t, reg, env, append([]string{"run", "probe", "--log-level", "error", "--backend-url", b.URL,
+	r := run(t, reg, env, append([]string{"run", "probe", "--log-level", level, "--backend-url", b.URL,
 		"--inject-id", "i-1", "--token", "t", "--outbox", path}, args...)...)
 	if r.code != 2 {
 		t.Errorf("exit %d, want 2; stderr:\n%s", r.code, r.stderr)
@@ -122,6 +129,38 @@ func TestTooLargeTargetRefusedBeforeRun(t *testing.T) {
 			}
 			if strings.Contains(stderr, long) {
 				t.Errorf("stderr quotes the long target whole:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// A request the runtime refuses whatever happens (no target at all, a
+// target of another category) is refused before anything
+// runs, is sent or is stored (no outbox file), with the run's WARN
+// "inject rejected" line and the error naming where the value was given.
+func TestInvalidRequestRefusedBeforeOutbox(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"no target", nil, nil, []string{"inject rejected", "invalid targets: at least one target is required"}},
+		{"empty INJECTKIT_TARGET", map[string]string{"INJECTKIT_TARGET": ""}, nil,
+			[]string{"inject rejected", "invalid targets: at least one target is required"}},
+		{"target of another category", nil, []string{"--query", "port:22"},
+			[]string{"inject rejected", "injector probe takes network targets", "hint: give network targets with --target"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stderr := refusedBeforeRunOf(t, framework.Network, "warn", tt.env, tt.args...)
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr:\n%s\nwant %q", stderr, w)
+				}
+			}
+			if n := strings.Count(stderr, "inject rejected"); n != 1 {
+				t.Errorf("%d WARN inject rejected lines, want 1:\n%s", n, stderr)
 			}
 		})
 	}
