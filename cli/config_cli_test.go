@@ -320,9 +320,9 @@ func TestEmptyQueryRefused(t *testing.T) {
 	list := writeFile(t, "list.yaml", "query:\n  - apache\n  - \"\"\n")
 	env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": "http://127.0.0.1:9", "INJECTKIT_SHODAN_API_KEY": "k"}
 	wantRefused(t, registry(), env, []string{"noop"}, "", []refusal{
-		{"flag", nil, []string{"--query", ""}, `invalid query "" (--query): must not be blank`},
-		{"flag, blank", nil, []string{"--query", " "}, `invalid query " " (--query): must not be blank`},
-		{"flag beside another", nil, []string{"--query", "apache", "--query", ""}, `invalid query "" (--query): must not be blank`},
+		{"flag", nil, []string{"--query", ""}, `invalid --query "": must not be blank`},
+		{"flag, blank", nil, []string{"--query", " "}, `invalid --query " ": must not be blank`},
+		{"flag beside another", nil, []string{"--query", "apache", "--query", ""}, `invalid --query "": must not be blank`},
 		{"env, blank", map[string]string{"INJECTKIT_QUERY": " "}, nil, `invalid query " " (env INJECTKIT_QUERY): must not be blank`},
 		{"config file", nil, []string{"--config", one}, `invalid query "" (config file ` + one + `:1): must not be blank`},
 		{"config file list item", nil, []string{"--config", list}, `invalid query "" (config file ` + list + `:3): must not be blank`},

@@ -259,7 +259,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 					// An environment variable split on its commas: which item.
 					reason += fmt.Sprintf(" (item %d of %q)", i+1, strings.Join(r.vals, ","))
 				}
-				return f.invalid(at, r.vals[i], errors.New(reason))
+				return f.invalidItem(at, r.vals[i], errors.New(reason))
 			}
 		}
 		dst.Set(reflect.ValueOf(out))
@@ -348,6 +348,18 @@ func (f field) invalid(r raw, text string, reason error) error {
 		where = " (" + r.from + ")"
 	}
 	return usageErr("invalid %s %s%s: %w", f.key, val, where, reason)
+}
+
+// invalidItem is the usage error of a list item refused at r, in the form
+// of the other errors of its source about that list's values (see
+// nameAt): named as the flag when the flag gave it (invalid --target "":
+// …), else by its key, then where (invalid target "" (env
+// INJECTKIT_TARGET): …).
+func (f field) invalidItem(r raw, text string, reason error) error {
+	if flag := "--" + f.flag(); r.from == flag {
+		return usageErr("invalid %s %q: %w", flag, text, reason)
+	}
+	return f.invalid(r, text, reason)
 }
 
 // keysOf returns the config keys of config struct types.

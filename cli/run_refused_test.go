@@ -59,18 +59,18 @@ func TestBlankTargetRefused(t *testing.T) {
 		want string
 	}{
 		{"flag alone", nil, []string{"--target", ""},
-			`invalid target "" (--target): must not be blank: give an address, a host name or a CIDR range`},
-		{"flag beside another", nil, []string{"--target", "", "--target", "127.0.0.1"}, `invalid target "" (--target): must not be blank`},
-		{"flag, white space", nil, []string{"--target", " "}, `invalid target " " (--target): must not be blank`},
+			`invalid --target "": must not be blank: give an address, a host name or a CIDR range`},
+		{"flag beside another", nil, []string{"--target", "", "--target", "127.0.0.1"}, `invalid --target "": must not be blank`},
+		{"flag, white space", nil, []string{"--target", " "}, `invalid --target " ": must not be blank`},
 		{"env, empty item", map[string]string{"INJECTKIT_TARGET": "127.0.0.1,,127.0.0.2"}, nil,
 			`invalid target "" (env INJECTKIT_TARGET): must not be blank: give an address, a host name or a CIDR range (item 2 of "127.0.0.1,,127.0.0.2")`},
 		{"env, trailing comma", map[string]string{"INJECTKIT_TARGET": "127.0.0.1,"}, nil,
 			`invalid target "" (env INJECTKIT_TARGET): must not be blank`},
 		{"config file list item", nil, []string{"--config", list}, `invalid target "" (config file ` + list + `:3): must not be blank`},
 		{"cloud region", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "", "--cloud-region", "eu-west-1"},
-			`invalid cloud_region "" (--cloud-region): must not be blank`},
+			`invalid --cloud-region "": must not be blank`},
 		{"target service", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1", "--target-service", ""},
-			`invalid target_service "" (--target-service): must not be blank`},
+			`invalid --target-service "": must not be blank`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -161,6 +161,57 @@ func TestInvalidRequestRefusedBeforeOutbox(t *testing.T) {
 			}
 			if n := strings.Count(stderr, "inject rejected"); n != 1 {
 				t.Errorf("%d WARN inject rejected lines, want 1:\n%s", n, stderr)
+			}
+		})
+	}
+}
+
+// A blank item is named as every other error of its source names the
+// value: the flag alone for a flag, the key then the variable or the
+// config file's line otherwise; one form per source.
+func TestBlankItemNamedAsItsSourceNamesOthers(t *testing.T) {
+	blankCfg := writeFile(t, "blank.yaml", "target:\n  - \"\"\n")
+	badCfg := writeFile(t, "bad.yaml", "target:\n  - \"a b\"\n")
+	cloud := []string{"--cloud-provider", "aws", "--cloud-account", "123456789012"}
+	tests := []struct {
+		name              string
+		blankEnv, badEnv  map[string]string
+		blankArg, badArgs []string
+		blank, bad        string // the value, as quoted
+	}{
+		{"--target", nil, nil, []string{"--target", ""}, []string{"--target", "a b"}, `""`, `"a b"`},
+		{"--query", nil, nil, []string{"--query", ""}, []string{"--query", "a\x01b"}, `""`, `"a\x01b"`},
+		{"--cloud-region", nil, nil, append(cloud, "--cloud-region", ""), append(cloud, "--cloud-region", "x y"), `""`, `"x y"`},
+		{"--target-service", nil, nil, append(cloud, "--cloud-region", "eu-west-1", "--target-service", ""),
+			append(cloud, "--cloud-region", "eu-west-1", "--target-service", "a b"), `""`, `"a b"`},
+		{"env", map[string]string{"INJECTKIT_TARGET": "a,,b"}, map[string]string{"INJECTKIT_TARGET": "a b"}, nil, nil, `""`, `"a b"`},
+		{"config file", nil, nil, []string{"--config", blankCfg}, []string{"--config", badCfg}, `""`, `"a b"`},
+	}
+	// form cuts the value out of the first "invalid …" line: what names it.
+	form := func(t *testing.T, stderr, value string) string {
+		t.Helper()
+		for line := range strings.Lines(stderr) {
+			if i := strings.Index(line, "invalid "); i >= 0 {
+				line = line[i:]
+				if j := strings.Index(line, " "+value); j >= 0 {
+					head, _, _ := strings.Cut(line[j+1+len(value):], ":")
+					return line[:j] + " _" + head
+				}
+			}
+		}
+		t.Fatalf("no invalid %s in:\n%s", value, stderr)
+		return ""
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			blank := run(t, registry(), tt.blankEnv, append([]string{"validate", "noop"}, tt.blankArg...)...)
+			bad := run(t, registry(), tt.badEnv, append([]string{"validate", "noop"}, tt.badArgs...)...)
+			if blank.code != 2 || bad.code != 2 {
+				t.Fatalf("exits %d and %d, want 2; stderr:\n%s\n%s", blank.code, bad.code, blank.stderr, bad.stderr)
+			}
+			badForm := strings.ReplaceAll(form(t, bad.stderr, tt.bad), badCfg, "FILE")
+			if got := strings.ReplaceAll(form(t, blank.stderr, tt.blank), blankCfg, "FILE"); got != badForm {
+				t.Errorf("blank named %q, another error of the source %q", got, badForm)
 			}
 		})
 	}
