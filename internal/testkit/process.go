@@ -79,8 +79,11 @@ func (p *Process) Context(parent context.Context) (context.Context, context.Canc
 }
 
 // Stop sends sig, waits for the process to exit and returns its exit code.
-// It fails t when the process is still running after timeout, or when it
-// could not be waited for.
+// It fails t when the process could not be waited for, and when it is
+// still running after timeout: then it sends it SIGQUIT first, on which a
+// Go program prints the stacks of its goroutines and exits, and the
+// failure holds what the process wrote after the SIGQUIT (those stacks:
+// where it hangs) and the last of what it wrote before.
 func (p *Process) Stop(t testing.TB, sig os.Signal, timeout time.Duration) int {
 	t.Helper()
 	_ = p.Cmd.Process.Signal(sig)
@@ -89,7 +92,8 @@ func (p *Process) Stop(t testing.TB, sig os.Signal, timeout time.Duration) int {
 	select {
 	case <-p.exited:
 	case <-timer.C:
-		t.Fatalf("%s still running %v after %v", p.Name, timeout, sig)
+		t.Fatalf("%s still running %v after %v; %s", p.Name, timeout, sig, p.quit())
+		return -1
 	}
 	var ee *exec.ExitError
 	switch {
@@ -99,6 +103,40 @@ func (p *Process) Stop(t testing.TB, sig os.Signal, timeout time.Duration) int {
 		t.Fatalf("%s: %v", p.Name, p.err)
 	}
 	return 0
+}
+
+// quitGrace is how long quit waits for the process to print its stacks
+// and exit after SIGQUIT.
+const quitGrace = 10 * time.Second
+
+// tailBytes is how much of what the process wrote before the SIGQUIT quit
+// reports: its last line may be a long one.
+const tailBytes = 4 << 10
+
+// quit sends the process SIGQUIT, waits quitGrace for it to exit, and says
+// what it wrote after the signal and, at most tailBytes of it, before.
+func (p *Process) quit() string {
+	before := len(p.Stderr.String())
+	if err := p.Cmd.Process.Signal(sigQuit); err != nil {
+		return fmt.Sprintf("no SIGQUIT sent (%v); its stderr ends:\n%s", err, clip(p.Stderr.String(), tailBytes))
+	}
+	state := "exited on SIGQUIT"
+	select {
+	case <-p.exited:
+	case <-time.After(quitGrace):
+		state = fmt.Sprintf("still running %v after SIGQUIT", quitGrace)
+	}
+	out := p.Stderr.String()
+	return fmt.Sprintf("%s; its stderr ended:\n%s\nits stderr after SIGQUIT (a Go program's goroutines):\n%s",
+		state, clip(out[:before], tailBytes), out[before:])
+}
+
+// clip returns the last n bytes of s, marked as cut when s is longer.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return fmt.Sprintf("[%d bytes before]...%s", len(s)-n, s[len(s)-n:])
 }
 
 // Tail returns the last n lines of s, all of them when n is 0 or less.

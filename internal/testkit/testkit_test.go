@@ -202,3 +202,43 @@ func TestTail(t *testing.T) {
 		}
 	}
 }
+
+// A process still running when Stop times out gets SIGQUIT, and the
+// failure holds what it printed on it (a Go program's goroutines) and the
+// end of what it printed before.
+func TestProcessStopTimeoutQuits(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh")
+	}
+	script := `trap '' TERM; trap 'echo goroutine 1 [chan send]: >&2; exit 2' QUIT; echo ready >&2; while :; do sleep 0.01; done`
+	p := Start(t, exec.Command(sh, "-c", script))
+	p.Stderr.AwaitText(t, time.Minute, "ready")
+	f := &fatalTB{TB: t}
+	if code := p.Stop(f, syscall.SIGTERM, 50*time.Millisecond); code != -1 {
+		t.Errorf("exit %d on a timeout, want -1", code)
+	}
+	for _, want := range []string{"sh still running 50ms after terminated; exited on SIGQUIT", "ended:\nready\n",
+		"after SIGQUIT (a Go program's goroutines):\ngoroutine 1 [chan send]:"} {
+		if !strings.Contains(f.msg, want) {
+			t.Errorf("failure lacks %q:\n%s", want, f.msg)
+		}
+	}
+	if !strings.HasPrefix(p.State(), "exited") {
+		t.Errorf("state %q after SIGQUIT", p.State())
+	}
+}
+
+func TestClip(t *testing.T) {
+	for _, tt := range []struct {
+		s    string
+		n    int
+		want string
+	}{
+		{"abc", 3, "abc"}, {"abcdef", 2, "[4 bytes before]...ef"}, {"", 2, ""},
+	} {
+		if got := clip(tt.s, tt.n); got != tt.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}
