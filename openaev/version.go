@@ -145,11 +145,12 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // run, the Current line; else GET {url}/api/settings/version (the body is
 // the version, plain or as a JSON string), falling back to GET
 // {url}/api/settings ({"platform_version": …}) when that route is missing.
-// When neither can be read (a 2.4.0 platform answers 404 to a token that
-// may not read its settings), the 2.4 line is assumed, whose contracts and
-// callbacks every platform accepts, and a WARN line says so and asks for
-// --openaev-version. On a platform older than the Current line, one WARN line says
-// that no signatures are sent. A read that found the platform unreachable
+// When neither can be read (a 2.4.0 platform answers 403 to a token that
+// may not read its settings: both routes need READ on PLATFORM_SETTING),
+// the 2.4 line is assumed, whose contracts and callbacks every platform
+// accepts, and a WARN line says so and asks for --openaev-version. On a
+// platform older than the Current line, one WARN line says that no
+// signatures are sent. A read that found the platform unreachable
 // (network errors or 5xx until the retries ran out: ErrRetriesExhausted),
 // or that ctx ended, gives the Current line without remembering it, so
 // that the next call (a registration retry, a heartbeat, a terminal
@@ -185,7 +186,7 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 			return PlatformVersion{Current: true}, false
 		}
 		if err != nil {
-			// A 2.4.0 platform answers 404 to a token without the right
+			// A 2.4.0 platform answers 403 to a token without the right
 			// to read its settings, and takes the current line's
 			// contracts, then drops every result judged against them:
 			// the 2.4 line's contracts and callbacks are safe on every

@@ -151,9 +151,9 @@ func TestClientVersion(t *testing.T) {
 			want: v24, asked: "GET " + ver + ", GET " + settings, warn: "predates signature processing"},
 		{name: "unparseable version: settings", replies: map[string]reply{ver: {200, "<html>"}, settings: {200, `{"platform_version":"2.4.0"}`}},
 			want: v24, asked: "GET " + ver + ", GET " + settings, warn: "predates signature processing"},
-		{name: "neither readable (2.4.0 refusing the settings): the 2.4 line assumed", replies: map[string]reply{},
+		{name: "neither route (404): the 2.4 line assumed", replies: map[string]reply{},
 			want: openaev.PlatformVersion{}, asked: "GET " + ver + ", GET " + settings, warn: "assuming the 2.4 line, which every platform accepts"},
-		{name: "refused: the 2.4 line assumed, no fallback", replies: map[string]reply{ver: {403, "no"}},
+		{name: "refused (403, as 2.4.0 to a token without the right to read its settings): the 2.4 line assumed, no fallback", replies: map[string]reply{ver: {403, "no"}},
 			want: openaev.PlatformVersion{}, asked: "GET " + ver, warn: "assuming the 2.4 line"},
 	}
 	for _, tt := range tests {
