@@ -65,6 +65,7 @@ type runConfig struct {
 	Profile        string          `config:"profile" default:"callback" enum:"callback|openaev" usage:"wire profile: callback (one POST /api/injects/{id}/callback) or openaev (the platform's reception, trace and terminal callbacks)"`
 	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file) with the openaev profile, for debugging, with the injector its contract id names (naming another injector exits 2)"`
 	OpenAEVVersion platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; the current line without a backend)"`
+	RerunFinished  bool            `config:"rerun_finished" usage:"with the openaev profile, run an inject the platform reports finished all the same (the platform reopens it and merges this run's status with the earlier run's; without it such a run exits 2 before anything is sent)"`
 	MaxPayloadSize int             `config:"max_payload_size,positive" usage:"largest body in bytes; larger payloads are chunked (default 1048576; with the openaev profile 5242880, and 1024 to 67108864, each structured output at most 20000000 characters, the platform's limit)"`
 	Execution      executionConfig // timeout
 	Outbox         outboxConfig

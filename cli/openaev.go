@@ -28,7 +28,7 @@ const (
 // stdout when no backend URL is set (nowhere when view prints the summary).
 // The platform's version is read first (once): --openaev-version, else the
 // platform's answer, else (a dry run) the current line.
-func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, store *outbox.Store, view *runView) (*openaev.Processor, error) {
+func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, store *outbox.Store, view *runView) (*openaev.Processor, *openaev.Client, error) {
 	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version()),
 		openaev.WithSecrets(secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))...))
 	if cfg.Backend.URL == "" {
@@ -36,7 +36,7 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 	} else {
 		hc, err := backendHTTPClient(cfg.Backend, log)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		opts = append(opts, openaev.WithHTTPClient(hc))
 		if w := view.echo(); w != nil {
@@ -45,12 +45,12 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 	}
 	client, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...)
 	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
+		return nil, nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
 	}
 	view.setPlatform(client.Version(ctx))
 	profile := openaev.NewProfile(client, manifests(o.Registry), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
 	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(), runtime.WithDeliverer(durable(profile, store, log, o.Abort)))...)
-	return openaev.NewProcessor(rt, profile), nil
+	return openaev.NewProcessor(rt, profile), client, nil
 }
 
 // backendHTTPClient builds the HTTP client of the openaev profile: TLS 1.2
@@ -74,13 +74,14 @@ func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) 
 
 // runOpenAEVRequest runs one inject with the openaev profile.
 func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, req runtime.Request) error {
-	return withOpenAEVProcessor(c, o, cfg, log, view, func(p *openaev.Processor) error { return p.RunRequest(c.Context, req) })
+	return withOpenAEVProcessor(c, o, cfg, log, view, req.InjectID, func(p *openaev.Processor) error { return p.RunRequest(c.Context, req) })
 }
 
-// withOpenAEVProcessor runs fn with a processor over the configuration,
-// its terminal callbacks kept in the outbox of `run`, and maps its outcome
-// to an exit code.
-func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, fn func(*openaev.Processor) error) error {
+// withOpenAEVProcessor runs fn, the run of inject injectID, with a
+// processor over the configuration, its terminal callbacks kept in the
+// outbox of `run`, and maps its outcome to an exit code. An inject the
+// platform reports finished is not run (see unfinished).
+func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, injectID string, fn func(*openaev.Processor) error) error {
 	store, err := openRunOutbox(c.Context, cfg, o, log)
 	if err != nil {
 		return err
@@ -88,8 +89,11 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	if store != nil {
 		defer closeRunOutbox(log, store)
 	}
-	p, err := newOpenAEVProcessor(c.Context, o, cfg, log, store, view)
+	p, client, err := newOpenAEVProcessor(c.Context, o, cfg, log, store, view)
 	if err != nil {
+		return err
+	}
+	if err := unfinished(c.Context, cfg, log, client, injectID); err != nil {
 		return err
 	}
 	return view.finish(log, fn(p), func(err error) error { return openAEVExit(o, &cfg, err) })
@@ -129,13 +133,51 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if _, _, err := deliveryChecks(cfg, o, log); err != nil {
 		return err // before the outbox is opened: bad input creates nothing
 	}
-	return withOpenAEVProcessor(c, o, cfg, log, view, func(p *openaev.Processor) error {
+	var id string
+	if perr != nil {
+		id = me.InjectID // a message refused: its reception reopens the inject too
+	} else {
+		id = m.Injection.InjectID
+	}
+	return withOpenAEVProcessor(c, o, cfg, log, view, id, func(p *openaev.Processor) error {
 		p.Injector = name
 		if perr != nil {
 			return p.Process(c.Context, body)
 		}
 		return p.ProcessMessage(c.Context, m)
 	})
+}
+
+// unfinished refuses, before its reception, to run inject id again once
+// the platform reports it finished, as serve acknowledges a redelivered
+// message of such an inject without running it (Client.InjectFinished):
+// the reception would set it back to PENDING, and the platform would
+// compute its final status from this run's "complete" and the earlier
+// ones, turning a SUCCESS or an ERROR into PARTIAL for good. rerun_finished
+// runs it all the same. A status that cannot be read runs the inject, as
+// serve does, with a WARN; a dry run asks nothing.
+func unfinished(ctx context.Context, cfg runConfig, log *zap.Logger, client *openaev.Client, id string) error {
+	if cfg.Backend.URL == "" || id == "" {
+		return nil
+	}
+	status, finished, err := client.InjectFinished(ctx, id)
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			log.Warn("the inject's status cannot be read from the platform; running it, as serve does (a finished inject would be reopened)",
+				zap.String("inject_id", id), zap.Error(err))
+		}
+		return nil
+	case !finished:
+		return nil
+	case cfg.RerunFinished:
+		log.Warn("the inject already finished on the platform; running it again as rerun_finished asks: the platform reopens it and computes its status from both runs",
+			zap.String("inject_id", id), zap.String("status", status))
+		return nil
+	}
+	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s already finished on the platform (status %s): running it again would reopen it "+
+		"and merge this run's status with the earlier run's for good (PARTIAL when they differ); nothing ran or was sent; "+
+		"give --rerun-finished to run it anyway", id, status)}
 }
 
 // messageInjector refuses, before anything runs or is sent, a message

@@ -108,7 +108,6 @@ func TestRunSummarySaysWhereTheSignaturesWent(t *testing.T) {
 // not: the summary names the platform it reported to, not the callback
 // profile's route.
 func TestRunSummaryOfAnOpenAEVMessageNamesThePlatform(t *testing.T) {
-	p := noopPlatform(t, "inj-sum")
 	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-sum","inject_injector_contract":{"injector_contract_id":"c5df9442-3be3-5c6d-8cf5-31a58dabebfb"},
 		"inject_content":{"target_selector":"manual","targets":"127.0.0.1"}}}`)
 	tests := []struct {
@@ -121,6 +120,7 @@ func TestRunSummaryOfAnOpenAEVMessageNamesThePlatform(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			p := noopPlatform(t, "inj-sum") // each run's own inject: a finished one is not run again
 			args := append([]string{"run", "noop", "--backend-url", p.URL, "--token", platformToken, "--outbox", "none",
 				"--log-level", "error"}, tt.args...)
 			r := onConsoles(t, registry(), true, false, args...)

@@ -186,7 +186,7 @@
 // Registrar and Handler adapt the profile to serve.Daemon; SelectInjectors
 // picks the injectors served (every registered one but noop by default).
 // The Handler runs each inject at most once: a redelivered message whose
-// inject the platform reports finished (Client.InjectStatus, Finished) is
+// inject the platform reports finished (Client.InjectFinished) is
 // acknowledged without running, since a new reception would reopen it, and
 // one whose inject this process is still running waits for that run. A
 // run that may have a twin (Redelivered; AckLost, its channel closed) and

@@ -71,8 +71,8 @@ func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, 
 // finishedElsewhere reports whether the platform shows inject id finished
 // (completed by another process); an unreadable status is not finished.
 func (p *Profile) finishedElsewhere(ctx context.Context, injectID string) bool {
-	status, err := p.client.InjectStatus(ctx, injectID)
-	if err != nil || !Finished(status) {
+	status, finished, _ := p.client.InjectFinished(ctx, injectID)
+	if !finished {
 		return false
 	}
 	p.log.Info("terminal callback superseded: the inject already finished on the platform",

@@ -161,8 +161,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	defer release()
 	joined := false
 	if d.Redelivered {
-		status, err := h.cfg.Processor.profile.client.InjectStatus(ctx, id)
-		if err == nil && Finished(status) {
+		status, finished, err := h.cfg.Processor.profile.client.InjectFinished(ctx, id)
+		if finished {
 			h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
 				zap.String("inject_id", id), zap.String("status", status))
 			return nil

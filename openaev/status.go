@@ -40,6 +40,16 @@ func (c *Client) InjectStatus(ctx context.Context, injectID string) (string, err
 	return strings.TrimSpace(doc.Status.Name), nil
 }
 
+// InjectFinished asks the platform whether inject id has finished: its
+// status (InjectStatus) and whether that is a final one (Finished). An
+// error means the status could not be read, and finished is false then:
+// serve runs a redelivered message of such an inject, and `injectkit run`
+// its inject, saying so. A dry-run client answers ErrDryRun.
+func (c *Client) InjectFinished(ctx context.Context, injectID string) (status string, finished bool, err error) {
+	status, err = c.InjectStatus(ctx, injectID)
+	return status, err == nil && Finished(status), err
+}
+
 // Finished reports whether an inject status is a final one: anything but
 // QUEUING, EXECUTING, PENDING, DRAFT and "" (no status yet). The platform
 // sets a finished inject back to PENDING on a new reception, then

@@ -1,0 +1,173 @@
+package cli_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// receptions counts the receptions the platform got for inject id.
+func receptions(p *openaevtest.Platform, id string) int {
+	n := 0
+	for _, c := range p.Calls(id) {
+		if c.Kind == openaevtest.KindReception {
+			n++
+		}
+	}
+	return n
+}
+
+// A run of an inject the platform reports finished (a saved message run
+// again, an --inject-id given twice) would reopen it: its reception sets
+// it back to PENDING, and the platform merges the statuses of both runs'
+// "complete" for good. `run --openaev-message` and `run --profile
+// openaev` ask the platform first, as serve does for a redelivered
+// message: a finished inject exits 2 naming it and its status, with no
+// reception (unless --rerun-finished, its variable or its config key asks
+// for the run); an unfinished one runs as before, and one whose status
+// cannot be read runs, as serve runs it, after a WARN.
+func TestRunOpenAEVFinishedInject(t *testing.T) {
+	t.Parallel()
+	rerunConfig := writeFile(t, "c.yaml", "rerun_finished: true\n")
+	tests := []struct {
+		name string
+		// state brings the inject to its state on the platform before
+		// the run checked (finished: run once already).
+		state     func(t *testing.T, r func(args ...string) result, p *openaevtest.Platform, id string)
+		env       map[string]string
+		args      []string
+		code      int
+		want      []string // in stderr
+		reopened  bool
+		received  bool // the run sent a reception
+		byRequest bool // --profile openaev --inject-id rather than a message
+		// badMessage runs, once the state is set, a message of the inject
+		// that the injector refuses.
+		badMessage bool
+	}{
+		{name: "finished message refused", state: ranOnce, code: cli.ExitUsage,
+			want: []string{"already finished on the platform (status ", "would reopen it and merge this run's status with the earlier run's",
+				"nothing ran or was sent", "--rerun-finished"}},
+		{name: "finished request refused", state: ranOnce, code: cli.ExitUsage, byRequest: true,
+			want: []string{"already finished on the platform (status ", "--rerun-finished"}},
+		{name: "finished, --rerun-finished", state: ranOnce, args: []string{"--rerun-finished"}, code: cli.ExitOK,
+			want: []string{"WARN", "running it again as rerun_finished asks"}, reopened: true, received: true},
+		{name: "finished, INJECTKIT_RERUN_FINISHED", state: ranOnce, env: map[string]string{"INJECTKIT_RERUN_FINISHED": "true"},
+			code: cli.ExitOK, reopened: true, received: true, byRequest: true},
+		{name: "finished, rerun_finished in the config file", state: ranOnce, args: []string{"--config", rerunConfig},
+			code: cli.ExitOK, reopened: true, received: true},
+		{name: "finished, message refused by the injector: no reception either", state: ranOnce, badMessage: true,
+			code: cli.ExitUsage, want: []string{"already finished on the platform (status "}},
+		{name: "queuing runs", code: cli.ExitOK, received: true},
+		{name: "queuing request runs", code: cli.ExitOK, received: true, byRequest: true},
+		{name: "pending runs", state: received, code: cli.ExitOK, received: true},
+		{name: "finished, status denied: runs as serve does", state: func(t *testing.T, r func(...string) result, p *openaevtest.Platform, id string) {
+			ranOnce(t, r, p, id)
+			p.FailInjectRead(id, http.StatusForbidden, 1)
+		}, code: cli.ExitOK, want: []string{"WARN", "the inject's status cannot be read from the platform; running it", "403"},
+			reopened: true, received: true},
+		{name: "finished, no inject route (older platform): runs as serve does", state: func(t *testing.T, r func(...string) result, p *openaevtest.Platform, id string) {
+			ranOnce(t, r, p, id)
+			p.FailInjectRead(id, http.StatusNotFound, 1)
+		}, code: cli.ExitOK, want: []string{"WARN", "the inject's status cannot be read from the platform; running it", "404"},
+			reopened: true, received: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			const id = "inj-again"
+			p := noopPlatform(t, id)
+			env, _ := outboxEnv(t)
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			msg := writeFile(t, "m.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+
+				openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
+				`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+			args := []string{"run", "noop", "--openaev-message", msg}
+			if tt.byRequest {
+				args = []string{"run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "192.0.2.1"}
+			}
+			args = append(args, "--backend-url", p.URL, "--log-level", "warn")
+			runAs := func(extra ...string) result {
+				outEnv, _ := outboxEnv(t) // the earlier run's outbox: not the run's settings
+				return run(t, registry(), outEnv, append(args, extra...)...)
+			}
+			if tt.state != nil {
+				tt.state(t, runAs, p, id)
+			}
+			before, status := receptions(p, id), p.InjectStatus(id)
+			if tt.badMessage {
+				// A later message of the inject, with no target: the
+				// processor would refuse it after its reception.
+				args[3] = writeFile(t, "bad.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+
+					openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"assets"}},"assets":[]}`)
+			}
+			r := run(t, registry(), env, append(args, tt.args...)...)
+			if r.code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tt.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, r.stderr)
+				}
+			}
+			if tt.code == cli.ExitUsage {
+				if !strings.Contains(r.stderr, "inject "+id+" already finished on the platform (status "+status+")") {
+					t.Errorf("stderr does not name inject %s and its status %s:\n%s", id, status, r.stderr)
+				}
+				if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 {
+					t.Errorf("stderr has %d lines, want one:\n%s", n+1, r.stderr)
+				}
+				if got := p.InjectStatus(id); got != status {
+					t.Errorf("inject status %s after the refusal, was %s", got, status)
+				}
+				wantOutboxEmpty(t, registry(), env, "after the refusal")
+			}
+			if got := receptions(p, id) - before; (got > 0) != tt.received {
+				t.Errorf("%d receptions sent by the run, want some: %v", got, tt.received)
+			}
+			if got := p.Reopenings(id); (got > 0) != tt.reopened {
+				t.Errorf("%d reopenings, want some: %v", got, tt.reopened)
+			}
+			if tt.code == cli.ExitOK && openaev.Finished(p.InjectStatus(id)) == false {
+				t.Errorf("inject status %s after the run, want a final one", p.InjectStatus(id))
+			}
+		})
+	}
+}
+
+// ranOnce runs the inject once, to its end: the platform shows it
+// finished.
+func ranOnce(t *testing.T, r func(...string) result, p *openaevtest.Platform, id string) {
+	t.Helper()
+	if res := r(); res.code != 0 {
+		t.Fatalf("first run: exit %d: %s", res.code, res.stderr)
+	}
+	if st := p.InjectStatus(id); !openaev.Finished(st) {
+		t.Fatalf("inject %s after its first run, want a final one", st)
+	}
+}
+
+// received sends the inject's reception alone, as a run stopped before
+// its end would: the platform shows it PENDING.
+func received(t *testing.T, _ func(...string) result, p *openaevtest.Platform, id string) {
+	t.Helper()
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: platformToken}, openaev.WithLogger(zap.NewNop()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Reception(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.InjectStatus(id); st != "PENDING" {
+		t.Fatalf("inject %s after its reception, want PENDING", st)
+	}
+}
