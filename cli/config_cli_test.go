@@ -283,7 +283,7 @@ func TestConfigFileTargetKeysNamedAsKeys(t *testing.T) {
 		{"query beside a cloud key", "query: port:22\ncloud_provider: aws\n", nil,
 			`invalid query "port:22" (config file %s:1): cloud targets`},
 		{"flag, the file's cloud key", "cloud_provider: aws\n", []string{"--target", "10.0.0.1"},
-			`invalid --target "10.0.0.1" (--target): cloud targets (cloud_provider (config file %s:1))`},
+			`invalid --target "10.0.0.1": cloud targets (cloud_provider (config file %s:1))`},
 	}
 	for _, tt := range tests {
 		for _, cmd := range []string{"run", "validate"} {

@@ -194,13 +194,12 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 	}
 	switch {
 	case cloud && len(cfg.Queries) > 0:
-		where := cfg.whereItem("query", cfg.Queries[0])
-		return nil, usageErr("invalid %s %q%s: cloud targets (%s) and external ones (--query) cannot be mixed; give one kind",
-			nameAt("--query", where), cfg.Queries[0], where, cfg.cloudGiven())
+		src := l.sourceFrom(fromFlags, "--query", cfg.whereItem("query", cfg.Queries[0]))
+		return nil, usageErr("%s: cloud targets (%s) and external ones (--query) cannot be mixed; give one kind",
+			l.head(origin{src: src}, "", cfg.Queries[0]), cfg.cloudGiven())
 	case cloud && len(values) > 0:
-		where := l.label(values[0].o)
-		return nil, usageErr("invalid %s %q (%s): cloud targets (%s) take no --target or --targets-file; give one kind",
-			nameAt("--target", where), values[0].v, where, cfg.cloudGiven())
+		return nil, usageErr("%s: cloud targets (%s) take no --target or --targets-file; give one kind",
+			l.head(values[0].o, "", values[0].v), cfg.cloudGiven())
 	case cloud:
 		return l, cloudTargets(l, cfg)
 	}
@@ -275,8 +274,8 @@ func queryTargets(l *targetList, queries []string, values []value, where func(qu
 			spec := runtime.TargetSpec{Query: q, TargetHostname: v.v}
 			if a, err := netip.ParseAddr(v.v); err == nil || strings.Contains(v.v, "/") {
 				if err == nil && a.Is6() {
-					return usageErr("invalid target %q (%s): a query is narrowed to an IPv4 address or a host name, not an IPv6 address",
-						v.v, l.label(v.o))
+					return usageErr("%s: a query is narrowed to an IPv4 address or a host name, not an IPv6 address",
+						l.head(v.o, "", v.v))
 				}
 				spec = runtime.TargetSpec{Query: q, TargetIPv4: v.v}
 			}

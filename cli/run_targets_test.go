@@ -140,15 +140,15 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"inject file phase", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"phase":"execution-complete"}`,
 			`: invalid phase "execution-complete" (inject file `},
 		{"query narrowed to IPv6", []string{"--query", "apache", "--target", "::1"}, "",
-			`invalid target "::1" (--target): a query is narrowed to an IPv4 address or a host name, not an IPv6 address`},
+			`invalid --target "::1": a query is narrowed to an IPv4 address or a host name, not an IPv6 address`},
 		{"query narrowed to a bad name", []string{"--query", "apache", "--target", "a b"}, "", `invalid --target "a b": host name may hold only`},
 		{"cloud without region", []string{"--cloud-provider", "aws", "--cloud-account", "1"}, "", `invalid --cloud-region "": required`},
 		{"cloud without account", []string{"--cloud-provider", "aws", "--cloud-region", "eu-west-1"}, "", `invalid --cloud-account "": required`},
 		{"bad cloud region", []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "-eu"}, "",
 			`invalid --cloud-region "-eu": must not start with '-'`},
 		{"cloud and network", []string{"--cloud-provider", "aws", "--target", "10.0.0.1"}, "",
-			`invalid --target "10.0.0.1" (--target): cloud targets (--cloud-*) take no --target`},
-		{"cloud and query", []string{"--cloud-provider", "aws", "--query", "x"}, "", `invalid --query "x" (--query): cloud targets (--cloud-*) and external ones`},
+			`invalid --target "10.0.0.1": cloud targets (--cloud-*) take no --target`},
+		{"cloud and query", []string{"--cloud-provider", "aws", "--query", "x"}, "", `invalid --query "x": cloud targets (--cloud-*) and external ones`},
 		{"phase typo", []string{"--target", "10.0.0.1", "--phase", "execution_complet"}, "",
 			`invalid phase "execution_complet" (--phase): want execution_complete`},
 		{"negative timeout", []string{"--target", "10.0.0.1", "--timeout", "-5"}, "", `invalid timeout "-5" (--timeout): must not be negative`},
@@ -227,13 +227,13 @@ func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 		// A cloud or query setting left in the environment or the config
 		// file is named where it makes the targets of another kind.
 		{env: map[string]string{"INJECTKIT_CLOUD_REGION": "eu-west-1"}, args: []string{"--target", "127.0.0.1"},
-			want: `invalid --target "127.0.0.1" (--target): cloud targets (cloud_region (env INJECTKIT_CLOUD_REGION)) take no --target`},
+			want: `invalid --target "127.0.0.1": cloud targets (cloud_region (env INJECTKIT_CLOUD_REGION)) take no --target`},
 		{config: "cloud_region: eu-west-1\n", args: []string{"--target", "127.0.0.1"},
 			want: `cloud targets (cloud_region (config file %s:1)) take no --target`},
 		{config: "cloud_region: eu-west-1\n", args: []string{"--cloud-account", "1"},
 			want: `invalid --cloud-provider "": required with --cloud-account and --cloud-region (e.g. aws); given: --cloud-account, cloud_region (config file %s:1)`},
 		{env: map[string]string{"INJECTKIT_CLOUD_PROVIDER": "aws"}, args: []string{"--query", "x"},
-			want: `invalid --query "x" (--query): cloud targets (cloud_provider (env INJECTKIT_CLOUD_PROVIDER)) and external ones`},
+			want: `invalid --query "x": cloud targets (cloud_provider (env INJECTKIT_CLOUD_PROVIDER)) and external ones`},
 		{env: map[string]string{"INJECTKIT_QUERY": "apache"}, args: []string{"--target", "127.0.0.1"}, injector: "nmap",
 			want: "hint: the targets come from query (env INJECTKIT_QUERY); give network targets with --target"},
 		// So is a CA file that cannot be used, with either profile.
@@ -266,7 +266,7 @@ func TestRunOpenAEVBadTargetNamesItsLine(t *testing.T) {
 	if r.code != 2 {
 		t.Fatalf("exit %d, want 2: %s", r.code, r.stderr)
 	}
-	if want := `injectkit: invalid target "a b" (` + hosts + `:3): host name may hold only`; !strings.Contains(r.stderr, want) {
+	if want := `injectkit: ` + hosts + `:3: invalid target "a b": host name may hold only`; !strings.Contains(r.stderr, want) {
 		t.Errorf("stderr:\n%s\nwant %q", r.stderr, want)
 	}
 	lines := printedLines(t, r.stdout)
@@ -316,9 +316,9 @@ func TestRunNmapNumericHostNameNamesItsOrigin(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{args: []string{"--target", "0x7f000001"}, want: `invalid target "0x7f000001" (--target): nmap reads this host name as the IPv4 address 127.0.0.1`},
+		{args: []string{"--target", "0x7f000001"}, want: `invalid --target "0x7f000001": nmap reads this host name as the IPv4 address 127.0.0.1`},
 		{env: map[string]string{"INJECTKIT_TARGET": "0x7f000001"}, want: `invalid target "0x7f000001" (env INJECTKIT_TARGET)`},
-		{args: []string{"--targets-file", hosts}, want: `invalid target "0x7f000001" (` + hosts + `:2)`},
+		{args: []string{"--targets-file", hosts}, want: hosts + `:2: invalid target "0x7f000001": nmap reads`},
 	}
 	reg := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
 	for _, tt := range tests {

@@ -19,32 +19,39 @@ import (
 func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error {
 	var ve *signatures.ValidationError
 	if !errors.As(err, &ve) {
-		return usageErr("invalid target %s (%s): %w", describeSpec(spec), l.label(o), err)
+		return usageErr("%s: %w", l.head(o, "", describeSpec(spec)), err)
 	}
-	value := ve.Value
-	if value == "" {
-		value = describeSpec(spec)
-	}
+	return usageErr("%s: %s", l.head(o, ve.Field, cmp.Or(ve.Value, describeSpec(spec))), ve.Reason)
+}
+
+// head is what an error about field of a target written at o says before
+// the reason, one form per source: the flag and the value (invalid
+// --target "a b"), the key, the value and where for the environment or
+// the config file (invalid target "a b" (env INJECTKIT_TARGET)), the file
+// and line (hosts.txt:4: invalid target "a b") or the inject file's key
+// (inject file x.json: invalid targets[2].value "a b"). field "" or
+// "target" is the target itself; value "" shows none.
+func (l *targetList) head(o origin, field, value string) string {
+	quoted := ""
 	if value != "" {
-		value = fmt.Sprintf(" %q", signatures.Shorten(value, 128))
+		quoted = fmt.Sprintf(" %q", signatures.Shorten(value, 128))
 	}
 	s := l.sources[o.src]
 	switch s.kind {
 	case fromTargetFile:
-		return usageErr("%s: invalid target%s: %s", l.label(o), value, ve.Reason)
+		return fmt.Sprintf("%s: invalid target%s", l.label(o), quoted)
 	case fromInjectFile:
 		key := fmt.Sprintf("targets[%d]", o.at)
-		if ve.Field != "" && ve.Field != "target" {
-			key += "." + ve.Field
+		if field != "" && field != "target" {
+			key += "." + field
 		}
-		return usageErr("inject file %s: invalid %s%s: %s", s.name, key, value, ve.Reason)
+		return fmt.Sprintf("inject file %s: invalid %s%s", s.name, key, quoted)
 	}
-	flag := flagOfField(s.name, ve.Field)
+	flag, where := flagOfField(s.name, field), s.where
 	if flag != s.name {
-		where := l.flagWhere(flag, ve.Value)
-		return usageErr("invalid %s%s%s: %s", nameAt(flag, where), value, where, ve.Reason)
+		where = l.flagWhere(flag, value)
 	}
-	return usageErr("invalid %s%s%s: %s", nameAt(flag, s.where), value, s.where, ve.Reason)
+	return fmt.Sprintf("invalid %s%s%s", nameAt(flag, where), quoted, where)
 }
 
 // nameAt names a setting as it was given at where: the flag ("--target")
@@ -109,20 +116,7 @@ func (l *targetList) relabel(err error) error {
 		name = fmt.Sprintf("targets[%d]", first.at)
 	}
 	reason := strings.ReplaceAll(ve.Reason, "targets[0]", name)
-	val := ""
-	if ve.Value != "" {
-		val = fmt.Sprintf(" %q", ve.Value)
-	}
-	s := l.sources[o.src]
-	if s.kind == fromInjectFile {
-		return fmt.Errorf("inject file %s: invalid targets[%d]%s%s: %s", s.name, o.at, rest, val, reason)
-	}
-	if flag := cloudFlag(strings.TrimPrefix(rest, ".")); s.kind == fromFlags && s.name == "--cloud-region" && flag != "" {
-		// One target per region: the field refused is another flag's.
-		where := l.flagWhere(flag, ve.Value)
-		return fmt.Errorf("invalid %s%s%s: %s", nameAt(flag, where), val, where, reason)
-	}
-	return fmt.Errorf("invalid target%s (%s): %s", val, l.label(o), reason)
+	return fmt.Errorf("%s: %s", l.head(o, strings.TrimPrefix(rest, "."), ve.Value), reason)
 }
 
 // tooLarge is the error of a target whose signatures fit in no body: the
@@ -139,18 +133,4 @@ func (l *targetList) tooLarge(e *callback.TooLargeError) error {
 	}
 	return l.invalid(o, spec, &signatures.ValidationError{Field: field, Value: e.Value,
 		Reason: e.Reason() + " (" + cmp.Or(l.sizeName, "max_payload_size") + ") can hold with them"})
-}
-
-// cloudFlag names the flag that gives a field of a cloud target, "" for
-// any other field.
-func cloudFlag(field string) string {
-	switch field {
-	case "cloud_provider":
-		return "--cloud-provider"
-	case "cloud_account_id":
-		return "--cloud-account"
-	case "cloud_region", "target_service":
-		return "--" + strings.ReplaceAll(field, "_", "-")
-	}
-	return ""
 }
