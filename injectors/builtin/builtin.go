@@ -36,6 +36,9 @@ func Register(reg *framework.Registry, opts ...Option) {
 	}
 	reg.Register("noop", func() framework.Executor { return noop.New() })
 	reg.Register("nmap", func() framework.Executor { return nmap.New() })
-	reg.Register("query", func() framework.Executor { return query.New() })
+	// One pacer for every query run of reg: runs of one Shodan key at
+	// once (serve's workers) are paced against each other.
+	pacer := query.NewPacer()
+	reg.Register("query", func() framework.Executor { return query.New(query.WithPacer(pacer)) })
 	reg.Register("cloudscan", func() framework.Executor { return cloudscan.New(cloudscan.WithVersion(o.version)) })
 }

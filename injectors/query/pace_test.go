@@ -93,3 +93,63 @@ func TestExecutePacesRequests(t *testing.T) {
 		})
 	}
 }
+
+// TestExecutorsSharingAPacerPaceEachOther runs two injects at once, each
+// with its own Executor as a registry's factory builds them (serve's
+// workers), sharing one Pacer: with one key their requests reach the
+// stand-in a second apart and none gets a 429; with two keys neither
+// waits for the other.
+func TestExecutorsSharingAPacerPaceEachOther(t *testing.T) {
+	tests := []struct {
+		name    string
+		keys    [2]string
+		wantGap time.Duration // between the two requests
+	}{
+		{"one key", [2]string{testKey, testKey}, time.Second},
+		{"two keys", [2]string{testKey, testKey + "-other"}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				pacer := NewPacer()
+				srvs := map[string]*shodantest.Server{}
+				var done [2]chan framework.ToolOutput
+				for i, key := range tt.keys {
+					if srvs[key] == nil {
+						srvs[key] = shodantest.NewHandler(key) // Shodan's rate, by default
+					}
+					e := New(WithPacer(pacer))
+					if err := e.Configure(map[string]string{SettingShodanBaseURL: "http://127.0.0.1:1", SettingShodanAPIKey: key}); err != nil {
+						t.Fatal(err)
+					}
+					e.client = &http.Client{Transport: handlerTransport{srvs[key]}}
+					done[i] = make(chan framework.ToolOutput, 1)
+					go func() {
+						done[i] <- e.Execute(context.Background(), newInject(t, zap.NewNop(),
+							&Params{MaxResults: 10, Provider: ProviderShodan}, signatures.ExternalConfig{Query: "nginx"}))
+					}()
+				}
+				for i := range done {
+					if out := <-done[i]; out.Status != framework.StatusSuccess {
+						t.Errorf("run %d: status %q, want success", i, out.Status)
+					}
+				}
+				var at []time.Time
+				for _, srv := range srvs {
+					for _, r := range srv.Requests() {
+						if r.Status != http.StatusOK {
+							t.Errorf("request of %q answered %d, want 200", r.Query, r.Status)
+						}
+						at = append(at, r.At)
+					}
+				}
+				if len(at) != 2 {
+					t.Fatalf("requests = %d, want 2", len(at))
+				}
+				if gap := max(at[1].Sub(at[0]), at[0].Sub(at[1])); gap != tt.wantGap {
+					t.Errorf("requests %v apart, want %v", gap, tt.wantGap)
+				}
+			})
+		})
+	}
+}

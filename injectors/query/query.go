@@ -56,10 +56,22 @@ type Executor struct {
 	timeout time.Duration
 	client  *http.Client
 	retry   retryPolicy
-	// minGap is the least time between two requests of a run (0: the
-	// default, one second).
+	// minGap is the least time between two requests of a key (0: the
+	// default, one second); pacer spaces them across every Executor
+	// sharing it (nil: this Executor's own).
 	minGap time.Duration
+	pacer  *Pacer
 }
+
+// Option configures New.
+type Option func(*Executor)
+
+// WithPacer makes the Executor pace its Shodan requests with p, which
+// every Executor of the process should share (a registry's factory
+// builds one Executor per inject): two runs of one API key at once are
+// then paced against each other. Without it each Executor paces its own
+// runs only.
+func WithPacer(p *Pacer) Option { return func(e *Executor) { e.pacer = p } }
 
 // Interface guards.
 var (
@@ -72,13 +84,20 @@ var (
 )
 
 // New returns an Executor with the default settings and no API key.
-func New() *Executor {
-	return &Executor{
+func New(opts ...Option) *Executor {
+	e := &Executor{
 		baseURL: defaultBaseURL(),
 		timeout: DefaultRequestTimeout,
 		client:  newHTTPClient(),
 		retry:   defaultRetry(),
 	}
+	for _, opt := range opts {
+		opt(e)
+	}
+	if e.pacer == nil {
+		e.pacer = NewPacer()
+	}
+	return e
 }
 
 // defaultRetry makes 4 attempts in all, waiting about 1 s, 2 s, then 4 s.
@@ -252,6 +271,11 @@ func (e *Executor) provider(name string, log *zap.Logger) (Provider, error) {
 			s.retry = defaultRetry()
 		}
 		s.minGap = cmp.Or(e.minGap, defaultMinGap)
+		pacer := e.pacer
+		if pacer == nil {
+			pacer = NewPacer() // an Executor not built by New: this run's own
+		}
+		s.pace = pacer.of(e.apiKey)
 		return s, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownProvider, name)

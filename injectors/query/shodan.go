@@ -21,7 +21,7 @@ const (
 	// maxRetryAfter caps the delay a Retry-After header can ask for.
 	maxRetryAfter = 2 * time.Minute
 	// defaultMinGap is the least time between the end of one request of a
-	// run and the start of the next: Shodan allows a key about one request
+	// key and the start of the next: Shodan allows a key about one request
 	// a second and answers 429 beyond.
 	defaultMinGap = time.Second
 )
@@ -38,10 +38,11 @@ type shodan struct {
 	// accepted is set once the engine answered a request of the run with
 	// a page: a later 403 refuses the request, not the key.
 	accepted bool
-	// minGap paces the run's requests (one key, one provider a run): the
-	// next starts minGap after the previous one's answer, lastDone.
-	minGap   time.Duration
-	lastDone time.Time
+	// pace spaces the key's requests, this run's and those of every run
+	// sharing the Executor's Pacer: the next starts minGap after the
+	// previous one's answer.
+	pace   *keyPace
+	minGap time.Duration
 }
 
 // retryPolicy says how 429 and 5xx answers are retried.
@@ -92,11 +93,12 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage, error) {
 	u := searchURL(s.base, s.key, query, page)
 	shown := redactURL(u)
-	if err := s.pace(ctx); err != nil {
+	done, err := s.pace.wait(ctx, s.minGap, s.log)
+	if err != nil {
 		return searchPage{}, err
 	}
+	defer done()
 	s.log.Debug("shodan request", zap.String("url", shown), zap.Int("page", page))
-	defer func() { s.lastDone = time.Now() }()
 	rep, err := s.poster().Do(ctx, httpx.Request{Op: "shodan search", Method: http.MethodGet, URL: u.String(), Shown: shown,
 		Header: http.Header{"Accept": {"application/json"}, "User-Agent": {"injectkit-query"}},
 		Fields: []zap.Field{zap.String("url", shown), zap.Int("page", page)}})
@@ -112,28 +114,6 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 	}
 	s.accepted = true
 	return p, nil
-}
-
-// pace waits until minGap has passed since the previous request of the run
-// was answered, so that Shodan never sees the key ask faster than it
-// allows; the first request does not wait.
-func (s *shodan) pace(ctx context.Context) error {
-	if s.lastDone.IsZero() {
-		return nil
-	}
-	d := time.Until(s.lastDone.Add(s.minGap))
-	if d <= 0 {
-		return nil
-	}
-	s.log.Debug("shodan pacing", zap.Duration("wait", d))
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // poster returns the retrying poster of one request: 429 and 5xx answers
