@@ -23,12 +23,12 @@ const (
 	ProfileOpenAEV  = "openaev"  // reception, trace and terminal callback
 )
 
-// newOpenAEVProcessor returns a processor over the backend, its terminal
-// callbacks kept in store when there is one, or printing each request to
-// stdout when no backend URL is set (nowhere when view prints the summary).
-// The platform's version is read first (once): --openaev-version, else the
-// platform's answer, else (a dry run) the current line.
-func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, store *outbox.Store, view *runView) (*openaev.Processor, *openaev.Client, error) {
+// newOpenAEVClient returns the client of the backend, or one printing each
+// request to stdout when no backend URL is set (nowhere when view prints
+// the summary). The platform's version is read first (once):
+// --openaev-version, else the platform's answer, else (a dry run) the
+// current line.
+func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) (*openaev.Client, error) {
 	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version()),
 		openaev.WithSecrets(secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))...))
 	if cfg.Backend.URL == "" {
@@ -36,7 +36,7 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 	} else {
 		hc, err := backendHTTPClient(cfg.Backend, log)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		opts = append(opts, openaev.WithHTTPClient(hc))
 		if w := view.echo(); w != nil {
@@ -45,12 +45,18 @@ func newOpenAEVProcessor(ctx context.Context, o Options, cfg runConfig, log *zap
 	}
 	client, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...)
 	if err != nil {
-		return nil, nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
+		return nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
 	}
 	view.setPlatform(client.Version(ctx))
+	return client, nil
+}
+
+// newOpenAEVProcessor returns a processor over client, its terminal
+// callbacks kept in store when there is one.
+func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, store *outbox.Store, view *runView) *openaev.Processor {
 	profile := openaev.NewProfile(client, manifests(o.Registry), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
 	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(), runtime.WithDeliverer(durable(profile, store, log, o.Abort)))...)
-	return openaev.NewProcessor(rt, profile), client, nil
+	return openaev.NewProcessor(rt, profile)
 }
 
 // backendHTTPClient builds the HTTP client of the openaev profile: TLS 1.2
@@ -80,8 +86,16 @@ func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 // withOpenAEVProcessor runs fn, the run of inject injectID, with a
 // processor over the configuration, its terminal callbacks kept in the
 // outbox of `run`, and maps its outcome to an exit code. An inject the
-// platform reports finished is not run (see unfinished).
+// platform reports finished is not run (see unfinished), and its refusal
+// opens no outbox.
 func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, injectID string, fn func(*openaev.Processor) error) error {
+	client, err := newOpenAEVClient(c.Context, o, cfg, log, view)
+	if err != nil {
+		return err
+	}
+	if err := unfinished(c.Context, cfg, log, client, injectID); err != nil {
+		return err
+	}
 	store, err := openRunOutbox(c.Context, cfg, o, log)
 	if err != nil {
 		return err
@@ -89,13 +103,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	if store != nil {
 		defer closeRunOutbox(log, store)
 	}
-	p, client, err := newOpenAEVProcessor(c.Context, o, cfg, log, store, view)
-	if err != nil {
-		return err
-	}
-	if err := unfinished(c.Context, cfg, log, client, injectID); err != nil {
-		return err
-	}
+	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
 	return view.finish(log, fn(p), func(err error) error { return openAEVExit(o, &cfg, err) })
 }
 
