@@ -58,8 +58,9 @@ type ToolOutput struct {
 	// the time it crashed); it never changes it. A non-zero ExitCode with a
 	// successful Status is malformed output (see Validate). The
 	// CrashTimestamp of a failed run is its signatures' end time (the start
-	// time when it is earlier, the time of the report when it is later:
-	// end_time is never before start_time nor in the future).
+	// time when it is earlier, the time of the report rounded up to the
+	// second when it is later: end_time is never before start_time nor in
+	// the future).
 	ErrorInfo *ErrorInfo
 	// ExtraSignatures is merged into every signature.
 	ExtraSignatures map[string]any

@@ -137,8 +137,10 @@ func partialResults(out ToolOutput) []string {
 
 // postFields checks out and returns what sets the post-execution fields
 // every signature of a run shares: end_time, execution_status and the
-// tool's extra signatures (merged into a new map). An end time after now
-// (a crash timestamp from the future) is set to now, and one before the
+// tool's extra signatures (merged into a new map). The end time is now
+// rounded up to the whole second (see ceilSecond), or the crash timestamp
+// of a failed run, as whole seconds. An end time after the rounded-up now
+// (a crash timestamp from the future) is set to it, and one before the
 // signature's start_time (a crash timestamp from before the run) to the
 // start time, each logged once at WARN to log.
 func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature), error) {
@@ -151,7 +153,11 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 		}
 	}
 	status := out.ExecutionStatus()
-	now := m.now().UTC()
+	// The end is the run's end rounded up to the whole second, so that
+	// the window [start_time, end_time] of whole seconds holds the whole
+	// run (the platform's collectors search the defences' logs over it,
+	// some with an exclusive end).
+	now := ceilSecond(m.now().UTC())
 	end := now
 	if status == StatusFailed && out.ErrorInfo != nil && out.ErrorInfo.CrashTimestamp != "" {
 		t, err := time.Parse(time.RFC3339, out.ErrorInfo.CrashTimestamp)
@@ -165,7 +171,8 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 	if nowStr := now.Format(TimeFormat); endStr > nowStr {
 		// A tool wrong about its crash time (or its clock set ahead):
 		// an end not yet come would tell the platform the run is still
-		// going.
+		// going. now is rounded up: an end less than a second ahead
+		// of the clock is that rounding, not a clock error.
 		log.Warn("end time after now (the crash timestamp?); end_time set to now",
 			zap.String("end_time", endStr), zap.String("now", nowStr))
 		endStr = nowStr
@@ -195,6 +202,16 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 			s.Extra = extra
 		}
 	}, nil
+}
+
+// ceilSecond returns t rounded up to the whole second (t itself when it
+// is one). start_time is the run's start rounded down, so a run of less
+// than a second still ends a second after it starts.
+func ceilSecond(t time.Time) time.Time {
+	if s := t.Truncate(time.Second); !s.Equal(t) {
+		return s.Add(time.Second)
+	}
+	return t
 }
 
 // ResolveSourceIP returns the machine's source addresses, resolved once per

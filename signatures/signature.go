@@ -62,7 +62,9 @@ func ExtraNameError(name string) string {
 	return ""
 }
 
-// TimeFormat is the layout of start_time and end_time (UTC).
+// TimeFormat is the layout of start_time and end_time (UTC): whole
+// seconds, the start rounded down and the end rounded up, so that
+// [start_time, end_time] holds the whole run.
 const TimeFormat = "2006-01-02T15:04:05Z"
 
 // Signature is the set of facts a defence should have recorded about one
