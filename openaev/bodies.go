@@ -48,6 +48,7 @@ type plan struct {
 	post     []piece                             // … and after
 	sigs     bool                                // signatures sent (Current line)
 	types    map[signatures.ExpectationType]bool // the expectation types whose groups are sent
+	agents   map[string][]string                 // the agents of the assets with several (sendable)
 	assign   []int                               // body of each sendable signature target, in order; -1: left out
 	sizes    []int                               // the size of each body, at most
 }
@@ -59,12 +60,13 @@ var (
 
 // plan computes the bodies of r's terminal callback for a platform of
 // version v, each at most p.maxPayload bytes, with the signature groups
-// of the expectation types of ctx (signatureTypesOf).
+// of the expectation types of ctx (signatureTypesOf), a target's once per
+// agent of its asset (agentsOf).
 func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Manifest, v PlatformVersion) (*plan, error) {
 	limit := p.maxPayload
 	status, msg := completion(r, m)
 	msg += undeclaredSummary(r.Output.Findings, m)
-	pl := &plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx)}
+	pl := &plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx)}
 	pieces, err := findingPieces(r, m, v)
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
@@ -126,22 +128,18 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 	r := pl.r
 	pl.data = Execution{Status: StatusSuccess, Action: ActionData, Duration: pl.complete.Duration}
-	dataFixed := dataFixedLen(r.Injector, len(r.Targets), pl.data.Duration)
+	dataFixed := dataFixedLen(r.Injector, len(r.Targets)+extraAgents(pl.agents), pl.data.Duration)
 	dataRoom := structuredRoom(limit, dataFixed, dataDocLen())
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	var drops map[string]bool
 	body, used, count := 0, 0, 0
-	for _, t := range r.PayloadTargets() {
-		pt, ok := platformTarget(t, pl.types, &drops)
-		if !ok {
-			continue
-		}
+	for _, pt := range sendable(r.PayloadTargets(), pl.types, &drops, pl.agents) {
 		q, err := targetLen(enc, &buf, pt)
 		if err != nil {
 			pl.assign = append(pl.assign, -1)
-			dropped = append(dropped, targetName(pt.SignatureTarget))
+			dropped = dropTarget(dropped, pt.SignatureTarget)
 			continue
 		}
 		room, need := room0, q
@@ -160,7 +158,7 @@ func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 			body, used, count = body+1, q, 1
 		default:
 			pl.assign = append(pl.assign, -1)
-			dropped = append(dropped, targetName(pt.SignatureTarget))
+			dropped = dropTarget(dropped, pt.SignatureTarget)
 			continue
 		}
 		pl.assign = append(pl.assign, body)
@@ -214,6 +212,16 @@ func shortNames(names []string, n int) []string {
 		out[i] = s
 	}
 	return out
+}
+
+// dropTarget adds the name of t to dropped, but once for the agents of
+// one asset (whose targets follow each other).
+func dropTarget(dropped []string, t signatures.Attribution) []string {
+	name := targetName(t)
+	if n := len(dropped); n > 0 && dropped[n-1] == name {
+		return dropped
+	}
+	return append(dropped, name)
 }
 
 // targetName names a signature target for a message.

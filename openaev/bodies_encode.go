@@ -99,9 +99,8 @@ func (pl *plan) targets() iter.Seq2[int, []byte] {
 		enc.SetEscapeHTML(false)
 		var drops map[string]bool
 		ord := 0
-		for _, t := range pl.r.PayloadTargets() {
-			pt, ok := platformTarget(t, pl.types, &drops)
-			if !ok || ord >= len(pl.assign) {
+		for _, pt := range sendable(pl.r.PayloadTargets(), pl.types, &drops, pl.agents) {
+			if ord >= len(pl.assign) {
 				continue
 			}
 			b := pl.assign[ord]

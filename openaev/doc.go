@@ -97,7 +97,8 @@
 // regions (one target each) and the service.
 //
 // Assets are read in both spellings, asset_* and the older endpoint_*. Each
-// target keeps its asset id, first agent id and asset group id, and results
+// target keeps its asset id, first agent id and asset group id (the
+// signatures go to every agent, see below), and results
 // are attributed to targets by address or name, never by position. Contract
 // fields matching the injector's params become typed Request.Params;
 // others are ignored. Expectation types come from
@@ -162,6 +163,9 @@
 // left out of the signatures; the per-target trace shows it); only DETECTION and PREVENTION groups are
 // kept, and only for targets that name an agent, an asset or an asset
 // group (manual targets have none, as in the platform's own injectors).
+// A target on an asset with several agents is sent once per agent, each
+// naming that agent, its asset and asset group: the platform attaches a
+// signature naming an agent to that agent's expectations only.
 //
 // A message that cannot run (malformed, no targets, bad params, unknown
 // contract) still gets its reception and a terminal INVALID_USAGE (ERROR

@@ -35,7 +35,8 @@ func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
 	limit := int(min(max(c.MaxPayloadSize, MinMaxPayloadSize), MaxMaxPayloadSize))
 	// A data callback of the longest the run may last: the least a body
 	// holding one target's signatures takes besides them.
-	fixed := dataFixedLen(prep.Request.Injector, len(prep.Targets), int(prep.Timeout.Seconds())+1)
+	agents := agentsOf(ctx)
+	fixed := dataFixedLen(prep.Request.Injector, len(prep.Targets)+extraAgents(agents), int(prep.Timeout.Seconds())+1)
 	// The body's room, or the structured output's if smaller
 	// (MaxStructuredOutputLen).
 	limit = fixed + structuredRoom(limit, fixed, dataDocLen())
@@ -46,11 +47,7 @@ func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
 	)
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	for i, t := range prep.LeastPayloadTargets() {
-		pt, ok := platformTarget(t, types, &drops)
-		if !ok {
-			continue
-		}
+	for i, pt := range sendable(prep.LeastPayloadTargets(), types, &drops, agents) {
 		q, err := targetLen(enc, &buf, pt)
 		if err != nil {
 			continue // left out of the callback, and said so, at the run

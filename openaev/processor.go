@@ -105,7 +105,7 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 		err = contentFields(err, nil)
 		return p.refuse(ctx, req, &MessageError{InjectID: id, Reason: err.Error(), Err: err})
 	}
-	err = p.run(context.WithValue(withTargets(withSignatureTypes(ctx, m), targets), markMessage, true), req)
+	err = p.run(context.WithValue(withAgents(withTargets(withSignatureTypes(ctx, m), targets), targets), markMessage, true), req)
 	var pe *framework.PanicError
 	if errors.As(err, &pe) {
 		// The executor's Close panicked once its terminal callback was

@@ -174,8 +174,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 			h.runAgain(id, status, err)
 		}
 	}
-	// The signature types also reach a result sent unstored (sendDirect).
-	ctx, superseded := noteSuperseded(withSignatureTypes(ctx, m))
+	// The signature types and the assets' agents also reach a result sent
+	// unstored (sendDirect).
+	ctx, superseded := noteSuperseded(noteAgents(withSignatureTypes(ctx, m)))
 	err = h.cfg.Processor.ProcessMessage(ctx, m)
 	if handled, uerr := h.unstored(ctx, id, injector, err); handled {
 		return uerr

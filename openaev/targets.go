@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/injectkit/injectkit/runtime"
@@ -29,6 +30,12 @@ type Selection struct {
 	// ids) of its asset groups.
 	Selector string
 	Groups   []string
+	// Agents maps the id of each selected asset that has several agents
+	// to their ids, de-duplicated, in the message's order: its target's
+	// Agent is the first, and the profile sends its signatures once per
+	// agent (the platform attaches a signature naming an agent to that
+	// agent's expectations only).
+	Agents map[string][]string
 }
 
 // targetPager fetches the assets of asset groups.
@@ -42,7 +49,8 @@ var _ targetPager = (*Client)(nil)
 // resolveTargets applies the inject's target selector and property
 // selector: assets of the message, assets of its asset groups (paged from
 // the platform) or manual targets. Each target keeps its asset id, first
-// agent id and asset group id. Manual targets are split on commas, trimmed,
+// agent id and asset group id (Agents lists the agents of an asset with
+// several). Manual targets are split on commas, trimmed,
 // de-duplicated and validated; a bad one is a *ValidationError naming it.
 // An asset without a usable value is skipped and listed in Skipped. No
 // target at all is an error.
@@ -151,6 +159,23 @@ func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool) {
 		return
 	}
 	t.Specs = append(t.Specs, runtime.TargetSpec{Value: value, Asset: a.ID, Agent: a.firstAgent(), AssetGroup: groupID})
+	if ids := uniqueAgents(a.Agents); len(ids) > 1 && a.ID != "" {
+		if t.Agents == nil {
+			t.Agents = map[string][]string{}
+		}
+		t.Agents[a.ID] = ids
+	}
+}
+
+// uniqueAgents returns ids without repeats, in order.
+func uniqueAgents(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !slices.Contains(out, id) {
+			out = append(out, id)
+		}
+	}
+	return out
 }
 
 // assetValue picks the asset's target value for the property; an empty

@@ -5,9 +5,10 @@
 // recording every call with what the platform made of it.
 //
 // A test asserts on what the platform would do with a callback (Call.Outcome
-// Processed or Dropped, Platform.Signatures, Platform.Findings,
-// Platform.CollectorBreaking, Platform.InjectStatus), never on a 2xx alone:
-// by default the platform answers 200 and drops a bad callback later.
+// Processed or Dropped, Platform.Signatures, Platform.ExpectationSignatures,
+// Platform.Findings, Platform.CollectorBreaking, Platform.InjectStatus),
+// never on a 2xx alone: by default the platform answers 200 and drops a
+// bad callback later.
 //
 // # The rules, and the platform behaviour each models
 //
@@ -115,7 +116,23 @@
 //     values, targets naming an agent, asset or asset group (agent_id or
 //     agent, asset_id or asset, asset_group_id or asset_group); the first
 //     batch replaces the inject's signatures and later batches append
-//     (InjectExpectationLockService, issue #5447). A "data" callback is
+//     (InjectExpectationLockService, issue #5447). Each target's signatures
+//     go to the expectations its most precise id names, looked up alone
+//     (InjectExpectationService.appendExpectationSignatures →
+//     findTechnicalExpectationsForTarget over InjectExpectationRepository;
+//     earlier named applySignaturesFromStructuredOutput): an agent → that
+//     agent's expectations only (findAllByInjectAndAgent), whatever asset
+//     or asset group the target also names, so the other agents of a
+//     multi-agent asset get none; else an asset → the asset's own
+//     expectations (findAllByInjectAndAsset: agent IS NULL), never its
+//     agents'; else an asset group → the group's own
+//     (findAllByInjectAndAssetGroup: asset and agent IS NULL).
+//     ExpectationSignatures answers per expectation. Two targets
+//     resolving to the same expectations may store their signatures
+//     twice (InjectExpectationLockService.applySignaturesForExpectationWithLock
+//     has added the merged list onto the existing one; a later release
+//     replaces it with the de-duplicated union): the stand-in lists them
+//     twice. A "data" callback is
 //     processed whatever the inject's state, on a finished inject too: the
 //     platform (InjectExecutionService) checks the PENDING state for a
 //     "complete" only, so its signatures append and the inject stays

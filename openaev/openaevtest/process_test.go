@@ -433,3 +433,47 @@ func TestDenyInject(t *testing.T) {
 		})
 	}
 }
+
+// TestExpectationSignatureTargets checks rule 5's resolution: a target
+// naming an agent reaches that agent's expectations only, one naming an
+// asset the asset's own, one naming an asset group the group's own.
+func TestExpectationSignatureTargets(t *testing.T) {
+	p := platformWithNmap(t)
+	target := func(st map[string]any, value string) map[string]any {
+		return map[string]any{"signature_target": st, "signature_values": []any{map[string]any{"expectation_type": "DETECTION",
+			"values": []any{map[string]any{"signature_type": "target_ipv4_address", "signature_value": value}}}}}
+	}
+	doc := map[string]any{"targets": []any{
+		target(map[string]any{"agent": "ag1", "asset": "a1", "asset_group": "g1"}, "10.0.0.1"),
+		target(map[string]any{"asset_id": "a2"}, "10.0.0.2"),
+		target(map[string]any{"asset_group": "g1"}, "10.0.0.3"),
+	}}
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1",
+		callback("complete", "SUCCESS", map[string]any{"expectation_signatures": doc})); st != 200 {
+		t.Fatalf("complete: %d", st)
+	}
+	tests := []struct {
+		name string
+		e    openaevtest.Expectation
+		want []string
+	}{
+		{"the named agent", openaevtest.Expectation{Agent: "ag1", Asset: "a1", AssetGroup: "g1"}, []string{"10.0.0.1"}},
+		{"the named agent in another group", openaevtest.Expectation{Agent: "ag1", Asset: "a1"}, []string{"10.0.0.1"}},
+		{"another agent of the asset", openaevtest.Expectation{Agent: "ag2", Asset: "a1", AssetGroup: "g1"}, nil},
+		{"the asset of the named agent", openaevtest.Expectation{Asset: "a1", AssetGroup: "g1"}, nil},
+		{"the named asset", openaevtest.Expectation{Asset: "a2"}, []string{"10.0.0.2"}},
+		{"an agent of the named asset", openaevtest.Expectation{Agent: "ag3", Asset: "a2"}, nil},
+		{"the named group", openaevtest.Expectation{AssetGroup: "g1"}, []string{"10.0.0.3"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, s := range p.ExpectationSignatures("i1", tt.e)["DETECTION"] {
+				got = append(got, s.Value)
+			}
+			if !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("signatures of %+v = %v, want %v", tt.e, got, tt.want)
+			}
+		})
+	}
+}

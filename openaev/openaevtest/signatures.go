@@ -17,6 +17,53 @@ type Signature struct {
 	Value           string
 }
 
+// Expectation names one of an inject's expectations by its target, as
+// the platform keys them: an agent's (Agent, with its Asset and maybe
+// AssetGroup), an asset's own (Asset, no Agent) or an asset group's own
+// (AssetGroup alone). An asset with agents has expectations of its own
+// and one set per agent.
+type Expectation struct {
+	Agent      string
+	Asset      string
+	AssetGroup string
+}
+
+// attaches reports whether the platform attaches signature s to the
+// expectations of e, resolving the target s names as
+// InjectExpectationService.findTechnicalExpectationsForTarget does (rule
+// 5): an agent first (findAllByInjectAndAgent: that agent's expectations,
+// whatever asset or asset group s also names), else an asset
+// (findAllByInjectAndAsset: the asset's own, agent IS NULL, never its
+// agents'), else an asset group (findAllByInjectAndAssetGroup: the
+// group's own, asset and agent IS NULL).
+func attaches(s Signature, e Expectation) bool {
+	switch {
+	case s.Agent != "":
+		return e.Agent == s.Agent
+	case s.Asset != "":
+		return e.Agent == "" && e.Asset == s.Asset
+	}
+	return e.Agent == "" && e.Asset == "" && e.AssetGroup == s.AssetGroup
+}
+
+// ExpectationSignatures returns the signatures the platform attached to
+// the inject's expectations of e, by expectation type (rule 5). A
+// signature two targets attach to the same expectations is listed twice,
+// as the platform may store it: a test asserts a client sends it once.
+func (p *Platform) ExpectationSignatures(injectID string, e Expectation) map[string][]Signature {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := map[string][]Signature{}
+	if in := p.injects[injectID]; in != nil {
+		for _, s := range in.signatures {
+			if attaches(s, e) {
+				out[s.ExpectationType] = append(out[s.ExpectationType], s)
+			}
+		}
+	}
+	return out
+}
+
 // parseSignatures models SignatureOutputProcessor: an envelope
 // {"targets":[{"signature_target":{…},"signature_values":[{"expectation_type",
 // "values":[{"signature_type","signature_value"}]}]}]}. Only targets naming
