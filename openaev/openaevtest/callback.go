@@ -120,6 +120,12 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
 		if !present {
 			continue
 		}
+		if o.Type == "expectation_signature" && !p.signaturesEnabledLocked() {
+			// SignatureOutputProcessor.process returns before reading the
+			// value: nothing stored, nothing replaced, nothing refused.
+			c.SignaturesSkipped = SignaturesDisabled
+			continue
+		}
 		if err := ValidateOutput(p.version, o.Type, o.Multiple, v); err != nil {
 			return nil, fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err)
 		}

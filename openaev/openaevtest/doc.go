@@ -21,7 +21,8 @@
 //     (signature processing merged on 2026-06-24), anything older is
 //     Version24. GET /api/settings/version answers the version string as
 //     text/plain; GET /api/settings answers {"platform_version": …}
-//     (PlatformSettingsApi).
+//     (PlatformSettingsApi), and on Current "enabled_dev_features" too
+//     (rule 11).
 //  2. Registration (POST /api/injectors, multipart, JSON part "input",
 //     optional image/png part "icon") is answered 400 when any enum value
 //     is unknown, as Jackson's binding of InjectorContractInput has no
@@ -111,8 +112,8 @@
 //     testing what the platform makes of its outputs).
 //  5. Structured output is processed only from a "complete" with status
 //     SUCCESS on Version24 (ExecutionProcessingContext), and from "complete"
-//     and "data" callbacks on Current. Signatures exist on Current only
-//     (SignatureOutputProcessor): DETECTION and PREVENTION groups, scalar
+//     and "data" callbacks on Current. Signatures exist on Current only,
+//     stored when rule 11 allows (SignatureOutputProcessor): DETECTION and PREVENTION groups, scalar
 //     values, targets naming an agent, asset or asset group (agent_id or
 //     agent, asset_id or asset, asset_group_id or asset_group); the first
 //     batch replaces the inject's signatures and later batches append
@@ -189,6 +190,29 @@
 //  10. An asset-group page (POST /api/endpoints/targets) asks for 1 to 1000
 //     assets from page 0 on, and is answered as a Spring page (content,
 //     last…).
+//  11. Preview features (Current). The platform stores expectation
+//     signatures only when an operator enabled SIGNATURE_OUTPUT_PROCESSOR:
+//     SignatureOutputProcessor.process returns at once ("Signature
+//     processing disabled", a DEBUG line) unless
+//     PreviewFeatureService.isFeatureEnabled finds the feature, or
+//     FEATURE_FLAG_ALL, among the settings' enabledDevFeatures. Those come
+//     from the configuration openaev.enabled-dev-features, comma-separated
+//     and empty by default (PlatformSettingsService: values matched case
+//     aside against PreviewFeature's, "*" for FEATURE_FLAG_ALL,
+//     unrecognised ones dropped), and GET /api/settings lists them by enum
+//     name in enabled_dev_features, a public field (PublicPlatformSettings),
+//     [] by default. With the feature off, an expectation_signature output
+//     is ignored whatever it holds (not read, so not refused): the
+//     callback is processed, its other outputs and status too, no
+//     signature is stored or replaced, and the Call records
+//     SignaturesSkipped (Stats.SignaturesSkipped counts them). The
+//     stand-in's default, unlike the platform's, is
+//     SIGNATURE_OUTPUT_PROCESSOR on: it models a platform configured with
+//     openaev.enabled-dev-features=SIGNATURE_OUTPUT_PROCESSOR, which the
+//     tests of stored signatures need. WithDevFeatures and
+//     SetDevFeatures set the features (none: the platform's default);
+//     WithLegacyIngestion lists LEGACY_INGESTION_EXECUTION_TRACE among
+//     them.
 //
 // Failures can be scripted per inject with FailComplete, FailReception,
 // FailTrace, and for registrations and asset-group pages. Message builds

@@ -120,7 +120,11 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		if c.Path == "/api/settings/version" {
 			return http.StatusOK, "text/plain", []byte(p.raw)
 		}
-		b, _ := json.Marshal(map[string]any{"platform_version": p.raw, "platform_name": "OpenAEV - Platform"})
+		settings := map[string]any{"platform_version": p.raw, "platform_name": "OpenAEV - Platform"}
+		if p.version == Current {
+			settings["enabled_dev_features"] = p.DevFeatures()
+		}
+		b, _ := json.Marshal(settings)
 		return http.StatusOK, jsonType, b
 	}
 	return fail(http.StatusNotFound, "no route "+c.Path)

@@ -54,6 +54,10 @@ type Call struct {
 	Reason  string
 	// Signatures are the signatures this callback stored.
 	Signatures []Signature
+	// SignaturesSkipped says why the platform ignored the callback's
+	// expectation signatures, processing the rest (SignaturesDisabled),
+	// or is empty.
+	SignaturesSkipped string
 }
 
 // Accepted reports whether the platform answered 2xx.
@@ -124,6 +128,7 @@ type Platform struct {
 	injects   map[string]*inject
 	contracts map[string][]contractOutput // contract id → declared outputs
 	breaking  map[string]bool             // stored signature types no collector can read
+	features  map[string]bool             // enabled preview features, by enum name
 	changed   chan struct{}
 }
 
@@ -171,8 +176,8 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	p := &Platform{token: token, version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, fails: map[failKey]*failure{},
 		injects: map[string]*inject{}, contracts: map[string][]contractOutput{}, breaking: map[string]bool{},
-		changed: make(chan struct{}),
-		broker:  Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
+		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
+		broker: Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
 	for _, o := range opts {
 		o(p)
 	}

@@ -89,6 +89,11 @@ type Stats struct {
 	// FirstRefusal the kind, status and reason of the first refused call.
 	FirstDropReason string `json:"first_drop_reason,omitempty"`
 	FirstRefusal    string `json:"first_refusal,omitempty"`
+	// SignaturesSkipped counts the processed callbacks whose expectation
+	// signatures the platform ignored, and SignatureSkipReason says why
+	// (SignaturesDisabled).
+	SignaturesSkipped   int    `json:"signatures_skipped"`
+	SignatureSkipReason string `json:"signature_skip_reason,omitempty"`
 }
 
 // Stats returns the sums of every call received so far.
@@ -128,6 +133,10 @@ func (p *Platform) StatsFrom(i int) Stats {
 			s.Dropped++
 		case c.Outcome == Processed:
 			s.Processed++
+			if c.SignaturesSkipped != "" {
+				s.SignaturesSkipped++
+				s.SignatureSkipReason = c.SignaturesSkipped
+			}
 			if c.Kind == KindComplete {
 				s.Completions++
 				done[c.InjectID] = true

@@ -7,6 +7,11 @@
 //	injectkit run --openaev-message msg.json --backend-url "$(cat /tmp/oaev.url)" --token standin-token
 //	kill %1    # prints the stats as one JSON line
 //
+// -dev-features sets the platform's openaev.enabled-dev-features: the
+// stand-in stores expectation signatures only with SIGNATURE_OUTPUT_PROCESSOR
+// (its default) or "*" among them; -dev-features "" models the real
+// platform's default, which ignores them.
+//
 // It creates the injects named by -inject (of the contract of the injector
 // -contract-of names), registers the contracts of the injectors -register
 // names (so that the platform knows their declared outputs and processes
@@ -63,6 +68,9 @@ type usageError struct{ error }
 type settings struct {
 	token, urlFile, statsFile, version, contractOf string
 	injects, register                              []string
+	// devFeatures is -dev-features, when given (nil: the stand-in's
+	// default, SIGNATURE_OUTPUT_PROCESSOR).
+	devFeatures []string
 }
 
 func parse(args []string, stderr io.Writer) (settings, error) {
@@ -83,6 +91,18 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 		s.register = append(s.register, splitList(v)...)
 		return nil
 	})
+	fs.Func("dev-features", "the platform's openaev.enabled-dev-features, comma-separated (\"*\": all; \"\": none, "+
+		"the real platform's default, which stores no expectation signatures; default "+openaevtest.SignatureOutputProcessor+")",
+		func(v string) error {
+			s.devFeatures = []string{}
+			for _, f := range splitList(v) {
+				if !openaevtest.KnownDevFeature(f) {
+					return fmt.Errorf("%q is not a preview feature of the platform", f)
+				}
+				s.devFeatures = append(s.devFeatures, f)
+			}
+			return nil
+		})
 	if err := fs.Parse(args); err != nil {
 		return s, usageError{err}
 	}
@@ -125,6 +145,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		opts = append(opts, openaevtest.WithVersionString(s.version))
 	}
+	if s.devFeatures != nil {
+		opts = append(opts, openaevtest.WithDevFeatures(s.devFeatures...))
+	}
 	p, stopPlatform := openaevtest.Start(s.token, opts...)
 	defer stopPlatform()
 	if len(manifests) > 0 {
@@ -154,7 +177,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if s.version != "" && s.version != shown {
 		shown = s.version + ", modelled as " + shown // the class of the version given
 	}
-	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, version %s)\n", p.URL, len(s.injects), shown)
+	features := strings.Join(p.DevFeatures(), ",")
+	if features == "" {
+		features = "none: expectation signatures not stored"
+	}
+	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, version %s, dev features %s)\n", p.URL, len(s.injects), shown, features)
 	<-ctx.Done()
 	return json.NewEncoder(stdout).Encode(p.StatsFrom(base))
 }

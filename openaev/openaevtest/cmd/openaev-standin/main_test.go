@@ -39,6 +39,7 @@ func TestParseRefusesBadFlags(t *testing.T) {
 		{"argument", []string{"extra"}},
 		{"unknown injector", []string{"-register", "noop,nosuch"}},
 		{"bad version", []string{"-version", "latest"}},
+		{"unknown dev feature", []string{"-dev-features", "SIGNATURE_OUTPUT_PROCESSOR,SIGNATURES"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -144,6 +145,59 @@ func TestRunServesTheRegisteredContractAndCounts(t *testing.T) {
 		if s.Bytes == 0 {
 			t.Errorf("%s counted no bytes", name)
 		}
+	}
+}
+
+// TestDevFeaturesFlag: -dev-features "" models the platform's default,
+// which ignores expectation signatures (the stats say so); "*" and the
+// stand-in's default store them.
+func TestDevFeaturesFlag(t *testing.T) {
+	const complete = `{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete",` +
+		`"execution_output_structured":"{\"expectation_signatures\":{\"targets\":[{\"signature_target\":{\"asset_id\":\"a1\"},` +
+		`\"signature_values\":[{\"expectation_type\":\"DETECTION\",\"values\":[{\"signature_type\":\"target_ipv4_address\",` +
+		`\"signature_value\":\"10.0.0.5\"}]}]}]}}"}`
+	tests := []struct {
+		name    string
+		args    []string
+		skipped int
+	}{
+		{"default", nil, 0},
+		{"none, the platform's default", []string{"-dev-features", ""}, 1},
+		{"all", []string{"-dev-features", "*"}, 0},
+		{"another feature", []string{"-dev-features", "audit_log"}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pr, pw := io.Pipe()
+			var stdout bytes.Buffer
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			done := make(chan error, 1)
+			go func() {
+				done <- run(ctx, append([]string{"-token", "tok", "-register", "noop", "-inject", "inj-1"}, tt.args...), &stdout, pw)
+				pw.Close()
+			}()
+			url := readyURL(t, bufio.NewReader(pr))
+			go func() { _, _ = io.Copy(io.Discard, pr) }()
+			post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`)
+			if got := post(t, url, "/api/injects/execution/callback/inj-1", "tok", complete); got != 200 {
+				t.Fatalf("complete: %d", got)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("run: %v", err)
+			}
+			var s openaevtest.Stats
+			if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+				t.Fatalf("stdout %q: %v", stdout.String(), err)
+			}
+			if s.Processed != 1 || s.Completions != 1 || s.SignaturesSkipped != tt.skipped {
+				t.Errorf("stats %+v, want the callback processed and %d signature batches skipped", s, tt.skipped)
+			}
+			if tt.skipped > 0 && s.SignatureSkipReason != openaevtest.SignaturesDisabled {
+				t.Errorf("skip reason %q", s.SignatureSkipReason)
+			}
+		})
 	}
 }
 
