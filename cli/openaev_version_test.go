@@ -89,20 +89,21 @@ func TestRunOpenAEVPlatformVersion(t *testing.T) {
 		version  openaevtest.Version
 		args     []string
 		legacy   bool // the platform's synchronous ingestion
-		settings int  // version reads
+		settings int  // version reads, and on the current line the features read
 		warn     bool
 	}{
 		{name: "2.4.0 detected", version: openaevtest.Version24, settings: 1, warn: true},
-		{name: "current detected", version: openaevtest.Current, settings: 1},
+		{name: "current detected", version: openaevtest.Current, settings: 2},
 		{name: "2.4.0 given", version: openaevtest.Version24, args: []string{"--openaev-version", "2.4.0"}, warn: true},
-		{name: "current given", version: openaevtest.Current, args: []string{"--openaev-version", "3.260821.0"}},
+		{name: "current given", version: openaevtest.Current, args: []string{"--openaev-version", "3.260821.0"}, settings: 1},
 		{name: "2.4.0, legacy ingestion", version: openaevtest.Version24, legacy: true, settings: 1, warn: true},
-		{name: "current, legacy ingestion", version: openaevtest.Current, legacy: true, settings: 1},
+		{name: "current, legacy ingestion", version: openaevtest.Current, legacy: true, settings: 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithVariant(tt.version, tt.legacy))
 			registered(t, p, platformToken, registry())
+			before := len(p.CallsOf(openaevtest.KindSettings)) // the registration's
 			p.AddInject("inj-v", openaev.ContractID("noop"))
 			args := append([]string{"run", "noop", "--profile", "openaev", "--inject-id", "inj-v", "--target", "127.0.0.1",
 				"--backend-url", p.URL, "--token", platformToken, "--log-level", "warn", "-o", "text"}, tt.args...)
@@ -115,8 +116,8 @@ func TestRunOpenAEVPlatformVersion(t *testing.T) {
 			if said := strings.Contains(r.stdout, "no expectation signatures: the platform's 2.4"); said != tt.warn {
 				t.Errorf("summary %q: want the version's reason %v", r.stdout, tt.warn)
 			}
-			if settings := len(p.CallsOf(openaevtest.KindSettings)); settings != tt.settings {
-				t.Errorf("%d version reads, want %d", settings, tt.settings)
+			if settings := len(p.CallsOf(openaevtest.KindSettings)) - before; settings != tt.settings {
+				t.Errorf("%d settings reads, want %d", settings, tt.settings)
 			}
 			if strings.Contains(r.stderr, predates) != tt.warn || strings.Count(r.stderr, predates) > 1 {
 				t.Errorf("stderr %q: want a warning %v", r.stderr, tt.warn)
@@ -183,15 +184,22 @@ func TestServePlatformVersion(t *testing.T) {
 		version    openaevtest.Version
 		args       []string
 		settings   int
-		signatures bool // the contracts declare expectation signatures
+		signatures bool     // the contracts declare expectation signatures
+		features   []string // the platform's enabled_dev_features (nil: the stand-in's default)
+		dropped    bool     // the WARN saying the platform drops the signatures
 	}{
 		{name: "2.4.0 detected", version: openaevtest.Version24, settings: 1},
-		{name: "current detected", version: openaevtest.Current, settings: 1, signatures: true},
+		{name: "current detected", version: openaevtest.Current, settings: 2, signatures: true},
 		{name: "2.4.0 given", version: openaevtest.Current, args: []string{"--openaev-version", "2.4.0"}},
+		{name: "current without signature processing", version: openaevtest.Current, settings: 2, signatures: true,
+			features: []string{}, dropped: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, serveToken, openaevtest.WithVersion(tt.version))
+			if tt.features != nil {
+				p.SetDevFeatures(tt.features...)
+			}
 			args := append([]string{"--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
 				"--listen-addr", "127.0.0.1:0", "--outbox", "none"}, tt.args...)
 			stderr, stop := serveRun(t, nil, args...)
@@ -202,7 +210,10 @@ func TestServePlatformVersion(t *testing.T) {
 				t.Fatalf("registration %d; stderr:\n%s", reg.Status, stderr)
 			}
 			if settings := len(p.CallsOf(openaevtest.KindSettings)); settings != tt.settings {
-				t.Errorf("%d version reads, want %d", settings, tt.settings)
+				t.Errorf("%d settings reads, want %d", settings, tt.settings)
+			}
+			if n := strings.Count(stderr.String(), openaev.SignaturesDroppedWarning); n != map[bool]int{true: 1}[tt.dropped] {
+				t.Errorf("%d warnings that the platform drops the signatures, want one: %v; stderr:\n%s", n, tt.dropped, stderr)
 			}
 			outs, ok := p.ContractOutputs(openaev.ContractID("portscan"))
 			if !ok {
@@ -210,6 +221,61 @@ func TestServePlatformVersion(t *testing.T) {
 			}
 			if got := slices.Contains(outs, "expectation_signature:expectation_signatures"); got != tt.signatures {
 				t.Errorf("outputs %v: signatures %v, want %v", outs, got, tt.signatures)
+			}
+		})
+	}
+}
+
+// TestRunOpenAEVSignatureFeature runs an inject on current platforms with
+// and without signature processing: without it, one WARN line says the
+// platform drops the signatures, which are sent all the same, and the
+// inject completes; with it, nothing is said and they are stored.
+func TestRunOpenAEVSignatureFeature(t *testing.T) {
+	message := `{"injection":{"inject_id":"inj-f","inject_injector_contract":{"injector_contract_id":"` +
+		openaev.ContractID("noop") + `"},"inject_content":{"target_selector":"assets"}},` +
+		`"assets":[{"asset_id":"a1","asset_name":"web","asset_ips":["192.0.2.7"]}]}`
+	tests := []struct {
+		name     string
+		features []string
+		args     []string
+		dropped  bool
+	}{
+		{name: "enabled", features: []string{"SIGNATURE_OUTPUT_PROCESSOR"}},
+		{name: "all-flag", features: []string{"*"}},
+		{name: "platform default", features: []string{}, dropped: true},
+		{name: "platform default, version given", features: []string{}, args: []string{"--openaev-version", "3.260821.0"}, dropped: true},
+		{name: "platform default, openaev message", features: []string{}, dropped: true,
+			args: []string{"--openaev-message", writeFile(t, "m.json", message)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithDevFeatures(tt.features...))
+			registered(t, p, platformToken, registry())
+			p.AddInject("inj-f", openaev.ContractID("noop"))
+			args := []string{"run", "noop", "--backend-url", p.URL, "--token", platformToken, "--log-level", "warn", "-o", "text"}
+			if !slices.Contains(tt.args, "--openaev-message") {
+				args = append(args, "--profile", "openaev", "--inject-id", "inj-f", "--target", "127.0.0.1")
+			}
+			r := run(t, registry(), nil, append(args, tt.args...)...)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if n := strings.Count(r.stderr, openaev.SignaturesDroppedWarning); n != map[bool]int{true: 1}[tt.dropped] {
+				t.Errorf("stderr %q: %d warnings that the platform drops the signatures, want one: %v", r.stderr, n, tt.dropped)
+			}
+			done, ok := p.Terminal("inj-f")
+			if !ok || !done.Processed() || p.InjectStatus("inj-f") != "EXECUTED" {
+				t.Fatalf("terminal callback %v %s %s, inject %s", ok, done.Outcome, done.Reason, p.InjectStatus("inj-f"))
+			}
+			doc, _ := done.Structured()
+			if _, sent := doc["expectation_signatures"]; !sent {
+				t.Error("signatures not sent")
+			}
+			if skipped := done.SignaturesSkipped != ""; skipped != tt.dropped {
+				t.Errorf("platform skipped the signatures: %v (%s), want %v", skipped, done.SignaturesSkipped, tt.dropped)
+			}
+			if strings.Contains(r.stderr, platformToken) {
+				t.Error("token leaked to stderr")
 			}
 		})
 	}

@@ -329,7 +329,8 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 		t.Errorf("collector-breaking signature types %v", b)
 	}
 	// Malformed messages without an id reach nobody and are logged; the
-	// platform's version is read once, before the first registration.
+	// platform's version and features are read once, before the first
+	// registration.
 	settings := 0
 	for _, c := range p.AllCalls() {
 		if c.Kind == openaevtest.KindSettings {
@@ -341,8 +342,8 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 			t.Errorf("unexpected platform call %s %s", c.Kind, c.Path)
 		}
 	}
-	if settings != 1 {
-		t.Errorf("%d version reads, want 1", settings)
+	if settings != 2 {
+		t.Errorf("%d settings reads, want 2 (the version, the features)", settings)
 	}
 	reasons := fmt.Sprint(jsonLogs(stderr.String(), "message rejected without requeue"))
 	for _, want := range []string{"injection.inject_id is missing", "malformed message", "unknown contract"} {

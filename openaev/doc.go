@@ -60,6 +60,17 @@
 // cannot be read is taken as Current, with a WARN line; a platform that
 // could not be reached at all is asked again at the next call.
 //
+// A Current-line platform stores expectation signatures only when its
+// operator enabled the preview feature SignatureFeature
+// (openaev.enabled-dev-features; off by default), and otherwise ignores
+// them, processing the rest of the callback. On the Current line, read or
+// given (not in a dry run), Client.Version therefore also reads
+// enabled_dev_features from GET {url}/api/settings once, not retried (from
+// the version read's reply when it came from there), and logs
+// SignaturesDroppedWarning once per client (a run; a serve process) when
+// they hold neither SIGNATURE_OUTPUT_PROCESSOR nor FEATURE_FLAG_ALL. The
+// signatures are sent all the same; a read that fails is one DEBUG line.
+//
 // On a platform older than the Current line, which knows neither
 // signatures nor the output types file, expectation_signature and
 // action_output (CurrentOnlyOutputTypes), the profile sends no

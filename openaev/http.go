@@ -35,6 +35,9 @@ type request struct {
 	before func(ctx context.Context, n int) error
 	// statusOnly: the reply body is not read (see httpx.Request.StatusOnly).
 	statusOnly bool
+	// once sends r one time, without retries (and so without their WARN
+	// lines): a read whose failure changes nothing.
+	once bool
 }
 
 // do sends r with retries (see httpx.Poster) and returns the reply body of
@@ -74,6 +77,9 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		fields = []zap.Field{zap.String("inject_id", r.injectID)}
 	}
 	p := c.poster()
+	if r.once {
+		p.Attempts = 1
+	}
 	if r.retryConflict {
 		p.Retryable = retryConflict
 	}

@@ -150,7 +150,10 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // the 2.4 line is assumed, whose contracts and callbacks every platform
 // accepts, and a WARN line says so and asks for --openaev-version. On a
 // platform older than the Current line, one WARN line says that no
-// signatures are sent. A read that found the platform unreachable
+// signatures are sent. On the Current line (read or given, not in a dry
+// run), the platform's enabled_dev_features are read once too, and one
+// WARN line says when it stores no signatures (checkSignatureFeature).
+// A read that found the platform unreachable
 // (network errors or 5xx until the retries ran out: ErrRetriesExhausted),
 // or that ctx ended, gives the Current line without remembering it, so
 // that the next call (a registration retry, a heartbeat, a terminal
@@ -168,6 +171,7 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 	if c.verKnown {
 		return c.ver, true
 	}
+	var settings []byte // GET /api/settings's body, when the version came from it
 	switch {
 	case c.verGiven:
 		c.log.Info("OpenAEV platform version set by configuration", zap.String("version", c.ver.String()))
@@ -175,7 +179,8 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 		c.ver = PlatformVersion{Current: true}
 		c.log.Debug("dry run: assuming the current OpenAEV platform line")
 	default:
-		v, err := c.readVersion(ctx)
+		v, body, err := c.readVersion(ctx)
+		settings = body
 		if err != nil && ctx.Err() != nil {
 			return PlatformVersion{Current: true}, false
 		}
@@ -202,6 +207,9 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 		c.ver = v
 	}
 	c.verKnown = true
+	if c.ver.Current && c.dry == nil {
+		c.checkSignatureFeature(ctx, settings)
+	}
 	if !c.ver.Current && c.ver.Raw != "" {
 		c.log.Warn("OpenAEV platform " + c.ver.Raw + " predates signature processing (" + SignatureVersion +
 			"): no expectation signatures are sent, nor action_output (raw tool output, which it would store as a finding); outputs of type file are declared and sent as text")
@@ -209,26 +217,28 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 	return c.ver, true
 }
 
-// readVersion asks the platform for its version. The settings routes are
-// not tenant-scoped.
-func (c *Client) readVersion(ctx context.Context) (PlatformVersion, error) {
+// readVersion asks the platform for its version, and returns the body of
+// GET /api/settings when it read the version there. The settings routes
+// are not tenant-scoped.
+func (c *Client) readVersion(ctx context.Context) (PlatformVersion, []byte, error) {
 	body, err := c.do(ctx, request{op: "version", method: http.MethodGet, root: true, path: "/settings/version"})
 	if err == nil {
 		v, perr := parseVersionBody(body)
 		if perr == nil {
-			return v, nil
+			return v, nil, nil
 		}
 		err = perr
 	} else if !missingRoute(err) {
 		// The platform is unreachable or refuses the token: the settings
 		// would fail alike.
-		return PlatformVersion{}, err
+		return PlatformVersion{}, nil, err
 	}
 	body, err2 := c.do(ctx, request{op: "settings", method: http.MethodGet, root: true, path: "/settings"})
 	if err2 != nil {
-		return PlatformVersion{}, fmt.Errorf("%w; %w", err, err2)
+		return PlatformVersion{}, nil, fmt.Errorf("%w; %w", err, err2)
 	}
-	return parseSettingsBody(body)
+	v, err := parseSettingsBody(body)
+	return v, body, err
 }
 
 // missingRoute reports an *APIError whose status says the route does not

@@ -143,8 +143,13 @@ func TestClientVersion(t *testing.T) {
 	}{
 		{name: "plain body", replies: map[string]reply{ver: {200, "2.4.0"}}, want: v24,
 			asked: "GET " + ver, warn: "predates signature processing"},
-		{name: "JSON string body", replies: map[string]reply{ver: {200, `"3.260821.0"` + "\n"}}, want: current, asked: "GET " + ver},
-		{name: "not tenant-scoped", tenant: "t1", replies: map[string]reply{ver: {200, "3.260821.0"}}, want: current, asked: "GET " + ver},
+		// The current line's features are read from GET /api/settings
+		// (here 404: nothing said).
+		{name: "JSON string body", replies: map[string]reply{ver: {200, `"3.260821.0"` + "\n"}}, want: current, asked: "GET " + ver + ", GET " + settings},
+		{name: "not tenant-scoped", tenant: "t1", replies: map[string]reply{ver: {200, "3.260821.0"}}, want: current, asked: "GET " + ver + ", GET " + settings},
+		{name: "settings read once for the version and the features", want: current,
+			replies: map[string]reply{settings: {200, `{"platform_version":"3.260821.0","enabled_dev_features":[]}`}},
+			asked:   "GET " + ver + ", GET " + settings, warn: openaev.SignaturesDroppedWarning},
 		{name: "no version route: settings", replies: map[string]reply{settings: {200, `{"platform_version":"2.260701.1","x":1}`}},
 			want: openaev.PlatformVersion{Raw: "2.260701.1", Current: true}, asked: "GET " + ver + ", GET " + settings},
 		{name: "version route 405: settings", replies: map[string]reply{ver: {405, ""}, settings: {200, `{"platform_version":"2.4.0"}`}},

@@ -16,8 +16,8 @@ func (p *Platform) Registrations() []Call { return p.CallsOf(KindRegistration) }
 // TargetQueries returns the asset-group page calls, in order.
 func (p *Platform) TargetQueries() []Call { return p.CallsOf(KindTargets) }
 
-// CallsOf returns the calls of one kind (KindSettings: the version reads),
-// in order.
+// CallsOf returns the calls of one kind (KindSettings: the version reads,
+// and the reads of enabled_dev_features), in order.
 func (p *Platform) CallsOf(kind string) []Call {
 	return p.filter(func(c Call) bool { return c.Kind == kind })
 }
