@@ -56,9 +56,10 @@
 // platform released 2.4.0 (2026-05-19), then calendar versions
 // 2.YYMMDD.N from June 2026 and 3.YYMMDD.N from late July 2026; 2.260624
 // (signature processing) and later, and every 3.x or newer, are the
-// Current line; anything older, 2.4.x included, is not. A version that
-// cannot be read is taken as Current, with a WARN line; a platform that
-// could not be reached at all is asked again at the next call.
+// Current line; anything older, 2.4.x included, is not. A version the
+// platform refuses to give is taken as the 2.4 line, with a WARN line; a
+// platform that could not be reached at all gives Current for that call
+// only, and is asked again at the next call.
 //
 // A Current-line platform stores expectation signatures only when its
 // operator enabled the preview feature SignatureFeature
