@@ -1,13 +1,17 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -358,3 +362,59 @@ func TestExponential(t *testing.T) {
 		}
 	}
 }
+
+// TestPosterRedactsEchoedToken: a loopback backend refuses the request
+// (503, then 422) with an error body echoing the Authorization header the
+// way a Java backend does; neither the error Do returns nor the log lines
+// (the Poster's WARN, and the error logged as a caller does, JSON-encoded)
+// show the token in any form.
+func TestPosterRedactsEchoedToken(t *testing.T) {
+	const tok = "it's-dG9rZW4tc2VjcmV0MTIz=="
+	gson := strings.NewReplacer("=", `\u003d`, "'", `\u0027`, "<", `\u003c`, ">", `\u003e`, "&", `\u0026`)
+	tests := []struct {
+		name string
+		echo func(auth string) string // the error body for the Authorization header
+	}{
+		{"Gson-escaped token", func(a string) string {
+			return `{"message":"invalid token ` + gson.Replace(strings.TrimPrefix(a, "Bearer ")) + `"}`
+		}},
+		{"Gson-escaped header", func(a string) string { return `{"authorization":"` + gson.Replace(a) + `"}` }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(map[bool]int{true: 503, false: 422}[n == 0])
+				_, _ = io.WriteString(w, tt.echo(r.Header.Get("Authorization")))
+			})
+			var logs bytes.Buffer
+			log := zap.New(zapcore.NewCore(zapcore.NewJSONEncoder(zap.NewProductionEncoderConfig()), zapcore.AddSync(&logs), zapcore.DebugLevel))
+			p := Poster{Client: NewDefaultClient(), Attempts: 2, Secrets: []string{tok}, Log: log, Timer: &httpxtest.Timer{}}
+			_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL, Header: http.Header{"Authorization": {"Bearer " + tok}}})
+			var he *HTTPError
+			if !errors.As(err, &he) || he.Status != 422 || he.Attempts != 2 {
+				t.Fatalf("error = %v, want a 422 after 2 attempts", err)
+			}
+			log.Error("callback failed", zap.Error(err))
+			if !strings.Contains(he.Body, Redacted) {
+				t.Errorf("body %q: no %s", he.Body, Redacted)
+			}
+			for _, s := range []string{he.Body, err.Error(), logs.String()} {
+				if exposes(s, tok) {
+					t.Errorf("%q shows the token", s)
+				}
+			}
+		})
+	}
+}
+
+// exposes reports whether s shows secret, raw or with any of its
+// characters \u-escaped, the backslash doubled any number of times.
+func exposes(s, secret string) bool {
+	decoded := unicodeEscape.ReplaceAllStringFunc(s, func(e string) string {
+		n, _ := strconv.ParseUint(e[len(e)-4:], 16, 16)
+		return string(rune(n))
+	})
+	return strings.Contains(decoded, secret)
+}
+
+var unicodeEscape = regexp.MustCompile(`\\+u[0-9a-fA-F]{4}`)

@@ -1,12 +1,14 @@
 package httpx
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -72,6 +74,26 @@ func TestRedact(t *testing.T) {
 		{"every byte percent-encoded, lower-case hex", "t=%5a%71%37%4b%c3%a9", []string{"Zq7Ké"}, "t=[REDACTED]"},
 		{"decimal HTML references", "<p>&#90;&#113;&#55;&#75;&#233;</p>", []string{"Zq7Ké"}, "<p>[REDACTED]</p>"},
 		{"hex HTML references", "<p>&#x5a;&#x71;&#x37;</p> <p>&#X5A;&#X71;&#X37;</p>", []string{"Zq7"}, "<p>[REDACTED]</p> <p>[REDACTED]</p>"},
+		// Some characters \u-escaped, as Java's Gson writes = ' < > &, and
+		// any JSON encoder may write any character; the backslash doubled
+		// when an error text quotes the body, again in a JSON log line.
+		{"Gson's \\u003d", `{"token":"dG9rZW4tc2VjcmV0MTIz\u003d\u003d"}`, []string{gsonTok}, `{"token":"[REDACTED]"}`},
+		{"Gson's \\u003d, upper-case hex", `{"token":"dG9rZW4tc2VjcmV0MTIz\u003D\u003D"}`, []string{gsonTok}, `{"token":"[REDACTED]"}`},
+		{"one of two characters \\u-escaped", `t=dG9rZW4tc2VjcmV0MTIz=\u003d;`, []string{gsonTok}, `t=[REDACTED];`},
+		{"Gson's \\u0027", `{"error":"bad token it\u0027s-secret-42"}`, []string{"it's-secret-42"}, `{"error":"bad token [REDACTED]"}`},
+		{"some of < > & \\u-escaped", `"tok<en\u003e&x-1"`, []string{"tok<en>&x-1"}, `"[REDACTED]"`},
+		{"letters and digits \\u-escaped", `"s3cr\u0033t-1\u0032"`, []string{"s3cr3t-12"}, `"[REDACTED]"`},
+		{"\\u-escaped and a surrogate pair", `"s3cr3t\u003d\uD83D\uDE00x"`, []string{"s3cr3t=😀x"}, `"[REDACTED]"`},
+		{"\\u0022 and \\\" in one echo", `{"t":"a\"b\u0022c-secret"}`, []string{`a"b"c-secret`}, `{"t":"[REDACTED]"}`},
+		{"backslash doubled", strconv.Quote(`{"token":"dG9rZW4tc2VjcmV0MTIz\u003d\u003d"}`), []string{gsonTok},
+			strconv.Quote(`{"token":"[REDACTED]"}`)},
+		{"backslash doubled, Gson's \\u0027", "status 422: " + strconv.Quote(`{"error":"it\u0027s-secret-42"}`), []string{"it's-secret-42"},
+			"status 422: " + strconv.Quote(`{"error":"[REDACTED]"}`)},
+		{"backslash doubled twice", jsonString(strconv.Quote(`{"error":"it\u0027s-secret-42"}`)), []string{"it's-secret-42"},
+			jsonString(strconv.Quote(`{"error":"[REDACTED]"}`))},
+		{"escapes elsewhere kept", `{"a":"it\u0027s fine","b":"\u003d\ud800"}`, []string{"it's-secret-42"}, `{"a":"it\u0027s fine","b":"\u003d\ud800"}`},
+		{"short secret \\u-escaped as a word", `k=a\u003db&`, []string{"a=b"}, `k=[REDACTED]&`},
+		{"short secret \\u-escaped inside a word", `xa\u003dby`, []string{"a=b"}, `xa\u003dby`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +102,15 @@ func TestRedact(t *testing.T) {
 			}
 		})
 	}
+}
+
+// gsonTok is a token ending in "=", which Gson writes as \u003d.
+const gsonTok = "dG9rZW4tc2VjcmV0MTIz=="
+
+// jsonString returns s as a JSON string, as a JSON log line holds it.
+func jsonString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
 }
 
 func TestRedactError(t *testing.T) {
@@ -156,6 +187,46 @@ func FuzzRedactQuery(f *testing.F) {
 			if got := Redact("error: ?key="+v+"&q=1", secret); strings.Contains(got, v) || !strings.Contains(got, Redacted) {
 				t.Errorf("secret %q echoed as %q: %q", secret, v, got)
 			}
+		}
+	})
+}
+
+// FuzzRedactUnicodeEscapes checks that a secret is redacted whichever of
+// its characters an echo \u-escapes (mask), in either hex case, and with
+// the backslashes doubled by a quoting or two.
+func FuzzRedactUnicodeEscapes(f *testing.F) {
+	f.Add("it's-secret-42", uint64(1<<2), false, 0)
+	f.Add(gsonTok, uint64(3<<20), true, 1)
+	f.Add("s3cr3t=😀<&>", uint64(0x1f5), false, 2)
+	f.Fuzz(func(t *testing.T, secret string, mask uint64, upper bool, quotes int) {
+		if len(secret) < shortSecret || !utf8.ValidString(secret) || strings.ContainsAny(secret, `"\`) {
+			t.Skip() // a quote or backslash is escaped as such, not \u-escaped alone
+		}
+		var echo strings.Builder
+		for i, r := range []rune(secret) {
+			if mask&(1<<(i%64)) == 0 && r >= ' ' && r < 0x7f { // printable ASCII, as strconv.Quote keeps it
+				echo.WriteRune(r)
+				continue
+			}
+			units := []rune{r}
+			if r > 0xFFFF {
+				r1, r2 := utf16.EncodeRune(r)
+				units = []rune{r1, r2}
+			}
+			for _, u := range units {
+				e := fmt.Sprintf(`\u%04x`, u)
+				if upper {
+					e = `\u` + strings.ToUpper(e[2:])
+				}
+				echo.WriteString(e)
+			}
+		}
+		line := `{"echo":"` + echo.String() + `"}`
+		for range quotes % 3 {
+			line = strconv.Quote(line)
+		}
+		if got := Redact(line, secret); !strings.Contains(got, Redacted) || strings.Contains(got, echo.String()) {
+			t.Errorf("secret %q echoed as %q: %q", secret, line, got)
 		}
 	})
 }

@@ -1,0 +1,185 @@
+package httpx
+
+import (
+	"slices"
+	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// maxUnescapes is how many times redactUnescaped decodes JSON escapes: a
+// body that \u-escaped the secret (once), quoted in an error text (twice),
+// written in a JSON log line (three times).
+const maxUnescapes = 3
+
+// redactUnescaped redacts the forms of the secrets that s holds with any
+// of their characters \u-escaped, as Java's Gson writes "=" ("\u003d"),
+// "'" and "<>&", and as any JSON encoder may write any character (hex in
+// either case, a surrogate pair above U+FFFF), and with the backslash of
+// the escape doubled by a quoting: rather than every mix of escaped and
+// raw characters, it decodes the JSON escapes of s, up to maxUnescapes
+// times, and looks for the forms in the decoded text, each match mapped
+// back to the bytes of s it came from. long are replaced anywhere, short
+// only where they stand as words in s (see redactWords). A text with no
+// "\u" is returned as it is: the plain forms are replaced by then.
+func redactUnescaped(s string, long, short []string) string {
+	if !strings.Contains(s, `\u`) {
+		return s
+	}
+	var spans [][2]int
+	d := decoded{text: s}
+	for range maxUnescapes {
+		next, ok := d.unescape()
+		if !ok {
+			break
+		}
+		d = next
+		spans = d.find(spans, s, long, short)
+		if !strings.Contains(d.text, `\`) {
+			break
+		}
+	}
+	return replaceSpans(s, spans)
+}
+
+// decoded is a text decoded from s: byte j of text came from
+// s[from[j]:to[j]] (nil slices: text is s).
+type decoded struct {
+	text     string
+	from, to []int
+}
+
+// span returns the bytes of s that text[i:j] came from.
+func (d decoded) span(i, j int) (int, int) {
+	if d.from == nil {
+		return i, j
+	}
+	return d.from[i], d.to[j-1]
+}
+
+// unescape decodes the JSON escapes of d's text (\uXXXX, a surrogate pair,
+// \" \\ \/ \b \f \n \r \t); a backslash starting none is kept. ok is false
+// when the text has none.
+func (d decoded) unescape() (decoded, bool) {
+	s := d.text
+	if !strings.Contains(s, `\`) {
+		return d, false
+	}
+	out := decoded{from: make([]int, 0, len(s)), to: make([]int, 0, len(s))}
+	b := make([]byte, 0, len(s))
+	changed := false
+	for i := 0; i < len(s); {
+		n, dec := 1, s[i:i+1]
+		if s[i] == '\\' {
+			if r, size := jsonEscape(s[i:]); size > 0 {
+				n, dec, changed = size, string(utf8.AppendRune(nil, r)), true
+			}
+		}
+		start, end := d.span(i, i+n)
+		for range len(dec) {
+			out.from, out.to = append(out.from, start), append(out.to, end)
+		}
+		b = append(b, dec...)
+		i += n
+	}
+	out.text = string(b)
+	return out, changed
+}
+
+// jsonEscape decodes the JSON escape s starts with, and returns its length,
+// 0 when s starts with none (a lone surrogate is none).
+func jsonEscape(s string) (rune, int) {
+	if len(s) < 2 || s[0] != '\\' {
+		return 0, 0
+	}
+	if i := strings.IndexByte(`"\/bfnrt`, s[1]); i >= 0 {
+		return rune("\"\\/\b\f\n\r\t"[i]), 2
+	}
+	r, ok := hex4(s)
+	switch {
+	case !ok:
+		return 0, 0
+	case !utf16.IsSurrogate(r):
+		return r, 6
+	}
+	if r2, ok := hex4(s[min(6, len(s)):]); ok {
+		if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+			return dec, 12
+		}
+	}
+	return 0, 0
+}
+
+// hex4 decodes the \uXXXX escape s starts with (hex in either case).
+func hex4(s string) (rune, bool) {
+	if len(s) < 6 || s[0] != '\\' || s[1] != 'u' {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[2:6]) {
+		switch {
+		case '0' <= c && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case 'a' <= c && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+// find appends to spans the bytes of s that each of long, and each of
+// short standing as a word in s, came from in d's text.
+func (d decoded) find(spans [][2]int, s string, long, short []string) [][2]int {
+	for _, f := range long {
+		spans = d.findForm(spans, s, f, false)
+	}
+	for _, f := range short {
+		spans = d.findForm(spans, s, f, true)
+	}
+	return spans
+}
+
+// findForm appends to spans the bytes of s each match of f in d's text
+// came from; as a word only when word is true (see redactWords).
+func (d decoded) findForm(spans [][2]int, s, f string, word bool) [][2]int {
+	for off := 0; ; {
+		i := strings.Index(d.text[off:], f)
+		if i < 0 {
+			return spans
+		}
+		i += off
+		off = i + 1
+		start, end := d.span(i, i+len(f))
+		if word && (wordByte(f[0]) && start > 0 && wordByte(s[start-1]) ||
+			wordByte(f[len(f)-1]) && end < len(s) && wordByte(s[end])) {
+			continue
+		}
+		spans = append(spans, [2]int{start, end})
+	}
+}
+
+// replaceSpans replaces the bytes of s in spans, overlapping ones merged,
+// with Redacted.
+func replaceSpans(s string, spans [][2]int) string {
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(spans); {
+		start, end := spans[i][0], spans[i][1]
+		for i++; i < len(spans) && spans[i][0] < end; i++ {
+			end = max(end, spans[i][1])
+		}
+		b.WriteString(s[last:start])
+		b.WriteString(Redacted)
+		last = end
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
