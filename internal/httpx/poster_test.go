@@ -3,6 +3,7 @@ package httpx
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
@@ -365,9 +366,10 @@ func TestExponential(t *testing.T) {
 
 // TestPosterRedactsEchoedToken: a loopback backend refuses the request
 // (503, then 422) with an error body echoing the Authorization header the
-// way a Java backend does; neither the error Do returns nor the log lines
-// (the Poster's WARN, and the error logged as a caller does, JSON-encoded)
-// show the token in any form.
+// way a Java backend does (Gson-escaped), or in base64 (the header, a JSON
+// object holding the token); neither the error Do returns nor the log
+// lines (the Poster's WARN, and the error logged as a caller does,
+// JSON-encoded) show the token in any form.
 func TestPosterRedactsEchoedToken(t *testing.T) {
 	const tok = "it's-dG9rZW4tc2VjcmV0MTIz=="
 	gson := strings.NewReplacer("=", `\u003d`, "'", `\u0027`, "<", `\u003c`, ">", `\u003e`, "&", `\u0026`)
@@ -379,6 +381,12 @@ func TestPosterRedactsEchoedToken(t *testing.T) {
 			return `{"message":"invalid token ` + gson.Replace(strings.TrimPrefix(a, "Bearer ")) + `"}`
 		}},
 		{"Gson-escaped header", func(a string) string { return `{"authorization":"` + gson.Replace(a) + `"}` }},
+		{"base64 of the header", func(a string) string {
+			return `{"error":"bad credentials","echo":"` + base64.StdEncoding.EncodeToString([]byte(a)) + `"}`
+		}},
+		{"base64 of a JSON object", func(a string) string {
+			return `{"ctx":"` + base64.RawURLEncoding.EncodeToString([]byte(`{"token":"`+strings.TrimPrefix(a, "Bearer ")+`"}`)) + `"}`
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -408,13 +416,14 @@ func TestPosterRedactsEchoedToken(t *testing.T) {
 }
 
 // exposes reports whether s shows secret, raw or with any of its
-// characters \u-escaped, the backslash doubled any number of times.
+// characters \u-escaped, the backslash doubled any number of times, or in
+// base64 inside other text (see base64Shows).
 func exposes(s, secret string) bool {
 	decoded := unicodeEscape.ReplaceAllStringFunc(s, func(e string) string {
 		n, _ := strconv.ParseUint(e[len(e)-4:], 16, 16)
 		return string(rune(n))
 	})
-	return strings.Contains(decoded, secret)
+	return strings.Contains(decoded, secret) || base64Shows(s, secret)
 }
 
 var unicodeEscape = regexp.MustCompile(`\\+u[0-9a-fA-F]{4}`)

@@ -16,9 +16,11 @@ const Redacted = "[REDACTED]"
 // Redact returns s with every secret replaced by [REDACTED], in each form
 // it may take: raw, JSON-escaped and URL-encoded, and each of those escaped
 // once more (an error message quoting a response body that echoed the
-// secret JSON-escaped holds it escaped twice), and with any of its
+// secret JSON-escaped holds it escaped twice), with any of its
 // characters \u-escaped, once, twice or three times (see
-// redactUnescaped). Empty secrets are ignored.
+// redactUnescaped), and, for a secret of shortSecret bytes or more, its
+// base64 inside the base64 of a longer text (see base64Cores). Empty
+// secrets are ignored.
 //
 // A secret shorter than shortSecret bytes is replaced only where it stands
 // as a word of its own (see redactWords): replaced inside words, a token
@@ -33,6 +35,7 @@ func Redact(s string, secrets ...string) string {
 			short = append(short, secretForms(secret)...)
 		default:
 			long = append(long, secretForms(secret)...)
+			long = append(long, base64Cores(secret)...)
 		}
 	}
 	if len(long)+len(short) == 0 {

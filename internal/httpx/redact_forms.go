@@ -31,6 +31,30 @@ func secretForms(secret string) []string {
 		hex.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b)))
 }
 
+// base64Cores returns the base64 of secret as it stands inside the base64
+// of a longer text, at each of the three alignments it may take there: a
+// server echoing the whole Authorization header encoded ("Bearer " and the
+// token), or a JSON object holding the token. For k filler bytes before
+// it, the characters of base64(filler + secret) that hold bits of the
+// secret alone, from ceil(8k/6) to floor(8(k+len)/6): the leading ones
+// share bits with the filler, the trailing ones with what follows or the
+// padding. Standard and URL alphabets; padding falls outside a core, so
+// padded and unpadded texts are alike. Redact asks for them for secrets of
+// shortSecret bytes and more only, whose cores are 10 characters or more:
+// shorter cores would match in unrelated text.
+func base64Cores(secret string) []string {
+	out := make([]string, 0, 6)
+	for k := range 3 {
+		b := make([]byte, k+len(secret))
+		copy(b[k:], secret)
+		lo, hi := (8*k+5)/6, 8*(k+len(secret))/6
+		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+			out = append(out, enc.EncodeToString(b)[lo:hi])
+		}
+	}
+	return out
+}
+
 // escapes returns the encodings s may travel in through a server's answer
 // or an error message, each with hex in upper and lower case where it has
 // hex:

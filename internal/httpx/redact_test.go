@@ -1,10 +1,13 @@
 package httpx
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -230,3 +233,59 @@ func FuzzRedactUnicodeEscapes(f *testing.F) {
 		}
 	})
 }
+
+// TestRedactBase64Inside: the base64 of a text holding the token (the
+// whole Authorization header, a JSON object) hides it, whatever the
+// token's alignment in the text, alphabet and padding; what comes before
+// it is kept.
+func TestRedactBase64Inside(t *testing.T) {
+	const tok = "s3cr+t/Qz81n-9xZ?"
+	encodings := map[string]*base64.Encoding{"std": base64.StdEncoding, "raw std": base64.RawStdEncoding,
+		"URL": base64.URLEncoding, "raw URL": base64.RawURLEncoding}
+	texts := map[string]string{
+		"Bearer header":                 "Bearer " + tok,            // the token at byte 7: alignment 1
+		"Token header, text after":      "Token " + tok + "|exp=1",  // 6: alignment 0
+		"apikey header, one byte after": "apikey: " + tok + "!",     // 8: alignment 2
+		"JSON object":                   `{"token":"` + tok + `"}`,  // 10: alignment 1
+		"JSON object, one more space":   `{"token": "` + tok + `"}`, // 11: alignment 2
+	}
+	for tname, text := range texts {
+		for ename, enc := range encodings {
+			t.Run(tname+"/"+ename, func(t *testing.T) {
+				echo := enc.EncodeToString([]byte(text))
+				got := Redact(`{"echo":"`+echo+`"}`, tok)
+				before := text[:strings.Index(text, tok)/3*3] // whole groups before the token
+				if !strings.Contains(got, Redacted) || base64Shows(got, tok) || !strings.Contains(got, enc.EncodeToString([]byte(before))) {
+					t.Errorf("echo %q: %q, want the token hidden and %q kept", echo, got, enc.EncodeToString([]byte(before)))
+				}
+			})
+		}
+	}
+	// A short secret's base64 inside a text is left: its cores would
+	// match unrelated text.
+	echo := base64.StdEncoding.EncodeToString([]byte("Bearer k3y-12"))
+	if got := Redact(echo, "k3y-12"); got != echo {
+		t.Errorf("short secret: %q, want %q kept", got, echo)
+	}
+}
+
+// base64Shows reports whether a base64 run of s (either alphabet), decoded
+// from any of its first four characters, holds three bytes in a row of
+// secret.
+func base64Shows(s, secret string) bool {
+	for _, run := range base64Run.FindAllString(s, -1) {
+		run = strings.NewReplacer("-", "+", "_", "/").Replace(run)
+		for off := range min(4, len(run)) {
+			r := run[off:]
+			b, _ := base64.RawStdEncoding.DecodeString(r[:len(r)/4*4])
+			for i := 0; i+3 <= len(secret); i++ {
+				if bytes.Contains(b, []byte(secret[i:i+3])) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var base64Run = regexp.MustCompile(`[A-Za-z0-9+/_-]+`)
