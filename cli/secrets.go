@@ -50,10 +50,11 @@ func rawSecrets(c interface{ String(string) string }, getenv func(string) string
 	return out
 }
 
-// redactingWriter removes secrets from each write: a log line, whole.
+// redactingWriter removes secrets from each write: a log line, whole. The
+// forms of the secrets are built once, not on every line.
 type redactingWriter struct {
-	w       io.Writer
-	secrets []string
+	w io.Writer
+	r *httpx.Redactor
 }
 
 // redacting returns w, writing through redaction when there are secrets.
@@ -61,11 +62,11 @@ func redacting(w io.Writer, secrets []string) io.Writer {
 	if len(secrets) == 0 {
 		return w
 	}
-	return redactingWriter{w: w, secrets: secrets}
+	return redactingWriter{w: w, r: httpx.NewRedactor(secrets...)}
 }
 
 func (r redactingWriter) Write(p []byte) (int, error) {
-	if _, err := io.WriteString(r.w, httpx.Redact(string(p), r.secrets...)); err != nil {
+	if _, err := io.WriteString(r.w, r.r.Redact(string(p))); err != nil {
 		return 0, err
 	}
 	return len(p), nil

@@ -26,7 +26,20 @@ const Redacted = "[REDACTED]"
 // as a word of its own (see redactWords): replaced inside words, a token
 // "t" would turn "connection" into "connec[REDACTED]ion", which both
 // garbles every line and shows the token to anyone who reads one.
-func Redact(s string, secrets ...string) string {
+//
+// Redact builds the forms of the secrets on each call; a caller redacting
+// many texts with the same secrets (every log line) builds a Redactor once.
+func Redact(s string, secrets ...string) string { return NewRedactor(secrets...).Redact(s) }
+
+// Redactor redacts a fixed set of secrets as Redact does, their forms
+// built once. It is safe for concurrent use.
+type Redactor struct {
+	long, short []string // forms, longest first
+	replacer    *strings.Replacer
+}
+
+// NewRedactor returns a Redactor of secrets.
+func NewRedactor(secrets ...string) *Redactor {
 	var long, short []string
 	for _, secret := range secrets {
 		switch {
@@ -38,23 +51,31 @@ func Redact(s string, secrets ...string) string {
 			long = append(long, base64Cores(secret)...)
 		}
 	}
-	if len(long)+len(short) == 0 {
-		return s
-	}
 	// Longest first: a replacer tries its pairs in order at each position,
 	// and an escaped form may start with a shorter one.
-	long, short = longestFirst(long), longestFirst(short)
-	if len(short) > 0 {
-		s = redactWords(s, short)
-	}
-	if slices.ContainsFunc(long, func(f string) bool { return strings.Contains(s, f) }) {
-		pairs := make([]string, 0, 2*len(long))
-		for _, f := range long {
+	r := &Redactor{long: longestFirst(long), short: longestFirst(short)}
+	if len(r.long) > 0 {
+		pairs := make([]string, 0, 2*len(r.long))
+		for _, f := range r.long {
 			pairs = append(pairs, f, Redacted)
 		}
-		s = strings.NewReplacer(pairs...).Replace(s)
+		r.replacer = strings.NewReplacer(pairs...)
 	}
-	return redactUnescaped(s, long, short)
+	return r
+}
+
+// Redact returns s with r's secrets replaced by [REDACTED] (see Redact).
+func (r *Redactor) Redact(s string) string {
+	if len(r.long)+len(r.short) == 0 {
+		return s
+	}
+	if len(r.short) > 0 {
+		s = redactWords(s, r.short)
+	}
+	if slices.ContainsFunc(r.long, func(f string) bool { return strings.Contains(s, f) }) {
+		s = r.replacer.Replace(s)
+	}
+	return redactUnescaped(s, r.long, r.short)
 }
 
 // longestFirst sorts forms longest first and drops duplicates.

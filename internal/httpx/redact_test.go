@@ -103,6 +103,9 @@ func TestRedact(t *testing.T) {
 			if got := Redact(tt.in, tt.secrets...); got != tt.want {
 				t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
 			}
+			if got := NewRedactor(tt.secrets...).Redact(tt.in); got != tt.want {
+				t.Errorf("Redactor.Redact(%q) = %q, want %q", tt.in, got, tt.want)
+			}
 		})
 	}
 }

@@ -69,17 +69,16 @@ func (d decoded) unescape() (decoded, bool) {
 	b := make([]byte, 0, len(s))
 	changed := false
 	for i := 0; i < len(s); {
-		n, dec := 1, s[i:i+1]
-		if s[i] == '\\' {
-			if r, size := jsonEscape(s[i:]); size > 0 {
-				n, dec, changed = size, string(utf8.AppendRune(nil, r)), true
-			}
+		n, was := 1, len(b)
+		if r, size := jsonEscape(s[i:]); size > 0 {
+			n, b, changed = size, utf8.AppendRune(b, r), true
+		} else {
+			b = append(b, s[i])
 		}
 		start, end := d.span(i, i+n)
-		for range len(dec) {
+		for range len(b) - was {
 			out.from, out.to = append(out.from, start), append(out.to, end)
 		}
-		b = append(b, dec...)
 		i += n
 	}
 	out.text = string(b)
