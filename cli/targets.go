@@ -173,6 +173,9 @@ func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
 	l.expanded += 1 << bits
 	a := p.Addr()
 	for range 1 << bits {
+		if reason := signatures.NotAHost(a); reason != "" {
+			return bad(fmt.Sprintf("the range holds %s: %s", a, reason))
+		}
 		one := spec
 		switch key {
 		case "target_ipv4":
@@ -269,6 +272,9 @@ func classify(spec runtime.TargetSpec) (signatures.Config, netip.Addr, error) {
 		c.TargetIPv4 = spec.Value
 	default:
 		c.TargetIPv6 = spec.Value
+	}
+	if reason := signatures.NotAHost(a); err == nil && reason != "" {
+		err = &signatures.ValidationError{Field: "value", Value: spec.Value, Reason: reason}
 	}
 	if err != nil {
 		var ve *signatures.ValidationError

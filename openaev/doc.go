@@ -96,11 +96,13 @@
 //     paged from POST /api/endpoints/targets 20 at a time; manual: the
 //     comma-separated targets, trimmed, de-duplicated and validated (a value
 //     that is not an IP address or an RFC 1123 host name, such as "-oN/x",
-//     rejects the inject);
+//     or that is an address naming no one host, unspecified, limited
+//     broadcast or multicast, rejects the inject);
 //   - the property selector picks each asset's value: automatic (an
 //     agentless asset's host name, else its seen IP when usable, else its
-//     first usable IP, where usable excludes loopback, link-local and
-//     unspecified addresses), hostname, seen_ip or local_ip. An asset with
+//     first usable IP, where usable excludes loopback, link-local,
+//     unspecified, limited broadcast and multicast addresses), hostname,
+//     seen_ip or local_ip. An asset with
 //     no usable value is skipped and named in the trace.
 //
 // An external injector's contract asks for a query, optionally narrowed to

@@ -49,6 +49,7 @@ func TestTranslate(t *testing.T) {
 	oldSpelling := asset("endpoint", "a3", "legacy.example.com", "", []string{"0.0.0.0", "::%!", "198.51.100.4"}, "ag3")
 	loopbackOnly := asset("asset", "a4", "", "127.0.0.1", []string{"::1", "169.254.0.3"}, "ag4")
 	hostile := asset("asset", "a5", "-oN/tmp/x", "", []string{"192.0.2.11"})
+	groupcast := asset("asset", "a6", "", "239.255.255.250", []string{"255.255.255.255", "ff02::1", "::", "192.0.2.12"}, "ag6")
 	manyAssets := make([]map[string]any, 45)
 	for i := range manyAssets {
 		manyAssets[i] = asset("asset", fmt.Sprintf("g%02d", i), "", fmt.Sprintf("192.0.2.%d", 100+i), nil, "agent")
@@ -99,6 +100,18 @@ func TestTranslate(t *testing.T) {
 			want:    []runtime.TargetSpec{spec("192.0.2.11", "a5", "", ""), spec("192.0.2.7", "a1", "ag1", "")},
 		},
 		{
+			name:    "assets automatic skips unspecified, broadcast and multicast addresses",
+			content: map[string]any{"target_selector": "assets"},
+			assets:  []map[string]any{groupcast},
+			want:    []runtime.TargetSpec{spec("192.0.2.12", "a6", "ag6", "")},
+		},
+		{
+			name:    "assets seen_ip that is multicast",
+			content: map[string]any{"target_selector": "assets", "target_property_selector": "seen_ip"},
+			assets:  []map[string]any{groupcast},
+			wantErr: "no targets for selector assets (skipped: asset a6: no usable seen_ip)",
+		},
+		{
 			name:    "duplicate asset ids are one target",
 			content: map[string]any{"target_selector": "assets"},
 			assets:  []map[string]any{agentHost, agentHost},
@@ -119,6 +132,31 @@ func TestTranslate(t *testing.T) {
 			name:    "manual hostile target is rejected",
 			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1,-oN/x"},
 			wantErr: `invalid inject_content.targets "-oN/x"`,
+		},
+		{
+			name:    "manual unspecified address is rejected",
+			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1, 0.0.0.0"},
+			wantErr: `invalid inject_content.targets "0.0.0.0": an unspecified address (0.0.0.0) is not a host to scan`,
+		},
+		{
+			name:    "manual unspecified IPv6 address is rejected",
+			content: map[string]any{"target_selector": "manual", "targets": "::"},
+			wantErr: `invalid inject_content.targets "::": an unspecified address (::) is not a host to scan`,
+		},
+		{
+			name:    "manual broadcast address is rejected",
+			content: map[string]any{"target_selector": "manual", "targets": "255.255.255.255"},
+			wantErr: `invalid inject_content.targets "255.255.255.255": the limited broadcast address`,
+		},
+		{
+			name:    "manual multicast address is rejected",
+			content: map[string]any{"target_selector": "manual", "targets": "web.example.com,ff02::1"},
+			wantErr: `invalid inject_content.targets "ff02::1": a multicast address (ff00::/8) is not a host to scan`,
+		},
+		{
+			name:    "manual loopback address is accepted",
+			content: map[string]any{"target_selector": "manual", "targets": "127.0.0.1,::1"},
+			want:    []runtime.TargetSpec{{Value: "127.0.0.1"}, {Value: "::1"}},
 		},
 		{
 			name:    "manual range is rejected",

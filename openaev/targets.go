@@ -216,8 +216,9 @@ func assetValue(a Asset, prop string) (string, string) {
 }
 
 // usableIP reports whether s is an IP address that is a valid target (a
-// zone, if any, of the characters a target may hold) and not loopback,
-// link-local or unspecified, whatever its zone.
+// zone, if any, of the characters a target may hold; not unspecified,
+// limited broadcast or multicast) and not loopback or link-local,
+// whatever its zone.
 func usableIP(s string) bool {
 	s = strings.TrimSpace(s)
 	a, err := netip.ParseAddr(s)

@@ -1,6 +1,7 @@
 package signatures
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 )
@@ -162,6 +163,9 @@ func validateIPv4(field, v string) error {
 	if err != nil || !a.Is4() {
 		return &ValidationError{Field: field, Value: v, Reason: "not an IPv4 address"}
 	}
+	if reason := NotAHost(a); reason != "" {
+		return &ValidationError{Field: field, Value: v, Reason: reason}
+	}
 	return nil
 }
 
@@ -174,7 +178,32 @@ func validateIPv6(field, v string) error {
 		return &ValidationError{Field: field, Value: v,
 			Reason: "zone may hold only letters, digits, '.', '_' and '-'"}
 	}
+	if reason := NotAHost(a); reason != "" {
+		return &ValidationError{Field: field, Value: v, Reason: reason}
+	}
 	return nil
+}
+
+// NotAHost returns why a, whatever its zone and as an IPv4-mapped IPv6
+// address too, is no host to scan, or "" when it is one. The unspecified
+// address (0.0.0.0, ::) makes nmap scan the injector's own host, the
+// limited broadcast address (255.255.255.255) and a multicast address
+// (224.0.0.0/4, ff00::/8) name a group of hosts, not one. Loopback and
+// link-local addresses are hosts.
+func NotAHost(a netip.Addr) string {
+	u := a.WithZone("").Unmap()
+	switch {
+	case u.IsUnspecified():
+		return fmt.Sprintf("an unspecified address (%s) is not a host to scan (nmap would scan the injector's own host)", u)
+	case u == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "the limited broadcast address (255.255.255.255) is not a host to scan"
+	case u.IsMulticast():
+		if u.Is4() {
+			return "a multicast address (224.0.0.0/4) is not a host to scan"
+		}
+		return "a multicast address (ff00::/8) is not a host to scan"
+	}
+	return ""
 }
 
 // validZone reports whether z is empty or looks like an interface name or

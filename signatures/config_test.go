@@ -1,6 +1,7 @@
 package signatures_test
 
 import (
+	"net/netip"
 	"reflect"
 	"strings"
 	"testing"
@@ -213,6 +214,52 @@ func TestValidateHostnameWithPort(t *testing.T) {
 		}
 		if got := strings.Contains(err.Error(), "a target holds no port"); got != tt.port {
 			t.Errorf("%q: %v; want the port reason: %v", tt.in, err, tt.port)
+		}
+	}
+}
+
+// An address that names no one host (unspecified, limited broadcast,
+// multicast) is refused as a network target, in every form and field it
+// may take, naming the field and the value; loopback, link-local and
+// their neighbours in the address space are hosts.
+func TestNetworkConfigRefusesNoHost(t *testing.T) {
+	refused := []struct{ value, kind string }{
+		{"0.0.0.0", "unspecified"},
+		{"::", "unspecified"},
+		{"::ffff:0.0.0.0", "unspecified"},
+		{"255.255.255.255", "broadcast"},
+		{"::ffff:255.255.255.255", "broadcast"},
+		{"224.0.0.1", "multicast"},
+		{"239.255.255.250", "multicast"},
+		{"::ffff:224.0.0.251", "multicast"},
+		{"ff02::1", "multicast"},
+		{"ff02::fb%eth0", "multicast"},
+		{"ff0e::1", "multicast"},
+	}
+	var tests []validateCase
+	for _, r := range refused {
+		a := netip.MustParseAddr(r.value)
+		field, cfg := "target_ipv6", signatures.Config(signatures.NetworkConfig{TargetIPv6: r.value})
+		if a.Is4() {
+			field, cfg = "target_ipv4", signatures.NetworkConfig{TargetIPv4: r.value}
+			tests = append(tests, validateCase{name: r.value + " narrowing a query",
+				cfg:       signatures.ExternalConfig{Query: "port:22", TargetIPv4: r.value},
+				wantField: field, wantValue: r.value, wantReason: r.kind})
+		}
+		tests = append(tests, validateCase{name: r.value, cfg: cfg, wantField: field, wantValue: r.value,
+			wantReason: r.kind})
+		tests = append(tests, validateCase{name: r.value + " classified", cfg: signatures.ClassifyNetworkTarget(r.value),
+			wantField: field, wantValue: r.value, wantReason: "is not a host to scan"})
+	}
+	for _, v := range []string{"127.0.0.1", "::1", "169.254.1.1", "fe80::1%eth0", "0.0.0.1", "::2",
+		"223.255.255.255", "240.0.0.1", "255.255.255.254", "fe80::ff02:1", "::ffff:127.0.0.1"} {
+		tests = append(tests, validateCase{name: v + " accepted", cfg: signatures.ClassifyNetworkTarget(v)})
+	}
+	checkValidate(t, tests)
+
+	for _, r := range refused {
+		if reason := signatures.NotAHost(netip.MustParseAddr(r.value)); !strings.Contains(reason, r.kind) {
+			t.Errorf("NotAHost(%s) = %q, want a reason naming %s", r.value, reason, r.kind)
 		}
 	}
 }
