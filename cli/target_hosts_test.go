@@ -8,6 +8,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // An address that names no one host (unspecified: nmap would scan the
@@ -70,5 +71,43 @@ func TestRunRefusesAddressesThatAreNoHost(t *testing.T) {
 	r := run(t, reg, nil, "run", "scanner", "--target", "127.0.0.1", "--target", "::1", "--target", "fe80::1%lo", "--log-level", "error")
 	if r.code != 0 || len(scanner.Calls()) != 1 {
 		t.Errorf("loopback and link-local targets: exit %d, %d runs, want 0 and 1: %s", r.code, len(scanner.Calls()), r.stderr)
+	}
+}
+
+// An IPv6 zone longer than an interface name (15 bytes) is refused from
+// every intake, exit 2 naming where and the value cut short, before
+// anything runs; it never reaches the injector nor the signatures.
+func TestRunRefusesLongZone(t *testing.T) {
+	scanner := &frameworktest.Executor{Category: framework.Network}
+	reg := registry(func(r *framework.Registry) {
+		r.Register("scanner", func() framework.Executor { return scanner })
+	})
+	long := "fe80::1%" + strings.Repeat("a", 3000)
+	shown := `"` + long[:signatures.MaxQuoted] + `…"`
+	hosts := writeFile(t, "hosts.txt", "::1\n"+long+"\n")
+	injectFile := writeFile(t, "inject.json", `{"injector":"scanner","targets":[{"target_ipv6":"`+long+`"}]}`)
+	const reason = "zone longer than 15 characters"
+	tests := []refusal{
+		{name: "flag", args: []string{"--target", long}, want: `invalid --target ` + shown + `: ` + reason},
+		{name: "env", env: map[string]string{"INJECTKIT_TARGET": long}, want: `invalid target ` + shown + ` (env INJECTKIT_TARGET): ` + reason},
+		{name: "targets file", args: []string{"--targets-file", hosts}, want: hosts + `:2: invalid target ` + shown + `: ` + reason},
+		{name: "inject file", args: []string{"--inject-file", injectFile}, want: `: invalid targets[0].target_ipv6 ` + shown + `: ` + reason},
+		{name: "openaev profile", args: []string{"--profile", "openaev", "--target", long}, want: `invalid --target ` + shown + `: ` + reason},
+	}
+	wantRefused(t, reg, nil, []string{"scanner"}, long[:signatures.MaxQuoted+1], tests)
+
+	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-z","inject_injector_contract":{"injector_contract_id":"`+
+		openaev.ContractID("scanner")+`"},"inject_content":{"target_selector":"manual","targets":"`+long+`"}}}`)
+	r := run(t, reg, nil, "run", "--openaev-message", msg, "--log-level", "error")
+	if want := `invalid inject_content.targets ` + shown + `: ` + reason; r.code != 2 || !strings.Contains(r.stderr, want) ||
+		strings.Contains(r.stdout+r.stderr, long[:signatures.MaxQuoted+1]) {
+		t.Errorf("message: exit %d, stderr:\n%s\nwant 2 and %q, the value never whole", r.code, r.stderr, want)
+	}
+	if calls := scanner.Calls(); len(calls) != 0 {
+		t.Fatalf("the injector ran %d times over a refused zone", len(calls))
+	}
+	zone15 := "fe80::1%" + strings.Repeat("a", 15)
+	if r := run(t, reg, nil, "validate", "scanner", "--target", zone15, "--log-level", "error"); r.code != 0 {
+		t.Errorf("a zone of 15: exit %d, want 0: %s", r.code, r.stderr)
 	}
 }

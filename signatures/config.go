@@ -174,6 +174,10 @@ func validateIPv6(field, v string) error {
 	if err != nil || !a.Is6() {
 		return &ValidationError{Field: field, Value: v, Reason: "not an IPv6 address"}
 	}
+	if len(a.Zone()) > MaxZone {
+		return &ValidationError{Field: field, Value: v, Reason: fmt.Sprintf(
+			"zone longer than %d characters (an interface name holds at most %d, an index a few digits)", MaxZone, MaxZone)}
+	}
 	if !validZone(a.Zone()) {
 		return &ValidationError{Field: field, Value: v,
 			Reason: "zone may hold only letters, digits, '.', '_' and '-'"}
@@ -183,6 +187,11 @@ func validateIPv6(field, v string) error {
 	}
 	return nil
 }
+
+// MaxZone is the longest zone an IPv6 target may hold, in bytes: a Linux
+// interface name holds at most 15 (IFNAMSIZ less its NUL), an interface
+// index a few digits.
+const MaxZone = 15
 
 // NotAHost returns why a, whatever its zone and as an IPv4-mapped IPv6
 // address too, is no host to scan, or "" when it is one. The unspecified

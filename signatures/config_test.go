@@ -1,6 +1,7 @@
 package signatures_test
 
 import (
+	"fmt"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -261,5 +262,28 @@ func TestNetworkConfigRefusesNoHost(t *testing.T) {
 		if reason := signatures.NotAHost(netip.MustParseAddr(r.value)); !strings.Contains(reason, r.kind) {
 			t.Errorf("NotAHost(%s) = %q, want a reason naming %s", r.value, reason, r.kind)
 		}
+	}
+}
+
+// An IPv6 zone is an interface name (at most 15 bytes on Linux) or index:
+// a longer one is refused, its message quoting the value cut short.
+func TestNetworkConfigZoneLength(t *testing.T) {
+	at := func(n int) string { return "fe80::1%" + strings.Repeat("e", n) }
+	tests := []validateCase{
+		{name: "interface name of 15", cfg: signatures.NetworkConfig{TargetIPv6: at(signatures.MaxZone)}},
+		{name: "index", cfg: signatures.ClassifyNetworkTarget("fe80::1%4294967295")},
+	}
+	for _, n := range []int{signatures.MaxZone + 1, 3000} {
+		tests = append(tests,
+			validateCase{name: fmt.Sprint("zone of ", n), cfg: signatures.NetworkConfig{TargetIPv6: at(n)},
+				wantField: "target_ipv6", wantValue: at(n), wantReason: "zone longer than"},
+			validateCase{name: fmt.Sprint("classified zone of ", n), cfg: signatures.ClassifyNetworkTarget(at(n)),
+				wantField: "target_ipv6", wantValue: at(n), wantReason: "zone longer than"})
+	}
+	checkValidate(t, tests)
+
+	err := signatures.NetworkConfig{TargetIPv6: at(3000)}.Validate()
+	if err == nil || len(err.Error()) > signatures.MaxQuoted+200 {
+		t.Errorf("a 3000-character zone: %d-byte message, want the value cut short: %v", len(fmt.Sprint(err)), err)
 	}
 }
