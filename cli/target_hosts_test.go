@@ -111,3 +111,26 @@ func TestRunRefusesLongZone(t *testing.T) {
 		t.Errorf("a zone of 15: exit %d, want 0: %s", r.code, r.stderr)
 	}
 }
+
+// A CIDR range in a platform message's manual targets is refused as a
+// range (exit 2, the field and the value named), not as a bad host name;
+// nothing runs.
+func TestRunOpenAEVManualRangeRefused(t *testing.T) {
+	scanner := &frameworktest.Executor{Category: framework.Network}
+	reg := registry(func(r *framework.Registry) {
+		r.Register("scanner", func() framework.Executor { return scanner })
+	})
+	for _, v := range []string{"10.0.0.0/16", "127.0.0.1, 2001:db8::/120"} {
+		msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-r","inject_injector_contract":{"injector_contract_id":"`+
+			openaev.ContractID("scanner")+`"},"inject_content":{"target_selector":"manual","targets":"`+v+`"}}}`)
+		r := run(t, reg, nil, "run", "--openaev-message", msg, "--log-level", "error")
+		rng := strings.TrimSpace(v[strings.LastIndexByte(v, ',')+1:])
+		if want := fmt.Sprintf(`invalid inject_content.targets %q: ranges are not accepted in platform manual targets`, rng); r.code != 2 ||
+			!strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "host name may hold") {
+			t.Errorf("targets %q: exit %d, stderr:\n%s\nwant 2 and %q", v, r.code, r.stderr, want)
+		}
+	}
+	if calls := scanner.Calls(); len(calls) != 0 {
+		t.Fatalf("the injector ran %d times over a refused range", len(calls))
+	}
+}

@@ -97,7 +97,8 @@
 //     comma-separated targets, trimmed, de-duplicated and validated (a value
 //     that is not an IP address or an RFC 1123 host name, such as "-oN/x",
 //     or that is an address naming no one host, unspecified, limited
-//     broadcast or multicast, rejects the inject);
+//     broadcast or multicast, rejects the inject, and so does a CIDR
+//     range: a manual target names one host);
 //   - the property selector picks each asset's value: automatic (an
 //     agentless asset's host name, else its seen IP when usable, else its
 //     first usable IP, where usable excludes loopback, link-local,

@@ -161,7 +161,17 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "manual range is rejected",
 			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.0/24"},
-			wantErr: `invalid inject_content.targets "192.0.2.0/24"`,
+			wantErr: `invalid inject_content.targets "192.0.2.0/24": ranges are not accepted in platform manual targets`,
+		},
+		{
+			name:    "manual IPv6 range after an address is rejected",
+			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1, 2001:db8::/120"},
+			wantErr: `invalid inject_content.targets "2001:db8::/120": ranges are not accepted in platform manual targets`,
+		},
+		{
+			name:    "manual range of a bad length is rejected as a range",
+			content: map[string]any{"target_selector": "manual", "targets": "10.0.0.0/33"},
+			wantErr: `invalid inject_content.targets "10.0.0.0/33": ranges are not accepted in platform manual targets`,
 		},
 		{
 			name:    "manual without targets",

@@ -242,12 +242,20 @@ func firstUsableIP(ips []string) string {
 	return ""
 }
 
+// validAddr reports whether s is an IP address.
+func validAddr(s string) bool {
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
 // validTarget checks a value as a network target would be checked.
 func validTarget(v string) error {
 	return signatures.ClassifyNetworkTarget(v).Validate()
 }
 
 // manualTargets splits, trims, de-duplicates and validates manual targets.
+// A CIDR range is refused as such: the platform's manual targets name one
+// host each, as its assets do.
 func manualTargets(raw string) ([]runtime.TargetSpec, error) {
 	var out []runtime.TargetSpec
 	seen := map[string]bool{}
@@ -257,6 +265,10 @@ func manualTargets(raw string) ([]runtime.TargetSpec, error) {
 			continue
 		}
 		seen[v] = true
+		if addr, _, isRange := strings.Cut(v, "/"); isRange && validAddr(addr) {
+			return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: v,
+				Reason: "ranges are not accepted in platform manual targets: give one address or host name per comma-separated item"}
+		}
 		if err := validTarget(v); err != nil {
 			reason := err.Error()
 			var ve *ValidationError
