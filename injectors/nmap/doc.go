@@ -9,10 +9,12 @@
 // signatures package, then by a character whitelist here) and written to
 // nmap's standard input (-iL -). Running is a replaceable function (the
 // runner) over exec.CommandContext, without a shell, in its own process
-// group so that cancellation kills nmap and anything it started. Parsing is a
-// pure, streaming encoding/xml reader of nmap's XML output that tolerates a
-// document cut short, so that a scan ended by its deadline still reports
-// every host it finished.
+// group so that cancellation kills nmap and anything it started, with the
+// process's environment less every INJECTKIT_* and AWS_* variable (the
+// token, the API keys, the cloud credentials: nmap reads none of them).
+// Parsing is a pure, streaming encoding/xml reader of nmap's XML output
+// that tolerates a document cut short, so that a scan ended by its
+// deadline still reports every host it finished.
 //
 // IPv6 targets need nmap's -6 flag: an inject that mixes IPv4 (or host
 // name) targets with IPv6 ones runs two scans, one after the other, and

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"runtime"
 	"strings"
@@ -47,13 +48,15 @@ func (e *ExitError) Error() string {
 type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 
 // runNmap is the real runner: nmap from PATH, no shell, in its own process
-// group.
+// group, with the process's environment less injectkit's settings and
+// the AWS credentials (childEnv).
 func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	path, err := exec.LookPath("nmap")
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrNotInstalled, err)
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
+	cmd.Env = childEnv(os.Environ())
 	cmd.Stdin = stdin
 	cmd.Stdout = stdout
 	tail := &tailBuffer{max: maxStderr}
@@ -79,6 +82,30 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("%w: %w", errStart, err)
 	}
 	return nil
+}
+
+// secretEnvPrefixes are the prefixes of the environment variables nmap
+// never sees: injectkit's own settings (INJECTKIT_TOKEN,
+// INJECTKIT_SHODAN_API_KEY and every other) and the AWS SDK's
+// (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN…). nmap
+// reads none of them; it keeps PATH, HOME, LANG, NMAPDIR and the rest.
+var secretEnvPrefixes = [...]string{"INJECTKIT_", "AWS_"}
+
+// childEnv returns environ, a list of key=value, without the variables
+// nmap must not inherit (see secretEnvPrefixes). It is never nil: a nil
+// exec.Cmd.Env would hand nmap the whole environment.
+func childEnv(environ []string) []string {
+	out := make([]string, 0, len(environ))
+	for _, kv := range environ {
+		secret := false
+		for _, p := range secretEnvPrefixes {
+			secret = secret || strings.HasPrefix(kv, p)
+		}
+		if !secret {
+			out = append(out, kv)
+		}
+	}
+	return out
 }
 
 // errStart marks a failure to start nmap or to wait for it.

@@ -212,3 +212,56 @@ func TestRunnerCannotStart(t *testing.T) {
 		t.Fatalf("ErrorInfo = %+v, want exit code %d", out.ErrorInfo, ExitCannotRun)
 	}
 }
+
+// TestRunnerEnvironmentHoldsNoSecret proves nmap inherits the process's
+// environment less injectkit's settings (its token, the Shodan key…) and
+// the AWS credentials: nmap needs none, and whatever binary is first on
+// PATH would read them. What nmap does need is kept.
+func TestRunnerEnvironmentHoldsNoSecret(t *testing.T) {
+	dir := fakeNmap(t, `env >"$DIR/env"`)
+	tests := []struct {
+		key  string
+		kept bool
+	}{
+		{"INJECTKIT_TOKEN", false},
+		{"INJECTKIT_SHODAN_API_KEY", false},
+		{"INJECTKIT_BACKEND_URL", false},
+		{"INJECTKIT_OPENAEV_URL", false},
+		{"AWS_ACCESS_KEY_ID", false},
+		{"AWS_SECRET_ACCESS_KEY", false},
+		{"AWS_SESSION_TOKEN", false},
+		{"AWS_PROFILE", false},
+		{"HOME", true},
+		{"LANG", true},
+		{"NMAPDIR", true},
+		{"TZ", true},
+		{"XINJECTKIT_TOKEN", true}, // not injectkit's: the rule is a prefix
+	}
+	for _, tt := range tests {
+		t.Setenv(tt.key, "value-of-"+tt.key)
+	}
+	if err := runNmap(context.Background(), nil, strings.NewReader(""), &bytes.Buffer{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, line := range strings.Split(string(raw), "\n") {
+		if k, v, ok := strings.Cut(line, "="); ok {
+			got[k] = v
+		}
+	}
+	for _, tt := range tests {
+		if v, ok := got[tt.key]; ok != tt.kept || (ok && v != "value-of-"+tt.key) {
+			t.Errorf("nmap's environment: %s=%q (set: %v), want set: %v", tt.key, v, ok, tt.kept)
+		}
+		if !tt.kept && strings.Contains(string(raw), "value-of-"+tt.key+"\n") {
+			t.Errorf("nmap's environment holds the value of %s", tt.key)
+		}
+	}
+	if got["PATH"] != os.Getenv("PATH") {
+		t.Errorf("nmap's PATH = %q, want %q", got["PATH"], os.Getenv("PATH"))
+	}
+}
