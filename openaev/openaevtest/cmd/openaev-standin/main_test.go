@@ -128,14 +128,7 @@ func TestRunServesTheRegisteredContractAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run: %v", err)
-	}
-	var final openaevtest.Stats
-	if err := json.Unmarshal(stdout.Bytes(), &final); err != nil {
-		t.Fatalf("stdout %q: %v", stdout.String(), err)
-	}
+	final := finalStats(t, cancel, done, &stdout)
 	for name, s := range map[string]openaevtest.Stats{"GET /stats": live, "stdout": final} {
 		// The registration is setup: not counted.
 		if s.Posts != 4 || s.Processed != 1 || s.Refused != 2 || s.Dropped != 0 || s.Completions != 1 ||
@@ -183,14 +176,7 @@ func TestDevFeaturesFlag(t *testing.T) {
 			if got := post(t, url, "/api/injects/execution/callback/inj-1", "tok", complete); got != 200 {
 				t.Fatalf("complete: %d", got)
 			}
-			cancel()
-			if err := <-done; err != nil {
-				t.Fatalf("run: %v", err)
-			}
-			var s openaevtest.Stats
-			if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
-				t.Fatalf("stdout %q: %v", stdout.String(), err)
-			}
+			s := finalStats(t, cancel, done, &stdout)
 			if s.Processed != 1 || s.Completions != 1 || s.SignaturesSkipped != tt.skipped {
 				t.Errorf("stats %+v, want the callback processed and %d signature batches skipped", s, tt.skipped)
 			}
@@ -236,4 +222,19 @@ func TestSIGTERMPrintsStats(t *testing.T) {
 	if s.Posts != 1 || s.ByKind[openaevtest.KindReception] != 1 || s.Refused != 0 {
 		t.Errorf("stats %+v, want the one reception", s)
 	}
+}
+
+// finalStats stops the stand-in run by cancel and returns the stats it
+// printed on exit.
+func finalStats(t *testing.T, cancel context.CancelFunc, done <-chan error, stdout *bytes.Buffer) openaevtest.Stats {
+	t.Helper()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	var s openaevtest.Stats
+	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+		t.Fatalf("stdout %q: %v", stdout.String(), err)
+	}
+	return s
 }
