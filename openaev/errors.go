@@ -99,7 +99,8 @@ func (e *MessageError) Unwrap() error { return e.Err }
 // NotReceivedError is a reception the platform did not acknowledge after
 // every attempt (it could not be reached, or kept failing): the inject did
 // not run and nothing of it was sent or stored. Sending the same inject
-// again once the platform answers is the remedy; serve requeues it.
+// again once the platform answers is the remedy; serve handles its
+// message again.
 type NotReceivedError struct {
 	InjectID string
 	Err      error

@@ -112,7 +112,8 @@ type HandlerConfig struct {
 //   - A result kept in the outbox for a resend acknowledges the message;
 //     a message the processor refused (*MessageError) or a callback the
 //     platform refused for good is rejected (serve.Permanent); anything
-//     else requeues it.
+//     else is a transient failure: the daemon keeps the message and
+//     handles it again.
 type Handler struct {
 	cfg  HandlerConfig
 	log  *zap.Logger

@@ -67,10 +67,11 @@ type Daemon struct {
 	// (default DefaultHeartbeatInterval).
 	HeartbeatInterval time.Duration
 	// RequeueDelay is how long a message whose handling failed transiently
-	// waits before it is returned to the queue (default DefaultRequeueDelay),
-	// so a platform outage does not turn into a redelivery storm. It
-	// doubles with each failure of the same message, up to
-	// MaxRequeueDelay.
+	// waits, kept by its worker, before it is handled again (default
+	// DefaultRequeueDelay), so a platform outage does not turn into a
+	// storm of retries; it is also the wait before a message the platform
+	// refused for the token is requeued. It doubles with each failure of
+	// the same message, up to MaxRequeueDelay.
 	RequeueDelay time.Duration
 	// MinBackoff and MaxBackoff bound the exponential backoff between
 	// reconnections and registration retries.

@@ -142,13 +142,13 @@ func TestIntegrationSettlesByHandlerResult(t *testing.T) {
 	}{
 		{"nil acks", func(int) error { return nil }, 1, 1, 0, 0, ""},
 		{"permanent rejects without requeue", func(int) error { return serve.Permanent(errors.New("no inject_id")) }, 1, 0, 1, 0, "no inject_id"},
-		{"transient requeues then acks", func(n int) error {
+		{"transient: handled again by its worker, then acks", func(n int) error {
 			if n == 1 {
 				return errors.New("callback: 503")
 			}
 			return nil
-		}, 2, 1, 0, 1, ""},
-		{"a panic requeues once, then rejects", func(int) error { panic("handler bug") }, 2, 0, 1, 1, "handler panic: handler bug"},
+		}, 2, 1, 0, 0, ""},
+		{"a panic is handled again once, then rejects", func(int) error { panic("handler bug") }, 2, 0, 1, 0, "handler panic: handler bug"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,7 +12,9 @@ type Delivery struct {
 	// Redelivered is the broker's redelivered flag: the message was
 	// delivered before, to this consumer or another, and not
 	// acknowledged. It may have been handled already (a consumer that
-	// died between the platform's answer and its acknowledgement).
+	// died between the platform's answer and its acknowledgement). It is
+	// set too when the daemon hands the message again after its handling
+	// failed transiently.
 	Redelivered bool
 	// Returned, on a redelivered message, says that this daemon returned
 	// it to the queue unhandled (prefetched when it paused) after a first

@@ -28,16 +28,24 @@
 //     run this one (its outbox is full). The message goes back to the
 //     queue at once and the daemon stops consuming, /healthz unhealthy
 //     with the error's Reason, until the error's Wait returns.
-//   - any other error: the result was not delivered; after RequeueDelay the
-//     message is returned to the queue (nack with requeue) and redelivered,
-//     possibly to another consumer. The delay doubles with each failure of
-//     the same message (by its body's digest, kept in memory for the
+//   - any other error: the result was not delivered (the platform is
+//     unreachable, say). The message is not returned to the broker, whose
+//     queue may drop it after a delivery limit (a quorum queue's
+//     x-delivery-limit): its worker keeps it unacknowledged and hands it
+//     to the Handler again (Delivery.Redelivered set) after RequeueDelay,
+//     until it is settled otherwise. The delay doubles with each failure
+//     of the same message (by its body's digest, kept in memory for the
 //     last 4096 messages), up to MaxRequeueDelay: a message the platform
-//     fails for ever is kept, and retried once a minute.
+//     fails for ever is kept, and retried once a minute, holding its
+//     worker. A shutdown returns it to the queue at once; a channel
+//     closed meanwhile has returned it already (the broker delivers it
+//     again).
 //
 // A Handler that is a DeliveryHandler is told whether the broker
-// redelivered the message (Delivery.Redelivered): it may have been handled
-// already, by a consumer that died before acknowledging it. It can also
+// redelivered the message, or its worker hands it again after a failure
+// (Delivery.Redelivered): it may have been handled already, by a consumer
+// that died before acknowledging it. A message a quorum queue delivered
+// before carries its x-delivery-count, logged at WARN when it arrives. It can also
 // ask, while it runs, whether the channel the message came on has closed
 // (Delivery.Lost): the acknowledgement can no longer land, and the broker
 // delivers the message again, so another run of it may exist. A message

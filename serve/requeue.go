@@ -6,24 +6,25 @@ import (
 	"time"
 )
 
-// MaxRequeueDelay caps the requeue delay of a message that keeps failing
-// (see retries).
+// MaxRequeueDelay caps the delay before a message that keeps failing is
+// handled again (see retries).
 const MaxRequeueDelay = time.Minute
 
 // retries counts the transient failures of each message, by the digest of
 // its body (a redelivery holds the same bytes: the same inject), so that
-// its requeue delay grows: RequeueDelay, then twice that, up to
-// MaxRequeueDelay. A platform that answers 5xx for one inject for ever
-// gets that inject's reception once a minute, not every few seconds, and
-// the message is kept: it is never dropped for a platform error. The
-// zero value is ready; it is safe for concurrent use.
+// the delay before it is handled again grows: RequeueDelay, then twice
+// that, up to MaxRequeueDelay. A platform that answers 5xx for one inject
+// for ever gets that inject's reception once a minute, not every few
+// seconds, and the message is kept by its worker, never returned to a
+// queue that could drop it: it is never dropped for a platform error.
+// The zero value is ready; it is safe for concurrent use.
 type retries struct {
 	mu sync.Mutex
 	n  map[[sha256.Size]byte]int
 }
 
 // failed records one more failure of the message body and returns its
-// count and the delay before its requeue, base doubled for each failure
+// count and the delay before it is handled again, base doubled for each failure
 // before this one and capped at MaxRequeueDelay (base when larger).
 func (rt *retries) failed(body []byte, base time.Duration) (attempt int, delay time.Duration) {
 	key := sha256.Sum256(body)

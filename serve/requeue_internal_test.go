@@ -27,17 +27,18 @@ func (a *nacks) Reject(uint64, bool) error {
 	return errors.New("a message failing transiently is never rejected")
 }
 
-// TestRequeueDelayGrowsPerMessage checks that a message whose handling
-// keeps failing (its reception refused with a 500, say) waits longer
-// before each requeue, doubling up to MaxRequeueDelay, the attempt
-// logged; that it is never dropped; that another message starts from
-// RequeueDelay; and that one handled starts again from it.
-func TestRequeueDelayGrowsPerMessage(t *testing.T) {
+// TestRetryDelayGrowsPerMessage checks that a message whose handling
+// keeps failing (its reception refused with a 500, say) is kept by its
+// worker, never returned to the broker, and handled again after a delay
+// that doubles up to MaxRequeueDelay, the attempt logged; that another
+// message starts from RequeueDelay; and that one handled starts again
+// from it.
+func TestRetryDelayGrowsPerMessage(t *testing.T) {
 	type step struct {
 		body    string
 		err     error
 		attempt int           // of the requeue logged, 0 for none
-		delay   time.Duration // before the message was settled
+		delay   time.Duration // before the message was settled or handled again
 	}
 	status500 := errors.New("reception: status 500")
 	tests := []struct {
@@ -69,22 +70,26 @@ func TestRequeueDelayGrowsPerMessage(t *testing.T) {
 				for i, s := range tt.steps {
 					ack := &nacks{}
 					start := time.Now()
-					r.finish(&job{dl: amqp.Delivery{Acknowledger: ack, Body: []byte(s.body)}}, s.err)
+					again := r.finish(&job{dl: amqp.Delivery{Acknowledger: ack, Body: []byte(s.body)}}, s.err)
 					if got := time.Since(start); got != s.delay {
-						t.Errorf("step %d (%s): settled after %s, want %s", i, s.body, got, s.delay)
+						t.Errorf("step %d (%s): settled or handled again after %s, want %s", i, s.body, got, s.delay)
+					}
+					if again != (s.attempt > 0) || ack.n != 0 {
+						t.Errorf("step %d (%s): handled again %v, requeued %d times; want again %v, never requeued",
+							i, s.body, again, ack.n, s.attempt > 0)
 					}
 					var requeues []observer.LoggedEntry
 					for _, e := range logs.TakeAll() {
-						if e.Message == "handling failed; requeueing the message" {
+						if e.Message == "handling failed; the message is kept and handled again" {
 							requeues = append(requeues, e)
 						}
 					}
 					switch {
 					case s.attempt == 0 && len(requeues) != 0:
-						t.Errorf("step %d (%s): logged a requeue", i, s.body)
+						t.Errorf("step %d (%s): logged a retry", i, s.body)
 					case s.attempt == 0:
-					case len(requeues) != 1 || ack.n != 1:
-						t.Errorf("step %d (%s): %d requeues logged, %d done; want 1", i, s.body, len(requeues), ack.n)
+					case len(requeues) != 1:
+						t.Errorf("step %d (%s): %d retries logged; want 1", i, s.body, len(requeues))
 					default:
 						f := requeues[0].ContextMap()
 						if f["attempt"] != int64(s.attempt) || f["delay"] != s.delay {
@@ -95,6 +100,29 @@ func TestRequeueDelayGrowsPerMessage(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestRetryWaitEndsAtTheShutdown checks that a message waiting to be
+// handled again when the shutdown starts is returned to the queue at
+// once, once, and not handled again.
+func TestRetryWaitEndsAtTheShutdown(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := newRunner(&Daemon{Registrar: okRegistrar{}, RequeueDelay: time.Hour})
+		ack := &nacks{}
+		done := make(chan bool)
+		go func() {
+			done <- r.finish(&job{dl: amqp.Delivery{Acknowledger: ack, Body: []byte("a")}}, errors.New("reception: status 503"))
+		}()
+		synctest.Wait() // waiting out the delay
+		start := time.Now()
+		close(r.stopping)
+		if again := <-done; again || ack.n != 1 {
+			t.Errorf("handled again %v, requeued %d times; want requeued once, not handled again", again, ack.n)
+		}
+		if waited := time.Since(start); waited != 0 {
+			t.Errorf("requeued %s after the shutdown started, want at once", waited)
+		}
+	})
 }
 
 // TestRequeueCountsAreBounded checks that the counts kept stay within

@@ -2,10 +2,8 @@ package serve
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 	"sync"
 	"time"
 
@@ -22,25 +20,8 @@ type session struct {
 	deliveries <-chan amqp.Delivery
 	consuming  bool // deliveries is open: stopConsuming has not run since the last Consume
 	closed     chan *amqp.Error
-	wg         sync.WaitGroup // this session's messages in flight
-}
-
-// job is one message in flight; it is settled (acked, rejected or
-// requeued) exactly once.
-type job struct {
-	dl   amqp.Delivery
-	sess *session
-	once sync.Once
-	// returned: a redelivery of a message returned unhandled (unhandled)
-	returned bool
-}
-
-func (j *job) settle(f func() error) (settled bool, err error) {
-	j.once.Do(func() {
-		settled = true
-		err = f()
-	})
-	return settled, err
+	chClosed   <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
+	wg         sync.WaitGroup     // this session's messages in flight
 }
 
 type endReason int
@@ -70,6 +51,7 @@ func (r *runner) connect(reg Registration) (*session, error) {
 	if err := s.ch.Qos(r.workers, 0, false); err != nil {
 		return fail("set prefetch", err)
 	}
+	s.chClosed = s.ch.NotifyClose(make(chan *amqp.Error, 1))
 	s.closed = conn.NotifyClose(make(chan *amqp.Error, 1))
 	if s.deliveries, err = s.ch.Consume(reg.Queue, s.tag, false, false, false, false, nil); err != nil {
 		return fail("consume queue "+reg.Queue, err)
@@ -246,107 +228,6 @@ func (r *runner) closeSession(s *session) {
 	delete(r.sessions, s)
 	r.jobsMu.Unlock()
 	_ = s.conn.Close()
-}
-
-// start handles one delivery in its own goroutine; the caller holds a slot.
-func (r *runner) start(s *session, dl amqp.Delivery) {
-	j := &job{dl: dl, sess: s, returned: dl.Redelivered && r.unhandled.take(dl.Body)}
-	r.jobsMu.Lock()
-	r.jobs[j] = struct{}{}
-	r.jobsMu.Unlock()
-	r.inflight.Add(1)
-	s.wg.Add(1)
-	r.metrics.addInFlight(1)
-	if dl.Redelivered {
-		r.metrics.redelivered()
-	}
-	go func() {
-		defer func() {
-			r.jobsMu.Lock()
-			delete(r.jobs, j)
-			r.jobsMu.Unlock()
-			r.metrics.addInFlight(-1)
-			<-r.slots
-			s.wg.Done()
-			r.inflight.Done()
-		}()
-		if n := int64(len(dl.Body)); n > r.maxMessageSize {
-			r.finish(j, tooLarge(n, r.maxMessageSize, r.oversize(dl.Body)))
-			return
-		}
-		r.finish(j, r.handle(j))
-	}()
-}
-
-// handle calls the Handler, turning a panic into an error: transient the
-// first time, permanent on a redelivered message, so a message that crashes
-// the handler cannot loop for ever.
-func (r *runner) handle(j *job) (err error) {
-	defer func() {
-		if v := recover(); v != nil {
-			r.log.Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
-			err = fmt.Errorf("handler panic: %v", v)
-			if j.dl.Redelivered {
-				err = Permanent(err)
-			}
-		}
-	}()
-	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
-		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.dl.Redelivered, Returned: j.returned,
-			Lost: j.sess.ch.IsClosed})
-	}
-	return r.d.Handler.Handle(r.base, j.dl.Body)
-}
-
-// finish settles a job from its handler's result.
-func (r *runner) finish(j *job, err error) {
-	log := r.log.With(zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
-		zap.Int("body_bytes", len(j.dl.Body)))
-	var ue *UnauthorizedError
-	var pe *PauseError
-	if err == nil || IsPermanent(err) {
-		r.retries.forget(j.dl.Body)
-	}
-	switch {
-	case errors.As(err, &ue):
-		r.unauthorized(j, ue, log)
-	case errors.As(err, &pe):
-		r.paused(j, pe, log)
-	case err == nil:
-		r.auth.succeeded()
-		settled, aerr := j.settle(func() error { return j.dl.Ack(false) })
-		switch {
-		case !settled:
-			log.Warn("handled after the shutdown requeued the message; it will run again")
-		case aerr != nil:
-			log.Warn("ack lost with the channel; the broker redelivers the message", zap.Error(aerr))
-		default:
-			r.metrics.message(OutcomeAcked)
-		}
-	case IsPermanent(err):
-		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
-			r.metrics.message(OutcomeRejected)
-		}
-		log.Warn("message rejected without requeue", zap.String("reason", err.Error()))
-	default:
-		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)
-		log.Warn("handling failed; requeueing the message", zap.Int("attempt", attempt), zap.Duration("delay", delay), zap.Error(err))
-		r.requeue(j, delay)
-	}
-}
-
-// requeue returns a job's message to the queue after delay (at once when
-// the shutdown starts).
-func (r *runner) requeue(j *job, delay time.Duration) {
-	t := time.NewTimer(delay)
-	select {
-	case <-t.C:
-	case <-r.stopping:
-	}
-	t.Stop()
-	if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
-		r.metrics.message(OutcomeRequeued)
-	}
 }
 
 // shutdown waits for the messages in flight up to shutdownTimeout, returns

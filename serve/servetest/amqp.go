@@ -33,15 +33,15 @@ func withChannelAt(t testing.TB, url, what string, f func(ch *amqp.Channel)) {
 }
 
 // declareQueue declares a durable queue at url with a fresh name, made of
-// the test's, and returns the name.
-func declareQueue(t testing.TB, url, what string) string {
+// the test's, and the arguments args (nil: none), and returns the name.
+func declareQueue(t testing.TB, url, what string, args amqp.Table) string {
 	t.Helper()
 	name := "injectkit_test_" + strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + "_" + randomHex(6)
 	if len(name) > 200 {
 		name = name[len(name)-200:]
 	}
 	withChannelAt(t, url, what, func(ch *amqp.Channel) {
-		if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
+		if _, err := ch.QueueDeclare(name, true, false, false, false, args); err != nil {
 			t.Fatalf("declare queue %s: %v", name, err)
 		}
 	})

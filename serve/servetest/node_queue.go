@@ -10,7 +10,7 @@ func (n *Node) what() string { return "node " + n.Name }
 // Queue declares a durable queue with a fresh name on the node.
 func (n *Node) Queue(t testing.TB) string {
 	t.Helper()
-	return declareQueue(t, n.URL(), n.what())
+	return declareQueue(t, n.URL(), n.what(), nil)
 }
 
 // Publish sends each body to queue, persistent, and waits until the node

@@ -108,8 +108,17 @@ func withChannel(t testing.TB, f func(ch *amqp.Channel)) {
 // injector queue, and deletes it when the test ends.
 func Queue(t testing.TB) string {
 	t.Helper()
+	return QueueWith(t, nil)
+}
+
+// QueueWith is Queue with the queue arguments args, as a platform may
+// declare them: QueueWith(t, amqp.Table{"x-queue-type": "quorum",
+// "x-delivery-limit": 2}) is a quorum queue that drops a message
+// delivered more than twice again.
+func QueueWith(t testing.TB, args amqp.Table) string {
+	t.Helper()
 	Broker(t)
-	name := declareQueue(t, guestURL, "broker")
+	name := declareQueue(t, guestURL, "broker", args)
 	t.Cleanup(func() {
 		conn, err := amqp.Dial(guestURL)
 		if err != nil {

@@ -114,7 +114,7 @@ func TestGroupCommitSharesOneCommit(t *testing.T) {
 // Concurrent deliveries share the commit that stores their bodies; none
 // posts its body, or returns, before that commit. A commit that fails
 // fails every delivery it held: each gets the error, none is durable (not
-// a *runtime.StoredError, so serve requeues the message rather than
+// a *runtime.StoredError, so serve handles the message again rather than
 // acknowledging it), nothing is posted and nothing is left stored.
 func TestGroupCommitDeliverers(t *testing.T) {
 	tests := []struct {

@@ -1,0 +1,225 @@
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"go.uber.org/zap"
+)
+
+// job is one message in flight; it is settled (acked, rejected or
+// requeued) exactly once.
+type job struct {
+	dl   amqp.Delivery
+	sess *session
+	once sync.Once
+	// returned: a redelivery of a message returned unhandled (unhandled)
+	returned bool
+	// retried counts the handlings of the message again by its worker
+	// after a transient failure.
+	retried int
+}
+
+func (j *job) settle(f func() error) (settled bool, err error) {
+	j.once.Do(func() {
+		settled = true
+		err = f()
+	})
+	return settled, err
+}
+
+// redelivered reports whether the message may have been handled before:
+// the broker delivered it before, or its worker handles it again.
+func (j *job) redelivered() bool { return j.dl.Redelivered || j.retried > 0 }
+
+// closed returns the channel closed when the job's broker channel closes
+// (nil, never ready, without one).
+func (j *job) closed() <-chan *amqp.Error {
+	if j.sess == nil {
+		return nil
+	}
+	return j.sess.chClosed
+}
+
+// start handles one delivery in its own goroutine; the caller holds a slot.
+// A message whose handling fails transiently is handled again by the same
+// worker (see finish) until it is settled.
+func (r *runner) start(s *session, dl amqp.Delivery) {
+	j := &job{dl: dl, sess: s, returned: dl.Redelivered && r.unhandled.take(dl.Body)}
+	r.jobsMu.Lock()
+	r.jobs[j] = struct{}{}
+	r.jobsMu.Unlock()
+	r.inflight.Add(1)
+	s.wg.Add(1)
+	r.metrics.addInFlight(1)
+	if dl.Redelivered {
+		r.metrics.redelivered()
+	}
+	if n := deliveryCount(dl.Headers); n > 0 {
+		// A quorum queue counts the deliveries, and drops (or dead-letters)
+		// the message past its delivery limit.
+		r.log.Warn("message delivered again by the broker", zap.Int64("delivery_count", n),
+			zap.Uint64("delivery_tag", dl.DeliveryTag), zap.String("queue", s.reg.Queue))
+	}
+	go func() {
+		defer func() {
+			r.jobsMu.Lock()
+			delete(r.jobs, j)
+			r.jobsMu.Unlock()
+			r.metrics.addInFlight(-1)
+			<-r.slots
+			s.wg.Done()
+			r.inflight.Done()
+		}()
+		if n := int64(len(dl.Body)); n > r.maxMessageSize {
+			r.finish(j, tooLarge(n, r.maxMessageSize, r.oversize(dl.Body)))
+			return
+		}
+		for err := r.handle(j); r.finish(j, err); err = r.handle(j) {
+			j.retried++
+		}
+	}()
+}
+
+// deliveryCount returns the x-delivery-count header of a message (set by
+// quorum queues: how often it was delivered before), 0 when absent.
+func deliveryCount(h amqp.Table) int64 {
+	switch n := h["x-delivery-count"].(type) {
+	case int64:
+		return n
+	case int32:
+		return int64(n)
+	case int16:
+		return int64(n)
+	case int8:
+		return int64(n)
+	case int:
+		return int64(n)
+	case uint8:
+		return int64(n)
+	case uint16:
+		return int64(n)
+	case uint32:
+		return int64(n)
+	}
+	return 0
+}
+
+// handle calls the Handler, turning a panic into an error: transient the
+// first time, permanent on a message redelivered or handled again, so a
+// message that crashes the handler cannot loop for ever.
+func (r *runner) handle(j *job) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
+			err = fmt.Errorf("handler panic: %v", v)
+			if j.redelivered() {
+				err = Permanent(err)
+			}
+		}
+	}()
+	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
+		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(),
+			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed})
+	}
+	return r.d.Handler.Handle(r.base, j.dl.Body)
+}
+
+// finish settles a job from its handler's result. It reports whether the
+// job's worker handles the message again: after a transient failure,
+// once the retry delay has passed, unless the shutdown started (the
+// message is then requeued) or the job's channel closed meanwhile (the
+// broker delivers it again).
+func (r *runner) finish(j *job, err error) (again bool) {
+	log := r.log.With(zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
+		zap.Int("body_bytes", len(j.dl.Body)))
+	var ue *UnauthorizedError
+	var pe *PauseError
+	if err == nil || IsPermanent(err) {
+		r.retries.forget(j.dl.Body)
+	}
+	switch {
+	case errors.As(err, &ue):
+		r.unauthorized(j, ue, log)
+	case errors.As(err, &pe):
+		r.paused(j, pe, log)
+	case err == nil:
+		r.auth.succeeded()
+		settled, aerr := j.settle(func() error { return j.dl.Ack(false) })
+		switch {
+		case !settled:
+			log.Warn("handled after the shutdown requeued the message; it will run again")
+		case aerr != nil:
+			log.Warn("ack lost with the channel; the broker redelivers the message", zap.Error(aerr))
+		default:
+			r.metrics.message(OutcomeAcked)
+		}
+	case IsPermanent(err):
+		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
+			r.metrics.message(OutcomeRejected)
+		}
+		log.Warn("message rejected without requeue", zap.String("reason", err.Error()))
+	default:
+		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)
+		log.Warn("handling failed; the message is kept and handled again", zap.Int("attempt", attempt),
+			zap.Duration("delay", delay), zap.Error(err))
+		return r.retryAfter(j, delay, log)
+	}
+	return false
+}
+
+// retryAfter waits delay before a job's worker handles its message again,
+// and reports whether it should: the message stays unacknowledged with
+// this worker, never returned to the broker, whose queue may drop it
+// after a delivery limit (a quorum queue's). When the shutdown starts the
+// message is requeued at once; when its channel closes the broker has
+// taken it back and delivers it again.
+func (r *runner) retryAfter(j *job, delay time.Duration, log *zap.Logger) bool {
+	t := time.NewTimer(delay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.stopping:
+	case <-j.closed():
+	}
+	switch {
+	case ready(r.stopping):
+		if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+			r.metrics.message(OutcomeRequeued)
+			log.Info("shutting down: the message waiting to be handled again is returned to the queue")
+		}
+		return false
+	case ready(j.closed()):
+		log.Warn("broker channel closed while the message waited to be handled again; the broker delivers it again")
+		return false
+	}
+	return true
+}
+
+// ready reports whether ch is closed (or holds a value), without waiting.
+func ready[T any](ch <-chan T) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// requeue returns a job's message to the queue after delay (at once when
+// the shutdown starts).
+func (r *runner) requeue(j *job, delay time.Duration) {
+	t := time.NewTimer(delay)
+	select {
+	case <-t.C:
+	case <-r.stopping:
+	}
+	t.Stop()
+	if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+		r.metrics.message(OutcomeRequeued)
+	}
+}
