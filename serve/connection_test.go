@@ -159,3 +159,37 @@ func TestIntegrationCredentialsNeverLogged(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrationHealthNamesAMissingQueue checks that /healthz, while the
+// queue the registration names is deleted from the broker (the connection
+// works, consuming answers 404 NOT_FOUND), says that the queue does not
+// exist, not that the broker is unreachable, and is healthy again once the
+// queue is back.
+func TestIntegrationHealthNamesAMissingQueue(t *testing.T) {
+	rec := newRecorder(nil)
+	f := newFixture(t, rec)
+	url := f.listen(t, time.Hour)
+	start(t, f.d)
+	healthy := func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK }
+	waitFor(t, "healthy", healthy)
+
+	servetest.DeleteQueue(t, f.queue)
+	want := serve.QueueMissingReason(f.queue)
+	var last serve.Health
+	waitFor(t, "the missing queue reported", func() bool {
+		code, h := servetest.Health(t, url)
+		last = h
+		return code == http.StatusServiceUnavailable && h.Reason == want
+	})
+	if !strings.Contains(want, f.queue) || last.Status != "unavailable" {
+		t.Errorf("health %+v, want unavailable naming the queue %s", last, f.queue)
+	}
+	if f.logs.FilterMessageSnippet(want).Len() == 0 {
+		t.Error("the missing queue is not logged")
+	}
+
+	servetest.DeclareQueue(t, f.queue)
+	waitFor(t, "healthy again once the queue exists", healthy)
+	servetest.Publish(t, f.queue, []byte(`{"n":"after"}`))
+	waitFor(t, "the queue consumed again", func() bool { return rec.seen(`{"n":"after"}`) == 1 })
+}

@@ -167,9 +167,10 @@ type runner struct {
 	current Registration
 	changed chan struct{}
 
-	connected   atomic.Bool
-	heartbeatOK atomic.Bool
-	lastBeat    atomic.Int64 // unix nanoseconds of the last successful registration
+	connected    atomic.Bool
+	missingQueue atomic.Pointer[string] // the queue the broker said does not exist, nil once consumed
+	heartbeatOK  atomic.Bool
+	lastBeat     atomic.Int64 // unix nanoseconds of the last successful registration
 
 	slots    chan struct{}
 	stopping chan struct{} // closed when the shutdown starts

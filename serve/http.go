@@ -29,8 +29,9 @@ type Health struct {
 	Paused       bool `json:"consumption_paused,omitempty"`
 	// Reason says why the status is "unavailable": ReasonUnauthorized,
 	// a PauseError's reason as it is at the request (its Current, else
-	// its Reason: "outbox full: …"), the failing registration,
-	// or the broker connection.
+	// its Reason: "outbox full: …"), the failing registration, the
+	// queue missing on the broker (QueueMissingReason), or the broker
+	// connection.
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -39,6 +40,13 @@ const (
 	ReasonRegistration = "the platform's registration (heartbeat) is failing"
 	ReasonBroker       = "not connected to the broker"
 )
+
+// QueueMissingReason is the /healthz reason while the broker answers that
+// queue, the one the registration names, does not exist (404 NOT_FOUND):
+// the connection works, consuming does not.
+func QueueMissingReason(queue string) string {
+	return "the queue " + queue + " does not exist on the broker"
+}
 
 func (r *runner) health() Health {
 	h := Health{BrokerConnected: r.connected.Load(), HeartbeatOK: r.heartbeatOK.Load(), Status: "unavailable"}
@@ -54,6 +62,9 @@ func (r *runner) health() Health {
 		h.Reason = ReasonRegistration
 	case !h.BrokerConnected:
 		h.Reason = ReasonBroker
+		if q := r.missingQueue.Load(); q != nil {
+			h.Reason = QueueMissingReason(*q)
+		}
 	default:
 		h.Status = "ok"
 	}

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -60,6 +61,13 @@ func (r *runner) connect(reg Registration) (*session, error) {
 	return s, nil
 }
 
+// queueMissing reports whether err is the broker's 404 NOT_FOUND: the
+// queue to consume does not exist (the connection and channel opened).
+func queueMissing(err error) bool {
+	var ae *amqp.Error
+	return errors.As(err, &ae) && ae.Code == amqp.NotFound
+}
+
 // consumeLoop connects and consumes, reconnecting with backoff, until ctx
 // is done.
 func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
@@ -78,10 +86,19 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		s, err := r.connect(reg)
 		if err != nil {
 			attempt++
-			r.log.Warn("broker connection failed", zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
+			msg := "broker connection failed"
+			if missing := queueMissing(err); missing {
+				queue := reg.Queue
+				r.missingQueue.Store(&queue)
+				msg = QueueMissingReason(reg.Queue) + "; consuming it once it exists"
+			} else {
+				r.missingQueue.Store(nil)
+			}
+			r.log.Warn(msg, zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
 				zap.Int("attempt", attempt), zap.Error(err))
 			continue
 		}
+		r.missingQueue.Store(nil)
 		if sessions > 0 {
 			r.metrics.reconnected()
 		}

@@ -132,6 +132,28 @@ func QueueWith(t testing.TB, args amqp.Table) string {
 	return name
 }
 
+// DeleteQueue deletes queue, with its messages, as an operator or a
+// platform may while a daemon consumes it.
+func DeleteQueue(t testing.TB, queue string) {
+	t.Helper()
+	withChannel(t, func(ch *amqp.Channel) {
+		if _, err := ch.QueueDelete(queue, false, false, false); err != nil {
+			t.Fatalf("delete queue %s: %v", queue, err)
+		}
+	})
+}
+
+// DeclareQueue declares the durable queue named queue (again), as a
+// platform does when it registers its injector.
+func DeclareQueue(t testing.TB, queue string) {
+	t.Helper()
+	withChannel(t, func(ch *amqp.Channel) {
+		if _, err := ch.QueueDeclare(queue, true, false, false, false, nil); err != nil {
+			t.Fatalf("declare queue %s: %v", queue, err)
+		}
+	})
+}
+
 // Publish sends each body to queue, persistent, and waits until the
 // broker confirmed them all.
 func Publish(t testing.TB, queue string, bodies ...[]byte) {
