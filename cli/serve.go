@@ -329,6 +329,7 @@ func serveAction(c *ucli.Context, o Options) error {
 		Handler:           handler,
 		Workers:           sc.Workers,
 		ShutdownTimeout:   sc.ShutdownTimeout,
+		HandleTime:        handleTime(sc.Execution.Timeout),
 		HeartbeatInterval: sc.HeartbeatInterval,
 		ListenAddr:        sc.ListenAddr,
 		Name:              "injectkit-" + platform.InjectorName,

@@ -31,6 +31,21 @@ func (o metricsObserver) OnDelivered(r *runtime.Report, d time.Duration, _ error
 	o.m.ObserveDelivery(r.Injector, d)
 }
 
+// callbackMargin is the time an inject's message is held beside its
+// execution: its reception before, its terminal callback after, each
+// tried 4 times with up to 30 s per attempt and between attempts.
+const callbackMargin = 5 * time.Minute
+
+// handleTime is how long a message may stay unacknowledged when its
+// inject runs under timeout (0: the runtime's default) and the platform
+// is slow to take its callbacks (see serve.Daemon.HandleTime).
+func handleTime(timeout time.Duration) time.Duration {
+	if timeout <= 0 {
+		timeout = runtime.DefaultTimeout
+	}
+	return timeout + callbackMargin
+}
+
 // startResender resends the terminal callbacks the profile keeps in store
 // in the background until the returned stop is called.
 func startResender(ctx context.Context, store *outbox.Store, p *openaev.Profile, wake <-chan struct{}, log *zap.Logger) (stop func()) {

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +100,63 @@ func TestIntegrationServeTimeout(t *testing.T) {
 			}
 			if code := d.Stop(t); code != 0 {
 				t.Errorf("exit %d after cancellation, want 0", code)
+			}
+		})
+	}
+}
+
+// TestIntegrationServeWarnsOfTheBrokerConsumerTimeout checks that serve
+// warns at start, naming consumer_timeout and how to raise it, when an
+// inject's message may stay unacknowledged longer than RabbitMQ's default
+// consumer_timeout (30m): --timeout and 5 minutes for its callbacks. The
+// broker would close its channel and deliver the message again to another
+// daemon, which would run the inject a second time.
+func TestIntegrationServeWarnsOfTheBrokerConsumerTimeout(t *testing.T) {
+	testkit.Integration(t) // and RabbitMQ
+	const warning = "an inject may stay unacknowledged longer than RabbitMQ's default consumer_timeout"
+	tests := []struct {
+		name string
+		args []string
+		want time.Duration // handle_time logged, 0 for no warning
+	}{
+		{"default 10m", nil, 0},
+		{"25m: 30m with its callbacks", []string{"--timeout", "25m"}, 0},
+		{"26m", []string{"--timeout", "26m"}, 31 * time.Minute},
+		{"2h", []string{"--timeout", "2h"}, 2*time.Hour + 5*time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken)
+			servetest.PlatformQueue(t, p)
+			d := serveWith(t, serveRegistry(), nil, append([]string{"--openaev-url", p.URL, "--token", serveToken,
+				"--injector-id", injectorID, "--listen-addr", "127.0.0.1:0", "--log-format", "json",
+				"--outbox", "none"}, tt.args...)...)
+			d.stderr.AwaitText(t, 30*time.Second, `"msg":"consuming"`)
+			if code := d.Stop(t); code != 0 {
+				t.Errorf("exit %d, want 0", code)
+			}
+			var warned []map[string]any
+			for _, line := range strings.Split(d.stderr.String(), "\n") {
+				var m map[string]any
+				if strings.Contains(line, warning) && json.Unmarshal([]byte(line), &m) == nil {
+					warned = append(warned, m)
+				}
+			}
+			switch {
+			case tt.want == 0 && len(warned) != 0:
+				t.Errorf("warned of consumer_timeout: %v", warned)
+			case tt.want == 0:
+			case len(warned) != 1:
+				t.Errorf("%d warnings of consumer_timeout, want 1:\n%s", len(warned), d.stderr)
+			default:
+				w := warned[0]
+				msg, _ := w["msg"].(string)
+				// JSON logs give durations in seconds.
+				if w["level"] != "warn" || w["handle_time"] != tt.want.Seconds() || w["consumer_timeout"] != (30*time.Minute).Seconds() ||
+					w["consumer_timeout_ms"] != float64(tt.want.Milliseconds()) ||
+					!strings.Contains(msg, "rabbitmq.conf") || !strings.Contains(msg, "x-consumer-timeout") {
+					t.Errorf("warning %v, want WARN with handle_time %s, consumer_timeout 30m, consumer_timeout_ms, how to raise it", w, tt.want)
+				}
 			}
 		})
 	}

@@ -26,6 +26,11 @@ const (
 	DefaultName              = "injectkit"
 )
 
+// DefaultConsumerTimeout is RabbitMQ's consumer_timeout since 3.8.15: a
+// delivery left unacknowledged longer gets its channel closed by the
+// broker, which delivers the message again, maybe to another consumer.
+const DefaultConsumerTimeout = 30 * time.Minute
+
 // Registrar registers the injector with its platform and says where to
 // consume. Run calls Register once at start, again before each
 // reconnection, and every HeartbeatInterval as a heartbeat; calls never
@@ -94,6 +99,13 @@ type Daemon struct {
 	// (default DefaultMaxMessageSize); a larger one is rejected without
 	// requeue, unread, and the reason logged.
 	MaxMessageSize int64
+	// HandleTime is how long the Handler may take on one message (an
+	// inject's execution deadline and the delivery of its callbacks); 0
+	// when unknown. Run logs a WARN when it starts if it is longer than
+	// DefaultConsumerTimeout: the broker would close the channel of such
+	// a message before its acknowledgement, unless its consumer_timeout
+	// was raised.
+	HandleTime time.Duration
 	// Name names the broker connection and prefixes consumer tags
 	// (default DefaultName).
 	Name    string
@@ -112,6 +124,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	r := newRunner(d)
 	if d.TLSConfig != nil && d.TLSConfig.InsecureSkipVerify {
 		r.log.Warn("broker TLS certificate verification disabled (broker_insecure): the broker is not authenticated")
+	}
+	if d.HandleTime > DefaultConsumerTimeout {
+		r.log.Warn("an inject may stay unacknowledged longer than RabbitMQ's default consumer_timeout: "+
+			"the broker then closes its channel and delivers the message again, and another daemon runs the inject a second time; "+
+			"raise consumer_timeout to consumer_timeout_ms at least in rabbitmq.conf, or, on RabbitMQ 3.12 and later, "+
+			"with a policy (consumer-timeout) or the queue argument x-consumer-timeout",
+			zap.Duration("handle_time", d.HandleTime), zap.Duration("consumer_timeout", DefaultConsumerTimeout),
+			zap.Int64("consumer_timeout_ms", d.HandleTime.Milliseconds()))
 	}
 	// Handlers keep ctx's values but not its cancellation.
 	r.ctx, r.base = ctx, context.WithoutCancel(ctx)

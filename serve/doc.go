@@ -71,8 +71,12 @@
 // *SettingError naming the setting.
 //
 // On broker loss the daemon keeps the injects in flight running (their
-// acknowledgement is lost with the channel, so the broker redelivers them),
-// registers again and reconnects with exponential backoff. When the context
+// acknowledgement is lost with the channel, so the broker redelivers them,
+// maybe to another consumer, which may run them a second time),
+// registers again and reconnects with exponential backoff. So does a
+// message left unacknowledged longer than the broker's consumer_timeout
+// (DefaultConsumerTimeout unless raised): Run warns when it starts if the
+// Handler may take that long (HandleTime). When the context
 // passed to Run is cancelled it stops consuming, returns prefetched messages
 // to the queue, waits up to ShutdownTimeout for the injects in flight, returns
 // the unfinished ones to the queue and returns nil.
