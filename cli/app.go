@@ -202,7 +202,8 @@ func Run(ctx context.Context, o Options, args []string) int {
 	return ExitUsage
 }
 
-// newLogger builds the stderr logger.
+// newLogger builds the stderr logger of one command, which writes a
+// warning about its configuration once (onceCore).
 func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 	encCfg := zap.NewProductionEncoderConfig()
 	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
@@ -216,7 +217,7 @@ func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 	default:
 		return nil, usageErr("invalid log_format %q: want console or json", lc.Format)
 	}
-	return zap.New(zapcore.NewCore(enc, zapcore.AddSync(w), lc.Level.Level)), nil
+	return zap.New(newOnceCore(zapcore.NewCore(enc, zapcore.AddSync(w), lc.Level.Level))), nil
 }
 
 // interspersed moves a subcommand's positional arguments after its flags,

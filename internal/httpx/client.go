@@ -18,6 +18,11 @@ import (
 // no PEM certificate.
 var ErrNoCertificate = errors.New("no PEM certificate found")
 
+// InsecureWarning is the message of the WARN line NewClient logs for a
+// client whose certificate verification is off: a program building more
+// than one client from one setting can say it once (see cli's logger).
+const InsecureWarning = "tls certificate verification disabled"
+
 // TLS are the TLS options of a client.
 type TLS struct {
 	// CAFile names a PEM file whose certificates are trusted in addition to
@@ -63,7 +68,7 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 	if t.Insecure {
 		tr.TLSClientConfig.InsecureSkipVerify = true
 		if log != nil {
-			log.Warn("tls certificate verification disabled")
+			log.Warn(InsecureWarning)
 		}
 	}
 	return &http.Client{Transport: tr, CheckRedirect: noRedirect}, nil
