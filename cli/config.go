@@ -211,15 +211,15 @@ func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serve
 // the keys of dst, of the types in alsoKnown (ignored) and the injector
 // settings; any other key is a usage error naming it and the file.
 func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, alsoKnown ...reflect.Type) (injectorSettings, error) {
-	path := c.String(configFlag)
+	path, where := c.String(configFlag), " (--"+configFlag+")"
 	if path == "" {
-		path = o.Getenv(configEnv)
+		path, where = o.Getenv(configEnv), " (env "+configEnv+")"
 	}
 	file := configFile{}
 	if path != "" {
 		known := keysOf(append(alsoKnown, reflect.TypeOf(dst).Elem())...)
 		var err error
-		if file, err = readConfigFile(c.Context, path, known, ms); err != nil {
+		if file, err = readConfigFile(c.Context, path, where, known, ms); err != nil {
 			return nil, err
 		}
 	}

@@ -27,14 +27,15 @@ type configFile struct {
 	injectorsFrom map[string]string
 }
 
-// readConfigFile reads the file at path (an interrupt through ctx stops the
-// reading, see openInput). known holds the keys the command
+// readConfigFile reads the file at path, given where (" (--config)", " (env
+// INJECTKIT_CONFIG)"; an interrupt through ctx stops the reading, see
+// openInput). known holds the keys the command
 // accepts; ms declare the injector settings, under the injector's name
 // (`query: {shodan_api_key: …}`) or dotted (`query.shodan_api_key: …`). Any
 // other key is a usage error naming it and the file.
-func readConfigFile(ctx context.Context, path string, known map[string]bool, ms []framework.Manifest) (configFile, error) {
+func readConfigFile(ctx context.Context, path, where string, known map[string]bool, ms []framework.Manifest) (configFile, error) {
 	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}, injectorsFrom: map[string]string{}}
-	data, err := readInput(ctx, "config", "", path)
+	data, err := readInput(ctx, "config", where, path)
 	if err != nil {
 		return cf, err
 	}

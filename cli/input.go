@@ -27,7 +27,8 @@ type input struct {
 }
 
 // openInput opens path, the value of the setting key, given where (" (--inject-file)", or ""
-// when unknown). When ctx is done
+// when unknown). A directory is refused as a missing file is, naming the
+// setting, the path and where. When ctx is done
 // first the open is abandoned (the goroutine blocked in it closes the file
 // if the open ever completes) and the error is interrupted's; once open,
 // ctx being done closes the file, which ends a blocked read.
@@ -45,6 +46,10 @@ func openInput(ctx context.Context, key, where, path string) (*input, error) {
 	case o := <-done:
 		if o.err != nil {
 			return nil, usageErr("invalid %s %q%s: %w", key, path, where, fileReason(o.err))
+		}
+		if st, err := o.f.Stat(); err == nil && st.IsDir() {
+			o.f.Close()
+			return nil, usageErr("invalid %s %q%s: is a directory", key, path, where)
 		}
 		in := &input{f: o.f, ctx: ctx, key: key}
 		in.stop = context.AfterFunc(ctx, func() { o.f.Close() })
@@ -105,7 +110,7 @@ func readInput(ctx context.Context, key, where, path string) ([]byte, error) {
 	defer in.Close()
 	b, err := io.ReadAll(in)
 	if err != nil && !interruptedErr(err) {
-		return nil, usageErr("invalid %s %q%s: %w", key, path, where, err)
+		return nil, usageErr("invalid %s %q%s: %w", key, path, where, fileReason(err))
 	}
 	return b, err
 }

@@ -342,7 +342,7 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, mor
 		if interruptedErr(err) {
 			return err
 		}
-		return usageErr("invalid targets_file %q: %w", path, fileReason(err))
+		return usageErr("invalid targets_file %q%s: %w", path, where, fileReason(err))
 	}
 	text := strings.TrimPrefix(sb.String(), "\ufeff") // a byte order mark no one sees
 	src := l.source(fromTargetFile, path)

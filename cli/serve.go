@@ -104,12 +104,12 @@ func (sc serveConfig) platformClient(ms []framework.Manifest) (openaev.Config, [
 func readIcon(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return nil, fileReason(err)
 	}
 	defer f.Close()
 	b, err := io.ReadAll(io.LimitReader(f, openaev.MaxIconSize+1))
 	if err != nil {
-		return nil, err
+		return nil, fileReason(err)
 	}
 	if err := openaev.CheckIcon(b); err != nil {
 		var ve *openaev.ValidationError

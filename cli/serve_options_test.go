@@ -53,7 +53,7 @@ func TestServeSettingBounds(t *testing.T) {
 		{"payload size above 64 MiB", []string{"--max-payload-size", "67108865"}, nil, `invalid max_payload_size "67108865"`},
 		{"negative payload size from env", nil, map[string]string{"INJECTKIT_MAX_PAYLOAD_SIZE": "-5"}, `invalid max_payload_size "-5" (env INJECTKIT_MAX_PAYLOAD_SIZE)`},
 		{"payload size not a number", []string{"--max-payload-size", "abc"}, nil, `invalid max_payload_size "abc"`},
-		{"missing broker CA", []string{"--broker-ca-file", "/nonexistent/ca.pem"}, nil, `invalid broker_ca_file "/nonexistent/ca.pem" (--broker-ca-file): cannot be read: open /nonexistent/ca.pem`},
+		{"missing broker CA", []string{"--broker-ca-file", "/nonexistent/ca.pem"}, nil, `invalid broker_ca_file "/nonexistent/ca.pem" (--broker-ca-file): no such file or directory`},
 		{"broker CA without a certificate", []string{"--broker-ca-file", notPEM}, nil, fmt.Sprintf(`invalid broker_ca_file %q (--broker-ca-file): holds no PEM certificate`, notPEM)},
 		{"broker certificate without its key", []string{"--broker-cert-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q (--broker-cert-file): needs broker_key_file`, notPEM)},
 		{"broker key without its certificate", nil, map[string]string{"INJECTKIT_BROKER_KEY_FILE": notPEM}, fmt.Sprintf(`invalid broker_key_file %q (env INJECTKIT_BROKER_KEY_FILE): needs broker_cert_file`, notPEM)},

@@ -2,8 +2,10 @@ package openaev
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -254,11 +256,21 @@ func defaultHTTPClient() *http.Client { return httpx.NewDefaultClient() }
 // the certificates of caFile added to the system roots, verification off
 // when insecure (logged at WARN on log), the proxy from the environment,
 // no redirects followed. A CA file that cannot be read or holds no
-// certificate is a *ValidationError on field ca_file.
+// certificate is a *ValidationError on field ca_file, whose reason is the
+// os error without the path ("no such file or directory", "is a
+// directory") or "no PEM certificate found".
 func NewHTTPClient(caFile string, insecure bool, log *zap.Logger) (*http.Client, error) {
 	hc, err := httpx.NewClient(httpx.TLS{CAFile: caFile, Insecure: insecure}, log)
 	if err != nil {
-		return nil, &ValidationError{Field: "ca_file", Value: caFile, Reason: err.Error()}
+		reason := err.Error()
+		var pe *fs.PathError
+		switch {
+		case errors.Is(err, httpx.ErrNoCertificate):
+			reason = httpx.ErrNoCertificate.Error()
+		case errors.As(err, &pe):
+			reason = pe.Err.Error()
+		}
+		return nil, &ValidationError{Field: "ca_file", Value: caFile, Reason: reason}
 	}
 	return hc, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strconv"
 )
@@ -89,7 +90,7 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 	if s.CAFile != "" {
 		pem, err := os.ReadFile(s.CAFile)
 		if err != nil {
-			return nil, &SettingError{Setting: "broker_ca_file", Value: s.CAFile, Reason: "cannot be read", Err: err}
+			return nil, fileError("broker_ca_file", s.CAFile, err)
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
@@ -103,7 +104,13 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 	switch {
 	case s.CertFile != "" && s.KeyFile != "":
 		cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
-		if err != nil {
+		var pe *fs.PathError
+		switch {
+		case errors.As(err, &pe) && pe.Path == s.KeyFile:
+			return nil, fileError("broker_key_file", s.KeyFile, err)
+		case errors.As(err, &pe):
+			return nil, fileError("broker_cert_file", s.CertFile, err)
+		case err != nil:
 			return nil, &SettingError{Setting: "broker_cert_file", Value: s.CertFile,
 				Reason: "not a PEM certificate matching broker_key_file: " + err.Error(), Err: err}
 		}
@@ -115,6 +122,17 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 		return nil, &SettingError{Setting: "broker_key_file", Value: s.KeyFile, Reason: "needs broker_cert_file, its certificate"}
 	}
 	return cfg, nil
+}
+
+// fileError is the *SettingError of a file setting whose file cannot be
+// read: the os error without the path ("no such file or directory", "is
+// a directory"), as the error of every other file setting says it.
+func fileError(setting, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &SettingError{Setting: setting, Value: path, Reason: err.Error(), Err: err}
 }
 
 // errTooLarge is the cause of a message rejected for its size.
