@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -74,7 +73,7 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 	}
 	// at names a key the way an editor finds it: the file and the key's line.
 	at := func(key *yaml.Node) string { return fmt.Sprintf("config file %s:%d", path, key.Line) }
-	var unknown []string
+	var unknown []unknownKey
 	seen := map[string]bool{}
 	once := func(key, from string) error {
 		if seen[key] {
@@ -93,7 +92,7 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 			for j := 0; j+1 < len(val.Content); j += 2 {
 				full := key + "." + val.Content[j].Value
 				if !settings[full] {
-					unknown = append(unknown, fmt.Sprintf("%s (line %d)", full, val.Content[j].Line))
+					unknown = append(unknown, unknownKey{full, val.Content[j].Line})
 					continue
 				}
 				if err := cf.injector(full, deref(val.Content[j+1]), at(val.Content[j]), once); err != nil {
@@ -116,12 +115,11 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 				return cf, err
 			}
 		default:
-			unknown = append(unknown, fmt.Sprintf("%s (line %d)", key, root.Content[i].Line))
+			unknown = append(unknown, unknownKey{key, root.Content[i].Line})
 		}
 	}
 	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		return cf, usageErr("config file %s: unknown key %s", path, strings.Join(unknown, ", "))
+		return cf, usageErr("config file %s: %s", path, unknownKeys(unknown))
 	}
 	return cf, nil
 }

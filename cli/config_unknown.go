@@ -1,0 +1,83 @@
+package cli
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// maxUnknownShown is how many unknown keys of a config file its error
+// names; the others are counted.
+const maxUnknownShown = 3
+
+// unknownKey is a key of a config file no setting has, and its line.
+type unknownKey struct {
+	name string
+	line int
+}
+
+// settingName reports whether s reads as a setting's name (snake_case,
+// dotted under an injector's name: "bakend_url", "query.nope"): only such
+// a key is quoted in an error. Any other is a line of a file that is no
+// config (--config /etc/shadow makes each "user:hash:…:" line a key) and
+// is named by its line alone, so that an error never shows a file's
+// contents.
+func settingName(s string) bool {
+	if s == "" || len(s) > 64 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' && r != '.' && r != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// unknownKeys says which keys of a config file are unknown: at most
+// maxUnknownShown of them, those that read as setting names first (sorted,
+// each with its line), then the lines of the others, and how many more
+// there are. No value is ever shown, nor a key that is no setting name.
+func unknownKeys(keys []unknownKey) string {
+	slices.SortStableFunc(keys, func(a, b unknownKey) int {
+		sa, sb := settingName(a.name), settingName(b.name)
+		switch {
+		case sa && !sb:
+			return -1
+		case !sa && sb:
+			return 1
+		case sa:
+			return cmp.Compare(a.name, b.name)
+		}
+		return cmp.Compare(a.line, b.line)
+	})
+	var named, lines []string
+	for _, k := range keys[:min(len(keys), maxUnknownShown)] {
+		if settingName(k.name) {
+			named = append(named, fmt.Sprintf("%s (line %d)", k.name, k.line))
+		} else {
+			lines = append(lines, strconv.Itoa(k.line))
+		}
+	}
+	var parts []string
+	if len(named) > 0 {
+		parts = append(parts, "unknown key "+strings.Join(named, ", "))
+	}
+	if len(lines) > 0 {
+		what := "a key that is no setting name on line "
+		if len(lines) > 1 {
+			what = "keys that are no setting names on lines "
+		}
+		parts = append(parts, what+strings.Join(lines, ", ")+" (not shown)")
+	}
+	s := strings.Join(parts, "; ")
+	if more := len(keys) - maxUnknownShown; more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	if len(named) == 0 {
+		s += "; is it a YAML config file?"
+	}
+	return s
+}
