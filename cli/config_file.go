@@ -41,7 +41,7 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return cf, usageErr("config file %s: %w", path, err)
+		return cf, yamlError(path, data, err)
 	}
 	// A second document would be read by nobody: refuse it, as the user
 	// meant its settings to count.
@@ -49,7 +49,7 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 	switch err := dec.Decode(&next); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		return cf, usageErr("config file %s: %w", path, err)
+		return cf, yamlError(path, data, err)
 	case len(next.Content) > 0 && !isNull(deref(next.Content[0])): // a "---" ending the file is harmless
 		return cf, usageErr("config file %s: holds a second YAML document (line %d); write one mapping of keys, without ---",
 			path, next.Content[0].Line)
@@ -83,7 +83,8 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 		return nil
 	}
 	for i := 0; i+1 < len(root.Content); i += 2 {
-		key, val := root.Content[i].Value, deref(root.Content[i+1])
+		key, written := root.Content[i].Value, root.Content[i+1]
+		val := deref(written)
 		switch {
 		case names[key] && val.Kind == yaml.MappingNode:
 			// An injector's settings, even when its name is also a key
@@ -95,7 +96,7 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 					unknown = append(unknown, unknownKey{full, val.Content[j].Line})
 					continue
 				}
-				if err := cf.injector(full, deref(val.Content[j+1]), at(val.Content[j]), once); err != nil {
+				if err := cf.injector(full, val.Content[j+1], at(val.Content[j]), once); err != nil {
 					return cf, err
 				}
 			}
@@ -103,7 +104,7 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 			if err := once(key, at(root.Content[i])); err != nil {
 				return cf, err
 			}
-			r, ok, err := rawOf(key, val, at(root.Content[i]))
+			r, ok, err := rawOf(key, written, at(root.Content[i]))
 			if err != nil {
 				return cf, err
 			}
@@ -111,7 +112,7 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 				cf.values[key] = r
 			}
 		case settings[key]:
-			if err := cf.injector(key, val, at(root.Content[i]), once); err != nil {
+			if err := cf.injector(key, written, at(root.Content[i]), once); err != nil {
 				return cf, err
 			}
 		default:
@@ -143,37 +144,49 @@ func (cf configFile) injector(key string, val *yaml.Node, from string, once func
 }
 
 // rawOf returns the text of a scalar, or of each item of a sequence; false
-// for a null (`key:` or `key: ~`), which sets nothing.
+// for a null (`key:` or `key: ~`), which sets nothing. n is the node as
+// written: an error about a value reached through an alias (`key: *a`)
+// names the alias's line, where the key uses it, not the anchor's.
 func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
+	line, aliased := n.Line, n.Kind == yaml.AliasNode
+	n = deref(n)
 	switch {
 	case isNull(n):
 		return raw{}, false, nil
 	case n.Kind == yaml.ScalarNode:
-		if err := plainTag(key, n, from); err != nil {
+		at := from
+		if aliased {
+			at = atLine(from, line)
+		}
+		if err := plainTag(key, n, at); err != nil {
 			return raw{}, false, err
 		}
 		return raw{vals: []string{n.Value}, from: from}, true, nil
 	case n.Kind == yaml.SequenceNode:
 		r := raw{vals: []string{}, seq: true, from: from}
 		for _, item := range n.Content {
+			at := atLine(from, item.Line)
+			if aliased {
+				at = atLine(from, line)
+			}
 			item = deref(item)
 			switch {
 			case isNull(item):
 			case item.Kind == yaml.ScalarNode:
-				if err := plainTag(key, item, atLine(from, item.Line)); err != nil {
+				if err := plainTag(key, item, at); err != nil {
 					return raw{}, false, err
 				}
 				r.vals = append(r.vals, item.Value)
-				r.itemFrom = append(r.itemFrom, atLine(from, item.Line))
+				r.itemFrom = append(r.itemFrom, at)
 			default:
 				return raw{}, false, usageErr("invalid %s (%s): want a value or a list of values, not a nested %s",
-					key, atLine(from, item.Line), kindName(item))
+					key, at, kindName(item))
 			}
 		}
 		return r, true, nil
 	}
 	return raw{}, false, usageErr("invalid %s (%s): want a value or a list of values, not a %s",
-		key, atLine(from, n.Line), kindName(n))
+		key, atLine(from, line), kindName(n))
 }
 
 // plainTag refuses a scalar tagged with a type whose value is not its
