@@ -19,10 +19,12 @@ import (
 // (encoding/json alone would let "Inject_ID" fill inject_id), and unknown
 // fields, duplicate keys (in params, keys equal but for case too), a value
 // of the wrong JSON type, a duration that is not positive, and any data
-// after the JSON object are errors. Each names the field as the file
-// writes it (timeout, targets[2].value, params.delay) and where it is:
-// line and column, after the file name when r is a file (it has a Name
-// method, as *os.File has). A leading UTF-8 byte order mark is passed
+// after the JSON object are errors, and so are bytes that are not UTF-8
+// and a \u escape of a lone UTF-16 surrogate ("\ud800"), which
+// encoding/json would read as U+FFFD, silently. Each names the field as
+// the file writes it (timeout, targets[2].value, params.delay) and where
+// it is: line and column, after the file name when r is a file (it has a
+// Name method, as *os.File has). A leading UTF-8 byte order mark is passed
 // over. An empty list or params object is the same as none. A number in
 // params is a json.Number, as written. Every error is a
 // *framework.RequestError.

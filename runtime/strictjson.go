@@ -172,6 +172,9 @@ func (c *checker) value(path string, s *shape) error {
 		}
 		return nil // null is the same as the field left out
 	case string:
+		if err := c.surrogates(start, path, "holds"); err != nil {
+			return err
+		}
 		switch s.kind {
 		case text, anyJSON:
 			return nil
@@ -220,6 +223,9 @@ func (c *checker) object(path string, s *shape, start int64) error {
 		}
 		key, _ := tok.(string)
 		kpath := join(path, key)
+		if err := c.surrogates(off, path, "has a key holding"); err != nil {
+			return err
+		}
 		if first, dup := seen[key]; dup {
 			return c.invalid(off, kpath, "", "duplicate key (first at "+lineCol(c.data, first)+")")
 		}
