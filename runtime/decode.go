@@ -25,7 +25,9 @@ import (
 // the file writes it (timeout, targets[2].value, params.delay) and where
 // it is: line and column, after the file name when r is a file (it has a
 // Name method, as *os.File has). A leading UTF-8 byte order mark is passed
-// over. An empty list or params object is the same as none. A number in
+// over. White space around a target's address, host name, region,
+// service or query is dropped, as the command line drops it around each
+// --target (see TargetSpec); its other fields are kept as written. An empty list or params object is the same as none. A number in
 // params is a json.Number, as written. Every error is a
 // *framework.RequestError.
 func DecodeRequest(r io.Reader) (Request, error) {
@@ -78,6 +80,9 @@ func DecodeRequest(r io.Reader) (Request, error) {
 	dec.UseNumber()
 	if err := dec.Decode(&req); err != nil {
 		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, jsonError(data, err))}
+	}
+	for i := range req.Targets {
+		req.Targets[i] = req.Targets[i].trimmed()
 	}
 	if len(req.ExpectationTypes) == 0 {
 		req.ExpectationTypes = nil

@@ -121,6 +121,20 @@ func (t TargetSpec) valueConfig() (signatures.Config, error) {
 	return nc, nil
 }
 
+// trimmed returns t without the white space around the fields the command
+// line reads as list items (--target, a targets file's line,
+// --cloud-region, --target-service, --query): an address, a host name, a
+// region, a service or a query, whose edges hold no meaning. The cloud
+// provider and account and the platform's ids (agent, asset, asset group)
+// are kept as written, as their flags keep them.
+func (t TargetSpec) trimmed() TargetSpec {
+	for _, f := range []*string{&t.Value, &t.TargetIPv4, &t.TargetIPv6, &t.TargetHostname,
+		&t.CloudRegion, &t.TargetService, &t.Query} {
+		*f = strings.TrimSpace(*f)
+	}
+	return t
+}
+
 // Attribution returns the platform's attribution of the target (its
 // signature_target: agent, asset, asset group).
 func (t TargetSpec) Attribution() signatures.Attribution {

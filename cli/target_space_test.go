@@ -1,0 +1,51 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+)
+
+// White space around a target is dropped in every intake, as a targets
+// file's line is trimmed: --target ' 127.0.0.1 ', the environment's list
+// and an inject file's {"value":" 127.0.0.1 "} send the same signatures;
+// a cloud provider with white space is refused alike from the flag and
+// from the inject file.
+func TestTargetWhiteSpaceOneRule(t *testing.T) {
+	file := func(target string) string {
+		return writeFile(t, "inject.json", `{"injector":"noop","targets":[`+target+`]}`)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string // in stdout (exit 0) or stderr
+	}{
+		{"--target", nil, []string{"run", "noop", "--target", " 127.0.0.1 "}, 0, `"signature_type":"target_ipv4","signature_value":"127.0.0.1"`},
+		{"INJECTKIT_TARGET", map[string]string{"INJECTKIT_TARGET": " 127.0.0.1 "}, []string{"run", "noop"}, 0,
+			`"signature_type":"target_ipv4","signature_value":"127.0.0.1"`},
+		{"targets file", nil, []string{"run", "noop", "--targets-file", writeFile(t, "hosts.txt", " 127.0.0.1 \n")}, 0,
+			`"signature_type":"target_ipv4","signature_value":"127.0.0.1"`},
+		{"inject file value", nil, []string{"run", "--inject-file", file(`{"value":" 127.0.0.1 "}`)}, 0,
+			`"signature_type":"target_ipv4","signature_value":"127.0.0.1"`},
+		{"inject file target_ipv4", nil, []string{"run", "--inject-file", file(`{"target_ipv4":"\t127.0.0.1 "}`)}, 0,
+			`"signature_type":"target_ipv4","signature_value":"127.0.0.1"`},
+		{"--cloud-provider", nil, []string{"validate", "noop", "--cloud-provider", " aws ", "--cloud-account", "123456789012", "--cloud-region", "eu-west-1"}, 2,
+			`invalid --cloud-provider " aws ": must not hold white space`},
+		{"inject file cloud_provider", nil, []string{"validate", "--inject-file",
+			file(`{"cloud_provider":" aws ","cloud_account_id":"123456789012","cloud_region":"eu-west-1"}`)}, 2,
+			`invalid targets[0].cloud_provider " aws ": must not hold white space`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, append(tt.args, "--log-level", "error")...)
+			out := r.stdout
+			if tt.code != 0 {
+				out = r.stderr
+			}
+			if r.code != tt.code || !strings.Contains(out, tt.want) {
+				t.Errorf("exit %d, want %d with %q:\n%s%s", r.code, tt.code, tt.want, r.stdout, r.stderr)
+			}
+		})
+	}
+}
