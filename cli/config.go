@@ -34,6 +34,10 @@ type backendConfig struct {
 	Token    string `config:"token,secret" usage:"backend bearer token"`
 	CAFile   string `config:"ca_file" usage:"PEM file of CA certificates trusted for the backend"`
 	Insecure bool   `config:"insecure" usage:"skip TLS verification of the backend (logged as a warning)"`
+
+	// caPEM is the content of CAFile, read once by readCA: every client
+	// of the process is built from it.
+	caPEM []byte
 }
 
 // outboxConfig is the outbox of `run`, `serve` and the outbox commands.

@@ -201,7 +201,7 @@ func newClient(bc backendConfig, o Options, log *zap.Logger, base string, maxSiz
 		opts = append(opts, transport.WithMaxPayloadSize(maxSize))
 	}
 	if bc.CAFile != "" {
-		opts = append(opts, transport.WithCAFile(bc.CAFile))
+		opts = append(opts, transport.WithCA(bc.CAFile, bc.caPEM))
 	}
 	client, err := transport.New(base, opts...)
 	if err != nil {

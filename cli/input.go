@@ -114,3 +114,21 @@ func readInput(ctx context.Context, key, where, path string) ([]byte, error) {
 	}
 	return b, err
 }
+
+// readCA reads the CA file of bc (ca_file, given where) once per process,
+// as readInput reads an input: the first interrupt stops the read. Every
+// client built afterwards trusts these bytes, the file is not opened
+// again: a pipe (--ca-file <(cat ca.pem)) gives its content once only,
+// and validate checks what run uses. Without a backend URL nothing uses
+// it, and it is not read.
+func (bc *backendConfig) readCA(ctx context.Context, where string) error {
+	if bc.URL == "" || bc.CAFile == "" || bc.caPEM != nil {
+		return nil
+	}
+	b, err := readInput(ctx, "ca_file", where, bc.CAFile)
+	if err != nil {
+		return err
+	}
+	bc.caPEM = append([]byte{}, b...) // not nil, even empty: read
+	return nil
+}

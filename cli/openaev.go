@@ -63,7 +63,7 @@ func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *open
 // at least, the CA file added to the system roots, verification off only
 // when asked (and logged), no redirects followed.
 func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) {
-	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, Insecure: bc.Insecure}, log)
+	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, CAPEM: bc.caPEM, Insecure: bc.Insecure}, log)
 	if err != nil {
 		reason := err.Error()
 		var pe *fs.PathError
@@ -137,6 +137,9 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 		if err := messageInjector(o, cfg, name, m.Injection.ContractID()); err != nil {
 			return err
 		}
+	}
+	if err := cfg.Backend.readCA(c.Context, cfg.where("ca_file")); err != nil {
+		return err
 	}
 	if _, _, err := deliveryChecks(cfg, o, log); err != nil {
 		return err // before the outbox is opened: bad input creates nothing

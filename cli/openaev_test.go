@@ -29,15 +29,16 @@ const platformToken = "pl4tform-token-xyz"
 // does before the platform dispatches any of their injects (a real
 // platform holds no inject without its contract): the stand-in then
 // validates their outputs. It reads no version (p's is given), so that
-// the platform's calls stay the run's.
-func registered(t *testing.T, p *openaevtest.Platform, token string, reg *framework.Registry) {
+// the platform's calls stay the run's. opts are its client's (an HTTP client trusting
+// a platform served over TLS).
+func registered(t *testing.T, p *openaevtest.Platform, token string, reg *framework.Registry, opts ...openaev.Option) {
 	t.Helper()
 	v, err := openaev.ParseVersion(p.Version().String())
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: token, InjectorID: uuid.NewString()},
-		openaev.WithPlatformVersion(v), openaev.WithLogger(zap.NewNop()))
+		append([]openaev.Option{openaev.WithPlatformVersion(v), openaev.WithLogger(zap.NewNop())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,7 +60,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if cfg.OpenAEVMessage != "" {
 		return runOpenAEVMessage(c, o, cfg, log, view)
 	}
-	cr, err := checkRun(c.Context, o, cfg, log, c.Args().First())
+	cr, err := checkRun(c.Context, o, &cfg, log, c.Args().First())
 	if err != nil {
 		return err
 	}

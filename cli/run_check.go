@@ -27,11 +27,12 @@ type checkedRun struct {
 // (buildRunRequest), its inject id (a random one for a dry run: its
 // length counts in the size limit), and what would deliver it
 // (deliveryChecks). Every error is a usage error naming the flag, key or
-// file and the value; the same input gives the same error in both.
-func checkRun(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, injector string) (checkedRun, error) {
+// file and the value; the same input gives the same error in both. The CA
+// file is read here, once (cfg keeps its content for the run's clients).
+func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, injector string) (checkedRun, error) {
 	var cr checkedRun
 	var err error
-	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, cfg, o.Registry); err != nil {
+	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, *cfg, o.Registry); err != nil {
 		return cr, err
 	}
 	if cr.targets != nil && cr.targets.dropped > 0 {
@@ -45,7 +46,11 @@ func checkRun(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, in
 		cr.req.InjectID = uuid.NewString()
 	}
 	warnNoToken(log, cfg.Backend)
-	cr.checks, cr.dest, err = deliveryChecks(cfg, o, log)
+	// Read once, for these checks and the run's clients alike.
+	if err := cfg.Backend.readCA(ctx, cfg.where("ca_file")); err != nil {
+		return cr, err
+	}
+	cr.checks, cr.dest, err = deliveryChecks(*cfg, o, log)
 	return cr, err
 }
 

@@ -1,11 +1,10 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -83,42 +82,20 @@ const (
 )
 
 // platformClient returns the platform client's configuration and options.
-func (sc serveConfig) platformClient(ms []framework.Manifest) (openaev.Config, []openaev.Option, error) {
+func (sc serveConfig) platformClient(ctx context.Context, ms []framework.Manifest) (openaev.Config, []openaev.Option, error) {
 	p := sc.Platform
 	cfg := openaev.Config{URL: p.URL, Token: p.Token, Tenant: p.Tenant,
 		InjectorID: p.InjectorID, InjectorName: p.InjectorName, InjectorType: p.InjectorType}
 	if p.IconFile != "" {
-		b, err := readIcon(p.IconFile)
+		b, err := readIcon(ctx, p.IconFile, sc.where("icon_file"))
 		if err != nil {
-			return cfg, nil, usageErr("invalid icon_file %q%s: %w", p.IconFile, sc.where("icon_file"), err)
+			return cfg, nil, err
 		}
 		cfg.Icon = b
 	}
 	// An INVALID_USAGE message may quote an input holding a secret
 	// setting (the Shodan key), as the platform shows it to its users.
 	return cfg, append(p.Version.options(), openaev.WithSecrets(secretValues(backendConfig{}, sc.injectors, ms)...)), nil
-}
-
-// readIcon reads an icon file, at most one byte past openaev.MaxIconSize,
-// and checks it is a PNG image the platform can show (openaev.CheckIcon).
-func readIcon(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fileReason(err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, openaev.MaxIconSize+1))
-	if err != nil {
-		return nil, fileReason(err)
-	}
-	if err := openaev.CheckIcon(b); err != nil {
-		var ve *openaev.ValidationError
-		if errors.As(err, &ve) {
-			return nil, errors.New(ve.Reason) // the caller names the setting
-		}
-		return nil, err
-	}
-	return b, nil
 }
 
 // daemonOptions returns the daemon's and the profile's options of the
@@ -135,11 +112,12 @@ func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
 	return so, oo
 }
 
-// check checks the bounds of the settings and returns the manifests of
-// the injectors to serve; an error names the key and the value (exit 2).
+// check checks the bounds of the settings, reads the CA files
+// (readCAFiles) and returns the manifests of the injectors to serve; an
+// error names the key and the value (exit 2), or is the interrupted exit.
 // An injector named that is broken (its factory or Manifest panicked) is
 // named as such, with the panic's message.
-func (sc serveConfig) check(ms []framework.Manifest, broken []*framework.PanicError) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
+func (sc serveConfig) check(ctx context.Context, ms []framework.Manifest, broken []*framework.PanicError) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
 	so, oo := sc.daemonOptions()
 	if err := sc.checkBlank(); err != nil {
 		return so, oo, nil, err
@@ -172,6 +150,9 @@ func (sc serveConfig) check(ms []framework.Manifest, broken []*framework.PanicEr
 				ee.Hint = "did you mean " + s + "?"
 			}
 		}
+		return so, oo, nil, err
+	}
+	if err := sc.readCAFiles(ctx, &so, &oo); err != nil {
 		return so, oo, nil, err
 	}
 	if err := so.Validate(); err != nil {
@@ -259,7 +240,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	daemonOpts, profileOpts, selected, err := sc.check(ms, broken)
+	daemonOpts, profileOpts, selected, err := sc.check(c.Context, ms, broken)
 	if err != nil {
 		return err
 	}
@@ -271,7 +252,7 @@ func serveAction(c *ucli.Context, o Options) error {
 		return err
 	}
 	defer func() { _ = log.Sync() }()
-	platform, clientOpts, err := sc.platformClient(ms)
+	platform, clientOpts, err := sc.platformClient(c.Context, ms)
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 		return usageErr("invalid openaev_message %q: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
 			cfg.OpenAEVMessage)
 	}
-	cr, err := checkRun(c.Context, o, cfg, log, c.Args().First())
+	cr, err := checkRun(c.Context, o, &cfg, log, c.Args().First())
 	if err != nil {
 		return err
 	}

@@ -260,7 +260,13 @@ func defaultHTTPClient() *http.Client { return httpx.NewDefaultClient() }
 // os error without the path ("no such file or directory", "is a
 // directory") or "no PEM certificate found".
 func NewHTTPClient(caFile string, insecure bool, log *zap.Logger) (*http.Client, error) {
-	hc, err := httpx.NewClient(httpx.TLS{CAFile: caFile, Insecure: insecure}, log)
+	return newHTTPClient(httpx.TLS{CAFile: caFile, Insecure: insecure}, log)
+}
+
+// newHTTPClient is NewHTTPClient over t, whose CAPEM may hold the CA
+// file's content already read.
+func newHTTPClient(t httpx.TLS, log *zap.Logger) (*http.Client, error) {
+	hc, err := httpx.NewClient(t, log)
 	if err != nil {
 		reason := err.Error()
 		var pe *fs.PathError
@@ -270,7 +276,7 @@ func NewHTTPClient(caFile string, insecure bool, log *zap.Logger) (*http.Client,
 		case errors.As(err, &pe):
 			reason = pe.Err.Error()
 		}
-		return nil, &ValidationError{Field: "ca_file", Value: caFile, Reason: reason}
+		return nil, &ValidationError{Field: "ca_file", Value: t.CAFile, Reason: reason}
 	}
 	return hc, nil
 }

@@ -6,6 +6,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // ServeOptions are the openaev settings of `injectkit serve` a
@@ -23,6 +24,10 @@ type ServeOptions struct {
 	// (NewHTTPClient).
 	CAFile   string
 	Insecure bool
+	// CAPEM, when not nil, is the content of CAFile, already read (a pipe
+	// can be read once only): CAFile is not opened then, and names the
+	// file in errors.
+	CAPEM []byte
 }
 
 // DefaultServeOptions returns the defaults: every injector but noop,
@@ -52,5 +57,5 @@ func (o ServeOptions) ProfileOptions() []ProfileOption {
 
 // HTTPClient returns the platform client's HTTP client (NewHTTPClient).
 func (o ServeOptions) HTTPClient(log *zap.Logger) (*http.Client, error) {
-	return NewHTTPClient(o.CAFile, o.Insecure, log)
+	return newHTTPClient(httpx.TLS{CAFile: o.CAFile, CAPEM: o.CAPEM, Insecure: o.Insecure}, log)
 }

@@ -72,6 +72,10 @@ type BrokerTLS struct {
 	// CAFile names a PEM file whose certificates are trusted in addition
 	// to the system roots (a private CA).
 	CAFile string
+	// CAPEM, when not nil, is the content of CAFile, already read (a pipe
+	// can be read once only): Config does not open CAFile then, which
+	// names the file in errors.
+	CAPEM []byte
 	// CertFile and KeyFile name the PEM client certificate and its key,
 	// for a broker that asks for one; both or neither.
 	CertFile, KeyFile string
@@ -88,9 +92,12 @@ type BrokerTLS struct {
 func (s BrokerTLS) Config() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.Insecure} //nolint:gosec // asked for, and logged at start
 	if s.CAFile != "" {
-		pem, err := os.ReadFile(s.CAFile)
-		if err != nil {
-			return nil, fileError("broker_ca_file", s.CAFile, err)
+		pem := s.CAPEM
+		if pem == nil {
+			var err error
+			if pem, err = os.ReadFile(s.CAFile); err != nil {
+				return nil, fileError("broker_ca_file", s.CAFile, err)
+			}
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
@@ -133,6 +140,11 @@ func fileError(setting, path string, err error) error {
 		err = pe.Err
 	}
 	return &SettingError{Setting: setting, Value: path, Reason: err.Error(), Err: err}
+}
+
+// given reports whether a broker TLS setting is given.
+func (s BrokerTLS) given() bool {
+	return s.CAFile != "" || s.CAPEM != nil || s.CertFile != "" || s.KeyFile != "" || s.Insecure
 }
 
 // errTooLarge is the cause of a message rejected for its size.
@@ -191,7 +203,7 @@ func (o Options) Apply(d *Daemon) error {
 		return err
 	}
 	d.AuthFailures, d.MaxMessageSize = o.AuthFailures, o.MaxMessageSize
-	if o.BrokerTLS != (BrokerTLS{}) {
+	if o.BrokerTLS.given() {
 		d.TLSConfig = cfg
 	}
 	return nil

@@ -44,6 +44,7 @@ type settings struct {
 	maxRetryAfter time.Duration
 	timeout       time.Duration
 	caFile        string
+	caPEM         []byte
 	insecure      bool
 }
 
@@ -70,6 +71,13 @@ func WithRetry(attempts int, initialDelay time.Duration) Option {
 // WithCAFile adds the PEM certificates of a file to the system roots the
 // client trusts.
 func WithCAFile(path string) Option { return func(s *settings) { s.caFile = path } }
+
+// WithCA adds the PEM certificates pem, the content of the file path
+// already read (a pipe can be read once only), to the system roots the
+// client trusts; path names the file in errors and is not opened.
+func WithCA(path string, pem []byte) Option {
+	return func(s *settings) { s.caFile, s.caPEM = path, pem }
+}
 
 // WithInsecure turns TLS certificate verification off when true. New logs a
 // warning when it does.
@@ -108,7 +116,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	hc := s.hc
 	if hc == nil {
-		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, Insecure: s.insecure},
+		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, CAPEM: s.caPEM, Insecure: s.insecure},
 			s.log.With(zap.String("base_url", httpx.StripCredentials(s.base))))
 		var pe *fs.PathError
 		switch {
@@ -157,7 +165,7 @@ func (s *settings) check() error {
 		return bad("max_retry_after", s.maxRetryAfter, "must not be negative")
 	case s.timeout <= 0:
 		return bad("timeout", s.timeout, "must be positive")
-	case s.hc != nil && (s.caFile != "" || s.insecure):
+	case s.hc != nil && (s.caFile != "" || s.caPEM != nil || s.insecure):
 		return bad("http_client", "custom", "cannot be combined with a CA file or insecure mode")
 	case httpx.TokenProblem(s.token) != "":
 		return &ValidationError{Field: "token", Reason: httpx.TokenProblem(s.token)}

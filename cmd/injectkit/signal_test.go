@@ -54,7 +54,8 @@ func blockedInOpen(t *testing.T, p *testkit.Process, arch string) {
 // The first SIGTERM or SIGINT stops a run that waits for its input: a
 // FIFO with no writer yet (blocked in open), or one whose writer is silent
 // (blocked in read). The run exits 130 at once, names the file, and sends
-// and stores nothing; so does validate.
+// and stores nothing; so do validate, and serve before it starts: every
+// file the user names (a CA file, an icon) is read so.
 func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 	run := func(flag string) func(fifo, backend string) []string {
 		return func(fifo, backend string) []string {
@@ -65,6 +66,19 @@ func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 	validate := func(fifo, _ string) []string { return []string{"validate", "noop", "--inject-file", fifo} }
 	config := func(fifo, backend string) []string {
 		return []string{"run", "noop", "--config", fifo, "--backend-url", backend, "--inject-id", "sig-1", "--target", "127.0.0.1"}
+	}
+	ca := func(extra ...string) func(fifo, backend string) []string {
+		return func(fifo, backend string) []string {
+			return append([]string{"run", "noop", "--backend-url", backend, "--inject-id", "sig-1", "--target", "127.0.0.1",
+				"--ca-file", fifo}, extra...)
+		}
+	}
+	validateCA := func(fifo, backend string) []string { return append([]string{"validate"}, ca()(fifo, backend)[1:]...) }
+	serveFile := func(flag string) func(fifo, backend string) []string {
+		return func(fifo, backend string) []string {
+			return []string{"serve", "--openaev-url", backend, "--token", "tok", "--injector-id", "6f0c6bd8-3f6c-4a5e-9d35-2f7b9c1e8a01",
+				"--listen-addr", "", flag, fifo}
+		}
 	}
 	for _, tc := range []struct {
 		name   string
@@ -83,6 +97,14 @@ func TestBinaryFirstSignalWhileReadingInput(t *testing.T) {
 		{"config file, no writer, SIGINT", syscall.SIGINT, "config", config, false},
 		{"config file, silent writer, SIGTERM", syscall.SIGTERM, "config", config, true},
 		{"validate, inject file, silent writer, SIGINT", syscall.SIGINT, "inject_file", validate, true},
+		{"CA file, no writer, SIGTERM", syscall.SIGTERM, "ca_file", ca(), false},
+		{"CA file, silent writer, SIGINT", syscall.SIGINT, "ca_file", ca(), true},
+		{"openaev profile, CA file, silent writer, SIGTERM", syscall.SIGTERM, "ca_file", ca("--profile", "openaev"), true},
+		{"validate, CA file, no writer, SIGTERM", syscall.SIGTERM, "ca_file", validateCA, false},
+		{"serve, icon file, no writer, SIGTERM", syscall.SIGTERM, "icon_file", serveFile("--icon-file"), false},
+		{"serve, icon file, silent writer, SIGINT", syscall.SIGINT, "icon_file", serveFile("--icon-file"), true},
+		{"serve, CA file, silent writer, SIGTERM", syscall.SIGTERM, "ca_file", serveFile("--ca-file"), true},
+		{"serve, broker CA file, no writer, SIGTERM", syscall.SIGTERM, "broker_ca_file", serveFile("--broker-ca-file"), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -28,6 +28,10 @@ type TLS struct {
 	// CAFile names a PEM file whose certificates are trusted in addition to
 	// the system roots.
 	CAFile string
+	// CAPEM, when not nil, is the content of CAFile, read by the caller
+	// (a pipe can be read once only): NewClient does not open CAFile then,
+	// which only names the file in errors.
+	CAPEM []byte
 	// Insecure turns certificate verification off. NewClient logs a WARN
 	// line when it does.
 	Insecure bool
@@ -52,9 +56,12 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 	tr.Proxy = http.ProxyFromEnvironment
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("read ca file: %w", err)
+		pem := t.CAPEM
+		if pem == nil {
+			var err error
+			if pem, err = os.ReadFile(t.CAFile); err != nil {
+				return nil, fmt.Errorf("read ca file: %w", err)
+			}
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
