@@ -98,6 +98,11 @@ func callbackPath(injectID string) string {
 	return "/injects/execution/callback/" + url.PathEscape(injectID)
 }
 
+// traceEnvelope is the size of a trace's body (Trace) without its
+// message: the message has the rest of the max payload size.
+const traceEnvelope = len(`{"execution_message":"","execution_status":"` + StatusInfo + `","execution_action":"` +
+	ActionCommandExecution + `","execution_duration":0}`)
+
 // Trace posts an INFO command_execution callback.
 func (c *Client) Trace(ctx context.Context, injectID, message string) error {
 	return c.Callback(ctx, injectID, Execution{Message: message, Status: StatusInfo, Action: ActionCommandExecution})

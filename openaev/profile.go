@@ -70,7 +70,7 @@ func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 	if err := p.receive(ctx, id); err != nil {
 		return err
 	}
-	if err := p.client.Trace(ctx, id, describeRun(prep.Request, targetsOf(ctx))); err != nil {
+	if err := p.client.Trace(ctx, id, describeRun(prep.Request, targetsOf(ctx), p.maxPayload-traceEnvelope)); err != nil {
 		// A lost trace loses nothing the terminal callback does not carry.
 		p.log.Warn("trace not delivered", zap.String("inject_id", id), zap.Error(err))
 	}

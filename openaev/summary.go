@@ -76,21 +76,44 @@ func findingsSummary(f map[string]any, m *framework.Manifest) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-// describeRun is the trace message: what runs on which targets.
-func describeRun(req runtime.Request, t *Selection) string {
+// describeRun is the trace message: what runs on which targets, at most
+// budget bytes once JSON-escaped, so that its body stays under the max
+// payload size: as many target names as fit (at most 20) are listed, then
+// "and N more"; so are the skipped assets (at most 10, in a quarter of
+// the budget).
+func describeRun(req runtime.Request, t *Selection, budget int) string {
 	values := make([]string, len(req.Targets))
 	for i, s := range req.Targets {
 		values[i] = targetLabel(s)
 	}
 	n := len(values)
-	msg := fmt.Sprintf("Running %s on %d target%s: %s", req.Injector, n, plural(n), list(values, 20))
+	head := fmt.Sprintf("Running %s on %d target%s: ", req.Injector, n, plural(n))
+	var tail string
 	if t != nil && t.Selector == SelectorAssetGroups && len(t.Groups) > 0 {
-		msg += " (asset groups " + strings.Join(t.Groups, ", ") + ")"
+		tail += " (asset groups " + strings.Join(t.Groups, ", ") + ")"
 	}
 	if t != nil && len(t.Skipped) > 0 {
-		msg += "; skipped " + list(t.Skipped, 10)
+		const prefix = "; skipped "
+		tail += prefix + fitList(t.Skipped, 10, budget/4-len(prefix))
 	}
-	return msg
+	msg := head + fitList(values, 20, budget-escapedLenString(head)-escapedLenString(tail)) + tail
+	// Group names too long for the budget: cut.
+	return truncateEscaped(msg, budget)
+}
+
+// fitList is list(items, max) with as many items as fit in budget bytes
+// once JSON-escaped, " and N more" included; none listed says how many.
+func fitList(items []string, max, budget int) string {
+	for n := min(len(items), max); n > 0; n-- {
+		s := strings.Join(items[:n], ", ")
+		if more := len(items) - n; more > 0 {
+			s += fmt.Sprintf(" and %d more", more)
+		}
+		if escapedLenString(s) <= budget {
+			return s
+		}
+	}
+	return fmt.Sprintf("%d not listed (too long)", len(items))
 }
 
 func targetLabel(s runtime.TargetSpec) string {
