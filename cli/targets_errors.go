@@ -99,6 +99,12 @@ func (l *targetList) relabel(err error) error {
 		return l.tooLarge(big)
 	}
 	var ve *signatures.ValidationError
+	if l != nil && errors.As(err, &ve) && ve.Field == "targets" && len(l.from) > 0 {
+		// The category refused ("injector x takes cloud targets"): the
+		// first target is named where it was written, with its value.
+		o, v := l.categoryOrigin()
+		return fmt.Errorf("%s: %s", l.head(o, "", v), ve.Reason)
+	}
 	if l == nil || !errors.As(err, &ve) || !strings.HasPrefix(ve.Field, "targets[") {
 		return err
 	}
@@ -133,4 +139,34 @@ func (l *targetList) tooLarge(e *callback.TooLargeError) error {
 	}
 	return l.invalid(o, spec, &signatures.ValidationError{Field: field, Value: e.Value,
 		Reason: e.Reason() + " (" + cmp.Or(l.sizeName, "max_payload_size") + ") can hold with them"})
+}
+
+// categoryOrigin is where the first target's category was written, and
+// the value written there: the address or host name, the query, the
+// cloud region (its flag's value). A query narrowed to a --target is
+// named by its --query, which made it external.
+func (l *targetList) categoryOrigin() (origin, string) {
+	o := l.from[0]
+	var cfg signatures.Config
+	if !l.lenient {
+		cfg = l.typed[0].Config
+	} else if c, err := l.specs[0].Config(); err == nil {
+		cfg = c
+	} else {
+		return o, describeSpec(l.specs[0])
+	}
+	switch c := cfg.(type) {
+	case signatures.NetworkConfig:
+		return o, cmp.Or(c.TargetIPv4, c.TargetIPv6, c.TargetHostname)
+	case signatures.ExternalConfig:
+		for i, src := range l.sources {
+			if src.kind == fromFlags && src.name == "--query" && l.sources[o.src].kind == fromFlags {
+				return origin{src: int32(i)}, c.Query
+			}
+		}
+		return o, c.Query
+	case signatures.CloudConfig:
+		return o, c.CloudRegion
+	}
+	return o, ""
 }
