@@ -2,6 +2,8 @@ package openaev
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"iter"
 	"slices"
 
@@ -52,6 +54,38 @@ func withAgents(ctx context.Context, t *Selection) context.Context {
 func agentsOf(ctx context.Context) map[string][]string {
 	if a, ok := ctx.Value(agentsKey{}).(*assetAgents); ok && a != nil {
 		return a.m
+	}
+	return nil
+}
+
+// checkAgents validates every agent of each asset of t with several as
+// the runtime validates a target's agent (signatures.Attribution.Validate:
+// not blank, no control or format character): each goes out as a
+// signature target's agent. A bad one is a *ValidationError naming its
+// target and its position among the asset's agents: targets[N].agent for
+// the first (the target's own), targets[N].agents[M] for the others.
+func checkAgents(t *Selection) error {
+	for i, s := range t.Specs {
+		ids := t.Agents[s.Asset]
+		if len(ids) < 2 || s.Agent != ids[0] {
+			continue
+		}
+		for j, id := range ids {
+			err := signatures.Attribution{Agent: id}.Validate()
+			if err == nil {
+				continue
+			}
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				return err
+			}
+			named := *ve
+			named.Field = fmt.Sprintf("targets[%d].agent", i)
+			if j > 0 {
+				named.Field = fmt.Sprintf("targets[%d].agents[%d]", i, j)
+			}
+			return &named
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
@@ -77,6 +78,42 @@ func TestEveryAgentOfAnAssetGetsItsSignatures(t *testing.T) {
 						t.Errorf("%+v: no %s signatures (got %v)", x, typ, fmt.Sprint(got[typ]))
 					}
 				}
+			}
+		})
+	}
+}
+
+// TestEveryAgentOfAnAssetIsValidated checks that a blank agent id, or one
+// holding a control or format character, is refused wherever it stands
+// among an asset's agents, as the first one is: each goes out as a
+// signature target's agent. The inject is rejected (INVALID_USAGE naming
+// the agent's position and value) and nothing runs.
+func TestEveryAgentOfAnAssetIsValidated(t *testing.T) {
+	tests := []struct {
+		name   string
+		agents []string
+		want   string
+	}{
+		{"blank first agent", []string{"  ", "good-1"}, `invalid targets[1].agent "  ": blank`},
+		{"blank second agent", []string{"good-1", "  "}, `invalid targets[1].agents[1] "  ": blank`},
+		{"control character in the second agent", []string{"good-1", "bad\actl"}, `invalid targets[1].agents[1] "bad\actl": holds the non-printable character U+0007`},
+		{"format character in the third agent", []string{"good-1", "good-2", "\u200bzw"}, `invalid targets[1].agents[2] "\u200bzw": holds the non-printable character U+200B`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			content := map[string]any{"target_selector": "assets"}
+			assets := []map[string]any{asset("asset", "a0", "", "192.0.2.1", nil, "ag0"),
+				asset("asset", "a1", "", "192.0.2.2", nil, tt.agents...)}
+			err := e.proc.Process(context.Background(), e.message(t, "inj-ag", "noop", content, assets, nil))
+			wantMessageError("inj-ag")(t, err)
+			calls := withoutSettings(e.platform.AllCalls())
+			if got := strings.Join(kinds(calls), ", "); got != "reception 200, complete 200" {
+				t.Errorf("calls = %q, want the reception and the terminal callback alone", got)
+			}
+			last := calls[len(calls)-1].Body
+			if msg, _ := last["execution_message"].(string); last["execution_status"] != "INVALID_USAGE" || !strings.Contains(msg, tt.want) {
+				t.Errorf("terminal = %v %q, want INVALID_USAGE %q", last["execution_status"], msg, tt.want)
 			}
 		})
 	}

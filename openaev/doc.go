@@ -180,7 +180,9 @@
 // group (manual targets have none, as in the platform's own injectors).
 // A target on an asset with several agents is sent once per agent, each
 // naming that agent, its asset and asset group: the platform attaches a
-// signature naming an agent to that agent's expectations only.
+// signature naming an agent to that agent's expectations only. Each of
+// its agents is validated as a target's agent is (a bad one refuses the
+// inject: targets[N].agents[M]).
 //
 // A message that cannot run (malformed, no targets, bad params, unknown
 // contract) still gets its reception and a terminal INVALID_USAGE (ERROR

@@ -222,6 +222,9 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 		return req, targets, err
 	}
 	req.Targets = targets.Specs
+	if err := checkAgents(targets); err != nil {
+		return req, targets, err
+	}
 	types, err := in.expectationTypes()
 	if err != nil {
 		return req, targets, err
