@@ -57,10 +57,13 @@ type ToolOutput struct {
 	// ErrorInfo details the outcome (the tool's exit code, its message,
 	// the time it crashed); it never changes it. A non-zero ExitCode with a
 	// successful Status is malformed output (see Validate). The
-	// CrashTimestamp of a failed run is its signatures' end time (the start
-	// time when it is earlier, the time of the report rounded up to the
-	// second when it is later: end_time is never before start_time nor in
-	// the future).
+	// CrashTimestamp of a failed run, rounded up to the whole second, is
+	// its signatures' end time (the start time when it is earlier, the
+	// time of the report rounded up to the second when it is later:
+	// end_time is never before start_time, nor more than that rounding
+	// past the end of the run). Give it to the nanosecond
+	// (time.RFC3339Nano): a time cut down to the second could make a
+	// failed run's window empty.
 	ErrorInfo *ErrorInfo
 	// ExtraSignatures is merged into every signature.
 	ExtraSignatures map[string]any

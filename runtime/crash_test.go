@@ -67,3 +67,36 @@ func TestCrashTimestampClampedWithTheInjectFields(t *testing.T) {
 		})
 	}
 }
+
+// An executor that panics a fraction of a second into its run reports a
+// window [start_time, end_time] that is not empty: the crash time keeps
+// its fraction and the end is rounded up from it, a second after the
+// start, like the end of any other run.
+func TestPanicWithinTheFirstSecondEndsAfterTheStart(t *testing.T) {
+	start := testClock.Add(200 * time.Millisecond)
+	crash := testClock.Add(600 * time.Millisecond)
+	var clock atomic.Int64
+	clock.Store(start.UnixNano())
+	ex := &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+		clock.Store(crash.UnixNano())
+		panic("boom")
+	}}
+	tick := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	sigs := signatures.NewManager(signatures.WithClock(tick),
+		signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "172.17.0.2" }}))
+	rt, _ := newRuntime(t, ex, &recorder{}, runtime.WithSignatures(sigs), runtime.WithClock(tick))
+	rep, err := rt.Run(context.Background(), runtime.Request{InjectID: "inj-1", Injector: "fake", Targets: loopback()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Output.ErrorInfo == nil {
+		t.Fatalf("output %+v, want the panic's error info", rep.Output)
+	}
+	if got, err := time.Parse(time.RFC3339Nano, rep.Output.ErrorInfo.CrashTimestamp); err != nil || !got.Equal(crash) {
+		t.Errorf("crash timestamp %q, want %s", rep.Output.ErrorInfo.CrashTimestamp, crash.Format(time.RFC3339Nano))
+	}
+	v := values(t, rep, 0)
+	if s, e := v["start_time"], v["end_time"]; s == nil || e == nil || e.(string) <= s.(string) {
+		t.Errorf("start_time %v, end_time %v: want an end after the start", s, e)
+	}
+}

@@ -257,10 +257,12 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 }
 
 // panicOutput is the outcome of an executor that panicked: failed, exit
-// code 1, crashed now.
+// code 1, crashed now (to the nanosecond: the end time is rounded up from
+// it, so a run that panicked within its first second ends after it
+// starts).
 func (rt *Runtime) panicOutput(msg string) framework.ToolOutput {
 	return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1,
-		CrashTimestamp: rt.now().UTC().Format(time.RFC3339), Message: msg}}
+		CrashTimestamp: rt.now().UTC().Format(time.RFC3339Nano), Message: msg}}
 }
 
 // callExecutor calls the executor under the deadline, recovers a panic,

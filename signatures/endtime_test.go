@@ -15,8 +15,8 @@ import (
 // its start rounded down: the window [start_time, end_time] holds the
 // whole run, and a run shorter than a second ends a second after it
 // starts (collectors search the defences' logs over the window, Splunk
-// ES with an exclusive end). A reported crash time is kept to the second;
-// the clamps compare against the rounded-up end.
+// ES with an exclusive end). A reported crash time is rounded up too; the
+// clamps compare against the rounded-up end.
 func TestPostEndTimeRoundedUp(t *testing.T) {
 	at := func(s string) time.Time {
 		t.Helper()
@@ -61,6 +61,12 @@ func TestPostEndTimeRoundedUp(t *testing.T) {
 			out: failed("2026-11-27T12:00:07Z"), wantStart: "2026-11-27T12:00:07Z", wantEnd: "2026-11-27T12:00:07Z"},
 		{name: "crash time within the rounding of now is not from the future", start: "2026-11-27T12:00:07.2Z", end: "2026-11-27T12:00:07.6Z",
 			out: failed("2026-11-27T12:00:08Z"), wantStart: "2026-11-27T12:00:07Z", wantEnd: "2026-11-27T12:00:08Z"},
+		{name: "sub-second crash time rounded up", start: "2026-11-27T12:00:07.2Z", end: "2026-11-27T12:00:09.6Z",
+			out: failed("2026-11-27T12:00:08.3Z"), wantStart: "2026-11-27T12:00:07Z", wantEnd: "2026-11-27T12:00:09Z"},
+		{name: "crash a fraction into the start's second: end a second after the start", start: "2026-11-27T12:00:07.2Z",
+			end: "2026-11-27T12:00:07.6Z", out: failed("2026-11-27T12:00:07.4Z"), wantStart: "2026-11-27T12:00:07Z", wantEnd: "2026-11-27T12:00:08Z"},
+		{name: "crash time with an offset rounded up", start: "2026-11-27T12:00:07.2Z", end: "2026-11-27T12:00:09.6Z",
+			out: failed("2026-11-27T14:00:08.000000001+02:00"), wantStart: "2026-11-27T12:00:07Z", wantEnd: "2026-11-27T12:00:09Z"},
 		{name: "crash time past the rounded-up now: set to it", start: "2026-11-27T12:00:07.2Z", end: "2026-11-27T12:00:07.6Z",
 			out: failed("2026-11-27T12:00:09Z"), wantStart: "2026-11-27T12:00:07Z", wantEnd: "2026-11-27T12:00:08Z",
 			wantWarn: "end time after now"},

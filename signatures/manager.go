@@ -139,7 +139,7 @@ func partialResults(out ToolOutput) []string {
 // every signature of a run shares: end_time, execution_status and the
 // tool's extra signatures (merged into a new map). The end time is now
 // rounded up to the whole second (see ceilSecond), or the crash timestamp
-// of a failed run, as whole seconds. An end time after the rounded-up now
+// of a failed run, rounded up too. An end time after the rounded-up now
 // (a crash timestamp from the future) is set to it, and one before the
 // signature's start_time (a crash timestamp from before the run) to the
 // start time, each logged once at WARN to log.
@@ -165,7 +165,7 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 			return nil, &ValidationError{Field: "error_info.crash_timestamp", Value: out.ErrorInfo.CrashTimestamp,
 				Reason: "not an RFC 3339 time"}
 		}
-		end = t.UTC()
+		end = ceilSecond(t.UTC())
 	}
 	endStr := end.Format(TimeFormat)
 	if nowStr := now.Format(TimeFormat); endStr > nowStr {

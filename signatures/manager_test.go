@@ -211,7 +211,7 @@ func TestCompilePost(t *testing.T) {
 		{name: "crash with timestamp", out: signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: 2, CrashTimestamp: "2026-11-27T01:04:00Z"}},
 			wantStatus: signatures.StatusFailed, wantEnd: "2026-11-27T01:04:00Z"},
 		{name: "crash timestamp with offset", out: signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: 1, CrashTimestamp: "2026-11-27T03:04:05.5+02:00"}},
-			wantStatus: signatures.StatusFailed, wantEnd: "2026-11-27T01:04:05Z"},
+			wantStatus: signatures.StatusFailed, wantEnd: "2026-11-27T01:04:06Z"},
 		{name: "crash timestamp before the start: end at the start", out: signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: 2, CrashTimestamp: "2026-11-27T00:59:00Z"}},
 			wantStatus: signatures.StatusFailed, wantEnd: start},
 		{name: "crash without timestamp", out: signatures.ToolOutput{ErrorInfo: &signatures.ErrorInfo{ExitCode: -1, Message: "killed"}},

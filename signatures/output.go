@@ -23,7 +23,8 @@ type ToolOutput struct {
 // ErrorInfo describes a failed run.
 type ErrorInfo struct {
 	ExitCode int `json:"exit_code"`
-	// CrashTimestamp, when set, is the RFC 3339 time of the failure.
+	// CrashTimestamp, when set, is the RFC 3339 time of the failure, with
+	// its fraction of a second (the end time is rounded up from it).
 	CrashTimestamp string `json:"crash_timestamp,omitempty"`
 	Message        string `json:"message,omitempty"`
 }

@@ -12,7 +12,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/signatures"
 )
 
 // Execute validates the parameters and targets, scans the targets with nmap
@@ -194,7 +193,7 @@ func (e *Executor) failed(code int, err error) framework.ToolOutput {
 func (e *Executor) errorInfo(code int, err error) *framework.ErrorInfo {
 	return &framework.ErrorInfo{
 		ExitCode:       code,
-		CrashTimestamp: e.now().UTC().Format(signatures.TimeFormat),
+		CrashTimestamp: e.now().UTC().Format(time.RFC3339Nano), // to the nanosecond: the end is rounded up from it
 		Message:        err.Error(),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -263,5 +264,24 @@ func TestRunnerEnvironmentHoldsNoSecret(t *testing.T) {
 	}
 	if got["PATH"] != os.Getenv("PATH") {
 		t.Errorf("nmap's PATH = %q, want %q", got["PATH"], os.Getenv("PATH"))
+	}
+}
+
+// A failed scan's crash timestamp is the time of the failure to the
+// nanosecond, not cut down to the second: the end time rounded up from
+// it holds the whole run.
+func TestCrashTimestampKeepsTheFraction(t *testing.T) {
+	crash := fixedNow.Add(600 * time.Millisecond)
+	e := newTestExecutor(func(context.Context, []string, io.Reader, io.Writer, io.Writer) error {
+		return &ExitError{Code: 1, Stderr: "boom"}
+	})
+	e.now = func() time.Time { return crash }
+	cfg, _ := newInject(t, nil, "127.0.0.1")
+	out := e.Execute(context.Background(), cfg)
+	if out.ErrorInfo == nil {
+		t.Fatalf("output %+v, want error info", out)
+	}
+	if got, err := time.Parse(time.RFC3339Nano, out.ErrorInfo.CrashTimestamp); err != nil || !got.Equal(crash) {
+		t.Errorf("crash timestamp %q, want %s", out.ErrorInfo.CrashTimestamp, crash.Format(time.RFC3339Nano))
 	}
 }
