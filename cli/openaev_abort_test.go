@@ -130,7 +130,7 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				wantOutboxEmpty(t, registry(), env, "(nothing to store)")
 				return
 			}
-			m := regexp.MustCompile(`\(terminal callback bodies (\d+)-(\d+) of (\d+) not sent[;)]`).FindStringSubmatch(r.stderr)
+			m := regexp.MustCompile(`\(terminal callback bodies (\d+)-(\d+) of (\d+) not delivered[;)]`).FindStringSubmatch(r.stderr)
 			if tc.targets == 1 {
 				if m != nil {
 					t.Errorf("one body, yet stderr counts bodies:\n%s", testkit.Tail(r.stderr, 1))
@@ -138,13 +138,13 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				return
 			}
 			if m == nil {
-				t.Fatalf("stderr does not name the bodies not sent:\n%s", testkit.Tail(r.stderr, 1))
+				t.Fatalf("stderr does not name the bodies not delivered:\n%s", testkit.Tail(r.stderr, 1))
 			}
 			first, _ := strconv.Atoi(m[1])
 			last, _ := strconv.Atoi(m[2])
 			total, _ := strconv.Atoi(m[3])
 			if sent := int(posted.Load()); total < 2 || first != sent || last != total-1 {
-				t.Errorf("stderr says bodies %d-%d of %d not sent; %d were sent", first, last, total, sent)
+				t.Errorf("stderr says bodies %d-%d of %d not delivered; %d were sent", first, last, total, sent)
 			}
 		})
 	}

@@ -122,7 +122,8 @@ var errVersionUnknown = errors.New("registration postponed: the platform's versi
 
 // PartialError is a terminal callback whose send stopped at body
 // Delivered: bodies 0 to Delivered-1 were accepted, the others of Total
-// not sent. Unsent are the signature targets the platform did not get
+// not delivered (body Delivered tried and refused or failed, Err, the
+// rest not sent). Unsent are the signature targets the platform did not get
 // (those the others carry, and those too large for any body), each as the
 // platform would have got it: its asset, agent or asset group, and the
 // platform's signature names (never nil). A terminal callback of one body
@@ -137,7 +138,7 @@ func (e *PartialError) Error() string {
 	if e.Total <= 1 {
 		return e.Err.Error()
 	}
-	msg := fmt.Sprintf("%v (terminal callback bodies %d-%d of %d not sent", e.Err, e.Delivered, e.Total-1, e.Total)
+	msg := fmt.Sprintf("%v (terminal callback bodies %d-%d of %d not delivered", e.Err, e.Delivered, e.Total-1, e.Total)
 	switch e.Delivered {
 	case 0:
 	case 1:
