@@ -258,7 +258,7 @@ func (h *Handler) settle(id, injector string, err error) error {
 		if errors.As(err, &de) && de.Report != nil {
 			ue.Ran = true
 			if !ue.Durable {
-				h.lost(id, de.Report)
+				h.lost(id, de.Report, err)
 			}
 		}
 		switch {
@@ -287,9 +287,9 @@ func (h *Handler) settle(id, injector string, err error) error {
 // lost logs the result of an inject that ran and that nothing keeps (no
 // outbox) after the platform refused it, so that it is not lost without a
 // trace: its message is acknowledged, not run again.
-func (h *Handler) lost(id string, r *runtime.Report) {
+func (h *Handler) lost(id string, r *runtime.Report, err error) {
 	h.log.Error("terminal callback refused and not kept (no outbox): the inject's result is lost to the platform",
-		append([]zap.Field{zap.String("inject_id", id)}, signatureFields(r)...)...)
+		append([]zap.Field{zap.String("inject_id", id)}, signatureFields(r, unsentOf(err))...)...)
 }
 
 // waiting reports whether a terminal callback of inject id already waits

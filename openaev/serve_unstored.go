@@ -59,7 +59,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	p := h.cfg.Processor.profile
 	pl, perr := p.plan(ctx, r, p.manifestOf(r), p.client.Version(ctx))
 	if perr != nil {
-		h.lostResult(log, r, perr)
+		h.lostResult(log, r, nil, perr)
 		h.cfg.Metrics.InjectFailed(injector)
 		return true, nil
 	}
@@ -82,11 +82,11 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 			h.cfg.Metrics.InjectCompleted(injector)
 			return true, nil
 		case final(serr):
-			h.lostResult(log, r, serr)
+			h.lostResult(log, r, pl.unsent(from), serr)
 			h.cfg.Metrics.InjectFailed(injector)
 			return true, nil
 		case attempt == 1:
-			fields := append(signatureFields(r), zap.Error(serr), zap.Duration("retry_in", wait))
+			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", wait))
 			log.Error("terminal callback not delivered and the outbox full: retrying until the platform or the outbox "+
 				"takes the result; the message stays unacknowledged so that the inject does not run again", fields...)
 		default:
@@ -170,20 +170,51 @@ func failedBody(err error, i, n int) error {
 }
 
 // lostResult logs the result of an inject that ran and that neither the
-// platform nor the outbox took: its message is acknowledged, the inject
-// not run again.
-func (h *Handler) lostResult(log *zap.Logger, r *runtime.Report, err error) {
+// platform nor the outbox took (unsent, as signatureFields takes them):
+// its message is acknowledged, the inject not run again.
+func (h *Handler) lostResult(log *zap.Logger, r *runtime.Report, unsent []json.RawMessage, err error) {
 	log.Error("terminal callback refused and the outbox full: the inject's result is lost to the platform; "+
-		"message acknowledged so that the inject does not run again", append(signatureFields(r), zap.Error(err))...)
+		"message acknowledged so that the inject does not run again", append(signatureFields(r, unsent), zap.Error(err))...)
 }
 
-// signatureFields are the log fields of a report's status and signatures.
-func signatureFields(r *runtime.Report) []zap.Field {
+// unsentOf returns the signature targets err says the platform did not
+// get (a *PartialError's or an *outbox.UnstoredError's), nil when it
+// names none.
+func unsentOf(err error) []json.RawMessage {
+	var pe *PartialError
+	var ue *outbox.UnstoredError
+	switch {
+	case errors.As(err, &pe) && pe.Unsent != nil:
+		return pe.Unsent
+	case errors.As(err, &ue) && ue.Unsent != nil:
+		return ue.Unsent
+	}
+	return nil
+}
+
+// signatureFields are the log fields of a report's status and the
+// signatures the platform did not get, as run's dump shows them: as its
+// callbacks carry them (the platform's names, once per agent of an asset
+// with several), unsent when not nil, else all of r's as
+// PlatformSignatures converts them; {"targets": [...]}, as a payload.
+func signatureFields(r *runtime.Report, unsent []json.RawMessage) []zap.Field {
 	fields := []zap.Field{zap.String("status", string(r.Status))}
-	if p, err := r.Payload(); err == nil {
-		if b, err := json.Marshal(p); err == nil {
-			fields = append(fields, zap.ByteString("undelivered_signatures", b))
+	if unsent == nil {
+		p, err := r.Payload()
+		if err != nil {
+			return fields
 		}
+		wire, _ := PlatformSignatures(p)
+		for _, t := range wire.Targets {
+			b, err := json.Marshal(t)
+			if err != nil {
+				return fields
+			}
+			unsent = append(unsent, b)
+		}
+	}
+	if b, err := json.Marshal(map[string]any{"targets": unsent}); err == nil {
+		fields = append(fields, zap.ByteString("undelivered_signatures", b))
 	}
 	return fields
 }
