@@ -20,7 +20,7 @@ type authState struct {
 	inARow  int
 	streak  map[string]bool        // the keys refused in this streak: a message refused again counts once
 	refused bool                   // the last outcome was a refusal
-	byKey   map[string]keyRefusals // the messages requeued for a refusal, by UnauthorizedError.Key
+	byKey   map[string]keyRefusals // the refusals of each message kept for one, by UnauthorizedError.Key
 	regs    uint64                 // registrations accepted so far
 	resume  chan struct{}          // non-nil while paused; closed by the next successful registration
 }
@@ -155,14 +155,18 @@ func (a *authState) resumed() <-chan struct{} {
 
 // unauthorized settles a job whose handling the platform refused for
 // authorization (see UnauthorizedError): acknowledged when its result is
-// durable or its inject ran, requeued otherwise until its own refusals
-// reach the limit, then rejected; the refusal is counted, and the
-// consumption paused after limit distinct messages refused in a row.
-func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
+// durable or its inject ran, otherwise kept by its worker and handled
+// again (it reports whether) until its own refusals reach the limit, then
+// rejected; the refusal is counted, and the consumption paused after
+// limit distinct messages refused in a row. A kept message is never
+// returned to the broker, whose queue may drop it after a delivery limit
+// (a quorum queue's) while the token stays refused: it is handled again
+// after RequeueDelay, once the consumption is no longer paused.
+func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (again bool) {
 	n, pause := r.auth.failed(ue.Key)
 	r.metrics.authFailure()
 	if pause {
-		// Before the requeue's delay: a registration during it ends the
+		// Before the retry's delay: a registration during it ends the
 		// pause, and the gauge follows the state in that order.
 		r.syncPaused()
 		r.log.Error("consumption paused: the platform refused the token for "+strconv.Itoa(n)+" messages in a row; "+
@@ -182,12 +186,12 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
 		log.Warn("the platform refuses the token; the result is kept for a resend and the message acknowledged",
 			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
 		ack()
-		return
+		return false
 	case ue.Ran:
 		log.Warn("the platform refuses the token; the inject ran and no outbox keeps its result: the message is acknowledged so that it does not run again",
 			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Error(ue.Err))
 		ack()
-		return
+		return false
 	}
 	times, due, since := r.auth.again(ue.Key)
 	if due && !since {
@@ -203,10 +207,10 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
 		}
 	}
 	if !due || !since {
-		log.Warn("the platform refuses the token; requeueing the message", zap.String("reason", ReasonUnauthorized),
-			zap.Int("in_a_row", n), zap.Int("this_message", times), zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
-		r.requeue(j, r.requeueDelay)
-		return
+		log.Warn("the platform refuses the token; the message is kept and handled again",
+			zap.String("reason", ReasonUnauthorized), zap.Int("in_a_row", n), zap.Int("this_message", times),
+			zap.Duration("delay", r.requeueDelay), zap.Error(ue.Err))
+		return r.retryAfter(j, r.requeueDelay, true, log)
 	}
 	r.auth.forget(ue.Key)
 	if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
@@ -216,4 +220,5 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) {
 	log.Error("the platform refused this message's requests "+strconv.Itoa(times)+" times while it accepted the registration: "+
 		"message rejected without requeue (the platform does not know its inject, or the token has no rights on it)",
 		zap.String("reason", ReasonUnauthorized), zap.Error(ue.Err))
+	return false
 }

@@ -264,9 +264,11 @@ func TestIntegrationRefusalClearedByRegistration(t *testing.T) {
 	}
 }
 
-// TestIntegrationUnauthorizedWithoutDurableResultRequeues checks that a
-// refusal with nothing kept requeues the message rather than losing it.
-func TestIntegrationUnauthorizedWithoutDurableResultRequeues(t *testing.T) {
+// TestIntegrationUnauthorizedWithoutDurableResultIsKept checks that a
+// refusal with nothing kept keeps the message with its worker, which
+// hands it to the Handler again (flagged redelivered) rather than losing
+// it or returning it to the broker.
+func TestIntegrationUnauthorizedWithoutDurableResultIsKept(t *testing.T) {
 	h := &deliveries{fn: func(_ serve.Delivery, n int) error {
 		if n == 1 {
 			return serve.Unauthorized(errors.New("reception rejected: status 403"), false)
@@ -276,13 +278,14 @@ func TestIntegrationUnauthorizedWithoutDurableResultRequeues(t *testing.T) {
 	f := newFixture(t, h)
 	start(t, f.d)
 	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
-	// The redelivery may reach the handler before the requeue is counted
-	// (the count follows the nack's return): wait for both.
-	waitFor(t, "requeued and handled again", func() bool {
-		return len(h.all()) == 2 && servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued") >= 1
+	waitFor(t, "handled again and acknowledged", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
 	})
-	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 1 {
-		t.Errorf("requeued = %v, want 1", got)
+	if got := h.all(); len(got) != 2 || !got[1].Redelivered {
+		t.Errorf("handlings %+v, want two, the second flagged redelivered", got)
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 0 {
+		t.Errorf("requeued = %v, want 0: the message is kept by its worker", got)
 	}
 }
 

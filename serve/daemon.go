@@ -75,8 +75,9 @@ type Daemon struct {
 	// waits, kept by its worker, before it is handled again (default
 	// DefaultRequeueDelay), so a platform outage does not turn into a
 	// storm of retries; it is also the wait before a message the platform
-	// refused for the token is requeued. It doubles with each failure of
-	// the same message, up to MaxRequeueDelay.
+	// refused for the token is handled again (fixed, and the end of a
+	// pause awaited too). It doubles with each failure of the same
+	// message, up to MaxRequeueDelay.
 	RequeueDelay time.Duration
 	// MinBackoff and MaxBackoff bound the exponential backoff between
 	// reconnections and registration retries.

@@ -15,8 +15,11 @@
 //     requeue and the reason logged.
 //   - an *UnauthorizedError (see Unauthorized): the platform refused the
 //     daemon's token. The message is acknowledged when the result is kept
-//     for a resend (Durable) or its inject ran (Ran: never run again),
-//     requeued otherwise, and rejected once its own requests were refused
+//     for a resend (Durable) or its inject ran (Ran: never run again).
+//     Otherwise its worker keeps it unacknowledged (never returned to the
+//     broker: see below) and hands it to the Handler again after
+//     RequeueDelay, once the consumption is not paused, and it is
+//     rejected once its own requests were refused
 //     AuthFailures times and a registration was accepted since the first
 //     refusal (the daemon registers at once to check the token when no
 //     heartbeat did): the token works, only that inject is refused.
@@ -39,7 +42,8 @@
 //     fails for ever is kept, and retried once a minute, holding its
 //     worker. A shutdown returns it to the queue at once; a channel
 //     closed meanwhile has returned it already (the broker delivers it
-//     again).
+//     again). A message kept for a refused token is handled the same
+//     way: a token refused for an hour never uses up a delivery limit.
 //
 // A Handler that is a DeliveryHandler is told whether the broker
 // redelivered the message, or its worker hands it again after a failure

@@ -46,7 +46,11 @@ const ReasonUnauthorized = "platform refuses the token: check its rights"
 //     refused with nowhere to keep it (no outbox): the message is
 //     acknowledged all the same, so that the inject does not run again,
 //     and the Handler has logged the result;
-//   - otherwise nothing ran: the message is requeued after RequeueDelay,
+//   - otherwise nothing ran: the message is kept unacknowledged by its
+//     worker (never returned to the broker, whose queue may drop it after
+//     a delivery limit) and handed to the Handler again, flagged
+//     redelivered, after RequeueDelay and once the consumption is not
+//     paused (a pause for the token ends with a registration accepted),
 //     until the requests of the message with the same Key (its inject)
 //     have been refused Daemon.AuthFailures times and a registration was
 //     accepted since the first refusal (the token works; only this inject

@@ -144,7 +144,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 	}
 	switch {
 	case errors.As(err, &ue):
-		r.unauthorized(j, ue, log)
+		return r.unauthorized(j, ue, log)
 	case errors.As(err, &pe):
 		r.paused(j, pe, log)
 	case err == nil:
@@ -167,24 +167,36 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)
 		log.Warn("handling failed; the message is kept and handled again", zap.Int("attempt", attempt),
 			zap.Duration("delay", delay), zap.Error(err))
-		return r.retryAfter(j, delay, log)
+		return r.retryAfter(j, delay, false, log)
 	}
 	return false
 }
 
 // retryAfter waits delay before a job's worker handles its message again,
-// and reports whether it should: the message stays unacknowledged with
-// this worker, never returned to the broker, whose queue may drop it
-// after a delivery limit (a quorum queue's). When the shutdown starts the
-// message is requeued at once; when its channel closes the broker has
-// taken it back and delivers it again.
-func (r *runner) retryAfter(j *job, delay time.Duration, log *zap.Logger) bool {
+// then, with untilResumed, until the consumption is no longer paused, and
+// reports whether it should: the message stays unacknowledged with this
+// worker, never returned to the broker, whose queue may drop it after a
+// delivery limit (a quorum queue's). When the shutdown starts the message
+// is requeued at once; when its channel closes the broker has taken it
+// back and delivers it again.
+func (r *runner) retryAfter(j *job, delay time.Duration, untilResumed bool, log *zap.Logger) bool {
 	t := time.NewTimer(delay)
 	defer t.Stop()
 	select {
 	case <-t.C:
 	case <-r.stopping:
 	case <-j.closed():
+	}
+	for untilResumed && !ready(r.stopping) && !ready(j.closed()) {
+		end := r.pauseEnd()
+		if end == nil {
+			break
+		}
+		select {
+		case <-end:
+		case <-r.stopping:
+		case <-j.closed():
+		}
 	}
 	switch {
 	case ready(r.stopping):
@@ -207,19 +219,5 @@ func ready[T any](ch <-chan T) bool {
 		return true
 	default:
 		return false
-	}
-}
-
-// requeue returns a job's message to the queue after delay (at once when
-// the shutdown starts).
-func (r *runner) requeue(j *job, delay time.Duration) {
-	t := time.NewTimer(delay)
-	select {
-	case <-t.C:
-	case <-r.stopping:
-	}
-	t.Stop()
-	if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
-		r.metrics.message(OutcomeRequeued)
 	}
 }

@@ -122,6 +122,16 @@ func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) {
 	}()
 }
 
+// pauseEnd returns the channel closed when a pause of the consumption
+// ends, nil when the consumption is not paused.
+func (r *runner) pauseEnd() <-chan struct{} {
+	if ch := r.auth.resumed(); ch != nil {
+		return ch
+	}
+	_, ch := r.hold.state()
+	return ch
+}
+
 // pauseReason is the /healthz reason of a pause, as it is now, "" when
 // not paused.
 func (r *runner) pauseReason() string {
@@ -140,10 +150,7 @@ const endResumed endReason = -1
 func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 	was := r.pauseReason()
 	for waited := false; ; waited = true {
-		ch := r.auth.resumed()
-		if ch == nil {
-			_, ch = r.hold.state()
-		}
+		ch := r.pauseEnd()
 		if ch == nil {
 			if waited {
 				r.log.Info("consumption resumed", zap.String("paused_for", was))

@@ -2,7 +2,9 @@ package serve_test
 
 import (
 	"errors"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -63,5 +65,84 @@ func TestIntegrationQuorumQueueKeepsAMessageThePlatformFails(t *testing.T) {
 	again := f.logs.FilterMessage("message delivered again by the broker").All()
 	if len(again) != 1 || again[0].ContextMap()["delivery_count"] != int64(1) {
 		t.Errorf("redeliveries logged: %v; want one, with delivery_count 1", again)
+	}
+}
+
+// TestIntegrationQuorumQueueKeepsAMessageThroughPauses checks, on a quorum
+// queue with a delivery limit of 2, that a message whose handling pauses
+// the consumption more often than the limit (the platform refuses the
+// token for longer than a few handlings) is kept by its worker and handled again when the consumption
+// resumes, flagged redelivered (the platform's status is checked first),
+// then acknowledged: the inject runs once and completes. Returned to the
+// broker at each pause, it would be dropped past the limit.
+func TestIntegrationQuorumQueueKeepsAMessageThroughPauses(t *testing.T) {
+	tests := []struct {
+		name string
+		// refuse returns what the handling of the message returns while
+		// the pause lasts; the registrar fails meanwhile with regErr.
+		refuse func() error
+		regErr error
+		// stop ends the pause, after attempts handlings.
+		attempts int
+	}{
+		{
+			name: "the platform refuses the token",
+			refuse: func() error {
+				return &serve.UnauthorizedError{Err: errors.New("reception rejected: status 401"), Key: "i-1"}
+			},
+			regErr:   errors.New("platform: 401"),
+			attempts: 5,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var refusing atomic.Bool
+			refusing.Store(true)
+			var runs atomic.Int32
+			h := &deliveries{fn: func(_ serve.Delivery, n int) error {
+				if refusing.Load() {
+					return tt.refuse()
+				}
+				runs.Add(1)
+				return nil
+			}}
+			f := newFixture(t, h)
+			f.d.AuthFailures = tt.attempts // the token check comes at the last refusal
+			f.d.HeartbeatInterval = 20 * time.Millisecond
+			f.queue = servetest.QueueWith(t, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2})
+			f.reg.set(serve.Registration{Broker: servetest.Broker(t), Queue: f.queue}, nil)
+			stop := start(t, f.d)
+			waitFor(t, "registered", func() bool { return f.reg.count() > 0 })
+			f.reg.set(f.reg.reg, tt.regErr)
+			body := `{"injection":{"inject_id":"i-1"}}`
+			servetest.Publish(t, f.queue, []byte(body))
+
+			// Returned to the queue at each pause, the message is dropped
+			// after its third delivery and never handled this often.
+			waitFor(t, "the message handled at each pause", func() bool { return len(h.all()) >= tt.attempts })
+			refusing.Store(false)
+			f.reg.set(f.reg.reg, nil)
+			waitFor(t, "the message acknowledged", func() bool {
+				return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
+			})
+			if err := stop(); err != nil {
+				t.Fatalf("Run = %v", err)
+			}
+			if got := runs.Load(); got != 1 {
+				t.Errorf("the inject ran %d times, want once", got)
+			}
+			got := h.all()
+			if last := got[len(got)-1]; !last.Redelivered {
+				t.Error("the kept message handed again as new: the platform's status of its inject is not checked first")
+			}
+			for _, outcome := range []string{"requeued", "rejected"} {
+				if n := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", outcome); n != 0 {
+					t.Errorf("%s = %v, want 0: the message is kept by its worker", outcome, n)
+				}
+			}
+			if ready, _ := servetest.Counts(t, f.queue); ready != 0 {
+				t.Errorf("%d messages left in the queue", ready)
+			}
+		})
 	}
 }
