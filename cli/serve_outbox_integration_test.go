@@ -87,7 +87,7 @@ func TestIntegrationServeOutbox(t *testing.T) {
 // injectkit serve --outbox-max-bytes with the platform failing every
 // terminal callback (the outside tester's case): every result stays in
 // the outbox, and an inject runs only when the outbox can keep its
-// result: once it cannot, the message goes back to the queue unrun and
+// result: once it cannot, the message is kept unrun by its worker and
 // the daemon pauses. No result is sent unstored, none lost. Once a
 // result's size is known, the room a run needs is that size, not 4 KiB:
 // the outbox, of room for two one-asset noop results (774 bytes to store
@@ -116,7 +116,7 @@ func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
 		servetest.Publish(t, queue, noopMessage(t, fmt.Sprintf("j-%05d", i), nil))
 	}
 	waitUntil(t, "the daemon paused for the full outbox", func() bool {
-		return len(jsonLogs(stderr.String(), "inject not run: the outbox has no room for its result; message returned to the queue")) > 0
+		return len(jsonLogs(stderr.String(), "inject not run: the outbox has no room for its result; the message is kept and handled again once it has room")) > 0
 	})
 	kept := len(jsonLogs(stderr.String(), "terminal callback not delivered; kept in the outbox and acknowledged"))
 	if code := stop(); code != 0 {

@@ -123,7 +123,7 @@ func (h *Handler) reserve(id string) (release func(), err error) {
 			h.room.runs--
 		}, nil
 	}
-	h.log.Warn("inject not run: the outbox has no room for its result; message returned to the queue",
+	h.log.Warn("inject not run: the outbox has no room for its result; the message is kept and handled again once it has room",
 		zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason),
 		zap.Int64("room_needed", need), zap.Int64("reserved_in_flight", reserved))
 	h.signal()

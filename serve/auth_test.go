@@ -174,9 +174,9 @@ func TestIntegrationOneRefusedMessageDoesNotPause(t *testing.T) {
 }
 
 // TestIntegrationHandlerPause checks a Handler's PauseError: the message
-// goes back to the queue at once, the daemon stops consuming (connected
-// all the same) with the reason in /healthz, and consumes again once the
-// Handler's Wait returns.
+// is kept by its worker, the daemon stops consuming (connected all the
+// same) with the reason in /healthz, and once the Handler's Wait returns
+// it hands the message again, flagged redelivered, and consumes again.
 func TestIntegrationHandlerPause(t *testing.T) {
 	room := make(chan struct{})
 	const reason = "outbox full: 900 of 1000 bytes stored"
@@ -204,12 +204,11 @@ func TestIntegrationHandlerPause(t *testing.T) {
 	url := f.listen(t, time.Hour)
 	start(t, f.d)
 	servetest.Publish(t, f.queue, []byte(`{"n":1}`))
-	// The broker may push the returned message to the consumer again
-	// before it is cancelled; the daemon returns it unhandled, so it ends
-	// ready in the queue (the last nack may follow the cancel).
-	waitFor(t, "the consumption paused with the message back in the queue", func() bool {
+	// The message is kept unacknowledged by its worker, not returned to
+	// the queue, while the consumer is cancelled.
+	waitFor(t, "the consumption paused with the message kept", func() bool {
 		ready, c := servetest.Counts(t, f.queue)
-		return c == 0 && ready == 1 && servetest.Metric(t, f.metrics, "injectkit_consumption_paused") == 1
+		return c == 0 && ready == 0 && servetest.Metric(t, f.metrics, "injectkit_consumption_paused") == 1
 	})
 	code, hl := servetest.Health(t, url)
 	if code != http.StatusServiceUnavailable || hl.Reason != reason || !hl.Paused || !hl.BrokerConnected {
@@ -224,8 +223,8 @@ func TestIntegrationHandlerPause(t *testing.T) {
 	if n := len(h.all()); n != 1 {
 		t.Errorf("handled %d times before the pause ended, want once", n)
 	}
-	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got < 1 {
-		t.Errorf("requeued = %v, want the message returned", got)
+	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 0 {
+		t.Errorf("requeued = %v, want 0: the message is kept by its worker", got)
 	}
 	close(room)
 	waitFor(t, "the message handled again", func() bool {
@@ -234,6 +233,9 @@ func TestIntegrationHandlerPause(t *testing.T) {
 	waitFor(t, "healthy again", func() bool { code, _ := servetest.Health(t, url); return code == http.StatusOK })
 	if got := servetest.Metric(t, f.metrics, "injectkit_consumption_paused"); got != 0 || len(h.all()) != 2 {
 		t.Errorf("paused gauge %v, %d handlings; want 0, 2", got, len(h.all()))
+	}
+	if got := h.all(); len(got) == 2 && !got[1].Redelivered {
+		t.Error("the kept message handed again as new: the platform's status of its inject is not checked first")
 	}
 }
 

@@ -28,9 +28,11 @@
 //     refused in a row (a message refused again counts once) the daemon
 //     stops consuming until a registration, the next heartbeat, succeeds.
 //   - a *PauseError: the Handler cannot take messages for now and did not
-//     run this one (its outbox is full). The message goes back to the
-//     queue at once and the daemon stops consuming, /healthz unhealthy
-//     with the error's Reason, until the error's Wait returns.
+//     run this one (its outbox is full). The daemon stops consuming,
+//     /healthz unhealthy with the error's Reason, until the error's Wait
+//     returns; the message's worker keeps it unacknowledged and hands it
+//     to the Handler again (Delivery.Redelivered set) once every pause
+//     has ended.
 //   - any other error: the result was not delivered (the platform is
 //     unreachable, say). The message is not returned to the broker, whose
 //     queue may drop it after a delivery limit (a quorum queue's
@@ -42,8 +44,9 @@
 //     fails for ever is kept, and retried once a minute, holding its
 //     worker. A shutdown returns it to the queue at once; a channel
 //     closed meanwhile has returned it already (the broker delivers it
-//     again). A message kept for a refused token is handled the same
-//     way: a token refused for an hour never uses up a delivery limit.
+//     again). A message kept for a refused token or a pause is handled the
+//     same way: a token refused for an hour, or an outbox full again and
+//     again, never uses up a delivery limit.
 //
 // A Handler that is a DeliveryHandler is told whether the broker
 // redelivered the message, or its worker hands it again after a failure

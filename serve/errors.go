@@ -90,9 +90,13 @@ func Unauthorized(err error, durable bool) error {
 
 // PauseError is what a Handler returns when it cannot take messages for
 // now and did not handle this one: nothing ran (its outbox is full, say).
-// The daemon returns the message to the queue at once, stops consuming
-// (the messages already pushed to it go back to the queue too) and turns
-// /healthz unhealthy with Reason; it consumes again once Wait returns nil.
+// The daemon stops consuming (the messages already pushed to it and not
+// handed to a worker go back to the queue) and turns /healthz unhealthy
+// with Reason; it consumes again once Wait returns nil. The message's
+// worker keeps it unacknowledged meanwhile, never returning it to the
+// broker, whose queue may drop it after a delivery limit when pauses
+// repeat, and hands it to the Handler again, flagged redelivered, once
+// every pause has ended.
 type PauseError struct {
 	Err error
 	// Reason is the reason of the pause when it starts, logged, and the

@@ -146,7 +146,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 	case errors.As(err, &ue):
 		return r.unauthorized(j, ue, log)
 	case errors.As(err, &pe):
-		r.paused(j, pe, log)
+		return r.paused(j, pe, log)
 	case err == nil:
 		r.auth.succeeded()
 		settled, aerr := j.settle(func() error { return j.dl.Ack(false) })

@@ -91,27 +91,22 @@ func (r *runner) syncPaused() {
 	r.metrics.setPaused(authPaused || reason != "")
 }
 
-// paused settles the job of a Handler's PauseError: its message goes back
-// to the queue at once (nothing ran), and the consumption stops until the
-// Handler's Wait returns.
-//
-// The hold starts before the message goes back: the broker may push it
-// to this consumer again before the consume loop cancels it, and the loop
-// returns a message that arrives during a pause unhandled (see consume).
-func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) {
+// paused keeps the job of a Handler's PauseError: nothing ran, and the
+// consumption stops until the Handler's Wait returns. Its message is not
+// returned to the broker, whose queue may drop it after a delivery limit
+// (a quorum queue's) when pauses repeat: its worker keeps it
+// unacknowledged and hands it to the Handler again once every pause has
+// ended. It reports whether the worker does (not when the shutdown
+// started or the channel closed meanwhile).
+func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) (again bool) {
 	started := r.hold.start(pe)
-	if started {
-		r.syncPaused()
-		requestPause(r.pause)
-	}
-	if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
-		r.metrics.message(OutcomeRequeued)
-	}
 	if !started {
-		log.Info("message returned to the queue, not handled: the consumption is paused", zap.String("reason", pe.Reason))
-		return
+		log.Info("message kept, not handled: the consumption is paused; handled again when it resumes", zap.String("reason", pe.Reason))
+		return r.retryAfter(j, 0, true, log)
 	}
-	r.log.Error("consumption paused: "+pe.Reason+"; messages are returned to the queue unhandled until it clears",
+	r.syncPaused()
+	requestPause(r.pause)
+	r.log.Error("consumption paused: "+pe.Reason+"; the messages it stopped are kept and handled again when it clears",
 		zap.String("reason", pe.Reason), zap.Error(pe.Err))
 	go func() {
 		if err := pe.Wait(r.ctx); err != nil {
@@ -120,6 +115,7 @@ func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) {
 		r.hold.end()
 		r.syncPaused()
 	}()
+	return r.retryAfter(j, 0, true, log)
 }
 
 // pauseEnd returns the channel closed when a pause of the consumption

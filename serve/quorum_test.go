@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"context"
 	"errors"
 	"sync/atomic"
 	"testing"
@@ -71,7 +72,8 @@ func TestIntegrationQuorumQueueKeepsAMessageThePlatformFails(t *testing.T) {
 // TestIntegrationQuorumQueueKeepsAMessageThroughPauses checks, on a quorum
 // queue with a delivery limit of 2, that a message whose handling pauses
 // the consumption more often than the limit (the platform refuses the
-// token for longer than a few handlings) is kept by its worker and handled again when the consumption
+// token for longer than a few handlings, the outbox is full again and
+// again) is kept by its worker and handled again when the consumption
 // resumes, flagged redelivered (the platform's status is checked first),
 // then acknowledged: the inject runs once and completes. Returned to the
 // broker at each pause, it would be dropped past the limit.
@@ -91,6 +93,14 @@ func TestIntegrationQuorumQueueKeepsAMessageThroughPauses(t *testing.T) {
 				return &serve.UnauthorizedError{Err: errors.New("reception rejected: status 401"), Key: "i-1"}
 			},
 			regErr:   errors.New("platform: 401"),
+			attempts: 5,
+		},
+		{
+			name: "the outbox is full again and again",
+			refuse: func() error {
+				return &serve.PauseError{Err: errors.New("outbox full"), Reason: "outbox full",
+					Wait: func(context.Context) error { return nil }} // room made, full again at the next
+			},
 			attempts: 5,
 		},
 	}

@@ -166,9 +166,8 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				return endLost
 			}
 			if reason := r.pauseReason(); reason != "" {
-				// Pushed before the consumer is cancelled (a message a
-				// paused handler returned, or one prefetched): back to the
-				// queue unhandled.
+				// Pushed before the consumer is cancelled (prefetched):
+				// back to the queue unhandled.
 				if dl.Nack(false, true) == nil {
 					r.unhandled.returned(dl.Body, dl.Redelivered)
 					r.metrics.message(OutcomeRequeued)
