@@ -48,7 +48,13 @@ func (e *ExitError) Unwrap() error { return e.Err }
 type Options struct {
 	Registry *framework.Registry
 	// Name is the binary's name in its help, errors and hints (default
-	// "injectkit"); Usage its one-line description in the help.
+	// "injectkit"); Usage its one-line description in the help. It also
+	// names the binary's default outbox, $XDG_STATE_HOME/<Name>/outbox.db,
+	// else ~/.local/state/<Name>/outbox.db, and is serve's default
+	// injector_name and injector_type: a third-party binary never shares
+	// injectkit's outbox or registers as injectkit. The environment
+	// variables keep the INJECTKIT_ prefix whatever the Name: they are the
+	// framework's settings (INJECTKIT_TOKEN, INJECTKIT_OUTBOX, …).
 	Name  string
 	Usage string
 	// Product is the User-Agent product of every request, sent as

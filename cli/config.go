@@ -42,7 +42,7 @@ type backendConfig struct {
 
 // outboxConfig is the outbox of `run`, `serve` and the outbox commands.
 type outboxConfig struct {
-	Path string `config:"outbox" usage:"outbox file keeping every body (of serve: every terminal callback) until the backend accepts it (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db; \"none\" keeps none)"`
+	Path string `config:"outbox" usage:"outbox file keeping every body (of serve: every terminal callback) until the backend accepts it (default $XDG_STATE_HOME/{name}/outbox.db, else ~/.local/state/{name}/outbox.db; \"none\" keeps none)"`
 	// MaxBytes is the most bytes of bodies the outbox holds.
 	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds; past it new injects fail (serve pauses its consumption until room is freed)"`
 	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
@@ -92,8 +92,8 @@ type platformConfig struct {
 	Token        string          `config:"token,secret,required" usage:"OpenAEV API token (required)"`
 	Tenant       string          `config:"tenant" usage:"OpenAEV tenant id; API paths become /api/tenants/{tenant}/…"`
 	InjectorID   string          `config:"injector_id,required" usage:"the injector's UUID on the platform (required)"`
-	InjectorName string          `config:"injector_name" default:"injectkit" usage:"injector name shown by the platform"`
-	InjectorType string          `config:"injector_type" default:"injectkit" usage:"injector type registered with the platform"`
+	InjectorName string          `config:"injector_name" default:"{name}" usage:"injector name shown by the platform"`
+	InjectorType string          `config:"injector_type" default:"{name}" usage:"injector type registered with the platform"`
 	Version      platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) instead of asking the platform before the first registration; before 2.260624 no signatures are sent and newer output types are declared as text"`
 	IconFile     string          `config:"icon_file" usage:"PNG icon sent with the first registration"`
 	CAFile       string          `config:"ca_file" usage:"PEM file of CA certificates trusted for the platform's HTTPS, besides the system roots"`
@@ -227,7 +227,7 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 			return nil, err
 		}
 	}
-	if err := decodeFields(dst, c, o.Getenv, file.values); err != nil {
+	if err := decodeFields(dst, c, o.name(), o.Getenv, file.values); err != nil {
 		return nil, err
 	}
 	if s, ok := dst.(sourced); ok && path != "" {

@@ -24,6 +24,8 @@ import (
 //	                        for '_', the environment variable INJECTKIT_KEY
 //	default:"…"             the default, as text
 //	usage:"…"               the flag's help
+//
+// In a default or a help, {name} (nameVar) stands for Options.Name.
 //	enum:"a|b"              the only values allowed
 //	blank:"…"               a list none of whose items may be blank, and
 //	                        why (an item given empty is refused, never
@@ -64,6 +66,16 @@ type field struct {
 	secret, required, positive, url, pairs, inject, whole bool
 	index                                                 []int // reflect.Value.FieldByIndex
 	typ                                                   reflect.Type
+}
+
+// nameVar is the binary's name: a third-party one keeps its own outbox.
+const nameVar = "{name}"
+
+// named returns f with nameVar replaced by name in its default and help.
+func (f field) named(name string) field {
+	f.def = strings.ReplaceAll(f.def, nameVar, name)
+	f.usage = strings.ReplaceAll(f.usage, nameVar, name)
+	return f
 }
 
 func (f field) flag() string { return strings.ReplaceAll(f.key, "_", "-") }
@@ -142,12 +154,13 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 	}
 }
 
-// flagsOf returns --config and the flags of config struct type t. usage
-// replaces the help text of the keys it names; each still ends with its
-// environment variable.
-func flagsOf(t reflect.Type, usage map[string]string) []ucli.Flag {
+// flagsOf returns --config and the flags of config struct type t of the
+// binary called name. usage replaces the help text of the keys it names;
+// each still ends with its environment variable.
+func flagsOf(name string, t reflect.Type, usage map[string]string) []ucli.Flag {
 	flags := []ucli.Flag{&ucli.StringFlag{Name: configFlag, Usage: "YAML config file (env " + configEnv + ")", TakesFile: true}}
 	for _, f := range fieldsOf(t) {
+		f = f.named(name)
 		u, ok := usage[f.key]
 		if !ok {
 			u = f.usage
@@ -165,15 +178,16 @@ func flagsOf(t reflect.Type, usage map[string]string) []ucli.Flag {
 	return flags
 }
 
-// decodeFields fills dst, a pointer to a config struct, once: each field
-// from the first layer that sets it, flag > environment > config file >
-// default; a pairs field (param) from every layer, key by key (see
+// decodeFields fills dst, a pointer to a config struct of the binary
+// called name, once: each field from the first layer that sets it, flag >
+// environment > config file > default; a pairs field (param) from every layer, key by key (see
 // mergedPairs). An invalid value is a usage error naming the key, the
 // value and where it came from.
-func decodeFields(dst any, c *ucli.Context, getenv func(string) string, file map[string]raw) error {
+func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) string, file map[string]raw) error {
 	v := reflect.ValueOf(dst).Elem()
 	set := setFlags(c)
 	for _, f := range fieldsOf(v.Type()) {
+		f = f.named(name)
 		var layers []raw // highest first
 		if r, ok := fromFlag(c, set, f); ok {
 			layers = append(layers, r)

@@ -158,9 +158,9 @@ func TestConfigDeclarations(t *testing.T) {
 					t.Errorf("%s: no usage", f.key)
 				}
 			}
-			app := &ucli.App{Flags: flagsOf(typ, nil), Action: func(c *ucli.Context) error {
+			app := &ucli.App{Flags: flagsOf(defaultName, typ, nil), Action: func(c *ucli.Context) error {
 				// No flag, environment or file: the defaults alone.
-				return decodeFields(dst, c, func(string) string { return "" }, nil)
+				return decodeFields(dst, c, defaultName, func(string) string { return "" }, nil)
 			}}
 			err := app.Run([]string{"x"})
 			var ee *ExitError

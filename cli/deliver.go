@@ -50,7 +50,7 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logge
 				r.store.Close()
 			}
 		}()
-		path, _ := outboxPath(cfg.Outbox, o.Getenv)
+		path, _ := outboxPath(cfg.Outbox, o)
 		return nil, &ExitError{Code: ExitInterrupted,
 			Err: fmt.Errorf("interrupted while opening outbox %s: nothing was run, sent or stored: %w", path, context.Cause(ctx))}
 	}

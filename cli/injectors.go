@@ -26,7 +26,7 @@ func injectorsCommand(o Options) *ucli.Command {
 		"$COLUMNS columns (else 100). With one, shows its params (--param KEY=VALUE) with their types",
 		"and defaults, and its settings (config file key or environment variable) with their defaults",
 		"and the value the configuration gives them; a secret setting only says whether it is set.")
-	cmd.Flags = withShort(flagsOf(reflect.TypeFor[injectorsConfig](), nil), "output", "o")
+	cmd.Flags = withShort(flagsOf(o.name(), reflect.TypeFor[injectorsConfig](), nil), "output", "o")
 	cmd.Action = func(c *ucli.Context) error {
 		if c.NArg() > 1 {
 			return argsError(c, "at most one injector name")

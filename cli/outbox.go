@@ -22,9 +22,11 @@ import (
 const noOutbox = "none"
 
 // outboxPath returns the outbox file the configuration names, "" for none:
-// --outbox, else $XDG_STATE_HOME/injectkit/outbox.db, else
-// $HOME/.local/state/injectkit/outbox.db.
-func outboxPath(oc outboxConfig, getenv func(string) string) (string, error) {
+// --outbox, else $XDG_STATE_HOME/<name>/outbox.db, else
+// $HOME/.local/state/<name>/outbox.db, name being the binary's
+// (Options.Name): a third-party binary never shares injectkit's outbox,
+// its bodies or its lock.
+func outboxPath(oc outboxConfig, o Options) (string, error) {
 	switch p := oc.Path; p {
 	case noOutbox:
 		return "", nil
@@ -32,11 +34,11 @@ func outboxPath(oc outboxConfig, getenv func(string) string) (string, error) {
 	default:
 		return p, nil
 	}
-	if dir := getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
-		return filepath.Join(dir, "injectkit", "outbox.db"), nil
+	if dir := o.Getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
+		return filepath.Join(dir, o.name(), "outbox.db"), nil
 	}
-	if home := getenv("HOME"); home != "" {
-		return filepath.Join(home, ".local", "state", "injectkit", "outbox.db"), nil
+	if home := o.Getenv("HOME"); home != "" {
+		return filepath.Join(home, ".local", "state", o.name(), "outbox.db"), nil
 	}
 	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
 }
@@ -44,7 +46,7 @@ func outboxPath(oc outboxConfig, getenv func(string) string) (string, error) {
 // openOutbox opens the configured outbox, or returns nil for none. Errors
 // name the file and exit 2.
 func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, shared bool) (*outbox.Store, error) {
-	path, err := outboxPath(oc, o.Getenv)
+	path, err := outboxPath(oc, o)
 	if err != nil || path == "" {
 		return nil, err
 	}
@@ -126,7 +128,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	if err != nil {
 		return nil, err
 	}
-	path, err := outboxPath(cfg.outbox(), o.Getenv)
+	path, err := outboxPath(cfg.outbox(), o)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +199,7 @@ func outboxCommand(o Options) *ucli.Command {
 			{
 				Name:   "list",
 				Usage:  "list pending and dead bodies",
-				Flags:  outboxFlags(list, ""),
+				Flags:  outboxFlags(o, list, ""),
 				Action: action("list", list, func(c *ucli.Context, e *outboxEnv) error { return listOutbox(o, e) }),
 			},
 			{
@@ -208,14 +210,14 @@ func outboxCommand(o Options) *ucli.Command {
 					"   1  a body was not delivered: it stays pending (injectkit outbox list)\n" +
 					"   2  invalid usage, or an outbox corrupt or locked\n" +
 					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending as they were",
-				Flags:  outboxFlags(send, sendUsage),
+				Flags:  outboxFlags(o, send, sendUsage),
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return e.reportIncomplete(o, flushOutbox(c, o, e)) }),
 			},
 			{
 				Name:      "drop",
 				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending), or the record of an incomplete send",
 				ArgsUsage: "<id>",
-				Flags:     outboxFlags(drop, ""),
+				Flags:     outboxFlags(o, drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
 					id, err := parseID(c)
 					if err != nil {
@@ -236,7 +238,7 @@ func outboxCommand(o Options) *ucli.Command {
 				Name:      "retry-dead",
 				Usage:     "move a dead body back to pending and send it now",
 				ArgsUsage: "<id>",
-				Flags:     outboxFlags(send, sendUsage),
+				Flags:     outboxFlags(o, send, sendUsage),
 				Action:    action("retry-dead", send, func(c *ucli.Context, e *outboxEnv) error { return retryDead(c, o, e) }),
 			},
 		},

@@ -18,7 +18,7 @@ import (
 // resend or delete its bodies: no size limit, which only bounds the
 // commands that add bodies.
 type outboxFileConfig struct {
-	Path        string        `config:"outbox" usage:"outbox file (default $XDG_STATE_HOME/injectkit/outbox.db, else ~/.local/state/injectkit/outbox.db)"`
+	Path        string        `config:"outbox" usage:"outbox file (default $XDG_STATE_HOME/{name}/outbox.db, else ~/.local/state/{name}/outbox.db)"`
 	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
 }
 
@@ -86,12 +86,12 @@ func (c *outboxSendConfig) output() string         { return "" }
 // outboxFlags are the flags of the outbox subcommand configured by cfg, a
 // pointer to its config struct; backendUsage, when set, is the help of its
 // --backend-url.
-func outboxFlags(cfg outboxCommandConfig, backendUsage string) []ucli.Flag {
+func outboxFlags(o Options, cfg outboxCommandConfig, backendUsage string) []ucli.Flag {
 	var usage map[string]string
 	if backendUsage != "" {
 		usage = map[string]string{"backend_url": backendUsage}
 	}
-	return withShort(flagsOf(reflect.TypeOf(cfg).Elem(), usage), "output", "o")
+	return withShort(flagsOf(o.name(), reflect.TypeOf(cfg).Elem(), usage), "output", "o")
 }
 
 // loadOutboxCommandConfig decodes the layers into cfg, a pointer to an

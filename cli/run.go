@@ -33,7 +33,7 @@ func runCommand(o Options) *ucli.Command {
 			"then one terminal callback with the findings and the expectation signatures.\n" +
 			"--openaev-message FILE runs one captured platform message with the injector its contract id names\n" +
 			"(naming another injector exits 2). Both read the platform's version first (--openaev-version gives it).\n\n" + exitHelp,
-		Flags: withShort(flagsOf(reflect.TypeFor[runConfig](), nil), "output", "o"),
+		Flags: withShort(flagsOf(o.name(), reflect.TypeFor[runConfig](), nil), "output", "o"),
 		Action: func(c *ucli.Context) error {
 			return runAction(c, o)
 		},

@@ -73,24 +73,31 @@ func serveRun(t *testing.T, env map[string]string, args ...string) (stderr *test
 // until the test ends or Stop is called.
 func serveWith(t *testing.T, reg *framework.Registry, env map[string]string, args ...string) *servedDaemon {
 	t.Helper()
+	return serveOptions(t, cli.Options{Registry: reg}, env, args...)
+}
+
+// serveOptions runs `serve` over options o (its streams, version and
+// environment set here) until the test ends or Stop is called.
+func serveOptions(t *testing.T, o cli.Options, env map[string]string, args ...string) *servedDaemon {
+	t.Helper()
 	d := &servedDaemon{stderr: &testkit.Buffer{}}
 	state := t.TempDir() // the default outbox lives here unless env names one
-	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: io.Discard, Stderr: d.stderr,
-		Getenv: func(k string) string {
-			switch k {
-			case "CONTAINER_IP":
-				if v, ok := env[k]; ok {
-					return v
-				}
-				return "172.17.0.2"
-			case "XDG_STATE_HOME":
-				if v, ok := env[k]; ok {
-					return v
-				}
-				return state
+	o.Version, o.Stdout, o.Stderr = "1.2.3", io.Discard, d.stderr
+	o.Getenv = func(k string) string {
+		switch k {
+		case "CONTAINER_IP":
+			if v, ok := env[k]; ok {
+				return v
 			}
-			return env[k]
-		}}
+			return "172.17.0.2"
+		case "XDG_STATE_HOME":
+			if v, ok := env[k]; ok {
+				return v
+			}
+			return state
+		}
+		return env[k]
+	}
 	d.Routine = testkit.Go(t, "serve", func(ctx context.Context) int {
 		return cli.Run(ctx, o, append([]string{"injectkit", "serve"}, args...))
 	})

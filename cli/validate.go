@@ -33,7 +33,7 @@ func validateCommand(o Options) *ucli.Command {
 		"injector, its params and settings, the backend URL, the CA file and the size limit of a body.",
 		"Nothing runs, nothing is sent, no outbox is opened, no platform is asked its version.",
 		"", validateExitHelp)
-	cmd.Flags = withShort(flagsOf(reflect.TypeFor[runConfig](), nil), "output", "o")
+	cmd.Flags = withShort(flagsOf(o.name(), reflect.TypeFor[runConfig](), nil), "output", "o")
 	cmd.Action = func(c *ucli.Context) error { return validateAction(c, o) }
 	return cmd
 }
@@ -103,7 +103,7 @@ func requiredSettings(m *framework.Manifest, settings injectorSettings) error {
 // and where the signatures would go.
 func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiver, string, error) {
 	if cfg.Backend.URL != "" {
-		if _, err := outboxPath(cfg.Outbox, o.Getenv); err != nil {
+		if _, err := outboxPath(cfg.Outbox, o); err != nil {
 			return nil, "", err
 		}
 	}

@@ -43,13 +43,13 @@ func versionCommand(o Options) *ucli.Command {
 		Name:  "version",
 		Usage: "print the version, the commit and the Go version it was built from",
 		// No --config: the version never depends on a config file.
-		Flags: withShort(flagsOf(reflect.TypeFor[versionConfig](), nil)[1:], "output", "o"),
+		Flags: withShort(flagsOf(o.name(), reflect.TypeFor[versionConfig](), nil)[1:], "output", "o"),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usageErr("version takes no arguments, got %q", c.Args().First())
 			}
 			var cfg versionConfig
-			if err := decodeFields(&cfg, c, o.Getenv, nil); err != nil {
+			if err := decodeFields(&cfg, c, o.name(), o.Getenv, nil); err != nil {
 				return err
 			}
 			return printVersion(o, cfg.Output)
