@@ -16,9 +16,10 @@ import (
 
 // A loopback backend answering 422 with an error body that echoes the
 // token as Java backends do (Gson writes "=" and "'" as \u003d and
-// \u0027) or the whole Authorization header in base64: neither stderr (text
-// and JSON logs) nor the outbox's stored error (outbox list, -o json) shows
-// the token in any form.
+// \u0027), the whole Authorization header in base64, or the base64 of a
+// Gson-written object holding it: neither stderr (text and JSON logs) nor
+// the outbox's stored error (outbox list, -o json) shows the token in any
+// form.
 func TestEchoedTokenRedactedEverywhere(t *testing.T) {
 	const tok = "it's-dG9rZW4tc2VjcmV0MTIz=="
 	gson := strings.NewReplacer("=", `\u003d`, "'", `\u0027`)
@@ -27,6 +28,9 @@ func TestEchoedTokenRedactedEverywhere(t *testing.T) {
 			return `{"message":"invalid token ` + gson.Replace(strings.TrimPrefix(a, "Bearer ")) + `"}`
 		},
 		"base64 header": func(a string) string { return `{"echo":"` + base64.StdEncoding.EncodeToString([]byte(a)) + `"}` },
+		"base64 of a Gson object": func(a string) string {
+			return `{"echo":"` + base64.StdEncoding.EncodeToString([]byte(`{"authorization":"`+gson.Replace(a)+`"}`)) + `"}`
+		},
 	}
 	for name, echo := range echoes {
 		for _, format := range []string{"console", "json"} {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -42,18 +43,42 @@ func secretForms(secret string) []string {
 // padded and unpadded texts are alike. Redact asks for them for secrets of
 // shortSecret bytes and more only, whose cores are 10 characters or more:
 // shorter cores would match in unrelated text.
+//
+// The text encoded may hold the secret JSON-escaped (a JSON object holding
+// a token with a `"` or `\`), or escaped as Java's Gson writes it ("=",
+// "'", "<", ">" and "&" as \u003d, \u0027, \u003c, \u003e, \u0026): the
+// cores of each of those forms that differs from secret are returned too.
 func base64Cores(secret string) []string {
-	out := make([]string, 0, 6)
-	for k := range 3 {
-		b := make([]byte, k+len(secret))
-		copy(b[k:], secret)
-		lo, hi := (8*k+5)/6, 8*(k+len(secret))/6
-		for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-			out = append(out, enc.EncodeToString(b)[lo:hi])
+	out := make([]string, 0, 18)
+	for _, form := range jsonForms(secret) {
+		for k := range 3 {
+			b := make([]byte, k+len(form))
+			copy(b[k:], form)
+			lo, hi := (8*k+5)/6, 8*(k+len(form))/6
+			for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+				out = append(out, enc.EncodeToString(b)[lo:hi])
+			}
 		}
 	}
 	return out
 }
+
+// jsonForms returns secret and, where they differ from it, its forms
+// inside a JSON string: as encoding/json writes it without HTML escaping,
+// and as Gson writes it (HTML-safe, "=" and "'" escaped as well).
+func jsonForms(secret string) []string {
+	forms := []string{secret}
+	for _, f := range []string{jsonInner(secret, false), gsonEscape.Replace(jsonInner(secret, false))} {
+		if !slices.Contains(forms, f) {
+			forms = append(forms, f)
+		}
+	}
+	return forms
+}
+
+// gsonEscape escapes the characters Gson's HTML-safe writer (its default)
+// writes as \u escapes, lower-case hex, in the inside of a JSON string.
+var gsonEscape = strings.NewReplacer("=", `\u003d`, "'", `\u0027`, "<", `\u003c`, ">", `\u003e`, "&", `\u0026`)
 
 // escapes returns the encodings s may travel in through a server's answer
 // or an error message, each with hex in upper and lower case where it has

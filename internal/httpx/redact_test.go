@@ -292,3 +292,39 @@ func base64Shows(s, secret string) bool {
 }
 
 var base64Run = regexp.MustCompile(`[A-Za-z0-9+/_-]+`)
+
+// TestRedactBase64InsideEscaped: the base64 of a JSON object that holds
+// the token JSON-escaped (a `"` or `\` in it) or escaped as Java's Gson
+// writes it ("=", "'", "<", ">", "&" as lower-case \u escapes) hides the
+// token, at each of its three alignments and in either alphabet.
+func TestRedactBase64InsideEscaped(t *testing.T) {
+	gson := strings.NewReplacer("=", `\u003d`, "'", `\u0027`, "<", `\u003c`, ">", `\u003e`, "&", `\u0026`)
+	jsonEsc := strings.NewReplacer(`\`, `\\`, `"`, `\"`)
+	tokens := []struct {
+		name, tok string
+		escape    func(string) string
+	}{
+		{"Gson padding", "dG9rZW4tc2VjcmV0MTIz==", gson.Replace},
+		{"Gson quote and HTML", "it's<a&b>-s3cretT0ken", gson.Replace},
+		{"JSON quote", `s3cr"tT0ken-abcdef`, jsonEsc.Replace},
+		{"JSON backslash", `s3cr\tT0ken\abcdef`, jsonEsc.Replace},
+	}
+	// The token starts at byte 8, 9 or 10 of the object: alignments 2, 0
+	// and 1.
+	prefixes := []string{`{"key":"`, `{"key": "`, `{"key":  "`}
+	encodings := map[string]*base64.Encoding{"std": base64.StdEncoding, "URL": base64.URLEncoding}
+	for _, tc := range tokens {
+		for _, prefix := range prefixes {
+			for ename, enc := range encodings {
+				t.Run(fmt.Sprintf("%s/alignment %d/%s", tc.name, len(prefix)%3, ename), func(t *testing.T) {
+					text := prefix + tc.escape(tc.tok) + `"}`
+					echo := enc.EncodeToString([]byte(text))
+					got := Redact(`{"echo":"`+echo+`"}`, tc.tok)
+					if !strings.Contains(got, Redacted) || base64Shows(got, tc.tok) {
+						t.Errorf("echo of %q: %q, want the token hidden", text, got)
+					}
+				})
+			}
+		}
+	}
+}
