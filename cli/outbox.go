@@ -124,6 +124,11 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	if err := loadOutboxCommandConfig(c, o, cfg); err != nil {
 		return nil, err
 	}
+	if sc, ok := cfg.(*outboxSendConfig); ok {
+		if err := sc.checkCA(c.Context); err != nil {
+			return nil, err
+		}
+	}
 	log, err := newLogger(o.Stderr, cfg.logging())
 	if err != nil {
 		return nil, err

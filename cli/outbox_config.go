@@ -1,11 +1,13 @@
 package cli
 
 import (
+	"context"
 	"reflect"
 	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap"
 )
 
 // The configurations of the outbox commands, one each, so that each shows
@@ -56,6 +58,18 @@ func (c *outboxSendConfig) backendGiven() string {
 		return "--backend-url"
 	}
 	return "backend_url" + c.where("backend_url")
+}
+
+// checkCA reads the CA file once per process, as run does, and checks
+// that it holds a certificate, before the outbox is opened and anything
+// sent: a CA file refused exits 2 naming it and where it was given
+// (invalid ca_file "/tmp" (--ca-file): is a directory), not once per body.
+func (c *outboxSendConfig) checkCA(ctx context.Context) error {
+	if err := c.Backend.readCA(ctx, c.where("ca_file")); err != nil || c.Backend.caPEM == nil {
+		return err
+	}
+	_, err := backendHTTPClient(c.Backend, zap.NewNop())
+	return c.namedExit(err)
 }
 
 // outboxCommandConfig is what every outbox command's configuration gives.
