@@ -239,20 +239,30 @@ func (c *runConfig) cloudGiven() string {
 // outboxCommand is the outbox subcommand sub (flush, list, retry-dead
 // <id>) that reads what this run kept in its outbox: the same outbox (when
 // one was named) and, for a command that sends, the same backend, its
-// credentials left out (the command says to add them). The token comes
-// from where it came for the run.
+// credentials left out (the command says to add them), trusted as the run
+// trusted it (its CA file, --insecure). The token comes from where it came
+// for the run; the backend settings a config file gave come from it again
+// (--config).
 func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 	cmd := name + " outbox " + sub
 	if p := c.Outbox.Path; p != "" {
 		cmd += " --outbox " + shellWord(p)
 	}
 	if u := c.Backend.URL; u != "" && sends {
-		if c.config != "" && (strings.HasPrefix(c.from["backend_url"], "config file ") ||
+		fromConfig := func(key string) bool { return strings.HasPrefix(c.from[key], "config file ") }
+		if c.config != "" && (fromConfig("backend_url") || fromConfig("ca_file") || fromConfig("insecure") ||
 			strings.HasPrefix(c.secretFrom["token"], "config file ")) {
-			// The token is in the config file, which flush reads too.
+			// The token or a setting is in the config file, which flush
+			// reads too.
 			cmd += " --config " + shellWord(c.config)
 		}
 		cmd += " --backend-url " + shellWord(httpx.StripCredentials(u))
+		if p := c.Backend.CAFile; p != "" && !fromConfig("ca_file") {
+			cmd += " --ca-file " + shellWord(p)
+		}
+		if c.Backend.Insecure && !fromConfig("insecure") {
+			cmd += " --insecure"
+		}
 		if p, err := url.Parse(u); err == nil && p.User != nil {
 			// The outbox keeps no credentials, nor does this line.
 			cmd += ", adding the URL's user:password (not shown)"

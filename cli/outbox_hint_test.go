@@ -1,10 +1,13 @@
 package cli_test
 
 import (
+	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 )
 
@@ -78,5 +81,59 @@ func TestFlushWarnsWithoutToken(t *testing.T) {
 	f := run(t, registry(), nil, "outbox", "flush", "--outbox", box, "--backend-url", be.URL)
 	if !strings.Contains(f.stderr, "WARN") || !strings.Contains(f.stderr, "no token: requests to the backend carry no Authorization header") {
 		t.Errorf("flush: exit %d, stderr %q; want the no-token WARN", f.code, f.stderr)
+	}
+}
+
+// The command a failed run prints to flush what it kept trusts the
+// backend as the run did: its CA file (named, or the config file that
+// gave it) and --insecure. Run as printed, without the run's environment,
+// it delivers to the same HTTPS backend.
+func TestRunFlushHintKeepsTheTLSSettings(t *testing.T) {
+	var code atomic.Int32
+	code.Store(http.StatusServiceUnavailable)
+	var delivered atomic.Int32
+	be := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		c := int(code.Load())
+		if c == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "0")
+		} else {
+			delivered.Add(1)
+		}
+		w.WriteHeader(c)
+	}))
+	t.Cleanup(be.Close)
+	ca := writeFile(t, "ca.pem", string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: be.Certificate().Raw})))
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string // the run's, besides the token
+		want string            // in the flush command
+	}{
+		{"--ca-file", []string{"--ca-file", ca}, nil, " --ca-file " + ca},
+		{"CA file from the environment", nil, map[string]string{"INJECTKIT_CA_FILE": ca}, " --ca-file " + ca},
+		{"CA file from the config file", []string{"--config", writeFile(t, "c.yaml", "ca_file: "+ca+"\n")}, nil, " --config "},
+		{"--insecure", []string{"--insecure"}, nil, " --insecure"},
+		{"insecure from the environment", nil, map[string]string{"INJECTKIT_INSECURE": "true"}, " --insecure"},
+	}
+	token := map[string]string{"INJECTKIT_TOKEN": "tok-tls-1"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code.Store(http.StatusServiceUnavailable)
+			env := map[string]string{"INJECTKIT_TOKEN": "tok-tls-1"}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			r := run(t, registry(), env, append([]string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-tls",
+				"--outbox", filepath.Join(t.TempDir(), "outbox.db"), "--backend-url", be.URL, "--log-level", "error"}, tt.args...)...)
+			m := flushWith.FindStringSubmatch(r.stderr)
+			if r.code != 1 || m == nil || !strings.Contains(m[1], tt.want) {
+				t.Fatalf("exit %d, stderr %q; want 1 and a flush command with %q", r.code, r.stderr, tt.want)
+			}
+			code.Store(http.StatusOK)
+			before := delivered.Load()
+			if f := run(t, registry(), token, strings.Fields(m[1])[1:]...); f.code != 0 || delivered.Load() == before {
+				t.Errorf("%s: exit %d, %d bodies delivered\n%s%s", m[1], f.code, delivered.Load()-before, f.stdout, f.stderr)
+			}
+		})
 	}
 }
