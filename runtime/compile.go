@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/injectkit/injectkit/framework"
@@ -20,6 +21,9 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 	}
 	if err := out.Validate(); err != nil {
 		return signatures.Payload{}, err
+	}
+	if _, bad := unencodable(out); len(bad) > 0 {
+		return signatures.Payload{}, errors.Join(bad...)
 	}
 	pre, err := m.CompilePre(configs...)
 	if err != nil {

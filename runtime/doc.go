@@ -60,7 +60,9 @@
 //  5. Post-execution signatures: end time, outcome, partial results and
 //     extra signatures merged. Malformed output (an unknown status, a
 //     non-zero exit code on a success, a colliding extra) becomes a failed
-//     outcome rather than a lost inject.
+//     outcome rather than a lost inject. An extra whose value JSON cannot
+//     encode (signatures.ExtraValueError: NaN, ±Inf, a chan…), of any
+//     kind, is left out and fails the run, the rest kept.
 //  6. Payload: one entry per target, one value group per expectation type,
 //     per-type and per-target extras added (extras that collide with a
 //     core field or its platform type, signatures.ExtraNameError, are

@@ -236,10 +236,18 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 }
 
 // compile compiles the post-execution signatures of out. Malformed output
-// becomes a failed outcome rather than a lost inject. The output returned
+// becomes a failed outcome rather than a lost inject; extras JSON cannot
+// encode are left out of it, the rest kept. The output returned
 // has its Status set to the outcome.
 func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial []string, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
 	err := out.Validate()
+	if err == nil {
+		var bad []error
+		if out, bad = unencodable(out); len(bad) > 0 {
+			log.Error("executor extras JSON cannot encode left out", zap.Errors("errors", bad))
+			out, partial = failedFor(out, bad), nil
+		}
+	}
 	var post *signatures.Batch
 	if err == nil {
 		post, err = rt.sigs.Post(pre, compileInput(out, partial), signatures.PostLogger(log))

@@ -289,13 +289,20 @@ func (c *checker) checkLive(t testing.TB) {
 
 // extrasErrors lists the extras the runtime would reject or drop: empty
 // keys, keys of core signature fields or of their platform types
-// (signatures.ExtraNameError), target extras of no target.
+// (signatures.ExtraNameError), values JSON cannot encode
+// (signatures.ExtraValueError), target extras of no target.
 func extrasErrors(out framework.ToolOutput, targets int) []error {
 	var errs []error
 	check := func(where string, m map[string]any) {
-		for k := range m {
+		for k, v := range m {
 			if reason := signatures.ExtraNameError(k); reason != "" {
 				errs = append(errs, fmt.Errorf("%s key %q: %s", where, k, reason))
+			}
+			if value, reason := signatures.ExtraValueError(v); reason != "" {
+				if value != "" {
+					reason = fmt.Sprintf("value %q %s", value, reason)
+				}
+				errs = append(errs, fmt.Errorf("%s key %q: %s (the runtime leaves it out and fails the run)", where, k, reason))
 			}
 		}
 	}

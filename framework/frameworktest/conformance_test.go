@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"sync"
@@ -158,6 +159,15 @@ func TestConformanceFails(t *testing.T) {
 		{"type extra collides with a core field", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {signatures.FieldStartTime: "x"}}}
 		}}, fast, `ExtraByType[DETECTION] key "start_time"`},
+		{"extra JSON cannot encode (+Inf)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraSignatures: map[string]any{"process_name": math.Inf(1)}}
+		}}, fast, `ExtraSignatures key "process_name": value "+Inf" cannot be encoded as JSON`},
+		{"type extra JSON cannot encode (NaN)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {"score": math.NaN()}}}
+		}}, fast, `ExtraByType[DETECTION] key "score": value "NaN" cannot be encoded as JSON`},
+		{"target extra JSON cannot encode (chan)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"c": make(chan int)}}}}
+		}}, fast, `TargetExtras[0][DETECTION] key "c": cannot be encoded as JSON (a chan int value)`},
 		{"target extras of no target", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{3: {framework.Detection: {"port": 1}}}}
 		}}, fast, "TargetExtras key 3 is not the index of one of the 1 targets"},

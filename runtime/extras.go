@@ -1,0 +1,101 @@
+package runtime
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// unencodable returns out without the extras JSON cannot encode
+// (signatures.ExtraValueError: NaN, ±Inf, a chan…), the maps it changes
+// copied, and the errors naming each one left out (key and value).
+func unencodable(out framework.ToolOutput) (framework.ToolOutput, []error) {
+	var errs []error
+	var bad []error
+	out.ExtraSignatures, bad = signatures.UnencodableExtras("extra_signatures", out.ExtraSignatures)
+	errs = append(errs, bad...)
+	byType, bad := typeExtras("extra_by_type", out.ExtraByType)
+	if len(bad) > 0 {
+		out.ExtraByType, errs = byType, append(errs, bad...)
+	}
+	if len(out.TargetExtras) > 0 {
+		idx := make([]int, 0, len(out.TargetExtras))
+		for i := range out.TargetExtras {
+			idx = append(idx, i)
+		}
+		sort.Ints(idx)
+		var targets map[int]framework.TypeExtras
+		for _, i := range idx {
+			te, bad := typeExtras(fmt.Sprintf("target_extras[%d]", i), out.TargetExtras[i])
+			if len(bad) == 0 {
+				continue
+			}
+			if targets == nil {
+				targets = make(map[int]framework.TypeExtras, len(out.TargetExtras))
+				for j, v := range out.TargetExtras {
+					targets[j] = v
+				}
+			}
+			targets[i], errs = te, append(errs, bad...)
+		}
+		if targets != nil {
+			out.TargetExtras = targets
+		}
+	}
+	return out, errs
+}
+
+// typeExtras is unencodable over the per-type extras te, named where.
+func typeExtras(where string, te framework.TypeExtras) (framework.TypeExtras, []error) {
+	types := make([]string, 0, len(te))
+	for typ := range te {
+		types = append(types, string(typ))
+	}
+	sort.Strings(types)
+	var errs []error
+	var kept framework.TypeExtras
+	for _, typ := range types {
+		m, bad := signatures.UnencodableExtras(where+"."+typ, te[framework.ExpectationType(typ)])
+		if len(bad) == 0 {
+			continue
+		}
+		if kept == nil {
+			kept = make(framework.TypeExtras, len(te))
+			for k, v := range te {
+				kept[k] = v
+			}
+		}
+		kept[framework.ExpectationType(typ)], errs = m, append(errs, bad...)
+	}
+	if kept == nil {
+		return te, nil
+	}
+	return kept, errs
+}
+
+// failedFor makes out a failed outcome for the malformed parts errs,
+// everything else kept: the exit code (1 when there was none), the
+// executor's message after the errors.
+func failedFor(out framework.ToolOutput, errs []error) framework.ToolOutput {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	info := framework.ErrorInfo{ExitCode: 1}
+	if out.ErrorInfo != nil {
+		info = *out.ErrorInfo
+		if info.ExitCode == 0 {
+			info.ExitCode = 1
+		}
+	}
+	msg := "invalid executor output: " + strings.Join(msgs, "; ")
+	if info.Message != "" {
+		msg += "; " + info.Message
+	}
+	info.Message = msg
+	out.Status, out.ErrorInfo = framework.StatusFailed, &info
+	return out
+}

@@ -1,0 +1,93 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// An extra JSON cannot encode makes the run a failed outcome naming its
+// key and value; it is left out, everything else is delivered (the other
+// extras, the findings), and the payload encodes.
+func TestRunUnencodableExtraBecomesFailure(t *testing.T) {
+	cyclic := map[string]any{}
+	cyclic["self"] = cyclic
+	tests := []struct {
+		name string
+		out  framework.ToolOutput
+		bad  string // the extra left out
+		want []string
+	}{
+		{"+Inf", framework.ToolOutput{ExtraSignatures: map[string]any{"process_name": math.Inf(1), "kept": "yes"}},
+			"process_name", []string{"extra_signatures.process_name", `"+Inf"`}},
+		{"NaN on a success with an exit code 0", framework.ToolOutput{Status: framework.StatusSuccess,
+			ExtraSignatures: map[string]any{"score": math.NaN(), "kept": "yes"}}, "score", []string{"extra_signatures.score", `"NaN"`}},
+		{"chan", framework.ToolOutput{ExtraSignatures: map[string]any{"c": make(chan int), "kept": "yes"}},
+			"c", []string{"extra_signatures.c", "chan int"}},
+		{"cycle", framework.ToolOutput{ExtraSignatures: map[string]any{"loop": cyclic, "kept": "yes"}},
+			"loop", []string{"extra_signatures.loop", "cycle"}},
+		{"per-type", framework.ToolOutput{ExtraSignatures: map[string]any{"kept": "yes"},
+			ExtraByType: framework.TypeExtras{framework.Detection: {"rtt": math.Inf(-1)}}},
+			"rtt", []string{"extra_by_type.DETECTION.rtt", `"-Inf"`}},
+		{"per-target", framework.ToolOutput{ExtraSignatures: map[string]any{"kept": "yes"},
+			TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"f": func() {}}}}},
+			"f", []string{"target_extras[0].DETECTION.f", "func()"}},
+		{"the executor's failure kept", framework.ToolOutput{Status: framework.StatusFailed,
+			ErrorInfo:       &framework.ErrorInfo{ExitCode: 4, Message: "tool crashed"},
+			ExtraSignatures: map[string]any{"score": complex(1, 2), "kept": "yes"}}, "score",
+			[]string{"extra_signatures.score", "complex128", "tool crashed"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.out.Findings = map[string]any{"open": 3}
+			rec := &recorder{}
+			rt, _ := newRuntime(t, &frameworktest.Executor{Output: tt.out}, rec)
+			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.delivered()) != 1 {
+				t.Fatalf("%d reports delivered, want 1", len(rec.delivered()))
+			}
+			if rep.Status != signatures.StatusFailed || rep.Output.ErrorInfo == nil || rep.Output.ErrorInfo.ExitCode == 0 {
+				t.Fatalf("status %q info %+v, want failed with an exit code", rep.Status, rep.Output.ErrorInfo)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(rep.Output.ErrorInfo.Message, w) {
+					t.Errorf("message %q, want it to name %s", rep.Output.ErrorInfo.Message, w)
+				}
+			}
+			p := payload(t, rep)
+			body, err := json.Marshal(p)
+			if err != nil {
+				t.Fatalf("payload does not encode: %v", err)
+			}
+			if strings.Contains(string(body), `"`+tt.bad+`"`) {
+				t.Errorf("payload carries the extra %q: %s", tt.bad, body)
+			}
+			got := values(t, rep, 0)
+			if got["kept"] != "yes" || got["execution_status"] != string(signatures.StatusFailed) {
+				t.Errorf("signature %v, want the other extra and the failed status", got)
+			}
+			if rep.Output.Findings["open"] != 3 {
+				t.Errorf("findings %v, want them kept", rep.Output.Findings)
+			}
+		})
+	}
+}
+
+// PayloadOf refuses the output Run turns into a failure.
+func TestPayloadOfUnencodableExtra(t *testing.T) {
+	in := frameworktest.Inject(t, &frameworktest.Executor{}, signatures.NetworkConfig{TargetIPv4: "127.0.0.1"})
+	_, err := runtime.PayloadOf(pinnedManager(), in, framework.ToolOutput{ExtraSignatures: map[string]any{"x": math.NaN()}})
+	if err == nil || !strings.Contains(err.Error(), `extra_signatures.x "NaN"`) {
+		t.Errorf("err = %v, want the extra named", err)
+	}
+}
