@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -137,6 +139,9 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 		if err := messageInjector(o, cfg, name, m.Injection.ContractID()); err != nil {
 			return err
 		}
+		if err := platformManifest(o, cmp.Or(name, contractInjector(o, m.Injection.ContractID()))); err != nil {
+			return err
+		}
 	}
 	if err := cfg.Backend.readCA(c.Context, cfg.where("ca_file")); err != nil {
 		return err
@@ -245,4 +250,35 @@ func urlNamed(err error, key string) error {
 	named := *ve
 	named.Field = key
 	return &named
+}
+
+// platformManifest refuses, before anything runs or is sent, the injector
+// name whose manifest the platform would refuse (openaev.ValidateManifest,
+// the check of serve's registration): its callbacks would be dropped. An
+// empty name (a message naming no injector's contract) is the run's to
+// refuse.
+func platformManifest(o Options, name string) error {
+	if name == "" {
+		return nil
+	}
+	ex, err := newExecutor(o.Registry, name)
+	if err != nil {
+		return err
+	}
+	m, _, _ := framework.ManifestOf(name, ex) // a panic: newExecutor returned it
+	if err := openaev.ValidateManifest(m, openaev.PlatformVersion{Current: true}); err != nil {
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("injector %s cannot report to OpenAEV: %w", name, err)}
+	}
+	return nil
+}
+
+// contractInjector returns the registered injector whose contract id is
+// contract, "" when none is.
+func contractInjector(o Options, contract string) string {
+	for _, n := range o.Registry.Names() {
+		if contract != "" && openaev.ContractID(n) == contract {
+			return n
+		}
+	}
+	return ""
 }

@@ -24,7 +24,8 @@ type checkedRun struct {
 
 // checkRun is the one check of validate and run before anything runs, is
 // sent or is stored (no outbox opened, no platform asked): the request
-// (buildRunRequest), its inject id (a random one for a dry run: its
+// (buildRunRequest), with the openaev profile the injector's manifest
+// (platformManifest), its inject id (a random one for a dry run: its
 // length counts in the size limit), and what would deliver it
 // (deliveryChecks). Every error is a usage error naming the flag, key or
 // file and the value; the same input gives the same error in both. The CA
@@ -34,6 +35,11 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 	var err error
 	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, *cfg, o.Registry); err != nil {
 		return cr, err
+	}
+	if cfg.openAEV() {
+		if err := platformManifest(o, cr.req.Injector); err != nil {
+			return cr, err
+		}
 	}
 	if cr.targets != nil && cr.targets.dropped > 0 {
 		log.Info("duplicate targets dropped", zap.Int("dropped", cr.targets.dropped), zap.String("first", cr.targets.firstDrop),

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -100,6 +101,12 @@ func TestContractsValidation(t *testing.T) {
 		{"domain without a colour", with(func(m *framework.Manifest) {
 			m.Domains = []framework.Domain{{Name: "Network"}}
 		}), current, "nmap.domains[0]", `name "Network", color ""`},
+		{"param named like a target field", with(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "targets", Type: framework.ParamString})
+		}), current, "nmap.params", "targets"},
+		{"param named like the expectations field", with(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: openaev.KeyExpectations, Type: framework.ParamString})
+		}), v24, "nmap.params", openaev.KeyExpectations},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +115,10 @@ func TestContractsValidation(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err = c.Contracts([]framework.Manifest{tt.manifest}, tt.version)
+			// ValidateManifest applies every check of a contract.
+			if verr := openaev.ValidateManifest(tt.manifest, tt.version); fmt.Sprint(verr) != fmt.Sprint(err) {
+				t.Errorf("ValidateManifest: %v; Contracts: %v", verr, err)
+			}
 			if tt.field == "" {
 				if err != nil {
 					t.Fatalf("err = %v", err)

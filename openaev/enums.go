@@ -90,14 +90,30 @@ func member(list []string, v string) bool {
 	return false
 }
 
-// ValidateManifest checks the values of a manifest that the platform
-// parses into closed enums, for platform version v: each platform is one
-// of PlatformTypes(v), each output type one of OutputTypes of the Current
-// line (an older platform gets the newer types as text), each domain has
-// a name and a colour, and each security platform type is one of
-// SecurityPlatformTypes. The first bad value is a *ValidationError naming
-// the manifest and the value.
+// ValidateManifest checks a manifest as Client.Register does before
+// sending its contract, for platform version v: it has a name; each
+// platform is one of PlatformTypes(v), each output type one of OutputTypes
+// of the Current line (an older platform gets the newer types as text),
+// each domain has a name and a colour, and each security platform type is
+// one of SecurityPlatformTypes (values the platform parses into closed
+// enums); no param is named like a field of the contract's target
+// selection or expectations (targets, assets…) and each param's type has
+// a form field. The first bad value is a *ValidationError naming the
+// manifest and the value.
 func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
+	if strings.TrimSpace(m.Name) == "" {
+		return &ValidationError{Field: "name", Reason: "required"}
+	}
+	if err := validateEnums(m, v); err != nil {
+		return err
+	}
+	_, err := contractFields(m)
+	return err
+}
+
+// validateEnums checks the values of m the platform parses into closed
+// enums (see ValidateManifest).
+func validateEnums(m framework.Manifest, v PlatformVersion) error {
 	bad := func(field, value, reason string) error {
 		return &ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
 	}
