@@ -42,6 +42,20 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestManifestOnThePlatform checks the manifest as the platform's
+// registration does, for each line it supports.
+func TestManifestOnThePlatform(t *testing.T) {
+	v24, err := openaev.ParseVersion("2.4.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []openaev.PlatformVersion{{Current: true}, v24} {
+		if err := openaev.ValidateManifest(Hello{}.Manifest(), v); err != nil {
+			t.Errorf("OpenAEV %s: %v", v, err)
+		}
+	}
+}
+
 // TestExecute calls Execute directly, as a unit test: a limit below the
 // number of targets makes a partial run.
 func TestExecute(t *testing.T) {
