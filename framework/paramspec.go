@@ -42,7 +42,8 @@ var ErrParamsSpec = errors.New("params spec")
 //     255 for a uint8), the one DecodeParams refuses a value out of.
 //   - Default: the field's value in v, formatted as the command line takes
 //     it (strconv for numbers and booleans, time.Duration.String for
-//     durations, "0s" included).
+//     durations, "0s" included); "" (no default) for a required param
+//     NewParams leaves at its zero value (0, false, "0s" are no choice).
 //   - Doc: the `doc:"…"` tag, free text (commas allowed). A duration param's
 //     doc ends with DurationDoc.
 //   - Enum and Required: the `param:"…"` tag, comma-separated options:
@@ -86,6 +87,9 @@ func ParamsSpec(v any) ([]Param, error) {
 		field := rv.FieldByIndex(f.index)
 		p := Param{Name: f.name, Type: f.kind, Doc: f.doc, Enum: f.enum, Required: f.required,
 			Default: formatDefault(field)}
+		if f.required && field.IsZero() {
+			p.Default = "" // a required param has no default: its zero value is no choice
+		}
 		if f.kind == ParamInt {
 			p.Min, p.Max = paramRange(field.Type())
 		}
