@@ -286,7 +286,7 @@ func TestOutboxListJSONAndSizes(t *testing.T) {
 // authParams are params every one required, of each type.
 type authParams struct {
 	Token string        `json:"token" param:"required"`
-	Count int           `json:"count" param:"required"`
+	Count int           `json:"count" param:"required,example=3"`
 	Fast  bool          `json:"fast" param:"required"`
 	Wait  time.Duration `json:"wait" param:"required"`
 	Mode  string        `json:"mode" param:"required,enum=quick|full"`

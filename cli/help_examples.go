@@ -28,8 +28,8 @@ type injectorExamples struct {
 // exampleInjectors returns the examples of reg's injectors: injectkit's
 // when reg serves no injector of its own, else the first of its own
 // without required params (one with params, one with settings, when there
-// are); an injector's required params are given, so that each example
-// runs.
+// are); an injector's required params are given (placeholder), so that
+// each example runs when each has an example value.
 func exampleInjectors(reg *framework.Registry) injectorExamples {
 	ex := injectorExamples{
 		run:        "noop --target 127.0.0.1",
@@ -120,18 +120,20 @@ func requiredParams(m framework.Manifest) string {
 	return strings.Join(flags, " ")
 }
 
-// placeholder is a value of p's type for an example: its default when it
-// has one that needs no quoting, else the first of its enum, 1, true, 1s,
-// or its name in capitals for a string.
+// placeholder is a value of p's type for an example: its example
+// (`param:"example=v"`) or its default when it has one that needs no
+// quoting, else the first of its enum, true, 1s, or, for a string or an
+// int, its name in capitals: a placeholder to replace (no int is a value
+// every injector takes).
 func placeholder(p framework.Param) string {
-	if p.Default != "" && !strings.ContainsAny(p.Default, " \t\"'$`\\") {
-		return p.Default
+	for _, v := range []string{p.Example, p.Default} {
+		if v != "" && !strings.ContainsAny(v, " \t\"'$`\\") {
+			return v
+		}
 	}
 	switch {
 	case len(p.Enum) > 0:
 		return p.Enum[0]
-	case p.Type == framework.ParamInt:
-		return "1"
 	case p.Type == framework.ParamBool:
 		return "true"
 	case p.Type == framework.ParamDuration:

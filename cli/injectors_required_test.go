@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 )
 
@@ -56,5 +57,38 @@ func TestInjectorsRequiredParamHasNoDefault(t *testing.T) {
 		if has || strings.Contains(line, "default") || !strings.HasSuffix(line, ", required") {
 			t.Errorf("%s: JSON %v, text %q; want no default", name, p, line)
 		}
+	}
+}
+
+// The help's examples give a required param its example value
+// (`param:"example=v"`), else a placeholder to replace: never its zero
+// value, which a Validate would refuse.
+func TestHelpExamplesRequiredParams(t *testing.T) {
+	tests := []struct {
+		name  string
+		reg   *framework.Registry
+		want  []string
+		never []string
+	}{
+		{"example values", registry(withAuth), []string{"--param count=3 "}, []string{"count=0", "count=1"}},
+		{"placeholders", registry(func(r *framework.Registry) {
+			r.Register("required", func() framework.Executor { return required{} })
+		}), []string{"--param port=PORT ", "--param tries=3"}, []string{"port=0", "port=1", "wait=0s", "on=false"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := runWith(t, cli.Options{Registry: tt.reg, Name: "hello", Version: "1.0.0"}, nil, "run", "--help")
+			_, examples, _ := strings.Cut(r.stdout, "\nEXAMPLES:\n")
+			for _, w := range tt.want {
+				if !strings.Contains(examples, w) {
+					t.Errorf("examples lack %q:\n%s", w, examples)
+				}
+			}
+			for _, n := range tt.never {
+				if strings.Contains(examples, n) {
+					t.Errorf("examples give %q:\n%s", n, examples)
+				}
+			}
+		})
 	}
 }

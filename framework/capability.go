@@ -141,6 +141,10 @@ type Param struct {
 	Enum     []string // valid values of an enum
 	Doc      string
 	Required bool
+	// Example is a value of the param that the CLI help's examples give it
+	// (the `param:"example=v"` tag option), for a required param without
+	// a default; "" for none.
+	Example string
 	// Min and Max bound an int param whose Go type is narrower than int64
 	// (0 and 255 for a uint8), as decimal text; "" for any other param.
 	// ParamsSpec sets them; the decoder refuses a value out of them.

@@ -51,7 +51,9 @@ var ErrParamsSpec = errors.New("params spec")
 //     default among them unless the param is required and NewParams
 //     leaves it empty (no default); required means the param must be
 //     given a value (DecodeParams rejects an inject without it, with null,
-//     or, a string, with ""). An unknown option is an error.
+//     or, a string, with ""); example=v is the value the CLI help's
+//     examples give the param (Param.Example), one the param takes. An
+//     unknown option is an error.
 //
 // For example:
 //
@@ -86,7 +88,12 @@ func ParamsSpec(v any) ([]Param, error) {
 	for i, f := range fields {
 		field := rv.FieldByIndex(f.index)
 		p := Param{Name: f.name, Type: f.kind, Doc: f.doc, Enum: f.enum, Required: f.required,
-			Default: formatDefault(field)}
+			Default: formatDefault(field), Example: f.example}
+		if p.Example != "" {
+			if _, err := ParseParam(&Manifest{Params: []Param{p}}, p.Name, p.Example); err != nil {
+				return nil, fmt.Errorf("%w: field %s: example: %w", ErrParamsSpec, f.goName, err)
+			}
+		}
 		if f.required && field.IsZero() {
 			p.Default = "" // a required param has no default: its zero value is no choice
 		}
@@ -165,6 +172,7 @@ type paramField struct {
 	doc      string
 	enum     []string
 	required bool
+	example  string
 }
 
 var (
@@ -259,7 +267,7 @@ func paramKind(t reflect.Type) (string, error) {
 	return "", fmt.Errorf("unsupported type %s (want string, bool, an integer or time.Duration)", t)
 }
 
-// parseTag reads the param tag's options: enum=a|b, required.
+// parseTag reads the param tag's options: enum=a|b, required, example=v.
 func (f *paramField) parseTag(tag string) error {
 	if tag == "" {
 		return nil
@@ -269,6 +277,8 @@ func (f *paramField) parseTag(tag string) error {
 		switch {
 		case key == "required" && !hasVal:
 			f.required = true
+		case key == "example" && hasVal && val != "":
+			f.example = val
 		case key == "enum" && hasVal:
 			if f.kind != ParamString {
 				return errors.New("enum on a field that is not a string")
@@ -281,7 +291,7 @@ func (f *paramField) parseTag(tag string) error {
 			}
 			f.kind = ParamEnum
 		default:
-			return fmt.Errorf("unknown param tag option %q (valid: enum=a|b, required)", opt)
+			return fmt.Errorf("unknown param tag option %q (valid: enum=a|b, required, example=v)", opt)
 		}
 	}
 	return nil

@@ -85,6 +85,12 @@ func TestParamsSpecErrors(t *testing.T) {
 		{"unknown option", &struct {
 			S string `json:"s" param:"requird"`
 		}{}, `unknown param tag option "requird"`},
+		{"example not of the param's type", &struct {
+			N int `json:"n" param:"required,example=many"`
+		}{}, `field N: example: invalid params.n "many"`},
+		{"example outside the enum", &struct {
+			S string `json:"s" param:"required,enum=a|b,example=c"`
+		}{}, `field S: example: invalid params.s "c"`},
 		{"duplicate name", &struct {
 			A string `json:"B"`
 			B string
@@ -265,4 +271,19 @@ func ExampleParamsSpec() {
 	// scan_type (enum) default "connect" [connect syn]: how to scan
 	// timing (int) default "3" []: timing template, 0 to 5
 	// wait (duration) default "127ms" []: pause between probes (30s, 1m30s, or a bare number of seconds)
+}
+
+// A required param's example is its Example; a required param left at its
+// zero value has no default.
+func TestParamsSpecRequiredExample(t *testing.T) {
+	spec, err := framework.ParamsSpec(&struct {
+		Port int `json:"port" param:"required,example=443"`
+		Wait int `json:"wait" param:"required"`
+	}{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec[0].Example != "443" || spec[0].Default != "" || spec[1].Example != "" || spec[1].Default != "" {
+		t.Errorf("spec %+v, want port's example 443 and no default", spec)
+	}
 }
