@@ -82,7 +82,28 @@ func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) 
 
 // runOpenAEVRequest runs one inject with the openaev profile.
 func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, req runtime.Request) error {
-	return withOpenAEVProcessor(c, o, cfg, log, view, req.InjectID, func(p *openaev.Processor) error { return p.RunRequest(c.Context, req) })
+	return withOpenAEVProcessor(c, o, cfg, log, view, req.InjectID, func(p *openaev.Processor) error {
+		return refusedRequest(p.RunRequest(c.Context, req))
+	})
+}
+
+// requestRefused is the refusal of a request of the command line (flags,
+// an inject file), its INVALID_USAGE delivered: it says what was refused
+// alone, never "invalid message for inject …" (no platform message is
+// involved). It unwraps to the *openaev.MessageError.
+type requestRefused struct{ me *openaev.MessageError }
+
+func (e *requestRefused) Error() string { return e.me.Err.Error() }
+func (e *requestRefused) Unwrap() error { return e.me }
+
+// refusedRequest returns err, a refusal of the request, as a
+// requestRefused; any other error unchanged.
+func refusedRequest(err error) error {
+	var me *openaev.MessageError
+	if errors.As(err, &me) && !me.Reception && me.Err != nil {
+		return &requestRefused{me: me}
+	}
+	return err
 }
 
 // withOpenAEVProcessor runs fn, the run of inject injectID, with a
