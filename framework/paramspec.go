@@ -22,8 +22,8 @@ import (
 const DurationDoc = "30s, 1m30s, or a bare number of seconds"
 
 // ErrParamsSpec marks a params struct ParamsSpec cannot describe: an
-// unsupported field type, a malformed param tag, a duplicate name. It is a
-// programming error of the injector.
+// unsupported field type, a malformed param tag, a missing, malformed or
+// duplicate name. It is a programming error of the injector.
 var ErrParamsSpec = errors.New("params spec")
 
 // ParamsSpec derives the manifest's parameter list from v, the value an
@@ -32,8 +32,10 @@ var ErrParamsSpec = errors.New("params spec")
 // once, as a field.
 //
 // Each field gives:
-//   - Name: its json name (`json:"scan_type"`), else the Go field name. A
-//     field tagged `json:"-"` is not a param. An embedded struct without a
+//   - Name: its json name (`json:"scan_type"`): lowercase letters, digits
+//     and underscores. An exported field without a json name is an error
+//     (a Go field name is no param name); one tagged `json:"-"` is not a
+//     param. An embedded struct without a
 //     json name contributes its own fields, as encoding/json flattens them.
 //   - Type: from the Go type: string is ParamString (ParamEnum when the tag
 //     lists values), bool is ParamBool, every integer kind is ParamInt and
@@ -226,9 +228,6 @@ func appendFields(out *[]paramField, t reflect.Type, index []int) error {
 		if !sf.IsExported() {
 			continue
 		}
-		if name == "" {
-			name = sf.Name
-		}
 		if slices.Contains(strings.Split(opts, ","), "string") {
 			return fmt.Errorf("%w: field %s: the json string option is not supported", ErrParamsSpec, sf.Name)
 		}
@@ -238,6 +237,13 @@ func appendFields(out *[]paramField, t reflect.Type, index []int) error {
 			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
 		}
 		f.kind = kind
+		if name == "" {
+			return fmt.Errorf("%w: field %s: no json name (tag it `json:\"%s\"` to make it a param, `json:\"-\"` to leave it out)",
+				ErrParamsSpec, sf.Name, snake(sf.Name))
+		}
+		if !validParamName(name) {
+			return fmt.Errorf("%w: field %s: param name %q: want lowercase letters, digits and underscores", ErrParamsSpec, sf.Name, name)
+		}
 		if err := f.parseTag(sf.Tag.Get("param")); err != nil {
 			return fmt.Errorf("%w: field %s: %w", ErrParamsSpec, sf.Name, err)
 		}

@@ -26,9 +26,9 @@ type scanParams struct {
 	Retries uint8         `json:"retries"`
 	Wait    time.Duration `json:"wait" doc:"pause between probes"`
 	Token   string        `json:"token" param:"required" doc:"API token"`
-	Name    string
-	Skipped string `json:"-"`
-	hidden  string // an unexported field is no param
+	Name    string        `json:"name"`
+	Skipped string        `json:"-"`
+	hidden  string        // an unexported field is no param
 }
 
 func defaultScan() *scanParams {
@@ -47,7 +47,7 @@ func TestParamsSpec(t *testing.T) {
 		{Name: "retries", Type: framework.ParamInt, Default: "2", Min: "0", Max: "255"},
 		{Name: "wait", Type: framework.ParamDuration, Default: "1.5s", Doc: "pause between probes (" + framework.DurationDoc + ")"},
 		{Name: "token", Type: framework.ParamString, Required: true, Doc: "API token"},
-		{Name: "Name", Type: framework.ParamString},
+		{Name: "name", Type: framework.ParamString},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("ParamsSpec =\n%+v\nwant\n%+v", got, want)
@@ -92,9 +92,24 @@ func TestParamsSpecErrors(t *testing.T) {
 			S string `json:"s" param:"required,enum=a|b,example=c"`
 		}{}, `field S: example: invalid params.s "c"`},
 		{"duplicate name", &struct {
-			A string `json:"B"`
-			B string
-		}{}, `two fields are named "B"`},
+			Common
+			Loud bool `json:"verbose"`
+		}{}, `two fields are named "verbose"`},
+		{"no json tag", &struct {
+			NoTag string
+		}{}, "field NoTag: no json name (tag it `json:\"no_tag\"`"},
+		{"json tag without a name", &struct {
+			NoName string `json:",omitempty"`
+		}{}, "field NoName: no json name"},
+		{"space in the name", &struct {
+			S string `json:"has space"`
+		}{}, `field S: param name "has space": want lowercase letters, digits and underscores`},
+		{"upper case in the name", &struct {
+			S string `json:"Port"`
+		}{}, `field S: param name "Port"`},
+		{"dash in the name", &struct {
+			S string `json:"scan-type"`
+		}{}, `field S: param name "scan-type"`},
 		{"json string option", &struct {
 			N int `json:"n,string"`
 		}{}, "string option"},

@@ -1,0 +1,34 @@
+package framework
+
+import "strings"
+
+// validParamName reports whether name is a param name: lowercase ASCII
+// letters, digits and underscores, as --param, the inject file and the
+// platform's form fields take it whole.
+func validParamName(name string) bool {
+	if name == "" {
+		return false
+	}
+	for _, r := range name {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// snake is a Go field name in snake case (NoTag: no_tag), the json name a
+// refusal suggests.
+func snake(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			if i > 0 {
+				b.WriteByte('_')
+			}
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
