@@ -89,6 +89,10 @@ func TestReadOnly(t *testing.T) {
 	}
 }
 
+// region64 has the form of an AWS region and 64 characters, one more than
+// a host label holds.
+var region64 = "us-" + strings.Repeat("a", 59) + "-1"
+
 func TestValidateTargets(t *testing.T) {
 	cloud := func(c signatures.CloudConfig) framework.Target { return framework.Target{Config: c} }
 	aws := func(account, region string) framework.Target {
@@ -102,6 +106,7 @@ func TestValidateTargets(t *testing.T) {
 	}{
 		{"ok", []framework.Target{cloud(euWest1), cloud(usEast1)}, "", ""},
 		{"ok, sovereign cloud region", []framework.Target{aws("123456789012", "eusc-de-east-1")}, "", ""},
+		{"ok, region of 63 characters", []framework.Target{aws("123456789012", strings.Replace(region64, "aa", "a", 1))}, "", ""},
 		{"ok with service", []framework.Target{cloud(signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "000000000001", CloudRegion: "us-gov-west-1", TargetService: "iam"})}, "", ""},
 		{"none", nil, "targets", ""},
 		{"gcp", []framework.Target{cloud(euWest1), cloud(signatures.CloudConfig{CloudProvider: "gcp", CloudAccountID: "p", CloudRegion: "r"})},
@@ -132,6 +137,10 @@ func TestValidateTargets(t *testing.T) {
 			"targets[1].cloud_region", "us-east"},
 		{"aws region path", []framework.Target{aws("123456789012", "../../x")},
 			"targets[0].cloud_region", "../../x"},
+		// The SDK's endpoint rules take a region that is a host label
+		// (at most 63 characters) and refuse any other at run time.
+		{"aws region of 64 characters", []framework.Target{aws("123456789012", region64)},
+			"targets[0].cloud_region", region64},
 		{"network target", []framework.Target{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}},
 			"targets[0]", "signatures.NetworkConfig"},
 	}
