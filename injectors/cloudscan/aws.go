@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -138,6 +139,11 @@ func (s *awsSession) accountID(ctx context.Context, region string) (string, erro
 	out, err := c.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		return "", fmt.Errorf("sts get caller identity: %w", err)
+	}
+	if aws.ToString(out.Account) == "" {
+		// Compared with the targets' accounts it would read "credentials
+		// belong to account ," : nothing was proved.
+		return "", errors.New("sts get caller identity: the answer named no account, so the credentials' account is unknown: no check run")
 	}
 	return aws.ToString(out.Account), nil
 }
