@@ -187,22 +187,3 @@ func iamRegion(ctx context.Context, region string) string {
 	}
 	return region
 }
-
-// pager is an AWS SDK paginator of pages P whose service's options are O.
-type pager[P, O any] interface {
-	HasMorePages() bool
-	NextPage(context.Context, ...func(*O)) (P, error)
-}
-
-// eachPage gives each page of p to f, in order, and returns the error of
-// the first page it could not read (f has had the pages before it).
-func eachPage[P, O any](ctx context.Context, p pager[P, O], f func(P)) error {
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return err
-		}
-		f(page)
-	}
-	return nil
-}

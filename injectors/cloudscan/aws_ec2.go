@@ -20,9 +20,18 @@ type ec2API interface {
 // whole IPv4 or IPv6 internet.
 func checkEC2(ctx context.Context, c ec2API) *CheckResult {
 	res := newCheckResult()
-	p := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{})
-	if err := eachPage(ctx, p, func(page *ec2.DescribeSecurityGroupsOutput) {
+	p := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{},
+		func(o *ec2.DescribeSecurityGroupsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	seen := map[string]bool{} // a page read twice lists its groups twice
+	next := func(page *ec2.DescribeSecurityGroupsOutput) *string { return page.NextToken }
+	if err := eachPage(ctx, p, next, func(page *ec2.DescribeSecurityGroupsOutput) {
 		for _, sg := range page.SecurityGroups {
+			if id := aws.ToString(sg.GroupId); id != "" {
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+			}
 			res.Findings = append(res.Findings, assessSecurityGroup(sg)...)
 		}
 	}); err != nil {

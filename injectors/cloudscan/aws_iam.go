@@ -23,11 +23,14 @@ func checkIAM(ctx context.Context, c iamAPI, now time.Time, maxAge time.Duration
 	res := newCheckResult()
 	res.Global = true
 	var users []iamtypes.User
-	p := iam.NewListUsersPaginator(c, &iam.ListUsersInput{})
-	if err := eachPage(ctx, p, func(page *iam.ListUsersOutput) { users = append(users, page.Users...) }); err != nil {
+	p := iam.NewListUsersPaginator(c, &iam.ListUsersInput{},
+		func(o *iam.ListUsersPaginatorOptions) { o.StopOnDuplicateToken = true })
+	if err := eachPage(ctx, p, func(page *iam.ListUsersOutput) *string { return page.Marker },
+		func(page *iam.ListUsersOutput) { users = append(users, page.Users...) }); err != nil {
 		res.fail("ListUsers", err)
 		return res
 	}
+	users = uniqueBy(users, func(u iamtypes.User) string { return aws.ToString(u.UserName) })
 	for _, u := range users {
 		name := aws.ToString(u.UserName)
 		if ctx.Err() != nil {
@@ -36,16 +39,21 @@ func checkIAM(ctx context.Context, c iamAPI, now time.Time, maxAge time.Duration
 		}
 		var mfa []iamtypes.MFADevice
 		mfaKnown := true
-		mp := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: u.UserName})
-		if err := eachPage(ctx, mp, func(page *iam.ListMFADevicesOutput) { mfa = append(mfa, page.MFADevices...) }); err != nil {
+		mp := iam.NewListMFADevicesPaginator(c, &iam.ListMFADevicesInput{UserName: u.UserName},
+			func(o *iam.ListMFADevicesPaginatorOptions) { o.StopOnDuplicateToken = true })
+		if err := eachPage(ctx, mp, func(page *iam.ListMFADevicesOutput) *string { return page.Marker },
+			func(page *iam.ListMFADevicesOutput) { mfa = append(mfa, page.MFADevices...) }); err != nil {
 			res.addError("ListMFADevices", name, err)
 			mfaKnown = false
 		}
 		var keys []iamtypes.AccessKeyMetadata
-		kp := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: u.UserName})
-		if err := eachPage(ctx, kp, func(page *iam.ListAccessKeysOutput) { keys = append(keys, page.AccessKeyMetadata...) }); err != nil {
+		kp := iam.NewListAccessKeysPaginator(c, &iam.ListAccessKeysInput{UserName: u.UserName},
+			func(o *iam.ListAccessKeysPaginatorOptions) { o.StopOnDuplicateToken = true })
+		if err := eachPage(ctx, kp, func(page *iam.ListAccessKeysOutput) *string { return page.Marker },
+			func(page *iam.ListAccessKeysOutput) { keys = append(keys, page.AccessKeyMetadata...) }); err != nil {
 			res.addError("ListAccessKeys", name, err)
 		}
+		keys = uniqueBy(keys, func(k iamtypes.AccessKeyMetadata) string { return aws.ToString(k.AccessKeyId) })
 		if mfaKnown && len(mfa) == 0 {
 			res.Findings = append(res.Findings, userWithoutMFA(u))
 		}

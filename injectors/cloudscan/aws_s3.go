@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -44,8 +45,10 @@ type bucketPosture struct {
 func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
 	res := newCheckResult()
 	var buckets []string
-	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{BucketRegion: aws.String(region)})
-	if err := eachPage(ctx, p, func(page *s3.ListBucketsOutput) {
+	p := s3.NewListBucketsPaginator(c, &s3.ListBucketsInput{BucketRegion: aws.String(region)},
+		func(o *s3.ListBucketsPaginatorOptions) { o.StopOnDuplicateToken = true })
+	next := func(page *s3.ListBucketsOutput) *string { return page.ContinuationToken }
+	if err := eachPage(ctx, p, next, func(page *s3.ListBucketsOutput) {
 		for _, b := range page.Buckets {
 			// Real S3 filters by BucketRegion; a store that ignores the
 			// filter but reports regions is filtered here.
@@ -58,7 +61,8 @@ func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
 		res.fail("ListBuckets", err)
 		return res
 	}
-	sort.Strings(buckets) // S3 lists by name; some compatible stores do not
+	sort.Strings(buckets)             // S3 lists by name; some compatible stores do not
+	buckets = slices.Compact(buckets) // a page read twice lists its buckets twice
 	for _, name := range buckets {
 		if ctx.Err() != nil {
 			res.addError("scan", name, ctx.Err())

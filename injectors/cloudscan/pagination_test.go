@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -47,5 +48,58 @@ func TestStandInRefusesIAMSignedForAnotherRegion(t *testing.T) {
 		if m := errorCode.FindStringSubmatch(body); tt.wantCode == 403 && (m == nil || m[1] != "SignatureDoesNotMatch") {
 			t.Errorf("iam ListUsers signed for %s answered %s, want SignatureDoesNotMatch", tt.region, body)
 		}
+	}
+}
+
+// TestRepeatedPageTokenEndsTheListing runs, for every paginated call, a
+// stand-in whose page hands back the token that asked for it (the next
+// page would be itself, for ever): the listing asks for that page once and
+// stops, the check reports the call as failed with the reason, and no
+// finding is listed twice although the page was read twice.
+func TestRepeatedPageTokenEndsTheListing(t *testing.T) {
+	for _, tt := range []struct {
+		dir, service string
+		// the call whose listing repeats its token, and the resource
+		// (the IAM user) it lists for
+		op, resource string
+	}{
+		{"repeated_token_ec2", ServiceEC2, "DescribeSecurityGroups", ""},
+		{"repeated_token_iam_users", ServiceIAM, "ListUsers", ""},
+		{"repeated_token_iam_mfa", ServiceIAM, "ListMFADevices", "alice"},
+		{"repeated_token_iam_keys", ServiceIAM, "ListAccessKeys", "bob"},
+		{"repeated_token_s3", ServiceS3, "ListBuckets", ""},
+	} {
+		t.Run(tt.op, func(t *testing.T) {
+			_, st, out := runCase(t, filepath.Join("testdata", "cases", tt.dir))
+			if again := st.refollowed(); len(again) > 0 {
+				t.Errorf("pages asked for again: %q", again)
+			}
+			check := out.Findings[FieldConfigs].([]*ConfigResult)[0].Checks[tt.service]
+			var reported *CheckError
+			for i, ce := range check.Errors {
+				if ce.Operation == tt.op && ce.Resource == tt.resource {
+					reported = &check.Errors[i]
+				}
+			}
+			if reported == nil || !strings.Contains(reported.Message, "repeated a page token") {
+				t.Errorf("%s errors %+v, want %s %s reported with the repeated token", tt.service, check.Errors, tt.op, tt.resource)
+			}
+			// A listing call's failure fails the check; a per-user one
+			// leaves it partial.
+			if check.Failed != (tt.resource == "") {
+				t.Errorf("check failed = %t, want %t", check.Failed, tt.resource == "")
+			}
+			seen := map[string]bool{}
+			for _, f := range check.Findings {
+				b, _ := json.Marshal(f)
+				if seen[string(b)] {
+					t.Errorf("finding listed twice: %s", b)
+				}
+				seen[string(b)] = true
+			}
+			if out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, tt.op) {
+				t.Errorf("error_info %+v does not name %s", out.ErrorInfo, tt.op)
+			}
+		})
 	}
 }

@@ -144,10 +144,16 @@ func pageKey(base, token string) string {
 	return base + "|" + token
 }
 
+// maxFollows is how many requests for one page the stand-in answers: a
+// client asking more is caught in a listing that never ends (a fixture
+// that gives its own token again), and is refused so that the test ends.
+const maxFollows = 5
+
 // page returns the fixture base of the page a request asks for: base for
 // the first (no token), base.<token> for the page a token the stand-in
 // issued for base points at. A token it did not issue fails the test, as
-// AWS refuses one it did not hand out.
+// AWS refuses one it did not hand out; so does a page asked for more than
+// maxFollows times.
 func (s *standIn) page(w http.ResponseWriter, base, token string) (string, bool) {
 	if token == "" {
 		return base, true
@@ -155,14 +161,35 @@ func (s *standIn) page(w http.ResponseWriter, base, token string) (string, bool)
 	key := pageKey(base, token)
 	s.mu.Lock()
 	issued := s.issued[key]
-	s.followed[key] = true
+	s.followed[key]++
+	n := s.followed[key]
 	s.mu.Unlock()
 	if !issued || !tokenForm.MatchString(token) {
 		s.t.Errorf("stand-in: %s asked for page %q, a token it never issued", base, token)
 		http.Error(w, "unknown paging token", http.StatusBadRequest)
 		return "", false
 	}
+	if n > maxFollows {
+		s.t.Errorf("stand-in: %s asked for page %q %d times: a listing that never ends", base, token, n)
+		http.Error(w, "page asked for too often", http.StatusBadRequest)
+		return "", false
+	}
 	return base + "." + token, true
+}
+
+// refollowed returns the paging tokens a request came back with more than
+// once: pages the client asked for again.
+func (s *standIn) refollowed() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for k, n := range s.followed {
+		if n > 1 {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // unfollowed returns the paging tokens the stand-in issued that no request
@@ -172,7 +199,7 @@ func (s *standIn) unfollowed() []string {
 	defer s.mu.Unlock()
 	var out []string
 	for k := range s.issued {
-		if !s.followed[k] {
+		if s.followed[k] == 0 {
 			out = append(out, k)
 		}
 	}

@@ -48,7 +48,10 @@ import (
 //     ListBuckets answers ContinuationToken, the next request sends
 //     continuation-token (Amazon S3 API Reference, ListBuckets). A token
 //     the stand-in did not issue fails the test (AWS hands out the only
-//     tokens it takes), and unfollowed lists the pages nobody read.
+//     tokens it takes), unfollowed lists the pages nobody read and
+//     refollowed the ones asked for again; a page asked for more than
+//     maxFollows times fails the test and is refused (a listing that
+//     never ends).
 //   - An error document is served with the HTTP status AWS gives its code:
 //     AccessDenied, UnauthorizedOperation, InvalidClientTokenId 403;
 //     Throttling, ExpiredToken 400; RequestLimitExceeded, SlowDown,
@@ -99,9 +102,11 @@ type standIn struct {
 	// account is the account its GetCallerIdentity answered with, "" until
 	// it answers one.
 	account string
-	// issued and followed hold the paging tokens ("<fixture base>|<token>")
-	// the stand-in answered with and the ones a request came back with.
-	issued, followed map[string]bool
+	// issued holds the paging tokens ("<fixture base>|<token>") the
+	// stand-in answered with, followed how many requests came back with
+	// each.
+	issued   map[string]bool
+	followed map[string]int
 }
 
 // seenCall is one request the stand-in answered.
@@ -126,7 +131,7 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 		}
 	}
 	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
-		drop: map[string]bool{}, issued: map[string]bool{}, followed: map[string]bool{},
+		drop: map[string]bool{}, issued: map[string]bool{}, followed: map[string]int{},
 		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
