@@ -82,12 +82,13 @@ func (awsProvider) badRegion(name string) string {
 // logger for what the SDK logs (it writes to stderr on its own otherwise,
 // past the log level and format: the IMDSv1 fallback warning, say).
 func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, version string) (session, error) {
+	red := newRedactor()
 	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = params.RetryMaxAttempts
 		o.MaxBackoff = time.Duration(params.RetryMaxBackoff)
 	})
 	opts := []func(*config.LoadOptions) error{
-		config.WithLogger(sdkLogger{log}),
+		config.WithLogger(sdkLogger{log, red}),
 		config.WithRetryer(func() aws.Retryer { return retryer }),
 		config.WithAPIOptions([]func(*middleware.Stack) error{
 			awsmiddleware.AddUserAgentKeyValue("injectkit", version),
@@ -105,6 +106,10 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	if err != nil {
 		return nil, fmt.Errorf("load aws configuration: %w", err)
 	}
+	if cfg.Credentials != nil {
+		cfg.Credentials = &learningCredentials{provider: cfg.Credentials, red: red}
+	}
+	cfg.APIOptions = append(cfg.APIOptions, addSafeErrors(red))
 	now := p.now
 	if now == nil {
 		now = time.Now
@@ -113,11 +118,15 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 		keyMaxAge: time.Duration(params.AccessKeyMaxAgeDays) * 24 * time.Hour}, nil
 }
 
-// sdkLogger hands the SDK's log lines to the inject's logger.
-type sdkLogger struct{ log *zap.Logger }
+// sdkLogger hands the SDK's log lines to the inject's logger, without the
+// credential values red knows.
+type sdkLogger struct {
+	log *zap.Logger
+	red *redactor
+}
 
 func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
-	msg := fmt.Sprintf(format, v...)
+	msg := l.red.redact(fmt.Sprintf(format, v...))
 	if c == logging.Warn {
 		l.log.Warn("aws sdk: " + msg)
 		return

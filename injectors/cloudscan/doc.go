@@ -9,7 +9,10 @@
 // whose cloud_account_id differs is failed without another call. Only read
 // calls exist in the package. Credentials come from the SDK's standard chain
 // (environment, shared configuration, an optional profile) and never appear
-// in findings, errors or logs.
+// in findings, errors or logs: an AWS error about the request's signature,
+// whose message quotes the signed request, is reported by its code, and
+// the credential values are redacted from every other SDK error text
+// (awserrors.go).
 //
 // Checks, by target_service (none given: all of them):
 //

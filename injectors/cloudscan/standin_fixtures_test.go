@@ -1,7 +1,9 @@
 package cloudscan
 
 import (
+	"encoding/base64"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -221,4 +223,58 @@ func queryError(w http.ResponseWriter, status int, xmlns, code, msg string) {
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(`<ErrorResponse xmlns="` + xmlns + `"><Error><Type>Sender</Type><Code>` + code +
 		`</Code><Message>` + msg + `</Message></Error><RequestId>b25f48e8-84fd-11e6-80d4-standin</RequestId></ErrorResponse>`))
+}
+
+// ec2Error answers an EC2 error document.
+func ec2Error(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "text/xml")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>` + code + `</Code><Message>` + msg +
+		`</Message></Error></Errors><RequestID>b25f48e8-84fd-11e6-80d4-standin</RequestID></Response>`))
+}
+
+var signedHeaders = regexp.MustCompile(`SignedHeaders=([^,\s]+)`)
+
+// echoMessage is the message AWS answers code with, quoting r:
+// SignatureDoesNotMatch quotes the canonical request it expected, each
+// signed header with its value, x-amz-security-token (the session token)
+// included (AWS General Reference, "Troubleshoot signing errors");
+// IncompleteSignature quotes the Authorization header, whose credential
+// scope holds the access key id. Any other code stands for an answer that
+// would echo the request's credential values in every form: as is, URL
+// encoded (either case) and base64.
+func echoMessage(r *http.Request, code string) string {
+	switch code {
+	case "SignatureDoesNotMatch":
+		var canon strings.Builder
+		canon.WriteString(r.Method + "\n" + r.URL.EscapedPath() + "\n" + r.URL.RawQuery + "\n")
+		m := signedHeaders.FindStringSubmatch(r.Header.Get("Authorization"))
+		if m == nil {
+			return "The request signature we calculated does not match the signature you provided."
+		}
+		for _, h := range strings.Split(m[1], ";") {
+			v := r.Header.Get(h)
+			if h == "host" {
+				v = r.Host
+			}
+			canon.WriteString(h + ":" + v + "\n")
+		}
+		canon.WriteString("\n" + m[1] + "\n" + r.Header.Get("X-Amz-Content-Sha256"))
+		return "The request signature we calculated does not match the signature you provided. " +
+			"Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n" +
+			"The Canonical String for this request should have been\n'" + canon.String() + "'\n"
+	case "IncompleteSignature":
+		return "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=" +
+			r.Header.Get("Authorization")
+	}
+	key := ""
+	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		key = m[1]
+	}
+	tok := r.Header.Get("X-Amz-Security-Token")
+	return "credentials " + key + " " + tok + " query " + url.QueryEscape(tok) + " lower " +
+		strings.ToLower(url.QueryEscape(tok)) + " path " + url.PathEscape(tok) +
+		" base64 " + base64.StdEncoding.EncodeToString([]byte(tok)) +
+		" base64url " + base64.RawURLEncoding.EncodeToString([]byte(tok))
 }

@@ -1,6 +1,7 @@
 package cloudscan
 
 import (
+	"encoding/xml"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -99,6 +100,10 @@ type standIn struct {
 	hang map[string]bool
 	// drop holds the events whose connection is closed unanswered.
 	drop map[string]bool
+	// echo holds, per event, the error code answered with a message that
+	// quotes the request (echoOn); echoed the messages answered so.
+	echo   map[string]string
+	echoed []string
 	// account is the account its GetCallerIdentity answered with, "" until
 	// it answers one.
 	account string
@@ -131,7 +136,7 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 		}
 	}
 	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
-		drop: map[string]bool{}, issued: map[string]bool{}, followed: map[string]int{},
+		drop: map[string]bool{}, echo: map[string]string{}, issued: map[string]bool{}, followed: map[string]int{},
 		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
@@ -226,6 +231,9 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 		<-r.Context().Done()
 		return
 	}
+	if s.echoes(w, r, event, service, "") {
+		return
+	}
 	if service == "iam" && !iamSigningRegions[region] {
 		queryError(w, http.StatusForbidden, "https://iam.amazonaws.com/doc/2010-05-08/", "SignatureDoesNotMatch",
 			"Credential should be scoped to a valid region, not '"+region+"'. ")
@@ -255,6 +263,9 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 	switch {
 	case r.Method == http.MethodGet && bucket == "":
 		s.record("s3.amazonaws.com:ListBuckets", region, r)
+		if s.echoes(w, r, "s3.amazonaws.com:ListBuckets", "s3", "") {
+			return
+		}
 		base, ok := s.page(w, filepath.Join("s3", "ListBuckets"), q.Get("continuation-token"))
 		if !ok {
 			return
@@ -266,6 +277,9 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		s.s3.ServeHTTP(w, r)
 	case r.Method == http.MethodGet && q.Has("acl"):
 		s.record("s3.amazonaws.com:GetBucketAcl", region, r)
+		if s.echoes(w, r, "s3.amazonaws.com:GetBucketAcl", "s3", bucket) {
+			return
+		}
 		s.serve(w, filepath.Join("s3", bucket, "acl"), nil, filepath.Join("s3", "acl"))
 	case r.Method == http.MethodGet && q.Has("publicAccessBlock"):
 		s.record("s3.amazonaws.com:GetBucketPublicAccessBlock", region, r)
@@ -350,6 +364,48 @@ func (s *standIn) hangOn(event string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.hang[event] = true
+}
+
+// echoOn makes the stand-in answer requests for event with the error code,
+// its message quoting the request (echoMessage).
+func (s *standIn) echoOn(event, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.echo[event] = code
+}
+
+// echoes answers a request for an event set by echoOn, in the error
+// document of service (bucket names the S3 one), and reports whether it
+// did.
+func (s *standIn) echoes(w http.ResponseWriter, r *http.Request, event, service, bucket string) bool {
+	s.mu.Lock()
+	code, ok := s.echo[event]
+	s.mu.Unlock()
+	if !ok {
+		return false
+	}
+	msg := echoMessage(r, code)
+	s.mu.Lock()
+	s.echoed = append(s.echoed, msg)
+	s.mu.Unlock()
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(msg))
+	switch service {
+	case "s3":
+		s3Error(w, http.StatusForbidden, code, b.String(), bucket)
+	case "ec2":
+		ec2Error(w, http.StatusForbidden, code, b.String())
+	default:
+		queryError(w, http.StatusForbidden, "https://"+service+".amazonaws.com/doc/", code, b.String())
+	}
+	return true
+}
+
+// echoMessages returns the messages answered by echoOn's events.
+func (s *standIn) echoMessages() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.echoed...)
 }
 
 // dropOn makes the stand-in close the connection of requests for event

@@ -1,0 +1,196 @@
+package cloudscan
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+)
+
+// AWS echoes credentials in some error messages: SignatureDoesNotMatch
+// quotes the canonical request it expected, every signed header included
+// (x-amz-security-token, the session token); IncompleteSignature quotes the
+// Authorization header (the access key id). Every SDK error reaches
+// cloudscan through addSafeErrors, which reports those errors by code only
+// and removes the session's credential values from every error text, so no
+// finding, error, message or log line holds one.
+
+// withheldMessage stands in for the message of an error about the
+// request's signature.
+const withheldMessage = "message withheld: it quotes the signed request and its credentials"
+
+// redactedMark stands in for a credential value in a text.
+const redactedMark = "[redacted]"
+
+// minSecretLen is the shortest credential value redacted: a shorter one
+// would garble texts and hides nothing.
+const minSecretLen = 4
+
+// signatureError reports whether code is one of the AWS errors about a
+// request's signature or authentication whose message quotes the request,
+// its headers or its credentials.
+func signatureError(code string) bool {
+	switch code {
+	case "SignatureDoesNotMatch", "IncompleteSignature", "InvalidSignatureException",
+		"AuthorizationHeaderMalformed", "MissingAuthenticationToken", "MissingAuthenticationTokenException",
+		"InvalidToken":
+		return true
+	}
+	return false
+}
+
+// redactor knows the credential values the session's requests were signed
+// with and removes them from texts. Safe for concurrent use.
+type redactor struct {
+	mu      sync.Mutex
+	secrets map[string]bool
+	re      *regexp.Regexp // nil until a secret is known
+}
+
+func newRedactor() *redactor { return &redactor{secrets: map[string]bool{}} }
+
+// learn adds the values of c.
+func (r *redactor) learn(c aws.Credentials) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	grew := false
+	for _, v := range []string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken} {
+		if len(v) >= minSecretLen && !r.secrets[v] {
+			r.secrets[v] = true
+			grew = true
+		}
+	}
+	if grew {
+		r.re = secretsPattern(r.secrets)
+	}
+}
+
+// secretsPattern matches every form a value may be echoed in: as is, URL
+// encoded (query and path escaping, either case of hex digits) and base64
+// (standard and URL alphabets, padded or not). Longer forms are tried
+// first.
+func secretsPattern(secrets map[string]bool) *regexp.Regexp {
+	forms := map[string]bool{}
+	for s := range secrets {
+		for _, f := range []string{s, base64.StdEncoding.EncodeToString([]byte(s)),
+			base64.URLEncoding.EncodeToString([]byte(s)), base64.RawStdEncoding.EncodeToString([]byte(s)),
+			base64.RawURLEncoding.EncodeToString([]byte(s))} {
+			forms[regexp.QuoteMeta(f)] = true
+		}
+		for _, f := range []string{url.QueryEscape(s), url.PathEscape(s)} {
+			if f != s {
+				forms["(?i:"+regexp.QuoteMeta(f)+")"] = true
+			}
+		}
+	}
+	alts := make([]string, 0, len(forms))
+	for f := range forms {
+		alts = append(alts, f)
+	}
+	sort.Slice(alts, func(i, j int) bool {
+		return len(alts[i]) > len(alts[j]) || len(alts[i]) == len(alts[j]) && alts[i] < alts[j]
+	})
+	return regexp.MustCompile(strings.Join(alts, "|"))
+}
+
+// redact returns s with every known credential value replaced.
+func (r *redactor) redact(s string) string {
+	if r == nil {
+		return s
+	}
+	r.mu.Lock()
+	re := r.re
+	r.mu.Unlock()
+	if re == nil {
+		return s
+	}
+	return re.ReplaceAllLiteralString(s, redactedMark)
+}
+
+// safeError returns err as cloudscan may show it: an API error about the
+// signature by its code only, every text without a credential value. An
+// error whose text holds none is returned as is. The original is not
+// wrapped: its text is what must not travel.
+func (r *redactor) safeError(err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		msg, text := ae.ErrorMessage(), err.Error()
+		if signatureError(ae.ErrorCode()) && msg != "" {
+			text = strings.ReplaceAll(text, msg, withheldMessage)
+			msg = withheldMessage
+		}
+		return &safeAPIError{code: ae.ErrorCode(), message: r.redact(msg), fault: ae.ErrorFault(), text: r.redact(text)}
+	}
+	if text := r.redact(err.Error()); text != err.Error() {
+		return errors.New(text)
+	}
+	return err
+}
+
+// safeAPIError is an AWS API error whose texts hold no credential value.
+type safeAPIError struct {
+	code, message, text string
+	fault               smithy.ErrorFault
+}
+
+func (e *safeAPIError) Error() string                 { return e.text }
+func (e *safeAPIError) ErrorCode() string             { return e.code }
+func (e *safeAPIError) ErrorMessage() string          { return e.message }
+func (e *safeAPIError) ErrorFault() smithy.ErrorFault { return e.fault }
+
+// addSafeErrors adds an initialize-step middleware, outermost, that makes
+// every error of a call safe (safeError): retries, deserialization and the
+// call timeout are all inside it.
+func addSafeErrors(r *redactor) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
+		return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("injectkitSafeErrors",
+			func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (
+				middleware.InitializeOutput, middleware.Metadata, error,
+			) {
+				out, md, err := next.HandleInitialize(ctx, in)
+				if err != nil {
+					err = r.safeError(err)
+				}
+				return out, md, err
+			}), middleware.Before)
+	}
+}
+
+// learningCredentials hands out its provider's credentials and tells the
+// redactor their values: every request is signed with credentials it
+// handed out.
+type learningCredentials struct {
+	provider aws.CredentialsProvider
+	red      *redactor
+}
+
+func (c *learningCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	creds, err := c.provider.Retrieve(ctx)
+	if err == nil {
+		c.red.learn(creds)
+	}
+	return creds, err
+}
+
+// ProviderSources keeps the credential source the SDK reports in its user
+// agent.
+func (c *learningCredentials) ProviderSources() []aws.CredentialSource {
+	if s, ok := c.provider.(aws.CredentialProviderSource); ok {
+		return s.ProviderSources()
+	}
+	return nil
+}
+
+// IsCredentialsProvider lets aws.IsCredentialsProvider see through the
+// wrapper.
+func (c *learningCredentials) IsCredentialsProvider(target aws.CredentialsProvider) bool {
+	return aws.IsCredentialsProvider(c.provider, target)
+}

@@ -1,0 +1,124 @@
+package cloudscan
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// testSessionToken is a session token whose URL-encoded and base64 forms
+// differ from it ('+', '/', '=').
+const testSessionToken = "IQoJb3JpZ2luX2VjE+SessTok/en+With/Slash=="
+
+// credentialForms returns every form of the test credentials AWS or the
+// SDK may echo: as is, URL encoded (either case of hex digits), base64.
+func credentialForms() []string {
+	var out []string
+	for _, v := range []string{testAccessKeyID, testSecretKey, testSessionToken} {
+		out = append(out, v, url.QueryEscape(v), strings.ToLower(url.QueryEscape(v)), url.PathEscape(v),
+			base64.StdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v)))
+	}
+	return out
+}
+
+// TestCredentialsNeverShown has the stand-in answer one call with an error
+// whose message quotes the request, credentials included, as AWS does
+// (SignatureDoesNotMatch: the canonical request with x-amz-security-token;
+// IncompleteSignature: the Authorization header), or with one echoing them
+// in every form. Through `injectkit run -o text` with debug logs and
+// through Execute, no form of the access key id, the secret key or the
+// session token reaches the terminal, a log line, the output's message or
+// its findings; an error about the signature is shown by its code.
+func TestCredentialsNeverShown(t *testing.T) {
+	for _, tt := range []struct {
+		name, event, code, service string
+		// signature: reported by code only; else redacted
+		signature bool
+	}{
+		{"identity SignatureDoesNotMatch", "sts.amazonaws.com:GetCallerIdentity", "SignatureDoesNotMatch", "", true},
+		{"ec2 SignatureDoesNotMatch", "ec2.amazonaws.com:DescribeSecurityGroups", "SignatureDoesNotMatch", "ec2", true},
+		{"iam IncompleteSignature", "iam.amazonaws.com:ListUsers", "IncompleteSignature", "iam", true},
+		{"s3 listing SignatureDoesNotMatch", "s3.amazonaws.com:ListBuckets", "SignatureDoesNotMatch", "s3", true},
+		{"s3 bucket SignatureDoesNotMatch", "s3.amazonaws.com:GetBucketAcl", "SignatureDoesNotMatch", "s3", true},
+		{"identity refusal echoing every form", "sts.amazonaws.com:GetCallerIdentity", "AccessDenied", "", false},
+		{"ec2 refusal echoing every form", "ec2.amazonaws.com:DescribeSecurityGroups", "UnauthorizedOperation", "ec2", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
+			target := map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1"}
+			if tt.service != "" {
+				target["target_service"] = tt.service
+			}
+
+			// What the user sees: the terminal and the logs.
+			st := newStandIn(t, []string{"private-logs"}, fixtures())
+			st.echoOn(tt.event, tt.code)
+			file := testkit.WriteJSON(t, "inject.json", map[string]any{
+				"inject_id": "cloud-1", "targets": []map[string]any{target},
+				"params": map[string]any{"endpoint_url": st.URL(), "retry_max_backoff": "5ms"},
+			})
+			reg := framework.NewRegistry()
+			reg.Register("cloudscan", func() framework.Executor {
+				return New(WithVersion("9.9.9"), withClock(func() time.Time { return testNow }))
+			})
+			var stdout, stderr bytes.Buffer
+			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
+				Getenv: func(string) string { return "" }},
+				[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug"})
+			shown := stdout.String() + stderr.String()
+			if !strings.Contains(shown, "executed") {
+				t.Fatalf("no log of the run in what the CLI wrote:\n%s", shown)
+			}
+
+			// The structured output, with the inject's own debug log.
+			st2 := newStandIn(t, []string{"private-logs"}, fixtures())
+			st2.echoOn(tt.event, tt.code)
+			e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+			cfg := euWest1
+			cfg.TargetService = tt.service
+			in := newInject(t, []signatures.CloudConfig{cfg}, decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st2.URL()))
+			log, logs := testkit.Logger()
+			in.Log = log
+			out := e.Execute(context.Background(), in)
+			b, err := json.Marshal(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shown += "\n" + string(b)
+			for _, entry := range logs.All() {
+				shown += "\n" + entry.Message
+				for k, v := range entry.ContextMap() {
+					shown += " " + k + "=" + toString(v)
+				}
+			}
+
+			// The stand-in did quote the credentials: the test proves something.
+			echoed := strings.Join(append(st.echoMessages(), st2.echoMessages()...), "\n")
+			if !strings.Contains(echoed, testAccessKeyID) && !strings.Contains(echoed, testSessionToken) {
+				t.Fatalf("the stand-in's answers quote no credential:\n%s", echoed)
+			}
+			for _, form := range credentialForms() {
+				if i := strings.Index(shown, form); i >= 0 {
+					t.Errorf("%q shown: …%s…", form, shown[max(0, i-80):min(len(shown), i+len(form)+20)])
+				}
+			}
+			if !strings.Contains(out.ErrorInfo.Message, tt.code) && tt.signature {
+				t.Errorf("message %q does not name %s", out.ErrorInfo.Message, tt.code)
+			}
+			if !tt.signature && !strings.Contains(shown, redactedMark) {
+				t.Errorf("no %s where the credentials were:\n%s", redactedMark, shown)
+			}
+		})
+	}
+}
