@@ -63,15 +63,18 @@ type cloudConfig struct {
 	Error          string `json:"error"`
 	Checks         map[string]*struct {
 		Findings []json.RawMessage `json:"findings"`
-		Errors   []struct {
-			Operation string `json:"operation"`
-			Resource  string `json:"resource"`
-			Code      string `json:"code"`
-			Message   string `json:"message"`
-		} `json:"errors"`
-		Failed bool `json:"failed"`
-		Global bool `json:"global"`
+		Errors   []cloudCheckError `json:"errors"`
+		Failed   bool              `json:"failed"`
+		Global   bool              `json:"global"`
 	} `json:"checks"`
+}
+
+// cloudCheckError is a failed call of a cloudscan check.
+type cloudCheckError struct {
+	Operation string `json:"operation"`
+	Resource  string `json:"resource"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
 }
 
 // findingsView is what the summary shows of the findings: lines per
@@ -263,15 +266,10 @@ func (v *findingsView) cloudConfigs(configs []cloudConfig, summary []string) {
 			switch {
 			case ch == nil || len(ch.Errors) == 0:
 			case ch.Failed:
-				v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("%s check failed: %s", s, ch.Errors[0].Message))
+				v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("%s check failed: %s", s, ch.Errors[0].note()))
 			default:
 				for _, e := range list(ch.Errors, maxListed) {
-					call := strings.TrimSpace(e.Operation + " " + e.Resource)
-					what := e.Code
-					if what == "" {
-						what = e.Message
-					}
-					v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("%s error: %s: %s", s, call, what))
+					v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("%s error: %s", s, e.note()))
 				}
 				if len(ch.Errors) > maxListed {
 					v.perTarget[i] = append(v.perTarget[i], fmt.Sprintf("… %d more %s errors", len(ch.Errors)-maxListed, s))
@@ -279,6 +277,17 @@ func (v *findingsView) cloudConfigs(configs []cloudConfig, summary []string) {
 			}
 		}
 	}
+}
+
+// note names the failed call by its AWS error code, its message when it
+// has none: "ListAccessKeys bob: AccessDenied". configs holds the whole
+// message.
+func (e cloudCheckError) note() string {
+	what := e.Code
+	if what == "" {
+		what = e.Message
+	}
+	return strings.TrimSpace(e.Operation+" "+e.Resource) + ": " + what
 }
 
 // otherFindings shows the keys no reference shape read: a scalar or a

@@ -123,7 +123,8 @@ signatures not sent: no --backend-url (-o json prints them)
 								"iam": {Global: true, Findings: []cloudscan.Finding{{Kind: cloudscan.KindIAMUserWithoutMFA}}}}},
 						{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1", Status: "failed",
 							Checks: map[string]*cloudscan.CheckResult{"ec2": {Failed: true,
-								Errors: []cloudscan.CheckError{{Operation: "DescribeSecurityGroups", Message: "AccessDenied"}}},
+								Errors: []cloudscan.CheckError{{Operation: "DescribeSecurityGroups", Code: "AccessDenied",
+									Message: "You are not authorized to perform this operation. User: arn:aws:iam::123456789012:user/scanner"}}},
 								"iam": {Global: true, Findings: []cloudscan.Finding{{Kind: cloudscan.KindIAMUserWithoutMFA}}}}},
 					},
 					cloudscan.FieldFindingsSummary: []string{
@@ -138,7 +139,7 @@ signatures not sent: no --backend-url (-o json prints them)
       [medium] (global) iam user ci has no MFA
   aws 123456789012 us-east-1  failed
       [medium] (global) iam user ci has no MFA
-      ec2 check failed: AccessDenied
+      ec2 check failed: DescribeSecurityGroups: AccessDenied
 signatures not sent: no --backend-url (-o json prints them)
 `},
 		{"cloudscan partial: the calls that failed on single resources are shown", runtime.Report{Injector: "cloudscan", Status: framework.StatusPartial,
