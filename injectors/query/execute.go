@@ -102,6 +102,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	}
 	res, err := p.Search(ctx, r.Query, limit)
 	r.Total, r.Matches = res.Total, nonNilMatches(res.Matches)
+	cleanMatches(r.Matches)
 	switch {
 	case err == nil:
 		r.Status = ResultSuccess

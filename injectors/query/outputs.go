@@ -114,9 +114,11 @@ func buildCVEs(results []ConfigResult, metas []signatures.Attribution) []CVE {
 }
 
 // splitFamilies splits addresses into IPv4 and IPv6, each sorted and
-// unique. An IPv4-mapped IPv6 address counts as its IPv4 address, and a
-// zone is dropped: each list holds only what the platform's ipv4 and ipv6
-// outputs accept. Anything that is not an address is left out.
+// unique. Each address is taken in its canonical form (canonicalAddr: an
+// IPv4-mapped IPv6 address counts as its IPv4 address, a zone is dropped)
+// before duplicates are removed: each list holds only what the platform's
+// ipv4 and ipv6 outputs accept. Anything that is not an address is left
+// out.
 func splitFamilies(addrs []string) (v4, v6 []string) {
 	v4, v6 = []string{}, []string{}
 	for _, s := range addrs {
@@ -124,7 +126,7 @@ func splitFamilies(addrs []string) (v4, v6 []string) {
 		if err != nil {
 			continue
 		}
-		a = a.Unmap().WithZone("")
+		a = canonicalAddr(a)
 		if a.Is4() {
 			v4 = append(v4, a.String())
 		} else {

@@ -101,15 +101,16 @@ func (rm rawMatch) match() (Match, error) {
 	return m, nil
 }
 
-// address returns the match's address from ip_str, or from the integer ip
-// field of an IPv4 banner when ip_str is missing.
+// address returns the match's address from ip_str, in its canonical form
+// (canonicalAddr), or from the integer ip field of an IPv4 banner when
+// ip_str is missing.
 func (rm rawMatch) address() (string, error) {
 	if rm.IPStr != "" {
 		a, err := netip.ParseAddr(rm.IPStr)
 		if err != nil {
 			return "", fmt.Errorf("ip_str %q is not an IP address", rm.IPStr)
 		}
-		return a.String(), nil
+		return canonicalAddr(a).String(), nil
 	}
 	if len(rm.IP) == 0 || string(rm.IP) == "null" {
 		return "", fmt.Errorf("no ip_str or ip")
