@@ -3,11 +3,15 @@ package query
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -75,5 +79,71 @@ func TestExecuteNormalisesBannerAddresses(t *testing.T) {
 	}
 	if v4, v6 := out.Findings[FieldMatchedIPs].([]string), out.Findings[FieldMatchedIPv6].([]string); !slices.Equal(v4, want[:1]) || !slices.Equal(v6, want[1:]) {
 		t.Errorf("matched_ips %q, matched_ipv6 %q", v4, v6)
+	}
+}
+
+// TestExecuteKeepsTheKeyOutOfBannerData runs banners that echo the API
+// key — in host names, raw or URL-encoded, and in free text — and checks
+// that no form of the key the redactor knows reaches the output, that host
+// names which are not RFC 1123 host names are dropped and counted, and
+// that the valid ones are kept.
+func TestExecuteKeepsTheKeyOutOfBannerData(t *testing.T) {
+	tests := []struct {
+		name, key string
+		// hostnames and domains of the banner, beside the valid ones
+		echoed []string
+		org    string
+	}{
+		{"url-encoded key in a host name", "k+y/Z=9%41abcDEF",
+			[]string{"h-" + url.QueryEscape("k+y/Z=9%41abcDEF") + ".example"}, "org k+y/Z=9%41abcDEF"},
+		{"key that is a valid label", "SHODAN-TEST-KEY-9f3b71c2e8",
+			[]string{"h-SHODAN-TEST-KEY-9f3b71c2e8.example"}, "org SHODAN-TEST-KEY-9f3b71c2e8"},
+		{"not host names, no key", "SHODAN-TEST-KEY-9f3b71c2e8",
+			[]string{"bad_name.example", "-x.example", "a..example", "", "x.example:80", "a b.example"}, "org"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			names := append([]string{"web.example"}, tt.echoed...)
+			out, logs := runBanners(t, tt.key, bannerPage(t, banner("192.0.2.7", map[string]any{
+				"hostnames": names, "domains": append([]string{"example"}, tt.echoed...), "org": tt.org})))
+			b, err := json.Marshal(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s := string(b); httpx.Redact(s, tt.key) != s {
+				t.Errorf("output holds the API key: %s", s)
+			}
+			m := results(t, out)[0].Matches[0]
+			if !slices.Equal(m.Hostnames, []string{"web.example"}) || !slices.Equal(m.Domains, []string{"example"}) {
+				t.Errorf("hostnames %q, domains %q; want the valid host names only", m.Hostnames, m.Domains)
+			}
+			cves, _ := out.Findings[FieldCVEs].([]CVE)
+			if len(cves) != 1 || !slices.Equal(cves[0].Host, []string{"192.0.2.7", "web.example"}) {
+				t.Errorf("cves = %+v, want CVE-2021-44228 seen on 192.0.2.7 and web.example", cves)
+			}
+			if strings.Contains(tt.org, tt.key) && !strings.Contains(m.Org, httpx.Redacted) {
+				t.Errorf("org %q, want the key redacted", m.Org)
+			}
+			if want := `"dropped":` + strconv.Itoa(2*len(tt.echoed)); !strings.Contains(logs, "host names dropped") || !strings.Contains(logs, want) {
+				t.Errorf("logs lack the count of host names dropped (%s):\n%s", want, logs)
+			}
+			if httpx.Redact(logs, tt.key) != logs {
+				t.Errorf("logs hold the API key:\n%s", logs)
+			}
+		})
+	}
+}
+
+// TestCleanMatchesAnyProvider checks the Executor's gate on what any
+// provider returns: a provider other than Shodan's decoder may hand back
+// unnormalised addresses and echoed keys.
+func TestCleanMatchesAnyProvider(t *testing.T) {
+	const key = "k+y/Z=9%41abcDEF"
+	ms := []Match{{IP: "::ffff:192.0.2.9", Hostnames: []string{"h-" + key + ".example", "ok.example"},
+		Domains: []string{}, Product: "p " + url.QueryEscape(key), Vulns: []string{}}}
+	dropped := cleanMatches(ms, httpx.NewRedactor(key))
+	if dropped != 1 || ms[0].IP != "192.0.2.9" || !slices.Equal(ms[0].Hostnames, []string{"ok.example"}) ||
+		ms[0].Product != "p "+httpx.Redacted {
+		t.Errorf("cleanMatches: dropped %d, match %+v", dropped, ms[0])
 	}
 }

@@ -10,5 +10,8 @@
 // API key; decoding a response is pure (parseSearchPage).
 //
 // The API key is a secret: it is sent only in the request URL, and every URL
-// or error the package prints, logs or returns has it redacted.
+// or error the package prints, logs or returns has it redacted, and so has
+// every banner a provider returns before it reaches the findings
+// (cleanMatches: text redacted, host names that are not RFC 1123 host names
+// dropped).
 package query

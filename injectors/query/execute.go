@@ -8,7 +8,10 @@ import (
 	"slices"
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -67,8 +70,14 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		return failed(in, err.Error())
 	}
 	results := make([]ConfigResult, len(in.Targets))
+	red := httpx.NewRedactor(e.apiKey)
 	for i, t := range in.Targets {
-		results[i] = e.runOne(ctx, p, i, t, params.MaxResults)
+		var dropped int
+		results[i], dropped = e.runOne(ctx, p, i, t, params.MaxResults, red)
+		if dropped > 0 {
+			in.Logger().Warn("banner host names dropped: not RFC 1123 host names, or holding the API key",
+				zap.Int("target", i), zap.Int("dropped", dropped))
+		}
 		if r := results[i]; r.Status == ResultSuccess || r.Status == ResultPartial {
 			in.Partial(fmt.Sprintf("%s: %d of %d matches", r.Query, len(r.Matches), r.Total))
 		}
@@ -80,8 +89,10 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	return buildOutput(results, metas, in.ExpectationTypes, params.Provider)
 }
 
-// runOne runs the query of one target configuration.
-func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Target, limit int) ConfigResult {
+// runOne runs the query of one target configuration. What the provider
+// returned goes through cleanMatches, red redacting the API key; the count
+// of host names it dropped is returned.
+func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Target, limit int, red *httpx.Redactor) (ConfigResult, int) {
 	c, ok := t.External()
 	if !ok {
 		cat := "none"
@@ -89,20 +100,21 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 			cat = string(t.Config.Category())
 		}
 		return ConfigResult{Status: ResultFailed, Matches: []Match{},
-			Error: fmt.Sprintf("targets[%d]: not an external configuration (category %s)", i, cat)}
+			Error: fmt.Sprintf("targets[%d]: not an external configuration (category %s)", i, cat)}, 0
 	}
-	r := ConfigResult{Query: composeQuery(c), TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname, Matches: []Match{}}
+	query := composeQuery(c)
+	r := ConfigResult{Query: red.Redact(query), TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname, Matches: []Match{}}
 	if err := c.Validate(); err != nil {
 		r.Status, r.Error = ResultFailed, fmt.Sprintf("targets[%d]: %v", i, err)
-		return r
+		return r, 0
 	}
 	if err := ctx.Err(); err != nil {
 		r.Status, r.Error = ResultCancelled, fmt.Sprintf("targets[%d]: not run: %v", i, err)
-		return r
+		return r, 0
 	}
-	res, err := p.Search(ctx, r.Query, limit)
+	res, err := p.Search(ctx, query, limit)
 	r.Total, r.Matches = res.Total, nonNilMatches(res.Matches)
-	cleanMatches(r.Matches)
+	dropped := cleanMatches(r.Matches, red)
 	switch {
 	case err == nil:
 		r.Status = ResultSuccess
@@ -113,7 +125,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	default:
 		r.Status, r.Error = ResultFailed, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
 	}
-	return r
+	return r, dropped
 }
 
 // buildOutput turns the per-configuration results into the tool output:
