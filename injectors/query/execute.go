@@ -78,7 +78,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			in.Logger().Warn("banner host names dropped: not RFC 1123 host names, or holding the API key",
 				zap.Int("target", i), zap.Int("dropped", dropped))
 		}
-		if r := results[i]; r.Status == ResultSuccess || r.Status == ResultPartial {
+		// A configuration cut off mid-paging keeps the pages it received:
+		// they are what it found before the deadline.
+		if r := results[i]; r.Status == ResultSuccess || r.Status == ResultPartial || len(r.Matches) > 0 {
 			in.Partial(fmt.Sprintf("%s: %d of %d matches", r.Query, len(r.Matches), r.Total))
 		}
 	}
