@@ -94,6 +94,51 @@ func TestExecutePacesRequests(t *testing.T) {
 	}
 }
 
+// TestRetriesArePaced checks that a retry is paced as any request of the
+// key: an answer asking for a retry at once (Retry-After 0, or a date
+// already past: synctest's clock starts in 2000) still gets it one
+// second after it, not sooner.
+func TestRetriesArePaced(t *testing.T) {
+	tests := []struct {
+		name       string
+		retryAfter string
+		status     int
+	}{
+		{"429 Retry-After 0", "0", http.StatusTooManyRequests},
+		{"503 Retry-After 0", "0", http.StatusServiceUnavailable},
+		{"429 Retry-After a past date", "Sat, 01 Jan 1994 00:00:00 GMT", http.StatusTooManyRequests},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				srv := shodantest.NewHandler(testKey) // Shodan's rate, by default
+				again := shodantest.Reply{Status: tt.status, Header: http.Header{"Retry-After": {tt.retryAfter}},
+					Body: shodantest.ErrorBody("Rate limit reached")}
+				srv.Enqueue(again, again)
+				e := New()
+				if err := e.Configure(map[string]string{SettingShodanBaseURL: "http://127.0.0.1:1", SettingShodanAPIKey: testKey}); err != nil {
+					t.Fatal(err)
+				}
+				e.client = &http.Client{Transport: handlerTransport{srv}}
+				out := e.Execute(context.Background(), newInject(t, zap.NewNop(), &Params{MaxResults: 10, Provider: ProviderShodan},
+					signatures.ExternalConfig{Query: "nginx"}))
+				if out.Status != framework.StatusSuccess {
+					t.Errorf("status = %q, want success", out.Status)
+				}
+				reqs := srv.Requests()
+				if len(reqs) != 3 {
+					t.Fatalf("requests = %d, want 3 (two retries)", len(reqs))
+				}
+				for i := 1; i < len(reqs); i++ {
+					if gap := reqs[i].At.Sub(reqs[i-1].At); gap < time.Second {
+						t.Errorf("request %d sent %v after the previous one was answered, want one second at least", i, gap)
+					}
+				}
+			})
+		})
+	}
+}
+
 // TestExecutorsSharingAPacerPaceEachOther runs two injects at once, each
 // with its own Executor as a registry's factory builds them (serve's
 // workers), sharing one Pacer: with one key their requests reach the

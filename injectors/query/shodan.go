@@ -118,11 +118,13 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 
 // poster returns the retrying poster of one request: 429 and 5xx answers
 // are retried, after the engine's Retry-After (capped at maxRetryAfter)
-// or the policy's backoff; a network error or a timeout is not. Retries
-// are logged at WARN, the API key redacted.
+// or the policy's backoff, and never sooner than minGap after the answer
+// retried: a retry is a request of the key, paced as the others (the
+// request holds the key's turn meanwhile); a network error or a timeout
+// is not retried. Retries are logged at WARN, the API key redacted.
 func (s *shodan) poster() *httpx.Poster {
 	return &httpx.Poster{Client: s.client, Attempts: max(s.retry.attempts, 1), Backoff: s.retry.backoff,
-		MaxRetryAfter: maxRetryAfter, Timeout: s.timeout, Retryable: retryable, Secrets: []string{s.key},
+		MaxRetryAfter: maxRetryAfter, MinWait: s.minGap, Timeout: s.timeout, Retryable: retryable, Secrets: []string{s.key},
 		MaxReply: maxBodyBytes, Log: s.log, Timer: s.retry.timer}
 }
 

@@ -70,6 +70,10 @@ type Poster struct {
 	// MaxRetryAfter caps the wait a Retry-After header on a 429 or 503 can
 	// ask for; a Retry-After on another status is ignored.
 	MaxRetryAfter time.Duration
+	// MinWait is the least wait before a retry, whatever the Backoff or a
+	// Retry-After header says (a Retry-After of 0 included): a server
+	// allowing a client one request an interval gets no retry sooner.
+	MinWait time.Duration
 	// Timeout bounds each attempt, the reading of the reply included.
 	Timeout time.Duration
 	// Retryable reports whether a failed attempt is worth another one:
@@ -291,19 +295,23 @@ func (p *Poster) retryable(status int, op string) bool {
 	return RetryableStatus(status, op)
 }
 
-// wait returns the wait before retry n after failure f.
+// wait returns the wait before retry n after failure f, at least
+// MinWait.
 func (p *Poster) wait(n int, f *failure) time.Duration {
-	if f.hasAfter {
+	var d time.Duration
+	switch {
+	case f.hasAfter:
 		limit := p.MaxRetryAfter
 		if limit <= 0 {
 			limit = DefaultMaxRetryAfter
 		}
-		return min(f.after, limit)
+		d = min(f.after, limit)
+	case p.Backoff != nil:
+		d = p.Backoff(n)
+	default:
+		d = Exponential(DefaultDelay, 0)(n)
 	}
-	if p.Backoff != nil {
-		return max(p.Backoff(n), 0)
-	}
-	return Exponential(DefaultDelay, 0)(n)
+	return max(d, p.MinWait, 0)
 }
 
 func (p *Poster) timer() Timer {

@@ -42,6 +42,7 @@ func TestPosterDo(t *testing.T) {
 		steps     []testkit.Reply
 		op        string
 		retryable func(int, string) bool
+		minWait   time.Duration
 		attempts  int // requests wanted
 		waits     []time.Duration
 		wantErr   error // nil: success; else errors.Is target, or errOther
@@ -60,6 +61,14 @@ func TestPosterDo(t *testing.T) {
 		{name: "Retry-After HTTP-date capped", steps: []testkit.Reply{retryAfter(503, future)}, attempts: 2, waits: ms(50_000)},
 		{name: "Retry-After HTTP-date past", steps: []testkit.Reply{retryAfter(429, past)}, attempts: 2, waits: ms(0)},
 		{name: "Retry-After zero", steps: []testkit.Reply{retryAfter(503, "0")}, attempts: 2, waits: ms(0)},
+		{name: "Retry-After zero raised to MinWait", steps: []testkit.Reply{retryAfter(429, "0")}, minWait: time.Second,
+			attempts: 2, waits: ms(1000)},
+		{name: "Retry-After past raised to MinWait", steps: []testkit.Reply{retryAfter(429, past)}, minWait: time.Second,
+			attempts: 2, waits: ms(1000)},
+		{name: "Retry-After above MinWait", steps: []testkit.Reply{retryAfter(429, "3")}, minWait: time.Second,
+			attempts: 2, waits: ms(3000)},
+		{name: "backoff below MinWait", steps: []testkit.Reply{{Status: 502}, {Status: 504}}, minWait: 1500 * time.Millisecond,
+			attempts: 3, waits: ms(1500, 2000)},
 		{name: "Retry-After garbage", steps: []testkit.Reply{retryAfter(503, "soon")}, attempts: 2, waits: ms(1000)},
 		{name: "Retry-After ignored on 500", steps: []testkit.Reply{retryAfter(500, "9")}, attempts: 2, waits: ms(1000)},
 		{name: "Retry-After on every retry", steps: []testkit.Reply{retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1"), retryAfter(429, "1")},
@@ -85,7 +94,7 @@ func TestPosterDo(t *testing.T) {
 			log, logs := testkit.Logger()
 			timer := &httpxtest.Timer{}
 			p := Poster{Client: NewDefaultClient(), MaxRetryAfter: 50 * time.Second, Retryable: tt.retryable,
-				Log: log, Timer: timer}
+				MinWait: tt.minWait, Log: log, Timer: timer}
 			op := tt.op
 			if op == "" {
 				op = "callback"
