@@ -61,7 +61,7 @@ func parseSearchPage(status int, body []byte) (searchPage, error) {
 		return searchPage{}, fmt.Errorf("decode search response: %w", err)
 	}
 	if msg := strings.TrimSpace(raw.Error); msg != "" {
-		return searchPage{}, newAPIError(status, msg, 0, false)
+		return searchPage{}, newAPIError(status, msg, 0)
 	}
 	if raw.Total < 0 {
 		return searchPage{}, fmt.Errorf("decode search response: negative total %d", raw.Total)

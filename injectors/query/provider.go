@@ -48,13 +48,13 @@ type Match struct {
 var (
 	// ErrMissingAPIKey is returned before any request when no API key is set.
 	ErrMissingAPIKey = errors.New("missing API key (set query.shodan_api_key or INJECTKIT_SHODAN_API_KEY)")
-	// ErrUnauthorized is returned for HTTP 401, and for HTTP 403 before the
-	// engine accepted the key once in the run.
+	// ErrUnauthorized is returned for HTTP 401: Shodan did not accept the
+	// key (shodan-python, too, takes only a 401 for a rejected key).
 	ErrUnauthorized = errors.New("invalid or unauthorised API key")
-	// ErrRefused is returned for HTTP 403 once the engine accepted the key
-	// in the run: Shodan answers 403 to a valid key whose plan does not
-	// allow the request (a filter needing a membership, query credits spent
-	// while paging).
+	// ErrRefused is returned for HTTP 403, whatever came before it in the
+	// run: Shodan answers 403 "Access denied" to a key whose plan does not
+	// allow the request (a filter needing a membership, searching at all
+	// on a free key); the key itself may be valid.
 	ErrRefused = errors.New("refused")
 	// ErrRateLimited is returned for HTTP 429 once retries are exhausted.
 	ErrRateLimited = errors.New("rate limited")
@@ -82,15 +82,14 @@ type APIError struct {
 	kind error
 }
 
-// newAPIError classifies an error answer. keyAccepted says whether the
-// engine accepted the key earlier in the run: a 403 is then a refusal of
-// the request, not of the key.
-func newAPIError(status int, message string, retryAfter time.Duration, keyAccepted bool) *APIError {
+// newAPIError classifies an error answer: 401 is the key, 403 this
+// request, whatever the order of the answers in the run.
+func newAPIError(status int, message string, retryAfter time.Duration) *APIError {
 	e := &APIError{StatusCode: status, Message: message, RetryAfter: retryAfter}
 	switch {
-	case status == http.StatusForbidden && keyAccepted:
+	case status == http.StatusForbidden:
 		e.kind = ErrRefused
-	case status == http.StatusUnauthorized || status == http.StatusForbidden:
+	case status == http.StatusUnauthorized:
 		e.kind = ErrUnauthorized
 	case status == http.StatusTooManyRequests:
 		e.kind = ErrRateLimited

@@ -35,9 +35,6 @@ type shodan struct {
 	timeout time.Duration // per request, body included
 	retry   retryPolicy
 	log     *zap.Logger
-	// accepted is set once the engine answered a request of the run with
-	// a page: a later 403 refuses the request, not the key.
-	accepted bool
 	// pace spaces the key's requests, this run's and those of every run
 	// sharing the Executor's Pacer: the next starts minGap after the
 	// previous one's answer.
@@ -106,13 +103,12 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 		return searchPage{}, s.requestError(ctx, err)
 	}
 	if rep.Status != http.StatusOK {
-		return searchPage{}, newAPIError(rep.Status, httpx.Redact(errorBody(rep.Body), s.key), 0, s.accepted)
+		return searchPage{}, newAPIError(rep.Status, httpx.Redact(errorBody(rep.Body), s.key), 0)
 	}
 	p, err := parseSearchPage(rep.Status, rep.Body)
 	if err != nil {
 		return p, redactError(err, s.key)
 	}
-	s.accepted = true
 	return p, nil
 }
 
@@ -141,7 +137,7 @@ func (s *shodan) requestError(ctx context.Context, err error) error {
 	case !errors.As(err, &he):
 		return redactError(err, s.key)
 	case he.Err == nil:
-		return newAPIError(he.Status, errorBody([]byte(he.Body)), he.RetryAfter, s.accepted)
+		return newAPIError(he.Status, errorBody([]byte(he.Body)), he.RetryAfter)
 	case errors.Is(he.Err, context.DeadlineExceeded):
 		return fmt.Errorf("%w after %s", ErrRequestTimeout, s.timeout)
 	}

@@ -116,7 +116,7 @@ func TestShodanErrors(t *testing.T) {
 		{name: "wrong key", key: "not-the-key", wantIs: ErrUnauthorized,
 			wantText: "invalid or unauthorised API key", wantTries: 1},
 		{name: "forbidden", replies: []shodantest.Reply{{Status: 403, Body: shodantest.ErrorBody("Access denied (403 Forbidden)")}},
-			wantIs: ErrUnauthorized, wantText: "invalid or unauthorised API key", wantTries: 1},
+			wantIs: ErrRefused, wantText: "refused (HTTP 403: Access denied (403 Forbidden))", wantTries: 1},
 		{name: "bad request with Shodan error body", replies: []shodantest.Reply{{Status: 400, Body: shodantest.ErrorBody("Invalid search query")}},
 			wantText: "Invalid search query", wantTries: 1},
 		{name: "error body on 200", replies: []shodantest.Reply{{Status: 200, Body: shodantest.ErrorBody("No information available for that IP.")}},
