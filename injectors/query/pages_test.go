@@ -116,9 +116,10 @@ func pageOf(t *testing.T, from, n, total int) shodantest.Reply {
 
 // TestShodanPagingFollowsTotal checks that paging goes on while fewer
 // than min(total, limit) matches are held, whatever a page's length: it
-// stops on an empty page and after ceil(total/100) pages, and a page
-// whose matches are null or absent with a positive total is an error of
-// that page.
+// stops on an empty page and after ceil(total/100) pages, total as page 1
+// gives it (a later page's total is not read: each page costs a query
+// credit), and a page whose matches are null or absent with a positive
+// total is an error of that page.
 func TestShodanPagingFollowsTotal(t *testing.T) {
 	tests := []struct {
 		name        string
@@ -140,6 +141,16 @@ func TestShodanPagingFollowsTotal(t *testing.T) {
 		{"no more than ceil(total/100) pages", func(t *testing.T) []shodantest.Reply {
 			return []shodantest.Reply{pageOf(t, 0, 90, 150), pageOf(t, 90, 40, 150)}
 		}, 300, 2, 130, ""},
+		{"a total growing with each page is read on page 1 only", func(t *testing.T) []shodantest.Reply {
+			var rs []shodantest.Reply
+			for p := 1; p <= 10; p++ {
+				rs = append(rs, pageOf(t, p-1, 1, 100*p+1))
+			}
+			return rs
+		}, 1000, 2, 2, ""},
+		{"a total shrinking on page 2 is not read", func(t *testing.T) []shodantest.Reply {
+			return []shodantest.Reply{pageOf(t, 0, 100, 250), pageOf(t, 100, 100, 150), pageOf(t, 200, 50, 150)}
+		}, 300, 3, 250, ""},
 		{"null matches with a total", func(*testing.T) []shodantest.Reply {
 			return []shodantest.Reply{{Body: `{"matches": null, "total": 5}`}}
 		}, 300, 1, 0, "page 1: decode search response: no matches list"},

@@ -53,11 +53,13 @@ type retryPolicy struct {
 var _ Provider = (*shodan)(nil)
 
 // Search runs query, fetching pages of 100 matches while it holds fewer
-// than limit and the engine's total: it stops on an empty page, and after
-// ceil(total/100) pages, as shodan-python's search_cursor does (a page may
-// hold fewer than 100 matches before the last). On error it returns the
-// matches of the pages fetched so far, and the error names the page that
-// failed.
+// than limit and the engine's total: it stops after ceil(total/100) pages,
+// total as page 1 gives it, as shodan-python's search_cursor does (1.30.1
+// on: a later page's total is not read, so an engine whose total grows
+// with each page costs no more pages, each a query credit), and on an
+// empty page; a page may hold fewer than 100 matches before the last. On
+// error it returns the matches of the pages fetched so far, and the error
+// names the page that failed.
 func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, error) {
 	res := Result{Matches: []Match{}}
 	if s.key == "" {
@@ -66,6 +68,7 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 	if limit <= 0 {
 		return res, nil
 	}
+	pages := 0 // ceil(total/100), from page 1
 	for page := 1; ; page++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
@@ -74,13 +77,15 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 		if err != nil {
 			return res, fmt.Errorf("shodan: page %d: %w", page, err)
 		}
-		res.Total = p.Total
+		if page == 1 {
+			res.Total, pages = p.Total, (p.Total+pageSize-1)/pageSize
+		}
 		res.Matches = append(res.Matches, p.Matches...)
 		if len(res.Matches) >= limit {
 			res.Matches = res.Matches[:limit]
 			return res, nil
 		}
-		if len(p.Matches) == 0 || len(res.Matches) >= p.Total || page >= (p.Total+pageSize-1)/pageSize {
+		if len(p.Matches) == 0 || len(res.Matches) >= res.Total || page >= pages {
 			return res, nil
 		}
 	}
