@@ -93,6 +93,57 @@ func TestExecuteLaterPageFails(t *testing.T) {
 	}
 }
 
+// TestExecuteRunsOutOfQueryCredits runs the executor against the
+// stand-in with few query credits left: a search they do not cover fails
+// with "query credits exhausted", never "invalid key", keeps the matches
+// of the pages it received (partial), and a free search of the run (a
+// first page without a filter) still succeeds.
+func TestExecuteRunsOutOfQueryCredits(t *testing.T) {
+	tests := []struct {
+		name        string
+		credits     int
+		cfgs        []signatures.ExternalConfig
+		wantStatus  signatures.ExecutionStatus
+		wantEach    []string
+		wantMatches []int
+		wantErr     string // in the error of the first configuration
+	}{
+		{"spent while paging", 1, []signatures.ExternalConfig{{Query: "apache"}},
+			framework.StatusPartial, []string{ResultPartial}, []int{200},
+			"page 3: query credits exhausted (HTTP 401: Insufficient query credits"},
+		{"none left for a filter", 0, []signatures.ExternalConfig{{Query: "apache", TargetIPv4: "127.0.0.1"}, {Query: "nginx"}},
+			framework.StatusPartial, []string{ResultFailed, ResultSuccess}, []int{0, 13},
+			"page 1: query credits exhausted (HTTP 401: Insufficient query credits"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newStandIn(t)
+			srv.SetQueryCredits(tt.credits)
+			e, _ := newTestExecutor(t, srv, nil)
+			out := e.Execute(context.Background(), newInject(t, zap.NewNop(), &Params{MaxResults: 300, Provider: ProviderShodan}, tt.cfgs...))
+			if out.Status != tt.wantStatus {
+				t.Errorf("status = %q, want %q", out.Status, tt.wantStatus)
+			}
+			rs := results(t, out)
+			for i := range tt.wantEach {
+				if rs[i].Status != tt.wantEach[i] || len(rs[i].Matches) != tt.wantMatches[i] {
+					t.Errorf("results[%d] = %s with %d matches (%s), want %s with %d", i, rs[i].Status, len(rs[i].Matches), rs[i].Error,
+						tt.wantEach[i], tt.wantMatches[i])
+				}
+			}
+			if !strings.Contains(rs[0].Error, tt.wantErr) || strings.Contains(rs[0].Error, "invalid or unauthorised") {
+				t.Errorf("error = %q, want it to hold %q and not name the key", rs[0].Error, tt.wantErr)
+			}
+			if got := out.TargetExtras[0][framework.Detection][ExtraQueryError]; got != rs[0].Error {
+				t.Errorf("query_error = %v, want %q", got, rs[0].Error)
+			}
+			if ips, _ := out.TargetExtras[0][framework.Detection][ExtraMatchedIPs].([]string); len(ips) != len(matchedIPs(rs[0].Matches)) {
+				t.Errorf("matched_ips = %v, want the matches of the pages received", ips)
+			}
+		})
+	}
+}
+
 // pageOf returns a Shodan page holding n matches of the "apache" fixtures
 // (from match from on) and the given total.
 func pageOf(t *testing.T, from, n, total int) shodantest.Reply {

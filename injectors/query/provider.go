@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -56,6 +57,12 @@ var (
 	// allow the request (a filter needing a membership, searching at all
 	// on a free key); the key itself may be valid.
 	ErrRefused = errors.New("refused")
+	// ErrNoQueryCredits is returned for an answer whose Shodan error says
+	// the key's query credits are spent ("Insufficient query credits, …"),
+	// whatever its status: Shodan sends it as a 401, which would otherwise
+	// read as a bad key. A filter and each page past the first cost a
+	// credit.
+	ErrNoQueryCredits = errors.New("query credits exhausted")
 	// ErrRateLimited is returned for HTTP 429 once retries are exhausted.
 	ErrRateLimited = errors.New("rate limited")
 	// ErrServer is returned for HTTP 5xx once retries are exhausted.
@@ -69,8 +76,9 @@ var (
 )
 
 // APIError is an error answer from the engine: a non-2xx status or an
-// {"error": "..."} body. It wraps ErrUnauthorized, ErrRefused,
-// ErrRateLimited or ErrServer when the status calls for it.
+// {"error": "..."} body. It wraps ErrNoQueryCredits when the engine's
+// message says so, else ErrUnauthorized, ErrRefused, ErrRateLimited or
+// ErrServer when the status calls for it.
 type APIError struct {
 	// StatusCode is the HTTP status of the answer.
 	StatusCode int
@@ -82,11 +90,14 @@ type APIError struct {
 	kind error
 }
 
-// newAPIError classifies an error answer: 401 is the key, 403 this
-// request, whatever the order of the answers in the run.
+// newAPIError classifies an error answer: spent query credits by the
+// engine's message, then 401 is the key and 403 this request, whatever
+// the order of the answers in the run.
 func newAPIError(status int, message string, retryAfter time.Duration) *APIError {
 	e := &APIError{StatusCode: status, Message: message, RetryAfter: retryAfter}
 	switch {
+	case strings.Contains(strings.ToLower(message), "insufficient query credits"):
+		e.kind = ErrNoQueryCredits
 	case status == http.StatusForbidden:
 		e.kind = ErrRefused
 	case status == http.StatusUnauthorized:

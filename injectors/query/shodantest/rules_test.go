@@ -14,8 +14,18 @@ import (
 // synctest bubble's.
 func serve(t *testing.T, s *Server, key, query string) (int, string) {
 	t.Helper()
+	return servePage(t, s, key, query, "")
+}
+
+// servePage is serve asking for page ("" sends no page parameter).
+func servePage(t *testing.T, s *Server, key, query, page string) (int, string) {
+	t.Helper()
+	v := url.Values{"key": {key}, "query": {query}}
+	if page != "" {
+		v.Set("page", page)
+	}
 	rec := httptest.NewRecorder()
-	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/shodan/host/search?"+url.Values{"key": {key}, "query": {query}}.Encode(), nil))
+	s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/shodan/host/search?"+v.Encode(), nil))
 	var body struct {
 		Error string `json:"error"`
 	}

@@ -36,6 +36,20 @@
 //     mcp-shodan troubleshooting.md: "Shodan allows about one request per
 //     second"). The wording of the message is the stand-in's: Shodan's is
 //     not documented.
+//   - Query credits, per key, unlimited unless set (SetQueryCredits): a
+//     search costs one credit when its query uses a filter or it asks for
+//     page 2 or later, a first page without a filter is free, and a
+//     search the credits left do not cover gets 401 "Insufficient query
+//     credits, please upgrade your API plan or wait for the monthly limit
+//     to reset" (help.shodan.io/the-basics/credit-types-explained: "query
+//     credits are deducted if … a search filter is used [or] page 2 or
+//     beyond is requested", "1 query credit lets you download 100
+//     results"). Shodan does not document the answer to spent credits:
+//     the message is the one users quote (Findomain/Findomain#111), and
+//     the 401 a third party measured by spending an account's credits,
+//     where a bad key gets Shodan's HTML 401 page; only the body tells
+//     the two apart. The /api-info balance is not modelled: the query
+//     injector never asks for it.
 //   - Every error is a JSON body {"error": "…"} (developer.shodan.io/api;
 //     shodan-python reads data.json()['error']).
 //
@@ -74,6 +88,7 @@ const (
 	MsgBadPage    = "Invalid page number"
 	MsgDenied     = "Access denied (403 Forbidden)"
 	MsgRateLimit  = "Rate limit reached"
+	MsgNoCredits  = "Insufficient query credits, please upgrade your API plan or wait for the monthly limit to reset"
 )
 
 // DefaultMinInterval is the least time between two requests of one key
@@ -122,6 +137,8 @@ type Server struct {
 	lastAt map[string]time.Time
 	// refused are the filters the key's plan does not allow (lower case).
 	refused []string
+	// credits are the key's query credits left; negative: no limit.
+	credits int
 	// waits are the channels Requested returned, closed once their count
 	// of requests is reached.
 	waits []wait
@@ -156,7 +173,7 @@ func NewServer(key string) *Server {
 // empty and Close does nothing.
 func NewHandler(key string) *Server {
 	return &Server{Key: key, corpus: corpus(), minInterval: DefaultMinInterval,
-		lastAt: map[string]time.Time{}, refused: []string{"vuln"}}
+		lastAt: map[string]time.Time{}, refused: []string{"vuln"}, credits: -1}
 }
 
 // Close shuts down a server started by NewServer.
@@ -296,6 +313,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if s.refuses(query) {
 		writeError(w, http.StatusForbidden, MsgDenied)
+		return
+	}
+	if !s.charge(query, page) {
+		writeError(w, http.StatusUnauthorized, MsgNoCredits)
 		return
 	}
 	hits := s.search(query)
