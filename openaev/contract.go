@@ -223,7 +223,7 @@ func nonNilStrings(s []string) []string {
 // ("") of the types that are no finding: expectation_signature, and
 // action_output, a tool's raw output, which 2.4.x would store whole as a
 // text finding (nmap's XML of a /24 is far over the findings index's row
-// limit, MaxFindingValue, and would roll the callback back).
+// limit, MaxFindingRow, and would roll the callback back).
 func ContractOutputType(t string, v PlatformVersion) string {
 	switch {
 	case v.Current || !member(CurrentOnlyOutputTypes(), t):

@@ -81,8 +81,10 @@
 // index's row limit rolls the callback back), declares file outputs as
 // text (ContractOutputType), and sends their findings as strings (see
 // StructuredOutput), so that none is lost. One WARN line says so, once per
-// client. On every version a text finding over MaxFindingValue bytes is
-// truncated, with a note of its full length.
+// client. On every version a text finding longer than FindingValueRoom
+// (the findings index's row limit, MaxFindingRow, less what the inject id,
+// type and field take of the row) is truncated, with a note of its full
+// length.
 //
 // # From message to request
 //

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/findingrow"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -165,8 +166,9 @@ type Structured struct {
 // JSON; an empty one is left out. On every version a finding that is
 // JSON null (nil, a nil slice: the platform drops the callback of a null
 // cve, portscan or address output, and shows a text one as "null") is
-// left out, and a text finding longer than MaxFindingValue is truncated,
-// with a note of its length.
+// left out, and a text finding longer than FindingValueRoom (of the
+// report's inject and the output's field) is truncated, with a note of its
+// length.
 func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
 	doc, err := findingsDoc(r, m, v)
 	if err != nil {
@@ -224,7 +226,7 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 			continue // not declared on v
 		case typ:
 			if typ == OutputText {
-				val = boundText(val, multiple[k])
+				val = boundText(val, multiple[k], FindingValueRoom(r.InjectID, k))
 			}
 			doc[k] = val
 			continue
@@ -234,7 +236,7 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 			return nil, fmt.Errorf("structured output: %s as text: %w", k, err)
 		}
 		if text != "" {
-			doc[k] = truncateFinding(text)
+			doc[k] = truncateFinding(text, FindingValueRoom(r.InjectID, k))
 		}
 	}
 	return doc, nil
@@ -289,40 +291,49 @@ func textValue(v any) (string, error) {
 	return string(b), nil
 }
 
-// MaxFindingValue is the longest text finding value, in bytes, the profile
-// sends. The platform stores each finding in a table whose unique index
-// holds the value (findings: finding_inject_id, finding_type,
-// finding_value, finding_field), and PostgreSQL refuses an index row over
-// 2704 bytes: the insert fails and rolls the whole callback back (the
-// inject stays pending). The real limit applies after compression; this
-// one to the raw value.
-const MaxFindingValue = 2704
+// MaxFindingRow is the longest row, in bytes, of the platform's findings
+// index: its table's unique index holds each finding (finding_inject_id,
+// finding_type, finding_value, finding_field), and PostgreSQL refuses an
+// index row over 2704 bytes, the whole row: the insert fails and rolls the
+// whole callback back (the inject stays pending). See FindingValueRoom.
+const MaxFindingRow = findingrow.MaxRow
 
-// boundText bounds the finding values of a text output (see
-// truncateFinding): each item of a list when the output is multiple (one
+// FindingValueRoom returns the longest text finding value, in bytes, the
+// profile sends for output field of inject injectID: what the row limit
+// leaves once the inject id, the type Text, the field, the columns'
+// headers and their alignment are counted (2647 - len(field) for a UUID
+// inject id; a byte less for a 1.x platform's column order). PostgreSQL
+// measures the row after compression, this the raw value, which
+// incompressible text (hex, base64, hashes) keeps.
+func FindingValueRoom(injectID, field string) int {
+	return findingrow.ValueRoom(injectID, findingrow.TypeName(OutputText), field)
+}
+
+// boundText bounds the finding values of a text output to room bytes
+// (see truncateFinding): each item of a list when the output is multiple (one
 // finding per item), else the whole value, a list being one finding of
 // its items joined with spaces (the platform's buildString). A value that
 // fits, or that is not text, is returned as it is.
-func boundText(v any, multiple bool) any {
+func boundText(v any, multiple bool, room int) any {
 	switch x := v.(type) {
 	case string:
-		if len(x) > MaxFindingValue {
-			return truncateFinding(x)
+		if len(x) > room {
+			return truncateFinding(x, room)
 		}
 	case []string:
 		if !multiple {
-			if joined := strings.Join(x, " "); len(joined) > MaxFindingValue {
-				return truncateFinding(joined)
+			if joined := strings.Join(x, " "); len(joined) > room {
+				return truncateFinding(joined, room)
 			}
 			return v
 		}
 		var out []string
 		for i, s := range x {
-			if len(s) > MaxFindingValue {
+			if len(s) > room {
 				if out == nil {
 					out = slices.Clone(x)
 				}
-				out[i] = truncateFinding(s)
+				out[i] = truncateFinding(s, room)
 			}
 		}
 		if out != nil {
@@ -337,7 +348,7 @@ func boundText(v any, multiple bool) any {
 			}
 			strs = append(strs, s)
 		}
-		b := boundText(strs, multiple)
+		b := boundText(strs, multiple, room)
 		if bs, isList := b.([]string); !isList || !slices.Equal(bs, strs) {
 			return b
 		}
@@ -345,14 +356,18 @@ func boundText(v any, multiple bool) any {
 	return v
 }
 
-// truncateFinding cuts a text finding to MaxFindingValue bytes at a
-// character boundary, ending with a note of its full length.
-func truncateFinding(s string) string {
-	if len(s) <= MaxFindingValue {
+// truncateFinding cuts a text finding to room bytes at a character
+// boundary, ending with a note of its full length (without the note when
+// room cannot hold it).
+func truncateFinding(s string, room int) string {
+	if len(s) <= room {
 		return s
 	}
 	note := fmt.Sprintf(" … [truncated: %d bytes in all]", len(s))
-	cut := MaxFindingValue - len(note)
+	if len(note) >= room {
+		note = ""
+	}
+	cut := max(room-len(note), 0)
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--
 	}

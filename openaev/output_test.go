@@ -170,7 +170,7 @@ func TestStructuredOutput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := &runtime.Report{Output: framework.ToolOutput{Findings: findings}}
+			r := &runtime.Report{InjectID: "7f3c2a10-5b7e-4c1d-9a2f-0e8b6d4c3a21", Output: framework.ToolOutput{Findings: findings}}
 			s, err := openaev.StructuredOutput(r, tt.manifest, tt.version)
 			if err != nil {
 				t.Fatal(err)
@@ -191,15 +191,15 @@ func TestStructuredOutput(t *testing.T) {
 // a whole single one (a list joined with spaces, as the platform stores
 // it), a file sent as text to 2.4.0; what fits is sent as it is.
 func TestTextFindingsBounded(t *testing.T) {
-	long := strings.Repeat("é", openaev.MaxFindingValue) // 2 bytes each
-	half := strings.Repeat("x", openaev.MaxFindingValue/2+1)
+	long := strings.Repeat("é", openaev.MaxFindingRow) // 2 bytes each
+	half := strings.Repeat("x", openaev.MaxFindingRow/2+1)
 	m := framework.Manifest{Name: "t", Outputs: []framework.Output{
 		{Type: "text", Field: "lines", Multiple: true}, {Type: "text", Field: "summary"},
 		{Type: "text", Field: "joined"}, {Type: "file", Field: "files"}, {Type: "text", Field: "short", Multiple: true}}}
 	findings := map[string]any{"lines": []string{"ok", long}, "summary": long, "joined": []any{half, half},
 		"files": []string{long}, "short": []string{"a", "b"}}
 	for _, v := range []openaev.PlatformVersion{{Raw: "3.260821.0", Current: true}, {Raw: "2.4.0"}} {
-		r := &runtime.Report{Output: framework.ToolOutput{Findings: findings}}
+		r := &runtime.Report{InjectID: "7f3c2a10-5b7e-4c1d-9a2f-0e8b6d4c3a21", Output: framework.ToolOutput{Findings: findings}}
 		s, err := openaev.StructuredOutput(r, &m, v)
 		if err != nil {
 			t.Fatal(err)
@@ -214,13 +214,13 @@ func TestTextFindingsBounded(t *testing.T) {
 		if err := json.Unmarshal([]byte(s.JSON), &doc); err != nil {
 			t.Fatalf("%s: %v", v, err)
 		}
-		values := append([]string{doc.Summary, doc.Joined}, doc.Lines[1])
+		values := map[string]string{"summary": doc.Summary, "joined": doc.Joined, "lines": doc.Lines[1]}
 		if f, ok := doc.Files.(string); ok {
-			values = append(values, f) // 2.4.0: file as text
+			values["files"] = f // 2.4.0: file as text
 		}
-		for _, f := range values {
-			if len(f) > openaev.MaxFindingValue || !utf8.ValidString(f) || !strings.HasSuffix(f, " bytes in all]") {
-				t.Errorf("%s: finding of %d bytes, ending %q", v, len(f), f[max(len(f)-40, 0):])
+		for field, f := range values {
+			if len(f) > openaev.FindingValueRoom(r.InjectID, field) || !utf8.ValidString(f) || !strings.HasSuffix(f, " bytes in all]") {
+				t.Errorf("%s: finding %s of %d bytes, ending %q", v, field, len(f), f[max(len(f)-40, 0):])
 			}
 		}
 		if doc.Lines[0] != "ok" || !reflect.DeepEqual(doc.Short, []string{"a", "b"}) {

@@ -129,7 +129,7 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
 		if err := ValidateOutput(p.version, o.Type, o.Multiple, v); err != nil {
 			return nil, fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err)
 		}
-		if reason := checkFindings(o, v); reason != "" {
+		if reason := checkFindings(c.InjectID, o, v); reason != "" {
 			return nil, reason
 		}
 		out[o.Field] = v

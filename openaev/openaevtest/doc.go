@@ -92,11 +92,17 @@
 //     (hasNonNull, or an address check, fails on it). A declared output
 //     type the version does not know
 //     (InjectorContractContentUtils throws on every processed callback); a
-//     finding whose value is over MaxFindingValue (2704) bytes, on both
+//     finding whose index row is over MaxFindingRow (2704) bytes, on both
 //     lines: the findings table's unique index (finding_inject_id,
 //     finding_type, finding_value, finding_field; migration V3_95) holds
-//     the value, PostgreSQL refuses an index row over 2704 bytes, so the
-//     insert throws and the batch's REQUIRES_NEW transaction rolls back.
+//     the whole finding, PostgreSQL refuses an index row over 2704 bytes,
+//     so the insert throws and the batch's REQUIRES_NEW transaction rolls
+//     back. The row is an 8-byte header, then each column as a varlena
+//     (1-byte header for up to 126 bytes, else a 4-byte header on a
+//     4-byte boundary), rounded up to 8 bytes: with a UUID inject id (36
+//     bytes) and the type Text (the ContractOutputType constant's name),
+//     8 + 37 + 5 + 2 (padding) + 4 + value + 1 + field, so a value of
+//     2647 - len(field) bytes fits, one byte more does not.
 //     The platform sends every declared output to its processor, whatever
 //     its isFindingCompatible, and every processor but asset's (and, on
 //     Current, expectation_signature's and action_output's) stores

@@ -5,20 +5,29 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/findingrow"
 )
 
 // The findings a processed output becomes, and the database limit on
 // them.
 
-// MaxFindingValue is the longest finding value, in bytes, the stand-in
-// stores. The platform keeps findings in a table with a unique index on
-// (finding_inject_id, finding_type, finding_value, finding_field)
-// (migration V3_95), and PostgreSQL refuses an index row over 2704 bytes:
-// the insert throws, and the batch's transaction
+// MaxFindingRow is the longest row, in bytes, of the findings index the
+// stand-in stores. The platform keeps findings in a table with a unique
+// index on (finding_inject_id, finding_type, finding_value, finding_field)
+// (migration V3_95), and PostgreSQL refuses a btree index row over 2704
+// bytes, the whole row: the insert throws, and the batch's transaction
 // (BatchingInjectStatusService, REQUIRES_NEW) rolls back, trace and
-// outputs lost. PostgreSQL compresses the row first; the stand-in measures
-// the raw value, and so refuses some values the platform would store.
-const MaxFindingValue = 2704
+// outputs lost. The row of a finding is an 8-byte header, then each
+// column as a varlena (a 1-byte header for up to 126 bytes, else a 4-byte
+// header on a 4-byte boundary), rounded up to 8 bytes; its finding_type
+// is the ContractOutputType constant's name (Text, PortsScan, CVE). With
+// a 36-byte inject id (a UUID) and the type Text a value fits in
+// 2647 - len(field) bytes: 8 + 37 + 5 + 2 (padding) + 4 + value +
+// 1 + field ≤ 2704. PostgreSQL compresses a long value first when it can;
+// the stand-in measures the raw value, and so refuses some compressible
+// values the platform would store, never one it would refuse.
+const MaxFindingRow = findingrow.MaxRow
 
 // noFindings are the output types whose processor stores no finding.
 var noFindings = set("asset", "expectation_signature", "action_output")
@@ -89,12 +98,13 @@ func asText(v any) string {
 }
 
 // checkFindings returns why the platform fails to store the findings of
-// an output, or "".
-func checkFindings(o contractOutput, value any) string {
+// an output of inject injectID, or "".
+func checkFindings(injectID string, o contractOutput, value any) string {
+	typ := findingrow.TypeName(o.Type)
 	for _, f := range findingValues(o.Type, o.Multiple, value) {
-		if len(f) > MaxFindingValue {
-			return fmt.Sprintf("output %s (%s): a finding of %d bytes is over the findings index's row limit of %d bytes: the insert fails and the callback's transaction rolls back",
-				o.Field, o.Type, len(f), MaxFindingValue)
+		if n := findingrow.Size(injectID, typ, f, o.Field); n > MaxFindingRow {
+			return fmt.Sprintf("output %s (%s): a finding of %d bytes makes an index row of %d bytes, over the findings index's row limit of %d bytes: the insert fails and the callback's transaction rolls back",
+				o.Field, o.Type, len(f), n, MaxFindingRow)
 		}
 	}
 	return ""

@@ -172,8 +172,10 @@ func TestProcessing(t *testing.T) {
 			openaevtest.Dropped, "row limit", "PENDING", 0},
 		{"text finding of 2705 bytes", openaevtest.Version24, "complete", "SUCCESS",
 			map[string]any{"action_output": strings.Repeat("é", 1352) + "x"}, openaevtest.Dropped, "2705 bytes", "PENDING", 0},
+		// The limit is the whole row's: the inject id, type and field
+		// take their part of it.
 		{"text finding of 2704 bytes", openaevtest.Version24, "complete", "SUCCESS",
-			map[string]any{"action_output": strings.Repeat("x", openaevtest.MaxFindingValue)}, openaevtest.Processed, "", "SUCCESS", 0},
+			map[string]any{"action_output": strings.Repeat("x", openaevtest.MaxFindingRow)}, openaevtest.Dropped, "row limit", "PENDING", 0},
 		{"nmap XML as action_output on Current (no finding)", openaevtest.Current, "complete", "SUCCESS",
 			map[string]any{"action_output": strings.Repeat("<x/>", 87<<8)}, openaevtest.Processed, "", "EXECUTED", 0},
 	}
