@@ -66,11 +66,14 @@
 // (openaev.enabled-dev-features; off by default), and otherwise ignores
 // them, processing the rest of the callback. On the Current line, read or
 // given (not in a dry run), Client.Version therefore also reads
-// enabled_dev_features from GET {url}/api/settings once, not retried (from
-// the version read's reply when it came from there), and logs
+// enabled_dev_features once, each read not retried: from the version
+// read's reply when it came from GET {url}/api/settings, else from GET
+// {url}/api/settings/public, which needs no right, else from GET
+// {url}/api/settings (which needs READ on PLATFORM_SETTING); and logs
 // SignaturesDroppedWarning once per client (a run; a serve process) when
-// they hold neither SIGNATURE_OUTPUT_PROCESSOR nor FEATURE_FLAG_ALL. The
-// signatures are sent all the same; a read that fails is one DEBUG line.
+// they hold neither SIGNATURE_OUTPUT_PROCESSOR nor FEATURE_FLAG_ALL, or
+// SignaturesUnknownWarning when no route gave them. The signatures are
+// sent all the same.
 //
 // On a platform older than the Current line, which knows neither
 // signatures nor the output types file, expectation_signature and

@@ -23,6 +23,7 @@ func TestSignatureFeatureWarning(t *testing.T) {
 		features []string // nil: the stand-in's default (enabled)
 		version  openaevtest.Version
 		opts     []openaev.Option
+		popts    []openaevtest.Option
 		settings int // GET /api/settings… calls
 		warn     bool
 	}{
@@ -34,10 +35,19 @@ func TestSignatureFeatureWarning(t *testing.T) {
 			opts: []openaev.Option{openaev.WithPlatformVersion(current)}},
 		{name: "2.4 line: no features read", features: []string{}, version: openaevtest.Version24, settings: 1},
 		{name: "dry run: nothing read", features: []string{}, opts: []openaev.Option{openaev.WithDryRun(io.Discard)}},
+		// A token without READ on PLATFORM_SETTING reads the public
+		// settings: the operator who gave the version is warned all the
+		// same.
+		{name: "version given, token without the settings right", features: []string{}, settings: 1, warn: true,
+			popts: []openaevtest.Option{openaevtest.WithoutSettingsRight()}, opts: []openaev.Option{openaev.WithPlatformVersion(current)}},
+		{name: "version given, token without the settings right, enabled", settings: 1,
+			popts: []openaevtest.Option{openaevtest.WithoutSettingsRight()}, opts: []openaev.Option{openaev.WithPlatformVersion(current)}},
+		{name: "token without the settings right: 2.4 line assumed, no signatures sent", features: []string{}, settings: 1,
+			popts: []openaevtest.Option{openaevtest.WithoutSettingsRight()}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(tt.version))
+			p := openaevtest.NewPlatform(t, testToken, append(tt.popts, openaevtest.WithVersion(tt.version))...)
 			if tt.features != nil {
 				p.SetDevFeatures(tt.features...)
 			}
@@ -62,38 +72,51 @@ func TestSignatureFeatureWarning(t *testing.T) {
 	}
 }
 
-// TestSignatureFeatureReadFails: a features read that fails is sent once,
-// not retried, and says nothing above DEBUG; the version stands.
-func TestSignatureFeatureReadFails(t *testing.T) {
-	const ver, settings = "/api/settings/version", "/api/settings"
+// TestSignatureFeatureRoutes: the features are read from GET
+// /api/settings/public, which any token may read, and from GET
+// /api/settings only when that fails or lists none; each read is sent
+// once, not retried. When neither gives them, one WARN line says that
+// whether the platform stores the signatures is not known (the operator
+// could not tell otherwise); the version stands.
+func TestSignatureFeatureRoutes(t *testing.T) {
+	const ver, public, settings = "/api/settings/version", "/api/settings/public", "/api/settings"
+	none := reply{http.StatusOK, `{"platform_lang":"auto","enabled_dev_features":[]}`}
 	for _, tt := range []struct {
-		name  string
-		reply reply
+		name            string
+		public, setting reply
+		asked           string // after the version read
+		warning         string
 	}{
-		{"refused", reply{http.StatusForbidden, "no"}},
-		{"failing", reply{http.StatusServiceUnavailable, "down " + testToken}},
-		{"not JSON", reply{http.StatusOK, "<html>"}},
-		{"no field", reply{http.StatusOK, `{"platform_name":"x"}`}},
+		{"public", none, reply{http.StatusForbidden, "no"}, public, openaev.SignaturesDroppedWarning},
+		{"public route missing: settings", reply{http.StatusNotFound, "no"}, none, public + ", GET " + settings,
+			openaev.SignaturesDroppedWarning},
+		{"public without the field: settings", reply{http.StatusOK, `{"platform_lang":"auto"}`}, none,
+			public + ", GET " + settings, openaev.SignaturesDroppedWarning},
+		{"public missing, settings refused", reply{http.StatusNotFound, "no"}, reply{http.StatusForbidden, "no"},
+			public + ", GET " + settings, openaev.SignaturesUnknownWarning},
+		{"both failing", reply{http.StatusServiceUnavailable, "down " + testToken}, reply{http.StatusServiceUnavailable, "down"},
+			public + ", GET " + settings, openaev.SignaturesUnknownWarning},
+		{"not JSON, no field", reply{http.StatusOK, "<html>"}, reply{http.StatusOK, `{"platform_name":"x"}`},
+			public + ", GET " + settings, openaev.SignaturesUnknownWarning},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			srv := newVersionServer(t, map[string]reply{ver: {200, "3.260821.0"}, settings: tt.reply})
+			srv := newVersionServer(t, map[string]reply{ver: {200, "3.260821.0"}, public: tt.public, settings: tt.setting})
 			log, logs := testkit.LoggerAt(zapcore.DebugLevel)
 			c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken},
 				openaev.WithLogger(log), openaev.WithRetry(3, 0))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := c.Version(context.Background()); got != current {
-				t.Errorf("version %+v", got)
+			for range 2 {
+				if got := c.Version(context.Background()); got != current {
+					t.Errorf("version %+v", got)
+				}
 			}
-			if a := asked(srv); a != "GET "+ver+", GET "+settings {
-				t.Errorf("asked %q: want the features read once", a)
+			if a := asked(srv); a != "GET "+ver+", GET "+tt.asked {
+				t.Errorf("asked %q: want the features read once from GET %s", a, tt.asked)
 			}
-			if w := warnings(logs); len(w) != 0 {
-				t.Errorf("warnings %q", w)
-			}
-			if n := len(logs.FilterMessageSnippet("enabled_dev_features not read").All()); n != 1 {
-				t.Errorf("%d DEBUG lines about the features, want 1", n)
+			if w := warnings(logs); len(w) != 1 || w[0] != tt.warning {
+				t.Errorf("warnings %q, want %q", w, tt.warning)
 			}
 			assertNoSecret(t, logs, testToken)
 		})

@@ -151,8 +151,10 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // accepts, and a WARN line says so and asks for --openaev-version. On a
 // platform older than the Current line, one WARN line says that no
 // signatures are sent. On the Current line (read or given, not in a dry
-// run), the platform's enabled_dev_features are read once too, and one
-// WARN line says when it stores no signatures (checkSignatureFeature).
+// run), the platform's enabled_dev_features are read once too (from GET
+// /api/settings/public, which any token may read), and one WARN line says
+// when it stores no signatures, or that this is not known when no route
+// gave them (checkSignatureFeature).
 // A read that found the platform unreachable
 // (network errors or 5xx until the retries ran out: ErrRetriesExhausted),
 // or that ctx ended, gives the Current line without remembering it, so

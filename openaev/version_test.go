@@ -132,7 +132,8 @@ func TestDeniedNotFound(t *testing.T) {
 }
 
 func TestClientVersion(t *testing.T) {
-	const ver, settings = "/api/settings/version", "/api/settings"
+	const ver, settings, public = "/api/settings/version", "/api/settings", "/api/settings/public"
+	enabled := reply{200, `{"enabled_dev_features":["SIGNATURE_OUTPUT_PROCESSOR"]}`}
 	tests := []struct {
 		name    string
 		tenant  string
@@ -143,15 +144,17 @@ func TestClientVersion(t *testing.T) {
 	}{
 		{name: "plain body", replies: map[string]reply{ver: {200, "2.4.0"}}, want: v24,
 			asked: "GET " + ver, warn: "predates signature processing"},
-		// The current line's features are read from GET /api/settings
-		// (here 404: nothing said).
-		{name: "JSON string body", replies: map[string]reply{ver: {200, `"3.260821.0"` + "\n"}}, want: current, asked: "GET " + ver + ", GET " + settings},
-		{name: "not tenant-scoped", tenant: "t1", replies: map[string]reply{ver: {200, "3.260821.0"}}, want: current, asked: "GET " + ver + ", GET " + settings},
+		// The current line's features are read from GET
+		// /api/settings/public (here enabled: nothing said).
+		{name: "JSON string body", replies: map[string]reply{ver: {200, `"3.260821.0"` + "\n"}, public: enabled}, want: current,
+			asked: "GET " + ver + ", GET " + public},
+		{name: "not tenant-scoped", tenant: "t1", replies: map[string]reply{ver: {200, "3.260821.0"}, public: enabled}, want: current,
+			asked: "GET " + ver + ", GET " + public},
 		{name: "settings read once for the version and the features", want: current,
 			replies: map[string]reply{settings: {200, `{"platform_version":"3.260821.0","enabled_dev_features":[]}`}},
 			asked:   "GET " + ver + ", GET " + settings, warn: openaev.SignaturesDroppedWarning},
-		{name: "no version route: settings", replies: map[string]reply{settings: {200, `{"platform_version":"2.260701.1","x":1}`}},
-			want: openaev.PlatformVersion{Raw: "2.260701.1", Current: true}, asked: "GET " + ver + ", GET " + settings},
+		{name: "no version route: settings", replies: map[string]reply{settings: {200, `{"platform_version":"2.260701.1","x":1}`}, public: enabled},
+			want: openaev.PlatformVersion{Raw: "2.260701.1", Current: true}, asked: "GET " + ver + ", GET " + settings + ", GET " + public},
 		{name: "version route 405: settings", replies: map[string]reply{ver: {405, ""}, settings: {200, `{"platform_version":"2.4.0"}`}},
 			want: v24, asked: "GET " + ver + ", GET " + settings, warn: "predates signature processing"},
 		{name: "unparseable version: settings", replies: map[string]reply{ver: {200, "<html>"}, settings: {200, `{"platform_version":"2.4.0"}`}},

@@ -17,7 +17,7 @@ func (p *Platform) Registrations() []Call { return p.CallsOf(KindRegistration) }
 func (p *Platform) TargetQueries() []Call { return p.CallsOf(KindTargets) }
 
 // CallsOf returns the calls of one kind (KindSettings: the version reads,
-// and the reads of enabled_dev_features), in order.
+// and the reads of enabled_dev_features, public ones included), in order.
 func (p *Platform) CallsOf(kind string) []Call {
 	return p.filter(func(c Call) bool { return c.Kind == kind })
 }

@@ -22,7 +22,11 @@
 //     Version24. GET /api/settings/version answers the version string as
 //     text/plain; GET /api/settings answers {"platform_version": …}
 //     (PlatformSettingsApi), and on Current "enabled_dev_features" too
-//     (rule 11).
+//     (rule 11). Both need READ on PLATFORM_SETTING: with
+//     WithoutSettingsRight (a token whose roles lack it) they answer 403.
+//     GET /api/settings/public (PublicPlatformSettings: no
+//     platform_version, "enabled_dev_features" on Current) needs no right
+//     and no token (skipRBAC, permitAll).
 //  2. Registration (POST /api/injectors, multipart, JSON part "input",
 //     optional image/png part "icon") is answered 400 when any enum value
 //     is unknown, as Jackson's binding of InjectorContractInput has no
@@ -207,7 +211,8 @@
 //     aside against PreviewFeature's, "*" for FEATURE_FLAG_ALL,
 //     unrecognised ones dropped), and GET /api/settings lists them by enum
 //     name in enabled_dev_features, a public field (PublicPlatformSettings),
-//     [] by default. With the feature off, an expectation_signature output
+//     [] by default, which GET /api/settings/public lists too, to any
+//     token. With the feature off, an expectation_signature output
 //     is ignored whatever it holds (not read, so not refused): the
 //     callback is processed, its other outputs and status too, no
 //     signature is stored or replaced, and the Call records

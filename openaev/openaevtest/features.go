@@ -10,8 +10,9 @@ import (
 // openaev.enabled-dev-features, empty by default. Each value is matched
 // without regard to case against the enum's values, "*" standing for
 // FEATURE_FLAG_ALL; an unrecognised one is dropped with a WARN
-// (PlatformSettingsService). GET /api/settings lists the enabled ones by
-// enum name in enabled_dev_features.
+// (PlatformSettingsService). GET /api/settings and GET
+// /api/settings/public list the enabled ones by enum name in
+// enabled_dev_features.
 const (
 	// SignatureOutputProcessor enables the storing of expectation
 	// signatures (SignatureOutputProcessor.process returns at once

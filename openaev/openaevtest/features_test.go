@@ -2,6 +2,8 @@ package openaevtest_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
 	"reflect"
 	"testing"
 
@@ -99,5 +101,62 @@ func TestDevFeaturesOption(t *testing.T) {
 		if got := openaevtest.KnownDevFeature(v); got != want {
 			t.Errorf("KnownDevFeature(%q) = %v", v, got)
 		}
+	}
+}
+
+// TestSettingsRoutes: GET /api/settings and /api/settings/version need
+// READ on PLATFORM_SETTING, which a token without it is refused (403);
+// GET /api/settings/public lists enabled_dev_features to any token, and
+// to none, without the version.
+func TestSettingsRoutes(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		opts   []openaevtest.Option
+		path   string
+		auth   string // "": no Authorization header
+		status int
+	}{
+		{"settings", nil, "/api/settings", token, 200},
+		{"version", nil, "/api/settings/version", token, 200},
+		{"public", nil, "/api/settings/public", token, 200},
+		{"settings without a token", nil, "/api/settings", "", 401},
+		{"public without a token", nil, "/api/settings/public", "", 200},
+		{"public with a token the platform does not know", nil, "/api/settings/public", "nope", 200},
+		{"settings without the right", []openaevtest.Option{openaevtest.WithoutSettingsRight()}, "/api/settings", token, 403},
+		{"version without the right", []openaevtest.Option{openaevtest.WithoutSettingsRight()}, "/api/settings/version", token, 403},
+		{"public without the right", []openaevtest.Option{openaevtest.WithoutSettingsRight()}, "/api/settings/public", token, 200},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, append(tt.opts, openaevtest.WithDevFeatures("AUDIT_LOG"))...)
+			req, _ := http.NewRequest(http.MethodGet, p.URL+tt.path, nil)
+			if tt.auth != "" {
+				req.Header.Set("Authorization", "Bearer "+tt.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("GET %s: %d %s, want %d", tt.path, resp.StatusCode, b, tt.status)
+			}
+			if tt.status != 200 || tt.path == "/api/settings/version" {
+				return
+			}
+			var settings struct {
+				Features *[]string `json:"enabled_dev_features"`
+				Version  *string   `json:"platform_version"`
+			}
+			if err := json.Unmarshal(b, &settings); err != nil || settings.Features == nil {
+				t.Fatalf("settings %s without enabled_dev_features (%v)", b, err)
+			}
+			if !reflect.DeepEqual(*settings.Features, []string{"AUDIT_LOG"}) {
+				t.Errorf("enabled_dev_features %q", *settings.Features)
+			}
+			if public := tt.path == "/api/settings/public"; public != (settings.Version == nil) {
+				t.Errorf("platform_version %v in %s", settings.Version, tt.path)
+			}
+		})
 	}
 }

@@ -29,7 +29,7 @@ func classify(method, path string, c *Call) {
 		c.Kind, c.InjectID = KindTrace, strings.TrimPrefix(path, "/api/injects/execution/callback/")
 	case path == "/api/endpoints/targets":
 		c.Kind = KindTargets
-	case path == "/api/settings" || path == "/api/settings/version":
+	case path == "/api/settings" || path == "/api/settings/version" || path == publicSettingsPath:
 		c.Kind = KindSettings
 	case method == http.MethodGet && strings.HasPrefix(path, "/api/injects/") &&
 		!strings.Contains(strings.TrimPrefix(path, "/api/injects/"), "/"):
@@ -75,7 +75,9 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 			}
 		}
 	}
-	if r.Header.Get("Authorization") != "Bearer "+p.token {
+	if r.Header.Get("Authorization") != "Bearer "+p.token && c.Path != publicSettingsPath {
+		// Every route but the public settings needs the token: a
+		// token the platform does not know authenticates nobody.
 		return fail(http.StatusUnauthorized, "unauthorized")
 	}
 	wantMethod := http.MethodPost
@@ -117,15 +119,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 	case KindInject:
 		return p.getInject(c)
 	case KindSettings:
-		if c.Path == "/api/settings/version" {
-			return http.StatusOK, "text/plain", []byte(p.raw)
-		}
-		settings := map[string]any{"platform_version": p.raw, "platform_name": "OpenAEV - Platform"}
-		if p.version == Current {
-			settings["enabled_dev_features"] = p.DevFeatures()
-		}
-		b, _ := json.Marshal(settings)
-		return http.StatusOK, jsonType, b
+		return p.settings(c)
 	}
 	return fail(http.StatusNotFound, "no route "+c.Path)
 }

@@ -20,7 +20,7 @@ const (
 	KindData         = "data"     // a callback whose action is "data" (Current)
 	KindTargets      = "targets"  // POST /api/endpoints/targets
 	KindInject       = "inject"   // GET /api/injects/{id}
-	KindSettings     = "settings" // GET /api/settings, /api/settings/version
+	KindSettings     = "settings" // GET /api/settings, /api/settings/version, /api/settings/public
 	KindUnknown      = "unknown"
 )
 
@@ -129,7 +129,9 @@ type Platform struct {
 	contracts map[string][]contractOutput // contract id → declared outputs
 	breaking  map[string]bool             // stored signature types no collector can read
 	features  map[string]bool             // enabled preview features, by enum name
-	changed   chan struct{}
+	// settingsDenied: the token lacks READ on PLATFORM_SETTING.
+	settingsDenied bool
+	changed        chan struct{}
 }
 
 // Option configures a Platform.
