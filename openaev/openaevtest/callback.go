@@ -52,6 +52,9 @@ func (p *Platform) processLocked(c *Call, in *inject) string {
 	if !ok {
 		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.version)
 	}
+	if reason := traceNUL(c.Body); reason != "" {
+		return reason
+	}
 	var outputs map[string]any
 	if p.processesOutputs(c.Kind, raw) {
 		var reason string
@@ -132,9 +135,15 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
 		if reason := checkFindings(c.InjectID, o, v); reason != "" {
 			return nil, reason
 		}
+		if reason := findingNUL(o, v); reason != "" {
+			return nil, reason
+		}
 		out[o.Field] = v
 		if o.Type == "expectation_signature" && v != nil {
 			sigs, _ := parseSignatures(v) // validated above
+			if reason := signatureNUL(o, sigs); reason != "" {
+				return nil, reason
+			}
 			c.Signatures = append(c.Signatures, sigs...)
 		}
 	}

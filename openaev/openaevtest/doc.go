@@ -224,6 +224,23 @@
 //     SetDevFeatures set the features (none: the platform's default);
 //     WithLegacyIngestion lists LEGACY_INGESTION_EXECUTION_TRACE among
 //     them.
+//  12. No U+0000 in stored text (2.4.0 read; Current taken as alike). The
+//     PostgreSQL JDBC driver refuses a string parameter holding U+0000
+//     ("Zero bytes may not occur in string parameters") and PostgreSQL
+//     refuses \u0000 in jsonb ("unsupported Unicode escape sequence").
+//     2.4.0's InjectStatusService.updateInjectStatus saves every
+//     callback's trace through ExecutionTraceRepositoryHelper.saveExecutionTrace
+//     (plain JDBC: ps.setString of execution_message into
+//     execution_traces.execution_message TEXT, the identifiers as a
+//     text[]), which wraps the SQLException in a RuntimeException;
+//     BatchingInjectStatusService catches it ("problem processing") and
+//     the callback is gone, the inject left PENDING. So a callback of any
+//     action is dropped when its execution_message or an
+//     execution_context_identifiers entry holds U+0000, and a processed
+//     output when a string of a finding it stores (findings.finding_value,
+//     TEXT) or the type or value of a signature (jsonb) does; the Call
+//     records Dropped with the reason. U+0000 written as text (a backslash,
+//     then u0000) is stored as any text.
 //
 // Failures can be scripted per inject with FailComplete, FailReception,
 // FailTrace, and for registrations and asset-group pages. Message builds
