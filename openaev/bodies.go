@@ -293,7 +293,7 @@ func findingPieces(r *runtime.Report, m *framework.Manifest, v PlatformVersion) 
 		if err := enc.Encode(doc[k]); err != nil {
 			return nil, fmt.Errorf("structured output: %s: %w", k, err)
 		}
-		raw := bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
+		raw := scrubNUL(bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
 		out = append(out, piece{key: k, raw: raw, size: escapedLen(raw)})
 	}
 	return out, nil

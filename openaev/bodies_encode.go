@@ -109,7 +109,7 @@ func (pl *plan) targets() iter.Seq2[int, []byte] {
 			if enc.Encode(pt) != nil {
 				continue // left out when planned
 			}
-			if !yield(b, bytes.TrimSuffix(tbuf.Bytes(), []byte("\n"))) {
+			if !yield(b, scrubNUL(bytes.TrimSuffix(tbuf.Bytes(), []byte("\n")))) {
 				return
 			}
 		}

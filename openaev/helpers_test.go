@@ -43,6 +43,11 @@ type fakeNmap struct {
 	during func()
 	// raw, when set, is the action_output (nmap's XML), else "<nmaprun/>".
 	raw string
+	// service, when set, is the service of every scan row, else "ssh".
+	service string
+	// commandLine, when set, is the DETECTION extra "command_line" (a
+	// signature type of the collectors' enum).
+	commandLine string
 }
 
 // Manifest is the nmap injector's, without its description and with the
@@ -88,7 +93,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 		nc, _ := t.Network()
 		open := f.open[nc.Value()]
 		for _, p := range open {
-			rows = append(rows, row{p, nc.Value(), "ssh", t.Attribution.Asset})
+			rows = append(rows, row{p, nc.Value(), cmp.Or(f.service, "ssh"), t.Attribution.Asset})
 			ports = append(ports, p)
 		}
 		extras[i] = framework.TypeExtras{
@@ -96,11 +101,15 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 			framework.Prevention: {"ports_discovered": open},
 		}
 	}
+	byType := framework.TypeExtras{framework.Detection: {"scan_type": "connect", "probe_count": 2}}
+	if f.commandLine != "" {
+		byType[framework.Detection]["command_line"] = f.commandLine
+	}
 	return framework.ToolOutput{
 		Status: framework.StatusSuccess,
 		Findings: map[string]any{"scan_results": rows, "ports": ports, "action_output": cmp.Or(f.raw, "<nmaprun/>"),
 			"unscanned_targets": []string{}},
-		ExtraByType:  framework.TypeExtras{framework.Detection: {"scan_type": "connect", "probe_count": 2}},
+		ExtraByType:  byType,
 		TargetExtras: extras,
 	}
 }

@@ -195,6 +195,9 @@ func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersio
 		return Structured{}, fmt.Errorf("structured output: %w", err)
 	}
 	out.JSON = strings.TrimSuffix(b.String(), "\n")
+	if strings.Contains(out.JSON, `\u0000`) {
+		out.JSON = string(scrubNUL([]byte(out.JSON)))
+	}
 	return out, nil
 }
 
@@ -226,7 +229,7 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 			continue // not declared on v
 		case typ:
 			if typ == OutputText {
-				val = boundText(val, multiple[k], FindingValueRoom(r.InjectID, k))
+				val = boundText(textWithoutNUL(val), multiple[k], FindingValueRoom(r.InjectID, k))
 			}
 			doc[k] = val
 			continue
@@ -236,7 +239,7 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 			return nil, fmt.Errorf("structured output: %s as text: %w", k, err)
 		}
 		if text != "" {
-			doc[k] = truncateFinding(text, FindingValueRoom(r.InjectID, k))
+			doc[k] = truncateFinding(withoutNUL(text), FindingValueRoom(r.InjectID, k))
 		}
 	}
 	return doc, nil

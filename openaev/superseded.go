@@ -42,7 +42,7 @@ func supersededData(body []byte) (data []byte, ok bool) {
 	var out bytes.Buffer
 	out.Grow(len(raw) + 256)
 	out.WriteString(`{"` + FieldExpectationSignatures + `":`)
-	out.Write(raw)
+	out.Write(scrubNUL(raw)) // stored before U+0000 was written U+FFFD
 	out.WriteByte('}')
 	dst := appendEnvelope(make([]byte, 0, len(raw)+512), e)
 	dst = appendEscaped(dst, out.Bytes())
