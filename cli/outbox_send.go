@@ -79,14 +79,18 @@ func (e *outboxEnv) otherBackends(w io.Writer, configured string, flushable func
 		if r.State != outbox.Pending || r.Unreadable() || !flushable(r) || sameBackend(r.BaseURL, configured) {
 			continue
 		}
-		if left[r.BaseURL] == 0 {
-			order = append(order, r.BaseURL)
+		// The outbox keeps no credentials; stripped all the same, as the
+		// configured URL is, which may hold a user:password.
+		base := httpx.StripCredentials(r.BaseURL)
+		if left[base] == 0 {
+			order = append(order, base)
 		}
-		left[r.BaseURL]++
+		left[base]++
 	}
-	why := "not the backend of --backend-url " + configured
+	shown := httpx.StripCredentials(strings.TrimSpace(configured))
+	why := "not the backend of --backend-url " + shown
 	if sc, ok := e.cfg.(*outboxSendConfig); ok {
-		why = "not the backend of " + sc.backendGiven() + " " + configured
+		why = "not the backend of " + sc.backendGiven() + " " + shown
 	}
 	if configured == "" {
 		why = "no --backend-url given"
@@ -264,7 +268,7 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	case (back.Profile == "" || openaev.Untenanted(back)) && !sameBackend(back.BaseURL, e.cfg.backend().URL):
 		// Pending again, not sent: exit 1, as a flush that leaves bodies.
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("%d (inject %s) moved back to pending, not sent: it belongs to %s (send it with its token: %s outbox flush --outbox %s --backend-url %s)",
-			id, back.InjectID, back.BaseURL, o.name(), shellWord(e.store.Path()), shellWord(back.BaseURL))}
+			id, back.InjectID, httpx.StripCredentials(back.BaseURL), o.name(), shellWord(e.store.Path()), shellWord(httpx.StripCredentials(back.BaseURL)))}
 	case back.Profile == "":
 	case openaev.Untenanted(back):
 		poster = e.openaevPoster(o)
