@@ -26,12 +26,8 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logge
 	if cfg.Backend.URL == "" {
 		return nil, nil
 	}
-	type opened struct {
-		store *outbox.Store
-		err   error
-	}
-	done := make(chan opened, 1)
-	go func() {
+	path, _ := outboxPath(cfg.Outbox, o)
+	return openInterruptibly(ctx, path, "nothing was run, sent or stored", func() (*outbox.Store, error) {
 		store, err := openOutbox(cfg.Outbox, o, log, "run", true)
 		if err == nil && store != nil {
 			if err = checkRoom(store); err != nil {
@@ -39,21 +35,8 @@ func openRunOutbox(ctx context.Context, cfg runConfig, o Options, log *zap.Logge
 				store = nil
 			}
 		}
-		done <- opened{store, err}
-	}()
-	select {
-	case r := <-done:
-		return r.store, r.err
-	case <-ctx.Done():
-		go func() {
-			if r := <-done; r.store != nil {
-				r.store.Close()
-			}
-		}()
-		path, _ := outboxPath(cfg.Outbox, o)
-		return nil, &ExitError{Code: ExitInterrupted,
-			Err: fmt.Errorf("interrupted while opening outbox %s: nothing was run, sent or stored: %w", path, context.Cause(ctx))}
-	}
+		return store, err
+	})
 }
 
 // closeRunOutbox closes the outbox of `run` once its delivered bodies are

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -63,6 +64,40 @@ func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, sha
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}
 	return s, nil
+}
+
+// openInterruptibly returns what open returns (an outbox opened, which
+// may wait for another process's lock), unless ctx ends first (the first
+// interrupt): then an exit 130 saying that the opening of the outbox at
+// path was interrupted, and what was not done; the store the abandoned
+// open returns is closed when it completes.
+func openInterruptibly(ctx context.Context, path, nothing string, open func() (*outbox.Store, error)) (*outbox.Store, error) {
+	type opened struct {
+		store *outbox.Store
+		err   error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		s, err := open()
+		done <- opened{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.store, r.err
+	case <-ctx.Done():
+		select {
+		case r := <-done: // opened meanwhile: the command goes on
+			return r.store, r.err
+		default:
+		}
+		go func() {
+			if r := <-done; r.store != nil {
+				r.store.Close()
+			}
+		}()
+		return nil, &ExitError{Code: ExitInterrupted,
+			Err: fmt.Errorf("interrupted while opening outbox %s: %s: %w", path, nothing, context.Cause(ctx))}
+	}
 }
 
 // checkRoom fails when the outbox is already full, before an inject runs.
@@ -143,16 +178,21 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 			return &outboxEnv{cfg: cfg, log: log, absent: abs}, nil
 		}
 	}
-	s, err := openOutbox(cfg.outbox(), o, log, "outbox "+name, true)
-	if err != nil && name == "list" && (errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)) {
-		// list only reads: a file it may not write (a read-only file
-		// system, say) is listed all the same.
-		s, err = outbox.Open(path, outbox.Options{MaxBytes: cfg.outbox().MaxBytes, Timeout: cfg.outbox().LockTimeout,
-			Shared: true, ReadOnly: true})
-		if err != nil {
-			err = &ExitError{Code: ExitUsage, Err: err}
+	// The first interrupt ends a wait for another process's lock: nothing
+	// was done yet (exit 130).
+	s, err := openInterruptibly(c.Context, path, "nothing was sent or changed", func() (*outbox.Store, error) {
+		s, err := openOutbox(cfg.outbox(), o, log, "outbox "+name, true)
+		if err != nil && name == "list" && (errors.Is(err, syscall.EROFS) || errors.Is(err, fs.ErrPermission)) {
+			// list only reads: a file it may not write (a read-only file
+			// system, say) is listed all the same.
+			s, err = outbox.Open(path, outbox.Options{MaxBytes: cfg.outbox().MaxBytes, Timeout: cfg.outbox().LockTimeout,
+				Shared: true, ReadOnly: true})
+			if err != nil {
+				err = &ExitError{Code: ExitUsage, Err: err}
+			}
 		}
-	}
+		return s, err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -1,11 +1,16 @@
 package cli_test
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // A flush that leaves the bodies of another backend pending names the
@@ -47,5 +52,49 @@ func TestFlushOtherBackendsHidesCredentials(t *testing.T) {
 				t.Errorf("exit %d, want 0 and %q:\n%s%s", r.code, want, r.stdout, r.stderr)
 			}
 		})
+	}
+}
+
+// An outbox command waiting for the lock another process holds stops at
+// the first interrupt: exit 130 at once, the outbox unchanged, nothing
+// sent.
+func TestOutboxCommandsInterruptedWhileWaitingForTheLock(t *testing.T) {
+	be := newSwitchable(t, http.StatusOK)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	holder, err := outbox.Open(box, outbox.Options{Command: "holder under test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	recs, err := holder.Put(outbox.Entry{InjectID: "inj-held", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.MoveToDead(recs[0].ID, 1, http.StatusBadRequest, "refused", "answer 400"); err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatUint(recs[0].ID, 10)
+	for _, args := range [][]string{
+		{"list"},
+		{"flush", "--backend-url", be.URL},
+		{"drop", id},
+		{"retry-dead", id, "--backend-url", be.URL},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // the interrupt: the lock is held for longer than the test runs
+			s := newSession(false, false)
+			s.ctx, s.env = ctx, map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_OUTBOX_LOCK_TIMEOUT": "5s"}
+			r := s.run(t, registry(), append(append([]string{"outbox"}, args...), "--log-level", "error")...)
+			if r.code != cli.ExitInterrupted || !strings.Contains(r.stderr, "interrupted while opening outbox "+box+": nothing was sent or changed") {
+				t.Errorf("exit %d, want %d at once:\n%s%s", r.code, cli.ExitInterrupted, r.stdout, r.stderr)
+			}
+		})
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	if got, err := holder.List(); err != nil || len(got) != 1 || got[0].State != outbox.Dead {
+		t.Errorf("outbox after the interrupts: %+v, %v", got, err)
 	}
 }
