@@ -249,9 +249,10 @@ func outboxCommand(o Options) *ucli.Command {
 			},
 			{
 				Name:  "flush",
-				Usage: "send now the pending bodies stored for --backend-url, with its token; exit 0 only if all of them were delivered",
+				Usage: "send now the pending bodies stored for --backend-url, with its token; exit 0 only if all of them were delivered (but those another live process is sending)",
 				Description: "EXIT CODES:\n" +
-					"   0  every body stored for the backend was delivered (or superseded)\n" +
+					"   0  every body stored for the backend was delivered (or superseded), but those another live process is\n" +
+					"      sending (\"being sent by another process\": that process delivers them, or keeps them pending)\n" +
 					"   1  a body was not delivered: it stays pending (injectkit outbox list)\n" +
 					"   2  invalid usage, or an outbox corrupt or locked\n" +
 					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending as they were",

@@ -231,3 +231,34 @@ func TestBinaryKill9WhileStoringIsReported(t *testing.T) {
 		t.Fatalf("flush after the drop: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// A flush while a live run sends its body leaves that body to the run:
+// it says so and exits 0, and the body is delivered once, by the run.
+func TestBinaryFlushBesideALiveSender(t *testing.T) {
+	be, box, cmd := heldRun(t, "bin-beside")
+	var runErr bytes.Buffer
+	cmd.Stderr = &runErr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
+		_ = cmd.Process.Kill()
+		t.Fatal("the run never posted")
+	}
+	code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+	be.Release()
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("run: %v\n%s", err, runErr.String())
+	}
+	if code != 0 || !strings.Contains(out, "0 delivered, 0 still pending, 0 rejected (moved to the dead list), 1 being sent by another process") || errs != "" {
+		t.Errorf("flush beside the run: exit %d, want 0\n%s%s", code, out, errs)
+	}
+	for key, got := range be.Delivered() {
+		if len(got) != 1 {
+			t.Errorf("key %s delivered %d times", key, len(got))
+		}
+	}
+	if code, out, _ := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "list"); code != 0 || !strings.Contains(out, ": 0 pending, 0 dead") {
+		t.Errorf("list after both: exit %d\n%s", code, out)
+	}
+}
