@@ -159,6 +159,11 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 // found corrupt or locked).
 func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	res, others, err := e.flush(c, o)
+	if err != nil && c.Context.Err() == nil && res == (outbox.FlushResult{}) {
+		// Failed before doing anything (a corrupt outbox): no line of
+		// counts, the error only.
+		return flushError(err)
+	}
 	superseded := supersededSummary(res)
 	left := ""
 	if others > 0 && e.cfg.backend().URL != "" {
@@ -168,12 +173,12 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 		e.store.Path(), res.Delivered, superseded, res.Failed, res.Rejected, res.Busy, left)
 	switch {
 	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked):
-		return &ExitError{Code: ExitUsage, Err: err}
+		return flushError(err)
 	case err != nil && c.Context.Err() != nil:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("flush interrupted (%w): %s still pending, unchanged (flush again to send them)",
 			context.Cause(c.Context), bodies(res.Failed))}
 	case err != nil:
-		return &ExitError{Code: ExitDelivery, Err: err}
+		return flushError(err)
 	case res.Refused > 0:
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: the backend refused the token (401 or 403): %s left pending, not moved to the dead list (flush again with the right --token)", bodies(res.Refused))}
 	}
@@ -183,6 +188,15 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
 	}
 	return nil
+}
+
+// flushError is the exit of a flush that failed: 2 for an outbox found
+// corrupt or locked, else 1.
+func flushError(err error) error {
+	if errors.Is(err, outbox.ErrCorrupt) || errors.Is(err, outbox.ErrLocked) {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return &ExitError{Code: ExitDelivery, Err: err}
 }
 
 // supersededSummary says, for the flush's line, what became of the
