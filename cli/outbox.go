@@ -148,10 +148,11 @@ type outboxEnv struct {
 	cfg   outboxCommandConfig
 	log   *zap.Logger
 	store *outbox.Store
-	// absent is the path of an outbox file that does not exist (store
-	// is nil then): the outbox commands read an outbox, and never create
-	// one where a path mistyped would leave it.
-	absent string
+	// absent is the path of an outbox file that does not exist, or is
+	// empty (store is nil then), and why says which: the outbox commands
+	// read an outbox, and never create one where a path mistyped would
+	// leave it, nor write a file that holds nothing.
+	absent, why string
 }
 
 // openOutboxEnv decodes the configuration into cfg and opens its outbox.
@@ -173,9 +174,14 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		return nil, err
 	}
 	if path != "" {
-		if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
-			abs, _ := filepath.Abs(path)
-			return &outboxEnv{cfg: cfg, log: log, absent: abs}, nil
+		abs, _ := filepath.Abs(path)
+		switch fi, err := os.Stat(path); {
+		case errors.Is(err, fs.ErrNotExist):
+			return &outboxEnv{cfg: cfg, log: log, absent: abs, why: "no such file: no run has used this outbox yet"}, nil
+		case err == nil && fi.Mode().IsRegular() && fi.Size() == 0:
+			// Left by a run whose creation of it failed (a full disk),
+			// before creations were made whole: nothing is in it.
+			return &outboxEnv{cfg: cfg, log: log, absent: abs, why: "empty file: nothing was ever stored in it"}, nil
 		}
 	}
 	// The first interrupt ends a wait for another process's lock: nothing

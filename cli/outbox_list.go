@@ -70,9 +70,10 @@ func listOutbox(o Options, e *outboxEnv) error {
 	return tw.Flush()
 }
 
-// none answers an outbox command on an outbox file that does not exist.
+// none answers an outbox command on an outbox file that does not exist,
+// or is empty.
 func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
-	const why = "no such file: no run has used this outbox yet"
+	why := e.why
 	switch command {
 	case "list":
 		if e.cfg.output() == outputJSON {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -260,5 +261,34 @@ func TestBinaryFlushBesideALiveSender(t *testing.T) {
 	}
 	if code, out, _ := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "list"); code != 0 || !strings.Contains(out, ": 0 pending, 0 dead") {
 		t.Errorf("list after both: exit %d\n%s", code, out)
+	}
+}
+
+// A run that cannot create its outbox (a full disk: here a file size
+// limit, ulimit -f) exits 2 and leaves no file behind, which the outbox
+// commands would trip on.
+func TestBinaryOutboxCreationFailsWhole(t *testing.T) {
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to set a file size limit")
+	}
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	// 8 blocks of 512 bytes: less than the 4 pages a new outbox holds.
+	cmd := exec.Command(sh, "-c", `ulimit -f 8 && exec "$0" "$@"`, bin, "run", "noop", "--inject-id", "bin-nospace",
+		"--target", "127.0.0.1", "--backend-url", "http://127.0.0.1:9", "--log-level", "error")
+	cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "INJECTKIT_OUTBOX="+box)
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	err = cmd.Run()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(errb.String(), "outbox "+box+": ") {
+		t.Fatalf("run: %v, want exit 2 naming the outbox\n%s", err, errb.String())
+	}
+	entries, err := os.ReadDir(filepath.Dir(box))
+	if err != nil || len(entries) != 0 {
+		t.Errorf("files left beside the outbox: %v %v", entries, err)
+	}
+	if code, out, errs := injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "list"); code != 0 || !strings.Contains(out, "no such file") {
+		t.Errorf("list after the run: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -3,6 +3,7 @@ package outbox
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -106,7 +107,9 @@ type Store struct {
 }
 
 // Open opens or creates the outbox at path, creating its directory (mode
-// 0700) if needed. In Shared mode the file is checked and closed again.
+// 0700) if needed. A file created appears whole or not at all: a creation
+// that fails (a full disk) leaves no file. In Shared mode the file is
+// checked and closed again.
 func Open(path string, opts Options) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("outbox: empty path")
@@ -141,6 +144,11 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	pid := os.Getpid()
 	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), claims: map[uint64]bool{}}
+	if _, err := os.Lstat(abs); !opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
+		if err := s.create(); err != nil {
+			return nil, err
+		}
+	}
 	if _, err := s.acquire(); err != nil {
 		return nil, err
 	}
