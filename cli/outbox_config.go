@@ -24,10 +24,17 @@ type outboxFileConfig struct {
 	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
 }
 
-// outboxListConfig is the configuration of `outbox list`. The size limit
-// is shown beside the bytes stored.
+// outboxListFileConfig is the outbox file of `outbox list`, with the size
+// limit it shows beside the bytes stored.
+type outboxListFileConfig struct {
+	Path        string        `config:"outbox" usage:"outbox file (default $XDG_STATE_HOME/{name}/outbox.db, else ~/.local/state/{name}/outbox.db)"`
+	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"the size limit shown beside the bytes stored (the one run and serve were given)"`
+	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
+}
+
+// outboxListConfig is the configuration of `outbox list`.
 type outboxListConfig struct {
-	Outbox outboxConfig
+	Outbox outboxListFileConfig
 	Output string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
 	Log    logConfig
 }
@@ -84,7 +91,9 @@ func (f outboxFileConfig) config() outboxConfig {
 	return outboxConfig{Path: f.Path, LockTimeout: f.LockTimeout}
 }
 
-func (c *outboxListConfig) outbox() outboxConfig   { return c.Outbox }
+func (c *outboxListConfig) outbox() outboxConfig {
+	return outboxConfig{Path: c.Outbox.Path, MaxBytes: c.Outbox.MaxBytes, LockTimeout: c.Outbox.LockTimeout}
+}
 func (c *outboxListConfig) logging() logConfig     { return c.Log }
 func (c *outboxListConfig) backend() backendConfig { return backendConfig{} }
 func (c *outboxDropConfig) outbox() outboxConfig   { return c.Outbox.config() }

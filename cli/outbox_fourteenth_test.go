@@ -164,3 +164,37 @@ func TestOutboxCommandsOnAnEmptyFile(t *testing.T) {
 		t.Errorf("%d requests sent", n)
 	}
 }
+
+// The help of each command's --outbox says what that command does with
+// "none": a command whose help offers it takes it, one that refuses it
+// does not offer it.
+func TestOutboxHelpOffersNoneOnlyWhereTaken(t *testing.T) {
+	be := newSwitchable(t, http.StatusOK)
+	for _, cmd := range [][]string{
+		{"run", "noop", "--target", "127.0.0.1", "--inject-id", "inj-none", "--backend-url", be.URL},
+		{"outbox", "list"},
+		{"outbox", "flush", "--backend-url", be.URL},
+		{"outbox", "drop", "1"},
+		{"outbox", "retry-dead", "1", "--backend-url", be.URL},
+	} {
+		name := strings.Join(cmd[:2], " ")
+		t.Run(name, func(t *testing.T) {
+			h := run(t, registry(), nil, append(cmd[:2:2], "--help")...)
+			line := ""
+			for l := range strings.Lines(h.stdout) {
+				if strings.Contains(l, "--outbox value") {
+					line = l
+				}
+			}
+			if line == "" {
+				t.Fatalf("no --outbox in the help:\n%s", h.stdout)
+			}
+			offered := strings.Contains(line, `"none"`)
+			r := run(t, registry(), nil, append(cmd, "--outbox", "none", "--log-level", "error")...)
+			refused := r.code == 2 && strings.Contains(r.stderr, `invalid outbox "none"`)
+			if offered == refused {
+				t.Errorf("help offers none: %t; --outbox none: exit %d %s\nhelp: %s", offered, r.code, r.stderr, line)
+			}
+		})
+	}
+}
