@@ -165,3 +165,36 @@ func TestDelivererInOrderRemovesBeforeTheNext(t *testing.T) {
 		t.Errorf("%d pending in the outbox, want none", st.Pending)
 	}
 }
+
+// downProfile is bigProfile behind a backend that is down: every post
+// fails.
+type downProfile struct{ bigProfile }
+
+func (p *downProfile) PostBody(ctx context.Context, id string, chunk int, body []byte) error {
+	_ = p.bigProfile.PostBody(ctx, id, chunk, body)
+	return errors.New("connection refused")
+}
+
+// The disk full while chunk 0 fails against a backend down: the error
+// still says which chunks were delivered (none) and which are lost.
+func TestDelivererDiskFullWhileTheFirstChunkFails(t *testing.T) {
+	ob := openStore(t, outbox.Options{})
+	full := errors.New("no space left on device")
+	var commits atomic.Int64
+	ob.SetCommitHooks(nil, nil, func() error {
+		if commits.Add(1) == 3 {
+			return full
+		}
+		return nil
+	})
+	p := &downProfile{}
+	err := (&outbox.Deliverer{Profile: p, Store: ob}).Deliver(context.Background(), nil)
+	var ue *outbox.UnstoredError
+	if !errors.As(err, &ue) || !errors.Is(err, full) || len(ue.Delivered) != 0 || ue.Total != 6 ||
+		!strings.Contains(err.Error(), "no space left on device (delivered chunks none of 6; chunks 0-5 neither sent nor kept)") {
+		t.Fatalf("error = %v", err)
+	}
+	if st, _ := ob.Stats(); st.Pending != 0 || st.Bytes != 0 {
+		t.Errorf("left stored: %+v", st)
+	}
+}

@@ -158,6 +158,8 @@ type UnstoredError struct {
 func (e *UnstoredError) Error() string {
 	msg := "store signatures before sending: " + e.Err.Error()
 	switch k := len(e.Delivered); {
+	case k == 0 && e.Total > 1:
+		return msg + fmt.Sprintf(" (delivered chunks none of %d; chunks 0-%d neither sent nor kept)", e.Total, e.Total-1)
 	case k == 0:
 		return msg
 	case k == 1:
