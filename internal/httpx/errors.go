@@ -169,14 +169,17 @@ func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	return 0, false
 }
 
-// InterruptedError is Poster.Do's error when ctx ended after an attempt
-// had failed on its own (an answer refused, a network error): it is ctx's
-// error (errors.Is context.Canceled, and its message), and Last is the
-// failure of the last such attempt, its Attempts those made until then,
-// for a caller that records what was tried.
+// InterruptedError is Poster.Do's error when ctx ended once an attempt
+// was made: it is ctx's error (errors.Is context.Canceled, and its
+// message); Attempts counts the attempts made, the one ctx cut short in
+// flight included (the backend may have received it), and Last is the
+// failure of the last attempt that failed on its own (an answer refused,
+// a network error), nil when none did, for a caller that records what was
+// tried.
 type InterruptedError struct {
-	Err  error // ctx.Err()
-	Last *HTTPError
+	Err      error // ctx.Err()
+	Last     *HTTPError
+	Attempts int
 }
 
 func (e *InterruptedError) Error() string { return e.Err.Error() }

@@ -155,9 +155,9 @@ func (f *failure) Error() string {
 // the Backoff, or what a Retry-After header on a 429 or 503 asks for,
 // capped by MaxRetryAfter; it logs each retry at WARN and never the final
 // failure, which it returns as an *HTTPError. Cancelling ctx stops at once,
-// during a request or a wait, and returns ctx.Err(), or, when an attempt
-// failed before, an *InterruptedError (errors.Is ctx.Err()) holding that
-// failure.
+// during a request or a wait, and returns ctx.Err(), or, once an attempt
+// was made, an *InterruptedError (errors.Is ctx.Err()) counting them and
+// holding the last failure.
 func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if p.Client == nil {
 		return Reply{}, errors.New("httpx: a Poster needs a Client")
@@ -178,6 +178,12 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		last *HTTPError // the last attempt that failed on its own
 	)
 	for n < attempts {
+		if ctx.Err() != nil {
+			// Ended before this attempt: it is not made (a request
+			// started would count, the backend may receive it).
+			err = ctx.Err()
+			break
+		}
 		if r.Before != nil {
 			if berr := r.Before(ctx, n+1); berr != nil {
 				return Reply{Attempts: n}, berr
@@ -210,8 +216,8 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		return rep, nil
 	}
 	if ctx.Err() != nil {
-		if last != nil {
-			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last}
+		if n > 0 {
+			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n}
 		}
 		return Reply{Attempts: n}, ctx.Err()
 	}

@@ -274,8 +274,9 @@ func TestPosterCancel(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel()
 		p := Poster{Client: NewDefaultClient()}
-		if _, err := p.Do(ctx, Request{URL: srv.URL}); !errors.Is(err, context.Canceled) || len(srv.Requests()) != 0 {
-			t.Errorf("error = %v after %d requests, want context.Canceled and none", err, len(srv.Requests()))
+		var ie *InterruptedError
+		if rep, err := p.Do(ctx, Request{URL: srv.URL}); !errors.Is(err, context.Canceled) || errors.As(err, &ie) || rep.Attempts != 0 || len(srv.Requests()) != 0 {
+			t.Errorf("error = %#v after %d requests, want context.Canceled and none", err, len(srv.Requests()))
 		}
 	})
 	t.Run("during a wait", func(t *testing.T) {
@@ -290,8 +291,42 @@ func TestPosterCancel(t *testing.T) {
 		// What was tried is kept, for an outbox to record: the 503.
 		var ie *InterruptedError
 		var he *HTTPError
-		if !errors.As(err, &ie) || ie.Last == nil || ie.Last.Status != 503 || ie.Last.Attempts != 1 || errors.As(err, &he) {
+		if !errors.As(err, &ie) || ie.Last == nil || ie.Last.Status != 503 || ie.Last.Attempts != 1 || ie.Attempts != 1 || errors.As(err, &he) {
 			t.Errorf("error = %#v, want an *InterruptedError holding the 503 of 1 attempt, and no *HTTPError in its chain", err)
+		}
+	})
+	// A request cut short in flight is an attempt made: the backend may
+	// have received it.
+	t.Run("during a request", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			if n.Add(1) == 1 {
+				http.Error(w, "busy", http.StatusServiceUnavailable)
+				return
+			}
+			cancel() // received, then the interrupt
+			<-r.Context().Done()
+		}))
+		t.Cleanup(srv.Close)
+		p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}}
+		for _, first := range []bool{true, false} {
+			if !first {
+				// Second round: the first attempt was cut, none failed
+				// on its own.
+				n.Store(1)
+				ctx, cancel = context.WithCancel(context.Background())
+				defer cancel()
+			}
+			rep, err := p.Do(ctx, Request{Op: "callback", URL: srv.URL})
+			var ie *InterruptedError
+			want := map[bool]int{true: 2, false: 1}[first]
+			if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) || ie.Attempts != want || rep.Attempts != want ||
+				(ie.Last != nil) != first || (first && (ie.Last.Status != 503 || ie.Last.Attempts != 1)) {
+				t.Errorf("first attempt refused %t: error = %#v, want an *InterruptedError of %d attempts", first, err, want)
+			}
 		}
 	})
 }

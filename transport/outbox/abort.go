@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/injectkit/injectkit/internal/httpx"
 )
@@ -39,18 +40,23 @@ func HoldAbort(ctx context.Context, a Aborter) (_ context.Context, aborted func(
 }
 
 // noteInterrupted records on r, a body whose send the abort cut short
-// after at least one attempt failed on its own (the backend refused it, or
-// did not answer), the attempts made and the last one's error, due again
-// at once, as settle records an interrupted failure; it returns that
-// error, redacted. When no attempt had failed (the abort came first), r
-// is left as it was and the result is nil: it was not sent.
+// once at least one attempt was made, the attempts made (the one cut
+// short in flight included: the backend may have received it) and the
+// last error, due again at once, and returns that error, redacted: the
+// last attempt that failed on its own (the backend refused it, or did not
+// answer), else the attempt cut short. When no attempt was made (the
+// abort came first), r is left as it was and the result is nil: it was
+// not sent.
 func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 	var ie *httpx.InterruptedError
-	if !errors.As(err, &ie) || ie.Last == nil || ie.Last.Attempts == 0 {
+	if !errors.As(err, &ie) || ie.Attempts == 0 {
 		return nil
 	}
-	last := errors.New(s.redact(ie.Last.Error(), red))
-	if serr := s.MarkFailed(r.ID, ie.Last.Attempts, last.Error(), s.opts.Now()); serr != nil && !errors.Is(serr, ErrNotFound) {
+	last := fmt.Errorf("attempt %d cut short by the interrupt while in flight (the backend may have received it): %w", ie.Attempts, ie.Err)
+	if ie.Last != nil {
+		last = errors.New(s.redact(ie.Last.Error(), red))
+	}
+	if serr := s.MarkFailed(r.ID, ie.Attempts, last.Error(), s.opts.Now()); serr != nil && !errors.Is(serr, ErrNotFound) {
 		return errors.Join(last, serr)
 	}
 	return last
