@@ -1,7 +1,6 @@
 package openaev
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -52,7 +51,7 @@ func targetFields(optional bool) []field {
 		PropertySeenIP: "Seen IP", PropertyLocalIP: "Local IP (first)"}
 
 	manual := newField(KeyTargets, "Manual targets (comma-separated)", "text").when(SelectorManual)
-	manual.Cardinality, manual.DefaultValue = "1", ""
+	manual.DefaultValue = ""
 	if optional {
 		manual.Label = "Narrow the query to targets (comma-separated IPv4 addresses or host names; optional)"
 		manual.MandatoryConditionFields, manual.MandatoryConditionValues = []string{}, map[string]any{}
@@ -60,9 +59,12 @@ func targetFields(optional bool) []field {
 	return []field{sel, assets, groups, prop, manual}
 }
 
+// textField is a text field: like the platform's ContractText, no
+// cardinality and a string default. (The platform's form pre-fills a field
+// of cardinality "1" with defaultValue[0]: a string's first character.)
 func textField(key, label string, mandatory bool, def string) field {
 	f := newField(key, label, "text")
-	f.Mandatory, f.Cardinality, f.DefaultValue = mandatory, "1", def
+	f.Mandatory, f.DefaultValue = mandatory, def
 	return f
 }
 
@@ -107,30 +109,41 @@ func contractFields(m framework.Manifest) ([]field, error) {
 		}
 		f, err := paramField(p)
 		if err != nil {
-			return nil, &ValidationError{Field: m.Name + ".params." + p.Name, Value: p.Type, Reason: err.Error()}
+			err.Field = m.Name + ".params." + p.Name
+			return nil, err
 		}
 		fields = append(fields, f)
 	}
 	return fields, nil
 }
 
-// paramField maps a manifest param to a form field.
-func paramField(p framework.Param) (field, error) {
+// paramField maps a manifest param to a form field of the shape of the
+// platform's field class (the form reads each by its shape): text
+// (ContractText) and number (ContractNumber) have no cardinality and a
+// string, or JSON number (null when none), default; checkbox
+// (ContractCheckbox) a boolean default; select (ContractSelect) a
+// cardinality and a list default. The error's Field is left to the caller.
+func paramField(p framework.Param) (field, *ValidationError) {
 	label := title(strings.ReplaceAll(p.Name, "_", " "))
 	var f field
 	switch p.Type {
 	case framework.ParamString, framework.ParamDuration, "":
-		f = newField(p.Name, label, "text")
-		f.Cardinality, f.DefaultValue = "1", p.Default
+		f = textField(p.Name, label, p.Required, p.Default)
 	case framework.ParamInt:
 		f = newField(p.Name, label, "number")
-		f.Cardinality, f.DefaultValue = "1", p.Default
+		if p.Default != "" {
+			n, err := framework.ParseParam(&framework.Manifest{Params: []framework.Param{p}}, p.Name, p.Default)
+			if err != nil {
+				return f, &ValidationError{Value: p.Default, Reason: "default is not an integer"}
+			}
+			f.DefaultValue = n
+		}
 	case framework.ParamBool:
 		f = newField(p.Name, label, "checkbox")
 		f.DefaultValue = p.Default == "true"
 	case framework.ParamEnum:
 		if len(p.Enum) == 0 {
-			return f, fmt.Errorf("enum declares no values")
+			return f, &ValidationError{Value: p.Type, Reason: "enum declares no values"}
 		}
 		f = newField(p.Name, label, "select")
 		f.Cardinality = "1"
@@ -144,7 +157,7 @@ func paramField(p framework.Param) (field, error) {
 		}
 		f.DefaultValue = []string{def}
 	default:
-		return f, fmt.Errorf("unknown param type")
+		return f, &ValidationError{Value: p.Type, Reason: "unknown param type"}
 	}
 	f.Mandatory = p.Required
 	return f, nil

@@ -24,7 +24,13 @@
 //     injectors: selector, assets, asset groups, property, manual
 //     targets), the manifest's expectations, each carrying
 //     expectation_expected_security_platform_types from
-//     Manifest.SecurityPlatforms ([] when none), and one field per param;
+//     Manifest.SecurityPlatforms ([] when none), and one field per param,
+//     each of the shape of the platform's field class, which its form
+//     reads: text (ContractText) and number (ContractNumber) without
+//     cardinality and with a string or JSON number default, checkbox a
+//     boolean, select (enums) cardinality "1" and a one-value list (the
+//     form pre-fills a field of cardinality "1" with defaultValue[0], a
+//     string's first character);
 //   - outputs: the manifest's, plus, on the Current line,
 //     {"type":"expectation_signature","field":"expectation_signatures"};
 //   - contract_platforms from Manifest.Platforms, and contract_domains
@@ -39,7 +45,7 @@
 // Container, Service, Generic, Internal, Unknown; Android and iOS on the
 // Current line), an output type outside OutputTypes of the Current line, a
 // security platform type outside SecurityPlatformTypes, a domain without a
-// name or a colour.
+// name or a colour, an int param whose default is no integer.
 //
 // The reply names the broker and the queue (Registration.Listen) to
 // consume: use it as it is. The daemon calls Register again as its

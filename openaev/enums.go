@@ -97,8 +97,8 @@ func member(list []string, v string) bool {
 // each domain has a name and a colour, and each security platform type is
 // one of SecurityPlatformTypes (values the platform parses into closed
 // enums); no param is named like a field of the contract's target
-// selection or expectations (targets, assets…) and each param's type has
-// a form field. The first bad value is a *ValidationError naming the
+// selection or expectations (targets, assets…), each param's type has
+// a form field and an int param's default is an integer. The first bad value is a *ValidationError naming the
 // manifest and the value.
 func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
 	if strings.TrimSpace(m.Name) == "" {

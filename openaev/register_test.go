@@ -178,6 +178,16 @@ func TestRegisterFailures(t *testing.T) {
 					t.Errorf("err = %v", err)
 				}
 			}},
+		// A number field's default is a JSON number (the platform's
+		// ContractNumber): one that is none is refused before sending.
+		{name: "int param default not an integer", token: testToken, manifests: []framework.Manifest{{Name: "x",
+			Params: []framework.Param{{Name: "n", Type: framework.ParamInt, Default: "fast"}}}}, wantCalls: 0,
+			check: func(t *testing.T, err error) {
+				var ve *openaev.ValidationError
+				if !errors.As(err, &ve) || ve.Field != "x.params.n" || ve.Value != "fast" {
+					t.Errorf("err = %v", err)
+				}
+			}},
 		{name: "no injector id", token: testToken, injector: "none", wantCalls: 0, check: func(t *testing.T, err error) {
 			var ve *openaev.ValidationError
 			if !errors.As(err, &ve) || ve.Field != "injector_id" {

@@ -1,0 +1,158 @@
+package openaev_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/injectors/cloudscan"
+	"github.com/injectkit/injectkit/injectors/nmap"
+	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/injectors/query"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestFormDefaultsDecodeToManifestDefaults registers the reference
+// injectors and creates, for each registered contract, the inject the
+// platform's form makes when the user leaves every field at its default
+// and fills only the mandatory fields without one (openaevtest.FormContent,
+// the form's pre-fill rule): every param decodes to its manifest default,
+// and a cloud inject's provider to its field's default. Contracts
+// declaring a text or number field with a cardinality made the form keep
+// the first character of its default (call_timeout "30s" ran as 3 s,
+// cloud_provider "aws" was refused as "a").
+func TestFormDefaultsDecodeToManifestDefaults(t *testing.T) {
+	ms := []framework.Manifest{nmap.New().Manifest(), query.New().Manifest(), cloudscan.New().Manifest(), noop.New().Manifest()}
+	// What the user must type: the mandatory fields without a default.
+	edits := map[framework.Category]map[string]any{
+		framework.External: {openaev.KeyQuery: "port:22"},
+		framework.Cloud:    {openaev.KeyCloudAccountID: "123456789012", openaev.KeyCloudRegion: "us-east-1"},
+	}
+	for _, version := range []openaevtest.Version{openaevtest.Current, openaevtest.Version24} {
+		t.Run(fmt.Sprint(version), func(t *testing.T) {
+			e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(version)})
+			e.build(ms)
+			if _, err := e.client.Register(context.Background(), ms, false); err != nil {
+				t.Fatal(err)
+			}
+			regs := e.platform.Registrations()
+			contracts := map[string]string{}
+			for _, c := range regs[len(regs)-1].Body["injector_contracts"].([]any) {
+				c := c.(map[string]any)
+				contracts[c["contract_id"].(string)] = c["contract_content"].(string)
+			}
+			for _, m := range ms {
+				t.Run(m.Name, func(t *testing.T) {
+					contract := contracts[openaev.ContractID(m.Name)]
+					content, err := openaevtest.FormContent(contract, edits[m.Category])
+					if err != nil {
+						t.Fatal(err)
+					}
+					var assets []map[string]any
+					if m.Category != framework.External && m.Category != framework.Cloud {
+						assets = []map[string]any{asset("asset", "a1", "", "192.0.2.1", nil)}
+					}
+					req, ok := e.translate(t, e.message(t, "inj-"+m.Name, m.Name, content, assets, nil), "")
+					if !ok {
+						return
+					}
+					for _, p := range m.Params {
+						got, sent := req.Params[p.Name]
+						if !sent {
+							continue // the injector's default applies
+						}
+						want, err := framework.ParseParam(&m, p.Name, p.Default)
+						if p.Default == "" || err != nil {
+							t.Errorf("param %s: the form sent %q, decoded to %#v; the manifest has no default",
+								p.Name, content[p.Name], got)
+							continue
+						}
+						if !reflect.DeepEqual(got, want) {
+							t.Errorf("param %s: the form sent %#v, decoded to %#v, want the default %#v",
+								p.Name, content[p.Name], got, want)
+						}
+					}
+					if m.Category == framework.Cloud {
+						want := fieldDefault(t, contract, openaev.KeyCloudProvider)
+						if len(req.Targets) == 0 || req.Targets[0].CloudProvider != want {
+							t.Errorf("targets %+v, want provider %v (the field's default)", req.Targets, want)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// fieldDefault returns the defaultValue of the contract field key.
+func fieldDefault(t *testing.T, contract, key string) any {
+	t.Helper()
+	var doc struct {
+		Fields []struct {
+			Key     string `json:"key"`
+			Default any    `json:"defaultValue"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal([]byte(contract), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range doc.Fields {
+		if f.Key == key {
+			return f.Default
+		}
+	}
+	t.Fatalf("no field %s", key)
+	return nil
+}
+
+// TestFormEditsDecode sends what the platform's form sends for each field
+// type of a contract once the user edits it (openaevtest.FormContent): a
+// number typed (parsed to a JSON number) or cleared (NaN, sent as null), a
+// checkbox left off (the empty string) or turned on, a select's single
+// value, a text typed; each decodes to the value the user chose, or to the
+// default for a cleared field.
+func TestFormEditsDecode(t *testing.T) {
+	m := nmap.New().Manifest()
+	tests := []struct {
+		name  string
+		edits map[string]any
+		want  map[string]any // decoded params; absent: the default applies
+	}{
+		{"untouched", nil, map[string]any{"scan_type": "connect", "timing": 3}},
+		{"number typed", map[string]any{"timing": "4"}, map[string]any{"scan_type": "connect", "timing": 4}},
+		{"number cleared", map[string]any{"timing": ""}, map[string]any{"scan_type": "connect"}},
+		{"checkbox on", map[string]any{"service_detection": true},
+			map[string]any{"scan_type": "connect", "timing": 3, "service_detection": true}},
+		{"checkbox off again", map[string]any{"service_detection": false},
+			map[string]any{"scan_type": "connect", "timing": 3, "service_detection": false}},
+		{"select", map[string]any{"scan_type": "syn"}, map[string]any{"scan_type": "syn", "timing": 3}},
+		{"text", map[string]any{"ports": "22,80"}, map[string]any{"scan_type": "connect", "timing": 3, "ports": "22,80"}},
+	}
+	e := newEnv(t)
+	e.build([]framework.Manifest{m})
+	cs, err := e.client.Contracts([]framework.Manifest{m}, current)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			content, err := openaevtest.FormContent(cs[0].Content, tt.edits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := e.message(t, fmt.Sprintf("inj-%d", i), m.Name, content,
+				[]map[string]any{asset("asset", "a1", "", "192.0.2.1", nil)}, nil)
+			req, ok := e.translate(t, body, "")
+			if !ok {
+				return
+			}
+			if !reflect.DeepEqual(req.Params, tt.want) {
+				t.Errorf("the form sent %v: params %#v, want %#v", content, req.Params, tt.want)
+			}
+		})
+	}
+}
