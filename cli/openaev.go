@@ -239,12 +239,14 @@ func messageInjector(o Options, cfg runConfig, name, contract string) error {
 // openAEVExit maps a profile outcome to an exit code: an invalid inject
 // (its terminal INVALID_USAGE delivered or printed) is a usage error,
 // anything else a delivery failure (see deliveryExit); a reception the
-// platform never acknowledged is one too, with a hint that nothing ran.
+// platform never acknowledged, or asset-group members it failed to list,
+// is one too, with a hint that nothing ran.
 func openAEVExit(o Options, cfg *runConfig, err error) error {
 	var de *runtime.DeliveryError
 	var me *openaev.MessageError
 	var ve *openaev.ValidationError
 	var nr *openaev.NotReceivedError
+	var tu *openaev.TargetsUnavailableError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 	case errors.As(err, &me), errors.As(err, &ve):
@@ -257,6 +259,9 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 	case errors.As(err, &nr):
 		return &ExitError{Code: ExitDelivery, Err: err,
 			Hint: "the platform did not acknowledge the reception, so the inject did not run and nothing was stored; run it again once the platform answers"}
+	case errors.As(err, &tu):
+		return &ExitError{Code: ExitDelivery, Err: err,
+			Hint: "the platform failed to list an asset group's members, so the inject did not run and nothing was sent or stored; run it again once the platform answers"}
 	}
 	return deliveryExit(o, cfg, err)
 }

@@ -199,10 +199,16 @@
 //
 // A message that cannot run (malformed, no targets, bad params, unknown
 // contract) still gets its reception and a terminal INVALID_USAGE (ERROR
-// when a platform request it needed failed, such as asset-group paging)
-// when it names an inject id (Profile.Rejected, through
-// runtime.Runtime.Reject or Run); Process then returns a *MessageError so
-// that the daemon rejects it without requeueing.
+// when the platform refused for good a request it needed: asset-group
+// paging answered 403 or 404) when it names an inject id
+// (Profile.Rejected, through runtime.Runtime.Reject or Run); Process then
+// returns a *MessageError so that the daemon rejects it without
+// requeueing. Asset-group paging the platform fails after every attempt
+// (a 5xx, a 429, unreachable) is no fault of the message: nothing is sent
+// (the inject is not marked ERROR for a failure the next try may not
+// meet), and Process returns a *TargetsUnavailableError, which the
+// Handler leaves to the daemon to handle again, as a redelivery, like
+// any other platform failure.
 //
 // # Durability
 //

@@ -113,6 +113,27 @@ func (e *NotReceivedError) Error() string {
 // Unwrap returns the reception's error.
 func (e *NotReceivedError) Unwrap() error { return e.Err }
 
+// TargetsUnavailableError is an inject whose targets the platform failed
+// to give: the members of one of its asset groups could not be listed
+// after every attempt (a 5xx, a 429, the platform unreachable). The
+// message is valid and the inject did not run; nothing of it was sent to
+// the platform (no reception, no terminal callback: a failure the next
+// try may not meet is not the inject's ERROR) or stored. Handling the
+// message again once the platform answers is the remedy; serve does. A
+// listing the platform refuses for good (403, 404) is a *MessageError
+// instead, after a terminal ERROR.
+type TargetsUnavailableError struct {
+	InjectID string
+	Err      error
+}
+
+func (e *TargetsUnavailableError) Error() string {
+	return fmt.Sprintf("inject %s not run: the platform failed to list its targets: %v", e.InjectID, e.Err)
+}
+
+// Unwrap returns the listing's error (an *APIError in its chain).
+func (e *TargetsUnavailableError) Unwrap() error { return e.Err }
+
 // errVersionUnknown postpones a registration while the platform's version
 // cannot be read (the platform unreachable or failing): the contracts
 // would be a guessed line's, which the platform takes and then drops every

@@ -54,8 +54,13 @@ func NewProcessor(rt *runtime.Runtime, profile *Profile) *Processor {
 // It returns a *MessageError for a message to reject without requeueing:
 // malformed, without an inject id, naming an unknown contract, without
 // targets, with bad targets or params. When the message named an inject
-// id, the reception and a terminal INVALID_USAGE callback (ERROR when a
-// platform request failed) were delivered first.
+// id, the reception and a terminal INVALID_USAGE callback (ERROR when the
+// platform refused for good a request it needed: asset-group paging
+// answered 403 or 404) were delivered first.
+//
+// It returns a *TargetsUnavailableError, nothing sent, when the platform
+// failed to list an asset group's members after every attempt (a 5xx, a
+// 429, unreachable): the message is worth handling again.
 //
 // Any other error means the terminal callback (or the reception) could not
 // be delivered: a *runtime.DeliveryError (a *runtime.StoredError in its
@@ -99,6 +104,12 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 		// Stopped while paging asset groups: nothing ran; the message is
 		// worth delivering again.
 		return fmt.Errorf("inject %s: %w", id, ctx.Err())
+	}
+	if errors.Is(err, ErrRetriesExhausted) {
+		// The platform failed to list an asset group's members: the
+		// message is valid and a later try may succeed; the platform is
+		// told nothing.
+		return &TargetsUnavailableError{InjectID: id, Err: err}
 	}
 	if err != nil {
 		req.InjectID = id

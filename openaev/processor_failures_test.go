@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -162,20 +163,59 @@ func TestProcessCancelledWhilePaging(t *testing.T) {
 	}
 }
 
-func TestProcessAssetGroupPagingRefused(t *testing.T) {
-	e := newEnv(t)
-	e.platform.SetAssetGroup("g", asset("asset", "a1", "", "192.0.2.1", nil, "ag"))
-	e.platform.FailTargets(http.StatusForbidden, 1)
-	body := e.message(t, "inj-p", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
-		[]map[string]any{{"asset_group_id": "g", "asset_group_name": "Servers"}})
-	err := e.proc.Process(context.Background(), body)
-	var me *openaev.MessageError
-	if !errors.As(err, &me) {
-		t.Fatalf("err = %v, want a MessageError", err)
+// Asset-group paging the platform refuses for good (403: no right, 404:
+// the group is gone) is the inject's ERROR, its message rejected (a
+// *MessageError); paging the platform fails after every attempt (a 5xx, a
+// 429) is no fault of the message: the platform is told nothing (no
+// reception, no ERROR) and Process returns a *TargetsUnavailableError
+// saying the platform failed, worth handling again, not a *MessageError.
+func TestProcessAssetGroupPagingFailures(t *testing.T) {
+	tests := []struct {
+		status  int
+		refused bool // for good: reception and ERROR, *MessageError
+	}{
+		{http.StatusForbidden, true},
+		{http.StatusNotFound, true},
+		{http.StatusInternalServerError, false},
+		{http.StatusServiceUnavailable, false},
+		{http.StatusTooManyRequests, false},
 	}
-	c, ok := e.platform.Terminal("inj-p")
-	if !ok || c.Body["execution_status"] != "ERROR" ||
-		!strings.Contains(c.Body["execution_message"].(string), "asset group Servers: endpoint targets rejected: status 403") {
-		t.Errorf("terminal %v", c.Body)
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			e := newEnv(t)
+			e.platform.AddInject("inj-p", openaev.ContractID("noop"))
+			e.platform.SetAssetGroup("g", asset("asset", "a1", "", "192.0.2.1", nil, "ag"))
+			e.platform.FailTargets(tt.status, openaev.DefaultAttempts)
+			body := e.message(t, "inj-p", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+				[]map[string]any{{"asset_group_id": "g", "asset_group_name": "Servers"}})
+			err := e.proc.Process(context.Background(), body)
+			var me *openaev.MessageError
+			var tu *openaev.TargetsUnavailableError
+			c, sent := e.platform.Terminal("inj-p")
+			if tt.refused {
+				if !errors.As(err, &me) || errors.As(err, &tu) {
+					t.Fatalf("err = %v, want a MessageError", err)
+				}
+				want := fmt.Sprintf("asset group Servers: endpoint targets rejected: status %d", tt.status)
+				if !sent || c.Body["execution_status"] != "ERROR" || !strings.Contains(c.Body["execution_message"].(string), want) {
+					t.Errorf("terminal %v, want ERROR saying %q", c.Body, want)
+				}
+				return
+			}
+			if !errors.As(err, &tu) || errors.As(err, &me) || tu.InjectID != "inj-p" {
+				t.Fatalf("err = %v, want a TargetsUnavailableError of inj-p, no MessageError", err)
+			}
+			want := fmt.Sprintf("inject inj-p not run: the platform failed to list its targets: asset group Servers: endpoint targets failed after %d attempts: status %d",
+				openaev.DefaultAttempts, tt.status)
+			if !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "invalid message") {
+				t.Errorf("err = %q, want it to start %q", err, want)
+			}
+			if calls := e.platform.Calls("inj-p"); len(calls) != 0 || sent {
+				t.Errorf("the platform was told %v (terminal %v): want nothing for a failure a later try may not meet", calls, c.Body)
+			}
+			if st := e.platform.InjectStatus("inj-p"); st != "QUEUING" {
+				t.Errorf("inject %s, want it left QUEUING", st)
+			}
+		})
 	}
 }

@@ -148,7 +148,9 @@ func (p *Profile) outboxBodies(pl *plan, id string) outbox.Bodies {
 
 // Rejected sends the reception of an inject that will not run, unless
 // Received did, and its terminal INVALID_USAGE callback (ERROR when the
-// cause is a platform request that failed, such as asset-group paging).
+// cause is a platform request refused for good, such as asset-group
+// paging answered 403 or 404; one that failed after every attempt sends
+// nothing, see TargetsUnavailableError).
 func (p *Profile) Rejected(ctx context.Context, rej *runtime.Rejection) error {
 	b, err := p.RejectionBodies(ctx, rej)
 	if err != nil || b.N == 0 {
@@ -237,7 +239,7 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 
 // rejection is the terminal callback of an inject that could not run:
 // INVALID_USAGE, or ERROR when the cause is a platform request that failed
-// rather than the inject itself.
+// (refused for good) rather than the inject itself.
 func rejection(cause error) Execution {
 	reason := cause.Error()
 	var me *MessageError

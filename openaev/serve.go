@@ -113,7 +113,8 @@ type HandlerConfig struct {
 //     a message the processor refused (*MessageError) or a callback the
 //     platform refused for good is rejected (serve.Permanent); anything
 //     else is a transient failure: the daemon keeps the message and
-//     handles it again.
+//     handles it again (asset-group paging the platform failed, a
+//     *TargetsUnavailableError, included: nothing was sent for it).
 type Handler struct {
 	cfg  HandlerConfig
 	log  *zap.Logger

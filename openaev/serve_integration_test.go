@@ -264,3 +264,90 @@ func TestIntegrationServeRejectsATooLargeMessage(t *testing.T) {
 		t.Error("the rejection is not logged")
 	}
 }
+
+// TestIntegrationServeAssetGroupPagingFailures checks, through the daemon
+// on a real broker, that a message whose asset-group members the platform
+// fails to list (5xx, 429, after every attempt) is no invalid message: the
+// platform is told nothing (no reception, no ERROR), the worker keeps the
+// message and handles it again, as a redelivery (the inject's status asked
+// first), and once the platform answers the inject runs once and
+// completes. A listing the platform refuses for good (403: no right, 404:
+// the group is gone) is the inject's ERROR and its message is rejected.
+func TestIntegrationServeAssetGroupPagingFailures(t *testing.T) {
+	const handlings = 2 // that fail: the platform answers the third
+	tests := []struct {
+		status  int
+		refused bool
+	}{
+		{http.StatusInternalServerError, false},
+		{http.StatusTooManyRequests, false},
+		{http.StatusForbidden, true},
+		{http.StatusNotFound, true},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprint(tt.status), func(t *testing.T) {
+			broker, queue := integration(t)
+			s := newServeEnv(t, serveOpts{outbox: true})
+			s.platform.SetAssetGroup("g", asset("asset", "a1", "", "192.0.2.1", nil, "ag"))
+			body := s.message(t, "i-1", "nmap", map[string]any{"target_selector": "asset-groups"}, nil,
+				[]map[string]any{{"asset_group_id": "g", "asset_group_name": "Servers"}})
+			s.platform.FailTargets(tt.status, handlings*2) // 2 attempts a handling (newServeEnv)
+			d, _ := s.daemon(t, broker, queue)
+			run(t, d)
+			servetest.Publish(t, queue, body)
+			settled := func(outcome string) float64 {
+				return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", outcome)
+			}
+			testkit.WaitFor(t, 30*time.Second, "the message settled", func() bool { return settled("acked")+settled("rejected") == 1 })
+			if acked := settled("acked") == 1; acked == tt.refused {
+				t.Fatalf("message acked: %v, want %v (rejected: %v)", acked, !tt.refused, settled("rejected"))
+			}
+			c, sent := s.platform.Terminal("i-1")
+			if tt.refused {
+				want := fmt.Sprintf("asset group Servers: endpoint targets rejected: status %d", tt.status)
+				if !sent || c.Body["execution_status"] != "ERROR" || !strings.Contains(c.Body["execution_message"].(string), want) {
+					t.Errorf("terminal %v, want ERROR saying %q", c.Body, want)
+				}
+				if n := s.nmap.calls.Load(); n != 0 {
+					t.Errorf("nmap ran %d times", n)
+				}
+				return
+			}
+			if n, done := s.nmap.calls.Load(), s.platform.Completions("i-1"); n != 1 || len(done) != 1 {
+				t.Errorf("nmap ran %d times, %d completions; want the inject run and completed once", n, len(done))
+			}
+			if !sent || c.Body["execution_status"] != "SUCCESS" {
+				t.Errorf("terminal %v, want SUCCESS", c.Body)
+			}
+			for _, call := range s.platform.Calls("i-1") {
+				if call.Kind == openaevtest.KindComplete && call.Body["execution_status"] == "ERROR" {
+					t.Errorf("the platform was told ERROR for a failure the next try did not meet: %v", call.Body)
+				}
+			}
+			if rs := receptions(s.platform, "i-1"); rs != 1 {
+				t.Errorf("%d receptions, want 1: the handlings that failed sent none", rs)
+			}
+			kept := s.logs.FilterMessage("handling failed; the message is kept and handled again").All()
+			if len(kept) != handlings {
+				t.Fatalf("%d handlings failed, want %d", len(kept), handlings)
+			}
+			if msg := kept[0].ContextMap()["error"]; !strings.Contains(fmt.Sprint(msg), "inject i-1 not run: the platform failed to list its targets: asset group Servers: endpoint targets failed after 2 attempts") {
+				t.Errorf("failure logged as %q", msg)
+			}
+			if s.logs.FilterMessageSnippet("redelivered message of an unfinished inject: running it").Len() != handlings {
+				t.Error("the inject's status was not asked before each handling again")
+			}
+		})
+	}
+}
+
+// receptions counts the receptions the platform got for inject id.
+func receptions(p *openaevtest.Platform, id string) int {
+	n := 0
+	for _, c := range p.Calls(id) {
+		if c.Kind == openaevtest.KindReception {
+			n++
+		}
+	}
+	return n
+}
