@@ -53,6 +53,19 @@ type Configurer interface {
 	Configure(settings map[string]string) error
 }
 
+// DirectSender is implemented by an executor whose traffic goes to its
+// network targets' own addresses (a port scanner), rather than to an API
+// that acts on them, or nowhere. When SendsToTargets reports true, the
+// signatures of each network target carry as source address the one the
+// kernel would send from on the route to that target (the one its
+// defences see; see signatures.RouteSources), not the host-wide address
+// the targets of every other executor share. The runtime calls it once
+// per inject, after Configure; it must be fast and must not touch the
+// network.
+type DirectSender interface {
+	SendsToTargets() bool
+}
+
 // Closer releases what the executor holds; the runtime calls it once per
 // inject, after delivery, on the executor it built for that inject.
 type Closer interface {

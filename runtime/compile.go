@@ -12,7 +12,9 @@ import (
 // without running anything: the signatures of in's targets compiled by m
 // (pre- and post-execution), out's extras, the timeout's partial results
 // from in. Malformed output, which Run turns into a failed outcome, is an
-// error here. It serves the tests of an executor.
+// error here. The source addresses are m's host-wide ones, not looked up
+// per route as Run does for a framework.DirectSender. It serves the tests
+// of an executor.
 func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOutput) (signatures.Payload, error) {
 	configs := make([]signatures.Config, len(in.Targets))
 	attributions := make([]signatures.Attribution, len(in.Targets))

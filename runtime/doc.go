@@ -32,7 +32,7 @@
 //     reports the refusal (the openaev profile's reception and terminal
 //     INVALID_USAGE). The CLI exits 2. A panic of one of the executor's
 //     checks (ValidateTargets, NewParams, the params' Validate,
-//     ValidateParams, Configure) is the injector's bug, not a refusal: it
+//     ValidateParams, Configure, SendsToTargets) is the injector's bug, not a refusal: it
 //     is recovered as a panic of Execute (step 4), the executor is not run
 //     and the failed outcome names the injector and the method.
 //  2. Received: a Receiver deliverer acknowledges the inject (the openaev
@@ -42,8 +42,10 @@
 //     returned as it is, logged once; nothing runs. A
 //     *framework.RequestError from it is a refusal as in step 1 (exit 2).
 //  3. Pre-execution signatures, stamped with the start time and, for
-//     network targets, the source IP. Failure: a *framework.RequestError,
-//     as in step 1.
+//     network targets, the source IP: the host-wide one, or, for a
+//     framework.DirectSender, each target's on the route to it
+//     (signatures.RouteSources). Failure: a *framework.RequestError, as
+//     in step 1.
 //  4. Execute under the deadline (the request's timeout, else WithTimeout,
 //     default DefaultTimeout, 10 m). When the deadline passes or the caller cancels, the
 //     context is cancelled; if Execute has not returned the grace

@@ -31,7 +31,10 @@ func (p *Prepared) LeastPayloadTargets() iter.Seq2[int, signatures.PayloadTarget
 		meta := make([]signatures.Attribution, 1)
 		var src signatures.SourceIPs
 		for i, t := range p.Targets {
-			if _, ok := t.Config.(signatures.NetworkConfig); ok && src.IPv4 == "" {
+			switch _, ok := t.Config.(signatures.NetworkConfig); {
+			case ok && p.routes != nil:
+				src = p.routes.For(t.Config) // the report's: one lookup per address
+			case ok && src.IPv4 == "":
 				src = p.source()
 			}
 			one[0], meta[0] = leastSignature(t.Config, src), t.Attribution

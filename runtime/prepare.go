@@ -27,6 +27,10 @@ type Prepared struct {
 	inject   *framework.Inject
 	types    []framework.ExpectationType
 	source   func() signatures.SourceIPs // the runtime's, resolved once
+	// routes finds each network target's source addresses on the route
+	// to it, for a DirectSender executor; nil: every target has source's.
+	routes *signatures.RouteSources
+	direct bool // the executor's SendsToTargets
 	// panicked is set when one of the executor's checks panicked: the
 	// inject is not executed and fails with the panic's message.
 	panicked *framework.PanicError
@@ -90,13 +94,17 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 		}
 		p.panicked = pe // a bug of the injector: the inject fails, as when Execute panics
 	}
+	if p.direct && in.Category == framework.Network {
+		p.routes = rt.sigs.RouteSources()
+	}
 	return p, nil
 }
 
 // check runs the executor's checks of the typed inject: its
 // TargetsValidator, the params' decoding and checks (enums, Validate,
-// ParamsValidator), then its Configurer. A refusal is a
-// *framework.RequestError; a panic of one of them a *framework.PanicError.
+// ParamsValidator), then its Configurer, and asks a DirectSender whether
+// it sends to its targets. A refusal is a *framework.RequestError; a
+// panic of one of them a *framework.PanicError.
 func (p *Prepared) check(settings map[string]string) error {
 	name, ex, in := p.Request.Injector, p.executor, p.inject
 	if v, ok := ex.(framework.TargetsValidator); ok {
@@ -115,6 +123,12 @@ func (p *Prepared) check(settings map[string]string) error {
 	if c, ok := ex.(framework.Configurer); ok {
 		if err := framework.CallHook(name, "Configure", func() error { return c.Configure(settings) }); err != nil {
 			return requestError(fmt.Errorf("configure %s: %w", name, err))
+		}
+	}
+	if d, ok := ex.(framework.DirectSender); ok {
+		err := framework.CallHook(name, "SendsToTargets", func() error { p.direct = d.SendsToTargets(); return nil })
+		if err != nil {
+			return requestError(err)
 		}
 	}
 	return nil

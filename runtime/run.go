@@ -176,7 +176,8 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 
 	t0 := rt.now()
 	targets := in.Targets // as given: an executor replacing in.Targets changes no signature
-	pre, err := rt.sigs.Batch(len(targets), func(i int) signatures.Config { return targets[i].Config })
+	pre, err := rt.sigs.Batch(len(targets), func(i int) signatures.Config { return targets[i].Config },
+		signatures.PerRoute(p.routes))
 	if err != nil {
 		return nil, &framework.RequestError{Err: err}
 	}

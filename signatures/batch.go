@@ -27,6 +27,24 @@ type Batch struct {
 	// the background (network batches) and returns them; shared's source
 	// fields are unset until then.
 	source func() SourceIPs
+	// routes, when not nil, gives each network target its own source
+	// addresses (PerRoute), in place of shared's.
+	routes *RouteSources
+}
+
+// BatchOption tunes one call of Batch.
+type BatchOption func(*Batch)
+
+// PerRoute gives each network target of the batch the source addresses r
+// finds for it (RouteSources.For), the one on the route to the target,
+// rather than the host-wide ones every target shares otherwise; nil
+// changes nothing. The post-execution batch keeps them.
+func PerRoute(r *RouteSources) BatchOption {
+	return func(b *Batch) {
+		if r != nil {
+			b.routes = r
+		}
+	}
 }
 
 // Batch returns the pre-execution signatures of n configurations, config(i)
@@ -35,7 +53,7 @@ type Batch struct {
 // must keep returning the same configuration. Each configuration must be
 // valid (Config.Validate: the caller checked it when it typed the target);
 // Batch checks that none is nil and that all share one category.
-func (m *Manager) Batch(n int, config func(i int) Config) (*Batch, error) {
+func (m *Manager) Batch(n int, config func(i int) Config, opts ...BatchOption) (*Batch, error) {
 	if n == 0 {
 		return nil, ErrNoConfigs
 	}
@@ -54,6 +72,9 @@ func (m *Manager) Batch(n int, config func(i int) Config) (*Batch, error) {
 		}
 	}
 	b := &Batch{n: n, config: config}
+	for _, o := range opts {
+		o(b)
+	}
 	b.shared.StartTime = m.now().UTC().Format(TimeFormat)
 	if cat == Network {
 		// Looked up while the tool runs: the first reader of the batch
@@ -90,7 +111,7 @@ func (m *Manager) Post(pre *Batch, out ToolOutput, opts ...PostOption) (*Batch, 
 	for _, opt := range opts {
 		opt(&o)
 	}
-	post := &Batch{n: pre.n, config: pre.config, shared: pre.base()}
+	post := &Batch{n: pre.n, config: pre.config, shared: pre.base(), routes: pre.routes}
 	fill, err := m.postFields(out, o.log)
 	if err != nil {
 		return nil, err
@@ -127,8 +148,20 @@ func (b *Batch) base() Signature {
 // fill writes signature i into s; s.Extra is the batch's, shared.
 func (b *Batch) fill(i int, s *Signature) {
 	*s = b.base()
-	b.config(i).identity(s)
+	c := b.config(i)
+	c.identity(s)
+	b.routed(c, s)
 	s.PartialResults = b.partial.of(i)
+}
+
+// routed sets the source addresses of s, a signature of c, to c's own
+// when the batch finds them per route.
+func (b *Batch) routed(c Config, s *Signature) {
+	if b.routes == nil || c.Category() != Network {
+		return
+	}
+	src := b.routes.For(c)
+	s.SourceIPv4, s.SourceIPv6 = src.IPv4, src.IPv6
 }
 
 // All yields every signature in order (each as Signature returns it).
@@ -175,8 +208,10 @@ func (b *Batch) PayloadTargets(target func(i int) Attribution, types []Expectati
 // template builds the payload targets of a batch without per-target
 // extras: every value but the identity and the partial results is the
 // same for all targets, built (and boxed) once; a target's values are the
-// shared head (source addresses), its identity, the shared middle (times,
-// status), its partial results and the shared tail of its type (extras).
+// shared head (source addresses; none when the batch finds them per
+// route, the identity then holding them), its identity, the shared
+// middle (times, status), its partial results and the shared tail of its
+// type (extras).
 // Types without extras of their own share one values slice, as
 // payloadBuilder's do.
 type template struct {
@@ -205,7 +240,9 @@ func (b *Batch) newTemplate(target func(int) Attribution, types []ExpectationTyp
 		split++
 	}
 	for _, f := range core[:split] {
-		t.head = append(t.head, Value{f.Name, f.Value})
+		if b.routes == nil {
+			t.head = append(t.head, Value{f.Name, f.Value})
+		}
 	}
 	for _, f := range core[split:] {
 		t.mid = append(t.mid, Value{f.Name, f.Value})
@@ -225,7 +262,9 @@ func (b *Batch) newTemplate(target func(int) Attribution, types []ExpectationTyp
 // build builds target i into the template's reused buffers.
 func (t *template) build(i int) PayloadTarget {
 	t.id = Signature{}
-	t.b.config(i).identity(&t.id)
+	c := t.b.config(i)
+	c.identity(&t.id)
+	t.b.routed(c, &t.id)
 	t.ident = t.id.appendCoreBoxed(t.ident[:0], &t.boxes)
 	var partial []Value
 	if pr := t.b.partial.of(i); len(pr) > 0 {

@@ -4,8 +4,10 @@
 // groups those signatures per target and per expectation type.
 //
 // The package is pure: it performs no I/O except the best-effort lookup of
-// the machine's source IP address, and every clock, logger and lookup it uses
-// can be injected through Manager options.
+// the machine's source IP address (host-wide, or on the route to each
+// target with RouteSources: a UDP connect, which sends no packet), and
+// every clock, logger and lookup it uses can be injected through Manager
+// options.
 //
 // A typical flow:
 //

@@ -18,8 +18,9 @@ type Manager struct {
 	now      func() time.Time
 	resolver Resolver
 
-	once sync.Once
-	src  SourceIPs
+	once   sync.Once
+	src    SourceIPs
+	pinned bool // src.IPv4 is CONTAINER_IP's
 }
 
 // Option configures a Manager.
@@ -219,7 +220,7 @@ func ceilSecond(t time.Time) time.Time {
 // warning for the Manager's lifetime.
 func (m *Manager) ResolveSourceIP() SourceIPs {
 	m.once.Do(func() {
-		m.src = m.resolver.Resolve()
+		m.src, m.pinned = m.resolver.resolve()
 		if m.src.IPv4 == "" {
 			m.src.IPv4 = UnknownSourceIP
 			m.log.Warn("source ip not found; signatures carry source_ipv4=unknown",

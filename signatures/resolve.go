@@ -53,10 +53,14 @@ type Resolver struct {
 	HostnameI func(ctx context.Context) (string, error)
 	// InterfaceAddrs returns the addresses of the interfaces that are up.
 	InterfaceAddrs func() ([]netip.Addr, error)
+	// Route returns the source address the kernel would send from to
+	// reach dst (see RouteSources); nil: no route is looked up, every
+	// target gets the host-wide addresses Resolve finds.
+	Route func(dst netip.Addr) (netip.Addr, error)
 }
 
 // DefaultResolver returns a Resolver over the real environment, DNS,
-// `hostname -i` and network interfaces.
+// `hostname -i`, network interfaces and the kernel's routes.
 func DefaultResolver() Resolver {
 	return Resolver{
 		Getenv:     os.Getenv,
@@ -67,6 +71,7 @@ func DefaultResolver() Resolver {
 			return string(out), err
 		},
 		InterfaceAddrs: upInterfaceAddrs,
+		Route:          routeSource,
 	}
 }
 
@@ -74,13 +79,20 @@ func DefaultResolver() Resolver {
 // address the host name resolves to (if not loopback), `hostname -i` (5 s
 // timeout, first non-loopback IPv4), and the first non-loopback IPv4 of an
 // interface that is up. IPv6 is looked up alongside, best effort, never
-// loopback or link-local. An empty IPv4 means nothing was found.
+// loopback or link-local. An empty IPv4 means nothing was found. These
+// are host-wide: RouteSources finds a target's own.
 func (r Resolver) Resolve() SourceIPs {
-	var src SourceIPs
+	src, _ := r.resolve()
+	return src
+}
+
+// resolve is Resolve; pinned reports that the IPv4 address is
+// CONTAINER_IP's, which no route overrides.
+func (r Resolver) resolve() (src SourceIPs, pinned bool) {
 	var hostAddrs []string
 	if r.Getenv != nil {
 		if v, err := ParseContainerIP(r.Getenv(ContainerIPEnv)); err == nil {
-			src.IPv4 = v
+			src.IPv4, pinned = v, v != ""
 		}
 	}
 	if r.Hostname != nil && r.LookupHost != nil {
@@ -119,7 +131,7 @@ func (r Resolver) Resolve() SourceIPs {
 			break
 		}
 	}
-	return src
+	return src, pinned
 }
 
 // firstUsable returns the first address of the wanted family that is not

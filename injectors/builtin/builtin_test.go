@@ -40,3 +40,22 @@ func TestRegisterBesideAThirdParty(t *testing.T) {
 	}()
 	builtin.Register(reg)
 }
+
+// Only an injector whose traffic goes to its targets' own addresses
+// reports, per target, the source address on the route to it: nmap's
+// probes do; noop sends nothing, query and cloudscan call an API.
+func TestOnlyNmapSendsToItsTargets(t *testing.T) {
+	reg := framework.NewRegistry()
+	builtin.Register(reg)
+	want := map[string]bool{"nmap": true}
+	for _, name := range builtin.Names() {
+		ex, err := reg.New(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, ok := ex.(framework.DirectSender)
+		if got := ok && d.SendsToTargets(); got != want[name] {
+			t.Errorf("%s sends to its targets: %v, want %v", name, got, want[name])
+		}
+	}
+}

@@ -43,7 +43,13 @@ var (
 	_ framework.ParamsFactory    = (*Executor)(nil)
 	_ framework.ParamsValidator  = (*Executor)(nil)
 	_ framework.TargetsValidator = (*Executor)(nil)
+	_ framework.DirectSender     = (*Executor)(nil)
 )
+
+// SendsToTargets reports true: nmap's probes go to the targets
+// themselves, so each target's source address is the one on the route to
+// it.
+func (*Executor) SendsToTargets() bool { return true }
 
 // Manifest describes the injector, its parameters (derived from Params)
 // and its outputs.

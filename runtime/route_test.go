@@ -1,0 +1,107 @@
+package runtime_test
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// sender is an executor that says whether its traffic goes to its targets.
+type sender struct {
+	frameworktest.Executor
+	sends bool
+}
+
+func (s *sender) SendsToTargets() bool { return s.sends }
+
+var _ framework.DirectSender = (*sender)(nil)
+
+// leastSources is a Receiver that records the source_ipv4 of each
+// target's least payload.
+type leastSources struct {
+	recorder
+	v4 []any
+}
+
+func (l *leastSources) Received(_ context.Context, p *runtime.Prepared) error {
+	for _, pt := range p.LeastPayloadTargets() {
+		for _, v := range pt.SignatureValues[0].Values {
+			if v.SignatureType == signatures.FieldSourceIPv4 {
+				l.v4 = append(l.v4, v.SignatureValue)
+			}
+		}
+	}
+	return nil
+}
+
+// seenFrom returns the address a listener on the loopback address addr
+// sees a TCP connection to it come from: what a target at addr sees.
+func seenFrom(t *testing.T, addr string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	from := make(chan string, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			from <- ""
+			return
+		}
+		from <- c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap().String()
+		c.Close()
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return <-from
+}
+
+// The signatures of an executor whose traffic goes to its targets carry,
+// as source address, the one each target sees its connections come from,
+// in the report and in the least payload a profile plans before the run;
+// the targets of any other executor share the host-wide address.
+func TestRunSourceIsTheRouteOfADirectSender(t *testing.T) {
+	const target = "127.0.0.1"
+	seen := seenFrom(t, target)
+	const host = "192.0.2.77" // no loopback connection comes from it
+	cases := []struct {
+		name string
+		ex   framework.Executor
+		want string
+	}{
+		{"sends to its targets", &sender{sends: true}, seen},
+		{"says it does not", &sender{sends: false}, host},
+		{"no DirectSender", &frameworktest.Executor{}, host},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := signatures.Resolver{
+				InterfaceAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr(host)}, nil },
+				Route:          signatures.DefaultResolver().Route,
+			}
+			l := &leastSources{}
+			rt, _ := newRuntime(t, tc.ex, l, runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
+			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Value: target}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := values(t, rep, 0)[signatures.FieldSourceIPv4]; got != tc.want {
+				t.Errorf("source_ipv4 %v, want %s (the target sees %s, the host-wide address is %s)", got, tc.want, seen, host)
+			}
+			if len(l.v4) != 1 || l.v4[0] != tc.want {
+				t.Errorf("least payload source_ipv4 %v, want %s", l.v4, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,116 @@
+package signatures
+
+import (
+	"errors"
+	"net"
+	"net/netip"
+	"sync"
+)
+
+// routePort is the port the route lookup connects its UDP socket to
+// (discard): connecting a UDP socket sends nothing, the port is never
+// reached.
+const routePort = 9
+
+// RouteSources finds the source addresses of network targets one by one,
+// for an injector whose traffic goes to its targets' own addresses (a
+// scanner, framework.DirectSender): the address the target sees the
+// injector come from is the one the kernel picks on the route to it, which
+// on a machine with several addresses (loopback, a VPN, a second network)
+// is not the host-wide one. Build one per inject with
+// Manager.RouteSources, so that every signature of the inject, built as
+// often as it is, carries the same addresses; it is safe for concurrent
+// use.
+type RouteSources struct {
+	m     *Manager
+	mu    sync.Mutex
+	cache map[netip.Addr]string // the source on the route to an address, "" when none
+}
+
+// RouteSources returns an empty RouteSources over the Manager's resolver.
+func (m *Manager) RouteSources() *RouteSources {
+	return &RouteSources{m: m, cache: map[netip.Addr]string{}}
+}
+
+// For returns the source addresses of a signature of c. A network target
+// given by its address gets, for that address's family, the source address
+// the kernel would send from on the route to it (Resolver.Route: a UDP
+// socket connected to it, which sends no packet), looked up once per
+// address; the other family, like a target given by a host name (not
+// resolved here), a target with no route or a Resolver without Route, gets
+// the Manager's host-wide address (ResolveSourceIP). CONTAINER_IP, when
+// set, is the IPv4 address of every target. A cloud or external
+// configuration has none.
+func (r *RouteSources) For(c Config) SourceIPs {
+	nc, ok := networkOf(c)
+	if !ok {
+		return SourceIPs{}
+	}
+	src := r.m.ResolveSourceIP()
+	switch {
+	case nc.TargetIPv4 != "" && !r.m.pinned:
+		if a := r.route(nc.TargetIPv4); a != "" {
+			src.IPv4 = a
+		}
+	case nc.TargetIPv6 != "":
+		if a := r.route(nc.TargetIPv6); a != "" {
+			src.IPv6 = a
+		}
+	}
+	return src
+}
+
+// route returns the source address on the route to dst, "" when there is
+// none (or dst is not an address).
+func (r *RouteSources) route(dst string) string {
+	if r.m.resolver.Route == nil {
+		return ""
+	}
+	a, err := netip.ParseAddr(dst)
+	if err != nil {
+		return ""
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	src, ok := r.cache[a]
+	if !ok {
+		if s, err := r.m.resolver.Route(a); err == nil && s.IsValid() && !s.IsUnspecified() {
+			src = s.Unmap().WithZone("").String()
+		}
+		r.cache[a] = src
+	}
+	return src
+}
+
+// networkOf returns c as a NetworkConfig, whether a value or a pointer.
+func networkOf(c Config) (NetworkConfig, bool) {
+	switch c := c.(type) {
+	case NetworkConfig:
+		return c, true
+	case *NetworkConfig:
+		if c != nil {
+			return *c, true
+		}
+	}
+	return NetworkConfig{}, false
+}
+
+// routeSource returns the source address the kernel would send from to
+// reach dst: the local address of a UDP socket connected to dst. A UDP
+// connect only looks the route up: no packet leaves the machine.
+func routeSource(dst netip.Addr) (netip.Addr, error) {
+	network := "udp6"
+	if dst = dst.Unmap(); dst.Is4() {
+		network = "udp4"
+	}
+	c, err := net.DialUDP(network, nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, routePort)))
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	defer c.Close()
+	la, ok := c.LocalAddr().(*net.UDPAddr)
+	if !ok {
+		return netip.Addr{}, errors.New("route lookup: no local address")
+	}
+	return la.AddrPort().Addr(), nil
+}
