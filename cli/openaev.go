@@ -54,10 +54,13 @@ func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Lo
 }
 
 // newOpenAEVProcessor returns a processor over client, its terminal
-// callbacks kept in store when there is one.
+// callbacks kept in store when there is one. --timeout is the deadline of
+// every inject it runs, a platform message's included (as serve's).
 func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, store *outbox.Store, view *runView) *openaev.Processor {
 	profile := openaev.NewProfile(client, manifests(o.Registry), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
-	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(), runtime.WithDeliverer(durable(profile, store, log, o.Abort)))...)
+	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(),
+		runtime.WithDeliverer(durable(profile, store, log, o.Abort)),
+		runtime.WithTimeout(cfg.Execution.Timeout))...) // 0 (unset): the runtime's default
 	return openaev.NewProcessor(rt, profile)
 }
 

@@ -125,3 +125,37 @@ func TestRunOpenAEVMessageProfile(t *testing.T) {
 		})
 	}
 }
+
+// --timeout is the deadline of a platform message's inject too, wherever
+// it is set: past it the injector is cancelled, the terminal callback says
+// TIMEOUT and run exits 3 (the message's noop would run for 5 s, SUCCESS).
+func TestRunOpenAEVMessageTimeout(t *testing.T) {
+	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-t","inject_injector_contract":{"injector_contract_id":"`+openaev.ContractID("noop")+
+		`"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1","delay":"5s"}},"assets":[]}`)
+	cfg := writeFile(t, "c.yaml", "timeout: 20ms\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"--timeout", nil, []string{"--timeout", "20ms"}},
+		{"INJECTKIT_TIMEOUT", map[string]string{"INJECTKIT_TIMEOUT": "0.02"}, nil},
+		{"timeout in the config file", nil, []string{"--config", cfg}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, append([]string{"run", "--openaev-message", msg, "--log-level", "error"}, tt.args...)...)
+			if r.code != cli.ExitFailed {
+				t.Fatalf("exit %d, want %d: %s", r.code, cli.ExitFailed, r.stderr)
+			}
+			lines := printedLines(t, r.stdout)
+			if len(lines) == 0 {
+				t.Fatal("printed no request")
+			}
+			last := lines[len(lines)-1]
+			if last.Body["execution_action"] != "complete" || last.Body["execution_status"] != openaev.StatusTimeout {
+				t.Errorf("terminal callback %v, want a complete with status %s", last.Body, openaev.StatusTimeout)
+			}
+		})
+	}
+}
