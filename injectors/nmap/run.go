@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"strings"
 	"time"
@@ -42,7 +44,8 @@ func (e *ExitError) Error() string {
 
 // runFunc runs nmap with args, its standard input read from stdin and its
 // standard output streamed to stdout; its standard error is written to
-// stderr too (nil: kept only for an ExitError). It returns ErrNotInstalled,
+// stderr too (nil: kept only for an ExitError). It returns ErrNotInstalled
+// (no nmap on PATH; one that is not executable fails to start),
 // ctx's error when ctx ended the run (nmap and its process group killed),
 // an *ExitError, or another error starting nmap.
 type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
@@ -53,6 +56,9 @@ type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout, s
 func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	path, err := exec.LookPath("nmap")
 	if err != nil {
+		if found := notExecutable(os.Getenv("PATH")); found != "" {
+			return fmt.Errorf("%w: %s found on PATH is not executable: %w", errStart, found, fs.ErrPermission)
+		}
 		return fmt.Errorf("%w: %w", ErrNotInstalled, err)
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
@@ -82,6 +88,24 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("%w: %w", errStart, err)
 	}
 	return nil
+}
+
+// notExecutable returns the first regular file named nmap in the
+// directories of path, a PATH value, "" when there is none: the file
+// exec.LookPath passed over as not executable, which the shell reports
+// as "Permission denied" (126), not "command not found" (a directory
+// named nmap is not a command at all).
+func notExecutable(path string) string {
+	for _, dir := range filepath.SplitList(path) {
+		if dir == "" {
+			dir = "." // as exec.LookPath reads an empty entry
+		}
+		p := filepath.Join(dir, "nmap")
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
 
 // secretEnvPrefixes are the prefixes of the environment variables nmap

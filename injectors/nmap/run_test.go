@@ -199,18 +199,49 @@ func TestRunnerKilledBySignal(t *testing.T) {
 	}
 }
 
-// TestRunnerCannotStart: an nmap on PATH that is not a program.
+// TestRunnerCannotStart: an nmap on PATH that cannot be started exits
+// 126 naming its path, as the shell's "Permission denied" or "cannot
+// execute" (a file that is not a program, or one without the execute
+// bit); a directory named nmap is no command at all (127, as the shell's
+// "command not found").
 func TestRunnerCannotStart(t *testing.T) {
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "nmap"), []byte("\x7fELF not really"), 0o755); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name string
+		make func(path string) error
+		code int
+		want []string // in the message, beside the path for 126
+	}{
+		{"not a program", func(p string) error { return os.WriteFile(p, []byte("\x7fELF not really"), 0o755) },
+			ExitCannotRun, []string{"exec format error"}},
+		{"not executable (mode 644)", func(p string) error { return os.WriteFile(p, []byte("#!/bin/sh\nexit 0\n"), 0o644) },
+			ExitCannotRun, []string{"not executable", "permission denied"}},
+		{"a directory", func(p string) error { return os.Mkdir(p, 0o755) },
+			ExitNotInstalled, []string{"apt-get install nmap"}},
 	}
-	t.Setenv("PATH", dir)
-	e := New()
-	cfg, _ := newInject(t, nil, "127.0.0.1")
-	out := e.Execute(context.Background(), cfg)
-	if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitCannotRun {
-		t.Fatalf("ErrorInfo = %+v, want exit code %d", out.ErrorInfo, ExitCannotRun)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "nmap")
+			if err := tt.make(path); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("PATH", t.TempDir()+string(os.PathListSeparator)+dir)
+			e := New()
+			cfg, _ := newInject(t, nil, "127.0.0.1")
+			out := e.Execute(context.Background(), cfg)
+			if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != tt.code {
+				t.Fatalf("ErrorInfo = %+v, want exit code %d", out.ErrorInfo, tt.code)
+			}
+			want := tt.want
+			if tt.code == ExitCannotRun {
+				want = append(want, path)
+			}
+			for _, w := range want {
+				if !strings.Contains(out.ErrorInfo.Message, w) {
+					t.Errorf("message %q does not say %q", out.ErrorInfo.Message, w)
+				}
+			}
+		})
 	}
 }
 
