@@ -162,7 +162,10 @@ func (v *findingsView) scanResults(rows []scanRow, index labelIndex, targets int
 		if r.Protocol != "" {
 			port += "/" + r.Protocol
 		}
-		line := port + " open " + orUnknown(r.Service)
+		line := port + " open"
+		if r.Service != "" { // nmap named none: no invented name
+			line += " " + r.Service
+		}
 		if pv := strings.TrimSpace(r.Product + " " + r.Version); pv != "" {
 			line += " (" + pv + ")"
 		}
@@ -378,11 +381,4 @@ func list[T any](xs []T, n int) []T {
 		return xs[:n]
 	}
 	return xs
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -55,7 +55,7 @@ func TestWriteSummary(t *testing.T) {
       22/tcp open ssh (OpenSSH 9.6p1)
       80/tcp open http
   web.example.com  1 open port
-      192.0.2.7 443/tcp open unknown
+      192.0.2.7 443/tcp open
   ::1              no reply
   findings:
       hosts matching no target: 10.9.9.9 8080/tcp open http-proxy

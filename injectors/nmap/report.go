@@ -253,7 +253,11 @@ func partialLines(h host) []string {
 	}
 	var lines []string
 	for _, p := range openPorts(h) {
-		lines = append(lines, fmt.Sprintf("%s%s%d/%s open %s", head, sep, p.number(), p.Protocol, serviceName(p)))
+		line := fmt.Sprintf("%s%s%d/%s open", head, sep, p.number(), p.Protocol)
+		if p.Service.Name != "" { // none named: the port alone, as services_discovered
+			line += " " + p.Service.Name
+		}
+		lines = append(lines, line)
 	}
 	if len(lines) == 0 {
 		lines = append(lines, head+": no open port")
@@ -272,16 +276,16 @@ func userName(h host) string {
 	return ""
 }
 
-func serviceName(p port) string {
-	if p.Service.Name == "" {
-		return "unknown"
-	}
-	return p.Service.Name
-}
-
-// serviceLabel is a services_discovered entry: "22/tcp ssh".
+// serviceLabel is a services_discovered entry, and the end of a partial
+// line: "22/tcp ssh", the port alone ("12222/tcp") when nmap named no
+// service (scan_results' service is "" then); a service nmap itself named
+// "unknown" keeps its name.
 func serviceLabel(p port) string {
-	return fmt.Sprintf("%d/%s %s", p.number(), p.Protocol, serviceName(p))
+	label := fmt.Sprintf("%d/%s", p.number(), p.Protocol)
+	if p.Service.Name == "" {
+		return label
+	}
+	return label + " " + p.Service.Name
 }
 
 func sortedKeys(m map[int]bool) []int {
