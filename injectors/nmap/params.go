@@ -31,8 +31,9 @@ type Params struct {
 	// ScanType is connect (default), syn or fin.
 	ScanType string `json:"scan_type" param:"enum=connect|syn|fin" doc:"connect (-sT, no privileges), syn (-sS, root) or fin (-sF, root)"`
 	// Ports is an nmap port specification made only of digits, commas and
-	// ranges (22,80,8000-8100). Empty: nmap's default port list.
-	Ports string `json:"ports" doc:"ports to scan: digits, commas and ranges (22,80,8000-8100), each 1-65535; empty: nmap's default list"`
+	// ranges (22,80,8000-8100), at most maxPortSpec characters (the doc
+	// says the number). Empty: nmap's default port list.
+	Ports string `json:"ports" doc:"ports to scan: digits, commas and ranges (22,80,8000-8100), each 1-65535 (leading zeros allowed), at most 1024 characters in all; empty: nmap's default list"`
 	// Timing is nmap's timing template, 0 (paranoid) to 5 (insane).
 	Timing int `json:"timing" doc:"timing template -T0 (paranoid) to -T5 (insane)"`
 	// ServiceDetection turns on nmap's version detection (-sV).
@@ -65,7 +66,8 @@ func (p Params) Validate() error {
 func (p Params) needsRoot() bool { return p.ScanType == ScanSYN || p.ScanType == ScanFIN }
 
 // validatePorts accepts an empty spec or comma-separated items, each a port
-// or a range lo-hi with 1 <= lo <= hi <= 65535.
+// or a range lo-hi with 1 <= lo <= hi <= 65535 (leading zeros allowed, as
+// nmap allows them), the whole at most maxPortSpec characters.
 func validatePorts(spec string) error {
 	if spec == "" {
 		return nil
@@ -114,10 +116,13 @@ func parsePort(s string) (int, error) {
 			return 0, fmt.Errorf("%q is not a port number (want digits, commas and ranges such as 22,80,8000-8100)", s)
 		}
 	}
-	if len(s) > 5 {
+	// Leading zeros are nmap's to read as it reads 22 (strtol): 00022 and
+	// 0000000022 scan port 22, 00000 port 0.
+	digits := strings.TrimLeft(s, "0")
+	if len(digits) > 5 {
 		return 0, fmt.Errorf("port %s out of range 1-65535", s)
 	}
-	n, _ := strconv.Atoi(s)
+	n, _ := strconv.Atoi(digits) // "" (zeros only): 0
 	if n < 1 || n > 65535 {
 		return 0, fmt.Errorf("port %s out of range 1-65535", s)
 	}

@@ -3,7 +3,9 @@ package nmap
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,7 +33,10 @@ func TestParamsValidate(t *testing.T) {
 		{"timing 6", Params{ScanType: ScanConnect, Timing: 6}, "timing"},
 		{"port 0", ports("0"), "ports"},
 		{"port 65536", ports("65536"), "ports"},
-		{"port long digits", ports("0000022"), "ports"},
+		{"leading zeros, as nmap reads them", ports("00022,000022,0000000022,00001-000080"), ""},
+		{"zeros only", ports("00000"), "ports"},
+		{"leading zeros past 65535", ports("0065536"), "ports"},
+		{"long digits", ports("1000022"), "ports"},
 		{"reversed range", ports("100-10"), "ports"},
 		{"open range", ports("100-"), "ports"},
 		{"double range", ports("1-2-3"), "ports"},
@@ -58,6 +63,8 @@ func TestPortsErrorNamesTheItem(t *testing.T) {
 		"1-2,--script=x": `in "--script=x": empty port`,
 		"22;id":          `"22;id" is not a port number`,
 		"0":              "port 0 out of range",
+		"00000":          "port 00000 out of range 1-65535",
+		"22,0123456":     "port 0123456 out of range 1-65535",
 		"22,80,100-":     `in "100-": empty port`,
 	} {
 		p := DefaultParams()
@@ -142,6 +149,33 @@ func TestNewParamsStrictDecode(t *testing.T) {
 				t.Errorf("decode %s = %+v, want %+v", tt.in, *p.(*Params), tt.want)
 			}
 		})
+	}
+}
+
+// The ports param's doc (injectkit injectors nmap, the README) tells the
+// length limit validation holds it to: a spec of that many characters is
+// accepted, one more is refused, naming the limit.
+func TestPortsDocTellsTheLengthLimit(t *testing.T) {
+	p, ok := New().Manifest().Param("ports")
+	if !ok {
+		t.Fatal("no ports param")
+	}
+	limit := 0
+	for f := range strings.FieldsSeq(p.Doc) {
+		if n, err := strconv.Atoi(f); err == nil && strings.Contains(p.Doc, f+" characters") {
+			limit = n
+		}
+	}
+	if limit == 0 {
+		t.Fatalf("ports doc %q names no length limit (N characters)", p.Doc)
+	}
+	spec := strings.Repeat("1,", limit)[:limit-1] + "2" // "1,1,…,2": limit characters
+	if err := validatePorts(spec); err != nil {
+		t.Errorf("a spec of %d characters: %v, want it accepted", len(spec), err)
+	}
+	err := validatePorts(spec + "2")
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("longer than %d characters", limit)) {
+		t.Errorf("a spec of %d characters: %v, want it refused naming %d characters", len(spec)+1, err, limit)
 	}
 }
 
