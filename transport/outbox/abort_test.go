@@ -140,104 +140,71 @@ func TestDelivererAbortWhileBuildingTheBodies(t *testing.T) {
 	}
 }
 
-// An abort (a second interrupt) while a body's send retries, the backend
-// having refused it: the body stays pending with the attempts made (the
-// retry cut short in flight included) and the backend's last answer, and the error says it was not
-// delivered (it was sent and refused), not that it was not sent; the
-// bodies after it were not sent and stay as they were stored.
-func TestDelivererAbortKeepsTheRefusedAttempts(t *testing.T) {
-	a := &abort{ch: make(chan struct{})}
-	var requests atomic.Int32
-	done := make(chan struct{})
-	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body) // the server then sees the client go
-		if requests.Add(1) == 1 {
-			http.Error(w, "busy", http.StatusServiceUnavailable)
-			return
-		}
-		// The retry: the abort fires while it is in flight, which cuts it.
-		a.fire()
-		select {
-		case <-r.Context().Done():
-		case <-done:
-		}
-	}))
-	t.Cleanup(be.Close)
-	t.Cleanup(func() { close(done) }) // before be.Close
-	ob := openStore(t, outbox.Options{})
-	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, be.URL, transport.WithRetry(4, time.Millisecond))}, Store: ob, Abort: a}
-	err := d.Deliver(context.Background(), report(t, "inj-a", 40))
-	var se *runtime.StoredError
-	if !errors.As(err, &se) || !errors.Is(err, outbox.ErrAborted) || se.Pending != 5 {
-		t.Fatalf("error = %v, want 5 pending, aborted", err)
+// An abort (a second interrupt) while a body's send is in flight, the
+// backend having received it: the body stays pending with the attempts
+// made (the one cut short in flight included) and the backend's last
+// answer if it gave one, else an error saying the attempt was cut short.
+// The error of the send says the body was not delivered, not that it was
+// not sent; the bodies after it were not sent and stay as they were
+// stored.
+func TestDelivererAbortKeepsTheAttemptsMade(t *testing.T) {
+	cases := []struct {
+		name        string
+		refuseFirst bool // the first attempt gets a 503, the retry is cut
+		requests    int32
+		attempts    int
+		want        string // in the error and chunk 0's last error
+	}{
+		{"a retry after a refusal", true, 2, 2, "503"},
+		{"the first attempt", false, 1, 1, "cut short"},
 	}
-	if msg := err.Error(); !strings.Contains(msg, "chunks 0-4 of 5 not delivered") || !strings.Contains(msg, "503") {
-		t.Errorf("error %q: want chunks 0-4 not delivered, with the backend's 503", msg)
-	}
-	if n := requests.Load(); n != 2 {
-		t.Errorf("%d requests, want 2", n)
-	}
-	recs, err := ob.List()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		switch {
-		case r.State != outbox.Pending:
-			t.Errorf("chunk %d %s, want pending", r.ChunkIndex, r.State)
-		case r.ChunkIndex == 0 && (r.Attempts != 2 || !strings.Contains(r.LastError, "503")):
-			t.Errorf("chunk 0: %d attempts, last error %q; want the one refused and the one cut short, the 503", r.Attempts, r.LastError)
-		case r.ChunkIndex > 0 && (r.Attempts != 0 || r.LastError != ""):
-			t.Errorf("chunk %d: %d attempts, last error %q; want none (not sent)", r.ChunkIndex, r.Attempts, r.LastError)
-		}
-	}
-}
-
-// An abort (a second interrupt) while the first attempt of a body is in
-// flight, the backend having received it: the body stays pending with
-// that attempt counted and an error saying it was cut short, and the
-// error of the send says it was not delivered, not that it was not sent.
-func TestDelivererAbortKeepsTheAttemptCutShort(t *testing.T) {
-	a := &abort{ch: make(chan struct{})}
-	var requests atomic.Int32
-	done := make(chan struct{})
-	be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body) // the server then sees the client go
-		requests.Add(1)
-		a.fire() // received: then the second interrupt
-		select {
-		case <-r.Context().Done():
-		case <-done:
-		}
-	}))
-	t.Cleanup(be.Close)
-	t.Cleanup(func() { close(done) }) // before be.Close
-	ob := openStore(t, outbox.Options{})
-	d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, be.URL, transport.WithRetry(4, time.Millisecond))}, Store: ob, Abort: a}
-	err := d.Deliver(context.Background(), report(t, "inj-cut", 40))
-	var se *runtime.StoredError
-	if !errors.As(err, &se) || !errors.Is(err, outbox.ErrAborted) || se.Pending != 5 {
-		t.Fatalf("error = %v, want 5 pending, aborted", err)
-	}
-	if msg := err.Error(); !strings.Contains(msg, "chunks 0-4 of 5 not delivered") || !strings.Contains(msg, "cut short") {
-		t.Errorf("error %q: want chunks 0-4 not delivered, chunk 0 cut short", msg)
-	}
-	if n := requests.Load(); n != 1 {
-		t.Errorf("%d requests, want 1", n)
-	}
-	recs, err := ob.List()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		switch {
-		case r.State != outbox.Pending:
-			t.Errorf("chunk %d %s, want pending", r.ChunkIndex, r.State)
-		case r.ChunkIndex == 0 && (r.Attempts != 1 || !strings.Contains(r.LastError, "cut short")):
-			t.Errorf("chunk 0: %d attempts, last error %q; want the one cut short", r.Attempts, r.LastError)
-		case r.ChunkIndex > 0 && (r.Attempts != 0 || r.LastError != ""):
-			t.Errorf("chunk %d: %d attempts, last error %q; want none (not sent)", r.ChunkIndex, r.Attempts, r.LastError)
-		}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			a := &abort{ch: make(chan struct{})}
+			var requests atomic.Int32
+			done := make(chan struct{})
+			be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body) // the server then sees the client go
+				if requests.Add(1) == 1 && tc.refuseFirst {
+					http.Error(w, "busy", http.StatusServiceUnavailable)
+					return
+				}
+				a.fire() // received: then the second interrupt, which cuts it
+				select {
+				case <-r.Context().Done():
+				case <-done:
+				}
+			}))
+			t.Cleanup(be.Close)
+			t.Cleanup(func() { close(done) }) // before be.Close
+			ob := openStore(t, outbox.Options{})
+			d := &outbox.Deliverer{Profile: callback.Deliverer{Client: client(t, be.URL, transport.WithRetry(4, time.Millisecond))}, Store: ob, Abort: a}
+			err := d.Deliver(context.Background(), report(t, "inj-a", 40))
+			var se *runtime.StoredError
+			if !errors.As(err, &se) || !errors.Is(err, outbox.ErrAborted) || se.Pending != 5 {
+				t.Fatalf("error = %v, want 5 pending, aborted", err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "chunks 0-4 of 5 not delivered") || !strings.Contains(msg, tc.want) {
+				t.Errorf("error %q: want chunks 0-4 not delivered, with %q", msg, tc.want)
+			}
+			if n := requests.Load(); n != tc.requests {
+				t.Errorf("%d requests, want %d", n, tc.requests)
+			}
+			recs, err := ob.List()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				switch {
+				case r.State != outbox.Pending:
+					t.Errorf("chunk %d %s, want pending", r.ChunkIndex, r.State)
+				case r.ChunkIndex == 0 && (r.Attempts != tc.attempts || !strings.Contains(r.LastError, tc.want)):
+					t.Errorf("chunk 0: %d attempts, last error %q; want %d, %q", r.Attempts, r.LastError, tc.attempts, tc.want)
+				case r.ChunkIndex > 0 && (r.Attempts != 0 || r.LastError != ""):
+					t.Errorf("chunk %d: %d attempts, last error %q; want none (not sent)", r.ChunkIndex, r.Attempts, r.LastError)
+				}
+			}
+		})
 	}
 }
 
