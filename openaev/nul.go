@@ -69,37 +69,33 @@ func textWithoutNUL(v any) any {
 	case string:
 		return withoutNUL(x)
 	case []string:
-		var out []string
-		for i, s := range x {
-			if t := withoutNUL(s); len(t) != len(s) {
-				if out == nil {
-					out = slices.Clone(x)
-				}
-				out[i] = t
-			}
-		}
-		if out != nil {
-			return out
-		}
+		return listWithoutNUL(x)
 	case []any:
-		var out []any
-		for i, item := range x {
-			s, ok := item.(string)
-			if !ok {
-				continue
-			}
-			if t := withoutNUL(s); len(t) != len(s) {
-				if out == nil {
-					out = slices.Clone(x)
-				}
-				out[i] = t
-			}
-		}
-		if out != nil {
-			return out
-		}
+		return listWithoutNUL(x)
 	}
 	return v
+}
+
+// listWithoutNUL returns x with withoutNUL applied to its strings, x
+// itself when none holds U+0000.
+func listWithoutNUL[E any](x []E) []E {
+	var out []E
+	for i, item := range x {
+		s, ok := any(item).(string)
+		if !ok {
+			continue
+		}
+		if t := withoutNUL(s); len(t) != len(s) {
+			if out == nil {
+				out = slices.Clone(x)
+			}
+			out[i] = any(t).(E)
+		}
+	}
+	if out == nil {
+		return x
+	}
+	return out
 }
 
 // withoutNUL returns s with each U+0000 replaced by U+FFFD.
