@@ -80,13 +80,15 @@ const exitHelp = `EXIT CODES:
    1  delivery failed: the bodies are kept in the outbox (one line on stderr names it, the
       count and the injectkit outbox flush command that resends them), or, without an
       outbox (or room in it: they are sent unstored first), printed to stderr as JSON; with the openaev profile, also a reception the platform never
-      acknowledged: the inject did not run, nothing was stored (a hint line says so)
+      acknowledged, or asset groups whose members the platform failed to list (5xx, 429, unreachable):
+      the inject did not run, nothing was stored (a hint line says so)
    2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
       one line on stderr names the field and the value or the file; nothing was sent
       (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
    3  the signatures were delivered (or printed), but the injector's outcome was failed or timeout
       (the deadline, or Ctrl-C): one WARN line on stderr says so; also a panic of one of the
-      injector's methods (Execute, ValidateTargets, its params' Validate, Configure, Close):
+      injector's methods (its factory, Manifest, Execute, ValidateTargets, its params' Validate,
+      Configure, Close):
       one line names the injector and the method
    130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading the run's input files or waiting for the
       outbox's lock: nothing ran, was sent or stored (once the injector runs, the first signal

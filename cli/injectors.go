@@ -22,7 +22,7 @@ type injectorsConfig struct {
 
 func injectorsCommand(o Options) *ucli.Command {
 	cmd := command("injectors", "[<injector>]", "list the registered injectors, or show one with its params and settings",
-		"Without a name, lists each injector with its category, description and params, cut to",
+		"Without a name, lists each injector with its category, description and params, wrapped to",
 		"$COLUMNS columns (else 100). With one, shows its params (--param KEY=VALUE) with their types",
 		"and defaults, and its settings (config file key or environment variable) with their defaults",
 		"and the value the configuration gives them; a secret setting only says whether it is set.")
