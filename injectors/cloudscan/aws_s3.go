@@ -58,8 +58,7 @@ func checkS3(ctx context.Context, c s3API, region string) *CheckResult {
 			buckets = append(buckets, aws.ToString(b.Name))
 		}
 	}); err != nil {
-		res.fail("ListBuckets", err)
-		return res
+		res.fail("ListBuckets", err) // the buckets of the pages read are still checked
 	}
 	sort.Strings(buckets)             // S3 lists by name; some compatible stores do not
 	buckets = slices.Compact(buckets) // a page read twice lists its buckets twice

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -54,20 +55,25 @@ func TestStandInRefusesIAMSignedForAnotherRegion(t *testing.T) {
 // TestRepeatedPageTokenEndsTheListing runs, for every paginated call, a
 // stand-in whose page hands back the token that asked for it (the next
 // page would be itself, for ever): the listing asks for that page once and
-// stops, the check reports the call as failed with the reason, and no
-// finding is listed twice although the page was read twice.
+// stops, the check reports the call as failed with the reason, the
+// resources of the pages read are still checked (a weak one on the first
+// page is a finding), and no finding is listed twice although the page was
+// read twice.
 func TestRepeatedPageTokenEndsTheListing(t *testing.T) {
 	for _, tt := range []struct {
 		dir, service string
 		// the call whose listing repeats its token, and the resource
 		// (the IAM user) it lists for
 		op, resource string
+		// a weak resource the first page of the listing names (a finding's
+		// resource or user)
+		pageOne string
 	}{
-		{"repeated_token_ec2", ServiceEC2, "DescribeSecurityGroups", ""},
-		{"repeated_token_iam_users", ServiceIAM, "ListUsers", ""},
-		{"repeated_token_iam_mfa", ServiceIAM, "ListMFADevices", "alice"},
-		{"repeated_token_iam_keys", ServiceIAM, "ListAccessKeys", "bob"},
-		{"repeated_token_s3", ServiceS3, "ListBuckets", ""},
+		{"repeated_token_ec2", ServiceEC2, "DescribeSecurityGroups", "", "sg-0a1b2c3d4e5f60001"},
+		{"repeated_token_iam_users", ServiceIAM, "ListUsers", "", "bob"},
+		{"repeated_token_iam_mfa", ServiceIAM, "ListMFADevices", "alice", ""},
+		{"repeated_token_iam_keys", ServiceIAM, "ListAccessKeys", "bob", "AKIABOBKEYEXAMPLE001"},
+		{"repeated_token_s3", ServiceS3, "ListBuckets", "", "public-assets"},
 	} {
 		t.Run(tt.op, func(t *testing.T) {
 			_, st, out := runCase(t, filepath.Join("testdata", "cases", tt.dir))
@@ -88,6 +94,11 @@ func TestRepeatedPageTokenEndsTheListing(t *testing.T) {
 			// leaves it partial.
 			if check.Failed != (tt.resource == "") {
 				t.Errorf("check failed = %t, want %t", check.Failed, tt.resource == "")
+			}
+			if tt.pageOne != "" && !slices.ContainsFunc(check.Findings, func(f Finding) bool {
+				return f.Resource == tt.pageOne || f.User == tt.pageOne
+			}) {
+				t.Errorf("%s findings %+v: none for %s, which the first page lists", tt.service, check.Findings, tt.pageOne)
 			}
 			seen := map[string]bool{}
 			for _, f := range check.Findings {
