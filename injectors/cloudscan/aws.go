@@ -47,17 +47,21 @@ func (awsProvider) badAccount(id string) string {
 	return ""
 }
 
+// maxHostLabel is the length of the longest host label.
+const maxHostLabel = 63
+
 // badRegion checks the form of an AWS region name: lower-case words
 // joined by hyphens, the first two to four letters, the last a number (us-east-1, eusc-de-east-1,
 // us-gov-west-1, ap-southeast-4). Anything else would end in an endpoint
 // host the SDK builds from it (sts.<region>.amazonaws.com). The SDK's
 // endpoint rules refuse, before any request, a region that is not a valid
 // host label (rulesfn.IsValidHostLabel: at most 63 characters), so that
-// rule, smithyhttp.ValidHostLabel, applies here too.
+// length applies here too; the form above allows no other character a host
+// label refuses. The length is named only when it is what is wrong.
 func (awsProvider) badRegion(name string) string {
 	const bad = "not an AWS region (e.g. eu-west-1, us-gov-west-1)"
-	if !smithyhttp.ValidHostLabel(name) && name != "" {
-		return fmt.Sprintf("not an AWS region: longer than the 63 characters of a host label (%d)", len(name))
+	if len(name) > maxHostLabel {
+		return fmt.Sprintf("not an AWS region: longer than the %d characters of a host label (%d)", maxHostLabel, len(name))
 	}
 	parts := strings.Split(name, "-")
 	if len(parts) < 3 || len(parts[0]) < 2 || len(parts[0]) > 4 {

@@ -160,3 +160,40 @@ func TestValidateTargets(t *testing.T) {
 		})
 	}
 }
+
+// TestRegionRefusalNamesItsReason checks that a refused AWS region is said
+// to be too long only when its length is what is wrong: a region with a
+// character no region has is "not an AWS region", with examples, whatever
+// its length up to a host label's.
+func TestRegionRefusalNamesItsReason(t *testing.T) {
+	const tooLong = "longer than the 63 characters"
+	for _, tt := range []struct {
+		region   string
+		wantLong bool
+	}{
+		{"eu-west-1.evil", false},
+		{"eu_west_1", false},
+		{"eu..x", false},
+		{"evil.com/x", false},
+		{"EU-WEST-1", false},
+		{strings.Replace(region64, "aa", ".", 1), false}, // 63 characters
+		{region64, true},
+		{region64 + "." + region64, true},
+	} {
+		t.Run(tt.region, func(t *testing.T) {
+			err := New().ValidateTargets([]framework.Target{{Config: signatures.CloudConfig{
+				CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: tt.region}}})
+			ve := frameworktest.WantInvalid(t, err, "targets[0].cloud_region")
+			if ve == nil {
+				return
+			}
+			if got := strings.Contains(err.Error(), tooLong); got != tt.wantLong {
+				t.Errorf("region %q (%d characters): %v; says it is too long: %t, want %t",
+					tt.region, len(tt.region), err, got, tt.wantLong)
+			}
+			if !tt.wantLong && !strings.Contains(err.Error(), "e.g. eu-west-1") {
+				t.Errorf("region %q: %v, want the examples of a region", tt.region, err)
+			}
+		})
+	}
+}
