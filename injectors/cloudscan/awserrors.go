@@ -2,17 +2,17 @@ package cloudscan
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
-	"net/url"
-	"regexp"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // AWS echoes credentials in some error messages: SignatureDoesNotMatch
@@ -26,9 +26,6 @@ import (
 // withheldMessage stands in for the message of an error about the
 // request's signature.
 const withheldMessage = "message withheld: it quotes the signed request and its credentials"
-
-// redactedMark stands in for a credential value in a text.
-const redactedMark = "[redacted]"
 
 // minSecretLen is the shortest credential value redacted: a shorter one
 // would garble texts and hides nothing.
@@ -48,14 +45,19 @@ func signatureError(code string) bool {
 }
 
 // redactor knows the credential values the session's requests were signed
-// with and removes them from texts. Safe for concurrent use.
+// with and removes them from texts, in every form httpx.Redactor knows (as
+// is, JSON-escaped, "/" as "\/" included, URL- and form-encoded, base64,
+// hex, \u-escaped), and in the forms an AWS answer may echo them besides:
+// lower- or upper-cased (an access key id, a percent-encoded token with
+// lower-case hex), and form-decoded, "+" read as a space (a token or secret
+// key taken from a query string). Safe for concurrent use.
 type redactor struct {
-	mu      sync.Mutex
-	secrets map[string]bool
-	re      *regexp.Regexp // nil until a secret is known
+	mu     sync.Mutex
+	values map[string]bool
+	red    *httpx.Redactor // nil until a value is known
 }
 
-func newRedactor() *redactor { return &redactor{secrets: map[string]bool{}} }
+func newRedactor() *redactor { return &redactor{values: map[string]bool{}} }
 
 // learn adds the values of c.
 func (r *redactor) learn(c aws.Credentials) {
@@ -63,56 +65,47 @@ func (r *redactor) learn(c aws.Credentials) {
 	defer r.mu.Unlock()
 	grew := false
 	for _, v := range []string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken} {
-		if len(v) >= minSecretLen && !r.secrets[v] {
-			r.secrets[v] = true
-			grew = true
+		if len(v) < minSecretLen {
+			continue
 		}
-	}
-	if grew {
-		r.re = secretsPattern(r.secrets)
-	}
-}
-
-// secretsPattern matches every form a value may be echoed in: as is, URL
-// encoded (query and path escaping, either case of hex digits) and base64
-// (standard and URL alphabets, padded or not). Longer forms are tried
-// first.
-func secretsPattern(secrets map[string]bool) *regexp.Regexp {
-	forms := map[string]bool{}
-	for s := range secrets {
-		for _, f := range []string{s, base64.StdEncoding.EncodeToString([]byte(s)),
-			base64.URLEncoding.EncodeToString([]byte(s)), base64.RawStdEncoding.EncodeToString([]byte(s)),
-			base64.RawURLEncoding.EncodeToString([]byte(s))} {
-			forms[regexp.QuoteMeta(f)] = true
-		}
-		for _, f := range []string{url.QueryEscape(s), url.PathEscape(s)} {
-			if f != s {
-				forms["(?i:"+regexp.QuoteMeta(f)+")"] = true
+		for _, f := range echoedForms(v) {
+			if !r.values[f] {
+				r.values[f] = true
+				grew = true
 			}
 		}
 	}
-	alts := make([]string, 0, len(forms))
-	for f := range forms {
-		alts = append(alts, f)
+	if grew {
+		r.red = httpx.NewRedactor(slices.Sorted(maps.Keys(r.values))...)
 	}
-	sort.Slice(alts, func(i, j int) bool {
-		return len(alts[i]) > len(alts[j]) || len(alts[i]) == len(alts[j]) && alts[i] < alts[j]
-	})
-	return regexp.MustCompile(strings.Join(alts, "|"))
 }
 
-// redact returns s with every known credential value replaced.
+// echoedForms returns v and the values an AWS answer may echo in its stead,
+// each of which httpx.Redactor then redacts in all its encodings: v lower-
+// and upper-cased, and v form-decoded ("+" as a space).
+func echoedForms(v string) []string {
+	out := []string{v, strings.ToLower(v), strings.ToUpper(v)}
+	if strings.Contains(v, "+") {
+		for _, f := range out[:3] {
+			out = append(out, strings.ReplaceAll(f, "+", " "))
+		}
+	}
+	return out
+}
+
+// redact returns s with every known credential value replaced by
+// httpx.Redacted.
 func (r *redactor) redact(s string) string {
 	if r == nil {
 		return s
 	}
 	r.mu.Lock()
-	re := r.re
+	red := r.red
 	r.mu.Unlock()
-	if re == nil {
+	if red == nil {
 		return s
 	}
-	return re.ReplaceAllLiteralString(s, redactedMark)
+	return red.Redact(s)
 }
 
 // safeError returns err as cloudscan may show it: an API error about the

@@ -12,24 +12,42 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// testSessionToken is a session token whose URL-encoded and base64 forms
-// differ from it ('+', '/', '=').
+// testSessionToken is a session token whose URL-encoded, JSON-escaped,
+// form-decoded and base64 forms differ from it ('+', '/', '=').
 const testSessionToken = "IQoJb3JpZ2luX2VjE+SessTok/en+With/Slash=="
 
+// testEscapableSecretKey is a secret key whose JSON-escaped ("/" as "\/")
+// and form-decoded forms differ from it.
+const testEscapableSecretKey = "Se+cr/et+Key/With+Slash/abcdEFGH1234567890"
+
 // credentialForms returns every form of the test credentials AWS or the
-// SDK may echo: as is, URL encoded (either case of hex digits), base64.
+// SDK may echo: as is, lower-cased, URL encoded (either case of hex
+// digits), JSON-escaped with "/" as "\/", form-decoded ("+" as a space),
+// base64.
 func credentialForms() []string {
 	var out []string
-	for _, v := range []string{testAccessKeyID, testSecretKey, testSessionToken} {
-		out = append(out, v, url.QueryEscape(v), strings.ToLower(url.QueryEscape(v)), url.PathEscape(v),
+	for _, v := range []string{testAccessKeyID, testEscapableSecretKey, testSessionToken} {
+		out = append(out, v, strings.ToLower(v), url.QueryEscape(v), strings.ToLower(url.QueryEscape(v)), url.PathEscape(v),
+			jsonSlashes(v), strings.ReplaceAll(v, "+", " "),
 			base64.StdEncoding.EncodeToString([]byte(v)), base64.RawURLEncoding.EncodeToString([]byte(v)))
 	}
 	return out
 }
+
+// jsonSlashes returns v as PHP's json_encode writes it inside a string,
+// "/" as "\/".
+func jsonSlashes(v string) string {
+	b, _ := json.Marshal(v)
+	return strings.ReplaceAll(string(b[1:len(b)-1]), "/", `\/`)
+}
+
+// redactedText is what stands where a credential was.
+const redactedText = httpx.Redacted
 
 // TestCredentialsNeverShown has the stand-in answer one call with an error
 // whose message quotes the request, credentials included, as AWS does
@@ -56,6 +74,7 @@ func TestCredentialsNeverShown(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			setAWSEnv(t)
 			t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
+			t.Setenv("AWS_SECRET_ACCESS_KEY", testEscapableSecretKey)
 			target := map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1"}
 			if tt.service != "" {
 				target["target_service"] = tt.service
@@ -116,8 +135,8 @@ func TestCredentialsNeverShown(t *testing.T) {
 			if !strings.Contains(out.ErrorInfo.Message, tt.code) && tt.signature {
 				t.Errorf("message %q does not name %s", out.ErrorInfo.Message, tt.code)
 			}
-			if !tt.signature && !strings.Contains(shown, redactedMark) {
-				t.Errorf("no %s where the credentials were:\n%s", redactedMark, shown)
+			if !tt.signature && !strings.Contains(shown, redactedText) {
+				t.Errorf("no %s where the credentials were:\n%s", redactedText, shown)
 			}
 		})
 	}

@@ -276,5 +276,9 @@ func echoMessage(r *http.Request, code string) string {
 	return "credentials " + key + " " + tok + " query " + url.QueryEscape(tok) + " lower " +
 		strings.ToLower(url.QueryEscape(tok)) + " path " + url.PathEscape(tok) +
 		" base64 " + base64.StdEncoding.EncodeToString([]byte(tok)) +
-		" base64url " + base64.RawURLEncoding.EncodeToString([]byte(tok))
+		" base64url " + base64.RawURLEncoding.EncodeToString([]byte(tok)) +
+		" key lower " + strings.ToLower(key) + " token json " + jsonSlashes(tok) +
+		" token form-decoded " + strings.ReplaceAll(tok, "+", " ") +
+		" secret json " + jsonSlashes(testEscapableSecretKey) + " secret form-decoded " +
+		strings.ReplaceAll(testEscapableSecretKey, "+", " ")
 }
