@@ -153,9 +153,10 @@ func (s *awsSession) accountID(ctx context.Context, region string) (string, erro
 	if err != nil {
 		return "", fmt.Errorf("sts get caller identity: %w", err)
 	}
-	if aws.ToString(out.Account) == "" {
+	if strings.TrimSpace(aws.ToString(out.Account)) == "" {
 		// Compared with the targets' accounts it would read "credentials
-		// belong to account ," : nothing was proved.
+		// belong to account ," : nothing was proved. A blank account
+		// (<Account>  </Account>) names none either.
 		return "", errors.New("sts get caller identity: the answer named no account, so the credentials' account is unknown: no check run")
 	}
 	return aws.ToString(out.Account), nil
