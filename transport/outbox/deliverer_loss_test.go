@@ -86,9 +86,9 @@ func (p *bigProfile) PostBody(_ context.Context, _ string, chunk int, _ []byte) 
 	return nil
 }
 
-// The disk full while a send is stored: the error names the chunks
-// delivered (those stored before), and nothing of the send stays stored.
-func TestDelivererDiskFullMidStore(t *testing.T) {
+// fullOnThirdCommit returns an outbox whose third commit fails as a full
+// disk does, and that error.
+func fullOnThirdCommit(t *testing.T) (*outbox.Store, error) {
 	ob := openStore(t, outbox.Options{})
 	full := errors.New("no space left on device")
 	var commits atomic.Int64
@@ -98,6 +98,13 @@ func TestDelivererDiskFullMidStore(t *testing.T) {
 		}
 		return nil
 	})
+	return ob, full
+}
+
+// The disk full while a send is stored: the error names the chunks
+// delivered (those stored before), and nothing of the send stays stored.
+func TestDelivererDiskFullMidStore(t *testing.T) {
+	ob, full := fullOnThirdCommit(t)
 	p := &bigProfile{}
 	err := (&outbox.Deliverer{Profile: p, Store: ob}).Deliver(context.Background(), nil)
 	var ue *outbox.UnstoredError
@@ -178,15 +185,7 @@ func (p *downProfile) PostBody(ctx context.Context, id string, chunk int, body [
 // The disk full while chunk 0 fails against a backend down: the error
 // still says which chunks were delivered (none) and which are lost.
 func TestDelivererDiskFullWhileTheFirstChunkFails(t *testing.T) {
-	ob := openStore(t, outbox.Options{})
-	full := errors.New("no space left on device")
-	var commits atomic.Int64
-	ob.SetCommitHooks(nil, nil, func() error {
-		if commits.Add(1) == 3 {
-			return full
-		}
-		return nil
-	})
+	ob, full := fullOnThirdCommit(t)
 	p := &downProfile{}
 	err := (&outbox.Deliverer{Profile: p, Store: ob}).Deliver(context.Background(), nil)
 	var ue *outbox.UnstoredError
