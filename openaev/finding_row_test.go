@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"encoding/hex"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -85,12 +86,6 @@ func TestLongTextFindingStored(t *testing.T) {
 // nothing PostgreSQL could compress.
 func hexDigest(n int) string {
 	b := make([]byte, (n+1)/2)
-	x := uint32(2463534242)
-	for i := range b {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		b[i] = byte(x)
-	}
+	_, _ = rand.NewChaCha8([32]byte{}).Read(b) // never fails
 	return hex.EncodeToString(b)[:n]
 }

@@ -2,6 +2,7 @@ package openaevtest_test
 
 import (
 	"encoding/hex"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -54,12 +55,6 @@ func TestFindingIndexRow(t *testing.T) {
 // repeat.
 func incompressible(n int) string {
 	b := make([]byte, (n+1)/2)
-	x := uint32(2463534242)
-	for i := range b {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		b[i] = byte(x)
-	}
+	_, _ = rand.NewChaCha8([32]byte{}).Read(b) // never fails
 	return hex.EncodeToString(b)[:n]
 }
