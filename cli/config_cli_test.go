@@ -2,7 +2,9 @@ package cli_test
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -172,7 +174,7 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 			want: []string{`invalid param "outcome=success" (config file FILE:1): outcome given twice`}},
 		{name: "backend URL scheme", args: []string{"--backend-url", "ftp://h", "--inject-id", "i"}, want: []string{`invalid backend_url "ftp://h" (--backend-url): scheme must be http or https`}},
 		{name: "backend URL query", env: map[string]string{"INJECTKIT_BACKEND_URL": "http://h/?a=1"}, args: []string{"--inject-id", "i"},
-			want: []string{`invalid backend_url "http://h/?a=1" (env INJECTKIT_BACKEND_URL): must not have a query or fragment`}},
+			want: []string{`invalid backend_url "http://h/?a=REDACTED" (env INJECTKIT_BACKEND_URL): must not have a query or fragment`}},
 		// Found after decoding, by the injector or the profile: still named
 		// as the user gave them.
 		{name: "param refused, from the environment", env: map[string]string{"INJECTKIT_PARAM": "delay=-3"},
@@ -211,6 +213,42 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 			}
 			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 || strings.Contains(r.stderr, "s3cret") {
 				t.Errorf("want one line without the token: %q", r.stderr)
+			}
+		})
+	}
+}
+
+// A URL refused for its query is named without its user information and
+// without the values of its query, by every command that checks one,
+// wherever it was given.
+func TestRefusedURLHidesQuerySecrets(t *testing.T) {
+	const url = "http://bob:pw@127.0.0.1:9/x?token=QSECRET"
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"run", nil, []string{"run", "noop", "--target", "127.0.0.1", "--backend-url", url}, `invalid backend_url "http://127.0.0.1:9/x?token=REDACTED" (--backend-url)`},
+		{"validate", nil, []string{"validate", "noop", "--target", "127.0.0.1", "--backend-url", url}, `invalid backend_url "http://127.0.0.1:9/x?token=REDACTED" (--backend-url)`},
+		{"run, from the environment", map[string]string{"INJECTKIT_BACKEND_URL": url}, []string{"run", "noop", "--target", "127.0.0.1"},
+			`invalid backend_url "http://127.0.0.1:9/x?token=REDACTED" (env INJECTKIT_BACKEND_URL)`},
+		{"outbox flush", nil, []string{"outbox", "flush", "--backend-url", url}, `invalid backend_url "http://127.0.0.1:9/x?token=REDACTED" (--backend-url)`},
+		{"outbox retry-dead", nil, []string{"outbox", "retry-dead", "--backend-url", url}, `invalid backend_url "http://127.0.0.1:9/x?token=REDACTED" (--backend-url)`},
+		{"serve", nil, []string{"serve", "--openaev-url", url}, `invalid openaev_url "http://127.0.0.1:9/x?token=REDACTED" (--openaev-url)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
+			maps.Copy(env, tt.env)
+			r := run(t, registry(), env, tt.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Fatalf("exit %d, stderr %q, want 2 and %q", r.code, r.stderr, tt.want)
+			}
+			for _, secret := range []string{"QSECRET", "pw", "bob"} {
+				if strings.Contains(r.stderr+r.stdout, secret) {
+					t.Errorf("output shows %q: %q", secret, r.stderr)
+				}
 			}
 		})
 	}

@@ -46,7 +46,8 @@ func searchURL(base *url.URL, key, query string, page int) *url.URL {
 }
 
 // redactURL returns u as a string with the value of its key parameter
-// replaced and without user information.
+// replaced and without user information; the query and the page stay
+// shown (httpx.StripCredentials would hide them too).
 func redactURL(u *url.URL) string {
 	cp := *u
 	q := cp.Query()
@@ -54,7 +55,8 @@ func redactURL(u *url.URL) string {
 		q.Set("key", redacted)
 		cp.RawQuery = q.Encode()
 	}
-	return httpx.StripCredentials(cp.String())
+	cp.User = nil
+	return cp.String()
 }
 
 // redactError returns err with the URL of any *url.Error it holds redacted,

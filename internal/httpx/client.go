@@ -115,53 +115,74 @@ func TokenProblem(token string) string {
 // unparsable is what StripCredentials shows for a string that is not a URL.
 const unparsable = "(unparsable URL)"
 
-// StripCredentials returns raw without its user information
-// ("https://user:pw@host/x" gives "https://host/x"), for a log line, an
-// error or a key that must not hold a password. A URL without user
-// information is returned unchanged, byte for byte. A string that is not a
-// URL gives "(unparsable URL)" when it holds an '@', since where its
-// credentials are is unknown; without one it holds none and is returned
-// as it is ("127.0.0.1:8080", a URL without its scheme).
+// StripCredentials returns raw without its user information and with the
+// value of each query parameter and its fragment shown as "REDACTED"
+// ("https://user:pw@host/x?token=t" gives
+// "https://host/x?token=REDACTED"), for a log line, an error or a key that
+// must not hold a password: a URL refused for its query must not echo the
+// token the query carries. A parameter without '=' is shown as
+// "REDACTED" whole, since it may be a value. A URL with none of those is
+// returned unchanged, byte for byte. A string that is not a URL gives
+// "(unparsable URL)" when it holds an '@', '?' or '#', since where its
+// secrets are is unknown; without one it holds none and is returned as it
+// is ("127.0.0.1:8080", a URL without its scheme).
 func StripCredentials(raw string) string {
 	u, err := url.Parse(raw)
 	switch {
-	case err != nil && !strings.Contains(raw, "@"):
+	case err != nil && !strings.ContainsAny(raw, "@?#"):
 		return raw
 	case err != nil, u.Opaque != "" && strings.Contains(u.Opaque, "@"):
 		// "user:pw@host" parses as scheme "user" and opaque "pw@host".
 		return unparsable
-	case u.User == nil:
+	case u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "":
 		return raw
 	}
 	u.User = nil
+	maskQuery(u)
 	return u.String()
 }
 
+// maskQuery shows the value of each query parameter of u, a parameter
+// without '=' whole, and its fragment as "REDACTED".
+func maskQuery(u *url.URL) {
+	if u.RawQuery != "" {
+		parts := strings.Split(u.RawQuery, "&")
+		for i, p := range parts {
+			if name, _, ok := strings.Cut(p, "="); ok {
+				parts[i] = name + "=" + redactedValue
+			} else if p != "" {
+				parts[i] = redactedValue
+			}
+		}
+		u.RawQuery = strings.Join(parts, "&")
+	}
+	if u.Fragment != "" {
+		u.Fragment, u.RawFragment = redactedValue, ""
+	}
+}
+
+// redactedValue is what StripCredentials and MaskURL show in place of a
+// query value or user information.
+const redactedValue = "REDACTED"
+
 // MaskURL returns raw as an error message may quote a URL it refuses: its
-// user information shown as "REDACTED" and the value of each query
-// parameter as "REDACTED" ("http://u:pw@host/?key=k" gives
+// user information shown as "REDACTED", and its query and fragment masked
+// as StripCredentials masks them ("http://u:pw@host/?key=k" gives
 // "http://REDACTED@host/?key=REDACTED"), so that the reader sees what is
-// wrong without the secret. A URL with neither is returned unchanged, and
+// wrong without the secret. A URL with none of those is returned
+// unchanged, and
 // a string that is not a URL is shown as StripCredentials shows it.
 func MaskURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || u.Opaque != "" {
 		return StripCredentials(raw)
 	}
-	if u.User == nil && u.RawQuery == "" {
+	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {
 		return raw
 	}
 	if u.User != nil {
-		u.User = url.User("REDACTED")
+		u.User = url.User(redactedValue)
 	}
-	if u.RawQuery != "" {
-		parts := strings.Split(u.RawQuery, "&")
-		for i, p := range parts {
-			if name, _, ok := strings.Cut(p, "="); ok {
-				parts[i] = name + "=REDACTED"
-			}
-		}
-		u.RawQuery = strings.Join(parts, "&")
-	}
+	maskQuery(u)
 	return u.String()
 }

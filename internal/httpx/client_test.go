@@ -127,13 +127,14 @@ func TestTokenProblem(t *testing.T) {
 	}
 }
 
-// StripCredentials drops what a URL's user information holds; MaskURL
-// shows where it was, and masks query values too.
+// StripCredentials drops what a URL's user information holds and masks
+// query values and the fragment; MaskURL shows where the user information
+// was, and masks the query and fragment alike.
 func TestStripAndMaskURL(t *testing.T) {
 	tests := []struct{ in, strip, mask string }{
-		{"https://user:pw@host:8443/x?y=1", "https://host:8443/x?y=1", "https://REDACTED@host:8443/x?y=REDACTED"},
+		{"https://user:pw@host:8443/x?y=1", "https://host:8443/x?y=REDACTED", "https://REDACTED@host:8443/x?y=REDACTED"},
 		{"https://user@host/", "https://host/", "https://REDACTED@host/"},
-		{"http://127.0.0.1/?key=s3cr3t&x", "http://127.0.0.1/?key=s3cr3t&x", "http://127.0.0.1/?key=REDACTED&x"},
+		{"http://127.0.0.1/?key=s3cr3t&x", "http://127.0.0.1/?key=REDACTED&REDACTED", "http://127.0.0.1/?key=REDACTED&REDACTED"},
 		{"https://host/a%2Fb", "https://host/a%2Fb", "https://host/a%2Fb"}, // unchanged byte for byte
 		{"http://u:pw@[::1", "(unparsable URL)", "(unparsable URL)"},
 		{"http://u:pw@127.0.0.1/%zz", "(unparsable URL)", "(unparsable URL)"},
@@ -141,6 +142,12 @@ func TestStripAndMaskURL(t *testing.T) {
 		{"127.0.0.1:18919", "127.0.0.1:18919", "127.0.0.1:18919"},           // a URL without its scheme
 		{"user:pw@127.0.0.1:18919", "(unparsable URL)", "(unparsable URL)"}, // scheme "user", opaque "pw@…"
 		{"", "", ""},
+		// A URL refused for its query or fragment is named without the
+		// secrets they carry.
+		{"http://bob:pw@127.0.0.1:9/x?token=QSECRET", "http://127.0.0.1:9/x?token=REDACTED", "http://REDACTED@127.0.0.1:9/x?token=REDACTED"},
+		{"http://127.0.0.1:9/x?QSECRET", "http://127.0.0.1:9/x?REDACTED", "http://127.0.0.1:9/x?REDACTED"},
+		{"http://127.0.0.1:9/x#access_token=QSECRET", "http://127.0.0.1:9/x#REDACTED", "http://127.0.0.1:9/x#REDACTED"},
+		{"http://[::1/x?token=QSECRET", "(unparsable URL)", "(unparsable URL)"},
 	}
 	for _, tt := range tests {
 		if got := StripCredentials(tt.in); got != tt.strip {

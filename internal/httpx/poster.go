@@ -102,9 +102,11 @@ type Request struct {
 	Method string
 	// URL is where the request goes.
 	URL string
-	// Shown is the URL as log lines and errors show it (default: URL
-	// without its user information). A URL holding a secret elsewhere (an
-	// API key in the query) passes its own redacted form.
+	// Shown is the URL as log lines and errors show it (default: URL as
+	// StripCredentials shows it, without its user information, its query
+	// values and fragment REDACTED). A caller whose query holds what the
+	// reader needs (the query injector's search) passes its own redacted
+	// form.
 	Shown string
 	// Header is sent as is on every attempt.
 	Header http.Header
