@@ -98,6 +98,11 @@ func TestExecuteKeepsTheKeyOutOfBannerData(t *testing.T) {
 			[]string{"h-" + url.QueryEscape("k+y/Z=9%41abcDEF") + ".example"}, "org k+y/Z=9%41abcDEF"},
 		{"key that is a valid label", "SHODAN-TEST-KEY-9f3b71c2e8",
 			[]string{"h-SHODAN-TEST-KEY-9f3b71c2e8.example"}, "org SHODAN-TEST-KEY-9f3b71c2e8"},
+		// A mixed-case key, as Shodan's are, echoed in another case: a DNS
+		// name is lowercased, and is still an RFC 1123 host name.
+		{"key in another letter case", "AbCdEf0123456789GhIjKlMnOpQrStUv",
+			[]string{"h-abcdef0123456789ghijklmnopqrstuv.example", "h-ABCDEF0123456789GHIJKLMNOPQRSTUV.example"},
+			"org abcdef0123456789ghijklmnopqrstuv"},
 		{"not host names, no key", "SHODAN-TEST-KEY-9f3b71c2e8",
 			[]string{"bad_name.example", "-x.example", "a..example", "", "x.example:80", "a b.example"}, "org"},
 	}
@@ -110,7 +115,7 @@ func TestExecuteKeepsTheKeyOutOfBannerData(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s := string(b); httpx.Redact(s, tt.key) != s {
+			if s := string(b); httpx.Redact(s, tt.key) != s || strings.Contains(strings.ToLower(s), strings.ToLower(tt.key)) {
 				t.Errorf("output holds the API key: %s", s)
 			}
 			m := results(t, out)[0].Matches[0]
@@ -121,13 +126,13 @@ func TestExecuteKeepsTheKeyOutOfBannerData(t *testing.T) {
 			if len(cves) != 1 || !slices.Equal(cves[0].Host, []string{"192.0.2.7", "web.example"}) {
 				t.Errorf("cves = %+v, want CVE-2021-44228 seen on 192.0.2.7 and web.example", cves)
 			}
-			if strings.Contains(tt.org, tt.key) && !strings.Contains(m.Org, httpx.Redacted) {
+			if strings.Contains(strings.ToLower(tt.org), strings.ToLower(tt.key)) && !strings.Contains(m.Org, httpx.Redacted) {
 				t.Errorf("org %q, want the key redacted", m.Org)
 			}
 			if want := `"dropped":` + strconv.Itoa(2*len(tt.echoed)); !strings.Contains(logs, "host names dropped") || !strings.Contains(logs, want) {
 				t.Errorf("logs lack the count of host names dropped (%s):\n%s", want, logs)
 			}
-			if httpx.Redact(logs, tt.key) != logs {
+			if httpx.Redact(logs, tt.key) != logs || strings.Contains(strings.ToLower(logs), strings.ToLower(tt.key)) {
 				t.Errorf("logs hold the API key:\n%s", logs)
 			}
 		})

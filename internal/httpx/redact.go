@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/base64"
 	"io"
@@ -18,12 +19,17 @@ const Redacted = "[REDACTED]"
 // once more (an error message quoting a response body that echoed the
 // secret JSON-escaped holds it escaped twice), with any of its
 // characters \u-escaped, once, twice or three times (see
-// redactUnescaped), and, for a secret of shortSecret bytes or more, its
+// unescapedSpans), and, for a secret of shortSecret bytes or more, its
 // base64 inside the base64 of a longer text (see base64Cores). Empty
 // secrets are ignored.
 //
+// Every form is matched whatever the case of its ASCII letters: a server
+// or a DNS name may echo a mixed-case key lowercased ("h-<key>.example"),
+// which shows nearly all of it. Matching an encoded form (base64) in
+// another case redacts a little more than needed, which is harmless.
+//
 // A secret shorter than shortSecret bytes is replaced only where it stands
-// as a word of its own (see redactWords): replaced inside words, a token
+// as a word of its own (see wordAt): replaced inside words, a token
 // "t" would turn "connection" into "connec[REDACTED]ion", which both
 // garbles every line and shows the token to anyone who reads one.
 //
@@ -34,8 +40,8 @@ func Redact(s string, secrets ...string) string { return NewRedactor(secrets...)
 // Redactor redacts a fixed set of secrets as Redact does, their forms
 // built once. It is safe for concurrent use.
 type Redactor struct {
-	long, short []string // forms, longest first
-	replacer    *strings.Replacer
+	long, short   []string // forms, ASCII lowercased, longest first
+	longB, shortB [][]byte // the same, as bytes
 }
 
 // NewRedactor returns a Redactor of secrets.
@@ -51,16 +57,8 @@ func NewRedactor(secrets ...string) *Redactor {
 			long = append(long, base64Cores(secret)...)
 		}
 	}
-	// Longest first: a replacer tries its pairs in order at each position,
-	// and an escaped form may start with a shorter one.
-	r := &Redactor{long: longestFirst(long), short: longestFirst(short)}
-	if len(r.long) > 0 {
-		pairs := make([]string, 0, 2*len(r.long))
-		for _, f := range r.long {
-			pairs = append(pairs, f, Redacted)
-		}
-		r.replacer = strings.NewReplacer(pairs...)
-	}
+	r := &Redactor{long: folded(long), short: folded(short)}
+	r.longB, r.shortB = asBytes(r.long), asBytes(r.short)
 	return r
 }
 
@@ -69,54 +67,87 @@ func (r *Redactor) Redact(s string) string {
 	if len(r.long)+len(r.short) == 0 {
 		return s
 	}
-	if len(r.short) > 0 {
-		s = redactWords(s, r.short)
+	// The text lowercased in ASCII, byte for byte: a match in it is a
+	// match in s at the same offsets. A stack buffer for a log line.
+	var buf [1024]byte
+	low := appendLower(buf[:0], s)
+	var spans [][2]int
+	for _, f := range r.longB {
+		spans = matches(spans, s, low, f, false)
 	}
-	if slices.ContainsFunc(r.long, func(f string) bool { return strings.Contains(s, f) }) {
-		s = r.replacer.Replace(s)
+	for _, f := range r.shortB {
+		spans = matches(spans, s, low, f, true)
 	}
-	return redactUnescaped(s, r.long, r.short)
+	spans = unescapedSpans(spans, s, r.long, r.short)
+	return replaceSpans(s, spans)
 }
 
-// longestFirst sorts forms longest first and drops duplicates.
-func longestFirst(forms []string) []string {
+// folded returns forms lowercased in ASCII, longest first, without
+// duplicates.
+func folded(forms []string) []string {
+	for i, f := range forms {
+		if strings.ContainsFunc(f, func(r rune) bool { return 'A' <= r && r <= 'Z' }) {
+			forms[i] = string(appendLower(make([]byte, 0, len(f)), f))
+		}
+	}
 	slices.SortFunc(forms, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
 	return slices.Compact(forms)
+}
+
+// asBytes returns forms as byte slices of one array.
+func asBytes(forms []string) [][]byte {
+	n := 0
+	for _, f := range forms {
+		n += len(f)
+	}
+	all := make([]byte, 0, n)
+	out := make([][]byte, len(forms))
+	for i, f := range forms {
+		all = append(all, f...)
+		out[i] = all[len(all)-len(f) : len(all) : len(all)]
+	}
+	return out
+}
+
+// appendLower appends s to dst with its ASCII letters lowercased; every
+// other byte, of a multi-byte character too, is kept.
+func appendLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// matches appends to spans each match of the folded form f in low, the
+// text s lowercased; as a word of s only when word is true (see wordAt).
+func matches(spans [][2]int, s string, low, f []byte, word bool) [][2]int {
+	for off := 0; ; {
+		i := bytes.Index(low[off:], f)
+		if i < 0 {
+			return spans
+		}
+		i += off
+		off = i + 1
+		if end := i + len(f); !word || wordAt(s, i, end, f) {
+			spans = append(spans, [2]int{i, end})
+		}
+	}
 }
 
 // shortSecret is the length under which a secret is redacted as a word
 // only.
 const shortSecret = 8
 
-// redactWords replaces each of forms (longest first) where it is not glued
-// to a word character on a side where it starts or ends with one: "t" in
+// wordAt reports whether form f, matched at s[start:end], is not glued to
+// a word character on a side where it starts or ends with one: "t" in
 // "Bearer t" or "key=t&", not in "connection".
-func redactWords(s string, forms []string) string {
-	for _, f := range longestFirst(forms) {
-		var b strings.Builder
-		rest := s
-		for {
-			i := strings.Index(rest, f)
-			if i < 0 {
-				break
-			}
-			end := i + len(f)
-			before := len(s) - len(rest) + i // offset of the match in s
-			if (wordByte(f[0]) && before > 0 && wordByte(s[before-1])) || (wordByte(f[len(f)-1]) && end < len(rest) && wordByte(rest[end])) {
-				b.WriteString(rest[:i+1])
-				rest = rest[i+1:]
-				continue
-			}
-			b.WriteString(rest[:i])
-			b.WriteString(Redacted)
-			rest = rest[end:]
-		}
-		if b.Len() > 0 {
-			b.WriteString(rest)
-			s = b.String()
-		}
-	}
-	return s
+func wordAt(s string, start, end int, f []byte) bool {
+	return !(wordByte(f[0]) && start > 0 && wordByte(s[start-1])) &&
+		!(wordByte(f[len(f)-1]) && end < len(s) && wordByte(s[end]))
 }
 
 // wordByte reports whether c belongs to a word: an ASCII letter, digit or

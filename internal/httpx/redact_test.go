@@ -31,6 +31,14 @@ func TestRedact(t *testing.T) {
 		{"lower-case hex", "t=tok-Zq81%22%3c%26%3e%5cx+y", []string{tok}, "t=[REDACTED]"},
 		{"lower-case hex, path-escaped", "/tok%2f%c3%a4", []string{"tok/ä"}, "/[REDACTED]"},
 		{"quoted twice", strconv.Quote(`{"auth":` + strconv.Quote(tok) + `}`), []string{tok}, `"{\"auth\":\"[REDACTED]\"}"`},
+		// A mixed-case key echoed in another case (a DNS name is
+		// lowercased) shows nearly all of it.
+		{"another letter case", "h-abcdef0123456789ghijklmnopqrstuv.example H-ABCDEF0123456789GHIJKLMNOPQRSTUV.EXAMPLE",
+			[]string{"AbCdEf0123456789GhIjKlMnOpQrStUv"}, "h-[REDACTED].example H-[REDACTED].EXAMPLE"},
+		{"another letter case, \\u-escaped", `{"host":"h-\u0061bcdef0123456789ghijklmnopqrstuv"}`,
+			[]string{"AbCdEf0123456789GhIjKlMnOpQrStUv"}, `{"host":"h-[REDACTED]"}`},
+		{"another letter case, url-encoded", "t=" + strings.ToLower(url.QueryEscape(tok)), []string{tok}, "t=[REDACTED]"},
+		{"short secret in another case", "Bearer T.", []string{"t"}, "Bearer [REDACTED]."},
 		{"several secrets", "a=s1 b=s2", []string{"s1", "", "s2"}, "a=[REDACTED] b=[REDACTED]"},
 		{"no secret", "nothing " + tok, nil, "nothing " + tok},
 		{"empty secret", "nothing", []string{""}, "nothing"},

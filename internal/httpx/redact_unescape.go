@@ -7,26 +7,26 @@ import (
 	"unicode/utf8"
 )
 
-// maxUnescapes is how many times redactUnescaped decodes JSON escapes: a
+// maxUnescapes is how many times unescapedSpans decodes JSON escapes: a
 // body that \u-escaped the secret (once), quoted in an error text (twice),
 // written in a JSON log line (three times).
 const maxUnescapes = 3
 
-// redactUnescaped redacts the forms of the secrets that s holds with any
-// of their characters \u-escaped, as Java's Gson writes "=" ("\u003d"),
-// "'" and "<>&", and as any JSON encoder may write any character (hex in
-// either case, a surrogate pair above U+FFFF), and with the backslash of
-// the escape doubled by a quoting: rather than every mix of escaped and
-// raw characters, it decodes the JSON escapes of s, up to maxUnescapes
-// times, and looks for the forms in the decoded text, each match mapped
-// back to the bytes of s it came from. long are replaced anywhere, short
-// only where they stand as words in s (see redactWords). A text with no
-// "\u" is returned as it is: the plain forms are replaced by then.
-func redactUnescaped(s string, long, short []string) string {
+// unescapedSpans appends to spans the bytes of s that hold the forms of
+// the secrets with any of their characters \u-escaped, as Java's Gson
+// writes "=" ("\u003d"), "'" and "<>&", and as any JSON encoder may write
+// any character (hex in either case, a surrogate pair above U+FFFF), and
+// with the backslash of the escape doubled by a quoting: rather than every
+// mix of escaped and raw characters, it decodes the JSON escapes of s, up
+// to maxUnescapes times, and looks for the forms (ASCII lowercased) in the
+// decoded text lowercased, each match mapped back to the bytes of s it
+// came from. long match anywhere, short only where they stand as words in
+// s (see wordAt). A text with no "\u" adds none: its plain forms are
+// matched already.
+func unescapedSpans(spans [][2]int, s string, long, short []string) [][2]int {
 	if !strings.Contains(s, `\u`) {
-		return s
+		return spans
 	}
-	var spans [][2]int
 	d := decoded{text: s}
 	for range maxUnescapes {
 		next, ok := d.unescape()
@@ -39,7 +39,7 @@ func redactUnescaped(s string, long, short []string) string {
 			break
 		}
 	}
-	return replaceSpans(s, spans)
+	return spans
 }
 
 // decoded is a text decoded from s: byte j of text came from
@@ -131,22 +131,25 @@ func hex4(s string) (rune, bool) {
 }
 
 // find appends to spans the bytes of s that each of long, and each of
-// short standing as a word in s, came from in d's text.
+// short standing as a word in s, came from in d's text, whatever its case
+// (the forms are lowercased).
 func (d decoded) find(spans [][2]int, s string, long, short []string) [][2]int {
+	low := string(appendLower(nil, d.text))
 	for _, f := range long {
-		spans = d.findForm(spans, s, f, false)
+		spans = d.findForm(spans, s, low, f, false)
 	}
 	for _, f := range short {
-		spans = d.findForm(spans, s, f, true)
+		spans = d.findForm(spans, s, low, f, true)
 	}
 	return spans
 }
 
-// findForm appends to spans the bytes of s each match of f in d's text
-// came from; as a word only when word is true (see redactWords).
-func (d decoded) findForm(spans [][2]int, s, f string, word bool) [][2]int {
+// findForm appends to spans the bytes of s each match of f in low, d's
+// text lowercased, came from; as a word only when word is true (see
+// wordAt).
+func (d decoded) findForm(spans [][2]int, s, low, f string, word bool) [][2]int {
 	for off := 0; ; {
-		i := strings.Index(d.text[off:], f)
+		i := strings.Index(low[off:], f)
 		if i < 0 {
 			return spans
 		}
