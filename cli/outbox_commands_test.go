@@ -104,21 +104,7 @@ func TestOutboxCommandsInterruptedWhileWaitingForTheLock(t *testing.T) {
 // line of counts: only the error, exit 2.
 func TestFlushOfACorruptOutboxPrintsNoCounts(t *testing.T) {
 	be := newSwitchable(t, http.StatusOK)
-	dir := t.TempDir()
-	damaged := filepath.Join(dir, "damaged.db")
-	s, err := outbox.Open(damaged, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 40 {
-		if _, err := s.Put(outbox.Entry{InjectID: "inj-" + strconv.Itoa(i), Phase: "p", BaseURL: be.URL, Body: []byte("{}")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	wreckPages(t, damaged, []byte(`"idempotency_key"`))
+	damaged := damagedOutbox(t, t.TempDir(), be.URL)
 	r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": damaged}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 	if r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, damaged+" is corrupt") {
 		t.Errorf("exit %d, want 2, the error and no counts:\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)

@@ -285,18 +285,7 @@ func TestOutboxUnusable(t *testing.T) {
 		})
 	}
 	// A file whose damage shows only once its records are read.
-	damaged := filepath.Join(dir, "damaged.db")
-	ds, err := outbox.Open(damaged, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range 40 {
-		if _, err := ds.Put(outbox.Entry{InjectID: "inj-" + strconv.Itoa(i), Phase: "p", BaseURL: be.URL, Body: []byte("{}")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	_ = ds.Close()
-	wreckPages(t, damaged, []byte(`"idempotency_key"`))
+	damaged := damagedOutbox(t, dir, be.URL)
 	for _, box := range []string{corrupt, damaged} {
 		for _, sub := range [][]string{{"outbox", "list"}, {"outbox", "flush", "--backend-url", be.URL}} {
 			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, sub...)
@@ -309,6 +298,27 @@ func TestOutboxUnusable(t *testing.T) {
 
 // wreckPages overwrites the header of every page of the bbolt file at path
 // (4 KiB pages) that holds mark.
+// damagedOutbox returns an outbox in dir of 40 bodies for url whose
+// damage shows only once its records are read.
+func damagedOutbox(t *testing.T, dir, url string) string {
+	t.Helper()
+	damaged := filepath.Join(dir, "damaged.db")
+	s, err := outbox.Open(damaged, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 40 {
+		if _, err := s.Put(outbox.Entry{InjectID: "inj-" + strconv.Itoa(i), Phase: "p", BaseURL: url, Body: []byte("{}")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wreckPages(t, damaged, []byte(`"idempotency_key"`))
+	return damaged
+}
+
 func wreckPages(t *testing.T, path string, mark []byte) {
 	t.Helper()
 	raw, err := os.ReadFile(path)
