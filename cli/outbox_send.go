@@ -284,8 +284,9 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	switch {
 	case (back.Profile == "" || openaev.Untenanted(back)) && !sameBackend(back.BaseURL, e.cfg.backend().URL):
 		// Pending again, not sent: exit 1, as a flush that leaves bodies.
+		shown := httpx.StripCredentials(back.BaseURL)
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("%d (inject %s) moved back to pending, not sent: it belongs to %s (send it with its token: %s outbox flush --outbox %s --backend-url %s)",
-			id, back.InjectID, httpx.StripCredentials(back.BaseURL), o.name(), shellWord(e.store.Path()), shellWord(httpx.StripCredentials(back.BaseURL)))}
+			id, back.InjectID, shown, o.name(), shellWord(e.store.Path()), shellWord(shown))}
 	case back.Profile == "":
 	case openaev.Untenanted(back):
 		poster = e.openaevPoster(o)

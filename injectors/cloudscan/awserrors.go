@@ -80,17 +80,14 @@ func (r *redactor) learn(c aws.Credentials) {
 	}
 }
 
-// echoedForms returns v and the values an AWS answer may echo in its stead,
-// each of which httpx.Redactor then redacts in all its encodings: v lower-
-// and upper-cased, and v form-decoded ("+" as a space).
+// echoedForms returns v and the value an AWS answer may echo in its stead,
+// each of which httpx.Redactor then redacts in all its encodings and
+// letter cases: v form-decoded ("+" as a space).
 func echoedForms(v string) []string {
-	out := []string{v, strings.ToLower(v), strings.ToUpper(v)}
 	if strings.Contains(v, "+") {
-		for _, f := range out[:3] {
-			out = append(out, strings.ReplaceAll(f, "+", " "))
-		}
+		return []string{v, strings.ReplaceAll(v, "+", " ")}
 	}
-	return out
+	return []string{v}
 }
 
 // redact returns s with every known credential value replaced by

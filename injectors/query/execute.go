@@ -121,11 +121,11 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	case err == nil:
 		r.Status = ResultSuccess
 	case ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
-		r.Status, r.Error = ResultCancelled, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
+		r.Status, r.Error = ResultCancelled, red.Redact(fmt.Sprintf("targets[%d]: %v", i, err))
 	case len(r.Matches) > 0:
-		r.Status, r.Error = ResultPartial, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
+		r.Status, r.Error = ResultPartial, red.Redact(fmt.Sprintf("targets[%d]: %v", i, err))
 	default:
-		r.Status, r.Error = ResultFailed, redactString(fmt.Sprintf("targets[%d]: %v", i, err), e.apiKey)
+		r.Status, r.Error = ResultFailed, red.Redact(fmt.Sprintf("targets[%d]: %v", i, err))
 	}
 	return r, dropped
 }

@@ -29,7 +29,7 @@ func secretForms(secret string) []string {
 	return append(forms,
 		base64.StdEncoding.EncodeToString(b), base64.URLEncoding.EncodeToString(b),
 		base64.RawStdEncoding.EncodeToString(b), base64.RawURLEncoding.EncodeToString(b),
-		hex.EncodeToString(b), strings.ToUpper(hex.EncodeToString(b)))
+		hex.EncodeToString(b))
 }
 
 // base64Cores returns the base64 of secret as it stands inside the base64
