@@ -22,20 +22,16 @@ func checkEC2(ctx context.Context, c ec2API) *CheckResult {
 	res := newCheckResult()
 	p := ec2.NewDescribeSecurityGroupsPaginator(c, &ec2.DescribeSecurityGroupsInput{},
 		func(o *ec2.DescribeSecurityGroupsPaginatorOptions) { o.StopOnDuplicateToken = true })
-	seen := map[string]bool{} // a page read twice lists its groups twice
+	var groups []ec2types.SecurityGroup
 	next := func(page *ec2.DescribeSecurityGroupsOutput) *string { return page.NextToken }
 	if err := eachPage(ctx, p, next, func(page *ec2.DescribeSecurityGroupsOutput) {
-		for _, sg := range page.SecurityGroups {
-			if id := aws.ToString(sg.GroupId); id != "" {
-				if seen[id] {
-					continue
-				}
-				seen[id] = true
-			}
-			res.Findings = append(res.Findings, assessSecurityGroup(sg)...)
-		}
+		groups = append(groups, page.SecurityGroups...)
 	}); err != nil {
 		res.fail("DescribeSecurityGroups", err)
+	}
+	// A page read twice lists its groups twice.
+	for _, sg := range uniqueBy(groups, func(sg ec2types.SecurityGroup) string { return aws.ToString(sg.GroupId) }) {
+		res.Findings = append(res.Findings, assessSecurityGroup(sg)...)
 	}
 	return res
 }
