@@ -74,6 +74,17 @@ func TestRunTargets(t *testing.T) {
 		{"inject file ranges keep their attribution", []string{"--inject-file", inject},
 			[]string{"192.0.2.0 asset=a1", "192.0.2.1 asset=a1", "2001:db8::", "2001:db8::1"}, ""},
 		{"flags replace the inject file's targets", []string{"--inject-file", inject, "--target", "::1"}, []string{"::1"}, ""},
+		// One canonical form on the wire: an IPv4-mapped address is its IPv4
+		// address, an IPv6 address compressed in lower case, a host name in
+		// lower case without its trailing dot; its repeats in other forms
+		// are dropped, named as written.
+		{"canonical forms", []string{"--target", "::ffff:127.0.0.1", "--target", "0:0:0:0:0:0:0:1", "--target", "FD00::2",
+			"--target", "LocalHost", "--target", "127.0.0.1", "--target", "::1", "--target", "localhost"},
+			[]string{"127.0.0.1", "::1", "fd00::2", "localhost"},
+			`"dropped": 3, "first": "127.0.0.1 at --target (first at --target)"`},
+		{"canonical forms, inject file", []string{"--inject-file", writeFile(t, "canon.json",
+			`{"injector":"noop","targets":[{"target_ipv6":"::FFFF:10.0.0.4","asset":"a1"},{"target_ipv6":"2001:DB8::0:1"},{"target_hostname":"WEB.example.com"},{"value":"fe80::A%eth0"}]}`)},
+			[]string{"10.0.0.4 asset=a1", "2001:db8::1", "web.example.com", "fe80::a%eth0"}, ""},
 		{"queries", []string{"--query", "apache", "--query", `product:"nginx"`}, []string{"apache", `product:"nginx"`}, ""},
 		{"queries narrowed to targets", []string{"--query", "apache", "--query", "nginx", "--target", "192.0.2.7", "--target", "www.example.com"},
 			[]string{"192.0.2.7 apache", "www.example.com apache", "192.0.2.7 nginx", "www.example.com nginx"}, ""},

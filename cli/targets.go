@@ -250,28 +250,40 @@ func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
 	return nil
 }
 
-// classify validates a target and returns its configuration and, for
-// {"value": …} alone that is an address, the address. Such a value, the
-// common case (a million lines of a targets file), is parsed once and
-// typed as TargetSpec.Config would type it.
+// classify validates a target and returns its configuration, in its
+// canonical form (signatures.Canonical), and, for {"value": …} alone that
+// is an address, the address (unmapped). Such a value, the common case (a
+// million lines of a targets file), is parsed once and typed as
+// TargetSpec.Config would type it.
 func classify(spec runtime.TargetSpec) (signatures.Config, netip.Addr, error) {
 	if spec.Value == "" || spec != (runtime.TargetSpec{Value: spec.Value}) {
 		c, err := spec.Config()
-		return c, netip.Addr{}, err
+		if err != nil {
+			return nil, netip.Addr{}, err
+		}
+		return signatures.Canonical(c), netip.Addr{}, nil
 	}
 	var c signatures.NetworkConfig
 	a, err := netip.ParseAddr(spec.Value)
 	switch {
 	case err != nil:
-		a, c.TargetHostname = netip.Addr{}, spec.Value
-		err = signatures.ValidateHostname("value", spec.Value)
+		a = netip.Addr{}
+		if err = signatures.ValidateHostname("value", spec.Value); err == nil {
+			c.TargetHostname = signatures.CanonicalTarget(spec.Value)
+		}
 	case a.Zone() != "":
 		c.TargetIPv6 = spec.Value
-		err = c.Validate()
+		if err = c.Validate(); err == nil {
+			c = signatures.Canonical(c).(signatures.NetworkConfig)
+			a = a.Unmap()
+		}
 	case a.Is4():
 		c.TargetIPv4 = spec.Value
+	case a.Is4In6():
+		a = a.Unmap()
+		c.TargetIPv4 = a.String()
 	default:
-		c.TargetIPv6 = spec.Value
+		c.TargetIPv6 = a.String()
 	}
 	if reason := signatures.NotAHost(a); err == nil && reason != "" {
 		err = &signatures.ValidationError{Field: "value", Value: spec.Value, Reason: reason}

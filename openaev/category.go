@@ -91,7 +91,7 @@ func externalTargets(ctx context.Context, m *Message, pager targetPager) (*Selec
 	}
 	specs := t.Specs[:0]
 	for _, s := range t.Specs {
-		c := signatures.ClassifyNetworkTarget(s.Value)
+		c := signatures.Canonical(signatures.ClassifyNetworkTarget(s.Value)).(signatures.NetworkConfig)
 		if c.TargetIPv6 != "" {
 			if t.Selector == SelectorManual {
 				return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: s.Value,

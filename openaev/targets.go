@@ -190,7 +190,7 @@ func assetValue(a Asset, prop string) (string, string) {
 		if err := validTarget(host); err != nil {
 			return "", err.Error()
 		}
-		return host, ""
+		return signatures.CanonicalTarget(host), ""
 	case PropertySeenIP:
 		if usableIP(a.SeenIP) {
 			return canonicalIP(a.SeenIP), ""
@@ -204,7 +204,7 @@ func assetValue(a Asset, prop string) (string, string) {
 	}
 	// automatic
 	if a.agentless() && host != "" && validTarget(host) == nil {
-		return host, ""
+		return signatures.CanonicalTarget(host), ""
 	}
 	if usableIP(a.SeenIP) {
 		return canonicalIP(a.SeenIP), ""
@@ -229,8 +229,11 @@ func usableIP(s string) bool {
 	return !(a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified())
 }
 
+// canonicalIP returns a usable address in its canonical form
+// (signatures.CanonicalTarget: ::ffff:10.0.0.4 is 10.0.0.4, FD00::2 is
+// fd00::2).
 func canonicalIP(s string) string {
-	return strings.TrimSpace(s)
+	return signatures.CanonicalTarget(strings.TrimSpace(s))
 }
 
 func firstUsableIP(ips []string) string {

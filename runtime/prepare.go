@@ -145,21 +145,31 @@ func requestError(err error) error {
 }
 
 // typeTargets turns the request's target specs (or checks its typed
-// targets) into typed targets of one category, the injector's.
+// targets) into typed targets of one category, the injector's, each in
+// its canonical form (signatures.Canonical): what the executor, the
+// signatures and the wire profiles see. Typed targets already in that
+// form are handed on as they are; the request's own are never changed.
 func (p *Prepared) typeTargets(in *framework.Inject) error {
-	if len(p.Request.Typed) > 0 {
+	typed := len(p.Request.Typed) > 0
+	if typed {
 		in.Targets = p.Request.Typed
 	} else {
 		in.Targets = make([]framework.Target, len(p.Request.Targets))
 	}
 	for i := range in.Targets {
 		var c signatures.Config
-		if len(p.Request.Typed) > 0 {
+		if typed {
 			if c = in.Targets[i].Config; c == nil {
 				return invalid(fmt.Sprintf("targets[%d]", i), "", "no configuration")
 			}
 			if err := c.Validate(); err != nil {
 				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
+			}
+			if cc := signatures.Canonical(c); cc != c {
+				if &in.Targets[0] == &p.Request.Typed[0] {
+					in.Targets = slices.Clone(in.Targets)
+				}
+				in.Targets[i].Config, c = cc, cc
 			}
 		} else {
 			spec := p.Request.Targets[i]
@@ -167,6 +177,7 @@ func (p *Prepared) typeTargets(in *framework.Inject) error {
 			if c, err = spec.Config(); err != nil {
 				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 			}
+			c = signatures.Canonical(c)
 			in.Targets[i] = framework.Target{Config: c, Attribution: spec.Attribution()}
 		}
 		if err := in.Targets[i].Attribution.Validate(); err != nil {

@@ -40,12 +40,15 @@ func (m *Manager) RouteSources() *RouteSources {
 // resolved here), a target with no route or a Resolver without Route, gets
 // the Manager's host-wide address (ResolveSourceIP). CONTAINER_IP, when
 // set, is the IPv4 address of every target. A cloud or external
-// configuration has none.
+// configuration has none. An IPv4-mapped IPv6 target is the IPv4 address
+// it maps (Canonical): its source is an IPv4 address, never put in
+// source_ipv6.
 func (r *RouteSources) For(c Config) SourceIPs {
 	nc, ok := networkOf(c)
 	if !ok {
 		return SourceIPs{}
 	}
+	nc = nc.canonical()
 	src := r.m.ResolveSourceIP()
 	switch {
 	case nc.TargetIPv4 != "" && !r.m.pinned:

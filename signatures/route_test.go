@@ -130,6 +130,9 @@ func TestRouteSourcesAreWhatTheTargetSees(t *testing.T) {
 		{"IPv4 loopback", signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}, "127.0.0.1"},
 		{"IPv4 loopback not the interface's", signatures.NetworkConfig{TargetIPv4: "127.0.0.5"}, "127.0.0.5"},
 		{"IPv6 loopback", signatures.NetworkConfig{TargetIPv6: "::1"}, "::1"},
+		// An IPv4-mapped address is its IPv4 address: IPv4 traffic, whose
+		// source is an IPv4 address, never put in source_ipv6.
+		{"IPv4-mapped loopback", signatures.NetworkConfig{TargetIPv6: "::ffff:127.0.0.1"}, "127.0.0.1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -137,7 +140,7 @@ func TestRouteSourcesAreWhatTheTargetSees(t *testing.T) {
 			m := signatures.NewManager(signatures.WithResolver(hostWide("", signatures.DefaultResolver().Route)))
 			host := m.ResolveSourceIP()
 			want := host
-			if tc.cfg.TargetIPv4 != "" {
+			if netip.MustParseAddr(tc.addr).Is4() {
 				want.IPv4 = seen
 			} else {
 				want.IPv6 = seen

@@ -71,6 +71,7 @@ func scanTargets(targets []framework.Target) ([]scanTarget, error) {
 		if err := c.Validate(); err != nil {
 			return nil, fmt.Errorf("%s: %w", field, err)
 		}
+		c = signatures.Canonical(c).(signatures.NetworkConfig)
 		v := c.Value()
 		if err := checkTargetChars(v); err != nil {
 			return nil, &signatures.ValidationError{Field: field, Value: v, Reason: err.Error()}

@@ -290,3 +290,24 @@ func TestNumericHostNames(t *testing.T) {
 		}
 	}
 }
+
+// nmap is given each target in its canonical form: an IPv4-mapped address
+// as the IPv4 address it is (scanned without -6: its traffic is IPv4), an
+// IPv6 address compressed in lower case, a host name in lower case
+// without its trailing dot.
+func TestTargetsGoToNmapCanonical(t *testing.T) {
+	rec := &recorder{}
+	e := newTestExecutor(rec.run)
+	in, _ := newInject(t, nil, "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1", "LOCALHOST", "FD00::2")
+	e.Execute(context.Background(), in)
+	calls := rec.Calls()
+	if len(calls) != 2 {
+		t.Fatalf("%d scans, want 2: %+v", len(calls), calls)
+	}
+	if slices.Contains(calls[0].Args, "-6") || calls[0].Stdin != "127.0.0.1\nlocalhost\n" {
+		t.Errorf("first scan: args %q, input %q; want IPv4 and names, without -6", calls[0].Args, calls[0].Stdin)
+	}
+	if !slices.Contains(calls[1].Args, "-6") || calls[1].Stdin != "::1\nfd00::2\n" {
+		t.Errorf("second scan: args %q, input %q; want the IPv6 addresses with -6", calls[1].Args, calls[1].Stdin)
+	}
+}

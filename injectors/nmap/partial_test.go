@@ -57,7 +57,7 @@ func TestTimeoutPartialResultsGoToHostNameTargets(t *testing.T) {
 				got, _ := values(t, p.Targets[i], framework.Detection)["partial_results"].([]string)
 				var own []ScanResult
 				for _, r := range rows {
-					if r.Target == target {
+					if r.Target == signatures.CanonicalTarget(target) {
 						own = append(own, r)
 					}
 				}

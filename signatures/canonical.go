@@ -1,0 +1,80 @@
+package signatures
+
+import (
+	"net/netip"
+	"strings"
+)
+
+// CanonicalTarget returns the one form a network target value takes on the
+// wire, in the configurations an executor is handed and in what it
+// reports, whatever form it was given in: an IP address as
+// netip.Addr.String() writes it (RFC 5952 for IPv6: lower case, zeros
+// compressed; zone kept as given), an IPv4-mapped IPv6 address
+// (::ffff:10.0.0.4) as the IPv4 address it maps (its traffic is IPv4 and
+// the defences log it so); a host name in lower case (DNS names ignore
+// case, the defences log them lower case) without the trailing dot of a
+// fully-qualified name (web.example.com. is web.example.com). Any other
+// value is returned as it is: CanonicalTarget does not validate, call it
+// on a value that passed validation (whose messages name the value as it
+// was given).
+func CanonicalTarget(v string) string {
+	if a, err := netip.ParseAddr(v); err == nil {
+		if a.Is4() {
+			return v // netip takes IPv4 in its one dotted-decimal form only
+		}
+		return a.Unmap().String()
+	}
+	return strings.ToLower(strings.TrimSuffix(v, "."))
+}
+
+// Canonical returns c with its target values in their canonical form
+// (CanonicalTarget): a NetworkConfig whose target_ipv6 is an IPv4-mapped
+// address becomes one whose target_ipv4 is the address it maps, so that
+// an IPv4 address never sits in an IPv6 field. A cloud configuration is
+// returned as it is; a pointer as a pointer, the same one when nothing
+// changes. The runtime calls it on every target once validated: an
+// executor, the signatures and the wire profiles see this form only.
+func Canonical(c Config) Config {
+	switch v := c.(type) {
+	case NetworkConfig:
+		return v.canonical()
+	case *NetworkConfig:
+		if v != nil {
+			if n := v.canonical(); n != *v {
+				return &n
+			}
+		}
+	case ExternalConfig:
+		return v.canonical()
+	case *ExternalConfig:
+		if v != nil {
+			if n := v.canonical(); n != *v {
+				return &n
+			}
+		}
+	}
+	return c
+}
+
+func (c NetworkConfig) canonical() NetworkConfig {
+	if c.TargetIPv6 != "" {
+		if a, err := netip.ParseAddr(c.TargetIPv6); err == nil && a.Is4In6() && c.TargetIPv4 == "" {
+			c.TargetIPv4, c.TargetIPv6 = a.Unmap().String(), ""
+		}
+	}
+	for _, f := range []*string{&c.TargetIPv4, &c.TargetIPv6, &c.TargetHostname} {
+		if *f != "" {
+			*f = CanonicalTarget(*f)
+		}
+	}
+	return c
+}
+
+func (c ExternalConfig) canonical() ExternalConfig {
+	for _, f := range []*string{&c.TargetIPv4, &c.TargetHostname} {
+		if *f != "" {
+			*f = CanonicalTarget(*f)
+		}
+	}
+	return c
+}

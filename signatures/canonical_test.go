@@ -1,0 +1,101 @@
+package signatures_test
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// TestCanonicalNetworkConfig checks the form a network target takes on the
+// wire, whatever form it was given in: what a defence logs.
+func TestCanonicalNetworkConfig(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string // a value, classified as --target classifies it
+		want signatures.NetworkConfig
+	}{
+		{"ipv4 as it is", "10.0.0.1", signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}},
+		{"ipv6 uncompressed", "0:0:0:0:0:0:0:1", signatures.NetworkConfig{TargetIPv6: "::1"}},
+		{"ipv6 upper case", "FD00::2", signatures.NetworkConfig{TargetIPv6: "fd00::2"}},
+		{"ipv6 leading zeros", "2001:0db8:0000::0001", signatures.NetworkConfig{TargetIPv6: "2001:db8::1"}},
+		{"ipv6 zone kept as given", "FE80::1%Eth0", signatures.NetworkConfig{TargetIPv6: "fe80::1%Eth0"}},
+		{"ipv4-mapped is its ipv4 address", "::ffff:127.0.0.1", signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}},
+		{"ipv4-mapped in hex", "::FFFF:a00:4", signatures.NetworkConfig{TargetIPv4: "10.0.0.4"}},
+		{"host name lower case", "WEB.Example.COM", signatures.NetworkConfig{TargetHostname: "web.example.com"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := signatures.ClassifyNetworkTarget(tt.in)
+			if err := c.Validate(); err != nil {
+				t.Fatalf("Validate(%q) = %v", tt.in, err)
+			}
+			got := signatures.Canonical(c)
+			if got != signatures.Config(tt.want) {
+				t.Errorf("Canonical(%+v) = %+v, want %+v", c, got, tt.want)
+			}
+			if p := signatures.Canonical(&c); *p.(*signatures.NetworkConfig) != tt.want {
+				t.Errorf("Canonical(&%+v) = %+v, want %+v", c, p, tt.want)
+			}
+			if v := signatures.CanonicalTarget(tt.in); v != tt.want.Value() {
+				t.Errorf("CanonicalTarget(%q) = %q, want %q", tt.in, v, tt.want.Value())
+			}
+		})
+	}
+}
+
+// TestCanonicalExternalConfig checks that a query narrowed to a name or an
+// address carries it in the canonical form too; the query is verbatim.
+func TestCanonicalExternalConfig(t *testing.T) {
+	in := signatures.ExternalConfig{Query: "Port:22", TargetHostname: "Web.Example.com"}
+	want := signatures.ExternalConfig{Query: "Port:22", TargetHostname: "web.example.com"}
+	if got := signatures.Canonical(in); got != signatures.Config(want) {
+		t.Errorf("Canonical(%+v) = %+v, want %+v", in, got, want)
+	}
+	cloud := signatures.CloudConfig{CloudProvider: "AWS", CloudAccountID: "1", CloudRegion: "EU-West-1"}
+	if got := signatures.Canonical(cloud); got != signatures.Config(cloud) {
+		t.Errorf("Canonical(%+v) = %+v, want it unchanged", cloud, got)
+	}
+}
+
+// FuzzCanonicalTarget checks, for any value that passes validation as a
+// network target, that its canonical form passes too, names the same
+// address (unmapped) or the same name ignoring case and a trailing dot, is
+// never an IPv4 address in an IPv6 field, and is its own canonical form.
+func FuzzCanonicalTarget(f *testing.F) {
+	for _, s := range []string{"10.0.0.1", "::1", "0:0:0:0:0:0:0:1", "FD00::2", "::ffff:127.0.0.1",
+		"fe80::1%eth0", "FE80::1%2", "::ffff:10.0.0.4%lo", "localhost.", "WEB.example.COM", "[::1]", "a..b", "."} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		c := signatures.ClassifyNetworkTarget(v)
+		if c.Validate() != nil {
+			return
+		}
+		got := signatures.Canonical(c).(signatures.NetworkConfig)
+		if err := got.Validate(); err != nil {
+			t.Fatalf("canonical form %+v of %q does not validate: %v", got, v, err)
+		}
+		cv := got.Value()
+		if cv != signatures.CanonicalTarget(v) || signatures.CanonicalTarget(cv) != cv {
+			t.Fatalf("%q: canonical %q, CanonicalTarget %q, not a fixed point", v, cv, signatures.CanonicalTarget(v))
+		}
+		if signatures.ClassifyNetworkTarget(cv) != got {
+			t.Fatalf("%q: canonical %+v classifies as %+v", v, got, signatures.ClassifyNetworkTarget(cv))
+		}
+		if a, err := netip.ParseAddr(v); err == nil {
+			b, err := netip.ParseAddr(cv)
+			if err != nil || b != a.Unmap() {
+				t.Fatalf("%q: canonical %q is not the same address", v, cv)
+			}
+			if got.TargetIPv6 != "" && b.Is4In6() {
+				t.Fatalf("%q: IPv4 address in target_ipv6 %q", v, got.TargetIPv6)
+			}
+			return
+		}
+		if cv != strings.ToLower(strings.TrimSuffix(v, ".")) {
+			t.Fatalf("%q: canonical name %q", v, cv)
+		}
+	})
+}
