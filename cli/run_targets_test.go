@@ -79,11 +79,11 @@ func TestRunTargets(t *testing.T) {
 		// lower case without its trailing dot; its repeats in other forms
 		// are dropped, named as written.
 		{"canonical forms", []string{"--target", "::ffff:127.0.0.1", "--target", "0:0:0:0:0:0:0:1", "--target", "FD00::2",
-			"--target", "LocalHost", "--target", "127.0.0.1", "--target", "::1", "--target", "localhost"},
+			"--target", "LocalHost.", "--target", "127.0.0.1", "--target", "::1", "--target", "localhost"},
 			[]string{"127.0.0.1", "::1", "fd00::2", "localhost"},
 			`"dropped": 3, "first": "127.0.0.1 at --target (first at --target)"`},
 		{"canonical forms, inject file", []string{"--inject-file", writeFile(t, "canon.json",
-			`{"injector":"noop","targets":[{"target_ipv6":"::FFFF:10.0.0.4","asset":"a1"},{"target_ipv6":"2001:DB8::0:1"},{"target_hostname":"WEB.example.com"},{"value":"fe80::A%eth0"}]}`)},
+			`{"injector":"noop","targets":[{"target_ipv6":"::FFFF:10.0.0.4","asset":"a1"},{"target_ipv6":"2001:DB8::0:1"},{"target_hostname":"WEB.example.com."},{"value":"fe80::A%eth0"}]}`)},
 			[]string{"10.0.0.4 asset=a1", "2001:db8::1", "web.example.com", "fe80::a%eth0"}, ""},
 		{"queries", []string{"--query", "apache", "--query", `product:"nginx"`}, []string{"apache", `product:"nginx"`}, ""},
 		{"queries narrowed to targets", []string{"--query", "apache", "--query", "nginx", "--target", "192.0.2.7", "--target", "www.example.com"},
@@ -124,6 +124,7 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"--target without a value", []string{"--target"}, "", "--target needs a value"},
 		{"--target followed by a flag", []string{"--target", "--param", "x=1"}, "", `--target needs a value, not the flag --param`},
 		{"bad target", []string{"--target", "a b"}, "", `invalid --target "a b": host name may hold only`},
+		{"bracketed address", []string{"--target", "[::1]"}, "", `invalid --target "[::1]": brackets are not part of an address (they set one apart in a URL): give ::1`},
 		{"bad range", []string{"--target", "10.0.0.0/33"}, "", `invalid --target "10.0.0.0/33": not an address nor a CIDR range`},
 		{"range past --max-targets", []string{"--target", "10.0.0.0/8"}, "",
 			`invalid --target "10.0.0.0/8": CIDR ranges expand to 16777216 addresses in all, more than --max-targets 65536`},

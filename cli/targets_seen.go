@@ -72,13 +72,15 @@ func (l *targetList) firstV4(a netip.Addr) int32 {
 }
 
 // targetKey is the identity of a target for dropping duplicates: its
-// fields, addresses in their canonical form, names in lower case.
+// fields, addresses and names in their canonical form
+// (signatures.CanonicalTarget: names in lower case, without a trailing
+// dot).
 func targetKey(s runtime.TargetSpec) string {
 	canon := func(v string) string {
-		if a, err := netip.ParseAddr(v); err == nil {
-			return a.String()
+		if v == "" {
+			return ""
 		}
-		return strings.ToLower(v)
+		return signatures.CanonicalTarget(v)
 	}
 	return strings.Join([]string{canon(s.Value), canon(s.TargetIPv4), canon(s.TargetIPv6), canon(s.TargetHostname),
 		s.CloudProvider, s.CloudAccountID, s.CloudRegion, s.TargetService, s.Query,

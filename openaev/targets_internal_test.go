@@ -18,6 +18,7 @@ func TestAssetValueCanonical(t *testing.T) {
 		{"mapped seen_ip", Asset{ID: "a", SeenIP: "::ffff:10.0.0.4", Agents: []string{"g"}}, PropertySeenIP, "10.0.0.4"},
 		{"mapped seen_ip, automatic", Asset{ID: "a", SeenIP: "::ffff:10.0.0.4", Agents: []string{"g"}}, PropertyAutomatic, "10.0.0.4"},
 		{"upper-case ip", Asset{ID: "a", IPs: []string{" FD00:0:0::2 "}}, PropertyLocalIP, "fd00::2"},
+		{"fully-qualified agentless", Asset{ID: "a", Hostname: "web.example.com.", SeenIP: "192.0.2.7"}, PropertyAutomatic, "web.example.com"},
 		{"upper-case host name", Asset{ID: "a", Hostname: "WEB.Example.com"}, PropertyHostname, "web.example.com"},
 	}
 	for _, tt := range tests {

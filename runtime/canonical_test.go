@@ -24,7 +24,7 @@ func TestTargetsCanonical(t *testing.T) {
 		{"FD00::2", signatures.NetworkConfig{TargetIPv6: "fd00::2"}},
 		{"::ffff:127.0.0.1", signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}},
 		{"FE80::1%eth0", signatures.NetworkConfig{TargetIPv6: "fe80::1%eth0"}},
-		{"WEB.Example.com", signatures.NetworkConfig{TargetHostname: "web.example.com"}},
+		{"WEB.Example.com.", signatures.NetworkConfig{TargetHostname: "web.example.com"}},
 		{"10.0.0.1", signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}},
 	}
 	var specs []runtime.TargetSpec

@@ -24,6 +24,7 @@ func TestCanonicalNetworkConfig(t *testing.T) {
 		{"ipv4-mapped is its ipv4 address", "::ffff:127.0.0.1", signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}},
 		{"ipv4-mapped in hex", "::FFFF:a00:4", signatures.NetworkConfig{TargetIPv4: "10.0.0.4"}},
 		{"host name lower case", "WEB.Example.COM", signatures.NetworkConfig{TargetHostname: "web.example.com"}},
+		{"fully-qualified name", "localhost.", signatures.NetworkConfig{TargetHostname: "localhost"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -48,7 +49,7 @@ func TestCanonicalNetworkConfig(t *testing.T) {
 // TestCanonicalExternalConfig checks that a query narrowed to a name or an
 // address carries it in the canonical form too; the query is verbatim.
 func TestCanonicalExternalConfig(t *testing.T) {
-	in := signatures.ExternalConfig{Query: "Port:22", TargetHostname: "Web.Example.com"}
+	in := signatures.ExternalConfig{Query: "Port:22", TargetHostname: "Web.Example.com."}
 	want := signatures.ExternalConfig{Query: "Port:22", TargetHostname: "web.example.com"}
 	if got := signatures.Canonical(in); got != signatures.Config(want) {
 		t.Errorf("Canonical(%+v) = %+v, want %+v", in, got, want)

@@ -231,19 +231,31 @@ func validZone(z string) bool {
 // labels of 1 to 63 letters, digits and hyphens, no label starting or ending
 // with a hyphen, at most 253 characters, and a last label that is not made
 // of digits and hyphens only (so that a mistyped address or an address range
-// such as 10.0.0.1-20 is not taken for a name).
+// such as 10.0.0.1-20 is not taken for a name). A fully-qualified name may
+// end with a dot (web.example.com.), which CanonicalTarget drops.
 func ValidateHostname(field, v string) error {
 	bad := func(reason string) error { return &ValidationError{Field: field, Value: v, Reason: reason} }
 	if v == "" {
 		return bad("empty host name")
 	}
-	if len(v) > 253 {
-		return bad("host name longer than 253 characters")
-	}
 	if withPort(v) {
 		return bad("a target holds no port; the ports to scan are a param of the injector (nmap: ports)")
 	}
-	labels := strings.Split(v, ".")
+	if inner, ok := strings.CutPrefix(v, "["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]"); ok {
+			if _, err := netip.ParseAddr(inner); err == nil {
+				return bad("brackets are not part of an address (they set one apart in a URL): give " + inner)
+			}
+		}
+	}
+	name := strings.TrimSuffix(v, ".")
+	if name == "" {
+		return bad("empty host name")
+	}
+	if len(name) > 253 {
+		return bad("host name longer than 253 characters")
+	}
+	labels := strings.Split(name, ".")
 	for _, l := range labels {
 		if l == "" {
 			return bad("empty label in host name")

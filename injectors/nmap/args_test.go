@@ -298,7 +298,7 @@ func TestNumericHostNames(t *testing.T) {
 func TestTargetsGoToNmapCanonical(t *testing.T) {
 	rec := &recorder{}
 	e := newTestExecutor(rec.run)
-	in, _ := newInject(t, nil, "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1", "LOCALHOST", "FD00::2")
+	in, _ := newInject(t, nil, "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1", "LOCALHOST.", "FD00::2")
 	e.Execute(context.Background(), in)
 	calls := rec.Calls()
 	if len(calls) != 2 {
