@@ -2,7 +2,6 @@ package cli
 
 import (
 	"net/netip"
-	"strings"
 
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
@@ -12,9 +11,10 @@ import (
 // targetList.appendOne), counted, and the first one named.
 
 // seenTargets are the targets kept, as their index in the list: by
-// address (any form of one address is the same target; IPv4 addresses,
-// the common case of a long list, as a bit of a v4Set, their indices
-// marked in v4At) or by fields (names in lower case).
+// address (any form of one address is the same target, an IPv4-mapped
+// address its IPv4 address; IPv4 addresses, the common case of a long
+// list, as a bit of a v4Set, their indices marked in v4At) or by fields
+// (runtime.TargetSpec.Key: names in lower case, without a trailing dot).
 type seenTargets struct {
 	v4    v4Set
 	v4At  []uint64 // bit i: target i is in v4
@@ -41,7 +41,7 @@ func (s *seenTargets) add(spec runtime.TargetSpec, addr netip.Addr, i int32) (in
 		}
 		s.addrs[addr] = i
 	default:
-		k := targetKey(spec)
+		k := spec.Key()
 		if first, dup := s.keys[k]; dup {
 			return first, true
 		}
@@ -69,22 +69,6 @@ func (l *targetList) firstV4(a netip.Addr) int32 {
 		}
 	}
 	return 0 // unreachable: a was recorded
-}
-
-// targetKey is the identity of a target for dropping duplicates: its
-// fields, addresses and names in their canonical form
-// (signatures.CanonicalTarget: names in lower case, without a trailing
-// dot).
-func targetKey(s runtime.TargetSpec) string {
-	canon := func(v string) string {
-		if v == "" {
-			return ""
-		}
-		return signatures.CanonicalTarget(v)
-	}
-	return strings.Join([]string{canon(s.Value), canon(s.TargetIPv4), canon(s.TargetIPv6), canon(s.TargetHostname),
-		s.CloudProvider, s.CloudAccountID, s.CloudRegion, s.TargetService, s.Query,
-		s.Agent, s.Asset, s.AssetGroup}, "\x00")
 }
 
 // v4Set is the set of IPv4 addresses of the targets kept, for dropping

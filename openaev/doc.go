@@ -107,7 +107,9 @@
 //
 //   - assets: the message's assets; asset-groups: the assets of each group,
 //     paged from POST /api/endpoints/targets 20 at a time; manual: the
-//     comma-separated targets, trimmed, de-duplicated and validated (a value
+//     comma-separated targets, trimmed, validated and de-duplicated as
+//     the CLI's are (runtime.TargetSpec.Key: any form of one address, a
+//     host name in any case, is one target; the first is kept) (a value
 //     that is not an IP address or an RFC 1123 host name, such as "-oN/x",
 //     or that is an address naming no one host, unspecified, limited
 //     broadcast or multicast, rejects the inject, and so does a CIDR

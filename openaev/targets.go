@@ -256,18 +256,19 @@ func validTarget(v string) error {
 	return signatures.ClassifyNetworkTarget(v).Validate()
 }
 
-// manualTargets splits, trims, de-duplicates and validates manual targets.
-// A CIDR range is refused as such: the platform's manual targets name one
-// host each, as its assets do.
+// manualTargets splits, trims, validates and de-duplicates manual targets
+// as the CLI does its own (runtime.TargetSpec.Key: 0:0:0:0:0:0:0:1 repeats
+// ::1, LOCALHOST repeats localhost), keeping the first as written. A CIDR
+// range is refused as such: the platform's manual targets name one host
+// each, as its assets do.
 func manualTargets(raw string) ([]runtime.TargetSpec, error) {
 	var out []runtime.TargetSpec
 	seen := map[string]bool{}
 	for _, item := range strings.Split(raw, ",") {
 		v := strings.TrimSpace(item)
-		if v == "" || seen[v] {
+		if v == "" {
 			continue
 		}
-		seen[v] = true
 		if addr, _, isRange := strings.Cut(v, "/"); isRange && validAddr(addr) {
 			return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: v,
 				Reason: "ranges are not accepted in platform manual targets: give one address or host name per comma-separated item"}
@@ -280,7 +281,13 @@ func manualTargets(raw string) ([]runtime.TargetSpec, error) {
 			}
 			return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: v, Reason: reason}
 		}
-		out = append(out, runtime.TargetSpec{Value: v})
+		spec := runtime.TargetSpec{Value: v}
+		k := spec.Key()
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, spec)
 	}
 	return out, nil
 }

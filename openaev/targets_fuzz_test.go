@@ -31,10 +31,10 @@ func FuzzManualTargets(f *testing.F) {
 			if err := signatures.ClassifyNetworkTarget(s.Value).Validate(); err != nil {
 				t.Fatalf("accepted invalid %q: %v", s.Value, err)
 			}
-			if seen[s.Value] {
+			if seen[s.Key()] {
 				t.Fatalf("duplicate %q", s.Value)
 			}
-			seen[s.Value] = true
+			seen[s.Key()] = true
 		}
 	})
 }

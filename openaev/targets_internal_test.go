@@ -1,8 +1,39 @@
 package openaev
 
 import (
+	"slices"
 	"testing"
 )
+
+// Manual targets drop repeats as the CLI does: any form of one address,
+// a host name in any case or with its trailing dot, is one target, kept
+// as first written.
+func TestManualTargetsDropRepeatsAsTheCLI(t *testing.T) {
+	tests := []struct {
+		raw  string
+		want []string
+	}{
+		{"::1,0:0:0:0:0:0:0:1,localhost,LOCALHOST", []string{"::1", "localhost"}},
+		{"127.0.0.1, ::ffff:127.0.0.1", []string{"127.0.0.1"}},
+		{"FD00::2,fd00::2,web.example.com.,Web.Example.com", []string{"FD00::2", "web.example.com."}},
+		{"fe80::1%eth0,fe80::1%eth1", []string{"fe80::1%eth0", "fe80::1%eth1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.raw, func(t *testing.T) {
+			specs, err := manualTargets(tt.raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, s := range specs {
+				got = append(got, s.Value)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("manualTargets(%q) = %q, want %q", tt.raw, got, tt.want)
+			}
+		})
+	}
+}
 
 // An asset's value is in the canonical form the wire carries: an
 // IPv4-mapped seen_ip is its IPv4 address, an IPv6 address compressed in

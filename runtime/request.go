@@ -140,3 +140,20 @@ func (t TargetSpec) trimmed() TargetSpec {
 func (t TargetSpec) Attribution() signatures.Attribution {
 	return signatures.Attribution{Agent: t.Agent, Asset: t.Asset, AssetGroup: t.AssetGroup}
 }
+
+// Key is the identity of a target for dropping duplicates (the CLI's
+// targets, the platform's manual targets): its fields, each address and
+// host name in its canonical form (signatures.CanonicalTarget), so that
+// 0:0:0:0:0:0:0:1 repeats ::1, ::ffff:10.0.0.4 repeats 10.0.0.4 and
+// WEB.example.com. repeats web.example.com. Call it on a checked target.
+func (t TargetSpec) Key() string {
+	canon := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return signatures.CanonicalTarget(v)
+	}
+	return strings.Join([]string{canon(t.Value), canon(t.TargetIPv4), canon(t.TargetIPv6), canon(t.TargetHostname),
+		t.CloudProvider, t.CloudAccountID, t.CloudRegion, t.TargetService, t.Query,
+		t.Agent, t.Asset, t.AssetGroup}, "\x00")
+}
