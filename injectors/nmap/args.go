@@ -45,11 +45,22 @@ func buildArgs(p Params, ipv6 bool) []string {
 // scanTarget is one inject target, ready to scan and to match results to.
 type scanTarget struct {
 	index int
-	value string     // what nmap is given on standard input
-	addr  netip.Addr // valid for an address target
+	value string     // the target, canonical (signatures.Canonical): as reported
+	input string     // what nmap is given on standard input ("": value)
+	addr  netip.Addr // valid for an address target, without its zone
 	name  string     // lower-case host name, for a host name target
 	ipv6  bool
+	zone  string // an IPv6 target's zone, as given
+	scan  int    // the scan (scanGroup) it is in, once grouped
 	meta  signatures.Attribution
+}
+
+// nmapInput returns what nmap is given for t.
+func (t scanTarget) nmapInput() string {
+	if t.input != "" {
+		return t.input
+	}
+	return t.value
 }
 
 // scanTargets checks every target of the inject and returns them in order. A
@@ -83,7 +94,7 @@ func scanTargets(targets []framework.Target) ([]scanTarget, error) {
 			if err != nil {
 				return nil, &signatures.ValidationError{Field: field, Value: v, Reason: "not an IP address"}
 			}
-			st.addr = a.Unmap().WithZone("")
+			st.addr, st.zone = a.WithZone(""), a.Zone()
 			st.ipv6 = c.TargetIPv6 != ""
 		default:
 			if looksLikeRange(v) {
@@ -178,7 +189,8 @@ func inetAton(name string) (netip.Addr, bool) {
 	return netip.AddrFrom4([4]byte{byte(addr >> 24), byte(addr >> 16), byte(addr >> 8), byte(addr)}), true
 }
 
-// scanGroup is one nmap run: the targets of one address family.
+// scanGroup is one nmap run: the targets of one address family, and for
+// IPv6 of one zone.
 type scanGroup struct {
 	ipv6    bool
 	targets []scanTarget
@@ -190,33 +202,69 @@ func (g scanGroup) input() string {
 	var b strings.Builder
 	seen := map[string]bool{}
 	for _, t := range g.targets {
-		if seen[t.value] {
+		in := t.nmapInput()
+		if seen[in] {
 			continue
 		}
-		seen[t.value] = true
-		b.WriteString(t.value)
+		seen[in] = true
+		b.WriteString(in)
 		b.WriteByte('\n')
 	}
 	return b.String()
 }
 
-// groupTargets splits targets into at most two scans: IPv4 addresses and host
-// names first, then IPv6 addresses (which need -6).
+// groupTargets splits targets into scans, and records in each target the
+// scan it is in: IPv4 addresses and host names first, then IPv6 addresses
+// without a zone (which need -6), then one scan per zone. nmap's report
+// names a host by its address without the zone (fe80::1%eth0 and
+// fe80::1%eth1 are both "fe80::1"), so that a host is matched to the
+// targets of its own scan only.
 func groupTargets(targets []scanTarget) []scanGroup {
-	var v4, v6 scanGroup
-	v6.ipv6 = true
-	for _, t := range targets {
+	const v4, v6 = "4", "6"
+	order := []string{v4, v6}
+	byKey := map[string][]int{} // positions in targets, by scan
+	for i, t := range targets {
+		k := v4
 		if t.ipv6 {
-			v6.targets = append(v6.targets, t)
-		} else {
-			v4.targets = append(v4.targets, t)
+			k = v6
+			if in := t.nmapInput(); t.zone != "" {
+				k += in[strings.IndexByte(in, '%'):] // the zone nmap is given
+			}
 		}
+		if _, ok := byKey[k]; !ok && k != v4 && k != v6 {
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], i)
 	}
 	var groups []scanGroup
-	for _, g := range []scanGroup{v4, v6} {
-		if len(g.targets) > 0 {
-			groups = append(groups, g)
+	for _, k := range order {
+		if len(byKey[k]) == 0 {
+			continue
 		}
+		g := scanGroup{ipv6: k != v4}
+		for _, i := range byKey[k] {
+			targets[i].scan = len(groups)
+			g.targets = append(g.targets, targets[i])
+		}
+		groups = append(groups, g)
 	}
 	return groups
+}
+
+// zoneIndexes gives nmap each IPv6 zone that names an interface as that
+// interface's index (fe80::1%eth0 as fe80::1%2): nmap 7.93 resolves an
+// index but not a name ("Failed to resolve"). A name ifIndex does not know
+// is given as it is, and nmap reports the target unscanned.
+func zoneIndexes(targets []scanTarget, ifIndex func(name string) (int, error)) {
+	if ifIndex == nil {
+		return
+	}
+	for i, t := range targets {
+		if t.zone == "" || strings.Trim(t.zone, "0123456789") == "" {
+			continue
+		}
+		if n, err := ifIndex(t.zone); err == nil && n > 0 {
+			targets[i].input = t.addr.WithZone(strconv.Itoa(n)).String()
+		}
+	}
 }

@@ -183,14 +183,17 @@ func TestGroupTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	groups := groupTargets(targets)
-	if len(groups) != 2 {
-		t.Fatalf("got %d groups, want 2", len(groups))
+	if len(groups) != 3 {
+		t.Fatalf("got %d groups, want 3", len(groups))
 	}
 	if groups[0].ipv6 || groups[0].input() != "127.0.0.1\nlocalhost\n" {
 		t.Errorf("first scan: ipv6=%v input %q", groups[0].ipv6, groups[0].input())
 	}
-	if !groups[1].ipv6 || groups[1].input() != "::1\nfe80::1%lo\n" {
+	if !groups[1].ipv6 || groups[1].input() != "::1\n" {
 		t.Errorf("second scan: ipv6=%v input %q", groups[1].ipv6, groups[1].input())
+	}
+	if !groups[2].ipv6 || groups[2].input() != "fe80::1%lo\n" {
+		t.Errorf("third scan (the zone's): ipv6=%v input %q", groups[2].ipv6, groups[2].input())
 	}
 	var ve *signatures.ValidationError
 	if _, err := scanTargets(nil); !errors.As(err, &ve) {

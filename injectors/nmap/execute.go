@@ -15,7 +15,8 @@ import (
 )
 
 // Execute validates the parameters and targets, scans the targets with nmap
-// (two scans when IPv4 or host name targets and IPv6 targets are mixed) and
+// (two scans when IPv4 or host name targets and IPv6 targets are mixed, and
+// one more for each zone of IPv6 targets given with one) and
 // reports what it found. When ctx ends first, nmap is killed and every host
 // it finished is reported: the outcome is a timeout, with those hosts as
 // partial results (reported through in.Partial as each one finished).
@@ -41,7 +42,8 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		runErr   error
 		said     []string // what nmap said of each scan (errormsg, or its standard error)
 	)
-	for _, g := range groupTargets(targets) {
+	zoneIndexes(targets, e.ifIndex)
+	for gi, g := range groupTargets(targets) {
 		if ctx.Err() != nil {
 			timedOut = true
 			break
@@ -55,7 +57,10 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		}
 		if o.run != nil {
 			reported = true
-			hosts = append(hosts, o.run.Hosts...)
+			for _, h := range o.run.Hosts {
+				h.scan = gi
+				hosts = append(hosts, h)
+			}
 			complete = complete && o.run.Complete
 		}
 		switch {

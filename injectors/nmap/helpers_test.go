@@ -2,7 +2,9 @@ package nmap
 
 import (
 	"context"
+	"errors"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,12 +21,19 @@ import (
 // fixedNow is the clock of every executor built by newTestExecutor.
 var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
-// newTestExecutor returns an executor whose runner is run, running as root.
+// newTestExecutor returns an executor whose runner is run, running as root,
+// on a machine whose interfaces are lo (index 1) and eth0 (2).
 func newTestExecutor(run runFunc) *Executor {
 	e := New()
 	e.run = run
 	e.euid = func() int { return 0 }
 	e.now = func() time.Time { return fixedNow }
+	e.ifIndex = func(name string) (int, error) {
+		if i := slices.Index([]string{"", "lo", "eth0"}, name); i > 0 {
+			return i, nil
+		}
+		return 0, errors.New("no such network interface")
+	}
 	return e
 }
 

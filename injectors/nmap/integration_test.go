@@ -3,6 +3,7 @@ package nmap
 import (
 	"context"
 	"fmt"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -191,4 +192,50 @@ func TestIntegrationDeadlineKeepsFinishedHosts(t *testing.T) {
 		}
 		return
 	}
+}
+
+// nmap 7.93 resolves a zone given as an interface index (::1%1) but not as
+// a name (::1%lo), and writes the host without its zone: the loopback's
+// name is given to nmap as its index, both targets get the listener's
+// port, and a zone naming no interface is unscanned, with no port.
+func TestIntegrationZonedIPv6(t *testing.T) {
+	testkit.Integration(t, "nmap")
+	lo := loopbackInterface(t)
+	ssh := testkit.Listen(t, "tcp6", "[::1]:0", testkit.SSHBanner).Port
+	cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: strconv.Itoa(ssh), Timing: 4},
+		"::1%"+lo.Name, "::1%"+strconv.Itoa(lo.Index), "::1%nosuchif0")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out := New().Execute(ctx, cfg)
+	for i := range 2 {
+		x, ok := out.TargetExtras[i][framework.Detection]
+		if !ok || !slices.Equal(x[KeyPortsDiscovered].([]int), []int{ssh}) {
+			t.Errorf("target %d: extras %v, want port %d", i, x, ssh)
+		}
+	}
+	if x, ok := out.TargetExtras[2]; ok {
+		t.Errorf("::1%%nosuchif0: extras %v, want none (unscanned)", x)
+	}
+	if got, _ := out.Findings[FieldUnscannedTargets].([]string); !slices.Equal(got, []string{"::1%nosuchif0"}) {
+		t.Errorf("unscanned_targets %v, want ::1%%nosuchif0", got)
+	}
+	if out.Status != framework.StatusPartial {
+		t.Errorf("status %s, want partial (one target unscanned)", out.Status)
+	}
+}
+
+// loopbackInterface returns the loopback interface, or skips the test.
+func loopbackInterface(t *testing.T) net.Interface {
+	t.Helper()
+	ifs, err := net.Interfaces()
+	if err != nil {
+		t.Skip(err)
+	}
+	for _, ifc := range ifs {
+		if ifc.Flags&net.FlagLoopback != 0 && ifc.Flags&net.FlagUp != 0 {
+			return ifc
+		}
+	}
+	t.Skip("no loopback interface up")
+	return net.Interface{}
 }

@@ -3,6 +3,7 @@ package nmap
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"time"
 
@@ -29,11 +30,23 @@ type Executor struct {
 	run  runFunc          // runs nmap; replaced in tests
 	euid func() int       // effective user id, for the root check
 	now  func() time.Time // clock for ErrorInfo.CrashTimestamp
+	// ifIndex returns the index of the interface an IPv6 zone names
+	// (nil: zones are given to nmap as they are).
+	ifIndex func(name string) (int, error)
 }
 
 // New returns an Executor that runs the nmap found on PATH.
 func New() *Executor {
-	return &Executor{run: runNmap, euid: os.Geteuid, now: time.Now}
+	return &Executor{run: runNmap, euid: os.Geteuid, now: time.Now, ifIndex: interfaceIndex}
+}
+
+// interfaceIndex returns the index of the interface named name.
+func interfaceIndex(name string) (int, error) {
+	ifc, err := net.InterfaceByName(name)
+	if err != nil {
+		return 0, err
+	}
+	return ifc.Index, nil
 }
 
 // Interface guards.

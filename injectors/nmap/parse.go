@@ -39,6 +39,9 @@ type host struct {
 	Addresses []address  `xml:"address"`
 	Hostnames []hostname `xml:"hostnames>hostname"`
 	Ports     []port     `xml:"ports>port"`
+	// scan is the scan (scanGroup) that reported the host: its targets
+	// are the only ones it may match.
+	scan int
 }
 
 type hostStatus struct {

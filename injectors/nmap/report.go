@@ -184,9 +184,14 @@ func (r report) targetExtras() map[int]framework.TypeExtras {
 	return out
 }
 
-// matches reports whether h is t's host: an address target by any of the
-// host's IP addresses, a host name target by the name nmap was given.
+// matches reports whether h is t's host: a host of t's own scan, an
+// address target by any of the host's IP addresses (nmap's report writes
+// an address without its zone: the scan tells the zone), a host name
+// target by the name nmap was given.
 func (t scanTarget) matches(h host) bool {
+	if h.scan != t.scan {
+		return false
+	}
 	if t.addr.IsValid() {
 		for _, a := range h.Addresses {
 			if a.Type != "ipv4" && a.Type != "ipv6" {

@@ -33,9 +33,9 @@ scan mixed nmap "$ports" 127.0.0.2
 scan mixed nmap6 "$ports -6" ::1
 scan no_host_up nmap "$ports --exclude 127.0.0.1" 127.0.0.1
 scan unmatched nmap "$ports" 127.0.0.1 127.0.0.2
-# unresolved: nmap exits 0 but resolves no target (a named zone on an
-# address that is not link-local), and says why on stderr only.
-scan unresolved nmap6 "$ports -6" '::1%lo'
+# unresolved: nmap exits 0 but resolves no target (a zone naming no
+# interface), and says why on stderr only.
+scan unresolved nmap6 "$ports -6" '::1%nosuchif0'
 # error: a SYN scan run without privileges (nmap quits with exit code 1).
 mkdir -p error
 echo 127.0.0.1 | setpriv --reuid=nobody --regid=nogroup --clear-groups \
