@@ -51,6 +51,9 @@ type plan struct {
 	agents   map[string][]string                 // the agents of the assets with several (sendable)
 	assign   []int                               // body of each sendable signature target, in order; -1: left out
 	sizes    []int                               // the size of each body, at most
+	// traces sends the per-target traces, once, before the bodies; nil
+	// when there are none (see Profile.targetTraces).
+	traces func(context.Context)
 }
 
 var (

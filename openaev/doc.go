@@ -164,7 +164,10 @@
 // findings attributed to it and its signature extras as text (scalars,
 // lists of them joined with ", ", maps by sorted key, "key: values"
 // joined with " | "; at most 20 items or keys, the rest counted, and the
-// message cut at 1 KiB; targetTraces; 2.4.x gets none). The terminal
+// message cut at 1 KiB; targetTraces; 2.4.x gets none). Through an
+// outbox they are sent once the terminal callback is stored, all its
+// bodies (Bodies: they are its Before hook), so that a process killed
+// while it sends them leaves the terminal callback for a flush. The terminal
 // message stays one sentence; findings the manifest does not declare as
 // outputs, which the structured output leaves out, are summarised in it.
 //

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.uber.org/zap"
 
@@ -22,16 +23,27 @@ import (
 // maxTargetTrace bounds the message of a per-target trace.
 const maxTargetTrace = 1 << 10
 
-// targetTraces sends, on the Current line, one INFO command_execution
-// trace per target that has an asset, its execution_context_identifiers
-// naming the asset, as the platform's own injectors fill its per-target
-// view: what ran on the target, its outcome and its findings. 2.4.x gets
-// none (it has no per-target view). They are traces: their loss is
-// logged, not fatal, and the first failure stops the others.
-func (p *Profile) targetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest, v PlatformVersion) {
-	if !v.Current {
-		return
+// targetTraces returns the sending of r's per-target traces on a platform
+// of version v (sendTargetTraces), once however often it is called (a
+// result retried with the outbox full); nil when there are none: 2.4.x
+// gets none (it has no per-target view), nor a run without a target that
+// has an asset. They precede the terminal callback on the wire, as the
+// platform's own injectors send them, once the outbox stored it (see
+// Bodies).
+func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v PlatformVersion) func(context.Context) {
+	if !v.Current || !slices.ContainsFunc(r.Targets, func(t framework.Target) bool { return t.Attribution.Asset != "" }) {
+		return nil
 	}
+	var once sync.Once
+	return func(ctx context.Context) { once.Do(func() { p.sendTargetTraces(ctx, r, m) }) }
+}
+
+// sendTargetTraces sends one INFO command_execution trace per target
+// that has an asset, its execution_context_identifiers naming the asset,
+// as the platform's own injectors fill its per-target view: what ran on
+// the target, its outcome and its findings. They are traces: their loss
+// is logged, not fatal, and the first failure stops the others.
+func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest) {
 	var lists map[string][]any
 	sent := 0
 	for i, t := range r.Targets {

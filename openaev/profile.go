@@ -16,8 +16,8 @@ import (
 )
 
 // Profile is the openaev wire profile as a runtime.Deliverer: its
-// Received hook sends the reception and the first trace, Deliver the one
-// terminal callback of a report, Rejected the reception and terminal
+// Received hook sends the reception and the first trace, Deliver the
+// per-target traces and the terminal callback of a report, Rejected the reception and terminal
 // INVALID_USAGE of an inject that will not run. It is also the
 // outbox.Profile that transport/outbox.Deliverer makes durable, and the
 // outbox.Poster that resends its stored callbacks. Safe for concurrent
@@ -87,23 +87,31 @@ func (p *Profile) manifestOf(r *runtime.Report) *framework.Manifest {
 	return r.Manifest
 }
 
-// terminalPlan plans the terminal callback of a report, after sending
-// the per-target traces of the run.
+// terminalPlan plans the terminal callback of a report and the per-target
+// traces that precede it on the wire, sending nothing: the outbox stores
+// the terminal callback before the traces are sent (see Bodies).
 func (p *Profile) terminalPlan(ctx context.Context, r *runtime.Report) (*plan, error) {
 	m := p.manifestOf(r)
 	v := p.client.Version(ctx)
-	p.targetTraces(ctx, r, m, v)
-	return p.plan(ctx, r, m, v)
+	pl, err := p.plan(ctx, r, m, v)
+	if err != nil {
+		return nil, err
+	}
+	pl.traces = p.targetTraces(r, m, v)
+	return pl, nil
 }
 
-// Deliver sends the report's terminal callback: the "complete" body, then
-// the "data" bodies of the signatures that did not fit in it. It stops at
-// the first failure, a *PartialError naming the bodies and the signature
-// targets not delivered.
+// Deliver sends the report's per-target traces, then its terminal
+// callback: the "complete" body, then the "data" bodies of the signatures
+// that did not fit in it. It stops at the first failure, a *PartialError
+// naming the bodies and the signature targets not delivered.
 func (p *Profile) Deliver(ctx context.Context, r *runtime.Report) error {
 	pl, err := p.terminalPlan(ctx, r)
 	if err != nil {
 		return err
+	}
+	if pl.traces != nil {
+		pl.traces(ctx)
 	}
 	n := len(pl.sizes)
 	for i, body := range pl.bodies() {
@@ -117,7 +125,10 @@ func (p *Profile) Deliver(ctx context.Context, r *runtime.Report) error {
 
 // Bodies returns the report's terminal callback bodies, to keep in an
 // outbox: the "complete" body, then the "data" bodies, each at most the
-// max payload size.
+// max payload size. It sends nothing: the per-target traces are their
+// Before hook, which the outbox runs once it stored every body, before
+// posting the first, so that a process killed while it sends thousands of
+// traces leaves the terminal callback stored, for a flush.
 func (p *Profile) Bodies(ctx context.Context, r *runtime.Report) (outbox.Bodies, error) {
 	pl, err := p.terminalPlan(ctx, r)
 	if err != nil {
@@ -132,7 +143,7 @@ func (p *Profile) outboxBodies(pl *plan, id string) outbox.Bodies {
 	n := len(pl.sizes)
 	base := p.client.platformURL()
 	path := strings.TrimPrefix(p.client.callbackURL(id), base)
-	return outbox.Bodies{N: n, Size: pl.size(), Unsent: pl.unsent, Seq: func(yield func(outbox.Entry) bool) {
+	return outbox.Bodies{N: n, Size: pl.size(), Unsent: pl.unsent, Before: pl.traces, Seq: func(yield func(outbox.Entry) bool) {
 		for i, body := range pl.bodies() {
 			phase := ActionComplete
 			if i > 0 {

@@ -57,7 +57,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		zap.Error(err))
 	r := de.Report
 	p := h.cfg.Processor.profile
-	pl, perr := p.plan(ctx, r, p.manifestOf(r), p.client.Version(ctx))
+	pl, perr := p.terminalPlan(ctx, r)
 	if perr != nil {
 		h.lostResult(log, r, nil, perr)
 		h.cfg.Metrics.InjectFailed(injector)
@@ -127,6 +127,9 @@ func (h *Handler) keep(ctx context.Context, p *Profile, pl *plan, r *runtime.Rep
 			return 0, false, err
 		}
 	}
+	if from == 0 && pl.traces != nil {
+		pl.traces(ctx) // once: not again after an outbox that kept nothing
+	}
 	for i, body := range pl.bodies() {
 		if i < from {
 			continue
@@ -145,8 +148,8 @@ func (h *Handler) hasRoom(size int64) bool {
 	return err == nil && st.Bytes+size <= h.cfg.Store.MaxBytes()
 }
 
-// planned is a profile whose bodies are planned already (the per-target
-// traces were sent with the first try).
+// planned is a profile whose bodies are planned already (their Before
+// hook sends the per-target traces, once over all tries).
 type planned struct {
 	*Profile
 	b outbox.Bodies

@@ -89,9 +89,10 @@ func TestDelivererAbortKeepsEveryBodyNotDelivered(t *testing.T) {
 	}
 }
 
-// tracing is bigProfile whose Bodies posts first, as the openaev profile's
-// per-target traces do, and is interrupted there: the abort fires while it
-// waits for a slow backend.
+// tracing is bigProfile whose Bodies posts first, as a profile may (the
+// openaev per-target traces are a Before hook: see
+// TestDelivererAbortDuringBefore), and is interrupted there: the abort
+// fires while it waits for a slow backend.
 type tracing struct {
 	bigProfile
 	abort  *abort

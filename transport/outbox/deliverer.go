@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sync/atomic"
 	"time"
 
 	"github.com/injectkit/injectkit/runtime"
@@ -48,6 +49,12 @@ type Bodies struct {
 	// outbox posts the bodies it stored without copying them. Seq is
 	// still what a send without storing iterates.
 	SeqInto func(alloc func(n int) []byte) iter.Seq[Entry]
+	// Before, when not nil, posts what must reach the backend before the
+	// bodies but that the outbox does not keep (the openaev per-target
+	// traces): it runs once every body is stored, before the first is
+	// posted (see storeFirst), or before the first body sent without
+	// being stored; not once the abort fired. Its ctx ends with the abort.
+	Before func(ctx context.Context)
 }
 
 // One returns the Bodies of a single entry.
@@ -125,9 +132,11 @@ var (
 // the backend accepted before it, with nothing left stored. After the
 // first body not accepted, the bodies after it are not sent now: they are
 // all stored, and wait with it; the error is a *runtime.StoredError.
-// The abort is held from the start: a profile's Bodies may post first
-// (the openaev per-target traces), and an abort then cuts those posts
-// short, their ctx cancelled, and the bodies are all stored, none posted.
+// Bodies with a Before hook are all stored before it runs and before the
+// first is posted: a process killed meanwhile leaves every one of them
+// stored, for a flush. The abort is held from the start: one that fires
+// while Before posts cuts those posts short, and the bodies stay stored,
+// none posted.
 func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	bctx, _, release := HoldAbort(ctx, d.Abort)
 	defer release()
@@ -136,62 +145,6 @@ func (d *Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 		return err
 	}
 	return d.sendOrUnstored(ctx, b)
-}
-
-// sendOrUnstored stores and sends b (see send), or, when the outbox has
-// no room for it and there is an Unstored hook, posts it unstored. The
-// abort is held throughout: once it fires, no more body is posted unstored
-// (the POST in flight is cut short), and the error is an *UnstoredError
-// that Is ErrAborted, naming the bodies the backend accepted; so is a
-// failed POST's.
-func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
-	pctx, aborted, release := HoldAbort(ctx, d.Abort)
-	defer release()
-	if d.Sized != nil {
-		d.Sized(b.Size)
-	}
-	err := d.send(ctx, b)
-	var (
-		ue *UnstoredError
-		fe *FullError
-	)
-	if d.Unstored == nil || !errors.As(err, &ue) || len(ue.Delivered) > 0 || !errors.As(err, &fe) {
-		return err
-	}
-	sent := 0
-	for e := range b.Seq {
-		if sent == 0 {
-			d.Unstored(e.InjectID, fe)
-		}
-		if aborted() {
-			break
-		}
-		err := d.Profile.PostBody(pctx, e.InjectID, e.ChunkIndex, e.Body)
-		if err != nil && aborted() {
-			break // cut short by the abort: neither sent nor kept
-		}
-		if err != nil {
-			return unstored(b, sent, fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, failedChunk(err, e.ChunkIndex, b.N)))
-		}
-		sent++
-	}
-	if sent == b.N {
-		return nil
-	}
-	return unstored(b, sent, fmt.Errorf("%w; sent without storing until %w", fe, ErrAborted))
-}
-
-// unstored is the *UnstoredError of b, its bodies 0 to accepted-1
-// accepted by the backend, none stored.
-func unstored(b Bodies, accepted int, err error) *UnstoredError {
-	ue := &UnstoredError{Total: b.N, Err: err, Delivered: make([]int, accepted)}
-	for i := range ue.Delivered {
-		ue.Delivered[i] = i
-	}
-	if b.Unsent != nil {
-		ue.Unsent = b.Unsent(accepted)
-	}
-	return ue
 }
 
 // Received calls the profile's Received hook, if it has one.
@@ -224,17 +177,28 @@ func (d *Deliverer) Rejected(ctx context.Context, r *runtime.Rejection) error {
 func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	batches := make(chan []Record, 1)
 	var (
-		putErr error
-		bodies bufPool // the buffers of the bodies posted are reused
+		putErr  error
+		bodies  bufPool // the buffers of the bodies posted are reused
+		late    lateBodies
+		settled atomic.Bool // failed or aborted: the bodies left are not posted
 	)
-	seq, owned := b.Seq, b.SeqInto != nil
-	if owned {
-		seq = b.SeqInto(bodies.get) // no copy: the bodies are the send's
+	ctx, aborted, release := HoldAbort(ctx, d.Abort)
+	defer release()
+	if b.Before != nil {
+		go func() {
+			defer close(batches)
+			putErr = d.storeFirst(ctx, b, &bodies, batches, &late, aborted, &settled)
+		}()
+	} else {
+		seq, owned := b.Seq, b.SeqInto != nil
+		if owned {
+			seq = b.SeqInto(bodies.get) // no copy: the bodies are the send's
+		}
+		go func() {
+			defer close(batches)
+			_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(recs []Record) { batches <- recs }, &bodies, owned)
+		}()
 	}
-	go func() {
-		defer close(batches)
-		_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(recs []Record) { batches <- recs }, &bodies, owned)
-	}()
 	var (
 		delivered []removal // accepted, removed at the end
 		failed    *runtime.StoredError
@@ -246,8 +210,6 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		refused   error // the failure of the body the abort cut short, when it was posted
 	)
 	red, _ := d.Profile.(Redactor)
-	ctx, aborted, release := HoldAbort(ctx, d.Abort)
-	defer release()
 	large := b.N > maxDeferred
 	ordered := false // later bodies append to what the backend took
 	if ip, ok := d.Profile.(InOrderPoster); ok {
@@ -274,7 +236,10 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 				bodies.put(rec.Body)
 				continue
 			}
-			err := d.post(ctx, rec)
+			err := late.failure(rec) // a body storeFirst could not read back
+			if err == nil {
+				err = d.post(ctx, rec)
+			}
 			if err != nil && aborted() {
 				cut++ // cut short by the abort: it stays pending
 				if refused == nil {
@@ -303,6 +268,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			}
 			out, serr := d.Store.settle(ctx, rec, err, d.MaxBackoff, red, true) // a refused token keeps it pending
 			failed = &runtime.StoredError{Outbox: d.Store.Path(), Err: failedChunk(err, i, b.N)}
+			settled.Store(true)
 			switch {
 			case errors.Is(serr, ErrNotFound):
 				// Gone (dropped by hand): not counted as kept.

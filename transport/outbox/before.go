@@ -1,0 +1,112 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Bodies that follow other posts (Bodies.Before). The openaev profile
+// sends one trace per target before its terminal callback, thousands of
+// POSTs for a large inject: were they sent before the bodies are stored,
+// a process killed meanwhile would lose the terminal callback, its
+// signatures and the inject's completion, with nothing in the outbox to
+// say so. So the bodies are all stored (fsync'd) first, Before posts next,
+// and the stored bodies are posted last: a kill during Before leaves them
+// all pending, for a flush, which loses only what Before did not send.
+// The bodies are not held in memory meanwhile: Seq is read again, and
+// each body checked against the SHA-256 stored with it (the stored body is
+// read back, and posted, should they differ).
+
+// lateBodies is what storeFirst tells the send's POST loop of a body it
+// could not read back: that record's error, the failure of its POST. The
+// first one fails the send, so one is all it keeps.
+type lateBodies struct {
+	mu  sync.Mutex
+	id  uint64
+	err error
+}
+
+// fail records err as the failure of rec, unless one is recorded.
+func (l *lateBodies) fail(rec Record, err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err == nil {
+		l.id, l.err = rec.ID, err
+	}
+}
+
+// failure returns the error of rec's body when storeFirst could not read
+// it back, else nil.
+func (l *lateBodies) failure(rec Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.err != nil && rec.ID == l.id {
+		return l.err
+	}
+	return nil
+}
+
+// storeFirst stores every body of b, then calls b.Before (unless aborted),
+// then hands the records to batches, in order, each with its body read
+// again from b, for the send's POST loop to post (see above). Once settled
+// (a body failed) or aborted, the records left are handed over without
+// their bodies, which the loop does not post. It returns the store's
+// error: then nothing is stored, and nothing handed over.
+func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, batches chan<- []Record, late *lateBodies,
+	aborted func() bool, settled *atomic.Bool) error {
+	seq, owned := b.Seq, b.SeqInto != nil
+	if owned {
+		seq = b.SeqInto(bodies.get)
+	}
+	// The bodies handed back as each transaction commits are not kept.
+	recs, err := d.Store.put(b.N, b.Size, seq, maxTxBytes, func(stored []Record) {
+		for _, r := range stored {
+			bodies.put(r.Body)
+		}
+	}, bodies, owned)
+	if err != nil {
+		return err
+	}
+	if !aborted() {
+		b.Before(ctx)
+	}
+	seq = b.Seq
+	if owned {
+		seq = b.SeqInto(bodies.get)
+	}
+	i := 0
+	for e := range seq {
+		if i == len(recs) || aborted() || settled.Load() {
+			break
+		}
+		rec := recs[i]
+		i++
+		rec.Body = e.Body
+		if !owned {
+			rec.Body = bodies.clone(e.Body)
+		}
+		if checkBody(rec, rec.Body) != nil {
+			// Not the body stored: the stored one is what is posted.
+			bodies.put(rec.Body)
+			rec.Body = nil
+			if got, gerr := d.Store.Get(rec.ID); gerr == nil {
+				rec.Body = got.Body
+			} else {
+				late.fail(rec, fmt.Errorf("outbox %s: chunk %d read back: %w", d.Store.Path(), rec.ChunkIndex, gerr))
+			}
+		}
+		batches <- []Record{rec}
+	}
+	for k, rec := range recs[i:] {
+		// Not posted: waiting (settled) or cut (aborted), or, read back
+		// short, the first fails the send.
+		if k == 0 {
+			late.fail(rec, fmt.Errorf("outbox %s: chunk %d of %d not read back: %d bodies read again, %d stored",
+				d.Store.Path(), rec.ChunkIndex, b.N, i, len(recs)))
+		}
+		batches <- []Record{rec}
+	}
+	return nil
+}

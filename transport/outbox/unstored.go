@@ -1,0 +1,66 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// sendOrUnstored stores and sends b (see send), or, when the outbox has
+// no room for it and there is an Unstored hook, posts it unstored. The
+// abort is held throughout: once it fires, no more body is posted unstored
+// (the POST in flight is cut short), and the error is an *UnstoredError
+// that Is ErrAborted, naming the bodies the backend accepted; so is a
+// failed POST's.
+func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
+	pctx, aborted, release := HoldAbort(ctx, d.Abort)
+	defer release()
+	if d.Sized != nil {
+		d.Sized(b.Size)
+	}
+	err := d.send(ctx, b)
+	var (
+		ue *UnstoredError
+		fe *FullError
+	)
+	if d.Unstored == nil || !errors.As(err, &ue) || len(ue.Delivered) > 0 || !errors.As(err, &fe) {
+		return err
+	}
+	sent := 0
+	for e := range b.Seq {
+		if sent == 0 {
+			d.Unstored(e.InjectID, fe)
+			if b.Before != nil && !aborted() {
+				b.Before(pctx)
+			}
+		}
+		if aborted() {
+			break
+		}
+		err := d.Profile.PostBody(pctx, e.InjectID, e.ChunkIndex, e.Body)
+		if err != nil && aborted() {
+			break // cut short by the abort: neither sent nor kept
+		}
+		if err != nil {
+			return unstored(b, sent, fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, failedChunk(err, e.ChunkIndex, b.N)))
+		}
+		sent++
+	}
+	if sent == b.N {
+		return nil
+	}
+	return unstored(b, sent, fmt.Errorf("%w; sent without storing until %w", fe, ErrAborted))
+}
+
+// unstored is the *UnstoredError of b, its bodies 0 to accepted-1
+// accepted by the backend, none stored.
+func unstored(b Bodies, accepted int, err error) *UnstoredError {
+	ue := &UnstoredError{Total: b.N, Err: err, Delivered: make([]int, accepted)}
+	for i := range ue.Delivered {
+		ue.Delivered[i] = i
+	}
+	if b.Unsent != nil {
+		ue.Unsent = b.Unsent(accepted)
+	}
+	return ue
+}
