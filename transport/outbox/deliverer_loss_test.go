@@ -87,24 +87,26 @@ func (p *bigProfile) PostBody(_ context.Context, _ string, chunk int, _ []byte) 
 }
 
 // fullOnThirdCommit returns an outbox whose third commit fails as a full
-// disk does, and that error.
-func fullOnThirdCommit(t *testing.T) (*outbox.Store, error) {
+// disk does, that error, and a channel closed once that commit failed.
+func fullOnThirdCommit(t *testing.T) (*outbox.Store, error, <-chan struct{}) {
 	ob := openStore(t, outbox.Options{})
 	full := errors.New("no space left on device")
+	hit := make(chan struct{})
 	var commits atomic.Int64
 	ob.SetCommitHooks(nil, nil, func() error {
 		if commits.Add(1) == 3 {
+			close(hit)
 			return full
 		}
 		return nil
 	})
-	return ob, full
+	return ob, full, hit
 }
 
 // The disk full while a send is stored: the error names the chunks
 // delivered (those stored before), and nothing of the send stays stored.
 func TestDelivererDiskFullMidStore(t *testing.T) {
-	ob, full := fullOnThirdCommit(t)
+	ob, full, _ := fullOnThirdCommit(t)
 	p := &bigProfile{}
 	err := (&outbox.Deliverer{Profile: p, Store: ob}).Deliver(context.Background(), nil)
 	var ue *outbox.UnstoredError
@@ -175,18 +177,25 @@ func TestDelivererInOrderRemovesBeforeTheNext(t *testing.T) {
 
 // downProfile is bigProfile behind a backend that is down: every post
 // fails.
-type downProfile struct{ bigProfile }
+// downProfile is a backend down whose refusal of chunk 0 comes once the
+// disk is full (after full is closed): the failure's own record is then
+// written after the store failed, never in the commit that fails.
+type downProfile struct {
+	bigProfile
+	full <-chan struct{}
+}
 
 func (p *downProfile) PostBody(ctx context.Context, id string, chunk int, body []byte) error {
 	_ = p.bigProfile.PostBody(ctx, id, chunk, body)
+	<-p.full
 	return errors.New("connection refused")
 }
 
 // The disk full while chunk 0 fails against a backend down: the error
 // still says which chunks were delivered (none) and which are lost.
 func TestDelivererDiskFullWhileTheFirstChunkFails(t *testing.T) {
-	ob, full := fullOnThirdCommit(t)
-	p := &downProfile{}
+	ob, full, hit := fullOnThirdCommit(t)
+	p := &downProfile{full: hit}
 	err := (&outbox.Deliverer{Profile: p, Store: ob}).Deliver(context.Background(), nil)
 	var ue *outbox.UnstoredError
 	if !errors.As(err, &ue) || !errors.Is(err, full) || len(ue.Delivered) != 0 || ue.Total != 6 ||
