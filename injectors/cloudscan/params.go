@@ -2,7 +2,6 @@ package cloudscan
 
 import (
 	"fmt"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -108,26 +107,18 @@ func (p *Params) Validate() error {
 	return nil
 }
 
+// validateEndpoint checks endpoint_url with httpx.ParseBaseURL's rule,
+// whose reasons quote nothing of the URL, and refuses credentials.
 func validateEndpoint(raw string) error {
-	shown := httpx.MaskURL(raw)
 	bad := func(reason string) error {
-		return &signatures.ValidationError{Field: "endpoint_url", Value: shown, Reason: reason}
+		return &signatures.ValidationError{Field: "endpoint_url", Value: httpx.MaskURL(raw), Reason: reason}
 	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return bad("not a URL")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return bad("scheme must be http or https")
-	}
-	if u.Host == "" {
-		return bad("missing host")
-	}
-	if u.User != nil {
+	u, err := httpx.ParseBaseURL(raw)
+	switch {
+	case err != nil:
+		return bad(err.Error())
+	case u.User != nil:
 		return bad("must not hold credentials")
-	}
-	if u.RawQuery != "" || u.Fragment != "" {
-		return bad("must not hold a query or a fragment")
 	}
 	return nil
 }

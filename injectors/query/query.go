@@ -218,23 +218,17 @@ func (e *Executor) Configure(settings map[string]string) error {
 }
 
 // parseBaseURL accepts an absolute http or https URL with no query, user
-// information or fragment.
+// information or fragment: httpx.ParseBaseURL's rule, whose reasons
+// quote nothing of the URL, without user information.
 func parseBaseURL(v string) (*url.URL, error) {
-	shown := httpx.MaskURL(v)
 	bad := func(reason string) error {
-		return &signatures.ValidationError{Field: Name + "." + SettingShodanBaseURL, Value: shown, Reason: reason}
+		return &signatures.ValidationError{Field: Name + "." + SettingShodanBaseURL, Value: httpx.MaskURL(v), Reason: reason}
 	}
-	u, err := url.Parse(v)
-	if err != nil {
-		return nil, bad("not a URL")
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, bad("scheme must be http or https")
-	}
-	if u.Host == "" {
-		return nil, bad("missing host")
-	}
-	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+	u, err := httpx.ParseBaseURL(v)
+	switch {
+	case err != nil:
+		return nil, bad(err.Error())
+	case u.User != nil:
 		return nil, bad("must not hold user information, a query or a fragment")
 	}
 	return u, nil

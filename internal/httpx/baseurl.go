@@ -17,30 +17,74 @@ import (
 // backend may also take Basic credentials from the URL.
 //
 // The error says what is wrong without the URL, which the caller names
-// with StripCredentials.
+// with StripCredentials, and without any piece of it: url.Parse's own
+// errors quote the text they stop at ("invalid port \":pass\" after
+// host"), a piece of the password when the password holds '/', '?' or
+// '#', so they are described in words of ours (parseFailure). An '@'
+// after the host is refused for the same reason: it is user information
+// whose '/', '?' or '#' was not percent-encoded, and the rest of it would
+// be shown as the path or sent to the wrong host.
 func ParseBaseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		reason := "not a URL"
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			reason += ": " + ue.Err.Error() // without the URL, which may hold credentials
-		}
-		if !strings.Contains(raw, "://") {
-			reason += " (want http:// or https:// first)"
-		}
-		return nil, errors.New(reason)
+		return nil, parseFailure(raw, err)
 	}
 	switch {
 	case u.Scheme != "http" && u.Scheme != "https":
 		return nil, errors.New("scheme must be http or https")
+	case strings.Contains(u.EscapedPath(), "@"):
+		return nil, errors.New("'@' after the host" + userinfoHint)
 	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
+		if strings.Contains(u.RawQuery+u.Fragment, "@") {
+			return nil, errors.New("must not have a query or fragment" + userinfoHint)
+		}
 		return nil, errors.New("must not have a query or fragment")
 	}
 	if err := checkHost(u); err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// userinfoHint is what a URL refused for a user name or password written
+// as it is ends with.
+const userinfoHint = " (in a user name or password, write / ? # @ % as %2F %3F %23 %40 %25)"
+
+// parseFailure is the error of a URL url.Parse refused: why, in words
+// that quote nothing of raw, and a hint at the usual cause.
+func parseFailure(raw string, err error) error {
+	reason := "not a URL"
+	var escErr url.EscapeError
+	var hostErr url.InvalidHostError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &escErr):
+		reason += ": a '%' not followed by two hexadecimal digits"
+	case errors.As(err, &hostErr):
+		reason += ": a character a host name cannot hold"
+	case strings.Contains(msg, "invalid port") && !strings.Contains(raw, "@"):
+		// Without user information, what it quotes is the port as
+		// written (":abc"): the query and fragment are cut off first.
+		reason += ": " + msg[strings.Index(msg, "invalid port"):]
+	case strings.Contains(msg, "invalid port"):
+		reason += ": invalid port after the host's ':'"
+	case strings.Contains(msg, "control character"):
+		reason += ": holds a control character"
+	case strings.Contains(msg, "invalid userinfo"):
+		reason += ": a character a user name or password cannot hold"
+	case strings.Contains(msg, "IP-literal"), strings.Contains(msg, "missing ']'"):
+		reason += ": an IPv6 address in brackets is malformed"
+	case strings.Contains(msg, "missing protocol scheme"),
+		strings.Contains(msg, "first path segment in URL cannot contain colon"):
+		reason += ": no scheme"
+	}
+	switch {
+	case !strings.Contains(raw, "://"):
+		reason += " (want http:// or https:// first)"
+	case strings.ContainsAny(raw, "@"):
+		reason += userinfoHint
+	}
+	return errors.New(reason)
 }
 
 // checkHost checks what url.Parse leaves to the dialer: a host name, an

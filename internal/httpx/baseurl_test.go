@@ -17,7 +17,7 @@ func TestParseBaseURL(t *testing.T) {
 		{"http://[fe80::1%25eth0]:80/x", ""},
 		{"HTTP://BACKEND/a%2Fb", ""},
 		{"ftp://127.0.0.1/", "scheme must be http or https"},
-		{"127.0.0.1:8080", "not a URL: first path segment in URL cannot contain colon (want http:// or https:// first)"},
+		{"127.0.0.1:8080", "not a URL: no scheme (want http:// or https:// first)"},
 		{"//127.0.0.1:8080/x", "scheme must be http or https"},
 		{"http:///x", "no host"},
 		{"http://:8080", "no host"},
@@ -30,7 +30,23 @@ func TestParseBaseURL(t *testing.T) {
 		{"http://127.0.0.1:", "empty port"},
 		{"http://[zz]:80", "not a URL"},
 		{"http://[::1", "not a URL"},
-		{"http://u:secret@127.0.0.1:abc", "not a URL"},
+		{"http://u:secret@127.0.0.1:abc", "not a URL: invalid port after the host's ':'"},
+		{"http://127.0.0.1:nan", `not a URL: invalid port ":nan" after host`},
+		{"http://127.0.0.1:nan/x?token=secret#secret", `not a URL: invalid port ":nan" after host`},
+		// A password holding '/', '?' or '#' as it is: url.Parse stops
+		// in it and its error quotes what it stopped at.
+		{"http://svc:Zx9secret/abc@127.0.0.1:18601", "not a URL: invalid port after the host's ':' (in a user name or password, write / ? #"},
+		{"http://svc:Zx9secret?abc@127.0.0.1:18601", "not a URL: invalid port after the host's ':'"},
+		{"http://svc:Zx9secret#abc@127.0.0.1:18601", "not a URL"},
+		{"http://svc:se%zzcret@127.0.0.1:1", "not a URL: a '%' not followed by two hexadecimal digits"},
+		{"http://svc:se cret@127.0.0.1:1", "not a URL: a character a user name or password cannot hold"},
+		{"http://se\x01cret@127.0.0.1:1", "not a URL: holds a control character"},
+		// ... or parses with the rest of the password in the path, or a
+		// user name with '/' leaves its password there.
+		{"http://svc:1234/secret@127.0.0.1:18601", "'@' after the host (in a user name or password"},
+		{"http://svc/pw:secret@127.0.0.1:18601", "'@' after the host"},
+		{"http://svc:1234?secret@127.0.0.1:18601", "must not have a query or fragment (in a user name"},
+		{"http://127.0.0.1/a%40b", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
@@ -42,7 +58,8 @@ func TestParseBaseURL(t *testing.T) {
 				t.Fatal("accepted without a URL")
 			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
 				t.Fatalf("err = %v, want %q", err, tt.want)
-			case err != nil && (strings.Contains(err.Error(), "pw") || strings.Contains(err.Error(), "secret")):
+			case err != nil && (strings.Contains(err.Error(), "pw") || strings.Contains(err.Error(), "secret") ||
+				strings.Contains(err.Error(), "abc") || strings.Contains(err.Error(), "zz")):
 				t.Fatalf("err = %v shows the password", err)
 			}
 		})

@@ -125,13 +125,16 @@ const unparsable = "(unparsable URL)"
 // returned unchanged, byte for byte. A string that is not a URL gives
 // "(unparsable URL)" when it holds an '@', '?' or '#', since where its
 // secrets are is unknown; without one it holds none and is returned as it
-// is ("127.0.0.1:8080", a URL without its scheme).
+// is ("127.0.0.1:8080", a URL without its scheme). So does a URL without
+// user information with an '@' after its host: user information whose
+// '/', '?' or '#' was not percent-encoded ("http://u:12/pw@host" parses
+// as host "u", port 12 and path "/pw@host").
 func StripCredentials(raw string) string {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil && !strings.ContainsAny(raw, "@?#"):
 		return raw
-	case err != nil, u.Opaque != "" && strings.Contains(u.Opaque, "@"):
+	case err != nil, u.Opaque != "" && strings.Contains(u.Opaque, "@"), misplacedUser(u):
 		// "user:pw@host" parses as scheme "user" and opaque "pw@host".
 		return unparsable
 	case u.User == nil && u.RawQuery == "" && !u.ForceQuery && u.Fragment == "":
@@ -140,6 +143,14 @@ func StripCredentials(raw string) string {
 	u.User = nil
 	maskQuery(u)
 	return u.String()
+}
+
+// misplacedUser reports whether u, without user information, holds an
+// '@' after its host: its user information written with a '/', '?' or
+// '#' as it is, the rest of which was parsed as its port, path, query or
+// fragment.
+func misplacedUser(u *url.URL) bool {
+	return u.User == nil && u.Host != "" && strings.Contains(u.EscapedPath()+u.RawQuery+u.EscapedFragment(), "@")
 }
 
 // maskQuery shows the value of each query parameter of u, a parameter
@@ -174,7 +185,7 @@ const redactedValue = "REDACTED"
 // a string that is not a URL is shown as StripCredentials shows it.
 func MaskURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.Opaque != "" {
+	if err != nil || u.Opaque != "" || misplacedUser(u) {
 		return StripCredentials(raw)
 	}
 	if u.User == nil && u.RawQuery == "" && u.Fragment == "" {

@@ -148,6 +148,13 @@ func TestStripAndMaskURL(t *testing.T) {
 		{"http://127.0.0.1:9/x?QSECRET", "http://127.0.0.1:9/x?REDACTED", "http://127.0.0.1:9/x?REDACTED"},
 		{"http://127.0.0.1:9/x#access_token=QSECRET", "http://127.0.0.1:9/x#REDACTED", "http://127.0.0.1:9/x#REDACTED"},
 		{"http://[::1/x?token=QSECRET", "(unparsable URL)", "(unparsable URL)"},
+		// User information whose '/', '?' or '#' was not percent-encoded
+		// parses as a port and a path, query or fragment holding an '@'.
+		{"http://svc:1234/pw@127.0.0.1:9", "(unparsable URL)", "(unparsable URL)"},
+		{"http://svc/u:pw@127.0.0.1:9", "(unparsable URL)", "(unparsable URL)"},
+		{"http://svc:1234?pw@127.0.0.1:9", "(unparsable URL)", "(unparsable URL)"},
+		{"http://svc:1234#pw@127.0.0.1:9", "(unparsable URL)", "(unparsable URL)"},
+		{"http://u:p@host/a@b", "http://host/a@b", "http://REDACTED@host/a@b"}, // user information where it belongs
 	}
 	for _, tt := range tests {
 		if got := StripCredentials(tt.in); got != tt.strip {
