@@ -7,10 +7,12 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 
 	ucli "github.com/urfave/cli/v2"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // injectorsConfig is the configuration of `injectkit injectors`. Its config
@@ -234,8 +236,8 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 		js := settingJSON{Key: s.Key, ConfigKey: m.Name + "." + s.Key, Env: s.Env, Secret: s.Secret,
 			Set: v != "", Doc: s.Doc}
 		if !s.Secret {
-			def := s.Default
-			js.Default, js.Value = &def, &v
+			def, shown := shownSetting(s.Default), shownSetting(v)
+			js.Default, js.Value = &def, &shown
 		}
 		out.Settings = append(out.Settings, js)
 	}
@@ -253,6 +255,17 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 		out.Outputs = append(out.Outputs, findingOutputJSON{Type: op.Type, Field: op.Field, Multiple: op.Multiple, Finding: op.Finding})
 	}
 	return out
+}
+
+// shownSetting is the value of a setting as injectors prints it: a URL
+// (any value holding "://", whatever the setting) as httpx.MaskURL shows
+// it, its user information, query values and fragment as REDACTED, as run
+// and validate name it; any other value as it is.
+func shownSetting(v string) string {
+	if strings.Contains(v, "://") {
+		return httpx.MaskURL(v)
+	}
+	return v
 }
 
 func category(m framework.Manifest) string {

@@ -90,6 +90,12 @@ func TestInjectorsShowsOne(t *testing.T) {
 			[]string{"api_key, env DEMO_API_KEY, secret, set", `default https://demo.example, set to "https://other.example"`},
 			[]string{"s3cret", "hunter2"}},
 		{"secret given", map[string]string{"DEMO_TOKEN": "t0ken-value"}, nil, []string{"token, env DEMO_TOKEN, secret, set"}, []string{"t0ken"}},
+		// A URL setting is shown as run and validate name a URL: without
+		// its credentials, query values or fragment.
+		{"URL with credentials", map[string]string{"DEMO_BASE_URL": "http://admin:pw-s3cret@127.0.0.1:18641/?token=qtok#frag"}, nil,
+			[]string{`"http://REDACTED@127.0.0.1:18641/?token=REDACTED#REDACTED"`}, []string{"admin", "pw-s3cret", "qtok", "frag"}},
+		{"unparsable URL", map[string]string{"DEMO_BASE_URL": "http://svc:Zx9/pw-s3cret@127.0.0.1:1"}, nil,
+			[]string{`set to "(unparsable URL)"`}, []string{"Zx9", "pw-s3cret"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(withDemo), tt.env, append([]string{"injectors", "demo"}, tt.args...)...)
@@ -200,6 +206,17 @@ func TestInjectorsJSON(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "s3cret") || strings.Contains(r.stdout, "hunter2") {
 		t.Errorf("a secret printed:\n%s", r.stdout)
+	}
+	// A URL setting's value is shown without its credentials, query
+	// values or fragment, as the text shows it.
+	env["DEMO_BASE_URL"] = "http://admin:pw-s3cret@127.0.0.1:18641/?token=qtok"
+	r = run(t, registry(withDemo), env, "injectors", "demo", "-o", "json")
+	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 {
+		t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)
+	}
+	if v := one.Settings[1].Value; v == nil || *v != "http://REDACTED@127.0.0.1:18641/?token=REDACTED" ||
+		strings.Contains(r.stdout, "pw-s3cret") || strings.Contains(r.stdout, "qtok") {
+		t.Errorf("URL setting shown as %v:\n%s", v, r.stdout)
 	}
 	// Defaults are typed as an inject file gives the params: "timing": 3,
 	// not "3", which the inject file refuses.

@@ -199,10 +199,10 @@ func settingLine(s framework.Setting, value string) string {
 	case s.Default == "":
 		line += ", no default"
 	default:
-		line += ", default " + s.Default
+		line += ", default " + shownSetting(s.Default)
 	}
 	if value != s.Default {
-		line += ", set to " + strconv.Quote(value)
+		line += ", set to " + strconv.Quote(shownSetting(value))
 	}
 	return line
 }
