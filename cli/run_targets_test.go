@@ -364,8 +364,8 @@ func TestTargetEnvErrorsNameTheVariable(t *testing.T) {
 		want string
 	}{
 		{"target", map[string]string{"INJECTKIT_TARGET": "999.1.1.1"}, `invalid target "999.1.1.1" (env INJECTKIT_TARGET): not a valid IP address`},
-		{"target narrowing a query", map[string]string{"INJECTKIT_QUERY": "apache", "INJECTKIT_TARGET": "a_b"},
-			`invalid target "a_b" (env INJECTKIT_TARGET): host name may hold only`},
+		{"target narrowing a query", map[string]string{"INJECTKIT_QUERY": "apache", "INJECTKIT_TARGET": "a..b"},
+			`invalid target "a..b" (env INJECTKIT_TARGET): empty label in host name`},
 		{"target beside cloud targets", with(cloud, "INJECTKIT_TARGET", "127.0.0.1"),
 			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): cloud targets`},
 		{"targets file", map[string]string{"INJECTKIT_TARGETS_FILE": "/nonexistent/hosts.txt"},
