@@ -16,8 +16,9 @@ import (
 
 // A loopback backend answering 422 with an error body that echoes the
 // token as Java backends do (Gson writes "=" and "'" as \u003d and
-// \u0027), the whole Authorization header in base64, or the base64 of a
-// Gson-written object holding it: neither stderr (text and JSON logs) nor
+// \u0027) or as HTML character references (&#039;, &#X3d;), the whole
+// Authorization header in base64, or the base64 of a Gson-written
+// object holding it: neither stderr (text and JSON logs) nor
 // the outbox's stored error (outbox list, -o json) shows the token in any
 // form.
 func TestEchoedTokenRedactedEverywhere(t *testing.T) {
@@ -26,6 +27,9 @@ func TestEchoedTokenRedactedEverywhere(t *testing.T) {
 	echoes := map[string]func(auth string) string{
 		"Gson-escaped": func(a string) string {
 			return `{"message":"invalid token ` + gson.Replace(strings.TrimPrefix(a, "Bearer ")) + `"}`
+		},
+		"HTML references": func(a string) string {
+			return "<p>bad token: " + strings.NewReplacer("'", "&#039;", "=", "&#X3d;").Replace(strings.TrimPrefix(a, "Bearer ")) + "</p>"
 		},
 		"base64 header": func(a string) string { return `{"echo":"` + base64.StdEncoding.EncodeToString([]byte(a)) + `"}` },
 		"base64 of a Gson object": func(a string) string {

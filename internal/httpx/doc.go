@@ -35,7 +35,9 @@
 // Poster.Secrets (a bearer token, an API key) are replaced by [REDACTED] in
 // every form Redact knows (raw, JSON-escaped, URL-encoded, and each of those
 // escaped once more; with any of its characters \u-escaped, as Java's Gson
-// writes "=" and "'", the backslash doubled by quoting; in base64 inside
+// writes "=" and "'", the backslash doubled by quoting; with any of them
+// written as an HTML or XML character reference, &#38; &#x26; &amp;; in
+// base64 inside
 // the base64 of a longer text, for secrets of 8 bytes or more) in error
 // bodies, error texts and log lines. The URL of a request appears in errors
 // only as Request.Shown, by default the URL without its user information.

@@ -18,8 +18,8 @@ const Redacted = "[REDACTED]"
 // it may take: raw, JSON-escaped and URL-encoded, and each of those escaped
 // once more (an error message quoting a response body that echoed the
 // secret JSON-escaped holds it escaped twice), with any of its
-// characters \u-escaped, once, twice or three times (see
-// unescapedSpans), and, for a secret of shortSecret bytes or more, its
+// characters \u-escaped, once, twice or three times, or written as HTML
+// or XML character references (see unescapedSpans), and, for a secret of shortSecret bytes or more, its
 // base64 inside the base64 of a longer text (see base64Cores). Empty
 // secrets are ignored.
 //

@@ -85,6 +85,18 @@ func TestRedact(t *testing.T) {
 		{"every byte percent-encoded, lower-case hex", "t=%5a%71%37%4b%c3%a9", []string{"Zq7Ké"}, "t=[REDACTED]"},
 		{"decimal HTML references", "<p>&#90;&#113;&#55;&#75;&#233;</p>", []string{"Zq7Ké"}, "<p>[REDACTED]</p>"},
 		{"hex HTML references", "<p>&#x5a;&#x71;&#x37;</p> <p>&#X5A;&#X71;&#X37;</p>", []string{"Zq7"}, "<p>[REDACTED]</p> <p>[REDACTED]</p>"},
+		// Some characters as HTML or XML character references, decimal or
+		// hex in any case, with leading zeros, or named, mixed at will.
+		{"XML's &#38; and &#34;", "<html>bad token: S3cr3tTok-t16+A/B=C%D&#38;E&#34;F-0123456789</html>",
+			[]string{`S3cr3tTok-t16+A/B=C%D&E"F-0123456789`}, "<html>bad token: [REDACTED]</html>"},
+		{"hex references, any case, leading zeros", "t=S3cr3t&#x26;E&#X0022;F&#x0000027;x",
+			[]string{`S3cr3t&E"F'x`}, "t=[REDACTED]"},
+		{"named and numeric mixed", "t=S3cr3t&amp;E&#34;F&apos;x&LT;", []string{`S3cr3t&E"F'x<`}, "t=[REDACTED]"},
+		{"references in a JSON log line", jsonString("status 400: S3cr3t&#38;E&#x22;F-12"), []string{`S3cr3t&E"F-12`},
+			jsonString("status 400: [REDACTED]")},
+		{"short secret as references, as a word", "k=a&#38;b;", []string{"a&b"}, "k=[REDACTED];"},
+		{"short secret as references, inside a word", "xa&#38;by", []string{"a&b"}, "xa&#38;by"},
+		{"references elsewhere kept", "a &#38; b &#xZZ; &#99999999; &bogus; &#;", []string{"S3cr3t&E"}, "a &#38; b &#xZZ; &#99999999; &bogus; &#;"},
 		// Some characters \u-escaped, as Java's Gson writes = ' < > &, and
 		// any JSON encoder may write any character; the backslash doubled
 		// when an error text quotes the body, again in a JSON log line.

@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -22,12 +23,14 @@ const maxUnescapes = 3
 // decoded text lowercased, each match mapped back to the bytes of s it
 // came from. long match anywhere, short only where they stand as words in
 // s (see wordAt). A text with no "\u" adds none: its plain forms are
-// matched already.
+// matched already. HTML and XML character references are decoded too, in
+// s and in each JSON-decoded text (see htmlSpans).
 func unescapedSpans(spans [][2]int, s string, long, short []string) [][2]int {
+	d := decoded{text: s}
+	spans = d.htmlSpans(spans, s, long, short)
 	if !strings.Contains(s, `\u`) {
 		return spans
 	}
-	d := decoded{text: s}
 	for range maxUnescapes {
 		next, ok := d.unescape()
 		if !ok {
@@ -35,9 +38,26 @@ func unescapedSpans(spans [][2]int, s string, long, short []string) [][2]int {
 		}
 		d = next
 		spans = d.find(spans, s, long, short)
+		spans = d.htmlSpans(spans, s, long, short)
 		if !strings.Contains(d.text, `\`) {
 			break
 		}
+	}
+	return spans
+}
+
+// htmlSpans appends to spans the bytes of s that hold the forms of the
+// secrets with any of their characters written as an HTML or XML
+// character reference (&#38; &#x26; &#X0026; &amp; &apos;…), as an error
+// page or an XML answer may echo them, in d's text once its references
+// are decoded. A text with no '&' followed by a ';' adds none.
+func (d decoded) htmlSpans(spans [][2]int, s string, long, short []string) [][2]int {
+	i := strings.IndexByte(d.text, '&')
+	if i < 0 || !strings.Contains(d.text[i:], ";") {
+		return spans
+	}
+	if next, ok := d.decode('&', htmlReference); ok {
+		spans = next.find(spans, s, long, short)
 	}
 	return spans
 }
@@ -60,9 +80,14 @@ func (d decoded) span(i, j int) (int, int) {
 // unescape decodes the JSON escapes of d's text (\uXXXX, a surrogate pair,
 // \" \\ \/ \b \f \n \r \t); a backslash starting none is kept. ok is false
 // when the text has none.
-func (d decoded) unescape() (decoded, bool) {
+func (d decoded) unescape() (decoded, bool) { return d.decode('\\', jsonEscape) }
+
+// decode decodes the escapes of d's text that start with the byte start,
+// each decoded by esc (its rune and length, 0 when the text at hand starts
+// with none: the byte is kept). ok is false when the text has none.
+func (d decoded) decode(start byte, esc func(string) (rune, int)) (decoded, bool) {
 	s := d.text
-	if !strings.Contains(s, `\`) {
+	if strings.IndexByte(s, start) < 0 {
 		return d, false
 	}
 	out := decoded{from: make([]int, 0, len(s)), to: make([]int, 0, len(s))}
@@ -70,19 +95,57 @@ func (d decoded) unescape() (decoded, bool) {
 	changed := false
 	for i := 0; i < len(s); {
 		n, was := 1, len(b)
-		if r, size := jsonEscape(s[i:]); size > 0 {
+		if s[i] != start {
+			b = append(b, s[i])
+		} else if r, size := esc(s[i:]); size > 0 {
 			n, b, changed = size, utf8.AppendRune(b, r), true
 		} else {
 			b = append(b, s[i])
 		}
-		start, end := d.span(i, i+n)
+		from, to := d.span(i, i+n)
 		for range len(b) - was {
-			out.from, out.to = append(out.from, start), append(out.to, end)
+			out.from, out.to = append(out.from, from), append(out.to, to)
 		}
 		i += n
 	}
 	out.text = string(b)
 	return out, changed
+}
+
+// htmlNamed are the named references htmlReference decodes: XML's five,
+// which HTML shares.
+var htmlNamed = map[string]rune{"amp": '&', "lt": '<', "gt": '>', "quot": '"', "apos": '\''}
+
+// maxReference is the longest character reference htmlReference decodes:
+// "&#x" and 8 digits (leading zeros) and ";".
+const maxReference = 12
+
+// htmlReference decodes the HTML or XML character reference s starts
+// with (&#38; &#x26; &#X26; with or without leading zeros, or a named one
+// of htmlNamed, in any case) and returns its length, 0 when s starts with
+// none.
+func htmlReference(s string) (rune, int) {
+	end := strings.IndexByte(s[:min(len(s), maxReference)], ';')
+	if len(s) < 3 || s[0] != '&' || end < 0 {
+		return 0, 0
+	}
+	body := s[1:end]
+	if body == "" || body[0] != '#' {
+		r, ok := htmlNamed[strings.ToLower(body)]
+		if !ok {
+			return 0, 0
+		}
+		return r, end + 1
+	}
+	digits, base := body[1:], 10
+	if digits != "" && (digits[0] == 'x' || digits[0] == 'X') {
+		digits, base = digits[1:], 16
+	}
+	n, err := strconv.ParseUint(digits, base, 32)
+	if err != nil || n > utf8.MaxRune || !utf8.ValidRune(rune(n)) {
+		return 0, 0
+	}
+	return rune(n), end + 1
 }
 
 // jsonEscape decodes the JSON escape s starts with, and returns its length,
