@@ -11,12 +11,16 @@ import (
 	"github.com/injectkit/injectkit/injectors/query"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve/servetest"
 )
 
 // Every serve setting out of its bounds exits 2 before anything is
 // contacted, one line naming the key, the value and where it was given.
 func TestServeSettingBounds(t *testing.T) {
 	notPEM := writeFile(t, "not.pem", "not a certificate\n")
+	ca := servetest.NewCA(t)
+	client, other := ca.Client(t, "client"), ca.Client(t, "other")
+	tokenFile := writeFile(t, "tokenfile", "S3cr3tTokenValue\n")
 	servefile := writeFile(t, "c.yaml", "workers: 2\ninjectors: [noop, sqlmap]\n")
 	blankfile := writeFile(t, "blank.yaml", "workers: 2\ninjector_type: \" \"\n")
 	heartbeatfile := writeFile(t, "heartbeat.yaml", "heartbeat_interval: 4\n")
@@ -58,6 +62,14 @@ func TestServeSettingBounds(t *testing.T) {
 		{"broker certificate without its key", []string{"--broker-cert-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q (--broker-cert-file): needs broker_key_file`, notPEM)},
 		{"broker key without its certificate", nil, map[string]string{"INJECTKIT_BROKER_KEY_FILE": notPEM}, fmt.Sprintf(`invalid broker_key_file %q (env INJECTKIT_BROKER_KEY_FILE): needs broker_cert_file`, notPEM)},
 		{"broker key pair unreadable", []string{"--broker-cert-file", notPEM, "--broker-key-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q`, notPEM)},
+		// A key file holding no key (a token) is named, not the
+		// certificate beside it, nor what the key file holds.
+		{"broker key that is a token", []string{"--broker-cert-file", client.CertFile, "--broker-key-file", tokenFile}, nil,
+			fmt.Sprintf(`invalid broker_key_file %q (--broker-key-file): holds no PEM private key`, tokenFile)},
+		{"broker key that is the certificate", nil, map[string]string{"INJECTKIT_BROKER_CERT_FILE": client.CertFile, "INJECTKIT_BROKER_KEY_FILE": client.CertFile},
+			fmt.Sprintf(`invalid broker_key_file %q (env INJECTKIT_BROKER_KEY_FILE): holds no PEM private key`, client.CertFile)},
+		{"broker key of another certificate", []string{"--broker-cert-file", client.CertFile, "--broker-key-file", other.KeyFile}, nil,
+			fmt.Sprintf(`invalid broker_key_file %q (--broker-key-file): not the private key of broker_cert_file's certificate`, other.KeyFile)},
 		{"missing platform CA", []string{"--ca-file", "/nonexistent/platform-ca.pem"}, nil, `invalid ca_file "/nonexistent/platform-ca.pem"`},
 		{"platform CA without a certificate", nil, map[string]string{"INJECTKIT_CA_FILE": notPEM}, fmt.Sprintf(`invalid ca_file %q`, notPEM)},
 		{"blank injector type", []string{"--injector-type", " "}, nil, `invalid injector_type " " (--injector-type): must not be blank`},
@@ -100,8 +112,8 @@ func TestServeSettingBounds(t *testing.T) {
 			if code := stop(); code != cli.ExitUsage {
 				t.Errorf("exit %d, want %d; stderr: %s", code, cli.ExitUsage, stderr)
 			}
-			if !strings.Contains(stderr.String(), tt.want) {
-				t.Errorf("stderr %q does not mention %q", stderr, tt.want)
+			if !strings.Contains(stderr.String(), tt.want) || strings.Contains(stderr.String(), "S3cr3t") {
+				t.Errorf("stderr %q does not mention %q, or shows a file's content", stderr, tt.want)
 			}
 			if calls := p.AllCalls(); len(calls) != 0 {
 				t.Errorf("the platform was called before the configuration was checked: %s %s", calls[0].Kind, calls[0].Path)

@@ -3,11 +3,13 @@ package serve
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"strconv"
+	"strings"
 )
 
 // Defaults and bounds of the daemon's settings, for the configuration
@@ -110,16 +112,9 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 	}
 	switch {
 	case s.CertFile != "" && s.KeyFile != "":
-		cert, err := tls.LoadX509KeyPair(s.CertFile, s.KeyFile)
-		var pe *fs.PathError
-		switch {
-		case errors.As(err, &pe) && pe.Path == s.KeyFile:
-			return nil, fileError("broker_key_file", s.KeyFile, err)
-		case errors.As(err, &pe):
-			return nil, fileError("broker_cert_file", s.CertFile, err)
-		case err != nil:
-			return nil, &SettingError{Setting: "broker_cert_file", Value: s.CertFile,
-				Reason: "not a PEM certificate matching broker_key_file: " + err.Error(), Err: err}
+		cert, err := s.keyPair()
+		if err != nil {
+			return nil, err
 		}
 		cfg.Certificates = []tls.Certificate{cert}
 	case s.CertFile != "":
@@ -129,6 +124,57 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 		return nil, &SettingError{Setting: "broker_key_file", Value: s.KeyFile, Reason: "needs broker_cert_file, its certificate"}
 	}
 	return cfg, nil
+}
+
+// keyPair loads the client certificate and its key. An error names the
+// setting whose file is at fault, and its path, never the key's bytes:
+// broker_cert_file when it holds no certificate it can read,
+// broker_key_file when it holds no private key it can read (a token, a
+// certificate) or one that does not match the certificate.
+func (s BrokerTLS) keyPair() (tls.Certificate, error) {
+	certPEM, err := os.ReadFile(s.CertFile)
+	if err != nil {
+		return tls.Certificate{}, fileError("broker_cert_file", s.CertFile, err)
+	}
+	keyPEM, err := os.ReadFile(s.KeyFile)
+	if err != nil {
+		return tls.Certificate{}, fileError("broker_key_file", s.KeyFile, err)
+	}
+	certBad := func(reason string) error {
+		return &SettingError{Setting: "broker_cert_file", Value: s.CertFile, Reason: reason}
+	}
+	keyBad := func(reason string) error {
+		return &SettingError{Setting: "broker_key_file", Value: s.KeyFile, Reason: reason}
+	}
+	switch {
+	case !hasPEM(certPEM, func(t string) bool { return t == "CERTIFICATE" }):
+		return tls.Certificate{}, certBad("holds no PEM certificate")
+	case !hasPEM(keyPEM, func(t string) bool { return strings.HasSuffix(t, "PRIVATE KEY") }):
+		return tls.Certificate{}, keyBad("holds no PEM private key")
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	switch {
+	case err == nil:
+		return cert, nil
+	case strings.Contains(err.Error(), "match"):
+		return tls.Certificate{}, keyBad("not the private key of broker_cert_file's certificate")
+	case strings.Contains(err.Error(), "private key"), strings.Contains(err.Error(), "key input"):
+		return tls.Certificate{}, keyBad("holds no private key it can read (PKCS #1, PKCS #8 or EC, unencrypted)")
+	}
+	return tls.Certificate{}, certBad("not a certificate it can read: " + err.Error())
+}
+
+// hasPEM reports whether data holds a PEM block whose type is wanted.
+func hasPEM(data []byte, wanted func(typ string) bool) bool {
+	for {
+		var b *pem.Block
+		if b, data = pem.Decode(data); b == nil {
+			return false
+		}
+		if wanted(b.Type) {
+			return true
+		}
+	}
 }
 
 // fileError is the *SettingError of a file setting whose file cannot be

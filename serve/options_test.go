@@ -50,6 +50,11 @@ func TestBrokerTLSConfig(t *testing.T) {
 	if err := os.WriteFile(empty, []byte("not a certificate"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	other := ca.Client(t, "other")
+	token := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(token, []byte("S3cr3tTokenValue\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name        string
 		in          serve.BrokerTLS
@@ -62,7 +67,15 @@ func TestBrokerTLSConfig(t *testing.T) {
 		{"CA file without a certificate", serve.BrokerTLS{CAFile: empty}, "broker_ca_file"},
 		{"certificate without key", serve.BrokerTLS{CertFile: client.CertFile}, "broker_cert_file"}, // named by the setting given
 		{"key without certificate", serve.BrokerTLS{KeyFile: client.KeyFile}, "broker_key_file"},
-		{"key that is no key", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: ca.File}, "broker_cert_file"},
+		// The file at fault is named: a key file holding a certificate, a
+		// token or another certificate's key, a certificate file holding
+		// a key.
+		{"key that is a certificate", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: ca.File}, "broker_key_file"},
+		{"key that is a token", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: token}, "broker_key_file"},
+		{"key of another certificate", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: other.KeyFile}, "broker_key_file"},
+		{"certificate that is a key", serve.BrokerTLS{CertFile: client.KeyFile, KeyFile: client.KeyFile}, "broker_cert_file"},
+		{"certificate that is a token", serve.BrokerTLS{CertFile: token, KeyFile: client.KeyFile}, "broker_cert_file"},
+		{"missing key file", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: "/nonexistent/key.pem"}, "broker_key_file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,6 +84,12 @@ func TestBrokerTLSConfig(t *testing.T) {
 				var se *serve.SettingError
 				if !errors.As(err, &se) || se.Setting != tt.wantSetting {
 					t.Fatalf("err = %v, want a SettingError on %s", err, tt.wantSetting)
+				}
+				if want := map[string]string{"broker_cert_file": tt.in.CertFile, "broker_key_file": tt.in.KeyFile, "broker_ca_file": tt.in.CAFile}[se.Setting]; se.Value != want {
+					t.Errorf("err = %v, want the path of %s, %q", err, se.Setting, want)
+				}
+				if strings.Contains(err.Error(), "S3cr3t") || strings.Contains(err.Error(), "PRIVATE") {
+					t.Errorf("err = %v shows a file's content", err)
 				}
 				return
 			}
