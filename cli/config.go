@@ -221,9 +221,9 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	}
 	file := configFile{}
 	if path != "" {
-		known := keysOf(append(alsoKnown, reflect.TypeOf(dst).Elem())...)
+		types := append(alsoKnown, reflect.TypeOf(dst).Elem())
 		var err error
-		if file, err = readConfigFile(c.Context, path, where, known, ms); err != nil {
+		if file, err = readConfigFile(c.Context, path, where, keysOf(types...), secretKeysOf(types...), ms); err != nil {
 			return nil, err
 		}
 	}

@@ -29,10 +29,10 @@ type configFile struct {
 // readConfigFile reads the file at path, given where (" (--config)", " (env
 // INJECTKIT_CONFIG)"; an interrupt through ctx stops the reading, see
 // openInput). known holds the keys the command
-// accepts; ms declare the injector settings, under the injector's name
+// accepts, secret those of them whose values are secrets; ms declare the injector settings, under the injector's name
 // (`query: {shodan_api_key: …}`) or dotted (`query.shodan_api_key: …`). Any
 // other key is a usage error naming it and the file.
-func readConfigFile(ctx context.Context, path, where string, known map[string]bool, ms []framework.Manifest) (configFile, error) {
+func readConfigFile(ctx context.Context, path, where string, known, secret map[string]bool, ms []framework.Manifest) (configFile, error) {
 	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}, injectorsFrom: map[string]string{}}
 	data, err := readInput(ctx, "config", where, path)
 	if err != nil {
@@ -64,12 +64,17 @@ func readConfigFile(ctx context.Context, path, where string, known map[string]bo
 	if root.Kind != yaml.MappingNode {
 		return cf, usageErr("config file %s: want a mapping of keys, line %d is not one", path, root.Line)
 	}
-	names, settings := map[string]bool{}, map[string]bool{}
+	names, settings, secrets := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	for _, m := range ms {
 		names[m.Name] = true
 		for _, s := range m.Settings {
 			settings[m.Name+"."+s.Key] = true
+			secrets[m.Name+"."+s.Key] = s.Secret
 		}
+	}
+	isSecret := func(key string) bool { return secret[key] || secrets[key] }
+	if err := secretShared(path, root, isSecret, func(key string) bool { return names[key] }); err != nil {
+		return cf, err
 	}
 	// at names a key the way an editor finds it: the file and the key's line.
 	at := func(key *yaml.Node) string { return fmt.Sprintf("config file %s:%d", path, key.Line) }

@@ -230,7 +230,7 @@ func TestReadConfigFile(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cf, err := readConfigFile(t.Context(), path, "", known, ms)
+			cf, err := readConfigFile(t.Context(), path, "", known, nil, ms)
 			if tt.err != nil {
 				var ee *ExitError
 				if !errors.As(err, &ee) || ee.Code != ExitUsage {
@@ -296,7 +296,7 @@ func FuzzReadConfigFile(f *testing.F) {
 		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cf, err := readConfigFile(t.Context(), path, "", known, ms)
+		cf, err := readConfigFile(t.Context(), path, "", known, nil, ms)
 		if err != nil {
 			var ee *ExitError
 			if !errors.As(err, &ee) || ee.Code != ExitUsage || !strings.Contains(err.Error(), path) {
