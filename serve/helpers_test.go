@@ -58,7 +58,7 @@ func start(t *testing.T, d *serve.Daemon) (stop func() error) {
 // waitFor waits up to 30 s for cond.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	testkit.WaitFor(t, 30*time.Second, what, cond)
+	testkit.WaitFor(t, 90*time.Second, what, cond)
 }
 
 // proxy forwards loopback TCP connections to the broker, optionally
