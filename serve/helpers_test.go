@@ -55,7 +55,7 @@ func start(t *testing.T, d *serve.Daemon) (stop func() error) {
 	return func() error { return r.Stop(t) }
 }
 
-// waitFor waits up to 30 s for cond.
+// waitFor waits up to 90 s for cond.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	testkit.WaitFor(t, 90*time.Second, what, cond)
