@@ -1,10 +1,14 @@
 package cli
 
 import (
+	"io"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 )
 
 // Abort is the second interrupt of a command, which main hands over
@@ -25,6 +29,9 @@ type Abort struct {
 	// in flight that ignore the abort (see Unstoppable).
 	lost map[int]string
 	next int
+	// notices, when set, writes main's lines about the signals as JSON
+	// log lines: the command logs JSON (see logJSON).
+	notices *zap.Logger
 }
 
 // NewAbort returns an Abort not fired.
@@ -115,4 +122,36 @@ func (a *Abort) Fired() bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	return a.fired
+}
+
+// Notice writes one of main's lines about a signal (text: "terminated:
+// stopping gracefully …"): "injectkit: text" on w, or, once the command
+// logs JSON (--log-format json), a JSON log line of text at WARN on its
+// stderr, whatever the log level, so that the stream stays JSON.
+func (a *Abort) Notice(w io.Writer, text string) {
+	var notices *zap.Logger
+	if a != nil {
+		a.mu.Lock()
+		notices = a.notices
+		a.mu.Unlock()
+	}
+	if notices == nil {
+		_, _ = io.WriteString(w, "injectkit: "+text+"\n")
+		return
+	}
+	notices.Warn(text)
+}
+
+// logJSON has Notice write JSON log lines on w when the command's log
+// format lc is json; a console log keeps the plain lines.
+func (a *Abort) logJSON(w io.Writer, lc logConfig) {
+	if a == nil || lc.Format != "json" {
+		return
+	}
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(encCfg), zapcore.AddSync(w), zapcore.DebugLevel)
+	a.mu.Lock()
+	a.notices = zap.New(core)
+	a.mu.Unlock()
 }

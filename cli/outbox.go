@@ -169,6 +169,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 	if err != nil {
 		return nil, err
 	}
+	o.Abort.logJSON(o.Stderr, cfg.logging())
 	path, err := outboxPath(cfg.outbox(), o)
 	if err != nil {
 		return nil, err

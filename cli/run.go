@@ -55,6 +55,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	o.Abort.logJSON(redacting(view.stderr(), secrets), cfg.Log)
 	defer func() { _ = log.Sync() }()
 
 	if cfg.OpenAEVMessage != "" {

@@ -251,6 +251,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	o.Abort.logJSON(o.Stderr, sc.Log)
 	defer func() { _ = log.Sync() }()
 	platform, clientOpts, err := sc.platformClient(c.Context, ms)
 	if err != nil {

@@ -55,6 +55,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
+	o.Abort.logJSON(redacting(o.Stderr, secrets), cfg.Log)
 	defer func() { _ = log.Sync() }()
 	if cfg.OpenAEVMessage != "" {
 		return usageErr("invalid openaev_message %q: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",

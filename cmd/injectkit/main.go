@@ -35,27 +35,27 @@ func main() {
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
 	go func() {
 		s := <-sigs
-		fmt.Fprintf(os.Stderr, "injectkit: %s: stopping gracefully (send it again to exit now)\n", s)
+		abort.Notice(os.Stderr, fmt.Sprintf("%s: stopping gracefully (send it again to exit now)", s))
 		cancel()
 		s = <-sigs
 		if abort.Fire() {
 			// A run sending its signatures stops posting, stores what it
 			// has not (or prints it: no outbox, or no room in it), and
 			// exits 130 on its own.
-			fmt.Fprintf(os.Stderr, "injectkit: %s again: sending stops; the bodies not delivered are being kept in the outbox, or printed when there is none or it has no room for them (send it a third time to exit at once)\n", s)
+			abort.Notice(os.Stderr, fmt.Sprintf("%s again: sending stops; the bodies not delivered are being kept in the outbox, or printed when there is none or it has no room for them (send it a third time to exit at once)", s))
 			s = <-sigs
-			fmt.Fprintf(os.Stderr, "injectkit: %s a third time: exiting now; bodies not yet stored are lost (see: injectkit outbox list)\n", s)
+			abort.Notice(os.Stderr, fmt.Sprintf("%s a third time: exiting now; bodies not yet stored are lost (see: injectkit outbox list)", s))
 			os.Exit(130)
 		}
 		if lost := abort.Abandoned(); lost != "" {
 			// A send that ignores the abort is in flight (an openaev
 			// rejection without an outbox): it is abandoned.
-			fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; %s\n", s, lost)
+			abort.Notice(os.Stderr, fmt.Sprintf("%s again: exiting now; %s", s, lost))
 			os.Exit(130)
 		}
 		// No send holds the abort: nothing is being sent now. Only what an
 		// earlier send stored is kept (there may be no outbox at all).
-		fmt.Fprintf(os.Stderr, "injectkit: %s again: exiting now; nothing more is sent: bodies already stored in an outbox stay there (see: injectkit outbox list), signatures not yet stored are lost\n", s)
+		abort.Notice(os.Stderr, fmt.Sprintf("%s again: exiting now; nothing more is sent: bodies already stored in an outbox stay there (see: injectkit outbox list), signatures not yet stored are lost", s))
 		os.Exit(130)
 	}()
 	v, c := version, commit

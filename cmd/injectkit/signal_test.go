@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -238,4 +239,43 @@ func TestBinaryNmapDiesWithInjectkit(t *testing.T) {
 	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
 	p.Stop(t, syscall.SIGKILL, time.Minute)
 	testkit.WaitFor(t, time.Minute, "nmap to die with injectkit", func() bool { return !alive(pid) })
+}
+
+// With --log-format json, main's lines about the signals are JSON log
+// lines (the same words in msg), so that stderr stays a JSON stream; with
+// the console format they stay plain lines.
+func TestBinarySignalNoticesFollowTheLogFormat(t *testing.T) {
+	for _, format := range []string{"json", "console"} {
+		t.Run(format, func(t *testing.T) {
+			be, _, cmd := heldRun(t, "sig-json-"+format) // the delivery waits
+			cmd.Args = append(cmd.Args, "--log-format", format)
+			p := testkit.Start(t, cmd)
+			if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
+				t.Fatalf("the run never posted: %s", p.State())
+			}
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			p.Stderr.AwaitText(t, time.Minute, "stopping gracefully")
+			if code := p.Stop(t, syscall.SIGTERM, time.Minute); code != cli.ExitInterrupted {
+				t.Fatalf("exit %d after a second SIGTERM, want %d", code, cli.ExitInterrupted)
+			}
+			for _, words := range []string{"terminated: stopping gracefully (send it again to exit now)", "terminated again: sending stops"} {
+				var line string
+				for l := range strings.SplitSeq(p.Stderr.String(), "\n") {
+					if strings.Contains(l, words) {
+						line = l
+					}
+				}
+				var entry struct{ Level, Msg string }
+				err := json.Unmarshal([]byte(line), &entry)
+				switch {
+				case line == "":
+					t.Errorf("no line says %q:\n%s", words, p.Stderr.String())
+				case format == "json" && (err != nil || !strings.HasPrefix(entry.Msg, words)):
+					t.Errorf("not a JSON log line whose msg says %q: %s (%v)", words, line, err)
+				case format == "console" && !strings.HasPrefix(line, "injectkit: "+words):
+					t.Errorf("console line %q, want it to start with %q", line, "injectkit: "+words)
+				}
+			}
+		})
+	}
 }
