@@ -5,8 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/injectkit/injectkit/serve"
 )
 
 // Message is a platform message (an ExecutableInject), as consumed from the
@@ -195,7 +199,7 @@ func ParseMessage(body []byte) (*Message, error) {
 		if errors.As(err, &te) && strings.HasPrefix(te.Field, "assets.") {
 			err = assetError(err)
 		}
-		return nil, &MessageError{InjectID: id, Reason: "malformed message: " + err.Error(), Err: err}
+		return nil, &MessageError{InjectID: id, Reason: "malformed message: " + jsonReason(body, err), Err: err}
 	}
 	m := &Message{Injection: w.Injection, AssetGroups: w.AssetGroups}
 	m.Injection.InjectID = strings.TrimSpace(m.Injection.InjectID)
@@ -215,17 +219,59 @@ func ParseMessage(body []byte) (*Message, error) {
 }
 
 // injectIDOf reads injection.inject_id alone from a message the full
-// decoding rejected.
+// decoding rejected. A message that is not JSON at all (bytes after the
+// object, a byte order mark before it, cut short) is named by the inject
+// id its first bytes hold, as one too large to read is (headInjectID).
 func injectIDOf(body []byte) string {
 	var probe struct {
 		Injection struct {
 			InjectID string `json:"inject_id"`
 		} `json:"injection"`
 	}
-	if json.Unmarshal(body, &probe) != nil {
+	if err := json.Unmarshal(body, &probe); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return headInjectID(body)
+		}
 		return ""
 	}
 	return strings.TrimSpace(probe.Injection.InjectID)
+}
+
+// injectIDField finds a message's inject id in its first bytes. It is
+// compiled on first use, not at init: its bounded repeat makes a program
+// of some 530 instructions, which every start of the binary would build
+// (`injectkit version`, `run`) for the unreadable messages alone.
+var injectIDField = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`"inject_id"\s*:\s*"([^"\\]{1,256})"`)
+})
+
+// headInjectID returns the inject id the first serve.OversizeHead bytes of
+// a message that cannot be decoded hold (one too large to read, or not
+// JSON), without decoding it: the first "inject_id" string field, ""
+// when there is none or it is not a valid inject id.
+func headInjectID(body []byte) string {
+	m := injectIDField().FindSubmatch(body[:min(len(body), serve.OversizeHead)])
+	if m == nil || checkInjectID(string(m[1])) != nil {
+		return ""
+	}
+	return string(m[1])
+}
+
+// utf8BOM is the byte order mark some editors write first in a UTF-8 file.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// jsonReason says why body could not be decoded (err): where a message
+// that is not JSON breaks, by its byte offset.
+func jsonReason(body []byte, err error) string {
+	var se *json.SyntaxError
+	switch {
+	case !errors.As(err, &se):
+		return err.Error()
+	case bytes.HasPrefix(body, utf8BOM):
+		return "not valid JSON: a UTF-8 byte order mark (EF BB BF) at byte 0, which the platform never writes"
+	}
+	return fmt.Sprintf("not valid JSON: %s at byte %d", se.Error(), se.Offset)
 }
 
 // contentString reads a content field that holds a string, or a list of

@@ -343,6 +343,9 @@ func TestParseMessageErrors(t *testing.T) {
 	}{
 		{"not JSON", `{"injection":`, "", "malformed message"},
 		{"not an object", `[1,2]`, "", "malformed message"},
+		{"bytes after the object", `{"injection":{"inject_id":"inj-9"}} garbage`, "inj-9", "not valid JSON: invalid character 'g' after top-level value at byte"},
+		{"byte order mark", "\xEF\xBB\xBF{\"injection\":{\"inject_id\":\"inj-9\"}}", "inj-9", "a UTF-8 byte order mark (EF BB BF) at byte 0"},
+		{"cut short after the inject id", `{"injection":{"inject_id":"inj-9",`, "inj-9", "unexpected end of JSON input at byte 34"},
 		{"no injection", `{"assets":[]}`, "", "injection.inject_id is missing"},
 		{"blank inject id", `{"injection":{"inject_id":"  "}}`, "", "injection.inject_id is missing"},
 		{"numeric inject id", `{"injection":{"inject_id":42}}`, "", "malformed message"},

@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -189,25 +187,16 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	return h.settle(id, injector, err)
 }
 
-// injectIDField finds a message's inject id in its first bytes. It is
-// compiled on first use, not at init: its bounded repeat makes a program
-// of some 530 instructions, which every start of the binary would build
-// (`injectkit version`, `run`) for the daemon's oversize path alone.
-var injectIDField = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`"inject_id"\s*:\s*"([^"\\]{1,256})"`)
-})
-
 // HandleOversize names a message the daemon rejects for its size by the
 // inject id its first bytes hold, without decoding the message, and sends
 // that inject's reception and terminal INVALID_USAGE, so that it does not
 // stay queued on the platform for ever. A head naming no valid inject id
 // sends nothing.
 func (h *Handler) HandleOversize(ctx context.Context, head []byte, size, limit int64) string {
-	m := injectIDField().FindSubmatch(head)
-	if m == nil || checkInjectID(string(m[1])) != nil {
+	id := headInjectID(head)
+	if id == "" {
 		return ""
 	}
-	id := string(m[1])
 	reason := fmt.Sprintf("message of %d bytes, more than the max message size of %d bytes (max_message_size): not read", size, limit)
 	me := &MessageError{InjectID: id, Reason: reason, Err: errors.New(reason)}
 	if err := h.cfg.Processor.refuse(Dispatched(ctx), runtime.Request{InjectID: id}, me); !errors.Is(err, me) {

@@ -468,3 +468,54 @@ func TestInjectStatus(t *testing.T) {
 		t.Error("blank inject id accepted")
 	}
 }
+
+// TestHandlerUnreadableMessage checks that a message that is not JSON but
+// names its inject in its first bytes (bytes after the object, a byte
+// order mark before it, cut short) is rejected with the inject's reception
+// and a terminal INVALID_USAGE saying where it breaks, and counted
+// received and failed: the inject would stay queued on the platform for
+// ever. One naming no inject sends nothing.
+func TestHandlerUnreadableMessage(t *testing.T) {
+	tests := []struct {
+		name   string
+		body   func(msg []byte) []byte
+		wantID string
+		reason string
+	}{
+		{"trailing garbage", func(msg []byte) []byte { return append(msg, " garbage"...) }, "i-1", "not valid JSON: invalid character 'g' after top-level value at byte"},
+		{"byte order mark", func(msg []byte) []byte { return append([]byte{0xEF, 0xBB, 0xBF}, msg...) }, "i-1", "byte order mark"},
+		{"cut short", func([]byte) []byte { return []byte(`{"injection":{"inject_id":"i-1",`) }, "i-1", "unexpected end of JSON input at byte 32"},
+		{"cut short before the id", func([]byte) []byte { return []byte(`{"injection":{"inject_id":`) }, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{})
+			msg := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: tt.body(msg)})
+			if got := settlement(err); got != "reject" {
+				t.Fatalf("settlement %s (%v), want reject", got, err)
+			}
+			if n := s.nmap.calls.Load(); n != 0 {
+				t.Errorf("nmap ran %d times", n)
+			}
+			term, ok := s.platform.Terminal("i-1")
+			if tt.wantID == "" {
+				if ok {
+					t.Errorf("a callback sent for a message naming no inject: %v", term.Body)
+				}
+				return
+			}
+			if !ok || term.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(fmt.Sprint(term.Body["execution_message"]), tt.reason) {
+				t.Errorf("terminal callback %v, want an INVALID_USAGE saying %q", term.Body, tt.reason)
+			}
+			if st := s.platform.InjectStatus("i-1"); st == "QUEUING" || st == "" {
+				t.Errorf("inject status %q on the platform, want it finished", st)
+			}
+			for _, c := range []string{"received", "failed"} {
+				if got := servetest.Metric(t, s.prom, "injectkit_injects_"+c+"_total"); got != 1 {
+					t.Errorf("injects %s %v, want 1", c, got)
+				}
+			}
+		})
+	}
+}
