@@ -191,9 +191,12 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 // inject id its first bytes hold, without decoding the message, and sends
 // that inject's reception and terminal INVALID_USAGE, so that it does not
 // stay queued on the platform for ever. A head naming no valid inject id
-// sends nothing.
-func (h *Handler) HandleOversize(ctx context.Context, head []byte, size, limit int64) string {
-	id := headInjectID(head)
+// sends nothing. The message is counted received (a first delivery) and
+// failed, as a malformed one is.
+func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size, limit int64) string {
+	h.received(head, "")
+	defer h.cfg.Metrics.InjectFailed("")
+	id := headInjectID(head.Body)
 	if id == "" {
 		return ""
 	}

@@ -283,23 +283,33 @@ func TestHandlerRunsOnlyWhatItCanKeep(t *testing.T) {
 // its terminal INVALID_USAGE (it would stay queued on the platform).
 func TestHandlerOversize(t *testing.T) {
 	tests := []struct {
-		name   string
-		head   func(msg []byte) []byte
-		wantID string
+		name        string
+		head        func(msg []byte) []byte
+		wantID      string
+		redelivered bool // counted in injectkit_redeliveries_total, not received
 	}{
-		{"inject id in the head", func(msg []byte) []byte { return msg }, "i-1"},
-		{"head without an inject id", func([]byte) []byte { return []byte(`{"injection":{"inject_content":{"x":"`) }, ""},
-		{"spaces around the colon", func([]byte) []byte { return []byte("{\"inject_id\" :\n \"i-1\",\"injection\":{") }, "i-1"},
+		{"inject id in the head", func(msg []byte) []byte { return msg }, "i-1", false},
+		{"redelivered", func(msg []byte) []byte { return msg }, "i-1", true},
+		{"head without an inject id", func([]byte) []byte { return []byte(`{"injection":{"inject_content":{"x":"`) }, "", false},
+		{"spaces around the colon", func([]byte) []byte { return []byte("{\"inject_id\" :\n \"i-1\",\"injection\":{") }, "i-1", false},
 		{"inject id over 256 bytes", func([]byte) []byte {
 			return []byte(`{"inject_id":"i-1` + strings.Repeat("x", 254) + `","injection":{`)
-		}, ""},
+		}, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServeEnv(t, serveOpts{})
 			msg := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			if got := s.handler.HandleOversize(t.Context(), tt.head(msg), 20<<20, 16<<20); got != tt.wantID {
+			if got := s.handler.HandleOversize(t.Context(), serve.Delivery{Body: tt.head(msg), Redelivered: tt.redelivered}, 20<<20, 16<<20); got != tt.wantID {
 				t.Errorf("named %q, want %q", got, tt.wantID)
+			}
+			// Rejected, whether it names its inject or not: counted as a
+			// malformed message is.
+			if got := servetest.Metric(t, s.prom, "injectkit_injects_failed_total"); got != 1 {
+				t.Errorf("injects failed %v, want 1", got)
+			}
+			if got, want := servetest.Metric(t, s.prom, "injectkit_injects_received_total"), map[bool]float64{false: 1}[tt.redelivered]; got != want {
+				t.Errorf("injects received %v, want %v", got, want)
 			}
 			term, ok := s.platform.Terminal("i-1")
 			if tt.wantID == "" {

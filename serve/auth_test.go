@@ -24,11 +24,11 @@ type deliveries struct {
 }
 
 // HandleOversize names a message by the "inject_id" its head holds.
-func (h *deliveries) HandleOversize(_ context.Context, head []byte, _, _ int64) string {
+func (h *deliveries) HandleOversize(_ context.Context, head serve.Delivery, _, _ int64) string {
 	h.mu.Lock()
-	h.heads = append(h.heads, len(head))
+	h.heads = append(h.heads, len(head.Body))
 	h.mu.Unlock()
-	_, after, ok := strings.Cut(string(head), `"inject_id":"`)
+	_, after, ok := strings.Cut(string(head.Body), `"inject_id":"`)
 	key, _, _ := strings.Cut(after, `"`)
 	if !ok {
 		return ""

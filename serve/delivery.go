@@ -41,19 +41,21 @@ const OversizeHead = 64 << 10
 
 // OversizeHandler is a Handler told of the messages the daemon rejects
 // for their size (larger than MaxMessageSize) without handing them to
-// Handle: it is shown the first OversizeHead bytes of the body, never
-// decodes the whole, and returns what the message is about (its inject
-// id, "" when the head does not say) for the log. It may report the
-// refusal to its platform. The message is rejected without requeue
-// whatever it does.
+// Handle: it is shown the message as delivered with only the first
+// OversizeHead bytes of its body (head.Body), never decodes the whole,
+// and returns what the message is about (its inject id, "" when the head
+// does not say) for the log. It may report the refusal to its platform
+// and count it (head.Redelivered and head.Returned say whether it was
+// seen before, as for HandleDelivery). The message is rejected without
+// requeue whatever it does.
 type OversizeHandler interface {
 	Handler
-	HandleOversize(ctx context.Context, head []byte, size, limit int64) (key string)
+	HandleOversize(ctx context.Context, head Delivery, size, limit int64) (key string)
 }
 
 // oversize shows the head of a message too large to handle to an
 // OversizeHandler and returns what it names ("" when nothing does).
-func (r *runner) oversize(body []byte) (key string) {
+func (r *runner) oversize(j *job) (key string) {
 	oh, ok := r.d.Handler.(OversizeHandler)
 	if !ok {
 		return ""
@@ -64,5 +66,8 @@ func (r *runner) oversize(body []byte) (key string) {
 			key = ""
 		}
 	}()
-	return oh.HandleOversize(r.base, body[:min(len(body), OversizeHead)], int64(len(body)), r.maxMessageSize)
+	body := j.dl.Body
+	head := Delivery{Body: body[:min(len(body), OversizeHead)], Redelivered: j.redelivered(), Returned: j.returned,
+		Lost: j.sess.ch.IsClosed}
+	return oh.HandleOversize(r.base, head, int64(len(body)), r.maxMessageSize)
 }

@@ -76,7 +76,7 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 			r.inflight.Done()
 		}()
 		if n := int64(len(dl.Body)); n > r.maxMessageSize {
-			r.finish(j, tooLarge(n, r.maxMessageSize, r.oversize(dl.Body)))
+			r.finish(j, tooLarge(n, r.maxMessageSize, r.oversize(j)))
 			return
 		}
 		for err := r.handle(j); r.finish(j, err); err = r.handle(j) {
