@@ -22,6 +22,7 @@ var (
 	_ serve.Registrar       = (*Registrar)(nil)
 	_ serve.DeliveryHandler = (*Handler)(nil)
 	_ serve.OversizeHandler = (*Handler)(nil)
+	_ serve.KeyNamer        = (*Handler)(nil)
 )
 
 // Registrar registers injectors with the platform for a serve.Daemon:
@@ -207,6 +208,11 @@ func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size,
 	}
 	return id
 }
+
+// MessageKey names a message by its inject id for the daemon's log lines
+// ("" when it names none): injection.inject_id alone is decoded, or, from
+// a message that is not JSON, found in its first bytes (see ParseMessage).
+func (h *Handler) MessageKey(body []byte) string { return injectIDOf(body) }
 
 // received counts an inject received for the first time: a redelivery
 // is counted in injectkit_redeliveries_total, unless the daemon returned

@@ -501,6 +501,10 @@ func TestHandlerUnreadableMessage(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServeEnv(t, serveOpts{})
 			msg := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			// The daemon's log lines about the message name the inject too.
+			if got := s.handler.MessageKey(tt.body(msg)); got != tt.wantID {
+				t.Errorf("MessageKey = %q, want %q", got, tt.wantID)
+			}
 			err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: tt.body(msg)})
 			if got := settlement(err); got != "reject" {
 				t.Fatalf("settlement %s (%v), want reject", got, err)

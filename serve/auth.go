@@ -173,7 +173,7 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 			"consuming again after the next successful registration", zap.String("reason", ReasonUnauthorized),
 			zap.Int("auth_failures", r.auth.limit))
 	}
-	if ue.Key != "" {
+	if ue.Key != "" && ue.Key != j.name() {
 		log = log.With(zap.String("inject_id", ue.Key))
 	}
 	ack := func() {

@@ -35,6 +35,17 @@ type DeliveryHandler interface {
 	HandleDelivery(ctx context.Context, d Delivery) error
 }
 
+// KeyNamer is a Handler that names what a message is about: its key (an
+// inject id), "" when the body does not say. The daemon asks it once per
+// message handed to a worker, before Handle, and every line it logs about
+// the message carries the key as the field inject_id. It never decodes
+// more than it needs, never fails and sends nothing; a message larger
+// than MaxMessageSize is named by an OversizeHandler instead.
+type KeyNamer interface {
+	Handler
+	MessageKey(body []byte) string
+}
+
 // OversizeHead is how much of a message larger than MaxMessageSize an
 // OversizeHandler is shown: its first bytes.
 const OversizeHead = 64 << 10
@@ -70,4 +81,20 @@ func (r *runner) oversize(j *job) (key string) {
 	head := Delivery{Body: body[:min(len(body), OversizeHead)], Redelivered: j.redelivered(), Returned: j.returned,
 		Lost: j.sess.ch.IsClosed}
 	return oh.HandleOversize(r.base, head, int64(len(body)), r.maxMessageSize)
+}
+
+// messageKey names a message by its KeyNamer Handler, "" without one
+// (or when it panics).
+func (r *runner) messageKey(body []byte) (key string) {
+	kn, ok := r.d.Handler.(KeyNamer)
+	if !ok {
+		return ""
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			r.log.Error("handler panic naming a message", zap.Any("panic", v))
+			key = ""
+		}
+	}()
+	return kn.MessageKey(body)
 }

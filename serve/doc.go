@@ -48,6 +48,10 @@
 //     same way: a token refused for an hour, or an outbox full again and
 //     again, never uses up a delivery limit.
 //
+// A Handler that is a KeyNamer names each message (its inject id) when it
+// arrives: every line the daemon logs about the message carries the name
+// as the field inject_id, and the shutdown's requeue lists them.
+//
 // A Handler that is a DeliveryHandler is told whether the broker
 // redelivered the message, or its worker hands it again after a failure
 // (Delivery.Redelivered): it may have been handled already, by a consumer

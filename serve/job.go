@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -22,6 +23,31 @@ type job struct {
 	// retried counts the handlings of the message again by its worker
 	// after a transient failure.
 	retried int
+	// key names the message (its inject id), set by its worker before it
+	// is handled; the shutdown reads it.
+	key atomic.Pointer[string]
+	// log is the worker's logger of the message: its delivery and its key.
+	log *zap.Logger
+}
+
+// name returns the message's key, "" before its worker named it.
+func (j *job) name() string {
+	if k := j.key.Load(); k != nil {
+		return *k
+	}
+	return ""
+}
+
+// named records the message's key and builds the job's logger, which
+// carries it as inject_id, with the message's delivery.
+func (j *job) named(key string, log *zap.Logger) {
+	j.key.Store(&key)
+	fields := []zap.Field{zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
+		zap.Int("body_bytes", len(j.dl.Body))}
+	if key != "" {
+		fields = append(fields, zap.String("inject_id", key))
+	}
+	j.log = log.With(fields...)
 }
 
 func (j *job) settle(f func() error) (settled bool, err error) {
@@ -59,12 +85,6 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 	if dl.Redelivered {
 		r.metrics.redelivered()
 	}
-	if n := deliveryCount(dl.Headers); n > 0 {
-		// A quorum queue counts the deliveries, and drops (or dead-letters)
-		// the message past its delivery limit.
-		r.log.Warn("message delivered again by the broker", zap.Int64("delivery_count", n),
-			zap.Uint64("delivery_tag", dl.DeliveryTag), zap.String("queue", s.reg.Queue))
-	}
 	go func() {
 		defer func() {
 			r.jobsMu.Lock()
@@ -76,13 +96,26 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 			r.inflight.Done()
 		}()
 		if n := int64(len(dl.Body)); n > r.maxMessageSize {
-			r.finish(j, tooLarge(n, r.maxMessageSize, r.oversize(j)))
+			j.named(r.oversize(j), r.log)
+			r.deliveredAgain(j, s)
+			r.finish(j, tooLarge(n, r.maxMessageSize, j.name()))
 			return
 		}
+		j.named(r.messageKey(dl.Body), r.log)
+		r.deliveredAgain(j, s)
 		for err := r.handle(j); r.finish(j, err); err = r.handle(j) {
 			j.retried++
 		}
 	}()
+}
+
+// deliveredAgain logs a message a quorum queue delivered before: it
+// counts the deliveries, and drops (or dead-letters) the message past its
+// delivery limit.
+func (r *runner) deliveredAgain(j *job, s *session) {
+	if n := deliveryCount(j.dl.Headers); n > 0 {
+		j.log.Warn("message delivered again by the broker", zap.Int64("delivery_count", n), zap.String("queue", s.reg.Queue))
+	}
 }
 
 // deliveryCount returns the x-delivery-count header of a message (set by
@@ -135,8 +168,10 @@ func (r *runner) handle(j *job) (err error) {
 // message is then requeued) or the job's channel closed meanwhile (the
 // broker delivers it again).
 func (r *runner) finish(j *job, err error) (again bool) {
-	log := r.log.With(zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
-		zap.Int("body_bytes", len(j.dl.Body)))
+	if j.log == nil { // a job its worker did not name (tests)
+		j.named(j.name(), r.log)
+	}
+	log := j.log
 	var ue *UnauthorizedError
 	var pe *PauseError
 	if err == nil || IsPermanent(err) {

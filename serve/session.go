@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -273,15 +274,19 @@ func (r *runner) shutdown() {
 			jobs = append(jobs, j)
 		}
 		r.jobsMu.Unlock()
-		requeued := 0
+		requeued, ids := 0, []string{}
 		for _, j := range jobs {
 			if settled, err := j.settle(func() error { return j.dl.Nack(false, true) }); settled && err == nil {
 				requeued++
+				if id := j.name(); id != "" {
+					ids = append(ids, id)
+				}
 				r.metrics.message(OutcomeRequeued)
 			}
 		}
+		slices.Sort(ids)
 		r.log.Warn("shutdown timeout: requeued the unfinished injects", zap.Int("requeued", requeued),
-			zap.Duration("timeout", r.shutdownTimeout))
+			zap.Strings("inject_ids", ids), zap.Duration("timeout", r.shutdownTimeout))
 	}
 	r.jobsMu.Lock()
 	sessions := make([]*session, 0, len(r.sessions))

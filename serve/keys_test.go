@@ -1,0 +1,80 @@
+package serve_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// keyed is a recorder that is a KeyNamer: a message is named by the
+// "inject_id" its body holds.
+type keyed struct{ *recorder }
+
+func (keyed) MessageKey(body []byte) string {
+	_, after, ok := strings.Cut(string(body), `"inject_id":"`)
+	key, _, _ := strings.Cut(after, `"`)
+	if !ok {
+		return ""
+	}
+	return key
+}
+
+var _ serve.KeyNamer = keyed{}
+
+// TestIntegrationLogLinesNameTheInject checks that every line the daemon
+// logs about one message of a KeyNamer handler carries its key as the
+// field inject_id: a message a quorum queue delivered again, a handling
+// failed and kept, a message rejected, the unfinished ones requeued at the
+// shutdown timeout.
+func TestIntegrationLogLinesNameTheInject(t *testing.T) {
+	block := make(chan struct{})
+	t.Cleanup(func() { close(block) })
+	rec := newRecorder(func(body string, n int) error {
+		switch {
+		case strings.Contains(body, "i-again") && n == 1:
+			return errors.New("platform unreachable")
+		case strings.Contains(body, "i-bad"):
+			return serve.Permanent(errors.New("not a message"))
+		case strings.Contains(body, "i-slow"):
+			<-block
+		}
+		return nil
+	})
+	f := newFixture(t, keyed{rec})
+	f.d.ShutdownTimeout = 200 * time.Millisecond
+	f.queue = servetest.QueueWith(t, amqp.Table{"x-queue-type": "quorum"})
+	f.reg.set(serve.Registration{Broker: servetest.Broker(t), Queue: f.queue}, nil)
+	servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-again"}}`))
+	servetest.Redeliver(t, f.queue) // delivered once already: its x-delivery-count is logged
+	servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-bad"}}`), []byte(`{"injection":{"inject_id":"i-slow"}}`))
+	stop := start(t, f.d)
+	waitFor(t, "i-again acknowledged, i-bad rejected, i-slow in flight", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1 &&
+			servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "rejected") == 1 &&
+			rec.seen(`{"injection":{"inject_id":"i-slow"}}`) == 1
+	})
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	for msg, want := range map[string]string{
+		"message delivered again by the broker":                  "i-again",
+		"handling failed; the message is kept and handled again": "i-again",
+		"message rejected without requeue":                       "i-bad",
+	} {
+		lines := f.logs.FilterMessage(msg).All()
+		if len(lines) != 1 || lines[0].ContextMap()["inject_id"] != want {
+			t.Errorf("%q logged %v, want one line with inject_id %s", msg, lines, want)
+		}
+	}
+	lines := f.logs.FilterMessage("shutdown timeout: requeued the unfinished injects").All()
+	if len(lines) != 1 || fmt.Sprint(lines[0].ContextMap()["inject_ids"]) != "[i-slow]" {
+		t.Errorf("shutdown timeout logged %v, want the inject_ids of the unfinished message, [i-slow]", lines)
+	}
+}
