@@ -68,6 +68,9 @@ const (
 	// markMessage: the request came from a platform message, whose params
 	// are its inject_content's fields (see contentFields).
 	markMessage
+	// markResend: an outbox resends a stored body, and logs its delivery
+	// itself ("outbox body delivered"): the profile does not.
+	markResend
 )
 
 func marked(ctx context.Context, m contextMark) bool {

@@ -112,7 +112,9 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		err = authorization(err, injectID, p.denial(ctx, err, p.received.has(injectID)))
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}
-	p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),
-		zap.Int("index", index))
+	if !marked(ctx, markResend) {
+		p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),
+			zap.Int("index", index))
+	}
 	return nil
 }

@@ -50,6 +50,9 @@ func (p *Profile) InOrder() bool { return true }
 // the signatures it carries, if any, are sent as a "data" callback
 // (outbox.ErrSupersededSent once delivered).
 func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
+	// The outbox logs each body it delivers: one line, not a second one
+	// from the profile.
+	ctx = context.WithValue(ctx, markResend, true)
 	err := r.Profile.postBody(ctx, injectID, index, body, alwaysTwin)
 	if !errors.Is(err, errSuperseded) {
 		return err

@@ -339,3 +339,31 @@ func missing(want, got []string) []string {
 	}
 	return out
 }
+
+// TestResendLogsEachBodyOnce checks that a stored body the outbox resends
+// is logged once, by the outbox ("outbox body delivered", with its
+// idempotency key, which names the action), not a second time by the
+// profile ("terminal callback delivered").
+func TestResendLogsEachBodyOnce(t *testing.T) {
+	s := newServeEnv(t, serveOpts{outbox: true})
+	msg := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 99)
+	_ = s.proc.Process(context.Background(), msg) // kept in the outbox
+	kept := s.records(t)[outbox.Pending]
+	if kept == 0 {
+		t.Fatal("nothing kept in the outbox")
+	}
+	s.platform.FailComplete("i-1", 0, 0)
+	before := s.logs.FilterMessage("terminal callback delivered").Len()
+	rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns, Log: s.log,
+		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+	if res, err := rs.Flush(context.Background()); err != nil || res.Delivered != kept {
+		t.Fatalf("flush: %+v, %v; want %d delivered", res, err, kept)
+	}
+	if n := s.logs.FilterMessage("outbox body delivered").Len(); n != kept {
+		t.Errorf("%d lines outbox body delivered, want %d", n, kept)
+	}
+	if n := s.logs.FilterMessage("terminal callback delivered").Len() - before; n != 0 {
+		t.Errorf("%d resent bodies logged a second time by the profile", n)
+	}
+}

@@ -108,6 +108,10 @@ type HandlerConfig struct {
 //     that finds it full after the run all the same is sent without being
 //     stored, tried again until the platform or the outbox takes it,
 //     never run again (see unstored).
+//   - The runtime logs none of the failures it returns
+//     (runtime.CallerLogsFailures): the line settling the message says
+//     each once, the daemon's (rejected, kept and handled again) or the
+//     Handler's (a result kept in the outbox: one WARN).
 //   - A result kept in the outbox for a resend acknowledges the message;
 //     a message the processor refused (*MessageError) or a callback the
 //     platform refused for good is rejected (serve.Permanent); anything
@@ -136,7 +140,9 @@ func (h *Handler) Handle(ctx context.Context, body []byte) error {
 
 // HandleDelivery handles one message; see Handler.
 func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
-	ctx = AckLost(Dispatched(ctx), d.Lost)
+	// The runtime returns its failures without logging them: the daemon's
+	// line settling the message (or settle's) says each once.
+	ctx = AckLost(Dispatched(runtime.CallerLogsFailures(ctx)), d.Lost)
 	m, err := ParseMessage(d.Body)
 	if err != nil {
 		h.received(d, "")
@@ -203,7 +209,7 @@ func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size,
 	}
 	reason := fmt.Sprintf("message of %d bytes, more than the max message size of %d bytes (max_message_size): not read", size, limit)
 	me := &MessageError{InjectID: id, Reason: reason, Err: errors.New(reason)}
-	if err := h.cfg.Processor.refuse(Dispatched(ctx), runtime.Request{InjectID: id}, me); !errors.Is(err, me) {
+	if err := h.cfg.Processor.refuse(Dispatched(runtime.CallerLogsFailures(ctx)), runtime.Request{InjectID: id}, me); !errors.Is(err, me) {
 		h.log.Warn("oversized message: the inject's INVALID_USAGE not delivered", zap.String("inject_id", id), zap.Error(err))
 	}
 	return id
@@ -268,17 +274,25 @@ func (h *Handler) settle(id, injector string, err error) error {
 		}
 		return ue
 	case stored:
-		log := h.log
+		// The one line of the failure: the runtime left it to this one.
+		fields := []zap.Field{zap.String("injector", injector)}
 		if id != "" {
-			log = log.With(zap.String("inject_id", id))
+			fields = append(fields, zap.String("inject_id", id))
 		}
-		log.Warn("terminal callback not delivered; kept in the outbox and acknowledged",
-			zap.String("outbox", se.Outbox), zap.Int("pending", se.Pending), zap.Error(err))
+		var de *runtime.DeliveryError
+		if errors.As(err, &de) {
+			if de.Report != nil {
+				fields = append(fields, zap.Int("targets", len(de.Report.Targets)), zap.String("status", string(de.Report.Status)))
+			}
+			fields = append(fields, zap.Duration("duration", de.Duration), zap.Int("stored", de.Stored), zap.Int("dead", de.Dead))
+		}
+		h.log.Warn("terminal callback not delivered; kept in the outbox and acknowledged", append(fields,
+			zap.String("outbox", se.Outbox), zap.Int("pending", se.Pending), zap.Error(err))...)
 		h.cfg.Metrics.InjectCompleted(injector)
 		return nil
 	case errors.As(err, &me), errors.As(err, &ae) && errors.Is(err, ErrPermanent):
 		h.cfg.Metrics.InjectFailed(injector)
-		return serve.Permanent(err)
+		return serve.PermanentFor(err, injector)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.uber.org/zap"
 	"net/http"
 	"strings"
 	"sync"
@@ -113,7 +114,8 @@ func TestHandlerSettles(t *testing.T) {
 		{name: "400 on complete: rejected, dead", opts: withOutbox, complete: failure{http.StatusBadRequest, 1},
 			want: want{counted: "failed", settle: "reject", runs: 1, outbox: map[outbox.State]int{outbox.Dead: 1}}},
 		{name: "503 on complete, outbox: kept and acknowledged", opts: withOutbox,
-			complete: failure{http.StatusServiceUnavailable, 9}, want: want{counted: "completed", settle: "ack", runs: 1, outbox: pending}},
+			complete: failure{http.StatusServiceUnavailable, 9}, want: want{counted: "completed", settle: "ack", runs: 1, outbox: pending,
+				log: "terminal callback not delivered; kept in the outbox and acknowledged"}},
 		{name: "503 on complete, no outbox: requeued", complete: failure{http.StatusServiceUnavailable, 9},
 			want: want{settle: "requeue", runs: 1}},
 		{name: "outbox full: not run, the consumption paused", opts: small,
@@ -132,7 +134,7 @@ func TestHandlerSettles(t *testing.T) {
 			want:     want{counted: "failed", settle: "ack", runs: 1, outbox: pending, log: "the inject's result is lost to the platform"}},
 		{name: "not JSON: rejected", body: `{"injection":`, want: want{counted: "failed", settle: "reject"}},
 		{name: "unselected injector: INVALID_USAGE, rejected", opts: serveOpts{injectors: "noop"},
-			want: want{counted: "failed", settle: "reject", runs: 0, completions: 1, log: "inject rejected"}},
+			want: want{counted: "failed", settle: "reject", runs: 0, completions: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,6 +194,22 @@ func TestHandlerSettles(t *testing.T) {
 			}
 			if tt.want.log != "" && s.logs.FilterMessageSnippet(tt.want.log).Len() == 0 {
 				t.Errorf("no log line %q", tt.want.log)
+			}
+			// The runtime leaves the failures it returns to the line that
+			// settles the message: the daemon's (rejected, kept and handled
+			// again), or the Handler's (kept in the outbox), which carries
+			// the runtime's fields.
+			for _, twice := range []string{"inject rejected", "inject not received; not run", "delivery failed", "rejection not delivered"} {
+				if n := s.logs.FilterMessage(twice).Len(); n != 0 {
+					t.Errorf("%d runtime lines %q: the failure is logged twice", n, twice)
+				}
+			}
+			for _, e := range s.logs.FilterMessage("terminal callback not delivered; kept in the outbox and acknowledged").All() {
+				for _, f := range []string{"inject_id", "injector", "targets", "status", "duration", "stored", "dead", "outbox", "pending", "error"} {
+					if _, ok := e.ContextMap()[f]; !ok || e.Level != zap.WarnLevel {
+						t.Errorf("kept in the outbox: %s line without %s: %v", e.Level, f, e.ContextMap())
+					}
+				}
 			}
 			assertNoSecret(t, s.logs, testToken)
 		})

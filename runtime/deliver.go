@@ -72,6 +72,8 @@ type DeliveryError struct {
 	// Stored bodies wait in the outbox for a resend; Dead bodies were
 	// rejected for good and wait in its dead list.
 	Stored, Dead int
+	// Duration is how long the delivery took, retries included.
+	Duration time.Duration
 }
 
 func (e *DeliveryError) Error() string {

@@ -44,7 +44,9 @@ func (rt *Runtime) Run(ctx context.Context, req Request) (_ *Report, err error) 
 				// size limit can never hold): an invalid request.
 				return nil, rt.refuse(ctx, &Rejection{Request: p.Request, Err: err}, start)
 			}
-			rt.injectLog(req).Error("inject not received; not run", zap.Duration("duration", rt.now().Sub(start)), zap.Error(err))
+			if !callerLogs(ctx) {
+				rt.injectLog(req).Error("inject not received; not run", zap.Duration("duration", rt.now().Sub(start)), zap.Error(err))
+			}
 			return nil, err
 		}
 	}
@@ -73,19 +75,41 @@ func (rt *Runtime) Reject(ctx context.Context, req Request, cause error) error {
 // delivered.
 func (rt *Runtime) refuse(ctx context.Context, rej *Rejection, start time.Time) error {
 	log := rt.injectLog(rej.Request)
-	log.Warn("inject rejected", zap.Duration("duration", rt.now().Sub(start)), zap.Error(rej.Err))
+	if !callerLogs(ctx) {
+		log.Warn("inject rejected", zap.Duration("duration", rt.now().Sub(start)), zap.Error(rej.Err))
+	}
 	rj, ok := rt.deliverer.(Rejecter)
 	if !ok {
 		return rej.Err
 	}
 	t := rt.now()
 	if err := rj.Rejected(ctx, rej); err != nil {
-		log.Error("rejection not delivered", zap.Duration("duration", rt.now().Sub(t)), zap.Error(err))
 		de := deliveryError(nil, err)
-		de.Rejection = rej
+		de.Rejection, de.Duration = rej, rt.now().Sub(t)
+		if !callerLogs(ctx) {
+			log.Error("rejection not delivered", zap.Duration("duration", de.Duration), zap.Error(err))
+		}
 		return de
 	}
 	return rej.Err
+}
+
+type callerLogsKey struct{}
+
+// CallerLogsFailures returns ctx marked so that Run and Reject log none
+// of the failures they return (an invalid request, a reception refused, a
+// rejection or a report not delivered): the caller logs each once, with
+// what it knows besides (a daemon: the message it settles, and how).
+// A *DeliveryError carries the delivery's Duration for that line. The
+// steps' INFO lines and the failures not returned are logged as usual.
+func CallerLogsFailures(ctx context.Context) context.Context {
+	return context.WithValue(ctx, callerLogsKey{}, true)
+}
+
+// callerLogs reports whether ctx was marked by CallerLogsFailures.
+func callerLogs(ctx context.Context) bool {
+	v, _ := ctx.Value(callerLogsKey{}).(bool)
+	return v
 }
 
 // close calls the executor's Closer, once per run. An error is logged; a
@@ -137,6 +161,10 @@ func (rt *Runtime) deliver(ctx context.Context, r *Report) error {
 	fields := []zap.Field{zap.Int("targets", len(r.Targets)), zap.String("status", string(r.Status)), zap.Duration("duration", d)}
 	if err != nil {
 		de := deliveryError(r, err)
+		de.Duration = d
+		if callerLogs(ctx) {
+			return de
+		}
 		if de.Outbox != "" {
 			fields = append(fields, zap.String("outbox", de.Outbox), zap.Int("stored", de.Stored), zap.Int("dead", de.Dead))
 		}

@@ -10,9 +10,10 @@
 // reacts to what Handle returns:
 //
 //   - nil: the terminal result was delivered; the message is acknowledged.
-//   - an error marked permanent (IsPermanent; see Permanent): the message
-//     can never succeed (not JSON, no inject id); it is rejected without
-//     requeue and the reason logged.
+//   - an error marked permanent (IsPermanent; see Permanent and
+//     PermanentFor): the message can never succeed (not JSON, no inject
+//     id); it is rejected without requeue and the reason logged, in one
+//     WARN line (the Handler logs nothing of it).
 //   - an *UnauthorizedError (see Unauthorized): the platform refused the
 //     daemon's token. The message is acknowledged when the result is kept
 //     for a resend (Durable) or its inject ran (Ran: never run again).

@@ -6,7 +6,10 @@ import (
 )
 
 // permanentError marks an error that retrying cannot fix.
-type permanentError struct{ err error }
+type permanentError struct {
+	err      error
+	injector string // the injector of the message, "" when unknown
+}
 
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
@@ -20,6 +23,15 @@ func Permanent(err error) error {
 		return nil
 	}
 	return &permanentError{err: err}
+}
+
+// PermanentFor is Permanent naming the injector the message is for, which
+// the line logging its rejection carries ("" when unknown).
+func PermanentFor(err error, injector string) error {
+	if err == nil {
+		return nil
+	}
+	return &permanentError{err: err, injector: injector}
 }
 
 // IsPermanent reports whether err, or an error it wraps, was marked by

@@ -28,6 +28,9 @@ type job struct {
 	key atomic.Pointer[string]
 	// log is the worker's logger of the message: its delivery and its key.
 	log *zap.Logger
+	// started is when its worker last handed the message to the Handler
+	// (or began to name an oversized one).
+	started time.Time
 }
 
 // name returns the message's key, "" before its worker named it.
@@ -95,6 +98,7 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 			s.wg.Done()
 			r.inflight.Done()
 		}()
+		j.started = time.Now()
 		if n := int64(len(dl.Body)); n > r.maxMessageSize {
 			j.named(r.oversize(j), r.log)
 			r.deliveredAgain(j, s)
@@ -146,6 +150,7 @@ func deliveryCount(h amqp.Table) int64 {
 // first time, permanent on a message redelivered or handled again, so a
 // message that crashes the handler cannot loop for ever.
 func (r *runner) handle(j *job) (err error) {
+	j.started = time.Now()
 	defer func() {
 		if v := recover(); v != nil {
 			r.log.Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
@@ -197,11 +202,15 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
 			r.metrics.message(OutcomeRejected)
 		}
-		log.Warn("message rejected without requeue", zap.String("reason", err.Error()))
+		var pe *permanentError
+		if errors.As(err, &pe) && pe.injector != "" {
+			log = log.With(zap.String("injector", pe.injector))
+		}
+		log.Warn("message rejected without requeue", zap.Duration("duration", time.Since(j.started)), zap.String("reason", err.Error()))
 	default:
 		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)
 		log.Warn("handling failed; the message is kept and handled again", zap.Int("attempt", attempt),
-			zap.Duration("delay", delay), zap.Error(err))
+			zap.Duration("delay", delay), zap.Duration("duration", time.Since(j.started)), zap.Error(err))
 		return r.retryAfter(j, delay, false, log)
 	}
 	return false

@@ -41,7 +41,7 @@ func TestIntegrationLogLinesNameTheInject(t *testing.T) {
 		case strings.Contains(body, "i-again") && n == 1:
 			return errors.New("platform unreachable")
 		case strings.Contains(body, "i-bad"):
-			return serve.Permanent(errors.New("not a message"))
+			return serve.PermanentFor(errors.New("not a message"), "noop")
 		case strings.Contains(body, "i-slow"):
 			<-block
 		}
@@ -71,6 +71,13 @@ func TestIntegrationLogLinesNameTheInject(t *testing.T) {
 		lines := f.logs.FilterMessage(msg).All()
 		if len(lines) != 1 || lines[0].ContextMap()["inject_id"] != want {
 			t.Errorf("%q logged %v, want one line with inject_id %s", msg, lines, want)
+		}
+	}
+	// One line says the rejection: the Handler's reason, its injector,
+	// how long the handling took.
+	for _, e := range f.logs.FilterMessage("message rejected without requeue").All() {
+		if m := e.ContextMap(); m["injector"] != "noop" || m["duration"] == nil || m["reason"] != "not a message" {
+			t.Errorf("rejection logged %v, want its injector noop, duration and reason", m)
 		}
 	}
 	lines := f.logs.FilterMessage("shutdown timeout: requeued the unfinished injects").All()

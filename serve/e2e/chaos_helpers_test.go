@@ -163,7 +163,7 @@ type event struct {
 	at   time.Time
 	proc *daemonProc
 	msg  string
-	err  string // the error field of a "delivery failed" line
+	err  string // the error field of a "kept in the outbox" or "delivery failed" line
 }
 
 // The log lines the accounting reads.
@@ -174,7 +174,7 @@ const (
 	msgKept      = "terminal callback not delivered; kept in the outbox and acknowledged"
 	msgSkipped   = "terminal callback already in the outbox; message acknowledged without running the inject again"
 	msgAckLost   = "ack lost with the channel; the broker redelivers the message"
-	msgFailed    = "delivery failed" // the runtime's, with the error
+	msgFailed    = "delivery failed" // the runtime's, with the error; serve leaves it to msgKept's line
 	msgConnLost  = "broker connection lost"
 	msgConsuming = "consuming"
 	// A terminal callback not sent: the platform showed the inject
@@ -231,8 +231,10 @@ func history(evs []event, begin time.Time) string {
 		msgKept: "kept-in-outbox", msgSkipped: "answered-from-outbox"}
 	var out []string
 	for _, e := range evs {
-		if m, ok := short[e.msg]; ok {
+		if m, ok := short[e.msg]; ok && e.msg != msgKept {
 			out = append(out, fmt.Sprintf("%s %s@%.2fs", e.proc.Name, m, e.at.Sub(begin).Seconds()))
+		} else if ok {
+			out = append(out, fmt.Sprintf("%s %s@%.2fs (%s)", e.proc.Name, m, e.at.Sub(begin).Seconds(), e.err))
 		} else if e.msg == msgFailed {
 			out = append(out, fmt.Sprintf("%s delivery-failed@%.2fs (%s)", e.proc.Name, e.at.Sub(begin).Seconds(), e.err))
 		}
@@ -325,9 +327,9 @@ func cause(evs []event, broker window) string {
 // the run had settled it, and sent it too. The sign: the process's resend
 // of the inject's body ("outbox body delivered") follows its own run of the
 // inject with no "kept in the outbox" in between (a body kept after its
-// retries and resent later is no duplicate). The runtime then often logs
-// "delivery failed": "delivered, but not removed from the outbox" (the
-// resender removed the record first) and the daemon "kept in the outbox".
+// retries and resent later is no duplicate). The daemon then often logs
+// "kept in the outbox" with the error "delivered, but not removed from
+// the outbox" (the resender removed the record first).
 func doubleSends(evs []event) int {
 	n := 0
 	for i, e := range evs {
