@@ -18,7 +18,7 @@ import (
 //	  127.0.0.1        2 open ports
 //	      22/tcp open ssh (OpenSSH 9.6p1)
 //	      80/tcp open http (nginx 1.24.0)
-//	  web.example.com  no reply
+//	  web.example.com  not scanned
 //	signatures delivered to https://backend.example.com/api/injects/inj-42/callback
 
 // collapseAbove is the number of targets past which the targets with

@@ -111,7 +111,7 @@ func readFindings(findings map[string]any, labels []string, complete bool) findi
 		if decode(raw, "unscanned_targets", &unscanned, done) && complete {
 			for _, u := range unscanned {
 				for _, i := range index.of(u) {
-					v.status[i] = "no reply"
+					v.status[i] = "not scanned"
 				}
 			}
 		}

@@ -56,7 +56,7 @@ func TestWriteSummary(t *testing.T) {
       80/tcp open http
   web.example.com  1 open port
       192.0.2.7 443/tcp open
-  ::1              no reply
+  ::1              not scanned
   findings:
       hosts matching no target: 10.9.9.9 8080/tcp open http-proxy
 signatures not sent: no --backend-url (-o json prints them)
