@@ -54,8 +54,8 @@
 // # Writing
 //
 // Put stores a few bodies in one transaction; PutAll stores a large send
-// from a sequence, a few MiB per transaction, all or none; a process
-// killed between them leaves the first, and the record of the send that
+// from a sequence, a few MiB (at most 512 bodies) per transaction, all
+// or none; a process killed between them leaves the first, and the record of the send that
 // the first transaction wrote and the last would have removed: Incomplete
 // lists it, so that the bodies never stored are not lost silently, until
 // DropSend. Writes are
