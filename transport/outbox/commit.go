@@ -47,6 +47,10 @@ type commitHooks struct {
 	// locked is called each time the removal of delivered bodies finds
 	// the file locked by another process, and waits for it again.
 	locked func()
+	// compact, when it returns an error, fails a compaction before its
+	// step (see compact: 0 copy, 1 fsync the new file, 2 rename, 3 fsync
+	// the directory).
+	compact func(step int) error
 }
 
 // write runs fn in a writable transaction on db, which the caller holds

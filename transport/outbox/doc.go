@@ -39,6 +39,14 @@
 // full size: a Put that
 // would pass it is a *FullError and stores nothing.
 //
+// bbolt reuses the pages it frees but never gives them back: each time the
+// store lets go of the file (Close; in Shared mode, the end of each
+// operation) while more than half of it, and at least 8 MiB, is free, it
+// compacts it: what it holds is copied into a new file beside it, fsync'd
+// and renamed over it, the file locked throughout; a crash leaves the old
+// file or the new one, each whole. A process that waited for the lock of
+// the file replaced opens the new one.
+//
 // With Options.ReadOnly an existing outbox is opened only to be read (a
 // listing on a read-only file system): no lock record, no write.
 //

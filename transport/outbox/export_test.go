@@ -17,3 +17,12 @@ func (s *Store) SetCommitHooks(queued func(), before func(writes int), fail func
 // bodies finds the file locked and waits for it again; call it before
 // any write.
 func (s *Store) SetLockedHook(locked func()) { s.hooks.locked = locked }
+
+// SetCompactHook sets the hook called before each step of a compaction (0
+// copy, 1 fsync the new file, 2 rename it over the outbox, 3 fsync the
+// directory): an error fails the compaction there, as a crash or a full
+// disk would; call it before any write.
+func (s *Store) SetCompactHook(step func(int) error) { s.hooks.compact = step }
+
+// CompactSteps is how many steps a compaction has.
+const CompactSteps = 4

@@ -11,6 +11,8 @@ import (
 	"time"
 )
 
+func (s *Store) lockPath() string { return s.path + ".lock" }
+
 // writeLockRecord notes this process as the holder of the file's lock.
 func (s *Store) writeLockRecord() error {
 	rec := fmt.Sprintf("pid=%d\ncommand=%s\nsince=%s\n", s.pid,

@@ -80,11 +80,11 @@ type Store struct {
 	pid   int
 	start uint64 // this process's start time (see processStart), 0 when unknown
 
-	mu      sync.Mutex
-	db      *bolt.DB
-	users   int
-	closing bool // Close was called
-	closed  bool
+	mu              sync.Mutex
+	db              *bolt.DB
+	users           int
+	closing, closed bool // Close was called; it closed the store
+	compactFailed   bool // a compaction failed: this Store tries no other
 	// claims are the pending records this process is delivering now.
 	claims map[uint64]bool
 
@@ -152,6 +152,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if _, err := s.acquire(); err != nil {
 		return nil, err
 	}
+	s.removeCompactLeftovers() // under the lock
 	s.release()
 	return s, nil
 }
@@ -227,6 +228,7 @@ func (s *Store) release() {
 
 func (s *Store) closeDB() error {
 	if !s.opts.ReadOnly {
+		s.compactIfFree(s.db)
 		_ = os.Remove(s.lockPath())
 	}
 	err := s.db.Close()
@@ -236,8 +238,6 @@ func (s *Store) closeDB() error {
 	}
 	return nil
 }
-
-func (s *Store) lockPath() string { return s.path + ".lock" }
 
 // openDB opens the bbolt file, turning a damaged file into a *CorruptError
 // and a lock held too long into a *LockedError.
@@ -278,6 +278,11 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 		// ErrInvalid, ErrChecksum, ErrVersionMismatch, "file size too
 		// small", …: the file's content is at fault.
 		return nil, &CorruptError{Path: s.path, Err: err}
+	}
+	if s.replaced(file) {
+		// Compacted while this process waited for its lock (see compact).
+		_ = db.Close()
+		return s.openDB()
 	}
 	if s.opts.ReadOnly {
 		if err := s.check(db); err != nil {

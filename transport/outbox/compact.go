@@ -1,0 +1,169 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// bbolt never gives a page back to the file system: a file that once held
+// 100 000 bodies keeps its size, however few it holds later. The store
+// therefore compacts the file (copies what it holds into a new file, which
+// replaces it) each time it lets go of it (Close; in Shared mode, the end of
+// each operation, and Open) when most of it is free: more than half of it,
+// and at least compactFloor bytes.
+
+// compactFloor is the free space below which a file is never compacted.
+const compactFloor = 8 << 20
+
+// compactTxBytes bounds the bytes copied per transaction of a compaction.
+const compactTxBytes = 8 << 20
+
+// compactPrefix begins the name of a compaction's new file, beside the
+// outbox.
+func (s *Store) compactPrefix() string { return "." + filepath.Base(s.path) + ".compact-" }
+
+// freeBytes returns the bytes of the file at path, which db maps, that
+// hold no page in use.
+func freeBytes(db *bolt.DB, path string) (free, size int64, err error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	var used int64
+	err = db.View(func(tx *bolt.Tx) error {
+		st := db.Stats()
+		pages := tx.Size()/int64(db.Info().PageSize) - int64(st.FreePageN+st.PendingPageN)
+		used = max(pages, 0) * int64(db.Info().PageSize)
+		return nil
+	})
+	return fi.Size() - used, fi.Size(), err
+}
+
+// compactIfFree compacts the file when most of it is free (see above). It
+// runs only while this process holds the file's lock and no operation
+// uses db, which stays open and locked throughout: no other process sees
+// the new file before it is whole. A compaction that fails leaves the file
+// as it was (and no new file), and this Store tries no other (a Shared one
+// would copy the file at each operation): the next process to use the
+// outbox does. It is not an error of the outbox, and nobody is told. The
+// caller holds s.mu.
+func (s *Store) compactIfFree(db *bolt.DB) {
+	if s.opts.ReadOnly || s.compactFailed {
+		return
+	}
+	free, size, err := freeBytes(db, s.path)
+	if err != nil || free < compactFloor || free <= size/2 {
+		return
+	}
+	s.compactFailed = s.compact(db) != nil
+}
+
+// compact copies what src holds into a new file beside it, fsyncs it,
+// renames it over the outbox and fsyncs the directory. A crash at any
+// step leaves the old file or the new one at the path, each whole: the
+// old one is never written to, and the new one is complete, and durable,
+// before the rename. A process waiting for the lock of the old file finds
+// it replaced once it has the lock, and opens the new one (see openDB).
+func (s *Store) compact(src *bolt.DB) (err error) {
+	dir := filepath.Dir(s.path)
+	f, err := os.CreateTemp(dir, s.compactPrefix()+"*")
+	if err != nil {
+		return fmt.Errorf("outbox %s: compact: %w", s.path, err)
+	}
+	tmp := f.Name()
+	renamed := false
+	defer func() {
+		if !renamed {
+			_ = os.Remove(tmp)
+		}
+	}()
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("outbox %s: compact: %w", s.path, err)
+	}
+	steps := []func() error{
+		func() error { return s.copyInto(tmp, src) },
+		func() error { return syncPath(tmp) },
+		func() error { err := os.Rename(tmp, s.path); renamed = err == nil; return err },
+		func() error { return syncPath(dir) },
+	}
+	for i, step := range steps {
+		if s.hooks.compact != nil {
+			if err := s.hooks.compact(i); err != nil {
+				return fmt.Errorf("outbox %s: compact: %w", s.path, err)
+			}
+		}
+		if err := step(); err != nil {
+			return fmt.Errorf("outbox %s: compact: %w", s.path, err)
+		}
+	}
+	return nil
+}
+
+// copyInto copies what src holds into the new bbolt file at path, its
+// pages full. Its commits are not fsync'd: the file is, once complete.
+func (s *Store) copyInto(path string, src *bolt.DB) (err error) {
+	// No other process knows the new file's name: its lock is free.
+	dst, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Nanosecond, NoSync: true})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := dst.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	// A damaged page of src is a fault or a panic: an error (see openDB).
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("copy: %v", v)
+		}
+	}()
+	return bolt.Compact(dst, src, compactTxBytes)
+}
+
+// syncPath fsyncs the file or directory at path.
+func syncPath(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
+
+// removeCompactLeftovers removes the new files of compactions a crash
+// cut short; the caller holds the file's lock, so no compaction runs.
+func (s *Store) removeCompactLeftovers() {
+	if s.opts.ReadOnly {
+		return
+	}
+	dir := filepath.Dir(s.path)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), s.compactPrefix()) {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// replaced reports whether the file at the outbox's path is no longer
+// file, the one this process opened and locked: a compaction replaced it
+// while this process waited for its lock.
+func (s *Store) replaced(file *os.File) bool {
+	if file == nil {
+		return false
+	}
+	held, err := file.Stat()
+	if err != nil {
+		return false
+	}
+	now, err := os.Stat(s.path)
+	return err == nil && !os.SameFile(held, now)
+}
