@@ -60,10 +60,14 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, b
 	if owned {
 		seq = b.SeqInto(bodies.get)
 	}
-	// The bodies handed back as each transaction commits are not kept.
-	recs, err := d.Store.put(b.N, b.Size, seq, maxTxBytes, func(stored []Record) {
+	// The records handed back as each transaction commits are kept, but
+	// not their bodies: they are built again to be posted.
+	recs := make([]Record, 0, b.N)
+	_, err := d.Store.put(b.N, b.Size, seq, maxTxBytes, func(stored []Record) {
 		for _, r := range stored {
 			bodies.put(r.Body)
+			r.Body = nil
+			recs = append(recs, r)
 		}
 	}, bodies, owned)
 	if err != nil {
