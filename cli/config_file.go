@@ -34,7 +34,7 @@ type configFile struct {
 // other key is a usage error naming it and the file.
 func readConfigFile(ctx context.Context, path, where string, known, secret map[string]bool, ms []framework.Manifest) (configFile, error) {
 	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}, injectorsFrom: map[string]string{}}
-	data, err := readInput(ctx, "config", where, path)
+	data, err := readInput(ctx, "config", where, path, maxConfigSize)
 	if err != nil {
 		return cf, err
 	}

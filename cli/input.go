@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/injectkit/injectkit/serve"
 )
 
 // ExitInterrupted is the exit code of a run stopped by SIGINT, SIGTERM or SIGHUP
@@ -24,6 +26,13 @@ type input struct {
 	ctx  context.Context
 	stop func() bool
 	key  string // the setting that named the file: inject_file, targets_file
+	// where says where the file was given (" (--config)"), as openInput's
+	// where.
+	where string
+	// max is the most bytes Read hands out (0: no limit), read counts
+	// those handed out: past max Read fails with a usage error (see
+	// bound).
+	max, read int64
 }
 
 // openInput opens path, the value of the setting key, given where (" (--inject-file)", or ""
@@ -51,7 +60,7 @@ func openInput(ctx context.Context, key, where, path string) (*input, error) {
 			o.f.Close()
 			return nil, usageErr("invalid %s %q%s: is a directory", key, path, where)
 		}
-		in := &input{f: o.f, ctx: ctx, key: key}
+		in := &input{f: o.f, ctx: ctx, key: key, where: where}
 		in.stop = context.AfterFunc(ctx, func() { o.f.Close() })
 		return in, nil
 	case <-ctx.Done():
@@ -64,13 +73,49 @@ func openInput(ctx context.Context, key, where, path string) (*input, error) {
 	}
 }
 
-// Read reads from the file; a read ended by the interrupt says so.
+// Read reads from the file; a read ended by the interrupt says so. Once
+// the file has given more than the input's bound (see bound), Read fails
+// with the usage error naming the setting, the path and the bound: no
+// more than one byte past the bound is ever read.
 func (in *input) Read(p []byte) (int, error) {
+	if in.max > 0 && in.read > in.max {
+		return 0, in.tooLarge()
+	}
+	if in.max > 0 && int64(len(p)) > in.max+1-in.read {
+		p = p[:in.max+1-in.read]
+	}
 	n, err := in.f.Read(p)
 	if err != nil && !errors.Is(err, io.EOF) && in.ctx.Err() != nil {
 		return n, interrupted(in.ctx, in.key, in.Name())
 	}
+	if in.read += int64(n); in.max > 0 && in.read > in.max {
+		return n - int(in.read-in.max), in.tooLarge()
+	}
 	return n, err
+}
+
+// bound makes Read fail once the file gives more than limit bytes.
+func (in *input) bound(limit int64) *input {
+	in.max = limit
+	return in
+}
+
+// tooLarge is the usage error of a file larger than its bound.
+func (in *input) tooLarge() error {
+	return usageErr("invalid %s %q%s: larger than %d bytes (%s), the most it may hold",
+		in.key, in.Name(), in.where, in.max, sizeText(in.max))
+}
+
+// sizeText writes n bytes in MiB when it is a whole number of them, else
+// in KiB when it is one of those, else in bytes.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // Name is the file's path, as given (errors about its content name it).
@@ -100,16 +145,29 @@ func interruptedErr(err error) bool {
 	return errors.As(err, &e) && e.Code == ExitInterrupted
 }
 
+// The most bytes each input read whole may hold: past it the input is a
+// usage error naming the setting and the bound, found reading one byte
+// past it (a file with no end, /dev/zero, is refused, not read until
+// memory runs out). A targets file is read a line at a time, each line at
+// most maxLine bytes, and has no bound of its own.
+const (
+	maxConfigSize     = 4 << 20                     // config
+	maxCASize         = 4 << 20                     // ca_file, broker_ca_file
+	maxInjectFileSize = 64 << 20                    // inject_file
+	maxMessageSize    = serve.DefaultMaxMessageSize // openaev_message, as serve takes a message
+)
+
 // readInput reads the whole file named by the setting key, as openInput
-// opens it.
-func readInput(ctx context.Context, key, where, path string) ([]byte, error) {
+// opens it, at most limit bytes (see bound).
+func readInput(ctx context.Context, key, where, path string, limit int64) ([]byte, error) {
 	in, err := openInput(ctx, key, where, path)
 	if err != nil {
 		return nil, err
 	}
 	defer in.Close()
-	b, err := io.ReadAll(in)
-	if err != nil && !interruptedErr(err) {
+	b, err := io.ReadAll(in.bound(limit))
+	var ee *ExitError
+	if err != nil && !errors.As(err, &ee) {
 		return nil, usageErr("invalid %s %q%s: %w", key, path, where, fileReason(err))
 	}
 	return b, err
@@ -125,7 +183,7 @@ func (bc *backendConfig) readCA(ctx context.Context, where string) error {
 	if bc.URL == "" || bc.CAFile == "" || bc.caPEM != nil {
 		return nil
 	}
-	b, err := readInput(ctx, "ca_file", where, bc.CAFile)
+	b, err := readInput(ctx, "ca_file", where, bc.CAFile, maxCASize)
 	if err != nil {
 		return err
 	}

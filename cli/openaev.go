@@ -147,7 +147,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if f, ok := injectFieldSet(cfg); ok {
 		return usageErr("invalid %s: --openaev-message takes the inject from the message; drop --%s", f.key, f.flag())
 	}
-	body, err := readInput(c.Context, "openaev_message", cfg.where("openaev_message"), cfg.OpenAEVMessage)
+	body, err := readInput(c.Context, "openaev_message", cfg.where("openaev_message"), cfg.OpenAEVMessage, maxMessageSize)
 	if err != nil {
 		return err
 	}

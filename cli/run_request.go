@@ -1,10 +1,10 @@
 package cli
 
 import (
+	"bufio"
 	"cmp"
 	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"net/netip"
 	"strings"
@@ -31,9 +31,13 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 			return req, nil, err
 		}
 		defer f.Close()
-		if req, err = runtime.DecodeRequest(f); err != nil {
-			if interruptedErr(err) {
+		if req, err = runtime.DecodeRequest(f.bound(maxInjectFileSize)); err != nil {
+			var ee *ExitError
+			switch {
+			case interruptedErr(err):
 				return req, nil, err
+			case errors.As(err, &ee):
+				return req, nil, ee // larger than its bound, named as the setting
 			}
 			return req, nil, &ExitError{Code: ExitUsage, Err: err}
 		}
@@ -222,7 +226,7 @@ func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v stri
 	if cfg.TargetsFile == "" {
 		return nil
 	}
-	return readTargetsFile(ctx, l, cfg.TargetsFile, cfg.where("targets_file"), len(cfg.Targets), fn)
+	return readTargetsFile(ctx, l, cfg.TargetsFile, cfg.where("targets_file"), fn)
 }
 
 // limits says where the settings that bound the targets were given:
@@ -324,35 +328,30 @@ const maxLine = 1 << 20
 
 // readTargetsFile calls fn with each target of a file, one a line: blank
 // lines are skipped, and a # starts a comment, on its own line or at the
-// end of one. The file is read whole into one string, which the targets
-// share: a line costs no allocation of its own. l makes room for the
-// targets before the first (more is the number already given); where says
-// where path was given.
-func readTargetsFile(ctx context.Context, l *targetList, path, where string, more int, fn func(v string, o origin) error) error {
+// end of one. The file is read a line at a time: what it holds besides
+// the line being read is the targets fn keeps, so a file with no end
+// (/dev/zero) is refused at its first line longer than maxLine rather
+// than read until memory runs out. where says where path was given.
+func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn func(v string, o origin) error) error {
 	f, err := openInput(ctx, "targets_file", where, path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	var sb strings.Builder
-	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
-		sb.Grow(int(st.Size()) + 1)
-	}
-	if _, err := io.Copy(&sb, f); err != nil {
-		if interruptedErr(err) {
-			return err
-		}
-		return usageErr("invalid targets_file %q%s: %w", path, where, fileReason(err))
-	}
-	text := strings.TrimPrefix(sb.String(), "\ufeff") // a byte order mark no one sees
+	sc := bufio.NewScanner(f)
+	// A line of maxLine bytes and its line end fit, one byte more does not.
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine+2)
 	src := l.source(fromTargetFile, path)
-	l.grow(more + strings.Count(text, "\n") + 1)
-	for n := int32(1); text != ""; n++ {
-		line, rest, _ := strings.Cut(text, "\n")
-		if len(line) > maxLine {
-			return usageErr("%s:%d: line longer than 1 MiB", path, n)
+	var n int32
+	for sc.Scan() {
+		n++
+		line := sc.Text()
+		if n == 1 {
+			line = strings.TrimPrefix(line, "\ufeff") // a byte order mark no one sees
 		}
-		text = rest
+		if len(strings.TrimSuffix(line, "\r")) > maxLine {
+			return usageErr("%s:%d: line longer than 1 MiB (%d bytes)", path, n, maxLine)
+		}
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
@@ -362,7 +361,16 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, mor
 			}
 		}
 	}
-	return nil
+	switch err := sc.Err(); {
+	case err == nil:
+		return nil
+	case errors.Is(err, bufio.ErrTooLong):
+		return usageErr("%s:%d: line longer than 1 MiB (%d bytes)", path, n+1, maxLine)
+	case interruptedErr(err):
+		return err
+	default:
+		return usageErr("invalid targets_file %q%s: %w", path, where, fileReason(err))
+	}
 }
 
 // fileReason is why a file could not be opened, without its path (the

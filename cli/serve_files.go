@@ -47,14 +47,14 @@ func readIcon(ctx context.Context, path, where string) ([]byte, error) {
 // not opened again (a pipe gives its content once only).
 func (sc serveConfig) readCAFiles(ctx context.Context, so *serve.Options, oo *openaev.ServeOptions) error {
 	if p := sc.Platform.CAFile; p != "" {
-		b, err := readInput(ctx, "ca_file", sc.where("ca_file"), p)
+		b, err := readInput(ctx, "ca_file", sc.where("ca_file"), p, maxCASize)
 		if err != nil {
 			return err
 		}
 		oo.CAPEM = append([]byte{}, b...)
 	}
 	if p := sc.Broker.CAFile; p != "" {
-		b, err := readInput(ctx, "broker_ca_file", sc.where("broker_ca_file"), p)
+		b, err := readInput(ctx, "broker_ca_file", sc.where("broker_ca_file"), p, maxCASize)
 		if err != nil {
 			return err
 		}
