@@ -60,8 +60,8 @@ type runConfig struct {
 	TargetServices []string        `config:"target_service,inject" blank:"each service narrows the cloud targets" usage:"narrow each cloud target to a service, e.g. s3 (repeatable: one target per region and service)"`
 	MaxTargets     int             `config:"max_targets,positive" default:"65536" usage:"most targets CIDR ranges may expand to, all ranges together; past it the run exits 2"`
 	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON (flags override its fields)"`
-	Expectations   []string        `config:"expectation,inject" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION)"`
-	Params         []string        `config:"param,inject,pairs" usage:"injector parameter key=value (repeatable, each key once)"`
+	Expectations   []string        `config:"expectation,inject" blank:"give DETECTION, PREVENTION or VULNERABILITY, or leave the setting out for DETECTION" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION)"`
+	Params         []string        `config:"param,inject,pairs" blank:"give key=value" usage:"injector parameter key=value (repeatable, each key once)"`
 	Backend        backendConfig   // backend_url, token, ca_file, insecure
 	Phase          string          `config:"phase" usage:"callback phase (default execution_complete, the one the wire format documents; another needs --phase-any)"`
 	PhaseAny       bool            `config:"phase_any" usage:"send a phase the wire format does not document"`
@@ -334,11 +334,14 @@ func orList(s []string) string {
 }
 
 // splitParams splits "a=1,ports=22,80,b=x" on the commas that start a new
-// key=value pair, so that a value may hold commas.
+// key=value pair, so that a value may hold commas; a blank piece is an
+// item of its own.
 func splitParams(v string) []string {
 	var out []string
 	for _, piece := range strings.Split(v, ",") {
-		if len(out) > 0 && !strings.Contains(piece, "=") {
+		// A blank piece continues no value: it is an item of its own,
+		// refused as blank (a,,b, ,a or a, is a slip, not a comma in a).
+		if len(out) > 0 && !strings.Contains(piece, "=") && strings.TrimSpace(piece) != "" && strings.TrimSpace(out[len(out)-1]) != "" {
 			out[len(out)-1] += "," + piece
 			continue
 		}

@@ -263,17 +263,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 				continue
 			}
 			if f.blank != "" {
-				// Each item is a value of its own (a target, a query): a
-				// blank one was given, not left out.
-				at, reason := r, "must not be blank: "+f.blank
-				if i < len(r.itemFrom) {
-					at.from = r.itemFrom[i]
-				}
-				if len(r.vals) > 1 && strings.HasPrefix(r.from, "env ") {
-					// An environment variable split on its commas: which item.
-					reason += fmt.Sprintf(" (item %d of %q)", i+1, strings.Join(r.vals, ","))
-				}
-				return f.invalidItem(at, r.vals[i], errors.New(reason))
+				return f.blankItem(r, i)
 			}
 		}
 		dst.Set(reflect.ValueOf(out))
@@ -348,32 +338,6 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		dst.SetInt(n)
 	}
 	return nil
-}
-
-// invalid is the usage error of a bad value: the key, the value (unless
-// secret) and where it came from.
-func (f field) invalid(r raw, text string, reason error) error {
-	val := strconv.Quote(text)
-	if f.secret && text != "" {
-		val = "(secret)"
-	}
-	where := ""
-	if r.from != "" && r.from != "default" {
-		where = " (" + r.from + ")"
-	}
-	return usageErr("invalid %s %s%s: %w", f.key, val, where, reason)
-}
-
-// invalidItem is the usage error of a list item refused at r, in the form
-// of the other errors of its source about that list's values (see
-// nameAt): named as the flag when the flag gave it (invalid --target "":
-// …), else by its key, then where (invalid target "" (env
-// INJECTKIT_TARGET): …).
-func (f field) invalidItem(r raw, text string, reason error) error {
-	if flag := "--" + f.flag(); r.from == flag {
-		return usageErr("invalid %s %q: %w", flag, text, reason)
-	}
-	return f.invalid(r, text, reason)
 }
 
 // keysOf returns the config keys of config struct types.

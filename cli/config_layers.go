@@ -91,6 +91,9 @@ func (f field) mergedPairs(layers []raw) (raw, error) {
 		seen := map[string]bool{}
 		for i, s := range l.vals {
 			if s = f.item(s); strings.TrimSpace(s) == "" {
+				if f.blank != "" {
+					return raw{}, f.blankItem(l, i)
+				}
 				continue
 			}
 			from := l.from

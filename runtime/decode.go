@@ -84,8 +84,12 @@ func DecodeRequest(r io.Reader) (Request, error) {
 	for i := range req.Targets {
 		req.Targets[i] = req.Targets[i].trimmed()
 	}
-	if len(req.ExpectationTypes) == 0 {
-		req.ExpectationTypes = nil
+	if req.ExpectationTypes != nil && len(req.ExpectationTypes) == 0 {
+		// [] asks for no expectation at all, which no inject can give:
+		// refused, not read as the default (null or no key is that).
+		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, &signatures.ValidationError{
+			Field: "expectation_types", Value: "[]",
+			Reason: "an empty list asks for no expectation; name DETECTION, PREVENTION or VULNERABILITY, or leave the key out for DETECTION"})}
 	}
 	if len(req.Params) == 0 {
 		req.Params = nil

@@ -108,6 +108,8 @@ func TestDecodeRequestRefuses(t *testing.T) {
 		{"deep nesting", `{"params":{"x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}}`,
 			[]string{"exceeded max depth"}, ""},
 		{"long key is cut in the message", `{"` + strings.Repeat("k", 1000) + `":1}`, []string{"…", "unknown field"}, ""},
+		{"empty expectation_types", `{"injector":"noop",` + okTarget + `,"expectation_types":[]}`,
+			[]string{`invalid expectation_types "[]": an empty list asks for no expectation`}, "expectation_types"},
 		{"multi-line position", "{\n  \"injector\": \"noop\",\n  \"timeout\": -5\n}", []string{"line 3, column 14", "invalid timeout"}, "timeout"},
 	}
 	for _, tt := range tests {
@@ -153,7 +155,7 @@ func TestDecodeRequestAccepts(t *testing.T) {
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}, Timeout: runtime.Duration(300 * time.Second)}},
 		{"null is left out", `{"injector":"noop",` + okTarget + `,"timeout":null,"phase":null,"params":null}`,
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}},
-		{"empty list and params are none", `{"injector":"noop",` + okTarget + `,"expectation_types":[],"params":{}}`,
+		{"empty params are none", `{"injector":"noop",` + okTarget + `,"params":{}}`,
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}},
 		{"a byte order mark first", "\ufeff{\"injector\":\"noop\"," + okTarget + "}\n",
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}},
