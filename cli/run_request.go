@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/netip"
 	"strings"
@@ -298,11 +299,21 @@ func cloudTargets(l *targetList, cfg runConfig) error {
 	if cfg.given(false, cloudKeys...) != "" { // a setting the user may not know of
 		given = "; given: " + cfg.given(true, cloudKeys...)
 	}
+	// A blank provider or account is none, named as the user gave it.
+	named := func(key, flag, v string) string {
+		w := cfg.where(key)
+		if w == " ("+flag+")" {
+			w = ""
+		}
+		return fmt.Sprintf("%s %q%s", nameAt(flag, w), v, w)
+	}
 	switch {
-	case cfg.CloudProvider == "":
-		return usageErr("invalid --cloud-provider \"\": required with --cloud-account and --cloud-region (e.g. aws)%s", given)
-	case cfg.CloudAccount == "":
-		return usageErr("invalid --cloud-account \"\": required with --cloud-provider (the account, subscription or project id)%s", given)
+	case strings.TrimSpace(cfg.CloudProvider) == "":
+		return usageErr("invalid %s: required with --cloud-account and --cloud-region (e.g. aws)%s",
+			named("cloud_provider", "--cloud-provider", cfg.CloudProvider), given)
+	case strings.TrimSpace(cfg.CloudAccount) == "":
+		return usageErr("invalid %s: required with --cloud-provider (the account, subscription or project id)%s",
+			named("cloud_account", "--cloud-account", cfg.CloudAccount), given)
 	case len(cfg.CloudRegions) == 0:
 		return usageErr("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)%s", given)
 	}

@@ -21,7 +21,42 @@ func (l *targetList) invalid(o origin, spec runtime.TargetSpec, err error) error
 	if !errors.As(err, &ve) {
 		return usageErr("%s: %w", l.head(o, "", describeSpec(spec)), err)
 	}
-	return usageErr("%s: %s", l.head(o, ve.Field, cmp.Or(ve.Value, describeSpec(spec))), ve.Reason)
+	value, ok := ve.Value, ve.Value != ""
+	if !ok {
+		// The value of the field refused, as written (a blank provider is
+		// " "), else the whole target.
+		value, ok = specField(spec, ve.Field)
+	}
+	if !ok {
+		value = describeSpec(spec)
+	}
+	return usageErr("%s: %s", l.head(o, ve.Field, value), ve.Reason)
+}
+
+// specField returns the value of the field of spec named by its JSON key,
+// and whether spec has such a field.
+func specField(spec runtime.TargetSpec, field string) (string, bool) {
+	switch field {
+	case "value":
+		return spec.Value, true
+	case "target_ipv4":
+		return spec.TargetIPv4, true
+	case "target_ipv6":
+		return spec.TargetIPv6, true
+	case "target_hostname":
+		return spec.TargetHostname, true
+	case "cloud_provider":
+		return spec.CloudProvider, true
+	case "cloud_account_id":
+		return spec.CloudAccountID, true
+	case "cloud_region":
+		return spec.CloudRegion, true
+	case "target_service":
+		return spec.TargetService, true
+	case "query":
+		return spec.Query, true
+	}
+	return "", false
 }
 
 // head is what an error about field of a target written at o says before
@@ -199,7 +234,11 @@ func (l *targetList) relabel(err error) error {
 		name = fmt.Sprintf("targets[%d]", first.at)
 	}
 	reason := strings.ReplaceAll(ve.Reason, "targets[0]", name)
-	return fmt.Errorf("%s: %s", l.head(o, strings.TrimPrefix(rest, "."), ve.Value), reason)
+	field, value := strings.TrimPrefix(rest, "."), ve.Value
+	if value == "" && l.lenient && n < len(l.specs) {
+		value, _ = specField(l.specs[n], field) // as written: a blank provider is " "
+	}
+	return fmt.Errorf("%s: %s", l.head(o, field, value), reason)
 }
 
 // tooLarge is the error of a target whose signatures fit in no body: the
