@@ -220,6 +220,9 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 		path, where = o.Getenv(configEnv), " (env "+configEnv+")"
 	}
 	file := configFile{}
+	if path != "" && strings.TrimSpace(path) == "" {
+		return nil, usageErr("invalid %s %q%s: %s", configFlag, path, where, blankPath)
+	}
 	if path != "" {
 		types := append(alsoKnown, reflect.TypeOf(dst).Elem())
 		var err error

@@ -46,6 +46,9 @@ import (
 // encoding.TextUnmarshaler. A struct field without a config tag
 // contributes its own fields.
 
+// blankPath is why a file's path of white space alone is refused.
+const blankPath = "must not be blank: give a file's path"
+
 // Meta settings, not in the config structs: where the config file is.
 const (
 	envPrefix  = "INJECTKIT_"
@@ -315,6 +318,11 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		}
 		dst.SetInt(int64(d))
 	case f.typ.Kind() == reflect.String:
+		if f.path() && text != "" && strings.TrimSpace(text) == "" {
+			// A file named " " is a slip, never meant: refused, not
+			// created (an outbox) nor looked for.
+			return f.invalid(r, text, errors.New(blankPath))
+		}
 		if f.url && text != "" {
 			if _, err := httpx.ParseBaseURL(text); err != nil {
 				return f.invalid(r, httpx.StripCredentials(text), err)
