@@ -283,6 +283,12 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		// White space around a secret is a paste's, never the secret's:
 		// a blank token is no token (and warned about as such).
 		text = strings.TrimSpace(text)
+		// A secret (a token) travels in an Authorization header: one
+		// that cannot is refused here, where it is known where it was
+		// given (never its value).
+		if p := httpx.TokenProblem(text); p != "" {
+			return f.invalid(r, text, errors.New(p))
+		}
 	}
 	switch {
 	case f.required && text == "":

@@ -49,10 +49,10 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 		// body could never be sent.
 		{"control character in the token", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", be, "--token", "tok\x01hunter2")
-		}, true, `invalid token: holds a control character`},
+		}, true, `invalid token (secret) (--token): holds a control character`},
 		{"non-ASCII token", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", be, "--token", "hunter2é", "--profile", "openaev")
-		}, true, `invalid token: holds a character outside ASCII`},
+		}, true, `invalid token (secret) (--token): holds a character outside ASCII`},
 		{"backend port out of range", func(_ *testing.T, _ string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", "http://127.0.0.1:99999")
 		}, false, `invalid backend_url "http://127.0.0.1:99999" (--backend-url): invalid port "99999": want a number from 1 to 65535`},
