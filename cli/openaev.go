@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -151,6 +152,9 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if err != nil {
 		return err
 	}
+	// A byte order mark, which editors on Windows write and show to no
+	// one, is passed over, as in the config, inject and targets files.
+	body = bytes.TrimPrefix(body, []byte("\ufeff"))
 	// A message without a readable inject id is refused before the
 	// platform is asked anything; one that names its id is the platform's
 	// to hear about (reception, then INVALID_USAGE), as serve would tell it.

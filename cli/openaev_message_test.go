@@ -159,3 +159,31 @@ func TestRunOpenAEVMessageTimeout(t *testing.T) {
 		})
 	}
 }
+
+// A platform message saved with a byte order mark (an editor on Windows)
+// runs as the same message without one, as the config, inject and
+// targets files do.
+func TestRunOpenAEVMessageByteOrderMark(t *testing.T) {
+	plain := contractMessage(t, openaev.ContractID("noop"))
+	b, err := os.ReadFile(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bom := writeFile(t, "bom.json", "\ufeff"+string(b))
+	paths := func(msg string) []string {
+		t.Helper()
+		r := run(t, registry(), nil, "run", "--openaev-message", msg, "--log-level", "error")
+		if r.code != cli.ExitOK {
+			t.Fatalf("%s: exit %d: %s", filepath.Base(msg), r.code, r.stderr)
+		}
+		var out []string
+		for _, l := range printedLines(t, r.stdout) {
+			out = append(out, l.Path)
+		}
+		return out
+	}
+	want, got := paths(plain), paths(bom)
+	if len(got) == 0 || strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("with a byte order mark: %v, want the calls of the same message without one: %v", got, want)
+	}
+}
