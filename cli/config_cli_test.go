@@ -274,11 +274,11 @@ func TestTargetErrorsNameTheirOrigin(t *testing.T) {
 		// A target too large for any body: named where written, with the
 		// size where given.
 		{"too large, targets file", nil, []string{"--targets-file", hosts, "--max-payload-size", "300"},
-			hosts + `:1: invalid target "127.0.0.1": its signatures take at least N bytes, more than a body of at most 300 bytes (--max-payload-size) can hold`},
+			hosts + `:1: invalid target "127.0.0.1": its signatures fit in no body of at most 300 bytes (--max-payload-size); this inject needs at least N bytes`},
 		{"too large, size from env", map[string]string{"INJECTKIT_MAX_PAYLOAD_SIZE": "300"}, []string{"--target", "127.0.0.1"},
-			`invalid --target "127.0.0.1": its signatures take at least N bytes, more than a body of at most 300 bytes (max_payload_size, env INJECTKIT_MAX_PAYLOAD_SIZE) can hold`},
+			`invalid --target "127.0.0.1": its signatures fit in no body of at most 300 bytes (max_payload_size, env INJECTKIT_MAX_PAYLOAD_SIZE); this inject needs at least N bytes`},
 		{"too large, query, size from the config file", nil, []string{"--query", "port:22", "--config", sized},
-			`invalid --query "port:22": its signatures take at least N bytes, more than a body of at most 300 bytes (max_payload_size, config file ` + sized + `:1) can hold`},
+			`invalid --query "port:22": its signatures fit in no body of at most 300 bytes (max_payload_size, config file ` + sized + `:1); this inject needs at least N bytes`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -176,8 +176,8 @@ func (d *dataRefuser) check(t *testing.T, stderr string, n int) {
 // is refused by validate and run alike, with either profile: exit 2 naming
 // the flag, the value and the least size, and nothing sent (the openaev
 // profile passed validate, and its run left the target's signatures out).
-// With room for the least size named and a body's envelope, the run
-// delivers them.
+// At the size the refusal suggests, the least that holds the inject, the
+// run delivers them; one byte less is refused.
 func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 	t.Parallel()
 	host := strings.Repeat(strings.Repeat("a", 60)+".", 4) + "example"
@@ -205,8 +205,8 @@ func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 				env, _ := outboxEnv(t)
 				args := []string{cmd, "--inject-file", inject, "--profile", profile, "--backend-url", url, "--log-level", "error"}
 				r := run(t, registry(), env, append(args, "--max-payload-size", "1024")...)
-				m := regexp.MustCompile(`invalid targets\[0\] "a+\.[^"]*": its signatures take at least (\d+) bytes, ` +
-					`more than a body of at most 1024 bytes \(--max-payload-size\) can hold with them`).FindStringSubmatch(r.stderr)
+				m := regexp.MustCompile(`invalid targets\[0\] "a+\.[^"]*": its signatures fit in no body of at most 1024 bytes ` +
+					`\(--max-payload-size\); this inject needs at least (\d+) bytes: give --max-payload-size (\d+) or more`).FindStringSubmatch(r.stderr)
 				if r.code != cli.ExitUsage || m == nil {
 					t.Fatalf("exit %d, want 2 naming --max-payload-size 1024 and the least size; stderr:\n%s", r.code, r.stderr)
 				}
@@ -216,13 +216,22 @@ func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 				if cmd == "validate" {
 					return
 				}
+				// The size suggested is the least that holds the inject:
+				// one byte less is refused, it is sent.
 				least, _ := strconv.Atoi(m[1])
-				r = run(t, registry(), env, append(args, "--max-payload-size", strconv.Itoa(least+1024))...)
+				if m[2] != m[1] {
+					t.Errorf("suggests --max-payload-size %s for an inject needing %s bytes", m[2], m[1])
+				}
+				r = run(t, registry(), env, append(args, "--max-payload-size", strconv.Itoa(least-1))...)
+				if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "give --max-payload-size "+m[1]+" or more") {
+					t.Fatalf("at %d bytes: exit %d, want 2 suggesting %d\n%s", least-1, r.code, least, r.stderr)
+				}
+				r = run(t, registry(), env, append(args, "--max-payload-size", strconv.Itoa(least))...)
 				if r.code != 0 {
-					t.Fatalf("at %d bytes: exit %d\n%s", least+1024, r.code, r.stderr)
+					t.Fatalf("at %d bytes: exit %d\n%s", least, r.code, r.stderr)
 				}
 				if len(p.Signatures(id)) == 0 && posts.Load() == 0 {
-					t.Errorf("at %d bytes the signatures were not sent", least+1024)
+					t.Errorf("at %d bytes the signatures were not sent", least)
 				}
 			})
 		}

@@ -111,15 +111,15 @@ func TestTooLargeTargetRefusedBeforeRun(t *testing.T) {
 		want string
 	}{
 		{"flag", nil, []string{"--target", "127.0.0.1", "--max-payload-size", "300"},
-			`invalid --target "127.0.0.1": its signatures take at least N bytes, more than a body of at most 300 bytes (--max-payload-size) can hold with them`},
+			`invalid --target "127.0.0.1": its signatures fit in no body of at most 300 bytes (--max-payload-size); this inject needs at least N bytes: give --max-payload-size `},
 		{"long value", nil, []string{"--target", long, "--max-payload-size", "400"},
 			`invalid --target "` + long[:100]},
 		{"env", map[string]string{"INJECTKIT_TARGET": "127.0.0.1", "INJECTKIT_MAX_PAYLOAD_SIZE": "300"}, nil,
-			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): its signatures take at least N bytes, more than a body of at most 300 bytes (max_payload_size, env INJECTKIT_MAX_PAYLOAD_SIZE)`},
-		{"targets file", nil, []string{"--targets-file", hosts, "--max-payload-size", "300"}, hosts + `:2: invalid target "127.0.0.1": its signatures take at least N bytes`},
+			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): its signatures fit in no body of at most 300 bytes (max_payload_size, env INJECTKIT_MAX_PAYLOAD_SIZE); this inject needs at least N bytes`},
+		{"targets file", nil, []string{"--targets-file", hosts, "--max-payload-size", "300"}, hosts + `:2: invalid target "127.0.0.1": its signatures fit in no body of at most`},
 		{"second of two", nil, []string{"--target", "10.0.0.1", "--target", long, "--max-payload-size", "600"}, `invalid --target "` + long[:100]},
 		{"cloud", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1", "--max-payload-size", "300"},
-			`invalid --cloud-account "1": its signatures take at least N bytes`},
+			`invalid --cloud-account "1": its signatures fit in no body of at most`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

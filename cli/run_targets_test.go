@@ -377,7 +377,7 @@ func TestTargetEnvErrorsNameTheVariable(t *testing.T) {
 		{"cloud region", with(cloud, "INJECTKIT_CLOUD_REGION", "eu west"), `invalid cloud_region "eu west" (env INJECTKIT_CLOUD_REGION)`},
 		{"target service", with(cloud, "INJECTKIT_TARGET_SERVICE", "s 3"), `invalid target_service "s 3" (env INJECTKIT_TARGET_SERVICE)`},
 		{"too large", map[string]string{"INJECTKIT_TARGET": "127.0.0.1", "INJECTKIT_MAX_PAYLOAD_SIZE": "300"},
-			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): its signatures take at least N bytes`},
+			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): its signatures fit in no body of at most`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -254,7 +254,7 @@ func (l *targetList) tooLarge(e *callback.TooLargeError) error {
 		spec = l.specs[e.Err.Index]
 	}
 	return l.invalid(o, spec, &signatures.ValidationError{Field: field, Value: e.Value,
-		Reason: e.Reason() + " (" + cmp.Or(l.sizeName, "max_payload_size") + ") can hold with them"})
+		Reason: e.Reason() + " (" + cmp.Or(l.sizeName, "max_payload_size") + ")" + e.Advice("--max-payload-size")})
 }
 
 // categoryOrigin is where the first target's category was written, and

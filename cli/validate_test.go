@@ -56,7 +56,7 @@ func TestValidate(t *testing.T) {
 		{"missing CA file", []string{"rec", "--target", "127.0.0.1", "--backend-url", "https://x.example", "--inject-id", "i",
 			"--ca-file", "/nonexistent/ca.pem"}, 2, "/nonexistent/ca.pem"},
 		{"size limit too small", []string{"rec", "--target", "127.0.0.1", "--max-payload-size", "100"}, 2, "max_payload_size"},
-		{"target too large for the size limit", []string{"rec", "--target", long, "--max-payload-size", "400"}, 2, "bytes (--max-payload-size) can hold"},
+		{"target too large for the size limit", []string{"rec", "--target", long, "--max-payload-size", "400"}, 2, "bytes (--max-payload-size); this inject needs at least"},
 		{"credentials in the platform URL", []string{"rec", "--target", "127.0.0.1", "--profile", "openaev",
 			"--backend-url", "https://u:p@openaev.example", "--inject-id", "i"}, 2, `invalid backend_url "https://u:xxxxx@openaev.example" (--backend-url): must not hold credentials`},
 		{"platform message", []string{"--openaev-message", injectFile}, 2, "not a platform message"},

@@ -32,18 +32,21 @@ var _ runtime.Receiver = SizeCheck{}
 
 // Received refuses prep when a target's least signatures fit in no body.
 func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
-	limit := int(min(max(c.MaxPayloadSize, MinMaxPayloadSize), MaxMaxPayloadSize))
+	size := int(min(max(c.MaxPayloadSize, MinMaxPayloadSize), MaxMaxPayloadSize))
 	// A data callback of the longest the run may last: the least a body
 	// holding one target's signatures takes besides them.
 	agents := agentsOf(ctx)
 	fixed := dataFixedLen(prep.Request.Injector, len(prep.Targets)+extraAgents(agents), int(prep.Timeout.Seconds())+1)
 	// The body's room, or the structured output's if smaller
 	// (MaxStructuredOutputLen).
-	limit = fixed + structuredRoom(limit, fixed, dataDocLen())
+	fits := func(size, q int) bool { return q <= structuredRoom(size, fixed, dataDocLen()) }
+	limit := fixed + structuredRoom(size, fixed, dataDocLen())
 	types := signatureTypesOf(ctx)
 	var (
 		buf   bytes.Buffer
 		drops map[string]bool
+		first *transport.TargetTooLargeError
+		most  int // the largest target's size
 	)
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -52,9 +55,15 @@ func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
 		if err != nil {
 			continue // left out of the callback, and said so, at the run
 		}
-		if fixed+q > limit {
-			return callback.Refuse(prep, &transport.TargetTooLargeError{Index: i, Size: q, Max: limit})
+		most = max(most, q)
+		if first == nil && !fits(size, q) {
+			first = &transport.TargetTooLargeError{Index: i, Size: q, Max: limit}
 		}
 	}
-	return nil
+	if first == nil {
+		return nil
+	}
+	// The least size the profile allows that holds every target.
+	first.Need = transport.LeastFit(size+1, MaxMaxPayloadSize, func(size int) bool { return fits(size, most) })
+	return callback.Refuse(prep, first)
 }

@@ -44,6 +44,36 @@ type TargetTooLargeError struct {
 	// Chunked is true when Room is that of a chunked payload's body: the
 	// target fits in a body of its own, not in one of the payload's.
 	Chunked bool
+	// Need, when known, is the least maximum body size with which the
+	// whole payload fits (see LeastFit): the size to give instead of
+	// Max. 0 when unknown, or when no size allowed fits.
+	Need int
+}
+
+// LeastFit returns the least size from lo to hi for which fits holds, or 0
+// when none does. fits must be monotone (a larger size fits what a smaller
+// one does), and is called O(log(answer-lo)) times: steps doubling from
+// lo, then a binary search between the last two.
+func LeastFit(lo, hi int, fits func(size int) bool) int {
+	if lo > hi {
+		return 0
+	}
+	below, n := lo-1, lo // below does not fit (lo-1 is assumed not to)
+	for !fits(n) {
+		if n == hi {
+			return 0
+		}
+		below, n = n, lo+min(hi-lo, 2*(n-lo)+1)
+	}
+	for n-below > 1 {
+		mid := below + (n-below)/2
+		if fits(mid) {
+			n = mid
+		} else {
+			below = mid
+		}
+	}
+	return n
 }
 
 func (e *TargetTooLargeError) Error() string {

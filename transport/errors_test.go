@@ -54,3 +54,36 @@ func TestTransmissionErrorIs(t *testing.T) {
 		t.Error("Permanent() disagrees with ErrPermanent")
 	}
 }
+
+// LeastFit finds the least size that fits, wherever it lies in the range,
+// and 0 when none does.
+func TestLeastFit(t *testing.T) {
+	tests := []struct {
+		name         string
+		lo, hi, need int // need: the least size that fits
+		want         int
+	}{
+		{"the first", 10, 100, 10, 10},
+		{"the next", 10, 100, 11, 11},
+		{"in the middle", 10, 100, 57, 57},
+		{"the last", 10, 100, 100, 100},
+		{"past the range", 10, 100, 101, 0},
+		{"far", 553, 1<<31 - 1, 1 << 30, 1 << 30},
+		{"empty range", 10, 9, 5, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			got := LeastFit(tt.lo, tt.hi, func(size int) bool {
+				calls++
+				return size >= tt.need
+			})
+			if got != tt.want {
+				t.Errorf("LeastFit(%d, %d) = %d, want %d", tt.lo, tt.hi, got, tt.want)
+			}
+			if calls > 64 {
+				t.Errorf("%d calls, want O(log)", calls)
+			}
+		})
+	}
+}

@@ -67,14 +67,14 @@ func TestBinaryRefusesBadInputBeforeRunning(t *testing.T) {
 		}, true, `invalid max_payload_size "100" (--max-payload-size): smaller than a body holding one minimal target`},
 		{"size limit below this target", func(_ *testing.T, be string) []string {
 			return append(noop, "--inject-id", "ok", "--backend-url", be, "--max-payload-size", "300")
-		}, true, `invalid --target "127.0.0.1": its signatures take at least N bytes, more than a body of at most 300 bytes (--max-payload-size) can hold`},
+		}, true, `invalid --target "127.0.0.1": its signatures fit in no body of at most 300 bytes (--max-payload-size); this inject needs at least N bytes`},
 		{"size limit below this target, printed", func(_ *testing.T, _ string) []string {
 			return append(noop, "--max-payload-size", "300")
-		}, false, `invalid --target "127.0.0.1": its signatures take at least N bytes, more than a body of at most 300 bytes (--max-payload-size) can hold`},
+		}, false, `invalid --target "127.0.0.1": its signatures fit in no body of at most 300 bytes (--max-payload-size); this inject needs at least N bytes`},
 		{"one target larger than the default limit", func(t *testing.T, be string) []string {
 			f := file(t, `{"inject_id":"big",`+ok[:len(ok)-2]+`,"asset":"`+strings.Repeat("a", 1<<20)+`"}]}`)
 			return []string{"run", "--inject-file", f, "--backend-url", be}
-		}, true, `: invalid targets[0] "127.0.0.1": its signatures take at least N bytes`},
+		}, true, `: invalid targets[0] "127.0.0.1": its signatures fit in no body of at most`},
 		{"key in another case", func(t *testing.T, be string) []string {
 			f := file(t, `{"inject_id":"f1",`+ok+`,"Inject_ID":"f2"}`)
 			return []string{"run", "--inject-file", f, "--backend-url", be}

@@ -176,11 +176,29 @@ func received(p *runtime.Prepared, room int, err error, exact func() error) erro
 	}
 	for _, t := range p.Targets {
 		if leastBound(t) > room {
-			return Refuse(p, exact())
+			err := exact()
+			var tl *transport.TargetTooLargeError
+			if errors.As(err, &tl) && tl.Need == 0 {
+				tl.Need = leastFit(p, tl.Max)
+			}
+			return Refuse(p, err)
 		}
 	}
 	return nil
 }
+
+// leastFit is the least max payload size above limit with which the least
+// payload of p plans, by the planning that refused it at limit; 0 past
+// maxFit.
+func leastFit(p *runtime.Prepared, limit int) int {
+	return transport.LeastFit(limit+1, max(limit+1, maxFit), func(size int) bool {
+		_, err := transport.Encode(p.Request.InjectID, p.Request.Phase, p.LeastPayloadTargets(), size)
+		return err == nil
+	})
+}
+
+// maxFit is the largest max payload size leastFit tries: 2 GiB less one.
+const maxFit = 1<<31 - 1
 
 // Refuse turns the failure of planning a prepared inject's least payload
 // into a *framework.RequestError: a target too large for any body (a
@@ -215,14 +233,24 @@ func (e *TooLargeError) Error() string {
 	if e.Value != "" {
 		name = fmt.Sprintf(" %q", signatures.Shorten(e.Value, 64))
 	}
-	return fmt.Sprintf("invalid targets[%d]%s: %s (max_payload_size) can hold with them", e.Err.Index, name, e.Reason())
+	return fmt.Sprintf("invalid targets[%d]%s: %s (max_payload_size)%s", e.Err.Index, name, e.Reason(), e.Advice("max_payload_size"))
 }
 
 // Reason says why the target was refused, up to the setting that bounds a
-// body: "its signatures take at least N bytes, more than a body of at most
-// M bytes".
+// body: "its signatures fit in no body of at most M bytes".
 func (e *TooLargeError) Reason() string {
-	return fmt.Sprintf("its signatures take at least %d bytes, more than a body of at most %d bytes", e.Err.Size, e.Err.Max)
+	return fmt.Sprintf("its signatures fit in no body of at most %d bytes", e.Err.Max)
+}
+
+// Advice follows Reason and the setting: the least size that holds the
+// inject (the Need of the planning), to give as setting: "; this inject
+// needs at least N bytes: give --max-payload-size N or more"; or, when no
+// size allowed holds it, that none does.
+func (e *TooLargeError) Advice(setting string) string {
+	if e.Err.Need <= 0 {
+		return "; no size allowed holds them"
+	}
+	return fmt.Sprintf("; this inject needs at least %d bytes: give %s %d or more", e.Err.Need, setting, e.Err.Need)
 }
 
 // Unwrap returns the *transport.TargetTooLargeError.

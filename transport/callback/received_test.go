@@ -34,10 +34,10 @@ func TestReceivedRefusesWhatCannotBeSent(t *testing.T) {
 	}{
 		{"one target too large for the limit", 300,
 			runtime.Request{InjectID: "i-1", Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}},
-			`invalid targets[0] "127.0.0.1": its signatures take at least`, true, true},
+			`invalid targets[0] "127.0.0.1": its signatures fit in no body of at most 300 bytes (max_payload_size); this inject needs at least`, true, true},
 		{"second target with a huge asset", 4096,
 			runtime.Request{InjectID: "i-2", Injector: "fake", Targets: []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2", Asset: big}}},
-			`invalid targets[1] "10.0.0.2": its signatures take at least 5`, true, true},
+			`invalid targets[1] "10.0.0.2": its signatures fit in no body of at most 4096 bytes (max_payload_size); this inject needs at least 5`, true, true},
 		{"empty inject id", 0,
 			runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}},
 			`invalid inject_id: empty inject id`, false, true},
