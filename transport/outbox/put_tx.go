@@ -1,0 +1,123 @@
+package outbox
+
+// One transaction of a put: storing a group of bodies, and removing what
+// a failed put stored.
+
+import (
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport"
+)
+
+// unput removes the records a failed put stored, and the record of its
+// send (sendID, 0 for none), in one transaction. Records a deliverer
+// posted may be removed already. Should this fail too, the record of the
+// send stays: the send is listed incomplete.
+func (s *Store) unput(ids idRuns, sendID uint64) error {
+	if ids.n == 0 && sendID == 0 {
+		return nil
+	}
+	gone := make([]removal, 0, ids.n)
+	for _, r := range ids.runs {
+		for id := r.first; id < r.first+r.n; id++ {
+			gone = append(gone, removal{id: id, size: -1})
+		}
+	}
+	var missing []uint64
+	err := s.do(true, func(tx *bolt.Tx) error {
+		if err := deleteRecords(gone, &missing)(tx); err != nil {
+			return err
+		}
+		return deleteSend(tx, sendID)
+	})
+	for _, g := range gone {
+		s.unclaim(g.id)
+	}
+	return err
+}
+
+// putGroup stores entries in one transaction if remaining bytes, theirs
+// and those still to come, fit, and updates the record of the send, mark
+// (see sendMark.write), in the same transaction.
+func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Record, error) {
+	now := s.opts.Now()
+	recs := make([]Record, len(entries))
+	// Each id is claimed as soon as it is allocated, before the commit
+	// makes the record visible: this process's own Resender must never
+	// take a record its deliverer is about to send.
+	var held []uint64
+	err := s.do(true, func(tx *bolt.Tx) error {
+		if u := used(tx); u+remaining > s.opts.MaxBytes {
+			return &FullError{Path: s.path, Used: u, Max: s.opts.MaxBytes, Need: remaining}
+		}
+		meta := tx.Bucket(bucketMeta)
+		var added int64
+		for i, e := range entries {
+			id, err := meta.NextSequence()
+			if err != nil {
+				return err
+			}
+			s.mu.Lock()
+			s.claims[id] = true
+			s.mu.Unlock()
+			held = append(held, id)
+			base, path := stripUser(e.BaseURL), e.Path
+			if path == "" {
+				path = transport.CallbackPath(e.InjectID)
+			}
+			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
+				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile, InjectorID: e.InjectorID,
+				BaseURL: base, URL: base + path,
+				IdempotencyKey: e.idKey, SHA256: e.sum,
+				Size: len(e.Body), NextAttempt: now, Created: now,
+				Owner: s.pid, OwnerStart: s.start, LeaseUntil: now.Add(s.opts.Lease)}
+			if err := put(tx, r); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketBodies).Put(key(id), e.packed); err != nil {
+				return err
+			}
+			recs[i] = r
+			added += int64(len(e.Body))
+		}
+		if err := mark.write(tx, s, entries, now); err != nil {
+			return err
+		}
+		return addUsed(tx, added)
+	})
+	if err != nil {
+		for _, id := range held {
+			s.unclaim(id)
+		}
+		return nil, err
+	}
+	mark.committed()
+	s.mu.Lock()
+	for _, id := range held { // ids of an attempt the transaction retried
+		delete(s.claims, id)
+	}
+	for _, r := range recs {
+		s.claims[r.ID] = true
+	}
+	s.mu.Unlock()
+	return recs, nil
+}
+
+// idRuns are record ids, kept as runs of consecutive ids.
+type idRuns struct {
+	runs []idRun
+	n    int // ids in all
+}
+
+// idRun is the ids first to first+n-1.
+type idRun struct{ first, n uint64 }
+
+// add adds id, extending the last run when it follows it.
+func (r *idRuns) add(id uint64) {
+	r.n++
+	if k := len(r.runs) - 1; k >= 0 && r.runs[k].first+r.runs[k].n == id {
+		r.runs[k].n++
+		return
+	}
+	r.runs = append(r.runs, idRun{first: id, n: 1})
+}
