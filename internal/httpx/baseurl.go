@@ -57,6 +57,9 @@ func parseFailure(raw string, err error) error {
 	var escErr url.EscapeError
 	var hostErr url.InvalidHostError
 	msg := err.Error()
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		msg = ue.Err.Error() // without `parse "<raw>": `, which quotes all of it
+	}
 	switch {
 	case errors.As(err, &escErr):
 		reason += ": a '%' not followed by two hexadecimal digits"

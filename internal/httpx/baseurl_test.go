@@ -87,3 +87,18 @@ func FuzzParseBaseURL(f *testing.F) {
 		}
 	})
 }
+
+// A refused URL's reason never quotes its query, even one that holds the
+// words of the reason itself.
+func TestParseBaseURLQuotesNothingOfTheQuery(t *testing.T) {
+	for _, raw := range []string{
+		"http://h:1x/?token=invalid portSECRET",
+		"http://h:1x/#invalid portSECRET",
+		"http://h:1x/?x=control characterSECRET",
+	} {
+		_, err := httpx.ParseBaseURL(raw)
+		if err == nil || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("%q: err = %v, want a refusal quoting nothing of the query", raw, err)
+		}
+	}
+}
