@@ -62,3 +62,31 @@ func TestTargetsCanonical(t *testing.T) {
 		}
 	}
 }
+
+// Two specs of one target have one Key whichever field holds the address
+// and however it is written; another target, agent or query has another.
+func TestTargetSpecKey(t *testing.T) {
+	same := [][2]runtime.TargetSpec{
+		{{TargetIPv6: "::ffff:10.0.0.4"}, {TargetIPv4: "10.0.0.4"}},
+		{{Value: "10.0.0.4"}, {TargetIPv4: "10.0.0.4"}},
+		{{Value: "0:0:0:0:0:0:0:1"}, {TargetIPv6: "::1"}},
+		{{Value: "WEB.example.com."}, {TargetHostname: "web.example.com"}},
+		{{Value: "10.0.0.4", Agent: "a"}, {TargetIPv6: "::FFFF:10.0.0.4", Agent: "a"}},
+	}
+	for _, p := range same {
+		if p[0].Key() != p[1].Key() {
+			t.Errorf("%+v and %+v: two keys, want one", p[0], p[1])
+		}
+	}
+	other := [][2]runtime.TargetSpec{
+		{{Value: "10.0.0.4"}, {Value: "10.0.0.5"}},
+		{{Value: "10.0.0.4", Agent: "a"}, {Value: "10.0.0.4", Agent: "b"}},
+		{{Value: "10.0.0.4", Query: "port:22"}, {Value: "10.0.0.4", Query: "port:80"}},
+		{{Value: "::1"}, {Value: "127.0.0.1"}},
+	}
+	for _, p := range other {
+		if p[0].Key() == p[1].Key() {
+			t.Errorf("%+v and %+v: one key, want two", p[0], p[1])
+		}
+	}
+}

@@ -142,18 +142,20 @@ func (t TargetSpec) Attribution() signatures.Attribution {
 }
 
 // Key is the identity of a target for dropping duplicates (the CLI's
-// targets, the platform's manual targets): its fields, each address and
-// host name in its canonical form (signatures.CanonicalTarget), so that
-// 0:0:0:0:0:0:0:1 repeats ::1, ::ffff:10.0.0.4 repeats 10.0.0.4 and
+// targets, the platform's manual targets): its fields, its address or
+// host name in its canonical form (signatures.CanonicalTarget) whichever
+// field holds it, so that 0:0:0:0:0:0:0:1 repeats ::1, a target_ipv6
+// ::ffff:10.0.0.4 repeats a value or target_ipv4 10.0.0.4, and
 // WEB.example.com. repeats web.example.com. Call it on a checked target.
 func (t TargetSpec) Key() string {
-	canon := func(v string) string {
-		if v == "" {
-			return ""
+	var network string // a checked target sets one of these at most
+	for _, v := range []string{t.Value, t.TargetIPv4, t.TargetIPv6, t.TargetHostname} {
+		if v != "" {
+			network = signatures.CanonicalTarget(v)
+			break
 		}
-		return signatures.CanonicalTarget(v)
 	}
-	return strings.Join([]string{canon(t.Value), canon(t.TargetIPv4), canon(t.TargetIPv6), canon(t.TargetHostname),
+	return strings.Join([]string{network,
 		t.CloudProvider, t.CloudAccountID, t.CloudRegion, t.TargetService, t.Query,
 		t.Agent, t.Asset, t.AssetGroup}, "\x00")
 }
