@@ -58,20 +58,28 @@ func (s *Store) compactIfFree(db *bolt.DB) {
 	if s.opts.ReadOnly || s.compactFailed {
 		return
 	}
+	// A link, or a file of another user, is left as it is: the new file
+	// would replace the link (the file it names keeping the old records,
+	// for whoever opens it by that name), or take this user's owner.
+	fi, err := os.Lstat(s.path)
+	if err != nil || !fi.Mode().IsRegular() || !ownFile(fi) {
+		return
+	}
 	free, size, err := freeBytes(db, s.path)
 	if err != nil || free < compactFloor || free <= size/2 {
 		return
 	}
-	s.compactFailed = s.compact(db) != nil
+	s.compactFailed = s.compact(db, fi.Mode().Perm()) != nil
 }
 
-// compact copies what src holds into a new file beside it, fsyncs it,
+// compact copies what src holds into a new file beside it, of the
+// outbox's permissions perm, fsyncs it,
 // renames it over the outbox and fsyncs the directory. A crash at any
 // step leaves the old file or the new one at the path, each whole: the
 // old one is never written to, and the new one is complete, and durable,
 // before the rename. A process waiting for the lock of the old file finds
 // it replaced once it has the lock, and opens the new one (see openDB).
-func (s *Store) compact(src *bolt.DB) (err error) {
+func (s *Store) compact(src *bolt.DB, perm os.FileMode) (err error) {
 	dir := filepath.Dir(s.path)
 	f, err := os.CreateTemp(dir, s.compactPrefix()+"*")
 	if err != nil {
@@ -84,7 +92,7 @@ func (s *Store) compact(src *bolt.DB) (err error) {
 			_ = os.Remove(tmp)
 		}
 	}()
-	if err := f.Close(); err != nil {
+	if err := errors.Join(f.Chmod(perm), f.Close()); err != nil {
 		return fmt.Errorf("outbox %s: compact: %w", s.path, err)
 	}
 	steps := []func() error{

@@ -282,3 +282,37 @@ func TestCompactFailedNotRetried(t *testing.T) {
 		t.Errorf("%d compactions tried, want 1", tries)
 	}
 }
+
+// An outbox named through a link is not compacted (the new file would
+// replace the link, the file it names keeping the old records), and a
+// compacted file keeps its permissions.
+func TestCompactKeepsLinkAndMode(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "real.db")
+	link := filepath.Join(dir, "outbox.db")
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+	kept := filled(t, link, 24, 2, Options{}, nil)
+	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Fatalf("the link is no longer a link: %v %v", fi, err)
+	}
+	wantKept(t, target, kept)
+
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s := mustOpen(t, path, Options{})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	filled(t, path, 24, 2, Options{}, nil)
+	if size := fileSize(t, path); size > 12<<20 {
+		t.Fatalf("not compacted: %d bytes", size)
+	}
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm() != 0o640 {
+		t.Errorf("compacted file's mode %v, want 0640 (%v)", fi.Mode().Perm(), err)
+	}
+}

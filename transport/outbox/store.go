@@ -228,8 +228,10 @@ func (s *Store) release() {
 
 func (s *Store) closeDB() error {
 	if !s.opts.ReadOnly {
-		s.compactIfFree(s.db)
+		// The lock's record goes first: once the compaction renamed the
+		// new file in, another process may lock that and write its own.
 		_ = os.Remove(s.lockPath())
+		s.compactIfFree(s.db)
 	}
 	err := s.db.Close()
 	s.db = nil
