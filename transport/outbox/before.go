@@ -75,6 +75,15 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, b
 	}
 	if !aborted() {
 		b.Before(ctx)
+		// Their leases started as they were stored: they run again from
+		// the end of the traces, however long those took. Should this
+		// fail, the leases stay as they were: another process may then
+		// resend a body this one posts, under the same Idempotency-Key.
+		ids := make([]uint64, len(recs))
+		for i, r := range recs {
+			ids[i] = r.ID
+		}
+		_ = d.Store.renew(ids)
 	}
 	seq = b.Seq
 	if owned {

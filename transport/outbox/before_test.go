@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -161,4 +162,53 @@ func TestDelivererBeforeWhenFull(t *testing.T) {
 	if unstored != 1 || !slices.Equal(p.order, want) {
 		t.Errorf("unstored %d times, order %v, want %v", unstored, p.order, want)
 	}
+}
+
+// Bodies stored before a Before that outlasts their lease are leased
+// again from its end: no other process's Resender takes one while this
+// process posts it.
+func TestDelivererLeaseRunsFromTheEndOfBefore(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	ob := openStore(t, outbox.Options{Now: clock, Lease: time.Minute})
+	p := &preceded{before: func(context.Context, *preceded) {
+		mu.Lock()
+		now = now.Add(2 * time.Minute) // the traces took longer than a lease
+		mu.Unlock()
+	}}
+	var leases []time.Time
+	ob2 := &leaseWatch{preceded: p, ob: ob, leases: &leases}
+	if err := (&outbox.Deliverer{Profile: ob2, Store: ob}).Deliver(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(leases) != precededN {
+		t.Fatalf("saw %d pending records as chunk 0 was posted, want %d", len(leases), precededN)
+	}
+	for _, l := range leases {
+		if !l.After(clock()) {
+			t.Errorf("lease until %v while posted at %v: another process may take it", l, clock())
+		}
+	}
+}
+
+// leaseWatch is preceded that records, as chunk 0 is posted, the leases
+// of the records pending.
+type leaseWatch struct {
+	*preceded
+	ob     *outbox.Store
+	leases *[]time.Time
+}
+
+func (w *leaseWatch) PostBody(ctx context.Context, id string, chunk int, body []byte) error {
+	if chunk == 0 {
+		list, err := w.ob.List()
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			*w.leases = append(*w.leases, r.LeaseUntil)
+		}
+	}
+	return w.preceded.PostBody(ctx, id, chunk, body)
 }

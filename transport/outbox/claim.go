@@ -134,3 +134,29 @@ func (s *Store) Drop(id uint64) (Record, error) {
 	})
 	return r, err
 }
+
+// renew extends, from now on, the lease of those of the records ids that
+// are pending and this process's, in one transaction: a send that held its
+// bodies a long while before posting them (its per-target traces) keeps
+// another process's Resender from taking them meanwhile.
+func (s *Store) renew(ids []uint64) error {
+	now := s.opts.Now()
+	return s.do(true, func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			r, err := find(tx, id)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				continue
+			case err != nil:
+				return err
+			case r.State != Pending || r.Owner != s.pid:
+				continue
+			}
+			r.LeaseUntil = now.Add(s.opts.Lease)
+			if err := put(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
