@@ -260,6 +260,10 @@ func (h *Handler) settle(id, injector string, err error) error {
 	case errors.As(err, &auth):
 		ue := &serve.UnauthorizedError{Err: err, Durable: stored, Key: id, Injector: injector}
 		var de *runtime.DeliveryError
+		if errors.As(err, &de) && de.Rejection != nil && de.Rejection.Err != nil {
+			// Why the inject was refused, which the runtime left to this line.
+			ue.Err = fmt.Errorf("%w (the inject was refused: %v)", err, de.Rejection.Err)
+		}
 		if errors.As(err, &de) && de.Report != nil {
 			ue.Ran = true
 			if !ue.Durable {
@@ -280,15 +284,25 @@ func (h *Handler) settle(id, injector string, err error) error {
 			fields = append(fields, zap.String("inject_id", id))
 		}
 		var de *runtime.DeliveryError
+		rejected := false
 		if errors.As(err, &de) {
 			if de.Report != nil {
 				fields = append(fields, zap.Int("targets", len(de.Report.Targets)), zap.String("status", string(de.Report.Status)))
+			}
+			if de.Rejection != nil && de.Rejection.Err != nil {
+				// Why the inject was refused: its INVALID_USAGE waits.
+				rejected = true
+				fields = append(fields, zap.NamedError("rejected", de.Rejection.Err))
 			}
 			fields = append(fields, zap.Duration("duration", de.Duration), zap.Int("stored", de.Stored), zap.Int("dead", de.Dead))
 		}
 		h.log.Warn("terminal callback not delivered; kept in the outbox and acknowledged", append(fields,
 			zap.String("outbox", se.Outbox), zap.Int("pending", se.Pending), zap.Error(err))...)
-		h.cfg.Metrics.InjectCompleted(injector)
+		if rejected {
+			h.cfg.Metrics.InjectFailed(injector)
+		} else {
+			h.cfg.Metrics.InjectCompleted(injector)
+		}
 		return nil
 	case errors.As(err, &me), errors.As(err, &ae) && errors.Is(err, ErrPermanent):
 		h.cfg.Metrics.InjectFailed(injector)

@@ -135,6 +135,9 @@ func TestHandlerSettles(t *testing.T) {
 		{name: "not JSON: rejected", body: `{"injection":`, want: want{counted: "failed", settle: "reject"}},
 		{name: "unselected injector: INVALID_USAGE, rejected", opts: serveOpts{injectors: "noop"},
 			want: want{counted: "failed", settle: "reject", runs: 0, completions: 1}},
+		{name: "unselected injector, 503 on complete, outbox: the INVALID_USAGE kept, why logged, counted failed",
+			opts: serveOpts{injectors: "noop", outbox: true}, complete: failure{http.StatusServiceUnavailable, 9},
+			want: want{counted: "failed", settle: "ack", runs: 0, outbox: pending, log: "kept in the outbox"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -205,7 +208,11 @@ func TestHandlerSettles(t *testing.T) {
 				}
 			}
 			for _, e := range s.logs.FilterMessage("terminal callback not delivered; kept in the outbox and acknowledged").All() {
-				for _, f := range []string{"inject_id", "injector", "targets", "status", "duration", "stored", "dead", "outbox", "pending", "error"} {
+				fields := []string{"inject_id", "injector", "targets", "status", "duration", "stored", "dead", "outbox", "pending", "error"}
+				if tt.want.runs == 0 {
+					fields = []string{"inject_id", "injector", "rejected", "duration", "stored", "dead", "outbox", "pending", "error"}
+				}
+				for _, f := range fields {
 					if _, ok := e.ContextMap()[f]; !ok || e.Level != zap.WarnLevel {
 						t.Errorf("kept in the outbox: %s line without %s: %v", e.Level, f, e.ContextMap())
 					}
