@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strconv"
@@ -132,13 +133,13 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 // broker_key_file when it holds no private key it can read (a token, a
 // certificate) or one that does not match the certificate.
 func (s BrokerTLS) keyPair() (tls.Certificate, error) {
-	certPEM, err := os.ReadFile(s.CertFile)
+	certPEM, err := readPEMFile("broker_cert_file", s.CertFile)
 	if err != nil {
-		return tls.Certificate{}, fileError("broker_cert_file", s.CertFile, err)
+		return tls.Certificate{}, err
 	}
-	keyPEM, err := os.ReadFile(s.KeyFile)
+	keyPEM, err := readPEMFile("broker_key_file", s.KeyFile)
 	if err != nil {
-		return tls.Certificate{}, fileError("broker_key_file", s.KeyFile, err)
+		return tls.Certificate{}, err
 	}
 	certBad := func(reason string) error {
 		return &SettingError{Setting: "broker_cert_file", Value: s.CertFile, Reason: reason}
@@ -180,6 +181,28 @@ func hasPEM(data []byte, wanted func(typ string) bool) bool {
 // fileError is the *SettingError of a file setting whose file cannot be
 // read: the os error without the path ("no such file or directory", "is
 // a directory"), as the error of every other file setting says it.
+// maxPEMFile bounds what a certificate or key file may hold, as the CLI
+// bounds a CA file: a path to a device or a huge file by mistake is
+// refused once one byte past it is read.
+const maxPEMFile = 4 << 20
+
+// readPEMFile reads the file of setting at path, up to maxPEMFile bytes.
+func readPEMFile(setting, path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fileError(setting, path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxPEMFile+1))
+	switch {
+	case err != nil:
+		return nil, fileError(setting, path, err)
+	case len(b) > maxPEMFile:
+		return nil, &SettingError{Setting: setting, Value: path, Reason: fmt.Sprintf("larger than %d bytes (4 MiB), the most it may hold", maxPEMFile)}
+	}
+	return b, nil
+}
+
 func fileError(setting, path string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {

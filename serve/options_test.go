@@ -76,6 +76,9 @@ func TestBrokerTLSConfig(t *testing.T) {
 		{"certificate that is a key", serve.BrokerTLS{CertFile: client.KeyFile, KeyFile: client.KeyFile}, "broker_cert_file"},
 		{"certificate that is a token", serve.BrokerTLS{CertFile: token, KeyFile: client.KeyFile}, "broker_cert_file"},
 		{"missing key file", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: "/nonexistent/key.pem"}, "broker_key_file"},
+		// A file with no end is refused at its bound, not read whole.
+		{"key file with no end", serve.BrokerTLS{CertFile: client.CertFile, KeyFile: "/dev/zero"}, "broker_key_file"},
+		{"certificate file with no end", serve.BrokerTLS{CertFile: "/dev/zero", KeyFile: client.KeyFile}, "broker_cert_file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
