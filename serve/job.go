@@ -153,7 +153,7 @@ func (r *runner) handle(j *job) (err error) {
 	j.started = time.Now()
 	defer func() {
 		if v := recover(); v != nil {
-			r.log.Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
+			j.log.Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
 			err = fmt.Errorf("handler panic: %v", v)
 			if j.redelivered() {
 				err = Permanent(err)
