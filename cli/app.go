@@ -210,11 +210,18 @@ func Run(ctx context.Context, o Options, args []string) int {
 	return ExitUsage
 }
 
+// encoderConfig is the encoding of every log line: zap's production
+// fields, times in ISO 8601.
+func encoderConfig() zapcore.EncoderConfig {
+	encCfg := zap.NewProductionEncoderConfig()
+	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	return encCfg
+}
+
 // newLogger builds the stderr logger of one command, which writes a
 // warning about its configuration once (onceCore).
 func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
-	encCfg := zap.NewProductionEncoderConfig()
-	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
+	encCfg := encoderConfig()
 	var enc zapcore.Encoder
 	switch lc.Format {
 	case "json":

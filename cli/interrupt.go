@@ -148,9 +148,7 @@ func (a *Abort) logJSON(w io.Writer, lc logConfig) {
 	if a == nil || lc.Format != "json" {
 		return
 	}
-	encCfg := zap.NewProductionEncoderConfig()
-	encCfg.EncodeTime = zapcore.ISO8601TimeEncoder
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(encCfg), zapcore.AddSync(w), zapcore.DebugLevel)
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(encoderConfig()), zapcore.AddSync(w), zapcore.DebugLevel)
 	a.mu.Lock()
 	a.notices = zap.New(core)
 	a.mu.Unlock()

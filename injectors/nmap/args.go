@@ -106,7 +106,7 @@ func scanTargets(targets []framework.Target) ([]scanTarget, error) {
 					Reason: fmt.Sprintf("nmap reads this host name as the IPv4 address %s (inet_aton: 1 to 4 "+
 						"parts, each decimal, 0x hex or 0 octal), not as a DNS name; give the address %s instead", a, a)}
 			}
-			st.name = strings.ToLower(strings.TrimSuffix(v, "."))
+			st.name = v // canonical: lower case, no trailing dot
 		}
 		out = append(out, st)
 	}

@@ -229,7 +229,7 @@ func parseBaseURL(v string) (*url.URL, error) {
 	case err != nil:
 		return nil, bad(err.Error())
 	case u.User != nil:
-		return nil, bad("must not hold user information, a query or a fragment")
+		return nil, bad("must not hold user information")
 	}
 	return u, nil
 }
