@@ -244,13 +244,15 @@ func (e *TooLargeError) Reason() string {
 
 // Advice follows Reason and the setting: the least size that holds the
 // inject (the Need of the planning), to give as setting: "; this inject
-// needs at least N bytes: give --max-payload-size N or more"; or, when no
+// needs at least N bytes: give --max-payload-size N or more (its results
+// may need more)": N holds the signatures of any run that ends, and an
+// injector's findings may add to them; or, when no
 // size allowed holds it, that none does.
 func (e *TooLargeError) Advice(setting string) string {
 	if e.Err.Need <= 0 {
 		return "; no size allowed holds them"
 	}
-	return fmt.Sprintf("; this inject needs at least %d bytes: give %s %d or more", e.Err.Need, setting, e.Err.Need)
+	return fmt.Sprintf("; this inject needs at least %d bytes: give %s %d or more (its results may need more)", e.Err.Need, setting, e.Err.Need)
 }
 
 // Unwrap returns the *transport.TargetTooLargeError.
