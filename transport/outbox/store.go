@@ -228,8 +228,7 @@ func (s *Store) release() {
 
 func (s *Store) closeDB() error {
 	if !s.opts.ReadOnly {
-		// The lock's record goes first: once the compaction renamed the
-		// new file in, another process may lock that and write its own.
+		// First: once a compaction renames its file in, another may lock it.
 		_ = os.Remove(s.lockPath())
 		s.compactIfFree(s.db)
 	}
