@@ -9,6 +9,8 @@ import "testing"
 func TestBlankExpectationAndParamRefused(t *testing.T) {
 	exp := writeFile(t, "exp.yaml", "target: 127.0.0.1\nexpectation: [\"\"]\n")
 	param := writeFile(t, "param.yaml", "target: 127.0.0.1\nparam:\n  - outcome=success\n  - \"\"\n")
+	noneExp := writeFile(t, "none.yaml", "target: 127.0.0.1\nexpectation: []\n")
+	nullExp := writeFile(t, "null.yaml", "target: 127.0.0.1\nexpectation: [DETECTION, null]\n")
 	empty := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"127.0.0.1"}],"expectation_types":[]}`)
 	target := []string{"--target", "127.0.0.1"}
 	wantRefused(t, registry(), nil, []string{"noop"}, "", []refusal{
@@ -20,6 +22,9 @@ func TestBlankExpectationAndParamRefused(t *testing.T) {
 			`invalid expectation "" (env INJECTKIT_EXPECTATION): must not be blank: give DETECTION, PREVENTION or VULNERABILITY, ` +
 				`or leave the setting out for DETECTION (item 2 of "DETECTION,,PREVENTION")`},
 		{"config expectation", nil, []string{"--config", exp}, `invalid expectation "" (config file ` + exp + `:2): must not be blank`},
+		{"config expectation empty list", nil, []string{"--config", noneExp},
+			`invalid expectation "[]" (config file ` + noneExp + `:2): an empty list: give at least one, or leave the key out`},
+		{"config expectation null item", nil, []string{"--config", nullExp}, `invalid expectation "" (config file ` + nullExp + `:2): must not be blank`},
 		{"inject file empty expectation_types", nil, []string{"--inject-file", empty},
 			`inject file ` + empty + `: invalid expectation_types "[]": an empty list asks for no expectation`},
 		{"--param empty", nil, append(target, "--param", ""), `invalid --param "": must not be blank: give key=value`},

@@ -259,6 +259,11 @@ func (f field) item(s string) string {
 
 func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if f.list() {
+		if f.blank != "" && r.seq && len(r.vals) == 0 {
+			// An empty list asks for none: not the default, which leaving
+			// the key out gives.
+			return f.invalid(r, "[]", errors.New("an empty list: give at least one, or leave the key out"))
+		}
 		var out []string
 		for i, s := range r.vals {
 			if s = f.item(s); strings.TrimSpace(s) != "" {

@@ -177,6 +177,9 @@ func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
 			item = deref(item)
 			switch {
 			case isNull(item):
+				// A blank item: refused where a list's items may not be.
+				r.vals = append(r.vals, "")
+				r.itemFrom = append(r.itemFrom, at)
 			case item.Kind == yaml.ScalarNode:
 				if err := plainTag(key, item, at); err != nil {
 					return raw{}, false, err

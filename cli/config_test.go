@@ -201,7 +201,7 @@ func TestReadConfigFile(t *testing.T) {
 			want: map[string]raw{"inject_id": {vals: []string{"00123"}}, "phase": {vals: []string{"yes"}}, "insecure": {vals: []string{"yes"}}}},
 		{name: "scalar for a list", yaml: "expectation: PREVENTION\ntarget: 10.0.0.1\nparam: outcome=failed\n",
 			want: map[string]raw{"expectation": {vals: []string{"PREVENTION"}}, "target": {vals: []string{"10.0.0.1"}}, "param": {vals: []string{"outcome=failed"}}}},
-		{name: "list", yaml: "target: [10.0.0.1, 0010]\nexpectation:\n  - PREVENTION\n  - ~\n",
+		{name: "list", yaml: "target: [10.0.0.1, 0010]\nexpectation:\n  - PREVENTION\n",
 			want: map[string]raw{"target": {vals: []string{"10.0.0.1", "0010"}, seq: true}, "expectation": {vals: []string{"PREVENTION"}, seq: true}}},
 		{name: "null sets nothing", yaml: "phase:\ntimeout: ~\n", want: map[string]raw{}},
 		{name: "alias", yaml: "inject_id: &id 007\nphase: *id\n",
