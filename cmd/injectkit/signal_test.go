@@ -182,7 +182,23 @@ func TestBinaryFirstSignalWhileWaitingForTheOutbox(t *testing.T) {
 // saying so, while the first lets it go on: the body it was sending stays
 // in the outbox for a flush.
 func TestBinarySecondSignalStopsTheSending(t *testing.T) {
-	be, box, cmd := heldRun(t, "sig-2") // the delivery waits
+	p, box := stoppedTwice(t, "sig-2")
+	if !strings.Contains(p.Stderr.String(), "injectkit: sending stopped by a second interrupt; 1 signature body stored in outbox "+box) {
+		t.Errorf("stderr does not say why it exited:\n%s", p.Stderr.String())
+	}
+	if n := len(storedBodies(t, box)); n != 1 {
+		t.Errorf("%d bodies in the outbox, want the one being sent", n)
+	}
+}
+
+// stoppedTwice starts a run (heldRun, with args added) whose delivery
+// waits, sends it SIGTERM once it posted, then again once it said it stops
+// gracefully, and checks it exited 130; it returns the ended process and
+// the run's outbox.
+func stoppedTwice(t *testing.T, id string, args ...string) (*testkit.Process, string) {
+	t.Helper()
+	be, box, cmd := heldRun(t, id)
+	cmd.Args = append(cmd.Args, args...)
 	p := testkit.Start(t, cmd)
 	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
 		t.Fatalf("the run never posted: %s", p.State())
@@ -192,12 +208,7 @@ func TestBinarySecondSignalStopsTheSending(t *testing.T) {
 	if code := p.Stop(t, syscall.SIGTERM, time.Minute); code != cli.ExitInterrupted {
 		t.Fatalf("exit %d after a second SIGTERM, want %d", code, cli.ExitInterrupted)
 	}
-	if !strings.Contains(p.Stderr.String(), "injectkit: sending stopped by a second interrupt; 1 signature body stored in outbox "+box) {
-		t.Errorf("stderr does not say why it exited:\n%s", p.Stderr.String())
-	}
-	if n := len(storedBodies(t, box)); n != 1 {
-		t.Errorf("%d bodies in the outbox, want the one being sent", n)
-	}
+	return p, box
 }
 
 // alive reports whether pid runs: it exists and is not a zombie waiting
@@ -247,17 +258,7 @@ func TestBinaryNmapDiesWithInjectkit(t *testing.T) {
 func TestBinarySignalNoticesFollowTheLogFormat(t *testing.T) {
 	for _, format := range []string{"json", "console"} {
 		t.Run(format, func(t *testing.T) {
-			be, _, cmd := heldRun(t, "sig-json-"+format) // the delivery waits
-			cmd.Args = append(cmd.Args, "--log-format", format)
-			p := testkit.Start(t, cmd)
-			if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
-				t.Fatalf("the run never posted: %s", p.State())
-			}
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-			p.Stderr.AwaitText(t, time.Minute, "stopping gracefully")
-			if code := p.Stop(t, syscall.SIGTERM, time.Minute); code != cli.ExitInterrupted {
-				t.Fatalf("exit %d after a second SIGTERM, want %d", code, cli.ExitInterrupted)
-			}
+			p, _ := stoppedTwice(t, "sig-json-"+format, "--log-format", format)
 			for _, words := range []string{"terminated: stopping gracefully (send it again to exit now)", "terminated again: sending stops"} {
 				var line string
 				for l := range strings.SplitSeq(p.Stderr.String(), "\n") {
