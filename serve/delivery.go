@@ -66,35 +66,38 @@ type OversizeHandler interface {
 
 // oversize shows the head of a message too large to handle to an
 // OversizeHandler and returns what it names ("" when nothing does).
-func (r *runner) oversize(j *job) (key string) {
+func (r *runner) oversize(j *job) string {
 	oh, ok := r.d.Handler.(OversizeHandler)
 	if !ok {
 		return ""
 	}
-	defer func() {
-		if v := recover(); v != nil {
-			r.log.Error("handler panic on an oversized message", zap.Any("panic", v))
-			key = ""
-		}
-	}()
-	body := j.dl.Body
-	head := Delivery{Body: body[:min(len(body), OversizeHead)], Redelivered: j.redelivered(), Returned: j.returned,
-		Lost: j.sess.ch.IsClosed}
-	return oh.HandleOversize(r.base, head, int64(len(body)), r.maxMessageSize)
+	return r.askKey("handler panic on an oversized message", func() string {
+		body := j.dl.Body
+		head := Delivery{Body: body[:min(len(body), OversizeHead)], Redelivered: j.redelivered(), Returned: j.returned,
+			Lost: j.sess.ch.IsClosed}
+		return oh.HandleOversize(r.base, head, int64(len(body)), r.maxMessageSize)
+	})
 }
 
 // messageKey names a message by its KeyNamer Handler, "" without one
 // (or when it panics).
-func (r *runner) messageKey(body []byte) (key string) {
+func (r *runner) messageKey(body []byte) string {
 	kn, ok := r.d.Handler.(KeyNamer)
 	if !ok {
 		return ""
 	}
+	return r.askKey("handler panic naming a message", func() string { return kn.MessageKey(body) })
+}
+
+// askKey returns the key ask gets from the Handler, "" when it panics:
+// the panic is logged as msg, and the message is handled (or rejected)
+// unnamed.
+func (r *runner) askKey(msg string, ask func() string) (key string) {
 	defer func() {
 		if v := recover(); v != nil {
-			r.log.Error("handler panic naming a message", zap.Any("panic", v))
+			r.log.Error(msg, zap.Any("panic", v))
 			key = ""
 		}
 	}()
-	return kn.MessageKey(body)
+	return ask()
 }
