@@ -16,17 +16,6 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
-// receptions counts the receptions the platform got for inject id.
-func receptions(p *openaevtest.Platform, id string) int {
-	n := 0
-	for _, c := range p.Calls(id) {
-		if c.Kind == openaevtest.KindReception {
-			n++
-		}
-	}
-	return n
-}
-
 // A run of an inject the platform reports finished (a saved message run
 // again, an --inject-id given twice) would reopen it: its reception sets
 // it back to PENDING, and the platform merges the statuses of both runs'
@@ -106,7 +95,7 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 			if tt.state != nil {
 				tt.state(t, runAs, p, id)
 			}
-			before, status := receptions(p, id), p.InjectStatus(id)
+			before, status := len(p.Receptions(id)), p.InjectStatus(id)
 			if tt.badMessage {
 				// A later message of the inject, with no target: the
 				// processor would refuse it after its reception.
@@ -136,7 +125,7 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 					t.Errorf("outbox file %s after the refusal (%v): the refusal opened it", box, err)
 				}
 			}
-			if got := receptions(p, id) - before; (got > 0) != tt.received {
+			if got := len(p.Receptions(id)) - before; (got > 0) != tt.received {
 				t.Errorf("%d receptions sent by the run, want some: %v", got, tt.received)
 			}
 			if got := p.Reopenings(id); (got > 0) != tt.reopened {

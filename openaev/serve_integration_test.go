@@ -324,7 +324,7 @@ func TestIntegrationServeAssetGroupPagingFailures(t *testing.T) {
 					t.Errorf("the platform was told ERROR for a failure the next try did not meet: %v", call.Body)
 				}
 			}
-			if rs := receptions(s.platform, "i-1"); rs != 1 {
+			if rs := len(s.platform.Receptions("i-1")); rs != 1 {
 				t.Errorf("%d receptions, want 1: the handlings that failed sent none", rs)
 			}
 			kept := s.logs.FilterMessage("handling failed; the message is kept and handled again").All()
@@ -339,15 +339,4 @@ func TestIntegrationServeAssetGroupPagingFailures(t *testing.T) {
 			}
 		})
 	}
-}
-
-// receptions counts the receptions the platform got for inject id.
-func receptions(p *openaevtest.Platform, id string) int {
-	n := 0
-	for _, c := range p.Calls(id) {
-		if c.Kind == openaevtest.KindReception {
-			n++
-		}
-	}
-	return n
 }

@@ -60,6 +60,12 @@ func (p *Platform) terminalLocked(injectID string) (Call, bool) {
 	return Call{}, false
 }
 
+// Receptions returns the reception calls of the inject, in order, failed
+// ones included.
+func (p *Platform) Receptions(injectID string) []Call {
+	return p.filter(func(c Call) bool { return c.InjectID == injectID && c.Kind == KindReception })
+}
+
 // Completions returns the processed "complete" callbacks of the inject:
 // more than one means the platform completed it more than once.
 func (p *Platform) Completions(injectID string) []Call {

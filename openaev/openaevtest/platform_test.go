@@ -158,6 +158,9 @@ func TestScriptedFailures(t *testing.T) {
 	if fmt.Sprint(got) != "[503 200 409 409 200]" {
 		t.Errorf("statuses %v", got)
 	}
+	if rs := p.Receptions("i1"); len(rs) != 2 || rs[0].Status != 503 || rs[1].Status != 200 {
+		t.Errorf("receptions %+v, want the failed one and the accepted one", rs)
+	}
 }
 
 func TestTargetsPaging(t *testing.T) {
