@@ -80,18 +80,8 @@ func readyURL(t *testing.T, r *bufio.Reader) string {
 func TestRunServesTheRegisteredContractAndCounts(t *testing.T) {
 	dir := t.TempDir()
 	urlFile, statsFile := filepath.Join(dir, "url"), filepath.Join(dir, "stats")
-	pr, pw := io.Pipe()
-	var stdout bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-token", "tok", "-register", "noop", "-inject", "inj-1,inj-2",
-			"-url-file", urlFile, "-stats-url-file", statsFile}, &stdout, pw)
-		pw.Close()
-	}()
-	url := readyURL(t, bufio.NewReader(pr))
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	url, stop := start(t, "-token", "tok", "-register", "noop", "-inject", "inj-1,inj-2",
+		"-url-file", urlFile, "-stats-url-file", statsFile)
 	if b, err := os.ReadFile(urlFile); err != nil || string(b) != url {
 		t.Fatalf("url file %q (%v), want %q", b, err, url)
 	}
@@ -128,7 +118,7 @@ func TestRunServesTheRegisteredContractAndCounts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	final := finalStats(t, cancel, done, &stdout)
+	final := stop()
 	for name, s := range map[string]openaevtest.Stats{"GET /stats": live, "stdout": final} {
 		// The registration is setup: not counted.
 		if s.Posts != 4 || s.Processed != 1 || s.Refused != 2 || s.Dropped != 0 || s.Completions != 1 ||
@@ -161,22 +151,12 @@ func TestDevFeaturesFlag(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pr, pw := io.Pipe()
-			var stdout bytes.Buffer
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			done := make(chan error, 1)
-			go func() {
-				done <- run(ctx, append([]string{"-token", "tok", "-register", "noop", "-inject", "inj-1"}, tt.args...), &stdout, pw)
-				pw.Close()
-			}()
-			url := readyURL(t, bufio.NewReader(pr))
-			go func() { _, _ = io.Copy(io.Discard, pr) }()
+			url, stop := start(t, append([]string{"-token", "tok", "-register", "noop", "-inject", "inj-1"}, tt.args...)...)
 			post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`)
 			if got := post(t, url, "/api/injects/execution/callback/inj-1", "tok", complete); got != 200 {
 				t.Fatalf("complete: %d", got)
 			}
-			s := finalStats(t, cancel, done, &stdout)
+			s := stop()
 			if s.Processed != 1 || s.Completions != 1 || s.SignaturesSkipped != tt.skipped {
 				t.Errorf("stats %+v, want the callback processed and %d signature batches skipped", s, tt.skipped)
 			}
@@ -224,17 +204,32 @@ func TestSIGTERMPrintsStats(t *testing.T) {
 	}
 }
 
-// finalStats stops the stand-in run by cancel and returns the stats it
-// printed on exit.
-func finalStats(t *testing.T, cancel context.CancelFunc, done <-chan error, stdout *bytes.Buffer) openaevtest.Stats {
+// start runs the stand-in with args until the test ends, and returns its
+// URL, read from its ready line, and stop, which ends the run and returns
+// the stats it printed on exit.
+func start(t *testing.T, args ...string) (url string, stop func() openaevtest.Stats) {
 	t.Helper()
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatalf("run: %v", err)
+	pr, pw := io.Pipe()
+	var stdout bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, args, &stdout, pw)
+		pw.Close()
+	}()
+	url = readyURL(t, bufio.NewReader(pr))
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return url, func() openaevtest.Stats {
+		t.Helper()
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		var s openaevtest.Stats
+		if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
+			t.Fatalf("stdout %q: %v", stdout.String(), err)
+		}
+		return s
 	}
-	var s openaevtest.Stats
-	if err := json.Unmarshal(stdout.Bytes(), &s); err != nil {
-		t.Fatalf("stdout %q: %v", stdout.String(), err)
-	}
-	return s
 }
