@@ -65,18 +65,7 @@ func TestDelivererAbortKeepsEveryBodyNotDelivered(t *testing.T) {
 			if !slices.Equal(p.posted, []int{0, 1, 2, 3, 4, 5}[:at]) {
 				t.Errorf("posted %v", p.posted)
 			}
-			recs, err := ob.List()
-			if err != nil {
-				t.Fatal(err)
-			}
-			var kept []int
-			for _, r := range recs {
-				if r.State == outbox.Pending {
-					kept = append(kept, r.ChunkIndex)
-				}
-			}
-			slices.Sort(kept)
-			if !slices.Equal(kept, []int{0, 1, 2, 3, 4, 5}[at:]) {
+			if kept := pendingChunks(t, ob); !slices.Equal(kept, []int{0, 1, 2, 3, 4, 5}[at:]) {
 				t.Errorf("kept chunks %v, want %d-5", kept, at)
 			}
 			if in, err := ob.Incomplete(); len(in) != 0 || err != nil {

@@ -44,6 +44,23 @@ func filled(t *testing.T, path string, n, keep int, opts Options, hook func(step
 	return kept
 }
 
+// putMore stores twelve incompressible bodies of 1 MiB in s, growing its
+// file, and returns their ids.
+func putMore(t *testing.T, s *Store) []uint64 {
+	t.Helper()
+	var ids []uint64
+	for i := range 12 {
+		body := make([]byte, 1<<20)
+		_, _ = rand.NewChaCha8([32]byte{byte(i)}).Read(body)
+		recs, err := s.Put(Entry{InjectID: "more", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: body})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, recs[0].ID)
+	}
+	return ids
+}
+
 func fileSize(t *testing.T, path string) int64 {
 	t.Helper()
 	fi, err := os.Stat(path)
@@ -174,16 +191,7 @@ func TestCompactWhileAnotherWaits(t *testing.T) {
 	kept := filled(t, path, 3, 3, Options{}, nil)
 	holder := mustOpen(t, path, Options{})
 	// Grow the file and free it, so that the holder's Close compacts it.
-	var gone []uint64
-	for i := range 12 {
-		body := make([]byte, 1<<20)
-		_, _ = rand.NewChaCha8([32]byte{byte(i)}).Read(body)
-		recs, err := holder.Put(Entry{InjectID: "more", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: body})
-		if err != nil {
-			t.Fatal(err)
-		}
-		gone = append(gone, recs[0].ID)
-	}
+	gone := putMore(t, holder)
 	if err := holder.Delete(gone...); err != nil {
 		t.Fatal(err)
 	}
@@ -253,16 +261,7 @@ func TestCompactFailedNotRetried(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
 	s := mustOpen(t, path, Options{Shared: true})
 	defer s.Close()
-	var gone []uint64
-	for i := range 12 {
-		body := make([]byte, 1<<20)
-		_, _ = rand.NewChaCha8([32]byte{byte(i)}).Read(body)
-		recs, err := s.Put(Entry{InjectID: "more", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: body})
-		if err != nil {
-			t.Fatal(err)
-		}
-		gone = append(gone, recs[0].ID)
-	}
+	gone := putMore(t, s)
 	tries := 0
 	s.hooks.compact = func(step int) error {
 		if step == 0 {
