@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
@@ -32,21 +34,11 @@ func TestCrashTimestampClampedWithTheInjectFields(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// The run starts at start; Execute returns at now.
-			var clock atomic.Int64
-			clock.Store(start.UnixNano())
-			ex := &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-				clock.Store(now.UnixNano())
+			rep, logs := runFrom(t, start, func(setClock func(time.Time)) framework.ToolOutput {
+				setClock(now)
 				return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 2,
 					Message: "crashed", CrashTimestamp: tt.crash.Format(time.RFC3339)}}
-			}}
-			tick := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
-			sigs := signatures.NewManager(signatures.WithClock(tick),
-				signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "172.17.0.2" }}))
-			rt, logs := newRuntime(t, ex, &recorder{}, runtime.WithSignatures(sigs), runtime.WithClock(tick))
-			rep, err := rt.Run(context.Background(), runtime.Request{InjectID: "inj-1", Injector: "fake", Targets: loopback()})
-			if err != nil {
-				t.Fatal(err)
-			}
+			})
 			if got, want := values(t, rep, 0)["end_time"], tt.wantEnd.UTC().Format(signatures.TimeFormat); got != want {
 				t.Errorf("end_time sent %v, want %s", got, want)
 			}
@@ -75,20 +67,10 @@ func TestCrashTimestampClampedWithTheInjectFields(t *testing.T) {
 func TestPanicWithinTheFirstSecondEndsAfterTheStart(t *testing.T) {
 	start := testClock.Add(200 * time.Millisecond)
 	crash := testClock.Add(600 * time.Millisecond)
-	var clock atomic.Int64
-	clock.Store(start.UnixNano())
-	ex := &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-		clock.Store(crash.UnixNano())
+	rep, _ := runFrom(t, start, func(setClock func(time.Time)) framework.ToolOutput {
+		setClock(crash)
 		panic("boom")
-	}}
-	tick := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
-	sigs := signatures.NewManager(signatures.WithClock(tick),
-		signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "172.17.0.2" }}))
-	rt, _ := newRuntime(t, ex, &recorder{}, runtime.WithSignatures(sigs), runtime.WithClock(tick))
-	rep, err := rt.Run(context.Background(), runtime.Request{InjectID: "inj-1", Injector: "fake", Targets: loopback()})
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	if rep.Output.ErrorInfo == nil {
 		t.Fatalf("output %+v, want the panic's error info", rep.Output)
 	}
@@ -99,4 +81,26 @@ func TestPanicWithinTheFirstSecondEndsAfterTheStart(t *testing.T) {
 	if s, e := v["start_time"], v["end_time"]; s == nil || e == nil || e.(string) <= s.(string) {
 		t.Errorf("start_time %v, end_time %v: want an end after the start", s, e)
 	}
+}
+
+// runFrom runs inject inj-1 of fake on loopback() with the runtime's and
+// the signatures' clock at start; exec, the executor's run, may move the
+// clock with setClock (to when it returns, or panics). It returns the
+// report and the run's observed logs.
+func runFrom(t *testing.T, start time.Time, exec func(setClock func(time.Time)) framework.ToolOutput) (*runtime.Report, *observer.ObservedLogs) {
+	t.Helper()
+	var clock atomic.Int64
+	clock.Store(start.UnixNano())
+	ex := &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+		return exec(func(at time.Time) { clock.Store(at.UnixNano()) })
+	}}
+	tick := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
+	sigs := signatures.NewManager(signatures.WithClock(tick),
+		signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "172.17.0.2" }}))
+	rt, logs := newRuntime(t, ex, &recorder{}, runtime.WithSignatures(sigs), runtime.WithClock(tick))
+	rep, err := rt.Run(context.Background(), runtime.Request{InjectID: "inj-1", Injector: "fake", Targets: loopback()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep, logs
 }
