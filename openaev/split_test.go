@@ -63,6 +63,17 @@ func stored(p *openaevtest.Platform, id string) []string {
 	return signatureSet(all)
 }
 
+// unbounded returns the signatures the platform stores of an nmap inject
+// of n assets sent in one body: the reference a split send must match.
+func unbounded(t *testing.T, n int) []string {
+	t.Helper()
+	ref := newLimitedEnv(t, openaevtest.Current, openaev.MaxMaxPayloadSize, false)
+	if err := ref.proc.Process(context.Background(), nmapAssetsMessage(t, ref, "inj-ref", n)); err != nil {
+		t.Fatal(err)
+	}
+	return stored(ref.platform, "inj-ref")
+}
+
 // TestSignaturesSplitUnderTheLimit checks that signatures above the max
 // payload size go in a "complete" callback and "data" callbacks, every
 // body under the limit, and that the platform stores the union, the
@@ -70,12 +81,7 @@ func stored(p *openaevtest.Platform, id string) []string {
 // signatures and no data callback.
 func TestSignaturesSplitUnderTheLimit(t *testing.T) {
 	const limit, targets = 16 << 10, 60
-	// The reference: the same inject in one body.
-	ref := newLimitedEnv(t, openaevtest.Current, openaev.MaxMaxPayloadSize, false)
-	if err := ref.proc.Process(context.Background(), nmapAssetsMessage(t, ref, "inj-ref", targets)); err != nil {
-		t.Fatal(err)
-	}
-	want := stored(ref.platform, "inj-ref")
+	want := unbounded(t, targets)
 	if len(want) != targets*2*4 {
 		t.Fatalf("reference: %d signatures stored", len(want))
 	}
