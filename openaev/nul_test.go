@@ -2,7 +2,6 @@ package openaev_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -100,19 +99,7 @@ func TestTextFindingWithNULBounded(t *testing.T) {
 		"files": []string{long}}
 	for _, v := range []openaev.PlatformVersion{{Raw: "3.260821.0", Current: true}, {Raw: "2.4.0"}} {
 		r := &runtime.Report{Output: framework.ToolOutput{Findings: findings}}
-		s, err := openaev.StructuredOutput(r, &m, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Lines   []string `json:"lines"`
-			Summary string   `json:"summary"`
-			Joined  string   `json:"joined"`
-			Files   any      `json:"files"`
-		}
-		if err := json.Unmarshal([]byte(s.JSON), &doc); err != nil {
-			t.Fatalf("%s: %v", v, err)
-		}
+		doc := sentTextFindings(t, r, &m, v)
 		values := append([]string{doc.Summary, doc.Joined}, doc.Lines...)
 		if f, ok := doc.Files.(string); ok {
 			values = append(values, f) // 2.4.0: file as text

@@ -186,6 +186,31 @@ func TestStructuredOutput(t *testing.T) {
 	}
 }
 
+// textFindings is what StructuredOutput sends of the text outputs lines,
+// summary, joined and short, and of the file output files.
+type textFindings struct {
+	Lines   []string `json:"lines"`
+	Summary string   `json:"summary"`
+	Joined  string   `json:"joined"`
+	Short   []string `json:"short"`
+	Files   any      `json:"files"`
+}
+
+// sentTextFindings returns the text findings of r under m as the platform
+// line v is sent them.
+func sentTextFindings(t *testing.T, r *runtime.Report, m *framework.Manifest, v openaev.PlatformVersion) textFindings {
+	t.Helper()
+	s, err := openaev.StructuredOutput(r, m, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc textFindings
+	if err := json.Unmarshal([]byte(s.JSON), &doc); err != nil {
+		t.Fatalf("%s: %v", v, err)
+	}
+	return doc
+}
+
 // TestTextFindingsBounded checks that no text finding the profile sends
 // is over the findings index's row limit: each item of a multiple output,
 // a whole single one (a list joined with spaces, as the platform stores
@@ -200,20 +225,7 @@ func TestTextFindingsBounded(t *testing.T) {
 		"files": []string{long}, "short": []string{"a", "b"}}
 	for _, v := range []openaev.PlatformVersion{{Raw: "3.260821.0", Current: true}, {Raw: "2.4.0"}} {
 		r := &runtime.Report{InjectID: "7f3c2a10-5b7e-4c1d-9a2f-0e8b6d4c3a21", Output: framework.ToolOutput{Findings: findings}}
-		s, err := openaev.StructuredOutput(r, &m, v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var doc struct {
-			Lines   []string `json:"lines"`
-			Summary string   `json:"summary"`
-			Joined  string   `json:"joined"`
-			Short   []string `json:"short"`
-			Files   any      `json:"files"`
-		}
-		if err := json.Unmarshal([]byte(s.JSON), &doc); err != nil {
-			t.Fatalf("%s: %v", v, err)
-		}
+		doc := sentTextFindings(t, r, &m, v)
 		values := map[string]string{"summary": doc.Summary, "joined": doc.Joined, "lines": doc.Lines[1]}
 		if f, ok := doc.Files.(string); ok {
 			values["files"] = f // 2.4.0: file as text
