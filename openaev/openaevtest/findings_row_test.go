@@ -32,11 +32,7 @@ func TestFindingIndexRow(t *testing.T) {
 			p.AddInject(inject, nmapContractID)
 			value := incompressible(tt.size)
 			body := callback("complete", "SUCCESS", map[string]any{field: value})
-			if st, _ := postJSON(t, p, "/api/injects/execution/callback/"+inject, body); st != 200 {
-				t.Fatalf("status %d", st)
-			}
-			calls := p.Calls(inject)
-			c := calls[len(calls)-1]
+			c := postCallback(t, p, inject, body)
 			if c.Outcome != tt.outcome {
 				t.Fatalf("a finding of %d bytes: outcome %s (%s), want %s", len(value), c.Outcome, c.Reason, tt.outcome)
 			}

@@ -56,11 +56,7 @@ func TestStoredTextHoldsNoNUL(t *testing.T) {
 			if tt.ids != nil {
 				body["execution_context_identifiers"] = tt.ids
 			}
-			if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", body); st != 200 {
-				t.Fatalf("status %d, want 200 (the queue takes it)", st)
-			}
-			calls := p.Calls("i1")
-			c := calls[len(calls)-1]
+			c := postCallback(t, p, "i1", body)
 			if c.Outcome != tt.outcome {
 				t.Fatalf("outcome %s (%s), want %s", c.Outcome, c.Reason, tt.outcome)
 			}

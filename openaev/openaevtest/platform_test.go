@@ -43,6 +43,18 @@ func postJSON(t *testing.T, p *openaevtest.Platform, path string, body any) (int
 	return post(t, p, path, token, "application/json", b)
 }
 
+// postCallback posts body as a callback of inject id, which the platform
+// must take (200: its queue processes it later), and returns the call it
+// recorded, with its outcome.
+func postCallback(t *testing.T, p *openaevtest.Platform, id string, body map[string]any) openaevtest.Call {
+	t.Helper()
+	if st, _ := postJSON(t, p, "/api/injects/execution/callback/"+id, body); st != 200 {
+		t.Fatalf("status %d, want 200 (the queue takes it)", st)
+	}
+	calls := p.Calls(id)
+	return calls[len(calls)-1]
+}
+
 // multipartBody builds a registration body with the given parts.
 func multipartBody(t *testing.T, input string, inputType string, icon []byte, iconType string) ([]byte, string) {
 	t.Helper()

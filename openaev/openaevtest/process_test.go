@@ -186,11 +186,7 @@ func TestProcessing(t *testing.T) {
 			if tt.name == "structured output not JSON is skipped" {
 				body["execution_output_structured"] = "{not json"
 			}
-			if st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", body); st != 200 {
-				t.Fatalf("status %d", st)
-			}
-			calls := p.Calls("i1")
-			c := calls[len(calls)-1]
+			c := postCallback(t, p, "i1", body)
 			if c.Outcome != tt.outcome {
 				t.Fatalf("outcome %s (%s), want %s", c.Outcome, c.Reason, tt.outcome)
 			}
