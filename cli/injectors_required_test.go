@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -33,17 +32,12 @@ func (required) Execute(context.Context, *framework.Inject) framework.ToolOutput
 // in the JSON of `injectors NAME`; one NewParams gives a value shows it.
 func TestInjectorsRequiredParamHasNoDefault(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("required", func() framework.Executor { return required{} }) })
-	text := run(t, reg, nil, "injectors", "required")
-	r := run(t, reg, nil, "injectors", "required", "-o", "json")
-	var one struct{ Params []map[string]any }
-	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 || text.code != 0 {
-		t.Fatalf("exit %d, %v:\n%s%s", r.code, err, r.stdout, text.stdout)
-	}
-	for _, p := range one.Params {
+	text, params := injectorHelp(t, reg, "required")
+	for _, p := range params {
 		name := p["name"].(string)
 		def, has := p["default"]
 		line := ""
-		for _, l := range strings.Split(text.stdout, "\n") {
+		for _, l := range strings.Split(text, "\n") {
 			if strings.HasPrefix(strings.TrimSpace(l), name+" <") {
 				line = l
 			}

@@ -139,25 +139,33 @@ type injectorJSON struct {
 	SecurityPlatforms map[string][]string `json:"security_platforms"`
 }
 
+// injectorHelp returns the text of `injectors NAME` and the params of its
+// JSON (-o json), both of which must exit 0.
+func injectorHelp(t *testing.T, reg *framework.Registry, name string) (text string, params []map[string]any) {
+	t.Helper()
+	tr := run(t, reg, nil, "injectors", name)
+	r := run(t, reg, nil, "injectors", name, "-o", "json")
+	var one struct{ Params []map[string]any }
+	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 || tr.code != 0 {
+		t.Fatalf("exit %d, %v:\n%s%s", r.code, err, r.stdout, tr.stdout)
+	}
+	return tr.stdout, one.Params
+}
+
 // The JSON of an injector gives an int param's range, as the text shows
 // it, and no range for a param without one.
 func TestInjectorsJSONParamRange(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("ttl", func() framework.Executor { return ttl{} }) })
-	text := run(t, reg, nil, "injectors", "ttl")
-	r := run(t, reg, nil, "injectors", "ttl", "-o", "json")
-	var one struct{ Params []map[string]any }
-	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 || text.code != 0 {
-		t.Fatalf("exit %d, %v:\n%s%s", r.code, err, r.stdout, text.stdout)
-	}
-	for _, p := range one.Params {
+	text, params := injectorHelp(t, reg, "ttl")
+	for _, p := range params {
 		lo, hasMin := p["min"]
 		hi, hasMax := p["max"]
 		switch p["name"] {
 		case "ttl":
 			// The text says "ttl <int from MIN to MAX>".
 			want := fmt.Sprintf("ttl <int from %v to %v>", lo, hi)
-			if _, ok := lo.(float64); !ok || !hasMax || !strings.Contains(text.stdout, want) {
-				t.Errorf("ttl: %v, want min and max numbers as the text shows them (%q):\n%s", p, want, text.stdout)
+			if _, ok := lo.(float64); !ok || !hasMax || !strings.Contains(text, want) {
+				t.Errorf("ttl: %v, want min and max numbers as the text shows them (%q):\n%s", p, want, text)
 			}
 		case "port":
 			if hasMin || hasMax {
