@@ -122,30 +122,18 @@ func TestOutboxCommandsOnAnEmptyFile(t *testing.T) {
 	if err := os.WriteFile(box, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tests := []struct {
-		args   []string
-		code   int
-		stdout string
-		stderr string
-	}{
+	tests := []outboxCommand{
 		{[]string{"list"}, 0, "outbox " + box + ": 0 pending, 0 dead (empty file: nothing was ever stored in it)\n", ""},
 		{[]string{"list", "-o", "json"}, 0, `"records": []`, ""},
 		{[]string{"flush", "--backend-url", be.URL}, 0, "outbox " + box + ": nothing to send (empty file", ""},
 		{[]string{"drop", "1"}, 2, "", `invalid id "1": not found in outbox ` + box + " (empty file"},
 		{[]string{"retry-dead", "1", "--backend-url", be.URL}, 2, "", `invalid id "1": not found in outbox ` + box + " (empty file"},
 	}
-	for _, tt := range tests {
-		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			r := run(t, registry(), nil, append(append([]string{"outbox"}, tt.args...), "--outbox", box)...)
-			if r.code != tt.code || !strings.Contains(r.stdout, tt.stdout) || !strings.Contains(r.stderr, tt.stderr) ||
-				(tt.stdout == "") != (r.stdout == "") {
-				t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
-			}
-			if fi, err := os.Stat(box); err != nil || fi.Size() != 0 {
-				t.Fatalf("the command wrote the file: %v", err)
-			}
-		})
-	}
+	runOutboxCommands(t, box, tests, func(t *testing.T) {
+		if fi, err := os.Stat(box); err != nil || fi.Size() != 0 {
+			t.Fatalf("the command wrote the file: %v", err)
+		}
+	})
 	if n := len(be.got()); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}

@@ -457,25 +457,21 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 	}
 }
 
-// The outbox commands read an outbox and never create one: on a path with
-// no file (a typo, or no run has used it yet) list and flush say so and
-// exit 0, drop and retry-dead find no id, and nothing appears on disk.
-func TestOutboxCommandsOnAMissingFile(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "typo")
-	box := filepath.Join(dir, "outbox.db")
-	tests := []struct {
-		args   []string
-		code   int
-		stdout string
-		stderr string
-	}{
-		{[]string{"list"}, 0, "outbox " + box + ": 0 pending, 0 dead (no such file: no run has used this outbox yet)\n", ""},
-		{[]string{"list", "-o", "json"}, 0, `"records": []`, ""},
-		{[]string{"flush"}, 0, "outbox " + box + ": nothing to send (no such file", ""},
-		{[]string{"flush", "--backend-url", "ftp://h"}, 2, "", `invalid backend_url "ftp://h" (--backend-url)`},
-		{[]string{"drop", "3"}, 2, "", `invalid id "3": not found in outbox ` + box + " (no such file"},
-		{[]string{"retry-dead", "x"}, 2, "", `invalid id "x": not an outbox id`},
-	}
+// outboxCommand is an outbox command (ARGS of `outbox ARGS`) that leaves
+// its outbox as it was: its exit code, and what its stdout and stderr hold
+// ("": stdout empty).
+type outboxCommand struct {
+	args   []string
+	code   int
+	stdout string
+	stderr string
+}
+
+// runOutboxCommands runs each of tests on the outbox at box, as a subtest
+// named by its arguments, checks its exit code and output, then calls
+// untouched to check that it left the outbox as it was.
+func runOutboxCommands(t *testing.T, box string, tests []outboxCommand, untouched func(t *testing.T)) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			r := run(t, registry(), nil, append(append([]string{"outbox"}, tt.args...), "--outbox", box)...)
@@ -483,9 +479,28 @@ func TestOutboxCommandsOnAMissingFile(t *testing.T) {
 				(tt.stdout == "") != (r.stdout == "") {
 				t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 			}
-			if _, err := os.Stat(dir); !os.IsNotExist(err) {
-				t.Fatalf("the command created %s (%v)", dir, err)
-			}
+			untouched(t)
 		})
 	}
+}
+
+// The outbox commands read an outbox and never create one: on a path with
+// no file (a typo, or no run has used it yet) list and flush say so and
+// exit 0, drop and retry-dead find no id, and nothing appears on disk.
+func TestOutboxCommandsOnAMissingFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	box := filepath.Join(dir, "outbox.db")
+	tests := []outboxCommand{
+		{[]string{"list"}, 0, "outbox " + box + ": 0 pending, 0 dead (no such file: no run has used this outbox yet)\n", ""},
+		{[]string{"list", "-o", "json"}, 0, `"records": []`, ""},
+		{[]string{"flush"}, 0, "outbox " + box + ": nothing to send (no such file", ""},
+		{[]string{"flush", "--backend-url", "ftp://h"}, 2, "", `invalid backend_url "ftp://h" (--backend-url)`},
+		{[]string{"drop", "3"}, 2, "", `invalid id "3": not found in outbox ` + box + " (no such file"},
+		{[]string{"retry-dead", "x"}, 2, "", `invalid id "x": not an outbox id`},
+	}
+	runOutboxCommands(t, box, tests, func(t *testing.T) {
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Fatalf("the command created %s (%v)", dir, err)
+		}
+	})
 }
