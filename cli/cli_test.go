@@ -13,6 +13,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/injectors/noop"
+	"github.com/injectkit/injectkit/injectors/query"
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
@@ -55,6 +56,11 @@ func (b *backend) only(t *testing.T) recorded {
 type result struct {
 	code           int
 	stdout, stderr string
+}
+
+// withQuery is the test registry with the query injector.
+func withQuery(r *framework.Registry) {
+	r.Register("query", func() framework.Executor { return query.New() })
 }
 
 func registry(extra ...func(*framework.Registry)) *framework.Registry {

@@ -3,9 +3,6 @@ package cli_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/query"
 )
 
 // A config file in which a setting shares its value with a secret one
@@ -13,9 +10,7 @@ import (
 // 2 naming the setting, its line and the secret setting, never the
 // value; an alias between settings that are not secret still works.
 func TestConfigAliasOfASecretNotShown(t *testing.T) {
-	reg := registry(func(r *framework.Registry) {
-		r.Register("query", func() framework.Executor { return query.New() })
-	})
+	reg := registry(withQuery)
 	const secret = "SECRETzz99"
 	tests := []struct {
 		name, yaml string

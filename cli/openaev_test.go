@@ -17,7 +17,6 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/query"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -129,7 +128,7 @@ func TestRunProfileOpenAEV(t *testing.T) {
 // keeps and shows its users.
 func TestRunInputErrorsNeverQuoteTheToken(t *testing.T) {
 	const shodanKey = "Sh0danKeyZZ77qqWW"
-	reg := registry(func(r *framework.Registry) { r.Register("query", func() framework.Executor { return query.New() }) })
+	reg := registry(withQuery)
 	p := openaevtest.NewPlatform(t, platformToken)
 	registered(t, p, platformToken, reg)
 	envFile := writeFile(t, "env.file", "INJECTKIT_TOKEN="+platformToken+"\n")

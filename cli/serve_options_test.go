@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/query"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -171,9 +169,7 @@ func TestServeInjectorSelection(t *testing.T) {
 // where it was given, before the platform is contacted: not every inject.
 func TestServeInjectorSettingRefused(t *testing.T) {
 	cfg := writeFile(t, "c.yaml", "query:\n  request_timeout: soon\n")
-	reg := registry(func(r *framework.Registry) {
-		r.Register("query", func() framework.Executor { return query.New() })
-	})
+	reg := registry(withQuery)
 	for name, tc := range map[string]struct {
 		env  map[string]string
 		args []string

@@ -3,9 +3,6 @@ package cli_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/query"
 )
 
 // A URL whose password holds '/', '?' or '#' as it is, given anywhere a
@@ -14,9 +11,7 @@ import (
 // setting and saying how to write the password, and no piece of the
 // password is shown.
 func TestURLPasswordNeverShownWhenUnparsable(t *testing.T) {
-	reg := registry(func(r *framework.Registry) {
-		r.Register("query", func() framework.Executor { return query.New() })
-	})
+	reg := registry(withQuery)
 	for _, pw := range []string{"Zx9Q/w7RealPass", "Zx9Q?w7RealPass", "Zx9Q#w7RealPass", "1234/w7RealPass"} {
 		bad := "http://svc:" + pw + "@127.0.0.1:18601"
 		cfg := writeFile(t, "c.yaml", "backend_url: '"+bad+"'\n")

@@ -9,7 +9,6 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
-	"github.com/injectkit/injectkit/injectors/query"
 )
 
 // validate checks what run checks and stops before running: it exits 0 or
@@ -20,8 +19,7 @@ func TestValidate(t *testing.T) {
 	rec := &frameworktest.Executor{Category: framework.Network}
 	reg := registry(func(r *framework.Registry) {
 		r.Register("rec", func() framework.Executor { return rec })
-		r.Register("query", func() framework.Executor { return query.New() })
-	})
+	}, withQuery)
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	long := strings.Repeat(strings.Repeat("a", 60)+".", 4) + "com" // a valid host name of 247 bytes
 	injectFile := writeFile(t, "inject.json", `{"injector": "rec", "inject_id": "inj-v", "targets": [{"value": "127.0.0.1"}],
