@@ -16,13 +16,9 @@ import (
 func TestOutboxSendRefusesCAFile(t *testing.T) {
 	be := newSwitchable(t, http.StatusServiceUnavailable)
 	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db"), "INJECTKIT_TOKEN": "tok-ca-1"}
-	if r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-pending", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"); r.code != 1 {
-		t.Fatalf("run against a 503: exit %d, want 1\n%s", r.code, r.stderr)
-	}
+	keepInOutbox(t, env, "inj-pending", be.URL)
 	be.set(http.StatusBadRequest)
-	if r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-dead", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"); r.code != 1 {
-		t.Fatalf("run against a 400: exit %d, want 1\n%s", r.code, r.stderr)
-	}
+	keepInOutbox(t, env, "inj-dead", be.URL)
 	list := run(t, registry(), env, "outbox", "list")
 	m := regexp.MustCompile(`(?m)^(\d+)\s+dead`).FindStringSubmatch(list.stdout)
 	if m == nil || !strings.Contains(list.stdout, "1 pending, 1 dead") {

@@ -20,10 +20,7 @@ import (
 func TestFlushOtherBackendsHidesCredentials(t *testing.T) {
 	down := newSwitchable(t, http.StatusServiceUnavailable)
 	box := filepath.Join(t.TempDir(), "outbox.db")
-	if r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": "tok-a"}, "run", "noop",
-		"--inject-id", "inj-a", "--target", "127.0.0.1", "--backend-url", down.URL, "--log-level", "error"); r.code != 1 {
-		t.Fatalf("run: exit %d, want 1 (stored)\n%s", r.code, r.stderr)
-	}
+	keepInOutbox(t, map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": "tok-a"}, "inj-a", down.URL)
 	const password = "PASSWD_charlie"
 	other := newSwitchable(t, http.StatusOK)
 	withUser := strings.Replace(other.URL, "http://", "http://bob:"+password+"@", 1) + "/base"

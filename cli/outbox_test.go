@@ -167,9 +167,7 @@ func TestOutboxDeadList(t *testing.T) {
 	// to pending but sends nothing: exit 1, naming the command that sends
 	// it.
 	be.set(http.StatusBadRequest)
-	if r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-400b", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"); r.code != 1 {
-		t.Fatalf("exit %d stderr %s", r.code, r.stderr)
-	}
+	keepInOutbox(t, env, "inj-400b", be.URL)
 	be.set(http.StatusOK)
 	l = run(t, registry(), env, "outbox", "list")
 	if id = regexp.MustCompile(`(?m)^(\d+)\s+dead`).FindStringSubmatch(l.stdout); id == nil {
@@ -190,9 +188,7 @@ func TestOutboxDeadList(t *testing.T) {
 func TestOutboxDropAndIDs(t *testing.T) {
 	be := newSwitchable(t, http.StatusServiceUnavailable)
 	env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
-	if r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-drop", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"); r.code != 1 {
-		t.Fatalf("exit %d: %s", r.code, r.stderr)
-	}
+	keepInOutbox(t, env, "inj-drop", be.URL)
 	tests := []struct {
 		args []string
 		code int
@@ -454,6 +450,18 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 		if (r.Auth == "Bearer token-of-a" || r.Auth == "Bearer typo") != strings.Contains(r.Path, "inj-a") {
 			t.Errorf("%s received with %q", r.Path, r.Auth)
 		}
+	}
+}
+
+// keepInOutbox runs inject id of noop on 127.0.0.1 under env, against a
+// backend at url that refuses it (a 5xx: kept pending; a 4xx: kept in the
+// dead list), and fails the test unless the run exits 1, its callback
+// kept in the outbox.
+func keepInOutbox(t *testing.T, env map[string]string, id, url string) {
+	t.Helper()
+	r := run(t, registry(), env, "run", "noop", "--inject-id", id, "--target", "127.0.0.1", "--backend-url", url, "--log-level", "error")
+	if r.code != 1 {
+		t.Fatalf("run %s: exit %d, want 1 (kept in the outbox)\n%s", id, r.code, r.stderr)
 	}
 }
 
