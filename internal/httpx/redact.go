@@ -145,7 +145,7 @@ const shortSecret = 8
 // wordAt reports whether form f, matched at s[start:end], is not glued to
 // a word character on a side where it starts or ends with one: "t" in
 // "Bearer t" or "key=t&", not in "connection".
-func wordAt(s string, start, end int, f []byte) bool {
+func wordAt[F string | []byte](s string, start, end int, f F) bool {
 	return !(wordByte(f[0]) && start > 0 && wordByte(s[start-1])) &&
 		!(wordByte(f[len(f)-1]) && end < len(s) && wordByte(s[end]))
 }

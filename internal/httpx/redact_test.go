@@ -51,6 +51,7 @@ func TestRedact(t *testing.T) {
 		{"short secret of symbols inside a word", "a<&>b", []string{"<&>"}, "a[REDACTED]b"},
 		{"short multi-byte secret inside a word", "bär, ä", []string{"ä"}, "bär, [REDACTED]"},
 		{"short secret, escaped form as a word", "k=%C3%A4&", []string{"ä"}, "k=[REDACTED]&"},
+		{"short secret, escaped form inside a word", "x%C3%A4y, a\\u00e4b", []string{"ä"}, "x%C3%A4y, a\\u00e4b"},
 		{"eight bytes and more: inside words too", "xs3cr3t-1x", []string{"s3cr3t-1"}, "x[REDACTED]x"},
 		// Other servers' encodings: encodeURIComponent / Python's quote
 		// (%20 for a space), Python's json.dumps (\uXXXX for non-ASCII).

@@ -219,11 +219,9 @@ func (d decoded) findForm(spans [][2]int, s, low, f string, word bool) [][2]int 
 		i += off
 		off = i + 1
 		start, end := d.span(i, i+len(f))
-		if word && (wordByte(f[0]) && start > 0 && wordByte(s[start-1]) ||
-			wordByte(f[len(f)-1]) && end < len(s) && wordByte(s[end])) {
-			continue
+		if !word || wordAt(s, start, end, f) {
+			spans = append(spans, [2]int{start, end})
 		}
-		spans = append(spans, [2]int{start, end})
 	}
 }
 
