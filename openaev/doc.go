@@ -119,7 +119,9 @@
 //     first usable IP, where usable excludes loopback, link-local,
 //     unspecified, limited broadcast and multicast addresses), hostname,
 //     seen_ip or local_ip. An asset with
-//     no usable value is skipped and named in the trace.
+//     no usable value is skipped and named in the trace with why, naming
+//     the values it rejected (an asset with an agent whose host name is
+//     not used in automatic mode and whose addresses are loopback says so).
 //
 // An external injector's contract asks for a query, optionally narrowed to
 // targets chosen as above (IPv4 addresses or host names); a cloud

@@ -179,7 +179,9 @@ func uniqueAgents(ids []string) []string {
 }
 
 // assetValue picks the asset's target value for the property; an empty
-// value comes with the reason.
+// value comes with the reason, naming the values rejected (a host name
+// not used in automatic mode because the asset has an agent, loopback
+// addresses).
 func assetValue(a Asset, prop string) (string, string) {
 	host := strings.TrimSpace(a.Hostname)
 	switch prop {
@@ -195,12 +197,12 @@ func assetValue(a Asset, prop string) (string, string) {
 		if usableIP(a.SeenIP) {
 			return canonicalIP(a.SeenIP), ""
 		}
-		return "", "no usable seen_ip"
+		return "", seenIPSkip(a)
 	case PropertyLocalIP:
 		if ip := firstUsableIP(a.IPs); ip != "" {
 			return ip, ""
 		}
-		return "", "no usable ip"
+		return "", localIPSkip(a)
 	}
 	// automatic
 	if a.agentless() && host != "" && validTarget(host) == nil {
@@ -212,7 +214,7 @@ func assetValue(a Asset, prop string) (string, string) {
 	if ip := firstUsableIP(a.IPs); ip != "" {
 		return ip, ""
 	}
-	return "", "no usable hostname, seen_ip or ip"
+	return "", automaticSkip(a, host)
 }
 
 // usableIP reports whether s is an IP address that is a valid target (a

@@ -2,6 +2,7 @@ package openaev
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -56,6 +57,53 @@ func TestAssetValueCanonical(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got, why := assetValue(tt.a, tt.prop); got != tt.want {
 				t.Errorf("assetValue(%+v, %s) = %q (%s), want %q", tt.a, tt.prop, got, why, tt.want)
+			}
+		})
+	}
+}
+
+// An asset skipped gets the reason that applies, naming the values it
+// rejected: in automatic mode a valid host name of an asset with an
+// agent is not used, which is not "no usable hostname".
+func TestAssetValueSkipReason(t *testing.T) {
+	tests := []struct {
+		name    string
+		a       Asset
+		prop    string
+		want    []string // each in the reason
+		wantNot []string
+	}{
+		{"agent, localhost, loopback ip", Asset{ID: "L3", Hostname: "localhost", IPs: []string{"127.0.0.1"}, Agents: []string{"ag"}},
+			PropertyAutomatic, []string{"has an agent", "loopback", "127.0.0.1", "hostname (localhost) only for agentless endpoints"},
+			[]string{"no usable hostname", "no hostname"}},
+		{"agent, hostname, loopback seen_ip and link-local ip", Asset{ID: "a", Hostname: "web01", SeenIP: "127.0.0.1", IPs: []string{"fe80::1"}, Agents: []string{"ag"}},
+			PropertyAutomatic, []string{"has an agent", "127.0.0.1: loopback", "fe80::1: link-local", "(web01)"}, nil},
+		{"no hostname, loopback ips", Asset{ID: "L4", IPs: []string{"127.0.0.1", "::1"}},
+			PropertyAutomatic, []string{"no hostname", "loopback addresses (127.0.0.1, ::1)"}, []string{"agentless"}},
+		{"nothing at all", Asset{ID: "k2", Agents: []string{"ag"}},
+			PropertyAutomatic, []string{"no hostname", "no seen_ip or ip"}, nil},
+		{"hostile hostname, no ip", Asset{ID: "h", Hostname: "-oN/x"},
+			PropertyAutomatic, []string{`hostname "-oN/x" is not a valid target`, "no seen_ip or ip"}, []string{"agentless"}},
+		{"seen_ip multicast", Asset{ID: "m", SeenIP: "224.0.0.1", Agents: []string{"ag"}},
+			PropertySeenIP, []string{"seen_ip 224.0.0.1 is multicast"}, nil},
+		{"local_ip loopback", Asset{ID: "l", IPs: []string{"127.0.0.1"}},
+			PropertyLocalIP, []string{"loopback addresses (127.0.0.1)"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, why := assetValue(tt.a, tt.prop)
+			if got != "" {
+				t.Fatalf("assetValue(%+v, %s) = %q, want it skipped", tt.a, tt.prop, got)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(why, w) {
+					t.Errorf("reason %q lacks %q", why, w)
+				}
+			}
+			for _, w := range tt.wantNot {
+				if strings.Contains(why, w) {
+					t.Errorf("reason %q says %q", why, w)
+				}
 			}
 		})
 	}
