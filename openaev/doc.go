@@ -105,8 +105,12 @@
 // each manifest's name), then the
 // targets by inject_content.target_selector:
 //
-//   - assets: the message's assets; asset-groups: the assets of each group,
-//     paged from POST /api/endpoints/targets 20 at a time; manual: the
+//   - assets: the message's assets; asset-groups: the assets of each
+//     distinct group, paged from POST /api/endpoints/targets 20 at a time
+//     (a group that gives no target, having no endpoints on the platform,
+//     which is also how it answers a group it does not know, or none
+//     usable, is logged at WARN and named in the trace, not among the
+//     groups the run is on); manual: the
 //     comma-separated targets, trimmed, validated and de-duplicated as
 //     the CLI's are (runtime.TargetSpec.Key: any form of one address, a
 //     host name in any case, is one target; the first is kept) (a value

@@ -64,13 +64,18 @@ func NewProfile(c *Client, manifests []framework.Manifest, log *zap.Logger, opts
 // Received acknowledges a prepared inject: the reception (one refused for
 // the token is an *AuthorizationError, one the platform refuses for good
 // otherwise a *MessageError), then one INFO trace saying what runs on
-// which targets, whose loss is logged, not fatal.
+// which targets, whose loss is logged, not fatal. Asset groups that gave
+// no target are logged at WARN and named in the trace.
 func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 	id := prep.Request.InjectID
 	if err := p.receive(ctx, id); err != nil {
 		return err
 	}
-	if err := p.client.Trace(ctx, id, describeRun(prep.Request, targetsOf(ctx), p.maxPayload-traceEnvelope)); err != nil {
+	t := targetsOf(ctx)
+	if t != nil && len(t.Barren) > 0 {
+		p.log.Warn("asset groups gave no target", zap.String("inject_id", id), zap.Strings("groups", t.Barren))
+	}
+	if err := p.client.Trace(ctx, id, describeRun(prep.Request, t, p.maxPayload-traceEnvelope)); err != nil {
 		// A lost trace loses nothing the terminal callback does not carry.
 		p.log.Warn("trace not delivered", zap.String("inject_id", id), zap.Error(err))
 	}

@@ -79,8 +79,8 @@ func findingsSummary(f map[string]any, m *framework.Manifest) string {
 // describeRun is the trace message: what runs on which targets, at most
 // budget bytes once JSON-escaped, so that its body stays under the max
 // payload size: as many target names as fit (at most 20) are listed, then
-// "and N more"; so are the skipped assets (at most 10, in a quarter of
-// the budget).
+// "and N more"; so are the asset groups that yielded no target and the
+// skipped assets (at most 10 each, in a quarter of the budget each).
 func describeRun(req runtime.Request, t *Selection, budget int) string {
 	values := make([]string, len(req.Targets))
 	for i, s := range req.Targets {
@@ -91,6 +91,10 @@ func describeRun(req runtime.Request, t *Selection, budget int) string {
 	var tail string
 	if t != nil && t.Selector == SelectorAssetGroups && len(t.Groups) > 0 {
 		tail += " (asset groups " + strings.Join(t.Groups, ", ") + ")"
+	}
+	if t != nil && len(t.Barren) > 0 {
+		const prefix = "; "
+		tail += prefix + fitListSep(t.Barren, "; ", 10, budget/4-len(prefix))
 	}
 	if t != nil && len(t.Skipped) > 0 {
 		const prefix = "; skipped "
@@ -104,8 +108,13 @@ func describeRun(req runtime.Request, t *Selection, budget int) string {
 // fitList is list(items, max) with as many items as fit in budget bytes
 // once JSON-escaped, " and N more" included; none listed says how many.
 func fitList(items []string, max, budget int) string {
+	return fitListSep(items, ", ", max, budget)
+}
+
+// fitListSep is fitList with items joined by sep.
+func fitListSep(items []string, sep string, max, budget int) string {
 	for n := min(len(items), max); n > 0; n-- {
-		s := strings.Join(items[:n], ", ")
+		s := strings.Join(items[:n], sep)
 		if more := len(items) - n; more > 0 {
 			s += fmt.Sprintf(" and %d more", more)
 		}

@@ -27,9 +27,12 @@ type Selection struct {
 	// each: asset id and why).
 	Skipped []string
 	// Selector is the inject's target selector and Groups the names (else
-	// ids) of its asset groups.
+	// ids) of its asset groups that yielded a target, each once.
 	Selector string
 	Groups   []string
+	// Barren describes the asset groups that yielded no target (one line
+	// each: the group and why), each once.
+	Barren []string
 	// Agents maps the id of each selected asset that has several agents
 	// to their ids, de-duplicated, in the message's order: its target's
 	// Agent is the first, and the profile sends its signatures once per
@@ -96,23 +99,8 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Select
 		if pager == nil {
 			return nil, errors.New("asset groups need a platform to page their assets from")
 		}
-		seen := map[string]bool{}
-		for _, g := range m.AssetGroups {
-			if g.ID == "" {
-				continue
-			}
-			name := g.Name
-			if name == "" {
-				name = g.ID
-			}
-			t.Groups = append(t.Groups, name)
-			assets, err := pager.GroupAssets(ctx, g.ID)
-			if err != nil {
-				return nil, fmt.Errorf("asset group %s: %w", name, err)
-			}
-			for _, a := range assets {
-				t.add(a, g.ID, prop, seen)
-			}
+		if err := t.addGroups(ctx, m.AssetGroups, prop, pager); err != nil {
+			return nil, err
 		}
 	default:
 		return nil, &ValidationError{Field: "inject_content." + KeyTargetSelector, Value: sel,
@@ -120,6 +108,9 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Select
 	}
 	if len(t.Specs) == 0 {
 		reason := "no targets for selector " + sel
+		if len(t.Barren) > 0 {
+			reason += " (" + strings.Join(t.Barren, "; ") + ")"
+		}
 		if len(t.Skipped) > 0 {
 			reason += " (skipped: " + strings.Join(t.Skipped, "; ") + ")"
 		}
@@ -140,23 +131,27 @@ func defaultSelector(m *Message) string {
 	return SelectorManual
 }
 
-// add appends the asset's target, once per asset id.
-func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool) {
+// add appends the asset's target, once per asset id, and reports whether
+// the asset is a target (added now or before). seen maps the asset ids
+// met to that answer.
+func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool) bool {
 	key := a.ID
 	if key != "" {
-		if seen[key] {
-			return
+		if target, ok := seen[key]; ok {
+			return target
 		}
-		seen[key] = true
 	}
 	value, why := assetValue(a, prop)
+	if key != "" {
+		seen[key] = value != ""
+	}
 	if value == "" {
 		id := a.ID
 		if id == "" {
 			id = "(no id)"
 		}
 		t.Skipped = append(t.Skipped, "asset "+id+": "+why)
-		return
+		return false
 	}
 	t.Specs = append(t.Specs, runtime.TargetSpec{Value: value, Asset: a.ID, Agent: a.firstAgent(), AssetGroup: groupID})
 	if ids := uniqueAgents(a.Agents); len(ids) > 1 && a.ID != "" {
@@ -165,6 +160,7 @@ func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool) {
 		}
 		t.Agents[a.ID] = ids
 	}
+	return true
 }
 
 // uniqueAgents returns ids without repeats, in order.

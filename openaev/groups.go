@@ -1,0 +1,64 @@
+package openaev
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+)
+
+// addGroups appends the targets of the assets of asset groups, paged from
+// the platform once per distinct group id, in the message's order. A
+// group that yields a target is named in Groups; one that yields none is
+// described in Barren: no endpoints on the platform (the platform answers
+// a group it does not know with an empty page, as it does an empty one),
+// or none of its endpoints usable (they are in Skipped). An asset in
+// several groups is one target, of the first group.
+func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop string, pager targetPager) error {
+	seen := map[string]bool{}
+	paged := map[string]bool{}
+	for _, g := range groups {
+		if g.ID == "" || paged[g.ID] {
+			continue
+		}
+		paged[g.ID] = true
+		assets, err := pager.GroupAssets(ctx, g.ID)
+		if err != nil {
+			return fmt.Errorf("asset group %s: %w", groupName(g), err)
+		}
+		if len(assets) == 0 {
+			t.Barren = append(t.Barren, "asset group "+groupLabel(g)+" has no endpoints on the platform")
+			continue
+		}
+		yielded := false
+		for _, a := range assets {
+			if t.add(a, g.ID, prop, seen) {
+				yielded = true
+			}
+		}
+		if !yielded {
+			n := len(assets)
+			t.Barren = append(t.Barren, "asset group "+groupLabel(g)+": none of its "+strconv.Itoa(n)+
+				" endpoint"+plural(n)+" gave a target")
+			continue
+		}
+		t.Groups = append(t.Groups, groupName(g))
+	}
+	return nil
+}
+
+// groupName is the name of an asset group, else its id.
+func groupName(g AssetGroup) string {
+	if g.Name == "" {
+		return g.ID
+	}
+	return g.Name
+}
+
+// groupLabel is an asset group's id and, when it has a different one, its
+// name: "g-empty (Empty)".
+func groupLabel(g AssetGroup) string {
+	if g.Name == "" || g.Name == g.ID {
+		return g.ID
+	}
+	return g.ID + " (" + g.Name + ")"
+}
