@@ -15,8 +15,24 @@
 // It creates the injects named by -inject (of the contract of the injector
 // -contract-of names), registers the contracts of the injectors -register
 // names (so that the platform knows their declared outputs and processes
-// their findings and signatures, as after a `serve` registration), then
-// writes its base URL to -url-file. The platform's calls are summed up
+// their findings and signatures, as after a `serve` registration), defines
+// the asset groups of the -asset-groups file, then writes its base URL to
+// -url-file.
+//
+// -asset-groups names a JSON file mapping each asset group id to its
+// endpoints, as POST /api/endpoints/targets pages them (the fields of
+// 2.4.0's EndpointTargetOutput; asset_id required):
+//
+//	{"g-servers": [{"asset_id": "s1", "endpoint_hostname": "web01",
+//	                "endpoint_ips": ["192.0.2.1"], "endpoint_seen_ip": "198.51.100.7",
+//	                "asset_agents": [{"agent_id": "ag1", "agent_active": true}]}],
+//	 "g-empty": []}
+//
+// A message's asset-groups inject then gets those endpoints; a group the
+// file does not define gets an empty page, as the platform answers one it
+// does not know. An unknown key, a value of the wrong type, a blank id or
+// a group given twice exits 2 naming the file, its line and the key or
+// value, before the stand-in starts. The platform's calls are summed up
 // (openaevtest.Stats, counting only the calls after that setup): on
 // GET /stats of the -stats-url-file server, and as one JSON line on stdout
 // when SIGTERM or SIGINT stops it.
@@ -68,6 +84,8 @@ type usageError struct{ error }
 type settings struct {
 	token, urlFile, statsFile, version, contractOf string
 	injects, register                              []string
+	// assetGroups is the -asset-groups file, "" for none.
+	assetGroups string
 	// devFeatures is -dev-features, when given (nil: the stand-in's
 	// default, SIGNATURE_OUTPUT_PROCESSOR).
 	devFeatures []string
@@ -82,6 +100,9 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.statsFile, "stats-url-file", "", "serve GET /stats on another loopback port and write its URL to this file")
 	fs.StringVar(&s.version, "version", "", "the platform version to report and model (default: the current line)")
 	fs.StringVar(&s.contractOf, "contract-of", "noop", "the injector whose contract the -inject injects are of")
+	fs.StringVar(&s.assetGroups, "asset-groups", "", "a JSON file defining asset groups: "+
+		`{"GROUP_ID": [{"asset_id": "ID", "endpoint_hostname": "web01", "endpoint_ips": ["192.0.2.1"], `+
+		`"endpoint_seen_ip": "…", "asset_agents": [{"agent_id": "…"}]}, …], …}`)
 	fs.Func("inject", "an inject to create (repeatable, or comma-separated)", func(v string) error {
 		s.injects = append(s.injects, splitList(v)...)
 		return nil
@@ -138,6 +159,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return usageError{err}
 	}
+	var groups []assetGroup
+	if s.assetGroups != "" {
+		if groups, err = readAssetGroups(s.assetGroups); err != nil {
+			return usageError{err}
+		}
+	}
 	var opts []openaevtest.Option
 	if s.version != "" {
 		if _, err := openaevtest.Classify(s.version); err != nil {
@@ -158,6 +185,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	contract := openaev.ContractID(s.contractOf)
 	for _, id := range s.injects {
 		p.AddInject(id, contract)
+	}
+	for _, g := range groups {
+		p.SetAssetGroup(g.id, g.endpoints...)
 	}
 	base := p.CallCount() // the setup's calls are not counted
 
@@ -181,7 +211,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if features == "" {
 		features = "none: expectation signatures not stored"
 	}
-	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, version %s, dev features %s)\n", p.URL, len(s.injects), shown, features)
+	fmt.Fprintf(stderr, "openaev stand-in on %s (%d injects, %d asset groups, version %s, dev features %s)\n",
+		p.URL, len(s.injects), len(groups), shown, features)
 	<-ctx.Done()
 	return json.NewEncoder(stdout).Encode(p.StatsFrom(base))
 }
