@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -31,17 +30,8 @@ func TestAssetGroupsFlagDefinesMembers(t *testing.T) {
 	if err := os.WriteFile(file, []byte(groups), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pr, pw := io.Pipe()
-	var stdout bytes.Buffer
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"-token", "tok", "-asset-groups", file}, &stdout, pw)
-		pw.Close()
-	}()
-	url := readyURL(t, bufio.NewReader(pr))
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	url, stop := start(t, "-token", "tok", "-asset-groups", file)
+	ctx := context.Background()
 	c, err := openaev.NewClient(openaev.Config{URL: url, Token: "tok", InjectorID: standinInjectorID,
 		InjectorName: "test", InjectorType: "injectkit"})
 	if err != nil {
@@ -68,7 +58,7 @@ func TestAssetGroupsFlagDefinesMembers(t *testing.T) {
 			t.Errorf("group %s pages %+v, want %+v", tt.group, got, tt.want)
 		}
 	}
-	finalStats(t, cancel, done, &stdout)
+	stop()
 }
 
 // A bad -asset-groups file exits 2 before the stand-in starts, naming the
