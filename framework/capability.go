@@ -74,6 +74,8 @@ type Closer interface {
 
 // Manifest documents an executor.
 type Manifest struct {
+	// Name is the name the injector is registered under, a command-line
+	// word (ValidateInjectorName).
 	Name        string
 	Category    Category // empty: accepts any category (noop)
 	Description string

@@ -1,6 +1,9 @@
 package framework
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // validParamName reports whether name is a param name: lowercase ASCII
 // letters, digits and underscores, as --param, the inject file and the
@@ -31,4 +34,24 @@ func snake(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// InjectorNameRule says what an injector name is, for the refusals.
+const InjectorNameRule = "an injector name is lower-case ASCII letters, digits, '-' and '_', starting with a letter"
+
+// ValidateInjectorName returns an error naming name when it is not an
+// injector name (InjectorNameRule): the name is a command-line word
+// (`injectkit run NAME`), so "-x", "Port Check" or "a/b" would print
+// examples that fail.
+func ValidateInjectorName(name string) error {
+	ok := name != "" && name[0] >= 'a' && name[0] <= 'z'
+	for _, r := range name {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '_' && r != '-' {
+			ok = false
+		}
+	}
+	if !ok {
+		return fmt.Errorf("invalid injector name %q: %s", name, InjectorNameRule)
+	}
+	return nil
 }

@@ -23,11 +23,15 @@ func NewRegistry() *Registry {
 	return &Registry{factories: map[string]Factory{}}
 }
 
-// Register adds a factory under name. It panics when name is empty, the
+// Register adds a factory under name. It panics when name is not an
+// injector name (ValidateInjectorName: empty, "-x", "Port Check"…), the
 // factory is nil or the name is taken: those are programming errors.
 func (r *Registry) Register(name string, f Factory) {
 	if name == "" {
 		panic("framework: Register with an empty name")
+	}
+	if err := ValidateInjectorName(name); err != nil {
+		panic("framework: Register: " + err.Error())
 	}
 	if f == nil {
 		panic("framework: Register " + name + " with a nil factory")

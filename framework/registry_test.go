@@ -3,6 +3,7 @@ package framework_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -108,5 +109,29 @@ func TestManifestOfParamsFactory(t *testing.T) {
 	}
 	if got := strings.Join(names, ","); got != "port=80,name=" {
 		t.Errorf("params %v, want port and name", names)
+	}
+}
+
+// A name that is not a command-line word is refused by Register, naming
+// it: the help's example `injectkit run -x …` would fail.
+func TestRegisterRefusesNamesThatAreNotCommandNames(t *testing.T) {
+	f := func() framework.Executor { return &frameworktest.Executor{} }
+	for _, name := range []string{"-x", "Port Check", "a/b", "Nmap", "1scan", "_x", "port.check", "é"} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				v := recover()
+				if v == nil || !strings.Contains(fmt.Sprint(v), fmt.Sprintf("%q", name)) {
+					t.Errorf("Register(%q) panic = %v, want one naming it", name, v)
+				}
+			}()
+			framework.NewRegistry().Register(name, f)
+		})
+	}
+	r := framework.NewRegistry()
+	for _, name := range []string{"nmap", "bad_nan", "port-check", "a1"} {
+		r.Register(name, f)
+		if err := framework.ValidateInjectorName(name); err != nil {
+			t.Errorf("ValidateInjectorName(%q) = %v", name, err)
+		}
 	}
 }

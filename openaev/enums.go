@@ -91,7 +91,8 @@ func member(list []string, v string) bool {
 }
 
 // ValidateManifest checks a manifest as Client.Register does before
-// sending its contract, for platform version v: it has a name; each
+// sending its contract, for platform version v: it has a name, an
+// injector name (framework.ValidateInjectorName); each
 // platform is one of PlatformTypes(v), each output type one of OutputTypes
 // of the Current line (an older platform gets the newer types as text),
 // each domain has a name and a colour, and each security platform type is
@@ -103,6 +104,9 @@ func member(list []string, v string) bool {
 func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
 	if strings.TrimSpace(m.Name) == "" {
 		return &ValidationError{Field: "name", Reason: "required"}
+	}
+	if framework.ValidateInjectorName(m.Name) != nil {
+		return &ValidationError{Field: "name", Value: m.Name, Reason: "not an injector name (" + framework.InjectorNameRule + ")"}
 	}
 	if err := validateEnums(m, v); err != nil {
 		return err

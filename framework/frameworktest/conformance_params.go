@@ -20,6 +20,8 @@ func (c *checker) checkManifest(t testing.TB) {
 	m := c.m
 	if m.Name == "" {
 		t.Error("the manifest has no name")
+	} else if err := framework.ValidateInjectorName(m.Name); err != nil {
+		t.Errorf("the manifest's name: %v", err)
 	}
 	if c.o.Name != "" && m.Name != c.o.Name {
 		t.Errorf("the manifest names %q, the executor is registered as %q", m.Name, c.o.Name)
