@@ -67,9 +67,12 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 // ConformanceWith checks that ex keeps the Executor contract, the way
 // testing/fstest.TestFS checks a file system. It reports every broken rule
 // through t (any testing.TB; with a *testing.T each group is a subtest):
-//   - manifest: a name (the registered one when Options.Name is set), a
-//     known category, params of known types with unique names, enums with
-//     values and a default among them (a required one may have none);
+//   - manifest, as the runtime sees it (framework.ManifestOf: params left
+//     empty are those of NewParams): a name (the registered one when
+//     Options.Name is set) that is an injector name
+//     (framework.ValidateInjectorName), a known category, params of known
+//     types with unique names, enums with values and a default among them
+//     (a required one may have none);
 //   - params: NewParams returns a fresh pointer to a struct each call, that
 //     framework.ParamsSpec describes, whose defaults validate
 //     (framework.CheckParams), or, when Options.Params is given, the
@@ -100,8 +103,8 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	log := newGate(t)
 	defer log.close()
 	c := &checker{ex: ex, o: o, log: zaptest.NewLogger(log)}
-	if mf, ok := ex.(framework.Manifester); ok {
-		c.m, c.hasManifest = manifestOf(t, mf)
+	if _, ok := ex.(framework.Manifester); ok {
+		c.m, c.hasManifest = manifestOf(t, ex)
 	}
 	run(t, "manifest", c.checkManifest)
 	run(t, "params", c.checkParams)
@@ -129,15 +132,17 @@ type checker struct {
 	hasManifest bool
 }
 
-func manifestOf(t testing.TB, mf framework.Manifester) (m framework.Manifest, ok bool) {
+// manifestOf returns the manifest of ex as the runtime sees it
+// (framework.ManifestOf: params left empty are those of NewParams), with
+// the name Manifest gives.
+func manifestOf(t testing.TB, ex framework.Executor) (framework.Manifest, bool) {
 	t.Helper()
-	defer func() {
-		if v := recover(); v != nil {
-			t.Errorf("manifest: Manifest panicked: %v", v)
-			ok = false
-		}
-	}()
-	return mf.Manifest(), true
+	m, _, err := framework.ManifestOf("", ex)
+	if err != nil {
+		t.Errorf("manifest: %v", err)
+		return m, false
+	}
+	return m, true
 }
 
 // result is what one Execute call gave.

@@ -237,7 +237,8 @@ func TestConformanceFails(t *testing.T) {
 // TestConformancePasses: a conforming executor, and the fake, pass, through
 // a recorder and through a real *testing.T (with subtests).
 func TestConformancePasses(t *testing.T) {
-	for _, ex := range []framework.Executor{&probe{}, &frameworktest.Executor{}} {
+	noParams := &probe{manifest: func(m *framework.Manifest) { m.Params = nil }} // derived from NewParams, as the runtime does
+	for _, ex := range []framework.Executor{&probe{}, &frameworktest.Executor{}, noParams} {
 		if msgs := check(t, func(tb testing.TB) { frameworktest.Conformance(tb, ex) }); len(msgs) != 0 {
 			t.Errorf("%T: Conformance reported %q", ex, msgs)
 		}
