@@ -166,7 +166,8 @@ func (m Manifest) ParamNames() []string {
 // float64, as encoding/json gives numbers in a map. Otherwise raw is decoded strictly into a fresh NewParams
 // value: a key that is not a param, a missing (or null, or empty string) required param, a value of the
 // wrong type or a malformed duration (see ParamsSpec) is an error naming the
-// param. The decoded value is then checked by CheckParams.
+// param; JSON null on an optional param, of any type, keeps its default.
+// The decoded value is then checked by CheckParams.
 //
 // A parameter error is a *signatures.ValidationError on "params.<name>";
 // NewParams returning nil is an error wrapping ErrParamsSpec; a panic of
@@ -248,7 +249,7 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 			if !ok {
 				return unknownParam(k, paramText(v), fieldNames(fields))
 			}
-			if f.kind != ParamDuration {
+			if f.kind != ParamDuration || v == nil { // null keeps the default, as for any type
 				continue
 			}
 			d, err := durationValue(v)

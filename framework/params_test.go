@@ -69,7 +69,11 @@ func TestDecodeParams(t *testing.T) {
 		{"negative duration", withToken(map[string]any{"wait": -1.0}), nil, "params.wait", "negative duration"},
 		{"duration of another type", withToken(map[string]any{"wait": true}), nil, "params.wait", "not a duration"},
 		{"wrong JSON type", withToken(map[string]any{"port": "22"}), nil, "params.port", "wrong JSON type, want a whole number"},
-		{"null duration", withToken(map[string]any{"wait": nil}), nil, "params.wait", "not a duration"},
+		{"duration below a nanosecond", withToken(map[string]any{"wait": 1e-10}), nil, "params.wait", "rounds to 0s"},
+		{"duration string below a nanosecond", withToken(map[string]any{"wait": "0.1ns"}), nil, "params.wait", "rounds to 0s"},
+		{"duration seconds text below a nanosecond", withToken(map[string]any{"wait": "1e-10"}), nil, "params.wait", "rounds to 0s"},
+		{"duration zero", withToken(map[string]any{"wait": 0.0}), func(p *scanParams) bool { return p.Wait == 0 }, "", ""},
+		{"duration zero as text", withToken(map[string]any{"wait": "0s"}), func(p *scanParams) bool { return p.Wait == 0 }, "", ""},
 		{"out of range for the field", withToken(map[string]any{"retries": 300.0}), nil, "params.retries", "out of range: want a whole number from 0 to 255"},
 		{"bad enum", withToken(map[string]any{"mode": "medium"}), nil, "params.mode", "not one of fast, slow"},
 		{"Validate names the field", withToken(map[string]any{"port": 0.0}), nil, "params.port", "between 1 and 65535"},
@@ -250,9 +254,24 @@ func TestDecodeParamsValidatesMaps(t *testing.T) {
 	}
 }
 
+// A JSON null on an optional param keeps its default, whatever its type.
+func TestDecodeParamsNullKeepsTheDefault(t *testing.T) {
+	for _, name := range []string{"mode", "port", "retries", "wait", "name", "verbose"} {
+		t.Run(name, func(t *testing.T) {
+			v, err := framework.DecodeParams(scanner{}, map[string]any{"token": "t", name: nil})
+			if err != nil {
+				t.Fatalf("DecodeParams(%s: null) = %v, want the default", name, err)
+			}
+			if got, want := *v.(*scanParams), *tokened(defaultScan(), "t"); got != want {
+				t.Errorf("DecodeParams(%s: null) = %+v, want the defaults %+v", name, got, want)
+			}
+		})
+	}
+}
+
 // A JSON null is quoted as the user wrote it, not as Go prints nil.
 func TestDecodeParamsNullQuoted(t *testing.T) {
-	_, err := framework.DecodeParams(scanner{}, map[string]any{"token": "t", "wait": nil})
+	_, err := framework.DecodeParams(scanner{}, map[string]any{"token": nil})
 	var ve *signatures.ValidationError
 	if !errors.As(err, &ve) || ve.Value != "null" {
 		t.Errorf("DecodeParams = %v, want the value quoted as null", err)

@@ -327,7 +327,8 @@ var errNotDuration = errors.New("not a duration (want one such as 30s or 1m30s, 
 const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
 
 // ParseDuration reads a duration param: a Go duration ("30s", "1m30s") or a
-// bare number of seconds ("90", "2.5"). Negative durations are rejected.
+// bare number of seconds ("90", "2.5"). Negative durations are rejected,
+// and so is a non-zero one that rounds to 0s ("1e-10", "0.1ns").
 // The error is a short reason, meant for a *signatures.ValidationError.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
@@ -342,6 +343,8 @@ func ParseDuration(s string) (time.Duration, error) {
 		return 0, errNotDuration
 	case d < 0:
 		return 0, errors.New("negative duration")
+	case d == 0 && strings.ContainsAny(s, "123456789"):
+		return 0, errRoundsToZero
 	}
 	return d, nil
 }
@@ -364,5 +367,11 @@ func secondsDuration(secs float64) (time.Duration, error) {
 	case secs > maxDurationSeconds:
 		return 0, errTooLong
 	}
-	return time.Duration(secs * float64(time.Second)), nil
+	d := time.Duration(secs * float64(time.Second))
+	if d == 0 && secs > 0 {
+		return 0, errRoundsToZero
+	}
+	return d, nil
 }
+
+var errRoundsToZero = errors.New("rounds to 0s: the shortest duration is 1ns (write 0 for none)")
