@@ -83,6 +83,10 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     panicking, a valid output;
 //   - cancelled context: Execute with a context already cancelled returns
 //     within Options.Wait, without panicking;
+//   - cancelled while running: Execute on the live inject, its context
+//     cancelled once Execute has consulted it (Done, Err) or after 50ms,
+//     returns within Options.Wait of the cancellation, without panicking,
+//     a valid output;
 //   - live inject: Execute on an inject of the manifest's category under
 //     Options.Timeout returns within Timeout+Wait, without panicking, a
 //     valid output whose extra signatures collide with no core signature
@@ -110,6 +114,7 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	run(t, "params", c.checkParams)
 	run(t, "empty inject", c.checkEmpty)
 	run(t, "cancelled context", c.checkCancelled)
+	run(t, "cancelled while running", c.checkCancelledWhileRunning)
 	run(t, "live inject", c.checkLive)
 }
 

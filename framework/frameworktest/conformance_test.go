@@ -145,6 +145,23 @@ func TestConformanceFails(t *testing.T) {
 			<-block
 			return framework.ToolOutput{}
 		}}, fast, "did not return within 100ms of its context being cancelled"},
+		{"executor checks its context on entry only", &probe{exec: func(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+			if ctx.Err() != nil || len(in.Targets) == 0 {
+				return framework.ToolOutput{}
+			}
+			<-block
+			return framework.ToolOutput{}
+		}}, fast, "did not return within 100ms of its context being cancelled while it ran"},
+		{"executor never consults its context while running", &probe{exec: func(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+			if len(in.Targets) == 0 {
+				return framework.ToolOutput{}
+			}
+			select {
+			case <-block:
+			case <-time.After(time.Hour): // its own deadline, not ctx's
+			}
+			return framework.ToolOutput{}
+		}}, fast, "did not return within 100ms of its context being cancelled while it ran"},
 		{"registered under another name", &probe{}, frameworktest.Options{Name: "prober"},
 			`the manifest names "probe", the executor is registered as "prober"`},
 		{"extra collides with a core field", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
@@ -243,6 +260,21 @@ func TestConformancePasses(t *testing.T) {
 			t.Errorf("%T: Conformance reported %q", ex, msgs)
 		}
 		frameworktest.Conformance(t, ex)
+	}
+}
+
+// TestConformancePassesAnExecutorWaitingOnCtx: an executor that runs
+// until its context is done, through a child context as a dialer or
+// exec.CommandContext does, passes the cancellation checks.
+func TestConformancePassesAnExecutorWaitingOnCtx(t *testing.T) {
+	honours := &probe{exec: func(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+		ctx, cancel := context.WithTimeout(ctx, time.Hour)
+		defer cancel()
+		<-ctx.Done()
+		return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: ctx.Err().Error()}}
+	}}
+	if msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, honours, fast) }); len(msgs) != 0 {
+		t.Errorf("Conformance reported %q", msgs)
 	}
 }
 

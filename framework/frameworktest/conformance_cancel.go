@@ -1,0 +1,78 @@
+package frameworktest
+
+import (
+	"context"
+	"runtime/debug"
+	"sync"
+	"testing"
+	"time"
+)
+
+// cancelAfter is how long the running check waits, at most, for Execute
+// to consult its context before cancelling it anyway.
+const cancelAfter = 50 * time.Millisecond
+
+// checkCancelledWhileRunning starts Execute on the live inject, cancels
+// its context once Execute has consulted it (Done, Err) or cancelAfter
+// has passed, whichever comes first, and fails when Execute does not
+// return within Options.Wait of the cancellation: one that checks ctx on
+// entry, then blocks, ignores a cancellation that comes while it runs.
+func (c *checker) checkCancelledWhileRunning(t testing.TB) {
+	t.Helper()
+	in := c.inject(t, c.liveTargets(t))
+	parent, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ctx := &watchedCtx{Context: parent, seen: make(chan struct{})}
+	done := make(chan result, 1)
+	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				done <- result{panic: v, stack: debug.Stack()}
+			}
+		}()
+		done <- result{out: c.ex.Execute(ctx, in)}
+	}()
+	start := time.NewTimer(cancelAfter)
+	defer start.Stop()
+	var r result
+	select {
+	case r = <-done: // returned before the cancellation: nothing to honour
+		checkOutput(t, "a context cancelled while it ran", r)
+		return
+	case <-ctx.seen:
+	case <-start.C:
+	}
+	cancel()
+	wait := time.NewTimer(c.o.Wait)
+	defer wait.Stop()
+	select {
+	case r = <-done:
+	case <-wait.C:
+		t.Errorf("Execute did not return within %s of its context being cancelled while it ran: it must honour ctx all along, not only on entry", c.o.Wait)
+		return
+	}
+	checkOutput(t, "a context cancelled while it ran", r)
+}
+
+// watchedCtx is a context that tells, by closing seen, the first time
+// Execute consults it: Done, or Err after it has read the error (a
+// cancellation that follows is one Execute has not seen yet).
+type watchedCtx struct {
+	context.Context
+	once sync.Once
+	seen chan struct{}
+}
+
+func (w *watchedCtx) saw() { w.once.Do(func() { close(w.seen) }) }
+
+func (w *watchedCtx) Done() <-chan struct{} {
+	d := w.Context.Done()
+	w.saw()
+	return d
+}
+
+func (w *watchedCtx) Err() error {
+	err := w.Context.Err()
+	w.saw()
+	return err
+}
