@@ -74,7 +74,9 @@ type ToolOutput struct {
 	// keyed by the target's index in Inject.Targets; a target without an
 	// entry gets none. They win over ExtraByType on a name clash.
 	TargetExtras map[int]TypeExtras
-	// Findings is the injector's structured result, carried untouched.
+	// Findings is the injector's structured result, carried untouched;
+	// a key whose value JSON cannot encode (NaN, a chan…) is left out by
+	// the runtime, and fails the run naming it, as an extra does.
 	Findings map[string]any
 }
 

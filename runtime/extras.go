@@ -9,12 +9,14 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// unencodable returns out without the extras JSON cannot encode
-// (signatures.ExtraValueError: NaN, ±Inf, a chan…), the maps it changes
-// copied, and the errors naming each one left out (key and value).
+// unencodable returns out without the extras and the findings JSON
+// cannot encode (signatures.ExtraValueError: NaN, ±Inf, a chan…), the maps
+// it changes copied, and the errors naming each one left out (key and
+// value).
 func unencodable(out framework.ToolOutput) (framework.ToolOutput, []error) {
 	var errs []error
 	var bad []error
+	out.Findings, errs = signatures.UnencodableExtras("findings", out.Findings)
 	out.ExtraSignatures, bad = signatures.UnencodableExtras("extra_signatures", out.ExtraSignatures)
 	errs = append(errs, bad...)
 	byType, bad := typeExtras("extra_by_type", out.ExtraByType)

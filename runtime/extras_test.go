@@ -91,3 +91,55 @@ func TestPayloadOfUnencodableExtra(t *testing.T) {
 		t.Errorf("err = %v, want the extra named", err)
 	}
 }
+
+// A finding JSON cannot encode makes the run a failed outcome naming its
+// key and value, as an extra does: it is left out, the other findings and
+// the signatures are delivered (a profile sending findings could not
+// encode any of them with it).
+func TestRunUnencodableFindingBecomesFailure(t *testing.T) {
+	tests := []struct {
+		name string
+		out  framework.ToolOutput
+		want []string
+	}{
+		{"NaN", framework.ToolOutput{Findings: map[string]any{"results": "fine", "score": math.NaN()}},
+			[]string{"findings.score", `"NaN"`}},
+		{"chan", framework.ToolOutput{Findings: map[string]any{"results": "fine", "score": make(chan int)}},
+			[]string{"findings.score", "chan int"}},
+		{"nested +Inf", framework.ToolOutput{Findings: map[string]any{"results": "fine", "score": []any{1.0, math.Inf(1)}}},
+			[]string{"findings.score", `"+Inf"`}},
+		{"on an output rejected", framework.ToolOutput{Status: "maybe",
+			Findings: map[string]any{"results": "fine", "score": math.NaN()}}, []string{"maybe"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.out.ExtraSignatures = map[string]any{"kept": "yes"}
+			rec := &recorder{}
+			rt, _ := newRuntime(t, &frameworktest.Executor{Output: tt.out}, rec)
+			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.delivered()) != 1 {
+				t.Fatalf("%d reports delivered, want 1", len(rec.delivered()))
+			}
+			if rep.Status != signatures.StatusFailed || rep.Output.ErrorInfo == nil || rep.Output.ErrorInfo.ExitCode == 0 {
+				t.Fatalf("status %q info %+v, want failed with an exit code", rep.Status, rep.Output.ErrorInfo)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(rep.Output.ErrorInfo.Message, w) {
+					t.Errorf("message %q, want it to name %s", rep.Output.ErrorInfo.Message, w)
+				}
+			}
+			if _, err := json.Marshal(rep.Output.Findings); err != nil {
+				t.Errorf("findings %v do not encode: %v", rep.Output.Findings, err)
+			}
+			if _, ok := rep.Output.Findings["score"]; ok || rep.Output.Findings["results"] != "fine" {
+				t.Errorf("findings %v, want score left out and results kept", rep.Output.Findings)
+			}
+			if got := values(t, rep, 0); got["execution_status"] != string(signatures.StatusFailed) {
+				t.Errorf("signature %v, want the failed status", got)
+			}
+		})
+	}
+}

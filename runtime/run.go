@@ -265,15 +265,15 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 }
 
 // compile compiles the post-execution signatures of out. Malformed output
-// becomes a failed outcome rather than a lost inject; extras JSON cannot
-// encode are left out of it, the rest kept. The output returned
-// has its Status set to the outcome.
+// becomes a failed outcome rather than a lost inject; extras and findings
+// JSON cannot encode are left out of it, the rest kept. The output
+// returned has its Status set to the outcome.
 func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial []string, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
 	err := out.Validate()
 	if err == nil {
 		var bad []error
 		if out, bad = unencodable(out); len(bad) > 0 {
-			log.Error("executor extras JSON cannot encode left out", zap.Errors("errors", bad))
+			log.Error("executor extras or findings JSON cannot encode left out", zap.Errors("errors", bad))
 			out, partial = failedFor(out, bad), nil
 		}
 	}
@@ -283,7 +283,8 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 	}
 	if err != nil {
 		log.Error("executor output rejected", zap.Error(err))
-		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: out.Findings,
+		findings, _ := signatures.UnencodableExtras("findings", out.Findings) // the run fails already
+		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: findings,
 			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
 		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log)); err != nil {
 			return nil, out, err

@@ -89,8 +89,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     a valid output;
 //   - live inject: Execute on an inject of the manifest's category under
 //     Options.Timeout returns within Timeout+Wait, without panicking, a
-//     valid output whose extra signatures collide with no core signature
-//     field and whose target extras are keyed by target indexes; Close,
+//     valid output whose findings and extras JSON can encode, whose extra
+//     signatures collide with no core signature field and whose target
+//     extras are keyed by target indexes; Close,
 //     for a Closer, returns no error. A panic of ValidateTargets or Close
 //     is a failure naming the method.
 //
@@ -297,17 +298,14 @@ func (c *checker) checkLive(t testing.TB) {
 	}
 }
 
-// extrasErrors lists the extras the runtime would reject or drop: empty
-// keys, keys of core signature fields or of their platform types
-// (signatures.ExtraNameError), values JSON cannot encode
+// extrasErrors lists the extras and findings the runtime would reject or
+// drop: empty extra keys, extra keys of core signature fields or of their
+// platform types (signatures.ExtraNameError), values JSON cannot encode
 // (signatures.ExtraValueError), target extras of no target.
 func extrasErrors(out framework.ToolOutput, targets int) []error {
 	var errs []error
-	check := func(where string, m map[string]any) {
+	checkValues := func(where string, m map[string]any) {
 		for k, v := range m {
-			if reason := signatures.ExtraNameError(k); reason != "" {
-				errs = append(errs, fmt.Errorf("%s key %q: %s", where, k, reason))
-			}
 			if value, reason := signatures.ExtraValueError(v); reason != "" {
 				if value != "" {
 					reason = fmt.Sprintf("value %q %s", value, reason)
@@ -316,6 +314,15 @@ func extrasErrors(out framework.ToolOutput, targets int) []error {
 			}
 		}
 	}
+	check := func(where string, m map[string]any) {
+		for k := range m {
+			if reason := signatures.ExtraNameError(k); reason != "" {
+				errs = append(errs, fmt.Errorf("%s key %q: %s", where, k, reason))
+			}
+		}
+		checkValues(where, m)
+	}
+	checkValues("Findings", out.Findings)
 	check("ExtraSignatures", out.ExtraSignatures)
 	for typ, m := range out.ExtraByType {
 		check(fmt.Sprintf("ExtraByType[%s]", typ), m)

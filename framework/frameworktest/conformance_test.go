@@ -185,6 +185,12 @@ func TestConformanceFails(t *testing.T) {
 		{"target extra JSON cannot encode (chan)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"c": make(chan int)}}}}
 		}}, fast, `TargetExtras[0][DETECTION] key "c": cannot be encoded as JSON (a chan int value)`},
+		{"finding JSON cannot encode (NaN)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Findings: map[string]any{"results": "fine", "score": math.NaN()}}
+		}}, fast, `Findings key "score": value "NaN" cannot be encoded as JSON`},
+		{"finding JSON cannot encode (chan)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Findings: map[string]any{"c": make(chan int)}}
+		}}, fast, `Findings key "c": cannot be encoded as JSON (a chan int value)`},
 		{"target extras of no target", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{3: {framework.Detection: {"port": 1}}}}
 		}}, fast, "TargetExtras key 3 is not the index of one of the 1 targets"},
