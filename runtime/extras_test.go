@@ -3,9 +3,12 @@ package runtime_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
@@ -139,6 +142,52 @@ func TestRunUnencodableFindingBecomesFailure(t *testing.T) {
 			}
 			if got := values(t, rep, 0); got["execution_status"] != string(signatures.StatusFailed) {
 				t.Errorf("signature %v, want the failed status", got)
+			}
+		})
+	}
+}
+
+// Extras under a key that is no expectation type ("detection" for
+// DETECTION) are not dropped silently: as extras under a core field's
+// name, they are left out with an ERROR line naming the key, and the
+// signatures are sent without per-type and per-target extras.
+func TestRunExtrasOfAnUnknownTypeAreReported(t *testing.T) {
+	tests := []struct {
+		name string
+		out  framework.ToolOutput
+		key  string
+	}{
+		{"per-type", framework.ToolOutput{ExtraByType: framework.TypeExtras{"detection": {"process_name": "x"}}}, "detection"},
+		{"per-target", framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {"Prevention": {"process_name": "x"}}}}, "Prevention"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.out.ExtraSignatures = map[string]any{"kept": "yes"}
+			rec := &recorder{}
+			rt, logs := newRuntime(t, &frameworktest.Executor{Output: tt.out}, rec)
+			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: loopback(),
+				ExpectationTypes: []string{"DETECTION", "PREVENTION"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.delivered()) != 1 {
+				t.Fatalf("%d reports delivered, want 1", len(rec.delivered()))
+			}
+			named := false
+			for _, e := range logs.FilterLevelExact(zapcore.ErrorLevel).All() {
+				for _, f := range e.Context {
+					named = named || strings.Contains(f.String+fmt.Sprint(f.Interface), `"`+tt.key+`"`)
+				}
+			}
+			if !named {
+				t.Errorf("no ERROR line names %q: %v", tt.key, logs.All())
+			}
+			body, err := json.Marshal(payload(t, rep))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(string(body), "process_name") || !strings.Contains(string(body), `"kept"`) {
+				t.Errorf("payload %s, want the extras of the unknown type left out, the others kept", body)
 			}
 		})
 	}

@@ -55,7 +55,9 @@ type TypeExtras = map[ExpectationType]map[string]any
 // extras. targetExtras, when given, holds one entry per signature with
 // per-type extras for that target only. Extras are sorted by name after the
 // core fields; on a name clash a target extra wins over a type extra, which
-// wins over the signature's own extra.
+// wins over the signature's own extra. An extras key that is no known
+// expectation type, or an extra key ExtraNameError refuses, is a
+// *ValidationError naming it.
 func BuildPayload(post []Signature, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (Payload, error) {
 	if err := checkPayloadArgs(len(post), len(targets), types, extras, targetExtras); err != nil {
 		return Payload{}, err
@@ -196,13 +198,23 @@ func checkPayloadArgs(n, targets int, types []ExpectationType, extras TypeExtras
 		}
 		return nil
 	}
+	unknownType := func(field string, t ExpectationType) error {
+		return &ValidationError{Field: field, Value: string(t),
+			Reason: "unknown expectation type of extras (valid: DETECTION, PREVENTION, VULNERABILITY)"}
+	}
 	for t, m := range extras {
+		if !t.Valid() {
+			return unknownType("extras", t)
+		}
 		if err := check("extras."+string(t), m); err != nil {
 			return err
 		}
 	}
 	for i, te := range targetExtras {
 		for t, m := range te {
+			if !t.Valid() {
+				return unknownType(fmt.Sprintf("target_extras[%d]", i), t)
+			}
 			if err := check(fmt.Sprintf("target_extras[%d].%s", i, t), m); err != nil {
 				return err
 			}

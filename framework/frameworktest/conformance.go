@@ -90,8 +90,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //   - live inject: Execute on an inject of the manifest's category under
 //     Options.Timeout returns within Timeout+Wait, without panicking, a
 //     valid output whose findings and extras JSON can encode, whose extra
-//     signatures collide with no core signature field and whose target
-//     extras are keyed by target indexes; Close,
+//     signatures collide with no core signature field, whose per-type
+//     extras are keyed by known expectation types and whose target
+//     extras by target indexes; Close,
 //     for a Closer, returns no error. A panic of ValidateTargets or Close
 //     is a failure naming the method.
 //
@@ -301,7 +302,8 @@ func (c *checker) checkLive(t testing.TB) {
 // extrasErrors lists the extras and findings the runtime would reject or
 // drop: empty extra keys, extra keys of core signature fields or of their
 // platform types (signatures.ExtraNameError), values JSON cannot encode
-// (signatures.ExtraValueError), target extras of no target.
+// (signatures.ExtraValueError), extras under a key that is no expectation
+// type, target extras of no target.
 func extrasErrors(out framework.ToolOutput, targets int) []error {
 	var errs []error
 	checkValues := func(where string, m map[string]any) {
@@ -324,7 +326,11 @@ func extrasErrors(out framework.ToolOutput, targets int) []error {
 	}
 	checkValues("Findings", out.Findings)
 	check("ExtraSignatures", out.ExtraSignatures)
+	const types = "is no expectation type (want framework.Detection, Prevention or Vulnerability; the runtime sends no per-type or per-target extra)"
 	for typ, m := range out.ExtraByType {
+		if !typ.Valid() {
+			errs = append(errs, fmt.Errorf("ExtraByType key %q %s", typ, types))
+		}
 		check(fmt.Sprintf("ExtraByType[%s]", typ), m)
 	}
 	for i, te := range out.TargetExtras {
@@ -332,6 +338,9 @@ func extrasErrors(out framework.ToolOutput, targets int) []error {
 			errs = append(errs, fmt.Errorf("TargetExtras key %d is not the index of one of the %d targets", i, targets))
 		}
 		for typ, m := range te {
+			if !typ.Valid() {
+				errs = append(errs, fmt.Errorf("TargetExtras[%d] key %q %s", i, typ, types))
+			}
 			check(fmt.Sprintf("TargetExtras[%d][%s]", i, typ), m)
 		}
 	}

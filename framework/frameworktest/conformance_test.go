@@ -191,6 +191,12 @@ func TestConformanceFails(t *testing.T) {
 		{"finding JSON cannot encode (chan)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Findings: map[string]any{"c": make(chan int)}}
 		}}, fast, `Findings key "c": cannot be encoded as JSON (a chan int value)`},
+		{"type extras of an unknown type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{ExtraByType: framework.TypeExtras{"detection": {"process_name": "x"}}}
+		}}, fast, `ExtraByType key "detection" is no expectation type`},
+		{"target extras of an unknown type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {"Detection": {"process_name": "x"}}}}
+		}}, fast, `TargetExtras[0] key "Detection" is no expectation type`},
 		{"target extras of no target", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{3: {framework.Detection: {"port": 1}}}}
 		}}, fast, "TargetExtras key 3 is not the index of one of the 1 targets"},
