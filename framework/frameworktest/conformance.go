@@ -125,7 +125,9 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 func run(t testing.TB, name string, fn func(testing.TB)) {
 	t.Helper()
 	if tt, ok := t.(*testing.T); ok {
-		tt.Run(name, func(t *testing.T) { fn(t) })
+		// A helper here too: a failure is reported at the line that
+		// called Conformance, not in this file.
+		tt.Run(name, func(t *testing.T) { t.Helper(); fn(t) })
 		return
 	}
 	fn(t)

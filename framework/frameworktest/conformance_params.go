@@ -147,7 +147,7 @@ func compareParams(t testing.TB, manifest, spec []framework.Param, params any) {
 			continue
 		}
 		if m.Type != s.Type {
-			t.Errorf("param %q: the manifest says %s, %T holds a %s"+fix, m.Name, m.Type, params, s.Type)
+			t.Errorf("param %q: the manifest says %s, %T holds %s"+fix, m.Name, m.Type, params, withArticle(string(s.Type)))
 		}
 		if !sameDefault(m, s) {
 			t.Errorf("param %q: the manifest's default is %q, NewParams gives %q"+fix, m.Name, m.Default, s.Default)
@@ -178,4 +178,12 @@ func sameDefault(m, s framework.Param) bool {
 	a, errA := framework.ParseDuration(m.Default)
 	b, errB := framework.ParseDuration(s.Default)
 	return errA == nil && errB == nil && a == b
+}
+
+// withArticle is word after "a" or "an": "an int", "a duration".
+func withArticle(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }

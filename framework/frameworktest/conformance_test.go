@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"os/exec"
 	"runtime"
 	"strings"
 	"sync"
@@ -212,6 +214,9 @@ func TestConformanceFails(t *testing.T) {
 		{"types disagree", &probe{manifest: func(m *framework.Manifest) {
 			m.Params[2].Type = framework.ParamInt
 		}}, fast, `param "wait": the manifest says int, *frameworktest_test.probeParams holds a duration`},
+		{"types disagree on an int", &probe{manifest: func(m *framework.Manifest) {
+			m.Params[0].Type = framework.ParamString
+		}}, fast, `param "port": the manifest says string, *frameworktest_test.probeParams holds an int`},
 		{"enums disagree", &probe{manifest: func(m *framework.Manifest) {
 			m.Params[1].Enum = []string{"fast", "slow", "stealth"}
 		}}, fast, `param "mode": the manifest's enum is [fast slow stealth], the field's [fast slow]`},
@@ -333,5 +338,38 @@ func TestRegistryConformance(t *testing.T) {
 	msgs = check(t, func(tb testing.TB) { frameworktest.RegistryConformance(tb, reg, "nope", fast) })
 	if len(msgs) != 1 || !strings.Contains(msgs[0], `unknown injector "nope"`) {
 		t.Errorf("nope: %q", msgs)
+	}
+}
+
+// A failure is reported at the line of the test that called Conformance,
+// not inside frameworktest: the test binary runs itself on a failing
+// executor and its output is read.
+func TestConformanceReportsAtTheCallersLine(t *testing.T) {
+	if os.Getenv("FRAMEWORKTEST_FAILING_CHILD") == "1" {
+		frameworktest.ConformanceWith(t, &probe{manifest: func(m *framework.Manifest) {
+			m.Category = "quantum"
+			m.Params[0].Type = framework.ParamString
+		}}, fast)
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConformanceReportsAtTheCallersLine$", "-test.count=1", "-test.v")
+	cmd.Env = append(os.Environ(), "FRAMEWORKTEST_FAILING_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the failing conformance run passed:\n%s", out)
+	}
+	for _, want := range []string{`unknown category "quantum"`, `param "port": the manifest says string`} {
+		found := false
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, want) {
+				found = true
+				if !strings.Contains(l, "conformance_test.go:") {
+					t.Errorf("failure reported at %q; want the caller's line in conformance_test.go", strings.TrimSpace(l))
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no failure %q in:\n%s", want, out)
+		}
 	}
 }
