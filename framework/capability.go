@@ -90,8 +90,9 @@ type Manifest struct {
 	// Platforms and AttackPatterns document the contract (for example
 	// "Linux", "T1046"). A platform must be one of the OpenAEV platform
 	// types (Linux, Windows, MacOS, Container, Service, Generic, Internal,
-	// Unknown); an injector that runs nowhere in particular (cloud,
-	// external) declares none.
+	// Unknown, and on the current line Android and iOS; see
+	// openaev.PlatformTypes and openaev.ValidateManifest); an injector
+	// that runs nowhere in particular (cloud, external) declares none.
 	Platforms      []string
 	AttackPatterns []string
 	// Domains are the security domains of the injector's contract (see
