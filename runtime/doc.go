@@ -62,13 +62,14 @@
 //  5. Post-execution signatures: end time, outcome, partial results and
 //     extra signatures merged. Malformed output (an unknown status, a
 //     non-zero exit code on a success, a colliding extra) becomes a failed
-//     outcome rather than a lost inject. An extra whose value JSON cannot
-//     encode (signatures.ExtraValueError: NaN, ±Inf, a chan…), of any
-//     kind, is left out and fails the run, the rest kept.
+//     outcome rather than a lost inject. An extra or a finding whose value
+//     JSON cannot encode (signatures.ExtraValueError: NaN, ±Inf, a chan…),
+//     of any kind, is left out and fails the run, the rest kept.
 //  6. Payload: one entry per target, one value group per expectation type,
 //     per-type and per-target extras added (extras that collide with a
-//     core field or its platform type, signatures.ExtraNameError, are
-//     dropped, logged at ERROR).
+//     core field or its platform type, signatures.ExtraNameError, or
+//     under a key that is no expectation type, are dropped, logged at
+//     ERROR).
 //  7. Deliver, with a context that outlives the caller's cancellation, so
 //     a SIGINT still delivers the timeout signatures. The Observer's
 //     OnDelivered gets the delivery's duration and error. Failure: a
