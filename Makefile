@@ -45,7 +45,7 @@ golden: ## rewrite the golden files of every package whose tests take -update
 	@for p in $$(grep -rl 'flag.Bool("update"' --include='*_test.go' . | xargs -n1 dirname | sort -u); do \
 	  echo "$(GO) test $$p -update"; $(GO) test $$p -update || exit 1; done
 
-check: fmtcheck vet tidy test ## everything CI checks
+check: fmtcheck vet tidy test ## everything CI checks (.ci/run: fmtcheck vet test), and tidy
 
 demo: ## the README's main job: scan a loopback listener with the real nmap, print the payload
 	./scripts/demo.sh

@@ -95,7 +95,8 @@ const exitHelp = `EXIT CODES:
       makes it a timeout: exit 3); or a second signal: while the signatures are sent, nothing
       more is posted and every body not delivered is kept in the outbox (stored first if it was
       not; one line counts them), or without an outbox printed to stderr; a third exits at once
-   serve exits 0, 1 or 2 only: an inject's outcome, whatever it is, never changes its exit code`
+   serve exits 0, 1, 2, or 130 on a second signal while it stops: an inject's outcome, whatever it
+   is, never changes its exit code`
 
 // NewApp returns the injectkit application.
 func NewApp(o Options) *ucli.App {
