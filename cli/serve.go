@@ -269,6 +269,8 @@ func serveAction(c *ucli.Context, o Options) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := serve.NewMetrics(reg)
+	// The platform answers an accepted callback 200.
+	metrics.Declare(manifestNames(selected), http.StatusOK)
 	hc.Transport = openaev.CountAttempts(hc.Transport, metrics.DeliveryAttempt)
 
 	// The outbox (on unless --outbox none) is shared: several daemons on

@@ -385,6 +385,8 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 		`injectkit_injects_received_total{injector="unknown"} 3`,
 		`injectkit_injects_completed_total{injector="noop"} 2`,
 		`injectkit_injects_failed_total{injector="unknown"} 3`,
+		`injectkit_injects_failed_total{injector="portscan"} 0`, // declared at the start
+		`injectkit_delivery_attempts_total{status="error"} 0`,
 		`injectkit_delivery_attempts_total{status="409"} 2`,
 		`injectkit_execution_duration_seconds_count{injector="noop"} 2`,
 		`injectkit_delivery_duration_seconds_count{injector="portscan"} 1`,

@@ -45,7 +45,7 @@ const (
 func NewMetrics(reg *prometheus.Registry) *Metrics {
 	durations := []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}
 	r := registrar{reg}
-	return &Metrics{
+	m := &Metrics{
 		gatherer:     reg,
 		messages:     r.counterVec("injectkit_messages_total", "outcome", "Queue messages settled, by outcome: acked (terminal result delivered), rejected (malformed, not requeued), requeued."),
 		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set."),
@@ -61,6 +61,38 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		execution:    r.histogramVec("injectkit_execution_duration_seconds", "injector", durations, "Time an injector spent executing an inject."),
 		delivery:     r.histogramVec("injectkit_delivery_duration_seconds", "injector", durations, "Time spent delivering an inject's callbacks, retries included."),
 		attempts:     r.counterVec("injectkit_delivery_attempts_total", "status", "Callback HTTP attempts, by status: the HTTP status code, or \"error\" when no response came back."),
+	}
+	// The label values known ahead start at 0, so that rate() and
+	// increase() see the first event of each (see Declare for the rest).
+	for _, outcome := range []string{OutcomeAcked, OutcomeRejected, OutcomeRequeued} {
+		m.messages.WithLabelValues(outcome)
+	}
+	m.heartbeats.WithLabelValues("ok")
+	m.heartbeats.WithLabelValues("error")
+	m.attempts.WithLabelValues("error")
+	m.received.WithLabelValues(injectorLabel(""))
+	m.failed.WithLabelValues(injectorLabel(""))
+	return m
+}
+
+// Declare starts at 0 the counters of each injector served (received,
+// completed, failed) and of each callback status expected (the platform's
+// answer to an accepted callback, say), so that rate() and increase() see
+// their first event: a series that appears at its first event has no
+// earlier sample to count it from. NewMetrics declares the label values
+// it knows (the outcomes, the heartbeat results, the "error" status, the
+// "unknown" injector).
+func (m *Metrics) Declare(injectors []string, statuses ...int) {
+	if m == nil {
+		return
+	}
+	for _, n := range injectors {
+		m.received.WithLabelValues(injectorLabel(n))
+		m.completed.WithLabelValues(injectorLabel(n))
+		m.failed.WithLabelValues(injectorLabel(n))
+	}
+	for _, st := range statuses {
+		m.attempts.WithLabelValues(strconv.Itoa(st))
 	}
 }
 
