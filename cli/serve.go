@@ -282,6 +282,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	}
 	if store != nil {
 		defer store.Close()
+		watchOutbox(metrics, store, log)
 	}
 	// The contracts depend on the platform's version: the client reads it
 	// (unless --openaev-version gives it) before the first registration.
@@ -337,6 +338,15 @@ func serveAction(c *ucli.Context, o Options) error {
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}
 	return nil
+}
+
+// watchOutbox exports the counts of store in metrics, read at each scrape
+// (a few milliseconds: the file is opened, its two lists counted).
+func watchOutbox(m *serve.Metrics, store *outbox.Store, log *zap.Logger) {
+	m.WatchOutbox(func() (serve.OutboxStats, error) {
+		st, err := store.Stats()
+		return serve.OutboxStats{Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes, MaxBytes: store.MaxBytes()}, err
+	}, log)
 }
 
 // keepConnections lets the platform client keep an idle connection for

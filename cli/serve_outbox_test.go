@@ -14,6 +14,7 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -86,6 +87,21 @@ func TestOpenAEVHandlerOutbox(t *testing.T) {
 			list, err := store.List()
 			if err != nil {
 				t.Fatal(err)
+			}
+			// /metrics shows what the outbox keeps, /healthz does not.
+			for _, state := range []outbox.State{outbox.Pending, outbox.Dead} {
+				want := 0.0
+				if state == tt.state {
+					want = float64(len(list))
+				}
+				if got := servetest.Metric(t, h.metrics, "injectkit_outbox_bodies", "state", string(state)); got != want {
+					t.Errorf("injectkit_outbox_bodies{state=%q} = %v, want %v", state, got, want)
+				}
+			}
+			if st, _ := store.Stats(); servetest.Metric(t, h.metrics, "injectkit_outbox_bytes") != float64(st.Bytes) ||
+				servetest.Metric(t, h.metrics, "injectkit_outbox_max_bytes") != float64(store.MaxBytes()) {
+				t.Errorf("outbox gauges: bytes %v of %v, want %d of %d", servetest.Metric(t, h.metrics, "injectkit_outbox_bytes"),
+					servetest.Metric(t, h.metrics, "injectkit_outbox_max_bytes"), st.Bytes, store.MaxBytes())
 			}
 			if tt.state == "" {
 				if len(list) != 0 {

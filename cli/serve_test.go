@@ -387,6 +387,8 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 		`injectkit_injects_failed_total{injector="unknown"} 3`,
 		`injectkit_injects_failed_total{injector="portscan"} 0`, // declared at the start
 		`injectkit_delivery_attempts_total{status="error"} 0`,
+		`injectkit_outbox_bodies{state="pending"} 0`,
+		`injectkit_outbox_max_bytes 1.073741824e+09`,
 		`injectkit_delivery_attempts_total{status="409"} 2`,
 		`injectkit_execution_duration_seconds_count{injector="noop"} 2`,
 		`injectkit_delivery_duration_seconds_count{injector="portscan"} 1`,

@@ -15,6 +15,7 @@ import (
 // for concurrent use and do nothing on a nil *Metrics.
 type Metrics struct {
 	gatherer prometheus.Gatherer
+	reg      prometheus.Registerer
 
 	messages     *prometheus.CounterVec
 	redeliveries prometheus.Counter
@@ -47,6 +48,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 	r := registrar{reg}
 	m := &Metrics{
 		gatherer:     reg,
+		reg:          reg,
 		messages:     r.counterVec("injectkit_messages_total", "outcome", "Queue messages settled, by outcome: acked (terminal result delivered), rejected (malformed, not requeued), requeued."),
 		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set."),
 		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages being handled now."),

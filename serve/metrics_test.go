@@ -1,12 +1,16 @@
 package serve_test
 
 import (
+	"errors"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -64,5 +68,61 @@ func TestCountersStartAtZero(t *testing.T) {
 	m.InjectFailed("nmap")
 	if v := series(t, reg)[`injectkit_injects_failed_total{injector="nmap"}`]; v != 1 {
 		t.Errorf("failed{nmap} after one failure = %v, want 1", v)
+	}
+}
+
+// The outbox gauges say what the outbox holds at each scrape, so that
+// undelivered results can be alerted on (/healthz does not turn unhealthy
+// for them); an outbox that cannot be read leaves them out of that scrape
+// only, and says so once.
+func TestOutboxGauges(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m := serve.NewMetrics(reg)
+	log, logs := testkit.LoggerAt(zap.WarnLevel)
+	var (
+		mu    sync.Mutex
+		stats serve.OutboxStats
+		fail  error
+	)
+	set := func(st serve.OutboxStats, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		stats, fail = st, err
+	}
+	m.WatchOutbox(func() (serve.OutboxStats, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return stats, fail
+	}, log)
+	for _, st := range []serve.OutboxStats{
+		{MaxBytes: 3000},
+		{Pending: 2, Bytes: 1400, MaxBytes: 3000},
+		{Pending: 1, Dead: 1, Bytes: 1400, MaxBytes: 3000},
+	} {
+		set(st, nil)
+		got := series(t, reg)
+		for name, want := range map[string]float64{
+			`injectkit_outbox_bodies{state="pending"}`: float64(st.Pending),
+			`injectkit_outbox_bodies{state="dead"}`:    float64(st.Dead),
+			`injectkit_outbox_bytes{}`:                 float64(st.Bytes),
+			`injectkit_outbox_max_bytes{}`:             float64(st.MaxBytes),
+		} {
+			if v, ok := got[name]; !ok || v != want {
+				t.Errorf("outbox %+v: %s = %v (present %v), want %v", st, name, v, ok, want)
+			}
+		}
+	}
+	set(serve.OutboxStats{}, errors.New("outbox /x/outbox.db: locked by pid 42"))
+	for range 2 {
+		got := series(t, reg)
+		if _, ok := got[`injectkit_outbox_bodies{state="pending"}`]; ok {
+			t.Error("outbox gauges exported from an outbox that cannot be read")
+		}
+		if _, ok := got[`injectkit_heartbeats_total{result="ok"}`]; !ok {
+			t.Error("an unreadable outbox hides the other metrics")
+		}
+	}
+	if n := logs.FilterMessageSnippet("outbox gauges not exported").Len(); n != 1 {
+		t.Errorf("%d lines for an unreadable outbox scraped twice, want 1: %v", n, logs.All())
 	}
 }
