@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -64,6 +66,29 @@ func (e *APIError) Is(target error) bool { return httpx.Matches(target, e.perman
 
 // Permanent reports whether sending the same request again is pointless.
 func (e *APIError) Permanent() bool { return e.permanent }
+
+// HealthReason says in a few words what failed, for serve's /healthz (see
+// serve.HealthReasoner): the status, and for a 401 or 403 that the
+// platform refuses the token; the innermost cause when no response came
+// back ("no response: connection refused"), which names no URL.
+func (e *APIError) HealthReason() string {
+	switch e.Status {
+	case 0:
+		cause := error(e)
+		for next := errors.Unwrap(cause); next != nil; next = errors.Unwrap(cause) {
+			cause = next
+		}
+		if cause == error(e) {
+			return "no response"
+		}
+		return "no response: " + cause.Error()
+	case http.StatusUnauthorized:
+		return "status 401 (token refused)"
+	case http.StatusForbidden:
+		return "status 403 (token refused: check its rights)"
+	}
+	return "status " + strconv.Itoa(e.Status)
+}
 
 // MessageError reports a platform message that cannot be processed and must
 // be rejected without requeueing. InjectID is empty when the message did not

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -289,5 +291,59 @@ func TestConnectionURL(t *testing.T) {
 	c.UseSSL, c.VHost, c.Host = true, "openaev", "::1"
 	if got := c.URL(); got != "amqps://guest:p%40ss%2Fword@[::1]:5672/openaev" {
 		t.Errorf("URL = %s", got)
+	}
+}
+
+// A failing registration says what failed in a few words for serve's
+// /healthz: the status, that the token is refused, or that no response
+// came back, never the URL or the token.
+func TestRegistrationFailureHealthReason(t *testing.T) {
+	closed := func() string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		url := "http://" + ln.Addr().String()
+		ln.Close()
+		return url
+	}
+	tests := []struct {
+		name   string
+		status int // scripted status of every registration; 0: the platform is down
+		want   string
+	}{
+		{"token refused", http.StatusUnauthorized, "status 401 (token refused)"},
+		{"token lacks rights", http.StatusForbidden, "status 403 (token refused: check its rights)"},
+		{"platform failing", http.StatusServiceUnavailable, "status 503"},
+		{"platform down", 0, "no response: connection refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, testToken)
+			url := p.URL
+			if tt.status == 0 {
+				url = closed()
+			} else {
+				p.FailRegistration(tt.status, 99)
+			}
+			v, _ := openaev.ParseVersion(openaevtest.Current.String())
+			c, err := openaev.NewClient(openaev.Config{URL: url, Token: testToken, InjectorID: testInjectorID},
+				openaev.WithRetry(2, time.Millisecond), openaev.WithPlatformVersion(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = openaev.NewRegistrar(c, testManifests()).Register(context.Background())
+			var hr serve.HealthReasoner
+			if !errors.As(err, &hr) {
+				t.Fatalf("Register = %v, want an error saying what failed", err)
+			}
+			got := hr.HealthReason()
+			if got != tt.want {
+				t.Errorf("HealthReason = %q, want %q", got, tt.want)
+			}
+			if strings.Contains(got, testToken) || strings.Contains(got, "127.0.0.1") {
+				t.Errorf("HealthReason %q names the token or the URL", got)
+			}
+		})
 	}
 }

@@ -23,6 +23,7 @@ var (
 	_ serve.DeliveryHandler = (*Handler)(nil)
 	_ serve.OversizeHandler = (*Handler)(nil)
 	_ serve.KeyNamer        = (*Handler)(nil)
+	_ serve.HealthReasoner  = (*APIError)(nil)
 )
 
 // Registrar registers injectors with the platform for a serve.Daemon:

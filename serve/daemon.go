@@ -191,7 +191,8 @@ type runner struct {
 	connected    atomic.Bool
 	missingQueue atomic.Pointer[string] // the queue the broker said does not exist, nil once consumed
 	heartbeatOK  atomic.Bool
-	lastBeat     atomic.Int64 // unix nanoseconds of the last successful registration
+	regFailure   atomic.Pointer[string] // the /healthz reason of the last registration's failure
+	lastBeat     atomic.Int64           // unix nanoseconds of the last successful registration
 
 	slots    chan struct{}
 	stopping chan struct{} // closed when the shutdown starts
@@ -293,6 +294,8 @@ func (r *runner) register(ctx context.Context, kind string) (Registration, error
 	}
 	r.metrics.heartbeat(err == nil)
 	if err != nil {
+		why := registrationReason(err)
+		r.regFailure.Store(&why)
 		r.heartbeatOK.Store(false)
 		r.log.Warn(kind+" failed", zap.Duration("duration", time.Since(t0)), zap.Error(err))
 		return Registration{}, err

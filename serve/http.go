@@ -29,7 +29,9 @@ type Health struct {
 	Paused       bool `json:"consumption_paused,omitempty"`
 	// Reason says why the status is "unavailable": ReasonUnauthorized,
 	// a PauseError's reason as it is at the request (its Current, else
-	// its Reason: "outbox full: …"), the failing registration, the
+	// its Reason: "outbox full: …"), the failing registration
+	// (ReasonRegistration, with what failed when its error is a
+	// HealthReasoner: "…: status 401 (token refused)"), the
 	// queue missing on the broker (QueueMissingReason), or the broker
 	// connection.
 	Reason string `json:"reason,omitempty"`
@@ -40,6 +42,27 @@ const (
 	ReasonRegistration = "the platform's registration (heartbeat) is failing"
 	ReasonBroker       = "not connected to the broker"
 )
+
+// A HealthReasoner is an error that says in a few words what failed, for
+// /healthz: "status 401 (token refused)". While the registration fails
+// with one (found with errors.As), the /healthz reason is
+// ReasonRegistration followed by ": " and its HealthReason.
+type HealthReasoner interface {
+	error
+	HealthReason() string
+}
+
+// registrationReason is the /healthz reason of a failing registration:
+// ReasonRegistration, and what failed when err says it (HealthReasoner).
+func registrationReason(err error) string {
+	var hr HealthReasoner
+	if errors.As(err, &hr) {
+		if why := hr.HealthReason(); why != "" {
+			return ReasonRegistration + ": " + why
+		}
+	}
+	return ReasonRegistration
+}
 
 // QueueMissingReason is the /healthz reason while the broker answers that
 // queue, the one the registration names, does not exist (404 NOT_FOUND):
@@ -60,6 +83,9 @@ func (r *runner) health() Health {
 		h.Reason = paused
 	case !h.HeartbeatOK:
 		h.Reason = ReasonRegistration
+		if why := r.regFailure.Load(); why != nil {
+			h.Reason = *why
+		}
 	case !h.BrokerConnected:
 		h.Reason = ReasonBroker
 		if q := r.missingQueue.Load(); q != nil {
