@@ -17,6 +17,7 @@ import (
 	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Registration is the platform's reply to a registration: the broker to
@@ -192,6 +193,12 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 		return nil, fmt.Errorf("build registration: %w", err)
 	}
 	reply, err := c.do(ctx, request{op: "registration", path: "/injectors", contentType: mw.FormDataContentType(), body: buf.Bytes()})
+	var ae *APIError
+	if err != nil && !errors.As(err, &ae) && ctx.Err() != nil {
+		// ctx ended (the caller's time limit, say) during the request:
+		// named as a request that failed is.
+		return nil, fmt.Errorf("registration: Post %q: %w", httpx.MaskURL(c.base+"/injectors"), err)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -345,5 +346,45 @@ func TestRegistrationFailureHealthReason(t *testing.T) {
 				t.Errorf("HealthReason %q names the token or the URL", got)
 			}
 		})
+	}
+}
+
+// A registration the platform does not answer before the caller's time
+// limit names the request and its URL, without the token, as a
+// connection failure does, not only "context deadline exceeded".
+func TestRegisterCutShortNamesTheRequest(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/injectors" {
+			select {
+			case <-r.Context().Done():
+			case <-release:
+			}
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain")
+		_, _ = w.Write([]byte(openaevtest.Current.String()))
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken, InjectorID: testInjectorID},
+		openaev.WithRetry(1, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Version(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err = c.Register(ctx, testManifests(), false)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Register = %v, want the deadline", err)
+	}
+	for _, want := range []string{"registration", srv.URL + "/api/injectors"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not name %q", err, want)
+		}
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Errorf("error %q holds the token", err)
 	}
 }

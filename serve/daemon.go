@@ -280,10 +280,13 @@ func sleep(ctx context.Context, d time.Duration) bool {
 func (r *runner) register(ctx context.Context, kind string) (Registration, error) {
 	r.regMu.Lock()
 	defer r.regMu.Unlock()
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	cctx, cancel := context.WithTimeout(ctx, registerTimeout)
 	defer cancel()
 	t0 := time.Now()
 	reg, err := r.d.Registrar.Register(cctx)
+	if err != nil && cctx.Err() != nil && ctx.Err() == nil {
+		err = &registerTimeoutError{err: err}
+	}
 	if err == nil {
 		if verr := reg.Validate(); verr != nil {
 			err = Permanent(fmt.Errorf("invalid registration reply: %w", verr))

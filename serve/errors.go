@@ -3,6 +3,8 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
+	"time"
 )
 
 // permanentError marks an error that retrying cannot fix.
@@ -128,3 +130,21 @@ func (e *PauseError) Error() string { return e.Err.Error() }
 
 // Unwrap returns the cause of the pause.
 func (e *PauseError) Unwrap() error { return e.Err }
+
+// registerTimeout bounds one registration, the version read before it
+// included.
+const registerTimeout = 30 * time.Second
+
+// registerTimeoutError is a registration cut short by registerTimeout.
+type registerTimeoutError struct{ err error }
+
+func (e *registerTimeoutError) Error() string {
+	return fmt.Sprintf("no answer within the %s a registration may take: %v", registerTimeout, e.err)
+}
+
+func (e *registerTimeoutError) Unwrap() error { return e.err }
+
+// HealthReason says that the platform did not answer in time.
+func (e *registerTimeoutError) HealthReason() string {
+	return fmt.Sprintf("no answer within %s", registerTimeout)
+}

@@ -3,7 +3,14 @@ package serve
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
+	"testing/synctest"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // scriptedRegistrar answers each registration with the next error of errs
@@ -65,4 +72,39 @@ func TestHealthNamesWhatTheRegistrationFailedWith(t *testing.T) {
 			}
 		})
 	}
+}
+
+// blockingRegistrar answers no registration: it returns when ctx ends.
+type blockingRegistrar struct{}
+
+func (blockingRegistrar) Register(ctx context.Context) (Registration, error) {
+	<-ctx.Done()
+	return Registration{}, fmt.Errorf("registration: Post %q: %w", "http://platform.test/api/injectors", ctx.Err())
+}
+
+// A platform that does not answer a registration: the line and /healthz
+// name the limit the registration ran out of, besides the request.
+func TestRegistrationTimeoutNamesTheLimit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		log, logs := testkit.LoggerAt(zap.WarnLevel)
+		r := newRunner(&Daemon{Registrar: blockingRegistrar{}, Log: log})
+		r.connected.Store(true)
+		_, err := r.register(context.Background(), "registration")
+		if err == nil {
+			t.Fatal("a registration with no answer succeeded")
+		}
+		lines := logs.FilterMessage("registration failed").All()
+		if len(lines) != 1 {
+			t.Fatalf("lines %v, want one registration failed", logs.All())
+		}
+		msg := lines[0].ContextMap()["error"].(string)
+		for _, want := range []string{registerTimeout.String(), "http://platform.test/api/injectors", "deadline exceeded"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("error %q does not say %q", msg, want)
+			}
+		}
+		if h := r.health(); !strings.Contains(h.Reason, "no answer within "+registerTimeout.String()) {
+			t.Errorf("/healthz reason %q does not name the limit", h.Reason)
+		}
+	})
 }
