@@ -28,11 +28,16 @@ var (
 
 // Registrar registers injectors with the platform for a serve.Daemon:
 // with the icon the first time, without it for the heartbeats. The
-// broker's TLS is the reply's use_ssl.
+// broker's TLS is the reply's use_ssl. A registration after one that
+// failed (the platform unreachable, restarted, maybe upgraded) reads the
+// platform's version again first (see Client.refreshVersion): the
+// contracts registered, and the callbacks sent, follow a version that
+// changed.
 type Registrar struct {
 	client    *Client
 	manifests []framework.Manifest
 	iconSent  atomic.Bool
+	failed    atomic.Bool // the last registration failed
 }
 
 // NewRegistrar returns the Registrar of manifests (see SelectInjectors)
@@ -44,7 +49,11 @@ func NewRegistrar(c *Client, manifests []framework.Manifest) *Registrar {
 // Register registers the injectors. A bad configuration or a refused
 // token (what retrying cannot fix) is marked serve.Permanent.
 func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
+	if r.failed.Load() {
+		r.client.refreshVersion(ctx)
+	}
 	reg, err := r.client.Register(ctx, r.manifests, !r.iconSent.Load())
+	r.failed.Store(err != nil)
 	if err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) || errors.Is(err, ErrPermanent) {

@@ -141,7 +141,8 @@ func WithPlatformVersion(v PlatformVersion) Option {
 
 // Version returns the platform's version, read once and remembered (later
 // calls, concurrent ones included, return the same value without a
-// request): the version given with WithPlatformVersion; else, for a dry
+// request; serve's Registrar reads it again after a failed registration,
+// see refreshVersion): the version given with WithPlatformVersion; else, for a dry
 // run, the Current line; else GET {url}/api/settings/version (the body is
 // the version, plain or as a JSON string), falling back to GET
 // {url}/api/settings ({"platform_version": …}) when that route is missing.
@@ -181,7 +182,7 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 		c.ver = PlatformVersion{Current: true}
 		c.log.Debug("dry run: assuming the current OpenAEV platform line")
 	default:
-		v, body, err := c.readVersion(ctx)
+		v, body, err := c.readVersion(ctx, false)
 		settings = body
 		if err != nil && ctx.Err() != nil {
 			return PlatformVersion{Current: true}, false
@@ -209,6 +210,15 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 		c.ver = v
 	}
 	c.verKnown = true
+	c.noteLine(ctx, settings)
+	return c.ver, true
+}
+
+// noteLine says, once c.ver is adopted, what its line leaves out: on the
+// Current line, whether the platform stores signatures
+// (checkSignatureFeature, from settings when the version was read
+// there); before it, that no signatures are sent. Called under verMu.
+func (c *Client) noteLine(ctx context.Context, settings []byte) {
 	if c.ver.Current && c.dry == nil {
 		c.checkSignatureFeature(ctx, settings)
 	}
@@ -216,14 +226,47 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 		c.log.Warn("OpenAEV platform " + c.ver.Raw + " predates signature processing (" + SignatureVersion +
 			"): no expectation signatures are sent, nor action_output (raw tool output, which it would store as a finding); outputs of type file are declared and sent as text")
 	}
-	return c.ver, true
+}
+
+// refreshVersion reads the platform's version again, once (no retry),
+// when one was read before: a platform back after an outage may have been
+// upgraded (2.4.x to the Current line, say). A version that changed is
+// adopted from then on (the next registration declares its contracts,
+// the next callbacks carry what it accepts) and one INFO line says so,
+// followed by what noteLine says of the new line. A read that fails
+// keeps the version known. A version given by configuration, a dry run
+// or a version not read yet (the next Version reads it) asks nothing.
+func (c *Client) refreshVersion(ctx context.Context) {
+	c.verMu.Lock()
+	skip := c.verGiven || c.dry != nil || !c.verKnown
+	c.verMu.Unlock()
+	if skip {
+		return
+	}
+	// Read without the lock: the callbacks in flight keep the known
+	// version meanwhile.
+	v, settings, err := c.readVersion(ctx, true)
+	if err != nil {
+		c.log.Debug("OpenAEV platform version not read again; keeping the one known", zap.String("error", c.redact(err.Error())))
+		return
+	}
+	c.verMu.Lock()
+	defer c.verMu.Unlock()
+	if v == c.ver {
+		return
+	}
+	prev := c.ver
+	c.ver = v
+	c.log.Info("OpenAEV platform version changed", zap.String("version", v.String()), zap.String("previous", prev.String()))
+	c.noteLine(ctx, settings)
 }
 
 // readVersion asks the platform for its version, and returns the body of
-// GET /api/settings when it read the version there. The settings routes
-// are not tenant-scoped.
-func (c *Client) readVersion(ctx context.Context) (PlatformVersion, []byte, error) {
-	body, err := c.do(ctx, request{op: "version", method: http.MethodGet, root: true, path: "/settings/version"})
+// GET /api/settings when it read the version there; once sends each
+// request one time, without retries. The settings routes are not
+// tenant-scoped.
+func (c *Client) readVersion(ctx context.Context, once bool) (PlatformVersion, []byte, error) {
+	body, err := c.do(ctx, request{op: "version", method: http.MethodGet, root: true, path: "/settings/version", once: once})
 	if err == nil {
 		v, perr := parseVersionBody(body)
 		if perr == nil {
@@ -235,7 +278,7 @@ func (c *Client) readVersion(ctx context.Context) (PlatformVersion, []byte, erro
 		// would fail alike.
 		return PlatformVersion{}, nil, err
 	}
-	body, err2 := c.do(ctx, request{op: "settings", method: http.MethodGet, root: true, path: "/settings"})
+	body, err2 := c.do(ctx, request{op: "settings", method: http.MethodGet, root: true, path: "/settings", once: once})
 	if err2 != nil {
 		return PlatformVersion{}, nil, fmt.Errorf("%w; %w", err, err2)
 	}
