@@ -277,9 +277,35 @@ func TestOutboxListJSONAndSizes(t *testing.T) {
 		t.Errorf("list -o json: %+v", got)
 	}
 	r = run(t, registry(), env, "outbox", "list")
-	if !strings.Contains(r.stdout, "0 pending, 1 dead, ") || !strings.Contains(r.stdout, " of 1.0 GiB") ||
-		!strings.Contains(r.stdout, "dead: status 400") || strings.Contains(r.stdout, " 1073741824") {
+	if !strings.Contains(r.stdout, "0 pending, 1 dead, ") || !strings.Contains(r.stdout, "dead: status 400") ||
+		strings.Contains(r.stdout, " 1073741824") {
 		t.Errorf("list:\n%s", r.stdout)
+	}
+
+	// The limit list shows is the one it is given: the file does not
+	// record the one of the process that wrote it (serve
+	// --outbox-max-bytes 3000, say); without one, list claims none.
+	cfg := writeFile(t, "c.yaml", "outbox_max_bytes: 3000\n")
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+		lack string
+	}{
+		{"not given", nil, nil, "(limit: the --outbox-max-bytes of run and serve, 1.0 GiB by default)", " of 1.0 GiB"},
+		{"flag", nil, []string{"--outbox-max-bytes", "3000"}, " of 2.9 KiB\n", "by default"},
+		{"environment", map[string]string{"INJECTKIT_OUTBOX_MAX_BYTES": "3000"}, nil, " of 2.9 KiB\n", "by default"},
+		{"config file", nil, []string{"--config", cfg}, " of 2.9 KiB\n", "by default"},
+	} {
+		e := map[string]string{"INJECTKIT_OUTBOX": box}
+		for k, v := range tt.env {
+			e[k] = v
+		}
+		r := run(t, registry(), e, append([]string{"outbox", "list"}, tt.args...)...)
+		if r.code != 0 || !strings.Contains(r.stdout, tt.want) || strings.Contains(r.stdout, tt.lack) {
+			t.Errorf("%s: exit %d, list:\n%s%s\nwant %q, not %q", tt.name, r.code, r.stdout, r.stderr, tt.want, tt.lack)
+		}
 	}
 }
 

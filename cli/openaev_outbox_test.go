@@ -330,7 +330,7 @@ func outboxEnv(t *testing.T) (env map[string]string, box string) {
 // the test did (when), shows nothing pending, nothing dead and no bytes.
 func wantOutboxEmpty(t *testing.T, reg *framework.Registry, env map[string]string, when string) {
 	t.Helper()
-	if l := run(t, reg, env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of") {
+	if l := run(t, reg, env, "outbox", "list"); !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B ") {
 		t.Errorf("outbox not empty %s:\n%s", when, l.stdout)
 	}
 }

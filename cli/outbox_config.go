@@ -37,7 +37,13 @@ type outboxListConfig struct {
 	Outbox outboxListFileConfig
 	Output string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
 	Log    logConfig
+	origins
 }
+
+// limitGiven reports whether the outbox's size limit was given (flag,
+// environment or config file): the file does not record the limit of the
+// processes that write it, so list knows it only then.
+func (c *outboxListConfig) limitGiven() bool { return c.where("outbox_max_bytes") != "" }
 
 // outboxDropConfig is the configuration of `outbox drop`.
 type outboxDropConfig struct {

@@ -54,8 +54,13 @@ func listOutbox(o Options, e *outboxEnv) error {
 		}
 		return writeJSON(o, out)
 	}
-	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %s of %s\n", e.store.Path(), st.Pending, st.Dead,
-		humanBytes(st.Bytes), humanBytes(e.store.MaxBytes()))
+	limit := "of " + humanBytes(e.store.MaxBytes())
+	if lc, ok := e.cfg.(*outboxListConfig); ok && !lc.limitGiven() {
+		// The file does not say the limit run and serve were given.
+		limit = "stored (limit: the --outbox-max-bytes of run and serve, " + humanBytes(e.store.MaxBytes()) + " by default)"
+	}
+	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %s %s\n", e.store.Path(), st.Pending, st.Dead,
+		humanBytes(st.Bytes), limit)
 	writeIncomplete(o.Stdout, o, e.store, sends, false)
 	if len(recs) == 0 {
 		return nil

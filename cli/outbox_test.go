@@ -118,7 +118,7 @@ func TestOutboxDownThenFlush(t *testing.T) {
 		}
 	}
 	l = run(t, registry(), env, "outbox", "list")
-	if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B of 1.0 GiB") {
+	if !strings.Contains(l.stdout, "0 pending, 0 dead, 0 B ") {
 		t.Errorf("outbox not empty after flush:\n%s", l.stdout)
 	}
 	raw, _ := os.ReadFile(box)

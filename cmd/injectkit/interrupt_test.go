@@ -169,7 +169,7 @@ func checkNothingKept(t *testing.T, env []string, box, stderr string) {
 		t.Errorf("stderr says bodies were stored:\n%s", testkit.Tail(stderr, 2))
 	}
 	code, out, errs := injectkit(t, env, "outbox", "list")
-	if code != 0 || !strings.Contains(out, "0 pending, 0 dead, 0 B of") {
+	if code != 0 || !strings.Contains(out, "0 pending, 0 dead, 0 B ") {
 		t.Errorf("outbox list: exit %d, something kept:\n%s%s", code, out, errs)
 	}
 }
