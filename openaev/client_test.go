@@ -31,14 +31,17 @@ func TestClientErrorsAndRetries(t *testing.T) {
 		permanent bool
 	}{
 		{"400 on reception is final", 400, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, true},
-		{"409 on reception is final", 409, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, true},
-		{"409 on a trace is final", 409, func(c *openaev.Client) error { return c.Trace(context.Background(), "i", "m") }, 1, true},
+		// A 409 or a 3xx is not retried now, but it is no refusal for
+		// good (the README's 4xx but 408, 409 and 429): a later try may
+		// succeed.
+		{"409 on reception is not retried, not refused for good", 409, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, false},
+		{"409 on a trace is not retried, not refused for good", 409, func(c *openaev.Client) error { return c.Trace(context.Background(), "i", "m") }, 1, false},
 		{"409 on complete is retried", 409, func(c *openaev.Client) error {
 			return c.Callback(context.Background(), "i", openaev.Execution{Message: "m", Status: "SUCCESS", Action: "complete"})
 		}, 3, false},
 		{"500 is retried", 500, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 3, false},
 		{"429 is retried", 429, func(c *openaev.Client) error { return c.Trace(context.Background(), "i", "m") }, 3, false},
-		{"302 is not followed", 302, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, true},
+		{"302 is not followed, not refused for good", 302, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

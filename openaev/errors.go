@@ -14,13 +14,16 @@ import (
 // Sentinels matched with errors.Is on an *APIError.
 var (
 	// ErrPermanent matches a request the platform refused in a way it will
-	// repeat: any failure not retried (a 4xx other than 408, 429 and, for a
-	// terminal callback, 409; a 3xx; a refused certificate). Sending the
-	// same request again is pointless. It is httpx.ErrPermanent, the one
-	// permanent marker of every injectkit client.
+	// repeat: a 4xx other than 408, 409 and 429 (httpx.PermanentStatus).
+	// Sending the same request again is pointless. It is
+	// httpx.ErrPermanent, the one permanent marker of every injectkit
+	// client.
 	ErrPermanent = httpx.ErrPermanent
-	// ErrRetriesExhausted matches a request whose every attempt failed with
-	// a status or a network error worth retrying later. It is
+	// ErrRetriesExhausted matches every other failed request: its attempts
+	// failed with a status or a network error worth retrying later, or it
+	// failed at once for what a later try may not meet (a certificate
+	// refused: a CA file can be fixed, a certificate rotated; a 3xx; a
+	// 409). The platform did not refuse it. It is
 	// httpx.ErrRetriesExhausted.
 	ErrRetriesExhausted = httpx.ErrRetriesExhausted
 	// ErrDryRun is returned by the calls a dry-run client cannot answer
@@ -48,9 +51,12 @@ type APIError struct {
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Op)
-	if e.permanent {
+	switch {
+	case e.permanent:
 		b.WriteString(" rejected")
-	} else {
+	case e.cause != nil && !e.cause.Exhausted:
+		b.WriteString(" failed") // at once: a certificate refused, a 3xx
+	default:
 		fmt.Fprintf(&b, " failed after %d attempts", e.Attempts)
 	}
 	b.WriteString(httpx.Detail(e.Status, e.Body, e.Err))
@@ -164,7 +170,7 @@ func (e *TargetsUnavailableError) Unwrap() error { return e.Err }
 // would be a guessed line's, which the platform takes and then drops every
 // result of. It is not ErrPermanent: serve registers again, reading the
 // version first.
-var errVersionUnknown = errors.New("registration postponed: the platform's version could not be read (platform unreachable or failing); the next try reads it again")
+var errVersionUnknown = errors.New("registration postponed until the platform's version is read (the next try reads it again)")
 
 // PartialError is a terminal callback whose send stopped at body
 // Delivered: bodies 0 to Delivered-1 were accepted, the others of Total

@@ -44,9 +44,9 @@ type request struct {
 // a 2xx answer. A 5xx, 408 or 429 status, a network error or a timeout is
 // retried after waits doubling from the initial delay, or what a
 // Retry-After header on a 429 or 503 asks for (at most 30 s); a 409 too
-// when r.retryConflict. Any other status fails at once. Each retry is
-// logged at WARN; the final failure is returned as an *APIError and not
-// logged. Cancelling ctx stops at once and returns ctx.Err().
+// when r.retryConflict. Any other status, or a certificate refused, fails
+// at once. Each retry is logged at WARN; the final failure is returned as
+// an *APIError and not logged. Cancelling ctx stops at once and returns ctx.Err().
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if c.dry != nil {
 		return nil, c.printDry(c.apiPath+r.path, r.body)
@@ -92,8 +92,11 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if !errors.As(err, &he) {
 		return nil, err // ctx ended
 	}
+	// Only a refusal the platform will repeat (httpx's PermanentStatus) is
+	// permanent; a certificate refused, a redirect, a 409 are not retried
+	// now but worth a later try (a CA file fixed, a certificate rotated).
 	return nil, &APIError{Op: r.op, Path: url, Status: he.Status, Body: he.Body, Attempts: he.Attempts, Err: he.Err,
-		permanent: !he.Exhausted, cause: he}
+		permanent: he.Permanent(), cause: he}
 }
 
 // poster returns the retrying poster of the client's settings.

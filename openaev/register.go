@@ -150,13 +150,13 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 	if err != nil {
 		return nil, err
 	}
-	v, known := c.version(ctx)
-	if !known && c.dry == nil {
+	v, verr := c.version(ctx)
+	if verr != nil && c.dry == nil {
 		// A platform takes any contract and judges its outputs only when
 		// it processes a result: contracts of the wrong line would have
 		// every result dropped. Not final: the next try reads the version
 		// again.
-		return nil, errVersionUnknown
+		return nil, fmt.Errorf("%w: %w", errVersionUnknown, verr)
 	}
 	if !v.Current {
 		if input, err = c.RegistrationInput(manifests, v); err != nil {

@@ -166,13 +166,13 @@ func (c *Client) Version(ctx context.Context) PlatformVersion {
 	return v
 }
 
-// version is Version, and whether the version it returns is remembered
-// (false: assumed while the platform was unreachable).
-func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
+// version is Version, and, when the version it returns is not remembered
+// (assumed while the platform was unreachable), why: the read's error.
+func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 	c.verMu.Lock()
 	defer c.verMu.Unlock()
 	if c.verKnown {
-		return c.ver, true
+		return c.ver, nil
 	}
 	var settings []byte // GET /api/settings's body, when the version came from it
 	switch {
@@ -185,13 +185,13 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 		v, body, err := c.readVersion(ctx, false)
 		settings = body
 		if err != nil && ctx.Err() != nil {
-			return PlatformVersion{Current: true}, false
+			return PlatformVersion{Current: true}, ctx.Err()
 		}
 		if err != nil && errors.Is(err, ErrRetriesExhausted) {
 			// The platform is unreachable for now: ask again next time.
 			c.log.Warn("OpenAEV platform version not read (platform unreachable or failing); assuming the current line ("+SignatureVersion+" or later) until it answers",
 				zap.String("error", c.redact(err.Error())))
-			return PlatformVersion{Current: true}, false
+			return PlatformVersion{Current: true}, err
 		}
 		if err != nil {
 			// A 2.4.0 platform answers 403 to a token without the right
@@ -211,7 +211,7 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, bool) {
 	}
 	c.verKnown = true
 	c.noteLine(ctx, settings)
-	return c.ver, true
+	return c.ver, nil
 }
 
 // noteLine says, once c.ver is adopted, what its line leaves out: on the

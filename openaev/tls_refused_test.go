@@ -1,0 +1,119 @@
+package openaev_test
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/serve/servetest"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// A platform certificate the client refuses (a CA file missing or wrong,
+// a certificate rotated) is no refusal of the platform: every request
+// fails at once, never for good, so that the inject is handled again and
+// a stored callback stays pending once the CA file is fixed.
+func TestRefusedCertificateIsNotPermanent(t *testing.T) {
+	ca := servetest.NewCA(t)
+	p := openaevtest.NewPlatform(t, testToken, openaevtest.WithTLS(ca.Server(t, "platform").Cert))
+	p.AddInject("i1", openaev.ContractID("noop"))
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID},
+		openaev.WithRetry(3, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"reception", func() error { return c.Reception(ctx, "i1") }},
+		{"trace", func() error { return c.Trace(ctx, "i1", "m") }},
+		{"terminal callback", func() error {
+			return c.Callback(ctx, "i1", openaev.Execution{Message: "m", Status: "SUCCESS", Action: openaev.ActionComplete})
+		}},
+		{"registration", func() error { _, err := c.Register(ctx, testManifests(), false); return err }},
+		{"resend", func() error {
+			return openaev.ResendPoster{Profile: openaev.NewProfile(c, nil, nil)}.PostBody(ctx, "i1", 0, []byte(`{}`))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.call()
+			var cv *tls.CertificateVerificationError
+			if !errors.As(err, &cv) {
+				t.Fatalf("error %v, want a refused certificate", err)
+			}
+			var pe interface{ Permanent() bool }
+			if errors.Is(err, openaev.ErrPermanent) || errors.As(err, &pe) && pe.Permanent() {
+				t.Errorf("error %v is permanent, want a later try", err)
+			}
+			if strings.Contains(err.Error(), "rejected") {
+				t.Errorf("error %q says the platform rejected a request it never received", err)
+			}
+		})
+	}
+	if len(p.Calls("i1")) != 0 {
+		t.Errorf("the platform received %d calls over a refused certificate", len(p.Calls("i1")))
+	}
+
+	t.Run("message", func(t *testing.T) {
+		e := newEnvOn(t, []openaevtest.Option{openaevtest.WithTLS(ca.Server(t, "platform2").Cert)})
+		err := e.proc.Process(ctx, e.message(t, "i2", "noop", nil, []map[string]any{{"asset_id": "a1", "endpoint_ips": []string{"192.0.2.1"}}}, nil))
+		var nr *openaev.NotReceivedError
+		var me *openaev.MessageError
+		if !errors.As(err, &nr) || errors.As(err, &me) {
+			t.Errorf("Process: %T %v, want a reception not received (handled again), not a message refused", err, err)
+		}
+	})
+	t.Run("registrar", func(t *testing.T) {
+		_, err := openaev.NewRegistrar(c, testManifests()).Register(ctx)
+		if err == nil || serve.IsPermanent(err) {
+			t.Errorf("Register: %v, want a failure serve retries", err)
+		}
+	})
+}
+
+// A terminal callback kept in the outbox stays pending when the platform's
+// certificate is refused on its resend (rotated to one of another CA),
+// as serve's resender and `outbox flush` send it: it is not moved to the
+// dead list.
+func TestResendOverRefusedCertificateKeepsPending(t *testing.T) {
+	ca := servetest.NewCA(t)
+	trusting, err := openaev.NewHTTPClient(ca.File, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newServeEnv(t, serveOpts{version: openaevtest.Current, outbox: true, httpClient: trusting,
+		platform: []openaevtest.Option{openaevtest.WithTLS(ca.Server(t, "platform").Cert)}})
+	const id = "i-rotated"
+	s.platform.FailComplete(id, http.StatusServiceUnavailable, 1<<30)
+	_ = s.proc.Process(context.Background(), s.message(t, id, "noop", nil, []map[string]any{{"asset_id": "a1", "endpoint_ips": []string{"192.0.2.1"}}}, nil))
+	kept := s.records(t)[outbox.Pending]
+	if kept == 0 {
+		t.Fatal("no terminal callback kept")
+	}
+	s.platform.FailComplete(id, 0, 0)
+	untrusting, err := openaev.NewClient(openaev.Config{URL: s.platform.URL, Token: testToken, InjectorID: testInjectorID},
+		openaev.WithRetry(2, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	profile := openaev.NewProfile(untrusting, s.selected, nil)
+	rs := &outbox.Resender{Store: s.store, Select: profile.Owns,
+		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: profile}, nil }}
+	res, err := rs.Flush(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.records(t); res.Rejected != 0 || got[outbox.Dead] != 0 || got[outbox.Pending] != kept {
+		t.Errorf("flush over a refused certificate: %+v, outbox %v; want all %d pending", res, got, kept)
+	}
+}
