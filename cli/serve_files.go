@@ -9,9 +9,10 @@ import (
 	"github.com/injectkit/injectkit/serve"
 )
 
-// The files serve's settings name (icon_file, ca_file, broker_ca_file)
-// are read once each, before serve starts, as run reads its inputs: the
-// first interrupt stops a read that waits on a FIFO (exit 130).
+// The files serve's settings name (icon_file, ca_file, broker_ca_file,
+// broker_cert_file, broker_key_file) are read once each, before serve
+// starts, as run reads its inputs: the first interrupt stops a read that
+// waits on a FIFO (exit 130).
 
 // readIcon reads the icon file path (icon_file, given where) as
 // openInput reads an input, the first interrupt stopping the read, at
@@ -42,8 +43,9 @@ func readIcon(ctx context.Context, path, where string) ([]byte, error) {
 }
 
 // readCAFiles reads the CA files of the platform (ca_file) and the broker
-// (broker_ca_file) once, as openInput reads an input: the first interrupt
-// stops the read. Their clients are built from these bytes, the files
+// (broker_ca_file), and the broker's client certificate and key
+// (broker_cert_file, broker_key_file), once each, as openInput reads an
+// input: the first interrupt stops the read. Their clients are built from these bytes, the files
 // not opened again (a pipe gives its content once only).
 func (sc serveConfig) readCAFiles(ctx context.Context, so *serve.Options, oo *openaev.ServeOptions) error {
 	if p := sc.Platform.CAFile; p != "" {
@@ -59,6 +61,22 @@ func (sc serveConfig) readCAFiles(ctx context.Context, so *serve.Options, oo *op
 			return err
 		}
 		so.BrokerTLS.CAPEM = append([]byte{}, b...)
+	}
+	if sc.Broker.CertFile == "" || sc.Broker.KeyFile == "" {
+		return nil // one without the other: serve.BrokerTLS says which is missing
+	}
+	for _, f := range []struct {
+		key, path string
+		dst       *[]byte
+	}{
+		{"broker_cert_file", sc.Broker.CertFile, &so.BrokerTLS.CertPEM},
+		{"broker_key_file", sc.Broker.KeyFile, &so.BrokerTLS.KeyPEM},
+	} {
+		b, err := readInput(ctx, f.key, sc.where(f.key), f.path, maxCASize)
+		if err != nil {
+			return err
+		}
+		*f.dst = append([]byte{}, b...) // not nil, even empty: read
 	}
 	return nil
 }

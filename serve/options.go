@@ -82,6 +82,9 @@ type BrokerTLS struct {
 	// CertFile and KeyFile name the PEM client certificate and its key,
 	// for a broker that asks for one; both or neither.
 	CertFile, KeyFile string
+	// CertPEM and KeyPEM, when not nil, are the contents of CertFile and
+	// KeyFile, already read, as CAPEM is CAFile's.
+	CertPEM, KeyPEM []byte
 	// Insecure turns the verification of the broker's certificate off;
 	// the daemon logs a WARN line when it starts with it.
 	Insecure bool
@@ -133,13 +136,17 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 // broker_key_file when it holds no private key it can read (a token, a
 // certificate) or one that does not match the certificate.
 func (s BrokerTLS) keyPair() (tls.Certificate, error) {
-	certPEM, err := readPEMFile("broker_cert_file", s.CertFile)
-	if err != nil {
-		return tls.Certificate{}, err
+	certPEM, keyPEM := s.CertPEM, s.KeyPEM
+	var err error
+	if certPEM == nil {
+		if certPEM, err = readPEMFile("broker_cert_file", s.CertFile); err != nil {
+			return tls.Certificate{}, err
+		}
 	}
-	keyPEM, err := readPEMFile("broker_key_file", s.KeyFile)
-	if err != nil {
-		return tls.Certificate{}, err
+	if keyPEM == nil {
+		if keyPEM, err = readPEMFile("broker_key_file", s.KeyFile); err != nil {
+			return tls.Certificate{}, err
+		}
 	}
 	certBad := func(reason string) error {
 		return &SettingError{Setting: "broker_cert_file", Value: s.CertFile, Reason: reason}
@@ -213,7 +220,8 @@ func fileError(setting, path string, err error) error {
 
 // given reports whether a broker TLS setting is given.
 func (s BrokerTLS) given() bool {
-	return s.CAFile != "" || s.CAPEM != nil || s.CertFile != "" || s.KeyFile != "" || s.Insecure
+	return s.CAFile != "" || s.CAPEM != nil || s.CertFile != "" || s.KeyFile != "" || s.CertPEM != nil ||
+		s.KeyPEM != nil || s.Insecure
 }
 
 // errTooLarge is the cause of a message rejected for its size.
@@ -249,14 +257,20 @@ func DefaultOptions() Options {
 // Validate checks every option; the first error is a *SettingError naming
 // the setting and its value.
 func (o Options) Validate() error {
+	_, err := o.validate()
+	return err
+}
+
+// validate is Validate, and the broker's tls.Config it built: each file
+// of BrokerTLS is read once (a pipe gives its content once only).
+func (o Options) validate() (*tls.Config, error) {
 	if err := ValidateAuthFailures(o.AuthFailures); err != nil {
-		return err
+		return nil, err
 	}
 	if err := ValidateMaxMessageSize(o.MaxMessageSize); err != nil {
-		return err
+		return nil, err
 	}
-	_, err := o.BrokerTLS.Config()
-	return err
+	return o.BrokerTLS.Config()
 }
 
 // Apply validates the options and sets them on d: AuthFailures,
@@ -264,10 +278,7 @@ func (o Options) Validate() error {
 // BrokerTLS; without one the daemon's default applies, and no warning
 // says the settings are unused when the registration says use_ssl false).
 func (o Options) Apply(d *Daemon) error {
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	cfg, err := o.BrokerTLS.Config()
+	cfg, err := o.validate()
 	if err != nil {
 		return err
 	}

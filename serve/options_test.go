@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -141,5 +142,50 @@ func TestOptionsApply(t *testing.T) {
 				t.Errorf("Apply = %v, daemon %d %d %v", err, d.AuthFailures, d.MaxMessageSize, d.TLSConfig)
 			}
 		})
+	}
+}
+
+// oneShot returns a path that gives b once, as a shell's process
+// substitution does (<(cat client.pem)): /dev/fd/N of a pipe whose writer
+// wrote b and closed, so that a second open reads nothing.
+func oneShot(t *testing.T, b []byte) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	if _, err := w.Write(b); err != nil { // under a pipe's buffer
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := "/dev/fd/" + strconv.Itoa(int(r.Fd()))
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("no /dev/fd here: %v", err)
+	}
+	return path
+}
+
+// Apply reads the broker's client certificate and key once each: a pipe
+// (--broker-cert-file <(cat client.pem)) gives its content once only.
+func TestOptionsApplyReadsClientCertificateOnce(t *testing.T) {
+	client := servetest.NewCA(t).Client(t, "client")
+	read := func(p string) []byte {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	o := serve.DefaultOptions()
+	o.BrokerTLS.CertFile, o.BrokerTLS.KeyFile = oneShot(t, read(client.CertFile)), oneShot(t, read(client.KeyFile))
+	var d serve.Daemon
+	if err := o.Apply(&d); err != nil {
+		t.Fatalf("Apply over pipes: %v", err)
+	}
+	if d.TLSConfig == nil || len(d.TLSConfig.Certificates) != 1 {
+		t.Errorf("TLS config %v, want the client certificate", d.TLSConfig)
 	}
 }
