@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -258,6 +259,10 @@ func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 		}
 		cmd += " --backend-url " + shellWord(httpx.StripCredentials(u))
 		if p := c.Backend.CAFile; p != "" && !fromConfig("ca_file") {
+			// Absolute, so that the command works from any directory.
+			if abs, err := filepath.Abs(p); err == nil {
+				p = abs
+			}
 			cmd += " --ca-file " + shellWord(p)
 		}
 		if c.Backend.Insecure && !fromConfig("insecure") {

@@ -108,17 +108,26 @@ func TestRunFlushHintKeepsTheTLSSettings(t *testing.T) {
 		args []string
 		env  map[string]string // the run's, besides the token
 		want string            // in the flush command
+		// dir is where the run runs, "" for here; the flush runs
+		// elsewhere.
+		dir string
 	}{
-		{"--ca-file", []string{"--ca-file", ca}, nil, " --ca-file " + ca},
-		{"CA file from the environment", nil, map[string]string{"INJECTKIT_CA_FILE": ca}, " --ca-file " + ca},
-		{"CA file from the config file", []string{"--config", writeFile(t, "c.yaml", "ca_file: "+ca+"\n")}, nil, " --config "},
-		{"--insecure", []string{"--insecure"}, nil, " --insecure"},
-		{"insecure from the environment", nil, map[string]string{"INJECTKIT_INSECURE": "true"}, " --insecure"},
+		{"--ca-file", []string{"--ca-file", ca}, nil, " --ca-file " + ca, ""},
+		// A relative path is printed absolute: the flush works from any
+		// directory.
+		{"relative --ca-file", []string{"--ca-file", filepath.Base(ca)}, nil, " --ca-file " + ca, filepath.Dir(ca)},
+		{"CA file from the environment", nil, map[string]string{"INJECTKIT_CA_FILE": ca}, " --ca-file " + ca, ""},
+		{"CA file from the config file", []string{"--config", writeFile(t, "c.yaml", "ca_file: "+ca+"\n")}, nil, " --config ", ""},
+		{"--insecure", []string{"--insecure"}, nil, " --insecure", ""},
+		{"insecure from the environment", nil, map[string]string{"INJECTKIT_INSECURE": "true"}, " --insecure", ""},
 	}
 	token := map[string]string{"INJECTKIT_TOKEN": "tok-tls-1"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code.Store(http.StatusServiceUnavailable)
+			if tt.dir != "" {
+				t.Chdir(tt.dir)
+			}
 			env := map[string]string{"INJECTKIT_TOKEN": "tok-tls-1"}
 			for k, v := range tt.env {
 				env[k] = v
@@ -130,6 +139,9 @@ func TestRunFlushHintKeepsTheTLSSettings(t *testing.T) {
 				t.Fatalf("exit %d, stderr %q; want 1 and a flush command with %q", r.code, r.stderr, tt.want)
 			}
 			code.Store(http.StatusOK)
+			if tt.dir != "" {
+				t.Chdir(t.TempDir())
+			}
 			before := delivered.Load()
 			if f := run(t, registry(), token, strings.Fields(m[1])[1:]...); f.code != 0 || delivered.Load() == before {
 				t.Errorf("%s: exit %d, %d bodies delivered\n%s%s", m[1], f.code, delivered.Load()-before, f.stdout, f.stderr)
