@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -171,6 +172,16 @@ func readInput(ctx context.Context, key, where, path string, limit int64) ([]byt
 		return nil, usageErr("invalid %s %q%s: %w", key, path, where, fileReason(err))
 	}
 	return b, err
+}
+
+// checkProxy refuses, before anything is sent, a proxy variable of the
+// environment that net/http would ignore, sending every request direct
+// (httpx.CheckProxyEnv): exit 2 naming it, its password masked.
+func checkProxy(o Options) error {
+	if err := httpx.CheckProxyEnv(o.Getenv); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return nil
 }
 
 // readCA reads the CA file of bc (ca_file, given where) once per process,

@@ -171,6 +171,9 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 			return err
 		}
 	}
+	if err := checkProxy(o); err != nil {
+		return err
+	}
 	if err := cfg.Backend.readCA(c.Context, cfg.where("ca_file")); err != nil {
 		return err
 	}

@@ -161,6 +161,9 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		return nil, err
 	}
 	if sc, ok := cfg.(*outboxSendConfig); ok {
+		if err := checkProxy(o); err != nil {
+			return nil, err
+		}
 		if err := sc.checkCA(c.Context); err != nil {
 			return nil, err
 		}

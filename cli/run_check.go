@@ -52,6 +52,9 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 		cr.req.InjectID = uuid.NewString()
 	}
 	warnNoToken(log, cfg.Backend)
+	if err := checkProxy(o); err != nil {
+		return cr, err
+	}
 	// Read once, for these checks and the run's clients alike.
 	if err := cfg.Backend.readCA(ctx, cfg.where("ca_file")); err != nil {
 		return cr, err

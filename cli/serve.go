@@ -240,6 +240,9 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if err := checkProxy(o); err != nil {
+		return err
+	}
 	daemonOpts, profileOpts, selected, err := sc.check(c.Context, ms, broken)
 	if err != nil {
 		return err

@@ -1,0 +1,62 @@
+package cli_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// A proxy variable net/http cannot parse (it ignores it and sends every
+// request direct, past the proxy) exits 2 before anything is sent, naming
+// the variable and its value, its password masked: run (both profiles,
+// a platform message), validate, outbox flush and serve.
+func TestMalformedProxyEnvIsRefused(t *testing.T) {
+	const bad = "http://u:Proxy%zzPass@127.0.0.1:47309"
+	be := newBackend(t, 200)
+	p := openaevtest.NewPlatform(t, serveToken)
+	p.AddInject("inj-px", openaev.ContractID("noop"))
+	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-px","inject_injector_contract":{"injector_contract_id":"`+
+		openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
+		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+	run1 := []string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-px", "--backend-url", be.URL}
+	tests := []struct {
+		name, variable string
+		args           []string
+	}{
+		{"run", "HTTPS_PROXY", run1},
+		{"run, lower case", "https_proxy", run1},
+		{"run, http proxy", "HTTP_PROXY", run1},
+		{"validate", "HTTPS_PROXY", append([]string{"validate"}, run1[1:]...)},
+		{"run, openaev profile", "HTTPS_PROXY", append(run1[:len(run1):len(run1)], "--profile", "openaev")},
+		{"run, openaev message", "HTTPS_PROXY", []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL}},
+		{"outbox flush", "HTTPS_PROXY", []string{"outbox", "flush", "--backend-url", be.URL}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _ := outboxEnv(t)
+			env[tt.variable] = bad
+			r := run(t, registry(), env, tt.args...)
+			want := `invalid ` + tt.variable + ` "http://u:xxxxx@127.0.0.1:47309" (env ` + tt.variable + `)`
+			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "Pass") {
+				t.Errorf("exit %d, stderr %q; want %d and %q, the password masked", r.code, r.stderr, cli.ExitUsage, want)
+			}
+			if len(be.got()) != 0 || len(p.Calls("inj-px")) != 0 {
+				t.Errorf("sent %d callbacks and %d platform calls past the proxy", len(be.got()), len(p.Calls("inj-px")))
+			}
+		})
+	}
+	t.Run("serve", func(t *testing.T) {
+		stderr, stop := serveRun(t, map[string]string{"HTTPS_PROXY": bad}, "--openaev-url", p.URL, "--token", serveToken,
+			"--injector-id", injectorID, "--listen-addr", "")
+		waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
+		if code := stop(); code != cli.ExitUsage || !strings.Contains(stderr.String(), `invalid HTTPS_PROXY "http://u:xxxxx@`) {
+			t.Errorf("exit %d, stderr %q; want 2 naming HTTPS_PROXY", code, stderr)
+		}
+		if n := len(p.AllCalls()); n != 0 {
+			t.Errorf("%d platform calls", n)
+		}
+	})
+}
