@@ -69,7 +69,7 @@ func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *open
 // at least, the CA file added to the system roots, verification off only
 // when asked (and logged), no redirects followed.
 func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) {
-	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, CAPEM: bc.caPEM, Insecure: bc.Insecure}, log)
+	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, CAPEM: bc.caPEM, Insecure: bc.Insecure, Hint: httpx.CAFileHint}, log)
 	if err != nil {
 		reason := err.Error()
 		var pe *fs.PathError

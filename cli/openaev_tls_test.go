@@ -52,3 +52,34 @@ func TestRunOpenAEVRefusedCertificateIsUnreached(t *testing.T) {
 		})
 	}
 }
+
+// A certificate refused names the setting that trusts a CA in the line
+// that says the run failed, for either profile.
+func TestRefusedCertificateNamesTheCAFile(t *testing.T) {
+	be := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(be.Close)
+	p := openaevtest.NewPlatform(t, platformToken, openaevtest.WithTLS(be.TLS.Certificates[0]))
+	p.AddInject("inj-h", openaev.ContractID("noop"))
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"callback profile", []string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-h", "--backend-url", be.URL, "--outbox", "none"}},
+		{"openaev profile", []string{"run", "noop", "--profile", "openaev", "--target", "192.0.2.1", "--inject-id", "inj-h", "--backend-url", p.URL}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env, _ := outboxEnv(t)
+			r := run(t, registry(), env, tt.args...)
+			var line string
+			for _, l := range strings.Split(r.stderr, "\n") {
+				if strings.HasPrefix(l, "injectkit: ") && !strings.HasPrefix(l, "injectkit: hint:") {
+					line = l
+				}
+			}
+			if r.code != cli.ExitDelivery || !strings.Contains(line, "certificate") || !strings.Contains(line, "--ca-file, INJECTKIT_CA_FILE or ca_file") {
+				t.Errorf("exit %d, error line %q; want 1 naming --ca-file\n%s", r.code, line, r.stderr)
+			}
+		})
+	}
+}

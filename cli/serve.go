@@ -358,7 +358,7 @@ func watchOutbox(m *serve.Metrics, store *outbox.Store, log *zap.Logger) {
 // transport's default of 2 per host: 16 workers would otherwise dial a new
 // connection for most callbacks.
 func keepConnections(hc *http.Client, workers int) {
-	if tr, ok := hc.Transport.(*http.Transport); ok {
+	if tr := httpx.Transport(hc); tr != nil {
 		n := workers + 4
 		tr.MaxIdleConnsPerHost = max(tr.MaxIdleConnsPerHost, n)
 		if tr.MaxIdleConns != 0 {

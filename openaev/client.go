@@ -255,7 +255,8 @@ func defaultHTTPClient() *http.Client { return httpx.NewDefaultClient() }
 // with a private CA (settings ca_file and insecure): TLS 1.2 at least,
 // the certificates of caFile added to the system roots, verification off
 // when insecure (logged at WARN on log), the proxy from the environment,
-// no redirects followed. A CA file that cannot be read or holds no
+// no redirects followed; a platform certificate refused is an error
+// naming the setting to check (httpx.CAFileHint). A CA file that cannot be read or holds no
 // certificate is a *ValidationError on field ca_file, whose reason is the
 // os error without the path ("no such file or directory", "is a
 // directory") or "no PEM certificate found".
@@ -266,6 +267,7 @@ func NewHTTPClient(caFile string, insecure bool, log *zap.Logger) (*http.Client,
 // newHTTPClient is NewHTTPClient over t, whose CAPEM may hold the CA
 // file's content already read.
 func newHTTPClient(t httpx.TLS, log *zap.Logger) (*http.Client, error) {
+	t.Hint = httpx.CAFileHint
 	hc, err := httpx.NewClient(t, log)
 	if err != nil {
 		reason := err.Error()

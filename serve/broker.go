@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -95,7 +96,31 @@ func dial(b Broker, tlsConfig *tls.Config, name string, timeout time.Duration) (
 	url := scheme + "://" + net.JoinHostPort(b.Host, strconv.Itoa(b.Port)) + "/"
 	conn, err := amqp.DialConfig(url, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("dial %s: %w", b, err)
+		return nil, fmt.Errorf("dial %s: %w%s", b, err, tlsHint(err, cfg.TLSClientConfig))
 	}
 	return conn, nil
+}
+
+// tlsHint names, for a broker connection that failed on a certificate,
+// the settings to check: the broker's certificate refused (the CAs
+// trusted), or the client's refused by the broker (a TLS alert about it,
+// or a handshake failure when no client certificate was given: what a
+// broker wanting one answers over TLS 1.2).
+func tlsHint(err error, cfg *tls.Config) string {
+	var cv *tls.CertificateVerificationError
+	if errors.As(err, &cv) {
+		return " (check broker_ca_file, --broker-ca-file: the CAs trusted for the broker's certificate)"
+	}
+	const client = "check broker_cert_file and broker_key_file, --broker-cert-file and --broker-key-file"
+	msg := err.Error()
+	for _, alert := range []string{"bad certificate", "certificate required", "unknown certificate authority",
+		"expired certificate", "revoked certificate", "unsupported certificate", "unknown certificate"} {
+		if strings.Contains(msg, "remote error: tls: "+alert) {
+			return " (the broker refused the client certificate: " + client + ")"
+		}
+	}
+	if strings.Contains(msg, "remote error: tls: handshake failure") && (cfg == nil || len(cfg.Certificates) == 0) {
+		return " (the broker ended the handshake; if it wants a client certificate: " + client + ")"
+	}
+	return ""
 }

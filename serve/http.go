@@ -33,7 +33,8 @@ type Health struct {
 	// (ReasonRegistration, with what failed when its error is a
 	// HealthReasoner: "…: status 401 (token refused)"), the
 	// queue missing on the broker (QueueMissingReason), or the broker
-	// connection.
+	// connection (ReasonBroker, followed by why the last attempt failed,
+	// without the broker's password).
 	Reason string `json:"reason,omitempty"`
 }
 
@@ -90,6 +91,8 @@ func (r *runner) health() Health {
 		h.Reason = ReasonBroker
 		if q := r.missingQueue.Load(); q != nil {
 			h.Reason = QueueMissingReason(*q)
+		} else if why := r.brokerErr.Load(); why != nil {
+			h.Reason += ": " + *why // the last connection's failure
 		}
 	default:
 		h.Status = "ok"

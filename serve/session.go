@@ -97,9 +97,12 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 			}
 			r.log.Warn(msg, zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
 				zap.Int("attempt", attempt), zap.Error(err))
+			why := err.Error() // the broker without its password (Broker.String)
+			r.brokerErr.Store(&why)
 			continue
 		}
 		r.missingQueue.Store(nil)
+		r.brokerErr.Store(nil)
 		if sessions > 0 {
 			r.metrics.reconnected()
 		}

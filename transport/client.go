@@ -116,7 +116,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	}
 	hc := s.hc
 	if hc == nil {
-		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, CAPEM: s.caPEM, Insecure: s.insecure},
+		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, CAPEM: s.caPEM, Insecure: s.insecure, Hint: httpx.CAFileHint},
 			s.log.With(zap.String("base_url", httpx.StripCredentials(s.base))))
 		var pe *fs.PathError
 		switch {

@@ -35,6 +35,55 @@ type TLS struct {
 	// Insecure turns certificate verification off. NewClient logs a WARN
 	// line when it does.
 	Insecure bool
+	// Hint, when set, ends the error of a request whose server
+	// certificate the client refused (a *CertificateError): what the user
+	// sets to trust it, such as CAFileHint.
+	Hint string
+}
+
+// CAFileHint names the setting that trusts a private CA for a backend or
+// a platform, for TLS.Hint.
+const CAFileHint = "check --ca-file, INJECTKIT_CA_FILE or ca_file: the CAs trusted for the server's certificate"
+
+// CertificateError is the error of a request whose server certificate the
+// client refused (a *tls.CertificateVerificationError in its chain),
+// ended by a hint naming the setting to fix.
+type CertificateError struct {
+	Err  error
+	Hint string
+}
+
+func (e *CertificateError) Error() string { return e.Err.Error() + " (" + e.Hint + ")" }
+
+// Unwrap returns Err.
+func (e *CertificateError) Unwrap() error { return e.Err }
+
+// hinted is the transport of a client whose TLS has a Hint: its certificate
+// errors are *CertificateErrors.
+type hinted struct {
+	*http.Transport
+	hint string
+}
+
+func (t *hinted) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := t.Transport.RoundTrip(r)
+	var cv *tls.CertificateVerificationError
+	if err != nil && errors.As(err, &cv) {
+		err = &CertificateError{Err: err, Hint: t.hint}
+	}
+	return resp, err
+}
+
+// Transport returns the *http.Transport of a client NewClient made (nil
+// for another), for a caller that tunes its connection pool.
+func Transport(hc *http.Client) *http.Transport {
+	switch tr := hc.Transport.(type) {
+	case *http.Transport:
+		return tr
+	case *hinted:
+		return tr.Transport
+	}
+	return nil
 }
 
 // NewClient returns an HTTP client with a transport of its own: the proxy
@@ -43,7 +92,9 @@ type TLS struct {
 // certificate verification off when t.Insecure, which is logged at WARN on
 // log (nil: not logged). Redirects are not followed: the 3xx answer is
 // returned as it is, so that a request carrying a token is never replayed
-// to another place and a redirected POST never turns into a GET.
+// to another place and a redirected POST never turns into a GET. With
+// t.Hint, a server certificate refused is a *CertificateError ending with
+// it.
 //
 // A CA file that cannot be read is an error wrapping the os error; one with
 // no certificate matches ErrNoCertificate.
@@ -77,6 +128,9 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 		if log != nil {
 			log.Warn(InsecureWarning)
 		}
+	}
+	if t.Hint != "" {
+		return &http.Client{Transport: &hinted{Transport: tr, hint: t.Hint}, CheckRedirect: noRedirect}, nil
 	}
 	return &http.Client{Transport: tr, CheckRedirect: noRedirect}, nil
 }

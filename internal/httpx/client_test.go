@@ -9,7 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/zap/zapcore"
 
@@ -162,6 +164,31 @@ func TestStripAndMaskURL(t *testing.T) {
 		}
 		if got := MaskURL(tt.in); got != tt.mask {
 			t.Errorf("MaskURL(%q) = %q, want %q", tt.in, got, tt.mask)
+		}
+	}
+}
+
+// A server certificate the client refuses names the setting to fix, when
+// the client has a hint, in the one error the request fails with; the
+// request is still not retried.
+func TestNewClientCertificateHint(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	t.Cleanup(srv.Close)
+	for _, hint := range []string{"", CAFileHint} {
+		hc, err := NewClient(TLS{Hint: hint}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := Poster{Client: hc, Attempts: 3, Backoff: Exponential(time.Millisecond, 0)}
+		_, err = p.Do(context.Background(), Request{Op: "callback", URL: srv.URL})
+		var cv *tls.CertificateVerificationError
+		var he *HTTPError
+		if !errors.As(err, &cv) || !errors.As(err, &he) || he.Attempts != 1 {
+			t.Fatalf("hint %q: %v, want a refused certificate after 1 attempt", hint, err)
+		}
+		var ce *CertificateError
+		if named := strings.Contains(err.Error(), "--ca-file"); named != (hint != "") || errors.As(err, &ce) != (hint != "") {
+			t.Errorf("hint %q: error %q", hint, err)
 		}
 	}
 }
