@@ -182,15 +182,17 @@ func asParams(params any) (*Params, error) {
 	return p, err
 }
 
-// Configure applies the settings declared in the manifest. An empty value
-// keeps the default. Unknown keys are errors.
+// Configure applies the settings declared in the manifest. A key left out
+// keeps the default; shodan_base_url given empty or blank is refused, so
+// that a value meant for a stand-in never turns into api.shodan.io, and
+// an empty request_timeout keeps the default. Unknown keys are errors.
 func (e *Executor) Configure(settings map[string]string) error {
-	for k, v := range settings {
-		v = strings.TrimSpace(v)
+	for k, given := range settings {
+		v := strings.TrimSpace(given)
 		switch k {
 		case SettingShodanBaseURL:
 			if v == "" {
-				v = DefaultShodanBaseURL
+				return &signatures.ValidationError{Field: Name + "." + k, Value: given, Reason: "must not be blank: give a URL, or leave the setting out for " + DefaultShodanBaseURL}
 			}
 			u, err := parseBaseURL(v)
 			if err != nil {

@@ -127,9 +127,8 @@ func TestConfigure(t *testing.T) {
 		{"defaults", map[string]string{}, "", func(e *Executor) bool {
 			return e.baseURL.String() == DefaultShodanBaseURL && e.apiKey == "" && e.timeout == DefaultRequestTimeout
 		}},
-		{"empty base URL keeps default", map[string]string{"shodan_base_url": ""}, "", func(e *Executor) bool {
-			return e.baseURL.String() == DefaultShodanBaseURL
-		}},
+		{"empty base URL", map[string]string{"shodan_base_url": ""}, "query.shodan_base_url", nil},
+		{"blank base URL", map[string]string{"shodan_base_url": " \t"}, "query.shodan_base_url", nil},
 		{"all set", map[string]string{"shodan_base_url": "http://127.0.0.1:8080/proxy", "shodan_api_key": " k ", "request_timeout": "3s"}, "", func(e *Executor) bool {
 			return e.baseURL.String() == "http://127.0.0.1:8080/proxy" && e.apiKey == "k" && e.timeout == 3*time.Second
 		}},
