@@ -1,8 +1,10 @@
 package cloudscan
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -42,6 +44,27 @@ type Params struct {
 	Concurrency int `json:"concurrency" doc:"checks running at once (1-32)"`
 	// AccessKeyMaxAgeDays is the age from which an IAM access key is reported.
 	AccessKeyMaxAgeDays int `json:"access_key_max_age_days" doc:"age from which an iam access key is reported"`
+
+	// endpointGiven records that the params decoded held endpoint_url:
+	// given empty, it is refused, not taken for AWS's own endpoints.
+	endpointGiven bool
+}
+
+// UnmarshalJSON decodes the params as encoding/json does, noting whether
+// endpoint_url was given (see Validate).
+func (p *Params) UnmarshalJSON(b []byte) error {
+	type plain Params // without this method
+	if err := json.Unmarshal(b, (*plain)(p)); err != nil {
+		return err
+	}
+	var given struct {
+		EndpointURL *string `json:"endpoint_url"`
+	}
+	if err := json.Unmarshal(b, &given); err != nil {
+		return err
+	}
+	p.endpointGiven = given.EndpointURL != nil
+	return nil
 }
 
 // Interface guards.
@@ -72,7 +95,7 @@ func (p *Params) Validate() error {
 			}
 		}
 	}
-	if p.EndpointURL != "" {
+	if p.EndpointURL != "" || p.endpointGiven {
 		if err := validateEndpoint(p.EndpointURL); err != nil {
 			return err
 		}
@@ -115,6 +138,8 @@ func validateEndpoint(raw string) error {
 	}
 	u, err := httpx.ParseBaseURL(raw)
 	switch {
+	case strings.TrimSpace(raw) == "":
+		return bad("must not be blank: give a URL, or leave the param out for AWS's own endpoints")
 	case err != nil:
 		return bad(err.Error())
 	case u.User != nil:

@@ -51,6 +51,14 @@ func TestParamsDecode(t *testing.T) {
 		{"zero duration", `{"call_timeout":0}`, nil, "params.call_timeout", "greater than 0"},
 		{"wrong type", `{"concurrency":"2"}`, nil, "params.concurrency", "wrong JSON type"},
 		{"out of range", `{"concurrency":64}`, nil, "params.concurrency", "between 1 and 32"},
+		// Given empty or blank, endpoint_url is no "AWS's own endpoints".
+		{"empty endpoint", `{"endpoint_url":""}`, nil, "params.endpoint_url", "must not be blank"},
+		{"blank endpoint", `{"endpoint_url":" "}`, nil, "params.endpoint_url", "must not be blank"},
+		{"tab endpoint", `{"endpoint_url":"\t"}`, nil, "params.endpoint_url", "must not be blank"},
+		{"endpoint left out", `{"concurrency":2}`,
+			func(p *Params) bool { return p.EndpointURL == "" && p.Concurrency == 2 }, "", ""},
+		{"endpoint given", `{"endpoint_url":"http://127.0.0.1:9"}`,
+			func(p *Params) bool { return p.EndpointURL == "http://127.0.0.1:9" }, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
