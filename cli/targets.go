@@ -66,6 +66,10 @@ type targetList struct {
 	// INVALID_USAGE): a target is only expanded and deduplicated, and
 	// relabel names it in the error.
 	lenient bool
+	// why holds, by index, the error of a target kept for the runtime to
+	// refuse (lenient) that the command line names better than relabel
+	// would: a cloud target the flags leave incomplete.
+	why map[int]error
 	// category is the category of the first target, first its origin:
 	// every target shares it.
 	category signatures.Category

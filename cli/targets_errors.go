@@ -225,6 +225,9 @@ func (l *targetList) relabel(err error) error {
 	if _, scanErr := fmt.Sscanf(ve.Field, "targets[%d]", &n); scanErr != nil || n < 0 || n >= len(l.from) {
 		return err
 	}
+	if why := l.why[n]; why != nil {
+		return why
+	}
 	if i := strings.IndexByte(ve.Field, ']'); i >= 0 {
 		rest = ve.Field[i+1:]
 	}

@@ -24,20 +24,25 @@ func queryTargets(l *targetList, queries []string, values []value, where func(qu
 			continue
 		}
 		for _, v := range values {
-			spec := runtime.TargetSpec{Query: q, TargetHostname: v.v}
-			if a, err := netip.ParseAddr(v.v); err == nil || strings.Contains(v.v, "/") {
-				if err == nil && a.Is6() {
-					return usageErr("%s: a query is narrowed to an IPv4 address or a host name, not an IPv6 address",
-						l.head(v.o, "", v.v))
-				}
-				spec = runtime.TargetSpec{Query: q, TargetIPv4: v.v}
-			}
-			if err := l.add(spec, v.o); err != nil {
+			if err := l.add(narrowed(q, v.v), v.o); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// narrowed is the external target of query q narrowed to v, a --target:
+// an address or a CIDR range goes in target_ipv4 (an IPv4-mapped one is
+// the IPv4 address it maps, see signatures.Canonical), anything else is a
+// host name. An IPv6 address or range is refused by the target's own
+// checks (the runtime's, when lenient, so that the platform hears of it),
+// named as written, as an inject file's target_ipv4.
+func narrowed(q, v string) runtime.TargetSpec {
+	if _, err := netip.ParseAddr(v); err == nil || strings.Contains(v, "/") {
+		return runtime.TargetSpec{Query: q, TargetIPv4: v}
+	}
+	return runtime.TargetSpec{Query: q, TargetHostname: v}
 }
 
 // cloudTargets adds one cloud target per --cloud-region and
@@ -55,19 +60,23 @@ func cloudTargets(l *targetList, cfg runConfig) error {
 		}
 		return fmt.Sprintf("%s %q%s", nameAt(flag, w), v, w)
 	}
+	var missing error
 	switch {
 	case strings.TrimSpace(cfg.CloudProvider) == "":
-		return usageErr("invalid %s: required with --cloud-account and --cloud-region (e.g. aws)%s",
+		missing = fmt.Errorf("invalid %s: required with --cloud-account and --cloud-region (e.g. aws)%s",
 			named("cloud_provider", "--cloud-provider", cfg.CloudProvider), given)
 	case strings.TrimSpace(cfg.CloudAccount) == "":
-		return usageErr("invalid %s: required with --cloud-provider (the account, subscription or project id)%s",
+		missing = fmt.Errorf("invalid %s: required with --cloud-provider (the account, subscription or project id)%s",
 			named("cloud_account", "--cloud-account", cfg.CloudAccount), given)
 	case len(cfg.CloudRegions) == 0:
-		return usageErr("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)%s", given)
+		missing = fmt.Errorf("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)%s", given)
 	}
 	services := cfg.TargetServices
 	if len(services) == 0 {
 		services = []string{""}
+	}
+	if missing != nil {
+		return l.incomplete(cfg, services[0], missing)
 	}
 	for _, r := range cfg.CloudRegions {
 		src := l.sourceFrom(fromFlags, "--cloud-region", cfg.whereItem("cloud_region", r))
@@ -79,5 +88,27 @@ func cloudTargets(l *targetList, cfg runConfig) error {
 			}
 		}
 	}
+	return nil
+}
+
+// incomplete refuses the cloud target the flags leave incomplete (a
+// provider, account or region missing): at once, or, when lenient, as the
+// runtime's refusal of that target, as an inject file's, so that the
+// platform gets its reception and INVALID_USAGE; the error is why either
+// way.
+func (l *targetList) incomplete(cfg runConfig, service string, why error) error {
+	if !l.lenient {
+		return &ExitError{Code: ExitUsage, Err: why}
+	}
+	var region string
+	if len(cfg.CloudRegions) > 0 {
+		region = cfg.CloudRegions[0]
+	}
+	src := l.sourceFrom(fromFlags, "--cloud-provider", cfg.where("cloud_provider"))
+	if err := l.appendOne(runtime.TargetSpec{CloudProvider: cfg.CloudProvider, CloudAccountID: cfg.CloudAccount,
+		CloudRegion: region, TargetService: service}, origin{src: src}); err != nil {
+		return err
+	}
+	l.why = map[int]error{l.len() - 1: why}
 	return nil
 }

@@ -144,7 +144,7 @@ func (c ExternalConfig) Validate() error {
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "must not hold control characters"}
 	}
 	if c.TargetIPv4 != "" {
-		if err := validateIPv4("target_ipv4", c.TargetIPv4); err != nil {
+		if err := validateNarrowing(c.TargetIPv4); err != nil {
 			return err
 		}
 	}
@@ -152,6 +152,19 @@ func (c ExternalConfig) Validate() error {
 		return ValidateHostname("target_hostname", c.TargetHostname)
 	}
 	return nil
+}
+
+// ReasonIPv6Narrowing is the Reason of the *ValidationError of an
+// external target whose target_ipv4 holds an IPv6 address.
+const ReasonIPv6Narrowing = "a query is narrowed to an IPv4 address or a host name, not an IPv6 address"
+
+// validateNarrowing checks the target_ipv4 of an external target: an
+// IPv4 address; an error names v as written.
+func validateNarrowing(v string) error {
+	if a, err := netip.ParseAddr(v); err == nil && a.Is6() && !a.Is4In6() {
+		return &ValidationError{Field: "target_ipv4", Value: v, Reason: ReasonIPv6Narrowing}
+	}
+	return validateIPv4("target_ipv4", v)
 }
 
 func (c ExternalConfig) identity(s *Signature) {

@@ -153,7 +153,8 @@ func TestExternalConfigValidate(t *testing.T) {
 		{name: "query with DEL", cfg: signatures.ExternalConfig{Query: "a\x7fb"}, wantField: "query", wantValue: "a\x7fb"},
 		{name: "query with NUL", cfg: signatures.ExternalConfig{Query: "a\x00"}, wantField: "query", wantValue: "a\x00"},
 		{name: "bad ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "999.0.0.1"}, wantField: "target_ipv4", wantValue: "999.0.0.1"},
-		{name: "ipv6 as ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::1"}, wantField: "target_ipv4", wantValue: "::1"},
+		{name: "ipv6 as ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::1"}, wantField: "target_ipv4", wantValue: "::1",
+			wantReason: "a query is narrowed to an IPv4 address or a host name, not an IPv6 address"},
 		{name: "bad hostname", cfg: signatures.ExternalConfig{Query: "q", TargetHostname: "-oN/tmp/x"}, wantField: "target_hostname", wantValue: "-oN/tmp/x"},
 	}
 	checkValidate(t, tests)
