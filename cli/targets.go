@@ -159,11 +159,14 @@ func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
 		return l.invalid(o, spec, &signatures.ValidationError{Field: key, Value: text, Reason: reason})
 	}
 	p, err := netip.ParsePrefix(text)
+	wrong := wrongFamily(spec, key, p)
 	switch {
-	case err != nil && l.lenient:
-		return l.appendOne(spec, o)
+	case (err != nil || wrong != "") && l.lenient:
+		return l.appendOne(spec, o) // the runtime names the range as written
 	case err != nil:
 		return bad("not an address nor a CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120)")
+	case wrong != "":
+		return bad(wrong)
 	}
 	p = p.Masked()
 	bits := p.Addr().BitLen() - p.Bits()
@@ -195,6 +198,24 @@ func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
 		a = a.Next()
 	}
 	return nil
+}
+
+// wrongFamily is the reason a range p in field key of spec is refused
+// whole, before it expands, when its addresses are of the other family
+// than the field's (each would be refused, named by its own address), or
+// "".
+func wrongFamily(spec runtime.TargetSpec, key string, p netip.Prefix) string {
+	a := p.Masked().Addr()
+	switch {
+	case !p.IsValid():
+	case key == "target_ipv4" && spec.Query != "" && a.Is6() && !a.Is4In6():
+		return signatures.ReasonIPv6Narrowing // an IPv4-mapped range is the range it maps
+	case key == "target_ipv4" && spec.Query == "" && a.Is6():
+		return "not an IPv4 address"
+	case key == "target_ipv6" && a.Is4():
+		return "not an IPv6 address"
+	}
+	return ""
 }
 
 // rangeOf returns the key and the text of the field of spec holding a

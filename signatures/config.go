@@ -155,13 +155,27 @@ func (c ExternalConfig) Validate() error {
 }
 
 // ReasonIPv6Narrowing is the Reason of the *ValidationError of an
-// external target whose target_ipv4 holds an IPv6 address.
+// external target whose target_ipv4 holds an IPv6 address or range.
 const ReasonIPv6Narrowing = "a query is narrowed to an IPv4 address or a host name, not an IPv6 address"
 
 // validateNarrowing checks the target_ipv4 of an external target: an
-// IPv4 address; an error names v as written.
+// IPv4 address, or an IPv4-mapped IPv6 one, which is the IPv4 address it
+// maps (Canonical unmaps it); an error names v as written.
 func validateNarrowing(v string) error {
-	if a, err := netip.ParseAddr(v); err == nil && a.Is6() && !a.Is4In6() {
+	a, err := netip.ParseAddr(v)
+	if err != nil {
+		if p, perr := netip.ParsePrefix(v); perr == nil && !p.Masked().Addr().Is4() && !p.Masked().Addr().Is4In6() {
+			return &ValidationError{Field: "target_ipv4", Value: v, Reason: ReasonIPv6Narrowing}
+		}
+		return validateIPv4("target_ipv4", v)
+	}
+	switch {
+	case a.Is4In6():
+		if reason := NotAHost(a.Unmap()); reason != "" {
+			return &ValidationError{Field: "target_ipv4", Value: v, Reason: reason}
+		}
+		return nil
+	case a.Is6():
 		return &ValidationError{Field: "target_ipv4", Value: v, Reason: ReasonIPv6Narrowing}
 	}
 	return validateIPv4("target_ipv4", v)

@@ -155,6 +155,11 @@ func TestExternalConfigValidate(t *testing.T) {
 		{name: "bad ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "999.0.0.1"}, wantField: "target_ipv4", wantValue: "999.0.0.1"},
 		{name: "ipv6 as ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::1"}, wantField: "target_ipv4", wantValue: "::1",
 			wantReason: "a query is narrowed to an IPv4 address or a host name, not an IPv6 address"},
+		{name: "ipv6 range as ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "2001:db8::/126"}, wantField: "target_ipv4", wantValue: "2001:db8::/126"},
+		// An IPv4-mapped address is the IPv4 address it maps, refused as
+		// that one is, named as written.
+		{name: "ipv4-mapped", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::ffff:192.0.2.9"}},
+		{name: "ipv4-mapped unspecified", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::ffff:0.0.0.0"}, wantField: "target_ipv4", wantValue: "::ffff:0.0.0.0"},
 		{name: "bad hostname", cfg: signatures.ExternalConfig{Query: "q", TargetHostname: "-oN/tmp/x"}, wantField: "target_hostname", wantValue: "-oN/tmp/x"},
 	}
 	checkValidate(t, tests)
