@@ -409,3 +409,29 @@ func TestConformance(t *testing.T) {
 	frameworktest.ConformanceWith(t, e, frameworktest.Options{Name: Name,
 		Targets: []signatures.Config{signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"}}})
 }
+
+// TestAPIKeyEchoedBeyondASCIICaseIsRedacted: a key with non-ASCII letters
+// that the server echoes in another case ("ké" as "KÉ") is redacted from
+// the error, each target's query_error and the whole output, as an ASCII
+// key is whatever its case.
+func TestAPIKeyEchoedBeyondASCIICaseIsRedacted(t *testing.T) {
+	for _, key := range []string{"ké", "s3cré7-kéy-äöü"} {
+		srv := shodantest.NewServer(key)
+		srv.SetMinInterval(0)
+		t.Cleanup(srv.Close)
+		echo := strings.ToUpper(key)
+		srv.Enqueue(shodantest.Reply{Status: 400, Body: shodantest.ErrorBody("internal error for key " + echo)})
+		e, _ := newTestExecutor(t, srv, map[string]string{SettingShodanAPIKey: key})
+		out := e.Execute(context.Background(), newInject(t, zap.NewNop(), nil, signatures.ExternalConfig{Query: "apache"}))
+		b, err := json.Marshal(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(b), echo) || strings.Contains(string(b), key) {
+			t.Errorf("key %q: the output holds it echoed: %s", key, b)
+		}
+		if rs := results(t, out); !strings.Contains(rs[0].Error, "internal error for key "+httpx.Redacted) {
+			t.Errorf("key %q: error %q, want the echo redacted", key, rs[0].Error)
+		}
+	}
+}

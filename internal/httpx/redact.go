@@ -23,10 +23,12 @@ const Redacted = "[REDACTED]"
 // base64 inside the base64 of a longer text (see base64Cores). Empty
 // secrets are ignored.
 //
-// Every form is matched whatever the case of its ASCII letters: a server
-// or a DNS name may echo a mixed-case key lowercased ("h-<key>.example"),
-// which shows nearly all of it. Matching an encoded form (base64) in
-// another case redacts a little more than needed, which is harmless.
+// Every form is matched whatever the case of its letters, by Unicode
+// simple folding as strings.EqualFold compares ("ké" echoed "KÉ"; see
+// foldSpans): a server or a DNS name may echo a mixed-case key
+// lowercased ("h-<key>.example"), which shows nearly all of it. Matching
+// an encoded form (base64) in another case redacts a little more than
+// needed, which is harmless.
 //
 // A secret shorter than shortSecret bytes is replaced only where it stands
 // as a word of its own (see wordAt): replaced inside words, a token
@@ -40,8 +42,16 @@ func Redact(s string, secrets ...string) string { return NewRedactor(secrets...)
 // Redactor redacts a fixed set of secrets as Redact does, their forms
 // built once. It is safe for concurrent use.
 type Redactor struct {
-	long, short   []string // forms, ASCII lowercased, longest first
-	longB, shortB [][]byte // the same, as bytes
+	forms
+	longB, shortB [][]byte // the forms, as bytes
+}
+
+// forms are the forms of a Redactor's secrets, ASCII lowercased, longest
+// first: long match anywhere, short as words only (see wordAt); fold are
+// those that may match beyond ASCII case (see foldSpans).
+type forms struct {
+	long, short []string
+	fold        []foldForm
 }
 
 // NewRedactor returns a Redactor of secrets.
@@ -57,7 +67,8 @@ func NewRedactor(secrets ...string) *Redactor {
 			long = append(long, base64Cores(secret)...)
 		}
 	}
-	r := &Redactor{long: folded(long), short: folded(short)}
+	r := &Redactor{forms: forms{long: folded(long), short: folded(short)}}
+	r.fold = foldForms(r.long, r.short)
 	r.longB, r.shortB = asBytes(r.long), asBytes(r.short)
 	return r
 }
@@ -78,7 +89,8 @@ func (r *Redactor) Redact(s string) string {
 	for _, f := range r.shortB {
 		spans = matches(spans, s, low, f, true)
 	}
-	spans = unescapedSpans(spans, s, r.long, r.short)
+	spans = decoded{text: s}.foldSpans(spans, s, r.fold)
+	spans = unescapedSpans(spans, s, &r.forms)
 	return replaceSpans(s, spans)
 }
 

@@ -39,6 +39,13 @@ func TestRedact(t *testing.T) {
 			[]string{"AbCdEf0123456789GhIjKlMnOpQrStUv"}, `{"host":"h-[REDACTED]"}`},
 		{"another letter case, url-encoded", "t=" + strings.ToLower(url.QueryEscape(tok)), []string{tok}, "t=[REDACTED]"},
 		{"short secret in another case", "Bearer T.", []string{"t"}, "Bearer [REDACTED]."},
+		// Beyond ASCII too, as strings.EqualFold compares.
+		{"non-ASCII letter in another case", "internal error for key KÉ / ké", []string{"ké"}, "internal error for key [REDACTED] / [REDACTED]"},
+		{"long secret, non-ASCII letters in another case", "x=ÄBCDÉFGHIJ-1;", []string{"äbcdéfghij-1"}, "x=[REDACTED];"},
+		{"Kelvin sign for k", "key \u212aey-12345678.", []string{"key-12345678"}, "key [REDACTED]."},
+		{"long s for s", "tok \u017f3cr3t-1xyz.", []string{"S3cr3t-1xyz"}, "tok [REDACTED]."},
+		{"non-ASCII in another case, \\u-escaped", `{"error":"bad key K\u00C9"}`, []string{"ké"}, `{"error":"bad key [REDACTED]"}`},
+		{"non-ASCII in another case inside a word: short, kept", "aKÉb", []string{"ké"}, "aKÉb"},
 		{"several secrets", "a=s1 b=s2", []string{"s1", "", "s2"}, "a=[REDACTED] b=[REDACTED]"},
 		{"no secret", "nothing " + tok, nil, "nothing " + tok},
 		{"empty secret", "nothing", []string{""}, "nothing"},

@@ -25,9 +25,9 @@ const maxUnescapes = 3
 // s (see wordAt). A text with no "\u" adds none: its plain forms are
 // matched already. HTML and XML character references are decoded too, in
 // s and in each JSON-decoded text (see htmlSpans).
-func unescapedSpans(spans [][2]int, s string, long, short []string) [][2]int {
+func unescapedSpans(spans [][2]int, s string, fs *forms) [][2]int {
 	d := decoded{text: s}
-	spans = d.htmlSpans(spans, s, long, short)
+	spans = d.htmlSpans(spans, s, fs)
 	if !strings.Contains(s, `\u`) {
 		return spans
 	}
@@ -37,8 +37,8 @@ func unescapedSpans(spans [][2]int, s string, long, short []string) [][2]int {
 			break
 		}
 		d = next
-		spans = d.find(spans, s, long, short)
-		spans = d.htmlSpans(spans, s, long, short)
+		spans = d.find(spans, s, fs)
+		spans = d.htmlSpans(spans, s, fs)
 		if !strings.Contains(d.text, `\`) {
 			break
 		}
@@ -51,13 +51,13 @@ func unescapedSpans(spans [][2]int, s string, long, short []string) [][2]int {
 // character reference (&#38; &#x26; &#X0026; &amp; &apos;…), as an error
 // page or an XML answer may echo them, in d's text once its references
 // are decoded. A text with no '&' followed by a ';' adds none.
-func (d decoded) htmlSpans(spans [][2]int, s string, long, short []string) [][2]int {
+func (d decoded) htmlSpans(spans [][2]int, s string, fs *forms) [][2]int {
 	i := strings.IndexByte(d.text, '&')
 	if i < 0 || !strings.Contains(d.text[i:], ";") {
 		return spans
 	}
 	if next, ok := d.decode('&', htmlReference); ok {
-		spans = next.find(spans, s, long, short)
+		spans = next.find(spans, s, fs)
 	}
 	return spans
 }
@@ -193,18 +193,18 @@ func hex4(s string) (rune, bool) {
 	return r, true
 }
 
-// find appends to spans the bytes of s that each of long, and each of
-// short standing as a word in s, came from in d's text, whatever its case
-// (the forms are lowercased).
-func (d decoded) find(spans [][2]int, s string, long, short []string) [][2]int {
+// find appends to spans the bytes of s that each of fs.long, and each of
+// fs.short standing as a word in s, came from in d's text, whatever its case
+// (the forms are ASCII lowercased; see foldSpans beyond ASCII).
+func (d decoded) find(spans [][2]int, s string, fs *forms) [][2]int {
 	low := string(appendLower(nil, d.text))
-	for _, f := range long {
+	for _, f := range fs.long {
 		spans = d.findForm(spans, s, low, f, false)
 	}
-	for _, f := range short {
+	for _, f := range fs.short {
 		spans = d.findForm(spans, s, low, f, true)
 	}
-	return spans
+	return d.foldSpans(spans, s, fs.fold)
 }
 
 // findForm appends to spans the bytes of s each match of f in low, d's
