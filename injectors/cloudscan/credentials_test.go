@@ -141,3 +141,30 @@ func TestCredentialsNeverShown(t *testing.T) {
 		})
 	}
 }
+
+// TestOwnAccessKeyIDIsAFinding pins what the package doc promises: an
+// access key id is an identifier, not a secret, and the iam check lists
+// users' access key ids as its findings, the scanner's own included
+// (here bob's key signs the requests); the secret key never shows.
+func TestOwnAccessKeyIDIsAFinding(t *testing.T) {
+	const own = "AKIABOBKEYEXAMPLE001" // bob's old key in the fixtures
+	setAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", own)
+	st := newStandIn(t, []string{"private-logs"}, fixtures())
+	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+	cfg := euWest1
+	cfg.TargetService = "iam"
+	in := newInject(t, []signatures.CloudConfig{cfg}, decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st.URL()))
+	out := e.Execute(context.Background(), in)
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := strings.Join(out.Findings[FieldFindingsSummary].([]string), "\n")
+	if !strings.Contains(summary, "iam access key "+own+" of user bob") {
+		t.Errorf("findings_summary does not list the scanner's own old key:\n%s", summary)
+	}
+	if strings.Contains(string(b), testSecretKey) {
+		t.Error("the secret key reached the output")
+	}
+}

@@ -8,11 +8,15 @@
 // credentials it holds (on AWS, sts:GetCallerIdentity) and a configuration
 // whose cloud_account_id differs is failed without another call. Only read
 // calls exist in the package. Credentials come from the SDK's standard chain
-// (environment, shared configuration, an optional profile) and never appear
-// in findings, errors or logs: an AWS error about the request's signature,
-// whose message quotes the signed request, is reported by its code, and
-// the credential values are redacted from every other SDK error text
-// (awserrors.go).
+// (environment, shared configuration, an optional profile). The secret
+// access key and the session token never appear in findings, errors or
+// logs, nor does the access key id the requests are signed with in errors
+// or logs: an AWS error about the request's signature, whose message
+// quotes the signed request, is reported by its code, and the credential
+// values are redacted from every other SDK error text (awserrors.go). An
+// access key id is an identifier, not a secret (AWS documents it so):
+// the iam check's findings are IAM users' access key ids, which may
+// include the scanner's own.
 //
 // Checks, by target_service (none given: all of them):
 //
