@@ -89,3 +89,20 @@ func TestRangeOfTheOtherFamilyNamedAsWritten(t *testing.T) {
 		}
 	}
 }
+
+// A query that is not valid UTF-8 would be sent to the provider as its
+// bytes (%FF) and reported as U+FFFD: it is refused before anything runs,
+// named as written, so that what is sent and what is reported agree (with
+// the openaev profile, in the inject's INVALID_USAGE too).
+func TestQueryNotUTF8Refused(t *testing.T) {
+	const want = `"apache \xff": not valid UTF-8`
+	r := run(t, registry(), nil, "run", "noop", "--log-level", "error", "--query", "apache \xff")
+	if r.code != 2 || !strings.Contains(r.stderr, `invalid --query `+want) || r.stdout != "" {
+		t.Errorf("exit %d, want 2 naming the query, nothing printed:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = run(t, registry(), nil, "run", "noop", "--log-level", "error", "--profile", "openaev", "--inject-id", "i1", "--query", "apache \xff")
+	lines := printedLines(t, r.stdout)
+	if r.code != 2 || len(lines) != 2 || !strings.Contains(lines[1].Body["execution_message"].(string), want) {
+		t.Errorf("openaev: exit %d, want 2 and an INVALID_USAGE naming the query:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 )
 
 // Config is a typed target configuration. It is sealed: the only
@@ -142,6 +143,10 @@ func (c ExternalConfig) Validate() error {
 	}
 	if strings.ContainsFunc(c.Query, func(r rune) bool { return (r < ' ' || r == 0x7f) && r != '\t' && r != '\n' && r != '\r' }) {
 		return &ValidationError{Field: "query", Value: c.Query, Reason: "must not hold control characters"}
+	}
+	if !utf8.ValidString(c.Query) {
+		// Sent as it is (%FF), reported as U+FFFD: the two would differ.
+		return &ValidationError{Field: "query", Value: c.Query, Reason: "not valid UTF-8"}
 	}
 	if c.TargetIPv4 != "" {
 		if err := validateNarrowing(c.TargetIPv4); err != nil {

@@ -152,6 +152,8 @@ func TestExternalConfigValidate(t *testing.T) {
 		{name: "query with a control character", cfg: signatures.ExternalConfig{Query: "port:22\x01"}, wantField: "query", wantValue: "port:22\x01"},
 		{name: "query with DEL", cfg: signatures.ExternalConfig{Query: "a\x7fb"}, wantField: "query", wantValue: "a\x7fb"},
 		{name: "query with NUL", cfg: signatures.ExternalConfig{Query: "a\x00"}, wantField: "query", wantValue: "a\x00"},
+		{name: "query not UTF-8", cfg: signatures.ExternalConfig{Query: "apache \xff"}, wantField: "query", wantValue: "apache \xff", wantReason: "not valid UTF-8"},
+		{name: "query in UTF-8", cfg: signatures.ExternalConfig{Query: "org:\"Zürich\""}},
 		{name: "bad ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "999.0.0.1"}, wantField: "target_ipv4", wantValue: "999.0.0.1"},
 		{name: "ipv6 as ipv4", cfg: signatures.ExternalConfig{Query: "q", TargetIPv4: "::1"}, wantField: "target_ipv4", wantValue: "::1",
 			wantReason: "a query is narrowed to an IPv4 address or a host name, not an IPv6 address"},
