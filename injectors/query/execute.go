@@ -183,11 +183,26 @@ func buildOutput(results []ConfigResult, metas []signatures.Attribution, types [
 		out.Status = framework.StatusTimeout
 	case failures == len(results):
 		out.Status = framework.StatusFailed
-		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: strings.Join(errs, "; ")}
+		out.ErrorInfo = &framework.ErrorInfo{ExitCode: 1, Message: joinErrors(errs)}
 	case len(errs) > 0:
+		// What made it partial (the targets and pages that failed), in
+		// the message the platform and the summary show.
 		out.Status = framework.StatusPartial
+		out.ErrorInfo = &framework.ErrorInfo{Message: joinErrors(errs)}
 	}
 	return out
+}
+
+// maxErrors is the most errors a message lists.
+const maxErrors = 10
+
+// joinErrors joins the errors of the targets that did not succeed, the
+// first maxErrors of them.
+func joinErrors(errs []string) string {
+	if len(errs) <= maxErrors {
+		return strings.Join(errs, "; ")
+	}
+	return fmt.Sprintf("%s; and %d more (results lists every error)", strings.Join(errs[:maxErrors], "; "), len(errs)-maxErrors)
 }
 
 // failed is the output of an inject that could not run at all: the reason

@@ -191,8 +191,10 @@ func TestExecuteOutcomes(t *testing.T) {
 					!strings.Contains(out.ErrorInfo.Message, "invalid or unauthorised API key") {
 					t.Errorf("error info = %+v, want exit code 1 and both errors", out.ErrorInfo)
 				}
-			} else if out.ErrorInfo != nil {
-				t.Errorf("error info = %+v, want none", out.ErrorInfo)
+			} else if out.ErrorInfo == nil || out.ErrorInfo.ExitCode != 0 || !strings.Contains(out.ErrorInfo.Message, "Invalid search query") ||
+				!strings.HasPrefix(out.ErrorInfo.Message, "targets[") {
+				// A partial result says what failed, as the platform's message shows it.
+				t.Errorf("error info = %+v, want no exit code and the failed target's error", out.ErrorInfo)
 			}
 		})
 	}
@@ -433,5 +435,21 @@ func TestAPIKeyEchoedBeyondASCIICaseIsRedacted(t *testing.T) {
 		if rs := results(t, out); !strings.Contains(rs[0].Error, "internal error for key "+httpx.Redacted) {
 			t.Errorf("key %q: error %q, want the echo redacted", key, rs[0].Error)
 		}
+	}
+}
+
+// TestJoinErrorsBounded: a message names at most maxErrors errors, then
+// how many more the results hold.
+func TestJoinErrorsBounded(t *testing.T) {
+	var errs []string
+	for i := range maxErrors + 2 {
+		errs = append(errs, fmt.Sprintf("targets[%d]: shodan: page 1: refused", i))
+	}
+	got := joinErrors(errs)
+	if !strings.Contains(got, errs[maxErrors-1]) || strings.Contains(got, errs[maxErrors]) || !strings.HasSuffix(got, "; and 2 more (results lists every error)") {
+		t.Errorf("joinErrors = %q", got)
+	}
+	if got := joinErrors(errs[:2]); got != errs[0]+"; "+errs[1] {
+		t.Errorf("joinErrors of two = %q", got)
 	}
 }

@@ -65,8 +65,9 @@ func TestExecuteLaterPageFails(t *testing.T) {
 			if out.Status != tt.wantStatus {
 				t.Errorf("status = %q, want %q", out.Status, tt.wantStatus)
 			}
-			if tt.wantStatus == framework.StatusPartial && out.ErrorInfo != nil {
-				t.Errorf("error info = %+v, want none for a partial result", out.ErrorInfo)
+			if tt.wantStatus == framework.StatusPartial && (out.ErrorInfo == nil || out.ErrorInfo.ExitCode != 0 ||
+				!strings.Contains(out.ErrorInfo.Message, tt.wantErr)) {
+				t.Errorf("error info = %+v, want a partial result's message naming %q", out.ErrorInfo, tt.wantErr)
 			}
 			rs := results(t, out)
 			for i := range tt.wantEach {
