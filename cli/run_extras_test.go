@@ -7,9 +7,14 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve/servetest"
 )
 
 // An extra JSON cannot encode (+Inf) loses no inject: run delivers it,
@@ -65,4 +70,90 @@ func TestRunUnencodableExtraDeliveredAsFailed(t *testing.T) {
 			t.Errorf("the extra was sent:\n%s", r.stdout)
 		}
 	})
+}
+
+// panicJSON is a value whose MarshalJSON panics.
+type panicJSON struct{}
+
+func (panicJSON) MarshalJSON() ([]byte, error) { panic("marshal boom") }
+
+// A finding whose MarshalJSON panics does not take the process down: the
+// run fails naming the key and the panic (exit 3), the finding is left
+// out and the others are delivered, on every path to the runtime (run,
+// its openaev profile, a platform message as serve gets it).
+func TestRunFindingWhoseMarshalJSONPanicsFailsTheRun(t *testing.T) {
+	reg := withExecutor("boom", func(context.Context, *framework.Inject) framework.ToolOutput {
+		return framework.ToolOutput{Findings: map[string]any{"results": "fine", "details": panicJSON{}}}
+	})
+	const msg = `invalid findings.details: cannot be encoded as JSON: encoding it panicked: marshal boom`
+	message := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-b","inject_injector_contract":{"injector_contract_id":"`+
+		openaev.ContractID("boom")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
+		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+	tests := []struct {
+		name    string
+		args    []string
+		openaev bool
+	}{
+		{"run", []string{"run", "boom", "--target", "127.0.0.1", "--inject-id", "b-1"}, false},
+		{"openaev profile", []string{"run", "boom", "--profile", "openaev", "--target", "127.0.0.1", "--inject-id", "b-1"}, true},
+		{"platform message", []string{"run", "--openaev-message", message}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, reg, nil, tt.args...)
+			if r.code != cli.ExitFailed {
+				t.Fatalf("exit %d, want %d (a failed outcome, delivered):\n%s", r.code, cli.ExitFailed, r.stderr)
+			}
+			if !strings.Contains(r.stderr, msg) {
+				t.Errorf("stderr does not say %s:\n%s", msg, r.stderr)
+			}
+			if !tt.openaev {
+				return
+			}
+			lines := printedLines(t, r.stdout)
+			done := lines[len(lines)-1].Body
+			m, _ := done["execution_message"].(string)
+			out, _ := done["execution_output_structured"].(string)
+			if done["execution_status"] != "ERROR" || !strings.Contains(m, msg) || !strings.Contains(out, `"results":"fine"`) {
+				t.Errorf("complete %v, want an ERROR saying %s with the other finding", done, msg)
+			}
+		})
+	}
+}
+
+// serve runs an inject whose finding's MarshalJSON panics as run does: a
+// terminal ERROR naming the key, the other findings sent; the daemon keeps
+// serving (the next inject completes) and stops with exit 0.
+func TestIntegrationServeFindingWhoseMarshalJSONPanics(t *testing.T) {
+	testkit.Integration(t) // and RabbitMQ
+	p := openaevtest.NewPlatform(t, serveToken)
+	queue := servetest.PlatformQueue(t, p)
+	p.AddInject("i-boom", openaev.ContractID("boom"))
+	p.AddInject("i-noop", openaev.ContractID("noop"))
+	reg := withExecutor("boom", func(context.Context, *framework.Inject) framework.ToolOutput {
+		return framework.ToolOutput{Findings: map[string]any{"results": "fine", "details": panicJSON{}}}
+	})
+	d := serveWith(t, reg, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--injectors", "boom", "--injectors", "noop")
+	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+	boom := openaevtest.Message(openaevtest.QueuedInject{ID: "i-boom", ContractID: openaev.ContractID("boom"),
+		Content: map[string]any{"target_selector": "manual", "targets": "127.0.0.1"}})
+	servetest.Publish(t, queue, boom, noopMessage(t, "i-noop", nil))
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for _, id := range []string{"i-boom", "i-noop"} {
+		if _, err := p.WaitTerminal(ctx, id); err != nil {
+			t.Fatalf("no terminal callback for %s: %v; stderr:\n%s", id, err, d.stderr)
+		}
+	}
+	done, _ := p.WaitTerminal(ctx, "i-boom")
+	const msg = `invalid findings.details: cannot be encoded as JSON: encoding it panicked: marshal boom`
+	m, _ := done.Body["execution_message"].(string)
+	out, _ := done.Body["execution_output_structured"].(string)
+	if done.Body["execution_status"] != "ERROR" || !strings.Contains(m, msg) || !strings.Contains(out, `"results":"fine"`) {
+		t.Errorf("complete %v, want an ERROR saying %s with the other finding", done.Body, msg)
+	}
+	if code := d.Stop(t); code != 0 {
+		t.Fatalf("exit %d: %s", code, d.stderr)
+	}
 }

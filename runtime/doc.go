@@ -63,8 +63,9 @@
 //     extra signatures merged. Malformed output (an unknown status, a
 //     non-zero exit code on a success, a colliding extra) becomes a failed
 //     outcome rather than a lost inject. An extra or a finding whose value
-//     JSON cannot encode (signatures.ExtraValueError: NaN, ±Inf, a chan…),
-//     of any kind, is left out and fails the run, the rest kept.
+//     JSON cannot encode (signatures.ExtraValueError: NaN, ±Inf, a chan…,
+//     or a MarshalJSON that panics), of any kind, is left out and fails
+//     the run, the rest kept.
 //  6. Payload: one entry per target, one value group per expectation type,
 //     per-type and per-target extras added (extras that collide with a
 //     core field or its platform type, signatures.ExtraNameError, or

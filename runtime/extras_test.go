@@ -42,6 +42,14 @@ func TestRunUnencodableExtraBecomesFailure(t *testing.T) {
 		{"per-target", framework.ToolOutput{ExtraSignatures: map[string]any{"kept": "yes"},
 			TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"f": func() {}}}}},
 			"f", []string{"target_extras[0].DETECTION.f", "func()"}},
+		{"MarshalJSON panics", framework.ToolOutput{ExtraSignatures: map[string]any{"boom": panicJSON{}, "kept": "yes"}},
+			"boom", []string{"extra_signatures.boom", "panicked: marshal boom"}},
+		{"per-type MarshalJSON panics", framework.ToolOutput{ExtraSignatures: map[string]any{"kept": "yes"},
+			ExtraByType: framework.TypeExtras{framework.Detection: {"boom": panicJSON{}}}},
+			"boom", []string{"extra_by_type.DETECTION.boom", "panicked: marshal boom"}},
+		{"per-target MarshalJSON panics", framework.ToolOutput{ExtraSignatures: map[string]any{"kept": "yes"},
+			TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"boom": []any{panicJSON{}}}}}},
+			"boom", []string{"target_extras[0].DETECTION.boom", "panicked: marshal boom"}},
 		{"the executor's failure kept", framework.ToolOutput{Status: framework.StatusFailed,
 			ErrorInfo:       &framework.ErrorInfo{ExitCode: 4, Message: "tool crashed"},
 			ExtraSignatures: map[string]any{"score": complex(1, 2), "kept": "yes"}}, "score",
@@ -89,11 +97,24 @@ func TestRunUnencodableExtraBecomesFailure(t *testing.T) {
 // PayloadOf refuses the output Run turns into a failure.
 func TestPayloadOfUnencodableExtra(t *testing.T) {
 	in := frameworktest.Inject(t, &frameworktest.Executor{}, signatures.NetworkConfig{TargetIPv4: "127.0.0.1"})
-	_, err := runtime.PayloadOf(pinnedManager(), in, framework.ToolOutput{ExtraSignatures: map[string]any{"x": math.NaN()}})
-	if err == nil || !strings.Contains(err.Error(), `extra_signatures.x "NaN"`) {
-		t.Errorf("err = %v, want the extra named", err)
+	for _, tt := range []struct {
+		v    any
+		want string
+	}{
+		{math.NaN(), `extra_signatures.x "NaN"`},
+		{panicJSON{}, `extra_signatures.x: cannot be encoded as JSON: encoding it panicked: marshal boom`},
+	} {
+		_, err := runtime.PayloadOf(pinnedManager(), in, framework.ToolOutput{ExtraSignatures: map[string]any{"x": tt.v}})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("err = %v, want %s", err, tt.want)
+		}
 	}
 }
+
+// panicJSON is a value whose MarshalJSON panics.
+type panicJSON struct{}
+
+func (panicJSON) MarshalJSON() ([]byte, error) { panic("marshal boom") }
 
 // A finding JSON cannot encode makes the run a failed outcome naming its
 // key and value, as an extra does: it is left out, the other findings and
@@ -111,8 +132,14 @@ func TestRunUnencodableFindingBecomesFailure(t *testing.T) {
 			[]string{"findings.score", "chan int"}},
 		{"nested +Inf", framework.ToolOutput{Findings: map[string]any{"results": "fine", "score": []any{1.0, math.Inf(1)}}},
 			[]string{"findings.score", `"+Inf"`}},
+		{"MarshalJSON panics", framework.ToolOutput{Findings: map[string]any{"results": "fine", "score": panicJSON{}}},
+			[]string{"findings.score", "panicked: marshal boom"}},
+		{"nested MarshalJSON panics", framework.ToolOutput{Findings: map[string]any{"results": "fine",
+			"score": map[string]any{"x": []any{panicJSON{}}}}}, []string{"findings.score", "panicked: marshal boom"}},
 		{"on an output rejected", framework.ToolOutput{Status: "maybe",
 			Findings: map[string]any{"results": "fine", "score": math.NaN()}}, []string{"maybe"}},
+		{"MarshalJSON panics on an output rejected", framework.ToolOutput{Status: "maybe",
+			Findings: map[string]any{"results": "fine", "score": panicJSON{}}}, []string{"maybe"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -120,6 +120,11 @@ func (p *probe) Close() error {
 }
 
 // targetsPanic is a probe whose ValidateTargets panics.
+// panicJSON is a value whose MarshalJSON panics.
+type panicJSON struct{}
+
+func (panicJSON) MarshalJSON() ([]byte, error) { panic("marshal boom") }
+
 type targetsPanic struct{ probe }
 
 func (*targetsPanic) ValidateTargets([]framework.Target) error { panic("bad target") }
@@ -193,6 +198,12 @@ func TestConformanceFails(t *testing.T) {
 		{"finding JSON cannot encode (chan)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Findings: map[string]any{"c": make(chan int)}}
 		}}, fast, `Findings key "c": cannot be encoded as JSON (a chan int value)`},
+		{"finding whose MarshalJSON panics", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Findings: map[string]any{"results": "fine", "details": panicJSON{}}}
+		}}, fast, `Findings key "details": cannot be encoded as JSON: encoding it panicked: marshal boom`},
+		{"target extra whose MarshalJSON panics", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"p": []any{panicJSON{}}}}}}
+		}}, fast, `TargetExtras[0][DETECTION] key "p": cannot be encoded as JSON: encoding it panicked: marshal boom`},
 		{"type extras of an unknown type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraByType: framework.TypeExtras{"detection": {"process_name": "x"}}}
 		}}, fast, `ExtraByType key "detection" is no expectation type`},
