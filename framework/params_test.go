@@ -72,6 +72,8 @@ func TestDecodeParams(t *testing.T) {
 		{"duration below a nanosecond", withToken(map[string]any{"wait": 1e-10}), nil, "params.wait", "rounds to 0s"},
 		{"duration string below a nanosecond", withToken(map[string]any{"wait": "0.1ns"}), nil, "params.wait", "rounds to 0s"},
 		{"duration seconds text below a nanosecond", withToken(map[string]any{"wait": "1e-10"}), nil, "params.wait", "rounds to 0s"},
+		{"duration seconds text below float64's smallest", withToken(map[string]any{"wait": "1e-400"}), nil, "params.wait", "rounds to 0s"},
+		{"duration number below float64's smallest", withToken(map[string]any{"wait": json.Number("1e-324")}), nil, "params.wait", "rounds to 0s"},
 		{"duration zero", withToken(map[string]any{"wait": 0.0}), func(p *scanParams) bool { return p.Wait == 0 }, "", ""},
 		{"duration zero as text", withToken(map[string]any{"wait": "0s"}), func(p *scanParams) bool { return p.Wait == 0 }, "", ""},
 		{"out of range for the field", withToken(map[string]any{"retries": 300.0}), nil, "params.retries", "out of range: want a whole number from 0 to 255"},

@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"reflect"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/injectkit/injectkit/signatures"
@@ -320,58 +317,3 @@ func formatDefault(v reflect.Value) string {
 	}
 	return fmt.Sprint(v.Interface())
 }
-
-var errNotDuration = errors.New("not a duration (want one such as 30s or 1m30s, or a number of seconds)")
-
-// maxDurationSeconds bounds a duration given in seconds.
-const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
-
-// ParseDuration reads a duration param: a Go duration ("30s", "1m30s") or a
-// bare number of seconds ("90", "2.5"). Negative durations are rejected,
-// and so is a non-zero one that rounds to 0s ("1e-10", "0.1ns").
-// The error is a short reason, meant for a *signatures.ValidationError.
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	if secs, err := strconv.ParseFloat(s, 64); err == nil {
-		return secondsDuration(secs)
-	}
-	d, err := time.ParseDuration(s)
-	switch {
-	case err != nil && durationSyntax().MatchString(s):
-		return 0, errTooLong // well formed: only Go's range refuses it
-	case err != nil:
-		return 0, errNotDuration
-	case d < 0:
-		return 0, errors.New("negative duration")
-	case d == 0 && strings.ContainsAny(s, "123456789"):
-		return 0, errRoundsToZero
-	}
-	return d, nil
-}
-
-// durationSyntax matches what time.ParseDuration reads, its range aside.
-// It is compiled on first use: only a duration time.ParseDuration refuses
-// is matched against it.
-var durationSyntax = sync.OnceValue(func() *regexp.Regexp {
-	return regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
-})
-
-var errTooLong = errors.New("too long: at most 2562047h (292 years)")
-
-func secondsDuration(secs float64) (time.Duration, error) {
-	switch {
-	case math.IsNaN(secs) || math.IsInf(secs, 0):
-		return 0, errNotDuration
-	case secs < 0:
-		return 0, errors.New("negative duration")
-	case secs > maxDurationSeconds:
-		return 0, errTooLong
-	}
-	d := time.Duration(secs * float64(time.Second))
-	if d == 0 && secs > 0 {
-		return 0, errRoundsToZero
-	}
-	return d, nil
-}
-
-var errRoundsToZero = errors.New("rounds to 0s: the shortest duration is 1ns (write 0 for none)")

@@ -236,6 +236,19 @@ func TestParseDuration(t *testing.T) {
 		{"5x", 0, "not a duration"},
 		{"h", 0, "not a duration"},
 		{".s", 0, "not a duration"},
+		// Below float64's smallest value: not 0, though it parses to 0.
+		{"1e-300", 0, "rounds to 0s"},
+		{"1e-324", 0, "rounds to 0s"},
+		{"1e-400", 0, "rounds to 0s"},
+		{"1e-99999", 0, "rounds to 0s"},
+		{"+0.001e-99999", 0, "rounds to 0s"},
+		{"0x1p-2000", 0, "rounds to 0s"},
+		{"0x0.0ap-2000", 0, "rounds to 0s"},
+		{"-1e-400", 0, "negative"},
+		{"0e-400", 0, ""},
+		{"0.000E-99999", 0, ""},
+		{"0x0p-2000", 0, ""},
+		{"-0", 0, ""},
 	}
 	for _, tt := range tests {
 		got, err := framework.ParseDuration(tt.in)
