@@ -97,7 +97,7 @@ func externalTargets(ctx context.Context, m *Message, pager targetPager) (*Selec
 				return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: s.Value,
 					Reason: "an exposure query narrows to IPv4 addresses or host names only"}
 			}
-			t.Skipped = append(t.Skipped, "asset "+s.Asset+": IPv6 address "+s.Value+" (a query narrows to IPv4 or host names)")
+			t.Skipped = append(t.Skipped, skippedAsset(s.Asset, "IPv6 address "+s.Value+": a query narrows to IPv4 addresses or host names"))
 			continue
 		}
 		specs = append(specs, runtime.TargetSpec{Query: q, TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname,

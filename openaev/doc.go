@@ -125,7 +125,9 @@
 //     seen_ip or local_ip. An asset with
 //     no usable value is skipped and named in the trace with why, naming
 //     the values it rejected (an asset with an agent whose host name is
-//     not used in automatic mode and whose addresses are loopback says so).
+//     not used in automatic mode and whose addresses are loopback says so):
+//     "asset ID (why)", the skipped assets, as the groups that gave no
+//     target, joined with "; " in the trace and the no-targets refusal.
 //
 // An external injector's contract asks for a query, optionally narrowed to
 // targets chosen as above (IPv4 addresses or host names); a cloud

@@ -58,7 +58,7 @@ func groupName(g AssetGroup) string {
 // name: "g-empty (Empty)".
 func groupLabel(g AssetGroup) string {
 	if g.Name == "" || g.Name == g.ID {
-		return g.ID
+		return shownLabel(g.ID)
 	}
-	return g.ID + " (" + g.Name + ")"
+	return shownLabel(g.ID) + " (" + shownLabel(g.Name) + ")"
 }

@@ -109,7 +109,7 @@ func TestTranslate(t *testing.T) {
 			name:    "assets seen_ip that is multicast",
 			content: map[string]any{"target_selector": "assets", "target_property_selector": "seen_ip"},
 			assets:  []map[string]any{groupcast},
-			wantErr: "no targets for selector assets (skipped: asset a6: seen_ip 239.255.255.250 is multicast)",
+			wantErr: "no targets for selector assets (skipped: asset a6 (seen_ip 239.255.255.250 is multicast))",
 		},
 		{
 			name:    "duplicate asset ids are one target",
@@ -121,7 +121,7 @@ func TestTranslate(t *testing.T) {
 			name:    "no usable asset",
 			content: map[string]any{"target_selector": "assets"},
 			assets:  []map[string]any{loopbackOnly},
-			wantErr: "no targets for selector assets (skipped: asset a4: no hostname and only unusable addresses (127.0.0.1: loopback, ::1: loopback, 169.254.0.3: link-local))",
+			wantErr: "no targets for selector assets (skipped: asset a4 (no hostname and no usable address: 127.0.0.1 is loopback, ::1 is loopback, 169.254.0.3 is link-local))",
 		},
 		{
 			name:    "manual targets are split, trimmed and de-duplicated",

@@ -162,7 +162,7 @@ func TestProcessAssetGroupsTrace(t *testing.T) {
 	calls := e.platform.Calls("inj-g")
 	calls = append(calls[:2], calls[len(calls)-1]) // without the per-target trace
 	if got := calls[1].Body["execution_message"]; got != "Running noop on 1 target: 192.0.2.1 (asset groups Servers); "+
-		"skipped asset a2: no hostname and only loopback addresses (127.0.0.1)" {
+		"skipped: asset a2 (no hostname and no usable address: 127.0.0.1 is loopback)" {
 		t.Errorf("trace message = %v", got)
 	}
 	sig := expectationSignatures(t, calls[2])

@@ -11,9 +11,24 @@ import (
 )
 
 // The reasons an asset gives no target, naming the values it rejected.
+// A skipped asset is listed as "asset ID (reason)", and the lists of
+// skipped assets and of asset groups that gave no target are joined with
+// "; ": a reason never holds a ";" of its own (one in a value shown is
+// escaped, \x3b), so that each entry of a list is told apart.
 
 // maxSkipValues bounds the addresses a skip reason lists.
 const maxSkipValues = 5
+
+// skippedAsset is the entry of an asset that gave no target: "asset ID
+// (reason)".
+func skippedAsset(id, why string) string {
+	if id == "" {
+		id = "(no id)"
+	} else {
+		id = shownLabel(id)
+	}
+	return "asset " + id + " (" + why + ")"
+}
 
 // automaticSkip says why an asset gives no target in automatic mode: its
 // host name was not used (none, not a valid target, or the asset has an
@@ -28,42 +43,51 @@ func automaticSkip(a Asset, host string) string {
 	case validTarget(host) != nil:
 		head = "hostname " + shownValue(host) + " is not a valid target"
 	default:
-		head = "has an agent"
+		head = "has an agent (automatic mode uses the hostname " + shownValue(host) + " only for agentless endpoints)"
 	}
 	if addrs == "" {
-		head += " and no seen_ip or ip"
-	} else {
-		head += " and only " + addrs
+		return head + " and no seen_ip or ip"
 	}
-	if host != "" && validTarget(host) == nil {
-		head += "; automatic mode uses the hostname (" + shownValue(host) + ") only for agentless endpoints"
-	}
-	return head
+	return head + " and " + addrs
 }
 
 // seenIPSkip says why an asset gives no target in seen_ip mode.
 func seenIPSkip(a Asset) string {
-	if strings.TrimSpace(a.SeenIP) == "" {
+	v := strings.TrimSpace(a.SeenIP)
+	if v == "" {
 		return "no seen_ip"
 	}
-	v := strings.TrimSpace(a.SeenIP)
-	return "seen_ip " + shownValue(v) + " is " + unusableWhy(v)
+	return "seen_ip " + shownValue(v) + " " + unusableWhy(v).one
 }
 
 // localIPSkip says why an asset gives no target in local_ip mode.
 func localIPSkip(a Asset) string {
 	if addrs := rejectedAddrs(a.IPs); addrs != "" {
-		return "only " + addrs
+		return addrs
 	}
 	return "no ip"
 }
 
-// rejectedAddrs describes unusable addresses, blanks ignored: "loopback
-// addresses (127.0.0.1, ::1)" when they share a reason, else "unusable
-// addresses (127.0.0.1: loopback, fe80::1: link-local)"; "" for none. At
-// most maxSkipValues are listed, then "and N more".
+// hostnameSkip says why an asset gives no target in hostname mode.
+func hostnameSkip(host string) string {
+	if host == "" {
+		return "no hostname"
+	}
+	reason := "not a valid target"
+	var ve *signatures.ValidationError
+	if err := validTarget(host); errors.As(err, &ve) {
+		reason = ve.Reason
+	}
+	return "hostname " + shownValue(host) + " is not a valid target: " + clause(reason)
+}
+
+// rejectedAddrs describes unusable addresses, blanks ignored: "no usable
+// address: 127.0.0.1 and ::1 are loopback" when they share a reason, else
+// "no usable address: 127.0.0.1 is loopback, fe80::1 is link-local"; ""
+// for none. At most maxSkipValues are listed, then "and N more".
 func rejectedAddrs(values []string) string {
-	var shown, whys []string
+	var shown []string
+	var whys []unusable
 	for _, v := range values {
 		v = strings.TrimSpace(v)
 		if v == "" || slices.Contains(shown, shownValue(v)) {
@@ -75,58 +99,98 @@ func rejectedAddrs(values []string) string {
 	if len(shown) == 0 {
 		return ""
 	}
-	same := true
-	for _, w := range whys {
-		same = same && w == whys[0]
+	more := ""
+	if n := len(shown) - maxSkipValues; n > 0 {
+		more = strconv.Itoa(n) + " more"
 	}
-	items := shown
-	if !same {
-		items = make([]string, len(shown))
-		for i := range shown {
-			items[i] = shown[i] + ": " + whys[i]
+	if !slices.ContainsFunc(whys, func(w unusable) bool { return w != whys[0] }) {
+		listed := shown[:min(len(shown), maxSkipValues)]
+		if more != "" {
+			listed = append(slices.Clip(listed), more)
 		}
+		verb := whys[0].many
+		if len(shown) == 1 {
+			verb = whys[0].one
+		}
+		return "no usable address: " + joinAnd(listed) + " " + verb
 	}
-	listed := strings.Join(items[:min(len(items), maxSkipValues)], ", ")
-	if more := len(items) - maxSkipValues; more > 0 {
-		listed += " and " + strconv.Itoa(more) + " more"
+	items := make([]string, 0, min(len(shown), maxSkipValues)+1)
+	for i := range shown[:min(len(shown), maxSkipValues)] {
+		items = append(items, shown[i]+" "+whys[i].one)
 	}
-	if same {
-		return whys[0] + " addresses (" + listed + ")"
+	if more != "" {
+		items = append(items, "and "+more)
 	}
-	return "unusable addresses (" + listed + ")"
+	return "no usable address: " + strings.Join(items, ", ")
 }
 
+// joinAnd joins items as a sentence lists them: "a", "a and b", "a, b and
+// c".
+func joinAnd(items []string) string {
+	if len(items) == 1 {
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
+}
+
+// unusable says why an address is no usable target, of one address ("is
+// loopback") and of several ("are loopback").
+type unusable struct{ one, many string }
+
 // unusableWhy names why an address is no usable target.
-func unusableWhy(v string) string {
+func unusableWhy(v string) unusable {
 	a, err := netip.ParseAddr(v)
 	if err != nil {
-		return "not an IP"
+		return unusable{"is not an IP address", "are not IP addresses"}
 	}
 	u := a.Unmap().WithZone("")
 	switch {
 	case u.IsLoopback():
-		return "loopback"
+		return unusable{"is loopback", "are loopback"}
 	case u.IsMulticast():
-		return "multicast"
+		return unusable{"is multicast", "are multicast"}
 	case u.IsLinkLocalUnicast():
-		return "link-local"
+		return unusable{"is link-local", "are link-local"}
 	case u.IsUnspecified():
-		return "unspecified"
+		return unusable{"is unspecified", "are unspecified"}
 	case u == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return "broadcast"
+		return unusable{"is broadcast", "are broadcast"}
 	}
 	var ve *signatures.ValidationError
 	if err := validTarget(v); errors.As(err, &ve) {
-		return ve.Reason
+		return unusable{"is refused (" + clause(ve.Reason) + ")", "are refused (" + clause(ve.Reason) + ")"}
 	}
-	return "not a target"
+	return unusable{"is not a target", "are not targets"}
+}
+
+// clause is a reason made fit for a skip reason: its own ";" made ",".
+func clause(reason string) string {
+	return strings.ReplaceAll(reason, ";", ",")
 }
 
 // shownValue is a value as a skip reason names it: as given when it is a
-// valid target or an address without a zone, else quoted and shortened.
+// valid target or an address without a zone, else quoted and shortened
+// (shownLabel).
 func shownValue(v string) string {
 	if a, err := netip.ParseAddr(v); err == nil && a.Zone() == "" || validTarget(v) == nil {
 		return v
 	}
-	return strconv.Quote(signatures.Shorten(v, 64))
+	return quoted(signatures.Shorten(v, 64))
+}
+
+// shownLabel is an id or a name as a list of skipped assets or of asset
+// groups names it: as given unless it holds what could be read as the
+// list's punctuation (";", parentheses, a quote) or a character that does
+// not print, then quoted.
+func shownLabel(s string) string {
+	if s != "" && !strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) || strings.ContainsRune(`;()"`, r) }) {
+		return s
+	}
+	return quoted(s)
+}
+
+// quoted is s Go-quoted, ";" escaped (\x3b): it unquotes to s, and holds
+// no ";" to be read as a list's separator.
+func quoted(s string) string {
+	return strings.ReplaceAll(strconv.Quote(s), ";", `\x3b`)
 }

@@ -97,8 +97,8 @@ func describeRun(req runtime.Request, t *Selection, budget int) string {
 		tail += prefix + fitListSep(t.Barren, "; ", 10, budget/4-len(prefix))
 	}
 	if t != nil && len(t.Skipped) > 0 {
-		const prefix = "; skipped "
-		tail += prefix + fitList(t.Skipped, 10, budget/4-len(prefix))
+		const prefix = "; skipped: "
+		tail += prefix + fitListSep(t.Skipped, "; ", 10, budget/4-len(prefix))
 	}
 	msg := head + fitList(values, 20, budget-escapedLenString(head)-escapedLenString(tail)) + tail
 	// Group names too long for the budget: cut.
@@ -111,12 +111,17 @@ func fitList(items []string, max, budget int) string {
 	return fitListSep(items, ", ", max, budget)
 }
 
-// fitListSep is fitList with items joined by sep.
+// fitListSep is fitList with items joined by sep; a list joined by "; "
+// ends in "; and N more".
 func fitListSep(items []string, sep string, max, budget int) string {
+	and := " and "
+	if sep != ", " {
+		and = sep + "and "
+	}
 	for n := min(len(items), max); n > 0; n-- {
 		s := strings.Join(items[:n], sep)
 		if more := len(items) - n; more > 0 {
-			s += fmt.Sprintf(" and %d more", more)
+			s += and + fmt.Sprintf("%d more", more)
 		}
 		if escapedLenString(s) <= budget {
 			return s

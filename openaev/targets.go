@@ -23,8 +23,8 @@ const maxTargetPages = 10000
 // Selection is the outcome of target selection.
 type Selection struct {
 	Specs []runtime.TargetSpec
-	// Skipped describes the assets that gave no usable target (one line
-	// each: asset id and why).
+	// Skipped describes the assets that gave no usable target, one entry
+	// each: "asset ID (why)", why holding no ";" (see skippedAsset).
 	Skipped []string
 	// Selector is the inject's target selector and Groups the names (else
 	// ids) of its asset groups that yielded a target, each once.
@@ -146,11 +146,7 @@ func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool) boo
 		seen[key] = value != ""
 	}
 	if value == "" {
-		id := a.ID
-		if id == "" {
-			id = "(no id)"
-		}
-		t.Skipped = append(t.Skipped, "asset "+id+": "+why)
+		t.Skipped = append(t.Skipped, skippedAsset(a.ID, why))
 		return false
 	}
 	t.Specs = append(t.Specs, runtime.TargetSpec{Value: value, Asset: a.ID, Agent: a.firstAgent(), AssetGroup: groupID})
@@ -182,11 +178,8 @@ func assetValue(a Asset, prop string) (string, string) {
 	host := strings.TrimSpace(a.Hostname)
 	switch prop {
 	case PropertyHostname:
-		if host == "" {
-			return "", "no hostname"
-		}
-		if err := validTarget(host); err != nil {
-			return "", err.Error()
+		if host == "" || validTarget(host) != nil {
+			return "", hostnameSkip(host)
 		}
 		return signatures.CanonicalTarget(host), ""
 	case PropertySeenIP:

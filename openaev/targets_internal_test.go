@@ -74,12 +74,12 @@ func TestAssetValueSkipReason(t *testing.T) {
 		wantNot []string
 	}{
 		{"agent, localhost, loopback ip", Asset{ID: "L3", Hostname: "localhost", IPs: []string{"127.0.0.1"}, Agents: []string{"ag"}},
-			PropertyAutomatic, []string{"has an agent", "loopback", "127.0.0.1", "hostname (localhost) only for agentless endpoints"},
+			PropertyAutomatic, []string{"has an agent", "127.0.0.1 is loopback", "hostname localhost only for agentless endpoints"},
 			[]string{"no usable hostname", "no hostname"}},
 		{"agent, hostname, loopback seen_ip and link-local ip", Asset{ID: "a", Hostname: "web01", SeenIP: "127.0.0.1", IPs: []string{"fe80::1"}, Agents: []string{"ag"}},
-			PropertyAutomatic, []string{"has an agent", "127.0.0.1: loopback", "fe80::1: link-local", "(web01)"}, nil},
+			PropertyAutomatic, []string{"has an agent", "127.0.0.1 is loopback", "fe80::1 is link-local", "hostname web01 "}, nil},
 		{"no hostname, loopback ips", Asset{ID: "L4", IPs: []string{"127.0.0.1", "::1"}},
-			PropertyAutomatic, []string{"no hostname", "loopback addresses (127.0.0.1, ::1)"}, []string{"agentless"}},
+			PropertyAutomatic, []string{"no hostname", "no usable address: 127.0.0.1 and ::1 are loopback"}, []string{"agentless"}},
 		{"nothing at all", Asset{ID: "k2", Agents: []string{"ag"}},
 			PropertyAutomatic, []string{"no hostname", "no seen_ip or ip"}, nil},
 		{"hostile hostname, no ip", Asset{ID: "h", Hostname: "-oN/x"},
@@ -87,7 +87,7 @@ func TestAssetValueSkipReason(t *testing.T) {
 		{"seen_ip multicast", Asset{ID: "m", SeenIP: "224.0.0.1", Agents: []string{"ag"}},
 			PropertySeenIP, []string{"seen_ip 224.0.0.1 is multicast"}, nil},
 		{"local_ip loopback", Asset{ID: "l", IPs: []string{"127.0.0.1"}},
-			PropertyLocalIP, []string{"loopback addresses (127.0.0.1)"}, nil},
+			PropertyLocalIP, []string{"no usable address: 127.0.0.1 is loopback"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
