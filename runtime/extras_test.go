@@ -175,8 +175,8 @@ func TestRunUnencodableFindingBecomesFailure(t *testing.T) {
 }
 
 // Extras under a key that is no expectation type ("detection" for
-// DETECTION) are not dropped silently: as extras under a core field's
-// name, they are left out with an ERROR line naming the key, and the
+// DETECTION, "") are not dropped silently: as extras under a core field's
+// name, they are left out with an ERROR line naming the key (quoted), and the
 // signatures are sent without per-type and per-target extras.
 func TestRunExtrasOfAnUnknownTypeAreReported(t *testing.T) {
 	tests := []struct {
@@ -186,6 +186,8 @@ func TestRunExtrasOfAnUnknownTypeAreReported(t *testing.T) {
 	}{
 		{"per-type", framework.ToolOutput{ExtraByType: framework.TypeExtras{"detection": {"process_name": "x"}}}, "detection"},
 		{"per-target", framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {"Prevention": {"process_name": "x"}}}}, "Prevention"},
+		{"per-type, empty key", framework.ToolOutput{ExtraByType: framework.TypeExtras{"": {"process_name": "x"}}}, ""},
+		{"per-target, empty key", framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {"": {"process_name": "x"}}}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

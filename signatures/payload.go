@@ -199,8 +199,12 @@ func checkPayloadArgs(n, targets int, types []ExpectationType, extras TypeExtras
 		return nil
 	}
 	unknownType := func(field string, t ExpectationType) error {
-		return &ValidationError{Field: field, Value: string(t),
-			Reason: "unknown expectation type of extras (valid: DETECTION, PREVENTION, VULNERABILITY)"}
+		const reason = "unknown expectation type of extras (valid: DETECTION, PREVENTION, VULNERABILITY)"
+		if t == "" {
+			// An empty Value is not quoted: the reason names the key.
+			return &ValidationError{Field: field, Reason: `key "": ` + reason}
+		}
+		return &ValidationError{Field: field, Value: string(t), Reason: reason}
 	}
 	for t, m := range extras {
 		if !t.Valid() {
