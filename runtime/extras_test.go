@@ -58,23 +58,7 @@ func TestRunUnencodableExtraBecomesFailure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.out.Findings = map[string]any{"open": 3}
-			rec := &recorder{}
-			rt, _ := newRuntime(t, &frameworktest.Executor{Output: tt.out}, rec)
-			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(rec.delivered()) != 1 {
-				t.Fatalf("%d reports delivered, want 1", len(rec.delivered()))
-			}
-			if rep.Status != signatures.StatusFailed || rep.Output.ErrorInfo == nil || rep.Output.ErrorInfo.ExitCode == 0 {
-				t.Fatalf("status %q info %+v, want failed with an exit code", rep.Status, rep.Output.ErrorInfo)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(rep.Output.ErrorInfo.Message, w) {
-					t.Errorf("message %q, want it to name %s", rep.Output.ErrorInfo.Message, w)
-				}
-			}
+			rep := runFailed(t, tt.out, tt.want)
 			p := payload(t, rep)
 			body, err := json.Marshal(p)
 			if err != nil {
@@ -144,23 +128,7 @@ func TestRunUnencodableFindingBecomesFailure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tt.out.ExtraSignatures = map[string]any{"kept": "yes"}
-			rec := &recorder{}
-			rt, _ := newRuntime(t, &frameworktest.Executor{Output: tt.out}, rec)
-			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(rec.delivered()) != 1 {
-				t.Fatalf("%d reports delivered, want 1", len(rec.delivered()))
-			}
-			if rep.Status != signatures.StatusFailed || rep.Output.ErrorInfo == nil || rep.Output.ErrorInfo.ExitCode == 0 {
-				t.Fatalf("status %q info %+v, want failed with an exit code", rep.Status, rep.Output.ErrorInfo)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(rep.Output.ErrorInfo.Message, w) {
-					t.Errorf("message %q, want it to name %s", rep.Output.ErrorInfo.Message, w)
-				}
-			}
+			rep := runFailed(t, tt.out, tt.want)
 			if _, err := json.Marshal(rep.Output.Findings); err != nil {
 				t.Errorf("findings %v do not encode: %v", rep.Output.Findings, err)
 			}
@@ -220,4 +188,29 @@ func TestRunExtrasOfAnUnknownTypeAreReported(t *testing.T) {
 			}
 		})
 	}
+}
+
+// runFailed runs an executor returning out, and checks that its one report
+// was delivered as a failed outcome with an exit code whose message names
+// each of want.
+func runFailed(t *testing.T, out framework.ToolOutput, want []string) *runtime.Report {
+	t.Helper()
+	rec := &recorder{}
+	rt, _ := newRuntime(t, &frameworktest.Executor{Output: out}, rec)
+	rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.delivered()) != 1 {
+		t.Fatalf("%d reports delivered, want 1", len(rec.delivered()))
+	}
+	if rep.Status != signatures.StatusFailed || rep.Output.ErrorInfo == nil || rep.Output.ErrorInfo.ExitCode == 0 {
+		t.Fatalf("status %q info %+v, want failed with an exit code", rep.Status, rep.Output.ErrorInfo)
+	}
+	for _, w := range want {
+		if !strings.Contains(rep.Output.ErrorInfo.Message, w) {
+			t.Errorf("message %q, want it to name %s", rep.Output.ErrorInfo.Message, w)
+		}
+	}
+	return rep
 }

@@ -161,9 +161,9 @@ type result struct {
 	stack []byte
 }
 
-// execute calls Execute in its own goroutine, recovering a panic, and waits
-// at most wait for it; ok is false when it did not return in time.
-func (c *checker) execute(ctx context.Context, in *framework.Inject, wait time.Duration) (r result, ok bool) {
+// start calls Execute in its own goroutine, recovering a panic; the
+// channel gives what it returned.
+func (c *checker) start(ctx context.Context, in *framework.Inject) <-chan result {
 	done := make(chan result, 1)
 	go func() {
 		defer func() {
@@ -173,6 +173,13 @@ func (c *checker) execute(ctx context.Context, in *framework.Inject, wait time.D
 		}()
 		done <- result{out: c.ex.Execute(ctx, in)}
 	}()
+	return done
+}
+
+// execute calls Execute (start) and waits at most wait for it; ok is false
+// when it did not return in time.
+func (c *checker) execute(ctx context.Context, in *framework.Inject, wait time.Duration) (r result, ok bool) {
+	done := c.start(ctx, in)
 	timer := time.NewTimer(wait)
 	defer timer.Stop()
 	select {

@@ -2,7 +2,6 @@ package frameworktest
 
 import (
 	"context"
-	"runtime/debug"
 	"sync"
 	"testing"
 	"time"
@@ -23,15 +22,7 @@ func (c *checker) checkCancelledWhileRunning(t testing.TB) {
 	parent, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	ctx := &watchedCtx{Context: parent, seen: make(chan struct{})}
-	done := make(chan result, 1)
-	go func() {
-		defer func() {
-			if v := recover(); v != nil {
-				done <- result{panic: v, stack: debug.Stack()}
-			}
-		}()
-		done <- result{out: c.ex.Execute(ctx, in)}
-	}()
+	done := c.start(ctx, in)
 	start := time.NewTimer(cancelAfter)
 	defer start.Stop()
 	var r result
