@@ -48,21 +48,28 @@ func TestSkipReasonGrammar(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, why := assetValue(tt.a, tt.prop)
-			if got != "" {
-				t.Fatalf("assetValue(%+v, %s) = %q, want it skipped", tt.a, tt.prop, got)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(why, w) {
-					t.Errorf("reason %q lacks %q", why, w)
-				}
-			}
-			for _, bad := range []string{";", " addresses ("} {
-				if strings.Contains(why, bad) {
-					t.Errorf("reason %q holds %q", why, bad)
-				}
-			}
+			checkSkipped(t, tt.a, tt.prop, tt.want, []string{";", " addresses ("})
 		})
+	}
+}
+
+// checkSkipped checks that assetValue skips a under prop with a reason
+// that holds each of want and none of not.
+func checkSkipped(t *testing.T, a Asset, prop string, want, not []string) {
+	t.Helper()
+	got, why := assetValue(a, prop)
+	if got != "" {
+		t.Fatalf("assetValue(%+v, %s) = %q, want it skipped", a, prop, got)
+	}
+	for _, w := range want {
+		if !strings.Contains(why, w) {
+			t.Errorf("reason %q lacks %q", why, w)
+		}
+	}
+	for _, w := range not {
+		if strings.Contains(why, w) {
+			t.Errorf("reason %q holds %q", why, w)
+		}
 	}
 }
 

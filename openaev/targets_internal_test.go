@@ -2,7 +2,6 @@ package openaev
 
 import (
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -91,20 +90,7 @@ func TestAssetValueSkipReason(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, why := assetValue(tt.a, tt.prop)
-			if got != "" {
-				t.Fatalf("assetValue(%+v, %s) = %q, want it skipped", tt.a, tt.prop, got)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(why, w) {
-					t.Errorf("reason %q lacks %q", why, w)
-				}
-			}
-			for _, w := range tt.wantNot {
-				if strings.Contains(why, w) {
-					t.Errorf("reason %q says %q", why, w)
-				}
-			}
+			checkSkipped(t, tt.a, tt.prop, tt.want, tt.wantNot)
 		})
 	}
 }
