@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 
@@ -14,17 +13,10 @@ import (
 // start the daemon, not exit 2 for a file that holds no certificate.
 func TestServeReadsBrokerClientCertificateOnce(t *testing.T) {
 	client := servetest.NewCA(t).Client(t, "client")
-	read := func(p string) []byte {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	p := openaevtest.NewPlatform(t, serveToken)
 	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "", "--broker-cert-file", oneShotCA(t, read(client.CertFile)),
-		"--broker-key-file", oneShotCA(t, read(client.KeyFile)))
+		"--listen-addr", "", "--broker-cert-file", oneShotCA(t, client.CertPEM),
+		"--broker-key-file", oneShotCA(t, client.KeyPEM))
 	waitUntil(t, "serve to start or exit", func() bool {
 		return strings.Contains(stderr.String(), "starting") || strings.Contains(stderr.String(), "injectkit: ")
 	})

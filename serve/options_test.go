@@ -172,15 +172,8 @@ func oneShot(t *testing.T, b []byte) string {
 // (--broker-cert-file <(cat client.pem)) gives its content once only.
 func TestOptionsApplyReadsClientCertificateOnce(t *testing.T) {
 	client := servetest.NewCA(t).Client(t, "client")
-	read := func(p string) []byte {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
 	o := serve.DefaultOptions()
-	o.BrokerTLS.CertFile, o.BrokerTLS.KeyFile = oneShot(t, read(client.CertFile)), oneShot(t, read(client.KeyFile))
+	o.BrokerTLS.CertFile, o.BrokerTLS.KeyFile = oneShot(t, client.CertPEM), oneShot(t, client.KeyPEM)
 	var d serve.Daemon
 	if err := o.Apply(&d); err != nil {
 		t.Fatalf("Apply over pipes: %v", err)

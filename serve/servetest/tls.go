@@ -100,9 +100,11 @@ func NewCA(t testing.TB) *CA {
 	return ca
 }
 
-// Issued is a certificate the CA signed, as files and as a tls.Certificate.
+// Issued is a certificate the CA signed, as files, as their PEM content
+// and as a tls.Certificate.
 type Issued struct {
 	CertFile, KeyFile string
+	CertPEM, KeyPEM   []byte
 	Cert              tls.Certificate
 }
 
@@ -140,6 +142,8 @@ func (ca *CA) issue(t testing.TB, name string, usage x509.ExtKeyUsage) Issued {
 	return Issued{
 		CertFile: ca.write(t, name+".pem", "CERTIFICATE", der),
 		KeyFile:  ca.write(t, name+".key", "PRIVATE KEY", pk),
+		CertPEM:  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		KeyPEM:   pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: pk}),
 		Cert:     tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
 	}
 }
