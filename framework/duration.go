@@ -26,7 +26,7 @@ func ParseDuration(s string) (time.Duration, error) {
 		if secs == 0 && nonZeroMantissa(s) {
 			// Below float64's smallest value ("1e-400"): it parsed to 0.
 			if strings.HasPrefix(s, "-") {
-				return 0, errors.New("negative duration")
+				return 0, errNegative
 			}
 			return 0, errRoundsToZero
 		}
@@ -39,7 +39,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	case err != nil:
 		return 0, errNotDuration
 	case d < 0:
-		return 0, errors.New("negative duration")
+		return 0, errNegative
 	case d == 0 && strings.ContainsAny(s, "123456789"):
 		return 0, errRoundsToZero
 	}
@@ -53,6 +53,9 @@ var durationSyntax = sync.OnceValue(func() *regexp.Regexp {
 	return regexp.MustCompile(`^[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h)(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))*$`)
 })
 
+// errNegative refuses a duration below zero.
+var errNegative = errors.New("negative duration")
+
 var errTooLong = errors.New("too long: at most 2562047h (292 years)")
 
 func secondsDuration(secs float64) (time.Duration, error) {
@@ -60,7 +63,7 @@ func secondsDuration(secs float64) (time.Duration, error) {
 	case math.IsNaN(secs) || math.IsInf(secs, 0):
 		return 0, errNotDuration
 	case secs < 0:
-		return 0, errors.New("negative duration")
+		return 0, errNegative
 	case secs > maxDurationSeconds:
 		return 0, errTooLong
 	}

@@ -19,7 +19,10 @@ const cancelAfter = 50 * time.Millisecond
 func (c *checker) checkCancelledWhileRunning(t testing.TB) {
 	t.Helper()
 	in := c.inject(t, c.liveTargets(t))
-	parent, cancel := context.WithCancel(context.Background())
+	// A deadline as the runtime gives one; the cancellation comes first.
+	deadline, stop := context.WithTimeout(context.Background(), c.o.Timeout)
+	defer stop()
+	parent, cancel := context.WithCancel(deadline)
 	defer cancel()
 	ctx := &watchedCtx{Context: parent, seen: make(chan struct{})}
 	done := c.start(ctx, in)

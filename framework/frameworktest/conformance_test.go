@@ -119,12 +119,12 @@ func (p *probe) Close() error {
 	return p.closeErr
 }
 
-// targetsPanic is a probe whose ValidateTargets panics.
 // panicJSON is a value whose MarshalJSON panics.
 type panicJSON struct{}
 
 func (panicJSON) MarshalJSON() ([]byte, error) { panic("marshal boom") }
 
+// targetsPanic is a probe whose ValidateTargets panics.
 type targetsPanic struct{ probe }
 
 func (*targetsPanic) ValidateTargets([]framework.Target) error { panic("bad target") }
