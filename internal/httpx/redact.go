@@ -95,8 +95,16 @@ func (r *Redactor) Redact(s string) string {
 }
 
 // folded returns forms lowercased in ASCII, longest first, without
-// duplicates.
+// duplicates. A form holding K (the Kelvin sign) or ſ (the long s) gets
+// a twin with them written k and s, so that the fast path finds the echo
+// of a server that lowercased it (strings.ToLower("K") is "k"), which
+// holds no non-ASCII character for foldSpans to search.
 func folded(forms []string) []string {
+	for _, f := range forms {
+		if strings.Contains(f, kelvin) || strings.Contains(f, longS) {
+			forms = append(forms, strings.NewReplacer(kelvin, "k", longS, "s").Replace(f))
+		}
+	}
 	for i, f := range forms {
 		if strings.ContainsFunc(f, func(r rune) bool { return 'A' <= r && r <= 'Z' }) {
 			forms[i] = string(appendLower(make([]byte, 0, len(f)), f))

@@ -13,7 +13,8 @@ import (
 // character that folds to it (K, the Kelvin sign, for "k"; ſ, the long
 // s, for "s"), is matched by Unicode simple folding (strings.EqualFold's
 // rule), which the fast path cannot see: such a match holds a non-ASCII
-// character of the text, so a text of ASCII alone is never searched again.
+// character of the text, so a text of ASCII alone is never searched again
+// (a secret holding K or ſ echoed in ASCII is the fast path's: see folded).
 
 // kelvin and longS are the non-ASCII characters whose simple folding
 // holds an ASCII letter: K (U+212A) folds with k, ſ (U+017F) with s.

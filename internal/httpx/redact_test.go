@@ -44,6 +44,10 @@ func TestRedact(t *testing.T) {
 		{"long secret, non-ASCII letters in another case", "x=ÄBCDÉFGHIJ-1;", []string{"äbcdéfghij-1"}, "x=[REDACTED];"},
 		{"Kelvin sign for k", "key \u212aey-12345678.", []string{"key-12345678"}, "key [REDACTED]."},
 		{"long s for s", "tok \u017f3cr3t-1xyz.", []string{"S3cr3t-1xyz"}, "tok [REDACTED]."},
+		// A secret holding K or ſ, echoed by a server that lowercased it
+		// (strings.ToLower("\u212a") is "k"): ASCII alone.
+		{"Kelvin sign in the secret, echoed as k", "token s3cret-key-abcdef here", []string{"s3cret-\u212aey-abcdef"}, "token [REDACTED] here"},
+		{"long s in the secret, echoed as s", "v secret-value-123.", []string{"\u017fecret-value-123"}, "v [REDACTED]."},
 		{"non-ASCII in another case, \\u-escaped", `{"error":"bad key K\u00C9"}`, []string{"ké"}, `{"error":"bad key [REDACTED]"}`},
 		{"non-ASCII in another case inside a word: short, kept", "aKÉb", []string{"ké"}, "aKÉb"},
 		{"several secrets", "a=s1 b=s2", []string{"s1", "", "s2"}, "a=[REDACTED] b=[REDACTED]"},
