@@ -59,7 +59,7 @@ func (c *Client) Reception(ctx context.Context, injectID string) error {
 
 // Callback posts one execution callback. A 409 on a terminal callback
 // (action "complete" or "data") means the inject is not PENDING yet and is retried
-// like a 5xx; on a trace it is final.
+// like a 5xx; on a trace it is not retried (nor refused for good).
 func (c *Client) Callback(ctx context.Context, injectID string, e Execution) error {
 	if err := checkInjectID(injectID); err != nil {
 		return err

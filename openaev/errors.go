@@ -76,10 +76,14 @@ func (e *APIError) Permanent() bool { return e.permanent }
 // HealthReason says in a few words what failed, for serve's /healthz (see
 // serve.HealthReasoner): the status, and for a 401 or 403 that the
 // platform refuses the token; the innermost cause when no response came
-// back ("no response: connection refused"), which names no URL.
+// back ("no response: connection refused"), which names no URL, or, for
+// a certificate the client refused, the setting to check.
 func (e *APIError) HealthReason() string {
 	switch e.Status {
 	case 0:
+		if ce := (*httpx.CertificateError)(nil); errors.As(e, &ce) {
+			return "no response: certificate refused (" + ce.Hint + ")"
+		}
 		cause := error(e)
 		for next := errors.Unwrap(cause); next != nil; next = errors.Unwrap(cause) {
 			cause = next

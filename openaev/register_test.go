@@ -19,6 +19,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -310,26 +311,36 @@ func TestRegistrationFailureHealthReason(t *testing.T) {
 	}
 	tests := []struct {
 		name   string
-		status int // scripted status of every registration; 0: the platform is down
+		status int // scripted status of every registration; 0: the platform is down; -1: its certificate is refused
 		want   string
 	}{
 		{"token refused", http.StatusUnauthorized, "status 401 (token refused)"},
 		{"token lacks rights", http.StatusForbidden, "status 403 (token refused: check its rights)"},
 		{"platform failing", http.StatusServiceUnavailable, "status 503"},
 		{"platform down", 0, "no response: connection refused"},
+		{"certificate refused", -1, "no response: certificate refused (" + httpx.CAFileHint + ")"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, testToken)
 			url := p.URL
-			if tt.status == 0 {
+			switch tt.status {
+			case 0:
 				url = closed()
-			} else {
+			case -1:
+				srv := httptest.NewTLSServer(http.NotFoundHandler())
+				t.Cleanup(srv.Close)
+				url = srv.URL
+			default:
 				p.FailRegistration(tt.status, 99)
 			}
 			v, _ := openaev.ParseVersion(openaevtest.Current.String())
+			hc, err := openaev.NewHTTPClient("", false, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
 			c, err := openaev.NewClient(openaev.Config{URL: url, Token: testToken, InjectorID: testInjectorID},
-				openaev.WithRetry(2, time.Millisecond), openaev.WithPlatformVersion(v))
+				openaev.WithRetry(2, time.Millisecond), openaev.WithPlatformVersion(v), openaev.WithHTTPClient(hc))
 			if err != nil {
 				t.Fatal(err)
 			}

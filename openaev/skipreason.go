@@ -57,7 +57,8 @@ func seenIPSkip(a Asset) string {
 	if v == "" {
 		return "no seen_ip"
 	}
-	return "seen_ip " + shownValue(v) + " " + unusableWhy(v).one
+	why, _ := unusableWhy(v)
+	return "seen_ip " + shownValue(v) + " " + why.one
 }
 
 // localIPSkip says why an asset gives no target in local_ip mode.
@@ -94,7 +95,8 @@ func rejectedAddrs(values []string) string {
 			continue
 		}
 		shown = append(shown, shownValue(v))
-		whys = append(whys, unusableWhy(v))
+		why, _ := unusableWhy(v)
+		whys = append(whys, why)
 	}
 	if len(shown) == 0 {
 		return ""
@@ -137,30 +139,36 @@ func joinAnd(items []string) string {
 // loopback") and of several ("are loopback").
 type unusable struct{ one, many string }
 
-// unusableWhy names why an address is no usable target.
-func unusableWhy(v string) unusable {
+// unusableWhy names why an address is no usable target; ok is false for
+// a usable one (usableIP): an IP address that is a valid target (a zone,
+// if any, of the characters a target may hold; not unspecified, limited
+// broadcast or multicast) and not loopback or link-local, whatever its
+// zone.
+func unusableWhy(v string) (why unusable, ok bool) {
 	a, err := netip.ParseAddr(v)
 	if err != nil {
-		return unusable{"is not an IP address", "are not IP addresses"}
+		return unusable{"is not an IP address", "are not IP addresses"}, true
 	}
 	u := a.Unmap().WithZone("")
 	switch {
 	case u.IsLoopback():
-		return unusable{"is loopback", "are loopback"}
+		return unusable{"is loopback", "are loopback"}, true
 	case u.IsMulticast():
-		return unusable{"is multicast", "are multicast"}
+		return unusable{"is multicast", "are multicast"}, true
 	case u.IsLinkLocalUnicast():
-		return unusable{"is link-local", "are link-local"}
+		return unusable{"is link-local", "are link-local"}, true
 	case u.IsUnspecified():
-		return unusable{"is unspecified", "are unspecified"}
+		return unusable{"is unspecified", "are unspecified"}, true
 	case u == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
-		return unusable{"is broadcast", "are broadcast"}
+		return unusable{"is broadcast", "are broadcast"}, true
 	}
 	var ve *signatures.ValidationError
 	if err := validTarget(v); errors.As(err, &ve) {
-		return unusable{"is refused (" + clause(ve.Reason) + ")", "are refused (" + clause(ve.Reason) + ")"}
+		return unusable{"is refused (" + clause(ve.Reason) + ")", "are refused (" + clause(ve.Reason) + ")"}, true
+	} else if err != nil {
+		return unusable{"is not a target", "are not targets"}, true
 	}
-	return unusable{"is not a target", "are not targets"}
+	return unusable{}, false
 }
 
 // clause is a reason made fit for a skip reason: its own ";" made ",".

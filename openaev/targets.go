@@ -206,18 +206,11 @@ func assetValue(a Asset, prop string) (string, string) {
 	return "", automaticSkip(a, host)
 }
 
-// usableIP reports whether s is an IP address that is a valid target (a
-// zone, if any, of the characters a target may hold; not unspecified,
-// limited broadcast or multicast) and not loopback or link-local,
-// whatever its zone.
+// usableIP reports whether s (spaces around it aside) is a usable target
+// address (see unusableWhy).
 func usableIP(s string) bool {
-	s = strings.TrimSpace(s)
-	a, err := netip.ParseAddr(s)
-	if err != nil || validTarget(s) != nil {
-		return false
-	}
-	a = a.Unmap().WithZone("")
-	return !(a.IsLoopback() || a.IsLinkLocalUnicast() || a.IsLinkLocalMulticast() || a.IsUnspecified())
+	_, bad := unusableWhy(strings.TrimSpace(s))
+	return !bad
 }
 
 // canonicalIP returns a usable address in its canonical form

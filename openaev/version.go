@@ -244,7 +244,8 @@ func (c *Client) refreshVersion(ctx context.Context) {
 		return
 	}
 	// Read without the lock: the callbacks in flight keep the known
-	// version meanwhile.
+	// version meanwhile (only a version that changed holds the lock while
+	// noteLine reads the settings it needs).
 	v, settings, err := c.readVersion(ctx, true)
 	if err != nil {
 		c.log.Debug("OpenAEV platform version not read again; keeping the one known", zap.String("error", c.redact(err.Error())))
