@@ -33,7 +33,9 @@ func validateCommand(o Options) *ucli.Command {
 		"injector, its params and settings, the backend URL, the CA file and the size limit of a body.",
 		"Nothing runs, nothing is sent, no outbox is opened, no platform is asked its version.",
 		"", validateExitHelp)
-	cmd.Flags = withShort(flagsOf(o.name(), reflect.TypeFor[runConfig](), nil), "output", "o")
+	cmd.Flags = withShort(flagsOf(o.name(), reflect.TypeFor[runConfig](), map[string]string{
+		"openaev_message": "refused by validate, set here, in the environment or in the config file: exit 2 (validate checks an inject file and flags, not a platform message, whose targets are the platform's to resolve; run takes it)",
+	}), "output", "o")
 	cmd.Action = func(c *ucli.Context) error { return validateAction(c, o) }
 	return cmd
 }
@@ -58,8 +60,8 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	o.Abort.logJSON(redacting(o.Stderr, secrets), cfg.Log)
 	defer func() { _ = log.Sync() }()
 	if cfg.OpenAEVMessage != "" {
-		return usageErr("invalid openaev_message %q: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
-			cfg.OpenAEVMessage)
+		return usageErr("invalid openaev_message %q%s: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
+			cfg.OpenAEVMessage, cfg.where("openaev_message"))
 	}
 	cr, err := checkRun(c.Context, o, &cfg, log, c.Args().First())
 	if err != nil {

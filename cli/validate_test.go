@@ -88,3 +88,41 @@ func TestValidate(t *testing.T) {
 		t.Errorf("outbox created: %v", err)
 	}
 }
+
+// validate refuses a platform message wherever it was set, and says where,
+// as every other refused setting does; its help says so too, not run's
+// description of the flag.
+func TestValidateNamesWhereThePlatformMessageCameFrom(t *testing.T) {
+	reg := registry()
+	msg := writeFile(t, "msg.json", `{}`)
+	conf := writeFile(t, "v.yaml", "# the platform's message\nopenaev_message: "+msg+"\n")
+	tests := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		where string
+	}{
+		{"flag", nil, []string{"--openaev-message", msg}, "(--openaev-message)"},
+		{"environment", map[string]string{"INJECTKIT_OPENAEV_MESSAGE": msg}, nil, "(env INJECTKIT_OPENAEV_MESSAGE)"},
+		{"config file", nil, []string{"--config", conf}, "v.yaml:2)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, reg, tt.env, append([]string{"validate", "--log-level", "error"}, tt.args...)...)
+			want := `invalid openaev_message "` + msg + `" `
+			if r.code != 2 || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, tt.where+": validate checks") {
+				t.Errorf("exit %d, stderr %q; want 2 and %q naming %s", r.code, r.stderr, want, tt.where)
+			}
+		})
+	}
+	r := run(t, reg, nil, "validate", "--help")
+	var line string
+	for l := range strings.SplitSeq(r.stdout, "\n") {
+		if strings.Contains(l, "--openaev-message value") {
+			line = l
+		}
+	}
+	if !strings.Contains(line, "refused by validate") || strings.Contains(line, "for debugging") {
+		t.Errorf("validate --help describes --openaev-message as %q, want what validate does with it", line)
+	}
+}
