@@ -51,6 +51,8 @@ type commitHooks struct {
 	// step (see compact: 0 copy, 1 fsync the new file, 2 rename, 3 fsync
 	// the directory).
 	compact func(step int) error
+	// opened is called each time the store opens the file.
+	opened func()
 }
 
 // write runs fn in a writable transaction on db, which the caller holds
@@ -82,6 +84,14 @@ func (s *Store) write(db *bolt.DB, fn func(*bolt.Tx) error) error {
 	}
 	<-op.done
 	return op.err
+}
+
+// retain holds the open database for one more user; the caller holds it
+// already.
+func (s *Store) retain() {
+	s.mu.Lock()
+	s.users++
+	s.mu.Unlock()
 }
 
 // writeLater queues fn to share the commit of the next writes, without

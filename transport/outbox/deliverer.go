@@ -202,7 +202,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	var (
 		delivered []removal // accepted, removed at the end
 		failed    *runtime.StoredError
-		waiting   []Record // stored after the failure, not sent
+		waiting   []uint64 // stored after the failure, not sent
 		failedAt  Record
 		index     int
 		accepted  int   // bodies the backend accepted: chunks 0 to accepted-1
@@ -227,7 +227,10 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			i := index
 			index++
 			if failed != nil {
-				waiting = append(waiting, rec)
+				// Kept by its id alone: a send of 100 000 bodies that
+				// fails at its first holds no body meanwhile.
+				waiting = append(waiting, rec.ID)
+				bodies.put(rec.Body)
 				continue
 			}
 			if aborted() {
@@ -316,31 +319,4 @@ func (d *Deliverer) post(ctx context.Context, rec Record) error {
 		return kp.PostKeyed(ctx, rec.InjectID, rec.IdempotencyKey, rec.ChunkIndex, rec.Body)
 	}
 	return d.Profile.PostBody(ctx, rec.InjectID, rec.ChunkIndex, rec.Body)
-}
-
-// holdBack marks the bodies stored after a failed one as waiting with it,
-// no longer owned by this process, and signals Failed. A body no longer
-// in the outbox is not counted as kept.
-func (d *Deliverer) holdBack(se *runtime.StoredError, failedAt Record, rest []Record) {
-	next := d.Store.opts.Now()
-	if f, err := d.Store.Get(failedAt.ID); err == nil && f.State == Pending {
-		next = f.NextAttempt
-	}
-	msg := fmt.Sprintf("not sent: chunk %d of the same send failed", failedAt.ChunkIndex)
-	for _, r := range rest {
-		err := d.Store.MarkFailed(r.ID, 0, msg, next)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			continue // gone (dropped by hand): not counted as kept
-		case err != nil:
-			se.Err = errors.Join(se.Err, err)
-		}
-		se.Pending++
-	}
-	if d.Failed != nil {
-		select {
-		case d.Failed <- struct{}{}:
-		default:
-		}
-	}
 }

@@ -26,3 +26,7 @@ func (s *Store) SetCompactHook(step func(int) error) { s.hooks.compact = step }
 
 // CompactSteps is how many steps a compaction has.
 const CompactSteps = 4
+
+// SetOpenedHook sets the hook called each time the store opens its file
+// (in Shared mode, once per operation or put); call it before any write.
+func (s *Store) SetOpenedHook(opened func()) { s.hooks.opened = opened }

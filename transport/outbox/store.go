@@ -204,17 +204,12 @@ func (s *Store) acquire() (*bolt.DB, error) {
 			return nil, err
 		}
 		s.db = db
+		if s.hooks.opened != nil {
+			s.hooks.opened()
+		}
 	}
 	s.users++
 	return s.db, nil
-}
-
-// retain holds the open database for one more user; the caller holds it
-// already.
-func (s *Store) retain() {
-	s.mu.Lock()
-	s.users++
-	s.mu.Unlock()
 }
 
 func (s *Store) release() {

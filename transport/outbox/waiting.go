@@ -1,0 +1,90 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/injectkit/injectkit/runtime"
+	bolt "go.etcd.io/bbolt"
+)
+
+// holdBack marks the bodies stored after a failed one as waiting with it,
+// no longer owned by this process, and signals Failed. A body no longer
+// in the outbox is not counted as kept.
+func (d *Deliverer) holdBack(se *runtime.StoredError, failedAt Record, rest []uint64) {
+	next := d.Store.opts.Now()
+	if f, err := d.Store.Get(failedAt.ID); err == nil && f.State == Pending {
+		next = f.NextAttempt
+	}
+	msg := fmt.Sprintf("not sent: chunk %d of the same send failed", failedAt.ChunkIndex)
+	kept, err := d.Store.markWaiting(rest, msg, next)
+	se.Pending += kept
+	if err != nil {
+		se.Err = errors.Join(se.Err, err)
+	}
+	if d.Failed != nil {
+		select {
+		case d.Failed <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// markWaiting is MarkFailed (no attempt made) of the pending records ids,
+// a put's worth at a time: at most maxTxBodies records per transaction,
+// the file opened once for them all. One transaction (and, in Shared
+// mode, one open of the file) per record made a 100 000-body send whose
+// first body failed take minutes to return. It returns how many it
+// marked: a record no longer in the outbox, or no longer pending, is
+// left as it is and not counted; after a failure, the records not marked
+// are counted (they stay stored, pending, owned by this process until its
+// lease ends) and the error is returned.
+func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	defer func() {
+		for _, id := range ids {
+			s.unclaim(id)
+		}
+	}()
+	lastErr = s.redact(lastErr, nil) // outside the transactions
+	db, err := s.acquire()
+	if err != nil {
+		return len(ids), err
+	}
+	defer s.release()
+	kept, done := 0, 0
+	for chunk := range slices.Chunk(ids, maxTxBodies) {
+		marked := 0
+		err := s.write(db, func(tx *bolt.Tx) error {
+			marked = 0 // the write may run again (see write)
+			for _, id := range chunk {
+				r, err := find(tx, id)
+				switch {
+				case errors.Is(err, ErrNotFound):
+					continue // gone (dropped by hand)
+				case err != nil:
+					return err
+				case r.State != Pending:
+					continue
+				}
+				r.LastError, r.NextAttempt = lastErr, next
+				r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
+				if err := put(tx, r); err != nil {
+					return err
+				}
+				marked++
+			}
+			return nil
+		})
+		if err != nil {
+			return kept + len(ids) - done, err
+		}
+		kept += marked
+		done += len(chunk)
+	}
+	return kept, nil
+}
