@@ -17,7 +17,8 @@ import (
 // therefore compacts the file (copies what it holds into a new file, which
 // replaces it) each time it lets go of it (Close; in Shared mode, the end of
 // each operation, and Open) when most of it is free: more than half of it,
-// and at least compactFloor bytes.
+// and at least compactFloor bytes; or, when it holds no body, more than
+// half of it, and the file is of compactEmptyFloor bytes or more.
 
 // compactFloor is the free space below which a file is never compacted.
 const compactFloor = 8 << 20
@@ -28,6 +29,15 @@ const compactTxBytes = 8 << 20
 // compactPrefix begins the name of a compaction's new file, beside the
 // outbox.
 func (s *Store) compactPrefix() string { return "." + filepath.Base(s.path) + ".compact-" }
+
+// compactEmptyFloor is the size from which a file that holds no body (no
+// pending or dead record) is compacted however little of it is free (at
+// least half): copying what it holds (its buckets, and the records of
+// sends cut short) is cheap, and it gives back the pages of the bodies
+// it held last (8 MiB and more after a large send), which compactFloor
+// alone left. An empty outbox compacted is smaller than this, so it is
+// not compacted again each time it is let go of.
+const compactEmptyFloor = 256 << 10
 
 // freeBytes returns the bytes of the file at path, which db maps, that
 // hold no page in use.
@@ -44,6 +54,24 @@ func freeBytes(db *bolt.DB, path string) (free, size int64, err error) {
 		return nil
 	})
 	return fi.Size() - used, fi.Size(), err
+}
+
+// holdsNoBody reports whether db holds no record, pending or dead; false
+// when it cannot be read (a damaged page is an error, see tx).
+func (s *Store) holdsNoBody(db *bolt.DB) bool {
+	empty := false
+	err := s.tx(db, false, func(tx *bolt.Tx) error {
+		empty = true
+		for _, b := range [][]byte{bucketPending, bucketDead} {
+			if bk := tx.Bucket(b); bk != nil {
+				if k, _ := bk.Cursor().First(); k != nil {
+					empty = false
+				}
+			}
+		}
+		return nil
+	})
+	return err == nil && empty
 }
 
 // compactIfFree compacts the file when most of it is free (see above). It
@@ -66,7 +94,10 @@ func (s *Store) compactIfFree(db *bolt.DB) {
 		return
 	}
 	free, size, err := freeBytes(db, s.path)
-	if err != nil || free < compactFloor || free <= size/2 {
+	switch {
+	case err != nil, free <= size/2:
+		return
+	case free < compactFloor && (size < compactEmptyFloor || !s.holdsNoBody(db)): // see compactEmptyFloor
 		return
 	}
 	s.compactFailed = s.compact(db, fi.Mode().Perm()) != nil

@@ -315,3 +315,73 @@ func TestCompactKeepsLinkAndMode(t *testing.T) {
 		t.Errorf("compacted file's mode %v, want 0640 (%v)", fi.Mode().Perm(), err)
 	}
 }
+
+// An outbox that holds no body any more is compacted when it is let go
+// of, however little of it is free (less than compactFloor): a flush that
+// delivered every body of a large send left a file of 8 MiB holding
+// nothing. It is then the size of a new outbox, and not compacted again
+// at each operation; a compaction cut short leaves it whole.
+func TestCompactEmptyOutbox(t *testing.T) {
+	fresh := filepath.Join(t.TempDir(), "outbox.db")
+	if err := mustOpen(t, fresh, Options{}).Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprint("shared=", shared), func(t *testing.T) {
+			full := filepath.Join(t.TempDir(), "outbox.db")
+			filled(t, full, 3, 3, Options{Shared: shared}, nil)
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			filled(t, path, 3, 0, Options{Shared: shared}, nil)
+			if got, want := fileSize(t, path), fileSize(t, fresh); got > want {
+				t.Errorf("emptied outbox (it held %d bytes) left at %d bytes, want at most %d, a new outbox's size",
+					fileSize(t, full), got, want)
+			}
+			// Let go of at each operation (shared), or closed: no other
+			// compaction.
+			compactions := 0
+			s := mustOpen(t, path, Options{Shared: shared})
+			s.hooks.compact = func(step int) error {
+				if step == 0 {
+					compactions++
+				}
+				return nil
+			}
+			for range 3 {
+				recs, err := s.Put(entry("small", 0, 1, "{}"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Delete(recs[0].ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if compactions != 0 {
+				t.Errorf("an empty outbox of %d bytes compacted again: %d compactions", fileSize(t, path), compactions)
+			}
+			wantKept(t, path, nil)
+		})
+	}
+	for step := range CompactSteps {
+		t.Run(fmt.Sprint("cut short at step ", step), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			reached := false
+			filled(t, path, 3, 0, Options{}, func(at int) error {
+				if at == step {
+					reached = true
+					return errors.New("cut short")
+				}
+				return nil
+			})
+			if !reached {
+				t.Fatal("no compaction")
+			}
+			wantKept(t, path, nil)
+			if left := leftovers(t, path); len(left) != 0 {
+				t.Errorf("files left beside the outbox: %v", left)
+			}
+		})
+	}
+}
