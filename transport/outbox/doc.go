@@ -71,8 +71,9 @@
 // group-committed: those that arrive while another commits share the next
 // commit (one fsync for many concurrent deliveries), and each caller
 // returns once the commit that holds its write is durable, or with that
-// commit's error, which every write it held shares. A Deliverer removes
-// the bodies the backend accepted without waiting: the removal rides with
+// commit's error, which every write it held shares. A Deliverer (and a
+// Resender, for a poster that does not send in order) removes the bodies
+// the backend accepted without waiting: the removal rides with
 // the next commit (a large send's next bodies, other deliveries' writes,
 // or alone 20 ms later at most; a large send commits its last removals
 // before it returns), a crash before it only makes them resent under their
@@ -86,7 +87,9 @@
 // # Redelivery
 //
 // Send posts one stored body under its recorded Idempotency-Key and
-// settles its record (Settle, for a body posted by the caller). A body for
+// settles its record (Settle, for a body posted by the caller). A
+// Resender claims the bodies it is about to send up to 512 in one
+// transaction, and gives back those it did not send at the end of its pass. A body for
 // which no request can be built (an Idempotency-Key the HTTP client
 // refuses) moves to the dead list at once, unsent. A Resender resends due
 // bodies in a loop, backing off exponentially per body up to five minutes

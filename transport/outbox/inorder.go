@@ -88,7 +88,11 @@ func (rs *Resender) inOrder(base string) bool {
 // meanwhile, owned by another delivery (counted Busy), or moved to the dead
 // list as corrupt (counted Rejected).
 func (rs *Resender) claim(r Record, res *FlushResult, log *zap.Logger) (Record, bool, error) {
-	full, ok, err := rs.Store.Claim(r.ID)
+	c, in := rs.claimed(r) // claimed ahead (see claimAhead)
+	if !in {
+		c.r, c.ok, c.err = rs.Store.Claim(r.ID)
+	}
+	full, ok, err := c.r, c.ok, c.err
 	var re *RecordError
 	switch {
 	case errors.Is(err, ErrNotFound):

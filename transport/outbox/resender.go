@@ -38,6 +38,10 @@ type Resender struct {
 	// downUntil holds, per base URL found down by Run (a connection-level
 	// failure), when to try it again.
 	downUntil map[string]time.Time
+	// window holds the records the pass running claimed ahead, claimed
+	// at windowAt (see claimAhead).
+	window   map[uint64]claimed
+	windowAt time.Time
 }
 
 // FlushResult counts what a Flush did.
@@ -159,7 +163,17 @@ func (rs *Resender) poster(base string) (Poster, error) {
 	return p, nil
 }
 
+// pass sends the pending bodies due (all: every one), and gives back those
+// it claimed ahead and did not send.
 func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
+	res, err := rs.sendPass(ctx, all)
+	if gerr := rs.giveBack(); gerr != nil {
+		err = errors.Join(err, gerr)
+	}
+	return res, err
+}
+
+func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error) {
 	var res FlushResult
 	recs, err := rs.Store.List()
 	if err != nil {
@@ -173,6 +187,7 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 	}
 	firsts := firstChunks(recs)
 	settled := map[uint64]Outcome{} // what became of the bodies sent in this pass
+	sendable := rs.sendableNow(now, all, down)
 	for i, r := range recs {
 		if ctx.Err() != nil {
 			// Interrupted: the bodies not tried are still pending.
@@ -213,6 +228,9 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 			}
 			continue
 		}
+		if err := rs.claimAhead(recs, i, sendable); err != nil {
+			return res, err
+		}
 		log := rs.recordLog(r)
 		if out, tried := settled[first.ID]; follows && (!tried || out == Failed) {
 			if err := rs.holdBack(r, first, &res, log); err != nil {
@@ -234,7 +252,7 @@ func (rs *Resender) pass(ctx context.Context, all bool) (FlushResult, error) {
 		if !ok {
 			continue
 		}
-		out, err := rs.Store.send(ctx, p, full, rs.MaxBackoff, true)
+		out, err := rs.Store.send(ctx, p, full, rs.MaxBackoff, true, !rs.inOrder(r.BaseURL))
 		settled[r.ID] = out
 		var re *RecordError
 		switch {

@@ -105,12 +105,13 @@ func (o Outcome) String() string {
 // with a store error if settling failed, with the secrets redacted (see
 // Redactor).
 func (s *Store) Send(ctx context.Context, p Poster, r Record, maxBackoff time.Duration) (Outcome, error) {
-	return s.send(ctx, p, r, maxBackoff, false)
+	return s.send(ctx, p, r, maxBackoff, false, false)
 }
 
 // send is Send; a resend (a Resender's) keeps pending a body the backend
-// refused with 401 or 403 (see settle).
-func (s *Store) send(ctx context.Context, p Poster, r Record, maxBackoff time.Duration, resend bool) (Outcome, error) {
+// refused with 401 or 403 (see settle), and, lazy, removes a body
+// delivered without waiting for the commit (see deleteLater).
+func (s *Store) send(ctx context.Context, p Poster, r Record, maxBackoff time.Duration, resend, lazy bool) (Outcome, error) {
 	red, _ := p.(Redactor)
 	if r.Body == nil && r.Size > 0 {
 		return Failed, fmt.Errorf("outbox %s: record %d given to Send without its body", s.path, r.ID)
@@ -128,6 +129,16 @@ func (s *Store) send(ctx context.Context, p Poster, r Record, maxBackoff time.Du
 		err = kp.PostKeyed(ctx, r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
 	} else {
 		err = p.PostBody(ctx, r.InjectID, r.ChunkIndex, r.Body)
+	}
+	if lazy && (err == nil || errors.Is(err, ErrSuperseded)) {
+		s.deleteLater([]removal{{id: r.ID, size: r.Size}})
+		switch {
+		case errors.Is(err, ErrSupersededSent):
+			return SupersededSent, nil
+		case err != nil:
+			return Superseded, nil
+		}
+		return Delivered, nil
 	}
 	return s.settle(ctx, r, err, maxBackoff, red, resend)
 }

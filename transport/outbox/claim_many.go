@@ -1,0 +1,134 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// claimed is what Claim returned for one record of a claimMany.
+type claimed struct {
+	r   Record
+	ok  bool
+	err error
+}
+
+// claimMany is Claim of each of ids in one transaction: a flush claims the
+// bodies it is about to send a window at a time, not one transaction (and,
+// in Shared mode, one open of the file) each. The records it could not
+// claim are not in s.claims afterwards; those it claimed are, until they
+// are settled or given back (see unclaimMany). The error is the
+// transaction's: then none is claimed.
+func (s *Store) claimMany(ids []uint64) (map[uint64]claimed, error) {
+	out := make(map[uint64]claimed, len(ids))
+	var mine []uint64 // claimed by this call in s.claims
+	s.mu.Lock()
+	for _, id := range ids {
+		if s.claims[id] {
+			out[id] = claimed{} // another goroutine of this process delivers it
+			continue
+		}
+		s.claims[id] = true // held while the transaction runs
+		mine = append(mine, id)
+	}
+	s.mu.Unlock()
+	now := s.opts.Now()
+	got := map[uint64]claimed{}
+	err := s.do(true, func(tx *bolt.Tx) error {
+		clear(got) // the write may run again (see write)
+		for _, id := range mine {
+			c, err := s.claimIn(tx, id, now)
+			if err != nil {
+				return err
+			}
+			got[id] = c
+		}
+		return nil
+	})
+	for _, id := range mine {
+		c := got[id]
+		if err != nil || !c.ok {
+			s.unclaim(id)
+		}
+		if err == nil {
+			out[id] = c
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// claimIn claims record id in tx, as Claim does; the error is the
+// transaction's, the outcome's is in claimed.err.
+func (s *Store) claimIn(tx *bolt.Tx, id uint64, now time.Time) (claimed, error) {
+	r, err := find(tx, id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return claimed{err: err}, nil
+	case err != nil:
+		return claimed{}, err
+	case r.State != Pending:
+		return claimed{err: fmt.Errorf("%w: %d is not pending", ErrNotFound, id)}, nil
+	case s.ownedElsewhere(r):
+		return claimed{}, nil
+	}
+	var body []byte
+	var berr *RecordError
+	dead := ""
+	if r.Unreadable() {
+		berr = &RecordError{ID: id, Reason: ReasonCorrupt, Err: r.unreadable.err}
+		dead = s.redact(string(r.unreadable.stored), nil)
+		r.unreadable = nil
+	} else {
+		body, berr = readBody(tx, r)
+	}
+	if berr != nil {
+		if err := bucketOf(tx, Pending).Delete(key(id)); err != nil {
+			return claimed{}, err
+		}
+		s.bury(&r, 0, 0, dead, s.redact(berr.Error(), nil), ReasonCorrupt)
+		return claimed{err: berr}, put(tx, r)
+	}
+	r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)
+	if err := put(tx, r); err != nil {
+		return claimed{}, err
+	}
+	r.Body = body
+	return claimed{r: r, ok: true}, nil
+}
+
+// unclaimMany gives back, in one transaction, the records of ids this
+// process claimed and did not send: they are no longer owned, their
+// attempts, last error and next attempt as they were.
+func (s *Store) unclaimMany(ids []uint64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	defer func() {
+		for _, id := range ids {
+			s.unclaim(id)
+		}
+	}()
+	return s.do(true, func(tx *bolt.Tx) error {
+		for _, id := range ids {
+			r, err := find(tx, id)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				continue
+			case err != nil:
+				return err
+			case r.State != Pending || r.Owner != s.pid || r.OwnerStart != s.start:
+				continue
+			}
+			r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
+			if err := put(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,126 @@
+package outbox_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// A flush claims the bodies it sends a window at a time and removes those
+// delivered in the commits that follow, not two transactions (and, the
+// outbox shared, two opens of the file) per body: `outbox flush` of 10 000
+// small bodies to a loopback sink took minutes. The bodies of a window it
+// did not send (their backend down) are given back as they were: not
+// owned, their attempts and last error unchanged.
+func TestFlushClaimsAndRemovesInFewTransactions(t *testing.T) {
+	const n = 2000
+	for _, down := range []bool{false, true} {
+		// Stored by a run (a Store of its own) that ended.
+		run := openStore(t, outbox.Options{})
+		need, seq := smallBodies(n)
+		if _, err := run.PutAll(n, need, seq); err != nil {
+			t.Fatal(err)
+		}
+		if err := run.Close(); err != nil {
+			t.Fatal(err)
+		}
+		s, err := outbox.Open(run.Path(), outbox.Options{Shared: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stored, err := s.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		leases := map[uint64]time.Time{}
+		for _, r := range stored {
+			leases[r.ID] = r.LeaseUntil
+		}
+		var opens atomic.Int64
+		s.SetOpenedHook(func() { opens.Add(1) })
+		before := s.Commits()
+		var p outbox.Poster = noPoster{}
+		if down {
+			p = downPoster{}
+		}
+		rs := &outbox.Resender{Store: s, Client: func(string) (outbox.Poster, error) { return p, nil }}
+		res, err := rs.Flush(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil { // commits the last removals
+			t.Fatal(err)
+		}
+		commits, opened := s.Commits()-before, opens.Load()
+		if commits > n/10 || opened > n/10 {
+			t.Errorf("down %v: flushing %d bodies took %d transactions and %d opens of the file, want at most %d each",
+				down, n, commits, opened, n/10)
+		}
+		s, err = outbox.Open(s.Path(), outbox.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := s.List()
+		_ = s.Close()
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case !down && (res.Delivered != n || len(recs) != 0):
+			t.Errorf("%d delivered, %d left; want %d delivered, none left", res.Delivered, len(recs), n)
+		case down && (res.Failed != n || len(recs) != n):
+			t.Errorf("backend down: %d failed, %d left; want %d of each", res.Failed, len(recs), n)
+		}
+		for _, r := range recs {
+			tried := r.ChunkIndex == 0
+			if leased := r.Owner != 0 && !r.LeaseUntil.Equal(leases[r.ID]); leased || (r.Attempts > 0) != tried || (r.LastError != "") != tried {
+				t.Fatalf("backend down: chunk %d leased by the flush %v, %d attempts, last error %q; want only chunk 0 tried, none leased",
+					r.ChunkIndex, leased, r.Attempts, r.LastError)
+			}
+		}
+	}
+}
+
+// BenchmarkResenderFlush is `outbox flush` of many 600-byte bodies to a
+// backend that takes them all, the outbox shared (transactions-per-flush:
+// the store's commits; opens-per-flush: the file opened).
+//
+//	go test -run '^$' -bench ResenderFlush -benchtime 1x ./transport/outbox/
+func BenchmarkResenderFlush(b *testing.B) {
+	const n = 10_000
+	var commits, opens atomic.Int64
+	for b.Loop() {
+		b.StopTimer()
+		path := filepath.Join(b.TempDir(), "outbox.db")
+		run, err := outbox.Open(path, outbox.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		need, seq := smallBodies(n)
+		if _, err := run.PutAll(n, need, seq); err != nil {
+			b.Fatal(err)
+		}
+		if err := run.Close(); err != nil {
+			b.Fatal(err)
+		}
+		s, err := outbox.Open(path, outbox.Options{Shared: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		s.SetOpenedHook(func() { opens.Add(1) })
+		b.StartTimer()
+		rs := &outbox.Resender{Store: s, Client: func(string) (outbox.Poster, error) { return noPoster{}, nil }}
+		if res, err := rs.Flush(context.Background()); err != nil || res.Delivered != n {
+			b.Fatalf("%+v, %v", res, err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+		commits.Add(s.Commits())
+	}
+	b.ReportMetric(float64(commits.Load())/float64(b.N), "transactions-per-flush")
+	b.ReportMetric(float64(opens.Load())/float64(b.N), "opens-per-flush")
+}
