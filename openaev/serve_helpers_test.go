@@ -29,6 +29,10 @@ type serveOpts struct {
 	// bytes when set.
 	outbox    bool
 	outboxMax int64
+	// shared opens the outbox as serve does, closed between operations,
+	// waiting lockTimeout for another process's lock.
+	shared      bool
+	lockTimeout time.Duration
 	// limit is the max payload size (0: the default).
 	limit int64
 	// platform holds options of the platform, applied after its version
@@ -85,7 +89,8 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	var d runtime.Deliverer = e.profile
 	var durable *outbox.Deliverer
 	if o.outbox {
-		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}, MaxBytes: o.outboxMax}); err != nil {
+		if s.store, err = outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{Secrets: []string{testToken}, MaxBytes: o.outboxMax,
+			Shared: o.shared, Timeout: o.lockTimeout}); err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { s.store.Close() })

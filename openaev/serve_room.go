@@ -2,6 +2,7 @@ package openaev
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // What a Handler does when its outbox is full: an inject is run only when
@@ -50,19 +52,24 @@ type room struct {
 // room it takes, its bytes used and its bound. It is called with the lock
 // held.
 func (h *Handler) fits() (ok bool, need, used, limit int64) {
-	ok, need, used, limit, _ = h.fitsOrWhy()
+	ok, need, used, limit, _, _ = h.fitsOrWhy()
 	return ok, need, used, limit
 }
 
 // fitsOrWhy is fits, and the reason of a pause as it is now: "outbox
 // full: 0 of 12000 bytes stored, 8192 reserved for 2 results in flight;
 // the next needs 4096" ("outbox room freed, resuming: …" once there is
-// room). It is called with the lock held.
-func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string) {
+// room). locked is the error of an outbox another process kept locked
+// past the lock timeout: its room is unknown. It is called with the lock
+// held.
+func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, locked error) {
 	st, err := h.cfg.Store.Stats()
+	if errors.Is(err, outbox.ErrLocked) {
+		return false, 0, 0, 0, fmt.Sprintf("outbox room unknown: %v", err), err
+	}
 	if err != nil {
 		// A broken outbox fails the run, which says why.
-		return true, 0, 0, 0, fmt.Sprintf("outbox full (its bytes unreadable now: %v)", err)
+		return true, 0, 0, 0, fmt.Sprintf("outbox full (its bytes unreadable now: %v)", err), nil
 	}
 	used, limit = st.Bytes, h.cfg.Store.MaxBytes()
 	need = h.room.need
@@ -81,7 +88,7 @@ func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string) {
 	}
 	why = fmt.Sprintf("%s: %d of %d bytes stored, %d reserved for %d %s in flight; the next needs %d",
 		state, used, limit, h.room.reserved, h.room.runs, results, need)
-	return ok, need, used, limit, why
+	return ok, need, used, limit, why, nil
 }
 
 // fullness returns the reason of a pause for a full outbox as it is now
@@ -89,7 +96,7 @@ func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string) {
 func (h *Handler) fullness() string {
 	h.room.mu.Lock()
 	defer h.room.mu.Unlock()
-	_, _, _, _, why := h.fitsOrWhy()
+	_, _, _, _, why, _ := h.fitsOrWhy()
 	return why
 }
 
@@ -102,13 +109,20 @@ func (h *Handler) sized(n int64) {
 
 // reserve reserves the room of inject id's result in the outbox, and
 // returns its release; a serve.PauseError, the message not run, when
-// there is none.
+// there is none. An outbox another process kept locked past the lock
+// timeout has room unknown: the message is not run either, and the error
+// (naming the lock's holder and the wait) keeps it for the daemon to
+// handle again.
 func (h *Handler) reserve(id string) (release func(), err error) {
 	if h.cfg.Store == nil {
 		return func() {}, nil
 	}
 	h.room.mu.Lock()
-	ok, need, _, _, reason := h.fitsOrWhy()
+	ok, need, _, _, reason, locked := h.fitsOrWhy()
+	if locked != nil {
+		h.room.mu.Unlock()
+		return nil, fmt.Errorf("inject %s not run: its outbox room not checked: %w", id, locked)
+	}
 	if ok {
 		h.room.reserved += need
 		h.room.runs++
