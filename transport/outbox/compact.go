@@ -100,17 +100,18 @@ func (s *Store) compactIfFree(db *bolt.DB) {
 	case free < compactFloor && (size < compactEmptyFloor || !s.holdsNoBody(db)): // see compactEmptyFloor
 		return
 	}
-	s.compactFailed = s.compact(db, fi.Mode().Perm()) != nil
+	s.compactFailed = s.compact(db, fi) != nil
 }
 
 // compact copies what src holds into a new file beside it, of the
-// outbox's permissions perm, fsyncs it,
+// outbox's owner, group and permissions (those of fi: a new file whose
+// owner or group cannot be set is not used), fsyncs it,
 // renames it over the outbox and fsyncs the directory. A crash at any
 // step leaves the old file or the new one at the path, each whole: the
 // old one is never written to, and the new one is complete, and durable,
 // before the rename. A process waiting for the lock of the old file finds
 // it replaced once it has the lock, and opens the new one (see openDB).
-func (s *Store) compact(src *bolt.DB, perm os.FileMode) (err error) {
+func (s *Store) compact(src *bolt.DB, fi os.FileInfo) (err error) {
 	dir := filepath.Dir(s.path)
 	f, err := os.CreateTemp(dir, s.compactPrefix()+"*")
 	if err != nil {
@@ -123,7 +124,9 @@ func (s *Store) compact(src *bolt.DB, perm os.FileMode) (err error) {
 			_ = os.Remove(tmp)
 		}
 	}()
-	if err := errors.Join(f.Chmod(perm), f.Close()); err != nil {
+	// The owner first: a chown by another user than root clears the
+	// set-id bits a chmod sets.
+	if err := errors.Join(chownLike(f, fi), f.Chmod(fi.Mode().Perm()), f.Close()); err != nil {
 		return fmt.Errorf("outbox %s: compact: %w", s.path, err)
 	}
 	steps := []func() error{
