@@ -132,7 +132,12 @@ func (s *Store) compact(src *bolt.DB, fi os.FileInfo) (err error) {
 	steps := []func() error{
 		func() error { return s.copyInto(tmp, src) },
 		func() error { return syncPath(tmp) },
-		func() error { err := os.Rename(tmp, s.path); renamed = err == nil; return err },
+		func() error {
+			_ = os.Remove(s.lockPath()) // once renamed, another process may lock the new file
+			err := os.Rename(tmp, s.path)
+			renamed = err == nil
+			return err
+		},
 		func() error { return syncPath(dir) },
 	}
 	for i, step := range steps {

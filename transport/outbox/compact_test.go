@@ -385,3 +385,36 @@ func TestCompactEmptyOutbox(t *testing.T) {
 		})
 	}
 }
+
+// A process that finds the outbox locked while another compacts it (the
+// longest hold) is told which process holds it: the lock record stays
+// until the compaction renames its file in.
+func TestCompactHolderRecorded(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	filled(t, path, 3, 3, Options{}, nil)
+	holder := mustOpen(t, path, Options{Command: "injectkit holder"})
+	gone := putMore(t, holder)
+	if err := holder.Delete(gone...); err != nil {
+		t.Fatal(err)
+	}
+	var locked error
+	holder.hooks.compact = func(step int) error {
+		if step == 0 { // copying
+			_, locked = Open(path, Options{})
+		}
+		return nil
+	}
+	if err := holder.Close(); err != nil {
+		t.Fatal(err)
+	}
+	var le *LockedError
+	if !errors.As(locked, &le) {
+		t.Fatalf("opened during the compaction: %v, want the lock's error", locked)
+	}
+	if le.PID != os.Getpid() || le.Command != "injectkit holder" {
+		t.Errorf("locked by pid %d (%q), want the compacting process %d: %v", le.PID, le.Command, os.Getpid(), locked)
+	}
+	if _, err := os.Stat(path + ".lock"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lock record left after the close: %v", err)
+	}
+}

@@ -89,7 +89,9 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
-	holder := "another process (no holder recorded in " + e.Path + ".lock)"
+	// An injectkit process records itself once it holds the lock, and
+	// removes its record just before it lets go of it.
+	holder := "another process (no holder recorded in " + e.Path + ".lock: an injectkit process opening or closing the outbox, or another program)"
 	if e.PID != 0 {
 		holder = "process " + strconv.Itoa(e.PID)
 		if e.Command != "" {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 func (s *Store) lockPath() string { return s.path + ".lock" }
@@ -21,6 +23,20 @@ func (s *Store) writeLockRecord() error {
 		return fmt.Errorf("outbox %s: write lock record: %w", s.path, err)
 	}
 	return nil
+}
+
+// compactAndUnrecord compacts the file if free enough (see compactIfFree)
+// and removes the lock record, which names this process while it
+// compacts, the longest hold. A compaction removes the record just before
+// it renames its file in (another process may then lock that file and
+// write its own): it is removed here only when the file was not replaced.
+// The caller holds s.mu and is about to close db.
+func (s *Store) compactAndUnrecord(db *bolt.DB) {
+	before, _ := os.Stat(s.path)
+	s.compactIfFree(db)
+	if now, err := os.Stat(s.path); before == nil || err != nil || os.SameFile(before, now) {
+		_ = os.Remove(s.lockPath())
+	}
 }
 
 // lockedError reads the holder's lock record.

@@ -121,3 +121,23 @@ func TestReadOnly(t *testing.T) {
 		t.Errorf("a read-only open created %s: %v", missing, err)
 	}
 }
+
+// A lock held with no record (the instants after an injectkit process
+// took the lock and before it let go, or another program) is not said to
+// be held by nobody known: the error says what may hold it.
+func TestLockedWithoutRecord(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	holder := mustOpen(t, path, Options{Command: "injectkit serve"})
+	defer holder.Close()
+	if err := os.Remove(path + ".lock"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(path, Options{})
+	var le *LockedError
+	if !errors.As(err, &le) || le.PID != 0 {
+		t.Fatalf("error = %v, want the lock's, no holder recorded", err)
+	}
+	if !strings.Contains(err.Error(), "an injectkit process opening or closing the outbox, or another program") {
+		t.Errorf("error = %v, want what may hold the lock", err)
+	}
+}

@@ -223,9 +223,7 @@ func (s *Store) release() {
 
 func (s *Store) closeDB() error {
 	if !s.opts.ReadOnly {
-		// First: once a compaction renames its file in, another may lock it.
-		_ = os.Remove(s.lockPath())
-		s.compactIfFree(s.db)
+		s.compactAndUnrecord(s.db)
 	}
 	err := s.db.Close()
 	s.db = nil
