@@ -31,7 +31,8 @@
 // would be posted again; Close reports an *UnremovedError for a removal
 // that failed otherwise), and because the lock does not tell who holds it, the holder
 // writes its pid, command and start time to "<file>.lock" beside it: a
-// *LockedError names that process. A file that is not a bbolt database, or
+// *LockedError names that process, or, when it has ended, says the record
+// is stale. A file that is not a bbolt database, or
 // whose pages are damaged or cut off (a truncated file: checked against
 // the pages its meta pages name before bbolt maps it, and a page read past
 // the end of a file cut meanwhile is a recovered fault), is a

@@ -79,13 +79,16 @@ func (e *FullError) Is(target error) bool { return target == ErrFull }
 
 // LockedError reports an outbox another process kept locked for longer
 // than the timeout (Waited 0: the lock was tried once). PID is 0 when the
-// holder left no record.
+// holder left no record; Stale when the process the record names has
+// ended (the lock is held by another program, or an injectkit process
+// opening the outbox).
 type LockedError struct {
 	Path    string
 	Waited  time.Duration
 	PID     int
 	Command string
 	Since   time.Time
+	Stale   bool
 }
 
 func (e *LockedError) Error() string {
@@ -100,6 +103,10 @@ func (e *LockedError) Error() string {
 		if !e.Since.IsZero() {
 			holder += " since " + e.Since.UTC().Format(time.RFC3339)
 		}
+	}
+	if e.PID != 0 && e.Stale {
+		holder = "another program, or an injectkit process opening the outbox (no injectkit process holds it: " +
+			e.Path + ".lock is a stale record of " + holder + ", which has ended)"
 	}
 	if e.Waited <= 0 {
 		return fmt.Sprintf("outbox %s is locked by %s; did not wait (lock timeout 0)", e.Path, holder)

@@ -19,6 +19,9 @@ func (s *Store) lockPath() string { return s.path + ".lock" }
 func (s *Store) writeLockRecord() error {
 	rec := fmt.Sprintf("pid=%d\ncommand=%s\nsince=%s\n", s.pid,
 		strings.NewReplacer("\n", " ", "\r", " ").Replace(s.opts.Command), s.opts.Now().UTC().Format(time.RFC3339))
+	if s.start != 0 {
+		rec += fmt.Sprintf("start=%d\n", s.start) // tells a reused pid apart
+	}
 	if err := os.WriteFile(s.lockPath(), []byte(rec), 0o600); err != nil {
 		return fmt.Errorf("outbox %s: write lock record: %w", s.path, err)
 	}
@@ -39,13 +42,27 @@ func (s *Store) compactAndUnrecord(db *bolt.DB) {
 	}
 }
 
-// lockedError reads the holder's lock record.
+// lockedError reads the holder's lock record. A record naming a process
+// that has ended (a crashed injectkit's) is stale: the lock is another's.
 func (s *Store) lockedError() error {
 	e := &LockedError{Path: s.path, Waited: s.opts.Timeout}
 	if raw, err := os.ReadFile(s.lockPath()); err == nil {
 		e.PID, e.Command, e.Since = parseLockRecord(raw)
+		e.Stale = e.PID != 0 && !alive(e.PID, lockRecordStart(raw))
 	}
 	return e
+}
+
+// lockRecordStart reads the start= line of a lock record: the holder's
+// start time (see processStart), 0 when absent or malformed.
+func lockRecordStart(raw []byte) uint64 {
+	for line := range strings.Lines(string(raw)) {
+		if v, ok := strings.CutPrefix(strings.TrimRight(line, "\r\n"), "start="); ok {
+			n, _ := strconv.ParseUint(v, 10, 64)
+			return n
+		}
+	}
+	return 0
 }
 
 // parseLockRecord reads the lines pid=, command= and since= of a lock

@@ -3,8 +3,11 @@ package outbox
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -139,5 +142,53 @@ func TestLockedWithoutRecord(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "an injectkit process opening or closing the outbox, or another program") {
 		t.Errorf("error = %v, want what may hold the lock", err)
+	}
+}
+
+// A lock record naming a process that has ended (an injectkit killed, the
+// lock then taken by another program) does not name that process as the
+// holder: the error says the record is stale.
+func TestLockedStaleRecord(t *testing.T) {
+	child := exec.Command(os.Args[0], "-test.run=^$")
+	if err := child.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := child.ProcessState.Pid()
+	tests := []struct {
+		name   string
+		record string
+		stale  bool
+	}{
+		{"live holder", "", false},
+		{"ended process", fmt.Sprintf("pid=%d\ncommand=injectkit run\nsince=2026-11-27T01:00:00Z\n", dead), true},
+	}
+	if runtime.GOOS == "linux" {
+		tests = append(tests, struct {
+			name   string
+			record string
+			stale  bool
+		}{"reused pid", fmt.Sprintf("pid=%d\ncommand=injectkit run\nstart=%d\n", os.Getpid(), processStart(os.Getpid())+1), true})
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			holder := mustOpen(t, path, Options{Command: "injectkit serve"})
+			defer holder.Close()
+			if tt.record != "" {
+				if err := os.WriteFile(path+".lock", []byte(tt.record), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, err := Open(path, Options{})
+			var le *LockedError
+			if !errors.As(err, &le) {
+				t.Fatalf("error = %v, want the lock's", err)
+			}
+			stale := strings.Contains(err.Error(), "stale record of process "+strconv.Itoa(le.PID))
+			named := strings.Contains(err.Error(), "locked by process "+strconv.Itoa(le.PID))
+			if stale != tt.stale || named == tt.stale {
+				t.Errorf("error = %v, want the record stale: %v", err, tt.stale)
+			}
+		})
 	}
 }
