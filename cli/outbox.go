@@ -316,7 +316,8 @@ func idError(id uint64, s *outbox.Store, err error) error {
 	switch {
 	case errors.Is(err, outbox.ErrNotFound):
 		return usageErr("invalid id \"%d\": %v in outbox %s", id, err, s.Path())
-	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrBusy):
+	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrBusy),
+		errors.Is(err, outbox.ErrNotDead):
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}

@@ -199,7 +199,7 @@ func TestOutboxDropAndIDs(t *testing.T) {
 		{[]string{"outbox", "flush", "1", "2"}, 2, `outbox flush takes no arguments, got "1 2"`},
 		{[]string{"outbox", "drop", "x1"}, 2, `invalid id "x1"`},
 		{[]string{"outbox", "drop", "99"}, 2, `invalid id "99": no such outbox entry`},
-		{[]string{"outbox", "retry-dead", "1"}, 2, "not in the dead list"},
+		{[]string{"outbox", "retry-dead", "1"}, 2, "1 is pending, not dead; not retried"},
 		{[]string{"outbox", "drop", "1"}, 0, "dropped 1 (pending inject inj-drop chunk 0/1)"},
 		{[]string{"outbox", "drop", "1"}, 2, "no such outbox entry"},
 	}

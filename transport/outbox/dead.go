@@ -42,6 +42,13 @@ func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason 
 func (s *Store) RetryDead(id uint64) (Record, error) {
 	return s.update(id, func(r *Record) error {
 		switch {
+		case r.State == Pending:
+			// Moved back already (another retry-dead won the race).
+			e := &NotDeadError{Path: s.path, ID: id}
+			if s.Busy(*r) {
+				e.Owner = r.Owner
+			}
+			return e
 		case r.State != Dead:
 			return fmt.Errorf("%w: %d is not in the dead list", ErrNotFound, id)
 		case r.DeadReason == ReasonCorrupt:

@@ -28,7 +28,28 @@ var (
 	ErrCorrupt = errors.New("outbox corrupt")
 	// ErrBusy matches a *BusyError.
 	ErrBusy = errors.New("outbox entry being sent")
+	// ErrNotDead matches a *NotDeadError.
+	ErrNotDead = errors.New("outbox entry not dead")
 )
+
+// NotDeadError reports a RetryDead of a record that is pending (another
+// process moved it back first): nothing was changed. Owner is the live
+// process sending it, 0 when none is.
+type NotDeadError struct {
+	Path  string
+	ID    uint64
+	Owner int
+}
+
+func (e *NotDeadError) Error() string {
+	if e.Owner != 0 {
+		return fmt.Sprintf("outbox %s: %d is pending, not dead: being sent by pid %d; not retried", e.Path, e.ID, e.Owner)
+	}
+	return fmt.Sprintf("outbox %s: %d is pending, not dead; not retried (outbox flush sends it)", e.Path, e.ID)
+}
+
+// Is reports whether target is ErrNotDead.
+func (e *NotDeadError) Is(target error) bool { return target == ErrNotDead }
 
 // BusyError reports a record Drop (or DropSend) left alone: a live process
 // (Owner, 0 when it is this one) is sending it, or, Storing, storing the

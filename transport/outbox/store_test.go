@@ -129,7 +129,7 @@ func TestFailedDeadRetryDead(t *testing.T) {
 	if err != nil || r.State != Pending || r.DeadStatus != 0 || r.NextAttempt.After(time.Now()) {
 		t.Fatalf("RetryDead: %+v %v", r, err)
 	}
-	if _, err := s.RetryDead(id); !errors.Is(err, ErrNotFound) {
+	if _, err := s.RetryDead(id); !errors.Is(err, ErrNotDead) {
 		t.Errorf("RetryDead of a pending record: %v", err)
 	}
 	if _, err := s.RetryDead(999); !errors.Is(err, ErrNotFound) {
@@ -437,6 +437,57 @@ func TestFullMessageSaysWhatMakesRoom(t *testing.T) {
 			msg := err.Error()
 			if !strings.Contains(msg, tt.want) || (tt.stored >= tt.max && strings.Contains(msg, "more needed")) {
 				t.Errorf("message %q, want %q", msg, tt.want)
+			}
+		})
+	}
+}
+
+// A retry-dead that lost the race to another (the record pending again,
+// perhaps being sent by the winner) is told so, not that the id is not in
+// the outbox, and changes nothing.
+func TestRetryDeadLostRace(t *testing.T) {
+	other := exec.Command("sleep", "30")
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	tests := []struct {
+		name  string
+		owner int
+		want  string
+	}{
+		{"pending", 0, "is pending, not dead; not retried"},
+		{"being sent by the winner", other.Process.Pid, "is pending, not dead: being sent by pid " + strconv.Itoa(other.Process.Pid)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTemp(t, Options{})
+			recs, err := s.Put(entry("inj", 0, 1, "{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := recs[0].ID
+			if err := s.MoveToDead(id, 1, 400, `{"error":"bad"}`, "callback rejected: status 400"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.RetryDead(id); err != nil { // the winner
+				t.Fatal(err)
+			}
+			if tt.owner != 0 {
+				if _, err := s.update(id, func(r *Record) error {
+					r.Owner, r.OwnerStart, r.LeaseUntil = tt.owner, processStart(tt.owner), time.Now().Add(time.Minute)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, _ := s.Get(id)
+			_, err = s.RetryDead(id)
+			if !errors.Is(err, ErrNotDead) || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), strconv.FormatUint(id, 10)+" "+tt.want) {
+				t.Errorf("RetryDead after another's: %v, want %q", err, tt.want)
+			}
+			if after, _ := s.Get(id); after.State != Pending || after.Owner != before.Owner || !after.NextAttempt.Equal(before.NextAttempt) {
+				t.Errorf("a refused retry-dead changed the record: %+v, was %+v", after, before)
 			}
 		})
 	}
