@@ -266,6 +266,11 @@ func TestDelivererFullUnstored(t *testing.T) {
 					!errors.As(err, &ue) || fmt.Sprint(ue.Delivered) != "[0 1]" {
 					t.Fatalf("error = %v", err)
 				}
+				// The chunks delivered and lost are said once, in one parenthesis.
+				once := fmt.Sprintf(" (delivered chunks 0-1 of %d; chunks 2-%d neither sent nor kept)", ue.Total, ue.Total-1)
+				if !strings.HasSuffix(err.Error(), once) || strings.Count(err.Error(), "(") != strings.Count(once, "(") {
+					t.Errorf("error = %v, want it to end %q, the chunks said once", err, once)
+				}
 			}
 			for i, r := range reqs {
 				k := min(i, len(want)-1)

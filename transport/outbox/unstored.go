@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/injectkit/injectkit/transport"
 )
 
 // sendOrUnstored stores and sends b (see send), or, when the outbox has
@@ -42,7 +44,7 @@ func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 			break // cut short by the abort: neither sent nor kept
 		}
 		if err != nil {
-			return unstored(b, sent, fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, failedChunk(err, e.ChunkIndex, b.N)))
+			return unstored(b, sent, fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, unstoredChunk(failedChunk(err, e.ChunkIndex, b.N))))
 		}
 		sent++
 	}
@@ -64,3 +66,29 @@ func unstored(b Bodies, accepted int, err error) *UnstoredError {
 	}
 	return ue
 }
+
+// unstoredChunk returns the error of a chunk posted unstored: a
+// *transport.TransmissionError placed in its send (errors.As finds it, its
+// Chunk and Delivered set) is said without the chunks it names, which the
+// *UnstoredError says once ("delivered chunks 0-10 of 31; chunks 11-30
+// neither sent nor kept").
+func unstoredChunk(err error) error {
+	var te *transport.TransmissionError
+	if !errors.As(err, &te) || te.Total <= 1 {
+		return err
+	}
+	return &chunkError{te: te}
+}
+
+// chunkError is a chunk's *transport.TransmissionError said as the
+// error of a single body.
+type chunkError struct{ te *transport.TransmissionError }
+
+func (e *chunkError) Error() string {
+	one := *e.te
+	one.Total = 1
+	return one.Error()
+}
+
+// Unwrap returns the chunk's error, its place in the send included.
+func (e *chunkError) Unwrap() error { return e.te }
