@@ -138,11 +138,19 @@ func TestCompactGivesSpaceBack(t *testing.T) {
 // A compaction cut short at any step (a crash, a full disk) leaves the
 // outbox whole, the old file or the new one, and no other file.
 func TestCompactCutShort(t *testing.T) {
+	cutShortAtEachStep(t, "step ", 12, 3)
+}
+
+// cutShortAtEachStep fills an outbox with n bodies, keeps keep of them,
+// and checks, for a compaction cut short at each step in turn, that the
+// outbox holds what it kept and no file is left beside it.
+func cutShortAtEachStep(t *testing.T, name string, n, keep int) {
+	t.Helper()
 	for step := range CompactSteps {
-		t.Run(fmt.Sprint("step ", step), func(t *testing.T) {
+		t.Run(fmt.Sprint(name, step), func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "outbox.db")
 			reached := false
-			kept := filled(t, path, 12, 3, Options{}, func(at int) error {
+			kept := filled(t, path, n, keep, Options{}, func(at int) error {
 				if at == step {
 					reached = true
 					return errors.New("cut short")
@@ -364,26 +372,7 @@ func TestCompactEmptyOutbox(t *testing.T) {
 			wantKept(t, path, nil)
 		})
 	}
-	for step := range CompactSteps {
-		t.Run(fmt.Sprint("cut short at step ", step), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "outbox.db")
-			reached := false
-			filled(t, path, 3, 0, Options{}, func(at int) error {
-				if at == step {
-					reached = true
-					return errors.New("cut short")
-				}
-				return nil
-			})
-			if !reached {
-				t.Fatal("no compaction")
-			}
-			wantKept(t, path, nil)
-			if left := leftovers(t, path); len(left) != 0 {
-				t.Errorf("files left beside the outbox: %v", left)
-			}
-		})
-	}
+	cutShortAtEachStep(t, "cut short at step ", 3, 0)
 }
 
 // A process that finds the outbox locked while another compacts it (the
