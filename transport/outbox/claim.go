@@ -35,16 +35,7 @@ func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
 		if s.ownedElsewhere(r) {
 			return errOwned
 		}
-		var body []byte
-		var berr *RecordError
-		dead := "" // what the dead list keeps of an unreadable record: its stored metadata
-		if r.Unreadable() {
-			berr = &RecordError{ID: id, Reason: ReasonCorrupt, Err: r.unreadable.err}
-			dead = s.redact(string(r.unreadable.stored), nil)
-			r.unreadable = nil
-		} else {
-			body, berr = readBody(tx, r)
-		}
+		body, berr, dead := s.claimedBody(tx, &r)
 		if berr != nil {
 			// Kept in the dead list, with its body, for a look at it.
 			corrupt = berr
@@ -100,6 +91,20 @@ func (s *Store) body(tx *bolt.Tx, id uint64) ([]byte, error) {
 		return nil, &CorruptError{Path: s.path, Err: fmt.Errorf("body %d: %w", id, err)}
 	}
 	return b, nil
+}
+
+// claimedBody reads the body of r, a record being claimed. A record that
+// cannot be read (or its body) gives a *RecordError, and dead, what the
+// dead list keeps of an unreadable record: its stored metadata.
+func (s *Store) claimedBody(tx *bolt.Tx, r *Record) (body []byte, berr *RecordError, dead string) {
+	if r.Unreadable() {
+		berr = &RecordError{ID: r.ID, Reason: ReasonCorrupt, Err: r.unreadable.err}
+		dead = s.redact(string(r.unreadable.stored), nil)
+		r.unreadable = nil
+		return nil, berr, dead
+	}
+	body, berr = readBody(tx, *r)
+	return body, berr, ""
 }
 
 // readBody reads the body of r and checks it against r: a body that cannot

@@ -76,16 +76,7 @@ func (s *Store) claimIn(tx *bolt.Tx, id uint64, now time.Time) (claimed, error) 
 	case s.ownedElsewhere(r):
 		return claimed{}, nil
 	}
-	var body []byte
-	var berr *RecordError
-	dead := ""
-	if r.Unreadable() {
-		berr = &RecordError{ID: id, Reason: ReasonCorrupt, Err: r.unreadable.err}
-		dead = s.redact(string(r.unreadable.stored), nil)
-		r.unreadable = nil
-	} else {
-		body, berr = readBody(tx, r)
-	}
+	body, berr, dead := s.claimedBody(tx, &r)
 	if berr != nil {
 		if err := bucketOf(tx, Pending).Delete(key(id)); err != nil {
 			return claimed{}, err
