@@ -13,6 +13,10 @@ type claimed struct {
 	r   Record
 	ok  bool
 	err error
+	// corrupt: the record or its body cannot be read; claimMany leaves
+	// it pending, out of its result, for Claim to move to the dead list
+	// when the pass reaches it (logged and counted there).
+	corrupt bool
 }
 
 // claimMany is Claim of each of ids in one transaction: a flush claims the
@@ -52,7 +56,7 @@ func (s *Store) claimMany(ids []uint64) (map[uint64]claimed, error) {
 		if err != nil || !c.ok {
 			s.unclaim(id)
 		}
-		if err == nil {
+		if err == nil && !c.corrupt {
 			out[id] = c
 		}
 	}
@@ -62,8 +66,9 @@ func (s *Store) claimMany(ids []uint64) (map[uint64]claimed, error) {
 	return out, nil
 }
 
-// claimIn claims record id in tx, as Claim does; the error is the
-// transaction's, the outcome's is in claimed.err.
+// claimIn claims record id in tx, as Claim does, but for a corrupt record,
+// left as it is (claimed.corrupt); the error is the transaction's, the
+// outcome's is in claimed.err.
 func (s *Store) claimIn(tx *bolt.Tx, id uint64, now time.Time) (claimed, error) {
 	r, err := find(tx, id)
 	switch {
@@ -76,13 +81,9 @@ func (s *Store) claimIn(tx *bolt.Tx, id uint64, now time.Time) (claimed, error) 
 	case s.ownedElsewhere(r):
 		return claimed{}, nil
 	}
-	body, berr, dead := s.claimedBody(tx, &r)
+	body, berr, _ := s.claimedBody(tx, &r)
 	if berr != nil {
-		if err := bucketOf(tx, Pending).Delete(key(id)); err != nil {
-			return claimed{}, err
-		}
-		s.bury(&r, 0, 0, dead, s.redact(berr.Error(), nil), ReasonCorrupt)
-		return claimed{err: berr}, put(tx, r)
+		return claimed{corrupt: true}, nil
 	}
 	r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)
 	if err := put(tx, r); err != nil {

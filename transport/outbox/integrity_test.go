@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -339,5 +340,42 @@ func TestUnreadableRecord(t *testing.T) {
 				t.Errorf("stats after the drop %+v %v", st, err)
 			}
 		})
+	}
+}
+
+// A corrupt body a flush claims ahead (in its window) and never reaches,
+// its backend found down on the body before it, stays pending, counted
+// with the others not tried: it is moved to the dead list, logged and
+// counted Rejected, only when a pass reaches it (Claim).
+func TestCorruptBodyClaimedAheadNotReached(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "http://" + ln.Addr().String()
+	ln.Close()
+	s := openTemp(t, Options{})
+	recs, err := s.Put(
+		Entry{InjectID: "good", Phase: "p", BaseURL: down, Body: []byte(`{"phase":"p"}`)},
+		Entry{InjectID: "bad", Phase: "p", BaseURL: down, Body: []byte(`{"phase":"q"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		_ = s.MarkFailed(r.ID, 0, "", time.Now())
+	}
+	editStored(t, s, recs[1].ID, nil, func([]byte) []byte { return []byte{} })
+	res, err := (&Resender{Store: s, Client: clientFor(t)}).Flush(context.Background())
+	if err != nil || res.Rejected != 0 || res.Failed != 2 {
+		t.Fatalf("flush, backend down: %+v %v, want both failed, none rejected", res, err)
+	}
+	if list, _ := s.List(); len(list) != 2 || list[1].State != Pending {
+		t.Fatalf("records %+v, want the corrupt one still pending", list)
+	}
+	if _, _, err := s.Claim(recs[1].ID); !errors.As(err, new(*RecordError)) {
+		t.Fatalf("claim of the corrupt body: %v, want a *RecordError", err)
+	}
+	if list, _ := s.List(); len(list) != 2 || list[1].State != Dead || list[1].DeadReason != ReasonCorrupt {
+		t.Fatalf("records %+v, want the corrupt one dead", list)
 	}
 }

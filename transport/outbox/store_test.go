@@ -486,6 +486,9 @@ func TestRetryDeadLostRace(t *testing.T) {
 			if !errors.Is(err, ErrNotDead) || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), strconv.FormatUint(id, 10)+" "+tt.want) {
 				t.Errorf("RetryDead after another's: %v, want %q", err, tt.want)
 			}
+			if n := strings.Count(err.Error(), s.Path()); n != 1 {
+				t.Errorf("RetryDead after another's: %v, names the outbox %d times, want once", err, n)
+			}
 			if after, _ := s.Get(id); after.State != Pending || after.Owner != before.Owner || !after.NextAttempt.Equal(before.NextAttempt) {
 				t.Errorf("a refused retry-dead changed the record: %+v, was %+v", after, before)
 			}
