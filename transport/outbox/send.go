@@ -132,15 +132,21 @@ func (s *Store) send(ctx context.Context, p Poster, r Record, maxBackoff time.Du
 	}
 	if lazy && (err == nil || errors.Is(err, ErrSuperseded)) {
 		s.deleteLater([]removal{{id: r.ID, size: r.Size}})
-		switch {
-		case errors.Is(err, ErrSupersededSent):
-			return SupersededSent, nil
-		case err != nil:
-			return Superseded, nil
-		}
-		return Delivered, nil
+		return doneOutcome(err), nil
 	}
 	return s.settle(ctx, r, err, maxBackoff, red, resend)
+}
+
+// doneOutcome is the outcome of a post that needs no other (err nil or
+// ErrSuperseded): Delivered, SupersededSent or Superseded.
+func doneOutcome(err error) Outcome {
+	switch {
+	case errors.Is(err, ErrSupersededSent):
+		return SupersededSent
+	case err != nil:
+		return Superseded
+	}
+	return Delivered
 }
 
 // permanent is an error that knows whether retrying is pointless, like
@@ -171,13 +177,7 @@ func (s *Store) Settle(ctx context.Context, r Record, err error, maxBackoff time
 // token given to send it is not.
 func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time.Duration, red Redactor, keepRefused bool) (Outcome, error) {
 	if err == nil || errors.Is(err, ErrSuperseded) {
-		out := Delivered
-		switch {
-		case errors.Is(err, ErrSupersededSent):
-			out = SupersededSent
-		case err != nil:
-			out = Superseded
-		}
+		out := doneOutcome(err)
 		if _, serr := s.remove([]removal{{id: r.ID, size: -1}}, true); serr != nil {
 			// Settled, but the record could not be removed: it would be
 			// sent again, under its idempotency key.
