@@ -147,21 +147,8 @@ func (s *Store) Drop(id uint64) (Record, error) {
 func (s *Store) renew(ids []uint64) error {
 	now := s.opts.Now()
 	return s.do(true, func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			r, err := find(tx, id)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				continue
-			case err != nil:
-				return err
-			case r.State != Pending || r.Owner != s.pid:
-				continue
-			}
-			r.LeaseUntil = now.Add(s.opts.Lease)
-			if err := put(tx, r); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := updatePending(tx, ids, func(r Record) bool { return r.Owner == s.pid },
+			func(r *Record) { r.LeaseUntil = now.Add(s.opts.Lease) })
+		return err
 	})
 }

@@ -106,21 +106,8 @@ func (s *Store) unclaimMany(ids []uint64) error {
 		}
 	}()
 	return s.do(true, func(tx *bolt.Tx) error {
-		for _, id := range ids {
-			r, err := find(tx, id)
-			switch {
-			case errors.Is(err, ErrNotFound):
-				continue
-			case err != nil:
-				return err
-			case r.State != Pending || r.Owner != s.pid || r.OwnerStart != s.start:
-				continue
-			}
-			r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
-			if err := put(tx, r); err != nil {
-				return err
-			}
-		}
-		return nil
+		_, err := updatePending(tx, ids, func(r Record) bool { return r.Owner == s.pid && r.OwnerStart == s.start },
+			func(r *Record) { r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{} })
+		return err
 	})
 }

@@ -149,6 +149,30 @@ func put(tx *bolt.Tx, r Record) error {
 	return bucketOf(tx, r.State).Put(key(r.ID), raw)
 }
 
+// updatePending changes, with change, each record of ids that is pending
+// and that mine accepts, and returns how many it changed; a record gone
+// (dropped by hand, settled) is passed over.
+func updatePending(tx *bolt.Tx, ids []uint64, mine func(Record) bool, change func(*Record)) (int, error) {
+	n := 0
+	for _, id := range ids {
+		r, err := find(tx, id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			continue
+		case err != nil:
+			return n, err
+		case r.State != Pending || !mine(r):
+			continue
+		}
+		change(&r)
+		if err := put(tx, r); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
 // find returns the record id in any state.
 func find(tx *bolt.Tx, id uint64) (Record, error) {
 	for _, st := range []State{Pending, Dead} {

@@ -60,25 +60,12 @@ func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, 
 	for chunk := range slices.Chunk(ids, maxTxBodies) {
 		marked := 0
 		err := s.write(db, func(tx *bolt.Tx) error {
-			marked = 0 // the write may run again (see write)
-			for _, id := range chunk {
-				r, err := find(tx, id)
-				switch {
-				case errors.Is(err, ErrNotFound):
-					continue // gone (dropped by hand)
-				case err != nil:
-					return err
-				case r.State != Pending:
-					continue
-				}
+			var err error // the write may run again (see write): marked is set anew
+			marked, err = updatePending(tx, chunk, func(Record) bool { return true }, func(r *Record) {
 				r.LastError, r.NextAttempt = lastErr, next
 				r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
-				if err := put(tx, r); err != nil {
-					return err
-				}
-				marked++
-			}
-			return nil
+			})
+			return err
 		})
 		if err != nil {
 			return kept + len(ids) - done, err
