@@ -255,8 +255,13 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 
 // rejection is the terminal callback of an inject that could not run:
 // INVALID_USAGE, or ERROR when the cause is a platform request that failed
-// (refused for good) rather than the inject itself.
+// (refused for good) rather than the inject itself, or the inject's runs
+// ending the process (an *UnfinishedError, which says so itself).
 func rejection(cause error) Execution {
+	var ue *UnfinishedError
+	if errors.As(cause, &ue) {
+		return Execution{Message: "Inject not run again: " + ue.Error(), Status: StatusError, Action: ActionComplete}
+	}
 	reason := cause.Error()
 	var me *MessageError
 	if errors.As(cause, &me) {

@@ -108,6 +108,10 @@ type HandlerConfig struct {
 //     it again), asks the platform before each attempt of its terminal
 //     callback and sends nothing once the inject is finished (see
 //     AckLost).
+//   - With an outbox, each run is recorded in it before it starts, and a
+//     redelivered message of an inject whose runs ended the process
+//     MaxUnfinishedRuns times (a panic in a goroutine of its injector) is
+//     answered with its terminal ERROR instead of a run (see startRun).
 //   - A refusal of the token (*AuthorizationError) is a
 //     serve.UnauthorizedError keyed by the inject, durable when the outbox
 //     keeps the body: the inject is never run again for it. Without an
@@ -168,6 +172,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	if d.Redelivered && h.cfg.Store != nil && h.waiting(id) {
 		h.log.Info("terminal callback already in the outbox; message acknowledged without running the inject again",
 			zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()))
+		h.forgetStarts(id)
 		h.signal()
 		return nil
 	}
@@ -177,18 +182,32 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	}
 	defer release()
 	joined := false
+	var status string
+	var statusErr error
 	if d.Redelivered {
-		status, finished, err := h.cfg.Processor.profile.client.InjectFinished(ctx, id)
+		var finished bool
+		status, finished, statusErr = h.cfg.Processor.profile.client.InjectFinished(ctx, id)
 		if finished {
 			h.log.Info("redelivered message of a finished inject: acknowledged, not run again",
 				zap.String("inject_id", id), zap.String("status", status))
+			h.forgetStarts(id)
 			return nil
 		}
 		ctx = Redelivered(ctx)
 		// It waits for the run in flight, whose outcome is counted (the
 		// processor logs the wait).
-		if joined = h.cfg.Processor.flights.running(id) != nil; !joined {
-			h.runAgain(id, status, err)
+		joined = h.cfg.Processor.flights.running(id) != nil
+	}
+	if !joined {
+		// Recorded before the run: a process ending during it (a panic in
+		// a goroutine of the injector) is counted (see startRun).
+		end, unfinished := h.startRun(id, d.Redelivered)
+		if unfinished > 0 {
+			return h.unfinished(ctx, id, injector, unfinished)
+		}
+		defer end()
+		if d.Redelivered {
+			h.runAgain(id, status, statusErr)
 		}
 	}
 	// The signature types and the assets' agents also reach a result sent

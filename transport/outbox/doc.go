@@ -61,6 +61,10 @@
 // it (on Linux, from /proc; elsewhere a zombie holds it until its lease
 // ends), and Drop refuses it (*BusyError).
 //
+// The file also records the starts of the injects a daemon runs (StartRun,
+// Run.End): a start whose process ended before the run did is counted, so
+// that an inject whose runs end the process is not run for ever.
+//
 // # Writing
 //
 // Put stores a few bodies in one transaction; PutAll stores a large send

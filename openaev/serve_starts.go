@@ -1,0 +1,104 @@
+package openaev
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/runtime"
+)
+
+// What a Handler does with an inject whose runs end the process: a panic
+// in a goroutine its injector started (Go recovers no panic of another
+// goroutine: the process exits 2), a kill, the memory exhausted. Its
+// message stays unacknowledged, the broker delivers it again after the
+// restart, and each run would end the process again, for ever, the next
+// messages never handled.
+//
+//   - With an outbox, each start of an inject is recorded in it before
+//     the run, durably, and the record removed once the message is
+//     settled (see outbox.Store.StartRun). A start whose process is no
+//     longer alive ended unfinished.
+//   - A redelivered message of an inject whose runs ended unfinished
+//     MaxUnfinishedRuns times is not run again: the platform gets its
+//     terminal callback, ERROR, saying so (an *UnfinishedError), the
+//     message is acknowledged (kept in the outbox when the platform does
+//     not take the callback), counted failed, and one ERROR line names the
+//     inject. A first delivery of a message runs whatever its inject's
+//     earlier starts were.
+//   - Without an outbox nothing counts the starts: a quorum queue's
+//     delivery limit (x-delivery-limit) is then the only bound.
+
+// MaxUnfinishedRuns is how many runs of an inject may end unfinished (the
+// process ended while it ran) before its redelivered message is answered
+// with an ERROR instead of a run: the first run, and one more in case the
+// process ended for another reason (a host restart).
+const MaxUnfinishedRuns = 2
+
+// UnfinishedError is the cause of the terminal ERROR of an inject not run
+// again: the process running it ended Runs times before it finished.
+type UnfinishedError struct {
+	InjectID string
+	Runs     int
+}
+
+func (e *UnfinishedError) Error() string {
+	return fmt.Sprintf("injectkit stopped while running inject %s %d times (the process ended before the inject finished: "+
+		"a panic in a goroutine of its injector, a kill, the memory exhausted); not run again", e.InjectID, e.Runs)
+}
+
+// startRun records a start of inject id in the outbox before its run, and
+// returns the end of that record, to call once the message is settled;
+// redelivered says whether the message may have run before. When the
+// inject's runs ended unfinished MaxUnfinishedRuns times already, nothing
+// is recorded and unfinished says how many did. Without an outbox nothing
+// is recorded; an outbox that fails to record it is logged (WARN) and the
+// inject runs all the same.
+func (h *Handler) startRun(id string, redelivered bool) (end func(), unfinished int) {
+	if h.cfg.Store == nil {
+		return func() {}, 0
+	}
+	bound := 0 // a first delivery: earlier starts were of other messages
+	if redelivered {
+		bound = MaxUnfinishedRuns
+	}
+	run, crashed, err := h.cfg.Store.StartRun(id, bound)
+	if err != nil {
+		h.log.Warn("the inject's start not recorded: a process ending while it runs is not counted", zap.String("inject_id", id), zap.Error(err))
+		return func() {}, 0
+	}
+	if run == nil {
+		return func() {}, crashed
+	}
+	return run.End, 0
+}
+
+// unfinished answers a redelivered message of inject id whose runs ended
+// unfinished n times: its terminal ERROR instead of a run, delivered or
+// kept in the outbox, and the message acknowledged; when neither, the
+// message is handled again later (and answered the same way).
+func (h *Handler) unfinished(ctx context.Context, id, injector string, n int) error {
+	cause := &UnfinishedError{InjectID: id, Runs: n}
+	h.log.Error("inject not run again: injectkit stopped while running it; its terminal callback is ERROR",
+		zap.String("inject_id", id), zap.String("injector", injector), zap.Int("unfinished_runs", n))
+	err := h.cfg.Processor.rt.Reject(ctx, runtime.Request{InjectID: id, Injector: injector}, cause)
+	var se *runtime.StoredError
+	if err == nil || errors.As(err, &se) && se.Pending > 0 {
+		h.cfg.Store.ForgetStarts(id)
+	}
+	if err == nil {
+		h.cfg.Metrics.InjectFailed(injector)
+		return nil
+	}
+	return h.settle(id, injector, err)
+}
+
+// forgetStarts removes the starts of inject id that ended unfinished,
+// once its message is settled without a run.
+func (h *Handler) forgetStarts(id string) {
+	if h.cfg.Store != nil {
+		h.cfg.Store.ForgetStarts(id)
+	}
+}

@@ -1,0 +1,65 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/serve/servetest"
+)
+
+// TestIntegrationInjectThatEndsTheProcessIsNotRunForEver checks the outside
+// tester's crash loop through the built binary and a real broker: an
+// inject whose run ends its serve process (killed here; a panic in a
+// goroutine of its injector ends it the same way, exit 2) is run again by
+// the restarted daemon, on the same host (outbox), until its runs ended
+// unfinished openaev.MaxUnfinishedRuns times; the next daemon sends its
+// terminal ERROR saying so instead of a third run, acknowledges the
+// message and goes on with the next.
+func TestIntegrationInjectThatEndsTheProcessIsNotRunForEver(t *testing.T) {
+	p, queue := setup(t)
+	state := t.TempDir() // one host: the restarted daemon's outbox is the dead one's
+	ids, bodies := injects(t, p, "dies", 1, "10m")
+	next, nextBodies := injects(t, p, "next", 1, "0s")
+	servetest.Publish(t, queue, append(bodies, nextBodies...)...)
+	env := []string{"XDG_STATE_HOME=" + state, "INJECTKIT_WORKERS=1"}
+	for round := range openaev.MaxUnfinishedRuns {
+		c := startConsumer(t, fmt.Sprintf("serve-%d", round), p.URL, env...)
+		testkit.WaitFor(t, 90*time.Second, "the inject to run", func() bool {
+			return c.logged("pre-execution signatures compiled")[ids[0]] == 1
+		}, &c.Stderr.Signal)
+		if err := c.Cmd.Process.Signal(syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		<-c.Exited()
+	}
+	c := startConsumer(t, "serve-last", p.URL, env...)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	term, err := p.WaitTerminal(ctx, ids[0])
+	if err != nil {
+		t.Fatalf("no terminal callback of %s: %v", ids[0], err)
+	}
+	want := fmt.Sprintf("injectkit stopped while running inject %s %d times", ids[0], openaev.MaxUnfinishedRuns)
+	if term.Body["execution_status"] != "ERROR" || !strings.Contains(fmt.Sprint(term.Body["execution_message"]), want) {
+		t.Errorf("terminal %v, want ERROR saying %q", term.Body, want)
+	}
+	waitAll(t, p, next)
+	if n := c.logged("pre-execution signatures compiled")[ids[0]]; n != 0 {
+		t.Errorf("the last daemon ran %s %d times", ids[0], n)
+	}
+	if n := c.logged("inject not run again: injectkit stopped while running it; its terminal callback is ERROR")[ids[0]]; n != 1 {
+		t.Errorf("%d ERROR lines naming %s, want 1", n, ids[0])
+	}
+	if code := c.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+	if ready, _ := servetest.Counts(t, queue); ready != 0 {
+		t.Errorf("%d messages left in the queue", ready)
+	}
+}

@@ -1,0 +1,171 @@
+package outbox
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Starts. A process that ends while it runs an inject (a panic in a
+// goroutine its injector started, which Go cannot recover; killed; out of
+// memory) leaves the inject's message unacknowledged: the broker delivers
+// it again, and a daemon that runs it again may end the same way, for
+// ever. So that a caller can bound that, it records each start of an
+// inject (StartRun, in the "starts" bucket, keyed by the inject id:
+// durable before the run) and removes it once the run ended (Run.End). A
+// start whose process is no longer alive (see Storing) is one that ended
+// without finishing: StartRun counts them.
+
+var bucketStarts = []byte("starts")
+
+// startsRecord is what the file keeps of the starts of one inject.
+type startsRecord struct {
+	InjectID string     `json:"inject_id"`
+	Runs     []startRun `json:"runs"`
+}
+
+// startRun is one start: its number in the bucket, its process (pid and
+// start time, see Record.Owner) and when it started.
+type startRun struct {
+	Seq        uint64    `json:"seq"`
+	Owner      int       `json:"owner"`
+	OwnerStart uint64    `json:"owner_start,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// gone reports whether the process of r has ended: the run ended with it,
+// unfinished.
+func (r startRun) gone() bool { return !alive(r.Owner, r.OwnerStart) }
+
+// Run is the record of one start of an inject this process runs (see
+// StartRun); End removes it.
+type Run struct {
+	s        *Store
+	injectID string
+	seq      uint64
+}
+
+// StartRun records durably (fsync'd) that this process starts running
+// inject injectID, unless bound earlier starts of it ended without
+// finishing: their process ended while it ran them. It returns how many
+// did (crashed), and the record of this start, to End once the run ended
+// whatever its outcome; run is nil when nothing was recorded (crashed
+// reached bound). A bound of 0 or less records the start whatever came
+// before, and forgets the earlier starts that ended (a first delivery of
+// the inject's message: none of them was of this message).
+func (s *Store) StartRun(injectID string, bound int) (run *Run, crashed int, err error) {
+	now := s.opts.Now()
+	err = s.do(true, func(tx *bolt.Tx) error {
+		run, crashed = nil, 0
+		b, err := tx.CreateBucketIfNotExists(bucketStarts)
+		if err != nil {
+			return err
+		}
+		rec, err := s.readStarts(b, injectID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rec.Runs {
+			if r.gone() {
+				crashed++
+			}
+		}
+		if bound > 0 && crashed >= bound {
+			return nil
+		}
+		if bound <= 0 {
+			rec.Runs = slices.DeleteFunc(rec.Runs, startRun.gone)
+			crashed = 0
+		}
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		rec.Runs = append(rec.Runs, startRun{Seq: seq, Owner: s.pid, OwnerStart: s.start, At: now})
+		run = &Run{s: s, injectID: injectID, seq: seq}
+		return writeStarts(b, rec)
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("outbox %s: record the start of inject %s: %w", s.path, injectID, err)
+	}
+	return run, crashed, nil
+}
+
+// End removes the record of the run once it ended (its outcome delivered,
+// stored, or refused), and those of the earlier starts of its inject that
+// ended unfinished: the inject ran to its end. The removal rides with the
+// next commit (see writeLater): a crash before it leaves the record, which
+// only counts once more should the inject's message come again. A nil Run
+// ends nothing.
+func (r *Run) End() {
+	if r != nil {
+		r.s.endStarts(r.injectID, r.seq)
+	}
+}
+
+// ForgetStarts removes the records of the starts of inject injectID that
+// ended unfinished, when its message was settled without running it (its
+// result already stored or delivered, or its terminal callback sent for
+// it); the starts of live processes stay.
+func (s *Store) ForgetStarts(injectID string) { s.endStarts(injectID, 0) }
+
+// endStarts removes, in the background, the start seq (0: none) of inject
+// id and its starts that ended unfinished; Close waits for it.
+func (s *Store) endStarts(id string, seq uint64) {
+	fn := func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStarts)
+		if b == nil {
+			return nil
+		}
+		rec, err := s.readStarts(b, id)
+		if err != nil || len(rec.Runs) == 0 {
+			return err
+		}
+		rec.Runs = slices.DeleteFunc(rec.Runs, func(r startRun) bool { return r.Seq == seq || r.gone() })
+		return writeStarts(b, rec)
+	}
+	s.mu.Lock()
+	closing := s.closing
+	if !closing {
+		s.later.Add(1)
+	}
+	s.mu.Unlock()
+	if closing {
+		_ = s.do(true, fn) // left on error: it counts once more at most
+		return
+	}
+	s.writeLater(fn, func(error) { s.later.Done() })
+}
+
+// readStarts returns the starts recorded of inject id, none when there are
+// none.
+func (s *Store) readStarts(b *bolt.Bucket, id string) (startsRecord, error) {
+	rec := startsRecord{InjectID: id}
+	raw := b.Get([]byte(id))
+	if raw == nil {
+		return rec, nil
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		return rec, &CorruptError{Path: s.path, Err: fmt.Errorf("starts of inject %s: %w", id, err)}
+	}
+	return rec, nil
+}
+
+// writeStarts stores rec, or removes it when it holds no start.
+func writeStarts(b *bolt.Bucket, rec startsRecord) error {
+	if rec.InjectID == "" {
+		return errors.New("starts of an empty inject id")
+	}
+	if len(rec.Runs) == 0 {
+		return b.Delete([]byte(rec.InjectID))
+	}
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(rec.InjectID), raw)
+}
