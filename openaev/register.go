@@ -145,10 +145,19 @@ func CheckIcon(b []byte) error {
 // *ValidationError for a bad configuration or a manifest value the
 // platform would refuse, found before anything is sent.
 func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, withIcon bool) (*Registration, error) {
+	reg, _, err := c.register(ctx, manifests, withIcon)
+	return reg, err
+}
+
+// register is Register, and reports whether the registration's request
+// was sent more than once: an attempt failed (the platform unreachable or
+// failing, maybe restarting as another version), so that the version read
+// before it may be stale.
+func (c *Client) register(ctx context.Context, manifests []framework.Manifest, withIcon bool) (_ *Registration, retried bool, _ error) {
 	// What no platform version accepts fails before any request.
 	input, err := c.RegistrationInput(manifests, PlatformVersion{Current: true})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	v, verr := c.version(ctx)
 	if verr != nil && c.dry == nil {
@@ -156,18 +165,18 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 		// it processes a result: contracts of the wrong line would have
 		// every result dropped. Not final: the next try reads the version
 		// again.
-		return nil, fmt.Errorf("%w: %w", errVersionUnknown, verr)
+		return nil, false, fmt.Errorf("%w: %w", errVersionUnknown, verr)
 	}
 	if !v.Current {
 		if input, err = c.RegistrationInput(manifests, v); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if c.dry != nil {
 		if err := c.printDry(c.apiPath+"/injectors", input); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		return nil, ErrDryRun
+		return nil, false, ErrDryRun
 	}
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
@@ -190,26 +199,30 @@ func (c *Client) Register(ctx context.Context, manifests []framework.Manifest, w
 		err = mw.Close()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("build registration: %w", err)
+		return nil, false, fmt.Errorf("build registration: %w", err)
 	}
-	reply, err := c.do(ctx, request{op: "registration", path: "/injectors", contentType: mw.FormDataContentType(), body: buf.Bytes()})
+	reply, err := c.do(ctx, request{op: "registration", path: "/injectors", contentType: mw.FormDataContentType(), body: buf.Bytes(),
+		before: func(_ context.Context, n int) error {
+			retried = retried || n > 1
+			return nil
+		}})
 	var ae *APIError
 	if err != nil && !errors.As(err, &ae) && ctx.Err() != nil {
 		// ctx ended (the caller's time limit, say) during the request:
 		// named as a request that failed is.
-		return nil, fmt.Errorf("registration: Post %q: %w", httpx.MaskURL(c.base+"/injectors"), err)
+		return nil, retried, fmt.Errorf("registration: Post %q: %w", httpx.MaskURL(c.base+"/injectors"), err)
 	}
 	if err != nil {
-		return nil, err
+		return nil, retried, err
 	}
 	var reg Registration
 	if err := json.Unmarshal(reply, &reg); err != nil {
-		return nil, fmt.Errorf("registration reply: %w", err)
+		return nil, retried, fmt.Errorf("registration reply: %w", err)
 	}
 	if strings.TrimSpace(reg.Listen) == "" {
-		return nil, errors.New("registration reply: no queue to listen on (listen is empty)")
+		return nil, retried, errors.New("registration reply: no queue to listen on (listen is empty)")
 	}
 	c.log.Debug("registered", zap.String("injector_id", c.cfg.InjectorID), zap.Int("contracts", len(manifests)),
 		zap.String("queue", reg.Listen), zap.String("broker", reg.Connection.Redacted()), zap.Bool("icon", withIcon && len(c.cfg.Icon) > 0))
-	return &reg, nil
+	return &reg, retried, nil
 }

@@ -141,7 +141,7 @@ func WithPlatformVersion(v PlatformVersion) Option {
 
 // Version returns the platform's version, read once and remembered (later
 // calls, concurrent ones included, return the same value without a
-// request; serve's Registrar reads it again after a failed registration,
+// request; serve's Registrar reads it again after the platform failed,
 // see refreshVersion): the version given with WithPlatformVersion; else, for a dry
 // run, the Current line; else GET {url}/api/settings/version (the body is
 // the version, plain or as a JSON string), falling back to GET
@@ -233,33 +233,35 @@ func (c *Client) noteLine(ctx context.Context, settings []byte) {
 // upgraded (2.4.x to the Current line, say). A version that changed is
 // adopted from then on (the next registration declares its contracts,
 // the next callbacks carry what it accepts) and one INFO line says so,
-// followed by what noteLine says of the new line. A read that fails
-// keeps the version known. A version given by configuration, a dry run
-// or a version not read yet (the next Version reads it) asks nothing.
-func (c *Client) refreshVersion(ctx context.Context) {
+// followed by what noteLine says of the new line. It reports whether the
+// version changed; a read that fails keeps the version known and returns
+// its error (the version may be stale: the caller asks again later). A
+// version given by configuration, a dry run or a version not read yet
+// (the next Version reads it) asks nothing.
+func (c *Client) refreshVersion(ctx context.Context) (changed bool, err error) {
 	c.verMu.Lock()
 	skip := c.verGiven || c.dry != nil || !c.verKnown
 	c.verMu.Unlock()
 	if skip {
-		return
+		return false, nil
 	}
 	// Read without the lock: the callbacks in flight keep the known
 	// version meanwhile (only a version that changed holds the lock while
 	// noteLine reads the settings it needs).
 	v, settings, err := c.readVersion(ctx, true)
 	if err != nil {
-		c.log.Debug("OpenAEV platform version not read again; keeping the one known", zap.String("error", c.redact(err.Error())))
-		return
+		return false, fmt.Errorf("read the platform version again: %w", err)
 	}
 	c.verMu.Lock()
 	defer c.verMu.Unlock()
 	if v == c.ver {
-		return
+		return false, nil
 	}
 	prev := c.ver
 	c.ver = v
 	c.log.Info("OpenAEV platform version changed", zap.String("version", v.String()), zap.String("previous", prev.String()))
 	c.noteLine(ctx, settings)
+	return true, nil
 }
 
 // readVersion asks the platform for its version, and returns the body of

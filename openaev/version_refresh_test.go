@@ -6,7 +6,9 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -127,5 +129,152 @@ func TestRegistrarFollowsAnUpgradeAfterAnOutage(t *testing.T) {
 	if len(changed) != 1 || changed[0].Level.String() != "info" ||
 		!strings.Contains(changed[0].ContextMap()["previous"].(string), "2.4") {
 		t.Errorf("version change lines %v, want one INFO naming the previous version", changed)
+	}
+}
+
+// scripted is one platform address whose next requests follow a script:
+// each step answers one request, nil with a 502 (the platform down or
+// restarting), a platform by serving it, which stays behind the address
+// once the script has run out.
+type scripted struct {
+	*httptest.Server
+	mu     sync.Mutex
+	steps  []*openaevtest.Platform
+	target *openaevtest.Platform
+}
+
+func newScripted(t *testing.T, p *openaevtest.Platform) *scripted {
+	t.Helper()
+	s := &scripted{target: p}
+	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := s.next()
+		if p == nil {
+			http.Error(w, "platform restarting", http.StatusBadGateway)
+			return
+		}
+		to, err := url.Parse(p.URL)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		httputil.NewSingleHostReverseProxy(to).ServeHTTP(w, r)
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// play makes steps answer the next requests.
+func (s *scripted) play(steps ...*openaevtest.Platform) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.steps = steps
+}
+
+// next returns what answers the next request: nil for a 502.
+func (s *scripted) next() *openaevtest.Platform {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.steps) == 0 {
+		return s.target
+	}
+	p := s.steps[0]
+	s.steps = s.steps[1:]
+	if p != nil {
+		s.target = p
+	}
+	return p
+}
+
+// A serve registrar follows a platform that comes back as another
+// version (a current-line platform replaced by a 2.4.0 one behind the same
+// URL, or the reverse) whenever it comes back: while a registration
+// retries, after the version read that comes first failed, after the
+// read that follows a recovered registration failed as well, or after the
+// version was read. The platform ends up with the contracts of its own
+// line, the version is the new one, and one INFO line says it changed.
+func TestRegistrarFollowsAVersionChangeWhateverItsMoment(t *testing.T) {
+	down := (*openaevtest.Platform)(nil)
+	tests := []struct {
+		name string
+		from openaevtest.Version
+		to   openaevtest.Version
+		// script answers the requests once the outage's registration
+		// failed (old and new stand for the platforms); calls is the
+		// number of registrations (heartbeats) then made.
+		script func(old, new *openaevtest.Platform) []*openaevtest.Platform
+		calls  int
+	}{
+		{name: "back during the registration's retries", from: openaevtest.Current, to: openaevtest.Version24,
+			// the version read, the registration's first attempt
+			script: func(_, _ *openaevtest.Platform) []*openaevtest.Platform { return []*openaevtest.Platform{down, down} },
+			calls:  1},
+		{name: "back after the version read failed", from: openaevtest.Current, to: openaevtest.Version24,
+			script: func(_, _ *openaevtest.Platform) []*openaevtest.Platform { return []*openaevtest.Platform{down} },
+			calls:  1},
+		{name: "down again for the read after the registration", from: openaevtest.Version24, to: openaevtest.Current,
+			// the version read, the registration, the read after it; the
+			// next heartbeat reads it first
+			script: func(_, new *openaevtest.Platform) []*openaevtest.Platform {
+				return []*openaevtest.Platform{down, new, down}
+			},
+			calls: 2},
+		{name: "restarted as another version after the version read", from: openaevtest.Current, to: openaevtest.Version24,
+			// the version read (the old platform's), the registration's
+			// first attempt
+			script: func(old, _ *openaevtest.Platform) []*openaevtest.Platform {
+				return []*openaevtest.Platform{old, down}
+			},
+			calls: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			old := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(tt.from))
+			upgraded := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(tt.to))
+			front := newScripted(t, old)
+			log, logs := testkit.Logger()
+			c, err := openaev.NewClient(openaev.Config{URL: front.URL, Token: testToken, InjectorID: testInjectorID},
+				openaev.WithLogger(log), openaev.WithRetry(3, time.Millisecond))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := nmapShaped()
+			reg := openaev.NewRegistrar(c, []framework.Manifest{m})
+			ctx := context.Background()
+			if _, err := reg.Register(ctx); err != nil {
+				t.Fatal(err)
+			}
+			front.play(down, down, down) // the outage: every attempt fails
+			if _, err := reg.Register(ctx); err == nil {
+				t.Fatal("registered while the platform was down")
+			}
+			front.play(append(tt.script(old, upgraded), upgraded)...)
+			for range tt.calls {
+				if _, err := reg.Register(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			want, err := openaev.ParseVersion(tt.to.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Version(ctx); got != want {
+				t.Errorf("version %v, want %v", got, want)
+			}
+			outs, ok := upgraded.ContractOutputs(openaev.ContractID(m.Name))
+			if !ok {
+				t.Fatal("contract not registered on the platform that came back")
+			}
+			signatures := slices.ContainsFunc(outs, func(o string) bool {
+				return strings.HasPrefix(o, openaev.OutputExpectationSignature+":")
+			})
+			if signatures != want.Current {
+				t.Errorf("the %v platform's contract declares signature outputs: %v, want %v (%v)", want, signatures, want.Current, outs)
+			}
+			changed := logs.FilterMessage("OpenAEV platform version changed").All()
+			if len(changed) != 1 || changed[0].Level.String() != "info" {
+				t.Errorf("version change lines %v, want one INFO", changed)
+			}
+		})
 	}
 }
