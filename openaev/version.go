@@ -162,12 +162,18 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // that the next call (a registration retry, a heartbeat, a terminal
 // callback) asks again.
 func (c *Client) Version(ctx context.Context) PlatformVersion {
-	v, _ := c.version(ctx)
+	v, err := c.version(ctx)
+	if errors.Is(err, ErrRetriesExhausted) && ctx.Err() == nil {
+		c.log.Warn("OpenAEV platform version not read (platform unreachable or failing); assuming the current line ("+SignatureVersion+" or later) for what is sent now; read again at the next registration or callback",
+			zap.String("error", c.redact(err.Error())))
+	}
 	return v
 }
 
 // version is Version, and, when the version it returns is not remembered
-// (assumed while the platform was unreachable), why: the read's error.
+// (assumed while the platform was unreachable), why: the read's error,
+// not logged (a registration is postponed for it, see Register; a
+// callback goes as the current line's, see Version).
 func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 	c.verMu.Lock()
 	defer c.verMu.Unlock()
@@ -189,8 +195,6 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 		}
 		if err != nil && errors.Is(err, ErrRetriesExhausted) {
 			// The platform is unreachable for now: ask again next time.
-			c.log.Warn("OpenAEV platform version not read (platform unreachable or failing); assuming the current line ("+SignatureVersion+" or later) until it answers",
-				zap.String("error", c.redact(err.Error())))
 			return PlatformVersion{Current: true}, err
 		}
 		if err != nil {

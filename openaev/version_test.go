@@ -349,3 +349,37 @@ func TestRegisterWhileVersionUnknown(t *testing.T) {
 		t.Errorf("registrations %+v, want one, accepted", regs)
 	}
 }
+
+// TestVersionUnreadSaysWhatHappens: a registration postponed because the
+// platform's version cannot be read (the platform failing) says so in its
+// error and logs nothing about assuming a line, as it assumes none; a
+// callback's Version read that fails alike says the current line is
+// assumed for what is sent then.
+func TestVersionUnreadSaysWhatHappens(t *testing.T) {
+	const assuming = "assuming the current line"
+	p := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(openaevtest.Version24))
+	p.FailSettings(http.StatusBadGateway, 4) // two reads of two attempts
+	log, logs := testkit.Logger()
+	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID},
+		openaev.WithRetry(2, 0), openaev.WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, err = openaev.NewRegistrar(c, []framework.Manifest{nmapShaped()}).Register(ctx)
+	if err == nil || !strings.Contains(err.Error(), "registration postponed until the platform's version is read") {
+		t.Fatalf("registration error %v, want it postponed", err)
+	}
+	for _, e := range logs.All() {
+		if strings.Contains(e.Message, assuming) {
+			t.Errorf("postponed registration logged %s %q: it assumes no line", e.Level, e.Message)
+		}
+	}
+	if got := c.Version(ctx); !got.Current {
+		t.Errorf("version %v while unread, want the current line assumed", got)
+	}
+	said := logs.FilterLevelExact(zapcore.WarnLevel).FilterMessageSnippet(assuming).Len()
+	if said != 1 {
+		t.Errorf("%d WARN lines saying the current line is assumed for a callback, want 1", said)
+	}
+}
