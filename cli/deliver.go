@@ -194,13 +194,11 @@ func newClient(bc backendConfig, o Options, log *zap.Logger, base string, maxSiz
 }
 
 // undeliveredTargets returns the encoded targets of r's bodies the backend
-// did not accept: r planned again under maxSize, as its send was, less the
-// bodies whose indices are in delivered.
+// did not accept: r planned again under maxSize, as its send was (what
+// was cut to fit the bodies, cut again: never more than the wire would
+// carry), less the bodies whose indices are in delivered.
 func undeliveredTargets(r *runtime.Report, maxSize int, delivered []int) ([]json.RawMessage, error) {
-	if len(delivered) == 0 {
-		return nil, nil
-	}
-	enc, err := transport.Encode(r.InjectID, r.Phase, r.PayloadTargets(), maxSize)
+	enc, err := callback.Encode(r, maxSize, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -223,10 +221,10 @@ func undeliveredTargets(r *runtime.Report, maxSize int, delivered []int) ([]json
 }
 
 // undelivered returns the bodies of r's send, cut short by err, that the
-// backend accepted (by index), and the encoded targets of the others;
-// none accepted (or not known): nil, nil, and run prints r's whole
-// payload. The openaev profile's targets are always known (see
-// openAEVUndelivered).
+// backend accepted (by index), and the encoded targets of the others, as
+// the wire carries them; a payload that cannot be planned: nil, nil, and
+// run prints r's whole payload. The openaev profile's targets are always
+// known (see openAEVUndelivered).
 func undelivered(cfg *runConfig, r *runtime.Report, err error) ([]int, []json.RawMessage) {
 	if cfg.openAEV() {
 		return openAEVUndelivered(r, err)

@@ -117,8 +117,10 @@ func TestBodiesEmptyPayload(t *testing.T) {
 func TestBodiesTargetTooLarge(t *testing.T) {
 	p := payloadOf(5)
 	big := netTarget(99, signatures.Detection)
+	// A core value that large fits in no body: an extra would be left
+	// out instead (TestEncodeExtrasLeftOut).
 	big.SignatureValues[0].Values = append(slices.Clone(big.SignatureValues[0].Values),
-		signatures.Value{SignatureType: "blob", SignatureValue: strings.Repeat("x", 5000)})
+		signatures.Value{SignatureType: signatures.FieldQuery, SignatureValue: strings.Repeat("x", 5000)})
 	p.Targets[3] = big
 	_, err := Bodies("inj", "post", p, 4096)
 	var tl *TargetTooLargeError
@@ -130,6 +132,75 @@ func TestBodiesTargetTooLarge(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "targets[3]") {
 		t.Errorf("message %q does not name the target", err)
+	}
+}
+
+// A target too large for any body only for its extra signatures is sent
+// without the largest of them, its core values and the extras that fit
+// kept, and ExtrasLeftOut names it; the other targets are sent as they
+// are.
+func TestEncodeExtrasLeftOut(t *testing.T) {
+	const limit = 4096
+	extra := func(name string, n int) signatures.Value {
+		return signatures.Value{SignatureType: name, SignatureValue: strings.Repeat("x", n)}
+	}
+	tests := []struct {
+		name   string
+		extras []signatures.Value
+		out    []string // left out
+	}{
+		{"one large extra", []signatures.Value{extra("small", 10), extra("blob", 5000)}, []string{"blob"}},
+		{"the largest first", []signatures.Value{extra("a", 1500), extra("b", 2500), extra("c", 2000)}, []string{"b", "c"}},
+		{"many that fit alone, not together", []signatures.Value{extra("a", 1200), extra("b", 1200), extra("c", 1200), extra("d", 1200)}, []string{"a", "b"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := payloadOf(5)
+			big := netTarget(99, signatures.Detection)
+			big.SignatureValues[0].Values = append(slices.Clone(big.SignatureValues[0].Values), tt.extras...)
+			p.Targets[3] = big
+			enc, err := Encode("inj", "post", slices.All(p.Targets), limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cuts := enc.ExtrasLeftOut()
+			if len(cuts) != 1 || cuts[0].Index != 3 || !slices.Equal(cuts[0].Extras, tt.out) || cuts[0].Fitted > limit || cuts[0].Size <= limit {
+				t.Fatalf("ExtrasLeftOut = %+v, want target 3 without %v", cuts, tt.out)
+			}
+			bodies, err := Bodies("inj", "post", p, limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sent []signatures.PayloadTarget
+			for _, b := range bodies {
+				if len(b) > limit {
+					t.Errorf("a body of %d bytes", len(b))
+				}
+				var body struct {
+					Sig signatures.Payload `json:"expectation_signature"`
+				}
+				if err := json.Unmarshal(b, &body); err != nil {
+					t.Fatal(err)
+				}
+				sent = append(sent, body.Sig.Targets...)
+			}
+			if len(sent) != len(p.Targets) {
+				t.Fatalf("%d targets sent, want %d", len(sent), len(p.Targets))
+			}
+			var kept []string
+			for _, v := range sent[3].SignatureValues[0].Values {
+				kept = append(kept, v.SignatureType)
+			}
+			var want []string
+			for _, v := range big.SignatureValues[0].Values {
+				if !slices.Contains(tt.out, v.SignatureType) {
+					want = append(want, v.SignatureType)
+				}
+			}
+			if !slices.Equal(kept, want) {
+				t.Errorf("target 3 sent with %v, want %v", kept, want)
+			}
+		})
 	}
 }
 

@@ -20,12 +20,10 @@ type Encoding struct {
 	c        *Chunker
 	seq      iter.Seq2[int, signatures.PayloadTarget]
 	plan     Plan
-	// fitted holds, by index, the targets whose partial results were cut
-	// to fit in a body (see fitPartials), normalised: the second pass
-	// writes them instead of seq's.
-	fitted map[int]signatures.PayloadTarget
-	// partialsLeftOut counts the partial results cut from fitted's targets.
-	partialsLeftOut int
+	// fitted holds, by index, the targets cut to fit in a body (see
+	// fitTarget), normalised: the second pass writes them instead of
+	// seq's.
+	fitted map[int]fitting
 }
 
 // Encode validates and normalises the targets of seq (which must yield
@@ -37,6 +35,9 @@ type Encoding struct {
 // A target that fits in no body only for its partial results (a timed-out
 // run's), or in a body of its own but not in one of the chunked payload's
 // bodies, has them cut to fit, as fitPartials says; PartialsLeftOut counts
+// them. One that does not fit even with none has its extra signatures
+// left out, the largest first, until it does (then its partial results
+// cut, if they still must be), as fitExtras says; ExtrasLeftOut names
 // them. A payload that fits without cutting is written as it is.
 //
 // Invalid input is a *ValidationError and a target too large for one body
@@ -59,21 +60,17 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 	var (
 		sizer  wirejson.Encoder
 		failed error
-		fitted map[int]signatures.PayloadTarget
-		cuts   map[int]int // partial results cut, by target in fitted
+		fitted map[int]fitting
 		// maybe holds the targets cut only if the payload is chunked:
 		// they fit in a body of their own, not in one of many.
-		maybe map[int]signatures.PayloadTarget
+		maybe map[int]fitting
 	)
 	room, alone := c.room(), c.max-c.base() // alone: a body of one target, unchunked
-	fit := func(i int, ft signatures.PayloadTarget, n int, into *map[int]signatures.PayloadTarget) {
+	keep := func(i int, f fitting, into *map[int]fitting) {
 		if *into == nil {
-			*into = map[int]signatures.PayloadTarget{}
+			*into = map[int]fitting{}
 		}
-		if cuts == nil {
-			cuts = map[int]int{}
-		}
-		(*into)[i], cuts[i] = ft, n
+		(*into)[i] = f
 	}
 	plan, err := c.plan(func(yield func(sized) bool) {
 		for i, t := range seq {
@@ -90,22 +87,22 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 			st := sized{size: size}
 			switch {
 			case size > alone:
-				// It fits in no body: cut its partial results to fit
-				// whatever the number of bodies, else in a body alone.
-				ft, fs, n, ok := fitPartials(nt, room, &sizer)
+				// It fits in no body: cut it to fit whatever the number
+				// of bodies, else in a body alone.
+				f, ok := fitTarget(nt, size, room, &sizer)
 				if !ok {
-					ft, fs, n, ok = fitPartials(nt, alone, &sizer)
+					f, ok = fitTarget(nt, size, alone, &sizer)
 				}
 				if ok {
-					fit(i, ft, n, &fitted)
-					st.size = fs
+					keep(i, f, &fitted)
+					st.size = f.size
 				}
 			case size > room:
 				// It fits in a body alone, maybe not in one of a chunked
 				// payload: the plan says whether it is cut.
-				if ft, fs, n, ok := fitPartials(nt, room, &sizer); ok {
-					fit(i, ft, n, &maybe)
-					st.cut = fs
+				if f, ok := fitTarget(nt, size, room, &sizer); ok {
+					keep(i, f, &maybe)
+					st.cut = f.size
 				}
 			}
 			if !yield(st) {
@@ -120,26 +117,13 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 		return nil, err
 	}
 	for _, i := range plan.cut {
-		if fitted == nil {
-			fitted = map[int]signatures.PayloadTarget{}
-		}
-		fitted[i] = maybe[i]
+		keep(i, maybe[i], &fitted)
 	}
-	left := 0
-	for i := range fitted {
-		left += cuts[i]
-	}
-	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan, fitted: fitted, partialsLeftOut: left}, nil
+	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan, fitted: fitted}, nil
 }
 
 // Len returns the number of bodies.
 func (e *Encoding) Len() int { return e.plan.Chunks() }
-
-// PartialsLeftOut reports the partial results Encode cut from targets
-// that fit in no body with them (see Encode): how many results were left
-// out, over all targets, and of how many targets; 0, 0 when none was.
-// Each cut target says so in its own partial results; a caller logs it.
-func (e *Encoding) PartialsLeftOut() (results, targets int) { return e.partialsLeftOut, len(e.fitted) }
 
 // MaxPayloadSize returns the size limit the bodies were planned under.
 func (e *Encoding) MaxPayloadSize() int { return e.c.max }
@@ -287,8 +271,8 @@ func (e *Encoding) each(get func() ([]byte, bool), fn func(i int, body []byte, e
 			fn(i, nil, err)
 			return
 		}
-		if ft, ok := e.fitted[j]; ok {
-			nt = ft
+		if f, ok := e.fitted[j]; ok {
+			nt = f.t
 		}
 		if i >= total {
 			fn(i, nil, fmt.Errorf("target %d: more targets than planned", j))

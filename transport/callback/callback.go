@@ -54,9 +54,10 @@ func (d Deliverer) Received(_ context.Context, p *runtime.Prepared) error {
 	})
 }
 
-// Deliver sends the payload, chunked as the client's limit requires, each
-// body with the client's retries; a failure is a
-// *transport.TransmissionError saying which chunks were delivered.
+// Deliver sends the payload, chunked as the client's limit requires and
+// cut to fit it as Encode says, each body with the client's retries; a
+// failure is a *transport.TransmissionError saying which chunks were
+// delivered.
 func (d Deliverer) Deliver(ctx context.Context, r *runtime.Report) error {
 	enc, err := d.encode(r)
 	if err != nil {
@@ -88,15 +89,12 @@ func (d Deliverer) Bodies(_ context.Context, r *runtime.Report) (outbox.Bodies, 
 }
 
 // encode encodes the payload, once per delivery (Deliver, or Bodies for
-// an outbox), and logs the partial results cut to fit (see
-// warnPartialsLeftOut) with the client's logger.
+// an outbox), as Encode does with the client's size limit, and logs what
+// was cut to fit (see warnCut) with the client's logger.
 func (d Deliverer) encode(r *runtime.Report) (*transport.Encoding, error) {
-	enc, err := d.Client.Encode(r.InjectID, r.Phase, r.PayloadTargets())
-	if err != nil {
-		return nil, err
-	}
-	warnPartialsLeftOut(d.Client.Logger(), r.InjectID, enc)
-	return enc, nil
+	return encodeReport(r, d.Client.Logger(), func(seq iter.Seq2[int, signatures.PayloadTarget]) (*transport.Encoding, error) {
+		return d.Client.Encode(r.InjectID, r.Phase, seq)
+	})
 }
 
 // warnPartialsLeftOut logs one WARN when the encoding cut a timed-out
@@ -139,9 +137,9 @@ func (d Deliverer) Redact(s string) string { return d.Client.Redact(s) }
 type Printer struct {
 	W              io.Writer
 	MaxPayloadSize int
-	// Log, when set, gets the WARN of partial results cut to fit
-	// MaxPayloadSize (nil: not logged, as for a copy of bodies delivered
-	// and logged elsewhere).
+	// Log, when set, gets the WARNs of what was cut to fit
+	// MaxPayloadSize (see Encode; nil: not logged, as for a copy of
+	// bodies delivered and logged elsewhere).
 	Log *zap.Logger
 }
 
@@ -285,14 +283,13 @@ func first(vs ...string) string {
 	return ""
 }
 
-// Deliver encodes the bodies exactly as the callback client would and
-// writes them.
+// Deliver encodes the bodies exactly as the callback client would
+// (Encode) and writes them.
 func (p Printer) Deliver(_ context.Context, r *runtime.Report) error {
-	enc, err := transport.Encode(r.InjectID, r.Phase, r.PayloadTargets(), p.MaxPayloadSize)
+	enc, err := Encode(r, p.MaxPayloadSize, p.Log)
 	if err != nil {
 		return err
 	}
-	warnPartialsLeftOut(p.Log, r.InjectID, enc)
 	for _, b := range enc.Bodies() {
 		if _, err := p.W.Write(append(b, '\n')); err != nil {
 			return err

@@ -48,12 +48,12 @@ func sizeGroup(g signatures.ValueGroup, scratch []byte) (int, []byte, error) {
 	if len(g.Values) > 0 {
 		n += len(`,"values":[`) + len(`]`) + len(g.Values) - 1
 		for _, v := range g.Values {
-			vs, s, err := sizeValue(v.SignatureValue, scratch)
+			vs, s, err := ValueSize(v, scratch)
 			if err != nil {
 				return 0, s, err
 			}
 			scratch = s
-			n += len(`{"signature_type":`) + sizeString(v.SignatureType) + len(`,"signature_value":`) + vs + len(`}`)
+			n += vs
 		}
 	}
 	if g.SignatureType != "" {
@@ -117,4 +117,16 @@ func sizeInt(v int64) int {
 	}
 	var buf [24]byte
 	return len(strconv.AppendInt(buf[:0], v, 10))
+}
+
+// ValueSize returns the length of v's encoding in a group's values,
+// {"signature_type":…,"signature_value":…}, without the comma that
+// separates it from the next, measured as TargetSize measures it
+// (scratch as there).
+func ValueSize(v signatures.Value, scratch []byte) (int, []byte, error) {
+	vs, s, err := sizeValue(v.SignatureValue, scratch)
+	if err != nil {
+		return 0, s, err
+	}
+	return len(`{"signature_type":`) + sizeString(v.SignatureType) + len(`,"signature_value":`) + vs + len(`}`), s, nil
 }
