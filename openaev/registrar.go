@@ -1,0 +1,96 @@
+package openaev
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/serve"
+)
+
+// Registrar registers injectors with the platform for a serve.Daemon:
+// with the icon the first time, without it for the heartbeats. The
+// broker's TLS is the reply's use_ssl. Once the platform failed (a
+// registration failed, or succeeded only after a failed attempt: the
+// platform unreachable, restarted, maybe upgraded), the platform's version
+// is stale until it is read again (see Client.refreshVersion): before the
+// next registration, and, when that read fails too, right after a
+// registration succeeds. A version that changed is followed from then on:
+// its contracts are registered at once, the callbacks carry what it
+// accepts.
+type Registrar struct {
+	client    *Client
+	manifests []framework.Manifest
+	iconSent  atomic.Bool
+	stale     atomic.Bool // the platform failed since the version was last read
+}
+
+// NewRegistrar returns the Registrar of manifests (see SelectInjectors)
+// on c's platform.
+func NewRegistrar(c *Client, manifests []framework.Manifest) *Registrar {
+	return &Registrar{client: c, manifests: manifests}
+}
+
+// Register registers the injectors. A bad configuration or a refused
+// token (what retrying cannot fix) is marked serve.Permanent.
+func (r *Registrar) Register(ctx context.Context) (serve.Registration, error) {
+	if r.stale.Load() {
+		// A failure is the registration's to say: it likely fails alike.
+		r.refresh(ctx, false)
+	}
+	reg, err := r.register(ctx)
+	if err == nil && r.stale.Load() && r.refresh(ctx, true) {
+		// Registered with the contracts of the line it had before.
+		reg, err = r.register(ctx)
+	}
+	if err != nil {
+		return serve.Registration{}, err
+	}
+	c := reg.Connection
+	return serve.Registration{
+		Broker: serve.Broker{Host: c.Host, Port: c.Port, VHost: c.VHost, User: c.User, Pass: c.Pass, TLS: c.UseSSL},
+		Queue:  reg.Listen,
+	}, nil
+}
+
+// register sends one registration. One that fails, or that succeeds
+// after a failed attempt, leaves the version stale.
+func (r *Registrar) register(ctx context.Context) (*Registration, error) {
+	reg, retried, err := r.client.register(ctx, r.manifests, !r.iconSent.Load())
+	if err != nil || retried {
+		r.stale.Store(true)
+	}
+	if err != nil {
+		var ve *ValidationError
+		if errors.As(err, &ve) || errors.Is(err, ErrPermanent) {
+			return nil, serve.Permanent(err)
+		}
+		return nil, err
+	}
+	r.iconSent.Store(true)
+	return reg, nil
+}
+
+// refresh reads the stale version again and reports whether it changed.
+// A read that fails leaves it stale (the next registration reads it
+// first), and says so: at WARN after a registration that succeeded, whose
+// contracts, and the callbacks until then, may be the wrong line's.
+func (r *Registrar) refresh(ctx context.Context, registered bool) bool {
+	changed, err := r.client.refreshVersion(ctx)
+	if err != nil {
+		log := r.client.log
+		msg := "OpenAEV platform version not read again before the registration; keeping the one known"
+		level := log.Debug
+		if registered {
+			msg = "OpenAEV platform version not read again after the platform failed; keeping the one known until the next heartbeat reads it"
+			level = log.Warn
+		}
+		level(msg, zap.String("version", r.client.Version(ctx).String()), zap.String("error", r.client.redact(err.Error())))
+		return false
+	}
+	r.stale.Store(false)
+	return changed
+}
