@@ -11,7 +11,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -184,7 +186,14 @@ func rootFlags() []ucli.Flag {
 
 // Run runs the application on args and returns the process exit code. Errors
 // are printed to stderr as one line.
+//
+// The process never dies of SIGPIPE: Run ignores it, so that a stdout or
+// stderr closed early (`| head -n 1`) fails the writes to it (EPIPE)
+// rather than killing the process mid-protocol, a run's deliveries,
+// outbox removals and terminal callbacks half done. A stderr that cannot
+// be written is ignored.
 func Run(ctx context.Context, o Options, args []string) int {
+	signal.Ignore(syscall.SIGPIPE)
 	app := NewApp(o)
 	if isCompletion(args) {
 		complete(o, app, args)

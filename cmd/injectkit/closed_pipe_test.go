@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/transporttest"
+)
+
+// closedPipe returns the write end of a pipe whose read end is closed:
+// every write to it fails with EPIPE (and raises SIGPIPE), as stdout does
+// once `| head -n 1` has exited.
+func closedPipe(t *testing.T) *os.File {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	t.Cleanup(func() { w.Close() })
+	return w
+}
+
+// closedRun runs the binary with stdout (closeStdout) or stderr closed
+// early, and returns its exit code and what it wrote on the other stream.
+// A process killed by a signal fails the test: it died mid-protocol.
+func closedRun(t *testing.T, closeStdout bool, env []string, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir()), env...)
+	var other bytes.Buffer
+	if closeStdout {
+		cmd.Stdout, cmd.Stderr = closedPipe(t), &other
+	} else {
+		cmd.Stdout, cmd.Stderr = &other, closedPipe(t)
+	}
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			t.Fatalf("killed by %v mid-protocol\n%s", ws.Signal(), other.String())
+		}
+		return ee.ExitCode(), other.String()
+	case err != nil:
+		t.Fatal(err)
+	}
+	return 0, other.String()
+}
+
+// A stdout or stderr closed early (`| head -n 1`) never kills the process
+// (SIGPIPE, exit 141): the openaev inject gets its terminal callback and
+// nothing stays in the outbox; the callback profile's bodies, each
+// delivered once, are removed from it, by a run or by a flush.
+func TestBinaryClosedPipeFinishesTheProtocol(t *testing.T) {
+	t.Run("openaev", func(t *testing.T) {
+		for _, closeStdout := range []bool{true, false} {
+			name := map[bool]string{true: "stdout", false: "stderr"}[closeStdout]
+			t.Run(name, func(t *testing.T) {
+				p := platformFor(t, openaevtest.Current, false)
+				registerContracts(t, p)
+				id := "oa-closed-" + name
+				p.AddInject(id, openaev.ContractID("noop"))
+				box := filepath.Join(t.TempDir(), "outbox.db")
+				code, other := closedRun(t, closeStdout, nil, "run", "noop", "--profile", "openaev", "-o", "json",
+					"--target", "10.0.0.1", "--target", "10.0.0.2", "--inject-id", id, "--backend-url", p.URL,
+					"--token", platformToken, "--outbox", box)
+				if code != 0 {
+					t.Fatalf("exit %d, want 0 (delivered)\n%s", code, other)
+				}
+				if c, ok := p.Terminal(id); !ok || !openaev.Finished(p.InjectStatus(id)) {
+					t.Errorf("inject %s: terminal callback %v (%s %s), status %s; want a final status", id, ok, c.Outcome, c.Reason, p.InjectStatus(id))
+				}
+				if left := storedBodies(t, box); len(left) != 0 {
+					t.Errorf("%d bodies left in the outbox", len(left))
+				}
+			})
+		}
+	})
+	t.Run("callback", func(t *testing.T) {
+		be := transporttest.NewBackend(t)
+		box := filepath.Join(t.TempDir(), "outbox.db")
+		code, errs := closedRun(t, true, nil, "run", "noop", "-o", "json", "--target", "10.0.0.0/26",
+			"--max-payload-size", "4096", "--inject-id", "cp-closed", "--backend-url", be.URL, "--outbox", box)
+		if code != 0 {
+			t.Fatalf("exit %d, want 0 (delivered)\n%s", code, errs)
+		}
+		checkDeliveredOnce(t, be, box)
+	})
+	t.Run("flush", func(t *testing.T) {
+		be := transporttest.NewBackend(t)
+		be.SetReply(testkit.Reply{Cut: true})
+		box := filepath.Join(t.TempDir(), "outbox.db")
+		code, _, errs := injectkit(t, nil, "run", "noop", "--target", "10.0.0.0/26", "--max-payload-size", "4096",
+			"--inject-id", "flush-closed", "--backend-url", be.URL, "--outbox", box, "--log-level", "error")
+		if code != 1 || len(storedBodies(t, box)) < 2 {
+			t.Fatalf("run with the backend down: exit %d, %d bodies stored\n%s", code, len(storedBodies(t, box)), errs)
+		}
+		be.SetReply(testkit.Reply{})
+		code, errs = closedRun(t, true, nil, "outbox", "flush", "--backend-url", be.URL, "--outbox", box)
+		if code != 0 {
+			t.Fatalf("flush: exit %d, want 0 (delivered)\n%s", code, errs)
+		}
+		checkDeliveredOnce(t, be, box)
+	})
+}
+
+// checkDeliveredOnce checks that be stored each body of a send once, and
+// that none is left in the outbox box.
+func checkDeliveredOnce(t *testing.T, be *transporttest.Backend, box string) {
+	t.Helper()
+	delivered := be.Delivered()
+	if len(delivered) < 2 {
+		t.Errorf("%d bodies delivered, want the chunks of a /26", len(delivered))
+	}
+	for key, bodies := range delivered {
+		if len(bodies) != 1 {
+			t.Errorf("key %s delivered %d times", key, len(bodies))
+		}
+	}
+	if left := storedBodies(t, box); len(left) != 0 {
+		t.Errorf("%d bodies left pending in the outbox", len(left))
+	}
+}
+
+// A dry run whose stdout is closed early printed nothing the user got: it
+// exits 1 with its signatures on stderr, every target of them, as a
+// delivery that failed does.
+func TestBinaryClosedStdoutDryRunPrintsTheSignatures(t *testing.T) {
+	code, errs := closedRun(t, true, nil, "run", "noop", "--target", "10.0.0.0/22", "--outbox", "none")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, errs)
+	}
+	_, dump, ok := strings.Cut(errs, "undelivered signatures: ")
+	if !ok {
+		t.Fatalf("no undelivered signatures on stderr:\n%s", errs)
+	}
+	dump, _, _ = strings.Cut(dump, "\n")
+	var doc struct {
+		Signatures struct {
+			Targets []json.RawMessage `json:"targets"`
+		} `json:"expectation_signature"`
+	}
+	if err := json.Unmarshal([]byte(dump), &doc); err != nil {
+		t.Fatalf("undelivered signatures: %v", err)
+	}
+	if got := len(doc.Signatures.Targets); got != 1024 {
+		t.Errorf("%d targets in the undelivered signatures, want the 1024 of the /22", got)
+	}
+}
