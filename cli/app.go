@@ -83,7 +83,10 @@ const exitHelp = `EXIT CODES:
       count and the injectkit outbox flush command that resends them), or, without an
       outbox (or room in it: they are sent unstored first), printed to stderr as JSON; with the openaev profile, also a reception the platform never
       acknowledged, or asset groups whose members the platform failed to list (5xx, 429, unreachable):
-      the inject did not run, nothing was stored (a hint line says so)
+      the inject did not run, nothing was stored (a hint line says so); for every command, a stdout
+      that could not be written (a pipe closed early, a full disk) when it was the command's output:
+      one line on stderr says so (a run with a backend URL, outbox flush, retry-dead and drop keep
+      their code: stdout only reported what they sent)
    2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
       one line on stderr names the field and the value or the file; nothing was sent
       (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
@@ -191,20 +194,31 @@ func rootFlags() []ucli.Flag {
 // stderr closed early (`| head -n 1`) fails the writes to it (EPIPE)
 // rather than killing the process mid-protocol, a run's deliveries,
 // outbox removals and terminal callbacks half done. A stderr that cannot
-// be written is ignored.
+// be written is ignored; a stdout that cannot be written is the one rule
+// of stdoutExit, whatever the command.
 func Run(ctx context.Context, o Options, args []string) int {
 	signal.Ignore(syscall.SIGPIPE)
+	out := &stdoutWriter{w: o.Stdout}
+	o.Stdout = out
+	code, said := run(ctx, o, args)
+	return stdoutExit(o, out, code, said)
+}
+
+// run is Run but for stdout's failure: it returns the exit code, and
+// whether the error it printed was stdout's.
+func run(ctx context.Context, o Options, args []string) (int, bool) {
 	app := NewApp(o)
 	if isCompletion(args) {
 		complete(o, app, args)
-		return ExitOK
+		return ExitOK, false
 	}
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
-		return ExitOK
+		return ExitOK, false
 	}
 	err = explain(o, app, err)
 	name := o.name()
+	said := isStdoutError(err)
 	var ee *ExitError
 	if errors.As(err, &ee) {
 		if ee.Err != nil {
@@ -213,11 +227,16 @@ func Run(ctx context.Context, o Options, args []string) int {
 		if ee.Hint != "" {
 			fmt.Fprintf(o.Stderr, "%s: hint: %s\n", name, o.rename(ee.Hint))
 		}
-		return ee.Code
+		return ee.Code, said && ee.Err != nil
+	}
+	fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(dashesAsTyped(err.Error(), args)))
+	if said {
+		// A command's output not written (version, validate, completion…):
+		// its product lost, not a usage error.
+		return ExitDelivery, true
 	}
 	// urfave/cli usage errors (unknown flag, bad value).
-	fmt.Fprintf(o.Stderr, "%s: %s\n", name, o.rename(dashesAsTyped(err.Error(), args)))
-	return ExitUsage
+	return ExitUsage, false
 }
 
 // encoderConfig is the encoding of every log line: zap's production

@@ -266,6 +266,10 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 				"(or deleted; before OpenAEV 2.0.0, also for one the token has no rights on): check the inject id, and the token's rights on a 1.x platform"}
 		}
 		return &ExitError{Code: ExitUsage, Err: err}
+	case errors.As(err, &nr) && isStdoutError(err):
+		// A dry run prints the reception: no platform was involved.
+		return &ExitError{Code: ExitDelivery, Err: err,
+			Hint: "the dry run prints the platform's calls to stdout, which could not be written, so the inject did not run"}
 	case errors.As(err, &nr):
 		return &ExitError{Code: ExitDelivery, Err: err,
 			Hint: "the platform did not acknowledge the reception, so the inject did not run and nothing was stored; run it again once the platform answers"}

@@ -230,6 +230,11 @@ func outboxCommand(o Options) *ucli.Command {
 			if c.Command.ArgsUsage == "" && c.NArg() > 0 {
 				return usageErr("outbox %s takes no arguments, got %q", name, strings.Join(c.Args().Slice(), " "))
 			}
+			if name != "list" {
+				// flush, drop and retry-dead change the outbox: their
+				// stdout only reports what they did.
+				stdoutReports(o.Stdout)
+			}
 			e, err := openOutboxEnv(c, o, name, reflect.New(reflect.TypeOf(cfg).Elem()).Interface().(outboxCommandConfig))
 			if err != nil {
 				return err

@@ -33,6 +33,9 @@ type runView struct {
 	cfg      runConfig
 	text     bool
 	progress *progressLine // nil unless stderr is a terminal
+	// out is stdout; with a backend URL, a report of the delivery whose
+	// failure is left to Run (see stdoutReports).
+	out io.Writer
 
 	mu       sync.Mutex
 	report   *runtime.Report
@@ -48,7 +51,11 @@ func (v *runView) setPlatform(pv openaev.PlatformVersion) {
 }
 
 func newRunView(o Options, cfg runConfig) *runView {
-	v := &runView{o: o, cfg: cfg}
+	v := &runView{o: o, cfg: cfg, out: o.Stdout}
+	if cfg.Backend.URL != "" {
+		// The run delivers to the backend: its stdout only reports it.
+		v.out = stdoutReports(o.Stdout)
+	}
 	switch cfg.Output {
 	case runOutputText:
 		v.text = true
@@ -90,7 +97,7 @@ func (v *runView) echo() io.Writer {
 	if v.cfg.Output != runOutputJSON || v.cfg.Backend.URL == "" {
 		return nil
 	}
-	return v.o.Stdout
+	return v.out
 }
 
 // OnExecuted keeps the report.
@@ -142,9 +149,12 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 		return exit(err) // nothing ran
 	}
 	if v.text {
-		werr := writeSummary(v.o.Stdout, r, v.where(r, err))
+		werr := writeSummary(v.out, r, v.where(r, err))
 		if werr != nil && err == nil && v.cfg.Backend.URL == "" {
-			// Without a backend the summary is all the run leaves.
+			// Without a backend the summary is all the run leaves: its
+			// signatures go to stderr, as those of a delivery that failed.
+			delivered, targets := undelivered(&v.cfg, r, nil)
+			dumpSignatures(v.o, r, delivered, targets)
 			return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("write the summary: %w", werr)}
 		}
 	}

@@ -1,0 +1,119 @@
+package cli
+
+import (
+	"errors"
+	"io"
+	"sync"
+)
+
+// stdoutError is a write to the command's stdout that failed: a pipe
+// closed early (`| head`), a full disk (`>/dev/full`).
+type stdoutError struct{ err error }
+
+func (e *stdoutError) Error() string { return "stdout not written: " + e.err.Error() }
+func (e *stdoutError) Unwrap() error { return e.err }
+
+// stdoutWriter is the stdout Run hands to every command. It keeps the
+// first write that failed, after which every write fails at once with the
+// same *stdoutError: the command goes on with what it does (a run
+// delivers, stores and removes its bodies, sends its terminal callbacks),
+// and Run says once, at the end, that stdout was not written, and exits by
+// the one rule of the README's exit-code table (see stdoutExit).
+type stdoutWriter struct {
+	w  io.Writer
+	mu sync.Mutex
+	// err is the first write that failed.
+	err error
+	// reports is set by a command whose stdout only reports what it sent
+	// (see stdoutReports).
+	reports bool
+}
+
+// Interface guards.
+var (
+	_ io.Writer = (*stdoutWriter)(nil)
+	_ Terminal  = (*stdoutWriter)(nil)
+)
+
+func (s *stdoutWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return 0, s.err
+	}
+	n, err := s.w.Write(p)
+	if err == nil && n < len(p) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		s.err = &stdoutError{err: err}
+		return n, s.err
+	}
+	return n, nil
+}
+
+// IsTerminal says whether the stdout it wraps is a terminal.
+func (s *stdoutWriter) IsTerminal() bool { return isTerminal(s.w) }
+
+// failed returns whether the command's stdout only reports what it sent,
+// and the first write that failed, nil when none did.
+func (s *stdoutWriter) failed() (reports bool, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reports, s.err
+}
+
+// stdoutReports marks w, the command's stdout, as a report of what the
+// command sends (run with a backend URL: its summary, or the bodies it
+// sent; outbox flush, retry-dead, drop): the exit code stays the
+// sending's when it cannot be written. It returns w as a writer whose
+// failures are left to Run: recorded, never returned (nor logged by the
+// writer's caller). A writer that is not Run's stdout is returned as is.
+func stdoutReports(w io.Writer) io.Writer {
+	s, ok := w.(*stdoutWriter)
+	if !ok {
+		return w
+	}
+	s.mu.Lock()
+	s.reports = true
+	s.mu.Unlock()
+	return reportWriter{s: s}
+}
+
+// reportWriter writes to Run's stdout and leaves its failure to Run.
+type reportWriter struct{ s *stdoutWriter }
+
+func (r reportWriter) Write(p []byte) (int, error) {
+	_, _ = r.s.Write(p)
+	return len(p), nil
+}
+
+// IsTerminal says whether the stdout it wraps is a terminal.
+func (r reportWriter) IsTerminal() bool { return r.s.IsTerminal() }
+
+// stdoutExit applies the one rule for a stdout that could not be written,
+// once the command returned code, having printed its error (said: that
+// error was the write's): one line on stderr says stdout was not written
+// (unless the error said so), and a command that would exit 0 exits
+// ExitDelivery, its output lost, unless its stdout only reported what it
+// sent, delivered all the same.
+func stdoutExit(o Options, out *stdoutWriter, code int, said bool) int {
+	reports, err := out.failed()
+	if err == nil {
+		return code
+	}
+	if !said {
+		_, _ = io.WriteString(o.Stderr, o.name()+": "+err.Error()+"\n")
+	}
+	if code == ExitOK && !reports {
+		return ExitDelivery
+	}
+	return code
+}
+
+// isStdoutError reports whether err is a failed write of the command's
+// stdout.
+func isStdoutError(err error) bool {
+	var se *stdoutError
+	return errors.As(err, &se)
+}
