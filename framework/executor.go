@@ -130,7 +130,9 @@ func (t Target) External() (signatures.ExternalConfig, bool) {
 	return c, ok
 }
 
-// Inject is what an executor is asked to act on.
+// Inject is what an executor is asked to act on. The runtime hands each
+// executor its own copy of the targets, the expectation types and the
+// params: changing them changes nothing it reports.
 type Inject struct {
 	// ID is the platform's inject id.
 	ID string

@@ -107,3 +107,44 @@ func floatNumbers(v any, keepIntegers bool) (out any, changed bool) {
 	}
 	return v, false
 }
+
+// mapParams returns the params an executor without ParamsFactory receives:
+// a deep copy of raw's maps and slices (an empty map for nil), numbers as
+// float64 (floatNumbers).
+func mapParams(raw map[string]any) map[string]any {
+	m := map[string]any{}
+	if raw != nil {
+		m = deepCopy(reflect.ValueOf(raw)).Interface().(map[string]any)
+	}
+	if f, ok := floatNumbers(m, false); ok {
+		m = f.(map[string]any)
+	}
+	return m
+}
+
+// deepCopy returns a copy of v sharing no map or slice with it.
+func deepCopy(v reflect.Value) reflect.Value {
+	switch v.Kind() {
+	case reflect.Interface:
+		if !v.IsNil() {
+			return deepCopy(v.Elem())
+		}
+	case reflect.Map:
+		if !v.IsNil() {
+			m := reflect.MakeMapWithSize(v.Type(), v.Len())
+			for it := v.MapRange(); it.Next(); {
+				m.SetMapIndex(it.Key(), deepCopy(it.Value()))
+			}
+			return m
+		}
+	case reflect.Slice:
+		if !v.IsNil() {
+			s := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			for i := range v.Len() {
+				s.Index(i).Set(deepCopy(v.Index(i)))
+			}
+			return s
+		}
+	}
+	return v
+}

@@ -161,9 +161,10 @@ func (m Manifest) ParamNames() []string {
 }
 
 // DecodeParams turns an inject's params into what Execute receives, and
-// validates them. Without ParamsFactory the map itself is returned (an empty
-// one for nil), its json.Number values (a request decoded as written) as
-// float64, as encoding/json gives numbers in a map. Otherwise raw is decoded strictly into a fresh NewParams
+// validates them. Without ParamsFactory a deep copy of the map is returned
+// (an empty one for nil: nothing an executor changes in it reaches raw),
+// its json.Number values (a request decoded as written) as float64, as
+// encoding/json gives numbers in a map. Otherwise raw is decoded strictly into a fresh NewParams
 // value: a key that is not a param, a missing (or null, or empty string) required param, a value of the
 // wrong type or a malformed duration (see ParamsSpec) is an error naming the
 // param; JSON null on an optional param, of any type, keeps its default.
@@ -175,12 +176,7 @@ func (m Manifest) ParamNames() []string {
 func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 	pf, ok := ex.(ParamsFactory)
 	if !ok {
-		if raw == nil {
-			raw = map[string]any{}
-		}
-		if m, ok := floatNumbers(raw, false); ok {
-			raw = m.(map[string]any)
-		}
+		raw = mapParams(raw)
 		// A ParamsValidator without a ParamsFactory checks the map.
 		if v, ok := ex.(ParamsValidator); ok {
 			if err := CallHook("", "ValidateParams", func() error { return v.ValidateParams(raw) }); err != nil {

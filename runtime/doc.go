@@ -47,7 +47,10 @@
 //     (signatures.RouteSources). Failure: a *framework.RequestError, as
 //     in step 1.
 //  4. Execute under the deadline (the request's timeout, else WithTimeout,
-//     default DefaultTimeout, 10 m). When the deadline passes or the caller cancels, the
+//     default DefaultTimeout, 10 m). The executor is handed its own copy
+//     of the targets, the expectation types and the params (its checks,
+//     ValidateTargets first, too): the signatures are compiled and routed
+//     from the runtime's, whatever it changes in its Inject. When the deadline passes or the caller cancels, the
 //     context is cancelled; if Execute has not returned the grace
 //     (WithGrace, default DefaultGrace, 5 s) later the runtime stops
 //     waiting (WARN "executor did not return after its deadline;

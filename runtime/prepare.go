@@ -18,13 +18,17 @@ type Prepared struct {
 	Request Request
 	// Manifest is the executor's, nil when it has none.
 	Manifest *framework.Manifest
-	// Targets are the typed targets the executor will act on.
+	// Targets are the typed targets, the runtime's own: the signatures
+	// are compiled and routed from them. The executor acts on a copy, so
+	// that nothing it changes in what it is handed (a target, the
+	// expectation types, the params) changes what is reported.
 	Targets []framework.Target
 	// Timeout is the execution deadline.
 	Timeout time.Duration
 
 	executor framework.Executor
-	inject   *framework.Inject
+	inject   *framework.Inject // the executor's: its own copy of the targets and types
+	category framework.Category
 	types    []framework.ExpectationType
 	source   func() signatures.SourceIPs // the runtime's, resolved once
 	// routes finds each network target's source addresses on the route
@@ -78,15 +82,15 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if p.types, err = parseTypes(req.ExpectationTypes); err != nil {
 		return nil, err
 	}
-	in := &framework.Inject{ID: req.InjectID, Injector: req.Injector, ExpectationTypes: p.types}
-	if err := p.typeTargets(in); err != nil {
+	if err := p.typeTargets(); err != nil {
 		return nil, err
 	}
 	p.Timeout = time.Duration(req.Timeout)
 	if p.Timeout == 0 {
 		p.Timeout = rt.timeout
 	}
-	p.inject, p.Targets = in, in.Targets
+	p.inject = &framework.Inject{ID: req.InjectID, Injector: req.Injector, Category: p.category,
+		Targets: executorTargets(p.Targets), ExpectationTypes: slices.Clone(p.types)}
 	if err := p.check(rt.settings(req.Injector)); err != nil {
 		var pe *framework.PanicError
 		if !errors.As(err, &pe) {
@@ -94,7 +98,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 		}
 		p.panicked = pe // a bug of the injector: the inject fails, as when Execute panics
 	}
-	if p.direct && in.Category == framework.Network {
+	if p.direct && p.category == framework.Network {
 		p.routes = rt.sigs.RouteSources()
 	}
 	return p, nil
@@ -146,30 +150,33 @@ func requestError(err error) error {
 
 // typeTargets turns the request's target specs (or checks its typed
 // targets) into typed targets of one category, the injector's, each in
-// its canonical form (signatures.Canonical): what the executor, the
-// signatures and the wire profiles see. Typed targets already in that
-// form are handed on as they are; the request's own are never changed.
-func (p *Prepared) typeTargets(in *framework.Inject) error {
+// its canonical form (signatures.Canonical): p.Targets, what the
+// signatures and the wire profiles see, and p.category. Typed targets
+// already in that form are kept as they are; the request's own are never
+// changed.
+func (p *Prepared) typeTargets() error {
 	typed := len(p.Request.Typed) > 0
+	var targets []framework.Target
 	if typed {
-		in.Targets = p.Request.Typed
+		targets = p.Request.Typed
 	} else {
-		in.Targets = make([]framework.Target, len(p.Request.Targets))
+		targets = make([]framework.Target, len(p.Request.Targets))
 	}
-	for i := range in.Targets {
+	var cat framework.Category
+	for i := range targets {
 		var c signatures.Config
 		if typed {
-			if c = in.Targets[i].Config; c == nil {
+			if c = targets[i].Config; c == nil {
 				return invalid(fmt.Sprintf("targets[%d]", i), "", "no configuration")
 			}
 			if err := c.Validate(); err != nil {
 				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 			}
 			if cc := signatures.Canonical(c); cc != c {
-				if &in.Targets[0] == &p.Request.Typed[0] {
-					in.Targets = slices.Clone(in.Targets)
+				if &targets[0] == &p.Request.Typed[0] {
+					targets = slices.Clone(targets)
 				}
-				in.Targets[i].Config, c = cc, cc
+				targets[i].Config, c = cc, cc
 			}
 		} else {
 			spec := p.Request.Targets[i]
@@ -178,23 +185,46 @@ func (p *Prepared) typeTargets(in *framework.Inject) error {
 				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 			}
 			c = signatures.Canonical(c)
-			in.Targets[i] = framework.Target{Config: c, Attribution: spec.Attribution()}
+			targets[i] = framework.Target{Config: c, Attribution: spec.Attribution()}
 		}
-		if err := in.Targets[i].Attribution.Validate(); err != nil {
+		if err := targets[i].Attribution.Validate(); err != nil {
 			return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 		}
 		if i == 0 {
-			in.Category = c.Category()
-		} else if c.Category() != in.Category {
+			cat = c.Category()
+		} else if c.Category() != cat {
 			return invalid(fmt.Sprintf("targets[%d]", i), string(c.Category()),
-				fmt.Sprintf("all targets must share one category (targets[0] is %s)", in.Category))
+				fmt.Sprintf("all targets must share one category (targets[0] is %s)", cat))
 		}
 	}
-	if p.Manifest != nil && p.Manifest.Category != "" && p.Manifest.Category != in.Category {
-		return invalid("targets", string(in.Category),
+	if p.Manifest != nil && p.Manifest.Category != "" && p.Manifest.Category != cat {
+		return invalid("targets", string(cat),
 			fmt.Sprintf("injector %s takes %s targets", p.Request.Injector, p.Manifest.Category))
 	}
+	p.Targets, p.category = targets, cat
 	return nil
+}
+
+// executorTargets returns the executor's copy of targets: a new slice,
+// and a configuration of its own for each given as a pointer (a value
+// configuration, its fields strings, is copied with the slice). One copy
+// of the slice, no allocation per target but for pointer configurations.
+func executorTargets(targets []framework.Target) []framework.Target {
+	out := slices.Clone(targets)
+	for i := range out {
+		switch c := out[i].Config.(type) {
+		case *signatures.NetworkConfig:
+			v := *c
+			out[i].Config = &v
+		case *signatures.CloudConfig:
+			v := *c
+			out[i].Config = &v
+		case *signatures.ExternalConfig:
+			v := *c
+			out[i].Config = &v
+		}
+	}
+	return out
 }
 
 // checkFields checks what a request's bodies carry in their URL and headers:

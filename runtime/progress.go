@@ -70,8 +70,8 @@ func (rt *Runtime) watch(p *Prepared, in *framework.Inject, start time.Time) (st
 	if pc == nil {
 		return func() {}
 	}
-	w := &watcher{rt: rt, in: in, start: start, match: newTargetMatcher(in.Targets),
-		snap: Progress{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Targets: len(in.Targets)}}
+	w := &watcher{rt: rt, in: in, start: start, match: newTargetMatcher(p.Targets), // the runtime's, which the executor cannot change
+		snap: Progress{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Targets: len(p.Targets)}}
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)

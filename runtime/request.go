@@ -22,8 +22,9 @@ type Request struct {
 	// Typed, given in place of Targets, holds targets an intake has
 	// already typed (the CLI's targets file): a long list then costs one
 	// framework.Target per target, not a TargetSpec as well. The runtime
-	// still checks each (its configuration valid, one category) and hands
-	// the slice to the executor as Inject.Targets. It is never encoded.
+	// still checks each (its configuration valid, one category), keeps the
+	// slice as Report.Targets and hands the executor a copy of it as
+	// Inject.Targets. It is never encoded.
 	Typed   []framework.Target `json:"-"`
 	Params  map[string]any     `json:"params,omitempty"`
 	Timeout Duration           `json:"timeout,omitempty"`

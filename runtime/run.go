@@ -203,14 +203,16 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 	in.Log = log
 
 	t0 := rt.now()
-	targets := in.Targets // as given: an executor replacing in.Targets changes no signature
+	// The runtime's own targets and types: the executor's inject holds a
+	// copy of them, so that whatever it changes there changes no signature.
+	targets := p.Targets
 	pre, err := rt.sigs.Batch(len(targets), func(i int) signatures.Config { return targets[i].Config },
 		signatures.PerRoute(p.routes))
 	if err != nil {
 		return nil, &framework.RequestError{Err: err}
 	}
 	log.Info("pre-execution signatures compiled", zap.Int("targets", pre.Len()),
-		zap.String("category", string(in.Category)), zap.Duration("duration", rt.now().Sub(t0)))
+		zap.String("category", string(p.category)), zap.Duration("duration", rt.now().Sub(t0)))
 
 	t1 := rt.now()
 	stopWatch := rt.watch(p, in, t1)
@@ -219,7 +221,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 		log.Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value), zap.ByteString("stack", pe.Stack))
 		out = rt.panicOutput(pe.Error())
 	} else {
-		out = rt.callExecutor(ctx, p.executor, in, p.Timeout, log)
+		out = rt.callExecutor(ctx, p, log)
 	}
 	ran := rt.now().Sub(t1)
 	stopWatch()
@@ -236,7 +238,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 
 	t2 := rt.now()
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
-		Category: in.Category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1}
+		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1}
 	post, out, err := rt.compile(pre, out, partial, log)
 	if err != nil {
 		return nil, err
@@ -303,10 +305,11 @@ func (rt *Runtime) panicOutput(msg string) framework.ToolOutput {
 		CrashTimestamp: rt.now().UTC().Format(time.RFC3339Nano), Message: msg}}
 }
 
-// callExecutor calls the executor under the deadline, recovers a panic,
-// and stops waiting Grace after the deadline. A run cut short that did not
-// fail is a timeout.
-func (rt *Runtime) callExecutor(ctx context.Context, ex framework.Executor, in *framework.Inject, timeout time.Duration, log *zap.Logger) (out framework.ToolOutput) {
+// callExecutor calls p's executor on its inject under p's deadline,
+// recovers a panic, and stops waiting Grace after the deadline. A run cut
+// short that did not fail is a timeout.
+func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logger) (out framework.ToolOutput) {
+	ex, in, timeout := p.executor, p.inject, p.Timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	done := make(chan framework.ToolOutput, 1)
@@ -314,7 +317,7 @@ func (rt *Runtime) callExecutor(ctx context.Context, ex framework.Executor, in *
 		defer func() {
 			if v := recover(); v != nil {
 				log.Debug("executor panic", zap.String("method", "Execute"), zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
-				done <- rt.panicOutput((&framework.PanicError{Injector: in.Injector, Method: "Execute", Value: v}).Error())
+				done <- rt.panicOutput((&framework.PanicError{Injector: p.Request.Injector, Method: "Execute", Value: v}).Error())
 			}
 		}()
 		done <- ex.Execute(ctx, in)

@@ -1,0 +1,157 @@
+package runtime_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// checkingExecutor is a fake executor with a TargetsValidator, which may
+// change the targets it is handed as Execute may.
+type checkingExecutor struct {
+	frameworktest.Executor
+	check func(targets []framework.Target)
+}
+
+func (c *checkingExecutor) ValidateTargets(targets []framework.Target) error {
+	c.check(targets)
+	return nil
+}
+
+var _ framework.TargetsValidator = (*checkingExecutor)(nil)
+
+// wire is what a deliverer sends of r: its payload streamed target by
+// target and materialised, encoded.
+func wire(t *testing.T, r *runtime.Report) (streamed []string, whole string) {
+	t.Helper()
+	for _, pt := range r.PayloadTargets() {
+		b, err := json.Marshal(pt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		streamed = append(streamed, string(b))
+	}
+	b, err := json.Marshal(payload(t, r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return streamed, string(b)
+}
+
+// TestExecutorChangingItsInjectChangesNoSignature runs executors that
+// change what they are handed (a target's configuration, to another
+// address or another category; its attribution; the expectation
+// types; the targets' category; the params) and checks that the report
+// and its payload are those of the same run by an executor that changes
+// nothing, and that the request is left as it was.
+func TestExecutorChangingItsInjectChangesNoSignature(t *testing.T) {
+	specs := []runtime.TargetSpec{{Value: "10.0.0.1", Asset: "asset-1", Agent: "agent-1"}, {Value: "10.0.0.2", Asset: "asset-2"}}
+	typed := func() []framework.Target {
+		return []framework.Target{
+			{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, Attribution: signatures.Attribution{Asset: "asset-1"}},
+			{Config: &signatures.NetworkConfig{TargetIPv4: "10.0.0.2"}, Attribution: signatures.Attribution{Asset: "asset-2"}},
+		}
+	}
+	mutations := []struct {
+		name   string
+		typed  bool // the request holds typed targets, the second a pointer
+		change func(in *framework.Inject)
+	}{
+		{"another address", false, func(in *framework.Inject) {
+			in.Targets[0].Config = signatures.NetworkConfig{TargetIPv4: "6.6.6.6"}
+		}},
+		{"another category", false, func(in *framework.Inject) {
+			in.Targets[0].Config = signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1"}
+		}},
+		{"attribution emptied", false, func(in *framework.Inject) { in.Targets[0].Attribution = signatures.Attribution{} }},
+		{"targets cut and category", false, func(in *framework.Inject) {
+			in.Targets, in.Category = in.Targets[:1], framework.Cloud
+		}},
+		{"expectation type changed", false, func(in *framework.Inject) { in.ExpectationTypes[0] = framework.Vulnerability }},
+		{"params changed", false, func(in *framework.Inject) {
+			m := in.Params.(map[string]any)
+			m["mode"] = "mutated"
+			m["ports"].([]any)[0] = 666.0
+		}},
+		{"typed target changed", true, func(in *framework.Inject) {
+			in.Targets[0].Config = signatures.NetworkConfig{TargetIPv4: "6.6.6.6"}
+			in.Targets[0].Attribution.Asset = "asset-666"
+		}},
+		{"typed pointer configuration changed", true, func(in *framework.Inject) {
+			*in.Targets[1].Config.(*signatures.NetworkConfig) = signatures.NetworkConfig{TargetIPv4: "6.6.6.6"}
+		}},
+	}
+	for _, m := range mutations {
+		for _, perTarget := range []bool{false, true} {
+			name := m.name
+			if perTarget {
+				name += "/with target extras"
+			}
+			t.Run(name, func(t *testing.T) {
+				out := framework.ToolOutput{Findings: map[string]any{"notes": "done"}}
+				if perTarget {
+					out.TargetExtras = map[int]framework.TypeExtras{0: {framework.Detection: {"process_name": "x"}}}
+				}
+				request := func() runtime.Request {
+					req := runtime.Request{InjectID: "inj-1", Injector: "fake", ExpectationTypes: []string{"DETECTION", "PREVENTION"},
+						Params: map[string]any{"mode": "scan", "ports": []any{22.0, 80.0}}}
+					if m.typed {
+						req.Typed = typed()
+					} else {
+						req.Targets = specs
+					}
+					return req
+				}
+				run := func(ex framework.Executor, req runtime.Request) *runtime.Report {
+					t.Helper()
+					rt, logs := newRuntime(t, ex, &recorder{})
+					r, err := rt.Run(context.Background(), req)
+					if err != nil {
+						t.Fatalf("Run: %v", err)
+					}
+					if n := logs.FilterMessage("inject rejected").Len(); n != 0 {
+						t.Errorf("%d \"inject rejected\" lines", n)
+					}
+					return r
+				}
+				want := run(&frameworktest.Executor{Output: out}, request())
+				req := request()
+				ex := &checkingExecutor{check: func(targets []framework.Target) {
+					if m.typed {
+						targets[0].Attribution.Agent = "agent-666" // ValidateTargets is handed the executor's copy too
+					}
+				}}
+				ex.Run = func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+					m.change(in)
+					return out
+				}
+				got := run(ex, req)
+
+				if got.Status != want.Status || got.Output.ErrorInfo != nil {
+					t.Errorf("status %s %+v, want %s", got.Status, got.Output.ErrorInfo, want.Status)
+				}
+				if got.Category != want.Category || !reflect.DeepEqual(got.Types, want.Types) || !reflect.DeepEqual(got.Targets, want.Targets) {
+					t.Errorf("report: category %s, types %v, targets %v; want %s, %v, %v",
+						got.Category, got.Types, got.Targets, want.Category, want.Types, want.Targets)
+				}
+				gotStream, gotWhole := wire(t, got)
+				wantStream, wantWhole := wire(t, want)
+				if !reflect.DeepEqual(gotStream, wantStream) {
+					t.Errorf("streamed payload:\n%q\nwant\n%q", gotStream, wantStream)
+				}
+				if gotWhole != wantWhole {
+					t.Errorf("payload:\n%s\nwant\n%s", gotWhole, wantWhole)
+				}
+				if fresh := request(); !reflect.DeepEqual(req.Params, fresh.Params) || !reflect.DeepEqual(req.Typed, fresh.Typed) {
+					t.Errorf("the request was changed: params %v, typed targets %v", req.Params, req.Typed)
+				}
+			})
+		}
+	}
+}
