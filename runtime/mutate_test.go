@@ -46,7 +46,7 @@ func wire(t *testing.T, r *runtime.Report) (streamed []string, whole string) {
 
 // TestExecutorChangingItsInjectChangesNoSignature runs executors that
 // change what they are handed (a target's configuration, to another
-// address or another category; its attribution; the expectation
+// address, another category or nil; its attribution; the expectation
 // types; the targets' category; the params) and checks that the report
 // and its payload are those of the same run by an executor that changes
 // nothing, and that the request is left as it was.
@@ -69,6 +69,8 @@ func TestExecutorChangingItsInjectChangesNoSignature(t *testing.T) {
 		{"another category", false, func(in *framework.Inject) {
 			in.Targets[0].Config = signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "us-east-1"}
 		}},
+		// A nil configuration crashed the process in Batch.fill.
+		{"nil configuration", false, func(in *framework.Inject) { in.Targets[0].Config = nil }},
 		{"attribution emptied", false, func(in *framework.Inject) { in.Targets[0].Attribution = signatures.Attribution{} }},
 		{"targets cut and category", false, func(in *framework.Inject) {
 			in.Targets, in.Category = in.Targets[:1], framework.Cloud
