@@ -76,6 +76,8 @@ func TestExecutorChangingItsInjectChangesNoSignature(t *testing.T) {
 			in.Targets, in.Category = in.Targets[:1], framework.Cloud
 		}},
 		{"expectation type changed", false, func(in *framework.Inject) { in.ExpectationTypes[0] = framework.Vulnerability }},
+		// An empty type made the runtime reject the inject it had run.
+		{"expectation type emptied", false, func(in *framework.Inject) { in.ExpectationTypes[0] = "" }},
 		{"params changed", false, func(in *framework.Inject) {
 			m := in.Params.(map[string]any)
 			m["mode"] = "mutated"
