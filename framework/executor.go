@@ -89,7 +89,9 @@ func (o ToolOutput) ExecutionStatus() ExecutionStatus {
 }
 
 // Validate checks that Status is a known outcome and that ErrorInfo does
-// not contradict it: a non-zero exit code is not a success.
+// not contradict it (a non-zero exit code is not a success), and the
+// CrashTimestamp of a failed run, an RFC 3339 time
+// (signatures.ErrorInfo.CrashTime, the runtime's check of it).
 func (o ToolOutput) Validate() error {
 	switch o.Status {
 	case "", StatusSuccess, StatusPartial, StatusFailed, StatusTimeout:
@@ -100,6 +102,11 @@ func (o ToolOutput) Validate() error {
 	if o.ErrorInfo != nil && o.ErrorInfo.ExitCode != 0 && o.ExecutionStatus() == StatusSuccess {
 		return &signatures.ValidationError{Field: "error_info.exit_code", Value: strconv.Itoa(o.ErrorInfo.ExitCode),
 			Reason: "a non-zero exit code on a successful outcome (set Status to failed or partial)"}
+	}
+	if o.ErrorInfo != nil && o.ExecutionStatus() == StatusFailed {
+		if _, err := o.ErrorInfo.CrashTime(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

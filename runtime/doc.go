@@ -63,9 +63,11 @@
 //     the executor runs (partial results, the targets they name, elapsed
 //     time), the last one when it returns.
 //  5. Post-execution signatures: end time, outcome, partial results and
-//     extra signatures merged. Malformed output (an unknown status, a
-//     non-zero exit code on a success, a colliding extra) becomes a failed
-//     outcome rather than a lost inject. An extra or a finding whose value
+//     extra signatures merged. Malformed output (what
+//     framework.ToolOutput.Validate refuses: an unknown status, a non-zero
+//     exit code on a success, a failed run's crash timestamp that is no
+//     RFC 3339 time; a colliding extra) becomes a failed outcome rather
+//     than a lost inject. An extra or a finding whose value
 //     JSON cannot encode (signatures.ExtraValueError: NaN, ±Inf, a chan…,
 //     or a MarshalJSON that panics), of any kind, is left out and fails
 //     the run, the rest kept.

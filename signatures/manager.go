@@ -161,10 +161,9 @@ func (m *Manager) postFields(out ToolOutput, log *zap.Logger) (func(s *Signature
 	now := ceilSecond(m.now().UTC())
 	end := now
 	if status == StatusFailed && out.ErrorInfo != nil && out.ErrorInfo.CrashTimestamp != "" {
-		t, err := time.Parse(time.RFC3339, out.ErrorInfo.CrashTimestamp)
+		t, err := out.ErrorInfo.CrashTime()
 		if err != nil {
-			return nil, &ValidationError{Field: "error_info.crash_timestamp", Value: out.ErrorInfo.CrashTimestamp,
-				Reason: "not an RFC 3339 time"}
+			return nil, err
 		}
 		end = ceilSecond(t.UTC())
 	}

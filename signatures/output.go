@@ -1,5 +1,7 @@
 package signatures
 
+import "time"
+
 // ToolOutput is what an executor returns: its outcome, and what it found.
 type ToolOutput struct {
 	// Status is "", "success", "partial", "failed" or "timeout".
@@ -27,6 +29,22 @@ type ErrorInfo struct {
 	// its fraction of a second (the end time is rounded up from it).
 	CrashTimestamp string `json:"crash_timestamp,omitempty"`
 	Message        string `json:"message,omitempty"`
+}
+
+// CrashTime returns CrashTimestamp parsed, the zero time when it is unset.
+// A timestamp that is no RFC 3339 time is a *ValidationError on
+// error_info.crash_timestamp: the one check of it, made by CompilePost
+// (and Manager.Post) on a failed run and by framework.ToolOutput.Validate.
+func (e ErrorInfo) CrashTime() (time.Time, error) {
+	if e.CrashTimestamp == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, e.CrashTimestamp)
+	if err != nil {
+		return time.Time{}, &ValidationError{Field: "error_info.crash_timestamp", Value: e.CrashTimestamp,
+			Reason: "not an RFC 3339 time"}
+	}
+	return t, nil
 }
 
 // TimeoutInfo describes a run cut short by its deadline.

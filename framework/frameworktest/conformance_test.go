@@ -192,6 +192,10 @@ func TestConformanceFails(t *testing.T) {
 		{"target extra JSON cannot encode (chan)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"c": make(chan int)}}}}
 		}}, fast, `TargetExtras[0][DETECTION] key "c": cannot be encoded as JSON (a chan int value)`},
+		{"crash timestamp no RFC 3339 time", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Status: framework.StatusFailed,
+				ErrorInfo: &framework.ErrorInfo{ExitCode: 1, CrashTimestamp: "yesterday\x00", Message: "crashed"}}
+		}}, fast, `invalid error_info.crash_timestamp "yesterday\x00": not an RFC 3339 time`},
 		{"finding JSON cannot encode (NaN)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Findings: map[string]any{"results": "fine", "score": math.NaN()}}
 		}}, fast, `Findings key "score": value "NaN" cannot be encoded as JSON`},
