@@ -3,6 +3,9 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -60,17 +63,31 @@ func compileInput(out framework.ToolOutput, partial []string) signatures.ToolOut
 }
 
 // positional lays per-target extras out by position, one entry per target
-// (nil when there are none); a key that is no target's index is an error.
+// (nil when there are none). Keys that are no target's index are an error
+// naming each of them, in order: an executor whose indexes run past its
+// targets may have shifted them all (counted from 1), so the caller sends
+// none of its per-target extras.
 func positional(m map[int]framework.TypeExtras, n int) ([]framework.TypeExtras, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
 	out := make([]framework.TypeExtras, n)
+	var bad []int
 	for i, te := range m {
 		if i < 0 || i >= n {
-			return nil, fmt.Errorf("target extras for target %d of %d", i, n)
+			bad = append(bad, i)
+			continue
 		}
 		out[i] = te
 	}
-	return out, nil
+	if len(bad) == 0 {
+		return out, nil
+	}
+	slices.Sort(bad)
+	keys := make([]string, len(bad))
+	for j, i := range bad {
+		keys[j] = strconv.Itoa(i)
+	}
+	return nil, fmt.Errorf("target extras keyed %s: not the index of one of the %d targets (0 to %d)",
+		strings.Join(keys, ", "), n, n-1)
 }

@@ -288,6 +288,59 @@ func TestRunTargetExtrasByIndex(t *testing.T) {
 	}
 }
 
+// TestRunTargetExtrasOutOfRangeNamed checks that per-target extras keyed
+// past the targets are all left out (an executor counting from 1 shifts
+// every index), with one WARN line naming each key that is no target's
+// index, in order, and none that is.
+func TestRunTargetExtrasOutOfRangeNamed(t *testing.T) {
+	extra := framework.TypeExtras{framework.Detection: {"k": 1}}
+	tests := []struct {
+		name      string
+		keys      []int
+		bad, good []string // keys the WARN names, in this order; keys it must not name
+	}{
+		{"counted from 1", []int{1, 2}, []string{"2"}, []string{"1,"}},
+		{"several out of range", []int{7, 0, -1, 5, 1}, []string{"-1", "5", "7"}, []string{"0,", "1,"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			extras := map[int]framework.TypeExtras{}
+			for _, k := range tt.keys {
+				extras[k] = extra
+			}
+			rt, logs := newRuntime(t, &frameworktest.Executor{Output: framework.ToolOutput{TargetExtras: extras}}, &recorder{})
+			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake",
+				Targets: []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2"}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range 2 {
+				if _, got := values(t, rep, i)["k"]; got {
+					t.Errorf("target %d carries an extra", i)
+				}
+			}
+			warns := logs.FilterMessage("executor returned extras for a target it was not given; target extras ignored").All()
+			if len(warns) != 1 {
+				t.Fatalf("%d WARN lines, want one", len(warns))
+			}
+			msg, _ := warns[0].ContextMap()["error"].(string)
+			at := 0
+			for _, k := range tt.bad {
+				j := strings.Index(msg[at:], k)
+				if j < 0 {
+					t.Fatalf("the WARN does not name key %s (in order): %q", k, msg)
+				}
+				at += j + len(k)
+			}
+			for _, k := range tt.good {
+				if strings.Contains(msg, " "+k) {
+					t.Errorf("the WARN names key %s, a target's index: %q", k, msg)
+				}
+			}
+		})
+	}
+}
+
 // picky rejects any target that is not 127.0.0.1.
 type picky struct{ frameworktest.Executor }
 
