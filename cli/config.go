@@ -161,8 +161,8 @@ func (cfg *runConfig) messageProfile() error {
 		return nil
 	}
 	if cfg.Profile != ProfileOpenAEV && cfg.where("profile") != "" {
-		return usageErr("invalid profile %q%s: --openaev-message runs with the openaev profile, the platform's own calls; drop --profile",
-			cfg.Profile, cfg.where("profile"))
+		return usageErr("invalid profile %q%s: %s runs with the openaev profile, the platform's own calls; %s",
+			cfg.Profile, cfg.where("profile"), cfg.givenAs("openaev_message"), dropAdvice(cfg.where("profile")))
 	}
 	cfg.Profile = ProfileOpenAEV
 	return nil

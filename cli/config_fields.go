@@ -370,13 +370,18 @@ func keysOf(types ...reflect.Type) map[string]bool {
 	return out
 }
 
-// injectFieldSet returns the first field of cfg marked inject that is set.
-func injectFieldSet(cfg any) (field, bool) {
+// injectFieldSet returns the first field of cfg marked inject that is set,
+// and its value (a list's first item).
+func injectFieldSet(cfg any) (field, string, bool) {
 	v := reflect.ValueOf(cfg)
 	for _, f := range fieldsOf(v.Type()) {
-		if f.inject && !v.FieldByIndex(f.index).IsZero() {
-			return f, true
+		switch fv := v.FieldByIndex(f.index); {
+		case !f.inject || fv.IsZero():
+		case f.list():
+			return f, fv.Index(0).String(), true
+		default:
+			return f, fv.String(), true
 		}
 	}
-	return field{}, false
+	return field{}, "", false
 }

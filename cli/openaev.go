@@ -145,8 +145,8 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 			return err
 		}
 	}
-	if f, ok := injectFieldSet(cfg); ok {
-		return usageErr("invalid %s: --openaev-message takes the inject from the message; drop --%s", f.key, f.flag())
+	if f, value, ok := injectFieldSet(cfg); ok {
+		return cfg.messageConflict(f, value)
 	}
 	body, err := readInput(c.Context, "openaev_message", cfg.where("openaev_message"), cfg.OpenAEVMessage, maxMessageSize)
 	if err != nil {

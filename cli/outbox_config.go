@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"reflect"
-	"strings"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -63,15 +62,7 @@ type outboxSendConfig struct {
 // backendGiven names where the backend URL was given, as the user wrote
 // it: --backend-url, INJECTKIT_BACKEND_URL, backend_url (config file
 // c.yaml:3).
-func (c *outboxSendConfig) backendGiven() string {
-	switch from := c.from["backend_url"]; {
-	case strings.HasPrefix(from, "env "):
-		return strings.TrimPrefix(from, "env ")
-	case from == "" || strings.HasPrefix(from, "-"):
-		return "--backend-url"
-	}
-	return "backend_url" + c.where("backend_url")
-}
+func (c *outboxSendConfig) backendGiven() string { return c.givenAs("backend_url") }
 
 // checkCA reads the CA file once per process, as run does, and checks
 // that it holds a certificate, before the outbox is opened and anything
