@@ -207,7 +207,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		return nil, err
 	}
 	if s == nil {
-		return nil, usageErr("invalid outbox %q: no outbox to work on", noOutbox)
+		return nil, usageErr("invalid outbox %q%s: no outbox to work on", noOutbox, cfg.where("outbox"))
 	}
 	return &outboxEnv{cfg: cfg, log: log, store: s}, nil
 }

@@ -48,6 +48,7 @@ func (c *outboxListConfig) limitGiven() bool { return c.where("outbox_max_bytes"
 type outboxDropConfig struct {
 	Outbox outboxFileConfig
 	Log    logConfig
+	origins
 }
 
 // outboxSendConfig is the configuration of `outbox flush` and `outbox
@@ -82,6 +83,7 @@ type outboxCommandConfig interface {
 	logging() logConfig
 	backend() backendConfig
 	output() string
+	where(key string) string // " (origin)" of a setting given, see origins
 }
 
 func (f outboxFileConfig) config() outboxConfig {
