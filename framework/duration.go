@@ -2,6 +2,7 @@ package framework
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"regexp"
 	"strconv"
@@ -18,7 +19,8 @@ const maxDurationSeconds = float64(math.MaxInt64 / int64(time.Second))
 // ParseDuration reads a duration param: a Go duration ("30s", "1m30s") or a
 // bare number of seconds ("90", "2.5"). Negative durations are rejected,
 // and so is a non-zero one that rounds to 0s ("1e-10", "0.1ns"), even
-// below float64's smallest value ("1e-400", which parses to 0).
+// below float64's smallest value ("1e-400", which parses to 0):
+// ErrRoundsToZero, which ZeroAdvice completes.
 // The error is a short reason, meant for a *signatures.ValidationError.
 func ParseDuration(s string) (time.Duration, error) {
 	s = strings.TrimSpace(s)
@@ -74,7 +76,41 @@ func secondsDuration(secs float64) (time.Duration, error) {
 	return d, nil
 }
 
-var errRoundsToZero = errors.New("rounds to 0s: the shortest duration is 1ns (write 0 for none)")
+// ErrRoundsToZero is ParseDuration's error for a duration that is not 0
+// but rounds to 0s ("1e-10", "0.1ns", "1e-400"). It gives no advice: what
+// to write instead depends on what 0 does to the setting (ZeroAdvice).
+var ErrRoundsToZero = errors.New("rounds to 0s: the shortest duration is 1ns")
+
+var errRoundsToZero = ErrRoundsToZero
+
+// ZeroAdvice returns err, an error of ParseDuration, with what to write
+// instead of a duration that rounds to 0s, one rule for every duration
+// setting: where 0 is taken, as none (no delay, no wait), "write 0 for
+// none"; where 0 is refused, "leave <what> out for the default", what
+// naming the setting as the user gives it ("the field"); "" gives no
+// advice (a required param has no default). Any other error is returned
+// as it is.
+func ZeroAdvice(err error, zeroTaken bool, what string) error {
+	switch {
+	case !errors.Is(err, ErrRoundsToZero):
+		return err
+	case zeroTaken:
+		return fmt.Errorf("%w (write 0 for none)", err)
+	case what != "":
+		return fmt.Errorf("%w (leave %s out for the default)", err, what)
+	}
+	return err
+}
+
+// paramZeroAdvice is ZeroAdvice for a duration param whose default is def:
+// a default of 0 is a param that takes 0 (noop's delay); a required one
+// has no default to leave it out for.
+func paramZeroAdvice(err error, def time.Duration, required bool) error {
+	if required {
+		return ZeroAdvice(err, false, "")
+	}
+	return ZeroAdvice(err, def == 0, "the param")
+}
 
 // nonZeroMantissa reports whether the number s, as strconv.ParseFloat
 // reads it (decimal or hexadecimal), has a non-zero digit before its

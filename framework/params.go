@@ -90,7 +90,8 @@ func ParseParam(m *Manifest, key, value string) (any, error) {
 	case ParamDuration:
 		d, err := ParseDuration(value)
 		if err != nil {
-			return nil, invalidParam(key, value, err.Error())
+			def, _ := ParseDuration(p.Default) // "" (required): 0
+			return nil, invalidParam(key, value, paramZeroAdvice(err, def, p.Required).Error())
 		}
 		return d.String(), nil
 	case ParamEnum:
@@ -250,7 +251,8 @@ func decodeInto(target any, raw map[string]any, fields []paramField) error {
 			}
 			d, err := durationValue(v)
 			if err != nil {
-				return invalidParam(k, paramText(v), err.Error())
+				def := time.Duration(reflect.ValueOf(target).Elem().FieldByIndex(f.index).Int()) // NewParams'
+				return invalidParam(k, paramText(v), paramZeroAdvice(err, def, f.required).Error())
 			}
 			norm[k] = int64(d)
 		}

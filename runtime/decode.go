@@ -168,7 +168,8 @@ func durationOf(field string, v any) (time.Duration, error) {
 	case err != nil && strings.HasPrefix(strings.TrimSpace(s), "-"):
 		return 0, bad(s, "must be positive; leave the field out for the default")
 	case err != nil && !strings.HasPrefix(err.Error(), "not a duration"):
-		return 0, bad(s, err.Error()) // too long
+		// Too long, or rounds to 0s, which is refused as 0 is.
+		return 0, bad(s, framework.ZeroAdvice(err, false, "the field").Error())
 	case err != nil:
 		return 0, bad(s, "not a duration (e.g. 30s, 5m, or 300 for seconds)")
 	case d <= 0:
