@@ -113,7 +113,7 @@ type brokerTLSConfig struct {
 // Bounds the decoding does not check are checked by check (serve.go).
 type serveConfig struct {
 	Platform          platformConfig
-	Served            []string        `config:"injectors" usage:"injectors to register and consume for, e.g. nmap,query (repeatable or comma-separated; default: every registered injector but noop, which is served only when named)"`
+	Served            []string        `config:"injectors,commas" blank:"give an injector's name, or leave the setting out to serve every injector but noop" usage:"injectors to register and consume for, e.g. nmap,query (repeatable or comma-separated; default: every registered injector but noop, which is served only when named)"`
 	Workers           int             `config:"workers" default:"4" usage:"injects run at once, 1 to 1024; also the broker prefetch"`
 	ListenAddr        string          `config:"listen_addr" default:"127.0.0.1:9464" usage:"host:port serving /healthz and /metrics (\"\": no HTTP server)"`
 	ShutdownTimeout   time.Duration   `config:"shutdown_timeout,positive" default:"30s" usage:"on SIGTERM, how long injects in flight may finish before they are requeued"`

@@ -38,7 +38,8 @@ import (
 // splits only on the commas that start a pair), whole (a list whose
 // environment variable is one value, commas included: an exposure query),
 // inject (a field of the inject itself, which --openaev-message takes from
-// its message instead).
+// its message instead), commas (a list each flag or file item of which may
+// name several, comma-separated: --injectors nmap,query).
 //
 // Field types: string; []string, a repeatable flag, comma-separated in the
 // environment, a YAML scalar or list in the file; bool; int; int64;
@@ -64,11 +65,11 @@ var (
 
 // field is one setting of a config struct.
 type field struct {
-	key, usage, def, blank                                string
-	enum                                                  []string
-	secret, required, positive, url, pairs, inject, whole bool
-	index                                                 []int // reflect.Value.FieldByIndex
-	typ                                                   reflect.Type
+	key, usage, def, blank                                        string
+	enum                                                          []string
+	secret, required, positive, url, pairs, inject, whole, commas bool
+	index                                                         []int // reflect.Value.FieldByIndex
+	typ                                                           reflect.Type
 }
 
 // nameVar is the binary's name: a third-party one keeps its own outbox.
@@ -132,7 +133,7 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 			f.enum = strings.Split(e, "|")
 		}
 		flags := map[string]*bool{"secret": &f.secret, "required": &f.required, "positive": &f.positive,
-			"url": &f.url, "pairs": &f.pairs, "inject": &f.inject, "whole": &f.whole}
+			"url": &f.url, "pairs": &f.pairs, "inject": &f.inject, "whole": &f.whole, "commas": &f.commas}
 		for _, o := range strings.Split(opts, ",") {
 			switch flag, ok := flags[o]; {
 			case ok:
@@ -210,7 +211,10 @@ func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) str
 				return err
 			}
 		case ok:
-			r = layers[0]
+			var err error
+			if r, err = f.splitCommas(layers[0]); err != nil {
+				return err
+			}
 		}
 		if !ok && f.def != "" {
 			r, ok = raw{vals: []string{f.def}, from: "default"}, true

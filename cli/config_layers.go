@@ -117,3 +117,32 @@ func (f field) mergedPairs(layers []raw) (raw, error) {
 	}
 	return out, nil
 }
+
+// splitCommas splits each value of r, of a list whose flag and config file
+// items may each name several, comma-separated (--injectors nmap,query),
+// into its items, each kept where its value was written. The environment's
+// value is split already (fromEnv). A blank item of a value naming several
+// is refused naming which (item 2 of "nmap,"), as the environment's are.
+func (f field) splitCommas(r raw) (raw, error) {
+	if !f.commas || strings.HasPrefix(r.from, "env ") {
+		return r, nil
+	}
+	out := raw{vals: []string{}, seq: r.seq, from: r.from}
+	for i, v := range r.vals {
+		at := raw{from: r.from}
+		if i < len(r.itemFrom) {
+			at.from = r.itemFrom[i]
+		}
+		items := strings.Split(v, ",")
+		for j, item := range items {
+			if len(items) > 1 && strings.TrimSpace(item) == "" && f.blank != "" {
+				return raw{}, f.invalidItem(at, item, fmt.Errorf("must not be blank: %s (item %d of %q)", f.blank, j+1, v))
+			}
+			out.vals = append(out.vals, item)
+			if r.itemFrom != nil {
+				out.itemFrom = append(out.itemFrom, at.from)
+			}
+		}
+	}
+	return out, nil
+}

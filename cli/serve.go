@@ -169,19 +169,13 @@ var nonBlank = map[string]bool{"injector_name": true, "injector_type": true}
 
 // checkBlank refuses a setting given as white space only: no path,
 // address, name or version is, and the platform refuses a blank injector
-// name or type; so does a list of injectors given that names none.
+// name or type. A blank item of injectors is the decoding's to refuse
+// (its blank tag).
 func (sc serveConfig) checkBlank() error {
 	v := reflect.ValueOf(sc)
 	for _, f := range fieldsOf(v.Type()) {
 		given := sc.where(f.key) != ""
 		switch val := v.FieldByIndex(f.index); {
-		case f.list():
-			// Its items are split on commas (ParseInjectors): "," names
-			// none either.
-			if given && len(openaev.ParseInjectors(strings.Join(val.Interface().([]string), ","))) == 0 {
-				return usageErr("invalid %s %q%s: names no injector (unset, every registered injector but noop is served)",
-					f.key, strings.Join(val.Interface().([]string), ","), sc.where(f.key))
-			}
 		case val.Kind() == reflect.String && !f.secret && strings.TrimSpace(val.String()) == "" &&
 			(val.String() != "" || given && nonBlank[f.key]):
 			return usageErr("invalid %s %q%s: must not be blank", f.key, val.String(), sc.where(f.key))
