@@ -29,10 +29,11 @@ func (f field) blankItem(r raw, i int) error {
 }
 
 // invalid is the usage error of a bad value: the key, the value (unless
-// secret) and where it came from.
+// secret: white space alone, no secret, is quoted as written) and where it
+// came from.
 func (f field) invalid(r raw, text string, reason error) error {
 	val := strconv.Quote(text)
-	if f.secret && text != "" {
+	if f.secret && strings.TrimSpace(text) != "" {
 		val = "(secret)"
 	}
 	where := ""

@@ -288,6 +288,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	if len(r.vals) > 0 {
 		text = r.vals[0]
 	}
+	written := text // as the user wrote it: white space alone is no secret to mask
 	if f.secret {
 		// White space around a secret is a paste's, never the secret's:
 		// a blank token is no token (and warned about as such).
@@ -301,7 +302,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	}
 	switch {
 	case f.required && text == "":
-		return f.invalid(r, text, errors.New("required ("+f.sources()+")"))
+		return f.invalid(r, written, errors.New("required ("+f.sources()+")"))
 	case !set:
 		return nil
 	case len(f.enum) > 0 && !slices.Contains(f.enum, text):

@@ -107,28 +107,30 @@ func serveOptions(t *testing.T, o cli.Options, env map[string]string, args ...st
 // TestServeRefusesAMissingToken checks that serve without a token (the
 // platform authorizes every request with it) exits 2 naming where to give
 // it, before it contacts the platform, rather than registering without
-// one and exiting on the 401.
+// one and exiting on the 401. A blank one is quoted as written.
 func TestServeRefusesAMissingToken(t *testing.T) {
 	const want = `required (--token, INJECTKIT_TOKEN or token in the config file)`
 	p := openaevtest.NewPlatform(t, serveToken)
 	base := []string{"--openaev-url", p.URL, "--injector-id", injectorID, "--listen-addr", ""}
+	empty, blank := writeFile(t, "c.yaml", "token: ''\n"), writeFile(t, "b.yaml", "token: ' '\n")
 	tests := []struct {
 		name string
 		args []string
 		env  map[string]string
+		head string // the token as written: white space alone is no secret to mask
 	}{
-		{"none given", base, nil},
-		{"blank flag", append(base, "--token", "  "), nil},
-		{"blank environment", base, map[string]string{"INJECTKIT_TOKEN": " "}},
-		{"blank in the config file", append(base, "--config", writeFile(t, "c.yaml", "token: ''\n")), nil},
+		{"none given", base, nil, `invalid token "": `},
+		{"blank flag", append(base, "--token", "  "), nil, `invalid token "  " (--token): `},
+		{"blank environment", base, map[string]string{"INJECTKIT_TOKEN": "\t"}, `invalid token "\t" (env INJECTKIT_TOKEN): `},
+		{"empty in the config file", append(base, "--config", empty), nil, `invalid token "" (config file ` + empty + `:1): `},
+		{"blank in the config file", append(base, "--config", blank), nil, `invalid token " " (config file ` + blank + `:1): `},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			stderr, stop := serveRun(t, tt.env, tt.args...)
 			waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
-			if code := stop(); code != cli.ExitUsage || !strings.Contains(stderr.String(), `invalid token ""`) ||
-				!strings.Contains(stderr.String(), want) {
-				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, cli.ExitUsage, want)
+			if code := stop(); code != cli.ExitUsage || !strings.Contains(stderr.String(), tt.head+want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, cli.ExitUsage, tt.head+want)
 			}
 			if calls := p.AllCalls(); len(calls) != 0 {
 				t.Errorf("%d requests sent to the platform, want none: %+v", len(calls), calls)
