@@ -121,6 +121,9 @@ func NewApp(o Options) *ucli.App {
 		EnableBashCompletion:  false,
 		CustomAppHelpTemplate: ucli.AppHelpTemplate + "\n" + exitHelp + "\n",
 		OnUsageError: func(_ *ucli.Context, err error, _ bool) error {
+			if be := badBoolFlag(err); be != nil {
+				return be
+			}
 			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, o.name()), Hint: flagHint(rootFlags(), nil, err)}
 		},
 		Flags:  rootFlags(),

@@ -3,7 +3,9 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -185,6 +187,9 @@ func suggestFlags(o Options, cmd *ucli.Command, path string) {
 		if nv := flagWithoutValue(err); nv != "" {
 			return usageErr("%s (see %s --help)", nv, full)
 		}
+		if be := badBoolFlag(err); be != nil {
+			return be
+		}
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w (see %s --help)", err, full), Hint: flagHint(flags, flagNotes[path], err)}
 	}
 	if action := cmd.Action; action != nil && len(flags) > 0 {
@@ -213,6 +218,27 @@ func flagWithoutValue(err error) string {
 		return dashed(name) + needsValue
 	}
 	return ""
+}
+
+// badBool matches the flag package's error for a boolean flag given a
+// value it cannot read (--insecure=yes): the value, quoted, and the flag.
+var badBool = regexp.MustCompile(`^invalid boolean value ("(?:[^"\\]|\\.)*") for -([A-Za-z0-9-]+): `)
+
+// badBoolFlag rewrites the flag package's error for a boolean flag given
+// a value it cannot read ("invalid boolean value "yes" for -insecure:
+// parse error") as the environment's and the config file's are read
+// (invalid insecure "yes" (--insecure): not a boolean); nil for any other
+// error.
+func badBoolFlag(err error) error {
+	m := badBool.FindStringSubmatch(err.Error())
+	if m == nil {
+		return nil
+	}
+	value, uerr := strconv.Unquote(m[1])
+	if uerr != nil {
+		return nil
+	}
+	return usageErr("invalid %s %q (%s): not a boolean", strings.ReplaceAll(m[2], "-", "_"), value, dashed(m[2]))
 }
 
 // dashed writes a flag's name as typed most often: -o, --target.
