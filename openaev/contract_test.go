@@ -104,6 +104,15 @@ func TestContractsValidation(t *testing.T) {
 		{"domain without a colour", with(func(m *framework.Manifest) {
 			m.Domains = []framework.Domain{{Name: "Network"}}
 		}), current, "nmap.domains[0]", `name "Network", color ""`},
+		{"unknown expectation type", with(func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, "BOGUS"}
+		}), current, "nmap.expectations", "BOGUS"},
+		{"unknown expectation type on 2.4", with(func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, "BOGUS"}
+		}), v24, "nmap.expectations", "BOGUS"},
+		{"expectation type twice", with(func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection}
+		}), v24, "nmap.expectations", "DETECTION"},
 		{"param named like a target field", with(func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Name: "targets", Type: framework.ParamString})
 		}), current, "nmap.params", "targets"},

@@ -92,8 +92,9 @@ func member(list []string, v string) bool {
 
 // ValidateManifest checks a manifest as Client.Register does before
 // sending its contract, for platform version v: it has a name, an
-// injector name (framework.ValidateInjectorName); each
-// platform is one of PlatformTypes(v), each output type one of OutputTypes
+// injector name (framework.ValidateInjectorName), and passes
+// framework.ValidateManifest (expectation types known and declared once);
+// each platform is one of PlatformTypes(v), each output type one of OutputTypes
 // of the Current line (an older platform gets the newer types as text),
 // each domain has a name and a colour, and each security platform type is
 // one of SecurityPlatformTypes (values the platform parses into closed
@@ -107,6 +108,9 @@ func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
 	}
 	if framework.ValidateInjectorName(m.Name) != nil {
 		return &ValidationError{Field: "name", Value: m.Name, Reason: "not an injector name (" + framework.InjectorNameRule + ")"}
+	}
+	if err := framework.ValidateManifest(m); err != nil {
+		return err
 	}
 	if err := validateEnums(m, v); err != nil {
 		return err

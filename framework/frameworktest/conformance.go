@@ -72,7 +72,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     Options.Name is set) that is an injector name
 //     (framework.ValidateInjectorName), a known category, params of known
 //     types with unique names, enums with values and a default among them
-//     (a required one may have none);
+//     (a required one may have none), and what framework.ValidateManifest
+//     checks (expectation types known and declared once);
 //   - params: NewParams returns a fresh pointer to a struct each call, that
 //     framework.ParamsSpec describes, whose defaults validate
 //     (framework.CheckParams), or, when Options.Params is given, the

@@ -26,6 +26,9 @@ func (c *checker) checkManifest(t testing.TB) {
 	if c.o.Name != "" && m.Name != c.o.Name {
 		t.Errorf("the manifest names %q, the executor is registered as %q", m.Name, c.o.Name)
 	}
+	if err := framework.ValidateManifest(m); err != nil {
+		t.Errorf("the manifest: %v", err)
+	}
 	switch m.Category {
 	case "", framework.Network, framework.Cloud, framework.External:
 	default:

@@ -257,6 +257,12 @@ func TestConformanceFails(t *testing.T) {
 			`invalid injector name "-x"`},
 		{"unknown category", &probe{manifest: func(m *framework.Manifest) { m.Category = "quantum" }}, fast,
 			`unknown category "quantum"`},
+		{"expectation type unknown", &probe{manifest: func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, "BOGUS"}
+		}}, fast, `invalid probe.expectations "BOGUS": not an expectation type`},
+		{"expectation type twice", &probe{manifest: func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection}
+		}}, fast, `invalid probe.expectations "DETECTION": declared twice`},
 		{"enum default outside its values", &probe{manifest: func(m *framework.Manifest) { m.Params[1].Default = "medium" }}, fast,
 			`enum param mode: default "medium" is not one of [fast slow]`},
 		{"live targets of another category", &probe{}, frameworktest.Options{Targets: []signatures.Config{

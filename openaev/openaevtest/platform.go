@@ -127,8 +127,11 @@ type Platform struct {
 	fails     map[failKey]*failure
 	injects   map[string]*inject
 	contracts map[string][]contractOutput // contract id → declared outputs
-	breaking  map[string]bool             // stored signature types no collector can read
-	features  map[string]bool             // enabled preview features, by enum name
+	// expectations: contract id → what the platform makes of its
+	// expectations (rule 13).
+	expectations map[string]ContractExpectations
+	breaking     map[string]bool // stored signature types no collector can read
+	features     map[string]bool // enabled preview features, by enum name
 	// settingsDenied: the token lacks READ on PLATFORM_SETTING.
 	settingsDenied bool
 	changed        chan struct{}
@@ -178,7 +181,8 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	p := &Platform{token: token, version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, fails: map[failKey]*failure{},
 		injects: map[string]*inject{}, contracts: map[string][]contractOutput{}, breaking: map[string]bool{},
-		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
+		expectations: map[string]ContractExpectations{},
+		features:     devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
 		broker: Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
 	for _, o := range opts {
 		o(p)

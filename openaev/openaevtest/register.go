@@ -73,6 +73,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		return bad("injector_contracts must be a list")
 	}
 	outputs := map[string][]contractOutput{}
+	expectations := map[string]ContractExpectations{}
 	for _, ct := range contracts {
 		m, ok := ct.(map[string]any)
 		if !ok {
@@ -82,11 +83,15 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		if err != nil {
 			return bad(err.Error())
 		}
-		outputs[m["contract_id"].(string)] = outs
+		id := m["contract_id"].(string)
+		outputs[id] = outs
+		// Stored as they are, whatever they hold (rule 13).
+		expectations[id] = contractExpectations(m["contract_content"].(string))
 	}
 	p.mu.Lock()
 	for id, outs := range outputs {
 		p.contracts[id] = outs
+		p.expectations[id] = expectations[id]
 	}
 	b := p.broker
 	p.mu.Unlock()

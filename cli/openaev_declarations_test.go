@@ -1,0 +1,58 @@
+package cli_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// declares is an injector whose hand-written manifest edit changes.
+type declares struct{ edit func(*framework.Manifest) }
+
+type declaresParams struct {
+	Mode string `json:"mode" doc:"sub mode"`
+}
+
+func (*declares) NewParams() any { return &declaresParams{} }
+func (d *declares) Manifest() framework.Manifest {
+	m := framework.Manifest{Name: "declares", Category: framework.Network, Params: framework.MustParamsSpec(&declaresParams{}),
+		Expectations: []framework.ExpectationType{framework.Detection}, Platforms: []string{"Linux"}}
+	d.edit(&m)
+	return m
+}
+func (*declares) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+// A manifest declaring what the platform would choke on is refused by run
+// and validate with the openaev profile before anything runs or is sent,
+// naming the injector, the field and the value.
+func TestOpenAEVProfileRefusesBadDeclarations(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*framework.Manifest)
+		want string
+	}{
+		{"expectation type twice, then unknown", func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection, "BOGUS"}
+		}, `invalid declares.expectations "DETECTION": declared twice`},
+		{"unknown expectation type", func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{"BOGUS"}
+		}, `invalid declares.expectations "BOGUS": not an expectation type (want one of DETECTION, PREVENTION, VULNERABILITY)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			reg := registry(func(r *framework.Registry) {
+				r.Register("declares", func() framework.Executor { return &declares{edit: tt.edit} })
+			})
+			for _, cmd := range []string{"validate", "run"} {
+				r := run(t, reg, nil, cmd, "declares", "--profile", "openaev", "--target", "127.0.0.1", "--log-level", "error")
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
+					t.Errorf("%s: exit %d, want 2 saying %s, nothing printed:\nstdout %s\nstderr %s", cmd, r.code, tt.want, r.stdout, r.stderr)
+				}
+			}
+		})
+	}
+}

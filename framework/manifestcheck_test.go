@@ -1,0 +1,67 @@
+package framework_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// manifestLike returns a valid manifest, as a third party writes one,
+// edited by f.
+func manifestLike(f func(*framework.Manifest)) framework.Manifest {
+	m := framework.Manifest{Name: "probe", Category: framework.Network,
+		Params:       []framework.Param{{Name: "port", Type: framework.ParamInt, Default: "80"}},
+		Settings:     []framework.Setting{{Key: "api_key", Env: "PROBE_API_KEY", Secret: true}},
+		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention, framework.Vulnerability},
+		Outputs:      []framework.Output{{Type: "text", Field: "notes"}, {Type: "port", Field: "ports", Multiple: true}}}
+	if f != nil {
+		f(&m)
+	}
+	return m
+}
+
+func TestValidateManifest(t *testing.T) {
+	tests := []struct {
+		name     string
+		manifest framework.Manifest
+		field    string // "" when valid
+		value    string
+	}{
+		{"valid", manifestLike(nil), "", ""},
+		{"no expectations", manifestLike(func(m *framework.Manifest) { m.Expectations = nil }), "", ""},
+		{"unknown expectation type", manifestLike(func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, "BOGUS"}
+		}), "probe.expectations", "BOGUS"},
+		{"lower-case expectation type", manifestLike(func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{"detection"}
+		}), "probe.expectations", "detection"},
+		{"expectation type twice", manifestLike(func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection}
+		}), "probe.expectations", "DETECTION"},
+		{"the tester's: twice, then unknown", manifestLike(func(m *framework.Manifest) {
+			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection, "BOGUS"}
+		}), "probe.expectations", "DETECTION"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := framework.ValidateManifest(tt.manifest)
+			if tt.field == "" {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != tt.field || ve.Value != tt.value {
+				t.Fatalf("err = %#v, want a validation error on %s %q", err, tt.field, tt.value)
+			}
+			// The message names the injector, the field and the value.
+			if msg := err.Error(); !strings.Contains(msg, tt.field) || !strings.Contains(msg, `"`+tt.value+`"`) {
+				t.Errorf("err = %q", msg)
+			}
+		})
+	}
+}

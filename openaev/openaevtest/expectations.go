@@ -1,0 +1,104 @@
+package openaevtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// expectationTypes are InjectExpectation.EXPECTATION_TYPE's members, the
+// values Jackson binds an expectation_type to (case-sensitive).
+var expectationTypes = set("TEXT", "DOCUMENT", "ARTICLE", "CHALLENGE", "MANUAL", "PREVENTION", "DETECTION", "VULNERABILITY")
+
+// ContractExpectations is what the platform makes of the expectations a
+// registered contract declares: the predefinedExpectations of its
+// "expectations" field, stored as they are at registration (see the
+// package doc, rule 13).
+type ContractExpectations struct {
+	// Offered are the expectation types the inject form offers
+	// (ExpectationService.getAvailableExpectationsForInject): the
+	// contract's, a duplicate listed twice, then DETECTION, PREVENTION and
+	// VULNERABILITY when the contract lacks them (MANUAL for a contract
+	// with a teams field). When one type is no EXPECTATION_TYPE member,
+	// Jackson's read of the list fails, the platform logs it and offers
+	// only those defaults: the contract's own expectations are lost.
+	Offered []string
+	// Predefined are the expectation types an atomic test created without
+	// expectations of its own gets in its content
+	// (AtomicTestingService.setExpectations): the contract's, copied as
+	// they are, an unknown type or a duplicate included.
+	Predefined []string
+	// Unreadable is why the form could not read the contract's
+	// expectations ("" when it could).
+	Unreadable string
+}
+
+// Expectations returns what the platform makes of the expectations of a
+// registered contract (its last registration), and whether it was
+// registered.
+func (p *Platform) Expectations(contractID string) (ContractExpectations, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ce, ok := p.expectations[contractID]
+	ce.Offered, ce.Predefined = slices.Clone(ce.Offered), slices.Clone(ce.Predefined)
+	return ce, ok
+}
+
+// contractExpectations reads the expectations of a contract document as
+// the platform does after registration (rule 13); content is already
+// known to be a JSON document.
+func contractExpectations(content string) ContractExpectations {
+	var doc struct {
+		Fields []struct {
+			Key        string          `json:"key"`
+			Predefined json.RawMessage `json:"predefinedExpectations"`
+		} `json:"fields"`
+	}
+	_ = json.Unmarshal([]byte(content), &doc)
+	var ce ContractExpectations
+	human := false
+	for _, f := range doc.Fields {
+		switch f.Key {
+		case "teams":
+			human = true
+		case "expectations": // the last such field wins, as in the platform's loop
+			ce.Predefined, ce.Unreadable = readExpectationTypes(f.Predefined)
+		}
+	}
+	if ce.Unreadable == "" {
+		ce.Offered = slices.Clone(ce.Predefined)
+	}
+	defaults := []string{"DETECTION", "PREVENTION", "VULNERABILITY"}
+	if human {
+		defaults = []string{"MANUAL"}
+	}
+	for _, d := range defaults {
+		if !slices.Contains(ce.Offered, d) {
+			ce.Offered = append(ce.Offered, d)
+		}
+	}
+	return ce
+}
+
+// readExpectationTypes returns the expectation_type of each item of a
+// predefinedExpectations list, and why Jackson's binding of the list to
+// List<Expectation> fails ("" when it does not).
+func readExpectationTypes(raw json.RawMessage) (types []string, unreadable string) {
+	var items []struct {
+		Type any `json:"expectation_type"`
+	}
+	if len(raw) == 0 {
+		return nil, "no predefinedExpectations"
+	}
+	if err := json.Unmarshal(raw, &items); err != nil {
+		return nil, "predefinedExpectations is not a list of expectations"
+	}
+	for _, it := range items {
+		s, _ := it.Type.(string)
+		types = append(types, s)
+		if !expectationTypes[s] && unreadable == "" {
+			unreadable = fmt.Sprintf("expectation_type %v is not an EXPECTATION_TYPE", it.Type)
+		}
+	}
+	return types, unreadable
+}

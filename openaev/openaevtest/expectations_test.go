@@ -1,0 +1,72 @@
+package openaevtest_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestContractExpectations: the platform registers a contract whatever
+// expectation types it declares; its inject form then offers the
+// contract's, or, when one is no EXPECTATION_TYPE, only the platform's
+// defaults, and an atomic test copies them as they are (rule 13).
+func TestContractExpectations(t *testing.T) {
+	predefined := func(types ...any) func(c, e map[string]any) {
+		return func(c, e map[string]any) {
+			var list []any
+			for _, ty := range types {
+				list = append(list, map[string]any{"expectation_type": ty, "expectation_score": 100})
+			}
+			c["fields"] = []any{map[string]any{"key": "targets", "type": "text"},
+				map[string]any{"key": "expectations", "type": "expectation", "predefinedExpectations": list}}
+		}
+	}
+	tests := []struct {
+		name       string
+		mutate     func(content, entry map[string]any)
+		offered    []string
+		predefined []string
+		unreadable bool
+	}{
+		{"DETECTION and PREVENTION", predefined("DETECTION", "PREVENTION"),
+			[]string{"DETECTION", "PREVENTION", "VULNERABILITY"}, []string{"DETECTION", "PREVENTION"}, false},
+		{"a type of the platform injectkit has not", predefined("MANUAL"),
+			[]string{"MANUAL", "DETECTION", "PREVENTION", "VULNERABILITY"}, []string{"MANUAL"}, false},
+		{"DETECTION twice", predefined("DETECTION", "DETECTION"),
+			[]string{"DETECTION", "DETECTION", "PREVENTION", "VULNERABILITY"}, []string{"DETECTION", "DETECTION"}, false},
+		{"the tester's: DETECTION twice and BOGUS", predefined("DETECTION", "DETECTION", "BOGUS"),
+			[]string{"DETECTION", "PREVENTION", "VULNERABILITY"}, []string{"DETECTION", "DETECTION", "BOGUS"}, true},
+		{"lower case", predefined("detection", "VULNERABILITY"),
+			[]string{"DETECTION", "PREVENTION", "VULNERABILITY"}, []string{"detection", "VULNERABILITY"}, true},
+		{"a human contract", func(c, e map[string]any) {
+			predefined("BOGUS")(c, e)
+			c["fields"] = append(c["fields"].([]any), map[string]any{"key": "teams", "type": "team"})
+		}, []string{"MANUAL"}, []string{"BOGUS"}, true},
+		{"no expectations field", func(c, e map[string]any) { c["fields"] = []any{} },
+			[]string{"DETECTION", "PREVENTION", "VULNERABILITY"}, nil, false},
+	}
+	for _, tt := range tests {
+		for _, v := range []openaevtest.Version{openaevtest.Version24, openaevtest.Current} {
+			t.Run(tt.name+" on "+v.String(), func(t *testing.T) {
+				p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(v))
+				contract := nmapContract(tt.mutate)
+				if st, reply := register(t, p, contract); st != 200 {
+					t.Fatalf("registration answered %d (%v), want 200: the platform stores contract_content as it is", st, reply)
+				}
+				ce, ok := p.Expectations(contract["contract_id"].(string))
+				if !ok {
+					t.Fatal("contract not registered")
+				}
+				if !slices.Equal(ce.Offered, tt.offered) || !slices.Equal(ce.Predefined, tt.predefined) ||
+					(ce.Unreadable != "") != tt.unreadable {
+					t.Errorf("expectations %+v; want offered %v, predefined %v, unreadable %v",
+						ce, tt.offered, tt.predefined, tt.unreadable)
+				}
+			})
+		}
+	}
+	if _, ok := openaevtest.NewPlatform(t, token).Expectations("nope"); ok {
+		t.Error("an unregistered contract has expectations")
+	}
+}
