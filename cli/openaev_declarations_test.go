@@ -41,6 +41,9 @@ func TestOpenAEVProfileRefusesBadDeclarations(t *testing.T) {
 		{"unknown expectation type", func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{"BOGUS"}
 		}, `invalid declares.expectations "BOGUS": not an expectation type (want one of DETECTION, PREVENTION, VULNERABILITY)`},
+		{"output field twice", func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
+		}, `invalid declares.outputs "dup": declared twice (as text and as number)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,11 +9,14 @@ import (
 // ValidateManifest checks what a manifest declares, whatever the profile
 // that reports its injects: each expectation type is one of
 // signatures.ExpectationTypes, spelt as it is (DETECTION, not detection),
-// and declared once. openaev.ValidateManifest (the check of a contract
+// and declared once; each output field is declared once (a platform reads
+// the key with the processor of each type it is declared with, and drops
+// the result one of them refuses). openaev.ValidateManifest (the check of a contract
 // before registration, and of run and validate with the openaev profile)
 // and frameworktest's Conformance call it. The first bad value is a
 // *signatures.ValidationError whose Field is "<name>.<field>" (the
-// manifest's name, then expectations) and whose Value is the value.
+// manifest's name, then expectations or outputs) and whose Value is the
+// value.
 func ValidateManifest(m Manifest) error {
 	bad := func(field, value, reason string) error {
 		return &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
@@ -27,6 +30,13 @@ func ValidateManifest(m Manifest) error {
 			return bad("expectations", string(t), "declared twice")
 		}
 		seen[t] = true
+	}
+	outputs := map[string]string{}
+	for _, o := range m.Outputs {
+		if first, dup := outputs[o.Field]; dup {
+			return bad("outputs", o.Field, "declared twice (as "+first+" and as "+o.Type+")")
+		}
+		outputs[o.Field] = o.Type
 	}
 	return nil
 }

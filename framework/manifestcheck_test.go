@@ -44,6 +44,12 @@ func TestValidateManifest(t *testing.T) {
 		{"the tester's: twice, then unknown", manifestLike(func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection, "BOGUS"}
 		}), "probe.expectations", "DETECTION"},
+		{"output field twice", manifestLike(func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
+		}), "probe.outputs", "dup"},
+		{"output field twice, one type", manifestLike(func(m *framework.Manifest) {
+			m.Outputs = append(m.Outputs, m.Outputs[0])
+		}), "probe.outputs", "notes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

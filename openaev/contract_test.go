@@ -113,6 +113,9 @@ func TestContractsValidation(t *testing.T) {
 		{"expectation type twice", with(func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection}
 		}), v24, "nmap.expectations", "DETECTION"},
+		{"output field twice", with(func(m *framework.Manifest) {
+			m.Outputs = append(m.Outputs, framework.Output{Type: "number", Field: "up_hosts"})
+		}), current, "nmap.outputs", "up_hosts"},
 		{"param named like a target field", with(func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Name: "targets", Type: framework.ParamString})
 		}), current, "nmap.params", "targets"},

@@ -263,6 +263,9 @@ func TestConformanceFails(t *testing.T) {
 		{"expectation type twice", &probe{manifest: func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection}
 		}}, fast, `invalid probe.expectations "DETECTION": declared twice`},
+		{"output field twice", &probe{manifest: func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
+		}}, fast, `invalid probe.outputs "dup": declared twice (as text and as number)`},
 		{"enum default outside its values", &probe{manifest: func(m *framework.Manifest) { m.Params[1].Default = "medium" }}, fast,
 			`enum param mode: default "medium" is not one of [fast slow]`},
 		{"live targets of another category", &probe{}, frameworktest.Options{Targets: []signatures.Config{
