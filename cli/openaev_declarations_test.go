@@ -44,6 +44,12 @@ func TestOpenAEVProfileRefusesBadDeclarations(t *testing.T) {
 		{"output field twice", func(m *framework.Manifest) {
 			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
 		}, `invalid declares.outputs "dup": declared twice (as text and as number)`},
+		{"setting key twice", func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "k", Env: "EVIL_K"}, {Key: "k", Env: "EVIL_K2"}, {Key: "mode", Env: "EVIL_MODE"}}
+		}, `invalid declares.settings "k": declared twice`},
+		{"setting named like a param", func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "mode", Env: "EVIL_MODE"}}
+		}, `invalid declares.settings "mode": also the name of a param`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

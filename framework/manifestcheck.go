@@ -11,12 +11,15 @@ import (
 // signatures.ExpectationTypes, spelt as it is (DETECTION, not detection),
 // and declared once; each output field is declared once (a platform reads
 // the key with the processor of each type it is declared with, and drops
-// the result one of them refuses). openaev.ValidateManifest (the check of a contract
+// the result one of them refuses); each setting key is declared once (the
+// later one's value would replace the earlier one's, whose variable is then
+// ignored) and is no param's name (the setting "<injector>.<key>" and the
+// param "<key>" would be two values of one name). openaev.ValidateManifest (the check of a contract
 // before registration, and of run and validate with the openaev profile)
 // and frameworktest's Conformance call it. The first bad value is a
 // *signatures.ValidationError whose Field is "<name>.<field>" (the
-// manifest's name, then expectations or outputs) and whose Value is the
-// value.
+// manifest's name, then expectations, outputs or settings) and whose
+// Value is the value.
 func ValidateManifest(m Manifest) error {
 	bad := func(field, value, reason string) error {
 		return &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
@@ -37,6 +40,16 @@ func ValidateManifest(m Manifest) error {
 			return bad("outputs", o.Field, "declared twice (as "+first+" and as "+o.Type+")")
 		}
 		outputs[o.Field] = o.Type
+	}
+	settings := map[string]bool{}
+	for _, s := range m.Settings {
+		if settings[s.Key] {
+			return bad("settings", s.Key, "declared twice")
+		}
+		settings[s.Key] = true
+		if _, isParam := m.Param(s.Key); isParam {
+			return bad("settings", s.Key, "also the name of a param")
+		}
 	}
 	return nil
 }

@@ -50,6 +50,15 @@ func TestValidateManifest(t *testing.T) {
 		{"output field twice, one type", manifestLike(func(m *framework.Manifest) {
 			m.Outputs = append(m.Outputs, m.Outputs[0])
 		}), "probe.outputs", "notes"},
+		{"setting key twice", manifestLike(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "k", Env: "EVIL_K"}, {Key: "k", Env: "EVIL_K2"}}
+		}), "probe.settings", "k"},
+		{"setting named like a param", manifestLike(func(m *framework.Manifest) {
+			m.Settings = append(m.Settings, framework.Setting{Key: "port", Env: "PROBE_PORT"})
+		}), "probe.settings", "port"},
+		{"the tester's: twice, then like a param", manifestLike(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "k"}, {Key: "k"}, {Key: "port"}}
+		}), "probe.settings", "k"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

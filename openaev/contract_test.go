@@ -116,6 +116,12 @@ func TestContractsValidation(t *testing.T) {
 		{"output field twice", with(func(m *framework.Manifest) {
 			m.Outputs = append(m.Outputs, framework.Output{Type: "number", Field: "up_hosts"})
 		}), current, "nmap.outputs", "up_hosts"},
+		{"setting key twice", with(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "k", Env: "NMAP_K"}, {Key: "k", Env: "NMAP_K2"}}
+		}), v24, "nmap.settings", "k"},
+		{"setting named like a param", with(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: m.Params[0].Name}}
+		}), current, "nmap.settings", nmapShaped().Params[0].Name},
 		{"param named like a target field", with(func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Name: "targets", Type: framework.ParamString})
 		}), current, "nmap.params", "targets"},

@@ -266,6 +266,12 @@ func TestConformanceFails(t *testing.T) {
 		{"output field twice", &probe{manifest: func(m *framework.Manifest) {
 			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
 		}}, fast, `invalid probe.outputs "dup": declared twice (as text and as number)`},
+		{"setting key twice", &probe{manifest: func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "k", Env: "PROBE_K"}, {Key: "k", Env: "PROBE_K2"}}
+		}}, fast, `invalid probe.settings "k": declared twice`},
+		{"setting named like a param", &probe{manifest: func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "mode", Env: "PROBE_MODE"}}
+		}}, fast, `invalid probe.settings "mode": also the name of a param`},
 		{"enum default outside its values", &probe{manifest: func(m *framework.Manifest) { m.Params[1].Default = "medium" }}, fast,
 			`enum param mode: default "medium" is not one of [fast slow]`},
 		{"live targets of another category", &probe{}, frameworktest.Options{Targets: []signatures.Config{
