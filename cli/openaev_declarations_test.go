@@ -44,6 +44,9 @@ func TestOpenAEVProfileRefusesBadDeclarations(t *testing.T) {
 		{"output field twice", func(m *framework.Manifest) {
 			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
 		}, `invalid declares.outputs "dup": declared twice (as text and as number)`},
+		{"output named like the expectation signatures", func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text", Field: "expectation_signatures"}}
+		}, `invalid declares.outputs "expectation_signatures": reserved: the profile puts the expectation signatures there`},
 		{"setting key twice", func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "k", Env: "EVIL_K"}, {Key: "k", Env: "EVIL_K2"}, {Key: "mode", Env: "EVIL_MODE"}}
 		}, `invalid declares.settings "k": declared twice`},

@@ -6,12 +6,18 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
+// ReservedOutputField is the Findings key a wire profile fills with the
+// inject's expectation signatures (the openaev profile's
+// expectation_signatures output, on the platform's current line): no
+// manifest output may take it.
+const ReservedOutputField = "expectation_signatures"
+
 // ValidateManifest checks what a manifest declares, whatever the profile
 // that reports its injects: each expectation type is one of
 // signatures.ExpectationTypes, spelt as it is (DETECTION, not detection),
 // and declared once; each output field is declared once (a platform reads
 // the key with the processor of each type it is declared with, and drops
-// the result one of them refuses); each setting key is declared once (the
+// the result one of them refuses) and is not ReservedOutputField; each setting key is declared once (the
 // later one's value would replace the earlier one's, whose variable is then
 // ignored) and is no param's name (the setting "<injector>.<key>" and the
 // param "<key>" would be two values of one name). openaev.ValidateManifest (the check of a contract
@@ -36,6 +42,9 @@ func ValidateManifest(m Manifest) error {
 	}
 	outputs := map[string]string{}
 	for _, o := range m.Outputs {
+		if o.Field == ReservedOutputField {
+			return bad("outputs", o.Field, "reserved: the profile puts the expectation signatures there")
+		}
 		if first, dup := outputs[o.Field]; dup {
 			return bad("outputs", o.Field, "declared twice (as "+first+" and as "+o.Type+")")
 		}

@@ -50,6 +50,9 @@ func TestValidateManifest(t *testing.T) {
 		{"output field twice, one type", manifestLike(func(m *framework.Manifest) {
 			m.Outputs = append(m.Outputs, m.Outputs[0])
 		}), "probe.outputs", "notes"},
+		{"output named like the expectation signatures", manifestLike(func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text", Field: framework.ReservedOutputField}}
+		}), "probe.outputs", "expectation_signatures"},
 		{"setting key twice", manifestLike(func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "k", Env: "EVIL_K"}, {Key: "k", Env: "EVIL_K2"}}
 		}), "probe.settings", "k"},

@@ -42,7 +42,7 @@ const (
 // Output field and type of the expectation signatures every contract
 // declares.
 const (
-	FieldExpectationSignatures = "expectation_signatures"
+	FieldExpectationSignatures = framework.ReservedOutputField
 	OutputExpectationSignature = "expectation_signature"
 	// OutputText is the type an older platform gets for the outputs it
 	// does not know.

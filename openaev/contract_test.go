@@ -116,6 +116,12 @@ func TestContractsValidation(t *testing.T) {
 		{"output field twice", with(func(m *framework.Manifest) {
 			m.Outputs = append(m.Outputs, framework.Output{Type: "number", Field: "up_hosts"})
 		}), current, "nmap.outputs", "up_hosts"},
+		{"output named like the expectation signatures", with(func(m *framework.Manifest) {
+			m.Outputs = append(m.Outputs, framework.Output{Type: "text", Field: openaev.FieldExpectationSignatures})
+		}), v24, "nmap.outputs", "expectation_signatures"},
+		{"output named like the expectation signatures, of their type", with(func(m *framework.Manifest) {
+			m.Outputs = append(m.Outputs, framework.Output{Type: openaev.OutputExpectationSignature, Field: openaev.FieldExpectationSignatures})
+		}), current, "nmap.outputs", "expectation_signatures"},
 		{"setting key twice", with(func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "k", Env: "NMAP_K"}, {Key: "k", Env: "NMAP_K2"}}
 		}), v24, "nmap.settings", "k"},

@@ -266,6 +266,9 @@ func TestConformanceFails(t *testing.T) {
 		{"output field twice", &probe{manifest: func(m *framework.Manifest) {
 			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
 		}}, fast, `invalid probe.outputs "dup": declared twice (as text and as number)`},
+		{"output named like the expectation signatures", &probe{manifest: func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text", Field: "expectation_signatures"}}
+		}}, fast, `invalid probe.outputs "expectation_signatures": reserved`},
 		{"setting key twice", &probe{manifest: func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "k", Env: "PROBE_K"}, {Key: "k", Env: "PROBE_K2"}}
 		}}, fast, `invalid probe.settings "k": declared twice`},
