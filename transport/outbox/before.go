@@ -49,12 +49,12 @@ func (l *lateBodies) failure(rec Record) error {
 }
 
 // storeFirst stores every body of b, then calls b.Before (unless aborted),
-// then hands the records to batches, in order, each with its body read
+// then hands the records to f, in order, each with its body read
 // again from b, for the send's POST loop to post (see above). Once settled
 // (a body failed) or aborted, the records left are handed over without
 // their bodies, which the loop does not post. It returns the store's
 // error: then nothing is stored, and nothing handed over.
-func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, batches chan<- []Record, late *lateBodies,
+func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f *feed, late *lateBodies,
 	aborted func() bool, settled *atomic.Bool) error {
 	seq, owned := b.Seq, b.SeqInto != nil
 	if owned {
@@ -110,7 +110,7 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, b
 				late.fail(rec, fmt.Errorf("outbox %s: chunk %d read back: %w", d.Store.Path(), rec.ChunkIndex, gerr))
 			}
 		}
-		batches <- []Record{rec}
+		f.push([]Record{rec}, bodies)
 	}
 	for k, rec := range recs[i:] {
 		// Not posted: waiting (settled) or cut (aborted), or, read back
@@ -119,7 +119,7 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, b
 			late.fail(rec, fmt.Errorf("outbox %s: chunk %d of %d not read back: %d bodies read again, %d stored",
 				d.Store.Path(), rec.ChunkIndex, b.N, i, len(recs)))
 		}
-		batches <- []Record{rec}
+		f.push([]Record{rec}, bodies)
 	}
 	return nil
 }

@@ -53,6 +53,8 @@ type commitHooks struct {
 	compact func(step int) error
 	// opened is called each time the store opens the file.
 	opened func()
+	// stored is called by a put once it stored every body.
+	stored func()
 }
 
 // write runs fn in a writable transaction on db, which the caller holds

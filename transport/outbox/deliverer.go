@@ -122,7 +122,10 @@ var (
 // Deliver stores the bodies of the report and posts them in order, each
 // only once it is durably stored: the bodies are written a few MiB per
 // fsync'd transaction while those already stored are posted, so that
-// storing overlaps sending. Delivered bodies are removed without waiting
+// storing overlaps sending, a transaction ahead while the posts keep up;
+// once a POST goes unanswered for 250 ms or fails, the bodies left are
+// stored without waiting for it, and posted (if they are) read back from
+// the outbox (see feed). Delivered bodies are removed without waiting
 // for that removal's commit: it shares the commit of the next bodies
 // stored (of this send or another delivery), and a crash before it only
 // makes them resent; a large send (more than 64 bodies) commits its last
@@ -175,7 +178,7 @@ func (d *Deliverer) Rejected(ctx context.Context, r *runtime.Rejection) error {
 
 // send stores b and posts each body once it is stored (see Deliver).
 func (d *Deliverer) send(ctx context.Context, b Bodies) error {
-	batches := make(chan []Record, 1)
+	f := newFeed()
 	var (
 		putErr  error
 		bodies  bufPool // the buffers of the bodies posted are reused
@@ -186,8 +189,8 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	defer release()
 	if b.Before != nil {
 		go func() {
-			defer close(batches)
-			putErr = d.storeFirst(ctx, b, &bodies, batches, &late, aborted, &settled)
+			defer f.close()
+			putErr = d.storeFirst(ctx, b, &bodies, f, &late, aborted, &settled)
 		}()
 	} else {
 		seq, owned := b.Seq, b.SeqInto != nil
@@ -195,8 +198,8 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			seq = b.SeqInto(bodies.get) // no copy: the bodies are the send's
 		}
 		go func() {
-			defer close(batches)
-			_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(recs []Record) { batches <- recs }, &bodies, owned)
+			defer f.close()
+			_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(recs []Record) { f.push(recs, &bodies) }, &bodies, owned)
 		}()
 	}
 	var (
@@ -215,7 +218,12 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	if ip, ok := d.Profile.(InOrderPoster); ok {
 		ordered = ip.InOrder()
 	}
-	for recs := range batches {
+	for {
+		it, ok := f.next()
+		if !ok {
+			break
+		}
+		recs := d.records(it, index, failed != nil || aborted(), &late)
 		if large && len(delivered) > 0 {
 			// The bodies of a large send posted so far are removed in the
 			// commit that stores the next ones: the file keeps only the
@@ -235,13 +243,21 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			}
 			if aborted() {
 				// Stored, not posted: it waits for a flush.
+				f.stall()
 				cut++
 				bodies.put(rec.Body)
 				continue
 			}
-			err := late.failure(rec) // a body storeFirst could not read back
+			err := late.failure(rec) // a body storeFirst or records could not read back
 			if err == nil {
+				// Unanswered for stallPost, or failed: the bodies
+				// after it are stored without waiting for it.
+				t := time.AfterFunc(stallPost, f.stall)
 				err = d.post(ctx, rec)
+				t.Stop()
+			}
+			if err != nil {
+				f.stall()
 			}
 			if err != nil && aborted() {
 				cut++ // cut short by the abort: it stays pending

@@ -30,3 +30,7 @@ const CompactSteps = 4
 // SetOpenedHook sets the hook called each time the store opens its file
 // (in Shared mode, once per operation or put); call it before any write.
 func (s *Store) SetOpenedHook(opened func()) { s.hooks.opened = opened }
+
+// SetStoredHook sets the hook called by a put once it stored every body;
+// call it before any write.
+func (s *Store) SetStoredHook(stored func()) { s.hooks.stored = stored }

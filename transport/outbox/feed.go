@@ -1,0 +1,195 @@
+package outbox
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// stallPost is how long a send's POST may go unanswered before the send
+// stops holding its storing back (see feed): shorter than the first
+// retry wait (1 s by default), far longer than a loopback POST.
+const stallPost = 250 * time.Millisecond
+
+// feed carries the records a put stores to the send's POST loop, in
+// order. While the posts keep up, it holds one transaction's records with
+// their bodies, and the put waits for the loop to take them before it
+// hands over the next: storing runs a little ahead of posting, in bounded
+// memory. Once a POST stalls (unanswered after stallPost: a backend down,
+// its first retry waiting, or one that never answers), fails, or the
+// abort fires, the put no longer waits, however the backend behaves: the
+// records stored from then on are kept by their ids alone (a
+// transaction's are consecutive), their bodies given back, and the loop
+// reads them back from the outbox when it reaches them. A process killed
+// while the first POST is retried so loses no chunk of its send. Safe for
+// concurrent use.
+type feed struct {
+	mu      sync.Mutex
+	cond    sync.Cond
+	items   []feedItem
+	held    int  // items holding bodies
+	stalled bool // the put no longer waits
+	closed  bool // the put is done
+}
+
+// feedItem is one transaction's records with their bodies, or, once the
+// feed stalled, their ids alone.
+type feedItem struct {
+	recs []Record
+	ids  idRuns
+}
+
+// feedHeld is the most items holding bodies a feed queues before the put
+// waits: one, as the buffered channel it replaces.
+const feedHeld = 1
+
+func newFeed() *feed {
+	f := &feed{}
+	f.cond.L = &f.mu
+	return f
+}
+
+// push queues recs, waiting while the loop has not taken the previous
+// ones, unless stalled: then their bodies go back to bodies and only their
+// ids are queued.
+func (f *feed) push(recs []Record, bodies *bufPool) {
+	if len(recs) == 0 {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for !f.stalled && f.held >= feedHeld {
+		f.cond.Wait()
+	}
+	if f.stalled {
+		for _, r := range recs {
+			bodies.put(r.Body)
+			// Ids join the last item of ids, up to a transaction's
+			// worth: storeFirst pushes one record at a time.
+			if k := len(f.items) - 1; k < 0 || f.items[k].recs != nil || f.items[k].ids.n >= maxTxBodies {
+				f.items = append(f.items, feedItem{})
+			}
+			f.items[len(f.items)-1].ids.add(r.ID)
+		}
+	} else {
+		f.items = append(f.items, feedItem{recs: recs})
+		f.held++
+	}
+	f.cond.Broadcast()
+}
+
+// stall lets the put run to its end without waiting for the loop.
+func (f *feed) stall() {
+	f.mu.Lock()
+	f.stalled = true
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+// close says the put is done: next returns false once the items are taken.
+func (f *feed) close() {
+	f.mu.Lock()
+	f.closed = true
+	f.cond.Broadcast()
+	f.mu.Unlock()
+}
+
+// next returns the next item, waiting for one; false once the put is done
+// and every item taken.
+func (f *feed) next() (feedItem, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for len(f.items) == 0 && !f.closed {
+		f.cond.Wait()
+	}
+	if len(f.items) == 0 {
+		return feedItem{}, false
+	}
+	it := f.items[0]
+	f.items[0] = feedItem{}
+	f.items = f.items[1:]
+	if it.recs != nil {
+		f.held--
+	}
+	f.cond.Broadcast()
+	return it, true
+}
+
+// list returns the ids of r in order.
+func (r idRuns) list() []uint64 {
+	out := make([]uint64, 0, r.n)
+	for _, run := range r.runs {
+		for id := run.first; id < run.first+run.n; id++ {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// readBack reads the records ids, stored by this process's send and
+// claimed by it, with their bodies, in one read transaction. Every record
+// returned has its ID; when one cannot be read (or its body, or the
+// transaction fails), bad is its index and err says why: the records
+// from bad on carry no body.
+func (s *Store) readBack(ids []uint64) (recs []Record, bad int, err error) {
+	recs = make([]Record, len(ids))
+	bad = -1
+	err = s.do(false, func(tx *bolt.Tx) error {
+		for i, id := range ids {
+			r, err := find(tx, id)
+			if err == nil && r.Unreadable() {
+				err = &RecordError{ID: id, Reason: ReasonCorrupt, Err: r.unreadable.err}
+			}
+			if err == nil {
+				var re *RecordError
+				if r.Body, re = readBody(tx, r); re != nil {
+					err = re
+				}
+			}
+			if err != nil {
+				bad = i
+				return err
+			}
+			recs[i] = r
+		}
+		return nil
+	})
+	if err != nil {
+		if bad < 0 {
+			bad = 0
+		}
+		for i := bad; i < len(ids); i++ {
+			recs[i] = Record{ID: ids[i]}
+		}
+	}
+	return recs, bad, err
+}
+
+// records returns the records of it: its own, or, for an item of ids,
+// those read back from the outbox, unless skip (the send failed or was
+// aborted: they are not posted, their ids are all it needs). A record
+// that cannot be read back fails the send there, as its POST would (see
+// lateBodies); index is the first record's place in the send.
+func (d *Deliverer) records(it feedItem, index int, skip bool, late *lateBodies) []Record {
+	if it.recs != nil {
+		return it.recs
+	}
+	ids := it.ids.list()
+	if skip {
+		recs := make([]Record, len(ids))
+		for i, id := range ids {
+			recs[i] = Record{ID: id}
+		}
+		return recs
+	}
+	recs, bad, err := d.Store.readBack(ids)
+	if err != nil {
+		for k := bad; k < len(recs); k++ {
+			recs[k].ChunkIndex = index + k // unread: its place in the send
+		}
+		late.fail(recs[bad], fmt.Errorf("outbox %s: chunk %d read back: %w", d.Store.Path(), recs[bad].ChunkIndex, err))
+	}
+	return recs
+}
