@@ -83,12 +83,14 @@ func (s *Store) ownedElsewhere(r Record) bool {
 	return r.Owner != 0 && r.Owner != s.pid && s.opts.Now().Before(r.LeaseUntil) && alive(r.Owner, r.OwnerStart)
 }
 
-// body reads and unpacks the body of record id; a body that cannot be read
-// back is a *CorruptError naming the file.
-func (s *Store) body(tx *bolt.Tx, id uint64) ([]byte, error) {
-	b, err := unpackBody(tx.Bucket(bucketBodies).Get(key(id)))
-	if err != nil {
-		return nil, &CorruptError{Path: s.path, Err: fmt.Errorf("body %d: %w", id, err)}
+// body reads and unpacks the body of r (see bodyOf); a body that cannot be
+// read back is a *CorruptError naming the file; one that does not match r
+// is returned as it unpacks.
+func (s *Store) body(tx *bolt.Tx, r Record) ([]byte, error) {
+	b, err := bodyOf(r, tx.Bucket(bucketBodies).Get(key(r.ID)))
+	var re *RecordError
+	if err != nil && (b == nil || !errors.As(err, &re)) {
+		return nil, &CorruptError{Path: s.path, Err: fmt.Errorf("body %d: %w", r.ID, err)}
 	}
 	return b, nil
 }
@@ -110,12 +112,13 @@ func (s *Store) claimedBody(tx *bolt.Tx, r *Record) (body []byte, berr *RecordEr
 // readBody reads the body of r and checks it against r: a body that cannot
 // be unpacked or does not match is a *RecordError of ReasonCorrupt.
 func readBody(tx *bolt.Tx, r Record) ([]byte, *RecordError) {
-	b, err := unpackBody(tx.Bucket(bucketBodies).Get(key(r.ID)))
-	if err != nil {
+	b, err := bodyOf(r, tx.Bucket(bucketBodies).Get(key(r.ID)))
+	var re *RecordError
+	switch {
+	case errors.As(err, &re):
+		return nil, re
+	case err != nil:
 		return nil, &RecordError{ID: r.ID, Reason: ReasonCorrupt, Err: err}
-	}
-	if err := checkBody(r, b); err != nil {
-		return nil, err
 	}
 	return b, nil
 }

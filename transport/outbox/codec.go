@@ -9,6 +9,8 @@ import (
 
 	"github.com/klauspost/compress/s2"
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport"
 )
 
 // Bodies are stored compressed: callback bodies are JSON that repeats the
@@ -99,4 +101,33 @@ func unpackBody(stored []byte) ([]byte, error) {
 		return b, nil
 	}
 	return nil, fmt.Errorf("stored body: unknown codec %q", stored[0])
+}
+
+// bodyOf returns the body r's stored value holds, checked against r (see
+// checkBody). The first outbox stored bodies verbatim, with no codec byte,
+// under the same format mark as the codecs after it: a value that does not
+// unpack to r's body is taken whole when that is r's body, by its recorded
+// SHA-256 or, in a record stored without one (as the first outbox's
+// were), by its size and the body hash its Idempotency-Key ends with. On
+// failure, err is the unpacking's error or a *RecordError, and body what
+// the value unpacks to, if anything.
+func bodyOf(r Record, stored []byte) (body []byte, err error) {
+	body, err = unpackBody(stored)
+	if err == nil {
+		if re := checkBody(r, body); re != nil {
+			err = re
+		}
+	}
+	if err != nil && verbatim(r, stored) {
+		return bytes.Clone(stored), nil
+	}
+	return body, err
+}
+
+// verbatim reports whether stored, taken whole, is r's body.
+func verbatim(r Record, stored []byte) bool {
+	if len(stored) == 0 || checkBody(r, stored) != nil {
+		return false
+	}
+	return r.SHA256 != "" || r.IdempotencyKey == transport.IdempotencyKey(r.InjectID, r.Phase, r.ChunkIndex, stored)
 }

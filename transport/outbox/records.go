@@ -205,7 +205,7 @@ func (s *Store) Get(id uint64) (Record, error) {
 		if r, err = find(tx, id); err != nil {
 			return err
 		}
-		r.Body, err = s.body(tx, id)
+		r.Body, err = s.body(tx, r)
 		return err
 	})
 	return r, err
