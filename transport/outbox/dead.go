@@ -3,6 +3,8 @@ package outbox
 import (
 	"fmt"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // The dead list: records a backend refused for good, or that could not be
@@ -38,9 +40,11 @@ func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason 
 }
 
 // RetryDead moves a dead record back to pending, due now. A corrupt one
-// (ReasonCorrupt) stays: nothing in it can be sent, Drop removes it.
+// (ReasonCorrupt) stays: nothing in it can be sent, Drop removes it; but
+// one whose body reads back and matches its record (see misjudged) is an
+// ordinary dead body.
 func (s *Store) RetryDead(id uint64) (Record, error) {
-	return s.update(id, func(r *Record) error {
+	return s.updateTx(id, func(tx *bolt.Tx, r *Record) error {
 		switch {
 		case r.State == Pending:
 			// Moved back already (another retry-dead won the race).
@@ -51,7 +55,7 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 			return e
 		case r.State != Dead:
 			return fmt.Errorf("%w: %d is not in the dead list", ErrNotFound, id)
-		case r.DeadReason == ReasonCorrupt:
+		case r.DeadReason == ReasonCorrupt && !misjudged(tx, *r):
 			return fmt.Errorf("%w: %d is corrupt, nothing in it can be sent (remove it with outbox drop)", ErrNotFound, id)
 		}
 		r.State = Pending
@@ -59,4 +63,17 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 		r.DeadStatus, r.DeadBody, r.DeadReason, r.DeadAt = 0, "", "", time.Time{}
 		return nil
 	})
+}
+
+// misjudged reports whether r, in the dead list as corrupt, holds a body
+// that reads back and matches it: one moved there by an earlier version
+// that could not read how a later one stored it (an S2 body, for a version
+// of the deflate era), or by a version that took a body of the first
+// outbox, stored verbatim, for a damaged one.
+func misjudged(tx *bolt.Tx, r Record) bool {
+	if r.State != Dead || r.DeadReason != ReasonCorrupt || r.Unreadable() {
+		return false
+	}
+	_, re := readBody(tx, r)
+	return re == nil
 }

@@ -79,7 +79,9 @@ type Record struct {
 	// DeadStatus and DeadBody are the backend's answer that moved the
 	// record to the dead list, at DeadAt; DeadReason says why it is there
 	// (ReasonRejected, ReasonCorrupt or ReasonUnsendable; "" in records
-	// moved before it was kept).
+	// moved before it was kept, and, in List, in a record moved as corrupt
+	// whose body this version reads back and finds matching: see
+	// misjudged).
 	DeadStatus int       `json:"dead_status,omitempty"`
 	DeadBody   string    `json:"dead_body,omitempty"`
 	DeadReason string    `json:"dead_reason,omitempty"`
@@ -218,7 +220,11 @@ func (s *Store) List() ([]Record, error) {
 	err := s.do(false, func(tx *bolt.Tx) error {
 		for _, st := range []State{Pending, Dead} {
 			err := bucketOf(tx, st).ForEach(func(k, v []byte) error {
-				out = append(out, readRecord(tx, k, v, st))
+				r := readRecord(tx, k, v, st)
+				if misjudged(tx, r) {
+					r.DeadReason = "" // an ordinary dead body: retry-dead sends it
+				}
+				out = append(out, r)
 				return nil
 			})
 			if err != nil {
@@ -252,6 +258,12 @@ func (s *Store) Stats() (Stats, error) {
 // update applies fn to record id, in the state it is in, and writes it
 // back; fn may change its state. The claim on the record is released.
 func (s *Store) update(id uint64, fn func(r *Record) error) (Record, error) {
+	return s.updateTx(id, func(_ *bolt.Tx, r *Record) error { return fn(r) })
+}
+
+// updateTx is update with fn given the transaction, to read what else the
+// file holds.
+func (s *Store) updateTx(id uint64, fn func(tx *bolt.Tx, r *Record) error) (Record, error) {
 	var out Record
 	err := s.do(true, func(tx *bolt.Tx) error {
 		r, err := find(tx, id)
@@ -259,7 +271,7 @@ func (s *Store) update(id uint64, fn func(r *Record) error) (Record, error) {
 			return err
 		}
 		from := r.State
-		if err := fn(&r); err != nil {
+		if err := fn(tx, &r); err != nil {
 			return err
 		}
 		if r.State != from {
