@@ -172,7 +172,7 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending, %d rejected (moved to the dead list), %d being sent by another process%s\n",
 		e.store.Path(), res.Delivered, superseded, res.Failed, res.Rejected, res.Busy, left)
 	switch {
-	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked):
+	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrNewerFormat):
 		return flushError(err)
 	case err != nil && c.Context.Err() != nil:
 		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("flush interrupted (%w): %s still pending, unchanged (flush again to send them)",
@@ -191,9 +191,9 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 }
 
 // flushError is the exit of a flush that failed: 2 for an outbox found
-// corrupt or locked, else 1.
+// corrupt, locked or written by a newer version, else 1.
 func flushError(err error) error {
-	if errors.Is(err, outbox.ErrCorrupt) || errors.Is(err, outbox.ErrLocked) {
+	if errors.Is(err, outbox.ErrCorrupt) || errors.Is(err, outbox.ErrLocked) || errors.Is(err, outbox.ErrNewerFormat) {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}

@@ -23,9 +23,6 @@ const (
 	DefaultLease    = 15 * time.Minute // a delivering process owns a body at most this long
 )
 
-// format marks a file as an injectkit outbox.
-const format = "injectkit-outbox/1"
-
 // Bucket and key names.
 var (
 	bucketPending = []byte("pending")
@@ -304,8 +301,11 @@ func (s *Store) init(db *bolt.DB) error {
 	ready := false
 	err := s.tx(db, false, func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if meta == nil || string(meta.Get(keyFormat)) != format {
+		if meta == nil {
 			return nil // the writable pass below says what is wrong
+		}
+		if err := s.checkMark(meta.Get(keyFormat)); err != nil {
+			return err
 		}
 		ready = tx.Bucket(bucketPending) != nil && tx.Bucket(bucketDead) != nil && tx.Bucket(bucketBodies) != nil
 		return nil
@@ -329,8 +329,8 @@ func (s *Store) init(db *bolt.DB) error {
 				return err
 			}
 		}
-		if got := string(meta.Get(keyFormat)); got != format {
-			return &CorruptError{Path: s.path, Err: fmt.Errorf("format %q, want %q", got, format)}
+		if err := s.checkMark(meta.Get(keyFormat)); err != nil {
+			return err
 		}
 		for _, b := range [][]byte{bucketPending, bucketDead, bucketBodies} {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -345,16 +345,16 @@ func (s *Store) init(db *bolt.DB) error {
 func (s *Store) check(db *bolt.DB) error {
 	return s.tx(db, false, func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if meta == nil || string(meta.Get(keyFormat)) != format ||
-			tx.Bucket(bucketPending) == nil || tx.Bucket(bucketDead) == nil || tx.Bucket(bucketBodies) == nil {
+		if meta == nil || tx.Bucket(bucketPending) == nil || tx.Bucket(bucketDead) == nil || tx.Bucket(bucketBodies) == nil {
 			return &CorruptError{Path: s.path, Err: errors.New("not an outbox: no outbox format mark or buckets")}
 		}
-		return nil
+		return s.checkMark(meta.Get(keyFormat))
 	})
 }
 
 // tx runs fn in a transaction, turning a panic of bbolt on a damaged page
-// into a *CorruptError.
+// into a *CorruptError. A writable transaction upgrades the format mark of
+// a version 1 file with fn's writes (see upgradeMark).
 func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // see openDB
 	defer func() {
@@ -363,7 +363,12 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 		}
 	}()
 	if writable {
-		err = db.Update(fn)
+		err = db.Update(func(tx *bolt.Tx) error {
+			if err := upgradeMark(tx); err != nil {
+				return err
+			}
+			return fn(tx)
+		})
 	} else {
 		err = db.View(fn)
 	}
@@ -371,7 +376,7 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 	var le *LockedError
 	switch {
 	case err == nil, errors.As(err, &ce), errors.As(err, &le), errors.Is(err, ErrNotFound), errors.Is(err, ErrFull),
-		errors.Is(err, ErrBusy), errors.Is(err, ErrNotDead):
+		errors.Is(err, ErrBusy), errors.Is(err, ErrNotDead), errors.Is(err, ErrNewerFormat):
 		return err // each names the outbox itself
 	case errors.Is(err, berrors.ErrBucketNotFound), errors.Is(err, berrors.ErrIncompatibleValue):
 		return &CorruptError{Path: s.path, Err: err}
