@@ -36,7 +36,12 @@
 // whose pages are damaged or cut off (a truncated file: checked against
 // the pages its meta pages name before bbolt maps it, and a page read past
 // the end of a file cut meanwhile is a recovered fault), is a
-// *CorruptError naming it; no operation panics. The bodies stored are bounded by Options.MaxBytes, counted at their
+// *CorruptError naming it; no operation panics. The file's format mark
+// keeps earlier versions from misreading it: a file of format 1 (every
+// earlier version's, whose bodies are all read, those stored verbatim by
+// the first outbox included) becomes format 2 with the first write to it,
+// which they refuse, and a file of a later format is a *NewerFormatError
+// (see format.go). The bodies stored are bounded by Options.MaxBytes, counted at their
 // full size: a Put that
 // would pass it is a *FullError and stores nothing.
 //
