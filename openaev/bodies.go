@@ -30,7 +30,7 @@ const ActionData = "data"
 // only when it is sent (or stored), from sizes computed beforehand, and
 // none is larger than the limit: a finding or a target's signatures that
 // cannot fit are left out, and the message says so (a WARN, too, names
-// the targets left out).
+// each finding and the targets left out).
 
 // piece is one `"key":value` entry of the structured output.
 type piece struct {
@@ -83,6 +83,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	var notes []string
 	// Findings too large for the terminal callback are left out, the
 	// largest first.
+	needs := pl.findingsNeed(msg, pieces)
 	for len(pieces) > 0 && (envelopeLen(pl.complete)+noteRoom+pl.docLen(pieces, 0, 0) > limit ||
 		pl.docLen(pieces, 0, 0) > MaxStructuredOutputLen) {
 		big := 0
@@ -92,6 +93,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 			}
 		}
 		notes = append(notes, fmt.Sprintf("finding %s (%d bytes) too large to send", pieces[big].key, pieces[big].size))
+		p.warnFindingLeftOut(r.InjectID, pieces[big], needs)
 		pieces = append(pieces[:big], pieces[big+1:]...)
 	}
 	for _, pc := range pieces {
@@ -122,6 +124,37 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 			r.InjectID, pl.sizes[0], limit)
 	}
 	return pl, nil
+}
+
+// findingsNeed is the least max payload size whose terminal callback
+// holds every finding of pieces (the signatures can follow in data
+// callbacks), for a report whose message is msg; 0 when no max payload
+// size does (MaxMaxPayloadSize, MaxStructuredOutputLen).
+func (pl *plan) findingsNeed(msg string, pieces []piece) int {
+	doc := pl.docLen(pieces, 0, 0)
+	e := pl.complete
+	e.Message = truncateEscaped(msg, 8<<10) // as the largest limits cut it
+	need := max(envelopeLen(e)+512+doc, MinMaxPayloadSize)
+	if doc > MaxStructuredOutputLen || need > MaxMaxPayloadSize {
+		return 0
+	}
+	return need
+}
+
+// warnFindingLeftOut logs, once for each finding the terminal callback of
+// inject id leaves out, its name, its size and the max payload size that
+// sends every finding (needs; 0: none does).
+func (p *Profile) warnFindingLeftOut(id string, pc piece, needs int) {
+	fields := []zap.Field{zap.String("inject_id", id), zap.String("finding", pc.key),
+		zap.Int("bytes", pc.size), zap.Int("max_payload_size", p.maxPayload)}
+	msg := fmt.Sprintf("finding not sent: too large for the terminal callback; give --max-payload-size %d or more to send every finding", needs)
+	if needs == 0 {
+		msg = fmt.Sprintf("finding not sent: the findings exceed what any terminal callback holds (%d bytes, a structured output of %d characters); the platform gets the others",
+			MaxMaxPayloadSize, MaxStructuredOutputLen)
+	} else {
+		fields = append(fields, zap.Int("needs", needs))
+	}
+	p.log.Warn(msg, fields...)
 }
 
 // split assigns the signature targets to bodies: the terminal callback

@@ -194,8 +194,10 @@
 // (status SUCCESS) the others, the platform replacing the inject's
 // signatures with the first batch and appending the later ones; they go
 // through an outbox like the complete. A target whose signatures fit in no
-// body, or a finding too large for the complete, is left out and named in
-// the message.
+// body is left out, named in the message and in a WARN. Findings travel in
+// the complete only: while they do not all fit in it, the largest is left
+// out, named in the message and in a WARN ("finding not sent") with its
+// size, the max payload size and the least one that sends every finding.
 //
 // Signatures use the platform's type names (source_ipv4_address,
 // target_hostname_address, start_date, end_date…; see

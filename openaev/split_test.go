@@ -276,3 +276,62 @@ func TestValidateMaxPayloadSize(t *testing.T) {
 		t.Errorf("default max payload size %d", p.MaxPayloadSize())
 	}
 }
+
+// TestFindingTooLargeIsWarned checks that each finding the terminal
+// callback leaves out gets one WARN naming it, its size and the max
+// payload size, and the size to give instead: with it, every finding is
+// sent and nothing is warned of.
+func TestFindingTooLargeIsWarned(t *testing.T) {
+	for name, v := range map[string]openaevtest.Version{"2.4.0": openaevtest.Version24, "current": openaevtest.Current} {
+		t.Run(name, func(t *testing.T) {
+			const limit = 2 << 10
+			e := newLimitedEnv(t, v, limit, false)
+			if err := e.proc.Process(context.Background(), nmapAssetsMessage(t, e, "inj-f", 40)); err != nil {
+				t.Fatal(err)
+			}
+			done, ok := e.platform.Terminal("inj-f")
+			if !ok || !done.Processed() {
+				t.Fatalf("terminal %v", done)
+			}
+			msg := done.Body["execution_message"].(string)
+			warns := e.logs.FilterMessageSnippet("finding not sent").FilterLevelExact(zapcore.WarnLevel).All()
+			if len(warns) == 0 {
+				t.Fatalf("no WARN for the findings left out (message %q)", msg)
+			}
+			needs := int64(0)
+			for _, w := range warns {
+				f := w.ContextMap()
+				name, _ := f["finding"].(string)
+				if !strings.Contains(msg, fmt.Sprintf("finding %s (%d bytes) too large to send", name, f["bytes"])) {
+					t.Errorf("WARN names %s of %v bytes, the message %q does not", name, f["bytes"], msg)
+				}
+				if f["inject_id"] != "inj-f" || f["max_payload_size"] != int64(limit) {
+					t.Errorf("WARN fields %v", f)
+				}
+				needs, _ = f["needs"].(int64)
+				if needs <= limit || !strings.Contains(w.Message, fmt.Sprintf("--max-payload-size %d", needs)) {
+					t.Errorf("WARN %q %v does not say the size that sends the findings", w.Message, f)
+				}
+			}
+			if n := strings.Count(msg, "too large to send"); n != len(warns) {
+				t.Errorf("%d WARN lines, %d findings left out in the message %q", len(warns), n, msg)
+			}
+
+			// The size the WARN gives sends every finding.
+			e = newLimitedEnv(t, v, needs, false)
+			if err := e.proc.Process(context.Background(), nmapAssetsMessage(t, e, "inj-g", 40)); err != nil {
+				t.Fatal(err)
+			}
+			done, _ = e.platform.Terminal("inj-g")
+			doc, _ := done.Structured()
+			for _, w := range warns {
+				if name := w.ContextMap()["finding"].(string); doc[name] == nil {
+					t.Errorf("finding %s not sent with --max-payload-size %d", name, needs)
+				}
+			}
+			if n := e.logs.FilterMessageSnippet("finding not sent").Len(); n != 0 {
+				t.Errorf("%d WARN lines with --max-payload-size %d", n, needs)
+			}
+		})
+	}
+}
