@@ -196,6 +196,41 @@ type scanGroup struct {
 	targets []scanTarget
 }
 
+// maxNamed bounds the targets a scan's name lists.
+const maxNamed = 5
+
+// String names the scan in an error: its family and its targets
+// (canonical, each once, the first maxNamed of them): "IPv4 scan of
+// 127.0.0.1, localhost", "IPv6 scan of fe80::1%eth0".
+func (g scanGroup) String() string {
+	family := "IPv4"
+	if g.ipv6 {
+		family = "IPv6"
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, t := range g.targets {
+		if !seen[t.value] {
+			seen[t.value] = true
+			names = append(names, t.value)
+		}
+	}
+	s := family + " scan of " + strings.Join(names[:min(len(names), maxNamed)], ", ")
+	if more := len(names) - maxNamed; more > 0 {
+		s += fmt.Sprintf(" and %d more", more)
+	}
+	return s
+}
+
+// scanNames names scans, joined with "; ".
+func scanNames(groups []scanGroup) string {
+	names := make([]string, len(groups))
+	for i, g := range groups {
+		names[i] = g.String()
+	}
+	return strings.Join(names, "; ")
+}
+
 // input returns the group's standard input: one target per line, each
 // value once.
 func (g scanGroup) input() string {

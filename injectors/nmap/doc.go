@@ -18,6 +18,7 @@
 //
 // IPv6 targets need nmap's -6 flag: an inject that mixes IPv4 (or host
 // name) targets with IPv6 ones runs two scans, one after the other, and
-// merges their results. Results are attributed back to targets by address or
+// merges their results; an nmap killed by a signal injectkit did not send
+// stops the inject before the next scan. Results are attributed back to targets by address or
 // by the host name nmap was given, never by position.
 package nmap

@@ -19,7 +19,10 @@ import (
 // one more for each zone of IPv6 targets given with one) and
 // reports what it found. When ctx ends first, nmap is killed and every host
 // it finished is reported: the outcome is a timeout, with those hosts as
-// partial results (reported through in.Partial as each one finished).
+// partial results (reported through in.Partial as each one finished). An
+// nmap killed by a signal it was not sent for ctx (the operator's kill)
+// stops the inject: the scans after it are not run, and the failure names
+// the scan killed and those. Each failure names its scan (scanGroup).
 func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
 	p, err := paramsOf(in.Params)
 	if err == nil {
@@ -43,7 +46,8 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		said     []string // what nmap said of each scan (errormsg, or its standard error)
 	)
 	zoneIndexes(targets, e.ifIndex)
-	for gi, g := range groupTargets(targets) {
+	groups := groupTargets(targets)
+	for gi, g := range groups {
 		if ctx.Err() != nil {
 			timedOut = true
 			break
@@ -71,11 +75,20 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		case errors.Is(o.err, context.Canceled), errors.Is(o.err, context.DeadlineExceeded):
 			timedOut = true
 		case o.err != nil && runErr == nil:
-			runErr = o.err
+			runErr = fmt.Errorf("%s: %w", g, o.err)
 		case o.err == nil && o.parseErr != nil && runErr == nil:
-			runErr = o.parseErr
+			runErr = fmt.Errorf("%s: %w", g, o.parseErr)
 		}
 		if timedOut {
+			break
+		}
+		// nmap killed by someone else (the operator): the inject is
+		// stopped, its other scans not run.
+		var ee *ExitError
+		if errors.As(o.err, &ee) && ee.Signal != nil {
+			if rest := groups[gi+1:]; len(rest) > 0 {
+				runErr = fmt.Errorf("%w; not run: %s", runErr, scanNames(rest))
+			}
 			break
 		}
 	}

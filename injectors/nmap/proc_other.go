@@ -2,7 +2,10 @@
 
 package nmap
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 // setProcessGroup keeps exec.CommandContext's default: kill nmap itself.
 func setProcessGroup(*exec.Cmd) {}
@@ -14,3 +17,7 @@ func exitCode(ee *exec.ExitError) int {
 	}
 	return 1
 }
+
+// exitSignal returns nil: without unix's wait status, a process killed
+// by a signal cannot be told from one that exited.
+func exitSignal(*exec.ExitError) os.Signal { return nil }

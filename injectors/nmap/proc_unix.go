@@ -3,6 +3,7 @@
 package nmap
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -27,4 +28,13 @@ func exitCode(ee *exec.ExitError) int {
 		return 128 + int(ws.Signal())
 	}
 	return ee.ExitCode()
+}
+
+// exitSignal returns the signal that killed the process, nil when it
+// exited.
+func exitSignal(ee *exec.ExitError) os.Signal {
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return ws.Signal()
+	}
+	return nil
 }

@@ -32,14 +32,20 @@ type ExitError struct {
 	Code int
 	// Stderr is the end of nmap's standard error, at most 4 KiB.
 	Stderr string
+	// Signal is the signal that ended nmap (someone killed it: the
+	// inject's other scans are not run), nil when nmap exited.
+	Signal os.Signal
 }
 
 func (e *ExitError) Error() string {
-	msg := strings.TrimSpace(e.Stderr)
-	if msg == "" {
-		return fmt.Sprintf("nmap exited with code %d", e.Code)
+	head := fmt.Sprintf("nmap exited with code %d", e.Code)
+	if e.Signal != nil {
+		head = fmt.Sprintf("nmap was killed by a signal (%v, code %d)", e.Signal, e.Code)
 	}
-	return fmt.Sprintf("nmap exited with code %d: %s", e.Code, msg)
+	if msg := strings.TrimSpace(e.Stderr); msg != "" {
+		return head + ": " + msg
+	}
+	return head
 }
 
 // runFunc runs nmap with args, its standard input read from stdin and its
@@ -82,7 +88,7 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
-		return &ExitError{Code: exitCode(ee), Stderr: tail.String()}
+		return &ExitError{Code: exitCode(ee), Stderr: tail.String(), Signal: exitSignal(ee)}
 	}
 	if err != nil {
 		return fmt.Errorf("%w: %w", errStart, err)

@@ -316,3 +316,47 @@ func TestCrashTimestampKeepsTheFraction(t *testing.T) {
 		t.Errorf("crash timestamp %q, want %s", out.ErrorInfo.CrashTimestamp, crash.Format(time.RFC3339Nano))
 	}
 }
+
+// TestKilledScanStopsTheInject runs a mixed inject whose IPv4 nmap ends
+// as the script says: killed by a signal (the operator's kill), the IPv6
+// scan is not run and the error names the scan killed and the one not
+// run, with the code the signal gives; an nmap that exits non-zero leaves
+// the other scan to run, the error naming the scan that failed.
+func TestKilledScanStopsTheInject(t *testing.T) {
+	tests := []struct {
+		name   string
+		end    string // how the IPv4 nmap ends
+		code   int
+		ipv6   bool // the IPv6 scan ran
+		saying []string
+	}{
+		{"SIGKILL", "kill -KILL $$", 128 + int(syscall.SIGKILL), false,
+			[]string{"IPv4 scan of 127.0.0.1, localhost: nmap was killed by a signal (killed, code 137)", "not run: IPv6 scan of ::1"}},
+		{"SIGTERM", "kill -TERM $$", 128 + int(syscall.SIGTERM), false,
+			[]string{"IPv4 scan of 127.0.0.1, localhost: nmap was killed by a signal (terminated, code 143)", "not run: IPv6 scan of ::1"}},
+		{"exit 1", "exit 1", 1, true, []string{"IPv4 scan of 127.0.0.1, localhost: nmap exited with code 1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := fakeNmap(t, `cat >/dev/null
+case " $* " in
+*" -6 "*) touch "$DIR/ipv6"; printf '<nmaprun></nmaprun>'; exit 0 ;;
+esac
+`+tt.end)
+			e := New()
+			cfg, _ := newInject(t, &Params{ScanType: ScanConnect, Ports: "18080-18089", Timing: 2}, "127.0.0.1", "::1", "LocalHost")
+			out := e.Execute(context.Background(), cfg)
+			if out.ExecutionStatus() != "failed" || out.ErrorInfo == nil || out.ErrorInfo.ExitCode != tt.code {
+				t.Fatalf("status %q, error %+v; want failed with code %d", out.ExecutionStatus(), out.ErrorInfo, tt.code)
+			}
+			for _, s := range tt.saying {
+				if !strings.Contains(out.ErrorInfo.Message, s) {
+					t.Errorf("message %q does not say %q", out.ErrorInfo.Message, s)
+				}
+			}
+			if _, err := os.Stat(filepath.Join(dir, "ipv6")); (err == nil) != tt.ipv6 {
+				t.Errorf("IPv6 scan ran: %v, want %v", err == nil, tt.ipv6)
+			}
+		})
+	}
+}
