@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"path/filepath"
 	"regexp"
@@ -183,10 +184,10 @@ func TestRunExitCodeOfTheOutcome(t *testing.T) {
 		{"success", context.Background(), []string{"noop"}, 0, "success", ""},
 		{"partial", context.Background(), []string{"noop", "--param", "outcome=partial"}, 0, "partial", ""},
 		{"failed", context.Background(), []string{"noop", "--param", "outcome=failed"}, 3, "failed",
-			`WARN	inject failed; its signatures report the failure	{"inject_id": "x", "injector": "noop", "status": "failed", "exit_code": 3, "error": "noop: failure requested"}`},
+			`WARN	inject failed; its signatures report the failure	{"inject_id": "x", "injector": "noop", "status": "failed", "exit_status": 3, "error": "noop: failure requested"}`},
 		{"deadline", context.Background(), []string{"noop", "--param", "delay=1h", "--timeout", "0.01"}, 3, "timeout",
-			`WARN	inject timed out or was interrupted; its signatures report the timeout	{"inject_id": "x", "injector": "noop", "status": "timeout", "exit_code": 3, "partial_results": 1}`},
-		{"interrupted", ctx, []string{"wait"}, 3, "timeout", `"status": "timeout", "exit_code": 3, "partial_results": 1}`},
+			`WARN	inject timed out or was interrupted; its signatures report the timeout	{"inject_id": "x", "injector": "noop", "status": "timeout", "exit_status": 3, "partial_results": 1}`},
+		{"interrupted", ctx, []string{"wait"}, 3, "timeout", `"status": "timeout", "exit_status": 3, "partial_results": 1}`},
 		{"failed and not delivered", context.Background(), []string{"noop", "--param", "outcome=failed", "--backend-url", rejected.URL,
 			"--token", "t"}, 1, "", ""},
 	}
@@ -208,6 +209,34 @@ func TestRunExitCodeOfTheOutcome(t *testing.T) {
 				t.Errorf("exit 3 printed an error line: %s", r.stderr)
 			}
 		})
+	}
+}
+
+// A failed run's log lines keep the tool's exit code and injectkit's
+// exit status apart: the executed line's exit_code is the injector's
+// (127, nmap not found), the WARN's exit_status the CLI's (3).
+func TestRunFailureLogKeys(t *testing.T) {
+	reg := withExecutor("tool", func(context.Context, *framework.Inject) framework.ToolOutput {
+		return framework.ToolOutput{Status: framework.StatusFailed,
+			ErrorInfo: &framework.ErrorInfo{ExitCode: 127, Message: "tool not found"}}
+	})
+	r := newSession(false, false).run(t, reg, "run", "tool", "--inject-id", "x", "--target", "127.0.0.1")
+	if r.code != cli.ExitFailed {
+		t.Fatalf("exit %d, want %d: %s", r.code, cli.ExitFailed, r.stderr)
+	}
+	lines := map[string]string{}
+	for _, l := range strings.Split(r.stderr, "\n") {
+		for _, msg := range []string{"\texecuted\t", "\tinject failed; "} {
+			if strings.Contains(l, msg) {
+				lines[msg] = l
+			}
+		}
+	}
+	if l := lines["\texecuted\t"]; !strings.Contains(l, `"exit_code": 127`) || strings.Contains(l, "exit_status") {
+		t.Errorf("executed line %q, want the tool's exit_code 127", l)
+	}
+	if l := lines["\tinject failed; "]; !strings.Contains(l, fmt.Sprintf(`"exit_status": %d`, cli.ExitFailed)) || strings.Contains(l, "exit_code") {
+		t.Errorf("inject failed line %q, want exit_status %d and no exit_code", l, cli.ExitFailed)
 	}
 }
 
