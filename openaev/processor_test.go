@@ -14,6 +14,7 @@ import (
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // signatureValues returns, for each signature target (by asset), the
@@ -37,6 +38,46 @@ func signatureValues(t *testing.T, sig map[string]any) map[string]map[string]map
 		}
 	}
 	return out
+}
+
+// TestTraceNamesCanonicalTargets runs manual targets typed in
+// non-canonical forms: the run's trace names each as the results do
+// (its canonical form), never as typed.
+func TestTraceNamesCanonicalTargets(t *testing.T) {
+	e := newEnv(t)
+	e.register(t)
+	typed := []string{"LOCALHOST", "2001:DB8:0:0::1", "Web01.Example.COM.", "192.0.2.7"}
+	e.nmap.open = map[string][]int{}
+	for _, v := range typed {
+		e.nmap.open[signatures.CanonicalTarget(v)] = []int{22}
+	}
+	body := e.message(t, "inj-canon", "nmap", map[string]any{"target_selector": "manual",
+		"targets": strings.Join(typed, ",")}, nil, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	calls := e.platform.Calls("inj-canon")
+	if len(calls) < 3 {
+		t.Fatalf("calls = %s", strings.Join(kinds(calls), ", "))
+	}
+	trace, _ := calls[1].Body["execution_message"].(string)
+	done, _ := e.platform.Terminal("inj-canon")
+	doc, _ := done.Structured()
+	rows, _ := doc["scan_results"].([]any)
+	if len(rows) != len(typed) {
+		t.Fatalf("%d rows, want %d: %v", len(rows), len(typed), doc)
+	}
+	for _, r := range rows {
+		host := r.(map[string]any)["host"].(string)
+		if !strings.Contains(trace, host) {
+			t.Errorf("trace %q does not name %s as the results do", trace, host)
+		}
+	}
+	for _, v := range typed {
+		if c := signatures.CanonicalTarget(v); c != v && strings.Contains(trace, v) {
+			t.Errorf("trace %q names %s as typed, not %s", trace, v, c)
+		}
+	}
 }
 
 func TestProcessNmapAssets(t *testing.T) {

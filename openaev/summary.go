@@ -134,7 +134,7 @@ func targetLabel(s runtime.TargetSpec) string {
 	switch {
 	case s.Query != "":
 		if on := s.TargetIPv4 + s.TargetHostname; on != "" {
-			return "query " + strconv.Quote(s.Query) + " on " + on
+			return "query " + strconv.Quote(s.Query) + " on " + signatures.CanonicalTarget(on)
 		}
 		return "query " + strconv.Quote(s.Query)
 	case s.CloudProvider != "" || s.CloudAccountID != "":
@@ -146,7 +146,8 @@ func targetLabel(s runtime.TargetSpec) string {
 	}
 	for _, v := range []string{s.Value, s.TargetIPv4, s.TargetIPv6, s.TargetHostname} {
 		if v != "" {
-			return v
+			// As the results and the per-target traces name it.
+			return signatures.CanonicalTarget(v)
 		}
 	}
 	return "(empty)"
