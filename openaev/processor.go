@@ -160,15 +160,19 @@ func (p *Processor) run(ctx context.Context, req runtime.Request) error {
 
 // contentFields names a refused field of a platform message as the
 // message holds it, inject_content.<key>: a param rather than
-// params.<key>, and a field of the cloud targets sel made from the
-// contract's cloud fields (every region's target shares them) rather than
-// targets[N].<key>.
+// params.<key>, a manual target (the value names the item of the
+// comma-separated list) rather than targets[N], and a field of the cloud
+// targets sel made from the contract's cloud fields (every region's target
+// shares them) rather than targets[N].<key>.
 func contentFields(err error, sel *Selection) error {
 	var ve *ValidationError
 	if !errors.As(err, &ve) {
 		return err
 	}
 	key, ok := strings.CutPrefix(ve.Field, "params.")
+	if !ok && sel != nil && sel.Selector == SelectorManual && strings.HasPrefix(ve.Field, "targets[") {
+		key, ok = KeyTargets, true
+	}
 	if !ok && sel != nil && sel.Selector == SelectorCloud && strings.HasPrefix(ve.Field, "targets[") {
 		if _, field, cut := strings.Cut(ve.Field, "]."); cut {
 			switch field {
