@@ -53,6 +53,12 @@ func TestOpenAEVProfileRefusesBadDeclarations(t *testing.T) {
 		{"setting named like a param", func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "mode", Env: "EVIL_MODE"}}
 		}, `invalid declares.settings "mode": also the name of a param`},
+		{"param twice", func(m *framework.Manifest) {
+			m.Params = append(m.Params, m.Params[0])
+		}, `invalid declares.params "mode": declared twice`},
+		{"param without a name", func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Type: framework.ParamString})
+		}, `invalid declares.params[1]: a param needs a name`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

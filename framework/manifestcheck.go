@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/injectkit/injectkit/signatures"
@@ -15,17 +16,20 @@ const ReservedOutputField = "expectation_signatures"
 // ValidateManifest checks what a manifest declares, whatever the profile
 // that reports its injects: each expectation type is one of
 // signatures.ExpectationTypes, spelt as it is (DETECTION, not detection),
-// and declared once; each output field is declared once (a platform reads
-// the key with the processor of each type it is declared with, and drops
-// the result one of them refuses) and is not ReservedOutputField; each setting key is declared once (the
-// later one's value would replace the earlier one's, whose variable is then
-// ignored) and is no param's name (the setting "<injector>.<key>" and the
-// param "<key>" would be two values of one name). openaev.ValidateManifest (the check of a contract
-// before registration, and of run and validate with the openaev profile)
-// and frameworktest's Conformance call it. The first bad value is a
-// *signatures.ValidationError whose Field is "<name>.<field>" (the
-// manifest's name, then expectations, outputs or settings) and whose
-// Value is the value.
+// and declared once; each param has a name, declared once (the contract
+// would carry two form fields of one key); each output field is declared
+// once (a platform reads the key with the processor of each type it is
+// declared with, and drops the result one of them refuses) and is not
+// ReservedOutputField; each setting key is declared once (the later one's
+// value would replace the earlier one's, whose variable is then ignored)
+// and is no param's name (the setting "<injector>.<key>" and the param
+// "<key>" would be two values of one name).
+// openaev.ValidateManifest (the check of a contract before registration,
+// and of run and validate with the openaev profile) and frameworktest's
+// Conformance call it. The first bad value is a *signatures.ValidationError
+// whose Field is "<name>.<field>" (the manifest's name, then expectations,
+// params, outputs or settings; params[i] for a param without a name) and
+// whose Value is the value.
 func ValidateManifest(m Manifest) error {
 	bad := func(field, value, reason string) error {
 		return &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
@@ -39,6 +43,16 @@ func ValidateManifest(m Manifest) error {
 			return bad("expectations", string(t), "declared twice")
 		}
 		seen[t] = true
+	}
+	params := map[string]bool{}
+	for i, p := range m.Params {
+		if p.Name == "" {
+			return bad(fmt.Sprintf("params[%d]", i), "", "a param needs a name")
+		}
+		if params[p.Name] {
+			return bad("params", p.Name, "declared twice")
+		}
+		params[p.Name] = true
 	}
 	outputs := map[string]string{}
 	for _, o := range m.Outputs {

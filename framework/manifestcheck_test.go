@@ -44,6 +44,12 @@ func TestValidateManifest(t *testing.T) {
 		{"the tester's: twice, then unknown", manifestLike(func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection, "BOGUS"}
 		}), "probe.expectations", "DETECTION"},
+		{"param twice", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "port", Type: framework.ParamString})
+		}), "probe.params", "port"},
+		{"param without a name", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Type: framework.ParamString})
+		}), "probe.params[1]", ""},
 		{"output field twice", manifestLike(func(m *framework.Manifest) {
 			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
 		}), "probe.outputs", "dup"},
@@ -76,8 +82,9 @@ func TestValidateManifest(t *testing.T) {
 			if !errors.As(err, &ve) || ve.Field != tt.field || ve.Value != tt.value {
 				t.Fatalf("err = %#v, want a validation error on %s %q", err, tt.field, tt.value)
 			}
-			// The message names the injector, the field and the value.
-			if msg := err.Error(); !strings.Contains(msg, tt.field) || !strings.Contains(msg, `"`+tt.value+`"`) {
+			// The message names the injector, the field and the value
+			// (the index of an empty one).
+			if msg := err.Error(); !strings.Contains(msg, tt.field) || tt.value != "" && !strings.Contains(msg, `"`+tt.value+`"`) {
 				t.Errorf("err = %q", msg)
 			}
 		})

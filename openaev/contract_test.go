@@ -128,6 +128,12 @@ func TestContractsValidation(t *testing.T) {
 		{"setting named like a param", with(func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: m.Params[0].Name}}
 		}), current, "nmap.settings", nmapShaped().Params[0].Name},
+		{"param twice", with(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: m.Params[0].Name, Type: framework.ParamString})
+		}), current, "nmap.params", nmapShaped().Params[0].Name},
+		{"param without a name", with(func(m *framework.Manifest) {
+			m.Params = []framework.Param{{Type: framework.ParamString}}
+		}), v24, "nmap.params[0]", ""},
 		{"param named like a target field", with(func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Name: "targets", Type: framework.ParamString})
 		}), current, "nmap.params", "targets"},

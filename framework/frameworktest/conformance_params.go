@@ -34,12 +34,7 @@ func (c *checker) checkManifest(t testing.TB) {
 	default:
 		t.Errorf("unknown category %q", m.Category)
 	}
-	seen := map[string]bool{}
-	for _, p := range m.Params {
-		if p.Name == "" || seen[p.Name] {
-			t.Errorf("param name %q is empty or declared twice", p.Name)
-		}
-		seen[p.Name] = true
+	for _, p := range m.Params { // names: framework.ValidateManifest
 		switch p.Type {
 		case framework.ParamString, framework.ParamInt, framework.ParamBool, framework.ParamDuration:
 		case framework.ParamEnum:

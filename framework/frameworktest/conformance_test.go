@@ -269,6 +269,12 @@ func TestConformanceFails(t *testing.T) {
 		{"output named like the expectation signatures", &probe{manifest: func(m *framework.Manifest) {
 			m.Outputs = []framework.Output{{Type: "text", Field: "expectation_signatures"}}
 		}}, fast, `invalid probe.outputs "expectation_signatures": reserved`},
+		{"param twice", &probe{manifest: func(m *framework.Manifest) {
+			m.Params = append(m.Params, m.Params[1])
+		}}, fast, `invalid probe.params "mode": declared twice`},
+		{"param without a name", &probe{manifest: func(m *framework.Manifest) {
+			m.Params[0].Name = ""
+		}}, fast, `invalid probe.params[0]: a param needs a name`},
 		{"setting key twice", &probe{manifest: func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "k", Env: "PROBE_K"}, {Key: "k", Env: "PROBE_K2"}}
 		}}, fast, `invalid probe.settings "k": declared twice`},
