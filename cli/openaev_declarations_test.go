@@ -59,6 +59,12 @@ func TestOpenAEVProfileRefusesBadDeclarations(t *testing.T) {
 		{"param without a name", func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Type: framework.ParamString})
 		}, `invalid declares.params[1]: a param needs a name`},
+		{"output without a field", func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text"}}
+		}, `invalid declares.outputs[0]: an output needs a field`},
+		{"setting without a key", func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Env: "DECLARES_X"}}
+		}, `invalid declares.settings[0]: a setting needs a key`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -17,19 +17,19 @@ const ReservedOutputField = "expectation_signatures"
 // that reports its injects: each expectation type is one of
 // signatures.ExpectationTypes, spelt as it is (DETECTION, not detection),
 // and declared once; each param has a name, declared once (the contract
-// would carry two form fields of one key); each output field is declared
-// once (a platform reads the key with the processor of each type it is
-// declared with, and drops the result one of them refuses) and is not
-// ReservedOutputField; each setting key is declared once (the later one's
-// value would replace the earlier one's, whose variable is then ignored)
-// and is no param's name (the setting "<injector>.<key>" and the param
-// "<key>" would be two values of one name).
+// would carry two form fields of one key); each output has a field,
+// declared once (a platform reads the key with the processor of each type
+// it is declared with, and drops the result one of them refuses), that is
+// not ReservedOutputField; each setting has a key, declared once (the
+// later one's value would replace the earlier one's, whose variable is
+// then ignored), that is no param's name (the setting "<injector>.<key>"
+// and the param "<key>" would be two values of one name).
 // openaev.ValidateManifest (the check of a contract before registration,
 // and of run and validate with the openaev profile) and frameworktest's
 // Conformance call it. The first bad value is a *signatures.ValidationError
 // whose Field is "<name>.<field>" (the manifest's name, then expectations,
-// params, outputs or settings; params[i] for a param without a name) and
-// whose Value is the value.
+// params, outputs or settings; with the index, params[i], when the name,
+// field or key is empty) and whose Value is the value.
 func ValidateManifest(m Manifest) error {
 	bad := func(field, value, reason string) error {
 		return &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
@@ -55,7 +55,10 @@ func ValidateManifest(m Manifest) error {
 		params[p.Name] = true
 	}
 	outputs := map[string]string{}
-	for _, o := range m.Outputs {
+	for i, o := range m.Outputs {
+		if o.Field == "" {
+			return bad(fmt.Sprintf("outputs[%d]", i), "", "an output needs a field")
+		}
 		if o.Field == ReservedOutputField {
 			return bad("outputs", o.Field, "reserved: the profile puts the expectation signatures there")
 		}
@@ -65,7 +68,10 @@ func ValidateManifest(m Manifest) error {
 		outputs[o.Field] = o.Type
 	}
 	settings := map[string]bool{}
-	for _, s := range m.Settings {
+	for i, s := range m.Settings {
+		if s.Key == "" {
+			return bad(fmt.Sprintf("settings[%d]", i), "", "a setting needs a key")
+		}
 		if settings[s.Key] {
 			return bad("settings", s.Key, "declared twice")
 		}

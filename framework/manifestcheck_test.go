@@ -50,6 +50,12 @@ func TestValidateManifest(t *testing.T) {
 		{"param without a name", manifestLike(func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Type: framework.ParamString})
 		}), "probe.params[1]", ""},
+		{"output without a field", manifestLike(func(m *framework.Manifest) {
+			m.Outputs = append(m.Outputs, framework.Output{Type: "text"})
+		}), "probe.outputs[2]", ""},
+		{"setting without a key", manifestLike(func(m *framework.Manifest) {
+			m.Settings = append(m.Settings, framework.Setting{Env: "PROBE_X"})
+		}), "probe.settings[1]", ""},
 		{"output field twice", manifestLike(func(m *framework.Manifest) {
 			m.Outputs = []framework.Output{{Type: "text", Field: "dup"}, {Type: "number", Field: "dup"}}
 		}), "probe.outputs", "dup"},

@@ -134,6 +134,12 @@ func TestContractsValidation(t *testing.T) {
 		{"param without a name", with(func(m *framework.Manifest) {
 			m.Params = []framework.Param{{Type: framework.ParamString}}
 		}), v24, "nmap.params[0]", ""},
+		{"output without a field", with(func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text"}}
+		}), current, "nmap.outputs[0]", ""},
+		{"setting without a key", with(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Env: "NMAP_X"}}
+		}), v24, "nmap.settings[0]", ""},
 		{"param named like a target field", with(func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Name: "targets", Type: framework.ParamString})
 		}), current, "nmap.params", "targets"},

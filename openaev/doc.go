@@ -47,10 +47,10 @@
 // VULNERABILITY or declared twice (framework.ValidateManifest: the
 // platform stores either, then its inject form loses or repeats the
 // contract's expectations), a param without a name or declared twice
-// (two form fields of one key), an output field declared twice (each
-// type reads it, and one that refuses the value drops the result) or
-// named expectation_signatures (the profile's: the value would be
-// replaced, or dropped on 2.4), an output type outside OutputTypes of the Current
+// (two form fields of one key), an output without a field, or of a field
+// declared twice (each type reads it, and one that refuses the value
+// drops the result) or named expectation_signatures (the profile's: the
+// value would be replaced, or dropped on 2.4), an output type outside OutputTypes of the Current
 // line, a security platform type outside SecurityPlatformTypes, a domain
 // without a name or a colour, an int param whose default is no integer.
 //

@@ -94,9 +94,8 @@ func member(list []string, v string) bool {
 // sending its contract, for platform version v: it has a name, an
 // injector name (framework.ValidateInjectorName), and passes
 // framework.ValidateManifest (expectation types known and declared once,
-// param names given and declared once, output fields and setting keys
-// declared once, no output named expectation_signatures, no setting named
-// like a param);
+// param names, output fields and setting keys given and declared once, no
+// output named expectation_signatures, no setting named like a param);
 // each platform is one of PlatformTypes(v), each output type one of OutputTypes
 // of the Current line (an older platform gets the newer types as text),
 // each domain has a name and a colour, and each security platform type is

@@ -73,9 +73,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     (framework.ValidateInjectorName), a known category, params of known
 //     types, enums with values and a default among them (a required one
 //     may have none), and what framework.ValidateManifest checks
-//     (expectation types known and declared once, param names given and
-//     declared once, output fields and setting keys declared once, no
-//     output field reserved, no setting named like a param);
+//     (expectation types known and declared once, param names, output
+//     fields and setting keys given and declared once, no output field
+//     reserved, no setting named like a param);
 //   - params: NewParams returns a fresh pointer to a struct each call, that
 //     framework.ParamsSpec describes, whose defaults validate
 //     (framework.CheckParams), or, when Options.Params is given, the

@@ -275,6 +275,12 @@ func TestConformanceFails(t *testing.T) {
 		{"param without a name", &probe{manifest: func(m *framework.Manifest) {
 			m.Params[0].Name = ""
 		}}, fast, `invalid probe.params[0]: a param needs a name`},
+		{"output without a field", &probe{manifest: func(m *framework.Manifest) {
+			m.Outputs = []framework.Output{{Type: "text"}}
+		}}, fast, `invalid probe.outputs[0]: an output needs a field`},
+		{"setting without a key", &probe{manifest: func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Env: "PROBE_X"}}
+		}}, fast, `invalid probe.settings[0]: a setting needs a key`},
 		{"setting key twice", &probe{manifest: func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "k", Env: "PROBE_K"}, {Key: "k", Env: "PROBE_K2"}}
 		}}, fast, `invalid probe.settings "k": declared twice`},
