@@ -23,7 +23,9 @@ import (
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-const serveExitHelp = `EXIT CODES:
+// serveExitHelp is the EXIT CODES section of serve's help.
+func serveExitHelp() string {
+	return `EXIT CODES:
    0  stopped by SIGINT/SIGTERM/SIGHUP (each a graceful stop, logged with its name) after the
       injects in flight finished or were requeued
    1  could not start: registration refused, listen address in use
@@ -31,7 +33,11 @@ const serveExitHelp = `EXIT CODES:
    130  a second SIGINT/SIGTERM/SIGHUP during the graceful stop: exits at once; the injects in flight are
         unacknowledged and go back to the queue, callbacks not yet delivered stay in the outbox
    An inject's outcome (failed, timeout) goes to the platform in its terminal callback and never
-   changes the exit code (run's code 3 does not apply to serve).`
+   changes the exit code (run's code 3 does not apply to serve).
+   An inject whose run ends the process (a panic in a goroutine its injector started: exit 2, from
+   the Go runtime) is run again once serve is restarted; with the outbox, once its runs ended the
+   process ` + strconv.Itoa(openaev.MaxUnfinishedRuns) + ` times (openaev.MaxUnfinishedRuns), it is not run again: it gets its terminal ERROR.`
+}
 
 func serveCommand(o Options) *ucli.Command {
 	return &ucli.Command{
@@ -43,7 +49,7 @@ func serveCommand(o Options) *ucli.Command {
 			"background loop resends the stored callbacks with backoff (at most 5 min apart).\n" +
 			"Each inject runs under --timeout (default 10m): past it, its injector is cancelled and the\n" +
 			"platform gets its TIMEOUT callback with the partial results.\n" +
-			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp,
+			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp(),
 		Flags: flagsOf(o.name(), reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o)}),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
