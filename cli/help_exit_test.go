@@ -10,15 +10,20 @@ import (
 )
 
 // The EXIT CODES of a command's help say what the README's exit-code
-// table and Deployment section say of it: serve answers an inject whose
-// runs ended the process openaev.MaxUnfinishedRuns times with its
-// terminal ERROR.
+// table and Deployment section say of it: validate exits 1 when its
+// verdict could not be written, outbox flush keeps its code whatever
+// becomes of its stdout, and serve answers an inject whose runs ended
+// the process openaev.MaxUnfinishedRuns times with its terminal ERROR.
 func TestHelpExitCodesSayTheRules(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
 		want *regexp.Regexp // matched in the EXIT CODES section, lines joined
 	}{
+		{"validate: exit 1, stdout not written", []string{"validate", "--help"},
+			regexp.MustCompile(`(^| )1  [^0-9]*stdout not written`)},
+		{"outbox flush: its code kept", []string{"outbox", "flush", "--help"},
+			regexp.MustCompile(`stdout that could not be written .*changes none of these.* stdout not written`)},
 		{"serve: a terminal ERROR after the unfinished runs", []string{"serve", "--help"},
 			regexp.MustCompile(`run ends the process .* ended the process ` + strconv.Itoa(openaev.MaxUnfinishedRuns) +
 				` times .*not run again: it gets its terminal ERROR`)},

@@ -270,7 +270,9 @@ func outboxCommand(o Options) *ucli.Command {
 					"      sending (\"being sent by another process\": that process delivers them, or keeps them pending)\n" +
 					"   1  a body was not delivered: it stays pending (injectkit outbox list)\n" +
 					"   2  invalid usage, or an outbox corrupt or locked\n" +
-					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending as they were",
+					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending as they were\n" +
+					"   A stdout that could not be written (a pipe closed early, a full disk) changes none of these, as it\n" +
+					"   only reports what was sent: one line on stderr says so (injectkit: stdout not written: …)",
 				Flags:  outboxFlags(o, send, sendUsage),
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return e.reportIncomplete(o, flushOutbox(c, o, e)) }),
 			},

@@ -19,6 +19,8 @@ import (
 
 const validateExitHelp = `EXIT CODES:
    0  the inject is valid: run would execute it (one line on stdout says how)
+   1  it is valid, but that line could not be written to stdout (a pipe closed early, a full disk):
+      one line on stderr says so (injectkit: stdout not written: …)
    2  it is not: one line on stderr names the flag, key, field or file, and the value
    3  a method of the injector (its factory, Manifest, ValidateTargets, its params' Validate,
       Configure, Close…) panicked: a bug of the injector; one line on stderr names the injector
@@ -26,7 +28,7 @@ const validateExitHelp = `EXIT CODES:
    130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading its input files (a FIFO), as run: nothing was checked`
 
 func validateCommand(o Options) *ucli.Command {
-	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid), 2 (not) or 3 (the injector panicked)",
+	cmd := command("validate", "[<injector>]", "check an inject as run would, without running or sending anything: exit 0 (valid), 1 (valid, stdout not written), 2 (not) or 3 (the injector panicked)",
 		"Takes the flags, environment variables and config file of run (but --openaev-message, refused:",
 		"exit 2), and checks everything run",
 		"checks before it starts the injector: the configuration, the inject file, the targets, the",
