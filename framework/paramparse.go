@@ -1,0 +1,94 @@
+package framework
+
+import (
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"sync"
+)
+
+// ParseParam converts a command-line "key=value" string into a typed value
+// following the manifest's declaration of key: int and bool values are
+// parsed, an enum value must be one of the declared ones, and a duration is
+// checked and normalised to Go notation (a bare number is seconds: "90"
+// gives "1m30s"; negative durations are rejected). Without a manifest entry
+// the value stays a string. An error is a *signatures.ValidationError on
+// "params.<key>".
+func ParseParam(m *Manifest, key, value string) (any, error) {
+	if m == nil || len(m.Params) == 0 {
+		return value, nil
+	}
+	p, ok := m.Param(key)
+	if !ok {
+		return nil, unknownParam(key, value, m.ParamNames())
+	}
+	switch p.Type {
+	case ParamInt:
+		n, err := intParam(value)
+		if err != nil {
+			return nil, invalidParam(key, value, err.Error())
+		}
+		return n, nil
+	case ParamBool:
+		// The JSON literals, as an inject file writes them: not 1, TRUE.
+		switch value {
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		}
+		return nil, invalidParam(key, value, "not a boolean (true or false)")
+	case ParamDuration:
+		d, err := ParseDuration(value)
+		if err != nil {
+			def, _ := ParseDuration(p.Default) // "" (required): 0
+			return nil, invalidParam(key, value, paramZeroAdvice(err, def, p.Required).Error())
+		}
+		return d.String(), nil
+	case ParamEnum:
+		if value == "" && p.Required {
+			return nil, invalidParam(key, value, ReasonRequired+ReasonEmpty)
+		}
+		for _, e := range p.Enum {
+			if e == value {
+				return value, nil
+			}
+		}
+		return nil, invalidParam(key, value, "not one of "+strings.Join(p.Enum, ", "))
+	}
+	return value, nil
+}
+
+// intParam reads an int param's text as DecodeParams reads the number an
+// inject file gives it, so that both take the same spellings: a JSON
+// number (not +3, nor 007) that is whole, 3.0 and 3e0 included, as
+// encoding/json reads a number with a fraction or an exponent into a
+// float64 first.
+func intParam(text string) (int, error) {
+	if !jsonNumber().MatchString(text) {
+		return 0, errors.New("not an integer")
+	}
+	v, _ := floatNumbers(json.Number(text), true)
+	b, err := json.Marshal(v)
+	if err != nil {
+		return 0, errors.New("not an integer")
+	}
+	var n int
+	if err := json.Unmarshal(b, &n); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			if reason := rangeReason(te); reason != "" {
+				return 0, errors.New(reason)
+			}
+		}
+		return 0, errors.New("not an integer")
+	}
+	return n, nil
+}
+
+// jsonNumber is a JSON number's grammar (RFC 8259, section 6), compiled
+// on first use: a command that reads no int param never builds it.
+var jsonNumber = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$`)
+})
