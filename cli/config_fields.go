@@ -2,19 +2,13 @@ package cli
 
 import (
 	"encoding"
-	"errors"
 	"fmt"
 	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	ucli "github.com/urfave/cli/v2"
-
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // A setting is declared once, as a field of a config struct (config.go).
@@ -249,120 +243,6 @@ type sourced interface {
 	setText(key, text string)           // a scalar's value as written
 	setSecretFrom(key, from string)     // where a secret was set: never in an error with its value
 	setConfig(path string)              // the config file read
-}
-
-// item is an item of a list as it is kept: without the white space around
-// it ("a, b" is a and b), but for a pair (key=value), whose value keeps its
-// own, as the inject file's would ('greeting= ' is " ").
-func (f field) item(s string) string {
-	if f.pairs {
-		return strings.TrimLeftFunc(s, unicode.IsSpace)
-	}
-	return strings.TrimSpace(s)
-}
-
-func (f field) decode(dst reflect.Value, r raw, set bool) error {
-	if f.list() {
-		if f.blank != "" && r.seq && len(r.vals) == 0 {
-			// An empty list asks for none: not the default, which leaving
-			// the key out gives.
-			return f.invalid(r, "[]", errors.New("an empty list: give at least one, or leave the key out"))
-		}
-		var out []string
-		for i, s := range r.vals {
-			if s = f.item(s); strings.TrimSpace(s) != "" {
-				out = append(out, s)
-				continue
-			}
-			if f.blank != "" {
-				return f.blankItem(r, i)
-			}
-		}
-		dst.Set(reflect.ValueOf(out))
-		return nil
-	}
-	if r.seq {
-		return f.invalid(r, strings.Join(r.vals, ","), errors.New("want one value, got a list"))
-	}
-	text := ""
-	if len(r.vals) > 0 {
-		text = r.vals[0]
-	}
-	written := text // as the user wrote it: white space alone is no secret to mask
-	if f.secret {
-		// White space around a secret is a paste's, never the secret's:
-		// a blank token is no token (and warned about as such).
-		text = strings.TrimSpace(text)
-		// A secret (a token) travels in an Authorization header: one
-		// that cannot is refused here, where it is known where it was
-		// given (never its value).
-		if p := httpx.TokenProblem(text); p != "" {
-			return f.invalid(r, text, errors.New(p))
-		}
-	}
-	switch {
-	case f.required && text == "":
-		return f.invalid(r, written, errors.New("required ("+f.sources()+")"))
-	case !set:
-		return nil
-	case len(f.enum) > 0 && !slices.Contains(f.enum, text):
-		return f.invalid(r, text, errors.New("want "+orList(f.enum)))
-	case f.text():
-		if err := dst.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(text)); err != nil {
-			return f.invalid(r, text, err)
-		}
-		return nil
-	}
-	switch {
-	case f.typ == durationType:
-		var d time.Duration
-		if text != "" {
-			var err error
-			// A bare number is seconds, as for a param.
-			if d, err = framework.ParseDuration(text); err != nil {
-				if strings.HasPrefix(strings.TrimSpace(text), "-") {
-					return f.invalid(r, text, errors.New("must not be negative"))
-				}
-				if !strings.HasPrefix(err.Error(), "not a duration") {
-					// Too long, or rounds to 0s: 0 is none, or refused.
-					return f.invalid(r, text, framework.ZeroAdvice(err, !f.positive, "the setting"))
-				}
-				return f.invalid(r, text, errors.New("not a duration (e.g. 30s, 5m, or 300 for seconds)"))
-			}
-		}
-		if d == 0 && f.positive {
-			return f.invalid(r, text, errors.New("must be positive"))
-		}
-		dst.SetInt(int64(d))
-	case f.typ.Kind() == reflect.String:
-		if f.path() && text != "" && strings.TrimSpace(text) == "" {
-			// A file named " " is a slip, never meant: refused, not
-			// created (an outbox) nor looked for.
-			return f.invalid(r, text, errors.New(blankPath))
-		}
-		if f.url && text != "" {
-			if _, err := httpx.ParseBaseURL(text); err != nil {
-				return f.invalid(r, httpx.StripCredentials(text), err)
-			}
-		}
-		dst.SetString(text)
-	case f.isBool():
-		b, err := strconv.ParseBool(text)
-		if err != nil && text != "" {
-			return f.invalid(r, text, errors.New("not a boolean"))
-		}
-		dst.SetBool(b)
-	default: // int, int64
-		n, err := strconv.ParseInt(text, 10, f.typ.Bits())
-		switch {
-		case f.positive && (err != nil || n <= 0):
-			return f.invalid(r, text, errors.New("not a positive integer"))
-		case err != nil:
-			return f.invalid(r, text, errors.New("not an integer"))
-		}
-		dst.SetInt(n)
-	}
-	return nil
 }
 
 // keysOf returns the config keys of config struct types.
