@@ -49,7 +49,7 @@ func (s *Store) deleteLater(gone []removal) {
 	s.mu.Unlock()
 	var missing []uint64
 	s.writeLater(deleteRecords(gone, &missing), func(err error) {
-		s.noteUnremoved(len(gone), err)
+		s.noteUnremoved(gone, err)
 		s.mu.Lock()
 		for _, g := range gone {
 			delete(s.deferred, g.id)
@@ -85,17 +85,59 @@ func (s *Store) acquireToRemove() (*bolt.DB, error) {
 	}
 }
 
-// noteUnremoved keeps, for Close to report, n delivered bodies whose
-// removal failed with err (nil: it did not); they stay pending, and a
-// resend posts them again under their Idempotency-Key.
-func (s *Store) noteUnremoved(n int, err error) {
+// noteUnremoved keeps, for Close to report, the delivered bodies gone
+// whose removal failed with err (nil: it did not); they stay pending, and
+// a resend posts them again under their Idempotency-Key, unless a later
+// removal (a failed put's, which removes what it stored) takes them out.
+func (s *Store) noteUnremoved(gone []removal, err error) {
 	if err == nil {
 		return
 	}
 	s.mu.Lock()
-	s.unremoved += n
+	if s.unremoved == nil {
+		s.unremoved = map[uint64]bool{}
+	}
+	for _, g := range gone {
+		s.unremoved[g.id] = true
+	}
 	s.unremovedErr = err
 	s.mu.Unlock()
+}
+
+// unremovedLeft is what Close reports of the delivered bodies whose
+// removal failed: an *UnremovedError naming those the file still holds,
+// nil when it holds none (a later removal took them out: a failed put
+// removes every body it stored, delivered or not). When the file cannot
+// be read, all of them are named.
+func (s *Store) unremovedLeft() error {
+	s.mu.Lock()
+	ids := slices.Sorted(maps.Keys(s.unremoved))
+	cause := s.unremovedErr
+	s.mu.Unlock()
+	if len(ids) == 0 {
+		return nil
+	}
+	var left []uint64
+	err := s.do(false, func(tx *bolt.Tx) error {
+		left = left[:0]
+		for _, id := range ids {
+			_, err := find(tx, id)
+			switch {
+			case err == nil:
+				left = append(left, id)
+			case !errors.Is(err, ErrNotFound):
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		left = ids
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	return &UnremovedError{Path: s.path, N: len(left), IDs: left, Err: cause}
 }
 
 // deferredNow returns the records whose removal is in flight, nil when

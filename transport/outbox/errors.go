@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/injectkit/injectkit/transport"
@@ -155,17 +156,27 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 func (e *CorruptError) Is(target error) bool { return target == ErrCorrupt }
 
 // UnremovedError reports delivered bodies (the backend answered 2xx) whose
-// removal from the outbox failed: they stay pending, and the next resend
-// posts them again under their Idempotency-Key.
+// removal from the outbox failed and that it still holds: they stay
+// pending, and the next resend posts them again under their
+// Idempotency-Key.
 type UnremovedError struct {
 	Path string
 	N    int
+	IDs  []uint64 // the bodies' ids, N of them
 	Err  error
 }
 
 func (e *UnremovedError) Error() string {
-	return fmt.Sprintf("outbox %s: %d delivered bodies could not be removed and stay pending; a flush posts them again under their Idempotency-Key (drop them with: injectkit outbox drop <id>): %v",
-		e.Path, e.N, e.Err)
+	ids := make([]string, len(e.IDs))
+	for i, id := range e.IDs {
+		ids[i] = strconv.FormatUint(id, 10)
+	}
+	if e.N == 1 && len(ids) == 1 {
+		return fmt.Sprintf("outbox %s: delivered body %s could not be removed and stays pending; a flush posts it again under its Idempotency-Key (drop it with: injectkit outbox drop %s): %v",
+			e.Path, ids[0], ids[0], e.Err)
+	}
+	return fmt.Sprintf("outbox %s: %d delivered bodies could not be removed and stay pending (ids %s); a flush posts them again under their Idempotency-Key (drop them with: injectkit outbox drop <id>): %v",
+		e.Path, e.N, strings.Join(ids, ", "), e.Err)
 }
 
 // Unwrap returns the underlying error.

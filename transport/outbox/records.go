@@ -320,7 +320,7 @@ func (s *Store) remove(gone []removal, delivered bool) ([]uint64, error) {
 			err = s.write(db, deleteRecords(gone, &missing))
 			s.release()
 		}
-		s.noteUnremoved(len(gone), err)
+		s.noteUnremoved(gone, err)
 	} else {
 		err = s.do(true, deleteRecords(gone, &missing))
 	}

@@ -89,9 +89,9 @@ type Store struct {
 	// committed (see deleteLater); guarded by mu.
 	deferred map[uint64]bool
 	later    sync.WaitGroup // removals in flight
-	// unremoved counts the delivered bodies whose removal failed, the
+	// unremoved holds the delivered bodies whose removal failed, the
 	// last error unremovedErr; guarded by mu (see noteUnremoved).
-	unremoved    int
+	unremoved    map[uint64]bool
 	unremovedErr error
 
 	wmu       sync.Mutex // guards queue, leading, lazy and lazyTimer (see write)
@@ -171,16 +171,13 @@ func (s *Store) Close() error {
 	s.mu.Unlock()
 	s.flushLazy()
 	s.later.Wait()
+	unremoved := s.unremovedLeft()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	var unremoved error
-	if s.unremoved > 0 {
-		unremoved = &UnremovedError{Path: s.path, N: s.unremoved, Err: s.unremovedErr}
-	}
 	if s.db == nil {
 		return unremoved
 	}
