@@ -236,44 +236,74 @@ func TestOutboxFlushSupersededCompleteSendsItsSignatures(t *testing.T) {
 	}
 }
 
-// A flush interrupted (SIGINT, SIGTERM: its context ends) while sending
-// its first body exits 130 and counts every body of both profiles still
-// pending, each keeping the last error of its last real attempt.
+// A flush interrupted (SIGINT, SIGTERM, SIGHUP: its context ends) while
+// sending a body exits 130 and counts every body of both profiles still
+// pending, each keeping the last error of its last real attempt: the
+// callback profile's first body cut short, or an openaev "complete" alone,
+// the last body of the flush's last pass (which exited 1, "flush
+// incomplete", as a body that failed on its own).
 func TestOutboxFlushInterrupted(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	be := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body) // then the server sees the client go
-		cancel()                           // the signal arrives while the body is being sent
-		<-r.Context().Done()
-	}))
-	defer be.Close()
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
+	callback := func(id string) outbox.Entry {
+		return outbox.Entry{InjectID: id, Phase: "p", Body: []byte(`{}`)}
 	}
-	recs, err := s.Put(outbox.Entry{InjectID: "a", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)},
-		outbox.Entry{InjectID: "b", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)},
-		outbox.Entry{InjectID: "c", Phase: "complete", BaseURL: be.URL, Body: []byte(`{}`),
-			Profile: openaev.ProfileName, Path: "/api/injects/execution/callback/c"})
-	for _, r := range recs {
-		err = errors.Join(err, s.MarkFailed(r.ID, 1, "503 from the run", time.Now()))
+	complete := func(id string) outbox.Entry {
+		return outbox.Entry{InjectID: id, Phase: "complete", Body: []byte(`{}`),
+			Profile: openaev.ProfileName, Path: "/api/injects/execution/callback/" + id}
 	}
-	if err = errors.Join(err, s.Close()); err != nil {
-		t.Fatal(err)
+	for _, tc := range []struct {
+		name    string
+		entries []outbox.Entry
+	}{
+		{name: "both profiles, the first body cut short", entries: []outbox.Entry{callback("a"), callback("b"), complete("c")}},
+		{name: "an openaev complete alone", entries: []outbox.Entry{complete("os3")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			be := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body) // then the server sees the client go
+				cancel()                           // the signal arrives while the body is being sent
+				<-r.Context().Done()
+			}))
+			defer be.Close()
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			s, err := outbox.Open(box, outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range tc.entries {
+				tc.entries[i].BaseURL = be.URL
+			}
+			recs, err := s.Put(tc.entries...)
+			for _, r := range recs {
+				err = errors.Join(err, s.MarkFailed(r.ID, 1, "503 from the run", time.Now()))
+			}
+			if err = errors.Join(err, s.Close()); err != nil {
+				t.Fatal(err)
+			}
+			sess := newSession(false, false)
+			sess.ctx, sess.env = ctx, map[string]string{"INJECTKIT_OUTBOX": box}
+			f := sess.run(t, registry(), "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+			n := len(tc.entries)
+			want := fmt.Sprintf("injectkit: flush interrupted (context canceled): %s still pending, unchanged (flush again to send them)\n", bodyCount(n))
+			if f.code != cli.ExitInterrupted || !strings.Contains(f.stdout, fmt.Sprintf(": 0 delivered, %d still pending,", n)) || f.stderr != want {
+				t.Fatalf("exit %d, want %d and %q\n%s%s", f.code, cli.ExitInterrupted, want, f.stdout, f.stderr)
+			}
+			if l := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "list", "-o", "json"); strings.Count(l.stdout, `"last_error": "503 from the run"`) != n {
+				t.Errorf("the records lost their last error:\n%s", l.stdout)
+			}
+		})
 	}
-	sess := newSession(false, false)
-	sess.ctx, sess.env = ctx, map[string]string{"INJECTKIT_OUTBOX": box}
-	f := sess.run(t, registry(), "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
-	if f.code != cli.ExitInterrupted || !strings.Contains(f.stdout, ": 0 delivered, 3 still pending,") ||
-		f.stderr != "injectkit: flush interrupted (context canceled): 3 signature bodies still pending, unchanged (flush again to send them)\n" {
-		t.Fatalf("exit %d, want %d\n%s%s", f.code, cli.ExitInterrupted, f.stdout, f.stderr)
+}
+
+// bodyCount is n signature bodies as the commands count them.
+func bodyCount(n int) string {
+	if n == 1 {
+		return "1 signature body"
 	}
-	if l := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "list", "-o", "json"); strings.Count(l.stdout, `"last_error": "503 from the run"`) != 3 {
-		t.Errorf("the records lost their last error:\n%s", l.stdout)
-	}
+	return fmt.Sprintf("%d signature bodies", n)
 }
 
 // A platform that never acknowledges the reception gets nothing more: the

@@ -74,7 +74,8 @@ type FlushResult struct {
 // Refused). The error is a store error or the context's; delivery
 // failures are counted, not returned. Once ctx is done, the body being
 // sent keeps its attempts and last error, and it and the bodies not
-// tried are counted Failed.
+// tried are counted Failed; the error is the context's, the body cut
+// short the last one included.
 func (rs *Resender) Flush(ctx context.Context) (FlushResult, error) {
 	return rs.pass(ctx, true)
 }
@@ -187,6 +188,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 	}
 	firsts := firstChunks(recs)
 	settled := map[uint64]Outcome{} // what became of the bodies sent in this pass
+	cut := false                    // a send ended by ctx: the pass was interrupted
 	sendable := rs.sendableNow(now, all, down)
 	for i, r := range recs {
 		if ctx.Err() != nil {
@@ -285,6 +287,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		default:
 			res.Failed++
 			log.Warn("outbox body not delivered; kept", zap.Error(err))
+			cut = cut || ctx.Err() != nil
 			if ctx.Err() == nil && connectionFailure(err) {
 				down[r.BaseURL] = true
 				if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
@@ -295,6 +298,10 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		if err != nil && !errors.Is(err, transport.ErrPermanent) && (out == Delivered || out == Superseded || out == SupersededSent) {
 			return res, err
 		}
+	}
+	if cut {
+		// The last body sent was cut short: interrupted all the same.
+		return res, ctx.Err()
 	}
 	return res, nil
 }

@@ -371,34 +371,41 @@ func TestFlushSuperseded(t *testing.T) {
 
 // A flush interrupted while sending its first body (the poster sees ctx
 // end) stops there: every body is still pending and counted so, with the
-// attempts and last error of its last real attempt, not "context canceled".
+// attempts and last error of its last real attempt, not "context canceled",
+// and the error is the context's, the body cut short the last one too.
 func TestFlushInterrupted(t *testing.T) {
-	s := openTemp(t, Options{})
-	recs, err := s.Put(Entry{InjectID: "a", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)},
-		Entry{InjectID: "b", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)},
-		Entry{InjectID: "c", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		if err := s.MarkFailed(r.ID, 2, "503 from the run", time.Now()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	p := posterFunc(func(ctx context.Context, _ string, _ int, _ []byte) error { cancel(); return ctx.Err() })
-	rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }}
-	res, err := rs.Flush(ctx)
-	if !errors.Is(err, context.Canceled) || res != (FlushResult{Failed: 3}) {
-		t.Fatalf("flush: %+v, %v; want 3 still pending and the context's error", res, err)
-	}
-	left, err := s.List()
-	if err != nil || len(left) != 3 {
-		t.Fatalf("records left: %+v %v", left, err)
-	}
-	for _, r := range left {
-		if r.State != Pending || r.Attempts != 2 || r.LastError != "503 from the run" || r.Owner != 0 {
-			t.Errorf("record %s after the interrupt: %+v", r.InjectID, r)
-		}
+	for _, n := range []int{3, 1} {
+		t.Run(fmt.Sprintf("%d bodies", n), func(t *testing.T) {
+			s := openTemp(t, Options{})
+			entries := make([]Entry, n)
+			for i := range entries {
+				entries[i] = Entry{InjectID: string(rune('a' + i)), Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte(`{}`)}
+			}
+			recs, err := s.Put(entries...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs {
+				if err := s.MarkFailed(r.ID, 2, "503 from the run", time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			p := posterFunc(func(ctx context.Context, _ string, _ int, _ []byte) error { cancel(); return ctx.Err() })
+			rs := &Resender{Store: s, Client: func(string) (Poster, error) { return p, nil }}
+			res, err := rs.Flush(ctx)
+			if !errors.Is(err, context.Canceled) || res != (FlushResult{Failed: n}) {
+				t.Fatalf("flush: %+v, %v; want %d still pending and the context's error", res, err, n)
+			}
+			left, err := s.List()
+			if err != nil || len(left) != n {
+				t.Fatalf("records left: %+v %v", left, err)
+			}
+			for _, r := range left {
+				if r.State != Pending || r.Attempts != 2 || r.LastError != "503 from the run" || r.Owner != 0 {
+					t.Errorf("record %s after the interrupt: %+v", r.InjectID, r)
+				}
+			}
+		})
 	}
 }
