@@ -305,6 +305,9 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 		return err
 	}
 	out, err := e.store.Send(c.Context, p, r, 0)
+	if out == outbox.Failed && c.Context.Err() != nil {
+		return e.retryInterrupted(c, o, r, p, err)
+	}
 	said := out.String()
 	if out == outbox.SupersededSent {
 		said = "superseded, its signatures sent as data"
@@ -314,4 +317,19 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 		return &ExitError{Code: ExitDelivery, Err: err}
 	}
 	return nil
+}
+
+// retryInterrupted is the exit of a retry-dead whose send of r, through
+// p, the first interrupt cut short (err is the send's error): the body
+// stays pending, its state saying the attempt was cut short (the backend
+// may have received it), or, not sent at all, as it was; exit 130.
+func (e *outboxEnv) retryInterrupted(c *ucli.Context, o Options, r outbox.Record, p outbox.Poster, err error) error {
+	state := "not sent"
+	if last := e.store.NoteInterrupted(r, p, err); last != nil {
+		state = last.Error()
+	}
+	fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): interrupted, pending\n", r.ID, r.InjectID, r.ChunkIndex, r.TotalChunks)
+	shown := httpx.StripCredentials(r.BaseURL)
+	return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("retry interrupted (%w): %d (inject %s) stays pending: %s (send it with: %s outbox flush --outbox %s --backend-url %s)",
+		context.Cause(c.Context), r.ID, r.InjectID, state, o.name(), shellWord(e.store.Path()), shellWord(shown))}
 }

@@ -61,3 +61,18 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 	}
 	return last
 }
+
+// NoteInterrupted records on r, a record Send left pending because ctx
+// ended during its post (err is Send's error, p its poster), the attempts
+// made, the one cut short in flight included (the backend may have
+// received it), and the last error, as a Deliverer's abort does (see
+// noteInterrupted), and returns that error, redacted: what the body's
+// state says now. When no attempt was made, r is left as it was and the
+// result is nil: it was not sent. A retry of one body asked by hand (a
+// dead body moved back to pending) calls it, so that its state no longer
+// shows the answer that had made it dead; a flush leaves its bodies as
+// they were.
+func (s *Store) NoteInterrupted(r Record, p Poster, err error) error {
+	red, _ := p.(Redactor)
+	return s.noteInterrupted(r, err, red)
+}
