@@ -30,17 +30,20 @@ const (
 // request to stdout when no backend URL is set (nowhere when view prints
 // the summary). The platform's version is read first (once):
 // --openaev-version, else the platform's answer, else (a dry run) the
-// current line.
-func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) (*openaev.Client, error) {
+// current line. The platformWait (nil for a dry run) names the request to
+// the platform an interrupt cut short.
+func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) (*openaev.Client, *platformWait, error) {
 	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version()),
 		openaev.WithSecrets(secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))...))
+	var wait *platformWait
 	if cfg.Backend.URL == "" {
 		opts = append(opts, openaev.WithDryRun(view.stdout()))
 	} else {
 		hc, err := backendHTTPClient(cfg.Backend, log)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		wait = watchPlatform(hc)
 		opts = append(opts, openaev.WithHTTPClient(hc))
 		if w := view.echo(); w != nil {
 			opts = append(opts, openaev.WithEcho(w))
@@ -48,10 +51,10 @@ func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Lo
 	}
 	client, err := openaev.NewClient(openaev.Config{URL: cfg.Backend.URL, Token: cfg.Backend.Token}, opts...)
 	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
+		return nil, nil, &ExitError{Code: ExitUsage, Err: urlNamed(err, "backend_url")}
 	}
 	view.setPlatform(client.Version(ctx))
-	return client, nil
+	return client, wait, nil
 }
 
 // newOpenAEVProcessor returns a processor over client, its terminal
@@ -116,12 +119,18 @@ func refusedRequest(err error) error {
 // platform reports finished is not run (see unfinished), and its refusal
 // opens no outbox.
 func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, injectID string, fn func(*openaev.Processor) error) error {
-	client, err := newOpenAEVClient(c.Context, o, cfg, log, view)
+	client, wait, err := newOpenAEVClient(c.Context, o, cfg, log, view)
 	if err != nil {
 		return err
 	}
 	if err := unfinished(c.Context, cfg, log, client, injectID); err != nil {
 		return err
+	}
+	if wait != nil && c.Context.Err() != nil {
+		// Interrupted while it waited on the platform (its version and
+		// settings, the inject's status), before the outbox is opened; a
+		// dry run waits on none.
+		return wait.interrupted(c.Context, "nothing was run, sent or stored")
 	}
 	store, err := openRunOutbox(c.Context, cfg, o, log)
 	if err != nil {

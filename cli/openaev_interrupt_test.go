@@ -1,0 +1,70 @@
+package cli_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+)
+
+// cuttingPlatform is a platform that answers {} to every request but
+// the one named cut ("GET /api/settings/public"), during which the
+// signal arrives (ctx's cancel): it answers that one only once the client
+// has gone.
+func cuttingPlatform(t *testing.T, cut string, cancel context.CancelFunc) *httptest.Server {
+	t.Helper()
+	p := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		if r.Method+" "+r.URL.Path == cut {
+			cancel()
+			<-r.Context().Done()
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	t.Cleanup(p.Close)
+	return p
+}
+
+// A run of the openaev profile interrupted while it waits on the
+// platform before the injector runs (its version, its settings, the
+// inject's status) exits 130 naming the request it waited on: it said
+// "interrupted while opening outbox og.db", the step after it. Nothing
+// ran, and no outbox was created.
+func TestRunOpenAEVInterruptedWaitingOnPlatform(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cut  string
+		args []string
+	}{
+		{cut: "GET /api/settings/version"},
+		{cut: "GET /api/settings/public", args: []string{"--openaev-version", "3.260821.0"}},
+		{cut: "GET /api/injects/og1", args: []string{"--openaev-version", "3.260821.0"}},
+	} {
+		t.Run(tc.cut, func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			p := cuttingPlatform(t, tc.cut, cancel)
+			box := filepath.Join(t.TempDir(), "og.db")
+			sess := newSession(false, false)
+			sess.ctx = ctx
+			r := sess.run(t, registry(), append([]string{"run", "noop", "--profile", "openaev", "--target", "10.0.0.1", "--inject-id", "og1",
+				"--backend-url", p.URL, "--token", "x", "--outbox", box, "--log-level", "error"}, tc.args...)...)
+			want := "injectkit: interrupted while waiting on the platform (" + tc.cut + "): nothing was run, sent or stored: context canceled\n"
+			if r.code != cli.ExitInterrupted || !strings.HasSuffix(r.stderr, want) || strings.Contains(r.stderr, "opening outbox") {
+				t.Fatalf("exit %d, want %d and %q\n%s%s", r.code, cli.ExitInterrupted, want, r.stdout, r.stderr)
+			}
+			if _, err := os.Stat(box); !os.IsNotExist(err) {
+				t.Errorf("the outbox was created: %v", err)
+			}
+		})
+	}
+}
