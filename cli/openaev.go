@@ -140,7 +140,12 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		defer closeRunOutbox(log, store)
 	}
 	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
-	return view.finish(log, fn(p), func(err error) error { return openAEVExit(o, &cfg, err) })
+	return view.finish(log, fn(p), func(err error) error {
+		if ie := wait.notRunInterrupted(c.Context, err); ie != nil {
+			return ie
+		}
+		return openAEVExit(o, &cfg, err)
+	})
 }
 
 // runOpenAEVMessage runs one platform message with the injector its
@@ -259,7 +264,8 @@ func messageInjector(o Options, cfg runConfig, name, contract string) error {
 // (its terminal INVALID_USAGE delivered or printed) is a usage error,
 // anything else a delivery failure (see deliveryExit); a reception the
 // platform never acknowledged, or asset-group members it failed to list,
-// is one too, with a hint that nothing ran.
+// is one too, with a hint that nothing ran (unless an interrupt cut the
+// wait short: see platformWait.notRunInterrupted, exit 130).
 func openAEVExit(o Options, cfg *runConfig, err error) error {
 	var de *runtime.DeliveryError
 	var me *openaev.MessageError

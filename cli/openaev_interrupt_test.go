@@ -68,3 +68,24 @@ func TestRunOpenAEVInterruptedWaitingOnPlatform(t *testing.T) {
 		})
 	}
 }
+
+// A run of the openaev profile interrupted while the platform has not
+// acknowledged the reception exits 130 saying the run was interrupted
+// before the injector ran: it exited 1, "inject os1 not run: context
+// canceled", with the hint of a platform that failed ("run it again once
+// the platform answers").
+func TestRunOpenAEVReceptionInterrupted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const cut = "POST /api/injects/execution/reception/os1"
+	p := cuttingPlatform(t, cut, cancel)
+	sess := newSession(false, false)
+	sess.ctx = ctx
+	r := sess.run(t, registry(), "run", "noop", "--profile", "openaev", "--openaev-version", "3.260821.0", "--target", "10.0.0.1",
+		"--inject-id", "os1", "--backend-url", p.URL, "--token", "x", "--outbox", filepath.Join(t.TempDir(), "os.db"), "--log-level", "error")
+	want := "injectkit: inject os1 not run: interrupted while waiting on the platform (" + cut + "): the injector did not run and nothing was stored"
+	if r.code != cli.ExitInterrupted || !strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "hint:") {
+		t.Fatalf("exit %d, want %d and %q, no hint\n%s%s", r.code, cli.ExitInterrupted, want, r.stdout, r.stderr)
+	}
+}

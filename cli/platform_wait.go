@@ -2,9 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
+
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // platformWait is the transport of the openaev profile's client in run:
@@ -64,4 +67,28 @@ func (w *platformWait) cutShort(ctx context.Context, nothing string) error {
 		on += " (" + last + ")"
 	}
 	return fmt.Errorf("interrupted while %s: %s: %w", on, nothing, context.Cause(ctx))
+}
+
+// notRunInterrupted is the exit of an inject the platform did not
+// acknowledge, or list the targets of, because the first interrupt cut
+// the wait short (err, a *openaev.NotReceivedError or
+// *openaev.TargetsUnavailableError, holds ctx's error): 130, not the exit
+// 1 of a platform that failed, whose hint says to run it again once the
+// platform answers; nil for any other err. A reception cut short in
+// flight may have reached the platform.
+func (w *platformWait) notRunInterrupted(ctx context.Context, err error) error {
+	var nr *openaev.NotReceivedError
+	var tu *openaev.TargetsUnavailableError
+	if ctx.Err() == nil || !errors.Is(err, ctx.Err()) {
+		return nil
+	}
+	switch {
+	case errors.As(err, &nr):
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("inject %s not run: %w", nr.InjectID,
+			w.cutShort(ctx, "the injector did not run and nothing was stored (the platform may have received the reception)"))}
+	case errors.As(err, &tu):
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("inject %s not run: %w", tu.InjectID,
+			w.cutShort(ctx, "the injector did not run and nothing was sent or stored"))}
+	}
+	return nil
 }
