@@ -31,7 +31,9 @@ func serveExitHelp() string {
    1  could not start: registration refused, listen address in use
    2  invalid configuration: one line on stderr names the key and the value
    130  a second SIGINT/SIGTERM/SIGHUP during the graceful stop: exits at once; the injects in flight are
-        unacknowledged and go back to the queue, callbacks not yet delivered stay in the outbox
+        unacknowledged and go back to the queue, callbacks not yet delivered stay in the outbox; or,
+        as run's, the first one before it started, while it read its config or a file it names (icon,
+        CA, broker certificate or key; a FIFO included): nothing started, nothing was sent
    An inject's outcome (failed, timeout) goes to the platform in its terminal callback and never
    changes the exit code (run's code 3 does not apply to serve).
    An inject whose run ends the process (a panic in a goroutine its injector started: exit 2, from
