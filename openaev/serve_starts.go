@@ -19,8 +19,10 @@ import (
 //
 //   - With an outbox, each start of an inject is recorded in it before
 //     the run, durably, and the record removed once the message is
-//     settled (see outbox.Store.StartRun). A start whose process is no
-//     longer alive ended unfinished.
+//     settled (see outbox.Store.StartRun), or once the process closes the
+//     outbox while the run goes on (a graceful shutdown returning the
+//     message to the queue: not a run ending the process). A start whose
+//     process is no longer alive ended unfinished.
 //   - A redelivered message of an inject whose runs ended unfinished
 //     MaxUnfinishedRuns times is not run again: the platform gets its
 //     terminal callback, ERROR, saying so (an *UnfinishedError), the

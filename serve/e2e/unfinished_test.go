@@ -63,3 +63,49 @@ func TestIntegrationInjectThatEndsTheProcessIsNotRunForEver(t *testing.T) {
 		t.Errorf("%d messages left in the queue", ready)
 	}
 }
+
+// TestIntegrationShutdownsAreNotUnfinishedRuns checks the outside
+// tester's rolling restarts: a daemon whose graceful shutdown (SIGTERM)
+// times out during an inject's run returns its message to the queue, and
+// that is not a run ending the process, however many such shutdowns came:
+// after more than openaev.MaxUnfinishedRuns of them the next daemon runs
+// the inject again, to its end, instead of answering it ERROR.
+func TestIntegrationShutdownsAreNotUnfinishedRuns(t *testing.T) {
+	p, queue := setup(t)
+	state := t.TempDir() // one host: each daemon's outbox is the previous one's
+	ids, bodies := injectsLasting(t, p, "%s-%03d", "stopped", 1, func() string { return "20s" })
+	servetest.Publish(t, queue, bodies...)
+	env := []string{"XDG_STATE_HOME=" + state, "INJECTKIT_WORKERS=1", "INJECTKIT_SHUTDOWN_TIMEOUT=1s"}
+	for round := range openaev.MaxUnfinishedRuns + 1 {
+		c := startConsumer(t, fmt.Sprintf("serve-%d", round), p.URL, env...)
+		testkit.WaitFor(t, 90*time.Second, "the inject to run, or its terminal callback", func() bool {
+			_, answered := p.Terminal(ids[0])
+			return answered || c.logged("pre-execution signatures compiled")[ids[0]] == 1
+		}, &c.Stderr.Signal)
+		if term, answered := p.Terminal(ids[0]); answered {
+			t.Fatalf("round %d: terminal %v, want the inject run again after %d graceful shutdowns", round, term.Body, round)
+		}
+		if code := c.stop(t); code != 0 {
+			t.Fatalf("round %d: exit %d after SIGTERM, want 0", round, code)
+		}
+		if n := c.logged("shutdown timeout: requeued the unfinished injects"); n[""] != 1 {
+			t.Fatalf("round %d: the shutdown did not requeue the inject (%v)", round, n)
+		}
+	}
+	c := startConsumer(t, "serve-last", p.URL, env...)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	term, err := p.WaitTerminal(ctx, ids[0])
+	if err != nil {
+		t.Fatalf("no terminal callback of %s: %v", ids[0], err)
+	}
+	if term.Body["execution_status"] == "ERROR" {
+		t.Errorf("terminal %v after graceful shutdowns, want the inject's own outcome", term.Body)
+	}
+	if n := c.logged("pre-execution signatures compiled")[ids[0]]; n != 1 {
+		t.Errorf("the last daemon ran %s %d times, want 1", ids[0], n)
+	}
+	if code := c.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+}

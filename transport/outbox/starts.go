@@ -16,9 +16,12 @@ import (
 // it again, and a daemon that runs it again may end the same way, for
 // ever. So that a caller can bound that, it records each start of an
 // inject (StartRun, in the "starts" bucket, keyed by the inject id:
-// durable before the run) and removes it once the run ended (Run.End). A
-// start whose process is no longer alive (see Storing) is one that ended
-// without finishing: StartRun counts them.
+// durable before the run) and removes it once the run ended (Run.End), or
+// once the process closes the store while it still runs (Close: the
+// process ends gracefully, a daemon's shutdown returning the message to
+// the queue, not because of the run). A start whose process is no longer
+// alive (see Storing) is one that ended without finishing: StartRun
+// counts them.
 
 var bucketStarts = []byte("starts")
 
@@ -92,6 +95,11 @@ func (s *Store) StartRun(injectID string, bound int) (run *Run, crashed int, err
 	if err != nil {
 		return nil, 0, fmt.Errorf("outbox %s: record the start of inject %s: %w", s.path, injectID, err)
 	}
+	if run != nil {
+		s.mu.Lock()
+		s.runs[run.seq] = injectID
+		s.mu.Unlock()
+	}
 	return run, crashed, nil
 }
 
@@ -103,8 +111,58 @@ func (s *Store) StartRun(injectID string, bound int) (run *Run, crashed int, err
 // ends nothing.
 func (r *Run) End() {
 	if r != nil {
+		r.s.mu.Lock()
+		delete(r.s.runs, r.seq)
+		r.s.mu.Unlock()
 		r.s.endStarts(r.injectID, r.seq)
 	}
+}
+
+// endOpenRuns removes, durably, the records of the starts of this Store
+// whose run has not ended when it is closed: the process ends gracefully
+// while they run (a daemon's shutdown returned their messages to the
+// queue), which is not a run ending the process. A process that ends
+// without closing the store (a panic in a goroutine, a kill) leaves them,
+// counted.
+func (s *Store) endOpenRuns() error {
+	s.mu.Lock()
+	runs := s.runs
+	s.runs = map[uint64]string{}
+	s.mu.Unlock()
+	if len(runs) == 0 {
+		return nil
+	}
+	err := s.do(true, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStarts)
+		if b == nil {
+			return nil
+		}
+		for _, id := range uniqueValues(runs) {
+			rec, err := s.readStarts(b, id)
+			if err != nil {
+				return err
+			}
+			rec.Runs = slices.DeleteFunc(rec.Runs, func(r startRun) bool { return r.Owner == s.pid && runs[r.Seq] == id })
+			if err := writeStarts(b, rec); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("outbox %s: remove the starts of the %d runs in flight: %w", s.path, len(runs), err)
+	}
+	return nil
+}
+
+// uniqueValues returns the distinct values of m, sorted.
+func uniqueValues(m map[uint64]string) []string {
+	out := make([]string, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }
 
 // ForgetStarts removes the records of the starts of inject injectID that

@@ -15,8 +15,10 @@ import (
 
 // TestHelperStartRun is the child process of the starts tests: it records
 // n starts of the inject OUTBOX_STARTS_CHILD names ("<outbox>|<inject
-// id>|<n>") and exits while it "runs" them, as a process whose injector
-// panicked in a goroutine does (n such processes, one after the other).
+// id>|<n>[|close]") and exits while it "runs" them, as a process whose
+// injector panicked in a goroutine does (n such processes, one after the
+// other), or, with close, once it closed the outbox, as a daemon whose
+// shutdown returned the messages to the queue does.
 func TestHelperStartRun(t *testing.T) {
 	arg := os.Getenv("OUTBOX_STARTS_CHILD")
 	if arg == "" {
@@ -33,18 +35,31 @@ func TestHelperStartRun(t *testing.T) {
 			os.Exit(4)
 		}
 	}
-	os.Exit(2) // no End, no Close: the process ends during the runs
+	if len(f) > 3 && f[3] == "close" {
+		if err := s.Close(); err != nil {
+			os.Exit(5)
+		}
+	}
+	os.Exit(2) // no End: the process ends during the runs
 }
 
 // crashDuring runs a process that starts inject id n times, recorded in
 // the outbox at path, and ends before the runs do.
 func crashDuring(t *testing.T, path, id string, n int) {
 	t.Helper()
+	exitDuring(t, path, id, n, "")
+}
+
+// exitDuring runs a process that starts inject id n times, recorded in
+// the outbox at path, and ends before the runs do; how is "close" when it
+// closes the outbox first.
+func exitDuring(t *testing.T, path, id string, n int, how string) {
+	t.Helper()
 	if n == 0 {
 		return
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperStartRun$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("OUTBOX_STARTS_CHILD=%s|%s|%d", path, id, n))
+	cmd.Env = append(os.Environ(), fmt.Sprintf("OUTBOX_STARTS_CHILD=%s|%s|%d|%s", path, id, n, how))
 	var ee *exec.ExitError
 	if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 2 {
 		t.Fatalf("the child did not end during its run: %v", err)
@@ -90,8 +105,13 @@ func TestStartRun(t *testing.T) {
 				}
 				r.End()
 			}
-			if tt.running {
-				if _, _, err := s.StartRun("i-1", tt.bound); err != nil {
+			if tt.running { // by another Store of this process, open while counted
+				other, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer other.Close()
+				if _, _, err := other.StartRun("i-1", tt.bound); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -122,7 +142,12 @@ func TestForgetStarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.StartRun("i-1", 0); err != nil {
+	live, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.Close()
+	if _, _, err := live.StartRun("i-1", 0); err != nil {
 		t.Fatal(err)
 	}
 	crashDuring(t, path, "i-1", 1)
@@ -132,6 +157,50 @@ func TestForgetStarts(t *testing.T) {
 	}
 	if got := countStarts(t, path, "i-1"); got != 1 {
 		t.Errorf("%d starts left, want 1: the run of the process that lives", got)
+	}
+}
+
+// TestStartRunEndedByClose checks that the starts of runs still in flight
+// when their process closes the outbox (a daemon's graceful shutdown,
+// which returns their messages to the queue) are not counted as runs that
+// ended the process, however many such processes came, while those of a
+// process that ended without closing it (a kill, a panic) are, and stay
+// so when a later process closes the outbox during its own run.
+func TestStartRunEndedByClose(t *testing.T) {
+	tests := []struct {
+		name        string
+		closed      int // processes that closed the outbox during a run
+		crashes     int // processes that ended during a run without closing it
+		wantCrashed int
+		wantRun     bool
+	}{
+		{name: "two graceful shutdowns", closed: 2, wantRun: true},
+		{name: "five graceful shutdowns", closed: 5, wantRun: true},
+		{name: "one kill, one graceful shutdown", closed: 1, crashes: 1, wantCrashed: 1, wantRun: true},
+		{name: "two kills, then graceful shutdowns", closed: 2, crashes: 2, wantCrashed: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			for range tt.crashes {
+				exitDuring(t, path, "i-1", 1, "")
+			}
+			for range tt.closed {
+				exitDuring(t, path, "i-1", 1, "close")
+			}
+			s, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			run, crashed, err := s.StartRun("i-1", 2) // a redelivery
+			if err != nil {
+				t.Fatal(err)
+			}
+			if crashed != tt.wantCrashed || (run != nil) != tt.wantRun {
+				t.Errorf("StartRun: crashed %d, run %v; want %d, %v", crashed, run != nil, tt.wantCrashed, tt.wantRun)
+			}
+		})
 	}
 }
 

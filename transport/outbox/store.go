@@ -84,6 +84,9 @@ type Store struct {
 	compactFailed   bool // a compaction failed: this Store tries no other
 	// claims are the pending records this process is delivering now.
 	claims map[uint64]bool
+	// runs are the starts this Store recorded whose run has not ended
+	// (seq to inject id, see StartRun); Close removes them.
+	runs map[uint64]string
 
 	// deferred are the records delivered whose removal is not yet
 	// committed (see deleteLater); guarded by mu.
@@ -140,7 +143,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("outbox %s: create directory: %w", abs, err)
 	}
 	pid := os.Getpid()
-	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), claims: map[uint64]bool{}}
+	s := &Store{path: abs, opts: opts, pid: pid, start: processStart(pid), claims: map[uint64]bool{}, runs: map[uint64]string{}}
 	if _, err := os.Lstat(abs); !opts.ReadOnly && errors.Is(err, fs.ErrNotExist) {
 		if err := s.create(); err != nil {
 			return nil, err
@@ -164,7 +167,8 @@ func (s *Store) MaxBytes() int64 { return s.opts.MaxBytes }
 // flight are committed. Records a process was delivering stay pending. A
 // removal of delivered bodies that failed (not for a lock: that is waited
 // for) is reported here, as an *UnremovedError joined to the error of the
-// close, if any.
+// close, if any. The starts of runs still in flight are removed (see
+// StartRun): the process did not end because of them.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	s.closing = true // no removal is deferred from now on
@@ -172,6 +176,7 @@ func (s *Store) Close() error {
 	s.flushLazy()
 	s.later.Wait()
 	unremoved := s.unremovedLeft()
+	ended := s.endOpenRuns()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -179,9 +184,9 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	if s.db == nil {
-		return unremoved
+		return errors.Join(unremoved, ended)
 	}
-	return errors.Join(unremoved, s.closeDB())
+	return errors.Join(unremoved, ended, s.closeDB())
 }
 
 // acquire returns the open database, opening it if needed. Each acquire is
