@@ -72,6 +72,11 @@ type Options struct {
 	Stderr    io.Writer
 	// Getenv reads the environment (default os.Getenv).
 	Getenv func(string) string
+	// Environ lists the environment as key=value, for the check that
+	// each INJECTKIT_ variable is one a command or an injector reads
+	// (default os.Environ when Getenv is nil too; nil with a Getenv of
+	// one's own: no such check).
+	Environ func() []string
 	// Abort, when not nil, is fired by main at a second interrupt (see
 	// Abort); nil: none.
 	Abort *Abort
@@ -107,6 +112,9 @@ const exitHelp = `EXIT CODES:
 func NewApp(o Options) *ucli.App {
 	if o.Getenv == nil {
 		o.Getenv = os.Getenv
+		if o.Environ == nil {
+			o.Environ = os.Environ
+		}
 	}
 	o.Version = o.version()
 	app := &ucli.App{

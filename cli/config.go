@@ -213,8 +213,13 @@ func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serve
 // loadConfig decodes the layers into dst, a pointer to a config struct,
 // and returns the injector settings ms declare. The config file may hold
 // the keys of dst, of the types in alsoKnown (ignored) and the injector
-// settings; any other key is a usage error naming it and the file.
+// settings; any other key is a usage error naming it and the file, as is
+// an INJECTKIT_ variable of the environment no command or injector reads
+// (checkEnv).
 func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, alsoKnown ...reflect.Type) (injectorSettings, error) {
+	if err := checkEnv(c, o, ms); err != nil {
+		return nil, err
+	}
 	path, where := c.String(configFlag), " (--"+configFlag+")"
 	if path == "" {
 		path, where = o.Getenv(configEnv), " (env "+configEnv+")"

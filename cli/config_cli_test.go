@@ -357,7 +357,7 @@ func TestEmptyQueryRefused(t *testing.T) {
 	one := writeFile(t, "one.yaml", "query: \"\"\n")
 	list := writeFile(t, "list.yaml", "query:\n  - apache\n  - \"\"\n")
 	env := map[string]string{"INJECTKIT_SHODAN_BASE_URL": "http://127.0.0.1:9", "INJECTKIT_SHODAN_API_KEY": "k"}
-	wantRefused(t, registry(), env, []string{"noop"}, "", []refusal{
+	wantRefused(t, registry(withQuery), env, []string{"noop"}, "", []refusal{
 		{"flag", nil, []string{"--query", ""}, `invalid --query "": must not be blank`},
 		{"flag, blank", nil, []string{"--query", " "}, `invalid --query " ": must not be blank`},
 		{"flag beside another", nil, []string{"--query", "apache", "--query", ""}, `invalid --query "": must not be blank`},

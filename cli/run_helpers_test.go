@@ -62,9 +62,21 @@ func (s *session) run(t *testing.T, reg *framework.Registry, args ...string) res
 				return state
 			}
 			return ""
-		}}
+		}, Environ: environ(s.env)}
 	code := cli.Run(s.ctx, o, append([]string{"injectkit"}, args...))
 	return result{code, s.stdout.String(), s.stderr.String()}
+}
+
+// environ is the environment env as Options.Environ lists it: the
+// command refuses an INJECTKIT_ variable it does not know.
+func environ(env map[string]string) func() []string {
+	return func() []string {
+		var out []string
+		for k, v := range env {
+			out = append(out, k+"="+v)
+		}
+		return out
+	}
 }
 
 // onConsoles runs the application with stdout and stderr each a terminal

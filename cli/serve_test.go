@@ -98,6 +98,7 @@ func serveOptions(t *testing.T, o cli.Options, env map[string]string, args ...st
 		}
 		return env[k]
 	}
+	o.Environ = environ(env)
 	d.Routine = testkit.Go(t, "serve", func(ctx context.Context) int {
 		return cli.Run(ctx, o, append([]string{"injectkit", "serve"}, args...))
 	})

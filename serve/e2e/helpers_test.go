@@ -25,7 +25,14 @@ type consumer struct{ *testkit.Process }
 func startConsumer(t *testing.T, name, platformURL string, env ...string) *consumer {
 	t.Helper()
 	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(),
+	for _, kv := range os.Environ() {
+		// No configuration but this one: the test's own variables
+		// (INJECTKIT_CHAOS_SEED) are no setting, which serve refuses.
+		if !strings.HasPrefix(kv, "INJECTKIT_") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env,
 		"CONTAINER_IP=172.17.0.2",
 		"INJECTKIT_OPENAEV_URL="+platformURL,
 		"INJECTKIT_TOKEN="+token,
