@@ -220,6 +220,10 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	if err := checkEnv(c, o, ms); err != nil {
 		return nil, err
 	}
+	if p, ok := c.Generic(configFlag).(*configPath); ok && len(p.paths) > 1 {
+		return nil, usageErr("--%s given twice (%q, then %q): files don't merge; give one config file, and the settings "+
+			"to change as flags or environment variables, which take precedence over it", configFlag, p.paths[0], p.paths[1])
+	}
 	path, where := c.String(configFlag), " (--"+configFlag+")"
 	if path == "" {
 		path, where = o.Getenv(configEnv), " (env "+configEnv+")"

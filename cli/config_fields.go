@@ -156,7 +156,8 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 // binary called name. usage replaces the help text of the keys it names;
 // each still ends with its environment variable.
 func flagsOf(name string, t reflect.Type, usage map[string]string) []ucli.Flag {
-	flags := []ucli.Flag{&ucli.StringFlag{Name: configFlag, Usage: "YAML config file (env " + configEnv + ")", TakesFile: true}}
+	flags := []ucli.Flag{&ucli.GenericFlag{Name: configFlag, Usage: "YAML config file, given once (env " + configEnv + ")",
+		TakesFile: true, Value: &configPath{}}}
 	for _, f := range fieldsOf(t) {
 		f = f.named(name)
 		u, ok := usage[f.key]
@@ -174,6 +175,21 @@ func flagsOf(name string, t reflect.Type, usage map[string]string) []ucli.Flag {
 		}
 	}
 	return flags
+}
+
+// configPath is the value of --config: every path given, for loadConfig
+// to refuse a second one (config files do not merge: a second --config
+// would drop every setting of the first without a word).
+type configPath struct{ paths []string }
+
+func (p *configPath) Set(v string) error { p.paths = append(p.paths, v); return nil }
+
+// String is the first path given: the only one, once checked.
+func (p *configPath) String() string {
+	if len(p.paths) == 0 {
+		return ""
+	}
+	return p.paths[0]
 }
 
 // decodeFields fills dst, a pointer to a config struct of the binary
