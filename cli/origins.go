@@ -241,13 +241,13 @@ func (c *runConfig) cloudGiven() string {
 // <id>) that reads what this run kept in its outbox: the same outbox (when
 // one was named) and, for a command that sends, the same backend, its
 // credentials left out (the command says to add them), trusted as the run
-// trusted it (its CA file, --insecure). The token comes from where it came
+// trusted it (its CA file, --insecure); each path absolute (shellPath). The token comes from where it came
 // for the run; the backend settings a config file gave come from it again
 // (--config).
 func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 	cmd := name + " outbox " + sub
 	if p := c.Outbox.Path; p != "" {
-		cmd += " --outbox " + shellWord(p)
+		cmd += " --outbox " + shellPath(p)
 	}
 	if u := c.Backend.URL; u != "" && sends {
 		fromConfig := func(key string) bool { return strings.HasPrefix(c.from[key], "config file ") }
@@ -255,15 +255,11 @@ func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 			strings.HasPrefix(c.secretFrom["token"], "config file ")) {
 			// The token or a setting is in the config file, which flush
 			// reads too.
-			cmd += " --config " + shellWord(c.config)
+			cmd += " --config " + shellPath(c.config)
 		}
 		cmd += " --backend-url " + shellWord(httpx.StripCredentials(u))
 		if p := c.Backend.CAFile; p != "" && !fromConfig("ca_file") {
-			// Absolute, so that the command works from any directory.
-			if abs, err := filepath.Abs(p); err == nil {
-				p = abs
-			}
-			cmd += " --ca-file " + shellWord(p)
+			cmd += " --ca-file " + shellPath(p)
 		}
 		if c.Backend.Insecure && !fromConfig("insecure") {
 			cmd += " --insecure"
@@ -285,6 +281,15 @@ func (c *runConfig) tokenHint() string {
 		return ""
 	}
 	return "the flush command needs " + env + " set, as this run had it (the token is never printed)"
+}
+
+// shellPath is the path p made absolute, as shellWord quotes it: a
+// command printed for later works from any directory.
+func shellPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		p = abs
+	}
+	return shellWord(p)
 }
 
 // shellWord quotes s for a POSIX shell when it holds anything but the
