@@ -197,8 +197,9 @@ func TestThirdPartyBinaryNamesItself(t *testing.T) {
 	}
 	for _, profile := range []string{"callback", "openaev"} {
 		be := newBackend(t, http.StatusOK)
-		r := runWith(t, o, nil, "run", "noop", "--inject-id", "i", "--target", "127.0.0.1", "--backend-url", be.URL,
-			"--profile", profile, "--openaev-version", "3.260821.0", "--outbox", "none", "--log-level", "error")
+		// The version from the environment, which the callback profile ignores (a flag of it would be refused).
+		r := runWith(t, o, map[string]string{"INJECTKIT_OPENAEV_VERSION": "3.260821.0"}, "run", "noop", "--inject-id", "i",
+			"--target", "127.0.0.1", "--backend-url", be.URL, "--profile", profile, "--outbox", "none", "--log-level", "error")
 		reqs := be.got()
 		if r.code != 0 || len(reqs) == 0 {
 			t.Errorf("%s: exit %d, %d requests; stderr %s", profile, r.code, len(reqs), r.stderr)

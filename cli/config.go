@@ -149,6 +149,9 @@ func loadRunConfig(c *ucli.Context, o Options, ms []framework.Manifest) (runConf
 	if err := cfg.messageProfile(); err != nil {
 		return cfg, err
 	}
+	if err := cfg.otherProfileFlags(); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.resolveMaxPayloadSize()
 }
 

@@ -1,0 +1,42 @@
+package cli
+
+import "strings"
+
+// profileKeys are the settings of one wire profile, which the other
+// ignores: the callback profile's phase, the openaev profile's platform
+// version and rerun of a finished inject.
+var profileKeys = map[string][]string{
+	ProfileCallback: {"phase", "phase_any"},
+	ProfileOpenAEV:  {"openaev_version", "rerun_finished"},
+}
+
+// otherProfileFlags refuses a flag of the profile the run does not use:
+// typed for this run, it would be ignored without a word. The
+// environment and a config file, which may serve runs of both profiles,
+// may hold them: they are ignored.
+func (cfg *runConfig) otherProfileFlags() error {
+	profile, other := ProfileCallback, ProfileOpenAEV
+	if cfg.openAEV() {
+		profile, other = ProfileOpenAEV, ProfileCallback
+	}
+	for _, key := range profileKeys[other] {
+		if from := cfg.from[key]; strings.HasPrefix(from, "--") {
+			return usageErr("%s is a setting of the %s profile, and this run uses the %s profile (%s), which ignores it: "+
+				"drop %s", from, other, profile, cfg.profileGiven(), from)
+		}
+	}
+	return nil
+}
+
+// profileGiven says how the run's profile was chosen: where profile was
+// set (--profile, env INJECTKIT_PROFILE, config file c.yaml:2),
+// --openaev-message, or the default.
+func (cfg *runConfig) profileGiven() string {
+	switch from := cfg.from["profile"]; {
+	case cfg.OpenAEVMessage != "" && (from == "" || from == "default"):
+		return "--openaev-message"
+	case from != "" && from != "default":
+		return from
+	}
+	return "the default"
+}
