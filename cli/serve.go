@@ -258,6 +258,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	}
 	o.Abort.logJSON(o.Stderr, sc.Log)
 	defer func() { _ = log.Sync() }()
+	warnUnsetRequired(log, selected, sc.injectors)
 	platform, clientOpts, err := sc.platformClient(c.Context, ms)
 	if err != nil {
 		return err

@@ -91,16 +91,44 @@ func requiredSettings(m *framework.Manifest, settings injectorSettings) error {
 	if m == nil {
 		return nil
 	}
+	if missing := unsetRequired(*m, settings); len(missing) > 0 {
+		u := missing[0]
+		return usageErr("invalid %s \"\": required, every inject of %s fails without it (set %s)", u.key, m.Name, u.where)
+	}
+	return nil
+}
+
+// unsetSetting is a required injector setting left unset: its key
+// ("query.shodan_api_key") and where to set it.
+type unsetSetting struct{ key, where string }
+
+// unsetRequired returns the required settings of m that settings leave
+// unset (or blank), in the manifest's order.
+func unsetRequired(m framework.Manifest, settings injectorSettings) []unsetSetting {
+	var out []unsetSetting
 	for _, s := range m.Settings {
 		if s.Required && strings.TrimSpace(settings[m.Name][s.Key]) == "" {
 			where := m.Name + "." + s.Key + " in the config file"
 			if s.Env != "" {
 				where = s.Env + " or " + where
 			}
-			return usageErr("invalid %s.%s \"\": required, every inject of %s fails without it (set %s)", m.Name, s.Key, m.Name, where)
+			out = append(out, unsetSetting{m.Name + "." + s.Key, where})
 		}
 	}
-	return nil
+	return out
+}
+
+// warnUnsetRequired logs, once at serve's start, a WARN line for each
+// required setting of a served injector left unset: serve starts all the
+// same (the other injectors work), and each inject of that injector fails
+// until it is set and serve restarted.
+func warnUnsetRequired(log *zap.Logger, served []framework.Manifest, settings injectorSettings) {
+	for _, m := range served {
+		for _, u := range unsetRequired(m, settings) {
+			log.Warn("required injector setting unset: every inject of "+m.Name+" fails without it",
+				zap.String("injector", m.Name), zap.String("setting", u.key), zap.String("set", u.where))
+		}
+	}
 }
 
 // deliveryChecks builds what run would deliver with, without contacting
