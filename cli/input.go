@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -188,15 +189,20 @@ func checkProxy(o Options) error {
 // as readInput reads an input: the first interrupt stops the read. Every
 // client built afterwards trusts these bytes, the file is not opened
 // again: a pipe (--ca-file <(cat ca.pem)) gives its content once only,
-// and validate checks what run uses. Without a backend URL nothing uses
-// it, and it is not read.
+// and validate checks what run uses. It is read and checked whenever it
+// is given, a backend URL or not (a dry run, validate, a flush without
+// --backend-url): a file that is missing, unreadable or holds no PEM
+// certificate is a usage error naming it and where it was given.
 func (bc *backendConfig) readCA(ctx context.Context, where string) error {
-	if bc.URL == "" || bc.CAFile == "" || bc.caPEM != nil {
+	if bc.CAFile == "" || bc.caPEM != nil {
 		return nil
 	}
 	b, err := readInput(ctx, "ca_file", where, bc.CAFile, maxCASize)
 	if err != nil {
 		return err
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(b) {
+		return usageErr("invalid ca_file %q%s: %w", bc.CAFile, where, httpx.ErrNoCertificate)
 	}
 	bc.caPEM = append([]byte{}, b...) // not nil, even empty: read
 	return nil
