@@ -105,7 +105,8 @@ func injectorManifests(r *framework.Registry) ([]framework.Manifest, []*framewor
 // newExecutor builds the executor registered under name for a command
 // that runs or shows it: an unknown name is a usage error (exit 2), a
 // panic of its factory or Manifest exits 3 naming the injector and the
-// method, as a panic of its other methods does.
+// method, as a panic of its other methods does; a manifest
+// framework.ValidateManifest refuses exits 2 (checkManifest).
 func newExecutor(reg *framework.Registry, name string) (framework.Executor, error) {
 	ex, err := reg.New(name)
 	if err == nil {
@@ -117,6 +118,9 @@ func newExecutor(reg *framework.Registry, name string) (framework.Executor, erro
 		return nil, &ExitError{Code: ExitFailed, Err: pe}
 	case err != nil:
 		return nil, &ExitError{Code: ExitUsage, Err: err}
+	}
+	if err := checkManifest(reg, name); err != nil {
+		return nil, err
 	}
 	return ex, nil
 }

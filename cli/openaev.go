@@ -309,7 +309,9 @@ func urlNamed(err error, key string) error {
 
 // platformManifest refuses, before anything runs or is sent, the injector
 // name whose manifest the platform would refuse (openaev.ValidateManifest,
-// the check of serve's registration): its callbacks would be dropped. An
+// the check of serve's registration): its callbacks would be dropped.
+// newExecutor ran framework.ValidateManifest (checkManifest), so only the
+// platform's own checks are left (openaev.ValidatePlatformManifest). An
 // empty name (a message naming no injector's contract) is the run's to
 // refuse.
 func platformManifest(o Options, name string) error {
@@ -321,7 +323,7 @@ func platformManifest(o Options, name string) error {
 		return err
 	}
 	m, _, _ := framework.ManifestOf(name, ex) // a panic: newExecutor returned it
-	if err := openaev.ValidateManifest(m, openaev.PlatformVersion{Current: true}); err != nil {
+	if err := openaev.ValidatePlatformManifest(m, openaev.PlatformVersion{Current: true}); err != nil {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("injector %s cannot report to OpenAEV: %w", name, err)}
 	}
 	return nil

@@ -24,8 +24,8 @@ type checkedRun struct {
 
 // checkRun is the one check of validate and run before anything runs, is
 // sent or is stored (no outbox opened, no platform asked): the request
-// (buildRunRequest), with the openaev profile the injector's manifest
-// (platformManifest), its inject id (a random one for a dry run: its
+// (buildRunRequest), the injector's manifest (checkManifest, whatever the
+// profile; with the openaev profile platformManifest too), its inject id (a random one for a dry run: its
 // length counts in the size limit), and what would deliver it
 // (deliveryChecks). Every error is a usage error naming the flag, key or
 // file and the value; the same input gives the same error in both. The CA
@@ -37,9 +37,12 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 		return cr, err
 	}
 	if cfg.openAEV() {
-		if err := platformManifest(o, cr.req.Injector); err != nil {
-			return cr, err
-		}
+		err = platformManifest(o, cr.req.Injector) // checkManifest's check, then the platform's
+	} else {
+		err = checkManifest(o.Registry, cr.req.Injector)
+	}
+	if err != nil {
+		return cr, err
 	}
 	if cr.targets != nil && cr.targets.dropped > 0 {
 		log.Info("duplicate targets dropped", zap.Int("dropped", cr.targets.dropped), zap.String("first", cr.targets.firstDrop),

@@ -167,7 +167,15 @@ func (sc serveConfig) check(ctx context.Context, ms []framework.Manifest, broken
 		return so, oo, nil, sc.settingExit(err)
 	}
 	selected, err := oo.Manifests(ms)
-	return so, oo, selected, sc.settingExit(err)
+	if err != nil {
+		return so, oo, nil, sc.settingExit(err)
+	}
+	for _, m := range selected {
+		if err := manifestError(m); err != nil {
+			return so, oo, nil, err
+		}
+	}
+	return so, oo, selected, nil
 }
 
 // nonBlank are the settings the platform refuses blank (its registration

@@ -105,15 +105,41 @@ func member(list []string, v string) bool {
 // a form field and an int param's default is an integer. The first bad value is a *ValidationError naming the
 // manifest and the value.
 func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
+	if err := validateName(m); err != nil {
+		return err
+	}
+	if err := framework.ValidateManifest(m); err != nil {
+		return err
+	}
+	return platformChecks(m, v)
+}
+
+// ValidatePlatformManifest is ValidateManifest but for
+// framework.ValidateManifest: the checks the platform adds on top of the
+// ones of every profile, for a caller that ran those already (the cli,
+// whatever the profile, before anything runs).
+func ValidatePlatformManifest(m framework.Manifest, v PlatformVersion) error {
+	if err := validateName(m); err != nil {
+		return err
+	}
+	return platformChecks(m, v)
+}
+
+// validateName refuses a manifest without a name, or whose name is no
+// injector name.
+func validateName(m framework.Manifest) error {
 	if strings.TrimSpace(m.Name) == "" {
 		return &ValidationError{Field: "name", Reason: "required"}
 	}
 	if framework.ValidateInjectorName(m.Name) != nil {
 		return &ValidationError{Field: "name", Value: m.Name, Reason: "not an injector name (" + framework.InjectorNameRule + ")"}
 	}
-	if err := framework.ValidateManifest(m); err != nil {
-		return err
-	}
+	return nil
+}
+
+// platformChecks are the checks of ValidateManifest the platform's closed
+// enums and contract fields add.
+func platformChecks(m framework.Manifest, v PlatformVersion) error {
 	if err := validateEnums(m, v); err != nil {
 		return err
 	}
