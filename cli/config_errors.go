@@ -44,12 +44,13 @@ func (f field) invalid(r raw, text string, reason error) error {
 }
 
 // invalidItem is the usage error of a list item refused at r, in the form
-// of the other errors of its source about that list's values (see
-// nameAt): named as the flag when the flag gave it (invalid --target "":
+// of the other errors about that list's values: an inject field's (see
+// nameAt) named as the flag when the flag gave it (invalid --target "":
 // …), else by its key, then where (invalid target "" (env
-// INJECTKIT_TARGET): …).
+// INJECTKIT_TARGET): …); any other's by its key, then where, as every
+// other setting's (invalid injectors "" (--injectors): …).
 func (f field) invalidItem(r raw, text string, reason error) error {
-	if flag := "--" + f.flag(); r.from == flag {
+	if flag := "--" + f.flag(); r.from == flag && f.inject {
 		return usageErr("invalid %s %q: %w", flag, text, reason)
 	}
 	return f.invalid(r, text, reason)

@@ -12,7 +12,8 @@ import (
 // item of the flag's comma-separated value, of the environment variable,
 // of the config file's list, an empty list), as a blank target is: never
 // dropped as if it had not been given. The error quotes the item as
-// written, names where, and nothing reaches the platform.
+// written, names where (the key, then where, whatever the source, as
+// serve's other settings), and nothing reaches the platform.
 func TestServeBlankInjectorsRefused(t *testing.T) {
 	empty := writeFile(t, "empty.yaml", "injectors: [nmap, \"\"]\n")
 	null := writeFile(t, "null.yaml", "injectors:\n  - nmap\n  - null\n")
@@ -27,9 +28,9 @@ func TestServeBlankInjectorsRefused(t *testing.T) {
 	}{
 		{"env inner item", map[string]string{"INJECTKIT_INJECTORS": "nmap,,query"}, nil,
 			`invalid injectors "" (env INJECTKIT_INJECTORS): ` + blank + ` (item 2 of "nmap,,query")`},
-		{"flag trailing comma", nil, []string{"--injectors", "nmap,"}, `invalid --injectors "": ` + blank + ` (item 2 of "nmap,")`},
-		{"flag blank", nil, []string{"--injectors", " "}, `invalid --injectors " ": ` + blank},
-		{"flag repeated, one empty", nil, []string{"--injectors", "nmap", "--injectors", ""}, `invalid --injectors "": ` + blank},
+		{"flag trailing comma", nil, []string{"--injectors", "nmap,"}, `invalid injectors "" (--injectors): ` + blank + ` (item 2 of "nmap,")`},
+		{"flag blank", nil, []string{"--injectors", " "}, `invalid injectors " " (--injectors): ` + blank},
+		{"flag repeated, one empty", nil, []string{"--injectors", "nmap", "--injectors", ""}, `invalid injectors "" (--injectors): ` + blank},
 		{"config empty item", nil, []string{"--config", empty}, `invalid injectors "" (config file ` + empty + `:1): ` + blank},
 		{"config null item", nil, []string{"--config", null}, `invalid injectors "" (config file ` + null + `:3): ` + blank},
 		{"config scalar trailing comma", nil, []string{"--config", scalar},
