@@ -21,9 +21,18 @@ func (f field) blankItem(r raw, i int) error {
 	if i < len(r.itemFrom) {
 		at.from = r.itemFrom[i]
 	}
-	if len(r.vals) > 1 && strings.HasPrefix(r.from, "env ") {
+	switch {
+	case len(r.vals) > 1 && strings.HasPrefix(r.from, "env "):
 		// An environment variable split on its commas: which item.
 		reason += fmt.Sprintf(" (item %d of %q)", i+1, strings.Join(r.vals, ","))
+	case len(r.vals) > 1 && strings.HasPrefix(at.from, "config file "):
+		// A config file's list, whose items may share its line
+		// ([nmap, ""]): which item.
+		quoted := make([]string, len(r.vals))
+		for j, v := range r.vals {
+			quoted[j] = strconv.Quote(v)
+		}
+		reason += fmt.Sprintf(" (item %d of [%s])", i+1, strings.Join(quoted, ", "))
 	}
 	return f.invalidItem(at, r.vals[i], errors.New(reason))
 }

@@ -66,7 +66,7 @@ func TestBlankTargetRefused(t *testing.T) {
 			`invalid target "" (env INJECTKIT_TARGET): must not be blank: give an address, a host name or a CIDR range (item 2 of "127.0.0.1,,127.0.0.2")`},
 		{"env, trailing comma", map[string]string{"INJECTKIT_TARGET": "127.0.0.1,"}, nil,
 			`invalid target "" (env INJECTKIT_TARGET): must not be blank`},
-		{"config file list item", nil, []string{"--config", list}, `invalid target "" (config file ` + list + `:3): must not be blank`},
+		{"config file list item", nil, []string{"--config", list}, `invalid target "" (config file ` + list + `:3): must not be blank: give an address, a host name or a CIDR range (item 2 of ["127.0.0.1", ""])`},
 		{"cloud region", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "", "--cloud-region", "eu-west-1"},
 			`invalid --cloud-region "": must not be blank`},
 		{"target service", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1", "--target-service", ""},
