@@ -24,12 +24,14 @@ const ReservedOutputField = "expectation_signatures"
 // later one's value would replace the earlier one's, whose variable is
 // then ignored), that is no param's name (the setting "<injector>.<key>"
 // and the param "<key>" would be two values of one name).
-// openaev.ValidateManifest (the check of a contract before registration,
-// and of run and validate with the openaev profile) and frameworktest's
-// Conformance call it. The first bad value is a *signatures.ValidationError
-// whose Field is "<name>.<field>" (the manifest's name, then expectations,
-// params, outputs or settings; with the index, params[i], when the name,
-// field or key is empty) and whose Value is the value.
+// The cli calls it for every command that uses an injector (run,
+// validate, injectors NAME, serve), whatever the profile, before anything
+// runs; openaev.ValidateManifest (the check of a contract before
+// registration) and frameworktest's Conformance call it too. The first
+// bad value is a *signatures.ValidationError whose Field is
+// "<name>.<field>" (the manifest's name, then expectations, params,
+// outputs or settings; with the index, params[i], when the name, field or
+// key is empty) and whose Value is the value.
 func ValidateManifest(m Manifest) error {
 	bad := func(field, value, reason string) error {
 		return &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
