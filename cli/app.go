@@ -201,14 +201,16 @@ func rootFlags() []ucli.Flag {
 // Run runs the application on args and returns the process exit code. Errors
 // are printed to stderr as one line.
 //
-// The process never dies of SIGPIPE: Run ignores it, so that a stdout or
-// stderr closed early (`| head -n 1`) fails the writes to it (EPIPE)
-// rather than killing the process mid-protocol, a run's deliveries,
-// outbox removals and terminal callbacks half done. A stderr that cannot
+// The process never dies of SIGPIPE: Run asks to be notified of it (and
+// drops the notices), so that a stdout or stderr closed early (`| head -n
+// 1`) fails the writes to it (EPIPE) rather than killing the process
+// mid-protocol, a run's deliveries, outbox removals and terminal callbacks
+// half done. It is not ignored: an ignored SIGPIPE would be inherited by
+// the programs an injector starts (nmap), a notified one is not. A stderr that cannot
 // be written is ignored; a stdout that cannot be written is the one rule
 // of stdoutExit, whatever the command.
 func Run(ctx context.Context, o Options, args []string) int {
-	signal.Ignore(syscall.SIGPIPE)
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	out := &stdoutWriter{w: o.Stdout}
 	o.Stdout = out
 	code, said := run(ctx, o, args)

@@ -30,7 +30,7 @@ func ParseDuration(s string) (time.Duration, error) {
 			if strings.HasPrefix(s, "-") {
 				return 0, errNegative
 			}
-			return 0, errRoundsToZero
+			return 0, ErrRoundsToZero
 		}
 		return secondsDuration(secs)
 	}
@@ -43,7 +43,7 @@ func ParseDuration(s string) (time.Duration, error) {
 	case d < 0:
 		return 0, errNegative
 	case d == 0 && strings.ContainsAny(s, "123456789"):
-		return 0, errRoundsToZero
+		return 0, ErrRoundsToZero
 	}
 	return d, nil
 }
@@ -71,7 +71,7 @@ func secondsDuration(secs float64) (time.Duration, error) {
 	}
 	d := time.Duration(secs * float64(time.Second))
 	if d == 0 && secs > 0 {
-		return 0, errRoundsToZero
+		return 0, ErrRoundsToZero
 	}
 	return d, nil
 }
@@ -80,8 +80,6 @@ func secondsDuration(secs float64) (time.Duration, error) {
 // but rounds to 0s ("1e-10", "0.1ns", "1e-400"). It gives no advice: what
 // to write instead depends on what 0 does to the setting (ZeroAdvice).
 var ErrRoundsToZero = errors.New("rounds to 0s: the shortest duration is 1ns")
-
-var errRoundsToZero = ErrRoundsToZero
 
 // ZeroAdvice returns err, an error of ParseDuration, with what to write
 // instead of a duration that rounds to 0s, one rule for every duration

@@ -76,7 +76,8 @@ func (r *Registrar) register(ctx context.Context) (*Registration, error) {
 
 // refresh reads the stale version again and reports whether it changed.
 // A read that fails leaves it stale (the next registration reads it
-// first), and says so: at WARN after a registration that succeeded, whose
+// first), and says so: at WARN after a registration that succeeded (at
+// DEBUG once ctx is done: a shutdown, not the platform), whose
 // contracts, and the callbacks until then, may be the wrong line's.
 func (r *Registrar) refresh(ctx context.Context, registered bool) bool {
 	changed, err := r.client.refreshVersion(ctx)
@@ -84,7 +85,7 @@ func (r *Registrar) refresh(ctx context.Context, registered bool) bool {
 		log := r.client.log
 		msg := "OpenAEV platform version not read again before the registration; keeping the one known"
 		level := log.Debug
-		if registered {
+		if registered && ctx.Err() == nil {
 			msg = "OpenAEV platform version not read again after the platform failed; keeping the one known until the next heartbeat reads it"
 			level = log.Warn
 		}

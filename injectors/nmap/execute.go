@@ -82,10 +82,13 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		if timedOut {
 			break
 		}
-		// nmap killed by someone else (the operator): the inject is
+		// nmap killed by a signal (a kill, a crash): the inject is
 		// stopped, its other scans not run.
 		var ee *ExitError
 		if errors.As(o.err, &ee) && ee.Signal != nil {
+			if !errors.Is(runErr, o.err) { // an earlier scan's failure came first
+				runErr = fmt.Errorf("%w; %s: %w", runErr, g, o.err)
+			}
 			if rest := groups[gi+1:]; len(rest) > 0 {
 				runErr = fmt.Errorf("%w; not run: %s", runErr, scanNames(rest))
 			}

@@ -4,6 +4,7 @@ package nmap
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -326,21 +327,24 @@ func TestKilledScanStopsTheInject(t *testing.T) {
 	tests := []struct {
 		name   string
 		end    string // how the IPv4 nmap ends
+		end6   string // how the IPv6 nmap ends, after its empty report ("exit 0" when blank)
 		code   int
 		ipv6   bool // the IPv6 scan ran
 		saying []string
 	}{
-		{"SIGKILL", "kill -KILL $$", 128 + int(syscall.SIGKILL), false,
+		{"SIGKILL", "kill -KILL $$", "", 128 + int(syscall.SIGKILL), false,
 			[]string{"IPv4 scan of 127.0.0.1, localhost: nmap was killed by a signal (killed, code 137)", "not run: IPv6 scan of ::1"}},
-		{"SIGTERM", "kill -TERM $$", 128 + int(syscall.SIGTERM), false,
+		{"SIGTERM", "kill -TERM $$", "", 128 + int(syscall.SIGTERM), false,
 			[]string{"IPv4 scan of 127.0.0.1, localhost: nmap was killed by a signal (terminated, code 143)", "not run: IPv6 scan of ::1"}},
-		{"exit 1", "exit 1", 1, true, []string{"IPv4 scan of 127.0.0.1, localhost: nmap exited with code 1"}},
+		{"exit 1", "exit 1", "", 1, true, []string{"IPv4 scan of 127.0.0.1, localhost: nmap exited with code 1"}},
+		{"exit 1, then the IPv6 scan killed", "exit 1", "kill -KILL $$", 1, true,
+			[]string{"IPv4 scan of 127.0.0.1, localhost: nmap exited with code 1", "IPv6 scan of ::1: nmap was killed by a signal (killed, code 137)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := fakeNmap(t, `cat >/dev/null
 case " $* " in
-*" -6 "*) touch "$DIR/ipv6"; printf '<nmaprun></nmaprun>'; exit 0 ;;
+*" -6 "*) touch "$DIR/ipv6"; printf '<nmaprun></nmaprun>'; `+cmp.Or(tt.end6, "exit 0")+` ;;
 esac
 `+tt.end)
 			e := New()
