@@ -37,8 +37,9 @@ type feed struct {
 // feedItem is one transaction's records with their bodies, or, once the
 // feed stalled, their ids alone.
 type feedItem struct {
-	recs []Record
-	ids  idRuns
+	recs  []Record
+	ids   idRuns
+	bytes int64 // the sizes of ids' bodies, read back together
 }
 
 // feedHeld is the most items holding bodies a feed queues before the put
@@ -67,11 +68,15 @@ func (f *feed) push(recs []Record, bodies *bufPool) {
 		for _, r := range recs {
 			bodies.put(r.Body)
 			// Ids join the last item of ids, up to a transaction's
-			// worth: storeFirst pushes one record at a time.
-			if k := len(f.items) - 1; k < 0 || f.items[k].recs != nil || f.items[k].ids.n >= maxTxBodies {
+			// worth (maxTxBodies bodies, maxTxBytes): storeFirst pushes
+			// one record at a time, and an item is read back whole.
+			if k := len(f.items) - 1; k < 0 || f.items[k].recs != nil || f.items[k].ids.n >= maxTxBodies ||
+				(f.items[k].ids.n > 0 && f.items[k].bytes+int64(r.Size) > maxTxBytes) {
 				f.items = append(f.items, feedItem{})
 			}
-			f.items[len(f.items)-1].ids.add(r.ID)
+			last := &f.items[len(f.items)-1]
+			last.ids.add(r.ID)
+			last.bytes += int64(r.Size)
 		}
 	} else {
 		f.items = append(f.items, feedItem{recs: recs})
