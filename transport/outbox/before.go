@@ -19,33 +19,35 @@ import (
 // each body checked against the SHA-256 stored with it (the stored body is
 // read back, and posted, should they differ).
 
-// lateBodies is what storeFirst tells the send's POST loop of a body it
-// could not read back: that record's error, the failure of its POST. The
-// first one fails the send, so one is all it keeps.
+// lateBodies is what storeFirst and the read-back of a stalled send tell
+// the send's POST loop of the bodies they could not read back: each
+// record's error, the failure of its POST. The first one the loop reaches
+// fails the send; all are kept, since they need not come in send order (a
+// record of a later item can fail before an earlier item is read back),
+// and a record without its body must never be posted.
 type lateBodies struct {
-	mu  sync.Mutex
-	id  uint64
-	err error
+	mu   sync.Mutex
+	errs map[uint64]error
 }
 
-// fail records err as the failure of rec, unless one is recorded.
+// fail records err as the failure of rec, unless one is recorded for it.
 func (l *lateBodies) fail(rec Record, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.err == nil {
-		l.id, l.err = rec.ID, err
+	if l.errs == nil {
+		l.errs = map[uint64]error{}
+	}
+	if _, ok := l.errs[rec.ID]; !ok {
+		l.errs[rec.ID] = err
 	}
 }
 
-// failure returns the error of rec's body when storeFirst could not read
-// it back, else nil.
+// failure returns the error of rec's body when it could not be read
+// back, else nil.
 func (l *lateBodies) failure(rec Record) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.err != nil && rec.ID == l.id {
-		return l.err
-	}
-	return nil
+	return l.errs[rec.ID]
 }
 
 // storeFirst stores every body of b, then calls b.Before (unless aborted),

@@ -191,10 +191,11 @@ func (d *Deliverer) records(it feedItem, index int, skip bool, late *lateBodies)
 	}
 	recs, bad, err := d.Store.readBack(ids)
 	if err != nil {
+		err = fmt.Errorf("outbox %s: chunk %d read back: %w", d.Store.Path(), index+bad, err)
 		for k := bad; k < len(recs); k++ {
 			recs[k].ChunkIndex = index + k // unread: its place in the send
+			late.fail(recs[k], err)        // none of them is posted without its body
 		}
-		late.fail(recs[bad], fmt.Errorf("outbox %s: chunk %d read back: %w", d.Store.Path(), recs[bad].ChunkIndex, err))
 	}
 	return recs
 }
