@@ -75,3 +75,21 @@ func upgradeMark(tx *bolt.Tx) error {
 	}
 	return meta.Put(keyFormat, []byte(format))
 }
+
+// check makes sure a file opened read-only is an outbox.
+func (s *Store) check(db *bolt.DB) error {
+	return s.tx(db, false, func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return &CorruptError{Path: s.path, Err: errors.New("not an outbox: no outbox format mark or buckets")}
+		}
+		// The mark first: a newer format may keep other buckets.
+		if err := s.checkMark(meta.Get(keyFormat)); err != nil {
+			return err
+		}
+		if tx.Bucket(bucketPending) == nil || tx.Bucket(bucketDead) == nil || tx.Bucket(bucketBodies) == nil {
+			return &CorruptError{Path: s.path, Err: errors.New("not an outbox: no outbox format mark or buckets")}
+		}
+		return nil
+	})
+}

@@ -188,3 +188,31 @@ func TestFormatMarkRefused(t *testing.T) {
 		}
 	}
 }
+
+// A newer format may keep other buckets than this version's: opened
+// read-only, such a file is refused as newer, not as corrupt.
+func TestNewerFormatWithOtherBucketsRefusedAsNewer(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	if err := mustOpen(t, path, Options{}).Close(); err != nil {
+		t.Fatal(err)
+	}
+	setMark(t, path, "injectkit-outbox/3")
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketDead) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(path, Options{ReadOnly: true})
+	if err == nil {
+		_ = s.Close()
+		t.Fatal("opened")
+	}
+	if !errors.Is(err, ErrNewerFormat) || errors.Is(err, ErrCorrupt) {
+		t.Fatalf("%v: want ErrNewerFormat, not corrupt", err)
+	}
+}

@@ -343,17 +343,6 @@ func (s *Store) init(db *bolt.DB) error {
 	})
 }
 
-// check makes sure a file opened read-only is an outbox.
-func (s *Store) check(db *bolt.DB) error {
-	return s.tx(db, false, func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil || tx.Bucket(bucketPending) == nil || tx.Bucket(bucketDead) == nil || tx.Bucket(bucketBodies) == nil {
-			return &CorruptError{Path: s.path, Err: errors.New("not an outbox: no outbox format mark or buckets")}
-		}
-		return s.checkMark(meta.Get(keyFormat))
-	})
-}
-
 // tx runs fn in a transaction, turning a panic of bbolt on a damaged page
 // into a *CorruptError. A writable transaction upgrades the format mark of
 // a version 1 file with fn's writes (see upgradeMark).
