@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -260,14 +259,7 @@ func TestOutboxFlushInterrupted(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			be := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-				_, _ = io.Copy(io.Discard, r.Body) // then the server sees the client go
-				cancel()                           // the signal arrives while the body is being sent
-				<-r.Context().Done()
-			}))
-			defer be.Close()
+			ctx, be := interruptingBackend(t)
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			s, err := outbox.Open(box, outbox.Options{})
 			if err != nil {

@@ -22,14 +22,7 @@ import (
 // "context canceled", the body showing "status 400".
 func TestOutboxRetryDeadInterrupted(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	be := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body) // then the server sees the client go
-		cancel()                           // the signal arrives while the body is in flight
-		<-r.Context().Done()
-	}))
-	defer be.Close()
+	ctx, be := interruptingBackend(t)
 	box := filepath.Join(t.TempDir(), "rd.db")
 	s, err := outbox.Open(box, outbox.Options{})
 	if err != nil {
@@ -65,4 +58,20 @@ func TestOutboxRetryDeadInterrupted(t *testing.T) {
 	if got := list.Records[0]; got.State != "pending" || got.Attempts != 2 || !strings.HasPrefix(got.LastError, "attempt 1 cut short by the interrupt while in flight") {
 		t.Errorf("the body after the interrupt: %+v, want pending, 2 attempts, its last one cut short", got)
 	}
+}
+
+// interruptingBackend returns a context and a backend that cancels it
+// once it has read a request's body, as a signal arriving while the body
+// is in flight, and answers only when the client has gone.
+func interruptingBackend(t *testing.T) (context.Context, *httptest.Server) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	be := httptest.NewServer(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body) // then the server sees the client go
+		cancel()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(be.Close)
+	return ctx, be
 }
