@@ -37,13 +37,8 @@ func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
 		}
 		body, berr, dead := s.claimedBody(tx, &r)
 		if berr != nil {
-			// Kept in the dead list, with its body, for a look at it.
 			corrupt = berr
-			if err := bucketOf(tx, Pending).Delete(key(id)); err != nil {
-				return err
-			}
-			s.bury(&r, 0, 0, dead, s.redact(berr.Error(), nil), ReasonCorrupt)
-			return put(tx, r)
+			return s.buryCorrupt(tx, &r, berr, dead)
 		}
 		r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)
 		if err := put(tx, r); err != nil {
@@ -107,6 +102,18 @@ func (s *Store) claimedBody(tx *bolt.Tx, r *Record) (body []byte, berr *RecordEr
 	}
 	body, berr = readBody(tx, *r)
 	return body, berr, ""
+}
+
+// buryCorrupt moves r, a pending record whose body (or record) berr says
+// cannot be read, to the dead list as ReasonCorrupt, in tx: kept there,
+// with its body, for a look at it; dead is what claimedBody keeps of an
+// unreadable record.
+func (s *Store) buryCorrupt(tx *bolt.Tx, r *Record, berr *RecordError, dead string) error {
+	if err := bucketOf(tx, Pending).Delete(key(r.ID)); err != nil {
+		return err
+	}
+	s.bury(r, 0, 0, dead, s.redact(berr.Error(), nil), ReasonCorrupt)
+	return put(tx, *r)
 }
 
 // readBody reads the body of r and checks it against r: a body that cannot

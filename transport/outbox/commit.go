@@ -55,6 +55,10 @@ type commitHooks struct {
 	opened func()
 	// stored is called by a put once it stored every body.
 	stored func()
+	// readBack, when it returns an error, fails the read back of record
+	// id by a stalled send (see Store.readBack), as a file that cannot be
+	// read would.
+	readBack func(id uint64) error
 }
 
 // write runs fn in a writable transaction on db, which the caller holds

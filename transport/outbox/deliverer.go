@@ -249,7 +249,8 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 				continue
 			}
 			err := late.failure(rec) // a body storeFirst or records could not read back
-			if err == nil {
+			unread := err != nil
+			if !unread {
 				// Unanswered for stallPost, or failed: the bodies
 				// after it are stored without waiting for it.
 				t := time.AfterFunc(stallPost, f.stall)
@@ -285,7 +286,13 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 				bodies.put(rec.Body)
 				continue
 			}
-			out, serr := d.Store.settle(ctx, rec, err, d.MaxBackoff, red, true) // a refused token keeps it pending
+			var out Outcome
+			var serr error
+			if unread {
+				out, serr = d.Store.keepUnread(rec, err, red) // stored, never posted
+			} else {
+				out, serr = d.Store.settle(ctx, rec, err, d.MaxBackoff, red, true) // a refused token keeps it pending
+			}
 			failed = &runtime.StoredError{Outbox: d.Store.Path(), Err: failedChunk(err, i, b.N)}
 			settled.Store(true)
 			switch {

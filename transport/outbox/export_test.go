@@ -1,5 +1,7 @@
 package outbox
 
+import "testing"
+
 // Test seams of the group commit (see commitHooks).
 
 // Commits returns how many transactions the committer ran.
@@ -34,3 +36,15 @@ func (s *Store) SetOpenedHook(opened func()) { s.hooks.opened = opened }
 // SetStoredHook sets the hook called by a put once it stored every body;
 // call it before any write.
 func (s *Store) SetStoredHook(stored func()) { s.hooks.stored = stored }
+
+// SetReadBackHook sets the hook called before a stalled send reads each
+// record back from the outbox: an error fails that read; call it before
+// any write.
+func (s *Store) SetReadBackHook(read func(id uint64) error) { s.hooks.readBack = read }
+
+// DamageRecord replaces old with new in the stored metadata of record id
+// (see damageRecord).
+func DamageRecord(t *testing.T, s *Store, id uint64, old, new string) {
+	t.Helper()
+	damageRecord(t, s, id, old, new)
+}

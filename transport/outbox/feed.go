@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -143,7 +144,14 @@ func (s *Store) readBack(ids []uint64) (recs []Record, bad int, err error) {
 	bad = -1
 	err = s.do(false, func(tx *bolt.Tx) error {
 		for i, id := range ids {
-			r, err := find(tx, id)
+			var r Record
+			var err error
+			if s.hooks.readBack != nil {
+				err = s.hooks.readBack(id)
+			}
+			if err == nil {
+				r, err = find(tx, id)
+			}
 			if err == nil && r.Unreadable() {
 				err = &RecordError{ID: id, Reason: ReasonCorrupt, Err: r.unreadable.err}
 			}
@@ -170,6 +178,44 @@ func (s *Store) readBack(ids []uint64) (recs []Record, bad int, err error) {
 		}
 	}
 	return recs, bad, err
+}
+
+// keepUnread settles rec, a record of this process's send that was stored
+// but never posted, since it could not be read back (err says why; see
+// lateBodies). Read again, a record or body found corrupt moves to the
+// dead list as ReasonCorrupt, as Claim moves it (Rejected, its
+// *RecordError); any other stays pending, due now, no attempt counted,
+// err its last error (Failed): it was stored durably, and a flush sends
+// it. A store error is joined to err; the record may then stay pending
+// and owned until its lease ends.
+func (s *Store) keepUnread(rec Record, err error, red Redactor) (Outcome, error) {
+	msg := s.redact(err.Error(), red) // outside the transaction
+	var corrupt *RecordError
+	serr := s.do(true, func(tx *bolt.Tx) error {
+		corrupt = nil
+		r, err := find(tx, rec.ID)
+		switch {
+		case err != nil:
+			return err
+		case r.State != Pending:
+			return fmt.Errorf("%w: %d is not pending", ErrNotFound, rec.ID)
+		}
+		if _, berr, dead := s.claimedBody(tx, &r); berr != nil {
+			corrupt = berr
+			return s.buryCorrupt(tx, &r, berr, dead)
+		}
+		r.LastError, r.NextAttempt = msg, s.opts.Now()
+		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
+		return put(tx, r)
+	})
+	s.unclaim(rec.ID)
+	switch {
+	case serr != nil:
+		return Failed, s.redactErr(errors.Join(err, serr), red)
+	case corrupt != nil:
+		return Rejected, corrupt
+	}
+	return Failed, s.redactErr(err, red)
 }
 
 // records returns the records of it: its own, or, for an item of ids,

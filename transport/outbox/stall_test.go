@@ -7,7 +7,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -159,4 +161,123 @@ func closeOnce(c chan struct{}) {
 	default:
 		close(c)
 	}
+}
+
+// A send whose first POST stalled reads its tail back from the outbox;
+// when its last body cannot be read back, that body was stored durably
+// all the same: it stays pending (it was dead-listed unsent as
+// "unsendable: empty inject id"), the send says it was not delivered, and
+// a flush delivers it. A record whose stored metadata is damaged is dead
+// as corrupt, and so is not sent.
+func TestDelivererKeepsABodyItCouldNotReadBack(t *testing.T) {
+	const n = 2048
+	want := make([][]byte, 0, n)
+	_, seq := smallBodies(n)
+	for e := range seq {
+		want = append(want, bytes.Clone(e.Body))
+	}
+	for _, tt := range []struct {
+		name    string
+		damaged bool // the record's metadata, else the read fails once
+	}{
+		{"the read fails", false},
+		{"the record is damaged", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var (
+				mu      sync.Mutex
+				posted  = map[string]int{} // bodies posted, and how often
+				once    sync.Once
+				got     = make(chan struct{}) // the first request arrived
+				release = make(chan struct{})
+			)
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				b, _ := io.ReadAll(r.Body)
+				mu.Lock()
+				first := len(posted) == 0
+				posted[string(b)]++
+				mu.Unlock()
+				if first {
+					once.Do(func() { close(got) })
+					<-release
+				}
+			}))
+			t.Cleanup(srv.Close)
+			t.Cleanup(func() { closeOnce(release) })
+			s := openStore(t, outbox.Options{Shared: true})
+			stored := make(chan struct{})
+			s.SetStoredHook(func() { close(stored) })
+			var unread atomic.Uint64 // the id whose read back fails, once
+			s.SetReadBackHook(func(id uint64) error {
+				if id != 0 && unread.CompareAndSwap(id, 0) {
+					return errors.New("read error (test)")
+				}
+				return nil
+			})
+			c, err := transport.New(srv.URL, transport.WithRetry(2, time.Hour))
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := &outbox.Deliverer{Profile: stallProfile{Client: c, n: n}, Store: s}
+			errc := make(chan error, 1)
+			go func() {
+				errc <- d.Deliver(context.Background(), &ikruntime.Report{InjectID: "small", Phase: "complete"})
+			}()
+
+			<-got
+			<-stored // the first POST unanswered: the tail is stored by its ids
+			recs, err := s.List()
+			if err != nil || len(recs) != n {
+				t.Fatalf("%d of %d bodies stored, %v", len(recs), n, err)
+			}
+			last := recs[n-1] // stored while the first POST stalled: read back
+			if last.ChunkIndex != n-1 {
+				t.Fatalf("last record is chunk %d", last.ChunkIndex)
+			}
+			if tt.damaged {
+				outbox.DamageRecord(t, s, last.ID, `"phase"`, `#phase"`)
+			} else {
+				unread.Store(last.ID)
+			}
+			close(release)
+
+			err = <-errc
+			var se *ikruntime.StoredError
+			if !errors.As(err, &se) || se.Pending+se.Dead != 1 || (se.Dead == 1) != tt.damaged {
+				t.Fatalf("err = %v (%+v), want the last body kept, dead only if damaged", err, se)
+			}
+			rec := stateOf(t, s, last.ID)
+			switch {
+			case tt.damaged && (rec.State != outbox.Dead || rec.DeadReason != outbox.ReasonCorrupt || !strings.Contains(rec.LastError, "corrupt record")):
+				t.Errorf("damaged record after the send: %s %q %q, want dead as a corrupt record", rec.State, rec.DeadReason, rec.LastError)
+			case !tt.damaged && (rec.State != outbox.Pending || rec.DeadReason != "" || rec.Attempts != 0 || !strings.Contains(rec.LastError, "read error (test)")):
+				t.Errorf("unread record after the send: %s %q, %d attempts, %q; want pending, its read error kept", rec.State, rec.DeadReason, rec.Attempts, rec.LastError)
+			}
+
+			res, err := (&outbox.Resender{Store: s, Client: func(string) (outbox.Poster, error) { return c, nil }}).Flush(context.Background())
+			if err != nil || res.Delivered != se.Pending || res.Rejected != 0 {
+				t.Fatalf("flush %+v %v, want %d delivered", res, err, se.Pending)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for i, b := range want {
+				if k := posted[string(b)]; k != 1 && (i < n-1 || !tt.damaged) {
+					t.Errorf("body %d posted %d times, want once", i, k)
+				}
+			}
+			if st, err := s.Stats(); err != nil || st.Pending != 0 || st.Dead != se.Dead {
+				t.Errorf("after the flush: %+v %v, want no body pending, %d dead", st, err, se.Dead)
+			}
+		})
+	}
+}
+
+// stateOf returns record id as the outbox keeps it.
+func stateOf(t *testing.T, s *outbox.Store, id uint64) outbox.Record {
+	t.Helper()
+	r, err := s.Get(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
