@@ -42,7 +42,8 @@ func HoldAbort(ctx context.Context, a Aborter) (_ context.Context, aborted func(
 // noteInterrupted records on r, a body whose send the abort cut short
 // once at least one attempt was made, the attempts made (the one cut
 // short in flight included: the backend may have received it) and the
-// last error, due again at once, and returns that error, redacted: the
+// last error, due again at once (unless another live process owns it by
+// now: see ownedElsewhere), and returns that error, redacted: the
 // last attempt that failed on its own (the backend refused it, or did not
 // answer), else the attempt cut short. When no attempt was made (the
 // abort came first), r is left as it was and the result is nil: it was
@@ -56,7 +57,10 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 	if ie.Last != nil {
 		last = errors.New(s.redact(ie.Last.Error(), red))
 	}
-	if serr := s.MarkFailed(r.ID, ie.Attempts, last.Error(), s.opts.Now()); serr != nil && !errors.Is(serr, ErrNotFound) {
+	// A record Send settled is no longer this process's: another process
+	// (a Resender, a retry-dead) may have claimed it since, and keeps it.
+	serr := s.markFailed(r.ID, ie.Attempts, last.Error(), s.opts.Now(), true)
+	if serr != nil && !errors.Is(serr, ErrNotFound) && !errors.Is(serr, errOwned) {
 		return errors.Join(last, serr)
 	}
 	return last
@@ -68,7 +72,9 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 // received it), and the last error, as a Deliverer's abort does (see
 // noteInterrupted), and returns that error, redacted: what the body's
 // state says now. When no attempt was made, r is left as it was and the
-// result is nil: it was not sent. A retry of one body asked by hand (a
+// result is nil: it was not sent. A record another live process claimed
+// since Send let go of it (a Resender, another retry-dead) is left to it,
+// unchanged. A retry of one body asked by hand (a
 // dead body moved back to pending) calls it, so that its state no longer
 // shows the answer that had made it dead; a flush leaves its bodies as
 // they were.

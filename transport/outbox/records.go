@@ -378,15 +378,5 @@ func deleteRecords(gone []removal, missing *[]uint64) func(*bolt.Tx) error {
 // requests made, the last error (Options.Secrets redacted), and when to
 // try next. The record is no longer owned.
 func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Time) error {
-	lastErr = s.redact(lastErr, nil) // outside the transaction
-	_, err := s.update(id, func(r *Record) error {
-		if r.State != Pending {
-			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
-		}
-		r.Attempts += attempts
-		r.LastError, r.NextAttempt = lastErr, next
-		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
-		return nil
-	})
-	return err
+	return s.markFailed(id, attempts, lastErr, next, false)
 }

@@ -75,3 +75,22 @@ func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, 
 	}
 	return kept, nil
 }
+
+// markFailed is MarkFailed; unlessOwned leaves as it is a record another
+// live process owns (see ownedElsewhere), and returns errOwned.
+func (s *Store) markFailed(id uint64, attempts int, lastErr string, next time.Time, unlessOwned bool) error {
+	lastErr = s.redact(lastErr, nil) // outside the transaction
+	_, err := s.update(id, func(r *Record) error {
+		switch {
+		case r.State != Pending:
+			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
+		case unlessOwned && s.ownedElsewhere(*r):
+			return errOwned
+		}
+		r.Attempts += attempts
+		r.LastError, r.NextAttempt = lastErr, next
+		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
+		return nil
+	})
+	return err
+}

@@ -1,0 +1,78 @@
+package outbox
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// NoteInterrupted comes after Send settled the record and let go of it: a
+// Resender of another live process that claimed it meanwhile keeps its
+// claim, and the record its state, while one that is free, or whose owner
+// ended, gets the attempt cut short.
+func TestNoteInterruptedLeavesAnotherOwnersClaim(t *testing.T) {
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	ended := exec.Command("sleep", "30")
+	if err := ended.Start(); err != nil {
+		t.Fatal(err)
+	}
+	endedStart := processStart(ended.Process.Pid)
+	_ = ended.Process.Kill()
+	_ = ended.Wait()
+	tests := []struct {
+		name  string
+		owner int    // the process that claimed it after Send, 0 none
+		start uint64 // its start time
+		noted bool
+	}{
+		{"claimed by a live process", live.Process.Pid, processStart(live.Process.Pid), false},
+		{"not claimed", 0, 0, true},
+		{"claimed by a process that ended", ended.Process.Pid, endedStart, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, now, rec := putLeased(t)
+			// Send settled it: failed, no longer this process's.
+			if err := s.MarkFailed(rec.ID, 1, "status 503", now); err != nil {
+				t.Fatal(err)
+			}
+			lease := now.Add(time.Minute)
+			before, err := s.update(rec.ID, func(r *Record) error {
+				if tt.owner != 0 {
+					r.Owner, r.OwnerStart, r.LeaseUntil = tt.owner, tt.start, lease
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			last := s.NoteInterrupted(rec, nil, &httpx.InterruptedError{Err: context.Canceled, Attempts: 1})
+			if last == nil || !strings.Contains(last.Error(), "cut short") {
+				t.Errorf("NoteInterrupted = %v, want the attempt cut short", last)
+			}
+			after, err := s.Get(rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.noted {
+				if after.Owner != tt.owner || !after.LeaseUntil.Equal(lease) || after.Attempts != before.Attempts || after.LastError != before.LastError {
+					t.Errorf("record after NoteInterrupted: owner %d until %s, %d attempts, %q; want the claim of pid %d and its state kept (%d attempts, %q)",
+						after.Owner, after.LeaseUntil, after.Attempts, after.LastError, tt.owner, before.Attempts, before.LastError)
+				}
+				return
+			}
+			if after.Owner != 0 || after.Attempts != before.Attempts+1 || !strings.Contains(after.LastError, "cut short") {
+				t.Errorf("record after NoteInterrupted: owner %d, %d attempts, %q; want free, %d attempts, the attempt cut short",
+					after.Owner, after.Attempts, after.LastError, before.Attempts+1)
+			}
+		})
+	}
+}
