@@ -131,3 +131,18 @@ func verbatim(r Record, stored []byte) bool {
 	}
 	return r.SHA256 != "" || r.IdempotencyKey == transport.IdempotencyKey(r.InjectID, r.Phase, r.ChunkIndex, stored)
 }
+
+// storedSize returns the size of the body a stored value holds, for a
+// record whose metadata cannot be read (nothing to check it against):
+// what it unpacks to, or, for a value with no codec byte, the whole value
+// (the first outbox stored bodies verbatim, see bodyOf); 0 for one that
+// does not unpack.
+func storedSize(stored []byte) int {
+	if b, err := unpackBody(stored); err == nil {
+		return len(b)
+	}
+	if len(stored) > 0 && stored[0] != codecRaw && stored[0] != codecS2 && stored[0] != codecDeflate {
+		return len(stored)
+	}
+	return 0
+}

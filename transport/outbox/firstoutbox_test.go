@@ -117,3 +117,36 @@ func TestVerbatimBody(t *testing.T) {
 		})
 	}
 }
+
+// A record of the first outbox whose metadata is damaged is listed with
+// the size of its body, stored verbatim (it was listed as 0 bytes), and
+// dropping it frees those bytes from what the outbox counts.
+func TestFirstOutboxUnreadableRecordSized(t *testing.T) {
+	s := mustOpen(t, copyFirstOutbox(t), Options{})
+	defer s.Close()
+	list, err := s.List()
+	if err != nil || len(list) == 0 {
+		t.Fatalf("list %d records, %v", len(list), err)
+	}
+	r := list[len(list)/2]
+	before, err := s.Stats()
+	if err != nil || r.Size == 0 {
+		t.Fatalf("stats %+v %v; record %d of %d bytes", before, err, r.ID, r.Size)
+	}
+	damageRecord(t, s, r.ID, `"phase"`, `#phase"`)
+	list, err = s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, got := range list {
+		if got.ID == r.ID && (!got.Unreadable() || got.Size != r.Size) {
+			t.Errorf("damaged record listed unreadable %t, %d bytes; want unreadable, %d bytes", got.Unreadable(), got.Size, r.Size)
+		}
+	}
+	if _, err := s.Drop(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	if after, err := s.Stats(); err != nil || after.Bytes != before.Bytes-int64(r.Size) {
+		t.Errorf("after the drop: %+v %v, want %d bytes counted", after, err, before.Bytes-int64(r.Size))
+	}
+}

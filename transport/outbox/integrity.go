@@ -83,9 +83,7 @@ func readRecord(tx *bolt.Tx, k, v []byte, st State) Record {
 	if len(k) == 8 {
 		r.ID = binary.BigEndian.Uint64(k)
 	}
-	if b, err := unpackBody(tx.Bucket(bucketBodies).Get(k)); err == nil {
-		r.Size = len(b)
-	}
+	r.Size = storedSize(tx.Bucket(bucketBodies).Get(k))
 	return r
 }
 
