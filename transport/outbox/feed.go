@@ -123,17 +123,6 @@ func (f *feed) next() (feedItem, bool) {
 	return it, true
 }
 
-// list returns the ids of r in order.
-func (r idRuns) list() []uint64 {
-	out := make([]uint64, 0, r.n)
-	for _, run := range r.runs {
-		for id := run.first; id < run.first+run.n; id++ {
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
 // readBack reads the records ids, stored by this process's send and
 // claimed by it, with their bodies, in one read transaction. Every record
 // returned has its ID; when one cannot be read (or its body, or the

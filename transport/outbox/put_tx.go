@@ -4,6 +4,9 @@ package outbox
 // a failed put stored.
 
 import (
+	"iter"
+	"slices"
+
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/injectkit/injectkit/transport"
@@ -18,10 +21,8 @@ func (s *Store) unput(ids idRuns, sendID uint64) error {
 		return nil
 	}
 	gone := make([]removal, 0, ids.n)
-	for _, r := range ids.runs {
-		for id := r.first; id < r.first+r.n; id++ {
-			gone = append(gone, removal{id: id, size: -1})
-		}
+	for id := range ids.all() {
+		gone = append(gone, removal{id: id, size: -1})
 	}
 	var missing []uint64
 	err := s.do(true, func(tx *bolt.Tx) error {
@@ -120,4 +121,22 @@ func (r *idRuns) add(id uint64) {
 		return
 	}
 	r.runs = append(r.runs, idRun{first: id, n: 1})
+}
+
+// all yields the ids of r in order.
+func (r idRuns) all() iter.Seq[uint64] {
+	return func(yield func(uint64) bool) {
+		for _, run := range r.runs {
+			for id := run.first; id < run.first+run.n; id++ {
+				if !yield(id) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// list returns the ids of r in order.
+func (r idRuns) list() []uint64 {
+	return slices.AppendSeq(make([]uint64, 0, r.n), r.all())
 }
