@@ -5,6 +5,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport"
 )
 
 // The dead list: records a backend refused for good, or that could not be
@@ -69,11 +71,14 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 // that reads back and matches it: one moved there by an earlier version
 // that could not read how a later one stored it (an S2 body, for a version
 // of the deflate era), or by a version that took a body of the first
-// outbox, stored verbatim, for a damaged one.
+// outbox, stored verbatim, for a damaged one. The body must match the
+// record's SHA-256 or, recorded without one, its Idempotency-Key: a record
+// whose metadata could not be read, moved there by Claim, keeps nothing
+// but its body's size to check it against, and nothing to send it with.
 func misjudged(tx *bolt.Tx, r Record) bool {
 	if r.State != Dead || r.DeadReason != ReasonCorrupt || r.Unreadable() {
 		return false
 	}
-	_, re := readBody(tx, r)
-	return re == nil
+	body, re := readBody(tx, r)
+	return re == nil && (r.SHA256 != "" || r.IdempotencyKey == transport.IdempotencyKey(r.InjectID, r.Phase, r.ChunkIndex, body))
 }

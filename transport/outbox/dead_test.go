@@ -13,7 +13,8 @@ import (
 // deflate era), is an ordinary dead body once it reads back matching its
 // record: List gives no reason corrupt, retry-dead moves it back and a
 // flush delivers it. A body that does not match stays corrupt: retry-dead
-// refuses it.
+// refuses it; so does a record whose metadata could not be read (moved by
+// Claim, it keeps nothing to check its body against but its size).
 func TestRetryDeadOfMisjudgedCorrupt(t *testing.T) {
 	jsonBody := []byte(`{"phase":"p","expectation_signature":{"targets":[` +
 		strings.Repeat(`{"value":"fd00::2"},{"value":"fd00::3"},`, 20) + `{"value":"fd00::4"}]}}`)
@@ -21,9 +22,11 @@ func TestRetryDeadOfMisjudgedCorrupt(t *testing.T) {
 		name    string
 		damage  func(t *testing.T, stored []byte) []byte // nil: the body is intact
 		retried bool
+		meta    bool // the record's metadata is damaged instead
 	}{
-		{"intact S2 body", nil, true},
-		{"bit flipped in the body", flipInflating, false},
+		{"intact S2 body", nil, true, false},
+		{"bit flipped in the body", flipInflating, false, false},
+		{"metadata damaged", nil, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -37,9 +40,18 @@ func TestRetryDeadOfMisjudgedCorrupt(t *testing.T) {
 			if tt.damage != nil {
 				editStored(t, s, id, nil, func(b []byte) []byte { return tt.damage(t, b) })
 			}
-			// What a version of the deflate era did to an S2 body.
-			if err := s.moveToDead(id, 0, 0, "", "outbox record 1: stored body corrupt: stored body: unknown codec 's'; moved to the dead list unsent", ReasonCorrupt); err != nil {
-				t.Fatal(err)
+			if tt.meta {
+				damageRecord(t, s, id, `"phase"`, `#phase"`)
+				s.unclaim(id) // as a flush of another process finds it
+				if _, _, err := s.Claim(id); !errors.Is(err, ErrBodyCorrupt) {
+					t.Fatalf("claim of the damaged record: %v, want it moved as corrupt", err)
+				}
+			} else {
+				// What a version of the deflate era did to an S2 body.
+				err := s.moveToDead(id, 0, 0, "", "outbox record 1: stored body corrupt: stored body: unknown codec 's'; moved to the dead list unsent", ReasonCorrupt)
+				if err != nil {
+					t.Fatal(err)
+				}
 			}
 			list, err := s.List()
 			if err != nil || len(list) != 1 || list[0].State != Dead {
