@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -201,8 +200,8 @@ func (bc *backendConfig) readCA(ctx context.Context, where string) error {
 	if err != nil {
 		return err
 	}
-	if !x509.NewCertPool().AppendCertsFromPEM(b) {
-		return usageErr("invalid ca_file %q%s: %w", bc.CAFile, where, httpx.ErrNoCertificate)
+	if err := httpx.CheckCAs(b); err != nil {
+		return usageErr("invalid ca_file %q%s: %w", bc.CAFile, where, err)
 	}
 	bc.caPEM = append([]byte{}, b...) // not nil, even empty: read
 	return nil

@@ -14,9 +14,23 @@ import (
 	"go.uber.org/zap"
 )
 
-// ErrNoCertificate matches the error of NewClient for a CA file that holds
-// no PEM certificate.
+// ErrNoCertificate matches the error of NewClient and CheckCAs for a CA
+// file that holds no PEM certificate.
 var ErrNoCertificate = errors.New("no PEM certificate found")
+
+// CheckCAs returns ErrNoCertificate when pem, a CA file's content, holds
+// no PEM certificate: the check NewClient makes of TLS.CAPEM, for a caller
+// that refuses such a file before it builds any client.
+func CheckCAs(pem []byte) error { return addCAs(x509.NewCertPool(), pem) }
+
+// addCAs adds the PEM certificates of pem to pool: ErrNoCertificate when
+// it holds none.
+func addCAs(pool *x509.CertPool, pem []byte) error {
+	if !pool.AppendCertsFromPEM(pem) {
+		return ErrNoCertificate
+	}
+	return nil
+}
 
 // InsecureWarning is the message of the WARN line NewClient logs for a
 // client whose certificate verification is off: a program building more
@@ -118,8 +132,8 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 		if err != nil || pool == nil {
 			pool = x509.NewCertPool()
 		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("ca file %s: %w", t.CAFile, ErrNoCertificate)
+		if err := addCAs(pool, pem); err != nil {
+			return nil, fmt.Errorf("ca file %s: %w", t.CAFile, err)
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}
