@@ -163,9 +163,9 @@ func (cfg *runConfig) messageProfile() error {
 	if cfg.OpenAEVMessage == "" {
 		return nil
 	}
-	if cfg.Profile != ProfileOpenAEV && cfg.where("profile") != "" {
+	if src := cfg.source("profile"); cfg.Profile != ProfileOpenAEV && src.given() {
 		return usageErr("invalid profile %q%s: %s runs with the openaev profile, the platform's own calls; %s",
-			cfg.Profile, cfg.where("profile"), cfg.givenAs("openaev_message"), dropAdvice(cfg.where("profile")))
+			cfg.Profile, src.where(), cfg.source("openaev_message").named(), src.drop())
 	}
 	cfg.Profile = ProfileOpenAEV
 	return nil

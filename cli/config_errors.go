@@ -65,44 +65,15 @@ func (f field) invalidItem(r raw, text string, reason error) error {
 	return f.invalid(r, text, reason)
 }
 
-// givenAs names key as the user gave it: its flag (--backend-url), its
-// environment variable (INJECTKIT_BACKEND_URL), or the key and where in
-// the config file (backend_url (config file c.yaml:3)); the flag when
-// nobody did.
-func (o *origins) givenAs(key string) string {
-	switch from := o.from[key]; {
-	case strings.HasPrefix(from, "env "):
-		return strings.TrimPrefix(from, "env ")
-	case from == "" || from == "default" || strings.HasPrefix(from, "-"):
-		return "--" + strings.ReplaceAll(key, "_", "-")
-	}
-	return key + o.where(key)
-}
-
-// dropAdvice says how to stop giving a setting given at where (" (--target)",
-// " (env INJECTKIT_TARGET)", " (config file c.yaml:1)", as origins.where
-// writes it): drop --target, unset INJECTKIT_TARGET, remove it from config
-// file c.yaml:1.
-func dropAdvice(where string) string {
-	from := strings.TrimSuffix(strings.TrimPrefix(where, " ("), ")")
-	switch {
-	case strings.HasPrefix(from, "env "):
-		return "unset " + strings.TrimPrefix(from, "env ")
-	case strings.HasPrefix(from, "config file "):
-		return "remove it from " + from
-	}
-	return "drop " + from
-}
-
 // messageConflict is the usage error of field f of the inject, set to
 // value (a list's first item), given beside --openaev-message, which takes
 // the inject from its message: the setting as the user gave it (its value
 // and where) and how to drop it there. A target that does not read as one
 // is not shown (a line of a file given by mistake); a URL is masked.
 func (c *runConfig) messageConflict(f field, value string) error {
-	where := c.where(f.key)
+	src := c.source(f.key)
 	if f.list() {
-		where = c.whereItem(f.key, value)
+		src = c.itemSource(f.key, value)
 	}
 	shown := fmt.Sprintf("%q", signatures.Shorten(shownSetting(value), signatures.MaxQuoted))
 	switch k, v, ok := strings.Cut(value, "="); {
@@ -112,5 +83,5 @@ func (c *runConfig) messageConflict(f field, value string) error {
 		shown = fmt.Sprintf("%q", signatures.Shorten(k+"="+shownSetting(v), signatures.MaxQuoted))
 	}
 	return usageErr("invalid %s %s%s: %s takes the inject from the message; %s",
-		f.key, shown, where, c.givenAs("openaev_message"), dropAdvice(where))
+		f.key, shown, src.where(), c.source("openaev_message").named(), src.drop())
 }

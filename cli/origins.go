@@ -79,21 +79,11 @@ func (o *origins) setItemFrom(key, item, from string) {
 
 // whereItem is where for one item of a list key: the line of that item
 // when the list has lines of its own.
-func (o *origins) whereItem(key, item string) string {
-	if from, ok := o.items[key][item]; ok {
-		return " (" + from + ")"
-	}
-	return o.where(key)
-}
+func (o *origins) whereItem(key, item string) string { return o.itemSource(key, item).where() }
 
 // where returns " (origin)" for a key the user set, "" for one nobody set
 // (a default counts as nobody).
-func (o *origins) where(key string) string {
-	if f := o.from[key]; f != "" && f != "default" {
-		return " (" + f + ")"
-	}
-	return ""
-}
+func (o *origins) where(key string) string { return o.source(key).where() }
 
 // named rewrites a refused setting (a *signatures.ValidationError or a
 // *serve.SettingError on a key of the config) to name where the user gave
@@ -206,23 +196,16 @@ func (c *runConfig) requiredParam(name, reason string) error {
 // cloudKeys are the settings that make cloud targets.
 var cloudKeys = []string{"cloud_provider", "cloud_account", "cloud_region", "target_service"}
 
-// given names those of keys that were set, each with where: "cloud_region
-// (env INJECTKIT_CLOUD_REGION)", "--query". Settings given as flags are
-// named only when flags is set: the user knows what they typed, not what
-// their environment or config file holds.
+// given names those of keys that were set, each as the user gave it
+// (source.named): "env INJECTKIT_CLOUD_REGION", "cloud_region (config
+// file c.yaml:1)", "--query". Settings given as flags are named only when
+// flags is set: the user knows what they typed, not what their
+// environment or config file holds.
 func (c *runConfig) given(flags bool, keys ...string) string {
 	var parts []string
 	for _, k := range keys {
-		w := c.where(k)
-		from := strings.TrimSuffix(strings.TrimPrefix(w, " ("), ")")
-		switch {
-		case w == "":
-		case strings.HasPrefix(from, "--"):
-			if flags {
-				parts = append(parts, from)
-			}
-		default:
-			parts = append(parts, k+w)
+		if src := c.source(k); src.given() && (flags || !src.flag()) {
+			parts = append(parts, src.named())
 		}
 	}
 	return strings.Join(parts, ", ")

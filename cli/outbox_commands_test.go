@@ -33,7 +33,7 @@ func TestFlushOtherBackendsHidesCredentials(t *testing.T) {
 		given string
 	}{
 		{"flag", nil, []string{"--backend-url", withUser}, "--backend-url"},
-		{"env", map[string]string{"INJECTKIT_BACKEND_URL": withUser}, nil, "INJECTKIT_BACKEND_URL"},
+		{"env", map[string]string{"INJECTKIT_BACKEND_URL": withUser}, nil, "env INJECTKIT_BACKEND_URL"},
 		{"config file", nil, []string{"--config", conf}, "backend_url (config file " + conf + ":1)"},
 	}
 	for _, tt := range tests {

@@ -61,9 +61,9 @@ type outboxSendConfig struct {
 }
 
 // backendGiven names where the backend URL was given, as the user wrote
-// it: --backend-url, INJECTKIT_BACKEND_URL, backend_url (config file
+// it: --backend-url, env INJECTKIT_BACKEND_URL, backend_url (config file
 // c.yaml:3).
-func (c *outboxSendConfig) backendGiven() string { return c.givenAs("backend_url") }
+func (c *outboxSendConfig) backendGiven() string { return c.source("backend_url").named() }
 
 // checkCA reads the CA file once per process, as run does, and checks
 // that it holds a certificate, before the outbox is opened and anything

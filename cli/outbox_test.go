@@ -422,7 +422,7 @@ func TestOutboxFlushBindsTokensToBackends(t *testing.T) {
 	f := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_BACKEND_URL": a.URL},
 		"outbox", "flush", "--token", "typo", "--log-level", "error")
 	if f.code != 1 || !strings.Contains(f.stdout, "0 delivered, 1 still pending, 0 rejected") || !strings.Contains(f.stderr, "the backend refused the token") ||
-		!strings.Contains(f.stdout, "1 signature body for "+b.URL+" left pending: not the backend of INJECTKIT_BACKEND_URL "+a.URL+" (") {
+		!strings.Contains(f.stdout, "1 signature body for "+b.URL+" left pending: not the backend of env INJECTKIT_BACKEND_URL "+a.URL+" (") {
 		t.Fatalf("flush of a with a mistyped token: exit %d\n%s%s", f.code, f.stdout, f.stderr)
 	}
 	a.set(http.StatusOK)

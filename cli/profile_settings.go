@@ -1,7 +1,5 @@
 package cli
 
-import "strings"
-
 // profileKeys are the settings of one wire profile, which the other
 // ignores: the callback profile's phase, the openaev profile's platform
 // version and rerun of a finished inject.
@@ -20,9 +18,9 @@ func (cfg *runConfig) otherProfileFlags() error {
 		profile, other = ProfileOpenAEV, ProfileCallback
 	}
 	for _, key := range profileKeys[other] {
-		if from := cfg.from[key]; strings.HasPrefix(from, "--") {
+		if src := cfg.source(key); src.flag() {
 			return usageErr("%s is a setting of the %s profile, and this run uses the %s profile (%s), which ignores it: "+
-				"drop %s", from, other, profile, cfg.profileGiven(), from)
+				"%s", src.at(), other, profile, cfg.profileGiven(), src.drop())
 		}
 	}
 	return nil
@@ -32,11 +30,11 @@ func (cfg *runConfig) otherProfileFlags() error {
 // set (--profile, env INJECTKIT_PROFILE, config file c.yaml:2),
 // --openaev-message, or the default.
 func (cfg *runConfig) profileGiven() string {
-	switch from := cfg.from["profile"]; {
-	case cfg.OpenAEVMessage != "" && (from == "" || from == "default"):
+	switch src := cfg.source("profile"); {
+	case src.given():
+		return src.at()
+	case cfg.OpenAEVMessage != "":
 		return "--openaev-message"
-	case from != "" && from != "default":
-		return from
 	}
 	return "the default"
 }

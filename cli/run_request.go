@@ -95,7 +95,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 func checkPhase(cfg runConfig, fromFile string) error {
 	// Where the configuration gave it: --phase, env INJECTKIT_PHASE or the
 	// config file's line.
-	phase, where := cfg.Phase, cmp.Or(strings.TrimSuffix(strings.TrimPrefix(cfg.where("phase"), " ("), ")"), "--phase")
+	phase, where := cfg.Phase, cfg.source("phase").at()
 	if phase == "" {
 		phase, where = fromFile, "inject file "+cfg.InjectFile
 	}

@@ -239,15 +239,15 @@ func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 		// A cloud or query setting left in the environment or the config
 		// file is named where it makes the targets of another kind.
 		{env: map[string]string{"INJECTKIT_CLOUD_REGION": "eu-west-1"}, args: []string{"--target", "127.0.0.1"},
-			want: `invalid --target "127.0.0.1": cloud targets (cloud_region (env INJECTKIT_CLOUD_REGION)) take no --target`},
+			want: `invalid --target "127.0.0.1": cloud targets (env INJECTKIT_CLOUD_REGION) take no --target`},
 		{config: "cloud_region: eu-west-1\n", args: []string{"--target", "127.0.0.1"},
 			want: `cloud targets (cloud_region (config file %s:1)) take no --target`},
 		{config: "cloud_region: eu-west-1\n", args: []string{"--cloud-account", "1"},
 			want: `invalid --cloud-provider "": required with --cloud-account and --cloud-region (e.g. aws); given: --cloud-account, cloud_region (config file %s:1)`},
 		{env: map[string]string{"INJECTKIT_CLOUD_PROVIDER": "aws"}, args: []string{"--query", "x"},
-			want: `invalid --query "x": cloud targets (cloud_provider (env INJECTKIT_CLOUD_PROVIDER)) and external ones`},
+			want: `invalid --query "x": cloud targets (env INJECTKIT_CLOUD_PROVIDER) and external ones`},
 		{env: map[string]string{"INJECTKIT_QUERY": "apache"}, args: []string{"--target", "127.0.0.1"}, injector: "nmap",
-			want: "hint: the targets come from query (env INJECTKIT_QUERY); give network targets with --target"},
+			want: "hint: the targets come from env INJECTKIT_QUERY; give network targets with --target"},
 		// So is a CA file that cannot be used, with either profile.
 		{env: map[string]string{"INJECTKIT_CA_FILE": "/nonexistent/ca.pem"}, args: []string{"--target", "127.0.0.1", "--inject-id", "x", "--backend-url", "https://127.0.0.1:9"},
 			want: `invalid ca_file "/nonexistent/ca.pem" (env INJECTKIT_CA_FILE): no such file or directory`},
