@@ -80,6 +80,10 @@ type Options struct {
 	// Abort, when not nil, is fired by main at a second interrupt (see
 	// Abort); nil: none.
 	Abort *Abort
+
+	// built are the injectors of Registry, built once for the
+	// application (NewApp): see injectors.
+	built *injectorSet
 }
 
 const exitHelp = `EXIT CODES:
@@ -117,6 +121,7 @@ func NewApp(o Options) *ucli.App {
 		}
 	}
 	o.Version = o.version()
+	o.built = newInjectorSet(o.Registry)
 	app := &ucli.App{
 		Name:      o.name(),
 		Usage:     o.usage(),

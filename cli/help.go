@@ -27,7 +27,7 @@ func examplesSection(o Options, lines []string) string {
 // subcommands, an error suggesting the closest one.
 func finishApp(o Options, app *ucli.App) {
 	app.Usage = o.rename(app.Usage)
-	ex := exampleInjectors(o.Registry)
+	ex := exampleInjectors(o.injectors())
 	app.CustomAppHelpTemplate = o.rename(app.CustomAppHelpTemplate) + examplesSection(o, examples(ex, ""))
 	for _, cmd := range app.Commands {
 		finishCommand(o, ex, cmd, cmd.Name)

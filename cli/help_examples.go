@@ -30,7 +30,7 @@ type injectorExamples struct {
 // without required params (one with params, one with settings, when there
 // are); an injector's required params are given (placeholder), so that
 // each example runs when each has an example value.
-func exampleInjectors(reg *framework.Registry) injectorExamples {
+func exampleInjectors(set *injectorSet) injectorExamples {
 	ex := injectorExamples{
 		run:        "noop --target 127.0.0.1",
 		runMore:    "noop --target 127.0.0.1 --target web.example.com",
@@ -40,11 +40,8 @@ func exampleInjectors(reg *framework.Registry) injectorExamples {
 		settings:   "query",
 		injectorID: "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10",
 	}
-	if reg == nil {
-		return ex
-	}
 	var own []framework.Manifest
-	for _, m := range manifests(reg) {
+	for _, m := range set.manifests() {
 		if !slices.Contains(referenceInjectors, m.Name) {
 			own = append(own, m)
 		}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -33,14 +32,15 @@ func injectorsCommand(o Options) *ucli.Command {
 		if c.NArg() > 1 {
 			return argsError(c, "at most one injector name")
 		}
-		ms, broken := injectorManifests(o.Registry)
+		set := o.injectors()
+		ms, broken := set.manifests(), set.brokenInjectors()
 		var cfg injectorsConfig
 		settings, err := loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
 		if err != nil {
 			return err
 		}
 		if name := c.Args().First(); name != "" {
-			if _, err := newExecutor(o.Registry, name); err != nil {
+			if _, err := set.executor(name); err != nil {
 				return err
 			}
 			for _, m := range ms {
@@ -69,72 +69,6 @@ func injectorsCommand(o Options) *ucli.Command {
 		return listInjectors(o, ms, broken)
 	}
 	return cmd
-}
-
-// manifests returns the manifest of every registered injector that can
-// give one, by name (see injectorManifests).
-func manifests(r *framework.Registry) []framework.Manifest {
-	ms, _ := injectorManifests(r)
-	return ms
-}
-
-// injectorManifests returns the manifest of every registered injector, by
-// name, and apart the broken ones: those whose factory or Manifest
-// panicked, each a *framework.PanicError naming it and the method. The
-// other commands and injectors work without them.
-func injectorManifests(r *framework.Registry) ([]framework.Manifest, []*framework.PanicError) {
-	var out []framework.Manifest
-	var broken []*framework.PanicError
-	for _, name := range r.Names() {
-		ex, err := r.New(name)
-		if err == nil {
-			var m framework.Manifest
-			if m, _, err = framework.ManifestOf(name, ex); err == nil {
-				out = append(out, m)
-			}
-		}
-		var pe *framework.PanicError
-		if errors.As(err, &pe) {
-			broken = append(broken, pe)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, broken
-}
-
-// newExecutor builds the executor registered under name for a command
-// that runs or shows it: an unknown name is a usage error (exit 2), a
-// panic of its factory or Manifest exits 3 naming the injector and the
-// method, as a panic of its other methods does; a manifest
-// framework.ValidateManifest refuses exits 2 (checkManifest).
-func newExecutor(reg *framework.Registry, name string) (framework.Executor, error) {
-	ex, err := reg.New(name)
-	if err == nil {
-		_, _, err = framework.ManifestOf(name, ex)
-	}
-	var pe *framework.PanicError
-	switch {
-	case errors.As(err, &pe):
-		return nil, &ExitError{Code: ExitFailed, Err: pe}
-	case err != nil:
-		return nil, &ExitError{Code: ExitUsage, Err: err}
-	}
-	if err := checkManifest(reg, name); err != nil {
-		return nil, err
-	}
-	return ex, nil
-}
-
-// paramsManifest is what --param values are decoded against: the
-// executor's manifest (framework.ManifestOf: its params derived from its
-// NewParams struct when it lists none), nil when it has none. A panic of
-// Manifest is the runtime's to report (exit 3).
-func paramsManifest(name string, ex framework.Executor) *framework.Manifest {
-	m, ok, err := framework.ManifestOf(name, ex)
-	if err != nil || !ok {
-		return nil
-	}
-	return &m
 }
 
 // injectorJSON is an injector as `injectors -o json` prints it.

@@ -12,7 +12,6 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
@@ -34,7 +33,7 @@ const (
 // the platform an interrupt cut short.
 func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) (*openaev.Client, *platformWait, error) {
 	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version()),
-		openaev.WithSecrets(secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))...))
+		openaev.WithSecrets(secretValues(cfg.Backend, cfg.injectors, o.injectors().manifests())...))
 	var wait *platformWait
 	if cfg.Backend.URL == "" {
 		opts = append(opts, openaev.WithDryRun(view.stdout()))
@@ -61,7 +60,7 @@ func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Lo
 // callbacks kept in store when there is one. --timeout is the deadline of
 // every inject it runs, a platform message's included (as serve's).
 func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, store *outbox.Store, view *runView) *openaev.Processor {
-	profile := openaev.NewProfile(client, manifests(o.Registry), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
+	profile := openaev.NewProfile(client, o.injectors().manifests(), log, openaev.WithMaxPayloadSize(int64(cfg.MaxPayloadSize)))
 	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(),
 		runtime.WithDeliverer(durable(profile, store, log, o.Abort)),
 		runtime.WithTimeout(cfg.Execution.Timeout))...) // 0 (unset): the runtime's default
@@ -155,7 +154,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) error {
 	name := c.Args().First()
 	if name != "" {
-		if _, err := newExecutor(o.Registry, name); err != nil {
+		if _, err := o.injectors().executor(name); err != nil {
 			return err
 		}
 	}
@@ -310,7 +309,7 @@ func urlNamed(err error, key string) error {
 // platformManifest refuses, before anything runs or is sent, the injector
 // name whose manifest the platform would refuse (openaev.ValidateManifest,
 // the check of serve's registration): its callbacks would be dropped.
-// newExecutor ran framework.ValidateManifest (checkManifest), so only the
+// injectorSet.executor ran framework.ValidateManifest (check), so only the
 // platform's own checks are left (openaev.ValidatePlatformManifest). An
 // empty name (a message naming no injector's contract) is the run's to
 // refuse.
@@ -318,12 +317,12 @@ func platformManifest(o Options, name string) error {
 	if name == "" {
 		return nil
 	}
-	ex, err := newExecutor(o.Registry, name)
-	if err != nil {
-		return err
+	set := o.injectors()
+	if _, err := set.executor(name); err != nil {
+		return err // a panic of its factory or Manifest too
 	}
-	m, _, _ := framework.ManifestOf(name, ex) // a panic: newExecutor returned it
-	if err := openaev.ValidatePlatformManifest(m, openaev.PlatformVersion{Current: true}); err != nil {
+	b, _ := set.get(name)
+	if err := openaev.ValidatePlatformManifest(b.m, openaev.PlatformVersion{Current: true}); err != nil {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("injector %s cannot report to OpenAEV: %w", name, err)}
 	}
 	return nil

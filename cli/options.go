@@ -22,6 +22,16 @@ func (o Options) usage() string { return cmp.Or(o.Usage, defaultUsage) }
 
 func (o Options) version() string { return cmp.Or(o.Version, defaultVersion) }
 
+// injectors returns the injectors of the registry as the application
+// built them, once for every command (see injectorSet); a set of their
+// own for Options NewApp did not make.
+func (o Options) injectors() *injectorSet {
+	if o.built == nil {
+		return newInjectorSet(o.Registry)
+	}
+	return o.built
+}
+
 func (o Options) commit() string { return cmp.Or(o.Commit, unknownCommit) }
 
 func (o Options) goVersion() string { return cmp.Or(o.GoVersion, goruntime.Version()) }

@@ -44,11 +44,12 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if c.NArg() > 1 {
 		return usageErr("run takes one injector name, got %q", strings.Join(c.Args().Slice(), " "))
 	}
-	cfg, err := loadRunConfig(c, o, manifests(o.Registry))
+	ms := o.injectors().manifests()
+	cfg, err := loadRunConfig(c, o, ms)
 	if err != nil {
-		return redactExit(err, rawSecrets(c, o.Getenv, manifests(o.Registry)))
+		return redactExit(err, rawSecrets(c, o.Getenv, ms))
 	}
-	secrets := secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))
+	secrets := secretValues(cfg.Backend, cfg.injectors, ms)
 	defer func() { err = redactExit(err, secrets) }()
 	view := newRunView(o, cfg)
 	log, err := newLogger(redacting(view.stderr(), secrets), cfg.Log)

@@ -24,7 +24,7 @@ type checkedRun struct {
 
 // checkRun is the one check of validate and run before anything runs, is
 // sent or is stored (no outbox opened, no platform asked): the request
-// (buildRunRequest), the injector's manifest (checkManifest, whatever the
+// (buildRunRequest), the injector's manifest (injectorSet.check, whatever the
 // profile; with the openaev profile platformManifest too), its inject id (a random one for a dry run: its
 // length counts in the size limit), and what would deliver it
 // (deliveryChecks). Every error is a usage error naming the flag, key or
@@ -33,13 +33,13 @@ type checkedRun struct {
 func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, injector string) (checkedRun, error) {
 	var cr checkedRun
 	var err error
-	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, *cfg, o.Registry); err != nil {
+	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, *cfg, o.injectors()); err != nil {
 		return cr, err
 	}
 	if cfg.openAEV() {
-		err = platformManifest(o, cr.req.Injector) // checkManifest's check, then the platform's
+		err = platformManifest(o, cr.req.Injector) // injectorSet.check's check, then the platform's
 	} else {
-		err = checkManifest(o.Registry, cr.req.Injector)
+		err = o.injectors().check(cr.req.Injector)
 	}
 	if err != nil {
 		return cr, err

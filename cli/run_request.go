@@ -22,7 +22,7 @@ import (
 // was written (nil when the request's targets are the inject file's as
 // written), to name them in a later error and to report duplicates. An
 // interrupt through ctx stops the reading of the files (see openInput).
-func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg runConfig, reg *framework.Registry) (runtime.Request, *targetList, error) {
+func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg runConfig, set *injectorSet) (runtime.Request, *targetList, error) {
 	var req runtime.Request
 	if cfg.InjectFile != "" {
 		f, err := openInput(ctx, "inject_file", cfg.where("inject_file"), cfg.InjectFile)
@@ -52,7 +52,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		req.Injector = injector
 	}
 	if req.Injector == "" {
-		return req, nil, usageErr("invalid injector \"\": name one (known: %s)", strings.Join(reg.Names(), ", "))
+		return req, nil, usageErr("invalid injector \"\": name one (known: %s)", strings.Join(set.names(), ", "))
 	}
 	if cfg.InjectID != "" {
 		req.InjectID = cfg.InjectID
@@ -82,7 +82,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 	if targets != nil {
 		req.Targets, req.Typed = targets.specs, targets.typed
 	}
-	if err := addParams(&req, &cfg, reg); err != nil {
+	if err := addParams(&req, &cfg, set); err != nil {
 		return req, nil, err
 	}
 	return req, targets, nil
@@ -113,21 +113,20 @@ func checkPhase(cfg runConfig, fromFile string) error {
 }
 
 // addParams adds the --param key=value pairs to the request, each decoded
-// as the injector's manifest declares it (see paramsManifest).
-func addParams(req *runtime.Request, cfg *runConfig, reg *framework.Registry) error {
+// as the injector's manifest declares it (see builtInjector.paramsManifest).
+func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 	params := cfg.Params
 	if len(params) == 0 {
 		return nil
 	}
-	ex, err := reg.New(req.Injector)
-	var pe *framework.PanicError
-	if errors.As(err, &pe) {
-		return nil // the runtime reports it (exit 3), as a panic of the other methods
+	b, ok := set.get(req.Injector)
+	switch {
+	case !ok:
+		return &ExitError{Code: ExitUsage, Err: set.unknown(req.Injector)}
+	case b.ex == nil:
+		return nil // its factory panicked: the runtime reports it (exit 3), as a panic of the other methods
 	}
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	m := paramsManifest(req.Injector, ex)
+	m := b.paramsManifest()
 	if req.Params == nil {
 		req.Params = map[string]any{}
 	}

@@ -73,7 +73,7 @@ var serveFlagNotes = map[string]string{
 func injectorsUsage(o Options) string {
 	for _, f := range fieldsOf(reflect.TypeFor[serveConfig]()) {
 		if f.key == "injectors" {
-			return f.usage + " (known: " + strings.Join(manifestNames(manifests(o.Registry)), ", ") + ")"
+			return f.usage + " (known: " + strings.Join(manifestNames(o.injectors().manifests()), ", ") + ")"
 		}
 	}
 	return ""
@@ -222,9 +222,9 @@ func (o *origins) settingExit(err error) error {
 // its injects will, so that a setting it refuses stops serve at start
 // (exit 2, naming the setting and where it was given) instead of failing
 // every inject.
-func checkSettings(reg *framework.Registry, selected []framework.Manifest, settings injectorSettings, o *origins) error {
+func checkSettings(set *injectorSet, selected []framework.Manifest, settings injectorSettings, o *origins) error {
 	for _, m := range selected {
-		ex, err := reg.New(m.Name)
+		ex, err := set.executor(m.Name)
 		if err != nil {
 			return err
 		}
@@ -245,7 +245,8 @@ func isSetting(err error) bool {
 }
 
 func serveAction(c *ucli.Context, o Options) error {
-	ms, broken := injectorManifests(o.Registry)
+	set := o.injectors()
+	ms, broken := set.manifests(), set.brokenInjectors()
 	sc, err := loadServeConfig(c, o, ms)
 	if err != nil {
 		return err
@@ -257,7 +258,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err != nil {
 		return err
 	}
-	if err := checkSettings(o.Registry, selected, sc.injectors, &sc.origins); err != nil {
+	if err := checkSettings(set, selected, sc.injectors, &sc.origins); err != nil {
 		return err
 	}
 	log, err := newLogger(o.Stderr, sc.Log)

@@ -37,7 +37,7 @@ func newTestHandler(t *testing.T, client *openaev.Client, store *outbox.Store) t
 	reg.Register("noop", func() framework.Executor { return noop.New() })
 	promReg := prometheus.NewRegistry()
 	metrics := serve.NewMetrics(promReg)
-	profile := openaev.NewProfile(client, manifests(reg), nil)
+	profile := openaev.NewProfile(client, newInjectorSet(reg).manifests(), nil)
 	wake := make(chan struct{}, 1)
 	var d runtime.Deliverer = profile
 	if store != nil {
@@ -155,7 +155,7 @@ func TestOpenAEVRegistrarIconOnlyFirst(t *testing.T) {
 	}
 	reg := framework.NewRegistry()
 	reg.Register("noop", func() framework.Executor { return noop.New() })
-	r := openaev.NewRegistrar(client, manifests(reg))
+	r := openaev.NewRegistrar(client, newInjectorSet(reg).manifests())
 	for i := range 2 {
 		got, err := r.Register(context.Background())
 		if err != nil {

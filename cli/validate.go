@@ -49,11 +49,12 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	if c.NArg() > 1 {
 		return argsError(c, "one injector name")
 	}
-	cfg, err := loadRunConfig(c, o, manifests(o.Registry))
+	ms := o.injectors().manifests()
+	cfg, err := loadRunConfig(c, o, ms)
 	if err != nil {
-		return redactExit(err, rawSecrets(c, o.Getenv, manifests(o.Registry)))
+		return redactExit(err, rawSecrets(c, o.Getenv, ms))
 	}
-	secrets := secretValues(cfg.Backend, cfg.injectors, manifests(o.Registry))
+	secrets := secretValues(cfg.Backend, cfg.injectors, ms)
 	defer func() { err = redactExit(err, secrets) }()
 	log, err := newLogger(redacting(o.Stderr, secrets), cfg.Log)
 	if err != nil {
