@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
@@ -87,7 +88,10 @@ func rootApp(c *ucli.Context) *ucli.App {
 
 // checkEnv refuses the INJECTKIT_ variables of the environment (o.Environ)
 // that no command of c's application nor any injector of ms reads, naming
-// each (never its value, a token maybe) and the closest known name.
+// each (never its value, a token maybe) and the closest known name: exit
+// 2. With a broken injector registered, whose settings are unknown, the
+// error is its panic (exit 3, naming it and the method), the variables
+// named as maybe its own.
 func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) error {
 	if o.Environ == nil {
 		return nil
@@ -117,9 +121,16 @@ func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) error {
 			named[i] += " (did you mean " + s + "?)"
 		}
 	}
-	what, it := "unknown environment variable ", "it"
+	what, it, may := "unknown environment variable ", "it", "one"
 	if len(unknown) > 1 {
-		what, it = "unknown environment variables ", "them"
+		what, it, may = "unknown environment variables ", "them", "some"
+	}
+	if broken := o.injectors().brokenInjectors(); len(broken) > 0 {
+		// A broken injector (its factory or Manifest panicked) cannot say
+		// which variables it reads: they may be its settings. Its panic
+		// is what the user has to fix, as any command using it says.
+		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%w; %s, which no %s command or other injector reads, may be %s of its settings",
+			broken[0], strings.Join(named, ", "), o.name(), may)}
 	}
 	return usageErr("%s%s: no %s command or injector reads %s; unset or rename %s",
 		what, strings.Join(named, ", "), o.name(), it, it)

@@ -3,7 +3,11 @@ package cli_test
 import (
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
 )
 
 // TestUnknownEnvironmentVariableRefused checks that an INJECTKIT_
@@ -58,5 +62,63 @@ func TestUnknownEnvironmentVariableRefused(t *testing.T) {
 	}
 	if n := len(be.got()); n != 0 {
 		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
+// panicManifest is an injector whose Manifest panics: broken.
+type panicManifest struct{ badManifest }
+
+func (*panicManifest) Manifest() framework.Manifest { panic("manifest bug") }
+
+// An INJECTKIT_ variable of an injector whose manifest is bad is never
+// called unknown: one framework.ValidateManifest refuses still names its
+// settings, and the command says its manifest is invalid (exit 2); one
+// whose Manifest panics cannot, and the command says so (exit 3), naming
+// the injector, the variable only as maybe one of its settings.
+func TestEnvOfBadManifestNotUnknown(t *testing.T) {
+	d := framework.Detection
+	invalid := framework.Manifest{Name: "bad", Category: framework.Network, Expectations: []framework.ExpectationType{d, d},
+		Settings: []framework.Setting{{Key: "level", Env: "INJECTKIT_BAD_LEVEL"}}}
+	invalidMsg := `injector bad has an invalid manifest: invalid bad.expectations "DETECTION": declared twice`
+	panicMsg := "injector bad: Manifest panicked: manifest bug"
+	lines := map[string][]string{
+		"run":       {"run", "bad", "--target", "127.0.0.1", "--log-level", "error"},
+		"validate":  {"validate", "bad", "--target", "127.0.0.1", "--log-level", "error"},
+		"injectors": {"injectors", "bad"},
+	}
+	tests := []struct {
+		name     string
+		executor func(ran *atomic.Int32) framework.Executor
+		code     int
+		want     string
+	}{
+		{"invalid manifest", func(ran *atomic.Int32) framework.Executor { return &badManifest{m: invalid, ran: ran} }, cli.ExitUsage, invalidMsg},
+		{"Manifest panics", func(ran *atomic.Int32) framework.Executor { return &panicManifest{badManifest{ran: ran}} }, cli.ExitFailed, panicMsg},
+	}
+	for _, tt := range tests {
+		for cmd, args := range lines {
+			t.Run(tt.name+"/"+cmd, func(t *testing.T) {
+				var ran atomic.Int32
+				reg := registry(func(r *framework.Registry) {
+					r.Register("bad", func() framework.Executor { return tt.executor(&ran) })
+				})
+				r := run(t, reg, map[string]string{"INJECTKIT_BAD_LEVEL": "high"}, args...)
+				if r.code != tt.code || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "unknown environment variable") {
+					t.Errorf("exit %d, want %d saying %s, never unknown:\n%s", r.code, tt.code, tt.want, r.stderr)
+				}
+				if ran.Load() != 0 {
+					t.Error("the injector ran")
+				}
+			})
+		}
+	} // Another injector's run: the variable may be the broken one's.
+	reg := registry(func(r *framework.Registry) {
+		r.Register("bad", func() framework.Executor { return &panicManifest{} })
+	})
+	r := run(t, reg, map[string]string{"INJECTKIT_BAD_LEVEL": "high"}, "run", "noop", "--target", "127.0.0.1")
+	want := panicMsg + "; INJECTKIT_BAD_LEVEL"
+	maybe := ", which no injectkit command or other injector reads, may be one of its settings"
+	if r.code != cli.ExitFailed || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, maybe) || r.stdout != "" {
+		t.Errorf("run noop: exit %d, want %d saying %s, nothing printed:\n%s%s", r.code, cli.ExitFailed, want, r.stdout, r.stderr)
 	}
 }
