@@ -77,14 +77,14 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 		msg += " (findings could not be encoded: " + err.Error() + ")"
 		pieces = nil
 	}
-	pl.complete = Execution{Message: truncateEscaped(msg, min(8<<10, limit/4)), Status: status, Action: ActionComplete,
+	pl.complete = Execution{Message: truncateEscaped(msg, messageRoom(limit)), Status: status, Action: ActionComplete,
 		Duration: max(int(math.Round(r.Finished.Sub(r.Started).Seconds())), 0)}
-	noteRoom := min(512, limit/4)
+	notesRoom := noteRoom(limit)
 	var notes []string
 	// Findings too large for the terminal callback are left out, the
 	// largest first.
 	needs := pl.findingsNeed(msg, pieces)
-	for len(pieces) > 0 && (envelopeLen(pl.complete)+noteRoom+pl.docLen(pieces, 0, 0) > limit ||
+	for len(pieces) > 0 && (envelopeLen(pl.complete)+notesRoom+pl.docLen(pieces, 0, 0) > limit ||
 		pl.docLen(pieces, 0, 0) > MaxStructuredOutputLen) {
 		big := 0
 		for i := range pieces {
@@ -104,7 +104,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 		}
 	}
 	completeDoc := pl.docLen(pieces, 0, 0)
-	completeFixed := envelopeLen(pl.complete) + noteRoom + completeDoc
+	completeFixed := envelopeLen(pl.complete) + notesRoom + completeDoc
 	pl.sizes = []int{completeFixed}
 	if pl.sigs {
 		dropped := pl.split(p, structuredRoom(limit, completeFixed, completeDoc), limit)
@@ -117,7 +117,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 		}
 	}
 	if len(notes) > 0 {
-		pl.complete.Message += truncateEscaped("; "+strings.Join(notes, "; "), noteRoom)
+		pl.complete.Message += truncateEscaped("; "+strings.Join(notes, "; "), notesRoom)
 	}
 	if pl.sizes[0] > limit {
 		return nil, fmt.Errorf("terminal callback of inject %s: %d bytes, more than the max payload size of %d bytes",
@@ -133,8 +133,8 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 func (pl *plan) findingsNeed(msg string, pieces []piece) int {
 	doc := pl.docLen(pieces, 0, 0)
 	e := pl.complete
-	e.Message = truncateEscaped(msg, 8<<10) // as the largest limits cut it
-	need := max(envelopeLen(e)+512+doc, MinMaxPayloadSize)
+	e.Message = truncateEscaped(msg, messageRoom(MaxMaxPayloadSize)) // as the largest limit cuts it
+	need := max(envelopeLen(e)+noteRoom(MaxMaxPayloadSize)+doc, MinMaxPayloadSize)
 	if doc > MaxStructuredOutputLen || need > MaxMaxPayloadSize {
 		return 0
 	}

@@ -31,6 +31,25 @@ const (
 	MaxStructuredOutputLen = 20_000_000
 )
 
+// The room of a terminal callback's message, escaped: the report's
+// message (or a rejection's reason) takes at most maxMessageLen bytes and
+// the notes of what was left out (findings, a target's signatures) at
+// most maxNoteLen, each at most a quarter of the max payload size below
+// those (messageRoom, noteRoom). The plan of the bodies and the max
+// payload size a WARN advises (findingsNeed) both count with them.
+const (
+	maxMessageLen = 8 << 10
+	maxNoteLen    = 512
+)
+
+// messageRoom is the escaped length a terminal callback's message keeps
+// under a max payload size of limit bytes.
+func messageRoom(limit int) int { return min(maxMessageLen, limit/4) }
+
+// noteRoom is the escaped length the notes appended to a terminal
+// callback's message keep under a max payload size of limit bytes.
+func noteRoom(limit int) int { return min(maxNoteLen, limit/4) }
+
 // structuredRoom is the room a body of at most limit bytes, fixed of
 // which are not signature targets and docFixed of those in the structured
 // output, leaves its signature targets: the smaller of the body's room

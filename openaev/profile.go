@@ -200,7 +200,7 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 	// The reason may quote what the message held: the body stays under
 	// the max payload size, and never holds the token (a file given by
 	// mistake may hold it), as the platform shows it to its users.
-	e.Message = truncateEscaped(p.Redact(e.Message), min(8<<10, p.maxPayload/4))
+	e.Message = truncateEscaped(p.Redact(e.Message), messageRoom(p.maxPayload))
 	body, err := json.Marshal(e)
 	if err != nil {
 		return outbox.Bodies{}, err
