@@ -9,6 +9,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
 )
 
 type badManifestParams struct {
@@ -93,6 +94,62 @@ func TestInvalidManifestRefusedWhateverTheProfile(t *testing.T) {
 					t.Errorf("%d requests sent, want none", n)
 				}
 			})
+		}
+	}
+}
+
+// A manifest the platform's own rules refuse (openaev.ValidateManifest,
+// the one entry of those rules) is refused by the openaev profile's
+// commands before anything runs or is sent, exit 2, with the error
+// openaev.ValidateManifest gives; the default (callback) profile, which
+// the platform's rules do not bind, accepts it.
+func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
+	d := framework.Detection
+	manifests := []struct {
+		name string
+		m    framework.Manifest
+	}{
+		{"unknown platform", framework.Manifest{Expectations: []framework.ExpectationType{d}, Platforms: []string{"BeOS"}}},
+		{"unknown output type", framework.Manifest{Expectations: []framework.ExpectationType{d},
+			Outputs: []framework.Output{{Type: "bogus", Field: "o"}}}},
+		{"param named like a contract field", framework.Manifest{Expectations: []framework.ExpectationType{d},
+			Params: []framework.Param{{Name: "assets", Type: framework.ParamString}}}},
+	}
+	for _, mt := range manifests {
+		m := mt.m
+		m.Name, m.Category = "bad", framework.Network
+		platformErr := openaev.ValidateManifest(m, openaev.PlatformVersion{Current: true})
+		if platformErr == nil {
+			t.Fatalf("%s: openaev.ValidateManifest accepts it", mt.name)
+		}
+		for _, profile := range []string{"openaev", "callback"} {
+			for _, cmd := range []string{"run", "validate"} {
+				t.Run(mt.name+"/"+profile+"/"+cmd, func(t *testing.T) {
+					var ran atomic.Int32
+					reg := registry(func(r *framework.Registry) {
+						r.Register("bad", func() framework.Executor { return &badManifest{m: m, ran: &ran} })
+					})
+					platform := testkit.NewBackend(t)
+					r := run(t, reg, nil, cmd, "bad", "--profile", profile, "--target", "127.0.0.1", "--backend-url", platform.URL,
+						"--inject-id", "i-1", "--token", "t", "--log-level", "error")
+					if profile == "callback" {
+						if r.code != cli.ExitOK {
+							t.Errorf("exit %d on the callback profile, want 0:\n%s", r.code, r.stderr)
+						}
+						return
+					}
+					want := "injector bad cannot report to OpenAEV: " + platformErr.Error()
+					if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) {
+						t.Errorf("exit %d, want %d saying %s:\n%s", r.code, cli.ExitUsage, want, r.stderr)
+					}
+					if n := ran.Load(); n != 0 {
+						t.Errorf("the injector ran %d times, want none", n)
+					}
+					if n := platform.Len(); n != 0 {
+						t.Errorf("%d requests sent, want none", n)
+					}
+				})
+			}
 		}
 	}
 }

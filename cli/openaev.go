@@ -308,11 +308,11 @@ func urlNamed(err error, key string) error {
 
 // platformManifest refuses, before anything runs or is sent, the injector
 // name whose manifest the platform would refuse (openaev.ValidateManifest,
-// the check of serve's registration): its callbacks would be dropped.
-// injectorSet.executor ran framework.ValidateManifest (check), so only the
-// platform's own checks are left (openaev.ValidatePlatformManifest). An
-// empty name (a message naming no injector's contract) is the run's to
-// refuse.
+// the check of serve's registration, the one entry of the platform's
+// rules): its callbacks would be dropped. injectorSet.executor ran
+// framework.ValidateManifest (check), which openaev.ValidateManifest runs
+// first, so what it refuses here is the platform's own. An empty name (a
+// message naming no injector's contract) is the run's to refuse.
 func platformManifest(o Options, name string) error {
 	if name == "" {
 		return nil
@@ -322,7 +322,7 @@ func platformManifest(o Options, name string) error {
 		return err // a panic of its factory or Manifest too
 	}
 	b, _ := set.get(name)
-	if err := openaev.ValidatePlatformManifest(b.m, openaev.PlatformVersion{Current: true}); err != nil {
+	if err := openaev.ValidateManifest(b.m, openaev.PlatformVersion{Current: true}); err != nil {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("injector %s cannot report to OpenAEV: %w", name, err)}
 	}
 	return nil

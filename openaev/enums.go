@@ -114,17 +114,6 @@ func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
 	return platformChecks(m, v)
 }
 
-// ValidatePlatformManifest is ValidateManifest but for
-// framework.ValidateManifest: the checks the platform adds on top of the
-// ones of every profile, for a caller that ran those already (the cli,
-// whatever the profile, before anything runs).
-func ValidatePlatformManifest(m framework.Manifest, v PlatformVersion) error {
-	if err := validateName(m); err != nil {
-		return err
-	}
-	return platformChecks(m, v)
-}
-
 // validateName refuses a manifest without a name, or whose name is no
 // injector name.
 func validateName(m framework.Manifest) error {
