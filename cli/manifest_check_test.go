@@ -51,6 +51,8 @@ func TestInvalidManifestRefusedWhateverTheProfile(t *testing.T) {
 			Outputs: []framework.Output{{Type: "text", Field: framework.ReservedOutputField}}}, "outputs", framework.ReservedOutputField},
 		{"output declared twice", framework.Manifest{Expectations: []framework.ExpectationType{d},
 			Outputs: []framework.Output{{Type: "text", Field: "o"}, {Type: "ipv4", Field: "o"}}}, "outputs", "o"},
+		{"param name written by hand, not a param name", framework.Manifest{Expectations: []framework.ExpectationType{d},
+			Params: []framework.Param{{Name: "Scan-Mode", Type: framework.ParamString}}}, "params", "Scan-Mode"},
 	}
 	commands := []struct {
 		name string

@@ -16,8 +16,10 @@ const ReservedOutputField = "expectation_signatures"
 // ValidateManifest checks what a manifest declares, whatever the profile
 // that reports its injects: each expectation type is one of
 // signatures.ExpectationTypes, spelt as it is (DETECTION, not detection),
-// and declared once; each param has a name, declared once (the contract
-// would carry two form fields of one key); each output has a field,
+// and declared once; each param has a name, a param name (lowercase
+// letters, digits and underscores, as a Params struct's fields must be
+// tagged: a name written by hand is held to the same rule), declared once
+// (the contract would carry two form fields of one key); each output has a field,
 // declared once (a platform reads the key with the processor of each type
 // it is declared with, and drops the result one of them refuses), that is
 // not ReservedOutputField; each setting has a key, declared once (the
@@ -50,6 +52,9 @@ func ValidateManifest(m Manifest) error {
 	for i, p := range m.Params {
 		if p.Name == "" {
 			return bad(fmt.Sprintf("params[%d]", i), "", "a param needs a name")
+		}
+		if !validParamName(p.Name) {
+			return bad("params", p.Name, paramNameRule)
 		}
 		if params[p.Name] {
 			return bad("params", p.Name, "declared twice")

@@ -50,6 +50,27 @@ func TestValidateManifest(t *testing.T) {
 		{"param without a name", manifestLike(func(m *framework.Manifest) {
 			m.Params = append(m.Params, framework.Param{Type: framework.ParamString})
 		}), "probe.params[1]", ""},
+		{"param name hand-written, lowercase with digits and underscores", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "max_rate_2", Type: framework.ParamInt})
+		}), "", ""},
+		{"param name upper case", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "Port2", Type: framework.ParamInt})
+		}), "probe.params", "Port2"},
+		{"param name with a dash", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "max-rate", Type: framework.ParamInt})
+		}), "probe.params", "max-rate"},
+		{"param name with a space", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "scan ports", Type: framework.ParamString})
+		}), "probe.params", "scan ports"},
+		{"param name with a dot", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "probe.port", Type: framework.ParamString})
+		}), "probe.params", "probe.port"},
+		{"param name not ASCII", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "débit", Type: framework.ParamString})
+		}), "probe.params", "débit"},
+		{"param name with '='", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "a=b", Type: framework.ParamString})
+		}), "probe.params", "a=b"},
 		{"output without a field", manifestLike(func(m *framework.Manifest) {
 			m.Outputs = append(m.Outputs, framework.Output{Type: "text"})
 		}), "probe.outputs[2]", ""},

@@ -5,6 +5,9 @@ import (
 	"strings"
 )
 
+// paramNameRule says what a param name is, for the refusals.
+const paramNameRule = "not a param name: want lowercase letters, digits and underscores"
+
 // validParamName reports whether name is a param name: lowercase ASCII
 // letters, digits and underscores, as --param, the inject file and the
 // platform's form fields take it whole.

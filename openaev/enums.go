@@ -94,7 +94,7 @@ func member(list []string, v string) bool {
 // sending its contract, for platform version v: it has a name, an
 // injector name (framework.ValidateInjectorName), and passes
 // framework.ValidateManifest (expectation types known and declared once,
-// param names, output fields and setting keys given and declared once, no
+// param names valid and declared once, output fields and setting keys given and declared once, no
 // output named expectation_signatures, no setting named like a param);
 // each platform is one of PlatformTypes(v), each output type one of OutputTypes
 // of the Current line (an older platform gets the newer types as text),
