@@ -57,6 +57,7 @@ func injectorsCommand(o Options) *ucli.Command {
 			list := make([]injectorJSON, len(ms))
 			for i, m := range ms {
 				list[i] = injectorOf(m, settings[m.Name])
+				list[i].InvalidManifest = invalidManifest(m)
 			}
 			for _, pe := range broken {
 				list = append(list, injectorJSON{Name: pe.Injector, Category: "any", Broken: pe.Error(),
@@ -69,6 +70,16 @@ func injectorsCommand(o Options) *ucli.Command {
 		return listInjectors(o, ms, broken)
 	}
 	return cmd
+}
+
+// invalidManifest is the first error framework.ValidateManifest finds in
+// m, as the listing marks it, "" for a valid manifest: run, validate,
+// injectors NAME and serve refuse the injector with it (injectorSet.check).
+func invalidManifest(m framework.Manifest) string {
+	if err := framework.ValidateManifest(m); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 // injectorJSON is an injector as `injectors -o json` prints it.
@@ -88,6 +99,10 @@ type injectorJSON struct {
 	// Broken says why an injector cannot run: its factory or Manifest
 	// panicked (a bug of the injector). Absent for the others.
 	Broken string `json:"broken,omitempty"`
+	// InvalidManifest is the first error framework.ValidateManifest finds
+	// in its manifest, why every command that uses it exits 2 (listing
+	// only; absent for a valid one).
+	InvalidManifest string `json:"invalid_manifest,omitempty"`
 }
 
 type paramJSON struct {

@@ -62,8 +62,9 @@ func para(w io.Writer, indent, text string, width int) {
 }
 
 // listInjectors prints one entry an injector: its name, its category, and
-// in a column of their own its description and the names of its params,
-// wrapped.
+// in a column of their own its description, "invalid manifest: <first
+// error>" when framework.ValidateManifest refuses its manifest (every
+// command that uses it exits 2), and the names of its params, wrapped.
 func listInjectors(o Options, ms []framework.Manifest, broken []*framework.PanicError) error {
 	ms = slices.Clone(ms)
 	for _, pe := range broken { // listed as such, its reason as its description
@@ -87,6 +88,9 @@ func listInjectors(o Options, ms []framework.Manifest, broken []*framework.Panic
 		fmt.Fprintf(o.Stdout, "%-*s%-*s%s\n", nameW, m.Name, catW, category(m), lines[0])
 		for _, l := range lines[1:] {
 			fmt.Fprintf(o.Stdout, "%s%s\n", indent, l)
+		}
+		if bad := invalidManifest(m); bad != "" {
+			para(o.Stdout, indent, "invalid manifest: "+bad, width)
 		}
 		if len(m.Params) > 0 {
 			names := make([]string, len(m.Params))

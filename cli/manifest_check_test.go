@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -153,5 +154,71 @@ func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 				})
 			}
 		}
+	}
+}
+
+// `injectors` lists an injector whose manifest framework.ValidateManifest
+// refuses marked "invalid manifest: <first error>", in text and in JSON
+// (invalid_manifest), the error run and validate refuse it with; the
+// others are listed unmarked.
+func TestInjectorsListMarksInvalidManifests(t *testing.T) {
+	d := framework.Detection
+	manifests := []struct {
+		name string
+		m    framework.Manifest
+	}{
+		{"setting declared twice", framework.Manifest{Expectations: []framework.ExpectationType{d},
+			Settings: []framework.Setting{{Key: "k", Env: "BAD_K1"}, {Key: "k", Env: "BAD_K2"}}}},
+		{"param name not one", framework.Manifest{Expectations: []framework.ExpectationType{d},
+			Params: []framework.Param{{Name: "Scan-Mode", Type: framework.ParamString}}}},
+		{"unknown expectation", framework.Manifest{Expectations: []framework.ExpectationType{"BOGUS"}}},
+	}
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	for _, mt := range manifests {
+		t.Run(mt.name, func(t *testing.T) {
+			m := mt.m
+			m.Name, m.Category, m.Description = "bad", framework.Network, "a probe"
+			var ran atomic.Int32
+			reg := registry(func(r *framework.Registry) {
+				r.Register("bad", func() framework.Executor { return &badManifest{m: m, ran: &ran} })
+			})
+			refused := run(t, reg, nil, "validate", "bad", "--target", "127.0.0.1", "--log-level", "error")
+			_, why, ok := strings.Cut(strings.TrimSpace(refused.stderr), "has an invalid manifest: ")
+			if refused.code != cli.ExitUsage || !ok {
+				t.Fatalf("validate bad: exit %d, want 2 refusing its manifest:\n%s", refused.code, refused.stderr)
+			}
+
+			r := run(t, reg, map[string]string{"COLUMNS": "100"}, "injectors")
+			if r.code != cli.ExitOK {
+				t.Fatalf("injectors: exit %d\n%s", r.code, r.stderr)
+			}
+			entries := strings.SplitAfter(r.stdout, "\nnoop")
+			if len(entries) != 2 {
+				t.Fatalf("injectors: no noop entry after bad's:\n%s", r.stdout)
+			}
+			if want := "invalid manifest: " + why; !strings.Contains(words(entries[0]), want) {
+				t.Errorf("bad's entry does not say %q:\n%s", want, r.stdout)
+			}
+			if strings.Contains(entries[1], "invalid manifest") {
+				t.Errorf("noop's entry is marked invalid:\n%s", r.stdout)
+			}
+
+			r = run(t, reg, nil, "injectors", "-o", "json")
+			var list []struct {
+				Name            string `json:"name"`
+				InvalidManifest string `json:"invalid_manifest"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &list); r.code != cli.ExitOK || err != nil {
+				t.Fatalf("injectors -o json: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+			}
+			for _, e := range list {
+				if want := map[bool]string{true: why}[e.Name == "bad"]; e.InvalidManifest != want {
+					t.Errorf("%s: invalid_manifest %q, want %q", e.Name, e.InvalidManifest, want)
+				}
+			}
+			if n := ran.Load(); n != 0 {
+				t.Errorf("the injector ran %d times, want none", n)
+			}
+		})
 	}
 }
