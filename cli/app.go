@@ -93,9 +93,10 @@ const exitHelp = `EXIT CODES:
       outbox (or room in it: they are sent unstored first), printed to stderr as JSON; with the openaev profile, also a reception the platform never
       acknowledged, or asset groups whose members the platform failed to list (5xx, 429, unreachable):
       the inject did not run, nothing was stored (a hint line says so); for every command, a stdout
-      that could not be written (a pipe closed early, a full disk) when it was the command's output:
-      one line on stderr says so (a run with a backend URL, outbox flush, retry-dead and drop keep
-      their code: stdout only reported what they sent)
+      that could not be written (a full disk; for a run without a backend URL, a pipe closed early
+      too) when it was the command's output: one line on stderr says so (a run with a backend URL,
+      outbox flush, retry-dead and drop keep their code: stdout only reported what they sent); any
+      other stdout whose reader stops early (| head -n 1) drops the rest: its own code, nothing said
    2  invalid input, usage, or an unusable outbox (corrupt, locked, full, not writable):
       one line on stderr names the field and the value or the file; nothing was sent
       (with the openaev profile, an inject that names its id still gets its reception and terminal INVALID_USAGE)
@@ -212,8 +213,10 @@ func rootFlags() []ucli.Flag {
 // mid-protocol, a run's deliveries, outbox removals and terminal callbacks
 // half done. It is not ignored: an ignored SIGPIPE would be inherited by
 // the programs an injector starts (nmap), a notified one is not. A stderr that cannot
-// be written is ignored; a stdout that cannot be written is the one rule
-// of stdoutExit, whatever the command.
+// be written is ignored; a stdout whose reader stopped reading drops the
+// rest of the output, but for a dry run, whose stdout is its product
+// (stdoutProduct); a stdout that cannot be written otherwise is the one
+// rule of stdoutExit, whatever the command.
 func Run(ctx context.Context, o Options, args []string) int {
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	out := &stdoutWriter{w: o.Stdout}

@@ -272,7 +272,8 @@ func outboxCommand(o Options) *ucli.Command {
 					"   2  invalid usage, or an outbox corrupt or locked\n" +
 					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending as they were\n" +
 					"   A stdout that could not be written (a pipe closed early, a full disk) changes none of these, as it\n" +
-					"   only reports what was sent: one line on stderr says so (injectkit: stdout not written: …)",
+					"   only reports what was sent: one line on stderr says so (injectkit: stdout not written: …), but for\n" +
+					"   a reader that stopped early (| head): nothing is said",
 				Flags:  outboxFlags(o, send, sendUsage),
 				Action: action("flush", send, func(c *ucli.Context, e *outboxEnv) error { return e.reportIncomplete(o, flushOutbox(c, o, e)) }),
 			},

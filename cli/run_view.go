@@ -55,6 +55,9 @@ func newRunView(o Options, cfg runConfig) *runView {
 	if cfg.Backend.URL != "" {
 		// The run delivers to the backend: its stdout only reports it.
 		v.out = stdoutReports(o.Stdout)
+	} else {
+		// A dry run's stdout is all it makes.
+		stdoutProduct(o.Stdout)
 	}
 	switch cfg.Output {
 	case runOutputText:

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"syscall"
 )
 
 // stdoutError is a write to the command's stdout that failed: a pipe
@@ -19,14 +20,27 @@ func (e *stdoutError) Unwrap() error { return e.err }
 // delivers, stores and removes its bodies, sends its terminal callbacks),
 // and Run says once, at the end, that stdout was not written, and exits by
 // the one rule of the README's exit-code table (see stdoutExit).
+//
+// A reader that stopped reading (EPIPE: `| head -n 1`) is no failure,
+// but for a command whose stdout is its product (see stdoutProduct): it
+// is normal Unix usage, as `ls | head -n 1`, so every later write is
+// dropped and succeeds, the command exits with its own code, and nothing
+// is said. A stdout that fails otherwise (a full disk) is a failure
+// whatever the command.
 type stdoutWriter struct {
 	w  io.Writer
 	mu sync.Mutex
 	// err is the first write that failed.
 	err error
+	// gone is the write that found the reader gone, its output dropped
+	// since (unless product).
+	gone error
 	// reports is set by a command whose stdout only reports what it sent
 	// (see stdoutReports).
 	reports bool
+	// product is set by a command whose stdout is its product, kept
+	// nowhere else (see stdoutProduct).
+	product bool
 }
 
 // Interface guards.
@@ -41,15 +55,45 @@ func (s *stdoutWriter) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
+	if s.gone != nil {
+		return len(p), nil
+	}
 	n, err := s.w.Write(p)
 	if err == nil && n < len(p) {
 		err = io.ErrShortWrite
+	}
+	if err != nil && readerGone(err) && !s.product {
+		s.gone = err
+		return len(p), nil
 	}
 	if err != nil {
 		s.err = &stdoutError{err: err}
 		return n, s.err
 	}
 	return n, nil
+}
+
+// readerGone reports whether err is a write to a pipe whose reader
+// closed it (EPIPE).
+func readerGone(err error) bool { return errors.Is(err, syscall.EPIPE) }
+
+// stdoutProduct marks w, the command's stdout, as its product, kept
+// nowhere else (a run without a backend URL: the bodies it would have
+// sent, or its summary): a reader that stops reading early fails it, as
+// any other failed write does (see stdoutExit). Any other stdout
+// drops its output once its reader is gone (see stdoutWriter). A writer
+// that is not Run's stdout is left as it is.
+func stdoutProduct(w io.Writer) {
+	s, ok := w.(*stdoutWriter)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.product = true
+	if s.gone != nil && s.err == nil { // dropped already: lost
+		s.err = &stdoutError{err: s.gone}
+	}
 }
 
 // IsTerminal says whether the stdout it wraps is a terminal.

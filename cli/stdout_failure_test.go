@@ -1,7 +1,9 @@
 package cli_test
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -41,12 +43,20 @@ func (w *cutWriter) Write(p []byte) (int, error) {
 	return n, syscall.EPIPE
 }
 
+// closedStdout is a stdout a command may not be able to write.
+type closedStdout struct {
+	open func() io.Writer
+	// readerGone: its reader stopped reading (EPIPE), normal Unix usage
+	// (`| head -n 1`), not a failure of a stdout that is no product.
+	readerGone bool
+}
+
 // closedStdouts returns the stdouts a command may not be able to write:
 // the write end of a real pipe whose read end is closed (EPIPE), a pipe
 // closed after 10 bytes, a full disk.
-func closedStdouts(t *testing.T) map[string]func() io.Writer {
-	return map[string]func() io.Writer{
-		"closed pipe": func() io.Writer {
+func closedStdouts(t *testing.T) map[string]closedStdout {
+	return map[string]closedStdout{
+		"closed pipe": {open: func() io.Writer {
 			r, w, err := os.Pipe()
 			if err != nil {
 				t.Fatal(err)
@@ -54,9 +64,9 @@ func closedStdouts(t *testing.T) map[string]func() io.Writer {
 			r.Close()
 			t.Cleanup(func() { w.Close() })
 			return w
-		},
-		"head -c 10": func() io.Writer { return &cutWriter{left: 10} },
-		"full disk":  func() io.Writer { return fullWriter{} },
+		}, readerGone: true},
+		"head -c 10": {open: func() io.Writer { return &cutWriter{left: 10} }, readerGone: true},
+		"full disk":  {open: func() io.Writer { return fullWriter{} }},
 	}
 }
 
@@ -86,21 +96,45 @@ func runTo(t *testing.T, reg *framework.Registry, env map[string]string, stdout 
 // that stdout was not written.
 func saidOnce(t *testing.T, stderr string) {
 	t.Helper()
+	if n := saidNotWritten(stderr); n != 1 {
+		t.Errorf("%d lines say stdout was not written, want 1:\n%s", n, stderr)
+	}
+}
+
+// saidUnlessReaderGone checks that stderr has one line saying that
+// stdout was not written, none when its reader stopped reading.
+func saidUnlessReaderGone(t *testing.T, stderr string, readerGone bool) {
+	t.Helper()
+	if readerGone {
+		if n := saidNotWritten(stderr); n != 0 {
+			t.Errorf("%d lines say stdout was not written, its reader gone: want none\n%s", n, stderr)
+		}
+		return
+	}
+	saidOnce(t, stderr)
+}
+
+// saidNotWritten is the number of lines of stderr, the command's own,
+// saying that stdout was not written.
+func saidNotWritten(stderr string) int {
 	n := 0
 	for l := range strings.Lines(stderr) {
 		if strings.HasPrefix(l, "injectkit: ") && strings.Contains(l, "stdout not written: ") {
 			n++
 		}
 	}
-	if n != 1 {
-		t.Errorf("%d lines say stdout was not written, want 1:\n%s", n, stderr)
-	}
+	return n
 }
 
-// A command whose stdout cannot be written, whatever it is, says so on
-// one stderr line and exits 1: its output was what it made. A dry run's
-// signatures go to stderr instead, as those of a failed delivery.
-func TestStdoutNotWrittenExits1(t *testing.T) {
+// A command whose stdout cannot be written says so on one stderr line and
+// exits 1, its output lost, whatever the command, when the stdout failed
+// (a full disk), and for a dry run, whose stdout is its product, when its
+// reader stopped reading too: its signatures go to stderr instead, as
+// those of a failed delivery. A listing, the help, the version, a
+// completion script or validate's verdict whose reader stopped reading
+// (`injectkit injectors | head -n 1`, EPIPE) is normal Unix usage: the
+// command exits 0 and says nothing.
+func TestStdoutNotWritten(t *testing.T) {
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	if r := run(t, registry(), nil, "run", "noop", "--target", "10.0.0.1", "--backend-url", transporttest.NewBackend(t).URL,
 		"--inject-id", "fill", "--outbox", box, "--log-level", "error"); r.code != cli.ExitOK {
@@ -109,8 +143,9 @@ func TestStdoutNotWrittenExits1(t *testing.T) {
 	tests := []struct {
 		name string
 		args []string
-		// dumped: the run's signatures are printed to stderr.
-		dumped bool
+		// product: stdout is the command's product (a dry run's
+		// signatures), kept nowhere else: printed to stderr when lost.
+		product bool
 	}{
 		{name: "injectors", args: []string{"injectors"}},
 		{name: "injectors noop", args: []string{"injectors", "noop"}},
@@ -121,31 +156,69 @@ func TestStdoutNotWrittenExits1(t *testing.T) {
 		{name: "completion", args: []string{"completion", "bash"}},
 		{name: "outbox list", args: []string{"outbox", "list", "--outbox", box, "--log-level", "error"}},
 		{name: "validate", args: []string{"validate", "noop", "--target", "10.0.0.1", "--log-level", "error"}},
-		{name: "dry run json", args: []string{"run", "noop", "--target", "10.0.0.1", "-o", "json", "--outbox", "none", "--log-level", "error"}, dumped: true},
-		{name: "dry run text", args: []string{"run", "noop", "--target", "10.0.0.1", "-o", "text", "--outbox", "none", "--log-level", "error"}, dumped: true},
-		{name: "dry run chunked", args: []string{"run", "noop", "--target", "10.0.0.0/26", "--max-payload-size", "4096", "--log-level", "error"}, dumped: true},
+		{name: "dry run json", args: []string{"run", "noop", "--target", "10.0.0.1", "-o", "json", "--outbox", "none", "--log-level", "error"}, product: true},
+		{name: "dry run text", args: []string{"run", "noop", "--target", "10.0.0.1", "-o", "text", "--outbox", "none", "--log-level", "error"}, product: true},
+		{name: "dry run chunked", args: []string{"run", "noop", "--target", "10.0.0.0/26", "--max-payload-size", "4096", "--log-level", "error"}, product: true},
 	}
 	for name, stdout := range closedStdouts(t) {
 		for _, tt := range tests {
 			t.Run(name+"/"+tt.name, func(t *testing.T) {
-				code, stderr := runTo(t, registry(), nil, stdout(), tt.args...)
+				code, stderr := runTo(t, registry(), nil, stdout.open(), tt.args...)
+				if stdout.readerGone && !tt.product {
+					if code != cli.ExitOK || stderr != "" {
+						t.Errorf("exit %d, want %d saying nothing:\n%s", code, cli.ExitOK, stderr)
+					}
+					return
+				}
 				if code != cli.ExitDelivery {
 					t.Errorf("exit %d, want %d\n%s", code, cli.ExitDelivery, stderr)
 				}
 				saidOnce(t, stderr)
-				if got := strings.Contains(stderr, "undelivered signatures: {"); got != tt.dumped {
-					t.Errorf("signatures on stderr: %v, want %v\n%s", got, tt.dumped, stderr)
+				if got := strings.Contains(stderr, "undelivered signatures: {"); got != tt.product {
+					t.Errorf("signatures on stderr: %v, want %v\n%s", got, tt.product, stderr)
 				}
 			})
 		}
 	}
 }
 
+// A stdout whose reader stops reading after the first line, a real pipe
+// (`injectkit injectors | head -n 1`, the listing larger than the pipe's
+// buffer so that the reader is gone while it is written): the listing
+// exits 0 and says nothing, the reader got its line.
+func TestListingReadByHeadExits0(t *testing.T) {
+	const many = 3000 // injectors: a listing of some 300 KB, over a pipe's 64 KiB
+	reg := registry(func(r *framework.Registry) {
+		for i := range many {
+			r.Register(fmt.Sprintf("demo%04d", i), func() framework.Executor { return demo{} })
+		}
+	})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { w.Close() })
+	first := make(chan string, 1)
+	go func() { // head -n 1
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		r.Close()
+		first <- line
+	}()
+	code, stderr := runTo(t, reg, nil, w, "injectors")
+	if code != cli.ExitOK || stderr != "" {
+		t.Errorf("exit %d, want %d saying nothing:\n%s", code, cli.ExitOK, stderr)
+	}
+	if line := <-first; !strings.HasPrefix(line, "NAME") {
+		t.Errorf("the reader's line %q, want the listing's header", line)
+	}
+}
+
 // A run with a backend URL delivers whatever becomes of its stdout, which
-// only reports the delivery: the exit code is the delivery's (0), and one
-// stderr line says stdout was not written, with either output and either
-// profile; the platform gets the terminal callback, the backend each body
-// once, and the outbox keeps nothing.
+// only reports the delivery: the exit code is the delivery's (0), with
+// either output and either profile, and one stderr line says stdout was
+// not written when it failed (none when its reader stopped reading); the
+// platform gets the terminal callback, the backend each body once, and
+// the outbox keeps nothing.
 func TestStdoutNotWrittenDelivered(t *testing.T) {
 	for name, stdout := range closedStdouts(t) {
 		t.Run(name+"/flush", func(t *testing.T) {
@@ -156,23 +229,23 @@ func TestStdoutNotWrittenDelivered(t *testing.T) {
 				"--inject-id", "fl1"}, args...)...); r.code != cli.ExitDelivery {
 				t.Fatalf("run: exit %d, want the bodies kept\n%s", r.code, r.stderr)
 			}
-			code, stderr := runTo(t, registry(), env, stdout(), append([]string{"outbox", "flush"}, args...)...)
+			code, stderr := runTo(t, registry(), env, stdout.open(), append([]string{"outbox", "flush"}, args...)...)
 			if code != cli.ExitOK {
 				t.Fatalf("exit %d, want %d\n%s", code, cli.ExitOK, stderr)
 			}
-			saidOnce(t, stderr)
+			saidUnlessReaderGone(t, stderr, stdout.readerGone)
 			wantOutboxEmpty(t, registry(), env, "after the flush")
 		})
 		for _, output := range []string{"json", "text"} {
 			t.Run(name+"/callback/"+output, func(t *testing.T) {
 				be := transporttest.NewBackend(t)
 				env, _ := outboxEnv(t)
-				code, stderr := runTo(t, registry(), env, stdout(), "run", "noop", "-o", output, "--target", "10.0.0.0/26",
+				code, stderr := runTo(t, registry(), env, stdout.open(), "run", "noop", "-o", output, "--target", "10.0.0.0/26",
 					"--max-payload-size", "4096", "--inject-id", "cp1", "--backend-url", be.URL, "--log-level", "error")
 				if code != cli.ExitOK {
 					t.Fatalf("exit %d, want %d\n%s", code, cli.ExitOK, stderr)
 				}
-				saidOnce(t, stderr)
+				saidUnlessReaderGone(t, stderr, stdout.readerGone)
 				delivered := be.Delivered()
 				if len(delivered) < 2 {
 					t.Errorf("%d bodies delivered, want the chunks of a /26", len(delivered))
@@ -190,12 +263,12 @@ func TestStdoutNotWrittenDelivered(t *testing.T) {
 				const id = "oa8"
 				p.AddInject(id, openaev.ContractID("noop"))
 				env, _ := outboxEnv(t)
-				code, stderr := runTo(t, registry(), env, stdout(), "run", "noop", "--profile", "openaev", "-o", output,
+				code, stderr := runTo(t, registry(), env, stdout.open(), "run", "noop", "--profile", "openaev", "-o", output,
 					"--target", "10.0.0.1", "--target", "10.0.0.2", "--inject-id", id, "--backend-url", p.URL, "--log-level", "error")
 				if code != cli.ExitOK {
 					t.Fatalf("exit %d, want %d\n%s", code, cli.ExitOK, stderr)
 				}
-				saidOnce(t, stderr)
+				saidUnlessReaderGone(t, stderr, stdout.readerGone)
 				if c, ok := p.Terminal(id); !ok || !openaev.Finished(p.InjectStatus(id)) {
 					t.Errorf("terminal callback %v (%s %s), inject status %s: want a final one", ok, c.Outcome, c.Reason, p.InjectStatus(id))
 				}
@@ -205,16 +278,21 @@ func TestStdoutNotWrittenDelivered(t *testing.T) {
 	}
 }
 
-// An openaev dry run whose stdout refuses the reception runs nothing, and
-// says why: no platform was asked.
+// An openaev dry run whose stdout refuses the reception (failed, or its
+// reader gone: it is the dry run's product) runs nothing, and says why:
+// no platform was asked.
 func TestStdoutNotWrittenOpenAEVDryRun(t *testing.T) {
-	code, stderr := runTo(t, registry(), nil, fullWriter{}, "run", "noop", "--profile", "openaev", "-o", "json",
-		"--target", "10.0.0.1", "--inject-id", "x1", "--log-level", "error")
-	if code != cli.ExitDelivery {
-		t.Errorf("exit %d, want %d\n%s", code, cli.ExitDelivery, stderr)
-	}
-	saidOnce(t, stderr)
-	if strings.Contains(stderr, "the platform did not acknowledge") || !strings.Contains(stderr, "dry run") {
-		t.Errorf("the hint blames the platform, or says nothing of the dry run:\n%s", stderr)
+	for name, stdout := range closedStdouts(t) {
+		t.Run(name, func(t *testing.T) {
+			code, stderr := runTo(t, registry(), nil, stdout.open(), "run", "noop", "--profile", "openaev", "-o", "json",
+				"--target", "10.0.0.1", "--inject-id", "x1", "--log-level", "error")
+			if code != cli.ExitDelivery {
+				t.Errorf("exit %d, want %d\n%s", code, cli.ExitDelivery, stderr)
+			}
+			saidOnce(t, stderr)
+			if strings.Contains(stderr, "the platform did not acknowledge") || !strings.Contains(stderr, "dry run") {
+				t.Errorf("the hint blames the platform, or says nothing of the dry run:\n%s", stderr)
+			}
+		})
 	}
 }

@@ -19,8 +19,8 @@ import (
 
 const validateExitHelp = `EXIT CODES:
    0  the inject is valid: run would execute it (one line on stdout says how)
-   1  it is valid, but that line could not be written to stdout (a pipe closed early, a full disk):
-      one line on stderr says so (injectkit: stdout not written: …)
+   1  it is valid, but that line could not be written to stdout (a full disk): one line on stderr
+      says so (injectkit: stdout not written: …); a reader that stops early (| head) changes no code
    2  it is not: one line on stderr names the flag, key, field or file, and the value
    3  a method of the injector (its factory, Manifest, ValidateTargets, its params' Validate,
       Configure, Close…) panicked: a bug of the injector; one line on stderr names the injector

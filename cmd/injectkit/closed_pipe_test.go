@@ -158,3 +158,17 @@ func TestBinaryClosedStdoutDryRunPrintsTheSignatures(t *testing.T) {
 		t.Errorf("%d targets in the undelivered signatures, want the 1024 of the /22", got)
 	}
 }
+
+// A listing whose stdout's reader stopped reading (`injectkit injectors
+// | head -n 1`) is normal Unix usage: the process exits 0 and says
+// nothing, as `ls | head -n 1` does, whatever the listing.
+func TestBinaryClosedStdoutListingExits0(t *testing.T) {
+	for _, args := range [][]string{{"injectors"}, {"injectors", "-o", "json"}, {"injectors", "noop"}, {"--help"}, {"version"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			code, errs := closedRun(t, true, nil, args...)
+			if code != 0 || errs != "" {
+				t.Errorf("exit %d, want 0 saying nothing:\n%s", code, errs)
+			}
+		})
+	}
+}
