@@ -218,9 +218,11 @@ func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serve
 // the keys of dst, of the types in alsoKnown (ignored) and the injector
 // settings; any other key is a usage error naming it and the file, as is
 // an INJECTKIT_ variable of the environment no command or injector reads
-// (checkEnv).
+// that is a likely slip of one they read (checkEnv); dst keeps the other
+// unknown ones, when sourced, for the command to warn of.
 func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, alsoKnown ...reflect.Type) (injectorSettings, error) {
-	if err := checkEnv(c, o, ms); err != nil {
+	stray, err := checkEnv(c, o, ms)
+	if err != nil {
 		return nil, err
 	}
 	if p, ok := c.Generic(configFlag).(*configPath); ok && len(p.paths) > 1 {
@@ -237,7 +239,6 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	}
 	if path != "" {
 		types := append(alsoKnown, reflect.TypeOf(dst).Elem())
-		var err error
 		if file, err = readConfigFile(c.Context, path, where, keysOf(types...), secretKeysOf(types...), ms); err != nil {
 			return nil, err
 		}
@@ -247,6 +248,9 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	}
 	if s, ok := dst.(sourced); ok && path != "" {
 		s.setConfig(path)
+	}
+	if s, ok := dst.(sourced); ok {
+		s.setStrayEnv(stray)
 	}
 	if b, ok := dst.(tokenBinder); ok {
 		if err := b.bindToken(c, o.Getenv, file); err != nil {

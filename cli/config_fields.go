@@ -259,6 +259,7 @@ type sourced interface {
 	setText(key, text string)           // a scalar's value as written
 	setSecretFrom(key, from string)     // where a secret was set: never in an error with its value
 	setConfig(path string)              // the config file read
+	setStrayEnv(names []string)         // the unknown variables of the environment to warn of
 }
 
 // keysOf returns the config keys of config struct types.

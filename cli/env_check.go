@@ -2,10 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
+	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
 )
@@ -17,7 +19,11 @@ import (
 // configuration refuses it before anything runs, as it refuses an unknown
 // key of a config file. A variable another command reads (serve's
 // INJECTKIT_WORKERS seen by run) is not refused: one environment may serve
-// every command.
+// every command. Nor is one that is plainly not meant for injectkit: those
+// of a container link (a Kubernetes Service named injectkit: see
+// isLinkVar) are ignored, and any other unknown one that is no likely slip
+// of a known name (INJECTKIT_VERSION set by a Dockerfile) is only warned
+// of.
 
 // envUsage is how the help of a setting's flag ends: " (env NAME)" (see
 // flagsOf), the one place a flag says its environment variable.
@@ -86,52 +92,103 @@ func rootApp(c *ucli.Context) *ucli.App {
 	return app
 }
 
-// checkEnv refuses the INJECTKIT_ variables of the environment (o.Environ)
-// that no command of c's application nor any injector of ms reads, naming
-// each (never its value, a token maybe) and the closest known name: exit
-// 2. With a broken injector registered, whose settings are unknown, the
-// error is its panic (exit 3, naming it and the method), the variables
-// named as maybe its own.
-func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) error {
+// checkEnv refuses the INJECTKIT_ variables of the environment
+// (o.Environ) that no command of c's application nor any injector of ms
+// reads and that are likely slips of a name one reads (slipOf), naming
+// each (never its value, a token maybe) and that name: exit 2. With a
+// broken injector registered, whose settings are unknown, the error is its
+// panic (exit 3, naming it and the method), the slips named as maybe its
+// own. It returns, sorted, the other unknown ones but those of a container
+// link (isLinkVar), for the command to warn of once its logger is built
+// (origins.warnStrayEnv): a variable plainly not meant for it
+// (INJECTKIT_VERSION of a Dockerfile) never stops a command.
+func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) ([]string, error) {
 	if o.Environ == nil {
-		return nil
+		return nil, nil
 	}
-	var known, unknown []string
+	var names []string
 	for _, kv := range o.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(name, envPrefix) {
-			continue
-		}
-		if known == nil {
-			known = knownEnv(rootApp(c), ms)
-		}
-		if !slices.Contains(known, name) {
-			unknown = append(unknown, name)
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, envPrefix) {
+			names = append(names, name)
 		}
 	}
-	if len(unknown) == 0 {
-		return nil
+	if len(names) == 0 {
+		return nil, nil
 	}
-	slices.Sort(unknown)
-	unknown = slices.Compact(unknown)
-	named := make([]string, len(unknown))
-	for i, name := range unknown {
-		named[i] = name
-		if s := closest(name, known); s != "" {
-			named[i] += " (did you mean " + s + "?)"
-		}
+	slips, stray := sortEnv(names, knownEnv(rootApp(c), ms))
+	if len(slips) == 0 {
+		return stray, nil
 	}
 	what, it, may := "unknown environment variable ", "it", "one"
-	if len(unknown) > 1 {
+	if len(slips) > 1 {
 		what, it, may = "unknown environment variables ", "them", "some"
 	}
 	if broken := o.injectors().brokenInjectors(); len(broken) > 0 {
 		// A broken injector (its factory or Manifest panicked) cannot say
 		// which variables it reads: they may be its settings. Its panic
 		// is what the user has to fix, as any command using it says.
-		return &ExitError{Code: ExitFailed, Err: fmt.Errorf("%w; %s, which no %s command or other injector reads, may be %s of its settings",
-			broken[0], strings.Join(named, ", "), o.name(), may)}
+		return nil, &ExitError{Code: ExitFailed, Err: fmt.Errorf("%w; %s, which no %s command or other injector reads, may be %s of its settings",
+			broken[0], strings.Join(slips, ", "), o.name(), may)}
 	}
-	return usageErr("%s%s: no %s command or injector reads %s; unset or rename %s",
-		what, strings.Join(named, ", "), o.name(), it, it)
+	return nil, usageErr("%s%s: no %s command or injector reads %s; unset or rename %s",
+		what, strings.Join(slips, ", "), o.name(), it, it)
+}
+
+// sortEnv sorts the variables names (each with envPrefix) that known
+// lacks: slips, each written "NAME (did you mean KNOWN?)", and stray, the
+// others but those of a container link; each sorted, once.
+func sortEnv(names, known []string) (slips, stray []string) {
+	set := make(map[string]bool, len(names))
+	for _, name := range names {
+		set[name] = true
+	}
+	for _, name := range slices.Sorted(maps.Keys(set)) {
+		if slices.Contains(known, name) || isLinkVar(name, set) {
+			continue
+		}
+		if k := slipOf(name, known); k != "" {
+			slips = append(slips, name+" (did you mean "+k+"?)")
+		} else {
+			stray = append(stray, name)
+		}
+	}
+	return slips, stray
+}
+
+// slipOf returns the known name that name (with envPrefix) is likely a
+// slip of, "" when none: compared without the prefix and in upper case,
+// one at the least edit distance, if that is at most 1 for a name of up to
+// 5 letters (INJECTKIT_TOKN), else 2 (INJECTKIT_OUTBOKS). Tighter than
+// closest: INJECTKIT_PORT is no slip of INJECTKIT_PARAM, nor
+// INJECTKIT_HOME of INJECTKIT_PHASE.
+func slipOf(name string, known []string) string {
+	typed := strings.ToUpper(name[len(envPrefix):])
+	limit := 2
+	if len(typed) <= 5 {
+		limit = 1
+	}
+	best, bestD := "", limit+1
+	for _, k := range known {
+		if d := distance(typed, strings.TrimPrefix(k, envPrefix)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	return best
+}
+
+func (o *origins) setStrayEnv(names []string) { o.strayEnv = names }
+
+// warnStrayEnv writes one WARN line naming the unknown INJECTKIT_
+// variables checkEnv let pass (never their values), if any: name is the
+// binary's.
+func (o *origins) warnStrayEnv(log *zap.Logger, name string) {
+	switch len(o.strayEnv) {
+	case 0:
+	case 1:
+		log.Warn("unknown environment variable ignored: no "+name+" command or injector reads it",
+			zap.Strings("names", o.strayEnv))
+	default:
+		log.Warn("unknown environment variables ignored: no "+name+" command or injector reads them",
+			zap.Strings("names", o.strayEnv))
+	}
 }

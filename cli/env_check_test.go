@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,52 +12,81 @@ import (
 )
 
 // TestUnknownEnvironmentVariableRefused checks that an INJECTKIT_
-// variable no command or injector reads (a misspelled one) is refused
-// before anything runs, naming it and the closest known name, never its
-// value, while one another command or an injector reads is allowed.
+// variable no command or injector reads that is a likely slip of one they
+// read (a misspelled one) is refused before anything runs, naming it and the name meant, never its
+// value; that one another command or an injector reads is allowed, as are
+// those of a Kubernetes or Docker link, without a word; and that any other
+// unknown one gets a WARN line naming it (never its value) and the
+// command runs.
 func TestUnknownEnvironmentVariableRefused(t *testing.T) {
 	be := newBackend(t, http.StatusAccepted)
 	line := []string{"noop", "--target", "10.0.0.1", "--log-level", "error"}
+	warned := []string{"noop", "--target", "10.0.0.1", "--log-level", "warn"}
 	tests := []struct {
 		name string
 		env  map[string]string
 		args []string
 		want string // "" when allowed
+		warn string // the names a WARN line gives, when allowed
 	}{
 		{"misspelled backend URL", map[string]string{"INJECTKIT_BACKEND_ULR": be.URL},
 			append([]string{"run", "--inject-id", "i-1"}, line...),
-			"unknown environment variable INJECTKIT_BACKEND_ULR (did you mean INJECTKIT_BACKEND_URL?): no injectkit command or injector reads it"},
+			"unknown environment variable INJECTKIT_BACKEND_ULR (did you mean INJECTKIT_BACKEND_URL?): no injectkit command or injector reads it", ""},
 		{"misspelled token, its value not shown", map[string]string{"INJECTKIT_BACKEND_URL": be.URL, "INJECTKIT_TOKN": "s3cret"},
 			append([]string{"run", "--inject-id", "i-1"}, line...),
-			"unknown environment variable INJECTKIT_TOKN (did you mean INJECTKIT_TOKEN?)"},
+			"unknown environment variable INJECTKIT_TOKN (did you mean INJECTKIT_TOKEN?)", ""},
 		{"validate", map[string]string{"INJECTKIT_TAGRET": "10.0.0.2"}, append([]string{"validate"}, line...),
-			"INJECTKIT_TAGRET (did you mean INJECTKIT_TARGET?)"},
+			"INJECTKIT_TAGRET (did you mean INJECTKIT_TARGET?)", ""},
 		{"outbox list", map[string]string{"INJECTKIT_OUTBOKS": "none"}, []string{"outbox", "list"},
-			"INJECTKIT_OUTBOKS (did you mean INJECTKIT_OUTBOX?)"},
-		{"two, one unlike any", map[string]string{"INJECTKIT_ZZZ_QQQ": "1", "INJECTKIT_TIMOUT": "1s"}, append([]string{"run"}, line...),
-			"unknown environment variables INJECTKIT_TIMOUT (did you mean INJECTKIT_TIMEOUT?), INJECTKIT_ZZZ_QQQ: no injectkit command or injector reads them"},
+			"INJECTKIT_OUTBOKS (did you mean INJECTKIT_OUTBOX?)", ""},
+		{"two slips", map[string]string{"INJECTKIT_TAGRET": "10.0.0.2", "INJECTKIT_TIMOUT": "1s"}, append([]string{"run"}, line...),
+			"unknown environment variables INJECTKIT_TAGRET (did you mean INJECTKIT_TARGET?), INJECTKIT_TIMOUT (did you mean INJECTKIT_TIMEOUT?): " +
+				"no injectkit command or injector reads them", ""},
+		{"a slip and one unlike any", map[string]string{"INJECTKIT_ZZZ_QQQ": "1", "INJECTKIT_TIMOUT": "1s"}, append([]string{"run"}, line...),
+			"unknown environment variable INJECTKIT_TIMOUT (did you mean INJECTKIT_TIMEOUT?): no injectkit command or injector reads it;", ""},
 		{"serve's variable seen by run", map[string]string{"INJECTKIT_WORKERS": "8", "INJECTKIT_OPENAEV_URL": "http://127.0.0.1:1"},
-			append([]string{"run"}, line...), ""},
+			append([]string{"run"}, warned...), "", ""},
 		{"an injector's variable", map[string]string{"INJECTKIT_SHODAN_API_KEY": "k", "INJECTKIT_QUERY_REQUEST_TIMEOUT": "5s"},
-			append([]string{"run"}, line...), ""},
-		{"the config file's variable", map[string]string{"INJECTKIT_CONFIG": writeFile(t, "c.yaml", "log_level: error\n")},
-			append([]string{"run"}, line...), ""},
-		{"another prefix", map[string]string{"INJECTKITX": "1", "XINJECTKIT_FOO": "1"}, append([]string{"run"}, line...), ""},
+			append([]string{"run"}, warned...), "", ""},
+		{"the config file's variable", map[string]string{"INJECTKIT_CONFIG": writeFile(t, "c.yaml", "log_level: warn\n")},
+			append([]string{"run"}, line[:3]...), "", ""},
+		{"another prefix", map[string]string{"INJECTKITX": "1", "XINJECTKIT_FOO": "1"}, append([]string{"run"}, warned...), "", ""},
+		{"a Kubernetes service's", serviceLinks(), append([]string{"run"}, warned...), "", ""},
+		{"a Docker link's", map[string]string{"INJECTKIT_NAME": "/web/injectkit", "INJECTKIT_PORT": "tcp://10.0.0.9:9464",
+			"INJECTKIT_PORT_9464_TCP_ADDR": "10.0.0.9", "INJECTKIT_ENV_INJECTKIT_TOKEN": "s3cret"}, append([]string{"run"}, warned...), "", ""},
+		{"a Dockerfile's", map[string]string{"INJECTKIT_VERSION": "s3cret", "INJECTKIT_HOME": "/opt/injectkit"},
+			append([]string{"run"}, warned...), "", `"names": ["INJECTKIT_HOME", "INJECTKIT_VERSION"]`},
+		{"a port without its service's host", map[string]string{"INJECTKIT_PORT": "tcp://10.0.0.9:9464"},
+			append([]string{"validate"}, warned...), "", `"names": ["INJECTKIT_PORT"]`},
+		{"injectors", map[string]string{"INJECTKIT_ZZZ_QQQ": "s3cret"}, []string{"injectors"}, "", `"names": ["INJECTKIT_ZZZ_QQQ"]`},
+		{"outbox list", map[string]string{"INJECTKIT_ZZZ": "s3cret", "INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "o.db")},
+			[]string{"outbox", "list"}, "", `"names": ["INJECTKIT_ZZZ"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(withQuery), tt.env, tt.args...)
-			if tt.want == "" {
-				if r.code != 0 || strings.Contains(r.stderr, "environment variable") {
-					t.Fatalf("exit %d, want 0:\n%s", r.code, r.stderr)
+			if strings.Contains(r.stderr, "s3cret") || strings.Contains(r.stdout, "s3cret") {
+				t.Errorf("the value shown:\nstdout %q\nstderr %s", r.stdout, r.stderr)
+			}
+			if tt.want != "" {
+				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
+					t.Errorf("exit %d, want 2 with %q and no stdout:\nstdout %q\nstderr %s", r.code, tt.want, r.stdout, r.stderr)
 				}
 				return
 			}
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
-				t.Errorf("exit %d, want 2 with %q and no stdout:\nstdout %q\nstderr %s", r.code, tt.want, r.stdout, r.stderr)
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0:\n%s", r.code, r.stderr)
 			}
-			if strings.Contains(r.stderr, "s3cret") {
-				t.Errorf("stderr shows the value: %s", r.stderr)
+			if tt.warn == "" {
+				if strings.Contains(r.stderr, "environment variable") {
+					t.Errorf("stderr names an environment variable:\n%s", r.stderr)
+				}
+				return
+			}
+			const msg = "WARN\tunknown environment variable"
+			if n := strings.Count(r.stderr, msg); n != 1 || !strings.Contains(r.stderr, "ignored: no injectkit command or injector reads") ||
+				!strings.Contains(r.stderr, tt.warn) {
+				t.Errorf("%d lines %q, want one naming %s:\n%s", n, msg, tt.warn, r.stderr)
 			}
 		})
 	}
@@ -103,7 +133,7 @@ func TestEnvOfBadManifestNotUnknown(t *testing.T) {
 					r.Register("bad", func() framework.Executor { return tt.executor(&ran) })
 				})
 				r := run(t, reg, map[string]string{"INJECTKIT_BAD_LEVEL": "high"}, args...)
-				if r.code != tt.code || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "unknown environment variable") {
+				if r.code != tt.code || !strings.Contains(r.stderr, tt.want) || strings.Contains(r.stderr, "unset or rename") {
 					t.Errorf("exit %d, want %d saying %s, never unknown:\n%s", r.code, tt.code, tt.want, r.stderr)
 				}
 				if ran.Load() != 0 {
@@ -111,14 +141,51 @@ func TestEnvOfBadManifestNotUnknown(t *testing.T) {
 				}
 			})
 		}
-	} // Another injector's run: the variable may be the broken one's.
+	} // Another injector's run: a slip may be the broken one's setting.
 	reg := registry(func(r *framework.Registry) {
 		r.Register("bad", func() framework.Executor { return &panicManifest{} })
 	})
-	r := run(t, reg, map[string]string{"INJECTKIT_BAD_LEVEL": "high"}, "run", "noop", "--target", "127.0.0.1")
-	want := panicMsg + "; INJECTKIT_BAD_LEVEL"
+	r := run(t, reg, map[string]string{"INJECTKIT_TOKN": "x"}, "run", "noop", "--target", "127.0.0.1")
+	want := panicMsg + "; INJECTKIT_TOKN (did you mean INJECTKIT_TOKEN?)"
 	maybe := ", which no injectkit command or other injector reads, may be one of its settings"
 	if r.code != cli.ExitFailed || !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, maybe) || r.stdout != "" {
 		t.Errorf("run noop: exit %d, want %d saying %s, nothing printed:\n%s%s", r.code, cli.ExitFailed, want, r.stdout, r.stderr)
+	}
+	// One that is no slip is only warned of: noop runs.
+	r = run(t, reg, map[string]string{"INJECTKIT_BAD_LEVEL": "high"}, "run", "noop", "--target", "127.0.0.1")
+	if r.code != 0 || r.stdout == "" {
+		t.Errorf("run noop: exit %d, want 0 and the signatures printed:\n%s", r.code, r.stderr)
+	}
+}
+
+// serviceLinks are the variables Kubernetes gives every pod of the
+// namespace of a Service named injectkit exposing port 9464, named
+// metrics.
+func serviceLinks() map[string]string {
+	return map[string]string{"INJECTKIT_SERVICE_HOST": "10.96.12.7", "INJECTKIT_SERVICE_PORT": "9464",
+		"INJECTKIT_SERVICE_PORT_METRICS": "9464", "INJECTKIT_PORT": "tcp://10.96.12.7:9464",
+		"INJECTKIT_PORT_9464_TCP": "tcp://10.96.12.7:9464", "INJECTKIT_PORT_9464_TCP_PROTO": "tcp",
+		"INJECTKIT_PORT_9464_TCP_PORT": "9464", "INJECTKIT_PORT_9464_TCP_ADDR": "10.96.12.7"}
+}
+
+// TestServeIgnoresServiceLinks checks that serve, in a pod given the
+// variables of a Service named injectkit (and a Dockerfile's
+// INJECTKIT_VERSION), gets past the environment check: it starts (its
+// logger warns of INJECTKIT_VERSION alone) and stops only at the outbox
+// it is given, a directory.
+func TestServeIgnoresServiceLinks(t *testing.T) {
+	env := serviceLinks()
+	env["INJECTKIT_OPENAEV_URL"] = "http://127.0.0.1:1"
+	env["INJECTKIT_TOKEN"] = "s3cret"
+	env["INJECTKIT_INJECTOR_ID"] = "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"
+	env["INJECTKIT_LISTEN_ADDR"] = "127.0.0.1:0"
+	env["INJECTKIT_VERSION"] = "1.0"
+	env["INJECTKIT_OUTBOX"] = t.TempDir()
+	r := run(t, registry(withQuery), env, "serve", "--injectors", "noop")
+	if r.code != 2 || !strings.Contains(r.stderr, "injectkit: outbox "+env["INJECTKIT_OUTBOX"]) {
+		t.Fatalf("exit %d, want 2 for the outbox, a directory:\n%s", r.code, r.stderr)
+	}
+	if n := strings.Count(r.stderr, "environment variable"); n != 1 || !strings.Contains(r.stderr, `"names": ["INJECTKIT_VERSION"]`) {
+		t.Errorf("want one WARN line naming INJECTKIT_VERSION alone:\n%s", r.stderr)
 	}
 }

@@ -19,6 +19,7 @@ import (
 // are shown, their other keys are ignored.
 type injectorsConfig struct {
 	Output string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
+	origins
 }
 
 func injectorsCommand(o Options) *ucli.Command {
@@ -38,6 +39,14 @@ func injectorsCommand(o Options) *ucli.Command {
 		settings, err := loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]())
 		if err != nil {
 			return err
+		}
+		if len(cfg.strayEnv) > 0 {
+			// The command has no log settings: the default logger.
+			log, err := newLogger(o.Stderr, logConfig{})
+			if err != nil {
+				return err
+			}
+			cfg.warnStrayEnv(log, o.name())
 		}
 		if name := c.Args().First(); name != "" {
 			if _, err := set.executor(name); err != nil {

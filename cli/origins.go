@@ -31,6 +31,9 @@ type origins struct {
 	// text is the value of each scalar key as it was written ("4" for a
 	// heartbeat_interval read as 4s), for an error to quote.
 	text map[string]string
+	// strayEnv are the unknown INJECTKIT_ variables of the environment
+	// that checkEnv let pass, for warnStrayEnv.
+	strayEnv []string
 }
 
 func (o *origins) setText(key, text string) {

@@ -173,6 +173,7 @@ func openOutboxEnv(c *ucli.Context, o Options, name string, cfg outboxCommandCon
 		return nil, err
 	}
 	o.Abort.logJSON(o.Stderr, cfg.logging())
+	cfg.warnStrayEnv(log, o.name())
 	path, err := outboxPath(cfg.outbox(), o)
 	if err != nil {
 		return nil, err

@@ -84,6 +84,7 @@ type outboxCommandConfig interface {
 	backend() backendConfig
 	output() string
 	where(key string) string // " (origin)" of a setting given, see origins
+	warnStrayEnv(log *zap.Logger, name string)
 }
 
 func (f outboxFileConfig) config() outboxConfig {

@@ -58,6 +58,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	}
 	o.Abort.logJSON(redacting(view.stderr(), secrets), cfg.Log)
 	defer func() { _ = log.Sync() }()
+	cfg.warnStrayEnv(log, o.name())
 
 	if cfg.OpenAEVMessage != "" {
 		return runOpenAEVMessage(c, o, cfg, log, view)

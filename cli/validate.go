@@ -62,6 +62,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	}
 	o.Abort.logJSON(redacting(o.Stderr, secrets), cfg.Log)
 	defer func() { _ = log.Sync() }()
+	cfg.warnStrayEnv(log, o.name())
 	if cfg.OpenAEVMessage != "" {
 		return usageErr("invalid openaev_message %q%s: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
 			cfg.OpenAEVMessage, cfg.where("openaev_message"))
