@@ -93,14 +93,15 @@ func rootApp(c *ucli.Context) *ucli.App {
 }
 
 // checkEnv refuses the INJECTKIT_ variables of the environment
-// (o.Environ) that no command of c's application nor any injector of ms
-// reads and that are likely slips of a name one reads (slipOf), naming
-// each (never its value, a token maybe) and that name: exit 2. With a
-// broken injector registered, whose settings are unknown, the error is its
-// panic (exit 3, naming it and the method), the slips named as maybe its
-// own. It returns, sorted, the other unknown ones but those of a container
-// link (isLinkVar), for the command to warn of once its logger is built
-// (origins.warnStrayEnv): a variable plainly not meant for it
+// (o.Environ), their prefix in any case, that no command of c's
+// application nor any injector of ms reads and that are likely slips of a
+// name one reads (slipOf), naming each (never its value, a token maybe)
+// and that name: exit 2. With a broken injector registered, whose settings
+// are unknown, the error is its panic (exit 3, naming it and the method),
+// the slips named as maybe its own. It returns, sorted, the other unknown
+// ones but those of a container link (isLinkVar), for the command to warn
+// of once its logger is built (origins.warnStrayEnv): a variable plainly
+// not meant for it
 // (INJECTKIT_VERSION of a Dockerfile) never stops a command.
 func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) ([]string, error) {
 	if o.Environ == nil {
@@ -108,7 +109,7 @@ func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) ([]string, er
 	}
 	var names []string
 	for _, kv := range o.Environ() {
-		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, envPrefix) {
+		if name, _, _ := strings.Cut(kv, "="); hasEnvPrefix(name) {
 			names = append(names, name)
 		}
 	}
@@ -134,7 +135,14 @@ func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) ([]string, er
 		what, strings.Join(slips, ", "), o.name(), it, it)
 }
 
-// sortEnv sorts the variables names (each with envPrefix) that known
+// hasEnvPrefix reports whether name starts with envPrefix, in any case
+// (injectkit_backend_url): a variable the user meant for injectkit, which
+// reads it in upper case only.
+func hasEnvPrefix(name string) bool {
+	return len(name) >= len(envPrefix) && strings.EqualFold(name[:len(envPrefix)], envPrefix)
+}
+
+// sortEnv sorts the variables names (each with hasEnvPrefix) that known
 // lacks: slips, each written "NAME (did you mean KNOWN?)", and stray, the
 // others but those of a container link; each sorted, once.
 func sortEnv(names, known []string) (slips, stray []string) {
@@ -155,10 +163,11 @@ func sortEnv(names, known []string) (slips, stray []string) {
 	return slips, stray
 }
 
-// slipOf returns the known name that name (with envPrefix) is likely a
+// slipOf returns the known name that name (with hasEnvPrefix) is likely a
 // slip of, "" when none: compared without the prefix and in upper case,
 // one at the least edit distance, if that is at most 1 for a name of up to
-// 5 letters (INJECTKIT_TOKN), else 2 (INJECTKIT_OUTBOKS). Tighter than
+// 5 letters (INJECTKIT_TOKN), else 2 (INJECTKIT_OUTBOKS): a known name in
+// lower case (injectkit_backend_url) is one. Tighter than
 // closest: INJECTKIT_PORT is no slip of INJECTKIT_PARAM, nor
 // INJECTKIT_HOME of INJECTKIT_PHASE.
 func slipOf(name string, known []string) string {

@@ -40,12 +40,20 @@ func TestSortEnv(t *testing.T) {
 		{"slips", []string{"INJECTKIT_BACKEND_ULR", "INJECTKIT_TOKN", "INJECTKIT_OUTBOKS", "INJECTKIT_TIMOUT"}, []string{
 			"INJECTKIT_BACKEND_ULR (did you mean INJECTKIT_BACKEND_URL?)", "INJECTKIT_OUTBOKS (did you mean INJECTKIT_OUTBOX?)",
 			"INJECTKIT_TIMOUT (did you mean INJECTKIT_TIMEOUT?)", "INJECTKIT_TOKN (did you mean INJECTKIT_TOKEN?)"}, nil},
-		{"the rest in another case", []string{"INJECTKIT_token", "INJECTKIT_Tokn"},
-			[]string{"INJECTKIT_Tokn (did you mean INJECTKIT_TOKEN?)", "INJECTKIT_token (did you mean INJECTKIT_TOKEN?)"}, nil},
+		{"the prefix in another case", []string{"injectkit_backend_url", "INJECTKIT_token", "Injectkit_Tokn", "injectkit_home"},
+			[]string{"INJECTKIT_token (did you mean INJECTKIT_TOKEN?)", "Injectkit_Tokn (did you mean INJECTKIT_TOKEN?)",
+				"injectkit_backend_url (did you mean INJECTKIT_BACKEND_URL?)"}, []string{"injectkit_home"}},
+		{"a link's names in lower case", []string{"injectkit_service_host", "injectkit_port"}, nil,
+			[]string{"injectkit_port", "injectkit_service_host"}},
 		{"known", []string{"INJECTKIT_TOKEN", "INJECTKIT_SHODAN_API_KEY", "INJECTKIT_WORKERS"}, nil, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			for _, name := range tt.env {
+				if !hasEnvPrefix(name) {
+					t.Fatalf("%s: no prefix", name)
+				}
+			}
 			slips, stray := sortEnv(tt.env, known)
 			if !slices.Equal(slips, tt.slips) || !slices.Equal(stray, tt.stray) {
 				t.Errorf("slips %q, stray %q; want %q, %q", slips, stray, tt.slips, tt.stray)

@@ -13,7 +13,7 @@ import (
 
 // TestUnknownEnvironmentVariableRefused checks that an INJECTKIT_
 // variable no command or injector reads that is a likely slip of one they
-// read (a misspelled one) is refused before anything runs, naming it and the name meant, never its
+// read (a misspelled one, one in lower case) is refused before anything runs, naming it and the name meant, never its
 // value; that one another command or an injector reads is allowed, as are
 // those of a Kubernetes or Docker link, without a word; and that any other
 // unknown one gets a WARN line naming it (never its value) and the
@@ -35,6 +35,9 @@ func TestUnknownEnvironmentVariableRefused(t *testing.T) {
 		{"misspelled token, its value not shown", map[string]string{"INJECTKIT_BACKEND_URL": be.URL, "INJECTKIT_TOKN": "s3cret"},
 			append([]string{"run", "--inject-id", "i-1"}, line...),
 			"unknown environment variable INJECTKIT_TOKN (did you mean INJECTKIT_TOKEN?)", ""},
+		{"backend URL in lower case", map[string]string{"injectkit_backend_url": be.URL},
+			append([]string{"run", "--inject-id", "i-1"}, line...),
+			"unknown environment variable injectkit_backend_url (did you mean INJECTKIT_BACKEND_URL?)", ""},
 		{"validate", map[string]string{"INJECTKIT_TAGRET": "10.0.0.2"}, append([]string{"validate"}, line...),
 			"INJECTKIT_TAGRET (did you mean INJECTKIT_TARGET?)", ""},
 		{"outbox list", map[string]string{"INJECTKIT_OUTBOKS": "none"}, []string{"outbox", "list"},
@@ -59,8 +62,8 @@ func TestUnknownEnvironmentVariableRefused(t *testing.T) {
 		{"a port without its service's host", map[string]string{"INJECTKIT_PORT": "tcp://10.0.0.9:9464"},
 			append([]string{"validate"}, warned...), "", `"names": ["INJECTKIT_PORT"]`},
 		{"injectors", map[string]string{"INJECTKIT_ZZZ_QQQ": "s3cret"}, []string{"injectors"}, "", `"names": ["INJECTKIT_ZZZ_QQQ"]`},
-		{"outbox list", map[string]string{"INJECTKIT_ZZZ": "s3cret", "INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "o.db")},
-			[]string{"outbox", "list"}, "", `"names": ["INJECTKIT_ZZZ"]`},
+		{"outbox list, a lower case name unlike any", map[string]string{"injectkit_zzz": "s3cret", "INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "o.db")},
+			[]string{"outbox", "list"}, "", `"names": ["injectkit_zzz"]`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
