@@ -167,9 +167,12 @@ func sortEnv(names, known []string) (slips, stray []string) {
 // slip of, "" when none: compared without the prefix and in upper case,
 // one at the least edit distance, if that is at most 1 for a name of up to
 // 5 letters (INJECTKIT_TOKN), else 2 (INJECTKIT_OUTBOKS): a known name in
-// lower case (injectkit_backend_url) is one. Tighter than
+// lower case (injectkit_backend_url) is one; else one that has a word
+// (between underscores) more, when name has two words at least
+// (INJECTKIT_SHODAN_KEY for INJECTKIT_SHODAN_API_KEY). Tighter than
 // closest: INJECTKIT_PORT is no slip of INJECTKIT_PARAM, nor
-// INJECTKIT_HOME of INJECTKIT_PHASE.
+// INJECTKIT_HOME of INJECTKIT_PHASE, nor INJECTKIT_VERSION (one word) of
+// INJECTKIT_OPENAEV_VERSION.
 func slipOf(name string, known []string) string {
 	typed := strings.ToUpper(name[len(envPrefix):])
 	limit := 2
@@ -182,7 +185,25 @@ func slipOf(name string, known []string) string {
 			best, bestD = k, d
 		}
 	}
-	return best
+	if best != "" {
+		return best
+	}
+	words := strings.Split(typed, "_")
+	if len(words) < 2 {
+		return ""
+	}
+	for _, k := range known {
+		kw := strings.Split(strings.TrimPrefix(k, envPrefix), "_")
+		if len(kw) != len(words)+1 {
+			continue
+		}
+		for i := range kw {
+			if slices.Equal(slices.Delete(slices.Clone(kw), i, i+1), words) {
+				return k
+			}
+		}
+	}
+	return ""
 }
 
 func (o *origins) setStrayEnv(names []string) { o.strayEnv = names }

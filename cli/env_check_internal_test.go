@@ -35,11 +35,12 @@ func TestSortEnv(t *testing.T) {
 		{"a service's other port shapes", append([]string{"INJECTKIT_PORT_X_TCP", "INJECTKIT_PORT_9464_TCP_HOST"}, k8s...),
 			nil, []string{"INJECTKIT_PORT_9464_TCP_HOST", "INJECTKIT_PORT_X_TCP"}},
 		{"a Dockerfile's", []string{"INJECTKIT_VERSION", "INJECTKIT_HOME"}, nil, []string{"INJECTKIT_HOME", "INJECTKIT_VERSION"}},
-		{"unlike any", []string{"INJECTKIT_ZZZ_QQQ", "INJECTKIT_OPENAEV_TOKEN", "INJECTKIT_APP_LOG_LEVEL"},
+		{"no slip by a word", []string{"INJECTKIT_ZZZ_QQQ", "INJECTKIT_OPENAEV_TOKEN", "INJECTKIT_APP_LOG_LEVEL"},
 			nil, []string{"INJECTKIT_APP_LOG_LEVEL", "INJECTKIT_OPENAEV_TOKEN", "INJECTKIT_ZZZ_QQQ"}},
 		{"slips", []string{"INJECTKIT_BACKEND_ULR", "INJECTKIT_TOKN", "INJECTKIT_OUTBOKS", "INJECTKIT_TIMOUT"}, []string{
 			"INJECTKIT_BACKEND_ULR (did you mean INJECTKIT_BACKEND_URL?)", "INJECTKIT_OUTBOKS (did you mean INJECTKIT_OUTBOX?)",
 			"INJECTKIT_TIMOUT (did you mean INJECTKIT_TIMEOUT?)", "INJECTKIT_TOKN (did you mean INJECTKIT_TOKEN?)"}, nil},
+		{"a word left out", []string{"INJECTKIT_SHODAN_KEY"}, []string{"INJECTKIT_SHODAN_KEY (did you mean INJECTKIT_SHODAN_API_KEY?)"}, nil},
 		{"the prefix in another case", []string{"injectkit_backend_url", "INJECTKIT_token", "Injectkit_Tokn", "injectkit_home"},
 			[]string{"INJECTKIT_token (did you mean INJECTKIT_TOKEN?)", "Injectkit_Tokn (did you mean INJECTKIT_TOKEN?)",
 				"injectkit_backend_url (did you mean INJECTKIT_BACKEND_URL?)"}, []string{"injectkit_home"}},

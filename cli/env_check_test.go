@@ -13,7 +13,8 @@ import (
 
 // TestUnknownEnvironmentVariableRefused checks that an INJECTKIT_
 // variable no command or injector reads that is a likely slip of one they
-// read (a misspelled one, one in lower case) is refused before anything runs, naming it and the name meant, never its
+// read (a misspelled one, one in lower case, one with a word left out) is
+// refused before anything runs, naming it and the name meant, never its
 // value; that one another command or an injector reads is allowed, as are
 // those of a Kubernetes or Docker link, without a word; and that any other
 // unknown one gets a WARN line naming it (never its value) and the
@@ -38,6 +39,8 @@ func TestUnknownEnvironmentVariableRefused(t *testing.T) {
 		{"backend URL in lower case", map[string]string{"injectkit_backend_url": be.URL},
 			append([]string{"run", "--inject-id", "i-1"}, line...),
 			"unknown environment variable injectkit_backend_url (did you mean INJECTKIT_BACKEND_URL?)", ""},
+		{"Shodan key without its API word", map[string]string{"INJECTKIT_SHODAN_KEY": "s3cret"}, append([]string{"run"}, line...),
+			"unknown environment variable INJECTKIT_SHODAN_KEY (did you mean INJECTKIT_SHODAN_API_KEY?)", ""},
 		{"validate", map[string]string{"INJECTKIT_TAGRET": "10.0.0.2"}, append([]string{"validate"}, line...),
 			"INJECTKIT_TAGRET (did you mean INJECTKIT_TARGET?)", ""},
 		{"outbox list", map[string]string{"INJECTKIT_OUTBOKS": "none"}, []string{"outbox", "list"},
