@@ -59,6 +59,12 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 			return fmt.Errorf("%w: %d is not in the dead list", ErrNotFound, id)
 		case r.DeadReason == ReasonCorrupt && !misjudged(tx, *r):
 			return fmt.Errorf("%w: %d is corrupt, nothing in it can be sent (remove it with outbox drop)", ErrNotFound, id)
+		case r.DeadReason == ReasonCorrupt:
+			// An earlier version could not read it: pending again, it
+			// would misread it again (see upgradeMark).
+			if err := upgradeMark(tx); err != nil {
+				return err
+			}
 		}
 		r.State = Pending
 		r.NextAttempt = s.opts.Now()

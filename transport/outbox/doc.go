@@ -39,8 +39,8 @@
 // *CorruptError naming it; no operation panics. The file's format mark
 // keeps earlier versions from misreading it: a file of format 1 (every
 // earlier version's, whose bodies are all read, those stored verbatim by
-// the first outbox included) becomes format 2 with the first write to it,
-// which they refuse, and a file of a later format is a *NewerFormatError
+// the first outbox included) becomes format 2, which they refuse, with the
+// first write to it they would misread (a put, see upgradeMark), and a file of a later format is a *NewerFormatError
 // (see format.go). The bodies stored are bounded by Options.MaxBytes, counted at their
 // full size: a Put that
 // would pass it is a *FullError and stores nothing.

@@ -18,14 +18,18 @@ import (
 // behind their complete); version 2 is the same content under a mark that
 // those versions refuse. This version reads both (every body stored under
 // version 1, see bodyOf) and marks a version 1 file as version 2 in the
-// transaction of its first write to it (see tx): from then on an older
-// version refuses the file instead of misreading what this one wrote. A
-// file that was only read keeps its mark.
+// transaction of its first write that an earlier version would misread
+// (see upgradeMark): from then on an older version refuses the file
+// instead of misreading what this one wrote. A file that was only read, or
+// whose writes an earlier version reads as it wrote them, keeps its mark,
+// so that an older process still working on it (resending what it stored)
+// is not locked out of it by a newer one that only claimed, gave back,
+// settled or removed records.
 const (
 	formatPrefix  = "injectkit-outbox/"
 	formatVersion = 2
 	format        = formatPrefix + "2"
-	formatV1      = formatPrefix + "1" // read, upgraded on the first write
+	formatV1      = formatPrefix + "1" // read, upgraded by a write it misreads
 )
 
 // ErrNewerFormat matches a *NewerFormatError.
@@ -66,8 +70,22 @@ func (s *Store) checkMark(mark []byte) error {
 }
 
 // upgradeMark marks a version 1 file as version 2, in tx, the writable
-// transaction of a write: the file is upgraded with that write, or not at
-// all. A file without the mark (being created) is left to init.
+// transaction of a write that an earlier version would misread: the file
+// is upgraded with that write, or not at all. Those writes are
+//   - a put: its bodies stored in this version's codecs (S2, or raw behind
+//     a codec byte, which the first outbox posts as they are stored, the
+//     deflate era moves to the dead list), and the record of its send
+//     (which versions before it ignore, posting openaev data before its
+//     complete);
+//   - the move back to pending of a body an earlier version moved to the
+//     dead list as corrupt because it could not read it (see misjudged):
+//     that version would misread it again.
+//
+// Every other write (a claim, a lease renewed or given back, a failure
+// noted, a move to the dead list, a removal, a drop, a start of serve's
+// runs and its end) keeps the records in the encoding every earlier
+// version reads, and leaves the mark as it is. A file without the mark
+// (being created) is left to init.
 func upgradeMark(tx *bolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil || string(meta.Get(keyFormat)) != formatV1 {

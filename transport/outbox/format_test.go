@@ -3,11 +3,15 @@ package outbox
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -47,30 +51,89 @@ func setMark(t *testing.T, path, mark string) {
 	}
 }
 
+// closedURL returns the URL of a loopback port nothing listens on.
+func closedURL(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	_ = l.Close()
+	return url
+}
+
+// leaseAll makes every pending record of the outbox file at path, which
+// no store holds open, one that process pid is sending, its lease ending
+// in a minute; written as an earlier version writes a claim, the mark
+// left as it is.
+func leaseAll(t *testing.T, path string, pid int) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketPending)
+		leased := map[string][]byte{}
+		err := b.ForEach(func(k, v []byte) error {
+			r, err := decode(v)
+			if err != nil {
+				return err
+			}
+			r.Owner, r.OwnerStart, r.LeaseUntil = pid, processStart(pid), time.Now().Add(time.Minute)
+			raw, err := encode(r)
+			leased[string(k)] = raw
+			return err
+		})
+		for k, raw := range leased {
+			if err := b.Put([]byte(k), raw); err != nil {
+				return err
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // An outbox of format 1 is read as it is, and marked format 2 (which every
-// earlier version refuses) by the first write to it, in that write's
-// transaction: a write that fails leaves the mark as it was.
+// earlier version refuses) by the first write to it that an earlier
+// version would misread (a put; a body an earlier version could not read
+// moved back to pending), in that write's transaction: a write that fails
+// leaves the mark as it was, and so does a write an earlier version reads
+// as it wrote it (a claim, a give-back, a delivery's removal, a drop), so
+// that an older process still resending what it stored there is not
+// locked out, its delivered bodies left to be posted twice.
 func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
+	other := exec.Command("sleep", "60") // another live process
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
 	tests := []struct {
 		name     string
 		opts     Options
+		before   func(t *testing.T, path string) // before the store opens it
 		use      func(t *testing.T, s *Store) error
 		upgraded bool
 	}{
-		{"listed", Options{}, func(_ *testing.T, s *Store) error { _, err := s.List(); return err }, false},
-		{"listed read-only", Options{ReadOnly: true, Shared: true}, func(_ *testing.T, s *Store) error {
+		{"listed", Options{}, nil, func(_ *testing.T, s *Store) error { _, err := s.List(); return err }, false},
+		{"listed read-only", Options{ReadOnly: true, Shared: true}, nil, func(_ *testing.T, s *Store) error {
 			_, err := s.List()
 			return err
 		}, false},
-		{"a body read", Options{Shared: true}, func(_ *testing.T, s *Store) error { _, err := s.Get(1); return err }, false},
-		{"a put past the bound", Options{MaxBytes: 1}, func(_ *testing.T, s *Store) error {
+		{"a body read", Options{Shared: true}, nil, func(_ *testing.T, s *Store) error { _, err := s.Get(1); return err }, false},
+		{"a put past the bound", Options{MaxBytes: 1}, nil, func(_ *testing.T, s *Store) error {
 			_, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`))
 			if !errors.Is(err, ErrFull) {
 				return err
 			}
 			return nil
 		}, false},
-		{"a put whose commit fails", Options{}, func(_ *testing.T, s *Store) error {
+		{"a put whose commit fails", Options{}, nil, func(_ *testing.T, s *Store) error {
 			failed := errors.New("disk full")
 			s.SetCommitHooks(nil, nil, func() error { return failed })
 			if _, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`)); !errors.Is(err, failed) {
@@ -78,21 +141,62 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			}
 			return nil
 		}, false},
-		{"a body put", Options{Shared: true}, func(_ *testing.T, s *Store) error {
+		{"a body put", Options{Shared: true}, nil, func(_ *testing.T, s *Store) error {
 			_, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`))
 			return err
 		}, true},
-		{"a body dropped", Options{}, func(_ *testing.T, s *Store) error { _, err := s.Drop(1); return err }, true},
-		{"flushed", Options{}, func(t *testing.T, s *Store) error {
-			_, err := (&Resender{Store: s, Client: clientTo(newSink(t, http.StatusOK).URL)}).Flush(context.Background())
+		{"a body dropped", Options{}, nil, func(_ *testing.T, s *Store) error { _, err := s.Drop(1); return err }, false},
+		{"flushed, every body delivered", Options{}, nil, func(t *testing.T, s *Store) error {
+			res, err := (&Resender{Store: s, Client: clientTo(newSink(t, http.StatusOK).URL)}).Flush(context.Background())
+			if err == nil && (res.Delivered == 0 || res.Failed+res.Busy+res.Rejected > 0) {
+				err = fmt.Errorf("flush %+v, want every body delivered", res)
+			}
+			return err
+		}, false},
+		{"flushed, every body another live process's", Options{Shared: true}, func(t *testing.T, path string) {
+			leaseAll(t, path, other.Process.Pid)
+		}, func(t *testing.T, s *Store) error {
+			res, err := (&Resender{Store: s, Client: clientTo(newSink(t, http.StatusOK).URL)}).Flush(context.Background())
+			if err == nil && (res.Busy == 0 || res.Delivered+res.Failed+res.Rejected > 0) {
+				err = fmt.Errorf("flush %+v, want every body busy", res)
+			}
+			return err
+		}, false},
+		{"flushed, the backend down", Options{}, nil, func(t *testing.T, s *Store) error {
+			res, err := (&Resender{Store: s, Client: clientTo(closedURL(t))}).Flush(context.Background())
+			if err == nil && (res.Failed == 0 || res.Delivered > 0) {
+				err = fmt.Errorf("flush %+v, want every body failed", res)
+			}
+			return err
+		}, false},
+		{"a body moved to the dead list and retried", Options{}, nil, func(_ *testing.T, s *Store) error {
+			if err := s.MoveToDead(1, 1, 400, "bad", "refused"); err != nil {
+				return err
+			}
+			_, err := s.RetryDead(1)
+			return err
+		}, false},
+		{"a body an earlier version could not read, retried", Options{}, nil, func(_ *testing.T, s *Store) error {
+			if err := s.moveToDead(1, 0, 0, "", "stored body: unknown codec '{'", ReasonCorrupt); err != nil {
+				return err
+			}
+			_, err := s.RetryDead(1)
 			return err
 		}, true},
+		{"a start of a run recorded and ended", Options{}, nil, func(_ *testing.T, s *Store) error {
+			run, _, err := s.StartRun("i-1", 2)
+			run.End()
+			return err
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			path := copyFirstOutbox(t)
 			if got := markOf(t, path); got != formatV1 {
 				t.Fatalf("testdata marked %q, want %q", got, formatV1)
+			}
+			if tt.before != nil {
+				tt.before(t, path)
 			}
 			s := mustOpen(t, path, tt.opts)
 			if err := tt.use(t, s); err != nil {

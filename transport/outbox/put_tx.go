@@ -51,6 +51,9 @@ func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Re
 		if u := used(tx); u+remaining > s.opts.MaxBytes {
 			return &FullError{Path: s.path, Used: u, Max: s.opts.MaxBytes, Need: remaining}
 		}
+		if err := upgradeMark(tx); err != nil { // bodies earlier versions misread
+			return err
+		}
 		meta := tx.Bucket(bucketMeta)
 		var added int64
 		for i, e := range entries {

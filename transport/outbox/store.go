@@ -344,8 +344,8 @@ func (s *Store) init(db *bolt.DB) error {
 }
 
 // tx runs fn in a transaction, turning a panic of bbolt on a damaged page
-// into a *CorruptError. A writable transaction upgrades the format mark of
-// a version 1 file with fn's writes (see upgradeMark).
+// into a *CorruptError. The format mark is fn's to upgrade, when it
+// writes what an earlier version would misread (see upgradeMark).
 func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // see openDB
 	defer func() {
@@ -354,12 +354,7 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 		}
 	}()
 	if writable {
-		err = db.Update(func(tx *bolt.Tx) error {
-			if err := upgradeMark(tx); err != nil {
-				return err
-			}
-			return fn(tx)
-		})
+		err = db.Update(fn)
 	} else {
 		err = db.View(fn)
 	}
