@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"io"
 	"maps"
 	"slices"
@@ -28,7 +29,10 @@ type Abort struct {
 	// lost says, by registration, what exiting now abandons of the sends
 	// in flight that ignore the abort (see Unstoppable).
 	lost map[int]string
-	next int
+	// exits are what must be done before main exits at once (see
+	// OnExit), by registration.
+	exits map[int]func()
+	next  int
 	// notices, when set, writes main's lines about the signals as JSON
 	// log lines: the command logs JSON (see logJSON).
 	notices *zap.Logger
@@ -152,4 +156,56 @@ func (a *Abort) logJSON(w io.Writer, lc logConfig) {
 	a.mu.Lock()
 	a.notices = zap.New(core)
 	a.mu.Unlock()
+}
+
+// OnExit registers fn, which main runs (see Exiting) before it exits at
+// once, on a second signal no send holds, or a third: serve removes there
+// the records of the starts of its injects in flight, so that an
+// operator's stop is not counted as a run that ended the process. remove,
+// called once the command no longer needs it, ends the registration.
+func (a *Abort) OnExit(fn func()) (remove func()) {
+	if a == nil {
+		return func() {}
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.exits == nil {
+		a.exits = map[int]func(){}
+	}
+	id := a.next
+	a.next++
+	a.exits[id] = fn
+	return func() {
+		a.mu.Lock()
+		delete(a.exits, id)
+		a.mu.Unlock()
+	}
+}
+
+// Exiting runs the functions registered with OnExit, concurrently, and
+// returns once they all returned or ctx is done (main bounds the wait,
+// and a further signal ends it), whichever comes first.
+func (a *Abort) Exiting(ctx context.Context) {
+	if a == nil {
+		return
+	}
+	a.mu.Lock()
+	fns := make([]func(), 0, len(a.exits))
+	for _, id := range slices.Sorted(maps.Keys(a.exits)) {
+		fns = append(fns, a.exits[id])
+	}
+	a.mu.Unlock()
+	if len(fns) == 0 {
+		return
+	}
+	var wg sync.WaitGroup
+	for _, fn := range fns {
+		wg.Go(fn)
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }

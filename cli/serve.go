@@ -298,6 +298,15 @@ func serveAction(c *ucli.Context, o Options) error {
 	}
 	if store != nil {
 		defer store.Close()
+		// Exiting at once (a second signal), the store is not closed: the
+		// starts of the injects in flight, whose messages go back to the
+		// queue, are removed first, so that the operator's stop does not
+		// count as a run that ended the process.
+		defer o.Abort.OnExit(func() {
+			if err := store.EndOpenRuns(); err != nil {
+				log.Warn("exiting now: the starts of the injects in flight not removed; each counts as a run that ended the process", zap.Error(err))
+			}
+		})()
 		watchOutbox(metrics, store, log)
 	}
 	// The contracts depend on the platform's version: the client reads it

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 )
@@ -45,18 +46,18 @@ func main() {
 			abort.Notice(os.Stderr, fmt.Sprintf("%s again: sending stops; the bodies not delivered are being kept in the outbox, or printed when there is none or it has no room for them (send it a third time to exit at once)", s))
 			s = <-sigs
 			abort.Notice(os.Stderr, fmt.Sprintf("%s a third time: exiting now; bodies not yet stored are lost (see: injectkit outbox list)", s))
-			os.Exit(130)
+			exitNow(abort, sigs)
 		}
 		if lost := abort.Abandoned(); lost != "" {
 			// A send that ignores the abort is in flight (an openaev
 			// rejection without an outbox): it is abandoned.
 			abort.Notice(os.Stderr, fmt.Sprintf("%s again: exiting now; %s", s, lost))
-			os.Exit(130)
+			exitNow(abort, sigs)
 		}
 		// No send holds the abort: nothing is being sent now. Only what an
 		// earlier send stored is kept (there may be no outbox at all).
 		abort.Notice(os.Stderr, fmt.Sprintf("%s again: exiting now; nothing more is sent: bodies already stored in an outbox stay there (see: injectkit outbox list), signatures not yet stored are lost", s))
-		os.Exit(130)
+		exitNow(abort, sigs)
 	}()
 	v, c := version, commit
 	if bi, ok := debug.ReadBuildInfo(); ok {
@@ -66,6 +67,25 @@ func main() {
 		Stdout: os.Stdout, Stderr: os.Stderr, Abort: abort}, os.Args)
 	cancel()
 	os.Exit(code)
+}
+
+// exitWait bounds what exitNow waits for before it exits.
+const exitWait = 5 * time.Second
+
+// exitNow exits 130 once what the command must do before it exits at once
+// is done (serve's removal of the start records of its injects in flight:
+// see cli.Abort.OnExit), or after exitWait, or at a further signal.
+func exitNow(abort *cli.Abort, sigs <-chan os.Signal) {
+	ctx, cancel := context.WithTimeout(context.Background(), exitWait)
+	go func() {
+		select {
+		case <-sigs:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	abort.Exiting(ctx)
+	os.Exit(130)
 }
 
 // buildStamp fills what -ldflags left at its default from bi: the module

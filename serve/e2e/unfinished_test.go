@@ -109,3 +109,51 @@ func TestIntegrationShutdownsAreNotUnfinishedRuns(t *testing.T) {
 		t.Errorf("exit %d after SIGTERM, want 0", code)
 	}
 }
+
+// TestIntegrationExitsNowAreNotUnfinishedRuns checks the outside tester's
+// double stops: a daemon sent SIGTERM during an inject's run, then SIGTERM
+// again while its graceful stop waits for the run (exit now, 130), returns
+// the message to the queue, and that is not a run ending the process
+// either: after openaev.MaxUnfinishedRuns such stops the next daemon runs
+// the inject again, to its end, instead of answering it ERROR.
+func TestIntegrationExitsNowAreNotUnfinishedRuns(t *testing.T) {
+	p, queue := setup(t)
+	state := t.TempDir() // one host: each daemon's outbox is the previous one's
+	ids, bodies := injectsLasting(t, p, "%s-%03d", "exited", 1, func() string { return "20s" })
+	servetest.Publish(t, queue, bodies...)
+	env := []string{"XDG_STATE_HOME=" + state, "INJECTKIT_WORKERS=1"} // a graceful stop waits 20 s
+	const stopping = "terminated: stopping gracefully (send it again to exit now)"
+	for round := range openaev.MaxUnfinishedRuns {
+		c := startConsumer(t, fmt.Sprintf("serve-%d", round), p.URL, env...)
+		testkit.WaitFor(t, 90*time.Second, "the inject to run, or its terminal callback", func() bool {
+			_, answered := p.Terminal(ids[0])
+			return answered || c.logged("pre-execution signatures compiled")[ids[0]] == 1
+		}, &c.Stderr.Signal)
+		if term, answered := p.Terminal(ids[0]); answered {
+			t.Fatalf("round %d: terminal %v, want the inject run again after %d stops", round, term.Body, round)
+		}
+		if err := c.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		testkit.WaitFor(t, 30*time.Second, "the graceful stop", func() bool { return c.logged(stopping)[""] == 1 }, &c.Stderr.Signal)
+		if code := c.stop(t); code != 130 {
+			t.Fatalf("round %d: exit %d after a second SIGTERM, want 130", round, code)
+		}
+	}
+	c := startConsumer(t, "serve-last", p.URL, env...)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	term, err := p.WaitTerminal(ctx, ids[0])
+	if err != nil {
+		t.Fatalf("no terminal callback of %s: %v", ids[0], err)
+	}
+	if term.Body["execution_status"] == "ERROR" {
+		t.Errorf("terminal %v after stops by a second SIGTERM, want the inject's own outcome", term.Body)
+	}
+	if n := c.logged("pre-execution signatures compiled")[ids[0]]; n != 1 {
+		t.Errorf("the last daemon ran %s %d times, want 1", ids[0], n)
+	}
+	if code := c.stop(t); code != 0 {
+		t.Errorf("exit %d after SIGTERM, want 0", code)
+	}
+}

@@ -19,7 +19,8 @@ import (
 // durable before the run) and removes it once the run ended (Run.End), or
 // once the process closes the store while it still runs (Close: the
 // process ends gracefully, a daemon's shutdown returning the message to
-// the queue, not because of the run). A start whose process is no longer
+// the queue, not because of the run; or EndOpenRuns, before it exits
+// at once). A start whose process is no longer
 // alive (see Storing) is one that ended without finishing: StartRun
 // counts them.
 
@@ -118,13 +119,17 @@ func (r *Run) End() {
 	}
 }
 
-// endOpenRuns removes, durably, the records of the starts of this Store
-// whose run has not ended when it is closed: the process ends gracefully
-// while they run (a daemon's shutdown returned their messages to the
-// queue), which is not a run ending the process. A process that ends
-// without closing the store (a panic in a goroutine, a kill) leaves them,
-// counted.
-func (s *Store) endOpenRuns() error {
+// EndOpenRuns removes, durably, the records of the starts of this Store
+// whose run has not ended: the process ends while they run, not because
+// of them. Close calls it (a daemon's graceful shutdown returned their
+// messages to the queue); a process about to exit without closing the
+// store (an operator's second signal: exit now) calls it first, its
+// messages going back to the queue all the same. A process that ends
+// without either (a panic in a goroutine, a kill) leaves them, counted.
+// A call while another one runs returns once that one returned.
+func (s *Store) EndOpenRuns() error {
+	s.endMu.Lock() // a second caller returns once the runs are removed
+	defer s.endMu.Unlock()
 	s.mu.Lock()
 	runs := s.runs
 	s.runs = map[uint64]string{}

@@ -18,7 +18,9 @@ import (
 // id>|<n>[|close]") and exits while it "runs" them, as a process whose
 // injector panicked in a goroutine does (n such processes, one after the
 // other), or, with close, once it closed the outbox, as a daemon whose
-// shutdown returned the messages to the queue does.
+// shutdown returned the messages to the queue does, or, with exit-now,
+// once it removed the starts of its runs in flight without closing it, as
+// a daemon told to exit now (a second signal) does.
 func TestHelperStartRun(t *testing.T) {
 	arg := os.Getenv("OUTBOX_STARTS_CHILD")
 	if arg == "" {
@@ -35,8 +37,14 @@ func TestHelperStartRun(t *testing.T) {
 			os.Exit(4)
 		}
 	}
-	if len(f) > 3 && f[3] == "close" {
+	switch {
+	case len(f) > 3 && f[3] == "close":
 		if err := s.Close(); err != nil {
+			os.Exit(5)
+		}
+	case len(f) > 3 && f[3] == "exit-now":
+		// main's exit at a second signal: the store is not closed.
+		if err := s.EndOpenRuns(); err != nil {
 			os.Exit(5)
 		}
 	}
@@ -52,7 +60,8 @@ func crashDuring(t *testing.T, path, id string, n int) {
 
 // exitDuring runs a process that starts inject id n times, recorded in
 // the outbox at path, and ends before the runs do; how is "close" when it
-// closes the outbox first.
+// closes the outbox first, "exit-now" when it removes the starts of its
+// runs in flight first without closing it.
 func exitDuring(t *testing.T, path, id string, n int, how string) {
 	t.Helper()
 	if n == 0 {
@@ -162,7 +171,8 @@ func TestForgetStarts(t *testing.T) {
 
 // TestStartRunEndedByClose checks that the starts of runs still in flight
 // when their process closes the outbox (a daemon's graceful shutdown,
-// which returns their messages to the queue) are not counted as runs that
+// which returns their messages to the queue), or removes them as it exits
+// at once (a second signal), are not counted as runs that
 // ended the process, however many such processes came, while those of a
 // process that ended without closing it (a kill, a panic) are, and stay
 // so when a later process closes the outbox during its own run.
@@ -170,11 +180,13 @@ func TestStartRunEndedByClose(t *testing.T) {
 	tests := []struct {
 		name        string
 		closed      int // processes that closed the outbox during a run
+		exitedNow   int // processes that ended it as main does at a second signal
 		crashes     int // processes that ended during a run without closing it
 		wantCrashed int
 		wantRun     bool
 	}{
 		{name: "two graceful shutdowns", closed: 2, wantRun: true},
+		{name: "two exits at a second signal", exitedNow: 2, wantRun: true},
 		{name: "five graceful shutdowns", closed: 5, wantRun: true},
 		{name: "one kill, one graceful shutdown", closed: 1, crashes: 1, wantCrashed: 1, wantRun: true},
 		{name: "two kills, then graceful shutdowns", closed: 2, crashes: 2, wantCrashed: 2},
@@ -187,6 +199,9 @@ func TestStartRunEndedByClose(t *testing.T) {
 			}
 			for range tt.closed {
 				exitDuring(t, path, "i-1", 1, "close")
+			}
+			for range tt.exitedNow {
+				exitDuring(t, path, "i-1", 1, "exit-now")
 			}
 			s, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
 			if err != nil {

@@ -86,7 +86,8 @@ type Store struct {
 	claims map[uint64]bool
 	// runs are the starts this Store recorded whose run has not ended
 	// (seq to inject id, see StartRun); Close removes them.
-	runs map[uint64]string
+	runs  map[uint64]string
+	endMu sync.Mutex // held by EndOpenRuns
 
 	// deferred are the records delivered whose removal is not yet
 	// committed (see deleteLater); guarded by mu.
@@ -176,7 +177,7 @@ func (s *Store) Close() error {
 	s.flushLazy()
 	s.later.Wait()
 	unremoved := s.unremovedLeft()
-	ended := s.endOpenRuns()
+	ended := s.EndOpenRuns()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
