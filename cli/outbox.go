@@ -280,7 +280,7 @@ func outboxCommand(o Options) *ucli.Command {
 			},
 			{
 				Name:      "drop",
-				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending), or the record of an incomplete send",
+				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending), the record of an incomplete send, or that of a run that ended unfinished",
 				ArgsUsage: "<id>",
 				Flags:     outboxFlags(o, drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {

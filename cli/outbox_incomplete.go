@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -84,9 +85,12 @@ func (e *outboxEnv) reportIncomplete(o Options, err error) error {
 }
 
 // dropSend drops the record of an incomplete send (drop's id when it
-// names no body).
+// names no body), or the start of an unfinished run.
 func dropSend(o Options, e *outboxEnv, id uint64) error {
 	in, err := e.store.DropSend(id)
+	if errors.Is(err, outbox.ErrNotFound) {
+		return dropStart(o, e, id) // or the start of a run that ended unfinished
+	}
 	if err != nil {
 		return idError(id, e.store, err)
 	}

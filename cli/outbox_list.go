@@ -22,6 +22,9 @@ type outboxListJSON struct {
 	// Incomplete are the sends of several bodies not all stored (see
 	// outbox_incomplete.go); omitted when there are none.
 	Incomplete []outboxIncompleteJSON `json:"incomplete,omitempty"`
+	// UnfinishedRuns are, by inject, the runs serve started whose end is
+	// not recorded (see outbox_starts.go); omitted when there are none.
+	UnfinishedRuns []outboxStartsJSON `json:"unfinished_runs,omitempty"`
 }
 
 // outboxRecordJSON is a record with what list says of its next attempt.
@@ -45,10 +48,16 @@ func listOutbox(o Options, e *outboxEnv) error {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
+	started, err := e.store.Starts()
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	starts := startsByInject(e.store, started)
 	now := time.Now()
 	if e.cfg.output() == outputJSON {
 		out := outboxListJSON{Outbox: e.store.Path(), Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes,
-			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs)), Incomplete: incompleteJSON(e.store, sends)}
+			MaxBytes: e.store.MaxBytes(), Records: make([]outboxRecordJSON, len(recs)), Incomplete: incompleteJSON(e.store, sends),
+			UnfinishedRuns: starts}
 		for i, r := range recs {
 			out.Records[i] = outboxRecordJSON{Record: r, Next: nextAttempt(e.store, r, now)}
 		}
@@ -62,6 +71,7 @@ func listOutbox(o Options, e *outboxEnv) error {
 	fmt.Fprintf(o.Stdout, "outbox %s: %d pending, %d dead, %s %s\n", e.store.Path(), st.Pending, st.Dead,
 		humanBytes(st.Bytes), limit)
 	writeIncomplete(o.Stdout, o, e.store, sends, false)
+	writeStarts(o.Stdout, o, starts)
 	if len(recs) == 0 {
 		return nil
 	}

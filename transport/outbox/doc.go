@@ -69,7 +69,9 @@
 // The file also records the starts of the injects a daemon runs (StartRun,
 // Run.End): a start whose process ended before the run did is counted, so
 // that an inject whose runs end the process is not run for ever; Close
-// removes the starts of the runs still in flight (a graceful end).
+// removes the starts of the runs still in flight (a graceful end), and so
+// does EndOpenRuns (before an exit at once). Starts lists them, and
+// DropStart forgets one that ended unfinished.
 //
 // # Writing
 //

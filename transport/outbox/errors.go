@@ -60,6 +60,9 @@ type BusyError struct {
 	ID      uint64
 	Owner   int
 	Storing bool
+	// Running: ID is the start of a run its process still runs (see
+	// DropStart).
+	Running bool
 }
 
 func (e *BusyError) Error() string {
@@ -68,8 +71,11 @@ func (e *BusyError) Error() string {
 		by = "pid " + strconv.Itoa(e.Owner)
 	}
 	doing := "sent"
-	if e.Storing {
+	switch {
+	case e.Storing:
 		doing = "stored"
+	case e.Running:
+		doing = "run"
 	}
 	return fmt.Sprintf("outbox %s: %d is being %s by %s; not dropped (drop it once that process has ended)", e.Path, e.ID, doing, by)
 }

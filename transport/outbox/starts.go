@@ -85,7 +85,9 @@ func (s *Store) StartRun(injectID string, bound int) (run *Run, crashed int, err
 			rec.Runs = slices.DeleteFunc(rec.Runs, startRun.gone)
 			crashed = 0
 		}
-		seq, err := b.NextSequence()
+		// The outbox's sequence, that of bodies and sends: the start's id
+		// is one no other record has, which DropStart takes.
+		seq, err := tx.Bucket(bucketMeta).NextSequence()
 		if err != nil {
 			return err
 		}

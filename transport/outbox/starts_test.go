@@ -243,3 +243,60 @@ func countStarts(t *testing.T, path, id string) int {
 	}
 	return n
 }
+
+// TestStartsListedAndDropped checks that the starts recorded are listed
+// with ids no body or send has, that one whose process ended is dropped by
+// its id (and then no longer counts), and that one whose process still
+// runs it is not.
+func TestStartsListedAndDropped(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	crashDuring(t, path, "i-1", 2)
+	s, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	recs, err := s.Put(entry("i-1", 0, 1, "{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	live, _, err := s.StartRun("i-2", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer live.End()
+	starts, err := s.Starts()
+	if err != nil || len(starts) != 3 {
+		t.Fatalf("starts %+v, %v; want 3", starts, err)
+	}
+	ids := map[uint64]bool{recs[0].ID: true}
+	for i, r := range starts {
+		if ids[r.ID] {
+			t.Errorf("start %+v shares its id with another record", r)
+		}
+		ids[r.ID] = true
+		wantInject, wantRunning := "i-1", false // the crashed child's
+		if i == 2 {
+			wantInject, wantRunning = "i-2", true
+		}
+		if r.InjectID != wantInject || s.Running(r) != wantRunning {
+			t.Errorf("start %d: %+v running %t, want %s running %t", i, r, s.Running(r), wantInject, wantRunning)
+		}
+	}
+	if _, err := s.DropStart(recs[0].ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("DropStart of a body's id: %v, want ErrNotFound", err)
+	}
+	var be *BusyError
+	if _, err := s.DropStart(starts[2].ID); !errors.As(err, &be) || !be.Running {
+		t.Errorf("DropStart of a running start: %v, want a *BusyError", err)
+	}
+	got, err := s.DropStart(starts[0].ID)
+	if err != nil || got.InjectID != "i-1" {
+		t.Fatalf("DropStart: %+v, %v", got, err)
+	}
+	if run, crashed, err := s.StartRun("i-1", 2); err != nil || run == nil || crashed != 1 {
+		t.Errorf("after the drop: run %v, %d crashed, %v; want a run, 1 crashed", run != nil, crashed, err)
+	} else {
+		run.End()
+	}
+}

@@ -1,0 +1,92 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// Unfinished runs: the starts of injects serve recorded in the outbox
+// whose runs have not ended (see outbox.StartedRun): a run ended with its
+// process counts toward the inject's terminal ERROR
+// (openaev.MaxUnfinishedRuns). list shows them, drop forgets one whose
+// process ended.
+
+// outboxStartsJSON is an inject's unfinished runs as `outbox list -o json`
+// prints them: how many ended with their process (unfinished), and each
+// run, state "unfinished" or "running".
+type outboxStartsJSON struct {
+	InjectID   string              `json:"inject_id"`
+	Unfinished int                 `json:"unfinished"`
+	Runs       []outboxStartedJSON `json:"runs"`
+}
+
+type outboxStartedJSON struct {
+	outbox.StartedRun
+	State string `json:"state"`
+}
+
+// startsByInject groups runs, sorted by inject id, by inject.
+func startsByInject(s *outbox.Store, runs []outbox.StartedRun) []outboxStartsJSON {
+	var out []outboxStartsJSON
+	for _, r := range runs {
+		if len(out) == 0 || out[len(out)-1].InjectID != r.InjectID {
+			out = append(out, outboxStartsJSON{InjectID: r.InjectID, Runs: []outboxStartedJSON{}})
+		}
+		g := &out[len(out)-1]
+		state := "running"
+		if !s.Running(r) {
+			state = "unfinished"
+			g.Unfinished++
+		}
+		g.Runs = append(g.Runs, outboxStartedJSON{StartedRun: r, State: state})
+	}
+	return out
+}
+
+// writeStarts writes one line per inject whose runs ended unfinished, and
+// one per run still running.
+func writeStarts(w io.Writer, o Options, groups []outboxStartsJSON) {
+	for _, g := range groups {
+		var ended, ids []string
+		for _, r := range g.Runs {
+			if r.State == "running" {
+				fmt.Fprintf(w, "inject %s: run %d being run by pid %d since %s\n", g.InjectID, r.ID, r.Owner, r.Started.UTC().Format(time.RFC3339))
+				continue
+			}
+			ended = append(ended, fmt.Sprintf("%d by pid %d at %s", r.ID, r.Owner, r.Started.UTC().Format(time.RFC3339)))
+			ids = append(ids, strconv.FormatUint(r.ID, 10))
+		}
+		if g.Unfinished == 0 {
+			continue
+		}
+		runs, them := "1 run", "it"
+		if g.Unfinished > 1 {
+			runs, them = strconv.Itoa(g.Unfinished)+" runs", "them"
+		}
+		next := "a redelivery of its message is answered ERROR, not run"
+		if left := openaev.MaxUnfinishedRuns - g.Unfinished; left == 1 {
+			next = "one more and " + next
+		} else if left > 1 {
+			next = strconv.Itoa(left) + " more and " + next
+		}
+		fmt.Fprintf(w, "inject %s: %s ended unfinished, the process ending while it ran (%s): %s (forget %s with: %s outbox drop %s)\n",
+			g.InjectID, runs, strings.Join(ended, ", "), next, them, o.name(), strings.Join(ids, ", drop "))
+	}
+}
+
+// dropStart drops the start of a run that ended unfinished (drop's id when
+// it names no body nor incomplete send).
+func dropStart(o Options, e *outboxEnv, id uint64) error {
+	r, err := e.store.DropStart(id)
+	if err != nil {
+		return idError(id, e.store, err)
+	}
+	fmt.Fprintf(o.Stdout, "dropped %d (unfinished run of inject %s by pid %d at %s)\n", id, r.InjectID, r.Owner, r.Started.UTC().Format(time.RFC3339))
+	return nil
+}
