@@ -10,7 +10,8 @@ import (
 )
 
 // Incomplete sends: a send of several bodies whose process ended (was
-// killed, or interrupted a third time) while it stored them (see
+// killed, interrupted a third time, or could not write the outbox) before
+// it stored them all (see
 // outbox.Incomplete). list shows them, flush reports them (exit 1), and
 // drop forgets them once the loss is known.
 
@@ -48,9 +49,10 @@ func writeIncomplete(w io.Writer, o Options, s *outbox.Store, sends []outbox.Inc
 			continue
 		}
 		lost++
-		fmt.Fprintf(w, "%s incomplete: %s of %d never stored: the process (pid %d) ended while storing them (killed, or a third interrupt), "+
-			"their signatures are lost unless the inject runs again (forget this record with: %s outbox drop %d)\n",
-			what, chunkRange(in.Stored, in.TotalChunks), in.TotalChunks, in.Owner, o.name(), in.ID)
+		fmt.Fprintf(w, "%s incomplete: %s of %d never stored: the process (pid %d) ended before storing them (killed, a third interrupt, "+
+			"or a write to the outbox that failed), their signatures are lost unless the inject runs again; %s stored: "+
+			"those not delivered yet are pending, and flush sends them (forget this record with: %s outbox drop %d)\n",
+			what, chunkRange(in.Stored, in.TotalChunks), in.TotalChunks, in.Owner, storedRange(in.Stored), o.name(), in.ID)
 	}
 	return lost
 }
@@ -61,6 +63,15 @@ func chunkRange(from, total int) string {
 		return "chunk " + strconv.Itoa(total-1)
 	}
 	return "chunks " + strconv.Itoa(from) + "-" + strconv.Itoa(total-1)
+}
+
+// storedRange names chunks 0 to stored-1 and says they were stored: "chunk
+// 0 was", "chunks 0-10 were".
+func storedRange(stored int) string {
+	if stored <= 1 {
+		return "chunk 0 was"
+	}
+	return "chunks 0-" + strconv.Itoa(stored-1) + " were"
 }
 
 // reportIncomplete follows a flush (its error err): the sends that lost
