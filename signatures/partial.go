@@ -24,10 +24,20 @@ const (
 )
 
 // TargetNames indexes the words that name targets in a partial result:
-// a target's address or host name (also before ":port"), its query
-// (before ": "), its cloud provider and region (the first two words). Each
-// lookup is a map access: the cost of a result is its length, whatever the
-// number of targets.
+// a target's address or host name, its query (before ": "), its cloud
+// provider and region (the first two words). A result's words are split
+// at white space and at , ; ( ) [ ] { } " ' < > | =, their trailing ":"
+// and "." dropped; a word names a target by address or host name when,
+// in any letter case (an IPv6 address in any of its spellings), it is the
+// address or name alone ("10.0.0.1", "[2001:db8::1]"), before ":port"
+// ("10.0.0.1:22/tcp"), before a path, a query or a fragment
+// ("localhost/index.html"), or the host of a URL: after "scheme://" and
+// an optional "userinfo@", up to ":port", "/", "?", "#" or the word's end
+// ("http://127.0.0.1:8080/", "https://user@web.example.com?q=1"). Part
+// of a longer name never names a target: "127.0.0.10" does not name
+// 127.0.0.1, "notlocalhost" does not name localhost. Each lookup is a map
+// access: the cost of a result is its length, whatever the number of
+// targets.
 type TargetNames struct {
 	byKey map[string][]int
 }
@@ -111,14 +121,15 @@ func (tn *TargetNames) Named(result string) iter.Seq[[]int] {
 		if f := strings.Fields(r); len(f) >= 2 && !try(f[0]+" "+f[1]) {
 			return
 		}
-		// An address or a host name, bare, bracketed or before ":port".
+		// An address or a host name: bare, bracketed, before ":port", in
+		// a URL or before a path.
 		for _, w := range strings.FieldsFunc(r, isSeparator) {
-			w = strings.TrimRight(w, ":.")
-			if !try(canonicalWord(w)) {
-				return
-			}
-			if i := strings.LastIndexByte(w, ':'); i > 0 {
-				if _, err := netip.ParseAddr(w); err != nil && !try(canonicalWord(w[:i])) {
+			hosts := hostWords(strings.TrimRight(w, ":."))
+			for _, h := range hosts {
+				if h == "" {
+					break
+				}
+				if !try(canonicalWord(h)) {
 					return
 				}
 			}
@@ -126,13 +137,85 @@ func (tn *TargetNames) Named(result string) iter.Seq[[]int] {
 	}
 }
 
+// hostWords returns the distinct forms of word w that may name a target
+// (at most four, then empty strings): w itself, w before its last
+// ":port", and the host of w: after "scheme://" and "userinfo@" in a URL,
+// before the first "/", "?" or "#", with and without its ":port". An
+// address is never cut at a colon: "2001:db8::1" stays whole.
+func hostWords(w string) [4]string {
+	h := w
+	if i := strings.Index(h, "://"); i > 0 && isScheme(h[:i]) {
+		h = h[i+len("://"):]
+		authority := h
+		if j := strings.IndexAny(authority, "/?#"); j >= 0 {
+			authority = authority[:j]
+		}
+		if at := strings.LastIndexByte(authority, '@'); at >= 0 {
+			h = h[at+1:]
+		}
+	}
+	if i := strings.IndexAny(h, "/?#"); i >= 0 {
+		h = h[:i]
+	}
+	h = strings.TrimRight(h, ".")
+	var out [4]string
+	n := 0
+	for _, s := range [4]string{w, withoutPort(w), h, withoutPort(h)} {
+		if s != "" && !slices.Contains(out[:n], s) {
+			out[n] = s
+			n++
+		}
+	}
+	return out
+}
+
+// withoutPort returns w before its last colon, unless w is an address
+// (whose colons are its own) or has no colon after its first character.
+func withoutPort(w string) string {
+	if i := strings.LastIndexByte(w, ':'); i > 0 {
+		if _, ok := parseAddr(w); !ok {
+			return w[:i]
+		}
+	}
+	return w
+}
+
 // canonicalWord is the lookup form of an address or a name: an address
 // in its canonical form, anything else in lower case.
 func canonicalWord(w string) string {
-	if a, err := netip.ParseAddr(w); err == nil {
+	if a, ok := parseAddr(w); ok {
 		return a.String()
 	}
 	return strings.ToLower(w)
+}
+
+// parseAddr is netip.ParseAddr without the cost of its error for a word
+// that cannot be an address (most words of a result): one holding, before
+// any "%zone", anything but hex digits, "." and ":".
+func parseAddr(w string) (netip.Addr, bool) {
+	for i := 0; i < len(w) && w[i] != '%'; i++ {
+		switch c := w[i]; {
+		case c >= '0' && c <= '9', c >= 'a' && c <= 'f', c >= 'A' && c <= 'F', c == '.', c == ':':
+		default:
+			return netip.Addr{}, false
+		}
+	}
+	a, err := netip.ParseAddr(w)
+	return a, err == nil
+}
+
+// isScheme reports whether s is a URL scheme: a letter, then letters,
+// digits, "+", "-" or ".".
+func isScheme(s string) bool {
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z':
+		case i > 0 && (r >= '0' && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+	return s != ""
 }
 
 func isSeparator(r rune) bool {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/signatures"
@@ -232,4 +233,149 @@ func TestTimeoutPayloadSizeLinear(t *testing.T) {
 			t.Errorf("run-wide %q: 500 targets %d bytes, 2000 targets %d bytes: ×%.1f, want about ×4", extra, small, large, ratio)
 		}
 	}
+}
+
+// namedBy returns the indexes of the targets result names, each once, in
+// order.
+func namedBy(tn *signatures.TargetNames, result string) []int {
+	var got []int
+	for ts := range tn.Named(result) {
+		for _, i := range ts {
+			if !slices.Contains(got, i) {
+				got = append(got, i)
+			}
+		}
+	}
+	slices.Sort(got)
+	return got
+}
+
+// namedTargets are the targets TestTargetNamesNamed and FuzzTargetNamesNamed
+// look results up among.
+var namedTargets = []string{"127.0.0.1", "localhost", "::1", "web.example.com", "127.0.0.10"}
+
+func newNamedTargets() *signatures.TargetNames {
+	return signatures.NewTargetNames(len(namedTargets), func(i int) signatures.Config {
+		return signatures.ClassifyNetworkTarget(namedTargets[i])
+	})
+}
+
+// Which targets a result names by address or host name: bare, before
+// ":port", in a URL, before a path; never as part of a longer name.
+func TestTargetNamesNamed(t *testing.T) {
+	const ipv4, local, ipv6, web, ipv4ten = 0, 1, 2, 3, 4
+	tests := []struct {
+		result string
+		want   []int
+	}{
+		{"GET http://127.0.0.1:18942/ -> 200", []int{ipv4}},
+		{"GET http://localhost:18942/ -> 200", []int{local}},
+		{"GET http://[::1]:18942/ -> 200", []int{ipv6}},
+		{"127.0.0.1:18942/ -> 200", []int{ipv4}},
+		{"https://127.0.0.1/ 200", []int{ipv4}},
+		{"https://127.0.0.1 200", []int{ipv4}},
+		{"HTTPS://LOCALHOST?q=1 200", []int{local}},
+		{"http://localhost#top 200", []int{local}},
+		{"http://user:secret@127.0.0.1:8080/a@b 401", []int{ipv4}},
+		{"ftp://anonymous@web.example.com/pub/ listed", []int{web}},
+		{"http://[0:0::1]/ 200", []int{ipv6}},
+		{"localhost/index.html 200", []int{local}},
+		{"localhost:8080/index.html 200", []int{local}},
+		{"web.example.com/login.", []int{web}},
+		{"see http://localhost.", []int{local}},
+		{"127.0.0.1:22/tcp open ssh", []int{ipv4}},
+		{"127.0.0.10:22/tcp open ssh", []int{ipv4ten}},
+		{"http://127.0.0.10/ 200", []int{ipv4ten}},
+		{"http://127.0.0.1.example/ 200", nil},
+		{"http://notlocalhost/ 200", nil},
+		{"notlocalhost/index.html 200", nil},
+		{"http://localhost.example.com/ 200", nil},
+		{"http://api.web.example.com/ 200", nil},
+		{"http://x/?next=localhost 200", []int{local}}, // "=" ends a word
+		{"127.0.0.1:80/x://y 200", []int{ipv4}},
+		{"GET /localhost/ 404", nil},
+		{"mailto:root@localhost", nil},
+		{"scan 50% done", nil},
+	}
+	tn := newNamedTargets()
+	for _, tt := range tests {
+		if got := namedBy(tn, tt.result); !slices.Equal(got, tt.want) {
+			t.Errorf("%q names targets %v, want %v (targets %q)", tt.result, got, tt.want, namedTargets)
+		}
+	}
+}
+
+// FuzzTargetNamesNamed: a result names a target only if it holds the
+// target's name, not run into a longer name on either side; and a URL
+// built on a target's name names it.
+func FuzzTargetNamesNamed(f *testing.F) {
+	f.Add("GET http://127.0.0.1:18942/ -> 200", "http", "user", uint16(8080), "index.html")
+	f.Add("notlocalhost/index.html", "", "", uint16(0), "")
+	f.Add("127.0.0.10 up", "https", "", uint16(443), "a?b#c")
+	tn := newNamedTargets()
+	f.Fuzz(func(t *testing.T, result, scheme, user string, port uint16, path string) {
+		lower := strings.ToLower(result)
+		for _, i := range namedBy(tn, result) {
+			if name := namedTargets[i]; name != "::1" && !standsAlone(lower, name) {
+				t.Errorf("%q names %s, which it holds only inside a longer name", result, name)
+			}
+		}
+		if !isWord(scheme) || !isWord(user) || strings.ContainsAny(path, " \t\n,;()[]{}\"'<>|=") {
+			return
+		}
+		if scheme != "" && !(scheme[0] >= 'a' && scheme[0] <= 'z' || scheme[0] >= 'A' && scheme[0] <= 'Z') {
+			return // a scheme starts with a letter
+		}
+		for i, name := range namedTargets {
+			host := name
+			if strings.Contains(name, ":") {
+				host = "[" + name + "]"
+			}
+			url := host + fmt.Sprintf(":%d/", port) + path
+			if user != "" {
+				url = user + "@" + url
+			}
+			if scheme != "" {
+				url = scheme + "://" + url
+			} else if user != "" {
+				continue // userinfo only in a URL
+			}
+			if got := namedBy(tn, "GET "+url+" -> 200"); !slices.Contains(got, i) {
+				t.Errorf("%q names %v, not %s", url, got, name)
+			}
+		}
+	})
+}
+
+// standsAlone reports whether name occurs in s not run into a longer
+// name: neither preceded nor followed by a letter, a digit, "-" or "_",
+// nor by "." and one of those.
+func standsAlone(s, name string) bool {
+	inName := func(b byte) bool {
+		return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-' || b == '_'
+	}
+	for off := 0; ; {
+		i := strings.Index(s[off:], name)
+		if i < 0 {
+			return false
+		}
+		start, end := off+i, off+i+len(name)
+		before := start == 0 || !inName(s[start-1]) && s[start-1] != '.'
+		after := end == len(s) || !inName(s[end]) && (s[end] != '.' || end+1 == len(s) || !inName(s[end+1]))
+		if before && after {
+			return true
+		}
+		off = start + 1
+	}
+}
+
+// isWord reports whether s is empty or holds only ASCII letters and
+// digits.
+func isWord(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
 }
