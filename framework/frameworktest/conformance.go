@@ -75,7 +75,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     may have none), and what framework.ValidateManifest checks
 //     (expectation types known and declared once, param names, output
 //     fields and setting keys given and declared once, no output field
-//     reserved, no setting named like a param);
+//     reserved, no setting named like a param); a panic of Manifest fails
+//     this group, naming it;
 //   - params: NewParams returns a fresh pointer to a struct each call, that
 //     framework.ParamsSpec describes, whose defaults validate
 //     (framework.CheckParams), or, when Options.Params is given, the
@@ -113,7 +114,8 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	defer log.close()
 	c := &checker{ex: ex, o: o, log: zaptest.NewLogger(log)}
 	if _, ok := ex.(framework.Manifester); ok {
-		c.m, c.hasManifest = manifestOf(t, ex)
+		c.m, _, c.manifestErr = framework.ManifestOf("", ex)
+		c.hasManifest = c.manifestErr == nil
 	}
 	run(t, "manifest", c.checkManifest)
 	run(t, "params", c.checkParams)
@@ -137,24 +139,16 @@ func run(t testing.TB, name string, fn func(testing.TB)) {
 }
 
 type checker struct {
-	ex          framework.Executor
-	o           Options
-	log         *zap.Logger
+	ex  framework.Executor
+	o   Options
+	log *zap.Logger
+	// m is the manifest of ex as the runtime sees it (framework.ManifestOf:
+	// params left empty are those of NewParams), with the name Manifest
+	// gives; hasManifest is false when ex has none or when Manifest
+	// panicked (manifestErr).
 	m           framework.Manifest
 	hasManifest bool
-}
-
-// manifestOf returns the manifest of ex as the runtime sees it
-// (framework.ManifestOf: params left empty are those of NewParams), with
-// the name Manifest gives.
-func manifestOf(t testing.TB, ex framework.Executor) (framework.Manifest, bool) {
-	t.Helper()
-	m, _, err := framework.ManifestOf("", ex)
-	if err != nil {
-		t.Errorf("manifest: %v", err)
-		return m, false
-	}
-	return m, true
+	manifestErr error
 }
 
 // result is what one Execute call gave.

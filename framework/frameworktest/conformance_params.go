@@ -13,6 +13,10 @@ import (
 
 func (c *checker) checkManifest(t testing.TB) {
 	t.Helper()
+	if c.manifestErr != nil {
+		t.Errorf("manifest: %v", c.manifestErr)
+		return
+	}
 	if !c.hasManifest {
 		t.Logf("no manifest: %T does not implement framework.Manifester", c.ex)
 		return

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,13 +21,28 @@ import (
 
 // recorder is a testing.TB that records failures instead of failing the
 // test. Like *testing.T, Fatal and FailNow stop the calling goroutine with
-// runtime.Goexit. Logs go to the real test.
+// runtime.Goexit. Logs are recorded apart, and go to the real test.
 type recorder struct {
 	testing.TB
 	mu     sync.Mutex
 	msgs   []string
+	logs   []string
 	failed bool
 }
+
+func (r *recorder) Log(args ...any) { r.log(fmt.Sprint(args...)) }
+func (r *recorder) Logf(f string, args ...any) {
+	r.log(fmt.Sprintf(f, args...))
+}
+
+func (r *recorder) log(msg string) {
+	r.mu.Lock()
+	r.logs = append(r.logs, msg)
+	r.mu.Unlock()
+	r.TB.Log(msg)
+}
+
+func (r *recorder) logged() []string { r.mu.Lock(); defer r.mu.Unlock(); return r.logs }
 
 func (r *recorder) record(msg string) {
 	r.mu.Lock()
@@ -310,6 +326,27 @@ func TestConformanceFails(t *testing.T) {
 			}
 			t.Errorf("Conformance reported %q; want a failure containing %q", msgs, tt.want)
 		})
+	}
+}
+
+// TestConformanceManifestPanics: when Manifest panics, the manifest check
+// fails saying so, and nothing says the executor has no manifest.
+func TestConformanceManifestPanics(t *testing.T) {
+	ex := &probe{manifest: func(*framework.Manifest) { panic("bad tag") }}
+	r := &recorder{TB: t}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		frameworktest.ConformanceWith(r, ex, fast)
+	}()
+	<-done
+	if msgs := r.messages(); !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, "Manifest panicked: bad tag") }) {
+		t.Errorf("Conformance reported %q; want the panic of Manifest", msgs)
+	}
+	for _, l := range r.logged() {
+		if strings.Contains(l, "does not implement") {
+			t.Errorf("Conformance logged %q of an executor whose Manifest panicked", l)
+		}
 	}
 }
 
