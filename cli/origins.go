@@ -136,6 +136,28 @@ func (c *runConfig) paramErr(kv string, err error) error {
 	return usageErr("invalid param %q%s: %s", signatures.Shorten(shown, signatures.MaxQuoted), c.whereItem("param", kv), reason)
 }
 
+// settingAsParam is the error of the --param pair kv that ParseParam
+// refused (err) because its key is no param but s, a setting of injector:
+// err's reason, then where to give the setting. A secret setting's value
+// is never quoted: the pair is shown as its key alone.
+func (c *runConfig) settingAsParam(kv, injector string, s framework.Setting, err error) error {
+	reason := err.Error()
+	var ve *signatures.ValidationError
+	if errors.As(err, &ve) {
+		reason = ve.Reason
+	}
+	shown := kv
+	if s.Secret {
+		shown = s.Key
+	}
+	where := injector + "." + s.Key + " in the config file"
+	if s.Env != "" {
+		where = "env " + s.Env + " or " + where
+	}
+	return usageErr("invalid param %q%s: %s; %s is a setting of %s: give it as %s",
+		signatures.Shorten(shown, signatures.MaxQuoted), c.whereItem("param", kv), reason, s.Key, injector, where)
+}
+
 // hidden reports a value shown with a part hidden, as httpx.MaskURL and
 // url.URL.Redacted write it.
 func hidden(v string) bool {
