@@ -220,8 +220,8 @@ func (o *origins) settingExit(err error) error {
 
 // checkSettings hands each served injector its settings once, as each of
 // its injects will, so that a setting it refuses stops serve at start
-// (exit 2, naming the setting and where it was given) instead of failing
-// every inject.
+// (exit 2, naming the setting and where it was given, or, as run says it,
+// "configure NAME: …") instead of failing every inject.
 func checkSettings(set *injectorSet, selected []framework.Manifest, settings injectorSettings, o *origins) error {
 	for _, m := range selected {
 		ex, err := set.executor(m.Name)
@@ -230,7 +230,7 @@ func checkSettings(set *injectorSet, selected []framework.Manifest, settings inj
 		}
 		if c, ok := ex.(framework.Configurer); ok {
 			if err := c.Configure(settings[m.Name]); err != nil {
-				return &ExitError{Code: ExitUsage, Err: o.named(err)}
+				return &ExitError{Code: ExitUsage, Err: o.named(fmt.Errorf("configure %s: %w", m.Name, err))}
 			}
 		}
 	}

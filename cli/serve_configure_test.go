@@ -1,0 +1,61 @@
+package cli_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// keyedSettings refuses its settings in Configure: a plain error when
+// api_key is unset, a *signatures.ValidationError for a bad level.
+type keyedSettings struct{}
+
+func (keyedSettings) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "keyed", Category: framework.Network, Settings: []framework.Setting{
+		{Key: "api_key", Env: "KEYED_API_KEY", Secret: true, Doc: "API key"},
+		{Key: "level", Env: "KEYED_LEVEL", Doc: "a level"},
+	}}
+}
+func (keyedSettings) Configure(s map[string]string) error {
+	if s["level"] == "bad" {
+		return &signatures.ValidationError{Field: "keyed.level", Value: "bad", Reason: "not a level"}
+	}
+	if s["api_key"] == "" {
+		return errors.New("api_key is not set (keyed.api_key in the config file, or KEYED_API_KEY)")
+	}
+	return nil
+}
+func (keyedSettings) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+// serve refuses at start a setting its injector's Configure refuses with
+// the line run gives for it, naming the injector as run does.
+func TestServeConfigureErrorNamesInjector(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return keyedSettings{} }) })
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"plain error", map[string]string{"KEYED_LEVEL": "1"}, "configure keyed: api_key is not set"},
+		{"validation error", map[string]string{"KEYED_API_KEY": "k", "KEYED_LEVEL": "bad"}, `invalid keyed.level "bad" (env KEYED_LEVEL): not a level`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ran := run(t, reg, tt.env, "run", "keyed", "--target", "127.0.0.1", "--log-level", "error", "-o", "json")
+			served := run(t, reg, tt.env, "serve", "--openaev-url", "http://127.0.0.1:1", "--token", "tok",
+				"--injector-id", "00000000-0000-4000-8000-000000000000", "--listen-addr", "", "--injectors", "keyed")
+			if ran.code != 2 || !strings.Contains(ran.stderr, tt.want) {
+				t.Fatalf("run: exit %d, want 2 saying %q:\n%s", ran.code, tt.want, ran.stderr)
+			}
+			if served.code != 2 || strings.TrimSpace(served.stderr) != strings.TrimSpace(ran.stderr) {
+				t.Errorf("serve: exit %d saying\n%s\nwant exit 2 saying, as run does,\n%s", served.code, served.stderr, ran.stderr)
+			}
+		})
+	}
+}
