@@ -221,17 +221,26 @@ func (o *origins) settingExit(err error) error {
 // checkSettings hands each served injector its settings once, as each of
 // its injects will, so that a setting it refuses stops serve at start
 // (exit 2, naming the setting and where it was given, or, as run says it,
-// "configure NAME: …") instead of failing every inject.
+// "configure NAME: …") instead of failing every inject. A panic of
+// Configure exits 2 too (serve's codes are its own), naming the injector
+// and the method as run does: "injector NAME: Configure panicked: …".
 func checkSettings(set *injectorSet, selected []framework.Manifest, settings injectorSettings, o *origins) error {
 	for _, m := range selected {
 		ex, err := set.executor(m.Name)
 		if err != nil {
 			return err
 		}
-		if c, ok := ex.(framework.Configurer); ok {
-			if err := c.Configure(settings[m.Name]); err != nil {
-				return &ExitError{Code: ExitUsage, Err: o.named(fmt.Errorf("configure %s: %w", m.Name, err))}
-			}
+		c, ok := ex.(framework.Configurer)
+		if !ok {
+			continue
+		}
+		err = framework.CallHook(m.Name, "Configure", func() error { return c.Configure(settings[m.Name]) })
+		var pe *framework.PanicError
+		switch {
+		case errors.As(err, &pe):
+			return &ExitError{Code: ExitUsage, Err: pe}
+		case err != nil:
+			return &ExitError{Code: ExitUsage, Err: o.named(fmt.Errorf("configure %s: %w", m.Name, err))}
 		}
 	}
 	return nil

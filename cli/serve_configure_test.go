@@ -11,7 +11,8 @@ import (
 )
 
 // keyedSettings refuses its settings in Configure: a plain error when
-// api_key is unset, a *signatures.ValidationError for a bad level.
+// api_key is unset, a *signatures.ValidationError for a bad level, a
+// panic for the level "panic".
 type keyedSettings struct{}
 
 func (keyedSettings) Manifest() framework.Manifest {
@@ -21,6 +22,9 @@ func (keyedSettings) Manifest() framework.Manifest {
 	}}
 }
 func (keyedSettings) Configure(s map[string]string) error {
+	if s["level"] == "panic" {
+		panic("boom in configure")
+	}
 	if s["level"] == "bad" {
 		return &signatures.ValidationError{Field: "keyed.level", Value: "bad", Reason: "not a level"}
 	}
@@ -57,5 +61,23 @@ func TestServeConfigureErrorNamesInjector(t *testing.T) {
 				t.Errorf("serve: exit %d saying\n%s\nwant exit 2 saying, as run does,\n%s", served.code, served.stderr, ran.stderr)
 			}
 		})
+	}
+}
+
+// A panic of Configure stops serve at start, exit 2 (serve's codes are
+// 0, 1, 2 and 130), naming the injector and the method as validate says
+// it; serve does not crash.
+func TestServeConfigurePanics(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return keyedSettings{} }) })
+	env := map[string]string{"KEYED_API_KEY": "k", "KEYED_LEVEL": "panic"}
+	validated := run(t, reg, env, "validate", "keyed", "--target", "127.0.0.1")
+	const want = "injector keyed: Configure panicked: boom in configure"
+	if validated.code != 3 || !strings.Contains(validated.stderr, want) {
+		t.Fatalf("validate: exit %d, want 3 saying %q:\n%s", validated.code, want, validated.stderr)
+	}
+	served := run(t, reg, env, "serve", "--openaev-url", "http://127.0.0.1:1", "--token", "tok",
+		"--injector-id", "00000000-0000-4000-8000-000000000000", "--listen-addr", "", "--injectors", "keyed")
+	if served.code != 2 || !strings.Contains(served.stderr, want) {
+		t.Errorf("serve: exit %d saying\n%s\nwant exit 2 saying %q", served.code, served.stderr, want)
 	}
 }
