@@ -56,10 +56,12 @@ type Configurer interface {
 // DirectSender is implemented by an executor whose traffic goes to its
 // network targets' own addresses (a port scanner), rather than to an API
 // that acts on them, or nowhere. When SendsToTargets reports true, the
-// signatures of each network target carry as source address the one the
-// kernel would send from on the route to that target (the one its
-// defences see; see signatures.RouteSources), not the host-wide address
-// the targets of every other executor share. The runtime calls it once
+// signatures of each network target given as an address carry as source
+// address the one the kernel would send from on the route to that target
+// (the one its defences see; see signatures.RouteSources), not the
+// host-wide address the targets of every other executor share; a target
+// given as a host name is not resolved for this, and gets the host-wide
+// one. The runtime calls it once
 // per inject, after Configure; it must be fast and must not touch the
 // network.
 type DirectSender interface {
