@@ -32,10 +32,10 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 			c.Reason = "inject is not PENDING"
 			return fail(http.StatusConflict, c.Reason)
 		}
-		if reason := p.processLocked(c, in); reason != "" {
+		if reason, legacyStatus := p.processLocked(c, in); reason != "" {
 			c.Outcome, c.Reason = Dropped, reason
 			if p.legacy {
-				return fail(http.StatusBadRequest, reason)
+				return fail(legacyStatus, reason)
 			}
 			return http.StatusOK, jsonType, nil
 		}
@@ -45,26 +45,31 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 }
 
 // processLocked applies an accepted callback to the inject, or returns why
-// the platform drops it (then nothing is applied).
-func (p *Platform) processLocked(c *Call, in *inject) string {
+// the platform drops it (then nothing is applied) and what the legacy
+// ingestion answers instead: 400 (IllegalArgumentException), or 409 for
+// a finding already stored (DataIntegrityViolationException, RestBehavior).
+func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	raw, _ := c.Body["execution_status"].(string)
 	status, ok := p.version.status(raw)
 	if !ok {
-		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.version)
+		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.version), http.StatusBadRequest
 	}
 	if reason := traceNUL(c.Body); reason != "" {
-		return reason
+		return reason, http.StatusBadRequest
 	}
 	var outputs map[string]any
+	var rows []FindingRow
 	if p.processesOutputs(c.Kind, raw) {
 		var reason string
-		if outputs, reason = p.outputsLocked(c, in); reason != "" {
-			return reason
+		var legacyStatus int
+		if outputs, rows, reason, legacyStatus = p.outputsLocked(c, in); reason != "" {
+			return reason, legacyStatus
 		}
 	}
 	for field, v := range outputs {
 		in.findings[field] = v
 	}
+	storeLocked(in, rows)
 	for _, s := range c.Signatures {
 		if !KnownSignatureType(s.Type) {
 			p.breaking[s.Type] = true
@@ -81,7 +86,7 @@ func (p *Platform) processLocked(c *Call, in *inject) string {
 		in.completes = append(in.completes, status)
 		in.status = finalStatus(p.version, in.completes)
 	}
-	return ""
+	return "", 0
 }
 
 // processesOutputs says whether the version processes the structured
@@ -95,27 +100,34 @@ func (p *Platform) processesOutputs(kind, status string) bool {
 }
 
 // outputsLocked validates the declared outputs present in the structured
-// output and collects the signatures into c.
-func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
+// output and collects the signatures into c; it returns the outputs, the
+// findings they add, or why the callback is dropped and the legacy
+// ingestion's answer (see processLocked).
+func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []FindingRow, string, int) {
 	s, _ := c.Body["execution_output_structured"].(string)
 	if strings.TrimSpace(s) == "" {
-		return nil, ""
+		return nil, nil, "", 0
 	}
 	var doc map[string]any
 	if json.Unmarshal([]byte(s), &doc) != nil {
-		return nil, "" // only warned about by the platform: the trace is saved
+		return nil, nil, "", 0 // only warned about by the platform: the trace is saved
 	}
 	declared, registered := p.contracts[in.contract]
 	if !registered && len(doc) > 0 {
 		// A real platform holds no inject without its contract, so it
 		// validates every output against it: outputs no registration
 		// declared cannot be judged, and pass for none of them.
-		return nil, fmt.Sprintf("outputs for an inject of contract %q, which no registration declared: register the injector first", in.contract)
+		return nil, nil, fmt.Sprintf("outputs for an inject of contract %q, which no registration declared: register the injector first", in.contract), http.StatusBadRequest
+	}
+	bad := func(reason string) (map[string]any, []FindingRow, string, int) {
+		return nil, nil, reason, http.StatusBadRequest
 	}
 	out := map[string]any{}
+	var rows []FindingRow
+	seen := map[FindingRow]bool{}
 	for _, o := range declared {
 		if !KnownOutputType(p.version, o.Type) {
-			return nil, fmt.Sprintf("contract output type %q is unknown to %s", o.Type, p.version)
+			return bad(fmt.Sprintf("contract output type %q is unknown to %s", o.Type, p.version))
 		}
 	}
 	for _, o := range declared {
@@ -130,24 +142,29 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, string) {
 			continue
 		}
 		if err := ValidateOutput(p.version, o.Type, o.Multiple, v); err != nil {
-			return nil, fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err)
+			return bad(fmt.Sprintf("output %s (%s): %v", o.Field, o.Type, err))
 		}
 		if reason := checkFindings(c.InjectID, o, v); reason != "" {
-			return nil, reason
+			return bad(reason)
 		}
 		if reason := findingNUL(o, v); reason != "" {
-			return nil, reason
+			return bad(reason)
 		}
+		added, reason := newFindings(in, o, v, seen)
+		if reason != "" {
+			return nil, nil, reason, http.StatusConflict
+		}
+		rows = append(rows, added...)
 		out[o.Field] = v
 		if o.Type == "expectation_signature" && v != nil {
 			sigs, _ := parseSignatures(v) // validated above
 			if reason := signatureNUL(o, sigs); reason != "" {
-				return nil, reason
+				return bad(reason)
 			}
 			c.Signatures = append(c.Signatures, sigs...)
 		}
 	}
-	return out, ""
+	return out, rows, "", 0
 }
 
 // declaresSignaturesLocked reports whether the processed outputs held a

@@ -5,9 +5,12 @@ import "context"
 // Reading the calls the platform received.
 
 // Calls returns the calls about one inject (reception, traces, complete,
-// data), in the order received, failed ones included.
+// data), in the order received, failed ones included; not the reads of
+// its status or findings (CallsOf KindInject, KindFindings).
 func (p *Platform) Calls(injectID string) []Call {
-	return p.filter(func(c Call) bool { return c.InjectID == injectID && c.Kind != KindInject })
+	return p.filter(func(c Call) bool {
+		return c.InjectID == injectID && c.Kind != KindInject && c.Kind != KindFindings
+	})
 }
 
 // Registrations returns the registration calls, in order.

@@ -269,6 +269,39 @@
 //     EXPECTATION_TYPE.valueOf on each type of the inject's content up to
 //     the first DETECTION or PREVENTION, and throw on an unknown one
 //     before it.
+//  14. Findings are unique per inject (2.4.0 read; the Current line's
+//     FindingService read up to 2026-08 alike; files under
+//     openaev-api/src/main/java/io/openaev/). An injector's findings are
+//     inserted with a plain findingRepository.saveAll, de-duplicated only
+//     within the one callback (rest/finding/FindingService.java:205,
+//     215-221), into a table with UNIQUE (finding_inject_id, finding_type,
+//     finding_value, finding_field)
+//     (migration/V3_95__Migrate_findings_CVE_new_format.java:77-78). A
+//     callback whose findings hold one the inject already stores, from an
+//     earlier callback (a run again after a new reception, a "complete"
+//     sent twice), violates it: the batch's REQUIRES_NEW transaction
+//     (rest/inject/service/BatchingInjectStatusService.java:58) rolls back,
+//     and BatchQueueService (openaev-model …/service/queue/BatchQueueService.java:349-353,
+//     373-390) rejects every message of the batch without requeue. The
+//     stand-in drops that callback (200 on the wire), stores none of its
+//     findings, and leaves the inject's status as it was; the legacy
+//     ingestion answers 409 (DataIntegrityViolationException,
+//     rest/helper/RestBehavior.java:251-252). The other callbacks of the
+//     real batch (up to 200, application.properties:102), lost with it, are
+//     not modelled. StoredFindings lists the rows: the type is the
+//     contract's output type, the value as the output's processor renders
+//     it (buildString: a scalar's text, a list's items joined with spaces,
+//     one leading and one trailing double quote removed; a cve's id; a
+//     portscan row's "host:port (service)"). POST
+//     /api/findings/injects/{id}/search (rest/finding/FindingSearchApi.java:66-99,
+//     @AccessControl READ on the inject, as GET /api/injects/{id}) answers
+//     them as a Spring page of RelatedFindingOutput (finding_type,
+//     finding_value, no finding_field), page from 0 and size 1 to 1000
+//     (Pagination's @Min and @Max), filtered by finding_field with operator
+//     eq, case aside (FilterUtilsJpa.equalsText). A later migration of the
+//     platform's repository (V6_20260819150900000__Add_finding_location_asset,
+//     dated 2026-08-19, in no release read) drops that constraint; the
+//     stand-in keeps it on both lines.
 //
 // Failures can be scripted per inject with FailComplete, FailReception,
 // FailTrace, and for registrations and asset-group pages. Message builds

@@ -58,10 +58,10 @@ func findingValue(outputType string, v any) string {
 	m, isObject := v.(map[string]any)
 	switch {
 	case isObject && outputType == "cve":
-		return asText(m["id"])
+		return keyText(m, "id")
 	case isObject && outputType == "portscan":
-		s := asText(m["host"]) + ":" + asText(m["port"])
-		if service := asText(m["service"]); service != "" {
+		s := keyText(m, "host") + ":" + keyText(m, "port")
+		if service := keyText(m, "service"); strings.TrimSpace(service) != "" {
 			s += " (" + service + ")"
 		}
 		return s
@@ -69,14 +69,37 @@ func findingValue(outputType string, v any) string {
 		b, _ := json.Marshal(m)
 		return string(b)
 	}
+	return buildString(v)
+}
+
+// buildString is AbstractOutputProcessor.buildString: a list's items'
+// text joined with spaces, else the value's text, each without one
+// leading and one trailing double quote (trimQuotes).
+func buildString(v any) string {
 	if list, ok := v.([]any); ok {
 		parts := make([]string, len(list))
 		for i, x := range list {
-			parts[i] = asText(x)
+			parts[i] = trimQuotes(asText(x))
 		}
 		return strings.Join(parts, " ")
 	}
-	return asText(v)
+	return trimQuotes(asText(v))
+}
+
+// keyText is buildString of an object's key: "" when it is missing or
+// null.
+func keyText(m map[string]any, key string) string {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return ""
+	}
+	return buildString(v)
+}
+
+// trimQuotes is the processors' value.replaceAll("^\"|\"$", "").
+func trimQuotes(s string) string {
+	s = strings.TrimPrefix(s, `"`)
+	return strings.TrimSuffix(s, `"`)
 }
 
 // asText is Jackson's JsonNode.asText: a scalar's text, "null" for null,

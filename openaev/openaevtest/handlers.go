@@ -31,6 +31,9 @@ func classify(method, path string, c *Call) {
 		c.Kind = KindTargets
 	case path == "/api/settings" || path == "/api/settings/version" || path == publicSettingsPath:
 		c.Kind = KindSettings
+	case strings.HasPrefix(path, "/api/findings/injects/") && strings.HasSuffix(path, "/search") &&
+		!strings.Contains(strings.TrimSuffix(strings.TrimPrefix(path, "/api/findings/injects/"), "/search"), "/"):
+		c.Kind, c.InjectID = KindFindings, strings.TrimSuffix(strings.TrimPrefix(path, "/api/findings/injects/"), "/search")
 	case method == http.MethodGet && strings.HasPrefix(path, "/api/injects/") &&
 		!strings.Contains(strings.TrimPrefix(path, "/api/injects/"), "/"):
 		c.Kind, c.InjectID = KindInject, strings.TrimPrefix(path, "/api/injects/")
@@ -118,6 +121,8 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return p.targets(c)
 	case KindInject:
 		return p.getInject(c)
+	case KindFindings:
+		return p.findingsSearch(c)
 	case KindSettings:
 		return p.settings(c)
 	}

@@ -20,6 +20,7 @@ const (
 	KindData         = "data"     // a callback whose action is "data" (Current)
 	KindTargets      = "targets"  // POST /api/endpoints/targets
 	KindInject       = "inject"   // GET /api/injects/{id}
+	KindFindings     = "findings" // POST /api/findings/injects/{id}/search
 	KindSettings     = "settings" // GET /api/settings, /api/settings/version, /api/settings/public
 	KindUnknown      = "unknown"
 )
@@ -105,6 +106,8 @@ type inject struct {
 	batches    int      // signature batches stored
 	signatures []Signature
 	findings   map[string]any
+	stored     map[FindingRow]bool // the findings table's rows of the inject (rule 14)
+	rows       []FindingRow        // the same, in the order stored
 }
 
 // Platform is the stand-in. Its methods are safe for concurrent use.
@@ -229,7 +232,8 @@ func (p *Platform) SetAssetGroup(groupID string, assets ...map[string]any) {
 func (p *Platform) AddInject(injectID, contractID string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.injects[injectID] = &inject{contract: contractID, status: "QUEUING", findings: map[string]any{}}
+	p.injects[injectID] = &inject{contract: contractID, status: "QUEUING", findings: map[string]any{},
+		stored: map[FindingRow]bool{}}
 }
 
 // DenyInject makes the token lack the rights on an inject. From 2.0.0 on

@@ -67,7 +67,7 @@ func Classify(s string) (Version, error) {
 func deniedStatus(s, kind string) int {
 	major, err := strconv.Atoi(strings.Split(strings.TrimPrefix(strings.TrimSpace(s), "v"), ".")[0])
 	switch {
-	case err == nil && major < 2 && kind == KindInject:
+	case err == nil && major < 2 && (kind == KindInject || kind == KindFindings):
 		return 0
 	case err == nil && major < 2:
 		return http.StatusNotFound
