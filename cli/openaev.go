@@ -122,7 +122,8 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 	if err != nil {
 		return err
 	}
-	if err := unfinished(c.Context, cfg, log, client, injectID); err != nil {
+	rerun, err := unfinished(c.Context, cfg, log, client, injectID)
+	if err != nil {
 		return err
 	}
 	if wait != nil && c.Context.Err() != nil {
@@ -139,6 +140,9 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		defer closeRunOutbox(log, store)
 	}
 	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
+	if rerun {
+		p.Reopened(injectID) // its earlier run's findings are stored
+	}
 	return view.finish(log, fn(p), func(err error) error {
 		if ie := wait.notRunInterrupted(c.Context, err); ie != nil {
 			return ie
@@ -214,11 +218,13 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 // the reception would set it back to PENDING, and the platform would
 // compute its final status from this run's "complete" and the earlier
 // ones, turning a SUCCESS or an ERROR into PARTIAL for good. rerun_finished
-// runs it all the same. A status that cannot be read runs the inject, as
-// serve does, with a WARN; a dry run asks nothing.
-func unfinished(ctx context.Context, cfg runConfig, log *zap.Logger, client *openaev.Client, id string) error {
+// runs it all the same, and rerun says so (its "complete" leaves out the
+// findings the earlier run stored: see openaev.Processor.Reopened). A
+// status that cannot be read runs the inject, as serve does, with a WARN,
+// as a rerun (it may have finished); a dry run asks nothing.
+func unfinished(ctx context.Context, cfg runConfig, log *zap.Logger, client *openaev.Client, id string) (rerun bool, err error) {
 	if cfg.Backend.URL == "" || id == "" {
-		return nil
+		return false, nil
 	}
 	status, finished, err := client.InjectFinished(ctx, id)
 	switch {
@@ -227,15 +233,16 @@ func unfinished(ctx context.Context, cfg runConfig, log *zap.Logger, client *ope
 			log.Warn("the inject's status cannot be read from the platform; running it, as serve does (a finished inject would be reopened)",
 				zap.String("inject_id", id), zap.Error(err))
 		}
-		return nil
+		// It may have finished: its stored findings are read too.
+		return true, nil
 	case !finished:
-		return nil
+		return false, nil
 	case cfg.RerunFinished:
 		log.Warn("the inject already finished on the platform; running it again as rerun_finished asks: the platform reopens it and computes its status from both runs",
 			zap.String("inject_id", id), zap.String("status", status))
-		return nil
+		return true, nil
 	}
-	return &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s already finished on the platform (status %s): running it again would reopen it "+
+	return false, &ExitError{Code: ExitUsage, Err: fmt.Errorf("inject %s already finished on the platform (status %s): running it again would reopen it "+
 		"and merge this run's status with the earlier run's for good (PARTIAL when they differ); nothing ran or was sent; "+
 		"give --rerun-finished to run it anyway", id, status)}
 }

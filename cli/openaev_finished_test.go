@@ -134,6 +134,15 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 			if tt.code == cli.ExitOK && openaev.Finished(p.InjectStatus(id)) == false {
 				t.Errorf("inject status %s after the run, want a final one", p.InjectStatus(id))
 			}
+			// A run again repeats the earlier run's finding (noop's summary),
+			// which the platform stores once: its "complete" leaves it out,
+			// and is processed, not dropped.
+			for _, c := range p.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+			if rows := p.StoredFindings(id); len(rows) != 1 {
+				t.Errorf("stored findings %v, want noop's summary once", rows)
+			}
 		})
 	}
 }

@@ -242,7 +242,8 @@
 // its path; a callback the platform did not accept stays there, the
 // delivery error is a *runtime.StoredError (the daemon acknowledges the
 // message: the result is durable), and a Resender, or `injectkit outbox
-// flush`, posts the same bytes later (Profile.Owns, Untenanted).
+// flush`, posts the same bytes later, less the findings the platform
+// already stores (see Serving; Profile.Owns, Untenanted).
 //
 // # Serving
 //
@@ -257,7 +258,12 @@
 // of the "complete", every run asks before retrying it (the platform may
 // have taken the attempt whose answer was lost), and none sends anything
 // once the inject is finished: only twins completing within one round
-// trip of each other both complete.
+// trip of each other both complete. The platform stores each finding of
+// an inject once, and drops a "complete" repeating one it holds
+// (openaevtest's rule 14): those same attempts, and the "complete" of an
+// inject run again (Processor.Reopened), first read the inject's stored
+// findings (Client.StoredFindings) and leave them out; findings that
+// cannot be read are all sent.
 // A platform older than 2.0.0 answers 404 when the token lacks the rights
 // on an inject, 2.0.0 and later 403 (PlatformVersion.DeniedNotFound): a
 // 401, a 403, or, before 2.0.0, a 404 on the reception of a dispatched

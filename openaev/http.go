@@ -33,6 +33,9 @@ type request struct {
 	retryConflict bool
 	// before is called before each attempt (see httpx.Request.Before).
 	before func(ctx context.Context, n int) error
+	// rewrite rebuilds the body before each attempt (see
+	// httpx.Request.Rewrite).
+	rewrite func(ctx context.Context, n int, body []byte) ([]byte, error)
 	// statusOnly: the reply body is not read (see httpx.Request.StatusOnly).
 	statusOnly bool
 	// once sends r one time, without retries (and so without their WARN
@@ -84,7 +87,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		p.Retryable = retryConflict
 	}
 	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields,
-		Before: r.before, StatusOnly: r.statusOnly})
+		Before: r.before, Rewrite: r.rewrite, StatusOnly: r.statusOnly})
 	if err == nil {
 		return rep.Body, nil
 	}

@@ -32,6 +32,10 @@ type Profile struct {
 	// platform that answers 404 for access denied (before 2.0.0), else
 	// the inject deleted since.
 	received *recentSet
+	// reopened holds the injects the platform had finished that this
+	// process runs again (Processor.Reopened): their "complete" leaves
+	// out the findings the platform stores already.
+	reopened *recentSet
 }
 
 // Interface guards.
@@ -51,7 +55,7 @@ func NewProfile(c *Client, manifests []framework.Manifest, log *zap.Logger, opts
 		log = zap.NewNop()
 	}
 	p := &Profile{client: c, log: log, manifests: map[string]framework.Manifest{}, maxPayload: DefaultMaxPayloadSize,
-		received: newRecentSet(recentInjects)}
+		received: newRecentSet(recentInjects), reopened: newRecentSet(recentInjects)}
 	for _, m := range manifests {
 		p.manifests[m.Name] = m
 	}

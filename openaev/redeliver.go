@@ -100,6 +100,17 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			}
 			return nil
 		}
+		// The platform may hold findings of this "complete" already: those
+		// of the run it reopened, or of a copy it took (an earlier attempt,
+		// a twin, the stored body's first send). One repeated would have
+		// the whole callback dropped: they are left out.
+		left := 0
+		req.rewrite = func(_ context.Context, attempt int, body []byte) ([]byte, error) {
+			if attempt > 1 || twin(ctx) || p.reopened.has(injectID) {
+				return p.unstoredOnly(ctx, injectID, body, &left), nil
+			}
+			return body, nil
+		}
 	}
 	_, err := p.client.do(callbackContext(ctx), req)
 	switch {
@@ -117,4 +128,28 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			zap.Int("index", index))
 	}
 	return nil
+}
+
+// unstoredOnly returns body, a "complete" of inject id, without the
+// findings the platform already stores for the inject (withoutStored),
+// saying how many it left out at INFO when that changed since the last
+// attempt (*left). When they cannot be read, body is sent as it is, with
+// a WARN.
+func (p *Profile) unstoredOnly(ctx context.Context, injectID string, body []byte, left *int) []byte {
+	out, n, err := withoutStored(body, func(field string) ([]StoredFinding, error) {
+		return p.client.StoredFindings(ctx, injectID, field)
+	})
+	if err != nil {
+		if ctx.Err() == nil {
+			p.log.Warn("the inject's stored findings cannot be read from the platform; sending every finding (one it already stores would have the callback dropped)",
+				zap.String("inject_id", injectID), zap.Error(err))
+		}
+		return body
+	}
+	if n > 0 && n != *left {
+		p.log.Info("findings left out: the platform already stores them for this inject",
+			zap.String("inject_id", injectID), zap.Int("findings", n))
+	}
+	*left = n
+	return out
 }

@@ -289,6 +289,7 @@ type filterGroup struct {
 }
 
 type filter struct {
+	ID       string   `json:"id,omitempty"`
 	Key      string   `json:"key"`
 	Mode     string   `json:"mode"`
 	Operator string   `json:"operator"`

@@ -51,3 +51,39 @@ func TestPosterBefore(t *testing.T) {
 		})
 	}
 }
+
+// TestPosterRewrite: Request.Rewrite is called after Before, before each
+// attempt, with the body the attempt would send; the attempt sends the
+// body it returns, and so do the next ones unless it changes it again; an
+// error it returns ends Do without that attempt, returned as is.
+func TestPosterRewrite(t *testing.T) {
+	errStop := errors.New("body unusable")
+	srv := newServer(t, testkit.Repeat(2, 503, "")...)
+	var given []string
+	req := Request{URL: srv.URL, Body: []byte("v1"), Rewrite: func(_ context.Context, n int, body []byte) ([]byte, error) {
+		given = append(given, string(body))
+		if n == 2 {
+			return []byte("v2"), nil
+		}
+		return body, nil
+	}}
+	p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}}
+	if _, err := p.Do(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"v1", "v1", "v2"}; !slices.Equal(given, want) {
+		t.Errorf("Rewrite given %v, want %v", given, want)
+	}
+	var sent []string
+	for _, r := range srv.Requests() {
+		sent = append(sent, string(r.Body))
+	}
+	if want := []string{"v1", "v2", "v2"}; !slices.Equal(sent, want) {
+		t.Errorf("bodies sent %v, want %v", sent, want)
+	}
+	req.Rewrite = func(context.Context, int, []byte) ([]byte, error) { return nil, errStop }
+	before := len(srv.Requests())
+	if rep, err := p.Do(context.Background(), req); err != errStop || rep.Attempts != 0 || len(srv.Requests()) != before {
+		t.Errorf("error %v, %d attempts, %d requests; want %v before any", err, rep.Attempts, len(srv.Requests())-before, errStop)
+	}
+}

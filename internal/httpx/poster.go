@@ -119,6 +119,12 @@ type Request struct {
 	// returned as is. A caller whose request may have become pointless
 	// while it waited (another process did the same) checks that here.
 	Before func(ctx context.Context, n int) error
+	// Rewrite, when set, is called after Before, before each attempt, with
+	// the body the attempt would send: the body it returns is sent by
+	// this attempt and the next ones. An error it returns ends Do as
+	// Before's does. A caller whose body may have become wrong while it
+	// waited (the backend took part of it already) rebuilds it here.
+	Rewrite func(ctx context.Context, n int, body []byte) ([]byte, error)
 	// StatusOnly says the caller needs only the status: a 2xx answer
 	// settles the request even when its body cannot be read (cut short,
 	// or over MaxReply), and the Reply has no Body. A callback the backend
@@ -190,6 +196,13 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			if berr := r.Before(ctx, n+1); berr != nil {
 				return Reply{Attempts: n}, berr
 			}
+		}
+		if r.Rewrite != nil {
+			b, rerr := r.Rewrite(ctx, n+1, r.Body)
+			if rerr != nil {
+				return Reply{Attempts: n}, rerr
+			}
+			r.Body = b
 		}
 		n++
 		rep, err = p.attempt(ctx, &r)

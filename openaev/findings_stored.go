@@ -1,0 +1,280 @@
+package openaev
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// The platform stores an injector's findings with a plain insert into a
+// table unique on (inject, type, value, field) (FindingService.createFindings,
+// migration V3_95): a "complete" carrying a finding the inject already
+// holds, from an earlier run reopened by --rerun-finished or from the same
+// "complete" taken once already, violates it, and the platform rolls back
+// the whole batch of queued callbacks it belongs to (the inject stays
+// PENDING). Before such a "complete" (see postAs), the profile reads the
+// inject's stored findings (POST /api/findings/injects/{id}/search, READ
+// on the inject, the right GET /api/injects/{id} needs) and leaves out
+// those already stored.
+
+// StoredFinding is one finding the platform holds for an inject: its
+// output type ("portscan", "text"…) and value, as the platform rendered it.
+type StoredFinding struct {
+	Type  string `json:"finding_type"`
+	Value string `json:"finding_value"`
+}
+
+// findingsPageSize is the page size of the findings search: the most the
+// platform serves (Pagination's @Max(1000)).
+const findingsPageSize = 1000
+
+// maxFindingPages bounds the pages read for one output field.
+const maxFindingPages = 100
+
+// StoredFindings reads the findings the platform holds for output field
+// of inject id, every page of POST /api/findings/injects/{id}/search
+// filtered on finding_field (the platform matches it case aside). Each
+// page is retried as any request (see Client.do); the final failure is
+// returned, and the caller sends what it has.
+func (c *Client) StoredFindings(ctx context.Context, injectID, field string) ([]StoredFinding, error) {
+	if err := checkInjectID(injectID); err != nil {
+		return nil, err
+	}
+	if c.dry != nil {
+		return nil, ErrDryRun
+	}
+	var out []StoredFinding
+	for page := range maxFindingPages {
+		q := targetsQuery{Page: page, Size: findingsPageSize, FilterGroup: filterGroup{Mode: "and",
+			Filters: []filter{{ID: "finding_field", Key: "finding_field", Mode: "or", Operator: "eq", Values: []string{field}}}}}
+		body, err := json.Marshal(q)
+		if err != nil {
+			return nil, err
+		}
+		reply, err := c.do(ctx, request{op: "stored findings", path: "/findings/injects/" + url.PathEscape(injectID) + "/search",
+			contentType: "application/json", body: body, injectID: injectID})
+		if err != nil {
+			return nil, err
+		}
+		var p struct {
+			Content []StoredFinding `json:"content"`
+			Last    *bool           `json:"last"`
+		}
+		if err := json.Unmarshal(reply, &p); err != nil {
+			return nil, fmt.Errorf("stored findings of inject %s, page %d: %w", injectID, page, err)
+		}
+		out = append(out, p.Content...)
+		if (p.Last != nil && *p.Last) || len(p.Content) < findingsPageSize {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("stored findings of inject %s: more than %d pages", injectID, maxFindingPages)
+}
+
+// withoutStored returns body, a "complete" callback, without the findings
+// stored (field → its stored findings) says the platform already holds,
+// and how many it left out. Each output field of the structured output
+// but the expectation signatures is looked up; a field whose stored
+// findings are of a type the platform renders as the profile does (text,
+// number, port, ipv4, ipv6: the value's text, a list's items joined with
+// spaces; cve: its id; portscan: "host:port (service)") loses the items,
+// or the whole value, already stored; one of another type that holds any
+// stored finding is left out whole, its values being beyond what the
+// profile can match. body is returned as it is when nothing is left out.
+func withoutStored(body []byte, stored func(field string) ([]StoredFinding, error)) ([]byte, int, error) {
+	var e Execution
+	if err := json.Unmarshal(body, &e); err != nil || e.Action != ActionComplete || e.OutputStructured == "" {
+		return body, 0, nil
+	}
+	var doc map[string]json.RawMessage
+	if json.Unmarshal([]byte(e.OutputStructured), &doc) != nil {
+		return body, 0, nil
+	}
+	left := 0
+	for field, raw := range doc {
+		if field == FieldExpectationSignatures {
+			continue
+		}
+		rows, err := stored(field)
+		if err != nil {
+			return body, 0, err
+		}
+		kept, n := keepUnstored(raw, rows)
+		if n == 0 {
+			continue
+		}
+		left += n
+		if kept == nil {
+			delete(doc, field)
+		} else {
+			doc[field] = kept
+		}
+	}
+	if left == 0 {
+		return body, 0, nil
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false) // as findingPieces encodes it
+	if err := enc.Encode(doc); err != nil {
+		return body, 0, err
+	}
+	structured := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+	e.OutputStructured = ""
+	out := appendEnvelope(make([]byte, 0, len(body)), e)
+	out = appendEscaped(out, structured)
+	return append(out, `"}`...), left, nil
+}
+
+// keepUnstored returns the value raw of an output field without what rows
+// (the field's stored findings) holds, nil to leave the field out, and
+// how many findings it left out (0: raw is kept as it is).
+func keepUnstored(raw json.RawMessage, rows []StoredFinding) (json.RawMessage, int) {
+	if len(rows) == 0 {
+		return raw, 0
+	}
+	byType := map[string]map[string]bool{}
+	for _, r := range rows {
+		t := strings.ToLower(r.Type)
+		if !renderable[t] {
+			// The platform holds findings of this field the profile cannot
+			// match: sending any value of it may repeat one.
+			return nil, max(findingCount(raw), 1)
+		}
+		if byType[t] == nil {
+			byType[t] = map[string]bool{}
+		}
+		byType[t][r.Value] = true
+	}
+	isStored := func(v any) bool {
+		for t, values := range byType {
+			if values[renderFinding(t, v)] {
+				return true
+			}
+		}
+		return false
+	}
+	v, ok := decodeNumber(raw)
+	if !ok {
+		return raw, 0
+	}
+	if isStored(v) {
+		// The whole value is one stored finding (a scalar, or a list of
+		// an output that is not isMultiple).
+		return nil, max(findingCount(raw), 1)
+	}
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) != nil {
+		return raw, 0
+	}
+	kept := make([]json.RawMessage, 0, len(items))
+	for _, item := range items {
+		if x, ok := decodeNumber(item); ok && isStored(x) {
+			continue
+		}
+		kept = append(kept, item)
+	}
+	n := len(items) - len(kept)
+	switch {
+	case n == 0:
+		return raw, 0
+	case len(kept) == 0:
+		return nil, n
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(kept) != nil {
+		return raw, 0
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), n
+}
+
+// findingCount is the number of findings a value makes at most: a list's
+// items, else one.
+func findingCount(raw json.RawMessage) int {
+	var items []json.RawMessage
+	if json.Unmarshal(raw, &items) == nil {
+		return len(items)
+	}
+	return 1
+}
+
+func decodeNumber(raw json.RawMessage) (any, bool) {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	return v, d.Decode(&v) == nil
+}
+
+// renderable are the finding types whose values the profile renders as
+// the platform's output processors do (renderFinding).
+var renderable = map[string]bool{"text": true, "number": true, "port": true, "ipv4": true, "ipv6": true,
+	"cve": true, "portscan": true}
+
+// renderFinding renders value v as the output processor of type t stores
+// it (2.4.0's toFindingValue): a cve's id, a portscan row's "host:port
+// (service)", else buildString.
+func renderFinding(t string, v any) string {
+	m, isObject := v.(map[string]any)
+	switch {
+	case t == "cve" && isObject:
+		return keyString(m, "id")
+	case t == "portscan" && isObject:
+		s := keyString(m, "host") + ":" + keyString(m, "port")
+		if service := keyString(m, "service"); strings.TrimSpace(service) != "" {
+			s += " (" + service + ")"
+		}
+		return s
+	}
+	return buildString(v)
+}
+
+// buildString is the processors' buildString: a list's items' text joined
+// with spaces, else the value's text, each without one leading and one
+// trailing double quote.
+func buildString(v any) string {
+	if list, ok := v.([]any); ok {
+		parts := make([]string, len(list))
+		for i, x := range list {
+			parts[i] = trimQuotes(nodeText(x))
+		}
+		return strings.Join(parts, " ")
+	}
+	return trimQuotes(nodeText(v))
+}
+
+// keyString is buildString of an object's key, "" when missing or null.
+func keyString(m map[string]any, key string) string {
+	v, ok := m[key]
+	if !ok || v == nil {
+		return ""
+	}
+	return buildString(v)
+}
+
+// nodeText is Jackson's JsonNode.asText: a scalar's text ("null" for
+// null), "" for a list or an object.
+func nodeText(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return x
+	case bool:
+		if x {
+			return "true"
+		}
+		return "false"
+	case json.Number:
+		return x.String()
+	}
+	return ""
+}
+
+func trimQuotes(s string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(s, `"`), `"`)
+}

@@ -1,0 +1,179 @@
+package openaev_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// The platform stores each finding of an inject once (rule 14 of
+// openaevtest): a "complete" repeating one it holds is dropped whole, the
+// inject left PENDING. These tests assert what the platform made of the
+// "complete" that may repeat them: processed, the inject finished, every
+// finding stored once.
+
+// TestRerunLeavesOutStoredFindings: an inject run again after it finished
+// (Processor.Reopened, --rerun-finished) sends only the findings its
+// earlier run did not store, and the platform processes its "complete".
+func TestRerunLeavesOutStoredFindings(t *testing.T) {
+	for _, v := range []openaevtest.Version{openaevtest.Version24, openaevtest.Current} {
+		for _, legacy := range []bool{false, true} {
+			name := v.String()
+			if legacy {
+				name += "/legacy"
+			}
+			t.Run(name, func(t *testing.T) {
+				const id = "inj-rerun"
+				e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVariant(v, legacy)})
+				e.register(t)
+				e.nmap.open = map[string][]int{"192.0.2.1": {22}}
+				body := e.message(t, id, "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
+				if err := e.proc.Process(context.Background(), body); err != nil {
+					t.Fatal(err)
+				}
+				first := e.platform.StoredFindings(id)
+				if len(first) == 0 || !openaev.Finished(e.platform.InjectStatus(id)) {
+					t.Fatalf("first run: findings %v, inject %s", first, e.platform.InjectStatus(id))
+				}
+				// The run again finds port 22 again, and 80.
+				e.nmap.open = map[string][]int{"192.0.2.1": {22, 80}}
+				e.proc.Reopened(id)
+				if err := e.proc.Process(context.Background(), body); err != nil {
+					t.Fatal(err)
+				}
+				if d := e.platform.Dropped(); len(d) > 0 {
+					t.Fatalf("the platform dropped %s: %s", d[0].Kind, d[0].Reason)
+				}
+				if n := len(e.platform.Completions(id)); n != 2 {
+					t.Errorf("%d completes processed, want 2", n)
+				}
+				if st := e.platform.InjectStatus(id); !openaev.Finished(st) {
+					t.Errorf("inject %s after the run again, want a final status", st)
+				}
+				stored := e.platform.StoredFindings(id)
+				if !slices.Equal(stored[:len(first)], first) || len(stored) == len(first) {
+					t.Errorf("stored findings %v, want %v and the new port's", stored, first)
+				}
+				if logged := e.logs.FilterMessage("findings left out: the platform already stores them for this inject").All(); len(logged) != 1 ||
+					logged[0].ContextMap()["findings"] != int64(len(first)) {
+					t.Errorf("logged %v, want one line counting %d findings", logged, len(first))
+				}
+			})
+		}
+	}
+}
+
+// TestResentCompleteLeavesOutStoredFindings: a "complete" the platform
+// took, whose answer a proxy lost, is sent again when the inject's status
+// cannot be read; the copy leaves out the findings the first one stored,
+// and the platform processes it rather than dropping it.
+func TestResentCompleteLeavesOutStoredFindings(t *testing.T) {
+	const id = "inj-lost"
+	e := newEnv(t)
+	forward := testkit.ReverseProxy(t, e.platform.URL)
+	var lost atomic.Bool
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		forward.ServeHTTP(lostAnswer{w, &lost, bytes.Contains(b, []byte(`"execution_action":"complete"`))}, r)
+	}))
+	t.Cleanup(proxy.Close)
+	c, err := openaev.NewClient(openaev.Config{URL: proxy.URL, Token: testToken, InjectorID: testInjectorID,
+		InjectorName: "InjectKit", InjectorType: "injectkit"}, openaev.WithLogger(e.log), openaev.WithRetry(4, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.client = c
+	e.build(testManifests())
+	e.register(t)
+	e.nmap.open = map[string][]int{"192.0.2.1": {22, 80}}
+	body := e.message(t, id, "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
+	// The status read before the second attempt fails, every try of it.
+	e.platform.FailInjectRead(id, http.StatusServiceUnavailable, 4)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	completes := 0
+	for _, call := range e.platform.Calls(id) {
+		if call.Kind != openaevtest.KindComplete {
+			continue
+		}
+		completes++
+		if !call.Processed() {
+			t.Errorf("complete %d %s: %s", completes, call.Outcome, call.Reason)
+		}
+	}
+	if completes != 2 {
+		t.Errorf("%d completes reached the platform, want 2 (the first's answer lost)", completes)
+	}
+	if st := e.platform.InjectStatus(id); !openaev.Finished(st) {
+		t.Errorf("inject %s, want a final status", st)
+	}
+	if n := len(e.platform.StoredFindings(id)); n != 4 {
+		t.Errorf("%d findings stored, want 4 (2 rows, 2 ports)", n)
+	}
+}
+
+// lostAnswer passes the platform's answer on, but the first 200 to a
+// "complete" (when complete) becomes a 502: the platform took it, the
+// injector never learns.
+type lostAnswer struct {
+	http.ResponseWriter
+	lost     *atomic.Bool
+	complete bool
+}
+
+func (w lostAnswer) WriteHeader(status int) {
+	if w.complete && status == http.StatusOK && w.lost.CompareAndSwap(false, true) {
+		status = http.StatusBadGateway
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// TestFlushedCopyLeavesOutStoredFindings: a stored "complete" resent by
+// an outbox (flush, retry-dead, serve's resender) after the platform took
+// a copy of it, while the inject is PENDING again (a run again received
+// meanwhile), leaves out the findings the copy stored: the platform
+// processes it.
+func TestFlushedCopyLeavesOutStoredFindings(t *testing.T) {
+	const id = "inj-copy"
+	e := newEnv(t)
+	e.register(t)
+	body := e.message(t, id, "noop", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	taken, ok := e.platform.Terminal(id)
+	if !ok || !taken.Processed() || len(e.platform.StoredFindings(id)) != 1 {
+		t.Fatalf("first complete: %+v, findings %v", taken.Outcome, e.platform.StoredFindings(id))
+	}
+	if err := e.client.Reception(context.Background(), id); err != nil { // reopened: PENDING
+		t.Fatal(err)
+	}
+	err := openaev.ResendPoster{Profile: e.profile}.PostBody(context.Background(), id, 0, taken.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range e.platform.Dropped() {
+		t.Errorf("the platform dropped the copy: %s", c.Reason)
+	}
+	if n := len(e.platform.Completions(id)); n != 2 {
+		t.Errorf("%d completes processed, want 2", n)
+	}
+	if st := e.platform.InjectStatus(id); !openaev.Finished(st) {
+		t.Errorf("inject %s after the resend, want a final status", st)
+	}
+	if n := len(e.platform.StoredFindings(id)); n != 1 {
+		t.Errorf("%d findings stored, want noop's summary once", n)
+	}
+}
