@@ -11,9 +11,9 @@ import (
 
 // The configurations of the outbox commands, one each, so that each shows
 // only the flags it uses. Their config file may be the one of `run` or
-// `serve`: its other keys are ignored, except serve's openaev_url, the
-// backend of flush and retry-dead when no backend_url is given
-// (outboxSendConfig.bindToken).
+// `serve`: its other keys are ignored, except serve's openaev_url (there or
+// in the environment), the backend of flush and retry-dead when the same
+// source gives no backend_url (outboxSendConfig.bindToken).
 
 // outboxFileConfig is the outbox file of the commands that only read,
 // resend or delete its bodies: no size limit, which only bounds the

@@ -23,8 +23,8 @@ import (
 
 // A token is bound to its backend: flush and retry-dead send a stored body
 // only when its base URL is the backend the configuration names
-// (--backend-url, INJECTKIT_BACKEND_URL or backend_url; in serve's config
-// file, openaev_url), with that configuration's token. Bodies of other
+// (--backend-url, INJECTKIT_BACKEND_URL or backend_url; else serve's
+// openaev_url, INJECTKIT_OPENAEV_URL), with that configuration's token. Bodies of other
 // backends stay pending. The token itself is the one of that URL's layer
 // (token_binding.go): another backend's is refused before anything is
 // sent.

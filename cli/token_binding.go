@@ -30,24 +30,28 @@ type layerURL struct {
 	hasURL, hasToken bool
 }
 
-// backendLayers returns the URL (key urlKey, or in the config file the
-// first of fileKeys it holds) and the token each layer gives, highest
-// first: flag, environment, config file.
-func backendLayers(c *ucli.Context, getenv func(string) string, file configFile, urlKey string, fileKeys ...string) [3]layerURL {
+// backendLayers returns the URL and the token each layer gives, highest
+// first: flag, environment, config file. A layer's URL is the first of
+// keys it gives (the outbox commands read backend_url, then serve's
+// openaev_url): its token belongs to that backend.
+func backendLayers(c *ucli.Context, getenv func(string) string, file configFile, keys ...string) [3]layerURL {
 	str := reflect.TypeFor[string]()
-	u, tok := field{key: urlKey, typ: str}, field{key: "token", typ: str}
+	tok := field{key: "token", typ: str}
 	set := setFlags(c)
 	var ls [3]layerURL
-	ls[0].url, ls[0].hasURL = fromFlag(c, set, u)
 	ls[0].token, ls[0].hasToken = fromFlag(c, set, tok)
-	ls[1].url, ls[1].hasURL = fromEnv(getenv, u)
 	ls[1].token, ls[1].hasToken = fromEnv(getenv, tok)
-	ls[0].urlKey, ls[1].urlKey = urlKey, urlKey
 	ls[2].token, ls[2].hasToken = file.values["token"]
-	for _, k := range append([]string{urlKey}, fileKeys...) {
-		if r, ok := file.values[k]; ok {
+	for _, k := range keys {
+		u := field{key: k, typ: str}
+		if r, ok := fromFlag(c, set, u); ok && !ls[0].hasURL {
+			ls[0].url, ls[0].urlKey, ls[0].hasURL = r, k, true
+		}
+		if r, ok := fromEnv(getenv, u); ok && !ls[1].hasURL {
+			ls[1].url, ls[1].urlKey, ls[1].hasURL = r, k, true
+		}
+		if r, ok := file.values[k]; ok && !ls[2].hasURL {
 			ls[2].url, ls[2].urlKey, ls[2].hasURL = r, k, true
-			break
 		}
 	}
 	return ls
@@ -108,16 +112,27 @@ func (c *runConfig) bindToken(ctx *ucli.Context, getenv func(string) string, fil
 	return checkTokenBinding(backendLayers(ctx, getenv, file, "backend_url"), c.Backend.URL, c.Backend.Token)
 }
 
-// bindToken of the outbox commands that send also reads serve's config
-// file: its openaev_url is the backend when no layer gives backend_url,
-// and its token belongs to it.
+// bindToken of the outbox commands that send also reads serve's
+// openaev_url: in each layer (flag, environment, config file), backend_url,
+// else openaev_url (INJECTKIT_OPENAEV_URL, serve's config file) names the
+// backend; the highest layer naming one gives it, and its token belongs to
+// it. A flush run in the daemon's environment sends to its platform.
 func (c *outboxSendConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {
 	ls := backendLayers(ctx, getenv, file, "backend_url", "openaev_url")
-	if l := ls[2]; l.urlKey == "openaev_url" && !ls[0].hasURL && !ls[1].hasURL {
-		f := field{key: l.urlKey, typ: reflect.TypeFor[string](), url: true}
-		if err := f.decode(reflect.ValueOf(&c.Backend.URL).Elem(), l.url, true); err != nil {
-			return err
+	for _, l := range ls {
+		if !l.hasURL {
+			continue
 		}
+		if l.urlKey != "backend_url" {
+			f := field{key: l.urlKey, typ: reflect.TypeFor[string](), url: true}
+			if err := f.decode(reflect.ValueOf(&c.Backend.URL).Elem(), l.url, true); err != nil {
+				return err
+			}
+			if strings.HasPrefix(l.url.from, "env ") {
+				c.setFrom("backend_url", l.url.from) // named as given: env INJECTKIT_OPENAEV_URL
+			}
+		}
+		break
 	}
 	return checkTokenBinding(ls, c.Backend.URL, c.Backend.Token)
 }
