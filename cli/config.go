@@ -140,7 +140,9 @@ const (
 func loadRunConfig(c *ucli.Context, o Options, ms []framework.Manifest) (runConfig, error) {
 	var cfg runConfig
 	var err error
-	if cfg.injectors, err = loadConfig(c, o, ms, &cfg); err != nil {
+	// serve's keys are no error: one config file may serve every command
+	// (INJECTKIT_CONFIG), as one environment does; run ignores them.
+	if cfg.injectors, err = loadConfig(c, o, ms, &cfg, reflect.TypeFor[serveConfig]()); err != nil {
 		return cfg, err
 	}
 	if err := checkContainerIP(o.Getenv); err != nil {
@@ -207,7 +209,8 @@ func (cfg *runConfig) resolveMaxPayloadSize() error {
 func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serveConfig, error) {
 	var cfg serveConfig
 	var err error
-	if cfg.injectors, err = loadConfig(c, o, ms, &cfg); err != nil {
+	// run's keys are no error, serve ignores them (see loadRunConfig).
+	if cfg.injectors, err = loadConfig(c, o, ms, &cfg, reflect.TypeFor[runConfig]()); err != nil {
 		return cfg, err
 	}
 	return cfg, checkContainerIP(o.Getenv)
@@ -215,8 +218,10 @@ func loadServeConfig(c *ucli.Context, o Options, ms []framework.Manifest) (serve
 
 // loadConfig decodes the layers into dst, a pointer to a config struct,
 // and returns the injector settings ms declare. The config file may hold
-// the keys of dst, of the types in alsoKnown (ignored) and the injector
-// settings; any other key is a usage error naming it and the file, as is
+// the keys of dst, of the types in alsoKnown (another command's: ignored,
+// but for the backend a token belongs to, see tokenBinder) and the
+// injector settings; any other key is a usage error naming it and the
+// file, as is
 // an INJECTKIT_ variable of the environment no command or injector reads
 // that is a likely slip of one they read (checkEnv); dst keeps the other
 // unknown ones, when sourced, for the command to warn of.

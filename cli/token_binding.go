@@ -59,13 +59,16 @@ func backendLayers(c *ucli.Context, getenv func(string) string, file configFile,
 
 // checkTokenBinding refuses the decoded url and token when the token comes
 // from a lower layer than the URL and its own layer names another backend.
-func checkTokenBinding(ls [3]layerURL, url, token string) error {
+// uses names the key of the URL sent to ("" for any of the layers' keys):
+// a layer naming only another command's backend (run's config file shared
+// with serve: openaev_url) sends nothing there, but its token belongs to it.
+func checkTokenBinding(ls [3]layerURL, uses, url, token string) error {
 	if strings.TrimSpace(url) == "" || token == "" {
 		return nil // nothing is sent, or nothing secret
 	}
 	ui, ti := -1, -1
 	for i, l := range ls {
-		if ui < 0 && l.hasURL {
+		if ui < 0 && l.hasURL && (uses == "" || l.urlKey == uses) {
 			ui = i
 		}
 		if ti < 0 && l.hasToken {
@@ -109,7 +112,8 @@ func shownURL(r raw) string {
 }
 
 func (c *runConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {
-	return checkTokenBinding(backendLayers(ctx, getenv, file, "backend_url"), c.Backend.URL, c.Backend.Token)
+	ls := backendLayers(ctx, getenv, file, "backend_url", "openaev_url")
+	return checkTokenBinding(ls, "backend_url", c.Backend.URL, c.Backend.Token)
 }
 
 // bindToken of the outbox commands that send also reads serve's
@@ -134,9 +138,10 @@ func (c *outboxSendConfig) bindToken(ctx *ucli.Context, getenv func(string) stri
 		}
 		break
 	}
-	return checkTokenBinding(ls, c.Backend.URL, c.Backend.Token)
+	return checkTokenBinding(ls, "", c.Backend.URL, c.Backend.Token)
 }
 
 func (c *serveConfig) bindToken(ctx *ucli.Context, getenv func(string) string, file configFile) error {
-	return checkTokenBinding(backendLayers(ctx, getenv, file, "openaev_url"), c.Platform.URL, c.Platform.Token)
+	ls := backendLayers(ctx, getenv, file, "openaev_url", "backend_url")
+	return checkTokenBinding(ls, "openaev_url", c.Platform.URL, c.Platform.Token)
 }
