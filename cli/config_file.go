@@ -87,9 +87,16 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 		seen[key] = true
 		return nil
 	}
+	lines := map[string]int{} // the line of each key of the mapping
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		key, written := root.Content[i].Value, root.Content[i+1]
 		val := deref(written)
+		// A key twice is refused whatever it holds: the YAML parser keeps
+		// both, and which one was meant is not for injectkit to guess.
+		if first, dup := lines[key]; dup {
+			return cf, usageErr("%s: key %s given twice (first on line %d)%s", at(root.Content[i]), key, first, bothAdvice(key, known, ms))
+		}
+		lines[key] = root.Content[i].Line
 		switch {
 		case names[key] && val.Kind == yaml.MappingNode:
 			// An injector's settings, even when its name is also a key
@@ -128,6 +135,30 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 		return cf, usageErr("config file %s: %s", path, unknownKeys(unknown))
 	}
 	return cf, nil
+}
+
+// bothAdvice says, for a key that is both a setting and an injector's name
+// (run's query, the query injector), how to give both: the injector's
+// settings dotted ("query.shodan_api_key: …") beside the setting.
+func bothAdvice(key string, known map[string]bool, ms []framework.Manifest) string {
+	if !known[key] {
+		return ""
+	}
+	for _, m := range ms {
+		if m.Name != key || len(m.Settings) == 0 {
+			continue
+		}
+		example := m.Settings[0]
+		for _, st := range m.Settings {
+			if st.Required {
+				example = st
+				break
+			}
+		}
+		return fmt.Sprintf("; to give both the %s setting and the %s injector's settings, write these dotted: %s.%s: …",
+			key, key, key, example.Key)
+	}
+	return ""
 }
 
 // injector keeps the text of one injector setting.
