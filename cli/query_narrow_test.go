@@ -25,9 +25,9 @@ func TestRefusedQueryAndCloudTargetsReachThePlatform(t *testing.T) {
 		{"IPv4-mapped address that is no host, named as written", []string{"--query", "apache", "--target", "::ffff:0.0.0.0"},
 			`invalid --target "::ffff:0.0.0.0": an unspecified address`, `"::ffff:0.0.0.0": an unspecified address`},
 		{"cloud without region", []string{"--cloud-provider", "aws", "--cloud-account", "1"},
-			`invalid --cloud-region "": required with --cloud-provider`, `cloud_region: required`},
+			`missing cloud_region (repeatable: one target per region): required with --cloud-provider, --cloud-account`, `cloud_region: required`},
 		{"cloud without account", []string{"--cloud-provider", "aws", "--cloud-region", "eu-west-1"},
-			`invalid --cloud-account "": required with --cloud-provider`, `cloud_account_id: required`},
+			`missing cloud_account (the account, subscription or project id): required with --cloud-provider, --cloud-region`, `cloud_account_id: required`},
 		{"cloud with a blank provider", []string{"--cloud-provider", " ", "--cloud-account", "1", "--cloud-region", "eu-west-1"},
 			`invalid --cloud-provider " ": required with --cloud-account`, `cloud_provider: required`},
 	}

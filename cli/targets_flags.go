@@ -52,7 +52,8 @@ func cloudTargets(l *targetList, cfg runConfig) error {
 	if cfg.given(false, cloudKeys...) != "" { // a setting the user may not know of
 		given = "; given: " + cfg.given(true, cloudKeys...)
 	}
-	// A blank provider or account is none, named as the user gave it.
+	// A blank provider or account is none, named as the user gave it; a
+	// setting nobody gave is missing, said with the ways to give it.
 	named := func(key, flag, v string) string {
 		w := cfg.where(key)
 		if w == " ("+flag+")" {
@@ -60,16 +61,24 @@ func cloudTargets(l *targetList, cfg runConfig) error {
 		}
 		return fmt.Sprintf("%s %q%s", nameAt(flag, w), v, w)
 	}
+	// required is the error of key (its flag, v its value) left out or
+	// blank: with names the settings it goes with, hint what it is.
+	required := func(key, flag, v, with, hint string) error {
+		if cfg.source(key).given() || v != "" {
+			return fmt.Errorf("invalid %s: required with %s (%s)%s", named(key, flag, v), with, hint, given)
+		}
+		f := field{key: key}
+		return fmt.Errorf("missing %s (%s): required with %s; give it with %s, env %s or key %s in the config file",
+			key, hint, cfg.given(true, cloudKeys...), flag, f.env(), key)
+	}
 	var missing error
 	switch {
 	case strings.TrimSpace(cfg.CloudProvider) == "":
-		missing = fmt.Errorf("invalid %s: required with --cloud-account and --cloud-region (e.g. aws)%s",
-			named("cloud_provider", "--cloud-provider", cfg.CloudProvider), given)
+		missing = required("cloud_provider", "--cloud-provider", cfg.CloudProvider, "--cloud-account and --cloud-region", "e.g. aws")
 	case strings.TrimSpace(cfg.CloudAccount) == "":
-		missing = fmt.Errorf("invalid %s: required with --cloud-provider (the account, subscription or project id)%s",
-			named("cloud_account", "--cloud-account", cfg.CloudAccount), given)
+		missing = required("cloud_account", "--cloud-account", cfg.CloudAccount, "--cloud-provider", "the account, subscription or project id")
 	case len(cfg.CloudRegions) == 0:
-		missing = fmt.Errorf("invalid --cloud-region \"\": required with --cloud-provider (repeatable: one target per region)%s", given)
+		missing = required("cloud_region", "--cloud-region", "", "--cloud-provider", "repeatable: one target per region")
 	}
 	services := cfg.TargetServices
 	if len(services) == 0 {
