@@ -234,9 +234,9 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 		return nil, usageErr("--%s given twice (%q, then %q): files don't merge; give one config file, and the settings "+
 			"to change as flags or environment variables, which take precedence over it", configFlag, p.paths[0], p.paths[1])
 	}
-	path, where := c.String(configFlag), " (--"+configFlag+")"
+	path, where := trimmed(c.String(configFlag)), " (--"+configFlag+")"
 	if path == "" {
-		path, where = o.Getenv(configEnv), " (env "+configEnv+")"
+		path, where = trimmed(o.Getenv(configEnv)), " (env "+configEnv+")"
 	}
 	file := configFile{}
 	if path != "" && strings.TrimSpace(path) == "" {
@@ -283,13 +283,13 @@ func newInjectorSettings(ms []framework.Manifest, getenv func(string) string, fi
 			key := m.Name + "." + s.Key
 			v, where := "", ""
 			if s.Env != "" {
-				v = getenv(s.Env)
+				v = trimmed(getenv(s.Env))
 				where = "env " + s.Env
 			}
 			if v == "" {
 				var ok bool
 				if v, ok = file.injectors[key]; ok {
-					where = file.injectorsFrom[key]
+					v, where = trimmed(v), file.injectorsFrom[key]
 				} else {
 					v, where = s.Default, ""
 				}

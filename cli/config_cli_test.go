@@ -161,7 +161,7 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		{name: "bad flag", args: []string{"--max-payload-size", "-1"}, want: []string{`invalid max_payload_size "-1" (--max-payload-size): not a positive integer`}},
 		{name: "bad env", env: map[string]string{"INJECTKIT_TIMEOUT": "soon"}, want: []string{`invalid timeout "soon" (env INJECTKIT_TIMEOUT)`}},
 		{name: "bad file value", yaml: "insecure: maybe\n", want: []string{`invalid insecure "maybe" (config file FILE:1): not a boolean`}},
-		{name: "bad enum", yaml: "profile: openAEV\n", want: []string{`invalid profile "openAEV" (config file FILE:1): want callback or openaev`}},
+		{name: "bad enum", yaml: "profile: openAEV2\n", want: []string{`invalid profile "openAEV2" (config file FILE:1): want callback or openaev`}},
 		{name: "bad log level", env: map[string]string{"INJECTKIT_LOG_LEVEL": "loud"}, want: []string{`invalid log_level "loud" (env INJECTKIT_LOG_LEVEL)`}},
 		{name: "bad platform version", args: []string{"--openaev-version", "latest"}, want: []string{`invalid openaev_version "latest" (--openaev-version): not a platform version`}},
 		{name: "list for a scalar key", yaml: "phase: [a, b]\n", want: []string{"invalid phase", "FILE", "want one value, got a list"}},

@@ -4,7 +4,6 @@ import (
 	"encoding"
 	"errors"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +21,30 @@ func (f field) item(s string) string {
 		return strings.TrimLeftFunc(s, unicode.IsSpace)
 	}
 	return strings.TrimSpace(s)
+}
+
+// trimmed is a setting's value without the white space around it, which
+// an environment file (Docker's --env-file keeps trailing spaces, a
+// Kubernetes Secret a trailing newline), a paste or a quoted YAML scalar
+// adds and no value means: every scalar setting, from every source, is
+// read so, as a list's items are (item). A value of white space alone is
+// kept, to be refused where a blank value is (a path, a name).
+func trimmed(s string) string {
+	if t := strings.TrimSpace(s); t != "" {
+		return t
+	}
+	return s
+}
+
+// enumValue is the value of enum that text names, in any letter case
+// (JSON, Json and json are json), and whether one does.
+func enumValue(enum []string, text string) (string, bool) {
+	for _, e := range enum {
+		if strings.EqualFold(e, text) {
+			return e, true
+		}
+	}
+	return "", false
 }
 
 // decode sets dst, the struct field of f, from r, the value of the layer
@@ -53,12 +76,11 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	}
 	text := ""
 	if len(r.vals) > 0 {
-		text = r.vals[0]
+		text = trimmed(r.vals[0])
 	}
 	written := text // as the user wrote it: white space alone is no secret to mask
 	if f.secret {
-		// White space around a secret is a paste's, never the secret's:
-		// a blank token is no token (and warned about as such).
+		// A blank token is no token (and warned about as such).
 		text = strings.TrimSpace(text)
 		// A secret (a token) travels in an Authorization header: one
 		// that cannot is refused here, where it is known where it was
@@ -72,8 +94,13 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		return f.invalid(r, written, errors.New("required ("+f.sources()+")"))
 	case !set:
 		return nil
-	case len(f.enum) > 0 && !slices.Contains(f.enum, text):
-		return f.invalid(r, text, errors.New("want "+orList(f.enum)))
+	case len(f.enum) > 0:
+		v, ok := enumValue(f.enum, text)
+		if !ok {
+			return f.invalid(r, text, errors.New("want "+orList(f.enum)))
+		}
+		dst.SetString(v)
+		return nil
 	case f.text():
 		if err := dst.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(text)); err != nil {
 			return f.invalid(r, text, err)

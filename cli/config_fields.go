@@ -242,7 +242,7 @@ func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) str
 				s.setItemFrom(f.key, f.item(r.vals[i]), from)
 			}
 			if !f.list() && len(r.vals) == 1 {
-				s.setText(f.key, r.vals[0])
+				s.setText(f.key, trimmed(r.vals[0]))
 			}
 		}
 	}

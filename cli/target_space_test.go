@@ -7,9 +7,10 @@ import (
 
 // White space around a target is dropped in every intake, as a targets
 // file's line is trimmed: --target ' 127.0.0.1 ', the environment's list
-// and an inject file's {"value":" 127.0.0.1 "} send the same signatures;
-// a cloud provider with white space is refused alike from the flag and
-// from the inject file.
+// and an inject file's {"value":" 127.0.0.1 "} send the same signatures.
+// A cloud provider's flag, as every setting's value, is read without the
+// white space around it (TestSettingValuesReadAlike); the inject file's,
+// the platform's JSON, is refused with it.
 func TestTargetWhiteSpaceOneRule(t *testing.T) {
 	file := func(target string) string {
 		return writeFile(t, "inject.json", `{"injector":"noop","targets":[`+target+`]}`)
@@ -30,8 +31,10 @@ func TestTargetWhiteSpaceOneRule(t *testing.T) {
 			`"signature_type":"target_ipv4","signature_value":"127.0.0.1"`},
 		{"inject file target_ipv4", nil, []string{"run", "--inject-file", file(`{"target_ipv4":"\t127.0.0.1 "}`)}, 0,
 			`"signature_type":"target_ipv4","signature_value":"127.0.0.1"`},
-		{"--cloud-provider", nil, []string{"validate", "noop", "--cloud-provider", " aws ", "--cloud-account", "123456789012", "--cloud-region", "eu-west-1"}, 2,
-			`invalid --cloud-provider " aws ": must not hold white space`},
+		{"--cloud-provider", nil, []string{"validate", "noop", "--cloud-provider", " aws ", "--cloud-account", "123456789012", "--cloud-region", "eu-west-1"}, 0,
+			`valid: noop on 1 cloud target`},
+		{"--cloud-provider, white space inside", nil, []string{"validate", "noop", "--cloud-provider", "a ws", "--cloud-account", "123456789012", "--cloud-region", "eu-west-1"}, 2,
+			`invalid --cloud-provider "a ws": must not hold white space`},
 		{"inject file cloud_provider", nil, []string{"validate", "--inject-file",
 			file(`{"cloud_provider":" aws ","cloud_account_id":"123456789012","cloud_region":"eu-west-1"}`)}, 2,
 			`invalid targets[0].cloud_provider " aws ": must not hold white space`},
