@@ -21,7 +21,7 @@ build: ## build bin/injectkit
 	$(GO) build -tags "$(TAGS)" -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/injectkit
 
 test: ## all tests, race detector on, shuffled
-	$(GO) test -race -shuffle=on -count=1 $(PKGS)
+	$(GO) test -race -shuffle=on -count=1 -timeout 30m $(PKGS)
 
 test-short: ## unit tests only (skips TestIntegration…)
 	$(GO) test -race -shuffle=on -short $(PKGS)

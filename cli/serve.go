@@ -2,13 +2,10 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net/http"
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -79,16 +76,6 @@ func injectorsUsage(o Options) string {
 	return ""
 }
 
-// Bounds of serve's settings that the daemon itself does not check.
-const (
-	// maxWorkers bounds workers, also the AMQP prefetch count: a 16-bit
-	// field, in which 65 536 would wrap to 0 (unlimited).
-	maxWorkers = 1024
-	// minHeartbeatInterval bounds heartbeat_interval: each heartbeat is a
-	// registration, and 1ns made thousands a second.
-	minHeartbeatInterval = 5 * time.Second
-)
-
 // platformClient returns the platform client's configuration and options.
 func (sc serveConfig) platformClient(ctx context.Context, ms []framework.Manifest) (openaev.Config, []openaev.Option, error) {
 	p := sc.Platform
@@ -118,139 +105,6 @@ func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
 	oo.MaxPayloadSize = sc.MaxPayloadSize
 	oo.CAFile, oo.Insecure = sc.Platform.CAFile, sc.Platform.Insecure
 	return so, oo
-}
-
-// check checks the bounds of the settings, reads the CA files
-// (readCAFiles) and returns the manifests of the injectors to serve; an
-// error names the key and the value (exit 2), or is the interrupted exit.
-// An injector named that is broken (its factory or Manifest panicked) is
-// named as such, with the panic's message.
-func (sc serveConfig) check(ctx context.Context, ms []framework.Manifest, broken []*framework.PanicError) (serve.Options, openaev.ServeOptions, []framework.Manifest, error) {
-	so, oo := sc.daemonOptions()
-	if err := sc.checkBlank(); err != nil {
-		return so, oo, nil, err
-	}
-	switch {
-	case sc.Workers < 1 || sc.Workers > maxWorkers:
-		return so, oo, nil, usageErr("invalid workers %q%s: must be between 1 and %d", sc.written("workers", strconv.Itoa(sc.Workers)),
-			sc.where("workers"), maxWorkers)
-	case sc.HeartbeatInterval < minHeartbeatInterval:
-		return so, oo, nil, usageErr("invalid heartbeat_interval %q%s: must be at least %s",
-			sc.written("heartbeat_interval", sc.HeartbeatInterval.String()), sc.where("heartbeat_interval"), minHeartbeatInterval)
-	}
-	if err := checkListenAddr(sc.ListenAddr); err != nil {
-		return so, oo, nil, usageErr("invalid listen_addr %q%s: %w", sc.ListenAddr, sc.where("listen_addr"), err)
-	}
-	for _, n := range oo.Injectors {
-		for _, pe := range broken {
-			if pe.Injector == n {
-				return so, oo, nil, sc.settingExit(&openaev.ValidationError{Field: "injectors", Value: n,
-					Reason: "broken injector: " + pe.Error()})
-			}
-		}
-	}
-	if err := oo.Validate(ms); err != nil {
-		var ve *openaev.ValidationError
-		var ee *ExitError
-		unknown := errors.As(err, &ve) && ve.Field == "injectors"
-		if err = sc.settingExit(err); unknown && errors.As(err, &ee) {
-			if s := closest(ve.Value, manifestNames(ms)); s != "" {
-				ee.Hint = "did you mean " + s + "?"
-			}
-		}
-		return so, oo, nil, err
-	}
-	if err := sc.readCAFiles(ctx, &so, &oo); err != nil {
-		return so, oo, nil, err
-	}
-	if err := so.Validate(); err != nil {
-		return so, oo, nil, sc.settingExit(err)
-	}
-	selected, err := oo.Manifests(ms)
-	if err != nil {
-		return so, oo, nil, sc.settingExit(err)
-	}
-	for _, m := range selected {
-		if err := manifestError(m); err != nil {
-			return so, oo, nil, err
-		}
-	}
-	return so, oo, selected, nil
-}
-
-// nonBlank are the settings the platform refuses blank (its registration
-// answers 400 "<key> must not be blank"), even empty: their default is no
-// value of the user's.
-var nonBlank = map[string]bool{"injector_name": true, "injector_type": true}
-
-// checkBlank refuses a setting given as white space only: no path,
-// address, name or version is, and the platform refuses a blank injector
-// name or type. A blank item of injectors is the decoding's to refuse
-// (its blank tag).
-func (sc serveConfig) checkBlank() error {
-	v := reflect.ValueOf(sc)
-	for _, f := range fieldsOf(v.Type()) {
-		given := sc.where(f.key) != ""
-		switch val := v.FieldByIndex(f.index); {
-		case val.Kind() == reflect.String && !f.secret && strings.TrimSpace(val.String()) == "" &&
-			(val.String() != "" || given && nonBlank[f.key]):
-			return usageErr("invalid %s %q%s: must not be blank", f.key, val.String(), sc.where(f.key))
-		}
-	}
-	return nil
-}
-
-// settingExit maps a refused setting of the serve or openaev package
-// (*serve.SettingError, *openaev.ValidationError: "invalid <key>
-// "<value>" (<where it was given>): …") to exit 2; other errors are
-// returned as they are.
-func (o *origins) settingExit(err error) error {
-	if !isSetting(err) {
-		return err
-	}
-	if named := o.named(err); named != err {
-		return &ExitError{Code: ExitUsage, Err: named}
-	}
-	var se *serve.SettingError
-	if errors.As(err, &se) && se.Err != nil && !strings.Contains(se.Error(), se.Err.Error()) {
-		err = fmt.Errorf("%w: %v", err, se.Err) // the cause: a missing file, say
-	}
-	return &ExitError{Code: ExitUsage, Err: err}
-}
-
-// checkSettings hands each served injector its settings once, as each of
-// its injects will, so that a setting it refuses stops serve at start
-// (exit 2, naming the setting and where it was given, or, as run says it,
-// "configure NAME: …") instead of failing every inject. A panic of
-// Configure exits 2 too (serve's codes are its own), naming the injector
-// and the method as run does: "injector NAME: Configure panicked: …".
-func checkSettings(set *injectorSet, selected []framework.Manifest, settings injectorSettings, o *origins) error {
-	for _, m := range selected {
-		ex, err := set.executor(m.Name)
-		if err != nil {
-			return err
-		}
-		c, ok := ex.(framework.Configurer)
-		if !ok {
-			continue
-		}
-		err = framework.CallHook(m.Name, "Configure", func() error { return c.Configure(settings[m.Name]) })
-		var pe *framework.PanicError
-		switch {
-		case errors.As(err, &pe):
-			return &ExitError{Code: ExitUsage, Err: pe}
-		case err != nil:
-			return &ExitError{Code: ExitUsage, Err: o.named(fmt.Errorf("configure %s: %w", m.Name, err))}
-		}
-	}
-	return nil
-}
-
-// isSetting reports whether err is a refused setting.
-func isSetting(err error) bool {
-	var se *serve.SettingError
-	var ve *openaev.ValidationError
-	return errors.As(err, &se) || errors.As(err, &ve)
 }
 
 func serveAction(c *ucli.Context, o Options) error {
