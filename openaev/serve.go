@@ -88,9 +88,10 @@ type HandlerConfig struct {
 //     handles it again (asset-group paging the platform failed, a
 //     *TargetsUnavailableError, included: nothing was sent for it).
 type Handler struct {
-	cfg  HandlerConfig
-	log  *zap.Logger
-	room room
+	cfg     HandlerConfig
+	log     *zap.Logger
+	room    room
+	abandon abandon // fired by the daemon's shutdown timeout (see Abandon)
 }
 
 // NewHandler returns the Handler of cfg.

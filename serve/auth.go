@@ -177,7 +177,7 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 		log = log.With(zap.String("inject_id", ue.Key))
 	}
 	ack := func() {
-		if settled, aerr := j.settle(func() error { return j.dl.Ack(false) }); settled && aerr == nil {
+		if settled, aerr := j.settleAs(OutcomeAcked, func() error { return j.dl.Ack(false) }); settled && aerr == nil {
 			r.metrics.message(OutcomeAcked)
 		}
 	}

@@ -45,8 +45,8 @@ type Registrar interface {
 // how the daemon settles the message from the error returned. Handle is
 // called from up to Workers goroutines at once. Its context is not
 // cancelled by a shutdown: an inject in flight finishes (up to
-// ShutdownTimeout, after which its message is requeued and the daemon stops
-// waiting for it).
+// ShutdownTimeout, after which its message is requeued, or acknowledged
+// when an Abandoner keeps its result, and the daemon stops waiting for it).
 type Handler interface {
 	Handle(ctx context.Context, body []byte) error
 }

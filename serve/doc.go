@@ -91,5 +91,9 @@
 // Handler may take that long (HandleTime). When the context
 // passed to Run is cancelled it stops consuming, returns prefetched messages
 // to the queue, waits up to ShutdownTimeout for the injects in flight, returns
-// the unfinished ones to the queue and returns nil.
+// the unfinished ones to the queue and returns nil. An Abandoner Handler
+// first has the deliveries in flight cut short (their handlings awaited
+// up to AbandonGrace), and the message of an unfinished inject whose
+// result it keeps for a later delivery (Kept) is acknowledged instead:
+// requeued, it would be run again by another daemon.
 package serve

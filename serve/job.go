@@ -31,6 +31,9 @@ type job struct {
 	// started is when its worker last handed the message to the Handler
 	// (or began to name an oversized one).
 	started time.Time
+	// outcome is how the message was settled (OutcomeAcked or
+	// OutcomeRequeued, by settleAs), nil before.
+	outcome atomic.Pointer[string]
 }
 
 // name returns the message's key, "" before its worker named it.
@@ -59,6 +62,25 @@ func (j *job) settle(f func() error) (settled bool, err error) {
 		err = f()
 	})
 	return settled, err
+}
+
+// settleAs is settle, recording outcome as the job's once f succeeded:
+// a settle that finds the job settled already reads it then.
+func (j *job) settleAs(outcome string, f func() error) (settled bool, err error) {
+	return j.settle(func() error {
+		err := f()
+		if err == nil {
+			j.outcome.Store(&outcome)
+		}
+		return err
+	})
+}
+
+// kept reports whether the message was acknowledged (by its worker or,
+// its result kept, by the shutdown).
+func (j *job) kept() bool {
+	o := j.outcome.Load()
+	return o != nil && *o == OutcomeAcked
 }
 
 // redelivered reports whether the message may have been handled before:
@@ -189,8 +211,10 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		return r.paused(j, pe, log)
 	case err == nil:
 		r.auth.succeeded()
-		settled, aerr := j.settle(func() error { return j.dl.Ack(false) })
+		settled, aerr := j.settleAs(OutcomeAcked, func() error { return j.dl.Ack(false) })
 		switch {
+		case !settled && j.kept():
+			// The shutdown acknowledged it, its result kept: nothing to say.
 		case !settled:
 			log.Warn("handled after the shutdown requeued the message; it will run again")
 		case aerr != nil:
@@ -244,7 +268,7 @@ func (r *runner) retryAfter(j *job, delay time.Duration, untilResumed bool, log 
 	}
 	switch {
 	case ready(r.stopping):
-		if settled, nerr := j.settle(func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
+		if settled, nerr := j.settleAs(OutcomeRequeued, func() error { return j.dl.Nack(false, true) }); settled && nerr == nil {
 			r.metrics.message(OutcomeRequeued)
 			log.Info("shutting down: the message waiting to be handled again is returned to the queue")
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"sync"
 	"time"
 
@@ -250,8 +249,9 @@ func (r *runner) closeSession(s *session) {
 	_ = s.conn.Close()
 }
 
-// shutdown waits for the messages in flight up to shutdownTimeout, returns
-// the unfinished ones to the queue and closes every connection.
+// shutdown waits for the messages in flight up to shutdownTimeout, settles
+// the unfinished ones (see settleUnfinished: returned to the queue unless
+// their result is kept) and closes every connection.
 func (r *runner) shutdown() {
 	close(r.stopping)
 	done := make(chan struct{})
@@ -271,25 +271,7 @@ func (r *runner) shutdown() {
 	select {
 	case <-done:
 	case <-t.C:
-		r.jobsMu.Lock()
-		jobs := make([]*job, 0, len(r.jobs))
-		for j := range r.jobs {
-			jobs = append(jobs, j)
-		}
-		r.jobsMu.Unlock()
-		requeued, ids := 0, []string{}
-		for _, j := range jobs {
-			if settled, err := j.settle(func() error { return j.dl.Nack(false, true) }); settled && err == nil {
-				requeued++
-				if id := j.name(); id != "" {
-					ids = append(ids, id)
-				}
-				r.metrics.message(OutcomeRequeued)
-			}
-		}
-		slices.Sort(ids)
-		r.log.Warn("shutdown timeout: requeued the unfinished injects", zap.Int("requeued", requeued),
-			zap.Strings("inject_ids", ids), zap.Duration("timeout", r.shutdownTimeout))
+		r.settleUnfinished(done)
 	}
 	r.jobsMu.Lock()
 	sessions := make([]*session, 0, len(r.sessions))

@@ -1,0 +1,110 @@
+package serve
+
+import (
+	"slices"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Abandoner is a Handler told when a shutdown stops waiting for the
+// messages in flight (ShutdownTimeout passed), so that the message of an
+// inject whose result is already kept for a later delivery is
+// acknowledged rather than returned to the queue, where another daemon
+// would run the inject again.
+type Abandoner interface {
+	Handler
+	// Abandon is called once, at the shutdown timeout: the Handler cuts
+	// short the deliveries in flight, keeping their results for a later
+	// delivery (an outbox), so that their handlings return soon (within
+	// AbandonGrace); the daemon settles each from what it returns.
+	Abandon()
+	// Kept reports whether the terminal result of the message body is
+	// kept for a later delivery (stored in an outbox): its message is
+	// acknowledged by a shutdown instead of requeued. It never sends.
+	Kept(body []byte) bool
+}
+
+// AbandonGrace is how long a shutdown waits, after the shutdown timeout,
+// for the handlings an Abandoner cut short to return.
+const AbandonGrace = 2 * time.Second
+
+// settleUnfinished settles the messages still in flight at the shutdown
+// timeout: an Abandoner's deliveries are cut short first (and their
+// handlings awaited up to AbandonGrace, done closed once none is left);
+// then a message whose result the Handler keeps is acknowledged, any
+// other returned to the queue. It logs which were acknowledged and
+// which requeued.
+func (r *runner) settleUnfinished(done <-chan struct{}) {
+	r.jobsMu.Lock()
+	jobs := make([]*job, 0, len(r.jobs))
+	for j := range r.jobs {
+		jobs = append(jobs, j)
+	}
+	r.jobsMu.Unlock()
+	ab, _ := r.d.Handler.(Abandoner)
+	if ab != nil {
+		r.askKey("handler panic abandoning the deliveries in flight", func() string { ab.Abandon(); return "" })
+		t := time.NewTimer(AbandonGrace)
+		select {
+		case <-done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	kept, requeued := []string{}, []string{}
+	for _, j := range jobs {
+		switch r.settleAtShutdown(j, ab) {
+		case OutcomeAcked:
+			kept = append(kept, j.name())
+		case OutcomeRequeued:
+			requeued = append(requeued, j.name())
+		}
+	}
+	if len(kept) > 0 {
+		r.log.Info("shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery",
+			zap.Int("acked", len(kept)), zap.Strings("inject_ids", named(kept)), zap.Duration("timeout", r.shutdownTimeout))
+	}
+	if len(requeued) > 0 || len(kept) == 0 {
+		r.log.Warn("shutdown timeout: requeued the unfinished injects", zap.Int("requeued", len(requeued)),
+			zap.Strings("inject_ids", named(requeued)), zap.Duration("timeout", r.shutdownTimeout))
+	}
+}
+
+// settleAtShutdown settles j at the shutdown timeout, acknowledged when
+// ab keeps its result, requeued otherwise, and returns how it was
+// settled: by this call, or by its worker (its handling returned during
+// the grace); "" when rejected or not settled.
+func (r *runner) settleAtShutdown(j *job, ab Abandoner) string {
+	if o := j.outcome.Load(); o != nil {
+		return *o
+	}
+	keep := ab != nil && r.askKey("handler panic checking whether a result is kept", func() string {
+		if ab.Kept(j.dl.Body) {
+			return OutcomeAcked
+		}
+		return ""
+	}) == OutcomeAcked
+	outcome, settle := OutcomeRequeued, func() error { return j.dl.Nack(false, true) }
+	if keep {
+		outcome, settle = OutcomeAcked, func() error { return j.dl.Ack(false) }
+	}
+	if settled, err := j.settleAs(outcome, settle); settled {
+		if err != nil {
+			return ""
+		}
+		r.metrics.message(outcome)
+		return outcome
+	}
+	if o := j.outcome.Load(); o != nil {
+		return *o // settled by its worker meanwhile
+	}
+	return ""
+}
+
+// named returns the non-empty keys of ids, sorted.
+func named(ids []string) []string {
+	out := slices.DeleteFunc(slices.Clone(ids), func(id string) bool { return id == "" })
+	slices.Sort(out)
+	return out
+}
