@@ -196,6 +196,9 @@ func serveAction(c *ucli.Context, o Options) error {
 	if durable != nil {
 		// The room reserved for each run is that of the largest result.
 		durable.Sized = handler.Sized
+		// The shutdown timeout cuts the callbacks in flight short: kept, their
+		// messages are acknowledged, not run again by another daemon.
+		durable.Abort = handler.Abort()
 	}
 	d := &serve.Daemon{
 		Registrar:         openaev.NewRegistrar(client, selected),

@@ -139,3 +139,64 @@ func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
 		t.Errorf("%d results kept in the outbox, %d logged kept: want every run kept, and the second run (room for its result)", st.Pending, kept)
 	}
 }
+
+// injectkit serve --outbox stopped (SIGTERM) while an inject's stored
+// "complete" is retried, the platform answering 503 (the outside
+// tester's case): at --shutdown-timeout the send is cut short, the
+// message is acknowledged, not requeued for another daemon to run the
+// inject again, and the stored body keeps its attempts and the
+// platform's last answer for `outbox list`.
+func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
+	testkit.Integration(t) // and RabbitMQ
+	p := openaevtest.NewPlatform(t, serveToken)
+	queue := servetest.PlatformQueue(t, p)
+	p.AddInject("i-stop", openaev.ContractID("noop"))
+	p.FailComplete("i-stop", http.StatusServiceUnavailable, 1<<20)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop",
+		"--shutdown-timeout", "100ms")
+	defer func() {
+		if t.Failed() {
+			t.Logf("stderr:\n%s", stderr)
+		}
+	}()
+	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+	servetest.Publish(t, queue, noopMessage(t, "i-stop", nil))
+	waitUntil(t, "the complete refused once", func() bool {
+		for _, c := range p.Calls("i-stop") {
+			if c.Kind == openaevtest.KindComplete {
+				return true
+			}
+		}
+		return false
+	})
+	if code := stop(); code != 0 {
+		t.Errorf("exit %d", code)
+	}
+	if ready, _ := servetest.Counts(t, queue); ready != 0 {
+		t.Errorf("%d messages back in the queue, want 0: the result is kept", ready)
+	}
+	acked := jsonLogs(stderr.String(), "shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery")
+	if len(acked) != 1 || fmt.Sprint(acked[0]["inject_ids"]) != "[i-stop]" {
+		t.Errorf("shutdown logged %v, want one line acknowledging i-stop", acked)
+	}
+	if n := len(jsonLogs(stderr.String(), "shutdown timeout: requeued the unfinished injects")); n != 0 {
+		t.Errorf("%d lines requeue an inject", n)
+	}
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	recs, err := s.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1 || recs[0].InjectID != "i-stop" || recs[0].State != outbox.Pending {
+		t.Fatalf("outbox holds %v, want the pending complete of i-stop", recs)
+	}
+	if r := recs[0]; r.Attempts < 1 || !strings.Contains(r.LastError, "503") {
+		t.Errorf("stored complete: %d attempts, last error %q; want those made and the platform's 503", r.Attempts, r.LastError)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -50,8 +51,10 @@ func (g *completeGate) RoundTrip(req *http.Request) (*http.Response, error) {
 // TestIntegrationServeShutdownAcksStoredComplete stops a daemon whose
 // inject finished and whose "complete", stored in the outbox, is being
 // retried while the platform does not answer: at the shutdown timeout the
-// message is acknowledged (its result durable),
-// not returned to the queue for another daemon to run the inject again.
+// send is cut short, the message is acknowledged (its result durable),
+// not returned to the queue for another daemon to run the inject again,
+// and the stored body keeps the attempts made and the platform's last
+// answer, as `outbox list` shows them.
 func TestIntegrationServeShutdownAcksStoredComplete(t *testing.T) {
 	broker, queue := integration(t)
 	gate := &completeGate{held: make(chan struct{}), inner: http.DefaultTransport}
@@ -81,6 +84,9 @@ func TestIntegrationServeShutdownAcksStoredComplete(t *testing.T) {
 	}
 	if len(recs) != 1 || recs[0].InjectID != "i-1" || recs[0].State != outbox.Pending {
 		t.Fatalf("outbox holds %v, want the pending complete of i-1", recs)
+	}
+	if rec := recs[0]; rec.Attempts < 2 || !strings.Contains(rec.LastError, "503") {
+		t.Errorf("stored complete: %d attempts, last error %q; want the 2 made and the platform's 503", rec.Attempts, rec.LastError)
 	}
 	lines := s.logs.FilterMessageSnippet("shutdown timeout: acknowledged").All()
 	if len(lines) != 1 || fmt.Sprint(lines[0].ContextMap()["inject_ids"]) != "[i-1]" {

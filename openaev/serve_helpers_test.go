@@ -106,6 +106,7 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 			}
 			s.handler.Sized(n)
 		}
+		durable.Abort = s.handler.Abort()
 	}
 	s.registrar = openaev.NewRegistrar(c, s.selected)
 	// As serve does before it consumes: the platform then holds the
