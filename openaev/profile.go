@@ -219,13 +219,19 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 // profile) is an *AuthorizationError, which an outbox keeps pending; from
 // 2.0.0 on such a 404 is the inject deleted, refused for good. When another run of
 // the same message may exist (Redelivered, AckLost), the platform is
-// asked before each attempt of the "complete", and nothing is sent once
-// it shows the inject finished (see AckLost).
+// asked before each attempt of the "complete", and it is not sent once
+// the platform shows the inject finished (see AckLost): the signatures it
+// carries go as a "data" callback instead, as a flush sends those of a
+// stored "complete" found superseded (see ResendPoster): the run's
+// traffic reached the targets, and its signatures the platform. While
+// that "data" fails, its error is returned (an outbox keeps the
+// "complete", which its resend finds superseded again).
 func (p *Profile) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
 	if err := p.postBody(ctx, injectID, index, body, mayHaveTwin); !errors.Is(err, errSuperseded) {
 		return err
 	}
-	return nil
+	_, err := p.postSupersededData(ctx, injectID, index, body)
+	return err
 }
 
 // DeliveredAs names a successful delivery in the run's log (see

@@ -57,18 +57,31 @@ func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, 
 	if !errors.Is(err, errSuperseded) {
 		return err
 	}
-	data, ok := supersededData(body)
-	if !ok {
+	// While its "data" fails, the stored "complete" stays pending, and
+	// its next attempt finds it superseded again and sends the same "data".
+	sent, err := r.Profile.postSupersededData(ctx, injectID, index, body)
+	switch {
+	case err != nil:
+		return err
+	case !sent:
 		return fmt.Errorf("inject %s: %w", injectID, outbox.ErrSuperseded)
 	}
-	// Its signatures go as "data", never asking the platform first: the
-	// inject is finished, and a "data" callback completes nothing. While
-	// it fails, the stored "complete" stays pending, and its next attempt
-	// finds it superseded again and sends the same "data".
-	if err := r.Profile.postAs(ctx, injectID, index, ActionData, data, alwaysTwin); err != nil {
-		return err
-	}
 	return fmt.Errorf("inject %s: signatures sent as data: %w", injectID, outbox.ErrSupersededSent)
+}
+
+// postSupersededData sends the signatures body carries, a "complete" of
+// inject id found superseded, as a "data" callback (see supersededData),
+// never asking the platform first: the inject is finished, and a "data"
+// callback completes nothing. sent is false when body carries none.
+func (p *Profile) postSupersededData(ctx context.Context, injectID string, index int, body []byte) (sent bool, err error) {
+	data, ok := supersededData(body)
+	if !ok {
+		return false, nil
+	}
+	if err := p.postAs(ctx, injectID, index, ActionData, data, alwaysTwin); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // finishedElsewhere reports whether the platform shows inject id finished

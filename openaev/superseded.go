@@ -6,11 +6,11 @@ import (
 	"strings"
 )
 
-// A stored "complete" found superseded (the platform shows its inject
-// finished, completed by another run) is not sent: a second "complete"
-// would finish the inject twice. It may still carry the only copy of its
-// run's first batch of signatures: its "data" callbacks, sent after it
-// (see InOrder), carry the others. Those signatures are sent in a "data"
+// A "complete" found superseded (the platform shows its inject finished,
+// completed by another run), stored or a run's own, is not sent: a second
+// "complete" would finish the inject twice. It may still carry the only
+// copy of its run's first batch of signatures: its "data" callbacks, sent
+// after it (see InOrder), carry the others. Those signatures are sent in a "data"
 // callback built from the stored body, which the platform takes on a
 // finished inject and appends to the inject's signatures, so that the
 // signatures of every target reach it.
