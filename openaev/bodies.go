@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	limit := p.maxPayload
 	status, msg := completion(r, m)
 	msg += undeclaredSummary(r.Output.Findings, m)
-	pl := &plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx)}
+	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx)}
 	pieces, err := findingPieces(r, m, v)
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
@@ -77,13 +78,61 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 		msg += " (findings could not be encoded: " + err.Error() + ")"
 		pieces = nil
 	}
+	// The note saying what is left out takes room in the message: it is
+	// reserved only when a note is written.
+	pl, lo := base.layout(status, msg, pieces, limit, 0)
+	if len(lo.findings) > 0 || len(lo.targets) > 0 {
+		pl, lo = base.layout(status, msg, pieces, limit, noteRoom(limit))
+	}
+	if len(lo.findings) > 0 {
+		needs := pl.findingsNeed(msg, pieces)
+		if len(lo.targets) > 0 && needs > 0 {
+			// The note on the targets left out may need its room then too.
+			if needs += maxNoteLen; needs > MaxMaxPayloadSize {
+				needs = 0
+			}
+		}
+		for _, pc := range lo.findings {
+			p.warnFindingLeftOut(r.InjectID, pc, needs)
+		}
+	}
+	if len(lo.targets) > 0 {
+		p.log.Warn("signatures not sent: a target's are larger than the max payload size; the platform gets none for it",
+			zap.String("inject_id", r.InjectID), zap.Int("targets", len(lo.targets)),
+			zap.String("left_out", list(shortNames(lo.targets, 5), 5)), zap.Int("max_payload_size", limit))
+	}
+	if len(lo.extras) > 0 {
+		p.log.Debug("signature extras not sent as signatures: not collector signature types (the trace of each target with an asset shows them)",
+			zap.String("inject_id", r.InjectID), zap.Strings("extras", sortedKeys(lo.extras)))
+	}
+	if pl.sizes[0] > limit {
+		return nil, fmt.Errorf("terminal callback of inject %s: %d bytes, more than the max payload size of %d bytes",
+			r.InjectID, pl.sizes[0], limit)
+	}
+	return pl, nil
+}
+
+// leftOut is what a layout leaves out: the findings too large for the
+// terminal callback, the largest first, the signature targets that fit in
+// no body, and the signature extras that are not collector types.
+type leftOut struct {
+	findings []piece
+	targets  []string
+	extras   map[string]bool
+}
+
+// layout lays out a copy of pl's report in bodies of at most limit bytes,
+// the terminal callback's message msg keeping notesRoom bytes for the note
+// on what is left out (written only when that room is kept).
+func (pl plan) layout(status, msg string, pieces []piece, limit, notesRoom int) (*plan, leftOut) {
+	r := pl.r
+	var lo leftOut
 	pl.complete = Execution{Message: truncateEscaped(msg, messageRoom(limit)), Status: status, Action: ActionComplete,
 		Duration: max(int(math.Round(r.Finished.Sub(r.Started).Seconds())), 0)}
-	notesRoom := noteRoom(limit)
+	pieces = slices.Clone(pieces)
 	var notes []string
 	// Findings too large for the terminal callback are left out, the
 	// largest first.
-	needs := pl.findingsNeed(msg, pieces)
 	for len(pieces) > 0 && (envelopeLen(pl.complete)+notesRoom+pl.docLen(pieces, 0, 0) > limit ||
 		pl.docLen(pieces, 0, 0) > MaxStructuredOutputLen) {
 		big := 0
@@ -93,7 +142,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 			}
 		}
 		notes = append(notes, fmt.Sprintf("finding %s (%d bytes) too large to send", pieces[big].key, pieces[big].size))
-		p.warnFindingLeftOut(r.InjectID, pieces[big], needs)
+		lo.findings = append(lo.findings, pieces[big])
 		pieces = append(pieces[:big], pieces[big+1:]...)
 	}
 	for _, pc := range pieces {
@@ -107,23 +156,15 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	completeFixed := envelopeLen(pl.complete) + notesRoom + completeDoc
 	pl.sizes = []int{completeFixed}
 	if pl.sigs {
-		dropped := pl.split(p, structuredRoom(limit, completeFixed, completeDoc), limit)
-		if len(dropped) > 0 {
-			notes = append(notes, fmt.Sprintf("signatures of %d target%s too large to send (%s)", len(dropped),
-				plural(len(dropped)), list(dropped, 5)))
-			p.log.Warn("signatures not sent: a target's are larger than the max payload size; the platform gets none for it",
-				zap.String("inject_id", r.InjectID), zap.Int("targets", len(dropped)),
-				zap.String("left_out", list(shortNames(dropped, 5), 5)), zap.Int("max_payload_size", limit))
+		lo.targets, lo.extras = pl.split(structuredRoom(limit, completeFixed, completeDoc), limit)
+		if n := len(lo.targets); n > 0 {
+			notes = append(notes, fmt.Sprintf("signatures of %d target%s too large to send (%s)", n, plural(n), list(lo.targets, 5)))
 		}
 	}
-	if len(notes) > 0 {
+	if len(notes) > 0 && notesRoom > 0 {
 		pl.complete.Message += truncateEscaped("; "+strings.Join(notes, "; "), notesRoom)
 	}
-	if pl.sizes[0] > limit {
-		return nil, fmt.Errorf("terminal callback of inject %s: %d bytes, more than the max payload size of %d bytes",
-			r.InjectID, pl.sizes[0], limit)
-	}
-	return pl, nil
+	return &pl, lo
 }
 
 // findingsNeed is the least max payload size whose terminal callback
@@ -134,7 +175,7 @@ func (pl *plan) findingsNeed(msg string, pieces []piece) int {
 	doc := pl.docLen(pieces, 0, 0)
 	e := pl.complete
 	e.Message = truncateEscaped(msg, messageRoom(MaxMaxPayloadSize)) // as the largest limit cuts it
-	need := max(envelopeLen(e)+noteRoom(MaxMaxPayloadSize)+doc, MinMaxPayloadSize)
+	need := max(envelopeLen(e)+doc, MinMaxPayloadSize)
 	if doc > MaxStructuredOutputLen || need > MaxMaxPayloadSize {
 		return 0
 	}
@@ -160,8 +201,9 @@ func (p *Profile) warnFindingLeftOut(id string, pc piece, needs int) {
 // split assigns the signature targets to bodies: the terminal callback
 // while they fit in room0, then data callbacks, each of at most limit
 // bytes and a structured output of at most MaxStructuredOutputLen. It
-// returns the targets left out because they fit in no body.
-func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
+// returns the targets left out because they fit in no body, and the
+// signature extras not sent as signatures (not collector types).
+func (pl *plan) split(room0, limit int) (dropped []string, drops map[string]bool) {
 	r := pl.r
 	pl.data = Execution{Status: StatusSuccess, Action: ActionData, Duration: pl.complete.Duration}
 	dataFixed := dataFixedLen(r.Injector, len(r.Targets)+extraAgents(pl.agents), pl.data.Duration)
@@ -169,7 +211,6 @@ func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	var drops map[string]bool
 	body, used, count := 0, 0, 0
 	for _, pt := range sendable(r.PayloadTargets(), pl.types, &drops, pl.agents) {
 		q, err := targetLen(enc, &buf, pt)
@@ -200,11 +241,7 @@ func (pl *plan) split(p *Profile, room0, limit int) (dropped []string) {
 		pl.assign = append(pl.assign, body)
 	}
 	pl.sizes[body] += used
-	if len(drops) > 0 {
-		p.log.Debug("signature extras not sent as signatures: not collector signature types (the trace of each target with an asset shows them)",
-			zap.String("inject_id", r.InjectID), zap.Strings("extras", sortedKeys(drops)))
-	}
-	return dropped
+	return dropped, drops
 }
 
 func (pl *plan) dataMessage(part, of string) string { return dataMessage(pl.r.Injector, part, of) }

@@ -35,8 +35,10 @@ const (
 // message (or a rejection's reason) takes at most maxMessageLen bytes and
 // the notes of what was left out (findings, a target's signatures) at
 // most maxNoteLen, each at most a quarter of the max payload size below
-// those (messageRoom, noteRoom). The plan of the bodies and the max
-// payload size a WARN advises (findingsNeed) both count with them.
+// those (messageRoom, noteRoom). The plan of the bodies counts with both,
+// the note's room only when a note is written; the max payload size a
+// WARN advises (findingsNeed) with the message's, every finding sent
+// leaving no note of them.
 const (
 	maxMessageLen = 8 << 10
 	maxNoteLen    = 512
