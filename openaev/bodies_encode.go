@@ -116,6 +116,16 @@ func (pl *plan) targets() iter.Seq2[int, []byte] {
 	}
 }
 
+// sentFindings returns the names of the findings the terminal callback
+// carries.
+func (pl *plan) sentFindings() map[string]bool {
+	sent := make(map[string]bool, len(pl.pre)+len(pl.post))
+	for _, pc := range append(pl.pre[:len(pl.pre):len(pl.pre)], pl.post...) {
+		sent[pc.key] = true
+	}
+	return sent
+}
+
 // size returns the bytes of all the plan's bodies, at most.
 func (pl *plan) size() int64 {
 	var n int64

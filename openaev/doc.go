@@ -177,7 +177,8 @@
 // gets its own INFO command_execution trace whose
 // execution_context_identifiers name the asset, as the platform's own
 // injectors fill its per-target view: what ran on it, its outcome, the
-// findings attributed to it and its signature extras as text (scalars,
+// findings the terminal callback carries attributed to it (one it leaves
+// out is not counted) and its signature extras as text (scalars,
 // lists of them joined with ", ", maps by sorted key, "key: values"
 // joined with " | "; at most 20 items or keys, the rest counted, and the
 // message cut at 1 KiB; targetTraces; 2.4.x gets none). Through an

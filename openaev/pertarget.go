@@ -29,39 +29,42 @@ const maxTargetTrace = 1 << 10
 // gets none (it has no per-target view), nor a run without a target that
 // has an asset. They precede the terminal callback on the wire, as the
 // platform's own injectors send them, once the outbox stored it (see
-// Bodies).
-func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v PlatformVersion) func(context.Context) {
+// Bodies). They count the findings of sent only, those the terminal
+// callback carries.
+func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v PlatformVersion, sent map[string]bool) func(context.Context) {
 	if !v.Current || !slices.ContainsFunc(r.Targets, func(t framework.Target) bool { return t.Attribution.Asset != "" }) {
 		return nil
 	}
 	var once sync.Once
-	return func(ctx context.Context) { once.Do(func() { p.sendTargetTraces(ctx, r, m) }) }
+	return func(ctx context.Context) { once.Do(func() { p.sendTargetTraces(ctx, r, m, sent) }) }
 }
 
 // sendTargetTraces sends one INFO command_execution trace per target
 // that has an asset, its execution_context_identifiers naming the asset,
 // as the platform's own injectors fill its per-target view: what ran on
-// the target, its outcome and its findings. They are traces: their loss
-// is logged, not fatal, and the first failure stops the others.
-func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest) {
+// the target, its outcome and its findings of sent (those the terminal
+// callback carries: one it leaves out is not counted). They are traces:
+// their loss is logged, not fatal, and the first failure stops the others.
+func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest, sent map[string]bool) {
 	var lists map[string][]any
-	sent := 0
+	done := 0
 	for i, t := range r.Targets {
 		if t.Attribution.Asset == "" {
 			continue
 		}
 		if lists == nil {
 			lists = findingLists(r.Output.Findings, m)
+			maps.DeleteFunc(lists, func(k string, _ []any) bool { return !sent[k] })
 		}
 		e := Execution{Message: targetMessage(r, m, i, lists), Status: StatusInfo, Action: ActionCommandExecution,
 			ContextIdentifiers: []string{t.Attribution.Asset}}
 		if err := p.client.Callback(ctx, r.InjectID, e); err != nil {
 			// A lost trace loses nothing the terminal callback does not carry.
-			p.log.Warn("per-target traces not delivered", zap.String("inject_id", r.InjectID), zap.Int("sent", sent),
+			p.log.Warn("per-target traces not delivered", zap.String("inject_id", r.InjectID), zap.Int("sent", done),
 				zap.Error(err))
 			return
 		}
-		sent++
+		done++
 	}
 }
 

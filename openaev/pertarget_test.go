@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -100,5 +101,47 @@ func TestUndeclaredFindingsSummarised(t *testing.T) {
 	want := `chatty on 1 target: succeeded; not declared as outputs: banner "SSH-2.0-OpenSSH_9.6", hosts (3 items), meta (1 entry)`
 	if msg := done.Body["execution_message"]; msg != want {
 		t.Errorf("message\n%q\nwant\n%q", msg, want)
+	}
+}
+
+// TestPerTargetTracesCountWhatIsSent checks that a per-target trace counts
+// only the findings the terminal callback carries: with a max payload size
+// too small for scan_results, the complete leaves it out and no trace
+// counts its rows; with room for it, both have it.
+func TestPerTargetTracesCountWhatIsSent(t *testing.T) {
+	tests := []struct {
+		name  string
+		limit int64
+	}{
+		{"room for the findings", openaev.DefaultMaxPayloadSize},
+		{"scan_results left out", 2 << 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newLimitedEnv(t, openaevtest.Current, tt.limit, false)
+			if err := e.proc.Process(context.Background(), nmapAssetsMessage(t, e, "inj-s", 40)); err != nil {
+				t.Fatal(err)
+			}
+			done, ok := e.platform.Terminal("inj-s")
+			if !ok || !done.Processed() {
+				t.Fatalf("terminal callback %v", done)
+			}
+			doc, _ := done.Structured()
+			_, sent := doc["scan_results"]
+			traces := 0
+			for _, c := range e.platform.Calls("inj-s") {
+				if _, about := c.Body["execution_context_identifiers"]; c.Kind != openaevtest.KindTrace || !about {
+					continue
+				}
+				traces++
+				msg, _ := c.Body["execution_message"].(string)
+				if counted := strings.Contains(msg, "scan_results: "); counted != sent {
+					t.Errorf("per-target trace %q counts scan_results: %v; the complete carries it: %v", msg, counted, sent)
+				}
+			}
+			if traces != 40 {
+				t.Errorf("%d per-target traces, want 40", traces)
+			}
+		})
 	}
 }

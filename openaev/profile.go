@@ -106,7 +106,7 @@ func (p *Profile) terminalPlan(ctx context.Context, r *runtime.Report) (*plan, e
 	if err != nil {
 		return nil, err
 	}
-	pl.traces = p.targetTraces(r, m, v)
+	pl.traces = p.targetTraces(r, m, v, pl.sentFindings())
 	return pl, nil
 }
 
