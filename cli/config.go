@@ -70,7 +70,7 @@ type runConfig struct {
 	OpenAEVMessage string          `config:"openaev_message" usage:"run one OpenAEV platform message (a JSON file) with the openaev profile, for debugging, with the injector its contract id names (naming another injector exits 2)"`
 	OpenAEVVersion platformVersion `config:"openaev_version" usage:"OpenAEV platform version (e.g. 2.4.0, 3.260821.0) for the openaev profile, instead of asking the platform; before 2.260624 no signatures are sent (default: read from the platform; the current line without a backend)"`
 	RerunFinished  bool            `config:"rerun_finished" usage:"with the openaev profile, run an inject the platform reports finished all the same (the platform reopens it and merges this run's status with the earlier run's; without it such a run exits 2 before anything is sent)"`
-	MaxPayloadSize int             `config:"max_payload_size,positive" usage:"largest body in bytes; larger payloads are chunked (default 1048576; with the openaev profile 5242880, and 1024 to 67108864, each structured output at most 20000000 characters, the platform's limit: signatures beyond it go in data callbacks, a finding too large for the terminal callback is left out with a WARN)"`
+	MaxPayloadSize int             `config:"max_payload_size,positive" usage:"largest body in bytes; larger payloads are chunked (default 1048576; with the openaev profile 5242880, and 1024 to 67108864, above 16776704 with a WARN: the platform's RabbitMQ drops larger callbacks unless its max_message_size was raised; each structured output at most 20000000 characters, the platform's limit: signatures beyond it go in data callbacks, a finding too large for the terminal callback is left out with a WARN)"`
 	Execution      executionConfig // timeout
 	Outbox         outboxConfig
 	Log            logConfig
@@ -120,7 +120,7 @@ type serveConfig struct {
 	HeartbeatInterval time.Duration   `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat, at least 5s"`
 	AuthFailures      int             `config:"auth_failures" default:"3" usage:"authorization refusals in a row (401, 403, or 404 on a dispatched inject before OpenAEV 2.0.0) after which consumption stops until a registration succeeds again, 1 to 1000"`
 	MaxMessageSize    int64           `config:"max_message_size" default:"16777216" usage:"largest platform message in bytes, 1 KiB to 512 MiB; a larger one is rejected unread, without requeue"`
-	MaxPayloadSize    int64           `config:"max_payload_size" default:"5242880" usage:"largest callback body in bytes, 1 KiB to 64 MiB; signatures beyond it, or beyond a structured output of 20000000 characters (the platform's limit), go in data callbacks; a finding too large for the terminal callback is left out with a WARN"`
+	MaxPayloadSize    int64           `config:"max_payload_size" default:"5242880" usage:"largest callback body in bytes, 1 KiB to 64 MiB (above 16776704 a WARN: the platform's RabbitMQ drops larger callbacks unless its max_message_size was raised); signatures beyond it, or beyond a structured output of 20000000 characters (the platform's limit), go in data callbacks; a finding too large for the terminal callback is left out with a WARN"`
 	Execution         executionConfig // timeout
 	Broker            brokerTLSConfig
 	Outbox            outboxConfig

@@ -402,3 +402,33 @@ func TestRunOpenAEVUnknownInject(t *testing.T) {
 		t.Error("a terminal callback was sent")
 	}
 }
+
+// A --max-payload-size over what the platform's broker takes by default
+// is accepted, with one WARN saying the broker drops larger callbacks
+// unless its max_message_size is raised.
+func TestRunOpenAEVMaxPayloadSizeOverTheBroker(t *testing.T) {
+	tests := []struct {
+		size string
+		warn int
+	}{
+		{"16776704", 0},
+		{"16776705", 1},
+		{"67108864", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.size, func(t *testing.T) {
+			p := noopPlatform(t, "inj-big")
+			r := run(t, registry(), nil, "run", "noop", "--profile", "openaev", "--inject-id", "inj-big",
+				"--target", "127.0.0.1", "--backend-url", p.URL, "--token", platformToken, "--max-payload-size", tt.size)
+			if r.code != 0 {
+				t.Fatalf("exit %d: %s", r.code, r.stderr)
+			}
+			if n := strings.Count(r.stderr, "drops a callback larger than its max_message_size"); n != tt.warn {
+				t.Errorf("%d WARN lines on the broker's max_message_size, want %d: %s", n, tt.warn, r.stderr)
+			}
+			if done, ok := p.Terminal("inj-big"); !ok || !done.Processed() {
+				t.Errorf("terminal callback %v", done)
+			}
+		})
+	}
+}

@@ -188,7 +188,8 @@ func (pl *plan) findingsNeed(msg string, pieces []piece) int {
 func (p *Profile) warnFindingLeftOut(id string, pc piece, needs int) {
 	fields := []zap.Field{zap.String("inject_id", id), zap.String("finding", pc.key),
 		zap.Int("bytes", pc.size), zap.Int("max_payload_size", p.maxPayload)}
-	msg := fmt.Sprintf("finding not sent: too large for the terminal callback; give --max-payload-size %d or more to send every finding", needs)
+	msg := fmt.Sprintf("finding not sent: too large for the terminal callback; give --max-payload-size %d or more to send every finding%s",
+		needs, brokerAdvice(needs))
 	if needs == 0 {
 		msg = fmt.Sprintf("finding not sent: the findings exceed what any terminal callback holds (%d bytes, a structured output of %d characters); the platform gets the others",
 			MaxMaxPayloadSize, MaxStructuredOutputLen)

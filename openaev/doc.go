@@ -190,7 +190,9 @@
 //
 // No body is larger than the max payload size (WithMaxPayloadSize, default
 // DefaultMaxPayloadSize, 5 MiB as pyoaev's; ValidateMaxPayloadSize checks
-// the setting, 1 KiB to 64 MiB), and no body's structured output longer
+// the setting, 1 KiB to 64 MiB; above MaxQueuedBodySize a WARN says the
+// platform's broker drops larger callbacks unless its max_message_size,
+// 16 MiB by default, was raised), and no body's structured output longer
 // than MaxStructuredOutputLen (20,000,000), whatever that setting: the
 // platform answers 400 to a longer JSON string. When the signatures do not
 // fit in the "complete" callback, it carries the first batch and "data" callbacks

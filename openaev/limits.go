@@ -79,6 +79,9 @@ type ProfileOption func(*Profile)
 // (default DefaultMaxPayloadSize). Check the value with
 // ValidateMaxPayloadSize first: NewProfile brings one out of bounds back
 // to the nearest bound.
+// One above MaxQueuedBodySize is kept, and NewProfile logs a WARN: the
+// platform's broker drops such callbacks unless its max_message_size was
+// raised.
 func WithMaxPayloadSize(n int64) ProfileOption {
 	return func(p *Profile) { p.maxPayload = int(min(max(n, MinMaxPayloadSize), MaxMaxPayloadSize)) }
 }

@@ -62,6 +62,7 @@ func NewProfile(c *Client, manifests []framework.Manifest, log *zap.Logger, opts
 	for _, o := range opts {
 		o(p)
 	}
+	p.warnBrokerLimit()
 	return p
 }
 

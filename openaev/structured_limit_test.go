@@ -14,13 +14,18 @@ import (
 // signatures whose structured output would exceed the platform's string
 // limit (Jackson's 20,000,000 characters) are split so that no body
 // carries a longer one: the platform takes every callback and stores
-// every signature, the inject completed.
+// every signature, the inject completed (on a platform whose broker
+// takes such bodies).
 func TestLargestPayloadDeliveredWhole(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends over 20 MB of signatures")
 	}
 	const targets = 20_000
-	e := newLimitedEnv(t, openaevtest.Current, openaev.MaxMaxPayloadSize, false)
+	// A deployment that raised its broker's max_message_size: RabbitMQ
+	// drops a larger callback by default (16 MiB).
+	e := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", limit: openaev.MaxMaxPayloadSize,
+		platform: []openaevtest.Option{openaevtest.WithMaxMessageSize(openaev.MaxMaxPayloadSize + 1<<20)}}).env
+	e.register(t)
 	// Long host names make each target's signatures about 1 KB.
 	label := strings.Repeat("h", 60)
 	hosts := make([]map[string]any, targets)

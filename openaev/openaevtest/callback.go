@@ -28,6 +28,10 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 		}
 	}
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
+		if reason := p.brokerDrop(c); reason != "" {
+			c.Outcome, c.Reason = Dropped, reason
+			return http.StatusOK, jsonType, nil
+		}
 		if p.legacy && c.Kind == KindComplete && in.status != "PENDING" {
 			c.Reason = "inject is not PENDING"
 			return fail(http.StatusConflict, c.Reason)

@@ -302,6 +302,27 @@
 //     platform's repository (V6_20260819150900000__Add_finding_location_asset,
 //     dated 2026-08-19, in no release read) drops that constraint; the
 //     stand-in keeps it on both lines.
+//  15. The broker's message size (2.4.0 read; Current taken as alike). In
+//     queued mode the platform answers a callback that passes field
+//     validation (rule 3) with 200 once it has published it to RabbitMQ
+//     (openaev-api …/rest/inject/InjectApi.java:425-436), wrapped in an
+//     InjectExecutionCallback (an id, agent_id, inject_id, the input as
+//     Jackson binds and writes it again, an emission date, retry_count;
+//     …/rest/inject/form/InjectExecutionCallback.java), on a channel
+//     without publisher confirms (openaev-model
+//     …/service/queue/BatchQueueService.java:403-413). RabbitMQ 4.x, which
+//     the platform ships, refuses a message larger than its
+//     max_message_size, 16 MiB by default (the platform's development
+//     setup raises it to 512 MiB: openaev-dev/rabbitmq.conf:7), and closes
+//     the channel; the publish does not see it, so the callback answered
+//     200 is gone, the inject left PENDING. The stand-in's broker takes
+//     DefaultMaxMessageSize (WithMaxMessageSize, the openaev-standin
+//     command's -max-message-size): a callback of any action whose
+//     message (the body written again in its wrapper, a few hundred bytes
+//     more than the body) is larger is answered 200 and Dropped with the
+//     reason. The channel's closing, which fails the publishes after it
+//     until the client recovers it, is not modelled. Legacy mode (rule 7)
+//     queues nothing, so has no such limit.
 //
 // Failures can be scripted per inject with FailComplete, FailReception,
 // FailTrace, and for registrations and asset-group pages. Message builds

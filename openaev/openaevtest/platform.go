@@ -121,6 +121,8 @@ type Platform struct {
 	raw     string // the version string reported
 	legacy  bool
 	cert    *tls.Certificate // WithTLS's
+	// maxMessage is the broker's max_message_size (WithMaxMessageSize).
+	maxMessage int
 
 	mu        sync.Mutex
 	calls     []Call
@@ -186,7 +188,8 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 		injects: map[string]*inject{}, contracts: map[string][]contractOutput{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{},
 		features:     devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
-		broker: Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
+		maxMessage: DefaultMaxMessageSize,
+		broker:     Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
 	for _, o := range opts {
 		o(p)
 	}

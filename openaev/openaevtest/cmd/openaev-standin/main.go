@@ -7,6 +7,10 @@
 //	injectkit run --openaev-message msg.json --backend-url "$(cat /tmp/oaev.url)" --token standin-token
 //	kill %1    # prints the stats as one JSON line
 //
+// -max-message-size sets the max_message_size of the platform's broker
+// (default 16777216, RabbitMQ 4.x's): a callback whose queued message is
+// larger is answered 200, then dropped, as the platform's broker drops it.
+//
 // -dev-features sets the platform's openaev.enabled-dev-features: the
 // stand-in stores expectation signatures only with SIGNATURE_OUTPUT_PROCESSOR
 // (its default) or "*" among them; -dev-features "" models the real
@@ -89,6 +93,8 @@ type settings struct {
 	// devFeatures is -dev-features, when given (nil: the stand-in's
 	// default, SIGNATURE_OUTPUT_PROCESSOR).
 	devFeatures []string
+	// maxMessage is -max-message-size, the broker's max_message_size.
+	maxMessage int
 }
 
 func parse(args []string, stderr io.Writer) (settings, error) {
@@ -103,6 +109,8 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	fs.StringVar(&s.assetGroups, "asset-groups", "", "a JSON file defining asset groups: "+
 		`{"GROUP_ID": [{"asset_id": "ID", "endpoint_hostname": "web01", "endpoint_ips": ["192.0.2.1"], `+
 		`"endpoint_seen_ip": "…", "asset_agents": [{"agent_id": "…"}]}, …], …}`)
+	fs.IntVar(&s.maxMessage, "max-message-size", openaevtest.DefaultMaxMessageSize,
+		"the max_message_size of the platform's broker, in bytes: a callback whose queued message is larger is answered 200, then dropped")
 	fs.Func("inject", "an inject to create (repeatable, or comma-separated)", func(v string) error {
 		s.injects = append(s.injects, splitList(v)...)
 		return nil
@@ -129,6 +137,9 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	}
 	if fs.NArg() > 0 {
 		return s, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if s.maxMessage < 1 {
+		return s, usageError{fmt.Errorf("-max-message-size %d: must be a positive number of bytes", s.maxMessage)}
 	}
 	return s, nil
 }
@@ -165,7 +176,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return usageError{err}
 		}
 	}
-	var opts []openaevtest.Option
+	opts := []openaevtest.Option{openaevtest.WithMaxMessageSize(s.maxMessage)}
 	if s.version != "" {
 		if _, err := openaevtest.Classify(s.version); err != nil {
 			return usageError{fmt.Errorf("-version %q: %w", s.version, err)}

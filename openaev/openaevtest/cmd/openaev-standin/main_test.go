@@ -40,6 +40,7 @@ func TestParseRefusesBadFlags(t *testing.T) {
 		{"unknown injector", []string{"-register", "noop,nosuch"}},
 		{"bad version", []string{"-version", "latest"}},
 		{"unknown dev feature", []string{"-dev-features", "SIGNATURE_OUTPUT_PROCESSOR,SIGNATURES"}},
+		{"no broker message size", []string{"-max-message-size", "0"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
