@@ -108,6 +108,10 @@ func TestRunOpenAEVSecondInterruptWithoutOutbox(t *testing.T) {
 				args = append(args, "--outbox-max-bytes", "10")
 			}
 			r := runWith(t, cli.Options{Registry: registry(), Abort: abort}, env, args...)
+			// The run returns once its POST is cut short, which may be
+			// before the handler that fired the abort has said so (held,
+			// cut): Close waits for every handler to return.
+			front.Close()
 			if !held.Load() {
 				t.Fatalf("no send held the abort: main exits at once; exit %d, stderr:\n%s", r.code, r.stderr)
 			}
