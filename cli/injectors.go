@@ -19,6 +19,7 @@ import (
 // are shown, their other keys are ignored.
 type injectorsConfig struct {
 	Output string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
+	Log    logConfig
 	origins
 }
 
@@ -41,8 +42,7 @@ func injectorsCommand(o Options) *ucli.Command {
 			return err
 		}
 		if len(cfg.strayEnv) > 0 {
-			// The command has no log settings: the default logger.
-			log, err := newLogger(o.Stderr, logConfig{})
+			log, err := newLogger(o.Stderr, cfg.Log)
 			if err != nil {
 				return err
 			}
