@@ -332,7 +332,7 @@ func idError(id uint64, s *outbox.Store, err error) error {
 	case errors.Is(err, outbox.ErrNotFound):
 		return usageErr("invalid id \"%d\": %v in outbox %s", id, err, s.Path())
 	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrBusy),
-		errors.Is(err, outbox.ErrNotDead), errors.Is(err, outbox.ErrNewerFormat):
+		errors.Is(err, outbox.ErrNotDead), errors.Is(err, outbox.ErrCorruptEntry), errors.Is(err, outbox.ErrNewerFormat):
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}

@@ -42,7 +42,8 @@ func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason 
 }
 
 // RetryDead moves a dead record back to pending, due now. A corrupt one
-// (ReasonCorrupt) stays: nothing in it can be sent, Drop removes it; but
+// (ReasonCorrupt) stays, a *CorruptEntryError: nothing in it can be sent,
+// Drop removes it; but
 // one whose body reads back and matches its record (see misjudged) is an
 // ordinary dead body.
 func (s *Store) RetryDead(id uint64) (Record, error) {
@@ -58,7 +59,7 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 		case r.State != Dead:
 			return fmt.Errorf("%w: %d is not in the dead list", ErrNotFound, id)
 		case r.DeadReason == ReasonCorrupt && !misjudged(tx, *r):
-			return fmt.Errorf("%w: %d is corrupt, nothing in it can be sent (remove it with outbox drop)", ErrNotFound, id)
+			return &CorruptEntryError{Path: s.path, ID: id}
 		case r.DeadReason == ReasonCorrupt:
 			// An earlier version could not read it: pending again, it
 			// would misread it again (see upgradeMark).

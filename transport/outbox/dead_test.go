@@ -62,7 +62,7 @@ func TestRetryDeadOfMisjudgedCorrupt(t *testing.T) {
 			}
 			r, err := s.RetryDead(id)
 			if !tt.retried {
-				if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "outbox drop") {
+				if !errors.Is(err, ErrCorruptEntry) || !strings.Contains(err.Error(), "outbox drop") {
 					t.Errorf("retry-dead: %v, want it refused as corrupt", err)
 				}
 				return

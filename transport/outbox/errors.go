@@ -31,7 +31,24 @@ var (
 	ErrBusy = errors.New("outbox entry being sent")
 	// ErrNotDead matches a *NotDeadError.
 	ErrNotDead = errors.New("outbox entry not dead")
+	// ErrCorruptEntry matches a *CorruptEntryError.
+	ErrCorruptEntry = errors.New("outbox entry corrupt")
 )
+
+// CorruptEntryError reports a RetryDead of a record in the dead list as
+// corrupt (ReasonCorrupt): nothing in it can be sent, so it stays there
+// until dropped. The record exists: it is not ErrNotFound.
+type CorruptEntryError struct {
+	Path string
+	ID   uint64
+}
+
+func (e *CorruptEntryError) Error() string {
+	return fmt.Sprintf("outbox %s: %d is corrupt: nothing in it can be sent (remove it with outbox drop)", e.Path, e.ID)
+}
+
+// Is reports whether target is ErrCorruptEntry.
+func (e *CorruptEntryError) Is(target error) bool { return target == ErrCorruptEntry }
 
 // NotDeadError reports a RetryDead of a record that is pending (another
 // process moved it back first): nothing was changed. Owner is the live

@@ -115,8 +115,9 @@ func TestCorruptBodyNeverSent(t *testing.T) {
 				t.Fatalf("records %+v", list)
 			}
 			// It is not moved back: nothing in it can be sent.
-			if _, err := s.RetryDead(recs[0].ID); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "outbox drop") {
-				t.Errorf("retry-dead of a corrupt record: %v, want it refused, naming drop", err)
+			want := fmt.Sprintf("%d is corrupt: nothing in it can be sent (remove it with outbox drop)", recs[0].ID)
+			if _, err := s.RetryDead(recs[0].ID); !errors.Is(err, ErrCorruptEntry) || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), want) {
+				t.Errorf("retry-dead of a corrupt record: %v, want it refused with %q, not as a missing one", err, want)
 			}
 			if list, _ := s.List(); len(list) != 1 || list[0].State != Dead {
 				t.Errorf("records %+v, want the corrupt one still dead", list)
