@@ -87,7 +87,7 @@ func warnFull(log *zap.Logger, injectID string, fe *outbox.FullError) {
 // nil, gets each body printed as well.
 func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store, stdout, echo io.Writer) (runtime.Deliverer, error) {
 	if cfg.Backend.URL == "" {
-		return callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize, Log: log}, nil
+		return dryPrinter{callback.Printer{W: stdout, MaxPayloadSize: cfg.MaxPayloadSize, Log: log}}, nil
 	}
 	client, err := newClient(cfg.Backend, o, log, cfg.Backend.URL, cfg.MaxPayloadSize)
 	if err != nil {
@@ -98,6 +98,29 @@ func newDeliverer(cfg runConfig, o Options, log *zap.Logger, store *outbox.Store
 		d = echoed{Deliverer: d, print: callback.Printer{W: echo, MaxPayloadSize: cfg.MaxPayloadSize}, log: log}
 	}
 	return d, nil
+}
+
+// dryPrinter prints a dry run's bodies to stdout. A stdout that cannot be
+// written is not the delivery's failure, for the runtime to log: Run
+// says it once (see stdoutExit), and the run's view prints the signatures
+// to stderr (see runView.finish).
+type dryPrinter struct{ callback.Printer }
+
+// Deliver prints the bodies of r, leaving a failed stdout to Run.
+func (p dryPrinter) Deliver(ctx context.Context, r *runtime.Report) error {
+	if err := p.Printer.Deliver(ctx, r); err != nil && !isStdoutError(err) {
+		return err
+	}
+	return nil
+}
+
+// DeliveredAs names the delivery's log line: the bodies printed, or not,
+// stdout not written.
+func (p dryPrinter) DeliveredAs() string {
+	if stdoutFailed(p.W) {
+		return "bodies not printed: stdout not written"
+	}
+	return p.Printer.DeliveredAs()
 }
 
 // abortable is a profile's deliverer without an outbox: a second

@@ -152,14 +152,15 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 		return exit(err) // nothing ran
 	}
 	if v.text {
-		werr := writeSummary(v.out, r, v.where(r, err))
-		if werr != nil && err == nil && v.cfg.Backend.URL == "" {
-			// Without a backend the summary is all the run leaves: its
-			// signatures go to stderr, as those of a delivery that failed.
-			delivered, targets := undelivered(&v.cfg, r, nil)
-			dumpSignatures(v.o, r, delivered, targets)
-			return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("write the summary: %w", werr)}
-		}
+		_ = writeSummary(v.out, r, v.where(r, err)) // a failure is stdout's, said by Run
+	}
+	if err == nil && v.cfg.Backend.URL == "" && stdoutFailed(v.o.Stdout) {
+		// Without a backend the bodies or the summary are all the run
+		// leaves: its signatures go to stderr, as those of a delivery
+		// that failed; Run says once that stdout was not written and
+		// exits 1 (see stdoutExit).
+		delivered, targets := undelivered(&v.cfg, r, nil)
+		dumpSignatures(v.o, r, delivered, targets)
 	}
 	if err != nil {
 		return exit(err)

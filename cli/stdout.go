@@ -155,6 +155,17 @@ func stdoutExit(o Options, out *stdoutWriter, code int, said bool) int {
 	return code
 }
 
+// stdoutFailed reports whether w is Run's stdout and a write to it
+// failed.
+func stdoutFailed(w io.Writer) bool {
+	s, ok := w.(*stdoutWriter)
+	if !ok {
+		return false
+	}
+	_, err := s.failed()
+	return err != nil
+}
+
 // isStdoutError reports whether err is a failed write of the command's
 // stdout.
 func isStdoutError(err error) bool {

@@ -296,3 +296,36 @@ func TestStdoutNotWrittenOpenAEVDryRun(t *testing.T) {
 		})
 	}
 }
+
+// A dry run whose stdout cannot be written (its reader gone, a full disk),
+// with either output, says so in the one line the README promises,
+// `injectkit: stdout not written: …`, with no ERROR log line repeating it,
+// prints its signatures to stderr and exits 1.
+func TestDryRunStdoutNotWrittenOneLine(t *testing.T) {
+	for name, stdout := range closedStdouts(t) {
+		for _, output := range []string{"json", "text"} {
+			t.Run(name+"/"+output, func(t *testing.T) {
+				code, stderr := runTo(t, registry(), nil, stdout.open(), "run", "noop", "--target", "10.0.0.1", "-o", output,
+					"--outbox", "none", "--log-level", "error")
+				if code != cli.ExitDelivery {
+					t.Errorf("exit %d, want %d\n%s", code, cli.ExitDelivery, stderr)
+				}
+				var own []string
+				for l := range strings.Lines(stderr) {
+					if strings.HasPrefix(l, "injectkit: ") {
+						own = append(own, l)
+					}
+				}
+				if len(own) != 1 || !strings.HasPrefix(own[0], "injectkit: stdout not written: ") {
+					t.Errorf("want one line injectkit: stdout not written: …, got %q", own)
+				}
+				if strings.Contains(stderr, "ERROR") {
+					t.Errorf("an ERROR log line repeats it:\n%s", stderr)
+				}
+				if !strings.Contains(stderr, "undelivered signatures: {") {
+					t.Errorf("no signatures on stderr:\n%s", stderr)
+				}
+			})
+		}
+	}
+}

@@ -51,7 +51,7 @@ func TestBinaryExitCodesAndPipes(t *testing.T) {
 	}
 	defer full.Close()
 	// So does the summary asked for with -o text.
-	for output, want := range map[string]string{"json": "undelivered signatures: {", "text": "injectkit: write the summary: "} {
+	for output, want := range map[string]string{"json": "undelivered signatures: {", "text": "injectkit: stdout not written: "} {
 		cmd := exec.Command(bin, "run", "noop", "--target", "127.0.0.1", "-o", output)
 		cmd.Env = append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir())
 		var errs strings.Builder
