@@ -56,7 +56,7 @@ func TestServeSettingBounds(t *testing.T) {
 		{"negative payload size from env", nil, map[string]string{"INJECTKIT_MAX_PAYLOAD_SIZE": "-5"}, `invalid max_payload_size "-5" (env INJECTKIT_MAX_PAYLOAD_SIZE)`},
 		{"payload size not a number", []string{"--max-payload-size", "abc"}, nil, `invalid max_payload_size "abc"`},
 		{"missing broker CA", []string{"--broker-ca-file", "/nonexistent/ca.pem"}, nil, `invalid broker_ca_file "/nonexistent/ca.pem" (--broker-ca-file): no such file or directory`},
-		{"broker CA without a certificate", []string{"--broker-ca-file", notPEM}, nil, fmt.Sprintf(`invalid broker_ca_file %q (--broker-ca-file): holds no PEM certificate`, notPEM)},
+		{"broker CA without a certificate", []string{"--broker-ca-file", notPEM}, nil, fmt.Sprintf(`invalid broker_ca_file %q (--broker-ca-file): no PEM certificate found`, notPEM)},
 		{"broker certificate without its key", []string{"--broker-cert-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q (--broker-cert-file): needs broker_key_file`, notPEM)},
 		{"broker key without its certificate", nil, map[string]string{"INJECTKIT_BROKER_KEY_FILE": notPEM}, fmt.Sprintf(`invalid broker_key_file %q (env INJECTKIT_BROKER_KEY_FILE): needs broker_cert_file`, notPEM)},
 		{"broker key pair unreadable", []string{"--broker-cert-file", notPEM, "--broker-key-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q`, notPEM)},
@@ -69,7 +69,9 @@ func TestServeSettingBounds(t *testing.T) {
 		{"broker key of another certificate", []string{"--broker-cert-file", client.CertFile, "--broker-key-file", other.KeyFile}, nil,
 			fmt.Sprintf(`invalid broker_key_file %q (--broker-key-file): not the private key of broker_cert_file's certificate`, other.KeyFile)},
 		{"missing platform CA", []string{"--ca-file", "/nonexistent/platform-ca.pem"}, nil, `invalid ca_file "/nonexistent/platform-ca.pem"`},
-		{"platform CA without a certificate", nil, map[string]string{"INJECTKIT_CA_FILE": notPEM}, fmt.Sprintf(`invalid ca_file %q`, notPEM)},
+		// The broker's CA file and the platform's are checked alike: one
+		// check, one wording.
+		{"platform CA without a certificate", nil, map[string]string{"INJECTKIT_CA_FILE": notPEM}, fmt.Sprintf(`invalid ca_file %q (env INJECTKIT_CA_FILE): no PEM certificate found`, notPEM)},
 		{"blank injector type", []string{"--injector-type", " "}, nil, `invalid injector_type " " (--injector-type): must not be blank`},
 		{"blank injector name from env", nil, map[string]string{"INJECTKIT_INJECTOR_NAME": "\t"}, `invalid injector_name "\t" (env INJECTKIT_INJECTOR_NAME): must not be blank`},
 		{"blank injector type in the file", []string{"--config", blankfile}, nil, `invalid injector_type " " (config file ` + blankfile + `:2): must not be blank`},

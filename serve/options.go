@@ -11,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Defaults and bounds of the daemon's settings, for the configuration
@@ -105,13 +107,15 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 				return nil, fileError("broker_ca_file", s.CAFile, err)
 			}
 		}
+		// One check, one wording, as ca_file's.
+		if err := httpx.CheckCAs(pem); err != nil {
+			return nil, &SettingError{Setting: "broker_ca_file", Value: s.CAFile, Reason: err.Error(), Err: err}
+		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
 			pool = x509.NewCertPool()
 		}
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, &SettingError{Setting: "broker_ca_file", Value: s.CAFile, Reason: "holds no PEM certificate"}
-		}
+		pool.AppendCertsFromPEM(pem) // checked above
 		cfg.RootCAs = pool
 	}
 	switch {
