@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -38,7 +39,7 @@ const maxFindingPages = 100
 // of inject id, every page of POST /api/findings/injects/{id}/search
 // filtered on finding_field (the platform matches it case aside). Each
 // page is retried as any request (see Client.do); the final failure is
-// returned, and the caller sends what it has.
+// returned (see Profile.unstoredOnly for what the "complete" does then).
 func (c *Client) StoredFindings(ctx context.Context, injectID, field string) ([]StoredFinding, error) {
 	if err := checkInjectID(injectID); err != nil {
 		return nil, err
@@ -85,6 +86,44 @@ func (c *Client) StoredFindings(ctx context.Context, injectID, field string) ([]
 // stored finding is left out whole, its values being beyond what the
 // profile can match. body is returned as it is when nothing is left out.
 func withoutStored(body []byte, stored func(field string) ([]StoredFinding, error)) ([]byte, int, error) {
+	return rebuildFindings(body, func(field string, raw json.RawMessage) (json.RawMessage, int, error) {
+		rows, err := stored(field)
+		if err != nil {
+			return raw, 0, err
+		}
+		kept, n := keepUnstored(raw, rows)
+		return kept, n, nil
+	})
+}
+
+// withoutFindings returns body, a "complete" callback, without any of its
+// findings: every output field of the structured output but the
+// expectation signatures is left out. It returns the fields left out,
+// sorted, and the findings they made; body is returned as it is when
+// there were none.
+func withoutFindings(body []byte) ([]byte, []string, int) {
+	var fields []string
+	out, n, err := rebuildFindings(body, func(field string, raw json.RawMessage) (json.RawMessage, int, error) {
+		c := findingCount(raw)
+		if c > 0 {
+			fields = append(fields, field)
+		}
+		return nil, c, nil
+	})
+	if err != nil {
+		return body, nil, 0
+	}
+	slices.Sort(fields)
+	return out, fields, n
+}
+
+// rebuildFindings returns body, a "complete" callback, with each output
+// field of its structured output but the expectation signatures replaced
+// by what keep returns for it (nil: the field left out), and the number of
+// findings keep says it left out. A field keep leaves nothing out of (0)
+// is kept as it is; body is returned as it is when nothing is left out,
+// or with keep's first error.
+func rebuildFindings(body []byte, keep func(field string, raw json.RawMessage) (json.RawMessage, int, error)) ([]byte, int, error) {
 	var e Execution
 	if err := json.Unmarshal(body, &e); err != nil || e.Action != ActionComplete || e.OutputStructured == "" {
 		return body, 0, nil
@@ -98,11 +137,10 @@ func withoutStored(body []byte, stored func(field string) ([]StoredFinding, erro
 		if field == FieldExpectationSignatures {
 			continue
 		}
-		rows, err := stored(field)
+		kept, n, err := keep(field, raw)
 		if err != nil {
 			return body, 0, err
 		}
-		kept, n := keepUnstored(raw, rows)
 		if n == 0 {
 			continue
 		}

@@ -92,8 +92,12 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		return rep.Body, nil
 	}
 	var he *httpx.HTTPError
-	if !errors.As(err, &he) {
-		return nil, err // ctx ended
+	var own *APIError
+	if !errors.As(err, &he) || errors.As(err, &own) {
+		// ctx ended, or r.before or r.rewrite ended the attempts with
+		// their own error (a request of theirs that failed: its own
+		// *APIError).
+		return nil, err
 	}
 	// Only a refusal the platform will repeat (httpx's PermanentStatus) is
 	// permanent; a certificate refused, a redirect, a 409 are not retried

@@ -104,10 +104,10 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		// of the run it reopened, or of a copy it took (an earlier attempt,
 		// a twin, the stored body's first send). One repeated would have
 		// the whole callback dropped: they are left out.
-		left := 0
+		var st unstoredState
 		req.rewrite = func(_ context.Context, attempt int, body []byte) ([]byte, error) {
 			if attempt > 1 || twin(ctx) || p.reopened.has(injectID) {
-				return p.unstoredOnly(ctx, injectID, body, &left), nil
+				return p.unstoredOnly(ctx, injectID, body, &st)
 			}
 			return body, nil
 		}
@@ -130,26 +130,50 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 	return nil
 }
 
+// unstoredState is what the attempts of one "complete" left out so far.
+type unstoredState struct {
+	stored int  // findings the platform stores, at the last attempt
+	warned bool // the WARN of findings sent without a search was logged
+}
+
 // unstoredOnly returns body, a "complete" of inject id, without the
 // findings the platform already stores for the inject (withoutStored),
 // saying how many it left out at INFO when that changed since the last
-// attempt (*left). When they cannot be read, body is sent as it is, with
-// a WARN.
-func (p *Profile) unstoredOnly(ctx context.Context, injectID string, body []byte, left *int) []byte {
+// attempt (st). When they cannot be read for a while (a network error, a
+// 5xx, a 429: a failed request worth a later try), the "complete" is not
+// sent: an error wrapping the search's (ErrRetriesExhausted) ends its
+// attempts, and an outbox keeps it pending, to be resent (and searched
+// again) later. When the platform refuses the search for good (a 403, a
+// platform without the route, an unreadable answer), body is sent without
+// any finding (withoutFindings) after one WARN naming them: the status,
+// the message and the signatures reach the platform, and no finding can
+// repeat.
+func (p *Profile) unstoredOnly(ctx context.Context, injectID string, body []byte, st *unstoredState) ([]byte, error) {
 	out, n, err := withoutStored(body, func(field string) ([]StoredFinding, error) {
 		return p.client.StoredFindings(ctx, injectID, field)
 	})
-	if err != nil {
-		if ctx.Err() == nil {
-			p.log.Warn("the inject's stored findings cannot be read from the platform; sending every finding (one it already stores would have the callback dropped)",
-				zap.String("inject_id", injectID), zap.Error(err))
+	var ae *APIError
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, err
+	case errors.As(err, &ae) && !ae.Permanent():
+		return nil, fmt.Errorf("the inject's stored findings cannot be read from the platform, and the complete "+
+			"may repeat one it stores (it would drop the callback): not sent: %w", err)
+	default:
+		out, fields, n := withoutFindings(body)
+		if n > 0 && !st.warned {
+			st.warned = true
+			p.log.Warn("the inject's stored findings cannot be read from the platform; sending the complete without its findings "+
+				"(one it already stores would have the callback dropped)",
+				zap.String("inject_id", injectID), zap.Strings("fields", fields), zap.Int("findings", n), zap.Error(err))
 		}
-		return body
+		return out, nil
 	}
-	if n > 0 && n != *left {
+	if n > 0 && n != st.stored {
 		p.log.Info("findings left out: the platform already stores them for this inject",
 			zap.String("inject_id", injectID), zap.Int("findings", n))
 	}
-	*left = n
-	return out
+	st.stored = n
+	return out, nil
 }

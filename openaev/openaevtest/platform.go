@@ -343,6 +343,12 @@ func (p *Platform) FailInjectRead(injectID string, status, n int) {
 	p.fail(KindInject, injectID, status, n)
 }
 
+// FailFindings makes the next n searches of the inject's stored findings
+// (POST /api/findings/injects/{id}/search) answer status.
+func (p *Platform) FailFindings(injectID string, status, n int) {
+	p.fail(KindFindings, injectID, status, n)
+}
+
 // FailTrace makes the next n traces of the inject answer status.
 func (p *Platform) FailTrace(injectID string, status, n int) { p.fail(KindTrace, injectID, status, n) }
 
