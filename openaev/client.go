@@ -111,6 +111,8 @@ func WithDryRun(w io.Writer) Option { return func(c *Client) { c.dry = w } }
 // WithEcho makes the client print each POST it sends to w as WithDryRun
 // prints it, one JSON document a line, just before sending it (once, not
 // once a retry): a run with a backend shows the requests of its inject.
+// A "complete" is printed as it was built: the findings a rerun or a retry
+// leaves out (those the platform already stores) are left out after it.
 // A write that fails is logged, and the request sent all the same.
 func WithEcho(w io.Writer) Option { return func(c *Client) { c.echo = w } }
 

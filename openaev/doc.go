@@ -265,8 +265,10 @@
 // an inject once, and drops a "complete" repeating one it holds
 // (openaevtest's rule 14): those same attempts, and the "complete" of an
 // inject run again (Processor.Reopened), first read the inject's stored
-// findings (Client.StoredFindings) and leave them out; findings that
-// cannot be read are all sent.
+// findings (Client.StoredFindings) and leave them out. When they cannot
+// be read for a while, the "complete" is kept pending; when the platform
+// refuses the search for good, it is sent without its findings (see
+// Profile.unstoredOnly).
 // A platform older than 2.0.0 answers 404 when the token lacks the rights
 // on an inject, 2.0.0 and later 403 (PlatformVersion.DeniedNotFound): a
 // 401, a 403, or, before 2.0.0, a 404 on the reception of a dispatched
