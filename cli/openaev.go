@@ -221,8 +221,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 // runs it all the same, and rerun says so (its "complete" leaves out the
 // findings the earlier run stored: see openaev.Processor.Reopened). A
 // status that cannot be read runs the inject, as serve does, with a WARN,
-// as a rerun (it may have finished) unless the platform refuses the read
-// for good; a dry run asks nothing.
+// as a rerun (it may have finished); a dry run asks nothing.
 func unfinished(ctx context.Context, cfg runConfig, log *zap.Logger, client *openaev.Client, id string) (rerun bool, err error) {
 	if cfg.Backend.URL == "" || id == "" {
 		return false, nil
@@ -234,13 +233,11 @@ func unfinished(ctx context.Context, cfg runConfig, log *zap.Logger, client *ope
 			log.Warn("the inject's status cannot be read from the platform; running it, as serve does (a finished inject would be reopened)",
 				zap.String("inject_id", id), zap.Error(err))
 		}
-		// It may have finished: its stored findings are read too, unless
-		// the platform refuses the read for good (no right on the inject,
-		// no route): the search, which needs the same right, would be
-		// refused too and every finding left out of a run that most
-		// likely never finished.
-		var ae *openaev.APIError
-		return !errors.As(err, &ae) || !ae.Permanent(), nil
+		// It may have finished: its stored findings are read too (a
+		// search the platform refuses for good leaves every finding out:
+		// a complete repeating one would be dropped and leave a finished
+		// inject, reopened by the reception, PENDING).
+		return true, nil
 	case !finished:
 		return false, nil
 	case cfg.RerunFinished:
