@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -380,4 +381,37 @@ func firstN(s []string, n int) string {
 		return strings.Join(s, " ")
 	}
 	return strings.Join(s[:n], " ") + fmt.Sprintf(" … (+%d)", len(s)-n)
+}
+
+// findingConflict is the reason rule 14 of openaevtest gives a callback it
+// drops for repeating a finding the inject already stores.
+const findingConflict = "its insert violates the findings table's unique constraint"
+
+// splitDrops sorts the callbacks the platform dropped: conflicts are the
+// inherent race of two runs of one inject (a redelivery while the first
+// run's "complete" was in flight), a "complete" dropped for repeating a
+// finding, of an inject run more than once (j) that another copy
+// completed (its status final, its "complete" processed once: done); any
+// other drop is in others. The platform has no idempotent callback: a
+// window remains between the findings read and the POST that no injector
+// can close.
+func splitDrops(p *openaevtest.Platform, j map[string][]event, done map[string]int) (conflicts, others []openaevtest.Call) {
+	runs := func(id string) int {
+		n := 0
+		for _, e := range j[id] {
+			if e.msg == msgReceived {
+				n++
+			}
+		}
+		return n
+	}
+	for _, c := range p.Dropped() {
+		if c.Kind == openaevtest.KindComplete && strings.Contains(c.Reason, findingConflict) && runs(c.InjectID) > 1 &&
+			done[c.InjectID] == 1 && openaev.Finished(p.InjectStatus(c.InjectID)) {
+			conflicts = append(conflicts, c)
+			continue
+		}
+		others = append(others, c)
+	}
+	return conflicts, others
 }

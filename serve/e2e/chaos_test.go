@@ -269,13 +269,14 @@ func TestIntegrationChaos(t *testing.T) {
 		processes += len(s.procs)
 	}
 	runs := count(j, msgReceived)
+	conflicts, drops := splitDrops(p, j, done)
 	t.Logf("CHAOS SUMMARY seed=%d injects=%d lost=%d completions=%d duplicate_completions=%d "+
 		"(kill=%d broker=%d double-send=%d other=%d; injects completed more than once: %d) reopenings=%d runs=%d (re-runs %d, "+
-		"redeliveries answered from the outbox %d, by the run in flight %d) superseded_callbacks=%d kills=%d broker_restarts=1 processes=%d workers=%d×%d "+
+		"redeliveries answered from the outbox %d, by the run in flight %d) superseded_callbacks=%d finding_conflict_drops=%d kills=%d broker_restarts=1 processes=%d workers=%d×%d "+
 		"callbacks: 503=%d cut_mid_body=%d passed=%d; outbox: kept_after_retries=%d resent=%d; acks_lost=%d; "+
 		"outbox_left_after_chaos=%d outboxes_empty=%d/%d queue_left=%d; chaos=%s total=%s",
 		seed, len(ids), len(lost), total(done), extra, causes["kill"], causes["broker"], causes["double-send"], causes["other"], len(dups),
-		reopenings, runs, runs-len(ids), count(j, msgSkipped), count(j, msgWaited), count(j, msgSuperseded), killed, processes, len(slots), chaosWorkers,
+		reopenings, runs, runs-len(ids), count(j, msgSkipped), count(j, msgWaited), count(j, msgSuperseded), len(conflicts), killed, processes, len(slots), chaosWorkers,
 		n503, nDrop, nPass, count(j, msgKept), count(j, msgResent), count(j, msgAckLost),
 		leftAfterChaos, emptyOutboxes, len(slots), ready, chaosEnd.Sub(begin).Round(time.Second), time.Since(begin).Round(time.Second))
 	saveLogs(t, slots)
@@ -327,8 +328,16 @@ func TestIntegrationChaos(t *testing.T) {
 	if qerr != nil || ready != 0 || consumers != 0 {
 		t.Errorf("queue at the end: %d ready, %d consumers (%v); want 0, 0", ready, consumers, qerr)
 	}
-	if d := p.Dropped(); len(d) > 0 {
-		t.Errorf("the platform dropped %d accepted callbacks, the first: %s %s: %s", len(d), d[0].Kind, d[0].InjectID, d[0].Reason)
+	// Two runs of one inject racing can still have the later "complete"
+	// dropped as a repeated finding (see splitDrops): allowed, and logged,
+	// only when another copy completed the inject once. Any other drop
+	// fails.
+	for _, c := range conflicts {
+		t.Logf("finding conflict drop (two runs racing; completed once by another copy): complete %s: %s; platform calls %s",
+			c.InjectID, c.Reason, callSummary(p, c.InjectID))
+	}
+	if len(drops) > 0 {
+		t.Errorf("the platform dropped %d accepted callbacks, the first: %s %s: %s", len(drops), drops[0].Kind, drops[0].InjectID, drops[0].Reason)
 	}
 }
 
