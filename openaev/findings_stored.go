@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/findingrow"
 )
 
 // The platform stores an injector's findings with a plain insert into a
@@ -189,7 +191,7 @@ func keepUnstored(raw json.RawMessage, rows []StoredFinding) (json.RawMessage, i
 	}
 	isStored := func(v any) bool {
 		for t, values := range byType {
-			if values[renderFinding(t, v)] {
+			if values[findingrow.Value(t, v)] {
 				return true
 			}
 		}
@@ -249,70 +251,6 @@ func decodeNumber(raw json.RawMessage) (any, bool) {
 }
 
 // renderable are the finding types whose values the profile renders as
-// the platform's output processors do (renderFinding).
+// the platform's output processors do (findingrow.Value).
 var renderable = map[string]bool{"text": true, "number": true, "port": true, "ipv4": true, "ipv6": true,
 	"cve": true, "portscan": true}
-
-// renderFinding renders value v as the output processor of type t stores
-// it (2.4.0's toFindingValue): a cve's id, a portscan row's "host:port
-// (service)", else buildString.
-func renderFinding(t string, v any) string {
-	m, isObject := v.(map[string]any)
-	switch {
-	case t == "cve" && isObject:
-		return keyString(m, "id")
-	case t == "portscan" && isObject:
-		s := keyString(m, "host") + ":" + keyString(m, "port")
-		if service := keyString(m, "service"); strings.TrimSpace(service) != "" {
-			s += " (" + service + ")"
-		}
-		return s
-	}
-	return buildString(v)
-}
-
-// buildString is the processors' buildString: a list's items' text joined
-// with spaces, else the value's text, each without one leading and one
-// trailing double quote.
-func buildString(v any) string {
-	if list, ok := v.([]any); ok {
-		parts := make([]string, len(list))
-		for i, x := range list {
-			parts[i] = trimQuotes(nodeText(x))
-		}
-		return strings.Join(parts, " ")
-	}
-	return trimQuotes(nodeText(v))
-}
-
-// keyString is buildString of an object's key, "" when missing or null.
-func keyString(m map[string]any, key string) string {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return ""
-	}
-	return buildString(v)
-}
-
-// nodeText is Jackson's JsonNode.asText: a scalar's text ("null" for
-// null), "" for a list or an object.
-func nodeText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return x
-	case bool:
-		if x {
-			return "true"
-		}
-		return "false"
-	case json.Number:
-		return x.String()
-	}
-	return ""
-}
-
-func trimQuotes(s string) string {
-	return strings.TrimSuffix(strings.TrimPrefix(s, `"`), `"`)
-}

@@ -1,7 +1,11 @@
-// Package findingrow measures the row a finding makes in the OpenAEV
-// platform's findings unique index, the one place both the openaev profile
-// (which truncates text findings to fit) and the openaevtest stand-in
-// (which refuses what does not fit) take the limit from.
+// Package findingrow is the one place both the openaev profile and the
+// openaevtest stand-in take the OpenAEV platform's findings-row rules
+// from: the value a finding is stored with (Value: the output
+// processors' toFindingValue and buildString, which the profile matches
+// against the inject's stored findings and the stand-in stores), and the
+// size of the row it makes in the findings unique index (Size, ValueRoom:
+// the profile truncates text findings to fit, the stand-in refuses what
+// does not fit).
 //
 // The platform keeps findings in a table with the unique index
 // unique_finding_constraint, on (finding_inject_id, finding_type,

@@ -3,8 +3,6 @@ package openaevtest
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/injectkit/injectkit/internal/findingrow"
 )
@@ -50,74 +48,16 @@ func findingValues(outputType string, multiple bool, value any) []string {
 	return []string{findingValue(outputType, value)}
 }
 
-// findingValue renders one finding: the text of a scalar (buildString),
-// a list's items joined with spaces, a cve's id, a portscan row's
-// "host:port (service)", and for the other object types the object's
+// findingValue renders one finding as findingrow.Value does (a scalar's
+// text, a list's items joined with spaces, a cve's id, a portscan row's
+// "host:port (service)"), but for the other object types the object's
 // JSON, longer than what their processors keep.
 func findingValue(outputType string, v any) string {
-	m, isObject := v.(map[string]any)
-	switch {
-	case isObject && outputType == "cve":
-		return keyText(m, "id")
-	case isObject && outputType == "portscan":
-		s := keyText(m, "host") + ":" + keyText(m, "port")
-		if service := keyText(m, "service"); strings.TrimSpace(service) != "" {
-			s += " (" + service + ")"
-		}
-		return s
-	case isObject:
+	if m, isObject := v.(map[string]any); isObject && outputType != "cve" && outputType != "portscan" {
 		b, _ := json.Marshal(m)
 		return string(b)
 	}
-	return buildString(v)
-}
-
-// buildString is AbstractOutputProcessor.buildString: a list's items'
-// text joined with spaces, else the value's text, each without one
-// leading and one trailing double quote (trimQuotes).
-func buildString(v any) string {
-	if list, ok := v.([]any); ok {
-		parts := make([]string, len(list))
-		for i, x := range list {
-			parts[i] = trimQuotes(asText(x))
-		}
-		return strings.Join(parts, " ")
-	}
-	return trimQuotes(asText(v))
-}
-
-// keyText is buildString of an object's key: "" when it is missing or
-// null.
-func keyText(m map[string]any, key string) string {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return ""
-	}
-	return buildString(v)
-}
-
-// trimQuotes is the processors' value.replaceAll("^\"|\"$", "").
-func trimQuotes(s string) string {
-	s = strings.TrimPrefix(s, `"`)
-	return strings.TrimSuffix(s, `"`)
-}
-
-// asText is Jackson's JsonNode.asText: a scalar's text, "null" for null,
-// "" for a list or an object.
-func asText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return x
-	case bool:
-		return strconv.FormatBool(x)
-	case float64:
-		return strconv.FormatFloat(x, 'f', -1, 64)
-	case json.Number:
-		return x.String()
-	}
-	return ""
+	return findingrow.Value(outputType, v)
 }
 
 // checkFindings returns why the platform fails to store the findings of
