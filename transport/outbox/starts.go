@@ -157,6 +157,15 @@ func (s *Store) EndOpenRuns() error {
 		return nil
 	})
 	if err != nil {
+		// Kept for a later call (Close after an exit-now's attempt) to try
+		// again and report, runs started meanwhile aside.
+		s.mu.Lock()
+		for seq, id := range runs {
+			if _, ok := s.runs[seq]; !ok {
+				s.runs[seq] = id
+			}
+		}
+		s.mu.Unlock()
 		return fmt.Errorf("outbox %s: remove the starts of the %d runs in flight: %w", s.path, len(runs), err)
 	}
 	return nil
