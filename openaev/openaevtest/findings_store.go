@@ -70,18 +70,7 @@ func storeLocked(in *inject, rows []FindingRow) {
 // (FilterUtilsJpa.equalsText). It needs READ on the inject, as GET
 // /api/injects/{id} does.
 func (p *Platform) findingsSearch(c *Call) (int, string, []byte) {
-	var q struct {
-		Page        *int `json:"page"`
-		Size        *int `json:"size"`
-		FilterGroup struct {
-			Mode    string `json:"mode"`
-			Filters []struct {
-				Key      string   `json:"key"`
-				Operator string   `json:"operator"`
-				Values   []string `json:"values"`
-			} `json:"filters"`
-		} `json:"filterGroup"`
-	}
+	var q searchInput
 	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
 		return fail(http.StatusBadRequest, "malformed search input")
 	}

@@ -106,18 +106,24 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	return http.StatusOK, jsonType, reply
 }
 
+// searchInput is the platform's SearchPaginationInput, the body of its
+// search routes (asset groups' targets, an inject's findings): a page, a
+// size and a filter group.
+type searchInput struct {
+	Page        *int `json:"page"`
+	Size        *int `json:"size"`
+	FilterGroup struct {
+		Mode    string `json:"mode"`
+		Filters []struct {
+			Key      string   `json:"key"`
+			Operator string   `json:"operator"`
+			Values   []string `json:"values"`
+		} `json:"filters"`
+	} `json:"filterGroup"`
+}
+
 func (p *Platform) targets(c *Call) (int, string, []byte) {
-	var q struct {
-		Page        *int `json:"page"`
-		Size        *int `json:"size"`
-		FilterGroup struct {
-			Filters []struct {
-				Key      string   `json:"key"`
-				Operator string   `json:"operator"`
-				Values   []string `json:"values"`
-			} `json:"filters"`
-		} `json:"filterGroup"`
-	}
+	var q searchInput
 	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
 		return fail(http.StatusBadRequest, "malformed search input")
 	}
