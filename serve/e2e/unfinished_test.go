@@ -10,6 +10,7 @@ import (
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
 
@@ -92,22 +93,7 @@ func TestIntegrationShutdownsAreNotUnfinishedRuns(t *testing.T) {
 			t.Fatalf("round %d: the shutdown did not requeue the inject (%v)", round, n)
 		}
 	}
-	c := startConsumer(t, "serve-last", p.URL, env...)
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	term, err := p.WaitTerminal(ctx, ids[0])
-	if err != nil {
-		t.Fatalf("no terminal callback of %s: %v", ids[0], err)
-	}
-	if term.Body["execution_status"] == "ERROR" {
-		t.Errorf("terminal %v after graceful shutdowns, want the inject's own outcome", term.Body)
-	}
-	if n := c.logged("pre-execution signatures compiled")[ids[0]]; n != 1 {
-		t.Errorf("the last daemon ran %s %d times, want 1", ids[0], n)
-	}
-	if code := c.stop(t); code != 0 {
-		t.Errorf("exit %d after SIGTERM, want 0", code)
-	}
+	lastDaemonRunsOnce(t, p, env, ids[0], "graceful shutdowns")
 }
 
 // TestIntegrationExitsNowAreNotUnfinishedRuns checks the outside tester's
@@ -140,18 +126,26 @@ func TestIntegrationExitsNowAreNotUnfinishedRuns(t *testing.T) {
 			t.Fatalf("round %d: exit %d after a second SIGTERM, want 130", round, code)
 		}
 	}
+	lastDaemonRunsOnce(t, p, env, ids[0], "stops by a second SIGTERM")
+}
+
+// lastDaemonRunsOnce starts one more daemon and checks that it runs inject
+// id once, to the inject's own outcome, not the terminal ERROR of a run
+// that ended the process: the stops before (after) did not count as such.
+func lastDaemonRunsOnce(t *testing.T, p *openaevtest.Platform, env []string, id, after string) {
+	t.Helper()
 	c := startConsumer(t, "serve-last", p.URL, env...)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	term, err := p.WaitTerminal(ctx, ids[0])
+	term, err := p.WaitTerminal(ctx, id)
 	if err != nil {
-		t.Fatalf("no terminal callback of %s: %v", ids[0], err)
+		t.Fatalf("no terminal callback of %s: %v", id, err)
 	}
 	if term.Body["execution_status"] == "ERROR" {
-		t.Errorf("terminal %v after stops by a second SIGTERM, want the inject's own outcome", term.Body)
+		t.Errorf("terminal %v after %s, want the inject's own outcome", term.Body, after)
 	}
-	if n := c.logged("pre-execution signatures compiled")[ids[0]]; n != 1 {
-		t.Errorf("the last daemon ran %s %d times, want 1", ids[0], n)
+	if n := c.logged("pre-execution signatures compiled")[id]; n != 1 {
+		t.Errorf("the last daemon ran %s %d times, want 1", id, n)
 	}
 	if code := c.stop(t); code != 0 {
 		t.Errorf("exit %d after SIGTERM, want 0", code)
