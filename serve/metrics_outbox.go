@@ -1,7 +1,10 @@
 package serve
 
 import (
+	"fmt"
+	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
@@ -16,15 +19,24 @@ type OutboxStats struct {
 	Bytes, MaxBytes int64
 }
 
+// outboxReadBudget is how long a scrape of the metrics waits for the
+// outbox's counts: well under Prometheus' default scrape timeout (10 s),
+// so that an outbox another process keeps locked (stats then waits up to
+// its lock timeout, 30 s by default) leaves its gauges out of the scrape
+// instead of failing the whole scrape.
+const outboxReadBudget = time.Second
+
 // WatchOutbox exports the outbox that stats reads at each scrape of the
 // metrics, as the gauges injectkit_outbox_bodies{state="pending"|"dead"},
 // injectkit_outbox_bytes and injectkit_outbox_max_bytes: a result not
 // delivered never makes /healthz unhealthy (the daemon works, the outbox
-// resends it), alerting reads these gauges. stats is called from the
-// scraping goroutine, one call per scrape; when it fails, the scrape
-// carries no outbox gauge (the others are served) and log says so once
-// until a read succeeds again. Call it at most once: a second call
-// panics (the gauges are registered already).
+// resends it), alerting reads these gauges. One call of stats runs at a
+// time, in a goroutine of its own: a scrape starts one when none runs,
+// else it waits for the one running, and in both cases for at most a
+// second (outboxReadBudget). When the read fails, or has not ended within the
+// budget, the scrape carries no outbox gauge (the others are served at
+// once) and log says so once until a read succeeds again. Call it at
+// most once: a second call panics (the gauges are registered already).
 func (m *Metrics) WatchOutbox(stats func() (OutboxStats, error), log *zap.Logger) {
 	if m == nil {
 		return
@@ -33,8 +45,9 @@ func (m *Metrics) WatchOutbox(stats func() (OutboxStats, error), log *zap.Logger
 		log = zap.NewNop()
 	}
 	m.reg.MustRegister(&outboxCollector{
-		stats: stats,
-		log:   log,
+		stats:  stats,
+		log:    log,
+		budget: outboxReadBudget,
 		bodies: prometheus.NewDesc("injectkit_outbox_bodies",
 			"Callback bodies kept in the outbox, by state: pending (not delivered yet, resent with backoff) or dead (refused by the platform for good).",
 			[]string{"state"}, nil),
@@ -45,12 +58,44 @@ func (m *Metrics) WatchOutbox(stats func() (OutboxStats, error), log *zap.Logger
 	})
 }
 
-// outboxCollector reads the outbox's counts at each scrape.
+// outboxCollector reads the outbox's counts at each scrape, one read at a
+// time, waiting for it at most budget.
 type outboxCollector struct {
 	stats              func() (OutboxStats, error)
 	log                *zap.Logger
-	failing            atomic.Bool // the last read failed (and was logged)
+	budget             time.Duration
+	failing            atomic.Bool // the last scrape had no counts (and said so)
 	bodies, bytes, max *prometheus.Desc
+
+	mu   sync.Mutex
+	read *outboxRead // the read running, nil when none does
+}
+
+// outboxRead is one call of stats: its result is set before done closes.
+type outboxRead struct {
+	done chan struct{}
+	st   OutboxStats
+	err  error
+}
+
+// current returns the read running, starting one if none does. A read
+// waiting for the outbox's lock is never joined by another behind it.
+func (c *outboxCollector) current() *outboxRead {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.read != nil {
+		return c.read
+	}
+	rd := &outboxRead{done: make(chan struct{})}
+	c.read = rd
+	go func() {
+		rd.st, rd.err = c.stats()
+		c.mu.Lock()
+		c.read = nil
+		c.mu.Unlock()
+		close(rd.done)
+	}()
+	return rd
 }
 
 func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
@@ -60,11 +105,19 @@ func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
-	st, err := c.stats()
+	rd := c.current()
+	t := time.NewTimer(c.budget)
+	defer t.Stop()
+	select {
+	case <-rd.done:
+	case <-t.C:
+		c.fail(fmt.Errorf("reading the outbox took longer than %v (another process holds its lock?); "+
+			"the read goes on, and no other starts before it ends", c.budget))
+		return
+	}
+	st, err := rd.st, rd.err
 	if err != nil {
-		if !c.failing.Swap(true) {
-			c.log.Warn("outbox gauges not exported: the outbox cannot be read", zap.Error(err))
-		}
+		c.fail(err)
 		return
 	}
 	if c.failing.Swap(false) {
@@ -74,4 +127,12 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.bodies, prometheus.GaugeValue, float64(st.Dead), "dead")
 	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(st.Bytes))
 	ch <- prometheus.MustNewConstMetric(c.max, prometheus.GaugeValue, float64(st.MaxBytes))
+}
+
+// fail says, once until a read succeeds again, why a scrape has no
+// outbox gauges.
+func (c *outboxCollector) fail(err error) {
+	if !c.failing.Swap(true) {
+		c.log.Warn("outbox gauges not exported: the outbox cannot be read", zap.Error(err))
+	}
 }
