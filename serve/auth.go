@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"crypto/sha256"
 	"strconv"
 	"sync"
 
@@ -22,6 +23,7 @@ type authState struct {
 	refused bool                   // the last outcome was a refusal
 	byKey   map[string]keyRefusals // the refusals of each message kept for one, by UnauthorizedError.Key
 	regs    uint64                 // registrations accepted so far
+	counted map[string]bool        // the messages refused so far, by refusedID: each is counted once
 	resume  chan struct{}          // non-nil while paused; closed by the next successful registration
 }
 
@@ -51,6 +53,33 @@ func (a *authState) failed(key string) (inARow int, pause bool) {
 		return a.inARow, false
 	}
 	return a.inARow, a.pauseLocked()
+}
+
+// firstRefusal records a refusal of the message id names (see refusedID)
+// and reports whether it is its first: injectkit_auth_failures_total
+// counts messages, not refusals. Past maxKeys messages the record starts
+// again (a message then refused again is counted twice).
+func (a *authState) firstRefusal(id string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.counted[id] {
+		return false
+	}
+	if a.counted == nil || len(a.counted) >= maxKeys {
+		a.counted = map[string]bool{}
+	}
+	a.counted[id] = true
+	return true
+}
+
+// refusedID names a refused message for firstRefusal: by its key (its
+// inject), else by its body (a redelivery carries the same).
+func refusedID(key string, body []byte) string {
+	if key != "" {
+		return "key:" + key
+	}
+	sum := sha256.Sum256(body)
+	return "body:" + string(sum[:])
 }
 
 // pauseNow starts a pause; it reports false when one is under way.
@@ -157,14 +186,16 @@ func (a *authState) resumed() <-chan struct{} {
 // authorization (see UnauthorizedError): acknowledged when its result is
 // durable or its inject ran, otherwise kept by its worker and handled
 // again (it reports whether) until its own refusals reach the limit, then
-// rejected; the refusal is counted, and the consumption paused after
-// limit distinct messages refused in a row. A kept message is never
+// rejected; the message is counted at its first refusal, and the
+// consumption paused after limit distinct messages refused in a row. A kept message is never
 // returned to the broker, whose queue may drop it after a delivery limit
 // (a quorum queue's) while the token stays refused: it is handled again
 // after RequeueDelay, once the consumption is no longer paused.
 func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (again bool) {
 	n, pause := r.auth.failed(ue.Key)
-	r.metrics.authFailure()
+	if r.auth.firstRefusal(refusedID(ue.Key, j.dl.Body)) {
+		r.metrics.authFailure()
+	}
 	if pause {
 		// Before the retry's delay: a registration during it ends the
 		// pause, and the gauge follows the state in that order.

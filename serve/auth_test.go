@@ -158,6 +158,9 @@ func TestIntegrationOneRefusedMessageDoesNotPause(t *testing.T) {
 	if n := len(h.all()); n != 3 {
 		t.Errorf("handled %d times, want AuthFailures (3)", n)
 	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_auth_failures_total"); got != 1 {
+		t.Errorf("auth failures %v for one message refused 3 times, want 1: messages are counted, not refusals", got)
+	}
 	if got := servetest.Metric(t, f.metrics, "injectkit_injects_failed_total", "injector", "nmap"); got != 1 {
 		t.Errorf("injects failed %v, want the rejected one counted under its injector", got)
 	}
@@ -269,10 +272,11 @@ func TestIntegrationRefusalClearedByRegistration(t *testing.T) {
 // TestIntegrationUnauthorizedWithoutDurableResultIsKept checks that a
 // refusal with nothing kept keeps the message with its worker, which
 // hands it to the Handler again (flagged redelivered) rather than losing
-// it or returning it to the broker.
+// it or returning it to the broker; the message, refused twice with no
+// key naming it, is counted once in the auth failures.
 func TestIntegrationUnauthorizedWithoutDurableResultIsKept(t *testing.T) {
 	h := &deliveries{fn: func(_ serve.Delivery, n int) error {
-		if n == 1 {
+		if n <= 2 {
 			return serve.Unauthorized(errors.New("reception rejected: status 403"), false)
 		}
 		return nil
@@ -283,8 +287,11 @@ func TestIntegrationUnauthorizedWithoutDurableResultIsKept(t *testing.T) {
 	waitFor(t, "handled again and acknowledged", func() bool {
 		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
 	})
-	if got := h.all(); len(got) != 2 || !got[1].Redelivered {
-		t.Errorf("handlings %+v, want two, the second flagged redelivered", got)
+	if got := h.all(); len(got) != 3 || !got[1].Redelivered || !got[2].Redelivered {
+		t.Errorf("handlings %+v, want three, the later ones flagged redelivered", got)
+	}
+	if got := servetest.Metric(t, f.metrics, "injectkit_auth_failures_total"); got != 1 {
+		t.Errorf("auth failures %v for one message refused twice, want 1", got)
 	}
 	if got := servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "requeued"); got != 0 {
 		t.Errorf("requeued = %v, want 0: the message is kept by its worker", got)
