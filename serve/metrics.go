@@ -41,6 +41,13 @@ const (
 	OutcomeRequeued = "requeued"
 )
 
+// messagesHelp is the HELP of injectkit_messages_total: what each
+// outcome counts.
+const messagesHelp = "Queue messages settled, by outcome: acked (its terminal result delivered or stored in the outbox; " +
+	"a redelivery acknowledged without a run, its result already stored or its inject finished; " +
+	"or a run whose result the platform refused with nowhere to keep it), " +
+	"rejected (malformed, too large, or refused for good; not requeued), requeued (returned to the queue, to be handled again)."
+
 // NewMetrics creates the metrics and registers them on reg. It panics if
 // they are already registered there (a programming error).
 func NewMetrics(reg *prometheus.Registry) *Metrics {
@@ -49,7 +56,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 	m := &Metrics{
 		gatherer:     reg,
 		reg:          reg,
-		messages:     r.counterVec("injectkit_messages_total", "outcome", "Queue messages settled, by outcome: acked (terminal result delivered), rejected (malformed, not requeued), requeued."),
+		messages:     r.counterVec("injectkit_messages_total", "outcome", messagesHelp),
 		redeliveries: r.counter("injectkit_redeliveries_total", "Queue messages received with the broker's redelivered flag set."),
 		inFlight:     r.gauge("injectkit_injects_in_flight", "Messages being handled now."),
 		heartbeats:   r.counterVec("injectkit_heartbeats_total", "result", "Registrations sent to the platform (the first one and every heartbeat), by result: ok or error."),

@@ -193,3 +193,27 @@ func TestOutboxGaugesDoNotWaitForTheLock(t *testing.T) {
 		t.Errorf("%d lines for a locked outbox scraped twice, want 1: %v", n, logs.All())
 	}
 }
+
+// The HELP of a metric says what it counts, as the README's table does.
+func TestMetricsHelpSaysWhatIsCounted(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	serve.NewMetrics(reg)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	help := map[string]string{}
+	for _, mf := range mfs {
+		help[mf.GetName()] = mf.GetHelp()
+	}
+	for _, tc := range []struct{ metric, says string }{
+		{"injectkit_messages_total", "stored in the outbox"},
+		{"injectkit_messages_total", "a redelivery acknowledged without a run"},
+		{"injectkit_messages_total", "nowhere to keep it"},
+		{"injectkit_auth_failures_total", "each counted once"},
+	} {
+		if !strings.Contains(help[tc.metric], tc.says) {
+			t.Errorf("HELP of %s = %q, want it to say %q", tc.metric, help[tc.metric], tc.says)
+		}
+	}
+}
