@@ -211,6 +211,7 @@ func TestMetricsHelpSaysWhatIsCounted(t *testing.T) {
 		{"injectkit_messages_total", "a redelivery acknowledged without a run"},
 		{"injectkit_messages_total", "nowhere to keep it"},
 		{"injectkit_auth_failures_total", "each counted once"},
+		{"injectkit_injects_received_total", "cannot be decoded"},
 	} {
 		if !strings.Contains(help[tc.metric], tc.says) {
 			t.Errorf("HELP of %s = %q, want it to say %q", tc.metric, help[tc.metric], tc.says)
