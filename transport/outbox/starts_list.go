@@ -19,9 +19,11 @@ import (
 // StartRun) whose run has not ended: its process still runs it
 // (Running), or ended before it finished.
 type StartedRun struct {
-	// ID is the start's outbox id, which DropStart takes; no body or send
-	// has it (a start recorded before this version may share its id with
-	// one, and is then not dropped by it).
+	// ID is the start's outbox id, which DropStart takes; no body, send or
+	// other start has it. A start recorded by a build that numbered the
+	// starts apart (their own sequence) may share its id with a body or a
+	// send, and is then not dropped by it, or with a later start: DropStart
+	// then drops one of them at a time (see DropStart).
 	ID       uint64 `json:"id"`
 	InjectID string `json:"inject_id"`
 	// Owner is the pid of the process that started the run, OwnerStart
@@ -65,8 +67,10 @@ func (s *Store) Starts() ([]StartedRun, error) {
 
 // DropStart removes the start id, once its run is known to have ended
 // unfinished (a message purged from the queue, say): it no longer counts.
-// A start whose process still runs it is a *BusyError (Running); an id
-// that is no start is ErrNotFound.
+// It removes that one start and returns it, every other start staying:
+// when an earlier build's start shares the id (see StartedRun.ID), the
+// first of them by inject id, then in the order they were recorded. A start whose process still runs it is a
+// *BusyError (Running); an id that is no start is ErrNotFound.
 func (s *Store) DropStart(id uint64) (StartedRun, error) {
 	var out StartedRun
 	err := s.do(true, func(tx *bolt.Tx) error {
@@ -75,15 +79,16 @@ func (s *Store) DropStart(id uint64) (StartedRun, error) {
 			return fmt.Errorf("%w: %d", ErrNotFound, id)
 		}
 		var found *startsRecord
+		at := 0 // the index of the start found in found.Runs
 		err := b.ForEach(func(k, v []byte) error {
 			var rec startsRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return &CorruptError{Path: s.path, Err: fmt.Errorf("starts of inject %s: %w", k, err)}
 			}
-			for _, r := range rec.Runs {
+			for i, r := range rec.Runs {
 				if r.Seq == id && found == nil {
 					rec.InjectID = string(k)
-					found = &rec
+					found, at = &rec, i
 					out = StartedRun{ID: r.Seq, InjectID: string(k), Owner: r.Owner, OwnerStart: r.OwnerStart, Started: r.At}
 				}
 			}
@@ -97,7 +102,7 @@ func (s *Store) DropStart(id uint64) (StartedRun, error) {
 		case s.Running(out):
 			return &BusyError{Path: s.path, ID: id, Owner: out.Owner, Running: true}
 		}
-		found.Runs = slices.DeleteFunc(found.Runs, func(r startRun) bool { return r.Seq == id })
+		found.Runs = slices.Delete(found.Runs, at, at+1)
 		return writeStarts(b, *found)
 	})
 	return out, err

@@ -300,3 +300,64 @@ func TestStartsListedAndDropped(t *testing.T) {
 		run.End()
 	}
 }
+
+// TestDropStartSharedID checks that DropStart of an id two starts share
+// (an earlier build numbered the starts apart, so one of its starts may
+// have the id of a later one) removes one of them, the one it returns,
+// and leaves the other, which a second DropStart removes.
+func TestDropStartSharedID(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		injects []string // the inject of each start, in the order recorded
+	}{
+		{"one inject", []string{"i-1", "i-1"}},
+		{"two injects", []string{"i-1", "i-2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			for _, id := range tc.injects {
+				crashDuring(t, path, id, 1)
+			}
+			s, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			// The earlier build's start: its id is the later one's.
+			const shared = 7
+			err = s.do(true, func(tx *bolt.Tx) error {
+				b := tx.Bucket(bucketStarts)
+				for _, id := range tc.injects {
+					rec, err := s.readStarts(b, id)
+					if err != nil {
+						return err
+					}
+					for i := range rec.Runs {
+						rec.Runs[i].Seq = shared
+					}
+					if err := writeStarts(b, rec); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.DropStart(shared)
+			if err != nil || got.ID != shared || got.InjectID != "i-1" {
+				t.Fatalf("DropStart: %+v, %v; want the start %d of i-1", got, err, shared)
+			}
+			starts, err := s.Starts()
+			if err != nil || len(starts) != 1 || starts[0].ID != shared || starts[0].InjectID != tc.injects[1] {
+				t.Fatalf("after one DropStart: %+v, %v; want the other start %d of %s left", starts, err, shared, tc.injects[1])
+			}
+			if _, err := s.DropStart(shared); err != nil {
+				t.Fatalf("second DropStart: %v", err)
+			}
+			if _, err := s.DropStart(shared); !errors.Is(err, ErrNotFound) {
+				t.Errorf("third DropStart: %v, want ErrNotFound", err)
+			}
+		})
+	}
+}
