@@ -200,8 +200,8 @@ func (bc *backendConfig) readCA(ctx context.Context, where string) error {
 	if err != nil {
 		return err
 	}
-	if err := httpx.CheckCAs(b); err != nil {
-		return usageErr("invalid ca_file %q%s: %w", bc.CAFile, where, err)
+	if _, err := httpx.CAPool(bc.CAFile, b); err != nil {
+		return usageErr("invalid ca_file %q%s: %s", bc.CAFile, where, httpx.CAFileReason(err))
 	}
 	bc.caPEM = append([]byte{}, b...) // not nil, even empty: read
 	return nil

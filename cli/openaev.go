@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 
 	ucli "github.com/urfave/cli/v2"
@@ -73,15 +72,7 @@ func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *open
 func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) {
 	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, CAPEM: bc.caPEM, Insecure: bc.Insecure, Hint: httpx.CAFileHint}, log)
 	if err != nil {
-		reason := err.Error()
-		var pe *fs.PathError
-		switch {
-		case errors.Is(err, httpx.ErrNoCertificate):
-			reason = "no PEM certificate found"
-		case errors.As(err, &pe):
-			reason = pe.Err.Error()
-		}
-		return nil, &ExitError{Code: ExitUsage, Err: &signatures.ValidationError{Field: "ca_file", Value: bc.CAFile, Reason: reason}}
+		return nil, &ExitError{Code: ExitUsage, Err: &signatures.ValidationError{Field: "ca_file", Value: bc.CAFile, Reason: httpx.CAFileReason(err)}}
 	}
 	return hc, nil
 }

@@ -2,10 +2,8 @@ package openaev
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -272,15 +270,7 @@ func newHTTPClient(t httpx.TLS, log *zap.Logger) (*http.Client, error) {
 	t.Hint = httpx.CAFileHint
 	hc, err := httpx.NewClient(t, log)
 	if err != nil {
-		reason := err.Error()
-		var pe *fs.PathError
-		switch {
-		case errors.Is(err, httpx.ErrNoCertificate):
-			reason = httpx.ErrNoCertificate.Error()
-		case errors.As(err, &pe):
-			reason = pe.Err.Error()
-		}
-		return nil, &ValidationError{Field: "ca_file", Value: t.CAFile, Reason: reason}
+		return nil, &ValidationError{Field: "ca_file", Value: t.CAFile, Reason: httpx.CAFileReason(err)}
 	}
 	return hc, nil
 }

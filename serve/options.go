@@ -2,7 +2,6 @@ package serve
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -100,22 +99,11 @@ type BrokerTLS struct {
 func (s BrokerTLS) Config() (*tls.Config, error) {
 	cfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: s.Insecure} //nolint:gosec // asked for, and logged at start
 	if s.CAFile != "" {
-		pem := s.CAPEM
-		if pem == nil {
-			var err error
-			if pem, err = os.ReadFile(s.CAFile); err != nil {
-				return nil, fileError("broker_ca_file", s.CAFile, err)
-			}
+		// One reading, one check, one wording, as ca_file's.
+		pool, err := httpx.CAPool(s.CAFile, s.CAPEM)
+		if err != nil {
+			return nil, &SettingError{Setting: "broker_ca_file", Value: s.CAFile, Reason: httpx.CAFileReason(err), Err: err}
 		}
-		// One check, one wording, as ca_file's.
-		if err := httpx.CheckCAs(pem); err != nil {
-			return nil, &SettingError{Setting: "broker_ca_file", Value: s.CAFile, Reason: err.Error(), Err: err}
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		pool.AppendCertsFromPEM(pem) // checked above
 		cfg.RootCAs = pool
 	}
 	switch {

@@ -1,9 +1,7 @@
 package transport
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -118,15 +116,8 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 	if hc == nil {
 		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, CAPEM: s.caPEM, Insecure: s.insecure, Hint: httpx.CAFileHint},
 			s.log.With(zap.String("base_url", httpx.StripCredentials(s.base))))
-		var pe *fs.PathError
-		switch {
-		case errors.Is(err, httpx.ErrNoCertificate):
-			return nil, &ValidationError{Field: "ca_file", Value: s.caFile, Reason: "no PEM certificate found"}
-		case errors.As(err, &pe):
-			return nil, &ValidationError{Field: "ca_file", Value: s.caFile, Reason: pe.Err.Error()}
-		}
 		if err != nil {
-			return nil, err
+			return nil, &ValidationError{Field: "ca_file", Value: s.caFile, Reason: httpx.CAFileReason(err)}
 		}
 	}
 	c := s.Client

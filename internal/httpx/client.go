@@ -2,35 +2,14 @@ package httpx
 
 import (
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"go.uber.org/zap"
 )
-
-// ErrNoCertificate matches the error of NewClient and CheckCAs for a CA
-// file that holds no PEM certificate.
-var ErrNoCertificate = errors.New("no PEM certificate found")
-
-// CheckCAs returns ErrNoCertificate when pem, a CA file's content, holds
-// no PEM certificate: the check NewClient makes of TLS.CAPEM, for a caller
-// that refuses such a file before it builds any client.
-func CheckCAs(pem []byte) error { return addCAs(x509.NewCertPool(), pem) }
-
-// addCAs adds the PEM certificates of pem to pool: ErrNoCertificate when
-// it holds none.
-func addCAs(pool *x509.CertPool, pem []byte) error {
-	if !pool.AppendCertsFromPEM(pem) {
-		return ErrNoCertificate
-	}
-	return nil
-}
 
 // InsecureWarning is the message of the WARN line NewClient logs for a
 // client whose certificate verification is off: a program building more
@@ -110,8 +89,8 @@ func Transport(hc *http.Client) *http.Transport {
 // t.Hint, a server certificate refused is a *CertificateError ending with
 // it.
 //
-// A CA file that cannot be read is an error wrapping the os error; one with
-// no certificate matches ErrNoCertificate.
+// A CA file that cannot be read, or holds no certificate, is the
+// *CAFileError of CAPool.
 func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 	tr := &http.Transport{ForceAttemptHTTP2: true, MaxIdleConns: 100, IdleConnTimeout: 90 * time.Second,
 		TLSHandshakeTimeout: 10 * time.Second, ExpectContinueTimeout: time.Second}
@@ -121,19 +100,9 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 	tr.Proxy = http.ProxyFromEnvironment
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	if t.CAFile != "" {
-		pem := t.CAPEM
-		if pem == nil {
-			var err error
-			if pem, err = os.ReadFile(t.CAFile); err != nil {
-				return nil, fmt.Errorf("read ca file: %w", err)
-			}
-		}
-		pool, err := x509.SystemCertPool()
-		if err != nil || pool == nil {
-			pool = x509.NewCertPool()
-		}
-		if err := addCAs(pool, pem); err != nil {
-			return nil, fmt.Errorf("ca file %s: %w", t.CAFile, err)
+		pool, err := CAPool(t.CAFile, t.CAPEM)
+		if err != nil {
+			return nil, err
 		}
 		tr.TLSClientConfig.RootCAs = pool
 	}

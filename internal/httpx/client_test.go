@@ -192,36 +192,3 @@ func TestNewClientCertificateHint(t *testing.T) {
 		}
 	}
 }
-
-// CheckCAs, the check a caller makes of a CA file before it builds any
-// client (cli's ca_file), refuses what NewClient refuses, and only that.
-func TestCheckCAsAsNewClient(t *testing.T) {
-	srv, _ := httpxtest.TLSServer(t)
-	ca, err := os.ReadFile(httpxtest.CAFile(t, srv))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		pem  []byte
-		ok   bool
-	}{
-		{"a certificate", ca, true},
-		{"a certificate after text", append([]byte("comment\n"), ca...), true},
-		{"text", []byte("not a certificate"), false},
-		{"empty", []byte{}, false},
-		{"another PEM block", []byte("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"), false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			checked := CheckCAs(tt.pem)
-			_, built := NewClient(TLS{CAFile: "ca.pem", CAPEM: tt.pem}, nil)
-			if (checked == nil) != tt.ok || (built == nil) != tt.ok {
-				t.Fatalf("CheckCAs = %v, NewClient = %v; want both to accept: %v", checked, built, tt.ok)
-			}
-			if !tt.ok && (!errors.Is(checked, ErrNoCertificate) || !errors.Is(built, ErrNoCertificate)) {
-				t.Errorf("CheckCAs = %v, NewClient = %v; want both ErrNoCertificate", checked, built)
-			}
-		})
-	}
-}

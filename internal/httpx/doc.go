@@ -11,6 +11,9 @@
 //     line), the proxy from the environment, TLS 1.2 at least, and no
 //     redirect followed (a POST carrying a token is never replayed
 //     elsewhere; a 3xx is reported as it is);
+//   - CAPool: the one reading and check of a CA file (ca_file,
+//     broker_ca_file), the pool every client trusting one uses, and the
+//     one text of a bad file (CAFileError.Reason);
 //   - Poster: one request with retries: a number of attempts, a backoff
 //     (1 s doubling by default), a Retry-After header on a 429 or 503
 //     honoured up to a cap, a least wait between attempts (MinWait), a
