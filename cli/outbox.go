@@ -295,7 +295,7 @@ func outboxCommand(o Options) *ucli.Command {
 					if err != nil {
 						return idError(id, e.store, err)
 					}
-					fmt.Fprintf(o.Stdout, "dropped %d (%s inject %s chunk %d/%d)\n", id, r.State, r.InjectID, r.ChunkIndex, r.TotalChunks)
+					fmt.Fprintf(o.Stdout, "dropped %d (%s)\n", id, droppedRecord(r))
 					return nil
 				}),
 			},

@@ -2,8 +2,10 @@ package cli_test
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -72,5 +74,112 @@ func TestRetryDeadOfACorruptRecord(t *testing.T) {
 				t.Errorf("drop: exit %d, want 0:\n%s%s", r.code, r.stdout, r.stderr)
 			}
 		})
+	}
+}
+
+// TestCorruptRecordNamedOneWay checks that every command names a corrupt
+// record one way, whatever its kind: list (text and JSON) says
+// "corrupt: never sent" as its next attempt and "-" for each field its
+// damaged metadata no longer says (empty in JSON, no dead_reason while
+// it is pending), flush counts it corrupt, not rejected, drop says it
+// removed a corrupt record, and retry-dead refuses it.
+func TestCorruptRecordNamedOneWay(t *testing.T) {
+	tests := []struct {
+		name       string
+		body       bool // the body damaged, else the record's metadata
+		flush      bool // flushed first: moved to the dead list
+		damageDead bool // then its metadata damaged in the dead list
+		state      string
+		inject     string // as list and drop show it
+		chunk      string
+		owner      bool // its owner known
+		deadReason string
+	}{
+		{name: "metadata damaged, pending", state: "pending", inject: "-", chunk: "-"},
+		{name: "metadata damaged, moved dead", flush: true, state: "dead", inject: "-", chunk: "-", deadReason: "corrupt"},
+		{name: "body damaged, moved dead", body: true, flush: true, state: "dead", inject: "inj-bad", chunk: "0/1", owner: true, deadReason: "corrupt"},
+		{name: "metadata damaged in the dead list", body: true, flush: true, damageDead: true, state: "dead", inject: "-", chunk: "-", deadReason: "corrupt"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newSwitchable(t, http.StatusOK)
+			box, bad, _ := damagedRecords(t, be.URL, tt.body)
+			env := map[string]string{"INJECTKIT_OUTBOX": box}
+			if tt.flush {
+				r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+				if want := "1 delivered, 0 still pending, 0 rejected (moved to the dead list), 1 corrupt (moved to the dead list unsent), 0 being sent"; r.code != 1 || !strings.Contains(r.stdout, want) {
+					t.Fatalf("flush: exit %d, want 1 and %q:\n%s%s", r.code, want, r.stdout, r.stderr)
+				}
+			}
+			if tt.damageDead {
+				damageBolt(t, box, "dead", bad)
+			}
+			id := strconv.FormatUint(bad, 10)
+
+			r := run(t, registry(), env, "outbox", "list")
+			row := ""
+			for line := range strings.Lines(r.stdout) {
+				if strings.HasPrefix(line, id+" ") {
+					row = strings.TrimSpace(line)
+				}
+			}
+			phase, owner := "-", "-"
+			if tt.inject != "-" {
+				phase, owner = "execution_complete", be.URL+" (callback)"
+			}
+			want := regexp.MustCompile("^" + id + `\s+` + tt.state + `\s+` + regexp.QuoteMeta(tt.inject) + `\s+` + phase + `\s+` +
+				regexp.QuoteMeta(tt.chunk) + `\s+\d+ B\s+0\s+\S+\s+corrupt: never sent\s+.*\s` + regexp.QuoteMeta(owner) + "$")
+			if r.code != 0 || !want.MatchString(row) {
+				t.Errorf("list: exit %d, row %q, want it to match %s:\n%s%s", r.code, row, want, r.stdout, r.stderr)
+			}
+
+			r = run(t, registry(), env, "outbox", "list", "-o", "json")
+			var listed struct {
+				Records []map[string]any `json:"records"`
+			}
+			if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil {
+				t.Fatalf("list -o json: %v:\n%s%s", err, r.stdout, r.stderr)
+			}
+			for _, rec := range listed.Records {
+				if rec["id"] != float64(bad) {
+					continue
+				}
+				injectID := tt.inject
+				if injectID == "-" {
+					injectID = ""
+				}
+				reason, _ := rec["dead_reason"].(string)
+				if rec["next"] != "corrupt: never sent" || rec["state"] != tt.state || rec["inject_id"] != injectID || reason != tt.deadReason {
+					t.Errorf("list -o json: %v, want next %q, state %s, inject_id %q, dead_reason %q",
+						rec, "corrupt: never sent", tt.state, injectID, tt.deadReason)
+				}
+			}
+
+			r = run(t, registry(), env, "outbox", "retry-dead", id, "--backend-url", be.URL, "--log-level", "error")
+			if r.code != 2 || !strings.Contains(r.stderr, id+" is corrupt: nothing in it can be sent (remove it with outbox drop)") {
+				t.Errorf("retry-dead: exit %d, want 2, corrupt:\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			r = run(t, registry(), env, "outbox", "drop", id, "--log-level", "error")
+			if want := "dropped " + id + " (" + tt.state + " inject " + tt.inject + " chunk " + tt.chunk + ", corrupt: never sent)\n"; r.code != 0 || r.stdout != want {
+				t.Errorf("drop: exit %d, stdout %q, want %q:\n%s", r.code, r.stdout, want, r.stderr)
+			}
+		})
+	}
+}
+
+// damageBolt replaces the value of record id in bucket of the outbox box
+// with bytes no decoder reads, as a flipped byte on disk would.
+func damageBolt(t *testing.T, box, bucket string, id uint64) {
+	t.Helper()
+	db, err := bolt.Open(box, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bucket)).Put(binary.BigEndian.AppendUint64(nil, id), []byte("\x00damaged on disk\xff"))
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -78,11 +78,41 @@ func listOutbox(o Options, e *outboxEnv) error {
 	tw := tabwriter.NewWriter(o.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tSTATE\tINJECT\tPHASE\tCHUNK\tSIZE\tATTEMPTS\tAGE\tNEXT\tLAST ERROR\tOWNER")
 	for _, r := range recs {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d/%d\t%s\t%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, r.InjectID, r.Phase,
-			r.ChunkIndex, r.TotalChunks, humanBytes(int64(r.Size)), r.Attempts, age(r, now),
-			nextAttempt(e.store, r, now), cutLine(r.LastError, 120), owner(r))
+		f := shownFields(r)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%s\n", r.ID, r.State, f.inject, f.phase,
+			f.chunk, humanBytes(int64(r.Size)), r.Attempts, age(r, now),
+			nextAttempt(e.store, r, now), cutLine(r.LastError, 120), f.owner)
 	}
 	return tw.Flush()
+}
+
+// droppedRecord says what drop removed, r: "pending inject X chunk 0/1",
+// its fields shown as list shows them, a corrupt record's ended by
+// ", corrupt: never sent".
+func droppedRecord(r outbox.Record) string {
+	f := shownFields(r)
+	s := fmt.Sprintf("%s inject %s chunk %s", r.State, f.inject, f.chunk)
+	if r.Corrupt() {
+		s += ", " + corruptNext
+	}
+	return s
+}
+
+// unknownField is how list and drop show a field of a record whose
+// stored metadata was lost (outbox.Record.MetadataLost): -o json leaves
+// it empty.
+const unknownField = "-"
+
+// recordFields are the fields of a record as list and drop show them.
+type recordFields struct{ inject, phase, chunk, owner string }
+
+// shownFields returns the fields of r, each unknownField when r's
+// metadata was lost.
+func shownFields(r outbox.Record) recordFields {
+	if r.MetadataLost() {
+		return recordFields{unknownField, unknownField, unknownField, unknownField}
+	}
+	return recordFields{r.InjectID, r.Phase, fmt.Sprintf("%d/%d", r.ChunkIndex, r.TotalChunks), owner(r)}
 }
 
 // none answers an outbox command on an outbox file that does not exist,
@@ -107,23 +137,26 @@ func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
 	return usageErr("invalid id \"%d\": not found in outbox %s (%s)", id, e.absent, why)
 }
 
-// age says how long ago a record was stored; "-" when that is not known
-// (an unreadable record).
+// age says how long ago a record was stored; unknownField when that is
+// not known (its metadata lost).
 func age(r outbox.Record, now time.Time) string {
-	if r.Created.IsZero() {
-		return "-"
+	if r.MetadataLost() || r.Created.IsZero() {
+		return unknownField
 	}
 	return now.Sub(r.Created).Round(time.Second).String()
 }
 
+// corruptNext is what list says of the next attempt of a corrupt record
+// (outbox.Record.Corrupt), pending (the next flush moves it to the dead
+// list) or dead, and drop of the record it removes.
+const corruptNext = "corrupt: never sent"
+
 // nextAttempt says when a record is sent next: "due", "in 5s", "dead",
-// "dead: status 400", "being sent by pid 42", or "corrupt: never sent"
-// for a record whose stored metadata cannot be read (the next flush moves
-// it to the dead list).
+// "dead: status 400", "being sent by pid 42", or corruptNext.
 func nextAttempt(s *outbox.Store, r outbox.Record, now time.Time) string {
 	switch {
-	case r.Unreadable():
-		return "corrupt: never sent"
+	case r.Corrupt():
+		return corruptNext
 	case r.State == outbox.Dead && r.DeadStatus != 0:
 		return "dead: status " + strconv.Itoa(r.DeadStatus)
 	case r.State == outbox.Dead:
@@ -167,9 +200,6 @@ func cutLine(s string, n int) string {
 // owner names whom a record belongs to: its backend, its wire profile and,
 // for a daemon's record, the injector id.
 func owner(r outbox.Record) string {
-	if r.Unreadable() {
-		return "unknown"
-	}
 	profile := r.Profile
 	if profile == "" {
 		profile = "callback"

@@ -169,8 +169,12 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	if others > 0 && e.cfg.backend().URL != "" {
 		left = fmt.Sprintf("; %d left pending for other backends (see the lines above)", others)
 	}
-	fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending, %d rejected (moved to the dead list), %d being sent by another process%s\n",
-		e.store.Path(), res.Delivered, superseded, res.Failed, res.Rejected, res.Busy, left)
+	corrupt := ""
+	if res.Corrupt > 0 {
+		corrupt = fmt.Sprintf(", %d corrupt (moved to the dead list unsent)", res.Corrupt)
+	}
+	fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending, %d rejected (moved to the dead list)%s, %d being sent by another process%s\n",
+		e.store.Path(), res.Delivered, superseded, res.Failed, res.Rejected-res.Corrupt, corrupt, res.Busy, left)
 	switch {
 	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrNewerFormat):
 		return flushError(err)
@@ -257,6 +261,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 		res.SupersededSent += r.SupersededSent
 		res.Failed += r.Failed
 		res.Rejected += r.Rejected
+		res.Corrupt += r.Corrupt
 		res.Busy += r.Busy
 		res.Refused += r.Refused
 		switch {

@@ -42,13 +42,17 @@ func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason 
 }
 
 // RetryDead moves a dead record back to pending, due now. A corrupt one
-// (ReasonCorrupt) stays, a *CorruptEntryError: nothing in it can be sent,
-// Drop removes it; but
+// (Record.Corrupt: ReasonCorrupt, or one whose stored metadata cannot be
+// read, pending or dead) stays, a *CorruptEntryError: nothing in it can
+// be sent, Drop removes it; but
 // one whose body reads back and matches its record (see misjudged) is an
 // ordinary dead body.
 func (s *Store) RetryDead(id uint64) (Record, error) {
 	return s.updateTx(id, func(tx *bolt.Tx, r *Record) error {
 		switch {
+		case r.Unreadable():
+			// Pending or dead, nothing in it can be sent.
+			return &CorruptEntryError{Path: s.path, ID: id}
 		case r.State == Pending:
 			// Moved back already (another retry-dead won the race).
 			e := &NotDeadError{Path: s.path, ID: id}

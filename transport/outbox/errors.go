@@ -35,9 +35,10 @@ var (
 	ErrCorruptEntry = errors.New("outbox entry corrupt")
 )
 
-// CorruptEntryError reports a RetryDead of a record in the dead list as
-// corrupt (ReasonCorrupt): nothing in it can be sent, so it stays there
-// until dropped. The record exists: it is not ErrNotFound.
+// CorruptEntryError reports a RetryDead of a corrupt record (in the dead
+// list as ReasonCorrupt, or one whose stored metadata cannot be read):
+// nothing in it can be sent, so it stays until dropped. The record
+// exists: it is not ErrNotFound.
 type CorruptEntryError struct {
 	Path string
 	ID   uint64

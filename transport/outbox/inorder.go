@@ -86,7 +86,7 @@ func (rs *Resender) inOrder(base string) bool {
 
 // claim claims r for this pass; false when it is not to be sent: settled
 // meanwhile, owned by another delivery (counted Busy), or moved to the dead
-// list as corrupt (counted Rejected).
+// list as corrupt (counted Rejected and Corrupt).
 func (rs *Resender) claim(r Record, res *FlushResult, log *zap.Logger) (Record, bool, error) {
 	c, in := rs.claimed(r) // claimed ahead (see claimAhead)
 	if !in {
@@ -98,7 +98,7 @@ func (rs *Resender) claim(r Record, res *FlushResult, log *zap.Logger) (Record, 
 	case errors.Is(err, ErrNotFound):
 		return Record{}, false, nil
 	case errors.As(err, &re):
-		res.Rejected++
+		res.unsent(re)
 		log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
 		return Record{}, false, nil
 	case err != nil:

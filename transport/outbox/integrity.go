@@ -68,7 +68,8 @@ func (e *RecordError) Permanent() bool { return true }
 // readRecord decodes the record stored under k in the bucket of st. One
 // whose metadata cannot be decoded (damaged on disk: bbolt keeps no page
 // checksum) is returned all the same, Unreadable: its id, its state, the
-// size of its body, ReasonCorrupt and the decoding error as LastError. It
+// size of its body, the decoding error as LastError and, in the dead list,
+// ReasonCorrupt (a pending one is not dead: Corrupt says what it is). It
 // is listed, never sent (the next Claim moves it to the dead list, its
 // stored metadata kept as DeadBody) and can be dropped: it never blocks
 // the other records.
@@ -79,7 +80,10 @@ func readRecord(tx *bolt.Tx, k, v []byte, st State) Record {
 		return r
 	}
 	u := &unreadable{stored: bytes.Clone(v), err: fmt.Errorf("%w: %w", errUnreadable, err)}
-	r = Record{State: st, DeadReason: ReasonCorrupt, unreadable: u, LastError: "corrupt record: " + u.err.Error()}
+	r = Record{State: st, unreadable: u, LastError: "corrupt record: " + u.err.Error()}
+	if st == Dead {
+		r.DeadReason = ReasonCorrupt
+	}
 	if len(k) == 8 {
 		r.ID = binary.BigEndian.Uint64(k)
 	}
@@ -88,8 +92,28 @@ func readRecord(tx *bolt.Tx, k, v []byte, st State) Record {
 }
 
 // Unreadable reports whether the record's stored metadata cannot be
-// decoded: only its ID, State, Size, DeadReason and LastError are known.
+// decoded: only its ID, State, Size, LastError and, dead, DeadReason are
+// known.
 func (r Record) Unreadable() bool { return r.unreadable != nil }
+
+// Corrupt reports whether nothing in r can be sent: its stored metadata
+// cannot be read (Unreadable; pending, the next Claim moves it to the dead
+// list), or it is in the dead list as ReasonCorrupt, its body or its
+// metadata found damaged (List leaves out the reason of one an earlier
+// version misjudged: see misjudged). Every command names such a record
+// one way; drop removes it.
+func (r Record) Corrupt() bool {
+	return r.Unreadable() || r.State == Dead && r.DeadReason == ReasonCorrupt
+}
+
+// MetadataLost reports whether what r records of its body is unknown (its
+// inject, phase, chunk, backend, profile, injector and creation): its
+// stored metadata cannot be read (Unreadable), or could not be when Claim
+// moved it to the dead list, keeping those bytes as DeadBody and none of
+// those fields (every record Put stores has its creation time).
+func (r Record) MetadataLost() bool {
+	return r.Unreadable() || r.Corrupt() && r.Created.IsZero()
+}
 
 // unreadable is what is known of a record whose metadata cannot be
 // decoded: the bytes stored, and why.

@@ -146,7 +146,7 @@ func TestRecordsWithoutChecksum(t *testing.T) {
 		res, err := (&Resender{Store: s, Client: clientFor(t)}).Flush(context.Background())
 		want := FlushResult{Delivered: 1}
 		if truncated {
-			want = FlushResult{Rejected: 1}
+			want = FlushResult{Rejected: 1, Corrupt: 1}
 		}
 		if err != nil || res != want {
 			t.Errorf("truncated %t: flush %+v %v, want %+v", truncated, res, err, want)
@@ -226,7 +226,7 @@ func TestOneRecordNeverBlocksOthers(t *testing.T) {
 		{"connection cut", "first", map[string]string{"first": "drop", "second": "drop"}, FlushResult{Failed: 2}, 2, "", "EOF", [2]string{}},
 		{"token refused (401)", "first", map[string]string{"first": "401"}, FlushResult{Failed: 2, Refused: 2}, 1, "", "401", [2]string{}},
 		{"token refused (403)", "first", map[string]string{"first": "403"}, FlushResult{Failed: 2, Refused: 2}, 1, "", "403", [2]string{}},
-		{"metadata damaged", "first", nil, FlushResult{Delivered: 1, Rejected: 1}, 1, ReasonCorrupt, "metadata cannot be read", [2]string{`"phase"`, `#phase"`}},
+		{"metadata damaged", "first", nil, FlushResult{Delivered: 1, Rejected: 1, Corrupt: 1}, 1, ReasonCorrupt, "metadata cannot be read", [2]string{`"phase"`, `#phase"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -304,7 +304,7 @@ func FuzzIdempotencyKey(f *testing.F) {
 }
 
 // A record whose stored metadata cannot be decoded is listed as corrupt
-// (its id, state and size), found by Get, passed over by HasPending, and
+// (its id, state and size; pending, no dead reason), found by Get, passed over by HasPending, and
 // dropped; the others are read as they are.
 func TestUnreadableRecord(t *testing.T) {
 	for _, damage := range [][2]string{{`"phase"`, `#phase"`}, {`"created":"2`, `"created":"x`}} {
@@ -324,7 +324,8 @@ func TestUnreadableRecord(t *testing.T) {
 				t.Fatalf("list %+v %v", list, err)
 			}
 			bad := list[1]
-			if !bad.Unreadable() || bad.ID != ids[1] || bad.State != Pending || bad.Size != 2 || bad.DeadReason != ReasonCorrupt ||
+			if !bad.Unreadable() || bad.ID != ids[1] || bad.State != Pending || bad.Size != 2 || bad.DeadReason != "" ||
+				!bad.Corrupt() || !bad.MetadataLost() || list[0].Corrupt() || list[0].MetadataLost() ||
 				!strings.Contains(bad.LastError, "metadata cannot be read") || list[0].Unreadable() || list[2].InjectID != "inj-2" {
 				t.Errorf("list %+v", list)
 			}

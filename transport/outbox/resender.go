@@ -53,7 +53,10 @@ type FlushResult struct {
 	SupersededSent int
 	Failed         int // still pending
 	Rejected       int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
-	Busy           int // being delivered by another process or goroutine; not sent
+	// Corrupt counts, of Rejected, the bodies moved there unsent because
+	// their record or their body is corrupt (ReasonCorrupt).
+	Corrupt int
+	Busy    int // being delivered by another process or goroutine; not sent
 	// Refused counts the bodies kept pending because their backend refused
 	// the token (401, 403): the one refused, and the others of that backend,
 	// not tried after it. They are counted in Failed too.
@@ -208,6 +211,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 					return res, err
 				}
 				res.Rejected++
+				res.Corrupt++
 				rs.log().Error("outbox record not sent; moved to the dead list", zap.Uint64("id", r.ID),
 					zap.String("reason", ReasonCorrupt), zap.Error(err))
 			}
@@ -270,7 +274,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			res.SupersededSent++
 			log.Info("outbox body superseded: not sent as it was, its content sent in another form")
 		case out == Rejected && errors.As(err, &re):
-			res.Rejected++
+			res.unsent(re)
 			log.Error("outbox body not sent; moved to the dead list", zap.String("reason", re.Reason), zap.Error(err))
 		case out == Rejected:
 			res.Rejected++
@@ -304,6 +308,14 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		return res, ctx.Err()
 	}
 	return res, nil
+}
+
+// unsent counts a body moved to the dead list unsent, for re.
+func (res *FlushResult) unsent(re *RecordError) {
+	res.Rejected++
+	if re.Reason == ReasonCorrupt {
+		res.Corrupt++
+	}
 }
 
 // due reports whether a pass sends r, a pending record: one this Resender
