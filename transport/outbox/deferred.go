@@ -1,6 +1,8 @@
 package outbox
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"maps"
 	"slices"
@@ -40,10 +42,10 @@ func (s *Store) deleteLater(gone []removal) {
 		return
 	}
 	if s.deferred == nil {
-		s.deferred = map[uint64]bool{}
+		s.deferred = map[uint64]int{}
 	}
 	for _, g := range gone {
-		s.deferred[g.id] = true
+		s.deferred[g.id] = g.size
 	}
 	s.later.Add(1)
 	s.mu.Unlock()
@@ -140,11 +142,11 @@ func (s *Store) unremovedLeft() error {
 	return &UnremovedError{Path: s.path, N: len(left), IDs: left, Err: cause}
 }
 
-// deferredNow returns the records whose removal is in flight, nil when
-// there are none. It is taken before a read transaction starts: an id
-// leaves the set only after its removal is committed, so a record the
-// transaction still sees is in the set.
-func (s *Store) deferredNow() map[uint64]bool {
+// deferredNow returns the records whose removal is in flight, with the
+// sizes their removals name, nil when there are none. It is taken before
+// a read transaction starts: an id leaves the set only after its removal
+// is committed, so a record the transaction still sees is in the set.
+func (s *Store) deferredNow() map[uint64]int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if len(s.deferred) == 0 {
@@ -154,16 +156,30 @@ func (s *Store) deferredNow() map[uint64]bool {
 }
 
 // withoutDeferred leaves out of recs those whose removal is in flight.
-func withoutDeferred(recs []Record, gone map[uint64]bool) []Record {
+func withoutDeferred(recs []Record, gone map[uint64]int) []Record {
 	if gone == nil {
 		return recs
 	}
-	return slices.DeleteFunc(recs, func(r Record) bool { return gone[r.ID] })
+	return slices.DeleteFunc(recs, func(r Record) bool { _, ok := gone[r.ID]; return ok })
 }
 
 // countDeferred subtracts from st the records of gone that tx still holds.
-func countDeferred(tx *bolt.Tx, st *Stats, gone map[uint64]bool) error {
-	for id := range gone {
+// A record still pending whose removal names its size (that of the record
+// its caller stored pending, as deleteRecords trusts) is not decoded.
+// The ids are looked up in order with one cursor: bbolt's Get allocates
+// a cursor each.
+func countDeferred(tx *bolt.Tx, st *Stats, gone map[uint64]int) error {
+	pending := bucketOf(tx, Pending).Cursor()
+	var k [8]byte
+	for _, id := range slices.Sorted(maps.Keys(gone)) {
+		binary.BigEndian.PutUint64(k[:], id)
+		if size := gone[id]; size >= 0 {
+			if found, _ := pending.Seek(k[:]); bytes.Equal(found, k[:]) {
+				st.Pending--
+				st.Bytes -= int64(size)
+				continue
+			}
+		}
 		r, err := find(tx, id)
 		switch {
 		case errors.Is(err, ErrNotFound):

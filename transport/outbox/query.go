@@ -39,7 +39,8 @@ func (s *Store) HasPending(injectID string, match func(Record) bool) (bool, erro
 				continue // unreadable: never sent (see readRecord)
 			}
 			r.State = Pending
-			found = r.InjectID == injectID && !gone[r.ID] && (match == nil || match(r))
+			_, removed := gone[r.ID]
+			found = r.InjectID == injectID && !removed && (match == nil || match(r))
 		}
 		return nil
 	})

@@ -198,7 +198,7 @@ func addUsed(tx *bolt.Tx, n int64) error {
 
 // Get returns a record with its body.
 func (s *Store) Get(id uint64) (Record, error) {
-	if s.deferredNow()[id] {
+	if _, gone := s.deferredNow()[id]; gone {
 		return Record{}, fmt.Errorf("%w: %d", ErrNotFound, id)
 	}
 	var r Record

@@ -90,8 +90,9 @@ type Store struct {
 	endMu sync.Mutex // held by EndOpenRuns
 
 	// deferred are the records delivered whose removal is not yet
-	// committed (see deleteLater); guarded by mu.
-	deferred map[uint64]bool
+	// committed (see deleteLater), each with the size its removal names
+	// (-1: unknown); guarded by mu.
+	deferred map[uint64]int
 	later    sync.WaitGroup // removals in flight
 	// unremoved holds the delivered bodies whose removal failed, the
 	// last error unremovedErr; guarded by mu (see noteUnremoved).
