@@ -17,14 +17,39 @@ import (
 // value is returned as it is: CanonicalTarget does not validate, call it
 // on a value that passed validation (whose messages name the value as it
 // was given).
+//
+// A value already in that form is returned as it is, without an
+// allocation.
 func CanonicalTarget(v string) string {
+	if !mayBeAddr(v) {
+		return strings.ToLower(strings.TrimSuffix(v, "."))
+	}
 	if a, err := netip.ParseAddr(v); err == nil {
 		if a.Is4() {
 			return v // netip takes IPv4 in its one dotted-decimal form only
 		}
-		return a.Unmap().String()
+		var buf [64]byte // the longest IPv6 address and a short zone
+		if b := a.Unmap().AppendTo(buf[:0]); string(b) != v {
+			return string(b)
+		}
+		return v
 	}
 	return strings.ToLower(strings.TrimSuffix(v, "."))
+}
+
+// mayBeAddr reports whether netip.ParseAddr could take v: an IPv6 address
+// holds a colon, an IPv4 address digits and dots only. Any other value is
+// a name, told apart without the error ParseAddr would allocate.
+func mayBeAddr(v string) bool {
+	if strings.IndexByte(v, ':') >= 0 {
+		return true
+	}
+	for i := range len(v) {
+		if c := v[i]; c != '.' && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // Canonical returns c with its target values in their canonical form
@@ -32,24 +57,30 @@ func CanonicalTarget(v string) string {
 // address becomes one whose target_ipv4 is the address it maps, so that
 // an IPv4 address never sits in an IPv6 field. A cloud configuration is
 // returned as it is; a pointer as a pointer, the same one when nothing
-// changes. The runtime calls it on every target once validated: an
-// executor, the signatures and the wire profiles see this form only.
+// changes, and c itself when it is in that form already (no allocation:
+// the runtime calls it on each of a million targets). The runtime calls
+// it on every target once validated: an executor, the signatures and the
+// wire profiles see this form only.
 func Canonical(c Config) Config {
 	switch v := c.(type) {
 	case NetworkConfig:
-		return v.canonical()
+		if n := v.canonical(); n != v {
+			return n
+		}
 	case *NetworkConfig:
 		if v != nil {
 			if n := v.canonical(); n != *v {
-				return &n
+				return ptr(n)
 			}
 		}
 	case ExternalConfig:
-		return v.canonical()
+		if n := v.canonical(); n != v {
+			return n
+		}
 	case *ExternalConfig:
 		if v != nil {
 			if n := v.canonical(); n != *v {
-				return &n
+				return ptr(n)
 			}
 		}
 	}
@@ -78,3 +109,6 @@ func (c ExternalConfig) canonical() ExternalConfig {
 	}
 	return c
 }
+
+// ptr returns a pointer to a copy of v, allocated only where it is called.
+func ptr[T any](v T) *T { return &v }

@@ -100,3 +100,33 @@ func FuzzCanonicalTarget(f *testing.F) {
 		}
 	})
 }
+
+// TestCanonicalFormAllocatesNothing checks that a configuration already in
+// its canonical form comes back as it is, without an allocation: the
+// runtime calls Canonical on each target, a million of them from a targets
+// file, and a copy of each one would be as many allocations of garbage.
+func TestCanonicalFormAllocatesNothing(t *testing.T) {
+	network := signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}
+	tests := []struct {
+		name string
+		in   signatures.Config
+	}{
+		{"ipv4", network},
+		{"ipv6", signatures.NetworkConfig{TargetIPv6: "fd00::2"}},
+		{"host name", signatures.NetworkConfig{TargetHostname: "web.example.com"}},
+		{"pointer", &network},
+		{"query narrowed", signatures.ExternalConfig{Query: "Port:22", TargetHostname: "web.example.com"}},
+		{"cloud", signatures.CloudConfig{CloudProvider: "AWS", CloudAccountID: "1", CloudRegion: "eu-west-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got signatures.Config
+			if allocs := testing.AllocsPerRun(100, func() { got = signatures.Canonical(tt.in) }); allocs != 0 {
+				t.Errorf("Canonical(%+v): %v allocations, want none", tt.in, allocs)
+			}
+			if got != tt.in {
+				t.Errorf("Canonical(%+v) = %+v, want it as it is", tt.in, got)
+			}
+		})
+	}
+}
