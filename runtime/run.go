@@ -235,6 +235,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
 		fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String("error", out.ErrorInfo.Message))
 	}
 	log.Info("executed", fields...)
+	// The executor is done with its inject (one abandoned after its
+	// deadline keeps its own reference): its copy of the targets, as long
+	// as the runtime's, is not held through the delivery.
+	p.inject = nil
 
 	t2 := rt.now()
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
