@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"cmp"
 	"context"
 	"errors"
@@ -271,56 +270,6 @@ func injectFileTargets(cfg runConfig, specs []runtime.TargetSpec) (*targetList, 
 		return nil, nil
 	}
 	return l, nil
-}
-
-// maxLine is the longest line of a targets file.
-const maxLine = 1 << 20
-
-// readTargetsFile calls fn with each target of a file, one a line: blank
-// lines are skipped, and a # starts a comment, on its own line or at the
-// end of one. The file is read a line at a time: what it holds besides
-// the line being read is the targets fn keeps, so a file with no end
-// (/dev/zero) is refused at its first line longer than maxLine rather
-// than read until memory runs out. where says where path was given.
-func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn func(v string, o origin) error) error {
-	f, err := openInput(ctx, "targets_file", where, path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	// A line of maxLine bytes and its line end fit, one byte more does not.
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine+2)
-	src := l.source(fromTargetFile, path)
-	var n int32
-	for sc.Scan() {
-		n++
-		line := sc.Text()
-		if n == 1 {
-			line = strings.TrimPrefix(line, "\ufeff") // a byte order mark no one sees
-		}
-		if len(strings.TrimSuffix(line, "\r")) > maxLine {
-			return usageErr("%s:%d: line longer than 1 MiB (%d bytes)", path, n, maxLine)
-		}
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		if line = strings.TrimSpace(line); line != "" {
-			if err := fn(line, origin{src: src, at: n}); err != nil {
-				return err
-			}
-		}
-	}
-	switch err := sc.Err(); {
-	case err == nil:
-		return nil
-	case errors.Is(err, bufio.ErrTooLong):
-		return usageErr("%s:%d: line longer than 1 MiB (%d bytes)", path, n+1, maxLine)
-	case interruptedErr(err):
-		return err
-	default:
-		return usageErr("invalid targets_file %q%s: %w", path, where, fileReason(err))
-	}
 }
 
 // fileReason is why a file could not be opened, without its path (the
