@@ -12,7 +12,8 @@ import (
 // Incomplete sends: a send of several bodies whose process ended (was
 // killed, interrupted a third time, or could not write the outbox) before
 // it stored them all (see
-// outbox.Incomplete). list shows them, flush reports them (exit 1), and
+// outbox.Incomplete). list shows them, flush reports them (exit 1 for
+// those of its backend), and
 // drop forgets them once the loss is known.
 
 // outboxIncompleteJSON is an incomplete send as `outbox list -o json`
@@ -35,11 +36,9 @@ func incompleteJSON(s *outbox.Store, sends []outbox.Incomplete) []outboxIncomple
 	return out
 }
 
-// writeIncomplete writes one line per incomplete send and returns how many
-// lost bodies (their process ended); with lostOnly, the sends still being
-// stored are left out.
-func writeIncomplete(w io.Writer, o Options, s *outbox.Store, sends []outbox.Incomplete, lostOnly bool) int {
-	lost := 0
+// writeIncomplete writes one line per incomplete send; with lostOnly, the
+// sends still being stored are left out.
+func writeIncomplete(w io.Writer, o Options, s *outbox.Store, sends []outbox.Incomplete, lostOnly bool) {
 	for _, in := range sends {
 		what := fmt.Sprintf("send %d (inject %s, phase %s, %s)", in.ID, in.InjectID, in.Phase, in.BaseURL)
 		if s.Storing(in) {
@@ -48,13 +47,11 @@ func writeIncomplete(w io.Writer, o Options, s *outbox.Store, sends []outbox.Inc
 			}
 			continue
 		}
-		lost++
 		fmt.Fprintf(w, "%s incomplete: %s of %d never stored: the process (pid %d) ended before storing them (killed, a third interrupt, "+
 			"or a write to the outbox that failed), their signatures are lost unless the inject runs again; %s stored: "+
 			"those not delivered yet are pending, and flush sends them (forget this record with: %s outbox drop %d)\n",
 			what, chunkRange(in.Stored, in.TotalChunks), in.TotalChunks, in.Owner, storedRange(in.Stored), o.name(), in.ID)
 	}
-	return lost
 }
 
 // chunkRange names chunks from to total-1: "chunk 30", "chunks 11-30".
@@ -75,7 +72,10 @@ func storedRange(stored int) string {
 }
 
 // reportIncomplete follows a flush (its error err): the sends that lost
-// bodies are reported, and a flush that succeeded otherwise exits 1.
+// bodies are reported, and a flush that succeeded otherwise exits 1 for
+// those of its backend; another backend's are reported, as its pending
+// bodies are, without failing the flush (but one given no backend URL,
+// which sent nothing).
 func (e *outboxEnv) reportIncomplete(o Options, err error) error {
 	sends, ierr := e.store.Incomplete()
 	switch {
@@ -84,7 +84,14 @@ func (e *outboxEnv) reportIncomplete(o Options, err error) error {
 	case ierr != nil:
 		return &ExitError{Code: ExitUsage, Err: ierr}
 	}
-	lost := writeIncomplete(o.Stdout, o, e.store, sends, true)
+	writeIncomplete(o.Stdout, o, e.store, sends, true)
+	configured := e.cfg.backend().URL
+	lost := 0
+	for _, in := range sends {
+		if !e.store.Storing(in) && (configured == "" || sameBackend(in.BaseURL, configured)) {
+			lost++
+		}
+	}
 	if err != nil || lost == 0 {
 		return err
 	}

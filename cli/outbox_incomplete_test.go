@@ -1,0 +1,77 @@
+package cli_test
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// lostSend records in the outbox at path, as a process killed while it
+// stored them leaves it, a send to base whose chunks 1-4 were never stored.
+func lostSend(t *testing.T, path, base string, id uint64) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	raw, err := json.Marshal(map[string]any{"id": id, "inject_id": "inj-lost", "phase": "execution_complete",
+		"total_chunks": 5, "stored": 1, "base_url": base, "created": time.Now(),
+		"owner": os.Getpid(), "owner_start": 1}) // this pid, another start: a process that has ended
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("sends"))
+		if err != nil {
+			return err
+		}
+		return b.Put(binary.BigEndian.AppendUint64(nil, id), raw)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A flush that delivered every body of its backend exits 0 when only
+// another backend's send lost chunks: that send is reported, as the other
+// backends' pending bodies are, and fails the flush of its own backend
+// (or one given no backend URL).
+func TestFlushOfAnotherBackendsIncompleteSend(t *testing.T) {
+	be := newSwitchable(t, http.StatusOK)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(outbox.Entry{InjectID: "inj-b", Phase: "execution_complete", BaseURL: be.URL, Body: []byte(`{"b":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	other := "http://127.0.0.1:9"
+	lostSend(t, box, other, 1000)
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	line := "send 1000 (inject inj-lost, phase execution_complete, " + other + ") incomplete: chunks 1-4 of 5 never stored"
+
+	r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+	if r.code != 0 || !strings.Contains(r.stdout, "1 delivered, 0 still pending") || !strings.Contains(r.stdout, line) {
+		t.Errorf("flush of the other backend: exit %d, want 0 reporting %q:\n%s%s", r.code, line, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{{"--backend-url", other}, nil} {
+		r = run(t, registry(), env, append([]string{"outbox", "flush", "--log-level", "error"}, args...)...)
+		if r.code != 1 || !strings.Contains(r.stdout, line) || !strings.Contains(r.stderr, "flush incomplete: 1 send lost chunks never stored") {
+			t.Errorf("flush %v: exit %d, want 1 for the lost chunks:\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
