@@ -281,10 +281,13 @@ func outboxCommand(o Options) *ucli.Command {
 			},
 			{
 				Name:      "drop",
-				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending), the record of an incomplete send, or that of a run that ended unfinished",
+				Usage:     "delete a body, pending or dead, without sending it (not one a live process is sending), the record of an incomplete send, or that of a run that ended unfinished (its id: run-N)",
 				ArgsUsage: "<id>",
 				Flags:     outboxFlags(o, drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
+					if seq, ok := outbox.ParseRunID(c.Args().First()); ok && c.NArg() == 1 {
+						return dropStart(o, e, seq) // a run that ended unfinished
+					}
 					id, err := parseID(c)
 					if err != nil {
 						return err

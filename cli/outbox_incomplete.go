@@ -103,11 +103,11 @@ func (e *outboxEnv) reportIncomplete(o Options, err error) error {
 }
 
 // dropSend drops the record of an incomplete send (drop's id when it
-// names no body), or the start of an unfinished run.
+// names no body).
 func dropSend(o Options, e *outboxEnv, id uint64) error {
 	in, err := e.store.DropSend(id)
 	if errors.Is(err, outbox.ErrNotFound) {
-		return dropStart(o, e, id) // or the start of a run that ended unfinished
+		return notFoundID(e, id, err)
 	}
 	if err != nil {
 		return idError(id, e.store, err)

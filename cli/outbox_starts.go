@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -15,7 +16,7 @@ import (
 // whose runs have not ended (see outbox.StartedRun): a run ended with its
 // process counts toward the inject's terminal ERROR
 // (openaev.MaxUnfinishedRuns). list shows them, drop forgets one whose
-// process ended.
+// process ended, by its id of the form run-57 (outbox.RunID).
 
 // outboxStartsJSON is an inject's unfinished runs as `outbox list -o json`
 // prints them: how many ended with their process (unfinished), and each
@@ -28,6 +29,10 @@ type outboxStartsJSON struct {
 
 type outboxStartedJSON struct {
 	outbox.StartedRun
+	// ID is the run's id as drop takes it, "run-57" (outbox.RunID): apart
+	// from the bodies' and sends' ids, which a run recorded by an earlier
+	// version may share its number with.
+	ID    string `json:"id"`
 	State string `json:"state"`
 }
 
@@ -44,7 +49,7 @@ func startsByInject(s *outbox.Store, runs []outbox.StartedRun) []outboxStartsJSO
 			state = "unfinished"
 			g.Unfinished++
 		}
-		g.Runs = append(g.Runs, outboxStartedJSON{StartedRun: r, State: state})
+		g.Runs = append(g.Runs, outboxStartedJSON{StartedRun: r, ID: outbox.RunID(r.ID), State: state})
 	}
 	return out
 }
@@ -56,11 +61,11 @@ func writeStarts(w io.Writer, o Options, groups []outboxStartsJSON) {
 		var ended, ids []string
 		for _, r := range g.Runs {
 			if r.State == "running" {
-				fmt.Fprintf(w, "inject %s: run %d being run by pid %d since %s\n", g.InjectID, r.ID, r.Owner, r.Started.UTC().Format(time.RFC3339))
+				fmt.Fprintf(w, "inject %s: %s being run by pid %d since %s\n", g.InjectID, r.ID, r.Owner, r.Started.UTC().Format(time.RFC3339))
 				continue
 			}
-			ended = append(ended, fmt.Sprintf("%d by pid %d at %s", r.ID, r.Owner, r.Started.UTC().Format(time.RFC3339)))
-			ids = append(ids, strconv.FormatUint(r.ID, 10))
+			ended = append(ended, fmt.Sprintf("%s by pid %d at %s", r.ID, r.Owner, r.Started.UTC().Format(time.RFC3339)))
+			ids = append(ids, r.ID)
 		}
 		if g.Unfinished == 0 {
 			continue
@@ -80,13 +85,34 @@ func writeStarts(w io.Writer, o Options, groups []outboxStartsJSON) {
 	}
 }
 
-// dropStart drops the start of a run that ended unfinished (drop's id when
-// it names no body nor incomplete send).
-func dropStart(o Options, e *outboxEnv, id uint64) error {
-	r, err := e.store.DropStart(id)
-	if err != nil {
-		return idError(id, e.store, err)
+// dropStart drops the start of a run that ended unfinished (drop's id of
+// the form run-57).
+func dropStart(o Options, e *outboxEnv, seq uint64) error {
+	id := outbox.RunID(seq)
+	r, err := e.store.DropStart(seq)
+	switch {
+	case errors.Is(err, outbox.ErrNotFound):
+		return usageErr("invalid id %q: %v in outbox %s", id, err, e.store.Path())
+	case errors.Is(err, outbox.ErrAmbiguous):
+		return &ExitError{Code: ExitUsage, Err: err}
+	case err != nil:
+		return idError(seq, e.store, err)
 	}
-	fmt.Fprintf(o.Stdout, "dropped %d (unfinished run of inject %s by pid %d at %s)\n", id, r.InjectID, r.Owner, r.Started.UTC().Format(time.RFC3339))
+	fmt.Fprintf(o.Stdout, "dropped %s (unfinished run of inject %s by pid %d at %s)\n", id, r.InjectID, r.Owner, r.Started.UTC().Format(time.RFC3339))
 	return nil
+}
+
+// notFoundID is drop's error for an id that names no body nor incomplete
+// send; when a run has that number, it says the run's id instead.
+func notFoundID(e *outboxEnv, id uint64, err error) error {
+	runs, serr := e.store.Starts()
+	if serr == nil {
+		for _, r := range runs {
+			if r.ID == id {
+				return usageErr("invalid id \"%d\": %v in outbox %s (the run of inject %s numbered %d is %s: drop it with that id)",
+					id, err, e.store.Path(), r.InjectID, id, outbox.RunID(id))
+			}
+		}
+	}
+	return idError(id, e.store, err)
 }

@@ -77,7 +77,7 @@ func TestOutboxUnfinishedRuns(t *testing.T) {
 			InjectID   string `json:"inject_id"`
 			Unfinished int    `json:"unfinished"`
 			Runs       []struct {
-				ID      uint64 `json:"id"`
+				ID      string `json:"id"`
 				Owner   int    `json:"owner"`
 				Started string `json:"started"`
 				State   string `json:"state"`
@@ -89,13 +89,13 @@ func TestOutboxUnfinishedRuns(t *testing.T) {
 	}
 	byInject := map[string]int{}
 	states := map[string][]string{}
-	var crashedIDs []uint64
-	runningID := uint64(0)
+	var crashedIDs []string
+	runningID := ""
 	for _, g := range got.UnfinishedRuns {
 		byInject[g.InjectID] = g.Unfinished
 		for _, run := range g.Runs {
 			states[g.InjectID] = append(states[g.InjectID], run.State)
-			if run.ID == 0 || run.Owner == 0 || run.Started == "" {
+			if !strings.HasPrefix(run.ID, "run-") || run.Owner == 0 || run.Started == "" {
 				t.Errorf("run %+v of %s: want its id, pid and start", run, g.InjectID)
 			}
 			switch {
@@ -116,24 +116,24 @@ func TestOutboxUnfinishedRuns(t *testing.T) {
 
 	r = run(t, registry(), env, "outbox", "list")
 	for _, want := range []string{
-		"inject inj-crashed: 2 runs ended unfinished, the process ending while it ran (" + strconv.FormatUint(crashedIDs[0], 10) + " by pid ",
-		"a redelivery of its message is answered ERROR, not run (forget them with: injectkit outbox drop " + strconv.FormatUint(crashedIDs[0], 10) + ", drop " + strconv.FormatUint(crashedIDs[1], 10) + ")",
+		"inject inj-crashed: 2 runs ended unfinished, the process ending while it ran (" + crashedIDs[0] + " by pid ",
+		"a redelivery of its message is answered ERROR, not run (forget them with: injectkit outbox drop " + crashedIDs[0] + ", drop " + crashedIDs[1] + ")",
 		"inject inj-once: 1 run ended unfinished",
 		"one more and a redelivery of its message is answered ERROR, not run (forget it with: injectkit outbox drop ",
-		"inject inj-running: run " + strconv.FormatUint(runningID, 10) + " being run by pid " + strconv.Itoa(os.Getpid()) + " since ",
+		"inject inj-running: " + runningID + " being run by pid " + strconv.Itoa(os.Getpid()) + " since ",
 	} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
 			t.Errorf("list: exit %d, want %q in:\n%s%s", r.code, want, r.stdout, r.stderr)
 		}
 	}
 
-	id := strconv.FormatUint(crashedIDs[0], 10)
+	id := crashedIDs[0]
 	r = run(t, registry(), env, "outbox", "drop", id)
 	if r.code != 0 || !strings.Contains(r.stdout, "dropped "+id+" (unfinished run of inject inj-crashed by pid ") {
 		t.Errorf("drop %s: exit %d: %s%s", id, r.code, r.stdout, r.stderr)
 	}
-	r = run(t, registry(), env, "outbox", "drop", strconv.FormatUint(runningID, 10))
-	if want := strconv.FormatUint(runningID, 10) + " is being run by pid " + strconv.Itoa(os.Getpid()) + "; not dropped"; r.code != 2 || !strings.Contains(r.stderr, want) {
+	r = run(t, registry(), env, "outbox", "drop", runningID)
+	if want := runningID + " is being run by pid " + strconv.Itoa(os.Getpid()) + "; not dropped"; r.code != 2 || !strings.Contains(r.stderr, want) {
 		t.Errorf("drop of a run still running: exit %d, want 2 saying %q: %s", r.code, want, r.stderr)
 	}
 	r = run(t, registry(), env, "outbox", "drop", id)

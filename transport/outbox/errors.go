@@ -95,8 +95,32 @@ func (e *BusyError) Error() string {
 	case e.Running:
 		doing = "run"
 	}
-	return fmt.Sprintf("outbox %s: %d is being %s by %s; not dropped (drop it once that process has ended)", e.Path, e.ID, doing, by)
+	id := strconv.FormatUint(e.ID, 10)
+	if e.Running {
+		id = RunID(e.ID)
+	}
+	return fmt.Sprintf("outbox %s: %s is being %s by %s; not dropped (drop it once that process has ended)", e.Path, id, doing, by)
 }
+
+// ErrAmbiguous matches an *AmbiguousError.
+var ErrAmbiguous = errors.New("outbox id names more than one record")
+
+// AmbiguousError reports an id that names more than one record (two
+// starts an earlier version numbered alike): nothing was done to either.
+type AmbiguousError struct {
+	Path string
+	ID   string
+	// Names are the records the id names (the starts' inject ids).
+	Names []string
+}
+
+func (e *AmbiguousError) Error() string {
+	return fmt.Sprintf("outbox %s: %s names %d runs (of injects %s), numbered alike by an earlier version; not dropped "+
+		"(each is forgotten once its inject runs to its end)", e.Path, e.ID, len(e.Names), strings.Join(e.Names, ", "))
+}
+
+// Is reports whether target is ErrAmbiguous.
+func (e *AmbiguousError) Is(target error) bool { return target == ErrAmbiguous }
 
 // Is reports whether target is ErrBusy.
 func (e *BusyError) Is(target error) bool { return target == ErrBusy }

@@ -85,9 +85,7 @@ func (s *Store) StartRun(injectID string, bound int) (run *Run, crashed int, err
 			rec.Runs = slices.DeleteFunc(rec.Runs, startRun.gone)
 			crashed = 0
 		}
-		// The outbox's sequence, that of bodies and sends: the start's id
-		// is one no other record has, which DropStart takes.
-		seq, err := tx.Bucket(bucketMeta).NextSequence()
+		seq, err := nextRunSeq(tx, b)
 		if err != nil {
 			return err
 		}
@@ -104,6 +102,33 @@ func (s *Store) StartRun(injectID string, bound int) (run *Run, crashed int, err
 		s.mu.Unlock()
 	}
 	return run, crashed, nil
+}
+
+// nextRunSeq returns the number of a new start, one no start in b has
+// (see RunID): above the outbox's sequence, which earlier versions
+// numbered starts from, and above b's, which the first version that kept
+// starts numbered them from; both are raised to it, so that a process of
+// either version still running numbers its next start above it too.
+func nextRunSeq(tx *bolt.Tx, b *bolt.Bucket) (uint64, error) {
+	meta := tx.Bucket(bucketMeta)
+	seq := max(meta.Sequence(), b.Sequence())
+	err := b.ForEach(func(k, v []byte) error {
+		var rec startsRecord
+		if json.Unmarshal(v, &rec) == nil {
+			for _, r := range rec.Runs {
+				seq = max(seq, r.Seq)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	seq++
+	if err := meta.SetSequence(seq); err != nil {
+		return 0, err
+	}
+	return seq, b.SetSequence(seq)
 }
 
 // End removes the record of the run once it ended (its outcome delivered,

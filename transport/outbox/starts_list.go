@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,11 +21,11 @@ import (
 // StartRun) whose run has not ended: its process still runs it
 // (Running), or ended before it finished.
 type StartedRun struct {
-	// ID is the start's outbox id, which DropStart takes; no body, send or
-	// other start has it. A start recorded by a build that numbered the
-	// starts apart (their own sequence) may share its id with a body or a
-	// send, and is then not dropped by it, or with a later start: DropStart
-	// then drops one of them at a time (see DropStart).
+	// ID is the start's number, which DropStart takes, and which an
+	// operator sees as RunID(ID): a start recorded by an earlier version
+	// may share its number with a body or a send, numbered apart, but not
+	// its id; two starts that earlier versions numbered alike share it
+	// (DropStart refuses it).
 	ID       uint64 `json:"id"`
 	InjectID string `json:"inject_id"`
 	// Owner is the pid of the process that started the run, OwnerStart
@@ -31,6 +33,27 @@ type StartedRun struct {
 	Owner      int       `json:"owner"`
 	OwnerStart uint64    `json:"owner_start,omitempty"`
 	Started    time.Time `json:"started"`
+}
+
+// runPrefix begins the id of a start as an operator sees it: "run-57".
+const runPrefix = "run-"
+
+// RunID is the id of start seq as an operator sees it and gives it
+// (ParseRunID): "run-57". Starts are numbered apart from bodies and sends,
+// which share one sequence: an earlier version numbered them from their
+// own, so a start it recorded may have the number of a body; the prefix
+// keeps a body's id and a start's apart.
+func RunID(seq uint64) string { return runPrefix + strconv.FormatUint(seq, 10) }
+
+// ParseRunID returns the number of the start id names ("run-57"); ok is
+// false when id is not a start's.
+func ParseRunID(id string) (seq uint64, ok bool) {
+	n, ok := strings.CutPrefix(id, runPrefix)
+	if !ok {
+		return 0, false
+	}
+	seq, err := strconv.ParseUint(n, 10, 64)
+	return seq, err == nil && seq != 0 && strconv.FormatUint(seq, 10) == n
 }
 
 // Running reports whether the process of r still runs it: otherwise the
@@ -67,28 +90,34 @@ func (s *Store) Starts() ([]StartedRun, error) {
 
 // DropStart removes the start id, once its run is known to have ended
 // unfinished (a message purged from the queue, say): it no longer counts.
-// It removes that one start and returns it, every other start staying:
-// when an earlier build's start shares the id (see StartedRun.ID), the
-// first of them by inject id, then in the order they were recorded. A start whose process still runs it is a
-// *BusyError (Running); an id that is no start is ErrNotFound.
+// A start whose process still runs it is a *BusyError (Running); an id
+// that is no start is ErrNotFound, and one that names two starts (earlier
+// versions numbered them alike, see nextRunSeq) is an *AmbiguousError:
+// neither is dropped.
 func (s *Store) DropStart(id uint64) (StartedRun, error) {
 	var out StartedRun
 	err := s.do(true, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStarts)
 		if b == nil {
-			return fmt.Errorf("%w: %d", ErrNotFound, id)
+			return fmt.Errorf("%w: %s", ErrNotFound, RunID(id))
 		}
-		var found *startsRecord
-		at := 0 // the index of the start found in found.Runs
+		var (
+			found   *startsRecord
+			injects []string
+		)
 		err := b.ForEach(func(k, v []byte) error {
 			var rec startsRecord
 			if err := json.Unmarshal(v, &rec); err != nil {
 				return &CorruptError{Path: s.path, Err: fmt.Errorf("starts of inject %s: %w", k, err)}
 			}
-			for i, r := range rec.Runs {
-				if r.Seq == id && found == nil {
+			for _, r := range rec.Runs {
+				if r.Seq != id {
+					continue
+				}
+				injects = append(injects, string(k))
+				if found == nil {
 					rec.InjectID = string(k)
-					found, at = &rec, i
+					found = &rec
 					out = StartedRun{ID: r.Seq, InjectID: string(k), Owner: r.Owner, OwnerStart: r.OwnerStart, Started: r.At}
 				}
 			}
@@ -98,11 +127,13 @@ func (s *Store) DropStart(id uint64) (StartedRun, error) {
 		case err != nil:
 			return err
 		case found == nil:
-			return fmt.Errorf("%w: %d", ErrNotFound, id)
+			return fmt.Errorf("%w: %s", ErrNotFound, RunID(id))
+		case len(injects) > 1:
+			return &AmbiguousError{Path: s.path, ID: RunID(id), Names: injects}
 		case s.Running(out):
 			return &BusyError{Path: s.path, ID: id, Owner: out.Owner, Running: true}
 		}
-		found.Runs = slices.Delete(found.Runs, at, at+1)
+		found.Runs = slices.DeleteFunc(found.Runs, func(r startRun) bool { return r.Seq == id })
 		return writeStarts(b, *found)
 	})
 	return out, err

@@ -1,0 +1,78 @@
+package outbox
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestRunsNumberedAlikeByEarlierVersions checks that a run number two
+// starts share (the first version that kept starts numbered them from the
+// starts bucket, the next from the outbox's sequence) is refused by
+// DropStart, neither start dropped, and that a new start is numbered above
+// every start and both sequences, which it raises: no version still running
+// numbers its next start like it.
+func TestRunsNumberedAlikeByEarlierVersions(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ended := func(seq uint64) startRun { // this pid, another start: a process that has ended
+		return startRun{Seq: seq, Owner: os.Getpid(), OwnerStart: 1, At: time.Now()}
+	}
+	err = s.do(true, func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketStarts)
+		if err != nil {
+			return err
+		}
+		if err := b.SetSequence(3); err != nil { // the first version's count
+			return err
+		}
+		if err := tx.Bucket(bucketMeta).SetSequence(2); err != nil { // two bodies stored
+			return err
+		}
+		if err := writeStarts(b, startsRecord{InjectID: "old", Runs: []startRun{ended(2), ended(7)}}); err != nil {
+			return err
+		}
+		return writeStarts(b, startsRecord{InjectID: "mid", Runs: []startRun{ended(2)}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	_, err = s.DropStart(2)
+	var ae *AmbiguousError
+	if !errors.As(err, &ae) || !errors.Is(err, ErrAmbiguous) || ae.ID != "run-2" || len(ae.Names) != 2 {
+		t.Fatalf("DropStart(2) of two starts: %v, want an *AmbiguousError naming run-2 and both injects", err)
+	}
+	if runs, _ := s.Starts(); len(runs) != 3 {
+		t.Errorf("after the refusal: %d starts, want the 3 kept", len(runs))
+	}
+
+	run, _, err := s.StartRun("new", 0)
+	if err != nil || run == nil {
+		t.Fatalf("StartRun: %v", err)
+	}
+	defer run.End()
+	if run.seq != 8 {
+		t.Errorf("new start numbered %d, want 8: above every start (7) and both sequences", run.seq)
+	}
+	err = s.do(false, func(tx *bolt.Tx) error {
+		if b, m := tx.Bucket(bucketStarts).Sequence(), tx.Bucket(bucketMeta).Sequence(); b != 8 || m != 8 {
+			t.Errorf("sequences: starts %d, outbox %d; want both 8", b, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.DropStart(7); err != nil || got.InjectID != "old" {
+		t.Errorf("DropStart(7), named once: %+v, %v; want old's start dropped", got, err)
+	}
+}
