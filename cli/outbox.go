@@ -100,8 +100,13 @@ func openInterruptibly(ctx context.Context, path, nothing string, open func() (*
 	}
 }
 
-// checkRoom fails when the outbox is already full, before an inject runs.
+// checkRoom fails when the outbox is already full, or may not be stored
+// to (a process of an earlier version sends from it, see
+// outbox.HeldByOlderError), before an inject runs.
 func checkRoom(s *outbox.Store) error {
+	if err := s.OlderHolder(); err != nil {
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
 	st, err := s.Stats()
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}

@@ -40,7 +40,7 @@ func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
 			corrupt = berr
 			return s.buryCorrupt(tx, &r, berr, dead)
 		}
-		r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)
+		s.own(&r, now)
 		if err := put(tx, r); err != nil {
 			return err
 		}

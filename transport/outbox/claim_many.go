@@ -85,7 +85,7 @@ func (s *Store) claimIn(tx *bolt.Tx, id uint64, now time.Time) (claimed, error) 
 	if berr != nil {
 		return claimed{corrupt: true}, nil
 	}
-	r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)
+	s.own(&r, now)
 	if err := put(tx, r); err != nil {
 		return claimed{}, err
 	}

@@ -67,7 +67,7 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 		case r.DeadReason == ReasonCorrupt:
 			// An earlier version could not read it: pending again, it
 			// would misread it again (see upgradeMark).
-			if err := upgradeMark(tx); err != nil {
+			if err := s.upgradeMark(tx); err != nil {
 				return err
 			}
 		}

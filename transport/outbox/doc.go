@@ -40,7 +40,9 @@
 // keeps earlier versions from misreading it: a file of format 1 (every
 // earlier version's, whose bodies are all read, those stored verbatim by
 // the first outbox included) becomes format 2, which they refuse, with the
-// first write to it they would misread (a put, see upgradeMark), and a file of a later format is a *NewerFormatError
+// first write to it they would misread (a put, see upgradeMark; refused,
+// a *HeldByOlderError, while a live process of an earlier version sends
+// bodies from it), and a file of a later format is a *NewerFormatError
 // (see format.go). The bodies stored are bounded by Options.MaxBytes, counted at their
 // full size: a Put that
 // would pass it is a *FullError and stores nothing.

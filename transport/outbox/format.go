@@ -86,10 +86,20 @@ func (s *Store) checkMark(mark []byte) error {
 // runs and its end) keeps the records in the encoding every earlier
 // version reads, and leaves the mark as it is. A file without the mark
 // (being created) is left to init.
-func upgradeMark(tx *bolt.Tx) error {
+//
+// No encoding of a body is read by every earlier version (the first
+// outbox posts a codec byte as part of the body, the versions after it
+// took a body with none as corrupt until this one), so such a write is
+// not made in an earlier form: while a live process of an earlier version
+// sends bodies from the file, which it could no longer remove once they
+// are delivered, the write is refused (*HeldByOlderError, see olderHolder).
+func (s *Store) upgradeMark(tx *bolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil || string(meta.Get(keyFormat)) != formatV1 {
 		return nil
+	}
+	if err := s.olderHolder(tx); err != nil {
+		return err
 	}
 	return meta.Put(keyFormat, []byte(format))
 }

@@ -65,9 +65,10 @@ func closedURL(t *testing.T) string {
 
 // leaseAll makes every pending record of the outbox file at path, which
 // no store holds open, one that process pid is sending, its lease ending
-// in a minute; written as an earlier version writes a claim, the mark
-// left as it is.
-func leaseAll(t *testing.T, path string, pid int) {
+// in a minute; written as a process of format version ownerFormat writes
+// a claim (0: an earlier version, which does not write it), the mark left
+// as it is.
+func leaseAll(t *testing.T, path string, pid, ownerFormat int) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
@@ -83,6 +84,7 @@ func leaseAll(t *testing.T, path string, pid int) {
 				return err
 			}
 			r.Owner, r.OwnerStart, r.LeaseUntil = pid, processStart(pid), time.Now().Add(time.Minute)
+			r.ownerFormat = ownerFormat
 			raw, err := encode(r)
 			leased[string(k)] = raw
 			return err
@@ -145,6 +147,32 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			_, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`))
 			return err
 		}, true},
+		{"a body put while an earlier version's live process sends from it: refused", Options{Shared: true}, func(t *testing.T, path string) {
+			leaseAll(t, path, other.Process.Pid, 0)
+		}, func(_ *testing.T, s *Store) error {
+			before, _ := s.List()
+			_, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`))
+			var he *HeldByOlderError
+			if !errors.As(err, &he) || !errors.Is(err, ErrLocked) || he.Owner != other.Process.Pid {
+				return fmt.Errorf("put: %v, want a *HeldByOlderError naming pid %d", err, other.Process.Pid)
+			}
+			if err := s.OlderHolder(); !errors.As(err, &he) {
+				return fmt.Errorf("OlderHolder: %v, want a *HeldByOlderError", err)
+			}
+			if after, _ := s.List(); len(after) != len(before) {
+				return fmt.Errorf("%d records after the refused put, want %d", len(after), len(before))
+			}
+			return nil
+		}, false},
+		{"a body put while this version's live process sends from it", Options{Shared: true}, func(t *testing.T, path string) {
+			leaseAll(t, path, other.Process.Pid, formatVersion)
+		}, func(_ *testing.T, s *Store) error {
+			if err := s.OlderHolder(); err != nil {
+				return err
+			}
+			_, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`))
+			return err
+		}, true},
 		{"a body dropped", Options{}, nil, func(_ *testing.T, s *Store) error { _, err := s.Drop(1); return err }, false},
 		{"flushed, every body delivered", Options{}, nil, func(t *testing.T, s *Store) error {
 			res, err := (&Resender{Store: s, Client: clientTo(newSink(t, http.StatusOK).URL)}).Flush(context.Background())
@@ -154,7 +182,7 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			return err
 		}, false},
 		{"flushed, every body another live process's", Options{Shared: true}, func(t *testing.T, path string) {
-			leaseAll(t, path, other.Process.Pid)
+			leaseAll(t, path, other.Process.Pid, 0)
 		}, func(t *testing.T, s *Store) error {
 			res, err := (&Resender{Store: s, Client: clientTo(newSink(t, http.StatusOK).URL)}).Flush(context.Background())
 			if err == nil && (res.Busy == 0 || res.Delivered+res.Failed+res.Rejected > 0) {

@@ -51,7 +51,7 @@ func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Re
 		if u := used(tx); u+remaining > s.opts.MaxBytes {
 			return &FullError{Path: s.path, Used: u, Max: s.opts.MaxBytes, Need: remaining}
 		}
-		if err := upgradeMark(tx); err != nil { // bodies earlier versions misread
+		if err := s.upgradeMark(tx); err != nil { // bodies earlier versions misread
 			return err
 		}
 		meta := tx.Bucket(bucketMeta)
@@ -73,8 +73,8 @@ func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Re
 				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile, InjectorID: e.InjectorID,
 				BaseURL: base, URL: base + path,
 				IdempotencyKey: e.idKey, SHA256: e.sum,
-				Size: len(e.Body), NextAttempt: now, Created: now,
-				Owner: s.pid, OwnerStart: s.start, LeaseUntil: now.Add(s.opts.Lease)}
+				Size: len(e.Body), NextAttempt: now, Created: now}
+			s.own(&r, now)
 			if err := put(tx, r); err != nil {
 				return err
 			}

@@ -92,6 +92,10 @@ type Record struct {
 	// unreadable is set on a record whose stored metadata cannot be
 	// decoded (see readRecord).
 	unreadable *unreadable
+	// ownerFormat is the format version of the process that owns the
+	// record (see own): 0 for an owner of an earlier version, which does
+	// not write it (see olderHolder).
+	ownerFormat int
 }
 
 func key(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
@@ -104,6 +108,7 @@ type storedRecord struct {
 	RawInjectID []byte `json:"raw_inject_id,omitempty"`
 	RawPhase    []byte `json:"raw_phase,omitempty"`
 	RawKey      []byte `json:"raw_idempotency_key,omitempty"`
+	OwnerFormat int    `json:"owner_format,omitempty"` // Record.ownerFormat; earlier versions ignore it
 }
 
 func encode(r Record) ([]byte, error) {
@@ -113,8 +118,12 @@ func encode(r Record) ([]byte, error) {
 		}
 		return []byte(s)
 	}
-	return json.Marshal(storedRecord{Record: r,
-		RawInjectID: raw(r.InjectID), RawPhase: raw(r.Phase), RawKey: raw(r.IdempotencyKey)})
+	sr := storedRecord{Record: r,
+		RawInjectID: raw(r.InjectID), RawPhase: raw(r.Phase), RawKey: raw(r.IdempotencyKey)}
+	if r.Owner != 0 {
+		sr.OwnerFormat = r.ownerFormat
+	}
+	return json.Marshal(sr)
 }
 
 func decode(raw []byte) (Record, error) {
@@ -123,6 +132,7 @@ func decode(raw []byte) (Record, error) {
 		return Record{}, err
 	}
 	r := sr.Record
+	r.ownerFormat = sr.OwnerFormat
 	if sr.RawInjectID != nil {
 		r.InjectID = string(sr.RawInjectID)
 	}

@@ -363,7 +363,7 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 	var ce *CorruptError
 	var le *LockedError
 	switch {
-	case err == nil, errors.As(err, &ce), errors.As(err, &le), errors.Is(err, ErrNotFound), errors.Is(err, ErrFull),
+	case err == nil, errors.As(err, &ce), errors.As(err, &le), errors.Is(err, ErrLocked), errors.Is(err, ErrNotFound), errors.Is(err, ErrFull),
 		errors.Is(err, ErrBusy), errors.Is(err, ErrNotDead), errors.Is(err, ErrCorruptEntry), errors.Is(err, ErrNewerFormat):
 		return err // each names the outbox itself
 	case errors.Is(err, berrors.ErrBucketNotFound), errors.Is(err, berrors.ErrIncompatibleValue):

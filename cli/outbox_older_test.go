@@ -1,0 +1,99 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// asOlderVersionSending marks the outbox at path injectkit-outbox/1 and
+// makes its pending bodies ones that process pid, of an earlier version
+// (its claims name no owner format), is sending.
+func asOlderVersionSending(t *testing.T, path string, pid int) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte("meta")).Put([]byte("format"), []byte("injectkit-outbox/1")); err != nil {
+			return err
+		}
+		b := tx.Bucket([]byte("pending"))
+		leased := map[string][]byte{}
+		err := b.ForEach(func(k, v []byte) error {
+			var r map[string]any
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			delete(r, "owner_start")
+			delete(r, "owner_format")
+			r["owner"], r["lease_until"] = pid, time.Now().Add(time.Hour)
+			raw, err := json.Marshal(r)
+			leased[string(k)] = raw
+			return err
+		})
+		for k, raw := range leased {
+			if err := b.Put([]byte(k), raw); err != nil {
+				return err
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A run on an outbox an earlier version's live process sends bodies from
+// (still marked injectkit-outbox/1) exits 2 before the inject runs: its
+// bodies would mark the file /2, which that process refuses, so that the
+// bodies the backend accepted from it would stay pending, posted twice.
+func TestRunOnAnOutboxAnEarlierVersionSendsFrom(t *testing.T) {
+	older := exec.Command("sleep", "60") // the earlier version's process
+	if err := older.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = older.Process.Kill(); _ = older.Wait() }()
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(outbox.Entry{InjectID: "inj-old", Phase: "execution_complete", BaseURL: "http://127.0.0.1:9", Body: []byte(`{"old":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	asOlderVersionSending(t, box, older.Process.Pid)
+	be := newSwitchable(t, http.StatusOK)
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+
+	r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-new", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
+	want := "pid " + strconv.Itoa(older.Process.Pid) + ", a process of an earlier injectkit, is sending bodies from it"
+	if r.code != 2 || !strings.Contains(r.stderr, want) || len(be.got()) != 0 {
+		t.Errorf("run: exit %d, %d posts; want 2 saying %q, nothing sent:\n%s%s", r.code, len(be.got()), want, r.stdout, r.stderr)
+	}
+	db, err := bolt.Open(box, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_ = db.View(func(tx *bolt.Tx) error {
+		if mark := string(tx.Bucket([]byte("meta")).Get([]byte("format"))); mark != "injectkit-outbox/1" || tx.Bucket([]byte("pending")).Stats().KeyN != 1 {
+			t.Errorf("after the refused run: marked %q, %d pending; want injectkit-outbox/1, the earlier body alone", mark, tx.Bucket([]byte("pending")).Stats().KeyN)
+		}
+		return nil
+	})
+}

@@ -1,0 +1,70 @@
+package outbox
+
+import (
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Older processes. A process of an earlier version working on a file
+// still marked injectkit-outbox/1 (resending what it stored) claims the
+// bodies it sends, as this one does, but does not write the format of the
+// owner: a live owner of a claim without it is such a process. The write
+// that marks the file version 2 is refused while one is there (see
+// upgradeMark): marked, the file would be refused to it, and the bodies
+// the backend accepted from it would stay pending, to be posted twice.
+
+// own makes this process the owner of r, from now on for a lease.
+func (s *Store) own(r *Record, now time.Time) {
+	r.Owner, r.OwnerStart, r.LeaseUntil = s.pid, s.start, now.Add(s.opts.Lease)
+	r.ownerFormat = formatVersion
+}
+
+// HeldByOlderError reports a write that would mark a version 1 file as
+// version 2 while a process of an earlier version (Owner) sends bodies
+// from it: nothing was written. It is ErrLocked: the file is held.
+type HeldByOlderError struct {
+	Path  string
+	Owner int
+}
+
+func (e *HeldByOlderError) Error() string {
+	return fmt.Sprintf("outbox %s is marked %q and pid %d, a process of an earlier injectkit, is sending bodies from it: "+
+		"storing bodies would mark it %q, which that process refuses (the bodies the backend accepted would stay pending, "+
+		"to be posted twice); nothing stored: run this once that process has ended, or give it another outbox",
+		e.Path, formatV1, e.Owner, format)
+}
+
+// Is reports whether target is ErrLocked.
+func (e *HeldByOlderError) Is(target error) bool { return target == ErrLocked }
+
+// olderHolder returns a *HeldByOlderError when a live process of an
+// earlier version owns a pending record (see own).
+func (s *Store) olderHolder(tx *bolt.Tx) error {
+	b := tx.Bucket(bucketPending)
+	if b == nil {
+		return nil
+	}
+	return b.ForEach(func(k, v []byte) error {
+		r, err := decode(v)
+		if err == nil && r.ownerFormat == 0 && s.ownedElsewhere(r) {
+			return &HeldByOlderError{Path: s.path, Owner: r.Owner}
+		}
+		return nil
+	})
+}
+
+// OlderHolder returns a *HeldByOlderError when a write that stores bodies
+// would be refused now: the file is marked version 1 and a live process
+// of an earlier version sends bodies from it. A caller checks it before
+// it runs what it will store.
+func (s *Store) OlderHolder() error {
+	return s.do(false, func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil || string(meta.Get(keyFormat)) != formatV1 {
+			return nil
+		}
+		return s.olderHolder(tx)
+	})
+}
