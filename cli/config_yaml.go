@@ -7,13 +7,16 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
 
 // yamlProblem splits an error of the YAML decoder into its line (absent
 // for some) and its problem.
-var yamlProblem = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+var yamlProblem = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+})
 
 // maxProblemLines bounds the lines yamlError tries: a config file is a
 // few dozen.
@@ -29,7 +32,7 @@ const maxProblemLines = 5000
 // the first line that, with the lines above it, the decoder refuses with
 // the same problem; a problem at the end of the file is on its last line.
 func yamlError(path string, data []byte, err error) error {
-	m := yamlProblem.FindStringSubmatch(err.Error())
+	m := yamlProblem().FindStringSubmatch(err.Error())
 	if m == nil {
 		return usageErr("config file %s: %w", path, err)
 	}
@@ -69,7 +72,7 @@ func problemLine(data []byte, problem string) int {
 		if err == nil {
 			continue
 		}
-		if m := yamlProblem.FindStringSubmatch(err.Error()); m != nil && m[2] == problem {
+		if m := yamlProblem().FindStringSubmatch(err.Error()); m != nil && m[2] == problem {
 			return n
 		}
 	}

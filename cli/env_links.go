@@ -3,6 +3,7 @@ package cli
 import (
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // A container runtime sets variables of its own in a container, named
@@ -17,7 +18,9 @@ import (
 // linkSuffix matches the rest of a link's port variable after its
 // service's or alias's name: PORT, PORT_9464_TCP, PORT_9464_TCP_ADDR
 // (_PORT, _PROTO).
-var linkSuffix = regexp.MustCompile(`^PORT(_[0-9]+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)?$`)
+var linkSuffix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^PORT(_[0-9]+_(TCP|UDP|SCTP)(_(ADDR|PORT|PROTO))?)?$`)
+})
 
 const (
 	// k8sHost is the suffix of the variable Kubernetes sets for every
@@ -48,10 +51,10 @@ func isLinkVar(name string, set map[string]bool) bool {
 			continue
 		}
 		s, rest := name[:i], name[i+1:]
-		if set[s+k8sHost] && (rest == "SERVICE_PORT" || strings.HasPrefix(rest, "SERVICE_PORT_") || linkSuffix.MatchString(rest)) {
+		if set[s+k8sHost] && (rest == "SERVICE_PORT" || strings.HasPrefix(rest, "SERVICE_PORT_") || linkSuffix().MatchString(rest)) {
 			return true
 		}
-		if s+"_" == envPrefix && set[dockerName] && (linkSuffix.MatchString(rest) || strings.HasPrefix(rest, "ENV_")) {
+		if s+"_" == envPrefix && set[dockerName] && (linkSuffix().MatchString(rest) || strings.HasPrefix(rest, "ENV_")) {
 			return true
 		}
 	}

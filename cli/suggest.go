@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -222,7 +223,9 @@ func flagWithoutValue(err error) string {
 
 // badBool matches the flag package's error for a boolean flag given a
 // value it cannot read (--insecure=yes): the value, quoted, and the flag.
-var badBool = regexp.MustCompile(`^invalid boolean value ("(?:[^"\\]|\\.)*") for -([A-Za-z0-9-]+): `)
+var badBool = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^invalid boolean value ("(?:[^"\\]|\\.)*") for -([A-Za-z0-9-]+): `)
+})
 
 // badBoolFlag rewrites the flag package's error for a boolean flag given
 // a value it cannot read ("invalid boolean value "yes" for -insecure:
@@ -230,7 +233,7 @@ var badBool = regexp.MustCompile(`^invalid boolean value ("(?:[^"\\]|\\.)*") for
 // (invalid insecure "yes" (--insecure): not a boolean); nil for any other
 // error.
 func badBoolFlag(err error) error {
-	m := badBool.FindStringSubmatch(err.Error())
+	m := badBool().FindStringSubmatch(err.Error())
 	if m == nil {
 		return nil
 	}
