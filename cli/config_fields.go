@@ -126,13 +126,10 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 		if e := sf.Tag.Get("enum"); e != "" {
 			f.enum = strings.Split(e, "|")
 		}
-		flags := map[string]*bool{"secret": &f.secret, "required": &f.required, "positive": &f.positive,
-			"url": &f.url, "pairs": &f.pairs, "inject": &f.inject, "whole": &f.whole, "commas": &f.commas}
-		for _, o := range strings.Split(opts, ",") {
-			switch flag, ok := flags[o]; {
-			case ok:
+		for o := range strings.SplitSeq(opts, ",") {
+			if flag := f.option(o); flag != nil {
 				*flag = true
-			case o != "":
+			} else if o != "" {
 				panic(fmt.Sprintf("cli: %s.%s: unknown config option %q", t, sf.Name, o))
 			}
 		}
@@ -150,6 +147,30 @@ func walkFields(t reflect.Type, index []int, out *[]field) {
 		}
 		*out = append(*out, f)
 	}
+}
+
+// option returns the flag of f that config option o sets, nil for no
+// option of that name.
+func (f *field) option(o string) *bool {
+	switch o {
+	case "secret":
+		return &f.secret
+	case "required":
+		return &f.required
+	case "positive":
+		return &f.positive
+	case "url":
+		return &f.url
+	case "pairs":
+		return &f.pairs
+	case "inject":
+		return &f.inject
+	case "whole":
+		return &f.whole
+	case "commas":
+		return &f.commas
+	}
+	return nil
 }
 
 // flagsOf returns --config and the flags of config struct type t of the

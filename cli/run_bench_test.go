@@ -81,3 +81,22 @@ func benchTargets(n int) []byte {
 	}
 	return []byte(sb.String())
 }
+
+// BenchmarkRunOne is the fixed cost of one command line, whatever the
+// injector does: `run noop` on one target, printed (no backend, no
+// outbox). It is the in-process half of scripts/bench-nmap.sh's fixed
+// cost (building the application, reading the flags and the environment,
+// checking and running the inject, printing its body); its allocations
+// are the figure to compare, the wall time swings with the machine's load.
+func BenchmarkRunOne(b *testing.B) {
+	env := map[string]string{"CONTAINER_IP": "172.17.0.2"}
+	o := cli.Options{Registry: registry(), Version: "1.2.3", Stdout: io.Discard, Stderr: io.Discard,
+		Getenv: func(k string) string { return env[k] }}
+	args := []string{"injectkit", "run", "noop", "--target", "127.0.0.1", "--inject-id", "inject-bench-001", "--outbox", "none"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if code := cli.Run(context.Background(), o, args); code != 0 {
+			b.Fatalf("exit %d", code)
+		}
+	}
+}
