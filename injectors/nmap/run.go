@@ -70,11 +70,11 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = childEnv(os.Environ())
 	cmd.Stdin = stdin
-	cmd.Stdout = stdout
+	cmd.Stdout = chunked(stdout)
 	tail := &tailBuffer{max: maxStderr}
-	cmd.Stderr = tail
+	cmd.Stderr = chunked(tail)
 	if stderr != nil {
-		cmd.Stderr = io.MultiWriter(tail, stderr)
+		cmd.Stderr = chunked(io.MultiWriter(tail, stderr))
 	}
 	setProcessGroup(cmd)
 	cmd.WaitDelay = waitDelay
@@ -140,6 +140,34 @@ func childEnv(environ []string) []string {
 
 // errStart marks a failure to start nmap or to wait for it.
 var errStart = errors.New("run nmap")
+
+// readChunk is the most of nmap's output one read takes: os/exec copies an
+// output that is not a file with a 32 KiB buffer of its own, unless the
+// writer reads it itself (io.ReaderFrom, see chunkedWriter). nmap writes
+// its report a host at a time, and the parser reads it 4 KiB at a time.
+const readChunk = 4 << 10
+
+// chunked returns w as os/exec should be handed it: a file as it is (nmap
+// writes to it directly), nil as it is, any other writer copied to with a
+// readChunk buffer.
+func chunked(w io.Writer) io.Writer {
+	if _, ok := w.(*os.File); ok || w == nil {
+		return w
+	}
+	return chunkedWriter{w}
+}
+
+// chunkedWriter is a writer os/exec copies nmap's output to with a
+// readChunk buffer (ReadFrom) instead of its own 32 KiB one.
+type chunkedWriter struct{ w io.Writer }
+
+func (c chunkedWriter) Write(p []byte) (int, error) { return c.w.Write(p) }
+
+// ReadFrom copies r to the writer, readChunk bytes at most a read (or by
+// the writer's own ReadFrom, when it has one).
+func (c chunkedWriter) ReadFrom(r io.Reader) (int64, error) {
+	return io.CopyBuffer(c.w, r, make([]byte, readChunk))
+}
 
 // tailBuffer keeps the last max bytes written to it.
 type tailBuffer struct {
