@@ -95,16 +95,29 @@ func (f field) sources() string {
 // order. A malformed declaration is a programming error: it panics (the
 // tests build every command).
 func fieldsOf(t reflect.Type) []field {
-	var out []field
+	out := make([]field, 0, settingCount(t))
 	walkFields(t, nil, &out)
-	seen := map[string]bool{}
-	for _, f := range out {
-		if seen[f.key] {
+	for i, f := range out {
+		if slices.ContainsFunc(out[:i], func(g field) bool { return g.key == f.key }) {
 			panic(fmt.Sprintf("cli: %s declares the key %q twice", t, f.key))
 		}
-		seen[f.key] = true
 	}
 	return out
+}
+
+// settingCount is at least the number of settings walkFields finds in t:
+// fieldsOf's room for them, allocated once.
+func settingCount(t reflect.Type) int {
+	n := 0
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if _, tagged := sf.Tag.Lookup("config"); !tagged && sf.Type.Kind() == reflect.Struct {
+			n += settingCount(sf.Type)
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 func walkFields(t reflect.Type, index []int, out *[]field) {
