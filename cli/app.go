@@ -233,6 +233,9 @@ func run(ctx context.Context, o Options, args []string) (int, bool) {
 		complete(o, app, args)
 		return ExitOK, false
 	}
+	if cmd, _ := commandOf(app, args); cmd != nil {
+		namesOnce(cmd)
+	}
 	err := app.RunContext(ctx, interspersed(app, args))
 	if err == nil {
 		return ExitOK, false
@@ -285,15 +288,10 @@ func newLogger(w io.Writer, lc logConfig) (*zap.Logger, error) {
 	return zap.New(newOnceCore(zapcore.NewCore(enc, zapcore.AddSync(w), lc.Level.Level))), nil
 }
 
-// interspersed moves a subcommand's positional arguments after its flags,
-// so that `run noop --target x` parses like `run --target x noop`
-// (urfave/cli stops reading flags at the first positional argument).
-func interspersed(app *ucli.App, args []string) []string {
-	if len(args) < 2 {
-		return args
-	}
-	// Find the innermost command named: `outbox drop 7 --outbox f` takes
-	// the flags of drop.
+// commandOf returns the innermost command args name (`outbox drop 7
+// --outbox f` names drop) and its index in args; nil and -1 when args name
+// none.
+func commandOf(app *ucli.App, args []string) (*ucli.Command, int) {
 	var cmd *ucli.Command
 	at := -1
 	cmds := app.Commands
@@ -317,6 +315,14 @@ func interspersed(app *ucli.App, args []string) []string {
 		}
 		cmds = next.Subcommands
 	}
+	return cmd, at
+}
+
+// interspersed moves a subcommand's positional arguments after its flags,
+// so that `run noop --target x` parses like `run --target x noop`
+// (urfave/cli stops reading flags at the first positional argument).
+func interspersed(app *ucli.App, args []string) []string {
+	cmd, at := commandOf(app, args)
 	if cmd == nil || len(cmd.Subcommands) > 0 {
 		// No command, or a group whose subcommand is unknown: left as
 		// typed, so that the group reports it (`outbox lst`).
