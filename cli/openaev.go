@@ -175,7 +175,11 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 		if err := messageInjector(o, cfg, name, m.Injection.ContractID()); err != nil {
 			return err
 		}
-		if err := platformManifest(o, cmp.Or(name, contractInjector(o, m.Injection.ContractID()))); err != nil {
+		runs := cmp.Or(name, contractInjector(o, m.Injection.ContractID()))
+		if err := platformManifest(o, runs); err != nil {
+			return err
+		}
+		if err := injectorSettingsSet(o, runs, cfg.injectors); err != nil {
 			return err
 		}
 	}

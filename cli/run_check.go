@@ -25,7 +25,9 @@ type checkedRun struct {
 // checkRun is the one check of validate and run before anything runs, is
 // sent or is stored (no outbox opened, no platform asked): the request
 // (buildRunRequest), the injector's manifest (injectorSet.check, whatever the
-// profile; with the openaev profile platformManifest too), its inject id (a random one for a dry run: its
+// profile; with the openaev profile platformManifest too), its required
+// settings (injectorSettingsSet: every inject fails without them, whatever
+// the profile, so nothing is sent), its inject id (a random one for a dry run: its
 // length counts in the size limit), and what would deliver it
 // (deliveryChecks). Every error is a usage error naming the flag, key or
 // file and the value; the same input gives the same error in both. The CA
@@ -42,6 +44,9 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 		err = o.injectors().check(cr.req.Injector)
 	}
 	if err != nil {
+		return cr, err
+	}
+	if err := injectorSettingsSet(o, cr.req.Injector, cfg.injectors); err != nil {
 		return cr, err
 	}
 	if cr.targets != nil && cr.targets.dropped > 0 {

@@ -80,20 +80,23 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
 	}
-	if err := requiredSettings(p.Manifest, cfg.injectors); err != nil {
-		return err
-	}
 	_, err = fmt.Fprintf(o.Stdout, "valid: %s; %s\n", describe(p), dest)
 	return err
 }
 
-// requiredSettings refuses an injector whose required settings are unset:
-// its every inject would fail.
-func requiredSettings(m *framework.Manifest, settings injectorSettings) error {
-	if m == nil {
+// injectorSettingsSet refuses, for validate and run alike (checkRun, and
+// run's --openaev-message), the injector name whose required settings are
+// unset: its every inject would fail, a local configuration mistake no
+// platform or backend needs to hear about. serve warns instead
+// (warnUnsetRequired). An unknown name, or one without a manifest, is left
+// to the checks that name it.
+func injectorSettingsSet(o Options, name string, settings injectorSettings) error {
+	b, ok := o.injectors().get(name)
+	if !ok || !b.ok {
 		return nil
 	}
-	if missing := unsetRequired(*m, settings); len(missing) > 0 {
+	if missing := unsetRequired(b.m, settings); len(missing) > 0 {
+		m := b.m
 		u := missing[0]
 		return usageErr("invalid %s \"\": required, every inject of %s fails without it (set %s)", u.key, m.Name, u.where)
 	}

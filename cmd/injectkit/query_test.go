@@ -166,24 +166,18 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 	}
 }
 
-func TestQueryRunWithoutKeyFailsBeforeAnyRequest(t *testing.T) {
+// A run without the Shodan key, which every inject of query needs, is
+// refused as validate refuses it: exit 2 naming the setting, nothing
+// printed or sent, no request to Shodan (the injector's own failure
+// without a key is injectors/query's test).
+func TestQueryRunWithoutKeyRefusedBeforeAnyRequest(t *testing.T) {
 	srv := shodantest.NewServer(shodanKey)
 	defer srv.Close()
 	code, stdout, stderr := runApp(t, map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL},
 		"run", "query", "--inject-file", testkit.WriteFile(t, "inject.json", queryInject))
-	if code != cli.ExitFailed {
-		t.Fatalf("exit %d, want %d (the failure is an outcome, printed)\nstderr: %s", code, cli.ExitFailed, stderr)
-	}
-	var body transporttest.Body
-	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &body); err != nil {
-		t.Fatalf("stdout: %v\n%s", err, stdout)
-	}
-	det := body.Values(t, 0, "DETECTION")
-	if det["execution_status"] != "failed" {
-		t.Errorf("execution_status = %v, want failed", det["execution_status"])
-	}
-	if msg, _ := det["query_error"].(string); !strings.Contains(msg, "missing API key") {
-		t.Errorf("query_error = %v, want it to say the key is missing", det["query_error"])
+	const want = `invalid query.shodan_api_key "": required, every inject of query fails without it`
+	if code != cli.ExitUsage || !strings.Contains(stderr, want) || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q; want %d, nothing printed, and %q", code, stdout, stderr, cli.ExitUsage, want)
 	}
 	if n := len(srv.Requests()); n != 0 {
 		t.Errorf("%d requests sent without a key", n)

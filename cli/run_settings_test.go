@@ -1,0 +1,57 @@
+package cli_test
+
+import (
+	"errors"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
+)
+
+// A required injector setting left unset (query's Shodan key) makes every
+// inject of the injector fail: run refuses it as validate does, exit 2
+// naming the setting and where to set it, before anything is sent or
+// stored, whatever the profile, a platform message's run included (the
+// platform is not told of a local configuration mistake as a failed
+// inject).
+func TestRunRefusesUnsetRequiredSetting(t *testing.T) {
+	const want = `invalid query.shodan_api_key "": required, every inject of query fails without it (set INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`
+	msg := writeFile(t, "q.json", `{"injection":{"inject_id":"inj-q","inject_injector_contract":{"injector_contract_id":"`+
+		openaev.ContractID("query")+`"},"inject_content":{"query":"apache"}}}`)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"callback profile", []string{"query", "--query", "apache", "--inject-id", "i-1"}},
+		{"openaev profile", []string{"query", "--query", "apache", "--inject-id", "i-1", "--profile", "openaev"}},
+		{"platform message", []string{"--openaev-message", msg}},
+		{"platform message, injector named", []string{"query", "--openaev-message", msg}},
+		{"validate", []string{"query", "--query", "apache", "--inject-id", "i-1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newBackend(t, http.StatusOK)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			cmd := "run"
+			if tt.name == "validate" {
+				cmd = "validate"
+			}
+			args := append([]string{cmd}, tt.args...)
+			r := run(t, registry(withQuery), map[string]string{"INJECTKIT_SHODAN_API_KEY": ""},
+				append(args, "--backend-url", be.URL, "--token", "tok", "--outbox", box, "--log-level", "error")...)
+			if r.code != 2 || !strings.Contains(r.stderr, want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, want)
+			}
+			if n := len(be.got()); n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+			if _, err := os.Stat(box); !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("outbox %s: %v, want none created", box, err)
+			}
+		})
+	}
+}
