@@ -240,12 +240,14 @@ func TestExecuteRejectsBadInput(t *testing.T) {
 }
 
 // TestMissingProfile fails the configuration before any call when the
-// profile param names no profile.
+// profile param names no profile, for a caller that hands Execute params
+// the runtime did not check (ValidateParams refuses them there).
 func TestMissingProfile(t *testing.T) {
 	setAWSEnv(t)
 	st := newStandIn(t, nil, fixtures())
 	e := New(WithVersion(testVersion))
-	p := decodeParams(t, e, json.RawMessage(`{"profile":"nowhere"}`), st.URL())
+	p := decodeParams(t, e, nil, st.URL())
+	p.Profile = "nowhere"
 	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
 	if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, "nowhere") {
 		t.Errorf("status %s, error %+v: want failed naming the profile", out.ExecutionStatus(), out.ErrorInfo)

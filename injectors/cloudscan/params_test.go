@@ -60,6 +60,8 @@ func TestParamsDecode(t *testing.T) {
 		{"endpoint given", `{"endpoint_url":"http://127.0.0.1:9"}`,
 			func(p *Params) bool { return p.EndpointURL == "http://127.0.0.1:9" }, "", ""},
 	}
+	setAWSEnv(t)
+	writeSharedFiles(t, "[profile audit]\nregion = eu-west-1\n", "") // the profile "defaults kept" names
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var raw map[string]any

@@ -1,0 +1,103 @@
+package cloudscan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// writeSharedFiles writes the shared config and credentials files
+// setAWSEnv points the SDK at.
+func writeSharedFiles(t *testing.T, config, credentials string) {
+	t.Helper()
+	for path, body := range map[string]string{os.Getenv("AWS_CONFIG_FILE"): config, os.Getenv("AWS_SHARED_CREDENTIALS_FILE"): credentials} {
+		if body == "" {
+			continue
+		}
+		if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// The profile param is checked when the params are: one that names no
+// profile of the shared configuration files is refused, naming profile
+// and the value, as the SDK's configuration would refuse it for sure when
+// the inject runs; one in either file, or none, is not.
+func TestProfileParamChecked(t *testing.T) {
+	tests := []struct {
+		name, config, credentials string
+		profile                   string
+		refused                   bool
+	}{
+		{"no profile param", "", "", "", false},
+		{"in the config file", "[profile audit]\nregion = eu-west-1\n", "", "audit", false},
+		{"in the credentials file", "", "[scanner]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "scanner", false},
+		{"default, in the credentials file", "", "[default]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "default", false},
+		{"in neither file", "[profile audit]\nregion = eu-west-1\n", "[scanner]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "nosuch", true},
+		{"no file at all", "", "", "nosuch", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			writeSharedFiles(t, tt.config, tt.credentials)
+			raw := map[string]any{}
+			if tt.profile != "" {
+				raw["profile"] = tt.profile
+			}
+			_, err := framework.DecodeParams(New(), raw)
+			var ve *signatures.ValidationError
+			switch {
+			case !tt.refused && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.refused && (!errors.As(err, &ve) || ve.Field != "params.profile" || ve.Value != tt.profile ||
+				!strings.Contains(ve.Reason, "no such profile in the shared configuration files ("+os.Getenv("AWS_CONFIG_FILE"))):
+				t.Errorf("error %v, want params.profile %q refused naming the files", err, tt.profile)
+			}
+		})
+	}
+}
+
+// run and validate refuse a profile param naming no profile with exit 2,
+// naming the param and its value, before anything is sent or stored and
+// without any call to the cloud.
+func TestCLIRefusesMissingProfile(t *testing.T) {
+	setAWSEnv(t)
+	st := newStandIn(t, nil, fixtures())
+	reg := framework.NewRegistry()
+	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
+	for _, cmd := range []string{"run", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			be := testkit.NewBackend(t)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			var stdout, stderr bytes.Buffer
+			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
+				Getenv: func(string) string { return "" }},
+				[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+					"--cloud-region", "eu-west-1", "--param", "profile=nosuch", "--param", "endpoint_url=" + st.URL(),
+					"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
+			want := `invalid param "profile=nosuch" (--param): no such profile in the shared configuration files`
+			if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
+			}
+			if n := be.Len(); n != 0 {
+				t.Errorf("%d requests sent to the backend, want none", n)
+			}
+			if got := st.seen(); len(got) != 0 {
+				t.Errorf("cloud calls made: %q", got)
+			}
+			if _, err := os.Stat(box); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("outbox %s: %v, want none created", box, err)
+			}
+		})
+	}
+}
