@@ -79,7 +79,7 @@ func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) 
 
 // runOpenAEVRequest runs one inject with the openaev profile.
 func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, req runtime.Request) error {
-	return withOpenAEVProcessor(c, o, cfg, log, view, req.InjectID, func(p *openaev.Processor) error {
+	return withOpenAEVProcessor(c, o, cfg, log, view, req.InjectID, req.Injector, func(p *openaev.Processor) error {
 		return refusedRequest(p.RunRequest(c.Context, req))
 	})
 }
@@ -103,17 +103,18 @@ func refusedRequest(err error) error {
 	return err
 }
 
-// withOpenAEVProcessor runs fn, the run of inject injectID, with a
-// processor over the configuration, its terminal callbacks kept in the
-// outbox of `run`, and maps its outcome to an exit code. An inject the
-// platform reports finished is not run (see unfinished), and its refusal
-// opens no outbox.
-func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, injectID string, fn func(*openaev.Processor) error) error {
+// withOpenAEVProcessor runs fn, the run of inject injectID by injector
+// ("" when unknown), with a processor over the configuration, its
+// terminal callbacks kept in the outbox of `run`, and maps its outcome to
+// an exit code. An inject the platform reports finished, or made with
+// another injector's contract, is not run (see unfinished), and its
+// refusal opens no outbox.
+func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, injectID, injector string, fn func(*openaev.Processor) error) error {
 	client, wait, err := newOpenAEVClient(c.Context, o, cfg, log, view)
 	if err != nil {
 		return err
 	}
-	rerun, err := unfinished(c.Context, cfg, log, client, injectID)
+	rerun, err := unfinished(c.Context, o, cfg, log, client, injectID, injector)
 	if err != nil {
 		return err
 	}
@@ -171,11 +172,12 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	if perr != nil && (!errors.As(perr, &me) || me.InjectID == "") {
 		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("openaev message %s: %w", cfg.OpenAEVMessage, perr)}
 	}
+	runs := name // the injector the message runs with, "" when unknown
 	if m != nil {
 		if err := messageInjector(o, cfg, name, m.Injection.ContractID()); err != nil {
 			return err
 		}
-		runs := cmp.Or(name, contractInjector(o, m.Injection.ContractID()))
+		runs = cmp.Or(name, contractInjector(o, m.Injection.ContractID()))
 		if err := platformManifest(o, runs); err != nil {
 			return err
 		}
@@ -198,7 +200,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	} else {
 		id = m.Injection.InjectID
 	}
-	return withOpenAEVProcessor(c, o, cfg, log, view, id, func(p *openaev.Processor) error {
+	return withOpenAEVProcessor(c, o, cfg, log, view, id, runs, func(p *openaev.Processor) error {
 		p.Injector = name
 		if perr != nil {
 			return p.Process(c.Context, body)
@@ -216,12 +218,23 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 // runs it all the same, and rerun says so (its "complete" leaves out the
 // findings the earlier run stored: see openaev.Processor.Reopened). A
 // status that cannot be read runs the inject, as serve does, with a WARN,
-// as a rerun (it may have finished); a dry run asks nothing.
-func unfinished(ctx context.Context, cfg runConfig, log *zap.Logger, client *openaev.Client, id string) (rerun bool, err error) {
+// as a rerun (it may have finished); a dry run asks nothing. The same GET
+// gives the inject's contract: one of another injector than injector (an
+// inject made with cloudscan's contract run by query) is refused too
+// (exit 2 before anything is sent: the platform matches the outputs of a
+// result by the inject's contract, and would not store the findings), and
+// an answer naming no contract (an older platform) runs it.
+func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, client *openaev.Client, id, injector string) (rerun bool, err error) {
 	if cfg.Backend.URL == "" || id == "" {
 		return false, nil
 	}
-	status, finished, err := client.InjectFinished(ctx, id)
+	state, err := client.InjectState(ctx, id)
+	if err == nil {
+		if err := openaev.CheckContract(state, id, injector, o.Registry.Names()); err != nil {
+			return false, contractRefused(o, cfg, err)
+		}
+	}
+	status, finished := state.Status, err == nil && openaev.Finished(state.Status)
 	switch {
 	case err != nil:
 		if ctx.Err() == nil {

@@ -305,7 +305,7 @@ func TestRunOpenAEVReceptionNeverAcknowledged(t *testing.T) {
 	t.Parallel()
 	p := openaevtest.NewPlatform(t, platformToken)
 	const id = "inj-unreceived"
-	p.AddInject(id, openaev.ContractID("noop"))
+	p.AddInject(id, openaev.ContractID("watched"))
 	p.FailReception(id, http.StatusServiceUnavailable, openaev.DefaultAttempts)
 	before := p.InjectStatus(id)
 	env, _ := outboxEnv(t)

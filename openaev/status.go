@@ -15,29 +15,114 @@ import (
 // inject does not exist or the token lacks the rights on it: the platform
 // answers both alike) or ErrDryRun.
 func (c *Client) InjectStatus(ctx context.Context, injectID string) (string, error) {
+	in, err := c.InjectState(ctx, injectID)
+	return in.Status, err
+}
+
+// InjectState is what the platform's GET /api/injects/{id} says of an
+// inject that a run needs before it starts: its status and its contract.
+// The platform answers its Inject entity (OpenAEV 2.4.0,
+// InjectApi.inject): inject_status.status_name, and
+// inject_injector_contract, the whole InjectorContract, whose
+// injector_contract_id is the contract the inject was made with.
+type InjectState struct {
+	// Status is inject_status.status_name, "" when the inject has no
+	// status yet.
+	Status string
+	// ContractID is inject_injector_contract.injector_contract_id, ""
+	// when the answer does not say (no such field, an inject without a
+	// contract).
+	ContractID string
+}
+
+// InjectState reads the status and the contract of inject id on the
+// platform: one GET /api/injects/{id}. Failures are those of InjectStatus.
+func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState, error) {
 	if err := checkInjectID(injectID); err != nil {
-		return "", err
+		return InjectState{}, err
 	}
 	if c.dry != nil {
-		return "", ErrDryRun
+		return InjectState{}, ErrDryRun
 	}
 	reply, err := c.do(ctx, request{op: "inject status", method: http.MethodGet,
 		path: "/injects/" + url.PathEscape(injectID), injectID: injectID})
 	if err != nil {
-		return "", err
+		return InjectState{}, err
 	}
 	var doc struct {
 		Status *struct {
 			Name string `json:"status_name"`
 		} `json:"inject_status"`
+		Contract json.RawMessage `json:"inject_injector_contract"`
 	}
 	if err := json.Unmarshal(reply, &doc); err != nil {
-		return "", fmt.Errorf("inject %s status: %w", injectID, err)
+		return InjectState{}, fmt.Errorf("inject %s status: %w", injectID, err)
 	}
-	if doc.Status == nil {
-		return "", nil
+	var in InjectState
+	if doc.Status != nil {
+		in.Status = strings.TrimSpace(doc.Status.Name)
 	}
-	return strings.TrimSpace(doc.Status.Name), nil
+	in.ContractID = contractOf(doc.Contract)
+	return in, nil
+}
+
+// contractOf returns the contract id inject_injector_contract names: the
+// InjectorContract's injector_contract_id, or the field itself when it is
+// a string (an id); "" when it is absent, null or anything else, so that
+// an answer of another shape reads as one that does not say.
+func contractOf(raw json.RawMessage) string {
+	var contract struct {
+		ID string `json:"injector_contract_id"`
+	}
+	if json.Unmarshal(raw, &contract) == nil {
+		return strings.TrimSpace(contract.ID)
+	}
+	var id string
+	if json.Unmarshal(raw, &id) == nil {
+		return strings.TrimSpace(id)
+	}
+	return ""
+}
+
+// ContractMismatchError is an inject whose contract on the platform is not
+// that of the injector about to run it (see CheckContract): the platform
+// matches a result's outputs by the inject's contract, so the other
+// injector's findings would not be stored.
+type ContractMismatchError struct {
+	InjectID string
+	// Contract is the inject's contract id; Owner the injector of the
+	// names given whose contract it is, "" for none of them.
+	Contract, Owner string
+	// Injector is the injector about to run, Want its contract id.
+	Injector, Want string
+}
+
+func (e *ContractMismatchError) Error() string {
+	owner := "no injector of this program's"
+	if e.Owner != "" {
+		owner = e.Owner + "'s"
+	}
+	return fmt.Sprintf("inject %s has contract %s on the platform (%s), not %s's (%s): the platform matches a result's outputs by the inject's contract and would not store %s's findings",
+		e.InjectID, e.Contract, owner, e.Injector, e.Want, e.Injector)
+}
+
+// CheckContract refuses, with a *ContractMismatchError, to run inject id
+// with injector when the platform says (in) the inject has another
+// contract than ContractID(injector); names are the injectors whose
+// contracts the error may name. A state that names no contract (an older
+// platform, an inject without one) is not refused.
+func CheckContract(in InjectState, id, injector string, names []string) error {
+	want := ContractID(injector)
+	if in.ContractID == "" || injector == "" || strings.EqualFold(in.ContractID, want) {
+		return nil
+	}
+	e := &ContractMismatchError{InjectID: id, Contract: in.ContractID, Injector: injector, Want: want}
+	for _, n := range names {
+		if strings.EqualFold(ContractID(n), in.ContractID) {
+			e.Owner = n
+		}
+	}
+	return e
 }
 
 // InjectFinished asks the platform whether inject id has finished: its

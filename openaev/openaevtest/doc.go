@@ -178,8 +178,20 @@
 //     that count as neither (INFO, ASSET_AGENTLESS, AGENT_OVERLOADED):
 //     PARTIAL. (The 1.x line, which Classify takes as Version24, counted
 //     otherwise: its InjectStatusService.computeStatus is not modelled.)
-//     GET /api/injects/{id} answers {"inject_id": …, "inject_status":
-//     {"status_name": …}}. Access denied (DenyInject) depends on the
+//     GET /api/injects/{id} (and the reception) answers the platform's
+//     Inject entity (2.4.0 read: openaev-api/…/rest/inject/InjectApi.java
+//     :132-139 returns it, as the reception does at :363-377); the
+//     stand-in gives {"inject_id": …, "inject_status": {"status_name": …},
+//     "inject_injector_contract": …, "inject_type": …}. The contract is the
+//     whole InjectorContract, not an id (openaev-model/…/database/model/
+//     Inject.java:171-183, no MonoIdSerializer): injector_contract_id
+//     (InjectorContract.java:53-57), injector_contract_injectors (the
+//     registering injectors' ids, :335-342),
+//     injector_contract_injector_names (id → name, :345-353) and
+//     injector_contract_injector_type (the first injector's type,
+//     :355-359); null for an inject added without a contract, and with no
+//     injectors (type null) for a contract never registered. inject_type
+//     is that type (Inject.java:514-524). Access denied (DenyInject) depends on the
 //     version. From 2.0.0 on (2.4.0 and Current) it is 403 on the
 //     reception, the callbacks and GET: the routes carry @RBAC (2.0.0 to
 //     2.3.x; @AccessControl in 2.4.0), whose aspect throws

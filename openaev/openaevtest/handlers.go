@@ -147,15 +147,33 @@ func (p *Platform) withInject(c *Call, f func(in *inject) (int, string, []byte))
 	return f(in)
 }
 
-// injectAnswer is the platform's answer naming an inject and its status.
-func injectAnswer(id, status string) (int, string, []byte) {
-	b, _ := json.Marshal(map[string]any{"inject_id": id, "inject_status": map[string]any{"status_name": status}})
+// contractInjector is the injector that registered a contract.
+type contractInjector struct{ ID, Name, Type string }
+
+// injectAnswer is the platform's answer naming an inject: its Inject
+// entity (rule 8), of which the stand-in gives the inject id, its status,
+// its contract and the injector type. Called under p.mu.
+func (p *Platform) injectAnswer(id string, in *inject) (int, string, []byte) {
+	doc := map[string]any{"inject_id": id, "inject_status": map[string]any{"status_name": in.status},
+		"inject_injector_contract": nil, "inject_type": nil}
+	if in.contract != "" {
+		contract := map[string]any{"injector_contract_id": in.contract, "injector_contract_injectors": []string{},
+			"injector_contract_injector_names": map[string]string{}, "injector_contract_injector_type": nil}
+		if owner, ok := p.injectors[in.contract]; ok {
+			contract["injector_contract_injectors"] = []string{owner.ID}
+			contract["injector_contract_injector_names"] = map[string]string{owner.ID: owner.Name}
+			contract["injector_contract_injector_type"] = owner.Type
+			doc["inject_type"] = owner.Type
+		}
+		doc["inject_injector_contract"] = contract
+	}
+	b, _ := json.Marshal(doc)
 	return http.StatusOK, jsonType, b
 }
 
 func (p *Platform) getInject(c *Call) (int, string, []byte) {
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
-		return injectAnswer(c.InjectID, in.status)
+		return p.injectAnswer(c.InjectID, in)
 	})
 }
 
@@ -171,7 +189,7 @@ func (p *Platform) reception(c *Call) (int, string, []byte) {
 			in.reopenings++ // the platform sets PENDING unconditionally
 		}
 		in.status = "PENDING"
-		return injectAnswer(c.InjectID, in.status)
+		return p.injectAnswer(c.InjectID, in)
 	})
 }
 

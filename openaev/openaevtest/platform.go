@@ -132,6 +132,9 @@ type Platform struct {
 	fails     map[failKey]*failure
 	injects   map[string]*inject
 	contracts map[string][]contractOutput // contract id → declared outputs
+	// injectors: contract id → the injector that registered it, as the
+	// platform's InjectorContract names it (rule 8).
+	injectors map[string]contractInjector
 	// expectations: contract id → what the platform makes of its
 	// expectations (rule 13).
 	expectations map[string]ContractExpectations
@@ -185,7 +188,7 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	t.Helper()
 	p := &Platform{token: token, version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, fails: map[failKey]*failure{},
-		injects: map[string]*inject{}, contracts: map[string][]contractOutput{}, breaking: map[string]bool{},
+		injects: map[string]*inject{}, contracts: map[string][]contractOutput{}, injectors: map[string]contractInjector{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{},
 		features:     devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
 		maxMessage: DefaultMaxMessageSize,

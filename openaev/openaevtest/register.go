@@ -88,10 +88,12 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		// Stored as they are, whatever they hold (rule 13).
 		expectations[id] = contractExpectations(m["contract_content"].(string))
 	}
+	owner := contractInjector{ID: c.Body["injector_id"].(string), Name: c.Body["injector_name"].(string), Type: c.Body["injector_type"].(string)}
 	p.mu.Lock()
 	for id, outs := range outputs {
 		p.contracts[id] = outs
 		p.expectations[id] = expectations[id]
+		p.injectors[id] = owner
 	}
 	b := p.broker
 	p.mu.Unlock()
