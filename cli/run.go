@@ -32,7 +32,8 @@ func runCommand(o Options) *ucli.Command {
 			"--profile openaev reports through the OpenAEV platform's own calls instead: reception, an INFO trace,\n" +
 			"then one terminal callback with the findings and the expectation signatures.\n" +
 			"--openaev-message FILE runs one captured platform message with the injector its contract id names\n" +
-			"(naming another injector exits 2). Both read the platform's version first (--openaev-version gives it).\n\n" + exitHelp,
+			"(naming another injector exits 2). Both read the platform's version first (--openaev-version gives it);\n" +
+			"and the inject: one the platform made with another injector's contract exits 2.\n\n" + exitHelp,
 		Flags: withShort(flagsOf(o.name(), reflect.TypeFor[runConfig](), nil), "output", "o"),
 		Action: func(c *ucli.Context) error {
 			return runAction(c, o)
