@@ -138,8 +138,9 @@ func (t Target) External() (signatures.ExternalConfig, bool) {
 }
 
 // Inject is what an executor is asked to act on. The runtime hands each
-// executor its own copy of the targets, the expectation types and the
-// params: changing them changes nothing it reports.
+// executor its own copy of the expectation types and the params, and its
+// own targets, restoring them when the executor returns: changing any of
+// them changes nothing it reports.
 type Inject struct {
 	// ID is the platform's inject id.
 	ID string

@@ -19,15 +19,17 @@ type Prepared struct {
 	// Manifest is the executor's, nil when it has none.
 	Manifest *framework.Manifest
 	// Targets are the typed targets, the runtime's own: the signatures
-	// are compiled and routed from them. The executor acts on a copy, so
-	// that nothing it changes in what it is handed (a target, the
-	// expectation types, the params) changes what is reported.
+	// are compiled and routed from them. The executor is handed them, and
+	// what it changes there (a target, the expectation types, the params
+	// are its own copies) is undone when it returns, so that nothing it
+	// changes changes what is reported.
 	Targets []framework.Target
 	// Timeout is the execution deadline.
 	Timeout time.Duration
 
 	executor framework.Executor
-	inject   *framework.Inject // the executor's: its own copy of the targets and types
+	inject   *framework.Inject // the executor's: the targets (see handed), its own copy of the types
+	handed   *handed           // what the executor's changes to the targets are undone from
 	category framework.Category
 	types    []framework.ExpectationType
 	source   func() signatures.SourceIPs // the runtime's, resolved once
@@ -89,8 +91,10 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if p.Timeout == 0 {
 		p.Timeout = rt.timeout
 	}
+	targets, h := hand(p.Targets)
 	p.inject = &framework.Inject{ID: req.InjectID, Injector: req.Injector, Category: p.category,
-		Targets: executorTargets(p.Targets), ExpectationTypes: slices.Clone(p.types)}
+		Targets: targets, ExpectationTypes: slices.Clone(p.types)}
+	p.handed = h
 	if err := p.check(rt.settings(req.Injector)); err != nil {
 		var pe *framework.PanicError
 		if !errors.As(err, &pe) {
@@ -113,6 +117,7 @@ func (p *Prepared) check(settings map[string]string) error {
 	name, ex, in := p.Request.Injector, p.executor, p.inject
 	if v, ok := ex.(framework.TargetsValidator); ok {
 		err := framework.CallHook(name, "ValidateTargets", func() error { return v.ValidateTargets(in.Targets) })
+		p.handed.restore(p.Targets)
 		if err != nil {
 			return requestError(err)
 		}
@@ -205,10 +210,10 @@ func (p *Prepared) typeTargets() error {
 	return nil
 }
 
-// executorTargets returns the executor's copy of targets: a new slice,
-// and a configuration of its own for each given as a pointer (a value
-// configuration, its fields strings, is copied with the slice). One copy
-// of the slice, no allocation per target but for pointer configurations.
+// executorTargets returns the executor's copy of targets, when one holds a
+// configuration given as a pointer (see handed): a new slice, and a
+// configuration of its own for each given as a pointer (a value
+// configuration, its fields strings, is copied with the slice).
 func executorTargets(targets []framework.Target) []framework.Target {
 	out := slices.Clone(targets)
 	for i := range out {

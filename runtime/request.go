@@ -23,8 +23,10 @@ type Request struct {
 	// already typed (the CLI's targets file): a long list then costs one
 	// framework.Target per target, not a TargetSpec as well. The runtime
 	// still checks each (its configuration valid, one category), keeps the
-	// slice as Report.Targets and hands the executor a copy of it as
-	// Inject.Targets. It is never encoded.
+	// slice as Report.Targets and hands it to the executor as
+	// Inject.Targets: what the executor changes there is undone when it
+	// returns, but the caller must not read the slice during the run. It
+	// is never encoded.
 	Typed   []framework.Target `json:"-"`
 	Params  map[string]any     `json:"params,omitempty"`
 	Timeout Duration           `json:"timeout,omitempty"`
