@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -34,6 +35,13 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn 
 	// A line of maxLine bytes and its line end (\r\n) fit, one byte more
 	// does not.
 	buf := make([]byte, 0, maxLine+2)
+	if st, err := f.Stat(); err == nil && st.Mode().IsRegular() {
+		// The list is made to hold the file's targets at once: grown
+		// line by line, a million targets' list leaves four times its
+		// size of garbage, and while it is copied to a larger one both
+		// are live, which sets the heap a run grows to.
+		l.grow(countTargets(f.f, buf[:cap(buf)]))
+	}
 	var n int32
 	for eof := false; !eof; {
 		m, err := f.Read(buf[len(buf):cap(buf)])
@@ -77,6 +85,41 @@ func readTargetsFile(ctx context.Context, l *targetList, path, where string, fn 
 		}
 	}
 	return nil
+}
+
+// countTargets returns the number of lines of a regular file that hold
+// something else than white space or a comment, read into buf at offsets
+// (the file's offset is left as it is). It is an estimate (a line of a
+// CIDR range is counted as one target), 0 when the file cannot be read.
+func countTargets(f *os.File, buf []byte) int {
+	n, seeking := 0, true // seeking: for the first byte of a line that is not white space
+	var off int64
+	for {
+		m, err := f.ReadAt(buf, off)
+		off += int64(m)
+		for b := buf[:m]; len(b) > 0; {
+			if !seeking {
+				i := bytes.IndexByte(b, '\n')
+				if i < 0 {
+					break
+				}
+				b, seeking = b[i+1:], true
+				continue
+			}
+			switch b[0] {
+			case ' ', '\t', '\r', '\v', '\f', '\n':
+			case '#':
+				seeking = false
+			default:
+				n++
+				seeking = false
+			}
+			b = b[1:]
+		}
+		if err != nil {
+			return n
+		}
+	}
 }
 
 // block is complete lines of a targets file as one string; own says
