@@ -96,6 +96,8 @@ func (o *origins) named(err error) error {
 	var ve *signatures.ValidationError
 	var se *serve.SettingError
 	switch {
+	case errors.As(err, &ve) && ve.Withheld && o.where(ve.Field) != "":
+		return fmt.Errorf("invalid %s (value withheld)%s: %s", ve.Field, o.where(ve.Field), ve.Reason)
 	case errors.As(err, &ve) && o.where(ve.Field) != "":
 		return fmt.Errorf("invalid %s %q%s: %s", ve.Field, signatures.Shorten(ve.Value, signatures.MaxQuoted), o.where(ve.Field), ve.Reason)
 	case errors.As(err, &se) && o.where(se.Setting) != "":
@@ -119,14 +121,21 @@ func (o *origins) namedExit(err error) error {
 }
 
 // paramErr is the error of the --param pair kv (key=value) that its
-// injector refuses: the pair as the user wrote it and where, then why.
+// injector refuses: the pair as the user wrote it and where, then why. A
+// value the refusal withholds (a setting's, a secret's: see
+// framework.ParseParam) is never quoted: the pair is shown as its key.
 func (c *runConfig) paramErr(kv string, err error) error {
 	reason := err.Error()
 	shown := kv
 	var ve *signatures.ValidationError
 	if errors.As(err, &ve) {
 		reason = ve.Reason
-		if k, _, _ := strings.Cut(kv, "="); hidden(ve.Value) {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case ve.Withheld:
+			return usageErr("invalid param %q (value withheld)%s: %s",
+				signatures.Shorten(k, signatures.MaxQuoted), c.whereItem("param", kv), reason)
+		case hidden(ve.Value):
 			// The injector hid a part of the value (credentials): as it
 			// showed it, never as written. A value it only normalised
 			// ("0" read as "0s") is quoted as written.
@@ -134,28 +143,6 @@ func (c *runConfig) paramErr(kv string, err error) error {
 		}
 	}
 	return usageErr("invalid param %q%s: %s", signatures.Shorten(shown, signatures.MaxQuoted), c.whereItem("param", kv), reason)
-}
-
-// settingAsParam is the error of the --param pair kv that ParseParam
-// refused (err) because its key is no param but s, a setting of injector:
-// err's reason, then where to give the setting. A secret setting's value
-// is never quoted: the pair is shown as its key alone.
-func (c *runConfig) settingAsParam(kv, injector string, s framework.Setting, err error) error {
-	reason := err.Error()
-	var ve *signatures.ValidationError
-	if errors.As(err, &ve) {
-		reason = ve.Reason
-	}
-	shown := kv
-	if s.Secret {
-		shown = s.Key
-	}
-	where := injector + "." + s.Key + " in the config file"
-	if s.Env != "" {
-		where = "env " + s.Env + " or " + where
-	}
-	return usageErr("invalid param %q%s: %s; %s is a setting of %s: give it as %s",
-		signatures.Shorten(shown, signatures.MaxQuoted), c.whereItem("param", kv), reason, s.Key, injector, where)
 }
 
 // hidden reports a value shown with a part hidden, as httpx.MaskURL and

@@ -30,16 +30,16 @@ func (web) Execute(context.Context, *framework.Inject) framework.ToolOutput {
 }
 
 // A setting given as --param is refused, exit 2, saying where a setting
-// is given; a secret's value is never quoted.
+// is given; a setting's value is never quoted (it may be a secret).
 func TestParamNamingASetting(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("web", func() framework.Executor { return web{} }) })
 	tests := []struct {
 		param string
 		want  string
 	}{
-		{"user_agent=x", `invalid param "user_agent=x" (--param): unknown parameter (known: path, port); ` +
+		{"user_agent=x", `invalid param "user_agent" (value withheld) (--param): unknown parameter (known: path, port); ` +
 			`user_agent is a setting of web: give it as env WEB_USER_AGENT or web.user_agent in the config file`},
-		{"api_key=s3cr3t-value", `invalid param "api_key" (--param): unknown parameter (known: path, port); ` +
+		{"api_key=s3cr3t-value", `invalid param "api_key" (value withheld) (--param): unknown parameter (known: path, port); ` +
 			`api_key is a setting of web: give it as env WEB_API_KEY or web.api_key in the config file`},
 		{"proxy_host=p", `proxy_host is a setting of web: give it as web.proxy_host in the config file`},
 		{"colour=red", `invalid param "colour=red" (--param): unknown parameter (known: path, port)`},

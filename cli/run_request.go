@@ -141,24 +141,11 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 			// platform gets its reception and INVALID_USAGE.
 			val = v
 		case err != nil:
-			if s, ok := settingNamed(b.m, k); ok {
-				return cfg.settingAsParam(kv, b.m.Name, s, err)
-			}
 			return cfg.paramErr(kv, err)
 		}
 		req.Params[k] = val
 	}
 	return nil
-}
-
-// settingNamed returns the setting of m whose key is key, when m has one.
-func settingNamed(m framework.Manifest, key string) (framework.Setting, bool) {
-	for _, s := range m.Settings {
-		if s.Key == key {
-			return s, true
-		}
-	}
-	return framework.Setting{}, false
 }
 
 // value is a network target as the command line writes it: --target or a

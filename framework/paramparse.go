@@ -14,8 +14,17 @@ import (
 // checked and normalised to Go notation (a bare number is seconds: "90"
 // gives "1m30s"; negative durations are rejected). Without a manifest entry
 // the value stays a string. An error is a *signatures.ValidationError on
-// "params.<key>".
+// "params.<key>", without the value for a key named as one of m's settings
+// or like a secret (see withhold).
 func ParseParam(m *Manifest, key, value string) (any, error) {
+	v, err := parseParam(m, key, value)
+	if err != nil {
+		return nil, WithholdParam(m, key, err)
+	}
+	return v, nil
+}
+
+func parseParam(m *Manifest, key, value string) (any, error) {
 	if m == nil || len(m.Params) == 0 {
 		return value, nil
 	}

@@ -34,6 +34,9 @@ const (
 // paramsField is the field path of the named param.
 func paramsField(name string) string { return "params." + name }
 
+// reasonUnknown begins the Reason of a key that is no param.
+const reasonUnknown = "unknown parameter"
+
 func invalidParam(name, value, reason string) error {
 	return &signatures.ValidationError{Field: paramsField(name), Value: value, Reason: reason}
 }
@@ -86,8 +89,18 @@ func (m Manifest) ParamNames() []string {
 //
 // A parameter error is a *signatures.ValidationError on "params.<name>";
 // NewParams returning nil is an error wrapping ErrParamsSpec; a panic of
-// NewParams, the params' Validate or ValidateParams is a *PanicError.
+// NewParams, the params' Validate or ValidateParams is a *PanicError. The
+// refused value of a param named as a setting of ex's manifest, or like a
+// secret, is withheld from the error (see withhold).
 func DecodeParams(ex Executor, raw map[string]any) (any, error) {
+	params, err := decodeParams(ex, raw)
+	if err != nil {
+		return nil, withhold(ex, err)
+	}
+	return params, nil
+}
+
+func decodeParams(ex Executor, raw map[string]any) (any, error) {
 	pf, ok := ex.(ParamsFactory)
 	if !ok {
 		raw = mapParams(raw)
@@ -124,7 +137,7 @@ func DecodeParams(ex Executor, raw map[string]any) (any, error) {
 			return nil, invalidParam(f.name, "", ReasonRequired+ReasonEmpty)
 		}
 	}
-	if err := CheckParams(ex, target); err != nil {
+	if err := checkParams(ex, target); err != nil {
 		return nil, err
 	}
 	return target, nil
@@ -218,10 +231,10 @@ func fieldFor(fields []paramField, key string) (paramField, bool) {
 func unknownParam(key, value string, known []string) error {
 	for _, n := range known {
 		if strings.EqualFold(n, key) {
-			return invalidParam(key, value, "unknown parameter; keys are case-sensitive: write "+n)
+			return invalidParam(key, value, reasonUnknown+"; keys are case-sensitive: write "+n)
 		}
 	}
-	return invalidParam(key, value, "unknown parameter (known: "+strings.Join(known, ", ")+")")
+	return invalidParam(key, value, reasonUnknown+" (known: "+strings.Join(known, ", ")+")")
 }
 
 func fieldNames(fields []paramField) []string {
@@ -252,7 +265,7 @@ func paramsJSONError(err error, raw map[string]any) error {
 		return prefixParams(ve)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return invalidParam(name, "", "unknown parameter")
+		return invalidParam(name, "", reasonUnknown)
 	}
 	return fmt.Errorf("params: %w", err)
 }
@@ -263,8 +276,13 @@ func paramsJSONError(err error, raw map[string]any) error {
 // for checks that depend on the executor (privileges, say). Neither may
 // touch the network. A *signatures.ValidationError is returned with its
 // Field on "params.<field>"; other errors are returned as they are, and
-// a panic of a check is a *PanicError naming its method.
+// a panic of a check is a *PanicError naming its method. A value is
+// withheld as DecodeParams withholds it.
 func CheckParams(ex Executor, params any) error {
+	return withhold(ex, checkParams(ex, params))
+}
+
+func checkParams(ex Executor, params any) error {
 	if err := CheckEnums(params); err != nil {
 		return prefixParamsErr(err)
 	}

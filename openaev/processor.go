@@ -272,7 +272,7 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 			}
 			s, err := in.contentString(prm.Name)
 			if err != nil {
-				return req, targets, err
+				return req, targets, framework.WithholdParam(manifest, prm.Name, err)
 			}
 			if s == "" {
 				continue // the platform's empty field: the default applies

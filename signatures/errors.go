@@ -13,16 +13,24 @@ var ErrNoConfigs = errors.New("no target configuration")
 // (for example "targets[2].target_ipv4"). Its text quotes at most
 // MaxQuoted bytes of Value: a value of 100 KB (a port list, a pasted
 // file) is named, not echoed whole.
+//
+// Withheld marks a value that may be a secret (a param named like a
+// setting or a credential): its text says "(value withheld)" in place of
+// the quoted value, and Value is empty.
 type ValidationError struct {
-	Field  string
-	Value  string
-	Reason string
+	Field    string
+	Value    string
+	Reason   string
+	Withheld bool
 }
 
 // MaxQuoted is the most of a value an error quotes, in bytes.
 const MaxQuoted = 128
 
 func (e *ValidationError) Error() string {
+	if e.Withheld {
+		return fmt.Sprintf("invalid %s (value withheld): %s", e.Field, e.Reason)
+	}
 	if e.Value == "" {
 		return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
 	}

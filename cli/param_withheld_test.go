@@ -1,0 +1,170 @@
+package cli_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve/servetest"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// A secret given by mistake as a param (a setting's name, or a name that
+// looks like a secret's) is refused, exit 2, without its value: not on
+// stderr, not in the WARN log line, not in what the platform is sent,
+// whether --param or the inject file's "params" gives it, for run under
+// either profile and for validate. A setting is told where it is given.
+func TestParamSecretValueWithheld(t *testing.T) {
+	const shodanKey = "t46-Shodan+Key/ké"
+	const awsSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	reg := registry(withQuery)
+	p := openaevtest.NewPlatform(t, platformToken)
+	registered(t, p, platformToken, reg)
+	env := map[string]string{"INJECTKIT_SHODAN_API_KEY": "the-real-key", "INJECTKIT_SHODAN_BASE_URL": "http://127.0.0.1:9"}
+	const hint = "shodan_api_key is a setting of query: give it as env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file"
+	inject := func(key, value string) string {
+		return writeFile(t, "inject.json", fmt.Sprintf(`{"inject_id":"t46-q2","targets":[{"query":"apache","asset":"asset-a"}],"params":{%q:%q}}`, key, value))
+	}
+	tests := []struct {
+		name, secret string
+		args         []string // after the command and injector
+		want         string
+	}{
+		{"inject file, a setting", shodanKey, []string{"--inject-file", inject("shodan_api_key", shodanKey)},
+			"invalid params.shodan_api_key (value withheld): unknown parameter (known: max_results, provider); " + hint},
+		{"inject file, a secret's name", awsSecret, []string{"--inject-file", inject("aws_secret_access_key", awsSecret)},
+			"invalid params.aws_secret_access_key (value withheld): unknown parameter (known: max_results, provider)"},
+		{"--param, a setting", shodanKey, []string{"--query", "apache", "--param", "shodan_api_key=" + shodanKey},
+			`invalid param "shodan_api_key" (value withheld) (--param): unknown parameter (known: max_results, provider); ` + hint},
+		{"--param, a secret's name", awsSecret, []string{"--query", "apache", "--param", "AWS-Secret-Access-Key=" + awsSecret},
+			`invalid param "AWS-Secret-Access-Key" (value withheld) (--param): unknown parameter (known: max_results, provider)`},
+	}
+	for i, tt := range tests {
+		for _, mode := range []string{"validate", "run", "run openaev"} {
+			t.Run(mode+" "+tt.name, func(t *testing.T) {
+				id := fmt.Sprintf("inj-withheld-%d", i)
+				args := append([]string{strings.Fields(mode)[0], "query"}, tt.args...)
+				var b *backend
+				switch mode {
+				case "run":
+					b = newBackend(t, http.StatusOK)
+					args = append(args, "--backend-url", b.URL, "--token", platformToken, "--log-level", "warn")
+				case "run openaev":
+					p.AddInject(id, openaev.ContractID("query"))
+					args = append(args, "--profile", "openaev", "--inject-id", id, "--backend-url", p.URL, "--token", platformToken,
+						"--log-level", "warn")
+				}
+				r := run(t, reg, env, args...)
+				if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
+					t.Errorf("exit %d, want %d with %q:\n%s", r.code, cli.ExitUsage, tt.want, r.stderr)
+				}
+				if strings.Contains(r.stdout+r.stderr, tt.secret) {
+					t.Errorf("the secret is shown:\n%s%s", r.stdout, r.stderr)
+				}
+				if mode == "run" && (!strings.Contains(r.stderr, "inject rejected") && strings.HasPrefix(tt.args[0], "--inject-file") ||
+					len(b.got()) != 0) {
+					t.Errorf("want the WARN log line of the inject file's refusal and nothing sent: %d requests\n%s", len(b.got()), r.stderr)
+				}
+				if mode != "run openaev" {
+					return
+				}
+				terminal, ok := p.Terminal(id)
+				if msg, _ := terminal.Body["execution_message"].(string); !ok || terminal.Body["execution_status"] != "INVALID_USAGE" ||
+					!strings.Contains(msg, "(value withheld)") {
+					t.Errorf("terminal callback %v, want INVALID_USAGE saying the value is withheld", terminal.Body)
+				}
+				for _, c := range p.Calls(id) {
+					if msg, _ := c.Body["execution_message"].(string); strings.Contains(msg, tt.secret) {
+						t.Errorf("secret sent to the platform in %s: %q", c.Kind, msg)
+					}
+				}
+			})
+		}
+	}
+}
+
+type vaultParams struct {
+	AuthToken string `json:"auth_token"`
+}
+
+// Validate refuses a token that does not start with tok_, quoting it, as
+// an injector may.
+func (p *vaultParams) Validate() error {
+	if !strings.HasPrefix(p.AuthToken, "tok_") {
+		return &signatures.ValidationError{Field: "auth_token", Value: p.AuthToken, Reason: "must start with tok_"}
+	}
+	return nil
+}
+
+// vault is an injector with a param named like a secret.
+type vault struct{}
+
+func (vault) NewParams() any { return &vaultParams{AuthToken: "tok_default"} }
+func (v vault) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "vault", Category: framework.Network, Params: framework.MustParamsSpec(v.NewParams())}
+}
+func (vault) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+// A platform message whose param named like a secret is refused gets its
+// INVALID_USAGE without the value, and serve's log holds none either:
+// a value its Validate refuses, or a list where one value is wanted.
+func TestIntegrationServeParamSecretWithheld(t *testing.T) {
+	testkit.Integration(t) // and RabbitMQ
+	const refused, listed = "hunter2/Refused-Secret", "Listed-Secret-2"
+	p := openaevtest.NewPlatform(t, serveToken)
+	queue := servetest.PlatformQueue(t, p)
+	reg := registry(func(r *framework.Registry) { r.Register("vault", func() framework.Executor { return vault{} }) })
+	d := serveWith(t, reg, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+		"--listen-addr", "127.0.0.1:0", "--log-format", "json", "--injectors", "vault")
+	defer func() {
+		if t.Failed() {
+			t.Logf("stderr:\n%s", d.stderr)
+		}
+	}()
+	messages := map[string]any{
+		"sw-refused": refused,
+		"sw-list":    []string{"Listed-Secret-1", listed},
+	}
+	for id, token := range messages {
+		p.AddInject(id, openaev.ContractID("vault"))
+		servetest.Publish(t, queue, openaevtest.Message(openaevtest.QueuedInject{ID: id, ContractID: openaev.ContractID("vault"),
+			Content: map[string]any{"target_selector": "manual", "targets": "127.0.0.1", "auth_token": token}}))
+	}
+	timeout, stopTimer := context.WithTimeout(context.Background(), 60*time.Second)
+	defer stopTimer()
+	ctx, cancel := d.Context(timeout)
+	defer cancel()
+	for id := range messages {
+		done, err := p.WaitTerminal(ctx, id)
+		if err != nil {
+			t.Fatalf("%s: no terminal callback: %v", id, err)
+		}
+		msg, _ := done.Body["execution_message"].(string)
+		if done.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(msg, "auth_token (value withheld)") {
+			t.Errorf("%s: terminal callback %v, want INVALID_USAGE saying auth_token's value is withheld", id, done.Body)
+		}
+	}
+	if code := d.Stop(t); code != 0 {
+		t.Errorf("exit %d after cancellation, want 0", code)
+	}
+	for _, secret := range []string{refused, listed} {
+		for _, c := range p.AllCalls() {
+			if strings.Contains(fmt.Sprint(c.Body), secret) {
+				t.Errorf("%q sent to the platform in %s: %v", secret, c.Kind, c.Body)
+			}
+		}
+		if strings.Contains(d.stderr.String(), secret) {
+			t.Errorf("%q in serve's log", secret)
+		}
+	}
+}

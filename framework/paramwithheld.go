@@ -1,0 +1,113 @@
+package framework
+
+import (
+	"errors"
+	"strings"
+	"unicode"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// secretWords are the words whose presence in a param's name, letters and
+// digits only and in lower case (API-Key, api_key and apikey alike), makes
+// its value one that may be a secret.
+var secretWords = []string{
+	"apikey", "secret", "token", "password", "passwd", "passphrase",
+	"credential", "session", "privatekey", "auth", "cookie",
+}
+
+// secretName reports a param name that looks like a secret's: its value
+// is never quoted when it is refused.
+func secretName(name string) bool {
+	folded := strings.Map(func(r rune) rune {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return unicode.ToLower(r)
+		}
+		return -1
+	}, name)
+	for _, w := range secretWords {
+		if strings.Contains(folded, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// manifestOf returns ex's manifest, or nil when it has none or its
+// Manifest panics (a panic the runtime reports of its own).
+func manifestOf(ex Executor) (m *Manifest) {
+	mf, ok := ex.(Manifester)
+	if !ok {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			m = nil
+		}
+	}()
+	man := mf.Manifest()
+	return &man
+}
+
+// withhold returns a param's refusal err (a *signatures.ValidationError
+// on "params.<name>") as WithholdParam returns it with the manifest ex
+// gives; any other error as it is.
+func withhold(ex Executor, err error) error {
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	name, ok := strings.CutPrefix(ve.Field, "params.")
+	if !ok {
+		return err
+	}
+	return WithholdParam(manifestOf(ex), name, err)
+}
+
+// WithholdParam returns err, the refusal of the value given to the param
+// name of m's injector, without the value when name is the key (but for
+// case) of one of m's settings (a setting given as a param, an API key say)
+// or looks like a secret's (api_key, secret, token, password, credential,
+// session…, in any case and with any separator): its
+// *signatures.ValidationError then says "(value withheld)" in place of
+// the value (unless none was given: a required param's null or empty),
+// in every path it takes (error, log, the platform's message). An unknown
+// param naming a setting is told where the setting is given.
+// m may be nil (no settings); any other error is returned as it is.
+// ParseParam, DecodeParams and CheckParams withhold their refusals so.
+func WithholdParam(m *Manifest, name string, err error) error {
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	s, setting := settingOf(m, name)
+	if !setting && !secretName(name) {
+		return err
+	}
+	cp := *ve
+	if !strings.HasPrefix(cp.Reason, ReasonRequired) { // else no value was given: nothing to withhold
+		cp.Value, cp.Withheld = "", true
+	}
+	if setting && strings.HasPrefix(cp.Reason, reasonUnknown) {
+		where := m.Name + "." + s.Key + " in the config file"
+		if s.Env != "" {
+			where = "env " + s.Env + " or " + where
+		}
+		cp.Reason += "; " + s.Key + " is a setting of " + m.Name + ": give it as " + where
+	}
+	return &cp // a wrapping's text could quote the value too: it goes with it
+}
+
+// settingOf returns the setting of m (nil: none) whose key is key, but
+// for case.
+func settingOf(m *Manifest, key string) (Setting, bool) {
+	if m == nil {
+		return Setting{}, false
+	}
+	for _, s := range m.Settings {
+		if strings.EqualFold(s.Key, key) {
+			return s, true
+		}
+	}
+	return Setting{}, false
+}
