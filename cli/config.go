@@ -273,8 +273,8 @@ type injectorSettings map[string]map[string]string
 // newInjectorSettings resolves the settings ms declare: the setting's own
 // environment variable > the config file's "<injector>.<key>" > its
 // default. It tells from, when not nil, where each setting the user gave
-// came from, by its key "<injector>.<key>"; a secret is left out: no error
-// may quote its value.
+// came from, by its key "<injector>.<key>"; a secret's apart, which only
+// an error withholding its value names (see origins.named).
 func newInjectorSettings(ms []framework.Manifest, getenv func(string) string, file configFile, from sourced) injectorSettings {
 	out := injectorSettings{}
 	for _, m := range ms {
@@ -295,7 +295,11 @@ func newInjectorSettings(ms []framework.Manifest, getenv func(string) string, fi
 				}
 			}
 			vals[s.Key] = v
-			if from != nil && where != "" && !s.Secret {
+			switch {
+			case from == nil || where == "":
+			case s.Secret:
+				from.setSecretFrom(key, where) // for an error withholding its value
+			default:
 				from.setFrom(key, where)
 			}
 		}

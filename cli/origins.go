@@ -96,6 +96,9 @@ func (o *origins) named(err error) error {
 	var ve *signatures.ValidationError
 	var se *serve.SettingError
 	switch {
+	case errors.As(err, &ve) && ve.Withheld && o.secretFrom[ve.Field] != "":
+		// A secret setting's (an injector's API key): said as the token is.
+		return fmt.Errorf("invalid %s (secret) (%s): %s", ve.Field, o.secretFrom[ve.Field], ve.Reason)
 	case errors.As(err, &ve) && ve.Withheld && o.where(ve.Field) != "":
 		return fmt.Errorf("invalid %s (value withheld)%s: %s", ve.Field, o.where(ve.Field), ve.Reason)
 	case errors.As(err, &ve) && o.where(ve.Field) != "":

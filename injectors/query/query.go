@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"go.uber.org/zap"
 
@@ -184,8 +185,9 @@ func asParams(params any) (*Params, error) {
 
 // Configure applies the settings declared in the manifest. A key left out
 // keeps the default; shodan_base_url given empty or blank is refused, so
-// that a value meant for a stand-in never turns into api.shodan.io, and
-// an empty request_timeout keeps the default. Unknown keys are errors.
+// that a value meant for a stand-in never turns into api.shodan.io, a
+// shodan_api_key holding a control character is refused without its
+// value, and an empty request_timeout keeps the default. Unknown keys are errors.
 func (e *Executor) Configure(settings map[string]string) error {
 	for k, given := range settings {
 		v := strings.TrimSpace(given)
@@ -200,6 +202,10 @@ func (e *Executor) Configure(settings map[string]string) error {
 			}
 			e.baseURL = u
 		case SettingShodanAPIKey:
+			if strings.ContainsFunc(v, unicode.IsControl) {
+				// It would go in the request URL: refused, never quoted.
+				return &signatures.ValidationError{Field: Name + "." + k, Withheld: true, Reason: "holds a control character"}
+			}
 			e.apiKey = v
 		case SettingRequestTimeout:
 			if v == "" {

@@ -148,6 +148,13 @@ func TestConfigure(t *testing.T) {
 		{"negative seconds", map[string]string{"request_timeout": "-3"}, "query.request_timeout", nil},
 		{"zero", map[string]string{"request_timeout": "0"}, "query.request_timeout", nil},
 		{"unknown key", map[string]string{"shodan_api_token": "x"}, "query.shodan_api_token", nil},
+		{"key with a line break", map[string]string{"shodan_api_key": "k3yk3y\nx"}, "query.shodan_api_key", nil},
+		{"key with a control character", map[string]string{"shodan_api_key": "k3yk3y\x01"}, "query.shodan_api_key", nil},
+		{"key with DEL", map[string]string{"shodan_api_key": "k3y\x7fk3y"}, "query.shodan_api_key", nil},
+		{"key with a C1 control", map[string]string{"shodan_api_key": "k3y\u0085k3y"}, "query.shodan_api_key", nil},
+		{"key outside ASCII: sent escaped", map[string]string{"shodan_api_key": "kéy"}, "", func(e *Executor) bool {
+			return e.apiKey == "kéy"
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -155,6 +162,9 @@ func TestConfigure(t *testing.T) {
 			if ve := frameworktest.WantInvalid(t, e.Configure(tt.settings), tt.wantField); ve != nil {
 				if strings.Contains(ve.Error(), "pw123") || strings.Contains(ve.Error(), "k3yk3y") {
 					t.Errorf("the secret refused is quoted: %v", ve)
+				}
+				if tt.wantField == "query.shodan_api_key" && (ve.Value != "" || !ve.Withheld) {
+					t.Errorf("the key refused is not withheld: %+v", ve)
 				}
 				return
 			}
