@@ -8,9 +8,9 @@ import (
 // White space around a target is dropped in every intake, as a targets
 // file's line is trimmed: --target ' 127.0.0.1 ', the environment's list
 // and an inject file's {"value":" 127.0.0.1 "} send the same signatures.
-// A cloud provider's flag, as every setting's value, is read without the
-// white space around it (TestSettingValuesReadAlike); the inject file's,
-// the platform's JSON, is refused with it.
+// A cloud provider and account, their flags (as every setting's value,
+// TestSettingValuesReadAlike) and the inject file's alike, are read
+// without the white space around them; white space inside is refused.
 func TestTargetWhiteSpaceOneRule(t *testing.T) {
 	file := func(target string) string {
 		return writeFile(t, "inject.json", `{"injector":"noop","targets":[`+target+`]}`)
@@ -35,9 +35,14 @@ func TestTargetWhiteSpaceOneRule(t *testing.T) {
 			`valid: noop on 1 cloud target`},
 		{"--cloud-provider, white space inside", nil, []string{"validate", "noop", "--cloud-provider", "a ws", "--cloud-account", "123456789012", "--cloud-region", "eu-west-1"}, 2,
 			`invalid --cloud-provider "a ws": must not hold white space`},
-		{"inject file cloud_provider", nil, []string{"validate", "--inject-file",
-			file(`{"cloud_provider":" aws ","cloud_account_id":"123456789012","cloud_region":"eu-west-1"}`)}, 2,
-			`invalid targets[0].cloud_provider " aws ": must not hold white space`},
+		{"--cloud-account", nil, []string{"run", "noop", "--cloud-provider", "aws", "--cloud-account", " 123456789012", "--cloud-region", "eu-west-1"}, 0,
+			`"signature_type":"cloud_account_id","signature_value":"123456789012"`},
+		{"inject file cloud_provider and cloud_account_id", nil, []string{"run", "--inject-file",
+			file(`{"cloud_provider":" aws ","cloud_account_id":"123456789012 ","cloud_region":"eu-west-1"}`)}, 0,
+			`"signature_type":"cloud_account_id","signature_value":"123456789012"`},
+		{"inject file cloud_provider, white space inside", nil, []string{"validate", "--inject-file",
+			file(`{"cloud_provider":"a ws","cloud_account_id":"123456789012","cloud_region":"eu-west-1"}`)}, 2,
+			`invalid targets[0].cloud_provider "a ws": must not hold white space`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

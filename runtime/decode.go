@@ -25,9 +25,11 @@ import (
 // the file writes it (timeout, targets[2].value, params.delay) and where
 // it is: line and column, after the file name when r is a file (it has a
 // Name method, as *os.File has). A leading UTF-8 byte order mark is passed
-// over. White space around a target's address, host name, region,
-// service or query is dropped, as the command line drops it around each
-// --target (see TargetSpec); its other fields are kept as written. An empty list or params object is the same as none. A number in
+// over. White space around a target's address, host name, cloud provider
+// and account, region, service or query is dropped, as the command line
+// drops it around each --target and --cloud-* (see TargetSpec); its other
+// fields are kept as written. An empty list or params object is the same
+// as none. A number in
 // params is a json.Number, as written. Every error is a
 // *framework.RequestError.
 func DecodeRequest(r io.Reader) (Request, error) {

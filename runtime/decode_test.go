@@ -167,12 +167,12 @@ func TestDecodeRequestAccepts(t *testing.T) {
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}},
 		{"surrogate pair, escaped backslash, U+FFFD as written", `{"injector":"noop","targets":[{"value":"127.0.0.1","asset":"a\ud83d\ude00 \\ud800 \ufffd ` + "\ufffd" + `"}]}`,
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1", Asset: "a\U0001F600 \\ud800 \uFFFD \uFFFD"}}}},
-		{"white space around addresses, regions, services and queries dropped; ids kept",
+		{"white space around addresses, cloud providers and accounts, regions, services and queries dropped; ids kept",
 			`{"injector":"noop","targets":[{"value":" 127.0.0.1\t","asset":" a1 "},{"target_ipv4":" 10.0.0.1","target_hostname":"h.example \n"},` +
 				`{"cloud_provider":" aws","cloud_account_id":"1 ","cloud_region":" eu-west-1 ","target_service":" s3 ","agent":" ag "},{"query":" port:22 "}]}`,
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "127.0.0.1", Asset: " a1 "},
 				{TargetIPv4: "10.0.0.1", TargetHostname: "h.example"},
-				{CloudProvider: " aws", CloudAccountID: "1 ", CloudRegion: "eu-west-1", TargetService: "s3", Agent: " ag "}, {Query: "port:22"}}}},
+				{CloudProvider: "aws", CloudAccountID: "1", CloudRegion: "eu-west-1", TargetService: "s3", Agent: " ag "}, {Query: "port:22"}}}},
 		{"same key in different objects", `{"injector":"noop","targets":[{"value":"1.1.1.1"},{"value":"1.1.1.2"}],"params":{"x":{"value":1}}}`,
 			runtime.Request{Injector: "noop", Targets: []runtime.TargetSpec{{Value: "1.1.1.1"}, {Value: "1.1.1.2"}},
 				Params: map[string]any{"x": map[string]any{"value": json.Number("1")}}}}, // as written

@@ -125,15 +125,22 @@ func (t TargetSpec) valueConfig() (signatures.Config, error) {
 }
 
 // trimmed returns t without the white space around the fields the command
-// line reads as list items (--target, a targets file's line,
-// --cloud-region, --target-service, --query): an address, a host name, a
-// region, a service or a query, whose edges hold no meaning. The cloud
-// provider and account and the platform's ids (agent, asset, asset group)
-// are kept as written, as their flags keep them.
+// line reads without it (--target, a targets file's line,
+// --cloud-provider, --cloud-account, --cloud-region, --target-service,
+// --query): an address, a host name, a cloud provider or account, a
+// region, a service or a query, whose edges hold no meaning. A cloud
+// provider or account of white space alone is kept, to be refused quoted
+// as its flag's is. The platform's ids (agent, asset, asset group) are
+// kept as written.
 func (t TargetSpec) trimmed() TargetSpec {
 	for _, f := range []*string{&t.Value, &t.TargetIPv4, &t.TargetIPv6, &t.TargetHostname,
 		&t.CloudRegion, &t.TargetService, &t.Query} {
 		*f = strings.TrimSpace(*f)
+	}
+	for _, f := range []*string{&t.CloudProvider, &t.CloudAccountID} {
+		if v := strings.TrimSpace(*f); v != "" {
+			*f = v
+		}
 	}
 	return t
 }
