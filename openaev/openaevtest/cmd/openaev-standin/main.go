@@ -18,10 +18,27 @@
 //
 // It creates the injects named by -inject (of the contract of the injector
 // -contract-of names), registers the contracts of the injectors -register
-// names (so that the platform knows their declared outputs and processes
-// their findings and signatures, as after a `serve` registration), defines
-// the asset groups of the -asset-groups file, then writes its base URL to
-// -url-file.
+// names and of those the -manifest files describe (so that the platform
+// knows their declared outputs and processes their findings and
+// signatures, as after a `serve` registration), defines the asset groups
+// of the -asset-groups file, then writes its base URL to -url-file.
+//
+// -manifest FILE registers a third-party binary's injector: FILE is what
+// `BINARY injectors NAME -o json` prints (or `BINARY injectors -o json`,
+// every injector of the binary), repeatable; an injector given twice (by
+// -register or another -manifest) exits 2. The listing leaves out a
+// contract's attack patterns and output labels, and gives domains by name:
+// the platform's own domains get their colours, another name the colour of
+// "To classify". -contract-of must name a built-in injector (-register's)
+// or one of the -manifest files': another exits 2, as the results of its
+// injects could match no contract. Of a third-party binary, as the guide
+// (docs/writing-an-injector.md, section 8) runs it:
+//
+//	bin/hello injectors hello -o json > hello.json
+//	go run ./openaev/openaevtest/cmd/openaev-standin -url-file /tmp/oaev.url \
+//	  -manifest hello.json -contract-of hello -inject inj-hello-1 &
+//	bin/hello run hello --inject-file hello-inject.json --profile openaev \
+//	  --backend-url "$(cat /tmp/oaev.url)" --token standin-token
 //
 // -asset-groups names a JSON file mapping each asset group id to its
 // endpoints, as POST /api/endpoints/targets pages them (the fields of
@@ -53,6 +70,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -88,6 +106,8 @@ type usageError struct{ error }
 type settings struct {
 	token, urlFile, statsFile, version, contractOf string
 	injects, register                              []string
+	// manifests are the -manifest files.
+	manifests []string
 	// assetGroups is the -asset-groups file, "" for none.
 	assetGroups string
 	// devFeatures is -dev-features, when given (nil: the stand-in's
@@ -118,6 +138,11 @@ func parse(args []string, stderr io.Writer) (settings, error) {
 	fs.Func("register", "injectors whose contracts to register (repeatable, or comma-separated; known: "+
 		strings.Join(builtinRegistry().Names(), ", ")+")", func(v string) error {
 		s.register = append(s.register, splitList(v)...)
+		return nil
+	})
+	fs.Func("manifest", "a file of the manifest of an injector to register, as `BINARY injectors NAME -o json` prints it "+
+		"(or `BINARY injectors -o json`, a list): a third-party binary's injector (repeatable)", func(v string) error {
+		s.manifests = append(s.manifests, v)
 		return nil
 	})
 	fs.Func("dev-features", "the platform's openaev.enabled-dev-features, comma-separated (\"*\": all; \"\": none, "+
@@ -168,6 +193,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	manifests, err := manifestsOf(builtinRegistry(), s.register)
 	if err != nil {
+		return usageError{err}
+	}
+	for _, file := range s.manifests {
+		listed, err := readManifests(file)
+		if err != nil {
+			return usageError{err}
+		}
+		for _, m := range listed {
+			if slices.ContainsFunc(manifests, func(o framework.Manifest) bool { return o.Name == m.Name }) {
+				return usageError{fmt.Errorf("-manifest %s: injector %q given twice (by -register or another -manifest): give it once", file, m.Name)}
+			}
+			manifests = append(manifests, m)
+		}
+	}
+	if err := knownInjector(s.contractOf, manifests); err != nil {
 		return usageError{err}
 	}
 	var groups []assetGroup
@@ -245,6 +285,22 @@ func manifestsOf(r *framework.Registry, names []string) ([]framework.Manifest, e
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// knownInjector refuses a -contract-of naming neither a built-in injector
+// nor one of manifests: its injects' results could match no contract.
+func knownInjector(name string, manifests []framework.Manifest) error {
+	known := builtinRegistry().Names()
+	for _, m := range manifests {
+		if m.Name == name {
+			return nil
+		}
+	}
+	if slices.Contains(known, name) {
+		return nil
+	}
+	return fmt.Errorf("-contract-of %q: unknown injector (known: %s; give a third-party injector's manifest with -manifest FILE)",
+		name, strings.Join(known, ", "))
 }
 
 // register registers the manifests' contracts with the platform at url,

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// listedInjector is an injector as `BINARY injectors NAME -o json` prints
+// it (cli's injector listing): the parts of its manifest a contract is
+// made of. Its settings, and any key a newer listing adds, play no part.
+type listedInjector struct {
+	Name         string             `json:"name"`
+	Category     string             `json:"category"` // "any": every category
+	Description  string             `json:"description"`
+	Params       []listedParam      `json:"params"`
+	Expectations []string           `json:"expectations"`
+	Outputs      []framework.Output `json:"outputs"`
+	Platforms    []string           `json:"platforms"`
+	// Domains are names only: their colours are the platform's, those of
+	// framework's Domain* values (DomainToClassify's for another name).
+	Domains           []string            `json:"domains"`
+	SecurityPlatforms map[string][]string `json:"security_platforms"`
+	// Broken and InvalidManifest say why the binary cannot run it.
+	Broken          string `json:"broken"`
+	InvalidManifest string `json:"invalid_manifest"`
+}
+
+// listedParam is a param of a listedInjector; its default is typed as an
+// inject file gives it (a number, true or false, a string, null).
+type listedParam struct {
+	Name     string          `json:"name"`
+	Type     string          `json:"type"`
+	Enum     []string        `json:"enum"`
+	Default  json.RawMessage `json:"default"`
+	Required bool            `json:"required"`
+	Doc      string          `json:"doc"`
+	Min      json.Number     `json:"min"`
+	Max      json.Number     `json:"max"`
+}
+
+// knownDomains are the platform's security domains, by name.
+var knownDomains = []framework.Domain{framework.DomainEndpoint, framework.DomainNetwork, framework.DomainWebApp,
+	framework.DomainEmail, framework.DomainDataExfil, framework.DomainURLFiltering, framework.DomainCloud,
+	framework.DomainTabletop, framework.DomainAI, framework.DomainToClassify}
+
+// readManifests reads a -manifest file: what `BINARY injectors NAME -o
+// json` prints (one injector), or `BINARY injectors -o json` (a list of
+// them). A file that is neither, or an injector the binary says it cannot
+// run (broken, invalid_manifest) or whose manifest is invalid, is an error
+// naming the file and the injector.
+func readManifests(name string) ([]framework.Manifest, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, fmt.Errorf("-manifest: %w", err)
+	}
+	what := func(err error) error {
+		return fmt.Errorf("-manifest %s: %w (give what `BINARY injectors NAME -o json` prints)", name, err)
+	}
+	var listed []listedInjector
+	switch trimmed := bytes.TrimSpace(data); {
+	case len(trimmed) == 0:
+		return nil, what(errors.New("empty file"))
+	case trimmed[0] == '[':
+		err = json.Unmarshal(trimmed, &listed)
+	default:
+		var one listedInjector
+		err = json.Unmarshal(trimmed, &one)
+		listed = []listedInjector{one}
+	}
+	if err != nil {
+		return nil, what(err)
+	}
+	out := make([]framework.Manifest, 0, len(listed))
+	for i, l := range listed {
+		m, err := l.manifest()
+		if err != nil {
+			return nil, fmt.Errorf("-manifest %s: injector %d (%q): %w", name, i+1, l.Name, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// manifest returns the manifest l lists.
+func (l listedInjector) manifest() (framework.Manifest, error) {
+	switch {
+	case strings.TrimSpace(l.Name) == "":
+		return framework.Manifest{}, errors.New(`no "name": not an injector listing`)
+	case l.Broken != "":
+		return framework.Manifest{}, fmt.Errorf("broken: %s", l.Broken)
+	case l.InvalidManifest != "":
+		return framework.Manifest{}, fmt.Errorf("invalid manifest: %s", l.InvalidManifest)
+	}
+	m := framework.Manifest{Name: l.Name, Description: l.Description, Outputs: l.Outputs, Platforms: l.Platforms}
+	if l.Category != "any" {
+		m.Category = framework.Category(l.Category)
+	}
+	for _, p := range l.Params {
+		def, err := paramDefault(p.Default)
+		if err != nil {
+			return framework.Manifest{}, fmt.Errorf("param %q default %s: %w", p.Name, p.Default, err)
+		}
+		m.Params = append(m.Params, framework.Param{Name: p.Name, Type: p.Type, Default: def, Enum: p.Enum,
+			Doc: p.Doc, Required: p.Required, Min: p.Min.String(), Max: p.Max.String()})
+	}
+	for _, e := range l.Expectations {
+		m.Expectations = append(m.Expectations, framework.ExpectationType(e))
+	}
+	for _, name := range l.Domains {
+		d := framework.Domain{Name: name, Color: framework.DomainToClassify.Color}
+		for _, k := range knownDomains {
+			if k.Name == name {
+				d = k
+			}
+		}
+		m.Domains = append(m.Domains, d)
+	}
+	if len(l.SecurityPlatforms) > 0 {
+		m.SecurityPlatforms = map[framework.ExpectationType][]string{}
+		for e, ps := range l.SecurityPlatforms {
+			m.SecurityPlatforms[framework.ExpectationType(e)] = ps
+		}
+	}
+	if err := framework.ValidateManifest(m); err != nil {
+		return framework.Manifest{}, err
+	}
+	return m, nil
+}
+
+// paramDefault is a listed param's default as a manifest holds it: the
+// text of a number or a boolean, a string as it is, "" for none.
+func paramDefault(raw json.RawMessage) (string, error) {
+	var v any
+	if len(raw) == 0 {
+		return "", nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return "", err
+	}
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case string:
+		return v, nil
+	case json.Number:
+		return v.String(), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	}
+	return "", errors.New("give a string, a number, true, false or null")
+}
