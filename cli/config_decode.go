@@ -15,7 +15,9 @@ import (
 
 // item is an item of a list as it is kept: without the white space around
 // it ("a, b" is a and b), but for a pair (key=value), whose value keeps its
-// own, as the inject file's would ('greeting= ' is " ").
+// own, as the inject file's would (--param 'greeting= ' is " "); the
+// environment's and the config file's pairs are trimmed whole before
+// (mergedPairs).
 func (f field) item(s string) string {
 	if f.pairs {
 		return strings.TrimLeftFunc(s, unicode.IsSpace)

@@ -316,16 +316,17 @@ func (greeter) Execute(context.Context, *framework.Inject) framework.ToolOutput 
 	return framework.ToolOutput{}
 }
 
-// A refused --param is quoted as written, its value's white space kept,
-// from the command line, the environment or the config file.
+// A refused --param is quoted as written, its value's white space kept;
+// a param of the environment or the config file as read, without the
+// white space around the item (TestParamWhiteSpaceBySource).
 func TestParamQuotedAsWritten(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("greeter", func() framework.Executor { return greeter{} }) })
 	conf := writeFile(t, "c.yaml", "param:\n  - \"greeting= \"\n")
 	wantRefused(t, reg, nil, []string{"greeter", "--target", "127.0.0.1"}, "", []refusal{
 		{"flag", nil, []string{"--param", "greeting= "}, `invalid param "greeting= " (--param): must not be blank`},
 		{"flag, a tab", nil, []string{"--param", "greeting=\t"}, `invalid param "greeting=\t" (--param): must not be blank`},
-		{"env", map[string]string{"INJECTKIT_PARAM": "greeting= "}, nil, `invalid param "greeting= " (env INJECTKIT_PARAM): must not be blank`},
-		{"config file", nil, []string{"--config", conf}, `invalid param "greeting= " (config file ` + conf + `:2): must not be blank`},
+		{"env", map[string]string{"INJECTKIT_PARAM": "greeting= "}, nil, `invalid param "greeting=" (env INJECTKIT_PARAM): must not be blank`},
+		{"config file", nil, []string{"--config", conf}, `invalid param "greeting=" (config file ` + conf + `:2): must not be blank`},
 	})
 }
 
