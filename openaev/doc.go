@@ -101,7 +101,7 @@
 // (the findings index's row limit, MaxFindingRow, less what the inject id,
 // type and field take of the row) is truncated, with a note of its full
 // length, and a U+0000 in any string of a callback (its message, a
-// finding, a signature value) is sent as U+FFFD (\ufffd): the platform's
+// finding, a signature value) is sent as U+FFFD (see docs/wire-format.md for its two forms): the platform's
 // database refuses U+0000, and the callback would be lost after its 200.
 //
 // # From message to request

@@ -11,9 +11,11 @@ import (
 // signature values) in PostgreSQL, which refuses U+0000: in TEXT through
 // its JDBC driver, in jsonb itself. A callback holding one is lost after
 // its 200 (see openaevtest rule 12). So no JSON the profile sends holds
-// U+0000: every one is written U+FFFD, the replacement character, as
-// the escape \ufffd. It has the length of \u0000, so the sizes of a body
-// are the same with it or without.
+// U+0000: every one is written U+FFFD, the replacement character: as
+// the escape \ufffd where the JSON escapes it (the length of \u0000, so
+// the sizes of a body are the same with it or without), as its UTF-8
+// bytes in a text finding, replaced before the finding is measured
+// (withoutNUL).
 
 // nulEscape is U+0000 as encoding/json (and appendEscaped) writes it.
 var nulEscape = []byte(`\u0000`)
@@ -46,7 +48,7 @@ type execution Execution
 
 // MarshalJSON encodes e as json.Marshal encodes its fields, but for every
 // U+0000 of its strings, and of the document OutputStructured holds,
-// written U+FFFD (\ufffd): the platform's database refuses U+0000, and
+// written U+FFFD (the escape \ufffd): the platform's database refuses U+0000, and
 // the callback would be lost.
 func (e Execution) MarshalJSON() ([]byte, error) {
 	if strings.Contains(e.OutputStructured, `\u0000`) {
