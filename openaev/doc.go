@@ -145,8 +145,11 @@
 // target keeps its asset id, first agent id and asset group id (the
 // signatures go to every agent, see below), and results
 // are attributed to targets by address or name, never by position. Contract
-// fields matching the injector's params become typed Request.Params;
-// others are ignored. Expectation types come from
+// fields matching the injector's params become typed Request.Params; a key
+// that is one of the injector's settings (cloudscan's endpoint_url, query's
+// shodan_api_key), not empty, refuses the inject (INVALID_USAGE, naming the
+// key and where the host gives it, never its value): the host chooses
+// those, not the inject; others are ignored. Expectation types come from
 // inject_content.expectations, else from the manifest. A message that
 // lists its expectations gets signature groups for the DETECTION and
 // PREVENTION types it names only, none when it names neither (only

@@ -266,6 +266,9 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 		}
 	}
 	if manifest != nil {
+		if err := settingInContent(*manifest, in); err != nil {
+			return req, targets, err
+		}
 		for _, prm := range manifest.Params {
 			if _, ok := in.Content[prm.Name]; !ok {
 				continue
@@ -288,6 +291,31 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 		}
 	}
 	return req, targets, nil
+}
+
+// settingInContent refuses a message whose inject_content gives, not
+// empty, a setting of the injector: the host's choice (where cloudscan's
+// requests are signed for, query's API key), never the inject's. It would
+// otherwise be ignored as any key that is no param, and the inject would
+// run with the host's value instead of the one the message meant. The
+// value is never quoted: a setting may be secret.
+func settingInContent(m framework.Manifest, in Injection) error {
+	for _, st := range m.Settings {
+		if _, ok := in.Content[st.Key]; !ok {
+			continue
+		}
+		if v, err := in.contentString(st.Key); err == nil && v == "" {
+			continue // an empty field gives nothing
+		}
+		where := m.Name + "." + st.Key + " in the config file"
+		if st.Env != "" {
+			where = "env " + st.Env + " or " + where
+		}
+		return &ValidationError{Field: "inject_content." + st.Key,
+			Reason: "unknown parameter (known: " + strings.Join(m.ParamNames(), ", ") + "); " + st.Key + " is a setting of " +
+				m.Name + ", which an inject cannot choose: give it on the injectkit host as " + where}
+	}
+	return nil
 }
 
 // Identify reads what a message names as far as it can: its inject id and

@@ -349,13 +349,13 @@ func scenarioFor(t *testing.T, c runCase) scenario {
 		sc.check = func(t *testing.T, v openaevtest.Version, f map[string]any) { checkQueryFindings(t, v, f) }
 	case "cloudscan":
 		aws := newAWSStandIn(t)
-		sc.env = awsEnv(t)
+		sc.env = append(awsEnv(t), "INJECTKIT_CLOUDSCAN_ENDPOINT_URL="+aws.URL) // the host's setting, no param
 		sc.inject = map[string]any{"injector": "cloudscan", "expectation_types": []string{"DETECTION", "PREVENTION"},
 			"targets": []map[string]any{{"cloud_provider": "aws", "cloud_account_id": awsAccount, "cloud_region": "eu-west-1",
 				"target_service": "ec2", "asset": "asset-1"}},
-			"params": map[string]any{"endpoint_url": aws.URL, "retry_max_attempts": 1}}
+			"params": map[string]any{"retry_max_attempts": 1}}
 		sc.content = map[string]any{"cloud_provider": "aws", "cloud_account_id": awsAccount, "cloud_region": "eu-west-1",
-			"target_service": "ec2", "endpoint_url": aws.URL, "retry_max_attempts": 1,
+			"target_service": "ec2", "retry_max_attempts": 1,
 			"expectations": expectations("DETECTION", "PREVENTION")}
 		sc.signature, sc.target = "cloud_account_id="+awsAccount, "aws:"+awsAccount+":eu-west-1"
 		if msg {

@@ -80,12 +80,12 @@ func (awsProvider) badRegion(name string) string {
 }
 
 // open loads the SDK configuration: credentials from the standard chain (or
-// params.Profile), one standard retryer shared by every client of the inject
+// the profile setting), the endpoint setting's endpoint if any, one standard retryer shared by every client of the inject
 // (so the retry token bucket bounds the inject's retries), the injectkit
 // user-agent token, a per-call timeout, the call recorder, and the inject's
 // logger for what the SDK logs (it writes to stderr on its own otherwise,
 // past the log level and format: the IMDSv1 fallback warning, say).
-func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, version string) (session, error) {
+func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, s hostSettings, version string) (session, error) {
 	red := newRedactor()
 	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = params.RetryMaxAttempts
@@ -100,11 +100,11 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 			addRecordCalls,
 		}),
 	}
-	if params.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(params.Profile))
+	if s.profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(s.profile))
 	}
-	if params.EndpointURL != "" {
-		opts = append(opts, config.WithBaseEndpoint(params.EndpointURL))
+	if s.endpointURL != "" {
+		opts = append(opts, config.WithBaseEndpoint(s.endpointURL))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
@@ -118,7 +118,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	if now == nil {
 		now = time.Now
 	}
-	return &awsSession{cfg: cfg, pathStyle: params.EndpointURL != "", now: now,
+	return &awsSession{cfg: cfg, pathStyle: s.endpointURL != "", now: now,
 		keyMaxAge: time.Duration(params.AccessKeyMaxAgeDays) * 24 * time.Hour}, nil
 }
 
@@ -186,7 +186,7 @@ func (s *awsSession) check(ctx context.Context, service, region string) *CheckRe
 // us-east-1 in the aws partition, cn-north-1 in aws-cn, us-gov-west-1 in
 // aws-us-gov, whatever region the client was built for, and CloudTrail
 // records its calls there. The SDK's endpoint rules say which; with a
-// custom endpoint_url the client would sign for its own region, so it is
+// custom endpoint (the endpoint_url setting) the client would sign for its own region, so it is
 // built for this one.
 func iamRegion(ctx context.Context, region string) string {
 	ep, err := iam.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, iam.EndpointParameters{Region: aws.String(region)})

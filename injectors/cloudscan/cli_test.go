@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -30,7 +29,7 @@ func TestCLIRunInjectFile(t *testing.T) {
 			{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "us-east-1",
 				"target_service": "ec2", "asset": "acct-us"},
 		},
-		"params": map[string]any{"endpoint_url": st.URL(), "retry_max_backoff": "5ms", "concurrency": 2},
+		"params": map[string]any{"retry_max_backoff": "5ms", "concurrency": 2},
 	}
 	file := testkit.WriteJSON(t, "inject.json", inject)
 
@@ -44,7 +43,7 @@ func TestCLIRunInjectFile(t *testing.T) {
 			if k == "CONTAINER_IP" {
 				return "172.17.0.2" // a source address cloud signatures must not carry
 			}
-			return ""
+			return endpointEnv(st.URL())(k)
 		}},
 		[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "--log-level", "error"})
 	if code != 0 {
@@ -124,25 +123,5 @@ func TestCLIRunInjectFile(t *testing.T) {
 	}
 	if strings.Contains(stdout.String()+stderr.String(), testSecretKey) {
 		t.Error("the secret key reached the CLI's output")
-	}
-}
-
-// TestCLIBlankEndpointRefused: `--param endpoint_url=` given empty or
-// blank exits 2 naming the param, before anything is sent; it never
-// means AWS's own endpoints. Only `validate` runs: a regression must not
-// reach AWS.
-func TestCLIBlankEndpointRefused(t *testing.T) {
-	reg := framework.NewRegistry()
-	reg.Register("cloudscan", func() framework.Executor { return New() })
-	for _, v := range []string{"", " ", "\t"} {
-		var stdout, stderr bytes.Buffer
-		code := cli.Run(context.Background(), cli.Options{Registry: reg, Stdout: &stdout, Stderr: &stderr,
-			Getenv: func(string) string { return "" }},
-			[]string{"injectkit", "validate", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-				"--cloud-region", "eu-west-1", "--param", "endpoint_url=" + v, "--log-level", "error"})
-		want := fmt.Sprintf("invalid param %q (--param): must not be blank", "endpoint_url="+v)
-		if code != 2 || !strings.Contains(stderr.String(), want) {
-			t.Errorf("endpoint_url=%q: exit %d, want 2 with %q:\n%s", v, code, want, stderr.String())
-		}
 	}
 }

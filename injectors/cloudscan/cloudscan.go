@@ -6,6 +6,9 @@ import (
 	"github.com/injectkit/injectkit/framework"
 )
 
+// Name is the injector's registered name.
+const Name = "cloudscan"
+
 // DefaultVersion is the version the user agent carries unless WithVersion
 // sets another: "injectkit/dev".
 const DefaultVersion = "dev"
@@ -15,6 +18,7 @@ const DefaultVersion = "dev"
 type Executor struct {
 	version   string
 	providers providerSet
+	settings  hostSettings // see Configure
 }
 
 // Interface guards.
@@ -61,11 +65,12 @@ func (e *Executor) NewParams() any { return defaultParams() }
 // Manifest documents the injector.
 func (e *Executor) Manifest() framework.Manifest {
 	return framework.Manifest{
-		Name:     "cloudscan",
+		Name:     Name,
 		Category: framework.Cloud,
 		Description: "Read-only cloud posture scan (aws: s3, ec2, iam). Proves the credentials' account " +
 			"with sts:GetCallerIdentity before any check and reports the API calls it made as CloudTrail names them.",
 		Params:       framework.MustParamsSpec(e.NewParams()),
+		Settings:     settingsSpec(),
 		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
 		// The structured results (configs) have no platform output type:
 		// they stay in the findings, and the platform is given one readable

@@ -79,7 +79,7 @@ func loadCase(t *testing.T, dir string) caseSpec {
 }
 
 // decodeParams decodes raw strictly into the executor's params, as the
-// runtime does, and points the SDK at endpoint.
+// runtime does, and configures e to point the SDK at endpoint.
 func decodeParams(t *testing.T, e *Executor, raw json.RawMessage, endpoint string) *Params {
 	t.Helper()
 	var m map[string]any
@@ -92,12 +92,10 @@ func decodeParams(t *testing.T, e *Executor, raw json.RawMessage, endpoint strin
 	if err != nil {
 		t.Fatalf("decode params: %v", err)
 	}
-	p := v.(*Params)
-	p.EndpointURL = endpoint
-	if err := p.Validate(); err != nil {
-		t.Fatalf("validate params: %v", err)
+	if err := e.Configure(map[string]string{SettingEndpointURL: endpoint}); err != nil {
+		t.Fatalf("configure: %v", err)
 	}
-	return p
+	return v.(*Params)
 }
 
 // newInject builds an inject of the executor over cfgs, each target's

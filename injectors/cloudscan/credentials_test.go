@@ -85,7 +85,7 @@ func TestCredentialsNeverShown(t *testing.T) {
 			st.echoOn(tt.event, tt.code)
 			file := testkit.WriteJSON(t, "inject.json", map[string]any{
 				"inject_id": "cloud-1", "targets": []map[string]any{target},
-				"params": map[string]any{"endpoint_url": st.URL(), "retry_max_backoff": "5ms"},
+				"params": map[string]any{"retry_max_backoff": "5ms"},
 			})
 			reg := framework.NewRegistry()
 			reg.Register("cloudscan", func() framework.Executor {
@@ -93,7 +93,7 @@ func TestCredentialsNeverShown(t *testing.T) {
 			})
 			var stdout, stderr bytes.Buffer
 			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-				Getenv: func(string) string { return "" }},
+				Getenv: endpointEnv(st.URL())},
 				[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug"})
 			shown := stdout.String() + stderr.String()
 			if !strings.Contains(shown, "executed") {

@@ -8,7 +8,10 @@
 // credentials it holds (on AWS, sts:GetCallerIdentity) and a configuration
 // whose cloud_account_id differs is failed without another call. Only read
 // calls exist in the package. Credentials come from the SDK's standard chain
-// (environment, shared configuration, an optional profile). The secret
+// (environment, shared configuration, an optional profile). The endpoint
+// and the profile are the host's settings (Configure), never params: an
+// inject, which the platform's users or a forged message write, must not
+// choose where the host's credentials sign requests, nor which of them do. The secret
 // access key and the session token never appear in findings, errors or
 // logs, nor does the access key id the requests are signed with in errors
 // or logs: an AWS error about the request's signature, whose message

@@ -152,9 +152,9 @@ func toString(v any) string {
 	return string(b)
 }
 
-// TestProfileParam takes credentials from a profile of the shared
-// credentials file when the profile param names it.
-func TestProfileParam(t *testing.T) {
+// TestProfileSetting takes credentials from a profile of the shared
+// credentials file when the profile setting names it.
+func TestProfileSetting(t *testing.T) {
 	setAWSEnv(t)
 	t.Setenv("AWS_ACCESS_KEY_ID", "")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
@@ -168,7 +168,10 @@ func TestProfileParam(t *testing.T) {
 
 	st := newStandIn(t, nil, fixtures())
 	e := New(WithVersion(testVersion))
-	p := decodeParams(t, e, json.RawMessage(`{"profile":"scanner"}`), st.URL())
+	p := decodeParams(t, e, nil, st.URL())
+	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "scanner"}); err != nil {
+		t.Fatal(err)
+	}
 	cfg := euWest1
 	cfg.TargetService = ServiceEC2
 	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{cfg}, p))
@@ -240,14 +243,14 @@ func TestExecuteRejectsBadInput(t *testing.T) {
 }
 
 // TestMissingProfile fails the configuration before any call when the
-// profile param names no profile, for a caller that hands Execute params
-// the runtime did not check (ValidateParams refuses them there).
+// profile setting names no profile, for an executor whose settings were
+// not checked (Configure refuses such a profile).
 func TestMissingProfile(t *testing.T) {
 	setAWSEnv(t)
 	st := newStandIn(t, nil, fixtures())
 	e := New(WithVersion(testVersion))
 	p := decodeParams(t, e, nil, st.URL())
-	p.Profile = "nowhere"
+	e.settings.profile = "nowhere"
 	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
 	if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, "nowhere") {
 		t.Errorf("status %s, error %+v: want failed naming the profile", out.ExecutionStatus(), out.ErrorInfo)

@@ -30,7 +30,7 @@ func (f *fakeProvider) global(service string) bool { return service == "id" }
 func (f *fakeProvider) badAccount(string) string   { return "" }
 func (f *fakeProvider) badRegion(string) string    { return "" }
 
-func (f *fakeProvider) open(context.Context, *zap.Logger, *Params, string) (session, error) {
+func (f *fakeProvider) open(context.Context, *zap.Logger, *Params, hostSettings, string) (session, error) {
 	if f.openErr != nil {
 		return nil, f.openErr
 	}

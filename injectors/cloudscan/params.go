@@ -1,14 +1,11 @@
 package cloudscan
 
 import (
-	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -24,14 +21,10 @@ const (
 // Params are the inject parameters of cloudscan. The runtime decodes them
 // strictly into the value NewParams returns, so unknown keys are errors; the
 // manifest's params are derived from them (framework.ParamsSpec). A
-// duration is written "30s" or as a number of seconds.
+// duration is written "30s" or as a number of seconds. Where the requests
+// go and whose credentials sign them are no params: an inject (a platform
+// message) would choose them for the host. They are settings (Configure).
 type Params struct {
-	// Profile names a profile of the shared configuration files; empty uses
-	// the SDK's default chain (environment first).
-	Profile string `json:"profile,omitempty" doc:"shared-config profile (default: the SDK's standard chain)"`
-	// EndpointURL replaces every service endpoint, for S3-compatible stores
-	// and local testing. S3 is then addressed path-style.
-	EndpointURL string `json:"endpoint_url,omitempty" doc:"endpoint for every service (S3-compatible stores, local testing); S3 goes path-style"`
 	// CallTimeout bounds each API call, retries included.
 	CallTimeout time.Duration `json:"call_timeout" doc:"bound of one API call, retries included"`
 	// RetryMaxAttempts bounds the attempts of one call (throttling and
@@ -44,27 +37,6 @@ type Params struct {
 	Concurrency int `json:"concurrency" doc:"checks running at once (1-32)"`
 	// AccessKeyMaxAgeDays is the age from which an IAM access key is reported.
 	AccessKeyMaxAgeDays int `json:"access_key_max_age_days" doc:"age from which an iam access key is reported"`
-
-	// endpointGiven records that the params decoded held endpoint_url:
-	// given empty, it is refused, not taken for AWS's own endpoints.
-	endpointGiven bool
-}
-
-// UnmarshalJSON decodes the params as encoding/json does, noting whether
-// endpoint_url was given (see Validate).
-func (p *Params) UnmarshalJSON(b []byte) error {
-	type plain Params // without this method
-	if err := json.Unmarshal(b, (*plain)(p)); err != nil {
-		return err
-	}
-	var given struct {
-		EndpointURL *string `json:"endpoint_url"`
-	}
-	if err := json.Unmarshal(b, &given); err != nil {
-		return err
-	}
-	p.endpointGiven = given.EndpointURL != nil
-	return nil
 }
 
 // Interface guards.
@@ -86,19 +58,6 @@ func defaultParams() *Params {
 func (p *Params) Validate() error {
 	if p == nil {
 		return &signatures.ValidationError{Field: "params", Reason: "nil parameters"}
-	}
-	if p.Profile != "" {
-		for _, r := range p.Profile {
-			if r <= ' ' || r == 0x7f {
-				return &signatures.ValidationError{Field: "profile", Value: p.Profile,
-					Reason: "must not hold white space or control characters"}
-			}
-		}
-	}
-	if p.EndpointURL != "" || p.endpointGiven {
-		if err := validateEndpoint(p.EndpointURL); err != nil {
-			return err
-		}
 	}
 	durations := []struct {
 		name     string
@@ -126,24 +85,6 @@ func (p *Params) Validate() error {
 			return &signatures.ValidationError{Field: n.name, Value: strconv.Itoa(n.v),
 				Reason: fmt.Sprintf("must be between %d and %d", n.min, n.max)}
 		}
-	}
-	return nil
-}
-
-// validateEndpoint checks endpoint_url with httpx.ParseBaseURL's rule,
-// whose reasons quote nothing of the URL, and refuses credentials.
-func validateEndpoint(raw string) error {
-	bad := func(reason string) error {
-		return &signatures.ValidationError{Field: "endpoint_url", Value: httpx.MaskURL(raw), Reason: reason}
-	}
-	u, err := httpx.ParseBaseURL(raw)
-	switch {
-	case strings.TrimSpace(raw) == "":
-		return bad("must not be blank: give a URL, or leave the param out for AWS's own endpoints")
-	case err != nil:
-		return bad(err.Error())
-	case u.User != nil:
-		return bad("must not hold credentials")
 	}
 	return nil
 }

@@ -42,8 +42,8 @@ func TestParamsDecode(t *testing.T) {
 			func(p *Params) bool { return p.CallTimeout == 2500*time.Millisecond }, "", ""},
 		{"duration seconds string", `{"retry_max_backoff":"7"}`,
 			func(p *Params) bool { return p.RetryMaxBackoff == 7*time.Second }, "", ""},
-		{"defaults kept", `{"profile":"audit"}`,
-			func(p *Params) bool { return p.Profile == "audit" && p.Concurrency == DefaultConcurrency }, "", ""},
+		{"defaults kept", `{"concurrency":2}`,
+			func(p *Params) bool { return p.Concurrency == 2 && p.CallTimeout == DefaultCallTimeout }, "", ""},
 		{"unknown key", `{"endpoint":"http://127.0.0.1"}`, nil, "params.endpoint", "unknown parameter"},
 		{"bad duration", `{"retry_max_backoff":"soon"}`, nil, "params.retry_max_backoff", "not a duration"},
 		{"bad duration type", `{"call_timeout":true}`, nil, "params.call_timeout", "not a duration"},
@@ -51,17 +51,11 @@ func TestParamsDecode(t *testing.T) {
 		{"zero duration", `{"call_timeout":0}`, nil, "params.call_timeout", "greater than 0"},
 		{"wrong type", `{"concurrency":"2"}`, nil, "params.concurrency", "wrong JSON type"},
 		{"out of range", `{"concurrency":64}`, nil, "params.concurrency", "between 1 and 32"},
-		// Given empty or blank, endpoint_url is no "AWS's own endpoints".
-		{"empty endpoint", `{"endpoint_url":""}`, nil, "params.endpoint_url", "must not be blank"},
-		{"blank endpoint", `{"endpoint_url":" "}`, nil, "params.endpoint_url", "must not be blank"},
-		{"tab endpoint", `{"endpoint_url":"\t"}`, nil, "params.endpoint_url", "must not be blank"},
-		{"endpoint left out", `{"concurrency":2}`,
-			func(p *Params) bool { return p.EndpointURL == "" && p.Concurrency == 2 }, "", ""},
-		{"endpoint given", `{"endpoint_url":"http://127.0.0.1:9"}`,
-			func(p *Params) bool { return p.EndpointURL == "http://127.0.0.1:9" }, "", ""},
+		// Where requests go and whose credentials sign them are the
+		// host's settings: an inject naming them is refused.
+		{"endpoint_url", `{"endpoint_url":"http://127.0.0.1:9"}`, nil, "params.endpoint_url", "unknown parameter"},
+		{"profile", `{"profile":"audit"}`, nil, "params.profile", "unknown parameter"},
 	}
-	setAWSEnv(t)
-	writeSharedFiles(t, "[profile audit]\nregion = eu-west-1\n", "") // the profile "defaults kept" names
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var raw map[string]any
@@ -90,16 +84,6 @@ func TestParamsValidate(t *testing.T) {
 		wantValue string
 	}{
 		{"defaults", func(*Params) {}, "", ""},
-		{"loopback endpoint", func(p *Params) { p.EndpointURL = "http://127.0.0.1:9000" }, "", ""},
-		{"endpoint scheme", func(p *Params) { p.EndpointURL = "ftp://127.0.0.1" }, "endpoint_url", "ftp://127.0.0.1"},
-		{"endpoint without host", func(p *Params) { p.EndpointURL = "http://" }, "endpoint_url", "http://"},
-		// The credentials refused are never quoted.
-		{"endpoint with credentials", func(p *Params) { p.EndpointURL = "http://u:p4ss@127.0.0.1" }, "endpoint_url", "http://REDACTED@127.0.0.1"},
-		{"endpoint with credentials and a bad scheme", func(p *Params) { p.EndpointURL = "ftp://u:p4ss@127.0.0.1" }, "endpoint_url", "ftp://REDACTED@127.0.0.1"},
-		{"endpoint with credentials it cannot parse", func(p *Params) { p.EndpointURL = "http://u:p4ss@[::1" }, "endpoint_url", "(unparsable URL)"},
-		{"endpoint with credentials and no scheme", func(p *Params) { p.EndpointURL = "u:p4ss@127.0.0.1" }, "endpoint_url", "(unparsable URL)"},
-		{"endpoint with query", func(p *Params) { p.EndpointURL = "http://127.0.0.1/?x=1" }, "endpoint_url", "http://127.0.0.1/?x=REDACTED"},
-		{"profile with space", func(p *Params) { p.Profile = "a b" }, "profile", "a b"},
 		{"zero timeout", func(p *Params) { p.CallTimeout = 0 }, "call_timeout", "0s"},
 		{"huge backoff", func(p *Params) { p.RetryMaxBackoff = time.Hour }, "retry_max_backoff", "1h0m0s"},
 		{"no attempts", func(p *Params) { p.RetryMaxAttempts = 0 }, "retry_max_attempts", "0"},
@@ -130,7 +114,8 @@ func TestParamsValidate(t *testing.T) {
 }
 
 // TestManifest: the manifest's params are the fields of Params, in order,
-// with their defaults; durations say how they are written.
+// with their defaults; durations say how they are written. The endpoint
+// and the profile are settings, not params.
 func TestManifest(t *testing.T) {
 	m := New().Manifest()
 	if m.Name != "cloudscan" || m.Category != framework.Cloud {
@@ -140,13 +125,19 @@ func TestManifest(t *testing.T) {
 	for _, p := range m.Params {
 		names = append(names, p.Name)
 	}
-	want := []string{"profile", "endpoint_url", "call_timeout", "retry_max_attempts", "retry_max_backoff",
+	want := []string{"call_timeout", "retry_max_attempts", "retry_max_backoff",
 		"concurrency", "access_key_max_age_days"}
 	if !slices.Equal(names, want) {
 		t.Errorf("params = %v, want %v", names, want)
 	}
+	var settings []string
+	for _, s := range m.Settings {
+		settings = append(settings, s.Key+" "+s.Env)
+	}
+	if want := []string{"endpoint_url INJECTKIT_CLOUDSCAN_ENDPOINT_URL", "profile INJECTKIT_CLOUDSCAN_PROFILE"}; !slices.Equal(settings, want) {
+		t.Errorf("settings = %v, want %v", settings, want)
+	}
 	for _, tt := range []struct{ name, typ, def string }{
-		{"profile", framework.ParamString, ""},
 		{"call_timeout", framework.ParamDuration, "30s"},
 		{"retry_max_attempts", framework.ParamInt, "3"},
 		{"retry_max_backoff", framework.ParamDuration, "20s"},

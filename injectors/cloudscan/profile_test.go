@@ -29,17 +29,18 @@ func writeSharedFiles(t *testing.T, config, credentials string) {
 	}
 }
 
-// The profile param is checked when the params are: one that names no
-// profile of the shared configuration files is refused, naming profile
-// and the value, as the SDK's configuration would refuse it for sure when
-// the inject runs; one in either file, or none, is not.
-func TestProfileParamChecked(t *testing.T) {
+// The profile setting is checked when the executor is configured: one
+// that names no profile of the shared configuration files is refused,
+// naming cloudscan.profile and the value, as the SDK's configuration
+// would refuse it for sure when the inject runs; one in either file, or
+// none, is not.
+func TestProfileSettingChecked(t *testing.T) {
 	tests := []struct {
 		name, config, credentials string
 		profile                   string
 		refused                   bool
 	}{
-		{"no profile param", "", "", "", false},
+		{"no profile setting", "", "", "", false},
 		{"in the config file", "[profile audit]\nregion = eu-west-1\n", "", "audit", false},
 		{"in the credentials file", "", "[scanner]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "scanner", false},
 		{"default, in the credentials file", "", "[default]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n", "default", false},
@@ -50,42 +51,47 @@ func TestProfileParamChecked(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			setAWSEnv(t)
 			writeSharedFiles(t, tt.config, tt.credentials)
-			raw := map[string]any{}
-			if tt.profile != "" {
-				raw["profile"] = tt.profile
-			}
-			_, err := framework.DecodeParams(New(), raw)
+			e := New()
+			err := e.Configure(map[string]string{SettingProfile: tt.profile, SettingEndpointURL: ""})
 			var ve *signatures.ValidationError
 			switch {
 			case !tt.refused && err != nil:
 				t.Errorf("refused: %v", err)
-			case tt.refused && (!errors.As(err, &ve) || ve.Field != "params.profile" || ve.Value != tt.profile ||
+			case !tt.refused && e.settings.profile != tt.profile:
+				t.Errorf("profile %q configured, want %q", e.settings.profile, tt.profile)
+			case tt.refused && (!errors.As(err, &ve) || ve.Field != "cloudscan.profile" || ve.Value != tt.profile ||
 				!strings.Contains(ve.Reason, "no such profile in the shared configuration files ("+os.Getenv("AWS_CONFIG_FILE"))):
-				t.Errorf("error %v, want params.profile %q refused naming the files", err, tt.profile)
+				t.Errorf("error %v, want cloudscan.profile %q refused naming the files", err, tt.profile)
 			}
 		})
 	}
 }
 
-// run and validate refuse a profile param naming no profile with exit 2,
-// naming the param and its value, before anything is sent or stored and
-// without any call to the cloud.
+// run and validate refuse a profile setting naming no profile with exit
+// 2, naming the setting, where it was given and its value, before
+// anything is sent or stored and without any call to the cloud.
 func TestCLIRefusesMissingProfile(t *testing.T) {
 	setAWSEnv(t)
 	st := newStandIn(t, nil, fixtures())
 	reg := framework.NewRegistry()
 	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
+	getenv := func(k string) string {
+		if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
+			return "nosuch"
+		}
+		return endpointEnv(st.URL())(k)
+	}
 	for _, cmd := range []string{"run", "validate"} {
 		t.Run(cmd, func(t *testing.T) {
 			be := testkit.NewBackend(t)
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			var stdout, stderr bytes.Buffer
 			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-				Getenv: func(string) string { return "" }},
+				Getenv: getenv},
 				[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-					"--cloud-region", "eu-west-1", "--param", "profile=nosuch", "--param", "endpoint_url=" + st.URL(),
+					"--cloud-region", "eu-west-1",
 					"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
-			want := `invalid param "profile=nosuch" (--param): no such profile in the shared configuration files`
+			want := `invalid cloudscan.profile "nosuch" (env INJECTKIT_CLOUDSCAN_PROFILE): no such profile in the shared configuration files`
 			if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
 			}

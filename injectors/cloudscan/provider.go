@@ -26,10 +26,10 @@ type provider interface {
 	// "" when it can: the SDK would otherwise build an endpoint host from
 	// it.
 	badRegion(name string) string
-	// open resolves credentials and prepares the clients of one inject.
-	// It makes no API call.
+	// open resolves credentials (from the host's settings s) and prepares
+	// the clients of one inject, their endpoint s's. It makes no API call.
 	// What the cloud's SDK logs goes to log.
-	open(ctx context.Context, log *zap.Logger, p *Params, version string) (session, error)
+	open(ctx context.Context, log *zap.Logger, p *Params, s hostSettings, version string) (session, error)
 }
 
 // session is one inject's view of a provider. Calls are attributed through

@@ -151,7 +151,7 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 			r.result.Error = msg
 		}
 	}
-	sess, err := prov.open(ctx, log, params, e.version)
+	sess, err := prov.open(ctx, log, params, e.settings, e.version)
 	if err != nil {
 		fail(err.Error())
 		return nil

@@ -15,7 +15,7 @@ import (
 func TestSDKLogsThroughTheInjectLogger(t *testing.T) {
 	setAWSEnv(t)
 	core, logs := observer.New(zapcore.DebugLevel)
-	sess, err := awsProvider{}.open(context.Background(), zap.New(core).With(zap.String("inject_id", "i-1")), &Params{}, testVersion)
+	sess, err := awsProvider{}.open(context.Background(), zap.New(core).With(zap.String("inject_id", "i-1")), &Params{}, hostSettings{}, testVersion)
 	if err != nil {
 		t.Fatal(err)
 	}

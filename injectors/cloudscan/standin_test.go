@@ -143,7 +143,7 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 	return s
 }
 
-// URL is the endpoint_url to give the executor.
+// URL is the endpoint_url setting to give the executor.
 func (s *standIn) URL() string { return s.srv.URL }
 
 var credentialScope = regexp.MustCompile(`Credential=([^/]+)/\d{8}/([^/]+)/([^/]+)/aws4_request`)

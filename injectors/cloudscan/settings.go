@@ -1,0 +1,113 @@
+package cloudscan
+
+import (
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Setting keys (config "cloudscan.<key>"). Where the host's credentials
+// sign requests, and which of them, are the host's choice: settings, never
+// params, which an inject (a platform message) chooses.
+const (
+	SettingEndpointURL = "endpoint_url"
+	SettingProfile     = "profile"
+)
+
+// Interface guard.
+var _ framework.Configurer = (*Executor)(nil)
+
+// hostSettings are the settings an Executor was configured with. The zero
+// value is AWS's own endpoints and the SDK's standard chain.
+type hostSettings struct {
+	// endpointURL replaces every service endpoint (S3-compatible stores,
+	// local testing); S3 is then addressed path-style.
+	endpointURL string
+	// profile names a profile of the shared configuration files.
+	profile string
+}
+
+// settingsSpec declares the settings (see Manifest).
+func settingsSpec() []framework.Setting {
+	return []framework.Setting{
+		{Key: SettingEndpointURL, Env: "INJECTKIT_CLOUDSCAN_ENDPOINT_URL",
+			Doc: "endpoint for every service (S3-compatible stores, local testing; S3 goes path-style); unset: AWS's own endpoints"},
+		{Key: SettingProfile, Env: "INJECTKIT_CLOUDSCAN_PROFILE",
+			Doc: "shared-config profile the credentials come from; unset: the SDK's standard chain"},
+	}
+}
+
+// Configure applies the settings declared in the manifest. A key left out
+// or empty keeps the default (AWS's own endpoints, the SDK's standard
+// chain); a value of white space alone is refused, never taken for the
+// default, as is an endpoint that is no absolute http or https URL or
+// holds credentials, and a profile that holds white space or that neither
+// shared configuration file holds (checkProfile: it reads those files, no
+// network). Unknown keys are errors. Errors are
+// *signatures.ValidationError on "cloudscan.<key>".
+func (e *Executor) Configure(settings map[string]string) error {
+	s := hostSettings{}
+	for k, v := range settings {
+		switch k {
+		case SettingEndpointURL:
+			if v == "" {
+				continue
+			}
+			if err := validateEndpoint(v); err != nil {
+				return err
+			}
+			s.endpointURL = v
+		case SettingProfile:
+			if v == "" {
+				continue
+			}
+			if err := validateProfile(v); err != nil {
+				return err
+			}
+			s.profile = v
+		default:
+			return &signatures.ValidationError{Field: Name + "." + k,
+				Reason: "unknown setting (valid: " + SettingEndpointURL + ", " + SettingProfile + ")"}
+		}
+	}
+	e.settings = s
+	return nil
+}
+
+// settingErr is the error of a setting's value.
+func settingErr(key, value, reason string) error {
+	return &signatures.ValidationError{Field: Name + "." + key, Value: value, Reason: reason}
+}
+
+// validateEndpoint checks endpoint_url with httpx.ParseBaseURL's rule,
+// whose reasons quote nothing of the URL, and refuses credentials.
+func validateEndpoint(raw string) error {
+	bad := func(reason string) error { return settingErr(SettingEndpointURL, httpx.MaskURL(raw), reason) }
+	u, err := httpx.ParseBaseURL(raw)
+	switch {
+	case strings.TrimSpace(raw) == "":
+		return bad("must not be blank: give a URL, or leave the setting out for AWS's own endpoints")
+	case err != nil:
+		return bad(err.Error())
+	case u.User != nil:
+		return bad("must not hold credentials")
+	}
+	return nil
+}
+
+// validateProfile refuses white space and control characters, then a
+// profile the shared configuration files do not hold.
+func validateProfile(profile string) error {
+	if strings.TrimSpace(profile) == "" {
+		return settingErr(SettingProfile, profile,
+			"must not be blank: name a profile, or leave the setting out for the SDK's standard chain")
+	}
+	for _, r := range profile {
+		if r <= ' ' || r == 0x7f {
+			return settingErr(SettingProfile, profile, "must not hold white space or control characters")
+		}
+	}
+	return checkProfile(profile)
+}
