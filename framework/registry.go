@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Factory builds a new executor.
@@ -16,11 +17,22 @@ type Factory func() Executor
 type Registry struct {
 	mu        sync.RWMutex
 	factories map[string]Factory
+	manifests map[string]*derivedManifest // by name: Manifest's, derived once
+}
+
+// derivedManifest holds the manifest of an injector once derived
+// (ManifestOf) from an executor built under its name without a panic.
+type derivedManifest struct{ p atomic.Pointer[manifestOK] }
+
+// manifestOK is ManifestOf's manifest and ok.
+type manifestOK struct {
+	m  Manifest
+	ok bool
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{factories: map[string]Factory{}}
+	return &Registry{factories: map[string]Factory{}, manifests: map[string]*derivedManifest{}}
 }
 
 // Register adds a factory under name. It panics when name is not an
@@ -42,6 +54,7 @@ func (r *Registry) Register(name string, f Factory) {
 		panic("framework: Register called twice for " + name)
 	}
 	r.factories[name] = f
+	r.manifests[name] = &derivedManifest{}
 }
 
 // New builds the executor registered under name. An unknown name is an
@@ -56,6 +69,31 @@ func (r *Registry) New(name string) (ex Executor, err error) {
 	}
 	err = CallHook(name, "its factory", func() error { ex = f(); return nil })
 	return ex, err
+}
+
+// Manifest returns ManifestOf(name, ex) for ex, an executor New built
+// under name, derived once per name: the params struct's tags are parsed
+// by the first call, and later ones return that manifest (its slices and
+// maps shared: read-only). A panic of Manifest is not kept: the next call
+// derives it again. A name not registered here is derived each time.
+func (r *Registry) Manifest(name string, ex Executor) (Manifest, bool, error) {
+	r.mu.RLock()
+	d := r.manifests[name]
+	r.mu.RUnlock()
+	if d == nil {
+		return ManifestOf(name, ex)
+	}
+	if got := d.p.Load(); got != nil {
+		return got.m, got.ok, nil
+	}
+	m, ok, err := ManifestOf(name, ex)
+	if err != nil {
+		return m, ok, err
+	}
+	// Two first calls at once derive it twice: the first stored is kept.
+	d.p.CompareAndSwap(nil, &manifestOK{m, ok})
+	got := d.p.Load()
+	return got.m, got.ok, nil
 }
 
 // ManifestOf returns the manifest of ex, the executor registered under

@@ -64,8 +64,9 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	}
 	p := &Prepared{Request: req, executor: ex, source: rt.sigs.ResolveSourceIP}
 	// The manifest the injector's listing and its platform contract show
-	// (framework.ManifestOf); a panic of Manifest is a *framework.PanicError.
-	m, hasManifest, err := framework.ManifestOf(req.Injector, ex)
+	// (framework.ManifestOf, derived once per injector by the registry); a
+	// panic of Manifest is a *framework.PanicError.
+	m, hasManifest, err := rt.registry.Manifest(req.Injector, ex)
 	if err != nil {
 		return nil, err
 	}
