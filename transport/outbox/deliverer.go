@@ -197,10 +197,17 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		if owned {
 			seq = b.SeqInto(bodies.get) // no copy: the bodies are the send's
 		}
-		go func() {
+		put := func() {
 			defer f.close()
 			_, putErr = d.Store.put(b.N, b.Size, seq, maxTxBytes, func(recs []Record) { f.push(recs, &bodies) }, &bodies, owned)
-		}()
+		}
+		if b.N == 1 {
+			// One body is one push, taken by the loop below: stored here,
+			// without a goroutine to hand it over (a terminal callback).
+			put()
+		} else {
+			go put()
+		}
 	}
 	var (
 		delivered []removal // accepted, removed at the end
