@@ -113,7 +113,11 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	// The runtime returns its failures without logging them: the daemon's
 	// line settling the message (or settle's) says each once.
 	ctx = AckLost(Dispatched(runtime.CallerLogsFailures(ctx)), d.Lost)
-	m, err := ParseMessage(d.Body)
+	m, ok := d.Decoded.(*Message)
+	var err error
+	if !ok || m == nil {
+		m, err = ParseMessage(d.Body)
+	}
 	if err != nil {
 		h.received(d, "")
 		// Process reports the message (an INVALID_USAGE when it names its
@@ -201,9 +205,18 @@ func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size,
 }
 
 // MessageKey names a message by its inject id for the daemon's log lines
-// ("" when it names none): injection.inject_id alone is decoded, or, from
-// a message that is not JSON, found in its first bytes (see ParseMessage).
-func (h *Handler) MessageKey(body []byte) string { return injectIDOf(body) }
+// ("" when it names none), and returns the message ParseMessage decoded,
+// which HandleDelivery then takes (Delivery.Decoded) instead of decoding
+// the body again. A message ParseMessage refuses is named by its
+// injection.inject_id alone, or, when it is not JSON, by the one its first
+// bytes hold; nothing decoded is returned.
+func (h *Handler) MessageKey(body []byte) (string, any) {
+	m, err := ParseMessage(body)
+	if err != nil {
+		return injectIDOf(body), nil
+	}
+	return m.Injection.InjectID, m
+}
 
 // received counts an inject received for the first time: a redelivery
 // is counted in injectkit_redeliveries_total, unless the daemon returned

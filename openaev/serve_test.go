@@ -527,8 +527,8 @@ func TestHandlerUnreadableMessage(t *testing.T) {
 			s := newServeEnv(t, serveOpts{})
 			msg := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 			// The daemon's log lines about the message name the inject too.
-			if got := s.handler.MessageKey(tt.body(msg)); got != tt.wantID {
-				t.Errorf("MessageKey = %q, want %q", got, tt.wantID)
+			if got, decoded := s.handler.MessageKey(tt.body(msg)); got != tt.wantID || decoded != nil {
+				t.Errorf("MessageKey = %q, %v, want %q and nothing decoded", got, decoded, tt.wantID)
 			}
 			err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: tt.body(msg)})
 			if got := settlement(err); got != "reject" {
@@ -556,5 +556,33 @@ func TestHandlerUnreadableMessage(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHandlerRunsTheMessageMessageKeyDecoded checks that MessageKey
+// returns the message it decoded with its inject id, and that
+// HandleDelivery runs that message (Delivery.Decoded) without decoding
+// the body again; a message MessageKey cannot decode is named alone.
+func TestHandlerRunsTheMessageMessageKeyDecoded(t *testing.T) {
+	s := newServeEnv(t, serveOpts{})
+	msg := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	id, decoded := s.handler.MessageKey(msg)
+	if m, ok := decoded.(*openaev.Message); id != "i-1" || !ok || m.Injection.InjectID != "i-1" {
+		t.Fatalf("MessageKey = %q, %v, want i-1 and its message", id, decoded)
+	}
+	// The body is not read again: a body that is not a message is run as
+	// the message decoded from the one delivered.
+	err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: []byte("not read"), Decoded: decoded})
+	if got := settlement(err); got != "ack" {
+		t.Fatalf("settlement %s (%v), want ack", got, err)
+	}
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("nmap ran %d times, want once", n)
+	}
+	if term, ok := s.platform.Terminal("i-1"); !ok || term.Body["execution_status"] != "SUCCESS" {
+		t.Errorf("terminal callback %v, want a SUCCESS", term.Body)
+	}
+	if id, decoded := s.handler.MessageKey(append(msg, " garbage"...)); id != "i-1" || decoded != nil {
+		t.Errorf("MessageKey of an unreadable message = %q, %v, want i-1 and nothing decoded", id, decoded)
 	}
 }

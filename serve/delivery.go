@@ -25,6 +25,10 @@ type Delivery struct {
 	// land, and the broker delivers it again, to this consumer or another,
 	// which may run it too.
 	Lost func() bool
+	// Decoded is what the Handler's MessageKey decoded the body into
+	// (see KeyNamer), on the message's first handling by its worker; nil
+	// on a handling again, or when MessageKey decoded nothing.
+	Decoded any
 }
 
 // DeliveryHandler is a Handler told how each message was delivered: when
@@ -38,12 +42,14 @@ type DeliveryHandler interface {
 // KeyNamer is a Handler that names what a message is about: its key (an
 // inject id), "" when the body does not say. The daemon asks it once per
 // message handed to a worker, before Handle, and every line it logs about
-// the message carries the key as the field inject_id. It never decodes
-// more than it needs, never fails and sends nothing; a message larger
-// than MaxMessageSize is named by an OversizeHandler instead.
+// the message carries the key as the field inject_id. It never fails and
+// sends nothing; a message larger than MaxMessageSize is named by an
+// OversizeHandler instead. What it decoded the body into to find the key
+// (nil: nothing worth keeping) is handed back to a DeliveryHandler in
+// Delivery.Decoded, so that the message is decoded once.
 type KeyNamer interface {
 	Handler
-	MessageKey(body []byte) string
+	MessageKey(body []byte) (key string, decoded any)
 }
 
 // OversizeHead is how much of a message larger than MaxMessageSize an
@@ -80,13 +86,14 @@ func (r *runner) oversize(j *job) string {
 }
 
 // messageKey names a message by its KeyNamer Handler, "" without one
-// (or when it panics).
-func (r *runner) messageKey(body []byte) string {
+// (or when it panics), with what the Handler decoded it into.
+func (r *runner) messageKey(body []byte) (key string, decoded any) {
 	kn, ok := r.d.Handler.(KeyNamer)
 	if !ok {
-		return ""
+		return "", nil
 	}
-	return r.askKey("handler panic naming a message", func() string { return kn.MessageKey(body) })
+	key = r.askKey("handler panic naming a message", func() (k string) { k, decoded = kn.MessageKey(body); return k })
+	return key, decoded
 }
 
 // askKey returns the key ask gets from the Handler, "" when it panics:

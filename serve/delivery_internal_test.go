@@ -16,7 +16,7 @@ type naming struct{ key string }
 
 func (naming) Handle(context.Context, []byte) error { return nil }
 
-func (h naming) MessageKey([]byte) string { return h.name() }
+func (h naming) MessageKey([]byte) (string, any) { return h.name(), nil }
 
 func (h naming) HandleOversize(context.Context, Delivery, int64, int64) string { return h.name() }
 
@@ -38,7 +38,7 @@ func TestHandlerNamingPanicLogged(t *testing.T) {
 		ask  func(r *runner) string
 		msg  string
 	}{
-		{"message key", func(r *runner) string { return r.messageKey(j.dl.Body) }, "handler panic naming a message"},
+		{"message key", func(r *runner) string { k, _ := r.messageKey(j.dl.Body); return k }, "handler panic naming a message"},
 		{"oversized message", func(r *runner) string { return r.oversize(j) }, "handler panic on an oversized message"},
 	}
 	for _, tt := range tests {

@@ -28,6 +28,9 @@ type job struct {
 	key atomic.Pointer[string]
 	// log is the worker's logger of the message: its delivery and its key.
 	log *zap.Logger
+	// decoded is what the Handler's MessageKey decoded the body into,
+	// handed to its first handling (Delivery.Decoded), nil after it.
+	decoded any
 	// started is when its worker last handed the message to the Handler
 	// (or began to name an oversized one).
 	started time.Time
@@ -127,7 +130,9 @@ func (r *runner) start(s *session, dl amqp.Delivery) {
 			r.finish(j, tooLarge(n, r.maxMessageSize, j.name()))
 			return
 		}
-		j.named(r.messageKey(dl.Body), r.log)
+		key, decoded := r.messageKey(dl.Body)
+		j.decoded = decoded
+		j.named(key, r.log)
 		r.deliveredAgain(j, s)
 		for err := r.handle(j); r.finish(j, err); err = r.handle(j) {
 			j.retried++
@@ -182,9 +187,11 @@ func (r *runner) handle(j *job) (err error) {
 			}
 		}
 	}()
+	decoded := j.decoded
+	j.decoded = nil // a handling again decodes the body afresh
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
 		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(),
-			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed})
+			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Decoded: decoded})
 	}
 	return r.d.Handler.Handle(r.base, j.dl.Body)
 }

@@ -1,9 +1,11 @@
 package serve_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,13 +19,13 @@ import (
 // "inject_id" its body holds.
 type keyed struct{ *recorder }
 
-func (keyed) MessageKey(body []byte) string {
+func (keyed) MessageKey(body []byte) (string, any) {
 	_, after, ok := strings.Cut(string(body), `"inject_id":"`)
 	key, _, _ := strings.Cut(after, `"`)
 	if !ok {
-		return ""
+		return "", nil
 	}
-	return key
+	return key, nil
 }
 
 var _ serve.KeyNamer = keyed{}
@@ -83,5 +85,53 @@ func TestIntegrationLogLinesNameTheInject(t *testing.T) {
 	lines := f.logs.FilterMessage("shutdown timeout: requeued the unfinished injects").All()
 	if len(lines) != 1 || fmt.Sprint(lines[0].ContextMap()["inject_ids"]) != "[i-slow]" {
 		t.Errorf("shutdown timeout logged %v, want the inject_ids of the unfinished message, [i-slow]", lines)
+	}
+}
+
+// decoding is a KeyNamer and DeliveryHandler: MessageKey "decodes" a body
+// into its key, and each handling records what Delivery.Decoded held.
+type decoding struct {
+	*recorder
+	mu      sync.Mutex
+	decoded []any
+}
+
+func (*decoding) MessageKey(body []byte) (string, any) {
+	k, _ := keyed{}.MessageKey(body)
+	return k, "decoded " + k
+}
+
+func (h *decoding) HandleDelivery(ctx context.Context, d serve.Delivery) error {
+	h.mu.Lock()
+	h.decoded = append(h.decoded, d.Decoded)
+	h.mu.Unlock()
+	return h.Handle(ctx, d.Body)
+}
+
+// TestIntegrationDecodedHandedToTheFirstHandling checks that what a
+// KeyNamer decoded a message into reaches its first handling
+// (Delivery.Decoded), so that the message is decoded once, and that a
+// handling again after a transient failure gets nil: it decodes the body
+// afresh.
+func TestIntegrationDecodedHandedToTheFirstHandling(t *testing.T) {
+	h := &decoding{recorder: newRecorder(func(_ string, n int) error {
+		if n == 1 {
+			return errors.New("platform unreachable")
+		}
+		return nil
+	})}
+	f := newFixture(t, h)
+	servetest.Publish(t, f.queue, []byte(`{"injection":{"inject_id":"i-1"}}`))
+	stop := start(t, f.d)
+	waitFor(t, "i-1 acknowledged", func() bool {
+		return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", "acked") == 1
+	})
+	if err := stop(); err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if want := []any{"decoded i-1", nil}; fmt.Sprint(h.decoded) != fmt.Sprint(want) {
+		t.Errorf("Delivery.Decoded of each handling = %v, want %v", h.decoded, want)
 	}
 }
