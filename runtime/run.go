@@ -50,11 +50,12 @@ func (rt *Runtime) Run(ctx context.Context, req Request) (_ *Report, err error) 
 			return nil, err
 		}
 	}
-	r, err := rt.execute(ctx, p)
+	log := rt.injectLog(p.Request) // the inject's lines, its fields encoded once
+	r, err := rt.execute(ctx, p, log)
 	if err != nil {
 		return nil, rt.refuse(ctx, &Rejection{Request: p.Request, Err: err, Received: true}, start)
 	}
-	return r, rt.deliver(context.WithoutCancel(ctx), r)
+	return r, rt.deliver(context.WithoutCancel(ctx), r, log)
 }
 
 // Reject reports an inject its intake refuses before it has a valid
@@ -148,12 +149,11 @@ func (rt *Runtime) closed(p *Prepared, err error) error {
 }
 
 // deliver hands a report to the Deliverer, observing and logging the
-// outcome.
-func (rt *Runtime) deliver(ctx context.Context, r *Report) error {
+// outcome on log, the inject's (injectLog).
+func (rt *Runtime) deliver(ctx context.Context, r *Report, log *zap.Logger) error {
 	if rt.deliverer == nil {
 		return nil
 	}
-	log := rt.log.With(zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector))
 	t := rt.now()
 	err := rt.deliverer.Deliver(ctx, r)
 	d := rt.now().Sub(t)
@@ -195,10 +195,10 @@ func deliveryError(r *Report, err error) *DeliveryError {
 }
 
 // execute runs a prepared inject and compiles its signatures and payload,
-// without delivering them. An error is a *framework.RequestError when the
-// pre-execution signatures refuse the targets; the inject did not run.
-func (rt *Runtime) execute(ctx context.Context, p *Prepared) (*Report, error) {
-	log := rt.injectLog(p.Request)
+// without delivering them, logging on log, the inject's (injectLog). An
+// error is a *framework.RequestError when the pre-execution signatures
+// refuse the targets; the inject did not run.
+func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*Report, error) {
 	in := p.inject
 	in.Log = log
 
