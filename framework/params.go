@@ -93,14 +93,17 @@ func (m Manifest) ParamNames() []string {
 // refused value of a param named as a setting of ex's manifest, or like a
 // secret, is withheld from the error (see withhold).
 func DecodeParams(ex Executor, raw map[string]any) (any, error) {
-	params, err := decodeParams(ex, raw)
+	params, err := decodeParams(ex, raw, structFields)
 	if err != nil {
 		return nil, withhold(ex, err)
 	}
 	return params, nil
 }
 
-func decodeParams(ex Executor, raw map[string]any) (any, error) {
+// decodeParams is DecodeParams without the withholding, the params of a
+// NewParams value's type given by fieldsOf (structFields, or a registry's
+// derived once).
+func decodeParams(ex Executor, raw map[string]any, fieldsOf func(reflect.Type) []paramField) (any, error) {
 	pf, ok := ex.(ParamsFactory)
 	if !ok {
 		raw = mapParams(raw)
@@ -119,7 +122,7 @@ func decodeParams(ex Executor, raw map[string]any) (any, error) {
 	if target == nil {
 		return nil, fmt.Errorf("%w: NewParams returned nil", ErrParamsSpec)
 	}
-	fields := structFields(target)
+	fields := fieldsOf(reflect.TypeOf(target))
 	if len(raw) > 0 {
 		if err := decodeInto(target, raw, fields); err != nil {
 			return nil, err
@@ -137,7 +140,7 @@ func decodeParams(ex Executor, raw map[string]any) (any, error) {
 			return nil, invalidParam(f.name, "", ReasonRequired+ReasonEmpty)
 		}
 	}
-	if err := checkParams(ex, target); err != nil {
+	if err := checkParams(ex, target, fields); err != nil {
 		return nil, err
 	}
 	return target, nil
@@ -148,8 +151,7 @@ func decodeParams(ex Executor, raw map[string]any) (any, error) {
 // another type): such params, written before ParamsSpec, are decoded by
 // encoding/json alone, without the duration and required rules.
 // Conformance reports them.
-func structFields(target any) []paramField {
-	t := reflect.TypeOf(target)
+func structFields(t reflect.Type) []paramField {
 	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
 		return nil
 	}
@@ -279,11 +281,13 @@ func paramsJSONError(err error, raw map[string]any) error {
 // a panic of a check is a *PanicError naming its method. A value is
 // withheld as DecodeParams withholds it.
 func CheckParams(ex Executor, params any) error {
-	return withhold(ex, checkParams(ex, params))
+	return withhold(ex, checkParams(ex, params, nil))
 }
 
-func checkParams(ex Executor, params any) error {
-	if err := CheckEnums(params); err != nil {
+// checkParams is CheckParams without the withholding, fields those of
+// params' struct type when known (nil: derived from it).
+func checkParams(ex Executor, params any, fields []paramField) error {
+	if err := checkEnums(params, fields); err != nil {
 		return prefixParamsErr(err)
 	}
 	if v, ok := params.(Validator); ok && !isNilPointer(params) {

@@ -118,7 +118,11 @@ func ParamsSpec(v any) ([]Param, error) {
 // runtime checks enums before the params' Validate (see CheckParams); a
 // Validate method may call it too, so that params built by hand are checked
 // the same way. A struct ParamsSpec rejects has no enums to check (nil).
-func CheckEnums(v any) error {
+func CheckEnums(v any) error { return checkEnums(v, nil) }
+
+// checkEnums is CheckEnums, fields those of v's struct type when known
+// (nil: derived from it).
+func checkEnums(v any, fields []paramField) error {
 	rv := reflect.ValueOf(v)
 	for rv.Kind() == reflect.Pointer {
 		if rv.IsNil() {
@@ -129,9 +133,11 @@ func CheckEnums(v any) error {
 	if rv.Kind() != reflect.Struct {
 		return nil
 	}
-	fields, err := paramFields(rv.Type())
-	if err != nil {
-		return nil // not described by ParamsSpec: no enum to check
+	if fields == nil {
+		var err error
+		if fields, err = paramFields(rv.Type()); err != nil {
+			return nil // not described by ParamsSpec: no enum to check
+		}
 	}
 	for _, f := range fields {
 		if f.kind != ParamEnum {

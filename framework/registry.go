@@ -3,6 +3,7 @@ package framework
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -17,12 +18,22 @@ type Factory func() Executor
 type Registry struct {
 	mu        sync.RWMutex
 	factories map[string]Factory
-	manifests map[string]*derivedManifest // by name: Manifest's, derived once
+	derived   map[string]*derived // by name: what is derived once from its executors
 }
 
-// derivedManifest holds the manifest of an injector once derived
-// (ManifestOf) from an executor built under its name without a panic.
-type derivedManifest struct{ p atomic.Pointer[manifestOK] }
+// derived holds what is derived once from the executors built under one
+// name: its manifest (ManifestOf, kept once derived without a panic) and
+// its params struct's fields (by the type NewParams returned last).
+type derived struct {
+	manifest atomic.Pointer[manifestOK]
+	params   atomic.Pointer[typeFields]
+}
+
+// typeFields are the params of a NewParams type (structFields).
+type typeFields struct {
+	t      reflect.Type
+	fields []paramField
+}
 
 // manifestOK is ManifestOf's manifest and ok.
 type manifestOK struct {
@@ -32,7 +43,7 @@ type manifestOK struct {
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{factories: map[string]Factory{}, manifests: map[string]*derivedManifest{}}
+	return &Registry{factories: map[string]Factory{}, derived: map[string]*derived{}}
 }
 
 // Register adds a factory under name. It panics when name is not an
@@ -54,7 +65,7 @@ func (r *Registry) Register(name string, f Factory) {
 		panic("framework: Register called twice for " + name)
 	}
 	r.factories[name] = f
-	r.manifests[name] = &derivedManifest{}
+	r.derived[name] = &derived{}
 }
 
 // New builds the executor registered under name. An unknown name is an
@@ -77,13 +88,11 @@ func (r *Registry) New(name string) (ex Executor, err error) {
 // maps shared: read-only). A panic of Manifest is not kept: the next call
 // derives it again. A name not registered here is derived each time.
 func (r *Registry) Manifest(name string, ex Executor) (Manifest, bool, error) {
-	r.mu.RLock()
-	d := r.manifests[name]
-	r.mu.RUnlock()
+	d := r.derivedOf(name)
 	if d == nil {
 		return ManifestOf(name, ex)
 	}
-	if got := d.p.Load(); got != nil {
+	if got := d.manifest.Load(); got != nil {
 		return got.m, got.ok, nil
 	}
 	m, ok, err := ManifestOf(name, ex)
@@ -91,9 +100,40 @@ func (r *Registry) Manifest(name string, ex Executor) (Manifest, bool, error) {
 		return m, ok, err
 	}
 	// Two first calls at once derive it twice: the first stored is kept.
-	d.p.CompareAndSwap(nil, &manifestOK{m, ok})
-	got := d.p.Load()
+	d.manifest.CompareAndSwap(nil, &manifestOK{m, ok})
+	got := d.manifest.Load()
 	return got.m, got.ok, nil
+}
+
+// DecodeParams is DecodeParams for ex, an executor New built under name,
+// its params struct's tags parsed once per name (again when NewParams
+// returns another type); a name not registered here parses them each
+// time.
+func (r *Registry) DecodeParams(name string, ex Executor, raw map[string]any) (any, error) {
+	d := r.derivedOf(name)
+	if d == nil {
+		return DecodeParams(ex, raw)
+	}
+	params, err := decodeParams(ex, raw, func(t reflect.Type) []paramField {
+		if got := d.params.Load(); got != nil && got.t == t {
+			return got.fields
+		}
+		fields := structFields(t)
+		d.params.Store(&typeFields{t, fields})
+		return fields
+	})
+	if err != nil {
+		return nil, withhold(ex, err)
+	}
+	return params, nil
+}
+
+// derivedOf returns what is derived from the executors registered under
+// name, nil for a name not registered.
+func (r *Registry) derivedOf(name string) *derived {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.derived[name]
 }
 
 // ManifestOf returns the manifest of ex, the executor registered under

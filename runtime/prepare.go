@@ -96,7 +96,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	p.inject = &framework.Inject{ID: req.InjectID, Injector: req.Injector, Category: p.category,
 		Targets: targets, ExpectationTypes: slices.Clone(p.types)}
 	p.handed = h
-	if err := p.check(rt.settings(req.Injector)); err != nil {
+	if err := p.check(rt.registry, rt.settings(req.Injector)); err != nil {
 		var pe *framework.PanicError
 		if !errors.As(err, &pe) {
 			return nil, err
@@ -109,12 +109,13 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	return p, nil
 }
 
-// check runs the executor's checks of the typed inject: its
+// check runs the executor's checks of the typed inject (its params decoded
+// by reg, which derives their fields once per injector): its
 // TargetsValidator, the params' decoding and checks (enums, Validate,
 // ParamsValidator), then its Configurer, and asks a DirectSender whether
 // it sends to its targets. A refusal is a *framework.RequestError; a
 // panic of one of them a *framework.PanicError.
-func (p *Prepared) check(settings map[string]string) error {
+func (p *Prepared) check(reg *framework.Registry, settings map[string]string) error {
 	name, ex, in := p.Request.Injector, p.executor, p.inject
 	if v, ok := ex.(framework.TargetsValidator); ok {
 		err := framework.CallHook(name, "ValidateTargets", func() error { return v.ValidateTargets(in.Targets) })
@@ -124,7 +125,7 @@ func (p *Prepared) check(settings map[string]string) error {
 		}
 	}
 	err := framework.CallHook(name, "decoding its params", func() (err error) {
-		in.Params, err = framework.DecodeParams(ex, p.Request.Params)
+		in.Params, err = reg.DecodeParams(name, ex, p.Request.Params)
 		return err
 	})
 	if err != nil {
