@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Sentinels matched with errors.Is on an *APIError.
@@ -98,6 +99,19 @@ func (e *APIError) HealthReason() string {
 		return "status 403 (token refused: check its rights)"
 	}
 	return "status " + strconv.Itoa(e.Status)
+}
+
+// shownID is an id a platform message gave (an inject's, a contract's) as
+// a log field or an error shows it: as given when it is a valid inject id
+// (checkInjectID: at most signatures.MaxIDLength bytes of printable
+// ASCII), else Go-quoted and cut to its first signatures.MaxIDLength
+// bytes ("…" marks the cut): an id of megabytes, or holding a line break
+// or a terminal escape sequence, never reaches a log or a terminal whole.
+func shownID(id string) string {
+	if id == "" || checkInjectID(id) == nil {
+		return id
+	}
+	return strconv.Quote(signatures.Shorten(id, signatures.MaxIDLength))
 }
 
 // MessageError reports a platform message that cannot be processed and must

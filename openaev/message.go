@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Message is a platform message (an ExecutableInject), as consumed from the
@@ -168,7 +169,9 @@ type messageWire struct {
 }
 
 // ParseMessage decodes a platform message. Malformed JSON, a message
-// without injection.inject_id, or one repeating a key in an object (equal
+// without injection.inject_id or with one no call can carry (longer than
+// signatures.MaxIDLength bytes, not printable ASCII: InjectID empty,
+// nothing sent), or one repeating a key in an object (equal
 // but for case or exactly, which encoding/json would take as one key), is
 // a *MessageError (with InjectID empty when none could be read, or when the
 // inject id itself is repeated); so is a malformed asset.
@@ -203,11 +206,24 @@ func ParseMessage(body []byte) (*Message, error) {
 	}
 	m := &Message{Injection: w.Injection, AssetGroups: w.AssetGroups}
 	m.Injection.InjectID = strings.TrimSpace(m.Injection.InjectID)
-	if err := repeatedKeyError(body, m.Injection.InjectID); err != nil {
+	// An inject id no call can carry is never named: nothing is sent or
+	// stored for it, and errors quote it cut.
+	var idErr error
+	if m.Injection.InjectID != "" {
+		idErr = signatures.ValidateID("injection.inject_id", m.Injection.InjectID)
+	}
+	named := m.Injection.InjectID
+	if idErr != nil {
+		named = ""
+	}
+	if err := repeatedKeyError(body, named); err != nil {
 		return nil, err
 	}
-	if m.Injection.InjectID == "" {
+	switch {
+	case m.Injection.InjectID == "":
 		return nil, &MessageError{Reason: "injection.inject_id is missing"}
+	case idErr != nil:
+		return nil, &MessageError{Reason: idErr.Error(), Err: idErr}
 	}
 	if w.Assets != nil {
 		m.Assets = make([]Asset, len(w.Assets))
@@ -235,7 +251,10 @@ func injectIDOf(body []byte) string {
 		}
 		return ""
 	}
-	return strings.TrimSpace(probe.Injection.InjectID)
+	if id := strings.TrimSpace(probe.Injection.InjectID); checkInjectID(id) == nil {
+		return id
+	}
+	return ""
 }
 
 // injectIDField finds a message's inject id in its first bytes. It is

@@ -104,7 +104,7 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 	}
 	end := p.flights.start(id)
 	defer func() { end(err) }()
-	p.profile.log.Info("message received", zap.String("inject_id", id), zap.String("contract_id", m.Injection.ContractID()))
+	p.profile.log.Info("message received", zap.String("inject_id", id), zap.String("contract_id", shownID(m.Injection.ContractID())))
 	req, targets, err := p.Translate(ctx, m)
 	if err != nil && ctx.Err() != nil {
 		// Stopped while paging asset groups: nothing ran; the message is

@@ -35,9 +35,10 @@ func TestProcessFailures(t *testing.T) {
 		{name: "malformed JSON: rejected, nothing sent", raw: `{"injection": {`, check: wantMessageError("")},
 		{name: "no inject id: rejected, nothing sent", raw: `{"injection":{"inject_content":{}}}`, check: wantMessageError("")},
 		// A dot segment would turn /api/injects/execution/reception/..
-		// into another route: nothing is sent for it.
+		// into another route: nothing is sent for it, and the error names
+		// no inject (InjectID empty: nothing sent).
 		{name: "inject id a dot segment: rejected, nothing sent", raw: `{"injection":{"inject_id":"..","inject_content":{"targets":"192.0.2.1"}}}`,
-			check: wantMessageError("..")},
+			check: wantMessageError("")},
 		{name: "malformed asset with an inject id: reception and INVALID_USAGE", setup: func(e *env) { e.platform.AddInject("inj-f", "") },
 			raw:      `{"injection":{"inject_id":"inj-f"},"assets":[{"asset_ips":"nope"}]}`,
 			rejected: "Inject rejected: malformed message: asset_ips: not a list of strings"},
