@@ -133,11 +133,11 @@ type MessageError struct {
 
 func (e *MessageError) Error() string {
 	if e.Reception {
-		return "inject " + e.InjectID + ": " + e.Reason
+		return "inject " + shownID(e.InjectID) + ": " + e.Reason
 	}
 	s := "invalid message"
 	if e.InjectID != "" {
-		s += " for inject " + e.InjectID
+		s += " for inject " + shownID(e.InjectID)
 	}
 	return s + ": " + e.Reason
 }
@@ -156,7 +156,7 @@ type NotReceivedError struct {
 }
 
 func (e *NotReceivedError) Error() string {
-	return fmt.Sprintf("inject %s not run: %v", e.InjectID, e.Err)
+	return fmt.Sprintf("inject %s not run: %v", shownID(e.InjectID), e.Err)
 }
 
 // Unwrap returns the reception's error.
@@ -177,7 +177,7 @@ type TargetsUnavailableError struct {
 }
 
 func (e *TargetsUnavailableError) Error() string {
-	return fmt.Sprintf("inject %s not run: the platform failed to list its targets: %v", e.InjectID, e.Err)
+	return fmt.Sprintf("inject %s not run: the platform failed to list its targets: %v", shownID(e.InjectID), e.Err)
 }
 
 // Unwrap returns the listing's error (an *APIError in its chain).

@@ -1,6 +1,7 @@
 package openaev_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -76,5 +77,42 @@ func TestHandlerInvalidInjectID(t *testing.T) {
 			// As run --openaev-message processes it.
 			checkBounded(t, "Process's error", fmt.Sprint(s.proc.Process(t.Context(), body)))
 		})
+	}
+}
+
+// TestErrorsQuoteHostileInjectID checks the outside tester's hostile
+// inject id (t50): "i-5\x1b[31m\nINFO x" written raw by an error's text
+// colours the terminal and forges a log line ("INFO x: …"). Each error
+// naming an inject shows an id that is not a valid one Go-quoted, cut;
+// a valid one as it is.
+func TestErrorsQuoteHostileInjectID(t *testing.T) {
+	const hostile = "i-5\x1b[31m\nINFO x"
+	cause := errors.New("boom")
+	errs := func(id string) map[string]error {
+		return map[string]error{
+			"MessageError":            &openaev.MessageError{InjectID: id, Reason: "bad"},
+			"MessageError, reception": &openaev.MessageError{InjectID: id, Reason: "bad", Reception: true},
+			"NotReceivedError":        &openaev.NotReceivedError{InjectID: id, Err: cause},
+			"TargetsUnavailableError": &openaev.TargetsUnavailableError{InjectID: id, Err: cause},
+			"UnfinishedError":         &openaev.UnfinishedError{InjectID: id, Runs: 2},
+		}
+	}
+	tests := []struct {
+		name, id, want string
+	}{
+		{"escape sequence and line break", hostile, `"i-5\x1b[31m\nINFO x"`},
+		{"3 MB", strings.Repeat("a", 3_000_000), `"` + strings.Repeat("a", 256) + `…"`},
+		{"valid", "i-1", "inject i-1"},
+	}
+	for _, tt := range tests {
+		for name, err := range errs(tt.id) {
+			t.Run(tt.name+"/"+name, func(t *testing.T) {
+				got := err.Error()
+				checkBounded(t, "the error", got)
+				if !strings.Contains(got, tt.want) {
+					t.Errorf("%q does not name the inject as %q", got, tt.want)
+				}
+			})
+		}
 	}
 }

@@ -48,7 +48,7 @@ type UnfinishedError struct {
 
 func (e *UnfinishedError) Error() string {
 	return fmt.Sprintf("injectkit stopped while running inject %s %d times (the process ended before the inject finished: "+
-		"a panic in a goroutine of its injector, a kill, the memory exhausted); not run again", e.InjectID, e.Runs)
+		"a panic in a goroutine of its injector, a kill, the memory exhausted); not run again", shownID(e.InjectID), e.Runs)
 }
 
 // startRun records a start of inject id in the outbox before its run, and
