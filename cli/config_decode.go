@@ -136,6 +136,11 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 			// created (an outbox) nor looked for.
 			return f.invalid(r, text, errors.New(blankPath))
 		}
+		if f.key == "outbox" {
+			if reason := controlInPath(text); reason != "" {
+				return f.invalid(r, text, errors.New(reason))
+			}
+		}
 		if f.url && text != "" {
 			if _, err := httpx.ParseBaseURL(text); err != nil {
 				return f.invalid(r, httpx.StripCredentials(text), err)

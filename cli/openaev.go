@@ -170,7 +170,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	m, perr := openaev.ParseMessage(body)
 	var me *openaev.MessageError
 	if perr != nil && (!errors.As(perr, &me) || me.InjectID == "") {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("openaev message %s: %w", cfg.OpenAEVMessage, perr)}
+		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("openaev message %q: %w", cfg.OpenAEVMessage, perr)}
 	}
 	runs := name // the injector the message runs with, "" when unknown
 	if m != nil {

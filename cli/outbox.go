@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"unicode"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -35,13 +36,34 @@ func outboxPath(oc outboxConfig, o Options) (string, error) {
 	default:
 		return p, nil
 	}
-	if dir := o.Getenv("XDG_STATE_HOME"); filepath.IsAbs(dir) {
+	for _, v := range []string{"XDG_STATE_HOME", "HOME"} {
+		dir := o.Getenv(v)
+		if dir == "" || v == "XDG_STATE_HOME" && !filepath.IsAbs(dir) {
+			continue
+		}
+		if reason := controlInPath(dir); reason != "" {
+			return "", usageErr("invalid %s %q (environment, the default outbox's directory): %s", v, dir, reason)
+		}
+		if v == "HOME" {
+			return filepath.Join(dir, ".local", "state", o.name(), "outbox.db"), nil
+		}
 		return filepath.Join(dir, o.name(), "outbox.db"), nil
 	}
-	if home := o.Getenv("HOME"); home != "" {
-		return filepath.Join(home, ".local", "state", o.name(), "outbox.db"), nil
-	}
 	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
+}
+
+// controlInPath says which control character an outbox's path holds, ""
+// when none: such a path is refused (exit 2), never created nor printed
+// raw, where a line break or an escape sequence would forge or hide a
+// line of the output ("stored in outbox …", the flush hint, outbox
+// list's header).
+func controlInPath(p string) string {
+	for i, r := range p {
+		if unicode.IsControl(r) {
+			return fmt.Sprintf("holds the control character %U at byte %d; give a path without one", r, i)
+		}
+	}
+	return ""
 }
 
 // openOutbox opens the configured outbox, or returns nil for none. Errors

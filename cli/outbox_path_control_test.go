@@ -1,0 +1,78 @@
+package cli_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestOutboxPathControlCharacters checks the outside tester's forged
+// lines (t50): an outbox path holding a line break or an escape sequence,
+// given by --outbox, by the environment or as the default's
+// XDG_STATE_HOME, was accepted and printed raw in "stored in outbox …",
+// the flush hint and outbox list's header. It is refused, exit 2 naming
+// the setting and where it came from, the value quoted, before anything
+// is sent or created.
+func TestOutboxPathControlCharacters(t *testing.T) {
+	be := newSwitchable(t, http.StatusServiceUnavailable)
+	dir := t.TempDir()
+	forged := filepath.Join(dir, "o\x1b[31m\nFORGED.db")
+	runArgs := []string{"run", "noop", "--target", "10.0.0.1", "--inject-id", "inj-ctl", "--backend-url", be.URL, "--token", "tok", "--log-level", "error"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"run --outbox", nil, append(runArgs[:len(runArgs):len(runArgs)], "--outbox", forged), `invalid outbox "` + dir + `/o\x1b[31m\nFORGED.db" (--outbox): holds the control character U+001B at byte`},
+		{"run, env INJECTKIT_OUTBOX", map[string]string{"INJECTKIT_OUTBOX": forged}, runArgs, `(env INJECTKIT_OUTBOX): holds the control character U+001B`},
+		{"run, XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "s\x1b[31m\nFORGED")}, runArgs,
+			`invalid XDG_STATE_HOME "` + dir + `/s\x1b[31m\nFORGED" (environment, the default outbox's directory): holds the control character U+001B`},
+		{"run, HOME", map[string]string{"XDG_STATE_HOME": "", "HOME": filepath.Join(dir, "h\nFORGED")}, runArgs,
+			`invalid HOME "` + dir + `/h\nFORGED" (environment, the default outbox's directory): holds the control character U+000A`},
+		{"outbox list --outbox", nil, []string{"outbox", "list", "--outbox", forged}, `invalid outbox "` + dir + `/o\x1b[31m\nFORGED.db" (--outbox)`},
+		{"outbox flush, XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "s\x1b[31m\nFORGED")},
+			[]string{"outbox", "flush", "--backend-url", be.URL, "--token", "tok"}, `invalid XDG_STATE_HOME "`},
+	}
+	// A message file's path is quoted the same way in its refusal.
+	msgDir := t.TempDir()
+	msg := filepath.Join(msgDir, "m\x1b[31m\nFORGED.json")
+	if err := os.WriteFile(msg, []byte(`{"injection":{}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests = append(tests, struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{"run --openaev-message", nil, []string{"run", "--openaev-message", msg, "--outbox", "none"},
+		`openaev message "` + msgDir + `/m\x1b[31m\nFORGED.json": invalid message: injection.inject_id is missing`})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"HOME": dir}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			before := len(be.got())
+			r := run(t, registry(), env, tt.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, tt.want)
+			}
+			if strings.ContainsAny(r.stderr+r.stdout, "\x1b") || strings.Contains(r.stderr+r.stdout, "\nFORGED") {
+				t.Errorf("the path printed raw: stdout %q, stderr %q", r.stdout, r.stderr)
+			}
+			if n := len(be.got()) - before; n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+			entries, err := os.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range entries {
+				t.Errorf("%s created", e.Name())
+			}
+		})
+	}
+}
