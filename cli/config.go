@@ -58,7 +58,7 @@ type runConfig struct {
 	CloudAccount   string          `config:"cloud_account,inject" usage:"a cloud target's account, subscription or project id"`
 	CloudRegions   []string        `config:"cloud_region,inject" blank:"each region is a target" usage:"a cloud target's region (repeatable: one target per region)"`
 	TargetServices []string        `config:"target_service,inject" blank:"each service narrows the cloud targets" usage:"narrow each cloud target to a service, e.g. s3 (repeatable: one target per region and service)"`
-	MaxTargets     int             `config:"max_targets,positive" default:"65536" usage:"most targets CIDR ranges may expand to, all ranges together; past it the run exits 2"`
+	MaxTargets     int             `config:"max_targets,positive" default:"65536" usage:"most targets CIDR ranges may expand to, all ranges together, and an --openaev-message may give; past it the run exits 2 (a message's inject gets its INVALID_USAGE)"`
 	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON (flags override its fields)"`
 	Expectations   []string        `config:"expectation,inject" blank:"give DETECTION, PREVENTION or VULNERABILITY, or leave the setting out for DETECTION" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION)"`
 	Params         []string        `config:"param,inject,pairs" blank:"give key=value" usage:"injector parameter key=value (repeatable, each key once)"`
@@ -120,6 +120,7 @@ type serveConfig struct {
 	HeartbeatInterval time.Duration   `config:"heartbeat_interval,positive" default:"40s" usage:"period of the registration heartbeat, at least 5s"`
 	AuthFailures      int             `config:"auth_failures" default:"3" usage:"authorization refusals in a row (401, 403, or 404 on a dispatched inject before OpenAEV 2.0.0) after which consumption stops until a registration succeeds again, 1 to 1000"`
 	MaxMessageSize    int64           `config:"max_message_size" default:"16777216" usage:"largest platform message in bytes, 1 KiB to 512 MiB; a larger one is rejected unread, without requeue"`
+	MaxTargets        int             `config:"max_targets,positive" default:"65536" usage:"most targets a platform message may give (its manual targets, cloud regions, assets, or asset groups' endpoints, counted before they are made); past it the inject is refused with INVALID_USAGE"`
 	MaxPayloadSize    int64           `config:"max_payload_size" default:"5242880" usage:"largest callback body in bytes, 1 KiB to 64 MiB (above 16776704 a WARN: the platform's RabbitMQ drops larger callbacks unless its max_message_size was raised); signatures beyond it, or beyond a structured output of 20000000 characters (the platform's limit), go in data callbacks; a finding too large for the terminal callback is left out with a WARN"`
 	Execution         executionConfig // timeout
 	Broker            brokerTLSConfig

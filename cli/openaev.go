@@ -63,7 +63,9 @@ func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *open
 	rt := newRuntime(o, cfg.injectors, log, append(view.runtimeOptions(),
 		runtime.WithDeliverer(durable(profile, store, log, o.Abort)),
 		runtime.WithTimeout(cfg.Execution.Timeout))...) // 0 (unset): the runtime's default
-	return openaev.NewProcessor(rt, profile)
+	p := openaev.NewProcessor(rt, profile)
+	p.MaxTargets = cfg.MaxTargets
+	return p
 }
 
 // backendHTTPClient builds the HTTP client of the openaev profile: TLS 1.2

@@ -191,7 +191,9 @@ func serveAction(c *ucli.Context, o Options) error {
 	}
 	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}),
 		runtime.WithTimeout(sc.Execution.Timeout)) // 0 (unset): the runtime's default
-	handler := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile),
+	proc := openaev.NewProcessor(rt, profile)
+	proc.MaxTargets = sc.MaxTargets
+	handler := openaev.NewHandler(openaev.HandlerConfig{Processor: proc,
 		Store: store, Wake: wake, Metrics: metrics, Log: log})
 	if durable != nil {
 		// The room reserved for each run is that of the largest result.

@@ -20,14 +20,14 @@ const (
 // categoryTargets resolves an inject's targets for the injector's
 // category: network targets (and any category), external queries narrowed
 // to network targets, or cloud account regions.
-func categoryTargets(ctx context.Context, m *Message, c framework.Category, pager targetPager) (*Selection, error) {
+func categoryTargets(ctx context.Context, m *Message, c framework.Category, pager targetPager, limit int) (*Selection, error) {
 	switch c {
 	case framework.Cloud:
-		return cloudTargets(m.Injection)
+		return cloudTargets(m.Injection, limit)
 	case framework.External:
-		return externalTargets(ctx, m, pager)
+		return externalTargets(ctx, m, pager, limit)
 	}
-	return resolveTargets(ctx, m, pager)
+	return resolveTargets(ctx, m, pager, limit)
 }
 
 // required reads a content field that must not be blank.
@@ -44,7 +44,7 @@ func (in Injection) required(key string) (string, error) {
 
 // cloudTargets returns one cloud target per region of
 // inject_content.cloud_region (comma-separated, trimmed, de-duplicated).
-func cloudTargets(in Injection) (*Selection, error) {
+func cloudTargets(in Injection, limit int) (*Selection, error) {
 	var vals [3]string
 	for i, key := range []string{KeyCloudProvider, KeyCloudAccountID, KeyCloudRegion} {
 		v, err := in.required(key)
@@ -56,6 +56,9 @@ func cloudTargets(in Injection) (*Selection, error) {
 	service, err := in.contentString(KeyTargetService)
 	if err != nil {
 		return nil, err
+	}
+	if n := countItems(vals[2]); n > limit {
+		return nil, tooManyTargets("inject_content."+KeyCloudRegion, n, limit)
 	}
 	t := &Selection{Selector: SelectorCloud}
 	seen := map[string]bool{}
@@ -77,12 +80,12 @@ func cloudTargets(in Injection) (*Selection, error) {
 // the query alone when the inject names no target (manual selector, no
 // manual target). IPv6 targets, which a query cannot be narrowed to, are
 // skipped like unusable assets; a manual one is an error.
-func externalTargets(ctx context.Context, m *Message, pager targetPager) (*Selection, error) {
+func externalTargets(ctx context.Context, m *Message, pager targetPager, limit int) (*Selection, error) {
 	q, err := m.Injection.required(KeyQuery)
 	if err != nil {
 		return nil, err
 	}
-	t, err := resolveTargets(ctx, m, pager)
+	t, err := resolveTargets(ctx, m, pager, limit)
 	if errors.Is(err, errNoTargets) && t != nil && t.Selector == SelectorManual {
 		return &Selection{Selector: SelectorQuery, Specs: []runtime.TargetSpec{{Query: q}}}, nil
 	}

@@ -12,10 +12,12 @@ import (
 // described in Barren: no endpoints on the platform (the platform answers
 // a group it does not know with an empty page, as it does an empty one),
 // or none of its endpoints usable (they are in Skipped). An asset in
-// several groups is one target, of the first group.
-func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop string, pager targetPager) error {
+// several groups is one target, of the first group. More than limit
+// endpoints in all, counted as each group is paged, are refused.
+func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop string, pager targetPager, limit int) error {
 	seen := map[string]bool{}
 	paged := map[string]bool{}
+	endpoints := 0
 	for _, g := range groups {
 		if g.ID == "" || paged[g.ID] {
 			continue
@@ -24,6 +26,9 @@ func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop str
 		assets, err := pager.GroupAssets(ctx, g.ID)
 		if err != nil {
 			return fmt.Errorf("asset group %s: %w", groupName(g), err)
+		}
+		if endpoints += len(assets); endpoints > limit {
+			return tooManyTargets("assetGroups", endpoints, limit)
 		}
 		if len(assets) == 0 {
 			t.Barren = append(t.Barren, "asset group "+groupLabel(g)+" has no endpoints on the platform")

@@ -23,6 +23,12 @@ type Processor struct {
 	// Injector, when set, runs every message with this injector whatever
 	// its contract id (local debugging of a captured message).
 	Injector string
+	// MaxTargets is the most targets a message may give (0:
+	// DefaultMaxTargets): manual targets, cloud regions, assets, or the
+	// endpoints of its asset groups, counted before they are made. A
+	// message giving more is refused with INVALID_USAGE naming the count
+	// and the limit.
+	MaxTargets int
 
 	rt        *runtime.Runtime
 	profile   *Profile
@@ -238,7 +244,7 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 	if manifest != nil {
 		category = manifest.Category
 	}
-	targets, err := categoryTargets(ctx, m, category, p.pager())
+	targets, err := categoryTargets(ctx, m, category, p.pager(), p.maxTargets())
 	if err != nil {
 		return req, targets, err
 	}

@@ -93,7 +93,7 @@ func TestSkipListsHoldOneEntryPerAssetAndGroup(t *testing.T) {
 	pager := groupPager{"g-weird": assets}
 	content := map[string]json.RawMessage{KeyTargetSelector: json.RawMessage(`"asset-groups"`)}
 	m := &Message{Injection: Injection{InjectID: "i", Content: content}, AssetGroups: groups}
-	sel, err := resolveTargets(context.Background(), m, pager)
+	sel, err := resolveTargets(context.Background(), m, pager, DefaultMaxTargets)
 	if err == nil {
 		t.Fatal("no error, want no targets")
 	}

@@ -56,8 +56,10 @@ var _ targetPager = (*Client)(nil)
 // several). Manual targets are split on commas, trimmed,
 // de-duplicated and validated; a bad one is a *ValidationError naming it.
 // An asset without a usable value is skipped and listed in Skipped. No
-// target at all is an error.
-func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Selection, error) {
+// target at all is an error, and so are more than limit (manual targets
+// and assets counted before a target is made, the endpoints of asset
+// groups as each group is paged).
+func resolveTargets(ctx context.Context, m *Message, pager targetPager, limit int) (*Selection, error) {
 	in := m.Injection
 	sel, err := in.contentString(KeyTargetSelector)
 	if err != nil {
@@ -87,10 +89,13 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Select
 		if err != nil {
 			return nil, err
 		}
-		if t.Specs, err = manualTargets(raw); err != nil {
+		if t.Specs, err = manualTargets(raw, limit); err != nil {
 			return nil, err
 		}
 	case SelectorAssets:
+		if len(m.Assets) > limit {
+			return nil, tooManyTargets("assets", len(m.Assets), limit)
+		}
 		seen := map[string]bool{}
 		for _, a := range m.Assets {
 			t.add(a, "", prop, seen)
@@ -99,7 +104,7 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager) (*Select
 		if pager == nil {
 			return nil, errors.New("asset groups need a platform to page their assets from")
 		}
-		if err := t.addGroups(ctx, m.AssetGroups, prop, pager); err != nil {
+		if err := t.addGroups(ctx, m.AssetGroups, prop, pager, limit); err != nil {
 			return nil, err
 		}
 	default:
@@ -244,8 +249,13 @@ func validTarget(v string) error {
 // as the CLI does its own (runtime.TargetSpec.Key: 0:0:0:0:0:0:0:1 repeats
 // ::1, LOCALHOST repeats localhost), keeping the first as written. A CIDR
 // range is refused as such: the platform's manual targets name one host
-// each, as its assets do.
-func manualTargets(raw string) ([]runtime.TargetSpec, error) {
+// each, as its assets do. More than limit items (repeats included) are
+// refused before any is made.
+func manualTargets(raw string, limit int) ([]runtime.TargetSpec, error) {
+	n := countItems(raw)
+	if n > limit {
+		return nil, tooManyTargets("inject_content."+KeyTargets, n, limit)
+	}
 	var out []runtime.TargetSpec
 	seen := map[string]bool{}
 	for _, item := range strings.Split(raw, ",") {

@@ -16,7 +16,7 @@ func FuzzManualTargets(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
-		specs, err := manualTargets(raw)
+		specs, err := manualTargets(raw, DefaultMaxTargets)
 		if err != nil {
 			if !strings.Contains(err.Error(), "inject_content.targets") {
 				t.Fatalf("error does not name the field: %v", err)

@@ -20,7 +20,7 @@ func TestManualTargetsDropRepeatsAsTheCLI(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
-			specs, err := manualTargets(tt.raw)
+			specs, err := manualTargets(tt.raw, DefaultMaxTargets)
 			if err != nil {
 				t.Fatal(err)
 			}

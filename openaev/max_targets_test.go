@@ -1,0 +1,83 @@
+package openaev_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
+)
+
+// TestProcessMaxTargets checks the outside tester's memory growth (t50):
+// a manual-targets message of 1.5 million hosts ran them all (1.08 GB
+// for one run, 1.86 GB for two in serve), --max-targets counting only
+// CIDR expansion. A message giving more targets than the processor's
+// MaxTargets (manual targets, assets, the endpoints of its asset groups)
+// is refused, counted before its targets are made, with its reception
+// and an INVALID_USAGE naming the count and the limit; nothing runs. At
+// the limit it runs; unset, the limit is DefaultMaxTargets.
+func TestProcessMaxTargets(t *testing.T) {
+	hosts := func(n int) string {
+		items := make([]string, n)
+		for i := range items {
+			items[i] = fmt.Sprintf("h%d", i)
+		}
+		return strings.Join(items, ",")
+	}
+	assets := func(n int) []map[string]any {
+		var out []map[string]any
+		for i := range n {
+			out = append(out, asset("asset", fmt.Sprintf("a%d", i), "", fmt.Sprintf("192.0.2.%d", i+1), nil))
+		}
+		return out
+	}
+	groups := []map[string]any{{"asset_group_id": "g1", "asset_group_name": "One"}, {"asset_group_id": "g2", "asset_group_name": "Two"}}
+	tests := []struct {
+		name    string
+		max     int // the processor's MaxTargets
+		content map[string]any
+		assets  []map[string]any
+		groups  []map[string]any
+		want    string // in the INVALID_USAGE; "" runs
+	}{
+		{"manual, one past the limit", 3, map[string]any{"target_selector": "manual", "targets": "h0, h1,,h2 ,h3"}, nil, nil,
+			"invalid inject_content.targets: 4 targets, more than max_targets (3)"},
+		{"manual, at the limit", 3, map[string]any{"target_selector": "manual", "targets": "h0,h1,h2"}, nil, nil, ""},
+		{"manual, repeats counted", 3, map[string]any{"target_selector": "manual", "targets": "h0,h0,h0,h0"}, nil, nil,
+			"4 targets, more than max_targets (3)"},
+		{"assets, one past the limit", 3, map[string]any{"target_selector": "assets"}, assets(4), nil,
+			"invalid assets: 4 targets, more than max_targets (3)"},
+		{"assets, at the limit", 3, map[string]any{"target_selector": "assets"}, assets(3), nil, ""},
+		{"asset groups, past the limit in all", 3, map[string]any{"target_selector": "asset-groups"}, nil, groups,
+			"invalid assetGroups: 4 targets, more than max_targets (3)"},
+		{"default: 65537 manual targets", 0, map[string]any{"target_selector": "manual", "targets": hosts(openaev.DefaultMaxTargets + 1)}, nil, nil,
+			fmt.Sprintf("%d targets, more than max_targets (%d)", openaev.DefaultMaxTargets+1, openaev.DefaultMaxTargets)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.proc.MaxTargets = tt.max
+			e.platform.SetAssetGroup("g1", assets(2)...)
+			e.platform.SetAssetGroup("g2", asset("asset", "b1", "", "198.51.100.1", nil), asset("asset", "b2", "", "198.51.100.2", nil))
+			body := e.message(t, "inj-max", "noop", tt.content, tt.assets, tt.groups)
+			err := e.proc.Process(context.Background(), body)
+			term, ok := e.platform.Terminal("inj-max")
+			if tt.want == "" {
+				if err != nil || !ok || term.Body["execution_status"] != "SUCCESS" {
+					t.Fatalf("err %v, terminal %v: want SUCCESS", err, term.Body)
+				}
+				return
+			}
+			var me *openaev.MessageError
+			if !errors.As(err, &me) || me.InjectID != "inj-max" || !strings.Contains(me.Reason, tt.want) {
+				t.Errorf("err = %v, want a MessageError of inj-max saying %q", err, tt.want)
+			}
+			msg := fmt.Sprint(term.Body["execution_message"])
+			if !ok || term.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(msg, tt.want) {
+				t.Errorf("terminal %v %q, want INVALID_USAGE saying %q", term.Body["execution_status"], msg, tt.want)
+			}
+		})
+	}
+}
