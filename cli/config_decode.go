@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding"
 	"errors"
+	"fmt"
 	"reflect"
 	"strconv"
 	"strings"
@@ -156,6 +157,9 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	default: // int, int64
 		n, err := strconv.ParseInt(text, 10, f.typ.Bits())
 		switch {
+		case errors.Is(err, strconv.ErrRange) && n > 0:
+			// An integer all the same: say so, and the bound.
+			return f.invalid(r, text, fmt.Errorf("too large: at most %d", n))
 		case f.positive && (err != nil || n <= 0):
 			return f.invalid(r, text, errors.New("not a positive integer"))
 		case err != nil:

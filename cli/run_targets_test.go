@@ -174,6 +174,10 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"unknown expectation", []string{"--target", "10.0.0.1", "--expectation", "DETECT"}, "",
 			`invalid expectation "DETECT" (--expectation): want DETECTION, PREVENTION or VULNERABILITY`},
 		{"bad max-targets", []string{"--target", "10.0.0.1", "--max-targets", "0"}, "", `invalid max_targets "0" (--max-targets): not a positive integer`},
+		{"max-targets past an integer", []string{"--target", "10.0.0.1", "--max-targets", "99999999999999999999"}, "",
+			`invalid max_targets "99999999999999999999" (--max-targets): too large: at most 9223372036854775807`},
+		{"max-targets below an integer", []string{"--target", "10.0.0.1", "--max-targets", "-99999999999999999999"}, "",
+			`invalid max_targets "-99999999999999999999" (--max-targets): not a positive integer`},
 		// Ids travel in a header (the inject id) or reach the platform and
 		// the terminal as written (agent, asset, asset group).
 		{"non-ASCII inject id", []string{"--target", "10.0.0.1", "--inject-id", "é"}, "",
