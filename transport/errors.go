@@ -141,8 +141,12 @@ func (e *TransmissionError) Error() string {
 	switch {
 	case e.kind == failExhausted:
 		b.WriteString("callback failed after " + strconv.Itoa(e.Attempts) + " attempts")
-	case e.Status != 0:
+	case e.kind == failPermanent:
 		b.WriteString("callback rejected")
+	case e.Status != 0:
+		// A 3xx, a 409: not retried now, but not refused for good either
+		// (the body stays pending, never dead).
+		b.WriteString("callback not accepted for now (a later try may succeed)")
 	default:
 		b.WriteString("callback failed")
 	}

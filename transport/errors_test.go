@@ -19,7 +19,10 @@ func TestTransmissionErrorMessage(t *testing.T) {
 		{&TransmissionError{Err: errors.New("connection refused"), Attempts: 4, Total: 3, Chunk: 0, kind: failExhausted},
 			`callback failed after 4 attempts: connection refused (chunk 0 of 3; delivered chunks none)`},
 		{&TransmissionError{Status: 409, Attempts: 1, Total: 6, Chunk: 4, Delivered: []int{0, 1, 2, 3}, kind: failOther},
-			`callback rejected: status 409 (chunk 4 of 6; delivered chunks 0-3)`},
+			`callback not accepted for now (a later try may succeed): status 409 (chunk 4 of 6; delivered chunks 0-3)`},
+		// t50: a 307 keeps the body pending: not "rejected".
+		{&TransmissionError{Status: 307, Attempts: 1, Total: 1, kind: failOther},
+			`callback not accepted for now (a later try may succeed): status 307`},
 		{&TransmissionError{Err: context.Canceled, Total: 2, Chunk: 1, Delivered: []int{0}, kind: failOther},
 			`callback failed: context canceled (chunk 1 of 2; delivered chunks 0)`},
 	}
