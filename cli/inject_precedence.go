@@ -21,8 +21,8 @@ var targetKeys = []string{"target", "targets_file", "query", "cloud_provider", "
 // logReplaced logs one INFO line listing the inject file's values that a
 // config file or environment variable replaces, each with where it was
 // given; nothing when none is. file is the request as the inject file
-// gives it, before the merge.
-func logReplaced(log *zap.Logger, cfg runConfig, file runtime.Request) {
+// gives it, before the merge, and fileTargets the number of its targets.
+func logReplaced(log *zap.Logger, cfg runConfig, file runtime.Request, fileTargets int) {
 	var replaced []string
 	// add lists the inject file's field replaced by what ("timeout
 	// (config file c.yaml:3)") unless a flag gave it.
@@ -48,7 +48,7 @@ func logReplaced(log *zap.Logger, cfg runConfig, file runtime.Request) {
 			add("params."+k, "param "+k+cfg.whereItem("param", kv))
 		}
 	}
-	if len(file.Targets) > 0 {
+	if fileTargets > 0 {
 		for _, k := range targetKeys {
 			if cfg.where(k) != "" {
 				add("targets", k+cfg.where(k))

@@ -23,13 +23,14 @@ import (
 // interrupt through ctx stops the reading of the files (see openInput).
 func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg runConfig, set *injectorSet) (runtime.Request, *targetList, error) {
 	var req runtime.Request
+	var fromFile runtime.FileTargets // the inject file's targets, typed by collectTargets
 	if cfg.InjectFile != "" {
 		f, err := openInput(ctx, "inject_file", cfg.where("inject_file"), cfg.InjectFile)
 		if err != nil {
 			return req, nil, err
 		}
 		defer f.Close()
-		if req, err = runtime.DecodeRequest(f.bound(maxInjectFileSize)); err != nil {
+		if req, fromFile, err = runtime.DecodeInjectFile(f.bound(maxInjectFileSize)); err != nil {
 			var ee *ExitError
 			switch {
 			case interruptedErr(err):
@@ -39,7 +40,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 			}
 			return req, nil, &ExitError{Code: ExitUsage, Err: err}
 		}
-		logReplaced(log, cfg, req)
+		logReplaced(log, cfg, req, fromFile.Len())
 	}
 	if injector != "" {
 		if req.Injector != "" && req.Injector != injector {
@@ -74,7 +75,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		}
 		req.ExpectationTypes = cfg.Expectations
 	}
-	targets, err := collectTargets(ctx, cfg, req.Targets)
+	targets, err := collectTargets(ctx, cfg, fromFile)
 	if err != nil {
 		return req, nil, err
 	}
@@ -157,9 +158,9 @@ type value struct {
 
 // collectTargets returns the targets the flags give (--target,
 // --targets-file, --query, --cloud-*), which replace the inject file's, or,
-// when they give none, the inject file's own with their CIDR ranges
-// expanded (nil when it has none to expand).
-func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.TargetSpec) (*targetList, error) {
+// when they give none, the inject file's own, typed, with their CIDR ranges
+// expanded (nil when it has none).
+func collectTargets(ctx context.Context, cfg runConfig, fromFile runtime.FileTargets) (*targetList, error) {
 	l := newTargetList(cfg.MaxTargets, true)
 	l.whereOf = cfg.whereItem
 	l.limits(cfg)
@@ -178,7 +179,7 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile []runtime.Targe
 			return nil, err
 		case given > 0:
 			return l, nil
-		case cfg.TargetsFile != "" && len(fromFile) == 0:
+		case cfg.TargetsFile != "" && fromFile.Len() == 0:
 			// Say which input came up empty, rather than that no
 			// target was given at all.
 			return nil, usageErr("invalid targets_file %q%s: holds no target (only blank lines and # comments)",
@@ -240,21 +241,29 @@ func (l *targetList) limits(cfg runConfig) {
 	}
 }
 
-// injectFileTargets expands the CIDR ranges of the inject file's targets;
-// nil when the file has none (the targets stay as written).
-func injectFileTargets(cfg runConfig, specs []runtime.TargetSpec) (*targetList, error) {
+// injectFileTargets types the inject file's targets, decoded one at a
+// time, and expands their CIDR ranges; nil when the file has none.
+func injectFileTargets(cfg runConfig, specs runtime.FileTargets) (*targetList, error) {
+	if specs.Len() == 0 {
+		return nil, nil
+	}
 	l := newTargetList(cfg.MaxTargets, false)
 	l.limits(cfg)
 	l.lenient = cfg.openAEV()
 	src := l.source(fromInjectFile, cfg.InjectFile)
-	l.grow(len(specs))
-	for i, s := range specs {
-		if err := l.add(s, origin{src: src, at: int32(i)}); err != nil {
-			return nil, err
-		}
-	}
-	if len(specs) == 0 {
-		return nil, nil
+	l.grow(specs.Len())
+	var i int32
+	err := specs.Each(func(s runtime.TargetSpec) error {
+		o := origin{src: src, at: i}
+		i++
+		return l.add(s, o)
+	})
+	var re *framework.RequestError
+	switch {
+	case errors.As(err, &re):
+		return nil, &ExitError{Code: ExitUsage, Err: err} // the file's, not l.add's
+	case err != nil:
+		return nil, err
 	}
 	return l, nil
 }

@@ -33,6 +33,24 @@ import (
 // params is a json.Number, as written. Every error is a
 // *framework.RequestError.
 func DecodeRequest(r io.Reader) (Request, error) {
+	req, targets, err := DecodeInjectFile(r)
+	if err != nil || !targets.given {
+		return req, err
+	}
+	req.Targets = make([]TargetSpec, 0, targets.Len())
+	err = targets.Each(func(t TargetSpec) error {
+		req.Targets = append(req.Targets, t)
+		return nil
+	})
+	return req, err
+}
+
+// DecodeInjectFile reads a request as DecodeRequest does, checking it
+// whole, but leaves its Targets nil: they are returned to be decoded one
+// at a time (FileTargets.Each), so that a caller typing each target
+// itself (the CLI's inject file) holds the file's bytes and its own typed
+// form of each target, not a TargetSpec a target as well.
+func DecodeInjectFile(r io.Reader) (Request, FileTargets, error) {
 	var req Request
 	name := ""
 	if f, ok := r.(interface{ Name() string }); ok {
@@ -46,9 +64,12 @@ func DecodeRequest(r io.Reader) (Request, error) {
 		return fmt.Sprintf("inject file %s:%d:%d", name, line, col)
 	}
 	where := strings.TrimSpace("inject file " + name)
+	fail := func(err error) (Request, FileTargets, error) {
+		return req, FileTargets{}, &framework.RequestError{Err: err}
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, err)}
+		return fail(fmt.Errorf("%s: %w", where, err))
 	}
 	// A UTF-8 byte order mark, which editors on Windows write and show to
 	// no one, is passed over (RFC 8259 allows a parser to); positions are
@@ -65,38 +86,69 @@ func DecodeRequest(r io.Reader) (Request, error) {
 			}
 			off += size
 		}
-		return req, &framework.RequestError{Err: fmt.Errorf("%s: not valid UTF-8 (RFC 8259 wants it)", at(data, int64(off)))}
+		return fail(fmt.Errorf("%s: not valid UTF-8 (RFC 8259 wants it)", at(data, int64(off))))
 	}
-	if err := checkJSON(data); err != nil {
+	c, err := checkJSON(data)
+	if err != nil {
 		var pe *posError
 		if errors.As(err, &pe) {
-			return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", at(data, pe.off), pe.err)}
+			return fail(fmt.Errorf("%s: %w", at(data, pe.off), pe.err))
 		}
-		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, err)}
+		return fail(fmt.Errorf("%s: %w", where, err))
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	// Numbers in params stay as written (json.Number): an integer past
-	// 2^53 reaches the injector exact, and an error quotes it as the file
-	// gives it, not as a float64 ("1e+20").
-	dec.UseNumber()
-	if err := dec.Decode(&req); err != nil {
-		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, jsonError(data, err))}
+	// checkJSON has refused what encoding/json would let through (unknown
+	// fields, keys in another case): the rest of the request is decoded
+	// in place, its targets passed over.
+	var head requestHead
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fail(fmt.Errorf("%s: %w", where, jsonError(data, err)))
 	}
-	for i := range req.Targets {
-		req.Targets[i] = req.Targets[i].trimmed()
-	}
+	req = head.Request
+	req.Targets, req.Params = nil, head.Params
 	if req.ExpectationTypes != nil && len(req.ExpectationTypes) == 0 {
 		// [] asks for no expectation at all, which no inject can give:
 		// refused, not read as the default (null or no key is that).
-		return req, &framework.RequestError{Err: fmt.Errorf("%s: %w", where, &signatures.ValidationError{
+		return fail(fmt.Errorf("%s: %w", where, &signatures.ValidationError{
 			Field: "expectation_types", Value: "[]",
-			Reason: "an empty list asks for no expectation; name DETECTION, PREVENTION or VULNERABILITY, or leave the key out for DETECTION"})}
+			Reason: "an empty list asks for no expectation; name DETECTION, PREVENTION or VULNERABILITY, or leave the key out for DETECTION"}))
 	}
 	if len(req.Params) == 0 {
 		req.Params = nil
 	}
-	return req, nil
+	targets := FileTargets{where: where}
+	if c.list >= 0 {
+		targets = FileTargets{data: data, off: c.list, n: c.n, given: true, where: where}
+	}
+	return req, targets, nil
+}
+
+// requestHead is a request as DecodeInjectFile decodes it whole: its
+// targets passed over, its params' numbers kept as written.
+type requestHead struct {
+	Request
+	Targets skipped      `json:"targets"`
+	Params  numberParams `json:"params"`
+}
+
+// skipped is a JSON value passed over.
+type skipped struct{}
+
+func (*skipped) UnmarshalJSON([]byte) error { return nil }
+
+// numberParams are params whose numbers stay as written (json.Number): an
+// integer past 2^53 reaches the injector exact, and an error quotes it as
+// the file gives it, not as a float64 ("1e+20").
+type numberParams map[string]any
+
+func (p *numberParams) UnmarshalJSON(b []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return err
+	}
+	*p = m
+	return nil
 }
 
 // jsonError turns an error of encoding/json, found after checkJSON passed

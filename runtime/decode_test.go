@@ -3,6 +3,7 @@ package runtime_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -260,4 +261,35 @@ func FuzzDecodeRequest(f *testing.F) {
 			t.Fatalf("accepted %q as %#v; its encoding %s decodes to %#v", data, req, b, again)
 		}
 	})
+}
+
+// TestDecodeRequestTargetFields: each field of a target is read, whatever
+// its place, escapes in its key or value, or null.
+func TestDecodeRequestTargetFields(t *testing.T) {
+	fields := reflect.TypeFor[runtime.TargetSpec]()
+	for i := range fields.NumField() {
+		key, _, _ := strings.Cut(fields.Field(i).Tag.Get("json"), ",")
+		want := runtime.TargetSpec{}
+		reflect.ValueOf(&want).Elem().Field(i).SetString("x\"é\\y")
+		escapedKey := strings.Replace(key, "_", `\u005f`, 1)
+		if escapedKey == key {
+			escapedKey = `\u` + fmt.Sprintf("%04x", key[0]) + key[1:]
+		}
+		null := "agent" // another field, null: the same as left out
+		if key == null {
+			null = "asset"
+		}
+		for _, in := range []string{
+			`{"` + key + `":"x\"\u00e9\\y"}`,
+			`{ "` + escapedKey + `" : "x\"é\\y" , "` + null + `" : null }`,
+		} {
+			req, err := runtime.DecodeRequest(strings.NewReader(`{"injector":"noop","targets":[{"value":"1.1.1.1"},` + in + `]}`))
+			switch {
+			case err != nil:
+				t.Errorf("%s: %v", in, err)
+			case len(req.Targets) != 2 || req.Targets[1] != want:
+				t.Errorf("%s: targets %+v, want [1.1.1.1 %+v]", in, req.Targets, want)
+			}
+		}
+	}
 }

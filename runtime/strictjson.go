@@ -127,21 +127,27 @@ type checker struct {
 	data  []byte
 	dec   *json.Decoder
 	depth int
+	// list is where the request's targets array starts (its '[', or
+	// white space or a colon before it) and n its length, for
+	// FileTargets; list is -1 when there is none (left out or null).
+	list int64
+	n    int
 }
 
 // checkJSON checks data, one JSON object of Request's shape and nothing
 // after it. A failure is a *posError.
-func checkJSON(data []byte) error {
-	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
+// It returns the checker, which says where the targets array is.
+func checkJSON(data []byte) (*checker, error) {
+	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), list: -1}
 	c.dec.UseNumber()
 	if err := c.value("", requestShape); err != nil {
-		return err
+		return nil, err
 	}
 	end := c.dec.InputOffset()
 	if _, err := c.dec.Token(); err != io.EOF {
-		return &posError{off: end, err: errors.New("trailing data after the JSON object")}
+		return nil, &posError{off: end, err: errors.New("trailing data after the JSON object")}
 	}
-	return nil
+	return c, nil
 }
 
 // value checks the next value, at path, against s.
@@ -264,10 +270,14 @@ func (c *checker) array(path string, s *shape, start int64) error {
 	if s.kind == list {
 		next = s.elem
 	}
-	for i := 0; c.dec.More(); i++ {
+	i := 0
+	for ; c.dec.More(); i++ {
 		if err := c.value(fmt.Sprintf("%s[%d]", path, i), next); err != nil {
 			return err
 		}
+	}
+	if path == "targets" {
+		c.list, c.n = start, i
 	}
 	_, err := c.dec.Token() // ']'
 	return c.syntax(err)
