@@ -178,6 +178,7 @@ func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
 		return bad(fmt.Sprintf("CIDR ranges expand to %s addresses in all, more than --max-targets %d%s", total, l.max, l.maxWhere))
 	}
 	l.expanded += 1 << bits
+	l.grow(1 << bits) // at once: a /8 grown by append peaks at twice its list
 	a := p.Addr()
 	for range 1 << bits {
 		if reason := signatures.NotAHost(a); reason != "" {
