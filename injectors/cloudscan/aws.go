@@ -85,7 +85,14 @@ func (awsProvider) badRegion(name string) string {
 // user-agent token, a per-call timeout, the call recorder, and the inject's
 // logger for what the SDK logs (it writes to stderr on its own otherwise,
 // past the log level and format: the IMDSv1 fallback warning, say).
+//
+// The shared files the SDK reads are checked first (checkSharedFiles), as
+// Configure checked them: one replaced since by a FIFO, a device, a
+// directory or a file too large fails the run, never read.
 func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, s hostSettings, version string) (session, error) {
+	if err := checkSharedFiles(); err != nil {
+		return nil, fmt.Errorf("load aws configuration: %w", err)
+	}
 	red := newRedactor()
 	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = params.RetryMaxAttempts

@@ -8,7 +8,9 @@
 // credentials it holds (on AWS, sts:GetCallerIdentity) and a configuration
 // whose cloud_account_id differs is failed without another call. Only read
 // calls exist in the package. Credentials come from the SDK's standard chain
-// (environment, shared configuration, an optional profile). The endpoint
+// (environment, shared configuration, an optional profile); the shared
+// files it reads are checked first, each a regular file of at most 4 MiB,
+// never waited on (sharedfiles.go). The endpoint
 // and the profile are the host's settings (Configure), never params: an
 // inject, which the platform's users or a forged message write, must not
 // choose where the host's credentials sign requests, nor which of them do. The secret

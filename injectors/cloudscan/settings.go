@@ -46,7 +46,10 @@ func settingsSpec() []framework.Setting {
 // holds credentials, and a profile that holds white space or that neither
 // shared configuration file holds (checkProfile: it reads those files, no
 // network). Unknown keys are errors. Errors are
-// *signatures.ValidationError on "cloudscan.<key>".
+// *signatures.ValidationError on "cloudscan.<key>", or, whatever the
+// settings, on the AWS shared file the SDK would read at run time that
+// is no regular file or is too large (checkSharedFiles: refused without
+// waiting on it).
 func (e *Executor) Configure(settings map[string]string) error {
 	s := hostSettings{}
 	for k, v := range settings {
@@ -70,6 +73,14 @@ func (e *Executor) Configure(settings map[string]string) error {
 		default:
 			return &signatures.ValidationError{Field: Name + "." + k,
 				Reason: "unknown setting (valid: " + SettingEndpointURL + ", " + SettingProfile + ")"}
+		}
+	}
+	if err := checkSharedFiles(); err != nil {
+		return err
+	}
+	if s.profile != "" {
+		if err := checkProfile(s.profile); err != nil {
+			return err
 		}
 	}
 	e.settings = s
@@ -97,8 +108,7 @@ func validateEndpoint(raw string) error {
 	return nil
 }
 
-// validateProfile refuses white space and control characters, then a
-// profile the shared configuration files do not hold.
+// validateProfile refuses white space and control characters.
 func validateProfile(profile string) error {
 	if strings.TrimSpace(profile) == "" {
 		return settingErr(SettingProfile, profile,
@@ -109,5 +119,5 @@ func validateProfile(profile string) error {
 			return settingErr(SettingProfile, profile, "must not hold white space or control characters")
 		}
 	}
-	return checkProfile(profile)
+	return nil
 }

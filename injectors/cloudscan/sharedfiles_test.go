@@ -1,0 +1,187 @@
+package cloudscan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// sharedFileCase is a shared file the SDK would read: made by make in
+// dir, refused for want (a part of the reason), or not (""); noAudit:
+// it holds no profile "audit".
+type sharedFileCase struct {
+	name    string
+	make    func(t *testing.T, dir string) string
+	want    string
+	noAudit bool
+}
+
+func makeFIFO(t *testing.T, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, "fifo.ini")
+	if err := syscall.Mkfifo(p, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// makeFile makes a regular file of size bytes, a profile "audit" first.
+func makeFile(size int) func(t *testing.T, dir string) string {
+	return func(t *testing.T, dir string) string {
+		t.Helper()
+		b := []byte("[profile audit]\nregion = eu-west-1\n[audit]\naws_access_key_id = AKIASHAREDFILE000001\naws_secret_access_key = s\n")
+		b = append(b, bytes.Repeat([]byte("#"), size-len(b))...)
+		p := filepath.Join(dir, "shared.ini")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+}
+
+func sharedFileCases() []sharedFileCase {
+	return []sharedFileCase{
+		{"fifo", makeFIFO, "a FIFO (named pipe), not a regular file", false},
+		{"symlink to a fifo", func(t *testing.T, dir string) string {
+			p := filepath.Join(dir, "link.ini")
+			if err := os.Symlink(makeFIFO(t, dir), p); err != nil {
+				t.Fatal(err)
+			}
+			return p
+		}, "a FIFO (named pipe), not a regular file", false},
+		{"dev zero", func(*testing.T, string) string { return "/dev/zero" }, "a character device, not a regular file", false},
+		{"directory", func(t *testing.T, dir string) string { return dir }, "a directory, not a regular file", false},
+		{"5 MiB", makeFile(5 << 20), "larger than 4194304 bytes (4 MiB), the most it may hold", false},
+		{"one byte past 4 MiB", makeFile(4<<20 + 1), "larger than 4194304 bytes (4 MiB), the most it may hold", false},
+		{"4 MiB", makeFile(4 << 20), "", false},
+		{"dev null", func(*testing.T, string) string { return os.DevNull }, "", true},
+	}
+}
+
+// Configure refuses, whatever the settings, an AWS shared file the SDK
+// would read that is no regular file (a FIFO, whose reading would wait
+// for a writer whatever the signals; /dev/zero, which would be read
+// without end; a directory) or holds more than 4 MiB, naming the
+// variable that named it, its path and what it is, without waiting on
+// it; a file of 4 MiB is read, and its profile found, and /dev/null is
+// read as empty (its profile refused as missing).
+func TestSharedFilesChecked(t *testing.T) {
+	for _, env := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"} {
+		for _, tt := range sharedFileCases() {
+			for _, profile := range []string{"", "audit"} {
+				t.Run(env+"/"+tt.name+"/profile "+profile, func(t *testing.T) {
+					setAWSEnv(t)
+					path := tt.make(t, t.TempDir())
+					t.Setenv(env, path)
+					e := New()
+					err := e.Configure(map[string]string{SettingProfile: profile})
+					var ve *signatures.ValidationError
+					switch {
+					case tt.noAudit && profile != "":
+						if !errors.As(err, &ve) || ve.Field != "cloudscan.profile" {
+							t.Errorf("error %v, want cloudscan.profile refused", err)
+						}
+					case tt.want == "" && err != nil:
+						t.Errorf("refused: %v", err)
+					case tt.want != "" && (!errors.As(err, &ve) || ve.Field != env || ve.Value != path ||
+						!strings.HasPrefix(ve.Reason, tt.want+": the AWS SDK reads it")):
+						t.Errorf("error %v, want %s %q refused: %s", err, env, path, tt.want)
+					case tt.want != "" && e.settings != (hostSettings{}):
+						t.Errorf("settings %+v kept despite the refusal", e.settings)
+					}
+				})
+			}
+		}
+	}
+}
+
+// A default file (AWS_CONFIG_FILE unset) is named as the SDK's default,
+// with the variable that names another.
+func TestDefaultSharedFileNamed(t *testing.T) {
+	dir := t.TempDir()
+	err := sharedFile{path: dir, unset: "AWS_CONFIG_FILE", kind: "config"}.check()
+	want := `invalid AWS shared config file "` + dir + `": a directory, not a regular file: the AWS SDK reads it, its default (AWS_CONFIG_FILE unset)`
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
+
+// A shared file replaced after Configure checked it fails the run before
+// the SDK reads it, naming it, with no call made.
+func TestRunRefusesIrregularSharedFile(t *testing.T) {
+	for _, tt := range sharedFileCases() {
+		if tt.want == "" {
+			continue
+		}
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			st := newStandIn(t, nil, fixtures())
+			e := New(WithVersion(testVersion))
+			p := decodeParams(t, e, nil, st.URL())
+			path := tt.make(t, t.TempDir())
+			t.Setenv("AWS_CONFIG_FILE", path)
+			out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
+			want := `load aws configuration: invalid AWS_CONFIG_FILE "` + path + `": ` + tt.want
+			if out.ExecutionStatus() != framework.StatusFailed || out.ErrorInfo == nil || !strings.Contains(out.ErrorInfo.Message, want) {
+				t.Errorf("status %s, error %+v: want failed with %q", out.ExecutionStatus(), out.ErrorInfo, want)
+			}
+			if got := st.seen(); len(got) != 0 {
+				t.Errorf("calls made: %q", got)
+			}
+		})
+	}
+}
+
+// The tester's case: validate and run with AWS_CONFIG_FILE a FIFO no one
+// writes to exit 2 at once, naming it, nothing sent or stored.
+func TestCLIRefusesFIFOSharedFile(t *testing.T) {
+	setAWSEnv(t)
+	fifo := makeFIFO(t, t.TempDir())
+	t.Setenv("AWS_CONFIG_FILE", fifo)
+	st := newStandIn(t, nil, fixtures())
+	reg := framework.NewRegistry()
+	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
+	for _, cmd := range []string{"run", "validate"} {
+		for _, profile := range []string{"", "audit"} {
+			t.Run(cmd+"/profile "+profile, func(t *testing.T) {
+				be := testkit.NewBackend(t)
+				box := filepath.Join(t.TempDir(), "outbox.db")
+				getenv := func(k string) string {
+					if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
+						return profile
+					}
+					return endpointEnv(st.URL())(k)
+				}
+				var stdout, stderr bytes.Buffer
+				code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
+					Getenv: getenv},
+					[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+						"--cloud-region", "eu-west-1",
+						"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
+				want := `invalid AWS_CONFIG_FILE "` + fifo + `": a FIFO (named pipe), not a regular file`
+				if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
+					t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
+				}
+				if n := be.Len(); n != 0 {
+					t.Errorf("%d requests sent to the backend, want none", n)
+				}
+				if got := st.seen(); len(got) != 0 {
+					t.Errorf("cloud calls made: %q", got)
+				}
+				if _, err := os.Stat(box); !errors.Is(err, os.ErrNotExist) {
+					t.Errorf("outbox %s: %v, want none created", box, err)
+				}
+			})
+		}
+	}
+}
