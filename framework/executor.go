@@ -138,9 +138,10 @@ func (t Target) External() (signatures.ExternalConfig, bool) {
 }
 
 // Inject is what an executor is asked to act on. The runtime hands each
-// executor its own copy of the expectation types and the params, and its
-// own targets, restoring them when the executor returns: changing any of
-// them changes nothing it reports.
+// executor its own copy of the targets, the expectation types and the
+// params, and never reads them back: changing them, then or later,
+// changes nothing it reports. ValidateTargets is handed a copy of the
+// targets of its own: what it changes there does not reach Execute.
 type Inject struct {
 	// ID is the platform's inject id.
 	ID string

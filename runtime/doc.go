@@ -47,13 +47,15 @@
 //     (signatures.RouteSources). Failure: a *framework.RequestError, as
 //     in step 1.
 //  4. Execute under the deadline (the request's timeout, else WithTimeout,
-//     default DefaultTimeout, 10 m). The executor is handed the runtime's
-//     targets (not a copy: a million targets' is 64 MB) and its own copy
-//     of the expectation types and the params (its checks,
-//     ValidateTargets first, too); what it changes in the targets is
-//     undone when it returns (an executor abandoned, below, leaves the
-//     runtime a fresh copy): the signatures are compiled and routed
-//     from the runtime's, whatever it changes in its Inject. When the deadline passes or the caller cancels, the
+//     default DefaultTimeout, 10 m). The executor is handed its own copy
+//     of the targets, the expectation types and the params (its checks
+//     too: ValidateTargets gets a copy of the targets of its own, let go
+//     when it returns). The targets' copy is made when the method is
+//     called and never read back: the signatures are compiled and routed
+//     from the runtime's, and the report holds them, whatever the
+//     executor changes in its Inject, during the call or after it (a
+//     goroutine it left running, its Close, an executor abandoned,
+//     below). When the deadline passes or the caller cancels, the
 //     context is cancelled; if Execute has not returned the grace
 //     (WithGrace, default DefaultGrace, 5 s) later the runtime stops
 //     waiting (WARN "executor did not return after its deadline;

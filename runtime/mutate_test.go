@@ -128,7 +128,7 @@ func TestExecutorChangingItsInjectChangesNoSignature(t *testing.T) {
 				req := request()
 				ex := &checkingExecutor{check: func(targets []framework.Target) {
 					if m.typed {
-						targets[0].Attribution.Agent = "agent-666" // ValidateTargets is handed the targets too
+						targets[0].Attribution.Agent = "agent-666" // ValidateTargets is handed a copy of its own (TestValidateTargetsChangesReachNothing)
 					}
 				}}
 				ex.Run = func(_ context.Context, in *framework.Inject) framework.ToolOutput {

@@ -19,17 +19,18 @@ type Prepared struct {
 	// Manifest is the executor's, nil when it has none.
 	Manifest *framework.Manifest
 	// Targets are the typed targets, the runtime's own: the signatures
-	// are compiled and routed from them. The executor is handed them, and
-	// what it changes there (a target, the expectation types, the params
-	// are its own copies) is undone when it returns, so that nothing it
-	// changes changes what is reported.
+	// are compiled and routed from them, and the report holds them. The
+	// executor never sees this slice: ValidateTargets and Execute are each
+	// handed a copy made when they are called (executorTargets), the
+	// expectation types and the params are its own too, so that nothing
+	// it changes, then or later, changes what is reported or the
+	// request's typed targets.
 	Targets []framework.Target
 	// Timeout is the execution deadline.
 	Timeout time.Duration
 
 	executor framework.Executor
-	inject   *framework.Inject // the executor's: the targets (see handed), its own copy of the types
-	handed   *handed           // what the executor's changes to the targets are undone from
+	inject   *framework.Inject // the executor's: its own copy of the types; its targets are copied in when Execute is called
 	category framework.Category
 	types    []framework.ExpectationType
 	source   func() signatures.SourceIPs // the runtime's, resolved once
@@ -92,10 +93,8 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if p.Timeout == 0 {
 		p.Timeout = rt.timeout
 	}
-	targets, h := hand(p.Targets)
 	p.inject = &framework.Inject{ID: req.InjectID, Injector: req.Injector, Category: p.category,
-		Targets: targets, ExpectationTypes: slices.Clone(p.types)}
-	p.handed = h
+		ExpectationTypes: slices.Clone(p.types)}
 	if err := p.check(rt.registry, rt.settings(req.Injector)); err != nil {
 		var pe *framework.PanicError
 		if !errors.As(err, &pe) {
@@ -118,8 +117,11 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 func (p *Prepared) check(reg *framework.Registry, settings map[string]string) error {
 	name, ex, in := p.Request.Injector, p.executor, p.inject
 	if v, ok := ex.(framework.TargetsValidator); ok {
-		err := framework.CallHook(name, "ValidateTargets", func() error { return v.ValidateTargets(in.Targets) })
-		p.handed.restore(p.Targets)
+		// A copy of its own, let go when it returns: what it changes
+		// there reaches neither the checks that follow (a Receiver's),
+		// nor Execute, nor the report.
+		targets := executorTargets(p.Targets)
+		err := framework.CallHook(name, "ValidateTargets", func() error { return v.ValidateTargets(targets) })
 		if err != nil {
 			return requestError(err)
 		}
@@ -159,8 +161,9 @@ func requestError(err error) error {
 // targets) into typed targets of one category, the injector's, each in
 // its canonical form (signatures.Canonical): p.Targets, what the
 // signatures and the wire profiles see, and p.category. Typed targets
-// already in that form are kept as they are; the request's own are never
-// changed.
+// already in that form are kept as they are (p.Targets is then the
+// request's slice, which the runtime only reads: the executor is handed
+// copies); the request's own are never changed.
 func (p *Prepared) typeTargets() error {
 	typed := len(p.Request.Typed) > 0
 	var targets []framework.Target
@@ -212,10 +215,14 @@ func (p *Prepared) typeTargets() error {
 	return nil
 }
 
-// executorTargets returns the executor's copy of targets, when one holds a
-// configuration given as a pointer (see handed): a new slice, and a
-// configuration of its own for each given as a pointer (a value
-// configuration, its fields strings, is copied with the slice).
+// executorTargets returns the executor's copy of targets, for one of its
+// methods: a new slice, and a configuration of its own for each given as a
+// pointer (a value configuration, its fields strings, is copied with the
+// slice). The runtime never reads it back: an executor that writes there
+// after it returned (a goroutine it left running, its Close) races
+// nothing the runtime reads. At a million targets it is 64 MB, made when
+// the method is called and let go when it returns (Prepared.inject is
+// dropped before the delivery).
 func executorTargets(targets []framework.Target) []framework.Target {
 	out := slices.Clone(targets)
 	for i := range out {

@@ -22,11 +22,11 @@ type Request struct {
 	// Typed, given in place of Targets, holds targets an intake has
 	// already typed (the CLI's targets file): a long list then costs one
 	// framework.Target per target, not a TargetSpec as well. The runtime
-	// still checks each (its configuration valid, one category), keeps the
-	// slice as Report.Targets and hands it to the executor as
-	// Inject.Targets: what the executor changes there is undone when it
-	// returns, but the caller must not read the slice during the run. It
-	// is never encoded.
+	// still checks each (its configuration valid, one category) and keeps
+	// the slice, when its targets are canonical already, as
+	// Report.Targets; it never writes there, and the executor is handed a
+	// copy, so the slice holds the targets given during and after the run
+	// (a retry of the request runs them again). It is never encoded.
 	Typed   []framework.Target `json:"-"`
 	Params  map[string]any     `json:"params,omitempty"`
 	Timeout Duration           `json:"timeout,omitempty"`

@@ -203,9 +203,8 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	in.Log = log
 
 	t0 := rt.now()
-	// The runtime's own targets and types, which the executor is handed:
-	// whatever it changes there is undone before the signatures are
-	// compiled from them.
+	// The runtime's own targets and types, which the executor never sees
+	// (it is handed copies): the signatures are compiled from them.
 	targets := p.Targets
 	pre, err := rt.sigs.Batch(len(targets), func(i int) signatures.Config { return targets[i].Config },
 		signatures.PerRoute(p.routes))
@@ -218,19 +217,14 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	t1 := rt.now()
 	stopWatch := rt.watch(p, in, t1)
 	var out framework.ToolOutput
-	abandoned := false
 	if pe := p.panicked; pe != nil {
 		log.Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value), zap.ByteString("stack", pe.Stack))
 		out = rt.panicOutput(pe.Error())
 	} else {
-		out, abandoned = rt.callExecutor(ctx, p, log)
-	}
-	if abandoned {
-		// It may still change the targets it was handed: the report's
-		// are a slice of their own.
-		targets = p.handed.fresh(targets)
-	} else {
-		p.handed.restore(targets)
+		// Copied now, not when the request was prepared: the copy is not
+		// held through the deliverer's Received checks.
+		in.Targets = executorTargets(targets)
+		out = rt.callExecutor(ctx, p, log)
 	}
 	ran := rt.now().Sub(t1)
 	stopWatch()
@@ -245,9 +239,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	}
 	log.Info("executed", fields...)
 	// The executor is done with its inject (one abandoned after its
-	// deadline keeps its own reference): neither it nor the record of the
-	// targets handed is held through the delivery.
-	p.inject, p.handed = nil, nil
+	// deadline keeps its own reference, and may still write in its copy
+	// of the targets, which nothing reads): its copy of the targets is
+	// not held through the delivery.
+	p.inject = nil
 
 	t2 := rt.now()
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
@@ -319,9 +314,10 @@ func (rt *Runtime) panicOutput(msg string) framework.ToolOutput {
 }
 
 // callExecutor calls p's executor on its inject under p's deadline,
-// recovers a panic, and stops waiting Grace after the deadline (abandoned
-// then). A run cut short that did not fail is a timeout.
-func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logger) (out framework.ToolOutput, abandoned bool) {
+// recovers a panic, and stops waiting Grace after the deadline (the
+// executor is abandoned then, its output empty). A run cut short that did
+// not fail is a timeout.
+func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logger) (out framework.ToolOutput) {
 	ex, in, timeout := p.executor, p.inject, p.Timeout
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
@@ -345,7 +341,7 @@ func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logge
 		case <-timer.C:
 			log.Warn("executor did not return after its deadline; abandoned",
 				zap.Duration("grace", rt.grace), zap.Error(ctx.Err()))
-			out, abandoned = framework.ToolOutput{}, true
+			out = framework.ToolOutput{}
 		}
 	}
 	if ctx.Err() != nil && out.Status != framework.StatusFailed {
@@ -354,5 +350,5 @@ func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logge
 			log.Warn("deadline passed", zap.Duration("timeout", timeout))
 		}
 	}
-	return out, abandoned
+	return out
 }
