@@ -97,6 +97,7 @@ func NewClient(t TLS, log *zap.Logger) (*http.Client, error) {
 	if dt, ok := http.DefaultTransport.(*http.Transport); ok {
 		tr = dt.Clone()
 	}
+	tr.DialContext = dialWhole(tr.DialContext)
 	tr.Proxy = http.ProxyFromEnvironment
 	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	if t.CAFile != "" {

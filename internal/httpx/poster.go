@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -257,13 +256,13 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	if method == "" {
 		method = http.MethodPost
 	}
-	var body io.Reader
-	if r.Body != nil {
-		body = bytes.NewReader(r.Body)
-	}
-	req, err := http.NewRequestWithContext(actx, method, r.URL, body)
+	req, err := http.NewRequestWithContext(actx, method, r.URL, nil)
 	if err != nil {
 		return Reply{}, &failure{err: p.hide(fmt.Errorf("build request: %w", err), r.Shown)}
+	}
+	if body := r.Body; body != nil { // see wholeBody
+		req.Body, req.ContentLength = newBody(body), int64(len(body))
+		req.GetBody = func() (io.ReadCloser, error) { return newBody(body), nil }
 	}
 	for k, vs := range r.Header {
 		req.Header[k] = vs
