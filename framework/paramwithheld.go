@@ -33,22 +33,6 @@ func secretName(name string) bool {
 	return false
 }
 
-// manifestOf returns ex's manifest, or nil when it has none or its
-// Manifest panics (a panic the runtime reports of its own).
-func manifestOf(ex Executor) (m *Manifest) {
-	mf, ok := ex.(Manifester)
-	if !ok {
-		return nil
-	}
-	defer func() {
-		if recover() != nil {
-			m = nil
-		}
-	}()
-	man := mf.Manifest()
-	return &man
-}
-
 // withhold returns a param's refusal err (a *signatures.ValidationError
 // on "params.<name>") as WithholdParam returns it with the manifest ex
 // gives; any other error as it is.
@@ -61,7 +45,11 @@ func withhold(ex Executor, err error) error {
 	if !ok {
 		return err
 	}
-	return WithholdParam(manifestOf(ex), name, err)
+	m, _, merr := ManifestOf("", ex)
+	if merr != nil { // a panicking Manifest the runtime reports of its own
+		return WithholdParam(nil, name, err)
+	}
+	return WithholdParam(&m, name, err)
 }
 
 // WithholdParam returns err, the refusal of the value given to the param
@@ -70,8 +58,8 @@ func withhold(ex Executor, err error) error {
 // or looks like a secret's (api_key, secret, token, password, credential,
 // session…, in any case and with any separator): its
 // *signatures.ValidationError then says "(value withheld)" in place of
-// the value (unless none was given: a required param's null or empty),
-// in every path it takes (error, log, the platform's message). An unknown
+// the value (unless none was given: Value empty or JSON null), whatever
+// its Reason says, in every path it takes (error, log, the platform's message). An unknown
 // param naming a setting is told where the setting is given.
 // m may be nil (no settings); any other error is returned as it is.
 // ParseParam, DecodeParams and CheckParams withhold their refusals so.
@@ -85,7 +73,7 @@ func WithholdParam(m *Manifest, name string, err error) error {
 		return err
 	}
 	cp := *ve
-	if !strings.HasPrefix(cp.Reason, ReasonRequired) { // else no value was given: nothing to withhold
+	if cp.Value != "" && cp.Value != "null" { // else no value was given: nothing to withhold
 		cp.Value, cp.Withheld = "", true
 	}
 	if setting && strings.HasPrefix(cp.Reason, reasonUnknown) {

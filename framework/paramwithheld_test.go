@@ -15,10 +15,15 @@ type keyedParams struct {
 	AuthToken string `json:"auth_token"`
 }
 
-// Validate refuses a short auth_token, quoting it, as an injector may.
+// Validate refuses a short auth_token, or one not starting with tok_,
+// quoting it, as an injector may.
 func (p *keyedParams) Validate() error {
-	if p.AuthToken != "" && len(p.AuthToken) < 8 {
+	switch {
+	case p.AuthToken == "":
+	case len(p.AuthToken) < 8:
 		return &signatures.ValidationError{Field: "auth_token", Value: p.AuthToken, Reason: "too short"}
+	case !strings.HasPrefix(p.AuthToken, "tok_"):
+		return &signatures.ValidationError{Field: "auth_token", Value: p.AuthToken, Reason: "required to start with tok_"}
 	}
 	return nil
 }
@@ -59,6 +64,7 @@ func TestParamValueWithheld(t *testing.T) {
 		{"db.password", value, "invalid params.db.password (value withheld): unknown parameter (known: auth_token, port)"},
 		{"credentials", value, "invalid params.credentials (value withheld): unknown parameter (known: auth_token, port)"},
 		{"auth_token", "short", "invalid params.auth_token (value withheld): too short"},
+		{"auth_token", value, "invalid params.auth_token (value withheld): required to start with tok_"},
 		{"outcome", "s3cr3t", `invalid params.outcome "s3cr3t": unknown parameter (known: auth_token, port)`},
 	}
 	ex := keyholder{}
