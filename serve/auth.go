@@ -23,7 +23,7 @@ type authState struct {
 	refused bool                   // the last outcome was a refusal
 	byKey   map[string]keyRefusals // the refusals of each message kept for one, by UnauthorizedError.Key
 	regs    uint64                 // registrations accepted so far
-	counted map[string]bool        // the messages refused so far, by refusedID: each is counted once
+	counted map[string]bool        // the messages refused and not yet settled, by refusedID: each is counted once
 	resume  chan struct{}          // non-nil while paused; closed by the next successful registration
 }
 
@@ -56,9 +56,10 @@ func (a *authState) failed(key string) (inARow int, pause bool) {
 }
 
 // firstRefusal records a refusal of the message id names (see refusedID)
-// and reports whether it is its first: injectkit_auth_failures_total
-// counts messages, not refusals. Past maxKeys messages the record starts
-// again (a message then refused again is counted twice).
+// and reports whether it is its first since it was last settled:
+// injectkit_auth_failures_total counts messages, not refusals. Past
+// maxKeys messages the record starts again (a message then refused again
+// is counted twice).
 func (a *authState) firstRefusal(id string) bool {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -70,6 +71,20 @@ func (a *authState) firstRefusal(id string) bool {
 	}
 	a.counted[id] = true
 	return true
+}
+
+// settled drops the record of the refusals of a message once it is
+// acknowledged, rejected or handled (see firstRefusal), the message named
+// by refusedAs (the id it was counted under, "" when none) and by key and
+// body: the same inject delivered later and refused again counts again.
+func (a *authState) settled(refusedAs, key string, body []byte) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.counted) == 0 {
+		return
+	}
+	delete(a.counted, refusedAs)
+	delete(a.counted, refusedID(key, body))
 }
 
 // refusedID names a refused message for firstRefusal: by its key (its
@@ -182,6 +197,12 @@ func (a *authState) resumed() <-chan struct{} {
 	return a.resume
 }
 
+// refusalSettled drops the record of j's refusals, j acknowledged,
+// rejected or handled.
+func (r *runner) refusalSettled(j *job) {
+	r.auth.settled(j.refusedAs, j.name(), j.dl.Body)
+}
+
 // unauthorized settles a job whose handling the platform refused for
 // authorization (see UnauthorizedError): acknowledged when its result is
 // durable or its inject ran, otherwise kept by its worker and handled
@@ -193,7 +214,8 @@ func (a *authState) resumed() <-chan struct{} {
 // after RequeueDelay, once the consumption is no longer paused.
 func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (again bool) {
 	n, pause := r.auth.failed(ue.Key)
-	if r.auth.firstRefusal(refusedID(ue.Key, j.dl.Body)) {
+	j.refusedAs = refusedID(ue.Key, j.dl.Body)
+	if r.auth.firstRefusal(j.refusedAs) {
 		r.metrics.authFailure()
 	}
 	if pause {
@@ -208,6 +230,7 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 		log = log.With(zap.String("inject_id", ue.Key))
 	}
 	ack := func() {
+		r.refusalSettled(j)
 		if settled, aerr := j.settleAs(OutcomeAcked, func() error { return j.dl.Ack(false) }); settled && aerr == nil {
 			r.metrics.message(OutcomeAcked)
 		}
@@ -244,6 +267,7 @@ func (r *runner) unauthorized(j *job, ue *UnauthorizedError, log *zap.Logger) (a
 		return r.retryAfter(j, r.requeueDelay, true, log)
 	}
 	r.auth.forget(ue.Key)
+	r.refusalSettled(j)
 	if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
 		r.metrics.message(OutcomeRejected)
 		r.metrics.InjectFailed(ue.Injector)

@@ -409,3 +409,45 @@ func TestIntegrationUnauthorizedMessageRejectedOnceTheTokenWorks(t *testing.T) {
 		t.Error("the rejection is not logged once")
 	}
 }
+
+// A message's refusal is counted in injectkit_auth_failures_total once,
+// however often it is refused, until it is acknowledged, rejected or
+// handled: the same inject delivered later and refused again (another
+// outage) is counted again.
+func TestIntegrationRefusedAgainAfterSettledCountsAgain(t *testing.T) {
+	refused := errors.New("reception rejected: status 401")
+	tests := []struct {
+		name string
+		fn   func(d serve.Delivery, n int) error
+		want string // the outcome each delivery ends with
+	}{
+		{"acknowledged, its result kept", func(serve.Delivery, int) error {
+			return &serve.UnauthorizedError{Err: refused, Durable: true, Key: "inj-x"}
+		}, "acked"},
+		{"handled after a refusal, named by its body", func(_ serve.Delivery, n int) error {
+			if n%2 == 1 {
+				return serve.Unauthorized(refused, false)
+			}
+			return nil
+		}, "acked"},
+		{"rejected", func(serve.Delivery, int) error {
+			return &serve.UnauthorizedError{Err: refused, Key: "inj-x"}
+		}, "rejected"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, &deliveries{fn: tt.fn})
+			f.d.AuthFailures = 3
+			start(t, f.d)
+			for i := 1; i <= 2; i++ {
+				servetest.Publish(t, f.queue, []byte(`{"inject_id":"inj-x"}`))
+				waitFor(t, "the delivery settled", func() bool {
+					return servetest.Metric(t, f.metrics, "injectkit_messages_total", "outcome", tt.want) == float64(i)
+				})
+				if got := servetest.Metric(t, f.metrics, "injectkit_auth_failures_total"); got != float64(i) {
+					t.Errorf("auth failures %v after %d deliveries each refused, want %d", got, i, i)
+				}
+			}
+		})
+	}
+}

@@ -34,6 +34,9 @@ type job struct {
 	// started is when its worker last handed the message to the Handler
 	// (or began to name an oversized one).
 	started time.Time
+	// refusedAs names the message in the record of refusals (see
+	// refusedID), "" before the platform refused it.
+	refusedAs string
 	// outcome is how the message was settled (OutcomeAcked or
 	// OutcomeRequeued, by settleAs), nil before.
 	outcome atomic.Pointer[string]
@@ -218,6 +221,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		return r.paused(j, pe, log)
 	case err == nil:
 		r.auth.succeeded()
+		r.refusalSettled(j)
 		settled, aerr := j.settleAs(OutcomeAcked, func() error { return j.dl.Ack(false) })
 		switch {
 		case !settled && j.kept():
@@ -230,6 +234,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 			r.metrics.message(OutcomeAcked)
 		}
 	case IsPermanent(err):
+		r.refusalSettled(j)
 		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
 			r.metrics.message(OutcomeRejected)
 		}
