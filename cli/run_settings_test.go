@@ -19,7 +19,7 @@ import (
 // platform is not told of a local configuration mistake as a failed
 // inject).
 func TestRunRefusesUnsetRequiredSetting(t *testing.T) {
-	const want = `invalid query.shodan_api_key "": required, every inject of query fails without it (set INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`
+	const want = `invalid query.shodan_api_key "": required, every inject of query fails without it (set env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`
 	msg := writeFile(t, "q.json", `{"injection":{"inject_id":"inj-q","inject_injector_contract":{"injector_contract_id":"`+
 		openaev.ContractID("query")+`"},"inject_content":{"query":"apache"}}}`)
 	tests := []struct {

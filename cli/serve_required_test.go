@@ -36,7 +36,7 @@ func TestServeWarnsOfAnUnsetRequiredSetting(t *testing.T) {
 				t.Fatalf("%d WARN lines %q, want %d:\n%s", n, warn, tt.warns, got)
 			}
 			if tt.warns > 0 && (!strings.Contains(got, "query.shodan_api_key") ||
-				!strings.Contains(got, "INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file")) {
+				!strings.Contains(got, "env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file")) {
 				t.Errorf("the WARN does not say which setting and where to set it:\n%s", got)
 			}
 		})

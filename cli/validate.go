@@ -113,11 +113,7 @@ func unsetRequired(m framework.Manifest, settings injectorSettings) []unsetSetti
 	var out []unsetSetting
 	for _, s := range m.Settings {
 		if s.Required && strings.TrimSpace(settings[m.Name][s.Key]) == "" {
-			where := m.Name + "." + s.Key + " in the config file"
-			if s.Env != "" {
-				where = s.Env + " or " + where
-			}
-			out = append(out, unsetSetting{m.Name + "." + s.Key, where})
+			out = append(out, unsetSetting{m.Name + "." + s.Key, m.SettingWhere(s)})
 		}
 	}
 	return out

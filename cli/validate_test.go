@@ -60,7 +60,7 @@ func TestValidate(t *testing.T) {
 		{"platform message", []string{"--openaev-message", injectFile}, 2, "not a platform message"},
 		{"two injectors", []string{"rec", "noop", "--target", "127.0.0.1"}, 2, "one injector name"},
 		{"required setting unset", []string{"query", "--query", "apache"}, 2,
-			`invalid query.shodan_api_key "": required, every inject of query fails without it (set INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`},
+			`invalid query.shodan_api_key "": required, every inject of query fails without it (set env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`},
 		{"help lists every exit code", []string{"--help"}, 0, "   130  interrupted (SIGINT, SIGTERM or SIGHUP) while reading its input files"},
 		{"another category's targets: run's hint", []string{"rec", "--query", "port:22"}, 2, "hint: give network targets with --target"},
 	}

@@ -68,7 +68,11 @@ func WithholdParam(m *Manifest, name string, err error) error {
 	if !errors.As(err, &ve) {
 		return err
 	}
-	s, setting := settingOf(m, name)
+	var s Setting
+	setting := false
+	if m != nil {
+		s, setting = m.Setting(name)
+	}
 	if !setting && !secretName(name) {
 		return err
 	}
@@ -77,25 +81,7 @@ func WithholdParam(m *Manifest, name string, err error) error {
 		cp.Value, cp.Withheld = "", true
 	}
 	if setting && strings.HasPrefix(cp.Reason, reasonUnknown) {
-		where := m.Name + "." + s.Key + " in the config file"
-		if s.Env != "" {
-			where = "env " + s.Env + " or " + where
-		}
-		cp.Reason += "; " + s.Key + " is a setting of " + m.Name + ": give it as " + where
+		cp.Reason += "; " + s.Key + " is a setting of " + m.Name + ": give it as " + m.SettingWhere(s)
 	}
 	return &cp // a wrapping's text could quote the value too: it goes with it
-}
-
-// settingOf returns the setting of m (nil: none) whose key is key, but
-// for case.
-func settingOf(m *Manifest, key string) (Setting, bool) {
-	if m == nil {
-		return Setting{}, false
-	}
-	for _, s := range m.Settings {
-		if strings.EqualFold(s.Key, key) {
-			return s, true
-		}
-	}
-	return Setting{}, false
 }

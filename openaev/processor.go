@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -300,26 +302,24 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 }
 
 // settingInContent refuses a message whose inject_content gives, not
-// empty, a setting of the injector: the host's choice (where cloudscan's
+// empty, a setting of the injector (its key but for case, as
+// Manifest.Setting matches): the host's choice (where cloudscan's
 // requests are signed for, query's API key), never the inject's. It would
 // otherwise be ignored as any key that is no param, and the inject would
 // run with the host's value instead of the one the message meant. The
 // value is never quoted: a setting may be secret.
 func settingInContent(m framework.Manifest, in Injection) error {
-	for _, st := range m.Settings {
-		if _, ok := in.Content[st.Key]; !ok {
+	for _, k := range slices.Sorted(maps.Keys(in.Content)) {
+		st, ok := m.Setting(k)
+		if !ok {
 			continue
 		}
-		if v, err := in.contentString(st.Key); err == nil && v == "" {
+		if v, err := in.contentString(k); err == nil && v == "" {
 			continue // an empty field gives nothing
 		}
-		where := m.Name + "." + st.Key + " in the config file"
-		if st.Env != "" {
-			where = "env " + st.Env + " or " + where
-		}
-		return &ValidationError{Field: "inject_content." + st.Key,
+		return &ValidationError{Field: "inject_content." + k,
 			Reason: "unknown parameter (known: " + strings.Join(m.ParamNames(), ", ") + "); " + st.Key + " is a setting of " +
-				m.Name + ", which an inject cannot choose: give it on the injectkit host as " + where}
+				m.Name + ", which an inject cannot choose: give it on the injectkit host as " + m.SettingWhere(st)}
 	}
 	return nil
 }

@@ -29,6 +29,8 @@ func TestTranslateRefusesSettings(t *testing.T) {
 			"api_key is a setting of nmap, which an inject cannot choose: give it on the injectkit host as env NMAP_API_KEY or nmap.api_key in the config file"},
 		{"setting without env", "base_url", "http://127.0.0.1:9", "invalid inject_content.base_url: " + known +
 			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
+		{"key in another case", "Base_URL", "http://127.0.0.1:9", "invalid inject_content.Base_URL: " + known +
+			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
 		{"not a scalar", "api_key", map[string]any{"k": "s3cr3t-value"}, "invalid inject_content.api_key: unknown parameter"},
 		{"a list of one", "api_key", []string{"s3cr3t-value"}, "invalid inject_content.api_key: unknown parameter"},
 		{"empty", "api_key", "", ""},
