@@ -266,14 +266,12 @@ func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, 
 // would run over the message's assets (nmap scanning them for a noop
 // inject). A message naming no contract runs with the named injector.
 func messageInjector(o Options, cfg runConfig, name, contract string) error {
-	if name == "" || contract == "" || contract == openaev.ContractID(name) {
+	if name == "" || contract == "" || openaev.SameContract(contract, openaev.ContractID(name)) {
 		return nil
 	}
-	for _, n := range o.Registry.Names() {
-		if openaev.ContractID(n) == contract {
-			return usageErr("invalid openaev_message %q%s: the message is for contract %s (%s), not %s's; run \"%s run %s --openaev-message %s\", or omit the injector name",
-				cfg.OpenAEVMessage, cfg.where("openaev_message"), contract, n, name, o.name(), n, cfg.OpenAEVMessage)
-		}
+	if n := contractInjector(o, contract); n != "" {
+		return usageErr("invalid openaev_message %q%s: the message is for contract %s (%s), not %s's; run \"%s run %s --openaev-message %s\", or omit the injector name",
+			cfg.OpenAEVMessage, cfg.where("openaev_message"), contract, n, name, o.name(), n, cfg.OpenAEVMessage)
 	}
 	return usageErr("invalid openaev_message %q%s: the message is for contract %s, not %s's (no injector of %s has that contract)",
 		cfg.OpenAEVMessage, cfg.where("openaev_message"), contract, name, o.name())
@@ -351,10 +349,5 @@ func platformManifest(o Options, name string) error {
 // contractInjector returns the registered injector whose contract id is
 // contract, "" when none is.
 func contractInjector(o Options, contract string) string {
-	for _, n := range o.Registry.Names() {
-		if contract != "" && openaev.ContractID(n) == contract {
-			return n
-		}
-	}
-	return ""
+	return openaev.ContractInjector(o.Registry.Names(), contract)
 }

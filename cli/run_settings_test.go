@@ -22,6 +22,9 @@ func TestRunRefusesUnsetRequiredSetting(t *testing.T) {
 	const want = `invalid query.shodan_api_key "": required, every inject of query fails without it (set env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`
 	msg := writeFile(t, "q.json", `{"injection":{"inject_id":"inj-q","inject_injector_contract":{"injector_contract_id":"`+
 		openaev.ContractID("query")+`"},"inject_content":{"query":"apache"}}}`)
+	// The contract id is a UUID: the platform may spell it in upper case.
+	upper := writeFile(t, "u.json", `{"injection":{"inject_id":"inj-q","inject_injector_contract":{"injector_contract_id":"`+
+		strings.ToUpper(openaev.ContractID("query"))+`"},"inject_content":{"query":"apache"}}}`)
 	tests := []struct {
 		name string
 		args []string
@@ -30,6 +33,8 @@ func TestRunRefusesUnsetRequiredSetting(t *testing.T) {
 		{"openaev profile", []string{"query", "--query", "apache", "--inject-id", "i-1", "--profile", "openaev"}},
 		{"platform message", []string{"--openaev-message", msg}},
 		{"platform message, injector named", []string{"query", "--openaev-message", msg}},
+		{"platform message, contract in upper case", []string{"--openaev-message", upper}},
+		{"platform message, contract in upper case, injector named", []string{"query", "--openaev-message", upper}},
 		{"validate", []string{"query", "--query", "apache", "--inject-id", "i-1"}},
 	}
 	for _, tt := range tests {

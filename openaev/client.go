@@ -229,6 +229,26 @@ func ContractID(name string) string {
 	return uuid.NewSHA1(uuid.MustParse(ContractNamespace), []byte(name)).String()
 }
 
+// SameContract reports whether a and b are the same contract id: UUIDs,
+// whatever the case of their letters (a message or an inject's state may
+// spell one in upper case, ContractID in lower). Every comparison of
+// contract ids goes through it.
+func SameContract(a, b string) bool { return strings.EqualFold(a, b) }
+
+// ContractInjector returns the one of names whose contract id
+// (ContractID) is id (SameContract), "" when none is.
+func ContractInjector(names []string, id string) string {
+	if id == "" {
+		return ""
+	}
+	for _, n := range names {
+		if SameContract(ContractID(n), id) {
+			return n
+		}
+	}
+	return ""
+}
+
 // ContractID returns ContractID(injector); the client's injector id plays
 // no part.
 func (c *Client) ContractID(injector string) string { return ContractID(injector) }

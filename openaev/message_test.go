@@ -324,6 +324,8 @@ func TestTranslateContractLookup(t *testing.T) {
 			e.client.ContractID("noop") + `"},"inject_content":{"target_selector":"manual","targets":"192.0.2.1"}}}`, "noop", ""},
 		{"convertedContent", `{"injection":{"inject_id":"i","inject_injector_contract":{"convertedContent":{"contract_id":"` +
 			e.client.ContractID("nmap") + `"}},"inject_content":{"target_selector":"manual","targets":"192.0.2.1"}}}`, "nmap", ""},
+		{"injector_contract_id in upper case", `{"injection":{"inject_id":"i","inject_injector_contract":{"injector_contract_id":"` +
+			strings.ToUpper(e.client.ContractID("noop")) + `"},"inject_content":{"target_selector":"manual","targets":"192.0.2.1"}}}`, "noop", ""},
 		{"unknown contract", string(e.message(t, "i", "nuclei", content, nil, nil)), "", "unknown contract"},
 		{"no contract", `{"injection":{"inject_id":"i","inject_content":{"targets":"192.0.2.1"}}}`, "", "injector_contract_id: required"},
 	}

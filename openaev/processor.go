@@ -227,8 +227,8 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 			return req, nil, &ValidationError{Field: "injection.inject_injector_contract.injector_contract_id", Reason: "required"}
 		}
 		var ok bool
-		if name, ok = p.contracts[cid]; !ok {
-			if other, known := p.others[cid]; known {
+		if name, ok = contractIn(p.contracts, cid); !ok {
+			if other, known := contractIn(p.others, cid); known {
 				return req, nil, &ValidationError{Field: "injection.inject_injector_contract.injector_contract_id", Value: cid,
 					Reason: "the contract of injectkit's " + other + " injector, not served by this deployment (--injectors " +
 						strings.Join(p.servedNames(), ",") + ")"}
@@ -345,7 +345,19 @@ func (p *Processor) injectorOf(m *Message) string {
 	if p.Injector != "" {
 		return p.Injector
 	}
-	return p.contracts[m.Injection.ContractID()]
+	name, _ := contractIn(p.contracts, m.Injection.ContractID())
+	return name
+}
+
+// contractIn returns the injector whose contract id is cid (SameContract)
+// in contracts (contract id → injector name).
+func contractIn(contracts map[string]string, cid string) (string, bool) {
+	for id, name := range contracts {
+		if SameContract(id, cid) {
+			return name, true
+		}
+	}
+	return "", false
 }
 
 // pager returns the client as a pager, or nil for a dry run.

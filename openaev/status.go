@@ -113,16 +113,11 @@ func (e *ContractMismatchError) Error() string {
 // platform, an inject without one) is not refused.
 func CheckContract(in InjectState, id, injector string, names []string) error {
 	want := ContractID(injector)
-	if in.ContractID == "" || injector == "" || strings.EqualFold(in.ContractID, want) {
+	if in.ContractID == "" || injector == "" || SameContract(in.ContractID, want) {
 		return nil
 	}
-	e := &ContractMismatchError{InjectID: id, Contract: in.ContractID, Injector: injector, Want: want}
-	for _, n := range names {
-		if strings.EqualFold(ContractID(n), in.ContractID) {
-			e.Owner = n
-		}
-	}
-	return e
+	return &ContractMismatchError{InjectID: id, Contract: in.ContractID, Injector: injector, Want: want,
+		Owner: ContractInjector(names, in.ContractID)}
 }
 
 // InjectFinished asks the platform whether inject id has finished: its
