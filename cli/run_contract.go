@@ -9,19 +9,29 @@ import (
 
 // contractRefused is the usage error (exit 2) of an inject the platform
 // says was made with another injector's contract than the one run
-// (openaev.CheckContract, read before anything is sent), naming the
-// inject id and where it was given, and the command that runs it with its
-// own injector when that is one of this program's. Any other error is
-// returned as it is.
+// (openaev.CheckContract, read before anything is sent), naming where
+// the inject came from: its id and where it was given (a flag, the
+// environment, the config file, the inject file), with the change that
+// runs it with its own injector when that is one of this program's; or a
+// platform message, whose contract disagrees with the platform's (a stale
+// message). Any other error is returned as it is.
 func contractRefused(o Options, cfg runConfig, err error) error {
 	var cm *openaev.ContractMismatchError
 	if !errors.As(err, &cm) {
 		return err
 	}
+	if cfg.OpenAEVMessage != "" {
+		return usageErr("invalid openaev_message %q%s: the message's contract disagrees with the platform's, the message is stale: %w; nothing ran or was sent",
+			cfg.OpenAEVMessage, cfg.where("openaev_message"), err)
+	}
+	where := cfg.where("inject_id")
+	if where == "" && cfg.InjectFile != "" {
+		where = " (inject file " + cfg.InjectFile + ")"
+	}
 	hint := ""
 	if cm.Owner != "" {
-		hint = fmt.Sprintf("the inject is %s's: run it with %s run %s --inject-id %s", cm.Owner, o.name(), cm.Owner, cm.InjectID)
+		hint = fmt.Sprintf("the inject is %s's: run the same command with the injector %s in place of %s", cm.Owner, cm.Owner, cm.Injector)
 	}
 	return &ExitError{Code: ExitUsage, Hint: hint,
-		Err: fmt.Errorf("invalid inject_id %q%s: %w; nothing ran or was sent", cm.InjectID, cfg.where("inject_id"), err)}
+		Err: fmt.Errorf("invalid inject_id %q%s: %w; nothing ran or was sent", cm.InjectID, where, err)}
 }

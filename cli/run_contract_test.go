@@ -33,6 +33,8 @@ func TestRunOpenAEVInjectOfAnotherContractRefused(t *testing.T) {
 	p.AddInject("inj-c", openaev.ContractID("scanner")) // contractMessage's inject
 	p.AddInject("without", "")
 	p.AddInject("of-noop", openaev.ContractID("noop"))
+	injectFile := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"of-scanner","targets":[{"value":"127.0.0.1"}]}`)
+	msg := contractMessage(t, openaev.ContractID("noop"))
 	flags := func(id string) []string {
 		return []string{"run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1"}
 	}
@@ -44,12 +46,16 @@ func TestRunOpenAEVInjectOfAnotherContractRefused(t *testing.T) {
 		{"another injector's contract", "of-scanner", flags("of-scanner"), []string{
 			`invalid inject_id "of-scanner" (--inject-id): inject of-scanner has contract ` + openaev.ContractID("scanner") +
 				` on the platform (scanner's), not noop's (` + openaev.ContractID("noop") + `)`,
-			"would not store noop's findings; nothing ran or was sent", "hint: the inject is scanner's: run it with injectkit run scanner --inject-id of-scanner"}},
+			"would not store noop's findings; nothing ran or was sent", "hint: the inject is scanner's: run the same command with the injector scanner in place of noop"}},
+		{"an inject file's inject", "of-scanner", []string{"run", "--profile", "openaev", "--inject-file", injectFile}, []string{
+			`invalid inject_id "of-scanner" (inject file ` + injectFile + `): inject of-scanner has contract ` + openaev.ContractID("scanner"),
+			"hint: the inject is scanner's: run the same command with the injector scanner in place of noop"}},
 		{"a contract of no injector of the program", "of-none", flags("of-none"), []string{
 			`inject of-none has contract ` + other + ` on the platform (no injector of this program's), not noop's`}},
 		{"a platform message whose inject has another contract", "inj-c",
-			[]string{"run", "--openaev-message", contractMessage(t, openaev.ContractID("noop"))}, []string{
-				`inject inj-c has contract ` + openaev.ContractID("scanner") + ` on the platform (scanner's), not noop's`}},
+			[]string{"run", "--openaev-message", msg}, []string{
+				`invalid openaev_message "` + msg + `" (--openaev-message): the message's contract disagrees with the platform's, the message is stale: ` +
+					`inject inj-c has contract ` + openaev.ContractID("scanner") + ` on the platform (scanner's), not noop's`}},
 		{"no contract said", "without", flags("without"), nil},
 		{"its own contract", "of-noop", flags("of-noop"), nil},
 	}
