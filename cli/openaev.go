@@ -183,7 +183,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 		if err := platformManifest(o, runs); err != nil {
 			return err
 		}
-		if err := injectorSettingsSet(o, runs, cfg.injectors); err != nil {
+		if err := injectorSettingsSet(o, runs, cfg.injectors, &cfg.origins); err != nil {
 			return err
 		}
 	}

@@ -46,7 +46,7 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 	if err != nil {
 		return cr, err
 	}
-	if err := injectorSettingsSet(o, cr.req.Injector, cfg.injectors); err != nil {
+	if err := injectorSettingsSet(o, cr.req.Injector, cfg.injectors, &cfg.origins); err != nil {
 		return cr, err
 	}
 	if cr.targets != nil && cr.targets.dropped > 0 {

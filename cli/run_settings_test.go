@@ -60,3 +60,37 @@ func TestRunRefusesUnsetRequiredSetting(t *testing.T) {
 		})
 	}
 }
+
+// A required setting given blank is refused as one given no value, its
+// white space quoted as written (no secret to mask) and where it was
+// given named, as a blank --token is.
+func TestRunRefusesBlankRequiredSetting(t *testing.T) {
+	const reason = `: required, every inject of query fails without it (set env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`
+	blank := writeFile(t, "c4.yaml", "log_level: error\nquery:\n  shodan_api_key: \"  \"\n")
+	empty := writeFile(t, "c5.yaml", "log_level: error\nquery.shodan_api_key: ''\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"blank environment", map[string]string{"INJECTKIT_SHODAN_API_KEY": "  "}, nil,
+			`invalid query.shodan_api_key "  " (env INJECTKIT_SHODAN_API_KEY)` + reason},
+		{"blank in the config file", map[string]string{"INJECTKIT_SHODAN_API_KEY": ""}, []string{"--config", blank},
+			`invalid query.shodan_api_key "  " (config file ` + blank + `:3)` + reason},
+		{"empty in the config file", map[string]string{"INJECTKIT_SHODAN_API_KEY": ""}, []string{"--config", empty},
+			`invalid query.shodan_api_key "" (config file ` + empty + `:2)` + reason},
+		{"not given", map[string]string{"INJECTKIT_SHODAN_API_KEY": ""}, nil, `invalid query.shodan_api_key ""` + reason},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, cmd := range []string{"run", "validate"} {
+				args := append([]string{cmd, "query", "--query", "apache", "--inject-id", "i-1"}, tt.args...)
+				r := run(t, registry(withQuery), tt.env, args...)
+				if r.code != 2 || !strings.Contains(r.stderr, "injectkit: "+tt.want+"\n") {
+					t.Errorf("%s: exit %d, stderr %q; want 2 and %q", cmd, r.code, r.stderr, tt.want)
+				}
+			}
+		})
+	}
+}

@@ -90,7 +90,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 // platform or backend needs to hear about. serve warns instead
 // (warnUnsetRequired). An unknown name, or one without a manifest, is left
 // to the checks that name it.
-func injectorSettingsSet(o Options, name string, settings injectorSettings) error {
+func injectorSettingsSet(o Options, name string, settings injectorSettings, from *origins) error {
 	b, ok := o.injectors().get(name)
 	if !ok || !b.ok {
 		return nil
@@ -98,14 +98,28 @@ func injectorSettingsSet(o Options, name string, settings injectorSettings) erro
 	if missing := unsetRequired(b.m, settings); len(missing) > 0 {
 		m := b.m
 		u := missing[0]
-		return usageErr("invalid %s \"\": required, every inject of %s fails without it (set %s)", u.key, m.Name, u.where)
+		// White space alone is no secret: quoted as written, where it
+		// was given, as a blank --token is.
+		return usageErr("invalid %s %q%s: required, every inject of %s fails without it (set %s)",
+			u.key, u.value, settingGivenAt(from, u.key), m.Name, u.where)
 	}
 	return nil
 }
 
+// settingGivenAt is " (origin)" for the injector setting key
+// ("query.shodan_api_key") the user gave, a secret one's included, ""
+// for one nobody gave.
+func settingGivenAt(from *origins, key string) string {
+	if at := from.secretFrom[key]; at != "" {
+		return " (" + at + ")"
+	}
+	return from.where(key)
+}
+
 // unsetSetting is a required injector setting left unset: its key
-// ("query.shodan_api_key") and where to set it.
-type unsetSetting struct{ key, where string }
+// ("query.shodan_api_key"), its value as given (blank, or "") and where
+// to set it.
+type unsetSetting struct{ key, value, where string }
 
 // unsetRequired returns the required settings of m that settings leave
 // unset (or blank), in the manifest's order.
@@ -113,7 +127,7 @@ func unsetRequired(m framework.Manifest, settings injectorSettings) []unsetSetti
 	var out []unsetSetting
 	for _, s := range m.Settings {
 		if s.Required && strings.TrimSpace(settings[m.Name][s.Key]) == "" {
-			out = append(out, unsetSetting{m.Name + "." + s.Key, m.SettingWhere(s)})
+			out = append(out, unsetSetting{m.Name + "." + s.Key, settings[m.Name][s.Key], m.SettingWhere(s)})
 		}
 	}
 	return out
