@@ -201,7 +201,7 @@ func (bc *backendConfig) readCA(ctx context.Context, where string) error {
 		return err
 	}
 	if _, err := httpx.CAPool(bc.CAFile, b); err != nil {
-		return usageErr("invalid ca_file %q%s: %s", bc.CAFile, where, httpx.CAFileReason(err))
+		return usageErr("invalid ca_file %q%s: %w", bc.CAFile, where, httpx.FileCause(err))
 	}
 	bc.caPEM = append([]byte{}, b...) // not nil, even empty: read
 	return nil

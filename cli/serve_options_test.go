@@ -55,8 +55,8 @@ func TestServeSettingBounds(t *testing.T) {
 		{"payload size above 64 MiB", []string{"--max-payload-size", "67108865"}, nil, `invalid max_payload_size "67108865"`},
 		{"negative payload size from env", nil, map[string]string{"INJECTKIT_MAX_PAYLOAD_SIZE": "-5"}, `invalid max_payload_size "-5" (env INJECTKIT_MAX_PAYLOAD_SIZE)`},
 		{"payload size not a number", []string{"--max-payload-size", "abc"}, nil, `invalid max_payload_size "abc"`},
-		{"missing broker CA", []string{"--broker-ca-file", "/nonexistent/ca.pem"}, nil, `invalid broker_ca_file "/nonexistent/ca.pem" (--broker-ca-file): no such file or directory`},
-		{"broker CA without a certificate", []string{"--broker-ca-file", notPEM}, nil, fmt.Sprintf(`invalid broker_ca_file %q (--broker-ca-file): no PEM certificate found`, notPEM)},
+		{"missing broker CA", []string{"--broker-ca-file", "/nonexistent/ca.pem"}, nil, `invalid broker_ca_file "/nonexistent/ca.pem" (--broker-ca-file): no such file or directory` + "\n"},
+		{"broker CA without a certificate", []string{"--broker-ca-file", notPEM}, nil, fmt.Sprintf(`invalid broker_ca_file %q (--broker-ca-file): no PEM certificate found`+"\n", notPEM)},
 		{"broker certificate without its key", []string{"--broker-cert-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q (--broker-cert-file): needs broker_key_file`, notPEM)},
 		{"broker key without its certificate", nil, map[string]string{"INJECTKIT_BROKER_KEY_FILE": notPEM}, fmt.Sprintf(`invalid broker_key_file %q (env INJECTKIT_BROKER_KEY_FILE): needs broker_cert_file`, notPEM)},
 		{"broker key pair unreadable", []string{"--broker-cert-file", notPEM, "--broker-key-file", notPEM}, nil, fmt.Sprintf(`invalid broker_cert_file %q`, notPEM)},
@@ -71,7 +71,7 @@ func TestServeSettingBounds(t *testing.T) {
 		{"missing platform CA", []string{"--ca-file", "/nonexistent/platform-ca.pem"}, nil, `invalid ca_file "/nonexistent/platform-ca.pem"`},
 		// The broker's CA file and the platform's are checked alike: one
 		// check, one wording.
-		{"platform CA without a certificate", nil, map[string]string{"INJECTKIT_CA_FILE": notPEM}, fmt.Sprintf(`invalid ca_file %q (env INJECTKIT_CA_FILE): no PEM certificate found`, notPEM)},
+		{"platform CA without a certificate", nil, map[string]string{"INJECTKIT_CA_FILE": notPEM}, fmt.Sprintf(`invalid ca_file %q (env INJECTKIT_CA_FILE): no PEM certificate found`+"\n", notPEM)},
 		{"blank injector type", []string{"--injector-type", " "}, nil, `invalid injector_type " " (--injector-type): must not be blank`},
 		{"blank injector name from env", nil, map[string]string{"INJECTKIT_INJECTOR_NAME": "\t"}, `invalid injector_name "\t" (env INJECTKIT_INJECTOR_NAME): must not be blank`},
 		{"blank injector type in the file", []string{"--config", blankfile}, nil, `invalid injector_type " " (config file ` + blankfile + `:2): must not be blank`},

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"strconv"
 	"strings"
@@ -102,7 +101,7 @@ func (s BrokerTLS) Config() (*tls.Config, error) {
 		// One reading, one check, one wording, as ca_file's.
 		pool, err := httpx.CAPool(s.CAFile, s.CAPEM)
 		if err != nil {
-			return nil, &SettingError{Setting: "broker_ca_file", Value: s.CAFile, Reason: httpx.CAFileReason(err), Err: err}
+			return nil, fileError("broker_ca_file", s.CAFile, err)
 		}
 		cfg.RootCAs = pool
 	}
@@ -177,9 +176,6 @@ func hasPEM(data []byte, wanted func(typ string) bool) bool {
 	}
 }
 
-// fileError is the *SettingError of a file setting whose file cannot be
-// read: the os error without the path ("no such file or directory", "is
-// a directory"), as the error of every other file setting says it.
 // maxPEMFile bounds what a certificate or key file may hold, as the CLI
 // bounds a CA file: a path to a device or a huge file by mistake is
 // refused once one byte past it is read.
@@ -202,12 +198,14 @@ func readPEMFile(setting, path string) ([]byte, error) {
 	return b, nil
 }
 
+// fileError is the *SettingError of a file setting whose file cannot be
+// read, or, a CA file's, holds no certificate: the one text of
+// httpx.FileCause, without the path ("no such file or directory", "is a
+// directory", "no PEM certificate found"), as every other file setting
+// says it, the cause kept in the chain.
 func fileError(setting, path string, err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return &SettingError{Setting: setting, Value: path, Reason: err.Error(), Err: err}
+	cause := httpx.FileCause(err)
+	return &SettingError{Setting: setting, Value: path, Reason: cause.Error(), Err: cause}
 }
 
 // given reports whether a broker TLS setting is given.

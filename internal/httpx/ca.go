@@ -25,13 +25,7 @@ func (e *CAFileError) Error() string { return "ca file " + e.Path + ": " + e.Rea
 // ("no such file or directory", "is a directory", "permission denied") or
 // "no PEM certificate found". It is the one text every setting naming a CA
 // file (ca_file, broker_ca_file) gives for it.
-func (e *CAFileError) Reason() string {
-	var pe *fs.PathError
-	if errors.As(e.Err, &pe) {
-		return pe.Err.Error()
-	}
-	return e.Err.Error()
-}
+func (e *CAFileError) Reason() string { return FileCause(e.Err).Error() }
 
 // CAFileReason returns the Reason of the *CAFileError in err's chain, for
 // an error naming the setting and the file itself; err's text when there
@@ -42,6 +36,23 @@ func CAFileReason(err error) string {
 		return ce.Reason()
 	}
 	return err.Error()
+}
+
+// FileCause returns what is wrong with a file from the error of its read
+// or check, for an error naming the setting and the file itself: the Err
+// of the *CAFileError in err's chain (ErrNoCertificate, or the os error),
+// then the os error of an *fs.PathError without its path (errors.Is
+// fs.ErrNotExist, "no such file or directory"); err when it holds neither.
+func FileCause(err error) error {
+	var ce *CAFileError
+	if errors.As(err, &ce) {
+		err = ce.Err
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 // Unwrap returns Err.

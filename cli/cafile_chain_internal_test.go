@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// A refused ca_file keeps its cause in the error's chain (a file without
+// a certificate errors.Is httpx.ErrNoCertificate), under the one text
+// naming the setting and the file.
+func TestCAFileRefusalKeepsItsCause(t *testing.T) {
+	dir := t.TempDir()
+	junk := filepath.Join(dir, "j1.pem")
+	if err := os.WriteFile(junk, []byte("not a certificate"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		cause      error
+		want       string
+	}{
+		{"no certificate", junk, httpx.ErrNoCertificate, `invalid ca_file "` + junk + `" (--ca-file): no PEM certificate found`},
+		{"missing", filepath.Join(dir, "missing.pem"), fs.ErrNotExist, `invalid ca_file "` + filepath.Join(dir, "missing.pem") + `" (--ca-file): no such file or directory`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bc := &backendConfig{CAFile: tt.path}
+			err := bc.readCA(t.Context(), " (--ca-file)")
+			if err == nil || err.Error() != tt.want || !errors.Is(err, tt.cause) {
+				t.Errorf("readCA = %v, want %q with %v in its chain", err, tt.want, tt.cause)
+			}
+		})
+	}
+}
