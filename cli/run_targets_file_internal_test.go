@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 )
 
@@ -109,12 +107,10 @@ func TestTargetsFileListSizedOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// The capacity of a list made for want targets, rounded up to
-			// its allocation's size.
-			once, onceFrom := cap(slices.Grow([]framework.Target(nil), tt.want)), cap(slices.Grow([]origin(nil), tt.want))
-			if len(l.typed) != tt.want || cap(l.typed) != once || cap(l.from) != onceFrom {
+			// A list made once, for want targets exactly.
+			if len(l.typed) != tt.want || cap(l.typed) != tt.want || cap(l.from) != tt.want {
 				t.Errorf("%d targets, list capacity %d (origins %d); want %d, %d (%d)", len(l.typed), cap(l.typed), cap(l.from),
-					tt.want, once, onceFrom)
+					tt.want, tt.want, tt.want)
 			}
 		})
 	}

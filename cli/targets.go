@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -92,14 +91,27 @@ func newTargetList(max int, dedupe bool) *targetList {
 // len returns the number of targets kept.
 func (l *targetList) len() int { return len(l.from) }
 
-// grow makes room for n more targets.
+// grow makes room for n more targets, exactly: slices.Grow, as append,
+// may leave up to a quarter more than asked, at a million targets 16 MB
+// that no target fills.
 func (l *targetList) grow(n int) {
 	if l.lenient {
-		l.specs = slices.Grow(l.specs, n)
+		l.specs = growExactly(l.specs, n)
 	} else {
-		l.typed = slices.Grow(l.typed, n)
+		l.typed = growExactly(l.typed, n)
 	}
-	l.from = slices.Grow(l.from, n)
+	l.from = growExactly(l.from, n)
+}
+
+// growExactly returns s with room for n more elements, its capacity
+// len(s)+n when it had less room.
+func growExactly[T any](s []T, n int) []T {
+	if n <= cap(s)-len(s) {
+		return s
+	}
+	out := make([]T, len(s), len(s)+n)
+	copy(out, s)
+	return out
 }
 
 // source adds a source and returns its index.
