@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"reflect"
+	goruntime "runtime"
 	"strings"
 
 	ucli "github.com/urfave/cli/v2"
@@ -87,12 +88,32 @@ func runAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	opts := append(view.runtimeOptions(), runtime.WithDeliverer(deliverer))
+	settle(targets)
 	_, err = newRuntime(o, cfg.injectors, log, opts...).Run(c.Context, req)
 	var re *framework.RequestError
 	if errors.As(err, &re) {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
 	}
 	return view.finish(log, err, func(err error) error { return deliveryExit(o, &cfg, err) })
+}
+
+// settleAbove is the number of targets from which run collects the heap
+// before the inject runs (settle): 64 Ki targets, 8 MB of list at least,
+// where a collection costs a few milliseconds of a run of a second.
+const settleAbove = 1 << 16
+
+// settle collects the heap before a run over a long list (settleAbove
+// targets or more). What reading the targets left is garbage by then, and
+// what is live, the list, is what the run holds to its end: the
+// collector's next goal is twice that, wherever the read's own
+// collections fell. Left to them, the first collection could fall in the
+// run while the executor's copy of the targets was live (64 MB at 1M), and
+// its goal let the delivery grow the heap that much higher (W1 at 1M,
+// outbox on: 367 MB peak instead of 292–297).
+func settle(targets *targetList) {
+	if targets != nil && targets.len() >= settleAbove {
+		goruntime.GC()
+	}
 }
 
 // relabelUsage names, in a usage error about targets[N], a param or a

@@ -81,6 +81,10 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 	}
 	if targets != nil {
 		req.Targets, req.Typed = targets.specs, targets.typed
+		// Its duplicates dropped, the set of the targets kept goes
+		// before the run (a block of 32 B an address of scattered
+		// IPv4 targets).
+		targets.seen = nil
 	}
 	if err := addParams(&req, &cfg, set); err != nil {
 		return req, nil, err

@@ -107,10 +107,11 @@ func TestTargetsFileListSizedOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			// A list made once, for want targets exactly.
-			if len(l.typed) != tt.want || cap(l.typed) != tt.want || cap(l.from) != tt.want {
-				t.Errorf("%d targets, list capacity %d (origins %d); want %d, %d (%d)", len(l.typed), cap(l.typed), cap(l.from),
-					tt.want, tt.want, tt.want)
+			// A list made once, for want targets exactly; their origins,
+			// consecutive lines, one run.
+			if len(l.typed) != tt.want || cap(l.typed) != tt.want || len(l.from.runs) != 1 {
+				t.Errorf("%d targets, list capacity %d (origin runs %d); want %d, %d (1)", len(l.typed), cap(l.typed),
+					len(l.from.runs), tt.want, tt.want)
 			}
 		})
 	}
@@ -138,8 +139,8 @@ func TestTargetsFileRefusedBeforeTheListIsMade(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not a target") {
 		t.Fatalf("err = %v, want line 3 refused", err)
 	}
-	if cap(l.typed) != 0 || cap(l.from) != 0 {
-		t.Errorf("list capacity %d (origins %d) when line 3 was refused, want none", cap(l.typed), cap(l.from))
+	if cap(l.typed) != 0 || cap(l.from.runs) != 0 {
+		t.Errorf("list capacity %d (origin runs %d) when line 3 was refused, want none", cap(l.typed), cap(l.from.runs))
 	}
 }
 

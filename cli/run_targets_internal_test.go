@@ -26,6 +26,64 @@ func TestV4Set(t *testing.T) {
 	}
 }
 
+// originList gives back each origin added, consecutive lines and a
+// range's addresses sharing a run.
+func TestOriginList(t *testing.T) {
+	line := func(src, at int32) origin { return origin{src: src, at: at} }
+	lines := func(src, from, n int32) []origin {
+		var out []origin
+		for i := range n {
+			out = append(out, line(src, from+i))
+		}
+		return out
+	}
+	repeat := func(o origin, n int) []origin {
+		var out []origin
+		for range n {
+			out = append(out, o)
+		}
+		return out
+	}
+	cat := func(parts ...[]origin) []origin {
+		var out []origin
+		for _, p := range parts {
+			out = append(out, p...)
+		}
+		return out
+	}
+	tests := []struct {
+		name string
+		from []origin
+		runs int
+	}{
+		{"one target", []origin{line(0, 0)}, 1},
+		{"a file's consecutive lines", lines(1, 1, 1000), 1},
+		{"lines past a blank line", cat(lines(1, 1, 10), lines(1, 12, 10)), 2},
+		{"a range then lines", cat(repeat(line(1, 1), 256), lines(1, 2, 5)), 2},
+		{"lines then a range", cat(lines(1, 1, 5), repeat(line(1, 6), 256)), 2},
+		{"flags then a file", cat(repeat(line(0, 0), 3), lines(1, 1, 3)), 2},
+		{"an inject file's entries", lines(2, 0, 100), 1},
+		{"every other line", []origin{line(1, 1), line(1, 3), line(1, 5), line(1, 7)}, 4}, // a run steps by one line or none
+		{"a line repeated after the next", []origin{line(1, 1), line(1, 2), line(1, 2)}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var l originList
+			for _, o := range tt.from {
+				l.add(o)
+			}
+			if l.len() != len(tt.from) || len(l.runs) != tt.runs {
+				t.Errorf("%d origins in %d runs, want %d in %d", l.len(), len(l.runs), len(tt.from), tt.runs)
+			}
+			for i, want := range tt.from {
+				if got := l.at(i); got != want {
+					t.Fatalf("at(%d) = %v, want %v", i, got, want)
+				}
+			}
+		})
+	}
+}
+
 // A CIDR range added to a list partly full makes room for its addresses
 // exactly: append's growth rule left up to a quarter of the list empty.
 func TestTargetListGrowsExactly(t *testing.T) {

@@ -47,7 +47,7 @@ type targetList struct {
 	sources []targetSource
 	typed   []framework.Target   // unless lenient
 	specs   []runtime.TargetSpec // when lenient
-	from    []origin
+	from    originList
 	// whereOf says where an item of a key of the configuration was
 	// given, as runConfig.whereItem does (nil: nowhere said).
 	whereOf func(key, item string) string
@@ -89,7 +89,7 @@ func newTargetList(max int, dedupe bool) *targetList {
 }
 
 // len returns the number of targets kept.
-func (l *targetList) len() int { return len(l.from) }
+func (l *targetList) len() int { return l.from.len() }
 
 // grow makes room for n more targets, exactly: slices.Grow, as append,
 // may leave up to a quarter more than asked, at a million targets 16 MB
@@ -100,7 +100,6 @@ func (l *targetList) grow(n int) {
 	} else {
 		l.typed = growExactly(l.typed, n)
 	}
-	l.from = growExactly(l.from, n)
 }
 
 // growExactly returns s with room for n more elements, its capacity
@@ -273,7 +272,7 @@ func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
 				if i < 0 {
 					i = l.firstV4(addr)
 				}
-				l.firstDrop = fmt.Sprintf("%s at %s (first at %s)", describeSpec(spec), l.label(o), l.label(l.from[i]))
+				l.firstDrop = fmt.Sprintf("%s at %s (first at %s)", describeSpec(spec), l.label(o), l.label(l.from.at(int(i))))
 			}
 			l.dropped++
 			return nil
@@ -284,7 +283,7 @@ func (l *targetList) appendOne(spec runtime.TargetSpec, o origin) error {
 	} else {
 		l.typed = append(l.typed, framework.Target{Config: c, Attribution: spec.Attribution()})
 	}
-	l.from = append(l.from, o)
+	l.from.add(o)
 	return nil
 }
 

@@ -207,11 +207,11 @@ func flagOfField(flag, field string) string {
 // N was written; any other error is returned as it is.
 func (l *targetList) relabel(err error) error {
 	var big *callback.TooLargeError
-	if l != nil && errors.As(err, &big) && big.Err.Index >= 0 && big.Err.Index < len(l.from) {
+	if l != nil && errors.As(err, &big) && big.Err.Index >= 0 && big.Err.Index < l.len() {
 		return l.tooLarge(big)
 	}
 	var ve *signatures.ValidationError
-	if l != nil && errors.As(err, &ve) && ve.Field == "targets" && len(l.from) > 0 {
+	if l != nil && errors.As(err, &ve) && ve.Field == "targets" && l.len() > 0 {
 		// The category refused ("injector x takes cloud targets"): the
 		// first target is named where it was written, with its value.
 		o, v := l.categoryOrigin()
@@ -222,7 +222,7 @@ func (l *targetList) relabel(err error) error {
 	}
 	var n int
 	var rest string
-	if _, scanErr := fmt.Sscanf(ve.Field, "targets[%d]", &n); scanErr != nil || n < 0 || n >= len(l.from) {
+	if _, scanErr := fmt.Sscanf(ve.Field, "targets[%d]", &n); scanErr != nil || n < 0 || n >= l.len() {
 		return err
 	}
 	if why := l.why[n]; why != nil {
@@ -231,7 +231,7 @@ func (l *targetList) relabel(err error) error {
 	if i := strings.IndexByte(ve.Field, ']'); i >= 0 {
 		rest = ve.Field[i+1:]
 	}
-	o, first := l.from[n], l.from[0]
+	o, first := l.from.at(n), l.from.at(0)
 	name := l.label(first)
 	if l.sources[first.src].kind == fromInjectFile {
 		name = fmt.Sprintf("targets[%d]", first.at)
@@ -247,7 +247,7 @@ func (l *targetList) relabel(err error) error {
 // tooLarge is the error of a target whose signatures fit in no body: the
 // target where it was written, and the size setting where it was given.
 func (l *targetList) tooLarge(e *callback.TooLargeError) error {
-	o := l.from[e.Err.Index]
+	o := l.from.at(e.Err.Index)
 	field := "target"
 	if l.sources[o.src].name == "--cloud-region" {
 		field = "cloud_account_id" // the value a cloud target is named by
@@ -265,7 +265,7 @@ func (l *targetList) tooLarge(e *callback.TooLargeError) error {
 // cloud region (its flag's value). A query narrowed to a --target is
 // named by its --query, which made it external.
 func (l *targetList) categoryOrigin() (origin, string) {
-	o := l.from[0]
+	o := l.from.at(0)
 	var cfg signatures.Config
 	if !l.lenient {
 		cfg = l.typed[0].Config
