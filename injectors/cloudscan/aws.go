@@ -86,19 +86,23 @@ func (awsProvider) badRegion(name string) string {
 // logger for what the SDK logs (it writes to stderr on its own otherwise,
 // past the log level and format: the IMDSv1 fallback warning, say).
 //
-// The shared files the SDK reads are checked first (checkSharedFiles), as
-// Configure checked them: one replaced since by a FIFO, a device, a
-// directory or a file too large fails the run, never read.
+// The shared files the SDK reads are read and checked first
+// (openSDKFiles), as Configure checked them: one replaced since by a
+// FIFO, a device, a directory or a file too large fails the run, never
+// read; the SDK reads the bytes checked, not the files again.
 func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, s hostSettings, version string) (session, error) {
-	if err := checkSharedFiles(); err != nil {
+	files, err := openSDKFiles()
+	if err != nil {
 		return nil, fmt.Errorf("load aws configuration: %w", err)
 	}
+	defer files.Close()
 	red := newRedactor()
 	retryer := retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = params.RetryMaxAttempts
 		o.MaxBackoff = time.Duration(params.RetryMaxBackoff)
 	})
 	opts := []func(*config.LoadOptions) error{
+		files.loadOptions,
 		config.WithLogger(sdkLogger{log, red}),
 		config.WithRetryer(func() aws.Retryer { return retryer }),
 		config.WithAPIOptions([]func(*middleware.Stack) error{

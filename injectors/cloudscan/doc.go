@@ -9,8 +9,10 @@
 // whose cloud_account_id differs is failed without another call. Only read
 // calls exist in the package. Credentials come from the SDK's standard chain
 // (environment, shared configuration, an optional profile); the shared
-// files it reads are checked first, each a regular file of at most 4 MiB,
-// never waited on (sharedfiles.go). The endpoint
+// files it reads are read and checked first, each a regular file giving
+// at most 4 MiB, never waited on (sharedfiles.go), and on Linux the SDK
+// reads the bytes checked, held in memory, not the files again
+// (sdkfiles.go). The endpoint
 // and the profile are the host's settings (Configure), never params: an
 // inject, which the platform's users or a forged message write, must not
 // choose where the host's credentials sign requests, nor which of them do. The secret

@@ -43,13 +43,13 @@ func settingsSpec() []framework.Setting {
 // or empty keeps the default (AWS's own endpoints, the SDK's standard
 // chain); a value of white space alone is refused, never taken for the
 // default, as is an endpoint that is no absolute http or https URL or
-// holds credentials, and a profile that holds white space or that neither
-// shared configuration file holds (checkProfile: it reads those files, no
-// network). Unknown keys are errors. Errors are
-// *signatures.ValidationError on "cloudscan.<key>", or, whatever the
-// settings, on the AWS shared file the SDK would read at run time that
-// is no regular file or is too large (checkSharedFiles: refused without
-// waiting on it).
+// holds credentials, and a profile that holds white space or that
+// neither shared configuration file holds (checkProfiles: it reads
+// those files, no network). Unknown keys are errors. Errors are
+// *signatures.ValidationError on "cloudscan.<key>", or,
+// whatever the settings, on the AWS shared file the SDK would read at run
+// time that is no regular file or gives more than 4 MiB (readSharedFiles:
+// refused without waiting on it).
 func (e *Executor) Configure(settings map[string]string) error {
 	s := hostSettings{}
 	for k, v := range settings {
@@ -75,13 +75,13 @@ func (e *Executor) Configure(settings map[string]string) error {
 				Reason: "unknown setting (valid: " + SettingEndpointURL + ", " + SettingProfile + ")"}
 		}
 	}
-	if err := checkSharedFiles(); err != nil {
+	files, err := openSDKFiles()
+	if err != nil {
 		return err
 	}
-	if s.profile != "" {
-		if err := checkProfile(s.profile); err != nil {
-			return err
-		}
+	defer files.Close()
+	if err := checkProfiles(files, s.profile); err != nil {
+		return err
 	}
 	e.settings = s
 	return nil

@@ -1,6 +1,7 @@
 package cloudscan
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -50,64 +51,108 @@ func sharedFiles() (configFiles, credentialsFiles []sharedFile) {
 		pick(envCredentialsFile, "credentials", config.DefaultSharedCredentialsFiles)
 }
 
-// paths returns the files' paths.
-func paths(files []sharedFile) []string {
-	out := make([]string, len(files))
-	for i, f := range files {
-		out[i] = f.path
-	}
-	return out
-}
-
-// checkSharedFiles refuses a shared file the SDK would read that is no
-// regular file (a FIFO, whose reading waits for a writer; a device, such
-// as /dev/zero, that never ends; a directory) or that holds more than
-// maxSharedFile bytes: the SDK reads each whole, and would wait or
-// grow without end, deaf to any signal. A file that does not exist or
-// cannot be opened is none of these: the SDK reads it as empty; nor is
-// /dev/null, which ends at once.
+// readSharedFiles reads the shared files the SDK would read, refusing
+// one that is no regular file (a FIFO, whose reading waits for a writer;
+// a device, such as /dev/zero, that never ends; a directory) or that
+// gives more than maxSharedFile bytes, whatever size it reports (a /proc
+// file reports 0 and may never end): the SDK reads each whole, and would
+// wait or grow without end, deaf to any signal. A file that does not
+// exist or cannot be opened is none of these: the SDK skips it, and it is
+// left out; /dev/null is read, and ends at once.
 // Nothing here waits: a file is refused from its mode before it is
 // opened, it is opened without waiting for a FIFO's writer (should it
 // have been replaced by one since), checked again, and read, at most one
-// byte past the bound, only when it is a regular file. An error is a
-// *signatures.ValidationError on the variable that named the file
-// (AWS_CONFIG_FILE) or on "AWS shared config file" for the default.
-func checkSharedFiles() error {
-	configFiles, credentialsFiles := sharedFiles()
-	for _, f := range append(configFiles, credentialsFiles...) {
-		if err := f.check(); err != nil {
-			return err
+// chunk past the bound, only when it is a regular file. What it read is
+// what the SDK is given (sdkFiles), never the path to read again. An
+// error is a *signatures.ValidationError on the variable that named the
+// file (AWS_CONFIG_FILE) or on "AWS shared config file" for the default.
+func readSharedFiles() (configFiles, credentialsFiles []readFile, err error) {
+	configs, credentials := sharedFiles()
+	read := func(files []sharedFile) ([]readFile, error) {
+		out := make([]readFile, 0, len(files))
+		for _, f := range files {
+			b, found, err := f.read()
+			if err != nil {
+				return nil, err
+			}
+			if found {
+				out = append(out, readFile{f, b})
+			}
 		}
+		return out, nil
 	}
-	return nil
+	if configFiles, err = read(configs); err != nil {
+		return nil, nil, err
+	}
+	if credentialsFiles, err = read(credentials); err != nil {
+		return nil, nil, err
+	}
+	return configFiles, credentialsFiles, nil
 }
 
-// check checks one file (see checkSharedFiles).
-func (f sharedFile) check() error {
+// readFile is a shared file and the bytes read from it.
+type readFile struct {
+	sharedFile
+	body []byte
+}
+
+// read reads one file (see readSharedFiles); found is false for a file
+// the SDK would skip.
+func (f sharedFile) read() (body []byte, found bool, err error) {
 	fi, err := os.Stat(f.path)
 	if err != nil {
-		return nil // the SDK skips a file it cannot open
+		return nil, false, nil // the SDK skips a file it cannot open
 	}
 	if err := f.checkInfo(fi); err != nil {
-		return err
+		return nil, false, err
 	}
 	file, err := os.OpenFile(f.path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil
+		return nil, false, nil
 	}
 	defer file.Close()
 	if fi, err = file.Stat(); err != nil {
-		return nil
+		return nil, false, nil
 	}
 	if err := f.checkInfo(fi); err != nil {
-		return err
+		return nil, false, err
 	}
-	// A regular file may say 0 bytes and hold more (/proc), or have grown
-	// since: what it gives counts.
-	if n, _ := io.Copy(io.Discard, io.LimitReader(file, maxSharedFile+1)); n > maxSharedFile {
-		return f.refuse(tooLargeReason)
+	body, more, err := readAtMost(file, maxSharedFile)
+	switch {
+	case more:
+		return nil, false, f.refuse(tooLargeReason)
+	case err != nil:
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, false, f.refuse("cannot be read (" + err.Error() + ")")
 	}
-	return nil
+	return body, true, nil
+}
+
+// readChunk is how much readAtMost asks for at once: a whole number of
+// pages, as some /proc files (/proc/self/pagemap) want.
+const readChunk = 64 << 10
+
+// readAtMost reads r to its end, or until it gave more than limit bytes
+// (more; it has then read at most one chunk past the limit, never more),
+// whatever size r's file reports: a /proc file reports 0 bytes and may
+// never end.
+func readAtMost(r io.Reader, limit int) (body []byte, more bool, err error) {
+	chunk := make([]byte, readChunk)
+	for {
+		n, err := r.Read(chunk)
+		body = append(body, chunk[:n]...)
+		switch {
+		case len(body) > limit:
+			return nil, true, nil
+		case errors.Is(err, io.EOF):
+			return body, false, nil
+		case err != nil:
+			return nil, false, err
+		}
+	}
 }
 
 // tooLargeReason is the reason of a file larger than the bound, give

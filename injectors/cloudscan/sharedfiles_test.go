@@ -6,10 +6,12 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -65,7 +67,22 @@ func sharedFileCases() []sharedFileCase {
 		{"one byte past 4 MiB", makeFile(4<<20 + 1), "larger than 4194304 bytes (4 MiB), the most it may hold", false},
 		{"4 MiB", makeFile(4 << 20), "", false},
 		{"dev null", func(*testing.T, string) string { return os.DevNull }, "", true},
+		{"proc pagemap, 0 bytes reported, no end", procPagemap, "larger than 4194304 bytes (4 MiB), the most it may hold", false},
 	}
+}
+
+// procPagemap is /proc/self/pagemap: a regular file that reports 0 bytes
+// and gives 8 bytes per page of the address space, without end in
+// practice, to reads of a multiple of 8 bytes only.
+func procPagemap(t *testing.T, _ string) string {
+	t.Helper()
+	const p = "/proc/self/pagemap"
+	f, err := os.Open(p)
+	if err != nil {
+		t.Skipf("no %s to read (%v): the case needs a file that reports 0 bytes and has no end", p, err)
+	}
+	f.Close()
+	return p
 }
 
 // Configure refuses, whatever the settings, an AWS shared file the SDK
@@ -109,7 +126,7 @@ func TestSharedFilesChecked(t *testing.T) {
 // with the variable that names another.
 func TestDefaultSharedFileNamed(t *testing.T) {
 	dir := t.TempDir()
-	err := sharedFile{path: dir, unset: "AWS_CONFIG_FILE", kind: "config"}.check()
+	_, _, err := sharedFile{path: dir, unset: "AWS_CONFIG_FILE", kind: "config"}.read()
 	want := `invalid AWS shared config file "` + dir + `": a directory, not a regular file: the AWS SDK reads it, its default (AWS_CONFIG_FILE unset)`
 	if err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("error %v, want %q", err, want)
@@ -183,5 +200,32 @@ func TestCLIRefusesFIFOSharedFile(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// The SDK reads the bytes read and checked, never the file again: a
+// file changed after the check is read as it was (on Linux, which holds
+// them in memory; elsewhere the SDK reads the file again).
+func TestSDKReadsCheckedBytes(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("only Linux holds the checked bytes in memory for the SDK")
+	}
+	setAWSEnv(t)
+	writeSharedFiles(t, "[profile audit]\nregion = eu-west-1\n", "")
+	files, err := openSDKFiles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer files.Close()
+	writeSharedFiles(t, "[profile other]\nregion = eu-west-1\n", "")
+	for _, profile := range []string{"audit", "other"} {
+		_, err := config.LoadSharedConfigProfile(context.Background(), profile, files.sharedOptions)
+		var missing config.SharedConfigProfileNotExistError
+		if got := errors.As(err, &missing); got != (profile == "other") {
+			t.Errorf("profile %s: error %v; want it found only if it was in the file when checked", profile, err)
+		}
+	}
+	if len(files.credentials) != 0 {
+		t.Errorf("credentials files %q given to the SDK, want none: there is none", files.credentials)
 	}
 }
