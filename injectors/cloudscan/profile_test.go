@@ -107,3 +107,74 @@ func TestCLIRefusesMissingProfile(t *testing.T) {
 		})
 	}
 }
+
+// AWS_PROFILE, part of the profile setting's default chain, is checked
+// as the setting is when the setting is left out: a profile neither
+// shared file holds, which the SDK would refuse for sure at run time, is
+// refused naming AWS_PROFILE and the value; with the setting given, the
+// SDK does not read AWS_PROFILE, nor does the check.
+func TestAWSProfileChecked(t *testing.T) {
+	tests := []struct {
+		name, awsProfile, setting string
+		refused                   string // the field refused, "" for none
+	}{
+		{"unset", "", "", ""},
+		{"in the config file", "audit", "", ""},
+		{"in neither file", "nope", "", "AWS_PROFILE"},
+		{"in neither file, setting given", "nope", "audit", ""},
+		{"setting in neither file", "audit", "nope", "cloudscan.profile"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			writeSharedFiles(t, "[profile audit]\nregion = eu-west-1\n", "")
+			t.Setenv("AWS_PROFILE", tt.awsProfile)
+			e := New()
+			err := e.Configure(map[string]string{SettingProfile: tt.setting})
+			var ve *signatures.ValidationError
+			switch {
+			case tt.refused == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.refused != "" && (!errors.As(err, &ve) || ve.Field != tt.refused || ve.Value != "nope" ||
+				!strings.HasPrefix(ve.Reason, "no such profile in the shared configuration files ("+os.Getenv("AWS_CONFIG_FILE"))):
+				t.Errorf("error %v, want %s \"nope\" refused naming the files", err, tt.refused)
+			}
+		})
+	}
+}
+
+// The tester's case: run and validate with AWS_PROFILE naming no profile
+// exit 2 naming AWS_PROFILE and the value, nothing sent or stored, no
+// call made.
+func TestCLIRefusesMissingAWSProfile(t *testing.T) {
+	setAWSEnv(t)
+	t.Setenv("AWS_PROFILE", "nope")
+	st := newStandIn(t, nil, fixtures())
+	reg := framework.NewRegistry()
+	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
+	for _, cmd := range []string{"run", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			be := testkit.NewBackend(t)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			var stdout, stderr bytes.Buffer
+			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
+				Getenv: endpointEnv(st.URL())},
+				[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+					"--cloud-region", "eu-west-1",
+					"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
+			want := `invalid AWS_PROFILE "nope": no such profile in the shared configuration files`
+			if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
+			}
+			if n := be.Len(); n != 0 {
+				t.Errorf("%d requests sent to the backend, want none", n)
+			}
+			if got := st.seen(); len(got) != 0 {
+				t.Errorf("cloud calls made: %q", got)
+			}
+			if _, err := os.Stat(box); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("outbox %s: %v, want none created", box, err)
+			}
+		})
+	}
+}
