@@ -57,24 +57,32 @@ type profile interface {
 
 // durable returns the deliverer of `run` over p: made durable by store,
 // or, without one (--outbox none), p itself, which a second interrupt
-// cuts short (see abortable). A result the outbox has no room for (an
-// *outbox.FullError, nothing stored), and an openaev INVALID_USAGE
+// cuts short (see abortable). A result the outbox may not store (no room
+// for it, an *outbox.FullError; or a process of an earlier version
+// claimed a body from it since the check before the run, an
+// *outbox.HeldByOlderError; nothing stored), and an openaev INVALID_USAGE
 // callback too, is sent without being stored, with a WARN saying so, as
-// serve sends one (README, "Full outbox"): the outbox was checked for room
-// before the inject ran, and an inject that ran is not lost for want of
-// it. When that send fails too, its error is the delivery's and nothing
-// is stored: run prints the undelivered signatures on stderr (exit 1).
+// serve sends one (README, "Full outbox"): the outbox was checked before
+// the inject ran, and an inject that ran is not lost for want of it.
+// When that send fails too, its error is the delivery's and nothing is
+// stored: run prints the undelivered signatures on stderr (exit 1).
 func durable(p profile, store *outbox.Store, log *zap.Logger, abort *Abort) runtime.Deliverer {
 	if store == nil {
 		return abortable{profile: p, abort: abort}
 	}
 	return &outbox.Deliverer{Profile: p, Store: store, Abort: abort,
-		Unstored: func(injectID string, fe *outbox.FullError) { warnFull(log, injectID, fe) }}
+		Unstored: func(injectID string, why error) { warnUnstored(log, injectID, why) }}
 }
 
-// warnFull says that an inject's bodies are sent without being stored,
-// its outbox full.
-func warnFull(log *zap.Logger, injectID string, fe *outbox.FullError) {
+// warnUnstored says that an inject's bodies are sent without being
+// stored, and why: its outbox full, or held by an earlier version.
+func warnUnstored(log *zap.Logger, injectID string, why error) {
+	var fe *outbox.FullError
+	if !errors.As(why, &fe) {
+		log.Warn("outbox not writable: sending the signatures without storing them (a failure cannot be resent by a flush)",
+			zap.String("inject_id", injectID), zap.Error(why))
+		return
+	}
 	log.Warn("outbox full: sending the signatures without storing them (a failure cannot be resent by a flush)",
 		zap.String("inject_id", injectID), zap.String("outbox", fe.Path), zap.Int64("used", fe.Used),
 		zap.Int64("max_bytes", fe.Max), zap.Int64("need", fe.Need))

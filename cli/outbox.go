@@ -126,10 +126,10 @@ func openInterruptibly(ctx context.Context, path, nothing string, open func() (*
 // to (a process of an earlier version sends from it, see
 // outbox.HeldByOlderError), before an inject runs.
 func checkRoom(s *outbox.Store) error {
-	if err := s.OlderHolder(); err != nil {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
 	st, err := s.Stats()
+	if err == nil {
+		err = st.Older
+	}
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}

@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -93,6 +96,59 @@ func TestRunOnAnOutboxAnEarlierVersionSendsFrom(t *testing.T) {
 	_ = db.View(func(tx *bolt.Tx) error {
 		if mark := string(tx.Bucket([]byte("meta")).Get([]byte("format"))); mark != "injectkit-outbox/1" || tx.Bucket([]byte("pending")).Stats().KeyN != 1 {
 			t.Errorf("after the refused run: marked %q, %d pending; want injectkit-outbox/1, the earlier body alone", mark, tx.Bucket([]byte("pending")).Stats().KeyN)
+		}
+		return nil
+	})
+}
+
+// A run whose outbox an earlier version's live process starts sending
+// from while the inject runs (checked before the run, refused at the
+// store) sends its result without storing it, with a WARN saying why, as
+// a full outbox's: the inject ran, and its result is not thrown away.
+// The file keeps its mark and the earlier body alone.
+func TestRunWhoseOutboxAnEarlierVersionClaimsMeanwhile(t *testing.T) {
+	older := exec.Command("sleep", "60") // the earlier version's process
+	if err := older.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = older.Process.Kill(); _ = older.Wait() }()
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Put(outbox.Entry{InjectID: "inj-old", Phase: "execution_complete", BaseURL: "http://127.0.0.1:9", Body: []byte(`{"old":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	reg := registry(func(r *framework.Registry) {
+		r.Register("claimed", func() framework.Executor {
+			return &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+				asOlderVersionSending(t, box, older.Process.Pid) // while the inject runs
+				return framework.ToolOutput{}
+			}}
+		})
+	})
+	be := newSwitchable(t, http.StatusOK)
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+
+	r := run(t, reg, env, "run", "claimed", "--inject-id", "inj-new", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "warn")
+	want := "pid " + strconv.Itoa(older.Process.Pid) + ", a process of an earlier injectkit, is sending bodies from it"
+	if r.code != 0 || len(be.got()) != 1 || !strings.Contains(r.stderr, "outbox not writable: sending the signatures without storing them") ||
+		!strings.Contains(r.stderr, want) {
+		t.Errorf("run: exit %d, %d posts; want 0, the result posted unstored with a WARN saying %q:\n%s%s",
+			r.code, len(be.got()), want, r.stdout, r.stderr)
+	}
+	db, err := bolt.Open(box, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_ = db.View(func(tx *bolt.Tx) error {
+		if mark := string(tx.Bucket([]byte("meta")).Get([]byte("format"))); mark != "injectkit-outbox/1" || tx.Bucket([]byte("pending")).Stats().KeyN != 1 {
+			t.Errorf("after the run: marked %q, %d pending; want injectkit-outbox/1, the earlier body alone", mark, tx.Bucket([]byte("pending")).Stats().KeyN)
 		}
 		return nil
 	})

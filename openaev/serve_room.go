@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,7 +23,9 @@ import (
 //     bytes stored and those the runs in flight reserved. When that room
 //     is not there, the message is not run: a serve.PauseError returns it
 //     to the queue and pauses the consumption until the resender, a
-//     flush or a drop has freed room, its reason read anew at each
+//     flush or a drop has freed room (or a process of an earlier
+//     version, which keeps bodies from being stored, has ended: see
+//     outbox.HeldByOlderError), its reason read anew at each
 //     /healthz request ("outbox full: N of M bytes stored, R reserved
 //     for K results in flight; the next needs X"). The reservation ends
 //     with the message's handling.
@@ -34,6 +37,10 @@ import (
 
 // roomPoll is how often a paused Handler looks at its outbox for room.
 const roomPoll = 500 * time.Millisecond
+
+// notWritable begins the reason of a pause while a process of an earlier
+// version keeps results from being stored.
+const notWritable = "outbox not writable: "
 
 // minRoom is the room reserved for a result before any was seen; once
 // one was, the largest so far is, however small.
@@ -59,9 +66,10 @@ func (h *Handler) fits() (ok bool, need, used, limit int64) {
 // fitsOrWhy is fits, and the reason of a pause as it is now: "outbox
 // full: 0 of 12000 bytes stored, 8192 reserved for 2 results in flight;
 // the next needs 4096" ("outbox room freed, resuming: …" once there is
-// room). locked is the error of an outbox another process kept locked
-// past the lock timeout: its room is unknown. It is called with the lock
-// held.
+// room). An outbox a process of an earlier version sends bodies from
+// (outbox.Stats.Older) has no room: a result would not be stored.
+// locked is the error of an outbox another process kept locked past the
+// lock timeout: its room is unknown. It is called with the lock held.
 func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, locked error) {
 	st, err := h.cfg.Store.Stats()
 	if errors.Is(err, outbox.ErrLocked) {
@@ -70,6 +78,11 @@ func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, loc
 	if err != nil {
 		// A broken outbox fails the run, which says why.
 		return true, 0, 0, 0, fmt.Sprintf("outbox full (its bytes unreadable now: %v)", err), nil
+	}
+	if st.Older != nil {
+		// Its result could not be stored: the message waits, as for a
+		// full outbox, until that process has ended.
+		return false, 0, st.Bytes, h.cfg.Store.MaxBytes(), notWritable + st.Older.Error(), nil
 	}
 	used, limit = st.Bytes, h.cfg.Store.MaxBytes()
 	need = h.room.need
@@ -137,7 +150,12 @@ func (h *Handler) reserve(id string) (release func(), err error) {
 			h.room.runs--
 		}, nil
 	}
-	h.log.Warn("inject not run: the outbox has no room for its result; the message is kept and handled again once it has room",
+	msg := "inject not run: the outbox has no room for its result; the message is kept and handled again once it has room"
+	if strings.HasPrefix(reason, notWritable) {
+		msg = "inject not run: a process of an earlier injectkit sends bodies from the outbox, which keeps its result from being stored; " +
+			"the message is kept and handled again once that process has ended"
+	}
+	h.log.Warn(msg,
 		zap.String("inject_id", id), zap.String("outbox", h.cfg.Store.Path()), zap.String("reason", reason),
 		zap.Int64("room_needed", need), zap.Int64("reserved_in_flight", reserved))
 	h.signal()

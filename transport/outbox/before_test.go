@@ -154,7 +154,7 @@ func TestDelivererBeforeWhenFull(t *testing.T) {
 	ob := openStore(t, outbox.Options{MaxBytes: precededSize})
 	var unstored int
 	p := &preceded{}
-	d := &outbox.Deliverer{Profile: p, Store: ob, Unstored: func(string, *outbox.FullError) { unstored++ }}
+	d := &outbox.Deliverer{Profile: p, Store: ob, Unstored: func(string, error) { unstored++ }}
 	if err := d.Deliver(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}

@@ -246,7 +246,12 @@ func TestDelivererFullUnstored(t *testing.T) {
 			c := client(t, be.URL)
 			var told []string
 			d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: ob,
-				Unstored: func(id string, fe *outbox.FullError) { told = append(told, id+" "+fe.Path) }}
+				Unstored: func(id string, why error) {
+					var fe *outbox.FullError
+					if errors.As(why, &fe) {
+						told = append(told, id+" "+fe.Path)
+					}
+				}}
 			rep := report(t, "big", 40)
 			err := d.Deliver(context.Background(), rep)
 			if fmt.Sprint(told) != "[big "+ob.Path()+"]" {

@@ -156,8 +156,8 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			if !errors.As(err, &he) || !errors.Is(err, ErrLocked) || he.Owner != other.Process.Pid {
 				return fmt.Errorf("put: %v, want a *HeldByOlderError naming pid %d", err, other.Process.Pid)
 			}
-			if err := s.OlderHolder(); !errors.As(err, &he) {
-				return fmt.Errorf("OlderHolder: %v, want a *HeldByOlderError", err)
+			if st, err := s.Stats(); err != nil || !errors.As(st.Older, &he) {
+				return fmt.Errorf("Stats: %+v, %v; want Older a *HeldByOlderError", st, err)
 			}
 			if after, _ := s.List(); len(after) != len(before) {
 				return fmt.Errorf("%d records after the refused put, want %d", len(after), len(before))
@@ -167,8 +167,8 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 		{"a body put while this version's live process sends from it", Options{Shared: true}, func(t *testing.T, path string) {
 			leaseAll(t, path, other.Process.Pid, formatVersion)
 		}, func(_ *testing.T, s *Store) error {
-			if err := s.OlderHolder(); err != nil {
-				return err
+			if st, err := s.Stats(); err != nil || st.Older != nil {
+				return fmt.Errorf("Stats: %+v, %v; want no Older", st, err)
 			}
 			_, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`))
 			return err

@@ -55,16 +55,12 @@ func (s *Store) olderHolder(tx *bolt.Tx) error {
 	})
 }
 
-// OlderHolder returns a *HeldByOlderError when a write that stores bodies
-// would be refused now: the file is marked version 1 and a live process
-// of an earlier version sends bodies from it. A caller checks it before
-// it runs what it will store.
-func (s *Store) OlderHolder() error {
-	return s.do(false, func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bucketMeta)
-		if meta == nil || string(meta.Get(keyFormat)) != formatV1 {
-			return nil
-		}
-		return s.olderHolder(tx)
-	})
+// olderMarked is olderHolder on a file still marked version 1, nil on
+// one marked version 2 (no process of an earlier version opens it).
+func (s *Store) olderMarked(tx *bolt.Tx) error {
+	meta := tx.Bucket(bucketMeta)
+	if meta == nil || string(meta.Get(keyFormat)) != formatV1 {
+		return nil
+	}
+	return s.olderHolder(tx)
 }

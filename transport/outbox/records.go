@@ -250,9 +250,15 @@ func (s *Store) List() ([]Record, error) {
 type Stats struct {
 	Pending, Dead int
 	Bytes         int64 // bytes of bodies stored
+	// Older is a *HeldByOlderError when no body may be stored now: the
+	// file is still marked version 1 and a live process of an earlier
+	// version sends bodies from it (see upgradeMark); nil otherwise. A
+	// caller checks it before it runs what it will store.
+	Older error
 }
 
-// Stats counts the records and the bytes stored.
+// Stats counts the records and the bytes stored, and says whether a
+// process of an earlier version keeps bodies from being stored (Older).
 func (s *Store) Stats() (Stats, error) {
 	gone := s.deferredNow()
 	var st Stats
@@ -260,6 +266,7 @@ func (s *Store) Stats() (Stats, error) {
 		st.Pending = tx.Bucket(bucketPending).Stats().KeyN
 		st.Dead = tx.Bucket(bucketDead).Stats().KeyN
 		st.Bytes = used(tx)
+		st.Older = s.olderMarked(tx)
 		return countDeferred(tx, &st, gone)
 	})
 	return st, err

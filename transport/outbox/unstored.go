@@ -8,12 +8,13 @@ import (
 	"github.com/injectkit/injectkit/transport"
 )
 
-// sendOrUnstored stores and sends b (see send), or, when the outbox has
-// no room for it and there is an Unstored hook, posts it unstored. The
-// abort is held throughout: once it fires, no more body is posted unstored
-// (the POST in flight is cut short), and the error is an *UnstoredError
-// that Is ErrAborted, naming the bodies the backend accepted; so is a
-// failed POST's.
+// sendOrUnstored stores and sends b (see send), or, when the outbox may
+// not store it (no room for it, or a process of an earlier version sends
+// from it: see unstorable) and there is an Unstored hook, posts it
+// unstored. The abort is held throughout: once it fires, no more body is
+// posted unstored (the POST in flight is cut short), and the error is an
+// *UnstoredError that Is ErrAborted, naming the bodies the backend
+// accepted; so is a failed POST's.
 func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 	pctx, aborted, release := HoldAbort(ctx, d.Abort)
 	defer release()
@@ -21,17 +22,15 @@ func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 		d.Sized(b.Size)
 	}
 	err := d.send(ctx, b)
-	var (
-		ue *UnstoredError
-		fe *FullError
-	)
-	if d.Unstored == nil || !errors.As(err, &ue) || len(ue.Delivered) > 0 || !errors.As(err, &fe) {
+	var ue *UnstoredError
+	why, state := unstorable(err)
+	if d.Unstored == nil || !errors.As(err, &ue) || len(ue.Delivered) > 0 || why == nil {
 		return err
 	}
 	sent := 0
 	for e := range b.Seq {
 		if sent == 0 {
-			d.Unstored(e.InjectID, fe)
+			d.Unstored(e.InjectID, why)
 			if b.Before != nil && !aborted() {
 				b.Before(pctx)
 			}
@@ -44,14 +43,33 @@ func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 			break // cut short by the abort: neither sent nor kept
 		}
 		if err != nil {
-			return unstored(b, sent, fmt.Errorf("outbox %s full, and sent without storing: %w", fe.Path, unstoredChunk(failedChunk(err, e.ChunkIndex, b.N))))
+			return unstored(b, sent, fmt.Errorf("%s, and sent without storing: %w", state, unstoredChunk(failedChunk(err, e.ChunkIndex, b.N))))
 		}
 		sent++
 	}
 	if sent == b.N {
 		return nil
 	}
-	return unstored(b, sent, fmt.Errorf("%w; sent without storing until %w", fe, ErrAborted))
+	return unstored(b, sent, fmt.Errorf("%w; sent without storing until %w", why, ErrAborted))
+}
+
+// unstorable returns the error of a put refused before it stored anything
+// that a send without storing answers (a *FullError; a *HeldByOlderError,
+// which a check before the run, see Stats.Older, did not see as the
+// earlier version's process claimed a body since), and the outbox's state
+// in a few words; nil for any other error.
+func unstorable(err error) (error, string) {
+	var (
+		fe *FullError
+		he *HeldByOlderError
+	)
+	switch {
+	case errors.As(err, &fe):
+		return fe, fmt.Sprintf("outbox %s full", fe.Path)
+	case errors.As(err, &he):
+		return he, fmt.Sprintf("outbox %s not writable while pid %d, a process of an earlier injectkit, sends from it", he.Path, he.Owner)
+	}
+	return nil, ""
 }
 
 // unstored is the *UnstoredError of b, its bodies 0 to accepted-1
