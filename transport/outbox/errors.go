@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -110,13 +111,19 @@ var ErrAmbiguous = errors.New("outbox id names more than one record")
 type AmbiguousError struct {
 	Path string
 	ID   string
-	// Names are the records the id names (the starts' inject ids).
+	// Names are the records the id names (the starts' inject ids, one
+	// per start: an inject whose runs share the id is named as often).
 	Names []string
 }
 
 func (e *AmbiguousError) Error() string {
-	return fmt.Sprintf("outbox %s: %s names %d runs (of injects %s), numbered alike by an earlier version; not dropped "+
-		"(each is forgotten once its inject runs to its end)", e.Path, e.ID, len(e.Names), strings.Join(e.Names, ", "))
+	injects := slices.Compact(slices.Sorted(slices.Values(e.Names))) // each named once
+	of := "inject"
+	if len(injects) > 1 {
+		of = "injects"
+	}
+	return fmt.Sprintf("outbox %s: %s names %d runs (of %s %s), numbered alike by an earlier version; not dropped "+
+		"(each is forgotten once its inject runs to its end)", e.Path, e.ID, len(e.Names), of, strings.Join(injects, ", "))
 }
 
 // Is reports whether target is ErrAmbiguous.

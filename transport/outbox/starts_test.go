@@ -309,9 +309,10 @@ func TestDropStartSharedID(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
 		injects []string // the inject of each start, in the order recorded
+		named   string   // what the refusal says of them
 	}{
-		{"one inject", []string{"i-1", "i-1"}},
-		{"two injects", []string{"i-1", "i-2"}},
+		{"one inject", []string{"i-1", "i-1"}, "run-7 names 2 runs (of inject i-1),"},
+		{"two injects", []string{"i-1", "i-2"}, "run-7 names 2 runs (of injects i-1, i-2),"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "outbox.db")
@@ -344,8 +345,13 @@ func TestDropStartSharedID(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.DropStart(shared); !errors.Is(err, ErrAmbiguous) {
+			_, err = s.DropStart(shared)
+			if !errors.Is(err, ErrAmbiguous) {
 				t.Fatalf("DropStart: %v; want ErrAmbiguous", err)
+			}
+			// The outbox named once, each inject once.
+			if msg := err.Error(); strings.Count(msg, path) != 1 || !strings.Contains(msg, tc.named) {
+				t.Errorf("DropStart: %q; want the outbox named once and %q", msg, tc.named)
 			}
 			starts, err := s.Starts()
 			if err != nil || len(starts) != 2 || starts[0].ID != shared || starts[1].ID != shared {

@@ -364,7 +364,8 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 	var le *LockedError
 	switch {
 	case err == nil, errors.As(err, &ce), errors.As(err, &le), errors.Is(err, ErrLocked), errors.Is(err, ErrNotFound), errors.Is(err, ErrFull),
-		errors.Is(err, ErrBusy), errors.Is(err, ErrNotDead), errors.Is(err, ErrCorruptEntry), errors.Is(err, ErrNewerFormat):
+		errors.Is(err, ErrBusy), errors.Is(err, ErrNotDead), errors.Is(err, ErrCorruptEntry), errors.Is(err, ErrNewerFormat),
+		errors.Is(err, ErrAmbiguous):
 		return err // each names the outbox itself
 	case errors.Is(err, berrors.ErrBucketNotFound), errors.Is(err, berrors.ErrIncompatibleValue):
 		return &CorruptError{Path: s.path, Err: err}
