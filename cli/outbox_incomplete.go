@@ -73,9 +73,11 @@ func storedRange(stored int) string {
 
 // reportIncomplete follows a flush (its error err): the sends that lost
 // bodies are reported, and a flush that succeeded otherwise exits 1 for
-// those of its backend; another backend's are reported, as its pending
-// bodies are, without failing the flush (but one given no backend URL,
-// which sent nothing).
+// those whose bodies it would have sent (its backend's, of the records
+// flushes selects); the others (another backend's, or the openaev
+// callbacks of a platform with a tenant, which serve resends) are
+// reported, as their pending bodies are, without failing the flush (but
+// one given no backend URL, which sent nothing).
 func (e *outboxEnv) reportIncomplete(o Options, err error) error {
 	sends, ierr := e.store.Incomplete()
 	switch {
@@ -88,7 +90,7 @@ func (e *outboxEnv) reportIncomplete(o Options, err error) error {
 	configured := e.cfg.backend().URL
 	lost := 0
 	for _, in := range sends {
-		if !e.store.Storing(in) && (configured == "" || sameBackend(in.BaseURL, configured)) {
+		if !e.store.Storing(in) && flushes(in.Record()) && (configured == "" || sameBackend(in.BaseURL, configured)) {
 			lost++
 		}
 	}

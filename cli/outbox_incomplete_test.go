@@ -3,6 +3,7 @@ package cli_test
 import (
 	"encoding/binary"
 	"encoding/json"
+	"maps"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,17 +17,22 @@ import (
 )
 
 // lostSend records in the outbox at path, as a process killed while it
-// stored them leaves it, a send to base whose chunks 1-4 were never stored.
-func lostSend(t *testing.T, path, base string, id uint64) {
+// stored them leaves it, a send to base whose chunks 1-4 were never
+// stored; fields, when given, are added to its record.
+func lostSend(t *testing.T, path, base string, id uint64, fields ...map[string]any) {
 	t.Helper()
 	db, err := bolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	raw, err := json.Marshal(map[string]any{"id": id, "inject_id": "inj-lost", "phase": "execution_complete",
+	rec := map[string]any{"id": id, "inject_id": "inj-lost", "phase": "execution_complete",
 		"total_chunks": 5, "stored": 1, "base_url": base, "created": time.Now(),
-		"owner": os.Getpid(), "owner_start": 1}) // this pid, another start: a process that has ended
+		"owner": os.Getpid(), "owner_start": 1} // this pid, another start: a process that has ended
+	for _, f := range fields {
+		maps.Copy(rec, f)
+	}
+	raw, err := json.Marshal(rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,5 +79,45 @@ func TestFlushOfAnotherBackendsIncompleteSend(t *testing.T) {
 		if r.code != 1 || !strings.Contains(r.stdout, line) || !strings.Contains(r.stderr, "flush incomplete: 1 send lost chunks never stored") {
 			t.Errorf("flush %v: exit %d, want 1 for the lost chunks:\n%s%s", args, r.code, r.stdout, r.stderr)
 		}
+	}
+}
+
+// A flush exits 1 for a send that lost chunks only when it would have
+// sent that send's bodies: its backend's, of the callback profile or an
+// openaev terminal callback `run --profile openaev` kept; not the openaev
+// callbacks of a platform reached with a tenant, which serve resends and
+// flush leaves pending (reported all the same).
+func TestFlushOfIncompleteSendsItWouldNotSend(t *testing.T) {
+	be := newSwitchable(t, http.StatusOK)
+	tests := []struct {
+		name   string
+		fields map[string]any
+		fails  bool
+	}{
+		{"callback profile", nil, true},
+		{"openaev, no tenant", map[string]any{"profile": "openaev", "url": be.URL + "/api/injects/execution/callback/inj-lost"}, true},
+		{"openaev, a tenant", map[string]any{"profile": "openaev", "url": be.URL + "/api/tenants/t-1/injects/execution/callback/inj-lost"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			s, err := outbox.Open(box, outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			lostSend(t, box, be.URL, 1000, tt.fields)
+			line := "send 1000 (inject inj-lost, phase execution_complete, " + be.URL + ") incomplete: chunks 1-4 of 5 never stored"
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
+			want := 0
+			if tt.fails {
+				want = 1
+			}
+			if r.code != want || !strings.Contains(r.stdout, line) {
+				t.Errorf("flush: exit %d, want %d reporting %q:\n%s%s", r.code, want, line, r.stdout, r.stderr)
+			}
+		})
 	}
 }

@@ -226,6 +226,15 @@ func supersededSummary(res outbox.FlushResult) string {
 	return fmt.Sprintf(", %d superseded (%s: %d with %s signatures sent as data, %d dropped)", res.Superseded, why, sent, their, dropped)
 }
 
+// callbackRecord reports whether r is a body of the callback profile.
+func callbackRecord(r outbox.Record) bool { return r.Profile == "" }
+
+// flushes reports whether a flush sends r, given r's backend: a body of
+// the callback profile, or an openaev terminal callback `run --profile
+// openaev` kept (see flush). It selects the incomplete sends whose loss
+// fails a flush alike (see reportIncomplete).
+func flushes(r outbox.Record) bool { return callbackRecord(r) || openaev.Untenanted(r) }
+
 // flush sends every pending body of the two profiles now: the callback
 // profile's, and the openaev terminal callbacks `run --profile openaev`
 // kept (those of a platform reached with a tenant are resent by the
@@ -233,17 +242,14 @@ func supersededSummary(res outbox.FlushResult) string {
 // other backends, left alone.
 func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, others int, err error) {
 	configured := e.cfg.backend().URL
-	callback := func(r outbox.Record) bool { return r.Profile == "" }
 	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
 		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
 	}
 	passes := []*outbox.Resender{
-		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callback)},
+		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callbackRecord)},
 		{Store: e.store, Client: e.openaevPoster(o), Log: e.log, Select: mine(openaev.Untenanted)},
 	}
-	others, err = e.otherBackends(o.Stdout, configured, func(r outbox.Record) bool {
-		return callback(r) || openaev.Untenanted(r)
-	})
+	others, err = e.otherBackends(o.Stdout, configured, flushes)
 	if err != nil {
 		return res, 0, err
 	}

@@ -31,8 +31,11 @@ type Incomplete struct {
 	TotalChunks int    `json:"total_chunks"`
 	// Stored is how many bodies were stored: chunks 0 to Stored-1; the
 	// others never were.
-	Stored     int       `json:"stored"`
-	BaseURL    string    `json:"base_url"`
+	Stored  int    `json:"stored"`
+	BaseURL string `json:"base_url"`
+	// URL is where its bodies are posted, as a Record's (empty in the
+	// record of a send by an earlier version).
+	URL        string    `json:"url,omitempty"`
 	Profile    string    `json:"profile,omitempty"`
 	InjectorID string    `json:"injector_id,omitempty"`
 	Created    time.Time `json:"created"`
@@ -79,7 +82,7 @@ func (m *sendMark) write(tx *bolt.Tx, s *Store, entries []Entry, now time.Time) 
 		}
 		e := entries[0]
 		in.InjectID, in.Phase, in.TotalChunks = e.InjectID, e.Phase, m.n
-		in.BaseURL, in.Profile, in.InjectorID = stripUser(e.BaseURL), e.Profile, e.InjectorID
+		in.BaseURL, in.URL, in.Profile, in.InjectorID = stripUser(e.BaseURL), entryURL(e), e.Profile, e.InjectorID
 		in.Created, in.Owner, in.OwnerStart = now, s.pid, s.start
 	} else if err := json.Unmarshal(b.Get(key(m.id)), &in); err != nil {
 		return fmt.Errorf("send record %d: %w", m.id, err)
@@ -91,6 +94,14 @@ func (m *sendMark) write(tx *bolt.Tx, s *Store, entries []Entry, now time.Time) 
 	}
 	m.nextID = in.ID
 	return b.Put(key(in.ID), raw)
+}
+
+// Record returns a record of the send's bodies as far as the send says
+// where they go (inject, phase, profile, injector, base URL, URL), for a
+// selection of records (a flush's) to apply to the send alike.
+func (in Incomplete) Record() Record {
+	return Record{InjectID: in.InjectID, Phase: in.Phase, Profile: in.Profile, InjectorID: in.InjectorID,
+		BaseURL: in.BaseURL, URL: in.URL, TotalChunks: in.TotalChunks}
 }
 
 // committed applies the write of the transaction that committed.

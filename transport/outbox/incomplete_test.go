@@ -91,7 +91,8 @@ func TestIncompleteSend(t *testing.T) {
 				t.Fatalf("put: %v", err)
 			}
 			if len(seen) == 0 || seen[0].TotalChunks != n ||
-				seen[0].InjectID != "inj-big" || seen[0].BaseURL != "https://127.0.0.1:8443/prefix" || !s.Storing(seen[0]) {
+				seen[0].InjectID != "inj-big" || seen[0].BaseURL != "https://127.0.0.1:8443/prefix" || !s.Storing(seen[0]) ||
+				seen[0].URL != "https://127.0.0.1:8443/prefix/api/injects/inj-big/callback" {
 				t.Fatalf("send record while storing: %+v", seen)
 			}
 			in, err := s.Incomplete()

@@ -8,8 +8,6 @@ import (
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
-
-	"github.com/injectkit/injectkit/transport"
 )
 
 // unput removes the records a failed put stored, and the record of its
@@ -65,13 +63,10 @@ func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Re
 			s.claims[id] = true
 			s.mu.Unlock()
 			held = append(held, id)
-			base, path := stripUser(e.BaseURL), e.Path
-			if path == "" {
-				path = transport.CallbackPath(e.InjectID)
-			}
+			base := stripUser(e.BaseURL)
 			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
 				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile, InjectorID: e.InjectorID,
-				BaseURL: base, URL: base + path,
+				BaseURL: base, URL: entryURL(e),
 				IdempotencyKey: e.idKey, SHA256: e.sum,
 				Size: len(e.Body), NextAttempt: now, Created: now}
 			s.own(&r, now)

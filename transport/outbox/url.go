@@ -1,6 +1,10 @@
 package outbox
 
-import "net/url"
+import (
+	"net/url"
+
+	"github.com/injectkit/injectkit/transport"
+)
 
 // stripUser removes user information from a URL.
 func stripUser(raw string) string {
@@ -10,4 +14,14 @@ func stripUser(raw string) string {
 	}
 	u.User = nil
 	return u.String()
+}
+
+// entryURL is the URL e is posted to: its base URL, without user
+// information, and its Path, or else the callback's path of its inject.
+func entryURL(e Entry) string {
+	path := e.Path
+	if path == "" {
+		path = transport.CallbackPath(e.InjectID)
+	}
+	return stripUser(e.BaseURL) + path
 }
