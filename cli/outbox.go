@@ -312,21 +312,21 @@ func outboxCommand(o Options) *ucli.Command {
 				ArgsUsage: "<id>",
 				Flags:     outboxFlags(o, drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
-					if seq, ok := outbox.ParseRunID(c.Args().First()); ok && c.NArg() == 1 {
-						return dropStart(o, e, seq) // a run that ended unfinished
-					}
-					id, err := parseID(c)
-					if err != nil {
+					id, err := parseID(c, true)
+					switch {
+					case err != nil:
 						return err
+					case id.run:
+						return dropStart(o, e, id) // a run that ended unfinished
 					}
-					r, err := e.store.Drop(id) // refused while a live process sends it
+					r, err := e.store.Drop(id.n) // refused while a live process sends it
 					if errors.Is(err, outbox.ErrNotFound) {
 						return dropSend(o, e, id) // or the record of an incomplete send
 					}
 					if err != nil {
 						return idError(id, e.store, err)
 					}
-					fmt.Fprintf(o.Stdout, "dropped %d (%s)\n", id, droppedRecord(r))
+					fmt.Fprintf(o.Stdout, "dropped %d (%s)\n", id.n, droppedRecord(r))
 					return nil
 				}),
 			},
@@ -347,23 +347,42 @@ func outboxCommand(o Options) *ucli.Command {
 	}
 }
 
-func parseID(c *ucli.Context) (uint64, error) {
+// outboxID is the id an outbox command was given: the number of a body
+// or of a send's record, or, run, of a start ("run-57"); given is the id
+// as written, which its errors quote. Leading zeros are read alike in
+// both forms ("07", "run-07").
+type outboxID struct {
+	n     uint64
+	run   bool
+	given string
+}
+
+// parseID reads the one id of c; runs says whether the id of a start
+// (run-N) is one (drop's).
+func parseID(c *ucli.Context, runs bool) (outboxID, error) {
 	if c.NArg() != 1 {
-		return 0, usageErr("want one outbox id, got %q (see: injectkit outbox list)", strings.Join(c.Args().Slice(), " "))
+		return outboxID{}, usageErr("want one outbox id, got %q (see: injectkit outbox list)", strings.Join(c.Args().Slice(), " "))
 	}
-	id, err := strconv.ParseUint(c.Args().First(), 10, 64)
-	if err != nil || id == 0 {
-		return 0, usageErr("invalid id %q: not an outbox id (see: injectkit outbox list)", c.Args().First())
+	id := outboxID{given: c.Args().First()}
+	if seq, ok := outbox.ParseRunID(id.given); ok && runs {
+		id.n, id.run = seq, true
+		return id, nil
 	}
+	n, err := strconv.ParseUint(id.given, 10, 64)
+	if err != nil || n == 0 {
+		return outboxID{}, usageErr("invalid id %q: not an outbox id (see: injectkit outbox list)", id.given)
+	}
+	id.n = n
 	return id, nil
 }
 
-func idError(id uint64, s *outbox.Store, err error) error {
+func idError(id outboxID, s *outbox.Store, err error) error {
 	switch {
 	case errors.Is(err, outbox.ErrNotFound):
-		return usageErr("invalid id \"%d\": %v in outbox %s", id, err, s.Path())
+		return usageErr("invalid id %q: %v in outbox %s", id.given, err, s.Path())
 	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrBusy),
-		errors.Is(err, outbox.ErrNotDead), errors.Is(err, outbox.ErrCorruptEntry), errors.Is(err, outbox.ErrNewerFormat):
+		errors.Is(err, outbox.ErrNotDead), errors.Is(err, outbox.ErrCorruptEntry), errors.Is(err, outbox.ErrNewerFormat),
+		errors.Is(err, outbox.ErrAmbiguous):
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}

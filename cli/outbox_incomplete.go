@@ -106,8 +106,8 @@ func (e *outboxEnv) reportIncomplete(o Options, err error) error {
 
 // dropSend drops the record of an incomplete send (drop's id when it
 // names no body).
-func dropSend(o Options, e *outboxEnv, id uint64) error {
-	in, err := e.store.DropSend(id)
+func dropSend(o Options, e *outboxEnv, id outboxID) error {
+	in, err := e.store.DropSend(id.n)
 	if errors.Is(err, outbox.ErrNotFound) {
 		return notFoundID(e, id, err)
 	}
@@ -115,6 +115,6 @@ func dropSend(o Options, e *outboxEnv, id uint64) error {
 		return idError(id, e.store, err)
 	}
 	fmt.Fprintf(o.Stdout, "dropped %d (incomplete send of inject %s: %s of %d never stored)\n",
-		id, in.InjectID, chunkRange(in.Stored, in.TotalChunks), in.TotalChunks)
+		id.n, in.InjectID, chunkRange(in.Stored, in.TotalChunks), in.TotalChunks)
 	return nil
 }

@@ -130,11 +130,11 @@ func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
 		fmt.Fprintf(o.Stdout, "outbox %s: nothing to send (%s)\n", e.absent, why)
 		return nil
 	}
-	id, err := parseID(c)
+	id, err := parseID(c, command == "drop")
 	if err != nil {
 		return err
 	}
-	return usageErr("invalid id \"%d\": not found in outbox %s (%s)", id, e.absent, why)
+	return usageErr("invalid id %q: not found in outbox %s (%s)", id.given, e.absent, why)
 }
 
 // age says how long ago a record was stored; unknownField when that is

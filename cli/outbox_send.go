@@ -283,13 +283,14 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 }
 
 func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
-	id, err := parseID(c)
+	given, err := parseID(c, false)
 	if err != nil {
 		return err
 	}
+	id := given.n
 	back, err := e.store.RetryDead(id)
 	if err != nil {
-		return idError(id, e.store, err)
+		return idError(given, e.store, err)
 	}
 	poster := e.callbackPoster(o)
 	switch {

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -87,30 +86,24 @@ func writeStarts(w io.Writer, o Options, groups []outboxStartsJSON) {
 
 // dropStart drops the start of a run that ended unfinished (drop's id of
 // the form run-57).
-func dropStart(o Options, e *outboxEnv, seq uint64) error {
-	id := outbox.RunID(seq)
-	r, err := e.store.DropStart(seq)
-	switch {
-	case errors.Is(err, outbox.ErrNotFound):
-		return usageErr("invalid id %q: %v in outbox %s", id, err, e.store.Path())
-	case errors.Is(err, outbox.ErrAmbiguous):
-		return &ExitError{Code: ExitUsage, Err: err}
-	case err != nil:
-		return idError(seq, e.store, err)
+func dropStart(o Options, e *outboxEnv, id outboxID) error {
+	r, err := e.store.DropStart(id.n)
+	if err != nil {
+		return idError(id, e.store, err)
 	}
-	fmt.Fprintf(o.Stdout, "dropped %s (unfinished run of inject %s by pid %d at %s)\n", id, r.InjectID, r.Owner, r.Started.UTC().Format(time.RFC3339))
+	fmt.Fprintf(o.Stdout, "dropped %s (unfinished run of inject %s by pid %d at %s)\n", outbox.RunID(id.n), r.InjectID, r.Owner, r.Started.UTC().Format(time.RFC3339))
 	return nil
 }
 
 // notFoundID is drop's error for an id that names no body nor incomplete
 // send; when a run has that number, it says the run's id instead.
-func notFoundID(e *outboxEnv, id uint64, err error) error {
+func notFoundID(e *outboxEnv, id outboxID, err error) error {
 	runs, serr := e.store.Starts()
 	if serr == nil {
 		for _, r := range runs {
-			if r.ID == id {
-				return usageErr("invalid id \"%d\": %v in outbox %s (the run of inject %s numbered %d is %s: drop it with that id)",
-					id, err, e.store.Path(), r.InjectID, id, outbox.RunID(id))
+			if r.ID == id.n {
+				return usageErr("invalid id %q: %v in outbox %s (the run of inject %s numbered %d is %s: drop it with that id)",
+					id.given, err, e.store.Path(), r.InjectID, id.n, outbox.RunID(id.n))
 			}
 		}
 	}

@@ -199,8 +199,11 @@ func TestOutboxDropAndIDs(t *testing.T) {
 		{[]string{"outbox", "flush", "1", "2"}, 2, `outbox flush takes no arguments, got "1 2"`},
 		{[]string{"outbox", "drop", "x1"}, 2, `invalid id "x1"`},
 		{[]string{"outbox", "drop", "99"}, 2, `invalid id "99": no such outbox entry`},
+		{[]string{"outbox", "drop", "099"}, 2, `invalid id "099": no such outbox entry`},
+		{[]string{"outbox", "drop", "run-099"}, 2, `invalid id "run-099": no such outbox entry`},
+		{[]string{"outbox", "drop", "run-x"}, 2, `invalid id "run-x": not an outbox id`},
 		{[]string{"outbox", "retry-dead", "1"}, 2, "1 is pending, not dead; not retried"},
-		{[]string{"outbox", "drop", "1"}, 0, "dropped 1 (pending inject inj-drop chunk 0/1)"},
+		{[]string{"outbox", "drop", "01"}, 0, "dropped 1 (pending inject inj-drop chunk 0/1)"},
 		{[]string{"outbox", "drop", "1"}, 2, "no such outbox entry"},
 	}
 	for _, tt := range tests {
@@ -504,7 +507,11 @@ func TestOutboxCommandsOnAMissingFile(t *testing.T) {
 		{[]string{"flush"}, 0, "outbox " + box + ": nothing to send (no such file", ""},
 		{[]string{"flush", "--backend-url", "ftp://h"}, 2, "", `invalid backend_url "ftp://h" (--backend-url)`},
 		{[]string{"drop", "3"}, 2, "", `invalid id "3": not found in outbox ` + box + " (no such file"},
+		{[]string{"drop", "run-57"}, 2, "", `invalid id "run-57": not found in outbox ` + box + " (no such file"},
+		{[]string{"drop", "03"}, 2, "", `invalid id "03": not found in outbox ` + box + " (no such file"},
+		{[]string{"drop", "run-057"}, 2, "", `invalid id "run-057": not found in outbox ` + box + " (no such file"},
 		{[]string{"retry-dead", "x"}, 2, "", `invalid id "x": not an outbox id`},
+		{[]string{"retry-dead", "run-57"}, 2, "", `invalid id "run-57": not an outbox id`},
 	}
 	runOutboxCommands(t, box, tests, func(t *testing.T) {
 		if _, err := os.Stat(dir); !os.IsNotExist(err) {

@@ -76,3 +76,27 @@ func TestRunsNumberedAlikeByEarlierVersions(t *testing.T) {
 		t.Errorf("DropStart(7), named once: %+v, %v; want old's start dropped", got, err)
 	}
 }
+
+// TestParseRunID checks the ids of starts read back: leading zeros are
+// read as in a body's number ("07" is 7), so "run-07" is run-7.
+func TestParseRunID(t *testing.T) {
+	for _, tc := range []struct {
+		id  string
+		seq uint64
+		ok  bool
+	}{
+		{"run-57", 57, true},
+		{"run-057", 57, true},
+		{"run-0", 0, false},
+		{"run-", 0, false},
+		{"run-x", 0, false},
+		{"run--1", 0, false},
+		{"run-+1", 0, false},
+		{"57", 0, false},
+		{"RUN-57", 0, false},
+	} {
+		if seq, ok := ParseRunID(tc.id); seq != tc.seq && tc.ok || ok != tc.ok {
+			t.Errorf("ParseRunID(%q) = %d, %v; want %d, %v", tc.id, seq, ok, tc.seq, tc.ok)
+		}
+	}
+}

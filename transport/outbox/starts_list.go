@@ -45,15 +45,16 @@ const runPrefix = "run-"
 // keeps a body's id and a start's apart.
 func RunID(seq uint64) string { return runPrefix + strconv.FormatUint(seq, 10) }
 
-// ParseRunID returns the number of the start id names ("run-57"); ok is
-// false when id is not a start's.
+// ParseRunID returns the number of the start id names ("run-57", or
+// "run-057": leading zeros are read as in a body's number); ok is false
+// when id is not a start's.
 func ParseRunID(id string) (seq uint64, ok bool) {
 	n, ok := strings.CutPrefix(id, runPrefix)
 	if !ok {
 		return 0, false
 	}
 	seq, err := strconv.ParseUint(n, 10, 64)
-	return seq, err == nil && seq != 0 && strconv.FormatUint(seq, 10) == n
+	return seq, err == nil && seq != 0
 }
 
 // Running reports whether the process of r still runs it: otherwise the
