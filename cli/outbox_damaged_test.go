@@ -140,19 +140,27 @@ func TestCorruptRecordNamedOneWay(t *testing.T) {
 			if err := json.Unmarshal([]byte(r.stdout), &listed); err != nil {
 				t.Fatalf("list -o json: %v:\n%s%s", err, r.stdout, r.stderr)
 			}
-			for _, rec := range listed.Records {
-				if rec["id"] != float64(bad) {
-					continue
+			var rec map[string]any
+			for _, listed := range listed.Records {
+				if listed["id"] == float64(bad) {
+					rec = listed
 				}
-				injectID := tt.inject
-				if injectID == "-" {
-					injectID = ""
+			}
+			reason, _ := rec["dead_reason"].(string)
+			switch {
+			case rec == nil:
+				t.Errorf("list -o json: record %d not listed:\n%s", bad, r.stdout)
+			case rec["next"] != "corrupt: never sent" || rec["state"] != tt.state || reason != tt.deadReason:
+				t.Errorf("list -o json: %v, want next %q, state %s, dead_reason %q", rec, "corrupt: never sent", tt.state, tt.deadReason)
+			case tt.inject == "-":
+				// What the damaged metadata no longer says is left out.
+				for _, k := range []string{"inject_id", "phase", "chunk_index", "total_chunks", "base_url", "url", "idempotency_key", "next_attempt", "created"} {
+					if v, ok := rec[k]; ok {
+						t.Errorf("list -o json: %s %v, want it left out of a record whose metadata is lost", k, v)
+					}
 				}
-				reason, _ := rec["dead_reason"].(string)
-				if rec["next"] != "corrupt: never sent" || rec["state"] != tt.state || rec["inject_id"] != injectID || reason != tt.deadReason {
-					t.Errorf("list -o json: %v, want next %q, state %s, inject_id %q, dead_reason %q",
-						rec, "corrupt: never sent", tt.state, injectID, tt.deadReason)
-				}
+			case rec["inject_id"] != tt.inject || rec["chunk_index"] != float64(0) || rec["created"] == nil:
+				t.Errorf("list -o json: %v, want inject_id %q, chunk_index 0 and its creation", rec, tt.inject)
 			}
 
 			r = run(t, registry(), env, "outbox", "retry-dead", id, "--backend-url", be.URL, "--log-level", "error")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,6 +32,29 @@ type outboxListJSON struct {
 type outboxRecordJSON struct {
 	outbox.Record
 	Next string `json:"next"`
+}
+
+// MarshalJSON leaves out the fields a record whose metadata is lost
+// (outbox.Record.MetadataLost) no longer knows, as the table shows them
+// "-": unknown, not empty, zero or created at the zero time.
+func (r outboxRecordJSON) MarshalJSON() ([]byte, error) {
+	type plain outboxRecordJSON
+	if !r.MetadataLost() {
+		return json.Marshal(plain(r))
+	}
+	type lost *struct{} // hides plain's field of its name
+	return json.Marshal(struct {
+		plain
+		InjectID       lost `json:"inject_id,omitempty"`
+		Phase          lost `json:"phase,omitempty"`
+		ChunkIndex     lost `json:"chunk_index,omitempty"`
+		TotalChunks    lost `json:"total_chunks,omitempty"`
+		BaseURL        lost `json:"base_url,omitempty"`
+		URL            lost `json:"url,omitempty"`
+		IdempotencyKey lost `json:"idempotency_key,omitempty"`
+		NextAttempt    lost `json:"next_attempt,omitempty"`
+		Created        lost `json:"created,omitempty"`
+	}{plain: plain(r)})
 }
 
 // listOutbox prints the outbox's counts and its records, as a table or,
