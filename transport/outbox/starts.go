@@ -109,22 +109,12 @@ func (s *Store) StartRun(injectID string, bound int) (run *Run, crashed int, err
 // numbered starts from, and above b's, which the first version that kept
 // starts numbered them from; both are raised to it, so that a process of
 // either version still running numbers its next start above it too.
+// Each sequence bounds every number issued from it (raised in the
+// transaction that records the start, kept by a compaction, and b is
+// never removed), so the starts recorded need not be read.
 func nextRunSeq(tx *bolt.Tx, b *bolt.Bucket) (uint64, error) {
 	meta := tx.Bucket(bucketMeta)
-	seq := max(meta.Sequence(), b.Sequence())
-	err := b.ForEach(func(k, v []byte) error {
-		var rec startsRecord
-		if json.Unmarshal(v, &rec) == nil {
-			for _, r := range rec.Runs {
-				seq = max(seq, r.Seq)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	seq++
+	seq := max(meta.Sequence(), b.Sequence()) + 1
 	if err := meta.SetSequence(seq); err != nil {
 		return 0, err
 	}
