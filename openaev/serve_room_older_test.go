@@ -99,3 +99,29 @@ func sentByOlderVersion(t *testing.T, path string, pid int) {
 		t.Fatal(err)
 	}
 }
+
+// An earlier version's process that starts sending from the outbox while
+// the inject runs (after the check before the run) leaves the result
+// refused by the store: serve sends it without storing it and
+// acknowledges the message, instead of running the inject again.
+func TestHandlerOutboxClaimedByAnEarlierVersionDuringTheRun(t *testing.T) {
+	older := exec.Command("sleep", "60") // the earlier version's process
+	if err := older.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = older.Process.Kill(); _ = older.Wait() }()
+	s := newServeEnv(t, serveOpts{outbox: true, shared: true})
+	s.keepCallback(t)
+	s.nmap.during = func() { sentByOlderVersion(t, s.store.Path(), older.Process.Pid) }
+	body := s.message(t, "i-meanwhile", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+
+	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+		t.Fatalf("handled while an earlier version began sending during the run: %v, want acknowledged, the result sent unstored", err)
+	}
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("the inject ran %d times, want once", n)
+	}
+	if st := s.platform.InjectStatus("i-meanwhile"); st != "SUCCESS" && st != "EXECUTED" {
+		t.Errorf("inject status %q on the platform, want SUCCESS (EXECUTED): its result was not sent", st)
+	}
+}

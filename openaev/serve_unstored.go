@@ -36,25 +36,31 @@ const maxRetryWait = time.Minute
 func (h *Handler) Sized(size int64) { h.sized(size) }
 
 // unstored handles the result of an inject that ran and found the outbox
-// full (err): it is sent without being stored, tried again until the
+// full, or held by a process of an earlier version (err: a
+// *outbox.HeldByOlderError, in the window between the check before the
+// run and the store): it is sent without being stored, tried again until the
 // platform or the outbox takes it (see above). It reports false when err
 // is not that; then the caller settles err. Otherwise the error it
 // returns settles the message: nil, acknowledged.
 func (h *Handler) unstored(ctx context.Context, id, injector string, err error) (handled bool, _ error) {
 	var fe *outbox.FullError
+	var oe *outbox.HeldByOlderError
 	var de *runtime.DeliveryError
 	var ue *outbox.UnstoredError
-	if h.cfg.Store == nil || !errors.As(err, &fe) || !errors.As(err, &de) || de.Report == nil {
+	full, older := errors.As(err, &fe), errors.As(err, &oe)
+	if h.cfg.Store == nil || !full && !older || !errors.As(err, &de) || de.Report == nil {
 		return false, nil
 	}
-	h.sized(fe.Need)
+	if full {
+		h.sized(fe.Need)
+	}
 	from := 0 // the bodies the platform took
 	if errors.As(err, &ue) {
 		from = len(ue.Delivered)
 	}
 	log := h.log.With(zap.String("inject_id", id))
-	log.Warn("outbox full when storing the inject's result: sending it without storing it (the inject is not run again)",
-		zap.Error(err))
+	log.Warn("outbox full or held by an earlier version when storing the inject's result: sending it without storing it "+
+		"(the inject is not run again)", zap.Error(err))
 	r := de.Report
 	p := h.cfg.Processor.profile
 	pl, perr := p.terminalPlan(ctx, r)
@@ -142,10 +148,11 @@ func (h *Handler) keep(ctx context.Context, p *Profile, pl *plan, r *runtime.Rep
 	return from, false, nil
 }
 
-// hasRoom reports whether the outbox has room for size more bytes.
+// hasRoom reports whether the outbox has room for size more bytes, and
+// takes them now (no process of an earlier version holding it).
 func (h *Handler) hasRoom(size int64) bool {
 	st, err := h.cfg.Store.Stats()
-	return err == nil && st.Bytes+size <= h.cfg.Store.MaxBytes()
+	return err == nil && st.Older == nil && st.Bytes+size <= h.cfg.Store.MaxBytes()
 }
 
 // planned is a profile whose bodies are planned already (their Before
