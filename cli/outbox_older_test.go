@@ -2,61 +2,20 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/transport/outbox"
+	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
 )
-
-// asOlderVersionSending marks the outbox at path injectkit-outbox/1 and
-// makes its pending bodies ones that process pid, of an earlier version
-// (its claims name no owner format), is sending.
-func asOlderVersionSending(t *testing.T, path string, pid int) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket([]byte("meta")).Put([]byte("format"), []byte("injectkit-outbox/1")); err != nil {
-			return err
-		}
-		b := tx.Bucket([]byte("pending"))
-		leased := map[string][]byte{}
-		err := b.ForEach(func(k, v []byte) error {
-			var r map[string]any
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			delete(r, "owner_start")
-			delete(r, "owner_format")
-			r["owner"], r["lease_until"] = pid, time.Now().Add(time.Hour)
-			raw, err := json.Marshal(r)
-			leased[string(k)] = raw
-			return err
-		})
-		for k, raw := range leased {
-			if err := b.Put([]byte(k), raw); err != nil {
-				return err
-			}
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // A run on an outbox an earlier version's live process sends bodies from
 // (still marked injectkit-outbox/1) exits 2 before the inject runs: its
@@ -79,7 +38,7 @@ func TestRunOnAnOutboxAnEarlierVersionSendsFrom(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	asOlderVersionSending(t, box, older.Process.Pid)
+	outboxtest.SentByOlderVersion(t, box, older.Process.Pid)
 	be := newSwitchable(t, http.StatusOK)
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 
@@ -126,7 +85,7 @@ func TestRunWhoseOutboxAnEarlierVersionClaimsMeanwhile(t *testing.T) {
 	reg := registry(func(r *framework.Registry) {
 		r.Register("claimed", func() framework.Executor {
 			return &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-				asOlderVersionSending(t, box, older.Process.Pid) // while the inject runs
+				outboxtest.SentByOlderVersion(t, box, older.Process.Pid) // while the inject runs
 				return framework.ToolOutput{}
 			}}
 		})

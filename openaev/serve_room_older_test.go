@@ -1,17 +1,14 @@
 package openaev_test
 
 import (
-	"encoding/json"
 	"errors"
 	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
 )
 
 // TestHandlerOutboxAnEarlierVersionSendsFrom checks an inject whose
@@ -33,7 +30,7 @@ func TestHandlerOutboxAnEarlierVersionSendsFrom(t *testing.T) {
 	}()
 	s := newServeEnv(t, serveOpts{outbox: true, shared: true})
 	s.keepCallback(t)
-	sentByOlderVersion(t, s.store.Path(), older.Process.Pid)
+	outboxtest.SentByOlderVersion(t, s.store.Path(), older.Process.Pid)
 	body := s.message(t, "i-older", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 
 	err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
@@ -60,46 +57,6 @@ func TestHandlerOutboxAnEarlierVersionSendsFrom(t *testing.T) {
 	}
 }
 
-// sentByOlderVersion marks the outbox at path injectkit-outbox/1 and
-// makes its pending bodies ones that process pid, of an earlier version
-// (its claims name no owner format), is sending.
-func sentByOlderVersion(t *testing.T, path string, pid int) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		if err := tx.Bucket([]byte("meta")).Put([]byte("format"), []byte("injectkit-outbox/1")); err != nil {
-			return err
-		}
-		b := tx.Bucket([]byte("pending"))
-		leased := map[string][]byte{}
-		err := b.ForEach(func(k, v []byte) error {
-			var r map[string]any
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			delete(r, "owner_start")
-			delete(r, "owner_format")
-			r["owner"], r["lease_until"] = pid, time.Now().Add(time.Hour)
-			raw, err := json.Marshal(r)
-			leased[string(k)] = raw
-			return err
-		})
-		for k, raw := range leased {
-			if err := b.Put([]byte(k), raw); err != nil {
-				return err
-			}
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // An earlier version's process that starts sending from the outbox while
 // the inject runs (after the check before the run) leaves the result
 // refused by the store: serve sends it without storing it and
@@ -112,7 +69,7 @@ func TestHandlerOutboxClaimedByAnEarlierVersionDuringTheRun(t *testing.T) {
 	defer func() { _ = older.Process.Kill(); _ = older.Wait() }()
 	s := newServeEnv(t, serveOpts{outbox: true, shared: true})
 	s.keepCallback(t)
-	s.nmap.during = func() { sentByOlderVersion(t, s.store.Path(), older.Process.Pid) }
+	s.nmap.during = func() { outboxtest.SentByOlderVersion(t, s.store.Path(), older.Process.Pid) }
 	body := s.message(t, "i-meanwhile", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 
 	if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
