@@ -73,8 +73,6 @@ func TestProfileSettingChecked(t *testing.T) {
 func TestCLIRefusesMissingProfile(t *testing.T) {
 	setAWSEnv(t)
 	st := newStandIn(t, nil, fixtures())
-	reg := framework.NewRegistry()
-	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
 	getenv := func(k string) string {
 		if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
 			return "nosuch"
@@ -83,27 +81,8 @@ func TestCLIRefusesMissingProfile(t *testing.T) {
 	}
 	for _, cmd := range []string{"run", "validate"} {
 		t.Run(cmd, func(t *testing.T) {
-			be := testkit.NewBackend(t)
-			box := filepath.Join(t.TempDir(), "outbox.db")
-			var stdout, stderr bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-				Getenv: getenv},
-				[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-					"--cloud-region", "eu-west-1",
-					"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
-			want := `invalid cloudscan.profile "nosuch" (env INJECTKIT_CLOUDSCAN_PROFILE): no such profile in the shared configuration files`
-			if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
-				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
-			}
-			if n := be.Len(); n != 0 {
-				t.Errorf("%d requests sent to the backend, want none", n)
-			}
-			if got := st.seen(); len(got) != 0 {
-				t.Errorf("cloud calls made: %q", got)
-			}
-			if _, err := os.Stat(box); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("outbox %s: %v, want none created", box, err)
-			}
+			refusedBeforeAnything(t, st, cmd, getenv,
+				`invalid cloudscan.profile "nosuch" (env INJECTKIT_CLOUDSCAN_PROFILE): no such profile in the shared configuration files`)
 		})
 	}
 }
@@ -150,31 +129,40 @@ func TestCLIRefusesMissingAWSProfile(t *testing.T) {
 	setAWSEnv(t)
 	t.Setenv("AWS_PROFILE", "nope")
 	st := newStandIn(t, nil, fixtures())
-	reg := framework.NewRegistry()
-	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
 	for _, cmd := range []string{"run", "validate"} {
 		t.Run(cmd, func(t *testing.T) {
-			be := testkit.NewBackend(t)
-			box := filepath.Join(t.TempDir(), "outbox.db")
-			var stdout, stderr bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-				Getenv: endpointEnv(st.URL())},
-				[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-					"--cloud-region", "eu-west-1",
-					"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
-			want := `invalid AWS_PROFILE "nope": no such profile in the shared configuration files`
-			if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
-				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
-			}
-			if n := be.Len(); n != 0 {
-				t.Errorf("%d requests sent to the backend, want none", n)
-			}
-			if got := st.seen(); len(got) != 0 {
-				t.Errorf("cloud calls made: %q", got)
-			}
-			if _, err := os.Stat(box); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("outbox %s: %v, want none created", box, err)
-			}
+			refusedBeforeAnything(t, st, cmd, endpointEnv(st.URL()),
+				`invalid AWS_PROFILE "nope": no such profile in the shared configuration files`)
 		})
+	}
+}
+
+// refusedBeforeAnything runs cmd (run or validate) of cloudscan through
+// the CLI with getenv, against the stand-in st, and checks that it exits 2
+// saying want, with nothing sent to the backend or the cloud and no
+// outbox created.
+func refusedBeforeAnything(t *testing.T, st *standIn, cmd string, getenv func(string) string, want string) {
+	t.Helper()
+	reg := framework.NewRegistry()
+	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
+	be := testkit.NewBackend(t)
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	var stdout, stderr bytes.Buffer
+	code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
+		Getenv: getenv},
+		[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+			"--cloud-region", "eu-west-1",
+			"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
+	if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
+		t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
+	}
+	if n := be.Len(); n != 0 {
+		t.Errorf("%d requests sent to the backend, want none", n)
+	}
+	if got := st.seen(); len(got) != 0 {
+		t.Errorf("cloud calls made: %q", got)
+	}
+	if _, err := os.Stat(box); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("outbox %s: %v, want none created", box, err)
 	}
 }

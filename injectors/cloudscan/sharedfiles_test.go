@@ -12,9 +12,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -166,38 +164,16 @@ func TestCLIRefusesFIFOSharedFile(t *testing.T) {
 	fifo := makeFIFO(t, t.TempDir())
 	t.Setenv("AWS_CONFIG_FILE", fifo)
 	st := newStandIn(t, nil, fixtures())
-	reg := framework.NewRegistry()
-	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
 	for _, cmd := range []string{"run", "validate"} {
 		for _, profile := range []string{"", "audit"} {
 			t.Run(cmd+"/profile "+profile, func(t *testing.T) {
-				be := testkit.NewBackend(t)
-				box := filepath.Join(t.TempDir(), "outbox.db")
 				getenv := func(k string) string {
 					if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
 						return profile
 					}
 					return endpointEnv(st.URL())(k)
 				}
-				var stdout, stderr bytes.Buffer
-				code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-					Getenv: getenv},
-					[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-						"--cloud-region", "eu-west-1",
-						"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
-				want := `invalid AWS_CONFIG_FILE "` + fifo + `": a FIFO (named pipe), not a regular file`
-				if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
-					t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
-				}
-				if n := be.Len(); n != 0 {
-					t.Errorf("%d requests sent to the backend, want none", n)
-				}
-				if got := st.seen(); len(got) != 0 {
-					t.Errorf("cloud calls made: %q", got)
-				}
-				if _, err := os.Stat(box); !errors.Is(err, os.ErrNotExist) {
-					t.Errorf("outbox %s: %v, want none created", box, err)
-				}
+				refusedBeforeAnything(t, st, cmd, getenv, `invalid AWS_CONFIG_FILE "`+fifo+`": a FIFO (named pipe), not a regular file`)
 			})
 		}
 	}
