@@ -201,7 +201,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"unknown injector", []string{"run", "nope", "--target", "127.0.0.1"}, 2, "known: noop"},
 		{"missing inject id with backend", []string{"run", "noop", "--target", "127.0.0.1", "--backend-url", be400.URL}, 2, "inject_id"},
 		{"unknown expectation", []string{"run", "noop", "--target", "127.0.0.1", "--expectation", "NOPE"}, 2, `"NOPE"`},
-		{"unknown param", []string{"run", "noop", "--target", "127.0.0.1", "--param", "speed=3"}, 2, `invalid param "speed=3" (--param): unknown parameter`},
+		{"unknown param", []string{"run", "noop", "--target", "127.0.0.1", "--param", "speed=3"}, 2, `invalid param "speed" (value withheld) (--param): unknown parameter`},
 		{"bad param value", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=maybe"}, 2, `invalid param "outcome=maybe" (--param): not one of success, partial, failed`},
 		{"unknown flag", []string{"run", "noop", "--nope"}, 2, "nope"},
 		{"failed tool exits 3 once printed", []string{"run", "noop", "--target", "127.0.0.1", "--param", "outcome=failed"}, 3,

@@ -42,7 +42,7 @@ func TestParamNamingASetting(t *testing.T) {
 		{"api_key=s3cr3t-value", `invalid param "api_key" (value withheld) (--param): unknown parameter (known: path, port); ` +
 			`api_key is a setting of web: give it as env WEB_API_KEY or web.api_key in the config file`},
 		{"proxy_host=p", `proxy_host is a setting of web: give it as web.proxy_host in the config file`},
-		{"colour=red", `invalid param "colour=red" (--param): unknown parameter (known: path, port)`},
+		{"colour=red", `invalid param "colour" (value withheld) (--param): unknown parameter (known: path, port)`},
 	}
 	for _, cmd := range []string{"run", "validate"} {
 		for _, tt := range tests {

@@ -17,8 +17,8 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// A secret given by mistake as a param (a setting's name, or a name that
-// looks like a secret's) is refused, exit 2, without its value: not on
+// A secret given by mistake as a param (a setting's name, a name that
+// looks like a secret's, or any unknown name) is refused, exit 2, without its value: not on
 // stderr, not in the WARN log line, not in what the platform is sent,
 // whether --param or the inject file's "params" gives it, for run under
 // either profile and for validate. A setting is told where it is given.
@@ -46,6 +46,13 @@ func TestParamSecretValueWithheld(t *testing.T) {
 			`invalid param "shodan_api_key" (value withheld) (--param): unknown parameter (known: max_results, provider); ` + hint},
 		{"--param, a secret's name", awsSecret, []string{"--query", "apache", "--param", "AWS-Secret-Access-Key=" + awsSecret},
 			`invalid param "AWS-Secret-Access-Key" (value withheld) (--param): unknown parameter (known: max_results, provider)`},
+		// An unknown param is never quoted, whatever its name.
+		{"inject file, unknown", "LEAKV", []string{"--inject-file", inject("pwd", "LEAKV")},
+			"invalid params.pwd (value withheld): unknown parameter (known: max_results, provider)"},
+		{"--param, unknown", "ghp_T52LeakedPat", []string{"--query", "apache", "--param", "pat=ghp_T52LeakedPat"},
+			`invalid param "pat" (value withheld) (--param): unknown parameter (known: max_results, provider)`},
+		{"--param, an unknown after a known", "SEKRETE", []string{"--query", "apache", "--param", "max_results=5", "--param", "jwt=SEKRETE"},
+			`invalid param "jwt" (value withheld) (--param): unknown parameter (known: max_results, provider)`},
 	}
 	for i, tt := range tests {
 		for _, mode := range []string{"validate", "run", "run openaev"} {

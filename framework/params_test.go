@@ -172,8 +172,12 @@ func TestParseParam(t *testing.T) {
 	for _, tt := range tests {
 		got, err := framework.ParseParam(&m, tt.key, tt.value)
 		if tt.reason != "" {
+			wantValue := tt.value
+			if strings.HasPrefix(tt.reason, "unknown parameter") {
+				wantValue = "" // an unknown param's value is never quoted
+			}
 			var ve *signatures.ValidationError
-			if !errors.As(err, &ve) || ve.Field != "params."+tt.key || ve.Value != tt.value || !strings.Contains(ve.Reason, tt.reason) {
+			if !errors.As(err, &ve) || ve.Field != "params."+tt.key || ve.Value != wantValue || !strings.Contains(ve.Reason, tt.reason) {
 				t.Errorf("ParseParam(%s=%s) = %v, want a validation error on params.%s saying %q", tt.key, tt.value, err, tt.key, tt.reason)
 			}
 			continue

@@ -53,10 +53,12 @@ func withhold(ex Executor, err error) error {
 }
 
 // WithholdParam returns err, the refusal of the value given to the param
-// name of m's injector, without the value when name is the key (but for
-// case) of one of m's settings (a setting given as a param, an API key say)
-// or looks like a secret's (api_key, secret, token, password, credential,
-// session…, in any case and with any separator): its
+// name of m's injector, without the value when name is no param of m
+// (an unknown param is named, never quoted, whatever its name: pwd, jwt
+// and key are not on any list), or is one whose name is the key of one of
+// m's settings (see Manifest.Setting) or looks like a secret's (api_key,
+// secret, token, password, credential, session…, in any case and with any
+// separator): its
 // *signatures.ValidationError then says "(value withheld)" in place of
 // the value (unless none was given: Value empty or JSON null), whatever
 // its Reason says, in every path it takes (error, log, the platform's message). An unknown
@@ -73,14 +75,15 @@ func WithholdParam(m *Manifest, name string, err error) error {
 	if m != nil {
 		s, setting = m.Setting(name)
 	}
-	if !setting && !secretName(name) {
+	unknown := strings.HasPrefix(ve.Reason, reasonUnknown)
+	if !setting && !unknown && !secretName(name) {
 		return err
 	}
 	cp := *ve
 	if cp.Value != "" && cp.Value != "null" { // else no value was given: nothing to withhold
 		cp.Value, cp.Withheld = "", true
 	}
-	if setting && strings.HasPrefix(cp.Reason, reasonUnknown) {
+	if setting && unknown {
 		cp.Reason += "; " + s.Key + " is a setting of " + m.Name + ": give it as " + m.SettingWhere(s)
 	}
 	return &cp // a wrapping's text could quote the value too: it goes with it

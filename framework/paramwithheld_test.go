@@ -43,9 +43,10 @@ func (k keyholder) Manifest() framework.Manifest {
 	}}
 }
 
-// A refused param named as a setting, or like a secret, never has its
-// value quoted, whichever step refuses it; an unknown one naming a
-// setting is told where the setting goes. Other params keep their value.
+// A refused param named as a setting, or like a secret, or unknown
+// (whatever its name), never has its value quoted, whichever step refuses
+// it; an unknown one naming a setting is told where the setting goes.
+// Other known params keep their value.
 func TestParamValueWithheld(t *testing.T) {
 	const value = "s3cr3t/Kéy+1"
 	m := keyholder{}.Manifest()
@@ -65,7 +66,12 @@ func TestParamValueWithheld(t *testing.T) {
 		{"credentials", value, "invalid params.credentials (value withheld): unknown parameter (known: auth_token, port)"},
 		{"auth_token", "short", "invalid params.auth_token (value withheld): too short"},
 		{"auth_token", value, "invalid params.auth_token (value withheld): required to start with tok_"},
-		{"outcome", "s3cr3t", `invalid params.outcome "s3cr3t": unknown parameter (known: auth_token, port)`},
+		{"outcome", "s3cr3t", "invalid params.outcome (value withheld): unknown parameter (known: auth_token, port)"},
+		{"pwd", "SEKRETE", "invalid params.pwd (value withheld): unknown parameter (known: auth_token, port)"},
+		{"bearer", "SEKRETE", "invalid params.bearer (value withheld): unknown parameter (known: auth_token, port)"},
+		{"pat", "ghp_SEKRETE", "invalid params.pat (value withheld): unknown parameter (known: auth_token, port)"},
+		{"aws_access_key_id", "AKIASEKRETE", "invalid params.aws_access_key_id (value withheld): unknown parameter (known: auth_token, port)"},
+		{"Port", "SEKRETE", "invalid params.Port (value withheld): unknown parameter; keys are case-sensitive: write port"},
 	}
 	ex := keyholder{}
 	for _, tt := range tests {
