@@ -29,8 +29,8 @@ func (web) Execute(context.Context, *framework.Inject) framework.ToolOutput {
 	return framework.ToolOutput{}
 }
 
-// A setting given as --param is refused, exit 2, saying where a setting
-// is given; a setting's value is never quoted (it may be a secret).
+// A setting given as --param, its name in any case and with any
+// separator, is refused, exit 2, saying where a setting is given; a setting's value is never quoted (it may be a secret).
 func TestParamNamingASetting(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("web", func() framework.Executor { return web{} }) })
 	tests := []struct {
@@ -42,6 +42,11 @@ func TestParamNamingASetting(t *testing.T) {
 		{"api_key=s3cr3t-value", `invalid param "api_key" (value withheld) (--param): unknown parameter (known: path, port); ` +
 			`api_key is a setting of web: give it as env WEB_API_KEY or web.api_key in the config file`},
 		{"proxy_host=p", `proxy_host is a setting of web: give it as web.proxy_host in the config file`},
+		{"user-agent=x", `invalid param "user-agent" (value withheld) (--param): unknown parameter (known: path, port); ` +
+			`user_agent is a setting of web: give it as env WEB_USER_AGENT or web.user_agent in the config file`},
+		{"apiKey=s3cr3t-value", `apiKey" (value withheld) (--param): unknown parameter (known: path, port); ` +
+			`api_key is a setting of web: give it as env WEB_API_KEY or web.api_key in the config file`},
+		{"Proxy.Host=p", `proxy_host is a setting of web: give it as web.proxy_host in the config file`},
 		{"colour=red", `invalid param "colour" (value withheld) (--param): unknown parameter (known: path, port)`},
 	}
 	for _, cmd := range []string{"run", "validate"} {

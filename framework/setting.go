@@ -1,17 +1,35 @@
 package framework
 
-import "strings"
+import (
+	"strings"
+	"unicode"
+)
 
-// Setting returns the setting of m whose key is key, but for case: the
-// one rule by which a param, an inject's content key or a config key
-// names a setting.
+// Setting returns the setting of m whose key is key as settingName folds
+// them: the one rule by which a param, an inject's content key or a
+// config key names a setting (endpoint_url, endpoint-url, Endpoint.URL
+// and endpointUrl alike).
 func (m Manifest) Setting(key string) (Setting, bool) {
+	folded := settingName(key)
 	for _, s := range m.Settings {
-		if strings.EqualFold(s.Key, key) {
+		if settingName(s.Key) == folded {
 			return s, true
 		}
 	}
 	return Setting{}, false
+}
+
+// settingName folds a setting's name for comparison: lower case, without
+// the separators '-', '_', '.' and space, so that a name in any spelling
+// (kebab, snake, dotted, camelCase, spaced) folds to the same.
+func settingName(name string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '.', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, name)
 }
 
 // SettingWhere says where the host gives the setting s of m, as the

@@ -302,14 +302,19 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 }
 
 // settingInContent refuses a message whose inject_content gives, not
-// empty, a setting of the injector (its key but for case, as
-// Manifest.Setting matches): the host's choice (where cloudscan's
+// empty, a setting of the injector (its key in any case and with any
+// separator, endpoint-url or endpointUrl for endpoint_url, as
+// Manifest.Setting matches; a key that is a param's name is the param's):
+// the host's choice (where cloudscan's
 // requests are signed for, query's API key), never the inject's. It would
 // otherwise be ignored as any key that is no param, and the inject would
 // run with the host's value instead of the one the message meant. The
 // value is never quoted: a setting may be secret.
 func settingInContent(m framework.Manifest, in Injection) error {
 	for _, k := range slices.Sorted(maps.Keys(in.Content)) {
+		if _, isParam := m.Param(k); isParam {
+			continue
+		}
 		st, ok := m.Setting(k)
 		if !ok {
 			continue

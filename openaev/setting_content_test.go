@@ -9,8 +9,8 @@ import (
 	"github.com/injectkit/injectkit/openaev"
 )
 
-// A message whose inject_content gives a setting of the injector is
-// refused, naming the key and where the host gives it, never quoting the
+// A message whose inject_content gives a setting of the injector, its
+// key in any case and with any separator, is refused, naming the key and where the host gives it, never quoting the
 // value (a setting may be secret); an empty one gives nothing and is let
 // through, as an empty param is.
 func TestTranslateRefusesSettings(t *testing.T) {
@@ -31,6 +31,12 @@ func TestTranslateRefusesSettings(t *testing.T) {
 			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
 		{"key in another case", "Base_URL", "http://127.0.0.1:9", "invalid inject_content.Base_URL: " + known +
 			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
+		{"key with dashes", "base-url", "http://127.0.0.1:9", "invalid inject_content.base-url: " + known +
+			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
+		{"key in camelCase", "baseUrl", "http://127.0.0.1:9", "invalid inject_content.baseUrl: " + known +
+			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
+		{"key dotted, spaced", "API.key ", "s3cr3t-value", "invalid inject_content.API.key : " + known +
+			"api_key is a setting of nmap, which an inject cannot choose: give it on the injectkit host as env NMAP_API_KEY or nmap.api_key in the config file"},
 		{"not a scalar", "api_key", map[string]any{"k": "s3cr3t-value"}, "invalid inject_content.api_key: unknown parameter"},
 		{"a list of one", "api_key", []string{"s3cr3t-value"}, "invalid inject_content.api_key: unknown parameter"},
 		{"empty", "api_key", "", ""},
