@@ -52,16 +52,24 @@ func outboxPath(oc outboxConfig, o Options) (string, error) {
 	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
 }
 
-// controlInPath says which control character an outbox's path holds, ""
-// when none: such a path is refused (exit 2), never created nor printed
-// raw, where a line break or an escape sequence would forge or hide a
-// line of the output ("stored in outbox …", the flush hint, outbox
-// list's header).
+// controlInPath says which control or format character (unicode.Cc,
+// unicode.Cf) an outbox's path holds, "" when none: such a path is
+// refused (exit 2), never created nor printed raw, where a line break,
+// an escape sequence or a bidirectional override would forge or hide a
+// line of the output ("stored in outbox …", the flush hint, outbox list's
+// header), as an inject id holding one is refused.
 func controlInPath(p string) string {
 	for i, r := range p {
-		if unicode.IsControl(r) {
-			return fmt.Sprintf("holds the control character %U at byte %d; give a path without one", r, i)
+		kind := ""
+		switch {
+		case unicode.Is(unicode.Cc, r):
+			kind = "control"
+		case unicode.Is(unicode.Cf, r):
+			kind = "format"
+		default:
+			continue
 		}
+		return fmt.Sprintf("holds the %s character %U at byte %d; give a path without one", kind, r, i)
 	}
 	return ""
 }

@@ -14,7 +14,8 @@ import (
 // XDG_STATE_HOME, was accepted and printed raw in "stored in outbox …",
 // the flush hint and outbox list's header. It is refused, exit 2 naming
 // the setting and where it came from, the value quoted, before anything
-// is sent or created.
+// is sent or created; so is one holding a format character (t52: a
+// right-to-left override).
 func TestOutboxPathControlCharacters(t *testing.T) {
 	be := newSwitchable(t, http.StatusServiceUnavailable)
 	dir := t.TempDir()
@@ -33,6 +34,16 @@ func TestOutboxPathControlCharacters(t *testing.T) {
 		{"run, HOME", map[string]string{"XDG_STATE_HOME": "", "HOME": filepath.Join(dir, "h\nFORGED")}, runArgs,
 			`invalid HOME "` + dir + `/h\nFORGED" (environment, the default outbox's directory): holds the control character U+000A`},
 		{"outbox list --outbox", nil, []string{"outbox", "list", "--outbox", forged}, `invalid outbox "` + dir + `/o\x1b[31m\nFORGED.db" (--outbox)`},
+		// A format character (a right-to-left override, a zero-width
+		// joiner) is refused as a control character is, from any source.
+		{"outbox list, XDG_STATE_HOME, RLO", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "x\u202ey")}, []string{"outbox", "list"},
+			`invalid XDG_STATE_HOME "` + dir + `/x\u202ey" (environment, the default outbox's directory): holds the format character U+202E at byte`},
+		{"outbox list, HOME, RLO", map[string]string{"XDG_STATE_HOME": "", "HOME": filepath.Join(dir, "h\u202eFORGED")}, []string{"outbox", "list"},
+			`invalid HOME "` + dir + `/h\u202eFORGED" (environment, the default outbox's directory): holds the format character U+202E`},
+		{"run --outbox, zero-width joiner", nil, append(runArgs[:len(runArgs):len(runArgs)], "--outbox", filepath.Join(dir, "o\u200d.db")),
+			`invalid outbox "` + dir + `/o\u200d.db" (--outbox): holds the format character U+200D at byte`},
+		{"run, env INJECTKIT_OUTBOX, RLO", map[string]string{"INJECTKIT_OUTBOX": filepath.Join(dir, "o\u202e.db")}, runArgs,
+			`(env INJECTKIT_OUTBOX): holds the format character U+202E`},
 		{"outbox flush, XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "s\x1b[31m\nFORGED")},
 			[]string{"outbox", "flush", "--backend-url", be.URL, "--token", "tok"}, `invalid XDG_STATE_HOME "`},
 	}
@@ -60,7 +71,7 @@ func TestOutboxPathControlCharacters(t *testing.T) {
 			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, tt.want)
 			}
-			if strings.ContainsAny(r.stderr+r.stdout, "\x1b") || strings.Contains(r.stderr+r.stdout, "\nFORGED") {
+			if strings.ContainsAny(r.stderr+r.stdout, "\x1b\u202e\u200d") || strings.Contains(r.stderr+r.stdout, "\nFORGED") {
 				t.Errorf("the path printed raw: stdout %q, stderr %q", r.stdout, r.stderr)
 			}
 			if n := len(be.got()) - before; n != 0 {
