@@ -52,7 +52,7 @@ func TestOpenAEVProfileRefusesBadDeclarations(t *testing.T) {
 		}, `invalid declares.settings "k": declared twice`},
 		{"setting named like a param", func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "mode", Env: "EVIL_MODE"}}
-		}, `invalid declares.settings "mode": also the name of a param`},
+		}, `invalid declares.settings "mode": also the name of a param (mode), in that spelling or another`},
 		{"param twice", func(m *framework.Manifest) {
 			m.Params = append(m.Params, m.Params[0])
 		}, `invalid declares.params "mode": declared twice`},

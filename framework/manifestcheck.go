@@ -74,17 +74,20 @@ func ValidateManifest(m Manifest) error {
 		}
 		outputs[o.Field] = o.Type
 	}
-	settings := map[string]bool{}
+	settings := map[string]string{} // folded key (settingName): the key as declared
 	for i, s := range m.Settings {
 		if s.Key == "" {
 			return bad(fmt.Sprintf("settings[%d]", i), "", "a setting needs a key")
 		}
-		if settings[s.Key] {
-			return bad("settings", s.Key, "declared twice")
+		folded := settingName(s.Key)
+		if first, dup := settings[folded]; dup {
+			return bad("settings", s.Key, "declared twice (as "+first+" and as "+s.Key+", one key in another spelling)")
 		}
-		settings[s.Key] = true
-		if _, isParam := m.Param(s.Key); isParam {
-			return bad("settings", s.Key, "also the name of a param")
+		settings[folded] = s.Key
+		for _, p := range m.Params {
+			if settingName(p.Name) == folded {
+				return bad("settings", s.Key, "also the name of a param ("+p.Name+"), in that spelling or another")
+			}
 		}
 	}
 	return nil

@@ -92,6 +92,13 @@ func TestValidateManifest(t *testing.T) {
 		{"setting named like a param", manifestLike(func(m *framework.Manifest) {
 			m.Settings = append(m.Settings, framework.Setting{Key: "port", Env: "PROBE_PORT"})
 		}), "probe.settings", "port"},
+		{"setting key twice, in two spellings", manifestLike(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "api_key", Env: "EVIL_K"}, {Key: "apiKey", Env: "EVIL_K2"}}
+		}), "probe.settings", "apiKey"},
+		{"setting named like a param in another spelling", manifestLike(func(m *framework.Manifest) {
+			m.Params = append(m.Params, framework.Param{Name: "endpoint_url", Type: framework.ParamString})
+			m.Settings = append(m.Settings, framework.Setting{Key: "endpointUrl", Env: "PROBE_ENDPOINT"})
+		}), "probe.settings", "endpointUrl"},
 		{"the tester's: twice, then like a param", manifestLike(func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "k"}, {Key: "k"}, {Key: "port"}}
 		}), "probe.settings", "k"},
