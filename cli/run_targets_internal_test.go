@@ -123,3 +123,30 @@ func TestTargetListGrowsExactly(t *testing.T) {
 		})
 	}
 }
+
+// Many small ranges added one after another, past the room a first sizing
+// made (a targets file's lines counted, each a /30), grow the list in
+// amortised steps, not one copy of the whole list per range.
+func TestTargetListManySmallRangesGrowAmortised(t *testing.T) {
+	const lines = 20_000
+	l := newTargetList(1<<20, false)
+	l.grow(lines) // the first sizing: one target a line
+	src := l.source(fromFlags, "--target")
+	grown := 0
+	for i := range lines {
+		before := cap(l.typed)
+		cidr := netip.PrefixFrom(netip.AddrFrom4([4]byte{10, byte(i >> 8), byte(i), 0}), 30).String()
+		if err := l.add(runtime.TargetSpec{Value: cidr}, origin{src: src}); err != nil {
+			t.Fatal(err)
+		}
+		if cap(l.typed) != before {
+			grown++
+		}
+	}
+	if len(l.typed) != 4*lines {
+		t.Fatalf("%d targets, want %d", len(l.typed), 4*lines)
+	}
+	if grown > 64 {
+		t.Errorf("the list was made anew %d times for %d ranges of 4: want amortised growth (a few dozen at most)", grown, lines)
+	}
+}

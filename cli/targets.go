@@ -103,12 +103,15 @@ func (l *targetList) grow(n int) {
 }
 
 // growExactly returns s with room for n more elements, its capacity
-// len(s)+n when it had less room.
+// len(s)+n when it had less room and n is at least a quarter of len(s)
+// (a first sizing, a range large beside the list); for a smaller n it
+// grows by a quarter of len(s), so that many small ranges added one after
+// another cost amortised copies, not one copy of the whole list each.
 func growExactly[T any](s []T, n int) []T {
 	if n <= cap(s)-len(s) {
 		return s
 	}
-	out := make([]T, len(s), len(s)+n)
+	out := make([]T, len(s), len(s)+max(n, len(s)/4))
 	copy(out, s)
 	return out
 }
