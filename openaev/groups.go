@@ -13,7 +13,8 @@ import (
 // a group it does not know with an empty page, as it does an empty one),
 // or none of its endpoints usable (they are in Skipped). An asset in
 // several groups is one target, of the first group. More than limit
-// endpoints in all, counted as each group is paged, are refused.
+// endpoints in all, counted as each group is paged (its paging stopped
+// as soon as the limit is passed), are refused.
 func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop string, pager targetPager, limit int) error {
 	seen := map[string]bool{}
 	paged := map[string]bool{}
@@ -23,12 +24,14 @@ func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop str
 			continue
 		}
 		paged[g.ID] = true
-		assets, err := pager.GroupAssets(ctx, g.ID)
+		assets, err := pager.GroupAssetsUpTo(ctx, g.ID, limit-endpoints)
 		if err != nil {
 			return fmt.Errorf("asset group %s: %w", groupName(g), err)
 		}
 		if endpoints += len(assets); endpoints > limit {
-			return tooManyTargets("assetGroups", endpoints, limit)
+			// The group's paging stopped past the limit: at least that many.
+			return &ValidationError{Field: "assetGroups", Reason: fmt.Sprintf(
+				"at least %d targets, more than max_targets (%d), the most an inject may have", endpoints, limit)}
 		}
 		if len(assets) == 0 {
 			t.Barren = append(t.Barren, "asset group "+groupLabel(g)+" has no endpoints on the platform")

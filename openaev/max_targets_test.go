@@ -51,7 +51,7 @@ func TestProcessMaxTargets(t *testing.T) {
 			"invalid assets: 4 targets, more than max_targets (3)"},
 		{"assets, at the limit", 3, map[string]any{"target_selector": "assets"}, assets(3), nil, ""},
 		{"asset groups, past the limit in all", 3, map[string]any{"target_selector": "asset-groups"}, nil, groups,
-			"invalid assetGroups: 4 targets, more than max_targets (3)"},
+			"invalid assetGroups: at least 4 targets, more than max_targets (3)"},
 		{"default: 65537 manual targets", 0, map[string]any{"target_selector": "manual", "targets": hosts(openaev.DefaultMaxTargets + 1)}, nil, nil,
 			fmt.Sprintf("%d targets, more than max_targets (%d)", openaev.DefaultMaxTargets+1, openaev.DefaultMaxTargets)},
 	}
@@ -79,5 +79,28 @@ func TestProcessMaxTargets(t *testing.T) {
 				t.Errorf("terminal %v %q, want INVALID_USAGE saying %q", term.Body["execution_status"], msg, tt.want)
 			}
 		})
+	}
+}
+
+// A group larger than the limit is paged only until the limit is passed:
+// the platform is not asked for the rest of its endpoints.
+func TestProcessMaxTargetsStopsPagingAGroup(t *testing.T) {
+	e := newEnv(t)
+	e.proc.MaxTargets = openaev.TargetsPageSize + 5
+	var big []map[string]any
+	for i := range 10 * openaev.TargetsPageSize {
+		big = append(big, asset("asset", fmt.Sprintf("a%d", i), "", fmt.Sprintf("10.0.%d.%d", i/250, i%250+1), nil))
+	}
+	e.platform.SetAssetGroup("big", big...)
+	body := e.message(t, "inj-big", "noop", map[string]any{"target_selector": "asset-groups"}, nil,
+		[]map[string]any{{"asset_group_id": "big", "asset_group_name": "Big"}})
+	err := e.proc.Process(context.Background(), body)
+	want := fmt.Sprintf("at least %d targets, more than max_targets (%d)", 2*openaev.TargetsPageSize, e.proc.MaxTargets)
+	var me *openaev.MessageError
+	if !errors.As(err, &me) || !strings.Contains(me.Reason, want) {
+		t.Errorf("err = %v, want a MessageError saying %q", err, want)
+	}
+	if n := len(e.platform.TargetQueries()); n != 2 {
+		t.Errorf("%d pages of the group asked for, want 2: the paging stops once the limit is passed", n)
 	}
 }

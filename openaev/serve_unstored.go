@@ -93,10 +93,10 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 			return true, nil
 		case attempt == 1:
 			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", wait))
-			log.Error("terminal callback not delivered and the outbox full: retrying until the platform or the outbox "+
+			log.Error("terminal callback not delivered and the outbox full or held by an earlier version: retrying until the platform or the outbox "+
 				"takes the result; the message stays unacknowledged so that the inject does not run again", fields...)
 		default:
-			log.Warn("terminal callback still not delivered, the outbox full: retrying", zap.Int("attempt", attempt),
+			log.Warn("terminal callback still not delivered, the outbox full or held by an earlier version: retrying", zap.Int("attempt", attempt),
 				zap.Error(serr), zap.Duration("retry_in", wait))
 		}
 		t := time.NewTimer(wait)

@@ -76,7 +76,9 @@ func checkSkipped(t *testing.T, a Asset, prop string, want, not []string) {
 // groupPager pages fixed asset groups.
 type groupPager map[string][]Asset
 
-func (p groupPager) GroupAssets(_ context.Context, id string) ([]Asset, error) { return p[id], nil }
+func (p groupPager) GroupAssetsUpTo(_ context.Context, id string, _ int) ([]Asset, error) {
+	return p[id], nil
+}
 
 // The trace and the no-targets refusal list skipped assets and asset
 // groups that gave no target alike: one entry each, "asset ID (reason)"

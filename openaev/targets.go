@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -43,7 +44,7 @@ type Selection struct {
 
 // targetPager fetches the assets of asset groups.
 type targetPager interface {
-	GroupAssets(ctx context.Context, groupID string) ([]Asset, error)
+	GroupAssetsUpTo(ctx context.Context, groupID string, most int) ([]Asset, error)
 }
 
 // Interface guard.
@@ -310,6 +311,13 @@ type filter struct {
 // assets a page, with a filter on the asset group, until the platform
 // answers the last page.
 func (c *Client) GroupAssets(ctx context.Context, groupID string) ([]Asset, error) {
+	return c.GroupAssetsUpTo(ctx, groupID, math.MaxInt)
+}
+
+// GroupAssetsUpTo is GroupAssets, but stops paging as soon as it has more
+// than most assets, which it returns: the caller refuses that many
+// without the platform paged for the rest of the group.
+func (c *Client) GroupAssetsUpTo(ctx context.Context, groupID string, most int) ([]Asset, error) {
 	if c.dry != nil {
 		return nil, ErrDryRun
 	}
@@ -333,7 +341,7 @@ func (c *Client) GroupAssets(ctx context.Context, groupID string) ([]Asset, erro
 			return nil, fmt.Errorf("endpoint targets page %d: %w", page, err)
 		}
 		out = append(out, p.Content...)
-		if p.Last == nil || *p.Last || len(p.Content) == 0 {
+		if p.Last == nil || *p.Last || len(p.Content) == 0 || len(out) > most {
 			return out, nil
 		}
 	}

@@ -98,7 +98,7 @@ func (s *Store) upgradeMark(tx *bolt.Tx) error {
 	if meta == nil || string(meta.Get(keyFormat)) != formatV1 {
 		return nil
 	}
-	if err := s.olderHolder(tx); err != nil {
+	if err := s.olderMarked(tx); err != nil { // the check Stats reports as Older
 		return err
 	}
 	return meta.Put(keyFormat, []byte(format))
