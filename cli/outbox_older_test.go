@@ -3,6 +3,7 @@ package cli_test
 import (
 	"context"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -22,42 +23,17 @@ import (
 // bodies would mark the file /2, which that process refuses, so that the
 // bodies the backend accepted from it would stay pending, posted twice.
 func TestRunOnAnOutboxAnEarlierVersionSendsFrom(t *testing.T) {
-	older := exec.Command("sleep", "60") // the earlier version's process
-	if err := older.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = older.Process.Kill(); _ = older.Wait() }()
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Put(outbox.Entry{InjectID: "inj-old", Phase: "execution_complete", BaseURL: "http://127.0.0.1:9", Body: []byte(`{"old":1}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	outboxtest.SentByOlderVersion(t, box, older.Process.Pid)
+	box, older := outboxWithAnEarlierVersion(t)
+	outboxtest.SentByOlderVersion(t, box, older.Pid)
 	be := newSwitchable(t, http.StatusOK)
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 
 	r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-new", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error")
-	want := "pid " + strconv.Itoa(older.Process.Pid) + ", a process of an earlier injectkit, is sending bodies from it"
+	want := "pid " + strconv.Itoa(older.Pid) + ", a process of an earlier injectkit, is sending bodies from it"
 	if r.code != 2 || !strings.Contains(r.stderr, want) || len(be.got()) != 0 {
 		t.Errorf("run: exit %d, %d posts; want 2 saying %q, nothing sent:\n%s%s", r.code, len(be.got()), want, r.stdout, r.stderr)
 	}
-	db, err := bolt.Open(box, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	_ = db.View(func(tx *bolt.Tx) error {
-		if mark := string(tx.Bucket([]byte("meta")).Get([]byte("format"))); mark != "injectkit-outbox/1" || tx.Bucket([]byte("pending")).Stats().KeyN != 1 {
-			t.Errorf("after the refused run: marked %q, %d pending; want injectkit-outbox/1, the earlier body alone", mark, tx.Bucket([]byte("pending")).Stats().KeyN)
-		}
-		return nil
-	})
+	keptAsTheEarlierVersionLeftIt(t, box, "after the refused run")
 }
 
 // A run whose outbox an earlier version's live process starts sending
@@ -66,12 +42,40 @@ func TestRunOnAnOutboxAnEarlierVersionSendsFrom(t *testing.T) {
 // a full outbox's: the inject ran, and its result is not thrown away.
 // The file keeps its mark and the earlier body alone.
 func TestRunWhoseOutboxAnEarlierVersionClaimsMeanwhile(t *testing.T) {
-	older := exec.Command("sleep", "60") // the earlier version's process
-	if err := older.Start(); err != nil {
+	box, older := outboxWithAnEarlierVersion(t)
+	reg := registry(func(r *framework.Registry) {
+		r.Register("claimed", func() framework.Executor {
+			return &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+				outboxtest.SentByOlderVersion(t, box, older.Pid) // while the inject runs
+				return framework.ToolOutput{}
+			}}
+		})
+	})
+	be := newSwitchable(t, http.StatusOK)
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+
+	r := run(t, reg, env, "run", "claimed", "--inject-id", "inj-new", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "warn")
+	want := "pid " + strconv.Itoa(older.Pid) + ", a process of an earlier injectkit, is sending bodies from it"
+	if r.code != 0 || len(be.got()) != 1 || !strings.Contains(r.stderr, "outbox not writable: sending the signatures without storing them") ||
+		!strings.Contains(r.stderr, want) {
+		t.Errorf("run: exit %d, %d posts; want 0, the result posted unstored with a WARN saying %q:\n%s%s",
+			r.code, len(be.got()), want, r.stdout, r.stderr)
+	}
+	keptAsTheEarlierVersionLeftIt(t, box, "after the run")
+}
+
+// outboxWithAnEarlierVersion makes an outbox holding one pending body and
+// starts a process standing for an earlier version's (killed when the
+// test ends); the caller marks the outbox as that process sending from it
+// (outboxtest.SentByOlderVersion) when its case needs it.
+func outboxWithAnEarlierVersion(t *testing.T) (box string, older *os.Process) {
+	t.Helper()
+	cmd := exec.Command("sleep", "60") // the earlier version's process
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = older.Process.Kill(); _ = older.Wait() }()
-	box := filepath.Join(t.TempDir(), "outbox.db")
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	box = filepath.Join(t.TempDir(), "outbox.db")
 	s, err := outbox.Open(box, outbox.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -82,24 +86,13 @@ func TestRunWhoseOutboxAnEarlierVersionClaimsMeanwhile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	reg := registry(func(r *framework.Registry) {
-		r.Register("claimed", func() framework.Executor {
-			return &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-				outboxtest.SentByOlderVersion(t, box, older.Process.Pid) // while the inject runs
-				return framework.ToolOutput{}
-			}}
-		})
-	})
-	be := newSwitchable(t, http.StatusOK)
-	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	return box, cmd.Process
+}
 
-	r := run(t, reg, env, "run", "claimed", "--inject-id", "inj-new", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "warn")
-	want := "pid " + strconv.Itoa(older.Process.Pid) + ", a process of an earlier injectkit, is sending bodies from it"
-	if r.code != 0 || len(be.got()) != 1 || !strings.Contains(r.stderr, "outbox not writable: sending the signatures without storing them") ||
-		!strings.Contains(r.stderr, want) {
-		t.Errorf("run: exit %d, %d posts; want 0, the result posted unstored with a WARN saying %q:\n%s%s",
-			r.code, len(be.got()), want, r.stdout, r.stderr)
-	}
+// keptAsTheEarlierVersionLeftIt checks that the outbox at box is still
+// marked injectkit-outbox/1 and holds the earlier body alone.
+func keptAsTheEarlierVersionLeftIt(t *testing.T, box, when string) {
+	t.Helper()
 	db, err := bolt.Open(box, 0o600, &bolt.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +100,7 @@ func TestRunWhoseOutboxAnEarlierVersionClaimsMeanwhile(t *testing.T) {
 	defer db.Close()
 	_ = db.View(func(tx *bolt.Tx) error {
 		if mark := string(tx.Bucket([]byte("meta")).Get([]byte("format"))); mark != "injectkit-outbox/1" || tx.Bucket([]byte("pending")).Stats().KeyN != 1 {
-			t.Errorf("after the run: marked %q, %d pending; want injectkit-outbox/1, the earlier body alone", mark, tx.Bucket([]byte("pending")).Stats().KeyN)
+			t.Errorf("%s: marked %q, %d pending; want injectkit-outbox/1, the earlier body alone", when, mark, tx.Bucket([]byte("pending")).Stats().KeyN)
 		}
 		return nil
 	})
