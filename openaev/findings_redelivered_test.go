@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
@@ -57,14 +56,7 @@ func TestRedeliveredRunLeavesOutStoredFindings(t *testing.T) {
 		}
 	}))
 	t.Cleanup(proxy.Close)
-	c, err := openaev.NewClient(openaev.Config{URL: proxy.URL, Token: testToken, InjectorID: testInjectorID,
-		InjectorName: "InjectKit", InjectorType: "injectkit"}, openaev.WithLogger(e.log), openaev.WithRetry(4, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.client = c
-	e.build(testManifests())
-	e.register(t)
+	e.throughProxy(t, proxy.URL)
 	body := e.message(t, id, "noop", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
 	ctx := context.Background()
 	if err := e.proc.Process(ctx, body); err != nil {

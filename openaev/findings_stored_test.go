@@ -88,14 +88,7 @@ func TestResentCompleteLeavesOutStoredFindings(t *testing.T) {
 		forward.ServeHTTP(lostAnswer{w, &lost, bytes.Contains(b, []byte(`"execution_action":"complete"`))}, r)
 	}))
 	t.Cleanup(proxy.Close)
-	c, err := openaev.NewClient(openaev.Config{URL: proxy.URL, Token: testToken, InjectorID: testInjectorID,
-		InjectorName: "InjectKit", InjectorType: "injectkit"}, openaev.WithLogger(e.log), openaev.WithRetry(4, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.client = c
-	e.build(testManifests())
-	e.register(t)
+	e.throughProxy(t, proxy.URL)
 	e.nmap.open = map[string][]int{"192.0.2.1": {22, 80}}
 	body := e.message(t, id, "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
 	// The status read before the second attempt fails, every try of it.
@@ -176,4 +169,18 @@ func TestFlushedCopyLeavesOutStoredFindings(t *testing.T) {
 	if n := len(e.platform.StoredFindings(id)); n != 1 {
 		t.Errorf("%d findings stored, want noop's summary once", n)
 	}
+}
+
+// throughProxy makes e's client reach the platform through the proxy at
+// url (retrying fast), then builds and registers the processor anew.
+func (e *env) throughProxy(t *testing.T, url string) {
+	t.Helper()
+	c, err := openaev.NewClient(openaev.Config{URL: url, Token: testToken, InjectorID: testInjectorID,
+		InjectorName: "InjectKit", InjectorType: "injectkit"}, openaev.WithLogger(e.log), openaev.WithRetry(4, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.client = c
+	e.build(testManifests())
+	e.register(t)
 }
