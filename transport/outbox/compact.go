@@ -36,8 +36,12 @@ func (s *Store) compactPrefix() string { return "." + filepath.Base(s.path) + ".
 // sends cut short) is cheap, and it gives back the pages of the bodies
 // it held last (8 MiB and more after a large send), which compactFloor
 // alone left. An empty outbox compacted is smaller than this, so it is
-// not compacted again each time it is let go of.
-const compactEmptyFloor = 256 << 10
+// not compacted again each time it is let go of. Below it the free pages
+// stay: a run of 10 000 targets grows a new file to 512 KiB, and the next
+// run of that size reuses them, where a compaction at each run's end (a
+// new file, four fsyncs and a rename) made the next one grow the file
+// again (four more).
+const compactEmptyFloor = 4 << 20
 
 // freeBytes returns the bytes of the file at path, which db maps, that
 // hold no page in use.

@@ -375,6 +375,62 @@ func TestCompactEmptyOutbox(t *testing.T) {
 	cutShortAtEachStep(t, "cut short at step ", 3, 0)
 }
 
+// An outbox that a send grew to less than compactEmptyFloor and then
+// emptied keeps its size when let go of: the next send of that size
+// reuses its pages (no growth of the file, whose every step is an fsync)
+// instead of a compaction at each end (a new file, fsync'd, renamed in)
+// followed by the growth again. W1 at 10 000 targets grows a new outbox
+// to 512 KiB.
+func TestEmptiedSmallOutboxKept(t *testing.T) {
+	for _, shared := range []bool{false, true} {
+		t.Run(fmt.Sprint("shared=", shared), func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			send := func() int64 {
+				t.Helper()
+				s := mustOpen(t, path, Options{Shared: shared})
+				compactions := 0
+				s.hooks.compact = func(step int) error {
+					if step == 0 {
+						compactions++
+					}
+					return nil
+				}
+				var ids []uint64
+				for i := range 2 {
+					body := make([]byte, 256<<10)
+					_, _ = rand.NewChaCha8([32]byte{byte(i)}).Read(body)
+					recs, err := s.Put(Entry{InjectID: "small", Phase: "p", ChunkIndex: i, TotalChunks: 2,
+						BaseURL: "http://127.0.0.1:1", Body: body})
+					if err != nil {
+						t.Fatal(err)
+					}
+					ids = append(ids, recs[0].ID)
+				}
+				held := fileSize(t, path)
+				if err := s.Delete(ids...); err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Close(); err != nil {
+					t.Fatal(err)
+				}
+				if compactions != 0 || fileSize(t, path) != held {
+					t.Errorf("an emptied outbox of %d bytes compacted (%d compactions, %d bytes after), want kept",
+						held, compactions, fileSize(t, path))
+				}
+				return held
+			}
+			first := send()
+			if first >= compactEmptyFloor || first < 512<<10 {
+				t.Fatalf("the send grew the outbox to %d bytes, want [512 KiB, %d)", first, compactEmptyFloor)
+			}
+			if again := send(); again != first {
+				t.Errorf("the same send again grew the emptied outbox from %d to %d bytes, want its pages reused", first, again)
+			}
+			wantKept(t, path, nil)
+		})
+	}
+}
+
 // A process that finds the outbox locked while another compacts it (the
 // longest hold) is told which process holds it: the lock record stays
 // until the compaction renames its file in.

@@ -50,7 +50,7 @@
 // bbolt reuses the pages it frees but never gives them back: each time the
 // store lets go of the file (Close; in Shared mode, the end of each
 // operation) while more than half of it, and at least 8 MiB, is free (when
-// it holds no body, pending or dead: more than half of a file of 256 KiB or
+// it holds no body, pending or dead: more than half of a file of 4 MiB or
 // more), it compacts it: what it holds is copied into a new file beside it, fsync'd
 // and renamed over it, the file locked throughout; a crash leaves the old
 // file or the new one, each whole. A process that waited for the lock of
