@@ -4,7 +4,9 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
@@ -103,5 +105,44 @@ func TestRunSourceIsTheRouteOfADirectSender(t *testing.T) {
 				t.Errorf("least payload source_ipv4 %v, want %s", l.v4, tc.want)
 			}
 		})
+	}
+}
+
+// The route lookups of a direct sender's report are made while its
+// executor runs (a scan's length hides them), not after it returns: the
+// executor here waits for the lookup of its target's route, which the
+// run makes before the report is built, and ends the run with its
+// answer.
+func TestRunLooksUpRoutesWhileTheExecutorRuns(t *testing.T) {
+	const target = "127.0.0.1"
+	looked := make(chan struct{})
+	var once sync.Once
+	res := signatures.Resolver{
+		InterfaceAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("192.0.2.77")}, nil },
+		Route: func(a netip.Addr) (netip.Addr, error) {
+			once.Do(func() { close(looked) })
+			return signatures.DefaultResolver().Route(a)
+		},
+	}
+	ex := &sender{sends: true}
+	ex.Run = func(ctx context.Context, _ *framework.Inject) framework.ToolOutput {
+		select {
+		case <-looked:
+			return framework.ToolOutput{Status: framework.StatusSuccess}
+		case <-ctx.Done(): // the inject's timeout: the lookup waited for the executor
+			return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{Message: "route not looked up while running"}}
+		}
+	}
+	rt, _ := newRuntime(t, ex, &recorder{}, runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
+	rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Value: target}},
+		Timeout: runtime.Duration(5 * time.Second)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rep.Output.ExecutionStatus(); got != framework.StatusSuccess {
+		t.Errorf("executor ended %s (%+v), want success: the route lookup came only after it", got, rep.Output.ErrorInfo)
+	}
+	if got, want := values(t, rep, 0)[signatures.FieldSourceIPv4], seenFrom(t, target); got != want {
+		t.Errorf("source_ipv4 %v, want %s, the address the target sees", got, want)
 	}
 }

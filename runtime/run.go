@@ -224,7 +224,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		// Copied now, not when the request was prepared: the copy is not
 		// held through the deliverer's Received checks.
 		in.Targets = executorTargets(targets)
+		// The report's route lookups overlap the executor's run.
+		stopRoutes := p.routes.Prefetch(len(targets), func(i int) signatures.Config { return targets[i].Config })
 		out = rt.callExecutor(ctx, p, log)
+		stopRoutes()
 	}
 	ran := rt.now().Sub(t1)
 	stopWatch()

@@ -48,25 +48,68 @@ func (r *RouteSources) For(c Config) SourceIPs {
 	if !ok {
 		return SourceIPs{}
 	}
-	nc = nc.canonical()
 	src := r.m.ResolveSourceIP()
-	switch {
-	case nc.TargetIPv4 != "" && !r.m.pinned:
-		if a := r.route(nc.TargetIPv4); a != "" {
-			src.IPv4 = a
-		}
-	case nc.TargetIPv6 != "":
-		if a := r.route(nc.TargetIPv6); a != "" {
-			src.IPv6 = a
-		}
+	dst, v6 := r.dest(nc.canonical())
+	switch a := r.route(dst); {
+	case a == "":
+	case v6:
+		src.IPv6 = a
+	default:
+		src.IPv4 = a
 	}
 	return src
+}
+
+// dest returns the address whose route For looks up for the canonical
+// nc, and whether it is nc's IPv6 address; "" when none is.
+func (r *RouteSources) dest(nc NetworkConfig) (dst string, v6 bool) {
+	switch {
+	case nc.TargetIPv4 != "" && !r.m.pinned:
+		return nc.TargetIPv4, false
+	case nc.TargetIPv6 != "":
+		return nc.TargetIPv6, true
+	}
+	return "", false
+}
+
+// Prefetch looks up, in a goroutine of its own, the routes For will look
+// up for the n configurations config returns, into the cache For reads,
+// until it has them all or stop is called; stop returns once it has
+// ended. A run calls it as its executor starts (the lookups then overlap
+// the scan, instead of following it), and stop when the executor returns:
+// what is not looked up by then, For looks up itself. Each address is
+// still looked up once. A nil RouteSources prefetches nothing.
+func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) {
+	if r == nil || r.m.resolver.Route == nil || n == 0 {
+		return func() {}
+	}
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		r.m.ResolveSourceIP() // whether CONTAINER_IP pins the IPv4 source (dest)
+		for i := range n {
+			select {
+			case <-quit:
+				return
+			default:
+			}
+			if nc, ok := networkOf(config(i)); ok {
+				dst, _ := r.dest(nc.canonical())
+				r.route(dst)
+			}
+		}
+	}()
+	var once sync.Once
+	return func() {
+		once.Do(func() { close(quit) })
+		<-done
+	}
 }
 
 // route returns the source address on the route to dst, "" when there is
 // none (or dst is not an address).
 func (r *RouteSources) route(dst string) string {
-	if r.m.resolver.Route == nil {
+	if r.m.resolver.Route == nil || dst == "" {
 		return ""
 	}
 	a, err := netip.ParseAddr(dst)

@@ -224,3 +224,65 @@ func TestRouteSourcesLookUpEachAddressOnce(t *testing.T) {
 		}
 	}
 }
+
+// Prefetch looks up, in the background, the routes For will look up (the
+// addresses For routes, each once; pinned IPv4 ones, host names and cloud
+// targets not at all), so that For, after it, looks up nothing and
+// returns what it returns without it. A nil RouteSources prefetches
+// nothing.
+func TestRouteSourcesPrefetch(t *testing.T) {
+	cfgs := []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}, &signatures.NetworkConfig{TargetIPv4: "127.0.0.2"},
+		signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}, signatures.NetworkConfig{TargetIPv6: "::1"},
+		signatures.NetworkConfig{TargetHostname: "db.example"}, signatures.CloudConfig{CloudProvider: "aws"}}
+	cases := []struct {
+		name      string
+		container string
+		want      int // addresses Prefetch looks up
+	}{
+		{"routed", "", 3},
+		{"CONTAINER_IP pins IPv4", "172.17.0.2", 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			calls := map[netip.Addr]int{}
+			looked := make(chan struct{}, 16)
+			route := func(a netip.Addr) (netip.Addr, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				calls[a]++
+				looked <- struct{}{}
+				return a, nil
+			}
+			m := signatures.NewManager(signatures.WithResolver(hostWide(tc.container, route)))
+			rs := m.RouteSources()
+			stop := rs.Prefetch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })
+			for range tc.want {
+				<-looked // lookups in the background, while the caller goes on
+			}
+			stop()
+			mu.Lock()
+			prefetched := len(calls)
+			mu.Unlock()
+			if prefetched != tc.want {
+				t.Errorf("Prefetch looked up %v, want %d addresses", calls, tc.want)
+			}
+			alone := signatures.NewManager(signatures.WithResolver(hostWide(tc.container, func(a netip.Addr) (netip.Addr, error) { return a, nil }))).RouteSources()
+			for i, c := range cfgs {
+				if got, want := rs.For(c), alone.For(c); got != want {
+					t.Errorf("config %d: For after Prefetch %+v, want %+v", i, got, want)
+				}
+			}
+			for a, n := range calls {
+				if n != 1 {
+					t.Errorf("route to %s looked up %d times, want once", a, n)
+				}
+			}
+			if len(calls) != tc.want {
+				t.Errorf("For looked up %v after Prefetch, want nothing more", calls)
+			}
+		})
+	}
+	var nilRS *signatures.RouteSources
+	nilRS.Prefetch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })()
+}
