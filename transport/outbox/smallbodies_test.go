@@ -1,6 +1,7 @@
 package outbox_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"iter"
@@ -38,6 +39,16 @@ func smallBodies(n int) (int64, iter.Seq[outbox.Entry]) {
 			}
 		}
 	}
+}
+
+// smallBodyList returns the n bodies smallBodies yields, each its own copy.
+func smallBodyList(n int) [][]byte {
+	list := make([][]byte, 0, n)
+	_, seq := smallBodies(n)
+	for e := range seq {
+		list = append(list, bytes.Clone(e.Body))
+	}
+	return list
 }
 
 // A send of many small bodies stores and hands them over a bounded number

@@ -40,11 +40,7 @@ func (p stallProfile) Bodies(context.Context, *ikruntime.Report) (outbox.Bodies,
 // outbox; otherwise they all stay pending.
 func TestDelivererStoresTheTailWhileTheFirstPostStalls(t *testing.T) {
 	const n = 2048
-	want := make([][]byte, 0, n)
-	_, seq := smallBodies(n)
-	for e := range seq {
-		want = append(want, bytes.Clone(e.Body))
-	}
+	want := smallBodyList(n)
 	for _, tt := range []struct {
 		name   string
 		first  int  // the first answer's status: 0 none until released
@@ -55,34 +51,7 @@ func TestDelivererStoresTheTailWhileTheFirstPostStalls(t *testing.T) {
 		{"answers late", 0, true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var (
-				mu      sync.Mutex
-				posted  [][]byte
-				once    sync.Once
-				got     = make(chan struct{}) // the first request arrived
-				release = make(chan struct{})
-			)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				mu.Lock()
-				first := len(posted) == 0
-				posted = append(posted, b)
-				mu.Unlock()
-				if !first {
-					return
-				}
-				once.Do(func() { close(got) })
-				if tt.first != 0 {
-					w.WriteHeader(tt.first)
-					return
-				}
-				select {
-				case <-release:
-				case <-r.Context().Done():
-				}
-			}))
-			t.Cleanup(srv.Close)
-			t.Cleanup(func() { closeOnce(release) })
+			srv := newStallServer(t, tt.first)
 			s := openStore(t, outbox.Options{Shared: true})
 			stored := make(chan struct{})
 			s.SetStoredHook(func() { close(stored) })
@@ -98,7 +67,7 @@ func TestDelivererStoresTheTailWhileTheFirstPostStalls(t *testing.T) {
 			errc := make(chan error, 1)
 			go func() { errc <- d.Deliver(ctx, &ikruntime.Report{InjectID: "small", Phase: "complete"}) }()
 
-			<-got
+			<-srv.got
 			select {
 			case <-stored:
 			case <-time.After(30 * time.Second):
@@ -117,19 +86,16 @@ func TestDelivererStoresTheTailWhileTheFirstPostStalls(t *testing.T) {
 					t.Fatalf("record %d is %s, want pending", r.ID, r.State)
 				}
 			}
-			mu.Lock()
-			if len(posted) != 1 {
+			if posted := srv.posts(); len(posted) != 1 {
 				t.Errorf("%d requests while the first is unanswered, want 1", len(posted))
 			}
-			mu.Unlock()
 
 			if tt.answer {
-				close(release)
+				close(srv.release)
 				if err := <-errc; err != nil {
 					t.Fatal(err)
 				}
-				mu.Lock()
-				defer mu.Unlock()
+				posted := srv.posts()
 				if len(posted) != n {
 					t.Fatalf("%d bodies posted, want %d", len(posted), n)
 				}
@@ -154,6 +120,52 @@ func TestDelivererStoresTheTailWhileTheFirstPostStalls(t *testing.T) {
 	}
 }
 
+// stallServer is a backend whose first POST stalls until release is
+// closed (or the request ends), or, with a status, is answered with it at
+// once; it answers every later POST 200, and keeps every body posted.
+type stallServer struct {
+	*httptest.Server
+	got     chan struct{} // closed when the first POST arrives
+	release chan struct{}
+
+	mu     sync.Mutex
+	posted [][]byte
+}
+
+func newStallServer(t *testing.T, first int) *stallServer {
+	srv := &stallServer{got: make(chan struct{}), release: make(chan struct{})}
+	srv.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		srv.mu.Lock()
+		isFirst := len(srv.posted) == 0
+		srv.posted = append(srv.posted, b)
+		srv.mu.Unlock()
+		if !isFirst {
+			return
+		}
+		close(srv.got)
+		if first != 0 {
+			w.WriteHeader(first)
+			return
+		}
+		select {
+		case <-srv.release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { closeOnce(srv.release) })
+	return srv
+}
+
+// posts returns the bodies posted so far, in order (later posts are
+// appended past its length, so it stays as it is).
+func (srv *stallServer) posts() [][]byte {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	return srv.posted[:len(srv.posted):len(srv.posted)]
+}
+
 // closeOnce closes c unless it is closed.
 func closeOnce(c chan struct{}) {
 	select {
@@ -171,11 +183,7 @@ func closeOnce(c chan struct{}) {
 // as corrupt, and so is not sent.
 func TestDelivererKeepsABodyItCouldNotReadBack(t *testing.T) {
 	const n = 2048
-	want := make([][]byte, 0, n)
-	_, seq := smallBodies(n)
-	for e := range seq {
-		want = append(want, bytes.Clone(e.Body))
-	}
+	want := smallBodyList(n)
 	for _, tt := range []struct {
 		name    string
 		damaged bool // the record's metadata, else the read fails once
@@ -184,26 +192,7 @@ func TestDelivererKeepsABodyItCouldNotReadBack(t *testing.T) {
 		{"the record is damaged", true},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			var (
-				mu      sync.Mutex
-				posted  = map[string]int{} // bodies posted, and how often
-				once    sync.Once
-				got     = make(chan struct{}) // the first request arrived
-				release = make(chan struct{})
-			)
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				mu.Lock()
-				first := len(posted) == 0
-				posted[string(b)]++
-				mu.Unlock()
-				if first {
-					once.Do(func() { close(got) })
-					<-release
-				}
-			}))
-			t.Cleanup(srv.Close)
-			t.Cleanup(func() { closeOnce(release) })
+			srv := newStallServer(t, 0)
 			s := openStore(t, outbox.Options{Shared: true})
 			stored := make(chan struct{})
 			s.SetStoredHook(func() { close(stored) })
@@ -224,7 +213,7 @@ func TestDelivererKeepsABodyItCouldNotReadBack(t *testing.T) {
 				errc <- d.Deliver(context.Background(), &ikruntime.Report{InjectID: "small", Phase: "complete"})
 			}()
 
-			<-got
+			<-srv.got
 			<-stored // the first POST unanswered: the tail is stored by its ids
 			recs, err := s.List()
 			if err != nil || len(recs) != n {
@@ -239,7 +228,7 @@ func TestDelivererKeepsABodyItCouldNotReadBack(t *testing.T) {
 			} else {
 				unread.Store(last.ID)
 			}
-			close(release)
+			close(srv.release)
 
 			err = <-errc
 			var se *ikruntime.StoredError
@@ -258,8 +247,10 @@ func TestDelivererKeepsABodyItCouldNotReadBack(t *testing.T) {
 			if err != nil || res.Delivered != se.Pending || res.Rejected != 0 {
 				t.Fatalf("flush %+v %v, want %d delivered", res, err, se.Pending)
 			}
-			mu.Lock()
-			defer mu.Unlock()
+			posted := map[string]int{} // bodies posted, and how often
+			for _, b := range srv.posts() {
+				posted[string(b)]++
+			}
 			for i, b := range want {
 				if k := posted[string(b)]; k != 1 && (i < n-1 || !tt.damaged) {
 					t.Errorf("body %d posted %d times, want once", i, k)
