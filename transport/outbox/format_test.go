@@ -14,6 +14,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
 )
 
 // markOf returns the format mark of the outbox file at path, which no
@@ -41,14 +43,7 @@ func markOf(t *testing.T, path string) string {
 // setMark writes mark as the format mark of the outbox file at path.
 func setMark(t *testing.T, path, mark string) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyFormat, []byte(mark)) }); err != nil {
-		t.Fatal(err)
-	}
+	outboxtest.Update(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(keyFormat, []byte(mark)) })
 }
 
 // closedURL returns the URL of a loopback port nothing listens on.
@@ -70,35 +65,17 @@ func closedURL(t *testing.T) string {
 // as it is.
 func leaseAll(t *testing.T, path string, pid, ownerFormat int) {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketPending)
-		leased := map[string][]byte{}
-		err := b.ForEach(func(k, v []byte) error {
+	outboxtest.Update(t, path, func(tx *bolt.Tx) error {
+		return outboxtest.EditAll(tx.Bucket(bucketPending), func(v []byte) ([]byte, error) {
 			r, err := decode(v)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			r.Owner, r.OwnerStart, r.LeaseUntil = pid, processStart(pid), time.Now().Add(time.Minute)
 			r.ownerFormat = ownerFormat
-			raw, err := encode(r)
-			leased[string(k)] = raw
-			return err
+			return encode(r)
 		})
-		for k, raw := range leased {
-			if err := b.Put([]byte(k), raw); err != nil {
-				return err
-			}
-		}
-		return err
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 // An outbox of format 1 is read as it is, and marked format 2 (which every
@@ -329,16 +306,7 @@ func TestNewerFormatWithOtherBucketsRefusedAsNewer(t *testing.T) {
 		t.Fatal(err)
 	}
 	setMark(t, path, "injectkit-outbox/3")
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketDead) }); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	outboxtest.Update(t, path, func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketDead) })
 	s, err := Open(path, Options{ReadOnly: true})
 	if err == nil {
 		_ = s.Close()
