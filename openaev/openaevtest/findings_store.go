@@ -101,17 +101,7 @@ func (p *Platform) findingsSearch(c *Call) (int, string, []byte) {
 				"finding_type": r.Type, "finding_value": r.Value, "finding_created_at": "2026-01-01T00:00:00Z",
 				"finding_assets": []any{}, "finding_inject": map[string]any{"inject_id": c.InjectID}})
 		}
-		lo := min(page*size, len(all))
-		content := all[lo:min(lo+size, len(all))]
-		if content == nil {
-			content = []map[string]any{}
-		}
-		totalPages := (len(all) + size - 1) / size
-		reply, _ := json.Marshal(map[string]any{
-			"content": content, "number": page, "size": size, "totalElements": len(all),
-			"totalPages": totalPages, "first": page == 0, "last": page >= totalPages-1, "empty": len(content) == 0,
-		})
-		return http.StatusOK, jsonType, reply
+		return pageOf(all, page, size)
 	})
 }
 

@@ -158,10 +158,14 @@ func (p *Platform) targets(c *Call) (int, string, []byte) {
 		}
 	}
 	p.mu.Unlock()
-	page, size := *q.Page, *q.Size
+	return pageOf(all, *q.Page, *q.Size)
+}
+
+// pageOf answers page (from 0) of all, size rows a page, as Spring pages
+// a search result.
+func pageOf(all []map[string]any, page, size int) (int, string, []byte) {
 	lo := min(page*size, len(all))
-	hi := min(lo+size, len(all))
-	content := all[lo:hi]
+	content := all[lo:min(lo+size, len(all))]
 	if content == nil {
 		content = []map[string]any{}
 	}
