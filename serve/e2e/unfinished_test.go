@@ -78,14 +78,7 @@ func TestIntegrationShutdownsAreNotUnfinishedRuns(t *testing.T) {
 	servetest.Publish(t, queue, bodies...)
 	env := []string{"XDG_STATE_HOME=" + state, "INJECTKIT_WORKERS=1", "INJECTKIT_SHUTDOWN_TIMEOUT=1s"}
 	for round := range openaev.MaxUnfinishedRuns + 1 {
-		c := startConsumer(t, fmt.Sprintf("serve-%d", round), p.URL, env...)
-		testkit.WaitFor(t, 90*time.Second, "the inject to run, or its terminal callback", func() bool {
-			_, answered := p.Terminal(ids[0])
-			return answered || c.logged("pre-execution signatures compiled")[ids[0]] == 1
-		}, &c.Stderr.Signal)
-		if term, answered := p.Terminal(ids[0]); answered {
-			t.Fatalf("round %d: terminal %v, want the inject run again after %d graceful shutdowns", round, term.Body, round)
-		}
+		c := startRunningAgain(t, p, env, round, ids[0], "graceful shutdowns")
 		if code := c.stop(t); code != 0 {
 			t.Fatalf("round %d: exit %d after SIGTERM, want 0", round, code)
 		}
@@ -110,14 +103,7 @@ func TestIntegrationExitsNowAreNotUnfinishedRuns(t *testing.T) {
 	env := []string{"XDG_STATE_HOME=" + state, "INJECTKIT_WORKERS=1"} // a graceful stop waits 20 s
 	const stopping = "terminated: stopping gracefully (send it again to exit now)"
 	for round := range openaev.MaxUnfinishedRuns {
-		c := startConsumer(t, fmt.Sprintf("serve-%d", round), p.URL, env...)
-		testkit.WaitFor(t, 90*time.Second, "the inject to run, or its terminal callback", func() bool {
-			_, answered := p.Terminal(ids[0])
-			return answered || c.logged("pre-execution signatures compiled")[ids[0]] == 1
-		}, &c.Stderr.Signal)
-		if term, answered := p.Terminal(ids[0]); answered {
-			t.Fatalf("round %d: terminal %v, want the inject run again after %d stops", round, term.Body, round)
-		}
+		c := startRunningAgain(t, p, env, round, ids[0], "stops")
 		if err := c.Cmd.Process.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
@@ -127,6 +113,22 @@ func TestIntegrationExitsNowAreNotUnfinishedRuns(t *testing.T) {
 		}
 	}
 	lastDaemonRunsOnce(t, p, env, ids[0], "stops by a second SIGTERM")
+}
+
+// startRunningAgain starts daemon serve-<round> and waits for it to run
+// inject id again: the round daemons stopped before it (after names how)
+// must have left the inject without a terminal callback.
+func startRunningAgain(t *testing.T, p *openaevtest.Platform, env []string, round int, id, after string) *consumer {
+	t.Helper()
+	c := startConsumer(t, fmt.Sprintf("serve-%d", round), p.URL, env...)
+	testkit.WaitFor(t, 90*time.Second, "the inject to run, or its terminal callback", func() bool {
+		_, answered := p.Terminal(id)
+		return answered || c.logged("pre-execution signatures compiled")[id] == 1
+	}, &c.Stderr.Signal)
+	if term, answered := p.Terminal(id); answered {
+		t.Fatalf("round %d: terminal %v, want the inject run again after %d %s", round, term.Body, round, after)
+	}
+	return c
 }
 
 // lastDaemonRunsOnce starts one more daemon and checks that it runs inject
