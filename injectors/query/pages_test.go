@@ -60,21 +60,12 @@ func TestExecuteLaterPageFails(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
 			srv.Enqueue(tt.replies...)
-			e, _ := newTestExecutor(t, srv, nil)
-			out := e.Execute(context.Background(), newInject(t, zap.NewNop(), &Params{MaxResults: 300, Provider: ProviderShodan}, tt.cfgs...))
-			if out.Status != tt.wantStatus {
-				t.Errorf("status = %q, want %q", out.Status, tt.wantStatus)
-			}
+			out, rs := executePaged(t, srv, tt.cfgs, tt.wantStatus, tt.wantEach, tt.wantMatches)
 			if tt.wantStatus == framework.StatusPartial && (out.ErrorInfo == nil || out.ErrorInfo.ExitCode != 0 ||
 				!strings.Contains(out.ErrorInfo.Message, tt.wantErr)) {
 				t.Errorf("error info = %+v, want a partial result's message naming %q", out.ErrorInfo, tt.wantErr)
 			}
-			rs := results(t, out)
 			for i := range tt.wantEach {
-				if rs[i].Status != tt.wantEach[i] || len(rs[i].Matches) != tt.wantMatches[i] {
-					t.Errorf("results[%d] = %s with %d matches (%s), want %s with %d", i, rs[i].Status, len(rs[i].Matches), rs[i].Error,
-						tt.wantEach[i], tt.wantMatches[i])
-				}
 				ips, _ := out.TargetExtras[i][framework.Detection][ExtraMatchedIPs].([]string)
 				if len(ips) != len(matchedIPs(rs[i].Matches)) {
 					t.Errorf("target_extras[%d] matched_ips = %v, want the matches kept", i, ips)
@@ -120,18 +111,7 @@ func TestExecuteRunsOutOfQueryCredits(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newStandIn(t)
 			srv.SetQueryCredits(tt.credits)
-			e, _ := newTestExecutor(t, srv, nil)
-			out := e.Execute(context.Background(), newInject(t, zap.NewNop(), &Params{MaxResults: 300, Provider: ProviderShodan}, tt.cfgs...))
-			if out.Status != tt.wantStatus {
-				t.Errorf("status = %q, want %q", out.Status, tt.wantStatus)
-			}
-			rs := results(t, out)
-			for i := range tt.wantEach {
-				if rs[i].Status != tt.wantEach[i] || len(rs[i].Matches) != tt.wantMatches[i] {
-					t.Errorf("results[%d] = %s with %d matches (%s), want %s with %d", i, rs[i].Status, len(rs[i].Matches), rs[i].Error,
-						tt.wantEach[i], tt.wantMatches[i])
-				}
-			}
+			out, rs := executePaged(t, srv, tt.cfgs, tt.wantStatus, tt.wantEach, tt.wantMatches)
 			if !strings.Contains(rs[0].Error, tt.wantErr) || strings.Contains(rs[0].Error, "invalid or unauthorised") {
 				t.Errorf("error = %q, want it to hold %q and not name the key", rs[0].Error, tt.wantErr)
 			}
@@ -143,6 +123,27 @@ func TestExecuteRunsOutOfQueryCredits(t *testing.T) {
 			}
 		})
 	}
+}
+
+// executePaged runs cfgs (at most 300 matches each) against srv and
+// checks the run's status and each configuration's status and number of
+// matches; it returns the output and its results.
+func executePaged(t *testing.T, srv *shodantest.Server, cfgs []signatures.ExternalConfig, status signatures.ExecutionStatus,
+	each []string, matches []int) (framework.ToolOutput, []ConfigResult) {
+	t.Helper()
+	e, _ := newTestExecutor(t, srv, nil)
+	out := e.Execute(context.Background(), newInject(t, zap.NewNop(), &Params{MaxResults: 300, Provider: ProviderShodan}, cfgs...))
+	if out.Status != status {
+		t.Errorf("status = %q, want %q", out.Status, status)
+	}
+	rs := results(t, out)
+	for i := range each {
+		if rs[i].Status != each[i] || len(rs[i].Matches) != matches[i] {
+			t.Errorf("results[%d] = %s with %d matches (%s), want %s with %d", i, rs[i].Status, len(rs[i].Matches), rs[i].Error,
+				each[i], matches[i])
+		}
+	}
+	return out, rs
 }
 
 // pageOf returns a Shodan page holding n matches of the "apache" fixtures
