@@ -23,6 +23,11 @@ func manifestLike(f func(*framework.Manifest)) framework.Manifest {
 	return m
 }
 
+// paramAdded returns manifestLike's manifest with p as its last param.
+func paramAdded(p framework.Param) framework.Manifest {
+	return manifestLike(func(m *framework.Manifest) { m.Params = append(m.Params, p) })
+}
+
 func TestValidateManifest(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -44,33 +49,15 @@ func TestValidateManifest(t *testing.T) {
 		{"the tester's: twice, then unknown", manifestLike(func(m *framework.Manifest) {
 			m.Expectations = []framework.ExpectationType{framework.Detection, framework.Detection, "BOGUS"}
 		}), "probe.expectations", "DETECTION"},
-		{"param twice", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Name: "port", Type: framework.ParamString})
-		}), "probe.params", "port"},
-		{"param without a name", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Type: framework.ParamString})
-		}), "probe.params[1]", ""},
-		{"param name hand-written, lowercase with digits and underscores", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Name: "max_rate_2", Type: framework.ParamInt})
-		}), "", ""},
-		{"param name upper case", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Name: "Port2", Type: framework.ParamInt})
-		}), "probe.params", "Port2"},
-		{"param name with a dash", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Name: "max-rate", Type: framework.ParamInt})
-		}), "probe.params", "max-rate"},
-		{"param name with a space", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Name: "scan ports", Type: framework.ParamString})
-		}), "probe.params", "scan ports"},
-		{"param name with a dot", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Name: "probe.port", Type: framework.ParamString})
-		}), "probe.params", "probe.port"},
-		{"param name not ASCII", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Name: "débit", Type: framework.ParamString})
-		}), "probe.params", "débit"},
-		{"param name with '='", manifestLike(func(m *framework.Manifest) {
-			m.Params = append(m.Params, framework.Param{Name: "a=b", Type: framework.ParamString})
-		}), "probe.params", "a=b"},
+		{"param twice", paramAdded(framework.Param{Name: "port", Type: framework.ParamString}), "probe.params", "port"},
+		{"param without a name", paramAdded(framework.Param{Type: framework.ParamString}), "probe.params[1]", ""},
+		{"param name hand-written, lowercase with digits and underscores", paramAdded(framework.Param{Name: "max_rate_2", Type: framework.ParamInt}), "", ""},
+		{"param name upper case", paramAdded(framework.Param{Name: "Port2", Type: framework.ParamInt}), "probe.params", "Port2"},
+		{"param name with a dash", paramAdded(framework.Param{Name: "max-rate", Type: framework.ParamInt}), "probe.params", "max-rate"},
+		{"param name with a space", paramAdded(framework.Param{Name: "scan ports", Type: framework.ParamString}), "probe.params", "scan ports"},
+		{"param name with a dot", paramAdded(framework.Param{Name: "probe.port", Type: framework.ParamString}), "probe.params", "probe.port"},
+		{"param name not ASCII", paramAdded(framework.Param{Name: "débit", Type: framework.ParamString}), "probe.params", "débit"},
+		{"param name with '='", paramAdded(framework.Param{Name: "a=b", Type: framework.ParamString}), "probe.params", "a=b"},
 		{"output without a field", manifestLike(func(m *framework.Manifest) {
 			m.Outputs = append(m.Outputs, framework.Output{Type: "text"})
 		}), "probe.outputs[2]", ""},
