@@ -19,24 +19,25 @@ func TestTranslateRefusesSettings(t *testing.T) {
 	m.Settings = []framework.Setting{{Key: "api_key", Env: "NMAP_API_KEY", Secret: true}, {Key: "base_url"}}
 	e.build([]framework.Manifest{m, noop.New().Manifest()})
 	known := "unknown parameter (known: " + strings.Join(m.ParamNames(), ", ") + "); "
+	// refused is the error for inject_content.key naming setting, whose
+	// place on the host is where.
+	refused := func(key, setting, where string) string {
+		return "invalid inject_content." + key + ": " + known + setting +
+			" is a setting of nmap, which an inject cannot choose: give it on the injectkit host as " + where + " in the config file"
+	}
+	const apiKey, baseURL = "env NMAP_API_KEY or nmap.api_key", "nmap.base_url"
 	tests := []struct {
 		name    string
 		key     string
 		value   any
 		wantErr string
 	}{
-		{"secret setting", "api_key", "s3cr3t-value", "invalid inject_content.api_key: " + known +
-			"api_key is a setting of nmap, which an inject cannot choose: give it on the injectkit host as env NMAP_API_KEY or nmap.api_key in the config file"},
-		{"setting without env", "base_url", "http://127.0.0.1:9", "invalid inject_content.base_url: " + known +
-			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
-		{"key in another case", "Base_URL", "http://127.0.0.1:9", "invalid inject_content.Base_URL: " + known +
-			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
-		{"key with dashes", "base-url", "http://127.0.0.1:9", "invalid inject_content.base-url: " + known +
-			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
-		{"key in camelCase", "baseUrl", "http://127.0.0.1:9", "invalid inject_content.baseUrl: " + known +
-			"base_url is a setting of nmap, which an inject cannot choose: give it on the injectkit host as nmap.base_url in the config file"},
-		{"key dotted, spaced", "API.key ", "s3cr3t-value", "invalid inject_content.API.key : " + known +
-			"api_key is a setting of nmap, which an inject cannot choose: give it on the injectkit host as env NMAP_API_KEY or nmap.api_key in the config file"},
+		{"secret setting", "api_key", "s3cr3t-value", refused("api_key", "api_key", apiKey)},
+		{"setting without env", "base_url", "http://127.0.0.1:9", refused("base_url", "base_url", baseURL)},
+		{"key in another case", "Base_URL", "http://127.0.0.1:9", refused("Base_URL", "base_url", baseURL)},
+		{"key with dashes", "base-url", "http://127.0.0.1:9", refused("base-url", "base_url", baseURL)},
+		{"key in camelCase", "baseUrl", "http://127.0.0.1:9", refused("baseUrl", "base_url", baseURL)},
+		{"key dotted, spaced", "API.key ", "s3cr3t-value", refused("API.key ", "api_key", apiKey)},
 		{"not a scalar", "api_key", map[string]any{"k": "s3cr3t-value"}, "invalid inject_content.api_key: unknown parameter"},
 		{"a list of one", "api_key", []string{"s3cr3t-value"}, "invalid inject_content.api_key: unknown parameter"},
 		{"empty", "api_key", "", ""},
