@@ -8,9 +8,11 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"go.uber.org/zap"
 )
 
-// A refused ca_file keeps its cause in the error's chain (a file without
+// A refused ca_file keeps its cause in the error's chain, read by run or
+// by the openaev profile's client (a file without
 // a certificate errors.Is httpx.ErrNoCertificate), under the one text
 // naming the setting and the file.
 func TestCAFileRefusalKeepsItsCause(t *testing.T) {
@@ -33,6 +35,10 @@ func TestCAFileRefusalKeepsItsCause(t *testing.T) {
 			err := bc.readCA(t.Context(), " (--ca-file)")
 			if err == nil || err.Error() != tt.want || !errors.Is(err, tt.cause) {
 				t.Errorf("readCA = %v, want %q with %v in its chain", err, tt.want, tt.cause)
+			}
+			// The openaev profile's client, given the path alone.
+			if _, err := backendHTTPClient(backendConfig{CAFile: tt.path}, zap.NewNop()); !errors.Is(err, tt.cause) {
+				t.Errorf("backendHTTPClient = %v, want %v in its chain", err, tt.cause)
 			}
 		})
 	}

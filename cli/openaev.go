@@ -74,7 +74,7 @@ func newOpenAEVProcessor(o Options, cfg runConfig, log *zap.Logger, client *open
 func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) {
 	hc, err := httpx.NewClient(httpx.TLS{CAFile: bc.CAFile, CAPEM: bc.caPEM, Insecure: bc.Insecure, Hint: httpx.CAFileHint}, log)
 	if err != nil {
-		return nil, &ExitError{Code: ExitUsage, Err: &signatures.ValidationError{Field: "ca_file", Value: bc.CAFile, Reason: httpx.CAFileReason(err)}}
+		return nil, &ExitError{Code: ExitUsage, Err: &signatures.ValidationError{Field: "ca_file", Value: bc.CAFile, Reason: httpx.FileCause(err).Error(), Err: err}}
 	}
 	return hc, nil
 }

@@ -279,7 +279,8 @@ func defaultHTTPClient() *http.Client { return httpx.NewDefaultClient() }
 // naming the setting to check (httpx.CAFileHint). A CA file that cannot be read or holds no
 // certificate is a *ValidationError on field ca_file, whose reason is the
 // os error without the path ("no such file or directory", "is a
-// directory") or "no PEM certificate found".
+// directory") or "no PEM certificate found", and whose chain holds the
+// read's error (errors.Is fs.ErrNotExist for a missing file).
 func NewHTTPClient(caFile string, insecure bool, log *zap.Logger) (*http.Client, error) {
 	return newHTTPClient(httpx.TLS{CAFile: caFile, Insecure: insecure}, log)
 }
@@ -290,7 +291,7 @@ func newHTTPClient(t httpx.TLS, log *zap.Logger) (*http.Client, error) {
 	t.Hint = httpx.CAFileHint
 	hc, err := httpx.NewClient(t, log)
 	if err != nil {
-		return nil, &ValidationError{Field: "ca_file", Value: t.CAFile, Reason: httpx.CAFileReason(err)}
+		return nil, &ValidationError{Field: "ca_file", Value: t.CAFile, Reason: httpx.FileCause(err).Error(), Err: err}
 	}
 	return hc, nil
 }

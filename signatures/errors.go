@@ -17,12 +17,20 @@ var ErrNoConfigs = errors.New("no target configuration")
 // Withheld marks a value that may be a secret (a param named like a
 // setting or a credential): its text says "(value withheld)" in place of
 // the quoted value, and Value is empty.
+//
+// Err, when not nil, is the cause the Reason words (a CA file's read
+// error, say): errors.Is and errors.As reach it through Unwrap, and the
+// text does not repeat it.
 type ValidationError struct {
 	Field    string
 	Value    string
 	Reason   string
 	Withheld bool
+	Err      error
 }
+
+// Unwrap returns Err.
+func (e *ValidationError) Unwrap() error { return e.Err }
 
 // MaxQuoted is the most of a value an error quotes, in bytes.
 const MaxQuoted = 128

@@ -91,7 +91,10 @@ func WithUserAgent(version string) Option {
 // optional path prefix, parsed whole: a host, an IPv6 literal that is an
 // address, a port (when written) from 1 to 65535. Invalid options are a
 // *ValidationError, among them a size limit too small for a body holding
-// one minimal target.
+// one minimal target. A CA file (WithCAFile, WithCA) that cannot be read
+// or holds no PEM certificate is a *ValidationError on field ca_file whose
+// chain holds the read's error (errors.Is fs.ErrNotExist for a missing
+// file).
 func New(baseURL string, opts ...Option) (*Client, error) {
 	s := settings{Client: Client{
 		log:        zap.NewNop(),
@@ -117,7 +120,7 @@ func New(baseURL string, opts ...Option) (*Client, error) {
 		hc, err = httpx.NewClient(httpx.TLS{CAFile: s.caFile, CAPEM: s.caPEM, Insecure: s.insecure, Hint: httpx.CAFileHint},
 			s.log.With(zap.String("base_url", httpx.StripCredentials(s.base))))
 		if err != nil {
-			return nil, &ValidationError{Field: "ca_file", Value: s.caFile, Reason: httpx.CAFileReason(err)}
+			return nil, &ValidationError{Field: "ca_file", Value: s.caFile, Reason: httpx.FileCause(err).Error(), Err: err}
 		}
 	}
 	c := s.Client

@@ -19,27 +19,12 @@ type CAFileError struct {
 	Err error
 }
 
-func (e *CAFileError) Error() string { return "ca file " + e.Path + ": " + e.Reason() }
-
-// Reason says what is wrong with the file, without its path: the os error
-// ("no such file or directory", "is a directory", "permission denied") or
-// "no PEM certificate found". It is the one text every setting naming a CA
-// file (ca_file, broker_ca_file) gives for it.
-func (e *CAFileError) Reason() string { return FileCause(e.Err).Error() }
-
-// CAFileReason returns the Reason of the *CAFileError in err's chain, for
-// an error naming the setting and the file itself; err's text when there
-// is none.
-func CAFileReason(err error) string {
-	var ce *CAFileError
-	if errors.As(err, &ce) {
-		return ce.Reason()
-	}
-	return err.Error()
-}
+func (e *CAFileError) Error() string { return "ca file " + e.Path + ": " + FileCause(e.Err).Error() }
 
 // FileCause returns what is wrong with a file from the error of its read
-// or check, for an error naming the setting and the file itself: the Err
+// or check, for an error naming the setting and the file itself, the one
+// text every setting naming a file (ca_file, broker_ca_file) gives for
+// it, which the caller keeps in its error's chain: the Err
 // of the *CAFileError in err's chain (ErrNoCertificate, or the os error),
 // then the os error of an *fs.PathError without its path (errors.Is
 // fs.ErrNotExist, "no such file or directory"); err when it holds neither.

@@ -57,8 +57,7 @@ func TestCAPool(t *testing.T) {
 				return
 			}
 			var ce *CAFileError
-			if pool != nil || !errors.As(err, &ce) || ce.Path != tt.path || ce.Reason() != tt.reason ||
-				CAFileReason(err) != tt.reason || err.Error() != "ca file "+tt.path+": "+tt.reason {
+			if pool != nil || !errors.As(err, &ce) || ce.Path != tt.path || FileCause(err).Error() != tt.reason || err.Error() != "ca file "+tt.path+": "+tt.reason {
 				t.Fatalf("CAPool = %v, %v; want a *CAFileError of %s: %s", pool, err, tt.path, tt.reason)
 			}
 			if tt.is != nil && !errors.Is(err, tt.is) {
