@@ -131,7 +131,7 @@ func serveAction(c *ucli.Context, o Options) error {
 	o.Abort.logJSON(o.Stderr, sc.Log)
 	defer func() { _ = log.Sync() }()
 	sc.warnStrayEnv(log, o.name())
-	warnUnsetRequired(log, selected, sc.injectors)
+	warnUnsetRequired(log, selected, sc.injectors, &sc.origins)
 	platform, clientOpts, err := sc.platformClient(c.Context, ms)
 	if err != nil {
 		return err

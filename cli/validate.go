@@ -101,19 +101,18 @@ func injectorSettingsSet(o Options, name string, settings injectorSettings, from
 		// White space alone is no secret: quoted as written, where it
 		// was given, as a blank --token is.
 		return usageErr("invalid %s %q%s: required, every inject of %s fails without it (set %s)",
-			u.key, u.value, settingGivenAt(from, u.key), m.Name, u.where)
+			u.key, u.value, settingSource(from, u.key).where(), m.Name, u.where)
 	}
 	return nil
 }
 
-// settingGivenAt is " (origin)" for the injector setting key
-// ("query.shodan_api_key") the user gave, a secret one's included, ""
-// for one nobody gave.
-func settingGivenAt(from *origins, key string) string {
+// settingSource is where the user gave the injector setting key
+// ("query.shodan_api_key"), a secret one's included.
+func settingSource(from *origins, key string) source {
 	if at := from.secretFrom[key]; at != "" {
-		return " (" + at + ")"
+		return source{key: key, from: at}
 	}
-	return from.where(key)
+	return from.source(key)
 }
 
 // unsetSetting is a required injector setting left unset: its key
@@ -136,12 +135,18 @@ func unsetRequired(m framework.Manifest, settings injectorSettings) []unsetSetti
 // warnUnsetRequired logs, once at serve's start, a WARN line for each
 // required setting of a served injector left unset: serve starts all the
 // same (the other injectors work), and each inject of that injector fails
-// until it is set and serve restarted.
-func warnUnsetRequired(log *zap.Logger, served []framework.Manifest, settings injectorSettings) {
+// until it is set and serve restarted. A setting given blank is named
+// with its value and where it was given (from), as run's refusal names
+// it.
+func warnUnsetRequired(log *zap.Logger, served []framework.Manifest, settings injectorSettings, from *origins) {
 	for _, m := range served {
 		for _, u := range unsetRequired(m, settings) {
+			fields := []zap.Field{zap.String("injector", m.Name), zap.String("setting", u.key)}
+			if src := settingSource(from, u.key); src.given() {
+				fields = append(fields, zap.String("value", u.value), zap.String("given", src.from))
+			}
 			log.Warn("required injector setting unset: every inject of "+m.Name+" fails without it",
-				zap.String("injector", m.Name), zap.String("setting", u.key), zap.String("set", u.where))
+				append(fields, zap.String("set", u.where))...)
 		}
 	}
 }
