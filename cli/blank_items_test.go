@@ -26,7 +26,7 @@ func TestBlankExpectationAndParamRefused(t *testing.T) {
 			`invalid expectation "[]" (config file ` + noneExp + `:2): an empty list: give at least one, or leave the key out`},
 		{"config expectation null item", nil, []string{"--config", nullExp}, `invalid expectation "" (config file ` + nullExp + `:2): must not be blank`},
 		{"inject file empty expectation_types", nil, []string{"--inject-file", empty},
-			`inject file ` + empty + `: invalid expectation_types "[]": an empty list asks for no expectation`},
+			`inject file ` + empty + `:1:74: invalid expectation_types "[]": an empty list asks for no expectation`},
 		{"--param empty", nil, append(target, "--param", ""), `invalid --param "": must not be blank: give key=value`},
 		{"env param leading item", map[string]string{"INJECTKIT_PARAM": ",outcome=success"}, target,
 			`invalid param "" (env INJECTKIT_PARAM): must not be blank: give key=value (item 1 of ",outcome=success")`},

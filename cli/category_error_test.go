@@ -26,7 +26,7 @@ func TestRunWrongCategoryNamesWhereWritten(t *testing.T) {
 			want: `invalid target "192.0.2.1" (env INJECTKIT_TARGET): injector cloudy takes cloud targets`},
 		{name: "config file", args: []string{"--config", cfg}, want: `invalid target "192.0.2.1" (config file ` + cfg + `:2): injector cloudy takes cloud targets`},
 		{name: "targets file", args: []string{"--targets-file", hosts}, want: hosts + `:2: invalid target "192.0.2.1": injector cloudy takes cloud targets`},
-		{name: "inject file", args: []string{"--inject-file", inject}, want: `inject file ` + inject + `: invalid targets[0] "192.0.2.1": injector cloudy takes cloud targets`},
+		{name: "inject file", args: []string{"--inject-file", inject}, want: `inject file ` + inject + `:1: invalid targets[0] "192.0.2.1": injector cloudy takes cloud targets`},
 	})
 	wantRefused(t, reg, nil, []string{"scanner"}, never, []refusal{
 		{name: "--query", args: []string{"--query", "port:22"}, want: `invalid --query "port:22": injector scanner takes network targets`},

@@ -22,9 +22,9 @@ func TestBlankCloudProviderOrAccountQuotesItsValue(t *testing.T) {
 				{"env cloud account", map[string]string{"INJECTKIT_CLOUD_ACCOUNT": " "}, append([]string{"--cloud-provider", "aws"}, region...),
 					`invalid cloud_account " " (env INJECTKIT_CLOUD_ACCOUNT): required`},
 				{"inject file cloud_provider", nil, []string{"--inject-file", badProvider},
-					`inject file ` + badProvider + `: invalid targets[0].cloud_provider " ": required`},
+					`inject file ` + badProvider + `:1: invalid targets[0].cloud_provider " ": required`},
 				{"inject file cloud_account_id", nil, []string{"--inject-file", badAccount},
-					`inject file ` + badAccount + `: invalid targets[0].cloud_account_id " ": required`},
+					`inject file ` + badAccount + `:1: invalid targets[0].cloud_account_id " ": required`},
 			})
 		})
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -77,6 +78,9 @@ type runConfig struct {
 
 	injectors injectorSettings
 	origins
+	// filePlaces says where the inject file, once read, writes its
+	// params and keys (see buildRunRequest), for relabel.
+	filePlaces runtime.FilePlaces
 }
 
 // executionConfig is how `run` and `serve` execute an inject. Timeout has

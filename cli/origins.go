@@ -173,14 +173,14 @@ func (c *runConfig) relabel(err error) error {
 		}
 		if c.InjectFile != "" {
 			// Not a --param: the inject file's "params" gave it.
-			return fmt.Errorf("inject file %s: %w", c.InjectFile, err)
+			return fmt.Errorf("%s: %w", c.filePlaces.Of(ve.Field), err)
 		}
 		return err
 	}
 	if c.InjectFile != "" && (strings.HasPrefix(ve.Field, "expectation_types[") && len(c.Expectations) == 0 ||
 		ve.Field == "inject_id" && c.InjectID == "") {
 		// Not --expectation nor --inject-id: the inject file gave it.
-		return fmt.Errorf("inject file %s: %w", c.InjectFile, err)
+		return fmt.Errorf("%s: %w", c.filePlaces.Of(ve.Field), err)
 	}
 	return c.named(err)
 }
@@ -198,8 +198,8 @@ func (c *runConfig) requiredParam(name, reason string) error {
 		written = `""`
 	}
 	if written != "" {
-		return usageErr("invalid param %q in inject file %s: %s, and the param is required: give it a value there, or --param %s=…",
-			name, c.InjectFile, written, name)
+		return usageErr("invalid param %q in %s: %s, and the param is required: give it a value there, or --param %s=…",
+			name, c.filePlaces.Of("params."+name), written, name)
 	}
 	orFile := ""
 	if c.InjectFile != "" {

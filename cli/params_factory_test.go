@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -136,7 +137,7 @@ func TestRequiredParamMissingOrNull(t *testing.T) {
 		{"missing from the inject file", nil, []string{"--inject-file", none},
 			`missing param key: the injector requires it (give --param key=…, or "key" in the "params" of inject file ` + none + ")"},
 		{"null in the inject file", nil, []string{"--inject-file", null},
-			`invalid param "key" in inject file ` + null + ": null, and the param is required"},
+			`invalid param "key" in inject file ` + null + ":1:52: null, and the param is required"},
 	}, givenEmpty(t, "key")...)
 	wantRefused(t, reg, nil, []string{"keyed"}, "params.key", tests)
 }
@@ -151,7 +152,7 @@ func givenEmpty(t *testing.T, key string) []refusal {
 	conf := writeFile(t, "conf.yaml", "param:\n  - \""+key+"=\"\n")
 	return []refusal{
 		{"empty in the inject file", nil, []string{"--inject-file", empty},
-			`invalid param "` + key + `" in inject file ` + empty + `: "", and the param is required`},
+			`invalid param "` + key + `" in inject file ` + empty + `:1:` + strconv.Itoa(49+len(key)) + `: "", and the param is required`},
 		{"empty --param", nil, []string{"--target", "127.0.0.1", "--param", key + "="},
 			`invalid param "` + key + `=" (--param): required: an empty string is no value`},
 		{"empty in the config file", nil, []string{"--target", "127.0.0.1", "--config", conf},

@@ -35,7 +35,7 @@ type checkedRun struct {
 func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, injector string) (checkedRun, error) {
 	var cr checkedRun
 	var err error
-	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, *cfg, o.injectors()); err != nil {
+	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, cfg, o.injectors()); err != nil {
 		return cr, err
 	}
 	if cfg.openAEV() {

@@ -26,7 +26,7 @@ func contractRefused(o Options, cfg runConfig, err error) error {
 	}
 	where := cfg.where("inject_id")
 	if where == "" && cfg.InjectFile != "" {
-		where = " (inject file " + cfg.InjectFile + ")"
+		where = " (" + cfg.filePlaces.Of("inject_id") + ")"
 	}
 	hint := ""
 	if cm.Owner != "" {

@@ -19,9 +19,11 @@ import (
 // usage error naming the flag, the param, the file and line or the inject
 // file's key the user wrote. It also returns the targets with where each
 // was written (nil when the request's targets are the inject file's as
-// written), to name them in a later error and to report duplicates. An
-// interrupt through ctx stops the reading of the files (see openInput).
-func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg runConfig, set *injectorSet) (runtime.Request, *targetList, error) {
+// written), to name them in a later error and to report duplicates, and
+// keeps in cfg where the inject file writes its other values (filePlaces),
+// for a later error about a param. An interrupt through ctx stops the
+// reading of the files (see openInput).
+func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg *runConfig, set *injectorSet) (runtime.Request, *targetList, error) {
 	var req runtime.Request
 	var fromFile runtime.FileTargets // the inject file's targets, typed by collectTargets
 	if cfg.InjectFile != "" {
@@ -40,7 +42,8 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 			}
 			return req, nil, &ExitError{Code: ExitUsage, Err: err}
 		}
-		logReplaced(log, cfg, req, fromFile.Len())
+		cfg.filePlaces = fromFile.Places()
+		logReplaced(log, *cfg, req, fromFile.Len())
 	}
 	if injector != "" {
 		if req.Injector != "" && req.Injector != injector {
@@ -57,7 +60,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 	if cfg.InjectID != "" {
 		req.InjectID = cfg.InjectID
 	}
-	if err := checkPhase(cfg, req.Phase); err != nil {
+	if err := checkPhase(*cfg, req.Phase); err != nil {
 		return req, nil, err
 	}
 	if cfg.Phase != "" {
@@ -75,7 +78,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		}
 		req.ExpectationTypes = cfg.Expectations
 	}
-	targets, err := collectTargets(ctx, cfg, fromFile)
+	targets, err := collectTargets(ctx, *cfg, fromFile)
 	if err != nil {
 		return req, nil, err
 	}
@@ -86,7 +89,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		// IPv4 targets).
 		targets.seen = nil
 	}
-	if err := addParams(&req, &cfg, set); err != nil {
+	if err := addParams(&req, cfg, set); err != nil {
 		return req, nil, err
 	}
 	return req, targets, nil
@@ -101,7 +104,7 @@ func checkPhase(cfg runConfig, fromFile string) error {
 	// config file's line.
 	phase, where := cfg.Phase, cfg.source("phase").at()
 	if phase == "" {
-		phase, where = fromFile, "inject file "+cfg.InjectFile
+		phase, where = fromFile, cfg.filePlaces.Of("phase")
 	}
 	if phase == "" {
 		return nil
@@ -257,9 +260,10 @@ func injectFileTargets(cfg runConfig, specs runtime.FileTargets) (*targetList, e
 	src := l.source(fromInjectFile, cfg.InjectFile)
 	l.grow(specs.Len())
 	var i int32
-	err := specs.Each(func(s runtime.TargetSpec) error {
+	err := specs.Each(func(s runtime.TargetSpec, line int) error {
 		o := origin{src: src, at: i}
 		i++
+		l.fileLines.add(origin{at: int32(line)}) // a file of 64 MiB at most: fewer lines than an int32 holds
 		return l.add(s, o)
 	})
 	var re *framework.RequestError

@@ -63,7 +63,8 @@ func TestOriginList(t *testing.T) {
 		{"lines then a range", cat(lines(1, 1, 5), repeat(line(1, 6), 256)), 2},
 		{"flags then a file", cat(repeat(line(0, 0), 3), lines(1, 1, 3)), 2},
 		{"an inject file's entries", lines(2, 0, 100), 1},
-		{"every other line", []origin{line(1, 1), line(1, 3), line(1, 5), line(1, 7)}, 4}, // a run steps by one line or none
+		{"every other line", []origin{line(1, 1), line(1, 3), line(1, 5), line(1, 7)}, 1}, // an inject file's entries of two lines each
+		{"lines unequally apart", []origin{line(1, 1), line(1, 3), line(1, 4), line(1, 7)}, 2},
 		{"a line repeated after the next", []origin{line(1, 1), line(1, 2), line(1, 2)}, 2},
 	}
 	for _, tt := range tests {

@@ -146,7 +146,7 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"inject file mixed categories after a range", nil, `{"injector":"noop","targets":[{"value":"10.0.0.0/30"},{"query":"apache"}]}`,
 			`: invalid targets[1] "external": all targets must share one category (targets[0] is network)`},
 		{"inject file param", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"params":{"outcome":"bogus"}}`,
-			`inject.json: invalid params.outcome "bogus": not one of success, partial, failed`},
+			`inject.json:1:73: invalid params.outcome "bogus": not one of success, partial, failed`},
 		{"inject file negative timeout", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"timeout":-300}`,
 			`invalid timeout "-300": must be positive`},
 		{"inject file phase", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"phase":"execution-complete"}`,
@@ -183,11 +183,11 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"non-ASCII inject id", []string{"--target", "10.0.0.1", "--inject-id", "é"}, "",
 			`invalid inject_id "é" (--inject-id): holds the non-ASCII character U+00E9 at byte 0 (the Idempotency-Key header carries ASCII)`},
 		{"inject file non-ASCII inject id", nil, `{"injector":"noop","inject_id":"inj-\u00e9","targets":[{"value":"10.0.0.1"}]}`,
-			`inject.json: invalid inject_id "inj-é": holds the non-ASCII character U+00E9 at byte 4`},
+			`inject.json:1:32: invalid inject_id "inj-é": holds the non-ASCII character U+00E9 at byte 4`},
 		{"inject file asset with a terminal escape", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1","asset":"\u001b]0;pwned\u0007"}]}`,
-			`inject.json: invalid targets[0].asset "\x1b]0;pwned\a": holds the non-printable character U+001B at byte 0`},
+			`inject.json:1: invalid targets[0].asset "\x1b]0;pwned\a": holds the non-printable character U+001B at byte 0`},
 		{"inject file blank asset group", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"},{"value":"10.0.0.2","agent":"a-1","asset_group":" "}]}`,
-			`inject.json: invalid targets[1].asset_group " ": blank; give the platform's id or leave the key out`},
+			`inject.json:1: invalid targets[1].asset_group " ": blank; give the platform's id or leave the key out`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

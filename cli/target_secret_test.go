@@ -32,7 +32,7 @@ func TestTargetNotShownUnlessItReadsAsOne(t *testing.T) {
 		{"--target", nil, []string{"--target", "TOKEN=S3cr3tTok"}, "invalid --target (not shown): ", "S3cr3tTok"},
 		{"env target", map[string]string{"INJECTKIT_TARGET": "TOKEN=S3cr3tTok"}, nil, "invalid target (not shown) (env INJECTKIT_TARGET): ", "S3cr3tTok"},
 		{"config target", nil, []string{"--config", conf}, "invalid target (not shown) (config file " + conf + ":1): ", "S3cr3tTok"},
-		{"inject file", nil, []string{"--inject-file", injectFile}, "inject file " + injectFile + ": invalid targets[1].value (not shown): ", "S3cr3tTok"},
+		{"inject file", nil, []string{"--inject-file", injectFile}, "inject file " + injectFile + ":1: invalid targets[1].value (not shown): ", "S3cr3tTok"},
 		{"long line", nil, []string{"--target", strings.Repeat("a", 300)}, "invalid --target (not shown): ", "aaaa"},
 		// Attempts at an address or host name are quoted as written.
 		{"typo", nil, []string{"--targets-file", typo}, `hosts.txt:2: invalid target "10.0.0.300": `, ""},

@@ -48,6 +48,9 @@ type targetList struct {
 	typed   []framework.Target   // unless lenient
 	specs   []runtime.TargetSpec // when lenient
 	from    originList
+	// fileLines holds the line of each target of the inject file, by
+	// its index in the file's targets (the at of its origin).
+	fileLines originList
 	// whereOf says where an item of a key of the configuration was
 	// given, as runConfig.whereItem does (nil: nowhere said).
 	whereOf func(key, item string) string
@@ -139,7 +142,7 @@ func (l *targetList) label(o origin) string {
 	case fromTargetFile:
 		return fmt.Sprintf("%s:%d", s.name, o.at)
 	case fromInjectFile:
-		return fmt.Sprintf("inject file %s: targets[%d]", s.name, o.at)
+		return fmt.Sprintf("%s: targets[%d]", l.fileAt(s, o), o.at)
 	}
 	if s.where != "" {
 		return strings.TrimSuffix(strings.TrimPrefix(s.where, " ("), ")")

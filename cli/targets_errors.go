@@ -87,13 +87,22 @@ func (l *targetList) head(o origin, field, value string) string {
 		if field != "" && field != "target" {
 			key += "." + field
 		}
-		return fmt.Sprintf("inject file %s: invalid %s%s", s.name, key, quoted)
+		return fmt.Sprintf("%s: invalid %s%s", l.fileAt(s, o), key, quoted)
 	}
 	flag, where := flagOfField(s.name, field), s.where
 	if flag != s.name {
 		where = l.flagWhere(flag, value)
 	}
 	return fmt.Sprintf("invalid %s%s%s", nameAt(flag, where), quoted, where)
+}
+
+// fileAt names the inject file s and the line of its target at o
+// ("inject file x.json:7"), or the file alone when the line is not known.
+func (l *targetList) fileAt(s targetSource, o origin) string {
+	if int(o.at) < l.fileLines.len() {
+		return fmt.Sprintf("inject file %s:%d", s.name, l.fileLines.at(int(o.at)).at)
+	}
+	return "inject file " + s.name
 }
 
 // addressField reports whether field of a target written in s holds an

@@ -4,8 +4,9 @@ import "sort"
 
 // originList is where each target of a list was written, by index, kept
 // as runs: targets one after another written on consecutive lines (a
-// targets file, an inject file's entries) or on one line (a CIDR range's
-// addresses) share one run. A million lines of a targets file are then a
+// targets file, an inject file's entries), on lines equally far apart
+// (an inject file's entries written over several lines each) or on one
+// line (a CIDR range's addresses) share one run. A million lines of a targets file are then a
 // few runs, not an origin each (8 MB), for the run's whole life: the
 // errors of a run name where a target was written (targetList.relabel).
 type originList struct {
@@ -18,7 +19,7 @@ type originList struct {
 type originRun struct {
 	start int32
 	o     origin
-	step  int32 // 0: one line (a range), 1: consecutive lines or entries
+	step  int32 // 0: one line (a range), 1: consecutive lines or entries, n: n lines apart
 }
 
 // len returns the number of targets.
@@ -31,7 +32,7 @@ func (l *originList) add(o origin) {
 		k := l.n - r.start
 		switch d := o.at - r.o.at; {
 		case o.src != r.o.src:
-		case k == 1 && (d == 0 || d == 1):
+		case k == 1 && d >= 0:
 			r.step = d
 			l.n++
 			return

@@ -38,7 +38,7 @@ func DecodeRequest(r io.Reader) (Request, error) {
 		return req, err
 	}
 	req.Targets = make([]TargetSpec, 0, targets.Len())
-	err = targets.Each(func(t TargetSpec) error {
+	err = targets.Each(func(t TargetSpec, _ int) error {
 		req.Targets = append(req.Targets, t)
 		return nil
 	})
@@ -58,10 +58,7 @@ func DecodeInjectFile(r io.Reader) (Request, FileTargets, error) {
 	}
 	at := func(data []byte, off int64) string {
 		line, col := position(data, off)
-		if name == "" {
-			return fmt.Sprintf("inject file, line %d, column %d", line, col)
-		}
-		return fmt.Sprintf("inject file %s:%d:%d", name, line, col)
+		return place(name, line, col)
 	}
 	where := strings.TrimSpace("inject file " + name)
 	fail := func(err error) (Request, FileTargets, error) {
@@ -105,19 +102,20 @@ func DecodeInjectFile(r io.Reader) (Request, FileTargets, error) {
 	}
 	req = head.Request
 	req.Targets, req.Params = nil, head.Params
+	places := c.filePlaces(name)
 	if req.ExpectationTypes != nil && len(req.ExpectationTypes) == 0 {
 		// [] asks for no expectation at all, which no inject can give:
 		// refused, not read as the default (null or no key is that).
-		return fail(fmt.Errorf("%s: %w", where, &signatures.ValidationError{
+		return fail(fmt.Errorf("%s: %w", places.Of("expectation_types"), &signatures.ValidationError{
 			Field: "expectation_types", Value: "[]",
 			Reason: "an empty list asks for no expectation; name DETECTION, PREVENTION or VULNERABILITY, or leave the key out for DETECTION"}))
 	}
 	if len(req.Params) == 0 {
 		req.Params = nil
 	}
-	targets := FileTargets{where: where}
+	targets := FileTargets{where: where, places: places}
 	if c.list >= 0 {
-		targets = FileTargets{data: data, off: c.list, n: c.n, given: true, where: where}
+		targets = FileTargets{data: data, off: c.list, n: c.n, given: true, where: where, places: places}
 	}
 	return req, targets, nil
 }

@@ -16,21 +16,26 @@ import (
 // typed each target, not a TargetSpec a target besides. The zero value
 // holds none.
 type FileTargets struct {
-	data  []byte // the file, checked
-	off   int64  // where its targets array starts
-	n     int
-	given bool   // the file has a targets array, empty or not
-	where string // "inject file x.json", for an error
+	data   []byte // the file, checked
+	off    int64  // where its targets array starts
+	n      int
+	given  bool   // the file has a targets array, empty or not
+	where  string // "inject file x.json", for an error
+	places FilePlaces
 }
 
 // Len returns the number of targets.
 func (t FileTargets) Len() int { return t.n }
 
+// Places says where the file writes its other values (its params, its
+// inject id), for an error found once the file is no longer held.
+func (t FileTargets) Places() FilePlaces { return t.places }
+
 // Each calls fn with each target, in the file's order, white space
 // around its address, host name, region, service or query dropped (as
-// DecodeRequest drops it), until fn returns an error, which Each returns
-// as it is.
-func (t FileTargets) Each(fn func(TargetSpec) error) error {
+// DecodeRequest drops it), and the line where the target's object
+// starts, until fn returns an error, which Each returns as it is.
+func (t FileTargets) Each(fn func(s TargetSpec, line int) error) error {
 	if t.n == 0 {
 		return nil
 	}
@@ -40,17 +45,24 @@ func (t FileTargets) Each(fn func(TargetSpec) error) error {
 	if err := r.expect('['); err != nil {
 		return t.fail(err)
 	}
+	line, _ := position(t.data, int64(r.i-1))
+	last := r.i
 	for range t.n {
 		var s TargetSpec
+		r.space()
+		line += bytes.Count(t.data[last:r.i], newline)
+		last = r.i
 		if err := r.target(&s); err != nil {
 			return t.fail(err)
 		}
-		if err := fn(s.trimmed()); err != nil {
+		if err := fn(s.trimmed(), line); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+var newline = []byte{'\n'}
 
 // fail is the error of a target Each cannot read, which checkJSON has
 // checked: none is known.

@@ -132,13 +132,16 @@ type checker struct {
 	// FileTargets; list is -1 when there is none (left out or null).
 	list int64
 	n    int
+	// places holds where each value a later error may name is written
+	// (see mark).
+	places map[string]int64
 }
 
 // checkJSON checks data, one JSON object of Request's shape and nothing
 // after it. A failure is a *posError.
 // It returns the checker, which says where the targets array is.
 func checkJSON(data []byte) (*checker, error) {
-	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), list: -1}
+	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), list: -1, places: map[string]int64{}}
 	c.dec.UseNumber()
 	if err := c.value("", requestShape); err != nil {
 		return nil, err
@@ -253,6 +256,7 @@ func (c *checker) object(path string, s *shape, start int64) error {
 			folded[low] = key
 			next = s.elem
 		}
+		c.mark(path, key, c.dec.InputOffset())
 		if err := c.value(kpath, next); err != nil {
 			return err
 		}
@@ -272,6 +276,9 @@ func (c *checker) array(path string, s *shape, start int64) error {
 	}
 	i := 0
 	for ; c.dec.More(); i++ {
+		if path == "expectation_types" {
+			c.places[fmt.Sprintf("%s[%d]", path, i)] = c.dec.InputOffset()
+		}
 		if err := c.value(fmt.Sprintf("%s[%d]", path, i), next); err != nil {
 			return err
 		}
@@ -354,12 +361,6 @@ func fieldName(path string) string {
 	return path
 }
 
-// lineCol returns "line L, column C" of position(data, off).
-func lineCol(data []byte, off int64) string {
-	line, col := position(data, off)
-	return fmt.Sprintf("line %d, column %d", line, col)
-}
-
 // foldKey returns a key equal for any two strings strings.EqualFold
 // matches: each character replaced by the least of its case-folding orbit.
 func foldKey(s string) string {
@@ -372,23 +373,4 @@ func foldKey(s string) string {
 		b.WriteRune(least)
 	}
 	return b.String()
-}
-
-// position returns the line and column of the first character at or
-// after off that is not white space, a comma or a colon (columns count
-// bytes from 1).
-func position(data []byte, off int64) (line, col int) {
-	i := min(max(int(off), 0), len(data))
-	for i < len(data) && strings.IndexByte(" \t\r\n,:", data[i]) >= 0 {
-		i++
-	}
-	line, col = 1, 1
-	for _, b := range data[:i] {
-		if b == '\n' {
-			line, col = line+1, 1
-		} else {
-			col++
-		}
-	}
-	return line, col
 }

@@ -1,0 +1,63 @@
+package cli_test
+
+import "testing"
+
+// A value of an inject file refused once its JSON was read (a target, a
+// param, the inject id, the phase, an expectation type) is named with the
+// file's line, as a targets file's line is, and the column of a value the
+// file writes once, as the file's syntax errors are: a target by the line
+// its object starts on.
+func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
+	pretty := writeFile(t, "pretty.json", `{
+  "injector": "noop",
+  "targets": [
+    {
+      "value": "127.0.0.1"
+    },
+    {
+      "value": "bad host!"
+    }
+  ]
+}`)
+	lines := writeFile(t, "lines.json", `{"injector": "noop", "targets": [
+  {"value": "127.0.0.1"},
+  {"value": "10.0.0.1"},
+  {"value": "10.0.0.300"}
+]}`)
+	mixed := writeFile(t, "mixed.json", `{"injector": "noop", "targets": [
+  {"value": "127.0.0.1"},
+  {"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1"}
+]}`)
+	param := writeFile(t, "param.json", `{"injector": "noop",
+ "targets": [{"value": "127.0.0.1"}],
+ "params": {
+   "outcome": "bogus"
+ }}`)
+	typed := writeFile(t, "typed.json", `{"injector": "noop",
+ "targets": [{"value": "127.0.0.1"}],
+ "params": {"delay": "1s",
+   "outcome": 3}}`)
+	id := writeFile(t, "id.json", `{"injector": "noop",
+ "inject_id": "inj-é",
+ "targets": [{"value": "127.0.0.1"}]}`)
+	phase := writeFile(t, "phase.json", `{"injector": "noop",
+ "phase": "bogus",
+ "targets": [{"value": "127.0.0.1"}]}`)
+	expectation := writeFile(t, "expectation.json", `{"injector": "noop",
+ "expectation_types": ["DETECTION",
+   "BOGUS"],
+ "targets": [{"value": "127.0.0.1"}]}`)
+	wantRefused(t, registry(), nil, nil, "", []refusal{
+		{"a target written over lines", nil, []string{"--inject-file", pretty}, "inject file " + pretty + ":7: invalid targets[1].value (not shown)"},
+		{"a target a line", nil, []string{"--inject-file", lines}, "inject file " + lines + `:4: invalid targets[2].value "10.0.0.300"`},
+		{"a target the runtime refuses", nil, []string{"--inject-file", lines, "--profile", "openaev"},
+			"inject file " + lines + `:4: invalid targets[2].value "10.0.0.300"`},
+		{"a target of another category", nil, []string{"--inject-file", mixed}, "inject file " + mixed + `:3: invalid targets[1]`},
+		{"a param's value", nil, []string{"--inject-file", param}, "inject file " + param + `:4:15: invalid params.outcome "bogus"`},
+		{"a param's type", nil, []string{"--inject-file", typed}, "inject file " + typed + `:4:15: invalid params.outcome "3"`},
+		{"the inject id", nil, []string{"--inject-file", id}, "inject file " + id + `:2:15: invalid inject_id "inj-é"`},
+		{"the phase", nil, []string{"--inject-file", phase}, `invalid phase "bogus" (inject file ` + phase + `:2:11)`},
+		{"an expectation type", nil, []string{"--inject-file", expectation},
+			"inject file " + expectation + `:3:4: invalid expectation_types[1] "BOGUS"`},
+	})
+}

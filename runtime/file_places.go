@@ -1,0 +1,115 @@
+package runtime
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// FilePlaces says where an inject file writes each value an error found
+// after its decoding may name, apart from its targets (FileTargets.Each
+// gives each target's line): each key of the request ("inject_id",
+// "phase", "expectation_types"), each expectation type
+// ("expectation_types[1]") and each param ("params.ports", the key as the
+// file writes it). It holds the lines and columns alone, not the file.
+type FilePlaces struct {
+	name string            // the file's name, "" when it has none
+	at   map[string][2]int // field → line, column
+}
+
+// Of names the file and where it writes field, as the errors of
+// DecodeInjectFile do: "inject file x.json:5:14" ("inject file, line 5,
+// column 14" for a file without a name). A field within a param
+// ("params.creds.user") is placed at its param. A field the file does not
+// write names the file alone ("inject file x.json").
+func (p FilePlaces) Of(field string) string {
+	for f := field; ; {
+		if at, ok := p.at[f]; ok {
+			return place(p.name, at[0], at[1])
+		}
+		i := strings.LastIndexAny(f, ".[")
+		if i <= len("params") || !strings.HasPrefix(f, "params.") {
+			break
+		}
+		f = f[:i]
+	}
+	return strings.TrimSpace("inject file " + p.name)
+}
+
+// place names line and column of the inject file name.
+func place(name string, line, col int) string {
+	if name == "" {
+		return fmt.Sprintf("inject file, line %d, column %d", line, col)
+	}
+	return fmt.Sprintf("inject file %s:%d:%d", name, line, col)
+}
+
+// mark records where the value of key, in the object at path, starts
+// (off, or the white space or colon before it), when an error found after
+// decoding may name it: a key of the request but its targets, or a param.
+func (c *checker) mark(path, key string, off int64) {
+	switch {
+	case path == "" && key != "targets":
+		c.places[key] = off
+	case path == "params":
+		c.places["params."+key] = off
+	}
+}
+
+// filePlaces turns the offsets the checker marked into lines and columns,
+// in one pass over the file.
+func (c *checker) filePlaces(name string) FilePlaces {
+	type mark struct {
+		field string
+		off   int
+	}
+	marks := make([]mark, 0, len(c.places))
+	for f, off := range c.places {
+		marks = append(marks, mark{f, skip(c.data, off)})
+	}
+	sort.Slice(marks, func(i, j int) bool { return marks[i].off < marks[j].off })
+	p := FilePlaces{name: name, at: make(map[string][2]int, len(marks))}
+	line, col, i := 1, 1, 0
+	for _, m := range marks {
+		line, col, i = advance(c.data, line, col, i, m.off)
+		p.at[m.field] = [2]int{line, col}
+	}
+	return p
+}
+
+// lineCol returns "line L, column C" of position(data, off).
+func lineCol(data []byte, off int64) string {
+	line, col := position(data, off)
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// position returns the line and column of the first character at or
+// after off that is not white space, a comma or a colon (columns count
+// bytes from 1).
+func position(data []byte, off int64) (line, col int) {
+	line, col, _ = advance(data, 1, 1, 0, skip(data, off))
+	return line, col
+}
+
+// skip returns the index of the first character of data at or after off
+// that is not white space, a comma or a colon.
+func skip(data []byte, off int64) int {
+	i := min(max(int(off), 0), len(data))
+	for i < len(data) && strings.IndexByte(" \t\r\n,:", data[i]) >= 0 {
+		i++
+	}
+	return i
+}
+
+// advance returns the line and column of data[to], given those of
+// data[from] (from ≤ to), and to.
+func advance(data []byte, line, col, from, to int) (int, int, int) {
+	for _, b := range data[from:to] {
+		if b == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return line, col, to
+}
