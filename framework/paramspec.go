@@ -116,8 +116,10 @@ func ParamsSpec(v any) ([]Param, error) {
 // pointer to one, see ParamsSpec) holds one of the values its tag lists. A
 // bad value is a *signatures.ValidationError on the field's json name. The
 // runtime checks enums before the params' Validate (see CheckParams); a
-// Validate method may call it too, so that params built by hand are checked
-// the same way. A struct ParamsSpec rejects has no enums to check (nil).
+// Validate method checks them too, so that params built by hand are
+// checked the same way, through an EnumCheck made once for its type
+// (CheckEnums parses the tags at each call: it is for a one-off check). A
+// struct ParamsSpec rejects has no enums to check (nil).
 func CheckEnums(v any) error { return checkEnums(v, nil) }
 
 // checkEnums is CheckEnums, fields those of v's struct type when known

@@ -48,11 +48,14 @@ func DefaultParams() Params {
 	return Params{ScanType: ScanConnect, Timing: 3}
 }
 
+// paramEnums checks Params' enums, its tags parsed once.
+var paramEnums = framework.NewEnumCheck[Params]()
+
 // Validate checks every field and returns a *signatures.ValidationError
 // naming the first bad one. It does not check privileges (see
 // Executor.ValidateParams).
 func (p Params) Validate() error {
-	if err := framework.CheckEnums(p); err != nil { // scan_type
+	if err := paramEnums.Check(&p); err != nil { // scan_type
 		return err
 	}
 	if p.Timing < 0 || p.Timing > 5 {

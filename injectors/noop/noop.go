@@ -25,7 +25,10 @@ type Params struct {
 }
 
 // Validate checks the outcome.
-func (p *Params) Validate() error { return framework.CheckEnums(p) }
+func (p *Params) Validate() error { return paramEnums.Check(p) }
+
+// paramEnums checks Params' enums, its tags parsed once.
+var paramEnums = framework.NewEnumCheck[Params]()
 
 func defaultParams() *Params { return &Params{Outcome: "success"} }
 

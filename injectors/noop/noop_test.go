@@ -2,6 +2,7 @@ package noop_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -137,6 +138,40 @@ func TestTimeoutPartialResultPerExternalTarget(t *testing.T) {
 					t.Errorf("targets %d and %d carry the same partial result %q, want each its own", j, i, got[0])
 				}
 				seen[got[0]] = i
+			}
+		})
+	}
+}
+
+// TestValidateParsesNoTags checks that Params.Validate, run for every
+// inject, checks the outcome without parsing the struct's tags again: it
+// allocates nothing for a valid outcome, and names the field of a bad one.
+func TestValidateParsesNoTags(t *testing.T) {
+	tests := []struct {
+		outcome string
+		bad     bool
+	}{
+		{outcome: "success"},
+		{outcome: "partial"},
+		{outcome: "failed"},
+		{outcome: "maybe", bad: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.outcome, func(t *testing.T) {
+			p := &noop.Params{Outcome: tt.outcome}
+			err := p.Validate()
+			var ve *signatures.ValidationError
+			if tt.bad {
+				if !errors.As(err, &ve) || ve.Field != "outcome" || ve.Value != tt.outcome {
+					t.Fatalf("Validate = %v, want a validation error on outcome %q", err, tt.outcome)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Validate = %v", err)
+			}
+			if n := testing.AllocsPerRun(100, func() { _ = p.Validate() }); n != 0 {
+				t.Errorf("Validate allocated %.0f times, want 0 (the params' tags parsed once)", n)
 			}
 		})
 	}

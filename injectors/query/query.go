@@ -158,9 +158,12 @@ func defaultParams() *Params {
 	return &Params{MaxResults: DefaultMaxResults, Provider: ProviderShodan}
 }
 
+// paramEnums checks Params' enums, its tags parsed once.
+var paramEnums = framework.NewEnumCheck[Params]()
+
 // Validate checks the parameters; it never touches the network.
 func (p *Params) Validate() error {
-	if err := framework.CheckEnums(p); err != nil { // provider
+	if err := paramEnums.Check(p); err != nil { // provider
 		return err
 	}
 	if p.MaxResults < 1 || p.MaxResults > MaxMaxResults {
