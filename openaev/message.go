@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/signatures"
@@ -300,6 +301,9 @@ func (in Injection) contentString(key string) (string, error) {
 	if !ok || isNull(raw) {
 		return "", nil
 	}
+	if s, ok := plainString(raw); ok { // the field's name is built only when needed
+		return s, nil
+	}
 	return scalarString(raw, "inject_content."+key)
 }
 
@@ -320,6 +324,9 @@ func scalarString(raw json.RawMessage, field string) (string, error) {
 		}
 		return "", &ValidationError{Field: field, Value: string(raw), Reason: "want one value, got a list"}
 	}
+	if s, ok := plainString(raw); ok {
+		return s, nil
+	}
 	var v any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
@@ -337,6 +344,26 @@ func scalarString(raw json.RawMessage, field string) (string, error) {
 		return strconv.FormatBool(x), nil
 	}
 	return "", &ValidationError{Field: field, Value: string(raw), Reason: "want a string, a number or a boolean"}
+}
+
+// plainString returns the string raw holds when raw is one JSON string
+// alone that decodes to its own bytes: no escape, no control character,
+// valid UTF-8 (the common case: targets, selectors). Its bytes are the
+// string a Decoder would return, without the Decoder and its buffer.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	if !utf8.Valid(body) {
+		return "", false
+	}
+	return string(body), true
 }
 
 // expectationTypes returns the expectation_type of each entry of
