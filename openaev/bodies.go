@@ -325,10 +325,23 @@ func (pl *plan) docLen(pieces []piece, targets, n int) int {
 }
 
 // envelopeLen is the length of the body of e with an empty structured
-// output's quotes and key (its content is added to it).
+// output's quotes and key (its content is added to it): the length of
+// json.Marshal(e) less its closing brace, counted without encoding it.
 func envelopeLen(e Execution) int {
-	b, _ := json.Marshal(e)
-	return len(b) - 1 + len(`,"execution_output_structured":""}`)
+	var digits [20]byte
+	n := len(`{"execution_message":"","execution_status":"","execution_action":"","execution_duration":`) +
+		escapedLenString(e.Message) + escapedLenString(e.Status) + escapedLenString(e.Action) +
+		len(strconv.AppendInt(digits[:0], int64(e.Duration), 10))
+	if len(e.ContextIdentifiers) > 0 {
+		n += len(`,"execution_context_identifiers":[]`) + len(e.ContextIdentifiers) - 1
+		for _, id := range e.ContextIdentifiers {
+			n += len(`""`) + escapedLenString(id)
+		}
+	}
+	if e.OutputStructured != "" {
+		n += len(`,"execution_output_structured":""`) + escapedLenString(e.OutputStructured)
+	}
+	return n + len(`,"execution_output_structured":""}`)
 }
 
 // appendEnvelope appends the body of e up to the opening quote of its
