@@ -3,7 +3,9 @@ package query
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"sort"
 	"strconv"
@@ -17,13 +19,6 @@ const pageSize = 100
 type searchPage struct {
 	Total   int
 	Matches []Match
-}
-
-// rawPage is the wire shape of a Shodan host search answer.
-type rawPage struct {
-	Matches []rawMatch `json:"matches"`
-	Total   int        `json:"total"`
-	Error   string     `json:"error"`
 }
 
 // rawMatch is the wire shape of a Shodan banner. The fields it shares
@@ -51,34 +46,129 @@ func errorBody(body []byte) string {
 	return strings.TrimSpace(e.Error)
 }
 
-// parseSearchPage decodes one page of a Shodan host search. A body holding
+// parseSearchPage decodes one page of a Shodan host search, read as a
+// stream: the page's matches are decoded one at a time, and a page holding
+// more than pageSize matches, more than a Shodan page holds, is refused at
+// its match pageSize+1, so that an oversized answer (up to the 64 MiB a
+// body may have) never costs more than one page's matches. A body holding
 // an "error" is returned as an *APIError with the given status; one whose
 // matches are null or absent while its total is positive is an error.
 func parseSearchPage(status int, body []byte) (searchPage, error) {
-	var raw rawPage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&raw); err != nil {
+	p, msg, err := decodePage(json.NewDecoder(bytes.NewReader(body)))
+	if err != nil {
 		return searchPage{}, fmt.Errorf("decode search response: %w", err)
 	}
-	if msg := strings.TrimSpace(raw.Error); msg != "" {
+	if msg = strings.TrimSpace(msg); msg != "" {
 		return searchPage{}, newAPIError(status, msg, 0)
 	}
-	if raw.Total < 0 {
-		return searchPage{}, fmt.Errorf("decode search response: negative total %d", raw.Total)
+	if p.Total < 0 {
+		return searchPage{}, fmt.Errorf("decode search response: negative total %d", p.Total)
 	}
-	if raw.Matches == nil && raw.Total > 0 {
-		return searchPage{}, fmt.Errorf("decode search response: no matches list (null or absent) with total %d", raw.Total)
+	if p.Matches == nil && p.Total > 0 {
+		return searchPage{}, fmt.Errorf("decode search response: no matches list (null or absent) with total %d", p.Total)
 	}
-	p := searchPage{Total: raw.Total, Matches: make([]Match, 0, len(raw.Matches))}
-	for i, rm := range raw.Matches {
-		m, err := rm.match()
-		if err != nil {
-			return searchPage{}, fmt.Errorf("decode search response: matches[%d]: %w", i, err)
-		}
-		p.Matches = append(p.Matches, m)
+	if p.Matches == nil {
+		p.Matches = []Match{}
 	}
 	return p, nil
 }
+
+// decodePage reads the answer's object: its total, its matches (nil when
+// null or absent) and its "error" text; other keys are skipped.
+func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
+	if err := openValue(dec, '{', "the answer"); err != nil {
+		return p, "", err
+	}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return p, "", unexpectedEOF(err)
+		}
+		switch key, _ := tok.(string); key {
+		case "total":
+			err = dec.Decode(&p.Total)
+		case "error":
+			err = dec.Decode(&msg)
+		case "matches":
+			p.Matches, err = decodeMatches(dec)
+		default:
+			err = dec.Decode(&skipValue{})
+		}
+		if err != nil {
+			return p, "", unexpectedEOF(err)
+		}
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return p, "", unexpectedEOF(err)
+	}
+	return p, msg, nil
+}
+
+// decodeMatches reads the matches list one match at a time, nil for null.
+func decodeMatches(dec *json.Decoder) ([]Match, error) {
+	if err := openValue(dec, '[', "matches"); err != nil {
+		if errors.Is(err, errNull) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	ms := []Match{}
+	for i := 0; dec.More(); i++ {
+		if i == pageSize {
+			return nil, fmt.Errorf("matches: more than %d on one page, more than a Shodan page holds", pageSize)
+		}
+		var rm rawMatch
+		if err := dec.Decode(&rm); err != nil {
+			return nil, fmt.Errorf("matches[%d]: %w", i, err)
+		}
+		m, err := rm.match()
+		if err != nil {
+			return nil, fmt.Errorf("matches[%d]: %w", i, err)
+		}
+		ms = append(ms, m)
+	}
+	if _, err := dec.Token(); err != nil { // the closing bracket
+		return nil, err
+	}
+	return ms, nil
+}
+
+// errNull is openValue's error for a JSON null.
+var errNull = errors.New("null")
+
+// openValue reads the token opening an object or a list (delim), named
+// what; null is errNull, another value an error.
+func openValue(dec *json.Decoder, delim json.Delim, what string) error {
+	tok, err := dec.Token()
+	switch {
+	case err != nil:
+		return err
+	case tok == nil:
+		return fmt.Errorf("%s: %w", what, errNull)
+	case tok == delim:
+		return nil
+	}
+	want := "an object"
+	if delim == '[' {
+		want = "a list"
+	}
+	return fmt.Errorf("%s: want %s", what, want)
+}
+
+// unexpectedEOF is err, or io.ErrUnexpectedEOF for a body that ends
+// inside the answer's object.
+func unexpectedEOF(err error) error {
+	if err == io.EOF {
+		return io.ErrUnexpectedEOF
+	}
+	return err
+}
+
+// skipValue decodes any JSON value into nothing: a key of the answer the
+// injector does not read (facets, say) is checked, never kept.
+type skipValue struct{}
+
+func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 
 func (rm rawMatch) match() (Match, error) {
 	ip, err := rm.address()

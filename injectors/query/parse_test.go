@@ -1,13 +1,16 @@
 package query
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"maps"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -150,5 +153,65 @@ func BenchmarkParseSearchPage(b *testing.B) {
 		if _, err := parseSearchPage(200, body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// sizedPage returns a Shodan answer of n banners, all shaped like those
+// of a real page, its total n.
+func sizedPage(n int) []byte {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, `{"total": %d, "matches": [`, n)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"ip_str": "10.%d.%d.%d", "port": 80, "transport": "tcp", "hostnames": ["h%d.example"], "domains": ["example"], `+
+			`"org": "o", "product": "Apache httpd", "vulns": {"CVE-2021-41773": {"cvss": 7.5}}}`, i>>16&255, i>>8&255, i&255, i)
+	}
+	b.WriteString(`], "facets": {}}`)
+	return b.Bytes()
+}
+
+// TestParseSearchPageSize: a page holds at most the 100 matches of a
+// Shodan page; one holding more is the engine's error, whatever its size.
+func TestParseSearchPageSize(t *testing.T) {
+	const refused = "decode search response: matches: more than 100 on one page, more than a Shodan page holds"
+	tests := []struct {
+		name    string
+		n       int
+		wantErr string
+	}{
+		{"a full page", 100, ""},
+		{"one match past a full page", 101, refused},
+		{"an oversized page", 20000, refused},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := parseSearchPage(200, sizedPage(tt.n))
+			switch {
+			case tt.wantErr == "" && (err != nil || len(p.Matches) != tt.n):
+				t.Fatalf("got %d matches, err %v; want %d", len(p.Matches), err, tt.n)
+			case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+// TestParseSearchPageOversizedMemory: decoding an oversized page (the
+// tester's held 243 854 matches in 60 MiB) allocates no more than a page
+// one match past the limit: the matches past it are never decoded.
+func TestParseSearchPageOversizedMemory(t *testing.T) {
+	allocated := func(body []byte) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		_, _ = parseSearchPage(200, body)
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	small, big := sizedPage(101), sizedPage(50000) // about 100 KB and 8 MB
+	base, got := allocated(small), allocated(big)
+	if limit := 2*base + 256<<10; got > limit {
+		t.Errorf("a page of 50000 matches allocated %d bytes, want at most %d (a page of 101 allocated %d)", got, limit, base)
 	}
 }
