@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/jsontype"
 )
 
 // pageSize is the number of matches in a full Shodan search page.
@@ -86,9 +88,9 @@ func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
 		}
 		switch key, _ := tok.(string); key {
 		case "total":
-			err = dec.Decode(&p.Total)
+			err = typeError("total", dec.Decode(&p.Total))
 		case "error":
-			err = dec.Decode(&msg)
+			err = typeError("error", dec.Decode(&msg))
 		case "matches":
 			p.Matches, err = decodeMatches(dec)
 		default:
@@ -119,7 +121,7 @@ func decodeMatches(dec *json.Decoder) ([]Match, error) {
 		}
 		var rm rawMatch
 		if err := dec.Decode(&rm); err != nil {
-			return nil, fmt.Errorf("matches[%d]: %w", i, err)
+			return nil, typeError(fmt.Sprintf("matches[%d]", i), err)
 		}
 		m, err := rm.match()
 		if err != nil {
@@ -131,6 +133,48 @@ func decodeMatches(dec *json.Decoder) ([]Match, error) {
 		return nil, err
 	}
 	return ms, nil
+}
+
+// typeError returns err, a decoding error of the value at path, with the
+// words of jsontype when it is a value of the wrong JSON type: the field
+// as the engine wrote it ("total", "matches[3].port") and the kind of
+// value wanted, never a Go type or field name. Any other error is
+// returned as it is, prefixed by path.
+func typeError(path string, err error) error {
+	var te *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &te):
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	// A match's fields are those of the embedded Match, whose Go name
+	// encoding/json puts in the path.
+	if f := strings.TrimPrefix(te.Field, "Match."); f != "" && f != "Match" {
+		path += "." + f
+	}
+	return fmt.Errorf("%s: wrong JSON type, want %s, got %s", path, jsontype.Describe(te.Type), jsonKind(te.Value))
+}
+
+// jsonKind words the kind of JSON value encoding/json names in an
+// UnmarshalTypeError ("string", "array", "number 1.5e300").
+func jsonKind(v string) string {
+	switch v {
+	case "string":
+		return "a string"
+	case "object":
+		return "an object"
+	case "array":
+		return "a list"
+	case "bool":
+		return "true or false"
+	case "number":
+		return "a number"
+	}
+	if n, ok := strings.CutPrefix(v, "number "); ok {
+		return "the number " + n
+	}
+	return v
 }
 
 // errNull is openValue's error for a JSON null.
@@ -229,14 +273,14 @@ func parseVulns(raw json.RawMessage) ([]string, map[string]float64, error) {
 	switch raw[0] {
 	case '{':
 		if err := json.Unmarshal(raw, &obj); err != nil {
-			return nil, nil, fmt.Errorf("vulns: %w", err)
+			return nil, nil, typeError("vulns", err)
 		}
 		for id := range obj {
 			ids = append(ids, id)
 		}
 	case '[':
 		if err := json.Unmarshal(raw, &ids); err != nil {
-			return nil, nil, fmt.Errorf("vulns: %w", err)
+			return nil, nil, typeError("vulns", err)
 		}
 	default:
 		return nil, nil, fmt.Errorf("vulns: want an object or a list, got %.20s", raw)

@@ -215,3 +215,43 @@ func TestParseSearchPageOversizedMemory(t *testing.T) {
 		t.Errorf("a page of 50000 matches allocated %d bytes, want at most %d (a page of 101 allocated %d)", got, limit, base)
 	}
 }
+
+// TestParseSearchPageTypeErrors: a value of the wrong JSON type is named
+// by its path as the engine wrote it, in jsontype's words, never by a Go
+// type or field name.
+func TestParseSearchPageTypeErrors(t *testing.T) {
+	const ok = `{"ip_str": "192.0.2.1", "port": 80}`
+	tests := []struct{ name, body, want string }{
+		{"total a string", `{"total": "1", "matches": [` + ok + `]}`,
+			"decode search response: total: wrong JSON type, want a whole number, got a string"},
+		{"total too large", `{"total": 1.5e300, "matches": [` + ok + `]}`,
+			"decode search response: total: wrong JSON type, want a whole number, got the number 1.5e300"},
+		{"port a string", `{"total": 2, "matches": [` + ok + `, {"ip_str": "192.0.2.2", "port": "80"}]}`,
+			"decode search response: matches[1].port: wrong JSON type, want a whole number, got a string"},
+		{"matches an object", `{"total": 1, "matches": {"a": 1}}`,
+			"decode search response: matches: want a list"},
+		{"a match a number", `{"total": 1, "matches": [1]}`,
+			"decode search response: matches[0]: wrong JSON type, want an object, got a number"},
+		{"hostnames a string", `{"total": 1, "matches": [{"ip_str": "192.0.2.1", "hostnames": "x.example"}]}`,
+			"decode search response: matches[0].hostnames: wrong JSON type, want a list, got a string"},
+		{"os a number", `{"total": 1, "matches": [{"ip_str": "192.0.2.1", "os": 5}]}`,
+			"decode search response: matches[0].os: wrong JSON type, want a string, got a number"},
+		{"vulns a list of numbers", `{"total": 1, "matches": [{"ip_str": "192.0.2.1", "vulns": [1]}]}`,
+			"decode search response: matches[0]: vulns: wrong JSON type, want a string, got a number"},
+		{"error a number", `{"error": 5}`,
+			"decode search response: error: wrong JSON type, want a string, got a number"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseSearchPage(200, []byte(tt.body))
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("err = %v\nwant %s", err, tt.want)
+			}
+			for _, goName := range []string{"Go ", "rawPage", "rawMatch", "Match.", "int", "[]"} {
+				if strings.Contains(err.Error(), goName) {
+					t.Errorf("error %q names Go's %q", err, goName)
+				}
+			}
+		})
+	}
+}
