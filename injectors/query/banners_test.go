@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/query/shodantest"
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -150,5 +152,64 @@ func TestCleanMatchesAnyProvider(t *testing.T) {
 	if dropped != 1 || ms[0].IP != "192.0.2.9" || !slices.Equal(ms[0].Hostnames, []string{"ok.example"}) ||
 		ms[0].Product != "p "+httpx.Redacted {
 		t.Errorf("cleanMatches: dropped %d, match %+v", dropped, ms[0])
+	}
+}
+
+// TestExecuteDropsUnusableBanners: a banner whose address or port is not
+// one is dropped alone and counted in a WARN line; the rest of its page is
+// kept, and the run succeeds.
+func TestExecuteDropsUnusableBanners(t *testing.T) {
+	tests := []struct {
+		name string
+		bad  []map[string]any
+	}{
+		{"ip_str not an address", []map[string]any{banner("not-an-ip", nil)}},
+		{"ip_str forms netip refuses", []map[string]any{banner("01.2.3.4", nil), banner("1.2.3.4/24", nil), banner("1.2.3.4%x", nil), banner("999.1.1.1", nil)}},
+		{"no address", []map[string]any{banner("", nil)}},
+		{"port out of range", []map[string]any{banner("192.0.2.8", map[string]any{"port": 70000})}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			page := append([]map[string]any{banner("192.0.2.1", nil)}, tt.bad...)
+			page = append(page, banner("192.0.2.2", nil))
+			out, logs := runBanners(t, testKey, bannerPage(t, page...))
+			want := []string{"192.0.2.1", "192.0.2.2"}
+			if got := out.TargetExtras[0][framework.Detection][ExtraMatchedIPs].([]string); !slices.Equal(got, want) {
+				t.Errorf("matched_ips = %q, want %q", got, want)
+			}
+			if r := results(t, out)[0]; r.Status != ResultSuccess || len(r.Matches) != 2 || r.Total != len(page) {
+				t.Errorf("result %s with %d matches of %d, want success with 2 of %d", r.Status, len(r.Matches), r.Total, len(page))
+			}
+			if want := `"dropped":` + strconv.Itoa(len(tt.bad)); !strings.Contains(logs, "banners dropped") || !strings.Contains(logs, want) {
+				t.Errorf("logs lack the count of banners dropped (%s):\n%s", want, logs)
+			}
+		})
+	}
+}
+
+// TestSearchPagesPastUnusableBanners: a full page whose banners were all
+// dropped is not the end of the results: the next page is fetched.
+func TestSearchPagesPastUnusableBanners(t *testing.T) {
+	srv := newStandIn(t)
+	bad := make([]map[string]any, pageSize)
+	for i := range bad {
+		bad[i] = banner("not-an-ip", nil)
+	}
+	first, err := json.Marshal(map[string]any{"matches": bad, "total": pageSize + 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Enqueue(shodantest.Reply{Body: string(first)}, bannerPage(t, banner("192.0.2.1", nil)))
+	e, _ := newTestExecutor(t, srv, nil)
+	p, err := e.provider(ProviderShodan, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := p.Search(context.Background(), "apache", 1000)
+	if err != nil || len(res.Matches) != 1 || res.Dropped != pageSize {
+		t.Fatalf("got %d matches, %d dropped, err %v; want 1 match from page 2, %d dropped", len(res.Matches), res.Dropped, err, pageSize)
+	}
+	if n := len(srv.Requests()); n != 2 {
+		t.Errorf("%d requests, want 2", n)
 	}
 }

@@ -72,11 +72,15 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	results := make([]ConfigResult, len(in.Targets))
 	red := httpx.NewRedactor(e.apiKey)
 	for i, t := range in.Targets {
-		var dropped int
-		results[i], dropped = e.runOne(ctx, p, i, t, params.MaxResults, red)
-		if dropped > 0 {
+		var d drops
+		results[i], d = e.runOne(ctx, p, i, t, params.MaxResults, red)
+		if d.banners > 0 {
+			in.Logger().Warn("banners dropped: ip_str or ip not an IP address, or port out of range",
+				zap.Int("target", i), zap.Int("dropped", d.banners))
+		}
+		if d.names > 0 {
 			in.Logger().Warn("banner host names dropped: not RFC 1123 host names, or holding the API key",
-				zap.Int("target", i), zap.Int("dropped", dropped))
+				zap.Int("target", i), zap.Int("dropped", d.names))
 		}
 		// A configuration cut off mid-paging keeps the pages it received:
 		// they are what it found before the deadline.
@@ -91,10 +95,15 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	return buildOutput(results, metas, in.ExpectationTypes, params.Provider)
 }
 
+// drops counts what one configuration's answers held that the injector
+// left out: banners with no usable address or port (Result.Dropped) and
+// host names (cleanMatches).
+type drops struct{ banners, names int }
+
 // runOne runs the query of one target configuration. What the provider
-// returned goes through cleanMatches, red redacting the API key; the count
-// of host names it dropped is returned.
-func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Target, limit int, red *httpx.Redactor) (ConfigResult, int) {
+// returned goes through cleanMatches, red redacting the API key; what was
+// dropped is counted.
+func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Target, limit int, red *httpx.Redactor) (ConfigResult, drops) {
 	c, ok := t.External()
 	if !ok {
 		cat := "none"
@@ -102,21 +111,21 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 			cat = string(t.Config.Category())
 		}
 		return ConfigResult{Status: ResultFailed, Matches: []Match{},
-			Error: fmt.Sprintf("targets[%d]: not an external configuration (category %s)", i, cat)}, 0
+			Error: fmt.Sprintf("targets[%d]: not an external configuration (category %s)", i, cat)}, drops{}
 	}
 	query := composeQuery(c)
 	r := ConfigResult{Query: red.Redact(query), TargetIPv4: c.TargetIPv4, TargetHostname: c.TargetHostname, Matches: []Match{}}
 	if err := c.Validate(); err != nil {
 		r.Status, r.Error = ResultFailed, fmt.Sprintf("targets[%d]: %v", i, err)
-		return r, 0
+		return r, drops{}
 	}
 	if err := ctx.Err(); err != nil {
 		r.Status, r.Error = ResultCancelled, fmt.Sprintf("targets[%d]: not run: %v", i, err)
-		return r, 0
+		return r, drops{}
 	}
 	res, err := p.Search(ctx, query, limit)
 	r.Total, r.Matches = res.Total, nonNilMatches(res.Matches)
-	dropped := cleanMatches(r.Matches, red)
+	d := drops{banners: res.Dropped, names: cleanMatches(r.Matches, red)}
 	switch {
 	case err == nil:
 		r.Status = ResultSuccess
@@ -127,7 +136,7 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 	default:
 		r.Status, r.Error = ResultFailed, red.Redact(fmt.Sprintf("targets[%d]: %v", i, err))
 	}
-	return r, dropped
+	return r, d
 }
 
 // buildOutput turns the per-configuration results into the tool output:

@@ -21,7 +21,16 @@ const pageSize = 100
 type searchPage struct {
 	Total   int
 	Matches []Match
+	// Dropped counts the banners left out as unusable (errUnusable).
+	Dropped int
 }
+
+// errUnusable marks a banner whose address or port is not one (ip_str
+// "not-an-ip", "01.2.3.4", "1.2.3.4/24"; port 70000): the banner is
+// dropped and counted, the rest of its page kept. A value of the wrong
+// JSON type is an error of the page instead: the answer is then not in
+// Shodan's shape.
+var errUnusable = errors.New("unusable banner")
 
 // rawMatch is the wire shape of a Shodan banner. The fields it shares
 // with Match decode into the embedded Match as they are; the outer fields
@@ -92,7 +101,7 @@ func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
 		case "error":
 			err = typeError("error", dec.Decode(&msg))
 		case "matches":
-			p.Matches, err = decodeMatches(dec)
+			p.Matches, p.Dropped, err = decodeMatches(dec)
 		default:
 			err = dec.Decode(&skipValue{})
 		}
@@ -106,33 +115,38 @@ func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
 	return p, msg, nil
 }
 
-// decodeMatches reads the matches list one match at a time, nil for null.
-func decodeMatches(dec *json.Decoder) ([]Match, error) {
+// decodeMatches reads the matches list one match at a time, nil for null,
+// and counts the unusable banners it leaves out (errUnusable).
+func decodeMatches(dec *json.Decoder) (ms []Match, dropped int, err error) {
 	if err := openValue(dec, '[', "matches"); err != nil {
 		if errors.Is(err, errNull) {
-			return nil, nil
+			return nil, 0, nil
 		}
-		return nil, err
+		return nil, 0, err
 	}
-	ms := []Match{}
+	ms = []Match{}
 	for i := 0; dec.More(); i++ {
 		if i == pageSize {
-			return nil, fmt.Errorf("matches: more than %d on one page, more than a Shodan page holds", pageSize)
+			return nil, 0, fmt.Errorf("matches: more than %d on one page, more than a Shodan page holds", pageSize)
 		}
 		var rm rawMatch
 		if err := dec.Decode(&rm); err != nil {
-			return nil, typeError(fmt.Sprintf("matches[%d]", i), err)
+			return nil, 0, typeError(fmt.Sprintf("matches[%d]", i), err)
 		}
 		m, err := rm.match()
-		if err != nil {
-			return nil, fmt.Errorf("matches[%d]: %w", i, err)
+		switch {
+		case errors.Is(err, errUnusable):
+			dropped++
+		case err != nil:
+			return nil, 0, fmt.Errorf("matches[%d]: %w", i, err)
+		default:
+			ms = append(ms, m)
 		}
-		ms = append(ms, m)
 	}
 	if _, err := dec.Token(); err != nil { // the closing bracket
-		return nil, err
+		return nil, 0, err
 	}
-	return ms, nil
+	return ms, dropped, nil
 }
 
 // typeError returns err, a decoding error of the value at path, with the
@@ -217,10 +231,10 @@ func (*skipValue) UnmarshalJSON([]byte) error { return nil }
 func (rm rawMatch) match() (Match, error) {
 	ip, err := rm.address()
 	if err != nil {
-		return Match{}, err
+		return Match{}, fmt.Errorf("%w: %w", errUnusable, err)
 	}
 	if rm.Port < 0 || rm.Port > 65535 {
-		return Match{}, fmt.Errorf("port %d out of range", rm.Port)
+		return Match{}, fmt.Errorf("%w: port %d out of range", errUnusable, rm.Port)
 	}
 	vulns, scores, err := parseVulns(rm.Vulns)
 	if err != nil {

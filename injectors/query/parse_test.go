@@ -21,8 +21,8 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 // TestGoldenParseSearchPage walks testdata/parse/<case>/: input.json is a
-// Shodan answer body; want.json holds the decoded page, or error.txt the
-// error text.
+// Shodan answer body; want.json holds the decoded page (with the count of
+// the banners dropped as unusable), or error.txt the error text.
 func TestGoldenParseSearchPage(t *testing.T) {
 	testkit.Cases(t, filepath.Join("testdata", "parse", "*"), func(t *testing.T, dir string) {
 		in, err := os.ReadFile(filepath.Join(dir, "input.json"))
@@ -35,7 +35,8 @@ func TestGoldenParseSearchPage(t *testing.T) {
 			got, err = json.MarshalIndent(struct {
 				Total   int     `json:"total"`
 				Matches []Match `json:"matches"`
-			}{page.Total, page.Matches}, "", "  ")
+				Dropped int     `json:"dropped,omitempty"`
+			}{page.Total, page.Matches, page.Dropped}, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -23,6 +23,9 @@ type Result struct {
 	Total int `json:"total"`
 	// Matches are the matches fetched, at most the limit asked for.
 	Matches []Match `json:"matches"`
+	// Dropped counts the banners of the pages fetched left out because
+	// their address or port is not one: the rest of each page is kept.
+	Dropped int `json:"dropped,omitempty"`
 }
 
 // Match is one service banner: a host, a port and what runs there.

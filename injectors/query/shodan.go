@@ -80,12 +80,12 @@ func (s *shodan) Search(ctx context.Context, query string, limit int) (Result, e
 		if page == 1 {
 			res.Total, pages = p.Total, (p.Total+pageSize-1)/pageSize
 		}
-		res.Matches = append(res.Matches, p.Matches...)
+		res.Matches, res.Dropped = append(res.Matches, p.Matches...), res.Dropped+p.Dropped
 		if len(res.Matches) >= limit {
 			res.Matches = res.Matches[:limit]
 			return res, nil
 		}
-		if len(p.Matches) == 0 || len(res.Matches) >= res.Total || page >= pages {
+		if len(p.Matches)+p.Dropped == 0 || len(res.Matches) >= res.Total || page >= pages {
 			return res, nil
 		}
 	}
