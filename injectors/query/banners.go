@@ -2,6 +2,7 @@ package query
 
 import (
 	"net/netip"
+	"slices"
 
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
@@ -33,7 +34,8 @@ func canonicalIP(s string) string {
 //   - host names and domains are kept only when they are RFC 1123 host
 //     names (signatures.ValidateHostname) once redacted: one holding the
 //     key, escaped ("h-k%2By.example") or not, or anything else that is not
-//     a host name, is dropped and counted, never sent;
+//     a host name, is dropped and counted, never sent; those kept are in
+//     a target's form, lower case without a trailing dot, each once;
 //   - each banner's address is canonical (canonicalAddr), so that the
 //     per-target matched_ips, the CVE hosts and the findings agree.
 func cleanMatches(ms []Match, red *httpx.Redactor) (dropped int) {
@@ -53,13 +55,20 @@ func cleanMatches(ms []Match, red *httpx.Redactor) (dropped int) {
 }
 
 // hostNames returns the names that are host names and hold no secret of
-// red, and the count of the others.
+// red, in the one form a target's host name takes
+// (signatures.CanonicalTarget: lower case, no trailing dot), each once in
+// the order given, and the count of the others.
 func hostNames(names []string, red *httpx.Redactor) ([]string, int) {
 	out := make([]string, 0, len(names))
+	kept := 0
 	for _, n := range names {
-		if red.Redact(n) == n && signatures.ValidateHostname("hostname", n) == nil {
-			out = append(out, n)
+		if red.Redact(n) != n || signatures.ValidateHostname("hostname", n) != nil {
+			continue
+		}
+		kept++
+		if c := signatures.CanonicalTarget(n); !slices.Contains(out, c) {
+			out = append(out, c)
 		}
 	}
-	return out, len(names) - len(out)
+	return out, len(names) - kept
 }

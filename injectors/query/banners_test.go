@@ -213,3 +213,30 @@ func TestSearchPagesPastUnusableBanners(t *testing.T) {
 		t.Errorf("%d requests, want 2", n)
 	}
 }
+
+// TestExecuteNormalisesBannerHostNames: a banner's host names and domains
+// take a target host name's form (lower case, no trailing dot), each once.
+func TestExecuteNormalisesBannerHostNames(t *testing.T) {
+	tests := []struct {
+		name  string
+		given []string
+		want  []string
+	}{
+		{"case", []string{"UPPER.Example", "upper.example"}, []string{"upper.example"}},
+		{"trailing dot", []string{"ok.example.", "ok.example"}, []string{"ok.example"}},
+		{"kept in order", []string{"b.example", "A.example", "b.EXAMPLE."}, []string{"b.example", "a.example"}},
+		{"already canonical", []string{"web.example"}, []string{"web.example"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, logs := runBanners(t, testKey, bannerPage(t, banner("192.0.2.1", map[string]any{"hostnames": tt.given, "domains": tt.given})))
+			m := results(t, out)[0].Matches[0]
+			if !slices.Equal(m.Hostnames, tt.want) || !slices.Equal(m.Domains, tt.want) {
+				t.Errorf("hostnames %q, domains %q; want %q", m.Hostnames, m.Domains, tt.want)
+			}
+			if strings.Contains(logs, "host names dropped") {
+				t.Errorf("a duplicate counted as dropped:\n%s", logs)
+			}
+		})
+	}
+}
