@@ -197,7 +197,7 @@ func (v *findingsView) scanResults(rows []scanRow, index labelIndex, targets int
 		}
 	}
 	if len(strays) > 0 {
-		v.general = append(v.general, "hosts matching no target: "+strings.Join(list(strays, maxListed), "; "))
+		v.general = append(v.general, "hosts matching no target: "+joinList(strays, maxListed, "; "))
 	}
 }
 
@@ -220,10 +220,10 @@ func (v *findingsView) queryResults(results []queryResult) {
 				line += " " + pv
 			}
 			if len(m.Hostnames) > 0 {
-				line += " (" + strings.Join(list(m.Hostnames, 3), ", ") + ")"
+				line += " (" + joinList(m.Hostnames, 3, ", ") + ")"
 			}
 			if len(m.Vulns) > 0 {
-				line += " " + strings.Join(list(m.Vulns, 5), ", ")
+				line += " " + joinList(m.Vulns, 5, ", ")
 			}
 			v.perTarget[i] = append(v.perTarget[i], line)
 		}
@@ -345,9 +345,15 @@ func shortList(xs []any) string {
 		}
 		parts = append(parts, fmt.Sprint(x))
 	}
-	s := strings.Join(list(parts, maxListed), ", ")
-	if len(parts) > maxListed {
-		s += fmt.Sprintf(", … %d more", len(parts)-maxListed)
+	return joinList(parts, maxListed, ", ")
+}
+
+// joinList joins the first n of xs with sep, and says how many more there
+// are: a list cut short never reads as whole.
+func joinList(xs []string, n int, sep string) string {
+	s := strings.Join(list(xs, n), sep)
+	if len(xs) > n {
+		s += fmt.Sprintf("%s… %d more", sep, len(xs)-n)
 	}
 	return s
 }

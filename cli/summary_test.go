@@ -24,6 +24,15 @@ func networkTargets(vs ...string) []framework.Target {
 	return out
 }
 
+// strayResults returns n open ports of hosts matching no target.
+func strayResults(n int) []nmap.ScanResult {
+	out := make([]nmap.ScanResult, n)
+	for i := range out {
+		out[i] = nmap.ScanResult{Port: 80, Protocol: "tcp", Host: fmt.Sprintf("10.9.9.%d", i+1), Unmatched: true}
+	}
+	return out
+}
+
 // The summary shows each reference injector's findings, built with its
 // own types, under the target they belong to.
 func TestWriteSummary(t *testing.T) {
@@ -59,6 +68,15 @@ func TestWriteSummary(t *testing.T) {
   ::1              not scanned
   findings:
       hosts matching no target: 10.9.9.9 8080/tcp open http-proxy
+signatures not sent: no --backend-url (-o json prints them)
+`},
+		{"nmap: hosts matching no target cut short say how many more", runtime.Report{Injector: "nmap", Status: framework.StatusSuccess,
+			Targets: networkTargets("127.0.0.1"),
+			Output:  framework.ToolOutput{Findings: map[string]any{nmap.FieldScanResults: strayResults(12)}}},
+			`nmap: success · 1 target · 4.2s
+  127.0.0.1  no open port
+  findings:
+      hosts matching no target: 10.9.9.1 80/tcp open; 10.9.9.2 80/tcp open; 10.9.9.3 80/tcp open; 10.9.9.4 80/tcp open; 10.9.9.5 80/tcp open; 10.9.9.6 80/tcp open; 10.9.9.7 80/tcp open; 10.9.9.8 80/tcp open; 10.9.9.9 80/tcp open; 10.9.9.10 80/tcp open; … 2 more
 signatures not sent: no --backend-url (-o json prints them)
 `},
 		{"nmap failed: no target reads as scanned", runtime.Report{Injector: "nmap", Status: framework.StatusFailed,
@@ -111,6 +129,18 @@ signatures not sent: no --backend-url (-o json prints them)
   findings:
       CVE-2021-41773 (high): 203.0.113.7, www.example.com
       provider: shodan
+signatures not sent: no --backend-url (-o json prints them)
+`},
+		{"query: a match's host names and CVEs cut short say how many more", runtime.Report{Injector: "query", Status: framework.StatusSuccess,
+			Targets: []framework.Target{{Config: signatures.ExternalConfig{Query: "apache"}}},
+			Output: framework.ToolOutput{Findings: map[string]any{
+				"results": []query.ConfigResult{{Query: "apache", Status: "success", Total: 1,
+					Matches: []query.Match{{IP: "192.0.2.1", Port: 80, Hostnames: []string{"a.example", "b.example", "c.example", "d.example", "e.example"},
+						Vulns: []string{"CVE-2021-0001", "CVE-2021-0002", "CVE-2021-0003", "CVE-2021-0004", "CVE-2021-0005", "CVE-2021-0006"}}}}},
+			}}},
+			`query: success · 1 target · 4.2s
+  "apache"  1 of 1 match
+      192.0.2.1:80 (a.example, b.example, c.example, … 2 more) CVE-2021-0001, CVE-2021-0002, CVE-2021-0003, CVE-2021-0004, CVE-2021-0005, … 1 more
 signatures not sent: no --backend-url (-o json prints them)
 `},
 		{"cloudscan", runtime.Report{Injector: "cloudscan", Status: framework.StatusFailed,
