@@ -234,11 +234,12 @@ func serveAction(c *ucli.Context, o Options) error {
 }
 
 // watchOutbox exports the counts of store in metrics, read at each scrape
-// (a few milliseconds: the file is opened, its two lists counted).
+// (a few milliseconds: the file is opened, its two lists counted), and its
+// bound, a fixed setting.
 func watchOutbox(m *serve.Metrics, store *outbox.Store, log *zap.Logger) {
-	m.WatchOutbox(func() (serve.OutboxStats, error) {
+	m.WatchOutbox(store.MaxBytes(), func() (serve.OutboxStats, error) {
 		st, err := store.Stats()
-		return serve.OutboxStats{Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes, MaxBytes: store.MaxBytes()}, err
+		return serve.OutboxStats{Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes}, err
 	}, log)
 }
 

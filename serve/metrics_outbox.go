@@ -12,11 +12,11 @@ import (
 
 // OutboxStats are the counts of a Handler's outbox, the callback bodies
 // it keeps for a later delivery: pending ones (to be sent again), dead
-// ones (refused for good, kept for a person to look at), the bytes of
-// bodies stored and the most it may hold.
+// ones (refused for good, kept for a person to look at) and the bytes of
+// bodies stored.
 type OutboxStats struct {
-	Pending, Dead   int
-	Bytes, MaxBytes int64
+	Pending, Dead int
+	Bytes         int64
 }
 
 // outboxReadBudget is how long a scrape of the metrics waits for the
@@ -27,17 +27,19 @@ type OutboxStats struct {
 const outboxReadBudget = time.Second
 
 // WatchOutbox exports the outbox that stats reads at each scrape of the
-// metrics, as the gauges injectkit_outbox_bodies{state="pending"|"dead"},
-// injectkit_outbox_bytes and injectkit_outbox_max_bytes: a result not
-// delivered never makes /healthz unhealthy (the daemon works, the outbox
-// resends it), alerting reads these gauges. One call of stats runs at a
-// time, in a goroutine of its own: a scrape starts one when none runs,
-// else it waits for the one running, and in both cases for at most a
-// second (outboxReadBudget). When the read fails, or has not ended within the
-// budget, the scrape carries no outbox gauge (the others are served at
-// once) and log says so once until a read succeeds again. Call it at
-// most once: a second call panics (the gauges are registered already).
-func (m *Metrics) WatchOutbox(stats func() (OutboxStats, error), log *zap.Logger) {
+// metrics, as the gauges injectkit_outbox_bodies{state="pending"|"dead"}
+// and injectkit_outbox_bytes, beside injectkit_outbox_max_bytes, the
+// outbox's fixed bound maxBytes: a result not delivered never makes
+// /healthz unhealthy (the daemon works, the outbox resends it), alerting
+// reads these gauges. One call of stats runs at a time, in a goroutine of
+// its own: a scrape starts one when none runs, else it waits for the one
+// running, and in both cases for at most a second (outboxReadBudget).
+// When the read fails, or has not ended within the budget, the scrape
+// carries no gauge read from the outbox (max_bytes, which is not read,
+// and the other metrics are served all the same) and log says so once
+// until a read succeeds again. Call it at most once: a second call panics
+// (the gauges are registered already).
+func (m *Metrics) WatchOutbox(maxBytes int64, stats func() (OutboxStats, error), log *zap.Logger) {
 	if m == nil {
 		return
 	}
@@ -45,9 +47,10 @@ func (m *Metrics) WatchOutbox(stats func() (OutboxStats, error), log *zap.Logger
 		log = zap.NewNop()
 	}
 	m.reg.MustRegister(&outboxCollector{
-		stats:  stats,
-		log:    log,
-		budget: outboxReadBudget,
+		stats:    stats,
+		maxBytes: maxBytes,
+		log:      log,
+		budget:   outboxReadBudget,
 		bodies: prometheus.NewDesc("injectkit_outbox_bodies",
 			"Callback bodies kept in the outbox, by state: pending (not delivered yet, resent with backoff) or dead (refused by the platform for good).",
 			[]string{"state"}, nil),
@@ -62,6 +65,7 @@ func (m *Metrics) WatchOutbox(stats func() (OutboxStats, error), log *zap.Logger
 // time, waiting for it at most budget.
 type outboxCollector struct {
 	stats              func() (OutboxStats, error)
+	maxBytes           int64 // the fixed bound, exported whether the outbox can be read or not
 	log                *zap.Logger
 	budget             time.Duration
 	failing            atomic.Bool // the last scrape had no counts (and said so)
@@ -105,6 +109,7 @@ func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
 }
 
 func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ch <- prometheus.MustNewConstMetric(c.max, prometheus.GaugeValue, float64(c.maxBytes))
 	rd := c.current()
 	t := time.NewTimer(c.budget)
 	defer t.Stop()
@@ -126,7 +131,6 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(c.bodies, prometheus.GaugeValue, float64(st.Pending), "pending")
 	ch <- prometheus.MustNewConstMetric(c.bodies, prometheus.GaugeValue, float64(st.Dead), "dead")
 	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(st.Bytes))
-	ch <- prometheus.MustNewConstMetric(c.max, prometheus.GaugeValue, float64(st.MaxBytes))
 }
 
 // fail says, once until a read succeeds again, why a scrape has no

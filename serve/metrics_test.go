@@ -95,15 +95,15 @@ func TestOutboxGauges(t *testing.T) {
 		defer mu.Unlock()
 		stats, fail = st, err
 	}
-	m.WatchOutbox(func() (serve.OutboxStats, error) {
+	m.WatchOutbox(3000, func() (serve.OutboxStats, error) {
 		mu.Lock()
 		defer mu.Unlock()
 		return stats, fail
 	}, log)
 	for _, st := range []serve.OutboxStats{
-		{MaxBytes: 3000},
-		{Pending: 2, Bytes: 1400, MaxBytes: 3000},
-		{Pending: 1, Dead: 1, Bytes: 1400, MaxBytes: 3000},
+		{},
+		{Pending: 2, Bytes: 1400},
+		{Pending: 1, Dead: 1, Bytes: 1400},
 	} {
 		set(st, nil)
 		got := series(t, reg)
@@ -111,7 +111,7 @@ func TestOutboxGauges(t *testing.T) {
 			`injectkit_outbox_bodies{state="pending"}`: float64(st.Pending),
 			`injectkit_outbox_bodies{state="dead"}`:    float64(st.Dead),
 			`injectkit_outbox_bytes{}`:                 float64(st.Bytes),
-			`injectkit_outbox_max_bytes{}`:             float64(st.MaxBytes),
+			`injectkit_outbox_max_bytes{}`:             3000,
 		} {
 			if v, ok := got[name]; !ok || v != want {
 				t.Errorf("outbox %+v: %s = %v (present %v), want %v", st, name, v, ok, want)
@@ -127,17 +127,21 @@ func TestOutboxGauges(t *testing.T) {
 		if _, ok := got[`injectkit_heartbeats_total{result="ok"}`]; !ok {
 			t.Error("an unreadable outbox hides the other metrics")
 		}
+		if v, ok := got[`injectkit_outbox_max_bytes{}`]; !ok || v != 3000 {
+			t.Errorf("an unreadable outbox: max bytes %v (present %v), want the setting, 3000", v, ok)
+		}
 	}
 	if n := logs.FilterMessageSnippet("outbox gauges not exported").Len(); n != 1 {
 		t.Errorf("%d lines for an unreadable outbox scraped twice, want 1: %v", n, logs.All())
 	}
 }
 
-// A scrape while another process holds the outbox's lock is served at
-// once without the outbox gauges (Prometheus would time the whole scrape
-// out while the read waits for the lock), and never starts a second read
-// behind the one waiting: the gauges come back with the scrape after the
-// lock is released.
+// A scrape while another process holds the outbox's lock is served after
+// the read budget, about a second, without the gauges read from the outbox
+// (Prometheus would time the whole scrape out while the read waits for the
+// lock), max_bytes, a fixed setting, still in it, and never starts a second
+// read behind the one waiting: the gauges come back with the scrape after
+// the lock is released.
 func TestOutboxGaugesDoNotWaitForTheLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "outbox.db")
 	store, err := outbox.Open(path, outbox.Options{Shared: true, Timeout: time.Minute, MaxBytes: 3000})
@@ -150,12 +154,12 @@ func TestOutboxGaugesDoNotWaitForTheLock(t *testing.T) {
 	log, logs := testkit.LoggerAt(zap.WarnLevel)
 	var started, ended atomic.Int32
 	readEnded := make(chan struct{}, 8)
-	m.WatchOutbox(func() (serve.OutboxStats, error) {
+	m.WatchOutbox(store.MaxBytes(), func() (serve.OutboxStats, error) {
 		started.Add(1)
 		st, err := store.Stats()
 		ended.Add(1)
 		readEnded <- struct{}{}
-		return serve.OutboxStats{Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes, MaxBytes: store.MaxBytes()}, err
+		return serve.OutboxStats{Pending: st.Pending, Dead: st.Dead, Bytes: st.Bytes}, err
 	}, log)
 
 	// Another holder of the file's lock (bbolt's flock on the file).
@@ -177,6 +181,9 @@ func TestOutboxGaugesDoNotWaitForTheLock(t *testing.T) {
 		}
 		if _, ok := got[`injectkit_outbox_bodies{state="pending"}`]; ok {
 			t.Errorf("scrape %d: outbox gauges exported while the outbox is locked", scrape)
+		}
+		if v, ok := got[`injectkit_outbox_max_bytes{}`]; !ok || v != 3000 {
+			t.Errorf("scrape %d while the outbox is locked: max bytes %v (present %v), want the setting, 3000", scrape, v, ok)
 		}
 		if _, ok := got[`injectkit_heartbeats_total{result="ok"}`]; !ok {
 			t.Errorf("scrape %d: a locked outbox hides the other metrics", scrape)
