@@ -219,6 +219,8 @@ func TestMetricsHelpSaysWhatIsCounted(t *testing.T) {
 		{"injectkit_messages_total", "nowhere to keep it"},
 		{"injectkit_auth_failures_total", "each counted once"},
 		{"injectkit_injects_received_total", "cannot be decoded"},
+		{"injectkit_consumption_paused", "the outbox is full"},
+		{"injectkit_consumption_paused", "a process of an earlier injectkit sends bodies from the outbox"},
 	} {
 		if !strings.Contains(help[tc.metric], tc.says) {
 			t.Errorf("HELP of %s = %q, want it to say %q", tc.metric, help[tc.metric], tc.says)
