@@ -21,8 +21,9 @@ import (
 //     bytes as the largest result stored, or refused for want of room, so
 //     far (minRoom before any, at most the outbox's bound), beside the
 //     bytes stored and those the runs in flight reserved. When that room
-//     is not there, the message is not run: a serve.PauseError returns it
-//     to the queue and pauses the consumption until the resender, a
+//     is not there, the message is not run: a serve.PauseError keeps it
+//     (its worker holds it unacknowledged, never returning it to the
+//     broker) and pauses the consumption until the resender, a
 //     flush or a drop has freed room (or a process of an earlier
 //     version, which keeps bodies from being stored, has ended: see
 //     outbox.HeldByOlderError), its reason read anew at each
