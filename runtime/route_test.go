@@ -146,3 +146,48 @@ func TestRunLooksUpRoutesWhileTheExecutorRuns(t *testing.T) {
 		t.Errorf("source_ipv4 %v, want %s, the address the target sees", got, want)
 	}
 }
+
+// The executor's duration (the Observer's OnExecuted, the "executed"
+// line) is the executor's alone: the host-wide address lookup the route
+// prefetch starts with may outlast a short run, and is waited for after
+// that duration is taken. The lookup here ends only once the run's last
+// progress snapshot is taken, and moves the clock on by an hour.
+func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
+	var mu sync.Mutex
+	now := testClock
+	clock := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		now = now.Add(time.Second)
+		return now
+	}
+	last := make(chan struct{})
+	var once sync.Once
+	res := signatures.Resolver{
+		InterfaceAddrs: func() ([]netip.Addr, error) {
+			select {
+			case <-last:
+			case <-time.After(10 * time.Second): // the run waits for this lookup before its last snapshot
+			}
+			mu.Lock()
+			now = now.Add(time.Hour)
+			mu.Unlock()
+			return []netip.Addr{netip.MustParseAddr("192.0.2.77")}, nil
+		},
+		Route: signatures.DefaultResolver().Route,
+	}
+	progress := func(p runtime.Progress) {
+		if p.Done {
+			once.Do(func() { close(last) })
+		}
+	}
+	obs := &timings{}
+	rt, _ := newRuntime(t, &sender{sends: true}, &recorder{}, runtime.WithObserver(obs), runtime.WithClock(clock),
+		runtime.WithProgress(progress, time.Hour), runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
+	if _, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	if len(obs.executed) != 1 || obs.executed[0] >= time.Hour {
+		t.Errorf("executed %v, want one duration without the address lookup's hour", obs.executed)
+	}
+}

@@ -217,6 +217,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	t1 := rt.now()
 	stopWatch := rt.watch(p, in, t1)
 	var out framework.ToolOutput
+	stopRoutes := func() {}
 	if pe := p.panicked; pe != nil {
 		log.Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value), zap.ByteString("stack", pe.Stack))
 		out = rt.panicOutput(pe.Error())
@@ -225,12 +226,14 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		// held through the deliverer's Received checks.
 		in.Targets = executorTargets(targets)
 		// The report's route lookups overlap the executor's run.
-		stopRoutes := p.routes.Prefetch(len(targets), func(i int) signatures.Config { return targets[i].Config })
+		stopRoutes = p.routes.Prefetch(len(targets), func(i int) signatures.Config { return targets[i].Config })
 		out = rt.callExecutor(ctx, p, log)
-		stopRoutes()
 	}
 	ran := rt.now().Sub(t1)
 	stopWatch()
+	// Waited for after the executor's time is taken: the host-wide address
+	// lookup the prefetch starts with may outlast a short run.
+	stopRoutes()
 	var partial []string
 	if out.Status == framework.StatusTimeout {
 		partial = in.PartialResults()

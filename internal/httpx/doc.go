@@ -13,7 +13,7 @@
 //     elsewhere; a 3xx is reported as it is);
 //   - CAPool: the one reading and check of a CA file (ca_file,
 //     broker_ca_file), the pool every client trusting one uses, and the
-//     one text of a bad file (CAFileError.Reason);
+//     one text of a bad file (FileCause);
 //   - Poster: one request with retries: a number of attempts, a backoff
 //     (1 s doubling by default), a Retry-After header on a 429 or 503
 //     honoured up to a cap, a least wait between attempts (MinWait), a
