@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"reflect"
 	goruntime "runtime"
@@ -42,25 +43,43 @@ func runCommand(o Options) *ucli.Command {
 	}
 }
 
-func runAction(c *ucli.Context, o Options) (err error) {
+// startRun is how run and validate begin, alike: one injector name at
+// most, the configuration loaded (its error redacted of the secrets as
+// given), the logger and the abort's JSON lines on the stderr that
+// stderrOf picks for that configuration, redacted of its secrets, and the
+// stray environment warned of. The caller redacts what it returns of
+// secrets and syncs log.
+func startRun(c *ucli.Context, o Options, stderrOf func(runConfig) io.Writer) (cfg runConfig, secrets []string, log *zap.Logger, err error) {
 	if c.NArg() > 1 {
-		return usageErr("run takes one injector name, got %q", strings.Join(c.Args().Slice(), " "))
+		return cfg, nil, nil, argsError(c, "one injector name")
 	}
 	ms := o.injectors().manifests()
-	cfg, err := loadRunConfig(c, o, ms)
+	cfg, err = loadRunConfig(c, o, ms)
 	if err != nil {
-		return redactExit(err, rawSecrets(c, o.Getenv, ms))
+		return cfg, nil, nil, redactExit(err, rawSecrets(c, o.Getenv, ms))
 	}
-	secrets := secretValues(cfg.Backend, cfg.injectors, ms)
-	defer func() { err = redactExit(err, secrets) }()
-	view := newRunView(o, cfg)
-	log, err := newLogger(redacting(view.stderr(), secrets), cfg.Log)
+	secrets = secretValues(cfg.Backend, cfg.injectors, ms)
+	stderr := stderrOf(cfg)
+	log, err = newLogger(redacting(stderr, secrets), cfg.Log)
+	if err != nil {
+		return cfg, secrets, nil, redactExit(err, secrets)
+	}
+	o.Abort.logJSON(redacting(stderr, secrets), cfg.Log)
+	cfg.warnStrayEnv(log, o.name())
+	return cfg, secrets, log, nil
+}
+
+func runAction(c *ucli.Context, o Options) (err error) {
+	var view *runView
+	cfg, secrets, log, err := startRun(c, o, func(cfg runConfig) io.Writer {
+		view = newRunView(o, cfg)
+		return view.stderr()
+	})
 	if err != nil {
 		return err
 	}
-	o.Abort.logJSON(redacting(view.stderr(), secrets), cfg.Log)
+	defer func() { err = redactExit(err, secrets) }()
 	defer func() { _ = log.Sync() }()
-	cfg.warnStrayEnv(log, o.name())
 
 	if cfg.OpenAEVMessage != "" {
 		return runOpenAEVMessage(c, o, cfg, log, view)

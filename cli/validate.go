@@ -46,23 +46,12 @@ func validateCommand(o Options) *ucli.Command {
 // the same configuration, request and deliverer checks, then
 // runtime.Validate instead of runtime.Run.
 func validateAction(c *ucli.Context, o Options) (err error) {
-	if c.NArg() > 1 {
-		return argsError(c, "one injector name")
-	}
-	ms := o.injectors().manifests()
-	cfg, err := loadRunConfig(c, o, ms)
-	if err != nil {
-		return redactExit(err, rawSecrets(c, o.Getenv, ms))
-	}
-	secrets := secretValues(cfg.Backend, cfg.injectors, ms)
-	defer func() { err = redactExit(err, secrets) }()
-	log, err := newLogger(redacting(o.Stderr, secrets), cfg.Log)
+	cfg, secrets, log, err := startRun(c, o, func(runConfig) io.Writer { return o.Stderr })
 	if err != nil {
 		return err
 	}
-	o.Abort.logJSON(redacting(o.Stderr, secrets), cfg.Log)
+	defer func() { err = redactExit(err, secrets) }()
 	defer func() { _ = log.Sync() }()
-	cfg.warnStrayEnv(log, o.name())
 	if cfg.OpenAEVMessage != "" {
 		return usageErr("invalid openaev_message %q%s: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
 			cfg.OpenAEVMessage, cfg.where("openaev_message"))
