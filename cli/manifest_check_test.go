@@ -30,6 +30,28 @@ func (b *badManifest) Execute(context.Context, *framework.Inject) framework.Tool
 	return framework.ToolOutput{}
 }
 
+// badRegistry is the test registry with injector "bad" of manifest m
+// (named bad, of the network category) and the count of its runs.
+func badRegistry(m framework.Manifest) (*framework.Registry, *atomic.Int32) {
+	m.Name, m.Category = "bad", framework.Network
+	ran := new(atomic.Int32)
+	return registry(func(r *framework.Registry) {
+		r.Register("bad", func() framework.Executor { return &badManifest{m: m, ran: ran} })
+	}), ran
+}
+
+// nothingRanOrSent checks that the injector never ran and the platform
+// got no request.
+func nothingRanOrSent(t *testing.T, ran *atomic.Int32, platform *testkit.Backend) {
+	t.Helper()
+	if n := ran.Load(); n != 0 {
+		t.Errorf("the injector ran %d times, want none", n)
+	}
+	if n := platform.Len(); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
 // A manifest framework.ValidateManifest refuses is refused by every
 // command, on the default (callback) profile as on the openaev one, before
 // anything runs or is sent: exit 2 naming the injector, the field and the
@@ -78,24 +100,14 @@ func TestInvalidManifestRefusedWhateverTheProfile(t *testing.T) {
 	for _, mt := range manifests {
 		for _, ct := range commands {
 			t.Run(mt.name+"/"+ct.name, func(t *testing.T) {
-				m := mt.m
-				m.Name, m.Category = "bad", framework.Network
-				var ran atomic.Int32
-				reg := registry(func(r *framework.Registry) {
-					r.Register("bad", func() framework.Executor { return &badManifest{m: m, ran: &ran} })
-				})
+				reg, ran := badRegistry(mt.m)
 				platform := testkit.NewBackend(t)
 				r := run(t, reg, nil, ct.args(platform.URL)...)
 				want := `injector bad has an invalid manifest: invalid bad.` + mt.field + ` "` + mt.value + `"`
 				if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) || r.stdout != "" {
 					t.Errorf("exit %d, want %d saying %s, nothing printed:\nstdout %s\nstderr %s", r.code, cli.ExitUsage, want, r.stdout, r.stderr)
 				}
-				if n := ran.Load(); n != 0 {
-					t.Errorf("the injector ran %d times, want none", n)
-				}
-				if n := platform.Len(); n != 0 {
-					t.Errorf("%d requests sent, want none", n)
-				}
+				nothingRanOrSent(t, ran, platform)
 			})
 		}
 	}
@@ -128,10 +140,7 @@ func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 		for _, profile := range []string{"openaev", "callback"} {
 			for _, cmd := range []string{"run", "validate"} {
 				t.Run(mt.name+"/"+profile+"/"+cmd, func(t *testing.T) {
-					var ran atomic.Int32
-					reg := registry(func(r *framework.Registry) {
-						r.Register("bad", func() framework.Executor { return &badManifest{m: m, ran: &ran} })
-					})
+					reg, ran := badRegistry(m)
 					platform := testkit.NewBackend(t)
 					r := run(t, reg, nil, cmd, "bad", "--profile", profile, "--target", "127.0.0.1", "--backend-url", platform.URL,
 						"--inject-id", "i-1", "--token", "t", "--log-level", "error")
@@ -145,12 +154,7 @@ func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 					if r.code != cli.ExitUsage || !strings.Contains(r.stderr, want) {
 						t.Errorf("exit %d, want %d saying %s:\n%s", r.code, cli.ExitUsage, want, r.stderr)
 					}
-					if n := ran.Load(); n != 0 {
-						t.Errorf("the injector ran %d times, want none", n)
-					}
-					if n := platform.Len(); n != 0 {
-						t.Errorf("%d requests sent, want none", n)
-					}
+					nothingRanOrSent(t, ran, platform)
 				})
 			}
 		}
@@ -177,11 +181,8 @@ func TestInjectorsListMarksInvalidManifests(t *testing.T) {
 	for _, mt := range manifests {
 		t.Run(mt.name, func(t *testing.T) {
 			m := mt.m
-			m.Name, m.Category, m.Description = "bad", framework.Network, "a probe"
-			var ran atomic.Int32
-			reg := registry(func(r *framework.Registry) {
-				r.Register("bad", func() framework.Executor { return &badManifest{m: m, ran: &ran} })
-			})
+			m.Description = "a probe"
+			reg, ran := badRegistry(m)
 			refused := run(t, reg, nil, "validate", "bad", "--target", "127.0.0.1", "--log-level", "error")
 			_, why, ok := strings.Cut(strings.TrimSpace(refused.stderr), "has an invalid manifest: ")
 			if refused.code != cli.ExitUsage || !ok {
