@@ -35,9 +35,7 @@ func contractMessage(t *testing.T, contract string) string {
 // its injector when known, and the command to run instead.
 func TestRunOpenAEVMessageOtherInjectorRefused(t *testing.T) {
 	scanner := &frameworktest.Executor{Category: framework.Network}
-	reg := registry(func(r *framework.Registry) {
-		r.Register("scanner", func() framework.Executor { return scanner })
-	})
+	reg := withFake("scanner", scanner)
 	unknown := "00000000-0000-4000-8000-000000000000"
 	tests := []struct {
 		name, injector, contract string

@@ -22,9 +22,7 @@ import (
 // give (an older platform, an inject without one) runs as before.
 func TestRunOpenAEVInjectOfAnotherContractRefused(t *testing.T) {
 	scanner := &frameworktest.Executor{Category: framework.Network}
-	reg := registry(func(r *framework.Registry) {
-		r.Register("scanner", func() framework.Executor { return scanner })
-	})
+	reg := withFake("scanner", scanner)
 	other := "00000000-0000-4000-8000-000000000000"
 	p := openaevtest.NewPlatform(t, platformToken)
 	registered(t, p, platformToken, reg)

@@ -96,3 +96,9 @@ func withExecutor(name string, run func(context.Context, *framework.Inject) fram
 		r.Register(name, func() framework.Executor { return &frameworktest.Executor{Run: run} })
 	})
 }
+
+// withFake returns a registry with noop and the fake executor e
+// registered as name, for the test to read its calls.
+func withFake(name string, e *frameworktest.Executor) *framework.Registry {
+	return registry(func(r *framework.Registry) { r.Register(name, func() framework.Executor { return e }) })
+}

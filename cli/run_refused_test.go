@@ -28,7 +28,7 @@ func refusedBeforeRun(t *testing.T, env map[string]string, args ...string) strin
 func refusedBeforeRunOf(t *testing.T, cat framework.Category, level string, env map[string]string, args ...string) string {
 	t.Helper()
 	probe := &frameworktest.Executor{Category: cat}
-	reg := registry(func(r *framework.Registry) { r.Register("probe", func() framework.Executor { return probe }) })
+	reg := withFake("probe", probe)
 	b := newBackend(t, http.StatusOK)
 	path := filepath.Join(t.TempDir(), "outbox.db")
 	r := run(t, reg, env, append([]string{"run", "probe", "--log-level", level, "--backend-url", b.URL,

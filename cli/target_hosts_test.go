@@ -18,9 +18,7 @@ import (
 // runs. Loopback stays a target (the demo and the tests scan 127.0.0.1).
 func TestRunRefusesAddressesThatAreNoHost(t *testing.T) {
 	scanner := &frameworktest.Executor{Category: framework.Network}
-	reg := registry(func(r *framework.Registry) {
-		r.Register("scanner", func() framework.Executor { return scanner })
-	})
+	reg := withFake("scanner", scanner)
 	hosts := writeFile(t, "hosts.txt", "127.0.0.1\n255.255.255.255\n")
 	inject := func(target string) []string {
 		return []string{"--inject-file", writeFile(t, "inject.json", `{"injector":"scanner","targets":[{"value":"127.0.0.1"},`+target+`]}`)}
@@ -79,9 +77,7 @@ func TestRunRefusesAddressesThatAreNoHost(t *testing.T) {
 // anything runs; it never reaches the injector nor the signatures.
 func TestRunRefusesLongZone(t *testing.T) {
 	scanner := &frameworktest.Executor{Category: framework.Network}
-	reg := registry(func(r *framework.Registry) {
-		r.Register("scanner", func() framework.Executor { return scanner })
-	})
+	reg := withFake("scanner", scanner)
 	long := "fe80::1%" + strings.Repeat("a", 3000)
 	shown := `"` + long[:signatures.MaxQuoted] + `…"`
 	hosts := writeFile(t, "hosts.txt", "::1\n"+long+"\n")
@@ -117,9 +113,7 @@ func TestRunRefusesLongZone(t *testing.T) {
 // nothing runs.
 func TestRunOpenAEVManualRangeRefused(t *testing.T) {
 	scanner := &frameworktest.Executor{Category: framework.Network}
-	reg := registry(func(r *framework.Registry) {
-		r.Register("scanner", func() framework.Executor { return scanner })
-	})
+	reg := withFake("scanner", scanner)
 	for _, v := range []string{"10.0.0.0/16", "127.0.0.1, 2001:db8::/120"} {
 		msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-r","inject_injector_contract":{"injector_contract_id":"`+
 			openaev.ContractID("scanner")+`"},"inject_content":{"target_selector":"manual","targets":"`+v+`"}}}`)
