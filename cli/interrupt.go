@@ -86,19 +86,35 @@ func (a *Abort) Unstoppable(lost string) (release func()) {
 	if a == nil {
 		return func() {}
 	}
+	return register(a, &a.lost, lost)
+}
+
+// register adds v to *m (made on first use) under the next registration
+// of a, and returns what removes it; a is not nil.
+func register[V any](a *Abort, m *map[int]V, v V) (remove func()) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.lost == nil {
-		a.lost = map[int]string{}
+	if *m == nil {
+		*m = map[int]V{}
 	}
 	id := a.next
 	a.next++
-	a.lost[id] = lost
+	(*m)[id] = v
 	return func() {
 		a.mu.Lock()
-		delete(a.lost, id)
+		delete(*m, id)
 		a.mu.Unlock()
 	}
+}
+
+// inOrder is the values of m, a registration map of Abort, in the order
+// they were registered; the caller holds a.mu.
+func inOrder[V any](m map[int]V) []V {
+	vs := make([]V, 0, len(m))
+	for _, id := range slices.Sorted(maps.Keys(m)) {
+		vs = append(vs, m[id])
+	}
+	return vs
 }
 
 // Abandoned says what exiting now abandons of the sends in flight that
@@ -110,12 +126,7 @@ func (a *Abort) Abandoned() string {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	ids := slices.Sorted(maps.Keys(a.lost))
-	lost := make([]string, len(ids))
-	for i, id := range ids {
-		lost[i] = a.lost[id]
-	}
-	return strings.Join(lost, "; ")
+	return strings.Join(inOrder(a.lost), "; ")
 }
 
 // Fired reports whether the abort fired.
@@ -167,19 +178,7 @@ func (a *Abort) OnExit(fn func()) (remove func()) {
 	if a == nil {
 		return func() {}
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if a.exits == nil {
-		a.exits = map[int]func(){}
-	}
-	id := a.next
-	a.next++
-	a.exits[id] = fn
-	return func() {
-		a.mu.Lock()
-		delete(a.exits, id)
-		a.mu.Unlock()
-	}
+	return register(a, &a.exits, fn)
 }
 
 // Exiting runs the functions registered with OnExit, concurrently, and
@@ -190,10 +189,7 @@ func (a *Abort) Exiting(ctx context.Context) {
 		return
 	}
 	a.mu.Lock()
-	fns := make([]func(), 0, len(a.exits))
-	for _, id := range slices.Sorted(maps.Keys(a.exits)) {
-		fns = append(fns, a.exits[id])
-	}
+	fns := inOrder(a.exits)
 	a.mu.Unlock()
 	if len(fns) == 0 {
 		return
