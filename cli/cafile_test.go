@@ -61,9 +61,7 @@ func TestRunCAFileReadOnce(t *testing.T) {
 	t.Cleanup(callbacks.Close)
 
 	const id = "inj-ca"
-	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+
-		openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
-		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+	msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
 	tests := []struct {
 		name    string
 		openaev bool
@@ -230,9 +228,7 @@ func TestRunOpenAEVRefusedCertificateIsUnreached(t *testing.T) {
 	platformTLS.Close()
 	otherCA := servetest.NewCA(t).File
 	const id = "inj-tls"
-	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+
-		openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
-		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+	msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
 	tests := []struct {
 		name string
 		args []string

@@ -32,9 +32,7 @@ func TestRunRerunFindingsUnreadable(t *testing.T) {
 			const id = "inj-unread"
 			p := noopPlatform(t, id)
 			env, box := outboxEnv(t)
-			msg := writeFile(t, "m.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+
-				openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
-				`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
 			args := []string{"run", "noop", "--openaev-message", msg, "--backend-url", p.URL, "--log-level", "error"}
 			if r := run(t, registry(), env, args...); r.code != 0 {
 				t.Fatalf("first run: exit %d: %s", r.code, r.stderr)

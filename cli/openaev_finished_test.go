@@ -80,9 +80,7 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 			for k, v := range tt.env {
 				env[k] = v
 			}
-			msg := writeFile(t, "m.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+
-				openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
-				`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+			msg := oneAssetMessage(t, id, openaev.ContractID("noop"))
 			args := []string{"run", "noop", "--openaev-message", msg}
 			if tt.byRequest {
 				args = []string{"run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "192.0.2.1"}

@@ -28,6 +28,15 @@ func contractMessage(t *testing.T, contract string) string {
 		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]},{"asset_id":"a2","asset_name":"two","asset_ips":["192.0.2.2"]}]}`)
 }
 
+// oneAssetMessage writes a platform message of inject id and the contract
+// given, over one asset (192.0.2.1).
+func oneAssetMessage(t *testing.T, id, contract string) string {
+	t.Helper()
+	return writeFile(t, "m.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+contract+
+		`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
+		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+}
+
 // A platform message runs only with the injector its contract names: one
 // named on the command line that is not the message's is refused with
 // exit 2 before anything runs, is sent or is stored (an nmap run over a

@@ -18,9 +18,7 @@ func TestMalformedProxyEnvIsRefused(t *testing.T) {
 	be := newBackend(t, 200)
 	p := openaevtest.NewPlatform(t, serveToken)
 	p.AddInject("inj-px", openaev.ContractID("noop"))
-	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-px","inject_injector_contract":{"injector_contract_id":"`+
-		openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
-		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+	msg := oneAssetMessage(t, "inj-px", openaev.ContractID("noop"))
 	run1 := []string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-px", "--backend-url", be.URL}
 	tests := []struct {
 		name, variable string

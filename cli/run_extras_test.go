@@ -86,9 +86,7 @@ func TestRunFindingWhoseMarshalJSONPanicsFailsTheRun(t *testing.T) {
 		return framework.ToolOutput{Findings: map[string]any{"results": "fine", "details": panicJSON{}}}
 	})
 	const msg = `invalid findings.details: cannot be encoded as JSON: encoding it panicked: marshal boom`
-	message := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-b","inject_injector_contract":{"injector_contract_id":"`+
-		openaev.ContractID("boom")+`"},"inject_content":{"target_selector":"assets"}},"assets":[`+
-		`{"asset_id":"a1","asset_name":"one","asset_ips":["192.0.2.1"]}]}`)
+	message := oneAssetMessage(t, "inj-b", openaev.ContractID("boom"))
 	tests := []struct {
 		name    string
 		args    []string
