@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
@@ -193,6 +194,103 @@ func TestServeInjectorSettingRefused(t *testing.T) {
 			}
 			if calls := p.AllCalls(); len(calls) != 0 {
 				t.Errorf("the platform was called: %s %s", calls[0].Kind, calls[0].Path)
+			}
+		})
+	}
+}
+
+// A blank item of serve's injectors is refused wherever it is given (an
+// item of the flag's comma-separated value, of the environment variable,
+// of the config file's list, an empty list), as a blank target is: never
+// dropped as if it had not been given. The error quotes the item as
+// written, names where (the key, then where, whatever the source, as
+// serve's other settings), and nothing reaches the platform.
+func TestServeBlankInjectorsRefused(t *testing.T) {
+	empty := writeFile(t, "empty.yaml", "injectors: [nmap, \"\"]\n")
+	null := writeFile(t, "null.yaml", "injectors:\n  - nmap\n  - null\n")
+	scalar := writeFile(t, "scalar.yaml", "injectors: \"nmap,\"\n")
+	none := writeFile(t, "none.yaml", "injectors: []\n")
+	const blank = "must not be blank: give an injector's name, or leave the setting out to serve every injector but noop"
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"env inner item", map[string]string{"INJECTKIT_INJECTORS": "nmap,,query"}, nil,
+			`invalid injectors "" (env INJECTKIT_INJECTORS): ` + blank + ` (item 2 of "nmap,,query")`},
+		{"flag trailing comma", nil, []string{"--injectors", "nmap,"}, `invalid injectors "" (--injectors): ` + blank + ` (item 2 of "nmap,")`},
+		{"flag blank", nil, []string{"--injectors", " "}, `invalid injectors " " (--injectors): ` + blank},
+		{"flag repeated, one empty", nil, []string{"--injectors", "nmap", "--injectors", ""}, `invalid injectors "" (--injectors): ` + blank},
+		{"config empty item", nil, []string{"--config", empty}, `invalid injectors "" (config file ` + empty + `:1): ` + blank + ` (item 2 of ["nmap", ""])`},
+		{"config null item", nil, []string{"--config", null}, `invalid injectors "" (config file ` + null + `:3): ` + blank + ` (item 2 of ["nmap", ""])`},
+		{"config scalar trailing comma", nil, []string{"--config", scalar},
+			`invalid injectors "" (config file ` + scalar + `:1): ` + blank + ` (item 2 of "nmap,")`},
+		{"config empty list", nil, []string{"--config", none},
+			`invalid injectors "[]" (config file ` + none + `:1): an empty list: give at least one, or leave the key out`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			platform := testkit.NewBackend(t)
+			args := append([]string{"serve", "--openaev-url", platform.URL, "--token", "tok",
+				"--injector-id", "00000000-0000-4000-8000-000000000000", "--listen-addr", "", "--log-level", "error"}, tt.args...)
+			r := run(t, registry(), tt.env, args...)
+			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, want %d saying\n%s\ngot:\n%s", r.code, cli.ExitUsage, tt.want, r.stderr)
+			}
+			if n := platform.Len(); n != 0 {
+				t.Errorf("%d requests reached the platform", n)
+			}
+		})
+	}
+}
+
+// TestServeWarnsOfAnUnsetRequiredSetting checks that serve, which starts
+// all the same, says once at its start which required setting of a
+// served injector is unset (validate refuses it), and where to set it.
+func TestServeWarnsOfAnUnsetRequiredSetting(t *testing.T) {
+	const warn = "required injector setting unset: every inject of query fails without it"
+	blank := writeFile(t, "blank.yaml", "query:\n  shodan_api_key: \"\"\n")
+	tests := []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		warns int
+	}{
+		{"query without its key", nil, []string{"--injectors", "query"}, 1},
+		{"query and noop without its key", nil, []string{"--injectors", "query,noop"}, 1},
+		{"query with its key", map[string]string{"INJECTKIT_SHODAN_API_KEY": "k"}, []string{"--injectors", "query"}, 0},
+		{"query with its key from the config file", nil,
+			[]string{"--injectors", "query", "--config", writeFile(t, "c.yaml", "query:\n  shodan_api_key: k\n")}, 0},
+		{"noop alone", nil, []string{"--injectors", "noop"}, 0},
+		{"query with a blank key", map[string]string{"INJECTKIT_SHODAN_API_KEY": " "}, []string{"--injectors", "query"}, 1},
+		{"query with a blank key in the config file", nil, []string{"--injectors", "query", "--config", blank}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken)
+			d := serveWith(t, registry(withQuery), tt.env, append([]string{"--openaev-url", p.URL, "--token", serveToken,
+				"--injector-id", injectorID, "--listen-addr", ""}, tt.args...)...)
+			waitUntil(t, "a registration", func() bool { return len(p.Registrations()) >= 1 })
+			got := d.stderr.String()
+			if n := strings.Count(got, warn); n != tt.warns {
+				t.Fatalf("%d WARN lines %q, want %d:\n%s", n, warn, tt.warns, got)
+			}
+			if tt.warns > 0 && (!strings.Contains(got, "query.shodan_api_key") ||
+				!strings.Contains(got, "env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file")) {
+				t.Errorf("the WARN does not say which setting and where to set it:\n%s", got)
+			}
+			// A blank given is named where it was given, as run names it;
+			// a setting nobody gave is named nowhere.
+			given := map[string]string{
+				"query with a blank key":                    `"value": " ", "given": "env INJECTKIT_SHODAN_API_KEY"`,
+				"query with a blank key in the config file": `"value": "", "given": "config file ` + blank + `:2"`,
+			}[tt.name]
+			switch {
+			case given != "" && !strings.Contains(got, given):
+				t.Errorf("the WARN does not say where the blank came from (%s):\n%s", given, got)
+			case given == "" && strings.Contains(got, `"given"`):
+				t.Errorf("the WARN names where an unset setting came from:\n%s", got)
 			}
 		})
 	}
