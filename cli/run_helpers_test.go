@@ -50,21 +50,28 @@ func newSession(stdoutTTY, stderrTTY bool) *session {
 
 func (s *session) run(t *testing.T, reg *framework.Registry, args ...string) result {
 	t.Helper()
-	state := t.TempDir()
 	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: s.stdout, Stderr: s.stderr,
-		Getenv: func(k string) string {
-			switch v, ok := s.env[k]; {
-			case ok:
-				return v
-			case k == "CONTAINER_IP":
-				return "172.17.0.2"
-			case k == "XDG_STATE_HOME":
-				return state
-			}
-			return ""
-		}, Environ: environ(s.env)}
+		Getenv: getenv(t, s.env), Environ: environ(s.env)}
 	code := cli.Run(s.ctx, o, append([]string{"injectkit"}, args...))
 	return result{code, s.stdout.String(), s.stderr.String()}
+}
+
+// getenv is the environment env as Options.Getenv reads it, with a
+// container IP and a state directory of the test's own (XDG_STATE_HOME)
+// unless env gives them.
+func getenv(t *testing.T, env map[string]string) func(string) string {
+	state := t.TempDir()
+	return func(k string) string {
+		switch v, ok := env[k]; {
+		case ok:
+			return v
+		case k == "CONTAINER_IP":
+			return "172.17.0.2"
+		case k == "XDG_STATE_HOME":
+			return state
+		}
+		return ""
+	}
 }
 
 // environ is the environment env as Options.Environ lists it: the

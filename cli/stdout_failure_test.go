@@ -74,20 +74,8 @@ func closedStdouts(t *testing.T) map[string]closedStdout {
 // stderr.
 func runTo(t *testing.T, reg *framework.Registry, env map[string]string, stdout io.Writer, args ...string) (int, string) {
 	t.Helper()
-	state := t.TempDir()
 	var stderr bytes.Buffer
-	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: stdout, Stderr: &stderr,
-		Getenv: func(k string) string {
-			switch v, ok := env[k]; {
-			case ok:
-				return v
-			case k == "CONTAINER_IP":
-				return "172.17.0.2"
-			case k == "XDG_STATE_HOME":
-				return state
-			}
-			return ""
-		}}
+	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: stdout, Stderr: &stderr, Getenv: getenv(t, env)}
 	code := cli.Run(t.Context(), o, append([]string{"injectkit"}, args...))
 	return code, stderr.String()
 }
