@@ -1,13 +1,13 @@
 package cli_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A target whose extra signatures outgrow every body once the injector
@@ -71,26 +71,11 @@ func TestRunOversizeExtra(t *testing.T) {
 // (or of the undelivered signatures printed).
 func targetsOf(t *testing.T, raw []byte) []string {
 	t.Helper()
-	var body struct {
-		Sig struct {
-			Targets []struct {
-				Values []struct {
-					Values []struct {
-						Type  string `json:"signature_type"`
-						Value any    `json:"signature_value"`
-					} `json:"values"`
-				} `json:"signature_values"`
-			} `json:"targets"`
-		} `json:"expectation_signature"`
-	}
-	if err := json.Unmarshal(raw, &body); err != nil {
-		t.Fatalf("not a callback body: %v", err)
-	}
 	var out []string
-	for _, tg := range body.Sig.Targets {
-		for _, v := range tg.Values[0].Values {
-			if v.Type == "target_ipv4" {
-				out = append(out, v.Value.(string))
+	for _, tg := range transporttest.ParseBody(t, raw).ExpectationSignature.Targets {
+		for _, v := range tg.SignatureValues[0].Values {
+			if v.SignatureType == "target_ipv4" {
+				out = append(out, v.SignatureValue.(string))
 			}
 		}
 	}

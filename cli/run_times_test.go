@@ -44,26 +44,17 @@ func TestRunSubSecondEndsAfterStart(t *testing.T) {
 				t.Fatalf("exit %d, calls %s: %s", r.code, callKinds(calls), r.stderr)
 			}
 			var doc struct {
-				Sigs struct {
-					Targets []struct {
-						Groups []struct {
-							Values []struct {
-								Type  string `json:"signature_type"`
-								Value any    `json:"signature_value"`
-							} `json:"values"`
-						} `json:"signature_values"`
-					} `json:"targets"`
-				} `json:"expectation_signatures"`
+				Sigs signatures.Payload `json:"expectation_signatures"`
 			}
 			if err := json.Unmarshal([]byte(calls[len(calls)-1].Body["execution_output_structured"].(string)), &doc); err != nil {
 				t.Fatal(err)
 			}
-			if len(doc.Sigs.Targets) != 1 || len(doc.Sigs.Targets[0].Groups) == 0 {
+			if len(doc.Sigs.Targets) != 1 || len(doc.Sigs.Targets[0].SignatureValues) == 0 {
 				t.Fatalf("signatures %+v in %v", doc.Sigs, calls[len(calls)-1].Body)
 			}
 			v := map[string]any{}
-			for _, x := range doc.Sigs.Targets[0].Groups[0].Values {
-				v[x.Type] = x.Value
+			for _, x := range doc.Sigs.Targets[0].SignatureValues[0].Values {
+				v[x.SignatureType] = x.SignatureValue
 			}
 			return v["start_date"], v["end_date"]
 		}},
