@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"encoding/pem"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,33 +12,11 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
-
-// oneShotCA returns a path that gives pem once, as a shell's process
-// substitution does (--ca-file <(cat ca.pem)): /dev/fd/N of a pipe whose
-// writer wrote pem and closed, so that a second open reads nothing.
-func oneShotCA(t *testing.T, pemBytes []byte) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	if _, err := w.Write(pemBytes); err != nil { // under a pipe's buffer
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	path := fmt.Sprintf("/dev/fd/%d", r.Fd())
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("no /dev/fd here: %v", err)
-	}
-	return path
-}
 
 // A CA file that can be read once only (a pipe, a process substitution)
 // is read once by the process and trusted by every client of it: run, in
@@ -85,7 +62,7 @@ func TestRunCAFileReadOnce(t *testing.T) {
 				url = p.URL
 			}
 			env, _ := outboxEnv(t)
-			args := append(tt.args, "--backend-url", url, "--ca-file", oneShotCA(t, caPEM), "--log-level", "error", "-o", "json")
+			args := append(tt.args, "--backend-url", url, "--ca-file", testkit.OneShotFile(t, caPEM), "--log-level", "error", "-o", "json")
 			r := run(t, registry(), env, args...)
 			if r.code != cli.ExitOK || !strings.Contains(r.stdout, tt.want) {
 				t.Fatalf("exit %d, want 0; stdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)

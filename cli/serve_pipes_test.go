@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
@@ -15,8 +16,8 @@ func TestServeReadsBrokerClientCertificateOnce(t *testing.T) {
 	client := servetest.NewCA(t).Client(t, "client")
 	p := openaevtest.NewPlatform(t, serveToken)
 	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "", "--broker-cert-file", oneShotCA(t, client.CertPEM),
-		"--broker-key-file", oneShotCA(t, client.KeyPEM))
+		"--listen-addr", "", "--broker-cert-file", testkit.OneShotFile(t, client.CertPEM),
+		"--broker-key-file", testkit.OneShotFile(t, client.KeyPEM))
 	waitUntil(t, "serve to start or exit", func() bool {
 		return strings.Contains(stderr.String(), "starting") || strings.Contains(stderr.String(), "injectkit: ")
 	})

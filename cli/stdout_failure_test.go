@@ -14,6 +14,7 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/transport/transporttest"
@@ -56,17 +57,9 @@ type closedStdout struct {
 // closed after 10 bytes, a full disk.
 func closedStdouts(t *testing.T) map[string]closedStdout {
 	return map[string]closedStdout{
-		"closed pipe": {open: func() io.Writer {
-			r, w, err := os.Pipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.Close()
-			t.Cleanup(func() { w.Close() })
-			return w
-		}, readerGone: true},
-		"head -c 10": {open: func() io.Writer { return &cutWriter{left: 10} }, readerGone: true},
-		"full disk":  {open: func() io.Writer { return fullWriter{} }},
+		"closed pipe": {open: func() io.Writer { return testkit.ClosedPipe(t) }, readerGone: true},
+		"head -c 10":  {open: func() io.Writer { return &cutWriter{left: 10} }, readerGone: true},
+		"full disk":   {open: func() io.Writer { return fullWriter{} }},
 	}
 }
 

@@ -5,10 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/serve/servetest"
 )
@@ -145,35 +145,12 @@ func TestOptionsApply(t *testing.T) {
 	}
 }
 
-// oneShot returns a path that gives b once, as a shell's process
-// substitution does (<(cat client.pem)): /dev/fd/N of a pipe whose writer
-// wrote b and closed, so that a second open reads nothing.
-func oneShot(t *testing.T, b []byte) string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	if _, err := w.Write(b); err != nil { // under a pipe's buffer
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	path := "/dev/fd/" + strconv.Itoa(int(r.Fd()))
-	if _, err := os.Stat(path); err != nil {
-		t.Skipf("no /dev/fd here: %v", err)
-	}
-	return path
-}
-
 // Apply reads the broker's client certificate and key once each: a pipe
 // (--broker-cert-file <(cat client.pem)) gives its content once only.
 func TestOptionsApplyReadsClientCertificateOnce(t *testing.T) {
 	client := servetest.NewCA(t).Client(t, "client")
 	o := serve.DefaultOptions()
-	o.BrokerTLS.CertFile, o.BrokerTLS.KeyFile = oneShot(t, client.CertPEM), oneShot(t, client.KeyPEM)
+	o.BrokerTLS.CertFile, o.BrokerTLS.KeyFile = testkit.OneShotFile(t, client.CertPEM), testkit.OneShotFile(t, client.KeyPEM)
 	var d serve.Daemon
 	if err := o.Apply(&d); err != nil {
 		t.Fatalf("Apply over pipes: %v", err)

@@ -17,20 +17,6 @@ import (
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
-// closedPipe returns the write end of a pipe whose read end is closed:
-// every write to it fails with EPIPE (and raises SIGPIPE), as stdout does
-// once `| head -n 1` has exited.
-func closedPipe(t *testing.T) *os.File {
-	t.Helper()
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.Close()
-	t.Cleanup(func() { w.Close() })
-	return w
-}
-
 // closedRun runs the binary with stdout (closeStdout) or stderr closed
 // early, and returns its exit code and what it wrote on the other stream.
 // A process killed by a signal fails the test: it died mid-protocol.
@@ -40,9 +26,9 @@ func closedRun(t *testing.T, closeStdout bool, env []string, args ...string) (in
 	cmd.Env = append(append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+t.TempDir()), env...)
 	var other bytes.Buffer
 	if closeStdout {
-		cmd.Stdout, cmd.Stderr = closedPipe(t), &other
+		cmd.Stdout, cmd.Stderr = testkit.ClosedPipe(t), &other
 	} else {
-		cmd.Stdout, cmd.Stderr = &other, closedPipe(t)
+		cmd.Stdout, cmd.Stderr = &other, testkit.ClosedPipe(t)
 	}
 	err := cmd.Run()
 	var ee *exec.ExitError

@@ -5,7 +5,8 @@
 // listener (Listen), a buffer safe to read while a process writes to it
 // (Buffer), a command or a function run until the test stops it (Process,
 // Routine), an observed logger (Logger), temporary files (WriteFile,
-// WriteJSON), golden files and strictly decoded inputs (Golden, ReadJSON)
+// WriteJSON), pipes standing for a process substitution or a stdout whose
+// reader left (OneShotFile, ClosedPipe), golden files and strictly decoded inputs (Golden, ReadJSON)
 // and the loop over golden case folders (Cases).
 //
 // It imports nothing of injectkit, so that the tests of any package, the
