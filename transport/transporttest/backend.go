@@ -43,6 +43,19 @@ func (b *Backend) Delivered() map[string][][]byte {
 	return Delivered(b.Requests())
 }
 
+// DeliveredOnce returns what Delivered does, failing t for each key
+// delivered more than once.
+func (b *Backend) DeliveredOnce(t testing.TB) map[string][][]byte {
+	t.Helper()
+	delivered := b.Delivered()
+	for key, bodies := range delivered {
+		if len(bodies) != 1 {
+			t.Errorf("key %s delivered %d times", key, len(bodies))
+		}
+	}
+	return delivered
+}
+
 // Delivered returns the bodies of the requests answered 2xx, in order, by
 // idempotency key (transport.IdempotencyHeader).
 func Delivered(reqs []testkit.Request) map[string][][]byte {

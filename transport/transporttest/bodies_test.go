@@ -58,7 +58,7 @@ func TestBackendDelivered(t *testing.T) {
 	}
 	reqs := be.Requests()
 	key := transport.IdempotencyKey("inj", "post", 0, body[0])
-	got := be.Delivered()
+	got := be.DeliveredOnce(t)
 	if len(reqs) != 2 || reqs[0].Status != 503 || reqs[1].Status != 200 || reqs[0].Header.Get(transport.IdempotencyHeader) != key ||
 		len(got) != 1 || len(got[key]) != 1 || !bytes.Equal(got[key][0], body[0]) {
 		t.Errorf("requests %+v, delivered %q", reqs, got)
