@@ -14,8 +14,9 @@ type EnumCheck[T any] struct {
 	fields []paramField // T's enum fields; nil: T is not described by ParamsSpec
 }
 
-// NewEnumCheck parses the tags of T, a params struct (see ParamsSpec). A
-// type ParamsSpec rejects has no enums to check.
+// NewEnumCheck parses the tags of T, a params struct (see ParamsSpec). As
+// for CheckEnums, a type with a field ParamsSpec has no param for has no
+// enums to check.
 func NewEnumCheck[T any]() EnumCheck[T] {
 	fields, err := paramFields(reflect.TypeFor[T]())
 	if err != nil {

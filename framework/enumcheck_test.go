@@ -11,7 +11,14 @@ import (
 // parses no tag: it allocates nothing.
 func TestEnumCheck(t *testing.T) {
 	scan := framework.NewEnumCheck[scanParams]()
-	undescribed := framework.NewEnumCheck[struct{ F float64 }]()
+	// Its enum holds a value it does not list, but its float64 has no
+	// param: the struct is not described, and nothing is checked.
+	type undescribedParams struct {
+		Mode string `json:"mode" param:"enum=a|b"`
+		F    float64
+	}
+	undescribed := framework.NewEnumCheck[undescribedParams]()
+	bad := &undescribedParams{Mode: "z"}
 	tests := []struct {
 		name  string
 		check func() error
@@ -22,7 +29,7 @@ func TestEnumCheck(t *testing.T) {
 		{"bad value", func() error { return scan.Check(&scanParams{Mode: "medium"}) }, framework.CheckEnums(&scanParams{Mode: "medium"}), "mode"},
 		{"empty value", func() error { return scan.Check(&scanParams{}) }, framework.CheckEnums(&scanParams{}), "mode"},
 		{"nil", func() error { return scan.Check(nil) }, framework.CheckEnums((*scanParams)(nil)), ""},
-		{"not described", func() error { return undescribed.Check(&struct{ F float64 }{}) }, framework.CheckEnums(&struct{ F float64 }{}), ""},
+		{"not described", func() error { return undescribed.Check(bad) }, framework.CheckEnums(bad), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

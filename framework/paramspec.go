@@ -119,7 +119,9 @@ func ParamsSpec(v any) ([]Param, error) {
 // Validate method checks them too, so that params built by hand are
 // checked the same way, through an EnumCheck made once for its type
 // (CheckEnums parses the tags at each call: it is for a one-off check). A
-// struct ParamsSpec rejects has no enums to check (nil).
+// struct with a field ParamsSpec has no param for (a float64, say) has no
+// enums to check (nil); one ParamsSpec rejects only for an enum's default
+// has its enums checked.
 func CheckEnums(v any) error { return checkEnums(v, nil) }
 
 // checkEnums is CheckEnums, fields those of v's struct type when known
