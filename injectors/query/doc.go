@@ -7,7 +7,7 @@
 // The package has three seams. Building a request is pure (composeQuery,
 // searchURL); talking to the engine goes through a Provider, whose Shodan
 // implementation owns pagination, retries, timeouts and the redaction of the
-// API key; decoding a response is pure (parseSearchPage).
+// API key; decoding a response is pure (parseSearchPage, from the body as it arrives).
 //
 // The API key is a secret: it is sent only in the request URL, and every URL
 // or error the package prints, logs or returns has it redacted, and so has

@@ -1,7 +1,6 @@
 package query
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -56,15 +55,16 @@ func errorBody(body []byte) string {
 	return strings.TrimSpace(e.Error)
 }
 
-// parseSearchPage decodes one page of a Shodan host search, read as a
-// stream: the page's matches are decoded one at a time, and a page holding
-// more than pageSize matches, more than a Shodan page holds, is refused at
-// its match pageSize+1, so that an oversized answer (up to the 64 MiB a
-// body may have) never costs more than one page's matches. A body holding
-// an "error" is returned as an *APIError with the given status; one whose
-// matches are null or absent while its total is positive is an error.
-func parseSearchPage(status int, body []byte) (searchPage, error) {
-	p, msg, err := decodePage(json.NewDecoder(bytes.NewReader(body)))
+// parseSearchPage decodes one page of a Shodan host search from body as
+// it arrives, never held whole: the page's matches are decoded one at a
+// time, and a page holding more than pageSize matches, more than a Shodan
+// page holds, is refused at its match pageSize+1, read no further, so
+// that an oversized answer (up to the 64 MiB a body may have) never costs
+// more than one page's matches. A body holding an "error" is returned as
+// an *APIError with the given status; one whose matches are null or
+// absent while its total is positive is an error.
+func parseSearchPage(status int, body io.Reader) (searchPage, error) {
+	p, msg, err := decodePage(json.NewDecoder(body))
 	if err != nil {
 		return searchPage{}, fmt.Errorf("decode search response: %w", err)
 	}

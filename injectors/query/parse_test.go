@@ -29,7 +29,7 @@ func TestGoldenParseSearchPage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		page, perr := parseSearchPage(200, in)
+		page, perr := parseSearchPage(200, bytes.NewReader(in))
 		var got []byte
 		if perr == nil {
 			got, err = json.MarshalIndent(struct {
@@ -47,7 +47,7 @@ func TestGoldenParseSearchPage(t *testing.T) {
 }
 
 func TestParseSearchPageErrorBody(t *testing.T) {
-	_, err := parseSearchPage(200, []byte(`{"error": "No information available for that IP."}`))
+	_, err := parseSearchPage(200, strings.NewReader(`{"error": "No information available for that IP."}`))
 	var ae *APIError
 	if !errors.As(err, &ae) || ae.Message != "No information available for that IP." {
 		t.Fatalf("err = %v, want *APIError carrying Shodan's message", err)
@@ -112,7 +112,7 @@ func FuzzParseSearchPage(f *testing.F) {
 	f.Add([]byte(`{"matches": [{"ip": -1}], "total": -1}`))
 	f.Add([]byte(`{"matches": null, "total": 0}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		p, err := parseSearchPage(200, body)
+		p, err := parseSearchPage(200, bytes.NewReader(body))
 		if err != nil {
 			return
 		}
@@ -151,7 +151,7 @@ func BenchmarkParseSearchPage(b *testing.B) {
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := parseSearchPage(200, body); err != nil {
+		if _, err := parseSearchPage(200, bytes.NewReader(body)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -188,7 +188,7 @@ func TestParseSearchPageSize(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := parseSearchPage(200, sizedPage(tt.n))
+			p, err := parseSearchPage(200, bytes.NewReader(sizedPage(tt.n)))
 			switch {
 			case tt.wantErr == "" && (err != nil || len(p.Matches) != tt.n):
 				t.Fatalf("got %d matches, err %v; want %d", len(p.Matches), err, tt.n)
@@ -206,7 +206,7 @@ func TestParseSearchPageOversizedMemory(t *testing.T) {
 	allocated := func(body []byte) uint64 {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		_, _ = parseSearchPage(200, body)
+		_, _ = parseSearchPage(200, bytes.NewReader(body))
 		runtime.ReadMemStats(&after)
 		return after.TotalAlloc - before.TotalAlloc
 	}
@@ -244,7 +244,7 @@ func TestParseSearchPageTypeErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := parseSearchPage(200, []byte(tt.body))
+			_, err := parseSearchPage(200, strings.NewReader(tt.body))
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("err = %v\nwant %s", err, tt.want)
 			}

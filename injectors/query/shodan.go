@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -16,8 +17,13 @@ import (
 
 // Limits of one Shodan request.
 const (
-	// maxBodyBytes bounds a response body; a full page is a few MiB.
+	// maxBodyBytes bounds a response body, decoded as it arrives; a full
+	// page is a few MiB.
 	maxBodyBytes = 64 << 20
+	// maxErrorAnswer bounds what is read of a 2xx answer other than 200,
+	// an error answer: as much as httpx keeps of a non-2xx one's
+	// (HTTPError.Body).
+	maxErrorAnswer = 4 << 10
 	// maxRetryAfter caps the delay a Retry-After header can ask for.
 	maxRetryAfter = 2 * time.Minute
 	// defaultMinGap is the least time between the end of one request of a
@@ -101,20 +107,32 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 	}
 	defer done()
 	s.log.Debug("shodan request", zap.String("url", shown), zap.Int("page", page))
-	rep, err := s.poster().Do(ctx, httpx.Request{Op: "shodan search", Method: http.MethodGet, URL: u.String(), Shown: shown,
+	var p searchPage
+	_, err = s.poster().Do(ctx, httpx.Request{Op: "shodan search", Method: http.MethodGet, URL: u.String(), Shown: shown,
 		Header: http.Header{"Accept": {"application/json"}, "User-Agent": {"injectkit-query"}},
-		Fields: []zap.Field{zap.String("url", shown), zap.Int("page", page)}})
+		Fields: []zap.Field{zap.String("url", shown), zap.Int("page", page)},
+		Decode: func(status int, body io.Reader) (err error) {
+			p, err = s.readAnswer(status, body)
+			return err
+		}})
 	if err != nil {
 		return searchPage{}, s.requestError(ctx, err)
 	}
-	if rep.Status != http.StatusOK {
-		return searchPage{}, newAPIError(rep.Status, httpx.Redact(errorBody(rep.Body), s.key), 0)
-	}
-	p, err := parseSearchPage(rep.Status, rep.Body)
-	if err != nil {
-		return p, redactError(err, s.key)
-	}
 	return p, nil
+}
+
+// readAnswer decodes a 2xx answer as it arrives: a page for a 200, and for
+// another 2xx an error answer, whose message is read from its first
+// maxErrorAnswer bytes, as from a non-2xx answer's.
+func (s *shodan) readAnswer(status int, body io.Reader) (searchPage, error) {
+	if status == http.StatusOK {
+		return parseSearchPage(status, body)
+	}
+	b, err := io.ReadAll(io.LimitReader(body, maxErrorAnswer))
+	if err != nil {
+		return searchPage{}, err // the poster's: an unreadable reply
+	}
+	return searchPage{}, newAPIError(status, httpx.Redact(errorBody(b), s.key), 0)
 }
 
 // poster returns the retrying poster of one request: 429 and 5xx answers

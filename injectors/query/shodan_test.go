@@ -86,7 +86,7 @@ func TestShodanPagesInOrder(t *testing.T) {
 	}
 	var want []Match
 	for i := 1; i <= 3; i++ {
-		p, err := parseSearchPage(200, shodantest.Fixture("apache-page-"+strconv.Itoa(i)+".json"))
+		p, err := parseSearchPage(200, bytes.NewReader(shodantest.Fixture("apache-page-"+strconv.Itoa(i)+".json")))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -127,6 +127,10 @@ func TestShodanErrors(t *testing.T) {
 			wantText: "Invalid search query", wantTries: 1},
 		{name: "error body on 200", replies: []shodantest.Reply{{Status: 200, Body: shodantest.ErrorBody("No information available for that IP.")}},
 			wantText: "No information available for that IP.", wantTries: 1},
+		{name: "error body on 202", replies: []shodantest.Reply{{Status: 202, Body: shodantest.ErrorBody("Search in progress")}},
+			wantText: "Search in progress (HTTP 202)", wantTries: 1},
+		{name: "202 read no further than 4 KiB", replies: []shodantest.Reply{{Status: 202, Body: `{"pad": "` + strings.Repeat("x", 4<<10) + `", "error": "late"}`}},
+			wantText: "unexpected HTTP status 202", wantTries: 1},
 		{name: "malformed body", replies: []shodantest.Reply{{Status: 200, Body: `{"matches": [`}},
 			wantText: "decode search response", wantTries: 1},
 		{name: "not found without body", replies: []shodantest.Reply{{Status: 404, Body: "<html>gone</html>"}},

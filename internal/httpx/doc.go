@@ -17,8 +17,9 @@
 //   - Poster: one request with retries: a number of attempts, a backoff
 //     (1 s doubling by default), a Retry-After header on a 429 or 503
 //     honoured up to a cap, a least wait between attempts (MinWait), a
-//     Retryable(status, op) predicate, and the redaction of secrets from
-//     everything kept or logged;
+//     Retryable(status, op) predicate, a 2xx reply bounded (MaxReply) and
+//     kept whole or read as it arrives (Request.Decode), and the redaction
+//     of secrets from everything kept or logged;
 //   - HTTPError, the one error of a request that failed, matched with
 //     errors.Is against ErrPermanent (the server refused in a way it will
 //     repeat) or ErrRetriesExhausted (every attempt failed with something

@@ -129,6 +129,16 @@ type Request struct {
 	// or over MaxReply), and the Reply has no Body. A callback the backend
 	// accepted is never sent again for a reply nobody reads.
 	StatusOnly bool
+	// Decode, when set, reads the body of a 2xx answer as it arrives, in
+	// place of the Poster keeping it whole: a caller decoding a large
+	// answer holds what it decodes, never the body. It is called with the
+	// status and the body, limited to MaxReply; the Reply then has no
+	// Body. A body that goes on past MaxReply fails the request as a
+	// longer body does without Decode, and one that cannot be read (cut
+	// short, a timeout) as an unreadable reply does, retried alike:
+	// Decode is then called again for the next answer, and starts afresh.
+	// Any other error Decode returns ends Do and is returned as it is.
+	Decode func(status int, body io.Reader) error
 }
 
 // Reply is a 2xx answer.
@@ -161,7 +171,8 @@ func (f *failure) Error() string {
 // attempts run out, and returns the 2xx answer. Between attempts it waits
 // the Backoff, or what a Retry-After header on a 429 or 503 asks for,
 // capped by MaxRetryAfter; it logs each retry at WARN and never the final
-// failure, which it returns as an *HTTPError. Cancelling ctx stops at once,
+// failure, which it returns as an *HTTPError (or, for an answer Request.Decode
+// refuses, Decode's error as it is). Cancelling ctx stops at once,
 // during a request or a wait, and returns ctx.Err(), or, once an attempt
 // was made, an *InterruptedError (errors.Is ctx.Err()) counting them and
 // holding the last failure.
@@ -286,26 +297,6 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 		f.after, f.hasAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}
 	return Reply{}, f
-}
-
-// reply reads the body of a 2xx answer.
-func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Reply, error) {
-	limit := p.MaxReply
-	if limit <= 0 {
-		limit = DefaultMaxReply
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
-	switch {
-	case r.StatusOnly:
-		return Reply{Status: resp.StatusCode, Header: resp.Header}, nil
-	case err != nil && ctx.Err() != nil:
-		return Reply{}, &failure{err: ctx.Err()}
-	case err != nil:
-		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", err), r.Shown), retry: p.retryable(0, r.Op)}
-	case int64(len(b)) > limit:
-		return Reply{}, &failure{err: fmt.Errorf("status %d: reply larger than %d bytes", resp.StatusCode, limit)}
-	}
-	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
 }
 
 func (p *Poster) retryable(status int, op string) bool {

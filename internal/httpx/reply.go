@@ -1,0 +1,77 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+)
+
+// errReplyTooLarge is what a replyBody's Read returns past its limit.
+var errReplyTooLarge = errors.New("reply too large")
+
+// replyBody is the body of a 2xx answer as the Poster hands it over: at
+// most left bytes, a Read past them failing with errReplyTooLarge, and
+// the first error of the connection kept, so that the Poster tells an
+// answer too large or unreadable from one its reader refuses.
+type replyBody struct {
+	r    io.Reader
+	left int64
+	over bool
+	err  error // the first read error other than io.EOF
+}
+
+func (b *replyBody) Read(p []byte) (int, error) {
+	switch {
+	case b.over:
+		return 0, errReplyTooLarge
+	case b.err != nil:
+		return 0, b.err
+	}
+	if int64(len(p)) > b.left+1 {
+		p = p[:b.left+1] // one byte past the limit tells a longer body
+	}
+	n, err := b.r.Read(p)
+	if int64(n) > b.left {
+		b.over = true
+		n, b.left = int(b.left), 0
+		return n, errReplyTooLarge
+	}
+	b.left -= int64(n)
+	if err != nil && err != io.EOF {
+		b.err = err
+	}
+	return n, err
+}
+
+// reply reads the body of a 2xx answer: whole, or through r.Decode.
+func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Reply, error) {
+	limit := p.MaxReply
+	if limit <= 0 {
+		limit = DefaultMaxReply
+	}
+	body := &replyBody{r: resp.Body, left: limit}
+	var b []byte
+	decode := r.Decode
+	if decode == nil || r.StatusOnly {
+		decode = func(_ int, rd io.Reader) (err error) {
+			b, err = io.ReadAll(rd)
+			return err
+		}
+	}
+	err := decode(resp.StatusCode, body)
+	switch {
+	case r.StatusOnly:
+		return Reply{Status: resp.StatusCode, Header: resp.Header}, nil
+	case body.over:
+		return Reply{}, &failure{err: fmt.Errorf("status %d: reply larger than %d bytes", resp.StatusCode, limit)}
+	case body.err != nil && ctx.Err() != nil:
+		return Reply{}, &failure{err: ctx.Err()}
+	case body.err != nil:
+		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", body.err), r.Shown), retry: p.retryable(0, r.Op)}
+	case err != nil:
+		return Reply{}, err
+	}
+	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
