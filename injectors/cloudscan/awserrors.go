@@ -164,10 +164,11 @@ type learningCredentials struct {
 
 func (c *learningCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	creds, err := c.provider.Retrieve(ctx)
-	if err == nil {
-		c.red.learn(creds)
+	if err != nil {
+		return creds, safeCredentialError(err)
 	}
-	return creds, err
+	c.red.learn(creds)
+	return creds, nil
 }
 
 // ProviderSources keeps the credential source the SDK reports in its user

@@ -20,7 +20,9 @@
 // logs, nor does the access key id the requests are signed with in errors
 // or logs: an AWS error about the request's signature, whose message
 // quotes the signed request, is reported by its code, and the credential
-// values are redacted from every other SDK error text (awserrors.go). An
+// values are redacted from every other SDK error text (awserrors.go); the
+// error of a credential_process whose output the SDK cannot parse, which
+// quotes that output, is reduced to why (credentialerrors.go). An
 // access key id is an identifier, not a secret (AWS documents it so):
 // the iam check's findings are IAM users' access key ids, which may
 // include the scanner's own.

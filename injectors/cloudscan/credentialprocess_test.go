@@ -1,0 +1,132 @@
+package cloudscan
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/cli"
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// Credentials a credential_process prints; the SDK's parse error quotes
+// them all.
+const (
+	procKeyID   = "AKIAPROCKEYEXAMPLE01"
+	procSecret  = "ProcSecret/Real+Key=="
+	procSessTok = "ProcSessTokExample"
+)
+
+// writeCredentialProcess writes a credential_process printing output and
+// returns its path.
+func writeCredentialProcess(t *testing.T, output string) string {
+	t.Helper()
+	dir := t.TempDir()
+	out := filepath.Join(dir, "output")
+	if err := os.WriteFile(out, []byte(output), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script := filepath.Join(dir, "credproc.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\ncat '"+out+"'\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	return script
+}
+
+// TestCredentialProcessOutputNeverShown has a profile's credential_process
+// (the profile's own, or its source profile's under assume-role) print
+// output the real SDK cannot parse; its error quotes the output, every
+// credential included. Through `injectkit run` (stdout, stderr, logs) and
+// Execute (the message the platform shows, the findings, the logs), the
+// error says why the output was refused, never a credential.
+func TestCredentialProcessOutputNeverShown(t *testing.T) {
+	creds := `"AccessKeyId":"` + procKeyID + `","SecretAccessKey":"` + procSecret + `","SessionToken":"` + procSessTok + `"`
+	for _, tt := range []struct {
+		name, output, why string
+		assumeRole        bool
+	}{
+		{"expiration not a time", `{"Version":1,` + creds + `,"Expiration":"never"}`, "its Expiration is not an RFC 3339 time", false},
+		{"trailing warning line", `{"Version":1,` + creds + "}\nWARNING: token refreshed\n", "not valid JSON at byte", false},
+		{"version a string", `{"Version":"1",` + creds + `}`, "its field Version holds a value of the wrong type (int expected)", false},
+		{"source profile's process", `{"Version":1,` + creds + `,"Expiration":"never"}`, "its Expiration is not an RFC 3339 time", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			script := writeCredentialProcess(t, tt.output)
+			config := "[profile pp]\ncredential_process = " + script + "\n"
+			if tt.assumeRole {
+				config = "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = src\n" +
+					"[profile src]\ncredential_process = " + script + "\n"
+			}
+			writeSharedFiles(t, config, "")
+			st := newStandIn(t, nil, fixtures())
+			getenv := func(k string) string {
+				if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
+					return "pp"
+				}
+				return endpointEnv(st.URL())(k)
+			}
+
+			// What the user sees: the terminal and the logs.
+			file := testkit.WriteJSON(t, "inject.json", map[string]any{
+				"inject_id": "cloud-1", "targets": []map[string]any{{"cloud_provider": "aws",
+					"cloud_account_id": "123456789012", "cloud_region": "eu-west-1", "target_service": "iam"}},
+			})
+			reg := framework.NewRegistry()
+			reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
+			var stdout, stderr bytes.Buffer
+			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr, Getenv: getenv},
+				[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug"})
+			shown := stdout.String() + stderr.String()
+
+			// The output the platform is sent, with the inject's own log.
+			e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+			p := decodeParams(t, e, nil, st.URL())
+			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {
+				t.Fatal(err)
+			}
+			cfg := euWest1
+			cfg.TargetService = "iam"
+			in := newInject(t, []signatures.CloudConfig{cfg}, p)
+			log, logs := testkit.Logger()
+			in.Log = log
+			out := e.Execute(context.Background(), in)
+			b, err := json.Marshal(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shown += "\n" + string(b)
+			for _, entry := range logs.All() {
+				shown += "\n" + entry.Message
+				for k, v := range entry.ContextMap() {
+					shown += " " + k + "=" + toString(v)
+				}
+			}
+
+			if out.Status != framework.StatusFailed || !strings.Contains(out.ErrorInfo.Message, "credential_process") ||
+				!strings.Contains(out.ErrorInfo.Message, tt.why) {
+				t.Errorf("status %s, message %q: want failed, naming the credential_process and %q", out.Status, out.ErrorInfo.Message, tt.why)
+			}
+			if !strings.Contains(stderr.String(), tt.why) {
+				t.Errorf("stderr does not say %q:\n%s", tt.why, stderr.String())
+			}
+			for _, v := range []string{procKeyID, procSecret, jsonSlashes(procSecret), procSessTok, "WARNING"} {
+				if i := strings.Index(shown, v); i >= 0 {
+					t.Errorf("%q shown: …%s…", v, shown[max(0, i-80):min(len(shown), i+len(v)+20)])
+				}
+			}
+			if len(st.calls()) != 0 {
+				t.Errorf("calls made without credentials: %v", st.calls())
+			}
+		})
+	}
+}
