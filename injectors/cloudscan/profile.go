@@ -10,32 +10,40 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// envProfile is the variable that names the SDK's profile when the
-// profile setting does not, as the SDK reads it: a profile it names must
-// exist, as the setting's must.
-const envProfile = "AWS_PROFILE"
+// The variables that name the SDK's profile when the profile setting does
+// not, AWS_PROFILE first (the SDK takes the first not empty): a profile
+// one names must exist, as the setting's must.
+const (
+	envProfile        = "AWS_PROFILE"
+	envDefaultProfile = "AWS_DEFAULT_PROFILE"
+)
 
-// checkProfiles refuses the profile the SDK would load for sure and fail
-// on: the profile setting, else AWS_PROFILE, when it names no profile of
-// the shared configuration files (sharedFiles: those AWS_CONFIG_FILE and
-// AWS_SHARED_CREDENTIALS_FILE name, else ~/.aws/config and
-// ~/.aws/credentials), before any call: run and validate refuse the
-// inject before anything is sent (exit 2 naming cloudscan.profile or
-// AWS_PROFILE, and the value), and serve exits 2 when it starts. It
-// reads the bytes read and checked (files), nothing else: no network.
-// AWS_DEFAULT_PROFILE, which the SDK reads when AWS_PROFILE is unset,
-// is not checked: the SDK falls back to no profile when it names none. A file that cannot be parsed, or a profile whose own settings
-// are wrong, is left to the run, which says what the SDK says.
+// checkProfiles refuses the profile the SDK would load: the profile
+// setting, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, when it names no
+// profile of the shared configuration files (sharedFiles: those
+// AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name, else
+// ~/.aws/config and ~/.aws/credentials), before any call: run and
+// validate refuse the inject before anything is sent (exit 2 naming
+// cloudscan.profile or the variable, and the value), and serve exits 2
+// when it starts. The SDK fails on such a profile given by the setting or
+// AWS_PROFILE; given by AWS_DEFAULT_PROFILE, it falls back to no profile
+// (other credentials, an EC2 instance's role say), which is not what the
+// host asked for either. It reads the bytes read and checked (files),
+// nothing else: no network. A file that cannot be parsed, or a profile
+// whose own settings are wrong, is left to the run, which says what the
+// SDK says.
 func checkProfiles(files *sdkFiles, setting string) error {
-	switch env := os.Getenv(envProfile); {
-	case setting != "":
+	if setting != "" {
 		return checkProfile(files, setting, func(reason string) error {
 			return settingErr(SettingProfile, setting, reason+", or leave the setting out for the SDK's standard chain")
 		})
-	case env != "":
-		return checkProfile(files, env, func(reason string) error {
-			return &signatures.ValidationError{Field: envProfile, Value: env, Reason: reason + ", or unset " + envProfile}
-		})
+	}
+	for _, name := range []string{envProfile, envDefaultProfile} {
+		if env := os.Getenv(name); env != "" {
+			return checkProfile(files, env, func(reason string) error {
+				return &signatures.ValidationError{Field: name, Value: env, Reason: reason + ", or unset " + name}
+			})
+		}
 	}
 	return nil
 }

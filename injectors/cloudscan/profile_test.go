@@ -92,22 +92,33 @@ func TestCLIRefusesMissingProfile(t *testing.T) {
 // shared file holds, which the SDK would refuse for sure at run time, is
 // refused naming AWS_PROFILE and the value; with the setting given, the
 // SDK does not read AWS_PROFILE, nor does the check.
+//
+// AWS_DEFAULT_PROFILE, which the SDK reads when AWS_PROFILE is unset, is
+// checked the same way: on a profile it names that no file holds the SDK
+// falls back to other credentials (an EC2 instance's role), not the
+// profile asked for.
 func TestAWSProfileChecked(t *testing.T) {
 	tests := []struct {
-		name, awsProfile, setting string
-		refused                   string // the field refused, "" for none
+		name, awsProfile, defaultProfile, setting string
+		refused                                   string // the field refused, "" for none
 	}{
-		{"unset", "", "", ""},
-		{"in the config file", "audit", "", ""},
-		{"in neither file", "nope", "", "AWS_PROFILE"},
-		{"in neither file, setting given", "nope", "audit", ""},
-		{"setting in neither file", "audit", "nope", "cloudscan.profile"},
+		{"unset", "", "", "", ""},
+		{"in the config file", "audit", "", "", ""},
+		{"in neither file", "nope", "", "", "AWS_PROFILE"},
+		{"in neither file, setting given", "nope", "", "audit", ""},
+		{"setting in neither file", "audit", "", "nope", "cloudscan.profile"},
+		{"default profile in the config file", "", "audit", "", ""},
+		{"default profile in neither file", "", "nope", "", "AWS_DEFAULT_PROFILE"},
+		{"default profile in neither file, AWS_PROFILE wins", "audit", "nope", "", ""},
+		{"default profile in neither file, setting given", "", "nope", "audit", ""},
+		{"both in neither file", "nope", "other", "", "AWS_PROFILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			setAWSEnv(t)
 			writeSharedFiles(t, "[profile audit]\nregion = eu-west-1\n", "")
 			t.Setenv("AWS_PROFILE", tt.awsProfile)
+			t.Setenv("AWS_DEFAULT_PROFILE", tt.defaultProfile)
 			e := New()
 			err := e.Configure(map[string]string{SettingProfile: tt.setting})
 			var ve *signatures.ValidationError
@@ -122,18 +133,21 @@ func TestAWSProfileChecked(t *testing.T) {
 	}
 }
 
-// The tester's case: run and validate with AWS_PROFILE naming no profile
-// exit 2 naming AWS_PROFILE and the value, nothing sent or stored, no
+// The testers' cases: run and validate with AWS_PROFILE or
+// AWS_DEFAULT_PROFILE naming no profile exit 2 naming the variable and
+// the value, nothing sent or stored, no
 // call made.
 func TestCLIRefusesMissingAWSProfile(t *testing.T) {
-	setAWSEnv(t)
-	t.Setenv("AWS_PROFILE", "nope")
-	st := newStandIn(t, nil, fixtures())
-	for _, cmd := range []string{"run", "validate"} {
-		t.Run(cmd, func(t *testing.T) {
-			refusedBeforeAnything(t, st, cmd, endpointEnv(st.URL()),
-				`invalid AWS_PROFILE "nope": no such profile in the shared configuration files`)
-		})
+	for _, name := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
+		for _, cmd := range []string{"run", "validate"} {
+			t.Run(name+" "+cmd, func(t *testing.T) {
+				setAWSEnv(t)
+				t.Setenv(name, "nope")
+				st := newStandIn(t, nil, fixtures())
+				refusedBeforeAnything(t, st, cmd, endpointEnv(st.URL()),
+					`invalid `+name+` "nope": no such profile in the shared configuration files`)
+			})
+		}
 	}
 }
 
