@@ -3,6 +3,7 @@ package signatures
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // ErrNoConfigs is returned by CompilePre when it is given no configuration.
@@ -36,13 +37,26 @@ func (e *ValidationError) Unwrap() error { return e.Err }
 const MaxQuoted = 128
 
 func (e *ValidationError) Error() string {
+	field := shownField(e.Field)
 	if e.Withheld {
-		return fmt.Sprintf("invalid %s (value withheld): %s", e.Field, e.Reason)
+		return fmt.Sprintf("invalid %s (value withheld): %s", field, e.Reason)
 	}
 	if e.Value == "" {
-		return fmt.Sprintf("invalid %s: %s", e.Field, e.Reason)
+		return fmt.Sprintf("invalid %s: %s", field, e.Reason)
 	}
-	return fmt.Sprintf("invalid %s %q: %s", e.Field, Shorten(e.Value, MaxQuoted), e.Reason)
+	return fmt.Sprintf("invalid %s %q: %s", field, Shorten(e.Value, MaxQuoted), e.Reason)
+}
+
+// shownField returns a field path as an error shows it: as it is, unless
+// it holds what the user wrote that a terminal would obey or garble (an
+// inject file's params key holding a line break, an escape sequence, a
+// format character, or bytes that are not UTF-8), then Go-quoted and cut
+// to MaxQuoted bytes, as a --param key is.
+func shownField(f string) string {
+	if utf8.ValidString(f) && unprintable(f) == "" {
+		return f
+	}
+	return fmt.Sprintf("%q", Shorten(f, MaxQuoted))
 }
 
 // TypeError reports an item of an unsupported Go type given to
