@@ -11,12 +11,12 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
-	"unicode"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -41,7 +41,7 @@ func outboxPath(oc outboxConfig, o Options) (string, error) {
 		if dir == "" || v == "XDG_STATE_HOME" && !filepath.IsAbs(dir) {
 			continue
 		}
-		if reason := controlInPath(dir); reason != "" {
+		if reason := unprintableInPath(dir); reason != "" {
 			return "", usageErr("invalid %s %q (environment, the default outbox's directory): %s", v, dir, reason)
 		}
 		if v == "HOME" {
@@ -52,24 +52,15 @@ func outboxPath(oc outboxConfig, o Options) (string, error) {
 	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
 }
 
-// controlInPath says which control or format character (unicode.Cc,
-// unicode.Cf) an outbox's path holds, "" when none: such a path is
-// refused (exit 2), never created nor printed raw, where a line break,
-// an escape sequence or a bidirectional override would forge or hide a
-// line of the output ("stored in outbox …", the flush hint, outbox list's
-// header), as an inject id holding one is refused.
-func controlInPath(p string) string {
-	for i, r := range p {
-		kind := ""
-		switch {
-		case unicode.Is(unicode.Cc, r):
-			kind = "control"
-		case unicode.Is(unicode.Cf, r):
-			kind = "format"
-		default:
-			continue
-		}
-		return fmt.Sprintf("holds the %s character %U at byte %d; give a path without one", kind, r, i)
+// unprintableInPath says why an outbox's path cannot be printed as it is
+// (signatures.Unprintable, the check of an inject id: a control or format
+// character, a line or paragraph separator, a byte that is not UTF-8),
+// "" when it can: such a path is refused (exit 2), never created nor
+// printed raw, where it would forge, break or hide a line of the output
+// ("stored in outbox …", the flush hint, outbox list's header).
+func unprintableInPath(p string) string {
+	if reason := signatures.Unprintable(p); reason != "" {
+		return reason + "; give a path without one"
 	}
 	return ""
 }

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // TestOutboxPathControlCharacters checks the outside tester's forged
@@ -15,7 +16,8 @@ import (
 // the flush hint and outbox list's header. It is refused, exit 2 naming
 // the setting and where it came from, the value quoted, before anything
 // is sent or created; so is one holding a format character (t52: a
-// right-to-left override).
+// right-to-left override), a line or paragraph separator or bytes that
+// are not UTF-8 (t53), as an inject id holding one is.
 func TestOutboxPathControlCharacters(t *testing.T) {
 	be := newSwitchable(t, http.StatusServiceUnavailable)
 	dir := t.TempDir()
@@ -27,23 +29,33 @@ func TestOutboxPathControlCharacters(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"run --outbox", nil, append(runArgs[:len(runArgs):len(runArgs)], "--outbox", forged), `invalid outbox "` + dir + `/o\x1b[31m\nFORGED.db" (--outbox): holds the control character U+001B at byte`},
-		{"run, env INJECTKIT_OUTBOX", map[string]string{"INJECTKIT_OUTBOX": forged}, runArgs, `(env INJECTKIT_OUTBOX): holds the control character U+001B`},
+		{"run --outbox", nil, append(runArgs[:len(runArgs):len(runArgs)], "--outbox", forged), `invalid outbox "` + dir + `/o\x1b[31m\nFORGED.db" (--outbox): holds the non-printable character U+001B at byte`},
+		{"run, env INJECTKIT_OUTBOX", map[string]string{"INJECTKIT_OUTBOX": forged}, runArgs, `(env INJECTKIT_OUTBOX): holds the non-printable character U+001B`},
 		{"run, XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "s\x1b[31m\nFORGED")}, runArgs,
-			`invalid XDG_STATE_HOME "` + dir + `/s\x1b[31m\nFORGED" (environment, the default outbox's directory): holds the control character U+001B`},
+			`invalid XDG_STATE_HOME "` + dir + `/s\x1b[31m\nFORGED" (environment, the default outbox's directory): holds the non-printable character U+001B`},
 		{"run, HOME", map[string]string{"XDG_STATE_HOME": "", "HOME": filepath.Join(dir, "h\nFORGED")}, runArgs,
-			`invalid HOME "` + dir + `/h\nFORGED" (environment, the default outbox's directory): holds the control character U+000A`},
+			`invalid HOME "` + dir + `/h\nFORGED" (environment, the default outbox's directory): holds the non-printable character U+000A`},
 		{"outbox list --outbox", nil, []string{"outbox", "list", "--outbox", forged}, `invalid outbox "` + dir + `/o\x1b[31m\nFORGED.db" (--outbox)`},
 		// A format character (a right-to-left override, a zero-width
 		// joiner) is refused as a control character is, from any source.
 		{"outbox list, XDG_STATE_HOME, RLO", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "x\u202ey")}, []string{"outbox", "list"},
-			`invalid XDG_STATE_HOME "` + dir + `/x\u202ey" (environment, the default outbox's directory): holds the format character U+202E at byte`},
+			`invalid XDG_STATE_HOME "` + dir + `/x\u202ey" (environment, the default outbox's directory): holds the non-printable character U+202E at byte`},
 		{"outbox list, HOME, RLO", map[string]string{"XDG_STATE_HOME": "", "HOME": filepath.Join(dir, "h\u202eFORGED")}, []string{"outbox", "list"},
-			`invalid HOME "` + dir + `/h\u202eFORGED" (environment, the default outbox's directory): holds the format character U+202E`},
+			`invalid HOME "` + dir + `/h\u202eFORGED" (environment, the default outbox's directory): holds the non-printable character U+202E`},
 		{"run --outbox, zero-width joiner", nil, append(runArgs[:len(runArgs):len(runArgs)], "--outbox", filepath.Join(dir, "o\u200d.db")),
-			`invalid outbox "` + dir + `/o\u200d.db" (--outbox): holds the format character U+200D at byte`},
+			`invalid outbox "` + dir + `/o\u200d.db" (--outbox): holds the non-printable character U+200D at byte`},
 		{"run, env INJECTKIT_OUTBOX, RLO", map[string]string{"INJECTKIT_OUTBOX": filepath.Join(dir, "o\u202e.db")}, runArgs,
-			`(env INJECTKIT_OUTBOX): holds the format character U+202E`},
+			`(env INJECTKIT_OUTBOX): holds the non-printable character U+202E`},
+		// A line or paragraph separator, or bytes that are not UTF-8,
+		// are refused as they are in an inject id (t53).
+		{"outbox list --outbox, line separator", nil, []string{"outbox", "list", "--outbox", filepath.Join(dir, "x\u2028y.db")},
+			`invalid outbox "` + dir + `/x\u2028y.db" (--outbox): holds the non-printable character U+2028 at byte`},
+		{"outbox list, XDG_STATE_HOME, paragraph separator", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "x\u2029y")}, []string{"outbox", "list"},
+			`invalid XDG_STATE_HOME "` + dir + `/x\u2029y" (environment, the default outbox's directory): holds the non-printable character U+2029 at byte`},
+		{"run --outbox, not UTF-8", nil, append(runArgs[:len(runArgs):len(runArgs)], "--outbox", filepath.Join(dir, "o\xff.db")),
+			`invalid outbox "` + dir + `/o\xff.db" (--outbox): holds the byte 0xFF at byte`},
+		{"run, env INJECTKIT_OUTBOX, line separator", map[string]string{"INJECTKIT_OUTBOX": filepath.Join(dir, "o\u2028.db")}, runArgs,
+			`(env INJECTKIT_OUTBOX): holds the non-printable character U+2028`},
 		{"outbox flush, XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "s\x1b[31m\nFORGED")},
 			[]string{"outbox", "flush", "--backend-url", be.URL, "--token", "tok"}, `invalid XDG_STATE_HOME "`},
 	}
@@ -71,7 +83,7 @@ func TestOutboxPathControlCharacters(t *testing.T) {
 			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, tt.want)
 			}
-			if strings.ContainsAny(r.stderr+r.stdout, "\x1b\u202e\u200d") || strings.Contains(r.stderr+r.stdout, "\nFORGED") {
+			if strings.ContainsAny(r.stderr+r.stdout, "\x1b\u202e\u200d\u2028\u2029") || !utf8.ValidString(r.stderr+r.stdout) || strings.Contains(r.stderr+r.stdout, "\nFORGED") {
 				t.Errorf("the path printed raw: stdout %q, stderr %q", r.stdout, r.stderr)
 			}
 			if n := len(be.got()) - before; n != 0 {

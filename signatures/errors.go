@@ -3,7 +3,6 @@ package signatures
 import (
 	"errors"
 	"fmt"
-	"unicode/utf8"
 )
 
 // ErrNoConfigs is returned by CompilePre when it is given no configuration.
@@ -53,7 +52,7 @@ func (e *ValidationError) Error() string {
 // format character, or bytes that are not UTF-8), then Go-quoted and cut
 // to MaxQuoted bytes, as a --param key is.
 func shownField(f string) string {
-	if utf8.ValidString(f) && unprintable(f) == "" {
+	if Unprintable(f) == "" {
 		return f
 	}
 	return fmt.Sprintf("%q", Shorten(f, MaxQuoted))

@@ -37,3 +37,24 @@ func TestValidationErrorQuotesUnprintableField(t *testing.T) {
 		})
 	}
 }
+
+// Unprintable is the one check of a printed name (an inject id, a
+// platform id, an outbox's path): it refuses what a terminal would obey
+// or what would break or hide a line, and bytes that are not UTF-8; a
+// printable character, U+FFFD itself included, passes.
+func TestUnprintable(t *testing.T) {
+	for _, tt := range []struct{ v, want string }{
+		{"/tmp/outbox.db", ""},
+		{"/tmp/é\uFFFD.db", ""},
+		{"/tmp/x\u2028y.db", "holds the non-printable character U+2028 at byte 6"},
+		{"/tmp/x\u2029y.db", "holds the non-printable character U+2029 at byte 6"},
+		{"/tmp/x\u202ey.db", "holds the non-printable character U+202E at byte 6"},
+		{"/tmp/x\ny.db", "holds the non-printable character U+000A at byte 6"},
+		{"/tmp/x\u00a0y.db", "holds the non-printable character U+00A0 at byte 6"},
+		{"/tmp/x\xffy.db", "holds the byte 0xFF at byte 6, not UTF-8"},
+	} {
+		if got := signatures.Unprintable(tt.v); tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Unprintable(%q) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}

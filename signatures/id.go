@@ -36,7 +36,7 @@ func ValidateID(field, v string) error {
 	case v == "." || v == "..":
 		return bad("a dot segment: in a URL path it would name another resource")
 	}
-	if reason := unprintable(v); reason != "" {
+	if reason := Unprintable(v); reason != "" {
 		return bad(reason)
 	}
 	for i, r := range v {
@@ -47,12 +47,20 @@ func ValidateID(field, v string) error {
 	return nil
 }
 
-// unprintable says which character of v unicode.IsPrint refuses (a
-// control or format character, a space other than U+0020), "" when none.
-func unprintable(v string) string {
+// Unprintable says why v cannot be shown as it is, "" when it can: the
+// first character unicode.IsPrint refuses (a control or format character,
+// a line or paragraph separator, a space other than U+0020), which a
+// terminal would obey or that would break or hide a line, or the first
+// byte that is not UTF-8. It is the one check of every value that names
+// something and is printed (an inject id, a platform id, an outbox's
+// path): such a value is refused.
+func Unprintable(v string) string {
 	for i, r := range v {
-		if !unicode.IsPrint(r) {
-			return fmt.Sprintf("holds the non-printable character %U at byte %d (control and format characters are refused)", r, i)
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(v[i:], string(utf8.RuneError)):
+			return fmt.Sprintf("holds the byte 0x%02X at byte %d, not UTF-8", v[i], i)
+		case !unicode.IsPrint(r):
+			return fmt.Sprintf("holds the non-printable character %U at byte %d (control, format and separator characters are refused)", r, i)
 		}
 	}
 	return ""
@@ -65,7 +73,7 @@ func unprintable(v string) string {
 // agent, asset or asset_group.
 func (a Attribution) Validate() error {
 	for _, id := range [...]struct{ field, v string }{{"agent", a.Agent}, {"asset", a.Asset}, {"asset_group", a.AssetGroup}} {
-		reason := unprintable(id.v)
+		reason := Unprintable(id.v)
 		if id.v != "" && strings.TrimSpace(id.v) == "" {
 			reason = "blank; give the platform's id or leave the key out"
 		}
