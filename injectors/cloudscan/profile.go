@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 
@@ -20,7 +21,8 @@ const (
 
 // checkProfiles refuses the profile the SDK would load: the profile
 // setting, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, when it names no
-// profile of the shared configuration files (sharedFiles: those
+// profile, or one whose source_profile or sso_session names none
+// (checkProfile), of the shared configuration files (sharedFiles: those
 // AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name, else
 // ~/.aws/config and ~/.aws/credentials), before any call: run and
 // validate refuse the inject before anything is sent (exit 2 naming
@@ -30,7 +32,7 @@ const (
 // (other credentials, an EC2 instance's role say), which is not what the
 // host asked for either. It reads the bytes read and checked (files),
 // nothing else: no network. A file that cannot be parsed, or a profile
-// whose own settings are wrong, is left to the run, which says what the
+// whose other settings are wrong, is left to the run, which says what the
 // SDK says.
 func checkProfiles(files *sdkFiles, setting string) error {
 	if setting != "" {
@@ -48,12 +50,20 @@ func checkProfiles(files *sdkFiles, setting string) error {
 	return nil
 }
 
-// checkProfile refuses profile, with refuse's error, when the files hold
-// no such profile.
+// ssoSessionMissing begins the SDK's error for a profile whose
+// sso_session names no [sso-session …] section, the name after it (the
+// SDK gives the error no type of its own).
+const ssoSessionMissing = "failed to find SSO session section, "
+
+// checkProfile refuses profile, with refuse's error, when the SDK's own
+// loader of the files says that they hold no such profile, or no profile
+// its source_profile (or theirs, down the chain) names, or no
+// [sso-session …] section its sso_session names: the SDK fails on each
+// for sure when the inject runs. Any other error of the loader is left
+// to the run.
 func checkProfile(files *sdkFiles, profile string, refuse func(reason string) error) error {
 	_, err := config.LoadSharedConfigProfile(context.Background(), profile, files.sharedOptions)
-	var missing config.SharedConfigProfileNotExistError
-	if !errors.As(err, &missing) || missing.Profile != profile {
+	if err == nil {
 		return nil
 	}
 	configFiles, credentialsFiles := sharedFiles()
@@ -61,5 +71,19 @@ func checkProfile(files *sdkFiles, profile string, refuse func(reason string) er
 	for _, f := range append(configFiles, credentialsFiles...) {
 		names = append(names, f.path)
 	}
-	return refuse("no such profile in the shared configuration files (" + strings.Join(names, ", ") + "): name one of their profiles")
+	where := "the shared configuration files (" + strings.Join(names, ", ") + ")"
+	var missing config.SharedConfigProfileNotExistError
+	switch {
+	case errors.As(err, &missing) && missing.Profile == profile:
+		return refuse("no such profile in " + where + ": name one of their profiles")
+	case errors.As(err, &missing):
+		return refuse(fmt.Sprintf("the source_profile %q it uses is no profile of %s: name one of their profiles there",
+			signatures.Shorten(missing.Profile, signatures.MaxQuoted), where))
+	}
+	if i := strings.Index(err.Error(), ssoSessionMissing); i >= 0 {
+		session := strings.TrimSpace(err.Error()[i+len(ssoSessionMissing):])
+		return refuse(fmt.Sprintf("the sso_session %q it uses has no [sso-session …] section of that name in %s: add one, or name one of theirs",
+			signatures.Shorten(session, signatures.MaxQuoted), where))
+	}
+	return nil
 }

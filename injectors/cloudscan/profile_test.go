@@ -180,3 +180,71 @@ func refusedBeforeAnything(t *testing.T, st *standIn, cmd string, getenv func(st
 		t.Errorf("outbox %s: %v, want none created", box, err)
 	}
 }
+
+// A profile is checked with the profiles it points to, through the SDK's
+// own loader of the files (no network): one whose source_profile, or a
+// source profile's down the chain, names no profile, or whose
+// sso_session names no [sso-session …] section, which the SDK refuses
+// for sure when the inject runs, is refused naming the setting (or the
+// variable), the profile and what it points to; one whose pointers
+// resolve is not.
+func TestProfilePointersChecked(t *testing.T) {
+	const role = "role_arn = arn:aws:iam::123456789012:role/scan\n"
+	const keys = "aws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n"
+	const sso = "sso_account_id = 123456789012\nsso_role_name = scan\n"
+	tests := []struct {
+		name, config, credentials string
+		want                      string // in the reason, "" for none
+	}{
+		{"source profile in the credentials file", "[profile pp]\n" + role + "source_profile = src\n", "[src]\n" + keys, ""},
+		{"source profile missing", "[profile pp]\n" + role + "source_profile = gone\n", "",
+			`the source_profile "gone" it uses is no profile of the shared configuration files (`},
+		{"source profile's source profile missing", "[profile pp]\n" + role + "source_profile = mid\n[profile mid]\n" + role + "source_profile = gone\n", "",
+			`the source_profile "gone" it uses is no profile of the shared configuration files (`},
+		{"sso session present", "[profile pp]\n" + sso + "sso_session = corp\n[sso-session corp]\nsso_region = eu-west-1\nsso_start_url = https://corp.awsapps.com/start\n", "", ""},
+		{"sso session missing", "[profile pp]\n" + sso + "sso_session = gone\n", "",
+			`the sso_session "gone" it uses has no [sso-session …] section of that name in the shared configuration files (`},
+	}
+	for _, tt := range tests {
+		for _, how := range []string{"setting", "AWS_PROFILE"} {
+			t.Run(tt.name+" "+how, func(t *testing.T) {
+				setAWSEnv(t)
+				writeSharedFiles(t, tt.config, tt.credentials)
+				settings := map[string]string{SettingProfile: "pp"}
+				field := "cloudscan.profile"
+				if how == "AWS_PROFILE" {
+					t.Setenv("AWS_PROFILE", "pp")
+					settings, field = nil, "AWS_PROFILE"
+				}
+				err := New().Configure(settings)
+				var ve *signatures.ValidationError
+				switch {
+				case tt.want == "" && err != nil:
+					t.Errorf("refused: %v", err)
+				case tt.want != "" && (!errors.As(err, &ve) || ve.Field != field || ve.Value != "pp" || !strings.HasPrefix(ve.Reason, tt.want)):
+					t.Errorf("error %v, want %s \"pp\" refused with %q", err, field, tt.want)
+				}
+			})
+		}
+	}
+}
+
+// The tester's case through the CLI: validate and run exit 2 before
+// anything is sent when the profile's source_profile names no profile.
+func TestCLIRefusesMissingSourceProfile(t *testing.T) {
+	setAWSEnv(t)
+	writeSharedFiles(t, "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = gone\n", "")
+	st := newStandIn(t, nil, fixtures())
+	getenv := func(k string) string {
+		if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
+			return "pp"
+		}
+		return endpointEnv(st.URL())(k)
+	}
+	for _, cmd := range []string{"run", "validate"} {
+		t.Run(cmd, func(t *testing.T) {
+			refusedBeforeAnything(t, st, cmd, getenv,
+				`invalid cloudscan.profile "pp" (env INJECTKIT_CLOUDSCAN_PROFILE): the source_profile "gone" it uses is no profile of`)
+		})
+	}
+}
