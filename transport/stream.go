@@ -164,34 +164,50 @@ func (e *Encoding) BodiesInto(alloc func(n int) []byte) iter.Seq2[int, []byte] {
 // aheadDepth is how many bodies ahead writes before the one handled.
 const aheadDepth = 2
 
+// ready is a body written by ahead, its key computed when keyed, or the
+// error that stopped the writing.
+type ready struct {
+	i    int
+	body []byte
+	key  string
+	err  error
+}
+
 // ahead writes the bodies of e in a goroutine of its own, up to
 // aheadDepth bodies before the one being handled, each into a buffer of
-// its own, and computes each body's Idempotency-Key there when keyed. It
-// calls fn with each body in order, from the caller's goroutine, or with
-// the error that stopped the writing, until fn returns false. A body is
-// valid until fn returns, and its buffer then written again: memory stays
-// at aheadDepth+1 bodies. With alloc, each body is written into a buffer
-// from alloc instead, and fn keeps it. Writing (encoding, hashing) thus
-// overlaps what fn does (a POST, an outbox write).
+// its own. When keyed, each body's Idempotency-Key is computed in a
+// goroutine of its own too, while the next body is written (the SHA-256
+// of a 1 MiB body costs about what writing it does): one body more is
+// then in flight. It calls fn with each body in order, from the caller's
+// goroutine, or with the error that stopped the writing, until fn returns
+// false; the goroutines have ended when it returns. A body is valid until
+// fn returns, and its buffer then written again: memory stays at
+// aheadDepth+1 bodies (aheadDepth+2 keyed). With alloc, each body is
+// written into a buffer from alloc instead, and fn keeps it. Writing
+// (encoding, hashing) thus overlaps what fn does (a POST, an outbox
+// write).
 func (e *Encoding) ahead(keyed bool, alloc func(n int) []byte, fn func(i int, body []byte, key string, err error) bool) {
-	type ready struct {
-		i    int
-		body []byte
-		key  string
-		err  error
-	}
 	largest := 0
 	for i := range e.plan.Chunks() {
 		largest = max(largest, e.plan.Size(i))
 	}
-	free := make(chan []byte, aheadDepth+1)
-	for range aheadDepth + 1 {
+	buffers := aheadDepth + 1
+	if keyed {
+		buffers++ // the one being hashed
+	}
+	free := make(chan []byte, buffers)
+	for range buffers {
 		free <- nil // allocated on first use, at the largest body's size
 	}
 	next := make(chan ready, aheadDepth)
 	stop := make(chan struct{})
+	written := next // where the writer hands each body: to the hasher when keyed
+	if keyed {
+		written = make(chan ready)
+		go e.hash(written, next, stop)
+	}
 	go func() {
-		defer close(next)
+		defer close(written)
 		get := func() ([]byte, bool) {
 			if alloc != nil {
 				select {
@@ -212,12 +228,8 @@ func (e *Encoding) ahead(keyed bool, alloc func(n int) []byte, fn func(i int, bo
 			}
 		}
 		e.each(get, func(i int, b []byte, err error) bool {
-			r := ready{i: i, body: b, err: err}
-			if err == nil && keyed {
-				r.key = IdempotencyKey(e.injectID, e.phase, i, b)
-			}
 			select {
-			case next <- r:
+			case written <- ready{i: i, body: b, err: err}:
 				return err == nil
 			case <-stop:
 				return false
@@ -226,7 +238,7 @@ func (e *Encoding) ahead(keyed bool, alloc func(n int) []byte, fn func(i int, bo
 	}()
 	defer func() {
 		close(stop)
-		for range next { // let the writer end
+		for range next { // let the writer (and the hasher) end
 		}
 	}()
 	for r := range next {
@@ -235,6 +247,28 @@ func (e *Encoding) ahead(keyed bool, alloc func(n int) []byte, fn func(i int, bo
 		}
 		if alloc == nil {
 			free <- r.body
+		}
+	}
+}
+
+// hash computes the Idempotency-Key of each body from written and hands it
+// on to next, in order, until written is closed; it then closes next.
+// Once stop is closed it hashes nothing more and hands nothing on, but
+// reads written to its end, so that the writer ends before it does.
+func (e *Encoding) hash(written <-chan ready, next chan<- ready, stop <-chan struct{}) {
+	defer close(next)
+	for r := range written {
+		if r.err == nil {
+			select {
+			case <-stop:
+				continue
+			default:
+			}
+			r.key = IdempotencyKey(e.injectID, e.phase, r.i, r.body)
+		}
+		select {
+		case next <- r:
+		case <-stop:
 		}
 	}
 }

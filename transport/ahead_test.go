@@ -1,0 +1,95 @@
+package transport
+
+import (
+	"bytes"
+	"iter"
+	"slices"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// TestAheadHashesWhileWriting checks where ahead's work is done while the
+// caller holds a body (a POST on the wire): the writer fills the queue,
+// and, keyed, a body more is held by the hasher, so that the SHA-256 of
+// one body runs while the next one is written rather than after it. The
+// keys handed over are each body's own, in order, and the goroutines have
+// ended when ahead returns.
+func TestAheadHashesWhileWriting(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		keyed bool
+		// written is how many bodies are written while the caller holds
+		// the first: the one held, the queue's, and the hasher's.
+		written int
+	}{
+		{name: "unkeyed", keyed: false, written: 1 + aheadDepth},
+		{name: "keyed", keyed: true, written: 1 + aheadDepth + 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := payloadOf(40)
+				var yielded atomic.Int64 // targets the second pass took
+				passes := 0
+				seq := func(yield func(int, signatures.PayloadTarget) bool) {
+					passes++
+					for i, pt := range slices.All(p.Targets) {
+						if passes > 1 {
+							yielded.Add(1)
+						}
+						if !yield(i, pt) {
+							return
+						}
+					}
+				}
+				enc, err := Encode("inject-1", "execution_complete", iter.Seq2[int, signatures.PayloadTarget](seq), 2048)
+				if err != nil {
+					t.Fatal(err)
+				}
+				per := enc.plan.Count(0)
+				if enc.Len() < tc.written+2 || per == 0 {
+					t.Fatalf("%d bodies of %d targets: too few for the test", enc.Len(), per)
+				}
+				held, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
+				var bodies [][]byte
+				var keys []string
+				go func() {
+					defer close(done)
+					enc.ahead(tc.keyed, nil, func(i int, b []byte, key string, err error) bool {
+						if err != nil {
+							t.Error(err)
+							return false
+						}
+						if i == 0 {
+							close(held)
+							<-release
+						}
+						bodies, keys = append(bodies, bytes.Clone(b)), append(keys, key)
+						return true
+					})
+				}()
+				<-held
+				synctest.Wait() // the writer (and the hasher) blocked
+				if got := int(yielded.Load()) / per; got != tc.written {
+					t.Errorf("bodies written while the first is held: %d, want %d", got, tc.written)
+				}
+				close(release)
+				<-done
+				if len(bodies) != enc.Len() {
+					t.Fatalf("%d bodies handed over, want %d", len(bodies), enc.Len())
+				}
+				for i, b := range bodies {
+					want := ""
+					if tc.keyed {
+						want = IdempotencyKey("inject-1", "execution_complete", i, b)
+					}
+					if keys[i] != want {
+						t.Errorf("body %d: key %q, want %q", i, keys[i], want)
+					}
+				}
+			})
+		})
+	}
+}
