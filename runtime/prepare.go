@@ -3,8 +3,10 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -163,7 +165,10 @@ func requestError(err error) error {
 // signatures and the wire profiles see, and p.category. Typed targets
 // already in that form are kept as they are (p.Targets is then the
 // request's slice, which the runtime only reads: the executor is handed
-// copies); the request's own are never changed.
+// copies); the request's own are never changed. The first target sets
+// the category; the others are checked in parts (see checkParts), each
+// on a core of its own, and the error is that of the first bad target,
+// as checking them in order finds it.
 func (p *Prepared) typeTargets() error {
 	typed := len(p.Request.Typed) > 0
 	var targets []framework.Target
@@ -172,9 +177,17 @@ func (p *Prepared) typeTargets() error {
 	} else {
 		targets = make([]framework.Target, len(p.Request.Targets))
 	}
+	// canon holds, for a part of typed targets, the indices whose
+	// configuration Canonical changed, and the canonical ones: applied
+	// to a copy of the request's slice once every part is checked.
+	type canon struct {
+		i int
+		c signatures.Config
+	}
 	var cat framework.Category
-	for i := range targets {
+	check := func(i int, changed *[]canon) error {
 		var c signatures.Config
+		attr := targets[i].Attribution
 		if typed {
 			if c = targets[i].Config; c == nil {
 				return invalid(fmt.Sprintf("targets[%d]", i), "", "no configuration")
@@ -183,10 +196,8 @@ func (p *Prepared) typeTargets() error {
 				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 			}
 			if cc := signatures.Canonical(c); cc != c {
-				if &targets[0] == &p.Request.Typed[0] {
-					targets = slices.Clone(targets)
-				}
-				targets[i].Config, c = cc, cc
+				*changed = append(*changed, canon{i, cc})
+				c = cc
 			}
 		} else {
 			spec := p.Request.Targets[i]
@@ -195,9 +206,10 @@ func (p *Prepared) typeTargets() error {
 				return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 			}
 			c = signatures.Canonical(c)
-			targets[i] = framework.Target{Config: c, Attribution: spec.Attribution()}
+			attr = spec.Attribution()
+			targets[i] = framework.Target{Config: c, Attribution: attr} // its own index: parts never share one
 		}
-		if err := targets[i].Attribution.Validate(); err != nil {
+		if err := attr.Validate(); err != nil {
 			return &framework.RequestError{Err: prefixField(fmt.Sprintf("targets[%d]", i), err)}
 		}
 		if i == 0 {
@@ -206,12 +218,81 @@ func (p *Prepared) typeTargets() error {
 			return invalid(fmt.Sprintf("targets[%d]", i), string(c.Category()),
 				fmt.Sprintf("all targets must share one category (targets[0] is %s)", cat))
 		}
+		return nil
+	}
+	var first []canon
+	if err := check(0, &first); err != nil {
+		return err
+	}
+	parts := partsOf(len(targets) - 1)
+	changes := append([][]canon{first}, make([][]canon, parts)...)
+	err := checkParts(1, len(targets), parts, func(part, lo, hi int) error {
+		var changed []canon
+		defer func() { changes[part+1] = changed }()
+		for i := lo; i < hi; i++ {
+			if err := check(i, &changed); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, part := range changes {
+		for _, ch := range part {
+			if &targets[0] == &p.Request.Typed[0] {
+				targets = slices.Clone(targets)
+			}
+			targets[ch.i].Config = ch.c
+		}
 	}
 	if p.Manifest != nil && p.Manifest.Category != "" && p.Manifest.Category != cat {
 		return invalid("targets", string(cat),
 			fmt.Sprintf("injector %s takes %s targets", p.Request.Injector, p.Manifest.Category))
 	}
 	p.Targets, p.category = targets, cat
+	return nil
+}
+
+// partTargets is the fewest targets a part of their own is given (see
+// partsOf): below it, a goroutine costs more than it saves.
+const partTargets = 16 << 10
+
+// partsOf returns how many parts n targets are checked in: one a core,
+// each of partTargets or more.
+func partsOf(n int) int {
+	return max(1, min(goruntime.GOMAXPROCS(0), n/partTargets))
+}
+
+// checkParts calls check on the indices [lo, hi) cut into parts
+// consecutive parts, numbered from 0, each in a goroutine of its own
+// (one part: in the caller's). It returns the error of the first part
+// that failed, or panics with its panic, in the caller's goroutine: each
+// part stops at its first error or panic, so that is the outcome of the
+// first bad index, as a check in order would have it.
+func checkParts(lo, hi, parts int, check func(part, lo, hi int) error) error {
+	if parts == 1 {
+		return check(0, lo, hi)
+	}
+	errs, panics := make([]error, parts), make([]any, parts)
+	var wg sync.WaitGroup
+	for k := range parts {
+		a, b := lo+(hi-lo)*k/parts, lo+(hi-lo)*(k+1)/parts
+		wg.Go(func() {
+			defer func() { panics[k] = recover() }()
+			errs[k] = check(k, a, b)
+		})
+	}
+	wg.Wait()
+	for k, err := range errs {
+		if panics[k] != nil {
+			panic(panics[k])
+		}
+		if err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

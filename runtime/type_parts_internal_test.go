@@ -1,0 +1,147 @@
+package runtime
+
+import (
+	"fmt"
+	goruntime "runtime"
+	"strings"
+	"testing"
+	"testing/synctest"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// waitingConfig is a network configuration whose check waits until the
+// check of another target has started (wait), or says that it has (tell).
+type waitingConfig struct {
+	signatures.NetworkConfig
+	wait, tell chan struct{}
+}
+
+func (c waitingConfig) Validate() error {
+	if c.tell != nil {
+		close(c.tell)
+	}
+	if c.wait != nil {
+		<-c.wait
+	}
+	return c.NetworkConfig.Validate()
+}
+
+// netTargets returns n typed IPv4 targets.
+func netTargets(n int) []framework.Target {
+	targets := make([]framework.Target, n)
+	for i := range targets {
+		targets[i].Config = signatures.NetworkConfig{TargetIPv4: fmt.Sprintf("10.%d.%d.%d", i>>14&255, i>>6&255, i&63+1)}
+	}
+	return targets
+}
+
+// TestTypeTargetsInParts checks that the targets of a large request are
+// checked on more than one core at once: the check of the second target
+// waits for that of the last one to start, which, checked in order, never
+// would (the bubble's goroutines all blocked: the test fails).
+func TestTypeTargetsInParts(t *testing.T) {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(2))
+	synctest.Test(t, func(t *testing.T) {
+		targets := netTargets(1 << 16) // parts of a few thousand targets at least
+		last := make(chan struct{})
+		targets[1].Config = waitingConfig{NetworkConfig: targets[1].Config.(signatures.NetworkConfig), wait: last}
+		n := len(targets) - 1
+		targets[n].Config = waitingConfig{NetworkConfig: targets[n].Config.(signatures.NetworkConfig), tell: last}
+		p := &Prepared{Request: Request{Typed: targets}}
+		if err := p.typeTargets(); err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Targets) != len(targets) || p.category != framework.Network {
+			t.Errorf("%d targets of category %q, want %d of network", len(p.Targets), p.category, len(targets))
+		}
+	})
+}
+
+// TestTypeTargetsPartsAsInOrder checks that targets checked in parts
+// give what a check in order gives: the first bad target's error
+// whatever part a later bad one is in, and the canonical form of a target
+// of any part in a copy, the request's slice left as it was.
+func TestTypeTargetsPartsAsInOrder(t *testing.T) {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(4))
+	n := 1 << 16 // four parts (four cores), each of n/4
+	for _, tc := range []struct {
+		name    string
+		bad     map[int]signatures.Config
+		wantErr string
+	}{
+		{name: "bad in the first and the last part", bad: map[int]signatures.Config{
+			n/4 + 3: signatures.NetworkConfig{TargetIPv4: "10.0.0"},
+			n - 2:   signatures.NetworkConfig{TargetIPv4: "10.1"}},
+			wantErr: fmt.Sprintf("targets[%d]", n/4+3)},
+		{name: "bad in the last part only", bad: map[int]signatures.Config{
+			n - 2: signatures.NetworkConfig{TargetIPv4: "10.1"}},
+			wantErr: fmt.Sprintf("targets[%d]", n-2)},
+		{name: "another category in a later part than a bad one", bad: map[int]signatures.Config{
+			n / 2:     signatures.NetworkConfig{TargetIPv4: "10.0.0"},
+			3 * n / 4: signatures.ExternalConfig{Query: "q"}},
+			wantErr: fmt.Sprintf("targets[%d]", n/2)},
+		{name: "another category before a bad one", bad: map[int]signatures.Config{
+			5:     signatures.ExternalConfig{Query: "q"},
+			n / 4: signatures.NetworkConfig{TargetIPv4: "10.0.0"}},
+			wantErr: "targets[5]"},
+		{name: "none bad"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			targets := netTargets(n)
+			for i, c := range tc.bad {
+				targets[i].Config = c
+			}
+			// Not in canonical form: an IPv4-mapped IPv6 address, in the
+			// last part.
+			mapped := signatures.NetworkConfig{TargetIPv6: "::ffff:10.200.0.1"}
+			targets[n-1].Config = mapped
+			p := &Prepared{Request: Request{Typed: targets}}
+			err := p.typeTargets()
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatal(err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error %v, want one naming %s", err, tc.wantErr)
+			case tc.wantErr != "":
+				return
+			}
+			if got := p.Targets[n-1].Config; got != (signatures.NetworkConfig{TargetIPv4: "10.200.0.1"}) {
+				t.Errorf("last target %#v, want its canonical form", got)
+			}
+			if targets[n-1].Config != mapped || &p.Targets[0] == &targets[0] {
+				t.Error("the request's slice was changed, or not copied")
+			}
+		})
+	}
+}
+
+// BenchmarkTypeTargets types a million typed network targets, as `run`
+// does twice (its checks, then the run) for a targets file of that size.
+func BenchmarkTypeTargets(b *testing.B) {
+	targets := netTargets(1 << 20)
+	for b.Loop() {
+		p := &Prepared{Request: Request{Typed: targets}}
+		if err := p.typeTargets(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestTypeTargetsPartPanics checks that a target whose check panics (a
+// nil pointer configuration) in a later part panics in the caller's
+// goroutine, where a check in order panics, not in a part's, which would
+// end the process whatever the caller recovers.
+func TestTypeTargetsPartPanics(t *testing.T) {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(4))
+	targets := netTargets(1 << 16)
+	targets[len(targets)-1].Config = (*signatures.NetworkConfig)(nil)
+	p := &Prepared{Request: Request{Typed: targets}}
+	defer func() {
+		if recover() == nil {
+			t.Error("no panic for a nil pointer configuration")
+		}
+	}()
+	_ = p.typeTargets()
+}
