@@ -137,6 +137,11 @@ func (r *runner) pauseReason() string {
 	return r.hold.now()
 }
 
+// stoppedConsuming logs that the consumption of s stops for a pause.
+func (r *runner) stoppedConsuming(s *session) {
+	r.log.Warn("stopped consuming: "+r.pauseReason(), zap.String("queue", s.reg.Queue), zap.String("consumer", s.tag))
+}
+
 // endResumed ends a pause: consume again on the same session.
 const endResumed endReason = -1
 

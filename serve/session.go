@@ -20,9 +20,14 @@ type session struct {
 	tag        string
 	deliveries <-chan amqp.Delivery
 	consuming  bool // deliveries is open: stopConsuming has not run since the last Consume
-	closed     chan *amqp.Error
-	chClosed   <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
-	wg         sync.WaitGroup     // this session's messages in flight
+	// kept holds the messages the broker pushed before a pause stopped
+	// the consumption (prefetched), unacknowledged and unhandled: handled
+	// first when it resumes, returned to the queue only when the session
+	// ends otherwise (see returnKept).
+	kept     []amqp.Delivery
+	closed   chan *amqp.Error
+	chClosed <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
+	wg       sync.WaitGroup     // this session's messages in flight
 }
 
 type endReason int
@@ -126,7 +131,9 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		r.metrics.setConnected(false)
 		if why != endLost {
 			r.stopConsuming(s)
+			r.returnKept(s)
 		}
+		s.kept = nil // lost: the broker took them back with the channel
 		if why == endStop {
 			return
 		}
@@ -142,9 +149,17 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 	}
 }
 
-// consume dispatches deliveries to handlers until ctx is done, the
-// connection is lost or the registration changes.
+// consume dispatches deliveries to handlers, those kept at a pause
+// first, until ctx is done, the connection is lost, the registration
+// changes or the consumption pauses.
 func (r *runner) consume(ctx context.Context, s *session) endReason {
+	for len(s.kept) > 0 {
+		dl := s.kept[0]
+		s.kept = s.kept[1:]
+		if why, end := r.dispatch(ctx, s, dl); end {
+			return why
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -154,11 +169,10 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				return endChanged
 			}
 		case <-r.pause:
-			reason := r.pauseReason()
-			if reason == "" {
+			if r.pauseReason() == "" {
 				continue // the pause ended already
 			}
-			r.log.Warn("stopped consuming: "+reason, zap.String("queue", s.reg.Queue), zap.String("consumer", s.tag))
+			r.stoppedConsuming(s)
 			return endPaused
 		case err := <-s.closed:
 			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(err))
@@ -168,42 +182,51 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
 				return endLost
 			}
-			if reason := r.pauseReason(); reason != "" {
-				// Pushed before the consumer is cancelled (prefetched):
-				// back to the queue unhandled.
-				if dl.Nack(false, true) == nil {
-					r.unhandled.returned(dl.Body, dl.Redelivered)
-					r.metrics.message(OutcomeRequeued)
-				}
-				r.log.Warn("stopped consuming: "+reason, zap.String("queue", s.reg.Queue), zap.String("consumer", s.tag))
-				return endPaused
+			if why, end := r.dispatch(ctx, s, dl); end {
+				return why
 			}
-			held := false
-			select {
-			case r.slots <- struct{}{}:
-				held = true
-			case <-ctx.Done():
-			}
-			if ctx.Err() != nil || s.conn.IsClosed() {
-				if held {
-					<-r.slots
-				}
-				if ctx.Err() == nil {
-					continue // lost while waiting for a worker: the broker redelivers it
-				}
-				// Shutting down: this one goes back unhandled.
-				if dl.Nack(false, true) == nil {
-					r.metrics.message(OutcomeRequeued)
-				}
-				return endStop
-			}
-			r.start(s, dl)
 		}
 	}
 }
 
-// stopConsuming cancels the consumer and returns the messages the broker
-// had already pushed to us, unhandled, to the queue.
+// dispatch hands dl to a worker once one is free, and reports whether
+// the consumption ends, and why: paused, dl is kept (see session.kept);
+// shutting down, it goes back to the queue.
+func (r *runner) dispatch(ctx context.Context, s *session, dl amqp.Delivery) (why endReason, end bool) {
+	if r.pauseReason() != "" {
+		// Pushed before the consumer is cancelled (prefetched): kept,
+		// unacknowledged, until the consumption resumes.
+		s.kept = append([]amqp.Delivery{dl}, s.kept...)
+		r.stoppedConsuming(s)
+		return endPaused, true
+	}
+	held := false
+	select {
+	case r.slots <- struct{}{}:
+		held = true
+	case <-ctx.Done():
+	}
+	if ctx.Err() != nil || s.conn.IsClosed() {
+		if held {
+			<-r.slots
+		}
+		if ctx.Err() == nil {
+			return 0, false // lost while waiting for a worker: the broker redelivers it
+		}
+		// Shutting down: this one goes back unhandled.
+		if dl.Nack(false, true) == nil {
+			r.metrics.message(OutcomeRequeued)
+		}
+		return endStop, true
+	}
+	r.start(s, dl)
+	return 0, false
+}
+
+// stopConsuming cancels the consumer and keeps the messages the broker
+// had already pushed to us (session.kept), unacknowledged: returned to
+// the queue, a quorum queue would count each against its delivery limit
+// at every pause.
 func (r *runner) stopConsuming(s *session) {
 	if !s.consuming {
 		return
@@ -213,26 +236,39 @@ func (r *runner) stopConsuming(s *session) {
 		r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(err))
 		return
 	}
-	n := 0
 	timeout := time.NewTimer(5 * time.Second)
 	defer timeout.Stop()
 	for {
 		select {
 		case dl, ok := <-s.deliveries:
 			if !ok {
-				if n > 0 {
-					r.log.Info("returned prefetched messages to the queue", zap.Int("messages", n))
+				if len(s.kept) > 0 {
+					r.log.Info("prefetched messages kept unacknowledged; handled when the consumption resumes",
+						zap.Int("messages", len(s.kept)))
 				}
 				return
 			}
-			if err := dl.Nack(false, true); err == nil {
-				n++
-				r.unhandled.returned(dl.Body, dl.Redelivered)
-				r.metrics.message(OutcomeRequeued)
-			}
+			s.kept = append(s.kept, dl)
 		case <-timeout.C:
 			return
 		}
+	}
+}
+
+// returnKept returns the messages kept at a pause to the queue,
+// unhandled: the session ends (a shutdown, another registration).
+func (r *runner) returnKept(s *session) {
+	n := 0
+	for _, dl := range s.kept {
+		if err := dl.Nack(false, true); err == nil {
+			n++
+			r.unhandled.returned(dl.Body, dl.Redelivered)
+			r.metrics.message(OutcomeRequeued)
+		}
+	}
+	s.kept = nil
+	if n > 0 {
+		r.log.Info("returned prefetched messages to the queue", zap.Int("messages", n))
 	}
 }
 
