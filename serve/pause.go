@@ -106,7 +106,8 @@ func (r *runner) paused(j *job, pe *PauseError, log *zap.Logger) (again bool) {
 	}
 	r.syncPaused()
 	requestPause(r.pause)
-	r.log.Error("consumption paused: "+pe.Reason+"; the messages it stopped are kept and handled again when it clears",
+	// Flow control, not a failure: WARN (a refused token is an ERROR).
+	r.log.Warn("consumption paused: "+pe.Reason+"; the messages it stopped are kept and handled again when it clears",
 		zap.String("reason", pe.Reason), zap.Error(pe.Err))
 	go func() {
 		if err := pe.Wait(r.ctx); err != nil {
@@ -137,9 +138,23 @@ func (r *runner) pauseReason() string {
 	return r.hold.now()
 }
 
-// stoppedConsuming logs that the consumption of s stops for a pause.
+// stoppedConsuming logs, at INFO (the pause was logged when it began),
+// that the consumption of s stops for a pause, and the reason it began
+// with.
 func (r *runner) stoppedConsuming(s *session) {
-	r.log.Warn("stopped consuming: "+r.pauseReason(), zap.String("queue", s.reg.Queue), zap.String("consumer", s.tag))
+	r.log.Info("stopped consuming until the pause ends: "+r.pauseCause(), zap.String("queue", s.reg.Queue),
+		zap.String("consumer", s.tag))
+}
+
+// pauseCause is the reason a pause of the consumption began with (a
+// PauseError's Reason, not its Current: the state now may say it is
+// ending), "" when not paused.
+func (r *runner) pauseCause() string {
+	if _, paused := r.auth.state(); paused {
+		return ReasonUnauthorized
+	}
+	reason, _ := r.hold.state()
+	return reason
 }
 
 // endResumed ends a pause: consume again on the same session.
@@ -149,7 +164,7 @@ const endResumed endReason = -1
 // has ended (endResumed), ctx is done (endStop), the session's connection
 // is lost (endLost) or the registration changed (endChanged).
 func (r *runner) waitResume(ctx context.Context, s *session) endReason {
-	was := r.pauseReason()
+	was := r.pauseCause()
 	for waited := false; ; waited = true {
 		ch := r.pauseEnd()
 		if ch == nil {

@@ -3,12 +3,16 @@ package serve
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 type okRegistrar struct{}
@@ -93,4 +97,65 @@ func TestOneMessageRefusedAgainCountsOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPauseLinesSayWhatHappens checks the lines of a pause for a full
+// outbox, when room comes back before the consumer is cancelled (its
+// Current says "outbox room freed, resuming"): the pause is flow
+// control, logged at WARN, not ERROR; the stop of the consumer, at INFO,
+// says it stops for the reason the pause began with, not that it is
+// resuming; and the resumption names that reason too.
+func TestPauseLinesSayWhatHappens(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		core, logs := observer.New(zapcore.DebugLevel)
+		r := newRunner(&Daemon{Registrar: okRegistrar{}, Log: zap.New(core)})
+		r.ctx, r.base = t.Context(), t.Context()
+		room := make(chan struct{})
+		full := "outbox full: 2096 of 3000 bytes stored, 786 reserved for 3 results in flight; the next needs 262"
+		freed := "outbox room freed, resuming: 1834 of 3000 bytes stored, 524 reserved for 2 results in flight; the next needs 262"
+		pe := &PauseError{Err: errors.New("inject i-1 not run: " + full), Reason: full,
+			Current: func() string { return freed },
+			Wait:    func(context.Context) error { <-room; return nil }}
+		done := make(chan bool)
+		go func() { done <- r.paused(&job{dl: amqp.Delivery{Acknowledger: &nacks{}}}, pe, zap.NewNop()) }()
+		synctest.Wait()
+		s := &session{reg: Registration{Queue: "q"}, tag: "c"}
+		r.stoppedConsuming(s)
+		resumed := make(chan endReason)
+		go func() { resumed <- r.waitResume(t.Context(), s) }()
+		synctest.Wait()
+		close(room)
+		if why := <-resumed; why != endResumed {
+			t.Fatalf("waitResume = %v, want endResumed", why)
+		}
+		if again := <-done; !again {
+			t.Fatal("the message that paused is not handled again")
+		}
+		tests := []struct {
+			msg   string // the start of the line
+			level zapcore.Level
+		}{
+			{"consumption paused: " + full, zapcore.WarnLevel},
+			{"stopped consuming until the pause ends: " + full, zapcore.InfoLevel},
+			{"consumption resumed", zapcore.InfoLevel},
+		}
+		for _, tt := range tests {
+			lines := logs.FilterMessageSnippet(tt.msg).All()
+			if len(lines) != 1 {
+				t.Errorf("%d lines %q, want 1; logged: %v", len(lines), tt.msg, logs.All())
+				continue
+			}
+			if lines[0].Level != tt.level {
+				t.Errorf("%q logged at %v, want %v", tt.msg, lines[0].Level, tt.level)
+			}
+			if tt.msg == "consumption resumed" && lines[0].ContextMap()["paused_for"] != full {
+				t.Errorf("resumed: paused_for %q, want the reason the pause began with", lines[0].ContextMap()["paused_for"])
+			}
+		}
+		for _, e := range logs.All() {
+			if strings.Contains(e.Message, "stopped consuming") && strings.Contains(e.Message, "resuming") {
+				t.Errorf("a stop of the consumer says it is resuming: %q", e.Message)
+			}
+		}
+	})
 }
