@@ -73,13 +73,17 @@ func writeStarts(w io.Writer, o Options, groups []outboxStartsJSON) {
 		if g.Unfinished > 1 {
 			runs, them = strconv.Itoa(g.Unfinished)+" runs", "them"
 		}
-		next := "a redelivery of its message is answered ERROR, not run"
+		next := "a redelivery of its message to a daemon on this outbox is answered ERROR, not run"
 		if left := openaev.MaxUnfinishedRuns - g.Unfinished; left == 1 {
 			next = "one more and " + next
 		} else if left > 1 {
 			next = strconv.Itoa(left) + " more and " + next
 		}
-		fmt.Fprintf(w, "inject %s: %s ended unfinished, the process ending while it ran (%s): %s (forget %s with: %s outbox drop %s)\n",
+		// The file knows only its own runs: a daemon on another file may
+		// have run the inject to its end since, its message settled there.
+		fmt.Fprintf(w, "inject %s: %s ended unfinished here, the process ending while it ran (%s): %s; "+
+			"whether another daemon has finished the inject since, this outbox cannot tell "+
+			"(once the platform shows it finished, or its message is gone, forget %s with: %s outbox drop %s)\n",
 			g.InjectID, runs, strings.Join(ended, ", "), next, them, o.name(), strings.Join(ids, ", drop "))
 	}
 }

@@ -116,10 +116,12 @@ func TestOutboxUnfinishedRuns(t *testing.T) {
 
 	r = run(t, registry(), env, "outbox", "list")
 	for _, want := range []string{
-		"inject inj-crashed: 2 runs ended unfinished, the process ending while it ran (" + crashedIDs[0] + " by pid ",
-		"a redelivery of its message is answered ERROR, not run (forget them with: injectkit outbox drop " + crashedIDs[0] + ", drop " + crashedIDs[1] + ")",
-		"inject inj-once: 1 run ended unfinished",
-		"one more and a redelivery of its message is answered ERROR, not run (forget it with: injectkit outbox drop ",
+		"inject inj-crashed: 2 runs ended unfinished here, the process ending while it ran (" + crashedIDs[0] + " by pid ",
+		"a redelivery of its message to a daemon on this outbox is answered ERROR, not run; " +
+			"whether another daemon has finished the inject since, this outbox cannot tell " +
+			"(once the platform shows it finished, or its message is gone, forget them with: injectkit outbox drop " + crashedIDs[0] + ", drop " + crashedIDs[1] + ")",
+		"inject inj-once: 1 run ended unfinished here",
+		"one more and a redelivery of its message to a daemon on this outbox is answered ERROR, not run; whether another daemon",
 		"inject inj-running: " + runningID + " being run by pid " + strconv.Itoa(os.Getpid()) + " since ",
 	} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
