@@ -31,6 +31,12 @@ func TestServeSettingBounds(t *testing.T) {
 	}{
 		{"workers wrapping the 16-bit prefetch", []string{"--workers", "65536"}, nil, `invalid workers "65536" (--workers): must be between 1 and 1024`},
 		{"workers above 1024", []string{"--workers", "1025"}, nil, `invalid workers "1025"`},
+		// An outbox that keeps no result: every inject would run with
+		// nothing to keep its result through a kill.
+		{"outbox below any result", []string{"--outbox-max-bytes", "100"}, nil,
+			`invalid outbox_max_bytes "100" (--outbox-max-bytes): must be at least 1024: a smaller outbox keeps no inject's result`},
+		{"outbox below any result from env", nil, map[string]string{"INJECTKIT_OUTBOX_MAX_BYTES": "1023"},
+			`invalid outbox_max_bytes "1023" (env INJECTKIT_OUTBOX_MAX_BYTES): must be at least 1024`},
 		{"negative workers", []string{"--workers=-1"}, nil, `invalid workers "-1"`},
 		{"heartbeat of 1ns", []string{"--heartbeat-interval", "1ns"}, nil, `invalid heartbeat_interval "1ns" (--heartbeat-interval): must be at least 5s`},
 		{"heartbeat under 5s from env", nil, map[string]string{"INJECTKIT_HEARTBEAT_INTERVAL": "4s"}, `invalid heartbeat_interval "4s" (env INJECTKIT_HEARTBEAT_INTERVAL): must be at least 5s`},
