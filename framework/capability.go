@@ -176,7 +176,9 @@ type Setting struct {
 	Env     string
 	Default string
 	Doc     string
-	// Secret settings are never logged or printed.
+	// Secret settings never leave the process: the runtime redacts
+	// their values from its logs and from everything the executor
+	// returns (its messages, findings, extras and partial results).
 	Secret bool
 	// Required settings have no default the injector can run with:
 	// `validate` refuses an inject of the injector while one is unset.

@@ -66,7 +66,12 @@
 //     outcomes, not errors: they are delivered. The Observer's OnExecuted
 //     gets the executor's duration. WithProgress reports snapshots while
 //     the executor runs (partial results, the targets they name, elapsed
-//     time), the last one when it returns.
+//     time), the last one when it returns. The values of the
+//     executor's Secret settings are then redacted (httpx.Redact, every
+//     form it knows) from what it returned: its message (a panic's
+//     too), findings and extras (keys and values at any depth), partial
+//     results, and the messages the runtime makes of them; no wire
+//     profile, stdout or outbox ever holds them.
 //  5. Post-execution signatures: end time, outcome, partial results and
 //     extra signatures merged. Malformed output (what
 //     framework.ToolOutput.Validate refuses: an unknown status, a non-zero

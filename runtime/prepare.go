@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -40,6 +41,9 @@ type Prepared struct {
 	// to it, for a DirectSender executor; nil: every target has source's.
 	routes *signatures.RouteSources
 	direct bool // the executor's SendsToTargets
+	// secrets redacts the values of the executor's Secret settings from
+	// everything it returns (redactOutput); nil when it has none.
+	secrets *httpx.Redactor
 	// panicked is set when one of the executor's checks panicked: the
 	// inject is not executed and fails with the panic's message.
 	panicked *framework.PanicError
@@ -97,7 +101,9 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	}
 	p.inject = &framework.Inject{ID: req.InjectID, Injector: req.Injector, Category: p.category,
 		ExpectationTypes: slices.Clone(p.types)}
-	if err := p.check(rt.registry, rt.settings(req.Injector)); err != nil {
+	settings := rt.settings(req.Injector)
+	p.secrets = secretsOf(p.Manifest, settings)
+	if err := p.check(rt.registry, settings); err != nil {
 		var pe *framework.PanicError
 		if !errors.As(err, &pe) {
 			return nil, err

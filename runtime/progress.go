@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // DefaultProgressInterval is how often WithProgress reports a running
@@ -71,7 +72,8 @@ func (rt *Runtime) watch(p *Prepared, in *framework.Inject, start time.Time) (st
 		return func() {}
 	}
 	w := &watcher{rt: rt, in: in, start: start, match: newTargetMatcher(p.Targets), // the runtime's, which the executor cannot change
-		snap: Progress{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Targets: len(p.Targets)}}
+		secrets: p.secrets,
+		snap:    Progress{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Targets: len(p.Targets)}}
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
@@ -105,6 +107,8 @@ type watcher struct {
 	match *targetMatcher
 	seen  int // partial results matched so far
 	snap  Progress
+	// secrets are redacted from Last (see redactOutput).
+	secrets *httpx.Redactor
 }
 
 func (w *watcher) take(done bool) Progress {
@@ -117,6 +121,9 @@ func (w *watcher) take(done bool) Progress {
 	s.Results, s.Reported, s.Elapsed, s.Done = len(results), w.match.reported, w.rt.now().Sub(w.start), done
 	if len(results) > 0 {
 		s.Last = results[len(results)-1]
+		if w.secrets != nil {
+			s.Last = w.secrets.Redact(s.Last)
+		}
 	}
 	return s
 }

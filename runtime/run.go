@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -229,6 +230,9 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		stopRoutes = p.routes.Prefetch(len(targets), func(i int) signatures.Config { return targets[i].Config })
 		out = rt.callExecutor(ctx, p, log)
 	}
+	// A Secret setting leaves the process in none of what the executor
+	// returns: every profile, stdout and the outbox are made from it.
+	out = redactOutput(p.secrets, out)
 	ran := rt.now().Sub(t1)
 	stopWatch()
 	// Waited for after the executor's time is taken: the host-wide address
@@ -236,7 +240,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	stopRoutes()
 	var partial []string
 	if out.Status == framework.StatusTimeout {
-		partial = in.PartialResults()
+		partial = redactStrings(p.secrets, in.PartialResults())
 	}
 	fields := []zap.Field{zap.Int("targets", pre.Len()), zap.String("status", string(out.ExecutionStatus())),
 		zap.Int("partial_results", len(in.PartialResults())), zap.Duration("duration", ran)}
@@ -253,7 +257,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	t2 := rt.now()
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1}
-	post, out, err := rt.compile(pre, out, partial, log)
+	post, out, err := rt.compile(pre, out, partial, p.secrets, log)
 	if err != nil {
 		return nil, err
 	}
@@ -283,14 +287,15 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 // compile compiles the post-execution signatures of out. Malformed output
 // becomes a failed outcome rather than a lost inject; extras and findings
 // JSON cannot encode are left out of it, the rest kept. The output
-// returned has its Status set to the outcome.
-func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial []string, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
+// returned has its Status set to the outcome; the messages it makes
+// (which quote what the executor returned) are redacted of secrets.
+func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial []string, secrets *httpx.Redactor, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
 	err := out.Validate()
 	if err == nil {
 		var bad []error
 		if out, bad = unencodable(out); len(bad) > 0 {
 			log.Error("executor extras or findings JSON cannot encode left out", zap.Errors("errors", bad))
-			out, partial = failedFor(out, bad), nil
+			out, partial = redactMessage(secrets, failedFor(out, bad)), nil
 		}
 	}
 	var post *signatures.Batch
@@ -302,6 +307,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 		findings, _ := signatures.UnencodableExtras("findings", out.Findings) // the run fails already
 		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: findings,
 			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
+		out = redactMessage(secrets, out)
 		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log)); err != nil {
 			return nil, out, err
 		}
