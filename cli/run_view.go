@@ -170,7 +170,7 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 		fields := []zap.Field{zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector),
 			zap.String("status", string(r.Status)), zap.Int("exit_status", ExitFailed)}
 		if ei := r.Output.ErrorInfo; ei != nil && ei.Message != "" {
-			fields = append(fields, zap.String("error", ei.Message))
+			fields = append(fields, zap.String("error", runtime.LoggedMessage(ei.Message)))
 		}
 		msg := "inject failed; its signatures report the failure"
 		if r.Status == framework.StatusTimeout {
