@@ -46,7 +46,11 @@ const (
 )
 
 // ToolOutput is what an executor returns: one outcome, its detail, and
-// what the tool found.
+// what the tool found. It belongs to the runtime once returned: the
+// executor must not write in its maps, lists or ErrorInfo afterwards. The
+// runtime takes its own copy of them (and of the lists and objects the
+// maps hold: []any, []string, map[string]any) the moment Execute returns;
+// values of other types are kept as they are.
 type ToolOutput struct {
 	// Status is the outcome: StatusSuccess (or ""), StatusPartial,
 	// StatusFailed or StatusTimeout. A run cut short by its deadline or a

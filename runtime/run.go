@@ -341,7 +341,9 @@ func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logge
 				done <- rt.panicOutput((&framework.PanicError{Injector: p.Request.Injector, Method: "Execute", Value: v}).Error())
 			}
 		}()
-		done <- ex.Execute(ctx, in)
+		// The runtime's own copy, taken before anything reads it (see
+		// ownOutput).
+		done <- ownOutput(ex.Execute(ctx, in))
 	}()
 	select {
 	case out = <-done:
