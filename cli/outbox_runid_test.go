@@ -66,7 +66,7 @@ func TestDropOfARunNumberedLikeABody(t *testing.T) {
 	runID := "run-" + strconv.FormatUint(body, 10)
 
 	r := run(t, registry(), env, "outbox", "list")
-	if want := "(forget it with: injectkit outbox drop " + runID + ")"; r.code != 0 || !strings.Contains(r.stdout, want) {
+	if want := "forget it with: injectkit outbox drop " + runID + ")"; r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Errorf("list: exit %d, want %q:\n%s%s", r.code, want, r.stdout, r.stderr)
 	}
 	r = run(t, registry(), env, "outbox", "list", "-o", "json")
