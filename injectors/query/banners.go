@@ -1,8 +1,8 @@
 package query
 
 import (
+	"context"
 	"net/netip"
-	"slices"
 
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/signatures"
@@ -26,9 +26,14 @@ func canonicalIP(s string) string {
 	return canonicalAddr(a).String()
 }
 
+// checkEvery is how many host names cleanMatches handles between two
+// checks of its context.
+const checkEvery = 1024
+
 // cleanMatches puts what a provider returned into the form the injector
-// emits, in place, and returns how many host names it dropped. Banner data
-// is the engine's, and a server may echo the API key in it, so that:
+// emits, in place, and returns the matches it cleaned and how many host
+// names it dropped. Banner data is the engine's, and a server may echo the
+// API key in it, so that:
 //   - every text field has the key redacted, in every form red knows (the
 //     redaction of errors and log lines);
 //   - host names and domains are kept only when they are RFC 1123 host
@@ -38,37 +43,63 @@ func canonicalIP(s string) string {
 //     a target's form, lower case without a trailing dot, each once;
 //   - each banner's address is canonical (canonicalAddr), so that the
 //     per-target matched_ips, the CVE hosts and the findings agree.
-func cleanMatches(ms []Match, red *httpx.Redactor) (dropped int) {
+//
+// Its work is linear in the names an answer holds, and an answer may hold
+// millions: it checks ctx every checkEvery names, so that the inject's
+// deadline bounds it too. When ctx ends, it returns the matches it had
+// cleaned whole, a prefix of ms, with ctx's error; the others are never
+// emitted.
+func cleanMatches(ctx context.Context, ms []Match, red *httpx.Redactor) (clean []Match, dropped int, err error) {
+	c := cleaner{ctx: ctx, red: red}
 	for i := range ms {
 		m := &ms[i]
 		m.IP = red.Redact(canonicalIP(m.IP))
 		for _, f := range []*string{&m.Transport, &m.Org, &m.ISP, &m.Product, &m.Version, &m.OS, &m.Timestamp} {
 			*f = red.Redact(*f)
 		}
-		var n int
-		m.Hostnames, n = hostNames(m.Hostnames, red)
-		dropped += n
-		m.Domains, n = hostNames(m.Domains, red)
-		dropped += n
+		if m.Hostnames, err = c.hostNames(m.Hostnames); err != nil {
+			return ms[:i], c.dropped, err
+		}
+		if m.Domains, err = c.hostNames(m.Domains); err != nil {
+			return ms[:i], c.dropped, err
+		}
 	}
-	return dropped
+	return ms, c.dropped, nil
+}
+
+// cleaner holds what cleanMatches needs across the host names of an
+// answer: its context, checked every checkEvery names, the redactor, and
+// the counts of the names seen and dropped.
+type cleaner struct {
+	ctx     context.Context
+	red     *httpx.Redactor
+	seen    int
+	dropped int
 }
 
 // hostNames returns the names that are host names and hold no secret of
 // red, in the one form a target's host name takes
 // (signatures.CanonicalTarget: lower case, no trailing dot), each once in
-// the order given, and the count of the others.
-func hostNames(names []string, red *httpx.Redactor) ([]string, int) {
+// the order given; the others are counted as dropped. It returns ctx's
+// error when ctx ends before it is done.
+func (c *cleaner) hostNames(names []string) ([]string, error) {
 	out := make([]string, 0, len(names))
-	kept := 0
+	kept := make(map[string]struct{}, len(names))
 	for _, n := range names {
-		if red.Redact(n) != n || signatures.ValidateHostname("hostname", n) != nil {
+		if c.seen++; c.seen%checkEvery == 0 {
+			if err := c.ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		if c.red.Redact(n) != n || signatures.ValidateHostname("hostname", n) != nil {
+			c.dropped++
 			continue
 		}
-		kept++
-		if c := signatures.CanonicalTarget(n); !slices.Contains(out, c) {
-			out = append(out, c)
+		k := signatures.CanonicalTarget(n)
+		if _, ok := kept[k]; !ok {
+			kept[k] = struct{}{}
+			out = append(out, k)
 		}
 	}
-	return out, len(names) - kept
+	return out, nil
 }

@@ -3,6 +3,8 @@ package query
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -148,10 +150,58 @@ func TestCleanMatchesAnyProvider(t *testing.T) {
 	const key = "k+y/Z=9%41abcDEF"
 	ms := []Match{{IP: "::ffff:192.0.2.9", Hostnames: []string{"h-" + key + ".example", "ok.example"},
 		Domains: []string{}, Product: "p " + url.QueryEscape(key), Vulns: []string{}}}
-	dropped := cleanMatches(ms, httpx.NewRedactor(key))
-	if dropped != 1 || ms[0].IP != "192.0.2.9" || !slices.Equal(ms[0].Hostnames, []string{"ok.example"}) ||
+	clean, dropped, err := cleanMatches(context.Background(), ms, httpx.NewRedactor(key))
+	if err != nil || len(clean) != 1 || dropped != 1 || ms[0].IP != "192.0.2.9" || !slices.Equal(ms[0].Hostnames, []string{"ok.example"}) ||
 		ms[0].Product != "p "+httpx.Redacted {
 		t.Errorf("cleanMatches: dropped %d, match %+v", dropped, ms[0])
+	}
+}
+
+// TestCleanMatchesManyNames: an answer may hold millions of host names
+// (a 64 MiB page): cleaning them is linear, each name looked up once in
+// those kept, and bounded by the inject's context, checked every
+// checkEvery names; the matches not cleaned whole when it ends are never
+// returned.
+func TestCleanMatchesManyNames(t *testing.T) {
+	const n = 200_000
+	names := func() []string {
+		s := make([]string, 0, n)
+		for i := range n {
+			s = append(s, fmt.Sprintf("H%d.example.", i%(n/2))) // each twice, the second time as given
+		}
+		return s
+	}
+	want := make([]string, n/2)
+	for i := range want {
+		want[i] = fmt.Sprintf("h%d.example", i)
+	}
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	tests := []struct {
+		name      string
+		ctx       context.Context
+		small     int // names of the first match, cleaned whole before the first check
+		wantClean int
+		wantErr   error
+	}{
+		{"cleaned whole, each name once", context.Background(), 1, 2, nil},
+		{"context ended", cancelled, 1, 1, context.Canceled},
+		{"context ended before the first match is cleaned", cancelled, checkEvery, 0, context.Canceled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ms := []Match{
+				{IP: "192.0.2.1", Hostnames: slices.Repeat([]string{"a.example"}, tt.small), Domains: []string{}},
+				{IP: "192.0.2.2", Hostnames: names(), Domains: names()},
+			}
+			clean, dropped, err := cleanMatches(tt.ctx, ms, httpx.NewRedactor(testKey))
+			if !errors.Is(err, tt.wantErr) || len(clean) != tt.wantClean || dropped != 0 {
+				t.Fatalf("cleanMatches: %d matches, %d dropped, error %v; want %d, 0, %v", len(clean), dropped, err, tt.wantClean, tt.wantErr)
+			}
+			if len(clean) == 2 && (!slices.Equal(clean[1].Hostnames, want) || !slices.Equal(clean[1].Domains, want)) {
+				t.Errorf("names of %d hostnames, %d domains; want the %d names once each, in order", len(clean[1].Hostnames), len(clean[1].Domains), len(want))
+			}
+		})
 	}
 }
 

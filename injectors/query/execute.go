@@ -124,8 +124,12 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 		return r, drops{}
 	}
 	res, err := p.Search(ctx, query, limit)
-	r.Total, r.Matches = res.Total, nonNilMatches(res.Matches)
-	d := drops{banners: res.Dropped, names: cleanMatches(r.Matches, red)}
+	clean, names, cerr := cleanMatches(ctx, nonNilMatches(res.Matches), red)
+	r.Total, r.Matches = res.Total, clean
+	d := drops{banners: res.Dropped, names: names}
+	if cerr != nil { // cut by ctx: what Search said matters less
+		err = cerr
+	}
 	switch {
 	case err == nil:
 		r.Status = ResultSuccess
