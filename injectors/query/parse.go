@@ -57,10 +57,12 @@ func errorBody(body []byte) string {
 
 // parseSearchPage decodes one page of a Shodan host search from body as
 // it arrives, never held whole: the page's matches are decoded one at a
-// time, and a page holding more than pageSize matches, more than a Shodan
-// page holds, is refused at its match pageSize+1, read no further, so
-// that an oversized answer (up to the 64 MiB a body may have) never costs
-// more than one page's matches. A body holding an "error" is returned as
+// time, a page holding more than pageSize matches, more than a Shodan page
+// holds, is refused at its match pageSize+1, read no further, and a key
+// the injector does not read is skipped token by token (skipValue), so
+// that many matches or a large facets cost no more than pageSize
+// matches. What one value holds is held whole: a match (all its host
+// names, say) or a string, each within the 64 MiB a body may have. A body holding an "error" is returned as
 // an *APIError with the given status; one whose matches are null or
 // absent while its total is positive is an error.
 func parseSearchPage(status int, body io.Reader) (searchPage, error) {
@@ -103,7 +105,7 @@ func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
 		case "matches":
 			p.Matches, p.Dropped, err = decodeMatches(dec)
 		default:
-			err = dec.Decode(&skipValue{})
+			err = skipValue(dec)
 		}
 		if err != nil {
 			return p, "", unexpectedEOF(err)
@@ -228,11 +230,26 @@ func unexpectedEOF(err error) error {
 	return err
 }
 
-// skipValue decodes any JSON value into nothing: a key of the answer the
-// injector does not read (facets, say) is checked, never kept.
-type skipValue struct{}
-
-func (*skipValue) UnmarshalJSON([]byte) error { return nil }
+// skipValue reads the next value of dec, a key of the answer the injector
+// does not read (facets, say), token by token: its syntax is checked, and
+// no more of it is held at once than one of its strings or numbers.
+func skipValue(dec *json.Decoder) error {
+	for depth := 0; ; {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			return nil
+		}
+	}
+}
 
 func (rm rawMatch) match() (Match, error) {
 	ip, err := rm.address()

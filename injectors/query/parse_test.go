@@ -256,3 +256,65 @@ func TestParseSearchPageTypeErrors(t *testing.T) {
 		})
 	}
 }
+
+// gcReader reads r and, before each 128 KiB of it, collects the garbage
+// and records the most heap in use so far.
+type gcReader struct {
+	r    *bytes.Reader
+	read int
+	peak uint64
+}
+
+func (g *gcReader) Read(p []byte) (int, error) {
+	const every = 128 << 10
+	if g.read%every == 0 {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		g.peak = max(g.peak, ms.HeapAlloc)
+	}
+	n, err := g.r.Read(p[:min(len(p), every-g.read%every)])
+	g.read += n
+	return n, err
+}
+
+// TestParseSearchPageSkipsUnreadKeysAsTheyArrive: a key the injector does
+// not read (facets) is skipped token by token, never held whole: the heap
+// in use while a page with facets before or after its matches is decoded
+// grows by far less than its 8 MiB of facets. (One string or number is still
+// read whole, within the 64 MiB cap of a body.)
+func TestParseSearchPageSkipsUnreadKeysAsTheyArrive(t *testing.T) {
+	value := strings.Repeat("x", 1<<10)
+	var facets strings.Builder
+	facets.WriteString(`{"port": [`)
+	for i := range 8 << 10 {
+		if i > 0 {
+			facets.WriteByte(',')
+		}
+		fmt.Fprintf(&facets, `{"count": %d, "value": [%q, {"a": null}]}`, i, value)
+	}
+	facets.WriteString(`]}`)
+	const page = `"total": 1, "matches": [{"ip_str": "192.0.2.1", "port": 80}]`
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"facets after the matches", `{` + page + `, "facets": ` + facets.String() + `}`},
+		{"facets before the matches", `{"facets": ` + facets.String() + `, ` + page + `}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &gcReader{r: bytes.NewReader([]byte(tt.body))}
+			var ms runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			p, err := parseSearchPage(200, r)
+			if err != nil || len(p.Matches) != 1 {
+				t.Fatalf("got %d matches, err %v; want 1", len(p.Matches), err)
+			}
+			if grew, limit := r.peak-min(r.peak, ms.HeapAlloc), uint64(2<<20); grew > limit {
+				t.Errorf("the heap in use grew by %d bytes while a body of %d bytes, most of it facets, was read; want at most %d", grew, len(tt.body), limit)
+			}
+		})
+	}
+}
