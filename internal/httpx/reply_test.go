@@ -15,8 +15,9 @@ import (
 
 // TestPosterDecode: a Request's Decode reads a 2xx body as it arrives,
 // within MaxReply: a longer body fails as it does without Decode, not
-// retried; a body cut short is an unreadable reply, retried, Decode then
-// called afresh; Decode's own error ends Do as it is, not retried.
+// retried, even when Decode then returns an error of its own; a body cut
+// short is an unreadable reply, retried, Decode then called afresh;
+// Decode's own error ends Do as it is, not retried.
 func TestPosterDecode(t *testing.T) {
 	cut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		conn, buf, err := w.(http.Hijacker).Hijack()
@@ -33,7 +34,7 @@ func TestPosterDecode(t *testing.T) {
 	tests := []struct {
 		name      string
 		url       string
-		refuse    error  // Decode's error once it read the body
+		refuse    error  // Decode's error once it read the body, in place of the read's
 		wantErr   string // "" for none
 		wantCalls int    // calls of Decode
 		wantRead  string // what the last call read
@@ -56,10 +57,10 @@ func TestPosterDecode(t *testing.T) {
 				calls++
 				b, err := io.ReadAll(body)
 				read = string(b)
-				if err != nil {
-					return err
+				if tt.refuse != nil { // its own error, whatever the read's
+					return tt.refuse
 				}
-				return tt.refuse
+				return err
 			}})
 			switch {
 			case tt.wantErr == "" && (err != nil || rep.Body != nil || rep.Status != 200):
