@@ -20,10 +20,6 @@ const (
 	// maxBodyBytes bounds a response body, decoded as it arrives; a full
 	// page is a few MiB.
 	maxBodyBytes = 64 << 20
-	// maxErrorAnswer bounds what is read of a 2xx answer other than 200,
-	// an error answer: as much as httpx keeps of a non-2xx one's
-	// (HTTPError.Body).
-	maxErrorAnswer = 4 << 10
 	// maxRetryAfter caps the delay a Retry-After header can ask for.
 	maxRetryAfter = 2 * time.Minute
 	// defaultMinGap is the least time between the end of one request of a
@@ -122,17 +118,14 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 }
 
 // readAnswer decodes a 2xx answer as it arrives: a page for a 200, and for
-// another 2xx an error answer, whose message is read from its first
-// maxErrorAnswer bytes, as from a non-2xx answer's.
+// another 2xx an error answer, whose message is read by httpx's reader of
+// an error answer, as a non-2xx answer's is (a read error is the poster's
+// to report: an unreadable reply).
 func (s *shodan) readAnswer(status int, body io.Reader) (searchPage, error) {
 	if status == http.StatusOK {
 		return parseSearchPage(status, body)
 	}
-	b, err := io.ReadAll(io.LimitReader(body, maxErrorAnswer))
-	if err != nil {
-		return searchPage{}, err // the poster's: an unreadable reply
-	}
-	return searchPage{}, newAPIError(status, httpx.Redact(errorBody(b), s.key), 0)
+	return searchPage{}, newAPIError(status, errorBody([]byte(httpx.ReadErrorBody(body, s.key))), 0)
 }
 
 // poster returns the retrying poster of one request: 429 and 5xx answers

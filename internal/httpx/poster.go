@@ -292,7 +292,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return p.reply(ctx, r, resp)
 	}
-	f := &failure{status: resp.StatusCode, body: readErrorBody(resp.Body, p.Secrets), retry: p.retryable(resp.StatusCode, r.Op)}
+	f := &failure{status: resp.StatusCode, body: ReadErrorBody(resp.Body, p.Secrets...), retry: p.retryable(resp.StatusCode, r.Op)}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		f.after, f.hasAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 	}

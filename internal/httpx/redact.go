@@ -209,10 +209,13 @@ func (e *redactedError) Unwrap() error { return e.err }
 // maxErrorBody is the most of an error response body an HTTPError keeps.
 const maxErrorBody = 4 << 10
 
-// readErrorBody returns the start of an error response body: at most 4 KiB
-// cut on a rune boundary, secrets redacted. It drains a little more of r so
-// that the connection can be reused.
-func readErrorBody(r io.Reader, secrets []string) string {
+// ReadErrorBody returns the start of an error response body: at most 4 KiB
+// cut on a rune boundary, secrets redacted before the cut, so that a body
+// a little longer holding an echoed secret keeps its end. It drains a
+// little more of r so that the connection can be reused. It is the one
+// reader of an error answer's text: the Poster's for a non-2xx answer
+// (HTTPError.Body), and a Decode's for a 2xx answer that is an error.
+func ReadErrorBody(r io.Reader, secrets ...string) string {
 	// Read past the cut by the longest form of a secret so that a secret
 	// across the cut is still redacted.
 	extra := 0
