@@ -64,12 +64,8 @@ func writeSummary(w io.Writer, r *runtime.Report, where string) error {
 	}
 	for _, status := range order {
 		ls := collapsed[status]
-		more := ""
-		if len(ls) > maxListed {
-			more = fmt.Sprintf(", … %d more", len(ls)-maxListed)
-		}
-		fmt.Fprintf(&b, "  %d %s %s: %s%s\n", len(ls), plural(len(ls), "target", "targets"), oneLine(status),
-			strings.Join(list(ls, maxListed), ", "), more)
+		fmt.Fprintf(&b, "  %d %s %s: %s\n", len(ls), plural(len(ls), "target", "targets"), oneLine(status),
+			joinList(ls, maxListed, ", "))
 	}
 	if len(r.Partial) > 0 {
 		fmt.Fprintf(&b, "  partial results before the %s:\n", r.Status)
