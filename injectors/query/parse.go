@@ -67,11 +67,13 @@ func errorBody(body []byte) string {
 // absent while its total is positive is an error.
 func parseSearchPage(status int, body io.Reader) (searchPage, error) {
 	p, msg, err := decodePage(json.NewDecoder(body))
+	if msg = strings.TrimSpace(msg); msg != "" {
+		// The engine's message, read before anything that failed, says
+		// more than the failure (credits spent, say).
+		return searchPage{}, newAPIError(status, msg, 0)
+	}
 	if err != nil {
 		return searchPage{}, fmt.Errorf("decode search response: %w", err)
-	}
-	if msg = strings.TrimSpace(msg); msg != "" {
-		return searchPage{}, newAPIError(status, msg, 0)
 	}
 	if p.Total < 0 {
 		return searchPage{}, fmt.Errorf("decode search response: negative total %d", p.Total)
@@ -86,8 +88,10 @@ func parseSearchPage(status int, body io.Reader) (searchPage, error) {
 }
 
 // decodePage reads the answer's object, up to the end of the body: its
-// total, its matches (nil when null or absent) and its "error" text;
-// other keys are skipped.
+// total, its matches (nil when null or absent) and its "error" text, each
+// key matched in any case, as encoding/json matches a field; other keys
+// are skipped. On an error, the "error" text read before it is returned
+// with it.
 func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
 	if err := openValue(dec, '{', "the answer"); err != nil {
 		return p, "", err
@@ -95,30 +99,31 @@ func decodePage(dec *json.Decoder) (p searchPage, msg string, err error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return p, "", unexpectedEOF(err)
+			return p, msg, unexpectedEOF(err)
 		}
-		switch key, _ := tok.(string); key {
-		case "total":
+		key, _ := tok.(string)
+		switch {
+		case strings.EqualFold(key, "total"):
 			err = typeError("total", dec.Decode(&p.Total))
-		case "error":
+		case strings.EqualFold(key, "error"):
 			err = typeError("error", dec.Decode(&msg))
-		case "matches":
+		case strings.EqualFold(key, "matches"):
 			p.Matches, p.Dropped, err = decodeMatches(dec)
 		default:
 			err = skipValue(dec)
 		}
 		if err != nil {
-			return p, "", unexpectedEOF(err)
+			return p, msg, unexpectedEOF(err)
 		}
 	}
 	if _, err := dec.Token(); err != nil { // the closing brace
-		return p, "", unexpectedEOF(err)
+		return p, msg, unexpectedEOF(err)
 	}
 	// Only white space may follow: text or a second value after the
 	// object makes the answer invalid, never ignored. What follows is not
 	// quoted: an engine may echo the key there.
 	if _, err := dec.Token(); err != io.EOF {
-		return p, "", errors.New("invalid answer: more than white space after its JSON object")
+		return p, msg, errors.New("invalid answer: more than white space after its JSON object")
 	}
 	return p, msg, nil
 }

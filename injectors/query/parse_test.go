@@ -46,14 +46,41 @@ func TestGoldenParseSearchPage(t *testing.T) {
 	})
 }
 
+// TestParseSearchPageErrorBody: an answer's "error" is the engine's
+// message, an *APIError classified by it, whatever the case of its key,
+// and over a failure of the answer met after it; the answer's other keys
+// match in any case too, as encoding/json matched them.
 func TestParseSearchPageErrorBody(t *testing.T) {
-	_, err := parseSearchPage(200, strings.NewReader(`{"error": "No information available for that IP."}`))
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.Message != "No information available for that IP." {
-		t.Fatalf("err = %v, want *APIError carrying Shodan's message", err)
+	const credits = "Insufficient query credits, please upgrade your API plan or wait for the monthly limit to reset."
+	tests := []struct {
+		name, body string
+		wantMsg    string // "" for a page
+		wantIs     error
+	}{
+		{"alone", `{"error": "No information available for that IP."}`, "No information available for that IP.", nil},
+		{"key in another case", `{"Error": "` + credits + `"}`, credits, ErrNoQueryCredits},
+		{"before a malformed match", `{"error": "` + credits + `", "matches": [{"ip_str": "192.0.2.1", "vulns": 5}]}`, credits, ErrNoQueryCredits},
+		{"before a match of the wrong type", `{"error": "` + credits + `", "matches": [1]}`, credits, ErrNoQueryCredits},
+		{"before junk after the answer", `{"error": "` + credits + `"} junk`, credits, ErrNoQueryCredits},
+		{"a page's keys in another case", `{"TOTAL": 1, "Matches": [{"ip_str": "192.0.2.1", "port": 80}]}`, "", nil},
 	}
-	if !strings.Contains(err.Error(), "No information available for that IP.") {
-		t.Errorf("error text %q does not carry Shodan's message", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := parseSearchPage(200, strings.NewReader(tt.body))
+			if tt.wantMsg == "" {
+				if err != nil || p.Total != 1 || len(p.Matches) != 1 {
+					t.Fatalf("got total %d, %d matches, err %v; want the page's 1 match", p.Total, len(p.Matches), err)
+				}
+				return
+			}
+			var ae *APIError
+			if !errors.As(err, &ae) || ae.Message != tt.wantMsg || !strings.Contains(err.Error(), tt.wantMsg) {
+				t.Fatalf("err = %v, want *APIError carrying the engine's message %q", err, tt.wantMsg)
+			}
+			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+				t.Errorf("err = %v, want errors.Is %v", err, tt.wantIs)
+			}
+		})
 	}
 }
 
