@@ -126,17 +126,22 @@ func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
 		return
 	}
 	if c.failing.Swap(false) {
-		c.log.Info("outbox gauges exported again: the outbox can be read")
+		c.log.Info("outbox gauges " + readGauges + " exported again: the outbox can be read")
 	}
 	ch <- prometheus.MustNewConstMetric(c.bodies, prometheus.GaugeValue, float64(st.Pending), "pending")
 	ch <- prometheus.MustNewConstMetric(c.bodies, prometheus.GaugeValue, float64(st.Dead), "dead")
 	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(st.Bytes))
 }
 
-// fail says, once until a read succeeds again, why a scrape has no
-// outbox gauges.
+// readGauges names the gauges read from the outbox, those a scrape lacks
+// when it cannot be read; injectkit_outbox_max_bytes, a setting, is in
+// every scrape.
+const readGauges = "injectkit_outbox_bodies and injectkit_outbox_bytes"
+
+// fail says, once until a read succeeds again, why a scrape lacks the
+// gauges read from the outbox.
 func (c *outboxCollector) fail(err error) {
 	if !c.failing.Swap(true) {
-		c.log.Warn("outbox gauges not exported: the outbox cannot be read", zap.Error(err))
+		c.log.Warn("outbox gauges "+readGauges+" not exported (injectkit_outbox_max_bytes still is): the outbox cannot be read", zap.Error(err))
 	}
 }
