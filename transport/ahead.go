@@ -51,14 +51,17 @@ func (e *Encoding) ahead(keyed bool, alloc func(n int) []byte, fn func(i int, bo
 	}
 	go func() {
 		defer close(written)
+		// A stop is seen before each body and each hand-off, not chosen
+		// at random against a free buffer or room in the queue: once fn
+		// stopped, no body is written after the one in progress.
 		get := func() ([]byte, bool) {
+			select {
+			case <-stop:
+				return nil, false
+			default:
+			}
 			if alloc != nil {
-				select {
-				case <-stop:
-					return nil, false
-				default:
-					return alloc(largest)[:0], true
-				}
+				return alloc(largest)[:0], true
 			}
 			select {
 			case b := <-free:
@@ -71,6 +74,11 @@ func (e *Encoding) ahead(keyed bool, alloc func(n int) []byte, fn func(i int, bo
 			}
 		}
 		e.each(get, func(i int, b []byte, err error) bool {
+			select {
+			case <-stop:
+				return false
+			default:
+			}
 			select {
 			case written <- ready{i: i, body: b, err: err}:
 				return err == nil

@@ -2,6 +2,7 @@ package transport
 
 import (
 	"bytes"
+	"fmt"
 	"iter"
 	"slices"
 	"sync/atomic"
@@ -90,6 +91,76 @@ func TestAheadHashesWhileWriting(t *testing.T) {
 					}
 				}
 			})
+		})
+	}
+}
+
+// TestAheadWritesNothingAfterStop checks that once the caller stopped
+// (fn returned false), the writer encodes no body after the one it is
+// writing: a stop is seen before each hand-off and each body, not chosen
+// at random against a free buffer or room in the queue. The writer is
+// held in the middle of body 4 until the caller has stopped at body 3;
+// the targets the second pass yields after that are body 4's rest. Many
+// rounds, since the choice it must not make was a coin toss.
+func TestAheadWritesNothingAfterStop(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keyed=%t", keyed), func(t *testing.T) {
+			for round := range 64 {
+				synctest.Test(t, func(t *testing.T) {
+					p := payloadOf(120)
+					gateAt := -1 // the first target of body 4
+					reached, gate := make(chan struct{}), make(chan struct{})
+					var after atomic.Int64 // targets yielded once the gate opened
+					passes := 0
+					seq := func(yield func(int, signatures.PayloadTarget) bool) {
+						passes++
+						for i, pt := range slices.All(p.Targets) {
+							if passes > 1 && i == gateAt {
+								close(reached)
+								<-gate
+							}
+							if passes > 1 && i >= gateAt {
+								after.Add(1)
+							}
+							if !yield(i, pt) {
+								return
+							}
+						}
+					}
+					enc, err := Encode("inject-1", "execution_complete", iter.Seq2[int, signatures.PayloadTarget](seq), 2048)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if enc.Len() < 8 {
+						t.Fatalf("%d bodies: too few for the test", enc.Len())
+					}
+					gateAt = 0
+					for i := range 4 {
+						gateAt += enc.plan.Count(i)
+					}
+					stopped := make(chan struct{})
+					go func() {
+						<-stopped
+						synctest.Wait() // the caller draining, the writer held
+						close(gate)
+					}()
+					enc.ahead(keyed, nil, func(i int, b []byte, key string, err error) bool {
+						if err != nil {
+							t.Error(err)
+							return false
+						}
+						if i < 3 {
+							return true
+						}
+						<-reached
+						close(stopped)
+						return false
+					})
+					if got, want := after.Load(), int64(enc.plan.Count(4)); got != want {
+						t.Fatalf("round %d: %d targets written after the stop, want %d (body 4's, in progress)", round, got, want)
+					}
+				})
+			}
 		})
 	}
 }
