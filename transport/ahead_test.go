@@ -164,3 +164,88 @@ func TestAheadWritesNothingAfterStop(t *testing.T) {
 		})
 	}
 }
+
+// TestAheadKeyedEndsEarly checks a keyed ahead that ends before its last
+// body: the caller stopping (at the first body, in the middle) or the
+// writer failing (the second pass yields another target in body 3). The
+// bodies handed over are those before the end, each with its own key,
+// and ahead returns with the writer done with the targets and no
+// goroutine left blocked (the bubble would not end otherwise).
+func TestAheadKeyedEndsEarly(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		stopAt   int // the body fn returns false at; -1: none
+		changeIn int // the body whose targets change in the second pass; -1: none
+		want     int // bodies handed over without an error
+		wantErr  bool
+	}{
+		{name: "stopped at the first body", stopAt: 0, changeIn: -1, want: 1},
+		{name: "stopped in the middle", stopAt: 4, changeIn: -1, want: 5},
+		{name: "writer failing", stopAt: -1, changeIn: 3, want: 3, wantErr: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				p := payloadOf(120)
+				changed := -1 // a target of body changeIn, once known
+				passes := 0
+				var ranging atomic.Bool // the writer is in the second pass
+				seq := func(yield func(int, signatures.PayloadTarget) bool) {
+					passes++
+					if passes > 1 {
+						ranging.Store(true)
+						defer ranging.Store(false)
+					}
+					for i, pt := range slices.All(p.Targets) {
+						if passes > 1 && i == changed {
+							pt = netTarget(i, signatures.Detection) // one group fewer: smaller
+						}
+						if !yield(i, pt) {
+							return
+						}
+					}
+				}
+				enc, err := Encode("inject-1", "execution_complete", iter.Seq2[int, signatures.PayloadTarget](seq), 2048)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if enc.Len() < 8 {
+					t.Fatalf("%d bodies: too few for the test", enc.Len())
+				}
+				if tc.changeIn >= 0 {
+					changed = 0
+					for i := range tc.changeIn {
+						changed += enc.plan.Count(i)
+					}
+				}
+				var bodies [][]byte
+				var keys []string
+				var failed error
+				enc.ahead(true, nil, func(i int, b []byte, key string, err error) bool {
+					if err != nil {
+						failed = err
+						return false
+					}
+					if i != len(bodies) {
+						t.Errorf("body %d handed over after %d bodies", i, len(bodies))
+					}
+					bodies, keys = append(bodies, bytes.Clone(b)), append(keys, key)
+					return i != tc.stopAt
+				})
+				if ranging.Load() {
+					t.Error("the writer still ranges over the targets after ahead returned")
+				}
+				if (failed != nil) != tc.wantErr {
+					t.Errorf("error %v, want one: %t", failed, tc.wantErr)
+				}
+				if len(bodies) != tc.want {
+					t.Fatalf("%d bodies handed over, want %d", len(bodies), tc.want)
+				}
+				for i, b := range bodies {
+					if want := IdempotencyKey("inject-1", "execution_complete", i, b); keys[i] != want {
+						t.Errorf("body %d: key %q, want %q", i, keys[i], want)
+					}
+				}
+			})
+		})
+	}
+}
