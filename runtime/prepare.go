@@ -3,10 +3,8 @@ package runtime
 import (
 	"errors"
 	"fmt"
-	goruntime "runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -258,47 +256,6 @@ func (p *Prepared) typeTargets() error {
 			fmt.Sprintf("injector %s takes %s targets", p.Request.Injector, p.Manifest.Category))
 	}
 	p.Targets, p.category = targets, cat
-	return nil
-}
-
-// partTargets is the fewest targets a part of their own is given (see
-// partsOf): below it, a goroutine costs more than it saves.
-const partTargets = 16 << 10
-
-// partsOf returns how many parts n targets are checked in: one a core,
-// each of partTargets or more.
-func partsOf(n int) int {
-	return max(1, min(goruntime.GOMAXPROCS(0), n/partTargets))
-}
-
-// checkParts calls check on the indices [lo, hi) cut into parts
-// consecutive parts, numbered from 0, each in a goroutine of its own
-// (one part: in the caller's). It returns the error of the first part
-// that failed, or panics with its panic, in the caller's goroutine: each
-// part stops at its first error or panic, so that is the outcome of the
-// first bad index, as a check in order would have it.
-func checkParts(lo, hi, parts int, check func(part, lo, hi int) error) error {
-	if parts == 1 {
-		return check(0, lo, hi)
-	}
-	errs, panics := make([]error, parts), make([]any, parts)
-	var wg sync.WaitGroup
-	for k := range parts {
-		a, b := lo+(hi-lo)*k/parts, lo+(hi-lo)*(k+1)/parts
-		wg.Go(func() {
-			defer func() { panics[k] = recover() }()
-			errs[k] = check(k, a, b)
-		})
-	}
-	wg.Wait()
-	for k, err := range errs {
-		if panics[k] != nil {
-			panic(panics[k])
-		}
-		if err != nil {
-			return err
-		}
-	}
 	return nil
 }
 

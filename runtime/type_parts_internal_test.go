@@ -7,6 +7,9 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -144,4 +147,38 @@ func TestTypeTargetsPartPanics(t *testing.T) {
 		}
 	}()
 	_ = p.typeTargets()
+}
+
+// panickingConfig is a network configuration whose check panics.
+type panickingConfig struct{ signatures.NetworkConfig }
+
+func (panickingConfig) Validate() error { panic("validate exploded") }
+
+// TestTypeTargetsPartPanicKeepsItsStack checks that a panic of a target's
+// check in a part of a large request, re-raised in the caller's
+// goroutine, still carries the stack of the part where it happened: a
+// caller that logs it with zap.Any, as serve's handler does, logs the
+// panicking method, and its message is the panic's value.
+func TestTypeTargetsPartPanicKeepsItsStack(t *testing.T) {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(4))
+	targets := netTargets(1 << 16)
+	targets[len(targets)-2].Config = panickingConfig{}
+	p := &Prepared{Request: Request{Typed: targets}}
+	v := func() (v any) {
+		defer func() { v = recover() }()
+		_ = p.typeTargets()
+		return nil
+	}()
+	if v == nil {
+		t.Fatal("no panic")
+	}
+	core, logs := observer.New(zap.DebugLevel)
+	zap.New(core).Error("handler panic", zap.Any("panic", v))
+	f := logs.All()[0].ContextMap()
+	if f["panic"] != "validate exploded" {
+		t.Errorf("panic logged as %q, want the value", f["panic"])
+	}
+	if stack, _ := f["panicVerbose"].(string); !strings.Contains(stack, "panickingConfig.Validate") {
+		t.Errorf("the logged panic names no panickingConfig.Validate: %v", f)
+	}
 }
