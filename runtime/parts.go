@@ -5,6 +5,7 @@ import (
 	goruntime "runtime"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 )
 
 // partTargets is the fewest targets a part of their own is given (see
@@ -17,18 +18,30 @@ func partsOf(n int) int {
 	return max(1, min(goruntime.GOMAXPROCS(0), n/partTargets))
 }
 
-// checkParts calls check on the indices [lo, hi) cut into parts
+// checkParts calls check on each index of [lo, hi), cut into parts
 // consecutive parts, numbered from 0, each in a goroutine of its own
 // (one part: in the caller's). It returns the error of the first part
 // that failed, or panics with its panic (a *partPanic, which keeps the
-// part's stack), in the caller's goroutine: each
-// part stops at its first error or panic, so that is the outcome of the
-// first bad index, as a check in order would have it.
-func checkParts(lo, hi, parts int, check func(part, lo, hi int) error) error {
+// part's stack), in the caller's goroutine: each part stops at its first
+// error or panic, and once an earlier part has failed (its outcome wins
+// whatever a later one finds), so that is the outcome of the first bad
+// index, as a check in order would have it.
+func checkParts(lo, hi, parts int, check func(part, i int) error) error {
 	if parts == 1 {
-		return check(0, lo, hi)
+		for i := lo; i < hi; i++ {
+			if err := check(0, i); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 	errs, panics := make([]error, parts), make([]any, parts)
+	var failed atomic.Int64 // the lowest part that failed; parts: none
+	failed.Store(int64(parts))
+	fail := func(k int64) {
+		for f := failed.Load(); k < f && !failed.CompareAndSwap(f, k); f = failed.Load() {
+		}
+	}
 	var wg sync.WaitGroup
 	for k := range parts {
 		a, b := lo+(hi-lo)*k/parts, lo+(hi-lo)*(k+1)/parts
@@ -36,9 +49,16 @@ func checkParts(lo, hi, parts int, check func(part, lo, hi int) error) error {
 			defer func() {
 				if v := recover(); v != nil {
 					panics[k] = &partPanic{value: v, stack: debug.Stack()}
+					fail(int64(k))
 				}
 			}()
-			errs[k] = check(k, a, b)
+			for i := a; i < b && failed.Load() > int64(k); i++ {
+				if err := check(k, i); err != nil {
+					errs[k] = err
+					fail(int64(k))
+					return
+				}
+			}
 		})
 	}
 	wg.Wait()

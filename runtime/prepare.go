@@ -230,15 +230,8 @@ func (p *Prepared) typeTargets() error {
 	}
 	parts := partsOf(len(targets) - 1)
 	changes := append([][]canon{first}, make([][]canon, parts)...)
-	err := checkParts(1, len(targets), parts, func(part, lo, hi int) error {
-		var changed []canon
-		defer func() { changes[part+1] = changed }()
-		for i := lo; i < hi; i++ {
-			if err := check(i, &changed); err != nil {
-				return err
-			}
-		}
-		return nil
+	err := checkParts(1, len(targets), parts, func(part, i int) error {
+		return check(i, &changes[part+1]) // the part's own: no other writes there
 	})
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	goruntime "runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -181,4 +182,64 @@ func TestTypeTargetsPartPanicKeepsItsStack(t *testing.T) {
 	if stack, _ := f["panicVerbose"].(string); !strings.Contains(stack, "panickingConfig.Validate") {
 		t.Errorf("the logged panic names no panickingConfig.Validate: %v", f)
 	}
+}
+
+// countingConfig is a network configuration whose check counts itself in
+// checked, after waiting for gate when it has one (and saying so on
+// reached).
+type countingConfig struct {
+	signatures.NetworkConfig
+	checked       *atomic.Int64
+	reached, gate chan struct{}
+}
+
+func (c countingConfig) Validate() error {
+	if c.gate != nil {
+		close(c.reached)
+		<-c.gate
+	}
+	c.checked.Add(1)
+	return c.NetworkConfig.Validate()
+}
+
+// TestTypeTargetsPartsStopAfterAnEarlierFailure checks that once a part
+// has failed, the later parts check no more targets: their outcome could
+// not win. The second part's second target, if the second part gets
+// there, is held until the first part failed at targets[1]; no target of
+// the second part is checked after it, and the error is targets[1]'s.
+func TestTypeTargetsPartsStopAfterAnEarlierFailure(t *testing.T) {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(2))
+	synctest.Test(t, func(t *testing.T) {
+		n := 1 << 16 // two parts (two cores): [1, n/2) and [n/2, n)
+		targets := netTargets(n)
+		targets[1].Config = signatures.NetworkConfig{TargetIPv4: "10.0.0"}
+		var checked atomic.Int64
+		reached, gate := make(chan struct{}), make(chan struct{})
+		for i := n / 2; i < n; i++ {
+			c := countingConfig{NetworkConfig: targets[i].Config.(signatures.NetworkConfig), checked: &checked}
+			if i == n/2+1 {
+				c.reached, c.gate = reached, gate
+			}
+			targets[i].Config = c
+		}
+		p := &Prepared{Request: Request{Typed: targets}}
+		done := make(chan error)
+		go func() { done <- p.typeTargets() }()
+		var before int64
+		var err error
+		select {
+		case <-reached:
+			synctest.Wait() // the first part failed and ended, the second held
+			before = checked.Load()
+			close(gate)
+			err = <-done
+		case err = <-done: // the second part stopped before its second target
+		}
+		if err == nil || !strings.Contains(err.Error(), "targets[1]") {
+			t.Fatalf("error %v, want targets[1]'s", err)
+		}
+		if got := checked.Load() - before; got > 1 {
+			t.Errorf("%d targets checked once the first part had failed, want the one in progress at most", got)
+		}
+	})
 }
