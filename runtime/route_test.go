@@ -150,8 +150,9 @@ func TestRunLooksUpRoutesWhileTheExecutorRuns(t *testing.T) {
 // The executor's duration (the Observer's OnExecuted, the "executed"
 // line) is the executor's alone: the host-wide address lookup the route
 // prefetch starts with may outlast a short run, and is waited for after
-// that duration is taken. The lookup here ends only once the run's last
-// progress snapshot is taken, and moves the clock on by an hour.
+// that duration is taken, in the "payload built" line's duration, so that
+// a slow lookup shows there. The lookup here ends only once the run's
+// last progress snapshot is taken, and moves the clock on by an hour.
 func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
 	var mu sync.Mutex
 	now := testClock
@@ -182,12 +183,19 @@ func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
 		}
 	}
 	obs := &timings{}
-	rt, _ := newRuntime(t, &sender{sends: true}, &recorder{}, runtime.WithObserver(obs), runtime.WithClock(clock),
+	rt, logs := newRuntime(t, &sender{sends: true}, &recorder{}, runtime.WithObserver(obs), runtime.WithClock(clock),
 		runtime.WithProgress(progress, time.Hour), runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
 	if _, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}}); err != nil {
 		t.Fatal(err)
 	}
 	if len(obs.executed) != 1 || obs.executed[0] >= time.Hour {
 		t.Errorf("executed %v, want one duration without the address lookup's hour", obs.executed)
+	}
+	built := logs.FilterMessage("payload built").All()
+	if len(built) != 1 {
+		t.Fatalf("%d payload built lines, want 1", len(built))
+	}
+	if d, _ := built[0].ContextMap()["duration"].(time.Duration); d < time.Hour {
+		t.Errorf("payload built in %v, want a duration with the address lookup's hour", d)
 	}
 }

@@ -235,8 +235,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	out = redactOutput(p.secrets, out)
 	ran := rt.now().Sub(t1)
 	stopWatch()
-	// Waited for after the executor's time is taken: the host-wide address
-	// lookup the prefetch starts with may outlast a short run.
+	// Waited for after the executor's time is taken, in the payload's: the
+	// host-wide address lookup the prefetch starts with may outlast a
+	// short run, and a slow one shows in the "payload built" duration.
+	t2 := rt.now()
 	stopRoutes()
 	var partial []string
 	if out.Status == framework.StatusTimeout {
@@ -254,7 +256,6 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	// not held through the delivery.
 	p.inject = nil
 
-	t2 := rt.now()
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1}
 	post, out, err := rt.compile(pre, out, partial, p.secrets, log)
