@@ -243,3 +243,45 @@ func TestTypeTargetsPartsStopAfterAnEarlierFailure(t *testing.T) {
 		}
 	})
 }
+
+// TestTypeTargetsPartsPanicAgainstError checks that a panic and an error
+// in different parts have the in-order outcome: the earlier one's, a
+// panic only when it comes first.
+func TestTypeTargetsPartsPanicAgainstError(t *testing.T) {
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(4))
+	n := 1 << 16 // four parts (four cores), each of n/4
+	bad := signatures.NetworkConfig{TargetIPv4: "10.0.0"}
+	for _, tc := range []struct {
+		name      string
+		at        map[int]signatures.Config
+		wantPanic bool
+		wantErr   string
+	}{
+		{name: "error in the first part, panic in the last", at: map[int]signatures.Config{3: bad, n - 2: panickingConfig{}},
+			wantErr: "targets[3]"},
+		{name: "panic in the second part, error in the third", at: map[int]signatures.Config{n/4 + 5: panickingConfig{}, n/2 + 5: bad},
+			wantPanic: true},
+		{name: "error and panic in one part, the error first", at: map[int]signatures.Config{n/2 + 1: bad, n/2 + 2: panickingConfig{}},
+			wantErr: fmt.Sprintf("targets[%d]", n/2+1)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			targets := netTargets(n)
+			for i, c := range tc.at {
+				targets[i].Config = c
+			}
+			p := &Prepared{Request: Request{Typed: targets}}
+			var err error
+			v := func() (v any) {
+				defer func() { v = recover() }()
+				err = p.typeTargets()
+				return nil
+			}()
+			if (v != nil) != tc.wantPanic {
+				t.Fatalf("panic %v, want one: %t", v, tc.wantPanic)
+			}
+			if tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("error %v, want %s's", err, tc.wantErr)
+			}
+		})
+	}
+}
