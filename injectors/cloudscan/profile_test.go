@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -94,24 +95,34 @@ func TestCLIRefusesMissingProfile(t *testing.T) {
 // SDK does not read AWS_PROFILE, nor does the check.
 //
 // AWS_DEFAULT_PROFILE, which the SDK reads when AWS_PROFILE is unset, is
-// checked the same way: on a profile it names that no file holds the SDK
-// falls back to other credentials (an EC2 instance's role), not the
-// profile asked for.
+// checked the same way, but for a profile no file holds: the SDK ignores
+// it and takes the credentials it finds without a profile. Those of the
+// environment (keys, a web identity token file, a container's endpoint)
+// the SDK takes first, and the profile is not refused; without them, it
+// would go on to an EC2 instance's role, not the profile asked for, and
+// the profile is refused.
 func TestAWSProfileChecked(t *testing.T) {
 	tests := []struct {
 		name, awsProfile, defaultProfile, setting string
-		refused                                   string // the field refused, "" for none
+		env                                       map[string]string // credentials of the environment, over setAWSEnv's keys
+		refused                                   string            // the field refused, "" for none
 	}{
-		{"unset", "", "", "", ""},
-		{"in the config file", "audit", "", "", ""},
-		{"in neither file", "nope", "", "", "AWS_PROFILE"},
-		{"in neither file, setting given", "nope", "", "audit", ""},
-		{"setting in neither file", "audit", "", "nope", "cloudscan.profile"},
-		{"default profile in the config file", "", "audit", "", ""},
-		{"default profile in neither file", "", "nope", "", "AWS_DEFAULT_PROFILE"},
-		{"default profile in neither file, AWS_PROFILE wins", "audit", "nope", "", ""},
-		{"default profile in neither file, setting given", "", "nope", "audit", ""},
-		{"both in neither file", "nope", "other", "", "AWS_PROFILE"},
+		{"unset", "", "", "", nil, ""},
+		{"in the config file", "audit", "", "", nil, ""},
+		{"in neither file", "nope", "", "", nil, "AWS_PROFILE"},
+		{"in neither file, no environment keys", "nope", "", "", noKeys, "AWS_PROFILE"},
+		{"in neither file, setting given", "nope", "", "audit", nil, ""},
+		{"setting in neither file", "audit", "", "nope", nil, "cloudscan.profile"},
+		{"default profile in the config file", "", "audit", "", noKeys, ""},
+		{"default profile in neither file, no environment credentials", "", "nope", "", noKeys, "AWS_DEFAULT_PROFILE"},
+		{"default profile in neither file, a key id alone", "", "nope", "", map[string]string{"AWS_SECRET_ACCESS_KEY": ""}, "AWS_DEFAULT_PROFILE"},
+		{"default profile in neither file, environment keys", "", "nope", "", nil, ""},
+		{"default profile in neither file, web identity", "", "nope", "", withNoKeys("AWS_WEB_IDENTITY_TOKEN_FILE", "/var/run/token"), ""},
+		{"default profile in neither file, container", "", "nope", "", withNoKeys("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/credentials/x"), ""},
+		{"default profile in neither file, container full URI", "", "nope", "", withNoKeys("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:9/creds"), ""},
+		{"default profile in neither file, AWS_PROFILE wins", "audit", "nope", "", noKeys, ""},
+		{"default profile in neither file, setting given", "", "nope", "audit", noKeys, ""},
+		{"both in neither file", "nope", "other", "", nil, "AWS_PROFILE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -119,6 +130,9 @@ func TestAWSProfileChecked(t *testing.T) {
 			writeSharedFiles(t, "[profile audit]\nregion = eu-west-1\n", "")
 			t.Setenv("AWS_PROFILE", tt.awsProfile)
 			t.Setenv("AWS_DEFAULT_PROFILE", tt.defaultProfile)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
 			e := New()
 			err := e.Configure(map[string]string{SettingProfile: tt.setting})
 			var ve *signatures.ValidationError
@@ -133,16 +147,62 @@ func TestAWSProfileChecked(t *testing.T) {
 	}
 }
 
-// The testers' cases: run and validate with AWS_PROFILE or
-// AWS_DEFAULT_PROFILE naming no profile exit 2 naming the variable and
-// the value, nothing sent or stored, no
-// call made.
+// noKeys unsets the keys setAWSEnv gives the environment.
+var noKeys = map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}
+
+// withNoKeys is noKeys with k set to v.
+func withNoKeys(k, v string) map[string]string {
+	return map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", k: v}
+}
+
+// The tester's case, the SDK run for real: with keys in the environment,
+// a profile AWS_DEFAULT_PROFILE names that no file holds refuses neither
+// validate nor run, and the run signs every call with the environment's
+// keys, as the SDK does.
+func TestAWSDefaultProfileWithEnvironmentKeys(t *testing.T) {
+	setAWSEnv(t)
+	t.Setenv("AWS_DEFAULT_PROFILE", "nope")
+	st := newStandIn(t, nil, fixtures())
+	reg := framework.NewRegistry()
+	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
+	for _, cmd := range []string{"validate", "run"} {
+		t.Run(cmd, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
+				Getenv: endpointEnv(st.URL())},
+				[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+					"--cloud-region", "eu-west-1", "--inject-id", "i-1", "--log-level", "error"})
+			if code != cli.ExitOK {
+				t.Errorf("exit %d, stderr %q; want %d", code, stderr.String(), cli.ExitOK)
+			}
+		})
+	}
+	calls := st.calls()
+	if len(calls) == 0 {
+		t.Fatal("run made no call")
+	}
+	for _, c := range calls {
+		if c.AccessKeyID != testAccessKeyID {
+			t.Errorf("call %+v signed with %q, want the environment's %q", c, c.AccessKeyID, testAccessKeyID)
+		}
+	}
+}
+
+// The testers' cases: run and validate with AWS_PROFILE naming no
+// profile, or AWS_DEFAULT_PROFILE naming none without credentials in the
+// environment, exit 2 naming the variable and the value, nothing sent or
+// stored, no call made.
 func TestCLIRefusesMissingAWSProfile(t *testing.T) {
 	for _, name := range []string{"AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
 		for _, cmd := range []string{"run", "validate"} {
 			t.Run(name+" "+cmd, func(t *testing.T) {
 				setAWSEnv(t)
 				t.Setenv(name, "nope")
+				if name == "AWS_DEFAULT_PROFILE" {
+					for k, v := range noKeys {
+						t.Setenv(k, v)
+					}
+				}
 				st := newStandIn(t, nil, fixtures())
 				refusedBeforeAnything(t, st, cmd, endpointEnv(st.URL()),
 					`invalid `+name+` "nope": no such profile in the shared configuration files`)
@@ -206,15 +266,15 @@ func TestProfilePointersChecked(t *testing.T) {
 			`the sso_session "gone" it uses has no [sso-session …] section of that name in the shared configuration files (`},
 	}
 	for _, tt := range tests {
-		for _, how := range []string{"setting", "AWS_PROFILE"} {
+		for _, how := range []string{"setting", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
 			t.Run(tt.name+" "+how, func(t *testing.T) {
-				setAWSEnv(t)
+				setAWSEnv(t) // keys in the environment: a missing source_profile still fails the SDK
 				writeSharedFiles(t, tt.config, tt.credentials)
 				settings := map[string]string{SettingProfile: "pp"}
 				field := "cloudscan.profile"
-				if how == "AWS_PROFILE" {
-					t.Setenv("AWS_PROFILE", "pp")
-					settings, field = nil, "AWS_PROFILE"
+				if how != "setting" {
+					t.Setenv(how, "pp")
+					settings, field = nil, how
 				}
 				err := New().Configure(settings)
 				var ve *signatures.ValidationError
@@ -245,6 +305,43 @@ func TestCLIRefusesMissingSourceProfile(t *testing.T) {
 		t.Run(cmd, func(t *testing.T) {
 			refusedBeforeAnything(t, st, cmd, getenv,
 				`invalid cloudscan.profile "pp" (env INJECTKIT_CLOUDSCAN_PROFILE): the source_profile "gone" it uses is no profile of`)
+		})
+	}
+}
+
+// What the checks rest on, the SDK's LoadDefaultConfig run for real (it
+// resolves the credentials' provider, no call made): a profile
+// AWS_DEFAULT_PROFILE names that no file holds is ignored (the
+// environment's keys are taken), while one whose source_profile names
+// nothing fails it, as under AWS_PROFILE. An SDK that changes either
+// fails this test, and the checks must follow it.
+func TestSDKProfileLoading(t *testing.T) {
+	const config = "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = gone\n"
+	tests := []struct {
+		name, variable, profile string
+		want                    string // in the SDK's error, "" for none
+	}{
+		{"AWS_DEFAULT_PROFILE in neither file", "AWS_DEFAULT_PROFILE", "nope", ""},
+		{"AWS_PROFILE in neither file", "AWS_PROFILE", "nope", "failed to get shared config profile, nope"},
+		{"AWS_DEFAULT_PROFILE, source profile missing", "AWS_DEFAULT_PROFILE", "pp", "gone"},
+		{"AWS_PROFILE, source profile missing", "AWS_PROFILE", "pp", "gone"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			writeSharedFiles(t, config, "")
+			t.Setenv(tt.variable, tt.profile)
+			cfg, err := awsconfig.LoadDefaultConfig(context.Background())
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("LoadDefaultConfig: %v, want no error", err)
+			case tt.want == "":
+				if creds, err := cfg.Credentials.Retrieve(context.Background()); err != nil || creds.AccessKeyID != testAccessKeyID {
+					t.Errorf("credentials %q, %v; want the environment's %q", creds.AccessKeyID, err, testAccessKeyID)
+				}
+			case err == nil || !strings.Contains(err.Error(), tt.want):
+				t.Errorf("LoadDefaultConfig: %v, want an error holding %q", err, tt.want)
+			}
 		})
 	}
 }

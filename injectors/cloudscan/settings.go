@@ -45,7 +45,7 @@ func settingsSpec() []framework.Setting {
 // default, as is an endpoint that is no absolute http or https URL or
 // holds credentials, and a profile that holds white space or that
 // neither shared configuration file holds, nor, without that setting,
-// the profile AWS_PROFILE, else AWS_DEFAULT_PROFILE, names (checkProfiles: it reads those files, no
+// the profile AWS_PROFILE, else AWS_DEFAULT_PROFILE, names (checkProfiles: it reads those files and the environment, no
 // network). Unknown keys are errors. Errors are
 // *signatures.ValidationError on "cloudscan.<key>", AWS_PROFILE or AWS_DEFAULT_PROFILE, or,
 // whatever the settings, on the AWS shared file the SDK would read at run
