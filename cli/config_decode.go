@@ -138,7 +138,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 			return f.invalid(r, text, errors.New(blankPath))
 		}
 		if f.key == "outbox" {
-			if reason := unprintableInPath(text); reason != "" {
+			if reason := garblingInPath(text); reason != "" {
 				return f.invalid(r, text, errors.New(reason))
 			}
 		}

@@ -41,7 +41,7 @@ func outboxPath(oc outboxConfig, o Options) (string, error) {
 		if dir == "" || v == "XDG_STATE_HOME" && !filepath.IsAbs(dir) {
 			continue
 		}
-		if reason := unprintableInPath(dir); reason != "" {
+		if reason := garblingInPath(dir); reason != "" {
 			return "", usageErr("invalid %s %q (environment, the default outbox's directory): %s", v, dir, reason)
 		}
 		if v == "HOME" {
@@ -52,14 +52,14 @@ func outboxPath(oc outboxConfig, o Options) (string, error) {
 	return "", usageErr("invalid outbox \"\": no default without XDG_STATE_HOME or HOME (set --outbox, or --outbox none to keep no outbox)")
 }
 
-// unprintableInPath says why an outbox's path cannot be printed as it is
-// (signatures.Unprintable, the check of an inject id: a control or format
-// character, a line or paragraph separator, a byte that is not UTF-8),
-// "" when it can: such a path is refused (exit 2), never created nor
+// garblingInPath says why an outbox's path cannot be printed as it is
+// (signatures.Garbling: a control or format character, a line or
+// paragraph separator, a byte that is not UTF-8; any space passes), ""
+// when it can: such a path is refused (exit 2), never created nor
 // printed raw, where it would forge, break or hide a line of the output
 // ("stored in outbox …", the flush hint, outbox list's header).
-func unprintableInPath(p string) string {
-	if reason := signatures.Unprintable(p); reason != "" {
+func garblingInPath(p string) string {
+	if reason := signatures.Garbling(p); reason != "" {
 		return reason + "; give a path without one"
 	}
 	return ""

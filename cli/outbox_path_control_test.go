@@ -1,12 +1,15 @@
 package cli_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/injectkit/injectkit/cli"
 )
 
 // TestOutboxPathControlCharacters checks the outside tester's forged
@@ -97,5 +100,74 @@ func TestOutboxPathControlCharacters(t *testing.T) {
 				t.Errorf("%s created", e.Name())
 			}
 		})
+	}
+}
+
+// An outbox path holding a space other than U+0020 (a no-break space, a
+// thin space, an ideographic space: Unicode's Zs), from any source, is a
+// path like any other: a run whose delivery fails stores its body there
+// and says where, the path as written, and outbox list reads it.
+func TestOutboxPathSpacesAccepted(t *testing.T) {
+	be := newSwitchable(t, http.StatusServiceUnavailable)
+	runArgs := []string{"run", "noop", "--target", "10.0.0.1", "--inject-id", "inj-sp", "--backend-url", be.URL, "--token", "tok", "--log-level", "error"}
+	for _, space := range []string{"\u00a0", "\u2009", "\u3000"} {
+		tests := []struct {
+			name string
+			env  func(dir string) map[string]string
+			args func(dir string) []string
+			box  func(dir string) string // the outbox's path
+		}{
+			{"--outbox", nil,
+				func(dir string) []string { return []string{"--outbox", filepath.Join(dir, "o"+space+"b.db")} },
+				func(dir string) string { return filepath.Join(dir, "o"+space+"b.db") }},
+			{"env INJECTKIT_OUTBOX", func(dir string) map[string]string {
+				return map[string]string{"INJECTKIT_OUTBOX": filepath.Join(dir, "o"+space+"b.db")}
+			}, nil, func(dir string) string { return filepath.Join(dir, "o"+space+"b.db") }},
+			{"config file", nil, func(dir string) []string {
+				cfg := filepath.Join(dir, "c.yaml")
+				if err := os.WriteFile(cfg, []byte("outbox: '"+filepath.Join(dir, "o"+space+"b.db")+"'\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return []string{"--config", cfg}
+			}, func(dir string) string { return filepath.Join(dir, "o"+space+"b.db") }},
+			{"XDG_STATE_HOME", func(dir string) map[string]string {
+				return map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "s"+space+"t")}
+			}, nil, func(dir string) string { return filepath.Join(dir, "s"+space+"t", "injectkit", "outbox.db") }},
+			{"HOME", func(dir string) map[string]string {
+				return map[string]string{"XDG_STATE_HOME": "", "HOME": filepath.Join(dir, "h"+space+"m")}
+			}, nil, func(dir string) string {
+				return filepath.Join(dir, "h"+space+"m", ".local", "state", "injectkit", "outbox.db")
+			}},
+		}
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s %U", tt.name, []rune(space)[0]), func(t *testing.T) {
+				dir := t.TempDir()
+				env := map[string]string{"HOME": dir}
+				if tt.env != nil {
+					for k, v := range tt.env(dir) {
+						env[k] = v
+					}
+				}
+				args := runArgs
+				if tt.args != nil {
+					args = append(runArgs[:len(runArgs):len(runArgs)], tt.args(dir)...)
+				}
+				box := tt.box(dir)
+				r := run(t, registry(), env, args...)
+				if r.code != cli.ExitDelivery || !strings.Contains(r.stderr, "stored in outbox "+box+" ") {
+					t.Fatalf("exit %d, stderr %q; want %d and the body stored in %q", r.code, r.stderr, cli.ExitDelivery, box)
+				}
+				if _, err := os.Stat(box); err != nil {
+					t.Fatal(err)
+				}
+				listArgs := []string{"outbox", "list"}
+				if tt.args != nil {
+					listArgs = append(listArgs, tt.args(dir)...)
+				}
+				if r := run(t, registry(), env, listArgs...); r.code != 0 || !strings.Contains(r.stdout, "inj-sp") {
+					t.Errorf("outbox list: exit %d, stdout %q, stderr %q; want 0 and the stored body", r.code, r.stdout, r.stderr)
+				}
+			})
+		}
 	}
 }

@@ -38,10 +38,11 @@ func TestValidationErrorQuotesUnprintableField(t *testing.T) {
 	}
 }
 
-// Unprintable is the one check of a printed name (an inject id, a
-// platform id, an outbox's path): it refuses what a terminal would obey
-// or what would break or hide a line, and bytes that are not UTF-8; a
-// printable character, U+FFFD itself included, passes.
+// Unprintable is the check of a printed name no one types with an
+// unusual character (an inject id, a platform id): it refuses what a
+// terminal would obey or what would break or hide a line, every space but
+// U+0020, and bytes that are not UTF-8; a printable character, U+FFFD
+// itself included, passes.
 func TestUnprintable(t *testing.T) {
 	for _, tt := range []struct{ v, want string }{
 		{"/tmp/outbox.db", ""},
@@ -55,6 +56,35 @@ func TestUnprintable(t *testing.T) {
 	} {
 		if got := signatures.Unprintable(tt.v); tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
 			t.Errorf("Unprintable(%q) = %q, want %q", tt.v, got, tt.want)
+		}
+	}
+}
+
+// Garbling is the check of a printed path: it refuses what a terminal
+// would obey or what would break, reorder or hide a line (control and
+// format characters, line and paragraph separators) and bytes that are
+// not UTF-8; any space a file name may hold passes, as do private-use
+// and unassigned code points.
+func TestGarbling(t *testing.T) {
+	for _, tt := range []struct{ v, want string }{
+		{"/tmp/outbox.db", ""},
+		{"/tmp/é\uFFFD.db", ""},
+		{"/tmp/x\u00a0y.db", ""},
+		{"/tmp/x\u2009y.db", ""},
+		{"/tmp/x\u3000y.db", ""},
+		{"/tmp/x\u1680y.db", ""},
+		{"/tmp/x\uf8ffy.db", ""},
+		{"/tmp/x\U000e0080y.db", ""},
+		{"/tmp/x\u2028y.db", "holds the non-printable character U+2028 at byte 6"},
+		{"/tmp/x\u2029y.db", "holds the non-printable character U+2029 at byte 6"},
+		{"/tmp/x\u202ey.db", "holds the non-printable character U+202E at byte 6"},
+		{"/tmp/x\ufeffy.db", "holds the non-printable character U+FEFF at byte 6"},
+		{"/tmp/x\ny.db", "holds the non-printable character U+000A at byte 6"},
+		{"/tmp/x\u0085y.db", "holds the non-printable character U+0085 at byte 6"},
+		{"/tmp/x\xffy.db", "holds the byte 0xFF at byte 6, not UTF-8"},
+	} {
+		if got := signatures.Garbling(tt.v); tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
+			t.Errorf("Garbling(%q) = %q, want %q", tt.v, got, tt.want)
 		}
 	}
 }

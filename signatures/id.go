@@ -48,19 +48,41 @@ func ValidateID(field, v string) error {
 }
 
 // Unprintable says why v cannot be shown as it is, "" when it can: the
-// first character unicode.IsPrint refuses (a control or format character,
-// a line or paragraph separator, a space other than U+0020), which a
-// terminal would obey or that would break or hide a line, or the first
-// byte that is not UTF-8. It is the one check of every value that names
-// something and is printed (an inject id, a platform id, an outbox's
-// path): such a value is refused.
+// first character unicode.IsPrint refuses (those Garbling refuses, and
+// every space but U+0020, private-use and unassigned code points), or the
+// first byte that is not UTF-8. It is the check of a value that names
+// something and that no one types with such a character (an inject id, a
+// platform id, a field path an error shows unquoted): such a value is
+// refused, or quoted. A path, which may hold any space, is checked by
+// Garbling.
 func Unprintable(v string) string {
+	return firstRefused(v, func(r rune) bool { return !unicode.IsPrint(r) },
+		"control, format and separator characters are refused")
+}
+
+// Garbling says why v would garble the line it is printed in, "" when it
+// would not: the first control (Cc) or format (Cf) character, line (Zl)
+// or paragraph (Zp) separator, which a terminal would obey or that would
+// break, reorder or hide a line, or the first byte that is not UTF-8.
+// Spaces (Zs: U+00A0, U+2009, U+3000 …) pass: a file name may hold them.
+// It is the check of a path that is printed (an outbox's, its directory's
+// from XDG_STATE_HOME or HOME): such a path is refused.
+func Garbling(v string) string {
+	return firstRefused(v, func(r rune) bool {
+		return unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
+	}, "control and format characters, line and paragraph separators are refused")
+}
+
+// firstRefused says where v holds its first byte that is not UTF-8 or
+// its first character refused says no to, "" for none; which says which
+// characters are refused.
+func firstRefused(v string, refused func(rune) bool, which string) string {
 	for i, r := range v {
 		switch {
 		case r == utf8.RuneError && !strings.HasPrefix(v[i:], string(utf8.RuneError)):
 			return fmt.Sprintf("holds the byte 0x%02X at byte %d, not UTF-8", v[i], i)
-		case !unicode.IsPrint(r):
-			return fmt.Sprintf("holds the non-printable character %U at byte %d (control, format and separator characters are refused)", r, i)
+		case refused(r):
+			return fmt.Sprintf("holds the non-printable character %U at byte %d (%s)", r, i, which)
 		}
 	}
 	return ""
