@@ -52,12 +52,32 @@ func processOutputFault(err error) string {
 	var tp *time.ParseError
 	switch {
 	case errors.As(err, &syntax):
-		// The decoder's message names one character at most.
-		return fmt.Sprintf("not valid JSON at byte %d: %s", syntax.Offset, syntax.Error())
+		return fmt.Sprintf("not valid JSON at byte %d%s", syntax.Offset, syntaxKind(syntax.Error()))
 	case errors.As(err, &typ):
 		return fmt.Sprintf("its field %s holds a value of the wrong type (%s expected)", typ.Field, typ.Type)
 	case errors.As(err, &tp):
 		return "its Expiration is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)"
 	}
 	return ""
+}
+
+// syntaxKind says what kind of JSON syntax error the decoder's message
+// msg is, without the character it quotes, which may be a byte of a
+// secret: ": an unexpected character after object key:value pair", ": the
+// output ends before its JSON does", or "" for a message of another form.
+func syntaxKind(msg string) string {
+	const invalid = "invalid character '"
+	if msg == "unexpected end of JSON input" {
+		return ": the output ends before its JSON does"
+	}
+	rest, ok := strings.CutPrefix(msg, invalid)
+	if !ok {
+		return ""
+	}
+	// The character is quoted as 'c', '\'' or '\x01': its quote ends at
+	// the first "' " (a space is never the character: the decoder skips it).
+	if _, where, ok := strings.Cut(rest, "' "); ok {
+		return ": an unexpected character " + where
+	}
+	return ": an unexpected character"
 }

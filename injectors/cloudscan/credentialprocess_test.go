@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,7 +54,13 @@ func TestCredentialProcessOutputNeverShown(t *testing.T) {
 		assumeRole        bool
 	}{
 		{"expiration not a time", `{"Version":1,` + creds + `,"Expiration":"never"}`, "its Expiration is not an RFC 3339 time", false},
-		{"trailing warning line", `{"Version":1,` + creds + "}\nWARNING: token refreshed\n", "not valid JSON at byte", false},
+		{"trailing warning line", `{"Version":1,` + creds + "}\nWARNING: token refreshed\n",
+			"not valid JSON at byte " + strconv.Itoa(len(`{"Version":1,`+creds+"}\n")+1) + ": an unexpected character after top-level value", false},
+		// A secret's byte breaks the JSON: the decoder quotes it, the
+		// error says only where and what kind of break.
+		{"secret's byte breaks the JSON", `{"Version":1,"SecretAccessKey":"` + procSecret[:4] + `"` + procSecret[4:] + `"}`,
+			"not valid JSON at byte 38: an unexpected character after object key:value pair", false},
+		{"output cut short", `{"Version":1,"SecretAccessKey":"` + procSecret[:4], "not valid JSON at byte 36: the output ends before its JSON does", false},
 		{"version a string", `{"Version":"1",` + creds + `}`, "its field Version holds a value of the wrong type (int expected)", false},
 		{"source profile's process", `{"Version":1,` + creds + `,"Expiration":"never"}`, "its Expiration is not an RFC 3339 time", true},
 	} {
@@ -119,7 +126,8 @@ func TestCredentialProcessOutputNeverShown(t *testing.T) {
 			if !strings.Contains(stderr.String(), tt.why) {
 				t.Errorf("stderr does not say %q:\n%s", tt.why, stderr.String())
 			}
-			for _, v := range []string{procKeyID, procSecret, jsonSlashes(procSecret), procSessTok, "WARNING"} {
+			for _, v := range []string{procKeyID, procSecret, jsonSlashes(procSecret), procSessTok, "WARNING", "'W'",
+				"'" + procSecret[4:5] + "'", "invalid character"} {
 				if i := strings.Index(shown, v); i >= 0 {
 					t.Errorf("%q shown: …%s…", v, shown[max(0, i-80):min(len(shown), i+len(v)+20)])
 				}
@@ -128,5 +136,24 @@ func TestCredentialProcessOutputNeverShown(t *testing.T) {
 				t.Errorf("calls made without credentials: %v", st.calls())
 			}
 		})
+	}
+}
+
+// Whatever character breaks the JSON (a quote, a control byte, a byte of
+// a UTF-8 sequence), the kind of break is said without it.
+func TestProcessOutputFaultWithholdsTheCharacter(t *testing.T) {
+	for _, tt := range []struct{ output, want string }{
+		{`{"a":1'}`, "not valid JSON at byte 7: an unexpected character after object key:value pair"},
+		{`{"a":1"}`, "not valid JSON at byte 7: an unexpected character after object key:value pair"},
+		{"{\"a\":1\x01}", "not valid JSON at byte 7: an unexpected character after object key:value pair"},
+		{"{\"a\":1\xc3\xa9}", "not valid JSON at byte 7: an unexpected character after object key:value pair"},
+		{`{"a":tru}`, "not valid JSON at byte 9: an unexpected character in literal true (expecting 'e')"},
+		{`{"a":1`, "not valid JSON at byte 6: the output ends before its JSON does"},
+	} {
+		var v map[string]any
+		err := json.Unmarshal([]byte(tt.output), &v)
+		if got := processOutputFault(err); got != tt.want {
+			t.Errorf("%q: %q, want %q", tt.output, got, tt.want)
+		}
 	}
 }
