@@ -313,10 +313,13 @@ func TestCLIRefusesMissingSourceProfile(t *testing.T) {
 // resolves the credentials' provider, no call made): a profile
 // AWS_DEFAULT_PROFILE names that no file holds is ignored (the
 // environment's keys are taken), while one whose source_profile names
-// nothing fails it, as under AWS_PROFILE. An SDK that changes either
-// fails this test, and the checks must follow it.
+// nothing fails it, as under AWS_PROFILE, and so does one whose
+// sso_session names no section, with the text checkProfile looks for (the
+// SDK gives that error no type). An SDK that changes any of these fails
+// this test, and the checks must follow it.
 func TestSDKProfileLoading(t *testing.T) {
-	const config = "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = gone\n"
+	const config = "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = gone\n" +
+		"[profile sso]\nsso_account_id = 123456789012\nsso_role_name = scan\nsso_session = lost\n"
 	tests := []struct {
 		name, variable, profile string
 		want                    string // in the SDK's error, "" for none
@@ -325,6 +328,9 @@ func TestSDKProfileLoading(t *testing.T) {
 		{"AWS_PROFILE in neither file", "AWS_PROFILE", "nope", "failed to get shared config profile, nope"},
 		{"AWS_DEFAULT_PROFILE, source profile missing", "AWS_DEFAULT_PROFILE", "pp", "gone"},
 		{"AWS_PROFILE, source profile missing", "AWS_PROFILE", "pp", "gone"},
+		// checkProfile finds a missing sso_session by this text alone.
+		{"AWS_PROFILE, sso session missing", "AWS_PROFILE", "sso", ssoSessionMissing + "lost"},
+		{"AWS_DEFAULT_PROFILE, sso session missing", "AWS_DEFAULT_PROFILE", "sso", ssoSessionMissing + "lost"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -341,6 +347,56 @@ func TestSDKProfileLoading(t *testing.T) {
 				}
 			case err == nil || !strings.Contains(err.Error(), tt.want):
 				t.Errorf("LoadDefaultConfig: %v, want an error holding %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// validate, and the check serve makes when it starts (Configure), read
+// the profile, never run it: a credential_process the profile uses, its
+// own or its source profile's, is not started (the file it would create
+// stays absent), though the profile is checked.
+func TestValidateRunsNoCredentialProcess(t *testing.T) {
+	for _, how := range []string{"own", "source profile's"} {
+		t.Run(how, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			marker := filepath.Join(t.TempDir(), "ran")
+			script := filepath.Join(t.TempDir(), "credproc.sh")
+			if err := os.WriteFile(script, []byte("#!/bin/sh\ntouch '"+marker+"'\n"), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			config := "[profile pp]\ncredential_process = " + script + "\n"
+			if how != "own" {
+				config = "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = src\n" +
+					"[profile src]\ncredential_process = " + script + "\n"
+			}
+			writeSharedFiles(t, config, "")
+			st := newStandIn(t, nil, fixtures())
+			reg := framework.NewRegistry()
+			reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
+			getenv := func(k string) string {
+				if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
+					return "pp"
+				}
+				return endpointEnv(st.URL())(k)
+			}
+			var stdout, stderr bytes.Buffer
+			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr, Getenv: getenv},
+				[]string{"injectkit", "validate", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+					"--cloud-region", "eu-west-1", "--log-level", "error"})
+			if code != cli.ExitOK {
+				t.Errorf("validate: exit %d, stderr %q; want %d", code, stderr.String(), cli.ExitOK)
+			}
+			if err := New().Configure(map[string]string{SettingProfile: "pp"}); err != nil {
+				t.Errorf("Configure: %v", err)
+			}
+			if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the credential_process ran (%s: %v)", marker, err)
+			}
+			if got := st.seen(); len(got) != 0 {
+				t.Errorf("cloud calls made: %q", got)
 			}
 		})
 	}
