@@ -23,7 +23,7 @@ import (
 func TestLeastBound(t *testing.T) {
 	long := strings.Repeat("a", 63) + "." + strings.Repeat("b", 63) + ".example"
 	nasty := "<&>\"\\\x01\u2028\xff" + strings.Repeat("é", 20)
-	ids := strings.NewReplacer("\x01", "", "\u2028", "").Replace(nasty)
+	ids := strings.NewReplacer("\x01", "", "\u2028", "", "\xff", "\ufffd").Replace(nasty)
 	types := []string{"DETECTION", "PREVENTION", "VULNERABILITY"}
 	tests := []struct {
 		name string
@@ -32,7 +32,8 @@ func TestLeastBound(t *testing.T) {
 		{"ipv4", runtime.TargetSpec{Value: "10.0.0.1"}},
 		{"ipv6 with zone", runtime.TargetSpec{Value: "fe80::1%eth0"}},
 		{"host name", runtime.TargetSpec{TargetHostname: long}},
-		// Platform ids hold no control nor format character, but escapes.
+		// Platform ids hold no control nor format character and are valid
+		// UTF-8, but escapes.
 		{"attributed", runtime.TargetSpec{Value: "10.0.0.1", Agent: ids, Asset: ids, AssetGroup: ids}},
 		{"cloud", runtime.TargetSpec{CloudProvider: "aws", CloudAccountID: "123456789012", CloudRegion: "eu-west-1", TargetService: "s3"}},
 		// A query may hold no control character but white space, and is
