@@ -38,6 +38,25 @@ func (r *recorder) delivered() []*runtime.Report {
 
 var testClock = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
 
+// tickingClock is a clock from testClock that advances 1 s per reading, so
+// that every duration is positive, and a way to move it on by d at once.
+func tickingClock() (now func() time.Time, skip func(d time.Duration)) {
+	var mu sync.Mutex
+	at := testClock
+	now = func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		at = at.Add(time.Second)
+		return at
+	}
+	skip = func(d time.Duration) {
+		mu.Lock()
+		defer mu.Unlock()
+		at = at.Add(d)
+	}
+	return now, skip
+}
+
 func pinnedManager() *signatures.Manager {
 	return signatures.NewManager(
 		signatures.WithResolver(signatures.Resolver{Getenv: func(k string) string {

@@ -148,15 +148,7 @@ func (o *timings) OnDelivered(_ *runtime.Report, _ time.Duration, err error) {
 }
 
 func TestObserver(t *testing.T) {
-	// A clock that advances 1 s per reading: every duration is positive.
-	var mu sync.Mutex
-	now := testClock
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		now = now.Add(time.Second)
-		return now
-	}
+	clock, _ := tickingClock()
 	boom := errors.New("down")
 	obs := &timings{}
 	rt, _ := newRuntime(t, &frameworktest.Executor{}, &recorder{err: boom}, runtime.WithObserver(obs), runtime.WithClock(clock))

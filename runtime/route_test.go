@@ -154,14 +154,7 @@ func TestRunLooksUpRoutesWhileTheExecutorRuns(t *testing.T) {
 // a slow lookup shows there. The lookup here ends only once the run's
 // last progress snapshot is taken, and moves the clock on by an hour.
 func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
-	var mu sync.Mutex
-	now := testClock
-	clock := func() time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		now = now.Add(time.Second)
-		return now
-	}
+	clock, skip := tickingClock()
 	last := make(chan struct{})
 	var once sync.Once
 	res := signatures.Resolver{
@@ -170,9 +163,7 @@ func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
 			case <-last:
 			case <-time.After(10 * time.Second): // the run waits for this lookup before its last snapshot
 			}
-			mu.Lock()
-			now = now.Add(time.Hour)
-			mu.Unlock()
+			skip(time.Hour)
 			return []netip.Addr{netip.MustParseAddr("192.0.2.77")}, nil
 		},
 		Route: signatures.DefaultResolver().Route,
