@@ -17,9 +17,8 @@ type Delivery struct {
 	// failed transiently.
 	Redelivered bool
 	// Returned, on a redelivered message, says that this daemon returned
-	// it to the queue unhandled (prefetched when a pause began, its
-	// session ended while paused) after a first delivery: no Handler has
-	// seen it, it is received for the first time.
+	// it to the queue unhandled (prefetched when it paused) after a first
+	// delivery: no Handler has seen it, it is received for the first time.
 	Returned bool
 	// Lost, when set, reports whether the channel the message came on has
 	// closed since it was delivered: its acknowledgement can no longer

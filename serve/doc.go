@@ -66,15 +66,11 @@
 // bytes to name it in the log (and tell its platform).
 //
 // While paused (the token, or a PauseError) the daemon stays connected to
-// the broker with its consumer cancelled: injectkit_broker_connected
-// stays 1 and injectkit_consumption_paused is 1. The messages the broker
-// had pushed before (prefetched, no worker free yet) are kept
-// unacknowledged, as the one that paused is, never returned to a queue
-// whose delivery limit each return would use up, and handed to the
-// Handler first when it consumes again, on the same channel, once every
-// pause has ended. Only a session that ends while paused (a shutdown,
-// another registration) returns them to the queue; they come back
-// flagged redelivered with Delivery.Returned set: no Handler saw them.
+// the broker with its consumer cancelled (prefetched messages go back to
+// the queue, and come back flagged redelivered with Delivery.Returned
+// set: no Handler saw them): injectkit_broker_connected stays 1 and
+// injectkit_consumption_paused is 1. It consumes again on the same
+// channel once every pause has ended.
 //
 // Delivery is therefore at least once: a consumer that dies before
 // acknowledging leaves its messages to the broker, which redelivers them.

@@ -63,8 +63,7 @@ func (rt *retries) forget(body []byte) {
 }
 
 // unhandled remembers the messages this daemon returned to the queue
-// without handing them to the Handler (prefetched when a pause began,
-// the session ended while paused), by the
+// without handing them to the Handler (prefetched when it paused), by the
 // digest of their body: the broker flags them redelivered when they come
 // back, though no handler has seen them. Bounded by maxKeys (past it, one
 // is forgotten: it then comes back as a plain redelivery). The zero value

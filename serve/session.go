@@ -20,14 +20,9 @@ type session struct {
 	tag        string
 	deliveries <-chan amqp.Delivery
 	consuming  bool // deliveries is open: stopConsuming has not run since the last Consume
-	// kept holds the messages the broker pushed before a pause stopped
-	// the consumption (prefetched), unacknowledged and unhandled: handled
-	// first when it resumes, returned to the queue only when the session
-	// ends otherwise (see returnKept).
-	kept     []amqp.Delivery
-	closed   chan *amqp.Error
-	chClosed <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
-	wg       sync.WaitGroup     // this session's messages in flight
+	closed     chan *amqp.Error
+	chClosed   <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
+	wg         sync.WaitGroup     // this session's messages in flight
 }
 
 type endReason int
@@ -131,9 +126,7 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 		r.metrics.setConnected(false)
 		if why != endLost {
 			r.stopConsuming(s)
-			r.returnKept(s)
 		}
-		s.kept = nil // lost: the broker took them back with the channel
 		if why == endStop {
 			return
 		}
@@ -149,17 +142,9 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 	}
 }
 
-// consume dispatches deliveries to handlers, those kept at a pause
-// first, until ctx is done, the connection is lost, the registration
-// changes or the consumption pauses.
+// consume dispatches deliveries to handlers until ctx is done, the
+// connection is lost or the registration changes.
 func (r *runner) consume(ctx context.Context, s *session) endReason {
-	for len(s.kept) > 0 {
-		dl := s.kept[0]
-		s.kept = s.kept[1:]
-		if why, end := r.dispatch(ctx, s, dl); end {
-			return why
-		}
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -169,7 +154,8 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				return endChanged
 			}
 		case <-r.pause:
-			if r.pauseReason() == "" {
+			reason := r.pauseReason()
+			if reason == "" {
 				continue // the pause ended already
 			}
 			r.stoppedConsuming(s)
@@ -182,51 +168,42 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 				r.log.Warn("consumer cancelled by the broker", zap.String("queue", s.reg.Queue))
 				return endLost
 			}
-			if why, end := r.dispatch(ctx, s, dl); end {
-				return why
+			if reason := r.pauseReason(); reason != "" {
+				// Pushed before the consumer is cancelled (prefetched):
+				// back to the queue unhandled.
+				if dl.Nack(false, true) == nil {
+					r.unhandled.returned(dl.Body, dl.Redelivered)
+					r.metrics.message(OutcomeRequeued)
+				}
+				r.stoppedConsuming(s)
+				return endPaused
 			}
+			held := false
+			select {
+			case r.slots <- struct{}{}:
+				held = true
+			case <-ctx.Done():
+			}
+			if ctx.Err() != nil || s.conn.IsClosed() {
+				if held {
+					<-r.slots
+				}
+				if ctx.Err() == nil {
+					continue // lost while waiting for a worker: the broker redelivers it
+				}
+				// Shutting down: this one goes back unhandled.
+				if dl.Nack(false, true) == nil {
+					r.metrics.message(OutcomeRequeued)
+				}
+				return endStop
+			}
+			r.start(s, dl)
 		}
 	}
 }
 
-// dispatch hands dl to a worker once one is free, and reports whether
-// the consumption ends, and why: paused, dl is kept (see session.kept);
-// shutting down, it goes back to the queue.
-func (r *runner) dispatch(ctx context.Context, s *session, dl amqp.Delivery) (why endReason, end bool) {
-	if r.pauseReason() != "" {
-		// Pushed before the consumer is cancelled (prefetched): kept,
-		// unacknowledged, until the consumption resumes.
-		s.kept = append([]amqp.Delivery{dl}, s.kept...)
-		r.stoppedConsuming(s)
-		return endPaused, true
-	}
-	held := false
-	select {
-	case r.slots <- struct{}{}:
-		held = true
-	case <-ctx.Done():
-	}
-	if ctx.Err() != nil || s.conn.IsClosed() {
-		if held {
-			<-r.slots
-		}
-		if ctx.Err() == nil {
-			return 0, false // lost while waiting for a worker: the broker redelivers it
-		}
-		// Shutting down: this one goes back unhandled.
-		if dl.Nack(false, true) == nil {
-			r.metrics.message(OutcomeRequeued)
-		}
-		return endStop, true
-	}
-	r.start(s, dl)
-	return 0, false
-}
-
-// stopConsuming cancels the consumer and keeps the messages the broker
-// had already pushed to us (session.kept), unacknowledged: returned to
-// the queue, a quorum queue would count each against its delivery limit
-// at every pause.
+// stopConsuming cancels the consumer and returns the messages the broker
+// had already pushed to us, unhandled, to the queue.
 func (r *runner) stopConsuming(s *session) {
 	if !s.consuming {
 		return
@@ -236,39 +213,26 @@ func (r *runner) stopConsuming(s *session) {
 		r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(err))
 		return
 	}
+	n := 0
 	timeout := time.NewTimer(5 * time.Second)
 	defer timeout.Stop()
 	for {
 		select {
 		case dl, ok := <-s.deliveries:
 			if !ok {
-				if len(s.kept) > 0 {
-					r.log.Info("prefetched messages kept unacknowledged; handled when the consumption resumes",
-						zap.Int("messages", len(s.kept)))
+				if n > 0 {
+					r.log.Info("returned prefetched messages to the queue", zap.Int("messages", n))
 				}
 				return
 			}
-			s.kept = append(s.kept, dl)
+			if err := dl.Nack(false, true); err == nil {
+				n++
+				r.unhandled.returned(dl.Body, dl.Redelivered)
+				r.metrics.message(OutcomeRequeued)
+			}
 		case <-timeout.C:
 			return
 		}
-	}
-}
-
-// returnKept returns the messages kept at a pause to the queue,
-// unhandled: the session ends (a shutdown, another registration).
-func (r *runner) returnKept(s *session) {
-	n := 0
-	for _, dl := range s.kept {
-		if err := dl.Nack(false, true); err == nil {
-			n++
-			r.unhandled.returned(dl.Body, dl.Redelivered)
-			r.metrics.message(OutcomeRequeued)
-		}
-	}
-	s.kept = nil
-	if n > 0 {
-		r.log.Info("returned prefetched messages to the queue", zap.Int("messages", n))
 	}
 }
 
