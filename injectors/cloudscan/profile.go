@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -20,8 +21,8 @@ const (
 
 // checkProfiles refuses the profile the SDK would load: the profile
 // setting, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, when it names no
-// profile, or one whose source_profile or sso_session names none
-// (checkProfile), of the shared configuration files (sharedFiles: those
+// profile, or one whose source_profile or sso_session names none, or
+// whose chain gives no credentials the SDK can take (checkProfile), of the shared configuration files (sharedFiles: those
 // AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name, else
 // ~/.aws/config and ~/.aws/credentials), before any call: run and
 // validate refuse the inject before anything is sent (exit 2 naming
@@ -77,21 +78,31 @@ const ssoSessionMissing = "failed to find SSO session section, "
 // loader of the files says that they hold no such profile (only if
 // missingFails: the SDK fails on it then), or no profile its
 // source_profile (or theirs, down the chain) names, or no [sso-session …]
-// section its sso_session names: the SDK fails on each for sure when the
+// section its sso_session names, or whose source_profile chain gives no
+// credentials (it comes back to a profile it passed, a cycle, or ends at
+// one with none), or ends at a credential_source the SDK does not take
+// (checkCredentialSource): the SDK fails on each for sure when the
 // inject runs. Any other error of the loader is left to the run.
 func checkProfile(files *sdkFiles, profile string, missingFails bool, refuse func(reason string) error) error {
-	_, err := config.LoadSharedConfigProfile(context.Background(), profile, files.sharedOptions)
-	if err == nil {
-		return nil
-	}
+	cfg, err := config.LoadSharedConfigProfile(context.Background(), profile, files.sharedOptions)
 	configFiles, credentialsFiles := sharedFiles()
 	var names []string
 	for _, f := range append(configFiles, credentialsFiles...) {
 		names = append(names, f.path)
 	}
 	where := "the shared configuration files (" + strings.Join(names, ", ") + ")"
+	if err == nil {
+		return checkCredentialSource(&cfg, profile, where, refuse)
+	}
 	var missing config.SharedConfigProfileNotExistError
+	var noCredentials config.SharedConfigAssumeRoleError
 	switch {
+	case errors.As(err, &noCredentials) && noCredentials.Err == nil && noCredentials.Profile == profile:
+		return refuse(fmt.Sprintf("its source_profile chain comes back to %q itself (a cycle) in %s, which gives no credentials of its own there: end the chain at a profile with keys, a credential_process, a credential_source or sso settings",
+			signatures.Shorten(profile, signatures.MaxQuoted), where))
+	case errors.As(err, &noCredentials) && noCredentials.Err == nil:
+		return refuse(fmt.Sprintf("the source_profile %q its chain reaches in %s gives no credentials (none of its own, or the chain comes back to it, a cycle): end the chain at a profile with keys, a credential_process, a credential_source or sso settings",
+			signatures.Shorten(noCredentials.Profile, signatures.MaxQuoted), where))
 	case errors.As(err, &missing) && missing.Profile == profile && !missingFails:
 		return nil
 	case errors.As(err, &missing) && missing.Profile == profile:
@@ -106,4 +117,29 @@ func checkProfile(files *sdkFiles, profile string, missingFails bool, refuse fun
 			signatures.Shorten(session, signatures.MaxQuoted), where))
 	}
 	return nil
+}
+
+// The credential_source values the SDK takes (config's resolveCredsFromSource,
+// which fails on any other: "credential_source values must be
+// EcsContainer, Ec2InstanceMetadata, or Environment").
+var credentialSources = []string{"EcsContainer", "Ec2InstanceMetadata", "Environment"}
+
+// checkCredentialSource refuses a loaded profile whose credentials, as
+// the SDK resolves them (its own, else its source profile's, down the
+// chain), come from a credential_source the SDK does not take: it fails
+// on it for sure when the inject runs.
+func checkCredentialSource(cfg *config.SharedConfig, profile, where string, refuse func(reason string) error) error {
+	c := cfg
+	for c.Source != nil {
+		c = c.Source
+	}
+	if c.Credentials.HasKeys() || c.CredentialSource == "" || slices.Contains(credentialSources, c.CredentialSource) {
+		return nil
+	}
+	via := ""
+	if c.Profile != profile {
+		via = fmt.Sprintf(" of its source profile %q", signatures.Shorten(c.Profile, signatures.MaxQuoted))
+	}
+	return refuse(fmt.Sprintf("the credential_source %q%s in %s is none the SDK takes: use %s",
+		signatures.Shorten(c.CredentialSource, signatures.MaxQuoted), via, where, strings.Join(credentialSources, ", ")))
 }
