@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -120,10 +121,15 @@ func (s *shodan) fetch(ctx context.Context, query string, page int) (searchPage,
 // readAnswer decodes a 2xx answer as it arrives: a page for a 200, and for
 // another 2xx an error answer, whose message is read by httpx's reader of
 // an error answer, as a non-2xx answer's is (a read error is the poster's
-// to report: an unreadable reply).
+// to report: an unreadable reply). A 200's "error" text goes through the
+// same reader: redacted, then cut to its 4 KiB.
 func (s *shodan) readAnswer(status int, body io.Reader) (searchPage, error) {
 	if status == http.StatusOK {
-		return parseSearchPage(status, body)
+		p, err := parseSearchPage(status, body)
+		if ae, ok := errors.AsType[*APIError](err); ok {
+			ae.Message = httpx.ReadErrorBody(strings.NewReader(ae.Message), s.key)
+		}
+		return p, err
 	}
 	return searchPage{}, newAPIError(status, errorBody([]byte(httpx.ReadErrorBody(body, s.key))), 0)
 }
