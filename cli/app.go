@@ -1,7 +1,8 @@
 // Package cli builds the injectkit command line: the urfave/cli application
 // over injectable standard streams and environment, its configuration
-// layers, and the mapping of outcomes to exit codes. Only cmd/injectkit's
-// main calls os.Exit.
+// layers, the mapping of outcomes to exit codes, and the process's
+// signals (Main, which a binary's main calls and exits with: only main
+// calls os.Exit).
 package cli
 
 import (
@@ -77,8 +78,9 @@ type Options struct {
 	// (default os.Environ when Getenv is nil too; nil with a Getenv of
 	// one's own: no such check).
 	Environ func() []string
-	// Abort, when not nil, is fired by main at a second interrupt (see
-	// Abort); nil: none.
+	// Abort is what Main fires at a second interrupt (see Abort); Main
+	// makes it when nil. Set it only to run the application with Run,
+	// as a test does; nil there: none.
 	Abort *Abort
 
 	// built are the injectors of Registry, built once for the

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"maps"
@@ -12,13 +13,13 @@ import (
 	"go.uber.org/zap/zapcore"
 )
 
-// Abort is the second interrupt of a command, which main hands over
+// Abort is the second interrupt of a command, which Main hands over
 // (Fire) rather than exiting at once while a run sends its signatures: the
 // send stops posting (the request in flight is cut short), stores in the
 // outbox every body not yet stored, and the run exits 130 saying how many
 // bodies wait there; without an outbox (--outbox none) it prints the
 // signatures of the bodies not delivered (as it does when the outbox has no
-// room for them). A command that holds no send leaves main to exit at
+// room for them). A command that holds no send leaves Main to exit at
 // once, saying what a send in flight that ignores the abort loses (see
 // Unstoppable).
 type Abort struct {
@@ -29,13 +30,16 @@ type Abort struct {
 	// lost says, by registration, what exiting now abandons of the sends
 	// in flight that ignore the abort (see Unstoppable).
 	lost map[int]string
-	// exits are what must be done before main exits at once (see
+	// exits are what must be done before Main exits at once (see
 	// OnExit), by registration.
 	exits map[int]func()
 	next  int
-	// notices, when set, writes main's lines about the signals as JSON
+	// notices, when set, writes Main's lines about the signals as JSON
 	// log lines: the command logs JSON (see logJSON).
 	notices *zap.Logger
+	// name is the binary's name, which starts Main's plain lines about
+	// the signals (default injectkit).
+	name string
 }
 
 // NewAbort returns an Abort not fired.
@@ -79,8 +83,8 @@ func (a *Abort) Hold() (abort <-chan struct{}, release func()) {
 
 // Unstoppable registers a send in flight that ignores the abort (an
 // openaev rejection without an outbox, posted whatever the interrupts):
-// lost says what exiting during it abandons, which main says when no send
-// holds the abort (see Abandoned); release, called once the send has
+// lost says what exiting during it abandons, which Main says when no send
+// holds the abort (see abandoned); release, called once the send has
 // returned, ends it.
 func (a *Abort) Unstoppable(lost string) (release func()) {
 	if a == nil {
@@ -117,10 +121,10 @@ func inOrder[V any](m map[int]V) []V {
 	return vs
 }
 
-// Abandoned says what exiting now abandons of the sends in flight that
+// abandoned says what exiting now abandons of the sends in flight that
 // ignore the abort (see Unstoppable), "; "-joined in the order they
 // started; "" when there is none.
-func (a *Abort) Abandoned() string {
+func (a *Abort) abandoned() string {
 	if a == nil {
 		return ""
 	}
@@ -139,25 +143,26 @@ func (a *Abort) Fired() bool {
 	return a.fired
 }
 
-// Notice writes one of main's lines about a signal (text: "terminated:
-// stopping gracefully …"): "injectkit: text" on w, or, once the command
+// notice writes one of Main's lines about a signal (text: "terminated:
+// stopping gracefully …"): "NAME: text" on w, or, once the command
 // logs JSON (--log-format json), a JSON log line of text at WARN on its
 // stderr, whatever the log level, so that the stream stays JSON.
-func (a *Abort) Notice(w io.Writer, text string) {
+func (a *Abort) notice(w io.Writer, text string) {
 	var notices *zap.Logger
+	name := defaultName
 	if a != nil {
 		a.mu.Lock()
-		notices = a.notices
+		notices, name = a.notices, cmp.Or(a.name, defaultName)
 		a.mu.Unlock()
 	}
 	if notices == nil {
-		_, _ = io.WriteString(w, "injectkit: "+text+"\n")
+		_, _ = io.WriteString(w, name+": "+text+"\n")
 		return
 	}
 	notices.Warn(text)
 }
 
-// logJSON has Notice write JSON log lines on w when the command's log
+// logJSON has notice write JSON log lines on w when the command's log
 // format lc is json; a console log keeps the plain lines.
 func (a *Abort) logJSON(w io.Writer, lc logConfig) {
 	if a == nil || lc.Format != "json" {
@@ -169,7 +174,7 @@ func (a *Abort) logJSON(w io.Writer, lc logConfig) {
 	a.mu.Unlock()
 }
 
-// OnExit registers fn, which main runs (see Exiting) before it exits at
+// OnExit registers fn, which Main runs (see Exiting) before it exits at
 // once, on a second signal no send holds, or a third: serve removes there
 // the records of the starts of its injects in flight, so that an
 // operator's stop is not counted as a run that ended the process. remove,
@@ -182,7 +187,7 @@ func (a *Abort) OnExit(fn func()) (remove func()) {
 }
 
 // Exiting runs the functions registered with OnExit, concurrently, and
-// returns once they all returned or ctx is done (main bounds the wait,
+// returns once they all returned or ctx is done (Main bounds the wait,
 // and a further signal ends it), whichever comes first.
 func (a *Abort) Exiting(ctx context.Context) {
 	if a == nil {

@@ -9,10 +9,8 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/signal"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/injectkit/injectkit/cli"
@@ -132,10 +130,7 @@ func appOptions() cli.Options {
 	}
 }
 
+// main is all of cli.Main: the command line, its signals and exit codes.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() { <-ctx.Done(); stop() }() // the first signal cancels the run; a second one kills
-	o := appOptions()
-	o.Stdout, o.Stderr = os.Stdout, os.Stderr
-	os.Exit(cli.Run(ctx, o, os.Args))
+	os.Exit(cli.Main(appOptions()))
 }
