@@ -15,6 +15,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/serve"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Bounds of serve's settings that the daemon itself does not check.
@@ -141,6 +142,11 @@ func (o *origins) settingExit(err error) error {
 // "configure NAME: …") instead of failing every inject. A panic of
 // Configure exits 2 too (serve's codes are its own), naming the injector
 // and the method as run does: "injector NAME: Configure panicked: …".
+// An injector whose required setting is unset does not stop serve when
+// Configure refuses it but for a setting given (named with where it was
+// given): serve serves the others, its WARN names the unset setting
+// (warnUnsetRequired), and each inject of the injector fails, its
+// Configure or Execute saying why.
 func checkSettings(set *injectorSet, selected []framework.Manifest, settings injectorSettings, o *origins) error {
 	for _, m := range selected {
 		ex, err := set.executor(m.Name)
@@ -156,11 +162,37 @@ func checkSettings(set *injectorSet, selected []framework.Manifest, settings inj
 		switch {
 		case errors.As(err, &pe):
 			return &ExitError{Code: ExitUsage, Err: pe}
+		case err != nil && len(unsetRequired(m, settings)) > 0 && !refusesGiven(err, m, settings, o):
+			continue
 		case err != nil:
 			return &ExitError{Code: ExitUsage, Err: o.named(fmt.Errorf("configure %s: %w", m.Name, err))}
 		}
 	}
 	return nil
+}
+
+// refusesGiven reports whether err, m's Configure's refusal, names a
+// setting given (where it was given is known) other than m's required
+// settings left unset or blank.
+func refusesGiven(err error, m framework.Manifest, settings injectorSettings, o *origins) bool {
+	var ve *signatures.ValidationError
+	var se *serve.SettingError
+	key := ""
+	switch {
+	case errors.As(err, &ve):
+		key = ve.Field
+	case errors.As(err, &se):
+		key = se.Setting
+	}
+	if key == "" || o.where(key) == "" {
+		return false
+	}
+	for _, u := range unsetRequired(m, settings) {
+		if u.key == key {
+			return false
+		}
+	}
+	return true
 }
 
 // isSetting reports whether err is a refused setting.

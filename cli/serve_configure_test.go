@@ -3,10 +3,14 @@ package cli_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -79,5 +83,49 @@ func TestServeConfigurePanics(t *testing.T) {
 		"--injector-id", "00000000-0000-4000-8000-000000000000", "--listen-addr", "", "--injectors", "keyed")
 	if served.code != 2 || !strings.Contains(served.stderr, want) {
 		t.Errorf("serve: exit %d saying\n%s\nwant exit 2 saying %q", served.code, served.stderr, want)
+	}
+}
+
+// requiredKey is keyedSettings with its api_key declared Required, as the
+// guide's keyed example declares it.
+type requiredKey struct{ keyedSettings }
+
+func (requiredKey) Manifest() framework.Manifest {
+	m := keyedSettings{}.Manifest()
+	m.Settings[0].Required = true
+	return m
+}
+
+// An injector whose Configure refuses its required setting left unset
+// does not stop serve, which serves the others: serve starts, with one
+// WARN naming the setting, and never says "configure keyed" (each inject
+// of keyed fails, its Configure saying why). Another setting given and
+// refused stops it still.
+func TestServeStartsWithARequiredSettingUnset(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return requiredKey{} }) })
+	const warn = "required injector setting unset: every inject of keyed fails without it"
+	for _, env := range []map[string]string{nil, {"KEYED_API_KEY": " "}} {
+		t.Run(fmt.Sprintf("%q", env["KEYED_API_KEY"]), func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken)
+			d := serveWith(t, reg, env, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+				"--listen-addr", "", "--injectors", "keyed,noop")
+			testkit.WaitFor(t, time.Minute, "a registration, or serve's exit", func() bool {
+				select {
+				case <-d.Exited():
+					return true
+				default:
+					return len(p.Registrations()) >= 1
+				}
+			})
+			got := d.stderr.String()
+			if len(p.Registrations()) == 0 || strings.Count(got, warn) != 1 || strings.Contains(got, "configure keyed") {
+				t.Errorf("serve did not start with one WARN %q (%d registrations):\n%s", warn, len(p.Registrations()), got)
+			}
+		})
+	}
+	given := run(t, reg, map[string]string{"KEYED_LEVEL": "bad"}, "serve", "--openaev-url", "http://127.0.0.1:1",
+		"--token", "tok", "--injector-id", injectorID, "--listen-addr", "", "--injectors", "keyed")
+	if given.code != 2 || !strings.Contains(given.stderr, `invalid keyed.level "bad"`) {
+		t.Errorf("a setting given and refused: exit %d, want 2 naming it:\n%s", given.code, given.stderr)
 	}
 }
