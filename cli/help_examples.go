@@ -21,6 +21,9 @@ type injectorExamples struct {
 	validate string // the same to validate
 	show     string // an injector to show
 	settings string // an injector with settings, "" for none
+	// runSet and paramsSet give the required settings of run's injector
+	// and of params' (see requiredSettings).
+	runSet, paramsSet exampleSettings
 	// injectorID is serve's --injector-id.
 	injectorID string
 }
@@ -50,8 +53,11 @@ func exampleInjectors(set *injectorSet) injectorExamples {
 		return ex
 	}
 	// An injector the examples can run as they are: one without required
-	// params, else one given them (requiredParams).
-	easy := func(m framework.Manifest) bool { return requiredParams(m) == "" }
+	// params or settings, else one given them (requiredParams,
+	// requiredSettings).
+	easy := func(m framework.Manifest) bool {
+		return requiredParams(m) == "" && requiredSettings(m) == exampleSettings{}
+	}
 	first := own[0]
 	if i := slices.IndexFunc(own, easy); i >= 0 {
 		first = own[i]
@@ -71,6 +77,8 @@ func exampleInjectors(set *injectorSet) injectorExamples {
 		params:     join(withParams.Name, paramTargets, requiredParams(withParams), exampleParam(withParams)),
 		show:       first.Name,
 		injectorID: `"$INJECTOR_ID"`,
+		runSet:     requiredSettings(first),
+		paramsSet:  requiredSettings(withParams),
 	}
 	ex.validate = ex.params
 	if i := slices.IndexFunc(own, func(m framework.Manifest) bool { return len(m.Settings) > 0 }); i >= 0 {
@@ -117,6 +125,40 @@ func requiredParams(m framework.Manifest) string {
 	return strings.Join(flags, " ")
 }
 
+// exampleSettings are the required settings of an injector an example
+// runs: env, "VAR=VALUE " for each one that has an environment variable
+// (its key in capitals, a placeholder to replace), and set, "NAME.KEY"
+// for each other one, which only the config file gives.
+type exampleSettings struct{ env, set string }
+
+// requiredSettings returns the required settings of m, for its examples.
+func requiredSettings(m framework.Manifest) exampleSettings {
+	var env, set []string
+	for _, st := range m.Settings {
+		switch {
+		case !st.Required:
+		case st.Env != "":
+			env = append(env, st.Env+"="+strings.ToUpper(st.Key)+" ")
+		default:
+			set = append(set, m.Name+"."+st.Key)
+		}
+	}
+	return exampleSettings{strings.Join(env, ""), strings.Join(set, ", ")}
+}
+
+// line is the example command cmd run with the required settings es (the
+// variables before it; the others said in its comment), then comment
+// ("" for none).
+func (es exampleSettings) line(cmd, comment string) string {
+	if es.set != "" {
+		comment = strings.TrimPrefix(comment+"; ", "; ") + "with " + es.set + " set in the config file"
+	}
+	if comment != "" {
+		comment = "   # " + comment
+	}
+	return es.env + cmd + comment
+}
+
 // placeholder is a value of p's type for an example: its example
 // (`param:"example=v"`) or its default when it has one that needs no
 // quoting, else the first of its enum, true, 1s, or, for a string or an
@@ -146,22 +188,22 @@ func examples(ex injectorExamples, path string) []string {
 	switch path {
 	case "":
 		return []string{
-			"injectkit run " + ex.run,
+			ex.runSet.line("injectkit run "+ex.run, ""),
 			"injectkit injectors " + ex.show,
 			"injectkit validate --inject-file inject.json",
 			"source <(injectkit completion bash)",
 		}
 	case "run":
 		return []string{
-			"injectkit run " + ex.runMore,
-			"injectkit run " + ex.params,
+			ex.runSet.line("injectkit run "+ex.runMore, ""),
+			ex.paramsSet.line("injectkit run "+ex.params, ""),
 			`injectkit run --inject-file inject.json --backend-url https://backend.example.com --token "$TOKEN"`,
-			"injectkit run " + ex.run + " --profile openaev   # prints the platform's calls",
+			ex.runSet.line("injectkit run "+ex.run+" --profile openaev", "prints the platform's calls"),
 		}
 	case "validate":
 		return []string{
 			"injectkit validate --inject-file inject.json",
-			"injectkit validate " + ex.validate,
+			ex.paramsSet.line("injectkit validate "+ex.validate, ""),
 			"injectkit validate --config run.yaml --inject-file inject.json && injectkit run --config run.yaml --inject-file inject.json",
 		}
 	case "serve":

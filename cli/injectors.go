@@ -141,8 +141,9 @@ func (p paramJSON) MarshalJSON() ([]byte, error) {
 }
 
 // settingJSON is one setting. A secret's default and value are never
-// printed. Set says whether it has a value, from the configuration or its
-// default.
+// printed. Required says that every inject of the injector fails without
+// it (framework.Setting); Set whether it has a value, from the
+// configuration or its default.
 type settingJSON struct {
 	Key       string  `json:"key"`
 	ConfigKey string  `json:"config_key"`
@@ -150,6 +151,7 @@ type settingJSON struct {
 	Default   *string `json:"default,omitempty"`
 	Value     *string `json:"value,omitempty"`
 	Secret    bool    `json:"secret"`
+	Required  bool    `json:"required"`
 	Set       bool    `json:"set"`
 	Doc       string  `json:"doc"`
 }
@@ -196,7 +198,7 @@ func injectorOf(m framework.Manifest, values map[string]string) injectorJSON {
 	for _, s := range m.Settings {
 		v := values[s.Key]
 		js := settingJSON{Key: s.Key, ConfigKey: m.Name + "." + s.Key, Env: s.Env, Secret: s.Secret,
-			Set: v != "", Doc: s.Doc}
+			Required: s.Required, Set: v != "", Doc: s.Doc}
 		if !s.Secret {
 			def, shown := shownSetting(s.Default), shownSetting(v)
 			js.Default, js.Value = &def, &shown

@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -84,5 +85,61 @@ func TestHelpExamplesRequiredParams(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// needy has a required setting with an environment variable, and an
+// optional one.
+type needy struct{}
+
+func (needy) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "needy", Category: framework.Network, Settings: []framework.Setting{
+		{Key: "resolver", Env: "NEEDY_RESOLVER", Required: true, Doc: "DNS server host:port"},
+		{Key: "zone", Env: "NEEDY_ZONE", Doc: "zone"},
+	}}
+}
+func (needy) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
+// A required setting is shown as required, in the text and the JSON of
+// `injectors NAME`, as a required param is; and the help's examples of
+// run say it, with a value to replace, so that each runs as written.
+func TestRequiredSettingShownAndGivenInExamples(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("needy", func() framework.Executor { return needy{} }) })
+	text := run(t, reg, nil, "injectors", "needy")
+	for _, want := range []string{"resolver, env NEEDY_RESOLVER, no default, required\n", "zone, env NEEDY_ZONE, no default\n"} {
+		if !strings.Contains(text.stdout, want) {
+			t.Errorf("injectors needy does not say %q:\n%s", want, text.stdout)
+		}
+	}
+	js := run(t, reg, nil, "injectors", "needy", "-o", "json")
+	var one struct{ Settings []map[string]any }
+	if err := json.Unmarshal([]byte(js.stdout), &one); err != nil || len(one.Settings) != 2 {
+		t.Fatalf("injectors needy -o json: %v\n%s", err, js.stdout)
+	}
+	if one.Settings[0]["required"] != true || one.Settings[1]["required"] != false {
+		t.Errorf("settings' required: %v, %v; want true, false", one.Settings[0]["required"], one.Settings[1]["required"])
+	}
+	help := runWith(t, cli.Options{Registry: reg, Name: "hello", Version: "1.0.0"}, nil, "run", "--help")
+	_, examples, _ := strings.Cut(help.stdout, "\nEXAMPLES:\n")
+	const prefix = "NEEDY_RESOLVER=RESOLVER hello run needy "
+	var ran int
+	for l := range strings.SplitSeq(examples, "\n") {
+		l = strings.TrimSpace(l)
+		if !strings.HasPrefix(l, "NEEDY_RESOLVER=") && strings.Contains(l, "run needy") {
+			t.Errorf("example %q does not give the required setting", l)
+		}
+		if cmd, ok := strings.CutPrefix(l, prefix); ok && !strings.Contains(cmd, "#") {
+			r := runWith(t, cli.Options{Registry: reg, Name: "hello", Version: "1.0.0"},
+				map[string]string{"NEEDY_RESOLVER": "RESOLVER"}, append([]string{"run", "needy"}, strings.Fields(cmd)...)...)
+			if r.code != 0 {
+				t.Errorf("%s: exit %d\n%s", l, r.code, r.stderr)
+			}
+			ran++
+		}
+	}
+	if ran == 0 {
+		t.Errorf("no example runs needy with its setting:\n%s", examples)
 	}
 }

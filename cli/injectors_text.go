@@ -188,8 +188,10 @@ func paramLine(p framework.Param) string {
 	return line
 }
 
-// settingLine is "key, env VAR, default d[, set to v]": for a secret,
-// "secret, set" or "secret, not set", never its value.
+// settingLine is "key, env VAR, default d[, required][, set to v]" ("no
+// default" in place of "default d" when it has none): for a secret,
+// "secret, set" or "secret, not set" in place of the default and the
+// value, never shown.
 func settingLine(s framework.Setting, value string) string {
 	line := s.Key
 	if s.Env != "" {
@@ -197,15 +199,18 @@ func settingLine(s framework.Setting, value string) string {
 	}
 	switch {
 	case s.Secret && value != "":
-		return line + ", secret, set"
+		line += ", secret, set"
 	case s.Secret:
-		return line + ", secret, not set"
+		line += ", secret, not set"
 	case s.Default == "":
 		line += ", no default"
 	default:
 		line += ", default " + shownSetting(s.Default)
 	}
-	if value != s.Default {
+	if s.Required {
+		line += ", required"
+	}
+	if !s.Secret && value != s.Default {
 		line += ", set to " + strconv.Quote(shownSetting(value))
 	}
 	return line

@@ -130,7 +130,7 @@ func (e *Executor) Manifest() framework.Manifest {
 			{Key: SettingShodanBaseURL, Env: "INJECTKIT_SHODAN_BASE_URL", Default: DefaultShodanBaseURL,
 				Doc: "base URL of the Shodan API"},
 			{Key: SettingShodanAPIKey, Env: "INJECTKIT_SHODAN_API_KEY", Secret: true, Required: true,
-				Doc: "Shodan API key (required)"},
+				Doc: "Shodan API key"},
 			{Key: SettingRequestTimeout, Env: "INJECTKIT_QUERY_REQUEST_TIMEOUT", Default: DefaultRequestTimeout.String(),
 				Doc: "timeout of one API request, body included"},
 		},
