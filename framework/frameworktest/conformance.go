@@ -37,6 +37,11 @@ type Options struct {
 	// Params of the live inject, decoded and validated as the runtime does
 	// (framework.DecodeParams). Default: the executor's defaults.
 	Params map[string]any
+	// Settings are the values of the executor's settings (by key, as its
+	// manifest declares them) that Configure receives, as the runtime
+	// hands them over before each inject: every declared setting, these
+	// values over the defaults. Give a required one here (an API key).
+	Settings map[string]string
 	// Timeout is the deadline of the live run (default DefaultTimeout).
 	Timeout time.Duration
 	// Wait bounds how long Execute may take to return once its context is
@@ -83,6 +88,11 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     defaults with it (framework.DecodeParams: a required param must be
 //     given there), and the manifest's params agree with it on
 //     names, types, defaults, enums and required;
+//   - settings: a framework.Configurer's Configure accepts, without
+//     panicking, every declared setting, Options.Settings over the
+//     defaults (a key the manifest does not declare fails); the groups
+//     below run the executor so configured, and are left out when it
+//     refused;
 //   - empty inject: Execute on an inject with no targets returns, without
 //     panicking, a valid output;
 //   - cancelled context: Execute with a context already cancelled returns
@@ -119,6 +129,9 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	}
 	run(t, "manifest", c.checkManifest)
 	run(t, "params", c.checkParams)
+	if run(t, "settings", c.checkSettings); c.unconfigured {
+		return // every Execute would run unconfigured
+	}
 	run(t, "empty inject", c.checkEmpty)
 	run(t, "cancelled context", c.checkCancelled)
 	run(t, "cancelled while running", c.checkCancelledWhileRunning)
@@ -146,9 +159,10 @@ type checker struct {
 	// params left empty are those of NewParams), with the name Manifest
 	// gives; hasManifest is false when ex has none or when Manifest
 	// panicked (manifestErr).
-	m           framework.Manifest
-	hasManifest bool
-	manifestErr error
+	m            framework.Manifest
+	hasManifest  bool
+	manifestErr  error
+	unconfigured bool // Configure refused the settings (checkSettings)
 }
 
 // result is what one Execute call gave.
