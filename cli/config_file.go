@@ -65,11 +65,15 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 		return cf, usageErr("config file %s: want a mapping of keys, line %d is not one", path, root.Line)
 	}
 	names, settings, secrets := map[string]bool{}, map[string]bool{}, map[string]bool{}
+	params := map[string]string{} // NAME.PARAM: the param's name
 	for _, m := range ms {
 		names[m.Name] = true
 		for _, s := range m.Settings {
 			settings[m.Name+"."+s.Key] = true
 			secrets[m.Name+"."+s.Key] = s.Secret
+		}
+		for _, p := range m.Params {
+			params[m.Name+"."+p.Name] = p.Name
 		}
 	}
 	isSecret := func(key string) bool { return secret[key] || secrets[key] }
@@ -132,7 +136,7 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 		}
 	}
 	if len(unknown) > 0 {
-		return cf, usageErr("config file %s: %s", path, unknownKeys(unknown))
+		return cf, usageErr("config file %s: %s%s", path, unknownKeys(unknown), paramAdvice(unknown, params))
 	}
 	return cf, nil
 }

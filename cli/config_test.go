@@ -188,7 +188,8 @@ func TestConfigDeclarations(t *testing.T) {
 // is an error naming the key and the file.
 func TestReadConfigFile(t *testing.T) {
 	known := keysOf(reflect.TypeFor[runConfig]())
-	ms := []framework.Manifest{{Name: "query", Settings: []framework.Setting{{Key: "api_key"}, {Key: "base_url"}}}}
+	ms := []framework.Manifest{{Name: "query", Settings: []framework.Setting{{Key: "api_key"}, {Key: "base_url"}},
+		Params: []framework.Param{{Name: "zone", Type: framework.ParamString}}}}
 	tests := []struct {
 		name, yaml string
 		want       map[string]raw    // by key, without from
@@ -210,6 +211,9 @@ func TestReadConfigFile(t *testing.T) {
 		{name: "injector settings nested and dotted", yaml: "query:\n  api_key: 0042\nquery.base_url: http://x\n",
 			want: map[string]raw{}, injectors: map[string]string{"query.api_key": "0042", "query.base_url": "http://x"}},
 		{name: "unknown keys", yaml: "bakend_url: x\nquery:\n  nope: 1\nlog:\n  level: x\n", err: []string{"unknown key bakend_url (line 1), log (line 4), query.nope (line 3)"}},
+		{name: "param in the settings section", yaml: "query:\n  zone: x\n", err: []string{"unknown key query.zone (line 2); zone is a param of query, " +
+			"given per inject, not in the config file: --param zone=VALUE, or the inject file's params"}},
+		{name: "param dotted", yaml: "query.zone: x\n", err: []string{"unknown key query.zone (line 1); zone is a param of query"}},
 		{name: "mapping for a setting", yaml: "phase: x\nparam:\n  outcome: failed\n", err: []string{"invalid param (config file ", "c.yaml:3): want a value or a list of values, not a mapping"}},
 		{name: "nested list", yaml: "target:\n  - a\n  - [b]\n", err: []string{"invalid target (config file ", "c.yaml:3): want a value or a list of values, not a nested list"}},
 		{name: "list for an injector setting", yaml: "query:\n  api_key: [a, b]\n", err: []string{"invalid query.api_key", "got a list"}},

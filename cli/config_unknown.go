@@ -81,3 +81,18 @@ func unknownKeys(keys []unknownKey) string {
 	}
 	return s
 }
+
+// paramAdvice says, for the first unknown key of a config file that names
+// a param of an injector under its name (params: NAME.PARAM → PARAM),
+// that a param is given per inject, not in the config file: the reverse
+// of the hint a setting given as a param gets. "" when none does.
+func paramAdvice(keys []unknownKey, params map[string]string) string {
+	for _, k := range keys {
+		if p, ok := params[k.name]; ok {
+			injector, _, _ := strings.Cut(k.name, ".")
+			return fmt.Sprintf("; %s is a param of %s, given per inject, not in the config file: --param %s=VALUE, or the inject file's params",
+				p, injector, p)
+		}
+	}
+	return ""
+}
