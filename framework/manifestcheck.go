@@ -25,7 +25,11 @@ const ReservedOutputField = "expectation_signatures"
 // not ReservedOutputField; each setting has a key, declared once (the
 // later one's value would replace the earlier one's, whose variable is
 // then ignored), that is no param's name (the setting "<injector>.<key>"
-// and the param "<key>" would be two values of one name).
+// and the param "<key>" would be two values of one name), made of
+// lowercase letters, digits and underscores (a config file's key), and
+// whose Env, when given, is an environment variable name (upper-case
+// letters, digits and underscores, not starting with a digit; Field
+// "<name>.settings.<key>.env").
 // The cli calls it for every command that uses an injector (run,
 // validate, injectors NAME, serve), whatever the profile, before anything
 // runs; openaev.ValidateManifest (the check of a contract before
@@ -88,6 +92,12 @@ func ValidateManifest(m Manifest) error {
 			if settingName(p.Name) == folded {
 				return bad("settings", s.Key, "also the name of a param ("+p.Name+"), in that spelling or another")
 			}
+		}
+		if !validParamName(s.Key) {
+			return bad("settings", s.Key, "not a setting key: want lowercase letters, digits and underscores (a config file key)")
+		}
+		if s.Env != "" && !validEnvName(s.Env) {
+			return bad("settings."+s.Key+".env", s.Env, "not an environment variable name: want upper-case letters, digits and underscores, not starting with a digit")
 		}
 	}
 	return nil

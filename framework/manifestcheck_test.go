@@ -89,6 +89,21 @@ func TestValidateManifest(t *testing.T) {
 		{"the tester's: twice, then like a param", manifestLike(func(m *framework.Manifest) {
 			m.Settings = []framework.Setting{{Key: "k"}, {Key: "k"}, {Key: "port"}}
 		}), "probe.settings", "k"},
+		{"setting key with a space", manifestLike(func(m *framework.Manifest) {
+			m.Settings = append(m.Settings, framework.Setting{Key: "api key2"})
+		}), "probe.settings", "api key2"},
+		{"setting key in capitals", manifestLike(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "Region"}}
+		}), "probe.settings", "Region"},
+		{"env in lower case", manifestLike(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "region", Env: "lower case env"}}
+		}), "probe.settings.region.env", "lower case env"},
+		{"env starting with a digit", manifestLike(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "region", Env: "1PROBE"}}
+		}), "probe.settings.region.env", "1PROBE"},
+		{"env and key as they should be", manifestLike(func(m *framework.Manifest) {
+			m.Settings = []framework.Setting{{Key: "region_2", Env: "PROBE_REGION_2"}, {Key: "zone"}}
+		}), "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

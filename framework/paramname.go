@@ -23,6 +23,21 @@ func validParamName(name string) bool {
 	return true
 }
 
+// validEnvName reports whether name is an environment variable name as
+// a setting's Env must be: upper-case ASCII letters, digits and
+// underscores, not starting with a digit (a shell can set it).
+func validEnvName(name string) bool {
+	if name == "" || name[0] >= '0' && name[0] <= '9' {
+		return false
+	}
+	for _, r := range name {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
 // snake is a Go field name in snake case (NoTag: no_tag), the json name a
 // refusal suggests.
 func snake(s string) string {
