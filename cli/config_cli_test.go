@@ -148,7 +148,8 @@ func TestConfigPrecedence(t *testing.T) {
 }
 
 // Bad configuration exits 2 before anything runs, with one line naming the
-// key, the value and where it came from: the flag, the variable or the file.
+// key, the value and where it came from: the flag, the variable or the
+// file (after the WARN "inject rejected" of a param its injector refuses).
 func TestConfigErrorsNameTheSource(t *testing.T) {
 	tests := []struct {
 		name string
@@ -211,7 +212,18 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 					t.Errorf("stderr %q does not mention %q", r.stderr, w)
 				}
 			}
-			if n := strings.Count(strings.TrimSpace(r.stderr), "\n"); n != 0 || strings.Contains(r.stderr, "s3cret") {
+			// A param the injector refuses refuses the inject: the run's
+			// WARN "inject rejected" comes first, as for every refused
+			// param.
+			errLine, rejected := r.stderr, 0
+			if strings.HasPrefix(tt.name, "param refused") {
+				rejected = 1
+				_, errLine, _ = strings.Cut(r.stderr, "\n")
+			}
+			if n := strings.Count(r.stderr, "\tWARN\tinject rejected\t"); n != rejected {
+				t.Errorf("%d WARN inject rejected lines, want %d: %q", n, rejected, r.stderr)
+			}
+			if n := strings.Count(strings.TrimSpace(errLine), "\n"); n != 0 || strings.Contains(r.stderr, "s3cret") {
 				t.Errorf("want one line without the token: %q", r.stderr)
 			}
 		})

@@ -36,6 +36,9 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 	var cr checkedRun
 	var err error
 	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, cfg, o.injectors()); err != nil {
+		if pr := (*paramRefusal)(nil); errors.As(err, &pr) {
+			return cr, rejectParam(ctx, o, cfg, log, cr.req, pr)
+		}
 		return cr, err
 	}
 	if cfg.openAEV() {

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
@@ -149,11 +151,36 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 			// platform gets its reception and INVALID_USAGE.
 			val = v
 		case err != nil:
-			return cfg.paramErr(kv, err)
+			return &paramRefusal{kv: kv, err: err}
 		}
 		req.Params[k] = val
 	}
 	return nil
+}
+
+// paramRefusal is a --param pair (kv) its injector refuses (err): run
+// refuses the inject as the runtime refuses any other bad param, its WARN
+// "inject rejected" logged (see rejectParam).
+type paramRefusal struct {
+	kv  string
+	err error
+}
+
+func (e *paramRefusal) Error() string { return e.err.Error() }
+func (e *paramRefusal) Unwrap() error { return e.err }
+
+// rejectParam refuses the inject req for its --param pair that its
+// injector refuses (pr), as the runtime refuses a bad param of an inject
+// file or one Validate refuses: the WARN "inject rejected" line (a dry
+// run's random inject id when req has none), then the error naming the
+// pair.
+func rejectParam(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, req runtime.Request, pr *paramRefusal) error {
+	if req.InjectID == "" {
+		req.InjectID = uuid.NewString()
+	}
+	// No deliverer: Reject logs the refusal as the run would, and sends nothing.
+	_ = newRuntime(o, cfg.injectors, log).Reject(ctx, req, pr.err)
+	return cfg.paramErr(pr.kv, pr.err)
 }
 
 // value is a network target as the command line writes it: --target or a
