@@ -44,8 +44,10 @@ type backendConfig struct {
 // outboxConfig is the outbox of `run`, `serve` and the outbox commands.
 type outboxConfig struct {
 	Path string `config:"outbox" usage:"outbox file keeping every body (of serve: every terminal callback) until the backend accepts it (default $XDG_STATE_HOME/{name}/outbox.db, else ~/.local/state/{name}/outbox.db; \"none\" keeps none)"`
-	// MaxBytes is the most bytes of bodies the outbox holds.
-	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds; past it new injects fail (serve pauses its consumption until room is freed)"`
+	// MaxBytes is the most bytes of bodies the outbox holds. Its help
+	// says what run does with it; serve's (serveOutboxUsage) what serve
+	// does.
+	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds: a run finding it full exits 2 before its inject runs; a result that does not fit is sent without being stored, with a WARN (the run goes on)"`
 	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
 }
 

@@ -49,7 +49,7 @@ func serveCommand(o Options) *ucli.Command {
 			"Each inject runs under --timeout (default 10m): past it, its injector is cancelled and the\n" +
 			"platform gets its TIMEOUT callback with the partial results.\n" +
 			"/healthz and /metrics are served on --listen-addr.\n\n" + serveExitHelp(),
-		Flags: flagsOf(o.name(), reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o)}),
+		Flags: flagsOf(o.name(), reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o), "outbox_max_bytes": serveOutboxUsage()}),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
 				return usageErr("serve takes no arguments, got %q", c.Args().First())

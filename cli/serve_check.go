@@ -34,6 +34,13 @@ const (
 	minOutboxBytes = openaev.MinMaxPayloadSize
 )
 
+// serveOutboxUsage is the help of serve's outbox_max_bytes, whose
+// outboxConfig tag says what run does at the limit.
+func serveOutboxUsage() string {
+	return fmt.Sprintf("most bytes of bodies the outbox holds, with an outbox at least %d (a smaller one is refused at start, exit 2): "+
+		"an inject runs only when the outbox has room for its result; without it serve pauses its consumption until room is freed", minOutboxBytes)
+}
+
 // check checks the bounds of the settings, reads the CA files
 // (readCAFiles) and returns the manifests of the injectors to serve; an
 // error names the key and the value (exit 2), or is the interrupted exit.
