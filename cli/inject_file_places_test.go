@@ -43,6 +43,9 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 	phase := writeFile(t, "phase.json", `{"injector": "noop",
  "phase": "bogus",
  "targets": [{"value": "127.0.0.1"}]}`)
+	badPhase := writeFile(t, "bad-phase.json", `{"injector": "noop",
+ "phase": "a\u0001",
+ "targets": [{"value": "127.0.0.1"}]}`)
 	expectation := writeFile(t, "expectation.json", `{"injector": "noop",
  "expectation_types": ["DETECTION",
    "BOGUS"],
@@ -56,7 +59,9 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 		{"a param's value", nil, []string{"--inject-file", param}, "inject file " + param + `:4:15: invalid params.outcome "bogus"`},
 		{"a param's type", nil, []string{"--inject-file", typed}, "inject file " + typed + `:4:15: invalid params.outcome "3"`},
 		{"the inject id", nil, []string{"--inject-file", id}, "inject file " + id + `:2:15: invalid inject_id "inj-é"`},
-		{"the phase", nil, []string{"--inject-file", phase}, `invalid phase "bogus" (inject file ` + phase + `:2:11)`},
+		{"the phase", nil, []string{"--inject-file", phase}, "inject file " + phase + `:2:11: invalid phase "bogus": want execution_complete`},
+		{"a phase no URL holds", nil, []string{"--inject-file", badPhase, "--phase-any"},
+			"inject file " + badPhase + `:2:11: invalid phase "a\x01": holds the non-printable character U+0001`},
 		{"an expectation type", nil, []string{"--inject-file", expectation},
 			"inject file " + expectation + `:3:4: invalid expectation_types[1] "BOGUS"`},
 	})

@@ -100,23 +100,26 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 // checkPhase refuses a phase that cannot travel in a callback's URL
 // (signatures.ValidateID) and, unless phase_any is set, one the wire
 // format does not document (docs/wire-format.md): from the configuration,
-// else from the inject file.
+// named after the value (`invalid phase "x" (--phase): …`), else from the
+// inject file, named first by its line and column, as the file's other
+// values are (`inject file x.json:3:10: invalid phase "x": …`).
 func checkPhase(cfg runConfig, fromFile string) error {
 	// Where the configuration gave it: --phase, env INJECTKIT_PHASE or the
 	// config file's line.
-	phase, where := cfg.Phase, cfg.source("phase").at()
+	phase, where := cfg.Phase, " ("+cfg.source("phase").at()+")"
+	prefix := ""
 	if phase == "" {
-		phase, where = fromFile, cfg.filePlaces.Of("phase")
+		phase, where, prefix = fromFile, "", cfg.filePlaces.Of("phase")+": "
 	}
 	if phase == "" {
 		return nil
 	}
 	if err := signatures.ValidateID("phase", phase); err != nil {
-		return usageErr("%w (%s)", err, where)
+		return usageErr("%s%w%s", prefix, err, where)
 	}
 	if !cfg.PhaseAny && phase != runtime.DefaultPhase {
-		return usageErr("invalid phase %q (%s): want %s, the phase docs/wire-format.md documents (--phase-any sends any other)",
-			phase, where, runtime.DefaultPhase)
+		return usageErr("%sinvalid phase %q%s: want %s, the phase docs/wire-format.md documents (--phase-any sends any other)",
+			prefix, phase, where, runtime.DefaultPhase)
 	}
 	return nil
 }

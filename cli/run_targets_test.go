@@ -150,7 +150,7 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"inject file negative timeout", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"timeout":-300}`,
 			`invalid timeout "-300": must be positive`},
 		{"inject file phase", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"phase":"execution-complete"}`,
-			`: invalid phase "execution-complete" (inject file `},
+			`inject.json:1:61: invalid phase "execution-complete": want execution_complete`},
 		{"query narrowed to IPv6", []string{"--query", "apache", "--target", "::1"}, "",
 			`invalid --target "::1": a query is narrowed to an IPv4 address or a host name, not an IPv6 address`},
 		{"query narrowed to a bad name", []string{"--query", "apache", "--target", "a b"}, "", `invalid --target "a b": host name may hold only`},
