@@ -3,7 +3,7 @@ package cli_test
 import "testing"
 
 // A value of an inject file refused once its JSON was read (a target, a
-// param, the inject id, the phase, an expectation type) is named with the
+// param, the injector, the inject id, the phase, an expectation type) is named with the
 // file's line, as a targets file's line is, and the column of a value the
 // file writes once, as the file's syntax errors are: a target by the line
 // its object starts on.
@@ -43,6 +43,9 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 	phase := writeFile(t, "phase.json", `{"injector": "noop",
  "phase": "bogus",
  "targets": [{"value": "127.0.0.1"}]}`)
+	injector := writeFile(t, "injector.json", `{
+ "injector": "nope",
+ "targets": [{"value": "127.0.0.1"}]}`)
 	badPhase := writeFile(t, "bad-phase.json", `{"injector": "noop",
  "phase": "a\u0001",
  "targets": [{"value": "127.0.0.1"}]}`)
@@ -59,6 +62,7 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 		{"a param's value", nil, []string{"--inject-file", param}, "inject file " + param + `:4:15: invalid params.outcome "bogus"`},
 		{"a param's type", nil, []string{"--inject-file", typed}, "inject file " + typed + `:4:15: invalid params.outcome "3"`},
 		{"the inject id", nil, []string{"--inject-file", id}, "inject file " + id + `:2:15: invalid inject_id "inj-é"`},
+		{"the injector", nil, []string{"--inject-file", injector}, "inject file " + injector + `:2:14: unknown injector "nope" (known: `},
 		{"the phase", nil, []string{"--inject-file", phase}, "inject file " + phase + `:2:11: invalid phase "bogus": want execution_complete`},
 		{"a phase no URL holds", nil, []string{"--inject-file", badPhase, "--phase-any"},
 			"inject file " + badPhase + `:2:11: invalid phase "a\x01": holds the non-printable character U+0001`},

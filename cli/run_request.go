@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"strings"
 
@@ -58,6 +59,11 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 	}
 	if req.Injector == "" {
 		return req, nil, usageErr("invalid injector \"\": name one (known: %s)", strings.Join(set.names(), ", "))
+	}
+	if _, ok := set.get(req.Injector); !ok && injector == "" {
+		// The inject file named it: its line and column first, as for
+		// the file's other values.
+		return req, nil, &ExitError{Code: ExitUsage, Err: fmt.Errorf("%s: %w", cfg.filePlaces.Of("injector"), set.unknown(req.Injector))}
 	}
 	if cfg.InjectID != "" {
 		req.InjectID = cfg.InjectID
