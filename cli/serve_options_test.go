@@ -253,9 +253,10 @@ func TestServeBlankInjectorsRefused(t *testing.T) {
 
 // TestServeWarnsOfAnUnsetRequiredSetting checks that serve, which starts
 // all the same, says once at its start which required setting of a
-// served injector is unset (validate refuses it), and where to set it.
+// served injector is unset or blank (validate refuses it), and where to
+// set it; a blank one with its value and where it was given.
 func TestServeWarnsOfAnUnsetRequiredSetting(t *testing.T) {
-	const warn = "required injector setting unset: every inject of query fails without it"
+	const warn = "required injector setting unset or blank: every inject of query fails without it"
 	blank := writeFile(t, "blank.yaml", "query:\n  shodan_api_key: \"\"\n")
 	tests := []struct {
 		name  string

@@ -134,7 +134,7 @@ func warnUnsetRequired(log *zap.Logger, served []framework.Manifest, settings in
 			if src := settingSource(from, u.key); src.given() {
 				fields = append(fields, zap.String("value", u.value), zap.String("given", src.from))
 			}
-			log.Warn("required injector setting unset: every inject of "+m.Name+" fails without it",
+			log.Warn("required injector setting unset or blank: every inject of "+m.Name+" fails without it",
 				append(fields, zap.String("set", u.where))...)
 		}
 	}
