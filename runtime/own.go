@@ -1,84 +1,171 @@
 package runtime
 
-import "github.com/injectkit/injectkit/framework"
+import (
+	"reflect"
+	"unsafe"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
+)
 
 // ownOutput returns the runtime's own copy of what Execute returned, taken
-// the moment it returns, before anything reads it: its ErrorInfo, its
+// before anything reads it, with the secrets of r (nil: none) redacted
+// from every string it carries: its ErrorInfo (the message redacted), its
 // maps and, within their values, the lists and objects JSON decodes to
-// ([]any, []string, map[string]any), so that an executor still writing
-// in them (a goroutine it left running) changes nothing reported. Values
-// of other types are kept as they are: the output is the runtime's once
-// returned (see framework.Executor). Only the output's maps and lists are
-// copied, never the targets; a nil map stays nil.
-func ownOutput(out framework.ToolOutput) framework.ToolOutput {
+// ([]any, []string, map[string]any). Values of other types are kept as
+// they are, or, with a secret, redacted in their JSON form (see
+// redactJSON): the output is the runtime's once returned (see
+// framework.Executor). Only the output's maps and lists are copied, never
+// the targets; a nil map or list stays nil.
+//
+// The copy keeps the output's shape: a map or list found twice (under two
+// keys, in two extras) is copied once, both places holding that copy, and
+// one that holds itself is copied as a cycle, which JSON cannot encode and
+// the runtime leaves out (see unencodable), as it would the executor's.
+// The copy is as large as the output's maps and lists, however often they
+// are shared, and goes as deep as they do (as deep as JSON encodes them
+// after).
+func ownOutput(out framework.ToolOutput, r *httpx.Redactor) framework.ToolOutput {
+	w := walk{r: r}
 	if out.ErrorInfo != nil {
 		info := *out.ErrorInfo
+		info.Message = w.text(info.Message)
 		out.ErrorInfo = &info
 	}
-	out.ExtraSignatures = ownMap(out.ExtraSignatures, 0)
-	out.Findings = ownMap(out.Findings, 0)
-	out.ExtraByType = ownTypeExtras(out.ExtraByType)
+	out.ExtraSignatures = w.object(out.ExtraSignatures)
+	out.Findings = w.object(out.Findings)
+	out.ExtraByType = w.typeExtras(out.ExtraByType)
 	if out.TargetExtras != nil {
 		targets := make(map[int]framework.TypeExtras, len(out.TargetExtras))
 		for i, te := range out.TargetExtras {
-			targets[i] = ownTypeExtras(te)
+			targets[i] = w.typeExtras(te)
 		}
 		out.TargetExtras = targets
 	}
 	return out
 }
 
-func ownTypeExtras(te framework.TypeExtras) framework.TypeExtras {
+// walk is one ownOutput: the redactor, and the copies made of the maps
+// and lists that hold a list or an object (the only ones that can be
+// reached twice at a cost, or hold themselves), by their identity.
+type walk struct {
+	r       *httpx.Redactor
+	objects map[unsafe.Pointer]map[string]any
+	lists   map[listID][]any
+}
+
+// listID is a []any's identity: its first element and its length.
+type listID struct {
+	data *any
+	n    int
+}
+
+// text returns s with the secrets redacted; s itself without a secret.
+func (w *walk) text(s string) string {
+	if w.r == nil {
+		return s
+	}
+	return w.r.Redact(s)
+}
+
+func (w *walk) typeExtras(te framework.TypeExtras) framework.TypeExtras {
 	if te == nil {
 		return nil
 	}
 	out := make(framework.TypeExtras, len(te))
 	for t, m := range te {
-		out[t] = ownMap(m, 0)
+		out[t] = w.object(m)
 	}
 	return out
 }
 
-// maxOwnDepth is how deep ownOutput copies nested lists and objects: a
-// value that holds itself (which JSON cannot encode, and the runtime
-// leaves out) is copied that far, not forever.
-const maxOwnDepth = 64
-
-func ownMap(m map[string]any, depth int) map[string]any {
+// object returns the copy of m; the copy already made when m was met
+// before.
+func (w *walk) object(m map[string]any) map[string]any {
 	if m == nil {
 		return nil
 	}
+	id := reflect.ValueOf(m).UnsafePointer()
+	if c, ok := w.objects[id]; ok {
+		return c
+	}
 	out := make(map[string]any, len(m))
+	kept := false
 	for k, v := range m {
-		out[k] = ownValue(v, depth+1)
+		if !kept && nests(v) {
+			// Kept before its values are walked: one that holds m
+			// gets this copy.
+			if w.objects == nil {
+				w.objects = map[unsafe.Pointer]map[string]any{}
+			}
+			w.objects[id], kept = out, true
+		}
+		out[w.text(k)] = w.value(v)
 	}
 	return out
 }
 
-// ownValue returns a copy of v, at depth within the output, when it is a
-// list or an object, its items copied alike; v itself otherwise, or
-// deeper than maxOwnDepth.
-func ownValue(v any, depth int) any {
-	if depth > maxOwnDepth {
-		return v
+// list returns the copy of l, as object does m's.
+func (w *walk) list(l []any) []any {
+	if l == nil {
+		return nil
 	}
+	id := listID{unsafe.SliceData(l), len(l)}
+	if c, ok := w.lists[id]; ok {
+		return c
+	}
+	out := make([]any, len(l))
+	kept := false
+	for i, e := range l {
+		if !kept && nests(e) {
+			if w.lists == nil {
+				w.lists = map[listID][]any{}
+			}
+			w.lists[id], kept = out, true
+		}
+		out[i] = w.value(e)
+	}
+	return out
+}
+
+// nests reports whether v is a list or an object that may hold others.
+func nests(v any) bool {
+	switch v.(type) {
+	case []any, map[string]any:
+		return true
+	}
+	return false
+}
+
+// value returns v copied when it is a list or an object and redacted of
+// the secrets: strings, lists and objects walked, numbers and booleans
+// kept, any other value kept, or redacted in its JSON form (redactJSON)
+// with a secret.
+func (w *walk) value(v any) any {
 	switch x := v.(type) {
+	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return v
+	case string:
+		if red := w.text(x); red != x {
+			return red
+		}
+		return v // not boxed again
 	case []string:
 		if x == nil {
 			return x
 		}
-		return append([]string(nil), x...)
-	case []any:
-		if x == nil {
-			return x
-		}
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = ownValue(e, depth+1)
+		out := make([]string, len(x))
+		for i, s := range x {
+			out[i] = w.text(s)
 		}
 		return out
+	case []any:
+		return w.list(x)
 	case map[string]any:
-		return ownMap(x, depth)
+		return w.object(x)
 	}
-	return v
+	if w.r == nil {
+		return v
+	}
+	return redactJSON(w.r, v)
 }

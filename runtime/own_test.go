@@ -2,7 +2,11 @@ package runtime_test
 
 import (
 	"context"
+	"fmt"
+	"math"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
@@ -84,5 +88,70 @@ func TestOutputTakenWhenExecuteReturns(t *testing.T) {
 		if got[k] != w {
 			t.Errorf("%s: %v, want %v", k, got[k], w)
 		}
+	}
+}
+
+// sharing is an executor whose output holds a map that refers to itself
+// twice and a chain of maps each referring to the next twice, ending in a
+// NaN: a copy made path by path would make 2^64 of them. With secret, it
+// has a Secret setting, given, that its output holds.
+type sharing struct{ secret bool }
+
+func (s sharing) Manifest() framework.Manifest {
+	m := framework.Manifest{Name: "fake", Category: framework.Network,
+		Expectations: []framework.ExpectationType{framework.Detection}}
+	if s.secret {
+		m.Settings = []framework.Setting{{Key: "token", Secret: true, Doc: "a token"}}
+	}
+	return m
+}
+
+func (sharing) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	loop := map[string]any{"s": "TopSecretValue42"}
+	loop["a"], loop["b"] = loop, loop
+	dag := map[string]any{"nan": math.NaN(), "s": "TopSecretValue42"}
+	for range 200 {
+		dag = map[string]any{"a": dag, "b": []any{dag, dag}}
+	}
+	return framework.ToolOutput{Status: framework.StatusSuccess,
+		Findings:        map[string]any{"summary": "ok", "loop": loop},
+		ExtraSignatures: map[string]any{"dag": dag, "loop": []any{loop, loop}}}
+}
+
+// An output whose maps and lists are shared many times over, or hold
+// themselves, is copied as large as it is, not path by path: the run ends
+// at once, with or without a Secret setting, with the outcome such output
+// had before the runtime copied it (each value JSON cannot encode left
+// out, the run failed, naming it), the copy allocating no more than the
+// output's maps and lists.
+func TestOutputSharedOrCyclicCopiedOnce(t *testing.T) {
+	for _, secret := range []bool{false, true} {
+		t.Run(fmt.Sprintf("secret=%v", secret), func(t *testing.T) {
+			rec := &recorder{}
+			// The timeout is what a copy path by path would run into.
+			rt, _ := newRuntime(t, sharing{secret: secret}, rec, runtime.WithTimeout(2*time.Second),
+				runtime.WithSettings(func(string) map[string]string { return map[string]string{"token": "TopSecretValue42"} }))
+			req := runtime.Request{InjectID: "i-share", Injector: "fake", Targets: loopback()}
+			allocs := testing.AllocsPerRun(1, func() {
+				if _, err := rt.Run(context.Background(), req); err != nil {
+					t.Fatal(err)
+				}
+			})
+			r := rec.delivered()[0]
+			if r.Status != framework.StatusFailed || r.Output.ErrorInfo == nil {
+				t.Fatalf("status %s, error %+v; want failed", r.Status, r.Output.ErrorInfo)
+			}
+			for _, field := range []string{"findings.loop", "extra_signatures.dag", "extra_signatures.loop"} {
+				if !strings.Contains(r.Output.ErrorInfo.Message, field+" ") {
+					t.Errorf("message does not name %s: %s", field, r.Output.ErrorInfo.Message)
+				}
+			}
+			// About 400 maps and lists, each copied once (see
+			// TestOwnOutputCopiesSharedOnce), besides the run's
+			// own allocations and the encoder's.
+			if allocs > 50000 {
+				t.Errorf("%.0f allocations a run", allocs)
+			}
+		})
 	}
 }

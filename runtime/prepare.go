@@ -40,7 +40,7 @@ type Prepared struct {
 	routes *signatures.RouteSources
 	direct bool // the executor's SendsToTargets
 	// secrets redacts the values of the executor's Secret settings from
-	// everything it returns (redactOutput); nil when it has none.
+	// everything it returns (ownOutput); nil when it has none.
 	secrets *httpx.Redactor
 	// panicked is set when one of the executor's checks panicked: the
 	// inject is not executed and fails with the panic's message.

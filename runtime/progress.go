@@ -107,7 +107,7 @@ type watcher struct {
 	match *targetMatcher
 	seen  int // partial results matched so far
 	snap  Progress
-	// secrets are redacted from Last (see redactOutput).
+	// secrets are redacted from Last (see ownOutput).
 	secrets *httpx.Redactor
 }
 

@@ -230,9 +230,11 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		stopRoutes = p.routes.Prefetch(len(targets), func(i int) signatures.Config { return targets[i].Config })
 		out = rt.callExecutor(ctx, p, log)
 	}
-	// A Secret setting leaves the process in none of what the executor
-	// returns: every profile, stdout and the outbox are made from it.
-	out = redactOutput(p.secrets, out)
+	// The runtime's own copy of the output, before anything reads it (see
+	// ownOutput). A Secret setting leaves the process in none of what the
+	// executor returns: every profile, stdout and the outbox are made from
+	// this copy.
+	out = ownOutput(out, p.secrets)
 	ran := rt.now().Sub(t1)
 	stopWatch()
 	// Waited for after the executor's time is taken, in the payload's: the
@@ -342,9 +344,7 @@ func (rt *Runtime) callExecutor(ctx context.Context, p *Prepared, log *zap.Logge
 				done <- rt.panicOutput((&framework.PanicError{Injector: p.Request.Injector, Method: "Execute", Value: v}).Error())
 			}
 		}()
-		// The runtime's own copy, taken before anything reads it (see
-		// ownOutput).
-		done <- ownOutput(ex.Execute(ctx, in))
+		done <- ex.Execute(ctx, in)
 	}()
 	select {
 	case out = <-done:

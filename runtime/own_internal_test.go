@@ -1,0 +1,69 @@
+package runtime
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// same reports whether a and b are the same map or list.
+func same(a, b any) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
+
+// ownOutput keeps the output's shape: a map or a list met twice is copied
+// once, both places holding the copy, a map or a list holding itself is
+// copied as one that holds itself, never the executor's; nil lists stay
+// nil; with or without a secret.
+func TestOwnOutputKeepsShape(t *testing.T) {
+	for _, r := range []*httpx.Redactor{nil, httpx.NewRedactor("TopSecretValue42")} {
+		loop := map[string]any{}
+		loop["a"], loop["b"] = loop, loop
+		list := make([]any, 2)
+		list[0], list[1] = list, loop
+		leaf := map[string]any{"s": "TopSecretValue42"}
+		shared := map[string]any{"x": leaf, "y": leaf}
+		findings := map[string]any{"loop": loop, "list": list, "shared": shared, "again": shared,
+			"nil list": []any(nil), "nil strings": []string(nil), "nil map": map[string]any(nil)}
+		out := ownOutput(framework.ToolOutput{Findings: findings, ExtraSignatures: map[string]any{"shared": shared}}, r)
+		f := out.Findings
+		cl, cs := f["loop"].(map[string]any), f["shared"].(map[string]any)
+		checks := map[string]bool{
+			"loop copied":               !same(cl, loop),
+			"loop holds itself":         same(cl["a"], cl) && same(cl["b"], cl),
+			"list copied":               !same(f["list"], list),
+			"list holds itself":         same(f["list"].([]any)[0], f["list"]) && same(f["list"].([]any)[1], cl),
+			"shared copied":             !same(cs, shared),
+			"shared copied once":        same(f["again"], cs) && same(out.ExtraSignatures["shared"], cs),
+			"nil list kept nil":         f["nil list"].([]any) == nil,
+			"nil strings kept nil":      f["nil strings"].([]string) == nil,
+			"nil map kept nil":          f["nil map"].(map[string]any) == nil,
+			"leaf copied":               !same(cs["x"], leaf),
+			"leaf redacted, or not":     cs["x"].(map[string]any)["s"] == map[bool]string{true: "TopSecretValue42", false: httpx.Redacted}[r == nil],
+			"executor's leaf unchanged": leaf["s"] == "TopSecretValue42",
+		}
+		for what, ok := range checks {
+			if !ok {
+				t.Errorf("secret %v: not %s", r != nil, what)
+			}
+		}
+	}
+}
+
+// A chain of maps each holding the next twice, in a map and in a list,
+// costs a few allocations a link to copy, not one a path through it.
+func TestOwnOutputCopiesSharedOnce(t *testing.T) {
+	const links = 200
+	dag := map[string]any{"s": "TopSecretValue42"}
+	for range links {
+		dag = map[string]any{"a": dag, "b": []any{dag, dag}}
+	}
+	for _, r := range []*httpx.Redactor{nil, httpx.NewRedactor("TopSecretValue42")} {
+		allocs := testing.AllocsPerRun(3, func() { ownOutput(framework.ToolOutput{Findings: map[string]any{"dag": dag}}, r) })
+		if allocs > 6*links {
+			t.Errorf("secret %v: %.0f allocations for %d links", r != nil, allocs, links)
+		}
+	}
+}
