@@ -72,7 +72,9 @@
 //     time), the last one when it returns. The values of the
 //     executor's Secret settings are then redacted (httpx.Redact, every
 //     form it knows) from what it returned: its message (a panic's
-//     too), findings and extras (keys and values at any depth), partial
+//     too), findings and extras (keys and values at any depth: strings,
+//     a number whose JSON form shows one becoming the string
+//     [REDACTED], keys made alike kept apart as "K", "K (2)"…), partial
 //     results, and the messages the runtime makes of them; no wire
 //     profile, stdout or outbox ever holds them.
 //  5. Post-execution signatures: end time, outcome, partial results and

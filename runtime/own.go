@@ -2,6 +2,8 @@ package runtime
 
 import (
 	"reflect"
+	"slices"
+	"strconv"
 	"unsafe"
 
 	"github.com/injectkit/injectkit/framework"
@@ -9,14 +11,22 @@ import (
 )
 
 // ownOutput returns the runtime's own copy of what Execute returned, taken
-// before anything reads it, with the secrets of r (nil: none) redacted
-// from every string it carries: its ErrorInfo (the message redacted), its
-// maps and, within their values, the lists and objects JSON decodes to
-// ([]any, []string, map[string]any). Values of other types are kept as
-// they are, or, with a secret, redacted in their JSON form (see
-// redactJSON): the output is the runtime's once returned (see
-// framework.Executor). Only the output's maps and lists are copied, never
-// the targets; a nil map or list stays nil.
+// before anything reads it: its ErrorInfo, its maps and, within their
+// values, the lists and objects JSON decodes to ([]any, []string,
+// map[string]any). Values of other types are kept as they are: the output
+// is the runtime's once returned (see framework.Executor). Only the
+// output's maps and lists are copied, never the targets; a nil map or
+// list stays nil.
+//
+// With r (nil: none), the copy holds none of its secrets, in any form
+// httpx.Redact knows (raw, base64, URL- or JSON-escaped…): they are
+// replaced by [REDACTED] in the message and in every string, map key
+// included; a number whose JSON form holds one is replaced by the string
+// [REDACTED]; a value of another type is redacted in its JSON form (see
+// redactJSON); booleans and null are kept. Keys the redaction makes
+// alike are all kept: a key holding no secret keeps its name, and those
+// holding one are named, in the order of the executor's keys, by their
+// redacted form, the first one free of "K", "K (2)", "K (3)"….
 //
 // The copy keeps the output's shape: a map or list found twice (under two
 // keys, in two extras) is copied once, both places holding that copy, and
@@ -91,6 +101,7 @@ func (w *walk) object(m map[string]any) map[string]any {
 	}
 	out := make(map[string]any, len(m))
 	kept := false
+	var renamed []string // the keys holding a secret
 	for k, v := range m {
 		if !kept && nests(v) {
 			// Kept before its values are walked: one that holds m
@@ -100,7 +111,25 @@ func (w *walk) object(m map[string]any) map[string]any {
 			}
 			w.objects[id], kept = out, true
 		}
-		out[w.text(k)] = w.value(v)
+		if w.text(k) != k {
+			renamed = append(renamed, k)
+			continue
+		}
+		out[k] = w.value(v)
+	}
+	// Placed after the keys kept, in the order of the executor's keys, so
+	// that two keys redacted alike are both kept, the same way each run.
+	slices.Sort(renamed)
+	for _, k := range renamed {
+		red := w.text(k)
+		name := red
+		for n := 2; ; n++ {
+			if _, taken := out[name]; !taken {
+				break
+			}
+			name = red + " (" + strconv.Itoa(n) + ")"
+		}
+		out[name] = w.value(m[k])
 	}
 	return out
 }
@@ -138,13 +167,15 @@ func nests(v any) bool {
 }
 
 // value returns v copied when it is a list or an object and redacted of
-// the secrets: strings, lists and objects walked, numbers and booleans
-// kept, any other value kept, or redacted in its JSON form (redactJSON)
-// with a secret.
+// the secrets (see ownOutput): strings, lists and objects walked, numbers
+// checked, booleans and null kept, any other value kept, or redacted in
+// its JSON form (redactJSON) with a secret.
 func (w *walk) value(v any) any {
 	switch x := v.(type) {
-	case nil, bool, int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+	case nil, bool:
 		return v
+	case int, int8, int16, int32, int64, uint, uint8, uint16, uint32, uint64, float32, float64:
+		return w.number(v)
 	case string:
 		if red := w.text(x); red != x {
 			return red
@@ -168,4 +199,30 @@ func (w *walk) value(v any) any {
 		return v
 	}
 	return redactJSON(w.r, v)
+}
+
+// number returns v, a number, as it is, or the string [REDACTED] when its
+// JSON form holds a secret (a PIN, a numeric account id given as a Secret
+// setting): the number is the secret, or shows it.
+func (w *walk) number(v any) any {
+	if w.r == nil {
+		return v
+	}
+	var buf [24]byte
+	var b []byte
+	switch n := reflect.ValueOf(v); {
+	case n.CanInt():
+		b = strconv.AppendInt(buf[:0], n.Int(), 10)
+	case n.CanUint():
+		b = strconv.AppendUint(buf[:0], n.Uint(), 10)
+	default:
+		var ok bool
+		if b, ok = encoded(v); !ok {
+			return v // NaN, ±Inf: left out (see unencodable)
+		}
+	}
+	if s := string(b); w.r.Redact(s) != s {
+		return httpx.Redacted
+	}
+	return v
 }

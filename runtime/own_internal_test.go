@@ -67,3 +67,33 @@ func TestOwnOutputCopiesSharedOnce(t *testing.T) {
 		}
 	}
 }
+
+// With a secret, a number showing it is redacted (its JSON form, as sent),
+// and keys the redaction makes alike are all kept, named the same way
+// each run, a key holding no secret keeping its name.
+func TestOwnOutputRedactsNumbersAndKeepsKeys(t *testing.T) {
+	r := httpx.NewRedactor("12345678", "424242", "OtherSecretValue")
+	tests := []struct {
+		name string
+		in   map[string]any
+		want map[string]any
+	}{
+		{"numbers", map[string]any{"pin": 424242, "account": uint64(12345678), "float": 12345678.0, "big": 9912345678,
+			"other": 42, "ratio": 0.5, "flag": true, "none": nil},
+			map[string]any{"pin": httpx.Redacted, "account": httpx.Redacted, "float": httpx.Redacted, "big": httpx.Redacted,
+				"other": 42, "ratio": 0.5, "flag": true, "none": nil}},
+		{"keys alike", map[string]any{"id 12345678": "a", "id OtherSecretValue": "b", "id [REDACTED]": "c", "id [REDACTED] (2)": "d"},
+			map[string]any{"id [REDACTED]": "c", "id [REDACTED] (2)": "d", "id [REDACTED] (3)": "a", "id [REDACTED] (4)": "b"}},
+		{"keys in a list", map[string]any{"l": []any{map[string]any{"12345678": 1, "OtherSecretValue": 2}}},
+			map[string]any{"l": []any{map[string]any{"[REDACTED]": 1, "[REDACTED] (2)": 2}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for range 5 { // the same each time, whatever the map's order
+				if got := ownOutput(framework.ToolOutput{Findings: tt.in}, r).Findings; !reflect.DeepEqual(got, tt.want) {
+					t.Fatalf("got %v\nwant %v", got, tt.want)
+				}
+			}
+		})
+	}
+}
