@@ -80,6 +80,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	}
 	defer func() { err = redactExit(err, secrets) }()
 	defer func() { _ = log.Sync() }()
+	view.redact = logRedaction(secrets)
 
 	if cfg.OpenAEVMessage != "" {
 		return runOpenAEVMessage(c, o, cfg, log, view)

@@ -37,6 +37,10 @@ type runView struct {
 	// failure is left to Run (see stdoutReports).
 	out io.Writer
 
+	// redact removes the secrets the log writer redacts from an
+	// executor's message before its log lines cut it (nil: none).
+	redact func(string) string
+
 	mu       sync.Mutex
 	report   *runtime.Report
 	platform *openaev.PlatformVersion // the openaev profile's platform, once read
@@ -115,7 +119,7 @@ func (v *runView) OnDelivered(*runtime.Report, time.Duration, error) {}
 
 // runtimeOptions are the options of the runtime the view observes.
 func (v *runView) runtimeOptions() []runtime.Option {
-	opts := []runtime.Option{runtime.WithObserver(v)}
+	opts := []runtime.Option{runtime.WithObserver(v), runtime.WithLogRedaction(v.redact)}
 	if v.progress != nil {
 		opts = append(opts, runtime.WithProgress(v.progress.update, 0))
 	}
@@ -170,7 +174,7 @@ func (v *runView) finish(log *zap.Logger, err error, exit func(error) error) err
 		fields := []zap.Field{zap.String("inject_id", r.InjectID), zap.String("injector", r.Injector),
 			zap.String("status", string(r.Status)), zap.Int("exit_status", ExitFailed)}
 		if ei := r.Output.ErrorInfo; ei != nil && ei.Message != "" {
-			fields = append(fields, zap.String("error", runtime.LoggedMessage(ei.Message)))
+			fields = append(fields, zap.String("error", runtime.LoggedMessage(ei.Message, v.redact)))
 		}
 		msg := "inject failed; its signatures report the failure"
 		if r.Status == framework.StatusTimeout {

@@ -65,6 +65,16 @@ func redacting(w io.Writer, secrets []string) io.Writer {
 	return redactingWriter{w: w, r: httpx.NewRedactor(secrets...)}
 }
 
+// logRedaction returns the redaction of secrets, as redacting's writer
+// makes it, for what must be redacted before the writer sees it (a
+// message cut to fit a log line); nil when there are none.
+func logRedaction(secrets []string) func(string) string {
+	if len(secrets) == 0 {
+		return nil
+	}
+	return httpx.NewRedactor(secrets...).Redact
+}
+
 func (r redactingWriter) Write(p []byte) (int, error) {
 	if _, err := io.WriteString(r.w, r.r.Redact(string(p))); err != nil {
 		return 0, err

@@ -108,8 +108,8 @@
 // compiled" (step 3, with the category), "executed" (step 4, with the
 // status, the partial results' count and, when the injector reported an
 // error, its exit_code, the tool's as in error_info, and error, its message
-// cut at MaxLoggedMessage bytes by LoggedMessage, which says how much
-// was cut), "payload built" (steps 5 and 6, with the status; its duration
+// redacted of what WithLogRedaction gives and then cut at
+// MaxLoggedMessage bytes by LoggedMessage, which says how much was cut), "payload built" (steps 5 and 6, with the status; its duration
 // includes any wait for a direct sender's route lookups, made while the
 // executor ran) and "delivered" (step 7, with the status; a
 // Deliverer that only prints names its line itself). Steps 1 and 2 log

@@ -9,10 +9,25 @@ import (
 // a log line holds, in bytes: about what the platform's message keeps.
 const MaxLoggedMessage = 8 << 10
 
-// LoggedMessage returns msg as a log line holds it: whole up to
-// MaxLoggedMessage bytes, else its start, cut on a rune boundary, ended
-// by how many bytes were cut ("… (31457280 bytes cut)").
-func LoggedMessage(msg string) string {
+// WithLogRedaction sets what the runtime's log lines remove from an
+// executor's message before LoggedMessage cuts it: the secrets the
+// caller's log writer redacts (a backend token, another injector's
+// secret), which the writer could no longer find whole in a message cut
+// across one (default: none; the executor's own Secret settings are
+// redacted from its output anyway).
+func WithLogRedaction(redact func(string) string) Option {
+	return func(rt *Runtime) { rt.logRedact = redact }
+}
+
+// LoggedMessage returns msg as a log line holds it: redacted by redact
+// (nil: not at all), then whole up to MaxLoggedMessage bytes, else its
+// start, cut on a rune boundary, ended by how many bytes were cut
+// ("… (31457280 bytes cut)"). Redacted before the cut, a secret across it
+// shows none of its bytes.
+func LoggedMessage(msg string, redact func(string) string) string {
+	if redact != nil {
+		msg = redact(msg)
+	}
 	if len(msg) <= MaxLoggedMessage {
 		return msg
 	}

@@ -249,7 +249,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	fields := []zap.Field{zap.Int("targets", pre.Len()), zap.String("status", string(out.ExecutionStatus())),
 		zap.Int("partial_results", len(in.PartialResults())), zap.Duration("duration", ran)}
 	if out.ErrorInfo != nil && out.ErrorInfo.Message != "" {
-		fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String("error", LoggedMessage(out.ErrorInfo.Message)))
+		fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String("error", LoggedMessage(out.ErrorInfo.Message, rt.logRedact)))
 	}
 	log.Info("executed", fields...)
 	// The executor is done with its inject (one abandoned after its

@@ -29,6 +29,7 @@ type Runtime struct {
 	timeout   time.Duration
 	grace     time.Duration
 	now       func() time.Time
+	logRedact func(string) string // WithLogRedaction
 }
 
 // Option configures a Runtime.
