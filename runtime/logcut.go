@@ -21,7 +21,8 @@ func WithLogRedaction(redact func(string) string) Option {
 
 // LoggedMessage returns msg as a log line holds it: redacted by redact
 // (nil: not at all), then whole up to MaxLoggedMessage bytes, else its
-// start, cut on a rune boundary, ended by how many bytes were cut
+// start, cut on a rune boundary (where the bytes are UTF-8), ended by
+// how many bytes were cut
 // ("… (31457280 bytes cut)"). Redacted before the cut, a secret across it
 // shows none of its bytes.
 func LoggedMessage(msg string, redact func(string) string) string {
@@ -31,9 +32,16 @@ func LoggedMessage(msg string, redact func(string) string) string {
 	if len(msg) <= MaxLoggedMessage {
 		return msg
 	}
+	// Back to the start of a rune the cut splits, found within UTFMax-1
+	// bytes: bytes that are not UTF-8 are cut where they stand.
 	cut := MaxLoggedMessage
-	for cut > 0 && !utf8.RuneStart(msg[cut]) {
-		cut--
+	for i := cut - 1; i >= cut-(utf8.UTFMax-1); i-- {
+		if utf8.RuneStart(msg[i]) {
+			if !utf8.FullRuneInString(msg[i:cut]) {
+				cut = i
+			}
+			break
+		}
 	}
 	return msg[:cut] + "… (" + strconv.Itoa(len(msg)-cut) + " bytes cut)"
 }
