@@ -67,7 +67,9 @@
 //     is recovered: the outcome is failed (exit code 1, the panic message
 //     in ErrorInfo, the stack logged at DEBUG). The tool's own failures are
 //     outcomes, not errors: they are delivered. The Observer's OnExecuted
-//     gets the executor's duration. WithProgress reports snapshots while
+//     and the "executed" line get the executor's duration: from the call
+//     of Execute (or of the check that panicked) to its return, or to the
+//     runtime's abandoning it, without the runtime's copy of its output. WithProgress reports snapshots while
 //     the executor runs (partial results, the targets they name, elapsed
 //     time), the last one when it returns. The values of the
 //     executor's Secret settings are then redacted (httpx.Redact, every

@@ -155,3 +155,38 @@ func TestOutputSharedOrCyclicCopiedOnce(t *testing.T) {
 		})
 	}
 }
+
+// slowCopy is a value whose JSON form, which the runtime's copy reads to
+// redact a secret from it, moves the clock on by an hour.
+type slowCopy struct{ skip func(time.Duration) }
+
+func (s slowCopy) MarshalJSON() ([]byte, error) {
+	s.skip(time.Hour)
+	return []byte(`"x"`), nil
+}
+
+// copying returns an output holding a slowCopy and has a Secret setting.
+type copying struct{ skip func(time.Duration) }
+
+func (copying) Manifest() framework.Manifest { return sharing{secret: true}.Manifest() }
+
+func (c copying) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{Findings: map[string]any{"slow": slowCopy{c.skip}}}
+}
+
+// The executor's duration (the Observer's, the "executed" line's) ends
+// when Execute returns: the runtime's copy of its output is not in it.
+func TestExecutorDurationLeavesTheCopyOut(t *testing.T) {
+	clock, skip := tickingClock()
+	obs := &timings{}
+	rt, logs := newRuntime(t, copying{skip}, nil, runtime.WithObserver(obs), runtime.WithClock(clock),
+		runtime.WithSettings(func(string) map[string]string { return map[string]string{"token": "TopSecretValue42"} }))
+	if _, err := rt.Run(context.Background(), runtime.Request{InjectID: "i-copy", Injector: "fake", Targets: loopback()}); err != nil {
+		t.Fatal(err)
+	}
+	executed := logs.FilterMessage("executed").All()
+	if len(obs.executed) != 1 || obs.executed[0] != time.Second || len(executed) != 1 ||
+		executed[0].ContextMap()["duration"] != time.Second {
+		t.Errorf("observed %v, logged %v; want 1s (one reading of the clock)", obs.executed, executed)
+	}
+}

@@ -230,12 +230,12 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		stopRoutes = p.routes.Prefetch(len(targets), func(i int) signatures.Config { return targets[i].Config })
 		out = rt.callExecutor(ctx, p, log)
 	}
+	ran := rt.now().Sub(t1) // the executor's, not the copy's below
 	// The runtime's own copy of the output, before anything reads it (see
 	// ownOutput). A Secret setting leaves the process in none of what the
 	// executor returns: every profile, stdout and the outbox are made from
 	// this copy.
 	out = ownOutput(out, p.secrets)
-	ran := rt.now().Sub(t1)
 	stopWatch()
 	// Waited for after the executor's time is taken, in the payload's: the
 	// host-wide address lookup the prefetch starts with may outlast a
