@@ -55,10 +55,13 @@
 //     from the runtime's, and the report holds them, whatever the
 //     executor changes in its Inject, during the call or after it (a
 //     goroutine it left running, its Close, an executor abandoned,
-//     below). What Execute returns is copied the moment it returns
-//     (its ErrorInfo, its maps and the lists and objects in them), so
-//     that a goroutine of the executor still writing there changes
-//     nothing reported. When the deadline passes or the caller cancels, the
+//     below). What Execute returns is the runtime's once returned
+//     (framework.ToolOutput): the executor must not write in it
+//     afterwards, as the runtime copies it then (its ErrorInfo, its maps
+//     and the lists and objects in them, each once) before anything
+//     reads it; a goroutine of the executor writing there during the
+//     copy is a concurrent map access, which stops the process, and one
+//     writing after it changes nothing reported. When the deadline passes or the caller cancels, the
 //     context is cancelled; if Execute has not returned the grace
 //     (WithGrace, default DefaultGrace, 5 s) later the runtime stops
 //     waiting (WARN "executor did not return after its deadline;
