@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/base64"
 	"testing"
 	"time"
 
@@ -76,5 +77,30 @@ func TestProgressLastSnapshotOnTimeout(t *testing.T) {
 	}
 	if calls != 1 || !last.Done || last.Reported != 1 || last.Results != 1 || r.Status != framework.StatusTimeout {
 		t.Errorf("%d calls, last %+v, status %s", calls, last, r.Status)
+	}
+}
+
+// partialSecret reports a partial result holding its Secret setting's
+// value, raw and base64-encoded.
+type partialSecret struct{}
+
+func (partialSecret) Manifest() framework.Manifest { return sharing{secret: true}.Manifest() }
+
+func (partialSecret) Execute(_ context.Context, in *framework.Inject) framework.ToolOutput {
+	in.Partial("10.0.0.1 token=TopSecretValue42 b64=" + base64.StdEncoding.EncodeToString([]byte("TopSecretValue42")))
+	return framework.ToolOutput{}
+}
+
+// A progress snapshot's Last, the latest partial result, never shows a
+// Secret setting's value, in any form: it is redacted as the output is.
+func TestProgressLastRedacted(t *testing.T) {
+	var last runtime.Progress
+	rt, _ := newRuntime(t, partialSecret{}, nil, runtime.WithProgress(func(p runtime.Progress) { last = p }, time.Hour),
+		runtime.WithSettings(func(string) map[string]string { return map[string]string{"token": "TopSecretValue42"} }))
+	if _, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()}); err != nil {
+		t.Fatal(err)
+	}
+	if want := "10.0.0.1 token=[REDACTED] b64=[REDACTED]"; !last.Done || last.Last != want {
+		t.Errorf("last snapshot %+v, want Last %q", last, want)
 	}
 }
