@@ -84,7 +84,9 @@ func (awsProvider) badRegion(name string) string {
 // (so the retry token bucket bounds the inject's retries), the injectkit
 // user-agent token, a per-call timeout, the call recorder, and the inject's
 // logger for what the SDK logs (it writes to stderr on its own otherwise,
-// past the log level and format: the IMDSv1 fallback warning, say).
+// past the log level and format: the IMDSv1 fallback warning, say); the
+// profile's own credential_process, if it is the credentials, runs with
+// its standard error counted, not shown (quietProcess).
 //
 // The shared files the SDK reads are read and checked first
 // (openSDKFiles), as Configure checked them: one replaced since by a
@@ -116,6 +118,9 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	}
 	if s.endpointURL != "" {
 		opts = append(opts, config.WithBaseEndpoint(s.endpointURL))
+	}
+	if command := ownCredentialProcess(ctx, files, s.profile); command != "" {
+		opts = append(opts, config.WithCredentialsProvider(newQuietProcess(command, log)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -1,0 +1,113 @@
+package cloudscan
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
+	"go.uber.org/zap"
+)
+
+// processWaitDelay bounds how long a credential_process's run waits, once
+// the process has exited (or been killed at its timeout), for its standard
+// error to close: a child it left behind holding it open must not hold the
+// scan.
+const processWaitDelay = time.Second
+
+// ownCredentialProcess returns the credential_process of the profile the
+// SDK would take its credentials from directly, "" if it would take them
+// from anything else: the profile setting names the profile, or else no
+// environment keys nor web identity token file come first (the SDK's
+// resolveCredentialChain); and the profile has a credential_process and
+// nothing the SDK takes before it, or that makes it a step of a chain
+// (source_profile, keys, credential_source, web identity, SSO, login,
+// role_arn: resolveCredsFromProfile). A profile the loader cannot load is
+// left to the SDK, which says what is wrong.
+func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) string {
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return ""
+	}
+	profile := setting
+	if profile == "" {
+		if env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "" {
+			return ""
+		}
+		profile = env.SharedConfigProfile
+	}
+	if profile == "" {
+		profile = config.DefaultSharedConfigProfile
+	}
+	c, err := config.LoadSharedConfigProfile(ctx, profile, files.sharedOptions)
+	if err != nil || c.Source != nil || c.Credentials.HasKeys() || c.CredentialSource != "" ||
+		c.WebIdentityTokenFile != "" || c.SSOSessionName != "" || c.SSORegion != "" ||
+		c.SSOAccountID != "" || c.SSOStartURL != "" || c.SSORoleName != "" ||
+		c.LoginSession != "" || c.RoleARN != "" {
+		return ""
+	}
+	return c.CredentialProcess
+}
+
+// quietProcess runs a credential_process as the SDK's own provider does
+// (the system's shell, the environment), but for its standard error,
+// which the SDK's hands to this process's own, raw: whatever the process
+// writes there (a prompt, a warning, a line forged to look like one of
+// ours, its credentials) would reach the terminal and the logs read from
+// it, past the log format and the redaction. Here it is counted, never
+// kept, and one warning says how many bytes it wrote. Its standard input
+// is none: a prompt there could not be seen.
+type quietProcess struct {
+	provider *processcreds.Provider
+	log      *zap.Logger
+}
+
+// newQuietProcess returns the provider running command.
+func newQuietProcess(command string, log *zap.Logger) *quietProcess {
+	return &quietProcess{log: log, provider: processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(
+		func(ctx context.Context) (*exec.Cmd, error) {
+			shell := []string{"sh", "-c"}
+			if runtime.GOOS == "windows" {
+				shell = []string{"cmd.exe", "/C"}
+			}
+			cmd := exec.CommandContext(ctx, shell[0], shell[1], command)
+			cmd.Env = os.Environ()
+			cmd.Stderr = io.Discard
+			if n, ok := ctx.Value(stderrCountKey{}).(*byteCount); ok {
+				cmd.Stderr = n
+			}
+			cmd.WaitDelay = processWaitDelay
+			return cmd, nil
+		}))}
+}
+
+// stderrCountKey carries, in Retrieve's context, the count of one run's
+// standard error to the command built for it.
+type stderrCountKey struct{}
+
+// byteCount counts the bytes written to it, keeping none.
+type byteCount struct{ n atomic.Int64 }
+
+func (c *byteCount) Write(p []byte) (int, error) {
+	c.n.Add(int64(len(p)))
+	return len(p), nil
+}
+
+// Retrieve runs the process once, then warns of what it wrote to its
+// standard error, by count only.
+func (q *quietProcess) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	n := &byteCount{}
+	creds, err := q.provider.Retrieve(context.WithValue(ctx, stderrCountKey{}, n))
+	if written := n.n.Load(); written > 0 {
+		q.log.Warn(fmt.Sprintf("aws sdk: the credential_process wrote %d bytes to its standard error, not shown (they may hold credentials): run it by hand to read them", written),
+			zap.Int64("stderr_bytes", written))
+	}
+	return creds, err
+}
