@@ -6,7 +6,7 @@ import "testing"
 // param, the injector, the inject id, the phase, an expectation type) is named with the
 // file's line, as a targets file's line is, and the column of a value the
 // file writes once, as the file's syntax errors are: a target by the line
-// its object starts on.
+// its object starts on, a params key that is no param by its key.
 func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 	pretty := writeFile(t, "pretty.json", `{
   "injector": "noop",
@@ -37,6 +37,14 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
  "targets": [{"value": "127.0.0.1"}],
  "params": {"delay": "1s",
    "outcome": 3}}`)
+	unknown := writeFile(t, "unknown.json", `{"injector": "noop",
+ "targets": [{"value": "127.0.0.1"}],
+ "params":{"callTimeout":"5s", "outcome":"nah"}}`)
+	spaced := writeFile(t, "spaced.json", `{"injector": "noop",
+ "targets": [{"value": "127.0.0.1"}],
+ "params": {"delay": "1s" ,
+   "callTimeout" :
+     "5s"}}`)
 	id := writeFile(t, "id.json", `{"injector": "noop",
  "inject_id": "inj-é",
  "targets": [{"value": "127.0.0.1"}]}`)
@@ -61,6 +69,10 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 		{"a target of another category", nil, []string{"--inject-file", mixed}, "inject file " + mixed + `:3: invalid targets[1]`},
 		{"a param's value", nil, []string{"--inject-file", param}, "inject file " + param + `:4:15: invalid params.outcome "bogus"`},
 		{"a param's type", nil, []string{"--inject-file", typed}, "inject file " + typed + `:4:15: invalid params.outcome "3"`},
+		{"a key that is no param, at its key", nil, []string{"--inject-file", unknown},
+			"inject file " + unknown + `:3:12: invalid params.callTimeout (value withheld): unknown parameter`},
+		{"a key that is no param, its value on a later line", nil, []string{"--inject-file", spaced},
+			"inject file " + spaced + `:4:4: invalid params.callTimeout (value withheld): unknown parameter`},
 		{"the inject id", nil, []string{"--inject-file", id}, "inject file " + id + `:2:15: invalid inject_id "inj-é"`},
 		{"the injector", nil, []string{"--inject-file", injector}, "inject file " + injector + `:2:14: unknown injector "nope" (known: `},
 		{"the phase", nil, []string{"--inject-file", phase}, "inject file " + phase + `:2:11: invalid phase "bogus": want execution_complete`},

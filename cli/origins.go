@@ -171,6 +171,11 @@ func (c *runConfig) relabel(err error) error {
 		if strings.HasPrefix(ve.Reason, framework.ReasonRequired) {
 			return c.requiredParam(name, ve.Reason)
 		}
+		if c.InjectFile != "" && strings.HasPrefix(ve.Reason, framework.ReasonUnknown) {
+			// Not a --param: the inject file's "params" gave it, a key
+			// that is no param, placed at the key.
+			return fmt.Errorf("%s: %w", c.filePlaces.KeyOf(ve.Field), err)
+		}
 		if c.InjectFile != "" {
 			// Not a --param: the inject file's "params" gave it.
 			return fmt.Errorf("%s: %w", c.filePlaces.Of(ve.Field), err)

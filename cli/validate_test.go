@@ -42,7 +42,7 @@ func TestValidate(t *testing.T) {
 		{"bad param", []string{"noop", "--target", "127.0.0.1", "--param", "outcome=maybe"}, 2, `invalid param "outcome=maybe" (--param): not one of`},
 		{"unknown param", []string{"noop", "--target", "127.0.0.1", "--param", "speed=3"}, 2, `invalid param "speed" (value withheld) (--param): unknown parameter`},
 		{"param key in another case", []string{"--inject-file", writeFile(t, "case.json", `{"injector": "noop", "targets": [{"value": "127.0.0.1"}], "params": {"Outcome": "failed"}}`)},
-			2, `case.json:1:81: invalid params.Outcome (value withheld): unknown parameter; keys are case-sensitive: write outcome`},
+			2, `case.json:1:70: invalid params.Outcome (value withheld): unknown parameter; keys are case-sensitive: write outcome`},
 		{"--param key in another case", []string{"noop", "--target", "127.0.0.1", "--param", "OUTCOME=failed"}, 2,
 			`invalid param "OUTCOME" (value withheld) (--param): unknown parameter; keys are case-sensitive: write outcome`},
 		{"unknown injector", []string{"nope", "--target", "127.0.0.1"}, 2, `unknown injector "nope"`},

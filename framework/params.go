@@ -34,8 +34,9 @@ const (
 // paramsField is the field path of the named param.
 func paramsField(name string) string { return "params." + name }
 
-// reasonUnknown begins the Reason of a key that is no param.
-const reasonUnknown = "unknown parameter"
+// ReasonUnknown begins the Reason of the *signatures.ValidationError of a
+// key that is no param.
+const ReasonUnknown = "unknown parameter"
 
 func invalidParam(name, value, reason string) error {
 	return &signatures.ValidationError{Field: paramsField(name), Value: value, Reason: reason}
@@ -235,15 +236,15 @@ func fieldFor(fields []paramField, key string) (paramField, bool) {
 func unknownParam(key, value string, known []string) error {
 	for _, n := range known {
 		if strings.EqualFold(n, key) {
-			return invalidParam(key, value, reasonUnknown+"; keys are case-sensitive: write "+n)
+			return invalidParam(key, value, ReasonUnknown+"; keys are case-sensitive: write "+n)
 		}
 	}
 	for _, n := range known {
 		if settingName(n) == settingName(key) {
-			return invalidParam(key, value, reasonUnknown+"; keys are written exactly, case and separators included: write "+n)
+			return invalidParam(key, value, ReasonUnknown+"; keys are written exactly, case and separators included: write "+n)
 		}
 	}
-	return invalidParam(key, value, reasonUnknown+" (known: "+strings.Join(known, ", ")+")")
+	return invalidParam(key, value, ReasonUnknown+" (known: "+strings.Join(known, ", ")+")")
 }
 
 func fieldNames(fields []paramField) []string {
@@ -274,7 +275,7 @@ func paramsJSONError(err error, raw map[string]any) error {
 		return prefixParams(ve)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return invalidParam(name, "", reasonUnknown)
+		return invalidParam(name, "", ReasonUnknown)
 	}
 	return fmt.Errorf("params: %w", err)
 }

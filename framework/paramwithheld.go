@@ -75,7 +75,7 @@ func WithholdParam(m *Manifest, name string, err error) error {
 	if m != nil {
 		s, setting = m.Setting(name)
 	}
-	unknown := strings.HasPrefix(ve.Reason, reasonUnknown)
+	unknown := strings.HasPrefix(ve.Reason, ReasonUnknown)
 	if !setting && !unknown && !secretName(name) {
 		return err
 	}

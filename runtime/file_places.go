@@ -11,21 +11,33 @@ import (
 // gives each target's line): each key of the request ("inject_id",
 // "phase", "expectation_types"), each expectation type
 // ("expectation_types[1]") and each param ("params.ports", the key as the
-// file writes it). It holds the lines and columns alone, not the file.
+// file writes it), and where each param's key is written (KeyOf). It
+// holds the lines and columns alone, not the file.
 type FilePlaces struct {
-	name string            // the file's name, "" when it has none
-	at   map[string][2]int // field → line, column
+	name  string            // the file's name, "" when it has none
+	at    map[string][2]int // field → line, column of its value
+	keyAt map[string][2]int // param field → line, column of its key
 }
 
-// Of names the file and where it writes field, as the errors of
+// Of names the file and where it writes field's value, as the errors of
 // DecodeInjectFile do: "inject file x.json:5:14" ("inject file, line 5,
 // column 14" for a file without a name). A field within a param
 // ("params.creds.user") is placed at its param. A field the file does not
 // write names the file alone ("inject file x.json").
 func (p FilePlaces) Of(field string) string {
+	return p.of(p.at, field)
+}
+
+// KeyOf is Of placing a param at its key, not its value: for an error
+// about the key (no such param), not what it is given.
+func (p FilePlaces) KeyOf(field string) string {
+	return p.of(p.keyAt, field)
+}
+
+func (p FilePlaces) of(at map[string][2]int, field string) string {
 	for f := field; ; {
-		if at, ok := p.at[f]; ok {
-			return place(p.name, at[0], at[1])
+		if lc, ok := at[f]; ok {
+			return place(p.name, lc[0], lc[1])
 		}
 		i := strings.LastIndexAny(f, ".[")
 		if i <= len("params") || !strings.HasPrefix(f, "params.") {
@@ -46,13 +58,16 @@ func place(name string, line, col int) string {
 
 // mark records where the value of key, in the object at path, starts
 // (off, or the white space or colon before it), when an error found after
-// decoding may name it: a key of the request but its targets, or a param.
-func (c *checker) mark(path, key string, off int64) {
+// decoding may name it: a key of the request but its targets, or a param;
+// and, for a param, where its key starts (keyOff, or the white space or
+// comma before it).
+func (c *checker) mark(path, key string, keyOff, off int64) {
 	switch {
 	case path == "" && key != "targets":
 		c.places[key] = off
 	case path == "params":
 		c.places["params."+key] = off
+		c.keys["params."+key] = keyOff
 	}
 }
 
@@ -62,17 +77,25 @@ func (c *checker) filePlaces(name string) FilePlaces {
 	type mark struct {
 		field string
 		off   int
+		key   bool
 	}
-	marks := make([]mark, 0, len(c.places))
+	marks := make([]mark, 0, len(c.places)+len(c.keys))
 	for f, off := range c.places {
-		marks = append(marks, mark{f, skip(c.data, off)})
+		marks = append(marks, mark{f, skip(c.data, off), false})
+	}
+	for f, off := range c.keys {
+		marks = append(marks, mark{f, skip(c.data, off), true})
 	}
 	sort.Slice(marks, func(i, j int) bool { return marks[i].off < marks[j].off })
-	p := FilePlaces{name: name, at: make(map[string][2]int, len(marks))}
+	p := FilePlaces{name: name, at: make(map[string][2]int, len(c.places)), keyAt: make(map[string][2]int, len(c.keys))}
 	line, col, i := 1, 1, 0
 	for _, m := range marks {
 		line, col, i = advance(c.data, line, col, i, m.off)
-		p.at[m.field] = [2]int{line, col}
+		if m.key {
+			p.keyAt[m.field] = [2]int{line, col}
+		} else {
+			p.at[m.field] = [2]int{line, col}
+		}
 	}
 	return p
 }

@@ -132,16 +132,17 @@ type checker struct {
 	// FileTargets; list is -1 when there is none (left out or null).
 	list int64
 	n    int
-	// places holds where each value a later error may name is written
-	// (see mark).
-	places map[string]int64
+	// places holds where each value a later error may name is written,
+	// keys where each param's key is (see mark).
+	places, keys map[string]int64
 }
 
 // checkJSON checks data, one JSON object of Request's shape and nothing
 // after it. A failure is a *posError.
 // It returns the checker, which says where the targets array is.
 func checkJSON(data []byte) (*checker, error) {
-	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), list: -1, places: map[string]int64{}}
+	c := &checker{data: data, dec: json.NewDecoder(bytes.NewReader(data)), list: -1,
+		places: map[string]int64{}, keys: map[string]int64{}}
 	c.dec.UseNumber()
 	if err := c.value("", requestShape); err != nil {
 		return nil, err
@@ -256,7 +257,7 @@ func (c *checker) object(path string, s *shape, start int64) error {
 			folded[low] = key
 			next = s.elem
 		}
-		c.mark(path, key, c.dec.InputOffset())
+		c.mark(path, key, off, c.dec.InputOffset())
 		if err := c.value(kpath, next); err != nil {
 			return err
 		}
