@@ -109,7 +109,7 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 			for j := 0; j+1 < len(val.Content); j += 2 {
 				full := key + "." + val.Content[j].Value
 				if !settings[full] {
-					unknown = append(unknown, unknownKey{full, val.Content[j].Line})
+					unknown = append(unknown, unknownKey{full, val.Content[j].Line, spelledSetting(ms, key, val.Content[j].Value)})
 					continue
 				}
 				if err := cf.injector(full, val.Content[j+1], at(val.Content[j]), once); err != nil {
@@ -132,7 +132,8 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 				return cf, err
 			}
 		default:
-			unknown = append(unknown, unknownKey{key, root.Content[i].Line})
+			name, sub, _ := strings.Cut(key, ".")
+			unknown = append(unknown, unknownKey{key, root.Content[i].Line, spelledSetting(ms, name, sub)})
 		}
 	}
 	if len(unknown) > 0 {

@@ -214,6 +214,12 @@ func TestReadConfigFile(t *testing.T) {
 		{name: "param in the settings section", yaml: "query:\n  zone: x\n", err: []string{"unknown key query.zone (line 2); zone is a param of query, " +
 			"given per inject, not in the config file: --param zone=VALUE, or the inject file's params"}},
 		{name: "param dotted", yaml: "query.zone: x\n", err: []string{"unknown key query.zone (line 1); zone is a param of query"}},
+		{name: "a setting in upper case", yaml: "query:\n  API_KEY: s3cr3t\n",
+			err: []string{"unknown key query.API_KEY (line 2; keys are written exactly, case and separators included: write query.api_key)"}},
+		{name: "a setting in camelCase, another unknown", yaml: "query:\n  apiKey: s3cr3t\n  nope: 1\n",
+			err: []string{"unknown key query.apiKey (line 2; keys are written exactly, case and separators included: write query.api_key), query.nope (line 3)"}},
+		{name: "a dotted setting in kebab case", yaml: "query.Base-URL: x\n",
+			err: []string{"unknown key query.Base-URL (line 1; keys are written exactly, case and separators included: write query.base_url)"}},
 		{name: "mapping for a setting", yaml: "phase: x\nparam:\n  outcome: failed\n", err: []string{"invalid param (config file ", "c.yaml:3): want a value or a list of values, not a mapping"}},
 		{name: "nested list", yaml: "target:\n  - a\n  - [b]\n", err: []string{"invalid target (config file ", "c.yaml:3): want a value or a list of values, not a nested list"}},
 		{name: "list for an injector setting", yaml: "query:\n  api_key: [a, b]\n", err: []string{"invalid query.api_key", "got a list"}},
@@ -244,6 +250,12 @@ func TestReadConfigFile(t *testing.T) {
 					if !strings.Contains(err.Error(), s) {
 						t.Errorf("error %q does not mention %q", err, s)
 					}
+				}
+				// A value is never shown; a setting's name written
+				// otherwise is no sign of a file that is no config.
+				if strings.Contains(err.Error(), "s3cr3t") ||
+					strings.Contains(err.Error(), "case and separators included") && strings.Contains(err.Error(), "is it a YAML config file") {
+					t.Errorf("error %q shows a value, or asks whether the file is a config file", err)
 				}
 				return
 			}

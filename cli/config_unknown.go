@@ -6,17 +6,28 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/injectkit/injectkit/framework"
 )
 
 // maxUnknownShown is how many unknown keys of a config file its error
 // names; the others are counted.
 const maxUnknownShown = 3
 
-// unknownKey is a key of a config file no setting has, and its line.
+// unknownKey is a key of a config file no setting has, its line, and the
+// setting it names but for case and separators, if any ("query.shodan_api_key"
+// for query.SHODAN_API_KEY or query.shodanApiKey, as env and the platform's
+// settings match a name).
 type unknownKey struct {
 	name string
 	line int
+	want string
 }
+
+// shown reports whether k's name is quoted in an error: it reads as a
+// setting's name, or is one but for case and separators (it shows no
+// more of the file than the setting's name then).
+func (k unknownKey) shown() bool { return settingName(k.name) || k.want != "" }
 
 // settingName reports whether s reads as a setting's name (snake_case,
 // dotted under an injector's name: "bakend_url", "query.nope"): only such
@@ -39,10 +50,12 @@ func settingName(s string) bool {
 // unknownKeys says which keys of a config file are unknown: at most
 // maxUnknownShown of them, those that read as setting names first (sorted,
 // each with its line), then the lines of the others, and how many more
-// there are. No value is ever shown, nor a key that is no setting name.
+// there are. No value is ever shown, nor a key that is no setting name;
+// one that names a setting but for case and separators is told the
+// setting's name.
 func unknownKeys(keys []unknownKey) string {
 	slices.SortStableFunc(keys, func(a, b unknownKey) int {
-		sa, sb := settingName(a.name), settingName(b.name)
+		sa, sb := a.shown(), b.shown()
 		switch {
 		case sa && !sb:
 			return -1
@@ -55,9 +68,12 @@ func unknownKeys(keys []unknownKey) string {
 	})
 	var named, lines []string
 	for _, k := range keys[:min(len(keys), maxUnknownShown)] {
-		if settingName(k.name) {
+		switch {
+		case k.want != "":
+			named = append(named, fmt.Sprintf("%s (line %d; keys are written exactly, case and separators included: write %s)", k.name, k.line, k.want))
+		case settingName(k.name):
 			named = append(named, fmt.Sprintf("%s (line %d)", k.name, k.line))
-		} else {
+		default:
 			lines = append(lines, strconv.Itoa(k.line))
 		}
 	}
@@ -92,6 +108,25 @@ func paramAdvice(keys []unknownKey, params map[string]string) string {
 			injector, _, _ := strings.Cut(k.name, ".")
 			return fmt.Sprintf("; %s is a param of %s, given per inject, not in the config file: --param %s=VALUE, or the inject file's params",
 				p, injector, p)
+		}
+	}
+	return ""
+}
+
+// spelledSetting returns the name, as the config file writes it
+// ("query.shodan_api_key"), of the setting of injector name that key
+// names but for case and separators, as env and the platform's settings
+// are matched (framework.Manifest.Setting); "" when it names none.
+func spelledSetting(ms []framework.Manifest, name, key string) string {
+	if key == "" {
+		return ""
+	}
+	for _, m := range ms {
+		if m.Name != name {
+			continue
+		}
+		if s, ok := m.Setting(key); ok {
+			return m.Name + "." + s.Key
 		}
 	}
 	return ""
