@@ -1,12 +1,6 @@
 package cloudscan
 
-import (
-	"errors"
-	"strings"
-	"testing"
-
-	"github.com/injectkit/injectkit/signatures"
-)
+import "testing"
 
 // A profile whose source_profile chain gives the SDK no credentials
 // fails it for sure when the inject runs, and is refused when the
@@ -20,10 +14,7 @@ import (
 func TestProfileChainsChecked(t *testing.T) {
 	const role = "role_arn = arn:aws:iam::123456789012:role/scan\n"
 	const keys = "aws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n"
-	tests := []struct {
-		name, config, credentials string
-		want                      string // in the reason, "" for none
-	}{
+	tests := []profileCase{
 		{"cycle of two", "[profile pp]\n" + role + "source_profile = loop2\n[profile loop2]\n" + role + "source_profile = pp\n", "",
 			`its source_profile chain comes back to "pp" itself (a cycle) in the shared configuration files (`},
 		{"self-loop without keys", "[profile pp]\n" + role + "source_profile = pp\n", "",
@@ -41,28 +32,7 @@ func TestProfileChainsChecked(t *testing.T) {
 		{"credential_source Ec2InstanceMetadata", "[profile pp]\n" + role + "credential_source = Ec2InstanceMetadata\n", "", ""},
 		{"credential_source EcsContainer", "[profile pp]\n" + role + "credential_source = EcsContainer\n", "", ""},
 	}
-	for _, tt := range tests {
-		for _, how := range []string{"setting", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
-			t.Run(tt.name+" "+how, func(t *testing.T) {
-				setAWSEnv(t)
-				writeSharedFiles(t, tt.config, tt.credentials)
-				settings := map[string]string{SettingProfile: "pp"}
-				field := "cloudscan.profile"
-				if how != "setting" {
-					t.Setenv(how, "pp")
-					settings, field = nil, how
-				}
-				err := New().Configure(settings)
-				var ve *signatures.ValidationError
-				switch {
-				case tt.want == "" && err != nil:
-					t.Errorf("refused: %v", err)
-				case tt.want != "" && (!errors.As(err, &ve) || ve.Field != field || ve.Value != "pp" || !strings.HasPrefix(ve.Reason, tt.want)):
-					t.Errorf("error %v, want %s \"pp\" refused with %q", err, field, tt.want)
-				}
-			})
-		}
-	}
+	checkProfileCases(t, tests)
 }
 
 // The tester's cases through the CLI: validate and run exit 2 before

@@ -252,10 +252,7 @@ func TestProfilePointersChecked(t *testing.T) {
 	const role = "role_arn = arn:aws:iam::123456789012:role/scan\n"
 	const keys = "aws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n"
 	const sso = "sso_account_id = 123456789012\nsso_role_name = scan\n"
-	tests := []struct {
-		name, config, credentials string
-		want                      string // in the reason, "" for none
-	}{
+	tests := []profileCase{
 		{"source profile in the credentials file", "[profile pp]\n" + role + "source_profile = src\n", "[src]\n" + keys, ""},
 		{"source profile missing", "[profile pp]\n" + role + "source_profile = gone\n", "",
 			`the source_profile "gone" it uses is no profile of the shared configuration files (`},
@@ -265,10 +262,25 @@ func TestProfilePointersChecked(t *testing.T) {
 		{"sso session missing", "[profile pp]\n" + sso + "sso_session = gone\n", "",
 			`the sso_session "gone" it uses has no [sso-session …] section of that name in the shared configuration files (`},
 	}
+	checkProfileCases(t, tests)
+}
+
+// profileCase is a profile "pp" written in the shared files and the
+// start of the reason it is refused with ("" for none).
+type profileCase struct {
+	name, config, credentials string
+	want                      string // in the reason, "" for none
+}
+
+// checkProfileCases checks each case's profile named three ways (the
+// setting, AWS_PROFILE, AWS_DEFAULT_PROFILE), with keys in the
+// environment: the refusals these cases check fail the SDK even then.
+func checkProfileCases(t *testing.T, tests []profileCase) {
+	t.Helper()
 	for _, tt := range tests {
 		for _, how := range []string{"setting", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"} {
 			t.Run(tt.name+" "+how, func(t *testing.T) {
-				setAWSEnv(t) // keys in the environment: a missing source_profile still fails the SDK
+				setAWSEnv(t)
 				writeSharedFiles(t, tt.config, tt.credentials)
 				settings := map[string]string{SettingProfile: "pp"}
 				field := "cloudscan.profile"
