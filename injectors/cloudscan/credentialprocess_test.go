@@ -104,20 +104,8 @@ func TestCredentialProcessOutputNeverShown(t *testing.T) {
 			cfg := euWest1
 			cfg.TargetService = "iam"
 			in := newInject(t, []signatures.CloudConfig{cfg}, p)
-			log, logs := testkit.Logger()
-			in.Log = log
-			out := e.Execute(context.Background(), in)
-			b, err := json.Marshal(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			shown += "\n" + string(b)
-			for _, entry := range logs.All() {
-				shown += "\n" + entry.Message
-				for k, v := range entry.ContextMap() {
-					shown += " " + k + "=" + toString(v)
-				}
-			}
+			out, said := executeShown(t, e, in)
+			shown += said
 
 			if out.Status != framework.StatusFailed || !strings.Contains(out.ErrorInfo.Message, "credential_process") ||
 				!strings.Contains(out.ErrorInfo.Message, tt.why) {

@@ -107,20 +107,8 @@ func TestCredentialsNeverShown(t *testing.T) {
 			cfg := euWest1
 			cfg.TargetService = tt.service
 			in := newInject(t, []signatures.CloudConfig{cfg}, decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st2.URL()))
-			log, logs := testkit.Logger()
-			in.Log = log
-			out := e.Execute(context.Background(), in)
-			b, err := json.Marshal(out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			shown += "\n" + string(b)
-			for _, entry := range logs.All() {
-				shown += "\n" + entry.Message
-				for k, v := range entry.ContextMap() {
-					shown += " " + k + "=" + toString(v)
-				}
-			}
+			out, said := executeShown(t, e, in)
+			shown += said
 
 			// The stand-in did quote the credentials: the test proves something.
 			echoed := strings.Join(append(st.echoMessages(), st2.echoMessages()...), "\n")

@@ -152,6 +152,27 @@ func toString(v any) string {
 	return string(b)
 }
 
+// executeShown runs in and returns its output, with all it shows: the
+// output's JSON and each log line, its fields included.
+func executeShown(t *testing.T, e *Executor, in *framework.Inject) (framework.ToolOutput, string) {
+	t.Helper()
+	log, logs := testkit.Logger()
+	in.Log = log
+	out := e.Execute(context.Background(), in)
+	b, err := json.Marshal(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := "\n" + string(b)
+	for _, entry := range logs.All() {
+		shown += "\n" + entry.Message
+		for k, v := range entry.ContextMap() {
+			shown += " " + k + "=" + toString(v)
+		}
+	}
+	return out, shown
+}
+
 // TestProfileSetting takes credentials from a profile of the shared
 // credentials file when the profile setting names it.
 func TestProfileSetting(t *testing.T) {
