@@ -3,11 +3,11 @@ package cli
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"go.uber.org/zap"
 )
 
@@ -16,11 +16,8 @@ import (
 // a certificate errors.Is httpx.ErrNoCertificate), under the one text
 // naming the setting and the file.
 func TestCAFileRefusalKeepsItsCause(t *testing.T) {
-	dir := t.TempDir()
-	junk := filepath.Join(dir, "j1.pem")
-	if err := os.WriteFile(junk, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	junk := testkit.WriteFile(t, "j1.pem", "not a certificate")
+	dir := filepath.Dir(junk)
 	tests := []struct {
 		name, path string
 		cause      error

@@ -3,22 +3,19 @@ package transport_test
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport"
 )
 
 // A CA file New refuses is a *ValidationError on ca_file whose reason is
 // the file's fault and whose chain keeps the read's error.
 func TestNewCAFileKeepsItsCause(t *testing.T) {
-	dir := t.TempDir()
-	junk := filepath.Join(dir, "junk.pem")
-	if err := os.WriteFile(junk, []byte("not a certificate"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	junk := testkit.WriteFile(t, "junk.pem", "not a certificate")
+	dir := filepath.Dir(junk)
 	tests := []struct {
 		name   string
 		opt    transport.Option
