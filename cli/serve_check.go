@@ -191,7 +191,7 @@ func refusesGiven(err error, m framework.Manifest, settings injectorSettings, o 
 	case errors.As(err, &se):
 		key = se.Setting
 	}
-	if key == "" || o.where(key) == "" {
+	if key == "" || !settingSource(o, key).given() {
 		return false
 	}
 	for _, u := range unsetRequired(m, settings) {

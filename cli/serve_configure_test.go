@@ -103,7 +103,7 @@ func (requiredKey) Manifest() framework.Manifest {
 // refused stops it still.
 func TestServeStartsWithARequiredSettingUnset(t *testing.T) {
 	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return requiredKey{} }) })
-	const warn = "required injector setting unset: every inject of keyed fails without it"
+	const warn = "required injector setting unset or blank: every inject of keyed fails without it"
 	for _, env := range []map[string]string{nil, {"KEYED_API_KEY": " "}} {
 		t.Run(fmt.Sprintf("%q", env["KEYED_API_KEY"]), func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, serveToken)
@@ -127,5 +127,42 @@ func TestServeStartsWithARequiredSettingUnset(t *testing.T) {
 		"--token", "tok", "--injector-id", injectorID, "--listen-addr", "", "--injectors", "keyed")
 	if given.code != 2 || !strings.Contains(given.stderr, `invalid keyed.level "bad"`) {
 		t.Errorf("a setting given and refused: exit %d, want 2 naming it:\n%s", given.code, given.stderr)
+	}
+}
+
+// badKey is keyedSettings with its level Required and its secret api_key
+// refused, named, when given as "bad".
+type badKey struct{ keyedSettings }
+
+func (badKey) Manifest() framework.Manifest {
+	m := keyedSettings{}.Manifest()
+	m.Settings[1].Required = true
+	return m
+}
+func (badKey) Configure(s map[string]string) error {
+	if s["api_key"] == "bad" {
+		return &signatures.ValidationError{Field: "keyed.api_key", Value: s["api_key"], Reason: "not a key", Withheld: true}
+	}
+	return nil
+}
+
+// A secret setting given and refused stops serve even while a required
+// setting is unset: the refusal names what was given, not what is missing.
+func TestServeRefusesAGivenSecretWithARequiredSettingUnset(t *testing.T) {
+	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return badKey{} }) })
+	p := openaevtest.NewPlatform(t, serveToken)
+	d := serveWith(t, reg, map[string]string{"KEYED_API_KEY": "bad"}, "--openaev-url", p.URL, "--token", serveToken,
+		"--injector-id", injectorID, "--listen-addr", "", "--injectors", "keyed")
+	testkit.WaitFor(t, time.Minute, "serve's exit, or a registration", func() bool {
+		select {
+		case <-d.Exited():
+			return true
+		default:
+			return len(p.Registrations()) >= 1
+		}
+	})
+	got := d.stderr.String()
+	if len(p.Registrations()) != 0 || !strings.Contains(got, "invalid keyed.api_key") || strings.Contains(got, `"bad"`) {
+		t.Errorf("serve started (%d registrations) or did not name keyed.api_key, its value withheld:\n%s", len(p.Registrations()), got)
 	}
 }
