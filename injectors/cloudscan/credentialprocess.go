@@ -18,8 +18,11 @@ import (
 
 // processWaitDelay bounds how long a credential_process's run waits, once
 // the process has exited (or been killed at its timeout), for its standard
-// error to close: a child it left behind holding it open must not hold the
-// scan.
+// output to close, and then for what it wrote to its standard error to be
+// counted: a child it left behind holding either open must not hold the
+// scan. Its standard error is a pipe's file, which the run itself never
+// waits for: a child left holding it (a helper's cache daemon) neither
+// fails nor holds the run.
 const processWaitDelay = time.Second
 
 // ownCredentialProcess returns the credential_process of the profile the
@@ -63,7 +66,7 @@ func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) 
 // ours, its credentials) would reach the terminal and the logs read from
 // it, past the log format and the redaction. Here it is counted, never
 // kept, and one warning says how many bytes it wrote. Its standard input
-// is none: a prompt there could not be seen.
+// is the null device: a prompt read from it fails at once.
 type quietProcess struct {
 	provider *processcreds.Provider
 	log      *zap.Logger
@@ -79,18 +82,18 @@ func newQuietProcess(command string, log *zap.Logger) *quietProcess {
 			}
 			cmd := exec.CommandContext(ctx, shell[0], shell[1], command)
 			cmd.Env = os.Environ()
-			cmd.Stderr = io.Discard
-			if n, ok := ctx.Value(stderrCountKey{}).(*byteCount); ok {
-				cmd.Stderr = n
+			if f, ok := ctx.Value(stderrPipeKey{}).(*os.File); ok {
+				cmd.Stderr = f
 			}
 			cmd.WaitDelay = processWaitDelay
 			return cmd, nil
 		}))}
 }
 
-// stderrCountKey carries, in Retrieve's context, the count of one run's
-// standard error to the command built for it.
-type stderrCountKey struct{}
+// stderrPipeKey carries, in Retrieve's context, the write end of the pipe
+// one run's standard error goes to, to the command built for it (nil
+// there: the null device).
+type stderrPipeKey struct{}
 
 // byteCount counts the bytes written to it, keeping none.
 type byteCount struct{ n atomic.Int64 }
@@ -103,8 +106,23 @@ func (c *byteCount) Write(p []byte) (int, error) {
 // Retrieve runs the process once, then warns of what it wrote to its
 // standard error, by count only.
 func (q *quietProcess) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return aws.Credentials{}, fmt.Errorf("credential_process: its standard error: %w", err)
+	}
 	n := &byteCount{}
-	creds, err := q.provider.Retrieve(context.WithValue(ctx, stderrCountKey{}, n))
+	counted := make(chan struct{})
+	go func() {
+		defer close(counted)
+		_, _ = io.Copy(n, r)
+		_ = r.Close()
+	}()
+	creds, err := q.provider.Retrieve(context.WithValue(ctx, stderrPipeKey{}, w))
+	_ = w.Close()
+	select {
+	case <-counted:
+	case <-time.After(processWaitDelay): // a child left holding it: counted so far
+	}
 	if written := n.n.Load(); written > 0 {
 		q.log.Warn(fmt.Sprintf("aws sdk: the credential_process wrote %d bytes to its standard error, not shown (they may hold credentials): run it by hand to read them", written),
 			zap.Int64("stderr_bytes", written))

@@ -145,3 +145,16 @@ func TestProcessOutputFaultWithholdsTheCharacter(t *testing.T) {
 		}
 	}
 }
+
+// A credential_process that leaves a child running with its standard
+// error open (a helper's cache daemon) gives its credentials as the SDK's
+// own runner does: the run waits for the process, not for the child (what
+// it wrote there is counted as far as it is read within processWaitDelay).
+func TestQuietProcessLeavesItsChildren(t *testing.T) {
+	const command = `(sleep 2 >/dev/null &) ; echo 'warming' >&2; echo '{"Version":1,"AccessKeyId":"AKIACHILD","SecretAccessKey":"s"}'`
+	log, _ := testkit.Logger()
+	creds, err := newQuietProcess(command, log).Retrieve(context.Background())
+	if err != nil || creds.AccessKeyID != "AKIACHILD" {
+		t.Fatalf("Retrieve = %+v, %v; want the process's credentials", creds.AccessKeyID, err)
+	}
+}
