@@ -79,7 +79,8 @@
 //     form it knows) from what it returned: its message (a panic's
 //     too), findings and extras (keys and values at any depth: strings,
 //     a number whose JSON form shows one becoming the string
-//     [REDACTED], keys made alike kept apart as "K", "K (2)"…), partial
+//     [REDACTED], keys of a map[string]any made alike kept apart as
+//     "K", "K (2)"…), partial
 //     results, and the messages the runtime makes of them; no wire
 //     profile, stdout or outbox ever holds them.
 //  5. Post-execution signatures: end time, outcome, partial results and

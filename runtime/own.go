@@ -23,10 +23,12 @@ import (
 // replaced by [REDACTED] in the message and in every string, map key
 // included; a number whose JSON form holds one is replaced by the string
 // [REDACTED]; a value of another type is redacted in its JSON form (see
-// redactJSON); booleans and null are kept. Keys the redaction makes
-// alike are all kept: a key holding no secret keeps its name, and those
-// holding one are named, in the order of the executor's keys, by their
-// redacted form, the first one free of "K", "K (2)", "K (3)"….
+// redactJSON); booleans and null are kept. Keys of a map[string]any the
+// redaction makes alike are all kept: a key holding no secret keeps its
+// name, and those holding one are named, in the order of the executor's
+// keys, by their redacted form, the first one free of "K", "K (2)", "K
+// (3)"…. In a value redacted in its JSON form (a map[string]string, a
+// struct) the last of keys made alike is kept, as JSON decoding keeps it.
 //
 // The copy keeps the output's shape: a map or list found twice (under two
 // keys, in two extras) is copied once, both places holding that copy, and
