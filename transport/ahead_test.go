@@ -45,13 +45,10 @@ func TestAheadHashesWhileWriting(t *testing.T) {
 						}
 					}
 				}
-				enc, err := Encode("inject-1", "execution_complete", iter.Seq2[int, signatures.PayloadTarget](seq), 2048)
-				if err != nil {
-					t.Fatal(err)
-				}
+				enc := encodeAhead(t, seq, tc.written+2)
 				per := enc.plan.Count(0)
-				if enc.Len() < tc.written+2 || per == 0 {
-					t.Fatalf("%d bodies of %d targets: too few for the test", enc.Len(), per)
+				if per == 0 {
+					t.Fatal("bodies of no targets: too few for the test")
 				}
 				held, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
 				var bodies [][]byte
@@ -81,15 +78,7 @@ func TestAheadHashesWhileWriting(t *testing.T) {
 				if len(bodies) != enc.Len() {
 					t.Fatalf("%d bodies handed over, want %d", len(bodies), enc.Len())
 				}
-				for i, b := range bodies {
-					want := ""
-					if tc.keyed {
-						want = IdempotencyKey("inject-1", "execution_complete", i, b)
-					}
-					if keys[i] != want {
-						t.Errorf("body %d: key %q, want %q", i, keys[i], want)
-					}
-				}
+				checkAheadKeys(t, bodies, keys, tc.keyed)
 			})
 		})
 	}
@@ -127,17 +116,8 @@ func TestAheadWritesNothingAfterStop(t *testing.T) {
 							}
 						}
 					}
-					enc, err := Encode("inject-1", "execution_complete", iter.Seq2[int, signatures.PayloadTarget](seq), 2048)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if enc.Len() < 8 {
-						t.Fatalf("%d bodies: too few for the test", enc.Len())
-					}
-					gateAt = 0
-					for i := range 4 {
-						gateAt += enc.plan.Count(i)
-					}
+					enc := encodeAhead(t, seq, 8)
+					gateAt = firstTargetOf(enc, 4)
 					stopped := make(chan struct{})
 					go func() {
 						<-stopped
@@ -204,18 +184,9 @@ func TestAheadKeyedEndsEarly(t *testing.T) {
 						}
 					}
 				}
-				enc, err := Encode("inject-1", "execution_complete", iter.Seq2[int, signatures.PayloadTarget](seq), 2048)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if enc.Len() < 8 {
-					t.Fatalf("%d bodies: too few for the test", enc.Len())
-				}
+				enc := encodeAhead(t, seq, 8)
 				if tc.changeIn >= 0 {
-					changed = 0
-					for i := range tc.changeIn {
-						changed += enc.plan.Count(i)
-					}
+					changed = firstTargetOf(enc, tc.changeIn)
 				}
 				var bodies [][]byte
 				var keys []string
@@ -240,12 +211,47 @@ func TestAheadKeyedEndsEarly(t *testing.T) {
 				if len(bodies) != tc.want {
 					t.Fatalf("%d bodies handed over, want %d", len(bodies), tc.want)
 				}
-				for i, b := range bodies {
-					if want := IdempotencyKey("inject-1", "execution_complete", i, b); keys[i] != want {
-						t.Errorf("body %d: key %q, want %q", i, keys[i], want)
-					}
-				}
+				checkAheadKeys(t, bodies, keys, true)
 			})
 		})
+	}
+}
+
+// encodeAhead encodes the targets seq yields as inject-1's
+// execution_complete in bodies of 2048 bytes at the most, and fails the
+// test unless that makes at least minBodies bodies.
+func encodeAhead(t *testing.T, seq func(yield func(int, signatures.PayloadTarget) bool), minBodies int) *Encoding {
+	t.Helper()
+	enc, err := Encode("inject-1", "execution_complete", iter.Seq2[int, signatures.PayloadTarget](seq), 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc.Len() < minBodies {
+		t.Fatalf("%d bodies: too few for the test", enc.Len())
+	}
+	return enc
+}
+
+// firstTargetOf returns the index of the first target of enc's body.
+func firstTargetOf(enc *Encoding, body int) int {
+	first := 0
+	for i := range body {
+		first += enc.plan.Count(i)
+	}
+	return first
+}
+
+// checkAheadKeys checks the keys ahead handed over with the bodies: each
+// body's own idempotency key when keyed, none otherwise.
+func checkAheadKeys(t *testing.T, bodies [][]byte, keys []string, keyed bool) {
+	t.Helper()
+	for i, b := range bodies {
+		want := ""
+		if keyed {
+			want = IdempotencyKey("inject-1", "execution_complete", i, b)
+		}
+		if keys[i] != want {
+			t.Errorf("body %d: key %q, want %q", i, keys[i], want)
+		}
 	}
 }
