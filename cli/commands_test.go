@@ -229,16 +229,7 @@ func TestOutboxCommandsShowTheirFlags(t *testing.T) {
 	} {
 		r := run(t, registry(), nil, "outbox", tt.sub, "--help")
 		opts, _, _ := strings.Cut(r.stdout, "EXAMPLES:")
-		for _, f := range tt.has {
-			if !strings.Contains(opts, f) {
-				t.Errorf("outbox %s: no %s flag", tt.sub, f)
-			}
-		}
-		for _, f := range tt.lack {
-			if strings.Contains(opts, f) {
-				t.Errorf("outbox %s shows %s, which it does not use", tt.sub, f)
-			}
-		}
+		checkSays(t, "outbox "+tt.sub+" options", opts, tt.has, tt.lack)
 	}
 	// A flag an outbox command does not take is refused with its help.
 	if r := run(t, registry(), nil, "outbox", "list", "--token", "t"); r.code != 2 || !strings.Contains(r.stderr, "outbox list --help") {

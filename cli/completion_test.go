@@ -27,11 +27,7 @@ func TestCompletionScripts(t *testing.T) {
 			if r.code != 0 || strings.TrimSpace(r.stdout) == "" || r.stderr != "" {
 				t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.stdout, w) {
-					t.Errorf("the %s script lacks %q:\n%s", tt.shell, w, r.stdout)
-				}
-			}
+			checkSays(t, "the "+tt.shell+" script", r.stdout, tt.want, nil)
 		})
 	}
 	for _, args := range [][]string{{"completion"}, {"completion", "tcsh"}, {"completion", "bash", "zsh"}} {

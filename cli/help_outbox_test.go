@@ -36,16 +36,7 @@ func TestHelpOutboxMaxBytesSaysWhatTheCommandDoes(t *testing.T) {
 			if !ok || !found {
 				t.Fatalf("no --outbox-max-bytes in the help:\n%s", r.stdout)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(line, w) {
-					t.Errorf("--outbox-max-bytes help lacks %q:\n%s", w, line)
-				}
-			}
-			for _, w := range tt.notWant {
-				if strings.Contains(line, w) {
-					t.Errorf("--outbox-max-bytes help says %q:\n%s", w, line)
-				}
-			}
+			checkSays(t, "--outbox-max-bytes help", line, tt.want, tt.notWant)
 		})
 	}
 }

@@ -74,16 +74,7 @@ func TestHelpExamplesRequiredParams(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := runWith(t, cli.Options{Registry: tt.reg, Name: "hello", Version: "1.0.0"}, nil, "run", "--help")
 			_, examples, _ := strings.Cut(r.stdout, "\nEXAMPLES:\n")
-			for _, w := range tt.want {
-				if !strings.Contains(examples, w) {
-					t.Errorf("examples lack %q:\n%s", w, examples)
-				}
-			}
-			for _, n := range tt.never {
-				if strings.Contains(examples, n) {
-					t.Errorf("examples give %q:\n%s", n, examples)
-				}
-			}
+			checkSays(t, "examples", examples, tt.want, tt.never)
 		})
 	}
 }

@@ -102,16 +102,7 @@ func TestInjectorsShowsOne(t *testing.T) {
 			if r.code != 0 {
 				t.Fatalf("exit %d: %s", r.code, r.stderr)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.stdout, w) {
-					t.Errorf("lacks %q:\n%s", w, r.stdout)
-				}
-			}
-			for _, w := range tt.lack {
-				if strings.Contains(r.stdout, w) {
-					t.Errorf("shows %q:\n%s", w, r.stdout)
-				}
-			}
+			checkSays(t, "stdout", r.stdout, tt.want, tt.lack)
 		})
 	}
 	if r := run(t, registry(withDemo), nil, "injectors", "demo", "noop"); r.code != 2 {

@@ -104,11 +104,7 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 			if r.code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tt.code, r.stderr)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, r.stderr)
-				}
-			}
+			checkSays(t, "stderr", r.stderr, tt.want, nil)
 			if tt.code == cli.ExitUsage {
 				if !strings.Contains(r.stderr, "inject "+id+" already finished on the platform (status "+status+")") {
 					t.Errorf("stderr does not name inject %s and its status %s:\n%s", id, status, r.stderr)

@@ -78,11 +78,7 @@ func TestRunOpenAEVMessageOtherInjectorRefused(t *testing.T) {
 			if r.code != tt.code {
 				t.Fatalf("exit %d, want %d: %s", r.code, tt.code, r.stderr)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr %q does not say %q", r.stderr, w)
-				}
-			}
+			checkSays(t, "stderr", r.stderr, tt.want, nil)
 			if ran := len(scanner.Calls()) > before; ran != tt.runs {
 				t.Errorf("scanner ran: %v, want %v", ran, tt.runs)
 			}
@@ -337,11 +333,7 @@ func TestRunOpenAEVMessageAssetGroupPlatformFailure(t *testing.T) {
 			if r.code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", r.code, tt.code, r.stderr)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr does not say %q:\n%s", w, r.stderr)
-				}
-			}
+			checkSays(t, "stderr", r.stderr, tt.want, nil)
 			if ran.Load() {
 				t.Error("the injector ran without its targets")
 			}

@@ -273,11 +273,7 @@ func TestOutboxUnusable(t *testing.T) {
 			if r.code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr %s", r.code, tt.code, r.stderr)
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
-				}
-			}
+			checkSays(t, "stderr", r.stderr, tt.want, nil)
 			if n := len(be.got()) - before; n != tt.posts {
 				t.Errorf("%d requests sent, want %d", n, tt.posts)
 			}

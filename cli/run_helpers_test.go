@@ -93,6 +93,22 @@ func onConsoles(t *testing.T, reg *framework.Registry, stdoutTTY, stderrTTY bool
 	return newSession(stdoutTTY, stderrTTY).run(t, reg, args...)
 }
 
+// checkSays checks that text, which what names in a failure, holds each of
+// want and none of never.
+func checkSays(t *testing.T, what, text string, want, never []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, text)
+		}
+	}
+	for _, n := range never {
+		if strings.Contains(text, n) {
+			t.Errorf("%s says %q:\n%s", what, n, text)
+		}
+	}
+}
+
 // withoutTimes replaces the times of wire bodies, so that two runs compare.
 func withoutTimes(s string) string { return times.ReplaceAllString(s, `"T"`) }
 
