@@ -127,9 +127,7 @@ func TestCAFileCheckedWithoutBackend(t *testing.T) {
 					}
 					return
 				}
-				if r.code != 2 || !strings.Contains(r.stderr, f.want) || r.stdout != "" {
-					t.Errorf("exit %d, want 2 with %q and no stdout:\nstdout %q\nstderr %s", r.code, f.want, r.stdout, r.stderr)
-				}
+				checkRefused(t, r, f.want)
 				if _, err := os.Stat(box); err == nil {
 					t.Errorf("the outbox %s was opened", box)
 				}

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -26,9 +25,7 @@ func TestConfigGivenTwiceRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(), nil, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, want) || r.stdout != "" {
-				t.Errorf("exit %d, want 2 with %q and no stdout:\nstdout %q\nstderr %s", r.code, want, r.stdout, r.stderr)
-			}
+			checkRefused(t, r, want)
 		})
 	}
 	t.Run("once", func(t *testing.T) {

@@ -76,9 +76,7 @@ func TestUnknownEnvironmentVariableRefused(t *testing.T) {
 				t.Errorf("the value shown:\nstdout %q\nstderr %s", r.stdout, r.stderr)
 			}
 			if tt.want != "" {
-				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
-					t.Errorf("exit %d, want 2 with %q and no stdout:\nstdout %q\nstderr %s", r.code, tt.want, r.stdout, r.stderr)
-				}
+				checkRefused(t, r, tt.want)
 				return
 			}
 			if r.code != 0 {

@@ -42,9 +42,7 @@ func TestOpenAEVProfileRefusesManifestThePlatformRefuses(t *testing.T) {
 	} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			r := run(t, reg, nil, append(args, "--log-level", "error")...)
-			if r.code != 2 || !strings.Contains(r.stderr, want) || r.stdout != "" {
-				t.Errorf("exit %d, want 2 saying %s, nothing printed:\nstdout %s\nstderr %s", r.code, want, r.stdout, r.stderr)
-			}
+			checkRefused(t, r, want)
 		})
 	}
 	select {

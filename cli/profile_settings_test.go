@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -47,9 +46,7 @@ func TestOtherProfileFlagRefused(t *testing.T) {
 					}
 					return
 				}
-				if r.code != 2 || !strings.Contains(r.stderr, tt.want) || r.stdout != "" {
-					t.Errorf("exit %d, want 2 with %q and no stdout:\nstdout %q\nstderr %s", r.code, tt.want, r.stdout, r.stderr)
-				}
+				checkRefused(t, r, tt.want)
 			})
 		}
 	}

@@ -97,9 +97,7 @@ func TestRangeOfTheOtherFamilyNamedAsWritten(t *testing.T) {
 func TestQueryNotUTF8Refused(t *testing.T) {
 	const want = `"apache \xff": not valid UTF-8`
 	r := run(t, registry(), nil, "run", "noop", "--log-level", "error", "--query", "apache \xff")
-	if r.code != 2 || !strings.Contains(r.stderr, `invalid --query `+want) || r.stdout != "" {
-		t.Errorf("exit %d, want 2 naming the query, nothing printed:\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	checkRefused(t, r, `invalid --query `+want)
 	r = run(t, registry(), nil, "run", "noop", "--log-level", "error", "--profile", "openaev", "--inject-id", "i1", "--query", "apache \xff")
 	lines := printedLines(t, r.stdout)
 	if r.code != 2 || len(lines) != 2 || !strings.Contains(lines[1].Body["execution_message"].(string), want) {

@@ -109,6 +109,15 @@ func checkSays(t *testing.T, what, text string, want, never []string) {
 	}
 }
 
+// checkRefused checks that r is a refusal: exit 2, its stderr saying want,
+// nothing on stdout.
+func checkRefused(t *testing.T, r result, want string) {
+	t.Helper()
+	if r.code != 2 || !strings.Contains(r.stderr, want) || r.stdout != "" {
+		t.Errorf("exit %d, want 2 with %q and no stdout:\nstdout %q\nstderr %s", r.code, want, r.stdout, r.stderr)
+	}
+}
+
 // withoutTimes replaces the times of wire bodies, so that two runs compare.
 func withoutTimes(s string) string { return times.ReplaceAllString(s, `"T"`) }
 
