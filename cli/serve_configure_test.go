@@ -109,14 +109,7 @@ func TestServeStartsWithARequiredSettingUnset(t *testing.T) {
 			p := openaevtest.NewPlatform(t, serveToken)
 			d := serveWith(t, reg, env, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
 				"--listen-addr", "", "--injectors", "keyed,noop")
-			testkit.WaitFor(t, time.Minute, "a registration, or serve's exit", func() bool {
-				select {
-				case <-d.Exited():
-					return true
-				default:
-					return len(p.Registrations()) >= 1
-				}
-			})
+			startedOrExited(t, d, p)
 			got := d.stderr.String()
 			if len(p.Registrations()) == 0 || strings.Count(got, warn) != 1 || strings.Contains(got, "configure keyed") {
 				t.Errorf("serve did not start with one WARN %q (%d registrations):\n%s", warn, len(p.Registrations()), got)
@@ -153,7 +146,17 @@ func TestServeRefusesAGivenSecretWithARequiredSettingUnset(t *testing.T) {
 	p := openaevtest.NewPlatform(t, serveToken)
 	d := serveWith(t, reg, map[string]string{"KEYED_API_KEY": "bad"}, "--openaev-url", p.URL, "--token", serveToken,
 		"--injector-id", injectorID, "--listen-addr", "", "--injectors", "keyed")
-	testkit.WaitFor(t, time.Minute, "serve's exit, or a registration", func() bool {
+	startedOrExited(t, d, p)
+	got := d.stderr.String()
+	if len(p.Registrations()) != 0 || !strings.Contains(got, "invalid keyed.api_key") || strings.Contains(got, `"bad"`) {
+		t.Errorf("serve started (%d registrations) or did not name keyed.api_key, its value withheld:\n%s", len(p.Registrations()), got)
+	}
+}
+
+// startedOrExited waits until d has registered on p or has exited.
+func startedOrExited(t *testing.T, d *servedDaemon, p *openaevtest.Platform) {
+	t.Helper()
+	testkit.WaitFor(t, time.Minute, "a registration, or serve's exit", func() bool {
 		select {
 		case <-d.Exited():
 			return true
@@ -161,8 +164,4 @@ func TestServeRefusesAGivenSecretWithARequiredSettingUnset(t *testing.T) {
 			return len(p.Registrations()) >= 1
 		}
 	})
-	got := d.stderr.String()
-	if len(p.Registrations()) != 0 || !strings.Contains(got, "invalid keyed.api_key") || strings.Contains(got, `"bad"`) {
-		t.Errorf("serve started (%d registrations) or did not name keyed.api_key, its value withheld:\n%s", len(p.Registrations()), got)
-	}
 }
