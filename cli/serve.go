@@ -107,13 +107,18 @@ func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
 	return so, oo
 }
 
-func serveAction(c *ucli.Context, o Options) error {
+func serveAction(c *ucli.Context, o Options) (err error) {
 	set := o.injectors()
 	ms, broken := set.manifests(), set.brokenInjectors()
 	sc, err := loadServeConfig(c, o, ms)
 	if err != nil {
-		return err
+		return redactExit(err, rawSecrets(c, o.Getenv, ms))
 	}
+	// As run's: the token, the credentials of the URL and the injectors'
+	// Secret settings are redacted from the log lines (an executor's
+	// message, its logger, a panic) and from the error serve exits with.
+	secrets := secretValues(backendConfig{URL: sc.Platform.URL, Token: sc.Platform.Token}, sc.injectors, ms)
+	defer func() { err = redactExit(err, secrets) }()
 	if err := checkProxy(o); err != nil {
 		return err
 	}
@@ -124,11 +129,11 @@ func serveAction(c *ucli.Context, o Options) error {
 	if err := checkSettings(set, selected, sc.injectors, &sc.origins); err != nil {
 		return err
 	}
-	log, err := newLogger(o.Stderr, sc.Log)
+	log, err := newLogger(redacting(o.Stderr, secrets), sc.Log)
 	if err != nil {
 		return err
 	}
-	o.Abort.logJSON(o.Stderr, sc.Log)
+	o.Abort.logJSON(redacting(o.Stderr, secrets), sc.Log)
 	defer func() { _ = log.Sync() }()
 	sc.warnStrayEnv(log, o.name())
 	warnUnsetRequired(log, selected, sc.injectors, &sc.origins)
@@ -190,7 +195,8 @@ func serveAction(c *ucli.Context, o Options) error {
 		defer stop()
 	}
 	rt := newRuntime(o, sc.injectors, log, runtime.WithDeliverer(deliverer), runtime.WithObserver(metricsObserver{metrics}),
-		runtime.WithTimeout(sc.Execution.Timeout)) // 0 (unset): the runtime's default
+		runtime.WithTimeout(sc.Execution.Timeout), // 0 (unset): the runtime's default
+		runtime.WithLogRedaction(logRedaction(secrets)))
 	proc := openaev.NewProcessor(rt, profile)
 	proc.MaxTargets = sc.MaxTargets
 	handler := openaev.NewHandler(openaev.HandlerConfig{Processor: proc,
