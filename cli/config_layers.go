@@ -81,8 +81,8 @@ func fromEnv(getenv func(string) string, f field) (raw, bool) {
 
 // mergedPairs merges the layers (highest first) of a pairs setting key by
 // key: a key a higher layer gives replaces that key only, in its place, so
-// --param timing=4 keeps the config file's ports=18080. Each layer gives a
-// key once. Every pair keeps where it was written (itemFrom), for the
+// --param timing=4 keeps the config file's ports=18080. A key a layer gives
+// twice is kept twice, for the run to refuse (addParams). Every pair keeps where it was written (itemFrom), for the
 // errors found after decoding.
 func (f field) mergedPairs(layers []raw) (raw, error) {
 	out := raw{from: layers[0].from}
@@ -108,18 +108,19 @@ func (f field) mergedPairs(layers []raw) (raw, error) {
 			if i < len(l.itemFrom) {
 				from = l.itemFrom[i]
 			}
-			// One layer gives each key once: which of two values was
-			// meant is not for injectkit to guess.
+			// A key a layer gives twice is kept twice: which of two values
+			// was meant is not for injectkit to guess, and the run refuses
+			// the second as it refuses any other param (addParams).
 			k, _, _ := strings.Cut(s, "=")
-			if seen[k] {
-				return raw{}, f.invalid(raw{from: from}, s, fmt.Errorf("%s given twice", k))
-			}
-			seen[k] = true
-			if j, ok := at[k]; ok {
+			if j, ok := at[k]; ok && !seen[k] {
+				seen[k] = true
 				out.vals[j], out.itemFrom[j] = s, from
 				continue
 			}
-			at[k] = len(out.vals)
+			if !seen[k] {
+				at[k] = len(out.vals)
+			}
+			seen[k] = true
 			out.vals, out.itemFrom = append(out.vals, s), append(out.itemFrom, from)
 		}
 	}

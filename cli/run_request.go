@@ -148,11 +148,20 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 	if req.Params == nil {
 		req.Params = map[string]any{}
 	}
+	seen := make(map[string]bool, len(params))
 	for _, kv := range params {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
 			return usageErr("invalid param %q%s: want key=value", kv, cfg.whereItem("param", kv))
 		}
+		if seen[k] {
+			// One layer gave it twice (mergedPairs): refused, as a value
+			// the injector refuses (a secret's withheld), whatever the
+			// profile.
+			err := &signatures.ValidationError{Field: "params." + k, Value: v, Reason: k + " given twice"}
+			return &paramRefusal{kv: kv, err: framework.WithholdParam(m, k, err)}
+		}
+		seen[k] = true
 		val, err := framework.ParseParam(m, k, v)
 		switch {
 		case err != nil && cfg.openAEV():
