@@ -3,7 +3,7 @@ package cli_test
 import "testing"
 
 // A value of an inject file refused once its JSON was read (a target, a
-// param, the injector, the inject id, the phase, an expectation type) is named with the
+// param, the injector, also blank or left out, the inject id, the phase, an expectation type) is named with the
 // file's line, as a targets file's line is, and the column of a value the
 // file writes once, as the file's syntax errors are: a target by the line
 // its object starts on, a params key that is no param by its key.
@@ -54,6 +54,10 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 	injector := writeFile(t, "injector.json", `{
  "injector": "nope",
  "targets": [{"value": "127.0.0.1"}]}`)
+	blankInjector := writeFile(t, "blank-injector.json", `{
+ "targets": [{"value": "127.0.0.1"}],
+   "injector": ""}`)
+	noInjector := writeFile(t, "no-injector.json", `{"targets": [{"value": "127.0.0.1"}]}`)
 	badPhase := writeFile(t, "bad-phase.json", `{"injector": "noop",
  "phase": "a\u0001",
  "targets": [{"value": "127.0.0.1"}]}`)
@@ -75,6 +79,10 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 			"inject file " + spaced + `:4:4: invalid params.callTimeout (value withheld): unknown parameter`},
 		{"the inject id", nil, []string{"--inject-file", id}, "inject file " + id + `:2:15: invalid inject_id "inj-é"`},
 		{"the injector", nil, []string{"--inject-file", injector}, "inject file " + injector + `:2:14: unknown injector "nope" (known: `},
+		{"the injector given blank", nil, []string{"--inject-file", blankInjector},
+			"inject file " + blankInjector + `:3:16: invalid injector "": name one (known: `},
+		{"the injector not given", nil, []string{"--inject-file", noInjector},
+			"inject file " + noInjector + `: invalid injector "": name one (known: `},
 		{"the phase", nil, []string{"--inject-file", phase}, "inject file " + phase + `:2:11: invalid phase "bogus": want execution_complete`},
 		{"a phase no URL holds", nil, []string{"--inject-file", badPhase, "--phase-any"},
 			"inject file " + badPhase + `:2:11: invalid phase "a\x01": holds the non-printable character U+0001`},

@@ -58,7 +58,13 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		req.Injector = injector
 	}
 	if req.Injector == "" {
-		return req, nil, usageErr("invalid injector \"\": name one (known: %s)", strings.Join(set.names(), ", "))
+		prefix := ""
+		if cfg.InjectFile != "" {
+			// The file names none, or "": where it does first, as for its
+			// other values.
+			prefix = cfg.filePlaces.Of("injector") + ": "
+		}
+		return req, nil, usageErr("%sinvalid injector \"\": name one (known: %s)", prefix, strings.Join(set.names(), ", "))
 	}
 	if _, ok := set.get(req.Injector); !ok && injector == "" {
 		// The inject file named it: its line and column first, as for
