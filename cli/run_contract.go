@@ -24,14 +24,17 @@ func contractRefused(o Options, cfg runConfig, err error) error {
 		return usageErr("invalid openaev_message %q%s: the message's contract disagrees with the platform's, the message is stale: %w; nothing ran or was sent",
 			cfg.OpenAEVMessage, cfg.where("openaev_message"), err)
 	}
-	where := cfg.where("inject_id")
+	// Given by the configuration, named after the value (--inject-id);
+	// by the inject file, its line and column first, as the file's other
+	// values are.
+	prefix, where := "", cfg.where("inject_id")
 	if where == "" && cfg.InjectFile != "" {
-		where = " (" + cfg.filePlaces.Of("inject_id") + ")"
+		prefix = cfg.filePlaces.Of("inject_id") + ": "
 	}
 	hint := ""
 	if cm.Owner != "" {
 		hint = fmt.Sprintf("the inject is %s's: run the same command with the injector %s in place of %s", cm.Owner, cm.Owner, cm.Injector)
 	}
 	return &ExitError{Code: ExitUsage, Hint: hint,
-		Err: fmt.Errorf("invalid inject_id %q%s: %w; nothing ran or was sent", cm.InjectID, where, err)}
+		Err: fmt.Errorf("%sinvalid inject_id %q%s: %w; nothing ran or was sent", prefix, cm.InjectID, where, err)}
 }

@@ -332,7 +332,7 @@ func TestRunOpenAEVInjectOfAnotherContractRefused(t *testing.T) {
 				` on the platform (scanner's), not noop's (` + openaev.ContractID("noop") + `)`,
 			"would not store noop's findings; nothing ran or was sent", "hint: the inject is scanner's: run the same command with the injector scanner in place of noop"}},
 		{"an inject file's inject", "of-scanner", []string{"run", "--profile", "openaev", "--inject-file", injectFile}, []string{
-			`invalid inject_id "of-scanner" (inject file ` + injectFile + `:1:32): inject of-scanner has contract ` + openaev.ContractID("scanner"),
+			`inject file ` + injectFile + `:1:32: invalid inject_id "of-scanner": inject of-scanner has contract ` + openaev.ContractID("scanner"),
 			"hint: the inject is scanner's: run the same command with the injector scanner in place of noop"}},
 		{"a contract of no injector of the program", "of-none", flags("of-none"), []string{
 			`inject of-none has contract ` + other + ` on the platform (no injector of this program's), not noop's`}},
