@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/base64"
 	"io"
@@ -43,14 +42,13 @@ func Redact(s string, secrets ...string) string { return NewRedactor(secrets...)
 // built once. It is safe for concurrent use.
 type Redactor struct {
 	forms
-	longB, shortB [][]byte // the forms, as bytes
 }
 
 // forms are the forms of a Redactor's secrets, ASCII lowercased, longest
 // first: long match anywhere, short as words only (see wordAt); fold are
 // those that may match beyond ASCII case (see foldSpans).
 type forms struct {
-	long, short []string
+	long, short [][]byte
 	fold        []foldForm
 }
 
@@ -67,10 +65,8 @@ func NewRedactor(secrets ...string) *Redactor {
 			long = append(long, base64Cores(secret)...)
 		}
 	}
-	r := &Redactor{forms: forms{long: folded(long), short: folded(short)}}
-	r.fold = foldForms(r.long, r.short)
-	r.longB, r.shortB = asBytes(r.long), asBytes(r.short)
-	return r
+	long, short = folded(long), folded(short)
+	return &Redactor{forms: forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)}}
 }
 
 // Redact returns s with r's secrets replaced by [REDACTED] (see Redact).
@@ -78,18 +74,9 @@ func (r *Redactor) Redact(s string) string {
 	if len(r.long)+len(r.short) == 0 {
 		return s
 	}
-	// The text lowercased in ASCII, byte for byte: a match in it is a
-	// match in s at the same offsets. A stack buffer for a log line.
+	// A stack buffer for s lowercased, for a log line.
 	var buf [1024]byte
-	low := appendLower(buf[:0], s)
-	var spans [][2]int
-	for _, f := range r.longB {
-		spans = matches(spans, s, low, f, false)
-	}
-	for _, f := range r.shortB {
-		spans = matches(spans, s, low, f, true)
-	}
-	spans = decoded{text: s}.foldSpans(spans, s, r.fold)
+	spans := decoded{text: s}.find(nil, s, buf[:0], &r.forms)
 	spans = unescapedSpans(spans, s, &r.forms)
 	return replaceSpans(s, spans)
 }
@@ -140,22 +127,6 @@ func appendLower(dst []byte, s string) []byte {
 		dst = append(dst, c)
 	}
 	return dst
-}
-
-// matches appends to spans each match of the folded form f in low, the
-// text s lowercased; as a word of s only when word is true (see wordAt).
-func matches(spans [][2]int, s string, low, f []byte, word bool) [][2]int {
-	for off := 0; ; {
-		i := bytes.Index(low[off:], f)
-		if i < 0 {
-			return spans
-		}
-		i += off
-		off = i + 1
-		if end := i + len(f); !word || wordAt(s, i, end, f) {
-			spans = append(spans, [2]int{i, end})
-		}
-	}
 }
 
 // shortSecret is the length under which a secret is redacted as a word

@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"bytes"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,7 +38,7 @@ func unescapedSpans(spans [][2]int, s string, fs *forms) [][2]int {
 			break
 		}
 		d = next
-		spans = d.find(spans, s, fs)
+		spans = d.find(spans, s, nil, fs)
 		spans = d.htmlSpans(spans, s, fs)
 		if !strings.Contains(d.text, `\`) {
 			break
@@ -57,7 +58,7 @@ func (d decoded) htmlSpans(spans [][2]int, s string, fs *forms) [][2]int {
 		return spans
 	}
 	if next, ok := d.decode('&', htmlReference); ok {
-		spans = next.find(spans, s, fs)
+		spans = next.find(spans, s, nil, fs)
 	}
 	return spans
 }
@@ -195,24 +196,26 @@ func hex4(s string) (rune, bool) {
 
 // find appends to spans the bytes of s that each of fs.long, and each of
 // fs.short standing as a word in s, came from in d's text, whatever its case
-// (the forms are ASCII lowercased; see foldSpans beyond ASCII).
-func (d decoded) find(spans [][2]int, s string, fs *forms) [][2]int {
-	low := string(appendLower(nil, d.text))
+// (the forms are ASCII lowercased; see foldSpans beyond ASCII). buf is
+// scratch space for the text lowercased in ASCII, byte for byte: a match
+// in it is a match in d's text at the same offsets.
+func (d decoded) find(spans [][2]int, s string, buf []byte, fs *forms) [][2]int {
+	low := appendLower(buf, d.text)
 	for _, f := range fs.long {
-		spans = d.findForm(spans, s, low, f, false)
+		spans = d.matches(spans, s, low, f, false)
 	}
 	for _, f := range fs.short {
-		spans = d.findForm(spans, s, low, f, true)
+		spans = d.matches(spans, s, low, f, true)
 	}
 	return d.foldSpans(spans, s, fs.fold)
 }
 
-// findForm appends to spans the bytes of s each match of f in low, d's
-// text lowercased, came from; as a word only when word is true (see
-// wordAt).
-func (d decoded) findForm(spans [][2]int, s, low, f string, word bool) [][2]int {
+// matches appends to spans the bytes of s each match of the folded form f
+// in low, d's text lowercased, came from; as a word of s only when word is
+// true (see wordAt).
+func (d decoded) matches(spans [][2]int, s string, low, f []byte, word bool) [][2]int {
 	for off := 0; ; {
-		i := strings.Index(low[off:], f)
+		i := bytes.Index(low[off:], f)
 		if i < 0 {
 			return spans
 		}
