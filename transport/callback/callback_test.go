@@ -6,7 +6,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
+	"github.com/injectkit/injectkit/transport/outbox"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
@@ -111,5 +115,107 @@ func TestPrinterDeliveredAs(t *testing.T) {
 	}
 	if got := (callback.Printer{W: io.Discard}).DeliveredAs(); !strings.HasPrefix(got, "not sent") {
 		t.Errorf("discarding: %q", got)
+	}
+}
+
+// What the callback profile can never send is refused before the inject
+// runs: nothing executed, nothing posted, nothing stored in the outbox.
+func TestReceivedRefusesWhatCannotBeSent(t *testing.T) {
+	big := strings.Repeat("a", 5000)
+	tests := []struct {
+		name    string
+		max     int
+		req     runtime.Request
+		want    string
+		tooBig  bool
+		printed bool // also refused by the Printer
+	}{
+		{"one target too large for the limit", 300,
+			runtime.Request{InjectID: "i-1", Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}},
+			`invalid targets[0] "127.0.0.1": its signatures fit in no body of at most 300 bytes (max_payload_size); this inject needs at least`, true, true},
+		{"second target with a huge asset", 4096,
+			runtime.Request{InjectID: "i-2", Injector: "fake", Targets: []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2", Asset: big}}},
+			`invalid targets[1] "10.0.0.2": its signatures fit in no body of at most 4096 bytes (max_payload_size); this inject needs at least 5`, true, true},
+		{"empty inject id", 0,
+			runtime.Request{Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}}},
+			`invalid inject_id: empty inject id`, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var posts atomic.Int32
+			be := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { posts.Add(1) }))
+			defer be.Close()
+			opts := []transport.Option{transport.WithRetry(1, time.Millisecond)}
+			if tt.max > 0 {
+				opts = append(opts, transport.WithMaxPayloadSize(tt.max))
+			}
+			c, err := transport.New(be.URL, opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := outbox.Open(filepath.Join(t.TempDir(), "outbox.db"), outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			ex := &frameworktest.Executor{}
+			reg := framework.NewRegistry()
+			reg.Register("fake", func() framework.Executor { return ex })
+			d := &outbox.Deliverer{Profile: callback.Deliverer{Client: c}, Store: store}
+			_, err = runtime.New(reg, runtime.WithDeliverer(d)).Run(context.Background(), tt.req)
+			check(t, err, tt.want, tt.tooBig)
+			if len(ex.Calls()) != 0 || posts.Load() != 0 {
+				t.Errorf("ran %d times, posted %d bodies", len(ex.Calls()), posts.Load())
+			}
+			if st, err := store.Stats(); err != nil || st.Pending+st.Dead != 0 {
+				t.Errorf("outbox holds %+v (%v)", st, err)
+			}
+			if !tt.printed {
+				return
+			}
+			var out bytes.Buffer
+			p := callback.Printer{W: &out, MaxPayloadSize: tt.max}
+			_, err = runtime.New(reg, runtime.WithDeliverer(p)).Run(context.Background(), tt.req)
+			check(t, err, tt.want, tt.tooBig)
+			if len(ex.Calls()) != 0 || out.Len() != 0 {
+				t.Errorf("printer: ran %d times, printed %q", len(ex.Calls()), out.String())
+			}
+		})
+	}
+}
+
+func check(t *testing.T, err error, want string, tooBig bool) {
+	t.Helper()
+	var re *framework.RequestError
+	if !errors.As(err, &re) {
+		t.Fatalf("err = %v, want a *framework.RequestError", err)
+	}
+	if !strings.Contains(err.Error(), want) || len(err.Error()) > 400 {
+		t.Errorf("error %q does not say %q, or is too long", err, want)
+	}
+	var tl *transport.TargetTooLargeError
+	if tooBig != errors.As(err, &tl) || tooBig != errors.Is(err, transport.ErrTargetTooLarge) {
+		t.Errorf("error %v: want a *transport.TargetTooLargeError in its chain: %v", err, tooBig)
+	}
+}
+
+// The printer refuses a limit no body with one target fits, before the
+// run; a limit that fits is accepted and the bodies printed.
+func TestPrinterReceived(t *testing.T) {
+	reg := framework.NewRegistry()
+	ex := &frameworktest.Executor{}
+	reg.Register("fake", func() framework.Executor { return ex })
+	req := runtime.Request{InjectID: "i-1", Injector: "fake", Targets: []runtime.TargetSpec{{Value: "127.0.0.1"}, {Value: "127.0.0.2"}}}
+	var out bytes.Buffer
+	_, err := runtime.New(reg, runtime.WithDeliverer(callback.Printer{W: &out, MaxPayloadSize: 100})).Run(context.Background(), req)
+	check(t, err, `invalid max_payload_size "100": smaller than a body holding one minimal target`, false)
+	if len(ex.Calls()) != 0 || out.Len() != 0 {
+		t.Fatal("ran or printed")
+	}
+	if _, err := runtime.New(reg, runtime.WithDeliverer(callback.Printer{W: &out, MaxPayloadSize: 800})).Run(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), "\n"); n != 2 {
+		t.Errorf("printed %d bodies, want 2 chunks", n)
 	}
 }
