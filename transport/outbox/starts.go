@@ -233,11 +233,17 @@ func (s *Store) endStarts(id string, seq uint64) {
 // readStarts returns the starts recorded of inject id, none when there are
 // none.
 func (s *Store) readStarts(b *bolt.Bucket, id string) (startsRecord, error) {
-	rec := startsRecord{InjectID: id}
 	raw := b.Get([]byte(id))
 	if raw == nil {
-		return rec, nil
+		return startsRecord{InjectID: id}, nil
 	}
+	return s.decodeStarts(id, raw)
+}
+
+// decodeStarts decodes raw, the starts recorded of inject id; a record
+// that does not decode is a *CorruptError.
+func (s *Store) decodeStarts(id string, raw []byte) (startsRecord, error) {
+	rec := startsRecord{InjectID: id}
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return rec, &CorruptError{Path: s.path, Err: fmt.Errorf("starts of inject %s: %w", id, err)}
 	}

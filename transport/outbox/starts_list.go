@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -73,9 +72,9 @@ func (s *Store) Starts() ([]StartedRun, error) {
 			return nil
 		}
 		return b.ForEach(func(k, v []byte) error {
-			var rec startsRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return &CorruptError{Path: s.path, Err: fmt.Errorf("starts of inject %s: %w", k, err)}
+			rec, err := s.decodeStarts(string(k), v)
+			if err != nil {
+				return err
 			}
 			for _, r := range rec.Runs {
 				out = append(out, StartedRun{ID: r.Seq, InjectID: string(k), Owner: r.Owner, OwnerStart: r.OwnerStart, Started: r.At})
@@ -107,9 +106,9 @@ func (s *Store) DropStart(id uint64) (StartedRun, error) {
 			injects []string
 		)
 		err := b.ForEach(func(k, v []byte) error {
-			var rec startsRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return &CorruptError{Path: s.path, Err: fmt.Errorf("starts of inject %s: %w", k, err)}
+			rec, err := s.decodeStarts(string(k), v)
+			if err != nil {
+				return err
 			}
 			for _, r := range rec.Runs {
 				if r.Seq != id {
