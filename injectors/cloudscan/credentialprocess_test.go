@@ -76,12 +76,7 @@ func TestCredentialProcessOutputNeverShown(t *testing.T) {
 			}
 			writeSharedFiles(t, config, "")
 			st := newStandIn(t, nil, fixtures())
-			getenv := func(k string) string {
-				if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
-					return "pp"
-				}
-				return endpointEnv(st.URL())(k)
-			}
+			getenv := profileEnv(st.URL(), "pp")
 
 			// What the user sees: the terminal and the logs.
 			file := testkit.WriteJSON(t, "inject.json", map[string]any{

@@ -47,12 +47,7 @@ func TestCLIRefusesBrokenProfileChains(t *testing.T) {
 		"loop1": `invalid cloudscan.profile "loop1" (env INJECTKIT_CLOUDSCAN_PROFILE): its source_profile chain comes back to "loop1" itself (a cycle)`,
 		"badcs": `invalid cloudscan.profile "badcs" (env INJECTKIT_CLOUDSCAN_PROFILE): the credential_source "Nowhere" in`,
 	} {
-		getenv := func(k string) string {
-			if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
-				return profile
-			}
-			return endpointEnv(st.URL())(k)
-		}
+		getenv := profileEnv(st.URL(), profile)
 		for _, cmd := range []string{"run", "validate"} {
 			t.Run(profile+" "+cmd, func(t *testing.T) {
 				refusedBeforeAnything(t, st, cmd, getenv, want)

@@ -74,12 +74,7 @@ func TestProfileSettingChecked(t *testing.T) {
 func TestCLIRefusesMissingProfile(t *testing.T) {
 	setAWSEnv(t)
 	st := newStandIn(t, nil, fixtures())
-	getenv := func(k string) string {
-		if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
-			return "nosuch"
-		}
-		return endpointEnv(st.URL())(k)
-	}
+	getenv := profileEnv(st.URL(), "nosuch")
 	for _, cmd := range []string{"run", "validate"} {
 		t.Run(cmd, func(t *testing.T) {
 			refusedBeforeAnything(t, st, cmd, getenv,
@@ -307,12 +302,7 @@ func TestCLIRefusesMissingSourceProfile(t *testing.T) {
 	setAWSEnv(t)
 	writeSharedFiles(t, "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = gone\n", "")
 	st := newStandIn(t, nil, fixtures())
-	getenv := func(k string) string {
-		if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
-			return "pp"
-		}
-		return endpointEnv(st.URL())(k)
-	}
+	getenv := profileEnv(st.URL(), "pp")
 	for _, cmd := range []string{"run", "validate"} {
 		t.Run(cmd, func(t *testing.T) {
 			refusedBeforeAnything(t, st, cmd, getenv,
@@ -388,12 +378,7 @@ func TestValidateRunsNoCredentialProcess(t *testing.T) {
 			st := newStandIn(t, nil, fixtures())
 			reg := framework.NewRegistry()
 			reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
-			getenv := func(k string) string {
-				if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
-					return "pp"
-				}
-				return endpointEnv(st.URL())(k)
-			}
+			getenv := profileEnv(st.URL(), "pp")
 			var stdout, stderr bytes.Buffer
 			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr, Getenv: getenv},
 				[]string{"injectkit", "validate", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",

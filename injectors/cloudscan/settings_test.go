@@ -23,6 +23,16 @@ func endpointEnv(url string) func(string) string {
 	}
 }
 
+// profileEnv is endpointEnv(url) with the profile setting, profile.
+func profileEnv(url, profile string) func(string) string {
+	return func(k string) string {
+		if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
+			return profile
+		}
+		return endpointEnv(url)(k)
+	}
+}
+
 // TestConfigure: the settings are checked without the network; errors
 // name cloudscan.<key> and never quote an endpoint's credentials. Left
 // out or empty, a setting keeps its default.

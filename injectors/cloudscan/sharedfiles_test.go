@@ -167,12 +167,7 @@ func TestCLIRefusesFIFOSharedFile(t *testing.T) {
 	for _, cmd := range []string{"run", "validate"} {
 		for _, profile := range []string{"", "audit"} {
 			t.Run(cmd+"/profile "+profile, func(t *testing.T) {
-				getenv := func(k string) string {
-					if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
-						return profile
-					}
-					return endpointEnv(st.URL())(k)
-				}
+				getenv := profileEnv(st.URL(), profile)
 				refusedBeforeAnything(t, st, cmd, getenv, `invalid AWS_CONFIG_FILE "`+fifo+`": a FIFO (named pipe), not a regular file`)
 			})
 		}
