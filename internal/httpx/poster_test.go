@@ -349,17 +349,7 @@ func TestPosterReplyLimit(t *testing.T) {
 // settled by a 2xx whose body is too large or cut short: one attempt,
 // no error. Without StatusOnly, the same answers are failures.
 func TestPosterStatusOnly(t *testing.T) {
-	cut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\naccepted")
-		buf.Flush()
-		conn.Close()
-	}))
-	t.Cleanup(cut.Close)
+	cut := cutReply(t, "accepted")
 	large := newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)})
 	for _, tt := range []struct {
 		name string

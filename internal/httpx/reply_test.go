@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -19,17 +17,7 @@ import (
 // short is an unreadable reply, retried, Decode then called afresh;
 // Decode's own error ends Do as it is, not retried.
 func TestPosterDecode(t *testing.T) {
-	cut := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		conn, buf, err := w.(http.Hijacker).Hijack()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nstart")
-		buf.Flush()
-		conn.Close()
-	}))
-	t.Cleanup(cut.Close)
+	cut := cutReply(t, "start")
 	errRefused := errors.New("not a page")
 	tests := []struct {
 		name      string
