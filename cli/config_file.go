@@ -132,8 +132,7 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 				return cf, err
 			}
 		default:
-			name, sub, _ := strings.Cut(key, ".")
-			unknown = append(unknown, unknownKey{key, root.Content[i].Line, spelledSetting(ms, name, sub)})
+			unknown = append(unknown, unknownKey{key, root.Content[i].Line, spelledKey(ms, known, key)})
 		}
 	}
 	if len(unknown) > 0 {

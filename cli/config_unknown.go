@@ -3,9 +3,11 @@ package cli
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/injectkit/injectkit/framework"
 )
@@ -15,9 +17,9 @@ import (
 const maxUnknownShown = 3
 
 // unknownKey is a key of a config file no setting has, its line, and the
-// setting it names but for case and separators, if any ("query.shodan_api_key"
+// key it names but for case and separators, if any ("query.shodan_api_key"
 // for query.SHODAN_API_KEY or query.shodanApiKey, as env and the platform's
-// settings match a name).
+// settings match a name; "log_level" for LOG_LEVEL; "query" for QUERY).
 type unknownKey struct {
 	name string
 	line int
@@ -116,13 +118,14 @@ func paramAdvice(keys []unknownKey, params map[string]string) string {
 // spelledSetting returns the name, as the config file writes it
 // ("query.shodan_api_key"), of the setting of injector name that key
 // names but for case and separators, as env and the platform's settings
-// are matched (framework.Manifest.Setting); "" when it names none.
+// are matched (framework.Manifest.Setting); "" when it names none. The
+// injector's name is matched so too ("QUERY", "Query").
 func spelledSetting(ms []framework.Manifest, name, key string) string {
 	if key == "" {
 		return ""
 	}
 	for _, m := range ms {
-		if m.Name != name {
+		if foldKey(m.Name) != foldKey(name) {
 			continue
 		}
 		if s, ok := m.Setting(key); ok {
@@ -130,4 +133,42 @@ func spelledSetting(ms []framework.Manifest, name, key string) string {
 		}
 	}
 	return ""
+}
+
+// spelledKey returns the key, as the config file writes it, that the
+// unknown top-level key names but for case and separators: an injector's
+// setting, dotted ("query.shodan_api_key" for Query.SHODAN_API_KEY), a
+// setting of the command among known ("log_level" for LOG_LEVEL,
+// logLevel or log-level) or an injector's name ("query" for QUERY:);
+// "" when it names none.
+func spelledKey(ms []framework.Manifest, known map[string]bool, key string) string {
+	if name, sub, dotted := strings.Cut(key, "."); dotted {
+		if want := spelledSetting(ms, name, sub); want != "" {
+			return want
+		}
+	}
+	folded := foldKey(key)
+	for _, k := range slices.Sorted(maps.Keys(known)) {
+		if foldKey(k) == folded && k != key {
+			return k
+		}
+	}
+	for _, m := range ms {
+		if foldKey(m.Name) == folded && m.Name != key {
+			return m.Name
+		}
+	}
+	return ""
+}
+
+// foldKey folds a key as framework.Manifest.Setting folds a setting's
+// name: lower case, without the separators '-', '_', '.' and space.
+func foldKey(key string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case '-', '_', '.', ' ':
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, key)
 }
