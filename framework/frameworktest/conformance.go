@@ -92,7 +92,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     panicking, every declared setting, Options.Settings over the
 //     defaults (a key the manifest does not declare fails); the groups
 //     below run the executor so configured, and are left out when it
-//     refused;
+//     refused, or when Manifest panicked (its settings unknown: the
+//     manifest group's failure alone);
 //   - empty inject: Execute on an inject with no targets returns, without
 //     panicking, a valid output;
 //   - cancelled context: Execute with a context already cancelled returns

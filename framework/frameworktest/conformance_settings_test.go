@@ -64,3 +64,22 @@ func TestConformanceSettings(t *testing.T) {
 		})
 	}
 }
+
+// panickyManifest is keyed whose Manifest panics.
+type panickyManifest struct{ keyed }
+
+func (*panickyManifest) Manifest() framework.Manifest { panic("manifest boom") }
+
+// When Manifest panics, Conformance reports the panic alone: not that
+// Options.Settings names no setting of a manifest it could not read, nor
+// what Configure says of settings it is not given.
+func TestConformanceSettingsManifestPanicked(t *testing.T) {
+	for _, settings := range []map[string]string{{"api_key": "k3y"}, nil} {
+		msgs := check(t, func(tb testing.TB) {
+			frameworktest.ConformanceWith(tb, &panickyManifest{}, frameworktest.Options{Settings: settings})
+		})
+		if len(msgs) != 1 || !strings.Contains(msgs[0], "Manifest panicked: manifest boom") {
+			t.Errorf("settings %v: Conformance reported %q, want one failure naming the panic", settings, msgs)
+		}
+	}
+}
