@@ -83,7 +83,13 @@ func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, loc
 	if st.Older != nil {
 		// Its result could not be stored: the message waits, as for a
 		// full outbox, until that process has ended.
-		return false, 0, st.Bytes, h.cfg.Store.MaxBytes(), notWritable + st.Older.Error(), nil
+		// The reason a probe reads: not the advice Error gives a
+		// command's user ("run this once …").
+		why := st.Older.Error()
+		if he := (*outbox.HeldByOlderError)(nil); errors.As(st.Older, &he) {
+			why = he.Reason()
+		}
+		return false, 0, st.Bytes, h.cfg.Store.MaxBytes(), notWritable + why, nil
 	}
 	used, limit = st.Bytes, h.cfg.Store.MaxBytes()
 	need = h.room.need

@@ -136,6 +136,12 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			if st, err := s.Stats(); err != nil || !errors.As(st.Older, &he) {
 				return fmt.Errorf("Stats: %+v, %v; want Older a *HeldByOlderError", st, err)
 			}
+			// Reason, for a daemon's /healthz, is Error without the
+			// advice to the command's user.
+			if r := he.Reason(); strings.Contains(r, "run this once") || !strings.HasPrefix(he.Error(), r) ||
+				!strings.Contains(he.Error(), "run this once that process has ended") {
+				return fmt.Errorf("Reason %q, Error %q: want Error the Reason and the advice", r, he.Error())
+			}
 			if after, _ := s.List(); len(after) != len(before) {
 				return fmt.Errorf("%d records after the refused put, want %d", len(after), len(before))
 			}

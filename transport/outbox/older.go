@@ -29,11 +29,19 @@ type HeldByOlderError struct {
 	Owner int
 }
 
+// Error says why nothing was stored and what the person who ran the
+// command can do about it: Reason, then the advice.
 func (e *HeldByOlderError) Error() string {
+	return e.Reason() + " (the bodies the backend accepted would stay pending, to be posted twice); " +
+		"nothing stored: run this once that process has ended, or give it another outbox"
+}
+
+// Reason says why no body can be stored now, without the advice Error
+// gives a command's user: what a daemon's /healthz shows while it waits
+// for that process to end.
+func (e *HeldByOlderError) Reason() string {
 	return fmt.Sprintf("outbox %s is marked %q and pid %d, a process of an earlier injectkit, is sending bodies from it: "+
-		"storing bodies would mark it %q, which that process refuses (the bodies the backend accepted would stay pending, "+
-		"to be posted twice); nothing stored: run this once that process has ended, or give it another outbox",
-		e.Path, formatV1, e.Owner, format)
+		"storing bodies would mark it %q, which that process refuses", e.Path, formatV1, e.Owner, format)
 }
 
 // Is reports whether target is ErrLocked.
