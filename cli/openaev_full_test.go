@@ -205,7 +205,7 @@ func TestRunTargetTooLargeForEitherProfile(t *testing.T) {
 				env, _ := outboxEnv(t)
 				args := []string{cmd, "--inject-file", inject, "--profile", profile, "--backend-url", url, "--log-level", "error"}
 				r := run(t, registry(), env, append(args, "--max-payload-size", "1024")...)
-				m := regexp.MustCompile(`invalid targets\[0\] "a+\.[^"]*": its signatures fit in no body of at most 1024 bytes ` +
+				m := regexp.MustCompile(`invalid targets\[0\] "a+\.[^"]*": its signatures(?:, with room for the execution_duration of a run lasting up to its timeout of 10m0s \(--timeout\),)? fit in no body of at most 1024 bytes ` +
 					`\(--max-payload-size\); this inject needs at least (\d+) bytes: give --max-payload-size (\d+) or more`).FindStringSubmatch(r.stderr)
 				if r.code != cli.ExitUsage || m == nil {
 					t.Fatalf("exit %d, want 2 naming --max-payload-size 1024 and the least size; stderr:\n%s", r.code, r.stderr)

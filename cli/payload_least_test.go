@@ -12,7 +12,8 @@ import (
 // at that size the inject is valid, one byte less it is refused again,
 // suggesting the same size, whatever the targets and the profile.
 func TestMaxPayloadSizeRefusalSuggestsTheLeastThatWorks(t *testing.T) {
-	suggestion := regexp.MustCompile(`its signatures fit in no body of at most (\d+) bytes \(--max-payload-size\); ` +
+	suggestion := regexp.MustCompile(`its signatures(?:, with room for the execution_duration of a run lasting up to its timeout of \w+ \(--timeout\),)? ` +
+		`fit in no body of at most (\d+) bytes \(--max-payload-size\); ` +
 		`this inject needs at least (\d+) bytes: give --max-payload-size (\d+) or more`)
 	long := strings.Repeat("h", 60) + ".example.com"
 	tests := []struct {
@@ -51,5 +52,40 @@ func TestMaxPayloadSizeRefusalSuggestsTheLeastThatWorks(t *testing.T) {
 				t.Errorf("one byte less, %d: exit %d, want 2 suggesting %d again\n%s", least-1, r.code, least, r.stderr)
 			}
 		})
+	}
+}
+
+// The openaev profile's size check keeps room in the body for the
+// execution_duration of a run lasting its whole timeout, and its refusal
+// says so, naming the timeout and its flag (a run ending sooner may send
+// the signatures in a body of the size refused): the least size it
+// suggests grows with the timeout. The callback profile's bodies hold no
+// duration, and its refusal names none.
+func TestOpenAEVSizeRefusalNamesTheTimeout(t *testing.T) {
+	inject := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"10.0.0.1","asset":"`+strings.Repeat("a", 1000)+`"}]}`)
+	need := regexp.MustCompile(`this inject needs at least (\d+) bytes`)
+	tests := []struct {
+		name, profile string
+		timeout       []string
+		want          string
+	}{
+		{"openaev, default timeout", "openaev", nil,
+			`its signatures, with room for the execution_duration of a run lasting up to its timeout of 10m0s (--timeout), fit in no body of at most 1024 bytes (--max-payload-size)`},
+		{"openaev, --timeout 5s", "openaev", []string{"--timeout", "5s"},
+			`its signatures, with room for the execution_duration of a run lasting up to its timeout of 5s (--timeout), fit in no body of at most 1024 bytes (--max-payload-size)`},
+		{"callback", "callback", nil, `its signatures fit in no body of at most 1024 bytes (--max-payload-size)`},
+	}
+	needs := map[string]int{}
+	for _, tt := range tests {
+		args := append([]string{"validate", "noop", "--log-level", "error", "--profile", tt.profile, "--inject-file", inject,
+			"--max-payload-size", "1024"}, tt.timeout...)
+		r := run(t, registry(), nil, args...)
+		checkRefused(t, r, tt.want)
+		if m := need.FindStringSubmatch(r.stderr); m != nil {
+			needs[tt.name], _ = strconv.Atoi(m[1])
+		}
+	}
+	if short, long := needs["openaev, --timeout 5s"], needs["openaev, default timeout"]; short == 0 || short >= long {
+		t.Errorf("least size with a 5s timeout %d, with 10m0s %d: want less room needed for the shorter duration", short, long)
 	}
 }

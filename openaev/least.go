@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
@@ -19,8 +20,10 @@ import (
 // callbacks. The refusal is transport/callback's for the callback profile
 // (callback.Refuse): a *framework.RequestError holding a
 // *callback.TooLargeError that names the target, the least size its
-// signatures take in a body (escaped, as the callback carries them) and
-// the limit.
+// signatures take in a body (escaped, as the callback carries them), the
+// limit and the run's timeout: the body measured keeps room for the
+// execution_duration of a run lasting its whole timeout (a run that ends
+// sooner may send them in a smaller body), and the error says so.
 type SizeCheck struct {
 	// MaxPayloadSize is the profile's limit (WithMaxPayloadSize), brought
 	// within its bounds as NewProfile brings it.
@@ -65,5 +68,9 @@ func (c SizeCheck) Received(ctx context.Context, prep *runtime.Prepared) error {
 	}
 	// The least size the profile allows that holds every target.
 	first.Need = transport.LeastFit(size+1, MaxMaxPayloadSize, func(size int) bool { return fits(size, most) })
-	return callback.Refuse(prep, first)
+	err := callback.Refuse(prep, first)
+	if tl := (*callback.TooLargeError)(nil); errors.As(err, &tl) {
+		tl.Timeout = prep.Timeout
+	}
+	return err
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"time"
 
 	"go.uber.org/zap"
 
@@ -224,6 +225,11 @@ func Refuse(p *runtime.Prepared, err error) error {
 type TooLargeError struct {
 	Value string
 	Err   *transport.TargetTooLargeError
+	// Timeout, when above 0, is the run's timeout, which the bodies
+	// measured keep room for: the openaev profile's data callback carries
+	// the run's execution_duration, counted as if the run lasted its
+	// whole timeout (see openaev.SizeCheck).
+	Timeout time.Duration
 }
 
 func (e *TooLargeError) Error() string {
@@ -235,8 +241,15 @@ func (e *TooLargeError) Error() string {
 }
 
 // Reason says why the target was refused, up to the setting that bounds a
-// body: "its signatures fit in no body of at most M bytes".
+// body: "its signatures fit in no body of at most M bytes", or, when the
+// bodies keep room for a duration, "its signatures, with room for the
+// execution_duration of a run lasting up to its timeout of T (--timeout),
+// fit in no body of at most M bytes".
 func (e *TooLargeError) Reason() string {
+	if e.Timeout > 0 {
+		return fmt.Sprintf("its signatures, with room for the execution_duration of a run lasting up to its timeout of %s (--timeout), fit in no body of at most %d bytes",
+			e.Timeout, e.Err.Max)
+	}
 	return fmt.Sprintf("its signatures fit in no body of at most %d bytes", e.Err.Max)
 }
 
