@@ -335,6 +335,35 @@
 //     reason. The channel's closing, which fails the publishes after it
 //     until the client recovers it, is not modelled. Legacy mode (rule 7)
 //     queues nothing, so has no such limit.
+//  16. Reading a JSON body (2.4.0 read: Spring Boot 3.5.10, Jackson 2.19;
+//     1.18 is on Jackson 2.17, whose defaults are the same). Every JSON
+//     route (callbacks, receptions, asset-group pages, findings searches)
+//     binds its input with @RequestBody through Jackson's
+//     MappingJackson2HttpMessageConverter, and RestBehavior handles none
+//     of what that throws, so Spring's defaults answer before the inject
+//     is looked up (after rule 9's 401 and 405), and nothing of the call
+//     is kept (see jsonread.go):
+//     - a Content-Type other than application/json or application/*+json,
+//     or none with a body: 415 (HttpMediaTypeNotSupportedException);
+//     an empty body: 400 ("Required request body is missing");
+//     - invalid UTF-8 in a string or a property name, when the body's
+//     charset is UTF-8 or not given: a byte that starts no sequence, or
+//     a sequence whose next bytes are not continuation bytes: 400
+//     (JsonParseException "Invalid UTF-8 start byte" / "middle byte").
+//     Jackson 2.x decodes by the lead byte alone, so overlong forms,
+//     surrogates and lead bytes F5-F7 are read, and so does the
+//     stand-in. The registration's JSON part is read the same way;
+//     - a nesting of objects and lists deeper than MaxNestingDepth (1000),
+//     a property name longer than MaxNameLen (50,000 bytes of its
+//     decoded UTF-8), a string longer than MaxStringLen (rule 3): 400,
+//     StreamReadConstraints' defaults, which the platform never raises;
+//     - a value that binds no Java int for an int field (the callback's
+//     execution_duration, InjectExecutionInput.duration; the
+//     reception's tracking_total_count; a page's page and size,
+//     Pagination): a number out of the int range, a boolean, an object,
+//     a list, a string that is no int: 400 (InputCoercionException,
+//     MismatchedInputException). A fraction is truncated
+//     (ACCEPT_FLOAT_AS_INT), null is 0.
 //
 // Failures can be scripted per inject with FailComplete, FailReception,
 // FailTrace, and for registrations and asset-group pages. Message builds

@@ -104,10 +104,10 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		}
 		return fail(st, "scripted failure")
 	}
-	if c.Kind != KindRegistration {
-		if reason := overlongString(c.Body, "$"); reason != "" {
+	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings {
+		if st, reason := readJSONBody(r, c); st != 0 {
 			c.Reason = reason
-			return fail(http.StatusBadRequest, "JSON parse error: "+reason)
+			return fail(st, reason)
 		}
 	}
 	switch c.Kind {

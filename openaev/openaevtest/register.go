@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 )
 
 // Registration and asset-group paging.
 
+// isJSON reports a Content-Type the platform's Jackson converter reads
+// (isJSONType).
 func isJSON(ct string) bool {
-	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json")
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && isJSONType(mt)
 }
 
 // readRegistration reads the multipart parts into c; it returns a reason
@@ -38,6 +42,9 @@ func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 			}
 			sawInput = true
 			c.Raw = b
+			if reason := jacksonRefusal(b, true); reason != "" {
+				return "JSON parse error: " + reason
+			}
 			_ = json.Unmarshal(b, &c.Body)
 		case "icon":
 			c.Icon, c.IconType = b, part.Header.Get("Content-Type")

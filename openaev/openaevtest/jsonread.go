@@ -1,0 +1,178 @@
+package openaevtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
+// How the platform reads a JSON request body (rule 16): Spring MVC's
+// @RequestBody through Jackson's MappingJackson2HttpMessageConverter, with
+// Jackson's default StreamReadConstraints (2.4.0: Spring Boot 3.5.10,
+// Jackson 2.19; 1.18: Spring Boot 3.3.7, Jackson 2.17). RestBehavior has
+// no handler for what these throw, so Spring's defaults answer:
+// HttpMediaTypeNotSupportedException 415, HttpMessageNotReadableException
+// 400, both before the inject is looked up.
+
+// MaxNestingDepth is the deepest nesting of objects and arrays Jackson
+// reads (StreamReadConstraints.DEFAULT_MAX_DEPTH): 1000.
+const MaxNestingDepth = 1000
+
+// MaxNameLen is the longest property name Jackson reads, in bytes of its
+// decoded UTF-8 from a byte source (StreamReadConstraints
+// .DEFAULT_MAX_NAME_LEN): 50,000.
+const MaxNameLen = 50_000
+
+// intFields are the fields of each route's input that are Java ints:
+// InjectExecutionInput.duration, InjectReceptionInput.trackingTotalCount,
+// Pagination's page and size (SearchPaginationInput).
+var intFields = map[string][]string{
+	KindTrace: {"execution_duration"}, KindComplete: {"execution_duration"}, KindData: {"execution_duration"},
+	KindReception: {"tracking_total_count"},
+	KindTargets:   {"page", "size"}, KindFindings: {"page", "size"},
+}
+
+// readJSONBody returns the status and the reason with which the platform
+// refuses to read the body of call c, a @RequestBody JSON route, or 0.
+func readJSONBody(r *http.Request, c *Call) (int, string) {
+	ct := r.Header.Get("Content-Type")
+	switch {
+	case (ct == "" || isJSON(ct)) && len(c.Raw) == 0:
+		return http.StatusBadRequest, "Required request body is missing"
+	case !isJSON(ct):
+		return http.StatusUnsupportedMediaType, fmt.Sprintf("Content-Type '%s' is not supported", ct)
+	}
+	_, params, _ := mime.ParseMediaType(ct)
+	cs := strings.ToLower(params["charset"])
+	if reason := jacksonRefusal(c.Raw, cs == "" || cs == "utf-8" || cs == "utf8"); reason != "" {
+		return http.StatusBadRequest, "JSON parse error: " + reason
+	}
+	if reason := overlongString(c.Body, "$"); reason != "" {
+		return http.StatusBadRequest, "JSON parse error: " + reason
+	}
+	for _, f := range intFields[c.Kind] {
+		if reason := notInt(c.Body[f]); reason != "" {
+			return http.StatusBadRequest, "JSON parse error: " + f + ": " + reason
+		}
+	}
+	return 0, ""
+}
+
+// isJSONType reports a media type the Jackson converter reads:
+// application/json and application/*+json.
+func isJSONType(mt string) bool {
+	return mt == jsonType || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+// jacksonRefusal returns why Jackson refuses to read body b, or "": a
+// nesting deeper than MaxNestingDepth, a property name longer than
+// MaxNameLen, and, when utf8 (the body's charset is UTF-8, or none), a
+// string or name holding a byte that starts no UTF-8 sequence or a
+// sequence cut short. Jackson 2.x decodes sequences by their lead byte
+// only: overlong forms, surrogates and lead bytes F5-F7 are read.
+func jacksonRefusal(b []byte, utf8 bool) string {
+	depth := 0
+	for i := 0; i < len(b); i++ {
+		switch b[i] {
+		case '{', '[':
+			if depth++; depth > MaxNestingDepth {
+				return fmt.Sprintf("Document nesting depth (%d) exceeds the maximum allowed (%d, from `StreamReadConstraints.getMaxNestingDepth()`)",
+					depth, MaxNestingDepth)
+			}
+		case '}', ']':
+			depth--
+		case '"':
+			end, reason := scanString(b, i+1, utf8)
+			if reason != "" {
+				return reason
+			}
+			if end-i-1 > MaxNameLen && followedByColon(b, end+1) {
+				var name string
+				if json.Unmarshal(b[i:end+1], &name) == nil && len(name) > MaxNameLen {
+					return fmt.Sprintf("Name length (%d) exceeds the maximum allowed (%d, from `StreamReadConstraints.getMaxNameLength()`)",
+						len(name), MaxNameLen)
+				}
+			}
+			i = end
+		}
+	}
+	return ""
+}
+
+// scanString returns the index of the quote closing the string whose
+// content starts at b[i], or the reason Jackson refuses its bytes.
+func scanString(b []byte, i int, utf8 bool) (int, string) {
+	for ; i < len(b); i++ {
+		c := b[i]
+		switch {
+		case c == '"':
+			return i, ""
+		case c == '\\':
+			i++ // the escaped byte: an escape is ASCII
+			continue
+		case c < 0x80 || !utf8:
+			continue
+		}
+		more := 0
+		switch {
+		case c&0xE0 == 0xC0:
+			more = 1
+		case c&0xF0 == 0xE0:
+			more = 2
+		case c&0xF8 == 0xF0:
+			more = 3
+		default:
+			return 0, fmt.Sprintf("Invalid UTF-8 start byte 0x%x", c)
+		}
+		for ; more > 0; more-- {
+			if i++; i >= len(b) || b[i]&0xC0 != 0x80 {
+				if i >= len(b) {
+					return 0, "Unexpected end-of-input in a string"
+				}
+				return 0, fmt.Sprintf("Invalid UTF-8 middle byte 0x%x", b[i])
+			}
+		}
+	}
+	return len(b), "" // unterminated: the decoder reports it
+}
+
+// followedByColon reports whether the first byte from b[i] on that is not
+// JSON white space is ':': the string before is a property name.
+func followedByColon(b []byte, i int) bool {
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return b[i] == ':'
+	}
+	return false
+}
+
+// notInt returns why Jackson binds no Java int from v, decoded from JSON,
+// or "": a number outside the int range (a fraction is truncated, as
+// ACCEPT_FLOAT_AS_INT allows), a boolean, an object or a list; a string
+// only when, trimmed, it is neither empty, "null" nor an int in range (the
+// default scalar coercion). null and a missing field are 0.
+func notInt(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case float64:
+		if x < math.MinInt32 || x > math.MaxInt32 {
+			return fmt.Sprintf("Numeric value (%s) out of range of int (%d - %d)", strconv.FormatFloat(x, 'f', -1, 64), math.MinInt32, math.MaxInt32)
+		}
+		return ""
+	case string:
+		s := strings.TrimSpace(x)
+		if _, err := strconv.ParseInt(s, 10, 32); err == nil || s == "" || s == "null" {
+			return ""
+		}
+		return fmt.Sprintf("Cannot deserialize value of type `int` from String %q: not a valid `int` value", x)
+	}
+	return fmt.Sprintf("Cannot deserialize value of type `int` from %T", v)
+}
