@@ -196,6 +196,7 @@ type runner struct {
 	lastBeat     atomic.Int64           // unix nanoseconds of the last successful registration
 
 	slots    chan struct{}
+	idle     chan func()   // a job to a worker waiting for one (see worker)
 	stopping chan struct{} // closed when the shutdown starts
 	inflight sync.WaitGroup
 	jobsMu   sync.Mutex
@@ -251,6 +252,7 @@ func newRunner(d *Daemon) *runner {
 	}
 	r.auth = newAuthState(limit, r.pause)
 	r.slots = make(chan struct{}, r.workers)
+	r.idle = make(chan func())
 	return r
 }
 
