@@ -141,6 +141,15 @@ type Request struct {
 	Decode func(status int, body io.Reader) error
 }
 
+// shown returns the URL as errors show it: Shown, else URL without its
+// credentials, worked out only for an error (most requests need none).
+func (r *Request) shown() string {
+	if r.Shown != "" {
+		return r.Shown
+	}
+	return StripCredentials(r.URL)
+}
+
 // Reply is a 2xx answer.
 type Reply struct {
 	Status int
@@ -179,9 +188,6 @@ func (f *failure) Error() string {
 func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if p.Client == nil {
 		return Reply{}, errors.New("httpx: a Poster needs a Client")
-	}
-	if r.Shown == "" {
-		r.Shown = StripCredentials(r.URL)
 	}
 	attempts := p.Attempts
 	if attempts < 1 {
@@ -269,7 +275,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	}
 	req, err := http.NewRequestWithContext(actx, method, r.URL, nil)
 	if err != nil {
-		return Reply{}, &failure{err: p.hide(fmt.Errorf("build request: %w", err), r.Shown)}
+		return Reply{}, &failure{err: p.hide(fmt.Errorf("build request: %w", err), r.shown())}
 	}
 	if body := r.Body; body != nil { // see wholeBody
 		req.Body, req.ContentLength = newBody(body), int64(len(body))
@@ -286,7 +292,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 		// A certificate refused now is refused on the next try too: fail at
 		// once, though not permanently (a CA file can be fixed).
 		var cv *tls.CertificateVerificationError
-		return Reply{}, &failure{err: p.hide(err, r.Shown), retry: !errors.As(err, &cv) && p.retryable(0, r.Op)}
+		return Reply{}, &failure{err: p.hide(err, r.shown()), retry: !errors.As(err, &cv) && p.retryable(0, r.Op)}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
