@@ -54,7 +54,14 @@ func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Re
 	body := &replyBody{r: resp.Body, left: limit}
 	var b []byte
 	decode := r.Decode
-	if decode == nil || r.StatusOnly {
+	switch {
+	case r.StatusOnly:
+		// Read to its end (the connection is then reused), kept nowhere.
+		decode = func(_ int, rd io.Reader) error {
+			_, err := io.Copy(io.Discard, rd)
+			return err
+		}
+	case decode == nil:
 		decode = func(_ int, rd io.Reader) (err error) {
 			b, err = io.ReadAll(rd)
 			return err
@@ -69,7 +76,7 @@ func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Re
 	case body.err != nil && ctx.Err() != nil:
 		return Reply{}, &failure{err: ctx.Err()}
 	case body.err != nil:
-		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", body.err), r.Shown), retry: p.retryable(0, r.Op)}
+		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", body.err), r.shown()), retry: p.retryable(0, r.Op)}
 	case err != nil:
 		return Reply{}, err
 	}
