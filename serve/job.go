@@ -26,8 +26,10 @@ type job struct {
 	// key names the message (its inject id), set by its worker before it
 	// is handled; the shutdown reads it.
 	key atomic.Pointer[string]
-	// log is the worker's logger of the message: its delivery and its key.
-	log *zap.Logger
+	// log is the worker's logger of the message: its delivery and its key,
+	// built from base at its first line (see logger); most messages have
+	// none.
+	log, base *zap.Logger
 	// decoded is what the Handler's MessageKey decoded the body into,
 	// handed to its first handling (Delivery.Decoded), nil after it.
 	decoded any
@@ -50,16 +52,26 @@ func (j *job) name() string {
 	return ""
 }
 
-// named records the message's key and builds the job's logger, which
-// carries it as inject_id, with the message's delivery.
+// named records the message's key and the logger the job's logger is
+// built from (see logger).
 func (j *job) named(key string, log *zap.Logger) {
 	j.key.Store(&key)
-	fields := []zap.Field{zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
-		zap.Int("body_bytes", len(j.dl.Body))}
-	if key != "" {
-		fields = append(fields, zap.String("inject_id", key))
+	j.log, j.base = nil, log
+}
+
+// logger returns the job's logger, which carries the message's key as
+// inject_id, with its delivery; it is built at its first use, by the
+// worker, once the job is named.
+func (j *job) logger() *zap.Logger {
+	if j.log == nil {
+		fields := []zap.Field{zap.Uint64("delivery_tag", j.dl.DeliveryTag), zap.Bool("redelivered", j.dl.Redelivered),
+			zap.Int("body_bytes", len(j.dl.Body))}
+		if key := j.name(); key != "" {
+			fields = append(fields, zap.String("inject_id", key))
+		}
+		j.log = j.base.With(fields...)
 	}
-	j.log = log.With(fields...)
+	return j.log
 }
 
 func (j *job) settle(f func() error) (settled bool, err error) {
@@ -169,7 +181,7 @@ func (r *runner) worker(fn func()) {
 // delivery limit.
 func (r *runner) deliveredAgain(j *job, s *session) {
 	if n := deliveryCount(j.dl.Headers); n > 0 {
-		j.log.Warn("message delivered again by the broker", zap.Int64("delivery_count", n), zap.String("queue", s.reg.Queue))
+		j.logger().Warn("message delivered again by the broker", zap.Int64("delivery_count", n), zap.String("queue", s.reg.Queue))
 	}
 }
 
@@ -204,7 +216,7 @@ func (r *runner) handle(j *job) (err error) {
 	j.started = time.Now()
 	defer func() {
 		if v := recover(); v != nil {
-			j.log.Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
+			j.logger().Error("handler panic", zap.Any("panic", v), zap.ByteString("stack", debug.Stack()))
 			err = fmt.Errorf("handler panic: %v", v)
 			if j.redelivered() {
 				err = Permanent(err)
@@ -226,10 +238,9 @@ func (r *runner) handle(j *job) (err error) {
 // message is then requeued) or the job's channel closed meanwhile (the
 // broker delivers it again).
 func (r *runner) finish(j *job, err error) (again bool) {
-	if j.log == nil { // a job its worker did not name (tests)
+	if j.base == nil { // a job its worker did not name (tests)
 		j.named(j.name(), r.log)
 	}
-	log := j.log
 	var ue *UnauthorizedError
 	var pe *PauseError
 	if err == nil || IsPermanent(err) {
@@ -237,9 +248,9 @@ func (r *runner) finish(j *job, err error) (again bool) {
 	}
 	switch {
 	case errors.As(err, &ue):
-		return r.unauthorized(j, ue, log)
+		return r.unauthorized(j, ue, j.logger())
 	case errors.As(err, &pe):
-		return r.paused(j, pe, log)
+		return r.paused(j, pe, j.logger())
 	case err == nil:
 		r.auth.succeeded()
 		r.refusalSettled(j)
@@ -248,9 +259,9 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		case !settled && j.kept():
 			// The shutdown acknowledged it, its result kept: nothing to say.
 		case !settled:
-			log.Warn("handled after the shutdown requeued the message; it will run again")
+			j.logger().Warn("handled after the shutdown requeued the message; it will run again")
 		case aerr != nil:
-			log.Warn("ack lost with the channel; the broker redelivers the message", zap.Error(aerr))
+			j.logger().Warn("ack lost with the channel; the broker redelivers the message", zap.Error(aerr))
 		default:
 			r.metrics.message(OutcomeAcked)
 		}
@@ -259,6 +270,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		if settled, rerr := j.settle(func() error { return j.dl.Reject(false) }); settled && rerr == nil {
 			r.metrics.message(OutcomeRejected)
 		}
+		log := j.logger()
 		var pe *permanentError
 		if errors.As(err, &pe) && pe.injector != "" {
 			log = log.With(zap.String("injector", pe.injector))
@@ -266,6 +278,7 @@ func (r *runner) finish(j *job, err error) (again bool) {
 		log.Warn("message rejected without requeue", zap.Duration("duration", time.Since(j.started)), zap.String("reason", err.Error()))
 	default:
 		attempt, delay := r.retries.failed(j.dl.Body, r.requeueDelay)
+		log := j.logger()
 		log.Warn("handling failed; the message is kept and handled again", zap.Int("attempt", attempt),
 			zap.Duration("delay", delay), zap.Duration("duration", time.Since(j.started)), zap.Error(err))
 		return r.retryAfter(j, delay, false, log)
