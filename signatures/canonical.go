@@ -19,15 +19,16 @@ import (
 // was given).
 //
 // A value already in that form is returned as it is, without an
-// allocation.
+// allocation, and a value without a colon without being parsed: netip
+// takes an IPv4 address in its one dotted-decimal form only, which has no
+// capital and no trailing dot, so that such a value's form is its lower
+// case without a trailing dot whether it is an address or a name (the
+// runtime calls this on each of a million targets, twice).
 func CanonicalTarget(v string) string {
-	if !mayBeAddr(v) {
+	if strings.IndexByte(v, ':') < 0 {
 		return strings.ToLower(strings.TrimSuffix(v, "."))
 	}
 	if a, err := netip.ParseAddr(v); err == nil {
-		if a.Is4() {
-			return v // netip takes IPv4 in its one dotted-decimal form only
-		}
 		var buf [64]byte // the longest IPv6 address and a short zone
 		if b := a.Unmap().AppendTo(buf[:0]); string(b) != v {
 			return string(b)
@@ -35,21 +36,6 @@ func CanonicalTarget(v string) string {
 		return v
 	}
 	return strings.ToLower(strings.TrimSuffix(v, "."))
-}
-
-// mayBeAddr reports whether netip.ParseAddr could take v: an IPv6 address
-// holds a colon, an IPv4 address digits and dots only. Any other value is
-// a name, told apart without the error ParseAddr would allocate.
-func mayBeAddr(v string) bool {
-	if strings.IndexByte(v, ':') >= 0 {
-		return true
-	}
-	for i := range len(v) {
-		if c := v[i]; c != '.' && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // Canonical returns c with its target values in their canonical form

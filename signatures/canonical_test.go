@@ -130,3 +130,34 @@ func TestCanonicalFormAllocatesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestCanonicalTargetUnparsed checks that a value without a colon, which
+// CanonicalTarget does not parse, takes the form parsing it gives: every
+// string of up to five characters over digits, dots, a capital and a
+// letter, and the table's values, against the form netip tells.
+func TestCanonicalTargetUnparsed(t *testing.T) {
+	parsed := func(v string) string { // the form, v parsed
+		if a, err := netip.ParseAddr(v); err == nil && a.Is4() {
+			return v
+		}
+		return strings.ToLower(strings.TrimSuffix(v, "."))
+	}
+	values := []string{"", ".", "10.0.0.1", "010.0.0.1", "10.0.0.1.", "10.0.0", "256.0.0.1", "1..2.3",
+		"255.255.255.255", "0.0.0.0", "WEB.Example.COM.", "Ünïcode.Example", "10.0.0.1%eth0", "1e1.0.0.1"}
+	var gen func(prefix string, n int)
+	gen = func(prefix string, n int) {
+		values = append(values, prefix)
+		if n == 0 {
+			return
+		}
+		for _, c := range "019.Aa" {
+			gen(prefix+string(c), n-1)
+		}
+	}
+	gen("", 5)
+	for _, v := range values {
+		if got, want := signatures.CanonicalTarget(v), parsed(v); got != want {
+			t.Errorf("CanonicalTarget(%q) = %q, want %q", v, got, want)
+		}
+	}
+}
