@@ -230,6 +230,14 @@ type template struct {
 	pv     [1]Value // the partial results of the target being built
 	vals   []Value
 	groups []ValueGroup
+	// The layout of the target built last (built: there is one): the
+	// number of its identity values, whether it had partial results, and
+	// where the values of each of its groups not shared start in vals.
+	// The next target of that layout only writes its own values there.
+	built    bool
+	identN   int
+	partials bool
+	starts   []int
 }
 
 func (b *Batch) newTemplate(target func(int) Attribution, types []ExpectationType, extras TypeExtras) *template {
@@ -261,16 +269,38 @@ func (b *Batch) newTemplate(target func(int) Attribution, types []ExpectationTyp
 
 // build builds target i into the template's reused buffers.
 func (t *template) build(i int) PayloadTarget {
-	t.id = Signature{}
 	c := t.b.config(i)
-	c.identity(&t.id)
-	t.b.routed(c, &t.id)
-	t.ident = t.id.appendCoreBoxed(t.ident[:0], &t.boxes)
+	if n, ok := c.(NetworkConfig); ok && t.b.routes == nil {
+		// Its identity is its own fields alone: what appendCoreBoxed
+		// appends of a signature holding them, without one filled and
+		// its every field looked at (twice a target of a million).
+		t.ident = n.appendIdentity(t.ident[:0], &t.boxes)
+	} else {
+		t.id = Signature{}
+		c.identity(&t.id)
+		t.b.routed(c, &t.id)
+		t.ident = t.id.appendCoreBoxed(t.ident[:0], &t.boxes)
+	}
 	var partial []Value
 	if pr := t.b.partial.of(i); len(pr) > 0 {
 		t.pv[0] = Value{FieldPartialResults, pr}
 		partial = t.pv[:]
 	}
+	if t.built && len(t.ident) == t.identN && (partial != nil) == t.partials {
+		// The values around the target's own are those of the last
+		// target, in place: only its own are written.
+		for _, from := range t.starts {
+			at := from + len(t.head)
+			for k, f := range t.ident {
+				t.vals[at+k] = Value{f.Name, f.Value}
+			}
+			if partial != nil {
+				t.vals[at+len(t.ident)+len(t.mid)] = partial[0]
+			}
+		}
+		return PayloadTarget{SignatureTarget: t.target(i), SignatureValues: t.groups}
+	}
+	t.built, t.identN, t.partials, t.starts = true, len(t.ident), partial != nil, t.starts[:0]
 	n := len(t.head) + len(t.ident) + len(t.mid) + len(partial) + t.most
 	t.vals = slices.Grow(t.vals[:0], n*len(t.types))
 	t.groups = slices.Grow(t.groups[:0], len(t.types))
@@ -281,6 +311,7 @@ func (t *template) build(i int) PayloadTarget {
 			continue
 		}
 		from := len(t.vals)
+		t.starts = append(t.starts, from)
 		t.vals = append(t.vals, t.head...)
 		for _, f := range t.ident {
 			t.vals = append(t.vals, Value{f.Name, f.Value})

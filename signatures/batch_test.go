@@ -2,6 +2,7 @@ package signatures_test
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"testing"
 	"time"
@@ -111,5 +112,77 @@ func TestBatchErrors(t *testing.T) {
 	}
 	if _, err := pre.PayloadTargets(func(int) signatures.Attribution { return signatures.Attribution{} }, nil, nil); !errors.As(err, &ve) {
 		t.Errorf("no expectation type: %v", err)
+	}
+}
+
+// TestBatchPayloadTargetsLayouts checks that a batch's streamed targets,
+// built in one reused layout while each target's values take the room of
+// the last one's, are BuildPayload's, target by target, as the layout
+// changes: an identity of another field or of other values (routes), and
+// partial results for some targets only, with a type whose extras are its
+// own beside two that share their values.
+func TestBatchPayloadTargetsLayouts(t *testing.T) {
+	cfgs := []signatures.Config{
+		signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, signatures.NetworkConfig{TargetIPv4: "10.0.0.2"},
+		signatures.NetworkConfig{TargetHostname: "web.example.com"}, signatures.NetworkConfig{TargetIPv6: "2001:db8::1"},
+		signatures.NetworkConfig{TargetIPv4: "10.0.0.3"}, signatures.NetworkConfig{TargetIPv4: "10.0.0.4"},
+		signatures.NetworkConfig{TargetIPv4: "10.0.0.5"},
+	}
+	outs := []struct {
+		name string
+		out  signatures.ToolOutput
+	}{
+		{"success", signatures.ToolOutput{Status: signatures.StatusSuccess}},
+		{"timeout, partial results of some targets", signatures.ToolOutput{Status: signatures.StatusTimeout,
+			TimeoutInfo: &signatures.TimeoutInfo{PartialResults: []string{
+				"Nmap scan report for 10.0.0.2", "Nmap scan report for 2001:db8::1", "Nmap scan report for 10.0.0.3"}}}},
+	}
+	types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention, signatures.Vulnerability}
+	extras := signatures.TypeExtras{signatures.Prevention: {"blocked": true}}
+	attr := func(i int) signatures.Attribution { return signatures.Attribution{Asset: fmt.Sprintf("asset-%d", i)} }
+	for _, routes := range []bool{false, true} {
+		for _, tc := range outs {
+			t.Run(fmt.Sprintf("%s, routes %v", tc.name, routes), func(t *testing.T) {
+				ck := newClock(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
+				m := signatures.NewManager(signatures.WithClock(ck.Now), signatures.WithResolver(pinnedResolver("172.17.0.2", "", nil)))
+				var opts []signatures.BatchOption
+				if routes {
+					opts = append(opts, signatures.PerRoute(m.RouteSources()))
+				}
+				pre, err := m.Batch(len(cfgs), func(i int) signatures.Config { return cfgs[i] }, opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				post, err := m.Post(pre, tc.out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				sigs := make([]signatures.Signature, post.Len())
+				metas := make([]signatures.Attribution, post.Len())
+				for i, s := range post.All() {
+					sigs[i], metas[i] = s, attr(i)
+				}
+				want, err := signatures.BuildPayload(sigs, metas, types, extras)
+				if err != nil {
+					t.Fatal(err)
+				}
+				seq, err := post.PayloadTargets(attr, types, extras)
+				if err != nil {
+					t.Fatal(err)
+				}
+				partials := 0
+				for i, pt := range seq {
+					if !reflect.DeepEqual(pt, want.Targets[i]) {
+						t.Errorf("streamed target %d:\n got %+v\nwant %+v", i, pt, want.Targets[i])
+					}
+					if len(sigs[i].PartialResults) > 0 {
+						partials++
+					}
+				}
+				if tc.out.TimeoutInfo != nil && (partials == 0 || partials == len(cfgs)) {
+					t.Errorf("%d of %d targets hold partial results: the layout does not change", partials, len(cfgs))
+				}
+			})
+		}
 	}
 }

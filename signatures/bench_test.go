@@ -142,3 +142,34 @@ func BenchmarkPostTimeout(b *testing.B) {
 		b.ReportMetric(float64(size)/float64(n), "bytes/target")
 	})
 }
+
+// BenchmarkPayloadTargets builds the payload targets of a million IPv4
+// targets, two expectation types and no extras: W1's (injectkit run noop
+// over a targets file), which the transport builds twice, to size its
+// bodies and to write them.
+func BenchmarkPayloadTargets(b *testing.B) {
+	const n = 1 << 20
+	cfgs := make([]signatures.Config, n)
+	for i := range cfgs {
+		cfgs[i] = signatures.NetworkConfig{TargetIPv4: fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)}
+	}
+	m := benchManager()
+	pre, err := m.Batch(n, func(i int) signatures.Config { return cfgs[i] })
+	if err != nil {
+		b.Fatal(err)
+	}
+	post, err := m.Post(pre, signatures.ToolOutput{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
+	seq, err := post.PayloadTargets(func(int) signatures.Attribution { return signatures.Attribution{} }, types, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for range seq {
+		}
+	}
+}

@@ -73,8 +73,10 @@ func BuildPayload(post []Signature, targets []Attribution, types []ExpectationTy
 // PayloadTargets checks its arguments as BuildPayload does and returns the
 // same targets as a sequence, built one at a time, so that a large payload
 // can be encoded and sent without being held in memory whole. The yielded
-// PayloadTarget reuses its buffers on the next iteration: use it (encode
-// it) before asking for the next one, and do not keep it.
+// PayloadTarget reuses its buffers on the next iteration, and the values
+// it shares with the next target (all but that target's own) stay in
+// place for it: use it (encode it) before asking for the next one, and
+// neither keep nor change it.
 func PayloadTargets(post []Signature, targets []Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (iter.Seq2[int, PayloadTarget], error) {
 	if err := checkPayloadArgs(len(post), len(targets), types, extras, targetExtras); err != nil {
 		return nil, err

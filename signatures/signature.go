@@ -132,6 +132,22 @@ func (c *boxCache) box(slot int, v string) any {
 	return e.v
 }
 
+// appendIdentity appends the fields of a signature whose identity is c and
+// that holds nothing else, as appendCoreBoxed appends them: in its order,
+// boxed in its slots (target_ipv4's is the third, after source_ipv4 and
+// source_ipv6).
+func (c NetworkConfig) appendIdentity(dst []Field, boxes *boxCache) []Field {
+	add := func(slot int, name, v string) {
+		if v != "" {
+			dst = append(dst, Field{name, boxes.box(slot, v)})
+		}
+	}
+	add(2, FieldTargetIPv4, c.TargetIPv4)
+	add(3, FieldTargetIPv6, c.TargetIPv6)
+	add(4, FieldTargetHostname, c.TargetHostname)
+	return dst
+}
+
 func (s *Signature) appendCoreBoxed(dst []Field, c *boxCache) []Field {
 	slot := 0
 	add := func(name, v string) {
