@@ -173,8 +173,8 @@ func received(p *runtime.Prepared, room int, err error, exact func() error) erro
 	if err != nil {
 		return Refuse(p, err)
 	}
-	for _, t := range p.Targets {
-		if leastBound(t) > room {
+	for i := range p.Targets {
+		if leastBound(&p.Targets[i]) > room {
 			err := exact()
 			var tl *transport.TargetTooLargeError
 			if errors.As(err, &tl) && tl.Need == 0 {
