@@ -85,15 +85,8 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 		pl, lo = base.layout(status, msg, pieces, limit, noteRoom(limit))
 	}
 	if len(lo.findings) > 0 {
-		needs := pl.findingsNeed(msg, pieces)
-		if len(lo.targets) > 0 && needs > 0 {
-			// The note on the targets left out may need its room then too.
-			if needs += maxNoteLen; needs > MaxMaxPayloadSize {
-				needs = 0
-			}
-		}
-		for _, pc := range lo.findings {
-			p.warnFindingLeftOut(r.InjectID, pc, needs)
+		for i, needs := range pl.leftOutNeeds(msg, pieces, lo) {
+			p.warnFindingLeftOut(r.InjectID, lo.findings[i], needs, lo.findings[:i])
 		}
 	}
 	if len(lo.targets) > 0 {
@@ -165,38 +158,6 @@ func (pl plan) layout(status, msg string, pieces []piece, limit, notesRoom int) 
 		pl.complete.Message += truncateEscaped("; "+strings.Join(notes, "; "), notesRoom)
 	}
 	return &pl, lo
-}
-
-// findingsNeed is the least max payload size whose terminal callback
-// holds every finding of pieces (the signatures can follow in data
-// callbacks), for a report whose message is msg; 0 when no max payload
-// size does (MaxMaxPayloadSize, MaxStructuredOutputLen).
-func (pl *plan) findingsNeed(msg string, pieces []piece) int {
-	doc := pl.docLen(pieces, 0, 0)
-	e := pl.complete
-	e.Message = truncateEscaped(msg, messageRoom(MaxMaxPayloadSize)) // as the largest limit cuts it
-	need := max(envelopeLen(e)+doc, MinMaxPayloadSize)
-	if doc > MaxStructuredOutputLen || need > MaxMaxPayloadSize {
-		return 0
-	}
-	return need
-}
-
-// warnFindingLeftOut logs, once for each finding the terminal callback of
-// inject id leaves out, its name, its size and the max payload size that
-// sends every finding (needs; 0: none does).
-func (p *Profile) warnFindingLeftOut(id string, pc piece, needs int) {
-	fields := []zap.Field{zap.String("inject_id", id), zap.String("finding", pc.key),
-		zap.Int("bytes", pc.size), zap.Int("max_payload_size", p.maxPayload)}
-	msg := fmt.Sprintf("finding not sent: too large for the terminal callback; give --max-payload-size %d or more to send every finding%s",
-		needs, brokerAdvice(needs))
-	if needs == 0 {
-		msg = fmt.Sprintf("finding not sent: the findings exceed what any terminal callback holds (%d bytes, a structured output of %d characters); the platform gets the others",
-			MaxMaxPayloadSize, MaxStructuredOutputLen)
-	} else {
-		fields = append(fields, zap.Int("needs", needs))
-	}
-	p.log.Warn(msg, fields...)
 }
 
 // split assigns the signature targets to bodies: the terminal callback

@@ -205,7 +205,9 @@
 // body is left out, named in the message and in a WARN. Findings travel in
 // the complete only: while they do not all fit in it, the largest is left
 // out, named in the message and in a WARN ("finding not sent") with its
-// size, the max payload size and the least one that sends every finding.
+// size, the max payload size and the least one that sends it (the first
+// WARN's sends every finding; a later one's sends that finding, the larger
+// ones still left out), or that none can.
 //
 // Signatures use the platform's type names (source_ipv4_address,
 // target_hostname_address, start_date, end_date…; see
