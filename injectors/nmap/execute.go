@@ -1,7 +1,6 @@
 package nmap
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +43,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		timedOut bool
 		runErr   error
 		said     []string // what nmap said of each scan (errormsg, or its standard error)
+		rawRoom  = maxRawOutput
 	)
 	zoneIndexes(targets, e.ifIndex)
 	groups := groupTargets(targets)
@@ -52,9 +52,14 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			timedOut = true
 			break
 		}
-		o := e.scan(ctx, in, p, g)
+		o := e.scan(ctx, in, p, g, rawRoom)
 		if o.raw != "" {
 			raws = append(raws, o.raw)
+			rawRoom = max(rawRoom-len(o.raw), 0)
+		}
+		if o.rawCut {
+			in.Logger().Warn("nmap output cut: action_output keeps its start only (scan_results and the signatures hold the whole report)",
+				zap.String("scan", g.String()), zap.Int64("bytes", o.rawBytes), zap.Int("max_raw_output", maxRawOutput))
 		}
 		if m := o.said(); m != "" {
 			said = append(said, m)
@@ -133,7 +138,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 // scanOutcome is the result of one nmap run.
 type scanOutcome struct {
 	run      *nmapRun // nil when the output is not an nmap report
-	raw      string   // nmap's standard output
+	raw      string   // nmap's standard output, cut to the room it was given (rawCutMarker)
+	rawCut   bool     // raw was cut
+	rawBytes int64    // the length of nmap's standard output
 	err      error    // the runner's error
 	parseErr error
 	stderr   string // the end of nmap's standard error
@@ -157,8 +164,8 @@ func (o scanOutcome) said() string {
 
 // scan runs nmap once over group, parsing its report as it streams in: each
 // finished host is reported through in.Partial and each progress line is
-// logged.
-func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g scanGroup) scanOutcome {
+// logged. Of nmap's output, the first rawRoom bytes are kept (capBuffer).
+func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g scanGroup, rawRoom int) scanOutcome {
 	log := in.Logger()
 	args := buildArgs(p, g.ipv6)
 	log.Debug("nmap scan started", zap.Strings("args", args), zap.Int("targets", len(g.targets)))
@@ -182,12 +189,13 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 		done <- parsed{run, err}
 	}()
 
-	var raw bytes.Buffer
+	raw := &capBuffer{max: rawRoom}
 	stderr := &tailBuffer{max: maxSaid}
-	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(&raw, pw), stderr)
+	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(raw, pw), stderr)
 	pw.Close()
 	res := <-done
-	return scanOutcome{run: res.run, raw: raw.String(), err: err, parseErr: res.err, stderr: stderr.String()}
+	return scanOutcome{run: res.run, raw: raw.String(), rawCut: raw.cut(), rawBytes: raw.total, err: err, parseErr: res.err,
+		stderr: stderr.String()}
 }
 
 // fields are a progress line's log fields: the task, and each number nmap
