@@ -44,6 +44,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		runErr   error
 		said     []string // what nmap said of each scan (errormsg, or its standard error)
 		rawRoom  = maxRawOutput
+		cutShort []string // why each report that nmap ended normally ends early
 	)
 	zoneIndexes(targets, e.ifIndex)
 	groups := groupTargets(targets)
@@ -83,6 +84,11 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			runErr = fmt.Errorf("%s: %w", g, o.err)
 		case o.err == nil && o.parseErr != nil && runErr == nil:
 			runErr = fmt.Errorf("%s: %w", g, o.parseErr)
+		case o.err == nil && o.run != nil && !o.run.Complete && len(o.run.Hosts) == 0 && runErr == nil:
+			runErr = fmt.Errorf("%s: %w: unreadable before its first host: %w", g, ErrNotNmapXML, o.run.Err)
+		case o.err == nil && o.run != nil && !o.run.Complete:
+			cutShort = append(cutShort, fmt.Sprintf("%s: nmap's report breaks off after %d host%s: %v",
+				g, len(o.run.Hosts), plural(len(o.run.Hosts)), o.run.Err))
 		}
 		if timedOut {
 			break
@@ -131,6 +137,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		out.ErrorInfo = e.errorInfo(0, errors.New(msg))
 	case len(r.unscanned) > 0 || !complete:
 		out.Status = framework.StatusPartial
+		if len(cutShort) > 0 {
+			out.ErrorInfo = e.errorInfo(ExitBadOutput, errors.New(strings.Join(cutShort, "; ")))
+		}
 	}
 	return out
 }
@@ -212,6 +221,13 @@ func (tp taskProgress) fields() []zap.Field {
 		fs = append(fs, zap.Time("etc", time.Unix(*tp.ETC, 0).UTC()))
 	}
 	return fs
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // failed is the output of a run that found nothing.

@@ -146,3 +146,43 @@ func TestExecuteSameHostTwoAssets(t *testing.T) {
 		}
 	}
 }
+
+// TestExecuteBrokenReport: an XML report nmap ended normally (exit 0) but
+// that breaks off unreadable says so: before its first host, the scan
+// failed as not an nmap XML report (exit code 3, not "no host for any
+// target"); after one, the run is partial, the hosts read are reported and
+// the message says where the report breaks off and why.
+func TestExecuteBrokenReport(t *testing.T) {
+	const head = `<?xml version="1.0"?>` + "\n" + `<nmaprun scanner="nmap" args="nmap" version="7.93">` + "\n"
+	const host1 = `<host><status state="up"/><address addr="127.0.0.1" addrtype="ipv4"/><ports><port protocol="tcp" portid="22">` +
+		`<state state="open"/><service name="ssh"/></port></ports></host>` + "\n"
+	tests := []struct {
+		name    string
+		output  string
+		status  framework.ExecutionStatus
+		message string
+		rows    int
+	}{
+		{"broken before any host", head + `<host><address addr="127.0.0.1" addrtype="ipv4"/><ports><port protocol="tcp" portid="22"><state state="open"/>garbage<<<` + "\n",
+			framework.StatusFailed, "IPv4 scan of 127.0.0.1, 127.0.0.2: output is not an nmap XML report: unreadable before its first host: XML syntax error on line 3", 0},
+		{"broken after the first host", head + host1 + `<host><address addr="127.0.0.2" addrtype="ipv4"/><ports><port protocol="tcp" portid="22"><state state="open"/>&bogus;<<<` + "\n",
+			framework.StatusPartial, "IPv4 scan of 127.0.0.1, 127.0.0.2: nmap's report breaks off after 1 host: XML syntax error on line 4", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestExecutor(func(_ context.Context, _ []string, _ io.Reader, stdout, _ io.Writer) error {
+				_, err := io.WriteString(stdout, tt.output)
+				return err
+			})
+			in, _ := newInject(t, nil, "127.0.0.1", "127.0.0.2")
+			out := e.Execute(context.Background(), in)
+			if out.ExecutionStatus() != tt.status || out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitBadOutput ||
+				!strings.HasPrefix(out.ErrorInfo.Message, tt.message) {
+				t.Fatalf("status %s, error_info %+v; want %s, exit code %d, %q", out.ExecutionStatus(), out.ErrorInfo, tt.status, ExitBadOutput, tt.message)
+			}
+			if rows, _ := out.Findings[FieldScanResults].([]ScanResult); len(rows) != tt.rows {
+				t.Errorf("scan_results %v, want %d rows", rows, tt.rows)
+			}
+		})
+	}
+}
