@@ -21,3 +21,7 @@ func exitCode(ee *exec.ExitError) int {
 // exitSignal returns nil: without unix's wait status, a process killed
 // by a signal cannot be told from one that exited.
 func exitSignal(*exec.ExitError) os.Signal { return nil }
+
+// waitGroup waits for nmap, started by cmd: without process groups, what
+// it started is not ended.
+func waitGroup(cmd *exec.Cmd) error { return cmd.Wait() }

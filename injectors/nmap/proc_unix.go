@@ -16,10 +16,12 @@ import (
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	dieWithParent(cmd.SysProcAttr)
-	cmd.Cancel = func() error {
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-	}
+	cmd.Cancel = func() error { return killGroup(cmd.Process.Pid) }
 }
+
+// killGroup kills the process group of nmap, pid: nmap and whatever it
+// started that is left (none left: ESRCH).
+func killGroup(pid int) error { return syscall.Kill(-pid, syscall.SIGKILL) }
 
 // exitCode returns the process's exit code, or 128 plus the number of the
 // signal that killed it.

@@ -21,7 +21,8 @@ var ErrNotInstalled = errors.New("nmap not found on PATH (install it: apt-get in
 const maxStderr = 4 << 10
 
 // waitDelay bounds how long Wait waits for nmap's output pipes once nmap is
-// killed.
+// killed or has ended (and its process group with it, waitGroup): a
+// process that left the group may still hold them.
 const waitDelay = 2 * time.Second
 
 // ExitError reports an nmap run that exited with a non-zero code, or was
@@ -58,7 +59,9 @@ type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout, s
 
 // runNmap is the real runner: nmap from PATH, no shell, in its own process
 // group, with the process's environment less injectkit's settings and
-// the AWS credentials (childEnv).
+// the AWS credentials (childEnv). Once nmap ends, on its own or killed,
+// its process group is killed (waitGroup): nothing it started outlives it,
+// and the report it wrote is kept.
 func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	path, err := exec.LookPath("nmap")
 	if err != nil {
@@ -81,10 +84,18 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	// The thread that starts nmap lives as long as nmap runs: on Linux the
 	// kernel kills nmap when that thread ends (dieWithParent).
 	runtime.LockOSThread()
-	err = cmd.Run()
+	if err = cmd.Start(); err == nil {
+		err = waitGroup(cmd)
+	}
 	runtime.UnlockOSThread()
 	if ctxErr := ctx.Err(); err != nil && ctxErr != nil {
 		return ctxErr
+	}
+	if errors.Is(err, exec.ErrWaitDelay) {
+		// nmap exited 0 and its group is gone, but a process that left
+		// it still held nmap's output: what nmap wrote was read, and the
+		// parser says whether it is a whole report.
+		err = nil
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
