@@ -99,8 +99,8 @@
 // StructuredOutput), so that none is lost. One WARN line says so, once per
 // client. On every version a text finding longer than FindingValueRoom
 // (the findings index's row limit, MaxFindingRow, less what the inject id,
-// type and field take of the row in the version's column order) is
-// truncated, with a note of its full length, and a U+0000 in any string of a callback (its message, a
+// type and field take of the row) is truncated, with a note of its full
+// length, and a U+0000 in any string of a callback (its message, a
 // finding, a signature value) is sent as U+FFFD (see docs/wire-format.md for its two forms): the platform's
 // database refuses U+0000, and the callback would be lost after its 200.
 //

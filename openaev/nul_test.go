@@ -105,7 +105,7 @@ func TestTextFindingWithNULBounded(t *testing.T) {
 			values = append(values, f) // 2.4.0: file as text
 		}
 		for _, f := range values {
-			if len(f) > v.FindingValueRoom("", "lines") || strings.ContainsRune(f, 0) || !strings.ContainsRune(f, '\uFFFD') {
+			if len(f) > openaev.FindingValueRoom("", "lines") || strings.ContainsRune(f, 0) || !strings.ContainsRune(f, '\uFFFD') {
 				t.Errorf("%s: finding of %d bytes: %q…", v, len(f), f[:min(len(f), 40)])
 			}
 		}

@@ -166,7 +166,7 @@ type Structured struct {
 // JSON; an empty one is left out. On every version a finding that is
 // JSON null (nil, a nil slice: the platform drops the callback of a null
 // cve, portscan or address output, and shows a text one as "null") is
-// left out, and a text finding longer than v.FindingValueRoom (of the
+// left out, and a text finding longer than FindingValueRoom (of the
 // report's inject and the output's field) is truncated, with a note of its
 // length.
 func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
@@ -229,7 +229,7 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 			continue // not declared on v
 		case typ:
 			if typ == OutputText {
-				val = boundText(textWithoutNUL(val), multiple[k], v.FindingValueRoom(r.InjectID, k))
+				val = boundText(textWithoutNUL(val), multiple[k], FindingValueRoom(r.InjectID, k))
 			}
 			doc[k] = val
 			continue
@@ -239,7 +239,7 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 			return nil, fmt.Errorf("structured output: %s as text: %w", k, err)
 		}
 		if text != "" {
-			doc[k] = truncateFinding(withoutNUL(text), v.FindingValueRoom(r.InjectID, k))
+			doc[k] = truncateFinding(withoutNUL(text), FindingValueRoom(r.InjectID, k))
 		}
 	}
 	return doc, nil
@@ -302,16 +302,15 @@ func textValue(v any) (string, error) {
 const MaxFindingRow = findingrow.MaxRow
 
 // FindingValueRoom returns the longest text finding value, in bytes, the
-// profile sends a platform of version v for output field of inject
-// injectID: what the row limit leaves once the inject id, the type Text,
-// the field, the columns' headers and their alignment are counted in the
-// index's column order on v (2647 - len(field) for a UUID inject id from
-// 1.18.0 on; most often a byte less on 1.17.x and older, and when the
-// version is not known, which must fit both orders). PostgreSQL measures
-// the row after compression, this the raw value, which incompressible
-// text (hex, base64, hashes) keeps.
-func (v PlatformVersion) FindingValueRoom(injectID, field string) int {
-	return findingrow.ValueRoom(v.findingsOrder(), injectID, findingrow.TypeName(OutputText), field)
+// profile sends for output field of inject injectID: what the row limit
+// leaves once the inject id, the type Text, the field, the columns'
+// headers and their alignment are counted (2646 - len(field) for a UUID
+// inject id: the room of both column orders the findings migrations have
+// given the index, V3_81's and V3_95's, whatever the platform's version). PostgreSQL
+// measures the row after compression, this the raw value, which
+// incompressible text (hex, base64, hashes) keeps.
+func FindingValueRoom(injectID, field string) int {
+	return findingrow.ValueRoom(injectID, findingrow.TypeName(OutputText), field)
 }
 
 // boundText bounds the finding values of a text output to room bytes

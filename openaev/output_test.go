@@ -231,7 +231,7 @@ func TestTextFindingsBounded(t *testing.T) {
 			values["files"] = f // 2.4.0: file as text
 		}
 		for field, f := range values {
-			if len(f) > v.FindingValueRoom(r.InjectID, field) || !utf8.ValidString(f) || !strings.HasSuffix(f, " bytes in all]") {
+			if len(f) > openaev.FindingValueRoom(r.InjectID, field) || !utf8.ValidString(f) || !strings.HasSuffix(f, " bytes in all]") {
 				t.Errorf("%s: finding %s of %d bytes, ending %q", v, field, len(f), f[max(len(f)-40, 0):])
 			}
 		}

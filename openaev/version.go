@@ -10,8 +10,6 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
-
-	"github.com/injectkit/injectkit/internal/findingrow"
 )
 
 // SignatureVersion is the first platform version of the Current line: the
@@ -63,32 +61,6 @@ func (v PlatformVersion) DeniedNotFound() bool {
 	}
 	major, ok := majorOf(v.Raw)
 	return !ok || major < 2
-}
-
-// findingsOrder returns the column order of v's findings unique index:
-// V3_95's from 1.18.0 on (the Current line too), V3_81's before, and
-// either when the version was not read.
-func (v PlatformVersion) findingsOrder() findingrow.Order {
-	if v.Current {
-		return findingrow.OrderV3_95
-	}
-	core := strings.TrimPrefix(strings.TrimPrefix(strings.TrimSpace(v.Raw), "v"), "V")
-	if i := strings.IndexAny(core, "-+"); i >= 0 {
-		core = core[:i]
-	}
-	parts := strings.Split(core, ".")
-	if len(parts) < 2 {
-		return findingrow.EitherOrder
-	}
-	major, errMajor := strconv.Atoi(parts[0])
-	minor, errMinor := strconv.Atoi(parts[1])
-	switch {
-	case errMajor != nil || errMinor != nil:
-		return findingrow.EitherOrder
-	case major > 1 || (major == 1 && minor >= 18):
-		return findingrow.OrderV3_95
-	}
-	return findingrow.OrderV3_81
 }
 
 // majorOf returns the major number of a version string.

@@ -9,9 +9,8 @@
 //
 // The platform keeps findings in a table with the unique index
 // unique_finding_constraint, on (finding_inject_id, finding_type,
-// finding_value, finding_field) since migration V3_95 (first shipped in
-// 1.18.0); migration V3_81 before it (1.17.x and older) had finding_value
-// second. Every
+// finding_value, finding_field) since migration V3_95 (2.4.0 and later;
+// migration V3_81 before it, on 1.x, had finding_value second). Every
 // column is text (VARCHAR(255) or TEXT). PostgreSQL refuses to insert a
 // btree (version 4) index tuple over 2704 bytes, the whole tuple
 // (BTMaxItemSize on an 8 KiB page: (8192 - 40 - 16) / 3 = 2712, less 8
@@ -29,9 +28,7 @@
 // A 2704-byte value with a 36-byte inject id (a UUID), the type Text and
 // the field "lines" makes 8 + 37 + 5 + 2 (padding) + 4 + 2704 + 6 = 2766,
 // rounded to 2768: refused. Such a value fits in 2647 - len(field) bytes
-// in V3_95's order, a byte less in V3_81's for most fields (the padding
-// before the value differs): ValueRoom takes the order the platform's
-// version has, and both when the version is not known.
+// (2646 - len(field) in V3_81's order).
 //
 // PostgreSQL may compress a value of more than about 500 bytes (pglz,
 // kept only when it saves a quarter) before it measures the tuple; hex,
@@ -79,39 +76,15 @@ func Size(injectID, findingType, value, field string) int {
 	return tupleSize(len(injectID), len(findingType), len(value), len(field))
 }
 
-// Order is the column order of the findings unique index of a platform.
-type Order int
-
-const (
-	// EitherOrder is a platform of unknown version: a row must fit in
-	// both orders.
-	EitherOrder Order = iota
-	// OrderV3_81 is (inject id, value, type, field): 1.17.x and older.
-	OrderV3_81
-	// OrderV3_95 is (inject id, type, value, field): 1.18.0 and later.
-	OrderV3_95
-)
-
 // ValueRoom returns the longest value, in bytes, a finding of that inject,
-// type and field may have for its tuple to fit in the index of column
-// order o: 0 when none fits.
-func ValueRoom(o Order, injectID, findingType, field string) int {
+// type and field may have for its tuple to fit, in V3_95's column order
+// and in V3_81's (which a 1.x platform has): 0 when none fits.
+func ValueRoom(injectID, findingType, field string) int {
 	id, typ, f := len(injectID), len(findingType), len(field)
-	fits := func(n int) bool {
-		v395 := tupleSize(id, typ, n, f) <= MaxRow
-		v381 := tupleSize(id, n, typ, f) <= MaxRow
-		switch o {
-		case OrderV3_95:
-			return v395
-		case OrderV3_81:
-			return v381
-		}
-		return v395 && v381
-	}
 	// Without padding and with 1-byte headers for the other columns: no
 	// longer value fits, and the padding costs at most a few bytes more.
 	for n := MaxRow - 8 - 4 - (1 + id) - (1 + typ) - (1 + f); n > 0; n-- {
-		if fits(n) {
+		if tupleSize(id, typ, n, f) <= MaxRow && tupleSize(id, n, typ, f) <= MaxRow {
 			return n
 		}
 	}
