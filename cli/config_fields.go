@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -91,10 +92,28 @@ func (f field) sources() string {
 	return fmt.Sprintf("--%s, %s or %s in the config file", f.flag(), f.env(), f.key)
 }
 
+// settingsOf holds each config struct type's settings once fieldsOf has
+// worked them out (reflect.Type → []field): a run asks for the same few
+// types again and again (every command's flags as the application is
+// built, then decoding and checking the command run), and a type's
+// settings never change.
+var settingsOf sync.Map
+
 // fieldsOf returns the settings of config struct type t, in declaration
-// order. A malformed declaration is a programming error: it panics (the
-// tests build every command).
+// order, worked out once per type (settingsOf). The slice is shared: its
+// callers read it and copy a field to change it (named), never write it.
+// A malformed declaration is a programming error: it panics (the tests
+// build every command).
 func fieldsOf(t reflect.Type) []field {
+	if fs, ok := settingsOf.Load(t); ok {
+		return fs.([]field)
+	}
+	fs, _ := settingsOf.LoadOrStore(t, slices.Clip(walkSettings(t)))
+	return fs.([]field)
+}
+
+// walkSettings works out the settings of config struct type t (fieldsOf).
+func walkSettings(t reflect.Type) []field {
 	out := make([]field, 0, settingCount(t))
 	walkFields(t, nil, &out)
 	for i, f := range out {
