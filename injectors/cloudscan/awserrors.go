@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
@@ -21,7 +23,10 @@ import (
 // Authorization header (the access key id). Every SDK error reaches
 // cloudscan through addSafeErrors, which reports those errors by code only
 // and removes the session's credential values from every error text, so no
-// finding, error, message or log line holds one.
+// finding, error, message or log line holds one. The session's values are
+// those of every provider of the credential chain: the top-level one's
+// (learningCredentials) and those each assume-role step signs its call
+// with (learningAssumeRole).
 
 // withheldMessage stands in for the message of an error about the
 // request's signature.
@@ -184,4 +189,35 @@ func (c *learningCredentials) ProviderSources() []aws.CredentialSource {
 // wrapper.
 func (c *learningCredentials) IsCredentialsProvider(target aws.CredentialsProvider) bool {
 	return aws.IsCredentialsProvider(c.provider, target)
+}
+
+// learningAssumeRole is the STS client of an assume-role step of the SDK's
+// credential chain (a profile's role_arn over a source_profile, a
+// credential_source or a source's credential_process, a role over a
+// role): its AssumeRole call is signed with the credentials the role
+// stands on, which the top-level provider never hands out. They are told
+// to the redactor as the call retrieves them, and the call's errors are
+// made safe as every call's (addSafeErrors): an answer echoing them (STS
+// 403 InvalidClientTokenId quoting the token, a request id carrying it)
+// reaches no error, log line or message.
+type learningAssumeRole struct {
+	client stscreds.AssumeRoleAPIClient
+	red    *redactor
+}
+
+func (c *learningAssumeRole) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+	return c.client.AssumeRole(ctx, in, append(optFns, func(o *sts.Options) {
+		if o.Credentials != nil {
+			o.Credentials = &learningCredentials{provider: o.Credentials, red: c.red}
+		}
+		o.APIOptions = append(o.APIOptions, addSafeErrors(c.red))
+	})...)
+}
+
+// learnAssumeRoles is the SDK's option that has every assume-role step of
+// the credential chain learn its source's credentials (learningAssumeRole).
+func learnAssumeRoles(red *redactor) func(*stscreds.AssumeRoleOptions) {
+	return func(o *stscreds.AssumeRoleOptions) {
+		o.Client = &learningAssumeRole{client: o.Client, red: red}
+	}
 }
