@@ -77,7 +77,7 @@ func (c *runConfig) messageConflict(f field, value string) error {
 	}
 	shown := fmt.Sprintf("%q", signatures.Shorten(shownSetting(value), signatures.MaxQuoted))
 	switch k, v, ok := strings.Cut(value, "="); {
-	case f.key == "target" && !readsAsTarget(value):
+	case f.key == "target" && !signatures.ReadsAsTarget(value):
 		shown = "(not shown)"
 	case f.pairs && ok:
 		shown = fmt.Sprintf("%q", signatures.Shorten(k+"="+shownSetting(v), signatures.MaxQuoted))

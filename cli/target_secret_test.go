@@ -62,3 +62,62 @@ func TestTargetNotShownUnlessItReadsAsOne(t *testing.T) {
 		})
 	}
 }
+
+// With the openaev profile the runtime refuses a bad target, so that the
+// platform gets INVALID_USAGE: a target that does not read as one is not
+// shown there either (the WARN "inject rejected" line, the terminal
+// callback's execution_message), from a targets file, a flag or an inject
+// file, and the refusal gives the reason it gives without the profile.
+func TestTargetNotShownWithOpenAEVProfile(t *testing.T) {
+	envFile := writeFile(t, "serve.env", "INJECTKIT_TOKEN=S3cr3t/Tok+=\n")
+	shadow := writeFile(t, "shadow", "root:$6$Zq9sEcReT$hash0123:19000:0:99999:7:::\n")
+	injectFile := writeFile(t, "inject.json", `{"injector": "noop", "inject_id": "i1", "targets": [{"value": "127.0.0.1"}, {"value": "api_key=S3cr3tTok"}]}`)
+	tests := []struct {
+		name, never string
+		args        []string
+	}{
+		{"environment file", "S3cr3t", []string{"--targets-file", envFile}},
+		{"shadow file", "Zq9sEcReT", []string{"--targets-file", shadow}},
+		{"--target", "S3cr3tTok", []string{"--target", "pw=S3cr3tTok"}},
+		{"--target holding a slash", "S3cr3tTok", []string{"--target", "pw=S3cr3tTok/x"}},
+		{"inject file", "S3cr3tTok", []string{"--inject-file", injectFile}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := []string{"run", "--outbox", "none", "--log-level", "warn"}
+			if tt.args[0] != "--inject-file" {
+				args = append(args, "noop", "--inject-id", "i1")
+			}
+			args = append(args, tt.args...)
+			plain := run(t, registry(), nil, args...)
+			r := run(t, registry(), nil, append(args, "--profile", "openaev")...)
+			if r.code != 2 || plain.code != 2 {
+				t.Fatalf("exit %d with the profile, %d without, want 2:\n%s\n%s", r.code, plain.code, r.stderr, plain.stderr)
+			}
+			if i := strings.Index(r.stdout+r.stderr, tt.never); i >= 0 {
+				t.Errorf("shows %q:\n%s\n%s", tt.never, r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "inject rejected") || !strings.Contains(r.stderr, "(not shown)") {
+				t.Errorf("no WARN inject rejected line with the target not shown:\n%s", r.stderr)
+			}
+			lines := printedLines(t, r.stdout)
+			if len(lines) != 2 || lines[1].Body["execution_status"] != "INVALID_USAGE" {
+				t.Fatalf("printed %s, want the reception and INVALID_USAGE", r.stdout)
+			}
+			msg, _ := lines[1].Body["execution_message"].(string)
+			if !strings.Contains(msg, "(not shown)") {
+				t.Errorf("execution_message %q does not say (not shown)", msg)
+			}
+			// One reason, with or without the profile.
+			if got, want := lastLine(r.stderr), lastLine(plain.stderr); got != want {
+				t.Errorf("refusal with the profile:\n%s\nwithout:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// lastLine returns the last line of s.
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	return s[strings.LastIndexByte(s, '\n')+1:]
+}

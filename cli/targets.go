@@ -181,7 +181,7 @@ func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
 	case (err != nil || wrong != "") && l.lenient:
 		return l.appendOne(spec, o) // the runtime names the range as written
 	case err != nil:
-		return bad("not an address nor a CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120)")
+		return bad(signatures.NotARange)
 	case wrong != "":
 		return bad(wrong)
 	}

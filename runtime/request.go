@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -91,6 +92,9 @@ func (t TargetSpec) Config() (signatures.Config, error) {
 	var c signatures.Config
 	switch cat {
 	case signatures.Network:
+		if err := t.badRange(); err != nil {
+			return nil, err
+		}
 		if t.Value != "" {
 			return t.valueConfig()
 		}
@@ -105,6 +109,18 @@ func (t TargetSpec) Config() (signatures.Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// badRange refuses a value, target_ipv4 or target_ipv6 holding "/" that
+// is no CIDR range, as the command line that expands ranges refuses it:
+// one reason, whichever layer refuses it.
+func (t TargetSpec) badRange() error {
+	for _, f := range [...]struct{ key, v string }{{"value", t.Value}, {"target_ipv4", t.TargetIPv4}, {"target_ipv6", t.TargetIPv6}} {
+		if _, err := netip.ParsePrefix(f.v); err != nil && strings.Contains(f.v, "/") {
+			return &signatures.ValidationError{Field: f.key, Value: f.v, Reason: signatures.NotARange}
+		}
+	}
+	return nil
 }
 
 // valueConfig classifies {"value": "…"}.

@@ -259,6 +259,11 @@ func validZone(z string) bool {
 	return true
 }
 
+// NotARange is why a target's value holding "/" that is no CIDR range is
+// refused, by the command line that expands ranges and by the runtime
+// alike.
+const NotARange = "not an address nor a CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120)"
+
 // ValidateHostname checks that v is an RFC 1123 host name: dot-separated
 // labels of 1 to 63 letters, digits and hyphens, no label starting or ending
 // with a hyphen, at most 253 characters, and a last label that is not made

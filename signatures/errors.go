@@ -18,6 +18,10 @@ var ErrNoConfigs = errors.New("no target configuration")
 // setting or a credential): its text says "(value withheld)" in place of
 // the quoted value, and Value is empty.
 //
+// A refused address, CIDR range or host name (a field value, target_ipv4,
+// target_ipv6 or target_hostname) is shown as ShownTarget shows it:
+// "(not shown)" when it does not read as an attempt at one.
+//
 // Err, when not nil, is the cause the Reason words (a CA file's read
 // error, say): errors.Is and errors.As reach it through Unwrap, and the
 // text does not repeat it.
@@ -42,6 +46,9 @@ func (e *ValidationError) Error() string {
 	}
 	if e.Value == "" {
 		return fmt.Sprintf("invalid %s: %s", field, e.Reason)
+	}
+	if addressField(e.Field) {
+		return fmt.Sprintf("invalid %s %s: %s", field, ShownTarget(e.Value), e.Reason)
 	}
 	return fmt.Sprintf("invalid %s %q: %s", field, Shorten(e.Value, MaxQuoted), e.Reason)
 }

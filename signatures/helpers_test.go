@@ -79,8 +79,14 @@ func wantValidation(t *testing.T, err error, field, value string) {
 		t.Errorf("ValidationError{Field: %q, Value: %q}, want {%q, %q}", ve.Field, ve.Value, field, value)
 	}
 	msg := err.Error()
-	// The message quotes the value, cut to MaxQuoted bytes.
-	if !strings.Contains(msg, field) || (value != "" && !strings.Contains(msg, strconv.Quote(signatures.Shorten(value, signatures.MaxQuoted)))) {
+	// The message quotes the value, cut to MaxQuoted bytes; an address or
+	// host name as ShownTarget shows it.
+	shown := strconv.Quote(signatures.Shorten(value, signatures.MaxQuoted))
+	switch field[strings.LastIndexByte(field, '.')+1:] {
+	case "value", "target_ipv4", "target_ipv6", "target_hostname":
+		shown = signatures.ShownTarget(value)
+	}
+	if !strings.Contains(msg, field) || (value != "" && !strings.Contains(msg, shown)) {
 		t.Errorf("message %q does not name field %q and value %q", msg, field, value)
 	}
 	if msg != strings.ToLower(msg[:1])+msg[1:] || strings.HasSuffix(msg, ".") {
