@@ -166,9 +166,12 @@ func command(name, argsUsage, usage string, description ...string) *ucli.Command
 }
 
 // argsError is the usage error of a command given arguments it does not
-// take: "<command> takes <takes>, got "<the arguments>"".
-func argsError(c *ucli.Context, takes string) error {
-	return usageErr("%s takes %s, got %q", c.Command.Name, takes, strings.Join(c.Args().Slice(), " "))
+// take: "<command> takes <takes>, got "<the arguments>"", redacted of the
+// secrets as given (rawSecrets), as every other error of the command: a
+// word may be the token pasted in the wrong place.
+func argsError(c *ucli.Context, o Options, takes string) error {
+	err := usageErr("%s takes %s, got %q", c.Command.Name, takes, strings.Join(c.Args().Slice(), " "))
+	return redactExit(err, rawSecrets(c, o.Getenv, o.injectors().manifests()))
 }
 
 // flagTakesValue reports whether a flag takes a value (every flag but a

@@ -52,7 +52,7 @@ func serveCommand(o Options) *ucli.Command {
 		Flags: flagsOf(o.name(), reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o), "outbox_max_bytes": serveOutboxUsage()}),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
-				return usageErr("serve takes no arguments, got %q", c.Args().First())
+				return argsError(c, o, "no arguments")
 			}
 			return serveAction(c, o)
 		},
