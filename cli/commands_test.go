@@ -127,7 +127,7 @@ func TestDidYouMean(t *testing.T) {
 // help documents --version and the exit codes.
 func TestHelpShowsExamples(t *testing.T) {
 	for _, path := range [][]string{{}, {"run"}, {"validate"}, {"serve"}, {"injectors"}, {"outbox"}, {"outbox", "list"},
-		{"outbox", "flush"}, {"outbox", "drop"}, {"outbox", "retry-dead"}, {"version"}, {"completion"}} {
+		{"outbox", "flush"}, {"outbox", "drop"}, {"outbox", "compact"}, {"outbox", "retry-dead"}, {"version"}, {"completion"}} {
 		t.Run(strings.Join(append([]string{"injectkit"}, path...), " "), func(t *testing.T) {
 			r := run(t, registry(), nil, append(path, "--help")...)
 			_, examples, ok := strings.Cut(r.stdout, "\nEXAMPLES:\n")

@@ -227,6 +227,8 @@ func examples(ex injectorExamples, path string) []string {
 			`injectkit outbox flush --outbox /var/lib/injectkit/outbox.db --backend-url https://backend.example.com --token "$TOKEN"`}
 	case "outbox drop":
 		return []string{"injectkit outbox drop 7"}
+	case "outbox compact":
+		return []string{"injectkit outbox compact", "injectkit outbox compact --outbox /var/lib/injectkit/outbox.db"}
 	case "outbox retry-dead":
 		return []string{`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
 	case "version":

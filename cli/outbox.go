@@ -258,7 +258,7 @@ func outboxCommand(o Options) *ucli.Command {
 				return usageErr("outbox %s takes no arguments, got %q", name, strings.Join(c.Args().Slice(), " "))
 			}
 			if name != "list" {
-				// flush, drop and retry-dead change the outbox: their
+				// flush, drop, compact and retry-dead change the outbox: their
 				// stdout only reports what they did.
 				stdoutReports(o.Stdout)
 			}
@@ -328,6 +328,12 @@ func outboxCommand(o Options) *ucli.Command {
 					fmt.Fprintf(o.Stdout, "dropped %d (%s)\n", id.n, droppedRecord(r))
 					return nil
 				}),
+			},
+			{
+				Name:   "compact",
+				Usage:  "copy what the outbox holds into a new file that replaces it: the bodies delivered or dropped, readable in its free pages until then, are no longer in it",
+				Flags:  outboxFlags(o, drop, ""),
+				Action: action("compact", drop, func(c *ucli.Context, e *outboxEnv) error { return compactOutbox(o, e) }),
 			},
 			{
 				Name:      "retry-dead",

@@ -153,6 +153,9 @@ func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
 	case "flush":
 		fmt.Fprintf(o.Stdout, "outbox %s: nothing to send (%s)\n", e.absent, why)
 		return nil
+	case "compact":
+		fmt.Fprintf(o.Stdout, "outbox %s: nothing to compact (%s)\n", e.absent, why)
+		return nil
 	}
 	id, err := parseID(c, command == "drop")
 	if err != nil {

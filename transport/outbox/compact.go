@@ -107,6 +107,53 @@ func (s *Store) compactIfFree(db *bolt.DB) {
 	s.compactFailed = s.compact(db, fi) != nil
 }
 
+// Compact copies what the outbox holds into a new file that replaces it,
+// however little of it is free (compactIfFree waits for most of it to
+// be): the pages bbolt freed, which it never overwrites, no longer hold
+// the bodies delivered or dropped since they were stored. It returns the
+// file's size before and after. The file is left as it was, and the
+// error says why, when it is a link or another user's (see
+// compactIfFree), when the Store was opened ReadOnly, while another
+// operation of this Store uses it, or when the compaction fails. The
+// blocks of the old file are the file system's to reuse: they are not
+// overwritten.
+func (s *Store) Compact() (before, after int64, err error) {
+	if s.opts.ReadOnly {
+		return 0, 0, fmt.Errorf("outbox %s: compact: opened read-only", s.path)
+	}
+	s.flushLazy()
+	db, err := s.acquire()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer s.release()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fi, err := os.Lstat(s.path)
+	switch {
+	case err != nil:
+		return 0, 0, fmt.Errorf("outbox %s: compact: %w", s.path, err)
+	case s.users > 1:
+		return fi.Size(), fi.Size(), fmt.Errorf("outbox %s: compact: in use by another operation", s.path)
+	case !fi.Mode().IsRegular():
+		return fi.Size(), fi.Size(), fmt.Errorf("outbox %s: compact: not a regular file (a link is left as it is)", s.path)
+	case !ownFile(fi):
+		return fi.Size(), fi.Size(), fmt.Errorf("outbox %s: compact: another user's file is left as it is", s.path)
+	}
+	if err := s.compact(db, fi); err != nil {
+		return fi.Size(), fi.Size(), err
+	}
+	// db maps the old file, gone from the path: the next operation opens
+	// the new one.
+	_ = db.Close()
+	s.db = nil
+	now, err := os.Stat(s.path)
+	if err != nil {
+		return fi.Size(), 0, fmt.Errorf("outbox %s: compact: %w", s.path, err)
+	}
+	return fi.Size(), now.Size(), nil
+}
+
 // compact copies what src holds into a new file beside it, of the
 // outbox's owner, group and permissions (those of fi: a new file whose
 // owner or group cannot be set is not used), fsyncs it,
