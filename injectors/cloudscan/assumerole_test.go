@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -58,11 +57,6 @@ func TestAssumeRoleSourceCredentialsNeverShown(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			setAWSEnv(t)
-			// Set, even empty, it keeps the endpoint setting from the
-			// AssumeRole call's client (the SDK's sts resolveBaseEndpoint).
-			if err := os.Unsetenv("AWS_ENDPOINT_URL"); err != nil {
-				t.Fatal(err)
-			}
 			if tt.env {
 				t.Setenv("AWS_SECRET_ACCESS_KEY", testEscapableSecretKey)
 				t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
@@ -132,4 +126,34 @@ func writeInject(t *testing.T) string {
 	target := map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1"}
 	return testkit.WriteJSON(t, "inject.json", map[string]any{"inject_id": "cloud-1", "targets": []map[string]any{target},
 		"params": map[string]any{"retry_max_backoff": "5ms"}})
+}
+
+// TestAssumeRoleUsesTheEndpointSetting: the endpoint setting is the
+// endpoint of every call, the AssumeRole call of a profile's role
+// included, whatever AWS_ENDPOINT_URL holds (the SDK builds that call's
+// client before it applies the setting, and takes AWS_ENDPOINT_URL then,
+// or, set empty, AWS's own endpoint). A second loopback stand-in named by
+// AWS_ENDPOINT_URL must see nothing.
+func TestAssumeRoleUsesTheEndpointSetting(t *testing.T) {
+	setAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	wrong := newStandIn(t, nil, fixtures())
+	t.Setenv("AWS_ENDPOINT_URL", wrong.URL())
+	writeSharedFiles(t, "[profile scan]\nrole_arn = arn:aws:iam::123456789012:role/scan\nregion = us-east-1\nsource_profile = base\n",
+		"[base]\naws_access_key_id = "+testAccessKeyID+"\naws_secret_access_key = "+testSecretKey+"\n")
+	st := newStandIn(t, nil, fixtures())
+	st.echoOn("sts.amazonaws.com:AssumeRole", "InvalidClientTokenId")
+	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+	p := decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st.URL())
+	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "scan"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
+	if n := len(wrong.calls()); n != 0 {
+		t.Errorf("%d calls went to AWS_ENDPOINT_URL, not to the endpoint setting: %+v", n, wrong.calls())
+	}
+	if st.count("sts.amazonaws.com:AssumeRole") == 0 {
+		t.Errorf("the endpoint setting's stand-in saw no AssumeRole call: %+v", st.calls())
+	}
 }

@@ -106,7 +106,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 	opts := []func(*config.LoadOptions) error{
 		files.loadOptions,
 		config.WithLogger(sdkLogger{log, red}),
-		config.WithAssumeRoleCredentialOptions(learnAssumeRoles(red)),
+		config.WithAssumeRoleCredentialOptions(sessionAssumeRoles(red, s.endpointURL)),
 		config.WithRetryer(func() aws.Retryer { return retryer }),
 		config.WithAPIOptions([]func(*middleware.Stack) error{
 			awsmiddleware.AddUserAgentKeyValue("injectkit", version),

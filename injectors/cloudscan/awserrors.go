@@ -26,7 +26,7 @@ import (
 // finding, error, message or log line holds one. The session's values are
 // those of every provider of the credential chain: the top-level one's
 // (learningCredentials) and those each assume-role step signs its call
-// with (learningAssumeRole).
+// with (sessionAssumeRole).
 
 // withheldMessage stands in for the message of an error about the
 // request's signature.
@@ -191,33 +191,41 @@ func (c *learningCredentials) IsCredentialsProvider(target aws.CredentialsProvid
 	return aws.IsCredentialsProvider(c.provider, target)
 }
 
-// learningAssumeRole is the STS client of an assume-role step of the SDK's
+// sessionAssumeRole is the STS client of an assume-role step of the SDK's
 // credential chain (a profile's role_arn over a source_profile, a
 // credential_source or a source's credential_process, a role over a
-// role): its AssumeRole call is signed with the credentials the role
-// stands on, which the top-level provider never hands out. They are told
-// to the redactor as the call retrieves them, and the call's errors are
-// made safe as every call's (addSafeErrors): an answer echoing them (STS
-// 403 InvalidClientTokenId quoting the token, a request id carrying it)
-// reaches no error, log line or message.
-type learningAssumeRole struct {
-	client stscreds.AssumeRoleAPIClient
-	red    *redactor
+// role), made part of the session. Its AssumeRole call is signed with the
+// credentials the role stands on, which the top-level provider never
+// hands out: they are told to the redactor as the call retrieves them,
+// and the call's errors are made safe as every call's (addSafeErrors), so
+// that an answer echoing them (STS 403 InvalidClientTokenId quoting the
+// token, a request id carrying it) reaches no error, log line or message.
+// And it goes to the endpoint setting's endpoint, if any, as every call
+// does: the SDK builds the client before it applies the setting, and
+// would send the call to AWS_ENDPOINT_URL, or, that variable set empty,
+// to AWS's own endpoint.
+type sessionAssumeRole struct {
+	client   stscreds.AssumeRoleAPIClient
+	red      *redactor
+	endpoint string // the endpoint setting, "" for AWS's own endpoints
 }
 
-func (c *learningAssumeRole) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
+func (c *sessionAssumeRole) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
 	return c.client.AssumeRole(ctx, in, append(optFns, func(o *sts.Options) {
 		if o.Credentials != nil {
 			o.Credentials = &learningCredentials{provider: o.Credentials, red: c.red}
 		}
 		o.APIOptions = append(o.APIOptions, addSafeErrors(c.red))
+		if c.endpoint != "" {
+			o.BaseEndpoint = aws.String(c.endpoint)
+		}
 	})...)
 }
 
-// learnAssumeRoles is the SDK's option that has every assume-role step of
-// the credential chain learn its source's credentials (learningAssumeRole).
-func learnAssumeRoles(red *redactor) func(*stscreds.AssumeRoleOptions) {
+// sessionAssumeRoles is the SDK's option that makes every assume-role
+// step of the credential chain part of the session (sessionAssumeRole).
+func sessionAssumeRoles(red *redactor, endpoint string) func(*stscreds.AssumeRoleOptions) {
 	return func(o *stscreds.AssumeRoleOptions) {
-		o.Client = &learningAssumeRole{client: o.Client, red: red}
+		o.Client = &sessionAssumeRole{client: o.Client, red: red, endpoint: endpoint}
 	}
 }

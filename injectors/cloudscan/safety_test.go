@@ -30,7 +30,7 @@ func isRead(name string) bool {
 }
 
 // sdkCredentialCall holds the STS calls the SDK's credential chain makes
-// on its own, which the package forwards (learningAssumeRole: to learn the
+// on its own, which the package forwards (sessionAssumeRole: to learn the
 // credentials they are signed with) but never makes: they change nothing
 // in the account.
 var sdkCredentialCall = map[string]bool{"AssumeRole": true}
