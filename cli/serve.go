@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 	"strings"
@@ -150,7 +151,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		return sc.settingExit(err)
 	}
 	keepConnections(hc, sc.Workers)
-	defer collectLess(o.Getenv)()
+	defer collectLess(os.Getenv)()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	metrics := serve.NewMetrics(reg)

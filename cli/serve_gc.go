@@ -34,44 +34,60 @@ func gcPercentFor(live uint64) int {
 	return min(max(p, 100), serveMaxGCPercent)
 }
 
-// gcFloor keeps serve's heap goal at serveHeapFloor: after each garbage
-// collection it sets GOGC from the live heap that collection found.
+// gcFloor keeps the process's heap goal at serveHeapFloor: after each
+// garbage collection it sets GOGC from the live heap that collection found.
 type gcFloor struct {
-	mu    sync.Mutex
-	done  bool
-	live  [1]metrics.Sample
-	tuned func(percent int) // tests see each GOGC set; nil otherwise
+	mu     sync.Mutex
+	users  int // serves running; the floor holds while there is one
+	before int // GOGC before the first of them
+	live   [1]metrics.Sample
+	tuned  func(percent int) // tests see each GOGC set; nil otherwise
 }
+
+// processFloor is the one floor of the process. GOGC is the process's,
+// not a serve's: two serves in one process (an embedder's, or tests) share
+// the floor, and the GOGC from before the first comes back when the last
+// returns, not when the first does.
+var processFloor = &gcFloor{}
 
 // sentinel is allocated only to be collected: its cleanup runs once the
 // next garbage collection has found it unreachable. (It holds a pointer so
 // that it is not placed in a tiny block shared with other objects.)
 type sentinel struct{ _ *byte }
 
-// collectLess keeps serve's heap goal at serveHeapFloor for as long as it
-// serves, unless GOGC is set in the environment (the operator's choice then
-// stands), and returns what stops that and restores the GOGC before.
+// collectLess keeps the heap goal at serveHeapFloor for as long as serve
+// serves, unless GOGC is set in the process's environment (the operator's
+// choice then stands: the runtime read it), and returns what ends that.
 func collectLess(getenv func(string) string) (restore func()) {
-	return collectLessSeen(getenv, nil)
-}
-
-// collectLessSeen is collectLess telling tuned each GOGC it sets after a
-// collection.
-func collectLessSeen(getenv func(string) string, tuned func(int)) (restore func()) {
 	if getenv("GOGC") != "" {
 		return func() {}
 	}
-	f := &gcFloor{tuned: tuned}
-	f.live[0].Name = "/gc/heap/live:bytes"
+	return processFloor.hold()
+}
+
+// hold counts one more serve, starts the floor for the first, and returns
+// what counts it out again.
+func (f *gcFloor) hold() (release func()) {
 	f.mu.Lock()
-	before := debug.SetGCPercent(serveMaxGCPercent)
-	f.mu.Unlock()
-	f.arm()
-	return func() {
-		f.mu.Lock()
-		defer f.mu.Unlock()
-		f.done = true
-		debug.SetGCPercent(before)
+	defer f.mu.Unlock()
+	f.users++
+	if f.users == 1 {
+		f.live[0].Name = "/gc/heap/live:bytes"
+		f.before = debug.SetGCPercent(serveMaxGCPercent)
+		f.arm()
+	}
+	var once sync.Once
+	return func() { once.Do(f.release) }
+}
+
+// release counts a serve out and, after the last, restores the GOGC from
+// before the first; the cleanup armed last then finds no user and stops.
+func (f *gcFloor) release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.users--
+	if f.users == 0 {
+		debug.SetGCPercent(f.before)
 	}
 }
 
@@ -81,11 +97,11 @@ func (f *gcFloor) arm() {
 }
 
 // after sets GOGC from the live heap the last collection found, and arms
-// itself for the next one, until serve has returned.
+// itself for the next one, while a serve is running.
 func (f *gcFloor) after() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if f.done {
+	if f.users == 0 {
 		return
 	}
 	metrics.Read(f.live[:])

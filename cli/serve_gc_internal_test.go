@@ -70,38 +70,110 @@ func TestServeCollectsLessUnlessGOGCIsSet(t *testing.T) {
 	}
 }
 
-// TestServeCollectsAsUsualWithALargeLiveHeap checks that once a collection
-// finds a live heap of half the floor or more, serve goes back to the
-// runtime's default target: a daemon holding large results is not let grow
-// to five times them.
-func TestServeCollectsAsUsualWithALargeLiveHeap(t *testing.T) {
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	tuned := make(chan int, 64)
-	restore := collectLessSeen(func(string) string { return "" }, func(p int) {
+// seenFloor returns a floor of its own (not the process's) whose tuning
+// is sent on the returned channel.
+func seenFloor() (*gcFloor, chan int) {
+	tuned := make(chan int, 256)
+	return &gcFloor{tuned: func(p int) {
 		select {
 		case tuned <- p:
 		default:
 		}
-	})
-	defer restore()
-	held := make([]byte, serveHeapFloor) // live: twice the floor's half
-	for i := range held {
-		held[i] = 1
+	}}, tuned
+}
+
+// collected runs garbage collections until a cleanup of its own has run
+// after one, so that the cleanups queued by that collection had their turn
+// too, and fails a hang after a minute.
+func collected(t *testing.T) {
+	t.Helper()
+	ran := make(chan struct{}, 1)
+	runtime.AddCleanup(&sentinel{}, func(ch chan struct{}) { ch <- struct{}{} }, ran)
+	bound := time.After(time.Minute)
+	for {
+		runtime.GC()
+		select {
+		case <-ran:
+			return
+		case <-bound:
+			t.Fatal("no cleanup ran after a minute of collections")
+		case <-time.After(10 * time.Millisecond): // collect again: the probe's collection may still be running
+		}
 	}
-	bound := time.After(time.Minute) // fails a hang, never a slow machine
+}
+
+// nextTuned returns the next GOGC the floor set, collecting until it sets
+// one; it fails a hang after a minute.
+func nextTuned(t *testing.T, tuned chan int) int {
+	t.Helper()
+	bound := time.After(time.Minute)
 	for {
 		runtime.GC()
 		select {
 		case p := <-tuned:
-			if p == 100 {
-				runtime.KeepAlive(held)
-				if got := gcPercent(); got != 100 {
-					t.Fatalf("GC target %d after a collection found %d MiB live, want 100", got, len(held)>>20)
-				}
-				return
-			}
+			return p
 		case <-bound:
-			t.Fatal("no collection set the default target with a live heap of the floor")
+			t.Fatal("the floor set no GOGC after a minute of collections")
+		case <-time.After(10 * time.Millisecond):
 		}
+	}
+}
+
+// TestServeCollectsAsUsualWithALargeLiveHeap checks that the floor tunes
+// GOGC after each collection, not once: once a collection finds a live heap
+// of half the floor or more, serve goes back to the runtime's default
+// target (a daemon holding large results is not let grow to five times
+// them), and up again once it is let go.
+func TestServeCollectsAsUsualWithALargeLiveHeap(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	f, tuned := seenFloor()
+	release := f.hold()
+	defer release()
+	if p := nextTuned(t, tuned); p == 100 {
+		t.Skipf("the test process's own live heap is already %d or more: nothing to see", serveHeapFloor/2)
+	}
+	held := make([]byte, serveHeapFloor) // live: twice the floor's half
+	for i := range held {
+		held[i] = 1
+	}
+	for p := nextTuned(t, tuned); p != 100; p = nextTuned(t, tuned) {
+	}
+	if got := gcPercent(); got != 100 {
+		t.Fatalf("GC target %d after a collection found %d MiB live, want 100", got, len(held)>>20)
+	}
+	runtime.KeepAlive(held)
+	held = nil
+	for p := nextTuned(t, tuned); p == 100; p = nextTuned(t, tuned) {
+	}
+}
+
+// TestServeFloorEndsWithTheLastServe checks that two serves share the
+// floor: the GOGC from before the first comes back when the last returns,
+// and no collection after that changes it.
+func TestServeFloorEndsWithTheLastServe(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(123))
+	f, tuned := seenFloor()
+	first, second := f.hold(), f.hold()
+	nextTuned(t, tuned)
+	first()
+	first() // a release called twice counts once
+	if got := gcPercent(); got == 123 {
+		t.Fatalf("GC target back to the one before with a serve still running")
+	}
+	nextTuned(t, tuned)
+	second()
+	if got := gcPercent(); got != 123 {
+		t.Fatalf("GC target %d after the last serve returned, want the one before, 123", got)
+	}
+	for range 3 {
+		collected(t)
+	}
+	if got := gcPercent(); got != 123 {
+		t.Errorf("GC target %d after collections once the last serve returned, want 123", got)
+	}
+	select {
+	case p := <-tuned:
+		t.Errorf("the floor set GOGC %d after the last serve returned", p)
+	default:
 	}
 }
