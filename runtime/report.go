@@ -60,7 +60,9 @@ func (r *Report) Signatures() iter.Seq2[int, signatures.Signature] {
 func (r *Report) attribution(i int) signatures.Attribution { return r.Targets[i].Attribution }
 
 // PayloadTargets streams the report's payload, one target at a time (see
-// signatures.PayloadTargets: each yielded target is valid until the next).
+// signatures.PayloadTargets: each yielded target is valid until the next,
+// and is read-only: its values are reused for the targets after it, so a
+// caller that changes one copies it first).
 // A Report built outside the runtime has no payload.
 func (r *Report) PayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
 	if r.payload == nil {
