@@ -173,6 +173,17 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 			want: []string{`invalid param "delay=2s" (--param): delay given twice`}},
 		{name: "param refused, given twice in the file", yaml: "param: [outcome=failed, outcome=success]\n",
 			want: []string{`invalid param "outcome=success" (config file FILE:1): outcome given twice`}},
+		// The file's second copy is the duplicate, though a --param of the
+		// same text replaces its first: each key once per source.
+		{name: "param refused, given twice in the file, the first replaced by a flag of the same text",
+			yaml: "param: [outcome=failed, outcome=success]\n", args: []string{"--param", "outcome=success"},
+			want: []string{`invalid param "outcome=success" (config file FILE:1): outcome given twice`}},
+		{name: "param refused, given twice in the file with one text",
+			yaml: "param:\n  - outcome=success\n  - outcome=success\n",
+			want: []string{`invalid param "outcome=success" (config file FILE:3): outcome given twice`}},
+		{name: "param refused, given twice by the flags, one copy the file's text", yaml: "param:\n  - delay=1ms\n",
+			args: []string{"--param", "delay=1ms", "--param", "delay=1ms"},
+			want: []string{`invalid param "delay=1ms" (--param): delay given twice`}},
 		{name: "backend URL scheme", args: []string{"--backend-url", "ftp://h", "--inject-id", "i"}, want: []string{`invalid backend_url "ftp://h" (--backend-url): scheme must be http or https`}},
 		{name: "backend URL query", env: map[string]string{"INJECTKIT_BACKEND_URL": "http://h/?a=1"}, args: []string{"--inject-id", "i"},
 			want: []string{`invalid backend_url "http://h/?a=REDACTED" (env INJECTKIT_BACKEND_URL): must not have a query or fragment`}},

@@ -291,8 +291,14 @@ func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) str
 		if s, isSourced := dst.(sourced); isSourced && ok && !f.secret {
 			// A secret is left out: no error may quote its value.
 			s.setFrom(f.key, r.from)
-			for i, from := range r.itemFrom {
-				s.setItemFrom(f.key, f.item(r.vals[i]), from)
+			if f.pairs {
+				// Item by item (mergedPairs): a pair's text may repeat
+				// another's written elsewhere.
+				s.setPairsFrom(f.key, r.itemFrom)
+			} else {
+				for i, from := range r.itemFrom {
+					s.setItemFrom(f.key, f.item(r.vals[i]), from)
+				}
 			}
 			if !f.list() && len(r.vals) == 1 {
 				s.setText(f.key, trimmed(r.vals[0]))
@@ -308,11 +314,12 @@ func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) str
 // profile cannot hold.
 type sourced interface {
 	setFrom(key, from string)
-	setItemFrom(key, item, from string) // where one item of a list was written
-	setText(key, text string)           // a scalar's value as written
-	setSecretFrom(key, from string)     // where a secret was set: never in an error with its value
-	setConfig(path string)              // the config file read
-	setStrayEnv(names []string)         // the unknown variables of the environment to warn of
+	setItemFrom(key, item, from string)     // where one item of a list was written
+	setPairsFrom(key string, from []string) // where each item of a pairs list was written, in its order
+	setText(key, text string)               // a scalar's value as written
+	setSecretFrom(key, from string)         // where a secret was set: never in an error with its value
+	setConfig(path string)                  // the config file read
+	setStrayEnv(names []string)             // the unknown variables of the environment to warn of
 }
 
 // keysOf returns the config keys of config struct types.

@@ -377,7 +377,8 @@ func TestParamErrQuotes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var c runConfig
-		err := c.paramErr(tt.kv, &signatures.ValidationError{Field: "params.x", Value: tt.shown, Reason: "refused"})
+		c.Params = []string{tt.kv}
+		err := c.paramErr(0, &signatures.ValidationError{Field: "params.x", Value: tt.shown, Reason: "refused"})
 		if got := err.Error(); got != tt.want {
 			t.Errorf("paramErr(%q) = %s, want %s", tt.kv, got, tt.want)
 		}

@@ -43,9 +43,9 @@ func logReplaced(log *zap.Logger, cfg runConfig, file runtime.Request, fileTarge
 	if len(file.ExpectationTypes) > 0 && len(cfg.Expectations) > 0 {
 		add("expectation_types", "expectation"+cfg.where("expectation"))
 	}
-	for _, kv := range cfg.Params {
+	for i, kv := range cfg.Params {
 		if k, _, _ := strings.Cut(kv, "="); hasKey(file.Params, k) {
-			add("params."+k, "param "+k+cfg.whereItem("param", kv))
+			add("params."+k, "param "+k+cfg.wherePair("param", i))
 		}
 	}
 	if fileTargets > 0 {

@@ -28,6 +28,10 @@ type origins struct {
 	// items says where each item of a list key was written, when the
 	// items have places of their own (the lines of a YAML list).
 	items map[string]map[string]string
+	// pairs says where each item of a pairs key (param) was written, in
+	// the order of the decoded list: two items of one text may come from
+	// two places (a --param repeating the first of a config file's two).
+	pairs map[string][]string
 	// text is the value of each scalar key as it was written ("4" for a
 	// heartbeat_interval read as 4s), for an error to quote.
 	text map[string]string
@@ -80,6 +84,22 @@ func (o *origins) setItemFrom(key, item, from string) {
 	}
 }
 
+func (o *origins) setPairsFrom(key string, from []string) {
+	if o.pairs == nil {
+		o.pairs = map[string][]string{}
+	}
+	o.pairs[key] = from
+}
+
+// wherePair is where for item i of a pairs key (param), in the decoded
+// list's order: the place of that item, never of another of its text.
+func (o *origins) wherePair(key string, i int) string {
+	if i < len(o.pairs[key]) {
+		return source{key: key, from: o.pairs[key][i]}.where()
+	}
+	return o.where(key)
+}
+
 // whereItem is where for one item of a list key: the line of that item
 // when the list has lines of its own.
 func (o *origins) whereItem(key, item string) string { return o.itemSource(key, item).where() }
@@ -123,11 +143,12 @@ func (o *origins) namedExit(err error) error {
 	return o.named(err)
 }
 
-// paramErr is the error of the --param pair kv (key=value) that its
-// injector refuses: the pair as the user wrote it and where, then why. A
-// value the refusal withholds (a setting's, a secret's: see
+// paramErr is the error of the --param pair c.Params[i] (key=value) that
+// its injector refuses: the pair as the user wrote it and where, then why.
+// A value the refusal withholds (a setting's, a secret's: see
 // framework.ParseParam) is never quoted: the pair is shown as its key.
-func (c *runConfig) paramErr(kv string, err error) error {
+func (c *runConfig) paramErr(i int, err error) error {
+	kv := c.Params[i]
 	reason := err.Error()
 	shown := kv
 	var ve *signatures.ValidationError
@@ -137,7 +158,7 @@ func (c *runConfig) paramErr(kv string, err error) error {
 		switch {
 		case ve.Withheld:
 			return usageErr("invalid param %q (value withheld)%s: %s",
-				signatures.Shorten(k, signatures.MaxQuoted), c.whereItem("param", kv), reason)
+				signatures.Shorten(k, signatures.MaxQuoted), c.wherePair("param", i), reason)
 		case hidden(ve.Value):
 			// The injector hid a part of the value (credentials): as it
 			// showed it, never as written. A value it only normalised
@@ -145,7 +166,7 @@ func (c *runConfig) paramErr(kv string, err error) error {
 			shown = k + "=" + ve.Value
 		}
 	}
-	return usageErr("invalid param %q%s: %s", signatures.Shorten(shown, signatures.MaxQuoted), c.whereItem("param", kv), reason)
+	return usageErr("invalid param %q%s: %s", signatures.Shorten(shown, signatures.MaxQuoted), c.wherePair("param", i), reason)
 }
 
 // hidden reports a value shown with a part hidden, as httpx.MaskURL and
@@ -163,9 +184,9 @@ func (c *runConfig) relabel(err error) error {
 		return err
 	}
 	if name, ok := strings.CutPrefix(ve.Field, "params."); ok {
-		for _, kv := range c.Params {
+		for i, kv := range c.Params {
 			if k, _, _ := strings.Cut(kv, "="); k == name {
-				return c.paramErr(kv, err)
+				return c.paramErr(i, err)
 			}
 		}
 		if strings.HasPrefix(ve.Reason, framework.ReasonRequired) {

@@ -155,17 +155,17 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 		req.Params = map[string]any{}
 	}
 	seen := make(map[string]bool, len(params))
-	for _, kv := range params {
+	for i, kv := range params {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return usageErr("invalid param %q%s: want key=value", kv, cfg.whereItem("param", kv))
+			return usageErr("invalid param %q%s: want key=value", kv, cfg.wherePair("param", i))
 		}
 		if seen[k] {
 			// One layer gave it twice (mergedPairs): refused, as a value
 			// the injector refuses (a secret's withheld), whatever the
 			// profile.
 			err := &signatures.ValidationError{Field: "params." + k, Value: v, Reason: k + " given twice"}
-			return &paramRefusal{kv: kv, err: framework.WithholdParam(m, k, err)}
+			return &paramRefusal{i: i, err: framework.WithholdParam(m, k, err)}
 		}
 		seen[k] = true
 		val, err := framework.ParseParam(m, k, v)
@@ -175,18 +175,18 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 			// platform gets its reception and INVALID_USAGE.
 			val = v
 		case err != nil:
-			return &paramRefusal{kv: kv, err: err}
+			return &paramRefusal{i: i, err: err}
 		}
 		req.Params[k] = val
 	}
 	return nil
 }
 
-// paramRefusal is a --param pair (kv) its injector refuses (err): run
+// paramRefusal is a --param pair (cfg.Params[i]) its injector refuses (err): run
 // refuses the inject as the runtime refuses any other bad param, its WARN
 // "inject rejected" logged (see rejectParam).
 type paramRefusal struct {
-	kv  string
+	i   int
 	err error
 }
 
@@ -204,7 +204,7 @@ func rejectParam(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger
 	}
 	// No deliverer: Reject logs the refusal as the run would, and sends nothing.
 	_ = newRuntime(o, cfg.injectors, log).Reject(ctx, req, pr.err)
-	return cfg.paramErr(pr.kv, pr.err)
+	return cfg.paramErr(pr.i, pr.err)
 }
 
 // value is a network target as the command line writes it: --target or a
