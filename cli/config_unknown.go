@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/injectkit/injectkit/framework"
 )
@@ -125,7 +124,7 @@ func spelledSetting(ms []framework.Manifest, name, key string) string {
 		return ""
 	}
 	for _, m := range ms {
-		if foldKey(m.Name) != foldKey(name) {
+		if framework.FoldName(m.Name) != framework.FoldName(name) {
 			continue
 		}
 		if s, ok := m.Setting(key); ok {
@@ -147,28 +146,16 @@ func spelledKey(ms []framework.Manifest, known map[string]bool, key string) stri
 			return want
 		}
 	}
-	folded := foldKey(key)
+	folded := framework.FoldName(key)
 	for _, k := range slices.Sorted(maps.Keys(known)) {
-		if foldKey(k) == folded && k != key {
+		if framework.FoldName(k) == folded && k != key {
 			return k
 		}
 	}
 	for _, m := range ms {
-		if foldKey(m.Name) == folded && m.Name != key {
+		if framework.FoldName(m.Name) == folded && m.Name != key {
 			return m.Name
 		}
 	}
 	return ""
-}
-
-// foldKey folds a key as framework.Manifest.Setting folds a setting's
-// name: lower case, without the separators '-', '_', '.' and space.
-func foldKey(key string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '-', '_', '.', ' ':
-			return -1
-		}
-		return unicode.ToLower(r)
-	}, key)
 }

@@ -78,18 +78,18 @@ func ValidateManifest(m Manifest) error {
 		}
 		outputs[o.Field] = o.Type
 	}
-	settings := map[string]string{} // folded key (settingName): the key as declared
+	settings := map[string]string{} // folded key (FoldName): the key as declared
 	for i, s := range m.Settings {
 		if s.Key == "" {
 			return bad(fmt.Sprintf("settings[%d]", i), "", "a setting needs a key")
 		}
-		folded := settingName(s.Key)
+		folded := FoldName(s.Key)
 		if first, dup := settings[folded]; dup {
 			return bad("settings", s.Key, "declared twice (as "+first+" and as "+s.Key+", one key in another spelling)")
 		}
 		settings[folded] = s.Key
 		for _, p := range m.Params {
-			if settingName(p.Name) == folded {
+			if FoldName(p.Name) == folded {
 				return bad("settings", s.Key, "also the name of a param ("+p.Name+"), in that spelling or another")
 			}
 		}

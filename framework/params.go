@@ -232,7 +232,7 @@ func fieldFor(fields []paramField, key string) (paramField, bool) {
 // unknownParam is the error of a key no param has: the params known, or
 // the one it names but for case, or but for its separators and case
 // (call-timeout, callTimeout, Call.Timeout for call_timeout), as a
-// setting's name folds (settingName); the key itself stays exact.
+// setting's name folds (FoldName); the key itself stays exact.
 func unknownParam(key, value string, known []string) error {
 	for _, n := range known {
 		if strings.EqualFold(n, key) {
@@ -240,7 +240,7 @@ func unknownParam(key, value string, known []string) error {
 		}
 	}
 	for _, n := range known {
-		if settingName(n) == settingName(key) {
+		if FoldName(n) == FoldName(key) {
 			return invalidParam(key, value, ReasonUnknown+"; keys are written exactly, case and separators included: write "+n)
 		}
 	}

@@ -5,24 +5,26 @@ import (
 	"unicode"
 )
 
-// Setting returns the setting of m whose key is key as settingName folds
+// Setting returns the setting of m whose key is key as FoldName folds
 // them: the one rule by which a param, an inject's content key or a
 // config key names a setting (endpoint_url, endpoint-url, Endpoint.URL
 // and endpointUrl alike).
 func (m Manifest) Setting(key string) (Setting, bool) {
-	folded := settingName(key)
+	folded := FoldName(key)
 	for _, s := range m.Settings {
-		if settingName(s.Key) == folded {
+		if FoldName(s.Key) == folded {
 			return s, true
 		}
 	}
 	return Setting{}, false
 }
 
-// settingName folds a setting's name for comparison: lower case, without
+// FoldName folds a setting's name for comparison: lower case, without
 // the separators '-', '_', '.' and space, so that a name in any spelling
-// (kebab, snake, dotted, camelCase, spaced) folds to the same.
-func settingName(name string) string {
+// (kebab, snake, dotted, camelCase, spaced) folds to the same. It is the
+// one rule by which a host matches a name the user spelled otherwise (a
+// config key, an injector's name) to the one declared.
+func FoldName(name string) string {
 	return strings.Map(func(r rune) rune {
 		switch r {
 		case '-', '_', '.', ' ':
