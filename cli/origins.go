@@ -296,15 +296,24 @@ func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 	return cmd
 }
 
-// tokenHint says, when the token came from the environment, that the
-// command outboxCommand prints reads it there too: "" otherwise (a
-// config file's is in the command, a flag's the user typed).
+// tokenHint says how the command outboxCommand prints gets the run's
+// token, which it never names: from the environment again when the run
+// read it there, given again (--token, or its variable) when the run was
+// given it by flag. "" when the command has it already (a config file's,
+// through --config) or the run had none.
 func (c *runConfig) tokenHint() string {
-	env, ok := strings.CutPrefix(c.secretFrom["token"], "env ")
-	if !ok || c.Backend.URL == "" {
+	from := c.secretFrom["token"]
+	if c.Backend.URL == "" {
 		return ""
 	}
-	return "the flush command needs " + env + " set, as this run had it (the token is never printed)"
+	if env, ok := strings.CutPrefix(from, "env "); ok {
+		return "the flush command needs " + env + " set, as this run had it (the token is never printed)"
+	}
+	if strings.HasPrefix(from, "-") {
+		return "the flush command needs the token this run was given by " + from + ": add " + from +
+			" TOKEN to it, or set " + envPrefix + "TOKEN (the token is never printed)"
+	}
+	return ""
 }
 
 // shellPath is the path p made absolute, as shellWord quotes it: a

@@ -17,8 +17,9 @@ var flushWith = regexp.MustCompile(`\(flush with: (injectkit outbox flush [^)\n]
 
 // The command a failed run prints to flush what it kept sends with the
 // run's token: the config file that held it is in the command, a token
-// from the environment is named in a hint. Run as printed, it delivers
-// with that token; flush without one warns, as run does.
+// from the environment or a flag is named in a hint (never printed). Run
+// as printed, with what the hint says, it delivers with that token; flush
+// without one warns, as run does.
 func TestRunFlushHintKeepsTheToken(t *testing.T) {
 	tests := []struct {
 		name string
@@ -27,16 +28,21 @@ func TestRunFlushHintKeepsTheToken(t *testing.T) {
 		env      func(url string) map[string]string
 		hint     string // in stderr
 		flushEnv bool   // the flush runs with the run's environment
+		// flushArgs are added to the printed command, as the hint says.
+		flushArgs []string
 	}{
 		{"token and backend in the config file", func(url string) []string {
 			return []string{"--config", writeFile(t, "c.yaml", "backend_url: "+url+"\ntoken: tok-hint-1\n")}
-		}, nil, "--config ", false},
+		}, nil, "--config ", false, nil},
 		{"token in the config file and backend from the flag", func(url string) []string {
 			return []string{"--config", writeFile(t, "c.yaml", "token: tok-hint-1\n"), "--backend-url", url}
-		}, nil, "--config ", false},
+		}, nil, "--config ", false, nil},
 		{"token from the environment", func(url string) []string { return []string{"--backend-url", url} },
 			func(string) map[string]string { return map[string]string{"INJECTKIT_TOKEN": "tok-hint-1"} },
-			"hint: the flush command needs INJECTKIT_TOKEN set, as this run had it", true},
+			"hint: the flush command needs INJECTKIT_TOKEN set, as this run had it", true, nil},
+		{"token from the flag", func(url string) []string { return []string{"--backend-url", url, "--token", "tok-hint-1"} },
+			nil, "hint: the flush command needs the token this run was given by --token: add --token TOKEN to it, or set INJECTKIT_TOKEN",
+			false, []string{"--token", "tok-hint-1"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -57,7 +63,7 @@ func TestRunFlushHintKeepsTheToken(t *testing.T) {
 			if tt.flushEnv {
 				flushEnv = env
 			}
-			f := run(t, registry(), flushEnv, strings.Fields(m[1])[1:]...)
+			f := run(t, registry(), flushEnv, append(strings.Fields(m[1])[1:], tt.flushArgs...)...)
 			if f.code != 0 || strings.Contains(f.stderr, "no token") {
 				t.Fatalf("%s: exit %d\n%s%s", m[1], f.code, f.stdout, f.stderr)
 			}
