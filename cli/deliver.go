@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
@@ -145,11 +146,37 @@ var (
 	_ runtime.Rejecter = abortable{}
 )
 
-// Deliver sends r until the abort fires.
+// Deliver sends r until the abort fires. A body the abort cut short in
+// flight is said as an outbox says it (outbox.CutShort): whoever posts
+// the printed signatures again knows the backend may have them already.
 func (a abortable) Deliver(ctx context.Context, r *runtime.Report) error {
-	ctx, _, release := outbox.HoldAbort(ctx, a.abort)
+	ctx, aborted, release := outbox.HoldAbort(ctx, a.abort)
 	defer release()
-	return a.profile.Deliver(ctx, r)
+	err := a.profile.Deliver(ctx, r)
+	if err != nil && aborted() {
+		err = cutShort(err)
+	}
+	return err
+}
+
+// cutShort returns err, a callback send's error, saying that the body
+// whose POST it cut short may have reached the backend, when an attempt
+// was in flight: the send's error itself, or the failed chunk's.
+func cutShort(err error) error {
+	var ie *httpx.InterruptedError
+	if !errors.As(err, &ie) || ie.Attempts == 0 {
+		return err
+	}
+	var te *transport.TransmissionError
+	switch {
+	case err == error(ie):
+		return outbox.CutShort(ie)
+	case errors.As(err, &te) && te.Err == error(ie):
+		cut := *te
+		cut.Err = outbox.CutShort(ie)
+		return &cut
+	}
+	return err
 }
 
 // Received calls the profile's Received hook, if it has one.

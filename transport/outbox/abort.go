@@ -39,6 +39,14 @@ func HoldAbort(ctx context.Context, a Aborter) (_ context.Context, aborted func(
 	return ctx, aborted, func() { cancel(); unhold() }
 }
 
+// CutShort is the error of a body whose send the abort cut short once ie
+// counts an attempt made: the one in flight may have reached the backend,
+// so that whoever posts the body again knows it may be there twice. It is
+// said the same whether the body was kept in an outbox or not.
+func CutShort(ie *httpx.InterruptedError) error {
+	return fmt.Errorf("attempt %d cut short by the interrupt while in flight (the backend may have received it): %w", ie.Attempts, ie)
+}
+
 // noteInterrupted records on r, a body whose send the abort cut short
 // once at least one attempt was made, the attempts made (the one cut
 // short in flight included: the backend may have received it) and the
@@ -53,7 +61,7 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 	if !errors.As(err, &ie) || ie.Attempts == 0 {
 		return nil
 	}
-	last := fmt.Errorf("attempt %d cut short by the interrupt while in flight (the backend may have received it): %w", ie.Attempts, ie.Err)
+	last := CutShort(ie)
 	if ie.Last != nil {
 		last = errors.New(s.redact(ie.Last.Error(), red))
 	}
