@@ -76,12 +76,12 @@ func parseParam(m *Manifest, key, value string) (any, error) {
 // float64 first.
 func intParam(text string) (int, error) {
 	if !jsonNumber().MatchString(text) {
-		return 0, errors.New("not an integer")
+		return 0, errNotInteger
 	}
 	v, _ := floatNumbers(json.Number(text), true)
 	b, err := json.Marshal(v)
 	if err != nil {
-		return 0, errors.New("not an integer")
+		return 0, errNotInteger
 	}
 	var n int
 	if err := json.Unmarshal(b, &n); err != nil {
@@ -91,10 +91,15 @@ func intParam(text string) (int, error) {
 				return 0, errors.New(reason)
 			}
 		}
-		return 0, errors.New("not an integer")
+		return 0, errNotInteger
 	}
 	return n, nil
 }
+
+// errNotInteger is intParam's refusal of a text that is not a whole JSON
+// number: it says the spellings taken, the inject file's, so that a user
+// who wrote 03 knows why 3.0 passes and it does not.
+var errNotInteger = errors.New("not an integer as JSON writes one (3, 3.0 or 3e0; not +3, 03 nor 3.5)")
 
 // jsonNumber is a JSON number's grammar (RFC 8259, section 6), compiled
 // on first use: a command that reads no int param never builds it.
