@@ -144,19 +144,20 @@ func TestInvalidParamsNeverReachNmap(t *testing.T) {
 	tests := []struct {
 		name   string
 		params any
-		euid   int
+		privs  privileges
 		want   string
 	}{
-		{"bad ports", &Params{ScanType: ScanConnect, Ports: "22 --script=x", Timing: 3}, 0, "ports"},
-		{"bad timing", &Params{ScanType: ScanConnect, Timing: 9}, 0, "timing"},
-		{"syn unprivileged", &Params{ScanType: ScanSYN, Timing: 3}, 1000, "root"},
-		{"fin unprivileged", &Params{ScanType: ScanFIN, Timing: 3}, 1000, "root"},
-		{"wrong type", map[string]any{"ports": "22"}, 0, "want *nmap.Params"},
+		{"bad ports", &Params{ScanType: ScanConnect, Ports: "22 --script=x", Timing: 3}, asRoot, "ports"},
+		{"bad timing", &Params{ScanType: ScanConnect, Timing: 9}, asRoot, "timing"},
+		{"syn unprivileged", &Params{ScanType: ScanSYN, Timing: 3}, asUser, "root"},
+		{"fin unprivileged", &Params{ScanType: ScanFIN, Timing: 3}, asUser, "root"},
+		{"syn as root without CAP_NET_RAW", &Params{ScanType: ScanSYN, Timing: 3}, privileges{}, "CAP_NET_RAW"},
+		{"wrong type", map[string]any{"ports": "22"}, asRoot, "want *nmap.Params"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newTestExecutor(neverRun(t))
-			e.euid = func() int { return tt.euid }
+			e.privileges = func() privileges { return tt.privs }
 			cfg, _ := newInject(t, nil, "127.0.0.1")
 			cfg.Params = tt.params
 			out := e.Execute(context.Background(), cfg)

@@ -18,6 +18,12 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
+// asRoot are root's privileges, as nmap and the kernel see them.
+var asRoot = privileges{euid: 0, netRaw: true}
+
+// asUser are those of a user without any capability.
+var asUser = privileges{euid: 1000}
+
 // fixedNow is the clock of every executor built by newTestExecutor.
 var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 
@@ -26,7 +32,7 @@ var fixedNow = time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 func newTestExecutor(run runFunc) *Executor {
 	e := New()
 	e.run = run
-	e.euid = func() int { return 0 }
+	e.privileges = func() privileges { return asRoot }
 	e.now = func() time.Time { return fixedNow }
 	e.ifIndex = func(name string) (int, error) {
 		if i := slices.Index([]string{"", "lo", "eth0"}, name); i > 0 {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -27,9 +26,11 @@ const (
 // Executor is the nmap injector. Its zero value is not usable: build one
 // with New.
 type Executor struct {
-	run  runFunc          // runs nmap; replaced in tests
-	euid func() int       // effective user id, for the root check
-	now  func() time.Time // clock for ErrorInfo.CrashTimestamp
+	run runFunc // runs nmap; replaced in tests
+	// privileges are the process's, for the check of a scan that needs
+	// raw sockets.
+	privileges func() privileges
+	now        func() time.Time // clock for ErrorInfo.CrashTimestamp
 	// ifIndex returns the index of the interface an IPv6 zone names
 	// (nil: zones are given to nmap as they are).
 	ifIndex func(name string) (int, error)
@@ -37,7 +38,7 @@ type Executor struct {
 
 // New returns an Executor that runs the nmap found on PATH.
 func New() *Executor {
-	return &Executor{run: runNmap, euid: os.Geteuid, now: time.Now, ifIndex: interfaceIndex}
+	return &Executor{run: runNmap, privileges: currentPrivileges, now: time.Now, ifIndex: interfaceIndex}
 }
 
 // interfaceIndex returns the index of the interface named name.
@@ -96,8 +97,9 @@ func (*Executor) NewParams() any {
 }
 
 // ValidateParams checks, after Params.Validate, what depends on the
-// executor: that a syn or fin scan runs as root. It never touches the
-// network.
+// executor: that a syn or fin scan can open its raw socket, as nmap
+// decides it may try (root, or NMAP_PRIVILEGED) and as the kernel lets it
+// (CAP_NET_RAW). It never touches the network.
 func (e *Executor) ValidateParams(params any) error {
 	p, err := paramsOf(params)
 	if err != nil {
@@ -119,8 +121,11 @@ func (e *Executor) validate(p Params) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if p.needsRoot() && e.euid() != 0 {
-		return fmt.Errorf("scan_type %q: %w (run as root, or use scan_type=connect)", p.ScanType, ErrNeedsRoot)
+	if !p.needsRoot() {
+		return nil
+	}
+	if why := e.privileges().rawRefusal(); why != "" {
+		return fmt.Errorf("scan_type %q: %w: %s", p.ScanType, ErrNeedsRoot, why)
 	}
 	return nil
 }

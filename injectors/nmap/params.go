@@ -17,8 +17,9 @@ const (
 	ScanFIN     = "fin"     // -sF: FIN scan, needs root
 )
 
-// ErrNeedsRoot is returned for a scan type that needs raw sockets when the
-// process does not run as root.
+// ErrNeedsRoot is returned for a scan type that needs raw sockets when
+// nmap would not open one: not privileged as nmap decides (root, or
+// NMAP_PRIVILEGED set), or without the effective CAP_NET_RAW.
 var ErrNeedsRoot = errors.New("scan type needs root privileges")
 
 // maxPortSpec bounds the length of the ports parameter.

@@ -75,31 +75,73 @@ func TestPortsErrorNamesTheItem(t *testing.T) {
 	}
 }
 
+// A syn or fin scan is refused before nmap runs when nmap would refuse it
+// (not root as nmap decides: NMAP_PRIVILEGED set, else NMAP_UNPRIVILEGED
+// unset and uid 0) or could not open its raw socket (no effective
+// CAP_NET_RAW), and only then: root without CAP_NET_RAW was let through
+// (nmap then failed, "Couldn't open a raw socket"), and a user with it and
+// NMAP_PRIVILEGED refused.
 func TestValidateParamsRoot(t *testing.T) {
 	tests := []struct {
+		name     string
 		scanType string
-		euid     int
-		wantRoot bool
+		privs    privileges
+		want     string // in the error, "" when none
 	}{
-		{ScanConnect, 1000, false},
-		{ScanConnect, 0, false},
-		{ScanSYN, 0, false},
-		{ScanFIN, 0, false},
-		{ScanSYN, 1000, true},
-		{ScanFIN, 1000, true},
+		{"connect as a user", ScanConnect, asUser, ""},
+		{"connect as root", ScanConnect, asRoot, ""},
+		{"connect as root without CAP_NET_RAW", ScanConnect, privileges{}, ""},
+		{"syn as root", ScanSYN, asRoot, ""},
+		{"fin as root", ScanFIN, asRoot, ""},
+		{"syn as a user", ScanSYN, asUser, "run as root, or with CAP_NET_RAW and NMAP_PRIVILEGED set, or use scan_type=connect"},
+		{"fin as a user", ScanFIN, asUser, "run as root, or with CAP_NET_RAW and NMAP_PRIVILEGED set"},
+		{"syn as a user with CAP_NET_RAW alone", ScanSYN, privileges{euid: 1000, netRaw: true}, "NMAP_PRIVILEGED"},
+		{"syn as a user with CAP_NET_RAW and NMAP_PRIVILEGED", ScanSYN, privileges{euid: 1000, netRaw: true, privileged: true}, ""},
+		{"syn as a user with NMAP_PRIVILEGED alone", ScanSYN, privileges{euid: 1000, privileged: true}, "lacks CAP_NET_RAW"},
+		{"syn as root without CAP_NET_RAW", ScanSYN, privileges{}, "the process lacks CAP_NET_RAW, without which nmap cannot open a raw socket"},
+		{"syn as root with NMAP_UNPRIVILEGED", ScanSYN, privileges{netRaw: true, unprivileged: true}, "NMAP_UNPRIVILEGED is set"},
+		{"NMAP_PRIVILEGED wins over NMAP_UNPRIVILEGED, as in nmap", ScanSYN, privileges{netRaw: true, privileged: true, unprivileged: true}, ""},
 	}
 	for _, tt := range tests {
-		e := New()
-		e.euid = func() int { return tt.euid }
-		p := DefaultParams()
-		p.ScanType = tt.scanType
-		err := e.ValidateParams(&p)
-		if got := errors.Is(err, ErrNeedsRoot); got != tt.wantRoot || (!tt.wantRoot && err != nil) {
-			t.Errorf("%s as uid %d: ValidateParams = %v", tt.scanType, tt.euid, err)
-		}
-		if tt.wantRoot && !strings.Contains(err.Error(), "scan_type=connect") {
-			t.Errorf("error %q does not name the fix", err)
-		}
+		t.Run(tt.name, func(t *testing.T) {
+			e := New()
+			e.privileges = func() privileges { return tt.privs }
+			p := DefaultParams()
+			p.ScanType = tt.scanType
+			err := e.ValidateParams(&p)
+			if tt.want == "" {
+				if err != nil {
+					t.Errorf("ValidateParams = %v, want nil", err)
+				}
+				return
+			}
+			if !errors.Is(err, ErrNeedsRoot) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("ValidateParams = %v, want ErrNeedsRoot saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// parseCapEff reads the effective set of a /proc/PID/status file.
+func TestParseCapEff(t *testing.T) {
+	tests := []struct {
+		name, status string
+		want         uint64
+		wantErr      bool
+	}{
+		{"root", "Name:\tx\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\nCapEff:\t000001ffffffffff\n", 0x1ffffffffff, false},
+		{"CAP_NET_RAW dropped", "CapEff:\t000001ffffffdfff\n", 0x1ffffffdfff, false},
+		{"a user with CAP_NET_RAW", "CapEff:\t0000000000002000\n", 1 << capNetRaw, false},
+		{"no line", "Name:\tx\n", 0, true},
+		{"not hex", "CapEff:\tzz\n", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseCapEff([]byte(tt.status))
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("parseCapEff = %#x, %v; want %#x, error %v", got, err, tt.want, tt.wantErr)
+			}
+		})
 	}
 }
 
@@ -136,7 +178,7 @@ func TestNewParamsStrictDecode(t *testing.T) {
 		{`{"ports":"22;id"}`, Params{}, "params.ports"},
 	}
 	e := New()
-	e.euid = func() int { return 0 }
+	e.privileges = func() privileges { return asRoot }
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			var raw map[string]any
