@@ -208,6 +208,11 @@ func (c *runConfig) relabel(err error) error {
 		// Not --expectation nor --inject-id: the inject file gave it.
 		return fmt.Errorf("%s: %w", c.filePlaces.Of(ve.Field), err)
 	}
+	if c.InjectFile != "" && ve.Field == "targets" && ve.Value == "" && len(c.Targets) == 0 {
+		// No target at all: the inject file gave none, an empty list or
+		// no "targets", and nothing else did.
+		return fmt.Errorf("%s: %w", c.filePlaces.Of(ve.Field), err)
+	}
 	return c.named(err)
 }
 
