@@ -112,6 +112,10 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	}
 	switch {
 	case f.typ == durationType:
+		if f.positive && strings.TrimSpace(text) == "" {
+			// Given, but blank: no duration at all, not a 0.
+			return f.invalid(r, text, errors.New(blankDuration))
+		}
 		var d time.Duration
 		if text != "" {
 			var err error

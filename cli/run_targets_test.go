@@ -168,6 +168,11 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"timeout too long", []string{"--target", "10.0.0.1", "--timeout", "9999999999"}, "", `invalid timeout "9999999999" (--timeout): too long: at most 2562047h`},
 		{"inject file timeout too long", nil, `{"injector":"noop","targets":[{"value":"10.0.0.1"}],"timeout":99999999999}`,
 			`invalid timeout "99999999999": too long: at most 2562047h`},
+		// Blank is no duration at all: said so, not "must be positive".
+		{"blank timeout", []string{"--target", "10.0.0.1", "--timeout", ""}, "",
+			`invalid timeout "" (--timeout): must not be blank: give a duration (30s, 5m, or 300 for seconds), or leave it out for the default`},
+		{"white space timeout", []string{"--target", "10.0.0.1", "--timeout", " "}, "",
+			`invalid timeout " " (--timeout): must not be blank: give a duration`},
 		{"zero timeout: not the default in disguise", []string{"--target", "10.0.0.1", "--timeout", "0s"}, "", `invalid timeout "0s" (--timeout): must be positive`},
 		{"bad param", []string{"--target", "10.0.0.1", "--param", "delay=-3"}, "", `invalid param "delay=-3" (--param): negative duration`},
 		{"param without =", []string{"--target", "10.0.0.1", "--param", "delay"}, "", `invalid param "delay" (--param): want key=value`},
