@@ -138,6 +138,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	defer func() { _ = log.Sync() }()
 	sc.warnStrayEnv(log, o.name())
 	warnUnsetRequired(log, selected, sc.injectors, &sc.origins)
+	warnPreflight(log, set, selected)
 	platform, clientOpts, err := sc.platformClient(c.Context, ms)
 	if err != nil {
 		return err

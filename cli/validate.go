@@ -140,6 +140,27 @@ func warnUnsetRequired(log *zap.Logger, served []framework.Manifest, settings in
 	}
 }
 
+// warnPreflight logs, once at serve's start, a WARN line for each served
+// injector that says none of its injects can run on this machine (a
+// framework.Preflighter: nmap not on PATH). serve serves it all the same:
+// the tool may be installed meanwhile.
+func warnPreflight(log *zap.Logger, set *injectorSet, served []framework.Manifest) {
+	for _, m := range served {
+		ex, err := set.executor(m.Name)
+		if err != nil {
+			continue // said already: checkSettings built it
+		}
+		p, ok := ex.(framework.Preflighter)
+		if !ok {
+			continue
+		}
+		if err := framework.CallHook(m.Name, "Preflight", p.Preflight); err != nil {
+			log.Warn("injector cannot run on this machine: every inject of "+m.Name+" fails until it can",
+				zap.String("injector", m.Name), zap.Error(err))
+		}
+	}
+}
+
 // deliveryChecks builds what run would deliver with, without contacting
 // anything, and returns the checks of its size limit that send nothing,
 // and where the signatures would go.

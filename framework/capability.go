@@ -68,6 +68,16 @@ type DirectSender interface {
 	SendsToTargets() bool
 }
 
+// Preflighter is implemented by an executor that can tell, without
+// running an inject, that none can run on this machine: the tool it runs
+// is not installed, say. serve calls it once at start on each injector
+// it serves and logs a WARN for each error; it serves the injector all
+// the same (the tool may be installed meanwhile; each inject says why it
+// failed). It must be fast and must not touch the network.
+type Preflighter interface {
+	Preflight() error
+}
+
 // Closer releases what the executor holds; the runtime calls it once per
 // inject, after delivery, on the executor it built for that inject.
 type Closer interface {

@@ -5,7 +5,7 @@
 // decoded Params, scoped logger and Partial results), the ToolOutput it
 // returns, the optional capabilities the runtime detects (Manifester,
 // ParamsFactory, Validator, ParamsValidator, TargetsValidator, Configurer,
-// DirectSender, Closer), the Manifest that documents an injector, the Registry of
+// DirectSender, Preflighter, Closer), the Manifest that documents an injector, the Registry of
 // injectors, and the errors an injector returns or is refused with. It
 // performs no I/O and imports neither the transport nor the outbox:
 // injectors compile against it and package signatures (whose typed target
@@ -25,7 +25,8 @@
 // ParamsValidator, TargetsValidator, Configurer (settings from the config
 // file or the environment), DirectSender (its traffic goes to its targets'
 // own addresses: each target's source address is the one on the route to
-// it) and Closer.
+// it), Preflighter (serve warns at start that none of its injects can run
+// here: its tool is not installed) and Closer.
 //
 // Execute returns one outcome: ToolOutput.Status (success, partial,
 // failed, timeout), with ErrorInfo as its detail. The tool's failures are

@@ -58,7 +58,16 @@ var (
 	_ framework.ParamsValidator  = (*Executor)(nil)
 	_ framework.TargetsValidator = (*Executor)(nil)
 	_ framework.DirectSender     = (*Executor)(nil)
+	_ framework.Preflighter      = (*Executor)(nil)
 )
+
+// Preflight reports, without running it, that the nmap every inject runs
+// is not on PATH (ErrNotInstalled) or cannot be started (not executable),
+// as Execute would find it.
+func (*Executor) Preflight() error {
+	_, err := lookNmap()
+	return err
+}
 
 // SendsToTargets reports true: nmap's probes go to the targets
 // themselves, so each target's source address is the one on the route to

@@ -63,12 +63,9 @@ type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout, s
 // its process group is killed (waitGroup): nothing it started outlives it,
 // and the report it wrote is kept.
 func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	path, err := exec.LookPath("nmap")
+	path, err := lookNmap()
 	if err != nil {
-		if found := notExecutable(os.Getenv("PATH")); found != "" {
-			return fmt.Errorf("%w: %s found on PATH is not executable: %w", errStart, found, fs.ErrPermission)
-		}
-		return fmt.Errorf("%w: %w", ErrNotInstalled, err)
+		return err
 	}
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = childEnv(os.Environ())
@@ -105,6 +102,20 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return fmt.Errorf("%w: %w", errStart, err)
 	}
 	return nil
+}
+
+// lookNmap returns the path of the nmap on PATH, or why there is none to
+// run: ErrNotInstalled, or errStart for a file named nmap that is not
+// executable.
+func lookNmap() (string, error) {
+	path, err := exec.LookPath("nmap")
+	if err != nil {
+		if found := notExecutable(os.Getenv("PATH")); found != "" {
+			return "", fmt.Errorf("%w: %s found on PATH is not executable: %w", errStart, found, fs.ErrPermission)
+		}
+		return "", fmt.Errorf("%w: %w", ErrNotInstalled, err)
+	}
+	return path, nil
 }
 
 // notExecutable returns the first regular file named nmap in the
