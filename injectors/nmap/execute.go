@@ -37,13 +37,12 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 
 	var (
 		hosts    []host
-		raws     []string
+		raw      = rawOutput{max: maxRawOutput}
 		complete = true
 		reported bool // some scan produced an nmap report
 		timedOut bool
 		runErr   error
 		said     []string // what nmap said of each scan (errormsg, or its standard error)
-		rawRoom  = maxRawOutput
 		cutShort []string // why each report that nmap ended normally ends early
 	)
 	zoneIndexes(targets, e.ifIndex)
@@ -53,15 +52,8 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			timedOut = true
 			break
 		}
-		o := e.scan(ctx, in, p, g, rawRoom)
-		if o.raw != "" {
-			raws = append(raws, o.raw)
-			rawRoom = max(rawRoom-len(o.raw), 0)
-		}
-		if o.rawCut {
-			in.Logger().Warn("nmap output cut: action_output keeps its start only (scan_results and the signatures hold the whole report)",
-				zap.String("scan", g.String()), zap.Int64("bytes", o.rawBytes), zap.Int("max_raw_output", maxRawOutput))
-		}
+		o := e.scan(ctx, in, p, g, raw.room())
+		raw.add(o.raw)
 		if m := o.said(); m != "" {
 			said = append(said, m)
 		}
@@ -111,9 +103,14 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	for _, h := range r.unmatched {
 		in.Logger().Warn("nmap reported a host that matches no target", zap.String("host", h))
 	}
+	rawText, rawKept, rawCut := raw.text()
+	if rawCut != nil {
+		in.Logger().Warn("nmap output cut: action_output keeps its start only (scan_results and the signatures hold the whole report)",
+			zap.Strings("scans", rawCut), zap.Int64("kept", rawKept), zap.Int64("bytes", raw.bytes()), zap.Int("max_raw_output", maxRawOutput))
+	}
 	out := framework.ToolOutput{
 		Status:   framework.StatusSuccess,
-		Findings: r.findings(strings.Join(raws, "\n"), reported),
+		Findings: r.findings(rawText, reported),
 	}
 	if reported {
 		out.TargetExtras = r.targetExtras()
@@ -147,9 +144,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 // scanOutcome is the result of one nmap run.
 type scanOutcome struct {
 	run      *nmapRun // nil when the output is not an nmap report
-	raw      string   // nmap's standard output, cut to the room it was given (rawCutMarker)
-	rawCut   bool     // raw was cut
-	rawBytes int64    // the length of nmap's standard output
+	raw      rawScan  // nmap's standard output, its start kept within the room it was given
 	err      error    // the runner's error
 	parseErr error
 	stderr   string // the end of nmap's standard error
@@ -203,8 +198,8 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(raw, pw), stderr)
 	pw.Close()
 	res := <-done
-	return scanOutcome{run: res.run, raw: raw.String(), rawCut: raw.cut(), rawBytes: raw.total, err: err, parseErr: res.err,
-		stderr: stderr.String()}
+	return scanOutcome{run: res.run, raw: rawScan{name: g.String(), kept: string(raw.buf), bytes: raw.total}, err: err,
+		parseErr: res.err, stderr: stderr.String()}
 }
 
 // fields are a progress line's log fields: the task, and each number nmap
