@@ -9,7 +9,8 @@ import (
 )
 
 // setProcessGroup starts cmd in a process group of its own and makes
-// cancellation kill the whole group, so that nothing nmap started survives.
+// cancellation kill the whole group, so that nothing nmap started survives
+// but a process that left the group (setsid).
 // A group of its own keeps the terminal's Ctrl-C from nmap: where the
 // system allows it, nmap is also killed when injectkit exits without
 // cancelling it (a second signal), see dieWithParent.

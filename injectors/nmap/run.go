@@ -21,8 +21,10 @@ var ErrNotInstalled = errors.New("nmap not found on PATH (install it: apt-get in
 const maxStderr = 4 << 10
 
 // waitDelay bounds how long Wait waits for nmap's output pipes once nmap is
-// killed or has ended (and its process group with it, waitGroup): a
-// process that left the group may still hold them.
+// killed or has ended (and what was left of its process group with it,
+// waitGroup): a process that left the group (setsid) may still hold them,
+// or, where nmap is reaped before its group is killed (proc_reap.go), one
+// of the group.
 const waitDelay = 2 * time.Second
 
 // ExitError reports an nmap run that exited with a non-zero code, or was
@@ -60,8 +62,9 @@ type runFunc func(ctx context.Context, args []string, stdin io.Reader, stdout, s
 // runNmap is the real runner: nmap from PATH, no shell, in its own process
 // group, with the process's environment less injectkit's settings and
 // the AWS credentials (childEnv). Once nmap ends, on its own or killed,
-// its process group is killed (waitGroup): nothing it started outlives it,
-// and the report it wrote is kept.
+// what is left of its process group is killed (waitGroup): nothing it
+// started outlives it but a process that left the group (setsid), and the
+// report it wrote is kept.
 func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	path, err := lookNmap()
 	if err != nil {
@@ -89,9 +92,11 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return ctxErr
 	}
 	if errors.Is(err, exec.ErrWaitDelay) {
-		// nmap exited 0 and its group is gone, but a process that left
-		// it still held nmap's output: what nmap wrote was read, and the
-		// parser says whether it is a whole report.
+		// nmap exited 0, but waitDelay later a process still held its
+		// output: one that left nmap's group, or one of the group where
+		// the group is killed only after nmap is reaped (proc_reap.go).
+		// What nmap wrote was read, and the parser says whether it is a
+		// whole report.
 		err = nil
 	}
 	var ee *exec.ExitError
