@@ -29,9 +29,11 @@ func waitGroup(cmd *exec.Cmd) error {
 
 // exitedUnreaped waits for the child process pid to exit and reports
 // whether it did, false when a kqueue cannot watch it. It does not reap
-// it: only cmd.Wait does, so the child's process id, its group's, is not
-// reused until then (a kqueue refusing to watch it, ESRCH, tells of a
-// child that has exited already).
+// it (a kqueue refusing to watch it, ESRCH, tells of a child that has
+// exited already): until cmd.Wait does, the child's process id, its
+// group's, cannot be reused, so waitGroup's kill reaches nmap's group. As
+// on Linux, os/exec's own kill when ctx ends (cmd.Cancel) may run after
+// the reap (see proc_linux.go's waitGroup).
 func exitedUnreaped(pid int) bool {
 	kq, err := unix.Kqueue()
 	if err != nil {

@@ -18,8 +18,14 @@ func dieWithParent(a *syscall.SysProcAttr) { a.Pdeathsig = syscall.SIGKILL }
 
 // waitGroup waits for nmap, started by cmd, to end, then kills what is
 // left of its process group (a child holding its output open, or one an
-// nmap killed by a signal left running) before reaping it: nmap's process
-// id, its group's, is not reused until then. It returns cmd.Wait's error.
+// nmap killed by a signal left running) before reaping it: that kill runs
+// while nmap's process id, its group's, cannot be reused. It returns
+// cmd.Wait's error. os/exec's own kill when ctx ends (cmd.Cancel,
+// killGroup) is not covered: should ctx end after cmd.Wait reaps nmap but
+// before Wait takes the result, that kill still runs, after the reap. The
+// id is then still nmap's group's while some process of the group is left
+// (nmap's children, until their parent reaps them), but may be another
+// process's once none is.
 func waitGroup(cmd *exec.Cmd) error {
 	var info unix.Siginfo
 	err := unix.Waitid(unix.P_PID, cmd.Process.Pid, &info, unix.WEXITED|unix.WNOWAIT, nil)
