@@ -155,15 +155,19 @@ const maxFollows = 5
 // the first (no token), base.<token> for the page a token the stand-in
 // issued for base points at. A token it did not issue fails the test, as
 // AWS refuses one it did not hand out; so does a page asked for more than
-// maxFollows times.
-func (s *standIn) page(w http.ResponseWriter, base, token string) (string, bool) {
+// maxFollows times. An SDK's resend of a call the stand-in answered with
+// success (the client lost the answer on its side) gets the page without
+// counting as asking for it again: the executor asked once.
+func (s *standIn) page(w http.ResponseWriter, r *http.Request, base, token string) (string, bool) {
 	if token == "" {
 		return base, true
 	}
 	key := pageKey(base, token)
 	s.mu.Lock()
 	issued := s.issued[key]
-	s.followed[key]++
+	if !s.resentLocked(r) {
+		s.followed[key]++
+	}
 	n := s.followed[key]
 	s.mu.Unlock()
 	if !issued || !tokenForm.MatchString(token) {
@@ -179,8 +183,9 @@ func (s *standIn) page(w http.ResponseWriter, base, token string) (string, bool)
 	return base + "." + token, true
 }
 
-// refollowed returns the paging tokens a request came back with more than
-// once: pages the client asked for again.
+// refollowed returns the paging tokens calls came back with more than
+// once: pages the client asked for again (an SDK's resend of a call
+// answered with success is not another call).
 func (s *standIn) refollowed() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -50,7 +51,9 @@ import (
 //     continuation-token (Amazon S3 API Reference, ListBuckets). A token
 //     the stand-in did not issue fails the test (AWS hands out the only
 //     tokens it takes), unfollowed lists the pages nobody read and
-//     refollowed the ones asked for again; a page asked for more than
+//     refollowed the ones asked for again by another call (an SDK's resend
+//     of a call answered with success, below, asks for no page again); a
+//     page asked for more than
 //     maxFollows times fails the test and is refused (a listing that
 //     never ends).
 //   - An error document is served with the HTTP status AWS gives its code:
@@ -153,14 +156,24 @@ func (s *standIn) route(w http.ResponseWriter, r *http.Request) {
 	s.inflight++
 	s.peak = max(s.peak, s.inflight)
 	s.mu.Unlock()
-	sw := &statusWriter{ResponseWriter: w}
+	id := r.Header.Get("Amz-Sdk-Invocation-Id")
+	answer := func(status int) {
+		if id != "" {
+			s.answered[id] = status
+		}
+	}
+	// The status is kept as it is written, before the client can read it:
+	// a resend of the call may come before this handler returns.
+	sw := &statusWriter{ResponseWriter: w, onStatus: func(status int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		answer(status)
+	}}
 	w = sw
 	defer func() {
 		s.mu.Lock()
 		s.inflight--
-		if id := r.Header.Get("Amz-Sdk-Invocation-Id"); id != "" {
-			s.answered[id] = sw.status
-		}
+		answer(sw.status)
 		s.mu.Unlock()
 	}()
 	region, service := "", ""
@@ -181,34 +194,43 @@ func (s *standIn) record(event, region string, r *http.Request) {
 	if m := credentialScope.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
 		c.AccessKeyID = m[1]
 	}
-	// The SDK sends every attempt of one call with the same invocation id.
-	if status := s.answered[r.Header.Get("Amz-Sdk-Invocation-Id")]; status > 0 && status < 400 {
-		c.Resent = true
-	}
+	c.Resent = s.resentLocked(r)
 	s.events = append(s.events, c)
 }
 
+// resentLocked reports whether r is an SDK's resend of a call the
+// stand-in already answered with success: the SDK sends every attempt of
+// one call with the same invocation id. s.mu is held.
+func (s *standIn) resentLocked(r *http.Request) bool {
+	status := s.answered[r.Header.Get("Amz-Sdk-Invocation-Id")]
+	return status > 0 && status < 400
+}
+
 // statusWriter keeps the status a handler answered with, 0 until it
-// writes.
+// writes, and gives it to onStatus when it is first written.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status   int
+	onStatus func(int)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
+	w.setStatus(code)
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) setStatus(code int) {
 	if w.status == 0 {
 		w.status = code
+		w.onStatus(code)
 	}
-	w.ResponseWriter.WriteHeader(code)
 }
 
 // Unwrap lets http.ResponseController reach the connection.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
+	w.setStatus(http.StatusOK)
 	return w.ResponseWriter.Write(b)
 }
 
@@ -249,7 +271,7 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 		qualifiers = []string{r.PostForm.Get("UserName")}
 		token = r.PostForm.Get("Marker")
 	}
-	base, ok := s.page(w, filepath.Join(service, action), token)
+	base, ok := s.page(w, r, filepath.Join(service, action), token)
 	if !ok {
 		return
 	}
@@ -266,7 +288,7 @@ func (s *standIn) rest(w http.ResponseWriter, r *http.Request, region string) {
 		if s.echoes(w, r, "s3.amazonaws.com:ListBuckets", "s3", "") {
 			return
 		}
-		base, ok := s.page(w, filepath.Join("s3", "ListBuckets"), q.Get("continuation-token"))
+		base, ok := s.page(w, r, filepath.Join("s3", "ListBuckets"), q.Get("continuation-token"))
 		if !ok {
 			return
 		}
@@ -490,5 +512,50 @@ func TestStandInCountsResendsOnce(t *testing.T) {
 	post("call-2")
 	if got := st.count(event); got != 2 {
 		t.Errorf("count %d after another call, want 2", got)
+	}
+}
+
+// An SDK's resend of a page request the stand-in answered with success
+// (the same invocation id) is not the page asked for again; another call
+// with the page's token is.
+func TestStandInRefollowedLeavesOutResends(t *testing.T) {
+	for _, tt := range []struct {
+		name        string
+		invocations []string // of the requests for the second page
+		want        []string
+	}{
+		{"one call", []string{"call-2"}, nil},
+		{"one call resent", []string{"call-2", "call-2"}, nil},
+		{"two calls", []string{"call-2", "call-3"}, []string{"ec2/DescribeSecurityGroups|again"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			st := newStandIn(t, nil, filepath.Join("testdata", "cases", "repeated_token_ec2", "fixtures"))
+			pages := append([]string{"call-1"}, tt.invocations...)
+			for i, inv := range pages {
+				form := "Action=DescribeSecurityGroups&Version=2016-11-15"
+				if i > 0 {
+					form += "&NextToken=again"
+				}
+				req, err := http.NewRequest(http.MethodPost, st.URL(), strings.NewReader(form))
+				if err != nil {
+					t.Fatal(err)
+				}
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0")
+				req.Header.Set("Amz-Sdk-Invocation-Id", inv)
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					t.Fatalf("request %d (%s) answered %d", i+1, inv, resp.StatusCode)
+				}
+			}
+			if got := st.refollowed(); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("refollowed %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
