@@ -283,12 +283,17 @@ func TestMissingProfile(t *testing.T) {
 
 // TestCallTimeout: a call the service never answers fails its check once
 // call_timeout passes; the inject is not cut short.
+//
+// call_timeout bounds every call, the identity call and IAM's included,
+// which must be answered within it: it is generous (a loaded CI machine
+// under -race took more than 200 ms for GetCallerIdentity), and the hung
+// call is held only that long.
 func TestCallTimeout(t *testing.T) {
 	setAWSEnv(t)
 	st := newStandIn(t, nil, fixtures())
 	st.hangOn("ec2.amazonaws.com:DescribeSecurityGroups")
 	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
-	p := decodeParams(t, e, json.RawMessage(`{"call_timeout":"200ms","retry_max_attempts":1}`), st.URL())
+	p := decodeParams(t, e, json.RawMessage(`{"call_timeout":"5s","retry_max_attempts":1}`), st.URL())
 	ec2Only, iamOnly := euWest1, euWest1
 	ec2Only.TargetService, iamOnly.TargetService = ServiceEC2, ServiceIAM
 	out := e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{ec2Only, iamOnly}, p))
