@@ -23,7 +23,11 @@ import (
 var sysOpenat = map[string]string{"amd64": "257", "arm64": "56"}
 
 // blockedInOpen waits until one of pid's threads is inside openat(2), read
-// from /proc/PID/task/*/syscall: the process waits for a FIFO's writer.
+// from /proc/PID/task/*/syscall, sleeping where a FIFO's open waits for
+// its writer (wait_for_partner, from /proc/PID/task/*/wchan, when the
+// kernel shows it): the process waits for a FIFO's writer. A thread that
+// sleeps in openat of another file (disk I/O on a loaded machine) is not
+// taken for it, which would signal the process before it reads its input.
 func blockedInOpen(t *testing.T, p *testkit.Process, arch string) {
 	t.Helper()
 	nr, ok := sysOpenat[arch]
@@ -39,7 +43,7 @@ func blockedInOpen(t *testing.T, p *testkit.Process, arch string) {
 			if os.IsPermission(err) {
 				t.Skip("/proc/PID/syscall is not readable here")
 			}
-			if strings.HasPrefix(string(b), nr+" ") {
+			if strings.HasPrefix(string(b), nr+" ") && waitsForWriter(filepath.Join(dir, task.Name())) {
 				return
 			}
 		}
@@ -50,6 +54,17 @@ func blockedInOpen(t *testing.T, p *testkit.Process, arch string) {
 		}
 	}
 	t.Fatalf("never blocked in openat\n%s", p.Stderr.String())
+}
+
+// waitsForWriter reports whether the thread at /proc/PID/task/TID sleeps
+// where a FIFO's open waits for its writer; true when the kernel does not
+// show where threads sleep (wchan "0" or unreadable).
+func waitsForWriter(task string) bool {
+	b, err := os.ReadFile(filepath.Join(task, "wchan"))
+	if err != nil || string(b) == "0" || len(b) == 0 {
+		return true
+	}
+	return string(b) == "wait_for_partner"
 }
 
 // The first SIGTERM or SIGINT stops a run that waits for its input: a
