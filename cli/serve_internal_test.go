@@ -46,7 +46,7 @@ func newTestHandler(t *testing.T, client *openaev.Client, store *outbox.Store) t
 	}
 	rt := runtime.New(reg, runtime.WithDeliverer(d), runtime.WithObserver(metricsObserver{metrics}))
 	h := openaev.NewHandler(openaev.HandlerConfig{Processor: openaev.NewProcessor(rt, profile), Store: store, Wake: wake,
-		Metrics: metrics, Log: zap.NewNop()})
+		RetryWait: time.Millisecond, Metrics: metrics, Log: zap.NewNop()})
 	return testHandler{Handler: h, profile: profile, metrics: promReg, wake: wake}
 }
 
@@ -108,7 +108,9 @@ func TestOpenAEVHandlerSettlement(t *testing.T) {
 		{"no inject id", `{"injection":{}}`, nil, true, false},
 		{"terminal callback refused for good", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusBadRequest, 1) }, true, false},
 		{"token refused: unauthorized, the inject ran", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusUnauthorized, 1) }, false, false},
-		{"platform down: requeue", "", func(p *openaevtest.Platform) { p.FailComplete("i-1", http.StatusServiceUnavailable, 5) }, false, false},
+		{"platform down a while: the result held until it answers, delivered", "", func(p *openaevtest.Platform) {
+			p.FailComplete("i-1", http.StatusServiceUnavailable, 5)
+		}, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -76,7 +76,9 @@ type HandlerConfig struct {
 //     outbox (see reserve: a serve.PauseError otherwise), and a result
 //     that finds it full after the run all the same is sent without being
 //     stored, tried again until the platform or the outbox takes it,
-//     never run again (see unstored).
+//     never run again (see unstored). Without an outbox, a result the
+//     platform did not take is held so too, in memory, its delivery alone
+//     tried again until the platform takes it: never run again.
 //   - The runtime logs none of the failures it returns
 //     (runtime.CallerLogsFailures): the line settling the message says
 //     each once, the daemon's (rejected, kept and handled again) or the
@@ -174,8 +176,12 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	// unstored (sendDirect).
 	ctx, superseded := noteSuperseded(noteAgents(withSignatureTypes(ctx, m)))
 	err = h.cfg.Processor.ProcessMessage(ctx, m)
-	if handled, uerr := h.unstored(ctx, id, injector, err); handled {
-		return uerr
+	// A joined message takes the outcome of the run it waited for, whose
+	// own handling holds a result not delivered (see unstored).
+	if !joined {
+		if handled, uerr := h.unstored(ctx, id, injector, err); handled {
+			return uerr
+		}
 	}
 	if err == nil && (joined || superseded.Load()) {
 		return nil // no terminal callback of this run: not completed

@@ -340,3 +340,33 @@ func TestIntegrationServeAssetGroupPagingFailures(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationServeNoOutboxRunsOnce is tester t62's case: without an
+// outbox, the platform fails the terminal callback of an inject a while
+// (503 on complete). The daemon's worker holds the result and tries its
+// delivery alone again: the inject runs once, the platform gets one
+// reception and one complete, and the message is acknowledged once it
+// took it, never handled again.
+func TestIntegrationServeNoOutboxRunsOnce(t *testing.T) {
+	broker, queue := integration(t)
+	s := newServeEnv(t, serveOpts{})
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 12) // 2 attempts a try (newServeEnv)
+	d, _ := s.daemon(t, broker, queue)
+	run(t, d)
+	servetest.Publish(t, queue, s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
+	testkit.WaitFor(t, 30*time.Second, "the message acknowledged", func() bool {
+		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "acked") == 1
+	})
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("nmap ran %d times, want 1", n)
+	}
+	if rs, cs := len(s.platform.Receptions("i-1")), len(s.platform.Completions("i-1")); rs != 1 || cs != 1 {
+		t.Errorf("%d receptions, %d completions; want 1 each", rs, cs)
+	}
+	if n := s.logs.FilterMessage("handling failed; the message is kept and handled again").Len(); n != 0 {
+		t.Errorf("the message handled again %d times", n)
+	}
+	if n := s.logs.FilterMessageSnippet("no outbox to keep it").Len(); n == 0 {
+		t.Error("no line says the result is held")
+	}
+}

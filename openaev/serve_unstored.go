@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"go.uber.org/zap"
@@ -12,20 +13,25 @@ import (
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
-// The result of an inject that ran and found the outbox full.
+// The result of an inject that ran and that nothing keeps: the outbox
+// was full, or there is none (--outbox none) and the platform did not take
+// it.
 //
 // The inject ran: running it again would run it twice, so its result is
-// what has to be kept. It is sent without being stored; when that fails,
-// its signatures are logged (ERROR, once) and it is tried again with
-// backoff (RetryWait, doubled up to maxRetryWait): stored in the outbox
-// once there is room for it, else sent again without storing it. The
-// message stays unacknowledged until the platform or the outbox took the
-// result, and the room reserved for it stays reserved, so no other inject
-// runs meanwhile when the outbox is full. Only a refusal retrying cannot
-// change (the platform refuses the token or the callback for good) loses
-// it: logged, acknowledged, never run again. A daemon that stops
-// meanwhile leaves the message unacknowledged: the broker delivers it
-// again and, the platform not showing the inject finished, it runs again.
+// what has to be kept, in memory, by the handling of its message. With an
+// outbox full, it is sent without being stored; when that fails (and,
+// without an outbox, once its first delivery failed), its signatures are
+// logged (ERROR, once) and it is tried again with backoff (RetryWait,
+// doubled up to maxRetryWait): stored in the outbox once there is room for
+// it, else sent again without storing it. The message stays
+// unacknowledged until the platform or the outbox took the result, and the
+// room reserved for it stays reserved, so no other inject runs meanwhile
+// when the outbox is full. Only a refusal retrying cannot change (the
+// platform refuses the token or the callback for good) loses it: logged,
+// acknowledged, never run again. A daemon that stops meanwhile (its
+// shutdown abandons the sends in flight: see Abandon) or dies leaves the
+// message unacknowledged: the broker delivers it again and, the platform
+// not showing the inject finished, it runs again.
 
 // maxRetryWait caps the wait between two tries of a result sent unstored.
 const maxRetryWait = time.Minute
@@ -38,43 +44,60 @@ func (h *Handler) Sized(size int64) { h.sized(size) }
 // unstored handles the result of an inject that ran and found the outbox
 // full, or held by a process of an earlier version (err: a
 // *outbox.HeldByOlderError, in the window between the check before the
-// run and the store): it is sent without being stored, tried again until the
-// platform or the outbox takes it (see above). It reports false when err
-// is not that; then the caller settles err. Otherwise the error it
-// returns settles the message: nil, acknowledged.
+// run and the store), or, without an outbox, whose terminal callback the
+// platform did not take (a failure retrying may change): it is tried
+// again until the platform or the outbox takes it (see above). It
+// reports false when err is not that; then the caller settles err.
+// Otherwise the error it returns settles the message: nil, acknowledged.
 func (h *Handler) unstored(ctx context.Context, id, injector string, err error) (handled bool, _ error) {
 	var fe *outbox.FullError
 	var oe *outbox.HeldByOlderError
 	var de *runtime.DeliveryError
 	var ue *outbox.UnstoredError
+	var pe *PartialError
 	full, older := errors.As(err, &fe), errors.As(err, &oe)
-	if h.cfg.Store == nil || !full && !older || !errors.As(err, &de) || de.Report == nil {
+	held := h.cfg.Store == nil && !final(err) && ctx.Err() == nil && !errors.Is(err, context.Canceled)
+	if !errors.As(err, &de) || de.Report == nil || !held && (h.cfg.Store == nil || !full && !older) {
 		return false, nil
 	}
 	if full {
 		h.sized(fe.Need)
 	}
 	from := 0 // the bodies the platform took
-	if errors.As(err, &ue) {
+	switch {
+	case errors.As(err, &ue):
 		from = len(ue.Delivered)
+	case held && errors.As(err, &pe):
+		from = pe.Delivered
 	}
 	log := h.log.With(zap.String("inject_id", id))
-	log.Warn("outbox full or held by an earlier version when storing the inject's result: sending it without storing it "+
-		"(the inject is not run again)", zap.Error(err))
+	if !held {
+		log.Warn("outbox full or held by an earlier version when storing the inject's result: sending it without storing it "+
+			"(the inject is not run again)", zap.Error(err))
+	}
 	r := de.Report
 	p := h.cfg.Processor.profile
 	pl, perr := p.terminalPlan(ctx, r)
 	if perr != nil {
-		h.lostResult(log, r, nil, perr)
+		h.lostResult(log, r, nil, perr, held)
 		h.cfg.Metrics.InjectFailed(injector)
 		return true, nil
+	}
+	why, takes := "the outbox full or held by an earlier version", "the platform or the outbox takes the result"
+	if held {
+		why, takes = "no outbox to keep it", "the platform takes the result, kept in memory"
+		pl.traces = nil // sent before the first delivery
 	}
 	wait := h.cfg.RetryWait
 	if wait <= 0 {
 		wait = time.Second
 	}
+	abandoned, _ := h.abandon.Hold()
 	for attempt := 1; ; attempt++ {
-		n, kept, serr := h.keep(ctx, p, pl, r, from)
+		n, kept, serr := from, false, err // without an outbox, the first delivery was attempt 1
+		if !held || attempt > 1 {
+			n, kept, serr = h.keep(ctx, p, pl, r, from)
+		}
 		from = n
 		switch {
 		case serr == nil:
@@ -88,15 +111,14 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 			h.cfg.Metrics.InjectCompleted(injector)
 			return true, nil
 		case final(serr):
-			h.lostResult(log, r, pl.unsent(from), serr)
+			h.lostResult(log, r, pl.unsent(from), serr, held)
 			h.cfg.Metrics.InjectFailed(injector)
 			return true, nil
 		case attempt == 1:
 			fields := append(signatureFields(r, pl.unsent(from)), zap.Error(serr), zap.Duration("retry_in", wait))
-			log.Error("terminal callback not delivered and the outbox full or held by an earlier version: retrying until the platform or the outbox "+
-				"takes the result; the message stays unacknowledged so that the inject does not run again", fields...)
+			log.Error("terminal callback not delivered and "+why+": retrying until "+takes+"; the message stays unacknowledged so that the inject does not run again", fields...)
 		default:
-			log.Warn("terminal callback still not delivered, the outbox full or held by an earlier version: retrying", zap.Int("attempt", attempt),
+			log.Warn("terminal callback still not delivered, "+why+": retrying", zap.Int("attempt", attempt),
 				zap.Error(serr), zap.Duration("retry_in", wait))
 		}
 		t := time.NewTimer(wait)
@@ -104,6 +126,9 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		case <-ctx.Done():
 			t.Stop()
 			return true, errors.Join(serr, ctx.Err()) // requeued: neither delivered nor kept
+		case <-abandoned:
+			t.Stop()
+			return true, fmt.Errorf("%w (the shutdown stopped the retries)", serr) // requeued by the shutdown
 		case <-t.C:
 		}
 		wait = min(2*wait, maxRetryWait)
@@ -117,7 +142,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 // the error of the first body neither delivered nor kept.
 func (h *Handler) keep(ctx context.Context, p *Profile, pl *plan, r *runtime.Report, from int) (int, bool, error) {
 	b := p.outboxBodies(pl, r.InjectID)
-	if from == 0 && h.hasRoom(b.Size) {
+	if from == 0 && h.cfg.Store != nil && h.hasRoom(b.Size) {
 		d := &outbox.Deliverer{Profile: planned{Profile: p, b: b}, Store: h.cfg.Store, Failed: h.cfg.Wake}
 		err := d.Deliver(ctx, r)
 		var se *runtime.StoredError
@@ -181,9 +206,14 @@ func failedBody(err error, i, n int) error {
 
 // lostResult logs the result of an inject that ran and that neither the
 // platform nor the outbox took (unsent, as signatureFields takes them):
-// its message is acknowledged, the inject not run again.
-func (h *Handler) lostResult(log *zap.Logger, r *runtime.Report, unsent []json.RawMessage, err error) {
-	log.Error("terminal callback refused and the outbox full: the inject's result is lost to the platform; "+
+// its message is acknowledged, the inject not run again. noOutbox: there
+// is none (the outbox was full otherwise).
+func (h *Handler) lostResult(log *zap.Logger, r *runtime.Report, unsent []json.RawMessage, err error, noOutbox bool) {
+	why := "the outbox full"
+	if noOutbox {
+		why = "no outbox"
+	}
+	log.Error("terminal callback refused and "+why+": the inject's result is lost to the platform; "+
 		"message acknowledged so that the inject does not run again", append(signatureFields(r, unsent), zap.Error(err))...)
 }
 
