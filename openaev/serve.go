@@ -169,7 +169,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 		}
 		defer end()
 		if d.Redelivered {
-			h.runAgain(id, status, statusErr)
+			h.runAgain(id, d.Retries, status, statusErr)
 		}
 	}
 	// The signature types and the assets' agents also reach a result sent
@@ -234,16 +234,23 @@ func (h *Handler) received(d serve.Delivery, injector string) {
 	}
 }
 
-// runAgain logs that a redelivered message runs its inject again: the
-// platform does not say it finished (status), or its status could not be
-// read (err).
-func (h *Handler) runAgain(id, status string, err error) {
+// runAgain logs that a message that may have been handled before runs
+// its inject: the platform does not say it finished (status), or its
+// status could not be read (err). retries > 0: this daemon handles it
+// again after its handling failed (nothing of it ran), else the broker
+// redelivered it.
+func (h *Handler) runAgain(id string, retries int, status string, err error) {
 	log := h.log.With(zap.String("inject_id", id))
+	what, unfinished := "redelivered message", "redelivered message of an unfinished inject: running it"
+	if retries > 0 {
+		what, unfinished = "message handled again after its handling failed", "message handled again after its handling failed, the inject unfinished: running it"
+		log = log.With(zap.Int("attempt", retries+1))
+	}
 	if err != nil {
-		log.Warn("redelivered message: the inject's status cannot be read; running it", zap.Error(err))
+		log.Warn(what+": the inject's status cannot be read; running it", zap.Error(err))
 		return
 	}
-	log.Info("redelivered message of an unfinished inject: running it", zap.String("status", status))
+	log.Info(unfinished, zap.String("status", status))
 }
 
 // settle maps the outcome of a message of inject id ("" when the message

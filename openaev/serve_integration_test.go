@@ -334,8 +334,19 @@ func TestIntegrationServeAssetGroupPagingFailures(t *testing.T) {
 			if msg := kept[0].ContextMap()["error"]; !strings.Contains(fmt.Sprint(msg), "inject i-1 not run: the platform failed to list its targets: asset group Servers: endpoint targets failed after 2 attempts") {
 				t.Errorf("failure logged as %q", msg)
 			}
-			if s.logs.FilterMessageSnippet("redelivered message of an unfinished inject: running it").Len() != handlings {
+			again := s.logs.FilterMessage("message handled again after its handling failed, the inject unfinished: running it").All()
+			if len(again) != handlings {
 				t.Error("the inject's status was not asked before each handling again")
+			}
+			for i, e := range again {
+				if e.ContextMap()["attempt"] != int64(i+2) {
+					t.Errorf("handling again %d logged attempt %v, want %d", i, e.ContextMap()["attempt"], i+2)
+				}
+			}
+			// The broker delivered the message once: nothing says it
+			// redelivered it.
+			if n := s.logs.FilterMessageSnippet("redelivered message").Len(); n != 0 {
+				t.Errorf("%d lines say the message was redelivered", n)
 			}
 		})
 	}

@@ -16,6 +16,11 @@ type Delivery struct {
 	// set too when the daemon hands the message again after its handling
 	// failed transiently.
 	Redelivered bool
+	// Retries counts the handlings of the message by its worker before
+	// this one (failed transiently, or paused): 0 on the first handling
+	// of a delivery. A broker redelivery has Redelivered set and Retries
+	// 0 until its own handling fails.
+	Retries int
 	// Returned, on a redelivered message, says that this daemon returned
 	// it to the queue unhandled (prefetched when it paused) after a first
 	// delivery: no Handler has seen it, it is received for the first time.

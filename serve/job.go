@@ -226,7 +226,7 @@ func (r *runner) handle(j *job) (err error) {
 	decoded := j.decoded
 	j.decoded = nil // a handling again decodes the body afresh
 	if dh, ok := r.d.Handler.(DeliveryHandler); ok {
-		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(),
+		return dh.HandleDelivery(r.base, Delivery{Body: j.dl.Body, Redelivered: j.redelivered(), Retries: j.retried,
 			Returned: j.returned && j.retried == 0, Lost: j.sess.ch.IsClosed, Decoded: decoded})
 	}
 	return r.d.Handler.Handle(r.base, j.dl.Body)
