@@ -71,6 +71,9 @@ const (
 	// markResend: an outbox resends a stored body, and logs its delivery
 	// itself ("outbox body delivered"): the profile does not.
 	markResend
+	// markClaimed: the caller of ProcessMessage holds the inject's run in
+	// flight (the serve Handler's claim): the run registered is its own.
+	markClaimed
 )
 
 func marked(ctx context.Context, m contextMark) bool {

@@ -105,7 +105,7 @@ func (p *Processor) Process(ctx context.Context, body []byte) error {
 // first.
 func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) {
 	id := m.Injection.InjectID
-	if fl := p.flights.running(id); fl != nil && redelivered(ctx) {
+	if fl := p.flights.running(id); fl != nil && redelivered(ctx) && !marked(ctx, markClaimed) {
 		p.profile.log.Info("redelivered message of an inject this process is running: waiting for that run, whose outcome settles it",
 			zap.String("inject_id", id))
 		return fl.wait(ctx)

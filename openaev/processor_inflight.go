@@ -31,10 +31,20 @@ type flight struct {
 // message for the same inject, not a redelivery), the first one stays the
 // one redeliveries wait for.
 func (f *inflight) start(id string) (end func(err error)) {
+	if end, running := f.claim(id); running == nil {
+		return end
+	}
+	return func(error) {}
+}
+
+// claim registers a run of id and returns the function that ends it
+// with its outcome, unless a run of id is in flight already: then it
+// registers nothing and returns that run.
+func (f *inflight) claim(id string) (end func(err error), running *flight) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if _, ok := f.runs[id]; ok {
-		return func(error) {}
+	if fl, ok := f.runs[id]; ok {
+		return nil, fl
 	}
 	if f.runs == nil {
 		f.runs = map[string]*flight{}
@@ -47,7 +57,7 @@ func (f *inflight) start(id string) (end func(err error)) {
 		f.mu.Unlock()
 		fl.err = err
 		close(fl.done)
-	}
+	}, nil
 }
 
 // running returns the run of id in flight, nil when none.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -68,6 +70,53 @@ func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 			}
 			if n := len(e.platform.Completions("i-twin")); n != tt.wantCompletion {
 				t.Errorf("%d completions, want %d", n, tt.wantCompletion)
+			}
+		})
+	}
+}
+
+// TestSecondCopyWaitsForTheFirst is tester t62's case: two first
+// deliveries of one inject (the platform sent it again while it runs)
+// reach one daemon at once. The second waits until the handling of the
+// first returned, its terminal callback delivered, then runs as any first
+// delivery: the platform sees the two runs one after the other (the
+// first's complete before the second's reception), never interleaved.
+func TestSecondCopyWaitsForTheFirst(t *testing.T) {
+	for _, outboxed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no outbox", true: "outbox"}[outboxed], func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{outbox: outboxed})
+			body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			started, release := make(chan struct{}), make(chan struct{})
+			s.nmap.during = func() { close(started); <-release }
+			handle := func(errs chan<- error) {
+				errs <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
+			}
+			first, second := make(chan error, 1), make(chan error, 1)
+			go handle(first)
+			<-started
+			go handle(second)
+			testkit.WaitFor(t, 10*time.Second, "the second copy waiting", func() bool {
+				return s.logs.FilterMessageSnippet("waiting for its handling to end").Len() == 1
+			})
+			if n := s.nmap.calls.Load(); n != 1 {
+				t.Errorf("nmap ran %d times while the first run runs, want 1", n)
+			}
+			close(release)
+			if err := <-first; err != nil {
+				t.Errorf("first copy: %v", err)
+			}
+			if err := <-second; err != nil {
+				t.Errorf("second copy: %v", err)
+			}
+			var kinds []string
+			for _, c := range s.platform.Calls("i-1") {
+				if c.Kind == openaevtest.KindReception || c.Kind == openaevtest.KindComplete {
+					kinds = append(kinds, c.Kind)
+				}
+			}
+			want := []string{openaevtest.KindReception, openaevtest.KindComplete, openaevtest.KindReception, openaevtest.KindComplete}
+			if !slices.Equal(kinds, want) {
+				t.Errorf("platform got %v, want %v: the runs one after the other", kinds, want)
 			}
 		})
 	}

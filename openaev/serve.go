@@ -57,7 +57,9 @@ type HandlerConfig struct {
 //     the status cannot be read, it runs, and the reason is logged. A
 //     redelivered message of an inject this process is running waits for
 //     that run and takes its outcome (see Processor.ProcessMessage); only
-//     that wait is logged then.
+//     that wait is logged then. A first delivery of an inject this
+//     process handles already waits until that handling returned, then
+//     runs (see claim).
 //   - The run of a redelivered message, and of one whose channel closed
 //     before its acknowledgement (serve.Delivery.Lost: the broker delivers
 //     it again), asks the platform before each attempt of its terminal
@@ -111,12 +113,11 @@ func (h *Handler) Handle(ctx context.Context, body []byte) error {
 }
 
 // HandleDelivery handles one message; see Handler.
-func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
+func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err error) {
 	// The runtime returns its failures without logging them: the daemon's
 	// line settling the message (or settle's) says each once.
 	ctx = AckLost(Dispatched(runtime.CallerLogsFailures(ctx)), d.Lost)
 	m, ok := d.Decoded.(*Message)
-	var err error
 	if !ok || m == nil {
 		m, err = ParseMessage(d.Body)
 	}
@@ -138,6 +139,20 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 		h.signal()
 		return nil
 	}
+	// The handling of this message is the inject's in this process until
+	// it returns: a redelivery meanwhile takes its outcome, another copy
+	// waits for it (see claim).
+	var endFlight func(error)
+	defer func() {
+		if endFlight != nil {
+			endFlight(err)
+		}
+	}()
+	if !d.Redelivered {
+		if endFlight, err = h.claim(ctx, id); err != nil {
+			return err
+		}
+	}
 	release, err := h.reserve(id)
 	if err != nil {
 		return err
@@ -156,9 +171,11 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 			return nil
 		}
 		ctx = Redelivered(ctx)
-		// It waits for the run in flight, whose outcome is counted (the
+		// It waits for the handling in flight and takes its outcome (the
 		// processor logs the wait).
-		joined = h.cfg.Processor.flights.running(id) != nil
+		var running *flight
+		endFlight, running = h.cfg.Processor.flights.claim(id)
+		joined = running != nil
 	}
 	if !joined {
 		// Recorded before the run: a process ending during it (a panic in
@@ -175,15 +192,19 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) error {
 	// The signature types and the assets' agents also reach a result sent
 	// unstored (sendDirect).
 	ctx, superseded := noteSuperseded(noteAgents(withSignatureTypes(ctx, m)))
-	err = h.cfg.Processor.ProcessMessage(ctx, m)
-	// A joined message takes the outcome of the run it waited for, whose
-	// own handling holds a result not delivered (see unstored).
 	if !joined {
-		if handled, uerr := h.unstored(ctx, id, injector, err); handled {
-			return uerr
-		}
+		ctx = context.WithValue(ctx, markClaimed, true)
 	}
-	if err == nil && (joined || superseded.Load()) {
+	err = h.cfg.Processor.ProcessMessage(ctx, m)
+	if joined {
+		// The outcome of the handling it waited for, settled and counted
+		// there (a result not delivered held there: see unstored).
+		return err
+	}
+	if handled, uerr := h.unstored(ctx, id, injector, err); handled {
+		return uerr
+	}
+	if err == nil && superseded.Load() {
 		return nil // no terminal callback of this run: not completed
 	}
 	return h.settle(id, injector, err)

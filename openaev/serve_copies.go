@@ -1,0 +1,42 @@
+package openaev
+
+import (
+	"context"
+	"fmt"
+
+	"go.uber.org/zap"
+)
+
+// Two messages of one inject in one process, both first deliveries (the
+// platform sent the inject again while it runs: a user relaunching it, a
+// message published twice), are handled one after the other, never at
+// once: the second waits until the handling of the first returned (its
+// terminal callback delivered, kept, or held until delivered: see
+// unstored), then is handled as any first delivery is: it runs the
+// inject again. A redelivered message does not wait: it takes the outcome
+// of the handling in flight (see Processor.ProcessMessage).
+
+// claim makes the handling of a first delivery of inject id the
+// inject's in this process, once no other handling of it is in flight,
+// and returns the function that ends it with its outcome. It returns an
+// error, claiming nothing, when ctx ends or the daemon's shutdown abandons
+// the handlings in flight while it waits: the message goes back to the
+// queue.
+func (h *Handler) claim(ctx context.Context, id string) (end func(error), err error) {
+	abandoned, _ := h.abandon.Hold()
+	for {
+		end, running := h.cfg.Processor.flights.claim(id)
+		if running == nil {
+			return end, nil
+		}
+		h.log.Info("another message of the inject is being handled by this process: waiting for its handling to end, then handling this one",
+			zap.String("inject_id", id))
+		select {
+		case <-running.done:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("inject %s: waiting for the handling of another message of the inject: %w", id, ctx.Err())
+		case <-abandoned:
+			return nil, fmt.Errorf("inject %s: the shutdown stopped the wait for the handling of another message of the inject", id)
+		}
+	}
+}
