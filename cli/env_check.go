@@ -116,7 +116,7 @@ func checkEnv(c *ucli.Context, o Options, ms []framework.Manifest) ([]string, er
 	if len(names) == 0 {
 		return nil, nil
 	}
-	slips, stray := sortEnv(names, knownEnv(rootApp(c), ms))
+	slips, stray := sortEnv(names, knownEnv(rootApp(c), ms), settingForms(ms))
 	if len(slips) == 0 {
 		return stray, nil
 	}
@@ -142,10 +142,38 @@ func hasEnvPrefix(name string) bool {
 	return len(name) >= len(envPrefix) && strings.EqualFold(name[:len(envPrefix)], envPrefix)
 }
 
+// settingForms maps the natural environment form of each injector
+// setting of ms that has a variable, INJECTKIT_<INJECTOR>_<KEY> in upper
+// case (INJECTKIT_QUERY_SHODAN_BASE_URL, from its config key
+// query.shodan_base_url), to that variable (INJECTKIT_SHODAN_BASE_URL):
+// a user writing it meant the setting, which would stay at its default (a
+// private endpoint's key and queries sent to the public one).
+func settingForms(ms []framework.Manifest) map[string]string {
+	forms := map[string]string{}
+	upper := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '_'
+		}, strings.ToUpper(s))
+	}
+	for _, m := range ms {
+		for _, st := range m.Settings {
+			if st.Env != "" {
+				forms[envPrefix+upper(m.Name)+"_"+upper(st.Key)] = st.Env
+			}
+		}
+	}
+	return forms
+}
+
 // sortEnv sorts the variables names (each with hasEnvPrefix) that known
 // lacks: slips, each written "NAME (did you mean KNOWN?)", and stray, the
-// others but those of a container link; each sorted, once.
-func sortEnv(names, known []string) (slips, stray []string) {
+// others but those of a container link; each sorted, once. A slip is a
+// setting's natural form (forms, in any case: see settingForms) or a
+// likely slip of a known name (slipOf).
+func sortEnv(names, known []string, forms map[string]string) (slips, stray []string) {
 	set := make(map[string]bool, len(names))
 	for _, name := range names {
 		set[name] = true
@@ -154,7 +182,9 @@ func sortEnv(names, known []string) (slips, stray []string) {
 		if slices.Contains(known, name) || isLinkVar(name, set) {
 			continue
 		}
-		if k := slipOf(name, known); k != "" {
+		if k := forms[envPrefix+strings.ToUpper(name[len(envPrefix):])]; k != "" {
+			slips = append(slips, name+" (did you mean "+k+"?)")
+		} else if k := slipOf(name, known); k != "" {
 			slips = append(slips, name+" (did you mean "+k+"?)")
 		} else {
 			stray = append(stray, name)

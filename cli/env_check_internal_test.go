@@ -55,7 +55,7 @@ func TestSortEnv(t *testing.T) {
 					t.Fatalf("%s: no prefix", name)
 				}
 			}
-			slips, stray := sortEnv(tt.env, known)
+			slips, stray := sortEnv(tt.env, known, nil)
 			if !slices.Equal(slips, tt.slips) || !slices.Equal(stray, tt.stray) {
 				t.Errorf("slips %q, stray %q; want %q, %q", slips, stray, tt.slips, tt.stray)
 			}
