@@ -76,11 +76,15 @@ func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, sha
 		log.Warn("waiting for outbox "+path+", held by another process, to remove the bodies the backend accepted "+
 			"(left there, a flush would post them again)", zap.Duration("outbox_lock_timeout", oc.LockTimeout))
 	}
+	unrecorded := func(err error) {
+		log.Warn("outbox lock held without its record: another process waiting for it cannot be told which process holds it",
+			zap.Error(err))
+	}
 	if log == nil {
-		waits = nil
+		waits, unrecorded = nil, nil
 	}
 	s, err := outbox.Open(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
-		Command: o.name() + " " + command, RemovalWaits: waits})
+		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded})
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}

@@ -170,8 +170,10 @@ type LockedError struct {
 
 func (e *LockedError) Error() string {
 	// An injectkit process records itself once it holds the lock, and
-	// removes its record just before it lets go of it.
-	holder := "another process (no holder recorded in " + e.Path + ".lock: an injectkit process opening or closing the outbox, or another program)"
+	// removes its record just before it lets go of it; one that could not
+	// write it (a full disk) holds the lock unrecorded.
+	holder := "another process (no holder recorded in " + e.Path + ".lock: an injectkit process opening or closing the outbox, " +
+		"one holding it that could not write its record (a full disk), or another program)"
 	if e.PID != 0 {
 		holder = "process " + strconv.Itoa(e.PID)
 		if e.Command != "" {

@@ -15,7 +15,9 @@ import (
 
 func (s *Store) lockPath() string { return s.path + ".lock" }
 
-// writeLockRecord notes this process as the holder of the file's lock.
+// writeLockRecord notes this process as the holder of the file's lock. A
+// record that cannot be written (a full disk) is removed, not left empty
+// or cut short: the lock holds all the same, its holder unknown to others.
 func (s *Store) writeLockRecord() error {
 	rec := fmt.Sprintf("pid=%d\ncommand=%s\nsince=%s\n", s.pid,
 		strings.NewReplacer("\n", " ", "\r", " ").Replace(s.opts.Command), s.opts.Now().UTC().Format(time.RFC3339))
@@ -23,6 +25,7 @@ func (s *Store) writeLockRecord() error {
 		rec += fmt.Sprintf("start=%d\n", s.start) // tells a reused pid apart
 	}
 	if err := os.WriteFile(s.lockPath(), []byte(rec), 0o600); err != nil {
+		_ = os.Remove(s.lockPath())
 		return fmt.Errorf("outbox %s: write lock record: %w", s.path, err)
 	}
 	return nil

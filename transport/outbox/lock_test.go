@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -140,7 +141,7 @@ func TestLockedWithoutRecord(t *testing.T) {
 	if !errors.As(err, &le) || le.PID != 0 {
 		t.Fatalf("error = %v, want the lock's, no holder recorded", err)
 	}
-	if !strings.Contains(err.Error(), "an injectkit process opening or closing the outbox, or another program") {
+	if !strings.Contains(err.Error(), "an injectkit process opening or closing the outbox, one holding it that could not write its record (a full disk), or another program") {
 		t.Errorf("error = %v, want what may hold the lock", err)
 	}
 }
@@ -188,6 +189,58 @@ func TestLockedStaleRecord(t *testing.T) {
 			named := strings.Contains(err.Error(), "locked by process "+strconv.Itoa(le.PID))
 			if stale != tt.stale || named == tt.stale {
 				t.Errorf("error = %v, want the record stale: %v", err, tt.stale)
+			}
+		})
+	}
+}
+
+// A lock record that cannot be written (a full disk: its file is
+// /dev/full here) does not stop the outbox from being used: the lock
+// holds, the record is left out and said so once, and another process
+// waiting for the lock is told its holder may be one without a record.
+func TestLockRecordFullDisk(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full")
+	}
+	for _, shared := range []bool{false, true} {
+		t.Run(map[bool]string{false: "held", true: "shared"}[shared], func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "outbox.db")
+			s := mustOpen(t, path, Options{})
+			recs, err := s.Put(entry("a", 0, 1, "{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink("/dev/full", path+".lock"); err != nil {
+				t.Fatal(err)
+			}
+			var said []error
+			full, err := Open(path, Options{Shared: shared, LockUnrecorded: func(err error) { said = append(said, err) }})
+			if err != nil {
+				t.Fatalf("open with the lock record on a full disk: %v", err)
+			}
+			if list, err := full.List(); err != nil || len(list) != 1 {
+				t.Fatalf("list %+v, %v", list, err)
+			}
+			if !shared {
+				_, err := Open(path, Options{})
+				if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "one holding it that could not write its record (a full disk)") {
+					t.Errorf("another open: %v, want locked, its holder maybe unrecorded", err)
+				}
+			}
+			if err := full.Delete(recs[0].ID); err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+			if err := full.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if len(said) != 1 || !errors.Is(said[0], syscall.ENOSPC) {
+				t.Errorf("LockUnrecorded got %v, want one no space left on device", said)
+			}
+			if _, err := os.Lstat(path + ".lock"); !os.IsNotExist(err) {
+				t.Errorf("a lock record left after a failed write: %v", err)
 			}
 		})
 	}

@@ -68,6 +68,11 @@ type Options struct {
 	// past Timeout: the removal waits for it without a limit (a body left
 	// pending would be posted again), and the caller may say so.
 	RemovalWaits func(path string)
+	// LockUnrecorded, when set, is called once, the first time the record
+	// naming this process as the lock's holder cannot be written (a full
+	// disk): the file is used all the same, locked, but another process
+	// waiting for it cannot say which process holds it.
+	LockUnrecorded func(err error)
 }
 
 // Store is an outbox file. It is safe for concurrent use.
@@ -82,6 +87,7 @@ type Store struct {
 	users           int
 	closing, closed bool // Close was called; it closed the store
 	compactFailed   bool // a compaction failed: this Store tries no other
+	unrecorded      bool // a lock record could not be written (see LockUnrecorded)
 	// claims are the pending records this process is delivering now.
 	claims map[uint64]bool
 	// runs are the starts this Store recorded whose run has not ended
@@ -286,9 +292,14 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 		}
 		return db, nil
 	}
-	if err := s.writeLockRecord(); err != nil {
-		_ = db.Close()
-		return nil, err
+	if err := s.writeLockRecord(); err != nil && !s.unrecorded {
+		// Best effort: the lock (flock) is held, only its holder is not
+		// named to others. A full disk must not keep an operator from
+		// listing or draining the outbox.
+		s.unrecorded = true
+		if s.opts.LockUnrecorded != nil {
+			s.opts.LockUnrecorded(err)
+		}
 	}
 	if err := s.init(db); err != nil {
 		_ = os.Remove(s.lockPath())
