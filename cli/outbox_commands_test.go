@@ -214,3 +214,31 @@ func TestOutboxCommandsLockRecordOnAFullDisk(t *testing.T) {
 		})
 	}
 }
+
+// A retry-dead the backend answers 401 or 403 refuses the token, not the
+// body: the body stays in the dead list as it was (its status and answer,
+// attempts), the error says the token was refused and what to do, exit 1
+// as for run and flush.
+func TestRetryDeadTokenRefused(t *testing.T) {
+	for _, code := range []int{http.StatusUnauthorized, http.StatusForbidden} {
+		t.Run(strconv.Itoa(code), func(t *testing.T) {
+			be := newSwitchable(t, http.StatusUnprocessableEntity)
+			env := map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")}
+			keepInOutbox(t, env, "inj-422", be.URL)
+			before := run(t, registry(), env, "outbox", "list", "-o", "json")
+			if !strings.Contains(before.stdout, `"dead_status": 422`) {
+				t.Fatalf("not dead with 422:\n%s%s", before.stdout, before.stderr)
+			}
+			be.set(code)
+			rd := run(t, registry(), env, "outbox", "retry-dead", "1", "--backend-url", be.URL, "--token", "wrong", "--log-level", "error")
+			want := "the backend refused the token (401 or 403): 1 (inject inj-422) stays in the dead list as it was, dead: status 422 (retry it with the right --token)"
+			if rd.code != 1 || !strings.Contains(rd.stderr, want) {
+				t.Errorf("exit %d, want 1 and %q:\n%s%s", rd.code, want, rd.stdout, rd.stderr)
+			}
+			after := run(t, registry(), env, "outbox", "list", "-o", "json")
+			if after.stdout != before.stdout {
+				t.Errorf("the dead body changed:\nbefore %s\nafter  %s", before.stdout, after.stdout)
+			}
+		})
+	}
+}

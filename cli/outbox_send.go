@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 
@@ -288,6 +289,7 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 		return err
 	}
 	id := given.n
+	was, werr := e.store.Get(id) // as it is in the dead list, to put back there on a refused token
 	back, err := e.store.RetryDead(id)
 	if err != nil {
 		return idError(given, e.store, err)
@@ -316,9 +318,19 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	if err != nil {
 		return err
 	}
-	out, err := e.store.Send(c.Context, p, r, 0)
+	var out outbox.Outcome
+	if werr == nil {
+		out, err = e.store.SendRetried(c.Context, p, r, was)
+	} else {
+		out, err = e.store.Send(c.Context, p, r, 0)
+	}
 	if out == outbox.Failed && c.Context.Err() != nil {
 		return e.retryInterrupted(c, o, r, p, err)
+	}
+	if werr == nil && out == outbox.Failed && outbox.TokenRefused(err) {
+		fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): token refused, dead as it was\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks)
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("retry-dead incomplete: the backend refused the token (401 or 403): %d (inject %s) stays in the dead list as it was, %s (retry it with the right --token): %w",
+			id, r.InjectID, nextAttempt(e.store, was, time.Now()), err)}
 	}
 	said := out.String()
 	if out == outbox.SupersededSent {

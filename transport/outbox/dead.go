@@ -1,6 +1,8 @@
 package outbox
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -92,4 +94,31 @@ func misjudged(tx *bolt.Tx, r Record) bool {
 	}
 	body, re := readBody(tx, r)
 	return re == nil && (r.SHA256 != "" || r.IdempotencyKey == transport.IdempotencyKey(r.InjectID, r.Phase, r.ChunkIndex, body))
+}
+
+// SendRetried sends r, a dead record RetryDead moved back to pending (was
+// is the record as it was in the dead list, read before), as Send does,
+// except that a backend refusing the token (401 or 403, TokenRefused)
+// refuses the token, not the body: the record goes back to the dead list
+// as it was (its reason, status, response body, attempts and last error),
+// and the outcome is Failed with the backend's error.
+func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record) (Outcome, error) {
+	out, err := s.send(ctx, p, r, 0, true, false)
+	if out != Failed || !TokenRefused(err) || ctx.Err() != nil {
+		return out, err
+	}
+	_, serr := s.update(r.ID, func(cur *Record) error {
+		if cur.State != Pending {
+			return fmt.Errorf("%w: %d is not pending", ErrNotFound, r.ID)
+		}
+		cur.State = Dead
+		cur.Attempts, cur.LastError, cur.NextAttempt = was.Attempts, was.LastError, was.NextAttempt
+		cur.DeadStatus, cur.DeadBody, cur.DeadReason, cur.DeadAt = was.DeadStatus, was.DeadBody, was.DeadReason, was.DeadAt
+		cur.Owner, cur.OwnerStart, cur.LeaseUntil = 0, 0, time.Time{}
+		return nil
+	})
+	if serr != nil {
+		return out, errors.Join(err, fmt.Errorf("outbox %s: %d not put back in the dead list, pending instead: %w", s.path, r.ID, serr))
+	}
+	return out, err
 }
