@@ -64,7 +64,9 @@ type profile interface {
 // *outbox.HeldByOlderError; nothing stored), and an openaev INVALID_USAGE
 // callback too, is sent without being stored, with a WARN saying so, as
 // serve sends one (README, "Full outbox"): the outbox was checked before
-// the inject ran, and an inject that ran is not lost for want of it.
+// the inject ran, and an inject that ran is not lost for want of it; so
+// is one the outbox fails to store after the run (its lock held by
+// another process past the lock timeout, a full disk).
 // When that send fails too, its error is the delivery's and nothing is
 // stored: run prints the undelivered signatures on stderr (exit 1).
 func durable(p profile, store *outbox.Store, log *zap.Logger, abort *Abort) runtime.Deliverer {
@@ -76,9 +78,18 @@ func durable(p profile, store *outbox.Store, log *zap.Logger, abort *Abort) runt
 }
 
 // warnUnstored says that an inject's bodies are sent without being
-// stored, and why: its outbox full, or held by an earlier version.
+// stored, and why: its outbox full, locked by another process, or not
+// writable (held by an earlier version, a full disk).
 func warnUnstored(log *zap.Logger, injectID string, why error) {
-	var fe *outbox.FullError
+	var (
+		fe *outbox.FullError
+		le *outbox.LockedError
+	)
+	if errors.As(why, &le) {
+		log.Warn("outbox locked by another process: sending the signatures without storing them (a failure cannot be resent by a flush)",
+			zap.String("inject_id", injectID), zap.Error(why))
+		return
+	}
 	if !errors.As(why, &fe) {
 		log.Warn("outbox not writable: sending the signatures without storing them (a failure cannot be resent by a flush)",
 			zap.String("inject_id", injectID), zap.Error(why))

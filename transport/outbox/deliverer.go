@@ -82,16 +82,17 @@ type Deliverer struct {
 	// kept, for example to wake a Resender.
 	Failed chan<- struct{}
 	// Unstored, when not nil, is told of a delivery (a report's, or a
-	// rejection's) the outbox may not store (why: a *FullError, no room
+	// rejection's) the outbox fails to store (why: a *FullError, no room
 	// for it; a *HeldByOlderError, a process of an earlier version sends
-	// from it; before any body was posted, nothing stored), by its inject
-	// id: its bodies
-	// (Bodies.Seq iterated again) are then posted without being stored,
-	// in order, up to the first failure, or until the abort fires (one
-	// that Is ErrAborted); Deliver or Rejected returns either as an
-	// *UnstoredError naming the bodies delivered before it (nothing is
-	// stored). Without it, they return the *UnstoredError of the
-	// refused put.
+	// from it; a *LockedError, its lock held by another process past
+	// Options.Timeout; a full disk, whatever the store's error), by its
+	// inject id: its bodies the backend did not accept before the failure
+	// (Bodies.Seq iterated again, those accepted skipped) are then posted
+	// without being stored, in order, up to the first failure, or until
+	// the abort fires (one that Is ErrAborted); Deliver or Rejected
+	// returns either as an *UnstoredError naming the bodies delivered
+	// before it (nothing is stored). Without it, they return the
+	// *UnstoredError of the failed put.
 	Unstored func(injectID string, why error)
 	// Sized, when not nil, is told the bytes of each delivery's bodies
 	// (Bodies.Size: the room it needs in the outbox) before they are

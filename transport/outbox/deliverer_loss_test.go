@@ -206,3 +206,47 @@ func TestDelivererDiskFullWhileTheFirstChunkFails(t *testing.T) {
 		t.Errorf("left stored: %+v", st)
 	}
 }
+
+// With an Unstored hook (run, once its inject ran), a send the outbox
+// fails to store after the check before the run (a full disk mid-store;
+// its lock held by another process past the timeout) is still sent: the
+// chunks the backend did not accept before the failure are posted
+// unstored, the hook told why once, and nothing is lost or stored.
+func TestDelivererStoreFailsSendsUnstored(t *testing.T) {
+	tests := []struct {
+		name  string
+		store func(t *testing.T) *outbox.Store
+		why   func(error) bool
+	}{
+		{"disk full mid-store", func(t *testing.T) *outbox.Store {
+			ob, _, _ := fullOnThirdCommit(t)
+			return ob
+		}, func(err error) bool { return strings.Contains(fmt.Sprint(err), "no space left on device") }},
+		{"locked by another process", func(t *testing.T) *outbox.Store {
+			ob := openStore(t, outbox.Options{Shared: true}) // lock timeout 0
+			holder, err := outbox.Open(ob.Path(), outbox.Options{Command: "holder under test"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = holder.Close() })
+			return ob
+		}, func(err error) bool { return errors.Is(err, outbox.ErrLocked) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ob := tt.store(t)
+			p := &bigProfile{}
+			var told []error
+			d := &outbox.Deliverer{Profile: p, Store: ob, Unstored: func(id string, why error) { told = append(told, why) }}
+			if err := d.Deliver(context.Background(), nil); err != nil {
+				t.Fatalf("error = %v, want every chunk delivered", err)
+			}
+			if fmt.Sprint(p.posted) != "[0 1 2 3 4 5]" {
+				t.Errorf("posted %v, want every chunk once, in order", p.posted)
+			}
+			if len(told) != 1 || !tt.why(told[0]) {
+				t.Errorf("hook told %v, want why once", told)
+			}
+		})
+	}
+}

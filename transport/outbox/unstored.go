@@ -8,13 +8,15 @@ import (
 	"github.com/injectkit/injectkit/transport"
 )
 
-// sendOrUnstored stores and sends b (see send), or, when the outbox may
-// not store it (no room for it, or a process of an earlier version sends
-// from it: see unstorable) and there is an Unstored hook, posts it
-// unstored. The abort is held throughout: once it fires, no more body is
-// posted unstored (the POST in flight is cut short), and the error is an
-// *UnstoredError that Is ErrAborted, naming the bodies the backend
-// accepted; so is a failed POST's.
+// sendOrUnstored stores and sends b (see send), or, when the outbox fails
+// to store it (no room for it, a process of an earlier version sends from
+// it, its lock held by another process past Options.Timeout, a full disk:
+// see unstorable) and there is an Unstored hook, posts unstored the bodies
+// the backend did not accept before the failure. The abort is held
+// throughout: once it fires, no more body is posted unstored (the POST in
+// flight is cut short), and the error is an *UnstoredError that Is
+// ErrAborted, naming the bodies the backend accepted; so is a failed
+// POST's.
 func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 	pctx, aborted, release := HoldAbort(ctx, d.Abort)
 	defer release()
@@ -23,15 +25,18 @@ func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 	}
 	err := d.send(ctx, b)
 	var ue *UnstoredError
-	why, state := unstorable(err)
-	if d.Unstored == nil || !errors.As(err, &ue) || len(ue.Delivered) > 0 || why == nil {
+	if d.Unstored == nil || !errors.As(err, &ue) {
 		return err
 	}
-	sent := 0
+	why, state := unstorable(d.Store.Path(), ue.Err)
+	sent, i := len(ue.Delivered), 0 // chunks 0 to sent-1 were stored and delivered
 	for e := range b.Seq {
-		if sent == 0 {
+		if i++; i <= len(ue.Delivered) {
+			continue
+		}
+		if i == len(ue.Delivered)+1 {
 			d.Unstored(e.InjectID, why)
-			if b.Before != nil && !aborted() {
+			if b.Before != nil && sent == 0 && !aborted() {
 				b.Before(pctx)
 			}
 		}
@@ -53,23 +58,28 @@ func (d *Deliverer) sendOrUnstored(ctx context.Context, b Bodies) error {
 	return unstored(b, sent, fmt.Errorf("%w; sent without storing until %w", why, ErrAborted))
 }
 
-// unstorable returns the error of a put refused before it stored anything
-// that a send without storing answers (a *FullError; a *HeldByOlderError,
-// which a check before the run, see Stats.Older, did not see as the
-// earlier version's process claimed a body since), and the outbox's state
-// in a few words; nil for any other error.
-func unstorable(err error) (error, string) {
+// unstorable returns why, the error of a put that failed after storing
+// nothing of its bodies but those the backend accepted, and the outbox's
+// state in a few words: full (a *FullError), held by an earlier version
+// (a *HeldByOlderError, which a check before the run, see Stats.Older,
+// did not see as the earlier version's process claimed a body since),
+// locked (a *LockedError: held by another process past Options.Timeout),
+// or not writable (a full disk, say).
+func unstorable(path string, why error) (error, string) {
 	var (
 		fe *FullError
 		he *HeldByOlderError
+		le *LockedError
 	)
 	switch {
-	case errors.As(err, &fe):
-		return fe, fmt.Sprintf("outbox %s full", fe.Path)
-	case errors.As(err, &he):
-		return he, fmt.Sprintf("outbox %s not writable while pid %d, a process of an earlier injectkit, sends from it", he.Path, he.Owner)
+	case errors.As(why, &fe):
+		return why, fmt.Sprintf("outbox %s full", fe.Path)
+	case errors.As(why, &he):
+		return why, fmt.Sprintf("outbox %s not writable while pid %d, a process of an earlier injectkit, sends from it", he.Path, he.Owner)
+	case errors.As(why, &le):
+		return why, fmt.Sprintf("outbox %s locked by another process", le.Path)
 	}
-	return nil, ""
+	return why, fmt.Sprintf("outbox %s not writable", path)
 }
 
 // unstored is the *UnstoredError of b, its bodies 0 to accepted-1
