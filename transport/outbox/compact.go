@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -234,21 +233,6 @@ func syncPath(path string) error {
 		return err
 	}
 	return errors.Join(f.Sync(), f.Close())
-}
-
-// removeCompactLeftovers removes the new files of compactions a crash
-// cut short; the caller holds the file's lock, so no compaction runs.
-func (s *Store) removeCompactLeftovers() {
-	if s.opts.ReadOnly {
-		return
-	}
-	dir := filepath.Dir(s.path)
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), s.compactPrefix()) {
-			_ = os.Remove(filepath.Join(dir, e.Name()))
-		}
-	}
 }
 
 // replaced reports whether the file at the outbox's path is no longer

@@ -1,13 +1,21 @@
 package outbox
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
+
+// newPrefix begins the name of the file a creation initialises, beside the
+// outbox, before it links it to the outbox's path.
+func (s *Store) newPrefix() string { return "." + filepath.Base(s.path) + ".new-" }
 
 // create makes the outbox file at s.path, which did not exist, whole or
 // not at all: it is initialised under a temporary name in its directory
@@ -15,9 +23,25 @@ import (
 // leaves no empty or half-written file at the path for the next command
 // to trip on. A file another process created meanwhile is kept as it is.
 // Where the file system has no hard links, the file is created in place,
-// as bbolt creates it.
+// as bbolt creates it. A temporary file a killed process left behind is
+// removed by the next process to open the outbox (see removeLeftovers);
+// one that process removed while this one was about to lock it is made
+// again.
 func (s *Store) create() error {
-	f, err := os.CreateTemp(filepath.Dir(s.path), "."+filepath.Base(s.path)+".new-*")
+	for range 3 {
+		if err := s.createOnce(); !errors.Is(err, errTempGone) {
+			return err
+		}
+	}
+	return nil // bbolt creates the file in place
+}
+
+// errTempGone says the temporary file of a creation was removed before it
+// was locked: another process took it for a killed process's leftover.
+var errTempGone = errors.New("temporary file removed meanwhile")
+
+func (s *Store) createOnce() error {
+	f, err := os.CreateTemp(filepath.Dir(s.path), s.newPrefix()+"*")
 	if err != nil {
 		return fmt.Errorf("outbox %s: create: %w", s.path, err)
 	}
@@ -26,8 +50,12 @@ func (s *Store) create() error {
 	if err := f.Close(); err != nil {
 		return fmt.Errorf("outbox %s: create: %w", s.path, err)
 	}
-	// No other process knows the temporary name: its lock is free.
+	// No other process knows the temporary name but one removing
+	// leftovers, which locks it for as long as it takes to remove it.
 	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Nanosecond})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return errTempGone
+	}
 	if err != nil {
 		return fmt.Errorf("outbox %s: create: %w", s.path, err)
 	}
@@ -39,8 +67,34 @@ func (s *Store) create() error {
 		return err
 	}
 	// EEXIST: another process created the file meanwhile, and its file
-	// is the outbox. Any other failure (no hard links here): bbolt
+	// is the outbox. ENOENT: the temporary file was removed before this
+	// process locked it. Any other failure (no hard links here): bbolt
 	// creates the file in place.
-	_ = os.Link(tmp, s.path)
+	if err := os.Link(tmp, s.path); errors.Is(err, fs.ErrNotExist) {
+		if _, lerr := os.Lstat(tmp); errors.Is(lerr, fs.ErrNotExist) {
+			return errTempGone
+		}
+	}
 	return nil
+}
+
+// removeLeftovers removes the files a killed process left beside the
+// outbox: the new files of compactions cut short (the caller holds the
+// file's lock, so no compaction runs) and the temporary files of
+// creations cut short, those no live process holds locked.
+func (s *Store) removeLeftovers() {
+	if s.opts.ReadOnly {
+		return
+	}
+	dir := filepath.Dir(s.path)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		name := filepath.Join(dir, e.Name())
+		switch {
+		case strings.HasPrefix(e.Name(), s.compactPrefix()):
+			_ = os.Remove(name)
+		case strings.HasPrefix(e.Name(), s.newPrefix()) && e.Type().IsRegular():
+			removeUnlocked(name)
+		}
+	}
 }

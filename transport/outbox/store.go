@@ -160,7 +160,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if _, err := s.acquire(); err != nil {
 		return nil, err
 	}
-	s.removeCompactLeftovers() // under the lock
+	s.removeLeftovers() // under the lock
 	s.release()
 	return s, nil
 }
