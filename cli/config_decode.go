@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // item is an item of a list as it is kept: without the white space around
@@ -144,6 +145,11 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		if f.key == "outbox" {
 			if reason := garblingInPath(text); reason != "" {
 				return f.invalid(r, text, errors.New(reason))
+			}
+			if text != noOutbox && text != "" {
+				if err := outbox.CheckFile(text); err != nil {
+					return f.invalid(r, text, fmt.Errorf("%w: give an outbox file's path, or none to keep no outbox", err))
+				}
 			}
 		}
 		if f.url && text != "" {

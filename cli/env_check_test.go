@@ -183,7 +183,7 @@ func serviceLinks() map[string]string {
 // variables of a Service named injectkit (and a Dockerfile's
 // INJECTKIT_VERSION), gets past the environment check: it starts (its
 // logger warns of INJECTKIT_VERSION alone) and stops only at the outbox
-// it is given, a directory.
+// it is given, a file that is no outbox.
 func TestServeIgnoresServiceLinks(t *testing.T) {
 	env := serviceLinks()
 	env["INJECTKIT_OPENAEV_URL"] = "http://127.0.0.1:1"
@@ -191,10 +191,10 @@ func TestServeIgnoresServiceLinks(t *testing.T) {
 	env["INJECTKIT_INJECTOR_ID"] = "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"
 	env["INJECTKIT_LISTEN_ADDR"] = "127.0.0.1:0"
 	env["INJECTKIT_VERSION"] = "1.0"
-	env["INJECTKIT_OUTBOX"] = t.TempDir()
+	env["INJECTKIT_OUTBOX"] = writeFile(t, "not-an-outbox.db", strings.Repeat("not an outbox\n", 1000))
 	r := run(t, registry(withQuery), env, "serve", "--injectors", "noop")
 	if r.code != 2 || !strings.Contains(r.stderr, "injectkit: outbox "+env["INJECTKIT_OUTBOX"]) {
-		t.Fatalf("exit %d, want 2 for the outbox, a directory:\n%s", r.code, r.stderr)
+		t.Fatalf("exit %d, want 2 for the outbox, no outbox:\n%s", r.code, r.stderr)
 	}
 	if n := strings.Count(r.stderr, "environment variable"); n != 1 || !strings.Contains(r.stderr, `"names": ["INJECTKIT_VERSION"]`) {
 		t.Errorf("want one WARN line naming INJECTKIT_VERSION alone:\n%s", r.stderr)

@@ -139,6 +139,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox %s: %w", path, err)
 	}
+	if err := CheckFile(abs); err != nil {
+		return nil, fmt.Errorf("outbox %s: %w", abs, err)
+	}
 	if opts.ReadOnly {
 		// Nothing is created: bbolt would initialise an empty file.
 		if fi, err := os.Stat(abs); err != nil || fi.Size() == 0 {
