@@ -281,10 +281,10 @@ func TestOutboxUnusable(t *testing.T) {
 	}
 	// A file whose damage shows only once its records are read.
 	damaged := damagedOutbox(t, dir, be.URL)
-	for _, box := range []string{corrupt, damaged} {
+	for box, says := range map[string]string{corrupt: " is corrupt", damaged: " is damaged"} {
 		for _, sub := range [][]string{{"outbox", "list"}, {"outbox", "flush", "--backend-url", be.URL}} {
 			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, sub...)
-			if r.code != 2 || !strings.Contains(r.stderr, box+" is corrupt") {
+			if r.code != 2 || !strings.Contains(r.stderr, box+says) {
 				t.Errorf("%v on %s: exit %d %s", sub, filepath.Base(box), r.code, r.stderr)
 			}
 		}

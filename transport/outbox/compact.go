@@ -220,7 +220,7 @@ func (s *Store) copyInto(path string, src *bolt.DB) (err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if v := recover(); v != nil {
-			err = fmt.Errorf("copy: %v", v)
+			err = fmt.Errorf("copy: %w", errPageDamaged)
 		}
 	}()
 	return bolt.Compact(dst, src, compactTxBytes)

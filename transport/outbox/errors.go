@@ -203,8 +203,16 @@ type CorruptError struct {
 }
 
 func (e *CorruptError) Error() string {
+	if errors.Is(e.Err, errPageDamaged) {
+		return fmt.Sprintf("outbox %s is damaged: %v (move it aside to start an empty one)", e.Path, e.Err)
+	}
 	return fmt.Sprintf("outbox %s is corrupt or not an outbox: %v (move it aside to start an empty one)", e.Path, e.Err)
 }
+
+// errPageDamaged is the cause of a *CorruptError for a fault or a panic
+// bbolt hit reading a page (a damaged one, or one cut off the file): the
+// runtime's text says nothing to the user, and is left out.
+var errPageDamaged = errors.New("a page of it cannot be read")
 
 // Unwrap returns the underlying error.
 func (e *CorruptError) Unwrap() error { return e.Err }

@@ -269,7 +269,7 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 			if file != nil {
 				_ = file.Close() // releases the lock a panicking Open kept
 			}
-			db, err = nil, &CorruptError{Path: s.path, Err: fmt.Errorf("%v", v)}
+			db, err = nil, &CorruptError{Path: s.path, Err: errPageDamaged}
 		}
 	}()
 	db, err = bolt.Open(s.path, 0o600, bopts)
@@ -366,7 +366,7 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // see openDB
 	defer func() {
 		if v := recover(); v != nil {
-			err = &CorruptError{Path: s.path, Err: fmt.Errorf("%v", v)}
+			err = &CorruptError{Path: s.path, Err: errPageDamaged}
 		}
 	}()
 	if writable {
