@@ -95,7 +95,13 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.
 		req.before = func(_ context.Context, attempt int) error {
-			if (attempt > 1 || twin(ctx)) && p.finishedElsewhere(ctx, injectID) {
+			if attempt == 1 && !twin(ctx) {
+				return nil
+			}
+			switch finished, err := p.finishedElsewhere(ctx, injectID); {
+			case err != nil:
+				return err // the token refused: nothing more is sent
+			case finished:
 				return errSuperseded
 			}
 			return nil
@@ -145,7 +151,8 @@ type unstoredState struct {
 // attempts, and an outbox keeps it pending, to be resent (and searched
 // again) later. When the platform refuses the search for good (a 403, a
 // platform without the route, an unreadable answer), body is sent without
-// any finding (withoutFindings) after one WARN naming them: the status,
+// any finding (withoutFindings) after one WARN naming them (but a 401:
+// the token refused, the complete is not sent, the search's error returned): the status,
 // the message and the signatures reach the platform, and no finding can
 // repeat.
 func (p *Profile) unstoredOnly(ctx context.Context, injectID string, body []byte, st *unstoredState) ([]byte, error) {
@@ -155,8 +162,8 @@ func (p *Profile) unstoredOnly(ctx context.Context, injectID string, body []byte
 	var ae *APIError
 	switch {
 	case err == nil:
-	case ctx.Err() != nil:
-		return nil, err
+	case ctx.Err() != nil, tokenRefused(err):
+		return nil, err // the token refused: the complete would carry it
 	case errors.As(err, &ae) && !ae.Permanent():
 		return nil, fmt.Errorf("the inject's stored findings cannot be read from the platform, and the complete "+
 			"may repeat one it stores (it would drop the callback): not sent: %w", err)

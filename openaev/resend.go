@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 
 	"go.uber.org/zap"
 
@@ -85,15 +86,27 @@ func (p *Profile) postSupersededData(ctx context.Context, injectID string, index
 }
 
 // finishedElsewhere reports whether the platform shows inject id finished
-// (completed by another process); an unreadable status is not finished.
-func (p *Profile) finishedElsewhere(ctx context.Context, injectID string) bool {
-	status, finished, _ := p.client.InjectFinished(ctx, injectID)
+// (completed by another process); an unreadable status is not finished,
+// but a token the platform refuses outright (a 401) is the error: the
+// callback would carry the same token, and nothing more is sent.
+func (p *Profile) finishedElsewhere(ctx context.Context, injectID string) (bool, error) {
+	status, finished, err := p.client.InjectFinished(ctx, injectID)
+	if tokenRefused(err) {
+		return false, err
+	}
 	if !finished {
-		return false
+		return false, nil
 	}
 	p.log.Info("terminal callback superseded: the inject already finished on the platform",
 		zap.String("inject_id", injectID), zap.String("status", status))
-	return true
+	return true, nil
+}
+
+// tokenRefused reports whether err is the platform's 401: it knows no
+// such token, and refuses every request carrying it.
+func tokenRefused(err error) bool {
+	var ae *APIError
+	return errors.As(err, &ae) && ae.Status == http.StatusUnauthorized
 }
 
 // Redact removes the platform token from s.
