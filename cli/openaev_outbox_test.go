@@ -237,10 +237,11 @@ func TestOutboxFlushSupersededCompleteSendsItsSignatures(t *testing.T) {
 
 // A flush interrupted (SIGINT, SIGTERM, SIGHUP: its context ends) while
 // sending a body exits 130 and counts every body of both profiles still
-// pending, each keeping the last error of its last real attempt: the
-// callback profile's first body cut short, or an openaev "complete" alone,
-// the last body of the flush's last pass (which exited 1, "flush
-// incomplete", as a body that failed on its own).
+// pending: the body whose post it cut short in flight (the callback
+// profile's first, or an openaev "complete" alone) with that attempt
+// counted and its last error saying so (the backend may have received
+// it), as a run's and a retry-dead's, the others keeping the last error of
+// their last real attempt.
 func TestOutboxFlushInterrupted(t *testing.T) {
 	t.Parallel()
 	callback := func(id string) outbox.Entry {
@@ -279,12 +280,18 @@ func TestOutboxFlushInterrupted(t *testing.T) {
 			sess.ctx, sess.env = ctx, map[string]string{"INJECTKIT_OUTBOX": box}
 			f := sess.run(t, registry(), "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 			n := len(tc.entries)
-			want := fmt.Sprintf("injectkit: flush interrupted (context canceled): %s still pending, unchanged (flush again to send them)\n", bodyCount(n))
+			others := ""
+			if n > 1 {
+				others = ", the others unchanged"
+			}
+			want := fmt.Sprintf("injectkit: flush interrupted (context canceled): %s still pending, 1 cut short in flight "+
+				"(the backend may have received it: its last error says so)%s (flush again to send them)\n", bodyCount(n), others)
 			if f.code != cli.ExitInterrupted || !strings.Contains(f.stdout, fmt.Sprintf(": 0 delivered, %d still pending,", n)) || f.stderr != want {
 				t.Fatalf("exit %d, want %d and %q\n%s%s", f.code, cli.ExitInterrupted, want, f.stdout, f.stderr)
 			}
-			if l := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "list", "-o", "json"); strings.Count(l.stdout, `"last_error": "503 from the run"`) != n {
-				t.Errorf("the records lost their last error:\n%s", l.stdout)
+			if l := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "list", "-o", "json"); strings.Count(l.stdout, `"last_error": "503 from the run"`) != n-1 ||
+				strings.Count(l.stdout, `"last_error": "attempt 1 cut short by the interrupt while in flight (the backend may have received it)`) != 1 {
+				t.Errorf("want the body cut short in flight saying so, the others their last error:\n%s", l.stdout)
 			}
 		})
 	}

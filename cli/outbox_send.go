@@ -180,8 +180,15 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrNewerFormat):
 		return flushError(err)
 	case err != nil && c.Context.Err() != nil:
-		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("flush interrupted (%w): %s still pending, unchanged (flush again to send them)",
-			context.Cause(c.Context), bodies(res.Failed))}
+		state := "unchanged"
+		if res.Cut > 0 {
+			state = fmt.Sprintf("%d cut short in flight (the backend may have received it: its last error says so)", res.Cut)
+			if res.Cut < res.Failed {
+				state += ", the others unchanged"
+			}
+		}
+		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("flush interrupted (%w): %s still pending, %s (flush again to send them)",
+			context.Cause(c.Context), bodies(res.Failed), state)}
 	case err != nil:
 		return flushError(err)
 	case res.Refused > 0:
@@ -271,6 +278,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 		res.Corrupt += r.Corrupt
 		res.Busy += r.Busy
 		res.Refused += r.Refused
+		res.Cut += r.Cut
 		switch {
 		case err != nil && c.Context.Err() != nil:
 			// Interrupted: the next passes send nothing, and count

@@ -84,8 +84,8 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 // since Send let go of it (a Resender, another retry-dead) is left to it,
 // unchanged. A retry of one body asked by hand (a
 // dead body moved back to pending) calls it, so that its state no longer
-// shows the answer that had made it dead; a flush leaves its bodies as
-// they were.
+// shows the answer that had made it dead; a Resender's flush records its
+// body cut short the same way itself.
 func (s *Store) NoteInterrupted(r Record, p Poster, err error) error {
 	red, _ := p.(Redactor)
 	return s.noteInterrupted(r, err, red)

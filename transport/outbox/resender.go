@@ -61,6 +61,10 @@ type FlushResult struct {
 	// the token (401, 403): the one refused, and the others of that backend,
 	// not tried after it. They are counted in Failed too.
 	Refused int
+	// Cut counts, of Failed, the bodies whose post an interrupt (ctx
+	// ended) cut short in flight: recorded with that attempt and a last
+	// error saying so, as the backend may have received them.
+	Cut int
 }
 
 // Flush sends every pending body now, whatever its next-attempt time, one
@@ -291,6 +295,14 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		default:
 			res.Failed++
 			log.Warn("outbox body not delivered; kept", zap.Error(err))
+			if ctx.Err() != nil {
+				// Cut short in flight: the record says so, as a run's
+				// and a retry-dead's do (the backend may have received it).
+				red, _ := p.(Redactor)
+				if rs.Store.noteInterrupted(full, err, red) != nil {
+					res.Cut++
+				}
+			}
 			cut = cut || ctx.Err() != nil
 			if ctx.Err() == nil && connectionFailure(err) {
 				down[r.BaseURL] = true
