@@ -74,6 +74,10 @@ const (
 	// markClaimed: the caller of ProcessMessage holds the inject's run in
 	// flight (the serve Handler's claim): the run registered is its own.
 	markClaimed
+	// markTriedBefore: a held result's delivery is tried again (see
+	// Handler.unstored): the platform may have taken an earlier try whose
+	// answer was lost, so each "complete" asks it first, as a resend does.
+	markTriedBefore
 )
 
 func marked(ctx context.Context, m contextMark) bool {

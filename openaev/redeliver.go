@@ -59,9 +59,12 @@ func ackLost(ctx context.Context) bool {
 	return lost != nil && lost()
 }
 
-// mayHaveTwin reports whether another run of ctx's message may exist: the
-// message was delivered again, or its own acknowledgement cannot land.
-func mayHaveTwin(ctx context.Context) bool { return redelivered(ctx) || ackLost(ctx) }
+// mayHaveTwin reports whether another run of ctx's message may exist, or
+// another "complete" of this one: the message was delivered again, its own
+// acknowledgement cannot land, or its held result is tried again.
+func mayHaveTwin(ctx context.Context) bool {
+	return redelivered(ctx) || ackLost(ctx) || marked(ctx, markTriedBefore)
+}
 
 // alwaysTwin is the twin test of a resend: the body was stored by a run that
 // may have been repeated since, by this process or another.

@@ -45,6 +45,11 @@ func (p *Platform) serve(w http.ResponseWriter, r *http.Request) {
 	c := Call{Kind: KindUnknown, Method: r.Method, Path: path, Tenant: tenant, Header: r.Header.Clone()}
 	classify(r.Method, path, &c)
 	status, ctype, reply := p.handle(r, &c)
+	if c.Kind == KindComplete && c.Outcome == Processed {
+		if st := p.takeFailure(kindLostComplete, c.InjectID); st != 0 {
+			status, ctype, reply = fail(st, "scripted failure after processing")
+		}
+	}
 	c.Status = status
 	p.record(c)
 	w.Header().Set("Content-Type", ctype)

@@ -25,6 +25,9 @@ const (
 	KindUnknown      = "unknown"
 )
 
+// kindLostComplete keys the scripted answers of LoseCompleteAnswer.
+const kindLostComplete = "lost-complete"
+
 // Outcomes of a callback the platform accepted.
 const (
 	Processed = "processed" // its trace was saved and its outputs processed
@@ -333,6 +336,14 @@ func (p *Platform) ContractOutputs(contractID string) ([]string, bool) {
 // status (before any check).
 func (p *Platform) FailComplete(injectID string, status, n int) {
 	p.fail(KindComplete, injectID, status, n)
+}
+
+// LoseCompleteAnswer makes the next n "complete" callbacks of the inject
+// that the platform processes answer status all the same: a gateway that
+// timed out after the platform took the body. The Call keeps its Outcome
+// (Processed) and records status.
+func (p *Platform) LoseCompleteAnswer(injectID string, status, n int) {
+	p.fail(kindLostComplete, injectID, status, n)
 }
 
 // FailReception makes the next n receptions of the inject answer status.

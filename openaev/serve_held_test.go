@@ -1,0 +1,61 @@
+package openaev_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/serve"
+)
+
+// TestHandlerHeldRetryAsksFirst is reviewer r4's case: a result held in
+// memory (no outbox, or one filled during the run) whose try's last
+// attempt the platform took, answering 502 all the same (a gateway that
+// timed out after it). The next try asks the platform first and finds the
+// inject finished: no "complete" follows the one it took.
+func TestHandlerHeldRetryAsksFirst(t *testing.T) {
+	tests := []struct {
+		name string
+		opts serveOpts
+		fill bool // the outbox filled during the run
+	}{
+		{name: "no outbox"},
+		{name: "outbox filled during the run", opts: serveOpts{outbox: true, outboxMax: 64 << 10}, fill: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, tt.opts)
+			if tt.fill {
+				s.nmap.during = func() { s.fillOutbox(t) }
+			}
+			// A try is 2 attempts (newServeEnv): the first fails, the
+			// second is taken and answered 502.
+			s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 1)
+			s.platform.LoseCompleteAnswer("i-1", http.StatusBadGateway, 1)
+			body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body}); err != nil {
+				t.Fatalf("settled with %v, want acknowledged", err)
+			}
+			// The platform took one: no "complete" follows it (processed
+			// again, the inject finished twice; dropped, its findings
+			// repeated).
+			taken, after := 0, 0
+			for _, c := range s.platform.Calls("i-1") {
+				switch {
+				case c.Kind != openaevtest.KindComplete:
+				case taken > 0:
+					after++
+				case c.Outcome == openaevtest.Processed:
+					taken++
+				}
+			}
+			if taken != 1 || after != 0 {
+				t.Errorf("the platform took %d completes, then got %d more; want 1, then none", taken, after)
+			}
+			if n := s.nmap.calls.Load(); n != 1 {
+				t.Errorf("nmap ran %d times, want 1", n)
+			}
+		})
+	}
+}
