@@ -19,12 +19,20 @@ import (
 // claim makes the handling of a first delivery of inject id the
 // inject's in this process, once no other handling of it is in flight,
 // and returns the function that ends it with its outcome. It returns an
-// error, claiming nothing, when ctx ends or the daemon's shutdown abandons
-// the handlings in flight while it waits: the message goes back to the
-// queue.
+// error, claiming nothing, when ctx ends or once the daemon's shutdown
+// abandoned the handlings in flight (before it claims, or while it
+// waits): the message goes back to the queue, run by no one here.
 func (h *Handler) claim(ctx context.Context, id string) (end func(error), err error) {
 	abandoned, _ := h.abandon.Hold()
 	for {
+		// Before each claim: once the shutdown abandoned the handlings, no
+		// copy starts a run (the select below may pick a predecessor's end
+		// over the abandon, both ready); it goes back to the queue.
+		select {
+		case <-abandoned:
+			return nil, fmt.Errorf("inject %s: the shutdown abandoned the handlings in flight: not run, the message goes back to the queue", id)
+		default:
+		}
 		end, running := h.cfg.Processor.flights.claim(id)
 		if running == nil {
 			return end, nil
