@@ -149,7 +149,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		}
 	}()
 	if !d.Redelivered {
-		if endFlight, err = h.claim(ctx, id); err != nil {
+		if endFlight, err = h.claim(ctx, id, d.Lost); err != nil {
 			return err
 		}
 	}

@@ -21,8 +21,10 @@ import (
 // and returns the function that ends it with its outcome. It returns an
 // error, claiming nothing, when ctx ends or once the daemon's shutdown
 // abandoned the handlings in flight (before it claims, or while it
-// waits): the message goes back to the queue, run by no one here.
-func (h *Handler) claim(ctx context.Context, id string) (end func(error), err error) {
+// waits), or once the message's channel closed (lost reports it: see
+// serve.Delivery.Lost): the message goes back to the queue, run by no one
+// here.
+func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end func(error), err error) {
 	abandoned, _ := h.abandon.Hold()
 	for {
 		// Before each claim: once the shutdown abandoned the handlings, no
@@ -32,6 +34,12 @@ func (h *Handler) claim(ctx context.Context, id string) (end func(error), err er
 		case <-abandoned:
 			return nil, fmt.Errorf("inject %s: the shutdown abandoned the handlings in flight: not run, the message goes back to the queue", id)
 		default:
+		}
+		// A copy whose channel closed while it waited is delivered again
+		// by the broker (maybe to another daemon): that delivery handles it.
+		if lost != nil && lost() {
+			return nil, fmt.Errorf("inject %s: the channel of the message closed while it waited for another message of the inject: "+
+				"not run here, the broker delivers it again", id)
 		}
 		end, running := h.cfg.Processor.flights.claim(id)
 		if running == nil {

@@ -1,8 +1,11 @@
 package openaev_test
 
 import (
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/serve"
 )
 
@@ -44,5 +47,47 @@ func TestHandlerNoCopyRunsAfterAbandon(t *testing.T) {
 				t.Errorf("nmap ran %d times, want 1", n)
 			}
 		})
+	}
+}
+
+// TestHandlerLostCopyDoesNotRun is reviewer r4's case: a copy of an
+// inject waits for the handling of another message of it, and its channel
+// closes meanwhile. The broker delivers it again (maybe to another
+// daemon), and that delivery handles it: once its predecessor ends, the
+// copy gives up with a transient error, not run here.
+func TestHandlerLostCopyDoesNotRun(t *testing.T) {
+	s := newServeEnv(t, serveOpts{})
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	started, release := make(chan struct{}), make(chan struct{})
+	s.nmap.during = func() {
+		if s.nmap.calls.Load() == 1 {
+			close(started)
+			<-release
+		}
+	}
+	first, second := make(chan error, 1), make(chan error, 1)
+	go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
+	<-started
+	var lost atomic.Bool
+	go func() {
+		second <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body, Lost: lost.Load})
+	}()
+	testkit.WaitFor(t, 10*time.Second, "the second copy waiting", func() bool {
+		return s.logs.FilterMessageSnippet("waiting for its handling to end").Len() == 1
+	})
+	lost.Store(true) // its channel closed
+	close(release)
+	if err := <-first; err != nil {
+		t.Errorf("first copy: %v", err)
+	}
+	err := <-second
+	if got := settlement(err); got != "requeue" {
+		t.Errorf("the lost copy settled %s (%v), want requeue", got, err)
+	}
+	if n := s.nmap.calls.Load(); n != 1 {
+		t.Errorf("nmap ran %d times, want 1", n)
+	}
+	if n := len(s.platform.Receptions("i-1")); n != 1 {
+		t.Errorf("%d receptions, want 1", n)
 	}
 }
