@@ -319,8 +319,11 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	}
 	warnNoToken(e.log, e.cfg.backend())
 	r, ok, err := e.store.Claim(id)
-	if err != nil || !ok {
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("body %d moved back to pending but not sent: %v", id, err)}
+	switch {
+	case err != nil:
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("body %d moved back to pending but not sent: %w", id, err)}
+	case !ok:
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("body %d moved back to pending but not sent: another process is sending it", id)}
 	}
 	p, err := poster(r.BaseURL)
 	if err != nil {
@@ -334,6 +337,10 @@ func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
 	}
 	if out == outbox.Failed && c.Context.Err() != nil {
 		return e.retryInterrupted(c, o, r, p, err)
+	}
+	if werr == nil && out == outbox.Failed && outbox.TokenRefused(err) && errors.Is(err, outbox.ErrTakenMeanwhile) {
+		fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): token refused, and another process took it meanwhile\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks)
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("retry-dead incomplete: the backend refused the token (401 or 403): %w", err)}
 	}
 	if werr == nil && out == outbox.Failed && outbox.TokenRefused(err) {
 		fmt.Fprintf(o.Stdout, "%d (inject %s chunk %d/%d): token refused, dead as it was\n", id, r.InjectID, r.ChunkIndex, r.TotalChunks)

@@ -43,7 +43,10 @@ func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason 
 	r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 }
 
-// RetryDead moves a dead record back to pending, due now. A corrupt one
+// RetryDead moves a dead record back to pending, due now, owned by this
+// process for a lease (as Claim owns it), so that no other process's
+// flush or resend takes it before this one sends it (Claim, then
+// SendRetried); a process that exits leaves it to them. A corrupt one
 // (Record.Corrupt: ReasonCorrupt, or one whose stored metadata cannot be
 // read, pending or dead) stays, a *CorruptEntryError: nothing in it can
 // be sent, Drop removes it; but
@@ -75,6 +78,7 @@ func (s *Store) RetryDead(id uint64) (Record, error) {
 		}
 		r.State = Pending
 		r.NextAttempt = s.opts.Now()
+		s.own(r, r.NextAttempt)
 		r.DeadStatus, r.DeadBody, r.DeadReason, r.DeadAt = 0, "", "", time.Time{}
 		return nil
 	})
@@ -101,15 +105,25 @@ func misjudged(tx *bolt.Tx, r Record) bool {
 // except that a backend refusing the token (401 or 403, TokenRefused)
 // refuses the token, not the body: the record goes back to the dead list
 // as it was (its reason, status, response body, attempts and last error),
-// and the outcome is Failed with the backend's error.
+// and the outcome is Failed with the backend's error. It is put back only
+// while this process still owns it: one another process took meanwhile
+// (its lease over) is that process's to settle, and the error says so.
 func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record) (Outcome, error) {
-	out, err := s.send(ctx, p, r, 0, true, false)
-	if out != Failed || !TokenRefused(err) || ctx.Err() != nil {
+	out, posted, err := s.post(ctx, p, r)
+	red, _ := p.(Redactor)
+	switch {
+	case !posted:
 		return out, err
+	case !TokenRefused(err) || ctx.Err() != nil:
+		return s.settle(ctx, r, err, 0, red, true)
 	}
+	err = s.redactErr(err, red)
 	_, serr := s.update(r.ID, func(cur *Record) error {
-		if cur.State != Pending {
-			return fmt.Errorf("%w: %d is not pending", ErrNotFound, r.ID)
+		switch {
+		case cur.State != Pending:
+			return fmt.Errorf("%w: it is in the dead list again", ErrTakenMeanwhile)
+		case cur.Owner != s.pid || cur.OwnerStart != s.start:
+			return fmt.Errorf("%w: it is pid %d's to send", ErrTakenMeanwhile, cur.Owner)
 		}
 		cur.State = Dead
 		cur.Attempts, cur.LastError, cur.NextAttempt = was.Attempts, was.LastError, was.NextAttempt
@@ -117,8 +131,14 @@ func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record)
 		cur.Owner, cur.OwnerStart, cur.LeaseUntil = 0, 0, time.Time{}
 		return nil
 	})
-	if serr != nil {
-		return out, errors.Join(err, fmt.Errorf("outbox %s: %d not put back in the dead list, pending instead: %w", s.path, r.ID, serr))
+	switch {
+	case errors.Is(serr, ErrNotFound):
+		serr = fmt.Errorf("%w: it is no longer in the outbox (delivered)", ErrTakenMeanwhile)
+		fallthrough
+	case errors.Is(serr, ErrTakenMeanwhile):
+		return Failed, errors.Join(err, fmt.Errorf("outbox %s: %d not put back in the dead list: %w", s.path, r.ID, serr))
+	case serr != nil:
+		return Failed, errors.Join(err, fmt.Errorf("outbox %s: %d not put back in the dead list, pending instead: %w", s.path, r.ID, serr))
 	}
-	return out, err
+	return Failed, err
 }

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os/exec"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A body an earlier version moved to the dead list as corrupt, because it
@@ -76,6 +80,105 @@ func TestRetryDeadOfMisjudgedCorrupt(t *testing.T) {
 			}
 			if got := accepted(be)[recs[0].IdempotencyKey+" /api/injects/inj/callback"]; string(got) != string(jsonBody) {
 				t.Errorf("delivered %q, want the body put", got)
+			}
+		})
+	}
+}
+
+// TestRetryDeadHoldsTheRecord is reviewer r4's case: retry-dead moves a
+// dead body back to pending owned by its process for a lease, so that
+// another process sharing the outbox (a serve's resender) does not take
+// it meanwhile, and puts it back in the dead list after a refused token
+// only while it still owns it: a body another process took (its lease
+// over) or delivered meanwhile is left to that process, and the error
+// says so.
+func TestRetryDeadHoldsTheRecord(t *testing.T) {
+	other := exec.Command("sleep", "30") // the other process sharing the outbox
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	tests := []struct {
+		name      string
+		meanwhile func(t *testing.T, s *Store, id uint64) // during the POST
+		state     State                                   // "" when gone
+		taken     string                                  // what the error says, "" for the body put back
+	}{
+		{name: "token refused: put back as it was", state: Dead},
+		{name: "taken by another process meanwhile: left to it", state: Pending, taken: "is pid",
+			meanwhile: func(t *testing.T, s *Store, id uint64) {
+				if _, err := s.update(id, func(r *Record) error {
+					r.Owner, r.OwnerStart, r.LeaseUntil = other.Process.Pid, processStart(other.Process.Pid), time.Now().Add(time.Minute)
+					return nil
+				}); err != nil {
+					t.Error(err)
+				}
+			}},
+		{name: "delivered by another process meanwhile: said so", taken: "no longer in the outbox (delivered)",
+			meanwhile: func(t *testing.T, s *Store, id uint64) {
+				if err := s.Delete(id); err != nil {
+					t.Error(err)
+				}
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTemp(t, Options{})
+			var id uint64
+			be := transporttest.NewBackendFunc(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+				if tt.meanwhile != nil {
+					tt.meanwhile(t, s, id)
+				}
+				w.WriteHeader(http.StatusUnauthorized)
+			})
+			recs, err := s.Put(Entry{InjectID: "inj", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			id = recs[0].ID
+			if err := s.MoveToDead(id, 1, http.StatusUnprocessableEntity, "bad", "status 422"); err != nil {
+				t.Fatal(err)
+			}
+			was, err := s.Get(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.RetryDead(id); err != nil {
+				t.Fatal(err)
+			}
+			// Another process's resender finds it held.
+			mine, start := s.pid, s.start
+			s.pid, s.start = other.Process.Pid, processStart(other.Process.Pid)
+			_, ok, err := s.Claim(id)
+			s.pid, s.start = mine, start
+			if ok || err != nil {
+				t.Fatalf("another process claimed the body retry-dead moved back (%v): it does not hold it", err)
+			}
+			r, ok, err := s.Claim(id)
+			if !ok || err != nil {
+				t.Fatalf("retry-dead's claim: %v %v", ok, err)
+			}
+			p, err := clientFor(t)(be.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := s.SendRetried(context.Background(), p, r, was)
+			if out != Failed || !TokenRefused(err) {
+				t.Fatalf("SendRetried = %v, %v; want Failed, the token refused", out, err)
+			}
+			if taken := errors.Is(err, ErrTakenMeanwhile); taken != (tt.taken != "") || tt.taken != "" && !strings.Contains(err.Error(), tt.taken) {
+				t.Errorf("error %v, want it to say %q", err, tt.taken)
+			}
+			got, gerr := s.Get(id)
+			switch {
+			case tt.state == "" && !errors.Is(gerr, ErrNotFound):
+				t.Errorf("the body delivered by another process is back: %+v %v", got, gerr)
+			case tt.state != "" && (gerr != nil || got.State != tt.state):
+				t.Errorf("body %+v %v, want %s", got, gerr, tt.state)
+			case tt.state == Dead && (got.DeadStatus != http.StatusUnprocessableEntity || got.Owner != 0):
+				t.Errorf("put back %+v, want it as it was", got)
+			case tt.state == Pending && got.Owner != other.Process.Pid:
+				t.Errorf("the other process's claim clobbered: owner %d", got.Owner)
 			}
 		})
 	}

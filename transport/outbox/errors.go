@@ -34,6 +34,10 @@ var (
 	ErrNotDead = errors.New("outbox entry not dead")
 	// ErrCorruptEntry matches a *CorruptEntryError.
 	ErrCorruptEntry = errors.New("outbox entry corrupt")
+	// ErrTakenMeanwhile is a SendRetried whose record another process
+	// took, delivered or settled while it was being sent: it is not put
+	// back in the dead list.
+	ErrTakenMeanwhile = errors.New("another process took the outbox entry meanwhile")
 )
 
 // CorruptEntryError reports a RetryDead of a corrupt record (in the dead

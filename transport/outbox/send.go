@@ -112,29 +112,39 @@ func (s *Store) Send(ctx context.Context, p Poster, r Record, maxBackoff time.Du
 // refused with 401 or 403 (see settle), and, lazy, removes a body
 // delivered without waiting for the commit (see deleteLater).
 func (s *Store) send(ctx context.Context, p Poster, r Record, maxBackoff time.Duration, resend, lazy bool) (Outcome, error) {
-	red, _ := p.(Redactor)
-	if r.Body == nil && r.Size > 0 {
-		return Failed, fmt.Errorf("outbox %s: record %d given to Send without its body", s.path, r.ID)
-	}
-	kp, keyed := p.(KeyedPoster)
-	keyed = keyed && r.IdempotencyKey != ""
-	if re := checkBody(r, r.Body); re != nil {
-		return s.reject(r, re)
-	}
-	if re := unsendable(r, keyed, nil); re != nil {
-		return s.reject(r, re)
-	}
-	var err error
-	if keyed {
-		err = kp.PostKeyed(ctx, r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
-	} else {
-		err = p.PostBody(ctx, r.InjectID, r.ChunkIndex, r.Body)
+	out, posted, err := s.post(ctx, p, r)
+	if !posted {
+		return out, err
 	}
 	if lazy && (err == nil || errors.Is(err, ErrSuperseded)) {
 		s.deleteLater([]removal{{id: r.ID, size: r.Size}})
 		return doneOutcome(err), nil
 	}
+	red, _ := p.(Redactor)
 	return s.settle(ctx, r, err, maxBackoff, red, resend)
+}
+
+// post posts r through p, unsettled: err is the post's. posted is false
+// when r was not sent: a record without its body (Failed), or one that
+// cannot be sent (moved to the dead list: Rejected); err says why.
+func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, posted bool, err error) {
+	if r.Body == nil && r.Size > 0 {
+		return Failed, false, fmt.Errorf("outbox %s: record %d given to Send without its body", s.path, r.ID)
+	}
+	kp, keyed := p.(KeyedPoster)
+	keyed = keyed && r.IdempotencyKey != ""
+	if re := checkBody(r, r.Body); re != nil {
+		out, err = s.reject(r, re)
+		return out, false, err
+	}
+	if re := unsendable(r, keyed, nil); re != nil {
+		out, err = s.reject(r, re)
+		return out, false, err
+	}
+	if keyed {
+		return Failed, true, kp.PostKeyed(ctx, r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
+	}
+	return Failed, true, p.PostBody(ctx, r.InjectID, r.ChunkIndex, r.Body)
 }
 
 // doneOutcome is the outcome of a post that needs no other (err nil or
