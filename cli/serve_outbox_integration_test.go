@@ -124,7 +124,7 @@ func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
 	}
 	for _, msg := range []string{
 		"outbox full when storing the inject's result: sending it without storing it (the inject is not run again)",
-		"terminal callback refused and the outbox full: the inject's result is lost to the platform; message acknowledged so that the inject does not run again",
+		"terminal callback refused and the outbox failed to store it: the inject's result is lost to the platform; message acknowledged so that the inject does not run again",
 	} {
 		if n := len(jsonLogs(stderr.String(), msg)); n > 0 {
 			t.Errorf("%d results found no room after their run: %q", n, msg)

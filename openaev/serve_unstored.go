@@ -14,12 +14,13 @@ import (
 )
 
 // The result of an inject that ran and that nothing keeps: the outbox
-// was full, or there is none (--outbox none) and the platform did not take
-// it.
+// failed to store it (full, held by a process of an earlier version,
+// locked past the lock timeout, a full disk), or there is none (--outbox
+// none) and the platform did not take it.
 //
 // The inject ran: running it again would run it twice, so its result is
 // what has to be kept, in memory, by the handling of its message. With an
-// outbox full, it is sent without being stored; when that fails (and,
+// outbox that failed to store it, it is sent without being stored; when that fails (and,
 // without an outbox, once its first delivery failed), its signatures are
 // logged (ERROR, once) and it is tried again with backoff (RetryWait,
 // doubled up to maxRetryWait): stored in the outbox once there is room for
@@ -41,8 +42,8 @@ const maxRetryWait = time.Minute
 // least that of the largest result so far.
 func (h *Handler) Sized(size int64) { h.sized(size) }
 
-// unstored handles the result of an inject that ran and found the outbox
-// full, or held by a process of an earlier version (err: a
+// unstored handles the result of an inject that ran and that the outbox
+// failed to store (err: an *outbox.UnstoredError, or a
 // *outbox.HeldByOlderError, in the window between the check before the
 // run and the store), or, without an outbox, whose terminal callback the
 // platform did not take (a failure retrying may change): it is tried
@@ -56,8 +57,12 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	var ue *outbox.UnstoredError
 	var pe *PartialError
 	full, older := errors.As(err, &fe), errors.As(err, &oe)
+	// Any failure of the outbox to store the result (full, held by an
+	// earlier version, locked past the lock timeout, a full disk) comes
+	// as an *outbox.UnstoredError: the inject ran, its result is kept here.
+	failed := older || errors.As(err, &ue)
 	held := h.cfg.Store == nil && !final(err) && ctx.Err() == nil && !errors.Is(err, context.Canceled)
-	if !errors.As(err, &de) || de.Report == nil || !held && (h.cfg.Store == nil || !full && !older) {
+	if !errors.As(err, &de) || de.Report == nil || !held && (h.cfg.Store == nil || !failed) {
 		return false, nil
 	}
 	if full {
@@ -72,8 +77,8 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	}
 	log := h.log.With(zap.String("inject_id", id))
 	if !held {
-		log.Warn("outbox full or held by an earlier version when storing the inject's result: sending it without storing it "+
-			"(the inject is not run again)", zap.Error(err))
+		log.Warn("the outbox failed to store the inject's result (full, locked, held by an earlier version, a write failure): "+
+			"sending it without storing it (the inject is not run again)", zap.Error(err))
 	}
 	r := de.Report
 	p := h.cfg.Processor.profile
@@ -83,7 +88,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		h.cfg.Metrics.InjectFailed(injector)
 		return true, nil
 	}
-	why, takes := "the outbox full or held by an earlier version", "the platform or the outbox takes the result"
+	why, takes := "the outbox failed to store it", "the platform or the outbox takes the result"
 	if held {
 		why, takes = "no outbox to keep it", "the platform takes the result, kept in memory"
 		pl.traces = nil // sent before the first delivery
@@ -212,9 +217,9 @@ func failedBody(err error, i, n int) error {
 // lostResult logs the result of an inject that ran and that neither the
 // platform nor the outbox took (unsent, as signatureFields takes them):
 // its message is acknowledged, the inject not run again. noOutbox: there
-// is none (the outbox was full otherwise).
+// is none (the outbox failed to store it otherwise).
 func (h *Handler) lostResult(log *zap.Logger, r *runtime.Report, unsent []json.RawMessage, err error, noOutbox bool) {
-	why := "the outbox full"
+	why := "the outbox failed to store it"
 	if noOutbox {
 		why = "no outbox"
 	}
