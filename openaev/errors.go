@@ -202,6 +202,9 @@ type PartialError struct {
 	Delivered, Total int
 	Unsent           []json.RawMessage
 	Err              error
+	// plan is the terminal callback's, as Profile.Deliver planned it: a
+	// held result's retries send it again as it is (see Handler.unstored).
+	plan *plan
 }
 
 func (e *PartialError) Error() string {

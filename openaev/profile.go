@@ -128,7 +128,7 @@ func (p *Profile) Deliver(ctx context.Context, r *runtime.Report) error {
 		if err = p.PostBody(ctx, r.InjectID, i, body); err == nil {
 			continue
 		}
-		return &PartialError{Delivered: i, Total: n, Unsent: pl.unsent(i), Err: err}
+		return &PartialError{Delivered: i, Total: n, Unsent: pl.unsent(i), Err: err, plan: pl}
 	}
 	return nil
 }

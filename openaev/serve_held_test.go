@@ -3,8 +3,10 @@ package openaev_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
+	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/serve"
 )
@@ -57,5 +59,24 @@ func TestHandlerHeldRetryAsksFirst(t *testing.T) {
 				t.Errorf("nmap ran %d times, want 1", n)
 			}
 		})
+	}
+}
+
+// TestHandlerHeldRetryKeepsThePlan is reviewer r4's case: a result held
+// in memory (no outbox) is sent again as its first delivery planned it:
+// what the plan left out is said once (one WARN), not again at each try.
+func TestHandlerHeldRetryKeepsThePlan(t *testing.T) {
+	s := newServeEnv(t, serveOpts{limit: openaev.MinMaxPayloadSize})
+	s.nmap.service = strings.Repeat("x", 2*openaev.MinMaxPayloadSize) // a finding too large for any body
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 4)  // 2 tries of 2 attempts (newServeEnv)
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body}); err != nil {
+		t.Fatalf("settled with %v, want acknowledged", err)
+	}
+	if n := len(s.platform.Completions("i-1")); n != 1 {
+		t.Errorf("%d completions, want 1", n)
+	}
+	if n := s.logs.FilterMessageSnippet("finding not sent").Len(); n != 1 {
+		t.Errorf("%d WARNs of the finding left out, want 1 (the plan made once)", n)
 	}
 }

@@ -82,7 +82,16 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	}
 	r := de.Report
 	p := h.cfg.Processor.profile
-	pl, perr := p.terminalPlan(ctx, r)
+	// Without an outbox, the first delivery's plan is reused: planned
+	// again, it would read the platform's version again and repeat its
+	// WARNs (findings or signatures left out).
+	var pl *plan
+	var perr error
+	if held && pe != nil && pe.plan != nil {
+		pl = pe.plan
+	} else {
+		pl, perr = p.terminalPlan(ctx, r)
+	}
 	if perr != nil {
 		h.lostResult(log, r, nil, perr, held)
 		h.cfg.Metrics.InjectFailed(injector)
