@@ -166,12 +166,19 @@ func command(name, argsUsage, usage string, description ...string) *ucli.Command
 }
 
 // argsError is the usage error of a command given arguments it does not
-// take: "<command> takes <takes>, got "<the arguments>"", redacted of the
-// secrets as given (rawSecrets), as every other error of the command: a
-// word may be the token pasted in the wrong place.
-func argsError(c *ucli.Context, o Options, takes string) error {
-	err := usageErr("%s takes %s, got %q", c.Command.Name, takes, strings.Join(c.Args().Slice(), " "))
-	return redactExit(err, rawSecrets(c, o.Getenv, o.injectors().manifests()))
+// take: "<command> takes <takes>, got "<the arguments>"" (name is the
+// command as written: "run", "outbox flush"), redacted of the secrets as
+// given (givenSecrets), as every other error of the command: a word may
+// be the token pasted in the wrong place. Every usage error quoting the
+// command's words is made here.
+func argsError(c *ucli.Context, o Options, name, takes string) error {
+	return wordsError(c, o, "%s takes %s, got %q", name, takes, strings.Join(c.Args().Slice(), " "))
+}
+
+// wordsError is usageErr redacted of the secrets as given: the usage
+// error of a command's words (see argsError).
+func wordsError(c *ucli.Context, o Options, format string, args ...any) error {
+	return redactExit(usageErr(format, args...), givenSecrets(c, o))
 }
 
 // flagTakesValue reports whether a flag takes a value (every flag but a

@@ -1,6 +1,8 @@
 package cli_test
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -24,6 +26,55 @@ func TestArgsErrorRedactsSecrets(t *testing.T) {
 		{"version", map[string]string{"INJECTKIT_TOKEN": tok}, []string{"version", tok}, `version takes no arguments, got "[REDACTED]"`},
 		{"serve", nil, []string{"serve", "--token", tok, tok}, `serve takes no arguments, got "[REDACTED]"`},
 		{"completion", map[string]string{"INJECTKIT_TOKEN": tok}, []string{"completion", "bash", tok}, `completion takes one shell, bash, zsh or fish, got "bash [REDACTED]"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(withLeaky("")), tt.env, tt.args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, tt.want)
+			}
+			if strings.Contains(r.stdout+r.stderr, "S3cr3t") {
+				t.Errorf("shows the secret:\n%s%s", r.stdout, r.stderr)
+			}
+		})
+	}
+}
+
+// The redaction of a command's words holds for every command, the
+// outbox's included, and for every source of a secret: --token,
+// INJECTKIT_TOKEN, the config file's token key and its Secret settings
+// (by --config or INJECTKIT_CONFIG).
+func TestWordsErrorRedactsEverySource(t *testing.T) {
+	const tok = "S3cr3t/Tok+en="
+	dir := t.TempDir()
+	tokFile := filepath.Join(dir, "tok.yaml")
+	if err := os.WriteFile(tokFile, []byte("token: '"+tok+"'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setFile := filepath.Join(dir, "set.yaml")
+	if err := os.WriteFile(setFile, []byte("leaky:\n  secret: '"+tok+"'\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	envTok := map[string]string{"INJECTKIT_TOKEN": tok}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"outbox flush, --token", nil, []string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1", "--token", tok, tok}, `outbox flush takes no arguments, got "[REDACTED]"`},
+		{"outbox flush, env token", envTok, []string{"outbox", "flush", tok}, `outbox flush takes no arguments, got "[REDACTED]"`},
+		{"outbox list, env token", envTok, []string{"outbox", "list", tok}, `outbox list takes no arguments, got "[REDACTED]"`},
+		{"outbox list, config token", nil, []string{"outbox", "list", "--config", tokFile, tok}, `outbox list takes no arguments, got "[REDACTED]"`},
+		{"outbox compact, env token", envTok, []string{"outbox", "compact", tok}, `outbox compact takes no arguments, got "[REDACTED]"`},
+		{"outbox retry-dead, two words", envTok, []string{"outbox", "retry-dead", "7", tok}, `want one outbox id, got "7 [REDACTED]"`},
+		{"outbox retry-dead, config token", nil, []string{"outbox", "retry-dead", "--config", tokFile, "7", tok}, `want one outbox id, got "7 [REDACTED]"`},
+		{"outbox drop, the token as id", envTok, []string{"outbox", "drop", "--outbox", filepath.Join(dir, "ob.db"), tok}, `invalid id "[REDACTED]"`},
+		{"run, config token", nil, []string{"run", "noop", "--config", tokFile, "x", tok}, `run takes one injector name, got "noop x [REDACTED]"`},
+		{"run, INJECTKIT_CONFIG token", map[string]string{"INJECTKIT_CONFIG": tokFile}, []string{"run", "noop", "x", tok}, `run takes one injector name, got "noop x [REDACTED]"`},
+		{"validate, config token", nil, []string{"validate", "noop", "--config", tokFile, tok}, `validate takes one injector name, got "noop [REDACTED]"`},
+		{"serve, config token", nil, []string{"serve", "--config", tokFile, tok}, `serve takes no arguments, got "[REDACTED]"`},
+		{"run, config Secret setting", nil, []string{"run", "leaky", "--config", setFile, tok}, `run takes one injector name, got "leaky [REDACTED]"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -71,7 +71,7 @@ func completionCommand(o Options) *ucli.Command {
 		"Load it from the shell's startup file or its completion directory (see EXAMPLES).")
 	cmd.Action = func(c *ucli.Context) error {
 		if c.NArg() != 1 {
-			return argsError(c, o, "one shell, "+orList(strings.Fields(shells)))
+			return argsError(c, o, c.Command.Name, "one shell, "+orList(strings.Fields(shells)))
 		}
 		return writeCompletion(o, c.Args().First())
 	}

@@ -32,7 +32,7 @@ func injectorsCommand(o Options) *ucli.Command {
 	cmd.Flags = withShort(flagsOf(o.name(), reflect.TypeFor[injectorsConfig](), nil), "output", "o")
 	cmd.Action = func(c *ucli.Context) error {
 		if c.NArg() > 1 {
-			return argsError(c, o, "at most one injector name")
+			return argsError(c, o, c.Command.Name, "at most one injector name")
 		}
 		set := o.injectors()
 		ms, broken := set.manifests(), set.brokenInjectors()

@@ -259,7 +259,7 @@ func outboxCommand(o Options) *ucli.Command {
 	action := func(name string, cfg outboxCommandConfig, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
 		return func(c *ucli.Context) error {
 			if c.Command.ArgsUsage == "" && c.NArg() > 0 {
-				return usageErr("outbox %s takes no arguments, got %q", name, strings.Join(c.Args().Slice(), " "))
+				return argsError(c, o, "outbox "+name, "no arguments")
 			}
 			if name != "list" {
 				// flush, drop, compact and retry-dead change the outbox: their
@@ -316,7 +316,7 @@ func outboxCommand(o Options) *ucli.Command {
 				ArgsUsage: "<id>",
 				Flags:     outboxFlags(o, drop, ""),
 				Action: action("drop", drop, func(c *ucli.Context, e *outboxEnv) error {
-					id, err := parseID(c, true)
+					id, err := parseID(c, o, true)
 					switch {
 					case err != nil:
 						return err
@@ -368,10 +368,11 @@ type outboxID struct {
 }
 
 // parseID reads the one id of c; runs says whether the id of a start
-// (run-N) is one (drop's).
-func parseID(c *ucli.Context, runs bool) (outboxID, error) {
+// (run-N) is one (drop's). Its errors quote the words given, redacted as
+// argsError's.
+func parseID(c *ucli.Context, o Options, runs bool) (outboxID, error) {
 	if c.NArg() != 1 {
-		return outboxID{}, usageErr("want one outbox id, got %q (see: injectkit outbox list)", strings.Join(c.Args().Slice(), " "))
+		return outboxID{}, wordsError(c, o, "want one outbox id, got %q (see: injectkit outbox list)", strings.Join(c.Args().Slice(), " "))
 	}
 	id := outboxID{given: c.Args().First()}
 	if seq, ok := outbox.ParseRunID(id.given); ok && runs {
@@ -380,7 +381,7 @@ func parseID(c *ucli.Context, runs bool) (outboxID, error) {
 	}
 	n, err := strconv.ParseUint(id.given, 10, 64)
 	if err != nil || n == 0 {
-		return outboxID{}, usageErr("invalid id %q: not an outbox id (see: injectkit outbox list)", id.given)
+		return outboxID{}, wordsError(c, o, "invalid id %q: not an outbox id (see: injectkit outbox list)", id.given)
 	}
 	id.n = n
 	return id, nil

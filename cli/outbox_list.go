@@ -157,7 +157,7 @@ func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
 		fmt.Fprintf(o.Stdout, "outbox %s: nothing to compact (%s)\n", e.absent, why)
 		return nil
 	}
-	id, err := parseID(c, command == "drop")
+	id, err := parseID(c, o, command == "drop")
 	if err != nil {
 		return err
 	}

@@ -292,7 +292,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 }
 
 func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {
-	given, err := parseID(c, false)
+	given, err := parseID(c, o, false)
 	if err != nil {
 		return err
 	}

@@ -51,7 +51,7 @@ func runCommand(o Options) *ucli.Command {
 // secrets and syncs log.
 func startRun(c *ucli.Context, o Options, stderrOf func(runConfig) io.Writer) (cfg runConfig, secrets []string, log *zap.Logger, err error) {
 	if c.NArg() > 1 {
-		return cfg, nil, nil, argsError(c, o, "one injector name")
+		return cfg, nil, nil, argsError(c, o, c.Command.Name, "one injector name")
 	}
 	ms := o.injectors().manifests()
 	cfg, err = loadRunConfig(c, o, ms)

@@ -3,7 +3,10 @@ package cli
 import (
 	"errors"
 	"io"
+	"reflect"
 	"strings"
+
+	ucli "github.com/urfave/cli/v2"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -43,6 +46,46 @@ func rawSecrets(c interface{ String(string) string }, getenv func(string) string
 	for _, m := range ms {
 		for _, s := range m.Settings {
 			if v := strings.TrimSpace(getenv(s.Env)); s.Secret && s.Env != "" && v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// givenSecrets returns the secrets as every source gives them before a
+// command decodes its configuration: rawSecrets' and the values of the
+// config file's secret keys and Secret settings (token: '…' written in
+// it). A usage error refusing the command's words is redacted of them
+// (argsError): it comes before the configuration is loaded, and a word
+// may be the token pasted in the wrong place. A config file that cannot
+// be read gives none: its own error comes once the words are right.
+func givenSecrets(c *ucli.Context, o Options) []string {
+	ms := o.injectors().manifests()
+	out := rawSecrets(c, o.Getenv, ms)
+	path := trimmed(c.String(configFlag))
+	if path == "" {
+		path = trimmed(o.Getenv(configEnv))
+	}
+	if strings.TrimSpace(path) == "" {
+		return out
+	}
+	types := []reflect.Type{reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]()}
+	secret := secretKeysOf(types...)
+	file, err := readConfigFile(c.Context, path, "", keysOf(types...), secret, ms)
+	if err != nil {
+		return out
+	}
+	for key, r := range file.values {
+		for _, v := range r.vals {
+			if v = strings.TrimSpace(v); secret[key] && v != "" {
+				out = append(out, v)
+			}
+		}
+	}
+	for _, m := range ms {
+		for _, s := range m.Settings {
+			if v := strings.TrimSpace(file.injectors[m.Name+"."+s.Key]); s.Secret && v != "" {
 				out = append(out, v)
 			}
 		}

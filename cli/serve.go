@@ -53,7 +53,7 @@ func serveCommand(o Options) *ucli.Command {
 		Flags: flagsOf(o.name(), reflect.TypeFor[serveConfig](), map[string]string{"injectors": injectorsUsage(o), "outbox_max_bytes": serveOutboxUsage()}),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
-				return argsError(c, o, "no arguments")
+				return argsError(c, o, c.Command.Name, "no arguments")
 			}
 			return serveAction(c, o)
 		},

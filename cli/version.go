@@ -46,7 +46,7 @@ func versionCommand(o Options) *ucli.Command {
 		Flags: withShort(flagsOf(o.name(), reflect.TypeFor[versionConfig](), nil)[1:], "output", "o"),
 		Action: func(c *ucli.Context) error {
 			if c.NArg() > 0 {
-				return argsError(c, o, "no arguments")
+				return argsError(c, o, c.Command.Name, "no arguments")
 			}
 			var cfg versionConfig
 			if err := decodeFields(&cfg, c, o.name(), o.Getenv, nil); err != nil {
