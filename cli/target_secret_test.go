@@ -3,6 +3,8 @@ package cli_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // A file given to --targets-file by mistake (an environment file, a
@@ -120,4 +122,42 @@ func TestTargetNotShownWithOpenAEVProfile(t *testing.T) {
 func lastLine(s string) string {
 	s = strings.TrimRight(s, "\n")
 	return s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+// A platform message's manual target that does not read as one
+// (inject_content.targets "pw=…") is not shown either: not in the WARN
+// "inject rejected" line nor in the INVALID_USAGE execution_message, with
+// --openaev-message alone or with --profile openaev.
+func TestMessageTargetNotShown(t *testing.T) {
+	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-pw","inject_injector_contract":{"injector_contract_id":"`+
+		openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1,pw=hunter2Secret"}}}`)
+	tests := []struct {
+		name string
+		args []string
+	}{
+		{"message", nil},
+		{"message, openaev profile", []string{"--profile", "openaev"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "--openaev-message", msg, "--outbox", "none", "--log-level", "warn"}, tt.args...)
+			r := run(t, registry(), nil, args...)
+			if r.code != 2 {
+				t.Fatalf("exit %d, want 2:\n%s", r.code, r.stderr)
+			}
+			if strings.Contains(r.stdout+r.stderr, "hunter2") {
+				t.Errorf("shows the target:\n%s\n%s", r.stdout, r.stderr)
+			}
+			if !strings.Contains(r.stderr, "invalid inject_content.targets (not shown): ") {
+				t.Errorf("no refusal with the target not shown:\n%s", r.stderr)
+			}
+			lines := printedLines(t, r.stdout)
+			if len(lines) == 0 || lines[len(lines)-1].Body["execution_status"] != "INVALID_USAGE" {
+				t.Fatalf("printed %s, want INVALID_USAGE last", r.stdout)
+			}
+			if m, _ := lines[len(lines)-1].Body["execution_message"].(string); !strings.Contains(m, "(not shown)") {
+				t.Errorf("execution_message %q does not say (not shown)", m)
+			}
+		})
+	}
 }

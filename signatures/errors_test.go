@@ -27,6 +27,10 @@ func TestValidationErrorQuotesUnprintableField(t *testing.T) {
 			`invalid "params.a\u2028b" "v": unknown`},
 		{"not UTF-8", signatures.ValidationError{Field: "params.a\xffb", Reason: "unknown"},
 			`invalid "params.a\xffb": unknown`},
+		{"message target not shown", signatures.ValidationError{Field: "inject_content.targets", Value: "pw=hunter2Secret", Reason: "bad host"},
+			`invalid inject_content.targets (not shown): bad host`},
+		{"message target typo shown", signatures.ValidationError{Field: "inject_content.targets", Value: "10.0.0.300", Reason: "bad host"},
+			`invalid inject_content.targets "10.0.0.300": bad host`},
 		{"long", signatures.ValidationError{Field: "params.\n" + string(make([]byte, 300)), Reason: "unknown"},
 			`invalid "params.\n` + strings.Repeat(`\x00`, signatures.MaxQuoted-len("params.\n")) + `…": unknown`},
 	} {

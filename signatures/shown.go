@@ -23,14 +23,14 @@ func ShownTarget(v string) string {
 }
 
 // addressField reports whether field, a path as ValidationError names it
-// (targets[2].value, target_hostname), holds an address, a CIDR range or
-// a host name.
+// (targets[2].value, target_hostname, a platform message's
+// inject_content.targets), holds an address, a CIDR range or a host name.
 func addressField(field string) bool {
 	if i := strings.LastIndexByte(field, '.'); i >= 0 {
 		field = field[i+1:]
 	}
 	switch field {
-	case "value", "target_ipv4", "target_ipv6", "target_hostname":
+	case "value", "target_ipv4", "target_ipv6", "target_hostname", "targets":
 		return true
 	}
 	return false
