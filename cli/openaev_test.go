@@ -153,8 +153,9 @@ func TestRunInputErrorsNeverQuoteTheToken(t *testing.T) {
 			p.AddInject(id, openaev.ContractID(tt.args[1]))
 			secret := cmp.Or(tt.secret, platformToken)
 			r := run(t, reg, tt.env, append(tt.args, "--inject-id", id, "--backend-url", p.URL, "--token", platformToken)...)
-			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "REDACTED") && !strings.Contains(r.stderr, "(not shown)") {
-				t.Fatalf("exit %d, want %d and the secret redacted or not shown: %s", r.code, cli.ExitUsage, r.stderr)
+			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, "REDACTED") && !strings.Contains(r.stderr, "(not shown)") &&
+				!strings.Contains(r.stderr, "(value withheld)") {
+				t.Fatalf("exit %d, want %d and the secret redacted, not shown or withheld: %s", r.code, cli.ExitUsage, r.stderr)
 			}
 			if strings.Contains(r.stderr, secret) || strings.Contains(r.stdout, secret) {
 				t.Errorf("secret shown:\n%s%s", r.stdout, r.stderr)

@@ -86,7 +86,7 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 // left to the run, which tells the platform (its reception, then
 // INVALID_USAGE): nil here.
 func (cr checkedRun) refused(ctx context.Context, o Options, cfg runConfig, log *zap.Logger) error {
-	rt := newRuntime(o, cfg.injectors, log)
+	rt := newRuntime(o, cfg.injectors, log, runtime.WithLogRedaction(cfg.redaction(o.injectors().manifests())))
 	_, err := rt.Validate(ctx, cr.req, cr.checks...)
 	if errors.Is(err, transport.ErrTargetTooLarge) {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(cr.targets.relabel(err))}

@@ -155,6 +155,9 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 		req.Params = map[string]any{}
 	}
 	seen := make(map[string]bool, len(params))
+	// A refused value holding a secret is withheld, with what is wrong
+	// with it, as the runtime withholds an inject file's.
+	redact := cfg.redaction(set.manifests())
 	for i, kv := range params {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
@@ -165,7 +168,7 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 			// the injector refuses (a secret's withheld), whatever the
 			// profile.
 			err := &signatures.ValidationError{Field: "params." + k, Value: v, Reason: k + " given twice"}
-			return &paramRefusal{i: i, err: framework.WithholdParam(m, k, err)}
+			return &paramRefusal{i: i, err: signatures.WithholdSecret(framework.WithholdParam(m, k, err), redact)}
 		}
 		seen[k] = true
 		val, err := framework.ParseParam(m, k, v)
@@ -175,7 +178,7 @@ func addParams(req *runtime.Request, cfg *runConfig, set *injectorSet) error {
 			// platform gets its reception and INVALID_USAGE.
 			val = v
 		case err != nil:
-			return &paramRefusal{i: i, err: err}
+			return &paramRefusal{i: i, err: signatures.WithholdSecret(err, redact)}
 		}
 		req.Params[k] = val
 	}

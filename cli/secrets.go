@@ -33,6 +33,13 @@ func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Ma
 	return out
 }
 
+// redaction is logRedaction of the run's secrets (secretValues): the
+// runtime's (runtime.WithLogRedaction), which withholds a refused param
+// holding one.
+func (cfg runConfig) redaction(ms []framework.Manifest) func(string) string {
+	return logRedaction(secretValues(cfg.Backend, cfg.injectors, ms))
+}
+
 // rawSecrets returns the secrets as the flags and the environment give
 // them, before the configuration is decoded: an error decoding it may
 // quote a secret pasted into another flag (--profile "$TOKEN").

@@ -61,7 +61,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	req, targets, checks, dest := cr.req, cr.targets, cr.checks, cr.dest
-	p, err := newRuntime(o, cfg.injectors, log).Validate(c.Context, req, checks...)
+	p, err := newRuntime(o, cfg.injectors, log, runtime.WithLogRedaction(cfg.redaction(o.injectors().manifests()))).Validate(c.Context, req, checks...)
 	var pe *framework.PanicError
 	if errors.As(err, &pe) {
 		return &ExitError{Code: ExitFailed, Err: pe}

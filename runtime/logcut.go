@@ -14,7 +14,9 @@ const MaxLoggedMessage = 8 << 10
 // caller's log writer redacts (a backend token, another injector's
 // secret), which the writer could no longer find whole in a message cut
 // across one (default: none; the executor's own Secret settings are
-// redacted from its output anyway).
+// redacted from its output anyway). A param the injector refuses whose
+// value holds one of them is withheld too, with what is wrong with it
+// (signatures.WithholdSecret): its parser may quote a piece of it.
 func WithLogRedaction(redact func(string) string) Option {
 	return func(rt *Runtime) { rt.logRedact = redact }
 }

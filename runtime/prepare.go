@@ -101,7 +101,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 		ExpectationTypes: slices.Clone(p.types)}
 	settings := rt.settings(req.Injector)
 	p.secrets = secretsOf(p.Manifest, settings)
-	if err := p.check(rt.registry, settings); err != nil {
+	if err := p.check(rt.registry, settings, rt.logRedact); err != nil {
 		var pe *framework.PanicError
 		if !errors.As(err, &pe) {
 			return nil, err
@@ -119,8 +119,11 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 // TargetsValidator, the params' decoding and checks (enums, Validate,
 // ParamsValidator), then its Configurer, and asks a DirectSender whether
 // it sends to its targets. A refusal is a *framework.RequestError; a
-// panic of one of them a *framework.PanicError.
-func (p *Prepared) check(reg *framework.Registry, settings map[string]string) error {
+// panic of one of them a *framework.PanicError. A param refused whose
+// value holds a secret, the executor's Secret settings' or one redact
+// removes (the caller's: WithLogRedaction), is withheld
+// (signatures.WithholdSecret).
+func (p *Prepared) check(reg *framework.Registry, settings map[string]string, redact func(string) string) error {
 	name, ex, in := p.Request.Injector, p.executor, p.inject
 	if v, ok := ex.(framework.TargetsValidator); ok {
 		// A copy of its own, let go when it returns: what it changes
@@ -137,7 +140,15 @@ func (p *Prepared) check(reg *framework.Registry, settings map[string]string) er
 		return err
 	})
 	if err != nil {
-		return requestError(err)
+		return requestError(signatures.WithholdSecret(err, func(s string) string {
+			if p.secrets != nil {
+				s = p.secrets.Redact(s)
+			}
+			if redact != nil {
+				s = redact(s)
+			}
+			return s
+		}))
 	}
 	if c, ok := ex.(framework.Configurer); ok {
 		if err := framework.CallHook(name, "Configure", func() error { return c.Configure(settings) }); err != nil {

@@ -87,3 +87,22 @@ func withPrefix(prefix string, err error) error {
 	}
 	return err
 }
+
+// ReasonSecret is the Reason of a refusal WithholdSecret withholds.
+const ReasonSecret = "holds a secret (the token or a Secret setting): neither it nor what is wrong with it is shown"
+
+// WithholdSecret returns err, a refusal, with its *ValidationError's value
+// withheld when that value holds a secret (redact, the caller's redaction
+// of its secrets, changes it): Withheld, and its Reason ReasonSecret, as
+// a reason may quote a piece of the value no redaction of the whole
+// recognises (a port parser's "in …: "S3cr3t" is not a port number", the
+// token cut at a '-'). The withheld error replaces err (a wrapping's text
+// could quote the value too); any other err, or a nil redact, is returned
+// as it is.
+func WithholdSecret(err error, redact func(string) string) error {
+	var ve *ValidationError
+	if redact == nil || !errors.As(err, &ve) || ve.Value == "" || redact(ve.Value) == ve.Value {
+		return err
+	}
+	return &ValidationError{Field: ve.Field, Reason: ReasonSecret, Withheld: true}
+}

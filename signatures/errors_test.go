@@ -1,6 +1,8 @@
 package signatures_test
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -90,5 +92,31 @@ func TestGarbling(t *testing.T) {
 		if got := signatures.Garbling(tt.v); tt.want == "" && got != "" || !strings.HasPrefix(got, tt.want) {
 			t.Errorf("Garbling(%q) = %q, want %q", tt.v, got, tt.want)
 		}
+	}
+}
+
+// WithholdSecret withholds a refused value holding a secret, with its
+// reason, which may quote a piece of it; any other refusal is kept.
+func TestWithholdSecret(t *testing.T) {
+	redact := func(s string) string { return strings.ReplaceAll(s, "S3cr3t-Tok", "[REDACTED]") }
+	const secretText = `invalid params.ports (value withheld): ` + signatures.ReasonSecret
+	for _, tt := range []struct {
+		name   string
+		err    error
+		redact func(string) string
+		want   string
+	}{
+		{"whole value", &signatures.ValidationError{Field: "params.ports", Value: "S3cr3t-Tok", Reason: `in "S3cr3t-Tok": "S3cr3t" is not a port number`}, redact, secretText},
+		{"value holding it", fmt.Errorf("decode: %w", &signatures.ValidationError{Field: "params.ports", Value: "1-S3cr3t-Tok", Reason: `"S3cr3t" is bad`}), redact, secretText},
+		{"no secret in it", &signatures.ValidationError{Field: "params.ports", Value: "22x", Reason: `"22x" is not a port number`}, redact, `invalid params.ports "22x": "22x" is not a port number`},
+		{"no value", &signatures.ValidationError{Field: "params.ports", Reason: "required"}, redact, `invalid params.ports: required`},
+		{"no redaction", &signatures.ValidationError{Field: "params.ports", Value: "S3cr3t-Tok", Reason: "bad"}, nil, `invalid params.ports "S3cr3t-Tok": bad`},
+		{"not a refusal", errors.New("S3cr3t-Tok"), redact, "S3cr3t-Tok"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := signatures.WithholdSecret(tt.err, tt.redact).Error(); got != tt.want {
+				t.Errorf("got  %s\nwant %s", got, tt.want)
+			}
+		})
 	}
 }
