@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/injectkit/injectkit/framework"
@@ -98,6 +97,10 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		return f.invalid(r, written, errors.New("required ("+f.sources()+")"))
 	case !set:
 		return nil
+	case strings.TrimSpace(text) == "" && (f.typ == durationType || len(f.enum) > 0 || f.text()):
+		// Given, but blank: no value at all, not the default nor a 0 (an
+		// integer's is refused as not one). One rule for every source.
+		return f.invalid(r, text, errors.New(f.blankReason()))
 	case len(f.enum) > 0:
 		v, ok := enumValue(f.enum, text)
 		if !ok {
@@ -113,24 +116,17 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 	}
 	switch {
 	case f.typ == durationType:
-		if f.positive && strings.TrimSpace(text) == "" {
-			// Given, but blank: no duration at all, not a 0.
-			return f.invalid(r, text, errors.New(blankDuration))
-		}
-		var d time.Duration
-		if text != "" {
-			var err error
-			// A bare number is seconds, as for a param.
-			if d, err = framework.ParseDuration(text); err != nil {
-				if strings.HasPrefix(strings.TrimSpace(text), "-") {
-					return f.invalid(r, text, errors.New("must not be negative"))
-				}
-				if !strings.HasPrefix(err.Error(), "not a duration") {
-					// Too long, or rounds to 0s: 0 is none, or refused.
-					return f.invalid(r, text, framework.ZeroAdvice(err, !f.positive, "the setting"))
-				}
-				return f.invalid(r, text, errors.New("not a duration (e.g. 30s, 5m, or 300 for seconds)"))
+		// A bare number is seconds, as for a param.
+		d, err := framework.ParseDuration(text)
+		if err != nil {
+			if strings.HasPrefix(strings.TrimSpace(text), "-") {
+				return f.invalid(r, text, errors.New("must not be negative"))
 			}
+			if !strings.HasPrefix(err.Error(), "not a duration") {
+				// Too long, or rounds to 0s: 0 is none, or refused.
+				return f.invalid(r, text, framework.ZeroAdvice(err, !f.positive, "the setting"))
+			}
+			return f.invalid(r, text, errors.New("not a duration (e.g. 30s, 5m, or 300 for seconds)"))
 		}
 		if d == 0 && f.positive {
 			return f.invalid(r, text, errors.New("must be positive"))
@@ -178,4 +174,16 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		dst.SetInt(n)
 	}
 	return nil
+}
+
+// blankReason is why a blank value of f, a duration, an enum or a text
+// type, is refused.
+func (f field) blankReason() string {
+	switch {
+	case f.typ == durationType:
+		return blankDuration
+	case len(f.enum) > 0:
+		return "must not be blank: want " + orList(f.enum) + ", or leave it out for the default"
+	}
+	return "must not be blank: leave it out for the default"
 }

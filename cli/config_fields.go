@@ -45,7 +45,7 @@ import (
 // blankPath is why a file's path of white space alone is refused.
 const blankPath = "must not be blank: give a file's path"
 
-// blankDuration is the refusal of a blank duration that must be positive.
+// blankDuration is the refusal of a blank duration.
 const blankDuration = "must not be blank: give a duration (30s, 5m, or 300 for seconds), or leave it out for the default"
 
 // Meta settings, not in the config structs: where the config file is.
