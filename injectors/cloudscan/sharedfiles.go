@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/injectkit/injectkit/internal/filekind"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -172,18 +174,8 @@ func (f sharedFile) checkInfo(fi fs.FileInfo) error {
 		return f.refuse(tooLargeReason)
 	case m.IsRegular() || isDevNull(fi):
 		return nil
-	case m.IsDir():
-		return f.refuse("a directory, not a regular file")
-	case m&fs.ModeNamedPipe != 0:
-		return f.refuse("a FIFO (named pipe), not a regular file")
-	case m&fs.ModeCharDevice != 0:
-		return f.refuse("a character device, not a regular file")
-	case m&fs.ModeDevice != 0:
-		return f.refuse("a block device, not a regular file")
-	case m&fs.ModeSocket != 0:
-		return f.refuse("a socket, not a regular file")
 	}
-	return f.refuse("not a regular file")
+	return f.refuse(filekind.NotRegular(m))
 }
 
 // isDevNull reports whether fi is the null device's.

@@ -2,8 +2,9 @@ package outbox
 
 import (
 	"errors"
-	"io/fs"
 	"os"
+
+	"github.com/injectkit/injectkit/internal/filekind"
 )
 
 // CheckFile refuses a path naming something other than a regular file (a
@@ -15,18 +16,5 @@ func CheckFile(path string) error {
 	if err != nil || fi.Mode().IsRegular() {
 		return nil // absent (created), or any other failure: reported by Open
 	}
-	m := fi.Mode()
-	switch {
-	case m.IsDir():
-		return errors.New("a directory, not a regular file")
-	case m&fs.ModeNamedPipe != 0:
-		return errors.New("a FIFO (named pipe), not a regular file")
-	case m&fs.ModeCharDevice != 0:
-		return errors.New("a character device, not a regular file")
-	case m&fs.ModeDevice != 0:
-		return errors.New("a block device, not a regular file")
-	case m&fs.ModeSocket != 0:
-		return errors.New("a socket, not a regular file")
-	}
-	return errors.New("not a regular file")
+	return errors.New(filekind.NotRegular(fi.Mode()))
 }
