@@ -13,12 +13,7 @@ import (
 // the other words as written.
 func TestArgsErrorRedactsSecrets(t *testing.T) {
 	const tok = "S3cr3t/Tok+en="
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []redactedRefusal{
 		{"run, --token", nil, []string{"run", "noop", "--token=" + tok, tok}, `run takes one injector name, got "noop [REDACTED]"`},
 		{"validate, env token", map[string]string{"INJECTKIT_TOKEN": tok}, []string{"validate", "noop", tok}, `validate takes one injector name, got "noop [REDACTED]"`},
 		{"run, Secret setting", map[string]string{"LEAKY_SECRET": tok}, []string{"run", "leaky", tok}, `run takes one injector name, got "leaky [REDACTED]"`},
@@ -27,17 +22,7 @@ func TestArgsErrorRedactsSecrets(t *testing.T) {
 		{"serve", nil, []string{"serve", "--token", tok, tok}, `serve takes no arguments, got "[REDACTED]"`},
 		{"completion", map[string]string{"INJECTKIT_TOKEN": tok}, []string{"completion", "bash", tok}, `completion takes one shell, bash, zsh or fish, got "bash [REDACTED]"`},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := run(t, registry(withLeaky("")), tt.env, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, tt.want)
-			}
-			if strings.Contains(r.stdout+r.stderr, "S3cr3t") {
-				t.Errorf("shows the secret:\n%s%s", r.stdout, r.stderr)
-			}
-		})
-	}
+	checkRedactedRefusals(t, tests)
 }
 
 // The redaction of a command's words holds for every command, the
@@ -56,12 +41,7 @@ func TestWordsErrorRedactsEverySource(t *testing.T) {
 		t.Fatal(err)
 	}
 	envTok := map[string]string{"INJECTKIT_TOKEN": tok}
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []redactedRefusal{
 		{"outbox flush, --token", nil, []string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1", "--token", tok, tok}, `outbox flush takes no arguments, got "[REDACTED]"`},
 		{"outbox flush, env token", envTok, []string{"outbox", "flush", tok}, `outbox flush takes no arguments, got "[REDACTED]"`},
 		{"outbox list, env token", envTok, []string{"outbox", "list", tok}, `outbox list takes no arguments, got "[REDACTED]"`},
@@ -76,6 +56,21 @@ func TestWordsErrorRedactsEverySource(t *testing.T) {
 		{"serve, config token", nil, []string{"serve", "--config", tokFile, tok}, `serve takes no arguments, got "[REDACTED]"`},
 		{"run, config Secret setting", nil, []string{"run", "leaky", "--config", setFile, tok}, `run takes one injector name, got "leaky [REDACTED]"`},
 	}
+	checkRedactedRefusals(t, tests)
+}
+
+// redactedRefusal is a command line refused for its words: the refusal
+// (exit 2) must say want, and nothing may show the secret.
+type redactedRefusal struct {
+	name string
+	env  map[string]string
+	args []string
+	want string
+}
+
+// checkRedactedRefusals runs each refusal as a subtest.
+func checkRedactedRefusals(t *testing.T, tests []redactedRefusal) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(withLeaky("")), tt.env, tt.args...)
