@@ -11,26 +11,9 @@ import (
 	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 )
-
-// scopeCounting is a core that counts the loggers scoped from it (With).
-type scopeCounting struct {
-	zapcore.Core
-	n *atomic.Int32
-}
-
-func (c scopeCounting) With(f []zapcore.Field) zapcore.Core {
-	c.n.Add(1)
-	return scopeCounting{c.Core.With(f), c.n}
-}
-
-func (c scopeCounting) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.Enabled(e.Level) {
-		return ce.AddCore(e, c)
-	}
-	return ce
-}
 
 // The runtime scopes its logger to an inject once a run (its fields
 // encoded once), and every line of the run, its delivery's included,
@@ -47,7 +30,7 @@ func TestRunScopesItsLoggerOnce(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			core, logs := observer.New(zapcore.InfoLevel)
 			n := new(atomic.Int32)
-			rt, _ := newRuntime(t, &frameworktest.Executor{}, tc.d, runtime.WithLogger(zap.New(scopeCounting{core, n})))
+			rt, _ := newRuntime(t, &frameworktest.Executor{}, tc.d, runtime.WithLogger(zap.New(testkit.ScopeCounting{Core: core, N: n})))
 			_, _ = rt.Run(context.Background(), runtime.Request{InjectID: "i-1", Injector: "fake", Targets: loopback()})
 			if got := n.Load(); got != 1 {
 				t.Errorf("logger scoped %d times in a run, want once", got)

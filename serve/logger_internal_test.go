@@ -7,22 +7,12 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 )
-
-// withCount counts the loggers built on a core (zap.Logger.With).
-type withCount struct {
-	zapcore.Core
-	n *atomic.Int32
-}
-
-func (c withCount) With(fields []zapcore.Field) zapcore.Core {
-	c.n.Add(1)
-	return withCount{c.Core.With(fields), c.n}
-}
 
 // TestJobLoggerBuiltForItsFirstLine checks that a message's logger (its
 // delivery, its key) is built only when a line is logged about it: a
@@ -43,7 +33,7 @@ func TestJobLoggerBuiltForItsFirstLine(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				core, logs := observer.New(zapcore.InfoLevel)
 				var n atomic.Int32
-				r := newRunner(&Daemon{Registrar: okRegistrar{}, Log: zap.New(withCount{core, &n}),
+				r := newRunner(&Daemon{Registrar: okRegistrar{}, Log: zap.New(testkit.ScopeCounting{Core: core, N: &n}),
 					Handler: HandlerFunc(func(context.Context, []byte) error { return tt.err })})
 				r.ctx, r.base = t.Context(), t.Context()
 				s := &session{ch: &amqp.Channel{}}

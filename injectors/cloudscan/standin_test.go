@@ -486,20 +486,7 @@ func (s *standIn) postQuery(t *testing.T, service, region, form string) (int, st
 func TestStandInCountsResendsOnce(t *testing.T) {
 	st := newStandIn(t, nil, filepath.Join("testdata", "fixtures"))
 	post := func(invocation string) int {
-		req, err := http.NewRequest(http.MethodPost, st.URL(), strings.NewReader("Action=DescribeSecurityGroups&Version=2016-11-15"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0")
-		req.Header.Set("Amz-Sdk-Invocation-Id", invocation)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		return resp.StatusCode
+		return postEC2(t, st.URL(), "Action=DescribeSecurityGroups&Version=2016-11-15", invocation)
 	}
 	const event = "ec2.amazonaws.com:DescribeSecurityGroups"
 	if got := post("call-1"); got != http.StatusOK {
@@ -536,21 +523,8 @@ func TestStandInRefollowedLeavesOutResends(t *testing.T) {
 				if i > 0 {
 					form += "&NextToken=again"
 				}
-				req, err := http.NewRequest(http.MethodPost, st.URL(), strings.NewReader(form))
-				if err != nil {
-					t.Fatal(err)
-				}
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0")
-				req.Header.Set("Amz-Sdk-Invocation-Id", inv)
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				_ = resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("request %d (%s) answered %d", i+1, inv, resp.StatusCode)
+				if code := postEC2(t, st.URL(), form, inv); code != http.StatusOK {
+					t.Fatalf("request %d (%s) answered %d", i+1, inv, code)
 				}
 			}
 			if got := st.refollowed(); !reflect.DeepEqual(got, tt.want) {
@@ -558,4 +532,25 @@ func TestStandInRefollowedLeavesOutResends(t *testing.T) {
 			}
 		})
 	}
+}
+
+// postEC2 posts an EC2 query form to the stand-in at url as the SDK would,
+// with the invocation id the SDK gives each call (kept on its resends), and
+// returns the answer's status.
+func postEC2(t *testing.T, url, form, invocation string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(form))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261130/eu-west-1/ec2/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header.Set("Amz-Sdk-Invocation-Id", invocation)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	return resp.StatusCode
 }
