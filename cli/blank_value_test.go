@@ -48,3 +48,30 @@ func TestBlankValueRefused(t *testing.T) {
 		})
 	}
 }
+
+// An inject id given blank is the default, a fresh UUID, when the
+// signatures are printed; with a backend URL, where one is required, the
+// refusal names where it was given blank, not only the flag.
+func TestBlankInjectIDWithBackend(t *testing.T) {
+	conf := writeFile(t, "c.yaml", "inject_id: ''\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"config file", nil, []string{"--config", conf}, `invalid inject_id "" (config file ` + conf + `:1): required when a backend URL is set`},
+		{"flag", nil, []string{"--inject-id", ""}, `invalid inject_id "" (--inject-id): required when a backend URL is set`},
+		{"not given", nil, nil, `invalid inject_id "" (--inject-id): required when a backend URL is set`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"run", "noop", "--target", "127.0.0.1", "--outbox", "none",
+				"--backend-url", "http://127.0.0.1:9"}, tt.args...)
+			r := run(t, registry(), tt.env, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, tt.want)
+			}
+		})
+	}
+}

@@ -58,7 +58,12 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 	}
 	if cr.req.InjectID == "" {
 		if cfg.Backend.URL != "" {
-			return cr, usageErr("invalid inject_id \"\": required when a backend URL is set (--inject-id)")
+			// Where it was given blank, if it was: else the flag to give.
+			at := cfg.where("inject_id")
+			if at == "" {
+				at = " (--inject-id)"
+			}
+			return cr, usageErr("invalid inject_id \"\"%s: required when a backend URL is set", at)
 		}
 		cr.req.InjectID = uuid.NewString()
 	}
