@@ -6,6 +6,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Incomplete sends. A put of several transactions is durable one
@@ -82,7 +84,7 @@ func (m *sendMark) write(tx *bolt.Tx, s *Store, entries []Entry, now time.Time) 
 		}
 		e := entries[0]
 		in.InjectID, in.Phase, in.TotalChunks = e.InjectID, e.Phase, m.n
-		in.BaseURL, in.URL, in.Profile, in.InjectorID = stripUser(e.BaseURL), entryURL(e), e.Profile, e.InjectorID
+		in.BaseURL, in.URL, in.Profile, in.InjectorID = httpx.StripCredentials(e.BaseURL), entryURL(e), e.Profile, e.InjectorID
 		in.Created, in.Owner, in.OwnerStart = now, s.pid, s.start
 	} else if err := json.Unmarshal(b.Get(key(m.id)), &in); err != nil {
 		return fmt.Errorf("send record %d: %w", m.id, err)

@@ -8,6 +8,8 @@ import (
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // unput removes the records a failed put stored, and the record of its
@@ -63,7 +65,7 @@ func (s *Store) putGroup(entries []Entry, remaining int64, mark *sendMark) ([]Re
 			s.claims[id] = true
 			s.mu.Unlock()
 			held = append(held, id)
-			base := stripUser(e.BaseURL)
+			base := httpx.StripCredentials(e.BaseURL)
 			r := Record{ID: id, State: Pending, InjectID: e.InjectID, Phase: e.Phase,
 				ChunkIndex: e.ChunkIndex, TotalChunks: max(e.TotalChunks, 1), Profile: e.Profile, InjectorID: e.InjectorID,
 				BaseURL: base, URL: entryURL(e),
