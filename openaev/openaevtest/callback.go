@@ -15,7 +15,7 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 		return fail(http.StatusBadRequest, "malformed callback")
 	}
 	for _, k := range []string{"execution_message", "execution_status"} {
-		if s, ok := c.Body[k].(string); !ok || strings.TrimSpace(s) == "" {
+		if s, ok := c.Body[k].(string); !ok || blank(s) {
 			return fail(http.StatusBadRequest, k+" must not be blank")
 		}
 	}
@@ -46,6 +46,15 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 		c.Outcome = Processed
 		return http.StatusOK, jsonType, nil
 	})
+}
+
+// blank is @NotBlank's failure for a string present (Hibernate's
+// NotBlankValidator: toString().trim().length() == 0): nothing left once
+// Java's String.trim has removed every leading and trailing char up to
+// U+0020, control chars included. U+00A0 and the other Unicode spaces
+// are not trimmed: a message of them is not blank.
+func blank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }) == ""
 }
 
 // processLocked applies an accepted callback to the inject, or returns why

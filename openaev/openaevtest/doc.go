@@ -58,7 +58,10 @@
 //     with the Reason (the batch worker rejects it without requeue, and the
 //     inject stays PENDING). Field validation answers 400 at once:
 //     execution_message and execution_status must not be blank
-//     (@NotBlank); execution_action must be an InjectExecutionAction
+//     (@NotBlank, InjectExecutionInput.java:13,24; Hibernate's
+//     NotBlankValidator is toString().trim().length() > 0, and Java's
+//     trim strips every char up to U+0020, control chars and U+0000
+//     included, not U+00A0 nor the other Unicode spaces); execution_action must be an InjectExecutionAction
 //     (prerequisite_check, prerequisite_execution, cleanup_execution,
 //     command_execution, dns_resolution, file_execution, file_drop,
 //     complete; Current adds data); execution_output_structured, when
@@ -252,7 +255,8 @@
 //     execution_context_identifiers entry holds U+0000, and a processed
 //     output when a string of a finding it stores (findings.finding_value,
 //     TEXT) or the type or value of a signature (jsonb) does; the Call
-//     records Dropped with the reason. U+0000 written as text (a backslash,
+//     records Dropped with the reason (a message made only of chars up to
+//     U+0020, U+0000 among them, is blank: a 400, rule 3). U+0000 written as text (a backslash,
 //     then u0000) is stored as any text.
 //  13. Contract expectations (2.4.0 read; Current taken as alike; files
 //     under openaev-api/src/main/java/io/openaev/ unless named). The

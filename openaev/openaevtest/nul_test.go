@@ -27,7 +27,7 @@ func TestStoredTextHoldsNoNUL(t *testing.T) {
 			openaevtest.Dropped, "PENDING"},
 		{"complete message on Current", openaevtest.Current, "complete", "ERROR", "x\x00", nil, nil,
 			openaevtest.Dropped, "PENDING"},
-		{"trace message", openaevtest.Current, "command_execution", "INFO", "\x00", nil, nil,
+		{"trace message", openaevtest.Current, "command_execution", "INFO", "done\x00", nil, nil,
 			openaevtest.Dropped, "PENDING"},
 		{"context identifier", openaevtest.Current, "command_execution", "INFO", "m", []any{"a\x00"}, nil,
 			openaevtest.Dropped, "PENDING"},

@@ -1,0 +1,67 @@
+package openaevtest_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestCallbackBindingAsPlatform posts bodies an outside tester sent the
+// stand-in and the real 2.4.0 (testdata/t65) and checks the stand-in
+// answers and processes each as 2.4.0 does: Jackson 2.19's defaults bind
+// the body (InjectExecutionInput, InjectReceptionInput), then @Valid's
+// @NotBlank, then the queue's processing.
+func TestCallbackBindingAsPlatform(t *testing.T) {
+	tests := []struct {
+		file    string
+		path    string // the route; the callback of i1 when empty
+		want    int
+		outcome string // of a 200: Processed or Dropped
+		reason  string // in the call's Reason
+	}{
+		// @NotBlank trims as Java's String.trim: every char up to U+0020.
+		{file: "cb12_ctrlmsg.json", want: 400, reason: "execution_message must not be blank"},
+		{file: "cb13_nulmsg.json", want: 400, reason: "execution_message must not be blank"},
+		{file: "cb16_ctrlstatus.json", want: 400, reason: "execution_status must not be blank"},
+		{file: "cb14_nbspmsg.json", want: 200, outcome: openaevtest.Processed},
+		{file: "cb15_emspmsg.json", want: 200, outcome: openaevtest.Processed},
+		{file: "cb17_nbspstatus.json", want: 200, outcome: openaevtest.Dropped, reason: "is not an ExecutionTraceStatus"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			p := platformWithNmap(t, openaevtest.WithVersion(openaevtest.Version24))
+			body, err := os.ReadFile(filepath.Join("testdata", "t65", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := tt.path
+			if path == "" {
+				path = "/api/injects/execution/callback/i1"
+			}
+			st, reply := post(t, p, path, token, "application/json", body)
+			if st != tt.want {
+				t.Fatalf("status %d, want %d", st, tt.want)
+			}
+			calls := p.Calls("i1")
+			c := calls[len(calls)-1]
+			if st != http.StatusOK {
+				if c.Processed() || p.InjectStatus("i1") != "PENDING" {
+					t.Errorf("a refused body was processed (%s), inject %s", c.Outcome, p.InjectStatus("i1"))
+				}
+			} else if c.Outcome != tt.outcome {
+				t.Errorf("outcome %q (%s), want %q", c.Outcome, c.Reason, tt.outcome)
+			}
+			got := c.Reason
+			if st != http.StatusOK {
+				got, _ = reply["message"].(string)
+			}
+			if !strings.Contains(got, tt.reason) {
+				t.Errorf("reason %q, want it to hold %q", got, tt.reason)
+			}
+		})
+	}
+}
