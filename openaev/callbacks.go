@@ -44,6 +44,22 @@ func checkInjectID(id string) error {
 	return signatures.ValidateID("inject_id", id)
 }
 
+// notBlank refuses a field value the platform's @NotBlank refuses
+// (InjectExecutionInput, 2.4.0 and Current): one left empty by Java's
+// String.trim, which strips every character up to U+0020, control
+// characters and U+0000 included (U+00A0 and the other Unicode spaces
+// stay, and pass).
+func notBlank(field, v string) error {
+	if strings.TrimFunc(v, func(r rune) bool { return r <= ' ' }) != "" {
+		return nil
+	}
+	if v == "" {
+		return &ValidationError{Field: field, Reason: "required"}
+	}
+	return &ValidationError{Field: field, Value: v,
+		Reason: "blank to the platform, which trims every character up to U+0020 (@NotBlank): required"}
+}
+
 // Reception tells the platform the inject was received:
 // POST /api/injects/execution/reception/{id} {"tracking_total_count": 1}.
 // The platform sets the inject PENDING; a terminal callback needs it.
@@ -64,11 +80,11 @@ func (c *Client) Callback(ctx context.Context, injectID string, e Execution) err
 	if err := checkInjectID(injectID); err != nil {
 		return err
 	}
-	if strings.TrimSpace(e.Message) == "" {
-		return &ValidationError{Field: "execution_message", Reason: "required"}
+	if err := notBlank("execution_message", e.Message); err != nil {
+		return err
 	}
-	if strings.TrimSpace(e.Status) == "" {
-		return &ValidationError{Field: "execution_status", Reason: "required"}
+	if err := notBlank("execution_status", e.Status); err != nil {
+		return err
 	}
 	body, err := json.Marshal(e)
 	if err != nil {

@@ -101,11 +101,44 @@ func TestClientRequestValidation(t *testing.T) {
 	if err := c.Reception(context.Background(), " "); !errors.As(err, &ve) || ve.Field != "inject_id" {
 		t.Errorf("blank inject id: %v", err)
 	}
-	if err := c.Callback(context.Background(), "i", openaev.Execution{Status: "SUCCESS"}); !errors.As(err, &ve) || ve.Field != "execution_message" {
-		t.Errorf("blank message: %v", err)
+}
+
+// TestCallbackRefusesWhatNotBlankRefuses: a message or status the
+// platform's @NotBlank refuses (empty once Java's trim has stripped every
+// character up to U+0020, control characters included) is refused before
+// anything is sent, naming the field; one of U+00A0 or other Unicode
+// spaces, which the platform takes, is sent.
+func TestCallbackRefusesWhatNotBlankRefuses(t *testing.T) {
+	tests := []struct {
+		name      string
+		e         openaev.Execution
+		wantField string // "": sent
+	}{
+		{"no message", openaev.Execution{Status: "SUCCESS"}, "execution_message"},
+		{"no status", openaev.Execution{Message: "m"}, "execution_status"},
+		{"message of spaces", openaev.Execution{Message: " \t\n", Status: "INFO"}, "execution_message"},
+		{"message of control chars", openaev.Execution{Message: "\x01\x1f", Status: "INFO"}, "execution_message"},
+		{"message of U+0000", openaev.Execution{Message: "\x00", Status: "INFO"}, "execution_message"},
+		{"status of a control char", openaev.Execution{Message: "m", Status: "\a"}, "execution_status"},
+		{"message of U+00A0", openaev.Execution{Message: "\u00a0", Status: "INFO"}, ""},
+		{"message of Unicode spaces", openaev.Execution{Message: "\u3000\u2003", Status: "INFO"}, ""},
 	}
-	if err := c.Callback(context.Background(), "i", openaev.Execution{Message: "m"}); !errors.As(err, &ve) || ve.Field != "execution_status" {
-		t.Errorf("blank status: %v", err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := testkit.NewBackend(t)
+			c, _ := openaev.NewClient(openaev.Config{URL: s.URL})
+			tt.e.Action = openaev.ActionCommandExecution
+			err := c.Callback(context.Background(), "i", tt.e)
+			var ve *openaev.ValidationError
+			switch {
+			case tt.wantField == "" && err != nil:
+				t.Fatalf("err = %v, want it sent", err)
+			case tt.wantField != "" && (!errors.As(err, &ve) || ve.Field != tt.wantField):
+				t.Fatalf("err = %v, want a ValidationError of %s", err, tt.wantField)
+			case tt.wantField != "" && len(s.Requests()) != 0:
+				t.Fatalf("%d requests sent", len(s.Requests()))
+			}
+		})
 	}
 }
 
