@@ -10,12 +10,13 @@ import (
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
-// TestCallbackBindingAsPlatform posts bodies an outside tester sent the
+// TestBodiesBoundAsPlatform posts bodies an outside tester sent the
 // stand-in and the real 2.4.0 (testdata/t65) and checks the stand-in
 // answers and processes each as 2.4.0 does: Jackson 2.19's defaults bind
 // the body (InjectExecutionInput, InjectReceptionInput), then @Valid's
 // @NotBlank, then the queue's processing.
-func TestCallbackBindingAsPlatform(t *testing.T) {
+func TestBodiesBoundAsPlatform(t *testing.T) {
+	const reception = "/api/injects/execution/reception/i1"
 	tests := []struct {
 		file    string
 		path    string // the route; the callback of i1 when empty
@@ -30,6 +31,13 @@ func TestCallbackBindingAsPlatform(t *testing.T) {
 		{file: "cb14_nbspmsg.json", want: 200, outcome: openaevtest.Processed},
 		{file: "cb15_emspmsg.json", want: 200, outcome: openaevtest.Processed},
 		{file: "cb17_nbspstatus.json", want: 200, outcome: openaevtest.Dropped, reason: "is not an ExecutionTraceStatus"},
+		// tracking_total_count binds as a Java int, none required.
+		{file: "rec01_empty.json", path: reception, want: 200},
+		{file: "rec02_null.json", path: reception, want: 200},
+		{file: "rec03_str.json", path: reception, want: 200},
+		{file: "rec04_frac.json", path: reception, want: 200},
+		{file: "rec07_emptystr.json", path: reception, want: 200},
+		{file: "rec06_bool.json", path: reception, want: 400, reason: "tracking_total_count"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

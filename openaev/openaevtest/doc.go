@@ -367,7 +367,10 @@
 //     Pagination): a number out of the int range, a boolean, an object,
 //     a list, a string that is no int: 400 (InputCoercionException,
 //     MismatchedInputException). A fraction is truncated
-//     (ACCEPT_FLOAT_AS_INT), null is 0.
+//     (ACCEPT_FLOAT_AS_INT); null, "" and a field left out are 0: the
+//     reception's {}, {"tracking_total_count":null}, "5" and 5.5 are
+//     taken (0, 0, 5, 5; InjectReceptionInput.java:11-12 requires
+//     nothing).
 //
 // Failures can be scripted per inject with FailComplete, FailReception,
 // FailTrace, and for registrations and asset-group pages. Message builds

@@ -186,9 +186,9 @@ func (p *Platform) reception(c *Call) (int, string, []byte) {
 	if c.Body == nil {
 		return fail(http.StatusBadRequest, "malformed reception")
 	}
-	if n, ok := c.Body["tracking_total_count"].(float64); !ok || n != float64(int(n)) {
-		return fail(http.StatusBadRequest, "tracking_total_count must be an integer")
-	}
+	// tracking_total_count is an int (InjectReceptionInput.java:11-12)
+	// that nothing requires: what binds (rule 16) is taken, absent or
+	// null as 0.
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
 		if finished(in.status) {
 			in.reopenings++ // the platform sets PENDING unconditionally
