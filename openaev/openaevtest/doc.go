@@ -347,6 +347,11 @@
 //     of what that throws, so Spring's defaults answer before the inject
 //     is looked up (after rule 9's 401 and 405), and nothing of the call
 //     is kept (see jsonread.go):
+//     - Jackson reads one JSON value (Spring's converter over the
+//     platform's ObjectMapper, ObjectMapperHelper.java:37-45, without
+//     FAIL_ON_TRAILING_TOKENS) and never what follows it: `{…} garbage`
+//     and `{…}{"x":1}` are read as `{…}`, whatever the rest holds (bind.go);
+//     a comment, or a value that is no object (null, []), is a 400;
 //     - a Content-Type other than application/json or application/*+json,
 //     or none with a body: 415 (HttpMediaTypeNotSupportedException);
 //     an empty body: 400 ("Required request body is missing");

@@ -71,9 +71,11 @@ func fail(status int, msg string) (int, string, []byte) {
 
 // handle checks and answers one call, filling c.
 func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
+	var read bodyRead
 	if c.Kind != KindRegistration {
 		c.Raw, _ = io.ReadAll(io.LimitReader(r.Body, 256<<20))
-		_ = json.Unmarshal(c.Raw, &c.Body)
+		read = readBody(c.Raw)
+		c.Body = read.body
 		if c.Kind == KindTrace {
 			switch a, _ := c.Body["execution_action"].(string); a {
 			case "complete":
@@ -110,7 +112,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 		return fail(st, "scripted failure")
 	}
 	if c.Kind != KindRegistration && c.Kind != KindInject && c.Kind != KindSettings {
-		if st, reason := readJSONBody(r, c); st != 0 {
+		if st, reason := readJSONBody(r, c, read); st != 0 {
 			c.Reason = reason
 			return fail(st, reason)
 		}

@@ -37,8 +37,9 @@ var intFields = map[string][]string{
 }
 
 // readJSONBody returns the status and the reason with which the platform
-// refuses to read the body of call c, a @RequestBody JSON route, or 0.
-func readJSONBody(r *http.Request, c *Call) (int, string) {
+// refuses to read the body of call c, a @RequestBody JSON route, of which
+// Jackson reads what read holds, or 0.
+func readJSONBody(r *http.Request, c *Call, read bodyRead) (int, string) {
 	ct := r.Header.Get("Content-Type")
 	switch {
 	case (ct == "" || isJSON(ct)) && len(c.Raw) == 0:
@@ -48,7 +49,7 @@ func readJSONBody(r *http.Request, c *Call) (int, string) {
 	}
 	_, params, _ := mime.ParseMediaType(ct)
 	cs := strings.ToLower(params["charset"])
-	if reason := jacksonRefusal(c.Raw, cs == "" || cs == "utf-8" || cs == "utf8"); reason != "" {
+	if reason := jacksonRefusal(read.value, cs == "" || cs == "utf-8" || cs == "utf8"); reason != "" {
 		return http.StatusBadRequest, "JSON parse error: " + reason
 	}
 	if reason := overlongString(c.Body, "$"); reason != "" {
