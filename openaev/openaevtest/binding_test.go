@@ -40,6 +40,18 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		{file: "cb27_comment.json", want: 400},
 		{file: "cb25_topnull.json", want: 400},
 		{file: "cb26_toparray.json", want: 400},
+		// Jackson binds each occurrence of a field, keeping the last: one
+		// that does not bind fails the body; @NotBlank judges the last.
+		{file: "cb20_dupkey.json", want: 400, reason: "execution_action"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":"command_execution","execution_duration":true,"execution_duration":1}`,
+			want: 400, reason: "execution_duration"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":"complete","execution_action":"command_execution"}`,
+			want: 200, outcome: openaevtest.Processed},
+		{file: `{"execution_message":" ","execution_message":"m","execution_status":"INFO","execution_action":"command_execution"}`,
+			want: 200, outcome: openaevtest.Processed},
+		{file: `{"execution_message":"m","execution_message":" ","execution_status":"INFO","execution_action":"command_execution"}`,
+			want: 400, reason: "execution_message must not be blank"},
+		{file: `{"tracking_total_count":true,"tracking_total_count":1}`, path: reception, want: 400, reason: "tracking_total_count"},
 		// tracking_total_count binds as a Java int, none required.
 		{file: "rec01_empty.json", path: reception, want: 200},
 		{file: "rec02_null.json", path: reception, want: 200},

@@ -352,6 +352,10 @@
 //     FAIL_ON_TRAILING_TOKENS) and never what follows it: `{…} garbage`
 //     and `{…}{"x":1}` are read as `{…}`, whatever the rest holds (bind.go);
 //     a comment, or a value that is no object (null, []), is a 400;
+//     - a property written twice is bound twice, the last value kept:
+//     an occurrence of a field that does not bind (an unknown
+//     execution_action, a boolean execution_duration) is a 400 even when
+//     a later one binds, and @NotBlank judges the last (bind.go);
 //     - a Content-Type other than application/json or application/*+json,
 //     or none with a body: 415 (HttpMediaTypeNotSupportedException);
 //     an empty body: 400 ("Required request body is missing");

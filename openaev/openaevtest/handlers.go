@@ -74,7 +74,7 @@ func (p *Platform) handle(r *http.Request, c *Call) (int, string, []byte) {
 	var read bodyRead
 	if c.Kind != KindRegistration {
 		c.Raw, _ = io.ReadAll(io.LimitReader(r.Body, 256<<20))
-		read = readBody(c.Raw)
+		read = readBody(p.version, c.Kind, c.Raw)
 		c.Body = read.body
 		if c.Kind == KindTrace {
 			switch a, _ := c.Body["execution_action"].(string); a {

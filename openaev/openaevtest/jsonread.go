@@ -27,15 +27,6 @@ const MaxNestingDepth = 1000
 // .DEFAULT_MAX_NAME_LEN): 50,000.
 const MaxNameLen = 50_000
 
-// intFields are the fields of each route's input that are Java ints:
-// InjectExecutionInput.duration, InjectReceptionInput.trackingTotalCount,
-// Pagination's page and size (SearchPaginationInput).
-var intFields = map[string][]string{
-	KindTrace: {"execution_duration"}, KindComplete: {"execution_duration"}, KindData: {"execution_duration"},
-	KindReception: {"tracking_total_count"},
-	KindTargets:   {"page", "size"}, KindFindings: {"page", "size"},
-}
-
 // readJSONBody returns the status and the reason with which the platform
 // refuses to read the body of call c, a @RequestBody JSON route, of which
 // Jackson reads what read holds, or 0.
@@ -55,10 +46,8 @@ func readJSONBody(r *http.Request, c *Call, read bodyRead) (int, string) {
 	if reason := overlongString(c.Body, "$"); reason != "" {
 		return http.StatusBadRequest, "JSON parse error: " + reason
 	}
-	for _, f := range intFields[c.Kind] {
-		if reason := notInt(c.Body[f]); reason != "" {
-			return http.StatusBadRequest, "JSON parse error: " + f + ": " + reason
-		}
+	if read.refusal != "" {
+		return http.StatusBadRequest, "JSON parse error: " + read.refusal
 	}
 	return 0, ""
 }
