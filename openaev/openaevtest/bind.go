@@ -116,8 +116,8 @@ func objectMembers(v json.RawMessage) ([]member, bool) {
 }
 
 // bindField binds one occurrence of a field of type t as Jackson does,
-// returning the value the field holds (as decoded from JSON: a string, a
-// number, nil) or why Jackson refuses it.
+// returning the value the field holds (a string field's string or nil, an
+// int field's value as decoded from JSON) or why Jackson refuses it.
 func bindField(v Version, t fieldType, raw json.RawMessage) (any, string) {
 	var x any
 	_ = json.Unmarshal(raw, &x)
@@ -132,8 +132,13 @@ func bindField(v Version, t fieldType, raw json.RawMessage) (any, string) {
 			return x, fmt.Sprintf("Cannot deserialize value of type `InjectExecutionAction` from %s", jsonKind(raw))
 		}
 	default:
-		if _, ok := x.(string); !ok && x != nil {
+		switch x.(type) {
+		case map[string]any, []any:
 			return x, fmt.Sprintf("Cannot deserialize value of type `java.lang.String` from %s", jsonKind(raw))
+		case float64, bool:
+			// A scalar is coerced (CoercionAction.TryConvert, the
+			// default): the number's text as written, "true", "false".
+			return strings.TrimSpace(string(raw)), ""
 		}
 	}
 	return x, ""

@@ -21,8 +21,9 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		file    string // under testdata/t65, or the body itself when it starts with {
 		path    string // the route; the callback of i1 when empty
 		want    int
-		outcome string // of a 200: Processed or Dropped
-		reason  string // in the call's Reason
+		outcome string         // of a 200: Processed or Dropped
+		reason  string         // in the call's Reason
+		bound   map[string]any // fields of the call's Body, as bound
 	}{
 		// @NotBlank trims as Java's String.trim: every char up to U+0020.
 		{file: "cb12_ctrlmsg.json", want: 400, reason: "execution_message must not be blank"},
@@ -52,6 +53,16 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		{file: `{"execution_message":"m","execution_message":" ","execution_status":"INFO","execution_action":"command_execution"}`,
 			want: 400, reason: "execution_message must not be blank"},
 		{file: `{"tracking_total_count":true,"tracking_total_count":1}`, path: reception, want: 400, reason: "tracking_total_count"},
+		// A scalar is coerced into a String field; an object or a list is not.
+		{file: "cb07_nummsg.json", want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_message": "123"}},
+		{file: "cb08_boolstatus.json", want: 200, outcome: openaevtest.Dropped, reason: `execution_status "true" is not`},
+		{file: "cb09_numstruct.json", want: 200, outcome: openaevtest.Processed},
+		{file: "cb30_boolstruct.json", want: 200, outcome: openaevtest.Processed,
+			bound: map[string]any{"execution_output_structured": "false"}},
+		{file: `{"execution_message":1.50e1,"execution_status":"INFO","execution_action":"command_execution"}`,
+			want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_message": "1.50e1"}},
+		{file: "cb10_objstruct.json", want: 400, reason: "execution_output_structured"},
+		{file: "cb19_arraymsg.json", want: 400, reason: "execution_message"},
 		// tracking_total_count binds as a Java int, none required.
 		{file: "rec01_empty.json", path: reception, want: 200},
 		{file: "rec02_null.json", path: reception, want: 200},
@@ -86,6 +97,11 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 				}
 			} else if c.Outcome != tt.outcome {
 				t.Errorf("outcome %q (%s), want %q", c.Outcome, c.Reason, tt.outcome)
+			}
+			for k, want := range tt.bound {
+				if c.Body[k] != want {
+					t.Errorf("%s bound as %#v, want %#v", k, c.Body[k], want)
+				}
 			}
 			got := c.Reason
 			if st != http.StatusOK {

@@ -22,11 +22,6 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 	if a, _ := c.Body["execution_action"].(string); !p.version.actions()[a] {
 		return fail(http.StatusBadRequest, fmt.Sprintf("execution_action %q is not an InjectExecutionAction", a))
 	}
-	if raw, ok := c.Body["execution_output_structured"]; ok && raw != nil {
-		if _, isStr := raw.(string); !isStr {
-			return fail(http.StatusBadRequest, "execution_output_structured must be a string")
-		}
-	}
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
 		if reason := p.brokerDrop(c); reason != "" {
 			c.Outcome, c.Reason = Dropped, reason

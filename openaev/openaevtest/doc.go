@@ -64,8 +64,13 @@
 //     included, not U+00A0 nor the other Unicode spaces); execution_action must be an InjectExecutionAction
 //     (prerequisite_check, prerequisite_execution, cleanup_execution,
 //     command_execution, dns_resolution, file_execution, file_drop,
-//     complete; Current adds data); execution_output_structured, when
-//     present, must be a string. Before those, any JSON body (callbacks,
+//     complete; Current adds data); the String fields (execution_message,
+//     execution_status, execution_output_structured,
+//     execution_output_raw) take a string, null, or a number or boolean
+//     coerced to its text as written (Jackson's default TryConvert:
+//     123 → "123", 1.50e1 → "1.50e1", true → "true", the status then
+//     dropped as unknown, rule 4); an object or a list there is a 400
+//     (MismatchedInputException). Before those, any JSON body (callbacks,
 //     receptions, asset-group pages) holding a string value longer than
 //     MaxStringLen (20,000,000) characters, decoded, is a 400 on every
 //     version: Jackson's StreamReadConstraints default, which the

@@ -45,7 +45,10 @@ type Call struct {
 	Header   http.Header
 	// Raw is the body; for a registration, the "input" part.
 	Raw []byte
-	// Body is Raw decoded as a JSON object (nil when it is not one).
+	// Body is the first JSON value of Raw decoded, when it is an object
+	// (else nil), as the platform reads it: the last occurrence of each
+	// property, and the fields of the route's input as Jackson binds
+	// them (a number or a boolean in a String field as its text).
 	Body map[string]any
 	// Icon and IconType are a registration's icon part.
 	Icon     []byte
