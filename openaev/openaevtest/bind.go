@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -125,12 +126,7 @@ func bindField(v Version, t fieldType, raw json.RawMessage) (any, string) {
 	case intField:
 		return x, notInt(x)
 	case actionField:
-		if s, ok := x.(string); ok && !v.actions()[s] {
-			return x, fmt.Sprintf("%q is not an InjectExecutionAction of %s", s, v)
-		}
-		if _, ok := x.(string); !ok && x != nil {
-			return x, fmt.Sprintf("Cannot deserialize value of type `InjectExecutionAction` from %s", jsonKind(raw))
-		}
+		return bindAction(v, x, raw)
 	default:
 		switch x.(type) {
 		case map[string]any, []any:
@@ -155,4 +151,59 @@ func jsonKind(raw json.RawMessage) string {
 		return "Boolean value"
 	}
 	return "Number value"
+}
+
+// bindAction binds execution_action as Jackson 2.19's EnumDeserializer
+// does (FAIL_ON_NUMBERS_FOR_ENUMS off, no @JsonProperty on the constants):
+// a constant's name; else that name once Java's trim has stripped the
+// string (a blank string fails); else a string of digits not starting
+// with 0 (but "0"), read as the constant's index; a JSON integer is an
+// index too. An index out of range, a fraction, a boolean, an object, a
+// list: refused. null binds null. The index is the constant's place in
+// 2.4.0's InjectExecutionAction (actionOrder24); the Current line's order
+// was not read, so there the stand-in refuses an index (stricter).
+func bindAction(v Version, x any, raw json.RawMessage) (any, string) {
+	const what = "Cannot deserialize value of type `InjectExecutionAction`"
+	switch val := x.(type) {
+	case nil:
+		return nil, ""
+	case string:
+		if v.actions()[val] {
+			return val, ""
+		}
+		name := javaTrim(val)
+		switch {
+		case v.actions()[name]:
+			return name, ""
+		case name == "":
+			return x, fmt.Sprintf("%s from %q: an empty or blank String", what, val)
+		case name[0] >= '1' && name[0] <= '9', name == "0":
+			if n, err := strconv.ParseInt(name, 10, 32); err == nil {
+				if a, ok := v.actionAt(n); ok {
+					return a, ""
+				}
+			}
+		}
+		return x, fmt.Sprintf("%s from String %q: not one of the values accepted for Enum class of %s", what, val, v)
+	case float64:
+		text := strings.TrimSpace(string(raw))
+		if strings.ContainsAny(text, ".eE") {
+			return x, fmt.Sprintf("%s from Floating-point value %s", what, text)
+		}
+		n, err := strconv.ParseInt(text, 10, 32)
+		if err != nil {
+			return x, fmt.Sprintf("Numeric value (%s) out of range of int", text)
+		}
+		if a, ok := v.actionAt(n); ok {
+			return a, ""
+		}
+		return x, fmt.Sprintf("%s from number %s: index value outside legal index range of %s", what, text, v)
+	}
+	return x, fmt.Sprintf("%s from %s", what, jsonKind(raw))
+}
+
+// javaTrim is Java's String.trim: every leading and trailing char up to
+// U+0020 removed, control chars and U+0000 included.
+func javaTrim(s string) string {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' })
 }

@@ -24,6 +24,7 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		outcome string         // of a 200: Processed or Dropped
 		reason  string         // in the call's Reason
 		bound   map[string]any // fields of the call's Body, as bound
+		current bool           // on Current rather than 2.4.0
 	}{
 		// @NotBlank trims as Java's String.trim: every char up to U+0020.
 		{file: "cb12_ctrlmsg.json", want: 400, reason: "execution_message must not be blank"},
@@ -63,6 +64,25 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 			want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_message": "1.50e1"}},
 		{file: "cb10_objstruct.json", want: 400, reason: "execution_output_structured"},
 		{file: "cb19_arraymsg.json", want: 400, reason: "execution_message"},
+		// execution_action binds as Jackson 2.19's EnumDeserializer does.
+		{file: "cb03_intaction.json", want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_action": "command_execution"}},
+		{file: "cb04_strintaction.json", want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_action": "command_execution"}},
+		{file: "cb28_numaction_str.json", want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_action": "complete"}},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":"7"}`, want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_action": "complete"}},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":"\tcommand_execution\u0000"}`, want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_action": "command_execution"}},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":0}`, want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_action": "prerequisite_check"}},
+		{file: "cb22_bigintaction.json", want: 400, reason: "execution_action"},
+		{file: "cb05_upperaction.json", want: 400, reason: "execution_action"},
+		{file: "cb06_emptyaction.json", want: 400, reason: "execution_action"},
+		{file: "cb21_actiondata.json", want: 400, reason: "execution_action"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":"03"}`, want: 400, reason: "execution_action"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":-1}`, want: 400, reason: "execution_action"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":3.0}`, want: 400, reason: "execution_action"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":2147483648}`, want: 400, reason: "execution_action"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":" "}`, want: 400, reason: "execution_action"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":true}`, want: 400, reason: "execution_action"},
+		{file: "cb04_strintaction.json", current: true, want: 400, reason: "execution_action"},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":" data"}`, current: true, want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_action": "data"}},
 		// tracking_total_count binds as a Java int, none required.
 		{file: "rec01_empty.json", path: reception, want: 200},
 		{file: "rec02_null.json", path: reception, want: 200},
@@ -73,7 +93,11 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			p := platformWithNmap(t, openaevtest.WithVersion(openaevtest.Version24))
+			v := openaevtest.Version24
+			if tt.current {
+				v = openaevtest.Current
+			}
+			p := platformWithNmap(t, openaevtest.WithVersion(v))
 			body := []byte(tt.file)
 			if !strings.HasPrefix(tt.file, "{") {
 				var err error

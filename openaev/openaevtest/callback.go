@@ -48,9 +48,7 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 // Java's String.trim has removed every leading and trailing char up to
 // U+0020, control chars included. U+00A0 and the other Unicode spaces
 // are not trimmed: a message of them is not blank.
-func blank(s string) bool {
-	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }) == ""
-}
+func blank(s string) bool { return javaTrim(s) == "" }
 
 // processLocked applies an accepted callback to the inject, or returns why
 // the platform drops it (then nothing is applied) and what the legacy

@@ -64,7 +64,16 @@
 //     included, not U+00A0 nor the other Unicode spaces); execution_action must be an InjectExecutionAction
 //     (prerequisite_check, prerequisite_execution, cleanup_execution,
 //     command_execution, dns_resolution, file_execution, file_drop,
-//     complete; Current adds data); the String fields (execution_message,
+//     complete; Current adds data), bound by Jackson 2.19's
+//     EnumDeserializer (read: EnumDeserializer._fromString and
+//     _deserializeAltString, FAIL_ON_NUMBERS_FOR_ENUMS off): a constant's
+//     name, or that name once Java's trim has stripped the string
+//     (" complete"); a JSON integer or a string of digits (not "03") is
+//     the constant at that index of 2.4.0's order
+//     (InjectExecutionAction.java:3-14: 3 and "3" are command_execution);
+//     an index out of range, a fraction, another case, "" or a blank
+//     string is a 400. Current's order was not read: there the stand-in
+//     refuses an index (stricter). The String fields (execution_message,
 //     execution_status, execution_output_structured,
 //     execution_output_raw) take a string, null, or a number or boolean
 //     coerced to its text as written (Jackson's default TryConvert:

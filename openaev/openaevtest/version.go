@@ -109,8 +109,11 @@ var (
 	// pyoaev's SecurityPlatformType (expectation_expected_security_platform_types).
 	securityPlatforms = set("EDR", "XDR", "SIEM", "SOAR", "NDR", "ISPM", "LLM_FIREWALL", "AI_GATEWAY")
 
-	// InjectExecutionAction (execution_action).
-	actions24      = set("prerequisite_check", "prerequisite_execution", "cleanup_execution", "command_execution", "dns_resolution", "file_execution", "file_drop", "complete")
+	// InjectExecutionAction (execution_action), in 2.4.0's order
+	// (rest/inject/form/InjectExecutionAction.java:3-14): a JSON index
+	// binds the constant at its place (bindAction).
+	actionOrder24  = []string{"prerequisite_check", "prerequisite_execution", "cleanup_execution", "command_execution", "dns_resolution", "file_execution", "file_drop", "complete"}
+	actions24      = set(actionOrder24...)
 	actionsCurrent = union(actions24, "data")
 
 	// ExecutionTraceStatus (execution_status): 2.4.0 parses with valueOf
@@ -159,6 +162,15 @@ func (v Version) actions() map[string]bool {
 		return actions24
 	}
 	return actionsCurrent
+}
+
+// actionAt is the InjectExecutionAction at index n, on 2.4.0; on Current,
+// whose order was not read, none.
+func (v Version) actionAt(n int64) (string, bool) {
+	if v != Version24 || n < 0 || n >= int64(len(actionOrder24)) {
+		return "", false
+	}
+	return actionOrder24[n], true
 }
 
 // status parses an execution status as the version does, returning the
