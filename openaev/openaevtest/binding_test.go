@@ -25,6 +25,7 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		reason  string         // in the call's Reason
 		bound   map[string]any // fields of the call's Body, as bound
 		current bool           // on Current rather than 2.4.0
+		legacy  bool           // WithLegacyIngestion
 	}{
 		// @NotBlank trims as Java's String.trim: every char up to U+0020.
 		{file: "cb12_ctrlmsg.json", want: 400, reason: "execution_message must not be blank"},
@@ -83,6 +84,14 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":true}`, want: 400, reason: "execution_action"},
 		{file: "cb04_strintaction.json", current: true, want: 400, reason: "execution_action"},
 		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":" data"}`, current: true, want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_action": "data"}},
+		// Nothing requires execution_action: left out or null, the
+		// callback is taken, then lost to a NullPointerException (a 500
+		// in the legacy ingestion). An object does not bind.
+		{file: "cb01_noaction.json", want: 200, outcome: openaevtest.Dropped, reason: "execution_action is null"},
+		{file: "cb02_nullaction.json", want: 200, outcome: openaevtest.Dropped, reason: "execution_action is null"},
+		{file: "cb02_nullaction.json", current: true, want: 200, outcome: openaevtest.Dropped, reason: "execution_action is null"},
+		{file: "cb02_nullaction.json", legacy: true, want: 500, reason: "execution_action is null"},
+		{file: "cb32_objaction.json", want: 400, reason: "execution_action"},
 		// tracking_total_count binds as a Java int, none required.
 		{file: "rec01_empty.json", path: reception, want: 200},
 		{file: "rec02_null.json", path: reception, want: 200},
@@ -97,7 +106,11 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 			if tt.current {
 				v = openaevtest.Current
 			}
-			p := platformWithNmap(t, openaevtest.WithVersion(v))
+			opts := []openaevtest.Option{openaevtest.WithVersion(v)}
+			if tt.legacy {
+				opts = append(opts, openaevtest.WithLegacyIngestion())
+			}
+			p := platformWithNmap(t, opts...)
 			body := []byte(tt.file)
 			if !strings.HasPrefix(tt.file, "{") {
 				var err error

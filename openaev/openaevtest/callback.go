@@ -19,9 +19,6 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 			return fail(http.StatusBadRequest, k+" must not be blank")
 		}
 	}
-	if a, _ := c.Body["execution_action"].(string); !p.version.actions()[a] {
-		return fail(http.StatusBadRequest, fmt.Sprintf("execution_action %q is not an InjectExecutionAction", a))
-	}
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
 		if reason := p.brokerDrop(c); reason != "" {
 			c.Outcome, c.Reason = Dropped, reason
@@ -55,6 +52,17 @@ func blank(s string) bool { return javaTrim(s) == "" }
 // ingestion answers instead: 400 (IllegalArgumentException), or 409 for
 // a finding already stored (DataIntegrityViolationException, RestBehavior).
 func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
+	if c.Body["execution_action"] == nil {
+		// Nothing requires the action (InjectExecutionInput.java:32-33),
+		// and processing reads it first: the batch's getAction().equals
+		// throws a NullPointerException (BatchingInjectStatusService.java
+		// :115-118), logged at :154-160 and the callback lost; the legacy
+		// ingestion's convertExecutionAction switches on it
+		// (ExecutionTraceUtils.java:36-37), an exception no handler of
+		// RestBehavior takes: 500.
+		return "execution_action is null: the platform's processing throws a NullPointerException and the callback is lost",
+			http.StatusInternalServerError
+	}
 	raw, _ := c.Body["execution_status"].(string)
 	status, ok := p.version.status(raw)
 	if !ok {

@@ -61,7 +61,8 @@
 //     (@NotBlank, InjectExecutionInput.java:13,24; Hibernate's
 //     NotBlankValidator is toString().trim().length() > 0, and Java's
 //     trim strips every char up to U+0020, control chars and U+0000
-//     included, not U+00A0 nor the other Unicode spaces); execution_action must be an InjectExecutionAction
+//     included, not U+00A0 nor the other Unicode spaces); execution_action,
+//     when given and not null, must be an InjectExecutionAction
 //     (prerequisite_check, prerequisite_execution, cleanup_execution,
 //     command_execution, dns_resolution, file_execution, file_drop,
 //     complete; Current adds data), bound by Jackson 2.19's
@@ -86,7 +87,15 @@
 //     platform never raises (2.4.0: Spring Boot 3.5.10, Jackson 2.19; 1.18:
 //     Spring Boot 3.3.7, Jackson 2.17), refuses it while the body is read
 //     (HttpMessageNotReadableException).
-//  4. Processing drops a callback for: an execution_status the version does
+//  4. Processing drops a callback for: an execution_action left out or
+//     null (2.4.0 read; Current taken as alike): nothing requires it
+//     (InjectExecutionInput.java:32-33), so the callback is answered 200
+//     and queued, and the batch's getAction().equals throws a
+//     NullPointerException (BatchingInjectStatusService.java:115-118),
+//     caught and logged at :154-160, the callback lost (the legacy
+//     ingestion, rule 7, answers 500: ExecutionTraceUtils.java:36-37
+//     switches on it, which no handler of RestBehavior takes); an
+//     execution_status the version does
 //     not know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
 //     SUCCESS_WITH_CLEANUP_FAIL, WARNING, ACCESS_DENIED, ERROR,
 //     COMMAND_NOT_FOUND, COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED,
