@@ -92,6 +92,9 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		{file: "cb02_nullaction.json", current: true, want: 200, outcome: openaevtest.Dropped, reason: "execution_action is null"},
 		{file: "cb02_nullaction.json", legacy: true, want: 500, reason: "execution_action is null"},
 		{file: "cb32_objaction.json", want: 400, reason: "execution_action"},
+		// 2.4.0 has no execution_context_identifiers: unknown, ignored.
+		{file: "p4_ctx.json", want: 200, outcome: openaevtest.Processed},
+		{file: "p4_ctx.json", current: true, want: 200, outcome: openaevtest.Dropped, reason: "U+0000"},
 		// tracking_total_count binds as a Java int, none required.
 		{file: "rec01_empty.json", path: reception, want: 200},
 		{file: "rec02_null.json", path: reception, want: 200},

@@ -68,7 +68,7 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 	if !ok {
 		return fmt.Sprintf("execution_status %q is not an ExecutionTraceStatus of %s", raw, p.version), http.StatusBadRequest
 	}
-	if reason := traceNUL(c.Body); reason != "" {
+	if reason := traceNUL(p.version, c.Body); reason != "" {
 		return reason, http.StatusBadRequest
 	}
 	var outputs map[string]any

@@ -274,8 +274,10 @@
 //     text[]), which wraps the SQLException in a RuntimeException;
 //     BatchingInjectStatusService catches it ("problem processing") and
 //     the callback is gone, the inject left PENDING. So a callback of any
-//     action is dropped when its execution_message or an
-//     execution_context_identifiers entry holds U+0000, and a processed
+//     action is dropped when its execution_message or, on Current, an
+//     execution_context_identifiers entry holds U+0000 (2.4.0's
+//     InjectExecutionInput has no such field: unknown, ignored, the
+//     trace's identifiers null, InjectStatusService.java:172-182), and a processed
 //     output when a string of a finding it stores (findings.finding_value,
 //     TEXT) or the type or value of a signature (jsonb) does; the Call
 //     records Dropped with the reason (a message made only of chars up to

@@ -10,17 +10,23 @@ import (
 // string parameters"), PostgreSQL itself in jsonb ("unsupported Unicode
 // escape sequence").
 
-// traceNUL returns why the platform fails to save the execution trace of
-// a callback whose body holds U+0000 in what the trace row stores
-// (execution_traces.execution_message, TEXT, and
-// execution_context_identifiers, text[]: 2.4.0's
+// traceNUL returns why the platform of version v fails to save the
+// execution trace of a callback whose body holds U+0000 in what the trace
+// row stores (execution_traces.execution_message, TEXT, and on Current
+// the execution_context_identifiers, text[]: 2.4.0's
 // ExecutionTraceRepositoryHelper.saveExecutionTrace sets them with
 // ps.setString and createArrayOf("text"), and wraps the SQLException in a
-// RuntimeException), or "".
-func traceNUL(body map[string]any) string {
+// RuntimeException), or "". 2.4.0's InjectExecutionInput has no
+// execution_context_identifiers: the property is unknown, ignored when
+// the body is bound, and the trace's identifiers are null
+// (InjectStatusService.java:172-182).
+func traceNUL(v Version, body map[string]any) string {
 	if s, _ := body["execution_message"].(string); hasNUL(s) {
 		return "execution_message holds U+0000, which PostgreSQL refuses in execution_traces.execution_message (TEXT): " +
 			"ExecutionTraceRepositoryHelper.saveExecutionTrace throws and the callback is lost"
+	}
+	if v == Version24 {
+		return ""
 	}
 	ids, _ := body["execution_context_identifiers"].([]any)
 	for _, id := range ids {
