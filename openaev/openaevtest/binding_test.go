@@ -153,3 +153,58 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentCallbackRoute: the implants' route,
+// POST /api/injects/execution/{agentId}/callback/{injectId}, binds and
+// validates a callback as the injectors' one does; the stand-in holds no
+// agents, so, as the platform does for an agent it does not find, the
+// callback is taken (200), its content lost, and an ERROR trace of action
+// COMPLETE added to the inject, which a later "complete" counts.
+func TestAgentCallbackRoute(t *testing.T) {
+	tests := []struct {
+		name   string
+		legacy bool
+		path   string
+		body   map[string]any
+		want   int
+		final  string // the inject's status after a later "complete" SUCCESS
+	}{
+		{name: "queued", path: "/api/injects/execution/agent-1/callback/i1", body: callback("complete", "SUCCESS", nil),
+			want: 200, final: "PARTIAL"},
+		{name: "legacy", legacy: true, path: "/api/injects/execution/agent-1/callback/i1",
+			body: callback("command_execution", "INFO", nil), want: 200, final: "PARTIAL"},
+		{name: "tenant", path: "/api/tenants/t1/injects/execution/agent-1/callback/i1",
+			body: callback("command_execution", "INFO", nil), want: 200, final: "PARTIAL"},
+		{name: "blank message", path: "/api/injects/execution/agent-1/callback/i1",
+			body: map[string]any{"execution_message": " ", "execution_status": "INFO", "execution_action": "complete"},
+			want: 400, final: "SUCCESS"},
+		{name: "unknown inject", path: "/api/injects/execution/agent-1/callback/nope", body: callback("complete", "SUCCESS", nil),
+			want: 404, final: "SUCCESS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := []openaevtest.Option{openaevtest.WithVersion(openaevtest.Version24)}
+			if tt.legacy {
+				opts = append(opts, openaevtest.WithLegacyIngestion())
+			}
+			p := platformWithNmap(t, opts...)
+			if st, reply := postJSON(t, p, tt.path, tt.body); st != tt.want {
+				t.Fatalf("status %d (%v), want %d", st, reply, tt.want)
+			}
+			if tt.want == http.StatusOK {
+				calls := p.Calls("i1")
+				c := calls[len(calls)-1]
+				if c.AgentID != "agent-1" || c.Outcome != openaevtest.Dropped || !strings.Contains(c.Reason, "agent") {
+					t.Errorf("call of agent %q: %s (%s), want dropped for its agent", c.AgentID, c.Outcome, c.Reason)
+				}
+			}
+			if got := p.InjectStatus("i1"); got != "PENDING" {
+				t.Errorf("inject %s after the agent's callback, want PENDING", got)
+			}
+			postCallback(t, p, "i1", callback("complete", "SUCCESS", nil))
+			if got := p.InjectStatus("i1"); got != tt.final {
+				t.Errorf("inject %s after a complete, want %s", got, tt.final)
+			}
+		})
+	}
+}

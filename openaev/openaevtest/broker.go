@@ -51,12 +51,15 @@ type queuedInput struct {
 }
 
 // queuedLen returns the size of the message the platform publishes for a
-// callback of inject id whose body is raw: the body bound and written
+// callback of inject id (from agent, or none: "") whose body is raw: the body bound and written
 // again inside its InjectExecutionCallback, with a UUID id and a
 // 13-digit emission date, and, as Jackson writes it, no HTML escape. A
 // body that does not bind is counted as it is.
-func queuedLen(id string, raw []byte) int {
+func queuedLen(id, agent string, raw []byte) int {
 	q := queuedCallback{ID: "00000000-0000-0000-0000-000000000000", InjectID: id, EmissionDate: 1_779_000_000_000}
+	if agent != "" {
+		q.AgentID = &agent
+	}
 	if json.Unmarshal(raw, &q.Input) != nil {
 		return len(raw)
 	}
@@ -78,10 +81,10 @@ func (p *Platform) brokerDrop(c *Call) string {
 	// The wrapper of an empty body, its input's fields all null, and some
 	// slack bound what the wrapper adds to the body: a body under the
 	// limit by more fits, without writing it again.
-	if len(c.Raw)+queuedLen(c.InjectID, []byte("{}"))+64 <= p.maxMessage {
+	if len(c.Raw)+queuedLen(c.InjectID, c.AgentID, []byte("{}"))+64 <= p.maxMessage {
 		return ""
 	}
-	if n := queuedLen(c.InjectID, c.Raw); n > p.maxMessage {
+	if n := queuedLen(c.InjectID, c.AgentID, c.Raw); n > p.maxMessage {
 		return fmt.Sprintf("queued message of %d bytes (a body of %d) larger than the broker's max_message_size of %d: "+
 			"RabbitMQ refused it, unconfirmed, after the 200", n, len(c.Raw), p.maxMessage)
 	}

@@ -28,6 +28,10 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 			c.Reason = "inject is not PENDING"
 			return fail(http.StatusConflict, c.Reason)
 		}
+		if c.AgentID != "" && (p.legacy || c.Body["execution_action"] != nil) {
+			c.Outcome, c.Reason = Dropped, agentNotFoundLocked(c, in)
+			return http.StatusOK, jsonType, nil
+		}
 		if reason, legacyStatus := p.processLocked(c, in); reason != "" {
 			c.Outcome, c.Reason = Dropped, reason
 			if p.legacy {
@@ -38,6 +42,22 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 		c.Outcome = Processed
 		return http.StatusOK, jsonType, nil
 	})
+}
+
+// agentNotFoundLocked applies a callback on the implants' route to the
+// inject, and returns why its content is lost. The stand-in holds no
+// agents, so the platform's lookup of the callback's agent fails
+// (2.4.0: BatchingInjectStatusService.java:179-188 in the queue,
+// after the null action of processLocked; InjectExecutionService.java:71
+// in the legacy ingestion, before it): ElementNotFoundException, caught
+// (:151-153; :77-78, a 200) by handleInjectExecutionError
+// (InjectExecutionService.java:157-177), which adds an ERROR trace of
+// action COMPLETE to the inject's status, leaving the status itself as
+// it was: that trace counts in the final status a later "complete" sets.
+func agentNotFoundLocked(c *Call, in *inject) string {
+	in.completes = append(in.completes, "ERROR")
+	return fmt.Sprintf("agent %q not found (the stand-in holds no agents): the platform adds an ERROR trace "+
+		"to the inject (handleInjectExecutionError) and the callback's content is lost", c.AgentID)
 }
 
 // blank is @NotBlank's failure for a string present (Hibernate's

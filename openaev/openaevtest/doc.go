@@ -231,7 +231,16 @@
 //     carry @Secured(ROLE_ADMIN), whose AccessDeniedException RestBehavior
 //     answers 404, as for an inject that does not exist, and GET checks no
 //     right.
-//  9. Routes: any other method on /api/injects/{a}/{b} is 405 (the only
+//  9. Routes: the implants' callback route, POST
+//     /api/injects/execution/{agentId}/callback/{injectId}
+//     (InjectApi.java:393-400), binds and validates a callback as the
+//     injectors' route does (Call.AgentID names the agent). The stand-in
+//     holds no agents: as the platform does for an agent it does not find,
+//     it answers 200 (legacy mode too) and records the call Dropped, and
+//     adds an ERROR trace of action COMPLETE to the inject
+//     (handleInjectExecutionError, InjectExecutionService.java:157-177),
+//     whose status stays as it was, a later "complete" counting that
+//     trace (rule 8). Any other method on /api/injects/{a}/{b} is 405 (the only
 //     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
 //     unknown paths 404, a bad bearer token 401 (the stand-in wants exactly
 //     "Bearer <token>"; the platform is more lenient there). Paths may carry

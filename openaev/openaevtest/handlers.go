@@ -23,6 +23,7 @@ func classify(method, path string, c *Call) {
 	switch {
 	case path == "/api/injectors":
 		c.Kind = KindRegistration
+	case agentCallback(path, c):
 	case strings.HasPrefix(path, "/api/injects/execution/reception/"):
 		c.Kind, c.InjectID = KindReception, strings.TrimPrefix(path, "/api/injects/execution/reception/")
 	case strings.HasPrefix(path, "/api/injects/execution/callback/"):
@@ -38,6 +39,20 @@ func classify(method, path string, c *Call) {
 		!strings.Contains(strings.TrimPrefix(path, "/api/injects/"), "/"):
 		c.Kind, c.InjectID = KindInject, strings.TrimPrefix(path, "/api/injects/")
 	}
+}
+
+// agentCallback reports whether path is the implants' callback route,
+// POST /api/injects/execution/{agentId}/callback/{injectId}
+// (InjectApi.java:393-400), and names c after it: a callback like the
+// injectors' one, with its agent.
+func agentCallback(path string, c *Call) bool {
+	parts := strings.Split(strings.TrimPrefix(path, "/api/injects/execution/"), "/")
+	if !strings.HasPrefix(path, "/api/injects/execution/") || len(parts) != 3 || parts[1] != "callback" ||
+		parts[0] == "" || parts[2] == "" {
+		return false
+	}
+	c.Kind, c.AgentID, c.InjectID = KindTrace, parts[0], parts[2]
+	return true
 }
 
 func (p *Platform) serve(w http.ResponseWriter, r *http.Request) {

@@ -42,7 +42,10 @@ type Call struct {
 	Path     string // without the tenant prefix
 	Tenant   string
 	InjectID string
-	Header   http.Header
+	// AgentID is the agent a callback names on the implants' route
+	// (POST /api/injects/execution/{agentId}/callback/{injectId}), or "".
+	AgentID string
+	Header  http.Header
 	// Raw is the body; for a registration, the "input" part.
 	Raw []byte
 	// Body is the first JSON value of Raw decoded, when it is an object
