@@ -58,29 +58,16 @@
 //     with the Reason (the batch worker rejects it without requeue, and the
 //     inject stays PENDING). Field validation answers 400 at once:
 //     execution_message and execution_status must not be blank
-//     (@NotBlank, InjectExecutionInput.java:13,24; Hibernate's
-//     NotBlankValidator is toString().trim().length() > 0, and Java's
-//     trim strips every char up to U+0020, control chars and U+0000
-//     included, not U+00A0 nor the other Unicode spaces); execution_action,
-//     when given and not null, must be an InjectExecutionAction
-//     (prerequisite_check, prerequisite_execution, cleanup_execution,
-//     command_execution, dns_resolution, file_execution, file_drop,
-//     complete; Current adds data), bound by Jackson 2.19's
-//     EnumDeserializer (read: EnumDeserializer._fromString and
-//     _deserializeAltString, FAIL_ON_NUMBERS_FOR_ENUMS off): a constant's
-//     name, or that name once Java's trim has stripped the string
-//     (" complete"); a JSON integer or a string of digits (not "03") is
-//     the constant at that index of 2.4.0's order
-//     (InjectExecutionAction.java:3-14: 3 and "3" are command_execution);
-//     an index out of range, a fraction, another case, "" or a blank
-//     string is a 400. Current's order was not read: there the stand-in
-//     refuses an index (stricter). The String fields (execution_message,
-//     execution_status, execution_output_structured,
-//     execution_output_raw) take a string, null, or a number or boolean
-//     coerced to its text as written (Jackson's default TryConvert:
-//     123 → "123", 1.50e1 → "1.50e1", true → "true", the status then
-//     dropped as unknown, rule 4); an object or a list there is a 400
-//     (MismatchedInputException). Before those, any JSON body (callbacks,
+//     (@NotBlank, InjectExecutionInput.java:13,24: Hibernate's trim()
+//     strips every char up to U+0020, control chars and U+0000 included,
+//     not U+00A0); execution_action, when given and not null, must bind
+//     to an InjectExecutionAction (prerequisite_check,
+//     prerequisite_execution, cleanup_execution, command_execution,
+//     dns_resolution, file_execution, file_drop, complete; Current adds
+//     data) as Jackson 2.19 binds it (bindAction: " complete" trimmed; 3
+//     and "3" the constant at that index on 2.4.0); a String field takes
+//     a scalar as its text (123 → "123", true → "true"), not an object or
+//     a list (bindField). Before those, any JSON body (callbacks,
 //     receptions, asset-group pages) holding a string value longer than
 //     MaxStringLen (20,000,000) characters, decoded, is a 400 on every
 //     version: Jackson's StreamReadConstraints default, which the
@@ -88,15 +75,11 @@
 //     Spring Boot 3.3.7, Jackson 2.17), refuses it while the body is read
 //     (HttpMessageNotReadableException).
 //  4. Processing drops a callback for: an execution_action left out or
-//     null (2.4.0 read; Current taken as alike): nothing requires it
-//     (InjectExecutionInput.java:32-33), so the callback is answered 200
-//     and queued, and the batch's getAction().equals throws a
-//     NullPointerException (BatchingInjectStatusService.java:115-118),
-//     caught and logged at :154-160, the callback lost (the legacy
-//     ingestion, rule 7, answers 500: ExecutionTraceUtils.java:36-37
-//     switches on it, which no handler of RestBehavior takes); an
-//     execution_status the version does
-//     not know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
+//     null, which nothing requires (InjectExecutionInput.java:32-33) and
+//     the batch reads first, a NullPointerException
+//     (BatchingInjectStatusService.java:115-118, logged at :154-160; the
+//     legacy ingestion's answer is a 500); an execution_status the
+//     version does not know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
 //     SUCCESS_WITH_CLEANUP_FAIL, WARNING, ACCESS_DENIED, ERROR,
 //     COMMAND_NOT_FOUND, COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED,
 //     INVALID_USAGE, TIMEOUT, INTERRUPTED, ASSET_AGENTLESS, AGENT_INACTIVE,
@@ -231,16 +214,12 @@
 //     carry @Secured(ROLE_ADMIN), whose AccessDeniedException RestBehavior
 //     answers 404, as for an inject that does not exist, and GET checks no
 //     right.
-//  9. Routes: the implants' callback route, POST
+//  9. Routes: the implants' POST
 //     /api/injects/execution/{agentId}/callback/{injectId}
-//     (InjectApi.java:393-400), binds and validates a callback as the
-//     injectors' route does (Call.AgentID names the agent). The stand-in
-//     holds no agents: as the platform does for an agent it does not find,
-//     it answers 200 (legacy mode too) and records the call Dropped, and
-//     adds an ERROR trace of action COMPLETE to the inject
-//     (handleInjectExecutionError, InjectExecutionService.java:157-177),
-//     whose status stays as it was, a later "complete" counting that
-//     trace (rule 8). Any other method on /api/injects/{a}/{b} is 405 (the only
+//     (InjectApi.java:393-400) is a callback (Call.AgentID); the stand-in
+//     holds no agents, so it is Dropped after the 200 with the ERROR
+//     trace the platform adds for an unknown agent (agentNotFoundLocked).
+//     Any other method on /api/injects/{a}/{b} is 405 (the only
 //     route of that shape is PUT /api/injects/{exerciseId}/{injectId}),
 //     unknown paths 404, a bad bearer token 401 (the stand-in wants exactly
 //     "Bearer <token>"; the platform is more lenient there). Paths may carry
@@ -381,15 +360,9 @@
 //     of what that throws, so Spring's defaults answer before the inject
 //     is looked up (after rule 9's 401 and 405), and nothing of the call
 //     is kept (see jsonread.go):
-//     - Jackson reads one JSON value (Spring's converter over the
-//     platform's ObjectMapper, ObjectMapperHelper.java:37-45, without
-//     FAIL_ON_TRAILING_TOKENS) and never what follows it: `{…} garbage`
-//     and `{…}{"x":1}` are read as `{…}`, whatever the rest holds (bind.go);
-//     a comment, or a value that is no object (null, []), is a 400;
-//     - a property written twice is bound twice, the last value kept:
-//     an occurrence of a field that does not bind (an unknown
-//     execution_action, a boolean execution_duration) is a 400 even when
-//     a later one binds, and @NotBlank judges the last (bind.go);
+//     - Jackson reads the first JSON value, never what follows (`{…}
+//     garbage` is `{…}`), and binds every occurrence of a property, the
+//     last kept: one that does not bind is a 400 (bind.go);
 //     - a Content-Type other than application/json or application/*+json,
 //     or none with a body: 415 (HttpMediaTypeNotSupportedException);
 //     an empty body: 400 ("Required request body is missing");
