@@ -67,8 +67,8 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 	}
 	// A record Send settled is no longer this process's: another process
 	// (a Resender, a retry-dead) may have claimed it since, and keeps it.
-	serr := s.markFailed(r.ID, ie.Attempts, last.Error(), s.opts.Now(), true)
-	if serr != nil && !errors.Is(serr, ErrNotFound) && !errors.Is(serr, errOwned) {
+	serr := s.MarkFailed(r.ID, ie.Attempts, last.Error(), s.opts.Now())
+	if serr != nil && !errors.Is(serr, ErrNotFound) {
 		return errors.Join(last, serr)
 	}
 	return last

@@ -390,10 +390,3 @@ func deleteRecords(gone []removal, missing *[]uint64) func(*bolt.Tx) error {
 		return addUsed(tx, -freed)
 	}
 }
-
-// MarkFailed records a failed delivery of a pending record: attempts more
-// requests made, the last error (Options.Secrets redacted), and when to
-// try next. The record is no longer owned.
-func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Time) error {
-	return s.markFailed(id, attempts, lastErr, next, false)
-}

@@ -173,7 +173,8 @@ type permanent interface{ Permanent() bool }
 // *transport.ValidationError); marked failed otherwise, its next attempt
 // Backoff(attempts, maxBackoff) from now (now when ctx ended: an
 // interruption is not the backend's failure, and the record keeps its
-// attempts and last error). Options.Secrets are redacted
+// attempts and last error); a record another live process took over
+// meanwhile is left to it, as it is (see MarkFailed). Options.Secrets are redacted
 // from what is kept and from the error returned. A store error is joined
 // to err, and the record may then stay pending and owned until its lease
 // ends.

@@ -76,15 +76,28 @@ func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, 
 	return kept, nil
 }
 
-// markFailed is MarkFailed; unlessOwned leaves as it is a record another
-// live process owns (see ownedElsewhere), and returns errOwned.
-func (s *Store) markFailed(id uint64, attempts int, lastErr string, next time.Time, unlessOwned bool) error {
+// MarkFailed records a failed delivery of a pending record: attempts more
+// requests made, the last error (Options.Secrets redacted), and when to
+// try next. The record is no longer owned. A record another live process
+// took over meanwhile (this one's lease ended: see Claim) is that
+// process's to settle: it is left as it is, its claim kept, and the
+// error is nil.
+func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Time) error {
+	if err := s.markFailed(id, attempts, lastErr, next); !errors.Is(err, errOwned) {
+		return err
+	}
+	return nil
+}
+
+// markFailed is MarkFailed: a record another live process owns now
+// (see ownedElsewhere) is left as it is, and the error is errOwned.
+func (s *Store) markFailed(id uint64, attempts int, lastErr string, next time.Time) error {
 	lastErr = s.redact(lastErr, nil) // outside the transaction
 	_, err := s.update(id, func(r *Record) error {
 		switch {
 		case r.State != Pending:
 			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
-		case unlessOwned && s.ownedElsewhere(*r):
+		case s.ownedElsewhere(*r):
 			return errOwned
 		}
 		r.Attempts += attempts

@@ -1,0 +1,66 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+// A failure Settle records on a body another live process took over once
+// this one's lease ended (a flush's, a retry-dead's) leaves that process's
+// claim and the record's state alone: it clears only its own claim.
+func TestSettleFailedClearsOnlyItsOwnClaim(t *testing.T) {
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	tests := []struct {
+		name   string
+		other  int // the process that took it over, 0 none: still this one's
+		marked bool
+	}{
+		{"still this process's", 0, true},
+		{"taken over by a live process", live.Process.Pid, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, now, rec := putLeased(t)
+			lease := now.Add(time.Minute)
+			before, err := s.update(rec.ID, func(r *Record) error {
+				if tt.other != 0 {
+					r.Owner, r.OwnerStart, r.LeaseUntil = tt.other, processStart(tt.other), lease
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			post := errors.New("status 503")
+			out, err := s.Settle(context.Background(), rec, post, 0)
+			if out != Failed || !errors.Is(err, post) {
+				t.Fatalf("Settle = %v, %v; want Failed with the post's error", out, err)
+			}
+			if err.Error() != post.Error() {
+				t.Errorf("Settle's error %q, want the post's alone (%q)", err, post)
+			}
+			after, err := s.Get(rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.marked {
+				if after.Owner != tt.other || !after.LeaseUntil.Equal(lease) || after.Attempts != before.Attempts || after.LastError != before.LastError {
+					t.Errorf("record after Settle: owner %d until %s, %d attempts, %q; want pid %d's claim and its state kept (%d attempts, %q)",
+						after.Owner, after.LeaseUntil, after.Attempts, after.LastError, tt.other, before.Attempts, before.LastError)
+				}
+				return
+			}
+			if after.Owner != 0 || after.Attempts != before.Attempts+1 || after.LastError != post.Error() {
+				t.Errorf("record after Settle: owner %d, %d attempts, %q; want free, %d attempts, %q",
+					after.Owner, after.Attempts, after.LastError, before.Attempts+1, post)
+			}
+		})
+	}
+}
