@@ -257,7 +257,8 @@ func outboxCommand(o Options) *ucli.Command {
 	// An outbox file that does not exist holds nothing: list and flush
 	// say so, drop and retry-dead find no id.
 	action := func(name string, cfg outboxCommandConfig, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
-		return func(c *ucli.Context) error {
+		return func(c *ucli.Context) (err error) {
+			defer func() { err = redactOutboxError(c, o, err) }()
 			if c.Command.ArgsUsage == "" && c.NArg() > 0 {
 				return argsError(c, o, "outbox "+name, "no arguments")
 			}
@@ -355,46 +356,4 @@ func outboxCommand(o Options) *ucli.Command {
 			},
 		},
 	}
-}
-
-// outboxID is the id an outbox command was given: the number of a body
-// or of a send's record, or, run, of a start ("run-57"); given is the id
-// as written, which its errors quote. Leading zeros are read alike in
-// both forms ("07", "run-07").
-type outboxID struct {
-	n     uint64
-	run   bool
-	given string
-}
-
-// parseID reads the one id of c; runs says whether the id of a start
-// (run-N) is one (drop's). Its errors quote the words given, redacted as
-// argsError's.
-func parseID(c *ucli.Context, o Options, runs bool) (outboxID, error) {
-	if c.NArg() != 1 {
-		return outboxID{}, wordsError(c, o, "want one outbox id, got %q (see: injectkit outbox list)", strings.Join(c.Args().Slice(), " "))
-	}
-	id := outboxID{given: c.Args().First()}
-	if seq, ok := outbox.ParseRunID(id.given); ok && runs {
-		id.n, id.run = seq, true
-		return id, nil
-	}
-	n, err := strconv.ParseUint(id.given, 10, 64)
-	if err != nil || n == 0 {
-		return outboxID{}, wordsError(c, o, "invalid id %q: not an outbox id (see: injectkit outbox list)", id.given)
-	}
-	id.n = n
-	return id, nil
-}
-
-func idError(id outboxID, s *outbox.Store, err error) error {
-	switch {
-	case errors.Is(err, outbox.ErrNotFound):
-		return usageErr("invalid id %q: %v in outbox %s", id.given, err, s.Path())
-	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrBusy),
-		errors.Is(err, outbox.ErrNotDead), errors.Is(err, outbox.ErrCorruptEntry), errors.Is(err, outbox.ErrNewerFormat),
-		errors.Is(err, outbox.ErrAmbiguous):
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	return &ExitError{Code: ExitDelivery, Err: err}
 }

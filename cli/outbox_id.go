@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// The ids the outbox commands take, and the errors they exit with.
+
+// redactOutboxError removes from err, the error an outbox command exits
+// with, the token and the Secret settings as every source gives them
+// (givenSecrets), as run's and serve's errors are: a config file, CA file,
+// backend URL, outbox path or lock timeout refused quotes what the user
+// wrote, which may hold one. They are read only for an error.
+func redactOutboxError(c *ucli.Context, o Options, err error) error {
+	if err == nil {
+		return nil
+	}
+	return redactExit(err, givenSecrets(c, o))
+}
+
+// outboxID is the id an outbox command was given: the number of a body
+// or of a send's record, or, run, of a start ("run-57"); given is the id
+// as written, which its errors quote. Leading zeros are read alike in
+// both forms ("07", "run-07").
+type outboxID struct {
+	n     uint64
+	run   bool
+	given string
+}
+
+// parseID reads the one id of c; runs says whether the id of a start
+// (run-N) is one (drop's). Its errors quote the words given, redacted as
+// argsError's.
+func parseID(c *ucli.Context, o Options, runs bool) (outboxID, error) {
+	if c.NArg() != 1 {
+		return outboxID{}, wordsError(c, o, "want one outbox id, got %q (see: injectkit outbox list)", strings.Join(c.Args().Slice(), " "))
+	}
+	id := outboxID{given: c.Args().First()}
+	if seq, ok := outbox.ParseRunID(id.given); ok && runs {
+		id.n, id.run = seq, true
+		return id, nil
+	}
+	n, err := strconv.ParseUint(id.given, 10, 64)
+	if err != nil || n == 0 {
+		return outboxID{}, wordsError(c, o, "invalid id %q: not an outbox id (see: injectkit outbox list)", id.given)
+	}
+	id.n = n
+	return id, nil
+}
+
+func idError(id outboxID, s *outbox.Store, err error) error {
+	switch {
+	case errors.Is(err, outbox.ErrNotFound):
+		return usageErr("invalid id %q: %v in outbox %s", id.given, err, s.Path())
+	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrBusy),
+		errors.Is(err, outbox.ErrNotDead), errors.Is(err, outbox.ErrCorruptEntry), errors.Is(err, outbox.ErrNewerFormat),
+		errors.Is(err, outbox.ErrAmbiguous):
+		return &ExitError{Code: ExitUsage, Err: err}
+	}
+	return &ExitError{Code: ExitDelivery, Err: err}
+}
