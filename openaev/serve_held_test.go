@@ -80,3 +80,57 @@ func TestHandlerHeldRetryKeepsThePlan(t *testing.T) {
 		t.Errorf("%d WARNs of the finding left out, want 1 (the plan made once)", n)
 	}
 }
+
+// TestHandlerHeldResultGauge: a result held in memory (no outbox, the
+// platform failing its terminal callback) is counted by
+// injectkit_results_held while its delivery is tried again, and no longer
+// once its handling returns.
+func TestHandlerHeldResultGauge(t *testing.T) {
+	s := newServeEnv(t, serveOpts{})
+	s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 1<<20) // never taken
+	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.handler.HandleDelivery(ctx, serve.Delivery{Body: body}) }()
+	// A try is 2 attempts (newServeEnv): the 4th complete is the second
+	// try, the result held since the first failed.
+	completes := func() bool {
+		n := 0
+		for _, c := range s.platform.Calls("i-1") {
+			if c.Kind == openaevtest.KindComplete {
+				n++
+			}
+		}
+		return n >= 4
+	}
+	if err := s.platform.WaitFor(ctx, completes); err != nil {
+		t.Fatal(err)
+	}
+	if n := heldResults(t, s); n != 1 {
+		t.Errorf("injectkit_results_held = %v while the result is tried again, want 1", n)
+	}
+	cancel()
+	if err := <-done; err == nil {
+		t.Fatal("the handling cut short settled with nil, want requeued")
+	}
+	if n := heldResults(t, s); n != 0 {
+		t.Errorf("injectkit_results_held = %v once the handling returned, want 0", n)
+	}
+}
+
+// heldResults is the value of injectkit_results_held in s's registry.
+func heldResults(t *testing.T, s *serveEnv) float64 {
+	t.Helper()
+	mfs, err := s.prom.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == "injectkit_results_held" && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatal("no gauge injectkit_results_held")
+	return 0
+}

@@ -107,6 +107,7 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 		wait = time.Second
 	}
 	abandoned, _ := h.abandon.Hold()
+	defer h.cfg.Metrics.HoldResult()()
 	for attempt := 1; ; attempt++ {
 		n, kept, serr := from, false, err // without an outbox, the first delivery was attempt 1
 		if attempt > 1 {

@@ -25,6 +25,7 @@ type Metrics struct {
 	reconnects   prometheus.Counter
 	authFailures prometheus.Counter
 	paused       prometheus.Gauge
+	held         prometheus.Gauge
 
 	received  *prometheus.CounterVec
 	completed *prometheus.CounterVec
@@ -48,6 +49,13 @@ const messagesHelp = "Queue messages settled, by outcome: acked (its terminal re
 	"or a run whose result the platform refused with nowhere to keep it), " +
 	"rejected (malformed, too large, or refused for good; not requeued), requeued (returned to the queue, to be handled again)."
 
+// heldHelp is the HELP of injectkit_results_held: what it counts, and
+// what bounds it.
+const heldHelp = "Results of injects that ran held in memory, their terminal callback tried again until the platform " +
+	"(or the outbox) takes them: with --outbox none, or an outbox that failed to store them. Each keeps its worker " +
+	"and its message unacknowledged, so at most --workers are held; once every worker holds one, no other message " +
+	"is taken (the broker's prefetch is --workers): none is requeued, nor run again."
+
 // NewMetrics creates the metrics and registers them on reg. It panics if
 // they are already registered there (a programming error).
 func NewMetrics(reg *prometheus.Registry) *Metrics {
@@ -64,6 +72,7 @@ func NewMetrics(reg *prometheus.Registry) *Metrics {
 		reconnects:   r.counter("injectkit_broker_reconnects_total", "Connections to the broker after the first one."),
 		authFailures: r.counter("injectkit_auth_failures_total", "Messages whose handling the platform refused for authorization (401, 403, or 404 for access denied before OpenAEV 2.0.0), each counted once however often it is refused."),
 		paused:       r.gauge("injectkit_consumption_paused", "1 while consumption is paused (the platform refuses the token, the outbox is full, or a process of an earlier injectkit sends bodies from the outbox, which keeps results from being stored: see /healthz reason), else 0."),
+		held:         r.gauge("injectkit_results_held", heldHelp),
 		received:     r.counterVec("injectkit_injects_received_total", "injector", "Injects received for the first time (redeliveries are counted in injectkit_redeliveries_total), by injector (\"unknown\" when the message names none that is registered, or cannot be decoded: malformed or too large, whatever contract it names)."),
 		completed:    r.counterVec("injectkit_injects_completed_total", "injector", "Runs whose terminal callback was delivered, or stored in the outbox for a later delivery, by injector."),
 		failed:       r.counterVec("injectkit_injects_failed_total", "injector", "Injects whose message was rejected, or whose result is lost (not delivered, nowhere to keep it), by injector; a requeue is not a failure."),
@@ -161,6 +170,17 @@ func (m *Metrics) InjectFailed(injector string) {
 	if m != nil {
 		m.failed.WithLabelValues(injectorLabel(injector)).Inc()
 	}
+}
+
+// HoldResult counts a result of an inject that ran held in memory until
+// the platform or the outbox takes it (see injectkit_results_held); the
+// caller calls release once it is no longer held.
+func (m *Metrics) HoldResult() (release func()) {
+	if m == nil {
+		return func() {}
+	}
+	m.held.Inc()
+	return m.held.Dec
 }
 
 // ObserveExecution records how long injector took to execute an inject.
