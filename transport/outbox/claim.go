@@ -3,6 +3,8 @@ package outbox
 import (
 	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 )
@@ -161,4 +163,33 @@ func (s *Store) renew(ids []uint64) error {
 			func(r *Record) { r.LeaseUntil = now.Add(s.opts.Lease) })
 		return err
 	})
+}
+
+// keepLease renews the lease of record id, one this process is posting,
+// every half lease until stop is called: a POST that outlasts the lease
+// (its retries, a slow backend) keeps another process's flush, resender
+// or retry-dead from taking the record and posting it too. A renewal
+// that fails leaves the lease as it was (see renew); one that comes after
+// the record was settled changes nothing (no longer this process's).
+func (s *Store) keepLease(id uint64) (stop func()) {
+	every := s.opts.Lease / 2
+	var mu sync.Mutex
+	stopped := false
+	var t *time.Timer
+	mu.Lock()
+	defer mu.Unlock()
+	t = time.AfterFunc(every, func() {
+		_ = s.renew([]uint64{id})
+		mu.Lock()
+		defer mu.Unlock()
+		if !stopped {
+			t.Reset(every)
+		}
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		t.Stop()
+	}
 }

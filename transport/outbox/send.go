@@ -124,7 +124,8 @@ func (s *Store) send(ctx context.Context, p Poster, r Record, maxBackoff time.Du
 	return s.settle(ctx, r, err, maxBackoff, red, resend)
 }
 
-// post posts r through p, unsettled: err is the post's. posted is false
+// post posts r through p, unsettled, r's lease renewed while the POST
+// lasts (see keepLease): err is the post's. posted is false
 // when r was not sent: a record without its body (Failed), or one that
 // cannot be sent (moved to the dead list: Rejected); err says why.
 func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, posted bool, err error) {
@@ -141,6 +142,7 @@ func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, post
 		out, err = s.reject(r, re)
 		return out, false, err
 	}
+	defer s.keepLease(r.ID)() // held while the POST lasts
 	if keyed {
 		return Failed, true, kp.PostKeyed(ctx, r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
 	}
