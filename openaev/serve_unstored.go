@@ -24,7 +24,8 @@ import (
 // without an outbox, once its first delivery failed), its signatures are
 // logged (ERROR, once) and it is tried again with backoff (RetryWait,
 // doubled up to maxRetryWait): stored in the outbox once there is room for
-// it, else sent again without storing it. The message stays
+// it, else sent again without storing it (an outbox another process holds
+// at a try is not waited for: see hasRoom). The message stays
 // unacknowledged until the platform or the outbox took the result, and the
 // room reserved for it stays reserved, so no other inject runs meanwhile
 // when the outbox is full. Only a refusal retrying cannot change (the
@@ -194,9 +195,12 @@ func (h *Handler) keep(ctx context.Context, p *Profile, pl *plan, r *runtime.Rep
 }
 
 // hasRoom reports whether the outbox has room for size more bytes, and
-// takes them now (no process of an earlier version holding it).
+// takes them now (no process of an earlier version holding it). An
+// outbox another process holds now has none for this try: it is not
+// waited for (the lock timeout at every try), the result is sent
+// without being stored, and the next try looks again.
 func (h *Handler) hasRoom(size int64) bool {
-	st, err := h.cfg.Store.Stats()
+	st, err := h.cfg.Store.StatsNow()
 	return err == nil && st.Older == nil && st.Bytes+size <= h.cfg.Store.MaxBytes()
 }
 

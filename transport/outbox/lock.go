@@ -45,10 +45,11 @@ func (s *Store) compactAndUnrecord(db *bolt.DB) {
 	}
 }
 
-// lockedError reads the holder's lock record. A record naming a process
-// that has ended (a crashed injectkit's) is stale: the lock is another's.
-func (s *Store) lockedError() error {
-	e := &LockedError{Path: s.path, Waited: s.opts.Timeout}
+// lockedError reads the holder's lock record, of a lock waited for for
+// waited. A record naming a process that has ended (a crashed
+// injectkit's) is stale: the lock is another's.
+func (s *Store) lockedError(waited time.Duration) error {
+	e := &LockedError{Path: s.path, Waited: waited}
 	if raw, err := os.ReadFile(s.lockPath()); err == nil {
 		e.PID, e.Command, e.Since = parseLockRecord(raw)
 		e.Stale = e.PID != 0 && !alive(e.PID, lockRecordStart(raw))

@@ -246,32 +246,6 @@ func (s *Store) List() ([]Record, error) {
 	return withoutDeferred(out, gone), err
 }
 
-// Stats are counts of an outbox.
-type Stats struct {
-	Pending, Dead int
-	Bytes         int64 // bytes of bodies stored
-	// Older is a *HeldByOlderError when no body may be stored now: the
-	// file is still marked version 1 and a live process of an earlier
-	// version sends bodies from it (see upgradeMark); nil otherwise. A
-	// caller checks it before it runs what it will store.
-	Older error
-}
-
-// Stats counts the records and the bytes stored, and says whether a
-// process of an earlier version keeps bodies from being stored (Older).
-func (s *Store) Stats() (Stats, error) {
-	gone := s.deferredNow()
-	var st Stats
-	err := s.do(false, func(tx *bolt.Tx) error {
-		st.Pending = tx.Bucket(bucketPending).Stats().KeyN
-		st.Dead = tx.Bucket(bucketDead).Stats().KeyN
-		st.Bytes = used(tx)
-		st.Older = s.olderMarked(tx)
-		return countDeferred(tx, &st, gone)
-	})
-	return st, err
-}
-
 // update applies fn to record id, in the state it is in, and writes it
 // back; fn may change its state. The claim on the record is released.
 func (s *Store) update(id uint64, fn func(r *Record) error) (Record, error) {

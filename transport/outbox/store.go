@@ -203,14 +203,18 @@ func (s *Store) Close() error {
 
 // acquire returns the open database, opening it if needed. Each acquire is
 // paired with a release.
-func (s *Store) acquire() (*bolt.DB, error) {
+func (s *Store) acquire() (*bolt.DB, error) { return s.acquireWithin(s.opts.Timeout) }
+
+// acquireWithin is acquire, waiting at most wait for another process's
+// lock (0: it is tried once).
+func (s *Store) acquireWithin(wait time.Duration) (*bolt.DB, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil, ErrClosed
 	}
 	if s.db == nil {
-		db, err := s.openDB()
+		db, err := s.openDB(wait)
 		if err != nil {
 			return nil, err
 		}
@@ -245,14 +249,14 @@ func (s *Store) closeDB() error {
 }
 
 // openDB opens the bbolt file, turning a damaged file into a *CorruptError
-// and a lock held too long into a *LockedError.
-func (s *Store) openDB() (db *bolt.DB, err error) {
+// and a lock held longer than wait into a *LockedError.
+func (s *Store) openDB(wait time.Duration) (db *bolt.DB, err error) {
 	var file *os.File
 	// bbolt waits for ever on a zero timeout, and tries the lock only once
 	// on a timeout shorter than its 50 ms retry interval.
 	bopts := &bolt.Options{
 		ReadOnly: s.opts.ReadOnly,
-		Timeout:  max(s.opts.Timeout, time.Nanosecond),
+		Timeout:  max(wait, time.Nanosecond),
 		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
 			f, err := os.OpenFile(name, flag, mode)
 			file = f
@@ -276,7 +280,7 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 	db, err = bolt.Open(s.path, 0o600, bopts)
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, s.lockedError()
+		return nil, s.lockedError(wait)
 	case err != nil && isIOError(err):
 		return nil, fmt.Errorf("outbox %s: %w", s.path, err)
 	case err != nil:
@@ -287,7 +291,7 @@ func (s *Store) openDB() (db *bolt.DB, err error) {
 	if s.replaced(file) {
 		// Compacted while this process waited for its lock (see compact).
 		_ = db.Close()
-		return s.openDB()
+		return s.openDB(wait)
 	}
 	if s.opts.ReadOnly {
 		if err := s.check(db); err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
@@ -39,7 +40,12 @@ func (s *Store) tx(db *bolt.DB, writable bool, fn func(*bolt.Tx) error) (err err
 
 // do runs fn in a transaction on the database, opening it if needed.
 func (s *Store) do(writable bool, fn func(*bolt.Tx) error) error {
-	db, err := s.acquire()
+	return s.doWithin(s.opts.Timeout, writable, fn)
+}
+
+// doWithin is do, waiting at most wait for another process's lock.
+func (s *Store) doWithin(wait time.Duration, writable bool, fn func(*bolt.Tx) error) error {
+	db, err := s.acquireWithin(wait)
 	if err != nil {
 		return err
 	}

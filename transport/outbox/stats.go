@@ -1,0 +1,42 @@
+package outbox
+
+import (
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Stats are counts of an outbox.
+type Stats struct {
+	Pending, Dead int
+	Bytes         int64 // bytes of bodies stored
+	// Older is a *HeldByOlderError when no body may be stored now: the
+	// file is still marked version 1 and a live process of an earlier
+	// version sends bodies from it (see upgradeMark); nil otherwise. A
+	// caller checks it before it runs what it will store.
+	Older error
+}
+
+// Stats counts the records and the bytes stored, and says whether a
+// process of an earlier version keeps bodies from being stored (Older).
+func (s *Store) Stats() (Stats, error) { return s.stats(s.opts.Timeout) }
+
+// StatsNow is Stats without waiting for another process's lock: an
+// outbox another process holds is a *LockedError at once, for a caller
+// that tries again later rather than wait (a result held in memory, sent
+// without being stored meanwhile). The file being opened by another
+// goroutine of this process is waited for as it is.
+func (s *Store) StatsNow() (Stats, error) { return s.stats(0) }
+
+func (s *Store) stats(wait time.Duration) (Stats, error) {
+	gone := s.deferredNow()
+	var st Stats
+	err := s.doWithin(wait, false, func(tx *bolt.Tx) error {
+		st.Pending = tx.Bucket(bucketPending).Stats().KeyN
+		st.Dead = tx.Bucket(bucketDead).Stats().KeyN
+		st.Bytes = used(tx)
+		st.Older = s.olderMarked(tx)
+		return countDeferred(tx, &st, gone)
+	})
+	return st, err
+}
