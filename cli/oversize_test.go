@@ -7,6 +7,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
@@ -20,7 +21,8 @@ func TestRunOversizeExtra(t *testing.T) {
 	reg := framework.NewRegistry()
 	reg.Register("big", func() framework.Executor {
 		return &frameworktest.Executor{Output: framework.ToolOutput{
-			TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"process_name": big}}}}}
+			TargetExtras: map[framework.Target]framework.TypeExtras{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}: {
+				framework.Detection: {"process_name": big}}}}}
 	})
 	tests := []struct {
 		name   string

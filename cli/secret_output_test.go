@@ -70,7 +70,7 @@ func (l *leaky) Execute(ctx context.Context, in *framework.Inject) framework.Too
 		ExtraSignatures: map[string]any{"leaky_note": []string{l.forms()}, "leaky_struct": struct{ S string }{l.secret},
 			"leaky_cycle": cycle},
 		ExtraByType:  framework.TypeExtras{framework.Detection: {"leaky_type": l.forms()}},
-		TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"leaky_target": l.forms()}}}}
+		TargetExtras: map[framework.Target]framework.TypeExtras{in.Targets[0]: {framework.Detection: {"leaky_target": l.forms()}}}}
 }
 
 func withLeaky(mode string) func(*framework.Registry) {

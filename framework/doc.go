@@ -34,7 +34,7 @@
 // the executor stops and returns what it has; the runtime marks the run as
 // timed out and attaches every result reported through Inject.Partial, so
 // an executor never builds the timeout itself. Per-target extras are keyed
-// by the target's index in Inject.Targets.
+// by the target itself, as Inject.Targets holds it.
 //
 // Injectors return what happened; they log progress with Inject.Logger,
 // never their failures (the runtime logs each failure once), and never

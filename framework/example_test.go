@@ -13,7 +13,8 @@ import (
 type pinger struct{}
 
 func (pinger) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
-	for _, t := range in.Targets {
+	out := framework.ToolOutput{Status: framework.StatusSuccess, ExtraSignatures: map[string]any{"probe": "ping"}}
+	for i, t := range in.Targets {
 		if ctx.Err() != nil {
 			// The runtime marks the run as timed out, with the partial
 			// results reported so far.
@@ -22,12 +23,11 @@ func (pinger) Execute(ctx context.Context, in *framework.Inject) framework.ToolO
 		if nc, ok := t.Network(); ok {
 			in.Partial(nc.Value() + " reachable")
 		}
+		if i == 0 { // per-target extras are keyed by the target itself
+			out.TargetExtras = map[framework.Target]framework.TypeExtras{t: {framework.Detection: {"rtt_ms": 1}}}
+		}
 	}
-	return framework.ToolOutput{
-		Status:          framework.StatusSuccess,
-		ExtraSignatures: map[string]any{"probe": "ping"},
-		TargetExtras:    map[int]framework.TypeExtras{0: {framework.Detection: {"rtt_ms": 1}}},
-	}
+	return out
 }
 
 func (pinger) Manifest() framework.Manifest {
@@ -50,7 +50,7 @@ func Example_executor() {
 	out := ex.Execute(context.Background(), in)
 	fmt.Println("status:", out.ExecutionStatus(), "valid:", out.Validate() == nil)
 	fmt.Println("partial:", in.PartialResults())
-	fmt.Println("target 0 extras:", out.TargetExtras[0][framework.Detection])
+	fmt.Println("target 0 extras:", out.TargetExtras[in.Targets[0]][framework.Detection])
 	// Output:
 	// status: success valid: true
 	// partial: [127.0.0.1 reachable]

@@ -2,6 +2,7 @@ package framework
 
 import (
 	"context"
+	"encoding/json"
 	"strconv"
 	"sync"
 
@@ -75,9 +76,16 @@ type ToolOutput struct {
 	// target's group of that type.
 	ExtraByType TypeExtras
 	// TargetExtras holds per-expectation-type extras of single targets,
-	// keyed by the target's index in Inject.Targets; a target without an
-	// entry gets none. They win over ExtraByType on a name clash.
-	TargetExtras map[int]TypeExtras
+	// keyed by the target as Inject.Targets holds it (a configuration
+	// given as a pointer matches by the value it points to); a target
+	// without an entry gets none. They win over ExtraByType on a name
+	// clash. The key is the whole target, its configuration and its
+	// attribution, not its address: one inject may name an address twice,
+	// attributed to two assets, and each keeps its own extras. Targets
+	// equal in both are one target given twice, with the same signatures:
+	// they share the entry. A key naming no target of the inject is not
+	// sent (see runtime.Runtime.Run).
+	TargetExtras map[Target]TypeExtras
 	// Findings is the injector's structured result, carried untouched;
 	// a key whose value JSON cannot encode (NaN, a chan…) is left out by
 	// the runtime, and fails the run naming it, as an extra does.
@@ -123,6 +131,24 @@ type Target struct {
 	Attribution signatures.Attribution
 }
 
+// String names the target in a message: its configuration's fields and
+// its attribution, as one JSON object
+// ({"target_ipv4":"10.0.0.9","asset":"a-1"}).
+func (t Target) String() string {
+	cfg, err := json.Marshal(t.Config)
+	if err != nil || len(cfg) < 2 || cfg[0] != '{' { // no configuration
+		cfg = []byte("{}")
+	}
+	attr, _ := json.Marshal(t.Attribution) // three strings: always encodes
+	switch {
+	case string(attr) == "{}":
+		return string(cfg)
+	case string(cfg) == "{}":
+		return string(attr)
+	}
+	return string(cfg[:len(cfg)-1]) + "," + string(attr[1:])
+}
+
 // Network returns the target's network configuration, if it is one.
 func (t Target) Network() (signatures.NetworkConfig, bool) {
 	c, ok := t.Config.(signatures.NetworkConfig)
@@ -155,7 +181,7 @@ type Inject struct {
 	Category Category
 	// Targets holds one entry per target, in the order given. Results are
 	// attributed back to targets by address or name, and per-target extras
-	// by index in this slice (ToolOutput.TargetExtras).
+	// by the target itself (ToolOutput.TargetExtras).
 	Targets []Target
 	// ExpectationTypes are the expectations the platform will check.
 	ExpectationTypes []ExpectationType

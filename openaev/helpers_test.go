@@ -86,7 +86,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 	}
 	var rows []row
 	var ports []int
-	extras := make(map[int]framework.TypeExtras, len(in.Targets))
+	extras := make(map[framework.Target]framework.TypeExtras, len(in.Targets))
 	// Walk the targets in reverse: attribution must not depend on position.
 	for i := len(in.Targets) - 1; i >= 0; i-- {
 		t := in.Targets[i]
@@ -96,7 +96,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 			rows = append(rows, row{p, nc.Value(), cmp.Or(f.service, "ssh"), t.Attribution.Asset})
 			ports = append(ports, p)
 		}
-		extras[i] = framework.TypeExtras{
+		extras[t] = framework.TypeExtras{
 			framework.Detection:  {"ports_discovered": open, "services_discovered": []map[string]any{{"port": 22}}},
 			framework.Prevention: {"ports_discovered": open},
 		}

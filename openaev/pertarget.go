@@ -79,7 +79,7 @@ func targetMessage(r *runtime.Report, m *framework.Manifest, i int, lists map[st
 		status = s.ExecutionStatus
 	}
 	msg := fmt.Sprintf("%s on %s: %s", r.Injector, label, outcomeWords(status))
-	extras := targetExtras(r.Output.TargetExtras[i])
+	extras := targetExtras(r.TargetExtras(i))
 	var parts []string
 	for _, k := range findingOrder(lists, m) {
 		if _, listed := extras[k]; listed {

@@ -34,7 +34,7 @@ func TestTargetMessageNamesEachOnce(t *testing.T) {
 				Output: framework.ToolOutput{
 					Findings: map[string]any{"matched_ips": []string{"192.0.2.7", "198.51.100.1"},
 						"cves": []map[string]any{{"id": "CVE-2024-6387", "asset_id": "a1"}}},
-					TargetExtras: map[int]framework.TypeExtras{0: tt.extras}}}
+					TargetExtras: map[framework.Target]framework.TypeExtras{target: tt.extras}}}
 			if got := targetMessage(r, m, 0, findingLists(r.Output.Findings, m)); got != tt.want {
 				t.Errorf("message\n%q\nwant\n%q", got, tt.want)
 			}
@@ -144,7 +144,7 @@ func TestTargetMessageRendersMapExtras(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &runtime.Report{Injector: "cloudscan", Status: signatures.StatusSuccess, Targets: []framework.Target{target},
-				Output: framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {
+				Output: framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{target: {framework.Detection: {
 					"other": tt.extra, "calls": []string{"s3.amazonaws.com:ListBuckets"}}}}}}
 			got := targetMessage(r, m, 0, findingLists(r.Output.Findings, m))
 			if !strings.HasPrefix(got, "cloudscan on aws:123456789012:eu-west-1: succeeded") {

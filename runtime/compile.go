@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -42,7 +41,7 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 	if err != nil {
 		return signatures.Payload{}, err
 	}
-	extras, err := positional(out.TargetExtras, len(in.Targets))
+	extras, err := byTarget(out.TargetExtras, in.Targets)
 	if err != nil {
 		return signatures.Payload{}, err
 	}
@@ -62,32 +61,59 @@ func compileInput(out framework.ToolOutput, partial []string) signatures.ToolOut
 	return in
 }
 
-// positional lays per-target extras out by position, one entry per target
-// (nil when there are none). Keys that are no target's index are an error
-// naming each of them, in order: an executor whose indexes run past its
-// targets may have shifted them all (counted from 1), so the caller sends
-// none of its per-target extras.
-func positional(m map[int]framework.TypeExtras, n int) ([]framework.TypeExtras, error) {
+// byTarget lays per-target extras out by position, one entry per target
+// of targets (nil when there are none), each found by its target (see
+// framework.ToolOutput.TargetExtras: a pointer configuration by the value
+// it points to). Keys that name no target are an error naming each of
+// them (its configuration and attribution), in order: an executor keying
+// targets it changed or made up may have missed them all, so the caller
+// sends none of its per-target extras.
+func byTarget(m map[framework.Target]framework.TypeExtras, targets []framework.Target) ([]framework.TypeExtras, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	out := make([]framework.TypeExtras, n)
-	var bad []int
-	for i, te := range m {
-		if i < 0 || i >= n {
-			bad = append(bad, i)
-			continue
-		}
-		out[i] = te
+	keyed := make(map[framework.Target]framework.TypeExtras, len(m))
+	for t, te := range m {
+		keyed[targetKey(t)] = te
 	}
-	if len(bad) == 0 {
+	out := make([]framework.TypeExtras, len(targets))
+	found := make(map[framework.Target]struct{}, len(keyed))
+	for i, t := range targets {
+		k := targetKey(t)
+		if te, ok := keyed[k]; ok {
+			out[i], found[k] = te, struct{}{}
+		}
+	}
+	if len(found) == len(keyed) {
 		return out, nil
 	}
-	slices.Sort(bad)
-	keys := make([]string, len(bad))
-	for j, i := range bad {
-		keys[j] = strconv.Itoa(i)
+	var bad []string
+	for k := range keyed {
+		if _, ok := found[k]; !ok {
+			bad = append(bad, k.String())
+		}
 	}
-	return nil, fmt.Errorf("target extras keyed %s: not the index of one of the %d targets (0 to %d)",
-		strings.Join(keys, ", "), n, n-1)
+	slices.Sort(bad)
+	return nil, fmt.Errorf("target extras keyed %s: not one of the %d targets", strings.Join(bad, ", "), len(targets))
+}
+
+// targetKey is t as per-target extras match it: a configuration given as
+// a pointer replaced by the value it points to (the executor's copy of a
+// target holds a pointer of its own; see executorTargets).
+func targetKey(t framework.Target) framework.Target {
+	switch c := t.Config.(type) {
+	case *signatures.NetworkConfig:
+		if c != nil {
+			t.Config = *c
+		}
+	case *signatures.CloudConfig:
+		if c != nil {
+			t.Config = *c
+		}
+	case *signatures.ExternalConfig:
+		if c != nil {
+			t.Config = *c
+		}
+	}
+	return t
 }

@@ -1,7 +1,8 @@
 package runtime
 
 import (
-	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,29 +24,26 @@ func unencodable(out framework.ToolOutput) (framework.ToolOutput, []error) {
 	if len(bad) > 0 {
 		out.ExtraByType, errs = byType, append(errs, bad...)
 	}
-	if len(out.TargetExtras) > 0 {
-		idx := make([]int, 0, len(out.TargetExtras))
-		for i := range out.TargetExtras {
-			idx = append(idx, i)
+	// Named only when one holds what JSON cannot encode: naming each of a
+	// million targets would cost more than checking them.
+	var badTargets []framework.Target
+	for t, te := range out.TargetExtras {
+		if _, bad := typeExtras("", te); len(bad) > 0 {
+			badTargets = append(badTargets, t)
 		}
-		sort.Ints(idx)
-		var targets map[int]framework.TypeExtras
-		for _, i := range idx {
-			te, bad := typeExtras(fmt.Sprintf("target_extras[%d]", i), out.TargetExtras[i])
-			if len(bad) == 0 {
-				continue
-			}
-			if targets == nil {
-				targets = make(map[int]framework.TypeExtras, len(out.TargetExtras))
-				for j, v := range out.TargetExtras {
-					targets[j] = v
-				}
-			}
-			targets[i], errs = te, append(errs, bad...)
+	}
+	if len(badTargets) > 0 {
+		names := make(map[framework.Target]string, len(badTargets))
+		for _, t := range badTargets {
+			names[t] = t.String()
 		}
-		if targets != nil {
-			out.TargetExtras = targets
+		slices.SortFunc(badTargets, func(a, b framework.Target) int { return strings.Compare(names[a], names[b]) })
+		targets := maps.Clone(out.TargetExtras)
+		for _, t := range badTargets {
+			te, bad := typeExtras("target_extras["+names[t]+"]", targets[t])
+			targets[t], errs = te, append(errs, bad...)
 		}
+		out.TargetExtras = targets
 	}
 	return out, errs
 }

@@ -40,16 +40,16 @@ func TestRunUnencodableExtraBecomesFailure(t *testing.T) {
 			ExtraByType: framework.TypeExtras{framework.Detection: {"rtt": math.Inf(-1)}}},
 			"rtt", []string{"extra_by_type.DETECTION.rtt", `"-Inf"`}},
 		{"per-target", framework.ToolOutput{ExtraSignatures: map[string]any{"kept": "yes"},
-			TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"f": func() {}}}}},
-			"f", []string{"target_extras[0].DETECTION.f", "func()"}},
+			TargetExtras: map[framework.Target]framework.TypeExtras{first: {framework.Detection: {"f": func() {}}}}},
+			"f", []string{`target_extras[{"target_ipv4":"10.0.0.1"}].DETECTION.f`, "func()"}},
 		{"MarshalJSON panics", framework.ToolOutput{ExtraSignatures: map[string]any{"boom": panicJSON{}, "kept": "yes"}},
 			"boom", []string{"extra_signatures.boom", "panicked: marshal boom"}},
 		{"per-type MarshalJSON panics", framework.ToolOutput{ExtraSignatures: map[string]any{"kept": "yes"},
 			ExtraByType: framework.TypeExtras{framework.Detection: {"boom": panicJSON{}}}},
 			"boom", []string{"extra_by_type.DETECTION.boom", "panicked: marshal boom"}},
 		{"per-target MarshalJSON panics", framework.ToolOutput{ExtraSignatures: map[string]any{"kept": "yes"},
-			TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"boom": []any{panicJSON{}}}}}},
-			"boom", []string{"target_extras[0].DETECTION.boom", "panicked: marshal boom"}},
+			TargetExtras: map[framework.Target]framework.TypeExtras{first: {framework.Detection: {"boom": []any{panicJSON{}}}}}},
+			"boom", []string{`target_extras[{"target_ipv4":"10.0.0.1"}].DETECTION.boom`, "panicked: marshal boom"}},
 		{"the executor's failure kept", framework.ToolOutput{Status: framework.StatusFailed,
 			ErrorInfo:       &framework.ErrorInfo{ExitCode: 4, Message: "tool crashed"},
 			ExtraSignatures: map[string]any{"score": complex(1, 2), "kept": "yes"}}, "score",
@@ -153,9 +153,9 @@ func TestRunExtrasOfAnUnknownTypeAreReported(t *testing.T) {
 		key  string
 	}{
 		{"per-type", framework.ToolOutput{ExtraByType: framework.TypeExtras{"detection": {"process_name": "x"}}}, "detection"},
-		{"per-target", framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {"Prevention": {"process_name": "x"}}}}, "Prevention"},
+		{"per-target", framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{first: {"Prevention": {"process_name": "x"}}}}, "Prevention"},
 		{"per-type, empty key", framework.ToolOutput{ExtraByType: framework.TypeExtras{"": {"process_name": "x"}}}, ""},
-		{"per-target, empty key", framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {"": {"process_name": "x"}}}}, ""},
+		{"per-target, empty key", framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{first: {"": {"process_name": "x"}}}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

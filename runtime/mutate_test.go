@@ -101,7 +101,12 @@ func TestExecutorChangingItsInjectChangesNoSignature(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				out := framework.ToolOutput{Findings: map[string]any{"notes": "done"}}
 				if perTarget {
-					out.TargetExtras = map[int]framework.TypeExtras{0: {framework.Detection: {"process_name": "x"}}}
+					first := framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"},
+						Attribution: signatures.Attribution{Asset: "asset-1", Agent: "agent-1"}}
+					if m.typed {
+						first = typed()[0]
+					}
+					out.TargetExtras = map[framework.Target]framework.TypeExtras{first: {framework.Detection: {"process_name": "x"}}}
 				}
 				request := func() runtime.Request {
 					req := runtime.Request{InjectID: "inj-1", Injector: "fake", ExpectationTypes: []string{"DETECTION", "PREVENTION"},
@@ -126,6 +131,9 @@ func TestExecutorChangingItsInjectChangesNoSignature(t *testing.T) {
 					return r
 				}
 				want := run(&frameworktest.Executor{Output: out}, request())
+				if _, ok := values(t, want, 0)["process_name"]; ok != perTarget {
+					t.Fatalf("target 0 carries its extra: %v, want %v", ok, perTarget)
+				}
 				req := request()
 				ex := &checkingExecutor{check: func(targets []framework.Target) {
 					if m.typed {

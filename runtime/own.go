@@ -48,9 +48,9 @@ func ownOutput(out framework.ToolOutput, r *httpx.Redactor) framework.ToolOutput
 	out.Findings = w.object(out.Findings)
 	out.ExtraByType = w.typeExtras(out.ExtraByType)
 	if out.TargetExtras != nil {
-		targets := make(map[int]framework.TypeExtras, len(out.TargetExtras))
-		for i, te := range out.TargetExtras {
-			targets[i] = w.typeExtras(te)
+		targets := make(map[framework.Target]framework.TypeExtras, len(out.TargetExtras))
+		for t, te := range out.TargetExtras {
+			targets[t] = w.typeExtras(te)
 		}
 		out.TargetExtras = targets
 	}

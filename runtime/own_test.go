@@ -10,7 +10,11 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 )
+
+// first is the target of loopback().
+var first = framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}}
 
 // lateWriter returns its output, then, from a goroutine it leaves running,
 // writes in each map and list of it when write is closed (the tester's
@@ -24,7 +28,7 @@ func (l *lateWriter) Execute(context.Context, *framework.Inject) framework.ToolO
 		ErrorInfo:       &framework.ErrorInfo{ExitCode: 1, Message: "early"},
 		ExtraSignatures: map[string]any{"process_name": "early", "list": []string{"early"}, "nested": []any{map[string]any{"k": "early"}}},
 		ExtraByType:     framework.TypeExtras{framework.Detection: {"by_type": "early"}},
-		TargetExtras:    map[int]framework.TypeExtras{0: {framework.Detection: {"by_target": "early"}}},
+		TargetExtras:    map[framework.Target]framework.TypeExtras{first: {framework.Detection: {"by_target": "early"}}},
 		Findings:        map[string]any{"summary": "early", "hosts": []any{"early"}}}
 	go func() {
 		defer close(l.wrote)
@@ -34,8 +38,8 @@ func (l *lateWriter) Execute(context.Context, *framework.Inject) framework.ToolO
 		out.ExtraSignatures["list"].([]string)[0] = "late"
 		out.ExtraSignatures["nested"].([]any)[0].(map[string]any)["k"] = "late"
 		out.ExtraByType[framework.Detection]["by_type"] = "late"
-		out.TargetExtras[0][framework.Detection]["by_target"] = "late"
-		out.TargetExtras[1] = framework.TypeExtras{framework.Detection: {"by_target": "late"}}
+		out.TargetExtras[first][framework.Detection]["by_target"] = "late"
+		out.TargetExtras[framework.Target{}] = framework.TypeExtras{framework.Detection: {"by_target": "late"}}
 		out.Findings["summary"] = "late"
 		out.Findings["hosts"].([]any)[0] = "late"
 		out.Findings["added"] = "late"
@@ -75,7 +79,7 @@ func TestOutputTakenWhenExecuteReturns(t *testing.T) {
 		"list":            o.ExtraSignatures["list"].([]string)[0],
 		"nested":          o.ExtraSignatures["nested"].([]any)[0].(map[string]any)["k"],
 		"by_type":         o.ExtraByType[framework.Detection]["by_type"],
-		"by_target":       o.TargetExtras[0][framework.Detection]["by_target"],
+		"by_target":       o.TargetExtras[first][framework.Detection]["by_target"],
 		"target extras":   len(o.TargetExtras),
 		"summary":         o.Findings["summary"],
 		"hosts":           o.Findings["hosts"].([]any)[0],

@@ -56,6 +56,19 @@ func (r *Report) Signatures() iter.Seq2[int, signatures.Signature] {
 	return r.sigs.All()
 }
 
+// TargetExtras returns the per-target extras of target i as its payload
+// carries them (nil: none, or the run's were not sent). A Report built
+// outside the runtime finds them in Output.TargetExtras by the target.
+func (r *Report) TargetExtras(i int) framework.TypeExtras {
+	if r.sigs == nil {
+		return r.Output.TargetExtras[r.Targets[i]]
+	}
+	if r.extras == nil {
+		return nil
+	}
+	return r.extras[i]
+}
+
 // attribution returns the attribution of target i.
 func (r *Report) attribution(i int) signatures.Attribution { return r.Targets[i].Attribution }
 

@@ -268,7 +268,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	if out.Status == framework.StatusTimeout {
 		r.Partial = partial
 	}
-	if r.extras, err = positional(out.TargetExtras, len(targets)); err != nil {
+	if r.extras, err = byTarget(out.TargetExtras, targets); err != nil {
 		log.Warn("executor returned extras for a target it was not given; target extras ignored", zap.Error(err))
 		r.Output.TargetExtras = nil
 	}

@@ -18,7 +18,8 @@ import (
 
 func TestRunSuccess(t *testing.T) {
 	ex := &frameworktest.Executor{Output: framework.ToolOutput{
-		TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"ports_discovered": []int{22}}}},
+		TargetExtras: map[framework.Target]framework.TypeExtras{{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"},
+			Attribution: signatures.Attribution{Asset: "a-1", Agent: "ag-1"}}: {framework.Detection: {"ports_discovered": []int{22}}}},
 	}}
 	rec := &recorder{}
 	rt, logs := newRuntime(t, ex, rec)
@@ -260,63 +261,107 @@ func TestRunErrorInfoIsDetail(t *testing.T) {
 	}
 }
 
-func TestRunTargetExtrasByIndex(t *testing.T) {
+// Per-target extras reach the group of the target they are keyed by, and
+// only it: a target is its configuration and its attribution, so one
+// address attributed to two assets is two targets, each with its own
+// extras; a typed target given by a pointer configuration is matched by
+// the value it points to (the executor holds a pointer of its own).
+func TestRunTargetExtrasByTarget(t *testing.T) {
+	ip := func(a, asset string) framework.Target {
+		return framework.Target{Config: signatures.NetworkConfig{TargetIPv4: a}, Attribution: signatures.Attribution{Asset: asset}}
+	}
+	extra := func(v int) framework.TypeExtras { return framework.TypeExtras{framework.Detection: {"k": v}} }
 	tests := []struct {
-		name   string
-		extras map[int]framework.TypeExtras
-		want   []bool // target i carries the extra
+		name    string
+		targets []runtime.TargetSpec
+		typed   []framework.Target
+		extras  map[framework.Target]framework.TypeExtras
+		want    []any // target i's extra k (nil: none)
 	}{
-		{"second target only", map[int]framework.TypeExtras{1: {framework.Detection: {"k": 1}}}, []bool{false, true}},
-		{"none", nil, []bool{false, false}},
-		{"a target it was not given: ignored", map[int]framework.TypeExtras{0: {framework.Detection: {"k": 1}},
-			5: {framework.Detection: {"k": 1}}}, []bool{false, false}},
+		{"second target only", []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2"}}, nil,
+			map[framework.Target]framework.TypeExtras{ip("10.0.0.2", ""): extra(2)}, []any{nil, 2}},
+		{"none", []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2"}}, nil, nil, []any{nil, nil}},
+		{"one address, two assets", []runtime.TargetSpec{{Value: "10.0.0.1", Asset: "a-1"}, {Value: "10.0.0.1", Asset: "a-2"}}, nil,
+			map[framework.Target]framework.TypeExtras{ip("10.0.0.1", "a-2"): extra(2), ip("10.0.0.1", "a-1"): extra(1)}, []any{1, 2}},
+		{"one target given twice: both", []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2"}, {Value: "10.0.0.1"}}, nil,
+			map[framework.Target]framework.TypeExtras{ip("10.0.0.1", ""): extra(1)}, []any{1, nil, 1}},
+		{"a pointer configuration", nil, []framework.Target{ip("10.0.0.1", ""),
+			{Config: &signatures.NetworkConfig{TargetIPv4: "10.0.0.2"}}}, nil, []any{nil, 2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rt, _ := newRuntime(t, &frameworktest.Executor{Output: framework.ToolOutput{TargetExtras: tt.extras}}, &recorder{})
-			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake",
-				Targets: []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2"}}})
+			ex := &frameworktest.Executor{Run: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+				if tt.typed != nil { // keyed by the executor's own copy of the target
+					return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{in.Targets[1]: extra(2)}}
+				}
+				return framework.ToolOutput{TargetExtras: tt.extras}
+			}}
+			rt, logs := newRuntime(t, ex, &recorder{})
+			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: tt.targets, Typed: tt.typed})
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, want := range tt.want {
-				if _, got := values(t, rep, i)["k"]; got != want {
-					t.Errorf("target %d carries the extra: %v, want %v", i, got, want)
+				if got := values(t, rep, i)["k"]; got != want {
+					t.Errorf("target %d carries the extra %v, want %v", i, got, want)
 				}
+				if got := rep.TargetExtras(i)[framework.Detection]["k"]; got != want {
+					t.Errorf("Report.TargetExtras(%d) holds %v, want %v", i, got, want)
+				}
+			}
+			if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 0 {
+				t.Errorf("%d WARN lines: %v", n, logs.All())
 			}
 		})
 	}
 }
 
-// TestRunTargetExtrasOutOfRangeNamed checks that per-target extras keyed
-// past the targets are all left out (an executor counting from 1 shifts
-// every index), with one WARN line naming each key that is no target's
-// index, in order, and none that is.
-func TestRunTargetExtrasOutOfRangeNamed(t *testing.T) {
+// TestRunTargetExtrasOfNoTargetNamed checks that per-target extras keyed
+// by a target the inject does not hold (an executor keying targets it
+// changed or made up) are all left out, the given targets' included (an
+// executor that got one key wrong may have got them all wrong), with one
+// WARN line naming each key that is no target, in order, and none that
+// is; the run keeps its outcome and its other extras.
+func TestRunTargetExtrasOfNoTargetNamed(t *testing.T) {
 	extra := framework.TypeExtras{framework.Detection: {"k": 1}}
+	given := func(a string) framework.Target {
+		return framework.Target{Config: signatures.NetworkConfig{TargetIPv4: a}}
+	}
 	tests := []struct {
 		name      string
-		keys      []int
+		keys      []framework.Target
 		bad, good []string // keys the WARN names, in this order; keys it must not name
 	}{
-		{"counted from 1", []int{1, 2}, []string{"2"}, []string{"1,"}},
-		{"several out of range", []int{7, 0, -1, 5, 1}, []string{"-1", "5", "7"}, []string{"0,", "1,"}},
+		{"another address", []framework.Target{given("10.0.0.1"), given("10.0.0.9")},
+			[]string{`{"target_ipv4":"10.0.0.9"}`}, []string{`"10.0.0.1"`}},
+		{"attributed otherwise, or changed", []framework.Target{given("10.0.0.2"),
+			{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, Attribution: signatures.Attribution{Asset: "a-9"}},
+			{Config: signatures.NetworkConfig{TargetHostname: "web.example.com"}}, {}},
+			[]string{`{"target_hostname":"web.example.com"}`, `{"target_ipv4":"10.0.0.1","asset":"a-9"}`, "{}"},
+			[]string{`"10.0.0.2"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			extras := map[int]framework.TypeExtras{}
+			extras := map[framework.Target]framework.TypeExtras{}
 			for _, k := range tt.keys {
 				extras[k] = extra
 			}
-			rt, logs := newRuntime(t, &frameworktest.Executor{Output: framework.ToolOutput{TargetExtras: extras}}, &recorder{})
+			rt, logs := newRuntime(t, &frameworktest.Executor{Output: framework.ToolOutput{TargetExtras: extras,
+				ExtraSignatures: map[string]any{"kept": "yes"}}}, &recorder{})
 			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake",
 				Targets: []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2"}}})
 			if err != nil {
 				t.Fatal(err)
 			}
+			if rep.Status != signatures.StatusSuccess {
+				t.Errorf("status %s, want the executor's (success)", rep.Status)
+			}
 			for i := range 2 {
 				if _, got := values(t, rep, i)["k"]; got {
 					t.Errorf("target %d carries an extra", i)
+				}
+				if values(t, rep, i)["kept"] != "yes" {
+					t.Errorf("target %d lost the other extras", i)
 				}
 			}
 			warns := logs.FilterMessage("executor returned extras for a target it was not given; target extras ignored").All()
@@ -333,8 +378,8 @@ func TestRunTargetExtrasOutOfRangeNamed(t *testing.T) {
 				at += j + len(k)
 			}
 			for _, k := range tt.good {
-				if strings.Contains(msg, " "+k) {
-					t.Errorf("the WARN names key %s, a target's index: %q", k, msg)
+				if strings.Contains(msg, k) {
+					t.Errorf("the WARN names key %s, a target of the inject: %q", k, msg)
 				}
 			}
 		})

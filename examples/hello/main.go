@@ -74,7 +74,7 @@ func (Hello) Execute(ctx context.Context, in *framework.Inject) framework.ToolOu
 		return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{Message: err.Error()}}
 	}
 	greetings, ipv4 := []string{}, []string{}
-	perTarget := map[int]framework.TypeExtras{}
+	perTarget := map[framework.Target]framework.TypeExtras{}
 	for i, t := range in.Targets {
 		if p.Limit > 0 && i == p.Limit {
 			break
@@ -96,7 +96,7 @@ func (Hello) Execute(ctx context.Context, in *framework.Inject) framework.ToolOu
 		if nc.TargetIPv4 != "" {
 			ipv4 = append(ipv4, nc.TargetIPv4)
 		}
-		perTarget[i] = framework.TypeExtras{framework.Detection: {"greeting": g}}
+		perTarget[t] = framework.TypeExtras{framework.Detection: {"greeting": g}}
 	}
 	out := framework.ToolOutput{
 		Findings:        map[string]any{"greetings": greetings, "greeted_ipv4": ipv4},

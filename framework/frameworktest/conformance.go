@@ -3,7 +3,6 @@ package frameworktest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"runtime/debug"
 	"sync"
 	"testing"
@@ -305,7 +304,7 @@ func (c *checker) checkLive(t testing.TB) {
 		return
 	}
 	checkOutput(t, "a live inject", r)
-	for _, err := range extrasErrors(r.out, len(targets)) {
+	for _, err := range extrasErrors(r.out, targets) {
 		t.Error(err)
 	}
 	if cl, ok := c.ex.(framework.Closer); ok {
@@ -318,54 +317,6 @@ func (c *checker) checkLive(t testing.TB) {
 			t.Errorf("Close: %v", err)
 		}
 	}
-}
-
-// extrasErrors lists the extras and findings the runtime would reject or
-// drop: empty extra keys, extra keys of core signature fields or of their
-// platform types (signatures.ExtraNameError), values JSON cannot encode
-// (signatures.ExtraValueError), extras under a key that is no expectation
-// type, target extras of no target.
-func extrasErrors(out framework.ToolOutput, targets int) []error {
-	var errs []error
-	checkValues := func(where string, m map[string]any) {
-		for k, v := range m {
-			if value, reason := signatures.ExtraValueError(v); reason != "" {
-				if value != "" {
-					reason = fmt.Sprintf("value %q %s", value, reason)
-				}
-				errs = append(errs, fmt.Errorf("%s key %q: %s (the runtime leaves it out and fails the run)", where, k, reason))
-			}
-		}
-	}
-	check := func(where string, m map[string]any) {
-		for k := range m {
-			if reason := signatures.ExtraNameError(k); reason != "" {
-				errs = append(errs, fmt.Errorf("%s key %q: %s", where, k, reason))
-			}
-		}
-		checkValues(where, m)
-	}
-	checkValues("Findings", out.Findings)
-	check("ExtraSignatures", out.ExtraSignatures)
-	const types = "is no expectation type (want framework.Detection, Prevention or Vulnerability; the runtime sends no per-type or per-target extra)"
-	for typ, m := range out.ExtraByType {
-		if !typ.Valid() {
-			errs = append(errs, fmt.Errorf("ExtraByType key %q %s", typ, types))
-		}
-		check(fmt.Sprintf("ExtraByType[%s]", typ), m)
-	}
-	for i, te := range out.TargetExtras {
-		if i < 0 || i >= targets {
-			errs = append(errs, fmt.Errorf("TargetExtras key %d is not the index of one of the %d targets", i, targets))
-		}
-		for typ, m := range te {
-			if !typ.Valid() {
-				errs = append(errs, fmt.Errorf("TargetExtras[%d] key %q %s", i, typ, types))
-			}
-			check(fmt.Sprintf("TargetExtras[%d][%s]", i, typ), m)
-		}
-	}
-	return errs
 }
 
 // gate forwards an inject logger's lines to t until closed, so that an

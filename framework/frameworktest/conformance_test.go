@@ -148,6 +148,9 @@ func (*targetsPanic) ValidateTargets([]framework.Target) error { panic("bad targ
 // fast bounds the checks of a misbehaving executor.
 var fast = frameworktest.Options{Timeout: 300 * time.Millisecond, Wait: 100 * time.Millisecond}
 
+// live is the target of Conformance's live inject of a network executor.
+var live = framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}
+
 func TestConformanceFails(t *testing.T) {
 	shared := defaultProbe()
 	block := make(chan struct{})
@@ -206,8 +209,8 @@ func TestConformanceFails(t *testing.T) {
 			return framework.ToolOutput{ExtraByType: framework.TypeExtras{framework.Detection: {"score": math.NaN()}}}
 		}}, fast, `ExtraByType[DETECTION] key "score": value "NaN" cannot be encoded as JSON`},
 		{"target extra JSON cannot encode (chan)", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
-			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"c": make(chan int)}}}}
-		}}, fast, `TargetExtras[0][DETECTION] key "c": cannot be encoded as JSON (a chan int value)`},
+			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{live: {framework.Detection: {"c": make(chan int)}}}}
+		}}, fast, `TargetExtras[{"target_ipv4":"127.0.0.1"}][DETECTION] key "c": cannot be encoded as JSON (a chan int value)`},
 		{"crash timestamp no RFC 3339 time", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Status: framework.StatusFailed,
 				ErrorInfo: &framework.ErrorInfo{ExitCode: 1, CrashTimestamp: "yesterday\x00", Message: "crashed"}}
@@ -222,17 +225,18 @@ func TestConformanceFails(t *testing.T) {
 			return framework.ToolOutput{Findings: map[string]any{"results": "fine", "details": panicJSON{}}}
 		}}, fast, `Findings key "details": cannot be encoded as JSON: encoding it panicked: marshal boom`},
 		{"target extra whose MarshalJSON panics", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
-			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {framework.Detection: {"p": []any{panicJSON{}}}}}}
-		}}, fast, `TargetExtras[0][DETECTION] key "p": cannot be encoded as JSON: encoding it panicked: marshal boom`},
+			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{live: {framework.Detection: {"p": []any{panicJSON{}}}}}}
+		}}, fast, `TargetExtras[{"target_ipv4":"127.0.0.1"}][DETECTION] key "p": cannot be encoded as JSON: encoding it panicked: marshal boom`},
 		{"type extras of an unknown type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{ExtraByType: framework.TypeExtras{"detection": {"process_name": "x"}}}
 		}}, fast, `ExtraByType key "detection" is no expectation type`},
 		{"target extras of an unknown type", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
-			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{0: {"Detection": {"process_name": "x"}}}}
-		}}, fast, `TargetExtras[0] key "Detection" is no expectation type`},
+			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{live: {"Detection": {"process_name": "x"}}}}
+		}}, fast, `TargetExtras[{"target_ipv4":"127.0.0.1"}] key "Detection" is no expectation type`},
 		{"target extras of no target", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
-			return framework.ToolOutput{TargetExtras: map[int]framework.TypeExtras{3: {framework.Detection: {"port": 1}}}}
-		}}, fast, "TargetExtras key 3 is not the index of one of the 1 targets"},
+			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
+				{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.9"}}: {framework.Detection: {"port": 1}}}}
+		}}, fast, `TargetExtras key {"target_ipv4":"127.0.0.9"} is not one of the inject's 1 targets`},
 		{"invalid output", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Status: "maybe"}
 		}}, fast, `invalid output on a live inject: invalid status "maybe"`},

@@ -96,7 +96,7 @@ func TestMultiRegionSignatures(t *testing.T) {
 	// for its region: the identity call ran once, in the first target's
 	// region, and the shared iam check was signed for us-east-1.
 	for i, region := range []string{"eu-west-1", "us-east-1"} {
-		got := out.TargetExtras[i][framework.Detection][ExtraCloudAPICalls].([]string)
+		got := out.TargetExtras[in.Targets[i]][framework.Detection][ExtraCloudAPICalls].([]string)
 		if want := st.seen(region); !sameSet(got, want) {
 			t.Errorf("%s target reports %q, the stand-in saw %q signed for %s", region, got, want, region)
 		}

@@ -69,7 +69,7 @@ func TestCallsListedInTheRegionThatRecordsThem(t *testing.T) {
 			}
 			for i, w := range tt.want {
 				region := tt.targets[i].CloudRegion
-				det := out.TargetExtras[i][framework.Detection]
+				det := out.TargetExtras[targetOf(tt.targets[i])][framework.Detection]
 				own, _ := det[ExtraCloudAPICalls].([]string)
 				other, _ := det[ExtraCloudAPICallsOtherRegions].(map[string][]string)
 				if !reflect.DeepEqual(own, w.own) {

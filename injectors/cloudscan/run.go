@@ -243,7 +243,7 @@ func safeCheck(ctx context.Context, j *job) (res *CheckResult) {
 // assemble builds the output: per-configuration results in the findings,
 // per-target extras, and the status (failed only when no check succeeded).
 func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) framework.ToolOutput {
-	out := framework.ToolOutput{TargetExtras: make(map[int]framework.TypeExtras, len(runs))}
+	out := framework.ToolOutput{TargetExtras: make(map[framework.Target]framework.TypeExtras, len(runs))}
 	results := make([]*ConfigResult, len(runs))
 	succeeded, troubled := false, false
 	var msgs []string
@@ -288,7 +288,7 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 			troubled = true
 		}
 		results[i] = res
-		out.TargetExtras[i] = targetExtras(r.cfg.CloudRegion, r.recs)
+		out.TargetExtras[in.Targets[i]] = targetExtras(r.cfg.CloudRegion, r.recs) // runs[i] is in.Targets[i]'s
 	}
 	out.Findings = map[string]any{FieldConfigs: results, FieldFindingsSummary: summarize(results)}
 	switch {

@@ -113,7 +113,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		Findings: r.findings(rawText, reported),
 	}
 	if reported {
-		out.TargetExtras = r.targetExtras()
+		out.TargetExtras = r.targetExtras(in.Targets)
 	}
 	var ee *ExitError
 	switch {

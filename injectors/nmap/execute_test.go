@@ -110,7 +110,7 @@ func TestExecuteMatchesByAddressNotPosition(t *testing.T) {
 	out := e.Execute(context.Background(), cfg)
 	wantPorts := [][]int{{18100}, {}, {18100}}
 	for i, want := range wantPorts {
-		got := out.TargetExtras[i][framework.Detection][KeyPortsDiscovered].([]int)
+		got := out.TargetExtras[cfg.Targets[i]][framework.Detection][KeyPortsDiscovered].([]int)
 		if len(got) != len(want) || (len(want) > 0 && got[0] != want[0]) {
 			t.Errorf("target %d (%s): ports %v, want %v", i, cfg.Targets[i].Config, got, want)
 		}
@@ -141,7 +141,7 @@ func TestExecuteSameHostTwoAssets(t *testing.T) {
 		t.Errorf("scan results attributed to assets %v, want asset-a, asset-b, asset-c", assets)
 	}
 	for i := range cfg.Targets {
-		if got := out.TargetExtras[i][framework.Prevention][KeyServicesDiscovered].([]string); len(got) != 1 || got[0] != "18100/tcp ssh" {
+		if got := out.TargetExtras[cfg.Targets[i]][framework.Prevention][KeyServicesDiscovered].([]string); len(got) != 1 || got[0] != "18100/tcp ssh" {
 			t.Errorf("target %d services_discovered = %v", i, got)
 		}
 	}

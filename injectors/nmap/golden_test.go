@@ -110,9 +110,9 @@ func runGolden(t *testing.T, dir string) {
 	if err := out.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	for i := range out.TargetExtras {
-		if i < 0 || i >= len(cfg.Targets) {
-			t.Errorf("target extras for target %d of %d", i, len(cfg.Targets))
+	for k := range out.TargetExtras {
+		if !slices.Contains(cfg.Targets, k) {
+			t.Errorf("target extras for %s, no target of the inject", k)
 		}
 	}
 
@@ -141,8 +141,8 @@ func runGolden(t *testing.T, dir string) {
 	if out.TargetExtras != nil {
 		// By position, as the runtime lays them out for the payload.
 		got.TargetExtras = make([]map[framework.ExpectationType]map[string]any, len(cfg.Targets))
-		for i, te := range out.TargetExtras {
-			got.TargetExtras[i] = te
+		for i, tg := range cfg.Targets {
+			got.TargetExtras[i] = out.TargetExtras[tg]
 		}
 	}
 	gotJSON, err := json.MarshalIndent(got, "", "  ")

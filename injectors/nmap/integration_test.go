@@ -133,10 +133,10 @@ func TestIntegrationIPv6(t *testing.T) {
 		t.Fatalf("status %q, error %+v", out.ExecutionStatus(), out.ErrorInfo)
 	}
 	// Each target carries what was found on its own host only.
-	if got := out.TargetExtras[0][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{open6}) {
+	if got := out.TargetExtras[cfg.Targets[0]][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{open6}) {
 		t.Errorf("::1 ports_discovered = %v, want [%d]", got, open6)
 	}
-	if got := out.TargetExtras[1][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{open4}) {
+	if got := out.TargetExtras[cfg.Targets[1]][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{open4}) {
 		t.Errorf("127.0.0.1 ports_discovered = %v, want [%d]", got, open4)
 	}
 	v := values(t, payload(t, cfg, out).Targets[0], framework.Prevention)
@@ -179,7 +179,7 @@ func TestIntegrationDeadlineKeepsFinishedHosts(t *testing.T) {
 			}
 			t.Fatalf("partial results = %q, want %q", partial, want)
 		}
-		if got := out.TargetExtras[0][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{ssh}) {
+		if got := out.TargetExtras[cfg.Targets[0]][framework.Detection][KeyPortsDiscovered].([]int); !slices.Equal(got, []int{ssh}) {
 			t.Errorf("127.0.0.1 ports_discovered = %v", got)
 		}
 		p := payload(t, cfg, out)
@@ -208,12 +208,12 @@ func TestIntegrationZonedIPv6(t *testing.T) {
 	defer cancel()
 	out := New().Execute(ctx, cfg)
 	for i := range 2 {
-		x, ok := out.TargetExtras[i][framework.Detection]
+		x, ok := out.TargetExtras[cfg.Targets[i]][framework.Detection]
 		if !ok || !slices.Equal(x[KeyPortsDiscovered].([]int), []int{ssh}) {
 			t.Errorf("target %d: extras %v, want port %d", i, x, ssh)
 		}
 	}
-	if x, ok := out.TargetExtras[2]; ok {
+	if x, ok := out.TargetExtras[cfg.Targets[2]]; ok {
 		t.Errorf("::1%%nosuchif0: extras %v, want none (unscanned)", x)
 	}
 	if got, _ := out.Findings[FieldUnscannedTargets].([]string); !slices.Equal(got, []string{"::1%nosuchif0"}) {

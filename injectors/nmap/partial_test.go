@@ -145,7 +145,7 @@ func TestNoServiceNamedReadsAsNoName(t *testing.T) {
 	if out.ExecutionStatus() != framework.StatusSuccess {
 		t.Fatalf("status %q, want success: %+v", out.ExecutionStatus(), out.ErrorInfo)
 	}
-	services, _ := out.TargetExtras[0][framework.Detection][KeyServicesDiscovered].([]string)
+	services, _ := out.TargetExtras[cfg.Targets[0]][framework.Detection][KeyServicesDiscovered].([]string)
 	partials := cfg.PartialResults()
 	want := map[int]string{18100: "", 18101: "unknown"} // what nmap's report names
 	rows := out.Findings[FieldScanResults].([]ScanResult)

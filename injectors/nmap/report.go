@@ -156,30 +156,32 @@ func (r report) findings(raw string, reported bool) map[string]any {
 	return m
 }
 
-// targetExtras returns one entry per target nmap reported a host for, by
-// index: the ports and services found on that target's host only, for
-// DETECTION and PREVENTION ([] when none is open). A target nmap never
+// targetExtras returns one entry per target of targets (the inject's)
+// nmap reported a host for, keyed by the target: the ports and services
+// found on that target's host only, for DETECTION and PREVENTION ([] when
+// none is open). A target nmap never
 // finished (the scan timed out, was killed or failed first, or its name did
 // not resolve) gets no entry: an empty list would read as "scanned, nothing
 // open".
-func (r report) targetExtras() map[int]framework.TypeExtras {
+func (r report) targetExtras(targets []framework.Target) map[framework.Target]framework.TypeExtras {
 	if len(r.scanned) == 0 {
 		return nil
 	}
-	out := make(map[int]framework.TypeExtras, len(r.scanned))
+	out := make(map[framework.Target]framework.TypeExtras, len(r.scanned))
 	for i := range r.scanned {
 		ports, services := []int{}, []string{}
 		if f := r.perTarget[i]; f != nil {
 			ports = sortedKeys(f.ports)
 			services = sortedServices(f.services)
 		}
-		out[i] = framework.TypeExtras{}
+		te := framework.TypeExtras{}
 		for _, et := range []framework.ExpectationType{framework.Detection, framework.Prevention} {
-			out[i][et] = map[string]any{
+			te[et] = map[string]any{
 				KeyPortsDiscovered:    append([]int{}, ports...),
 				KeyServicesDiscovered: append([]string{}, services...),
 			}
 		}
+		out[targets[i]] = te
 	}
 	return out
 }

@@ -178,12 +178,12 @@ func TestExecuteTimeoutKeepsFinishedHosts(t *testing.T) {
 	if got := cfg.PartialResults(); !slices.Equal(got, want) {
 		t.Errorf("partial results = %q, want %q", got, want)
 	}
-	if got := out.TargetExtras[0]["DETECTION"][KeyPortsDiscovered]; !slices.Equal(got.([]int), []int{18100}) {
+	if got := out.TargetExtras[cfg.Targets[0]]["DETECTION"][KeyPortsDiscovered]; !slices.Equal(got.([]int), []int{18100}) {
 		t.Errorf("target 0 ports_discovered = %v", got)
 	}
 	// Target 1 was never scanned: no ports_discovered at all, not [] (which
 	// reads "scanned, nothing open").
-	if te, ok := out.TargetExtras[1]; ok {
+	if te, ok := out.TargetExtras[cfg.Targets[1]]; ok {
 		t.Errorf("target 1, never scanned, has extras %v; want none", te)
 	}
 	if out.Findings[FieldActionOutput] != head {

@@ -96,7 +96,7 @@ func TestZonedTargetsMatchTheirOwnInterface(t *testing.T) {
 			var unscanned []string
 			for i, v := range tt.targets {
 				ports, scanned := tt.want[i]
-				x, got := out.TargetExtras[i][framework.Detection]
+				x, got := out.TargetExtras[in.Targets[i]][framework.Detection]
 				if got != scanned {
 					t.Errorf("%s: extras %v, want scanned=%v", v, x, scanned)
 				} else if scanned && !slices.Equal(x[KeyPortsDiscovered].([]int), ports) {

@@ -43,6 +43,9 @@ func banner(ip string, extra map[string]any) map[string]any {
 
 // runBanners runs one configuration against a stand-in accepting key whose
 // only answer is page, and returns the output and the log text.
+// echoTarget is runBanners's target, as its inject holds it.
+var echoTarget = externalTargets(signatures.ExternalConfig{Query: "echo"})[0]
+
 func runBanners(t *testing.T, key string, page shodantest.Reply) (framework.ToolOutput, string) {
 	t.Helper()
 	srv := shodantest.NewServer(key)
@@ -67,7 +70,7 @@ func TestExecuteNormalisesBannerAddresses(t *testing.T) {
 	out, _ := runBanners(t, testKey, bannerPage(t,
 		banner("::ffff:192.0.2.9", nil), banner("192.0.2.9", nil), banner("fe80::1%eth0", nil), banner("2001:db8::1", nil)))
 	want := []string{"192.0.2.9", "2001:db8::1", "fe80::1"}
-	if got := out.TargetExtras[0][framework.Detection][ExtraMatchedIPs].([]string); !slices.Equal(got, want) {
+	if got := out.TargetExtras[echoTarget][framework.Detection][ExtraMatchedIPs].([]string); !slices.Equal(got, want) {
 		t.Errorf("target matched_ips = %q, want %q", got, want)
 	}
 	cves, _ := out.Findings[FieldCVEs].([]CVE)
@@ -224,7 +227,7 @@ func TestExecuteDropsUnusableBanners(t *testing.T) {
 			page = append(page, banner("192.0.2.2", nil))
 			out, logs := runBanners(t, testKey, bannerPage(t, page...))
 			want := []string{"192.0.2.1", "192.0.2.2"}
-			if got := out.TargetExtras[0][framework.Detection][ExtraMatchedIPs].([]string); !slices.Equal(got, want) {
+			if got := out.TargetExtras[echoTarget][framework.Detection][ExtraMatchedIPs].([]string); !slices.Equal(got, want) {
 				t.Errorf("matched_ips = %q, want %q", got, want)
 			}
 			if r := results(t, out)[0]; r.Status != ResultSuccess || len(r.Matches) != 2 || r.Total != len(page) {

@@ -35,8 +35,8 @@ func Example() {
 	for _, r := range out.Findings["results"].([]query.ConfigResult) {
 		fmt.Printf("%q: %d of %d matches\n", r.Query, len(r.Matches), r.Total)
 	}
-	fmt.Println("matched_ips:", out.TargetExtras[0][framework.Detection]["matched_ips"])
-	fmt.Println("cves:", out.TargetExtras[0][framework.Vulnerability]["cves"])
+	fmt.Println("matched_ips:", out.TargetExtras[in.Targets[0]][framework.Detection]["matched_ips"])
+	fmt.Println("cves:", out.TargetExtras[in.Targets[0]][framework.Vulnerability]["cves"])
 	// Output:
 	// status: success
 	// "apache ip:127.0.0.1": 1 of 1 matches

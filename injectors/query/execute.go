@@ -88,11 +88,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			in.Partial(fmt.Sprintf("%s: %d of %d matches", r.Query, len(r.Matches), r.Total))
 		}
 	}
-	metas := make([]signatures.Attribution, len(in.Targets))
-	for i, t := range in.Targets {
-		metas[i] = t.Attribution
-	}
-	return buildOutput(results, metas, in.ExpectationTypes, params.Provider)
+	return buildOutput(results, in.Targets, in.ExpectationTypes, params.Provider)
 }
 
 // drops counts what one configuration's answers held that the injector
@@ -144,15 +140,16 @@ func (e *Executor) runOne(ctx context.Context, p Provider, i int, t framework.Ta
 }
 
 // buildOutput turns the per-configuration results into the tool output:
-// findings, one TargetExtras entry per configuration (by index) and the status —
+// findings, one TargetExtras entry per configuration (keyed by its target) and the status —
 // timeout when a configuration was cancelled, failed when all failed,
-// partial when some failed or were partial. metas are the targets'
-// metadata, one per result: their asset ids go into the CVE objects.
-func buildOutput(results []ConfigResult, metas []signatures.Attribution, types []framework.ExpectationType, provider string) framework.ToolOutput {
+// partial when some failed or were partial. targets are the inject's, one
+// per result: their asset ids go into the CVE objects.
+func buildOutput(results []ConfigResult, targets []framework.Target, types []framework.ExpectationType, provider string) framework.ToolOutput {
 	allIPs := []string{}
 	var errs []string
 	failures, cancelled := 0, false
-	extras := make(map[int]framework.TypeExtras, len(results))
+	extras := make(map[framework.Target]framework.TypeExtras, len(results))
+	metas := make([]signatures.Attribution, len(targets))
 	for i, r := range results {
 		ips, cves := matchedIPs(r.Matches), matchedCVEs(r.Matches)
 		allIPs = append(allIPs, ips...)
@@ -170,7 +167,7 @@ func buildOutput(results []ConfigResult, metas []signatures.Attribution, types [
 			}
 			te[t] = m
 		}
-		extras[i] = te
+		extras[targets[i]], metas[i] = te, targets[i].Attribution
 		if r.Status != ResultSuccess {
 			errs = append(errs, r.Error)
 		}
@@ -226,13 +223,13 @@ func failed(in *framework.Inject, msg string) framework.ToolOutput {
 		ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: msg},
 	}
 	if len(in.Targets) > 0 {
-		out.TargetExtras = make(map[int]framework.TypeExtras, len(in.Targets))
-		for i := range in.Targets {
+		out.TargetExtras = make(map[framework.Target]framework.TypeExtras, len(in.Targets))
+		for _, tg := range in.Targets {
 			te := framework.TypeExtras{}
 			for _, t := range in.ExpectationTypes {
 				te[t] = map[string]any{ExtraQueryError: msg}
 			}
-			out.TargetExtras[i] = te
+			out.TargetExtras[tg] = te
 		}
 	}
 	return out

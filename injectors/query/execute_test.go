@@ -88,7 +88,7 @@ func TestExecute(t *testing.T) {
 	if len(out.TargetExtras) != 3 {
 		t.Fatalf("%d target extras, want 3", len(out.TargetExtras))
 	}
-	first := out.TargetExtras[0]
+	first := out.TargetExtras[in.Targets[0]]
 	for _, et := range []framework.ExpectationType{framework.Detection, framework.Prevention} {
 		if got := first[et][ExtraMatchedIPs]; !slices.Equal(got.([]string), []string{"127.0.0.1"}) {
 			t.Errorf("%s matched_ips = %v", et, got)
@@ -101,7 +101,8 @@ func TestExecute(t *testing.T) {
 	if got := first[framework.Vulnerability][ExtraCVEs]; !slices.Equal(got.([]string), wantCVEs) {
 		t.Errorf("VULNERABILITY cves = %v, want %v", got, wantCVEs)
 	}
-	for i, te := range out.TargetExtras {
+	for i, tg := range in.Targets {
+		te := out.TargetExtras[tg]
 		ips := te[framework.Detection][ExtraMatchedIPs].([]string)
 		cves := te[framework.Vulnerability][ExtraCVEs].([]string)
 		if !slices.Equal(ips, matchedIPs(rs[i].Matches)) || !slices.Equal(cves, matchedCVEs(rs[i].Matches)) {
@@ -126,7 +127,7 @@ func TestExecuteOnlyRequestedTypes(t *testing.T) {
 	in := newInject(t, zap.NewNop(), nil, signatures.ExternalConfig{Query: "nginx"})
 	in.ExpectationTypes = []framework.ExpectationType{framework.Vulnerability}
 	out := e.Execute(context.Background(), in)
-	te := out.TargetExtras[0]
+	te := out.TargetExtras[in.Targets[0]]
 	if len(te) != 1 || te[framework.Vulnerability] == nil {
 		t.Fatalf("target extras = %v, want VULNERABILITY only", te)
 	}
@@ -173,7 +174,7 @@ func TestExecuteOutcomes(t *testing.T) {
 					if !strings.HasPrefix(rs[i].Error, "targets[") {
 						t.Errorf("results[%d].error = %q, want it to name the target", i, rs[i].Error)
 					}
-					if msg := out.TargetExtras[i][framework.Detection][ExtraQueryError]; msg != rs[i].Error {
+					if msg := out.TargetExtras[externalTargets(tt.cfgs...)[i]][framework.Detection][ExtraQueryError]; msg != rs[i].Error {
 						t.Errorf("target_extras[%d] query_error = %v", i, msg)
 					}
 				}
@@ -224,8 +225,8 @@ func TestExecuteRefusesToStart(t *testing.T) {
 			if len(out.TargetExtras) != len(tt.targets) {
 				t.Fatalf("%d target extras, want one per target (%d)", len(out.TargetExtras), len(tt.targets))
 			}
-			for i, te := range out.TargetExtras {
-				if msg, _ := te[framework.Detection][ExtraQueryError].(string); !strings.Contains(msg, tt.wantMsg) {
+			for i, tg := range in.Targets {
+				if msg, _ := out.TargetExtras[tg][framework.Detection][ExtraQueryError].(string); !strings.Contains(msg, tt.wantMsg) {
 					t.Errorf("target_extras[%d] query_error = %q, want %q", i, msg, tt.wantMsg)
 				}
 			}

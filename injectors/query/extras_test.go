@@ -18,10 +18,14 @@ func TestQueryErrorExtra(t *testing.T) {
 		{Query: "tomcat", Status: ResultCancelled, Error: "targets[3]: not run: context canceled"},
 	}
 	types := []framework.ExpectationType{framework.Detection, framework.Vulnerability}
-	out := buildOutput(results, make([]signatures.Attribution, len(results)), types, ProviderShodan)
+	targets := make([]framework.Target, len(results))
+	for i, r := range results {
+		targets[i] = framework.Target{Config: signatures.ExternalConfig{Query: r.Query}}
+	}
+	out := buildOutput(results, targets, types, ProviderShodan)
 	for i, r := range results {
 		for _, typ := range types {
-			got, ok := out.TargetExtras[i][typ][ExtraQueryError]
+			got, ok := out.TargetExtras[targets[i]][typ][ExtraQueryError]
 			switch {
 			case r.Status == ResultSuccess && ok:
 				t.Errorf("%s: a success has query_error %v", r.Status, got)

@@ -103,6 +103,13 @@ func TestBuildCVEs(t *testing.T) {
 	}
 }
 
+// realConfigs are realFindings's targets.
+var realConfigs = []signatures.ExternalConfig{
+	{Query: "apache", TargetIPv4: "127.0.0.1"},
+	{Query: "nginx"},
+	{Query: "nginx", TargetHostname: "example.com"},
+}
+
 // realFindings runs an inject against the Shodan stand-in: an IPv4 target,
 // a query whose banners include an IPv6 one, a hostname target. The
 // findings are returned after a JSON round trip, as the platform reads them.
@@ -110,11 +117,7 @@ func realFindings(t *testing.T) (framework.ToolOutput, map[string]any) {
 	t.Helper()
 	srv := newStandIn(t)
 	e, _ := newTestExecutor(t, srv, nil)
-	in := newInject(t, zap.NewNop(), &Params{MaxResults: 100, Provider: "shodan"},
-		signatures.ExternalConfig{Query: "apache", TargetIPv4: "127.0.0.1"},
-		signatures.ExternalConfig{Query: "nginx"},
-		signatures.ExternalConfig{Query: "nginx", TargetHostname: "example.com"},
-	)
+	in := newInject(t, zap.NewNop(), &Params{MaxResults: 100, Provider: "shodan"}, realConfigs...)
 	out := e.Execute(context.Background(), in)
 	if out.ExecutionStatus() != framework.StatusSuccess {
 		t.Fatalf("status %s (%+v), want success", out.ExecutionStatus(), out.ErrorInfo)
@@ -165,10 +168,10 @@ func TestExecuteOutputs(t *testing.T) {
 	}
 	// The per-target extras keep their shape: ids for VULNERABILITY, every
 	// matched address for DETECTION.
-	if got := out.TargetExtras[1][framework.Detection][ExtraMatchedIPs].([]string); !slices.Contains(got, "2001:db8::15") {
+	if got := out.TargetExtras[externalTargets(realConfigs...)[1]][framework.Detection][ExtraMatchedIPs].([]string); !slices.Contains(got, "2001:db8::15") {
 		t.Errorf("nginx matched_ips extra = %q, want the IPv6 address too", got)
 	}
-	if got := out.TargetExtras[1][framework.Vulnerability][ExtraCVEs].([]string); !slices.Equal(got, []string{"CVE-2019-20372", "CVE-2021-23017"}) {
+	if got := out.TargetExtras[externalTargets(realConfigs...)[1]][framework.Vulnerability][ExtraCVEs].([]string); !slices.Equal(got, []string{"CVE-2019-20372", "CVE-2021-23017"}) {
 		t.Errorf("nginx cves extra = %q", got)
 	}
 }

@@ -66,7 +66,7 @@ func TestExecuteLaterPageFails(t *testing.T) {
 				t.Errorf("error info = %+v, want a partial result's message naming %q", out.ErrorInfo, tt.wantErr)
 			}
 			for i := range tt.wantEach {
-				ips, _ := out.TargetExtras[i][framework.Detection][ExtraMatchedIPs].([]string)
+				ips, _ := out.TargetExtras[externalTargets(tt.cfgs...)[i]][framework.Detection][ExtraMatchedIPs].([]string)
 				if len(ips) != len(matchedIPs(rs[i].Matches)) {
 					t.Errorf("target_extras[%d] matched_ips = %v, want the matches kept", i, ips)
 				}
@@ -78,7 +78,7 @@ func TestExecuteLaterPageFails(t *testing.T) {
 			if !strings.Contains(rs[last].Error, tt.wantErr) || (tt.wantNot != "" && strings.Contains(rs[last].Error, tt.wantNot)) {
 				t.Errorf("error = %q, want it to hold %q and not %q", rs[last].Error, tt.wantErr, tt.wantNot)
 			}
-			if got := out.TargetExtras[last][framework.Detection][ExtraQueryError]; got != rs[last].Error {
+			if got := out.TargetExtras[externalTargets(tt.cfgs...)[last]][framework.Detection][ExtraQueryError]; got != rs[last].Error {
 				t.Errorf("query_error = %v, want %q", got, rs[last].Error)
 			}
 		})
@@ -115,10 +115,10 @@ func TestExecuteRunsOutOfQueryCredits(t *testing.T) {
 			if !strings.Contains(rs[0].Error, tt.wantErr) || strings.Contains(rs[0].Error, "invalid or unauthorised") {
 				t.Errorf("error = %q, want it to hold %q and not name the key", rs[0].Error, tt.wantErr)
 			}
-			if got := out.TargetExtras[0][framework.Detection][ExtraQueryError]; got != rs[0].Error {
+			if got := out.TargetExtras[externalTargets(tt.cfgs...)[0]][framework.Detection][ExtraQueryError]; got != rs[0].Error {
 				t.Errorf("query_error = %v, want %q", got, rs[0].Error)
 			}
-			if ips, _ := out.TargetExtras[0][framework.Detection][ExtraMatchedIPs].([]string); len(ips) != len(matchedIPs(rs[0].Matches)) {
+			if ips, _ := out.TargetExtras[externalTargets(tt.cfgs...)[0]][framework.Detection][ExtraMatchedIPs].([]string); len(ips) != len(matchedIPs(rs[0].Matches)) {
 				t.Errorf("matched_ips = %v, want the matches of the pages received", ips)
 			}
 		})

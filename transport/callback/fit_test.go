@@ -16,6 +16,7 @@ import (
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
 	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -63,7 +64,8 @@ func TestOversizeExtrasLeftOut(t *testing.T) {
 	}{
 		{"one target's extra", framework.ToolOutput{
 			ExtraSignatures: map[string]any{"parent_process_name": "fake"},
-			TargetExtras:    map[int]framework.TypeExtras{0: {framework.Detection: {"process_name": big}}},
+			TargetExtras: map[framework.Target]framework.TypeExtras{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
+				Attribution: signatures.Attribution{Asset: "a-1"}}: {framework.Detection: {"process_name": big}}},
 		}, []string{"127.0.0.1"}},
 		{"an extra of every target", framework.ToolOutput{
 			ExtraSignatures: map[string]any{"parent_process_name": "fake", "process_name": big},

@@ -1,0 +1,61 @@
+package frameworktest
+
+import (
+	"fmt"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// extrasErrors lists the extras and findings the runtime would reject or
+// drop: empty extra keys, extra keys of core signature fields or of their
+// platform types (signatures.ExtraNameError), values JSON cannot encode
+// (signatures.ExtraValueError), extras under a key that is no expectation
+// type, target extras of no target.
+func extrasErrors(out framework.ToolOutput, targets []signatures.Config) []error {
+	var errs []error
+	given := make(map[framework.Target]bool, len(targets))
+	for _, cfg := range targets {
+		given[framework.Target{Config: cfg}] = true
+	}
+	checkValues := func(where string, m map[string]any) {
+		for k, v := range m {
+			if value, reason := signatures.ExtraValueError(v); reason != "" {
+				if value != "" {
+					reason = fmt.Sprintf("value %q %s", value, reason)
+				}
+				errs = append(errs, fmt.Errorf("%s key %q: %s (the runtime leaves it out and fails the run)", where, k, reason))
+			}
+		}
+	}
+	check := func(where string, m map[string]any) {
+		for k := range m {
+			if reason := signatures.ExtraNameError(k); reason != "" {
+				errs = append(errs, fmt.Errorf("%s key %q: %s", where, k, reason))
+			}
+		}
+		checkValues(where, m)
+	}
+	checkValues("Findings", out.Findings)
+	check("ExtraSignatures", out.ExtraSignatures)
+	const types = "is no expectation type (want framework.Detection, Prevention or Vulnerability; the runtime sends no per-type or per-target extra)"
+	for typ, m := range out.ExtraByType {
+		if !typ.Valid() {
+			errs = append(errs, fmt.Errorf("ExtraByType key %q %s", typ, types))
+		}
+		check(fmt.Sprintf("ExtraByType[%s]", typ), m)
+	}
+	for tg, te := range out.TargetExtras {
+		name := tg.String()
+		if !given[tg] {
+			errs = append(errs, fmt.Errorf("TargetExtras key %s is not one of the inject's %d targets (key them by in.Targets[i])", name, len(targets)))
+		}
+		for typ, m := range te {
+			if !typ.Valid() {
+				errs = append(errs, fmt.Errorf("TargetExtras[%s] key %q %s", name, typ, types))
+			}
+			check(fmt.Sprintf("TargetExtras[%s][%s]", name, typ), m)
+		}
+	}
+	return errs
+}

@@ -1,0 +1,41 @@
+package framework_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// An output encodes as encoding/json encodes its fields, per-target
+// extras as a list of targets and their extras, in the order of the
+// targets' texts: a map keyed by targets is no JSON object.
+func TestToolOutputJSON(t *testing.T) {
+	web := framework.Target{Config: signatures.NetworkConfig{TargetHostname: "web.example.com"}}
+	ip := framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, Attribution: signatures.Attribution{Asset: "a-1"}}
+	tests := []struct {
+		name string
+		out  framework.ToolOutput
+		want string
+	}{
+		{"no target extras", framework.ToolOutput{Status: framework.StatusPartial, Findings: map[string]any{"n": 1}},
+			`{"Status":"partial","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":{"n":1},"TargetExtras":null}`},
+		{"two targets", framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
+			web: {framework.Detection: {"k": 2}}, ip: {framework.Detection: {"k": 1}}}},
+			`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":[` +
+				`{"target":{"target_hostname":"web.example.com"},"extras":{"DETECTION":{"k":2}}},` +
+				`{"target":{"target_ipv4":"10.0.0.1","asset":"a-1"},"extras":{"DETECTION":{"k":1}}}]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := json.Marshal(tt.out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != tt.want {
+				t.Errorf("JSON\n%s\nwant\n%s", b, tt.want)
+			}
+		})
+	}
+}
