@@ -2,6 +2,7 @@ package cloudscan
 
 import (
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -162,5 +163,47 @@ func TestWithVersion(t *testing.T) {
 	}
 	if v := New(WithVersion("")).Version(); v != DefaultVersion {
 		t.Errorf("empty version gave %q", v)
+	}
+}
+
+// Execute reads its params as every injector does (framework.ParamsAs):
+// none, or a nil pointer, are the defaults; a *Params is checked and used
+// as it is; another type is refused naming it and the type wanted.
+func TestExecutorParams(t *testing.T) {
+	own := defaultParams()
+	own.Concurrency = 3
+	tests := []struct {
+		name    string
+		in      any
+		want    *Params // nil: the defaults
+		same    bool    // the pointer given, not a copy
+		wantErr string
+	}{
+		{"none", nil, nil, false, ""},
+		{"a nil pointer", (*Params)(nil), nil, false, ""},
+		{"its own", own, own, true, ""},
+		{"invalid", &Params{}, nil, false, "call_timeout"},
+		{"another type", map[string]any{}, nil, false, "cloudscan: params of the wrong type: got map[string]interface {}, want *cloudscan.Params"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := New().params(tt.in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one naming %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tt.want
+			if want == nil {
+				want = defaultParams()
+			}
+			if !reflect.DeepEqual(got, want) || (tt.same && got != tt.want) {
+				t.Errorf("params %+v, want %+v (the same pointer: %v)", got, want, tt.same)
+			}
+		})
 	}
 }

@@ -58,20 +58,20 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	return assemble(ctx, in, runs)
 }
 
+// params returns the inject's params (see framework.ParamsAs), or the
+// defaults when there are none, checked.
 func (e *Executor) params(v any) (*Params, error) {
-	switch p := v.(type) {
-	case nil:
+	p, err := framework.ParamsAs[Params](v)
+	switch {
+	case errors.Is(err, framework.ErrNoParams):
 		return defaultParams(), nil
-	case *Params:
-		if p == nil {
-			return defaultParams(), nil
-		}
-		if err := p.Validate(); err != nil {
-			return nil, err
-		}
-		return p, nil
+	case err != nil:
+		return nil, fmt.Errorf("cloudscan: %w", err)
 	}
-	return nil, fmt.Errorf("cloudscan: params of type %T, want *cloudscan.Params", v)
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // ValidateTargets checks, without any I/O, that every target is a valid
