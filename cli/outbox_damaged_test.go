@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"encoding/binary"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -9,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/injectkit/injectkit/transport/outbox"
 )
@@ -34,21 +31,11 @@ func damagedRecords(t *testing.T, backendURL string, body bool) (box string, bad
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	db, err := bolt.Open(box, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	bucket := "pending"
 	if body {
 		bucket = "bodies"
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(bucket)).Put(binary.BigEndian.AppendUint64(nil, recs[0].ID), []byte("\x00damaged on disk\xff"))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	damageBolt(t, box, bucket, recs[0].ID)
 	return box, recs[0].ID, recs[1].ID
 }
 
@@ -172,22 +159,5 @@ func TestCorruptRecordNamedOneWay(t *testing.T) {
 				t.Errorf("drop: exit %d, stdout %q, want %q:\n%s", r.code, r.stdout, want, r.stderr)
 			}
 		})
-	}
-}
-
-// damageBolt replaces the value of record id in bucket of the outbox box
-// with bytes no decoder reads, as a flipped byte on disk would.
-func damageBolt(t *testing.T, box, bucket string, id uint64) {
-	t.Helper()
-	db, err := bolt.Open(box, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket([]byte(bucket)).Put(binary.BigEndian.AppendUint64(nil, id), []byte("\x00damaged on disk\xff"))
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
 }

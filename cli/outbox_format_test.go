@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -29,14 +28,7 @@ func TestOutboxOfANewerVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	const mark = "injectkit-outbox/9"
-	db, err := bolt.Open(box, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte(mark)) })
-	if err := errors.Join(err, db.Close()); err != nil {
-		t.Fatal(err)
-	}
+	editOutbox(t, box, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte(mark)) })
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 	for _, args := range [][]string{
 		{"outbox", "list"},

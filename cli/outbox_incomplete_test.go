@@ -1,52 +1,13 @@
 package cli_test
 
 import (
-	"encoding/binary"
-	"encoding/json"
-	"maps"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/injectkit/injectkit/transport/outbox"
 )
-
-// lostSend records in the outbox at path, as a process killed while it
-// stored them leaves it, a send to base whose chunks 1-4 were never
-// stored; fields, when given, are added to its record.
-func lostSend(t *testing.T, path, base string, id uint64, fields ...map[string]any) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rec := map[string]any{"id": id, "inject_id": "inj-lost", "phase": "execution_complete",
-		"total_chunks": 5, "stored": 1, "base_url": base, "created": time.Now(),
-		"owner": os.Getpid(), "owner_start": 1} // this pid, another start: a process that has ended
-	for _, f := range fields {
-		maps.Copy(rec, f)
-	}
-	raw, err := json.Marshal(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte("sends"))
-		if err != nil {
-			return err
-		}
-		return b.Put(binary.BigEndian.AppendUint64(nil, id), raw)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // A flush that delivered every body of its backend exits 0 when only
 // another backend's send lost chunks: that send is reported, as the other

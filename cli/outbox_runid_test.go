@@ -2,47 +2,13 @@ package cli_test
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"github.com/injectkit/injectkit/transport/outbox"
 )
-
-// earlierStart records in the outbox at path, as the first version that
-// kept starts did (numbered from the starts bucket's own sequence), a start
-// of inject id numbered seq whose process has ended.
-func earlierStart(t *testing.T, path, id string, seq uint64) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	raw, err := json.Marshal(map[string]any{"inject_id": id, "runs": []map[string]any{{
-		"seq": seq, "owner": os.Getpid(), "owner_start": 1, "at": time.Now()}}}) // this pid, another start: ended
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte("starts"))
-		if err != nil {
-			return err
-		}
-		if err := b.SetSequence(max(b.Sequence(), seq)); err != nil {
-			return err
-		}
-		return b.Put([]byte(id), raw)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // A run an earlier version recorded with the number of a pending body is
 // listed and dropped as run-N: `drop 1` names the body alone, `drop run-1`

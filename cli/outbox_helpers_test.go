@@ -1,0 +1,81 @@
+package cli_test
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"maps"
+	"os"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// editOutbox writes into the outbox file at path by hand, as an earlier
+// version, a killed process or a damaged disk left it: fn runs in one
+// update of the file, which is closed before editOutbox returns.
+func editOutbox(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = db.Update(fn)
+	if err := errors.Join(err, db.Close()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// putRecord stores rec as JSON under key in bucket (made when missing) of
+// the outbox file at path, and raises the bucket's sequence to seq when
+// it is lower.
+func putRecord(t *testing.T, path, bucket string, key []byte, rec any, seq uint64) {
+	t.Helper()
+	raw, err := json.Marshal(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	editOutbox(t, path, func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(bucket))
+		if err != nil {
+			return err
+		}
+		if err := b.SetSequence(max(b.Sequence(), seq)); err != nil {
+			return err
+		}
+		return b.Put(key, raw)
+	})
+}
+
+// earlierStart records in the outbox at path, as the first version that
+// kept starts did (numbered from the starts bucket's own sequence), a start
+// of inject id numbered seq whose process has ended.
+func earlierStart(t *testing.T, path, id string, seq uint64) {
+	t.Helper()
+	putRecord(t, path, "starts", []byte(id), map[string]any{"inject_id": id, "runs": []map[string]any{{
+		"seq": seq, "owner": os.Getpid(), "owner_start": 1, "at": time.Now()}}}, seq) // this pid, another start: ended
+}
+
+// lostSend records in the outbox at path, as a process killed while it
+// stored them leaves it, a send to base whose chunks 1-4 were never
+// stored; fields, when given, are added to its record.
+func lostSend(t *testing.T, path, base string, id uint64, fields ...map[string]any) {
+	t.Helper()
+	rec := map[string]any{"id": id, "inject_id": "inj-lost", "phase": "execution_complete",
+		"total_chunks": 5, "stored": 1, "base_url": base, "created": time.Now(),
+		"owner": os.Getpid(), "owner_start": 1} // this pid, another start: a process that has ended
+	for _, f := range fields {
+		maps.Copy(rec, f)
+	}
+	putRecord(t, path, "sends", binary.BigEndian.AppendUint64(nil, id), rec, 0)
+}
+
+// damageBolt replaces the value of record id in bucket of the outbox box
+// with bytes no decoder reads, as a flipped byte on disk would.
+func damageBolt(t *testing.T, box, bucket string, id uint64) {
+	t.Helper()
+	editOutbox(t, box, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte(bucket)).Put(binary.BigEndian.AppendUint64(nil, id), []byte("\x00damaged on disk\xff"))
+	})
+}
