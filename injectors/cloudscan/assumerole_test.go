@@ -1,14 +1,12 @@
 package cloudscan
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
@@ -71,18 +69,14 @@ func TestAssumeRoleSourceCredentialsNeverShown(t *testing.T) {
 			st := newStandIn(t, nil, fixtures())
 			st.echoOn("sts.amazonaws.com:AssumeRole", "InvalidClientTokenId")
 			file := writeInject(t)
-			reg := framework.NewRegistry()
-			reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
 			getenv := func(k string) string {
 				if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
 					return "scan"
 				}
 				return endpointEnv(st.URL())(k)
 			}
-			var stdout, stderr bytes.Buffer
-			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr, Getenv: getenv},
-				[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "-o", "json", "--log-level", "debug"})
-			shown := stdout.String() + stderr.String()
+			_, stdout, stderr := runCLI(getenv, "run", "cloudscan", "--inject-file", file, "-o", "json", "--log-level", "debug")
+			shown := stdout + stderr
 			if !strings.Contains(shown, "executed") {
 				t.Fatalf("no log of the run in what the CLI wrote:\n%s", shown)
 			}

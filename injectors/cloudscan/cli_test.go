@@ -1,16 +1,11 @@
 package cloudscan
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
@@ -33,25 +28,18 @@ func TestCLIRunInjectFile(t *testing.T) {
 	}
 	file := testkit.WriteJSON(t, "inject.json", inject)
 
-	reg := framework.NewRegistry()
-	reg.Register("cloudscan", func() framework.Executor {
-		return New(WithVersion("9.9.9"), withClock(func() time.Time { return testNow }))
-	})
-	var stdout, stderr bytes.Buffer
-	code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-		Getenv: func(k string) string {
-			if k == "CONTAINER_IP" {
-				return "172.17.0.2" // a source address cloud signatures must not carry
-			}
-			return endpointEnv(st.URL())(k)
-		}},
-		[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "--log-level", "error"})
+	code, stdout, stderr := runCLI(func(k string) string {
+		if k == "CONTAINER_IP" {
+			return "172.17.0.2" // a source address cloud signatures must not carry
+		}
+		return endpointEnv(st.URL())(k)
+	}, "run", "cloudscan", "--inject-file", file, "--log-level", "error")
 	if code != 0 {
-		t.Fatalf("exit %d, stderr %s", code, stderr.String())
+		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	if len(lines) != 1 {
-		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout.String())
+		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout)
 	}
 	var body transporttest.Body
 	if err := json.Unmarshal([]byte(lines[0]), &body); err != nil {
@@ -121,7 +109,7 @@ func TestCLIRunInjectFile(t *testing.T) {
 	if want := st.seen(); !sameSet(got, want) {
 		t.Errorf("reported calls %q, stand-in saw %q", got, want)
 	}
-	if strings.Contains(stdout.String()+stderr.String(), testSecretKey) {
+	if strings.Contains(stdout+stderr, testSecretKey) {
 		t.Error("the secret key reached the CLI's output")
 	}
 }

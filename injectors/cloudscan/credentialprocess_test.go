@@ -1,7 +1,6 @@
 package cloudscan
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
@@ -83,12 +81,8 @@ func TestCredentialProcessOutputNeverShown(t *testing.T) {
 				"inject_id": "cloud-1", "targets": []map[string]any{{"cloud_provider": "aws",
 					"cloud_account_id": "123456789012", "cloud_region": "eu-west-1", "target_service": "iam"}},
 			})
-			reg := framework.NewRegistry()
-			reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
-			var stdout, stderr bytes.Buffer
-			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr, Getenv: getenv},
-				[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug"})
-			shown := stdout.String() + stderr.String()
+			_, stdout, stderr := runCLI(getenv, "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug")
+			shown := stdout + stderr
 
 			// The output the platform is sent, with the inject's own log.
 			e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
@@ -106,8 +100,8 @@ func TestCredentialProcessOutputNeverShown(t *testing.T) {
 				!strings.Contains(out.ErrorInfo.Message, tt.why) {
 				t.Errorf("status %s, message %q: want failed, naming the credential_process and %q", out.Status, out.ErrorInfo.Message, tt.why)
 			}
-			if !strings.Contains(stderr.String(), tt.why) {
-				t.Errorf("stderr does not say %q:\n%s", tt.why, stderr.String())
+			if !strings.Contains(stderr, tt.why) {
+				t.Errorf("stderr does not say %q:\n%s", tt.why, stderr)
 			}
 			for _, v := range []string{procKeyID, procSecret, jsonSlashes(procSecret), procSessTok, "WARNING", "'W'",
 				"'" + procSecret[4:5] + "'", "invalid character"} {

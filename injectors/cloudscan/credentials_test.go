@@ -1,7 +1,6 @@
 package cloudscan
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -10,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
@@ -87,15 +84,8 @@ func TestCredentialsNeverShown(t *testing.T) {
 				"inject_id": "cloud-1", "targets": []map[string]any{target},
 				"params": map[string]any{"retry_max_backoff": "5ms"},
 			})
-			reg := framework.NewRegistry()
-			reg.Register("cloudscan", func() framework.Executor {
-				return New(WithVersion("9.9.9"), withClock(func() time.Time { return testNow }))
-			})
-			var stdout, stderr bytes.Buffer
-			cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-				Getenv: endpointEnv(st.URL())},
-				[]string{"injectkit", "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug"})
-			shown := stdout.String() + stderr.String()
+			_, stdout, stderr := runCLI(endpointEnv(st.URL()), "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug")
+			shown := stdout + stderr
 			if !strings.Contains(shown, "executed") {
 				t.Fatalf("no log of the run in what the CLI wrote:\n%s", shown)
 			}

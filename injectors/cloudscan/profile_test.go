@@ -1,7 +1,6 @@
 package cloudscan
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -11,7 +10,6 @@ import (
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/injectkit/injectkit/cli"
-	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -158,17 +156,12 @@ func TestAWSDefaultProfileWithEnvironmentKeys(t *testing.T) {
 	setAWSEnv(t)
 	t.Setenv("AWS_DEFAULT_PROFILE", "nope")
 	st := newStandIn(t, nil, fixtures())
-	reg := framework.NewRegistry()
-	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
 	for _, cmd := range []string{"validate", "run"} {
 		t.Run(cmd, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-				Getenv: endpointEnv(st.URL())},
-				[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-					"--cloud-region", "eu-west-1", "--inject-id", "i-1", "--log-level", "error"})
+			code, _, stderr := runCLI(endpointEnv(st.URL()), cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+				"--cloud-region", "eu-west-1", "--inject-id", "i-1", "--log-level", "error")
 			if code != cli.ExitOK {
-				t.Errorf("exit %d, stderr %q; want %d", code, stderr.String(), cli.ExitOK)
+				t.Errorf("exit %d, stderr %q; want %d", code, stderr, cli.ExitOK)
 			}
 		})
 	}
@@ -212,18 +205,13 @@ func TestCLIRefusesMissingAWSProfile(t *testing.T) {
 // outbox created.
 func refusedBeforeAnything(t *testing.T, st *standIn, cmd string, getenv func(string) string, want string) {
 	t.Helper()
-	reg := framework.NewRegistry()
-	reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
 	be := testkit.NewBackend(t)
 	box := filepath.Join(t.TempDir(), "outbox.db")
-	var stdout, stderr bytes.Buffer
-	code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-		Getenv: getenv},
-		[]string{"injectkit", cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-			"--cloud-region", "eu-west-1",
-			"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error"})
-	if code != cli.ExitUsage || !strings.Contains(stderr.String(), want) {
-		t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), cli.ExitUsage, want)
+	code, _, stderr := runCLI(getenv, cmd, "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+		"--cloud-region", "eu-west-1",
+		"--backend-url", be.URL, "--inject-id", "i-1", "--token", "tok", "--outbox", box, "--log-level", "error")
+	if code != cli.ExitUsage || !strings.Contains(stderr, want) {
+		t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, cli.ExitUsage, want)
 	}
 	if n := be.Len(); n != 0 {
 		t.Errorf("%d requests sent to the backend, want none", n)
@@ -376,15 +364,10 @@ func TestValidateRunsNoCredentialProcess(t *testing.T) {
 			}
 			writeSharedFiles(t, config, "")
 			st := newStandIn(t, nil, fixtures())
-			reg := framework.NewRegistry()
-			reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
-			getenv := profileEnv(st.URL(), "pp")
-			var stdout, stderr bytes.Buffer
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr, Getenv: getenv},
-				[]string{"injectkit", "validate", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-					"--cloud-region", "eu-west-1", "--log-level", "error"})
+			code, _, stderr := runCLI(profileEnv(st.URL(), "pp"), "validate", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+				"--cloud-region", "eu-west-1", "--log-level", "error")
 			if code != cli.ExitOK {
-				t.Errorf("validate: exit %d, stderr %q; want %d", code, stderr.String(), cli.ExitOK)
+				t.Errorf("validate: exit %d, stderr %q; want %d", code, stderr, cli.ExitOK)
 			}
 			if err := New().Configure(map[string]string{SettingProfile: "pp"}); err != nil {
 				t.Errorf("Configure: %v", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
@@ -31,6 +32,20 @@ func profileEnv(url, profile string) func(string) string {
 		}
 		return endpointEnv(url)(k)
 	}
+}
+
+// runCLI runs `injectkit args…` with cloudscan registered (version
+// 9.9.9, the tests' clock) and the environment getenv, and returns its
+// exit code and what it wrote to stdout and stderr.
+func runCLI(getenv func(string) string, args ...string) (code int, stdout, stderr string) {
+	reg := framework.NewRegistry()
+	reg.Register("cloudscan", func() framework.Executor {
+		return New(WithVersion("9.9.9"), withClock(func() time.Time { return testNow }))
+	})
+	var out, errs bytes.Buffer
+	code = cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv},
+		append([]string{"injectkit"}, args...))
+	return code, out.String(), errs.String()
 }
 
 // TestConfigure: the settings are checked without the network; errors
@@ -91,17 +106,12 @@ func TestConfigure(t *testing.T) {
 // it never means AWS's own endpoints. Only `validate` runs: a regression
 // must not reach AWS.
 func TestCLIBlankEndpointRefused(t *testing.T) {
-	reg := framework.NewRegistry()
-	reg.Register("cloudscan", func() framework.Executor { return New() })
 	for _, v := range []string{" ", "\t"} {
-		var stdout, stderr bytes.Buffer
-		code := cli.Run(context.Background(), cli.Options{Registry: reg, Stdout: &stdout, Stderr: &stderr,
-			Getenv: endpointEnv(v)},
-			[]string{"injectkit", "validate", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
-				"--cloud-region", "eu-west-1", "--log-level", "error"})
+		code, _, stderr := runCLI(endpointEnv(v), "validate", "cloudscan", "--cloud-provider", "aws", "--cloud-account", "123456789012",
+			"--cloud-region", "eu-west-1", "--log-level", "error")
 		want := "(env INJECTKIT_CLOUDSCAN_ENDPOINT_URL): must not be blank"
-		if code != 2 || !strings.Contains(stderr.String(), want) {
-			t.Errorf("endpoint_url=%q: exit %d, want 2 with %q:\n%s", v, code, want, stderr.String())
+		if code != 2 || !strings.Contains(stderr, want) {
+			t.Errorf("endpoint_url=%q: exit %d, want 2 with %q:\n%s", v, code, want, stderr)
 		}
 	}
 }
@@ -165,23 +175,19 @@ func TestInjectCannotChooseEndpoint(t *testing.T) {
 			evil := newStandIn(t, nil, fixtures()) // where the inject would have the requests go
 			host := newStandIn(t, nil, fixtures()) // the host's own: nothing reaches AWS, whatever happens
 			t.Setenv("AWS_ENDPOINT_URL", host.URL())
-			reg := framework.NewRegistry()
-			reg.Register("cloudscan", func() framework.Executor { return New(WithVersion("9.9.9")) })
-			var stdout, stderr bytes.Buffer
-			args := append(append([]string{"injectkit", "run"}, tt.build(t, evil.URL()+"/cs-evil")...),
+			args := append(append([]string{"run"}, tt.build(t, evil.URL()+"/cs-evil")...),
 				"--outbox", "none", "--log-level", "error")
-			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &stdout, Stderr: &stderr,
-				Getenv: func(string) string { return "" }}, args)
+			code, stdout, stderr := runCLI(func(string) string { return "" }, args...)
 			if code != cli.ExitUsage {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, cli.ExitUsage, stderr.String())
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, cli.ExitUsage, stderr)
 			}
 			for _, w := range tt.want {
-				if !strings.Contains(stderr.String(), w) {
-					t.Errorf("stderr does not say %q:\n%s", w, stderr.String())
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, stderr)
 				}
 			}
-			if tt.message && !strings.Contains(stdout.String(), `"execution_status":"INVALID_USAGE"`) {
-				t.Errorf("the platform is not told INVALID_USAGE:\n%s", stdout.String())
+			if tt.message && !strings.Contains(stdout, `"execution_status":"INVALID_USAGE"`) {
+				t.Errorf("the platform is not told INVALID_USAGE:\n%s", stdout)
 			}
 			if got := evil.seen(); len(got) != 0 {
 				t.Errorf("the inject's endpoint got %q", got)
