@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,6 +63,14 @@ func (*fakeNmap) Manifest() framework.Manifest {
 		{Name: "service_detection", Type: framework.ParamBool, Default: "false"},
 	}
 	return m
+}
+
+// holdNextRun makes the next run wait, once started, until release is
+// called (more calls do nothing): started is closed when it starts.
+func (f *fakeNmap) holdNextRun() (started <-chan struct{}, release func()) {
+	begun, held := make(chan struct{}), make(chan struct{})
+	f.during = func() { close(begun); <-held }
+	return begun, sync.OnceFunc(func() { close(held) })
 }
 
 func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {

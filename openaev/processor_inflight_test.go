@@ -86,8 +86,7 @@ func TestSecondCopyWaitsForTheFirst(t *testing.T) {
 		t.Run(map[bool]string{false: "no outbox", true: "outbox"}[outboxed], func(t *testing.T) {
 			s := newServeEnv(t, serveOpts{outbox: outboxed})
 			body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			started, release := make(chan struct{}), make(chan struct{})
-			s.nmap.during = func() { close(started); <-release }
+			started, release := s.nmap.holdNextRun()
 			handle := func(errs chan<- error) {
 				errs <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
 			}
@@ -101,7 +100,7 @@ func TestSecondCopyWaitsForTheFirst(t *testing.T) {
 			if n := s.nmap.calls.Load(); n != 1 {
 				t.Errorf("nmap ran %d times while the first run runs, want 1", n)
 			}
-			close(release)
+			release()
 			if err := <-first; err != nil {
 				t.Errorf("first copy: %v", err)
 			}

@@ -26,18 +26,12 @@ func TestHandlerNoCopyRunsAfterAbandon(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newServeEnv(t, tt.opts)
 			body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-			started, release := make(chan struct{}), make(chan struct{})
-			s.nmap.during = func() {
-				if s.nmap.calls.Load() == 1 {
-					close(started)
-					<-release
-				}
-			}
+			started, release := s.nmap.holdNextRun()
 			first := make(chan error, 1)
 			go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
 			<-started
 			s.handler.Abandon() // the run goes on; its result is delivered or kept
-			close(release)
+			release()
 			<-first
 			err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body})
 			if got := settlement(err); got != "requeue" {
@@ -58,13 +52,7 @@ func TestHandlerNoCopyRunsAfterAbandon(t *testing.T) {
 func TestHandlerLostCopyDoesNotRun(t *testing.T) {
 	s := newServeEnv(t, serveOpts{})
 	body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
-	started, release := make(chan struct{}), make(chan struct{})
-	s.nmap.during = func() {
-		if s.nmap.calls.Load() == 1 {
-			close(started)
-			<-release
-		}
-	}
+	started, release := s.nmap.holdNextRun()
 	first, second := make(chan error, 1), make(chan error, 1)
 	go func() { first <- s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}) }()
 	<-started
@@ -76,7 +64,7 @@ func TestHandlerLostCopyDoesNotRun(t *testing.T) {
 		return s.logs.FilterMessageSnippet("waiting for its handling to end").Len() == 1
 	})
 	lost.Store(true) // its channel closed
-	close(release)
+	release()
 	if err := <-first; err != nil {
 		t.Errorf("first copy: %v", err)
 	}

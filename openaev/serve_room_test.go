@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/injectkit/injectkit/serve"
@@ -90,9 +89,7 @@ func TestHandlerPauseReasonNow(t *testing.T) {
 		s.platform.FailComplete(id, http.StatusInternalServerError, 1<<20)
 		return s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)})
 	}
-	running, release := make(chan struct{}), make(chan struct{})
-	s.nmap.during = func() { close(running); <-release }
-	free := sync.OnceFunc(func() { close(release) })
+	running, free := s.nmap.holdNextRun()
 	defer free() // a failed test leaves no run blocked
 	first := make(chan error, 1)
 	go func() { first <- handle("i-0") }()
