@@ -3,7 +3,6 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	goruntime "runtime"
 	"strings"
@@ -247,29 +246,12 @@ func TestOutboxListJSONAndSizes(t *testing.T) {
 		"--log-level", "error"); r.code == 0 {
 		t.Fatalf("run delivered to a backend answering 400: %s", r.stderr)
 	}
-	r := run(t, registry(), env, "outbox", "list", "-o", "json")
-	var got struct {
-		Outbox        string
-		Pending, Dead int
-		Bytes         int64
-		MaxBytes      int64 `json:"max_bytes"`
-		Records       []struct {
-			ID         uint64
-			State      string
-			InjectID   string `json:"inject_id"`
-			Size       int
-			DeadStatus int `json:"dead_status"`
-			Next       string
-		}
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 0 {
-		t.Fatalf("exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
-	}
+	got := listOutbox(t, env)
 	if got.Outbox != box || got.Dead != 1 || got.Pending != 0 || got.MaxBytes != 1<<30 || len(got.Records) != 1 ||
 		got.Records[0].InjectID != "inj-j" || got.Records[0].Next != "dead: status 400" || int64(got.Records[0].Size) != got.Bytes {
 		t.Errorf("list -o json: %+v", got)
 	}
-	r = run(t, registry(), env, "outbox", "list")
+	r := run(t, registry(), env, "outbox", "list")
 	if !strings.Contains(r.stdout, "0 pending, 1 dead, ") || !strings.Contains(r.stdout, "dead: status 400") ||
 		strings.Contains(r.stdout, " 1073741824") {
 		t.Errorf("list:\n%s", r.stdout)

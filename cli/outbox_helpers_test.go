@@ -12,6 +12,47 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// outboxListing is what `outbox list -o json` prints.
+type outboxListing struct {
+	Outbox   string `json:"outbox"`
+	Pending  int    `json:"pending"`
+	Dead     int    `json:"dead"`
+	Bytes    int64  `json:"bytes"`
+	MaxBytes int64  `json:"max_bytes"`
+	Records  []struct {
+		ID         uint64 `json:"id"`
+		State      string `json:"state"`
+		InjectID   string `json:"inject_id"`
+		Size       int    `json:"size"`
+		DeadStatus int    `json:"dead_status"`
+		Next       string `json:"next"`
+		Attempts   int    `json:"attempts"`
+		LastError  string `json:"last_error"`
+	} `json:"records"`
+	UnfinishedRuns []struct {
+		InjectID   string `json:"inject_id"`
+		Unfinished int    `json:"unfinished"`
+		Runs       []struct {
+			ID      string `json:"id"`
+			Owner   int    `json:"owner"`
+			Started string `json:"started"`
+			State   string `json:"state"`
+		} `json:"runs"`
+	} `json:"unfinished_runs"`
+}
+
+// listOutbox runs `outbox list -o json` with env and returns what it
+// printed, failing the test unless it exits 0 with a listing.
+func listOutbox(t *testing.T, env map[string]string) outboxListing {
+	t.Helper()
+	r := run(t, registry(), env, "outbox", "list", "-o", "json")
+	var got outboxListing
+	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil || r.code != 0 {
+		t.Fatalf("list -o json: exit %d, %v:\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	return got
+}
+
 // editOutbox writes into the outbox file at path by hand, as an earlier
 // version, a killed process or a damaged disk left it: fn runs in one
 // update of the file, which is closed before editOutbox returns.

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -44,16 +43,9 @@ func TestOutboxRetryDeadInterrupted(t *testing.T) {
 		!strings.Contains(r.stderr, "(send it with: injectkit outbox flush --outbox "+box+" --backend-url "+be.URL+")") {
 		t.Fatalf("exit %d, want %d saying the retry was interrupted\n%s%s", r.code, cli.ExitInterrupted, r.stdout, r.stderr)
 	}
-	l := run(t, registry(), env, "outbox", "list", "-o", "json")
-	var list struct {
-		Records []struct {
-			State     string `json:"state"`
-			Attempts  int    `json:"attempts"`
-			LastError string `json:"last_error"`
-		} `json:"records"`
-	}
-	if err := json.Unmarshal([]byte(l.stdout), &list); err != nil || len(list.Records) != 1 {
-		t.Fatalf("list: %v\n%s", err, l.stdout)
+	list := listOutbox(t, env)
+	if len(list.Records) != 1 {
+		t.Fatalf("list: %d records, want 1: %+v", len(list.Records), list)
 	}
 	if got := list.Records[0]; got.State != "pending" || got.Attempts != 2 || !strings.HasPrefix(got.LastError, "attempt 1 cut short by the interrupt while in flight") {
 		t.Errorf("the body after the interrupt: %+v, want pending, 2 attempts, its last one cut short", got)

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -68,25 +67,7 @@ func TestOutboxUnfinishedRuns(t *testing.T) {
 	defer running.End()
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 
-	r := run(t, registry(), env, "outbox", "list", "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("list -o json: exit %d: %s", r.code, r.stderr)
-	}
-	var got struct {
-		UnfinishedRuns []struct {
-			InjectID   string `json:"inject_id"`
-			Unfinished int    `json:"unfinished"`
-			Runs       []struct {
-				ID      string `json:"id"`
-				Owner   int    `json:"owner"`
-				Started string `json:"started"`
-				State   string `json:"state"`
-			} `json:"runs"`
-		} `json:"unfinished_runs"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		t.Fatalf("%v: %s", err, r.stdout)
-	}
+	got := listOutbox(t, env)
 	byInject := map[string]int{}
 	states := map[string][]string{}
 	var crashedIDs []string
@@ -114,7 +95,7 @@ func TestOutboxUnfinishedRuns(t *testing.T) {
 		t.Fatalf("unfinished_runs %+v, want inj-crashed 2, inj-once 1, inj-running running", got.UnfinishedRuns)
 	}
 
-	r = run(t, registry(), env, "outbox", "list")
+	r := run(t, registry(), env, "outbox", "list")
 	for _, want := range []string{
 		"inject inj-crashed: 2 runs ended unfinished here, the process ending while it ran (" + crashedIDs[0] + " by pid ",
 		"a redelivery of its message to a daemon on this outbox is answered ERROR, not run; " +
@@ -142,10 +123,7 @@ func TestOutboxUnfinishedRuns(t *testing.T) {
 	if r.code != 2 || !strings.Contains(r.stderr, `invalid id "`+id+`"`) {
 		t.Errorf("drop again: exit %d, want 2 (not found): %s", r.code, r.stderr)
 	}
-	r = run(t, registry(), env, "outbox", "list", "-o", "json")
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		t.Fatal(err)
-	}
+	got = listOutbox(t, env)
 	for _, g := range got.UnfinishedRuns {
 		if g.InjectID == "inj-crashed" && (g.Unfinished != 1 || len(g.Runs) != 1 || g.Runs[0].ID != crashedIDs[1]) {
 			t.Errorf("after the drop: %+v, want the other run of inj-crashed alone", g)

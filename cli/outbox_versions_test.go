@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
@@ -85,20 +84,7 @@ func TestDropOfARunNumberedLikeABody(t *testing.T) {
 	if want := "forget it with: injectkit outbox drop " + runID + ")"; r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Errorf("list: exit %d, want %q:\n%s%s", r.code, want, r.stdout, r.stderr)
 	}
-	r = run(t, registry(), env, "outbox", "list", "-o", "json")
-	var got struct {
-		Records []struct {
-			ID uint64 `json:"id"`
-		} `json:"records"`
-		UnfinishedRuns []struct {
-			Runs []struct {
-				ID string `json:"id"`
-			} `json:"runs"`
-		} `json:"unfinished_runs"`
-	}
-	if err := json.Unmarshal([]byte(r.stdout), &got); err != nil {
-		t.Fatalf("%v: %s", err, r.stdout)
-	}
+	got := listOutbox(t, env)
 	ids := map[string]int{}
 	for _, rec := range got.Records {
 		ids[strconv.FormatUint(rec.ID, 10)]++
