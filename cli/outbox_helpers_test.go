@@ -3,13 +3,14 @@ package cli_test
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"maps"
 	"os"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
 )
 
 // outboxListing is what `outbox list -o json` prints.
@@ -53,21 +54,6 @@ func listOutbox(t *testing.T, env map[string]string) outboxListing {
 	return got
 }
 
-// editOutbox writes into the outbox file at path by hand, as an earlier
-// version, a killed process or a damaged disk left it: fn runs in one
-// update of the file, which is closed before editOutbox returns.
-func editOutbox(t *testing.T, path string, fn func(tx *bolt.Tx) error) {
-	t.Helper()
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(fn)
-	if err := errors.Join(err, db.Close()); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // putRecord stores rec as JSON under key in bucket (made when missing) of
 // the outbox file at path, and raises the bucket's sequence to seq when
 // it is lower.
@@ -77,7 +63,7 @@ func putRecord(t *testing.T, path, bucket string, key []byte, rec any, seq uint6
 	if err != nil {
 		t.Fatal(err)
 	}
-	editOutbox(t, path, func(tx *bolt.Tx) error {
+	outboxtest.Update(t, path, func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(bucket))
 		if err != nil {
 			return err
@@ -116,7 +102,7 @@ func lostSend(t *testing.T, path, base string, id uint64, fields ...map[string]a
 // with bytes no decoder reads, as a flipped byte on disk would.
 func damageBolt(t *testing.T, box, bucket string, id uint64) {
 	t.Helper()
-	editOutbox(t, box, func(tx *bolt.Tx) error {
+	outboxtest.Update(t, box, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte(bucket)).Put(binary.BigEndian.AppendUint64(nil, id), []byte("\x00damaged on disk\xff"))
 	})
 }

@@ -35,7 +35,7 @@ func TestOutboxOfANewerVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	const mark = "injectkit-outbox/9"
-	editOutbox(t, box, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte(mark)) })
+	outboxtest.Update(t, box, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte(mark)) })
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 	for _, args := range [][]string{
 		{"outbox", "list"},
@@ -189,12 +189,7 @@ func outboxWithAnEarlierVersion(t *testing.T) (box string, older *os.Process) {
 // marked injectkit-outbox/1 and holds the earlier body alone.
 func keptAsTheEarlierVersionLeftIt(t *testing.T, box, when string) {
 	t.Helper()
-	db, err := bolt.Open(box, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	_ = db.View(func(tx *bolt.Tx) error {
+	outboxtest.View(t, box, func(tx *bolt.Tx) error {
 		if mark := string(tx.Bucket([]byte("meta")).Get([]byte("format"))); mark != "injectkit-outbox/1" || tx.Bucket([]byte("pending")).Stats().KeyN != 1 {
 			t.Errorf("%s: marked %q, %d pending; want injectkit-outbox/1, the earlier body alone", when, mark, tx.Bucket([]byte("pending")).Stats().KeyN)
 		}

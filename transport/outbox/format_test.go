@@ -22,21 +22,13 @@ import (
 // store holds open.
 func markOf(t *testing.T, path string) string {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	var mark string
-	err = db.View(func(tx *bolt.Tx) error {
+	outboxtest.View(t, path, func(tx *bolt.Tx) error {
 		if meta := tx.Bucket(bucketMeta); meta != nil {
 			mark = string(meta.Get(keyFormat))
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	return mark
 }
 

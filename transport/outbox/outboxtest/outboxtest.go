@@ -48,6 +48,19 @@ func Update(t testing.TB, path string, f func(*bolt.Tx) error) {
 	}
 }
 
+// View runs f in one read-only transaction on the bbolt file at path,
+// which no store holds open; the test fails on any error.
+func View(t testing.TB, path string, f func(*bolt.Tx) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := errors.Join(db.View(f), db.Close()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // EditAll replaces each value of b with what edit returns for it.
 func EditAll(b *bolt.Bucket, edit func(v []byte) ([]byte, error)) error {
 	edited := map[string][]byte{}
