@@ -15,6 +15,146 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
+// TestAssumeRoleSourceCredentialsNeverShown: a profile that assumes a
+// role signs its AssumeRole call with the credentials of what the role
+// stands on (a source profile's static keys, credential_source =
+// Environment, a source profile's credential_process), which the
+// top-level provider never hands out. The stand-in's STS answers the
+// AssumeRole call 403 InvalidClientTokenId with a message echoing the
+// request's credentials in every form. Through `injectkit run` (stdout,
+// stderr, debug logs) and Execute (the output, its message, the logs),
+// no form of the source's access key id, secret key or session token is
+// shown; [REDACTED] stands where they were.
+func TestAssumeRoleSourceCredentialsNeverShown(t *testing.T) {
+	const role = "role_arn = arn:aws:iam::123456789012:role/scan\nregion = us-east-1\n"
+	sourceKeys := "aws_access_key_id = " + testAccessKeyID + "\naws_secret_access_key = " + testEscapableSecretKey +
+		"\naws_session_token = " + testSessionToken + "\n"
+	procOutput := `{"Version":1,"AccessKeyId":"` + testAccessKeyID + `","SecretAccessKey":"` + testEscapableSecretKey +
+		`","SessionToken":"` + testSessionToken + `"}`
+	for _, tt := range []struct {
+		name string
+		// config and credentials of the shared files, given the path of a
+		// credential_process printing the source credentials.
+		config, credentials func(proc string) string
+		// env: the source credentials are the environment's.
+		env bool
+	}{
+		{"source_profile with static keys",
+			func(string) string { return "[profile scan]\n" + role + "source_profile = base\n" },
+			func(string) string { return "[base]\n" + sourceKeys }, false},
+		{"credential_source Environment",
+			func(string) string { return "[profile scan]\n" + role + "credential_source = Environment\n" },
+			func(string) string { return "" }, true},
+		{"source_profile with a credential_process",
+			func(proc string) string {
+				return "[profile scan]\n" + role + "source_profile = proc\n[profile proc]\ncredential_process = " + proc + "\n"
+			},
+			func(string) string { return "" }, false},
+		{"role chained on a role",
+			func(string) string {
+				return "[profile scan]\n" + role + "source_profile = mid\n[profile mid]\n" + role + "source_profile = base\n"
+			},
+			func(string) string { return "[base]\n" + sourceKeys }, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			if tt.env {
+				t.Setenv("AWS_SECRET_ACCESS_KEY", testEscapableSecretKey)
+				t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
+			} else {
+				t.Setenv("AWS_ACCESS_KEY_ID", "")
+				t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			}
+			proc := writeCredentialProcess(t, procOutput)
+			writeSharedFiles(t, tt.config(proc), tt.credentials(proc))
+
+			// What the user sees: the terminal and the logs.
+			st := newStandIn(t, nil, fixtures())
+			st.echoOn("sts.amazonaws.com:AssumeRole", "InvalidClientTokenId")
+			file := writeInject(t)
+			getenv := func(k string) string {
+				if k == "INJECTKIT_CLOUDSCAN_PROFILE" {
+					return "scan"
+				}
+				return endpointEnv(st.URL())(k)
+			}
+			_, stdout, stderr := runCLI(getenv, "run", "cloudscan", "--inject-file", file, "-o", "json", "--log-level", "debug")
+			shown := stdout + stderr
+			if !strings.Contains(shown, "executed") {
+				t.Fatalf("no log of the run in what the CLI wrote:\n%s", shown)
+			}
+
+			// The structured output, with the inject's own debug log.
+			st2 := newStandIn(t, nil, fixtures())
+			st2.echoOn("sts.amazonaws.com:AssumeRole", "InvalidClientTokenId")
+			e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+			p := decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st2.URL())
+			if err := e.Configure(map[string]string{SettingEndpointURL: st2.URL(), SettingProfile: "scan"}); err != nil {
+				t.Fatal(err)
+			}
+			out, said := executeShown(t, e, newInject(t, []signatures.CloudConfig{euWest1}, p))
+			shown += said
+
+			// The AssumeRole call was signed with the source credentials and
+			// its answer quoted them: the test proves something.
+			echoed := strings.Join(append(st.echoMessages(), st2.echoMessages()...), "\n")
+			if !strings.Contains(echoed, testAccessKeyID) || !strings.Contains(echoed, testSessionToken) {
+				t.Fatalf("the stand-in's AssumeRole answers quote no source credential:\n%s\n%s", echoed, shown)
+			}
+			if out.ExecutionStatus() == framework.StatusSuccess {
+				t.Fatalf("the refused AssumeRole did not fail the scan: %+v", out)
+			}
+			for _, form := range credentialForms() {
+				if i := strings.Index(shown, form); i >= 0 {
+					t.Errorf("%q shown: …%s…", form, shown[max(0, i-80):min(len(shown), i+len(form)+20)])
+				}
+			}
+			if !strings.Contains(shown, redactedText) {
+				t.Errorf("no %s where the credentials were:\n%s", redactedText, shown)
+			}
+		})
+	}
+}
+
+// writeInject writes an inject file of one aws target, eu-west-1, and
+// returns its path.
+func writeInject(t *testing.T) string {
+	t.Helper()
+	target := map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1"}
+	return testkit.WriteJSON(t, "inject.json", map[string]any{"inject_id": "cloud-1", "targets": []map[string]any{target},
+		"params": map[string]any{"retry_max_backoff": "5ms"}})
+}
+
+// TestAssumeRoleUsesTheEndpointSetting: the endpoint setting is the
+// endpoint of every call, the AssumeRole call of a profile's role
+// included, whatever AWS_ENDPOINT_URL holds (the SDK builds that call's
+// client before it applies the setting, and takes AWS_ENDPOINT_URL then,
+// or, set empty, AWS's own endpoint). A second loopback stand-in named by
+// AWS_ENDPOINT_URL must see nothing.
+func TestAssumeRoleUsesTheEndpointSetting(t *testing.T) {
+	setAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	wrong := newStandIn(t, nil, fixtures())
+	t.Setenv("AWS_ENDPOINT_URL", wrong.URL())
+	writeSharedFiles(t, "[profile scan]\nrole_arn = arn:aws:iam::123456789012:role/scan\nregion = us-east-1\nsource_profile = base\n",
+		"[base]\naws_access_key_id = "+testAccessKeyID+"\naws_secret_access_key = "+testSecretKey+"\n")
+	st := newStandIn(t, nil, fixtures())
+	st.echoOn("sts.amazonaws.com:AssumeRole", "InvalidClientTokenId")
+	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+	p := decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st.URL())
+	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "scan"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Execute(context.Background(), newInject(t, []signatures.CloudConfig{euWest1}, p))
+	if n := len(wrong.calls()); n != 0 {
+		t.Errorf("%d calls went to AWS_ENDPOINT_URL, not to the endpoint setting: %+v", n, wrong.calls())
+	}
+	if st.count("sts.amazonaws.com:AssumeRole") == 0 {
+		t.Errorf("the endpoint setting's stand-in saw no AssumeRole call: %+v", st.calls())
+	}
+}
+
 // Credentials a credential_process prints; the SDK's parse error quotes
 // them all.
 const (
