@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"reflect"
 	goruntime "runtime"
 	"strings"
@@ -70,6 +71,7 @@ func startRun(c *ucli.Context, o Options, stderrOf func(runConfig) io.Writer) (c
 }
 
 func runAction(c *ucli.Context, o Options) (err error) {
+	defer collectLess(os.Getenv)() // the heap floor serve holds: a short run collects less
 	var view *runView
 	cfg, secrets, log, err := startRun(c, o, func(cfg runConfig) io.Writer {
 		view = newRunView(o, cfg)

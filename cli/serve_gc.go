@@ -7,47 +7,50 @@ import (
 	"sync"
 )
 
-// serveHeapFloor is the least heap goal serve collects garbage at when the
-// environment sets no GOGC. serve's live heap is small (about 2 MB with 16
-// noop injects in flight) and each inject allocates about 60 KB, so at the
-// runtime's default (GOGC=100, a goal of twice the live heap, 4 MB at
+// heapFloor is the least heap goal serve and run collect garbage at when
+// the environment sets no GOGC. serve's live heap is small (about 2 MB with
+// 16 noop injects in flight) and each inject allocates about 60 KB, so at
+// the runtime's default (GOGC=100, a goal of twice the live heap, 4 MB at
 // least) it collected every 40 injects or so: at 2 000 injects/s a
-// collection every 20 ms, 18 % of the daemon's CPU. While the live heap is
-// small serve raises GOGC so that the heap may grow to this floor before a
-// collection (some 10 MB more resident memory), and lowers it back to the
-// default as the live heap grows past half the floor: a daemon holding
-// large results in flight keeps the runtime's usual bound of twice its
+// collection every 20 ms, 18 % of the daemon's CPU. A run over ten
+// thousand targets, its list and its 1 MiB bodies a few MB, collected
+// four times in 40 ms (W1 at 10k: 6 % of its CPU in the collector's
+// marking). While the live heap is small the floor raises GOGC so that
+// the heap may grow to this floor before a collection (some 10 MB more
+// resident memory), and lowers it back to the default as the live heap
+// grows past half the floor: a daemon holding large results in flight,
+// or a run over a long list, keeps the runtime's usual bound of twice its
 // live heap, not five times it.
-const serveHeapFloor = 16 << 20
+const heapFloor = 16 << 20
 
-// serveMaxGCPercent bounds the GOGC serve sets: at most five times the
+// floorMaxGCPercent bounds the GOGC the floor sets: at most five times the
 // live heap, whatever the floor asks.
-const serveMaxGCPercent = 400
+const floorMaxGCPercent = 400
 
-// gcPercentFor returns the GOGC whose heap goal is serveHeapFloor for a
-// live heap of live bytes, between the default (100) and serveMaxGCPercent.
+// gcPercentFor returns the GOGC whose heap goal is heapFloor for a
+// live heap of live bytes, between the default (100) and floorMaxGCPercent.
 func gcPercentFor(live uint64) int {
 	if live == 0 {
-		return serveMaxGCPercent
+		return floorMaxGCPercent
 	}
-	p := int(serveHeapFloor*100/live) - 100
-	return min(max(p, 100), serveMaxGCPercent)
+	p := int(heapFloor*100/live) - 100
+	return min(max(p, 100), floorMaxGCPercent)
 }
 
-// gcFloor keeps the process's heap goal at serveHeapFloor: after each
+// gcFloor keeps the process's heap goal at heapFloor: after each
 // garbage collection it sets GOGC from the live heap that collection found.
 type gcFloor struct {
 	mu     sync.Mutex
-	users  int // serves running; the floor holds while there is one
+	users  int // serves and runs going on; the floor holds while there is one
 	before int // GOGC before the first of them
 	live   [1]metrics.Sample
 	tuned  func(percent int) // tests see each GOGC set; nil otherwise
 }
 
 // processFloor is the one floor of the process. GOGC is the process's,
-// not a serve's: two serves in one process (an embedder's, or tests) share
-// the floor, and the GOGC from before the first comes back when the last
-// returns, not when the first does.
+// not a serve's or a run's: two of them in one process (an embedder's, or
+// tests) share the floor, and the GOGC from before the first comes back
+// when the last returns, not when the first does.
 var processFloor = &gcFloor{}
 
 // sentinel is allocated only to be collected: its cleanup runs once the
@@ -55,9 +58,10 @@ var processFloor = &gcFloor{}
 // that it is not placed in a tiny block shared with other objects.)
 type sentinel struct{ _ *byte }
 
-// collectLess keeps the heap goal at serveHeapFloor for as long as serve
-// serves, unless GOGC is set in the process's environment (the operator's
-// choice then stands: the runtime read it), and returns what ends that.
+// collectLess keeps the heap goal at heapFloor for as long as serve
+// serves or run runs, unless GOGC is set in the process's environment (the
+// operator's choice then stands: the runtime read it), and returns what
+// ends that.
 func collectLess(getenv func(string) string) (restore func()) {
 	if getenv("GOGC") != "" {
 		return func() {}
@@ -65,23 +69,24 @@ func collectLess(getenv func(string) string) (restore func()) {
 	return processFloor.hold()
 }
 
-// hold counts one more serve, starts the floor for the first, and returns
-// what counts it out again.
+// hold counts one more serve or run, starts the floor for the first, and
+// returns what counts it out again.
 func (f *gcFloor) hold() (release func()) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.users++
 	if f.users == 1 {
 		f.live[0].Name = "/gc/heap/live:bytes"
-		f.before = debug.SetGCPercent(serveMaxGCPercent)
+		f.before = debug.SetGCPercent(floorMaxGCPercent)
 		f.arm()
 	}
 	var once sync.Once
 	return func() { once.Do(f.release) }
 }
 
-// release counts a serve out and, after the last, restores the GOGC from
-// before the first; the cleanup armed last then finds no user and stops.
+// release counts a serve or run out and, after the last, restores the
+// GOGC from before the first; the cleanup armed last then finds no user
+// and stops.
 func (f *gcFloor) release() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -97,7 +102,7 @@ func (f *gcFloor) arm() {
 }
 
 // after sets GOGC from the live heap the last collection found, and arms
-// itself for the next one, while a serve is running.
+// itself for the next one, while a serve or run is going on.
 func (f *gcFloor) after() {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -23,9 +23,9 @@ func TestGCPercentForKeepsTheHeapGoalAtTheFloor(t *testing.T) {
 		live uint64
 		want int
 	}{
-		{0, serveMaxGCPercent},
-		{1 * mib, serveMaxGCPercent},
-		{2 * mib, serveMaxGCPercent},
+		{0, floorMaxGCPercent},
+		{1 * mib, floorMaxGCPercent},
+		{2 * mib, floorMaxGCPercent},
 		{4 * mib, 300},
 		{5 * mib, 220},
 		{8 * mib, 100},
@@ -47,7 +47,7 @@ func TestServeCollectsLessUnlessGOGCIsSet(t *testing.T) {
 		gogc string
 		want int // during serve, the target before being 100
 	}{
-		{"GOGC unset", "", serveMaxGCPercent},
+		{"GOGC unset", "", floorMaxGCPercent},
 		{"GOGC set: the operator's choice stands", "100", 100},
 	}
 	for _, tt := range tests {
@@ -130,9 +130,9 @@ func TestServeCollectsAsUsualWithALargeLiveHeap(t *testing.T) {
 	release := f.hold()
 	defer release()
 	if p := nextTuned(t, tuned); p == 100 {
-		t.Skipf("the test process's own live heap is already %d or more: nothing to see", serveHeapFloor/2)
+		t.Skipf("the test process's own live heap is already %d or more: nothing to see", heapFloor/2)
 	}
-	held := make([]byte, serveHeapFloor) // live: twice the floor's half
+	held := make([]byte, heapFloor) // live: twice the floor's half
 	for i := range held {
 		held[i] = 1
 	}
