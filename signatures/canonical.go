@@ -50,6 +50,9 @@ func CanonicalTarget(v string) string {
 func Canonical(c Config) Config {
 	switch v := c.(type) {
 	case NetworkConfig:
+		if v.dottedIPv4() {
+			return c // the common case, a million lines of a targets file: nothing to look at
+		}
 		if n := v.canonical(); n != v {
 			return n
 		}
@@ -71,6 +74,22 @@ func Canonical(c Config) Config {
 		}
 	}
 	return c
+}
+
+// dottedIPv4 reports whether c holds a target_ipv4 alone of digits and
+// dots not ending in a dot: CanonicalTarget returns such a value as it is,
+// so c is in its canonical form.
+func (c NetworkConfig) dottedIPv4() bool {
+	v := c.TargetIPv4
+	if v == "" || c.TargetIPv6 != "" || c.TargetHostname != "" || v[len(v)-1] == '.' {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if (v[i] < '0' || v[i] > '9') && v[i] != '.' {
+			return false
+		}
+	}
+	return true
 }
 
 func (c NetworkConfig) canonical() NetworkConfig {
