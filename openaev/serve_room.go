@@ -68,11 +68,11 @@ func (h *Handler) fits() (ok bool, need, used, limit int64) {
 // full: 0 of 12000 bytes stored, 8192 reserved for 2 results in flight;
 // the next needs 4096" ("outbox room freed, resuming: …" once there is
 // room). An outbox a process of an earlier version sends bodies from
-// (outbox.Stats.Older) has no room: a result would not be stored.
+// (outbox.Usage.Older) has no room: a result would not be stored.
 // locked is the error of an outbox another process kept locked past the
 // lock timeout: its room is unknown. It is called with the lock held.
 func (h *Handler) fitsOrWhy() (ok bool, need, used, limit int64, why string, locked error) {
-	st, err := h.cfg.Store.Stats()
+	st, err := h.cfg.Store.Usage()
 	if errors.Is(err, outbox.ErrLocked) {
 		return false, 0, 0, 0, fmt.Sprintf("outbox room unknown: %v", err), err
 	}

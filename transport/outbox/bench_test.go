@@ -62,3 +62,39 @@ func BenchmarkPutDeleteParallel(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRoomCheck is what a daemon reads before each inject (Usage),
+// against Stats, which also counts the records, with the file held open
+// and with a few bodies stored (a daemon's outbox mostly holds those in
+// flight).
+func BenchmarkRoomCheck(b *testing.B) {
+	for _, stored := range []int{0, 16, 1000} {
+		for _, read := range []struct {
+			name string
+			fn   func(*Store) error
+		}{
+			{"Usage", func(s *Store) error { _, err := s.Usage(); return err }},
+			{"Stats", func(s *Store) error { _, err := s.Stats(); return err }},
+		} {
+			b.Run(fmt.Sprintf("stored=%d/%s", stored, read.name), func(b *testing.B) {
+				s, err := Open(filepath.Join(b.TempDir(), "outbox.db"), Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer s.Close()
+				for i := range stored {
+					if _, err := s.Put(Entry{InjectID: fmt.Sprintf("inj-%d", i), Phase: "execution_complete",
+						BaseURL: "http://127.0.0.1:1", Body: []byte(`{"x":1}`)}); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := read.fn(s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -128,6 +128,9 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			if st, err := s.Stats(); err != nil || !errors.As(st.Older, &he) {
 				return fmt.Errorf("Stats: %+v, %v; want Older a *HeldByOlderError", st, err)
 			}
+			if u, err := s.Usage(); err != nil || !errors.As(u.Older, &he) {
+				return fmt.Errorf("Usage: %+v, %v; want Older a *HeldByOlderError", u, err)
+			}
 			// Reason, for a daemon's /healthz, is Error without the
 			// advice to the command's user.
 			if r := he.Reason(); strings.Contains(r, "run this once") || !strings.HasPrefix(he.Error(), r) ||
@@ -144,6 +147,9 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 		}, func(_ *testing.T, s *Store) error {
 			if st, err := s.Stats(); err != nil || st.Older != nil {
 				return fmt.Errorf("Stats: %+v, %v; want no Older", st, err)
+			}
+			if u, err := s.Usage(); err != nil || u.Older != nil {
+				return fmt.Errorf("Usage: %+v, %v; want no Older", u, err)
 			}
 			_, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`))
 			return err

@@ -19,21 +19,42 @@ type Stats struct {
 
 // Stats counts the records and the bytes stored, and says whether a
 // process of an earlier version keeps bodies from being stored (Older).
-func (s *Store) Stats() (Stats, error) { return s.stats(s.opts.Timeout) }
+func (s *Store) Stats() (Stats, error) { return s.stats(s.opts.Timeout, true) }
 
 // StatsNow is Stats without waiting for another process's lock: an
 // outbox another process holds is a *LockedError at once, for a caller
 // that tries again later rather than wait (a result held in memory, sent
 // without being stored meanwhile). The file being opened by another
 // goroutine of this process is waited for as it is.
-func (s *Store) StatsNow() (Stats, error) { return s.stats(0) }
+func (s *Store) StatsNow() (Stats, error) { return s.stats(0, true) }
 
-func (s *Store) stats(wait time.Duration) (Stats, error) {
+// Usage is what a check of an outbox's room reads: Stats without the
+// counts of records.
+type Usage struct {
+	Bytes int64 // bytes of bodies stored, as Stats.Bytes
+	Older error // as Stats.Older
+}
+
+// Usage returns the bytes stored and whether a process of an earlier
+// version keeps bodies from being stored, as Stats does, without counting
+// the records: a daemon reads it before each inject (its outbox room),
+// and counting walks every page of the records' buckets.
+func (s *Store) Usage() (Usage, error) {
+	st, err := s.stats(s.opts.Timeout, false)
+	return Usage{Bytes: st.Bytes, Older: st.Older}, err
+}
+
+// stats is Stats waiting at most wait for another process's lock, the
+// records counted only when counts is set (Pending and Dead are otherwise
+// left as the bodies whose removal is in flight make them: zero or less).
+func (s *Store) stats(wait time.Duration, counts bool) (Stats, error) {
 	gone := s.deferredNow()
 	var st Stats
 	err := s.doWithin(wait, false, func(tx *bolt.Tx) error {
-		st.Pending = tx.Bucket(bucketPending).Stats().KeyN
-		st.Dead = tx.Bucket(bucketDead).Stats().KeyN
+		if counts {
+			st.Pending = tx.Bucket(bucketPending).Stats().KeyN
+			st.Dead = tx.Bucket(bucketDead).Stats().KeyN
+		}
 		st.Bytes = used(tx)
 		st.Older = s.olderMarked(tx)
 		return countDeferred(tx, &st, gone)

@@ -5,10 +5,10 @@ import (
 	"testing"
 )
 
-// Stats counts the bodies whose removal is in flight out without decoding
-// their records: a daemon asks it before each inject (its outbox room),
-// while the removals of the bodies its other workers delivered wait for
-// their commit.
+// Stats and Usage count the bodies whose removal is in flight out without
+// decoding their records: a daemon asks Usage before each inject (its
+// outbox room), while the removals of the bodies its other workers
+// delivered wait for their commit.
 func TestStatsDoesNotDecodeDeferredRemovals(t *testing.T) {
 	const n = 64
 	for _, tt := range []struct {
@@ -56,6 +56,9 @@ func TestStatsDoesNotDecodeDeferredRemovals(t *testing.T) {
 			want := Stats{Pending: before.Pending - tt.deferred, Bytes: before.Bytes - size}
 			if err != nil || st != want {
 				t.Fatalf("Stats = %+v, %v; want %+v", st, err, want)
+			}
+			if u, err := s.Usage(); err != nil || u != (Usage{Bytes: want.Bytes}) {
+				t.Fatalf("Usage = %+v, %v; want the bytes of Stats, %d", u, err, want.Bytes)
 			}
 			allocs := testing.AllocsPerRun(20, func() { _, _ = s.Stats() })
 			if extra := allocs - allocsBefore; extra >= float64(tt.deferred)/2 {
