@@ -276,7 +276,7 @@ done
 // an integer exact, past float64's 2^53 too, alone or in a short list.
 func TestWriteSummaryNumbersAsTheWireCarriesThem(t *testing.T) {
 	values := map[string]any{
-		"past_2_53": 9007199254740993,
+		"past_2_53": int64(9007199254740993),
 		"min_int64": int64(math.MinInt64),
 		"max_uint":  uint64(math.MaxUint64),
 		"fraction":  1.5,

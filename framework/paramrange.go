@@ -51,7 +51,7 @@ func intRange(t reflect.Type) (lo, hi string, ok bool) {
 // param.
 func paramRange(t reflect.Type) (lo, hi string) {
 	lo, hi, ok := intRange(t)
-	if !ok || lo == fmt.Sprint(math.MinInt64) && hi == fmt.Sprint(math.MaxInt64) {
+	if !ok || lo == fmt.Sprint(int64(math.MinInt64)) && hi == fmt.Sprint(int64(math.MaxInt64)) {
 		return "", ""
 	}
 	return lo, hi

@@ -2,6 +2,7 @@ package openaev
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 )
@@ -20,7 +21,7 @@ func TestEnvelopeLen(t *testing.T) {
 		{name: "complete", e: Execution{Message: long, Status: StatusSuccess, Action: ActionComplete, Duration: 12}, allocs: true},
 		{name: "empty", e: Execution{}},
 		{name: "negative duration", e: Execution{Message: "m", Duration: -3}},
-		{name: "large duration", e: Execution{Duration: 1 << 40}},
+		{name: "large duration", e: Execution{Duration: math.MaxInt}},
 		{name: "HTML and quotes", e: Execution{Message: `<a href="x">&</a> \ "q"`, Status: "s&s", Action: "a<b>"}},
 		{name: "control characters", e: Execution{Message: "a\tb\nc\rd\x00e\x1f\b\f"}},
 		{name: "non-ASCII", e: Execution{Message: "héte — 日本 \u2028 \u2029 \ufffd"}},

@@ -78,7 +78,7 @@ func TestOwnOutputRedactsNumbersAndKeepsKeys(t *testing.T) {
 		in   map[string]any
 		want map[string]any
 	}{
-		{"numbers", map[string]any{"pin": 424242, "account": uint64(12345678), "float": 12345678.0, "big": 9912345678,
+		{"numbers", map[string]any{"pin": 424242, "account": uint64(12345678), "float": 12345678.0, "big": int64(9912345678),
 			"other": 42, "ratio": 0.5, "flag": true, "none": nil},
 			map[string]any{"pin": httpx.Redacted, "account": httpx.Redacted, "float": httpx.Redacted, "big": httpx.Redacted,
 				"other": 42, "ratio": 0.5, "flag": true, "none": nil}},

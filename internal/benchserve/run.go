@@ -249,7 +249,7 @@ func (d *daemon) stop() (int64, error) {
 	}
 	var peak int64
 	if ru, ok := d.cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		peak = ru.Maxrss // KiB on Linux
+		peak = int64(ru.Maxrss) // KiB on Linux (int32 on 32-bit systems)
 	}
 	return peak, nil
 }
