@@ -19,7 +19,15 @@ func reserve(ip net.IP, port int) (bound int, release func(), err error) {
 		copy(sa6.Addr[:], ip.To16())
 		sa = sa6
 	}
-	fd, err := syscall.Socket(family, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	// Not SOCK_CLOEXEC, which darwin lacks: close-on-exec set under
+	// ForkLock, as the standard library does there, so that no child
+	// started meanwhile inherits the socket.
+	syscall.ForkLock.RLock()
+	fd, err := syscall.Socket(family, syscall.SOCK_STREAM, 0)
+	if err == nil {
+		syscall.CloseOnExec(fd)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return 0, nil, err
 	}
