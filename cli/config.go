@@ -83,6 +83,10 @@ type runConfig struct {
 	// filePlaces says where the inject file, once read, writes its
 	// params and keys (see buildRunRequest), for relabel.
 	filePlaces runtime.FilePlaces
+	// injectorFromFile says the injector run is the one the inject file
+	// names, the command line naming none: a hint to run another says
+	// where to change it.
+	injectorFromFile bool
 }
 
 // executionConfig is how `run` and `serve` execute an inject. Timeout has

@@ -31,8 +31,15 @@ func contractRefused(o Options, cfg runConfig, err error) error {
 	if where == "" && cfg.InjectFile != "" {
 		prefix = cfg.filePlaces.Of("inject_id") + ": "
 	}
+	// The hint changes the injector where it was given: the command
+	// line's argument, or the inject file's "injector".
 	hint := ""
-	if cm.Owner != "" {
+	switch {
+	case cm.Owner == "":
+	case cfg.injectorFromFile:
+		hint = fmt.Sprintf("the inject is %s's: write \"injector\": %q in place of %q (%s), or name the injector %s on the command line",
+			cm.Owner, cm.Owner, cm.Injector, cfg.filePlaces.Of("injector"), cm.Owner)
+	default:
 		hint = fmt.Sprintf("the inject is %s's: run the same command with the injector %s in place of %s", cm.Owner, cm.Owner, cm.Injector)
 	}
 	return &ExitError{Code: ExitUsage, Hint: hint,

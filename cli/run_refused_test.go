@@ -333,7 +333,11 @@ func TestRunOpenAEVInjectOfAnotherContractRefused(t *testing.T) {
 			"would not store noop's findings; nothing ran or was sent", "hint: the inject is scanner's: run the same command with the injector scanner in place of noop"}},
 		{"an inject file's inject", "of-scanner", []string{"run", "--profile", "openaev", "--inject-file", injectFile}, []string{
 			`inject file ` + injectFile + `:1:32: invalid inject_id "of-scanner": inject of-scanner has contract ` + openaev.ContractID("scanner"),
-			"hint: the inject is scanner's: run the same command with the injector scanner in place of noop"}},
+			`hint: the inject is scanner's: write "injector": "scanner" in place of "noop" (inject file ` + injectFile +
+				`:1:13), or name the injector scanner on the command line`}},
+		{"an inject file's inject, the injector named on the command line", "of-scanner",
+			[]string{"run", "noop", "--profile", "openaev", "--inject-file", injectFile}, []string{
+				"hint: the inject is scanner's: run the same command with the injector scanner in place of noop"}},
 		{"a contract of no injector of the program", "of-none", flags("of-none"), []string{
 			`inject of-none has contract ` + other + ` on the platform (no injector of this program's), not noop's`}},
 		{"a platform message whose inject has another contract", "inj-c",

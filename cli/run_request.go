@@ -57,6 +57,7 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		}
 		req.Injector = injector
 	}
+	cfg.injectorFromFile = injector == "" && req.Injector != ""
 	if req.Injector == "" {
 		prefix := ""
 		if cfg.InjectFile != "" {
