@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -291,6 +292,40 @@ func TestNumericHostNames(t *testing.T) {
 	for _, name := range []string{"a.0x1", "0x", "host.0xff.example", "0x7f.example"} {
 		if err := (&Executor{}).ValidateTargets([]framework.Target{host(name)}); err != nil {
 			t.Errorf("ValidateTargets(%q) = %v, want a host name nmap resolves", name, err)
+		}
+	}
+}
+
+// The forms the README gives are refused as it says: one whose last part
+// is all digits by the shared target check as no host name, the others
+// here naming the address nmap would scan.
+func TestNumericHostNamesAsTheREADMESays(t *testing.T) {
+	for _, tt := range []struct{ name, reason string }{
+		{"127.1", "not a valid IP address or host name (a host name's last label is not all digits)"},
+		{"0x7f.1", "not a valid IP address or host name (a host name's last label is not all digits)"},
+		{"0177.0.0.01", "not a valid IP address or host name (a host name's last label is not all digits)"},
+		{"0x7f000001", "nmap reads this host name as the IPv4 address 127.0.0.1 (inet_aton: "},
+		{"0x7f.0x1", "nmap reads this host name as the IPv4 address 127.0.0.1 (inet_aton: "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := signatures.ValidateHostname("targets[0]", tt.name)
+			if err == nil {
+				err = (&Executor{}).ValidateTargets([]framework.Target{{Config: signatures.NetworkConfig{TargetHostname: tt.name}}})
+			}
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Value != tt.name || !strings.HasPrefix(ve.Reason, tt.reason) {
+				t.Errorf("refusal of %q = %v, want one naming the value: %s…", tt.name, err, tt.reason)
+			}
+		})
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(readme)), " ")
+	for _, want := range []string{"`0x7f000001`, `0x7f.0x1` are 127.0.0.1", "(`127.1`, `0x7f.1`, `0177.0.0.01`) is refused earlier"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("README.md does not say %q", want)
 		}
 	}
 }
