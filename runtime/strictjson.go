@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"reflect"
-	"sort"
 	"strings"
 	"unicode"
 
@@ -19,97 +17,6 @@ const maxDepth = 10000
 
 // maxEcho is the longest value or key an error quotes, in bytes.
 const maxEcho = 64
-
-// shapeKind is what JSON a field takes.
-type shapeKind uint8
-
-const (
-	anyJSON  shapeKind = iota // any value (params)
-	object                    // a struct: known keys, matched exactly
-	dict                      // a map: any key, values of one shape
-	list                      // an array
-	text                      // a string
-	duration                  // a Duration: a string or a number
-)
-
-// shape is the JSON a Go type decodes from, derived from its type once.
-type shape struct {
-	kind   shapeKind
-	fields map[string]*shape // object: by exact key
-	elem   *shape            // dict, list
-}
-
-var (
-	freeShape    = &shape{kind: anyJSON}
-	requestShape = shapeOf(reflect.TypeFor[Request]())
-)
-
-// shapeOf returns the shape of t: strings, slices, string-keyed maps,
-// structs by their json tags, Duration; anything else takes any JSON and
-// is left to encoding/json.
-func shapeOf(t reflect.Type) *shape {
-	switch {
-	case t == reflect.TypeFor[Duration]():
-		return &shape{kind: duration}
-	case t.Kind() == reflect.String:
-		return &shape{kind: text}
-	case t.Kind() == reflect.Slice:
-		return &shape{kind: list, elem: shapeOf(t.Elem())}
-	case t.Kind() == reflect.Map && t.Key().Kind() == reflect.String:
-		return &shape{kind: dict, elem: shapeOf(t.Elem())}
-	case t.Kind() == reflect.Struct:
-		s := &shape{kind: object, fields: map[string]*shape{}}
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			switch {
-			case !f.IsExported() || name == "-":
-				continue
-			case name == "":
-				name = f.Name
-			}
-			s.fields[name] = shapeOf(f.Type)
-		}
-		return s
-	}
-	return freeShape
-}
-
-// describe names the JSON a shape wants, for an error.
-func (s *shape) describe() string {
-	switch s.kind {
-	case object, dict:
-		return "an object"
-	case list:
-		return "an array"
-	case text:
-		return "a string"
-	case duration:
-		return `a duration (a string such as "30s", or a number of seconds)`
-	}
-	return "a JSON value"
-}
-
-// keyOf returns the key of a struct shape equal to key but for case, or
-// "".
-func (s *shape) keyOf(key string) string {
-	for k := range s.fields {
-		if strings.EqualFold(k, key) {
-			return k
-		}
-	}
-	return ""
-}
-
-// known lists the keys of a struct shape.
-func (s *shape) known() string {
-	keys := make([]string, 0, len(s.fields))
-	for k := range s.fields {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return strings.Join(keys, ", ")
-}
 
 // posError is an error at a byte offset of the input.
 type posError struct {
