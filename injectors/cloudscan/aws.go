@@ -114,6 +114,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 			addRecordCalls,
 		}),
 	}
+	opts = append(opts, sessionTokenSteps(red, s.endpointURL)...)
 	if s.profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(s.profile))
 	}

@@ -66,10 +66,15 @@ func newRedactor() *redactor { return &redactor{values: map[string]bool{}} }
 
 // learn adds the values of c.
 func (r *redactor) learn(c aws.Credentials) {
+	r.learnValues(c.AccessKeyID, c.SecretAccessKey, c.SessionToken)
+}
+
+// learnValues adds secret values: credentials, or a token traded for them.
+func (r *redactor) learnValues(values ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	grew := false
-	for _, v := range []string{c.AccessKeyID, c.SecretAccessKey, c.SessionToken} {
+	for _, v := range values {
 		if len(v) < minSecretLen {
 			continue
 		}

@@ -2,7 +2,10 @@ package cloudscan
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -10,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
@@ -285,5 +290,68 @@ func TestQuietProcessLeavesItsChildren(t *testing.T) {
 	creds, err := newQuietProcess(command, log).Retrieve(context.Background())
 	if err != nil || creds.AccessKeyID != "AKIACHILD" {
 		t.Fatalf("Retrieve = %+v, %v; want the process's credentials", creds.AccessKeyID, err)
+	}
+}
+
+// A web identity token (AWS_WEB_IDENTITY_TOKEN_FILE's contents) is a
+// credential: the stand-in's STS answers AssumeRoleWithWebIdentity with a
+// message echoing it in several forms, and none shows in the output, its
+// message or the logs; the call goes to the endpoint setting's endpoint.
+func TestWebIdentityTokenNeverShown(t *testing.T) {
+	const token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzY2FuIn0.c2lnbmF0dXJl+x/y=="
+	setAWSEnv(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_REGION", "us-east-1")
+	t.Setenv("AWS_ROLE_ARN", "arn:aws:iam::123456789012:role/scan")
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	if err := os.WriteFile(tokenFile, []byte(token), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("AWS_WEB_IDENTITY_TOKEN_FILE", tokenFile)
+	st := newStandIn(t, nil, fixtures())
+	st.echoOn("sts.amazonaws.com:AssumeRoleWithWebIdentity", "InvalidIdentityToken")
+	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+	p := decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st.URL())
+	if err := e.Configure(map[string]string{SettingEndpointURL: st.URL()}); err != nil {
+		t.Fatal(err)
+	}
+	out, shown := executeShown(t, e, newInject(t, []signatures.CloudConfig{euWest1}, p))
+	if echoed := strings.Join(st.echoMessages(), "\n"); !strings.Contains(echoed, token) {
+		t.Fatalf("the stand-in's answers quote no token:\n%s\n%s", echoed, shown)
+	}
+	if out.ExecutionStatus() == framework.StatusSuccess {
+		t.Fatalf("the refused token did not fail the scan: %+v", out)
+	}
+	for _, form := range []string{token, url.QueryEscape(token), "c2lnbmF0dXJl+x\\/y", base64.StdEncoding.EncodeToString([]byte(token))} {
+		if i := strings.Index(shown, form); i >= 0 {
+			t.Errorf("%q shown: …%s…", form, shown[max(0, i-80):min(len(shown), i+len(form)+20)])
+		}
+	}
+	if !strings.Contains(shown, redactedText) {
+		t.Errorf("no %s where the token was:\n%s", redactedText, shown)
+	}
+}
+
+// echoingSSO answers GetRoleCredentials with an error quoting the access
+// token it was sent, as an SSO portal's answer may.
+type echoingSSO struct{}
+
+func (echoingSSO) GetRoleCredentials(_ context.Context, in *sso.GetRoleCredentialsInput, _ ...func(*sso.Options)) (*sso.GetRoleCredentialsOutput, error) {
+	return nil, errors.New("UnauthorizedException: session token " + *in.AccessToken + " not found or invalid")
+}
+
+// An SSO access token, sent to the portal for the role's credentials, is
+// redacted from what its call answers, as the credentials are.
+func TestSSOAccessTokenRedacted(t *testing.T) {
+	const token = "aoaAAAAAGkZsomeSSOaccessTokenValue+x/y"
+	red := newRedactor()
+	c := &sessionSSO{client: echoingSSO{}, red: red}
+	_, err := c.GetRoleCredentials(context.Background(), &sso.GetRoleCredentialsInput{AccessToken: aws.String(token)})
+	if err == nil || !strings.Contains(err.Error(), token) {
+		t.Fatalf("the portal's answer quotes no token: %v", err)
+	}
+	if got := red.redact(err.Error()); strings.Contains(got, token) || !strings.Contains(got, redactedText) {
+		t.Errorf("redacted answer = %q, want the token as %s", got, redactedText)
 	}
 }

@@ -8,8 +8,17 @@ import (
 // TestMain cuts every test of the package off the instance metadata
 // service (169.254.169.254), which the SDK's credential chain tries when
 // nothing else gives credentials, whether or not the test calls
-// setAWSEnv: tests reach loopback only.
+// setAWSEnv: tests reach loopback only. And every request to any other
+// host goes to a proxy on a closed loopback port (loopback itself is
+// never proxied), set before the first request reads the variables: a
+// call the SDK would send to AWS's own endpoint (one the endpoint setting
+// did not reach) fails there, not on the network.
 func TestMain(m *testing.M) {
 	os.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	for _, k := range []string{"HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy"} {
+		os.Setenv(k, "http://127.0.0.1:9")
+	}
+	os.Unsetenv("NO_PROXY")
+	os.Unsetenv("no_proxy")
 	os.Exit(m.Run())
 }

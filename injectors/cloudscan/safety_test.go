@@ -31,9 +31,9 @@ func isRead(name string) bool {
 
 // sdkCredentialCall holds the STS calls the SDK's credential chain makes
 // on its own, which the package forwards (sessionAssumeRole: to learn the
-// credentials they are signed with) but never makes: they change nothing
-// in the account.
-var sdkCredentialCall = map[string]bool{"AssumeRole": true}
+// credentials they are signed with; sessionWebIdentity: the token sent)
+// but never makes: they change nothing in the account.
+var sdkCredentialCall = map[string]bool{"AssumeRole": true, "AssumeRoleWithWebIdentity": true}
 
 // calledMethods returns the names called as x.Name(…) in the package's
 // non-test sources.

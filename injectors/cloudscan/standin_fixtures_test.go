@@ -248,8 +248,12 @@ var signedHeaders = regexp.MustCompile(`SignedHeaders=([^,\s]+)`)
 // IncompleteSignature quotes the Authorization header, whose credential
 // scope holds the access key id. Any other code stands for an answer that
 // would echo the request's credential values in every form: as is, URL
-// encoded (either case) and base64.
+// encoded (either case) and base64; a web identity call's, its token.
 func echoMessage(r *http.Request, code string) string {
+	if tok := r.PostForm.Get("WebIdentityToken"); tok != "" {
+		return "token " + tok + " query " + url.QueryEscape(tok) + " json " + jsonSlashes(tok) +
+			" base64 " + base64.StdEncoding.EncodeToString([]byte(tok))
+	}
 	switch code {
 	case "SignatureDoesNotMatch":
 		var canon strings.Builder

@@ -241,6 +241,9 @@ func (s *standIn) query(w http.ResponseWriter, r *http.Request, service, region 
 		return
 	}
 	action := r.PostForm.Get("Action")
+	if service == "" && action == "AssumeRoleWithWebIdentity" {
+		service = "sts" // an unsigned call: its token is its credential
+	}
 	event := service + ".amazonaws.com:" + action
 	if s.dropped(w, event) {
 		return
