@@ -39,16 +39,16 @@ const (
 // checked (files) and the environment, nothing else: no network. A file
 // that cannot be parsed, or a profile whose other settings are wrong, is
 // left to the run, which says what the SDK says.
-func checkProfiles(files *sdkFiles, setting string) error {
+func checkProfiles(files *sdkFiles, setting, endpoint string) error {
 	if setting != "" {
-		return checkProfile(files, setting, true, func(reason string) error {
+		return checkProfile(files, setting, endpoint, true, func(reason string) error {
 			return settingErr(SettingProfile, setting, reason+", or leave the setting out for the SDK's standard chain")
 		})
 	}
 	for _, name := range []string{envProfile, envDefaultProfile} {
 		if env := os.Getenv(name); env != "" {
 			missingFails := name == envProfile || !envCredentials()
-			return checkProfile(files, env, missingFails, func(reason string) error {
+			return checkProfile(files, env, endpoint, missingFails, func(reason string) error {
 				return &signatures.ValidationError{Field: name, Value: env, Reason: reason + ", or unset " + name}
 			})
 		}
@@ -81,9 +81,10 @@ const ssoSessionMissing = "failed to find SSO session section, "
 // section its sso_session names, or whose source_profile chain gives no
 // credentials (it comes back to a profile it passed, a cycle, or ends at
 // one with none), or ends at a credential_source the SDK does not take
-// (checkCredentialSource): the SDK fails on each for sure when the
+// (checkCredentialSource), or that assumes a role with no region to call
+// STS in (checkRoleRegion): the SDK fails on each for sure when the
 // inject runs. Any other error of the loader is left to the run.
-func checkProfile(files *sdkFiles, profile string, missingFails bool, refuse func(reason string) error) error {
+func checkProfile(files *sdkFiles, profile, endpoint string, missingFails bool, refuse func(reason string) error) error {
 	cfg, err := config.LoadSharedConfigProfile(context.Background(), profile, files.sharedOptions)
 	configFiles, credentialsFiles := sharedFiles()
 	var names []string
@@ -92,7 +93,10 @@ func checkProfile(files *sdkFiles, profile string, missingFails bool, refuse fun
 	}
 	where := "the shared configuration files (" + strings.Join(names, ", ") + ")"
 	if err == nil {
-		return checkCredentialSource(&cfg, profile, where, refuse)
+		if err := checkCredentialSource(&cfg, profile, where, refuse); err != nil {
+			return err
+		}
+		return checkRoleRegion(&cfg, profile, endpoint, where, refuse)
 	}
 	var missing config.SharedConfigProfileNotExistError
 	var noCredentials config.SharedConfigAssumeRoleError
@@ -142,4 +146,27 @@ func checkCredentialSource(cfg *config.SharedConfig, profile, where string, refu
 	}
 	return refuse(fmt.Sprintf("the credential_source %q%s in %s is none the SDK takes: use %s",
 		signatures.Shorten(c.CredentialSource, signatures.MaxQuoted), via, where, strings.Join(credentialSources, ", ")))
+}
+
+// checkRoleRegion refuses a loaded profile that assumes a role (role_arn,
+// over a source profile, a credential_source or a web identity token)
+// when the SDK has no region for its STS call: the profile sets none
+// (the SDK takes the region of the profile it loads, never its source
+// profile's), AWS_REGION and AWS_DEFAULT_REGION neither, and no endpoint
+// setting names where the call goes. The SDK fails then, before any
+// request, with "Missing Region".
+func checkRoleRegion(cfg *config.SharedConfig, profile, endpoint, where string, refuse func(reason string) error) error {
+	if cfg.RoleARN == "" || cfg.Region != "" || endpoint != "" {
+		return nil
+	}
+	if env, err := config.NewEnvConfig(); err == nil && env.Region != "" {
+		return nil
+	}
+	section := "[profile " + signatures.Shorten(profile, signatures.MaxQuoted) + "]"
+	if profile == "default" {
+		section = "[default]"
+	}
+	return refuse(fmt.Sprintf("it assumes a role (role_arn) but sets no region in %s, and the SDK calls STS for the role in the region "+
+		"of the profile it loads (never its source profile's): add a line \"region = …\" (eu-west-1, say) to %s, or set AWS_REGION",
+		where, section))
 }

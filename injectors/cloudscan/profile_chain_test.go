@@ -12,7 +12,7 @@ import "testing"
 // source profile's. A self-reference with keys, and each value the SDK
 // takes, is not refused.
 func TestProfileChainsChecked(t *testing.T) {
-	const role = "role_arn = arn:aws:iam::123456789012:role/scan\n"
+	const role = "role_arn = arn:aws:iam::123456789012:role/scan\nregion = eu-west-1\n"
 	const keys = "aws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n"
 	tests := []profileCase{
 		{"cycle of two", "[profile pp]\n" + role + "source_profile = loop2\n[profile loop2]\n" + role + "source_profile = pp\n", "",

@@ -3,6 +3,7 @@ package cloudscan
 import (
 	"context"
 	"errors"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -236,7 +237,11 @@ func TestProfilePointersChecked(t *testing.T) {
 	const keys = "aws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n"
 	const sso = "sso_account_id = 123456789012\nsso_role_name = scan\n"
 	tests := []profileCase{
-		{"source profile in the credentials file", "[profile pp]\n" + role + "source_profile = src\n", "[src]\n" + keys, ""},
+		{"source profile in the credentials file", "[profile pp]\n" + role + "region = eu-west-1\nsource_profile = src\n", "[src]\n" + keys, ""},
+		{"role without a region", "[profile pp]\n" + role + "source_profile = src\n", "[src]\n" + keys,
+			`it assumes a role (role_arn) but sets no region in the shared configuration files (`},
+		{"role whose source profile alone has a region", "[profile pp]\n" + role + "source_profile = src\n[profile src]\nregion = eu-west-1\n", "[src]\n" + keys,
+			`it assumes a role (role_arn) but sets no region in the shared configuration files (`},
 		{"source profile missing", "[profile pp]\n" + role + "source_profile = gone\n", "",
 			`the source_profile "gone" it uses is no profile of the shared configuration files (`},
 		{"source profile's source profile missing", "[profile pp]\n" + role + "source_profile = mid\n[profile mid]\n" + role + "source_profile = gone\n", "",
@@ -359,7 +364,7 @@ func TestValidateRunsNoCredentialProcess(t *testing.T) {
 			}
 			config := "[profile pp]\ncredential_process = " + script + "\n"
 			if how != "own" {
-				config = "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = src\n" +
+				config = "[profile pp]\nrole_arn = arn:aws:iam::123456789012:role/scan\nregion = eu-west-1\nsource_profile = src\n" +
 					"[profile src]\ncredential_process = " + script + "\n"
 			}
 			writeSharedFiles(t, config, "")
@@ -377,6 +382,48 @@ func TestValidateRunsNoCredentialProcess(t *testing.T) {
 			}
 			if got := st.seen(); len(got) != 0 {
 				t.Errorf("cloud calls made: %q", got)
+			}
+		})
+	}
+}
+
+// A role profile without a region is refused naming the profile's section
+// and the line to add, unless the SDK has a region for the STS call from
+// elsewhere (AWS_REGION, AWS_DEFAULT_REGION) or the endpoint setting
+// names where it goes.
+func TestRoleProfileRegion(t *testing.T) {
+	const role = "role_arn = arn:aws:iam::123456789012:role/scan\nsource_profile = src\n"
+	const keys = "[src]\naws_access_key_id = AKIAPROFILECHECK0001\naws_secret_access_key = s\n"
+	tests := []struct {
+		name, profile, config string
+		env, settings         map[string]string
+		want                  string // the end of the reason, "" for none
+	}{
+		{"named profile", "scan", "[profile scan]\n" + role, nil, nil,
+			`add a line "region = …" (eu-west-1, say) to [profile scan], or set AWS_REGION, or leave the setting out for the SDK's standard chain`},
+		{"default profile", "default", "[default]\n" + role, nil, nil,
+			`add a line "region = …" (eu-west-1, say) to [default], or set AWS_REGION, or leave the setting out for the SDK's standard chain`},
+		{"AWS_REGION", "scan", "[profile scan]\n" + role, map[string]string{"AWS_REGION": "eu-west-1"}, nil, ""},
+		{"AWS_DEFAULT_REGION", "scan", "[profile scan]\n" + role, map[string]string{"AWS_DEFAULT_REGION": "eu-west-1"}, nil, ""},
+		{"endpoint setting", "scan", "[profile scan]\n" + role, nil, map[string]string{SettingEndpointURL: "http://127.0.0.1:1"}, ""},
+		{"region in the profile", "scan", "[profile scan]\nregion = eu-west-1\n" + role, nil, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			writeSharedFiles(t, tt.config, keys)
+			settings := map[string]string{SettingProfile: tt.profile}
+			maps.Copy(settings, tt.settings)
+			err := New().Configure(settings)
+			var ve *signatures.ValidationError
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("refused: %v", err)
+			case tt.want != "" && (!errors.As(err, &ve) || ve.Value != tt.profile || !strings.HasSuffix(ve.Reason, tt.want)):
+				t.Errorf("error %v, want %q refused ending with %q", err, tt.profile, tt.want)
 			}
 		})
 	}

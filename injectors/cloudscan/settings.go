@@ -81,7 +81,7 @@ func (e *Executor) Configure(settings map[string]string) error {
 		return err
 	}
 	defer files.Close()
-	if err := checkProfiles(files, s.profile); err != nil {
+	if err := checkProfiles(files, s.profile, s.endpointURL); err != nil {
 		return err
 	}
 	e.settings = s
