@@ -143,6 +143,9 @@ func (e *TransmissionError) Error() string {
 		b.WriteString("callback failed after " + strconv.Itoa(e.Attempts) + " attempts")
 	case e.kind == failPermanent:
 		b.WriteString("callback rejected")
+	case httpx.Redirection(e.Status):
+		// Redirect's sentence says whether a later try may succeed.
+		b.WriteString("callback not delivered")
 	case e.Status != 0:
 		// A 3xx, a 409: not retried now, but not refused for good either
 		// (the body stays pending, never dead).
@@ -150,11 +153,23 @@ func (e *TransmissionError) Error() string {
 	default:
 		b.WriteString("callback failed")
 	}
-	b.WriteString(httpx.Detail(e.Status, e.Body, e.Err))
+	if httpx.Redirection(e.Status) {
+		b.WriteString(": " + httpx.Redirect(e.Status, e.location(), "the backend URL (--backend-url)"))
+	} else {
+		b.WriteString(httpx.Detail(e.Status, "", e.Body, e.Err))
+	}
 	if e.Total > 1 {
 		fmt.Fprintf(&b, " (chunk %d of %d; delivered chunks %s)", e.Chunk, e.Total, formatIndices(e.Delivered))
 	}
 	return b.String()
+}
+
+// location is where a 3xx answer redirected (httpx.HTTPError.Location).
+func (e *TransmissionError) location() string {
+	if e.cause == nil {
+		return ""
+	}
+	return e.cause.Location
 }
 
 // Unwrap returns the *httpx.HTTPError the request failed with, whose own

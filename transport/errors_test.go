@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 func TestTransmissionErrorMessage(t *testing.T) {
@@ -22,7 +24,11 @@ func TestTransmissionErrorMessage(t *testing.T) {
 			`callback not accepted for now (a later try may succeed): status 409 (chunk 4 of 6; delivered chunks 0-3)`},
 		// t50: a 307 keeps the body pending: not "rejected".
 		{&TransmissionError{Status: 307, Attempts: 1, Total: 1, kind: failOther},
-			`callback not accepted for now (a later try may succeed): status 307`},
+			`callback not delivered: status 307: redirected with no Location; redirects are not followed: a later try may get an answer, or fix the backend URL (--backend-url)`},
+		// t67: a 301 names where it pointed, and promises no later try.
+		{&TransmissionError{Status: 301, Body: "<html>", Attempts: 1, Total: 1, kind: failOther,
+			cause: &httpx.HTTPError{Status: 301, Location: "https://h/api"}},
+			`callback not delivered: status 301: redirected to https://h/api for good; redirects are not followed: fix the backend URL (--backend-url), for example http:// to https://`},
 		{&TransmissionError{Err: context.Canceled, Total: 2, Chunk: 1, Delivered: []int{0}, kind: failOther},
 			`callback failed: context canceled (chunk 1 of 2; delivered chunks 0)`},
 	}

@@ -10,7 +10,7 @@
 //     system roots, verification off only when asked and then with a WARN
 //     line), the proxy from the environment, TLS 1.2 at least, and no
 //     redirect followed (a POST carrying a token is never replayed
-//     elsewhere; a 3xx is reported as it is);
+//     elsewhere; a 3xx is reported with where it pointed, see Redirect);
 //   - CAPool: the one reading and check of a CA file (ca_file,
 //     broker_ca_file), the pool every client trusting one uses, and the
 //     one text of a bad file (FileCause);

@@ -48,6 +48,10 @@ type HTTPError struct {
 	// Exhausted reports that the last failure was worth retrying: the
 	// attempts ran out.
 	Exhausted bool
+	// Location is where a 3xx answer redirected, resolved against the
+	// request's URL and shown as StripCredentials shows a URL, the
+	// poster's secrets redacted; "" when the answer gave none.
+	Location string
 }
 
 func (e *HTTPError) Error() string {
@@ -60,19 +64,15 @@ func (e *HTTPError) Error() string {
 	switch {
 	case e.Exhausted:
 		b.WriteString(" failed after " + strconv.Itoa(e.Attempts) + " attempts")
-	case e.Status != 0 && e.Err == nil:
+	case e.Status != 0 && e.Err == nil && !Redirection(e.Status):
 		b.WriteString(" rejected")
 	default:
 		b.WriteString(" failed")
 	}
-	switch {
-	case e.Err != nil:
+	if e.Err != nil {
 		b.WriteString(": " + e.Err.Error())
-	case e.Status != 0:
-		fmt.Fprintf(&b, ": status %d", e.Status)
-		if e.Body != "" {
-			fmt.Fprintf(&b, ": %q", e.Body)
-		}
+	} else {
+		b.WriteString(Detail(e.Status, e.Location, e.Body, nil))
 	}
 	return b.String()
 }
@@ -110,10 +110,13 @@ func Cause(he *HTTPError, err error) error {
 }
 
 // Detail is the end of the message of an error type wrapping a failed
-// request: ": status 400" and the quoted body when a status came back,
-// else ": " and err, else "".
-func Detail(status int, body string, err error) string {
+// request: ": status 400" and the quoted body when a status came back
+// (for a 3xx, Redirect's sentence in place of the body), else ": " and
+// err, else "".
+func Detail(status int, location, body string, err error) string {
 	switch {
+	case Redirection(status):
+		return ": " + Redirect(status, location, "the URL")
 	case status != 0 && body != "":
 		return fmt.Sprintf(": status %d: %q", status, body)
 	case status != 0:
@@ -122,6 +125,35 @@ func Detail(status int, body string, err error) string {
 		return ": " + err.Error()
 	}
 	return ""
+}
+
+// Redirection reports whether status is a 3xx: an answer the clients of
+// NewClient never follow.
+func Redirection(status int) bool { return status >= 300 && status < 400 }
+
+// PermanentRedirect reports whether status is a redirect the server says
+// will last: 301 Moved Permanently or 308 Permanent Redirect. Sending the
+// same request to the same URL later meets it again; the URL is at fault.
+func PermanentRedirect(status int) bool {
+	return status == http.StatusMovedPermanently || status == http.StatusPermanentRedirect
+}
+
+// Redirect says what a 3xx answer means to a client that follows no
+// redirect: where it pointed (location, "" when the answer named none),
+// that it was not followed, and that what (the URL the caller was given,
+// "the backend URL (--backend-url)") is to fix. A 301 or 308 promises no
+// later try; another 3xx may be gone on a later one.
+func Redirect(status int, location, what string) string {
+	to := "with no Location"
+	if location != "" {
+		to = "to " + location
+	}
+	if PermanentRedirect(status) {
+		return fmt.Sprintf("status %d: redirected %s for good; redirects are not followed: fix %s, for example http:// to https://",
+			status, to, what)
+	}
+	return fmt.Sprintf("status %d: redirected %s; redirects are not followed: a later try may get an answer, or fix %s",
+		status, to, what)
 }
 
 // Permanent reports whether sending the same request again is pointless:

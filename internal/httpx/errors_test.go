@@ -18,7 +18,7 @@ func TestHTTPErrorMessage(t *testing.T) {
 		{&HTTPError{Op: "callback", Status: 503, Attempts: 4, Exhausted: true}, `callback failed after 4 attempts: status 503`},
 		{&HTTPError{Op: "reception", Err: errors.New("connection refused"), Attempts: 3, Exhausted: true},
 			`reception failed after 3 attempts: connection refused`},
-		{&HTTPError{Status: 302, Attempts: 1}, `request rejected: status 302`},
+		{&HTTPError{Status: 302, Attempts: 1, Location: "https://h/x"}, `request failed: status 302: redirected to https://h/x; redirects are not followed: a later try may get an answer, or fix the URL`},
 		{&HTTPError{Op: "search", Err: errors.New("x509: unknown authority"), Attempts: 1}, `search failed: x509: unknown authority`},
 	}
 	for _, tt := range tests {
@@ -120,10 +120,10 @@ func FuzzParseRetryAfter(f *testing.F) {
 
 func TestWrapperHelpers(t *testing.T) {
 	for want, got := range map[string]string{
-		`: status 400: "bad"`:  Detail(400, "bad", errors.New("ignored")),
-		`: status 503`:         Detail(503, "", nil),
-		`: connection refused`: Detail(0, "", errors.New("connection refused")),
-		``:                     Detail(0, "", nil),
+		`: status 400: "bad"`:  Detail(400, "", "bad", errors.New("ignored")),
+		`: status 503`:         Detail(503, "", "", nil),
+		`: connection refused`: Detail(0, "", "", errors.New("connection refused")),
+		``:                     Detail(0, "", "", nil),
 	} {
 		if got != want {
 			t.Errorf("Detail = %q, want %q", got, want)

@@ -167,6 +167,7 @@ type failure struct {
 	retry    bool
 	after    time.Duration // from a Retry-After header, when hasAfter
 	hasAfter bool
+	location string // of a 3xx, as HTTPError.Location
 }
 
 func (f *failure) Error() string {
@@ -227,7 +228,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		}
 		var f *failure
 		if errors.As(err, &f) {
-			last = &HTTPError{Op: r.Op, Status: f.status, Body: f.body, Attempts: n, Err: f.err, RetryAfter: f.after, Exhausted: f.retry}
+			last = f.httpError(r.Op, n)
 		}
 		if f == nil || !f.retry || n >= attempts {
 			break
@@ -256,8 +257,14 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if !errors.As(err, &f) {
 		return Reply{Attempts: n}, err
 	}
-	return Reply{Attempts: n}, &HTTPError{Op: r.Op, Status: f.status, Body: f.body, Attempts: n, Err: f.err,
-		RetryAfter: f.after, Exhausted: f.retry}
+	return Reply{Attempts: n}, f.httpError(r.Op, n)
+}
+
+// httpError is the error of a request whose attempt n, its last, failed
+// with f.
+func (f *failure) httpError(op string, n int) *HTTPError {
+	return &HTTPError{Op: op, Status: f.status, Body: f.body, Attempts: n, Err: f.err, RetryAfter: f.after,
+		Exhausted: f.retry, Location: f.location}
 }
 
 // attempt makes one request. It returns the reply of a 2xx answer and a
@@ -301,6 +308,11 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	f := &failure{status: resp.StatusCode, body: ReadErrorBody(resp.Body, p.Secrets...), retry: p.retryable(resp.StatusCode, r.Op)}
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		f.after, f.hasAfter = ParseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	if Redirection(resp.StatusCode) {
+		if loc, err := resp.Location(); err == nil {
+			f.location = Redact(StripCredentials(loc.String()), p.Secrets...)
+		}
 	}
 	return Reply{}, f
 }

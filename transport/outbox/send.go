@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"time"
 
@@ -175,8 +176,11 @@ type permanent interface{ Permanent() bool }
 // *transport.ValidationError); marked failed otherwise, its next attempt
 // Backoff(attempts, maxBackoff) from now (now when ctx ended: an
 // interruption is not the backend's failure, and the record keeps its
-// attempts and last error); a record another live process took over
-// meanwhile is left to it, as it is (see MarkFailed). Options.Secrets are redacted
+// attempts and last error), or the longest backoff from now after a 301 or
+// 308 (the backend moved for good: the URL is at fault, and the record,
+// kept, is not tried again at the pace of a backend that is down); a
+// record another live process took over meanwhile is left to it, as it is
+// (see MarkFailed). Options.Secrets are redacted
 // from what is kept and from the error returned. A store error is joined
 // to err, and the record may then stay pending and owned until its lease
 // ends.
@@ -226,6 +230,12 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		return Rejected, s.redactErr(err, red)
 	}
 	next := s.opts.Now().Add(Backoff(r.Attempts+attempts, maxBackoff))
+	if he != nil && httpx.PermanentRedirect(he.Status) {
+		// The backend moved for good: the same URL meets the same
+		// redirect until the URL is fixed, so the body waits the
+		// longest backoff, kept pending (nothing lost).
+		next = s.opts.Now().Add(Backoff(math.MaxInt, maxBackoff))
+	}
 	if ctx.Err() != nil {
 		// Interrupted: the record is due again now, with the last error
 		// of its last real attempt, not "context canceled".
