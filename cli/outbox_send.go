@@ -174,8 +174,12 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	if res.Corrupt > 0 {
 		corrupt = fmt.Sprintf(", %d corrupt (moved to the dead list unsent)", res.Corrupt)
 	}
-	fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending, %d rejected (moved to the dead list)%s, %d being sent by another process%s\n",
-		e.store.Path(), res.Delivered, superseded, res.Failed, res.Rejected-res.Corrupt, corrupt, res.Busy, left)
+	untried := ""
+	if res.Untried > 0 {
+		untried = fmt.Sprintf(" (%d of them not tried: an earlier body found their backend down, asking to wait (429, 503) or moved (301, 308); flush again later)", res.Untried)
+	}
+	fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending%s, %d rejected (moved to the dead list)%s, %d being sent by another process%s\n",
+		e.store.Path(), res.Delivered, superseded, res.Failed, untried, res.Rejected-res.Corrupt, corrupt, res.Busy, left)
 	switch {
 	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrNewerFormat):
 		return flushError(err)
@@ -278,6 +282,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 		res.Corrupt += r.Corrupt
 		res.Busy += r.Busy
 		res.Refused += r.Refused
+		res.Untried += r.Untried
 		res.Cut += r.Cut
 		switch {
 		case err != nil && c.Context.Err() != nil:

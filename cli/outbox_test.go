@@ -2,6 +2,7 @@ package cli_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -88,6 +89,15 @@ func TestOutboxDownThenFlush(t *testing.T) {
 	if l.code != 0 || !strings.Contains(l.stdout, strconv.Itoa(stored)+" pending, 0 dead") || strings.Count(l.stdout, "inj-down") != stored {
 		t.Errorf("list: exit %d\n%s%s", l.code, l.stdout, l.stderr)
 	}
+
+	// t67: a flush while the backend still asks to wait (503) leaves the
+	// other bodies untried after the first one's attempts, and says so.
+	w := run(t, registry(), env, append(strings.Fields(m[3])[1:], "--log-level", "error")...)
+	want := fmt.Sprintf("0 delivered, %d still pending (%d of them not tried: an earlier body found their backend down, asking to wait (429, 503)", stored, stored-1)
+	if again := len(be.got()) - len(first); w.code != 1 || again != 4 || !strings.Contains(w.stdout, want) {
+		t.Errorf("flush while 503: exit %d, %d requests (want 4: the first body's attempts)\n%s%s", w.code, again, w.stdout, w.stderr)
+	}
+	first = be.got()
 
 	// The command the line gives, as it is.
 	be.set(http.StatusOK)

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"syscall"
 	"time"
 
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/transport"
 )
 
@@ -61,6 +63,10 @@ type FlushResult struct {
 	// the token (401, 403): the one refused, and the others of that backend,
 	// not tried after it. They are counted in Failed too.
 	Refused int
+	// Untried counts, of Failed, the bodies not tried because an earlier
+	// body of this pass found their backend down (see Flush), asking to
+	// wait (429, 503) or moved for good (301, 308).
+	Untried int
 	// Cut counts, of Failed, the bodies whose post an interrupt (ctx
 	// ended) cut short in flight: recorded with that attempt and a last
 	// error saying so, as the backend may have received them.
@@ -70,10 +76,13 @@ type FlushResult struct {
 // Flush sends every pending body now, whatever its next-attempt time, one
 // after the other. Bodies another delivery owns are counted Busy and left
 // alone. Once a body's backend is found down (a connection-level failure:
-// refused, reset or cut, timed out, no route, not resolved), the other
-// bodies for the same base URL are counted Failed without being tried; a
-// body that fails otherwise (an HTTP status, a request that cannot be
-// built for it) fails alone, and the next ones are tried. A body whose
+// refused, reset or cut, timed out, no route, not resolved), asking to
+// wait (its last answer a 429 or 503: the next bodies would only add to
+// its load) or moved for good (a 301 or 308: the next bodies would meet
+// the same redirect), the other bodies for the same base URL are counted
+// Failed and Untried without being tried; a body that fails otherwise
+// (another HTTP status, a request that cannot be built for it) fails
+// alone, and the next ones are tried. A body whose
 // request cannot be built, or whose stored bytes are corrupt, moves to the
 // dead list unsent (Rejected). A body the backend answers 401 or 403
 // stays pending (the token is at fault, not the body), and the other
@@ -190,6 +199,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 	now := rs.Store.opts.Now()
 	down := map[string]bool{}    // base URLs found down in this pass
 	refused := map[string]bool{} // base URLs that refused the token in this pass
+	held := map[string]bool{}    // base URLs down, asking to wait or moved, in this pass
 	if rs.downUntil == nil {
 		rs.downUntil = map[string]time.Time{}
 	}
@@ -233,8 +243,11 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		}
 		if down[r.BaseURL] || (!all && now.Before(rs.downUntil[r.BaseURL])) {
 			res.Failed++ // not tried: its backend was just found down
-			if refused[r.BaseURL] {
+			switch {
+			case refused[r.BaseURL]:
 				res.Refused++
+			case held[r.BaseURL]:
+				res.Untried++
 			}
 			continue
 		}
@@ -304,8 +317,8 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 				}
 			}
 			cut = cut || ctx.Err() != nil
-			if ctx.Err() == nil && connectionFailure(err) {
-				down[r.BaseURL] = true
+			if ctx.Err() == nil && (connectionFailure(err) || holdsBack(err)) {
+				down[r.BaseURL], held[r.BaseURL] = true, true
 				if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
 					rs.downUntil[r.BaseURL] = failed.NextAttempt
 				}
@@ -334,6 +347,18 @@ func (res *FlushResult) unsent(re *RecordError) {
 // selects, whatever its next attempt when all.
 func (rs *Resender) due(r Record, now time.Time, all bool) bool {
 	return (all || !r.NextAttempt.After(now)) && (rs.Select == nil || rs.Select(r))
+}
+
+// holdsBack reports whether err is the backend's last answer telling
+// the next requests to keep off: a 429 or 503 (asked to wait) or a 301 or
+// 308 (moved for good).
+func holdsBack(err error) bool {
+	var he *httpx.HTTPError
+	if !errors.As(err, &he) {
+		return false
+	}
+	return he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable ||
+		httpx.PermanentRedirect(he.Status)
 }
 
 // connectionFailure reports whether err is a failure to reach the backend

@@ -109,18 +109,35 @@ func TestSendOutcomes(t *testing.T) {
 	}
 }
 
-// Flush: a backend whose connections are cut is found down after its
-// first body, and the others wait without a request; a backend answering
-// 503 is not down, and each body is tried. Once the backend is back, every
-// body is delivered byte for byte under its key.
+// Flush: a backend whose connections are cut, that asks to wait (429,
+// 503) or that moved for good (301, 308) is left alone after its first
+// body, and the others wait without a request (t67: a rate-limiting
+// backend got every body's attempts in a row); one answering another
+// status (a 500, a 302) fails each body alone, and each is tried. Once
+// the backend is back, every body is delivered byte for byte under its
+// key.
 func TestFlush(t *testing.T) {
+	status := func(code int) func(be *transporttest.Backend) {
+		return func(be *transporttest.Backend) { be.SetReply(answer(code)) }
+	}
+	moved := func(code int) func(be *transporttest.Backend) {
+		return func(be *transporttest.Backend) {
+			be.SetReply(testkit.Reply{Status: code, Header: http.Header{"Location": {"https://127.0.0.1:1/"}}})
+		}
+	}
 	tests := []struct {
 		name     string
 		down     func(be *transporttest.Backend)
 		requests int // while down
+		untried  int
 	}{
-		{"connections cut", func(be *transporttest.Backend) { be.SetReply(cut) }, 2},                        // one body, 2 attempts
-		{"503", func(be *transporttest.Backend) { be.SetReply(answer(http.StatusServiceUnavailable)) }, 10}, // 5 bodies, 2 attempts each
+		{"connections cut", func(be *transporttest.Backend) { be.SetReply(cut) }, 2, 4}, // one body, 2 attempts
+		{"503", status(http.StatusServiceUnavailable), 2, 4},
+		{"429", status(http.StatusTooManyRequests), 2, 4},
+		{"301", moved(http.StatusMovedPermanently), 1, 4}, // not retried
+		{"308", moved(http.StatusPermanentRedirect), 1, 4},
+		{"500", status(http.StatusInternalServerError), 10, 0}, // 5 bodies, 2 attempts each
+		{"302", moved(http.StatusFound), 5, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -143,8 +160,8 @@ func TestFlush(t *testing.T) {
 			}
 			rs := &Resender{Store: s, Client: clientFor(t)}
 			res, err := rs.Flush(context.Background())
-			if err != nil || res.Failed != 5 || res.Delivered != 0 {
-				t.Fatalf("flush while down: %+v %v", res, err)
+			if err != nil || res.Failed != 5 || res.Delivered != 0 || res.Untried != tt.untried {
+				t.Fatalf("flush while down: %+v %v; want 5 failed, %d untried", res, err, tt.untried)
 			}
 			if requests := be.Len(); requests != tt.requests {
 				t.Errorf("%d requests to a backend down, want %d", requests, tt.requests)
