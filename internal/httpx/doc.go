@@ -30,8 +30,9 @@
 //
 // # Logging
 //
-// A Poster logs each retry at WARN (op, attempt, status, wait and, without
-// a status, the error) and never the final failure: it returns it, and the
+// A Poster logs each retry at WARN (op, attempt, status, wait, without a
+// status the error, and, when a Retry-After header asked for another wait
+// than the one made, retry_after: "asked 3600s, waiting 30s") and never the final failure: it returns it, and the
 // caller decides who reports it, once.
 //
 // # Secrets

@@ -364,7 +364,18 @@ func (p *Poster) logRetry(r *Request, attempt int, f *failure, wait time.Duratio
 	if f.err != nil {
 		fields = append(fields, zap.String("error", f.err.Error()))
 	}
+	if f.hasAfter && f.after != wait {
+		// Capped (or raised to MinWait): the line says what the server
+		// asked for, and what is waited instead.
+		fields = append(fields, zap.String("retry_after", "asked "+seconds(f.after)+", waiting "+seconds(wait)))
+	}
 	p.Log.Warn("request failed, retrying", append(fields, r.Fields...)...)
+}
+
+// seconds writes d as a number of seconds, as a Retry-After header does:
+// "3600s", "1.5s".
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "s"
 }
 
 // hide returns err with the URL of any *url.Error it holds replaced by the
