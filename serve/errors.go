@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // permanentError marks an error that retrying cannot fix.
@@ -139,12 +141,12 @@ const registerTimeout = 30 * time.Second
 type registerTimeoutError struct{ err error }
 
 func (e *registerTimeoutError) Error() string {
-	return fmt.Sprintf("no answer within the %s a registration may take: %v", registerTimeout, e.err)
+	return fmt.Sprintf("%s (the limit of a registration): %v", httpx.NoAnswer(registerTimeout), e.err)
 }
 
 func (e *registerTimeoutError) Unwrap() error { return e.err }
 
 // HealthReason says that the platform did not answer in time.
 func (e *registerTimeoutError) HealthReason() string {
-	return fmt.Sprintf("no answer within %s", registerTimeout)
+	return httpx.NoAnswer(registerTimeout)
 }

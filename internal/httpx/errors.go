@@ -218,3 +218,29 @@ type InterruptedError struct {
 
 func (e *InterruptedError) Error() string { return e.Err.Error() }
 func (e *InterruptedError) Unwrap() error { return e.Err }
+
+// TimeoutError is an attempt its timeout cut short: the server did not
+// answer, or not whole, within it. It is a net.Error whose Timeout is
+// true, and errors.Is context.DeadlineExceeded.
+type TimeoutError struct {
+	Limit time.Duration
+	Err   error // what the cut attempt returned
+}
+
+func (e *TimeoutError) Error() string {
+	return NoAnswer(e.Limit) + " (the limit of one attempt, its reply included)"
+}
+
+func (e *TimeoutError) Unwrap() error { return e.Err }
+
+// Timeout reports true: a *url.Error holding e says so too.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// Temporary reports true, as the deadline error it replaces does.
+func (e *TimeoutError) Temporary() bool { return true }
+
+// NoAnswer is how injectkit says that a server did not answer within d,
+// whatever waited for it (an attempt, a registration): "no answer within
+// 30s", never the "context deadline exceeded" of the context that
+// stopped it, which reads as the run's own --timeout.
+func NoAnswer(d time.Duration) string { return "no answer within " + d.String() }

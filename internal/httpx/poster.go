@@ -296,6 +296,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 		if ctx.Err() != nil {
 			return Reply{}, &failure{err: ctx.Err()}
 		}
+		err = p.noAnswer(err, actx.Err())
 		// A certificate refused now is refused on the next try too: fail at
 		// once, though not permanently (a CA file can be fixed).
 		var cv *tls.CertificateVerificationError

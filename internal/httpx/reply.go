@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 // errReplyTooLarge is what a replyBody's Read returns past its limit.
@@ -76,9 +77,30 @@ func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Re
 	case body.err != nil && ctx.Err() != nil:
 		return Reply{}, &failure{err: ctx.Err()}
 	case body.err != nil:
-		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", body.err), r.shown()), retry: p.retryable(0, r.Op)}
+		return Reply{}, &failure{err: p.hide(fmt.Errorf("read reply: %w", p.noAnswer(body.err, body.err)), r.shown()),
+			retry: p.retryable(0, r.Op)}
 	case err != nil:
 		return Reply{}, err
 	}
 	return Reply{Status: resp.StatusCode, Header: resp.Header, Body: b}, nil
+}
+
+// noAnswer returns err, an attempt's error, with the deadline error in it
+// replaced by a *TimeoutError when cause, the attempt's context's error
+// or the error its end gave a read, says the attempt's timeout ended it
+// (the caller checked that the Do's own context did not end); err as it
+// is otherwise.
+func (p *Poster) noAnswer(err, cause error) error {
+	if !errors.Is(cause, context.DeadlineExceeded) {
+		return err
+	}
+	limit := p.Timeout
+	if limit <= 0 {
+		limit = DefaultTimeout
+	}
+	if ue, ok := err.(*url.Error); ok {
+		ue.Err = &TimeoutError{Limit: limit, Err: ue.Err}
+		return ue
+	}
+	return &TimeoutError{Limit: limit, Err: err}
 }
