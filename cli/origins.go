@@ -9,6 +9,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -301,22 +302,30 @@ func (c *runConfig) outboxCommand(name, sub string, sends bool) string {
 	return cmd
 }
 
-// tokenHint says how the command outboxCommand prints gets the run's
-// token, which it never names: from the environment again when the run
+// tokenHint says how the commands outboxCommand prints for de (flush for
+// the bodies stored, retry-dead for those in the dead list) get the run's
+// token, which they never name: from the environment again when the run
 // read it there, given again (--token, or its variable) when the run was
-// given it by flag. "" when the command has it already (a config file's,
-// through --config) or the run had none.
-func (c *runConfig) tokenHint() string {
+// given it by flag. "" when the commands have it already (a config
+// file's, through --config) or the run had none.
+func (c *runConfig) tokenHint(de *runtime.DeliveryError) string {
 	from := c.secretFrom["token"]
 	if c.Backend.URL == "" {
 		return ""
 	}
+	cmds, needs, it := "the flush command", "needs", "it"
+	switch {
+	case de.Stored > 0 && de.Dead > 0:
+		cmds, needs, it = "the flush and retry-dead commands", "need", "them"
+	case de.Dead > 0:
+		cmds = "the retry-dead command"
+	}
 	if env, ok := strings.CutPrefix(from, "env "); ok {
-		return "the flush command needs " + env + " set, as this run had it (the token is never printed)"
+		return cmds + " " + needs + " " + env + " set, as this run had it (the token is never printed)"
 	}
 	if strings.HasPrefix(from, "-") {
-		return "the flush command needs the token this run was given by " + from + ": add " + from +
-			" TOKEN to it, or set " + envPrefix + "TOKEN (the token is never printed)"
+		return cmds + " " + needs + " the token this run was given by " + from + ": add " + from +
+			" TOKEN to " + it + ", or set " + envPrefix + "TOKEN (the token is never printed)"
 	}
 	return ""
 }

@@ -190,3 +190,31 @@ func TestRunFlushHintPathsAbsolute(t *testing.T) {
 		t.Fatalf("%s from another directory: exit %d, want 0 and the body delivered with the run's token\n%s", m[1], f.code, f.stderr)
 	}
 }
+
+// t67: the token hint after a run whose body the backend rejected names
+// the command it follows, retry-dead, not flush.
+func TestRunDeadHintNamesRetryDead(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		hint string
+	}{
+		{"token from the flag", []string{"--token", "tok-dead-1"}, nil,
+			"hint: the retry-dead command needs the token this run was given by --token: add --token TOKEN to it, or set INJECTKIT_TOKEN"},
+		{"token from the environment", nil, map[string]string{"INJECTKIT_TOKEN": "tok-dead-1"},
+			"hint: the retry-dead command needs INJECTKIT_TOKEN set, as this run had it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newSwitchable(t, http.StatusBadRequest)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			r := run(t, registry(), tt.env, append([]string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-d",
+				"--outbox", box, "--log-level", "error", "--backend-url", be.URL}, tt.args...)...)
+			if r.code != 1 || !strings.Contains(r.stderr, "resend with: injectkit outbox retry-dead <id>") ||
+				!strings.Contains(r.stderr, tt.hint) || strings.Contains(r.stderr, "flush command") || strings.Contains(r.stderr, "tok-dead-1") {
+				t.Fatalf("exit %d, stderr %q; want 1, the retry-dead command and %q, never the token", r.code, r.stderr, tt.hint)
+			}
+		})
+	}
+}

@@ -194,7 +194,7 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: cmp.Or(routeHint(err), cfg.tokenHint())}
+		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: cmp.Or(routeHint(err), cfg.tokenHint(de))}
 	case errors.As(err, &de) && de.Report != nil:
 		delivered, targets := undelivered(cfg, de.Report, err)
 		dumpSignatures(o, de.Report, delivered, targets)
