@@ -2,6 +2,7 @@ package httpx
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"net/http"
 	"net/url"
@@ -62,9 +63,27 @@ func (t *hinted) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := t.Transport.RoundTrip(r)
 	var cv *tls.CertificateVerificationError
 	if err != nil && errors.As(err, &cv) {
-		err = &CertificateError{Err: err, Hint: t.hint}
+		err = &CertificateError{Err: err, Hint: certificateHint(err, t.hint)}
 	}
 	return resp, err
+}
+
+// certificateHint says what to fix for a server certificate refused with
+// err: the certificate itself when it is outside its validity dates or
+// does not name the host (trusting more CAs would not help), else the
+// CAs trusted (hint).
+func certificateHint(err error, hint string) string {
+	var invalid x509.CertificateInvalidError
+	var host x509.HostnameError
+	switch {
+	case errors.As(err, &invalid) && invalid.Reason == x509.Expired:
+		return "the server's certificate is outside its validity dates (expired, or not yet valid): " +
+			"renew it, or check this machine's clock"
+	case errors.As(err, &host):
+		return "the server's certificate does not name " + host.Host +
+			": use a URL with a name the certificate holds, or a certificate issued for " + host.Host
+	}
+	return hint
 }
 
 // Transport returns the *http.Transport of a client NewClient made (nil
