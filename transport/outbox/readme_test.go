@@ -1,0 +1,56 @@
+package outbox
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// The README's account of the callback client's HTTP behaviour gives the
+// numbers of internal/httpx and of this package: a constant changed
+// fails this test until the README says the same.
+func TestReadmeCallbackHTTP(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = "#### Callback HTTP: attempts, waits, and what each answer does"
+	_, sec, ok := strings.Cut(string(md), head)
+	if !ok {
+		t.Fatalf("README.md has no section %q", head)
+	}
+	sec, _, _ = strings.Cut(sec, "\n#")          // to the next heading
+	sec = strings.Join(strings.Fields(sec), " ") // line breaks as spaces
+	backoff := httpx.Exponential(httpx.DefaultDelay, 0)
+	var waits []string
+	total := time.Duration(httpx.DefaultAttempts) * httpx.DefaultTimeout
+	for n := 1; n < httpx.DefaultAttempts; n++ {
+		waits = append(waits, secs(backoff(n)))
+		total += backoff(n)
+	}
+	want := []string{
+		fmt.Sprintf("**Attempts**: %d per body (1 try and %d retries)", httpx.DefaultAttempts, httpx.DefaultAttempts-1),
+		"**Waits**: " + strings.Join(waits, ", ") + " between them",
+		"capped at " + secs(httpx.DefaultMaxRetryAfter),
+		fmt.Sprintf(`"asked 3600s, waiting %s"`, httpx.DefaultMaxRetryAfter.String()),
+		"**Timeout**: " + secs(httpx.DefaultTimeout) + " per attempt",
+		"`no answer within " + httpx.DefaultTimeout.String() + "`",
+		fmt.Sprintf("%d × %s + %s = %d min %d s", httpx.DefaultAttempts, secs(httpx.DefaultTimeout),
+			strings.Join(waits, " + "), int(total.Minutes()), int(total.Seconds())%60),
+		fmt.Sprintf("waits %d min (the longest backoff)", int(MaxBackoff.Minutes())),
+		fmt.Sprintf("by `serve` after %s, the wait doubling with each failed attempt up to %d min", secs(MinBackoff), int(MaxBackoff.Minutes())),
+	}
+	for _, w := range want {
+		if !strings.Contains(sec, w) {
+			t.Errorf("README.md %q does not say %q", head, w)
+		}
+	}
+}
+
+// secs writes d as the README does: "30 s".
+func secs(d time.Duration) string { return fmt.Sprintf("%d s", int(d.Seconds())) }
