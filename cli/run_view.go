@@ -223,8 +223,10 @@ func (v *runView) where(r *runtime.Report, err error) string {
 
 // warnNoToken logs a WARN line when a backend URL is set without a token
 // or credentials of its own (user:password@, sent as Basic): the requests
-// carry no Authorization header.
+// carry no Authorization header; and one when they go in clear to
+// another host (warnClearToken).
 func warnNoToken(log *zap.Logger, bc backendConfig) {
+	warnClearToken(log, bc.URL, bc.Token)
 	if bc.URL == "" || bc.Token != "" {
 		return
 	}

@@ -139,6 +139,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	sc.warnStrayEnv(log, o.name())
 	warnUnsetRequired(log, selected, sc.injectors, &sc.origins)
 	warnPreflight(log, set, selected)
+	warnClearToken(log, sc.Platform.URL, sc.Platform.Token)
 	platform, clientOpts, err := sc.platformClient(c.Context, ms)
 	if err != nil {
 		return err

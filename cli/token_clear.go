@@ -1,0 +1,36 @@
+package cli
+
+import (
+	"net/netip"
+	"net/url"
+	"strings"
+
+	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// warnClearToken logs one WARN line when a token (or the URL's own
+// user:password) goes to a backend or platform over plain http:// on
+// another host than this machine's loopback: anyone on the path can read
+// it. A loopback URL (localhost, 127.0.0.0/8, ::1) never leaves the
+// machine and gets none.
+func warnClearToken(log *zap.Logger, rawURL, token string) {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil || !strings.EqualFold(u.Scheme, "http") || (token == "" && u.User == nil) || loopbackHost(u.Hostname()) {
+		return
+	}
+	log.Warn("the token goes in clear over http:// to a host that is not this machine: use https:// for this URL",
+		zap.String("url", httpx.StripCredentials(rawURL)))
+}
+
+// loopbackHost reports whether host is this machine's loopback: localhost
+// (or a name under .localhost) or a loopback address.
+func loopbackHost(host string) bool {
+	h := strings.TrimSuffix(strings.ToLower(host), ".")
+	if h == "localhost" || strings.HasSuffix(h, ".localhost") {
+		return true
+	}
+	a, err := netip.ParseAddr(h)
+	return err == nil && a.Unmap().IsLoopback()
+}
