@@ -16,16 +16,26 @@ import (
 
 // MoveToDead moves a pending record to the dead list with the backend's
 // status and response body (Options.Secrets redacted from both messages),
-// as ReasonRejected.
+// as ReasonRejected. A record another live process took over meanwhile
+// (this one's lease ended: see Claim) is that process's to settle: it is
+// left as it is, pending, its claim kept, and the error is nil.
 func (s *Store) MoveToDead(id uint64, attempts int, status int, body, lastErr string) error {
-	return s.moveToDead(id, attempts, status, body, lastErr, ReasonRejected)
+	if err := s.moveToDead(id, attempts, status, body, lastErr, ReasonRejected); !errors.Is(err, errOwned) {
+		return err
+	}
+	return nil
 }
 
+// moveToDead is MoveToDead as reason: a record another live process owns
+// now (see ownedElsewhere) is left as it is, and the error is errOwned.
 func (s *Store) moveToDead(id uint64, attempts int, status int, body, lastErr, reason string) error {
 	body, lastErr = s.redact(body, nil), s.redact(lastErr, nil) // outside the transaction
 	_, err := s.update(id, func(r *Record) error {
-		if r.State != Pending {
+		switch {
+		case r.State != Pending:
 			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
+		case s.ownedElsewhere(*r):
+			return errOwned
 		}
 		s.bury(r, attempts, status, body, lastErr, reason)
 		return nil

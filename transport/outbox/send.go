@@ -179,8 +179,9 @@ type permanent interface{ Permanent() bool }
 // attempts and last error), or the longest backoff from now after a 301 or
 // 308 (the backend moved for good: the URL is at fault, and the record,
 // kept, is not tried again at the pace of a backend that is down); a
-// record another live process took over meanwhile is left to it, as it is
-// (see MarkFailed). Options.Secrets are redacted
+// record another live process took over meanwhile is left to it, as it
+// is, and the outcome is Failed (see MarkFailed, MoveToDead).
+// Options.Secrets are redacted
 // from what is kept and from the error returned. A store error is joined
 // to err, and the record may then stay pending and owned until its lease
 // ends.
@@ -224,7 +225,10 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		if he != nil {
 			status, body = he.Status, s.redact(he.Body, red)
 		}
-		if serr := s.MoveToDead(r.ID, attempts, status, body, msg); serr != nil {
+		switch serr := s.moveToDead(r.ID, attempts, status, body, msg, ReasonRejected); {
+		case errors.Is(serr, errOwned):
+			return Failed, s.redactErr(err, red) // another process's to settle: still pending
+		case serr != nil:
 			return Rejected, s.redactErr(errors.Join(err, serr), red)
 		}
 		return Rejected, s.redactErr(err, red)
@@ -254,9 +258,13 @@ func TokenRefused(err error) bool {
 	return errors.As(err, &he) && (he.Status == http.StatusUnauthorized || he.Status == http.StatusForbidden)
 }
 
-// reject moves r to the dead list, unsent, for a fault of its own.
+// reject moves r to the dead list, unsent, for a fault of its own; one
+// another live process took over meanwhile is left to it (Failed).
 func (s *Store) reject(r Record, re *RecordError) (Outcome, error) {
-	if serr := s.moveToDead(r.ID, 0, 0, "", re.Error(), re.Reason); serr != nil {
+	switch serr := s.moveToDead(r.ID, 0, 0, "", re.Error(), re.Reason); {
+	case errors.Is(serr, errOwned):
+		return Failed, re // another process's to settle: still pending
+	case serr != nil:
 		return Rejected, errors.Join(re, serr)
 	}
 	return Rejected, re

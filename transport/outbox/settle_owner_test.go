@@ -64,3 +64,58 @@ func TestSettleFailedClearsOnlyItsOwnClaim(t *testing.T) {
 		})
 	}
 }
+
+// A permanent rejection Settle records on a body another live process
+// took over meanwhile leaves that body pending, that process's claim and
+// the record's state untouched (Failed: it is still in the outbox, that
+// process's to settle); its own body it moves to the dead list.
+func TestSettleRejectedBuriesOnlyItsOwnClaim(t *testing.T) {
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	tests := []struct {
+		name  string
+		other int // the process that took it over, 0 none: still this one's
+		want  Outcome
+	}{
+		{"still this process's", 0, Rejected},
+		{"taken over by a live process", live.Process.Pid, Failed},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, now, rec := putLeased(t)
+			lease := now.Add(time.Minute)
+			before, err := s.update(rec.ID, func(r *Record) error {
+				if tt.other != 0 {
+					r.Owner, r.OwnerStart, r.LeaseUntil = tt.other, processStart(tt.other), lease
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			post := &otherProfileError{permanent: true}
+			out, err := s.Settle(context.Background(), rec, post, 0)
+			if out != tt.want || !errors.Is(err, post) || err.Error() != post.Error() {
+				t.Fatalf("Settle = %v, %v; want %v with the post's error alone (%q)", out, err, tt.want, post)
+			}
+			after, err := s.Get(rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.other != 0 {
+				if after.State != Pending || after.Owner != tt.other || !after.LeaseUntil.Equal(lease) || after.Attempts != before.Attempts || after.LastError != before.LastError {
+					t.Errorf("record after Settle: %v, owner %d until %s, %d attempts, %q; want pending, pid %d's claim and its state kept (%d attempts, %q)",
+						after.State, after.Owner, after.LeaseUntil, after.Attempts, after.LastError, tt.other, before.Attempts, before.LastError)
+				}
+				return
+			}
+			if after.State != Dead || after.Owner != 0 || after.Attempts != before.Attempts+1 || after.LastError != post.Error() {
+				t.Errorf("record after Settle: %v, owner %d, %d attempts, %q; want dead, free, %d attempts, %q",
+					after.State, after.Owner, after.Attempts, after.LastError, before.Attempts+1, post)
+			}
+		})
+	}
+}
