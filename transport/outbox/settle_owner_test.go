@@ -119,3 +119,65 @@ func TestSettleRejectedBuriesOnlyItsOwnClaim(t *testing.T) {
 		})
 	}
 }
+
+// The bodies a failed send holds back with its failed chunk (markWaiting)
+// are freed only while they are still this process's: one another live
+// process took over meanwhile keeps that process's claim and its state,
+// and is counted as kept (it is still pending in the outbox).
+func TestHoldBackClearsOnlyItsOwnClaims(t *testing.T) {
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	tests := []struct {
+		name  string
+		other int // the process that took chunk 1 over, 0 none: still this one's
+	}{
+		{"still this process's", 0},
+		{"taken over by a live process", live.Process.Pid},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now()
+			s := openTemp(t, Options{Now: func() time.Time { return now }})
+			recs, err := s.Put(entry("inj", 1, 3, "{}"), entry("inj", 2, 3, "{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lease := now.Add(time.Minute)
+			taken, err := s.update(recs[0].ID, func(r *Record) error {
+				if tt.other != 0 {
+					r.Owner, r.OwnerStart, r.LeaseUntil = tt.other, processStart(tt.other), lease
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			const msg = "not sent: chunk 0 of the same send failed"
+			next := now.Add(5 * time.Second)
+			kept, err := s.markWaiting([]uint64{recs[0].ID, recs[1].ID}, msg, next)
+			if kept != 2 || err != nil {
+				t.Fatalf("markWaiting = %d, %v; want both kept", kept, err)
+			}
+			for i, rec := range recs {
+				after, err := s.Get(rec.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if i == 0 && tt.other != 0 {
+					if after.Owner != tt.other || !after.LeaseUntil.Equal(lease) || after.LastError != taken.LastError || !after.NextAttempt.Equal(taken.NextAttempt) {
+						t.Errorf("chunk 1 after markWaiting: owner %d until %s, %q due %s; want pid %d's claim and its state kept (%q due %s)",
+							after.Owner, after.LeaseUntil, after.LastError, after.NextAttempt, tt.other, taken.LastError, taken.NextAttempt)
+					}
+					continue
+				}
+				if after.State != Pending || after.Owner != 0 || after.LastError != msg || !after.NextAttempt.Equal(next) {
+					t.Errorf("chunk %d after markWaiting: %v, owner %d, %q due %s; want pending, free, %q due %s",
+						rec.ChunkIndex, after.State, after.Owner, after.LastError, after.NextAttempt, msg, next)
+				}
+			}
+		})
+	}
+}

@@ -38,7 +38,9 @@ func (d *Deliverer) holdBack(se *runtime.StoredError, failedAt Record, rest []ui
 // mode, one open of the file) per record made a 100 000-body send whose
 // first body failed take minutes to return. It returns how many it
 // marked: a record no longer in the outbox, or no longer pending, is
-// left as it is and not counted; after a failure, the records not marked
+// left as it is and not counted; one another live process took over
+// meanwhile (see MarkFailed) is left as it is, that process's claim kept,
+// and counted (it stays pending); after a failure, the records not marked
 // are counted (they stay stored, pending, owned by this process until its
 // lease ends) and the error is returned.
 func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, error) {
@@ -58,10 +60,18 @@ func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, 
 	defer s.release()
 	kept, done := 0, 0
 	for chunk := range slices.Chunk(ids, maxTxBodies) {
-		marked := 0
+		marked, elsewhere := 0, 0
 		err := s.write(db, func(tx *bolt.Tx) error {
-			var err error // the write may run again (see write): marked is set anew
-			marked, err = updatePending(tx, chunk, func(Record) bool { return true }, func(r *Record) {
+			var err error // the write may run again (see write): the counts are set anew
+			elsewhere = 0
+			mine := func(r Record) bool {
+				if s.ownedElsewhere(r) {
+					elsewhere++
+					return false
+				}
+				return true
+			}
+			marked, err = updatePending(tx, chunk, mine, func(r *Record) {
 				r.LastError, r.NextAttempt = lastErr, next
 				r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 			})
@@ -70,7 +80,7 @@ func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, 
 		if err != nil {
 			return kept + len(ids) - done, err
 		}
-		kept += marked
+		kept += marked + elsewhere
 		done += len(chunk)
 	}
 	return kept, nil
