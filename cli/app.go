@@ -178,7 +178,7 @@ func argsError(c *ucli.Context, o Options, name, takes string) error {
 // wordsError is usageErr redacted of the secrets as given: the usage
 // error of a command's words (see argsError).
 func wordsError(c *ucli.Context, o Options, format string, args ...any) error {
-	return redactExit(usageErr(format, args...), givenSecrets(c, o))
+	return redactGiven(c, o, nil, usageErr(format, args...))
 }
 
 // flagTakesValue reports whether a flag takes a value (every flag but a

@@ -323,6 +323,7 @@ type sourced interface {
 	setSecretFrom(key, from string)         // where a secret was set: never in an error with its value
 	setConfig(path string)                  // the config file read
 	setStrayEnv(names []string)             // the unknown variables of the environment to warn of
+	setFileSecrets(secrets []string)        // the config file's secrets, as it was read (see redactGiven)
 }
 
 // keysOf returns the config keys of config struct types.

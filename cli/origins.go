@@ -39,7 +39,19 @@ type origins struct {
 	// strayEnv are the unknown INJECTKIT_ variables of the environment
 	// that checkEnv let pass, for warnStrayEnv.
 	strayEnv []string
+	// fileSecrets are the config file's secrets as it was read (its
+	// secret keys' values, its Secret settings'), fileRead whether it was:
+	// an error the command exits with is redacted of them (redactGiven),
+	// without reading the file again (a pipe gives its content once).
+	fileSecrets []string
+	fileRead    bool
 }
+
+func (o *origins) setFileSecrets(secrets []string) { o.fileSecrets, o.fileRead = secrets, true }
+
+// readFileSecrets returns the config file's secrets as it was read, and
+// whether it was (see setFileSecrets).
+func (o *origins) readFileSecrets() ([]string, bool) { return o.fileSecrets, o.fileRead }
 
 func (o *origins) setText(key, text string) {
 	if o.text == nil {

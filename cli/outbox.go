@@ -258,7 +258,8 @@ func outboxCommand(o Options) *ucli.Command {
 	// say so, drop and retry-dead find no id.
 	action := func(name string, cfg outboxCommandConfig, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
 		return func(c *ucli.Context) (err error) {
-			defer func() { err = redactOutboxError(c, o, err) }()
+			fresh := reflect.New(reflect.TypeOf(cfg).Elem()).Interface().(outboxCommandConfig)
+			defer func() { err = redactGiven(c, o, fresh, err) }()
 			if c.Command.ArgsUsage == "" && c.NArg() > 0 {
 				return argsError(c, o, "outbox "+name, "no arguments")
 			}
@@ -267,7 +268,7 @@ func outboxCommand(o Options) *ucli.Command {
 				// stdout only reports what they did.
 				stdoutReports(o.Stdout)
 			}
-			e, err := openOutboxEnv(c, o, name, reflect.New(reflect.TypeOf(cfg).Elem()).Interface().(outboxCommandConfig))
+			e, err := openOutboxEnv(c, o, name, fresh)
 			if err != nil {
 				return err
 			}

@@ -81,6 +81,7 @@ type outboxCommandConfig interface {
 	output() string
 	where(key string) string // " (origin)" of a setting given, see origins
 	warnStrayEnv(log *zap.Logger, name string)
+	fileSecretsReader
 }
 
 func (f outboxFileConfig) config() outboxConfig {

@@ -12,18 +12,6 @@ import (
 
 // The ids the outbox commands take, and the errors they exit with.
 
-// redactOutboxError removes from err, the error an outbox command exits
-// with, the token and the Secret settings as every source gives them
-// (givenSecrets), as run's and serve's errors are: a config file, CA file,
-// backend URL, outbox path or lock timeout refused quotes what the user
-// wrote, which may hold one. They are read only for an error.
-func redactOutboxError(c *ucli.Context, o Options, err error) error {
-	if err == nil {
-		return nil
-	}
-	return redactExit(err, givenSecrets(c, o))
-}
-
 // outboxID is the id an outbox command was given: the number of a body
 // or of a send's record, or, run, of a start ("run-57"); given is the id
 // as written, which its errors quote. Leading zeros are read alike in

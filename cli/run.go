@@ -46,7 +46,7 @@ func runCommand(o Options) *ucli.Command {
 
 // startRun is how run and validate begin, alike: one injector name at
 // most, the configuration loaded (its error redacted of the secrets as
-// given), the logger and the abort's JSON lines on the stderr that
+// given, see redactGiven), the logger and the abort's JSON lines on the stderr that
 // stderrOf picks for that configuration, redacted of its secrets, and the
 // stray environment warned of. The caller redacts what it returns of
 // secrets and syncs log.
@@ -57,13 +57,13 @@ func startRun(c *ucli.Context, o Options, stderrOf func(runConfig) io.Writer) (c
 	ms := o.injectors().manifests()
 	cfg, err = loadRunConfig(c, o, ms)
 	if err != nil {
-		return cfg, nil, nil, redactExit(err, rawSecrets(c, o.Getenv, ms))
+		return cfg, nil, nil, redactGiven(c, o, &cfg, err)
 	}
 	secrets = secretValues(cfg.Backend, cfg.injectors, ms)
 	stderr := stderrOf(cfg)
 	log, err = newLogger(redacting(stderr, secrets), cfg.Log)
 	if err != nil {
-		return cfg, secrets, nil, redactExit(err, secrets)
+		return cfg, secrets, nil, redactGiven(c, o, &cfg, err, secrets...)
 	}
 	o.Abort.logJSON(redacting(stderr, secrets), cfg.Log)
 	cfg.warnStrayEnv(log, o.name())
@@ -80,7 +80,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() { err = redactExit(err, secrets) }()
+	defer func() { err = redactGiven(c, o, &cfg, err, secrets...) }()
 	defer func() { _ = log.Sync() }()
 	view.redact = logRedaction(secrets)
 

@@ -83,7 +83,14 @@ func givenSecrets(c *ucli.Context, o Options) []string {
 	if err != nil {
 		return out
 	}
-	for key, r := range file.values {
+	return append(out, file.secrets(secret, ms)...)
+}
+
+// secrets returns the values of the file's secret keys (secret) and of
+// the Secret settings of ms it holds.
+func (f configFile) secrets(secret map[string]bool, ms []framework.Manifest) []string {
+	var out []string
+	for key, r := range f.values {
 		for _, v := range r.vals {
 			if v = strings.TrimSpace(v); secret[key] && v != "" {
 				out = append(out, v)
@@ -92,12 +99,45 @@ func givenSecrets(c *ucli.Context, o Options) []string {
 	}
 	for _, m := range ms {
 		for _, s := range m.Settings {
-			if v := strings.TrimSpace(file.injectors[m.Name+"."+s.Key]); s.Secret && v != "" {
+			if v := strings.TrimSpace(f.injectors[m.Name+"."+s.Key]); s.Secret && v != "" {
 				out = append(out, v)
 			}
 		}
 	}
 	return out
+}
+
+// fileSecretsReader is a configuration that kept its config file's
+// secrets as it read them (origins).
+type fileSecretsReader interface {
+	readFileSecrets() ([]string, bool)
+}
+
+// redactGiven removes from err, the error a command exits with (run,
+// validate, serve, the outbox commands, a refusal of a command's words),
+// every secret the command was given, from every source, and those of
+// decoded (what its configuration decoded: the backend URL's
+// credentials). The token and the Secret settings are taken as each
+// source gives them, one another source overrides too: the flags and the
+// environment (rawSecrets) and the config file, as cfg read it (nil, or
+// not read yet: read now, see givenSecrets). A config file refused, a CA
+// file, backend URL, outbox path or duration refused quotes what the
+// user wrote, which may hold one. They are read only for an error.
+func redactGiven(c *ucli.Context, o Options, cfg fileSecretsReader, err error, decoded ...string) error {
+	if err == nil {
+		return nil
+	}
+	var given []string
+	file, read := []string(nil), false
+	if cfg != nil {
+		file, read = cfg.readFileSecrets()
+	}
+	if read {
+		given = append(rawSecrets(c, o.Getenv, o.injectors().manifests()), file...)
+	} else {
+		given = givenSecrets(c, o)
+	}
+	return redactExit(err, append(given, decoded...))
 }
 
 // redactingWriter removes secrets from each write: a log line, whole. The

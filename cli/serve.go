@@ -113,13 +113,14 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	ms, broken := set.manifests(), set.brokenInjectors()
 	sc, err := loadServeConfig(c, o, ms)
 	if err != nil {
-		return redactExit(err, rawSecrets(c, o.Getenv, ms))
+		return redactGiven(c, o, &sc, err)
 	}
 	// As run's: the token, the credentials of the URL and the injectors'
 	// Secret settings are redacted from the log lines (an executor's
-	// message, its logger, a panic) and from the error serve exits with.
+	// message, its logger, a panic), and from the error serve exits with
+	// every secret given, from every source (redactGiven).
 	secrets := secretValues(backendConfig{URL: sc.Platform.URL, Token: sc.Platform.Token}, sc.injectors, ms)
-	defer func() { err = redactExit(err, secrets) }()
+	defer func() { err = redactGiven(c, o, &sc, err, secrets...) }()
 	if err := checkProxy(o); err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() { err = redactExit(err, secrets) }()
+	defer func() { err = redactGiven(c, o, &cfg, err, secrets...) }()
 	defer func() { _ = log.Sync() }()
 	if cfg.OpenAEVMessage != "" {
 		return usageErr("invalid openaev_message %q%s: validate checks an inject file and flags, not a platform message (its targets are the platform's to resolve)",
