@@ -12,32 +12,20 @@ import (
 // this one's lease ended (a flush's, a retry-dead's) leaves that process's
 // claim and the record's state alone: it clears only its own claim.
 func TestSettleFailedClearsOnlyItsOwnClaim(t *testing.T) {
-	live := exec.Command("sleep", "30")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	other := liveProcess(t)
 	tests := []struct {
 		name   string
 		other  int // the process that took it over, 0 none: still this one's
 		marked bool
 	}{
 		{"still this process's", 0, true},
-		{"taken over by a live process", live.Process.Pid, false},
+		{"taken over by a live process", other, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, now, rec := putLeased(t)
 			lease := now.Add(time.Minute)
-			before, err := s.update(rec.ID, func(r *Record) error {
-				if tt.other != 0 {
-					r.Owner, r.OwnerStart, r.LeaseUntil = tt.other, processStart(tt.other), lease
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			before := takeOver(t, s, rec.ID, tt.other, lease)
 			post := errors.New("status 503")
 			out, err := s.Settle(context.Background(), rec, post, 0)
 			if out != Failed || !errors.Is(err, post) {
@@ -70,32 +58,20 @@ func TestSettleFailedClearsOnlyItsOwnClaim(t *testing.T) {
 // the record's state untouched (Failed: it is still in the outbox, that
 // process's to settle); its own body it moves to the dead list.
 func TestSettleRejectedBuriesOnlyItsOwnClaim(t *testing.T) {
-	live := exec.Command("sleep", "30")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	other := liveProcess(t)
 	tests := []struct {
 		name  string
 		other int // the process that took it over, 0 none: still this one's
 		want  Outcome
 	}{
 		{"still this process's", 0, Rejected},
-		{"taken over by a live process", live.Process.Pid, Failed},
+		{"taken over by a live process", other, Failed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, now, rec := putLeased(t)
 			lease := now.Add(time.Minute)
-			before, err := s.update(rec.ID, func(r *Record) error {
-				if tt.other != 0 {
-					r.Owner, r.OwnerStart, r.LeaseUntil = tt.other, processStart(tt.other), lease
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			before := takeOver(t, s, rec.ID, tt.other, lease)
 			post := &otherProfileError{permanent: true}
 			out, err := s.Settle(context.Background(), rec, post, 0)
 			if out != tt.want || !errors.Is(err, post) || err.Error() != post.Error() {
@@ -125,17 +101,13 @@ func TestSettleRejectedBuriesOnlyItsOwnClaim(t *testing.T) {
 // process took over meanwhile keeps that process's claim and its state,
 // and is counted as kept (it is still pending in the outbox).
 func TestHoldBackClearsOnlyItsOwnClaims(t *testing.T) {
-	live := exec.Command("sleep", "30")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	other := liveProcess(t)
 	tests := []struct {
 		name  string
 		other int // the process that took chunk 1 over, 0 none: still this one's
 	}{
 		{"still this process's", 0},
-		{"taken over by a live process", live.Process.Pid},
+		{"taken over by a live process", other},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -146,15 +118,7 @@ func TestHoldBackClearsOnlyItsOwnClaims(t *testing.T) {
 				t.Fatal(err)
 			}
 			lease := now.Add(time.Minute)
-			taken, err := s.update(recs[0].ID, func(r *Record) error {
-				if tt.other != 0 {
-					r.Owner, r.OwnerStart, r.LeaseUntil = tt.other, processStart(tt.other), lease
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			taken := takeOver(t, s, recs[0].ID, tt.other, lease)
 			const msg = "not sent: chunk 0 of the same send failed"
 			next := now.Add(5 * time.Second)
 			kept, err := s.markWaiting([]uint64{recs[0].ID, recs[1].ID}, msg, next)
@@ -180,4 +144,34 @@ func TestHoldBackClearsOnlyItsOwnClaims(t *testing.T) {
 			}
 		})
 	}
+}
+
+// liveProcess starts a process that lives as long as the test (a sleep),
+// to own records as another process sharing the outbox would, and returns
+// its pid.
+func liveProcess(t *testing.T) int {
+	t.Helper()
+	p := exec.Command("sleep", "30")
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Process.Kill(); _ = p.Wait() })
+	return p.Process.Pid
+}
+
+// takeOver gives record id to process pid, leased until lease, as that
+// process's claim would (pid 0: left as it is, this process's), and
+// returns the record as it then is.
+func takeOver(t *testing.T, s *Store, id uint64, pid int, lease time.Time) Record {
+	t.Helper()
+	r, err := s.update(id, func(r *Record) error {
+		if pid != 0 {
+			r.Owner, r.OwnerStart, r.LeaseUntil = pid, processStart(pid), lease
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
