@@ -31,15 +31,7 @@ func TestArgsErrorRedactsSecrets(t *testing.T) {
 // (by --config or INJECTKIT_CONFIG).
 func TestWordsErrorRedactsEverySource(t *testing.T) {
 	const tok = "S3cr3t/Tok+en="
-	dir := t.TempDir()
-	tokFile := filepath.Join(dir, "tok.yaml")
-	if err := os.WriteFile(tokFile, []byte("token: '"+tok+"'\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	setFile := filepath.Join(dir, "set.yaml")
-	if err := os.WriteFile(setFile, []byte("leaky:\n  secret: '"+tok+"'\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, tokFile, setFile := secretFiles(t, tok)
 	envTok := map[string]string{"INJECTKIT_TOKEN": tok}
 	tests := []redactedRefusal{
 		{"outbox flush, --token", nil, []string{"outbox", "flush", "--backend-url", "http://127.0.0.1:1", "--token", tok, tok}, `outbox flush takes no arguments, got "[REDACTED]"`},
@@ -82,4 +74,20 @@ func checkRedactedRefusals(t *testing.T, tests []redactedRefusal) {
 			}
 		})
 	}
+}
+
+// secretFiles writes, in a directory of its own, the config files that
+// give secret tok: tok.yaml its token key, set.yaml the leaky injector's
+// Secret setting.
+func secretFiles(t *testing.T, tok string) (dir, tokFile, setFile string) {
+	t.Helper()
+	dir = t.TempDir()
+	tokFile = filepath.Join(dir, "tok.yaml")
+	setFile = filepath.Join(dir, "set.yaml")
+	for p, content := range map[string]string{tokFile: "token: '" + tok + "'\n", setFile: "leaky:\n  secret: '" + tok + "'\n"} {
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir, tokFile, setFile
 }

@@ -37,17 +37,11 @@ func pipedConfig(t *testing.T, content string) string {
 func TestExitErrorsRedactEverySecretGiven(t *testing.T) {
 	const tok = "S3cr3t/Tok+en="
 	const quoted = `S3cr3t"Tok\en` // %q escapes it as JSON does
-	dir := t.TempDir()
-	file := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
+	dir, tokFile, setFile := secretFiles(t, tok)
+	quotedFile := filepath.Join(dir, "quoted.yaml")
+	if err := os.WriteFile(quotedFile, []byte("token: '"+quoted+"'\n"), 0o600); err != nil {
+		t.Fatal(err)
 	}
-	tokFile := file("tok.yaml", "token: '"+tok+"'\n")
-	setFile := file("set.yaml", "leaky:\n  secret: '"+tok+"'\n")
-	quotedFile := file("quoted.yaml", "token: '"+quoted+"'\n")
 	serve := []string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"}
 	serveAs := func(args ...string) []string { return append(append([]string{}, serve...), args...) }
 	const lockRefused = `invalid outbox_lock_timeout "[REDACTED]" (--outbox-lock-timeout)`

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"os"
 	"path/filepath"
 	"testing"
 )
@@ -12,15 +11,7 @@ import (
 // any source, shown [REDACTED].
 func TestOutboxErrorsRedactSecrets(t *testing.T) {
 	const tok = "S3cr3t/Tok+en="
-	dir := t.TempDir()
-	tokFile := filepath.Join(dir, "tok.yaml")
-	if err := os.WriteFile(tokFile, []byte("token: '"+tok+"'\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	setFile := filepath.Join(dir, "set.yaml")
-	if err := os.WriteFile(setFile, []byte("leaky:\n  secret: '"+tok+"'\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	dir, tokFile, setFile := secretFiles(t, tok)
 	ob := filepath.Join(dir, "ob.db")
 	envTok := map[string]string{"INJECTKIT_TOKEN": tok}
 	backend := []string{"--outbox", ob, "--backend-url", "http://127.0.0.1:1"}
