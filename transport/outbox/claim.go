@@ -75,9 +75,16 @@ func (s *Store) Busy(r Record) bool {
 	return mine || s.ownedElsewhere(r)
 }
 
-// ownedElsewhere reports whether another live process holds r's lease.
+// ownedElsewhere reports whether another live process holds r's lease:
+// one that is not this process (see mine), though it may have its pid.
 func (s *Store) ownedElsewhere(r Record) bool {
-	return r.Owner != 0 && r.Owner != s.pid && s.opts.Now().Before(r.LeaseUntil) && alive(r.Owner, r.OwnerStart)
+	return r.Owner != 0 && !s.mine(r) && s.opts.Now().Before(r.LeaseUntil) && alive(r.Owner, r.OwnerStart)
+}
+
+// mine reports whether r is owned by this process: its pid, and its start
+// time (another container's process may have the same pid).
+func (s *Store) mine(r Record) bool {
+	return r.Owner == s.pid && r.OwnerStart == s.start
 }
 
 // body reads and unpacks the body of r (see bodyOf); a body that cannot be
@@ -153,13 +160,13 @@ func (s *Store) Drop(id uint64) (Record, error) {
 }
 
 // renew extends, from now on, the lease of those of the records ids that
-// are pending and this process's, in one transaction: a send that held its
-// bodies a long while before posting them (its per-target traces) keeps
-// another process's Resender from taking them meanwhile.
+// are pending and this process's (see mine), in one transaction: a send
+// that held its bodies a long while before posting them (its per-target
+// traces) keeps another process's Resender from taking them meanwhile.
 func (s *Store) renew(ids []uint64) error {
 	now := s.opts.Now()
 	return s.do(true, func(tx *bolt.Tx) error {
-		_, err := updatePending(tx, ids, func(r Record) bool { return r.Owner == s.pid },
+		_, err := updatePending(tx, ids, s.mine,
 			func(r *Record) { r.LeaseUntil = now.Add(s.opts.Lease) })
 		return err
 	})

@@ -106,7 +106,7 @@ func (s *Store) unclaimMany(ids []uint64) error {
 		}
 	}()
 	return s.do(true, func(tx *bolt.Tx) error {
-		_, err := updatePending(tx, ids, func(r Record) bool { return r.Owner == s.pid && r.OwnerStart == s.start },
+		_, err := updatePending(tx, ids, s.mine,
 			func(r *Record) { r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{} })
 		return err
 	})

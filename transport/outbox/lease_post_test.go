@@ -2,6 +2,8 @@ package outbox
 
 import (
 	"context"
+	"os/exec"
+	goruntime "runtime"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -77,6 +79,70 @@ func TestPostKeepsItsLease(t *testing.T) {
 					t.Errorf("outcome %v, want delivered", out)
 				}
 			})
+		})
+	}
+}
+
+// A renewal of a body's lease (a POST's, a run's after its traces) extends
+// it only while the body is still this process's: not once another
+// process took it over, even one with the same pid (two containers
+// sharing an outbox volume, each running injectkit as pid 1), told apart
+// by its start time; Busy and Claim tell them apart alike.
+func TestRenewKeepsToItsOwnRecords(t *testing.T) {
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	tests := []struct {
+		name      string
+		owner     func(s *Store) (pid int, start uint64)
+		renewed   bool
+		elsewhere bool // Busy: another live process's lease runs
+	}{
+		{"this process's", func(s *Store) (int, uint64) { return s.pid, s.start }, true, false},
+		// On Linux, the process with this pid started at another time
+		// (this one) does not hold it; elsewhere it holds it while its
+		// lease runs (see liveness.go).
+		{"another container's pid 1 alike: this pid, another start", func(s *Store) (int, uint64) { return s.pid, s.start + 1 }, false, goruntime.GOOS != "linux"},
+		{"another live process's", func(*Store) (int, uint64) { return live.Process.Pid, processStart(live.Process.Pid) }, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now()
+			clock := now
+			s := openTemp(t, Options{Lease: time.Minute, Now: func() time.Time { return clock }})
+			recs, err := s.Put(entry("inj", 0, 1, "{}"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pid, start := tt.owner(s)
+			lease := now.Add(10 * time.Second)
+			if _, err := s.update(recs[0].ID, func(r *Record) error {
+				r.Owner, r.OwnerStart, r.LeaseUntil = pid, start, lease
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			clock = now.Add(5 * time.Second)
+			if err := s.renew([]uint64{recs[0].ID}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Get(recs[0].ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := lease
+			if tt.renewed {
+				want = clock.Add(time.Minute)
+			}
+			if got.Owner != pid || got.OwnerStart != start || !got.LeaseUntil.Equal(want) {
+				t.Errorf("after renew: owner %d (start %d) until %s; want %d (start %d) until %s",
+					got.Owner, got.OwnerStart, got.LeaseUntil, pid, start, want)
+			}
+			if busy := s.ownedElsewhere(got); busy != tt.elsewhere {
+				t.Errorf("ownedElsewhere = %v, want %v", busy, tt.elsewhere)
+			}
 		})
 	}
 }
