@@ -85,7 +85,7 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 		for i, r := range recs {
 			ids[i] = r.ID
 		}
-		_ = d.Store.renew(ids)
+		_, _, _ = d.Store.renew(ids)
 	}
 	seq = b.Seq
 	if owned {

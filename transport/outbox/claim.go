@@ -159,38 +159,52 @@ func (s *Store) Drop(id uint64) (Record, error) {
 	return r, err
 }
 
-// renew extends, from now on, the lease of those of the records ids that
-// are pending and this process's (see mine), in one transaction: a send
-// that held its bodies a long while before posting them (its per-target
-// traces) keeps another process's Resender from taking them meanwhile.
-func (s *Store) renew(ids []uint64) error {
-	now := s.opts.Now()
-	return s.do(true, func(tx *bolt.Tx) error {
-		_, err := updatePending(tx, ids, s.mine,
-			func(r *Record) { r.LeaseUntil = now.Add(s.opts.Lease) })
+// renew extends the lease of those of the records ids that are pending
+// and this process's (see mine), in one transaction, to a lease from the
+// moment it holds the file (in Shared mode, after waiting for its lock):
+// a send that held its bodies a long while before posting them (its
+// per-target traces) keeps another process's Resender from taking them
+// meanwhile. A record another process took over once its lease had ended
+// is left to it. until is the lease set, n how many were renewed.
+func (s *Store) renew(ids []uint64) (until time.Time, n int, err error) {
+	err = s.do(true, func(tx *bolt.Tx) error {
+		until = s.opts.Now().Add(s.opts.Lease)
+		var err error
+		n, err = updatePending(tx, ids, s.mine, func(r *Record) { r.LeaseUntil = until })
 		return err
 	})
+	return until, n, err
 }
 
-// keepLease renews the lease of record id, one this process is posting,
-// every half lease until stop is called: a POST that outlasts the lease
-// (its retries, a slow backend) keeps another process's flush, resender
-// or retry-dead from taking the record and posting it too. A renewal
-// that fails leaves the lease as it was (see renew); one that comes after
-// the record was settled changes nothing (no longer this process's).
-func (s *Store) keepLease(id uint64) (stop func()) {
-	every := s.opts.Lease / 2
+// keepLease renews the lease of record id, one this process is posting
+// whose lease runs until until, while the POST lasts, until stop is
+// called: half a lease before the lease ends (at once when less than half
+// is left: a body stored or claimed a while before its POST), then half a
+// lease before the end of each lease renewed. A POST that outlasts the
+// lease (its retries, a slow backend) keeps another process's flush,
+// resender or retry-dead from taking the record and posting it too. A
+// renewal that fails leaves the lease as it was and is tried again an
+// eighth of a lease later; once the record is no longer this process's
+// (settled, or taken over by another process) renewals end and leave it
+// as it is (see renew).
+func (s *Store) keepLease(id uint64, until time.Time) (stop func()) {
+	half := s.opts.Lease / 2
+	due := func(until time.Time) time.Duration { return max(0, until.Sub(s.opts.Now())-half) }
 	var mu sync.Mutex
 	stopped := false
 	var t *time.Timer
 	mu.Lock()
 	defer mu.Unlock()
-	t = time.AfterFunc(every, func() {
-		_ = s.renew([]uint64{id})
+	t = time.AfterFunc(due(until), func() {
+		next, n, err := s.renew([]uint64{id})
 		mu.Lock()
 		defer mu.Unlock()
-		if !stopped {
-			t.Reset(every)
+		switch {
+		case stopped || err == nil && n == 0:
+		case err != nil:
+			t.Reset(s.opts.Lease / 8)
+		default:
+			t.Reset(due(next))
 		}
 	})
 	return func() {

@@ -125,7 +125,7 @@ func TestRenewKeepsToItsOwnRecords(t *testing.T) {
 				t.Fatal(err)
 			}
 			clock = now.Add(5 * time.Second)
-			if err := s.renew([]uint64{recs[0].ID}); err != nil {
+			if _, _, err := s.renew([]uint64{recs[0].ID}); err != nil {
 				t.Fatal(err)
 			}
 			got, err := s.Get(recs[0].ID)
@@ -143,6 +143,60 @@ func TestRenewKeepsToItsOwnRecords(t *testing.T) {
 			if busy := s.ownedElsewhere(got); busy != tt.elsewhere {
 				t.Errorf("ownedElsewhere = %v, want %v", busy, tt.elsewhere)
 			}
+		})
+	}
+}
+
+// A body whose POST starts with its lease nearly gone, or gone (a run's
+// body posted long after it was stored, a resender's claimed half a lease
+// before), has it renewed at once, not half a lease into the POST: no
+// other process's flush or resender can take it while it is posted. One
+// with its lease whole is renewed half a lease before it ends.
+func TestPostRenewsALeaseNearlyGone(t *testing.T) {
+	tests := []struct {
+		name   string
+		before time.Duration // from the Put to the POST
+	}{
+		{"lease whole", 0},
+		{"ten seconds left", 50 * time.Second},
+		{"lease ended, the body still this process's", 70 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const lease = time.Minute
+				s := openTemp(t, Options{Lease: lease})
+				recs, err := s.Put(entry("inj", 0, 1, "{}"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := recs[0]
+				time.Sleep(tt.before)
+				p := &blockingPoster{posted: make(chan struct{}), release: make(chan error)}
+				done := make(chan Outcome, 1)
+				go func() {
+					out, _ := s.Send(context.Background(), p, r, 0)
+					done <- out
+				}()
+				<-p.posted
+				start := time.Now()
+				for _, at := range []time.Duration{0, 20 * time.Second, 60 * time.Second, 4 * lease} {
+					time.Sleep(time.Until(start.Add(at)))
+					synctest.Wait()
+					got, err := s.Get(r.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					now := time.Now()
+					if !s.mine(got) || !got.LeaseUntil.After(now) {
+						t.Errorf("%s into the POST: owner %d until %s (now %s); want this process's lease running", at, got.Owner, got.LeaseUntil, now)
+					}
+				}
+				p.release <- nil
+				if out := <-done; out != Delivered {
+					t.Errorf("outcome %v, want delivered", out)
+				}
+			})
 		})
 	}
 }

@@ -46,9 +46,10 @@ type Options struct {
 	// can use it (see the package doc).
 	Shared bool
 	// Lease is how long a process delivering a body owns it (default
-	// DefaultLease), renewed every half lease while its POST lasts: past
-	// it, another process may resend the body even if the owner still
-	// runs.
+	// DefaultLease), renewed while its POST lasts half a lease before
+	// it ends (at once when the POST starts with less than half left):
+	// past it, another process may resend the body even if the owner
+	// still runs.
 	Lease time.Duration
 	// Command names the process in the lock record (default: its
 	// arguments).
