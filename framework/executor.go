@@ -76,9 +76,11 @@ type ToolOutput struct {
 	// target's group of that type.
 	ExtraByType TypeExtras
 	// TargetExtras holds per-expectation-type extras of single targets,
-	// keyed by the target as Inject.Targets holds it (a configuration
-	// given as a pointer matches by the value it points to); a target
-	// without an entry gets none. They win over ExtraByType on a name
+	// keyed by the target as Inject.Targets holds it (matched by
+	// Target.ExtrasKey: a configuration given as a pointer by the value it
+	// points to; the runtime reads a pointer it handed the executor, never
+	// through it, as the target it was handed for, whatever the executor
+	// wrote there since); a target without an entry gets none. They win over ExtraByType on a name
 	// clash. The key is the whole target, its configuration and its
 	// attribution, not its address: one inject may name an address twice,
 	// attributed to two assets, and each keeps its own extras. Targets
@@ -129,6 +131,29 @@ func (o ToolOutput) Validate() error {
 type Target struct {
 	Config      signatures.Config
 	Attribution signatures.Attribution
+}
+
+// ExtrasKey is the target as a key of ToolOutput.TargetExtras names it: its
+// configuration as a value (one given as a pointer replaced by the value it
+// points to; a nil pointer kept) and its attribution. A key names each
+// target of the inject whose ExtrasKey is its own (see
+// ToolOutput.TargetExtras).
+func (t Target) ExtrasKey() Target {
+	switch c := t.Config.(type) {
+	case *signatures.NetworkConfig:
+		if c != nil {
+			t.Config = *c
+		}
+	case *signatures.CloudConfig:
+		if c != nil {
+			t.Config = *c
+		}
+	case *signatures.ExternalConfig:
+		if c != nil {
+			t.Config = *c
+		}
+	}
+	return t
 }
 
 // String names the target in a message: its configuration's fields and

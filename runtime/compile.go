@@ -41,7 +41,7 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 	if err != nil {
 		return signatures.Payload{}, err
 	}
-	extras, err := byTarget(out.TargetExtras, in.Targets)
+	extras, err := byTarget(extrasKeys(out.TargetExtras, framework.Target.ExtrasKey, nil), in.Targets)
 	if err != nil {
 		return signatures.Payload{}, err
 	}
@@ -62,33 +62,29 @@ func compileInput(out framework.ToolOutput, partial []string) signatures.ToolOut
 }
 
 // byTarget lays per-target extras out by position, one entry per target
-// of targets (nil when there are none), each found by its target (see
-// framework.ToolOutput.TargetExtras: a pointer configuration by the value
-// it points to). Keys that name no target are an error naming each of
-// them (its configuration and attribution), in order: an executor keying
-// targets it changed or made up may have missed them all, so the caller
-// sends none of its per-target extras.
+// of targets (nil when there are none), each found by its target's
+// framework.Target.ExtrasKey: m is keyed so (see extrasKeys). Keys that
+// name no target are an error naming each of them (its configuration and
+// attribution), in order: an executor keying targets it changed or made up
+// may have missed them all, so the caller sends none of its per-target
+// extras.
 func byTarget(m map[framework.Target]framework.TypeExtras, targets []framework.Target) ([]framework.TypeExtras, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	keyed := make(map[framework.Target]framework.TypeExtras, len(m))
-	for t, te := range m {
-		keyed[targetKey(t)] = te
-	}
 	out := make([]framework.TypeExtras, len(targets))
-	found := make(map[framework.Target]struct{}, len(keyed))
+	found := make(map[framework.Target]struct{}, len(m))
 	for i, t := range targets {
-		k := targetKey(t)
-		if te, ok := keyed[k]; ok {
+		k := t.ExtrasKey()
+		if te, ok := m[k]; ok {
 			out[i], found[k] = te, struct{}{}
 		}
 	}
-	if len(found) == len(keyed) {
+	if len(found) == len(m) {
 		return out, nil
 	}
 	var bad []string
-	for k := range keyed {
+	for k := range m {
 		if _, ok := found[k]; !ok {
 			bad = append(bad, k.String())
 		}
@@ -97,23 +93,51 @@ func byTarget(m map[framework.Target]framework.TypeExtras, targets []framework.T
 	return nil, fmt.Errorf("target extras keyed %s: not one of the %d targets", strings.Join(bad, ", "), len(targets))
 }
 
-// targetKey is t as per-target extras match it: a configuration given as
-// a pointer replaced by the value it points to (the executor's copy of a
-// target holds a pointer of its own; see executorTargets).
-func targetKey(t framework.Target) framework.Target {
-	switch c := t.Config.(type) {
-	case *signatures.NetworkConfig:
-		if c != nil {
-			t.Config = *c
+// extrasKeys re-keys per-target extras m by the target each key names
+// (keyOf: the key's framework.Target.ExtrasKey, or the runtime's reading of
+// a key it handed the executor, see handedKeys), each entry's extras made
+// by own (nil: kept). A key whose configuration is a pointer is read once,
+// here: the map returned holds none, so nothing that reads it later (the
+// payload, a WARN, Target.String, the JSON of the output) reads memory the
+// executor still holds.
+func extrasKeys(m map[framework.Target]framework.TypeExtras, keyOf func(framework.Target) framework.Target,
+	own func(framework.TypeExtras) framework.TypeExtras) map[framework.Target]framework.TypeExtras {
+	if m == nil {
+		return nil
+	}
+	out := make(map[framework.Target]framework.TypeExtras, len(m))
+	for k, te := range m {
+		if own != nil {
+			te = own(te)
 		}
-	case *signatures.CloudConfig:
-		if c != nil {
-			t.Config = *c
-		}
-	case *signatures.ExternalConfig:
-		if c != nil {
-			t.Config = *c
+		out[keyOf(k)] = te
+	}
+	return out
+}
+
+// handedKeys returns how the runtime reads a key of the per-target extras
+// of an executor handed handed, its copy of targets (executorTargets),
+// taken before the executor runs: a key whose configuration is a pointer
+// handed to the executor names the target it was handed for, with the
+// key's attribution, whatever the executor wrote through the pointer
+// since (it is the executor's: read, it would race with a goroutine the
+// executor left running, and could name another target); any other key is
+// read as framework.Target.ExtrasKey reads it.
+func handedKeys(targets, handed []framework.Target) func(framework.Target) framework.Target {
+	var at map[signatures.Config]int // by the pointer's identity: never read through
+	for i, t := range handed {
+		switch t.Config.(type) {
+		case *signatures.NetworkConfig, *signatures.CloudConfig, *signatures.ExternalConfig:
+			if at == nil {
+				at = make(map[signatures.Config]int)
+			}
+			at[t.Config] = i
 		}
 	}
-	return t
+	return func(k framework.Target) framework.Target {
+		if i, ok := at[k.Config]; ok {
+			return framework.Target{Config: targets[i].ExtrasKey().Config, Attribution: k.Attribution}
+		}
+		return k.ExtrasKey()
+	}
 }

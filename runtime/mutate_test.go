@@ -4,8 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"sync"
 	"testing"
 	"time"
+
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
@@ -173,8 +178,13 @@ func TestExecutorChangingItsInjectChangesNoSignature(t *testing.T) {
 // unchanged in the caller's request and the report.
 var given = framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, Attribution: signatures.Attribution{Asset: "asset-1"}}
 
-// spoil is what a misbehaving executor writes in the targets it was handed.
+// spoil is what a misbehaving executor writes in the targets it was handed:
+// a pointer configuration first (to the address of the next target), then
+// the slice.
 func spoil(targets []framework.Target) {
+	if c, ok := targets[0].Config.(*signatures.NetworkConfig); ok {
+		*c = signatures.NetworkConfig{TargetIPv4: "10.0.0.2"}
+	}
 	targets[0].Config = signatures.NetworkConfig{TargetIPv4: "6.6.6.6"}
 	targets[0].Attribution.Asset = "asset-666"
 }
@@ -194,18 +204,27 @@ func (k *keeping) Close() error {
 // TestExecutorWritingLateChangesNothingOfTheCaller runs executors that
 // write in their targets after the runtime stopped waiting for them (one
 // abandoned after its deadline, a goroutine left running after Execute
-// returned, a Close writing in the targets Execute kept), with typed
-// targets the runtime keeps as they are (canonical, value
-// configurations). The caller's slice and the report keep the targets
-// given, and (-race) nothing the runtime reads races with the executor's
-// writes: the executor was handed the caller's own slice.
+// returned, one writing once the runtime logged the run executed, a Close
+// writing in the targets Execute kept), with typed targets the runtime
+// keeps as they are (canonical, value configurations, or a pointer one).
+// The caller's slice and the report keep the targets given, the per-target
+// extras the executor returned keyed by the target it was handed reach that
+// target only (a pointer configuration written after names it still, not
+// the target whose address it was given), with no WARN, and (-race) nothing
+// the runtime reads races with the executor's writes: the executor was
+// handed the caller's own slice.
 func TestExecutorWritingLateChangesNothingOfTheCaller(t *testing.T) {
+	extra := framework.TypeExtras{framework.Detection: {"k": 1}}
 	tests := []struct {
 		name    string
 		timeout time.Duration
 		// ex returns the executor and a channel closed once it has
 		// written, which release lets it do.
-		ex     func(release <-chan struct{}) (framework.Executor, <-chan struct{})
+		ex func(release <-chan struct{}) (framework.Executor, <-chan struct{})
+		// logged: release is closed when the runtime logs the run
+		// executed (it has the output, not yet the payload), and the
+		// runtime waits there for the write.
+		logged bool
 		status signatures.ExecutionStatus
 	}{
 		{"abandoned after its deadline", 20 * time.Millisecond, func(release <-chan struct{}) (framework.Executor, <-chan struct{}) {
@@ -216,48 +235,106 @@ func TestExecutorWritingLateChangesNothingOfTheCaller(t *testing.T) {
 				close(written)
 				return framework.ToolOutput{}
 			}}, written
-		}, signatures.StatusTimeout},
+		}, false, signatures.StatusTimeout},
 		{"a goroutine left running", 0, func(release <-chan struct{}) (framework.Executor, <-chan struct{}) {
 			written := make(chan struct{})
 			return &frameworktest.Executor{Run: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+				out := framework.ToolOutput{Status: framework.StatusSuccess,
+					TargetExtras: map[framework.Target]framework.TypeExtras{in.Targets[0]: extra}}
 				go func() {
 					spoil(in.Targets) // while the runtime compiles and delivers
 					close(written)
 				}()
-				return framework.ToolOutput{Status: framework.StatusSuccess}
+				return out
 			}}, written
-		}, signatures.StatusSuccess},
+		}, false, signatures.StatusSuccess},
+		{"a goroutine writing once the run is logged executed", 0, func(release <-chan struct{}) (framework.Executor, <-chan struct{}) {
+			written := make(chan struct{})
+			return &frameworktest.Executor{Run: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+				out := framework.ToolOutput{Status: framework.StatusSuccess,
+					TargetExtras: map[framework.Target]framework.TypeExtras{in.Targets[0]: extra}}
+				go func() {
+					<-release
+					spoil(in.Targets)
+					close(written)
+				}()
+				return out
+			}}, written
+		}, true, signatures.StatusSuccess},
 		{"Close", 0, func(<-chan struct{}) (framework.Executor, <-chan struct{}) {
 			k := &keeping{}
 			k.Run = func(_ context.Context, in *framework.Inject) framework.ToolOutput {
 				k.kept = in.Targets
-				return framework.ToolOutput{Status: framework.StatusSuccess}
+				return framework.ToolOutput{Status: framework.StatusSuccess,
+					TargetExtras: map[framework.Target]framework.TypeExtras{in.Targets[0]: extra}}
 			}
 			written := make(chan struct{})
 			close(written) // Close runs before Run returns
 			return k, written
-		}, signatures.StatusSuccess},
+		}, false, signatures.StatusSuccess},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			release := make(chan struct{})
-			ex, written := tt.ex(release)
-			rt, _ := newRuntime(t, ex, &recorder{})
-			typed := []framework.Target{given}
-			req := runtime.Request{Injector: "fake", Timeout: runtime.Duration(tt.timeout), Typed: typed}
-			r, err := rt.Run(context.Background(), req)
-			close(release)
-			<-written
-			if err != nil {
-				t.Fatal(err)
-			}
-			if typed[0] != given {
-				t.Errorf("the caller's typed target is %+v, want %+v", typed[0], given)
-			}
-			if r.Status != tt.status || len(r.Targets) != 1 || r.Targets[0] != given {
-				t.Errorf("report: status %s, targets %+v; want %s, [%+v]", r.Status, r.Targets, tt.status, given)
-			}
-		})
+	forms := []struct {
+		name  string
+		first func() framework.Target // given, as the caller holds it
+	}{
+		{"value configuration", func() framework.Target { return given }},
+		{"pointer configuration", func() framework.Target {
+			c := given.Config.(signatures.NetworkConfig)
+			return framework.Target{Config: &c, Attribution: given.Attribution}
+		}},
+	}
+	for _, form := range forms {
+		for _, tt := range tests {
+			t.Run(form.name+"/"+tt.name, func(t *testing.T) {
+				release := make(chan struct{})
+				var once sync.Once
+				ex, written := tt.ex(release)
+				opts := []runtime.Option{}
+				core, hooked := observer.New(zapcore.DebugLevel)
+				if tt.logged {
+					opts = append(opts, runtime.WithLogger(zap.New(zapcore.RegisterHooks(core, func(e zapcore.Entry) error {
+						if e.Message == "executed" {
+							once.Do(func() { close(release) })
+							<-written
+						}
+						return nil
+					}))))
+				}
+				rt, logs := newRuntime(t, ex, &recorder{}, opts...)
+				if tt.logged {
+					logs = hooked
+				}
+				// The second target is the first's asset at the address
+				// spoil writes in the first's pointer configuration.
+				typed := []framework.Target{form.first(), {Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.2"}, Attribution: given.Attribution}}
+				req := runtime.Request{Injector: "fake", Timeout: runtime.Duration(tt.timeout), Typed: typed}
+				r, err := rt.Run(context.Background(), req)
+				once.Do(func() { close(release) })
+				<-written
+				if err != nil {
+					t.Fatal(err)
+				}
+				if typed[0].ExtrasKey() != given {
+					t.Errorf("the caller's typed target is %+v, want %+v", typed[0], given)
+				}
+				if r.Status != tt.status || len(r.Targets) != 2 || r.Targets[0].ExtrasKey() != given {
+					t.Errorf("report: status %s, targets %+v; want %s, [%+v …]", r.Status, r.Targets, tt.status, given)
+				}
+				var want any
+				if tt.status == signatures.StatusSuccess {
+					want = 1
+				}
+				if got := values(t, r, 0)["k"]; got != want {
+					t.Errorf("target 0 carries the extra %v, want %v", got, want)
+				}
+				if got := values(t, r, 1)["k"]; got != nil {
+					t.Errorf("target 1 carries the extra %v, want none (target 0's)", got)
+				}
+				if w := logs.FilterMessage("executor returned extras for a target it was not given; target extras ignored"); w.Len() != 0 {
+					t.Errorf("WARN: %v", w.All())
+				}
+			})
+		}
 	}
 }
 

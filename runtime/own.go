@@ -16,7 +16,9 @@ import (
 // map[string]any). Values of other types are kept as they are: the output
 // is the runtime's once returned (see framework.Executor). Only the
 // output's maps and lists are copied, never the targets; a nil map or
-// list stays nil.
+// list stays nil. The per-target extras are keyed by the target each key
+// names, as keyOf reads it (see extrasKeys, handedKeys): the copy holds no
+// pointer of the executor's.
 //
 // With r (nil: none), the copy holds none of its secrets, in any form
 // httpx.Redact knows (raw, base64, URL- or JSON-escaped…): they are
@@ -37,7 +39,7 @@ import (
 // The copy is as large as the output's maps and lists, however often they
 // are shared, and goes as deep as they do (as deep as JSON encodes them
 // after).
-func ownOutput(out framework.ToolOutput, r *httpx.Redactor) framework.ToolOutput {
+func ownOutput(out framework.ToolOutput, r *httpx.Redactor, keyOf func(framework.Target) framework.Target) framework.ToolOutput {
 	w := walk{r: r}
 	if out.ErrorInfo != nil {
 		info := *out.ErrorInfo
@@ -47,13 +49,7 @@ func ownOutput(out framework.ToolOutput, r *httpx.Redactor) framework.ToolOutput
 	out.ExtraSignatures = w.object(out.ExtraSignatures)
 	out.Findings = w.object(out.Findings)
 	out.ExtraByType = w.typeExtras(out.ExtraByType)
-	if out.TargetExtras != nil {
-		targets := make(map[framework.Target]framework.TypeExtras, len(out.TargetExtras))
-		for t, te := range out.TargetExtras {
-			targets[t] = w.typeExtras(te)
-		}
-		out.TargetExtras = targets
-	}
+	out.TargetExtras = extrasKeys(out.TargetExtras, keyOf, w.typeExtras)
 	return out
 }
 

@@ -27,7 +27,7 @@ func TestOwnOutputKeepsShape(t *testing.T) {
 		shared := map[string]any{"x": leaf, "y": leaf}
 		findings := map[string]any{"loop": loop, "list": list, "shared": shared, "again": shared,
 			"nil list": []any(nil), "nil strings": []string(nil), "nil map": map[string]any(nil)}
-		out := ownOutput(framework.ToolOutput{Findings: findings, ExtraSignatures: map[string]any{"shared": shared}}, r)
+		out := ownOutput(framework.ToolOutput{Findings: findings, ExtraSignatures: map[string]any{"shared": shared}}, r, framework.Target.ExtrasKey)
 		f := out.Findings
 		cl, cs := f["loop"].(map[string]any), f["shared"].(map[string]any)
 		checks := map[string]bool{
@@ -61,7 +61,9 @@ func TestOwnOutputCopiesSharedOnce(t *testing.T) {
 		dag = map[string]any{"a": dag, "b": []any{dag, dag}}
 	}
 	for _, r := range []*httpx.Redactor{nil, httpx.NewRedactor("TopSecretValue42")} {
-		allocs := testing.AllocsPerRun(3, func() { ownOutput(framework.ToolOutput{Findings: map[string]any{"dag": dag}}, r) })
+		allocs := testing.AllocsPerRun(3, func() {
+			ownOutput(framework.ToolOutput{Findings: map[string]any{"dag": dag}}, r, framework.Target.ExtrasKey)
+		})
 		if allocs > 6*links {
 			t.Errorf("secret %v: %.0f allocations for %d links", r != nil, allocs, links)
 		}
@@ -90,7 +92,7 @@ func TestOwnOutputRedactsNumbersAndKeepsKeys(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			for range 5 { // the same each time, whatever the map's order
-				if got := ownOutput(framework.ToolOutput{Findings: tt.in}, r).Findings; !reflect.DeepEqual(got, tt.want) {
+				if got := ownOutput(framework.ToolOutput{Findings: tt.in}, r, framework.Target.ExtrasKey).Findings; !reflect.DeepEqual(got, tt.want) {
 					t.Fatalf("got %v\nwant %v", got, tt.want)
 				}
 			}

@@ -219,6 +219,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	stopWatch := rt.watch(p, in, t1)
 	var out framework.ToolOutput
 	stopRoutes := func() {}
+	keyOf := framework.Target.ExtrasKey
 	if pe := p.panicked; pe != nil {
 		log.Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value), zap.ByteString("stack", pe.Stack))
 		out = rt.panicOutput(pe.Error())
@@ -226,6 +227,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		// Copied now, not when the request was prepared: the copy is not
 		// held through the deliverer's Received checks.
 		in.Targets = executorTargets(targets)
+		keyOf = handedKeys(targets, in.Targets) // before the executor may write there
 		// The report's route lookups overlap the executor's run.
 		stopRoutes = p.routes.Prefetch(len(targets), func(i int) signatures.Config { return targets[i].Config })
 		out = rt.callExecutor(ctx, p, log)
@@ -235,7 +237,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	// ownOutput). A Secret setting leaves the process in none of what the
 	// executor returns: every profile, stdout and the outbox are made from
 	// this copy.
-	out = ownOutput(out, p.secrets)
+	out = ownOutput(out, p.secrets, keyOf)
 	stopWatch()
 	// Waited for after the executor's time is taken, in the payload's: the
 	// host-wide address lookup the prefetch starts with may outlast a
