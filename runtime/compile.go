@@ -64,8 +64,8 @@ func compileInput(out framework.ToolOutput, partial []string) signatures.ToolOut
 // byTarget lays per-target extras out by position, one entry per target
 // of targets (nil when there are none), each found by its target's
 // framework.Target.ExtrasKey: m is keyed so (see extrasKeys). Keys that
-// name no target are an error naming each of them (its configuration and
-// attribution), in order: an executor keying targets it changed or made up
+// name no target are an error naming the first keysNamed of them (its
+// configuration and attribution), in order, and how many more: an executor keying targets it changed or made up
 // may have missed them all, so the caller sends none of its per-target
 // extras.
 func byTarget(m map[framework.Target]framework.TypeExtras, targets []framework.Target) ([]framework.TypeExtras, error) {
@@ -90,7 +90,20 @@ func byTarget(m map[framework.Target]framework.TypeExtras, targets []framework.T
 		}
 	}
 	slices.Sort(bad)
-	return nil, fmt.Errorf("target extras keyed %s: not one of the %d targets", strings.Join(bad, ", "), len(targets))
+	return nil, fmt.Errorf("target extras keyed %s: not one of the %d targets", namedKeys(bad), len(targets))
+}
+
+// keysNamed is how many keys an error names: an executor that forgot the
+// attribution keys every target wrongly, and a line naming each of a
+// hundred thousand would be megabytes long.
+const keysNamed = 10
+
+// namedKeys joins the first keysNamed of names, then says how many more.
+func namedKeys(names []string) string {
+	if len(names) <= keysNamed {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s, … and %d more", strings.Join(names[:keysNamed], ", "), len(names)-keysNamed)
 }
 
 // extrasKeys re-keys per-target extras m by the target each key names

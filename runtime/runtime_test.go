@@ -327,18 +327,34 @@ func TestRunTargetExtrasOfNoTargetNamed(t *testing.T) {
 	given := func(a string) framework.Target {
 		return framework.Target{Config: signatures.NetworkConfig{TargetIPv4: a}}
 	}
+	// Every key of no target (an executor that forgot the attribution):
+	// the first ten named, then how many more.
+	var many []framework.Target
+	var manyBad, manyGood []string
+	for i := 10; i < 35; i++ {
+		a := fmt.Sprintf("10.0.9.%d", i)
+		many = append(many, given(a))
+		if i < 20 {
+			manyBad = append(manyBad, `{"target_ipv4":"`+a+`"}`)
+		} else {
+			manyGood = append(manyGood, `"`+a+`"`)
+		}
+	}
 	tests := []struct {
 		name      string
 		keys      []framework.Target
 		bad, good []string // keys the WARN names, in this order; keys it must not name
+		tail      string   // the WARN's error ends so
 	}{
 		{"another address", []framework.Target{given("10.0.0.1"), given("10.0.0.9")},
-			[]string{`{"target_ipv4":"10.0.0.9"}`}, []string{`"10.0.0.1"`}},
+			[]string{`{"target_ipv4":"10.0.0.9"}`}, []string{`"10.0.0.1"`}, `"10.0.0.9"}: not one of the 2 targets`},
 		{"attributed otherwise, or changed", []framework.Target{given("10.0.0.2"),
 			{Config: signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, Attribution: signatures.Attribution{Asset: "a-9"}},
 			{Config: signatures.NetworkConfig{TargetHostname: "web.example.com"}}, {}},
 			[]string{`{"target_hostname":"web.example.com"}`, `{"target_ipv4":"10.0.0.1","asset":"a-9"}`, "{}"},
-			[]string{`"10.0.0.2"`}},
+			[]string{`"10.0.0.2"`}, "{}: not one of the 2 targets"},
+		{"25 keys of no target: ten named", many, manyBad, manyGood,
+			`{"target_ipv4":"10.0.9.19"}, … and 15 more: not one of the 2 targets`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -379,8 +395,11 @@ func TestRunTargetExtrasOfNoTargetNamed(t *testing.T) {
 			}
 			for _, k := range tt.good {
 				if strings.Contains(msg, k) {
-					t.Errorf("the WARN names key %s, a target of the inject: %q", k, msg)
+					t.Errorf("the WARN names key %s, a target of the inject or one past the ten named: %q", k, msg)
 				}
+			}
+			if !strings.HasSuffix(msg, tt.tail) {
+				t.Errorf("the WARN's error %q does not end with %q", msg, tt.tail)
 			}
 		})
 	}
