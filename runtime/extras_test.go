@@ -214,3 +214,32 @@ func runFailed(t *testing.T, out framework.ToolOutput, want []string) *runtime.R
 	}
 	return rep
 }
+
+// A Report built outside the runtime (a profile's test) finds a target's
+// extras as the runtime does (framework.Target.ExtrasKey): a pointer
+// configuration, of the target or of the key, by the value it points to.
+func TestReportTargetExtrasOutsideTheRuntime(t *testing.T) {
+	value := signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}
+	ptr := func() *signatures.NetworkConfig { c := value; return &c }
+	extra := framework.TypeExtras{framework.Detection: {"k": 1}}
+	tests := []struct {
+		name        string
+		target, key signatures.Config
+		want        any
+	}{
+		{"both values", value, value, 1},
+		{"a pointer target, a value key", ptr(), value, 1},
+		{"a value target, a pointer key", value, ptr(), 1},
+		{"two pointers to one value", ptr(), ptr(), 1},
+		{"another value", value, signatures.NetworkConfig{TargetIPv4: "10.0.0.2"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &runtime.Report{Targets: []framework.Target{{Config: tt.target}},
+				Output: framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{{Config: tt.key}: extra}}}
+			if got := r.TargetExtras(0)[framework.Detection]["k"]; got != tt.want {
+				t.Errorf("TargetExtras(0) holds %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -58,10 +58,16 @@ func (r *Report) Signatures() iter.Seq2[int, signatures.Signature] {
 
 // TargetExtras returns the per-target extras of target i as its payload
 // carries them (nil: none, or the run's were not sent). A Report built
-// outside the runtime finds them in Output.TargetExtras by the target.
+// outside the runtime finds them in Output.TargetExtras as the runtime
+// would (framework.Target.ExtrasKey; none when a key names no target),
+// looking at every key on each call.
 func (r *Report) TargetExtras(i int) framework.TypeExtras {
 	if r.sigs == nil {
-		return r.Output.TargetExtras[r.Targets[i]]
+		extras, err := byTarget(extrasKeys(r.Output.TargetExtras, framework.Target.ExtrasKey, nil), r.Targets)
+		if err != nil || extras == nil {
+			return nil
+		}
+		return extras[i]
 	}
 	if r.extras == nil {
 		return nil

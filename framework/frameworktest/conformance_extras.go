@@ -11,12 +11,13 @@ import (
 // drop: empty extra keys, extra keys of core signature fields or of their
 // platform types (signatures.ExtraNameError), values JSON cannot encode
 // (signatures.ExtraValueError), extras under a key that is no expectation
-// type, target extras of no target.
+// type, target extras of no target (matched as the runtime matches them,
+// by framework.Target.ExtrasKey).
 func extrasErrors(out framework.ToolOutput, targets []signatures.Config) []error {
 	var errs []error
-	given := make(map[framework.Target]bool, len(targets))
+	given := make(map[framework.Target]bool, len(targets)) // as the runtime matches keys
 	for _, cfg := range targets {
-		given[framework.Target{Config: cfg}] = true
+		given[framework.Target{Config: cfg}.ExtrasKey()] = true
 	}
 	checkValues := func(where string, m map[string]any) {
 		for k, v := range m {
@@ -47,7 +48,7 @@ func extrasErrors(out framework.ToolOutput, targets []signatures.Config) []error
 	}
 	for tg, te := range out.TargetExtras {
 		name := tg.String()
-		if !given[tg] {
+		if !given[tg.ExtrasKey()] {
 			errs = append(errs, fmt.Errorf("TargetExtras key %s is not one of the inject's %d targets (key them by in.Targets[i])", name, len(targets)))
 		}
 		for typ, m := range te {

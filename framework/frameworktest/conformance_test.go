@@ -366,6 +366,36 @@ func TestConformancePasses(t *testing.T) {
 	}
 }
 
+// TestConformanceTargetExtrasMatchedAsTheRuntimeMatchesThem: per-target
+// extras keyed by a live target in another form (a pointer configuration
+// where the target holds a value, or the reverse) name it, as the runtime
+// reads them (framework.Target.ExtrasKey): Conformance reports nothing.
+func TestConformanceTargetExtrasMatchedAsTheRuntimeMatchesThem(t *testing.T) {
+	value := signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}
+	ptr := func() *signatures.NetworkConfig { c := value; return &c }
+	tests := []struct {
+		name        string
+		target, key signatures.Config
+	}{
+		{"a pointer target, a value key", ptr(), value},
+		{"a value target, a pointer key", value, ptr()},
+		{"a pointer target, another pointer to its value", ptr(), ptr()},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+				return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
+					{Config: tt.key}: {framework.Detection: {"port": 1}}}}
+			}}
+			o := fast
+			o.Targets = []signatures.Config{tt.target}
+			if msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, o) }); len(msgs) != 0 {
+				t.Errorf("Conformance reported %q", msgs)
+			}
+		})
+	}
+}
+
 // TestConformancePassesAnExecutorWaitingOnCtx: an executor that runs
 // until its context is done, through a child context as a dialer or
 // exec.CommandContext does, passes the cancellation checks.
