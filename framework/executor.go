@@ -86,7 +86,9 @@ type ToolOutput struct {
 	// attributed to two assets, and each keeps its own extras. Targets
 	// equal in both are one target given twice, with the same signatures:
 	// they share the entry. A key naming no target of the inject is not
-	// sent (see runtime.Runtime.Run).
+	// sent (see runtime.Runtime.Run), nor are two keys naming one target
+	// (a pointer configuration and its value) with extras not deeply
+	// equal: none of the run's per-target extras are then sent.
 	TargetExtras map[Target]TypeExtras
 	// Findings is the injector's structured result, carried untouched;
 	// a key whose value JSON cannot encode (NaN, a chan…) is left out by

@@ -3,6 +3,7 @@ package runtime
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -41,7 +42,8 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 	if err != nil {
 		return signatures.Payload{}, err
 	}
-	extras, err := byTarget(extrasKeys(out.TargetExtras, framework.Target.ExtrasKey, nil), in.Targets)
+	keyed, twice := extrasKeys(out.TargetExtras, framework.Target.ExtrasKey, nil)
+	extras, err := byTarget(keyed, twice, in.Targets)
 	if err != nil {
 		return signatures.Payload{}, err
 	}
@@ -63,12 +65,14 @@ func compileInput(out framework.ToolOutput, partial []string) signatures.ToolOut
 
 // byTarget lays per-target extras out by position, one entry per target
 // of targets (nil when there are none), each found by its target's
-// framework.Target.ExtrasKey: m is keyed so (see extrasKeys). Keys that
-// name no target are an error naming the first keysNamed of them (its
-// configuration and attribution), in order, and how many more: an executor keying targets it changed or made up
-// may have missed them all, so the caller sends none of its per-target
-// extras.
-func byTarget(m map[framework.Target]framework.TypeExtras, targets []framework.Target) ([]framework.TypeExtras, error) {
+// framework.Target.ExtrasKey: m is keyed so, and twice holds the targets
+// two keys named with different extras (see extrasKeys). Keys that name no
+// target are an error naming the first keysNamed of them (configuration
+// and attribution), in order, and how many more: an executor keying
+// targets it changed or made up may have missed them all, so the caller
+// sends none of its per-target extras. So is a target keyed twice: which
+// key's extras it should carry is not known.
+func byTarget(m map[framework.Target]framework.TypeExtras, twice []framework.Target, targets []framework.Target) ([]framework.TypeExtras, error) {
 	if len(m) == 0 {
 		return nil, nil
 	}
@@ -80,7 +84,7 @@ func byTarget(m map[framework.Target]framework.TypeExtras, targets []framework.T
 			out[i], found[k] = te, struct{}{}
 		}
 	}
-	if len(found) == len(m) {
+	if len(found) == len(m) && len(twice) == 0 {
 		return out, nil
 	}
 	var bad []string
@@ -89,8 +93,21 @@ func byTarget(m map[framework.Target]framework.TypeExtras, targets []framework.T
 			bad = append(bad, k.String())
 		}
 	}
-	slices.Sort(bad)
-	return nil, fmt.Errorf("target extras keyed %s: not one of the %d targets", namedKeys(bad), len(targets))
+	var errs []string
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		errs = append(errs, fmt.Sprintf("target extras keyed %s: not one of the %d targets", namedKeys(bad), len(targets)))
+	}
+	if len(twice) > 0 {
+		names := make([]string, len(twice))
+		for i, t := range twice {
+			names[i] = t.String()
+		}
+		slices.Sort(names)
+		errs = append(errs, fmt.Sprintf("target extras keyed twice, with different extras, for %s (a pointer configuration and its value, or two pointers to one value)",
+			namedKeys(names)))
+	}
+	return nil, errors.New(strings.Join(errs, "; "))
 }
 
 // keysNamed is how many keys an error names: an executor that forgot the
@@ -112,20 +129,33 @@ func namedKeys(names []string) string {
 // by own (nil: kept). A key whose configuration is a pointer is read once,
 // here: the map returned holds none, so nothing that reads it later (the
 // payload, a WARN, Target.String, the JSON of the output) reads memory the
-// executor still holds.
+// executor still holds. Keys naming one target (a pointer configuration
+// and its value, two pointers to one value) are one entry when their
+// extras are deeply equal (an executor keying each of its targets, given
+// twice as pointers, by in.Targets[i]); else the target is in twice, in no
+// order, and which extras the map holds for it is not to be relied on.
 func extrasKeys(m map[framework.Target]framework.TypeExtras, keyOf func(framework.Target) framework.Target,
-	own func(framework.TypeExtras) framework.TypeExtras) map[framework.Target]framework.TypeExtras {
+	own func(framework.TypeExtras) framework.TypeExtras) (map[framework.Target]framework.TypeExtras, []framework.Target) {
 	if m == nil {
-		return nil
+		return nil, nil
 	}
 	out := make(map[framework.Target]framework.TypeExtras, len(m))
+	var twice []framework.Target
+	var seen map[framework.Target]bool // targets already in twice
 	for k, te := range m {
 		if own != nil {
 			te = own(te)
 		}
-		out[keyOf(k)] = te
+		key := keyOf(k)
+		if prev, ok := out[key]; ok && !seen[key] && !reflect.DeepEqual(prev, te) {
+			if seen == nil {
+				seen = map[framework.Target]bool{}
+			}
+			seen[key], twice = true, append(twice, key)
+		}
+		out[key] = te
 	}
-	return out
+	return out, twice
 }
 
 // handedKeys returns how the runtime reads a key of the per-target extras

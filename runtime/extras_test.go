@@ -243,3 +243,66 @@ func TestReportTargetExtrasOutsideTheRuntime(t *testing.T) {
 		})
 	}
 }
+
+// One target keyed twice (by the pointer configuration it was handed and
+// by its value, or by two pointers to one value, typed targets given
+// twice) carries the extras when both keys hold the same; with different
+// extras none of the run's per-target extras are sent (which to send is
+// not known: before, one was kept at random) and one WARN names the
+// target.
+func TestRunTargetKeyedTwice(t *testing.T) {
+	ip := func(a string) signatures.NetworkConfig { return signatures.NetworkConfig{TargetIPv4: a} }
+	ptr := func(a string) *signatures.NetworkConfig { c := ip(a); return &c }
+	extra := func(v int) framework.TypeExtras { return framework.TypeExtras{framework.Detection: {"k": v}} }
+	tests := []struct {
+		name    string
+		typed   []framework.Target
+		extras  func(handed []framework.Target) map[framework.Target]framework.TypeExtras
+		want    []any  // target i's extra k (nil: none)
+		warning string // what the WARN's error holds; "": no WARN
+	}{
+		{"pointer and value, different extras", []framework.Target{{Config: ptr("10.0.0.1")}, {Config: ip("10.0.0.2")}},
+			func(h []framework.Target) map[framework.Target]framework.TypeExtras {
+				return map[framework.Target]framework.TypeExtras{h[0]: extra(1), {Config: ip("10.0.0.1")}: extra(2), h[1]: extra(3)}
+			}, []any{nil, nil}, `target extras keyed twice, with different extras, for {"target_ipv4":"10.0.0.1"}`},
+		{"pointer and value, the same extras", []framework.Target{{Config: ptr("10.0.0.1")}, {Config: ip("10.0.0.2")}},
+			func(h []framework.Target) map[framework.Target]framework.TypeExtras {
+				return map[framework.Target]framework.TypeExtras{h[0]: extra(1), {Config: ip("10.0.0.1")}: extra(1)}
+			}, []any{1, nil}, ""},
+		{"a pointer target given twice, each keyed, the same extras", []framework.Target{{Config: ptr("10.0.0.1")}, {Config: ptr("10.0.0.1")}},
+			func(h []framework.Target) map[framework.Target]framework.TypeExtras {
+				return map[framework.Target]framework.TypeExtras{h[0]: extra(1), h[1]: extra(1)}
+			}, []any{1, 1}, ""},
+		{"a pointer target given twice, each keyed, different extras", []framework.Target{{Config: ptr("10.0.0.1")}, {Config: ptr("10.0.0.1")}},
+			func(h []framework.Target) map[framework.Target]framework.TypeExtras {
+				return map[framework.Target]framework.TypeExtras{h[0]: extra(1), h[1]: extra(2)}
+			}, []any{nil, nil}, `keyed twice, with different extras, for {"target_ipv4":"10.0.0.1"}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := &frameworktest.Executor{Run: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+				return framework.ToolOutput{TargetExtras: tt.extras(in.Targets), ExtraSignatures: map[string]any{"kept": "yes"}}
+			}}
+			rt, logs := newRuntime(t, ex, &recorder{})
+			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Typed: tt.typed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, want := range tt.want {
+				if got := values(t, rep, i)["k"]; got != want {
+					t.Errorf("target %d carries the extra %v, want %v", i, got, want)
+				}
+				if values(t, rep, i)["kept"] != "yes" {
+					t.Errorf("target %d lost the other extras", i)
+				}
+			}
+			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
+			switch {
+			case tt.warning == "" && len(warns) != 0:
+				t.Errorf("WARN lines: %v", warns)
+			case tt.warning != "" && (len(warns) != 1 || !strings.Contains(fmt.Sprint(warns[0].ContextMap()["error"]), tt.warning)):
+				t.Errorf("WARN lines %v, want one whose error holds %q", warns, tt.warning)
+			}
+		})
+	}
+}

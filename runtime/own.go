@@ -18,7 +18,8 @@ import (
 // output's maps and lists are copied, never the targets; a nil map or
 // list stays nil. The per-target extras are keyed by the target each key
 // names, as keyOf reads it (see extrasKeys, handedKeys): the copy holds no
-// pointer of the executor's.
+// pointer of the executor's. The targets two keys name with different
+// extras are returned (see byTarget).
 //
 // With r (nil: none), the copy holds none of its secrets, in any form
 // httpx.Redact knows (raw, base64, URL- or JSON-escaped…): they are
@@ -39,7 +40,7 @@ import (
 // The copy is as large as the output's maps and lists, however often they
 // are shared, and goes as deep as they do (as deep as JSON encodes them
 // after).
-func ownOutput(out framework.ToolOutput, r *httpx.Redactor, keyOf func(framework.Target) framework.Target) framework.ToolOutput {
+func ownOutput(out framework.ToolOutput, r *httpx.Redactor, keyOf func(framework.Target) framework.Target) (framework.ToolOutput, []framework.Target) {
 	w := walk{r: r}
 	if out.ErrorInfo != nil {
 		info := *out.ErrorInfo
@@ -49,8 +50,9 @@ func ownOutput(out framework.ToolOutput, r *httpx.Redactor, keyOf func(framework
 	out.ExtraSignatures = w.object(out.ExtraSignatures)
 	out.Findings = w.object(out.Findings)
 	out.ExtraByType = w.typeExtras(out.ExtraByType)
-	out.TargetExtras = extrasKeys(out.TargetExtras, keyOf, w.typeExtras)
-	return out
+	var twice []framework.Target
+	out.TargetExtras, twice = extrasKeys(out.TargetExtras, keyOf, w.typeExtras)
+	return out, twice
 }
 
 // walk is one ownOutput: the redactor, and the copies made of the maps

@@ -59,11 +59,13 @@ func (r *Report) Signatures() iter.Seq2[int, signatures.Signature] {
 // TargetExtras returns the per-target extras of target i as its payload
 // carries them (nil: none, or the run's were not sent). A Report built
 // outside the runtime finds them in Output.TargetExtras as the runtime
-// would (framework.Target.ExtrasKey; none when a key names no target),
+// would (framework.Target.ExtrasKey; none when a key names no target, or
+// two name one with different extras),
 // looking at every key on each call.
 func (r *Report) TargetExtras(i int) framework.TypeExtras {
 	if r.sigs == nil {
-		extras, err := byTarget(extrasKeys(r.Output.TargetExtras, framework.Target.ExtrasKey, nil), r.Targets)
+		keyed, twice := extrasKeys(r.Output.TargetExtras, framework.Target.ExtrasKey, nil)
+		extras, err := byTarget(keyed, twice, r.Targets)
 		if err != nil || extras == nil {
 			return nil
 		}

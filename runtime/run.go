@@ -237,7 +237,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	// ownOutput). A Secret setting leaves the process in none of what the
 	// executor returns: every profile, stdout and the outbox are made from
 	// this copy.
-	out = ownOutput(out, p.secrets, keyOf)
+	out, keyedTwice := ownOutput(out, p.secrets, keyOf)
 	stopWatch()
 	// Waited for after the executor's time is taken, in the payload's: the
 	// host-wide address lookup the prefetch starts with may outlast a
@@ -270,8 +270,8 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	if out.Status == framework.StatusTimeout {
 		r.Partial = partial
 	}
-	if r.extras, err = byTarget(out.TargetExtras, targets); err != nil {
-		log.Warn("executor returned extras for a target it was not given; target extras ignored", zap.Error(err))
+	if r.extras, err = byTarget(out.TargetExtras, keyedTwice, targets); err != nil {
+		log.Warn("executor returned extras for a target it was not given, or twice; target extras ignored", zap.Error(err))
 		r.Output.TargetExtras = nil
 	}
 	seq, err := post.PayloadTargets(r.attribution, r.Types, out.ExtraByType, r.extras...)

@@ -2,6 +2,7 @@ package frameworktest
 
 import (
 	"fmt"
+	"reflect"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -12,7 +13,8 @@ import (
 // platform types (signatures.ExtraNameError), values JSON cannot encode
 // (signatures.ExtraValueError), extras under a key that is no expectation
 // type, target extras of no target (matched as the runtime matches them,
-// by framework.Target.ExtrasKey).
+// by framework.Target.ExtrasKey), a target keyed twice with different
+// extras.
 func extrasErrors(out framework.ToolOutput, targets []signatures.Config) []error {
 	var errs []error
 	given := make(map[framework.Target]bool, len(targets)) // as the runtime matches keys
@@ -46,9 +48,17 @@ func extrasErrors(out framework.ToolOutput, targets []signatures.Config) []error
 		}
 		check(fmt.Sprintf("ExtraByType[%s]", typ), m)
 	}
+	named := make(map[framework.Target]framework.TypeExtras, len(out.TargetExtras))
+	twice := map[framework.Target]bool{}
 	for tg, te := range out.TargetExtras {
 		name := tg.String()
-		if !given[tg.ExtrasKey()] {
+		key := tg.ExtrasKey()
+		if prev, ok := named[key]; ok && !twice[key] && !reflect.DeepEqual(prev, te) {
+			twice[key] = true
+			errs = append(errs, fmt.Errorf("TargetExtras keys name target %s twice, with different extras (a pointer configuration and its value, or two pointers to one value): the runtime sends none of the per-target extras", key))
+		}
+		named[key] = te
+		if !given[key] {
 			errs = append(errs, fmt.Errorf("TargetExtras key %s is not one of the inject's %d targets (key them by in.Targets[i])", name, len(targets)))
 		}
 		for typ, m := range te {

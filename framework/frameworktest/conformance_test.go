@@ -237,6 +237,11 @@ func TestConformanceFails(t *testing.T) {
 			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
 				{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.9"}}: {framework.Detection: {"port": 1}}}}
 		}}, fast, `TargetExtras key {"target_ipv4":"127.0.0.9"} is not one of the inject's 1 targets`},
+		{"one target keyed twice, with different extras", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
+				live: {framework.Detection: {"port": 1}},
+				{Config: &signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}: {framework.Detection: {"port": 2}}}}
+		}}, fast, `TargetExtras keys name target {"target_ipv4":"127.0.0.1"} twice, with different extras`},
 		{"invalid output", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{Status: "maybe"}
 		}}, fast, `invalid output on a live inject: invalid status "maybe"`},
