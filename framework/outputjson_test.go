@@ -27,14 +27,36 @@ func TestToolOutputJSON(t *testing.T) {
 				`{"target":{"target_hostname":"web.example.com"},"extras":{"DETECTION":{"k":2}}},` +
 				`{"target":{"target_ipv4":"10.0.0.1","asset":"a-1"},"extras":{"DETECTION":{"k":1}}}]}`},
 	}
+	// Targets Target.String writes alike (a pointer configuration and its
+	// value, two kinds of configuration with the same fields, two
+	// pointers to one value) are in one order every time: by the
+	// configuration's Go type, then by their extras' JSON.
+	same := signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}
+	ptr := func() *signatures.NetworkConfig { c := same; return &c }
+	tests = append(tests, struct {
+		name string
+		out  framework.ToolOutput
+		want string
+	}{"targets written alike", framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
+		{Config: same}:  {framework.Detection: {"k": 1}},
+		{Config: ptr()}: {framework.Detection: {"k": 4}},
+		{Config: ptr()}: {framework.Detection: {"k": 2}},
+		{Config: signatures.ExternalConfig{TargetIPv4: "10.0.0.1"}}: {framework.Detection: {"k": 3}}}},
+		`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":[` +
+			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":2}}},` +
+			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":4}}},` +
+			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":3}}},` +
+			`{"target":{"target_ipv4":"10.0.0.1"},"extras":{"DETECTION":{"k":1}}}]}`})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := json.Marshal(tt.out)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if string(b) != tt.want {
-				t.Errorf("JSON\n%s\nwant\n%s", b, tt.want)
+			for range 20 { // the same bytes each time, whatever the map's order
+				b, err := json.Marshal(tt.out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(b) != tt.want {
+					t.Fatalf("JSON\n%s\nwant\n%s", b, tt.want)
+				}
 			}
 		})
 	}
