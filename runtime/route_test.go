@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,17 +152,26 @@ func TestRunLooksUpRoutesWhileTheExecutorRuns(t *testing.T) {
 // line) is the executor's alone: the host-wide address lookup the route
 // prefetch starts with may outlast a short run, and is waited for after
 // that duration is taken, in the "payload built" line's duration, so that
-// a slow lookup shows there. The lookup here ends only once the run's
-// last progress snapshot is taken, and moves the clock on by an hour.
+// a slow lookup shows there. The lookup here ends only once the run has
+// read the clock after its last progress snapshot (where the payload's
+// duration starts), and moves the clock on by an hour.
 func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
-	clock, skip := tickingClock()
-	last := make(chan struct{})
+	ticking, skip := tickingClock()
+	var lastTaken atomic.Bool
+	read := make(chan struct{}) // the clock read after the last snapshot
 	var once sync.Once
+	clock := func() time.Time {
+		now := ticking()
+		if lastTaken.Load() {
+			once.Do(func() { close(read) })
+		}
+		return now
+	}
 	res := signatures.Resolver{
 		InterfaceAddrs: func() ([]netip.Addr, error) {
 			select {
-			case <-last:
-			case <-time.After(10 * time.Second): // the run waits for this lookup before its last snapshot
+			case <-read:
+			case <-time.After(10 * time.Second): // the run waits for this lookup after that read
 			}
 			skip(time.Hour)
 			return []netip.Addr{netip.MustParseAddr("192.0.2.77")}, nil
@@ -170,7 +180,7 @@ func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
 	}
 	progress := func(p runtime.Progress) {
 		if p.Done {
-			once.Do(func() { close(last) })
+			lastTaken.Store(true)
 		}
 	}
 	obs := &timings{}
