@@ -51,9 +51,11 @@ func TestBlankValueRefused(t *testing.T) {
 
 // An inject id given blank is the default, a fresh UUID, when the
 // signatures are printed; with a backend URL, where one is required, the
-// refusal names where it was given blank, not only the flag.
+// refusal names where it was given blank (the inject file's "inject_id"
+// included), and one given nowhere says every way to give it.
 func TestBlankInjectIDWithBackend(t *testing.T) {
 	conf := writeFile(t, "c.yaml", "inject_id: ''\n")
+	injectFile := writeFile(t, "i.json", `{"inject_id": "", "targets": [{"value": "127.0.0.1"}]}`)
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -62,7 +64,8 @@ func TestBlankInjectIDWithBackend(t *testing.T) {
 	}{
 		{"config file", nil, []string{"--config", conf}, `invalid inject_id "" (config file ` + conf + `:1): required when a backend URL is set`},
 		{"flag", nil, []string{"--inject-id", ""}, `invalid inject_id "" (--inject-id): required when a backend URL is set`},
-		{"not given", nil, nil, `invalid inject_id "" (--inject-id): required when a backend URL is set`},
+		{"not given", nil, nil, `no inject id: one is required when a backend URL is set (give --inject-id, INJECTKIT_INJECT_ID, inject_id in the config file or "inject_id" in the inject file)`},
+		{"inject file", nil, []string{"--inject-file", injectFile}, `inject file ` + injectFile + `:1:15: invalid inject_id "": required when a backend URL is set`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -58,12 +58,7 @@ func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, i
 	}
 	if cr.req.InjectID == "" {
 		if cfg.Backend.URL != "" {
-			// Where it was given blank, if it was: else the flag to give.
-			at := cfg.where("inject_id")
-			if at == "" {
-				at = " (--inject-id)"
-			}
-			return cr, usageErr("invalid inject_id \"\"%s: required when a backend URL is set", at)
+			return cr, missingInjectID(cfg)
 		}
 		cr.req.InjectID = uuid.NewString()
 	}
@@ -103,4 +98,18 @@ func (cr checkedRun) refused(ctx context.Context, o Options, cfg runConfig, log 
 	// No deliverer: Reject logs the refusal as the run would, and sends nothing.
 	_ = rt.Reject(ctx, cr.req, err)
 	return &ExitError{Code: ExitUsage, Err: cfg.relabel(cr.targets.relabel(err)), Hint: cfg.categoryHint(err)}
+}
+
+// missingInjectID is the refusal of a run with a backend URL and no inject
+// id: named where it was given empty (a flag, the environment, the config
+// file, the inject file), or, given nowhere, with every way to give one.
+func missingInjectID(cfg *runConfig) error {
+	const reason = "required when a backend URL is set"
+	switch {
+	case cfg.where("inject_id") != "":
+		return usageErr("invalid inject_id \"\"%s: %s", cfg.where("inject_id"), reason)
+	case cfg.InjectFile != "" && cfg.filePlaces.Writes("inject_id"):
+		return usageErr("%s: invalid inject_id \"\": %s", cfg.filePlaces.Of("inject_id"), reason)
+	}
+	return usageErr("no inject id: one is %s (give --inject-id, INJECTKIT_INJECT_ID, inject_id in the config file or \"inject_id\" in the inject file)", reason)
 }

@@ -28,6 +28,13 @@ func (p FilePlaces) Of(field string) string {
 	return p.of(p.at, field)
 }
 
+// Writes reports whether the file writes field's value (a key of the
+// request, an expectation type, a param).
+func (p FilePlaces) Writes(field string) bool {
+	_, ok := p.at[field]
+	return ok
+}
+
 // KeyOf is Of placing a param at its key, not its value: for an error
 // about the key (no such param), not what it is given.
 func (p FilePlaces) KeyOf(field string) string {
