@@ -126,7 +126,7 @@ func TestDidYouMean(t *testing.T) {
 // help documents --version and the exit codes.
 func TestHelpShowsExamples(t *testing.T) {
 	for _, path := range [][]string{{}, {"run"}, {"validate"}, {"serve"}, {"injectors"}, {"outbox"}, {"outbox", "list"},
-		{"outbox", "flush"}, {"outbox", "drop"}, {"outbox", "compact"}, {"outbox", "retry-dead"}, {"version"}, {"completion"}} {
+		{"outbox", "flush"}, {"outbox", "drop"}, {"outbox", "compact"}, {"outbox", "retry-dead"}, {"outbox", "move"}, {"version"}, {"completion"}} {
 		t.Run(strings.Join(append([]string{"injectkit"}, path...), " "), func(t *testing.T) {
 			r := run(t, registry(), nil, append(path, "--help")...)
 			_, examples, ok := strings.Cut(r.stdout, "\nEXAMPLES:\n")
@@ -225,6 +225,7 @@ func TestOutboxCommandsShowTheirFlags(t *testing.T) {
 			"(those of other backends stay pending) (env INJECTKIT_BACKEND_URL)"},
 			[]string{"--outbox-max-bytes", "--output"}},
 		{"retry-dead", []string{"--outbox ", "--backend-url", "--token", "(env INJECTKIT_BACKEND_URL)"}, []string{"--outbox-max-bytes", "--output"}},
+		{"move", []string{"--outbox ", "--from", "--to", "--output", "-o ", "2  invalid usage"}, []string{"--backend-url value", "--token value", "--ca-file", "--outbox-max-bytes"}},
 	} {
 		r := run(t, registry(), nil, "outbox", tt.sub, "--help")
 		opts, _, _ := strings.Cut(r.stdout, "EXAMPLES:")

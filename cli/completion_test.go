@@ -52,7 +52,7 @@ func TestCompletionRequest(t *testing.T) {
 		{"injectors of injectors", []string{"injectors"}, []string{"nmap", "noop"}},
 		{"flags being typed", []string{"run", "noop", "--inj"}, []string{"--inject-id", "--inject-file"}},
 		{"flags of a subcommand", []string{"outbox", "list", "--out"}, []string{"--outbox", "--outbox-max-bytes", "--outbox-lock-timeout", "--output"}},
-		{"subcommands", []string{"outbox"}, []string{"list", "flush", "drop", "compact", "retry-dead"}},
+		{"subcommands", []string{"outbox"}, []string{"list", "flush", "drop", "compact", "retry-dead", "move"}},
 		{"shells", []string{"completion"}, []string{"bash", "zsh", "fish"}},
 		{"value of a flag: files", []string{"run", "--inject-file"}, nil},
 		{"after the injector: files", []string{"run", "noop"}, nil},

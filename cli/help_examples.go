@@ -229,6 +229,8 @@ func examples(ex injectorExamples, path string) []string {
 		return []string{"injectkit outbox drop 7"}
 	case "outbox compact":
 		return []string{"injectkit outbox compact", "injectkit outbox compact --outbox /var/lib/injectkit/outbox.db"}
+	case "outbox move":
+		return []string{"injectkit outbox move --from http://backend.example.com --to https://backend.example.com"}
 	case "outbox retry-dead":
 		return []string{`injectkit outbox retry-dead 7 --backend-url https://backend.example.com --token "$TOKEN"`}
 	case "version":

@@ -255,7 +255,7 @@ func outboxCommand(o Options) *ucli.Command {
 	// a fresh config struct of the type of cfg. A command without
 	// ArgsUsage takes no arguments.
 	// An outbox file that does not exist holds nothing: list and flush
-	// say so, drop and retry-dead find no id.
+	// say so, drop and retry-dead find no id, move nothing to move.
 	action := func(name string, cfg outboxCommandConfig, fn func(c *ucli.Context, e *outboxEnv) error) ucli.ActionFunc {
 		return func(c *ucli.Context) (err error) {
 			fresh := reflect.New(reflect.TypeOf(cfg).Elem()).Interface().(outboxCommandConfig)
@@ -264,7 +264,7 @@ func outboxCommand(o Options) *ucli.Command {
 				return argsError(c, o, "outbox "+name, "no arguments")
 			}
 			if name != "list" {
-				// flush, drop, compact and retry-dead change the outbox: their
+				// flush, drop, compact, retry-dead and move change the outbox: their
 				// stdout only reports what they did.
 				stdoutReports(o.Stdout)
 			}
@@ -355,6 +355,7 @@ func outboxCommand(o Options) *ucli.Command {
 				Flags:  outboxFlags(o, send, sendUsage),
 				Action: action("retry-dead", send, func(c *ucli.Context, e *outboxEnv) error { return retryDead(c, o, e) }),
 			},
+			moveCommand(o, action),
 		},
 	}
 }

@@ -156,6 +156,8 @@ func (e *outboxEnv) none(c *ucli.Context, o Options, command string) error {
 	case "compact":
 		fmt.Fprintf(o.Stdout, "outbox %s: nothing to compact (%s)\n", e.absent, why)
 		return nil
+	case "move":
+		return e.moveNone(o)
 	}
 	id, err := parseID(c, o, command == "drop")
 	if err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -201,7 +202,11 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	// The bodies another live process is sending are its to deliver, or
 	// to keep pending: not a failure of this flush (its line counts them).
 	if n := res.Failed + res.Rejected; n > 0 {
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
+		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
+		if res.Moved > 0 {
+			ee.Hint = movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo)
+		}
+		return ee
 	}
 	return nil
 }
@@ -284,6 +289,8 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 		res.Refused += r.Refused
 		res.Untried += r.Untried
 		res.Cut += r.Cut
+		res.Moved += r.Moved
+		res.MovedTo = cmp.Or(res.MovedTo, r.MovedTo)
 		switch {
 		case err != nil && c.Context.Err() != nil:
 			// Interrupted: the next passes send nothing, and count

@@ -194,7 +194,16 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: cmp.Or(routeHint(err), cfg.tokenHint(de))}
+		hint := cmp.Or(routeHint(err), cfg.tokenHint(de))
+		if moved, ok := permanentRedirect(err); ok {
+			// Fixing --backend-url leaves the bodies stored for the old
+			// one: they are moved to the new one by hand.
+			hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved)
+			if th := cfg.tokenHint(de); th != "" {
+				hint += "; " + th
+			}
+		}
+		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: hint}
 	case errors.As(err, &de) && de.Report != nil:
 		delivered, targets := undelivered(cfg, de.Report, err)
 		dumpSignatures(o, de.Report, delivered, targets)

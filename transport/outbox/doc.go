@@ -123,4 +123,10 @@
 // the poster sent in another form instead (ErrSupersededSent: an openaev
 // "complete" whose signatures went as "data") is counted apart
 // (FlushResult.SupersededSent).
+//
+// A body is resent only to the base URL it was stored for. When a backend
+// moves (a 301 or 308, counted FlushResult.Moved: a redirect is never
+// followed), Move gives its records, pending and dead, the new base URL in
+// one transaction, each keeping its path, profile and history, and sends
+// nothing; a record a live process is sending is left as it was.
 package outbox

@@ -46,33 +46,6 @@ type Resender struct {
 	windowAt time.Time
 }
 
-// FlushResult counts what a Flush did.
-type FlushResult struct {
-	Delivered  int
-	Superseded int // not sent, no longer needed (ErrSuperseded); deleted
-	// SupersededSent counts, of Superseded, the bodies whose content the
-	// poster sent in another form instead (ErrSupersededSent).
-	SupersededSent int
-	Failed         int // still pending
-	Rejected       int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
-	// Corrupt counts, of Rejected, the bodies moved there unsent because
-	// their record or their body is corrupt (ReasonCorrupt).
-	Corrupt int
-	Busy    int // being delivered by another process or goroutine; not sent
-	// Refused counts the bodies kept pending because their backend refused
-	// the token (401, 403): the one refused, and the others of that backend,
-	// not tried after it. They are counted in Failed too.
-	Refused int
-	// Untried counts, of Failed, the bodies not tried because an earlier
-	// body of this pass found their backend down (see Flush), asking to
-	// wait (429, 503) or moved for good (301, 308).
-	Untried int
-	// Cut counts, of Failed, the bodies whose post an interrupt (ctx
-	// ended) cut short in flight: recorded with that attempt and a last
-	// error saying so, as the backend may have received them.
-	Cut int
-}
-
 // Flush sends every pending body now, whatever its next-attempt time, one
 // after the other. Bodies another delivery owns are counted Busy and left
 // alone. Once a body's backend is found down (a connection-level failure:
@@ -317,6 +290,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 				}
 			}
 			cut = cut || ctx.Err() != nil
+			res.movedBy(err)
 			if ctx.Err() == nil && (connectionFailure(err) || holdsBack(err)) {
 				down[r.BaseURL], held[r.BaseURL] = true, true
 				if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
@@ -333,14 +307,6 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 		return res, ctx.Err()
 	}
 	return res, nil
-}
-
-// unsent counts a body moved to the dead list unsent, for re.
-func (res *FlushResult) unsent(re *RecordError) {
-	res.Rejected++
-	if re.Reason == ReasonCorrupt {
-		res.Corrupt++
-	}
 }
 
 // due reports whether a pass sends r, a pending record: one this Resender

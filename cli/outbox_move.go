@@ -1,0 +1,199 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	ucli "github.com/urfave/cli/v2"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// `outbox move`: the bodies stored for a backend that moved (a 301 or 308,
+// a renamed host) given its new base URL, so that a flush with the fixed
+// --backend-url sends them, with its token. A body goes only to its own
+// backend: the move is the operator's act, never done on its own.
+
+// outboxMoveConfig is the configuration of `outbox move`.
+type outboxMoveConfig struct {
+	Outbox outboxFileConfig
+	From   string `config:"from,url,required" usage:"the base URL the bodies were stored for: the backend that moved (compared as flush compares its --backend-url)"`
+	To     string `config:"to,url,required" usage:"the base URL to send them to from now on: the --backend-url of the next flush"`
+	Output string `config:"output" enum:"text|json" usage:"output format: text (default) or json"`
+	Log    logConfig
+	origins
+}
+
+func (c *outboxMoveConfig) outbox() outboxConfig   { return c.Outbox.config() }
+func (c *outboxMoveConfig) logging() logConfig     { return c.Log }
+func (c *outboxMoveConfig) backend() backendConfig { return backendConfig{} }
+func (c *outboxMoveConfig) output() string         { return c.Output }
+
+// check refuses a move to the backend it moves from (exit 2): nothing
+// would change.
+func (c *outboxMoveConfig) check() error {
+	if backendKey(c.From) == backendKey(c.To) {
+		return usageErr("invalid to %q%s: the backend of from %q%s: give the base URL it moved to",
+			httpx.StripCredentials(c.To), c.where("to"), httpx.StripCredentials(c.From), c.where("from"))
+	}
+	return nil
+}
+
+// outboxMoveJSON is what `outbox move -o json` prints.
+type outboxMoveJSON struct {
+	Outbox  string `json:"outbox"`
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Moved   int    `json:"moved"`
+	Pending int    `json:"pending"`
+	Dead    int    `json:"dead"`
+	Busy    int    `json:"busy"`
+	// Backends are those the outbox holds bodies for, when none is
+	// --from's.
+	Backends []string `json:"backends,omitempty"`
+}
+
+// moveOutbox runs `outbox move`: exit 0 once every body stored for --from
+// has --to as its base URL; 1 when none is stored for it, or when another
+// live process was sending some (left as they were).
+func moveOutbox(o Options, e *outboxEnv) error {
+	mc := e.cfg.(*outboxMoveConfig)
+	if err := mc.check(); err != nil {
+		return err
+	}
+	from, to := shownBase(mc.From), shownBase(mc.To)
+	res, err := e.store.Move(func(base string) bool { return sameBackend(base, mc.From) }, mc.To)
+	if err != nil {
+		return flushError(err)
+	}
+	out := outboxMoveJSON{Outbox: e.store.Path(), From: from, To: to, Moved: res.Moved(), Pending: res.Pending, Dead: res.Dead, Busy: res.Busy}
+	if res.Moved()+res.Busy == 0 {
+		if out.Backends, err = e.backends(); err != nil {
+			return flushError(err)
+		}
+	}
+	if mc.Output == outputJSON {
+		if err := writeJSON(o, out); err != nil {
+			return err
+		}
+	} else if res.Moved() > 0 {
+		fmt.Fprintf(o.Stdout, "outbox %s: %s moved from %s to %s (%d pending, %d dead; nothing sent): flush them with: %s outbox flush --outbox %s --backend-url %s\n",
+			e.store.Path(), bodies(res.Moved()), from, to, res.Pending, res.Dead, o.name(), shellWord(e.store.Path()), shellWord(to))
+	}
+	switch {
+	case res.Busy > 0:
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("move incomplete: %s stored for %s not moved: being sent by another process (it delivers them, or keeps them pending: move again then)",
+			bodies(res.Busy), from)}
+	case res.Moved() == 0:
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("nothing moved: outbox %s holds no body stored for %s (%s)", e.store.Path(), from, heldFor(out.Backends))}
+	}
+	return nil
+}
+
+// backends lists the backends the outbox holds bodies for, pending or
+// dead, as list shows them (without credentials), each once, in order.
+func (e *outboxEnv) backends() ([]string, error) {
+	recs, err := e.store.List()
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, r := range recs {
+		if r.MetadataLost() || seen[backendKey(r.BaseURL)] {
+			continue
+		}
+		seen[backendKey(r.BaseURL)] = true
+		out = append(out, httpx.StripCredentials(r.BaseURL))
+	}
+	return out, nil
+}
+
+// heldFor says which backends an outbox holds bodies for.
+func heldFor(backends []string) string {
+	if len(backends) == 0 {
+		return "it holds none"
+	}
+	return "it holds bodies for: " + strings.Join(backends, ", ")
+}
+
+// shownBase is a base URL as move shows it: without credentials, nor
+// trailing slashes.
+func shownBase(u string) string {
+	return strings.TrimRight(httpx.StripCredentials(strings.TrimSpace(u)), "/")
+}
+
+// moveNone answers `outbox move` on an outbox file that does not exist,
+// or is empty: nothing is stored for --from (exit 1).
+func (e *outboxEnv) moveNone(o Options) error {
+	mc := e.cfg.(*outboxMoveConfig)
+	if err := mc.check(); err != nil {
+		return err
+	}
+	if mc.Output == outputJSON {
+		if err := writeJSON(o, outboxMoveJSON{Outbox: e.absent, From: shownBase(mc.From), To: shownBase(mc.To)}); err != nil {
+			return err
+		}
+	}
+	return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("nothing moved: outbox %s holds no body stored for %s (%s)", e.absent, shownBase(mc.From), e.why)}
+}
+
+// movedHint is the hint of a run or a flush whose backend answered 301 or
+// 308 (moved for good), moved its answer's Location ("" for none): fix
+// the backend URL, from, and give the bodies stored for it the new one
+// with `outbox move` (the new one read from the Location when it ends
+// with an inject's callback path, the part before that path; else NEW_URL
+// to fill in). "" for another error.
+func movedHint(name, outboxPath, from, moved string) string {
+	to := "NEW_URL"
+	if u, err := url.Parse(moved); err == nil && u.Host != "" {
+		if i := strings.LastIndex(u.EscapedPath(), "/api/injects/"); i >= 0 {
+			base := u.Scheme + "://" + u.Host + u.EscapedPath()[:i]
+			if _, err := httpx.ParseBaseURL(base); err == nil && backendKey(base) != backendKey(from) {
+				to = base
+			}
+		}
+	}
+	where := ""
+	if moved != "" {
+		where = " to " + httpx.StripCredentials(moved)
+	}
+	cmd := name + " outbox move"
+	if outboxPath != "" {
+		cmd += " --outbox " + shellPath(outboxPath)
+	}
+	return fmt.Sprintf("the backend moved for good (301 or 308%s): fix --backend-url, and give the bodies stored for the old one the new one with: %s --from %s --to %s",
+		where, cmd, shellWord(shownBase(from)), shellWord(to))
+}
+
+// permanentRedirect returns where err's backend moved for good (a 301 or
+// 308 answer's Location, "" when it named none), and whether it did.
+func permanentRedirect(err error) (string, bool) {
+	var he *httpx.HTTPError
+	if !errors.As(err, &he) || !httpx.PermanentRedirect(he.Status) {
+		return "", false
+	}
+	return he.Location, true
+}
+
+// moveCommand is the `outbox move` subcommand; action runs it on the
+// outbox (see outboxCommand).
+func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.Context, *outboxEnv) error) ucli.ActionFunc) *ucli.Command {
+	move := &outboxMoveConfig{}
+	return &ucli.Command{
+		Name:  "move",
+		Usage: "give the bodies stored for a backend that moved (a 301 or 308, a renamed host), pending and dead, its new base URL: a flush with that --backend-url sends them (not those a live process is sending)",
+		Description: "Each body goes only to the backend it was stored for, with that backend's token: a flush with the new\n" +
+			"--backend-url leaves the bodies of the old one pending. move rewrites their base URL, in one\n" +
+			"transaction, keeping everything else (path, profile, attempts, state); nothing is sent.\n\n" +
+			"EXIT CODES:\n" +
+			"   0  every body stored for --from now has --to as its base URL\n" +
+			"   1  no body is stored for --from (the error lists the backends the outbox holds), or some were not\n" +
+			"      moved: another live process is sending them (move again once it is done)\n" +
+			"   2  invalid usage (a URL refused, --to the backend of --from), or an outbox corrupt or locked: nothing changed",
+		Flags:  outboxFlags(o, move, ""),
+		Action: action("move", move, func(c *ucli.Context, e *outboxEnv) error { return moveOutbox(o, e) }),
+	}
+}

@@ -1,0 +1,184 @@
+package cli_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport"
+	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
+)
+
+// A backend that moved for good (301): the run keeps its bodies and its
+// hint names `outbox move`; a flush with the new URL leaves them as
+// another backend's, one with the old URL meets the 301 again and names
+// move too. Once moved, pending and dead alike, a flush with the new URL
+// delivers each pending body once, with its token, retry-dead the dead
+// one, and nothing is sent twice.
+func TestOutboxMoveAfterARedirect(t *testing.T) {
+	moved := newSwitchable(t, http.StatusOK)
+	old := newSwitchable(t, http.StatusUnprocessableEntity) // the first run's body goes dead
+	box := filepath.Join(t.TempDir(), "outbox.db")
+	env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": "tok-move-1"}
+	runTo := func(id string) result {
+		return run(t, registry(), env, "run", "noop", "--inject-id", id, "--backend-url", old.URL, "--target", "127.0.0.1", "--log-level", "error")
+	}
+	if r := runTo("inj-dead"); r.code != 1 || !strings.Contains(r.stderr, "rejected by the backend") {
+		t.Fatalf("run against a 422: exit %d\n%s", r.code, r.stderr)
+	}
+	old.SetReply(testkit.Reply{Status: http.StatusMovedPermanently,
+		Header: http.Header{"Location": {moved.URL + "/api/injects/inj-a/callback"}}})
+	move := "injectkit outbox move --outbox " + box + " --from " + old.URL + " --to " + moved.URL
+	for _, id := range []string{"inj-a", "inj-b"} {
+		r := runTo(id)
+		if r.code != 1 || !strings.Contains(r.stderr, "1 signature body stored in outbox") ||
+			!strings.Contains(r.stderr, "injectkit: hint: the backend moved for good (301 or 308 to "+moved.URL+"/api/injects/inj-a/callback)") ||
+			!strings.Contains(r.stderr, move+"; ") || !strings.Contains(r.stderr, "INJECTKIT_TOKEN set") {
+			t.Fatalf("run against a 301: exit %d, want 1 and a hint naming %q:\n%s", r.code, move, r.stderr)
+		}
+	}
+
+	flushTo := func(url string) result {
+		return run(t, registry(), env, "outbox", "flush", "--backend-url", url, "--log-level", "error")
+	}
+	if f := flushTo(moved.URL); f.code != 0 || !strings.Contains(f.stdout, "2 signature bodies for "+old.URL+" left pending") || moved.Len() != 0 {
+		t.Fatalf("flush to the new URL before the move: exit %d, %d requests\n%s%s", f.code, moved.Len(), f.stdout, f.stderr)
+	}
+	if f := flushTo(old.URL); f.code != 1 || !strings.Contains(f.stderr, "injectkit: hint: the backend moved for good") || !strings.Contains(f.stderr, move+"\n") {
+		t.Fatalf("flush to the old URL: exit %d, want 1 and a hint naming %q\n%s%s", f.code, move, f.stdout, f.stderr)
+	}
+
+	m := run(t, registry(), env, "outbox", "move", "--from", old.URL, "--to", moved.URL, "-o", "json")
+	var got struct {
+		Outbox, From, To     string
+		Moved, Pending, Dead int
+		Busy                 int
+	}
+	if err := json.Unmarshal([]byte(m.stdout), &got); err != nil || m.code != 0 || got.Moved != 3 || got.Pending != 2 || got.Dead != 1 ||
+		got.Busy != 0 || got.From != old.URL || got.To != moved.URL || got.Outbox != box {
+		t.Fatalf("move -o json: exit %d, %v, %+v\n%s%s", m.code, err, got, m.stdout, m.stderr)
+	}
+	if again := run(t, registry(), env, "outbox", "move", "--from", old.URL, "--to", moved.URL); again.code != 1 ||
+		!strings.Contains(again.stderr, "nothing moved: outbox "+box+" holds no body stored for "+old.URL+" (it holds bodies for: "+moved.URL+")") {
+		t.Errorf("move again: exit %d, want 1 naming what the outbox holds\n%s%s", again.code, again.stdout, again.stderr)
+	}
+
+	before := old.Len()
+	if f := flushTo(moved.URL); f.code != 0 || !strings.Contains(f.stdout, "2 delivered, 0 still pending") {
+		t.Fatalf("flush after the move: exit %d\n%s%s", f.code, f.stdout, f.stderr)
+	}
+	list := listOutbox(t, env)
+	if len(list.Records) != 1 || list.Records[0].State != "dead" {
+		t.Fatalf("after the flush: %+v, want the dead body alone", list.Records)
+	}
+	if r := run(t, registry(), env, "outbox", "retry-dead", strconv.FormatUint(list.Records[0].ID, 10), "--backend-url", moved.URL); r.code != 0 {
+		t.Fatalf("retry-dead after the move: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if f := flushTo(moved.URL); f.code != 0 || !strings.Contains(f.stdout, "0 delivered, 0 still pending") {
+		t.Errorf("flush once all were delivered: exit %d\n%s", f.code, f.stdout)
+	}
+	if old.Len() != before {
+		t.Errorf("%d more requests to the old URL after the move", old.Len()-before)
+	}
+	seen := map[string]bool{}
+	for _, r := range moved.got() {
+		id := strings.TrimSuffix(strings.TrimPrefix(r.Path, "/api/injects/"), "/callback")
+		if want := transport.IdempotencyKey(id, "execution_complete", 0, r.Body); r.Key != want || r.Auth != "Bearer tok-move-1" || seen[r.Key] {
+			t.Errorf("request for %s: key %q (want %q, sent before: %t), auth %q", r.Path, r.Key, want, seen[r.Key], r.Auth)
+		}
+		seen[r.Key] = true
+	}
+	if len(seen) != 3 {
+		t.Errorf("%d bodies reached the new URL, want 3 (2 pending, 1 dead)", len(seen))
+	}
+}
+
+// What move refuses (exit 2, naming the setting and its value, nothing
+// changed), what finds nothing to move (exit 1, naming the backends the
+// outbox holds), and a body another live process is sending (left as it
+// was, exit 1).
+func TestOutboxMoveRefusals(t *testing.T) {
+	// OLD is the backend the body was stored for, BOX the outbox.
+	const old, to = "OLD", "https://127.0.0.1:2"
+	tests := []struct {
+		name    string
+		args    []string
+		absent  bool // no outbox file
+		sending bool // a live process posts the stored body
+		code    int
+		say     string
+		never   string
+		unmoved bool
+	}{
+		{"moved", []string{"--from", old, "--to", to}, false, false, 0, "outbox BOX: 1 signature body moved from " + old + " to " + to + " (1 pending, 0 dead; nothing sent)", "", false},
+		{"the old URL spelled otherwise, with credentials", []string{"--from", "HTTP://user:pw-secret@OLDHOST/", "--to", "https://u:pw-secret@127.0.0.1:2/"}, false, false, 0,
+			"1 signature body moved from OLD to https://127.0.0.1:2", "pw-secret", false},
+		{"no --from", []string{"--to", to}, false, false, 2, `invalid from "": required (--from`, "", true},
+		{"--from not a URL", []string{"--from", "OLDHOST", "--to", to}, false, false, 2, `invalid from "OLDHOST" (--from)`, "", true},
+		{"--to with a query", []string{"--from", old, "--to", to + "/?x=1"}, false, false, 2, `invalid to "` + to + `/?x=REDACTED" (--to): must not have a query or fragment`, "", true},
+		{"--to not http, its credentials never shown", []string{"--from", old, "--to", "ftp://u:pw-secret@h"}, false, false, 2, `invalid to "ftp://h" (--to): scheme must be http or https`, "pw-secret", true},
+		{"--to the backend of --from", []string{"--from", old, "--to", "http://OLDHOST/"}, false, false, 2,
+			`invalid to "http://OLDHOST/" (--to): the backend of from "` + old + `" (--from): give the base URL it moved to`, "", true},
+		{"another backend", []string{"--from", "http://127.0.0.1:3", "--to", to}, false, false, 1,
+			"nothing moved: outbox BOX holds no body stored for http://127.0.0.1:3 (it holds bodies for: " + old + ")", "", true},
+		{"no outbox file", []string{"--from", old, "--to", to}, true, false, 1, "nothing moved: outbox BOX holds no body stored for " + old + " (no such file", "", true},
+		{"being sent by a live process", []string{"--from", old, "--to", to}, false, true, 1,
+			"move incomplete: 1 signature body stored for " + old + " not moved: being sent by another process", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			env := map[string]string{"INJECTKIT_OUTBOX": box}
+			be := newSwitchable(t, http.StatusServiceUnavailable) // answers at once: the run keeps its body
+			old := be.URL
+			fill := strings.NewReplacer("OLDHOST", strings.TrimPrefix(old, "http://"), "OLD", old, "BOX", box)
+			args := strings.Fields(fill.Replace(strings.Join(tt.args, " ")))
+			if !tt.absent {
+				if r := run(t, registry(), env, "run", "noop", "--inject-id", "inj-1", "--backend-url", old, "--target", "127.0.0.1", "--log-level", "error"); r.code != 1 {
+					t.Fatalf("run: exit %d\n%s", r.code, r.stderr)
+				}
+			}
+			if tt.sending {
+				live := exec.Command("sleep", "60")
+				if err := live.Start(); err != nil {
+					t.Fatal(err)
+				}
+				defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+				outboxtest.Update(t, box, func(tx *bolt.Tx) error {
+					return outboxtest.EditAll(tx.Bucket([]byte("pending")), func(v []byte) ([]byte, error) {
+						var r map[string]any
+						if err := json.Unmarshal(v, &r); err != nil {
+							return nil, err
+						}
+						delete(r, "owner_start") // unknown: the pid alone decides
+						r["owner"], r["owner_format"], r["lease_until"] = live.Process.Pid, 2, time.Now().Add(time.Hour)
+						return json.Marshal(r)
+					})
+				})
+			}
+			r := run(t, registry(), env, append([]string{"outbox", "move"}, args...)...)
+			say := fill.Replace(tt.say)
+			if r.code != tt.code || !strings.Contains(r.stdout+r.stderr, say) || tt.never != "" && strings.Contains(r.stdout+r.stderr, tt.never) {
+				t.Errorf("exit %d, want %d saying %q (never %q):\n%s%s", r.code, tt.code, say, tt.never, r.stdout, r.stderr)
+			}
+			if tt.absent {
+				return
+			}
+			if l := listOutbox(t, env); len(l.Records) != 1 {
+				t.Fatalf("records after move: %+v", l.Records)
+			}
+			l := run(t, registry(), env, "outbox", "list")
+			if stays := strings.Contains(l.stdout, old+" (callback)"); stays != tt.unmoved {
+				t.Errorf("the body's backend after the move: still %s: %t, want %t\n%s", old, stays, tt.unmoved, l.stdout)
+			}
+		})
+	}
+}

@@ -1,0 +1,61 @@
+package outbox
+
+import (
+	"errors"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// FlushResult counts what a Flush did.
+type FlushResult struct {
+	Delivered  int
+	Superseded int // not sent, no longer needed (ErrSuperseded); deleted
+	// SupersededSent counts, of Superseded, the bodies whose content the
+	// poster sent in another form instead (ErrSupersededSent).
+	SupersededSent int
+	Failed         int // still pending
+	Rejected       int // moved to the dead list (by the backend, or unsent: corrupt or unsendable)
+	// Corrupt counts, of Rejected, the bodies moved there unsent because
+	// their record or their body is corrupt (ReasonCorrupt).
+	Corrupt int
+	Busy    int // being delivered by another process or goroutine; not sent
+	// Refused counts the bodies kept pending because their backend refused
+	// the token (401, 403): the one refused, and the others of that backend,
+	// not tried after it. They are counted in Failed too.
+	Refused int
+	// Untried counts, of Failed, the bodies not tried because an earlier
+	// body of this pass found their backend down (see Flush), asking to
+	// wait (429, 503) or moved for good (301, 308).
+	Untried int
+	// Cut counts, of Failed, the bodies whose post an interrupt (ctx
+	// ended) cut short in flight: recorded with that attempt and a last
+	// error saying so, as the backend may have received them.
+	Cut int
+	// Moved counts, of Failed, the bodies the backend answered 301 or 308:
+	// moved for good, its base URL is to be fixed and the bodies stored
+	// for it given the new one (Move). MovedTo is where the first was
+	// redirected (its Location; "" when it named none).
+	Moved   int
+	MovedTo string
+}
+
+// movedBy counts a body whose post err says the backend moved for good
+// (a 301 or 308), keeping where the first was redirected.
+func (res *FlushResult) movedBy(err error) {
+	var he *httpx.HTTPError
+	if !errors.As(err, &he) || !httpx.PermanentRedirect(he.Status) {
+		return
+	}
+	res.Moved++
+	if res.Moved == 1 {
+		res.MovedTo = he.Location
+	}
+}
+
+// unsent counts a body moved to the dead list unsent, for re.
+func (res *FlushResult) unsent(re *RecordError) {
+	res.Rejected++
+	if re.Reason == ReasonCorrupt {
+		res.Corrupt++
+	}
+}

@@ -1,0 +1,147 @@
+package outbox
+
+import (
+	"context"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/testkit"
+)
+
+// Move gives every record of the backend that moved, pending and dead,
+// the new base URL, each keeping its path, profile, key and history; the
+// records of other backends, and one a live process is posting, are left
+// as they were (the latter counted Busy).
+func TestMove(t *testing.T) {
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	const (
+		old   = "http://127.0.0.1:8080/prefix"
+		moved = "https://127.0.0.1:8443/prefix"
+		other = "http://127.0.0.1:9090"
+	)
+	tests := []struct {
+		name   string
+		owner  int           // of the first pending body: 0 none
+		lease  time.Duration // from now
+		shared bool
+		want   MoveResult
+	}{
+		{"nobody sending", 0, 0, false, MoveResult{Pending: 2, Dead: 1}},
+		{"nobody sending, shared", 0, 0, true, MoveResult{Pending: 2, Dead: 1}},
+		{"a live process sending one", live.Process.Pid, time.Minute, false, MoveResult{Pending: 1, Dead: 1, Busy: 1}},
+		{"a live process whose lease ended", live.Process.Pid, -time.Second, false, MoveResult{Pending: 2, Dead: 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now()
+			s := openTemp(t, Options{Shared: tt.shared, Now: func() time.Time { return now }})
+			recs, err := s.Put(
+				Entry{InjectID: "a", Phase: "p", TotalChunks: 1, BaseURL: "http://user:pw@127.0.0.1:8080/prefix", Body: []byte(`{"a":1}`)},
+				Entry{InjectID: "b", Phase: "complete", TotalChunks: 1, BaseURL: old, Body: []byte(`{"b":1}`),
+					Profile: "openaev", Path: "/api/injects/execution/callback/b", InjectorID: "inj-1"},
+				Entry{InjectID: "c", Phase: "p", TotalChunks: 1, BaseURL: old, Body: []byte(`{"c":1}`)},
+				Entry{InjectID: "d", Phase: "p", TotalChunks: 1, BaseURL: other, Body: []byte(`{"d":1}`)},
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs { // as a run leaves them: tried, not delivered
+				if err := s.MarkFailed(r.ID, 4, "status 301: redirected", now.Add(time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := s.moveToDead(recs[2].ID, 1, 422, "no", "status 422", ReasonRejected); err != nil {
+				t.Fatal(err)
+			}
+			if tt.owner != 0 {
+				start := processStart(tt.owner)
+				if _, err := s.update(recs[0].ID, func(r *Record) error {
+					r.Owner, r.OwnerStart, r.LeaseUntil = tt.owner, start, now.Add(tt.lease)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var before []Record
+			for _, r := range recs {
+				got, err := s.Get(r.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				before = append(before, got)
+			}
+			res, err := s.Move(func(base string) bool { return strings.TrimRight(base, "/") == old }, "https://u:secret@127.0.0.1:8443/prefix/")
+			if err != nil || res != tt.want {
+				t.Fatalf("Move = %+v, %v; want %+v", res, err, tt.want)
+			}
+			for i, b := range before {
+				a, err := s.Get(b.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				wantBase, wantURL := b.BaseURL, b.URL
+				if b.BaseURL == old && !(i == 0 && tt.want.Busy > 0) {
+					wantBase, wantURL = moved, moved+strings.TrimPrefix(b.URL, old)
+				}
+				if a.BaseURL != wantBase || a.URL != wantURL {
+					t.Errorf("%s: base %q, URL %q; want %q, %q", b.InjectID, a.BaseURL, a.URL, wantBase, wantURL)
+				}
+				// Only where it goes changed: not what, nor its history.
+				a.BaseURL, a.URL = b.BaseURL, b.URL
+				if a.State != b.State || a.Profile != b.Profile || a.InjectorID != b.InjectorID || a.IdempotencyKey != b.IdempotencyKey ||
+					a.Attempts != b.Attempts || a.LastError != b.LastError || !a.NextAttempt.Equal(b.NextAttempt) ||
+					a.Owner != b.Owner || a.DeadStatus != b.DeadStatus || string(a.Body) != string(b.Body) {
+					t.Errorf("%s changed beyond its URL:\n before %+v\n after  %+v", b.InjectID, b, a)
+				}
+				if strings.Contains(a.BaseURL+a.URL, "secret") {
+					t.Errorf("%s: credentials stored: %q", b.InjectID, a.URL)
+				}
+			}
+			if got := before[1].URL; got != old+"/api/injects/execution/callback/b" {
+				t.Fatalf("the openaev record's URL before the move is %q", got)
+			}
+		})
+	}
+}
+
+// A flush whose backend answers 301 or 308 (moved for good) counts the
+// bodies so answered and says where the first was redirected: where to
+// Move the bodies once the base URL is fixed. Another 3xx is no move.
+func TestFlushCountsMoved(t *testing.T) {
+	const to = "https://127.0.0.1:1/api/injects/inj/callback"
+	tests := []struct {
+		status int
+		moved  int
+		to     string
+	}{
+		{http.StatusMovedPermanently, 1, to},
+		{http.StatusPermanentRedirect, 1, to},
+		{http.StatusFound, 0, ""},
+		{http.StatusTemporaryRedirect, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
+			be := newSink(t, tt.status)
+			be.SetReply(testkit.Reply{Status: tt.status, Header: http.Header{"Location": {to}}})
+			s := openTemp(t, Options{})
+			recs, err := s.Put(Entry{InjectID: "inj", Phase: "p", TotalChunks: 1, BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.MarkFailed(recs[0].ID, 1, "down", time.Now().Add(time.Hour)); err != nil {
+				t.Fatal(err)
+			}
+			res, err := (&Resender{Store: s, Client: clientFor(t)}).Flush(context.Background())
+			if err != nil || res.Failed != 1 || res.Moved != tt.moved || res.MovedTo != tt.to {
+				t.Errorf("Flush = %+v, %v; want 1 failed, %d moved to %q", res, err, tt.moved, tt.to)
+			}
+		})
+	}
+}
