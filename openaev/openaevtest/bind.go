@@ -76,9 +76,7 @@ func readBody(v Version, kind string, b []byte) bodyRead {
 	for _, m := range members {
 		t, known := fields[m.name]
 		if !known {
-			var x any
-			_ = json.Unmarshal(m.raw, &x)
-			r.body[m.name] = x
+			r.body[m.name] = decodeValue(m.raw)
 			continue
 		}
 		// Jackson binds every occurrence of a field, the last one
@@ -116,22 +114,55 @@ func objectMembers(v json.RawMessage) ([]member, bool) {
 	return ms, true
 }
 
+// decodeValue decodes raw, one JSON value, as Body holds it: a number as
+// a float64, or as its text (json.Number) when a float64 cannot hold it
+// (1e400, an integer of 310 digits or more).
+func decodeValue(raw json.RawMessage) any {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var x any
+	if dec.Decode(&x) != nil {
+		return nil // raw is one value the decoder has read: not reached
+	}
+	return asFloats(x)
+}
+
+// asFloats replaces each json.Number in x a float64 holds by that float64.
+func asFloats(x any) any {
+	switch v := x.(type) {
+	case json.Number:
+		if f, err := v.Float64(); err == nil {
+			return f
+		}
+	case map[string]any:
+		for k, e := range v {
+			v[k] = asFloats(e)
+		}
+	case []any:
+		for i, e := range v {
+			v[i] = asFloats(e)
+		}
+	}
+	return x
+}
+
 // bindField binds one occurrence of a field of type t as Jackson does,
 // returning the value the field holds (a string field's string or nil, an
-// int field's value as decoded from JSON) or why Jackson refuses it.
+// int field's value as decoded from JSON) or why Jackson refuses it. A
+// number is judged on its text, as Jackson does, never on what Go holds
+// of it.
 func bindField(v Version, t fieldType, raw json.RawMessage) (any, string) {
-	var x any
-	_ = json.Unmarshal(raw, &x)
+	x := decodeValue(raw)
 	switch t {
 	case intField:
-		return x, notInt(x)
+		return x, notInt(x, raw)
 	case actionField:
 		return bindAction(v, x, raw)
 	default:
 		switch x.(type) {
 		case map[string]any, []any:
 			return x, fmt.Sprintf("Cannot deserialize value of type `java.lang.String` from %s", jsonKind(raw))
-		case float64, bool:
+		case float64, json.Number, bool:
 			// A scalar is coerced (CoercionAction.TryConvert, the
 			// default): the number's text as written, "true", "false".
 			return strings.TrimSpace(string(raw)), ""
@@ -185,7 +216,7 @@ func bindAction(v Version, x any, raw json.RawMessage) (any, string) {
 			}
 		}
 		return x, fmt.Sprintf("%s from String %q: not one of the values accepted for Enum class of %s", what, val, v)
-	case float64:
+	case float64, json.Number:
 		text := strings.TrimSpace(string(raw))
 		if strings.ContainsAny(text, ".eE") {
 			return x, fmt.Sprintf("%s from Floating-point value %s", what, text)

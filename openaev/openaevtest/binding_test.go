@@ -1,6 +1,7 @@
 package openaevtest_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -95,6 +96,25 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		// 2.4.0 has no execution_context_identifiers: unknown, ignored.
 		{file: "p4_ctx.json", want: 200, outcome: openaevtest.Processed},
 		{file: "p4_ctx.json", current: true, want: 200, outcome: openaevtest.Dropped, reason: "U+0000"},
+		// A number is judged on its text, as Jackson reads it: one Go
+		// cannot hold is no null. More than 1000 digits anywhere is
+		// refused (StreamReadConstraints), sign, point and e not counted.
+		{file: cbWith(`"execution_duration":1e400`), want: 400, reason: "Numeric value (1e400) out of range of int"},
+		{file: cbWith(`"execution_duration":1` + strings.Repeat("0", 400)), want: 400, reason: "out of range of int"},
+		{file: cbWith(`"execution_duration":1` + strings.Repeat("0", 1001)), want: 400, reason: "Number value length (1002) exceeds the maximum allowed (1000"},
+		{file: cbWith(`"execution_duration":1e400,"execution_duration":1`), want: 400, reason: "execution_duration"},
+		{file: cbWith(`"execution_duration":1e-400`), want: 200, outcome: openaevtest.Processed},
+		{file: cbWith(`"execution_duration":-2147483648.5`), want: 400, reason: "out of range of int"},
+		{file: cbWith(`"x":{"y":[-1` + strings.Repeat("0", 999) + `]}`), want: 200, outcome: openaevtest.Processed},
+		{file: cbWith(`"x":{"y":[1.` + strings.Repeat("0", 998) + `e+1]}`), want: 200, outcome: openaevtest.Processed},
+		{file: cbWith(`"x":{"y":[1.` + strings.Repeat("0", 998) + `e10]}`), want: 400, reason: "Number value length (1001)"},
+		{file: cbWith(`"x":1e400`), want: 200, outcome: openaevtest.Processed, bound: map[string]any{"x": json.Number("1e400")}},
+		{file: `{"execution_message":1e400,"execution_status":"INFO","execution_action":"command_execution"}`,
+			want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_message": "1e400"}},
+		{file: `{"execution_message":"m","execution_status":"INFO","execution_action":1e400}`, want: 400, reason: "execution_action"},
+		{file: `{"tracking_total_count":1e400}`, path: reception, want: 400, reason: "tracking_total_count"},
+		{file: `{"tracking_total_count":-1e400}`, path: reception, want: 400, reason: "tracking_total_count"},
+		{file: `{"tracking_total_count":1e-400}`, path: reception, want: 200},
 		// tracking_total_count binds as a Java int, none required.
 		{file: "rec01_empty.json", path: reception, want: 200},
 		{file: "rec02_null.json", path: reception, want: 200},
@@ -152,6 +172,11 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cbWith is a valid callback body with members added after its fields.
+func cbWith(members string) string {
+	return `{"execution_message":"m","execution_status":"INFO","execution_action":"command_execution",` + members + `}`
 }
 
 // TestAgentCallbackRoute: the implants' route,

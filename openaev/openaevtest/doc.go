@@ -375,18 +375,19 @@
 //     stand-in. The registration's JSON part is read the same way;
 //     - a nesting of objects and lists deeper than MaxNestingDepth (1000),
 //     a property name longer than MaxNameLen (50,000 bytes of its
-//     decoded UTF-8), a string longer than MaxStringLen (rule 3): 400,
+//     decoded UTF-8), a string longer than MaxStringLen (rule 3), a
+//     number anywhere of more than MaxNumberLen (1000) digits: 400,
 //     StreamReadConstraints' defaults, which the platform never raises;
 //     - a value that binds no Java int for an int field (the callback's
-//     execution_duration, InjectExecutionInput.duration; the
-//     reception's tracking_total_count; a page's page and size,
-//     Pagination): a number out of the int range, a boolean, an object,
-//     a list, a string that is no int: 400 (InputCoercionException,
-//     MismatchedInputException). A fraction is truncated
-//     (ACCEPT_FLOAT_AS_INT); null, "" and a field left out are 0: the
-//     reception's {}, {"tracking_total_count":null}, "5" and 5.5 are
-//     taken (0, 0, 5, 5; InjectReceptionInput.java:11-12 requires
-//     nothing).
+//     execution_duration, InjectExecutionInput.java:28-30; the
+//     reception's tracking_total_count, InjectReceptionInput.java:11-12;
+//     a page's page and size, Pagination): a number out of the int range
+//     as Jackson reads its text (1e400 is Infinity, out of range), a
+//     boolean, an object, a list, a string that is no int: 400
+//     (InputCoercionException, MismatchedInputException). A fraction is
+//     truncated (ACCEPT_FLOAT_AS_INT); null, "" and a field left out are
+//     0: the reception's {}, {"tracking_total_count":null}, "5" and 5.5
+//     are taken (0, 0, 5, 5: nothing required).
 //
 // Failures can be scripted per inject with FailComplete, FailReception,
 // FailTrace, and for registrations and asset-group pages. Message builds

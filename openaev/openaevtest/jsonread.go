@@ -27,6 +27,13 @@ const MaxNestingDepth = 1000
 // .DEFAULT_MAX_NAME_LEN): 50,000.
 const MaxNameLen = 50_000
 
+// MaxNumberLen is the most digits a JSON number may have for Jackson to
+// read it, wherever it is in the body (StreamReadConstraints
+// .DEFAULT_MAX_NUM_LEN, 1000 from 2.15 on, 2.19 included; checked as the
+// number is tokenized, ParserBase.resetInt and resetFloat): the digits of
+// its integer part, fraction and exponent, not its sign, point or e.
+const MaxNumberLen = 1000
+
 // readJSONBody returns the status and the reason with which the platform
 // refuses to read the body of call c, a @RequestBody JSON route, of which
 // Jackson reads what read holds, or 0.
@@ -60,7 +67,7 @@ func isJSONType(mt string) bool {
 
 // jacksonRefusal returns why Jackson refuses to read body b, or "": a
 // nesting deeper than MaxNestingDepth, a property name longer than
-// MaxNameLen, and, when utf8 (the body's charset is UTF-8, or none), a
+// MaxNameLen, a number of more than MaxNumberLen digits, and, when utf8 (the body's charset is UTF-8, or none), a
 // string or name holding a byte that starts no UTF-8 sequence or a
 // sequence cut short. Jackson 2.x decodes sequences by their lead byte
 // only: overlong forms, surrogates and lead bytes F5-F7 are read.
@@ -88,9 +95,32 @@ func jacksonRefusal(b []byte, utf8 bool) string {
 				}
 			}
 			i = end
+		case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+			end, digits := scanNumber(b, i)
+			if digits > MaxNumberLen {
+				return fmt.Sprintf("Number value length (%d) exceeds the maximum allowed (%d, from `StreamReadConstraints.getMaxNumberLength()`)",
+					digits, MaxNumberLen)
+			}
+			i = end - 1
 		}
 	}
 	return ""
+}
+
+// scanNumber returns the index just past the JSON number starting at
+// b[i], outside any string, and how many digits it has.
+func scanNumber(b []byte, i int) (int, int) {
+	digits := 0
+	for ; i < len(b); i++ {
+		switch c := b[i]; {
+		case c >= '0' && c <= '9':
+			digits++
+		case c == '-', c == '+', c == '.', c == 'e', c == 'E':
+		default:
+			return i, digits
+		}
+	}
+	return i, digits
 }
 
 // scanString returns the index of the quote closing the string whose
@@ -143,20 +173,23 @@ func followedByColon(b []byte, i int) bool {
 	return false
 }
 
-// notInt returns why Jackson binds no Java int from v, decoded from JSON,
-// or "": a number outside the int range (a fraction is truncated, as
-// ACCEPT_FLOAT_AS_INT allows), a boolean, an object or a list; a string
-// only when, trimmed, it is neither empty, "null" nor an int in range (the
-// default scalar coercion). null and a missing field are 0.
-func notInt(v any) string {
+// notInt returns why Jackson binds no Java int from v, decoded from raw,
+// or "": a number outside the int range, judged on its text as Jackson
+// does (an integer as written; a fraction or an exponent read as a Java
+// double, then truncated as ACCEPT_FLOAT_AS_INT allows, so 1e400, the
+// double Infinity, is out of range), a boolean, an object or a list; a
+// string only when, trimmed, it is neither empty, "null" nor an int in
+// range (the default scalar coercion). null and a missing field are 0.
+func notInt(v any, raw []byte) string {
 	switch x := v.(type) {
 	case nil:
 		return ""
-	case float64:
-		if x < math.MinInt32 || x > math.MaxInt32 {
-			return fmt.Sprintf("Numeric value (%s) out of range of int (%d - %d)", strconv.FormatFloat(x, 'f', -1, 64), math.MinInt32, math.MaxInt32)
+	case float64, json.Number:
+		text := strings.TrimSpace(string(raw))
+		if intInRange(text) {
+			return ""
 		}
-		return ""
+		return fmt.Sprintf("Numeric value (%s) out of range of int (%d - %d)", text, math.MinInt32, math.MaxInt32)
 	case string:
 		s := strings.TrimSpace(x)
 		if _, err := strconv.ParseInt(s, 10, 32); err == nil || s == "" || s == "null" {
@@ -165,4 +198,16 @@ func notInt(v any) string {
 		return fmt.Sprintf("Cannot deserialize value of type `int` from String %q: not a valid `int` value", x)
 	}
 	return fmt.Sprintf("Cannot deserialize value of type `int` from %T", v)
+}
+
+// intInRange reports whether the JSON number text reads as a Java int:
+// an integer in range, or a number with a fraction or an exponent whose
+// double is in range (ParserBase.convertNumberToInt).
+func intInRange(text string) bool {
+	if !strings.ContainsAny(text, ".eE") {
+		_, err := strconv.ParseInt(text, 10, 32)
+		return err == nil
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	return err == nil && f >= math.MinInt32 && f <= math.MaxInt32
 }

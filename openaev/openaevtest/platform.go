@@ -51,7 +51,9 @@ type Call struct {
 	// Body is the first JSON value of Raw decoded, when it is an object
 	// (else nil), as the platform reads it: the last occurrence of each
 	// property, and the fields of the route's input as Jackson binds
-	// them (a number or a boolean in a String field as its text).
+	// them (a number or a boolean in a String field as its text). A
+	// number is a float64, or its text (json.Number) when a float64
+	// cannot hold it (1e400).
 	Body map[string]any
 	// Icon and IconType are a registration's icon part.
 	Icon     []byte
