@@ -37,16 +37,19 @@ type member struct {
 type fieldType int
 
 const (
-	stringField fieldType = iota // String
-	intField                     // int
-	actionField                  // InjectExecutionAction
+	stringField     fieldType = iota // String
+	intField                         // int
+	actionField                      // InjectExecutionAction
+	stringListField                  // List<String>
 )
 
-// inputFields are the fields of each route's input Jackson binds:
-// InjectExecutionInput (2.4.0, rest/inject/form/InjectExecutionInput.java),
-// InjectReceptionInput.trackingTotalCount, Pagination's page and size.
-// Every other property is unknown, and ignored (FAIL_ON_UNKNOWN_PROPERTIES
-// off).
+// inputFields are the fields of each route's input Jackson binds on
+// 2.4.0: InjectExecutionInput (rest/inject/form/InjectExecutionInput.java:
+// 13-33), InjectReceptionInput.trackingTotalCount
+// (InjectReceptionInput.java:11-12), Pagination's page and size. Every
+// other property is unknown, and ignored (FAIL_ON_UNKNOWN_PROPERTIES
+// off). The Current line's InjectExecutionInput adds
+// execution_context_identifiers, a List<String> (fieldsOf).
 var inputFields = map[string]map[string]fieldType{
 	KindTrace: callbackFields, KindComplete: callbackFields, KindData: callbackFields,
 	KindReception: {"tracking_total_count": intField},
@@ -56,6 +59,20 @@ var inputFields = map[string]map[string]fieldType{
 var callbackFields = map[string]fieldType{
 	"execution_message": stringField, "execution_output_structured": stringField, "execution_output_raw": stringField,
 	"execution_status": stringField, "execution_duration": intField, "execution_action": actionField,
+}
+
+// contextIdentifiers is the field the Current line's InjectExecutionInput
+// adds to 2.4.0's.
+const contextIdentifiers = "execution_context_identifiers"
+
+// fieldsOf returns the type of field name of the input of a call of kind
+// on version v, or false when the input has no such field.
+func fieldsOf(v Version, kind, name string) (fieldType, bool) {
+	if _, callback := inputFields[kind]["execution_message"]; callback && name == contextIdentifiers && v == Current {
+		return stringListField, true
+	}
+	t, ok := inputFields[kind][name]
+	return t, ok
 }
 
 // readBody reads body b of a call of kind as the platform of version v
@@ -72,9 +89,8 @@ func readBody(v Version, kind string, b []byte) bodyRead {
 		return r
 	}
 	r.body = make(map[string]any, len(members))
-	fields := inputFields[kind]
 	for _, m := range members {
-		t, known := fields[m.name]
+		t, known := fieldsOf(v, kind, m.name)
 		if !known {
 			r.body[m.name] = decodeValue(m.raw)
 			continue
@@ -158,6 +174,8 @@ func bindField(v Version, t fieldType, raw json.RawMessage) (any, string) {
 		return x, notInt(x, raw)
 	case actionField:
 		return bindAction(v, x, raw)
+	case stringListField:
+		return bindStringList(x, raw)
 	default:
 		switch x.(type) {
 		case map[string]any, []any:
@@ -171,6 +189,35 @@ func bindField(v Version, t fieldType, raw json.RawMessage) (any, string) {
 	return x, ""
 }
 
+// bindStringList binds a List<String> as Jackson 2.19's
+// StringCollectionDeserializer does: null is null; a list binds each
+// element as a String field does (a number or a boolean coerced to its
+// text, null kept as null, an object or a list refused); any other value,
+// a string included, is refused (ACCEPT_SINGLE_VALUE_AS_ARRAY off).
+func bindStringList(x any, raw json.RawMessage) (any, string) {
+	const what = "Cannot deserialize value of type `java.util.ArrayList<java.lang.String>`"
+	switch x.(type) {
+	case nil:
+		return nil, ""
+	case []any:
+	default:
+		return x, fmt.Sprintf("%s from %s", what, jsonKind(raw))
+	}
+	var elems []json.RawMessage
+	if json.Unmarshal(raw, &elems) != nil {
+		return x, what // raw is a list the decoder has read: not reached
+	}
+	list := make([]any, len(elems))
+	for i, e := range elems {
+		s, refusal := bindField(Current, stringField, e)
+		if refusal != "" {
+			return x, fmt.Sprintf("[%d]: %s", i, refusal)
+		}
+		list[i] = s
+	}
+	return list, ""
+}
+
 // jsonKind names the kind of a JSON value as Jackson's errors do.
 func jsonKind(raw json.RawMessage) string {
 	switch s := strings.TrimSpace(string(raw)); {
@@ -180,6 +227,8 @@ func jsonKind(raw json.RawMessage) string {
 		return "Array value"
 	case s == "true" || s == "false":
 		return "Boolean value"
+	case strings.HasPrefix(s, `"`):
+		return "String value"
 	}
 	return "Number value"
 }

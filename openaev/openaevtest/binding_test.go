@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -96,6 +97,20 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		// 2.4.0 has no execution_context_identifiers: unknown, ignored.
 		{file: "p4_ctx.json", want: 200, outcome: openaevtest.Processed},
 		{file: "p4_ctx.json", current: true, want: 200, outcome: openaevtest.Dropped, reason: "U+0000"},
+		{file: cbWith(`"execution_context_identifiers":"a1"`), want: 200, outcome: openaevtest.Processed},
+		{file: cbWith(`"execution_context_identifiers":[{}]`), want: 200, outcome: openaevtest.Processed},
+		// The Current line binds it as a List<String>: a list of scalars
+		// (a number or a boolean as its text) or null; nothing else.
+		{file: cbWith(`"execution_context_identifiers":"a1"`), current: true, want: 400, reason: "execution_context_identifiers: Cannot deserialize value of type `java.util.ArrayList<java.lang.String>` from String value"},
+		{file: cbWith(`"execution_context_identifiers":""`), current: true, want: 400, reason: "execution_context_identifiers"},
+		{file: cbWith(`"execution_context_identifiers":{}`), current: true, want: 400, reason: "execution_context_identifiers"},
+		{file: cbWith(`"execution_context_identifiers":7`), current: true, want: 400, reason: "execution_context_identifiers"},
+		{file: cbWith(`"execution_context_identifiers":[{}]`), current: true, want: 400, reason: "execution_context_identifiers: [0]: Cannot deserialize value of type `java.lang.String` from Object value"},
+		{file: cbWith(`"execution_context_identifiers":["a1",["a2"]]`), current: true, want: 400, reason: "execution_context_identifiers: [1]"},
+		{file: cbWith(`"execution_context_identifiers":["a1",["a2"]],"execution_context_identifiers":["a1"]`), current: true, want: 400, reason: "execution_context_identifiers"},
+		{file: cbWith(`"execution_context_identifiers":["a1",7,1.50e1,true,null]`), current: true, want: 200, outcome: openaevtest.Processed,
+			bound: map[string]any{"execution_context_identifiers": []any{"a1", "7", "1.50e1", "true", nil}}},
+		{file: cbWith(`"execution_context_identifiers":null`), current: true, want: 200, outcome: openaevtest.Processed},
 		// A number is judged on its text, as Jackson reads it: one Go
 		// cannot hold is no null. More than 1000 digits anywhere is
 		// refused (StreamReadConstraints), sign, point and e not counted.
@@ -159,7 +174,7 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 				t.Errorf("outcome %q (%s), want %q", c.Outcome, c.Reason, tt.outcome)
 			}
 			for k, want := range tt.bound {
-				if c.Body[k] != want {
+				if !reflect.DeepEqual(c.Body[k], want) {
 					t.Errorf("%s bound as %#v, want %#v", k, c.Body[k], want)
 				}
 			}

@@ -67,10 +67,13 @@
 //     data) as Jackson 2.19 binds it (bindAction: " complete" trimmed; 3
 //     and "3" the constant at that index on 2.4.0); a String field takes
 //     a scalar as its text (123 → "123", true → "true"), not an object or
-//     a list (bindField). Before those, any JSON body (callbacks,
-//     receptions, asset-group pages) holding a string value longer than
-//     MaxStringLen (20,000,000) characters, decoded, is a 400 on every
-//     version: Jackson's StreamReadConstraints default, which the
+//     a list (bindField). Current's execution_context_identifiers is a
+//     List<String> (InjectExecutionInput.java:41-42 on the platform's main,
+//     b8ce023): null, or a list of nulls and such scalars; a string or any
+//     other value is a 400 (no ACCEPT_SINGLE_VALUE_AS_ARRAY). Before
+//     those, any JSON body (callbacks, receptions, asset-group pages)
+//     holding a string value longer than MaxStringLen (20,000,000)
+//     characters, decoded, is a 400 on every version: Jackson's StreamReadConstraints default, which the
 //     platform never raises (2.4.0: Spring Boot 3.5.10, Jackson 2.19; 1.18:
 //     Spring Boot 3.3.7, Jackson 2.17), refuses it while the body is read
 //     (HttpMessageNotReadableException).
