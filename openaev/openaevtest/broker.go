@@ -24,51 +24,75 @@ func WithMaxMessageSize(n int) Option {
 
 // queuedCallback is the message the platform publishes for a callback in
 // queued mode: its InjectExecutionCallback (2.4.0,
-// rest/inject/form/InjectExecutionCallback.java), whose input is the
-// callback's body as Jackson binds it and writes it again.
+// rest/inject/form/InjectExecutionCallback.java:15-32), whose input is the
+// callback's body as Jackson binds it (bind.go) and writes it again with
+// the platform's ObjectMapper (BatchQueueService.java:408), nulls
+// included.
 type queuedCallback struct {
-	ID           string      `json:"id"`
-	AgentID      *string     `json:"agent_id"`
-	InjectID     string      `json:"inject_id"`
-	Input        queuedInput `json:"inject_execution_input"`
-	EmissionDate int64       `json:"execution_emission_date"`
-	RetryCount   int         `json:"retry_count"`
+	ID           string  `json:"id"`
+	AgentID      *string `json:"agent_id"`
+	InjectID     string  `json:"inject_id"`
+	Input        any     `json:"inject_execution_input"`
+	EmissionDate int64   `json:"execution_emission_date"`
+	RetryCount   int     `json:"retry_count"`
 }
 
-// queuedInput is InjectExecutionInput (2.4.0,
-// rest/inject/form/InjectExecutionInput.java): its fields are written
-// whether the body had them or not (null, or 0 for the duration); a field
-// it does not declare is dropped when the body is bound. The Current line's
-// execution_context_identifiers is kept when present.
+// queuedInput is 2.4.0's InjectExecutionInput
+// (rest/inject/form/InjectExecutionInput.java:13-33): its fields are
+// written whether the body had them or not (null, or 0 for the
+// duration); a property it does not declare is dropped when the body is
+// bound, execution_context_identifiers among them.
 type queuedInput struct {
-	Message            *string  `json:"execution_message"`
-	OutputStructured   *string  `json:"execution_output_structured"`
-	OutputRaw          *string  `json:"execution_output_raw"`
-	Status             *string  `json:"execution_status"`
-	Duration           int      `json:"execution_duration"`
-	Action             *string  `json:"execution_action"`
-	ContextIdentifiers []string `json:"execution_context_identifiers,omitempty"`
+	Message          *string `json:"execution_message"`
+	OutputStructured *string `json:"execution_output_structured"`
+	OutputRaw        *string `json:"execution_output_raw"`
+	Status           *string `json:"execution_status"`
+	Duration         int     `json:"execution_duration"`
+	Action           *string `json:"execution_action"`
 }
 
-// queuedLen returns the size of the message the platform publishes for a
-// callback of inject id (from agent, or none: "") whose body is raw: the body bound and written
-// again inside its InjectExecutionCallback, with a UUID id and a
-// 13-digit emission date, and, as Jackson writes it, no HTML escape. A
-// body that does not bind is counted as it is.
-func queuedLen(id, agent string, raw []byte) int {
-	q := queuedCallback{ID: "00000000-0000-0000-0000-000000000000", InjectID: id, EmissionDate: 1_779_000_000_000}
+// queuedInputCurrent is the Current line's InjectExecutionInput, which
+// adds the List<String> execution_context_identifiers (null when the body
+// has none).
+type queuedInputCurrent struct {
+	queuedInput
+	ContextIdentifiers []any `json:"execution_context_identifiers"`
+}
+
+// boundInput returns the InjectExecutionInput the platform of version v
+// binds from body, a callback's Body as bound (readBody) and taken.
+func boundInput(v Version, body map[string]any) any {
+	str := func(k string) *string {
+		if s, ok := body[k].(string); ok {
+			return &s
+		}
+		return nil
+	}
+	in := queuedInput{Message: str("execution_message"), OutputStructured: str("execution_output_structured"),
+		OutputRaw: str("execution_output_raw"), Status: str("execution_status"),
+		Duration: javaInt(body["execution_duration"]), Action: str("execution_action")}
+	if v == Version24 {
+		return in
+	}
+	ids, _ := body[contextIdentifiers].([]any)
+	return queuedInputCurrent{queuedInput: in, ContextIdentifiers: ids}
+}
+
+// queuedLen returns the size of the message the platform of version v
+// publishes for a callback of inject id (from agent, or none: "") whose
+// body, as bound, is body: its input written inside its
+// InjectExecutionCallback, with a UUID id and a 13-digit emission date,
+// and, as Jackson writes it, no HTML escape.
+func queuedLen(v Version, id, agent string, body map[string]any) int {
+	q := queuedCallback{ID: "00000000-0000-0000-0000-000000000000", InjectID: id, Input: boundInput(v, body),
+		EmissionDate: 1_779_000_000_000}
 	if agent != "" {
 		q.AgentID = &agent
-	}
-	if json.Unmarshal(raw, &q.Input) != nil {
-		return len(raw)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if enc.Encode(q) != nil {
-		return len(raw)
-	}
+	_ = enc.Encode(q)    // strings, ints, a list of strings and nulls: it does not fail
 	return buf.Len() - 1 // the encoder's newline
 }
 
@@ -78,13 +102,15 @@ func (p *Platform) brokerDrop(c *Call) string {
 	if p.legacy {
 		return "" // handled at once: nothing is queued
 	}
-	// The wrapper of an empty body, its input's fields all null, and some
-	// slack bound what the wrapper adds to the body: a body under the
-	// limit by more fits, without writing it again.
-	if len(c.Raw)+queuedLen(c.InjectID, c.AgentID, []byte("{}"))+64 <= p.maxMessage {
+	// The input as written is at most three times the body's size (a
+	// byte of invalid UTF-8 becomes U+FFFD; 1, in a String list, "1"),
+	// plus what the wrapper of an empty body, its fields all null, holds
+	// and some slack: a body under the limit by more fits, without
+	// writing it again.
+	if 3*len(c.Raw)+queuedLen(p.version, c.InjectID, c.AgentID, nil)+64 <= p.maxMessage {
 		return ""
 	}
-	if n := queuedLen(c.InjectID, c.AgentID, c.Raw); n > p.maxMessage {
+	if n := queuedLen(p.version, c.InjectID, c.AgentID, c.Body); n > p.maxMessage {
 		return fmt.Sprintf("queued message of %d bytes (a body of %d) larger than the broker's max_message_size of %d: "+
 			"RabbitMQ refused it, unconfirmed, after the 200", n, len(c.Raw), p.maxMessage)
 	}

@@ -65,3 +65,52 @@ func mustJSON(t *testing.T, v any) []byte {
 	}
 	return b
 }
+
+// TestBrokerSizesBoundBody: the queued message holds the callback's body
+// as Jackson binds it, not as it was sent: what follows the first value is
+// never read, a scalar coerced into a String or int field is written as
+// that field, and 2.4.0, which has no execution_context_identifiers,
+// drops it (Current keeps it).
+func TestBrokerSizesBoundBody(t *testing.T) {
+	const limit = 64 << 10
+	fields := `"execution_status":"INFO","execution_action":"command_execution"`
+	ids := `"execution_context_identifiers":["` + strings.Repeat("a", limit) + `"]`
+	// filled is a callback whose execution_message makes it n bytes long.
+	filled := func(n int, more string) []byte {
+		b := `{` + fields + more + `,"execution_message":""}`
+		return []byte(b[:len(b)-2] + strings.Repeat("m", n-len(b)) + `"}`)
+	}
+	tests := []struct {
+		name    string
+		body    []byte
+		current bool
+		want    string // Processed or Dropped
+	}{
+		{"trailing content past the limit", append(filled(1<<10, ""), strings.Repeat(" x", limit)...), false, openaevtest.Processed},
+		{"a duration given as a string, near the limit", filled(limit-16, `,"execution_duration":"5"`), false, openaevtest.Dropped},
+		{"a raw output given as a number, near the limit", filled(limit-16, `,"execution_output_raw":5`), false, openaevtest.Dropped},
+		{"a duration given as a string, well under", filled(limit-1<<10, `,"execution_duration":"5"`), false, openaevtest.Processed},
+		{"identifiers past the limit, 2.4.0", []byte(`{` + fields + `,"execution_message":"m",` + ids + `}`), false, openaevtest.Processed},
+		{"identifiers past the limit, Current", []byte(`{` + fields + `,"execution_message":"m",` + ids + `}`), true, openaevtest.Dropped},
+		{"identifiers as numbers, Current", []byte(`{` + fields + `,"execution_message":"m","execution_context_identifiers":[` +
+			strings.Repeat("1,", limit/3) + `1]}`), true, openaevtest.Dropped},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := openaevtest.Version24
+			if tt.current {
+				v = openaevtest.Current
+			}
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(v), openaevtest.WithMaxMessageSize(limit))
+			p.AddInject("i1", "c")
+			st, reply := post(t, p, "/api/injects/execution/callback/i1", token, "application/json", tt.body)
+			if st != 200 {
+				t.Fatalf("status %d (%v), want 200", st, reply)
+			}
+			calls := p.Calls("i1")
+			if c := calls[len(calls)-1]; c.Outcome != tt.want {
+				t.Errorf("a body of %d bytes: %s (%s), want %s", len(tt.body), c.Outcome, c.Reason, tt.want)
+			}
+		})
+	}
+}

@@ -339,8 +339,9 @@
 //     validation (rule 3) with 200 once it has published it to RabbitMQ
 //     (openaev-api …/rest/inject/InjectApi.java:425-436), wrapped in an
 //     InjectExecutionCallback (an id, agent_id, inject_id, the input as
-//     Jackson binds and writes it again, an emission date, retry_count;
-//     …/rest/inject/form/InjectExecutionCallback.java), on a channel
+//     Jackson binds (rule 16: an unknown property dropped) and writes it,
+//     nulls included, an emission date, retry_count;
+//     …/rest/inject/form/InjectExecutionCallback.java:15-32), on a channel
 //     without publisher confirms (openaev-model
 //     …/service/queue/BatchQueueService.java:403-413). RabbitMQ 4.x, which
 //     the platform ships, refuses a message larger than its

@@ -200,6 +200,20 @@ func notInt(v any, raw []byte) string {
 	return fmt.Sprintf("Cannot deserialize value of type `int` from %T", v)
 }
 
+// javaInt returns the Java int an int field holds once v, its bound
+// value, is taken (notInt found nothing to refuse): a number truncated, a
+// string's int, 0 for null, "", "null" and a field left out.
+func javaInt(v any) int {
+	switch x := v.(type) {
+	case float64:
+		return int(x)
+	case string:
+		n, _ := strconv.ParseInt(strings.TrimSpace(x), 10, 32)
+		return int(n)
+	}
+	return 0
+}
+
 // intInRange reports whether the JSON number text reads as a Java int:
 // an integer in range, or a number with a fraction or an exponent whose
 // double is in range (ParserBase.convertNumberToInt).
