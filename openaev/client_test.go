@@ -137,6 +137,8 @@ func TestCallbackRefusesWhatNotBlankRefuses(t *testing.T) {
 				t.Fatalf("err = %v, want a ValidationError of %s", err, tt.wantField)
 			case tt.wantField != "" && len(s.Requests()) != 0:
 				t.Fatalf("%d requests sent", len(s.Requests()))
+			case tt.wantField == "" && len(s.Requests()) != 1:
+				t.Fatalf("%d requests reached the server, want the callback", len(s.Requests()))
 			}
 		})
 	}

@@ -111,6 +111,11 @@ func TestBodiesBoundAsPlatform(t *testing.T) {
 		{file: cbWith(`"execution_context_identifiers":["a1",7,1.50e1,true,null]`), current: true, want: 200, outcome: openaevtest.Processed,
 			bound: map[string]any{"execution_context_identifiers": []any{"a1", "7", "1.50e1", "true", nil}}},
 		{file: cbWith(`"execution_context_identifiers":null`), current: true, want: 200, outcome: openaevtest.Processed},
+		// execution_duration binds as a Java int.
+		{file: "cb18_booldur.json", want: 400, reason: "execution_duration"},
+		{file: "cb23_floatdur.json", want: 200, outcome: openaevtest.Processed, bound: map[string]any{"execution_duration": 1500.0}},
+		{file: "cb24_strdur.json", want: 200, outcome: openaevtest.Processed},
+		{file: "cb31_bigdur.json", want: 400, reason: "Numeric value (2147483647.9) out of range of int"},
 		// A number is judged on its text, as Jackson reads it: one Go
 		// cannot hold is no null. More than 1000 digits anywhere is
 		// refused (StreamReadConstraints), sign, point and e not counted.
