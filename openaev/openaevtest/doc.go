@@ -228,8 +228,8 @@
 //     "Bearer <token>"; the platform is more lenient there). Paths may carry
 //     a tenant (/api/tenants/{tenant}/…).
 //  10. An asset-group page (POST /api/endpoints/targets) asks for 1 to 1000
-//     assets from page 0 on, and is answered as a Spring page (content,
-//     last…).
+//     assets from page 0 on, page and size bound as ints (rule 16), 0 and
+//     20 when left out (Pagination.java:17-25); a Spring page answers.
 //  11. Preview features (Current). The platform stores expectation
 //     signatures only when an operator enabled SIGNATURE_OUTPUT_PROCESSOR:
 //     SignatureOutputProcessor.process returns at once ("Signature
@@ -329,7 +329,7 @@
 //     @AccessControl READ on the inject, as GET /api/injects/{id}) answers
 //     them as a Spring page of RelatedFindingOutput (finding_type,
 //     finding_value, no finding_field), page from 0 and size 1 to 1000
-//     (Pagination's @Min and @Max), filtered by finding_field with operator
+//     (bound and defaulted as rule 10), filtered by finding_field with operator
 //     eq, case aside (FilterUtilsJpa.equalsText). A later migration of the
 //     platform's repository (V6_20260819150900000__Add_finding_location_asset,
 //     dated 2026-08-19, in no release read) drops that constraint; the

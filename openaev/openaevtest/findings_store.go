@@ -74,14 +74,8 @@ func (p *Platform) findingsSearch(c *Call) (int, string, []byte) {
 	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
 		return fail(http.StatusBadRequest, "malformed search input")
 	}
-	page, size := 0, 20 // Pagination's defaults
-	if q.Page != nil {
-		page = *q.Page
-	}
-	if q.Size != nil {
-		size = *q.Size
-	}
-	if page < 0 || size < 1 || size > 1000 {
+	page, size, ok := pageRequest(c.Body)
+	if !ok {
 		return fail(http.StatusBadRequest, "page must be >= 0 and size 1 to 1000")
 	}
 	var fields [][]string

@@ -199,13 +199,24 @@ func TestTargetsPaging(t *testing.T) {
 	if st, r = query(0, 20, "none"); st != 200 || len(r["content"].([]any)) != 0 || r["last"] != true {
 		t.Errorf("empty group: %d %v", st, r)
 	}
+	// page and size bind as Java ints, left out as Pagination's 0 and 20.
+	raw := func(paging string) (int, map[string]any) {
+		body := `{` + paging + `"filterGroup":{"mode":"or","filters":[{"key":"assetGroups","mode":"or","operator":"contains","values":["g1"]}]}}`
+		st, reply := post(t, p, "/api/endpoints/targets", token, "application/json", []byte(body))
+		return st, reply
+	}
+	for paging, want := range map[string]int{`"page":"1","size":20.7,`: 5, `"page":0.5,"size":" 10 ",`: 10, ``: 20, `"page":null,`: 20} {
+		if st, r = raw(paging); st != 200 || len(r["content"].([]any)) != want {
+			t.Errorf("paging {%s}: %d %v, want %d assets", paging, st, r, want)
+		}
+	}
 	if st, _ = query(0, 5000, "g1"); st != 400 {
 		t.Errorf("size 5000: %d", st)
 	}
 	if st, _ = query(-1, 20, "g1"); st != 400 {
 		t.Errorf("page -1: %d", st)
 	}
-	if n := len(p.TargetQueries()); n != 5 {
+	if n := len(p.TargetQueries()); n != 9 {
 		t.Errorf("%d queries recorded", n)
 	}
 }

@@ -116,11 +116,9 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 }
 
 // searchInput is the platform's SearchPaginationInput, the body of its
-// search routes (asset groups' targets, an inject's findings): a page, a
-// size and a filter group.
+// search routes (asset groups' targets, an inject's findings), but its
+// page and size (pageRequest): a filter group.
 type searchInput struct {
-	Page        *int `json:"page"`
-	Size        *int `json:"size"`
 	FilterGroup struct {
 		Mode    string `json:"mode"`
 		Filters []struct {
@@ -136,7 +134,8 @@ func (p *Platform) targets(c *Call) (int, string, []byte) {
 	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
 		return fail(http.StatusBadRequest, "malformed search input")
 	}
-	if q.Page == nil || q.Size == nil || *q.Page < 0 || *q.Size < 1 || *q.Size > 1000 {
+	page, size, ok := pageRequest(c.Body)
+	if !ok {
 		return fail(http.StatusBadRequest, "page must be >= 0 and size 1 to 1000")
 	}
 	want := map[string]bool{}
@@ -165,7 +164,23 @@ func (p *Platform) targets(c *Call) (int, string, []byte) {
 		}
 	}
 	p.mu.Unlock()
-	return pageOf(all, *q.Page, *q.Size)
+	return pageOf(all, page, size)
+}
+
+// pageRequest returns the page and size a search body asks for, its
+// Pagination's int fields as bound (rule 16: "5" and 5.5 are 5; null is
+// 0), their defaults when left out (0 and 20, Pagination.java:17-25), and
+// false when they are outside what the stand-in pages (page 0 on, size 1
+// to 1000: @Min(0), @Max(1000)).
+func pageRequest(body map[string]any) (page, size int, ok bool) {
+	page, size = 0, 20
+	if v, given := body["page"]; given {
+		page = javaInt(v)
+	}
+	if v, given := body["size"]; given {
+		size = javaInt(v)
+	}
+	return page, size, page >= 0 && size >= 1 && size <= 1000
 }
 
 // pageOf answers page (from 0) of all, size rows a page, as Spring pages
