@@ -20,16 +20,18 @@ const (
 )
 
 // checkProfiles refuses the profile the SDK would load: the profile
-// setting, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, when it names no
+// setting, else AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default",
+// the one it loads when none names one (profileSources), when it names no
 // profile, or one whose source_profile or sso_session names none, or
 // whose chain gives no credentials the SDK can take (checkProfile), of the shared configuration files (sharedFiles: those
 // AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE name, else
 // ~/.aws/config and ~/.aws/credentials), before any call: run and
 // validate refuse the inject before anything is sent (exit 2 naming
 // cloudscan.profile or the variable, and the value), and serve exits 2
-// when it starts. The SDK fails on each of these, but for one: a profile
-// AWS_DEFAULT_PROFILE names that no file holds, which it ignores, taking
-// the credentials it finds without a profile. Those may be what the host
+// when it starts. The SDK fails on each of these, but for two: a
+// "default" no file holds, which it ignores, and a profile
+// AWS_DEFAULT_PROFILE names that no file holds, which it ignores too,
+// taking the credentials it finds without a profile. Those may be what the host
 // meant (keys, a web identity token file or a container's endpoint in
 // the environment: envCredentials), and then the profile is not refused;
 // without them, the SDK would go on to an EC2 instance's role, or fail,
@@ -40,20 +42,74 @@ const (
 // that cannot be parsed, or a profile whose other settings are wrong, is
 // left to the run, which says what the SDK says.
 func checkProfiles(files *sdkFiles, setting, endpoint string) error {
+	return checkSources(files, profileSources(setting), endpoint)
+}
+
+// profileSource is one place the SDK takes the profile it loads from.
+type profileSource struct {
+	profile string
+	field   string // the setting or variable naming it, "" for the SDK's "default"
+	// missingFails: the SDK fails when no file holds the profile.
+	missingFails bool
+	// resolved: the SDK takes the profile's credentials (its
+	// credential_source, the role it assumes), which keys or a web
+	// identity token file in the environment take the place of unless
+	// the setting names the profile (envOverridesProfile).
+	resolved bool
+}
+
+// profileSources returns where the SDK may take its profile from, in its
+// order, the first it loads: the profile setting, AWS_PROFILE and
+// AWS_DEFAULT_PROFILE when not empty, and "default", always last.
+func profileSources(setting string) []profileSource {
+	var sources []profileSource
 	if setting != "" {
-		return checkProfile(files, setting, endpoint, true, func(reason string) error {
-			return settingErr(SettingProfile, setting, reason+", or leave the setting out for the SDK's standard chain")
-		})
+		sources = append(sources, profileSource{profile: setting, field: Name + "." + SettingProfile, missingFails: true, resolved: true})
 	}
 	for _, name := range []string{envProfile, envDefaultProfile} {
 		if env := os.Getenv(name); env != "" {
-			missingFails := name == envProfile || !envCredentials()
-			return checkProfile(files, env, endpoint, missingFails, func(reason string) error {
-				return &signatures.ValidationError{Field: name, Value: env, Reason: reason + ", or unset " + name}
-			})
+			sources = append(sources, profileSource{profile: env, field: name,
+				missingFails: name == envProfile || !envCredentials(), resolved: true})
 		}
 	}
-	return nil
+	return append(sources, profileSource{profile: config.DefaultSharedConfigProfile, resolved: !envOverridesProfile()})
+}
+
+// checkSources checks the profile of the first of sources, the one the
+// SDK loads. Its refusal offers to drop the setting or variable naming it
+// only when the SDK would then load a profile (the next source's) that
+// passes the checks: following the hint never leads to a failure, checked
+// or not.
+func checkSources(files *sdkFiles, sources []profileSource, endpoint string) error {
+	src := sources[0]
+	otherwise := func() string {
+		if src.field == "" || checkSources(files, sources[1:], endpoint) != nil {
+			return ""
+		}
+		if src.field == Name+"."+SettingProfile {
+			return ", or leave the setting out for the SDK's standard chain"
+		}
+		return ", or unset " + src.field
+	}
+	return checkProfile(files, src, endpoint, func(reason string) error {
+		switch src.field {
+		case "":
+			return &signatures.ValidationError{Field: "profile", Value: src.profile,
+				Reason: "the one the SDK loads when neither " + Name + "." + SettingProfile + ", " + envProfile + " nor " + envDefaultProfile +
+					" names one: " + reason + ", or name another profile in " + Name + "." + SettingProfile + " or " + envProfile}
+		case Name + "." + SettingProfile:
+			return settingErr(SettingProfile, src.profile, reason+otherwise())
+		}
+		return &signatures.ValidationError{Field: src.field, Value: src.profile, Reason: reason + otherwise()}
+	})
+}
+
+// envOverridesProfile reports whether the environment gives credentials
+// the SDK takes before those of a profile the setting does not name: an
+// access key id with its secret key, or a web identity token file.
+func envOverridesProfile() bool {
+	env, err := config.NewEnvConfig()
+	return err == nil && (env.Credentials.HasKeys() || env.WebIdentityTokenFilePath != "")
 }
 
 // envCredentials reports whether the environment, as the SDK's own reader
@@ -74,17 +130,20 @@ func envCredentials() bool {
 // SDK gives the error no type of its own).
 const ssoSessionMissing = "failed to find SSO session section, "
 
-// checkProfile refuses profile, with refuse's error, when the SDK's own
+// checkProfile refuses src.profile, with refuse's error, when the SDK's own
 // loader of the files says that they hold no such profile (only if
-// missingFails: the SDK fails on it then), or no profile its
+// src.missingFails: the SDK fails on it then), or no profile its
 // source_profile (or theirs, down the chain) names, or no [sso-session …]
 // section its sso_session names, or whose source_profile chain gives no
 // credentials (it comes back to a profile it passed, a cycle, or ends at
 // one with none), or ends at a credential_source the SDK does not take
 // (checkCredentialSource), or that assumes a role with no region to call
 // STS in (checkRoleRegion): the SDK fails on each for sure when the
-// inject runs. Any other error of the loader is left to the run.
-func checkProfile(files *sdkFiles, profile, endpoint string, missingFails bool, refuse func(reason string) error) error {
+// inject runs. The last two only when the SDK takes the profile's
+// credentials (src.resolved). Any other error of the loader is left to
+// the run.
+func checkProfile(files *sdkFiles, src profileSource, endpoint string, refuse func(reason string) error) error {
+	profile := src.profile
 	cfg, err := config.LoadSharedConfigProfile(context.Background(), profile, files.sharedOptions)
 	configFiles, credentialsFiles := sharedFiles()
 	var names []string
@@ -92,6 +151,9 @@ func checkProfile(files *sdkFiles, profile, endpoint string, missingFails bool, 
 		names = append(names, f.path)
 	}
 	where := "the shared configuration files (" + strings.Join(names, ", ") + ")"
+	if err == nil && !src.resolved {
+		return nil
+	}
 	if err == nil {
 		if err := checkCredentialSource(&cfg, profile, where, refuse); err != nil {
 			return err
@@ -107,7 +169,7 @@ func checkProfile(files *sdkFiles, profile, endpoint string, missingFails bool, 
 	case errors.As(err, &noCredentials) && noCredentials.Err == nil:
 		return refuse(fmt.Sprintf("the source_profile %q its chain reaches in %s gives no credentials (none of its own, or the chain comes back to it, a cycle): end the chain at a profile with keys, a credential_process, a credential_source or sso settings",
 			signatures.Shorten(noCredentials.Profile, signatures.MaxQuoted), where))
-	case errors.As(err, &missing) && missing.Profile == profile && !missingFails:
+	case errors.As(err, &missing) && missing.Profile == profile && !src.missingFails:
 		return nil
 	case errors.As(err, &missing) && missing.Profile == profile:
 		return refuse("no such profile in " + where + ": name one of their profiles")
