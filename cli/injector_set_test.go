@@ -54,10 +54,10 @@ func TestInjectorBuiltOncePerCommand(t *testing.T) {
 		code int
 		want string // what it stops on (or says)
 	}{
-		{"run", nil, append([]string{"run", "counted"}, line...), cli.ExitUsage, "invalid inject_id"},
-		{"run openaev profile", nil, append([]string{"run", "counted", "--profile", "openaev"}, line...), cli.ExitUsage, "invalid inject_id"},
-		{"validate", nil, append([]string{"validate", "counted"}, line...), cli.ExitUsage, "invalid inject_id"},
-		{"validate openaev profile", nil, append([]string{"validate", "counted", "--profile", "openaev"}, line...), cli.ExitUsage, "invalid inject_id"},
+		{"run", nil, append([]string{"run", "counted"}, line...), cli.ExitUsage, "no inject id: one is required"},
+		{"run openaev profile", nil, append([]string{"run", "counted", "--profile", "openaev"}, line...), cli.ExitUsage, "no inject id: one is required"},
+		{"validate", nil, append([]string{"validate", "counted"}, line...), cli.ExitUsage, "no inject id: one is required"},
+		{"validate openaev profile", nil, append([]string{"validate", "counted", "--profile", "openaev"}, line...), cli.ExitUsage, "no inject id: one is required"},
 		{"run openaev message", nil, []string{"run", "counted", "--openaev-message", msg, "--target", "127.0.0.1"},
 			cli.ExitUsage, "--openaev-message takes the inject from the message"},
 		{"injectors", nil, []string{"injectors", "counted"}, cli.ExitOK, "INJECTKIT_COUNTED_LEVEL"},
