@@ -264,7 +264,7 @@ func bindAction(v Version, x any, raw json.RawMessage) (any, string) {
 				}
 			}
 		}
-		return x, fmt.Sprintf("%s from String %q: not one of the values accepted for Enum class of %s", what, val, v)
+		return x, fmt.Sprintf("%s from String %q: not one of the values accepted for Enum class: [%s]", what, val, strings.Join(v.actionNames(), ", "))
 	case float64, json.Number:
 		text := strings.TrimSpace(string(raw))
 		if strings.ContainsAny(text, ".eE") {
@@ -277,7 +277,7 @@ func bindAction(v Version, x any, raw json.RawMessage) (any, string) {
 		if a, ok := v.actionAt(n); ok {
 			return a, ""
 		}
-		return x, fmt.Sprintf("%s from number %s: index value outside legal index range of %s", what, text, v)
+		return x, fmt.Sprintf("%s from number %s: index value outside legal index range [0..%d]", what, text, len(v.actionNames())-1)
 	}
 	return x, fmt.Sprintf("%s from %s", what, jsonKind(raw))
 }

@@ -2,7 +2,9 @@ package openaevtest
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -162,6 +164,16 @@ func (v Version) actions() map[string]bool {
 		return actions24
 	}
 	return actionsCurrent
+}
+
+// actionNames are the version's InjectExecutionAction names, as Jackson's
+// refusal lists them: in declaration order on 2.4.0, sorted on Current
+// (whose order was not read).
+func (v Version) actionNames() []string {
+	if v == Version24 {
+		return actionOrder24
+	}
+	return slices.Sorted(maps.Keys(actionsCurrent))
 }
 
 // actionAt is the InjectExecutionAction at index n, on 2.4.0; on Current,
