@@ -60,8 +60,9 @@ type Configurer interface {
 // address the one the kernel would send from on the route to that target
 // (the one its defences see; see signatures.RouteSources), not the
 // host-wide address the targets of every other executor share; a target
-// given as a host name is not resolved for this, and gets the host-wide
-// one. The runtime calls it once
+// given as a host name is resolved by the system resolver, as the tool
+// resolves it, and gets the source on the route to its first address of
+// each family it resolves to. The runtime calls it once
 // per inject, after Configure; it must be fast and must not touch the
 // network.
 type DirectSender interface {

@@ -5,7 +5,8 @@
 //
 // The package is pure: it performs no I/O except the best-effort lookup of
 // the machine's source IP address (host-wide, or on the route to each
-// target with RouteSources: a UDP connect, which sends no packet), and
+// target with RouteSources: a UDP connect, which sends no packet, after
+// resolving a host-name target with the system resolver), and
 // every clock, logger and lookup it uses can be injected through Manager
 // options.
 //

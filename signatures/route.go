@@ -1,16 +1,26 @@
 package signatures
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
+	"time"
 )
 
 // routePort is the port the route lookup connects its UDP socket to
 // (discard): connecting a UDP socket sends nothing, the port is never
 // reached.
 const routePort = 9
+
+// nameLookupTimeout bounds the resolution of one host-name target's
+// addresses (RouteSources.resolve), as Resolve bounds the machine's.
+const nameLookupTimeout = 5 * time.Second
+
+// maxNameLookups bounds the host names Prefetch resolves at once.
+const maxNameLookups = 16
 
 // RouteSources finds the source addresses of network targets one by one,
 // for an injector whose traffic goes to its targets' own addresses (a
@@ -25,60 +35,135 @@ type RouteSources struct {
 	m     *Manager
 	mu    sync.Mutex
 	cache map[netip.Addr]string // the source on the route to an address, "" when none
+	names map[string]*resolved  // what each host-name target resolves to
+}
+
+// resolved is what one host name resolves to, looked up once.
+type resolved struct {
+	once   sync.Once
+	v4, v6 netip.Addr // the first address of each family, invalid when none
 }
 
 // RouteSources returns an empty RouteSources over the Manager's resolver.
 func (m *Manager) RouteSources() *RouteSources {
-	return &RouteSources{m: m, cache: map[netip.Addr]string{}}
+	return &RouteSources{m: m, cache: map[netip.Addr]string{}, names: map[string]*resolved{}}
 }
 
 // For returns the source addresses of a signature of c. A network target
 // given by its address gets, for that address's family, the source address
 // the kernel would send from on the route to it (Resolver.Route: a UDP
 // socket connected to it, which sends no packet), looked up once per
-// address; the other family, like a target given by a host name (not
-// resolved here), a target with no route or a Resolver without Route, gets
-// the Manager's host-wide address (ResolveSourceIP). CONTAINER_IP, when
-// set, is the IPv4 address of every target. A cloud or external
-// configuration has none. An IPv4-mapped IPv6 target is the IPv4 address
-// it maps (Canonical): its source is an IPv4 address, never put in
-// source_ipv6.
+// address. A target given by a host name is resolved first, once per
+// name, by the system resolver (Resolver.LookupHost, the resolution the
+// injector's own traffic goes through: /etc/hosts, then DNS), and gets,
+// for each family the name resolves to, the source on the route to its
+// first address of that family, the one a scanner such as nmap scans. The
+// other family, like a name that does not resolve, a target with no route
+// or a Resolver without Route, gets the Manager's host-wide address
+// (ResolveSourceIP). CONTAINER_IP, when set, is the IPv4 address of every
+// target. A cloud or external configuration has none. An IPv4-mapped IPv6
+// target is the IPv4 address it maps (Canonical): its source is an IPv4
+// address, never put in source_ipv6.
 func (r *RouteSources) For(c Config) SourceIPs {
 	nc, ok := networkOf(c)
 	if !ok {
 		return SourceIPs{}
 	}
 	src := r.m.ResolveSourceIP()
-	dst, v6 := r.dest(nc.canonical())
-	switch a := r.route(dst); {
-	case a == "":
-	case v6:
-		src.IPv6 = a
-	default:
-		src.IPv4 = a
+	for _, dst := range r.dests(nc.canonical()) {
+		switch a := r.route(dst); {
+		case a == "":
+		case dst.Is4():
+			src.IPv4 = a
+		default:
+			src.IPv6 = a
+		}
 	}
 	return src
 }
 
-// dest returns the address whose route For looks up for the canonical
-// nc, and whether it is nc's IPv6 address; "" when none is.
-func (r *RouteSources) dest(nc NetworkConfig) (dst string, v6 bool) {
+// dests returns the addresses whose routes For looks up for the canonical
+// nc: its address, or the first address of each family its host name
+// resolves to; an IPv4 one only when CONTAINER_IP does not pin the IPv4
+// source.
+func (r *RouteSources) dests(nc NetworkConfig) []netip.Addr {
+	var as []netip.Addr
 	switch {
-	case nc.TargetIPv4 != "" && !r.m.pinned:
-		return nc.TargetIPv4, false
+	case nc.TargetIPv4 != "":
+		as = appendAddr(as, nc.TargetIPv4)
 	case nc.TargetIPv6 != "":
-		return nc.TargetIPv6, true
+		as = appendAddr(as, nc.TargetIPv6)
+	case nc.TargetHostname != "":
+		if n := r.resolve(nc.TargetHostname); n != nil {
+			for _, a := range [...]netip.Addr{n.v4, n.v6} {
+				if a.IsValid() {
+					as = append(as, a)
+				}
+			}
+		}
 	}
-	return "", false
+	if r.m.pinned {
+		as = slices.DeleteFunc(as, netip.Addr.Is4)
+	}
+	return as
 }
 
-// Prefetch looks up, in a goroutine of its own, the routes For will look
-// up for the n configurations config returns, into the cache For reads,
-// until it has them all or stop is called; stop returns once it has
-// ended. A run calls it as its executor starts (the lookups then overlap
-// the scan, instead of following it), and stop when the executor returns:
-// what is not looked up by then, For looks up itself. Each address is
-// still looked up once. A nil RouteSources prefetches nothing.
+// appendAddr appends the address s to as, unless s is none.
+func appendAddr(as []netip.Addr, s string) []netip.Addr {
+	if a, err := netip.ParseAddr(s); err == nil {
+		as = append(as, a.Unmap())
+	}
+	return as
+}
+
+// resolve returns what the host name resolves to, looked up once per name
+// (concurrent callers for one name wait for the one lookup); nil when the
+// Resolver has no LookupHost.
+func (r *RouteSources) resolve(name string) *resolved {
+	if r.m.resolver.LookupHost == nil {
+		return nil
+	}
+	r.mu.Lock()
+	n := r.names[name]
+	if n == nil {
+		n = &resolved{}
+		r.names[name] = n
+	}
+	r.mu.Unlock()
+	n.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), nameLookupTimeout)
+		defer cancel()
+		hosts, err := r.m.resolver.LookupHost(ctx, name)
+		if err != nil {
+			return
+		}
+		for _, h := range hosts {
+			a, err := netip.ParseAddr(h)
+			if err != nil {
+				continue
+			}
+			switch a = a.Unmap(); {
+			case a.Is4() && !n.v4.IsValid():
+				n.v4 = a
+			case a.Is6() && !n.v6.IsValid():
+				n.v6 = a
+			}
+		}
+	})
+	return n
+}
+
+// Prefetch looks up, in a goroutine of its own, the host names and routes
+// For will look up for the n configurations config returns, into the
+// caches For reads, until it has them all or stop is called; stop returns
+// once it has ended (a lookup under way is waited for). A run calls it as
+// its executor starts (the lookups then overlap the scan, instead of
+// following it, and a host name is resolved when the injector resolves
+// it), and stop when the executor returns: what is not looked up by then,
+// For looks up itself. Host names are resolved up to maxNameLookups at
+// once (a name server may take seconds to answer, or not answer at all).
+// Each name and address is still looked up once. A nil RouteSources
+// prefetches nothing.
 func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) {
 	if r == nil || r.m.resolver.Route == nil || n == 0 {
 		return func() {}
@@ -86,17 +171,37 @@ func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) 
 	quit, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		r.m.ResolveSourceIP() // whether CONTAINER_IP pins the IPv4 source (dest)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		r.m.ResolveSourceIP() // whether CONTAINER_IP pins the IPv4 source (dests)
+		lookups := make(chan struct{}, maxNameLookups)
 		for i := range n {
 			select {
 			case <-quit:
 				return
 			default:
 			}
-			if nc, ok := networkOf(config(i)); ok {
-				dst, _ := r.dest(nc.canonical())
-				r.route(dst)
+			nc, ok := networkOf(config(i))
+			if !ok {
+				continue
 			}
+			if nc = nc.canonical(); nc.TargetHostname == "" || r.m.resolver.LookupHost == nil {
+				for _, dst := range r.dests(nc) {
+					r.route(dst)
+				}
+				continue
+			}
+			select { // a name's lookup may wait on a name server: several at once
+			case lookups <- struct{}{}:
+			case <-quit:
+				return
+			}
+			wg.Go(func() {
+				defer func() { <-lookups }()
+				for _, dst := range r.dests(nc) {
+					r.route(dst)
+				}
+			})
 		}
 	}()
 	var once sync.Once
@@ -107,23 +212,19 @@ func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) 
 }
 
 // route returns the source address on the route to dst, "" when there is
-// none (or dst is not an address).
-func (r *RouteSources) route(dst string) string {
-	if r.m.resolver.Route == nil || dst == "" {
-		return ""
-	}
-	a, err := netip.ParseAddr(dst)
-	if err != nil {
+// none.
+func (r *RouteSources) route(dst netip.Addr) string {
+	if r.m.resolver.Route == nil || !dst.IsValid() {
 		return ""
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	src, ok := r.cache[a]
+	src, ok := r.cache[dst]
 	if !ok {
-		if s, err := r.m.resolver.Route(a); err == nil && s.IsValid() && !s.IsUnspecified() {
+		if s, err := r.m.resolver.Route(dst); err == nil && s.IsValid() && !s.IsUnspecified() {
 			src = s.Unmap().WithZone("").String()
 		}
-		r.cache[a] = src
+		r.cache[dst] = src
 	}
 	return src
 }

@@ -1,11 +1,13 @@
 package signatures_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/netip"
 	"sync"
 	"testing"
+	"testing/synctest"
 
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -226,9 +228,9 @@ func TestRouteSourcesLookUpEachAddressOnce(t *testing.T) {
 }
 
 // Prefetch looks up, in the background, the routes For will look up (the
-// addresses For routes, each once; pinned IPv4 ones, host names and cloud
-// targets not at all), so that For, after it, looks up nothing and
-// returns what it returns without it. A nil RouteSources prefetches
+// addresses For routes, a host name's after resolving it, each once;
+// pinned IPv4 ones and cloud targets not at all), so that For, after it,
+// looks up nothing and returns what it returns without it. A nil RouteSources prefetches
 // nothing.
 func TestRouteSourcesPrefetch(t *testing.T) {
 	cfgs := []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}, &signatures.NetworkConfig{TargetIPv4: "127.0.0.2"},
@@ -239,7 +241,7 @@ func TestRouteSourcesPrefetch(t *testing.T) {
 		container string
 		want      int // addresses Prefetch looks up
 	}{
-		{"routed", "", 3},
+		{"routed", "", 4},
 		{"CONTAINER_IP pins IPv4", "172.17.0.2", 1},
 	}
 	for _, tc := range cases {
@@ -254,7 +256,16 @@ func TestRouteSourcesPrefetch(t *testing.T) {
 				looked <- struct{}{}
 				return a, nil
 			}
-			m := signatures.NewManager(signatures.WithResolver(hostWide(tc.container, route)))
+			var resolved int
+			lookup := func(context.Context, string) ([]string, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				resolved++
+				return []string{"127.0.0.9"}, nil
+			}
+			r := hostWide(tc.container, route)
+			r.LookupHost = lookup
+			m := signatures.NewManager(signatures.WithResolver(r))
 			rs := m.RouteSources()
 			stop := rs.Prefetch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })
 			for range tc.want {
@@ -267,7 +278,9 @@ func TestRouteSourcesPrefetch(t *testing.T) {
 			if prefetched != tc.want {
 				t.Errorf("Prefetch looked up %v, want %d addresses", calls, tc.want)
 			}
-			alone := signatures.NewManager(signatures.WithResolver(hostWide(tc.container, func(a netip.Addr) (netip.Addr, error) { return a, nil }))).RouteSources()
+			ra := hostWide(tc.container, func(a netip.Addr) (netip.Addr, error) { return a, nil })
+			ra.LookupHost = lookup
+			alone := signatures.NewManager(signatures.WithResolver(ra)).RouteSources()
 			for i, c := range cfgs {
 				if got, want := rs.For(c), alone.For(c); got != want {
 					t.Errorf("config %d: For after Prefetch %+v, want %+v", i, got, want)
@@ -281,8 +294,134 @@ func TestRouteSourcesPrefetch(t *testing.T) {
 			if len(calls) != tc.want {
 				t.Errorf("For looked up %v after Prefetch, want nothing more", calls)
 			}
+			if resolved != 2 { // once by Prefetch, once by alone
+				t.Errorf("db.example resolved %d times, want once by each RouteSources", resolved)
+			}
 		})
 	}
 	var nilRS *signatures.RouteSources
 	nilRS.Prefetch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })()
+}
+
+// A target given by a host name carries, for each family the name
+// resolves to, the source its connections to the name's first address of
+// that family come from (the address a scanner scans), not the host-wide
+// one; a name that does not resolve keeps the host-wide addresses, and
+// CONTAINER_IP still pins the IPv4 one.
+func TestRouteSourcesResolveHostNames(t *testing.T) {
+	host := signatures.SourceIPs{IPv4: "192.0.2.77", IPv6: "2001:db8::77"}
+	// The names a stub resolver knows, and the routes of a machine with
+	// two networks (as a stub: their addresses are not this machine's).
+	names := map[string][]string{
+		"tgt":     {"10.68.0.2", "10.68.0.9"},
+		"other":   {"10.70.0.2"},
+		"dual":    {"fd68::2", "10.68.0.2"},
+		"v6only":  {"fd68::2"},
+		"mapped":  {"::ffff:10.70.0.2"},
+		"garbage": {"not-an-address"},
+	}
+	lookup := func(_ context.Context, h string) ([]string, error) {
+		if as, ok := names[h]; ok {
+			return as, nil
+		}
+		return nil, &net.DNSError{Err: "no such host", Name: h, IsNotFound: true}
+	}
+	routes := map[string]string{"10.68.0.2": "10.68.0.1", "10.68.0.9": "10.68.0.8", "10.70.0.2": "10.70.0.1", "fd68::2": "fd68::1"}
+	route := func(a netip.Addr) (netip.Addr, error) {
+		if s, ok := routes[a.String()]; ok {
+			return netip.MustParseAddr(s), nil
+		}
+		return netip.Addr{}, errors.New("network is unreachable")
+	}
+	cases := []struct {
+		name      string
+		container string
+		target    string
+		want      signatures.SourceIPs
+	}{
+		{"first address's route", "", "tgt", signatures.SourceIPs{IPv4: "10.68.0.1", IPv6: host.IPv6}},
+		{"another network's", "", "OTHER", signatures.SourceIPs{IPv4: "10.70.0.1", IPv6: host.IPv6}},
+		{"both families", "", "dual", signatures.SourceIPs{IPv4: "10.68.0.1", IPv6: "fd68::1"}},
+		{"IPv6 only", "", "v6only", signatures.SourceIPs{IPv4: host.IPv4, IPv6: "fd68::1"}},
+		{"IPv4-mapped", "", "mapped", signatures.SourceIPs{IPv4: "10.70.0.1", IPv6: host.IPv6}},
+		{"not resolved", "", "nowhere", host},
+		{"no address", "", "garbage", host},
+		{"CONTAINER_IP pins IPv4", "192.0.2.10", "dual", signatures.SourceIPs{IPv4: "192.0.2.10", IPv6: "fd68::1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := hostWide(tc.container, route)
+			r.LookupHost = lookup
+			m := signatures.NewManager(signatures.WithResolver(r))
+			if got := batchSources(t, m, true, signatures.NetworkConfig{TargetHostname: tc.target})[0]; got != tc.want {
+				t.Errorf("host name %s: sources %+v, want %+v", tc.target, got, tc.want)
+			}
+		})
+	}
+}
+
+// localhost, resolved and routed for real, carries the addresses a
+// connection to it comes from, as a scanner's probes to it do.
+func TestRouteSourcesOfLocalhost(t *testing.T) {
+	as, err := net.DefaultResolver.LookupHost(context.Background(), "localhost")
+	if err != nil {
+		t.Skipf("localhost does not resolve: %v", err)
+	}
+	r := hostWide("", signatures.DefaultResolver().Route)
+	r.LookupHost = net.DefaultResolver.LookupHost
+	m := signatures.NewManager(signatures.WithResolver(r))
+	want := m.ResolveSourceIP()
+	var v4, v6 bool
+	for _, s := range as {
+		switch a := netip.MustParseAddr(s).Unmap(); {
+		case a.Is4() && !v4:
+			want.IPv4, v4 = seenFrom(t, a.String()), true
+		case a.Is6() && !v6:
+			want.IPv6, v6 = seenFrom(t, a.String()), true
+		}
+	}
+	if got := batchSources(t, m, true, signatures.NetworkConfig{TargetHostname: "localhost"})[0]; got != want {
+		t.Errorf("localhost (%v): sources %+v, want %+v", as, got, want)
+	}
+}
+
+// Prefetch resolves host names several at once: names whose name server
+// is slow to answer are waited for together, not one after the other.
+func TestRouteSourcesPrefetchResolvesNamesTogether(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var mu sync.Mutex
+		inFlight := 0
+		release := make(chan struct{})
+		lookup := func(ctx context.Context, h string) ([]string, error) {
+			mu.Lock()
+			inFlight++
+			mu.Unlock()
+			select {
+			case <-release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+			return []string{"127.0.0.9"}, nil
+		}
+		r := hostWide("", func(a netip.Addr) (netip.Addr, error) { return a, nil })
+		r.LookupHost = lookup
+		rs := signatures.NewManager(signatures.WithResolver(r)).RouteSources()
+		cfgs := []signatures.Config{signatures.NetworkConfig{TargetHostname: "a.example"},
+			signatures.NetworkConfig{TargetHostname: "b.example"}, signatures.NetworkConfig{TargetHostname: "c.example"}}
+		stop := rs.Prefetch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })
+		synctest.Wait() // every lookup Prefetch starts is blocked in it
+		mu.Lock()
+		n := inFlight
+		mu.Unlock()
+		close(release)
+		stop()
+		if n != len(cfgs) {
+			t.Errorf("%d of %d name lookups under way at once, want all", n, len(cfgs))
+		}
+		for i, c := range cfgs {
+			if got := rs.For(c); got.IPv4 != "127.0.0.9" {
+				t.Errorf("config %d: sources %+v, want IPv4 127.0.0.9", i, got)
+			}
+		}
+	})
 }
