@@ -80,7 +80,13 @@ func (m *Manager) Batch(n int, config func(i int) Config, opts ...BatchOption) (
 		// Looked up while the tool runs: the first reader of the batch
 		// waits for it.
 		found := make(chan SourceIPs, 1)
-		go func() { found <- m.ResolveSourceIP() }()
+		go func() {
+			src := m.ResolveSourceIP()
+			if b.routes == nil { // else each target's own say (RouteSources.For)
+				m.warnNoIPv4(src, n, config)
+			}
+			found <- src
+		}()
 		b.source = sync.OnceValue(func() SourceIPs { return <-found })
 	}
 	return b, nil

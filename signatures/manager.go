@@ -3,6 +3,7 @@ package signatures
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"sort"
 	"strings"
 	"sync"
@@ -21,6 +22,10 @@ type Manager struct {
 	once   sync.Once
 	src    SourceIPs
 	pinned bool // src.IPv4 is CONTAINER_IP's
+	// noV4 logs, once each, that signatures carry source_ipv4=unknown:
+	// [0] those of IPv6 targets alone, [1] those of targets reached
+	// over IPv4 (noIPv4).
+	noV4 [2]sync.Once
 }
 
 // Option configures a Manager.
@@ -89,6 +94,7 @@ func (m *Manager) CompilePre(cfgs ...Config) ([]Signature, error) {
 		c.identity(s)
 		s.StartTime = start
 	}
+	m.warnNoIPv4(src, len(cfgs), func(i int) Config { return cfgs[i] })
 	return out, nil
 }
 
@@ -215,18 +221,63 @@ func ceilSecond(t time.Time) time.Time {
 }
 
 // ResolveSourceIP returns the machine's source addresses, resolved once per
-// Manager. When no IPv4 address is found it returns "unknown" and logs one
-// warning for the Manager's lifetime.
+// Manager. When no IPv4 address is found its IPv4 is "unknown"; the
+// signatures that carry it say so in the log (noIPv4).
 func (m *Manager) ResolveSourceIP() SourceIPs {
 	m.once.Do(func() {
 		m.src, m.pinned = m.resolver.resolve()
 		if m.src.IPv4 == "" {
 			m.src.IPv4 = UnknownSourceIP
-			m.log.Warn("source ip not found; signatures carry source_ipv4=unknown",
-				zap.String("hint", "set CONTAINER_IP to the address defences see"))
 		}
 	})
 	return m.src
+}
+
+// noIPv4 logs, once per Manager each, that signatures carry
+// source_ipv4=unknown: at WARN, with the CONTAINER_IP hint, when some of
+// them are of targets reached over IPv4 (needed: an IPv4 address, a host
+// name), whose defences see an IPv4 source; at INFO, without it, when
+// they are all of IPv6 targets, whose traffic is IPv6 (their source_ipv6
+// is found apart).
+func (m *Manager) noIPv4(needed bool) {
+	if needed {
+		m.noV4[1].Do(func() {
+			m.log.Warn("no IPv4 source address found; signatures of IPv4 and host-name targets carry source_ipv4=unknown",
+				zap.String("family", "ipv4"), zap.String("hint", "set CONTAINER_IP to the IPv4 address defences see"))
+		})
+		return
+	}
+	m.noV4[0].Do(func() {
+		m.log.Info("no IPv4 source address found; the IPv6 targets' signatures carry source_ipv4=unknown (their traffic is IPv6)",
+			zap.String("family", "ipv4"))
+	})
+}
+
+// needsIPv4 reports whether c is a network target reached over IPv4: an
+// IPv4 address (an IPv4-mapped IPv6 one too) or a host name.
+func needsIPv4(c Config) bool {
+	nc, ok := networkOf(c)
+	if !ok {
+		return false
+	}
+	if nc.TargetIPv4 != "" || nc.TargetHostname != "" {
+		return true
+	}
+	a, err := netip.ParseAddr(nc.TargetIPv6)
+	return err == nil && a.Is4In6()
+}
+
+// warnNoIPv4 logs noIPv4 for signatures of the n configurations config
+// returns carrying src, when its IPv4 is unknown.
+func (m *Manager) warnNoIPv4(src SourceIPs, n int, config func(i int) Config) {
+	if src.IPv4 != UnknownSourceIP {
+		return
+	}
+	needed := false
+	for i := 0; i < n && !needed; i++ {
+		needed = needsIPv4(config(i))
+	}
+	m.noIPv4(needed)
 }
 
 // errNotFound is returned by a resolver strategy that found no address.

@@ -223,8 +223,11 @@ func TestResolveSourceIPWarnsOnce(t *testing.T) {
 
 	// A new manager has its own lifetime: it resolves and warns again.
 	m2 := signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(r))
-	m2.ResolveSourceIP()
-	m2.ResolveSourceIP()
+	for range 2 {
+		if _, err := m2.CompilePre(signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 2 {
 		t.Errorf("after a second manager: %d warnings, want 2", n)
 	}

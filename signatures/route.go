@@ -79,6 +79,9 @@ func (r *RouteSources) For(c Config) SourceIPs {
 			src.IPv6 = a
 		}
 	}
+	if src.IPv4 == UnknownSourceIP {
+		r.m.noIPv4(needsIPv4(nc))
+	}
 	return src
 }
 
