@@ -252,7 +252,7 @@ func TestRunMalformedInjectFiles(t *testing.T) {
 }
 
 func TestRunInjectFileAndFlagOverride(t *testing.T) {
-	f := writeFile(t, "inject.json", `{"inject_id":"from-file","injector":"noop","expectation_types":["VULNERABILITY"],
+	f := writeFile(t, "inject.json", `{"inject_id":"from-file","injector":"noop","expectation_types":["PREVENTION"],
 		"targets":[{"value":"10.0.0.1","asset":"asset-1"}],"params":{"outcome":"partial"},"phase":"file_phase"}`)
 	r := run(t, registry(), nil, "run", "--inject-file", f, "--phase", "flag_phase", "--phase-any", "--log-level", "error")
 	if r.code != 0 {
@@ -270,7 +270,7 @@ func TestRunInjectFileAndFlagOverride(t *testing.T) {
 		t.Errorf("signature_target = %v", tgt["signature_target"])
 	}
 	group := tgt["signature_values"].([]any)[0].(map[string]any)
-	if group["expectation_type"] != "VULNERABILITY" {
+	if group["expectation_type"] != "PREVENTION" {
 		t.Errorf("expectation_type = %v", group["expectation_type"])
 	}
 	if v := bodyValues(t, body, 0); v["execution_status"] != "partial" {

@@ -90,7 +90,7 @@ func TestConfigStringKeepsItsText(t *testing.T) {
 // key by key: a higher layer replaces the keys it gives, and only those.
 func TestConfigPrecedence(t *testing.T) {
 	phaseConf := writeFile(t, "config.yaml", "phase: from_yaml\nphase_any: true\n")
-	listConf := writeFile(t, "c.yaml", "expectation: [VULNERABILITY, PREVENTION]\n")
+	listConf := writeFile(t, "c.yaml", "expectation: [PREVENTION, DETECTION]\n")
 	paramConf := writeFile(t, "p.yaml", "param: [outcome=partial, delay=1ms]\n")
 	phase := func(body map[string]any) string { return body["phase"].(string) }
 	outcome := func(body map[string]any) string {
@@ -124,7 +124,7 @@ func TestConfigPrecedence(t *testing.T) {
 		{"phase: flag over env", phaseEnv, []string{"--config", phaseConf, "--phase", "from_flag"}, phase, "from_flag"},
 		{"phase: config path from env", map[string]string{"INJECTKIT_CONFIG": phaseConf}, nil, phase, "from_yaml"},
 		{"list: default", nil, nil, types, "DETECTION"},
-		{"list: file", nil, []string{"--config", listConf}, types, "VULNERABILITY,PREVENTION"},
+		{"list: file", nil, []string{"--config", listConf}, types, "PREVENTION,DETECTION"},
 		{"list: env over file", listEnv, []string{"--config", listConf}, types, "PREVENTION"},
 		{"list: flag over env", listEnv, []string{"--config", listConf, "--expectation", "DETECTION"}, types, "DETECTION"},
 		{"params: file and flag", nil, []string{"--config", paramConf, "--param", "delay=2ms"}, outcome, "partial"},

@@ -216,6 +216,11 @@ func (c *runConfig) relabel(err error) error {
 		}
 		return err
 	}
+	if strings.HasPrefix(ve.Field, "expectation_types[") && len(c.Expectations) > 0 {
+		// An --expectation (its variable, its config key) the injector
+		// refuses: named as the CLI's own check names one.
+		return usageErr("invalid expectation %q%s: %s", ve.Value, c.whereItem("expectation", ve.Value), ve.Reason)
+	}
 	if c.InjectFile != "" && (strings.HasPrefix(ve.Field, "expectation_types[") && len(c.Expectations) == 0 ||
 		ve.Field == "inject_id" && c.InjectID == "") {
 		// Not --expectation nor --inject-id: the inject file gave it.

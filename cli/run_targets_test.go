@@ -178,6 +178,11 @@ func TestRunInputErrorsNameWhatTheUserWrote(t *testing.T) {
 		{"param without =", []string{"--target", "10.0.0.1", "--param", "delay"}, "", `invalid param "delay" (--param): want key=value`},
 		{"unknown expectation", []string{"--target", "10.0.0.1", "--expectation", "DETECT"}, "",
 			`invalid expectation "DETECT" (--expectation): want DETECTION, PREVENTION or VULNERABILITY`},
+		// An expectation type the injector's manifest does not declare.
+		{"undeclared expectation", []string{"--target", "10.0.0.1", "--expectation", "DETECTION", "--expectation", "vulnerability"}, "",
+			`invalid expectation "vulnerability" (--expectation): VULNERABILITY is not an expectation type injector noop declares: it declares DETECTION, PREVENTION`},
+		{"inject file undeclared expectation", nil, `{"injector":"noop","expectation_types":["VULNERABILITY"],"targets":[{"value":"10.0.0.1"}]}`,
+			`invalid expectation_types[0] "VULNERABILITY": VULNERABILITY is not an expectation type injector noop declares: it declares DETECTION, PREVENTION`},
 		{"bad max-targets", []string{"--target", "10.0.0.1", "--max-targets", "0"}, "", `invalid max_targets "0" (--max-targets): not a positive integer`},
 		{"max-targets past an integer", []string{"--target", "10.0.0.1", "--max-targets", "99999999999999999999"}, "",
 			`invalid max_targets "99999999999999999999" (--max-targets): too large: at most 9223372036854775807`},

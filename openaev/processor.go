@@ -260,7 +260,7 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 	}
 	seen := map[signatures.ExpectationType]bool{}
 	for _, s := range types {
-		if t, err := signatures.ParseExpectationType(s); err == nil && !seen[t] {
+		if t, err := signatures.ParseExpectationType(s); err == nil && !seen[t] && offered(manifest, t) {
 			seen[t] = true
 			req.ExpectationTypes = append(req.ExpectationTypes, string(t))
 		}

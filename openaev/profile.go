@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"go.uber.org/zap"
@@ -336,4 +337,12 @@ func signatureTypesOf(ctx context.Context) map[signatures.ExpectationType]bool {
 		return t
 	}
 	return sentTypes
+}
+
+// offered reports whether the contract of manifest offers the expectation
+// type t (any type when there is no manifest or it declares none): a
+// message's type it does not offer, which the runtime would refuse, is
+// left out, as MANUAL is.
+func offered(manifest *framework.Manifest, t signatures.ExpectationType) bool {
+	return manifest == nil || len(manifest.Expectations) == 0 || slices.Contains(manifest.Expectations, t)
 }

@@ -90,6 +90,9 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if p.types, err = parseTypes(req.ExpectationTypes); err != nil {
 		return nil, err
 	}
+	if err := declaredTypes(p.Manifest, req.ExpectationTypes, p.types); err != nil {
+		return nil, err
+	}
 	if err := p.typeTargets(); err != nil {
 		return nil, err
 	}
@@ -334,6 +337,36 @@ func parseTypes(raw []string) ([]framework.ExpectationType, error) {
 		}
 	}
 	return out, nil
+}
+
+// declaredTypes refuses an expectation type the injector's manifest does
+// not declare (its contract: what its signatures are meant to be matched
+// for), naming the entry of raw, the request's types (the default
+// DETECTION when raw is empty), and the types declared. An injector
+// without a manifest, or one declaring none, takes any.
+func declaredTypes(m *framework.Manifest, raw []string, types []framework.ExpectationType) error {
+	if m == nil || len(m.Expectations) == 0 {
+		return nil
+	}
+	declared := make([]string, len(m.Expectations))
+	for i, t := range m.Expectations {
+		declared[i] = string(t)
+	}
+	for _, t := range types {
+		if slices.Contains(m.Expectations, t) {
+			continue
+		}
+		field, value, dflt := "expectation_types", string(t), " (the default)"
+		for i, s := range raw {
+			if pt, err := signatures.ParseExpectationType(s); err == nil && pt == t {
+				field, value, dflt = fmt.Sprintf("expectation_types[%d]", i), s, ""
+				break
+			}
+		}
+		return invalid(field, value, fmt.Sprintf("%s%s is not an expectation type injector %s declares: it declares %s",
+			t, dflt, m.Name, strings.Join(declared, ", ")))
+	}
+	return nil
 }
 
 func invalid(field, value, reason string) error {
