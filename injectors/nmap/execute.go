@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -44,6 +45,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		runErr   error
 		said     []string // what nmap said of each scan (errormsg, or its standard error)
 		cutShort []string // why each report that nmap ended normally ends early
+		started  int      // the scans started, in groups' order
 	)
 	zoneIndexes(targets, e.ifIndex)
 	groups := groupTargets(targets)
@@ -52,6 +54,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			timedOut = true
 			break
 		}
+		started = gi + 1
 		o := e.scan(ctx, in, p, g, raw.room())
 		raw.add(o.raw)
 		if m := o.said(); m != "" {
@@ -112,6 +115,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		Status:   framework.StatusSuccess,
 		Findings: r.findings(rawText, reported),
 	}
+	if ns := notStarted(groups[started:]); len(ns) > 0 {
+		out.Findings[FieldUnstartedTargets] = ns
+	}
 	if reported {
 		out.TargetExtras = r.targetExtras(in.Targets)
 	}
@@ -137,6 +143,22 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		if len(cutShort) > 0 {
 			out.ErrorInfo = e.errorInfo(ExitBadOutput, errors.New(strings.Join(cutShort, "; ")))
 		}
+	}
+	return out
+}
+
+// notStarted returns the targets of groups, scans never started (the
+// deadline or a kill came first), in the inject's order: nmap was never
+// given them.
+func notStarted(groups []scanGroup) []string {
+	var ts []scanTarget
+	for _, g := range groups {
+		ts = append(ts, g.targets...)
+	}
+	slices.SortFunc(ts, func(a, b scanTarget) int { return a.index - b.index })
+	out := make([]string, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, t.value)
 	}
 	return out
 }

@@ -21,6 +21,7 @@ const (
 	FieldPorts            = "ports"
 	FieldActionOutput     = "action_output"
 	FieldUnscannedTargets = "unscanned_targets"
+	FieldUnstartedTargets = "unstarted_targets"
 	FieldUnmatchedHosts   = "unmatched_hosts"
 	FieldUnmatchedResults = "unmatched_results"
 )
