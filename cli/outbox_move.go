@@ -50,6 +50,9 @@ type outboxMoveJSON struct {
 	Pending int    `json:"pending"`
 	Dead    int    `json:"dead"`
 	Busy    int    `json:"busy"`
+	// Sends counts the records of incomplete sends (chunks never stored)
+	// moved with the bodies.
+	Sends int `json:"sends"`
 	// Backends are those the outbox holds bodies for, when none is
 	// --from's.
 	Backends []string `json:"backends,omitempty"`
@@ -68,8 +71,8 @@ func moveOutbox(o Options, e *outboxEnv) error {
 	if err != nil {
 		return flushError(err)
 	}
-	out := outboxMoveJSON{Outbox: e.store.Path(), From: from, To: to, Moved: res.Moved(), Pending: res.Pending, Dead: res.Dead, Busy: res.Busy}
-	if res.Moved()+res.Busy == 0 {
+	out := outboxMoveJSON{Outbox: e.store.Path(), From: from, To: to, Moved: res.Moved(), Pending: res.Pending, Dead: res.Dead, Busy: res.Busy, Sends: res.Sends}
+	if res.Moved()+res.Busy+res.Sends == 0 {
 		if out.Backends, err = e.backends(); err != nil {
 			return flushError(err)
 		}
@@ -78,18 +81,30 @@ func moveOutbox(o Options, e *outboxEnv) error {
 		if err := writeJSON(o, out); err != nil {
 			return err
 		}
-	} else if res.Moved() > 0 {
-		fmt.Fprintf(o.Stdout, "outbox %s: %s moved from %s to %s (%d pending, %d dead; nothing sent): flush them with: %s outbox flush --outbox %s --backend-url %s\n",
-			e.store.Path(), bodies(res.Moved()), from, to, res.Pending, res.Dead, o.name(), shellWord(e.store.Path()), shellWord(to))
+	} else if res.Moved()+res.Sends > 0 {
+		fmt.Fprintf(o.Stdout, "outbox %s: %s moved from %s to %s (%d pending, %d dead%s; nothing sent): flush them with: %s outbox flush --outbox %s --backend-url %s\n",
+			e.store.Path(), bodies(res.Moved()), from, to, res.Pending, res.Dead, movedSends(res.Sends), o.name(), shellWord(e.store.Path()), shellWord(to))
 	}
 	switch {
 	case res.Busy > 0:
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("move incomplete: %s stored for %s not moved: being sent by another process (it delivers them, or keeps them pending: move again then)",
 			bodies(res.Busy), from)}
-	case res.Moved() == 0:
+	case res.Moved()+res.Sends == 0:
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("nothing moved: outbox %s holds no body stored for %s (%s)", e.store.Path(), from, heldFor(out.Backends))}
 	}
 	return nil
+}
+
+// movedSends says how many records of incomplete sends moved with the
+// bodies: "" for none.
+func movedSends(n int) string {
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return ", and the record of 1 incomplete send (its chunks never stored are reported by the flush)"
+	}
+	return fmt.Sprintf(", and the records of %d incomplete sends (their chunks never stored are reported by the flush)", n)
 }
 
 // backends lists the backends the outbox holds bodies for, pending or
@@ -187,7 +202,8 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 		Usage: "give the bodies stored for a backend that moved (a 301 or 308, a renamed host), pending and dead, its new base URL: a flush with that --backend-url sends them (not those a live process is sending)",
 		Description: "Each body goes only to the backend it was stored for, with that backend's token: a flush with the new\n" +
 			"--backend-url leaves the bodies of the old one pending. move rewrites their base URL, in one\n" +
-			"transaction, keeping everything else (path, profile, attempts, state); nothing is sent.\n\n" +
+			"transaction, keeping everything else (path, profile, attempts, state); nothing is sent. The records\n" +
+			"of its incomplete sends (chunks never stored) move with them: the flush to --to reports that loss.\n\n" +
 			"EXIT CODES:\n" +
 			"   0  every body stored for --from now has --to as its base URL\n" +
 			"   1  no body is stored for --from (the error lists the backends the outbox holds), or some were not\n" +

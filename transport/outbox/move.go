@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -16,6 +17,9 @@ type MoveResult struct {
 	// Busy counts the records of the backend moved that another delivery
 	// owns (see Busy: a live process posting them): left as they were.
 	Busy int
+	// Sends counts the records of incomplete sends (see Incomplete) moved
+	// with them: a flush to the new base URL reports their loss.
+	Sends int
 }
 
 // Moved is how many records Move gave the new base URL.
@@ -30,8 +34,10 @@ func (m MoveResult) Moved() int { return m.Pending + m.Dead }
 // slashes. Each record keeps its path under the base URL, its profile,
 // injector, idempotency key, state, attempts and next attempt: only where
 // it is sent changes, and nothing is sent. A record another delivery owns
-// is left as it was and counted Busy. It is one transaction: an error
-// changes nothing.
+// is left as it was and counted Busy. The records of the backend's
+// incomplete sends (see Incomplete) move with its bodies, so that a flush
+// to the new base URL still reports the chunks they lost. It is one
+// transaction: an error changes nothing.
 func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, error) {
 	base := strings.TrimRight(httpx.StripCredentials(to), "/")
 	gone := s.deferredNow()
@@ -61,6 +67,11 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 				return err
 			}
 		}
+		sends, err := s.moveSends(tx, from, base)
+		if err != nil {
+			return err
+		}
+		res.Sends = len(sends)
 		// Written once the buckets were walked: bbolt's ForEach must
 		// not see its bucket change.
 		for _, r := range moved {
@@ -73,10 +84,50 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 				res.Pending++
 			}
 		}
+		for _, in := range sends {
+			raw, err := json.Marshal(in)
+			if err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketSends).Put(key(in.ID), raw); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return MoveResult{}, err
 	}
 	return res, nil
+}
+
+// moveSends returns the records of the incomplete sends stored for from,
+// given base as their base URL (and their URL under it: empty stays empty,
+// the record of an earlier version's send).
+func (s *Store) moveSends(tx *bolt.Tx, from func(string) bool, base string) ([]Incomplete, error) {
+	b := tx.Bucket(bucketSends)
+	if b == nil {
+		return nil, nil
+	}
+	var out []Incomplete
+	err := b.ForEach(func(k, v []byte) error {
+		var in Incomplete
+		if err := json.Unmarshal(v, &in); err != nil {
+			return &CorruptError{Path: s.path, Err: fmt.Errorf("send record %x: %w", k, err)}
+		}
+		if !from(in.BaseURL) {
+			return nil
+		}
+		if in.URL != "" {
+			path, ok := strings.CutPrefix(in.URL, in.BaseURL)
+			if !ok {
+				return fmt.Errorf("outbox %s: send record %d: its URL is not under its base URL: not moved", s.path, in.ID)
+			}
+			in.URL = base + path
+		}
+		in.BaseURL = base
+		out = append(out, in)
+		return nil
+	})
+	return out, err
 }

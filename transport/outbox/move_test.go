@@ -2,11 +2,14 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"github.com/injectkit/injectkit/internal/testkit"
 )
@@ -141,6 +144,70 @@ func TestFlushCountsMoved(t *testing.T) {
 			res, err := (&Resender{Store: s, Client: clientFor(t)}).Flush(context.Background())
 			if err != nil || res.Failed != 1 || res.Moved != tt.moved || res.MovedTo != tt.to {
 				t.Errorf("Flush = %+v, %v; want 1 failed, %d moved to %q", res, err, tt.moved, tt.to)
+			}
+		})
+	}
+}
+
+// storeSend stores in as the record of an incomplete send, its id the
+// next of the outbox, and returns it.
+func storeSend(t *testing.T, s *Store, in Incomplete) Incomplete {
+	t.Helper()
+	err := s.do(true, func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bucketSends)
+		if err != nil {
+			return err
+		}
+		if in.ID, err = tx.Bucket(bucketMeta).NextSequence(); err != nil {
+			return err
+		}
+		raw, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		return b.Put(key(in.ID), raw)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return in
+}
+
+// The records of the backend's incomplete sends (whose process ended)
+// move with its bodies, each keeping its path: a flush to the new base URL
+// still reports the chunks they lost. Another backend's stay; an earlier
+// version's record, which has no URL, gets the base URL alone.
+func TestMoveIncompleteSends(t *testing.T) {
+	const (
+		old   = "http://127.0.0.1:8080/prefix"
+		moved = "https://127.0.0.1:8443/prefix"
+		other = "http://127.0.0.1:9090"
+	)
+	tests := []struct {
+		name             string
+		base, url        string
+		wantBase, wantTo string
+		sends            int
+	}{
+		{"the backend's", old, old + "/api/injects/a/callback", moved, moved + "/api/injects/a/callback", 1},
+		{"an earlier version's, no URL", old, "", moved, "", 1},
+		{"another backend's", other, other + "/api/injects/a/callback", other, other + "/api/injects/a/callback", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openTemp(t, Options{})
+			in := storeSend(t, s, Incomplete{InjectID: "a", Phase: "p", TotalChunks: 3, Stored: 1, BaseURL: tt.base, URL: tt.url})
+			deadOwner(t, s, in.ID)
+			res, err := s.Move(func(base string) bool { return base == old }, moved)
+			if err != nil || res.Sends != tt.sends {
+				t.Fatalf("Move = %+v, %v; want %d sends moved", res, err, tt.sends)
+			}
+			got, err := s.Incomplete()
+			if err != nil || len(got) != 1 {
+				t.Fatalf("Incomplete = %+v, %v", got, err)
+			}
+			if got[0].BaseURL != tt.wantBase || got[0].URL != tt.wantTo || got[0].Stored != 1 || got[0].TotalChunks != 3 || got[0].Owner != 0 && s.Storing(got[0]) {
+				t.Errorf("after the move: %+v; want base %q, URL %q, the rest kept", got[0], tt.wantBase, tt.wantTo)
 			}
 		})
 	}
