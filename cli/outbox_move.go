@@ -50,6 +50,9 @@ type outboxMoveJSON struct {
 	Pending int    `json:"pending"`
 	Dead    int    `json:"dead"`
 	Busy    int    `json:"busy"`
+	// Storing counts the sends for --from another live process is still
+	// storing: not moved, their bodies counted in Busy.
+	Storing int `json:"storing"`
 	// Sends counts the records of incomplete sends (chunks never stored)
 	// moved with the bodies.
 	Sends int `json:"sends"`
@@ -71,8 +74,8 @@ func moveOutbox(o Options, e *outboxEnv) error {
 	if err != nil {
 		return flushError(err)
 	}
-	out := outboxMoveJSON{Outbox: e.store.Path(), From: from, To: to, Moved: res.Moved(), Pending: res.Pending, Dead: res.Dead, Busy: res.Busy, Sends: res.Sends}
-	if res.Moved()+res.Busy+res.Sends == 0 {
+	out := outboxMoveJSON{Outbox: e.store.Path(), From: from, To: to, Moved: res.Moved(), Pending: res.Pending, Dead: res.Dead, Busy: res.Busy, Storing: res.Storing, Sends: res.Sends}
+	if res.Moved()+res.Busy+res.Storing+res.Sends == 0 {
 		if out.Backends, err = e.backends(); err != nil {
 			return flushError(err)
 		}
@@ -86,8 +89,11 @@ func moveOutbox(o Options, e *outboxEnv) error {
 			e.store.Path(), bodies(res.Moved()), from, to, res.Pending, res.Dead, movedSends(res.Sends), o.name(), shellWord(e.store.Path()), shellWord(to))
 	}
 	switch {
+	case res.Storing > 0 && res.Busy == 0:
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("move incomplete: %d %s for %s not moved: another process is still storing %s (move again once it is done)",
+			res.Storing, plural(res.Storing, "send", "sends"), from, plural(res.Storing, "its bodies", "their bodies"))}
 	case res.Busy > 0:
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("move incomplete: %s stored for %s not moved: being sent by another process (it delivers them, or keeps them pending: move again then)",
+		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("move incomplete: %s stored for %s not moved: being sent by another process, or of a send another process is still storing or sending in order (it delivers them, or keeps them pending: move again then)",
 			bodies(res.Busy), from)}
 	case res.Moved()+res.Sends == 0:
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("nothing moved: outbox %s holds no body stored for %s (%s)", e.store.Path(), from, heldFor(out.Backends))}
@@ -207,7 +213,8 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 			"EXIT CODES:\n" +
 			"   0  every body stored for --from now has --to as its base URL\n" +
 			"   1  no body is stored for --from (the error lists the backends the outbox holds), or some were not\n" +
-			"      moved: another live process is sending them (move again once it is done)\n" +
+			"      moved: another live process is sending them, or still storing a send of them (move again once\n" +
+			"      it is done)\n" +
 			"   2  invalid usage (a URL refused, --to the backend of --from), or an outbox corrupt or locked: nothing changed",
 		Flags:  outboxFlags(o, move, ""),
 		Action: action("move", move, func(c *ucli.Context, e *outboxEnv) error { return moveOutbox(o, e) }),

@@ -3,6 +3,7 @@ package outbox
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,6 +18,11 @@ type MoveResult struct {
 	// Busy counts the records of the backend moved that another delivery
 	// owns (see Busy: a live process posting them): left as they were.
 	Busy int
+	// Storing counts the backend's sends a live process is still storing
+	// (see Store.Storing): their bodies are left as they were, counted
+	// Busy, so that the chunks still to come and those stored go to one
+	// place, in order.
+	Storing int
 	// Sends counts the records of incomplete sends (see Incomplete) moved
 	// with them: a flush to the new base URL reports their loss.
 	Sends int
@@ -34,7 +40,9 @@ func (m MoveResult) Moved() int { return m.Pending + m.Dead }
 // slashes. Each record keeps its path under the base URL, its profile,
 // injector, idempotency key, state, attempts and next attempt: only where
 // it is sent changes, and nothing is sent. A record another delivery owns
-// is left as it was and counted Busy. The records of the backend's
+// is left as it was and counted Busy, and so is every body of a send
+// whose first chunk another delivery owns, or which a live process is
+// still storing (counted Storing). The records of the backend's
 // incomplete sends (see Incomplete) move with its bodies, so that a flush
 // to the new base URL still reports the chunks they lost. It is one
 // transaction: an error changes nothing.
@@ -44,34 +52,43 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 	var res MoveResult
 	err := s.do(true, func(tx *bolt.Tx) error {
 		res = MoveResult{} // a write may run its function again
-		var moved []Record
+		sends, storing, err := s.moveSends(tx, from, base)
+		if err != nil {
+			return err
+		}
+		res.Sends, res.Storing = len(sends), len(storing)
+		var found []Record
 		for _, st := range []State{Pending, Dead} {
 			err := bucketOf(tx, st).ForEach(func(k, v []byte) error {
 				r := readRecord(tx, k, v, st)
 				if _, ok := gone[r.ID]; ok || r.Unreadable() || !from(r.BaseURL) {
 					return nil
 				}
-				if s.Busy(r) {
-					res.Busy++
-					return nil
+				if s.Busy(r) && r.TotalChunks > 1 && r.ChunkIndex == 0 {
+					storing[groupOf(r)] = true // its send is being sent in order
 				}
-				path, ok := strings.CutPrefix(r.URL, r.BaseURL)
-				if !ok {
-					return fmt.Errorf("outbox %s: record %d: its URL is not under its base URL: not moved", s.path, r.ID)
-				}
-				r.BaseURL, r.URL = base, base+path
-				moved = append(moved, r)
+				found = append(found, r)
 				return nil
 			})
 			if err != nil {
 				return err
 			}
 		}
-		sends, err := s.moveSends(tx, from, base)
-		if err != nil {
-			return err
-		}
+		sends = slices.DeleteFunc(sends, func(in Incomplete) bool { return storing[groupOf(in.Record())] })
 		res.Sends = len(sends)
+		var moved []Record
+		for _, r := range found {
+			if s.Busy(r) || r.TotalChunks > 1 && storing[groupOf(r)] {
+				res.Busy++
+				continue
+			}
+			path, ok := strings.CutPrefix(r.URL, r.BaseURL)
+			if !ok {
+				return fmt.Errorf("outbox %s: record %d: its URL is not under its base URL: not moved", s.path, r.ID)
+			}
+			r.BaseURL, r.URL = base, base+path
+			moved = append(moved, r)
+		}
 		// Written once the buckets were walked: bbolt's ForEach must
 		// not see its bucket change.
 		for _, r := range moved {
@@ -101,13 +118,27 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 	return res, nil
 }
 
+// sendGroup is what the bodies of one send of several chunks share, as
+// far as Move tells sends apart (two sends alike are left together).
+type sendGroup struct {
+	injectID, phase, profile string
+	total                    int
+}
+
+// groupOf is the send group of r.
+func groupOf(r Record) sendGroup {
+	return sendGroup{r.InjectID, r.Phase, r.Profile, r.TotalChunks}
+}
+
 // moveSends returns the records of the incomplete sends stored for from,
 // given base as their base URL (and their URL under it: empty stays empty,
-// the record of an earlier version's send).
-func (s *Store) moveSends(tx *bolt.Tx, from func(string) bool, base string) ([]Incomplete, error) {
+// the record of an earlier version's send), and the groups of those a
+// live process is still storing, which are not moved.
+func (s *Store) moveSends(tx *bolt.Tx, from func(string) bool, base string) ([]Incomplete, map[sendGroup]bool, error) {
+	storing := map[sendGroup]bool{}
 	b := tx.Bucket(bucketSends)
 	if b == nil {
-		return nil, nil
+		return nil, storing, nil
 	}
 	var out []Incomplete
 	err := b.ForEach(func(k, v []byte) error {
@@ -116,6 +147,10 @@ func (s *Store) moveSends(tx *bolt.Tx, from func(string) bool, base string) ([]I
 			return &CorruptError{Path: s.path, Err: fmt.Errorf("send record %x: %w", k, err)}
 		}
 		if !from(in.BaseURL) {
+			return nil
+		}
+		if s.Storing(in) {
+			storing[groupOf(in.Record())] = true
 			return nil
 		}
 		if in.URL != "" {
@@ -129,5 +164,5 @@ func (s *Store) moveSends(tx *bolt.Tx, from func(string) bool, base string) ([]I
 		out = append(out, in)
 		return nil
 	})
-	return out, err
+	return out, storing, err
 }

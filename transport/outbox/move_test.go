@@ -212,3 +212,84 @@ func TestMoveIncompleteSends(t *testing.T) {
 		})
 	}
 }
+
+// A send a live process is still storing, or whose first chunk another
+// delivery is sending (in order), is left whole: its chunks stored and
+// those to come keep one URL. A send whose process ended moves whole.
+func TestMoveLeavesASendInProgress(t *testing.T) {
+	live := exec.Command("sleep", "30")
+	if err := live.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	const (
+		old   = "http://127.0.0.1:8080"
+		moved = "https://127.0.0.1:8443"
+	)
+	tests := []struct {
+		name       string
+		storing    bool // a live process stores the send
+		sending0   bool // a live process holds chunk 0's lease
+		want       MoveResult
+		wantMoved  bool
+		wantRecord string // the send record's base URL after
+	}{
+		{"still being stored", true, false, MoveResult{Pending: 1, Busy: 2, Storing: 1}, false, old},
+		{"chunk 0 being sent", false, true, MoveResult{Pending: 1, Busy: 2}, false, old},
+		{"its process ended", false, false, MoveResult{Pending: 3, Sends: 1}, true, moved},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now()
+			s := openTemp(t, Options{Now: func() time.Time { return now }})
+			recs, err := s.Put(
+				Entry{InjectID: "big", Phase: "p", ChunkIndex: 0, TotalChunks: 3, BaseURL: old, Body: []byte(`{"c":0}`)},
+				Entry{InjectID: "big", Phase: "p", ChunkIndex: 1, TotalChunks: 3, BaseURL: old, Body: []byte(`{"c":1}`)},
+				Entry{InjectID: "one", Phase: "p", TotalChunks: 1, BaseURL: old, Body: []byte(`{"one":1}`)},
+			)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range recs { // as a run leaves them: tried, not delivered
+				if err := s.MarkFailed(r.ID, 4, "status 301: redirected", now.Add(time.Hour)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			in := storeSend(t, s, Incomplete{InjectID: "big", Phase: "p", TotalChunks: 3, Stored: 2, BaseURL: old, URL: recs[0].URL})
+			if tt.storing {
+				in.Owner, in.OwnerStart = live.Process.Pid, processStart(live.Process.Pid)
+				raw, _ := json.Marshal(in)
+				if err := s.do(true, func(tx *bolt.Tx) error { return tx.Bucket(bucketSends).Put(key(in.ID), raw) }); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				deadOwner(t, s, in.ID)
+			}
+			if tt.sending0 {
+				if _, err := s.update(recs[0].ID, func(r *Record) error {
+					r.Owner, r.OwnerStart, r.LeaseUntil = live.Process.Pid, processStart(live.Process.Pid), now.Add(time.Minute)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := s.Move(func(base string) bool { return base == old }, moved)
+			if err != nil || res != tt.want {
+				t.Fatalf("Move = %+v, %v; want %+v", res, err, tt.want)
+			}
+			for _, r := range recs[:2] {
+				got, err := s.Get(r.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if (got.BaseURL == moved) != tt.wantMoved {
+					t.Errorf("chunk %d: base %q; moved: want %t", got.ChunkIndex, got.BaseURL, tt.wantMoved)
+				}
+			}
+			sends, err := s.Incomplete()
+			if err != nil || len(sends) != 1 || sends[0].BaseURL != tt.wantRecord {
+				t.Errorf("send records %+v, %v; want base %q", sends, err, tt.wantRecord)
+			}
+		})
+	}
+}
