@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // A directory or a missing file given to a file setting is refused with
@@ -153,6 +154,52 @@ func TestOutboxNotRegularRefused(t *testing.T) {
 			}
 			if strings.Contains(r.stderr, "lost") {
 				t.Errorf("stderr speaks of signatures lost:\n%s", r.stderr)
+			}
+		})
+	}
+}
+
+// A command refused before it reads its config file (a stray INJECTKIT_
+// variable, --config twice, words it does not take) never opens the file
+// to redact its error: a FIFO nobody writes to (or a terminal) exits 2 at
+// once, not once a writer comes, and its stream is not consumed.
+func TestEarlyRefusalLeavesConfigUnread(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "c.yaml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no FIFO here:", err)
+	}
+	typo := map[string]string{"INJECTKIT_TOKNE": "x"}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"run, a stray variable", typo, []string{"run", "noop", "--target", "127.0.0.1", "--config", fifo}, "INJECTKIT_TOKNE (did you mean INJECTKIT_TOKEN?)"},
+		{"validate, a stray variable", typo, []string{"validate", "noop", "--target", "127.0.0.1", "--config", fifo}, "INJECTKIT_TOKNE"},
+		{"serve, a stray variable", typo, []string{"serve", "--config", fifo}, "INJECTKIT_TOKNE"},
+		{"outbox list, a stray variable", typo, []string{"outbox", "list", "--config", fifo}, "INJECTKIT_TOKNE"},
+		{"--config twice", nil, []string{"run", "noop", "--config", fifo, "--config", fifo}, "--config given twice"},
+		{"env INJECTKIT_CONFIG, a stray variable", map[string]string{"INJECTKIT_TOKNE": "x", "INJECTKIT_CONFIG": fifo},
+			[]string{"run", "noop", "--target", "127.0.0.1"}, "INJECTKIT_TOKNE"},
+		{"words run does not take", nil, []string{"run", "noop", "extra", "--config", fifo}, "run takes one injector name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			done := make(chan result, 1)
+			go func() { done <- run(t, registry(), tt.env, tt.args...) }()
+			var r result
+			select {
+			case r = <-done:
+			case <-time.After(time.Minute): // only a hang fails here
+				if w, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
+					_ = w.Close() // the reader sees the end: the command ends
+				}
+				<-done
+				t.Fatalf("%v waited for the config file's writer", tt.args)
+			}
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 saying %q", r.code, r.stderr, tt.want)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"io"
+	"os"
 	"reflect"
 	"strings"
 
@@ -66,7 +67,9 @@ func rawSecrets(c interface{ String(string) string }, getenv func(string) string
 // it). A usage error refusing the command's words is redacted of them
 // (argsError): it comes before the configuration is loaded, and a word
 // may be the token pasted in the wrong place. A config file that cannot
-// be read gives none: its own error comes once the words are right.
+// be read gives none: its own error comes once the words are right; nor
+// does one that is not a regular file (a pipe, a terminal: /dev/stdin),
+// which the read could wait on, or consume.
 func givenSecrets(c *ucli.Context, o Options) []string {
 	ms := o.injectors().manifests()
 	out := rawSecrets(c, o.Getenv, ms)
@@ -75,6 +78,9 @@ func givenSecrets(c *ucli.Context, o Options) []string {
 		path = trimmed(o.Getenv(configEnv))
 	}
 	if strings.TrimSpace(path) == "" {
+		return out
+	}
+	if fi, err := os.Stat(path); err != nil || !fi.Mode().IsRegular() {
 		return out
 	}
 	types := []reflect.Type{reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]()}
@@ -119,8 +125,10 @@ type fileSecretsReader interface {
 // decoded (what its configuration decoded: the backend URL's
 // credentials). The token and the Secret settings are taken as each
 // source gives them, one another source overrides too: the flags and the
-// environment (rawSecrets) and the config file, as cfg read it (nil, or
-// not read yet: read now, see givenSecrets). A config file refused, a CA
+// environment (rawSecrets) and the config file, as cfg read it; cfg not
+// read yet (refused before: a stray INJECTKIT_ variable, --config twice)
+// gives none of the file, which is never opened then; cfg nil (a refusal
+// of the command's words) the file read now, see givenSecrets. A config file refused, a CA
 // file, backend URL, outbox path or duration refused quotes what the
 // user wrote, which may hold one. They are read only for an error.
 func redactGiven(c *ucli.Context, o Options, cfg fileSecretsReader, err error, decoded ...string) error {
@@ -132,9 +140,12 @@ func redactGiven(c *ucli.Context, o Options, cfg fileSecretsReader, err error, d
 	if cfg != nil {
 		file, read = cfg.readFileSecrets()
 	}
-	if read {
+	switch {
+	case read:
 		given = append(rawSecrets(c, o.Getenv, o.injectors().manifests()), file...)
-	} else {
+	case cfg != nil: // refused before the file was read: the error quotes none of it
+		given = rawSecrets(c, o.Getenv, o.injectors().manifests())
+	default:
 		given = givenSecrets(c, o)
 	}
 	return redactExit(err, append(given, decoded...))
