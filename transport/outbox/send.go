@@ -45,13 +45,17 @@ const (
 
 // Backoff returns the wait before the next attempt of a body after attempts
 // failed requests: MinBackoff doubled per request, capped at limit (or
-// MaxBackoff when limit is 0).
+// MaxBackoff when limit is 0), at most about 63 doublings whatever attempts
+// and limit are.
 func Backoff(attempts int, limit time.Duration) time.Duration {
 	if limit <= 0 {
 		limit = MaxBackoff
 	}
 	d := MinBackoff
 	for i := 1; i < attempts && d < limit; i++ {
+		if d > limit/2 { // doubled, it would pass the limit (or overflow)
+			return limit
+		}
 		d *= 2
 	}
 	return min(d, limit)

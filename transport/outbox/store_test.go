@@ -3,6 +3,7 @@ package outbox
 import (
 	"bytes"
 	"errors"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -402,10 +403,23 @@ func TestBackoff(t *testing.T) {
 		{7, 0, MaxBackoff},
 		{1 << 30, 0, MaxBackoff},
 		{3, 12 * time.Second, 12 * time.Second},
+		// A limit near the largest duration: the doubling never overflows
+		// (to a negative wait, or to 0 and a loop of MaxInt rounds).
+		{31, math.MaxInt64, MinBackoff << 30},
+		{32, math.MaxInt64, math.MaxInt64},
+		{math.MaxInt, math.MaxInt64, math.MaxInt64},
+		{math.MaxInt, math.MaxInt64 - 1, math.MaxInt64 - 1},
 	}
 	for _, tt := range tests {
-		if got := Backoff(tt.attempts, tt.limit); got != tt.want {
-			t.Errorf("Backoff(%d, %s) = %s, want %s", tt.attempts, tt.limit, got, tt.want)
+		done := make(chan time.Duration, 1)
+		go func() { done <- Backoff(tt.attempts, tt.limit) }()
+		select {
+		case got := <-done:
+			if got != tt.want {
+				t.Errorf("Backoff(%d, %s) = %s, want %s", tt.attempts, tt.limit, got, tt.want)
+			}
+		case <-time.After(time.Minute): // only a hang fails here
+			t.Fatalf("Backoff(%d, %s) did not return", tt.attempts, tt.limit)
 		}
 	}
 }
