@@ -198,7 +198,7 @@ func newRouter(t *testing.T, modes map[string]string) *testkit.Backend {
 			testkit.Cut(w)
 		case "", "200":
 		default:
-			w.WriteHeader(map[string]int{"400": 400, "401": 401, "403": 403, "503": 503}[mode])
+			w.WriteHeader(map[string]int{"400": 400, "401": 401, "403": 403, "429": 429, "503": 503}[mode])
 		}
 	})
 }
@@ -380,5 +380,55 @@ func TestCorruptBodyClaimedAheadNotReached(t *testing.T) {
 	}
 	if list, _ := s.List(); len(list) != 2 || list[1].State != Dead || list[1].DeadReason != ReasonCorrupt {
 		t.Fatalf("records %+v, want the corrupt one dead", list)
+	}
+}
+
+// A body refused again with a 429 or 503 (refused before this pass: a
+// WAF answering for its payload alone, say) does not hold its backend's
+// other bodies for ever: the next one tries the backend in the same pass,
+// and only its refusal too holds the backend. A body refused the first
+// time still holds it at once.
+func TestRefusedAgainLetsTheNextBodyTry(t *testing.T) {
+	tests := []struct {
+		name     string
+		modes    map[string]string
+		tried    bool // the first body failed before this pass
+		want     FlushResult
+		requests int
+	}{
+		{"its payload alone, tried before", map[string]string{"first": "503"}, true, FlushResult{Delivered: 2, Failed: 1}, 4},
+		{"429 for its payload alone, tried before", map[string]string{"first": "429"}, true, FlushResult{Delivered: 2, Failed: 1}, 4},
+		{"every body, tried before", map[string]string{"first": "503", "second": "503", "third": "503"}, true, FlushResult{Failed: 3, Untried: 1}, 4},
+		{"its payload alone, first time", map[string]string{"first": "503"}, false, FlushResult{Failed: 3, Untried: 2}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			be := newRouter(t, tt.modes)
+			s := openTemp(t, Options{})
+			var entries []Entry
+			for i, id := range []string{"first", "second", "third"} {
+				entries = append(entries, Entry{InjectID: id, Phase: "p", BaseURL: be.URL, Body: []byte(fmt.Sprintf(`{"phase":"p","n":%d}`, i))})
+			}
+			recs, err := s.Put(entries...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, r := range recs {
+				attempts := 0
+				if tt.tried && i == 0 {
+					attempts = 4
+				}
+				if err := s.MarkFailed(r.ID, attempts, "", time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res, err := (&Resender{Store: s, Client: clientFor(t)}).Flush(context.Background())
+			if err != nil || res != tt.want {
+				t.Fatalf("flush %+v %v, want %+v", res, err, tt.want)
+			}
+			if n := be.Len(); n != tt.requests {
+				t.Errorf("%d requests, want %d", n, tt.requests)
+			}
+		})
 	}
 }

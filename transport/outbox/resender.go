@@ -173,6 +173,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 	down := map[string]bool{}    // base URLs found down in this pass
 	refused := map[string]bool{} // base URLs that refused the token in this pass
 	held := map[string]bool{}    // base URLs down, asking to wait or moved, in this pass
+	probed := map[string]bool{}  // base URLs whose body tried before was refused again (429, 503) in this pass
 	if rs.downUntil == nil {
 		rs.downUntil = map[string]time.Time{}
 	}
@@ -291,7 +292,13 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			}
 			cut = cut || ctx.Err() != nil
 			res.movedBy(err)
-			if ctx.Err() == nil && (connectionFailure(err) || holdsBack(err)) {
+			if ctx.Err() == nil && r.Attempts > 0 && asksToWait(err) && !probed[r.BaseURL] {
+				// Refused again, as before this pass: maybe for its own
+				// payload alone (a WAF's 429 or 503), so the next body
+				// of the backend tries it, which otherwise waits for this
+				// one for ever. Refused too, the backend is held.
+				probed[r.BaseURL] = true
+			} else if ctx.Err() == nil && (connectionFailure(err) || holdsBack(err)) {
 				down[r.BaseURL], held[r.BaseURL] = true, true
 				if failed, gerr := rs.Store.Get(r.ID); gerr == nil {
 					rs.downUntil[r.BaseURL] = failed.NextAttempt
@@ -325,6 +332,13 @@ func holdsBack(err error) bool {
 	}
 	return he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable ||
 		httpx.PermanentRedirect(he.Status)
+}
+
+// asksToWait reports whether err is a 429 or 503: the backend asking to
+// wait, perhaps for the one body alone.
+func asksToWait(err error) bool {
+	var he *httpx.HTTPError
+	return errors.As(err, &he) && (he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable)
 }
 
 // connectionFailure reports whether err is a failure to reach the backend
