@@ -165,11 +165,14 @@ func (e *outboxEnv) moveNone(o Options) error {
 // 308 (moved for good), moved its answer's Location ("" for none): fix
 // the backend URL, from, and give the bodies stored for it the new one
 // with `outbox move` (the new one read from the Location when it ends
-// with an inject's callback path, the part before that path; else NEW_URL
-// to fill in). "" for another error.
+// with an inject's callback path, the part before that path, on from's
+// host with its scheme or http to https; else NEW_URL to fill in: a
+// Location is the backend's word, and a paste-ready --to that sends the
+// bodies, with their token, to another host or from https to http would
+// take it on trust). "" for another error.
 func movedHint(name, outboxPath, from, moved string) string {
 	to := "NEW_URL"
-	if u, err := url.Parse(moved); err == nil && u.Host != "" {
+	if u, err := url.Parse(moved); err == nil && u.Host != "" && sameHostNoDowngrade(from, u) {
 		if i := strings.LastIndex(u.EscapedPath(), "/api/injects/"); i >= 0 {
 			base := u.Scheme + "://" + u.Host + u.EscapedPath()[:i]
 			if _, err := httpx.ParseBaseURL(base); err == nil && backendKey(base) != backendKey(from) {
@@ -187,6 +190,17 @@ func movedHint(name, outboxPath, from, moved string) string {
 	}
 	return fmt.Sprintf("the backend moved for good (301 or 308%s): fix --backend-url, and give the bodies stored for the old one the new one with: %s --from %s --to %s",
 		where, cmd, shellWord(shownBase(from)), shellWord(to))
+}
+
+// sameHostNoDowngrade reports whether u is on the host of the base URL
+// from (its name, any port), with from's scheme or http to https.
+func sameHostNoDowngrade(from string, u *url.URL) bool {
+	f, err := url.Parse(strings.TrimSpace(from))
+	if err != nil || !strings.EqualFold(f.Hostname(), u.Hostname()) {
+		return false
+	}
+	fs, us := strings.ToLower(f.Scheme), strings.ToLower(u.Scheme)
+	return fs == us || fs == "http" && us == "https"
 }
 
 // permanentRedirect returns where err's backend moved for good (a 301 or
