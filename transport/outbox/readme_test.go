@@ -54,3 +54,23 @@ func TestReadmeCallbackHTTP(t *testing.T) {
 
 // secs writes d as the README does: "30 s".
 func secs(d time.Duration) string { return fmt.Sprintf("%d s", int(d.Seconds())) }
+
+// The README's table of answers is the callback profile's, whose bodies
+// serve never sends: a 301 or 308's wait is said as what outbox list shows,
+// not as serve's.
+func TestReadmeMovedWaitIsNotServes(t *testing.T) {
+	md, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(md), "\n") {
+		if !strings.HasPrefix(line, "| 3xx |") {
+			continue
+		}
+		if strings.Contains(line, "`serve`") || !strings.Contains(line, "`outbox list` shows") {
+			t.Errorf("README.md's 3xx row speaks of serve, or not of outbox list: %s", line)
+		}
+		return
+	}
+	t.Fatal("README.md has no 3xx row")
+}
