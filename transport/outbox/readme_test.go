@@ -43,7 +43,8 @@ func TestReadmeCallbackHTTP(t *testing.T) {
 		fmt.Sprintf("%d × %s + %s = %d min %d s", httpx.DefaultAttempts, secs(httpx.DefaultTimeout),
 			strings.Join(waits, " + "), int(total.Minutes()), int(total.Seconds())%60),
 		fmt.Sprintf("waits %d min (the longest backoff)", int(MaxBackoff.Minutes())),
-		fmt.Sprintf("by `serve` after %s, the wait doubling with each failed attempt up to %d min", secs(MinBackoff), int(MaxBackoff.Minutes())),
+		fmt.Sprintf("due %s after its last failed request, the wait doubling with each failed request up to %d min", secs(MinBackoff), int(MaxBackoff.Minutes())),
+		fmt.Sprintf("a body whose %d attempts all failed is due %s later", httpx.DefaultAttempts, secs(Backoff(httpx.DefaultAttempts, 0))),
 	}
 	for _, w := range want {
 		if !strings.Contains(sec, w) {
