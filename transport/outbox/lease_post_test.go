@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"os/exec"
 	goruntime "runtime"
 	"testing"
 	"testing/synctest"
@@ -89,11 +88,7 @@ func TestPostKeepsItsLease(t *testing.T) {
 // sharing an outbox volume, each running injectkit as pid 1), told apart
 // by its start time; Busy and Claim tell them apart alike.
 func TestRenewKeepsToItsOwnRecords(t *testing.T) {
-	live := exec.Command("sleep", "30")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	live := liveProcess(t)
 	tests := []struct {
 		name      string
 		owner     func(s *Store) (pid int, start uint64)
@@ -105,7 +100,7 @@ func TestRenewKeepsToItsOwnRecords(t *testing.T) {
 		// (this one) does not hold it; elsewhere it holds it while its
 		// lease runs (see liveness.go).
 		{"another container's pid 1 alike: this pid, another start", func(s *Store) (int, uint64) { return s.pid, s.start + 1 }, false, goruntime.GOOS != "linux"},
-		{"another live process's", func(*Store) (int, uint64) { return live.Process.Pid, processStart(live.Process.Pid) }, false, true},
+		{"another live process's", func(*Store) (int, uint64) { return live, processStart(live) }, false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

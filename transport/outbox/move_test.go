@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -19,11 +18,7 @@ import (
 // records of other backends, and one a live process is posting, are left
 // as they were (the latter counted Busy).
 func TestMove(t *testing.T) {
-	live := exec.Command("sleep", "30")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	live := liveProcess(t)
 	const (
 		old   = "http://127.0.0.1:8080/prefix"
 		moved = "https://127.0.0.1:8443/prefix"
@@ -38,8 +33,8 @@ func TestMove(t *testing.T) {
 	}{
 		{"nobody sending", 0, 0, false, MoveResult{Pending: 2, Dead: 1}},
 		{"nobody sending, shared", 0, 0, true, MoveResult{Pending: 2, Dead: 1}},
-		{"a live process sending one", live.Process.Pid, time.Minute, false, MoveResult{Pending: 1, Dead: 1, Busy: 1}},
-		{"a live process whose lease ended", live.Process.Pid, -time.Second, false, MoveResult{Pending: 2, Dead: 1}},
+		{"a live process sending one", live, time.Minute, false, MoveResult{Pending: 1, Dead: 1, Busy: 1}},
+		{"a live process whose lease ended", live, -time.Second, false, MoveResult{Pending: 2, Dead: 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,11 +212,7 @@ func TestMoveIncompleteSends(t *testing.T) {
 // delivery is sending (in order), is left whole: its chunks stored and
 // those to come keep one URL. A send whose process ended moves whole.
 func TestMoveLeavesASendInProgress(t *testing.T) {
-	live := exec.Command("sleep", "30")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
+	live := liveProcess(t)
 	const (
 		old   = "http://127.0.0.1:8080"
 		moved = "https://127.0.0.1:8443"
@@ -257,7 +248,7 @@ func TestMoveLeavesASendInProgress(t *testing.T) {
 			}
 			in := storeSend(t, s, Incomplete{InjectID: "big", Phase: "p", TotalChunks: 3, Stored: 2, BaseURL: old, URL: recs[0].URL})
 			if tt.storing {
-				in.Owner, in.OwnerStart = live.Process.Pid, processStart(live.Process.Pid)
+				in.Owner, in.OwnerStart = live, processStart(live)
 				raw, _ := json.Marshal(in)
 				if err := s.do(true, func(tx *bolt.Tx) error { return tx.Bucket(bucketSends).Put(key(in.ID), raw) }); err != nil {
 					t.Fatal(err)
@@ -267,7 +258,7 @@ func TestMoveLeavesASendInProgress(t *testing.T) {
 			}
 			if tt.sending0 {
 				if _, err := s.update(recs[0].ID, func(r *Record) error {
-					r.Owner, r.OwnerStart, r.LeaseUntil = live.Process.Pid, processStart(live.Process.Pid), now.Add(time.Minute)
+					r.Owner, r.OwnerStart, r.LeaseUntil = live, processStart(live), now.Add(time.Minute)
 					return nil
 				}); err != nil {
 					t.Fatal(err)
