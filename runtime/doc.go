@@ -45,7 +45,9 @@
 //     network targets, the source IP: the host-wide one, or, for a
 //     framework.DirectSender, each target's on the route to it, a host
 //     name's resolved first (signatures.RouteSources, looked up while the
-//     executor runs, step 4). Failure: a *framework.RequestError, as in step 1.
+//     executor runs, step 4, the names left when it returns within one
+//     name-lookup timeout, 5 s, of its return). Failure: a
+//     *framework.RequestError, as in step 1.
 //  4. Execute under the deadline (the request's timeout, else WithTimeout,
 //     default DefaultTimeout, 10 m). The executor is handed its own copy
 //     of the targets, the expectation types and the params (its checks

@@ -2,11 +2,13 @@ package runtime_test
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
@@ -198,5 +200,63 @@ func TestRunDurationLeavesOutTheRouteLookup(t *testing.T) {
 	}
 	if d, _ := built[0].ContextMap()["duration"].(time.Duration); d < time.Hour {
 		t.Errorf("payload built in %v, want a duration with the address lookup's hour", d)
+	}
+}
+
+// panicky is a direct sender whose targets' check panics: the executor
+// never runs.
+type panicky struct{ sender }
+
+func (*panicky) ValidateTargets([]framework.Target) error { panic("targets check") }
+
+// A direct sender's run that ends at once (a tool not installed, a
+// deadline passed) with 40 host-name targets whose name server never
+// answers builds its report within one name-lookup timeout (5 s) of the
+// executor's return, not one timeout per name; a run whose executor never
+// ran (a check panicked) looks no name up.
+func TestRunUnresolvedNamesHoldTheReportOneTimeoutAtMost(t *testing.T) {
+	const names = 40
+	cases := []struct {
+		name    string
+		ex      framework.Executor
+		maxWait time.Duration
+	}{
+		{"executor returns at once", &sender{sends: true}, 5 * time.Second},
+		{"a check panicked", &panicky{sender{sends: true}}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				res := signatures.Resolver{
+					InterfaceAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("192.0.2.77")}, nil },
+					LookupHost: func(ctx context.Context, _ string) ([]string, error) {
+						<-ctx.Done() // a name server that never answers
+						return nil, ctx.Err()
+					},
+					Route: func(a netip.Addr) (netip.Addr, error) { return a, nil },
+				}
+				targets := make([]runtime.TargetSpec, names)
+				for i := range targets {
+					targets[i] = runtime.TargetSpec{Value: fmt.Sprintf("h%02d.example", i)}
+				}
+				rt, _ := newRuntime(t, tc.ex, &recorder{}, runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
+				t0 := time.Now()
+				rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: targets})
+				if err != nil {
+					t.Fatal(err)
+				}
+				sent := payload(t, rep) // its sources are looked up as it is built
+				if d := time.Since(t0); d > tc.maxWait {
+					t.Errorf("payload of %d unresolved names built after %v, want within %v", names, d, tc.maxWait)
+				}
+				for i, pt := range sent.Targets {
+					for _, v := range pt.SignatureValues[0].Values {
+						if v.SignatureType == signatures.FieldSourceIPv4 && v.SignatureValue != "192.0.2.77" {
+							t.Errorf("target %d: source_ipv4 %v, want the host-wide 192.0.2.77", i, v.SignatureValue)
+						}
+					}
+				}
+			})
+		})
 	}
 }

@@ -221,6 +221,9 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	stopRoutes := func() {}
 	keyOf := framework.Target.ExtrasKey
 	if pe := p.panicked; pe != nil {
+		// No route is looked up, nor name resolved: a check panicked
+		// before the executor could say it sends to its targets
+		// (p.routes is nil), and it never ran.
 		log.Debug("executor panic", zap.String("method", pe.Method), zap.Any("panic", pe.Value), zap.ByteString("stack", pe.Stack))
 		out = rt.panicOutput(pe.Error())
 	} else {
@@ -228,7 +231,9 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		// held through the deliverer's Received checks.
 		in.Targets = executorTargets(targets)
 		keyOf = handedKeys(targets, in.Targets) // before the executor may write there
-		// The report's route lookups overlap the executor's run.
+		// The report's route lookups overlap the executor's run; the
+		// host names left when it returns take one name-lookup timeout
+		// at most (signatures.RouteSources.Prefetch).
 		stopRoutes = p.routes.Prefetch(len(targets), func(i int) signatures.Config { return targets[i].Config })
 		out = rt.callExecutor(ctx, p, log)
 	}

@@ -16,7 +16,9 @@ import (
 const routePort = 9
 
 // nameLookupTimeout bounds the resolution of one host-name target's
-// addresses (RouteSources.resolve), as Resolve bounds the machine's.
+// addresses (RouteSources.resolve), as Resolve bounds the machine's, and
+// how long the names not yet resolved when a Prefetch is stopped may
+// still take, all of them together.
 const nameLookupTimeout = 5 * time.Second
 
 // maxNameLookups bounds the host names Prefetch resolves at once.
@@ -36,6 +38,11 @@ type RouteSources struct {
 	mu    sync.Mutex
 	cache map[netip.Addr]string // the source on the route to an address, "" when none
 	names map[string]*resolved  // what each host-name target resolves to
+	// lookups is the context of every name lookup, cancelled
+	// (endNames) nameLookupTimeout after a Prefetch is stopped: a name
+	// not resolved by then is not looked up any more.
+	lookups  context.Context
+	endNames context.CancelFunc
 }
 
 // resolved is what one host name resolves to, looked up once.
@@ -46,7 +53,8 @@ type resolved struct {
 
 // RouteSources returns an empty RouteSources over the Manager's resolver.
 func (m *Manager) RouteSources() *RouteSources {
-	return &RouteSources{m: m, cache: map[netip.Addr]string{}, names: map[string]*resolved{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &RouteSources{m: m, cache: map[netip.Addr]string{}, names: map[string]*resolved{}, lookups: ctx, endNames: cancel}
 }
 
 // For returns the source addresses of a signature of c. A network target
@@ -121,9 +129,12 @@ func appendAddr(as []netip.Addr, s string) []netip.Addr {
 
 // resolve returns what the host name resolves to, looked up once per name
 // (concurrent callers for one name wait for the one lookup); nil when the
-// Resolver has no LookupHost.
+// Resolver has no LookupHost, or no Route to look up once it has. After
+// a Prefetch's stop, the lookup ends within nameLookupTimeout of it, and
+// a name not looked up by then resolves to nothing, as one whose lookup
+// failed.
 func (r *RouteSources) resolve(name string) *resolved {
-	if r.m.resolver.LookupHost == nil {
+	if r.m.resolver.LookupHost == nil || r.m.resolver.Route == nil {
 		return nil
 	}
 	r.mu.Lock()
@@ -134,7 +145,10 @@ func (r *RouteSources) resolve(name string) *resolved {
 	}
 	r.mu.Unlock()
 	n.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), nameLookupTimeout)
+		if r.lookups.Err() != nil {
+			return // name lookups are over
+		}
+		ctx, cancel := context.WithTimeout(r.lookups, nameLookupTimeout)
 		defer cancel()
 		hosts, err := r.m.resolver.LookupHost(ctx, name)
 		if err != nil {
@@ -158,20 +172,24 @@ func (r *RouteSources) resolve(name string) *resolved {
 
 // Prefetch looks up, in a goroutine of its own, the host names and routes
 // For will look up for the n configurations config returns, into the
-// caches For reads, until it has them all or stop is called; stop returns
-// once it has ended (a lookup under way is waited for). A run calls it as
-// its executor starts (the lookups then overlap the scan, instead of
-// following it, and a host name is resolved when the injector resolves
-// it), and stop when the executor returns: what is not looked up by then,
-// For looks up itself. Host names are resolved up to maxNameLookups at
-// once (a name server may take seconds to answer, or not answer at all).
-// Each name and address is still looked up once. A nil RouteSources
-// prefetches nothing.
+// caches For reads, until it has them all; stop returns once it has
+// ended. A run calls it as its executor starts (the lookups then overlap
+// the scan, instead of following it, and a host name is resolved when the
+// injector resolves it), and stop when the executor returns. Host names
+// are resolved up to maxNameLookups at once (a name server may take
+// seconds to answer, or not answer at all), before stop and after it, and
+// every name lookup ends within nameLookupTimeout of stop: a name not
+// resolved by then, whether its lookup was under way or not yet started,
+// gets the host-wide addresses, as one whose lookup failed, and For
+// resolves no name afterwards. So a run that ends at once (a tool not
+// installed, a deadline passed, a cancelled run) waits at most
+// nameLookupTimeout for its names, however many. Each name and address
+// is still looked up once. A nil RouteSources prefetches nothing.
 func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) {
 	if r == nil || r.m.resolver.Route == nil || n == 0 {
 		return func() {}
 	}
-	quit, done := make(chan struct{}), make(chan struct{})
+	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		var wg sync.WaitGroup
@@ -179,11 +197,6 @@ func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) 
 		r.m.ResolveSourceIP() // whether CONTAINER_IP pins the IPv4 source (dests)
 		lookups := make(chan struct{}, maxNameLookups)
 		for i := range n {
-			select {
-			case <-quit:
-				return
-			default:
-			}
 			nc, ok := networkOf(config(i))
 			if !ok {
 				continue
@@ -194,11 +207,9 @@ func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) 
 				}
 				continue
 			}
-			select { // a name's lookup may wait on a name server: several at once
-			case lookups <- struct{}{}:
-			case <-quit:
-				return
-			}
+			// A name's lookup may wait on a name server: several at once.
+			// Once name lookups are over, the ones left return at once.
+			lookups <- struct{}{}
 			wg.Go(func() {
 				defer func() { <-lookups }()
 				for _, dst := range r.dests(nc) {
@@ -209,7 +220,12 @@ func (r *RouteSources) Prefetch(n int, config func(i int) Config) (stop func()) 
 	}()
 	var once sync.Once
 	return func() {
-		once.Do(func() { close(quit) })
+		once.Do(func() {
+			t := time.AfterFunc(nameLookupTimeout, r.endNames)
+			<-done
+			t.Stop()
+			r.endNames() // For looks no name up after the run
+		})
 		<-done
 	}
 }

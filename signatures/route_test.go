@@ -3,11 +3,13 @@ package signatures_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
 	"sync"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -424,4 +426,62 @@ func TestRouteSourcesPrefetchResolvesNamesTogether(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Host names not resolved when the run's executor returns (a name server
+// that never answers) hold the report for one name-lookup timeout (5 s)
+// at most, however many they are: the ones left are resolved several at
+// once, every lookup ends 5 s after stop, a name not resolved by then
+// keeps the host-wide addresses, and For looks none up afterwards.
+func TestRouteSourcesNameLookupsEndSoonAfterStop(t *testing.T) {
+	const names = 40
+	cases := []struct {
+		name string
+		run  bool // the executor runs long enough for every lookup to time out on its own
+	}{
+		{"executor returns at once", false},
+		{"executor ran past every lookup", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				var mu sync.Mutex
+				started := 0
+				lookup := func(ctx context.Context, h string) ([]string, error) {
+					mu.Lock()
+					started++
+					mu.Unlock()
+					<-ctx.Done() // a name server that never answers
+					return nil, ctx.Err()
+				}
+				r := hostWide("", func(a netip.Addr) (netip.Addr, error) { return a, nil })
+				r.LookupHost = lookup
+				rs := signatures.NewManager(signatures.WithResolver(r)).RouteSources()
+				cfgs := make([]signatures.Config, names)
+				for i := range cfgs {
+					cfgs[i] = signatures.NetworkConfig{TargetHostname: fmt.Sprintf("h%02d.example", i)}
+				}
+				stop := rs.Prefetch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })
+				if tc.run {
+					time.Sleep(time.Hour) // fake time: the executor's run
+				}
+				t0 := time.Now()
+				stop()
+				host := signatures.SourceIPs{IPv4: "192.0.2.77", IPv6: "2001:db8::77"}
+				for i, c := range cfgs {
+					if got := rs.For(c); got != host {
+						t.Errorf("config %d: sources %+v, want the host-wide %+v", i, got, host)
+					}
+				}
+				if d := time.Since(t0); d > 5*time.Second {
+					t.Errorf("sources of %d unresolved names found %v after stop, want within 5s", names, d)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				if tc.run && started != names {
+					t.Errorf("%d of %d names looked up during the run, want all", started, names)
+				}
+			})
+		})
+	}
 }
