@@ -85,10 +85,18 @@ func buildRunRequest(ctx context.Context, log *zap.Logger, injector string, cfg 
 		req.Timeout = runtime.Duration(cfg.Execution.Timeout)
 	}
 	if len(cfg.Expectations) > 0 {
+		// Unknown, or not one the injector declares: refused before
+		// anything is sent, with the openaev profile too (a setting, not
+		// the inject's: the platform is told nothing of it).
+		b, _ := set.get(req.Injector)
 		for _, e := range cfg.Expectations {
-			if _, err := signatures.ParseExpectationType(e); err != nil {
+			t, err := signatures.ParseExpectationType(e)
+			if err != nil {
 				return req, nil, usageErr("invalid expectation %q%s: want %s", e, cfg.whereItem("expectation", e), orList([]string{
 					string(signatures.Detection), string(signatures.Prevention), string(signatures.Vulnerability)}))
+			}
+			if err := b.m.CheckExpectation(t); b.ok && err != nil {
+				return req, nil, usageErr("invalid expectation %q%s: %w", e, cfg.whereItem("expectation", e), err)
 			}
 		}
 		req.ExpectationTypes = cfg.Expectations

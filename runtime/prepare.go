@@ -345,15 +345,12 @@ func parseTypes(raw []string) ([]framework.ExpectationType, error) {
 // DETECTION when raw is empty), and the types declared. An injector
 // without a manifest, or one declaring none, takes any.
 func declaredTypes(m *framework.Manifest, raw []string, types []framework.ExpectationType) error {
-	if m == nil || len(m.Expectations) == 0 {
+	if m == nil {
 		return nil
 	}
-	declared := make([]string, len(m.Expectations))
-	for i, t := range m.Expectations {
-		declared[i] = string(t)
-	}
 	for _, t := range types {
-		if slices.Contains(m.Expectations, t) {
+		err := m.CheckExpectation(t)
+		if err == nil {
 			continue
 		}
 		field, value, dflt := "expectation_types", string(t), " (the default)"
@@ -363,8 +360,11 @@ func declaredTypes(m *framework.Manifest, raw []string, types []framework.Expect
 				break
 			}
 		}
-		return invalid(field, value, fmt.Sprintf("%s%s is not an expectation type injector %s declares: it declares %s",
-			t, dflt, m.Name, strings.Join(declared, ", ")))
+		reason := err.Error()
+		if dflt != "" {
+			reason = strings.Replace(reason, string(t), string(t)+dflt, 1)
+		}
+		return invalid(field, value, reason)
 	}
 	return nil
 }

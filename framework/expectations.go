@@ -1,0 +1,24 @@
+package framework
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// CheckExpectation returns nil when an inject of the injector m documents
+// may ask for the expectation type t: m declares it, or declares no type
+// (it then takes any). Otherwise the error says so and lists the types m
+// declares; the runtime refuses such a type as the inject's
+// expectation_types entry, the cli as the --expectation the user gave,
+// before anything is sent.
+func (m Manifest) CheckExpectation(t ExpectationType) error {
+	if len(m.Expectations) == 0 || slices.Contains(m.Expectations, t) {
+		return nil
+	}
+	declared := make([]string, len(m.Expectations))
+	for i, d := range m.Expectations {
+		declared[i] = string(d)
+	}
+	return fmt.Errorf("%s is not an expectation type injector %s declares: it declares %s", t, m.Name, strings.Join(declared, ", "))
+}
