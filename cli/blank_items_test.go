@@ -20,7 +20,7 @@ func TestBlankExpectationAndParamRefused(t *testing.T) {
 			`invalid --expectation "": must not be blank`},
 		{"env expectation inner item", map[string]string{"INJECTKIT_EXPECTATION": "DETECTION,,PREVENTION"}, target,
 			`invalid expectation "" (env INJECTKIT_EXPECTATION): must not be blank: give DETECTION, PREVENTION or VULNERABILITY, ` +
-				`or leave the setting out for DETECTION (item 2 of "DETECTION,,PREVENTION")`},
+				`or leave the setting out for the injector's default (item 2 of "DETECTION,,PREVENTION")`},
 		{"config expectation", nil, []string{"--config", exp}, `invalid expectation "" (config file ` + exp + `:2): must not be blank`},
 		{"config expectation empty list", nil, []string{"--config", noneExp},
 			`invalid expectation "[]" (config file ` + noneExp + `:2): an empty list: give at least one, or leave the key out`},

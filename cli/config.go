@@ -63,7 +63,7 @@ type runConfig struct {
 	TargetServices []string        `config:"target_service,inject" blank:"each service narrows the cloud targets" usage:"narrow each cloud target to a service, e.g. s3 (repeatable: one target per region and service)"`
 	MaxTargets     int             `config:"max_targets,positive" default:"65536" usage:"most targets CIDR ranges may expand to, all ranges together, and an --openaev-message may give; past it the run exits 2 (a message's inject gets its INVALID_USAGE)"`
 	InjectFile     string          `config:"inject_file,inject" usage:"inject request as JSON (flags override its fields)"`
-	Expectations   []string        `config:"expectation,inject" blank:"give DETECTION, PREVENTION or VULNERABILITY, or leave the setting out for DETECTION" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION)"`
+	Expectations   []string        `config:"expectation,inject" blank:"give DETECTION, PREVENTION or VULNERABILITY, or leave the setting out for the injector's default" usage:"expectation type: DETECTION, PREVENTION, VULNERABILITY (repeatable; default DETECTION, or the injector's declared types when it does not declare DETECTION)"`
 	Params         []string        `config:"param,inject,pairs" blank:"give key=value" usage:"injector parameter key=value (repeatable, each key once)"`
 	Backend        backendConfig   // backend_url, token, ca_file, insecure
 	Phase          string          `config:"phase" usage:"callback phase (default execution_complete, the one the wire format documents; another needs --phase-any)"`

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // CheckExpectation returns nil when an inject of the injector m documents
@@ -21,4 +23,15 @@ func (m Manifest) CheckExpectation(t ExpectationType) error {
 		declared[i] = string(d)
 	}
 	return fmt.Errorf("%s is not an expectation type injector %s declares: it declares %s", t, m.Name, strings.Join(declared, ", "))
+}
+
+// DefaultExpectations returns the expectation types an inject of the
+// injector m gets when it names none: DETECTION when m declares it, or
+// declares no type; otherwise every type m declares, as a platform message
+// naming none runs with them (openaev).
+func (m Manifest) DefaultExpectations() []ExpectationType {
+	if len(m.Expectations) == 0 || slices.Contains(m.Expectations, signatures.Detection) {
+		return []ExpectationType{signatures.Detection}
+	}
+	return slices.Clone(m.Expectations)
 }

@@ -22,24 +22,31 @@ func (d *declaring) Manifest() framework.Manifest {
 }
 
 // An expectation type the injector's manifest does not declare is refused
-// before anything runs, naming the entry and the types declared (the
-// default DETECTION too); a manifest declaring none takes any.
+// before anything runs, naming the entry and the types declared; a
+// manifest declaring none takes any. A request naming no type gets
+// DETECTION when the injector declares it (or declares none), else the
+// types it declares: never a type it does not.
 func TestRunRefusesUndeclaredExpectationTypes(t *testing.T) {
 	dp := []framework.ExpectationType{framework.Detection, framework.Prevention}
+	p := []framework.ExpectationType{framework.Prevention}
+	pv := []framework.ExpectationType{framework.Prevention, framework.Vulnerability}
 	cases := []struct {
 		name     string
 		declared []framework.ExpectationType
 		types    []string
 		field    string // "": accepted
-		want     string
+		want     string // accepted: the types the executor is given
 	}{
-		{"declared", dp, []string{"DETECTION", "prevention"}, "", ""},
-		{"default declared", dp, nil, "", ""},
-		{"none declared", nil, []string{"VULNERABILITY"}, "", ""},
+		{"declared", dp, []string{"DETECTION", "prevention"}, "", "DETECTION,PREVENTION"},
+		{"default declared", dp, nil, "", "DETECTION"},
+		{"none declared", nil, []string{"VULNERABILITY"}, "", "VULNERABILITY"},
+		{"none declared, default", nil, nil, "", "DETECTION"},
+		{"default of PREVENTION only", p, nil, "", "PREVENTION"},
+		{"default without DETECTION", pv, nil, "", "PREVENTION,VULNERABILITY"},
 		{"undeclared", dp, []string{"DETECTION", "vulnerability"}, "expectation_types[1]",
 			`"vulnerability": VULNERABILITY is not an expectation type injector fake declares: it declares DETECTION, PREVENTION`},
-		{"default undeclared", []framework.ExpectationType{framework.Vulnerability}, nil, "expectation_types",
-			`"DETECTION": DETECTION (the default) is not an expectation type injector fake declares: it declares VULNERABILITY`},
+		{"DETECTION undeclared", p, []string{"DETECTION"}, "expectation_types[0]",
+			`"DETECTION": DETECTION is not an expectation type injector fake declares: it declares PREVENTION`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -49,8 +56,16 @@ func TestRunRefusesUndeclaredExpectationTypes(t *testing.T) {
 			req := runtime.Request{InjectID: "i", Injector: "fake", ExpectationTypes: tc.types, Targets: loopback()}
 			_, err := rt.Run(context.Background(), req)
 			if tc.field == "" {
-				if err != nil || len(ex.Calls()) != 1 {
-					t.Errorf("refused (%v) or not run (%d calls)", err, len(ex.Calls()))
+				calls := ex.Calls()
+				if err != nil || len(calls) != 1 {
+					t.Fatalf("refused (%v) or not run (%d calls)", err, len(calls))
+				}
+				var got []string
+				for _, et := range calls[0].ExpectationTypes {
+					got = append(got, string(et))
+				}
+				if strings.Join(got, ",") != tc.want {
+					t.Errorf("executor given %v, want %s", got, tc.want)
 				}
 				return
 			}

@@ -108,7 +108,7 @@ func DecodeInjectFile(r io.Reader) (Request, FileTargets, error) {
 		// refused, not read as the default (null or no key is that).
 		return fail(fmt.Errorf("%s: %w", places.Of("expectation_types"), &signatures.ValidationError{
 			Field: "expectation_types", Value: "[]",
-			Reason: "an empty list asks for no expectation; name DETECTION, PREVENTION or VULNERABILITY, or leave the key out for DETECTION"}))
+			Reason: "an empty list asks for no expectation; name DETECTION, PREVENTION or VULNERABILITY, or leave the key out for the injector's default (DETECTION, or its declared types when it does not declare DETECTION)"}))
 	}
 	if len(req.Params) == 0 {
 		req.Params = nil

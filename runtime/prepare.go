@@ -87,10 +87,10 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	case len(req.Targets) > 0 && len(req.Typed) > 0:
 		return nil, invalid("targets", "", "give targets or typed targets, not both")
 	}
-	if p.types, err = parseTypes(req.ExpectationTypes); err != nil {
+	if p.types, err = parseTypes(req.ExpectationTypes, p.Manifest); err != nil {
 		return nil, err
 	}
-	if err := declaredTypes(p.Manifest, req.ExpectationTypes, p.types); err != nil {
+	if err := declaredTypes(p.Manifest, req.ExpectationTypes); err != nil {
 		return nil, err
 	}
 	if err := p.typeTargets(); err != nil {
@@ -314,9 +314,15 @@ func checkFields(req Request) error {
 	return nil
 }
 
-func parseTypes(raw []string) ([]framework.ExpectationType, error) {
+// parseTypes returns the request's expectation types raw, each once, or,
+// when it names none, the default of the injector's manifest m
+// (Manifest.DefaultExpectations; DETECTION without a manifest).
+func parseTypes(raw []string, m *framework.Manifest) ([]framework.ExpectationType, error) {
 	if len(raw) == 0 {
-		return []framework.ExpectationType{signatures.Detection}, nil
+		if m == nil {
+			return []framework.ExpectationType{signatures.Detection}, nil
+		}
+		return m.DefaultExpectations(), nil
 	}
 	seen := map[framework.ExpectationType]bool{}
 	var out []framework.ExpectationType
@@ -339,32 +345,23 @@ func parseTypes(raw []string) ([]framework.ExpectationType, error) {
 	return out, nil
 }
 
-// declaredTypes refuses an expectation type the injector's manifest does
-// not declare (its contract: what its signatures are meant to be matched
-// for), naming the entry of raw, the request's types (the default
-// DETECTION when raw is empty), and the types declared. An injector
-// without a manifest, or one declaring none, takes any.
-func declaredTypes(m *framework.Manifest, raw []string, types []framework.ExpectationType) error {
+// declaredTypes refuses an expectation type of raw, the request's types,
+// the injector's manifest does not declare (its contract: what its
+// signatures are meant to be matched for), naming the entry of raw and
+// the types declared. An injector without a manifest, or one declaring
+// none, takes any; its default (parseTypes) is always declared.
+func declaredTypes(m *framework.Manifest, raw []string) error {
 	if m == nil {
 		return nil
 	}
-	for _, t := range types {
-		err := m.CheckExpectation(t)
-		if err == nil {
-			continue
+	for i, s := range raw {
+		t, err := signatures.ParseExpectationType(s)
+		if err != nil {
+			continue // parseTypes refused it
 		}
-		field, value, dflt := "expectation_types", string(t), " (the default)"
-		for i, s := range raw {
-			if pt, err := signatures.ParseExpectationType(s); err == nil && pt == t {
-				field, value, dflt = fmt.Sprintf("expectation_types[%d]", i), s, ""
-				break
-			}
+		if err := m.CheckExpectation(t); err != nil {
+			return invalid(fmt.Sprintf("expectation_types[%d]", i), s, err.Error())
 		}
-		reason := err.Error()
-		if dflt != "" {
-			reason = strings.Replace(reason, string(t), string(t)+dflt, 1)
-		}
-		return invalid(field, value, reason)
 	}
 	return nil
 }
