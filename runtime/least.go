@@ -27,6 +27,13 @@ const leastTime = "0000-00-00T00:00:00Z"
 // buffers on the next iteration.
 func (p *Prepared) LeastPayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
 	return func(yield func(int, signatures.PayloadTarget) bool) {
+		if p.routes != nil {
+			// The host names' lookups as a run bounds them (at most 16 at
+			// once, all over within one lookup's timeout), not one by one
+			// in For, each waiting up to its timeout on a name server that
+			// does not answer. What they find the run's report uses too.
+			p.routes.Prefetch(len(p.Targets), func(i int) signatures.Config { return p.Targets[i].Config })()
+		}
 		one := make([]signatures.Signature, 1)
 		meta := make([]signatures.Attribution, 1)
 		var src signatures.SourceIPs

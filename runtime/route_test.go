@@ -220,9 +220,11 @@ func TestRunUnresolvedNamesHoldTheReportOneTimeoutAtMost(t *testing.T) {
 		name    string
 		ex      framework.Executor
 		maxWait time.Duration
+		least   bool // the deliverer sizes the least payload before the run
 	}{
-		{"executor returns at once", &sender{sends: true}, 5 * time.Second},
-		{"a check panicked", &panicky{sender{sends: true}}, 0},
+		{"executor returns at once", &sender{sends: true}, 5 * time.Second, false},
+		{"a check panicked", &panicky{sender{sends: true}}, 0, false},
+		{"the deliverer sizes the least payload first", &sender{sends: true}, 5 * time.Second, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -239,7 +241,11 @@ func TestRunUnresolvedNamesHoldTheReportOneTimeoutAtMost(t *testing.T) {
 				for i := range targets {
 					targets[i] = runtime.TargetSpec{Value: fmt.Sprintf("h%02d.example", i)}
 				}
-				rt, _ := newRuntime(t, tc.ex, &recorder{}, runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
+				var d runtime.Deliverer = &recorder{}
+				if tc.least {
+					d = &leastSources{}
+				}
+				rt, _ := newRuntime(t, tc.ex, d, runtime.WithSignatures(signatures.NewManager(signatures.WithResolver(res))))
 				t0 := time.Now()
 				rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: targets})
 				if err != nil {
