@@ -1,8 +1,6 @@
 package openaevtest
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -70,13 +68,9 @@ func storeLocked(in *inject, rows []FindingRow) {
 // (FilterUtilsJpa.equalsText). It needs READ on the inject, as GET
 // /api/injects/{id} does.
 func (p *Platform) findingsSearch(c *Call) (int, string, []byte) {
-	var q searchInput
-	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
-		return fail(http.StatusBadRequest, "malformed search input")
-	}
-	page, size, ok := pageRequest(c.Body)
-	if !ok {
-		return fail(http.StatusBadRequest, "page must be >= 0 and size 1 to 1000")
+	q, page, size, bad := readSearch(c)
+	if bad != "" {
+		return fail(http.StatusBadRequest, bad)
 	}
 	var fields [][]string
 	for _, f := range q.FilterGroup.Filters {

@@ -129,14 +129,23 @@ type searchInput struct {
 	} `json:"filterGroup"`
 }
 
-func (p *Platform) targets(c *Call) (int, string, []byte) {
-	var q searchInput
+// readSearch decodes the search body of c and its page request; bad is
+// the 400 answer's message when either is refused, else empty.
+func readSearch(c *Call) (q searchInput, page, size int, bad string) {
 	if err := json.NewDecoder(bytes.NewReader(c.Raw)).Decode(&q); err != nil {
-		return fail(http.StatusBadRequest, "malformed search input")
+		return q, 0, 0, "malformed search input"
 	}
 	page, size, ok := pageRequest(c.Body)
 	if !ok {
-		return fail(http.StatusBadRequest, "page must be >= 0 and size 1 to 1000")
+		return q, 0, 0, "page must be >= 0 and size 1 to 1000"
+	}
+	return q, page, size, ""
+}
+
+func (p *Platform) targets(c *Call) (int, string, []byte) {
+	q, page, size, bad := readSearch(c)
+	if bad != "" {
+		return fail(http.StatusBadRequest, bad)
 	}
 	want := map[string]bool{}
 	for _, f := range q.FilterGroup.Filters {
