@@ -60,16 +60,8 @@ func (e *APIError) Error() string {
 	default:
 		fmt.Fprintf(&b, " failed after %d attempts", e.Attempts)
 	}
-	b.WriteString(httpx.Detail(e.Status, e.location(), e.Body, e.Err))
+	b.WriteString(httpx.Detail(e.Status, httpx.Location(e.cause), e.Body, e.Err))
 	return b.String()
-}
-
-// location is where a 3xx answer redirected (httpx.HTTPError.Location).
-func (e *APIError) location() string {
-	if e.cause == nil {
-		return ""
-	}
-	return e.cause.Location
 }
 
 // Unwrap returns the *httpx.HTTPError the request failed with, whose own

@@ -154,7 +154,7 @@ func (e *TransmissionError) Error() string {
 		b.WriteString("callback failed")
 	}
 	if httpx.Redirection(e.Status) {
-		b.WriteString(": " + httpx.Redirect(e.Status, e.location(), "the backend URL (--backend-url)"))
+		b.WriteString(": " + httpx.Redirect(e.Status, httpx.Location(e.cause), "the backend URL (--backend-url)"))
 	} else {
 		b.WriteString(httpx.Detail(e.Status, "", e.Body, e.Err))
 	}
@@ -162,14 +162,6 @@ func (e *TransmissionError) Error() string {
 		fmt.Fprintf(&b, " (chunk %d of %d; delivered chunks %s)", e.Chunk, e.Total, formatIndices(e.Delivered))
 	}
 	return b.String()
-}
-
-// location is where a 3xx answer redirected (httpx.HTTPError.Location).
-func (e *TransmissionError) location() string {
-	if e.cause == nil {
-		return ""
-	}
-	return e.cause.Location
 }
 
 // Unwrap returns the *httpx.HTTPError the request failed with, whose own

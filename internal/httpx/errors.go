@@ -109,6 +109,16 @@ func Cause(he *HTTPError, err error) error {
 	return err
 }
 
+// Location is where the 3xx answer a request failed with redirected
+// (HTTPError.Location): "" when he is nil (no request failed) or the
+// answer gave none.
+func Location(he *HTTPError) string {
+	if he == nil {
+		return ""
+	}
+	return he.Location
+}
+
 // Detail is the end of the message of an error type wrapping a failed
 // request: ": status 400" and the quoted body when a status came back
 // (for a 3xx, Redirect's sentence in place of the body), else ": " and
