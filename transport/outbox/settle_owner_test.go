@@ -10,72 +10,33 @@ import (
 
 // A failure Settle records on a body another live process took over once
 // this one's lease ended (a flush's, a retry-dead's) leaves that process's
-// claim and the record's state alone: it clears only its own claim.
-func TestSettleFailedClearsOnlyItsOwnClaim(t *testing.T) {
-	other := liveProcess(t)
-	tests := []struct {
-		name   string
-		other  int // the process that took it over, 0 none: still this one's
-		marked bool
-	}{
-		{"still this process's", 0, true},
-		{"taken over by a live process", other, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			s, now, rec := putLeased(t)
-			lease := now.Add(time.Minute)
-			before := takeOver(t, s, rec.ID, tt.other, lease)
-			post := errors.New("status 503")
-			out, err := s.Settle(context.Background(), rec, post, 0)
-			if out != Failed || !errors.Is(err, post) {
-				t.Fatalf("Settle = %v, %v; want Failed with the post's error", out, err)
-			}
-			if err.Error() != post.Error() {
-				t.Errorf("Settle's error %q, want the post's alone (%q)", err, post)
-			}
-			after, err := s.Get(rec.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !tt.marked {
-				if after.Owner != tt.other || !after.LeaseUntil.Equal(lease) || after.Attempts != before.Attempts || after.LastError != before.LastError {
-					t.Errorf("record after Settle: owner %d until %s, %d attempts, %q; want pid %d's claim and its state kept (%d attempts, %q)",
-						after.Owner, after.LeaseUntil, after.Attempts, after.LastError, tt.other, before.Attempts, before.LastError)
-				}
-				return
-			}
-			if after.Owner != 0 || after.Attempts != before.Attempts+1 || after.LastError != post.Error() {
-				t.Errorf("record after Settle: owner %d, %d attempts, %q; want free, %d attempts, %q",
-					after.Owner, after.Attempts, after.LastError, before.Attempts+1, post)
-			}
-		})
-	}
-}
-
-// A permanent rejection Settle records on a body another live process
-// took over meanwhile leaves that body pending, that process's claim and
-// the record's state untouched (Failed: it is still in the outbox, that
-// process's to settle); its own body it moves to the dead list.
-func TestSettleRejectedBuriesOnlyItsOwnClaim(t *testing.T) {
+// claim and the record's state alone: it clears only its own claim. A
+// passing failure of its own body leaves it pending; a permanent rejection
+// moves it to the dead list, but one of a body taken over meanwhile leaves
+// that body pending (Failed: it is still in the outbox, that process's to
+// settle).
+func TestSettleClearsOnlyItsOwnClaim(t *testing.T) {
 	other := liveProcess(t)
 	tests := []struct {
 		name  string
+		post  error
 		other int // the process that took it over, 0 none: still this one's
 		want  Outcome
+		state State // of a record still this process's, after Settle
 	}{
-		{"still this process's", 0, Rejected},
-		{"taken over by a live process", other, Failed},
+		{"failed, still this process's", errors.New("status 503"), 0, Failed, Pending},
+		{"failed, taken over by a live process", errors.New("status 503"), other, Failed, Pending},
+		{"rejected, still this process's", &otherProfileError{permanent: true}, 0, Rejected, Dead},
+		{"rejected, taken over by a live process", &otherProfileError{permanent: true}, other, Failed, Pending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, now, rec := putLeased(t)
 			lease := now.Add(time.Minute)
 			before := takeOver(t, s, rec.ID, tt.other, lease)
-			post := &otherProfileError{permanent: true}
-			out, err := s.Settle(context.Background(), rec, post, 0)
-			if out != tt.want || !errors.Is(err, post) || err.Error() != post.Error() {
-				t.Fatalf("Settle = %v, %v; want %v with the post's error alone (%q)", out, err, tt.want, post)
+			out, err := s.Settle(context.Background(), rec, tt.post, 0)
+			if out != tt.want || !errors.Is(err, tt.post) || err.Error() != tt.post.Error() {
+				t.Fatalf("Settle = %v, %v; want %v with the post's error alone (%q)", out, err, tt.want, tt.post)
 			}
 			after, err := s.Get(rec.ID)
 			if err != nil {
@@ -88,9 +49,9 @@ func TestSettleRejectedBuriesOnlyItsOwnClaim(t *testing.T) {
 				}
 				return
 			}
-			if after.State != Dead || after.Owner != 0 || after.Attempts != before.Attempts+1 || after.LastError != post.Error() {
-				t.Errorf("record after Settle: %v, owner %d, %d attempts, %q; want dead, free, %d attempts, %q",
-					after.State, after.Owner, after.Attempts, after.LastError, before.Attempts+1, post)
+			if after.State != tt.state || after.Owner != 0 || after.Attempts != before.Attempts+1 || after.LastError != tt.post.Error() {
+				t.Errorf("record after Settle: %v, owner %d, %d attempts, %q; want %v, free, %d attempts, %q",
+					after.State, after.Owner, after.Attempts, after.LastError, tt.state, before.Attempts+1, tt.post)
 			}
 		})
 	}
