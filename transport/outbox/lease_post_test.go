@@ -38,13 +38,8 @@ func TestPostKeepsItsLease(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const lease = time.Minute
-				s := openTemp(t, Options{Lease: lease})
-				recs, err := s.Put(entry("inj", 0, 1, "{}"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				id := recs[0].ID
-				r := recs[0]
+				s, r := putOne(t, Options{Lease: lease})
+				id := r.ID
 				if tt.dead {
 					if err := s.MoveToDead(id, 1, 400, "no", "status 400"); err != nil {
 						t.Fatal(err)
@@ -53,6 +48,7 @@ func TestPostKeepsItsLease(t *testing.T) {
 						t.Fatal(err)
 					}
 					var ok bool
+					var err error
 					if r, ok, err = s.Claim(id); !ok || err != nil {
 						t.Fatalf("Claim = %v, %v", ok, err)
 					}
@@ -106,24 +102,20 @@ func TestRenewKeepsToItsOwnRecords(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Now()
 			clock := now
-			s := openTemp(t, Options{Lease: time.Minute, Now: func() time.Time { return clock }})
-			recs, err := s.Put(entry("inj", 0, 1, "{}"))
-			if err != nil {
-				t.Fatal(err)
-			}
+			s, rec := putOne(t, Options{Lease: time.Minute, Now: func() time.Time { return clock }})
 			pid, start := tt.owner(s)
 			lease := now.Add(10 * time.Second)
-			if _, err := s.update(recs[0].ID, func(r *Record) error {
+			if _, err := s.update(rec.ID, func(r *Record) error {
 				r.Owner, r.OwnerStart, r.LeaseUntil = pid, start, lease
 				return nil
 			}); err != nil {
 				t.Fatal(err)
 			}
 			clock = now.Add(5 * time.Second)
-			if _, _, err := s.renew([]uint64{recs[0].ID}); err != nil {
+			if _, _, err := s.renew([]uint64{rec.ID}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.Get(recs[0].ID)
+			got, err := s.Get(rec.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,12 +152,7 @@ func TestPostRenewsALeaseNearlyGone(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const lease = time.Minute
-				s := openTemp(t, Options{Lease: lease})
-				recs, err := s.Put(entry("inj", 0, 1, "{}"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				r := recs[0]
+				s, r := putOne(t, Options{Lease: lease})
 				time.Sleep(tt.before)
 				p := &blockingPoster{posted: make(chan struct{}), release: make(chan error)}
 				done := make(chan Outcome, 1)

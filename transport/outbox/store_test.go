@@ -96,12 +96,8 @@ func TestPutGetListDelete(t *testing.T) {
 }
 
 func TestFailedDeadRetryDead(t *testing.T) {
-	s := openTemp(t, Options{})
-	recs, err := s.Put(entry("inj", 0, 1, "{}"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	id := recs[0].ID
+	s, rec := putOne(t, Options{})
+	id := rec.ID
 	next := time.Now().Add(time.Hour).Truncate(time.Second)
 	if err := s.MarkFailed(id, 4, "callback failed after 4 attempts: status 503", next); err != nil {
 		t.Fatal(err)
@@ -126,7 +122,7 @@ func TestFailedDeadRetryDead(t *testing.T) {
 	if st, _ := s.Stats(); st.Pending != 0 || st.Dead != 1 || st.Bytes != 2 {
 		t.Errorf("stats %+v", st)
 	}
-	r, err = s.RetryDead(id)
+	r, err := s.RetryDead(id)
 	if err != nil || r.State != Pending || r.DeadStatus != 0 || r.NextAttempt.After(time.Now()) {
 		t.Fatalf("RetryDead: %+v %v", r, err)
 	}
@@ -326,12 +322,20 @@ func TestOpenErrors(t *testing.T) {
 func putLeased(t *testing.T) (*Store, time.Time, Record) {
 	t.Helper()
 	now := time.Now()
-	s := openTemp(t, Options{Now: func() time.Time { return now }})
+	s, r := putOne(t, Options{Now: func() time.Time { return now }})
+	return s, now, r
+}
+
+// putOne opens a temporary outbox with opts and puts one body, leased to
+// this process: it returns the store and the body's record.
+func putOne(t *testing.T, opts Options) (*Store, Record) {
+	t.Helper()
+	s := openTemp(t, opts)
 	recs, err := s.Put(entry("inj", 0, 1, "{}"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return s, now, recs[0]
+	return s, recs[0]
 }
 
 // Claim refuses a body another live process owns, until the owner dies or
@@ -482,28 +486,17 @@ func TestRetryDeadLostRace(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := openTemp(t, Options{})
-			recs, err := s.Put(entry("inj", 0, 1, "{}"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			id := recs[0].ID
+			s, rec := putOne(t, Options{})
+			id := rec.ID
 			if err := s.MoveToDead(id, 1, 400, `{"error":"bad"}`, "callback rejected: status 400"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.RetryDead(id); err != nil { // the winner
 				t.Fatal(err)
 			}
-			if tt.owner != 0 {
-				if _, err := s.update(id, func(r *Record) error {
-					r.Owner, r.OwnerStart, r.LeaseUntil = tt.owner, processStart(tt.owner), time.Now().Add(time.Minute)
-					return nil
-				}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			takeOver(t, s, id, tt.owner, time.Now().Add(time.Minute))
 			before, _ := s.Get(id)
-			_, err = s.RetryDead(id)
+			_, err := s.RetryDead(id)
 			if !errors.Is(err, ErrNotDead) || errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), strconv.FormatUint(id, 10)+" "+tt.want) {
 				t.Errorf("RetryDead after another's: %v, want %q", err, tt.want)
 			}
