@@ -13,17 +13,20 @@ import (
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
+// The base URLs TestMove and TestMoveIncompleteSends move bodies from
+// and to, and another backend's, left alone.
+const (
+	oldBase   = "http://127.0.0.1:8080/prefix"
+	movedBase = "https://127.0.0.1:8443/prefix"
+	otherBase = "http://127.0.0.1:9090"
+)
+
 // Move gives every record of the backend that moved, pending and dead,
 // the new base URL, each keeping its path, profile, key and history; the
 // records of other backends, and one a live process is posting, are left
 // as they were (the latter counted Busy).
 func TestMove(t *testing.T) {
 	live := liveProcess(t)
-	const (
-		old   = "http://127.0.0.1:8080/prefix"
-		moved = "https://127.0.0.1:8443/prefix"
-		other = "http://127.0.0.1:9090"
-	)
 	tests := []struct {
 		name   string
 		owner  int           // of the first pending body: 0 none
@@ -40,33 +43,17 @@ func TestMove(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Now()
 			s := openTemp(t, Options{Shared: tt.shared, Now: func() time.Time { return now }})
-			recs, err := s.Put(
+			recs := putTried(t, s, now,
 				Entry{InjectID: "a", Phase: "p", TotalChunks: 1, BaseURL: "http://user:pw@127.0.0.1:8080/prefix", Body: []byte(`{"a":1}`)},
-				Entry{InjectID: "b", Phase: "complete", TotalChunks: 1, BaseURL: old, Body: []byte(`{"b":1}`),
+				Entry{InjectID: "b", Phase: "complete", TotalChunks: 1, BaseURL: oldBase, Body: []byte(`{"b":1}`),
 					Profile: "openaev", Path: "/api/injects/execution/callback/b", InjectorID: "inj-1"},
-				Entry{InjectID: "c", Phase: "p", TotalChunks: 1, BaseURL: old, Body: []byte(`{"c":1}`)},
-				Entry{InjectID: "d", Phase: "p", TotalChunks: 1, BaseURL: other, Body: []byte(`{"d":1}`)},
+				Entry{InjectID: "c", Phase: "p", TotalChunks: 1, BaseURL: oldBase, Body: []byte(`{"c":1}`)},
+				Entry{InjectID: "d", Phase: "p", TotalChunks: 1, BaseURL: otherBase, Body: []byte(`{"d":1}`)},
 			)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range recs { // as a run leaves them: tried, not delivered
-				if err := s.MarkFailed(r.ID, 4, "status 301: redirected", now.Add(time.Hour)); err != nil {
-					t.Fatal(err)
-				}
-			}
 			if err := s.moveToDead(recs[2].ID, 1, 422, "no", "status 422", ReasonRejected); err != nil {
 				t.Fatal(err)
 			}
-			if tt.owner != 0 {
-				start := processStart(tt.owner)
-				if _, err := s.update(recs[0].ID, func(r *Record) error {
-					r.Owner, r.OwnerStart, r.LeaseUntil = tt.owner, start, now.Add(tt.lease)
-					return nil
-				}); err != nil {
-					t.Fatal(err)
-				}
-			}
+			takeOver(t, s, recs[0].ID, tt.owner, now.Add(tt.lease))
 			var before []Record
 			for _, r := range recs {
 				got, err := s.Get(r.ID)
@@ -75,7 +62,7 @@ func TestMove(t *testing.T) {
 				}
 				before = append(before, got)
 			}
-			res, err := s.Move(func(base string) bool { return strings.TrimRight(base, "/") == old }, "https://u:secret@127.0.0.1:8443/prefix/")
+			res, err := s.Move(func(base string) bool { return strings.TrimRight(base, "/") == oldBase }, "https://u:secret@127.0.0.1:8443/prefix/")
 			if err != nil || res != tt.want {
 				t.Fatalf("Move = %+v, %v; want %+v", res, err, tt.want)
 			}
@@ -85,8 +72,8 @@ func TestMove(t *testing.T) {
 					t.Fatal(err)
 				}
 				wantBase, wantURL := b.BaseURL, b.URL
-				if b.BaseURL == old && !(i == 0 && tt.want.Busy > 0) {
-					wantBase, wantURL = moved, moved+strings.TrimPrefix(b.URL, old)
+				if b.BaseURL == oldBase && !(i == 0 && tt.want.Busy > 0) {
+					wantBase, wantURL = movedBase, movedBase+strings.TrimPrefix(b.URL, oldBase)
 				}
 				if a.BaseURL != wantBase || a.URL != wantURL {
 					t.Errorf("%s: base %q, URL %q; want %q, %q", b.InjectID, a.BaseURL, a.URL, wantBase, wantURL)
@@ -102,7 +89,7 @@ func TestMove(t *testing.T) {
 					t.Errorf("%s: credentials stored: %q", b.InjectID, a.URL)
 				}
 			}
-			if got := before[1].URL; got != old+"/api/injects/execution/callback/b" {
+			if got := before[1].URL; got != oldBase+"/api/injects/execution/callback/b" {
 				t.Fatalf("the openaev record's URL before the move is %q", got)
 			}
 		})
@@ -144,6 +131,22 @@ func TestFlushCountsMoved(t *testing.T) {
 	}
 }
 
+// putTried puts entries in s and marks each as a run leaves a body it
+// tried and did not deliver (a 301, the next attempt an hour after now).
+func putTried(t *testing.T, s *Store, now time.Time, entries ...Entry) []Record {
+	t.Helper()
+	recs, err := s.Put(entries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := s.MarkFailed(r.ID, 4, "status 301: redirected", now.Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return recs
+}
+
 // storeSend stores in as the record of an incomplete send, its id the
 // next of the outbox, and returns it.
 func storeSend(t *testing.T, s *Store, in Incomplete) Incomplete {
@@ -173,29 +176,24 @@ func storeSend(t *testing.T, s *Store, in Incomplete) Incomplete {
 // still reports the chunks they lost. Another backend's stay; an earlier
 // version's record, which has no URL, gets the base URL alone.
 func TestMoveIncompleteSends(t *testing.T) {
-	const (
-		old   = "http://127.0.0.1:8080/prefix"
-		moved = "https://127.0.0.1:8443/prefix"
-		other = "http://127.0.0.1:9090"
-	)
 	tests := []struct {
 		name             string
 		base, url        string
 		wantBase, wantTo string
 		sends            int
 	}{
-		{"the backend's", old, old + "/api/injects/a/callback", moved, moved + "/api/injects/a/callback", 1},
-		{"an earlier version's, no URL", old, "", moved, "", 1},
-		{"another backend's", other, other + "/api/injects/a/callback", other, other + "/api/injects/a/callback", 0},
+		{"the backend's", oldBase, oldBase + "/api/injects/a/callback", movedBase, movedBase + "/api/injects/a/callback", 1},
+		{"an earlier version's, no URL", oldBase, "", movedBase, "", 1},
+		{"another backend's", otherBase, otherBase + "/api/injects/a/callback", otherBase, otherBase + "/api/injects/a/callback", 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := openTemp(t, Options{})
 			in := storeSend(t, s, Incomplete{InjectID: "a", Phase: "p", TotalChunks: 3, Stored: 1, BaseURL: tt.base, URL: tt.url})
 			deadOwner(t, s, in.ID)
-			res, err := s.Move(func(base string) bool { return base == old }, moved)
+			res, err := s.Move(func(base string) bool { return base == oldBase }, movedBase)
 			if err != nil || res.Sends != tt.sends {
-				t.Fatalf("Move = %+v, %v; want %d sends moved", res, err, tt.sends)
+				t.Fatalf("Move = %+v, %v; want %d sends movedBase", res, err, tt.sends)
 			}
 			got, err := s.Incomplete()
 			if err != nil || len(got) != 1 {
@@ -233,19 +231,11 @@ func TestMoveLeavesASendInProgress(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			now := time.Now()
 			s := openTemp(t, Options{Now: func() time.Time { return now }})
-			recs, err := s.Put(
+			recs := putTried(t, s, now,
 				Entry{InjectID: "big", Phase: "p", ChunkIndex: 0, TotalChunks: 3, BaseURL: old, Body: []byte(`{"c":0}`)},
 				Entry{InjectID: "big", Phase: "p", ChunkIndex: 1, TotalChunks: 3, BaseURL: old, Body: []byte(`{"c":1}`)},
 				Entry{InjectID: "one", Phase: "p", TotalChunks: 1, BaseURL: old, Body: []byte(`{"one":1}`)},
 			)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, r := range recs { // as a run leaves them: tried, not delivered
-				if err := s.MarkFailed(r.ID, 4, "status 301: redirected", now.Add(time.Hour)); err != nil {
-					t.Fatal(err)
-				}
-			}
 			in := storeSend(t, s, Incomplete{InjectID: "big", Phase: "p", TotalChunks: 3, Stored: 2, BaseURL: old, URL: recs[0].URL})
 			if tt.storing {
 				in.Owner, in.OwnerStart = live, processStart(live)
@@ -257,12 +247,7 @@ func TestMoveLeavesASendInProgress(t *testing.T) {
 				deadOwner(t, s, in.ID)
 			}
 			if tt.sending0 {
-				if _, err := s.update(recs[0].ID, func(r *Record) error {
-					r.Owner, r.OwnerStart, r.LeaseUntil = live, processStart(live), now.Add(time.Minute)
-					return nil
-				}); err != nil {
-					t.Fatal(err)
-				}
+				takeOver(t, s, recs[0].ID, live, now.Add(time.Minute))
 			}
 			res, err := s.Move(func(base string) bool { return base == old }, moved)
 			if err != nil || res != tt.want {
