@@ -1,0 +1,156 @@
+package httpx
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
+	"github.com/injectkit/injectkit/internal/testkit"
+)
+
+// TestPosterDecode: a Request's Decode reads a 2xx body as it arrives,
+// within MaxReply: a longer body fails as it does without Decode, not
+// retried, even when Decode then returns an error of its own; a body cut
+// short is an unreadable reply, retried, Decode then called afresh;
+// Decode's own error ends Do as it is, not retried.
+func TestPosterDecode(t *testing.T) {
+	cut := cutReply(t, "start")
+	errRefused := errors.New("not a page")
+	tests := []struct {
+		name      string
+		url       string
+		refuse    error  // Decode's error once it read the body, in place of the read's
+		wantErr   string // "" for none
+		wantCalls int    // calls of Decode
+		wantRead  string // what the last call read
+		attempts  int
+	}{
+		{"read as it arrives", newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 99)}).URL,
+			nil, "", 1, strings.Repeat("x", 99), 1},
+		{"longer than MaxReply", newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)}).URL,
+			nil, "search failed: status 200: reply larger than 99 bytes", 1, strings.Repeat("x", 99), 1},
+		{"longer than MaxReply, Decode failing on it", newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)}).URL,
+			errRefused, "search failed: status 200: reply larger than 99 bytes", 1, strings.Repeat("x", 99), 1},
+		{"cut short", cut.URL, nil, "search failed after 2 attempts: read reply: unexpected EOF", 2, "start", 2},
+		{"refused by Decode", newServer(t, testkit.Reply{Status: 201, Body: "{}"}).URL, errRefused, "not a page", 1, "{}", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Poster{Client: NewDefaultClient(), MaxReply: 99, Attempts: 2, Backoff: Exponential(0, 0), Timer: &httpxtest.Timer{}}
+			calls, read := 0, ""
+			rep, err := p.Do(context.Background(), Request{Op: "search", URL: tt.url, Decode: func(status int, body io.Reader) error {
+				calls++
+				b, err := io.ReadAll(body)
+				read = string(b)
+				if tt.refuse != nil { // its own error, whatever the read's
+					return tt.refuse
+				}
+				return err
+			}})
+			switch {
+			case tt.wantErr == "" && (err != nil || rep.Body != nil || rep.Status != 200):
+				t.Fatalf("Do = %+v, %v; want a 200 without a Body", rep, err)
+			case tt.wantErr != "" && (err == nil || err.Error() != tt.wantErr):
+				t.Fatalf("error = %v, want %q", err, tt.wantErr)
+			case tt.refuse != nil && tt.wantErr == tt.refuse.Error() && err != tt.refuse:
+				t.Errorf("error = %#v, want Decode's as it is", err)
+			}
+			if calls != tt.wantCalls || read != tt.wantRead || rep.Attempts != tt.attempts {
+				t.Errorf("Decode called %d times, last read %q, %d attempts; want %d, %q, %d",
+					calls, read, rep.Attempts, tt.wantCalls, tt.wantRead, tt.attempts)
+			}
+		})
+	}
+}
+
+// A 3xx is sent once and reported with where it pointed, shown without
+// credentials or query values, and whether a later try may succeed: a
+// 301 or 308 promises none.
+func TestPosterRedirect(t *testing.T) {
+	const secret = "s3cr3t-Redirect"
+	tests := []struct {
+		status   int
+		location string
+		want     []string
+		not      []string
+	}{
+		{301, "https://user:pw@example.test/api?token=" + secret,
+			[]string{"callback failed: status 301: redirected to https://example.test/api?token=REDACTED for good",
+				"redirects are not followed: fix the URL, for example http:// to https://"},
+			[]string{"pw@", secret, "later try"}},
+		{308, "https://example.test/x", []string{"status 308: redirected to https://example.test/x for good"}, []string{"later try"}},
+		{302, "/elsewhere", []string{"status 302: redirected to http://127.0.0.1:", "/elsewhere;", "a later try may get an answer"},
+			[]string{"for good"}},
+		{307, "", []string{"status 307: redirected with no Location;"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(http.StatusText(tt.status), func(t *testing.T) {
+			h := http.Header{}
+			if tt.location != "" {
+				h.Set("Location", tt.location)
+			}
+			srv := newServer(t, testkit.Reply{Status: tt.status, Header: h, Body: "<html>moved</html>"})
+			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Secrets: []string{secret}}
+			_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL + "/x", Body: []byte(`{}`)})
+			var he *HTTPError
+			if !errors.As(err, &he) || he.Attempts != 1 || he.Permanent() || he.Exhausted {
+				t.Fatalf("Do = %#v, want one attempt, neither permanent nor exhausted", err)
+			}
+			if PermanentRedirect(tt.status) != (tt.status == 301 || tt.status == 308) {
+				t.Errorf("PermanentRedirect(%d) wrong", tt.status)
+			}
+			msg := err.Error()
+			for _, w := range tt.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("error %q lacks %q", msg, w)
+				}
+			}
+			for _, n := range append(tt.not, "<html>", "rejected") {
+				if strings.Contains(msg, n) {
+					t.Errorf("error %q holds %q", msg, n)
+				}
+			}
+			if len(srv.Requests()) != 1 {
+				t.Errorf("%d requests, want 1 (the redirect not followed)", len(srv.Requests()))
+			}
+		})
+	}
+}
+
+// t67: a Retry-After above the cap (or below MinWait) is waited as capped,
+// and the WARN line says what the server asked and what is waited; one
+// waited as asked says nothing more.
+func TestPosterRetryAfterLine(t *testing.T) {
+	tests := []struct {
+		value   string
+		minWait time.Duration
+		want    string // the retry_after field; "": none
+	}{
+		{"3600", 0, "asked 3600s, waiting 30s"},
+		{"0", 1500 * time.Millisecond, "asked 0s, waiting 1.5s"},
+		{"7", 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			srv := newServer(t, testkit.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {tt.value}}})
+			log, logs := testkit.Logger()
+			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, MinWait: tt.minWait, Log: log}
+			if _, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL, Body: []byte(`{}`)}); err != nil {
+				t.Fatal(err)
+			}
+			lines := logs.All()
+			if len(lines) != 1 {
+				t.Fatalf("%d lines, want one WARN", len(lines))
+			}
+			got, has := lines[0].ContextMap()["retry_after"]
+			if (tt.want == "") == has || has && got != tt.want {
+				t.Errorf("retry_after %v (present %v), want %q", got, has, tt.want)
+			}
+		})
+	}
+}
