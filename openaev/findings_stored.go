@@ -53,19 +53,12 @@ func (c *Client) StoredFindings(ctx context.Context, injectID, field string) ([]
 	for page := range maxFindingPages {
 		q := targetsQuery{Page: page, Size: findingsPageSize, FilterGroup: filterGroup{Mode: "and",
 			Filters: []filter{{ID: "finding_field", Key: "finding_field", Mode: "or", Operator: "eq", Values: []string{field}}}}}
-		body, err := json.Marshal(q)
+		reply, err := c.search(ctx, request{op: "stored findings", path: "/findings/injects/" + url.PathEscape(injectID) + "/search",
+			injectID: injectID}, q)
 		if err != nil {
 			return nil, err
 		}
-		reply, err := c.do(ctx, request{op: "stored findings", path: "/findings/injects/" + url.PathEscape(injectID) + "/search",
-			contentType: "application/json", body: body, injectID: injectID})
-		if err != nil {
-			return nil, err
-		}
-		var p struct {
-			Content []StoredFinding `json:"content"`
-			Last    *bool           `json:"last"`
-		}
+		var p searchReply[StoredFinding]
 		if err := json.Unmarshal(reply, &p); err != nil {
 			return nil, fmt.Errorf("stored findings of inject %s, page %d: %w", injectID, page, err)
 		}

@@ -307,6 +307,24 @@ type filter struct {
 	Values   []string `json:"values"`
 }
 
+// searchReply is one page of a search's answer, a Spring page: its rows
+// and whether it says it is the last.
+type searchReply[T any] struct {
+	Content []T   `json:"content"`
+	Last    *bool `json:"last"`
+}
+
+// search posts q, one page of a search, as req (its op, path and inject
+// id) and returns the answer's body.
+func (c *Client) search(ctx context.Context, req request, q targetsQuery) ([]byte, error) {
+	body, err := json.Marshal(q)
+	if err != nil {
+		return nil, err
+	}
+	req.contentType, req.body = "application/json", body
+	return c.do(ctx, req)
+}
+
 // GroupAssets pages through POST /api/endpoints/targets, TargetsPageSize
 // assets a page, with a filter on the asset group, until the platform
 // answers the last page.
@@ -325,18 +343,11 @@ func (c *Client) GroupAssetsUpTo(ctx context.Context, groupID string, most int) 
 	for page := 0; page < maxTargetPages; page++ {
 		q := targetsQuery{Page: page, Size: TargetsPageSize, FilterGroup: filterGroup{Mode: "or",
 			Filters: []filter{{Key: "assetGroups", Mode: "or", Operator: "contains", Values: []string{groupID}}}}}
-		body, err := json.Marshal(q)
+		reply, err := c.search(ctx, request{op: "endpoint targets", path: "/endpoints/targets"}, q)
 		if err != nil {
 			return nil, err
 		}
-		reply, err := c.do(ctx, request{op: "endpoint targets", path: "/endpoints/targets", contentType: "application/json", body: body})
-		if err != nil {
-			return nil, err
-		}
-		var p struct {
-			Content []Asset `json:"content"`
-			Last    *bool   `json:"last"`
-		}
+		var p searchReply[Asset]
 		if err := json.Unmarshal(reply, &p); err != nil {
 			return nil, fmt.Errorf("endpoint targets page %d: %w", page, err)
 		}
