@@ -122,7 +122,7 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 		opts = append(opts, config.WithBaseEndpoint(s.endpointURL))
 	}
 	if command := ownCredentialProcess(ctx, files, s.profile); command != "" {
-		opts = append(opts, config.WithCredentialsProvider(newQuietProcess(command, log)))
+		opts = append(opts, config.WithCredentialsProvider(newQuietProcess(ctx, command, log)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

@@ -67,14 +67,26 @@ func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) 
 // it, past the log format and the redaction. Here it is counted, never
 // kept, and one warning says how many bytes it wrote. Its standard input
 // is the null device: a prompt read from it fails at once.
+//
+// It runs in a process group of its own, which its cancellation kills
+// whole (ownGroup), and it is cancelled when the inject is (scope): the
+// SDK's credentials cache runs it under a context cut off from the
+// request's cancellation (aws.CredentialsCache's suppressedContext), so a
+// cancelled or timed-out inject, or one that ended while the process still
+// ran (every call past call_timeout), would otherwise leave it and its
+// children running after injectkit exits.
 type quietProcess struct {
 	provider *processcreds.Provider
 	log      *zap.Logger
+	// scope is the inject's context: the session it belongs to lives no
+	// longer than the inject, and the process no longer than either.
+	scope context.Context
 }
 
-// newQuietProcess returns the provider running command.
-func newQuietProcess(command string, log *zap.Logger) *quietProcess {
-	return &quietProcess{log: log, provider: processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(
+// newQuietProcess returns the provider running command, for the inject
+// whose context is scope.
+func newQuietProcess(scope context.Context, command string, log *zap.Logger) *quietProcess {
+	return &quietProcess{log: log, scope: scope, provider: processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(
 		func(ctx context.Context) (*exec.Cmd, error) {
 			shell := []string{"sh", "-c"}
 			if runtime.GOOS == "windows" {
@@ -86,6 +98,7 @@ func newQuietProcess(command string, log *zap.Logger) *quietProcess {
 				cmd.Stderr = f
 			}
 			cmd.WaitDelay = processWaitDelay
+			ownGroup(cmd)
 			return cmd, nil
 		}))}
 }
@@ -117,6 +130,10 @@ func (q *quietProcess) Retrieve(ctx context.Context) (aws.Credentials, error) {
 		_, _ = io.Copy(n, r)
 		_ = r.Close()
 	}()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	stop := context.AfterFunc(q.scope, func() { cancel(context.Cause(q.scope)) })
+	defer stop()
 	creds, err := q.provider.Retrieve(context.WithValue(ctx, stderrPipeKey{}, w))
 	_ = w.Close()
 	select {

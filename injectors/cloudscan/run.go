@@ -38,8 +38,12 @@ type job struct {
 
 // Execute verifies each provider's identity, runs the checks in a bounded
 // pool and reports findings, per-target API calls and the outcome. Invalid
-// targets or parameters fail the inject before any call.
+// targets or parameters fail the inject before any call. What the inject
+// started (a credential_process still running when every call gave up)
+// ends with it: its context is cancelled on return.
 func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	params, err := e.params(in.Params)
 	if err != nil {
 		return failed(err.Error())

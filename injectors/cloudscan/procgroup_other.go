@@ -1,0 +1,9 @@
+//go:build !unix
+
+package cloudscan
+
+import "os/exec"
+
+// ownGroup leaves cmd as it is off Unix, which has no process groups to
+// kill: cancelling it kills the shell alone.
+func ownGroup(*exec.Cmd) {}

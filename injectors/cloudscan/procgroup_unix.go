@@ -1,0 +1,20 @@
+//go:build unix
+
+package cloudscan
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// ownGroup makes cmd the leader of a process group of its own, and its
+// cancellation kill that whole group: the shell's children (the helper
+// the shell runs, what that helper starts) end with it, not only the
+// shell, which would leave them running under init. A child that left the
+// group on its own (setsid) is its own.
+func ownGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error {
+		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
