@@ -39,6 +39,25 @@ func (awsProvider) services() []string { return []string{ServiceS3, ServiceEC2, 
 
 func (awsProvider) global(service string) bool { return service == ServiceIAM }
 
+// awsPartitions are the AWS partitions other than aws, by the prefix of
+// their regions' names (the SDK's endpoint rules, partitions.json:
+// regionRegex), longest prefix first. A region matching none is in aws,
+// as the SDK reads it.
+var awsPartitions = []struct{ prefix, name string }{
+	{"us-gov-", "aws-us-gov"}, {"us-isob-", "aws-iso-b"}, {"us-isof-", "aws-iso-f"},
+	{"us-iso-", "aws-iso"}, {"eu-isoe-", "aws-iso-e"}, {"eusc-", "aws-eusc"}, {"cn-", "aws-cn"},
+}
+
+// partition names region's AWS partition: aws, aws-cn, aws-us-gov….
+func (awsProvider) partition(region string) string {
+	for _, p := range awsPartitions {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.name
+		}
+	}
+	return "aws"
+}
+
 // badAccount checks the form of an AWS account id: twelve digits.
 func (awsProvider) badAccount(id string) string {
 	if len(id) != 12 || strings.Trim(id, "0123456789") != "" {

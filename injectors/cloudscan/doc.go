@@ -5,7 +5,8 @@
 // them.
 //
 // Safety comes first. Before any check, the provider proves whose
-// credentials it holds (on AWS, sts:GetCallerIdentity) and a configuration
+// credentials it holds (on AWS, sts:GetCallerIdentity, once per partition:
+// aws, aws-cn, aws-us-gov…) and a configuration
 // whose cloud_account_id differs is failed without another call. Only read
 // calls exist in the package. Credentials come from the SDK's standard chain
 // (environment, shared configuration, an optional profile); the shared
@@ -34,7 +35,7 @@
 //     incomplete public access block);
 //   - ec2: security-group ingress rules open to 0.0.0.0/0 or ::/0, with a
 //     severity (all ports, SSH, RDP and common database ports are high);
-//   - iam (global, run once per inject): users without an MFA device and
+//   - iam (global, run once per inject and partition): users without an MFA device and
 //     access keys older than access_key_max_age_days.
 //
 // Each configuration's checks run concurrently in a bounded pool. A check

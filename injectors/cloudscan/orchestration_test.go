@@ -29,6 +29,7 @@ func (f *fakeProvider) services() []string         { return []string{"store", "n
 func (f *fakeProvider) global(service string) bool { return service == "id" }
 func (f *fakeProvider) badAccount(string) string   { return "" }
 func (f *fakeProvider) badRegion(string) string    { return "" }
+func (f *fakeProvider) partition(string) string    { return "fake" }
 
 func (f *fakeProvider) open(context.Context, *zap.Logger, *Params, hostSettings, string) (session, error) {
 	if f.openErr != nil {

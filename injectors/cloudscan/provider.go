@@ -17,8 +17,12 @@ type provider interface {
 	// services lists the services the provider checks, in run order.
 	services() []string
 	// global reports whether a service is account-wide: it is checked once
-	// per inject, whatever the number of regions.
+	// per inject and partition, whatever the number of regions.
 	global(service string) bool
+	// partition names the partition of the cloud region belongs to: a
+	// separate set of accounts, credentials and global endpoints. Identity
+	// is proved, and global services checked, once per partition.
+	partition(region string) string
 	// badAccount returns why id cannot be one of the cloud's account ids, or
 	// "" when it can: such a target could never match the credentials.
 	badAccount(id string) string

@@ -26,11 +26,12 @@ type configRun struct {
 }
 
 // job is one check run: regional checks belong to one configuration, a
-// global one is shared by every configuration of the provider that asks.
+// global one is shared by every configuration of the provider's partition
+// that asks.
 type job struct {
 	sess    session
 	service string
-	region  string // a global check runs in its first asker's region
+	region  string // a global check runs in its partition's first asker's region
 	label   string
 	rec     *recorder
 	result  *CheckResult
@@ -138,35 +139,52 @@ func providerOrder(runs []*configRun) []string {
 	return names
 }
 
-// prepare opens the provider's session, proves its identity and returns the
-// checks of the configurations whose account matches. A configuration that
-// does not match gets no job, and no call: the identity call was made under
+// prepare opens the provider's session and, per partition (in the order
+// the targets name them), proves its identity and returns the checks of
+// the configurations whose account matches. A configuration that does not
+// match gets no job, and no call: the identity call was made under
 // another account.
 func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, params *Params, runs []*configRun) []*job {
 	prov := e.providers[name]
-	var mine []*configRun
+	var partitions []string
+	byPartition := map[string][]*configRun{}
 	for _, r := range runs {
-		if r.cfg.CloudProvider == name {
-			mine = append(mine, r)
+		if r.cfg.CloudProvider != name {
+			continue
 		}
-	}
-	fail := func(msg string) {
-		for _, r := range mine {
-			r.result.Error = msg
+		part := prov.partition(r.cfg.CloudRegion)
+		if _, ok := byPartition[part]; !ok {
+			partitions = append(partitions, part)
 		}
+		byPartition[part] = append(byPartition[part], r)
 	}
 	sess, err := prov.open(ctx, log, params, e.settings, e.version)
 	if err != nil {
-		fail(err.Error())
+		for _, part := range partitions {
+			fail(byPartition[part], err.Error())
+		}
 		return nil
 	}
+	var jobs []*job
+	for _, part := range partitions {
+		jobs = append(jobs, preparePartition(ctx, log, name, prov, sess, part, byPartition[part])...)
+	}
+	return jobs
+}
+
+// preparePartition proves the identity of the credentials in one
+// partition, signed for its first configuration's region, and returns the
+// checks of that partition's configurations whose account matches: a
+// partition's accounts, credentials and global endpoints are its own, so
+// is the proof, and a global check is shared by its configurations only.
+func preparePartition(ctx context.Context, log *zap.Logger, name string, prov provider, sess session, part string, mine []*configRun) []*job {
 	// The identity call is logged by the trail of the account the
 	// credentials belong to: it counts for the configurations of that
 	// account only, and for none when no account was proved.
 	idRec := newRecorder()
 	account, err := sess.accountID(withRecorder(ctx, idRec), mine[0].cfg.CloudRegion)
 	if err != nil {
-		fail(err.Error())
+		fail(mine, err.Error())
 		return nil
 	}
 	var jobs []*job
@@ -175,7 +193,7 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 		if account != r.cfg.CloudAccountID {
 			err := &AccountMismatchError{Provider: name, Want: r.cfg.CloudAccountID, Got: account}
 			r.result.Error = err.Error()
-			log.Warn("cloud account mismatch", zap.String("provider", name),
+			log.Warn("cloud account mismatch", zap.String("provider", name), zap.String("partition", part),
 				zap.String("cloud_account_id", r.cfg.CloudAccountID), zap.String("caller_account_id", account))
 			continue
 		}
@@ -189,7 +207,7 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 				j, ok := global[svc]
 				if !ok {
 					j = &job{sess: sess, service: svc, region: r.cfg.CloudRegion,
-						label: name + " global " + svc, rec: newRecorder()}
+						label: part + " global " + svc, rec: newRecorder()}
 					global[svc] = j
 					jobs = append(jobs, j)
 				}
@@ -203,6 +221,13 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 		}
 	}
 	return jobs
+}
+
+// fail records msg as the error of every run in runs.
+func fail(runs []*configRun, msg string) {
+	for _, r := range runs {
+		r.result.Error = msg
+	}
 }
 
 // runJobs runs the jobs, at most limit at once, and reports each as a
