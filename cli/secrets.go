@@ -15,9 +15,9 @@ import (
 
 // secretValues returns the values no output of a command may show, in any
 // form httpx.Redact knows: the backend's token, the credentials of its URL
-// and the injectors' secret settings. Input errors quote what the user
-// wrote, and a file given by mistake (an environment file as the targets
-// file) may hold them.
+// and the injectors' secret settings and SecretEnv. Input errors quote
+// what the user wrote, and a file given by mistake (an environment file
+// as the targets file) may hold them.
 func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Manifest) []string {
 	var out []string
 	if t := strings.TrimSpace(bc.Token); t != "" {
@@ -30,6 +30,7 @@ func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Ma
 				out = append(out, v)
 			}
 		}
+		out = append(out, m.SecretEnvValues()...)
 	}
 	return out
 }
@@ -42,7 +43,7 @@ func (cfg runConfig) redaction(ms []framework.Manifest) func(string) string {
 }
 
 // rawSecrets returns the secrets as the flags and the environment give
-// them, before the configuration is decoded: an error decoding it may
+// them (the injectors' SecretEnv included), before the configuration is decoded: an error decoding it may
 // quote a secret pasted into another flag (--profile "$TOKEN").
 func rawSecrets(c interface{ String(string) string }, getenv func(string) string, ms []framework.Manifest) []string {
 	var out []string
@@ -57,6 +58,9 @@ func rawSecrets(c interface{ String(string) string }, getenv func(string) string
 				out = append(out, v)
 			}
 		}
+		// Read by the injector's libraries from this process's
+		// environment, not from getenv's.
+		out = append(out, m.SecretEnvValues()...)
 	}
 	return out
 }

@@ -94,6 +94,13 @@ type Manifest struct {
 	Description string
 	Params      []Param
 	Settings    []Setting
+	// SecretEnv names the environment variables holding secrets the
+	// injector's libraries read on their own, no setting of its giving
+	// them (AWS_SECRET_ACCESS_KEY, which the AWS SDK reads). Their values
+	// are treated as Secret settings' are: a param refused whose value
+	// holds one is withheld, and they are redacted from the logs, the
+	// errors and everything the executor returns.
+	SecretEnv []string
 	// Expectations are the expectation types the injector declares to a
 	// platform (contracts).
 	Expectations []signatures.ExpectationType

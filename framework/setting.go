@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"os"
 	"strings"
 	"unicode"
 )
@@ -44,4 +45,17 @@ func (m Manifest) SettingWhere(s Setting) string {
 		where = "env " + s.Env + " or " + where
 	}
 	return where
+}
+
+// SecretEnvValues returns the values, trimmed, of the environment
+// variables SecretEnv names that are set and not blank: the secrets the
+// injector's libraries read from this process's environment.
+func (m Manifest) SecretEnvValues() []string {
+	var out []string
+	for _, name := range m.SecretEnv {
+		if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -11,7 +11,8 @@ import (
 
 // secretsOf returns the redactor of the values of the settings m marks
 // Secret, as settings gives them (trimmed, as the CLI's log redaction
-// takes them); nil when there are none.
+// takes them), and of the environment variables m's SecretEnv names;
+// nil when there are none.
 func secretsOf(m *framework.Manifest, settings map[string]string) *httpx.Redactor {
 	if m == nil {
 		return nil
@@ -22,6 +23,7 @@ func secretsOf(m *framework.Manifest, settings map[string]string) *httpx.Redacto
 			secrets = append(secrets, v)
 		}
 	}
+	secrets = append(secrets, m.SecretEnvValues()...)
 	if len(secrets) == 0 {
 		return nil
 	}

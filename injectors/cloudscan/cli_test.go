@@ -113,3 +113,57 @@ func TestCLIRunInjectFile(t *testing.T) {
 		t.Error("the secret key reached the CLI's output")
 	}
 }
+
+// TestCLIWithholdsAParamHoldingTheCredentials: a param given the secret
+// access key or the session token the SDK reads from the environment (a
+// paste in the wrong place) is refused, exit 2, nothing sent, its value
+// withheld: neither the refusal, nor its log line, nor the output shows
+// it, whether it is the whole value or a part of it, from the inject file
+// or a --param flag, in run and validate.
+func TestCLIWithholdsAParamHoldingTheCredentials(t *testing.T) {
+	const token = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN+abc/def=="
+	for _, tt := range []struct {
+		name, value string
+		flag        bool
+		command     string
+	}{
+		{"secret key in the inject file", testSecretKey, false, "run"},
+		{"session token in the inject file", token, false, "run"},
+		{"secret key within the value", "30s" + testSecretKey, false, "run"},
+		{"secret key in --param", testSecretKey, true, "run"},
+		{"secret key, validate", testSecretKey, false, "validate"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_SESSION_TOKEN", token)
+			st := newStandIn(t, nil, fixtures())
+			inject := map[string]any{
+				"inject_id": "cloud-1",
+				"targets": []map[string]any{{"cloud_provider": "aws", "cloud_account_id": "123456789012",
+					"cloud_region": "eu-west-1"}},
+			}
+			args := []string{tt.command, "cloudscan", "--log-level", "debug"}
+			if tt.flag {
+				args = append(args, "--param", "call_timeout="+tt.value)
+			} else {
+				inject["params"] = map[string]any{"call_timeout": tt.value}
+			}
+			args = append(args, "--inject-file", testkit.WriteJSON(t, "inject.json", inject))
+			code, stdout, stderr := runCLI(endpointEnv(st.URL()), args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2; stderr:\n%s", code, stderr)
+			}
+			if !strings.Contains(stderr, "invalid params.call_timeout (value withheld)") {
+				t.Errorf("stderr does not withhold params.call_timeout:\n%s", stderr)
+			}
+			for _, v := range []string{testSecretKey, token, testSecretKey[:20], token[:20]} {
+				if strings.Contains(stdout+stderr, v) {
+					t.Errorf("%q shown:\n%s%s", v, stdout, stderr)
+				}
+			}
+			if got := st.calls(); len(got) != 0 {
+				t.Errorf("calls made: %v", got)
+			}
+		})
+	}
+}

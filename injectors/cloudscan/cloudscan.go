@@ -69,8 +69,12 @@ func (e *Executor) Manifest() framework.Manifest {
 		Category: framework.Cloud,
 		Description: "Read-only cloud posture scan (aws: s3, ec2, iam). Proves the credentials' account " +
 			"with sts:GetCallerIdentity before any check and reports the API calls it made as CloudTrail names them.",
-		Params:       framework.MustParamsSpec(e.NewParams()),
-		Settings:     settingsSpec(),
+		Params:   framework.MustParamsSpec(e.NewParams()),
+		Settings: settingsSpec(),
+		// The credentials the SDK reads from the environment on its own
+		// (config.NewEnvConfig): a param given one is withheld, as a
+		// Secret setting's value. The access key id is an identifier.
+		SecretEnv:    []string{"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN"},
 		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
 		// The structured results (configs) have no platform output type:
 		// they stay in the findings, and the platform is given one readable
