@@ -118,8 +118,8 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 }
 
 // check runs the executor's checks of the typed inject (its params decoded
-// by reg, which derives their fields once per injector): its
-// TargetsValidator, the params' decoding and checks (enums, Validate,
+// by reg, which derives their fields once per injector): no target holding
+// one of its secrets (secretTarget), its TargetsValidator, the params' decoding and checks (enums, Validate,
 // ParamsValidator), then its Configurer, and asks a DirectSender whether
 // it sends to its targets. A refusal is a *framework.RequestError; a
 // panic of one of them a *framework.PanicError. A param refused whose
@@ -128,6 +128,9 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 // (signatures.WithholdSecret).
 func (p *Prepared) check(reg *framework.Registry, settings map[string]string, redact func(string) string) error {
 	name, ex, in := p.Request.Injector, p.executor, p.inject
+	if err := secretTarget(p.secrets, p.Targets); err != nil {
+		return requestError(err)
+	}
 	if v, ok := ex.(framework.TargetsValidator); ok {
 		// A copy of its own, let go when it returns: what it changes
 		// there reaches neither the checks that follow (a Receiver's),

@@ -3,10 +3,14 @@ package runtime
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // secretsOf returns the redactor of the values of the settings m marks
@@ -102,4 +106,34 @@ func encoded(v any) (b []byte, ok bool) {
 		return nil, false
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), true
+}
+
+// secretTarget refuses the first of targets whose configuration holds
+// one of r's secrets (the executor's own: its Secret settings', its
+// SecretEnv's) in one of its fields, a query holding the API key, say:
+// the executor would send it where the key must not go, and its
+// signatures would carry it to the platform. The refusal names the field
+// (targets[N].query) and withholds its value; nil when none does, or r
+// is nil.
+func secretTarget(r *httpx.Redactor, targets []framework.Target) error {
+	if r == nil {
+		return nil
+	}
+	for i, t := range targets {
+		b, err := json.Marshal(t.Config)
+		if err != nil {
+			continue
+		}
+		var fields map[string]any
+		if json.Unmarshal(b, &fields) != nil {
+			continue
+		}
+		for _, k := range slices.Sorted(maps.Keys(fields)) {
+			if v, ok := fields[k].(string); ok && r.Redact(v) != v {
+				return &signatures.ValidationError{Field: fmt.Sprintf("targets[%d].%s", i, k),
+					Reason: signatures.ReasonSecret, Withheld: true}
+			}
+		}
+	}
+	return nil
 }
