@@ -59,7 +59,7 @@ func startRun(c *ucli.Context, o Options, stderrOf func(runConfig) io.Writer) (c
 	if err != nil {
 		return cfg, nil, nil, redactGiven(c, o, &cfg, err)
 	}
-	secrets = secretValues(cfg.Backend, cfg.injectors, ms)
+	secrets = everySecret(c, o, &cfg, secretValues(cfg.Backend, cfg.injectors, ms)...)
 	stderr := stderrOf(cfg)
 	log, err = newLogger(redacting(stderr, secrets), cfg.Log)
 	if err != nil {

@@ -35,11 +35,12 @@ func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Ma
 	return out
 }
 
-// redaction is logRedaction of the run's secrets (secretValues): the
-// runtime's (runtime.WithLogRedaction), which withholds a refused param
+// redaction is logRedaction of the run's secrets (secretValues, and the
+// config file's as it gave them): the runtime's (runtime.WithLogRedaction), which withholds a refused param
 // holding one.
 func (cfg runConfig) redaction(ms []framework.Manifest) func(string) string {
-	return logRedaction(secretValues(cfg.Backend, cfg.injectors, ms))
+	file, _ := cfg.readFileSecrets() // one the environment overrides too
+	return logRedaction(append(secretValues(cfg.Backend, cfg.injectors, ms), file...))
 }
 
 // rawSecrets returns the secrets as the flags and the environment give
@@ -139,6 +140,16 @@ func redactGiven(c *ucli.Context, o Options, cfg fileSecretsReader, err error, d
 	if err == nil {
 		return nil
 	}
+	return redactExit(err, everySecret(c, o, cfg, decoded...))
+}
+
+// everySecret returns every secret the command was given, from every
+// source, as redactGiven redacts them, and decoded: what the log lines of
+// run, validate and serve are redacted of (redacting), as the error they
+// exit with is. A secret one source gives and another overrides (a
+// config file's shodan_api_key under INJECTKIT_SHODAN_API_KEY) is
+// redacted all the same: an error quoting what was written may show it.
+func everySecret(c *ucli.Context, o Options, cfg fileSecretsReader, decoded ...string) []string {
 	var given []string
 	file, read := []string(nil), false
 	if cfg != nil {
@@ -152,7 +163,7 @@ func redactGiven(c *ucli.Context, o Options, cfg fileSecretsReader, err error, d
 	default:
 		given = givenSecrets(c, o)
 	}
-	return redactExit(err, append(given, decoded...))
+	return append(given, decoded...)
 }
 
 // redactingWriter removes secrets from each write: a log line, whole. The

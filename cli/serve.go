@@ -119,7 +119,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	// Secret settings are redacted from the log lines (an executor's
 	// message, its logger, a panic), and from the error serve exits with
 	// every secret given, from every source (redactGiven).
-	secrets := secretValues(backendConfig{URL: sc.Platform.URL, Token: sc.Platform.Token}, sc.injectors, ms)
+	secrets := everySecret(c, o, &sc, secretValues(backendConfig{URL: sc.Platform.URL, Token: sc.Platform.Token}, sc.injectors, ms)...)
 	defer func() { err = redactGiven(c, o, &sc, err, secrets...) }()
 	if err := checkProxy(o); err != nil {
 		return err

@@ -62,3 +62,45 @@ func TestQueryHoldingTheKeyRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestOverriddenConfigFileKeyRedactedFromTheLog: the config file's
+// shodan_api_key, overridden by INJECTKIT_SHODAN_API_KEY, is still a
+// secret the user wrote: a refusal quoting it (another setting, a param
+// given the same value) shows it neither in the error nor in the WARN
+// "inject rejected" log line.
+func TestOverriddenConfigFileKeyRedactedFromTheLog(t *testing.T) {
+	const fileKey = "sekrETcfg-file-key-42"
+	for _, tt := range []struct {
+		name, config string
+		args         []string
+	}{
+		{"another setting quotes it", "query:\n  shodan_api_key: \"" + fileKey + "\"\n  request_timeout: \"" + fileKey + "\"\n", nil},
+		{"a param quotes it", "query:\n  shodan_api_key: \"" + fileKey + "\"\n", []string{"--param", "max_results=" + fileKey}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newStandIn(t)
+			cfg := testkit.WriteFile(t, "injectkit.yaml", tt.config)
+			getenv := func(k string) string {
+				return map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_SHODAN_API_KEY": testKey,
+					"INJECTKIT_OUTBOX": "none"}[k]
+			}
+			reg := framework.NewRegistry()
+			reg.Register(Name, func() framework.Executor { return New() })
+			var out, errs bytes.Buffer
+			args := append([]string{"injectkit", "run", "query", "--query", "port:22", "--config", cfg, "--log-level", "debug"}, tt.args...)
+			code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv}, args)
+			if code != 2 {
+				t.Errorf("exit %d, want 2; stderr:\n%s", code, errs.String())
+			}
+			if !strings.Contains(errs.String(), "inject rejected") {
+				t.Errorf("no WARN inject rejected line:\n%s", errs.String())
+			}
+			if shown := out.String() + errs.String(); strings.Contains(shown, fileKey) || strings.Contains(shown, testKey) {
+				t.Errorf("a key shown:\n%s", shown)
+			}
+			if got := srv.Requests(); len(got) != 0 {
+				t.Errorf("%d requests sent", len(got))
+			}
+		})
+	}
+}
