@@ -25,9 +25,9 @@ type configRun struct {
 	jobs map[string]*job
 }
 
-// job is one check run: regional checks belong to one configuration, a
-// global one is shared by every configuration of the provider's partition
-// that asks.
+// job is one check run, shared by every configuration of the provider's
+// partition that asks for it: a regional one by those of its region, a
+// global one by all.
 type job struct {
 	sess    session
 	service string
@@ -188,7 +188,10 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 		return nil
 	}
 	var jobs []*job
-	global := map[string]*job{}
+	// A check is run once per service and region (a global one once per
+	// service), its result shared by every configuration that asks for it:
+	// identical targets, or one naming a service another checks anyway.
+	shared := map[string]*job{}
 	for _, r := range mine {
 		if account != r.cfg.CloudAccountID {
 			err := &AccountMismatchError{Provider: name, Want: r.cfg.CloudAccountID, Got: account}
@@ -203,21 +206,17 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 			services = []string{r.cfg.TargetService}
 		}
 		for _, svc := range services {
+			key, label := svc+" "+r.cfg.CloudRegion, name+" "+r.cfg.CloudRegion+" "+svc
 			if prov.global(svc) {
-				j, ok := global[svc]
-				if !ok {
-					j = &job{sess: sess, service: svc, region: r.cfg.CloudRegion,
-						label: part + " global " + svc, rec: newRecorder()}
-					global[svc] = j
-					jobs = append(jobs, j)
-				}
-				r.jobs[svc] = j
-				continue
+				key, label = svc, part+" global "+svc
 			}
-			j := &job{sess: sess, service: svc, region: r.cfg.CloudRegion,
-				label: name + " " + r.cfg.CloudRegion + " " + svc, rec: newRecorder()}
+			j, ok := shared[key]
+			if !ok {
+				j = &job{sess: sess, service: svc, region: r.cfg.CloudRegion, label: label, rec: newRecorder()}
+				shared[key] = j
+				jobs = append(jobs, j)
+			}
 			r.jobs[svc] = j
-			jobs = append(jobs, j)
 		}
 	}
 	return jobs
