@@ -122,7 +122,12 @@ func frameworkTargetLabel(t framework.Target) string {
 		return "query " + strconv.Quote(ec.Query)
 	}
 	if cc, ok := t.Cloud(); ok {
-		return cc.CloudProvider + ":" + cc.CloudAccountID + ":" + cc.CloudRegion
+		// As the run's summary names it (targetLabel): the service too.
+		label := cc.CloudProvider + ":" + cc.CloudAccountID + ":" + cc.CloudRegion
+		if cc.TargetService != "" {
+			label += ":" + cc.TargetService
+		}
+		return label
 	}
 	return "its target"
 }

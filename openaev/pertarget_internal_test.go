@@ -172,3 +172,24 @@ func TestTargetMessageRendersMapExtras(t *testing.T) {
 		})
 	}
 }
+
+// A cloud target's trace names it as the run's summary does: with its
+// service when it names one, so that two targets of one region differ.
+func TestTargetMessageNamesTheCloudService(t *testing.T) {
+	m := &framework.Manifest{Name: "cloudscan", Category: framework.Cloud}
+	for _, tt := range []struct{ service, want string }{
+		{"", "cloudscan on aws:123456789012:eu-west-1: succeeded"},
+		{"ec2", "cloudscan on aws:123456789012:eu-west-1:ec2: succeeded"},
+	} {
+		target := framework.Target{Config: signatures.CloudConfig{CloudProvider: "aws", CloudAccountID: "123456789012",
+			CloudRegion: "eu-west-1", TargetService: tt.service}}
+		r := &runtime.Report{Injector: "cloudscan", Status: signatures.StatusSuccess, Targets: []framework.Target{target}}
+		if got := targetMessage(r, m, 0, nil); got != tt.want {
+			t.Errorf("service %q: %q, want %q", tt.service, got, tt.want)
+		}
+		if got := targetLabel(runtime.TargetSpec{CloudProvider: "aws", CloudAccountID: "123456789012",
+			CloudRegion: "eu-west-1", TargetService: tt.service}); !strings.HasSuffix(tt.want, " on "+got+": succeeded") {
+			t.Errorf("service %q: the summary names it %q, the trace %q", tt.service, got, tt.want)
+		}
+	}
+}
