@@ -133,3 +133,18 @@ func TestOrchestration(t *testing.T) {
 		})
 	}
 }
+
+// Each check's partial result counts its findings and errors in words
+// that agree with the counts: "1 finding, 1 error", "0 findings".
+func TestPartialResultsCount(t *testing.T) {
+	prov := &fakeProvider{account: "1", outcomes: map[string]string{"store": "resource-error", "id": "fail"}}
+	e := New(withProvider("fake", prov))
+	in := newInject(t, []signatures.CloudConfig{{CloudProvider: "fake", CloudAccountID: "1", CloudRegion: "r1"}}, defaultParams())
+	e.Execute(context.Background(), in)
+	got := in.PartialResults()
+	slices.Sort(got)
+	want := []string{"fake global id: 0 findings, 1 error", "fake r1 net: 1 finding, 0 errors", "fake r1 store: 1 finding, 1 error"}
+	if !slices.Equal(got, want) {
+		t.Errorf("partial results %q, want %q", got, want)
+	}
+}

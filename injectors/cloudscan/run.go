@@ -250,7 +250,7 @@ func runJobs(ctx context.Context, log *zap.Logger, in *framework.Inject, jobs []
 			log.Debug("check done", zap.String("check", j.label),
 				zap.Int("findings", len(j.result.Findings)), zap.Int("errors", len(j.result.Errors)),
 				zap.Bool("failed", j.result.Failed))
-			in.Partial(fmt.Sprintf("%s: %d findings, %d errors", j.label, len(j.result.Findings), len(j.result.Errors)))
+			in.Partial(fmt.Sprintf("%s: %s, %s", j.label, count(len(j.result.Findings), "finding"), count(len(j.result.Errors), "error")))
 		}()
 	}
 	wg.Wait()
@@ -372,6 +372,15 @@ func joinNotes(notes []string) string {
 
 func failed(msg string) framework.ToolOutput {
 	return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: msg}}
+}
+
+// count says n of noun, the noun in the plural unless n is 1: "1 finding",
+// "0 errors".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func firstNonEmpty(a, b string) string {
