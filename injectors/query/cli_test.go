@@ -3,6 +3,7 @@ package query
 import (
 	"bytes"
 	"context"
+	"os"
 	"strings"
 	"testing"
 
@@ -102,5 +103,34 @@ func TestOverriddenConfigFileKeyRedactedFromTheLog(t *testing.T) {
 				t.Errorf("%d requests sent", len(got))
 			}
 		})
+	}
+}
+
+// TestREADMESaysWhatAMissingKeyDoes: run and validate without an API key
+// exit 2 before anything is sent, and the README quotes their refusal as
+// they print it.
+func TestREADMESaysWhatAMissingKeyDoes(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := strings.Join(strings.Fields(string(b)), " ")
+	for _, command := range []string{"run", "validate"} {
+		srv := newStandIn(t)
+		getenv := func(k string) string {
+			return map[string]string{"INJECTKIT_SHODAN_BASE_URL": srv.URL, "INJECTKIT_OUTBOX": "none"}[k]
+		}
+		reg := framework.NewRegistry()
+		reg.Register(Name, func() framework.Executor { return New() })
+		var out, errs bytes.Buffer
+		code := cli.Run(context.Background(), cli.Options{Registry: reg, Version: "9.9.9", Stdout: &out, Stderr: &errs, Getenv: getenv},
+			[]string{"injectkit", command, "query", "--query", "port:22"})
+		if code != 2 || len(srv.Requests()) != 0 {
+			t.Errorf("%s: exit %d, %d requests; want 2, none", command, code, len(srv.Requests()))
+		}
+		refusal := strings.TrimPrefix(strings.TrimSpace(errs.String()), "injectkit: ")
+		if !strings.Contains(readme, "`"+refusal+"`") {
+			t.Errorf("%s's refusal is not quoted by the README: %s", command, refusal)
+		}
 	}
 }
