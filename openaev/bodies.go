@@ -71,13 +71,14 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	status, msg := completion(r, m)
 	msg += undeclaredSummary(r.Output.Findings, m)
 	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx)}
-	pieces, err := findingPieces(r, m, v)
+	pieces, misfits, err := findingPieces(r, m, v)
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
 		p.log.Error("findings not encodable; sending the signatures alone", zap.String("inject_id", r.InjectID), zap.Error(err))
 		msg += " (findings could not be encoded: " + err.Error() + ")"
 		pieces = nil
 	}
+	msg += p.misfitsLeftOut(r.InjectID, misfits)
 	// The note saying what is left out takes room in the message: it is
 	// reserved only when a note is written.
 	pl, lo := base.layout(status, msg, pieces, limit, 0)
@@ -316,10 +317,10 @@ func appendEnvelope(dst []byte, e Execution) []byte {
 // findingPieces encodes the findings the structured output carries for a
 // platform of version v (see StructuredOutput), sorted by key, without
 // expectation_signatures.
-func findingPieces(r *runtime.Report, m *framework.Manifest, v PlatformVersion) ([]piece, error) {
-	doc, err := findingsDoc(r, m, v)
+func findingPieces(r *runtime.Report, m *framework.Manifest, v PlatformVersion) ([]piece, []misfit, error) {
+	doc, misfits, err := findingsDoc(r, m, v)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	delete(doc, FieldExpectationSignatures)
 	keys := make([]string, 0, len(doc))
@@ -334,15 +335,15 @@ func findingPieces(r *runtime.Report, m *framework.Manifest, v PlatformVersion) 
 	for _, k := range keys {
 		buf.Reset()
 		if err := enc.Encode(k); err != nil {
-			return nil, fmt.Errorf("structured output: %w", err)
+			return nil, nil, fmt.Errorf("structured output: %w", err)
 		}
 		buf.Truncate(buf.Len() - 1)
 		buf.WriteByte(':')
 		if err := enc.Encode(doc[k]); err != nil {
-			return nil, fmt.Errorf("structured output: %s: %w", k, err)
+			return nil, nil, fmt.Errorf("structured output: %s: %w", k, err)
 		}
 		raw := scrubNUL(bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte("\n"))))
 		out = append(out, piece{key: k, raw: raw, size: escapedLen(raw)})
 	}
-	return out, nil
+	return out, misfits, nil
 }

@@ -103,6 +103,11 @@
 // length, and a U+0000 in any string of a callback (its message, a
 // finding, a signature value) is sent as U+FFFD (see docs/wire-format.md for its two forms): the platform's
 // database refuses U+0000, and the callback would be lost after its 200.
+// A finding value that does not fit its output's type as the platform
+// checks it (a port "22/tcp", an ipv4 output's host name) is left out,
+// the other items of a multiple output kept, with a WARN naming the
+// output, the item and the value and a note in the message: the platform
+// would drop the whole callback, signatures included (see fit.go).
 //
 // # From message to request
 //

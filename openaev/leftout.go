@@ -80,3 +80,24 @@ func (p *Profile) warnFindingLeftOut(id string, pc piece, needs int, larger []pi
 	}
 	p.log.Warn(msg, fields...)
 }
+
+// misfitsLeftOut logs a WARN for each finding value of inject id left
+// out because it does not fit its output's type (see fitOutput), naming
+// the output, the item and the value, and returns the note the terminal
+// callback's message carries of them ("" when there are none).
+func (p *Profile) misfitsLeftOut(id string, misfits []misfit) string {
+	if len(misfits) == 0 {
+		return ""
+	}
+	parts := make([]string, len(misfits))
+	for i, mf := range misfits {
+		fields := []zap.Field{zap.String("inject_id", id), zap.String("output", mf.field)}
+		if mf.item >= 0 {
+			fields = append(fields, zap.Int("item", mf.item))
+		}
+		fields = append(fields, zap.String("value", mf.value), zap.String("reason", mf.reason))
+		p.log.Warn("finding value not sent: it does not fit its output's type, and the platform would drop the whole callback for it", fields...)
+		parts[i] = mf.String()
+	}
+	return "; not sent, not of their output's type: " + list(parts, 5)
+}

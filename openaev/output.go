@@ -152,6 +152,10 @@ type Structured struct {
 	// signatures because the collectors' enum lacks them (the per-target
 	// trace of a target with an asset shows them).
 	DroppedExtras []string
+	// LeftOut describes each finding value left out because it does not
+	// fit its output's type (see fitOutput): "open_ports item 0: port
+	// 22/tcp is not an integer".
+	LeftOut []string
 }
 
 // StructuredOutput returns the execution_output_structured document of a
@@ -166,15 +170,20 @@ type Structured struct {
 // JSON; an empty one is left out. On every version a finding that is
 // JSON null (nil, a nil slice: the platform drops the callback of a null
 // cve, portscan or address output, and shows a text one as "null") is
-// left out, and a text finding longer than FindingValueRoom (of the
+// left out, so is a value that does not fit its output's type, item by
+// item for a multiple output's list (fitOutput: the platform would drop
+// the whole callback), and a text finding longer than FindingValueRoom (of the
 // report's inject and the output's field) is truncated, with a note of its
 // length.
 func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {
-	doc, err := findingsDoc(r, m, v)
+	doc, misfits, err := findingsDoc(r, m, v)
 	if err != nil {
 		return Structured{}, err
 	}
 	var out Structured
+	for _, mf := range misfits {
+		out.LeftOut = append(out.LeftOut, mf.String())
+	}
 	if v.Current {
 		sig := signatures.Payload{Targets: []signatures.PayloadTarget{}}
 		var drops map[string]bool
@@ -202,9 +211,12 @@ func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersio
 }
 
 // findingsDoc returns the findings the structured output of r carries
-// for a platform of version v (see StructuredOutput), without signatures.
-func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (map[string]any, error) {
+// for a platform of version v (see StructuredOutput), without signatures,
+// and the values it leaves out as not fitting their output's type, sorted
+// by field.
+func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (map[string]any, []misfit, error) {
 	doc := map[string]any{}
+	var misfits []misfit
 	declared := outputFields(m)
 	multiple := map[string]bool{}
 	if m != nil {
@@ -231,18 +243,23 @@ func findingsDoc(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (m
 			if typ == OutputText {
 				val = boundText(textWithoutNUL(val), multiple[k], FindingValueRoom(r.InjectID, k))
 			}
-			doc[k] = val
+			fit, mf, ok := fitOutput(k, typ, multiple[k], val, v)
+			misfits = append(misfits, mf...)
+			if ok {
+				doc[k] = fit
+			}
 			continue
 		}
 		text, err := textValue(val)
 		if err != nil {
-			return nil, fmt.Errorf("structured output: %s as text: %w", k, err)
+			return nil, nil, fmt.Errorf("structured output: %s as text: %w", k, err)
 		}
 		if text != "" {
 			doc[k] = truncateFinding(withoutNUL(text), FindingValueRoom(r.InjectID, k))
 		}
 	}
-	return doc, nil
+	slices.SortStableFunc(misfits, func(a, b misfit) int { return strings.Compare(a.field, b.field) })
+	return doc, misfits, nil
 }
 
 // nullFinding reports a finding that encodes as JSON null: nil, or a nil

@@ -1,0 +1,171 @@
+package openaev_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// misfitExec reports findings given as they are, under the outputs
+// given.
+type misfitExec struct {
+	outputs  []framework.Output
+	findings map[string]any
+}
+
+func (m misfitExec) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "misfit", Description: "reports findings as given", Platforms: []string{"Linux"},
+		Expectations: []signatures.ExpectationType{signatures.Detection}, Outputs: m.outputs}
+}
+
+func (m misfitExec) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{Status: framework.StatusSuccess, Findings: m.findings}
+}
+
+// TestFindingNotOfItsTypeLeftOut: a finding value that does not fit its
+// output's type (a port "22/tcp", an ipv4 output given a host name) made
+// the platform drop the whole terminal callback, its signatures with it,
+// while the run said delivered. The profile leaves such a value out
+// (the other items of a multiple output kept) with a WARN naming the
+// output, the item and the value: the callback is processed, the
+// signatures and the other findings stored.
+func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
+	for _, tt := range []struct {
+		name      string
+		output    framework.Output
+		value     any
+		stored    any    // the finding the platform stores; nil: none
+		warnValue string // the value the WARN names
+		warnItem  int    // -1: no item
+	}{
+		{"a port list with a service name", framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
+			[]any{"22/tcp", 443}, []any{float64(443)}, "22/tcp", 0},
+		{"a port list of names alone", framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
+			[]string{"22/tcp"}, nil, "22/tcp", 0},
+		{"a host name as an ipv4", framework.Output{Type: "ipv4", Field: "address", Finding: true},
+			"db.example", nil, "db.example", -1},
+		{"credentials without a password", framework.Output{Type: "credentials", Field: "creds", Multiple: true, Finding: true},
+			[]map[string]string{{"username": "root"}, {"username": "bob", "password": "x"}}, []any{map[string]any{"username": "bob", "password": "x"}}, `{"username":"root"}`, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			const inject = "inj-misfit"
+			ex := misfitExec{outputs: []framework.Output{tt.output, {Type: "text", Field: "note"}},
+				findings: map[string]any{tt.output.Field: tt.value, "note": "kept"}}
+			e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(openaevtest.Current)})
+			e.registry.Register("misfit", func() framework.Executor { return ex })
+			manifests := append(testManifests(), ex.Manifest())
+			e.build(manifests)
+			if _, err := e.client.Register(context.Background(), manifests, false); err != nil {
+				t.Fatal(err)
+			}
+			body := e.message(t, inject, "misfit", map[string]any{"target_selector": "assets", "target_property_selector": "hostname",
+				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
+				[]map[string]any{asset("asset", "a1", "h1.example", "", nil)}, nil)
+			if err := e.proc.Process(context.Background(), body); err != nil {
+				t.Fatal(err)
+			}
+			if d := e.platform.Dropped(); len(d) > 0 {
+				t.Fatalf("%d callbacks dropped, want none: %s", len(d), d[0].Reason)
+			}
+			var sigs int
+			for _, c := range e.platform.Calls(inject) {
+				if c.Kind == openaevtest.KindComplete {
+					if !c.Processed() {
+						t.Fatalf("complete %s: %s", c.Outcome, c.Reason)
+					}
+					sigs += len(c.Signatures)
+				}
+			}
+			if sigs == 0 {
+				t.Error("no signatures stored")
+			}
+			found := e.platform.Findings(inject)
+			if found["note"] != "kept" {
+				t.Errorf("note stored as %v, want kept", found["note"])
+			}
+			if got := found[tt.output.Field]; !reflect.DeepEqual(got, tt.stored) {
+				t.Errorf("%s stored as %#v, want %#v", tt.output.Field, got, tt.stored)
+			}
+			warns := e.logs.FilterMessageSnippet("does not fit its output's type").All()
+			if len(warns) != 1 {
+				t.Fatalf("%d WARNs of a value left out, want 1", len(warns))
+			}
+			ctx := warns[0].ContextMap()
+			item, hasItem := ctx["item"]
+			if ctx["output"] != tt.output.Field || ctx["value"] != tt.warnValue ||
+				hasItem != (tt.warnItem >= 0) || hasItem && item != int64(tt.warnItem) {
+				t.Errorf("WARN %v, want output %s, item %d, value %s", ctx, tt.output.Field, tt.warnItem, tt.warnValue)
+			}
+			term, _ := e.platform.Terminal(inject)
+			if msg, _ := term.Body["execution_message"].(string); !strings.Contains(msg, "not of their output's type: "+tt.output.Field) {
+				t.Errorf("message %q does not say what was left out", msg)
+			}
+		})
+	}
+}
+
+// TestFindingsSentFitThePlatform: whatever an injector reports, every
+// finding the structured output carries passes the stand-in's model of
+// the platform's output processors, on both lines, and a value that
+// passes it is sent whole.
+func TestFindingsSentFitThePlatform(t *testing.T) {
+	values := []any{"22/tcp", 22, 22.5, "192.0.2.1", "2001:db8::1", "db.example", nil, true,
+		map[string]any{"username": "u", "hash": "h"}, map[string]any{"username": "u"},
+		map[string]any{"id": "CVE-1", "host": "h", "severity": "high"}, map[string]any{"id": "CVE-1", "host": 3, "severity": "high"},
+		map[string]any{"host": "h", "port": 22, "service": "ssh"}, map[string]any{"host": "h", "port": "22", "service": "ssh"},
+		map[string]any{"name": "n"}, map[string]any{"sid": "S-1"}, map[string]any{"share_name": "c$"}}
+	for _, pv := range []struct {
+		v    openaev.PlatformVersion
+		test openaevtest.Version
+	}{{current, openaevtest.Current}, {v24, openaevtest.Version24}} {
+		for _, typ := range openaev.OutputTypes(pv.v) {
+			if typ == openaev.OutputExpectationSignature {
+				continue
+			}
+			for _, multiple := range []bool{false, true} {
+				for _, value := range append(values, []any{values[0], values[1]}, []any{values[3], nil, values[4]}, values) {
+					m := &framework.Manifest{Name: "x", Outputs: []framework.Output{{Type: typ, Field: "f", Multiple: multiple}}}
+					r := &runtime.Report{InjectID: "i", Output: framework.ToolOutput{Findings: map[string]any{"f": value}}}
+					s, err := openaev.StructuredOutput(r, m, pv.v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					var doc map[string]any
+					if err := json.Unmarshal([]byte(s.JSON), &doc); err != nil {
+						t.Fatal(err)
+					}
+					sent, ok := doc["f"]
+					if ok {
+						if err := openaevtest.ValidateOutput(pv.test, typ, multiple, sent); err != nil {
+							t.Errorf("%s %s multiple %v: %v sent as %v, which the platform refuses: %v", pv.v, typ, multiple, value, sent, err)
+						}
+					}
+					if value != nil && openaevtest.ValidateOutput(pv.test, typ, multiple, generic(t, value)) == nil && len(s.LeftOut) > 0 {
+						t.Errorf("%s %s multiple %v: %v left out (%v), but the platform takes it", pv.v, typ, multiple, value, s.LeftOut)
+					}
+				}
+			}
+		}
+	}
+}
+
+func generic(t *testing.T, v any) any {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out any
+	if err := json.Unmarshal(b, &out); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
