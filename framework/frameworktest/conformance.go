@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime/debug"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -31,7 +32,10 @@ type Options struct {
 	// category: loopback 127.0.0.1 for network (and for an executor of no
 	// category), aws account 123456789012 in us-east-1 for cloud, the
 	// query "apache" narrowed to 127.0.0.1 for external. They should be
-	// cheap to act on.
+	// cheap to act on. Each is attributed to an asset (conformance-asset-1,
+	// -2 …), as the platform's targets are, so that TargetExtras keyed by
+	// a configuration alone (framework.Target{Config: c}), which the
+	// runtime does not match to such a target, are reported.
 	Targets []signatures.Config
 	// Params of the live inject, decoded and validated as the runtime does
 	// (framework.DecodeParams). Default: the executor's defaults.
@@ -106,7 +110,9 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     valid output whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field, whose per-type
 //     extras are keyed by known expectation types and whose target
-//     extras by target indexes; Close,
+//     extras by the inject's targets (attributed to assets, as the
+//     platform's are: a key built from a configuration alone is none of
+//     them); Close,
 //     for a Closer, returns no error. A panic of ValidateTargets or Close
 //     is a failure naming the method.
 //
@@ -210,8 +216,8 @@ func (c *checker) inject(t testing.TB, targets []signatures.Config) *framework.I
 	}
 	in := &framework.Inject{ID: "conformance", Injector: c.o.Name, Category: c.m.Category, Params: params, Log: c.log,
 		ExpectationTypes: []framework.ExpectationType{framework.Detection, framework.Prevention}}
-	for _, cfg := range targets {
-		in.Targets = append(in.Targets, framework.Target{Config: cfg})
+	for i, cfg := range targets {
+		in.Targets = append(in.Targets, framework.Target{Config: cfg, Attribution: signatures.Attribution{Asset: "conformance-asset-" + strconv.Itoa(i+1)}})
 		in.Category = cfg.Category()
 	}
 	return in
@@ -304,7 +310,7 @@ func (c *checker) checkLive(t testing.TB) {
 		return
 	}
 	checkOutput(t, "a live inject", r)
-	for _, err := range extrasErrors(r.out, targets) {
+	for _, err := range extrasErrors(r.out, in.Targets) {
 		t.Error(err)
 	}
 	if cl, ok := c.ex.(framework.Closer); ok {

@@ -3,6 +3,7 @@ package frameworktest
 import (
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/signatures"
@@ -15,11 +16,11 @@ import (
 // type, target extras of no target (matched as the runtime matches them,
 // by framework.Target.ExtrasKey), a target keyed twice with different
 // extras.
-func extrasErrors(out framework.ToolOutput, targets []signatures.Config) []error {
+func extrasErrors(out framework.ToolOutput, targets []framework.Target) []error {
 	var errs []error
 	given := make(map[framework.Target]bool, len(targets)) // as the runtime matches keys
-	for _, cfg := range targets {
-		given[framework.Target{Config: cfg}.ExtrasKey()] = true
+	for _, tg := range targets {
+		given[tg.ExtrasKey()] = true
 	}
 	checkValues := func(where string, m map[string]any) {
 		for k, v := range m {
@@ -59,7 +60,7 @@ func extrasErrors(out framework.ToolOutput, targets []signatures.Config) []error
 		}
 		named[key] = te
 		if !given[key] {
-			errs = append(errs, fmt.Errorf("TargetExtras key %s is not one of the inject's %d targets (key them by in.Targets[i])", name, len(targets)))
+			errs = append(errs, fmt.Errorf("TargetExtras key %s is not one of the inject's %d targets (key them by in.Targets[i], with its attribution: %s)", name, len(targets), list(targets)))
 		}
 		for typ, m := range te {
 			if !typ.Valid() {
@@ -69,4 +70,17 @@ func extrasErrors(out framework.ToolOutput, targets []signatures.Config) []error
 		}
 	}
 	return errs
+}
+
+// list names up to three targets.
+func list(targets []framework.Target) string {
+	names := make([]string, 0, 3)
+	for i, tg := range targets {
+		if i == 3 {
+			names = append(names, fmt.Sprintf("and %d more", len(targets)-3))
+			break
+		}
+		names = append(names, tg.String())
+	}
+	return strings.Join(names, ", ")
 }

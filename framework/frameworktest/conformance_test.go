@@ -373,8 +373,9 @@ func TestConformancePasses(t *testing.T) {
 
 // TestConformanceTargetExtrasMatchedAsTheRuntimeMatchesThem: per-target
 // extras keyed by a live target in another form (a pointer configuration
-// where the target holds a value, or the reverse) name it, as the runtime
-// reads them (framework.Target.ExtrasKey): Conformance reports nothing.
+// where the target holds a value, or the reverse, with the target's
+// attribution) name it, as the runtime reads them
+// (framework.Target.ExtrasKey): Conformance reports nothing.
 func TestConformanceTargetExtrasMatchedAsTheRuntimeMatchesThem(t *testing.T) {
 	value := signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}
 	ptr := func() *signatures.NetworkConfig { c := value; return &c }
@@ -388,14 +389,48 @@ func TestConformanceTargetExtrasMatchedAsTheRuntimeMatchesThem(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ex := &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
-				return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
-					{Config: tt.key}: {framework.Detection: {"port": 1}}}}
+			ex := &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+				te := map[framework.Target]framework.TypeExtras{}
+				for _, tg := range in.Targets {
+					te[framework.Target{Config: tt.key, Attribution: tg.Attribution}] = framework.TypeExtras{framework.Detection: {"port": 1}}
+				}
+				return framework.ToolOutput{TargetExtras: te}
 			}}
 			o := fast
 			o.Targets = []signatures.Config{tt.target}
 			if msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, o) }); len(msgs) != 0 {
 				t.Errorf("Conformance reported %q", msgs)
+			}
+		})
+	}
+}
+
+// TestConformanceReportsExtrasKeyedWithoutAttribution: TargetExtras keyed
+// by a target's configuration alone, its attribution dropped
+// (framework.Target{Config: nc}), name no target of the platform, whose
+// targets are attributed to assets or agents: the runtime sends none of
+// the run's per-target extras there. The live inject's targets are
+// attributed, so Conformance reports such a key, by default and with
+// targets given.
+func TestConformanceReportsExtrasKeyedWithoutAttribution(t *testing.T) {
+	keyByConfig := &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+		te := map[framework.Target]framework.TypeExtras{}
+		for _, tg := range in.Targets {
+			nc, _ := tg.Network()
+			te[framework.Target{Config: nc}] = framework.TypeExtras{framework.Detection: {"command_line": "x"}}
+		}
+		return framework.ToolOutput{TargetExtras: te}
+	}}
+	two := fast
+	two.Targets = []signatures.Config{signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}, signatures.NetworkConfig{TargetIPv4: "127.0.0.2"}}
+	for name, o := range map[string]frameworktest.Options{"default targets": fast, "two targets": two} {
+		t.Run(name, func(t *testing.T) {
+			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, keyByConfig, o) })
+			if !slices.ContainsFunc(msgs, func(m string) bool {
+				return strings.Contains(m, `TargetExtras key {"target_ipv4":"127.0.0.1"} is not one of the inject's`) &&
+					strings.Contains(m, `"asset":"conformance-asset-1"`)
+			}) {
+				t.Errorf("Conformance reported %q; want the key without attribution", msgs)
 			}
 		})
 	}
