@@ -1,0 +1,78 @@
+package doccheck
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestStandInBlock runs the guide's stand-in block (section 8) as a
+// script, with hello built as the guide builds it and the guide's
+// hello-inject.json, its files moved to a temporary directory: it builds
+// the stand-in, waits for its URL file, runs hello against it and stops
+// it by its process id, which prints the platform's calls summed up: one
+// inject completed, no callback dropped.
+func TestStandInBlock(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds hello and the stand-in")
+	}
+	bash, err := exec.LookPath("bash")
+	if err != nil {
+		t.Skip("no bash")
+	}
+	root := repoRoot(t)
+	md, err := os.ReadFile(filepath.Join(root, "docs", "writing-an-injector.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := fenced(t, string(md), "sh", "-contract-of hello -inject inj-hello-1")
+	inject := fenced(t, string(md), "json", `{"inject_id": "inj-hello-1"`)
+	w := t.TempDir()
+	if err := os.WriteFile(filepath.Join(w, "hello-inject.json"), []byte(inject), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	script = strings.NewReplacer("bin/", w+"/bin/", "/tmp/oaev.url", w+"/oaev.url",
+		" hello.json", " "+filepath.Join(w, "hello.json"), "hello-inject.json", filepath.Join(w, "hello-inject.json")).Replace(script)
+	build := exec.Command("go", "build", "-o", filepath.Join(w, "bin", "hello"), "./examples/hello")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build hello: %v\n%s", err, out)
+	}
+	cmd := exec.Command(bash, "-c", script)
+	cmd.Dir = root
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(w, "state")) // hello's outbox
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("the block failed: %v\n%s", err, stderr.String())
+	}
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	last := lines[len(lines)-1]
+	if !strings.Contains(last, `"dropped":0`) || !strings.Contains(last, `"completed_injects":1`) {
+		t.Errorf("the stand-in summed up %s; want one inject completed, none dropped\n%s", last, stderr.String())
+	}
+}
+
+// fenced returns the body of the first fenced block of md in language
+// lang that holds what.
+func fenced(t *testing.T, md, lang, what string) string {
+	t.Helper()
+	for rest := md; ; {
+		i := strings.Index(rest, "\n```"+lang+"\n")
+		if i < 0 {
+			t.Fatalf("no %s block holding %q in the guide", lang, what)
+		}
+		rest = rest[i+len("\n```"+lang+"\n"):]
+		end := strings.Index(rest, "\n```\n")
+		if end < 0 {
+			t.Fatalf("a %s block is not closed", lang)
+		}
+		if body := rest[:end+1]; strings.Contains(body, what) {
+			return body
+		}
+		rest = rest[end:]
+	}
+}
