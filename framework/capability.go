@@ -209,5 +209,5 @@ type Output struct {
 	Field    string // key in Findings
 	Labels   []string
 	Multiple bool
-	Finding  bool // finding compatible
+	Finding  bool // the contract's isFindingCompatible: the platform stores it, and makes findings of every output but asset and action_output whatever it says
 }
