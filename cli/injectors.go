@@ -12,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/httpx"
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // injectorsConfig is the configuration of `injectkit injectors`. Its config
@@ -67,6 +68,7 @@ func injectorsCommand(o Options) *ucli.Command {
 			for i, m := range ms {
 				list[i] = injectorOf(m, settings[m.Name])
 				list[i].InvalidManifest = invalidManifest(m)
+				list[i].OpenAEVRefuses = openaevRefusal(m)
 			}
 			for _, pe := range broken {
 				list = append(list, injectorJSON{Name: pe.Injector, Category: "any", Broken: pe.Error(),
@@ -81,15 +83,33 @@ func injectorsCommand(o Options) *ucli.Command {
 	return cmd
 }
 
-// invalidManifest is the first error framework.ValidateManifest finds in
-// m, as the listing marks it, "" for a valid manifest: run, validate,
-// injectors NAME and serve refuse the injector with it (injectorSet.check).
+// invalidManifest is the errors framework.ValidateManifest finds in m,
+// as the listing marks it ("; " between them), "" for a valid manifest:
+// run, validate, injectors NAME and serve refuse the injector with them
+// (injectorSet.check).
 func invalidManifest(m framework.Manifest) string {
 	if err := framework.ValidateManifest(m); err != nil {
-		return err.Error()
+		return joinedLine(err)
 	}
 	return ""
 }
+
+// openaevRefusal is the errors openaev.ValidateManifest finds in a
+// manifest framework.ValidateManifest accepts, on the current line ("; "
+// between them), "" when it finds none: the openaev profile and serve
+// refuse the injector with them, the platform would refuse its contract.
+func openaevRefusal(m framework.Manifest) string {
+	if framework.ValidateManifest(m) != nil {
+		return "" // invalid for every profile: invalidManifest says why
+	}
+	if err := openaev.ValidateManifest(m, openaev.PlatformVersion{Current: true}); err != nil {
+		return joinedLine(err)
+	}
+	return ""
+}
+
+// joinedLine is err on one line, joined errors separated by "; ".
+func joinedLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", "; ") }
 
 // injectorJSON is an injector as `injectors -o json` prints it.
 type injectorJSON struct {
@@ -108,10 +128,14 @@ type injectorJSON struct {
 	// Broken says why an injector cannot run: its factory or Manifest
 	// panicked (a bug of the injector). Absent for the others.
 	Broken string `json:"broken,omitempty"`
-	// InvalidManifest is the first error framework.ValidateManifest finds
+	// InvalidManifest is the errors framework.ValidateManifest finds
 	// in its manifest, why every command that uses it exits 2 (listing
 	// only; absent for a valid one).
 	InvalidManifest string `json:"invalid_manifest,omitempty"`
+	// OpenAEVRefuses is what openaev.ValidateManifest finds in a manifest
+	// valid otherwise: why the openaev profile and serve refuse it, the
+	// platform its contract (listing only; absent when it finds nothing).
+	OpenAEVRefuses string `json:"openaev_refuses,omitempty"`
 }
 
 type paramJSON struct {

@@ -92,6 +92,9 @@ func listInjectors(o Options, ms []framework.Manifest, broken []*framework.Panic
 		if bad := invalidManifest(m); bad != "" {
 			para(o.Stdout, indent, "invalid manifest: "+bad, width)
 		}
+		if bad := openaevRefusal(m); bad != "" && m.Category != "BROKEN" {
+			para(o.Stdout, indent, "OpenAEV refuses it: "+bad, width)
+		}
 		if len(m.Params) > 0 {
 			names := make([]string, len(m.Params))
 			for i, p := range m.Params {
@@ -112,6 +115,9 @@ func showInjector(o Options, m framework.Manifest, values map[string]string) err
 	width, w := textWidth(o), o.Stdout
 	fmt.Fprintf(w, "%s (%s targets)\n", m.Name, category(m))
 	para(w, "   ", m.Description, width)
+	if bad := openaevRefusal(m); bad != "" {
+		para(w, "   ", "OpenAEV refuses it, so the openaev profile and serve do: "+bad, width)
+	}
 	var facts []string
 	if len(m.Expectations) > 0 {
 		es := make([]string, len(m.Expectations))

@@ -1,6 +1,7 @@
 package framework
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -33,74 +34,88 @@ const ReservedOutputField = "expectation_signatures"
 // The cli calls it for every command that uses an injector (run,
 // validate, injectors NAME, serve), whatever the profile, before anything
 // runs; openaev.ValidateManifest (the check of a contract before
-// registration) and frameworktest's Conformance call it too. The first
-// bad value is a *signatures.ValidationError whose Field is
+// registration) and frameworktest's Conformance call it too. Every bad
+// value is reported, joined (errors.Join; errors.As finds the first),
+// each a *signatures.ValidationError whose Field is
 // "<name>.<field>" (the manifest's name, then expectations, params,
 // outputs or settings; with the index, params[i], when the name, field or
 // key is empty) and whose Value is the value.
 func ValidateManifest(m Manifest) error {
+	var errs []error
 	bad := func(field, value, reason string) error {
 		return &signatures.ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
 	}
 	seen := map[ExpectationType]bool{}
 	for _, t := range m.Expectations {
 		if !t.Valid() {
-			return bad("expectations", string(t), "not an expectation type (want one of "+expectationTypeList()+")")
+			errs = append(errs, bad("expectations", string(t), "not an expectation type (want one of "+expectationTypeList()+")"))
+			continue
 		}
 		if seen[t] {
-			return bad("expectations", string(t), "declared twice")
+			errs = append(errs, bad("expectations", string(t), "declared twice"))
+			continue
 		}
 		seen[t] = true
 	}
 	params := map[string]bool{}
 	for i, p := range m.Params {
 		if p.Name == "" {
-			return bad(fmt.Sprintf("params[%d]", i), "", "a param needs a name")
+			errs = append(errs, bad(fmt.Sprintf("params[%d]", i), "", "a param needs a name"))
+			continue
 		}
 		if !validParamName(p.Name) {
-			return bad("params", p.Name, paramNameRule)
+			errs = append(errs, bad("params", p.Name, paramNameRule))
+			continue
 		}
 		if params[p.Name] {
-			return bad("params", p.Name, "declared twice")
+			errs = append(errs, bad("params", p.Name, "declared twice"))
+			continue
 		}
 		params[p.Name] = true
 	}
 	outputs := map[string]string{}
 	for i, o := range m.Outputs {
 		if o.Field == "" {
-			return bad(fmt.Sprintf("outputs[%d]", i), "", "an output needs a field")
+			errs = append(errs, bad(fmt.Sprintf("outputs[%d]", i), "", "an output needs a field"))
+			continue
 		}
 		if o.Field == ReservedOutputField {
-			return bad("outputs", o.Field, "reserved: the profile puts the expectation signatures there")
+			errs = append(errs, bad("outputs", o.Field, "reserved: the profile puts the expectation signatures there"))
+			continue
 		}
 		if first, dup := outputs[o.Field]; dup {
-			return bad("outputs", o.Field, "declared twice (as "+first+" and as "+o.Type+")")
+			errs = append(errs, bad("outputs", o.Field, "declared twice (as "+first+" and as "+o.Type+")"))
+			continue
 		}
 		outputs[o.Field] = o.Type
 	}
 	settings := map[string]string{} // folded key (FoldName): the key as declared
 	for i, s := range m.Settings {
 		if s.Key == "" {
-			return bad(fmt.Sprintf("settings[%d]", i), "", "a setting needs a key")
+			errs = append(errs, bad(fmt.Sprintf("settings[%d]", i), "", "a setting needs a key"))
+			continue
 		}
 		folded := FoldName(s.Key)
 		if first, dup := settings[folded]; dup {
-			return bad("settings", s.Key, "declared twice (as "+first+" and as "+s.Key+", one key in another spelling)")
+			errs = append(errs, bad("settings", s.Key, "declared twice (as "+first+" and as "+s.Key+", one key in another spelling)"))
+			continue
 		}
 		settings[folded] = s.Key
 		for _, p := range m.Params {
 			if FoldName(p.Name) == folded {
-				return bad("settings", s.Key, "also the name of a param ("+p.Name+"), in that spelling or another")
+				errs = append(errs, bad("settings", s.Key, "also the name of a param ("+p.Name+"), in that spelling or another"))
+				break
 			}
 		}
 		if !validParamName(s.Key) {
-			return bad("settings", s.Key, "not a setting key: want lowercase letters, digits and underscores (a config file key)")
+			errs = append(errs, bad("settings", s.Key, "not a setting key: want lowercase letters, digits and underscores (a config file key)"))
+			continue
 		}
 		if s.Env != "" && !validEnvName(s.Env) {
-			return bad("settings."+s.Key+".env", s.Env, "not an environment variable name: want upper-case letters, digits and underscores, not starting with a digit")
+			errs = append(errs, bad("settings."+s.Key+".env", s.Env, "not an environment variable name: want upper-case letters, digits and underscores, not starting with a digit"))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // expectationTypeList is signatures.ExpectationTypes, comma-separated.

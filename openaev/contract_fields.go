@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
@@ -103,16 +104,22 @@ func contractFields(m framework.Manifest) ([]field, error) {
 	for _, f := range fields {
 		reserved[f.Key] = true
 	}
+	var errs []error
 	for _, p := range m.Params {
 		if reserved[p.Name] {
-			return nil, &ValidationError{Field: m.Name + ".params", Value: p.Name, Reason: "name reserved by the contract's target fields"}
+			errs = append(errs, &ValidationError{Field: m.Name + ".params", Value: p.Name, Reason: "name reserved by the contract's target fields"})
+			continue
 		}
 		f, err := paramField(p)
 		if err != nil {
 			err.Field = m.Name + ".params." + p.Name
-			return nil, err
+			errs = append(errs, err)
+			continue
 		}
 		fields = append(fields, f)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...) // every bad param
 	}
 	return fields, nil
 }

@@ -1,6 +1,7 @@
 package openaev
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -102,16 +103,22 @@ func member(list []string, v string) bool {
 // one of SecurityPlatformTypes (values the platform parses into closed
 // enums); no param is named like a field of the contract's target
 // selection or expectations (targets, assets…), each param's type has
-// a form field and an int param's default is an integer. The first bad value is a *ValidationError naming the
-// manifest and the value.
+// a form field and an int param's default is an integer. Every bad value
+// is reported, each a *ValidationError naming the manifest's field and the
+// value, joined (errors.Join; errors.As finds the first).
 func ValidateManifest(m framework.Manifest, v PlatformVersion) error {
+	var errs []error
 	if err := validateName(m); err != nil {
-		return err
+		errs = append(errs, err)
 	}
 	if err := framework.ValidateManifest(m); err != nil {
-		return err
+		errs = append(errs, err)
 	}
-	return platformChecks(m, v)
+	errs = append(errs, validateEnums(m, v)...)
+	if _, err := contractFields(m); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // validateName refuses a manifest without a name, or whose name is no
@@ -126,21 +133,12 @@ func validateName(m framework.Manifest) error {
 	return nil
 }
 
-// platformChecks are the checks of ValidateManifest the platform's closed
-// enums and contract fields add.
-func platformChecks(m framework.Manifest, v PlatformVersion) error {
-	if err := validateEnums(m, v); err != nil {
-		return err
-	}
-	_, err := contractFields(m)
-	return err
-}
-
 // validateEnums checks the values of m the platform parses into closed
-// enums (see ValidateManifest).
-func validateEnums(m framework.Manifest, v PlatformVersion) error {
-	bad := func(field, value, reason string) error {
-		return &ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason}
+// enums (see ValidateManifest), every bad value.
+func validateEnums(m framework.Manifest, v PlatformVersion) []error {
+	var errs []error
+	bad := func(field, value, reason string) {
+		errs = append(errs, &ValidationError{Field: m.Name + "." + field, Value: value, Reason: reason})
 	}
 	platforms := PlatformTypes(v)
 	for _, p := range m.Platforms {
@@ -150,18 +148,18 @@ func validateEnums(m framework.Manifest, v PlatformVersion) error {
 			if member(PlatformTypes(PlatformVersion{Current: true}), p) {
 				reason = "not a platform type of OpenAEV " + v.String() + " (want one of " + strings.Join(platforms, ", ") + ")"
 			}
-			return bad("platforms", p, reason)
+			bad("platforms", p, reason)
 		}
 	}
 	outputs := OutputTypes(PlatformVersion{Current: true})
 	for _, o := range m.Outputs {
 		if !member(outputs, o.Type) {
-			return bad("outputs."+o.Field, o.Type, "not an OpenAEV output type (want one of "+strings.Join(outputs, ", ")+")")
+			bad("outputs."+o.Field, o.Type, "not an OpenAEV output type (want one of "+strings.Join(outputs, ", ")+")")
 		}
 	}
 	for i, d := range m.Domains {
 		if strings.TrimSpace(d.Name) == "" || strings.TrimSpace(d.Color) == "" {
-			return bad(fmt.Sprintf("domains[%d]", i), fmt.Sprintf("name %q, color %q", d.Name, d.Color),
+			bad(fmt.Sprintf("domains[%d]", i), fmt.Sprintf("name %q, color %q", d.Name, d.Color),
 				"a domain needs a name and a colour")
 		}
 	}
@@ -170,14 +168,14 @@ func validateEnums(m framework.Manifest, v PlatformVersion) error {
 	for t := range m.SecurityPlatforms {
 		types = append(types, string(t))
 	}
-	sort.Strings(types) // the first bad value is the same on every run
+	sort.Strings(types) // the errors come in the same order on every run
 	for _, t := range types {
 		for _, sp := range m.SecurityPlatforms[framework.ExpectationType(t)] {
 			if !member(known, sp) {
-				return bad("security_platforms."+t, sp,
+				bad("security_platforms."+t, sp,
 					"not an OpenAEV security platform type (want one of "+strings.Join(known, ", ")+")")
 			}
 		}
 	}
-	return nil
+	return errs
 }
