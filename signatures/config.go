@@ -227,7 +227,7 @@ const MaxZone = 15
 
 // NotAHost returns why a, whatever its zone and as an IPv4-mapped IPv6
 // address too, is no host to scan, or "" when it is one. The unspecified
-// address (0.0.0.0, ::) makes nmap scan the injector's own host, the
+// address (0.0.0.0, ::) makes a tool act on the injector's own host, the
 // limited broadcast address (255.255.255.255) and a multicast address
 // (224.0.0.0/4, ff00::/8) name a group of hosts, not one. Loopback and
 // link-local addresses are hosts.
@@ -235,7 +235,7 @@ func NotAHost(a netip.Addr) string {
 	u := a.WithZone("").Unmap()
 	switch {
 	case u.IsUnspecified():
-		return fmt.Sprintf("an unspecified address (%s) is not a host to scan (nmap would scan the injector's own host)", u)
+		return fmt.Sprintf("an unspecified address (%s) is not a host to scan (the tool would act on the injector's own host)", u)
 	case u == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
 		return "the limited broadcast address (255.255.255.255) is not a host to scan"
 	case u.IsMulticast():

@@ -272,8 +272,17 @@ func TestNetworkConfigRefusesNoHost(t *testing.T) {
 	checkValidate(t, tests)
 
 	for _, r := range refused {
-		if reason := signatures.NotAHost(netip.MustParseAddr(r.value)); !strings.Contains(reason, r.kind) {
+		reason := signatures.NotAHost(netip.MustParseAddr(r.value))
+		if !strings.Contains(reason, r.kind) {
 			t.Errorf("NotAHost(%s) = %q, want a reason naming %s", r.value, reason, r.kind)
+		}
+		// Every injector gets these reasons, a third party's too: none
+		// names a tool.
+		if strings.Contains(strings.ToLower(reason), "nmap") {
+			t.Errorf("NotAHost(%s) = %q, naming nmap", r.value, reason)
+		}
+		if r.kind == "unspecified" && !strings.Contains(reason, "the tool would act on the injector's own host") {
+			t.Errorf("NotAHost(%s) = %q, want it to say the tool would act on the injector's own host", r.value, reason)
 		}
 	}
 }
