@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -86,6 +87,11 @@ type Options struct {
 	// built are the injectors of Registry, built once for the
 	// application (NewApp): see injectors.
 	built *injectorSet
+	// retryDelay, when positive, is the first wait between the attempts
+	// of a request to a backend or the platform, doubling after each
+	// retry (default the clients' 1 s): a test seam, set by the tests
+	// that want fast retries (see export_test.go).
+	retryDelay time.Duration
 }
 
 const exitHelp = `EXIT CODES:

@@ -249,6 +249,9 @@ func newClient(bc backendConfig, o Options, log *zap.Logger, base string, maxSiz
 		transport.WithProduct(o.product(), o.version()),
 		transport.WithInsecure(bc.Insecure),
 	}
+	if o.retryDelay > 0 {
+		opts = append(opts, transport.WithRetry(transport.DefaultAttempts, o.retryDelay))
+	}
 	if maxSize > 0 {
 		opts = append(opts, transport.WithMaxPayloadSize(maxSize))
 	}

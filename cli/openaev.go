@@ -32,7 +32,7 @@ const (
 // the platform an interrupt cut short.
 func newOpenAEVClient(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, view *runView) (*openaev.Client, *platformWait, error) {
 	opts := append(cfg.OpenAEVVersion.options(), openaev.WithLogger(log), openaev.WithProduct(o.product(), o.version()),
-		openaev.WithSecrets(secretValues(cfg.Backend, cfg.injectors, o.injectors().manifests())...))
+		openaev.WithSecrets(secretValues(cfg.Backend, cfg.injectors, o.injectors().manifests())...), o.openaevRetry())
 	var wait *platformWait
 	if cfg.Backend.URL == "" {
 		opts = append(opts, openaev.WithDryRun(view.stdout()))

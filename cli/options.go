@@ -5,6 +5,8 @@ import (
 	"regexp"
 	goruntime "runtime"
 	"strings"
+
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // Defaults of Options.
@@ -63,4 +65,13 @@ func (o Options) rename(s string) string {
 	}
 	re := regexp.MustCompile(`\b` + defaultName + ` (` + commandWords + `)\b`)
 	return re.ReplaceAllString(s, strings.ReplaceAll(name, "$", "$$")+" $1")
+}
+
+// openaevRetry is the platform client's retry option: the defaults, or
+// the test seam's first wait (see Options.retryDelay).
+func (o Options) openaevRetry() openaev.Option {
+	if o.retryDelay > 0 {
+		return openaev.WithRetry(openaev.DefaultAttempts, o.retryDelay)
+	}
+	return openaev.WithRetry(openaev.DefaultAttempts, openaev.DefaultInitialDelay)
 }

@@ -148,7 +148,7 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 			return nil, err
 		}
 		client, err := openaev.NewClient(openaev.Config{URL: base, Token: e.cfg.backend().Token},
-			openaev.WithLogger(e.log), openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc))
+			openaev.WithLogger(e.log), openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc), o.openaevRetry())
 		if err != nil {
 			return nil, &ExitError{Code: ExitUsage, Err: err}
 		}

@@ -32,8 +32,8 @@ func newSwitchable(t *testing.T, code int) *switchable {
 	return s
 }
 
-// set makes the backend answer code; a 503 asks for a retry at once, which
-// keeps the tests fast.
+// set makes the backend answer code; a 503 asks for no wait (Retry-After
+// 0): the retries wait the backoff step, short in these tests (fastRetry).
 func (s *switchable) set(code int) {
 	r := testkit.Reply{Status: code, Body: `{"error":"answer ` + strconv.Itoa(code) + `"}`}
 	if code == http.StatusServiceUnavailable {

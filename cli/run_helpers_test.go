@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
@@ -37,6 +38,10 @@ func (c *console) await(ctx context.Context, text string) {
 	}
 }
 
+// fastRetry is the first wait between the attempts of a test's requests
+// (1 s in a real run): a backend answering 503 costs milliseconds.
+const fastRetry = time.Millisecond
+
 // session is one run of the application on consoles.
 type session struct {
 	ctx            context.Context
@@ -50,8 +55,8 @@ func newSession(stdoutTTY, stderrTTY bool) *session {
 
 func (s *session) run(t *testing.T, reg *framework.Registry, args ...string) result {
 	t.Helper()
-	o := cli.Options{Registry: reg, Version: "1.2.3", Stdout: s.stdout, Stderr: s.stderr,
-		Getenv: getenv(t, s.env), Environ: environ(s.env)}
+	o := cli.FastRetries(cli.Options{Registry: reg, Version: "1.2.3", Stdout: s.stdout, Stderr: s.stderr,
+		Getenv: getenv(t, s.env), Environ: environ(s.env)}, fastRetry)
 	code := cli.Run(s.ctx, o, append([]string{"injectkit"}, args...))
 	return result{code, s.stdout.String(), s.stderr.String()}
 }

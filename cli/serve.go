@@ -185,7 +185,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	// The contracts depend on the platform's version: the client reads it
 	// (unless --openaev-version gives it) before the first registration.
 	client, err := openaev.NewClient(platform, append([]openaev.Option{openaev.WithLogger(log),
-		openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc)}, clientOpts...)...)
+		openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc), o.openaevRetry()}, clientOpts...)...)
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: sc.named(urlNamed(err, "openaev_url"))}
 	}

@@ -16,7 +16,10 @@ import (
 func TestClientHonoursRetryAfter(t *testing.T) {
 	for _, status := range []int{http.StatusTooManyRequests, http.StatusServiceUnavailable} {
 		t.Run(http.StatusText(status), func(t *testing.T) {
-			s := testkit.NewScriptedBackend(t, testkit.Reply{Status: status, Header: http.Header{"Retry-After": {"0"}}})
+			t.Parallel()
+			// 1 s, the least a Retry-After asks for: 0 asks for no wait,
+			// and the backoff step applies.
+			s := testkit.NewScriptedBackend(t, testkit.Reply{Status: status, Header: http.Header{"Retry-After": {"1"}}})
 			// The backoff alone would wait an hour: only Retry-After lets the
 			// retry happen before the deadline.
 			c, err := openaev.NewClient(openaev.Config{URL: s.URL, Token: testToken}, openaev.WithRetry(2, time.Hour))

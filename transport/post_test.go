@@ -147,7 +147,7 @@ func TestRetryAfter(t *testing.T) {
 		want   time.Duration
 	}{
 		{"429 seconds capped", 429, "120", 50 * time.Millisecond},
-		{"503 zero", 503, "0", 0},
+		{"503 zero", 503, "0", 10 * time.Millisecond},                                         // no wait asked: the backoff step, never at once
 		{"429 date in the past", 429, "Mon, 02 Jan 2006 15:04:05 GMT", 10 * time.Millisecond}, // the backoff step
 		{"503 garbage", 503, "soon", 10 * time.Millisecond},
 		{"500 ignored", 500, "0", 10 * time.Millisecond},

@@ -187,10 +187,10 @@ func PermanentStatus(status int) bool {
 }
 
 // ParseRetryAfter parses a Retry-After header value: a number of seconds or
-// an HTTP date. ok is false for an empty, negative or malformed value, and
-// for a date not after now: a date past asks for no wait of its own (a
-// clock apart from ours, most likely), and the caller's backoff step
-// applies, never a retry at once. Seconds are capped at 2^20 (about 12 days) so
+// an HTTP date. ok is false for an empty, negative or malformed value. A
+// date not after now (a clock apart from ours, most likely) asks for no
+// wait, as 0 does: d is 0, and the Poster waits its backoff step then,
+// never a retry at once. Seconds are capped at 2^20 (about 12 days) so
 // that the duration cannot overflow; a caller caps the wait further.
 func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
@@ -207,8 +207,8 @@ func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	case errors.Is(err, strconv.ErrRange) && v[0] != '-':
 		return most * time.Second, true // more seconds than an int64 holds
 	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now), true
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
 	}
 	return 0, false
 }

@@ -88,8 +88,8 @@ func TestParseRetryAfter(t *testing.T) {
 		{"-99999999999999999999", 0, false},
 		{"Fri, 27 Nov 2026 00:00:09 GMT", 9 * time.Second, true},
 		{"Friday, 27-Nov-26 00:01:30 GMT", 90 * time.Second, true},
-		{"Thu, 26 Nov 2026 23:00:00 GMT", 0, false}, // past: the backoff step
-		{"Fri, 27 Nov 2026 00:00:00 GMT", 0, false}, // now
+		{"Thu, 26 Nov 2026 23:00:00 GMT", 0, true}, // past: no wait asked, as 0 (the Poster waits its backoff step)
+		{"Fri, 27 Nov 2026 00:00:00 GMT", 0, true}, // now
 	}
 	for _, tt := range tests {
 		got, ok := ParseRetryAfter(tt.in, now)

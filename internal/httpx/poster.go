@@ -70,7 +70,7 @@ type Poster struct {
 	// ask for; a Retry-After on another status is ignored.
 	MaxRetryAfter time.Duration
 	// MinWait is the least wait before a retry, whatever the Backoff or a
-	// Retry-After header says (a Retry-After of 0 included): a server
+	// Retry-After header says: a server
 	// allowing a client one request an interval gets no retry sooner.
 	MinWait time.Duration
 	// Timeout bounds each attempt, the reading of the reply included.
@@ -326,11 +326,13 @@ func (p *Poster) retryable(status int, op string) bool {
 }
 
 // wait returns the wait before retry n after failure f, at least
-// MinWait.
+// MinWait: what a Retry-After asks, capped, or the backoff step when it
+// asks for none (0, a date not after now: a retry at once would hammer a
+// server that just said it is overloaded).
 func (p *Poster) wait(n int, f *failure) time.Duration {
 	var d time.Duration
 	switch {
-	case f.hasAfter:
+	case f.hasAfter && f.after > 0:
 		limit := p.MaxRetryAfter
 		if limit <= 0 {
 			limit = DefaultMaxRetryAfter
@@ -366,7 +368,8 @@ func (p *Poster) logRetry(r *Request, attempt int, f *failure, wait time.Duratio
 		fields = append(fields, zap.String("error", f.err.Error()))
 	}
 	if f.hasAfter && f.after != wait {
-		// Capped (or raised to MinWait): the line says what the server
+		// Capped, raised to MinWait, or no wait asked (0, a date past)
+		// and the backoff step waited: the line says what the server
 		// asked for, and what is waited instead.
 		fields = append(fields, zap.String("retry_after", "asked "+seconds(f.after)+", waiting "+seconds(wait)))
 	}

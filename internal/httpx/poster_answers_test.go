@@ -124,7 +124,8 @@ func TestPosterRedirect(t *testing.T) {
 
 // t67: a Retry-After above the cap (or below MinWait) is waited as capped,
 // and the WARN line says what the server asked and what is waited; one
-// waited as asked says nothing more.
+// waited as asked says nothing more. h78: one asking for no wait (0, a
+// date past) waits the backoff step, and the line says so.
 func TestPosterRetryAfterLine(t *testing.T) {
 	tests := []struct {
 		value   string
@@ -133,10 +134,12 @@ func TestPosterRetryAfterLine(t *testing.T) {
 	}{
 		{"3600", 0, "asked 3600s, waiting 30s"},
 		{"0", 1500 * time.Millisecond, "asked 0s, waiting 1.5s"},
+		{"0", 0, "asked 0s, waiting 1s"}, // h78: the backoff step
+		{"Mon, 02 Jan 2006 15:04:05 GMT", 0, "asked 0s, waiting 1s"},
 		{"7", 0, ""},
 	}
 	for _, tt := range tests {
-		t.Run(tt.value, func(t *testing.T) {
+		t.Run(tt.value+" "+tt.minWait.String(), func(t *testing.T) {
 			srv := newServer(t, testkit.Reply{Status: http.StatusTooManyRequests, Header: http.Header{"Retry-After": {tt.value}}})
 			log, logs := testkit.Logger()
 			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, MinWait: tt.minWait, Log: log}

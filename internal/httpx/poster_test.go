@@ -63,7 +63,10 @@ func TestPosterDo(t *testing.T) {
 		{name: "Retry-After HTTP-date past", steps: []testkit.Reply{retryAfter(429, past)}, attempts: 2, waits: ms(1000)},
 		{name: "Retry-After HTTP-date past, second retry", steps: []testkit.Reply{retryAfter(503, past), retryAfter(503, past)},
 			attempts: 3, waits: ms(1000, 2000)},
-		{name: "Retry-After zero", steps: []testkit.Reply{retryAfter(503, "0")}, attempts: 2, waits: ms(0)},
+		// h78: 0 asks for no wait, as a date past: the backoff step, never a retry at once.
+		{name: "Retry-After zero", steps: []testkit.Reply{retryAfter(503, "0")}, attempts: 2, waits: ms(1000)},
+		{name: "Retry-After zero, second retry", steps: []testkit.Reply{retryAfter(429, "0"), retryAfter(503, "0")},
+			attempts: 3, waits: ms(1000, 2000)},
 		{name: "Retry-After zero raised to MinWait", steps: []testkit.Reply{retryAfter(429, "0")}, minWait: time.Second,
 			attempts: 2, waits: ms(1000)},
 		{name: "Retry-After past raised to MinWait", steps: []testkit.Reply{retryAfter(429, past)}, minWait: 1500 * time.Millisecond,

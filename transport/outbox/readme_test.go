@@ -38,6 +38,9 @@ func TestReadmeCallbackHTTP(t *testing.T) {
 		"**Waits**: " + strings.Join(waits, ", ") + " between them",
 		"capped at " + secs(httpx.DefaultMaxRetryAfter),
 		fmt.Sprintf(`"asked 3600s, waiting %s"`, httpx.DefaultMaxRetryAfter.String()),
+		// A Retry-After asking for no wait waits the first backoff step.
+		"A `Retry-After` of 0, or a date not in the future, asks for no wait of its own: the backoff step applies, never a retry at once",
+		fmt.Sprintf(`"asked 0s, waiting %s"`, backoff(1).String()),
 		"**Timeout**: " + secs(httpx.DefaultTimeout) + " per attempt",
 		"`no answer within " + httpx.DefaultTimeout.String() + "`",
 		fmt.Sprintf("%d × %s + %s = %d min %d s", httpx.DefaultAttempts, secs(httpx.DefaultTimeout),
