@@ -85,7 +85,11 @@ func (d *Deliverer) storeFirst(ctx context.Context, b Bodies, bodies *bufPool, f
 		for i, r := range recs {
 			ids[i] = r.ID
 		}
-		_, _, _ = d.Store.renew(ids)
+		if until, _, err := d.Store.renew(ids); err == nil {
+			for i := range recs {
+				recs[i].LeaseUntil = until // renewed from here while posted (see keepLease)
+			}
+		}
 	}
 	seq = b.Seq
 	if owned {

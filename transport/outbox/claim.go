@@ -177,7 +177,7 @@ func (s *Store) renew(ids []uint64) (until time.Time, n int, err error) {
 }
 
 // keepLease renews the lease of record id, one this process is posting
-// whose lease runs until until, while the POST lasts, until stop is
+// whose lease runs until until, while the POST lasts, until its stop is
 // called: half a lease before the lease ends (at once when less than half
 // is left: a body stored or claimed a while before its POST), then half a
 // lease before the end of each lease renewed. A POST that outlasts the
@@ -187,30 +187,48 @@ func (s *Store) renew(ids []uint64) (until time.Time, n int, err error) {
 // eighth of a lease later; once the record is no longer this process's
 // (settled, or taken over by another process) renewals end and leave it
 // as it is (see renew).
-func (s *Store) keepLease(id uint64, until time.Time) (stop func()) {
-	half := s.opts.Lease / 2
-	due := func(until time.Time) time.Duration { return max(0, until.Sub(s.opts.Now())-half) }
-	var mu sync.Mutex
-	stopped := false
-	var t *time.Timer
-	mu.Lock()
-	defer mu.Unlock()
-	t = time.AfterFunc(due(until), func() {
-		next, n, err := s.renew([]uint64{id})
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case stopped || err == nil && n == 0:
-		case err != nil:
-			t.Reset(s.opts.Lease / 8)
-		default:
-			t.Reset(due(next))
-		}
-	})
-	return func() {
-		mu.Lock()
-		defer mu.Unlock()
-		stopped = true
-		t.Stop()
+func (s *Store) keepLease(id uint64, until time.Time) *leaseKeeper {
+	k := &leaseKeeper{s: s, id: id}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.t = time.AfterFunc(k.due(until), k.renew)
+	return k
+}
+
+// leaseKeeper renews one record's lease while its POST lasts (see
+// keepLease): a value of its own rather than closures, since every POST
+// has one.
+type leaseKeeper struct {
+	s       *Store
+	id      uint64
+	mu      sync.Mutex
+	stopped bool
+	t       *time.Timer
+}
+
+// due is how long before the lease running until until is renewed: half a
+// lease before it ends, at once when less than half is left.
+func (k *leaseKeeper) due(until time.Time) time.Duration {
+	return max(0, until.Sub(k.s.opts.Now())-k.s.opts.Lease/2)
+}
+
+func (k *leaseKeeper) renew() {
+	next, n, err := k.s.renew([]uint64{k.id})
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	switch {
+	case k.stopped || err == nil && n == 0:
+	case err != nil:
+		k.t.Reset(k.s.opts.Lease / 8)
+	default:
+		k.t.Reset(k.due(next))
 	}
+}
+
+// stop ends the renewals: the POST is over.
+func (k *leaseKeeper) stop() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.stopped = true
+	k.t.Stop()
 }

@@ -346,8 +346,12 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 }
 
 // post sends one stored body: under its recorded Idempotency-Key when the
-// profile is a KeyedPoster.
+// profile is a KeyedPoster. Its lease is renewed while the POST lasts, as
+// Send's is (see keepLease): a POST outlasting the lease (its retries, a
+// slow backend) keeps another process's flush from taking the body and
+// posting it too.
 func (d *Deliverer) post(ctx context.Context, rec Record) error {
+	defer d.Store.keepLease(rec.ID, rec.LeaseUntil).stop()
 	if kp, ok := d.Profile.(KeyedPoster); ok && rec.IdempotencyKey != "" {
 		return kp.PostKeyed(ctx, rec.InjectID, rec.IdempotencyKey, rec.ChunkIndex, rec.Body)
 	}

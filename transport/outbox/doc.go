@@ -64,8 +64,8 @@
 // outbox (a put of many transactions keeps it open from its first to its
 // last, letting go while its caller is slow to take the bodies stored); a body being delivered carries its owner's pid and start time,
 // and no other process resends it while that process lives and its
-// lease runs (Options.Lease, renewed while a POST of Send, SendRetried
-// or a Resender lasts, half a lease before it ends, at once when the POST
+// lease runs (Options.Lease, renewed while a POST of Send, SendRetried,
+// a Resender or a Deliverer (a run's own) lasts, half a lease before it ends, at once when the POST
 // starts with less than half left): an exited
 // process, a zombie, or another process that reuses the pid does not hold
 // it (on Linux, from /proc; elsewhere a zombie holds it until its lease

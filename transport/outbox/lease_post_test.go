@@ -2,10 +2,14 @@ package outbox
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	goruntime "runtime"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	ikruntime "github.com/injectkit/injectkit/runtime"
 )
 
 // blockingPoster posts nothing: its post is in flight until release.
@@ -177,6 +181,62 @@ func TestPostRenewsALeaseNearlyGone(t *testing.T) {
 				p.release <- nil
 				if out := <-done; out != Delivered {
 					t.Errorf("outcome %v, want delivered", out)
+				}
+			})
+		})
+	}
+}
+
+// blockingProfile is a profile of one body whose POST is in flight until
+// release; with before, its Bodies have a Before hook (the openaev
+// per-target traces), which stores them all before the first POST.
+type blockingProfile struct {
+	*blockingPoster
+	before bool
+}
+
+func (p *blockingProfile) Bodies(context.Context, *ikruntime.Report) (Bodies, error) {
+	b := One(entry("inj", 0, 1, "{}"))
+	if p.before {
+		b.Before = func(context.Context) {}
+	}
+	return b, nil
+}
+
+// A run's own POST (its Deliverer's) keeps the body's lease while it
+// lasts, as a flush's does: a POST outlasting the lease (its retries, a
+// slow backend) leaves the body to it, and `outbox flush` in another
+// process cannot claim it and post it a second time. The run's lease ran
+// out under its POST, and the other process took the body.
+func TestDelivererPostKeepsItsLease(t *testing.T) {
+	for _, before := range []bool{false, true} {
+		t.Run(fmt.Sprintf("before hook %v", before), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				const lease = time.Minute
+				path := filepath.Join(t.TempDir(), "outbox.db")
+				opts := Options{Lease: lease, Shared: true, Timeout: time.Second}
+				run := mustOpen(t, path, opts)
+				t.Cleanup(func() { _ = run.Close() })
+				flush := mustOpen(t, path, opts)
+				t.Cleanup(func() { _ = flush.Close() })
+				flush.start++ // another process: not this one (see mine)
+				p := &blockingProfile{blockingPoster: &blockingPoster{posted: make(chan struct{}), release: make(chan error)}, before: before}
+				d := &Deliverer{Profile: p, Store: run}
+				done := make(chan error, 1)
+				go func() { done <- d.Deliver(context.Background(), &ikruntime.Report{InjectID: "inj"}) }()
+				<-p.posted
+				time.Sleep(3 * lease) // the POST lasts three leases
+				synctest.Wait()
+				list, err := flush.List()
+				if err != nil || len(list) != 1 {
+					t.Fatalf("List = %d records, %v; want the body in flight", len(list), err)
+				}
+				if _, ok, err := flush.Claim(list[0].ID); ok || err != nil {
+					t.Errorf("another process claimed the body a run is posting (%v): it would post it a second time", err)
+				}
+				p.release <- nil
+				if err := <-done; err != nil {
+					t.Errorf("Deliver = %v, want the body delivered", err)
 				}
 			})
 		})

@@ -147,7 +147,7 @@ func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, post
 		out, err = s.reject(r, re)
 		return out, false, err
 	}
-	defer s.keepLease(r.ID, r.LeaseUntil)() // held while the POST lasts
+	defer s.keepLease(r.ID, r.LeaseUntil).stop() // held while the POST lasts
 	if keyed {
 		return Failed, true, kp.PostKeyed(ctx, r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
 	}
