@@ -47,7 +47,7 @@ type outboxConfig struct {
 	// MaxBytes is the most bytes of bodies the outbox holds. Its help
 	// says what run does with it; serve's (serveOutboxUsage) what serve
 	// does.
-	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds: a run finding it full exits 2 before its inject runs; a result that does not fit is sent without being stored, with a WARN (the run goes on)"`
+	MaxBytes    int64         `config:"outbox_max_bytes,positive" default:"1073741824" usage:"most bytes of bodies the outbox holds, at least 1024 (a smaller one is refused, exit 2, nothing sent): a run finding it full exits 2 before its inject runs; a result that does not fit is sent without being stored, with a WARN (the run goes on)"`
 	LockTimeout time.Duration `config:"outbox_lock_timeout" default:"30s" usage:"how long to wait for an outbox another process holds"`
 }
 

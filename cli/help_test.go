@@ -46,8 +46,8 @@ func TestHelpExitCodesSayTheRules(t *testing.T) {
 
 // Each command's help of --outbox-max-bytes says what that command does
 // at the limit: run exits 2 when the outbox is full before its inject
-// runs and sends a result that does not fit without storing it; serve
-// refuses less than 1024 at start and pauses its consumption.
+// runs and sends a result that does not fit without storing it; both
+// refuse less than 1024 at start; serve pauses its consumption.
 func TestHelpOutboxMaxBytesSaysWhatTheCommandDoes(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -56,7 +56,7 @@ func TestHelpOutboxMaxBytesSaysWhatTheCommandDoes(t *testing.T) {
 		notWant []string
 	}{
 		{"run", []string{"run", "--help"},
-			[]string{"full exits 2 before its inject runs", "sent without being stored, with a WARN"},
+			[]string{"at least 1024 (a smaller one is refused, exit 2", "full exits 2 before its inject runs", "sent without being stored, with a WARN"},
 			[]string{"new injects fail", "pauses"}},
 		{"serve", []string{"serve", "--help"},
 			[]string{"at least 1024", "refused at start, exit 2", "pauses its consumption until room is freed"},

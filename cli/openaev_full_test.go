@@ -29,10 +29,10 @@ func TestRunOpenAEVOutboxFullSendsUnstored(t *testing.T) {
 	t.Parallel()
 	const id = "inj-full"
 	p := noopPlatform(t, id)
-	env, _ := outboxEnv(t)
+	env, box := outboxEnv(t)
 	inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[{"value":"127.0.0.1","asset":"a1"}]}`)
 	r := run(t, registry(), env, "run", "--inject-file", inject, "--profile", "openaev", "--backend-url", p.URL,
-		"--outbox-max-bytes", "10", "--log-level", "warn")
+		"--outbox-max-bytes", crampOutbox(t, box), "--log-level", "warn")
 	if r.code != 0 || !strings.Contains(r.stderr, "WARN\toutbox full: sending the signatures without storing them") {
 		t.Fatalf("exit %d, want 0 with the WARN; stderr:\n%s", r.code, r.stderr)
 	}
@@ -52,7 +52,7 @@ func TestRunOpenAEVOutboxFullSendsUnstored(t *testing.T) {
 	if traces != 2 { // the run's INFO trace and the one of target a1
 		t.Errorf("%d traces, want 2 (the per-target one sent once)", traces)
 	}
-	wantOutboxEmpty(t, registry(), env, "(nothing to store)")
+	wantOutboxCramped(t, env, "(nothing to store)")
 }
 
 // `run --profile openaev` whose outbox has no room for a terminal
@@ -71,9 +71,9 @@ func TestRunOpenAEVOutboxFullUnstoredSendFails(t *testing.T) {
 	}
 	inject := writeFile(t, "inject.json", `{"injector":"noop","inject_id":"`+id+`","targets":[`+strings.Join(targets, ",")+`]}`)
 	front := refusingData(t, p)
-	env, _ := outboxEnv(t)
+	env, box := outboxEnv(t)
 	r := run(t, registry(), env, "run", "--inject-file", inject, "--profile", "openaev", "--backend-url", front.URL,
-		"--max-payload-size", "2048", "--outbox-max-bytes", "10", "--log-level", "warn")
+		"--max-payload-size", "2048", "--outbox-max-bytes", crampOutbox(t, box), "--log-level", "warn")
 	if r.code != cli.ExitDelivery || !strings.Contains(r.stderr, "WARN\toutbox full: sending the signatures without storing them") {
 		t.Fatalf("exit %d, want %d with the WARN; stderr:\n%s", r.code, cli.ExitDelivery, r.stderr)
 	}
@@ -110,7 +110,7 @@ func TestRunOpenAEVDumpHoldsTargetsTooLargeForAnyBody(t *testing.T) {
 			args := []string{"run", "--openaev-message", msg, "--backend-url", front.URL, "--max-payload-size", "2048", "--log-level", "error"}
 			if tc.outbox == "full" {
 				env["INJECTKIT_OUTBOX"] = filepath.Join(t.TempDir(), "outbox.db")
-				args = append(args, "--outbox-max-bytes", "10")
+				args = append(args, "--outbox-max-bytes", crampOutbox(t, env["INJECTKIT_OUTBOX"]))
 			}
 			r := run(t, registry(), env, args...)
 			if r.code != cli.ExitDelivery {
@@ -247,9 +247,9 @@ func TestRunOpenAEVOutboxFullSendsRejectionUnstored(t *testing.T) {
 	t.Parallel()
 	const id = "inj-full-refused"
 	p := noopPlatform(t, id)
-	env, _ := outboxEnv(t)
+	env, box := outboxEnv(t)
 	r := run(t, registry(), env, "run", "noop", "--inject-id", id, "--target", "127.0.0.1", "--param", "outcome=bogus",
-		"--profile", "openaev", "--backend-url", p.URL, "--outbox-max-bytes", "10", "--log-level", "warn")
+		"--profile", "openaev", "--backend-url", p.URL, "--outbox-max-bytes", crampOutbox(t, box), "--log-level", "warn")
 	if r.code != 2 || !strings.Contains(r.stderr, "WARN\toutbox full: sending the signatures without storing them") ||
 		!strings.Contains(r.stderr, `invalid param "outcome=bogus"`) {
 		t.Fatalf("exit %d, want 2 with the WARN and the refusal; stderr:\n%s", r.code, r.stderr)
@@ -258,5 +258,5 @@ func TestRunOpenAEVOutboxFullSendsRejectionUnstored(t *testing.T) {
 	if !ok || !done.Processed() || done.Body["execution_status"] != "INVALID_USAGE" {
 		t.Fatalf("terminal callback: present %v, %s %s", ok, done.Outcome, done.Reason)
 	}
-	wantOutboxEmpty(t, registry(), env, "(nothing to store)")
+	wantOutboxCramped(t, env, "(nothing to store)")
 }

@@ -15,6 +15,7 @@ import (
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -22,6 +23,26 @@ import (
 
 // noOutbox is the --outbox value that keeps no outbox.
 const noOutbox = "none"
+
+// minOutboxBytes bounds outbox_max_bytes, run's and serve's: an outbox
+// smaller than the least body the openaev profile may be given keeps next
+// to no result (a noop inject's takes 554 bytes to store, 774 with the
+// openaev profile), so a run goes on with nothing to keep its result
+// through a kill or a refusal for good.
+const minOutboxBytes = openaev.MinMaxPayloadSize
+
+// checkOutboxMaxBytes is the one check of outbox_max_bytes, run's (and
+// validate's) and serve's, before anything is sent or stored: an outbox
+// kept (not none) under minOutboxBytes is refused, naming the setting,
+// the value and where it was given.
+func checkOutboxMaxBytes(oc outboxConfig, o *origins) error {
+	if oc.Path == noOutbox || oc.MaxBytes >= minOutboxBytes {
+		return nil
+	}
+	return usageErr("invalid outbox_max_bytes %q%s: must be at least %d: a smaller outbox keeps next to no inject's result "+
+		"(a noop inject's takes 554 bytes to store, 774 with the openaev profile)",
+		o.written("outbox_max_bytes", strconv.FormatInt(oc.MaxBytes, 10)), o.where("outbox_max_bytes"), minOutboxBytes)
+}
 
 // outboxPath returns the outbox file the configuration names, "" for none:
 // --outbox, else $XDG_STATE_HOME/<name>/outbox.db, else

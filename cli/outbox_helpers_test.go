@@ -1,15 +1,19 @@
 package cli_test
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"maps"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/injectkit/injectkit/transport/outbox"
 	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
 )
 
@@ -105,4 +109,36 @@ func damageBolt(t *testing.T, box, bucket string, id uint64) {
 	outboxtest.Update(t, box, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte(bucket)).Put(binary.BigEndian.AppendUint64(nil, id), []byte("\x00damaged on disk\xff"))
 	})
+}
+
+// crampedBytes are the bytes of bodies a cramped outbox holds: the least
+// limit run and serve take.
+const crampedBytes = 1024
+
+// crampOutbox stores in the outbox at box one pending body of
+// crampedBytes, for another inject, and returns the --outbox-max-bytes
+// that leaves one byte free: room for no result, under a limit run takes
+// (one below 1024 is refused). wantOutboxCramped checks that the run
+// stored nothing beside it.
+func crampOutbox(t *testing.T, box string) (maxBytes string) {
+	t.Helper()
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Put(outbox.Entry{InjectID: "cramp", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: bytes.Repeat([]byte("x"), crampedBytes)})
+	if err = errors.Join(err, s.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.Itoa(crampedBytes + 1)
+}
+
+// wantOutboxCramped checks that env's outbox, cramped by crampOutbox,
+// holds its one body and nothing else, after what the test did (when).
+func wantOutboxCramped(t *testing.T, env map[string]string, when string) {
+	t.Helper()
+	l := listOutbox(t, env)
+	if l.Pending != 1 || l.Dead != 0 || len(l.Records) != 1 || l.Records[0].InjectID != "cramp" {
+		t.Errorf("outbox holds more than its cramp %s: %+v", when, l)
+	}
 }

@@ -240,14 +240,7 @@ func TestOutboxUnusable(t *testing.T) {
 	}
 	defer holder.Close()
 	full := filepath.Join(dir, "full.db")
-	fs, err := outbox.Open(full, outbox.Options{MaxBytes: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fs.Put(outbox.Entry{InjectID: "old", Phase: "p", BaseURL: be.URL, Body: []byte("0123456789")}); err != nil {
-		t.Fatal(err)
-	}
-	_ = fs.Close()
+	crampOutbox(t, full) // 1024 bytes stored
 	notDir := filepath.Join(dir, "file")
 	_ = os.WriteFile(notDir, nil, 0o600)
 	args := []string{"run", "noop", "--inject-id", "inj-u", "--target", "127.0.0.1", "--backend-url", be.URL, "--log-level", "error"}
@@ -263,12 +256,12 @@ func TestOutboxUnusable(t *testing.T) {
 		{"corrupt", map[string]string{"INJECTKIT_OUTBOX": corrupt}, nil, 2, []string{"outbox " + corrupt + " is corrupt"}, false, 0},
 		{"locked", map[string]string{"INJECTKIT_OUTBOX": locked}, []string{"--outbox-lock-timeout", "200ms"}, 2,
 			[]string{"outbox " + locked + " is locked by process " + strconv.Itoa(os.Getpid()) + " (test holder)"}, false, 0},
-		{"already full", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "10"}, 2, []string{"outbox " + full + " full: 10 of 10 bytes"}, false, 0},
+		{"already full", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "1024"}, 2, []string{"outbox " + full + " full: 1024 of 1024 bytes"}, false, 0},
 		// A result the outbox has no room for is sent without being stored,
 		// as serve sends it; only when that fails are its signatures printed.
-		{"no room for the result", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "200", "--log-level", "warn"}, 0,
-			[]string{`outbox full: sending the signatures without storing them`, `"used": 10, "max_bytes": 200`}, false, 1},
-		{"no room for the result, backend down", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "200"}, 1,
+		{"no room for the result", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "1100", "--log-level", "warn"}, 0,
+			[]string{`outbox full: sending the signatures without storing them`, `"used": 1024, "max_bytes": 1100`}, false, 1},
+		{"no room for the result, backend down", map[string]string{"INJECTKIT_OUTBOX": full}, []string{"--outbox-max-bytes", "1100"}, 1,
 			[]string{"outbox " + full + " full, and sent without storing: ", "answer 503", "undelivered signatures"}, true, 4},
 		{"unwritable directory", map[string]string{"INJECTKIT_OUTBOX": filepath.Join(notDir, "outbox.db")}, nil, 2,
 			[]string{filepath.Join(notDir, "outbox.db"), "create directory"}, false, 0},

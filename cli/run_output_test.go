@@ -14,7 +14,6 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
-	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // stdout carries the wire JSON unless it is a terminal (or --output text
@@ -288,15 +287,7 @@ func TestRunProgressOnATerminal(t *testing.T) {
 // keep them.
 func TestRunPrintsOnlyUndeliveredSignatures(t *testing.T) {
 	full := filepath.Join(t.TempDir(), "full.db")
-	fs, err := outbox.Open(full, outbox.Options{MaxBytes: 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := fs.Put(outbox.Entry{InjectID: "old", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: []byte("0123456789")}); err != nil {
-		t.Fatal(err)
-	}
-	_ = fs.Close()
-	for _, box := range [][]string{{"--outbox", "none"}, {"--outbox", full, "--outbox-max-bytes", "200"}} {
+	for _, box := range [][]string{{"--outbox", "none"}, {"--outbox", full, "--outbox-max-bytes", crampOutbox(t, full)}} {
 		// One target a body: the first accepted, the second refused for good.
 		be := testkit.NewScriptedBackend(t, testkit.Reply{}, testkit.Reply{Status: http.StatusBadRequest})
 		r := run(t, registry(), nil, append([]string{"run", "noop", "--inject-id", "i", "--backend-url", be.URL, "--max-payload-size", "700",

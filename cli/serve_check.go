@@ -26,12 +26,6 @@ const (
 	// minHeartbeatInterval bounds heartbeat_interval: each heartbeat is a
 	// registration, and 1ns made thousands a second.
 	minHeartbeatInterval = 5 * time.Second
-	// minOutboxBytes bounds outbox_max_bytes: an outbox smaller than the
-	// least callback body the openaev profile may be given (a noop
-	// inject's result takes 774 bytes to store) keeps no result, so a
-	// run goes on with nothing to keep its result through a kill or a
-	// refusal for good.
-	minOutboxBytes = openaev.MinMaxPayloadSize
 )
 
 // serveOutboxUsage is the help of serve's outbox_max_bytes, whose
@@ -58,10 +52,9 @@ func (sc serveConfig) check(ctx context.Context, ms []framework.Manifest, broken
 	case sc.HeartbeatInterval < minHeartbeatInterval:
 		return so, oo, nil, usageErr("invalid heartbeat_interval %q%s: must be at least %s",
 			sc.written("heartbeat_interval", sc.HeartbeatInterval.String()), sc.where("heartbeat_interval"), minHeartbeatInterval)
-	case sc.Outbox.Path != noOutbox && sc.Outbox.MaxBytes < minOutboxBytes:
-		return so, oo, nil, usageErr("invalid outbox_max_bytes %q%s: must be at least %d: a smaller outbox keeps no inject's result "+
-			"(a noop inject's takes 774 bytes to store)", sc.written("outbox_max_bytes", strconv.FormatInt(sc.Outbox.MaxBytes, 10)),
-			sc.where("outbox_max_bytes"), minOutboxBytes)
+	}
+	if err := checkOutboxMaxBytes(sc.Outbox, &sc.origins); err != nil {
+		return so, oo, nil, err
 	}
 	if err := checkListenAddr(sc.ListenAddr); err != nil {
 		return so, oo, nil, usageErr("invalid listen_addr %q%s: %w", sc.ListenAddr, sc.where("listen_addr"), err)

@@ -34,7 +34,7 @@ func TestServeSettingBounds(t *testing.T) {
 		// An outbox that keeps no result: every inject would run with
 		// nothing to keep its result through a kill.
 		{"outbox below any result", []string{"--outbox-max-bytes", "100"}, nil,
-			`invalid outbox_max_bytes "100" (--outbox-max-bytes): must be at least 1024: a smaller outbox keeps no inject's result`},
+			`invalid outbox_max_bytes "100" (--outbox-max-bytes): must be at least 1024: a smaller outbox keeps next to no inject's result`},
 		{"outbox below any result from env", nil, map[string]string{"INJECTKIT_OUTBOX_MAX_BYTES": "1023"},
 			`invalid outbox_max_bytes "1023" (env INJECTKIT_OUTBOX_MAX_BYTES): must be at least 1024`},
 		{"negative workers", []string{"--workers=-1"}, nil, `invalid workers "-1"`},

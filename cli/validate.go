@@ -162,11 +162,15 @@ func warnPreflight(log *zap.Logger, set *injectorSet, served []framework.Manifes
 }
 
 // deliveryChecks builds what run would deliver with, without contacting
-// anything, and returns the checks of its size limit that send nothing,
+// anything (with a backend, the outbox's path and size limit checked, the
+// file not opened), and returns the checks of its size limit that send nothing,
 // and where the signatures would go.
 func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiver, string, error) {
 	if cfg.Backend.URL != "" {
 		if _, err := outboxPath(cfg.Outbox, o); err != nil {
+			return nil, "", err
+		}
+		if err := checkOutboxMaxBytes(cfg.Outbox, &cfg.origins); err != nil {
 			return nil, "", err
 		}
 	}

@@ -57,7 +57,7 @@ func TestBinarySecondInterruptWhileSendingKeepsEveryChunk(t *testing.T) {
 	}{
 		{"outbox", "file", 1 << 16, []string{"--target", "10.8.0.0/16"}},
 		{"outbox none", "none", 1 << 10, small},
-		{"outbox full", "full", 1 << 10, append([]string{"--outbox-max-bytes", "200"}, small...)},
+		{"outbox full", "full", 1 << 10, append([]string{"--outbox-max-bytes", "1024"}, small...)}, // the least run takes; each chunk 16 KiB
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var slow atomic.Bool
