@@ -222,7 +222,9 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 		Usage: "give the bodies stored for a backend that moved (a 301 or 308, a renamed host), pending and dead, its new base URL: a flush with that --backend-url sends them (not those a live process is sending)",
 		Description: "Each body goes only to the backend it was stored for, with that backend's token: a flush with the new\n" +
 			"--backend-url leaves the bodies of the old one pending. move rewrites their base URL, in one\n" +
-			"transaction, keeping everything else (path, profile, attempts, state); nothing is sent. The records\n" +
+			"transaction, keeping everything else (path, profile, attempts, state) but when a pending body is due:\n" +
+			"now, the backoff it waited being the old URL's, so that the next flush or resender tries the new one\n" +
+			"at once (its attempts are kept, for the record); nothing is sent. The records\n" +
 			"of its incomplete sends (chunks never stored) move with them: the flush to --to reports that loss.\n\n" +
 			"EXIT CODES:\n" +
 			"   0  every body stored for --from now has --to as its base URL\n" +

@@ -70,6 +70,13 @@ func TestOutboxMoveAfterARedirect(t *testing.T) {
 		!strings.Contains(again.stderr, "nothing moved: outbox "+box+" holds no body stored for "+old.URL+" (it holds bodies for: "+moved.URL+")") {
 		t.Errorf("move again: exit %d, want 1 naming what the outbox holds\n%s%s", again.code, again.stdout, again.stderr)
 	}
+	// The pending bodies backed off against the old URL (5 min after its
+	// 301): moved, they are due now, their attempts kept.
+	for _, r := range listOutbox(t, env).Records {
+		if r.State == "pending" && (r.Next != "due" || r.Attempts == 0) {
+			t.Errorf("moved pending body %s: next %q after %d attempts, want due, its attempts kept", r.InjectID, r.Next, r.Attempts)
+		}
+	}
 
 	before := old.Len()
 	if f := flushTo(moved.URL); f.code != 0 || !strings.Contains(f.stdout, "2 delivered, 0 still pending") {

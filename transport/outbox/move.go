@@ -38,8 +38,9 @@ func (m MoveResult) Moved() int { return m.Pending + m.Dead }
 // metadata cannot be read has none, and is never picked). to is stored as
 // Put stores a base URL: without user information, and without trailing
 // slashes. Each record keeps its path under the base URL, its profile,
-// injector, idempotency key, state, attempts and next attempt: only where
-// it is sent changes, and nothing is sent. A record another delivery owns
+// injector, idempotency key, state and attempts (its history); a pending
+// one is due now: the backoff it waited was the old URL's, and the new
+// one is tried at once by the next flush or resender. Nothing is sent. A record another delivery owns
 // is left as it was and counted Busy, and so is every body of a send
 // whose first chunk another delivery owns, or which a live process is
 // still storing (counted Storing). The records of the backend's
@@ -49,6 +50,7 @@ func (m MoveResult) Moved() int { return m.Pending + m.Dead }
 func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, error) {
 	base := strings.TrimRight(httpx.StripCredentials(to), "/")
 	gone := s.deferredNow()
+	now := s.opts.Now()
 	var res MoveResult
 	err := s.do(true, func(tx *bolt.Tx) error {
 		res = MoveResult{} // a write may run its function again
@@ -87,6 +89,9 @@ func (s *Store) Move(from func(baseURL string) bool, to string) (MoveResult, err
 				return fmt.Errorf("outbox %s: record %d: its URL is not under its base URL: not moved", s.path, r.ID)
 			}
 			r.BaseURL, r.URL = base, base+path
+			if r.State == Pending {
+				r.NextAttempt = now // the attempts are kept, for the record
+			}
 			moved = append(moved, r)
 		}
 		// Written once the buckets were walked: bbolt's ForEach must

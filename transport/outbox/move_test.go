@@ -24,7 +24,9 @@ const (
 // Move gives every record of the backend that moved, pending and dead,
 // the new base URL, each keeping its path, profile, key and history; the
 // records of other backends, and one a live process is posting, are left
-// as they were (the latter counted Busy).
+// as they were (the latter counted Busy). A pending body moved is due
+// now, its attempts kept: it was backing off against the old URL, and
+// waited that backoff (an hour here) before the new URL was tried.
 func TestMove(t *testing.T) {
 	live := liveProcess(t)
 	tests := []struct {
@@ -71,17 +73,24 @@ func TestMove(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				wantBase, wantURL := b.BaseURL, b.URL
+				wantBase, wantURL, wantNext := b.BaseURL, b.URL, b.NextAttempt
 				if b.BaseURL == oldBase && !(i == 0 && tt.want.Busy > 0) {
 					wantBase, wantURL = movedBase, movedBase+strings.TrimPrefix(b.URL, oldBase)
+					if b.State == Pending {
+						wantNext = now
+					}
 				}
 				if a.BaseURL != wantBase || a.URL != wantURL {
 					t.Errorf("%s: base %q, URL %q; want %q, %q", b.InjectID, a.BaseURL, a.URL, wantBase, wantURL)
 				}
-				// Only where it goes changed: not what, nor its history.
-				a.BaseURL, a.URL = b.BaseURL, b.URL
+				if !a.NextAttempt.Equal(wantNext) {
+					t.Errorf("%s: next attempt %s, want %s (was %s)", b.InjectID, a.NextAttempt, wantNext, b.NextAttempt)
+				}
+				// Only where it goes and when changed: not what, nor its
+				// history.
+				a.BaseURL, a.URL, a.NextAttempt = b.BaseURL, b.URL, b.NextAttempt
 				if a.State != b.State || a.Profile != b.Profile || a.InjectorID != b.InjectorID || a.IdempotencyKey != b.IdempotencyKey ||
-					a.Attempts != b.Attempts || a.LastError != b.LastError || !a.NextAttempt.Equal(b.NextAttempt) ||
+					a.Attempts != b.Attempts || a.LastError != b.LastError ||
 					a.Owner != b.Owner || a.DeadStatus != b.DeadStatus || string(a.Body) != string(b.Body) {
 					t.Errorf("%s changed beyond its URL:\n before %+v\n after  %+v", b.InjectID, b, a)
 				}
