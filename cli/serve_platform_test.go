@@ -20,7 +20,7 @@ import (
 // RabbitMQ against three strict platforms: the current line (queued
 // ingestion), 2.4.0, and the current line with legacy (synchronous)
 // ingestion. `injectkit serve` registers; a noop inject and a real nmap
-// inject (a loopback listener, on an asset with an agent) are queued; each
+// inject (a loopback listener, a manual target) are queued; each
 // completes once, processed, with its findings stored and, on the current
 // line only, its signatures.
 func TestIntegrationServePlatform(t *testing.T) {
@@ -78,15 +78,14 @@ func TestIntegrationServePlatform(t *testing.T) {
 			// Each inject's one target, its asset and what its per-target
 			// trace says (the service nmap names a random port varies).
 			checkServed(t, p, "sp-noop", "asset-web", "noop on web01.example.com: succeeded", tt.version, tt.final)
-			checkServed(t, p, "sp-nmap", "asset-lo", fmt.Sprintf("nmap on localhost: succeeded; scan_results: 1; ports_discovered: %d; ", port),
-				tt.version, tt.final)
+			checkServed(t, p, "sp-nmap", "", "", tt.version, tt.final)
 			if s, _ := p.Findings("sp-noop")["summary"].(string); !strings.HasPrefix(s, "noop: 1 target(s), outcome success") {
 				t.Errorf("noop summary finding %v", p.Findings("sp-noop")["summary"])
 			}
 			nm := p.Findings("sp-nmap")
 			rows, _ := nm["scan_results"].([]any)
-			if len(rows) != 1 || rows[0].(map[string]any)["asset_id"] != "asset-lo" || rows[0].(map[string]any)["port"] != float64(port) {
-				t.Errorf("nmap scan_results %v, want one row on asset-lo, port %d", nm["scan_results"], port)
+			if len(rows) != 1 || rows[0].(map[string]any)["target"] != "127.0.0.1" || rows[0].(map[string]any)["port"] != float64(port) {
+				t.Errorf("nmap scan_results %v, want one row on 127.0.0.1, port %d", nm["scan_results"], port)
 			}
 			if d := p.Dropped(); len(d) != 0 {
 				t.Errorf("%d callbacks dropped, first: %s %s", len(d), d[0].InjectID, d[0].Reason)
@@ -106,7 +105,8 @@ func TestIntegrationServePlatform(t *testing.T) {
 
 // checkServed asserts what the platform made of one served inject, on
 // one target of asset: on the current line, its per-target trace's message
-// starts with trace.
+// starts with trace. An asset "" is a manual target: no per-target trace,
+// no signatures stored (they name no asset).
 func checkServed(t *testing.T, p *openaevtest.Platform, id, asset, trace string, v openaevtest.Version, final string) {
 	t.Helper()
 	var kinds []string
@@ -123,15 +123,16 @@ func checkServed(t *testing.T, p *openaevtest.Platform, id, asset, trace string,
 	// The run's trace, then, on the current line, one per target with an
 	// asset; none on 2.4.0.
 	want := "reception:200 trace:200 trace:200 complete:200"
-	if v == openaevtest.Version24 {
+	if v == openaevtest.Version24 || asset == "" {
 		want = "reception:200 trace:200 complete:200"
 	}
 	if got := strings.Join(kinds, " "); got != want {
 		t.Errorf("%s calls %s, want %s", id, got, want)
 	}
 	switch {
-	case v == openaevtest.Version24 && len(perTarget) != 0:
-		t.Errorf("%s: 2.4.0 got per-target traces %v", id, perTarget)
+	case (v == openaevtest.Version24 || asset == "") && len(perTarget) != 0:
+		t.Errorf("%s: 2.4.0 or a manual target got per-target traces %v", id, perTarget)
+	case asset == "":
 	case v != openaevtest.Version24 && len(perTarget) != 1:
 		t.Errorf("%s: %d per-target traces, want 1: %v", id, len(perTarget), perTarget)
 	case v != openaevtest.Version24:
@@ -155,9 +156,9 @@ func checkServed(t *testing.T, p *openaevtest.Platform, id, asset, trace string,
 		t.Errorf("%s status %s, want %s (%v)", id, got, final, done.Body["execution_message"])
 	}
 	sigs := p.Signatures(id)
-	if v == openaevtest.Version24 {
+	if v == openaevtest.Version24 || asset == "" {
 		if len(sigs) != 0 {
-			t.Errorf("%s: 2.4.0 stored signatures %v", id, sigs)
+			t.Errorf("%s: 2.4.0 or a manual target stored signatures %v", id, sigs)
 		}
 		return
 	}
@@ -199,9 +200,12 @@ func platformNoop() []byte {
 			"asset_ips": []string{"192.0.2.10"}, "asset_agents": []map[string]any{{"agent_id": "agent-web"}}})
 }
 
+// platformNmap is a platform message for nmap on the loopback listener,
+// a manual target: no asset may be scanned on loopback (a scan of it
+// reports the injector's own host), an asset named localhost is skipped.
 func platformNmap(port int) []byte {
-	return platformMessageOf("sp-nmap", "nmap",
-		map[string]any{"scan_type": []string{"connect"}, "ports": strconv.Itoa(port), "timing": "4"},
-		map[string]any{"asset_id": "asset-lo", "asset_name": "lo", "asset_hostname": "localhost",
-			"asset_ips": []string{"127.0.0.1"}, "asset_agents": []map[string]any{{"agent_id": "agent-lo"}}})
+	return openaevtest.Message(openaevtest.QueuedInject{ID: "sp-nmap", Title: "nmap inject", ContractID: openaev.ContractID("nmap"),
+		Content: map[string]any{"scan_type": []string{"connect"}, "ports": strconv.Itoa(port), "timing": "4",
+			"target_selector": "manual", "targets": "127.0.0.1",
+			"expectations": []map[string]any{{"expectation_type": "DETECTION"}, {"expectation_type": "PREVENTION"}}}})
 }

@@ -14,9 +14,16 @@ import (
 // or none of its endpoints usable (they are in Skipped). An asset in
 // several groups is one target, of the first group. More than limit
 // endpoints in all, counted as each group is paged (its paging stopped
-// as soon as the limit is passed), are refused.
-func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop string, pager targetPager, limit int) error {
-	seen := map[string]bool{}
+// as soon as the limit is passed), are refused. The host names of the
+// assets of every group are resolved with hosts at once, once all are
+// paged (lookupLocal).
+func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop string, pager targetPager, hosts hostLookup, limit int) error {
+	type page struct {
+		group  AssetGroup
+		assets []Asset
+	}
+	var pages []page
+	var all []Asset
 	paged := map[string]bool{}
 	endpoints := 0
 	for _, g := range groups {
@@ -33,13 +40,21 @@ func (t *Selection) addGroups(ctx context.Context, groups []AssetGroup, prop str
 			return &ValidationError{Field: "assetGroups", Reason: fmt.Sprintf(
 				"at least %d targets, more than max_targets (%d), the most an inject may have", endpoints, limit)}
 		}
+		pages = append(pages, page{g, assets})
+		all = append(all, assets...)
+	}
+	// The host names of every group's assets are resolved at once.
+	local := lookupLocal(ctx, hosts, all, prop)
+	seen := map[string]bool{}
+	for _, p := range pages {
+		g, assets := p.group, p.assets
 		if len(assets) == 0 {
 			t.Barren = append(t.Barren, "asset group "+groupLabel(g)+" has no endpoints on the platform")
 			continue
 		}
 		yielded := false
 		for _, a := range assets {
-			if t.add(a, g.ID, prop, seen) {
+			if t.add(a, g.ID, prop, seen, local) {
 				yielded = true
 			}
 		}

@@ -246,7 +246,7 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 	if manifest != nil {
 		category = manifest.Category
 	}
-	targets, err := categoryTargets(ctx, m, category, p.pager(), p.maxTargets())
+	targets, err := categoryTargets(ctx, m, category, p.pager(), p.rt, p.maxTargets())
 	if err != nil {
 		return req, targets, err
 	}

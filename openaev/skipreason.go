@@ -33,13 +33,17 @@ func skippedAsset(id, why string) string {
 // automaticSkip says why an asset gives no target in automatic mode: its
 // host name was not used (none, not a valid target, or the asset has an
 // agent, whose endpoint is reached by its addresses) and none of its
-// addresses (seen_ip, then ips) is usable, each named with why.
-func automaticSkip(a Asset, host string) string {
+// addresses (seen_ip, then ips) is usable, each named with why. hostWhy
+// is why the host name of an agentless asset is no usable target
+// (localHosts.why), "" when it was not used for another reason.
+func automaticSkip(a Asset, host, hostWhy string) string {
 	addrs := rejectedAddrs(append([]string{a.SeenIP}, a.IPs...))
 	var head string
 	switch {
 	case host == "":
 		head = "no hostname"
+	case hostWhy != "":
+		head = "hostname " + shownValue(host) + " " + hostWhy
 	case validTarget(host) != nil:
 		head = "hostname " + shownValue(host) + " is not a valid target"
 	default:

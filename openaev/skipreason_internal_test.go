@@ -57,7 +57,7 @@ func TestSkipReasonGrammar(t *testing.T) {
 // that holds each of want and none of not.
 func checkSkipped(t *testing.T, a Asset, prop string, want, not []string) {
 	t.Helper()
-	got, why := assetValue(a, prop)
+	got, why := assetValue(a, prop, nil)
 	if got != "" {
 		t.Fatalf("assetValue(%+v, %s) = %q, want it skipped", a, prop, got)
 	}
@@ -95,7 +95,7 @@ func TestSkipListsHoldOneEntryPerAssetAndGroup(t *testing.T) {
 	pager := groupPager{"g-weird": assets}
 	content := map[string]json.RawMessage{KeyTargetSelector: json.RawMessage(`"asset-groups"`)}
 	m := &Message{Injection: Injection{InjectID: "i", Content: content}, AssetGroups: groups}
-	sel, err := resolveTargets(context.Background(), m, pager, DefaultMaxTargets)
+	sel, err := resolveTargets(context.Background(), m, pager, nil, DefaultMaxTargets)
 	if err == nil {
 		t.Fatal("no error, want no targets")
 	}

@@ -59,8 +59,10 @@ var _ targetPager = (*Client)(nil)
 // An asset without a usable value is skipped and listed in Skipped. No
 // target at all is an error, and so are more than limit (manual targets
 // and assets counted before a target is made, the endpoints of asset
-// groups as each group is paged).
-func resolveTargets(ctx context.Context, m *Message, pager targetPager, limit int) (*Selection, error) {
+// groups as each group is paged). An asset's host name is resolved with
+// hosts (nil: none is) before it is taken: one that resolves only to
+// loopback or link-local addresses is no usable value (localHosts).
+func resolveTargets(ctx context.Context, m *Message, pager targetPager, hosts hostLookup, limit int) (*Selection, error) {
 	in := m.Injection
 	sel, err := in.contentString(KeyTargetSelector)
 	if err != nil {
@@ -98,14 +100,15 @@ func resolveTargets(ctx context.Context, m *Message, pager targetPager, limit in
 			return nil, tooManyTargets("assets", len(m.Assets), limit)
 		}
 		seen := map[string]bool{}
+		local := lookupLocal(ctx, hosts, m.Assets, prop)
 		for _, a := range m.Assets {
-			t.add(a, "", prop, seen)
+			t.add(a, "", prop, seen, local)
 		}
 	case SelectorAssetGroups:
 		if pager == nil {
 			return nil, errors.New("asset groups need a platform to page their assets from")
 		}
-		if err := t.addGroups(ctx, m.AssetGroups, prop, pager, limit); err != nil {
+		if err := t.addGroups(ctx, m.AssetGroups, prop, pager, hosts, limit); err != nil {
 			return nil, err
 		}
 	default:
@@ -139,15 +142,16 @@ func defaultSelector(m *Message) string {
 
 // add appends the asset's target, once per asset id, and reports whether
 // the asset is a target (added now or before). seen maps the asset ids
-// met to that answer.
-func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool) bool {
+// met to that answer; local the asset host names that are no usable
+// target.
+func (t *Selection) add(a Asset, groupID, prop string, seen map[string]bool, local localHosts) bool {
 	key := a.ID
 	if key != "" {
 		if target, ok := seen[key]; ok {
 			return target
 		}
 	}
-	value, why := assetValue(a, prop)
+	value, why := assetValue(a, prop, local)
 	if key != "" {
 		seen[key] = value != ""
 	}
@@ -179,15 +183,19 @@ func uniqueAgents(ids []string) []string {
 // assetValue picks the asset's target value for the property; an empty
 // value comes with the reason, naming the values rejected (a host name
 // not used in automatic mode because the asset has an agent, loopback
-// addresses).
-func assetValue(a Asset, prop string) (string, string) {
+// addresses, a host name that is loopback: localHosts.why).
+func assetValue(a Asset, prop string, local localHosts) (string, string) {
 	host := strings.TrimSpace(a.Hostname)
 	switch prop {
 	case PropertyHostname:
 		if host == "" || validTarget(host) != nil {
 			return "", hostnameSkip(host)
 		}
-		return signatures.CanonicalTarget(host), ""
+		c := signatures.CanonicalTarget(host)
+		if why := local.why(c); why != "" {
+			return "", "hostname " + shownValue(host) + " " + why
+		}
+		return c, ""
 	case PropertySeenIP:
 		if usableIP(a.SeenIP) {
 			return canonicalIP(a.SeenIP), ""
@@ -200,8 +208,12 @@ func assetValue(a Asset, prop string) (string, string) {
 		return "", localIPSkip(a)
 	}
 	// automatic
+	hostWhy := ""
 	if a.agentless() && host != "" && validTarget(host) == nil {
-		return signatures.CanonicalTarget(host), ""
+		c := signatures.CanonicalTarget(host)
+		if hostWhy = local.why(c); hostWhy == "" {
+			return c, ""
+		}
 	}
 	if usableIP(a.SeenIP) {
 		return canonicalIP(a.SeenIP), ""
@@ -209,7 +221,7 @@ func assetValue(a Asset, prop string) (string, string) {
 	if ip := firstUsableIP(a.IPs); ip != "" {
 		return ip, ""
 	}
-	return "", automaticSkip(a, host)
+	return "", automaticSkip(a, host, hostWhy)
 }
 
 // usableIP reports whether s (spaces around it aside) is a usable target

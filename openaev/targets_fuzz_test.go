@@ -51,7 +51,7 @@ func FuzzAssetValue(f *testing.F) {
 		if agent {
 			a.Agents = []string{"ag"}
 		}
-		v, why := assetValue(a, prop)
+		v, why := assetValue(a, prop, nil)
 		if v == "" {
 			if why == "" {
 				t.Fatal("no value and no reason")

@@ -55,7 +55,7 @@ func TestAssetValueCanonical(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got, why := assetValue(tt.a, tt.prop); got != tt.want {
+			if got, why := assetValue(tt.a, tt.prop, nil); got != tt.want {
 				t.Errorf("assetValue(%+v, %s) = %q (%s), want %q", tt.a, tt.prop, got, why, tt.want)
 			}
 		})

@@ -1,6 +1,8 @@
 package runtime
 
 import (
+	"context"
+	"net/netip"
 	"time"
 
 	"go.uber.org/zap"
@@ -112,3 +114,11 @@ func (rt *Runtime) injectLog(req Request) *zap.Logger {
 
 // Injectors returns the names of the injectors of its registry, sorted.
 func (rt *Runtime) Injectors() []string { return rt.registry.Names() }
+
+// LookupHosts resolves host names as the runtime's signatures manager
+// resolves host-name targets for their route lookups
+// (signatures.Manager.LookupHosts: its resolver, several at once, all
+// within one lookup timeout); a name that does not resolve is absent.
+func (rt *Runtime) LookupHosts(ctx context.Context, names []string) map[string][]netip.Addr {
+	return rt.sigs.LookupHosts(ctx, names)
+}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,10 +151,12 @@ func TestIntegrationSIGTERMRequeuesWhatDidNotFinish(t *testing.T) {
 	}
 }
 
-// TestIntegrationRealNmapThroughTheQueue runs a platform message for the
+// TestIntegrationRealNmapThroughTheQueue runs platform messages for the
 // real nmap injector through the queue and the built binary: an agentless
-// asset (localhost) with a loopback listener, scanned, its open port
-// reported in the terminal callback with the platform's signature names.
+// asset named localhost is refused (a scan of loopback reports the
+// injector's own host, never an asset's), nmap not started; the loopback
+// listener, a manual target, is scanned, its open port reported in the
+// terminal callback and stored.
 func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 	p, queue := setup(t)
 	if _, err := exec.LookPath("nmap"); err != nil {
@@ -169,36 +170,43 @@ func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	body := openaevtest.Message(openaevtest.QueuedInject{ID: "nmap-1", ContractID: client.ContractID("nmap"),
-		Content: map[string]any{"target_selector": "assets", "scan_type": []string{"connect"},
+	content := func(selector string) map[string]any {
+		return map[string]any{"target_selector": selector, "targets": "127.0.0.1", "scan_type": []string{"connect"},
 			"ports": strconv.Itoa(port), "timing": "4",
-			"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
+			"expectations": []map[string]any{{"expectation_type": "DETECTION"}}}
+	}
+	lo := openaevtest.Message(openaevtest.QueuedInject{ID: "nmap-lo", ContractID: client.ContractID("nmap"),
+		Content: content("assets"),
 		Assets: []map[string]any{{"asset_id": "asset-lo", "asset_hostname": "localhost",
 			"asset_ips": []string{"127.0.0.1"}, "asset_agents": []any{}}},
 	})
+	manual := openaevtest.Message(openaevtest.QueuedInject{ID: "nmap-1", ContractID: client.ContractID("nmap"),
+		Content: content("manual")})
+	p.AddInject("nmap-lo", client.ContractID("nmap"))
 	p.AddInject("nmap-1", client.ContractID("nmap"))
-	servetest.Publish(t, queue, body)
-	waitAll(t, p, []string{"nmap-1"})
+	servetest.Publish(t, queue, lo, manual)
+	waitAll(t, p, []string{"nmap-lo", "nmap-1"})
 	if code := c.stop(t); code != 0 {
 		t.Errorf("exit %d after SIGTERM, want 0", code)
 	}
-	// The run's trace, then one per target with an asset (the current
-	// line), naming it.
-	var got []string
-	var perTarget []map[string]any
-	for _, call := range p.Calls("nmap-1") {
-		got = append(got, fmt.Sprintf("%s:%d", call.Kind, call.Status))
-		if _, ok := call.Body["execution_context_identifiers"]; ok {
-			perTarget = append(perTarget, call.Body)
+	calls := func(id string) string {
+		var got []string
+		for _, call := range p.Calls(id) {
+			got = append(got, fmt.Sprintf("%s:%d", call.Kind, call.Status))
 		}
+		return strings.Join(got, " ")
 	}
-	if strings.Join(got, " ") != "reception:200 trace:200 trace:200 complete:200" {
+	if got := calls("nmap-lo"); got != "reception:200 complete:200" {
+		t.Errorf("asset named localhost: calls = %v", got)
+	}
+	if done, _ := p.Terminal("nmap-lo"); done.Body["execution_status"] != "INVALID_USAGE" ||
+		!strings.Contains(fmt.Sprint(done.Body["execution_message"]), "asset asset-lo (hostname localhost is loopback") {
+		t.Errorf("asset named localhost: terminal callback = %v", done.Body)
+	}
+	// The run's trace and the terminal callback: a manual target has no
+	// asset, no trace of its own.
+	if got := calls("nmap-1"); got != "reception:200 trace:200 complete:200" {
 		t.Fatalf("calls = %v", got)
-	}
-	if len(perTarget) != 1 || fmt.Sprint(perTarget[0]["execution_context_identifiers"]) != "[asset-lo]" ||
-		perTarget[0]["execution_status"] != "INFO" || perTarget[0]["execution_action"] != "command_execution" ||
-		!strings.HasPrefix(fmt.Sprint(perTarget[0]["execution_message"]), "nmap on localhost: succeeded") {
-		t.Errorf("per-target traces = %v, want one INFO trace about asset-lo", perTarget)
 	}
 	done, _ := p.Terminal("nmap-1")
 	out, _ := done.Structured()
@@ -206,15 +214,8 @@ func TestIntegrationRealNmapThroughTheQueue(t *testing.T) {
 		t.Errorf("terminal callback = %v", done.Body)
 	}
 	rows, _ := p.Findings("nmap-1")["scan_results"].([]any)
-	if len(rows) != 1 || rows[0].(map[string]any)["asset_id"] != "asset-lo" {
-		t.Errorf("port findings stored = %v, want one row on asset-lo", rows)
-	}
-	var stored []string
-	for _, s := range p.Signatures("nmap-1")["DETECTION"] {
-		stored = append(stored, s.Asset+" "+s.Type+"="+s.Value)
-	}
-	if !slices.Contains(stored, "asset-lo target_hostname_address=localhost") {
-		t.Errorf("stored signatures %v lack the target host name", stored)
+	if len(rows) != 1 || rows[0].(map[string]any)["target"] != "127.0.0.1" {
+		t.Errorf("port findings stored = %v, want one row on 127.0.0.1", rows)
 	}
 	if b := p.CollectorBreaking(); len(b) != 0 {
 		t.Errorf("signature types no collector can read: %v", b)
