@@ -111,9 +111,16 @@ func runNmap(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 // lookNmap returns the path of the nmap on PATH, or why there is none to
 // run: ErrNotInstalled, or errStart for a file named nmap that is not
-// executable.
+// executable, or one found in the working directory through a PATH entry
+// "." or empty (exec.ErrDot), which is refused: whoever can write there
+// would choose the program run.
 func lookNmap() (string, error) {
 	path, err := exec.LookPath("nmap")
+	if errors.Is(err, exec.ErrDot) {
+		return "", fmt.Errorf("%w: the nmap found on PATH is ./%s: a PATH entry \".\" or empty "+
+			"resolves nmap to the working directory, which is refused (remove that entry, or put nmap's directory on PATH "+
+			"as an absolute path)", errStart, filepath.Base(path))
+	}
 	if err != nil {
 		if found := notExecutable(os.Getenv("PATH")); found != "" {
 			return "", fmt.Errorf("%w: %s found on PATH is not executable: %w", errStart, found, fs.ErrPermission)
