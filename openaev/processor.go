@@ -130,7 +130,7 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 		err = contentFields(err, nil)
 		return p.refuse(ctx, req, &MessageError{InjectID: id, Reason: err.Error(), Err: err})
 	}
-	err = p.run(context.WithValue(withAgents(withTargets(withSignatureTypes(ctx, m), targets), targets), markMessage, true), req)
+	err = p.run(namedFields(context.WithValue(withAgents(withTargets(withSignatureTypes(ctx, m), targets), targets), markMessage, true)), req)
 	var pe *framework.PanicError
 	if errors.As(err, &pe) {
 		// The executor's Close panicked once its terminal callback was
@@ -164,43 +164,9 @@ func (p *Processor) run(ctx context.Context, req runtime.Request) error {
 	}
 	var re *framework.RequestError
 	if errors.As(err, &re) {
-		if marked(ctx, markMessage) {
-			err = contentFields(err, targetsOf(ctx))
-		}
 		return &MessageError{InjectID: req.InjectID, Reason: err.Error(), Err: err}
 	}
 	return err
-}
-
-// contentFields names a refused field of a platform message as the
-// message holds it, inject_content.<key>: a param rather than
-// params.<key>, a manual target (the value names the item of the
-// comma-separated list) rather than targets[N], and a field of the cloud
-// targets sel made from the contract's cloud fields (every region's target
-// shares them) rather than targets[N].<key>.
-func contentFields(err error, sel *Selection) error {
-	var ve *ValidationError
-	if !errors.As(err, &ve) {
-		return err
-	}
-	key, ok := strings.CutPrefix(ve.Field, "params.")
-	if !ok && sel != nil && sel.Selector == SelectorManual && strings.HasPrefix(ve.Field, "targets[") {
-		key, ok = KeyTargets, true
-	}
-	if !ok && sel != nil && sel.Selector == SelectorCloud && strings.HasPrefix(ve.Field, "targets[") {
-		if _, field, cut := strings.Cut(ve.Field, "]."); cut {
-			switch field {
-			case KeyCloudProvider, KeyCloudAccountID, KeyCloudRegion, KeyTargetService:
-				key, ok = field, true
-			}
-		}
-	}
-	if !ok {
-		return err
-	}
-	named := *ve
-	named.Field = "inject_content." + key
-	return &named
 }
 
 // refuse reports an inject refused before it had a valid request and

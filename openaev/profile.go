@@ -198,11 +198,9 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 			return outbox.Bodies{}, err
 		}
 	}
-	cause := rej.Err
-	if marked(ctx, markMessage) {
-		cause = contentFields(cause, targetsOf(ctx))
-	}
-	e := rejection(cause)
+	// A platform message's refusal names its fields as the message does
+	// already (namedFields).
+	e := rejection(rej.Err)
 	// The reason may quote what the message held: the body stays under
 	// the max payload size, and never holds the token (a file given by
 	// mistake may hold it), as the platform shows it to its users.

@@ -72,10 +72,12 @@ func (rt *Runtime) Reject(ctx context.Context, req Request, cause error) error {
 	return nil
 }
 
-// refuse logs a rejection once and hands it to a Rejecter deliverer. It
-// returns the cause, or a *DeliveryError when the rejection could not be
+// refuse logs a rejection once and hands it to a Rejecter deliverer, its
+// cause named as ctx's intake names it (NamingRejections). It returns the
+// cause, or a *DeliveryError when the rejection could not be
 // delivered.
 func (rt *Runtime) refuse(ctx context.Context, rej *Rejection, start time.Time) error {
+	rej.Err = namedRejection(ctx, rej.Err)
 	log := rt.injectLog(rej.Request)
 	if !callerLogs(ctx) {
 		log.Warn("inject rejected", zap.Duration("duration", rt.now().Sub(start)), zap.Error(rej.Err))
