@@ -89,6 +89,9 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	}
 	cr, err := checkRun(c.Context, o, &cfg, log, c.Args().First())
 	if err != nil {
+		if pr := (*paramRefusal)(nil); errors.As(err, &pr) {
+			return rejectParam(c.Context, o, &cfg, log, cr.req, pr)
+		}
 		return err
 	}
 	req, targets := cr.req, cr.targets

@@ -32,14 +32,13 @@ type checkedRun struct {
 // (deliveryChecks). Every error is a usage error naming the flag, key or
 // file and the value; the same input gives the same error in both. The CA
 // file is read here, once (cfg keeps its content for the run's clients).
+// A --param its injector refuses is a *paramRefusal, which the command
+// reports (rejectParam).
 func checkRun(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, injector string) (checkedRun, error) {
 	var cr checkedRun
 	var err error
 	if cr.req, cr.targets, err = buildRunRequest(ctx, log, injector, cfg, o.injectors()); err != nil {
-		if pr := (*paramRefusal)(nil); errors.As(err, &pr) {
-			return cr, rejectParam(ctx, o, cfg, log, cr.req, pr)
-		}
-		return cr, err
+		return cr, err // a *paramRefusal left to the command (rejectParam)
 	}
 	if cfg.openAEV() {
 		err = platformManifest(o, cr.req.Injector) // injectorSet.check's check, then the platform's

@@ -207,9 +207,10 @@ func (e *paramRefusal) Unwrap() error { return e.err }
 
 // rejectParam refuses the inject req for its --param pair that its
 // injector refuses (pr), as the runtime refuses a bad param of an inject
-// file or one Validate refuses: the WARN "inject rejected" line (a dry
-// run's random inject id when req has none), then the error naming the
-// pair.
+// file: the WARN "inject rejected" line (a dry run's random inject id
+// when req has none), then the error naming the pair. validate, which
+// runs no inject, returns that error alone (cfg.paramErr), as it does any
+// other param its injector refuses.
 func rejectParam(ctx context.Context, o Options, cfg *runConfig, log *zap.Logger, req runtime.Request, pr *paramRefusal) error {
 	if req.InjectID == "" {
 		req.InjectID = uuid.NewString()

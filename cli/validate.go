@@ -58,6 +58,9 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	}
 	cr, err := checkRun(c.Context, o, &cfg, log, c.Args().First())
 	if err != nil {
+		if pr := (*paramRefusal)(nil); errors.As(err, &pr) {
+			return cfg.paramErr(pr.i, pr.err) // no inject was refused: no WARN "inject rejected"
+		}
 		return err
 	}
 	req, targets, checks, dest := cr.req, cr.targets, cr.checks, cr.dest
