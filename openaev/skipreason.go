@@ -91,13 +91,14 @@ func hostnameSkip(host string) string {
 // "no usable address: 127.0.0.1 is loopback, fe80::1 is link-local"; ""
 // for none. At most maxSkipValues are listed, then "and N more".
 func rejectedAddrs(values []string) string {
-	var shown []string
+	var shown, seen []string
 	var whys []unusable
 	for _, v := range values {
 		v = strings.TrimSpace(v)
-		if v == "" || slices.Contains(shown, shownValue(v)) {
+		if v == "" || slices.Contains(seen, v) {
 			continue
 		}
+		seen = append(seen, v)
 		shown = append(shown, shownValue(v))
 		why, _ := unusableWhy(v)
 		whys = append(whys, why)
@@ -182,10 +183,16 @@ func clause(reason string) string {
 
 // shownValue is a value as a skip reason names it: as given when it is a
 // valid target or an address without a zone, else quoted and shortened
-// (shownLabel).
+// when it reads as an attempt at an address or a host name
+// (signatures.ReadsAsTarget, the rule of every refused target's error),
+// else "(not shown)": a hostile or secret-looking value ("$(id)", a line
+// of a file) is not echoed to the platform.
 func shownValue(v string) string {
 	if a, err := netip.ParseAddr(v); err == nil && a.Zone() == "" || validTarget(v) == nil {
 		return v
+	}
+	if !signatures.ReadsAsTarget(v) {
+		return "(not shown)"
 	}
 	return quoted(signatures.Shorten(v, 64))
 }

@@ -14,7 +14,9 @@ import (
 // share: the address is said to be what it is ("is not an IP address",
 // "are loopback"), never the reason pasted before "addresses" ("only not
 // an IP addresses"); and it holds no ";", the separator of the lists it
-// goes in.
+// goes in. A value that does not read as an attempt at an address or a
+// host name ("$(id)", "a;b") is "(not shown)", as every refused target's
+// error shows it (signatures.ReadsAsTarget); a typo is quoted.
 func TestSkipReasonGrammar(t *testing.T) {
 	var loopbacks []string
 	for i := 1; i <= 7; i++ {
@@ -39,12 +41,17 @@ func TestSkipReasonGrammar(t *testing.T) {
 				"224.0.0.1 is multicast", ", and 1 more"}},
 		{"one broadcast", Asset{IPs: []string{"255.255.255.255"}}, PropertyLocalIP, []string{"255.255.255.255 is broadcast"}},
 		{"a zone the target refuses", Asset{IPs: []string{"2001:db8::1%a;b"}}, PropertyLocalIP,
-			[]string{`"2001:db8::1%a\x3bb" is refused (zone may hold only`}},
-		{"seen_ip not an IP", Asset{SeenIP: "nope!"}, PropertySeenIP, []string{`seen_ip "nope!" is not an IP address`}},
+			[]string{`(not shown) is refused (zone may hold only`}},
+		{"seen_ip not an IP", Asset{SeenIP: "nope!"}, PropertySeenIP, []string{`seen_ip (not shown) is not an IP address`}},
+		{"seen_ip a typo", Asset{SeenIP: "10.0.0.300"}, PropertySeenIP, []string{`seen_ip "10.0.0.300" is not an IP address`}},
 		{"host name with a port", Asset{Hostname: "web:80"}, PropertyHostname,
 			[]string{`hostname "web:80" is not a valid target: a target holds no port, the ports`}},
 		{"hostile host name", Asset{Hostname: "a;b", SeenIP: "127.0.0.1"}, PropertyAutomatic,
-			[]string{`hostname "a\x3bb" is not a valid target and no usable address: 127.0.0.1 is loopback`}},
+			[]string{`hostname (not shown) is not a valid target and no usable address: 127.0.0.1 is loopback`}},
+		{"command in a host name", Asset{Hostname: "$(id)"}, PropertyHostname,
+			[]string{`hostname (not shown) is not a valid target: host name may hold only`}},
+		{"two values not shown, each counted", Asset{IPs: []string{"$(a)", "$(b)"}}, PropertyLocalIP,
+			[]string{`no usable address: (not shown) and (not shown) are not IP addresses`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
