@@ -2,11 +2,11 @@ package nmap
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"time"
 
 	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 // Exit codes recorded in ErrorInfo for the failures the executor detects
@@ -134,7 +134,9 @@ func (e *Executor) validate(p Params) error {
 		return nil
 	}
 	if why := e.privileges().rawRefusal(); why != "" {
-		return fmt.Errorf("scan_type %q: %w: %s", p.ScanType, ErrNeedsRoot, why)
+		// A param refused as any other: the runtime and the commands name
+		// it (params.scan_type, --param "scan_type=syn", inject_content).
+		return &signatures.ValidationError{Field: "scan_type", Value: p.ScanType, Reason: ErrNeedsRoot.Error() + ": " + why, Err: ErrNeedsRoot}
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/signatures"
 )
 
 func TestParamsValidate(t *testing.T) {
@@ -117,6 +118,13 @@ func TestValidateParamsRoot(t *testing.T) {
 			}
 			if !errors.Is(err, ErrNeedsRoot) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("ValidateParams = %v, want ErrNeedsRoot saying %q", err, tt.want)
+			}
+			// Refused as any other param, so that every command names it
+			// its way (params.scan_type, --param "scan_type=syn").
+			var ve *signatures.ValidationError
+			if !errors.As(err, &ve) || ve.Field != "scan_type" || ve.Value != tt.scanType ||
+				!strings.HasPrefix(err.Error(), `invalid scan_type "`+tt.scanType+`": scan type needs root privileges: `) {
+				t.Errorf("ValidateParams = %v (%#v), want a *signatures.ValidationError on scan_type", err, ve)
 			}
 		})
 	}

@@ -82,13 +82,13 @@ func TestIntegrationRawSocketPrivileges(t *testing.T) {
 		want string // the helper's line starts with it
 	}{
 		{"root without CAP_NET_RAW", []string{"--inh-caps", "-net_raw", "--bounding-set", "-net_raw"}, nil,
-			"refused: scan_type \"syn\": scan type needs root privileges: the process lacks CAP_NET_RAW"},
+			"refused: invalid scan_type \"syn\": scan type needs root privileges: the process lacks CAP_NET_RAW"},
 		{"a user with CAP_NET_RAW and NMAP_PRIVILEGED", append(user, withNetRaw...), []string{"NMAP_PRIVILEGED=1"},
 			"accepted, open ports: [" + strconv.Itoa(port) + "]"},
 		{"a user with CAP_NET_RAW alone", append(user, withNetRaw...), nil,
-			"refused: scan_type \"syn\": scan type needs root privileges: run as root, or with CAP_NET_RAW and NMAP_PRIVILEGED set"},
+			"refused: invalid scan_type \"syn\": scan type needs root privileges: run as root, or with CAP_NET_RAW and NMAP_PRIVILEGED set"},
 		{"a user without it", user, []string{"NMAP_PRIVILEGED=1"},
-			"refused: scan_type \"syn\": scan type needs root privileges: the process lacks CAP_NET_RAW"},
+			"refused: invalid scan_type \"syn\": scan type needs root privileges: the process lacks CAP_NET_RAW"},
 		{"root", nil, nil, "accepted, open ports: [" + strconv.Itoa(port) + "]"},
 	}
 	for _, tt := range tests {
