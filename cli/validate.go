@@ -18,7 +18,8 @@ import (
 )
 
 const validateExitHelp = `EXIT CODES:
-   0  the inject is valid: run would execute it (one line on stdout says how)
+   0  the inject is valid: run would execute it (one line on stdout says how); when the injector
+      cannot run on this machine (nmap not on PATH), a WARN line on stderr says that run would fail
    1  it is valid, but that line could not be written to stdout (a full disk): one line on stderr
       says so (injectkit: stdout not written: …); a reader that stops early (| head) changes no code
    2  it is not: one line on stderr names the flag, key, field or file, and the value
@@ -71,6 +72,11 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	}
 	if err != nil {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}
+	}
+	// Valid all the same: the machine, not the inject, is at fault, and the
+	// tool may be installed before the run.
+	if b, ok := o.injectors().get(req.Injector); ok && b.ok {
+		warnPreflight(log, o.injectors(), []framework.Manifest{b.m})
 	}
 	_, err = fmt.Fprintf(o.Stdout, "valid: %s; %s\n", describe(p), dest)
 	return err
@@ -146,7 +152,8 @@ func warnUnsetRequired(log *zap.Logger, served []framework.Manifest, settings in
 // warnPreflight logs, once at serve's start, a WARN line for each served
 // injector that says none of its injects can run on this machine (a
 // framework.Preflighter: nmap not on PATH). serve serves it all the same:
-// the tool may be installed meanwhile.
+// the tool may be installed meanwhile. validate logs it for the inject's
+// injector, and still says the inject is valid (exit 0).
 func warnPreflight(log *zap.Logger, set *injectorSet, served []framework.Manifest) {
 	for _, m := range served {
 		ex, err := set.executor(m.Name)
