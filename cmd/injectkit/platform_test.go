@@ -357,7 +357,7 @@ func scenarioFor(t *testing.T, c runCase) scenario {
 		sc.content = map[string]any{"cloud_provider": "aws", "cloud_account_id": awsAccount, "cloud_region": "eu-west-1",
 			"target_service": "ec2", "retry_max_attempts": 1,
 			"expectations": expectations("DETECTION", "PREVENTION")}
-		sc.signature, sc.target = "cloud_account_id="+awsAccount, "aws:"+awsAccount+":eu-west-1"
+		sc.signature, sc.target = "cloud_account_id="+awsAccount, "aws:"+awsAccount+":eu-west-1:ec2"
 		if msg {
 			// A cloud inject names an account, no asset: its signatures
 			// have nothing to attach to on the platform.
