@@ -104,10 +104,15 @@
 // finding, a signature value) is sent as U+FFFD (see docs/wire-format.md for its two forms): the platform's
 // database refuses U+0000, and the callback would be lost after its 200.
 // A finding value that does not fit its output's type as the platform
-// checks it (a port "22/tcp", an ipv4 output's host name) is left out,
-// the other items of a multiple output kept, with a WARN naming the
-// output, the item and the value and a note in the message: the platform
-// would drop the whole callback, signatures included (see fit.go).
+// checks it (an ipv4 output's host name, credentials without a password
+// or a hash) is left out, the other items of a multiple output kept, with
+// a WARN naming the output, the item and the value and a note in the
+// message: the platform would drop the whole callback, signatures
+// included (see fit.go). On the Current line, whose processors were not
+// read, the profile also leaves out, by its own choice, a value a
+// stricter processor could refuse though 2.4.0's take it (a port
+// "22/tcp", a number "n/a"), its WARN saying it was left out as a
+// precaution; to 2.4.0 such a value is sent.
 //
 // # From message to request
 //

@@ -17,31 +17,40 @@ import (
 // findings and its expectation signatures. The profile leaves such a
 // value out instead, with a WARN, so the rest is stored.
 //
-// The rules, per type, as 2.4.0's processors apply them (and as the
-// Current line is taken to, stricter where 2.4.0's processors take any
-// value, since a value left out costs one finding and a refused one the
-// callback):
-//   - text, file, action_output: any value;
-//   - port: an integer (2.4.0: any value); number: a number (2.4.0: any);
+// What is known, from the platform code read (2.4.0's processors; 1.18.19's
+// ContractOutputType checks the same or less), and sent on both lines:
+//   - text, file, action_output, port, number, asset: any value (port's
+//     and number's processors check only presence, asset's skips a bad
+//     node with a WARN of its own and never throws);
 //   - ipv4, ipv6: a string that is such an address;
 //   - credentials: an object with a username, and a password or a hash;
-//   - cve: an object with an id, a host or a list of hosts and a severity
-//     string (2.4.0: the three present and not null);
-//   - portscan: an object with host and service strings and an integer
-//     port (2.4.0: the three present and not null);
-//   - asset: an object with a name (2.4.0: any);
+//   - cve: an object with id, host and severity, none null;
+//   - portscan: an object with host, port and service, none null;
 //   - the Active Directory types: an object with their required fields.
+//
+// What is assumed: the Current line's processors were not read. The
+// profile takes them to check at least what 2.4.0's do, and leaves out
+// too, by its own choice, what a stricter processor could refuse: a port
+// that is not an integer, a number that is not a number, a cve or
+// portscan field not of its type, an asset without a name. Losing one
+// malformed value (named in a WARN, a bug of the injector) costs less
+// than risking the callback and its signatures; the WARN says the value
+// was left out as a precaution, not that the platform refuses it.
 //
 // A null, or a list under an output not declared isMultiple, is no value
 // of a type that needs fields or an address (it is one finding, checked
 // as one).
 
-// misfit is a finding value the platform would refuse for its output.
+// misfit is a finding value the platform would refuse for its output, or
+// (assumed) one a stricter platform could.
 type misfit struct {
 	field  string
 	item   int // the item of a list; -1: the whole value
 	value  string
 	reason string
+	// assumed: no platform code read refuses the value; the Current
+	// line's stricter rule left it out.
+	assumed bool
 }
 
 // String describes m for a message or an error.
@@ -64,65 +73,85 @@ var adFields = map[string][]string{
 	"group": {"group_name"}, "delegation": {"account"}, "account_with_password_not_required": {"account"},
 }
 
-// itemCheck returns the check of one value of output type typ on v, and
-// whether a null or a list is no value of it (see the rules above); a nil
-// check when the type takes any value.
-func itemCheck(typ string, v PlatformVersion) (check func(any) error, needsValue bool) {
-	if fields, ok := adFields[typ]; ok {
-		return objectWith(typ, fields), true
-	}
-	switch typ {
-	case "port":
-		if v.Current {
-			return func(x any) error {
-				if !isInteger(x) {
-					return fmt.Errorf("port %s is not an integer", short(x))
-				}
-				return nil
-			}, false
-		}
-	case "number":
-		if v.Current {
-			return func(x any) error {
-				if _, ok := number(x); !ok {
-					return fmt.Errorf("%s is not a number", short(x))
-				}
-				return nil
-			}, false
-		}
-	case "ipv4", "ipv6":
+// outputRule is how the profile checks one value of an output type.
+type outputRule struct {
+	// known is the platform's own check, as 2.4.0's processor makes it; nil
+	// when it takes any value.
+	known func(any) error
+	// stricter is the Current line's assumed check, made on values known
+	// passes; nil on 2.4.0 and when none is assumed.
+	stricter func(any) error
+	// needsValue: a null or a list is no value of the type.
+	needsValue bool
+}
+
+// ruleOf returns the rule of output type typ on v (see the rules above).
+func ruleOf(typ string, v PlatformVersion) outputRule {
+	var r outputRule
+	switch fields, ad := adFields[typ]; {
+	case ad:
+		r = outputRule{known: objectWith(typ, fields), needsValue: true}
+	case typ == "ipv4" || typ == "ipv6":
 		v4 := typ == "ipv4"
-		return func(x any) error { return addressOf(x, v4) }, true
-	case "credentials":
-		return func(x any) error {
+		r = outputRule{known: func(x any) error { return addressOf(x, v4) }, needsValue: true}
+	case typ == "credentials":
+		r = outputRule{known: func(x any) error {
 			m, ok := x.(map[string]any)
 			if !ok || !nonNull(m, "username") || !nonNull(m, "password") && !nonNull(m, "hash") {
 				return fmt.Errorf("credentials %s is not an object with a username, and a password or a hash", short(x))
 			}
 			return nil
-		}, true
-	case "cve":
-		if !v.Current {
-			return objectWith(typ, []string{"id", "host", "severity"}), true
+		}, needsValue: true}
+	case typ == "cve":
+		r = outputRule{known: objectWith(typ, []string{"id", "host", "severity"}), stricter: validCVE, needsValue: true}
+	case typ == "portscan":
+		r = outputRule{known: objectWith(typ, []string{"host", "port", "service"}), stricter: validPortScan, needsValue: true}
+	case typ == "port":
+		r.stricter = func(x any) error {
+			if !isInteger(x) {
+				return fmt.Errorf("port %s is not an integer", short(x))
+			}
+			return nil
 		}
-		return validCVE, true
-	case "portscan":
-		if !v.Current {
-			return objectWith(typ, []string{"host", "port", "service"}), true
+	case typ == "number":
+		r.stricter = func(x any) error {
+			if _, ok := number(x); !ok {
+				return fmt.Errorf("%s is not a number", short(x))
+			}
+			return nil
 		}
-		return validPortScan, true
-	case "asset":
-		if v.Current {
-			return func(x any) error {
-				m, _ := x.(map[string]any)
-				if n, _ := m["name"].(string); strings.TrimSpace(n) == "" {
-					return fmt.Errorf("asset %s is not an object with a name", short(x))
-				}
-				return nil
-			}, false
+	case typ == "asset":
+		r.stricter = func(x any) error {
+			m, _ := x.(map[string]any)
+			if n, _ := m["name"].(string); strings.TrimSpace(n) == "" {
+				return fmt.Errorf("asset %s is not an object with a name", short(x))
+			}
+			return nil
 		}
 	}
-	return nil, false
+	if !v.Current {
+		r.stricter = nil
+	}
+	return r
+}
+
+// check returns the misfit of x (item i of field; -1: the whole value),
+// if any.
+func (r outputRule) check(field string, i int, x any) (misfit, bool) {
+	mf := misfit{field: field, item: i, value: short(x)}
+	if r.known != nil {
+		if err := r.known(x); err != nil {
+			mf.reason = err.Error()
+			return mf, true
+		}
+	}
+	if r.stricter != nil {
+		if err := r.stricter(x); err != nil {
+			mf.reason, mf.assumed = err.Error(), true
+			return mf, true
+		}
+	}
+	return misfit{}, false
 }
 
 // fitOutput returns the value of a finding of output type typ (declared
@@ -131,8 +160,8 @@ func itemCheck(typ string, v PlatformVersion) (check func(any) error, needsValue
 // list), or nothing (ok false) when no part of it does; and the misfits
 // left out, named after field.
 func fitOutput(field, typ string, multiple bool, val any, v PlatformVersion) (out any, misfits []misfit, ok bool) {
-	check, needsValue := itemCheck(typ, v)
-	if check == nil {
+	r := ruleOf(typ, v)
+	if r.known == nil && r.stricter == nil {
 		return val, nil, true
 	}
 	generic, err := genericJSON(val)
@@ -141,23 +170,23 @@ func fitOutput(field, typ string, multiple bool, val any, v PlatformVersion) (ou
 	}
 	list, isList := generic.([]any)
 	if !isList {
-		if err := check(generic); err != nil {
-			return nil, []misfit{{field: field, item: -1, value: short(generic), reason: err.Error()}}, false
+		if mf, bad := r.check(field, -1, generic); bad {
+			return nil, []misfit{mf}, false
 		}
 		return val, nil, true
 	}
-	if needsValue && !multiple {
+	if r.needsValue && !multiple {
 		return nil, []misfit{{field: field, item: -1, value: short(generic),
 			reason: fmt.Sprintf("a list of %d items under an output not declared multiple is checked as one %s, and is none", len(list), typ)}}, false
 	}
 	kept := make([]any, 0, len(list))
 	for i, x := range list {
-		err := check(x)
-		if x == nil && needsValue {
-			err = fmt.Errorf("null is not a %s", typ)
+		if x == nil && r.needsValue {
+			misfits = append(misfits, misfit{field: field, item: i, value: short(x), reason: fmt.Sprintf("null is not a %s", typ)})
+			continue
 		}
-		if err != nil {
-			misfits = append(misfits, misfit{field: field, item: i, value: short(x), reason: err.Error()})
+		if mf, bad := r.check(field, i, x); bad {
+			misfits = append(misfits, mf)
 			continue
 		}
 		kept = append(kept, x)

@@ -83,7 +83,8 @@ func (p *Profile) warnFindingLeftOut(id string, pc piece, needs int, larger []pi
 
 // misfitsLeftOut logs a WARN for each finding value of inject id left
 // out because it does not fit its output's type (see fitOutput), naming
-// the output, the item and the value, and returns the note the terminal
+// the output, the item and the value, and whether the platform refuses
+// it or the profile left it out as a precaution (misfit.assumed), and returns the note the terminal
 // callback's message carries of them ("" when there are none).
 func (p *Profile) misfitsLeftOut(id string, misfits []misfit) string {
 	if len(misfits) == 0 {
@@ -96,7 +97,11 @@ func (p *Profile) misfitsLeftOut(id string, misfits []misfit) string {
 			fields = append(fields, zap.Int("item", mf.item))
 		}
 		fields = append(fields, zap.String("value", mf.value), zap.String("reason", mf.reason))
-		p.log.Warn("finding value not sent: it does not fit its output's type, and the platform would drop the whole callback for it", fields...)
+		msg := "finding value not sent: it does not fit its output's type, and the platform's processor refuses it, dropping the whole callback"
+		if mf.assumed {
+			msg = "finding value not sent: it does not fit its output's type; left out so that a stricter platform cannot refuse the callback for it (the platform versions read take it)"
+		}
+		p.log.Warn(msg, fields...)
 		parts[i] = mf.String()
 	}
 	return "; not sent, not of their output's type: " + list(parts, 5)

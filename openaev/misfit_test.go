@@ -31,35 +31,48 @@ func (m misfitExec) Execute(context.Context, *framework.Inject) framework.ToolOu
 }
 
 // TestFindingNotOfItsTypeLeftOut: a finding value that does not fit its
-// output's type (a port "22/tcp", an ipv4 output given a host name) made
-// the platform drop the whole terminal callback, its signatures with it,
-// while the run said delivered. The profile leaves such a value out
-// (the other items of a multiple output kept) with a WARN naming the
-// output, the item and the value: the callback is processed, the
-// signatures and the other findings stored.
+// output's type (an ipv4 output given a host name) made the platform drop
+// the whole terminal callback, its signatures with it, while the run said
+// delivered. The profile leaves such a value out (the other items of a
+// multiple output kept) with a WARN naming the output, the item and the
+// value: the callback is processed, the signatures and the other findings
+// stored. A value no platform code read refuses (a port "22/tcp": 2.4.0's
+// PortOutputProcessor checks only presence) is sent to 2.4.0, and left
+// out on the Current line as a precaution, the WARN saying so rather than
+// that the platform refuses it.
 func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
+	const (
+		refused    = "the platform's processor refuses it"
+		precaution = "left out so that a stricter platform cannot refuse the callback for it"
+	)
 	for _, tt := range []struct {
 		name      string
+		version   openaevtest.Version
 		output    framework.Output
 		value     any
 		stored    any    // the finding the platform stores; nil: none
+		warn      string // what the WARN says of the platform; "": no WARN
 		warnValue string // the value the WARN names
 		warnItem  int    // -1: no item
 	}{
-		{"a port list with a service name", framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
-			[]any{"22/tcp", 443}, []any{float64(443)}, "22/tcp", 0},
-		{"a port list of names alone", framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
-			[]string{"22/tcp"}, nil, "22/tcp", 0},
-		{"a host name as an ipv4", framework.Output{Type: "ipv4", Field: "address", Finding: true},
-			"db.example", nil, "db.example", -1},
-		{"credentials without a password", framework.Output{Type: "credentials", Field: "creds", Multiple: true, Finding: true},
-			[]map[string]string{{"username": "root"}, {"username": "bob", "password": "x"}}, []any{map[string]any{"username": "bob", "password": "x"}}, `{"username":"root"}`, 0},
+		{"a port list with a service name", openaevtest.Current, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
+			[]any{"22/tcp", 443}, []any{float64(443)}, precaution, "22/tcp", 0},
+		{"a port list of names alone", openaevtest.Current, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
+			[]string{"22/tcp"}, nil, precaution, "22/tcp", 0},
+		{"a port list with a service name, to 2.4.0", openaevtest.Version24, framework.Output{Type: "port", Field: "open_ports", Multiple: true, Finding: true},
+			[]any{"22/tcp", 443}, []any{"22/tcp", float64(443)}, "", "", -1},
+		{"a host name as an ipv4", openaevtest.Current, framework.Output{Type: "ipv4", Field: "address", Finding: true},
+			"db.example", nil, refused, "db.example", -1},
+		{"a host name as an ipv4, to 2.4.0", openaevtest.Version24, framework.Output{Type: "ipv4", Field: "address", Finding: true},
+			"db.example", nil, refused, "db.example", -1},
+		{"credentials without a password", openaevtest.Current, framework.Output{Type: "credentials", Field: "creds", Multiple: true, Finding: true},
+			[]map[string]string{{"username": "root"}, {"username": "bob", "password": "x"}}, []any{map[string]any{"username": "bob", "password": "x"}}, refused, `{"username":"root"}`, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			const inject = "inj-misfit"
 			ex := misfitExec{outputs: []framework.Output{tt.output, {Type: "text", Field: "note"}},
 				findings: map[string]any{tt.output.Field: tt.value, "note": "kept"}}
-			e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(openaevtest.Current)})
+			e := newEnvOn(t, []openaevtest.Option{openaevtest.WithVersion(tt.version)})
 			e.registry.Register("misfit", func() framework.Executor { return ex })
 			manifests := append(testManifests(), ex.Manifest())
 			e.build(manifests)
@@ -84,7 +97,7 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 					sigs += len(c.Signatures)
 				}
 			}
-			if sigs == 0 {
+			if sigs == 0 && tt.version == openaevtest.Current { // 2.4.0 has no signatures
 				t.Error("no signatures stored")
 			}
 			found := e.platform.Findings(inject)
@@ -95,8 +108,17 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 				t.Errorf("%s stored as %#v, want %#v", tt.output.Field, got, tt.stored)
 			}
 			warns := e.logs.FilterMessageSnippet("does not fit its output's type").All()
+			if tt.warn == "" {
+				if len(warns) > 0 {
+					t.Fatalf("WARN %q, want none: the platform takes the value", warns[0].Message)
+				}
+				return
+			}
 			if len(warns) != 1 {
 				t.Fatalf("%d WARNs of a value left out, want 1", len(warns))
+			}
+			if !strings.Contains(warns[0].Message, tt.warn) {
+				t.Errorf("WARN %q, want it to say %q", warns[0].Message, tt.warn)
 			}
 			ctx := warns[0].ContextMap()
 			item, hasItem := ctx["item"]

@@ -172,7 +172,7 @@ type Structured struct {
 // cve, portscan or address output, and shows a text one as "null") is
 // left out, so is a value that does not fit its output's type, item by
 // item for a multiple output's list (fitOutput: the platform would drop
-// the whole callback), and a text finding longer than FindingValueRoom (of the
+// the whole callback, or on Current a stricter one could), and a text finding longer than FindingValueRoom (of the
 // report's inject and the output's field) is truncated, with a note of its
 // length.
 func StructuredOutput(r *runtime.Report, m *framework.Manifest, v PlatformVersion) (Structured, error) {

@@ -90,17 +90,21 @@
 //     fromName trims and upper-cases, adds EXECUTED,
 //     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, and reads SUCCESS
 //     as EXECUTED); a declared output whose value fails its processor's
-//     validation (FindingService throws; see ValidateOutput: cve objects
-//     with id, host and severity; ipv4 and ipv6 addresses of that family;
-//     port integers; portscan rows with host, integer port and service,
-//     and asset_id a string when present: PortScanOutputProcessor's only
-//     optional field; the Active Directory types' objects with their
-//     required fields, such as username's username; 2.4.0, whose
-//     processors were read, checks less and the stand-in follows it there:
-//     cve and portscan fields present and not null, whatever their type or
-//     a cve host [], port and number anything, an asset node that is not a
-//     list or has no name skipped with a WARN; on Current the stand-in
-//     keeps the stricter rules). FindingService
+//     validation (FindingService throws; see ValidateOutput). Known, from
+//     2.4.0's processors (read): ipv4 and ipv6 addresses of that family;
+//     credentials with a username and a password or a hash; cve objects
+//     with id, host and severity and portscan rows with host, port and
+//     service, present and not null, whatever their type (a cve host []);
+//     the Active Directory types' objects with their required fields, such
+//     as username's username; port and number anything (their processors
+//     check only presence); an asset node that is not a list or has no
+//     name skipped with a WARN, never a drop. Assumed, on Current, whose
+//     processors were not read: those rules and stricter ones, which no
+//     platform code read applies (port integers; numbers; cve id, host and
+//     severity strings; portscan host and service strings, an integer port
+//     and asset_id a string when present; assets with a name), so that
+//     what passes the stand-in there passes a stricter platform too.
+//     FindingService
 //     validates a list item by item only when the output is declared
 //     isMultiple, else the whole value as one: a list of cves, portscan
 //     rows or addresses under isMultiple false is dropped. A JSON null is

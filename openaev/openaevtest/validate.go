@@ -131,8 +131,9 @@ var requiredFields = map[string][]string{
 }
 
 // presence24 are the output types whose 2.4.0 processors check less than
-// the stand-in does on Current (where the stand-in stays strict, as the
-// line's processors were not read): only that each listed field is
+// the stand-in does on Current (where the stand-in assumes stricter rules,
+// which no platform code read applies, as the line's processors were not
+// read): only that each listed field is
 // present and not null (cve, portscan), nothing at all (port, number,
 // whose processors take any value), or each list item's shape not at all
 // (asset: AssetOutputProcessor skips a node that is not a list, or a
