@@ -6,8 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/netip"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/inetaddr"
 )
 
 // The values a finding output may hold: the platform checks each finding
@@ -22,7 +23,9 @@ import (
 //   - text, file, action_output, port, number, asset: any value (port's
 //     and number's processors check only presence, asset's skips a bad
 //     node with a WARN of its own and never throws);
-//   - ipv4, ipv6: a string that is such an address;
+//   - ipv4, ipv6: a string that is such an address, as commons-validator
+//     reads one (package inetaddr: "2001:db8::/32" is one, "fe80::1%a b"
+//     is not);
 //   - credentials: an object with a username, and a password or a hash;
 //   - cve: an object with id, host and severity, none null;
 //   - portscan: an object with host, port and service, none null;
@@ -265,18 +268,19 @@ func isInteger(x any) bool {
 	return ok && f == math.Trunc(f) && !math.IsInf(f, 0)
 }
 
+// addressOf checks x, an ipv4 (v4) or ipv6 output's value, as the
+// platform's processor does (see package inetaddr), as it is sent: a
+// U+0000 written U+FFFD (see nul.go).
 func addressOf(x any, v4 bool) error {
 	s, ok := x.(string)
 	if !ok {
 		return fmt.Errorf("address %s is not a string", short(x))
 	}
-	a, err := netip.ParseAddr(s)
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
 	switch {
-	case err != nil:
-		return fmt.Errorf("%q is not an IP address", short(s))
-	case v4 && !a.Is4():
+	case v4 && !inetaddr.Valid4(s):
 		return fmt.Errorf("%q is not an IPv4 address", short(s))
-	case !v4 && !a.Is6():
+	case !v4 && !inetaddr.Valid6(s):
 		return fmt.Errorf("%q is not an IPv6 address", short(s))
 	}
 	return nil

@@ -65,6 +65,16 @@ func TestFindingNotOfItsTypeLeftOut(t *testing.T) {
 			"db.example", nil, refused, "db.example", -1},
 		{"a host name as an ipv4, to 2.4.0", openaevtest.Version24, framework.Output{Type: "ipv4", Field: "address", Finding: true},
 			"db.example", nil, refused, "db.example", -1},
+		// IPv6OutputProcessor: commons-validator's isValidInet6Address takes
+		// a prefix length, and a zone without whitespace only.
+		{"ipv6 with a prefix length and a zone holding a space", openaevtest.Current, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
+			[]any{"2001:db8::/32", "fe80::1%a b", "fe80::1%eth0"}, []any{"2001:db8::/32", "fe80::1%eth0"}, refused, "fe80::1%a b", 1},
+		{"ipv6 with a prefix length and a zone holding a space, to 2.4.0", openaevtest.Version24, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
+			[]any{"fe80::1/64", "fe80::1%a b"}, []any{"fe80::1/64"}, refused, "fe80::1%a b", 1},
+		// A blank group counts as an empty one (String.trim), but the
+		// U+0000 is sent as U+FFFD, which is no hexadecimal digit.
+		{"ipv6 ending in a U+0000 group", openaevtest.Current, framework.Output{Type: "ipv6", Field: "v6", Multiple: true, Finding: true},
+			[]any{"::1", "1:2:3:4:5:6:7:\x00"}, []any{"::1"}, refused, "1:2:3:4:5:6:7:\x00", 1},
 		{"credentials without a password", openaevtest.Current, framework.Output{Type: "credentials", Field: "creds", Multiple: true, Finding: true},
 			[]map[string]string{{"username": "root"}, {"username": "bob", "password": "x"}}, []any{map[string]any{"username": "bob", "password": "x"}}, refused, `{"username":"root"}`, 0},
 	} {

@@ -91,7 +91,9 @@
 //     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, and reads SUCCESS
 //     as EXECUTED); a declared output whose value fails its processor's
 //     validation (FindingService throws; see ValidateOutput). Known, from
-//     2.4.0's processors (read): ipv4 and ipv6 addresses of that family;
+//     2.4.0's processors (read): ipv4 and ipv6 addresses of that family,
+//     as commons-validator 1.10.0 reads them (a prefix length taken, a
+//     zone with whitespace refused: see internal/inetaddr);
 //     credentials with a username and a password or a hash; cve objects
 //     with id, host and severity and portscan rows with host, port and
 //     service, present and not null, whatever their type (a cve host []);

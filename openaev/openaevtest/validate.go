@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"net/netip"
 	"strings"
+
+	"github.com/injectkit/injectkit/internal/inetaddr"
 )
 
 // The platform's output processors: what each contract output type must
@@ -194,18 +195,18 @@ func isInteger(x any) bool {
 	return ok && f == math.Trunc(f) && !math.IsInf(f, 0)
 }
 
+// validAddr models IPv4OutputProcessor and IPv6OutputProcessor:
+// commons-validator's isValidInet4Address and isValidInet6Address (see
+// package inetaddr) on the node's text.
 func validAddr(x any, v4 bool) error {
 	s, ok := x.(string)
 	if !ok {
 		return fmt.Errorf("address %v is not a string", x)
 	}
-	a, err := netip.ParseAddr(s)
 	switch {
-	case err != nil:
-		return fmt.Errorf("%q is not an IP address", s)
-	case v4 && !a.Is4():
+	case v4 && !inetaddr.Valid4(s):
 		return fmt.Errorf("%q is not an IPv4 address", s)
-	case !v4 && !a.Is6():
+	case !v4 && !inetaddr.Valid6(s):
 		return fmt.Errorf("%q is not an IPv6 address", s)
 	}
 	return nil
