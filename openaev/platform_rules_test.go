@@ -1,0 +1,154 @@
+package openaev_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/runtime"
+)
+
+// TestFindingRulesAgainstThePlatformsCode: values of each output type
+// with the outcome read in OpenAEV 2.4.0's code (github:bogdancaraman/
+// openaev, openaev-api/src/main/java/io/openaev/output_processor/ and
+// rest/finding/FindingService.java, cited per group), written here by
+// hand, not taken from fit.go or the stand-in: so a rule either copies
+// wrongly fails. On 2.4.0 the profile sends a value whole exactly when the
+// platform accepts it, and the stand-in accepts exactly what the platform
+// does. On Current, whose processors were not read, the profile sends a
+// value when the stand-in accepts it, which is never what 2.4.0 refuses,
+// and leaves out as a precaution what current says.
+func TestFindingRulesAgainstThePlatformsCode(t *testing.T) {
+	for _, tt := range []struct {
+		typ      string
+		multiple bool
+		value    string // JSON
+		accepted bool   // 2.4.0's processor: the callback is processed
+		current  bool   // the profile sends it on Current
+	}{
+		// PortOutputProcessor, NumberOutputProcessor, TextOutputProcessor:
+		// no validate of their own, AbstractOutputProcessor.java:44-46
+		// (jsonNode != null): any value. On Current a port not an integer,
+		// a number not a number is left out as a precaution.
+		{"port", false, `22`, true, true},
+		{"port", false, `"22/tcp"`, true, false},
+		{"port", false, `22.5`, true, false},
+		{"number", false, `3.5`, true, true},
+		{"number", false, `"n/a"`, true, false},
+		{"text", false, `{"a":1}`, true, true},
+		// IPv4OutputProcessor.java:21-23: isValidInet4Address(asText()).
+		{"ipv4", false, `"192.0.2.1"`, true, true},
+		{"ipv4", false, `"db.example"`, false, false},
+		{"ipv4", false, `"192.0.2.01"`, false, false},
+		{"ipv4", false, `"::ffff:192.0.2.1"`, false, false},
+		{"ipv4", false, `3`, false, false},
+		// IPv6OutputProcessor.java:21-23: isValidInet6Address(asText()),
+		// commons-validator 1.10.0 (pom.xml: commons-validator.version).
+		{"ipv6", false, `"2001:db8::1"`, true, true},
+		{"ipv6", false, `"2001:db8::/32"`, true, true},
+		{"ipv6", false, `"fe80::1%eth0"`, true, true},
+		{"ipv6", false, `"fe80::1%a b"`, false, false},
+		{"ipv6", false, `"::ffff:192.0.2.1"`, true, true},
+		{"ipv6", false, `"192.0.2.1"`, false, false},
+		// CredentialsOutputProcessor.java:36-39: hasNonNull(username) and
+		// hasNonNull(password) or hasNonNull(hash).
+		{"credentials", false, `{"username":"u","hash":"h"}`, true, true},
+		{"credentials", false, `{"username":"u"}`, false, false},
+		{"credentials", false, `{"username":"u","password":null}`, false, false},
+		{"credentials", false, `"u:p"`, false, false},
+		// CVEOutputProcessor.java:40-42: id, host and severity non-null,
+		// whatever their type; Current assumes them typed.
+		{"cve", false, `{"id":"CVE-1","host":"h","severity":"high"}`, true, true},
+		{"cve", false, `{"id":"CVE-1","host":3,"severity":"high"}`, true, false},
+		{"cve", false, `{"id":"CVE-1","host":[],"severity":"high"}`, true, false},
+		{"cve", false, `{"id":"CVE-1","severity":"high"}`, false, false},
+		// PortScanOutputProcessor.java:35-37: host, port and service
+		// non-null, whatever their type; Current assumes them typed.
+		{"portscan", false, `{"host":"h","port":22,"service":"ssh"}`, true, true},
+		{"portscan", false, `{"host":"h","port":"22","service":"ssh"}`, true, false},
+		{"portscan", false, `{"host":"h","port":22,"service":"ssh","asset_id":5}`, true, false},
+		{"portscan", false, `{"host":"h","port":22}`, false, false},
+		// The Active Directory processors' validate: hasNonNull of their
+		// fields (UsernameOutputProcessor.java:34-36,
+		// ShareOutputProcessor.java:34-36, SidOutputProcessor.java:32-34,
+		// VulnerabilityOutputProcessor.java:36-38,
+		// PasswordPolicyOutputProcessor.java:34-36,
+		// ComputerOutputProcessor.java:32-34, GroupOutputProcessor.java:38-40,
+		// DelegationOutputProcessor.java:38-40,
+		// AccountWithPasswordNotRequiredOutputProcessor.java:36-38,
+		// AdminUsernameOutputProcessor.java:32-34,
+		// AsreproastableAccountOutputProcessor.java:34-36,
+		// KerberoastableAccountOutputProcessor.java:34-36).
+		{"username", false, `{"username":"u"}`, true, true},
+		{"username", false, `{"domain":"d"}`, false, false},
+		{"share", false, `{"share_name":"c$","permissions":"r"}`, true, true},
+		{"share", false, `{"share_name":"c$"}`, false, false},
+		{"sid", false, `{"sid":"S-1"}`, true, true},
+		{"vulnerability", false, `{"name":"n"}`, false, false},
+		{"vulnerability", false, `{"name":"n","status":"s"}`, true, true},
+		{"password_policy", false, `{"key":"k","value":null}`, false, false},
+		{"computer", false, `{"computer_name":"c"}`, true, true},
+		{"group", false, `{"group_name":"g"}`, true, true},
+		{"delegation", false, `{"account":"a"}`, true, true},
+		{"account_with_password_not_required", false, `{"account":"a"}`, true, true},
+		{"admin_username", false, `{"username":"u"}`, true, true},
+		{"asreproastable_account", false, `{"username":"u"}`, true, true},
+		{"kerberoastable_account", false, `{"hash":"h"}`, false, false},
+		// FindingService.java:281-328 (buildFindings): a list is checked
+		// item by item only under isMultiple, else as one value, and a
+		// value that fails throws "Finding not correctly formatted".
+		{"cve", false, `[{"id":"CVE-1","host":"h","severity":"high"}]`, false, false},
+		{"cve", true, `[{"id":"CVE-1","host":"h","severity":"high"}]`, true, true},
+		{"ipv4", false, `["192.0.2.1"]`, false, false},
+		{"ipv4", true, `["192.0.2.1","192.0.2.2"]`, true, true},
+		// AssetOutputProcessor.java:72-92 (process): a node that is not a
+		// list, or fails validate, is skipped with a WARN, never thrown; on
+		// Current a nameless asset is left out as a precaution.
+		{"asset", true, `[{"name":"a","type":"Endpoint"}]`, true, true},
+		{"asset", true, `[{"foo":1}]`, true, false},
+	} {
+		var value any
+		if err := json.Unmarshal([]byte(tt.value), &value); err != nil {
+			t.Fatalf("%s: %v", tt.value, err)
+		}
+		if !tt.accepted && tt.current {
+			t.Fatalf("%s %s: sent on Current though 2.4.0 refuses it: the table is wrong", tt.typ, tt.value)
+		}
+		for _, line := range []struct {
+			v    openaev.PlatformVersion
+			test openaevtest.Version
+			want bool
+		}{{v24, openaevtest.Version24, tt.accepted}, {current, openaevtest.Current, tt.current}} {
+			m := &framework.Manifest{Name: "x", Outputs: []framework.Output{{Type: tt.typ, Field: "f", Multiple: tt.multiple}}}
+			r := &runtime.Report{InjectID: "i", Output: framework.ToolOutput{Findings: map[string]any{"f": value}}}
+			s, err := openaev.StructuredOutput(r, m, line.v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc map[string]json.RawMessage
+			if err := json.Unmarshal([]byte(s.JSON), &doc); err != nil {
+				t.Fatal(err)
+			}
+			sentWhole := len(s.LeftOut) == 0 && string(doc["f"]) != "" && jsonEqual(t, doc["f"], tt.value)
+			if sentWhole != line.want {
+				t.Errorf("%s: %s multiple %v %s: sent whole %v (left out: %v), want %v", line.v, tt.typ, tt.multiple, tt.value, sentWhole, s.LeftOut, line.want)
+			}
+			if err := openaevtest.ValidateOutput(line.test, tt.typ, tt.multiple, value); (err == nil) != line.want {
+				t.Errorf("%s: stand-in on %s multiple %v %s: %v, want accepted %v", line.v, tt.typ, tt.multiple, tt.value, err, line.want)
+			}
+		}
+	}
+}
+
+func jsonEqual(t *testing.T, a json.RawMessage, b string) bool {
+	t.Helper()
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		t.Fatalf("not JSON: %s, %s", a, b)
+	}
+	xb, _ := json.Marshal(x)
+	yb, _ := json.Marshal(y)
+	return string(xb) == string(yb)
+}
