@@ -33,6 +33,9 @@ const (
 type awsProvider struct {
 	// now is the clock access key ages are measured with.
 	now func() time.Time
+	// term lends the controlling terminal to a credential_process, one at
+	// a time across the injects (nil: one of the inject's own).
+	term *terminal
 }
 
 func (awsProvider) services() []string { return []string{ServiceS3, ServiceEC2, ServiceIAM} }
@@ -141,7 +144,11 @@ func (p awsProvider) open(ctx context.Context, log *zap.Logger, params *Params, 
 		opts = append(opts, config.WithBaseEndpoint(s.endpointURL))
 	}
 	if command := ownCredentialProcess(ctx, files, s.profile); command != "" {
-		opts = append(opts, config.WithCredentialsProvider(newQuietProcess(ctx, command, log)))
+		term := p.term
+		if term == nil {
+			term = &terminal{}
+		}
+		opts = append(opts, config.WithCredentialsProvider(newQuietProcess(ctx, command, log, term)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {

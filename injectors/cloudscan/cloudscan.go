@@ -44,12 +44,12 @@ func WithVersion(v string) Option {
 
 // withClock sets the clock access key ages are measured with (tests).
 func withClock(now func() time.Time) Option {
-	return func(e *Executor) { e.providers["aws"] = awsProvider{now: now} }
+	return func(e *Executor) { e.providers["aws"] = awsProvider{now: now, term: &terminal{}} }
 }
 
 // New returns an Executor configured by opts.
 func New(opts ...Option) *Executor {
-	e := &Executor{version: DefaultVersion, providers: providerSet{"aws": awsProvider{now: time.Now}}}
+	e := &Executor{version: DefaultVersion, providers: providerSet{"aws": awsProvider{now: time.Now, term: &terminal{}}}}
 	for _, o := range opts {
 		o(e)
 	}

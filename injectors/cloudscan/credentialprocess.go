@@ -69,7 +69,8 @@ func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) 
 // is the null device: a prompt read from it fails at once.
 //
 // It runs in a process group of its own, which its cancellation kills
-// whole (ownGroup), and it is cancelled when the inject is (scope): the
+// whole (ownGroup), the terminal's foreground while it runs when it was
+// this process's (terminal.lend: a prompt on /dev/tty works), and it is cancelled when the inject is (scope): the
 // SDK's credentials cache runs it under a context cut off from the
 // request's cancellation (aws.CredentialsCache's suppressedContext), so a
 // cancelled or timed-out inject, or one that ended while the process still
@@ -81,12 +82,14 @@ type quietProcess struct {
 	// scope is the inject's context: the session it belongs to lives no
 	// longer than the inject, and the process no longer than either.
 	scope context.Context
+	// term lends the controlling terminal to the process.
+	term *terminal
 }
 
 // newQuietProcess returns the provider running command, for the inject
 // whose context is scope.
-func newQuietProcess(scope context.Context, command string, log *zap.Logger) *quietProcess {
-	return &quietProcess{log: log, scope: scope, provider: processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(
+func newQuietProcess(scope context.Context, command string, log *zap.Logger, term *terminal) *quietProcess {
+	return &quietProcess{log: log, scope: scope, term: term, provider: processcreds.NewProviderCommand(processcreds.NewCommandBuilderFunc(
 		func(ctx context.Context) (*exec.Cmd, error) {
 			shell := []string{"sh", "-c"}
 			if runtime.GOOS == "windows" {
@@ -94,19 +97,28 @@ func newQuietProcess(scope context.Context, command string, log *zap.Logger) *qu
 			}
 			cmd := exec.CommandContext(ctx, shell[0], shell[1], command)
 			cmd.Env = os.Environ()
-			if f, ok := ctx.Value(stderrPipeKey{}).(*os.File); ok {
-				cmd.Stderr = f
-			}
 			cmd.WaitDelay = processWaitDelay
-			ownGroup(cmd)
+			if r, ok := ctx.Value(runKey{}).(processRun); ok {
+				cmd.Stderr = r.stderr
+				r.setup(cmd)
+			} else {
+				ownGroup(cmd, nil)
+			}
 			return cmd, nil
 		}))}
 }
 
-// stderrPipeKey carries, in Retrieve's context, the write end of the pipe
-// one run's standard error goes to, to the command built for it (nil
-// there: the null device).
-type stderrPipeKey struct{}
+// runKey carries, in Retrieve's context, the processRun of one run to the
+// command built for it.
+type runKey struct{}
+
+// processRun is how one run of the process is started: the write end of
+// the pipe its standard error goes to, and its process group (see
+// terminal.lend).
+type processRun struct {
+	stderr *os.File
+	setup  func(*exec.Cmd)
+}
 
 // byteCount counts the bytes written to it, keeping none.
 type byteCount struct{ n atomic.Int64 }
@@ -134,7 +146,9 @@ func (q *quietProcess) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	defer cancel(nil)
 	stop := context.AfterFunc(q.scope, func() { cancel(context.Cause(q.scope)) })
 	defer stop()
-	creds, err := q.provider.Retrieve(context.WithValue(ctx, stderrPipeKey{}, w))
+	setup, done := q.term.lend()
+	creds, err := q.provider.Retrieve(context.WithValue(ctx, runKey{}, processRun{stderr: w, setup: setup}))
+	done()
 	_ = w.Close()
 	select {
 	case <-counted:

@@ -2,8 +2,11 @@
 
 package cloudscan
 
-import "os/exec"
+import (
+	"os"
+	"os/exec"
+)
 
 // ownGroup leaves cmd as it is off Unix, which has no process groups to
 // kill: cancelling it kills the shell alone.
-func ownGroup(*exec.Cmd) {}
+func ownGroup(*exec.Cmd, *os.File) {}
