@@ -302,6 +302,7 @@ func (c *checker) checkLive(t testing.TB) {
 	t.Helper()
 	targets := c.liveTargets(t)
 	in := c.inject(t, targets)
+	h := handOver(in.Targets) // before Execute may write there, as the runtime
 	ctx, cancel := context.WithTimeout(context.Background(), c.o.Timeout)
 	defer cancel()
 	r, ok := c.execute(ctx, in, c.o.Timeout+c.o.Wait)
@@ -310,7 +311,7 @@ func (c *checker) checkLive(t testing.TB) {
 		return
 	}
 	checkOutput(t, "a live inject", r)
-	for _, err := range extrasErrors(r.out, in.Targets) {
+	for _, err := range extrasErrors(r.out, h) {
 		t.Error(err)
 	}
 	if cl, ok := c.ex.(framework.Closer); ok {

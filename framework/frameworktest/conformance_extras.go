@@ -9,18 +9,57 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
+// handed is an inject's targets as the runtime keeps them from before
+// Execute, which may write to in.Targets: each target's key
+// (framework.Target.ExtrasKey, a pointer configuration's value copied),
+// and the pointer configurations handed, by identity (runtime's
+// handedKeys).
+type handed struct {
+	keys []framework.Target
+	at   map[signatures.Config]int
+}
+
+// handOver takes the keys of targets, before they are handed to Execute.
+func handOver(targets []framework.Target) handed {
+	h := handed{keys: make([]framework.Target, len(targets))}
+	for i, t := range targets {
+		h.keys[i] = t.ExtrasKey()
+		switch t.Config.(type) {
+		case *signatures.NetworkConfig, *signatures.CloudConfig, *signatures.ExternalConfig:
+			if h.at == nil {
+				h.at = make(map[signatures.Config]int)
+			}
+			h.at[t.Config] = i
+		}
+	}
+	return h
+}
+
+// keyOf returns the target a TargetExtras key names, as the runtime reads
+// it: a handed pointer names its target as it was handed (whatever Execute
+// wrote there since), with the key's attribution; any other key is its
+// ExtrasKey.
+func (h handed) keyOf(k framework.Target) framework.Target {
+	if i, ok := h.at[k.Config]; ok {
+		return framework.Target{Config: h.keys[i].Config, Attribution: k.Attribution}
+	}
+	return k.ExtrasKey()
+}
+
 // extrasErrors lists the extras and findings the runtime would reject or
 // drop: empty extra keys, extra keys of core signature fields or of their
 // platform types (signatures.ExtraNameError), values JSON cannot encode
 // (signatures.ExtraValueError), extras under a key that is no expectation
 // type, target extras of no target (matched as the runtime matches them,
 // by framework.Target.ExtrasKey), a target keyed twice with different
-// extras.
-func extrasErrors(out framework.ToolOutput, targets []framework.Target) []error {
+// extras. The targets are h's, taken before Execute ran, as the runtime
+// takes them.
+func extrasErrors(out framework.ToolOutput, h handed) []error {
 	var errs []error
+	targets := h.keys
 	given := make(map[framework.Target]bool, len(targets)) // as the runtime matches keys
 	for _, tg := range targets {
-		given[tg.ExtrasKey()] = true
+		given[tg] = true
 	}
 	checkValues := func(where string, m map[string]any) {
 		for k, v := range m {
@@ -53,7 +92,7 @@ func extrasErrors(out framework.ToolOutput, targets []framework.Target) []error 
 	twice := map[framework.Target]bool{}
 	for tg, te := range out.TargetExtras {
 		name := tg.String()
-		key := tg.ExtrasKey()
+		key := h.keyOf(tg)
 		if prev, ok := named[key]; ok && !twice[key] && !reflect.DeepEqual(prev, te) {
 			twice[key] = true
 			errs = append(errs, fmt.Errorf("TargetExtras keys name target %s twice, with different extras (a pointer configuration and its value, or two pointers to one value): the runtime sends none of the per-target extras", key))

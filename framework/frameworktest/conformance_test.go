@@ -529,3 +529,56 @@ func TestConformanceReportsAtTheCallersLine(t *testing.T) {
 		}
 	}
 }
+
+// TestConformanceMatchesExtrasToTheTargetsHanded: an executor that writes
+// to in.Targets during Execute (a configuration replaced, or changed
+// through its pointer) and keys TargetExtras by what it wrote names no
+// target of the runtime, which took the targets' keys before Execute:
+// Conformance reports it. Keyed by the pointer handed, the target is
+// named whatever was written there, as the runtime reads it.
+func TestConformanceMatchesExtrasToTheTargetsHanded(t *testing.T) {
+	extras := framework.TypeExtras{framework.Detection: {"port": 1}}
+	tests := []struct {
+		name    string
+		target  signatures.Config
+		rewrite func(tg *framework.Target) framework.Target
+		want    string
+	}{
+		{"a value replaced, keyed by the new one", signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
+			func(tg *framework.Target) framework.Target {
+				tg.Config = signatures.NetworkConfig{TargetIPv4: "127.0.0.2"}
+				return *tg
+			}, `TargetExtras key {"target_ipv4":"127.0.0.2","asset"`},
+		{"a pointer's value changed, keyed by its value", &signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
+			func(tg *framework.Target) framework.Target {
+				// Every run of Conformance's is handed this one pointer:
+				// each changes its value again.
+				nc := tg.Config.(*signatures.NetworkConfig)
+				nc.TargetIPv4 += "0"
+				return framework.Target{Config: *nc, Attribution: tg.Attribution}
+			}, `is not one of the inject's`},
+		{"a pointer's value changed, keyed by the pointer", &signatures.NetworkConfig{TargetIPv4: "127.0.0.1"},
+			func(tg *framework.Target) framework.Target {
+				tg.Config.(*signatures.NetworkConfig).TargetIPv4 = "127.0.0.2"
+				return *tg
+			}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+				te := map[framework.Target]framework.TypeExtras{}
+				for i := range in.Targets {
+					te[tt.rewrite(&in.Targets[i])] = extras
+				}
+				return framework.ToolOutput{TargetExtras: te}
+			}}
+			o := fast
+			o.Targets = []signatures.Config{tt.target}
+			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, o) })
+			reported := slices.ContainsFunc(msgs, func(m string) bool { return tt.want != "" && strings.Contains(m, tt.want) })
+			if (tt.want != "") != reported || (tt.want == "" && len(msgs) != 0) {
+				t.Errorf("Conformance reported %q; want %q", msgs, tt.want)
+			}
+		})
+	}
+}
