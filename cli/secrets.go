@@ -15,7 +15,7 @@ import (
 
 // secretValues returns the values no output of a command may show, in any
 // form httpx.Redact knows: the backend's token, the credentials of its URL
-// and the injectors' secret settings and SecretEnv. Input errors quote
+// and the injectors' secret settings and library secrets (LibrarySecrets). Input errors quote
 // what the user wrote, and a file given by mistake (an environment file
 // as the targets file) may hold them.
 func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Manifest) []string {
@@ -30,7 +30,7 @@ func secretValues(bc backendConfig, settings injectorSettings, ms []framework.Ma
 				out = append(out, v)
 			}
 		}
-		out = append(out, m.SecretEnvValues()...)
+		out = append(out, m.LibrarySecrets(settings[m.Name])...)
 	}
 	return out
 }
@@ -60,8 +60,17 @@ func rawSecrets(c interface{ String(string) string }, getenv func(string) string
 			}
 		}
 		// Read by the injector's libraries from this process's
-		// environment, not from getenv's.
-		out = append(out, m.SecretEnvValues()...)
+		// environment, not from getenv's, and from the files the
+		// settings the environment gives select.
+		given := map[string]string{}
+		for _, s := range m.Settings {
+			if s.Env != "" {
+				if v := strings.TrimSpace(getenv(s.Env)); v != "" {
+					given[s.Key] = v
+				}
+			}
+		}
+		out = append(out, m.LibrarySecrets(given)...)
 	}
 	return out
 }

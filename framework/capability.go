@@ -101,6 +101,14 @@ type Manifest struct {
 	// holds one is withheld, and they are redacted from the logs, the
 	// errors and everything the executor returns.
 	SecretEnv []string
+	// ReadSecrets, when set, returns the secrets the injector's libraries
+	// read on their own from elsewhere than the environment (the AWS SDK's
+	// credentials file, for the profile selected), as settings (its
+	// settings as Configure would get them, nil or partial: those given)
+	// select them. It reads only what an inject with those settings would
+	// use, and gives none of what it cannot read (the inject says why).
+	// Its values are treated as SecretEnv's (see LibrarySecrets).
+	ReadSecrets func(settings map[string]string) []string `json:"-"`
 	// Expectations are the expectation types the injector declares to a
 	// platform (contracts).
 	Expectations []signatures.ExpectationType

@@ -47,14 +47,22 @@ func (m Manifest) SettingWhere(s Setting) string {
 	return where
 }
 
-// SecretEnvValues returns the values, trimmed, of the environment
-// variables SecretEnv names that are set and not blank: the secrets the
-// injector's libraries read from this process's environment.
-func (m Manifest) SecretEnvValues() []string {
+// LibrarySecrets returns the secrets the injector's libraries read on
+// their own, which no setting of its gives: the values, trimmed, of the
+// environment variables SecretEnv names that are set and not blank, and
+// those ReadSecrets reads as settings select them.
+func (m Manifest) LibrarySecrets(settings map[string]string) []string {
 	var out []string
 	for _, name := range m.SecretEnv {
 		if v := strings.TrimSpace(os.Getenv(name)); v != "" {
 			out = append(out, v)
+		}
+	}
+	if m.ReadSecrets != nil {
+		for _, v := range m.ReadSecrets(settings) {
+			if v = strings.TrimSpace(v); v != "" {
+				out = append(out, v)
+			}
 		}
 	}
 	return out

@@ -15,7 +15,7 @@ import (
 
 // secretsOf returns the redactor of the values of the settings m marks
 // Secret, as settings gives them (trimmed, as the CLI's log redaction
-// takes them), and of the environment variables m's SecretEnv names;
+// takes them), and of those its libraries read (LibrarySecrets);
 // nil when there are none.
 func secretsOf(m *framework.Manifest, settings map[string]string) *httpx.Redactor {
 	if m == nil {
@@ -27,7 +27,7 @@ func secretsOf(m *framework.Manifest, settings map[string]string) *httpx.Redacto
 			secrets = append(secrets, v)
 		}
 	}
-	secrets = append(secrets, m.SecretEnvValues()...)
+	secrets = append(secrets, m.LibrarySecrets(settings)...)
 	if len(secrets) == 0 {
 		return nil
 	}

@@ -167,3 +167,58 @@ func TestCLIWithholdsAParamHoldingTheCredentials(t *testing.T) {
 		})
 	}
 }
+
+// TestCLIWithholdsAParamHoldingTheSDKsOtherSecrets: the secret key the
+// shared credentials file gives the profile taken (the profile setting, or
+// AWS_PROFILE) and the container provider's token, read by the SDK on its
+// own, are withheld from a param's refusal as the environment's keys are.
+func TestCLIWithholdsAParamHoldingTheSDKsOtherSecrets(t *testing.T) {
+	const fileKey = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYFILEKEYEXAMPLE"
+	const containerToken = "Bearer-EXAMPLE-CONTAINER-AUTH-TOKEN-0123456789"
+	for _, tt := range []struct {
+		name, secret, profileSetting, awsProfile, container string
+	}{
+		{"profile setting's key in the credentials file", fileKey, "pp", "", ""},
+		{"AWS_PROFILE's key in the credentials file", fileKey, "", "pp", ""},
+		{"container authorization token", containerToken, "", "", containerToken},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			setAWSEnv(t)
+			t.Setenv("AWS_ACCESS_KEY_ID", "")
+			t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+			t.Setenv("AWS_PROFILE", tt.awsProfile)
+			t.Setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", tt.container)
+			writeSharedFiles(t, "", "[pp]\naws_access_key_id = AKIDFILEEXAMPLE\naws_secret_access_key = "+fileKey+"\n")
+			st := newStandIn(t, nil, fixtures())
+			getenv := func(k string) string {
+				switch k {
+				case "INJECTKIT_CLOUDSCAN_ENDPOINT_URL":
+					return st.URL()
+				case "INJECTKIT_CLOUDSCAN_PROFILE":
+					return tt.profileSetting
+				}
+				return ""
+			}
+			inject := map[string]any{
+				"inject_id": "cloud-1",
+				"targets": []map[string]any{{"cloud_provider": "aws", "cloud_account_id": "123456789012",
+					"cloud_region": "eu-west-1"}},
+				"params": map[string]any{"call_timeout": tt.secret},
+			}
+			code, stdout, stderr := runCLI(getenv, "run", "cloudscan", "--log-level", "debug",
+				"--inject-file", testkit.WriteJSON(t, "inject.json", inject))
+			if code != 2 {
+				t.Errorf("exit %d, want 2; stderr:\n%s", code, stderr)
+			}
+			if !strings.Contains(stderr, "invalid params.call_timeout (value withheld)") {
+				t.Errorf("stderr does not withhold params.call_timeout:\n%s", stderr)
+			}
+			if strings.Contains(stdout+stderr, tt.secret) || strings.Contains(stdout+stderr, tt.secret[:20]) {
+				t.Errorf("%q shown:\n%s%s", tt.secret, stdout, stderr)
+			}
+			if got := st.calls(); len(got) != 0 {
+				t.Errorf("calls made: %v", got)
+			}
+		})
+	}
+}

@@ -72,9 +72,13 @@ func (e *Executor) Manifest() framework.Manifest {
 		Params:   framework.MustParamsSpec(e.NewParams()),
 		Settings: settingsSpec(),
 		// The credentials the SDK reads from the environment on its own
-		// (config.NewEnvConfig): a param given one is withheld, as a
-		// Secret setting's value. The access key id is an identifier.
-		SecretEnv:    []string{"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN"},
+		// (config.NewEnvConfig, the container provider's token) and from
+		// the shared files for the profile it takes (readSecrets): a param
+		// given one is withheld, as a Secret setting's value. The access
+		// key id is an identifier.
+		SecretEnv: []string{"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN",
+			"AWS_CONTAINER_AUTHORIZATION_TOKEN"},
+		ReadSecrets:  readSecrets,
 		Expectations: []framework.ExpectationType{framework.Detection, framework.Prevention},
 		// The structured results (configs) have no platform output type:
 		// they stay in the findings, and the platform is given one readable

@@ -232,3 +232,36 @@ func checkRoleRegion(cfg *config.SharedConfig, profile, endpoint, where string, 
 		"of the profile it loads (never its source profile's): add a line \"region = …\" (eu-west-1, say) to %s, or set AWS_REGION",
 		where, section))
 }
+
+// readSecrets returns the secret key and session token the shared files
+// give the profile the SDK would take its credentials from, as settings
+// select it (the profile setting, else AWS_PROFILE, else default), none
+// when the environment's keys come first or the files cannot be read
+// (the inject says why): the values a param pasted by mistake may hold,
+// read as the SDK reads them, from the files Configure checks.
+func readSecrets(settings map[string]string) []string {
+	env, err := config.NewEnvConfig()
+	if err != nil {
+		return nil
+	}
+	profile := strings.TrimSpace(settings[SettingProfile])
+	if profile == "" {
+		if env.Credentials.HasKeys() {
+			return nil
+		}
+		profile = env.SharedConfigProfile
+	}
+	if profile == "" {
+		profile = config.DefaultSharedConfigProfile
+	}
+	files, err := openSDKFiles()
+	if err != nil {
+		return nil
+	}
+	defer files.Close()
+	c, err := config.LoadSharedConfigProfile(context.Background(), profile, files.sharedOptions)
+	if err != nil {
+		return nil
+	}
+	return []string{c.Credentials.SecretAccessKey, c.Credentials.SessionToken}
+}
