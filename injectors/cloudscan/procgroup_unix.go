@@ -3,6 +3,7 @@
 package cloudscan
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"syscall"
@@ -26,7 +27,13 @@ func ownGroup(cmd *exec.Cmd, tty *os.File) {
 		attr.Ctty = int(tty.Fd())
 	}
 	cmd.SysProcAttr = attr
+	// A group already gone (the shell reaped, its children ended) is a
+	// process done, which exec does not count as Wait's error: the
+	// credentials a helper gave just before are kept.
 	cmd.Cancel = func() error {
-		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		if err := syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); !errors.Is(err, syscall.ESRCH) {
+			return err
+		}
+		return os.ErrProcessDone
 	}
 }
