@@ -33,8 +33,8 @@ const (
 type awsProvider struct {
 	// now is the clock access key ages are measured with.
 	now func() time.Time
-	// term lends the controlling terminal to a credential_process, one at
-	// a time across the injects (nil: one of the inject's own).
+	// term decides a credential_process's group (terminal.lend; nil: the
+	// zero one).
 	term *terminal
 }
 

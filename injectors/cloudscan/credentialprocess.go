@@ -69,8 +69,9 @@ func ownCredentialProcess(ctx context.Context, files *sdkFiles, setting string) 
 // is the null device: a prompt read from it fails at once.
 //
 // It runs in a process group of its own, which its cancellation kills
-// whole (ownGroup), the terminal's foreground while it runs when it was
-// this process's (terminal.lend: a prompt on /dev/tty works), and it is cancelled when the inject is (scope): the
+// whole (ownGroup), unless this process is the foreground of a terminal
+// (terminal.lend: it stays in this process's group, so that a prompt on
+// /dev/tty works), and it is cancelled when the inject is (scope): the
 // SDK's credentials cache runs it under a context cut off from the
 // request's cancellation (aws.CredentialsCache's suppressedContext), so a
 // cancelled or timed-out inject, or one that ended while the process still
@@ -82,7 +83,7 @@ type quietProcess struct {
 	// scope is the inject's context: the session it belongs to lives no
 	// longer than the inject, and the process no longer than either.
 	scope context.Context
-	// term lends the controlling terminal to the process.
+	// term decides the process's group (terminal.lend).
 	term *terminal
 }
 
@@ -102,7 +103,7 @@ func newQuietProcess(scope context.Context, command string, log *zap.Logger, ter
 				cmd.Stderr = r.stderr
 				r.setup(cmd)
 			} else {
-				ownGroup(cmd, nil)
+				ownGroup(cmd)
 			}
 			return cmd, nil
 		}))}

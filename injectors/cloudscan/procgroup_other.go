@@ -2,11 +2,8 @@
 
 package cloudscan
 
-import (
-	"os"
-	"os/exec"
-)
+import "os/exec"
 
 // ownGroup leaves cmd as it is off Unix, which has no process groups to
 // kill: cancelling it kills the shell alone.
-func ownGroup(*exec.Cmd, *os.File) {}
+func ownGroup(*exec.Cmd) {}

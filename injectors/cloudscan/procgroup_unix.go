@@ -14,19 +14,8 @@ import (
 // the shell runs, what that helper starts) end with it, not only the
 // shell, which would leave them running under init. A child that left the
 // group on its own (setsid) is its own.
-//
-// When tty is not nil (the controlling terminal, whose foreground group
-// this process's is: see terminal.lend) the group is made the terminal's
-// foreground, as a shell runs a command: a helper that prompts on
-// /dev/tty (an MFA code, a passphrase) reads the answer, where a
-// background group would be stopped by SIGTTIN until killed.
-func ownGroup(cmd *exec.Cmd, tty *os.File) {
-	attr := &syscall.SysProcAttr{Setpgid: true}
-	if tty != nil {
-		attr.Foreground = true
-		attr.Ctty = int(tty.Fd())
-	}
-	cmd.SysProcAttr = attr
+func ownGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// A group already gone (the shell reaped, its children ended) is a
 	// process done, which exec does not count as Wait's error: the
 	// credentials a helper gave just before are kept.

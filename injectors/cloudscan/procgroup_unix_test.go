@@ -14,7 +14,7 @@ import (
 // exec does not make Wait's error, not ESRCH, which it would.
 func TestOwnGroupCancelOfAGroupGone(t *testing.T) {
 	cmd := exec.CommandContext(t.Context(), "sh", "-c", "exit 0")
-	ownGroup(cmd, nil)
+	ownGroup(cmd)
 	if err := cmd.Run(); err != nil {
 		t.Fatal(err)
 	}

@@ -5,4 +5,4 @@ package cloudscan
 import "os/exec"
 
 // lend leaves the credential_process as it is off Unix (ownGroup).
-func (t *terminal) lend() (setup func(*exec.Cmd), done func()) { return noLend() }
+func (terminal) lend() (setup func(*exec.Cmd), done func()) { return noLend() }
