@@ -64,7 +64,12 @@ type Configurer interface {
 // resolves it, and gets the source on the route to its first address of
 // each family it resolves to. The runtime calls it once
 // per inject, after Configure; it must be fast and must not touch the
-// network.
+// network. Implementing it is also what has an intake resolve the
+// targets' host names before the run (runtime.Runtime.LookupHosts:
+// openaev skips an asset whose name resolves only to loopback, which a
+// scan would reach on the injector's own host), whatever SendsToTargets
+// will say of the inject's params; an executor that does not implement
+// it has no name resolved.
 type DirectSender interface {
 	SendsToTargets() bool
 }

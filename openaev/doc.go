@@ -140,10 +140,14 @@
 //     first usable IP, where usable excludes loopback, link-local,
 //     unspecified, limited broadcast and multicast addresses), hostname,
 //     seen_ip or local_ip. A host name is usable unless it is localhost
-//     (or a subdomain of it), an unusable address, or a name the
-//     runtime's resolver maps only to unusable addresses (resolved before
-//     the run, runtime.Runtime.LookupHosts; one that does not resolve is
-//     left to the injector). An asset with
+//     (or a subdomain of it), an unusable address, or, for an injector
+//     that acts on its targets' addresses (a framework.DirectSender:
+//     nmap, whose scan of such a name would reach the injector's own
+//     host), a name the runtime's resolver maps only to unusable
+//     addresses (resolved before the run, runtime.Runtime.LookupHosts;
+//     one that does not resolve is left to the injector). The names of
+//     any other injector's assets are not resolved (noop contacts no
+//     target, query asks Shodan about it): no lookup is made. An asset with
 //     no usable value is skipped and named in the trace with why, naming
 //     the values it rejected (an asset with an agent whose host name is
 //     not used in automatic mode and whose addresses are loopback says so):

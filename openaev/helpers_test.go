@@ -65,6 +65,10 @@ func (*fakeNmap) Manifest() framework.Manifest {
 	return m
 }
 
+// SendsToTargets reports true, as the nmap injector's: its targets' host
+// names are resolved before the run (runtime.Runtime.LookupHosts).
+func (*fakeNmap) SendsToTargets() bool { return true }
+
 // holdNextRun makes the next run wait, once started, until release is
 // called (more calls do nothing): started is closed when it starts.
 func (f *fakeNmap) holdNextRun() (started <-chan struct{}, release func()) {

@@ -10,14 +10,29 @@ import (
 )
 
 // hostLookup resolves host names: the runtime's resolver
-// (runtime.Runtime.LookupHosts), several at once and all within one
-// lookup timeout; a name that does not resolve is absent.
+// (runtime.Runtime.LookupHosts, through injectHosts), several at once
+// and all within one lookup timeout; a name that does not resolve has no
+// address.
 type hostLookup interface {
 	LookupHosts(ctx context.Context, names []string) map[string][]netip.Addr
 }
 
 // Interface guard.
-var _ hostLookup = (*runtime.Runtime)(nil)
+var _ hostLookup = injectHosts{}
+
+// injectHosts resolves the host names of one inject's assets with the
+// runtime, for its injector: only one that acts on its targets' addresses
+// has them resolved (runtime.Runtime.LookupHosts), nmap's scan reaching
+// the injector's own host for a name that resolves to loopback; for noop,
+// or query's API, nothing is looked up.
+type injectHosts struct {
+	rt       *runtime.Runtime
+	injector string
+}
+
+func (h injectHosts) LookupHosts(ctx context.Context, names []string) map[string][]netip.Addr {
+	return h.rt.LookupHosts(ctx, h.injector, names)
+}
 
 // localHosts maps the host names (canonical) of assets that resolve only
 // to addresses no asset's target may be (loopback, link-local: see

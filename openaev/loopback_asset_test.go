@@ -3,7 +3,9 @@ package openaev_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -62,6 +64,51 @@ func TestProcessAssetNamedLoopbackIsSkipped(t *testing.T) {
 			}
 			if n := e.nmap.calls.Load() - before; n != tt.runs {
 				t.Errorf("%d runs, want %d", n, tt.runs)
+			}
+		})
+	}
+}
+
+// An asset's host name is resolved before the run only for an injector
+// that acts on its targets' addresses (a framework.DirectSender: nmap),
+// the one whose scan of a name resolving to loopback would reach the
+// injector's own host: for noop, which contacts no target, the resolver
+// is never asked, and the name is its target all the same.
+func TestProcessResolvesAssetNamesOnlyForADirectSender(t *testing.T) {
+	tests := []struct {
+		injector string
+		asked    []string
+	}{
+		{"noop", nil},
+		{"nmap", []string{"web.lan"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.injector, func(t *testing.T) {
+			e := newEnv(t)
+			var (
+				mu    sync.Mutex
+				asked []string
+			)
+			lookup := func(_ context.Context, host string) ([]string, error) {
+				mu.Lock()
+				defer mu.Unlock()
+				asked = append(asked, host)
+				return []string{"192.0.2.20"}, nil
+			}
+			e.build(testManifests(), runtime.WithSignatures(signatures.NewManager(
+				signatures.WithClock(func() time.Time { return testClock }),
+				signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }, LookupHost: lookup}))))
+			id := "inj-" + tt.injector
+			body := e.message(t, id, tt.injector, map[string]any{"target_selector": "assets", "target_property_selector": "hostname"},
+				[]map[string]any{asset("asset", "a-web", "web.lan", "", nil)}, nil)
+			if err := e.proc.Process(context.Background(), body); err != nil {
+				t.Fatalf("Process: %v", err)
+			}
+			if calls := e.platform.Calls(id); calls[len(calls)-1].Body["execution_status"] != "SUCCESS" {
+				t.Errorf("terminal callback %v, want SUCCESS", calls[len(calls)-1].Body)
+			}
+			if !slices.Equal(asked, tt.asked) {
+				t.Errorf("resolver asked %q, want %q", asked, tt.asked)
 			}
 		})
 	}

@@ -212,7 +212,7 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 	if manifest != nil {
 		category = manifest.Category
 	}
-	targets, err := categoryTargets(ctx, m, category, p.pager(), p.rt, p.maxTargets())
+	targets, err := categoryTargets(ctx, m, category, p.pager(), injectHosts{p.rt, name}, p.maxTargets())
 	if err != nil {
 		return req, targets, err
 	}

@@ -115,10 +115,35 @@ func (rt *Runtime) injectLog(req Request) *zap.Logger {
 // Injectors returns the names of the injectors of its registry, sorted.
 func (rt *Runtime) Injectors() []string { return rt.registry.Names() }
 
-// LookupHosts resolves host names as the runtime's signatures manager
-// resolves host-name targets for their route lookups
-// (signatures.Manager.LookupHosts: its resolver, several at once, all
-// within one lookup timeout); a name that does not resolve is absent.
-func (rt *Runtime) LookupHosts(ctx context.Context, names []string) map[string][]netip.Addr {
+// LookupHosts resolves the host names of an inject's targets before its
+// run, for an intake that judges them (openaev skips an asset whose name
+// resolves only to loopback: a scan of it would reach the injector's own
+// host), as the run's route sources resolve them
+// (signatures.Manager.LookupHosts: the runtime's resolver, several at
+// once, all within one lookup timeout). Only the names of an injector
+// whose executor acts on its targets' addresses are resolved: one that is
+// a framework.DirectSender, whatever SendsToTargets will say of the
+// inject's params; for any other injector (noop, an API query), or one
+// the registry cannot build, nothing is looked up and it returns nil.
+func (rt *Runtime) LookupHosts(ctx context.Context, injector string, names []string) map[string][]netip.Addr {
+	if len(names) == 0 || !rt.sendsToTargets(injector) {
+		return nil
+	}
 	return rt.sigs.LookupHosts(ctx, names)
+}
+
+// sendsToTargets reports whether the executor of injector is a
+// framework.DirectSender, built from the registry as a run builds it
+// (closed again if it is a framework.Closer); an unknown injector, or one
+// whose factory panics, is not.
+func (rt *Runtime) sendsToTargets(injector string) bool {
+	ex, err := rt.registry.New(injector)
+	if err != nil {
+		return false
+	}
+	if c, ok := ex.(framework.Closer); ok {
+		_ = framework.CallHook(injector, "Close", c.Close) // built only to be asked: the run builds, closes and reports its own
+	}
+	_, ok := ex.(framework.DirectSender)
+	return ok
 }
