@@ -144,8 +144,10 @@
 //     that acts on its targets' addresses (a framework.DirectSender:
 //     nmap, whose scan of such a name would reach the injector's own
 //     host), a name the runtime's resolver maps only to unusable
-//     addresses (resolved before the run, runtime.Runtime.LookupHosts;
-//     one that does not resolve is left to the injector). The names of
+//     addresses (resolved before the run, runtime.Runtime.LookupHosts,
+//     the inject's one lookup of it: the run's route sources take what
+//     it found, runtime.Request.Resolved; one that does not resolve is
+//     left to the injector). The names of
 //     any other injector's assets are not resolved (noop contacts no
 //     target, query asks Shodan about it): no lookup is made. An asset with
 //     no usable value is skipped and named in the trace with why, naming

@@ -2,6 +2,7 @@ package openaev
 
 import (
 	"context"
+	"maps"
 	"net/netip"
 	"strings"
 
@@ -18,20 +19,29 @@ type hostLookup interface {
 }
 
 // Interface guard.
-var _ hostLookup = injectHosts{}
+var _ hostLookup = (*injectHosts)(nil)
 
 // injectHosts resolves the host names of one inject's assets with the
 // runtime, for its injector: only one that acts on its targets' addresses
 // has them resolved (runtime.Runtime.LookupHosts), nmap's scan reaching
 // the injector's own host for a name that resolves to loopback; for noop,
-// or query's API, nothing is looked up.
+// or query's API, nothing is looked up. found keeps what was resolved,
+// which the request hands on to the run (runtime.Request.Resolved) so
+// that each name is resolved once per inject.
 type injectHosts struct {
 	rt       *runtime.Runtime
 	injector string
+	found    map[string][]netip.Addr
 }
 
-func (h injectHosts) LookupHosts(ctx context.Context, names []string) map[string][]netip.Addr {
-	return h.rt.LookupHosts(ctx, h.injector, names)
+func (h *injectHosts) LookupHosts(ctx context.Context, names []string) map[string][]netip.Addr {
+	got := h.rt.LookupHosts(ctx, h.injector, names)
+	if h.found == nil {
+		h.found = got
+	} else {
+		maps.Copy(h.found, got)
+	}
+	return got
 }
 
 // localHosts maps the host names (canonical) of assets that resolve only

@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync"
@@ -73,7 +74,9 @@ func TestProcessAssetNamedLoopbackIsSkipped(t *testing.T) {
 // that acts on its targets' addresses (a framework.DirectSender: nmap),
 // the one whose scan of a name resolving to loopback would reach the
 // injector's own host: for noop, which contacts no target, the resolver
-// is never asked, and the name is its target all the same.
+// is never asked, and the name is its target all the same. For nmap it is
+// asked once: the run's route lookups (the source of the name's
+// signatures) take what was resolved before the run.
 func TestProcessResolvesAssetNamesOnlyForADirectSender(t *testing.T) {
 	tests := []struct {
 		injector string
@@ -97,7 +100,8 @@ func TestProcessResolvesAssetNamesOnlyForADirectSender(t *testing.T) {
 			}
 			e.build(testManifests(), runtime.WithSignatures(signatures.NewManager(
 				signatures.WithClock(func() time.Time { return testClock }),
-				signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }, LookupHost: lookup}))))
+				signatures.WithResolver(signatures.Resolver{Getenv: func(string) string { return "192.0.2.10" }, LookupHost: lookup,
+					Route: func(netip.Addr) (netip.Addr, error) { return netip.MustParseAddr("192.0.2.11"), nil }}))))
 			id := "inj-" + tt.injector
 			body := e.message(t, id, tt.injector, map[string]any{"target_selector": "assets", "target_property_selector": "hostname"},
 				[]map[string]any{asset("asset", "a-web", "web.lan", "", nil)}, nil)

@@ -212,11 +212,12 @@ func (p *Processor) Translate(ctx context.Context, m *Message) (runtime.Request,
 	if manifest != nil {
 		category = manifest.Category
 	}
-	targets, err := categoryTargets(ctx, m, category, p.pager(), injectHosts{p.rt, name}, p.maxTargets())
+	hosts := &injectHosts{rt: p.rt, injector: name}
+	targets, err := categoryTargets(ctx, m, category, p.pager(), hosts, p.maxTargets())
 	if err != nil {
 		return req, targets, err
 	}
-	req.Targets = targets.Specs
+	req.Targets, req.Resolved = targets.Specs, hosts.found
 	if err := checkAgents(targets); err != nil {
 		return req, targets, err
 	}

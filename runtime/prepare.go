@@ -113,6 +113,7 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	}
 	if p.direct && p.category == framework.Network {
 		p.routes = rt.sigs.RouteSources()
+		p.routes.Resolved(req.Resolved)
 	}
 	return p, nil
 }

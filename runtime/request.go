@@ -32,6 +32,12 @@ type Request struct {
 	Params  map[string]any     `json:"params,omitempty"`
 	Timeout Duration           `json:"timeout,omitempty"`
 	Phase   string             `json:"phase,omitempty"`
+	// Resolved holds the targets' host names an intake resolved before
+	// the run with Runtime.LookupHosts (openaev, judging its assets), as
+	// it returned them: the run's route sources take their addresses
+	// from here (signatures.RouteSources.Resolved), so that a name is
+	// resolved once per inject. It is never encoded.
+	Resolved map[string][]netip.Addr `json:"-"`
 }
 
 // TargetSpec is one target as a request writes it: either {"value": "…"}

@@ -125,6 +125,8 @@ func (rt *Runtime) Injectors() []string { return rt.registry.Names() }
 // a framework.DirectSender, whatever SendsToTargets will say of the
 // inject's params; for any other injector (noop, an API query), or one
 // the registry cannot build, nothing is looked up and it returns nil.
+// Give what it returns as the request's Resolved: the run does not look
+// those names up again.
 func (rt *Runtime) LookupHosts(ctx context.Context, injector string, names []string) map[string][]netip.Addr {
 	if len(names) == 0 || !rt.sendsToTargets(injector) {
 		return nil

@@ -10,10 +10,11 @@ import (
 // (Resolver.LookupHost, the resolution the injector's own traffic and
 // RouteSources go through), at most maxNameLookups at once and all of
 // them within nameLookupTimeout of the call (or ctx's end, if sooner). It
-// returns each name that resolved to at least one address with its
-// addresses (IPv4-mapped ones unmapped), each name looked up once; a name
-// that does not resolve in time, or any name when the resolver has no
-// LookupHost, is absent. The resolver's LookupHost must honour its
+// returns each name it looked up, once each, with its addresses
+// (IPv4-mapped ones unmapped), nil when the name did not resolve in time;
+// a name not looked up (ctx ended first, or any name when the resolver
+// has no LookupHost) is absent. Handed to RouteSources.Resolved, what it
+// found is not looked up again. The resolver's LookupHost must honour its
 // context, as the system resolver's does.
 func (m *Manager) LookupHosts(ctx context.Context, names []string) map[string][]netip.Addr {
 	out := map[string][]netip.Addr{}
@@ -43,21 +44,17 @@ func (m *Manager) LookupHosts(ctx context.Context, names []string) map[string][]
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			hosts, err := lookup(ctx, name)
-			if err != nil {
-				return
-			}
 			var as []netip.Addr
-			for _, h := range hosts {
-				if a, err := netip.ParseAddr(h); err == nil {
-					as = append(as, a.Unmap())
+			if hosts, err := lookup(ctx, name); err == nil {
+				for _, h := range hosts {
+					if a, err := netip.ParseAddr(h); err == nil {
+						as = append(as, a.Unmap())
+					}
 				}
 			}
-			if len(as) > 0 {
-				mu.Lock()
-				out[name] = as
-				mu.Unlock()
-			}
+			mu.Lock()
+			out[name] = as
+			mu.Unlock()
 		})
 	}
 	wg.Wait()

@@ -16,7 +16,7 @@ import (
 
 // LookupHosts resolves with the Manager's resolver, each name once,
 // several at once but at most 16, and all within one lookup timeout: a
-// name that does not answer by then, or does not resolve, is absent.
+// name that does not answer by then, or does not resolve, has no address.
 func TestLookupHosts(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -26,9 +26,10 @@ func TestLookupHosts(t *testing.T) {
 		calls int
 	}{
 		{"resolved, unmapped, once each", []string{"a.lan", "b.lan", "a.lan", "gone.lan"}, nil,
-			map[string][]netip.Addr{"a.lan": {netip.MustParseAddr("127.0.1.1")}, "b.lan": {netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("::1")}}, 3},
+			map[string][]netip.Addr{"a.lan": {netip.MustParseAddr("127.0.1.1")}, "b.lan": {netip.MustParseAddr("127.0.0.2"), netip.MustParseAddr("::1")},
+				"gone.lan": nil}, 3},
 		{"a name that never answers", []string{"a.lan", "hang.lan"}, map[string]bool{"hang.lan": true},
-			map[string][]netip.Addr{"a.lan": {netip.MustParseAddr("127.0.1.1")}}, 2},
+			map[string][]netip.Addr{"a.lan": {netip.MustParseAddr("127.0.1.1")}, "hang.lan": nil}, 2},
 		{"none", nil, nil, map[string][]netip.Addr{}, 0},
 	}
 	for _, tt := range tests {

@@ -154,20 +154,50 @@ func (r *RouteSources) resolve(name string) *resolved {
 		if err != nil {
 			return
 		}
+		var as []netip.Addr
 		for _, h := range hosts {
-			a, err := netip.ParseAddr(h)
-			if err != nil {
-				continue
-			}
-			switch a = a.Unmap(); {
-			case a.Is4() && !n.v4.IsValid():
-				n.v4 = a
-			case a.Is6() && !n.v6.IsValid():
-				n.v6 = a
+			if a, err := netip.ParseAddr(h); err == nil {
+				as = append(as, a)
 			}
 		}
+		n.set(as)
 	})
 	return n
+}
+
+// set keeps the first address of each family of addrs.
+func (n *resolved) set(addrs []netip.Addr) {
+	for _, a := range addrs {
+		switch a = a.Unmap(); {
+		case a.Is4() && !n.v4.IsValid():
+			n.v4 = a
+		case a.Is6() && !n.v6.IsValid():
+			n.v6 = a
+		}
+	}
+}
+
+// Resolved records what host names resolve to, as Manager.LookupHosts
+// returned it for the inject's targets before the run (an intake that
+// judged them, openaev's assets): For and Prefetch take those names'
+// addresses from here, without resolving them again, and a name given no
+// address gets the host-wide addresses, as one whose lookup failed. Call
+// it before For and Prefetch; a name For already resolved keeps what it
+// found. A nil RouteSources records nothing.
+func (r *RouteSources) Resolved(names map[string][]netip.Addr) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for name, addrs := range names {
+		if r.names[name] != nil {
+			continue
+		}
+		n := &resolved{}
+		n.once.Do(func() { n.set(addrs) })
+		r.names[name] = n
+	}
 }
 
 // Prefetch looks up, in a goroutine of its own, the host names and routes

@@ -362,6 +362,46 @@ func TestRouteSourcesResolveHostNames(t *testing.T) {
 	}
 }
 
+// The names Manager.LookupHosts resolved before the run, handed to
+// RouteSources.Resolved, are not resolved again: they get the routes of
+// what was found then, and one that did not resolve then the host-wide
+// addresses; any other name is resolved as before.
+func TestRouteSourcesTakeNamesResolvedBefore(t *testing.T) {
+	host := signatures.SourceIPs{IPv4: "192.0.2.77", IPv6: "2001:db8::77"}
+	var mu sync.Mutex
+	asked := map[string]int{}
+	r := hostWide("", func(a netip.Addr) (netip.Addr, error) {
+		return netip.MustParseAddr(map[bool]string{true: "10.68.0.1", false: "fd68::1"}[a.Is4()]), nil
+	})
+	r.LookupHost = func(_ context.Context, h string) ([]string, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		asked[h]++
+		if h == "gone.lan" {
+			return nil, &net.DNSError{Err: "no such host", Name: h, IsNotFound: true}
+		}
+		return []string{"10.68.0.2"}, nil
+	}
+	m := signatures.NewManager(signatures.WithResolver(r))
+	before := m.LookupHosts(context.Background(), []string{"web.lan", "gone.lan"})
+	rs := m.RouteSources()
+	rs.Resolved(before)
+	cfgs := []signatures.Config{signatures.NetworkConfig{TargetHostname: "web.lan"}, signatures.NetworkConfig{TargetHostname: "gone.lan"},
+		signatures.NetworkConfig{TargetHostname: "new.lan"}}
+	rs.Prefetch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })()
+	want := []signatures.SourceIPs{{IPv4: "10.68.0.1", IPv6: host.IPv6}, host, {IPv4: "10.68.0.1", IPv6: host.IPv6}}
+	for i, c := range cfgs {
+		if got := rs.For(c); got != want[i] {
+			t.Errorf("%v: sources %+v, want %+v", c, got, want[i])
+		}
+	}
+	if want := map[string]int{"web.lan": 1, "gone.lan": 1, "new.lan": 1}; fmt.Sprint(asked) != fmt.Sprint(want) {
+		t.Errorf("lookups %v, want %v: each name once", asked, want)
+	}
+	var nilRS *signatures.RouteSources
+	nilRS.Resolved(before) // records nothing, does not panic
+}
+
 // localhost, resolved and routed for real, carries the addresses a
 // connection to it comes from, as a scanner's probes to it do.
 func TestRouteSourcesOfLocalhost(t *testing.T) {
