@@ -307,21 +307,26 @@ func scenarioFor(t *testing.T, c runCase) scenario {
 		sc.inject = map[string]any{"injector": "nmap", "expectation_types": []string{"DETECTION", "PREVENTION"},
 			"targets": []map[string]any{{"value": "127.0.0.1", "asset": "asset-1"}},
 			"params":  map[string]any{"ports": strconv.Itoa(port), "timing": 4}}
-		sc.content = map[string]any{"target_selector": "assets", "target_property_selector": "hostname",
+		// A scan of loopback reports the injector's own host, so no asset
+		// may be scanned there (an asset named localhost is refused): the
+		// message scans the listener as a manual target, which has no
+		// asset, no trace of its own and no signatures stored. The
+		// attribution to assets is checked with the fake nmap.
+		sc.content = map[string]any{"target_selector": "manual", "targets": "127.0.0.1",
 			"scan_type": []string{"connect"}, "ports": strconv.Itoa(port), "timing": "4",
 			"expectations": expectations("DETECTION", "PREVENTION")}
-		sc.assets = asset("localhost")
 		sc.signature, sc.target = "target_ipv4_address=127.0.0.1", "127.0.0.1"
+		wantAsset := "asset-1"
 		if msg {
-			sc.signature, sc.target = "target_hostname_address=localhost", "localhost"
+			sc.asset, sc.agent, sc.signature, wantAsset = "", "", "", ""
 		}
 		sc.check = func(t *testing.T, _ openaevtest.Version, f map[string]any) {
 			rows, _ := f["scan_results"].([]any)
 			found := false
 			for _, r := range rows {
 				row, _ := r.(map[string]any)
-				if row["asset_id"] != "asset-1" {
-					t.Errorf("scan_results row %v: asset_id is not asset-1", row)
+				if got, _ := row["asset_id"].(string); got != wantAsset {
+					t.Errorf("scan_results row %v: asset_id is not %q", row, wantAsset)
 				}
 				found = found || row["port"] == float64(port)
 			}
