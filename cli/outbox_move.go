@@ -223,8 +223,9 @@ func moveCommand(o Options, action func(string, outboxCommandConfig, func(*ucli.
 		Description: "Each body goes only to the backend it was stored for, with that backend's token: a flush with the new\n" +
 			"--backend-url leaves the bodies of the old one pending. move rewrites their base URL, in one\n" +
 			"transaction, keeping everything else (path, profile, attempts, state) but when a pending body is due:\n" +
-			"now, the backoff it waited being the old URL's, so that the next flush or resender tries the new one\n" +
-			"at once (its attempts are kept, for the record); nothing is sent. The records\n" +
+			"now, the backoff it waited being the old URL's (its attempts are kept, for the record); nothing is\n" +
+			"sent: a flush with --backend-url --to sends them at once, a running serve's resender at its next\n" +
+			"pass, within 5 min. The records\n" +
 			"of its incomplete sends (chunks never stored) move with them: the flush to --to reports that loss.\n\n" +
 			"EXIT CODES:\n" +
 			"   0  every body stored for --from now has --to as its base URL\n" +

@@ -39,8 +39,10 @@ func (m MoveResult) Moved() int { return m.Pending + m.Dead }
 // Put stores a base URL: without user information, and without trailing
 // slashes. Each record keeps its path under the base URL, its profile,
 // injector, idempotency key, state and attempts (its history); a pending
-// one is due now: the backoff it waited was the old URL's, and the new
-// one is tried at once by the next flush or resender. Nothing is sent. A record another delivery owns
+// one is due now: the backoff it waited was the old URL's, and the next
+// flush tries the new one at once; a running Resender's Run at its next
+// pass (at most MaxBackoff later: Run does not watch the file). Nothing
+// is sent. A record another delivery owns
 // is left as it was and counted Busy, and so is every body of a send
 // whose first chunk another delivery owns, or which a live process is
 // still storing (counted Storing). The records of the backend's
