@@ -101,11 +101,19 @@ func openOutbox(oc outboxConfig, o Options, log *zap.Logger, command string, sha
 		log.Warn("outbox lock held without its record: another process waiting for it cannot be told which process holds it",
 			zap.Error(err))
 	}
+	renewal := func(id uint64, err error) {
+		if err != nil {
+			log.Warn("outbox lease of a body being posted not renewed: past its end, another process may take the body and post it too "+
+				"(tried again every eighth of a lease)", zap.Uint64("id", id), zap.Error(err))
+			return
+		}
+		log.Info("outbox lease of a body being posted renewed again", zap.Uint64("id", id))
+	}
 	if log == nil {
-		waits, unrecorded = nil, nil
+		waits, unrecorded, renewal = nil, nil, nil
 	}
 	s, err := outbox.Open(path, outbox.Options{MaxBytes: oc.MaxBytes, Timeout: oc.LockTimeout, Shared: shared,
-		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded})
+		Command: o.name() + " " + command, RemovalWaits: waits, LockUnrecorded: unrecorded, LeaseRenewal: renewal})
 	if err != nil {
 		return nil, &ExitError{Code: ExitUsage, Err: err}
 	}

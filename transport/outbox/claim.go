@@ -184,9 +184,11 @@ func (s *Store) renew(ids []uint64) (until time.Time, n int, err error) {
 // lease (its retries, a slow backend) keeps another process's flush,
 // resender or retry-dead from taking the record and posting it too. A
 // renewal that fails leaves the lease as it was and is tried again an
-// eighth of a lease later; once the record is no longer this process's
-// (settled, or taken over by another process) renewals end and leave it
-// as it is (see renew).
+// eighth of a lease later, Options.LeaseRenewal told of the first failure
+// and of the renewal that follows it; once the record is no longer this
+// process's (settled, or taken over by another process) renewals end and
+// leave it as it is (see renew). stop waits for a renewal in flight: none
+// commits once it returned.
 func (s *Store) keepLease(id uint64, until time.Time) *leaseKeeper {
 	k := &leaseKeeper{s: s, id: id}
 	k.mu.Lock()
@@ -199,11 +201,13 @@ func (s *Store) keepLease(id uint64, until time.Time) *leaseKeeper {
 // keepLease): a value of its own rather than closures, since every POST
 // has one.
 type leaseKeeper struct {
-	s       *Store
-	id      uint64
-	mu      sync.Mutex
-	stopped bool
-	t       *time.Timer
+	s        *Store
+	id       uint64
+	inflight sync.WaitGroup // the renewal running, waited for by stop
+	mu       sync.Mutex
+	stopped  bool
+	failing  bool // the last renewal failed (and LeaseRenewal was told)
+	t        *time.Timer
 }
 
 // due is how long before the lease running until until is renewed: half a
@@ -213,9 +217,23 @@ func (k *leaseKeeper) due(until time.Time) time.Duration {
 }
 
 func (k *leaseKeeper) renew() {
+	k.mu.Lock()
+	if k.stopped {
+		k.mu.Unlock()
+		return
+	}
+	k.inflight.Add(1) // before stop's Wait: stopped is set under mu
+	k.mu.Unlock()
+	defer k.inflight.Done()
 	next, n, err := k.s.renew([]uint64{k.id})
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if err != nil && !k.failing || err == nil && n > 0 && k.failing {
+		k.failing = err != nil
+		if k.s.opts.LeaseRenewal != nil {
+			k.s.opts.LeaseRenewal(k.id, k.s.redactErr(err, nil))
+		}
+	}
 	switch {
 	case k.stopped || err == nil && n == 0:
 	case err != nil:
@@ -225,10 +243,12 @@ func (k *leaseKeeper) renew() {
 	}
 }
 
-// stop ends the renewals: the POST is over.
+// stop ends the renewals: the POST is over. It returns once a renewal in
+// flight is over.
 func (k *leaseKeeper) stop() {
 	k.mu.Lock()
-	defer k.mu.Unlock()
 	k.stopped = true
 	k.t.Stop()
+	k.mu.Unlock()
+	k.inflight.Wait()
 }

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"path/filepath"
 	goruntime "runtime"
+	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	ikruntime "github.com/injectkit/injectkit/runtime"
 )
@@ -241,4 +244,126 @@ func TestDelivererPostKeepsItsLease(t *testing.T) {
 			})
 		})
 	}
+}
+
+// holdFile holds the outbox at path from another Store (another process's
+// flush) until the returned release is called: this process's renewals
+// wait for it meanwhile, and fail past Options.Timeout.
+func holdFile(t *testing.T, path string, opts Options) (release func()) {
+	t.Helper()
+	other := mustOpen(t, path, opts)
+	t.Cleanup(func() { _ = other.Close() })
+	held, done := make(chan struct{}), make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		errc <- other.do(true, func(*bolt.Tx) error {
+			close(held)
+			<-done
+			return nil
+		})
+	}()
+	<-held
+	release = sync.OnceFunc(func() {
+		close(done)
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	})
+	t.Cleanup(release)
+	return release
+}
+
+// A POST's end (the keeper's stop) waits for the renewal of its lease in
+// flight (one waiting for another process's lock): no renewal commits
+// once the POST returned, whatever becomes of the body then (settled,
+// handed over).
+func TestLeaseStopWaitsForARenewal(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const lease = time.Minute
+		path := filepath.Join(t.TempDir(), "outbox.db")
+		opts := Options{Lease: lease, Shared: true, Timeout: time.Hour}
+		s := mustOpen(t, path, opts)
+		t.Cleanup(func() { _ = s.Close() })
+		recs, err := s.Put(entry("inj", 0, 1, "{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := s.keepLease(recs[0].ID, recs[0].LeaseUntil)
+		release := holdFile(t, path, opts)
+		time.Sleep(lease/2 + time.Second) // the renewal waits for the file
+		synctest.Wait()
+		stopped := make(chan struct{})
+		go func() {
+			k.stop()
+			close(stopped)
+		}()
+		synctest.Wait()
+		select {
+		case <-stopped:
+			t.Error("stop returned while a renewal was in flight: it may commit after the POST returned")
+			release()
+			// Nothing tells when that renewal ends: the fake clock runs on
+			// until it did, before the test ends.
+			time.Sleep(lease)
+			return
+		default:
+		}
+		release()
+		<-stopped
+		after, err := s.Get(recs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(3 * lease)
+		synctest.Wait()
+		got, err := s.Get(recs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.LeaseUntil.Equal(after.LeaseUntil) {
+			t.Errorf("lease renewed after stop returned: until %s, was %s", got.LeaseUntil, after.LeaseUntil)
+		}
+	})
+}
+
+// A renewal of a POST's lease that fails (the file held by another
+// process past Options.Timeout) is told once, however many renewals fail
+// after it, every eighth of a lease; the renewal that succeeds after them
+// is told once too. Untold, the lease would end with nothing said, and
+// another process take the body and post it too.
+func TestLeaseRenewalFailureToldOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const lease = time.Minute
+		var told []error
+		path := filepath.Join(t.TempDir(), "outbox.db")
+		opts := Options{Lease: lease, Shared: true, Timeout: time.Second}
+		s := mustOpen(t, path, Options{Lease: lease, Shared: true, Timeout: time.Second,
+			LeaseRenewal: func(_ uint64, err error) { told = append(told, err) }}) // one renewal at a time
+		t.Cleanup(func() { _ = s.Close() })
+		recs, err := s.Put(entry("inj", 0, 1, "{}"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		k := s.keepLease(recs[0].ID, recs[0].LeaseUntil)
+		defer k.stop()
+		release := holdFile(t, path, opts)
+		time.Sleep(5 * lease) // renewals failing all along
+		synctest.Wait()
+		if len(told) != 1 || told[0] == nil {
+			t.Errorf("after renewals failing for 5 leases: told %v; want one failure", told)
+			release()
+			time.Sleep(lease) // the renewal in flight ends before the test
+			return
+		}
+		release()
+		time.Sleep(lease / 4)
+		synctest.Wait()
+		got, err := s.Get(recs[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(told) != 2 || told[1] != nil || !got.LeaseUntil.After(time.Now()) {
+			t.Errorf("after the file was free again: told %v, lease until %s; want the failure, then the renewal (nil)", told, got.LeaseUntil)
+		}
+	})
 }

@@ -75,6 +75,12 @@ type Options struct {
 	// disk): the file is used all the same, locked, but another process
 	// waiting for it cannot say which process holds it.
 	LockUnrecorded func(err error)
+	// LeaseRenewal, when set, is told when the renewal of the lease of a
+	// body this process is posting fails (err: past the lease's end,
+	// another process may take the body and post it too), once until a
+	// renewal of that body's lease succeeds again (err nil); the
+	// renewals that keep failing meanwhile are not told.
+	LeaseRenewal func(id uint64, err error)
 }
 
 // Store is an outbox file. It is safe for concurrent use.
