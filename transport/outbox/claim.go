@@ -176,6 +176,27 @@ func (s *Store) renew(ids []uint64) (until time.Time, n int, err error) {
 	return until, n, err
 }
 
+// leaseToPost returns the lease of r, a record this process put or
+// claimed, before its POST: as it is while more than half of it is left,
+// else renewed (a body that waited its turn in a long send). ok is false
+// when r is no longer this process's: another process took it over once
+// its lease had ended (or it is no longer pending), and must not be
+// posted. A renewal that fails keeps the lease as it was: keepLease tries
+// again while the POST lasts.
+func (s *Store) leaseToPost(r Record) (until time.Time, ok bool) {
+	if s.opts.Now().Before(r.LeaseUntil.Add(-s.opts.Lease / 2)) {
+		return r.LeaseUntil, true
+	}
+	until, n, err := s.renew([]uint64{r.ID})
+	switch {
+	case err != nil:
+		return r.LeaseUntil, true
+	case n == 0:
+		return time.Time{}, false
+	}
+	return until, true
+}
+
 // keepLease renews the lease of record id, one this process is posting
 // whose lease runs until until, while the POST lasts, until its stop is
 // called: half a lease before the lease ends (at once when less than half

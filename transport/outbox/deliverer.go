@@ -298,9 +298,12 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			}
 			var out Outcome
 			var serr error
-			if unread {
+			switch {
+			case unread:
 				out, serr = d.Store.keepUnread(rec, err, red) // stored, never posted
-			} else {
+			case errors.Is(err, errTakenOver):
+				out = Failed // pending, left as it is to the process that took it over
+			default:
 				out, serr = d.Store.settle(ctx, rec, err, d.MaxBackoff, red, true) // a refused token keeps it pending
 			}
 			failed = &runtime.StoredError{Outbox: d.Store.Path(), Err: failedChunk(err, i, b.N)}
@@ -345,13 +348,25 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 	return nil
 }
 
+// errTakenOver is a queued body another process took over before this
+// one posted it (see post): it is not settled, but left to that process.
+var errTakenOver = fmt.Errorf("%w", ErrTakenMeanwhile)
+
 // post sends one stored body: under its recorded Idempotency-Key when the
 // profile is a KeyedPoster. Its lease is renewed while the POST lasts, as
 // Send's is (see keepLease): a POST outlasting the lease (its retries, a
 // slow backend) keeps another process's flush from taking the body and
-// posting it too.
+// posting it too. A body that waited its turn (behind a long POST) with
+// less than half its lease left has it renewed first (see leaseToPost):
+// one another process took over meanwhile is not posted (that process
+// sends it), and the error Is ErrTakenMeanwhile.
 func (d *Deliverer) post(ctx context.Context, rec Record) error {
-	defer d.Store.keepLease(rec.ID, rec.LeaseUntil).stop()
+	until, ok := d.Store.leaseToPost(rec)
+	if !ok {
+		return fmt.Errorf("outbox %s: chunk %d of inject %s not posted: its lease ended while it waited its turn: %w (that process sends it)",
+			d.Store.Path(), rec.ChunkIndex, rec.InjectID, errTakenOver)
+	}
+	defer d.Store.keepLease(rec.ID, until).stop()
 	if kp, ok := d.Profile.(KeyedPoster); ok && rec.IdempotencyKey != "" {
 		return kp.PostKeyed(ctx, rec.InjectID, rec.IdempotencyKey, rec.ChunkIndex, rec.Body)
 	}

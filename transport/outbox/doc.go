@@ -66,7 +66,9 @@
 // and no other process resends it while that process lives and its
 // lease runs (Options.Lease, renewed while a POST of Send, SendRetried,
 // a Resender or a Deliverer (a run's own) lasts, half a lease before it ends, at once when the POST
-// starts with less than half left): an exited
+// starts with less than half left; a Deliverer's body that waited its
+// turn that long is renewed before its POST, and not posted once another
+// process took it over): an exited
 // process, a zombie, or another process that reuses the pid does not hold
 // it (on Linux, from /proc; elsewhere a zombie holds it until its lease
 // ends), and Drop refuses it (*BusyError).

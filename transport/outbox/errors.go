@@ -36,7 +36,8 @@ var (
 	ErrCorruptEntry = errors.New("outbox entry corrupt")
 	// ErrTakenMeanwhile is a SendRetried whose record another process
 	// took, delivered or settled while it was being sent: it is not put
-	// back in the dead list.
+	// back in the dead list; or a Deliverer's body another process took
+	// over while it waited its turn: not posted, left to that process.
 	ErrTakenMeanwhile = errors.New("another process took the outbox entry meanwhile")
 )
 
