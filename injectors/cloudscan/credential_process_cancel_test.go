@@ -3,9 +3,12 @@
 package cloudscan
 
 import (
+	"bufio"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,7 +43,8 @@ func TestCredentialProcessEndsWithTheInject(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The helper says its pid and its child's, then waits for the
-			// child: the write blocks until the test reads it.
+			// child. The test holds the FIFO open read-write, so neither
+			// side's open waits for the other and the read can be bounded.
 			script := filepath.Join(dir, "credproc.sh")
 			body := "#!/bin/sh\nsleep 300 &\necho \"$$ $!\" > '" + fifo + "'\nwait\n"
 			if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
@@ -53,22 +57,21 @@ func TestCredentialProcessEndsWithTheInject(t *testing.T) {
 			if err := e.Configure(map[string]string{SettingEndpointURL: st.URL(), SettingProfile: "pp"}); err != nil {
 				t.Fatal(err)
 			}
+			f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			done := make(chan framework.ToolOutput, 1)
 			go func() { done <- e.Execute(ctx, newInject(t, []signatures.CloudConfig{euWest1}, p)) }()
 
-			b, err := os.ReadFile(fifo) // the helper is running
+			wait, stop := context.WithTimeout(t.Context(), helperBound)
+			defer stop()
+			pids, err := helperPids(wait, f, done) // the helper is running
 			if err != nil {
 				t.Fatal(err)
-			}
-			var pids []int
-			for _, f := range strings.Fields(string(b)) {
-				pid, err := strconv.Atoi(f)
-				if err != nil {
-					t.Fatalf("helper said %q", b)
-				}
-				pids = append(pids, pid)
 			}
 			if tt.cancel {
 				cancel()
@@ -82,6 +85,94 @@ func TestCredentialProcessEndsWithTheInject(t *testing.T) {
 					t.Errorf("pid %d of the credential_process still runs after Execute returned", pid)
 					_ = syscall.Kill(pid, syscall.SIGKILL)
 				}
+			}
+		})
+	}
+}
+
+// helperBound bounds the wait for the credential_process to say its pids:
+// far longer than starting a shell takes, short of go test's own timeout.
+const helperBound = 2 * time.Minute
+
+// helperPids reads the line of pids the credential_process writes to fifo
+// (held open read-write by the caller, who closes it to end the read). It
+// fails rather than waiting on when Execute returns first (the helper never
+// ran) or ctx ends.
+func helperPids(ctx context.Context, fifo *os.File, done <-chan framework.ToolOutput) ([]int, error) {
+	line := make(chan string, 1)
+	go func() {
+		s, _ := bufio.NewReader(fifo).ReadString('\n')
+		line <- s
+	}()
+	var s string
+	select {
+	case s = <-line:
+	case out := <-done:
+		return nil, fmt.Errorf("Execute returned (status %s, %+v) before the credential_process said its pids: it never ran", out.ExecutionStatus(), out.ErrorInfo)
+	case <-ctx.Done():
+		return nil, fmt.Errorf("the credential_process said no pids: %w", context.Cause(ctx))
+	}
+	var pids []int
+	for _, f := range strings.Fields(s) {
+		pid, err := strconv.Atoi(f)
+		if err != nil {
+			return nil, fmt.Errorf("helper said %q", s)
+		}
+		pids = append(pids, pid)
+	}
+	if len(pids) == 0 {
+		return nil, fmt.Errorf("helper said %q", s)
+	}
+	return pids, nil
+}
+
+// TestHelperPidsIsBounded: the wait for the credential_process's pids ends
+// when the pids come, when Execute returns without running it, and when
+// the test's time runs out, never blocking the test for good.
+func TestHelperPidsIsBounded(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		write   string
+		done    bool
+		cancel  bool
+		want    []int
+		wantErr string
+	}{
+		{"pids said", "12 34\n", false, false, []int{12, 34}, ""},
+		{"Execute returned first", "", true, false, nil, "before the credential_process said its pids"},
+		{"time ran out", "", false, true, nil, "said no pids: context canceled"},
+		{"not pids", "oops\n", false, false, nil, `helper said "oops\n"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "pids")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, err := os.OpenFile(fifo, os.O_RDWR, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if tt.write != "" {
+				if err := os.WriteFile(fifo, []byte(tt.write), 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			done := make(chan framework.ToolOutput, 1)
+			if tt.done {
+				done <- framework.ToolOutput{}
+			}
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			if tt.cancel {
+				cancel()
+			}
+			got, err := helperPids(ctx, f, done)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err %v, want one saying %q", err, tt.wantErr)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("pids %v, want %v", got, tt.want)
 			}
 		})
 	}
