@@ -42,23 +42,17 @@ func (awsProvider) services() []string { return []string{ServiceS3, ServiceEC2, 
 
 func (awsProvider) global(service string) bool { return service == ServiceIAM }
 
-// awsPartitions are the AWS partitions other than aws, by the prefix of
-// their regions' names (the SDK's endpoint rules, partitions.json:
-// regionRegex), longest prefix first. A region matching none is in aws,
-// as the SDK reads it.
-var awsPartitions = []struct{ prefix, name string }{
-	{"us-gov-", "aws-us-gov"}, {"us-isob-", "aws-iso-b"}, {"us-isof-", "aws-iso-f"},
-	{"us-iso-", "aws-iso"}, {"eu-isoe-", "aws-iso-e"}, {"eusc-", "aws-eusc"}, {"cn-", "aws-cn"},
-}
-
-// partition names region's AWS partition: aws, aws-cn, aws-us-gov….
+// partition names region's AWS partition (aws, aws-cn, aws-us-gov…) as
+// the SDK's endpoint data for IAM reads it: a region no partition claims
+// is in aws, as the SDK's endpoint rules read it too. So two regions share
+// a partition exactly when iamRegion signs IAM for them in one region, and
+// a partition the SDK learns is its own without a change here.
 func (awsProvider) partition(region string) string {
-	for _, p := range awsPartitions {
-		if strings.HasPrefix(region, p.prefix) {
-			return p.name
-		}
+	ep, err := iam.NewDefaultEndpointResolver().ResolveEndpoint(region, iam.EndpointResolverOptions{})
+	if err != nil || ep.PartitionID == "" {
+		return "aws"
 	}
-	return "aws"
+	return ep.PartitionID
 }
 
 // badAccount checks the form of an AWS account id: twelve digits.

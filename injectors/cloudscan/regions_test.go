@@ -120,3 +120,33 @@ func TestIAMRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestPartitionAgreesWithIAMRegion checks that two regions share a
+// partition (one identity proof, one IAM check) exactly when the SDK signs
+// IAM for them in one global region, and that the partition is named as
+// the SDK's endpoint data names it: a region no partition claims
+// (eusc-fr-east-1, which only eusc-de-… regions' partition rule would) is
+// in aws, its IAM signed in us-east-1.
+func TestPartitionAgreesWithIAMRegion(t *testing.T) {
+	want := map[string]string{
+		"eu-west-1": "aws", "us-east-1": "aws", "ap-southeast-4": "aws", "eusc-fr-east-1": "aws",
+		"cn-north-1": "aws-cn", "cn-northwest-1": "aws-cn",
+		"us-gov-east-1": "aws-us-gov", "us-gov-west-1": "aws-us-gov",
+		"us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b", "us-isof-south-1": "aws-iso-f",
+		"eu-isoe-west-1": "aws-iso-e", "eusc-de-east-1": "aws-eusc",
+	}
+	ctx := context.Background()
+	var p awsProvider
+	for a, wa := range want {
+		if got := p.partition(a); got != wa {
+			t.Errorf("partition(%s) = %s, want %s", a, got, wa)
+		}
+		for b := range want {
+			samePart, sameIAM := p.partition(a) == p.partition(b), iamRegion(ctx, a) == iamRegion(ctx, b)
+			if samePart != sameIAM {
+				t.Errorf("%s and %s: same partition %v (%s, %s), IAM signed in one region %v (%s, %s)",
+					a, b, samePart, p.partition(a), p.partition(b), sameIAM, iamRegion(ctx, a), iamRegion(ctx, b))
+			}
+		}
+	}
+}
