@@ -104,7 +104,8 @@ type Manifest struct {
 	// them (AWS_SECRET_ACCESS_KEY, which the AWS SDK reads). Their values
 	// are treated as Secret settings' are: a param refused whose value
 	// holds one is withheld, and they are redacted from the logs, the
-	// errors and everything the executor returns.
+	// errors and everything the executor returns; one shorter than
+	// MinLibrarySecretLen is not (see LibrarySecrets).
 	SecretEnv []string
 	// ReadSecrets, when set, returns the secrets the injector's libraries
 	// read on their own from elsewhere than the environment (the AWS SDK's

@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Setting returns the setting of m whose key is key as FoldName folds
@@ -47,22 +48,32 @@ func (m Manifest) SettingWhere(s Setting) string {
 	return where
 }
 
+// MinLibrarySecretLen is the length, in characters, under which a value
+// SecretEnv or ReadSecrets gives is not taken for a secret: a stand-in's
+// placeholder (LocalStack's AWS_SECRET_ACCESS_KEY=test), redacted as a
+// word from every injector's logs and output, would garble them
+// ("[REDACTED].lab") and hides nothing. Real ones are longer: an AWS
+// secret access key is 40 characters, session and container tokens more.
+const MinLibrarySecretLen = 16
+
 // LibrarySecrets returns the secrets the injector's libraries read on
 // their own, which no setting of its gives: the values, trimmed, of the
-// environment variables SecretEnv names that are set and not blank, and
-// those ReadSecrets reads as settings select them.
+// environment variables SecretEnv names that are set, and those
+// ReadSecrets reads as settings select them, each of MinLibrarySecretLen
+// characters or more.
 func (m Manifest) LibrarySecrets(settings map[string]string) []string {
 	var out []string
-	for _, name := range m.SecretEnv {
-		if v := strings.TrimSpace(os.Getenv(name)); v != "" {
+	keep := func(v string) {
+		if v = strings.TrimSpace(v); utf8.RuneCountInString(v) >= MinLibrarySecretLen {
 			out = append(out, v)
 		}
 	}
+	for _, name := range m.SecretEnv {
+		keep(os.Getenv(name))
+	}
 	if m.ReadSecrets != nil {
 		for _, v := range m.ReadSecrets(settings) {
-			if v = strings.TrimSpace(v); v != "" {
-				out = append(out, v)
-			}
+			keep(v)
 		}
 	}
 	return out

@@ -1,6 +1,7 @@
 package framework_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -31,6 +32,34 @@ func TestManifestSettingSpellings(t *testing.T) {
 			s, ok := m.Setting(tt.name)
 			if ok != (tt.want != "") || s.Key != tt.want {
 				t.Errorf("Setting(%q) = %q, %v; want %q", tt.name, s.Key, ok, tt.want)
+			}
+		})
+	}
+}
+
+// LibrarySecrets gives the values SecretEnv and ReadSecrets give, trimmed,
+// of MinLibrarySecretLen characters or more: a shorter one (LocalStack's
+// "test") is no secret worth redacting as a word from every log and output.
+func TestLibrarySecretsFloor(t *testing.T) {
+	const long = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY" // 40, as an AWS secret key
+	tests := []struct {
+		name      string
+		env, read string
+		want      []string
+	}{
+		{"long from the environment and a file", long, " " + long + "-file ", []string{long, long + "-file"}},
+		{"short ones", "test", "test", nil},
+		{"one under the floor", "abcdefghijklmno", "abcdefghijklmnop", []string{"abcdefghijklmnop"}},
+		{"characters, not bytes", "ééééééééééééééé", "éééééééééééééééé", []string{"éééééééééééééééé"}},
+		{"blank", "   ", "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("INJECTKIT_TEST_LIBRARY_SECRET", tt.env)
+			m := framework.Manifest{Name: "probe", SecretEnv: []string{"INJECTKIT_TEST_LIBRARY_SECRET"},
+				ReadSecrets: func(map[string]string) []string { return []string{tt.read} }}
+			if got := m.LibrarySecrets(nil); !slices.Equal(got, tt.want) {
+				t.Errorf("LibrarySecrets = %q, want %q", got, tt.want)
 			}
 		})
 	}
