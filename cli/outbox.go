@@ -332,7 +332,7 @@ func outboxCommand(o Options) *ucli.Command {
 					"      sending (\"being sent by another process\": that process delivers them, or keeps them pending)\n" +
 					"   1  a body was not delivered: it stays pending (injectkit outbox list); or a send to the backend lost\n" +
 					"      chunks never stored (another backend's is reported, as its pending bodies are, without exit 1)\n" +
-					"   2  invalid usage, or an outbox corrupt or locked\n" +
+					"   2  invalid usage, or an outbox corrupt, locked or not writable (a full disk: nothing was sent)\n" +
 					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending, the one cut short in flight\n" +
 					"        saying so (the backend may have received it), the others as they were\n" +
 					"   A stdout that could not be written (a pipe closed early, a full disk) changes none of these, as it\n" +

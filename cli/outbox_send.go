@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -162,8 +163,11 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	res, others, err := e.flush(c, o)
 	if err != nil && c.Context.Err() == nil && res == (outbox.FlushResult{}) {
-		// Failed before doing anything (a corrupt outbox): no line of
-		// counts, the error only.
+		// Failed before doing anything (a corrupt outbox, a full disk):
+		// no line of counts, the error only.
+		if notWritable(err) {
+			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, the bodies stay pending (make room on its file system, then flush again)", err)}
+		}
 		return flushError(err)
 	}
 	superseded := supersededSummary(res)
@@ -218,6 +222,13 @@ func flushError(err error) error {
 		return &ExitError{Code: ExitUsage, Err: err}
 	}
 	return &ExitError{Code: ExitDelivery, Err: err}
+}
+
+// notWritable reports whether err is the file system refusing to write
+// the outbox (a full disk or quota, a read-only mount): an outbox as
+// unusable as a full one.
+func notWritable(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
 }
 
 // supersededSummary says, for the flush's line, what became of the

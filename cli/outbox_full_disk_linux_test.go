@@ -1,0 +1,90 @@
+//go:build linux
+
+package cli_test
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// fullDisk mounts a tmpfs of size bytes of the test's own, unmounted at
+// its end; the test is skipped where mounting is not allowed (not root, a
+// container without the right).
+func fullDisk(t *testing.T, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if os.Geteuid() != 0 {
+		t.Skip("mounting a tmpfs needs root")
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		t.Skipf("mount a tmpfs: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, 0); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
+// fill writes a file in dir until its file system has no room left.
+func fill(t *testing.T, dir string) {
+	t.Helper()
+	f, err := os.Create(filepath.Join(dir, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	block := make([]byte, 512)
+	for {
+		if _, err := f.Write(block); err != nil {
+			if !errors.Is(err, syscall.ENOSPC) {
+				t.Fatal(err)
+			}
+			return
+		}
+	}
+}
+
+// A flush whose outbox sits on a full disk cannot even claim a body: it
+// exits 2, the outbox unusable as a full or read-only one is, saying that
+// nothing was sent (it used to exit 1, as for bodies the backend did not
+// take, the disk's error alone).
+func TestFlushOnFullDiskExitsUsage(t *testing.T) {
+	dir := fullDisk(t, "256k")
+	be := newBackend(t, http.StatusOK)
+	box := filepath.Join(dir, "outbox.db")
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 16 {
+		body := append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 2000), `"}`...)...)
+		if _, err := s.Put(outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: 16, BaseURL: be.URL, Body: body}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fill(t, dir)
+	env := map[string]string{"INJECTKIT_OUTBOX": box}
+	r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL)
+	if r.code != 2 || !strings.Contains(r.stderr, "no space left on device") || !strings.Contains(r.stderr, "nothing was sent") {
+		t.Errorf("exit %d, want 2 saying the disk is full and nothing was sent:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if n := len(be.got()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	if got := listOutbox(t, env); got.Pending != 16 {
+		t.Errorf("%d pending after the flush, want the 16 as they were", got.Pending)
+	}
+}
