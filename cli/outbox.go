@@ -334,7 +334,8 @@ func outboxCommand(o Options) *ucli.Command {
 					"      chunks never stored (another backend's is reported, as its pending bodies are, without exit 1)\n" +
 					"   2  invalid usage, or an outbox corrupt, locked or not writable (a full disk: nothing was sent)\n" +
 					"   130  interrupted (SIGINT, SIGTERM or SIGHUP): the bodies not delivered stay pending, the one cut short in flight\n" +
-					"        saying so (the backend may have received it), the others as they were\n" +
+					"        saying so (the backend may have received it), one stopped while it waited to be tried again (no request in\n" +
+					"        flight) due when its backoff or the Retry-After asked ends, the others as they were\n" +
 					"   A stdout that could not be written (a pipe closed early, a full disk) changes none of these, as it\n" +
 					"   only reports what was sent: one line on stderr says so (injectkit: stdout not written: …), but for\n" +
 					"   a reader that stopped early (| head): nothing is said",

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	ucli "github.com/urfave/cli/v2"
@@ -155,163 +153,6 @@ func (e *outboxEnv) openaevPoster(o Options) func(string) (outbox.Poster, error)
 		}
 		return openaev.ResendPoster{Profile: openaev.NewProfile(client, nil, e.log)}, nil
 	}
-}
-
-// flushOutbox runs `outbox flush`: one line of counts, and an exit 1 when
-// a body it tried or could have tried was not delivered (2 for an outbox
-// found corrupt or locked).
-func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
-	res, others, err := e.flush(c, o)
-	if err != nil && c.Context.Err() == nil && res == (outbox.FlushResult{}) {
-		// Failed before doing anything (a corrupt outbox, a full disk):
-		// no line of counts, the error only.
-		if notWritable(err) {
-			return &ExitError{Code: ExitUsage, Err: fmt.Errorf("%w; nothing was sent, the bodies stay pending (make room on its file system, then flush again)", err)}
-		}
-		return flushError(err)
-	}
-	superseded := supersededSummary(res)
-	left := ""
-	if others > 0 && e.cfg.backend().URL != "" {
-		left = fmt.Sprintf("; %d left pending for other backends (see the lines above)", others)
-	}
-	corrupt := ""
-	if res.Corrupt > 0 {
-		corrupt = fmt.Sprintf(", %d corrupt (moved to the dead list unsent)", res.Corrupt)
-	}
-	untried := ""
-	if res.Untried > 0 {
-		untried = fmt.Sprintf(" (%d of them not tried: an earlier body found their backend down, asking to wait (429, 503) or moved (301, 308); flush again later)", res.Untried)
-	}
-	fmt.Fprintf(o.Stdout, "outbox %s: %d delivered%s, %d still pending%s, %d rejected (moved to the dead list)%s, %d being sent by another process%s\n",
-		e.store.Path(), res.Delivered, superseded, res.Failed, untried, res.Rejected-res.Corrupt, corrupt, res.Busy, left)
-	switch {
-	case errors.Is(err, outbox.ErrCorrupt), errors.Is(err, outbox.ErrLocked), errors.Is(err, outbox.ErrNewerFormat):
-		return flushError(err)
-	case err != nil && c.Context.Err() != nil:
-		state := "unchanged"
-		if res.Cut > 0 {
-			state = fmt.Sprintf("%d cut short in flight (the backend may have received it: its last error says so)", res.Cut)
-			if res.Cut < res.Failed {
-				state += ", the others unchanged"
-			}
-		}
-		return &ExitError{Code: ExitInterrupted, Err: fmt.Errorf("flush interrupted (%w): %s still pending, %s (flush again to send them)",
-			context.Cause(c.Context), bodies(res.Failed), state)}
-	case err != nil:
-		return flushError(err)
-	case res.Refused > 0:
-		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: the backend refused the token (401 or 403): %s left pending, not moved to the dead list (flush again with the right --token)", bodies(res.Refused))}
-	}
-	// The bodies another live process is sending are its to deliver, or
-	// to keep pending: not a failure of this flush (its line counts them).
-	if n := res.Failed + res.Rejected; n > 0 {
-		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
-		if res.Moved > 0 {
-			ee.Hint = movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo)
-		}
-		return ee
-	}
-	return nil
-}
-
-// flushError is the exit of a flush that failed: 2 for an outbox found
-// corrupt, locked or written by a newer version, else 1.
-func flushError(err error) error {
-	if errors.Is(err, outbox.ErrCorrupt) || errors.Is(err, outbox.ErrLocked) || errors.Is(err, outbox.ErrNewerFormat) {
-		return &ExitError{Code: ExitUsage, Err: err}
-	}
-	return &ExitError{Code: ExitDelivery, Err: err}
-}
-
-// notWritable reports whether err is the file system refusing to write
-// the outbox (a full disk or quota, a read-only mount): an outbox as
-// unusable as a full one.
-func notWritable(err error) bool {
-	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.Is(err, syscall.EROFS)
-}
-
-// supersededSummary says, for the flush's line, what became of the
-// superseded bodies: stored "complete" callbacks of injects the platform
-// shows finished, dropped, or not sent with their signatures sent as
-// "data".
-func supersededSummary(res outbox.FlushResult) string {
-	const why = "the platform shows the inject finished"
-	sent, dropped := res.SupersededSent, res.Superseded-res.SupersededSent
-	if res.Superseded == 0 {
-		return ""
-	}
-	if sent == 0 {
-		return fmt.Sprintf(", %d superseded (dropped: %s)", res.Superseded, why)
-	}
-	their := "their"
-	if sent == 1 {
-		their = "its"
-	}
-	if dropped == 0 {
-		return fmt.Sprintf(", %d superseded (%s signatures sent as data: %s)", sent, their, why)
-	}
-	return fmt.Sprintf(", %d superseded (%s: %d with %s signatures sent as data, %d dropped)", res.Superseded, why, sent, their, dropped)
-}
-
-// callbackRecord reports whether r is a body of the callback profile.
-func callbackRecord(r outbox.Record) bool { return r.Profile == "" }
-
-// flushes reports whether a flush sends r, given r's backend: a body of
-// the callback profile, or an openaev terminal callback `run --profile
-// openaev` kept (see flush). It selects the incomplete sends whose loss
-// fails a flush alike (see reportIncomplete).
-func flushes(r outbox.Record) bool { return callbackRecord(r) || openaev.Untenanted(r) }
-
-// flush sends every pending body of the two profiles now: the callback
-// profile's, and the openaev terminal callbacks `run --profile openaev`
-// kept (those of a platform reached with a tenant are resent by the
-// `injectkit serve` that keeps them). others counts the pending bodies of
-// other backends, left alone.
-func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, others int, err error) {
-	configured := e.cfg.backend().URL
-	mine := func(sel func(outbox.Record) bool) func(outbox.Record) bool {
-		return func(r outbox.Record) bool { return sel(r) && sameBackend(r.BaseURL, configured) }
-	}
-	passes := []*outbox.Resender{
-		{Store: e.store, Client: e.callbackPoster(o), Log: e.log, Select: mine(callbackRecord)},
-		{Store: e.store, Client: e.openaevPoster(o), Log: e.log, Select: mine(openaev.Untenanted)},
-	}
-	others, err = e.otherBackends(o.Stdout, configured, flushes)
-	if err != nil {
-		return res, 0, err
-	}
-	if configured == "" && others > 0 {
-		// Nothing can be sent without a backend to send it to: a flush
-		// that sent nothing while bodies wait did not succeed.
-		return outbox.FlushResult{Failed: others}, others, fmt.Errorf("flush incomplete: %s pending and no --backend-url given (see the lines above)", bodies(others))
-	}
-	warnNoToken(e.log, e.cfg.backend())
-	var interrupted error
-	for _, rs := range passes {
-		r, err := rs.Flush(c.Context)
-		res.Delivered += r.Delivered
-		res.Superseded += r.Superseded
-		res.SupersededSent += r.SupersededSent
-		res.Failed += r.Failed
-		res.Rejected += r.Rejected
-		res.Corrupt += r.Corrupt
-		res.Busy += r.Busy
-		res.Refused += r.Refused
-		res.Untried += r.Untried
-		res.Cut += r.Cut
-		res.Moved += r.Moved
-		res.MovedTo = cmp.Or(res.MovedTo, r.MovedTo)
-		switch {
-		case err != nil && c.Context.Err() != nil:
-			// Interrupted: the next passes send nothing, and count
-			// their bodies still pending.
-			interrupted = err
-		case err != nil:
-			return res, others, err
-		}
-	}
-	return res, others, interrupted
 }
 
 func retryDead(c *ucli.Context, o Options, e *outboxEnv) error {

@@ -219,11 +219,15 @@ func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 // flight included (the backend may have received it), and Last is the
 // failure of the last attempt that failed on its own (an answer refused,
 // a network error), nil when none did, for a caller that records what was
-// tried.
+// tried. Waiting reports that ctx ended a wait between two attempts (a
+// backoff, a Retry-After), not an attempt: no request was in flight, and
+// Resume is when the next attempt was due.
 type InterruptedError struct {
 	Err      error // ctx.Err()
 	Last     *HTTPError
 	Attempts int
+	Waiting  bool
+	Resume   time.Time
 }
 
 func (e *InterruptedError) Error() string { return e.Err.Error() }

@@ -24,12 +24,6 @@ const (
 	DefaultMaxReply      = 16 << 20         // bytes of a 2xx reply kept
 )
 
-// Timer makes the waits between attempts; the real one is time.After.
-// Tests inject one that records each wait and fires at once.
-type Timer interface {
-	After(time.Duration) <-chan time.Time
-}
-
 // Backoff returns the wait before retry n (1 for the first retry) when the
 // server asked for none.
 type Backoff func(n int) time.Duration
@@ -184,8 +178,8 @@ func (f *failure) Error() string {
 // failure, which it returns as an *HTTPError (or, for an answer Request.Decode
 // refuses, Decode's error as it is). Cancelling ctx stops at once,
 // during a request or a wait, and returns ctx.Err(), or, once an attempt
-// was made, an *InterruptedError (errors.Is ctx.Err()) counting them and
-// holding the last failure.
+// was made, an *InterruptedError (errors.Is ctx.Err()) counting them,
+// holding the last failure and saying whether a request was in flight.
 func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if p.Client == nil {
 		return Reply{}, errors.New("httpx: a Poster needs a Client")
@@ -197,16 +191,18 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	// A plain loop rather than retry-go: injectors (query) use this poster,
 	// and their dependency graph stays free of retry libraries.
 	var (
-		rep  Reply
-		n    int
-		err  error
-		last *HTTPError // the last attempt that failed on its own
+		rep     Reply
+		n       int
+		err     error
+		last    *HTTPError // the last attempt that failed on its own
+		waiting bool       // ctx ended a wait between two attempts
+		resume  time.Time  // when the next attempt was due then
 	)
 	for n < attempts {
 		if ctx.Err() != nil {
 			// Ended before this attempt: it is not made (a request
 			// started would count, the backend may receive it).
-			err = ctx.Err()
+			err, waiting = ctx.Err(), n > 0
 			break
 		}
 		if r.Before != nil {
@@ -235,11 +231,13 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		}
 		wait := p.wait(n, f)
 		p.logRetry(&r, n, f, wait)
+		resume = time.Now().Add(wait)
 		select {
 		case <-p.timer().After(wait):
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
+			waiting = true
 			break
 		}
 	}
@@ -249,7 +247,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	}
 	if ctx.Err() != nil {
 		if n > 0 {
-			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n}
+			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n, Waiting: waiting, Resume: resume}
 		}
 		return Reply{Attempts: n}, ctx.Err()
 	}
@@ -324,38 +322,6 @@ func (p *Poster) retryable(status int, op string) bool {
 	}
 	return RetryableStatus(status, op)
 }
-
-// wait returns the wait before retry n after failure f, at least
-// MinWait: what a Retry-After asks, capped, or the backoff step when it
-// asks for none (0, a date not after now: a retry at once would hammer a
-// server that just said it is overloaded).
-func (p *Poster) wait(n int, f *failure) time.Duration {
-	var d time.Duration
-	switch {
-	case f.hasAfter && f.after > 0:
-		limit := p.MaxRetryAfter
-		if limit <= 0 {
-			limit = DefaultMaxRetryAfter
-		}
-		d = min(f.after, limit)
-	case p.Backoff != nil:
-		d = p.Backoff(n)
-	default:
-		d = Exponential(DefaultDelay, 0)(n)
-	}
-	return max(d, p.MinWait, 0)
-}
-
-func (p *Poster) timer() Timer {
-	if p.Timer != nil {
-		return p.Timer
-	}
-	return realTimer{}
-}
-
-type realTimer struct{}
-
-func (realTimer) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
 func (p *Poster) logRetry(r *Request, attempt int, f *failure, wait time.Duration) {
 	if p.Log == nil {

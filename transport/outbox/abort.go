@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx"
 )
@@ -41,22 +42,30 @@ func HoldAbort(ctx context.Context, a Aborter) (_ context.Context, aborted func(
 
 // CutShort is the error of a body whose send the abort cut short once ie
 // counts an attempt made: the one in flight may have reached the backend,
-// so that whoever posts the body again knows it may be there twice. It is
-// said the same whether the body was kept in an outbox or not.
+// so that whoever posts the body again knows it may be there twice; or,
+// when the abort ended a wait between two attempts (ie.Waiting), that no
+// request was in flight. It is said the same whether the body was kept in
+// an outbox or not.
 func CutShort(ie *httpx.InterruptedError) error {
+	if ie.Waiting {
+		return fmt.Errorf("interrupted while waiting to retry, after attempt %d (no request in flight): %w", ie.Attempts, ie)
+	}
 	return fmt.Errorf("attempt %d cut short by the interrupt while in flight (the backend may have received it): %w", ie.Attempts, ie)
 }
 
 // noteInterrupted records on r, a body whose send the abort cut short
 // once at least one attempt was made, the attempts made (the one cut
 // short in flight included: the backend may have received it) and the
-// last error, due again at once (unless another live process owns it by
-// now: see ownedElsewhere), and returns that error, redacted: the
+// last error, due again at once, or, when the abort ended a wait between
+// two attempts (no request in flight), when its schedule says: the later
+// of its backoff (maxBackoff as Settle's) and the end of that wait (a
+// Retry-After asked); unless another live process owns it by
+// now (see ownedElsewhere). It returns that error, redacted: the
 // last attempt that failed on its own (the backend refused it, or did not
 // answer), else the attempt cut short. When no attempt was made (the
 // abort came first), r is left as it was and the result is nil: it was
 // not sent.
-func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
+func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff time.Duration) error {
 	var ie *httpx.InterruptedError
 	if !errors.As(err, &ie) || ie.Attempts == 0 {
 		return nil
@@ -67,7 +76,14 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 	}
 	// A record Send settled is no longer this process's: another process
 	// (a Resender, a retry-dead) may have claimed it since, and keeps it.
-	serr := s.MarkFailed(r.ID, ie.Attempts, last.Error(), s.opts.Now())
+	next := s.opts.Now()
+	if ie.Waiting {
+		next = next.Add(Backoff(r.Attempts+ie.Attempts, maxBackoff))
+		if ie.Resume.After(next) {
+			next = ie.Resume
+		}
+	}
+	serr := s.MarkFailed(r.ID, ie.Attempts, last.Error(), next)
 	if serr != nil && !errors.Is(serr, ErrNotFound) {
 		return errors.Join(last, serr)
 	}
@@ -88,5 +104,5 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor) error {
 // body cut short the same way itself.
 func (s *Store) NoteInterrupted(r Record, p Poster, err error) error {
 	red, _ := p.(Redactor)
-	return s.noteInterrupted(r, err, red)
+	return s.noteInterrupted(r, err, red, 0)
 }

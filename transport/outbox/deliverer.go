@@ -273,7 +273,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 			if err != nil && aborted() {
 				cut++ // cut short by the abort: it stays pending
 				if refused == nil {
-					refused = d.Store.noteInterrupted(rec, err, red)
+					refused = d.Store.noteInterrupted(rec, err, red, d.MaxBackoff)
 				}
 				bodies.put(rec.Body)
 				continue

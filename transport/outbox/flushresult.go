@@ -31,6 +31,11 @@ type FlushResult struct {
 	// ended) cut short in flight: recorded with that attempt and a last
 	// error saying so, as the backend may have received them.
 	Cut int
+	// Waited counts, of Failed, the bodies an interrupt stopped while
+	// they waited to be tried again (a backoff, a Retry-After): no
+	// request in flight, they keep the attempts made, the last error and
+	// their schedule.
+	Waited int
 	// Moved counts, of Failed, the bodies the backend answered 301 or 308:
 	// moved for good, its base URL is to be fixed and the bodies stored
 	// for it given the new one (Move). MovedTo is where the first was
@@ -58,4 +63,16 @@ func (res *FlushResult) unsent(re *RecordError) {
 	if re.Reason == ReasonCorrupt {
 		res.Corrupt++
 	}
+}
+
+// interrupted counts a body whose send an interrupt stopped once an
+// attempt was made (err is its send's error): cut short in flight, or
+// while it waited to be tried again.
+func (res *FlushResult) interrupted(err error) {
+	var ie *httpx.InterruptedError
+	if errors.As(err, &ie) && ie.Waiting {
+		res.Waited++
+		return
+	}
+	res.Cut++
 }

@@ -284,10 +284,12 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			log.Warn("outbox body not delivered; kept", zap.Error(err))
 			if ctx.Err() != nil {
 				// Cut short in flight: the record says so, as a run's
-				// and a retry-dead's do (the backend may have received it).
+				// and a retry-dead's do (the backend may have received
+				// it); or cut short waiting to retry: it keeps its
+				// schedule.
 				red, _ := p.(Redactor)
-				if rs.Store.noteInterrupted(full, err, red) != nil {
-					res.Cut++
+				if rs.Store.noteInterrupted(full, err, red, rs.MaxBackoff) != nil {
+					res.interrupted(err)
 				}
 			}
 			cut = cut || ctx.Err() != nil
