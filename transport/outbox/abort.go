@@ -83,7 +83,11 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 			next = ie.Resume
 		}
 	}
-	serr := s.MarkFailed(r.ID, ie.Attempts, last.Error(), next)
+	status := 0
+	if ie.Last != nil {
+		status = ie.Last.Status
+	}
+	serr := s.markAnswered(r.ID, ie.Attempts, status, last.Error(), next)
 	if serr != nil && !errors.Is(serr, ErrNotFound) {
 		return errors.Join(last, serr)
 	}

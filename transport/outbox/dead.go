@@ -48,7 +48,7 @@ func (s *Store) moveToDead(id uint64, attempts int, status int, body, lastErr, r
 func (s *Store) bury(r *Record, attempts int, status int, body, lastErr, reason string) {
 	r.State = Dead
 	r.Attempts += attempts
-	r.LastError, r.DeadStatus, r.DeadBody = lastErr, status, body
+	r.LastError, r.LastStatus, r.DeadStatus, r.DeadBody = lastErr, status, status, body
 	r.DeadReason, r.DeadAt = reason, s.opts.Now()
 	r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 }
@@ -136,7 +136,7 @@ func (s *Store) SendRetried(ctx context.Context, p Poster, r Record, was Record)
 			return fmt.Errorf("%w: it is pid %d's to send", ErrTakenMeanwhile, cur.Owner)
 		}
 		cur.State = Dead
-		cur.Attempts, cur.LastError, cur.NextAttempt = was.Attempts, was.LastError, was.NextAttempt
+		cur.Attempts, cur.LastError, cur.LastStatus, cur.NextAttempt = was.Attempts, was.LastError, was.LastStatus, was.NextAttempt
 		cur.DeadStatus, cur.DeadBody, cur.DeadReason, cur.DeadAt = was.DeadStatus, was.DeadBody, was.DeadReason, was.DeadAt
 		cur.Owner, cur.OwnerStart, cur.LeaseUntil = 0, 0, time.Time{}
 		return nil

@@ -193,7 +193,7 @@ func (s *Store) keepUnread(rec Record, err error, red Redactor) (Outcome, error)
 			corrupt = berr
 			return s.buryCorrupt(tx, &r, berr, dead)
 		}
-		r.LastError, r.NextAttempt = msg, s.opts.Now()
+		r.LastError, r.LastStatus, r.NextAttempt = msg, 0, s.opts.Now()
 		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 		return put(tx, r)
 	})

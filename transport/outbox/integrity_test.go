@@ -383,23 +383,28 @@ func TestCorruptBodyClaimedAheadNotReached(t *testing.T) {
 	}
 }
 
-// A body refused again with a 429 or 503 (refused before this pass: a
+// A body refused again with a 429 or 503 (refused so before this pass: a
 // WAF answering for its payload alone, say) does not hold its backend's
 // other bodies for ever: the next one tries the backend in the same pass,
 // and only its refusal too holds the backend. A body refused the first
-// time still holds it at once.
+// time still holds it at once, and so does one whose earlier failure was
+// no answer or another status: its backend, down then, is not probed by
+// the next body (it was, whatever the earlier failure).
 func TestRefusedAgainLetsTheNextBodyTry(t *testing.T) {
 	tests := []struct {
 		name     string
 		modes    map[string]string
-		tried    bool // the first body failed before this pass
+		before   int // the first body's status before this pass: -1 not tried, 0 tried without an answer
 		want     FlushResult
 		requests int
 	}{
-		{"its payload alone, tried before", map[string]string{"first": "503"}, true, FlushResult{Delivered: 2, Failed: 1}, 4},
-		{"429 for its payload alone, tried before", map[string]string{"first": "429"}, true, FlushResult{Delivered: 2, Failed: 1}, 4},
-		{"every body, tried before", map[string]string{"first": "503", "second": "503", "third": "503"}, true, FlushResult{Failed: 3, Untried: 1}, 4},
-		{"its payload alone, first time", map[string]string{"first": "503"}, false, FlushResult{Failed: 3, Untried: 2}, 2},
+		{"its payload alone, tried before", map[string]string{"first": "503"}, 503, FlushResult{Delivered: 2, Failed: 1}, 4},
+		{"429 for its payload alone, tried before", map[string]string{"first": "429"}, 429, FlushResult{Delivered: 2, Failed: 1}, 4},
+		{"503 now, 429 before", map[string]string{"first": "503"}, 429, FlushResult{Delivered: 2, Failed: 1}, 4},
+		{"every body, tried before", map[string]string{"first": "503", "second": "503", "third": "503"}, 503, FlushResult{Failed: 3, Untried: 1}, 4},
+		{"its payload alone, first time", map[string]string{"first": "503"}, -1, FlushResult{Failed: 3, Untried: 2}, 2},
+		{"tried before without an answer", map[string]string{"first": "503"}, 0, FlushResult{Failed: 3, Untried: 2}, 2},
+		{"tried before, a 500", map[string]string{"first": "503"}, 500, FlushResult{Failed: 3, Untried: 2}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -414,11 +419,11 @@ func TestRefusedAgainLetsTheNextBodyTry(t *testing.T) {
 				t.Fatal(err)
 			}
 			for i, r := range recs {
-				attempts := 0
-				if tt.tried && i == 0 {
-					attempts = 4
+				attempts, status := 0, 0
+				if tt.before >= 0 && i == 0 {
+					attempts, status = 4, tt.before
 				}
-				if err := s.MarkFailed(r.ID, attempts, "", time.Now()); err != nil {
+				if err := s.markAnswered(r.ID, attempts, status, "", time.Now()); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -63,9 +63,13 @@ type Record struct {
 	Size       int    `json:"size"`
 	// SHA256 is the hex SHA-256 of the body as it was put; a resend checks
 	// it. Records stored before it was kept have none.
-	SHA256      string    `json:"sha256,omitempty"`
-	Attempts    int       `json:"attempts"`
-	LastError   string    `json:"last_error,omitempty"`
+	SHA256    string `json:"sha256,omitempty"`
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error,omitempty"`
+	// LastStatus is the HTTP status of the backend's answer LastError
+	// reports: 0 when it reports none (no answer, not sent) or the
+	// record was marked before it was kept.
+	LastStatus  int       `json:"last_status,omitempty"`
 	NextAttempt time.Time `json:"next_attempt"`
 	Created     time.Time `json:"created"`
 	// Owner is the pid of the process delivering the body, until

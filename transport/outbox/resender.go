@@ -294,7 +294,7 @@ func (rs *Resender) sendPass(ctx context.Context, all bool) (FlushResult, error)
 			}
 			cut = cut || ctx.Err() != nil
 			res.movedBy(err)
-			if ctx.Err() == nil && r.Attempts > 0 && asksToWait(err) && !probed[r.BaseURL] {
+			if ctx.Err() == nil && askedToWait(r.LastStatus) && asksToWait(err) && !probed[r.BaseURL] {
 				// Refused again, as before this pass: maybe for its own
 				// payload alone (a WAF's 429 or 503), so the next body
 				// of the backend tries it, which otherwise waits for this
@@ -340,7 +340,12 @@ func holdsBack(err error) bool {
 // wait, perhaps for the one body alone.
 func asksToWait(err error) bool {
 	var he *httpx.HTTPError
-	return errors.As(err, &he) && (he.Status == http.StatusTooManyRequests || he.Status == http.StatusServiceUnavailable)
+	return errors.As(err, &he) && askedToWait(he.Status)
+}
+
+// askedToWait reports whether status is a 429 or 503.
+func askedToWait(status int) bool {
+	return status == http.StatusTooManyRequests || status == http.StatusServiceUnavailable
 }
 
 // connectionFailure reports whether err is a failure to reach the backend

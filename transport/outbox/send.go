@@ -244,12 +244,16 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		// longest backoff, kept pending (nothing lost).
 		next = s.opts.Now().Add(Backoff(math.MaxInt, maxBackoff))
 	}
+	status := 0
+	if he != nil {
+		status = he.Status
+	}
 	if ctx.Err() != nil {
 		// Interrupted: the record is due again now, with the last error
 		// of its last real attempt, not "context canceled".
-		next, msg = s.opts.Now(), r.LastError
+		next, msg, status = s.opts.Now(), r.LastError, r.LastStatus
 	}
-	if serr := s.MarkFailed(r.ID, attempts, msg, next); serr != nil {
+	if serr := s.markAnswered(r.ID, attempts, status, msg, next); serr != nil {
 		return Failed, s.redactErr(errors.Join(err, serr), red)
 	}
 	return Failed, s.redactErr(err, red)

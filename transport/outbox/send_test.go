@@ -156,7 +156,8 @@ func TestFlush(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, r := range recs {
-				if err := s.MarkFailed(r.ID, 4, "down", time.Now().Add(time.Hour)); err != nil {
+				// Refused before with a 503: a 429 or 503 now is refused again.
+				if err := s.markAnswered(r.ID, 4, http.StatusServiceUnavailable, "down: status 503", time.Now().Add(time.Hour)); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -72,7 +72,7 @@ func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, 
 				return true
 			}
 			marked, err = updatePending(tx, chunk, mine, func(r *Record) {
-				r.LastError, r.NextAttempt = lastErr, next
+				r.LastError, r.LastStatus, r.NextAttempt = lastErr, 0, next
 				r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 			})
 			return err
@@ -91,17 +91,23 @@ func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, 
 // try next. The record is no longer owned. A record another live process
 // took over meanwhile (this one's lease ended: see Claim) is that
 // process's to settle: it is left as it is, its claim kept, and the
-// error is nil.
+// error is nil. Its LastStatus is 0: no answer of the backend is known.
 func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Time) error {
-	if err := s.markFailed(id, attempts, lastErr, next); !errors.Is(err, errOwned) {
+	return s.markAnswered(id, attempts, 0, lastErr, next)
+}
+
+// markAnswered is MarkFailed of a record whose last error is the
+// backend's answer status (0: none).
+func (s *Store) markAnswered(id uint64, attempts, status int, lastErr string, next time.Time) error {
+	if err := s.markFailed(id, attempts, status, lastErr, next); !errors.Is(err, errOwned) {
 		return err
 	}
 	return nil
 }
 
-// markFailed is MarkFailed: a record another live process owns now
+// markFailed is markAnswered: a record another live process owns now
 // (see ownedElsewhere) is left as it is, and the error is errOwned.
-func (s *Store) markFailed(id uint64, attempts int, lastErr string, next time.Time) error {
+func (s *Store) markFailed(id uint64, attempts, status int, lastErr string, next time.Time) error {
 	lastErr = s.redact(lastErr, nil) // outside the transaction
 	_, err := s.update(id, func(r *Record) error {
 		switch {
@@ -111,7 +117,7 @@ func (s *Store) markFailed(id uint64, attempts int, lastErr string, next time.Ti
 			return errOwned
 		}
 		r.Attempts += attempts
-		r.LastError, r.NextAttempt = lastErr, next
+		r.LastError, r.LastStatus, r.NextAttempt = lastErr, status, next
 		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 		return nil
 	})
