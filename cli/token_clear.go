@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -14,8 +15,14 @@ import (
 // user:password) goes to a backend or platform over plain http:// on
 // another host than this machine's loopback: anyone on the path can read
 // it. A loopback URL (localhost, 127.0.0.0/8, ::1) never leaves the
-// machine and gets none.
+// machine and gets none. A token shorter than httpx.ShortSecret gets a
+// WARN line too: redacted wherever it stands as a word, it garbles the
+// logs of a test setup's "T" or "outbox", and no real token is that short.
 func warnClearToken(log *zap.Logger, rawURL, token string) {
+	if token != "" && len(token) < httpx.ShortSecret {
+		log.Warn(fmt.Sprintf("the token is shorter than %d characters, hardly a real one: every word of the logs and output equal to it is redacted as a secret ([REDACTED])",
+			httpx.ShortSecret))
+	}
 	u, err := url.Parse(strings.TrimSpace(rawURL))
 	if err != nil || !strings.EqualFold(u.Scheme, "http") || (token == "" && u.User == nil) || loopbackHost(u.Hostname()) {
 		return

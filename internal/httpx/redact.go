@@ -18,7 +18,7 @@ const Redacted = "[REDACTED]"
 // once more (an error message quoting a response body that echoed the
 // secret JSON-escaped holds it escaped twice), with any of its
 // characters \u-escaped, once, twice or three times, or written as HTML
-// or XML character references (see unescapedSpans), and, for a secret of shortSecret bytes or more, its
+// or XML character references (see unescapedSpans), and, for a secret of ShortSecret bytes or more, its
 // base64 inside the base64 of a longer text (see base64Cores). Empty
 // secrets are ignored.
 //
@@ -29,10 +29,12 @@ const Redacted = "[REDACTED]"
 // an encoded form (base64) in another case redacts a little more than
 // needed, which is harmless.
 //
-// A secret shorter than shortSecret bytes is replaced only where it stands
+// A secret shorter than ShortSecret bytes is replaced only where it stands
 // as a word of its own (see wordAt): replaced inside words, a token
 // "t" would turn "connection" into "connec[REDACTED]ion", which both
-// garbles every line and shows the token to anyone who reads one.
+// garbles every line and shows the token to anyone who reads one. Of its
+// encoded forms, those of a few letters and digits (the hex "54" of "T")
+// are left out (see distinctForms).
 //
 // Redact builds the forms of the secrets on each call; a caller redacting
 // many texts with the same secrets (every log line) builds a Redactor once.
@@ -58,8 +60,8 @@ func NewRedactor(secrets ...string) *Redactor {
 	for _, secret := range secrets {
 		switch {
 		case secret == "":
-		case len(secret) < shortSecret:
-			short = append(short, secretForms(secret)...)
+		case len(secret) < ShortSecret:
+			short = append(short, distinctForms(secret, secretForms(secret))...)
 		default:
 			long = append(long, secretForms(secret)...)
 			long = append(long, base64Cores(secret)...)
@@ -129,9 +131,28 @@ func appendLower(dst []byte, s string) []byte {
 	return dst
 }
 
-// shortSecret is the length under which a secret is redacted as a word
-// only.
-const shortSecret = 8
+// ShortSecret is the length under which a secret is redacted as a word
+// only, and of its encoded forms only those that stand out (see
+// distinctForms): a token that short is hardly a real one.
+const ShortSecret = 8
+
+// distinctForms returns the forms of secret, a short one, that would not
+// match ordinary text as a word: secret itself (always redacted), and an
+// encoded form carrying its escapes (%, \u, &#) or padding, or at least
+// ShortSecret characters long. The others, a few letters and digits (the
+// hex "54" and the base64 "VA" of a token "T"), would stand for a time's
+// minutes or a word of any line, and are left out.
+func distinctForms(secret string, forms []string) []string {
+	out := forms[:0:0]
+	for _, f := range forms {
+		if f == secret || len(f) >= ShortSecret || strings.ContainsFunc(f, func(r rune) bool {
+			return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+		}) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
 
 // wordAt reports whether form f, matched at s[start:end], is not glued to
 // a word character on a side where it starts or ends with one: "t" in

@@ -41,7 +41,7 @@ func secretForms(secret string) []string {
 // share bits with the filler, the trailing ones with what follows or the
 // padding. Standard and URL alphabets; padding falls outside a core, so
 // padded and unpadded texts are alike. Redact asks for them for secrets of
-// shortSecret bytes and more only, whose cores are 10 characters or more:
+// ShortSecret bytes and more only, whose cores are 10 characters or more:
 // shorter cores would match in unrelated text.
 //
 // The text encoded may hold the secret JSON-escaped (a JSON object holding

@@ -129,6 +129,14 @@ func TestRedact(t *testing.T) {
 		{"escapes elsewhere kept", `{"a":"it\u0027s fine","b":"\u003d\ud800"}`, []string{"it's-secret-42"}, `{"a":"it\u0027s fine","b":"\u003d\ud800"}`},
 		{"short secret \\u-escaped as a word", `k=a\u003db&`, []string{"a=b"}, `k=[REDACTED]&`},
 		{"short secret \\u-escaped inside a word", `xa\u003dby`, []string{"a=b"}, `xa\u003dby`},
+		// The encoded forms of a short secret that are a few letters and
+		// digits (hex, unpadded base64) would match a time's minutes or a
+		// word of any line: left out; those carrying escapes or padding,
+		// or at least 8 characters long, stay, and the raw secret always.
+		{"short secret's hex in a time", "2026-12-03T02:54:12.154Z", []string{"T"}, "2026-12-03T02:54:12.154Z"},
+		{"short secret's base64 as a word", "VA Virginia", []string{"T"}, "VA Virginia"},
+		{"short secret raw, escaped, padded base64", "Bearer T %54 \\u0054 b64=VA==", []string{"T"}, "Bearer [REDACTED] [REDACTED] [REDACTED] b64=[REDACTED]"},
+		{"short secret's hex of 8 characters and more", "h=6f7574626f78", []string{"outbox"}, "h=[REDACTED]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -216,7 +224,7 @@ func FuzzRedactQuery(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, secret string) {
-		if len(secret) < shortSecret || !utf8.ValidString(secret) {
+		if len(secret) < ShortSecret || !utf8.ValidString(secret) {
 			t.Skip()
 		}
 		enc := url.QueryEscape(secret) // as url.Values and Python's quote_plus write it
@@ -237,7 +245,7 @@ func FuzzRedactUnicodeEscapes(f *testing.F) {
 	f.Add(gsonTok, uint64(3<<20), true, 1)
 	f.Add("s3cr3t=😀<&>", uint64(0x1f5), false, 2)
 	f.Fuzz(func(t *testing.T, secret string, mask uint64, upper bool, quotes int) {
-		if len(secret) < shortSecret || !utf8.ValidString(secret) || strings.ContainsAny(secret, `"\`) {
+		if len(secret) < ShortSecret || !utf8.ValidString(secret) || strings.ContainsAny(secret, `"\`) {
 			t.Skip() // a quote or backslash is escaped as such, not \u-escaped alone
 		}
 		var echo strings.Builder

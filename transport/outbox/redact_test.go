@@ -109,15 +109,27 @@ func testableToken(tok string) bool {
 
 // leaks returns the forms of tok that s holds. A token shorter than 8
 // bytes leaks only where a form stands as a word: "t" in "connection" is
-// a letter, not the token (httpx.Redact leaves it, see its doc).
+// a letter, not the token (httpx.Redact leaves it, see its doc); and of
+// its encoded forms only those that stand out do: the hex "78" of a token
+// "x" is any number's digits (see httpx.ShortSecret).
 func leaks(tok, s string) []string {
 	var out []string
 	for name, f := range tokenForms(tok) {
+		if len(tok) < httpx.ShortSecret && f != tok && len(f) < httpx.ShortSecret && alnum(f) {
+			continue
+		}
 		if strings.Contains(s, f) && (len(tok) >= 8 || standsAlone(s, f)) {
 			out = append(out, name)
 		}
 	}
 	return out
+}
+
+// alnum reports whether f holds ASCII letters and digits only.
+func alnum(f string) bool {
+	return !strings.ContainsFunc(f, func(r rune) bool {
+		return !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9')
+	})
 }
 
 // standsAlone reports whether f occurs in s with no letter, digit, '_' or
