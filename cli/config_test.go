@@ -88,6 +88,7 @@ func TestREADMEFlagTablesMatchTheConfig(t *testing.T) {
 		"Outbox: no signature is lost": {
 			{outbox[0], reflect.TypeFor[outboxListConfig]()}, {outbox[1], reflect.TypeFor[outboxSendConfig]()},
 			{outbox[2], reflect.TypeFor[outboxDropConfig]()}, {outbox[3], reflect.TypeFor[outboxSendConfig]()},
+			{outbox[5], reflect.TypeFor[outboxMoveConfig]()},
 		},
 	}
 	tables := readmeFlagTables(t)

@@ -85,8 +85,8 @@ func moveOutbox(o Options, e *outboxEnv) error {
 			return err
 		}
 	} else if res.Moved()+res.Sends > 0 {
-		fmt.Fprintf(o.Stdout, "outbox %s: %s moved from %s to %s (%d pending, %d dead%s; nothing sent): flush them with: %s outbox flush --outbox %s --backend-url %s\n",
-			e.store.Path(), bodies(res.Moved()), from, to, res.Pending, res.Dead, movedSends(res.Sends), o.name(), shellWord(e.store.Path()), shellWord(to))
+		fmt.Fprintf(o.Stdout, "outbox %s: %s moved from %s to %s (%d pending, %d dead%s; nothing sent): %s\n",
+			e.store.Path(), bodies(res.Moved()), from, to, res.Pending, res.Dead, movedSends(res.Sends), sendMoved(o.name(), e.store.Path(), mc.To, res.Pending+res.Sends > 0, res.Dead > 0))
 	}
 	switch {
 	case res.Storing > 0 && res.Busy == 0:
@@ -99,6 +99,27 @@ func moveOutbox(o Options, e *outboxEnv) error {
 		return &ExitError{Code: ExitDelivery, Err: fmt.Errorf("nothing moved: outbox %s holds no body stored for %s (%s)", e.store.Path(), from, heldFor(out.Backends))}
 	}
 	return nil
+}
+
+// sendMoved is the command that sends the bodies moved to the base URL
+// to: flush for the pending ones (and the records of incomplete sends,
+// which a flush reports), retry-dead for the dead ones, which flush
+// leaves; the URL without its user:password, which the command says to
+// add when to holds one, as a run's hint does.
+func sendMoved(name, path, to string, pending, dead bool) string {
+	shown := shellWord(shownBase(to))
+	if u, err := url.Parse(strings.TrimSpace(to)); err == nil && u.User != nil {
+		shown += ", adding the URL's user:password (not shown)"
+	}
+	flush := fmt.Sprintf("%s outbox flush --outbox %s --backend-url %s", name, shellWord(path), shown)
+	retry := fmt.Sprintf("%s outbox retry-dead <id> --outbox %s --backend-url %s", name, shellWord(path), shown)
+	switch {
+	case pending && dead:
+		return "flush the pending ones with: " + flush + "; resend each dead one with: " + retry
+	case dead:
+		return "resend each with: " + retry
+	}
+	return "flush them with: " + flush
 }
 
 // movedSends says how many records of incomplete sends moved with the
