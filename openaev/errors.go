@@ -58,7 +58,7 @@ func (e *APIError) Error() string {
 	case e.cause != nil && !e.cause.Exhausted:
 		b.WriteString(" failed") // at once: a certificate refused, a 3xx
 	default:
-		fmt.Fprintf(&b, " failed after %d attempts", e.Attempts)
+		b.WriteString(" failed " + httpx.AfterAttempts(e.Attempts))
 	}
 	b.WriteString(httpx.Detail(e.Status, httpx.Location(e.cause), e.Body, e.Err))
 	return b.String()

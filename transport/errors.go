@@ -140,7 +140,7 @@ func (e *TransmissionError) Error() string {
 	var b strings.Builder
 	switch {
 	case e.kind == failExhausted:
-		b.WriteString("callback failed after " + strconv.Itoa(e.Attempts) + " attempts")
+		b.WriteString("callback failed " + httpx.AfterAttempts(e.Attempts))
 	case e.kind == failPermanent:
 		b.WriteString("callback rejected")
 	case httpx.Redirection(e.Status):

@@ -18,6 +18,8 @@ func TestTransmissionErrorMessage(t *testing.T) {
 			`callback rejected: status 400: "bad"`},
 		{&TransmissionError{Status: 503, Attempts: 4, Total: 1, kind: failExhausted},
 			`callback failed after 4 attempts: status 503`},
+		{&TransmissionError{Status: 503, Attempts: 1, Total: 1, kind: failExhausted},
+			`callback failed after 1 attempt: status 503`}, // t75: not "1 attempts"
 		{&TransmissionError{Err: errors.New("connection refused"), Attempts: 4, Total: 3, Chunk: 0, kind: failExhausted},
 			`callback failed after 4 attempts: connection refused (chunk 0 of 3; delivered chunks none)`},
 		{&TransmissionError{Status: 409, Attempts: 1, Total: 6, Chunk: 4, Delivered: []int{0, 1, 2, 3}, kind: failOther},

@@ -54,6 +54,15 @@ type HTTPError struct {
 	Location string
 }
 
+// AfterAttempts says "after n attempts", the noun agreeing with n ("after
+// 1 attempt"): every error of a request whose attempts ran out says it so.
+func AfterAttempts(n int) string {
+	if n == 1 {
+		return "after 1 attempt"
+	}
+	return "after " + strconv.Itoa(n) + " attempts"
+}
+
 func (e *HTTPError) Error() string {
 	var b strings.Builder
 	if e.Op != "" {
@@ -63,7 +72,7 @@ func (e *HTTPError) Error() string {
 	}
 	switch {
 	case e.Exhausted:
-		b.WriteString(" failed after " + strconv.Itoa(e.Attempts) + " attempts")
+		b.WriteString(" failed " + AfterAttempts(e.Attempts))
 	case e.Status != 0 && e.Err == nil && !Redirection(e.Status):
 		b.WriteString(" rejected")
 	default:

@@ -16,6 +16,7 @@ func TestHTTPErrorMessage(t *testing.T) {
 	}{
 		{&HTTPError{Op: "callback", Status: 400, Body: "bad", Attempts: 1}, `callback rejected: status 400: "bad"`},
 		{&HTTPError{Op: "callback", Status: 503, Attempts: 4, Exhausted: true}, `callback failed after 4 attempts: status 503`},
+		{&HTTPError{Op: "callback", Status: 503, Attempts: 1, Exhausted: true}, `callback failed after 1 attempt: status 503`}, // t75: not "1 attempts"
 		{&HTTPError{Op: "reception", Err: errors.New("connection refused"), Attempts: 3, Exhausted: true},
 			`reception failed after 3 attempts: connection refused`},
 		{&HTTPError{Status: 302, Attempts: 1, Location: "https://h/x"}, `request failed: status 302: redirected to https://h/x; redirects are not followed: a later try may get an answer, or fix the URL`},
