@@ -192,22 +192,29 @@ func TestRunFlushHintPathsAbsolute(t *testing.T) {
 }
 
 // t67: the token hint after a run whose body the backend rejected names
-// the command it follows, retry-dead, not flush.
+// the command it follows, retry-dead, not flush. A 404 keeps it beside
+// the hint on the callback profile's route, as a 413 keeps it (t75: the
+// route's hint replaced it).
 func TestRunDeadHintNamesRetryDead(t *testing.T) {
+	const flagHint = "the retry-dead command needs the token this run was given by --token: add --token TOKEN to it, or set INJECTKIT_TOKEN"
 	tests := []struct {
-		name string
-		args []string
-		env  map[string]string
-		hint string
+		name   string
+		status int
+		args   []string
+		env    map[string]string
+		hint   string
 	}{
-		{"token from the flag", []string{"--token", "tok-dead-1"}, nil,
-			"hint: the retry-dead command needs the token this run was given by --token: add --token TOKEN to it, or set INJECTKIT_TOKEN"},
-		{"token from the environment", nil, map[string]string{"INJECTKIT_TOKEN": "tok-dead-1"},
+		{"token from the flag", http.StatusBadRequest, []string{"--token", "tok-dead-1"}, nil, "hint: " + flagHint},
+		{"token from the environment", http.StatusBadRequest, nil, map[string]string{"INJECTKIT_TOKEN": "tok-dead-1"},
 			"hint: the retry-dead command needs INJECTKIT_TOKEN set, as this run had it"},
+		{"413, token from the flag", http.StatusRequestEntityTooLarge, []string{"--token", "tok-dead-1"}, nil, "hint: " + flagHint},
+		{"404, token from the flag", http.StatusNotFound, []string{"--token", "tok-dead-1"}, nil,
+			"hint: the backend answered 404 to POST /api/injects/{id}/callback, the callback profile's route; " +
+				"for an OpenAEV platform, run with --profile openaev; " + flagHint},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			be := newSwitchable(t, http.StatusBadRequest)
+			be := newSwitchable(t, tt.status)
 			box := filepath.Join(t.TempDir(), "outbox.db")
 			r := run(t, registry(), tt.env, append([]string{"run", "noop", "--target", "192.0.2.1", "--inject-id", "inj-d",
 				"--outbox", box, "--log-level", "error", "--backend-url", be.URL}, tt.args...)...)

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -197,14 +196,16 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		hint := cmp.Or(routeHint(err), cfg.tokenHint(de))
+		// What to fix first (the route, a backend moved), then the token
+		// the command printed needs.
+		hint := routeHint(err)
 		if moved, ok := permanentRedirect(err); ok {
 			// Fixing --backend-url leaves the bodies stored for the old
 			// one: they are moved to the new one by hand.
 			hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved)
-			if th := cfg.tokenHint(de); th != "" {
-				hint += "; " + th
-			}
+		}
+		if th := cfg.tokenHint(de); th != "" {
+			hint = strings.TrimPrefix(hint+"; "+th, "; ")
 		}
 		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: hint}
 	case errors.As(err, &de) && de.Report != nil:
