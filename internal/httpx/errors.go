@@ -195,6 +195,10 @@ func PermanentStatus(status int) bool {
 		status != http.StatusConflict && status != http.StatusTooManyRequests
 }
 
+// mostRetryAfter is the longest Retry-After ParseRetryAfter gives: 2^20
+// seconds, a little more than 12 days.
+const mostRetryAfter = 1 << 20 * time.Second
+
 // ParseRetryAfter parses a Retry-After header value: a number of seconds or
 // an HTTP date. ok is false for an empty, negative or malformed value. A
 // date not after now (a clock apart from ours, most likely) asks for no
@@ -206,7 +210,7 @@ func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	if v == "" {
 		return 0, false
 	}
-	const most = 1 << 20 // seconds
+	const most = int64(mostRetryAfter / time.Second)
 	secs, err := strconv.ParseInt(v, 10, 64)
 	switch {
 	case err == nil && secs >= 0:
@@ -214,7 +218,7 @@ func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	case err == nil:
 		return 0, false // negative
 	case errors.Is(err, strconv.ErrRange) && v[0] != '-':
-		return most * time.Second, true // more seconds than an int64 holds
+		return mostRetryAfter, true // more seconds than an int64 holds
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		return max(t.Sub(now), 0), true

@@ -337,7 +337,11 @@ func (p *Poster) logRetry(r *Request, attempt int, f *failure, wait time.Duratio
 		// Capped, raised to MinWait, or no wait asked (0, a date past)
 		// and the backoff step waited: the line says what the server
 		// asked for, and what is waited instead.
-		fields = append(fields, zap.String("retry_after", "asked "+seconds(f.after)+", waiting "+seconds(wait)))
+		asked := seconds(f.after)
+		if f.after >= mostRetryAfter {
+			asked = "more than 12 days" // capped there: the header may ask far more
+		}
+		fields = append(fields, zap.String("retry_after", "asked "+asked+", waiting "+seconds(wait)))
 	}
 	p.Log.Warn("request failed, retrying", append(fields, r.Fields...)...)
 }

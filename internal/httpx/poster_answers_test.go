@@ -137,6 +137,10 @@ func TestPosterRetryAfterLine(t *testing.T) {
 		{"0", 0, "asked 0s, waiting 1s"}, // h78: the backoff step
 		{"Mon, 02 Jan 2006 15:04:05 GMT", 0, "asked 0s, waiting 1s"},
 		{"7", 0, ""},
+		// t75: said as asked, not as the 2^20 s the parse caps it at.
+		{"99999999999999999999", 0, "asked more than 12 days, waiting 30s"},
+		{"1048576", 0, "asked more than 12 days, waiting 30s"},
+		{"1048575", 0, "asked 1048575s, waiting 30s"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.value+" "+tt.minWait.String(), func(t *testing.T) {
