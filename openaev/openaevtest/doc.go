@@ -78,67 +78,62 @@
 //     Spring Boot 3.3.7, Jackson 2.17), refuses it while the body is read
 //     (HttpMessageNotReadableException).
 //  4. Processing drops a callback for: an execution_action left out or
-//     null, which nothing requires (InjectExecutionInput.java:32-33) and
-//     the batch reads first, a NullPointerException
-//     (BatchingInjectStatusService.java:115-118, logged at :154-160; the
-//     legacy ingestion's answer is a 500); an execution_status the
-//     version does not know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
+//     null, which nothing requires (InjectExecutionInput.java:32-33) and the
+//     batch reads first, a NullPointerException
+//     (BatchingInjectStatusService.java:115-118, logged at :154-160; the legacy
+//     ingestion's answer is a 500); an execution_status the version does not
+//     know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
 //     SUCCESS_WITH_CLEANUP_FAIL, WARNING, ACCESS_DENIED, ERROR,
 //     COMMAND_NOT_FOUND, COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED,
 //     INVALID_USAGE, TIMEOUT, INTERRUPTED, ASSET_AGENTLESS, AGENT_INACTIVE,
 //     INFO, PARTIAL, MAYBE_PREVENTED, MAYBE_PARTIAL_PREVENTED; Current's
 //     fromName trims and upper-cases, adds EXECUTED,
-//     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, and reads SUCCESS
-//     as EXECUTED); a declared output whose value fails its processor's
-//     validation (FindingService throws; see ValidateOutput). Known, from
-//     2.4.0's processors (read): ipv4 and ipv6 addresses of that family,
-//     as commons-validator 1.10.0 reads them (a prefix length taken, a
-//     zone with whitespace refused: see internal/inetaddr);
-//     credentials with a username and a password or a hash; cve objects
-//     with id, host and severity and portscan rows with host, port and
-//     service, present and not null, whatever their type (a cve host []);
-//     the Active Directory types' objects with their required fields, such
-//     as username's username; port and number anything (their processors
-//     check only presence); an asset node that is not a list or has no
-//     name skipped with a WARN, never a drop. Assumed, on Current, whose
-//     processors were not read: those rules and stricter ones, which no
-//     platform code read applies (port integers; numbers; cve id, host and
-//     severity strings; portscan host and service strings, an integer port
-//     and asset_id a string when present; assets with a name), so that
-//     what passes the stand-in there passes a stricter platform too.
-//     FindingService
+//     EXECUTED_WITH_CLEANUP_FAILURE and AGENT_OVERLOADED, and reads SUCCESS as
+//     EXECUTED); a declared output whose value fails its processor's validation
+//     (FindingService throws; see ValidateOutput). Known, from 2.4.0's
+//     processors (read): ipv4 and ipv6 addresses of that family, as
+//     commons-validator 1.10.0 reads them (a prefix length taken, a zone with
+//     whitespace refused: see internal/inetaddr); credentials with a username
+//     and a password or a hash; cve objects with id, host and severity and
+//     portscan rows with host, port and service, present and not null, whatever
+//     their type (a cve host []); the Active Directory types' objects with
+//     their required fields, such as username's username; port and number
+//     anything (their processors check only presence); an asset node that is
+//     not a list or has no name skipped with a WARN, never a drop. Assumed, on
+//     Current, whose processors were not read: those rules and stricter ones,
+//     which no platform code read applies (port integers; numbers; cve id, host
+//     and severity strings; portscan host and service strings, an integer port
+//     and asset_id a string when present; assets with a name), so that what
+//     passes the stand-in there passes a stricter platform too. FindingService
 //     validates a list item by item only when the output is declared
-//     isMultiple, else the whole value as one: a list of cves, portscan
-//     rows or addresses under isMultiple false is dropped. A JSON null is
-//     one value: a finding "null" for text, number and port (their
-//     processors check nothing), dropped for the other finding types
-//     (hasNonNull, or an address check, fails on it). A declared output
-//     type the version does not know
+//     isMultiple, else the whole value as one: a list of cves, portscan rows or
+//     addresses under isMultiple false is dropped. A JSON null is one value: a
+//     finding "null" for text, number and port (their processors check
+//     nothing), dropped for the other finding types (hasNonNull, or an address
+//     check, fails on it). A declared output type the version does not know
 //     (InjectorContractContentUtils throws on every processed callback); a
 //     finding whose index row is over MaxFindingRow (2704) bytes, on both
 //     lines: the findings table's unique index (finding_inject_id,
-//     finding_type, finding_value, finding_field; migration V3_95) holds
-//     the whole finding, PostgreSQL refuses an index row over 2704 bytes,
-//     so the insert throws and the batch's REQUIRES_NEW transaction rolls
-//     back. The row is an 8-byte header, then each column as a varlena
-//     (1-byte header for up to 126 bytes, else a 4-byte header on a
-//     4-byte boundary), rounded up to 8 bytes: with a UUID inject id (36
-//     bytes) and the type Text (the ContractOutputType constant's name),
-//     8 + 37 + 5 + 2 (padding) + 4 + value + 1 + field, so a value of
-//     2647 - len(field) bytes fits, one byte more does not.
-//     The platform sends every declared output to its processor, whatever
-//     its isFindingCompatible, and every processor but asset's (and, on
-//     Current, expectation_signature's and action_output's) stores
-//     findings: a text output whole (a list as its items joined with
-//     spaces), or item by item when isMultiple. PostgreSQL measures the
-//     row after compression, the stand-in the raw value: it is stricter,
-//     and refuses some long values the platform would store. A
-//     structured output that is not JSON is skipped, not dropped (the
-//     platform only warns). A real platform holds no inject without its
-//     contract, so every output is judged against a registration: a
-//     structured output for an inject whose contract no registration
-//     declared is dropped too (register the injector, as serve does, before
-//     testing what the platform makes of its outputs).
+//     finding_type, finding_value, finding_field; migration V3_95) holds the
+//     whole finding, PostgreSQL refuses an index row over 2704 bytes, so the
+//     insert throws and the batch's REQUIRES_NEW transaction rolls back. The
+//     row is an 8-byte header, then each column as a varlena (1-byte header for
+//     up to 126 bytes, else a 4-byte header on a 4-byte boundary), rounded up
+//     to 8 bytes: with a UUID inject id (36 bytes) and the type Text (the
+//     ContractOutputType constant's name), 8 + 37 + 5 + 2 (padding) + 4 + value
+//     + 1 + field, so a value of 2647 - len(field) bytes fits, one byte more
+//     does not. The platform sends every declared output to its processor,
+//     whatever its isFindingCompatible, and every processor but asset's (and,
+//     on Current, expectation_signature's and action_output's) stores findings:
+//     a text output whole (a list as its items joined with spaces), or item by
+//     item when isMultiple. PostgreSQL measures the row after compression, the
+//     stand-in the raw value: it is stricter, and refuses some long values the
+//     platform would store. A structured output that is not JSON is skipped,
+//     not dropped (the platform only warns). A real platform holds no inject
+//     without its contract, so every output is judged against a registration: a
+//     structured output for an inject whose contract no registration declared
+//     is dropped too (register the injector, as serve does, before testing what
+//     the platform makes of its outputs).
 //  5. Structured output is processed only from a "complete" with status
 //     SUCCESS on Version24 (ExecutionProcessingContext), and from "complete"
 //     and "data" callbacks on Current. Signatures exist on Current only,
