@@ -92,6 +92,11 @@ type Options struct {
 	// retry (default the clients' 1 s): a test seam, set by the tests
 	// that want fast retries (see export_test.go).
 	retryDelay time.Duration
+	// lookupHost, when set, resolves host names for the runtime (the
+	// machine's own, asset host names before a run, host-name targets'
+	// routes) instead of the system resolver: a test seam, set by the
+	// tests that must send no DNS query (see export_test.go).
+	lookupHost func(ctx context.Context, host string) ([]string, error)
 }
 
 const exitHelp = `EXIT CODES:

@@ -31,7 +31,8 @@ func runWith(t *testing.T, o cli.Options, env map[string]string, args ...string)
 		return ""
 	}
 	o.Environ = environ(env)
-	code := cli.Run(context.Background(), cli.FastRetries(o, fastRetry), append([]string{"bin"}, args...))
+	o = cli.WithHosts(cli.FastRetries(o, fastRetry), newHostsResolver(t, testHosts).LookupHost)
+	code := cli.Run(context.Background(), o, append([]string{"bin"}, args...))
 	return result{code, out.String(), errb.String()}
 }
 

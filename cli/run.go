@@ -236,6 +236,9 @@ func routeHint(err error) string {
 func newRuntime(o Options, settings injectorSettings, log *zap.Logger, opts ...runtime.Option) *runtime.Runtime {
 	resolver := signatures.DefaultResolver()
 	resolver.Getenv = o.Getenv
+	if o.lookupHost != nil {
+		resolver.LookupHost = o.lookupHost
+	}
 	return runtime.New(o.Registry, append([]runtime.Option{
 		runtime.WithLogger(log),
 		runtime.WithSignatures(signatures.NewManager(signatures.WithLogger(log), signatures.WithResolver(resolver))),

@@ -47,6 +47,7 @@ type session struct {
 	ctx            context.Context
 	env            map[string]string
 	stdout, stderr *console
+	hosts          *hostsResolver // nil: one over testHosts
 }
 
 func newSession(stdoutTTY, stderrTTY bool) *session {
@@ -57,6 +58,10 @@ func (s *session) run(t *testing.T, reg *framework.Registry, args ...string) res
 	t.Helper()
 	o := cli.FastRetries(cli.Options{Registry: reg, Version: "1.2.3", Stdout: s.stdout, Stderr: s.stderr,
 		Getenv: getenv(t, s.env), Environ: environ(s.env)}, fastRetry)
+	if s.hosts == nil {
+		s.hosts = newHostsResolver(t, testHosts)
+	}
+	o = cli.WithHosts(o, s.hosts.LookupHost)
 	code := cli.Run(s.ctx, o, append([]string{"injectkit"}, args...))
 	return result{code, s.stdout.String(), s.stderr.String()}
 }

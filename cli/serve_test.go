@@ -59,6 +59,7 @@ func serveRegistry() *framework.Registry {
 type servedDaemon struct {
 	*testkit.Routine[int]
 	stderr *testkit.Buffer
+	hosts  *hostsResolver // the runtime's resolver
 }
 
 // serveRun runs `injectkit serve` with serveRegistry in memory until stop
@@ -80,9 +81,10 @@ func serveWith(t *testing.T, reg *framework.Registry, env map[string]string, arg
 // environment set here) until the test ends or Stop is called.
 func serveOptions(t *testing.T, o cli.Options, env map[string]string, args ...string) *servedDaemon {
 	t.Helper()
-	d := &servedDaemon{stderr: &testkit.Buffer{}}
+	d := &servedDaemon{stderr: &testkit.Buffer{}, hosts: newHostsResolver(t, testHosts)}
 	state := t.TempDir() // the default outbox lives here unless env names one
 	o.Version, o.Stdout, o.Stderr = "1.2.3", io.Discard, d.stderr
+	o = cli.WithHosts(o, d.hosts.LookupHost)
 	o.Getenv = func(k string) string {
 		switch k {
 		case "CONTAINER_IP":
