@@ -162,6 +162,15 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	metrics.Declare(manifestNames(selected), http.StatusOK)
 	hc.Transport = openaev.CountAttempts(hc.Transport, metrics.DeliveryAttempt)
 
+	// The contracts depend on the platform's version: the client reads it
+	// (unless --openaev-version gives it) before the first registration.
+	// Made before the outbox is opened: a setting it refuses (injector id,
+	// tenant, URL) exits 2 with nothing created.
+	client, err := openaev.NewClient(platform, append([]openaev.Option{openaev.WithLogger(log),
+		openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc), o.openaevRetry()}, clientOpts...)...)
+	if err != nil {
+		return &ExitError{Code: ExitUsage, Err: sc.named(urlNamed(err, "openaev_url"))}
+	}
 	// The outbox (on unless --outbox none) is shared: several daemons on
 	// one host may keep their callbacks in one file; a body one of them is
 	// sending is never resent by another while it lives.
@@ -181,13 +190,6 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 			}
 		})()
 		watchOutbox(metrics, store, log)
-	}
-	// The contracts depend on the platform's version: the client reads it
-	// (unless --openaev-version gives it) before the first registration.
-	client, err := openaev.NewClient(platform, append([]openaev.Option{openaev.WithLogger(log),
-		openaev.WithProduct(o.product(), o.version()), openaev.WithHTTPClient(hc), o.openaevRetry()}, clientOpts...)...)
-	if err != nil {
-		return &ExitError{Code: ExitUsage, Err: sc.named(urlNamed(err, "openaev_url"))}
 	}
 	profile := openaev.NewProfile(client, selected, log, profileOpts.ProfileOptions()...)
 	wake := make(chan struct{}, 1)

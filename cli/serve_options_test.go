@@ -1,7 +1,11 @@
 package cli_test
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -300,5 +304,45 @@ func TestServeWarnsOfAnUnsetRequiredSetting(t *testing.T) {
 				t.Errorf("the WARN names where an unset setting came from:\n%s", got)
 			}
 		})
+	}
+}
+
+// A platform setting serve refuses (an injector id that is no UUID, a
+// tenant that is no bare identifier) exits 2 before anything is created:
+// neither the outbox given nor the default one, nor their directories.
+func TestServeRefusedPlatformSettingCreatesNoOutbox(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"injector id not a UUID", []string{"--injector-id", "not-a-uuid"}, `invalid injector_id "not-a-uuid" (--injector-id)`},
+		{"tenant not an identifier", []string{"--injector-id", injectorID, "--tenant", "a/b"}, `invalid tenant "a/b" (--tenant)`},
+	}
+	for _, tt := range tests {
+		for _, given := range []bool{true, false} {
+			t.Run(fmt.Sprintf("%s, outbox given %v", tt.name, given), func(t *testing.T) {
+				p := openaevtest.NewPlatform(t, serveToken)
+				state := filepath.Join(t.TempDir(), "state")
+				box := filepath.Join(t.TempDir(), "new", "dir", "outbox.db")
+				args := append([]string{"--openaev-url", p.URL, "--token", serveToken, "--listen-addr", "127.0.0.1:0"}, tt.args...)
+				if given {
+					args = append(args, "--outbox", box)
+				}
+				stderr, stop := serveRun(t, map[string]string{"XDG_STATE_HOME": state}, args...)
+				waitUntil(t, "serve to exit", func() bool { return strings.Contains(stderr.String(), "injectkit: ") })
+				if code := stop(); code != cli.ExitUsage || !strings.Contains(stderr.String(), tt.want) {
+					t.Errorf("exit %d, want %d with %q; stderr: %s", code, cli.ExitUsage, tt.want, stderr)
+				}
+				for _, path := range []string{state, filepath.Dir(filepath.Dir(box))} {
+					if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+						t.Errorf("%s created (or unreadable: %v) by a refused serve", path, err)
+					}
+				}
+				if calls := p.AllCalls(); len(calls) != 0 {
+					t.Errorf("the platform was called: %s %s", calls[0].Kind, calls[0].Path)
+				}
+			})
+		}
 	}
 }
