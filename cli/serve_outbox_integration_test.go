@@ -145,58 +145,70 @@ func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
 // tester's case): at --shutdown-timeout the send is cut short, the
 // message is acknowledged, not requeued for another daemon to run the
 // inject again, and the stored body keeps its attempts and the
-// platform's last answer for `outbox list`.
+// platform's last answer for `outbox list`, whether the cut comes while
+// the complete waits for its next attempt or while the requests made
+// before that attempt (the search of the inject's stored findings) are
+// retried: then the body kept no attempt and no error.
 func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
-	p := openaevtest.NewPlatform(t, serveToken)
-	queue := servetest.PlatformQueue(t, p)
-	p.AddInject("i-stop", openaev.ContractID("noop"))
-	p.FailComplete("i-stop", http.StatusServiceUnavailable, 1<<20)
-	box := filepath.Join(t.TempDir(), "outbox.db")
-	stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
-		"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop",
-		"--shutdown-timeout", "100ms")
-	defer func() {
-		if t.Failed() {
-			t.Logf("stderr:\n%s", stderr)
-		}
-	}()
-	waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
-	servetest.Publish(t, queue, noopMessage(t, "i-stop", nil))
-	waitUntil(t, "the complete refused once", func() bool {
-		for _, c := range p.Calls("i-stop") {
-			if c.Kind == openaevtest.KindComplete {
-				return true
+	for _, tc := range []struct {
+		name     string
+		findings bool   // the findings search fails too
+		cutAt    string // the call the stop follows
+	}{
+		{"during the complete's wait", false, openaevtest.KindComplete},
+		{"during the findings search's retries", true, openaevtest.KindFindings},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, serveToken)
+			queue := servetest.PlatformQueue(t, p)
+			p.AddInject("i-stop", openaev.ContractID("noop"))
+			p.FailComplete("i-stop", http.StatusServiceUnavailable, 1<<20)
+			if tc.findings {
+				p.FailFindings("i-stop", http.StatusServiceUnavailable, 1<<20)
 			}
-		}
-		return false
-	})
-	if code := stop(); code != 0 {
-		t.Errorf("exit %d", code)
-	}
-	if ready, _ := servetest.Counts(t, queue); ready != 0 {
-		t.Errorf("%d messages back in the queue, want 0: the result is kept", ready)
-	}
-	acked := jsonLogs(stderr.String(), "shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery")
-	if len(acked) != 1 || fmt.Sprint(acked[0]["inject_ids"]) != "[i-stop]" {
-		t.Errorf("shutdown logged %v, want one line acknowledging i-stop", acked)
-	}
-	if n := len(jsonLogs(stderr.String(), "shutdown timeout: requeued the unfinished injects")); n != 0 {
-		t.Errorf("%d lines requeue an inject", n)
-	}
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	recs, err := s.List()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(recs) != 1 || recs[0].InjectID != "i-stop" || recs[0].State != outbox.Pending {
-		t.Fatalf("outbox holds %v, want the pending complete of i-stop", recs)
-	}
-	if r := recs[0]; r.Attempts < 1 || !strings.Contains(r.LastError, "503") {
-		t.Errorf("stored complete: %d attempts, last error %q; want those made and the platform's 503", r.Attempts, r.LastError)
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			stderr, stop := serveRun(t, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
+				"--listen-addr", "127.0.0.1:0", "--workers", "1", "--log-format", "json", "--outbox", box, "--injectors", "noop",
+				"--shutdown-timeout", "100ms")
+			defer func() {
+				if t.Failed() {
+					t.Logf("stderr:\n%s", stderr)
+				}
+			}()
+			waitUntil(t, "a consumer on the queue", func() bool { _, c := servetest.Counts(t, queue); return c == 1 })
+			servetest.Publish(t, queue, noopMessage(t, "i-stop", nil))
+			waitUntil(t, "the "+tc.cutAt+" refused once", func() bool {
+				return len(p.CallsOf(tc.cutAt)) > 0
+			})
+			if code := stop(); code != 0 {
+				t.Errorf("exit %d", code)
+			}
+			if ready, _ := servetest.Counts(t, queue); ready != 0 {
+				t.Errorf("%d messages back in the queue, want 0: the result is kept", ready)
+			}
+			acked := jsonLogs(stderr.String(), "shutdown timeout: acknowledged the unfinished injects whose result is kept for a later delivery")
+			if len(acked) != 1 || fmt.Sprint(acked[0]["inject_ids"]) != "[i-stop]" {
+				t.Errorf("shutdown logged %v, want one line acknowledging i-stop", acked)
+			}
+			if n := len(jsonLogs(stderr.String(), "shutdown timeout: requeued the unfinished injects")); n != 0 {
+				t.Errorf("%d lines requeue an inject", n)
+			}
+			s, err := outbox.Open(box, outbox.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			recs, err := s.List()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 1 || recs[0].InjectID != "i-stop" || recs[0].State != outbox.Pending {
+				t.Fatalf("outbox holds %v, want the pending complete of i-stop", recs)
+			}
+			if r := recs[0]; r.Attempts < 1 || !strings.Contains(r.LastError, "503") || !strings.Contains(r.LastError, "complete") {
+				t.Errorf("stored complete: %d attempts, last error %q; want those made and the platform's 503 to the complete", r.Attempts, r.LastError)
+			}
+		})
 	}
 }

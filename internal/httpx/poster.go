@@ -109,7 +109,7 @@ type Request struct {
 	Fields []zap.Field
 	// Before, when set, is called before each attempt (n is 1 for the
 	// first): an error it returns ends Do without that attempt and is
-	// returned as is. A caller whose request may have become pointless
+	// returned as is, unless ctx ended (see Do). A caller whose request may have become pointless
 	// while it waited (another process did the same) checks that here.
 	Before func(ctx context.Context, n int) error
 	// Rewrite, when set, is called after Before, before each attempt, with
@@ -179,7 +179,9 @@ func (f *failure) Error() string {
 // refuses, Decode's error as it is). Cancelling ctx stops at once,
 // during a request or a wait, and returns ctx.Err(), or, once an attempt
 // was made, an *InterruptedError (errors.Is ctx.Err()) counting them,
-// holding the last failure and saying whether a request was in flight.
+// holding the last failure and saying whether a request was in flight,
+// also when Before or Rewrite returns ctx's end (a request of theirs cut
+// short).
 func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if p.Client == nil {
 		return Reply{}, errors.New("httpx: a Poster needs a Client")
@@ -207,13 +209,13 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		}
 		if r.Before != nil {
 			if berr := r.Before(ctx, n+1); berr != nil {
-				return Reply{Attempts: n}, berr
+				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, berr)
 			}
 		}
 		if r.Rewrite != nil {
 			b, rerr := r.Rewrite(ctx, n+1, r.Body)
 			if rerr != nil {
-				return Reply{Attempts: n}, rerr
+				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, rerr)
 			}
 			r.Body = b
 		}
@@ -256,6 +258,19 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		return Reply{Attempts: n}, err
 	}
 	return Reply{Attempts: n}, f.httpError(r.Op, n)
+}
+
+// ended is Do's error when Request.Before or Request.Rewrite ended the
+// attempts with err after n of them: err as it is, unless it is ctx's end
+// once an attempt was made (a request of theirs cut short by it): then,
+// as for an end during a wait, an *InterruptedError counting this
+// request's attempts and holding its last failure, not theirs: between
+// two attempts, none of this request in flight, the next due at resume.
+func (p *Poster) ended(ctx context.Context, n int, last *HTTPError, resume time.Time, err error) error {
+	if n > 0 && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n, Waiting: true, Resume: resume}
+	}
+	return err
 }
 
 // httpError is the error of a request whose attempt n, its last, failed
