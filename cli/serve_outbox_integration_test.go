@@ -42,6 +42,7 @@ func TestIntegrationServeOutbox(t *testing.T) {
 	if kept := jsonLogs(stderr.String(), "terminal callback not delivered; kept in the outbox and acknowledged"); kept[0]["inject_id"] != "i-down" {
 		t.Errorf("the kept line names inject %v, want i-down", kept[0]["inject_id"])
 	}
+	checkOneFailureLine(t, stderr.String(), "i-down", "complete", "terminal callback not delivered; kept in the outbox and acknowledged")
 	if ready, _ := servetest.Counts(t, queue); ready != 0 {
 		t.Errorf("%d messages back in the queue", ready)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -410,5 +411,36 @@ func TestIntegrationServeRunsInjects(t *testing.T) {
 	}
 	if strings.Contains(stderr.String(), serveToken) {
 		t.Error("token leaked to the logs")
+	}
+}
+
+// checkOneFailureLine checks that the JSON logs of one failure of inject
+// id's request op (every attempt refused) hold one line at WARN or above,
+// final, naming the attempts made, and one INFO line per retry, attempt
+// n/N: never a WARN per attempt and again for the failure.
+func checkOneFailureLine(t *testing.T, stderr, id, op, final string) {
+	t.Helper()
+	var above []string
+	var retries []string
+	for _, line := range strings.Split(stderr, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(line), &m) != nil || m["inject_id"] != id {
+			continue
+		}
+		switch {
+		case m["msg"] == "request failed, retrying" && m["op"] == op:
+			retries = append(retries, fmt.Sprint(m["level"], " ", m["attempt"]))
+		case m["level"] == "warn" || m["level"] == "error":
+			above = append(above, fmt.Sprint(m["msg"]))
+			if m["msg"] == final && !strings.Contains(fmt.Sprint(m["error"]), "after 4 attempts") {
+				t.Errorf("the failure line's error %q does not name the attempts", m["error"])
+			}
+		}
+	}
+	if want := []string{final}; !slices.Equal(above, want) {
+		t.Errorf("lines at WARN or above about %s: %q, want %q", id, above, want)
+	}
+	if want := []string{"info 1/4", "info 2/4", "info 3/4"}; !slices.Equal(retries, want) {
+		t.Errorf("retry lines of %s's %s: %q, want %q", id, op, retries, want)
 	}
 }

@@ -3,6 +3,7 @@ package transport
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -51,20 +52,20 @@ func TestSendRetriesThenFails(t *testing.T) {
 			t.Errorf("gap before request %d = %v, want at least %v", i+2, gap, want)
 		}
 	}
-	warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
-	if len(warns) != 3 {
-		t.Fatalf("%d WARN lines, want 3", len(warns))
+	retries := logs.FilterLevelExact(zapcore.InfoLevel).All()
+	if len(retries) != 3 {
+		t.Fatalf("%d INFO lines, want 3", len(retries))
 	}
-	for i, e := range warns {
+	for i, e := range retries {
 		f := e.ContextMap()
 		wantWait := time.Duration(10<<i) * time.Millisecond
-		if f["attempt"] != int64(i+1) || f["status"] != int64(503) || f["wait"] != wantWait {
-			t.Errorf("WARN %d fields = %v, want attempt %d status 503 wait %v", i, f, i+1, wantWait)
+		if f["attempt"] != fmt.Sprintf("%d/4", i+1) || f["status"] != int64(503) || f["wait"] != wantWait {
+			t.Errorf("INFO %d fields = %v, want attempt %d/4 status 503 wait %v", i, f, i+1, wantWait)
 		}
 	}
 	// The failure is returned, not logged: the caller reports it once.
 	if n := logs.Len(); n != 3 {
-		t.Errorf("%d log lines, want the 3 WARN lines only", n)
+		t.Errorf("%d log lines, want the 3 INFO lines only", n)
 	}
 }
 
@@ -163,9 +164,9 @@ func TestRetryAfter(t *testing.T) {
 			if _, err := c.Send(context.Background(), "inj", "post", payloadOf(1)); err != nil {
 				t.Fatal(err)
 			}
-			warns := logs.FilterLevelExact(zapcore.WarnLevel).All()
-			if len(warns) != 1 || warns[0].ContextMap()["wait"] != tt.want {
-				t.Fatalf("WARN lines %v, want one with wait %v", warns, tt.want)
+			retries := logs.FilterMessage("request failed, retrying").FilterLevelExact(zapcore.InfoLevel).All()
+			if len(retries) != 1 || retries[0].ContextMap()["wait"] != tt.want {
+				t.Fatalf("retry lines %v, want one at INFO with wait %v", retries, tt.want)
 			}
 			reqs := be.Requests()
 			if gap := reqs[1].At.Sub(reqs[0].At); gap < tt.want {
@@ -192,8 +193,8 @@ func TestSendConnectionErrorRetried(t *testing.T) {
 	if !errors.Is(err, ErrRetriesExhausted) {
 		t.Error("not ErrRetriesExhausted")
 	}
-	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 2 {
-		t.Errorf("%d WARN lines, want 2", n)
+	if n, warns := logs.FilterMessage("request failed, retrying").FilterLevelExact(zapcore.InfoLevel).Len(), logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 2 || warns != 0 {
+		t.Errorf("%d INFO retry lines, %d WARN; want 2, 0 (the failure is returned)", n, warns)
 	}
 }
 

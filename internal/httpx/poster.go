@@ -174,7 +174,7 @@ func (f *failure) Error() string {
 // Do sends r until a 2xx answer, a failure Retryable rejects, or the
 // attempts run out, and returns the 2xx answer. Between attempts it waits
 // the Backoff, or what a Retry-After header on a 429 or 503 asks for,
-// capped by MaxRetryAfter; it logs each retry at WARN and never the final
+// capped by MaxRetryAfter; it logs each retry at INFO and never the final
 // failure, which it returns as an *HTTPError (or, for an answer Request.Decode
 // refuses, Decode's error as it is). Cancelling ctx stops at once,
 // during a request or a wait, and returns ctx.Err(), or, once an attempt
@@ -232,7 +232,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			break
 		}
 		wait := p.wait(n, f)
-		p.logRetry(&r, n, f, wait)
+		p.logRetry(&r, n, attempts, f, wait)
 		resume = time.Now().Add(wait)
 		select {
 		case <-p.timer().After(wait):
@@ -338,12 +338,12 @@ func (p *Poster) retryable(status int, op string) bool {
 	return RetryableStatus(status, op)
 }
 
-func (p *Poster) logRetry(r *Request, attempt int, f *failure, wait time.Duration) {
+func (p *Poster) logRetry(r *Request, attempt, attempts int, f *failure, wait time.Duration) {
 	if p.Log == nil {
 		return
 	}
 	fields := make([]zap.Field, 0, 5+len(r.Fields))
-	fields = append(fields, zap.String("op", r.Op), zap.Int("attempt", attempt), zap.Int("status", f.status),
+	fields = append(fields, zap.String("op", r.Op), zap.String("attempt", strconv.Itoa(attempt)+"/"+strconv.Itoa(attempts)), zap.Int("status", f.status),
 		zap.Duration("wait", wait))
 	if f.err != nil {
 		fields = append(fields, zap.String("error", f.err.Error()))
@@ -358,7 +358,9 @@ func (p *Poster) logRetry(r *Request, attempt int, f *failure, wait time.Duratio
 		}
 		fields = append(fields, zap.String("retry_after", "asked "+asked+", waiting "+seconds(wait)))
 	}
-	p.Log.Warn("request failed, retrying", append(fields, r.Fields...)...)
+	// INFO: the final failure, which the caller logs or returns once,
+	// naming the attempts and the last error, is the one WARN (or ERROR).
+	p.Log.Info("request failed, retrying", append(fields, r.Fields...)...)
 }
 
 // seconds writes d as a number of seconds, as a Retry-After header does:
