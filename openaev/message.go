@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -143,6 +144,36 @@ func assetError(err error) error {
 	return fmt.Errorf("%s: not a string", field)
 }
 
+// fieldTypeError names the message field a value of the wrong JSON type
+// was found in, and what it holds and should hold, in the project's words
+// ("injection.inject_id: a number, want a string"), not encoding/json's
+// Go ones, as assetError does for an asset's.
+func fieldTypeError(te *json.UnmarshalTypeError) error {
+	kind, _, _ := strings.Cut(te.Value, " ") // "number 1e400": its kind
+	got := map[string]string{"number": "a number", "string": "a string", "bool": "true or false", "array": "a list",
+		"object": "an object"}[kind]
+	if got == "" {
+		got = kind
+	}
+	var want string
+	switch te.Type.Kind() {
+	case reflect.String:
+		want = "a string"
+	case reflect.Slice, reflect.Array:
+		want = "a list"
+	case reflect.Map, reflect.Struct:
+		want = "an object"
+	case reflect.Bool:
+		want = "true or false"
+	default:
+		want = "a number"
+	}
+	if te.Field == "" { // the message itself
+		return fmt.Errorf("%s, want %s", got, want)
+	}
+	return fmt.Errorf("%s: %s, want %s", te.Field, got, want)
+}
+
 // agentless reports whether no agent runs on the asset.
 func (a Asset) agentless() bool { return len(a.Agents) == 0 }
 
@@ -200,8 +231,12 @@ func ParseMessage(body []byte) (*Message, error) {
 		// told the inject failed.
 		id := injectIDOf(body)
 		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && strings.HasPrefix(te.Field, "assets.") {
+		switch {
+		case !errors.As(err, &te):
+		case strings.HasPrefix(te.Field, "assets."):
 			err = assetError(err)
+		default:
+			err = fieldTypeError(te)
 		}
 		return nil, &MessageError{InjectID: id, Reason: "malformed message: " + jsonReason(body, err), Err: err}
 	}

@@ -344,13 +344,19 @@ func TestParseMessageErrors(t *testing.T) {
 		name, body, wantID, wantReason string
 	}{
 		{"not JSON", `{"injection":`, "", "malformed message"},
-		{"not an object", `[1,2]`, "", "malformed message"},
+		{"not an object", `[1,2]`, "", "malformed message: a list, want an object"},
 		{"bytes after the object", `{"injection":{"inject_id":"inj-9"}} garbage`, "inj-9", "not valid JSON: invalid character 'g' after top-level value at byte"},
 		{"byte order mark", "\xEF\xBB\xBF{\"injection\":{\"inject_id\":\"inj-9\"}}", "inj-9", "a UTF-8 byte order mark (EF BB BF) at byte 0"},
 		{"cut short after the inject id", `{"injection":{"inject_id":"inj-9",`, "inj-9", "unexpected end of JSON input at byte 34"},
 		{"no injection", `{"assets":[]}`, "", "injection.inject_id is missing"},
 		{"blank inject id", `{"injection":{"inject_id":"  "}}`, "", "injection.inject_id is missing"},
-		{"numeric inject id", `{"injection":{"inject_id":42}}`, "", "malformed message"},
+		// A field of the wrong JSON type is named in the project's words,
+		// not encoding/json's Go ones.
+		{"numeric inject id", `{"injection":{"inject_id":42}}`, "", "malformed message: injection.inject_id: a number, want a string"},
+		{"content a list", `{"injection":{"inject_id":"inj-9","inject_content":[1]}}`, "inj-9",
+			"malformed message: injection.inject_content: a list, want an object"},
+		{"numeric contract id", `{"injection":{"inject_id":"inj-9","inject_injector_contract":{"injector_contract_id":7}}}`, "inj-9",
+			"malformed message: injection.inject_injector_contract.injector_contract_id: a number, want a string"},
 		{"bad asset keeps the inject id", `{"injection":{"inject_id":"inj-9"},"assets":[{"asset_id":"a","asset_ips":"192.0.2.1"}]}`,
 			"inj-9", "asset_ips: not a list of strings"},
 		{"bad agents", `{"injection":{"inject_id":"inj-9"},"assets":[{"endpoint_agents":{"agent_id":"x"}}]}`,
@@ -373,7 +379,7 @@ func TestParseMessageErrors(t *testing.T) {
 			if !errors.As(err, &me) {
 				t.Fatalf("err = %v, want a *MessageError", err)
 			}
-			if me.InjectID != tt.wantID || !strings.Contains(me.Reason, tt.wantReason) {
+			if me.InjectID != tt.wantID || !strings.Contains(me.Reason, tt.wantReason) || strings.Contains(me.Reason, "Go ") {
 				t.Errorf("inject %q reason %q, want %q %q", me.InjectID, me.Reason, tt.wantID, tt.wantReason)
 			}
 		})
