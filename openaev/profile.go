@@ -77,6 +77,7 @@ func (p *Profile) Received(ctx context.Context, prep *runtime.Prepared) error {
 	if err := p.receive(ctx, id); err != nil {
 		return err
 	}
+	receivedNow(ctx) // the serve Handler's "running it" of a message handled again
 	t := targetsOf(ctx)
 	if t != nil && len(t.Barren) > 0 {
 		p.log.Warn("asset groups gave no target", zap.String("inject_id", id), zap.Strings("groups", t.Barren))

@@ -186,7 +186,10 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		}
 		defer end()
 		if d.Redelivered {
-			h.runAgain(id, d.Retries, status, statusErr)
+			// Said once the platform took the reception, as the inject
+			// runs: a handling that fails before (its targets not listed,
+			// the reception refused) runs nothing.
+			ctx = onReceived(ctx, func() { h.runAgain(id, d.Retries, status, statusErr) })
 		}
 	}
 	// The signature types and the assets' agents also reach a result sent
@@ -255,8 +258,24 @@ func (h *Handler) received(d serve.Delivery, injector string) {
 	}
 }
 
+type receivedKey struct{}
+
+// onReceived returns ctx whose inject's reception, once the platform took
+// it, calls f (see Profile.Received): what is said of an inject that runs
+// is said only when it does.
+func onReceived(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, receivedKey{}, f)
+}
+
+// receivedNow calls the function onReceived put in ctx, if any.
+func receivedNow(ctx context.Context) {
+	if f, ok := ctx.Value(receivedKey{}).(func()); ok {
+		f()
+	}
+}
+
 // runAgain logs that a message that may have been handled before runs
-// its inject: the platform does not say it finished (status), or its
+// its inject (its reception taken): the platform does not say it finished (status), or its
 // status could not be read (err). retries > 0: this daemon handles it
 // again after its handling failed (nothing of it ran), else the broker
 // redelivered it.

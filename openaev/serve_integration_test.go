@@ -334,14 +334,14 @@ func TestIntegrationServeAssetGroupPagingFailures(t *testing.T) {
 			if msg := kept[0].ContextMap()["error"]; !strings.Contains(fmt.Sprint(msg), "inject i-1 not run: the platform failed to list its targets: asset group Servers: endpoint targets failed after 2 attempts") {
 				t.Errorf("failure logged as %q", msg)
 			}
-			again := s.logs.FilterMessage("message handled again after its handling failed, the inject unfinished: running it").All()
-			if len(again) != handlings {
-				t.Error("the inject's status was not asked before each handling again")
+			if n := len(s.platform.CallsOf(openaevtest.KindInject)); n < handlings {
+				t.Errorf("the inject's status asked %d times, want before each of the %d handlings again at least", n, handlings)
 			}
-			for i, e := range again {
-				if e.ContextMap()["attempt"] != int64(i+2) {
-					t.Errorf("handling again %d logged attempt %v, want %d", i, e.ContextMap()["attempt"], i+2)
-				}
+			// "running it" is said of the handling that ran it alone: the
+			// ones whose targets could not be listed ran nothing.
+			again := s.logs.FilterMessage("message handled again after its handling failed, the inject unfinished: running it").All()
+			if len(again) != 1 || again[0].ContextMap()["attempt"] != int64(handlings+1) {
+				t.Errorf("%d lines say the message handled again runs (%v), want 1, attempt %d", len(again), again, handlings+1)
 			}
 			// The broker delivered the message once: nothing says it
 			// redelivered it.
