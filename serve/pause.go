@@ -169,7 +169,7 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 		ch := r.pauseEnd()
 		if ch == nil {
 			if waited {
-				r.log.Info("consumption resumed", zap.String("paused_for", was))
+				r.log.Info("consumption resumed", zap.String("reason", was))
 			}
 			return endResumed
 		}

@@ -148,8 +148,8 @@ func TestPauseLinesSayWhatHappens(t *testing.T) {
 			if lines[0].Level != tt.level {
 				t.Errorf("%q logged at %v, want %v", tt.msg, lines[0].Level, tt.level)
 			}
-			if tt.msg == "consumption resumed" && lines[0].ContextMap()["paused_for"] != full {
-				t.Errorf("resumed: paused_for %q, want the reason the pause began with", lines[0].ContextMap()["paused_for"])
+			if tt.msg == "consumption resumed" && lines[0].ContextMap()["reason"] != full {
+				t.Errorf("resumed: reason %q, want the reason the pause began with", lines[0].ContextMap()["reason"])
 			}
 		}
 		for _, e := range logs.All() {
