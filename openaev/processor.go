@@ -88,11 +88,24 @@ func (p *Processor) Process(ctx context.Context, body []byte) error {
 	if err != nil {
 		var me *MessageError
 		if errors.As(err, &me) && me.InjectID != "" {
+			p.logReceived(me.InjectID, "") // as a message of an unknown contract is
 			return p.refuse(ctx, runtime.Request{InjectID: me.InjectID}, me)
 		}
 		return err
 	}
 	return p.ProcessMessage(ctx, m)
+}
+
+// logReceived logs the INFO "message received" of a message naming inject
+// id, whether it runs or is refused (malformed, too large, of an unknown
+// contract), with its contract id (omitted when the message could not be
+// read that far).
+func (p *Processor) logReceived(id, contract string) {
+	fields := []zap.Field{zap.String("inject_id", id)}
+	if contract != "" {
+		fields = append(fields, zap.String("contract_id", contract))
+	}
+	p.profile.log.Info("message received", fields...)
 }
 
 // ProcessMessage runs a message ParseMessage decoded, as Process does.
@@ -112,7 +125,7 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 	}
 	end := p.flights.start(id)
 	defer func() { end(err) }()
-	p.profile.log.Info("message received", zap.String("inject_id", id), zap.String("contract_id", shownID(m.Injection.ContractID())))
+	p.logReceived(id, shownID(m.Injection.ContractID()))
 	req, targets, err := p.Translate(ctx, m)
 	if err != nil && ctx.Err() != nil {
 		// Stopped while paging asset groups: nothing ran; the message is

@@ -398,3 +398,34 @@ func TestProcessSignatureGroupsOfMessageTypes(t *testing.T) {
 		}
 	}
 }
+
+// A malformed message that names its inject is received as one of an
+// unknown contract is ("message received", its inject id), then refused;
+// one naming no inject is not received.
+func TestProcessMalformedMessageReceived(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       []any // inject ids of the "message received" lines
+	}{
+		{"malformed with id", `{"injection":{"inject_id":"i3"},"assets":[{"asset_ips":1}]}`, []any{"i3"}},
+		{"numeric inject id", `{"injection":{"inject_id":3}}`, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			if err := e.proc.Process(t.Context(), []byte(tt.body)); err == nil {
+				t.Fatal("a malformed message processed")
+			}
+			var got []any
+			for _, l := range e.logs.FilterMessage("message received").All() {
+				got = append(got, l.ContextMap()["inject_id"])
+				if _, ok := l.ContextMap()["contract_id"]; ok {
+					t.Errorf("message received names a contract it could not read: %v", l.ContextMap())
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("message received lines name %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -226,6 +226,7 @@ func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size,
 	if id == "" {
 		return ""
 	}
+	h.cfg.Processor.logReceived(id, "")
 	reason := fmt.Sprintf("message of %d bytes, more than the max message size of %d bytes (max_message_size): not read", size, limit)
 	me := &MessageError{InjectID: id, Reason: reason, Err: errors.New(reason)}
 	if err := h.cfg.Processor.refuse(Dispatched(runtime.CallerLogsFailures(ctx)), runtime.Request{InjectID: id}, me); !errors.Is(err, me) {

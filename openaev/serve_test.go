@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"go.uber.org/zap"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -338,6 +339,14 @@ func TestHandlerOversize(t *testing.T) {
 			if got, want := servetest.Metric(t, s.prom, "injectkit_injects_received_total"), map[bool]float64{false: 1}[tt.redelivered]; got != want {
 				t.Errorf("injects received %v, want %v", got, want)
 			}
+			// Named, it is received as a message of an unknown contract is.
+			var named []any
+			for _, e := range s.logs.FilterMessage("message received").All() {
+				named = append(named, e.ContextMap()["inject_id"])
+			}
+			if want := map[bool][]any{true: {tt.wantID}}[tt.wantID != ""]; !slices.Equal(named, want) {
+				t.Errorf("message received lines name %v, want %v", named, want)
+			}
 			term, ok := s.platform.Terminal("i-1")
 			if tt.wantID == "" {
 				if ok {
@@ -538,6 +547,14 @@ func TestHandlerUnreadableMessage(t *testing.T) {
 			}
 			if n := s.nmap.calls.Load(); n != 0 {
 				t.Errorf("nmap ran %d times", n)
+			}
+			// Named, it is received as a message of an unknown contract is.
+			var named []any
+			for _, e := range s.logs.FilterMessage("message received").All() {
+				named = append(named, e.ContextMap()["inject_id"])
+			}
+			if want := map[bool][]any{true: {tt.wantID}}[tt.wantID != ""]; !slices.Equal(named, want) {
+				t.Errorf("message received lines name %v, want %v", named, want)
 			}
 			term, ok := s.platform.Terminal("i-1")
 			if tt.wantID == "" {
