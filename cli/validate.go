@@ -176,6 +176,13 @@ func warnPreflight(log *zap.Logger, set *injectorSet, served []framework.Manifes
 // file not opened), and returns the checks of its size limit that send nothing,
 // and where the signatures would go.
 func deliveryChecks(cfg runConfig, o Options, log *zap.Logger) ([]runtime.Receiver, string, error) {
+	if cfg.Backend.URL == "" && cfg.Backend.Token != "" {
+		// An empty backend URL is no backend (the output is printed): a
+		// token given beside it, most likely with a URL from an unset
+		// variable, goes nowhere; said, never shown.
+		log.Warn("a token was given" + settingSource(&cfg.origins, "token").where() + " but no backend URL" + cfg.where("backend_url") +
+			": nothing is sent and the token is unused (an empty backend URL means no backend: the output is printed)")
+	}
 	if cfg.Backend.URL != "" {
 		if _, err := outboxPath(cfg.Outbox, o); err != nil {
 			return nil, "", err
