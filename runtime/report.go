@@ -31,9 +31,9 @@ type Report struct {
 	Started  time.Time
 	Finished time.Time
 
-	sigs    *signatures.Batch      // one post-execution signature per target
-	extras  []framework.TypeExtras // Output.TargetExtras by position, checked
-	payload iter.Seq2[int, signatures.PayloadTarget]
+	sigs    *signatures.Batch       // one post-execution signature per target
+	extras  []framework.TypeExtras  // Output.TargetExtras by position, checked
+	payload signatures.PayloadRange // PayloadTargets by ranges
 }
 
 // Signature returns the post-execution signature of target i, built when
@@ -86,10 +86,21 @@ func (r *Report) attribution(i int) signatures.Attribution { return r.Targets[i]
 // caller that changes one copies it first).
 // A Report built outside the runtime has no payload.
 func (r *Report) PayloadTargets() iter.Seq2[int, signatures.PayloadTarget] {
+	rng, n := r.PayloadRange()
+	return rng(0, n)
+}
+
+// PayloadRange returns the report's payload by ranges of targets (see
+// signatures.PayloadRange), and its number of targets: ranges can be
+// read apart, each in a goroutine of its own. A Report built outside the
+// runtime has no payload (0 targets).
+func (r *Report) PayloadRange() (signatures.PayloadRange, int) {
 	if r.payload == nil {
-		return func(func(int, signatures.PayloadTarget) bool) {}
+		return func(int, int) iter.Seq2[int, signatures.PayloadTarget] {
+			return func(func(int, signatures.PayloadTarget) bool) {}
+		}, 0
 	}
-	return r.payload
+	return r.payload, r.sigs.Len()
 }
 
 // Payload materialises the report's whole payload. Large payloads are

@@ -281,15 +281,15 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		log.Warn("executor returned extras for a target it was not given, or twice; target extras ignored", zap.Error(err))
 		r.Output.TargetExtras = nil
 	}
-	seq, err := post.PayloadTargets(r.attribution, r.Types, out.ExtraByType, r.extras...)
+	rng, err := post.PayloadRange(r.attribution, r.Types, out.ExtraByType, r.extras...)
 	if err != nil {
 		log.Error("executor extras rejected; signatures sent without them", zap.Error(err))
 		r.Output.ExtraByType, r.Output.TargetExtras, r.extras = nil, nil, nil
-		if seq, err = post.PayloadTargets(r.attribution, r.Types, nil); err != nil {
+		if rng, err = post.PayloadRange(r.attribution, r.Types, nil); err != nil {
 			return nil, err
 		}
 	}
-	r.payload, r.Finished = seq, rt.now()
+	r.payload, r.Finished = rng, rt.now()
 	log.Info("payload built", zap.Int("targets", post.Len()), zap.String("status", string(r.Status)),
 		zap.Duration("duration", rt.now().Sub(t2)))
 	rt.observer.OnExecuted(r, ran)

@@ -184,28 +184,47 @@ func (b *Batch) All() iter.Seq2[int, Signature] {
 // PayloadTargets is the package-level PayloadTargets over the batch's
 // signatures, the metadata of target i given by target(i).
 func (b *Batch) PayloadTargets(target func(i int) Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (iter.Seq2[int, PayloadTarget], error) {
+	rng, err := b.PayloadRange(target, types, extras, targetExtras...)
+	if err != nil {
+		return nil, err
+	}
+	return rng(0, b.n), nil
+}
+
+// PayloadRange yields the targets lo to hi-1 of a payload, with their
+// indices, as its whole sequence (PayloadTargets) yields them: ranges can
+// be read apart, each in a goroutine of its own. Like PayloadTargets', a
+// range's yielded target is valid until its next.
+type PayloadRange func(lo, hi int) iter.Seq2[int, PayloadTarget]
+
+// PayloadRange is PayloadTargets by ranges of targets (see the type).
+func (b *Batch) PayloadRange(target func(i int) Attribution, types []ExpectationType, extras TypeExtras, targetExtras ...TypeExtras) (PayloadRange, error) {
 	if err := checkPayloadArgs(b.n, b.n, types, extras, targetExtras); err != nil {
 		return nil, err
 	}
 	if len(targetExtras) == 0 {
-		return func(yield func(int, PayloadTarget) bool) {
-			tb := b.newTemplate(target, types, extras)
-			for i := range b.n {
-				if !yield(i, tb.build(i)) {
-					return
+		return func(lo, hi int) iter.Seq2[int, PayloadTarget] {
+			return func(yield func(int, PayloadTarget) bool) {
+				tb := b.newTemplate(target, types, extras)
+				for i := lo; i < hi; i++ {
+					if !yield(i, tb.build(i)) {
+						return
+					}
 				}
 			}
 		}, nil
 	}
-	return func(yield func(int, PayloadTarget) bool) {
-		var s Signature
-		pb := payloadBuilder{
-			sig:    func(i int) *Signature { b.fill(i, &s); return &s },
-			target: target, types: types, extras: extras, targetExtras: targetExtras,
-		}
-		for i := range b.n {
-			if !yield(i, pb.build(i, true)) {
-				return
+	return func(lo, hi int) iter.Seq2[int, PayloadTarget] {
+		return func(yield func(int, PayloadTarget) bool) {
+			var s Signature
+			pb := payloadBuilder{
+				sig:    func(i int) *Signature { b.fill(i, &s); return &s },
+				target: target, types: types, extras: extras, targetExtras: targetExtras,
+			}
+			for i := lo; i < hi; i++ {
+				if !yield(i, pb.build(i, true)) {
+					return
+				}
 			}
 		}
 	}, nil

@@ -12,7 +12,10 @@
 //   - Encode (or Client.Encode, with the client's size limit) validates and
 //     normalises the targets of a payload, measures them and plans their
 //     bodies, without holding the payload in memory and without I/O. Its
-//     error is the payload's fault: nothing will ever send it.
+//     error is the payload's fault: nothing will ever send it. EncodeRange
+//     (or Client.EncodeRange) does the same for a payload that can be read
+//     in ranges (signatures.PayloadRange), measuring a long one on every
+//     core at once.
 //   - Encoding.Bodies writes the bodies one by one into a reused buffer: a
 //     dry run prints them, an outbox stores them (Encoding.Len and Size
 //     tell it the room they need first).

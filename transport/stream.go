@@ -47,6 +47,17 @@ type Encoding struct {
 // header), and a limit too small for a body holding one minimal target,
 // are invalid.
 func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget], maxPayloadSize int) (*Encoding, error) {
+	return encode(injectID, phase, seq, maxPayloadSize, func(c *Chunker) (iter.Seq[sized], *measures) {
+		m := &measures{}
+		return func(yield func(sized) bool) { m.measure(c, seq, yield) }, m
+	})
+}
+
+// encode is Encode with the measuring of the targets given: sizes, called
+// once the limit is checked, returns the sizes of the targets in order
+// and what measuring them found, complete once the sizes are read.
+func encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget], maxPayloadSize int,
+	sizes func(c *Chunker) (iter.Seq[sized], *measures)) (*Encoding, error) {
 	if err := validateInjectID(injectID); err != nil {
 		return nil, err
 	}
@@ -57,69 +68,78 @@ func Encode(injectID, phase string, seq iter.Seq2[int, signatures.PayloadTarget]
 	if err := c.checkRoom(); err != nil {
 		return nil, err
 	}
-	var (
-		sizer  wirejson.Encoder
-		failed error
-		fitted map[int]fitting
-		// maybe holds the targets cut only if the payload is chunked:
-		// they fit in a body of their own, not in one of many.
-		maybe map[int]fitting
-	)
-	room, alone := c.room(), c.max-c.base() // alone: a body of one target, unchunked
-	keep := func(i int, f fitting, into *map[int]fitting) {
-		if *into == nil {
-			*into = map[int]fitting{}
-		}
-		(*into)[i] = f
-	}
-	plan, err := c.plan(func(yield func(sized) bool) {
-		for i, t := range seq {
-			nt, err := NormalizeTarget(i, t)
-			if err != nil {
-				failed = err
-				return
-			}
-			size, err := sizer.TargetSize(nt)
-			if err != nil {
-				failed = encodeError(i, t, err)
-				return
-			}
-			st := sized{size: size}
-			switch {
-			case size > alone:
-				// It fits in no body: cut it to fit whatever the number
-				// of bodies, else in a body alone.
-				f, ok := fitTarget(nt, size, room, &sizer)
-				if !ok {
-					f, ok = fitTarget(nt, size, alone, &sizer)
-				}
-				if ok {
-					keep(i, f, &fitted)
-					st.size = f.size
-				}
-			case size > room:
-				// It fits in a body alone, maybe not in one of a chunked
-				// payload: the plan says whether it is cut.
-				if f, ok := fitTarget(nt, size, room, &sizer); ok {
-					keep(i, f, &maybe)
-					st.cut = f.size
-				}
-			}
-			if !yield(st) {
-				return
-			}
-		}
-	})
-	if failed != nil {
-		return nil, failed
+	each, m := sizes(c)
+	plan, err := c.plan(each)
+	if m.failed != nil {
+		return nil, m.failed
 	}
 	if err != nil {
 		return nil, err
 	}
 	for _, i := range plan.cut {
-		keep(i, maybe[i], &fitted)
+		m.keep(i, m.maybe[i], &m.fitted)
 	}
-	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan, fitted: fitted}, nil
+	return &Encoding{injectID: injectID, phase: phase, c: c, seq: seq, plan: plan, fitted: m.fitted}, nil
+}
+
+// measures is what measuring targets found: the first error, the
+// targets cut to fit whatever the plan (fitted), and those cut only if
+// the payload is chunked (maybe: they fit in a body of their own, not in
+// one of many), by index.
+type measures struct {
+	failed        error
+	fitted, maybe map[int]fitting
+}
+
+func (m *measures) keep(i int, f fitting, into *map[int]fitting) {
+	if *into == nil {
+		*into = map[int]fitting{}
+	}
+	(*into)[i] = f
+}
+
+// measure validates, normalises and measures each target of seq for
+// bodies of c, and yields its size, until yield returns false; it stops
+// at the first target that fails, which m.failed then holds.
+func (m *measures) measure(c *Chunker, seq iter.Seq2[int, signatures.PayloadTarget], yield func(sized) bool) {
+	var sizer wirejson.Encoder
+	room, alone := c.room(), c.max-c.base() // alone: a body of one target, unchunked
+	for i, t := range seq {
+		nt, err := NormalizeTarget(i, t)
+		if err != nil {
+			m.failed = err
+			return
+		}
+		size, err := sizer.TargetSize(nt)
+		if err != nil {
+			m.failed = encodeError(i, t, err)
+			return
+		}
+		st := sized{size: size}
+		switch {
+		case size > alone:
+			// It fits in no body: cut it to fit whatever the number
+			// of bodies, else in a body alone.
+			f, ok := fitTarget(nt, size, room, &sizer)
+			if !ok {
+				f, ok = fitTarget(nt, size, alone, &sizer)
+			}
+			if ok {
+				m.keep(i, f, &m.fitted)
+				st.size = f.size
+			}
+		case size > room:
+			// It fits in a body alone, maybe not in one of a chunked
+			// payload: the plan says whether it is cut.
+			if f, ok := fitTarget(nt, size, room, &sizer); ok {
+				m.keep(i, f, &m.maybe)
+				st.cut = f.size
+			}
+		}
+		if !yield(st) {
+			return
+		}
+	}
 }
 
 // Len returns the number of bodies.

@@ -93,8 +93,8 @@ func (d Deliverer) Bodies(_ context.Context, r *runtime.Report) (outbox.Bodies, 
 // an outbox), as Encode does with the client's size limit, and logs what
 // was cut to fit (see warnCut) with the client's logger.
 func (d Deliverer) encode(r *runtime.Report) (*transport.Encoding, error) {
-	return encodeReport(r, d.Client.Logger(), func(seq iter.Seq2[int, signatures.PayloadTarget]) (*transport.Encoding, error) {
-		return d.Client.Encode(r.InjectID, r.Phase, seq)
+	return encodeReport(r, d.Client.Logger(), func(n int, rng signatures.PayloadRange) (*transport.Encoding, error) {
+		return d.Client.EncodeRange(r.InjectID, r.Phase, n, rng)
 	})
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"sort"
 	"strings"
 
 	"go.uber.org/zap"
@@ -21,8 +22,8 @@ import (
 // so that the others are delivered. log, when not nil, gets one WARN for
 // each of these and for partial results cut.
 func Encode(r *runtime.Report, maxPayloadSize int, log *zap.Logger) (*transport.Encoding, error) {
-	return encodeReport(r, log, func(seq iter.Seq2[int, signatures.PayloadTarget]) (*transport.Encoding, error) {
-		return transport.Encode(r.InjectID, r.Phase, seq, maxPayloadSize)
+	return encodeReport(r, log, func(n int, rng signatures.PayloadRange) (*transport.Encoding, error) {
+		return transport.EncodeRange(r.InjectID, r.Phase, n, rng, maxPayloadSize)
 	})
 }
 
@@ -30,13 +31,14 @@ func Encode(r *runtime.Report, maxPayloadSize int, log *zap.Logger) (*transport.
 // client's, with its size limit). A payload whose every target is too
 // large is the first target's *transport.TargetTooLargeError: there is
 // nothing to send.
-func encodeReport(r *runtime.Report, log *zap.Logger, encode func(iter.Seq2[int, signatures.PayloadTarget]) (*transport.Encoding, error)) (*transport.Encoding, error) {
+func encodeReport(r *runtime.Report, log *zap.Logger, encode func(n int, rng signatures.PayloadRange) (*transport.Encoding, error)) (*transport.Encoding, error) {
 	var (
 		skip    []int // left out, ascending
 		leftOut []*transport.TargetTooLargeError
 	)
 	for {
-		enc, err := encode(skipping(r.PayloadTargets(), skip))
+		rng, n := r.PayloadRange()
+		enc, err := encode(n-len(skip), skipping(rng, n, skip))
 		var tl *transport.TargetTooLargeError
 		if !errors.As(err, &tl) || tl.Index < 0 {
 			if err != nil {
@@ -58,23 +60,31 @@ func encodeReport(r *runtime.Report, log *zap.Logger, encode func(iter.Seq2[int,
 	}
 }
 
-// skipping yields the targets of seq but those whose indices are in skip
+// skipping is rng, over n targets, but those whose indices are in skip
 // (ascending), numbered again from 0.
-func skipping(seq iter.Seq2[int, signatures.PayloadTarget], skip []int) iter.Seq2[int, signatures.PayloadTarget] {
+func skipping(rng signatures.PayloadRange, n int, skip []int) signatures.PayloadRange {
 	if len(skip) == 0 {
-		return seq
+		return rng
 	}
-	return func(yield func(int, signatures.PayloadTarget) bool) {
-		j, s := 0, 0
-		for i, t := range seq {
-			if s < len(skip) && skip[s] == i {
-				s++
-				continue
-			}
-			if !yield(j, t) {
+	return func(lo, hi int) iter.Seq2[int, signatures.PayloadTarget] {
+		return func(yield func(int, signatures.PayloadTarget) bool) {
+			if lo >= hi {
 				return
 			}
-			j++
+			from := original(lo, skip)
+			j, s := lo, sort.SearchInts(skip, from)
+			for i, t := range rng(from, n) {
+				if s < len(skip) && skip[s] == i {
+					s++
+					continue
+				}
+				if !yield(j, t) {
+					return
+				}
+				if j++; j == hi {
+					return
+				}
+			}
 		}
 	}
 }
