@@ -64,6 +64,24 @@ func (s *Store) Claim(id uint64) (r Record, ok bool, err error) {
 
 var errOwned = errors.New("owned by another delivery")
 
+// updateOwn applies change to record id, a pending record no other live
+// process owns now (see ownedElsewhere), and writes it back. A record that
+// is not pending is ErrNotFound; one another process owns is left as it
+// is, and the error is errOwned.
+func (s *Store) updateOwn(id uint64, change func(r *Record)) error {
+	_, err := s.update(id, func(r *Record) error {
+		switch {
+		case r.State != Pending:
+			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
+		case s.ownedElsewhere(*r):
+			return errOwned
+		}
+		change(r)
+		return nil
+	})
+	return err
+}
+
 // Busy reports whether another delivery owns r (see Claim): a goroutine of
 // this process, or another process whose lease has not ended and that
 // still runs. A process that exited, a zombie, and a process that reuses

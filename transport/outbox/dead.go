@@ -30,17 +30,9 @@ func (s *Store) MoveToDead(id uint64, attempts int, status int, body, lastErr st
 // now (see ownedElsewhere) is left as it is, and the error is errOwned.
 func (s *Store) moveToDead(id uint64, attempts int, status int, body, lastErr, reason string) error {
 	body, lastErr = s.redact(body, nil), s.redact(lastErr, nil) // outside the transaction
-	_, err := s.update(id, func(r *Record) error {
-		switch {
-		case r.State != Pending:
-			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
-		case s.ownedElsewhere(*r):
-			return errOwned
-		}
+	return s.updateOwn(id, func(r *Record) {
 		s.bury(r, attempts, status, body, lastErr, reason)
-		return nil
 	})
-	return err
 }
 
 // bury sets the fields of a record moved to the dead list; body and

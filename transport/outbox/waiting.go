@@ -109,17 +109,9 @@ func (s *Store) markAnswered(id uint64, attempts, status int, lastErr string, ne
 // (see ownedElsewhere) is left as it is, and the error is errOwned.
 func (s *Store) markFailed(id uint64, attempts, status int, lastErr string, next time.Time) error {
 	lastErr = s.redact(lastErr, nil) // outside the transaction
-	_, err := s.update(id, func(r *Record) error {
-		switch {
-		case r.State != Pending:
-			return fmt.Errorf("%w: %d is not pending", ErrNotFound, id)
-		case s.ownedElsewhere(*r):
-			return errOwned
-		}
+	return s.updateOwn(id, func(r *Record) {
 		r.Attempts += attempts
 		r.LastError, r.LastStatus, r.NextAttempt = lastErr, status, next
 		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
-		return nil
 	})
-	return err
 }
