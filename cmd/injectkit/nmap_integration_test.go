@@ -27,10 +27,7 @@ func TestIntegrationBinaryNmap(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	var body transporttest.Body
-	if err := json.Unmarshal([]byte(out), &body); err != nil {
-		t.Fatalf("stdout is not one JSON body: %v\n%s", err, out)
-	}
+	body := transporttest.PrintedBody(t, out)
 	if len(body.ExpectationSignature.Targets) != 1 || len(body.ExpectationSignature.Targets[0].SignatureValues) != 2 {
 		t.Fatalf("body = %s", out)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
@@ -61,14 +60,7 @@ func TestQueryRunPrintsPayload(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr)
 	}
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 1 {
-		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout)
-	}
-	var body transporttest.Body
-	if err := json.Unmarshal([]byte(lines[0]), &body); err != nil {
-		t.Fatalf("stdout is not a JSON body: %v\n%s", err, stdout)
-	}
+	body := transporttest.PrintedBody(t, stdout)
 	if body.Phase == "" || len(body.ExpectationSignature.Targets) != 1 {
 		t.Fatalf("body = %s", stdout)
 	}
@@ -147,10 +139,7 @@ func TestQueryRunDeliversToBackend(t *testing.T) {
 				t.Fatalf("backend requests = %+v", reqs)
 			}
 			raw := reqs[0].Body
-			var body transporttest.Body
-			if err := json.Unmarshal(raw, &body); err != nil {
-				t.Fatalf("body: %v\n%s", err, raw)
-			}
+			body := transporttest.ParseBody(t, raw)
 			if body.Phase == "" {
 				t.Errorf("body has no phase: %s", raw)
 			}
@@ -238,11 +227,7 @@ func TestQueryBinaryReadsEnvironment(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d\nstderr: %s", code, stderr)
 	}
-	var body transporttest.Body
-	if err := json.Unmarshal([]byte(strings.TrimSpace(stdout)), &body); err != nil {
-		t.Fatalf("stdout: %v\n%s", err, stdout)
-	}
-	if v := body.Values(t, 0, "DETECTION"); v["execution_status"] != "success" || !slices.Equal(strs(v["matched_ips"]), []string{"127.0.0.1"}) {
+	if v := transporttest.PrintedBody(t, stdout).Values(t, 0, "DETECTION"); v["execution_status"] != "success" || !slices.Equal(strs(v["matched_ips"]), []string{"127.0.0.1"}) {
 		t.Errorf("DETECTION values = %v", v)
 	}
 	if strings.Contains(stdout+stderr, shodanKey) {
@@ -264,11 +249,7 @@ func TestQueryBinarySIGINTDeliversTimeout(t *testing.T) {
 				t.Fatalf("no search within 30s:\n%s", p.Stderr.String())
 			}
 		}, "run", "query", "--inject-file", testkit.WriteFile(t, "inject.json", queryInject))
-	var body transporttest.Body
-	if err := json.Unmarshal(raw, &body); err != nil {
-		t.Fatal(err)
-	}
-	v := body.Values(t, 0, "DETECTION")
+	v := transporttest.ParseBody(t, raw).Values(t, 0, "DETECTION")
 	if v["execution_status"] != "timeout" || v["query"] != "apache" {
 		t.Errorf("DETECTION values = %v, want query apache, status timeout", v)
 	}

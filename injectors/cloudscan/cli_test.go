@@ -1,7 +1,6 @@
 package cloudscan
 
 import (
-	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -37,16 +36,9 @@ func TestCLIRunInjectFile(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %s", code, stderr)
 	}
-	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	if len(lines) != 1 {
-		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout)
-	}
-	var body transporttest.Body
-	if err := json.Unmarshal([]byte(lines[0]), &body); err != nil {
-		t.Fatalf("stdout is not a JSON body: %v\n%s", err, lines[0])
-	}
+	body := transporttest.PrintedBody(t, stdout)
 	if body.Phase != "execution_complete" || len(body.ExpectationSignature.Targets) != 2 {
-		t.Fatalf("body = %s", lines[0])
+		t.Fatalf("body = %s", stdout)
 	}
 
 	// Each call under the region whose trail records it: the identity

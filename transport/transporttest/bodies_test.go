@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -78,5 +80,53 @@ func TestParseBody(t *testing.T) {
 	if b.Phase != "post" || b.ExpectationSignature.Targets[0].SignatureTarget.Asset != "a-1" ||
 		v["target_ipv4"] != "127.0.0.1" || fmt.Sprint(v["ports"]) != "[22]" {
 		t.Errorf("body %+v, values %v", b, v)
+	}
+}
+
+// fatalRecorder is a testing.TB whose Fatalf records its message and ends
+// the goroutine, as a test's does.
+type fatalRecorder struct {
+	testing.TB
+	msg string
+}
+
+func (r *fatalRecorder) Helper() {}
+
+func (r *fatalRecorder) Fatalf(format string, args ...any) {
+	r.msg = fmt.Sprintf(format, args...)
+	runtime.Goexit()
+}
+
+// PrintedBody takes the one body a run printed, and fails on none, on
+// more than one, and on a line that is not a body.
+func TestPrintedBody(t *testing.T) {
+	body := `{"phase":"execution_complete","expectation_signature":{"targets":[{"signature_target":{"asset":"a-1"}}]}}`
+	tests := []struct {
+		name, stdout string
+		fails        string // "": the body is taken
+	}{
+		{"one body", body + "\n", ""},
+		{"nothing printed", "\n", "got 0 lines"},
+		{"two bodies", body + "\n" + body + "\n", "got 2 lines"},
+		{"not a body", "exit 0\n", "not a callback body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &fatalRecorder{TB: t}
+			var got transporttest.Body
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				got = transporttest.PrintedBody(r, tt.stdout)
+			}()
+			<-done
+			switch {
+			case tt.fails == "" && (r.msg != "" || got.Phase != "execution_complete" ||
+				got.ExpectationSignature.Targets[0].SignatureTarget.Asset != "a-1"):
+				t.Errorf("body %+v, failed %q", got, r.msg)
+			case tt.fails != "" && !strings.Contains(r.msg, tt.fails):
+				t.Errorf("failed %q, want it to say %q", r.msg, tt.fails)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@ package transporttest
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -39,6 +40,21 @@ func ParseBody(t testing.TB, raw []byte) Body {
 		t.Fatalf("not a callback body: %v\n%s", err, raw)
 	}
 	return b
+}
+
+// PrintedBody decodes the one body a run with no backend printed on
+// stdout (a line), failing t when stdout holds no line or more than one,
+// or a line that is not a callback body.
+func PrintedBody(t testing.TB, stdout string) Body {
+	t.Helper()
+	var lines []string
+	if printed := strings.TrimSpace(stdout); printed != "" {
+		lines = strings.Split(printed, "\n")
+	}
+	if len(lines) != 1 {
+		t.Fatalf("want one body on stdout, got %d lines:\n%s", len(lines), stdout)
+	}
+	return ParseBody(t, []byte(lines[0]))
 }
 
 // Map returns signature type → value of g.
