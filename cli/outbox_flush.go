@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -165,19 +164,7 @@ func (e *outboxEnv) flush(c *ucli.Context, o Options) (res outbox.FlushResult, o
 	var interrupted error
 	for _, rs := range passes {
 		r, err := rs.Flush(c.Context)
-		res.Delivered += r.Delivered
-		res.Superseded += r.Superseded
-		res.SupersededSent += r.SupersededSent
-		res.Failed += r.Failed
-		res.Rejected += r.Rejected
-		res.Corrupt += r.Corrupt
-		res.Busy += r.Busy
-		res.Refused += r.Refused
-		res.Untried += r.Untried
-		res.Cut += r.Cut
-		res.Waited += r.Waited
-		res.Moved += r.Moved
-		res.MovedTo = cmp.Or(res.MovedTo, r.MovedTo)
+		res.Add(r)
 		switch {
 		case err != nil && c.Context.Err() != nil:
 			// Interrupted: the next passes send nothing, and count

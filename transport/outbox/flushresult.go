@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"cmp"
 	"errors"
 
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -42,6 +43,24 @@ type FlushResult struct {
 	// redirected (its Location; "" when it named none).
 	Moved   int
 	MovedTo string
+}
+
+// Add adds the counts of r, what another Flush did, to res; MovedTo stays
+// the first redirect known.
+func (res *FlushResult) Add(r FlushResult) {
+	res.Delivered += r.Delivered
+	res.Superseded += r.Superseded
+	res.SupersededSent += r.SupersededSent
+	res.Failed += r.Failed
+	res.Rejected += r.Rejected
+	res.Corrupt += r.Corrupt
+	res.Busy += r.Busy
+	res.Refused += r.Refused
+	res.Untried += r.Untried
+	res.Cut += r.Cut
+	res.Waited += r.Waited
+	res.Moved += r.Moved
+	res.MovedTo = cmp.Or(res.MovedTo, r.MovedTo)
 }
 
 // movedBy counts a body whose post err says the backend moved for good
