@@ -28,17 +28,7 @@ func Valid4(s string) bool {
 		return false
 	}
 	for _, g := range groups {
-		if len(g) < 1 || len(g) > 3 || len(g) > 1 && g[0] == '0' {
-			return false
-		}
-		n := 0
-		for i := range len(g) {
-			if g[i] < '0' || g[i] > '9' {
-				return false
-			}
-			n = n*10 + int(g[i]-'0')
-		}
-		if n > 255 {
+		if len(g) > 1 && g[0] == '0' || !digitsUpTo(g, 255) {
 			return false
 		}
 	}
@@ -67,7 +57,7 @@ func Valid6(s string) bool {
 	if len(parts) > 2 {
 		return false
 	}
-	if len(parts) == 2 && !prefixLength(parts[1]) {
+	if len(parts) == 2 && !digitsUpTo(parts[1], 128) {
 		return false
 	}
 	parts = strings.Split(parts[0], "%")
@@ -133,8 +123,10 @@ func javaSplit(s, sep string) []string {
 	return out
 }
 
-// prefixLength: one to three ASCII digits, at most 128.
-func prefixLength(s string) bool {
+// digitsUpTo reports whether s is one to three ASCII digits (leading zeros
+// allowed) whose number is at most most: an IPv4 group (255), a prefix
+// length (128).
+func digitsUpTo(s string, most int) bool {
 	if len(s) < 1 || len(s) > 3 {
 		return false
 	}
@@ -145,7 +137,7 @@ func prefixLength(s string) bool {
 		}
 		n = n*10 + int(s[i]-'0')
 	}
-	return n <= 128
+	return n <= most
 }
 
 // zone: [^\s/%]+, Java's \s being ASCII whitespace.
