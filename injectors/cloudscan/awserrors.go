@@ -210,9 +210,8 @@ func (c *learningCredentials) IsCredentialsProvider(target aws.CredentialsProvid
 // would send the call to AWS_ENDPOINT_URL, or, that variable set empty,
 // to AWS's own endpoint.
 type sessionAssumeRole struct {
-	client   stscreds.AssumeRoleAPIClient
-	red      *redactor
-	endpoint string // the endpoint setting, "" for AWS's own endpoints
+	client stscreds.AssumeRoleAPIClient
+	sessionStep
 }
 
 func (c *sessionAssumeRole) AssumeRole(ctx context.Context, in *sts.AssumeRoleInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleOutput, error) {
@@ -220,10 +219,7 @@ func (c *sessionAssumeRole) AssumeRole(ctx context.Context, in *sts.AssumeRoleIn
 		if o.Credentials != nil {
 			o.Credentials = &learningCredentials{provider: o.Credentials, red: c.red}
 		}
-		o.APIOptions = append(o.APIOptions, addSafeErrors(c.red))
-		if c.endpoint != "" {
-			o.BaseEndpoint = aws.String(c.endpoint)
-		}
+		c.join(&o.APIOptions, &o.BaseEndpoint)
 	})...)
 }
 
@@ -231,6 +227,6 @@ func (c *sessionAssumeRole) AssumeRole(ctx context.Context, in *sts.AssumeRoleIn
 // step of the credential chain part of the session (sessionAssumeRole).
 func sessionAssumeRoles(red *redactor, endpoint string) func(*stscreds.AssumeRoleOptions) {
 	return func(o *stscreds.AssumeRoleOptions) {
-		o.Client = &sessionAssumeRole{client: o.Client, red: red, endpoint: endpoint}
+		o.Client = &sessionAssumeRole{client: o.Client, sessionStep: sessionStep{red, endpoint}}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sso"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // The tokens a credential chain trades for credentials are secrets as
@@ -21,12 +22,29 @@ import (
 // echoing it reaches no error, log line or message. Both calls go to the
 // endpoint setting's endpoint, if any, as every call does.
 
+// sessionStep is what makes the client of a step of the credential chain
+// part of the session: the session's redactor and endpoint setting.
+type sessionStep struct {
+	red      *redactor
+	endpoint string // the endpoint setting, "" for AWS's own endpoints
+}
+
+// join makes the options of a step's call (its client's APIOptions and
+// BaseEndpoint) the session's: the call's errors made safe
+// (addSafeErrors), the call sent to the endpoint setting's endpoint, if
+// any.
+func (s sessionStep) join(apiOptions *[]func(*middleware.Stack) error, baseEndpoint **string) {
+	*apiOptions = append(*apiOptions, addSafeErrors(s.red))
+	if s.endpoint != "" {
+		*baseEndpoint = aws.String(s.endpoint)
+	}
+}
+
 // sessionWebIdentity is the client of a web identity step of the
 // credential chain, made part of the session.
 type sessionWebIdentity struct {
-	client   stscreds.AssumeRoleWithWebIdentityAPIClient
-	red      *redactor
-	endpoint string // the endpoint setting, "" for AWS's own endpoints
+	client stscreds.AssumeRoleWithWebIdentityAPIClient
+	sessionStep
 }
 
 func (c *sessionWebIdentity) AssumeRoleWithWebIdentity(ctx context.Context, in *sts.AssumeRoleWithWebIdentityInput, optFns ...func(*sts.Options)) (*sts.AssumeRoleWithWebIdentityOutput, error) {
@@ -34,19 +52,15 @@ func (c *sessionWebIdentity) AssumeRoleWithWebIdentity(ctx context.Context, in *
 		c.red.learnValues(*in.WebIdentityToken)
 	}
 	return c.client.AssumeRoleWithWebIdentity(ctx, in, append(optFns, func(o *sts.Options) {
-		o.APIOptions = append(o.APIOptions, addSafeErrors(c.red))
-		if c.endpoint != "" {
-			o.BaseEndpoint = aws.String(c.endpoint)
-		}
+		c.join(&o.APIOptions, &o.BaseEndpoint)
 	})...)
 }
 
 // sessionSSO is the client of an SSO step of the credential chain, made
 // part of the session.
 type sessionSSO struct {
-	client   ssocreds.GetRoleCredentialsAPIClient
-	red      *redactor
-	endpoint string // the endpoint setting, "" for AWS's own endpoints
+	client ssocreds.GetRoleCredentialsAPIClient
+	sessionStep
 }
 
 func (c *sessionSSO) GetRoleCredentials(ctx context.Context, in *sso.GetRoleCredentialsInput, optFns ...func(*sso.Options)) (*sso.GetRoleCredentialsOutput, error) {
@@ -54,10 +68,7 @@ func (c *sessionSSO) GetRoleCredentials(ctx context.Context, in *sso.GetRoleCred
 		c.red.learnValues(*in.AccessToken)
 	}
 	return c.client.GetRoleCredentials(ctx, in, append(optFns, func(o *sso.Options) {
-		o.APIOptions = append(o.APIOptions, addSafeErrors(c.red))
-		if c.endpoint != "" {
-			o.BaseEndpoint = aws.String(c.endpoint)
-		}
+		c.join(&o.APIOptions, &o.BaseEndpoint)
 	})...)
 }
 
@@ -69,12 +80,12 @@ func sessionTokenSteps(red *redactor, endpoint string) []func(*config.LoadOption
 	return []func(*config.LoadOptions) error{
 		config.WithWebIdentityRoleCredentialOptions(func(o *stscreds.WebIdentityRoleOptions) {
 			if _, done := o.Client.(*sessionWebIdentity); o.Client != nil && !done {
-				o.Client = &sessionWebIdentity{client: o.Client, red: red, endpoint: endpoint}
+				o.Client = &sessionWebIdentity{client: o.Client, sessionStep: sessionStep{red, endpoint}}
 			}
 		}),
 		config.WithSSOProviderOptions(func(o *ssocreds.Options) {
 			if _, done := o.Client.(*sessionSSO); o.Client != nil && !done {
-				o.Client = &sessionSSO{client: o.Client, red: red, endpoint: endpoint}
+				o.Client = &sessionSSO{client: o.Client, sessionStep: sessionStep{red, endpoint}}
 			}
 		}),
 	}

@@ -346,7 +346,7 @@ func (echoingSSO) GetRoleCredentials(_ context.Context, in *sso.GetRoleCredentia
 func TestSSOAccessTokenRedacted(t *testing.T) {
 	const token = "aoaAAAAAGkZsomeSSOaccessTokenValue+x/y"
 	red := newRedactor()
-	c := &sessionSSO{client: echoingSSO{}, red: red}
+	c := &sessionSSO{client: echoingSSO{}, sessionStep: sessionStep{red: red}}
 	_, err := c.GetRoleCredentials(context.Background(), &sso.GetRoleCredentialsInput{AccessToken: aws.String(token)})
 	if err == nil || !strings.Contains(err.Error(), token) {
 		t.Fatalf("the portal's answer quotes no token: %v", err)
