@@ -3,7 +3,6 @@ package runtime_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/signatures"
 )
@@ -45,40 +45,13 @@ func (l *leastSources) Received(_ context.Context, p *runtime.Prepared) error {
 	return nil
 }
 
-// seenFrom returns the address a listener on the loopback address addr
-// sees a TCP connection to it come from: what a target at addr sees.
-func seenFrom(t *testing.T, addr string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	from := make(chan string, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			from <- ""
-			return
-		}
-		from <- c.RemoteAddr().(*net.TCPAddr).AddrPort().Addr().Unmap().String()
-		c.Close()
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	return <-from
-}
-
 // The signatures of an executor whose traffic goes to its targets carry,
 // as source address, the one each target sees its connections come from,
 // in the report and in the least payload a profile plans before the run;
 // the targets of any other executor share the host-wide address.
 func TestRunSourceIsTheRouteOfADirectSender(t *testing.T) {
 	const target = "127.0.0.1"
-	seen := seenFrom(t, target)
+	seen := testkit.SeenFrom(t, target)
 	const host = "192.0.2.77" // no loopback connection comes from it
 	cases := []struct {
 		name string
@@ -145,7 +118,7 @@ func TestRunLooksUpRoutesWhileTheExecutorRuns(t *testing.T) {
 	if got := rep.Output.ExecutionStatus(); got != framework.StatusSuccess {
 		t.Errorf("executor ended %s (%+v), want success: the route lookup came only after it", got, rep.Output.ErrorInfo)
 	}
-	if got, want := values(t, rep, 0)[signatures.FieldSourceIPv4], seenFrom(t, target); got != want {
+	if got, want := values(t, rep, 0)[signatures.FieldSourceIPv4], testkit.SeenFrom(t, target); got != want {
 		t.Errorf("source_ipv4 %v, want %s, the address the target sees", got, want)
 	}
 }

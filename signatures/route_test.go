@@ -11,6 +11,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -30,39 +31,6 @@ func hostWide(containerIP string, route func(netip.Addr) (netip.Addr, error)) si
 		},
 		Route: route,
 	}
-}
-
-// seenFrom connects over TCP to a listener on the loopback address addr
-// and returns the address the listener sees the connection come from:
-// what a target at addr sees. It skips the test when addr cannot be
-// listened on (no ::1).
-func seenFrom(t *testing.T, addr string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
-	if err != nil {
-		t.Skipf("cannot listen on %s: %v", addr, err)
-	}
-	defer ln.Close()
-	accepted := make(chan net.Addr, 1)
-	go func() {
-		c, err := ln.Accept()
-		if err != nil {
-			accepted <- nil
-			return
-		}
-		accepted <- c.RemoteAddr()
-		c.Close()
-	}()
-	c, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ra, ok := (<-accepted).(*net.TCPAddr)
-	if !ok {
-		t.Fatal("connection not accepted")
-	}
-	return ra.AddrPort().Addr().Unmap().String()
 }
 
 // sourceOf returns the source fields of the payload values vs.
@@ -140,7 +108,7 @@ func TestRouteSourcesAreWhatTheTargetSees(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			seen := seenFrom(t, tc.addr)
+			seen := testkit.SeenFrom(t, tc.addr)
 			m := signatures.NewManager(signatures.WithResolver(hostWide("", signatures.DefaultResolver().Route)))
 			host := m.ResolveSourceIP()
 			want := host
@@ -417,9 +385,9 @@ func TestRouteSourcesOfLocalhost(t *testing.T) {
 	for _, s := range as {
 		switch a := netip.MustParseAddr(s).Unmap(); {
 		case a.Is4() && !v4:
-			want.IPv4, v4 = seenFrom(t, a.String()), true
+			want.IPv4, v4 = testkit.SeenFrom(t, a.String()), true
 		case a.Is6() && !v6:
-			want.IPv6, v6 = seenFrom(t, a.String()), true
+			want.IPv6, v6 = testkit.SeenFrom(t, a.String()), true
 		}
 	}
 	if got := batchSources(t, m, true, signatures.NetworkConfig{TargetHostname: "localhost"})[0]; got != want {

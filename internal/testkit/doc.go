@@ -2,7 +2,8 @@
 // that none of them keeps its own copy: a recording HTTP backend with
 // scripted answers (Backend), a reverse proxy to put in front of one
 // (ReverseProxy), WaitFor and the Signal that wakes it, a loopback TCP
-// listener (Listen), a buffer safe to read while a process writes to it
+// listener (Listen) and the address a loopback target sees this host as
+// (SeenFrom), a buffer safe to read while a process writes to it
 // (Buffer), a command or a function run until the test stops it (Process,
 // Routine), an observed logger (Logger), temporary files (WriteFile,
 // WriteJSON), pipes standing for a process substitution or a stdout whose

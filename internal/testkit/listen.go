@@ -159,3 +159,40 @@ func NeedIPv6(t testing.TB) {
 	}
 	_ = ln.Close()
 }
+
+// SeenFrom connects over TCP to a listener on the loopback address addr
+// and returns the address the listener sees the connection come from
+// (unmapped: an IPv4 address as such): what a target at addr sees of
+// this host. It skips the test when addr is an IPv6 address that cannot
+// be listened on (no ::1), and fails it on any other error.
+func SeenFrom(t testing.TB, addr string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+	if err != nil {
+		if ip := net.ParseIP(addr); ip != nil && ip.To4() == nil {
+			t.Skipf("cannot listen on %s: %v", addr, err)
+		}
+		t.Fatalf("listen on %s: %v", addr, err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Addr, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			accepted <- nil
+			return
+		}
+		accepted <- c.RemoteAddr()
+		c.Close()
+	}()
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ra, ok := (<-accepted).(*net.TCPAddr)
+	if !ok {
+		t.Fatal("connection not accepted")
+	}
+	return ra.AddrPort().Addr().Unmap().String()
+}

@@ -101,6 +101,21 @@ func TestListen(t *testing.T) {
 	}
 }
 
+// SeenFrom gives the address a connection to a loopback target comes
+// from, an IPv4-mapped target's as an IPv4 address.
+func TestSeenFrom(t *testing.T) {
+	for _, tt := range []struct{ addr, want string }{
+		{"127.0.0.1", "127.0.0.1"},
+		{"::ffff:127.0.0.1", "127.0.0.1"},
+	} {
+		t.Run(tt.addr, func(t *testing.T) {
+			if got := SeenFrom(t, tt.addr); got != tt.want {
+				t.Errorf("SeenFrom(%s) = %s, want %s", tt.addr, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestBuffer(t *testing.T) {
 	var b Buffer
 	go func() {
