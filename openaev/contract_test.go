@@ -238,7 +238,7 @@ func TestContractsByVersion(t *testing.T) {
 			var outs []string
 			for _, o := range doc.Outputs {
 				outs = append(outs, o.Type+":"+o.Field+":"+map[bool]string{true: "true", false: "false"}[o.Multiple])
-				if !contains(openaev.OutputTypes(tt.version), o.Type) {
+				if !slices.Contains(openaev.OutputTypes(tt.version), o.Type) {
 					t.Errorf("output type %s unknown to %s", o.Type, tt.version)
 				}
 			}
@@ -287,15 +287,6 @@ func checkSecurityPlatforms(t *testing.T, doc contractDoc, want map[string]strin
 		return
 	}
 	t.Fatal("no expectations field")
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // TestReferenceContracts registers the reference injectors, as serve does

@@ -8,6 +8,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -307,7 +308,7 @@ func TestRegisterOn24(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, o := range doc.Outputs {
-		if !contains(openaev.OutputTypes(v24), o.Type) {
+		if !slices.Contains(openaev.OutputTypes(v24), o.Type) {
 			t.Errorf("output %s:%s unknown to 2.4.0", o.Type, o.Field)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestMultiRegionSignatures(t *testing.T) {
 			if region == "us-east-1" {
 				iamCalls = calls
 			}
-			if !contains(calls, "ec2.amazonaws.com:DescribeSecurityGroups") || !contains(iamCalls, "iam.amazonaws.com:ListUsers") {
+			if !slices.Contains(calls, "ec2.amazonaws.com:DescribeSecurityGroups") || !slices.Contains(iamCalls, "iam.amazonaws.com:ListUsers") {
 				t.Errorf("%s %s: cloud_api_calls %q, other regions %q", region, g.ExpectationType, calls, other)
 			}
 			if ua, _ := vals[ExtraUserAgent].(string); !strings.Contains(ua, "injectkit/"+testVersion) {

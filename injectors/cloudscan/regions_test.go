@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -92,13 +93,13 @@ func TestCallsListedInTheRegionThatRecordsThem(t *testing.T) {
 				// What a target lists under a region is what the stand-in
 				// saw signed for that region.
 				for _, c := range own {
-					if !contains(st.seen(region), c) {
+					if !slices.Contains(st.seen(region), c) {
 						t.Errorf("target %d lists %s under %s; the stand-in saw it signed for %q", i, c, region, st.seen())
 					}
 				}
 				for r, calls := range other {
 					for _, c := range calls {
-						if !contains(st.seen(r), c) {
+						if !slices.Contains(st.seen(r), c) {
 							t.Errorf("target %d lists %s under %s; the stand-in did not see it signed for %s", i, c, r, r)
 						}
 					}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -334,7 +335,7 @@ func (s *standIn) seen(regions ...string) []string {
 	defer s.mu.Unlock()
 	set := map[string]bool{}
 	for _, e := range s.events {
-		if len(regions) > 0 && !contains(regions, e.Region) {
+		if len(regions) > 0 && !slices.Contains(regions, e.Region) {
 			continue
 		}
 		set[e.Event] = true
@@ -366,15 +367,6 @@ func (s *standIn) calls() []seenCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]seenCall(nil), s.events...)
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // maxInFlight returns the most requests served at once.
