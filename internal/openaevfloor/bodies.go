@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -66,17 +67,25 @@ func newEncoder(n, limit int, src4, src6, start, end string) *encoder {
 	e.data = openaev.Execution{Status: "SUCCESS", Action: "data"}
 	summaryRaw := `"summary":"` + injector + ": " + strconv.Itoa(n) + ` target(s), outcome success"`
 	e.summary = escape(summaryRaw)
-	// The profile's sizing: the terminal callback keeps room for notes,
-	// each data callback for the longest "part i of n" message.
-	noteRoom := min(512, limit/4)
-	docLen := 2 + len(e.summary) + len(escape(sigOpen)) + len(escape(sigClose)) + 1
-	e.room0 = limit - (envelopeLen(e.complete) + noteRoom + docLen)
+	// The profile's sizing: each data callback keeps room for the longest
+	// "part i of n" message, the terminal callback for a note on what is
+	// left out only when a note is written (see plan).
+	e.size(0)
 	most := strings.Repeat("9", len(strconv.Itoa(n+1)))
 	d := e.data
 	d.Message = dataMessage(most, most)
-	e.dataRoom = limit - (envelopeLen(d) + 2 + len(escape(sigOpen)) + len(escape(sigClose)))
+	docLen := 2 + len(escape(sigOpen)) + len(escape(sigClose))
+	e.dataRoom = min(limit-(envelopeLen(d)+docLen), openaev.MaxStructuredOutputLen-docLen)
 	e.tmplLen = len(e.appendTarget(nil, target{}))
 	return e
+}
+
+// size sets room0, the terminal callback's room for signature targets
+// when its message keeps noteRoom bytes for a note.
+func (e *encoder) size(noteRoom int) {
+	docLen := 2 + len(e.summary) + len(escape(sigOpen)) + len(escape(sigClose)) + 1
+	fixed := envelopeLen(e.complete) + noteRoom + docLen
+	e.room0 = min(e.limit-fixed, openaev.MaxStructuredOutputLen-docLen)
 }
 
 func plural(n int) string {
@@ -149,10 +158,41 @@ func appendValue(dst []byte, typ, val string, first bool) []byte {
 	return append(dst, `\"}`...)
 }
 
-// plan returns how many targets each terminal body holds: the terminal
-// callback while they fit, then data callbacks, as the profile packs them.
-func (e *encoder) plan() []int {
-	counts := []int{0}
+// plan returns how many targets each terminal body holds (the terminal
+// callback while they fit, then data callbacks) and the targets, in
+// order, that fit in no body, as the profile packs them: first without
+// room for a note; when a target fits in no body, again with the room the
+// note on those left out takes, which it then appends to the terminal
+// callback's message.
+func (e *encoder) plan() (counts, dropped []int, err error) {
+	e.size(0)
+	if counts, dropped = e.pack(); len(dropped) == 0 {
+		return counts, nil, nil
+	}
+	room := min(512, e.limit/4) // the profile's note room
+	e.size(room)
+	counts, dropped = e.pack()
+	names := make([]string, 0, 5)
+	for _, i := range dropped[:min(len(dropped), 5)] {
+		names = append(names, "asset "+targetOf(i).asset)
+	}
+	list := strings.Join(names, ", ")
+	if len(dropped) > 5 {
+		list += " and " + strconv.Itoa(len(dropped)-5) + " more"
+	}
+	note := "; signatures of " + strconv.Itoa(len(dropped)) + " target" + plural(len(dropped)) + " too large to send (" + list + ")"
+	if len(note) > room {
+		// The profile would cut it short; the floor's never is (at most
+		// five short names in at least 256 bytes).
+		return nil, nil, fmt.Errorf("note of %d bytes, more than its room of %d", len(note), room)
+	}
+	e.complete.Message += note
+	return counts, dropped, nil
+}
+
+// pack packs the targets into bodies under room0 and dataRoom.
+func (e *encoder) pack() (counts, dropped []int) {
+	counts = []int{0}
 	used, room := 0, e.room0
 	for i := 1; i <= e.n; i++ {
 		q := e.targetLen(targetOf(i))
@@ -160,15 +200,18 @@ func (e *encoder) plan() []int {
 		if counts[len(counts)-1] > 0 {
 			need++
 		}
-		if used+need <= room {
+		switch {
+		case used+need <= room:
 			used += need
 			counts[len(counts)-1]++
-			continue
+		case q <= e.dataRoom:
+			counts = append(counts, 1)
+			used, room = q, e.dataRoom
+		default:
+			dropped = append(dropped, i)
 		}
-		counts = append(counts, 1)
-		used, room = q, e.dataRoom
 	}
-	return counts
+	return counts, dropped
 }
 
 // appendOpen starts terminal body i of n.

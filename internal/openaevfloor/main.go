@@ -5,12 +5,13 @@
 // INFO trace, one INFO trace per target naming its asset, the "complete"
 // callback with the summary and the first expectation signatures, then
 // "data" callbacks with the rest, each body at most -max-payload-size
-// bytes, packed as the profile packs them) and POSTs them one by one, in
-// the profile's order, to the platform stand-in. The bodies are the
-// profile's byte for byte but for the times and execution_duration (0);
-// -dump prints them as `injectkit run --openaev-message` without a backend
-// prints its requests, so that scripts/bench-w1-openaev.sh VERIFY=1 can
-// compare the two.
+// bytes, packed as the profile packs them, a note in the terminal
+// callback's message on the targets that fit in no body) and POSTs them
+// one by one, in the profile's order, to the platform stand-in. The bodies
+// are the profile's byte for byte but for the times and execution_duration
+// (0): -dump prints them as `injectkit run --openaev-message` without a
+// backend prints its requests, which scripts/bench-w1-openaev.sh and
+// TestFloorBodiesAreTheProfiles compare.
 //
 // -write-message writes the platform message the W1 side runs instead: the
 // inject with its N assets (asset-i, agent agent-i, address 10.x.y.z).
@@ -89,12 +90,18 @@ func run(n, maxSize int, injectID string, post send) error {
 			return err
 		}
 	}
-	counts := e.plan()
+	counts, dropped, err := e.plan()
+	if err != nil {
+		return err
+	}
 	buf = make([]byte, 0, maxSize)
 	next := 1
 	for b, k := range counts {
 		buf = e.appendOpen(buf[:0], b, len(counts))
 		for j := range k {
+			for len(dropped) > 0 && dropped[0] == next { // in no body
+				dropped, next = dropped[1:], next+1
+			}
 			if j > 0 {
 				buf = append(buf, ',')
 			}
