@@ -20,7 +20,9 @@
 #   scripts/bench-nmap.sh [RUNS]        (make bench-nmap RUNS=5)
 #   BIN=/abs/path/injectkit scripts/bench-nmap.sh [RUNS]  (that binary instead of a fresh build)
 set -euo pipefail
+source "$(dirname "$0")/benchlib.sh"
 RUNS=${1:-5}
+positive bench-nmap RUNS "$RUNS"
 N=$RUNS # runs per side of the next pair
 cd "$(dirname "$0")/.."
 command -v nmap >/dev/null || { echo "bench-nmap: nmap missing (apt-get install -y nmap)" >&2; exit 1; }

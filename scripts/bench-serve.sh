@@ -18,9 +18,13 @@
 #   OUTBOX=on|none|both (default both) picks the settings.
 # Needs RabbitMQ on 127.0.0.1:5672 (guest/guest), as the integration tests.
 set -euo pipefail
+source "$(dirname "$0")/benchlib.sh"
 N=${1:?usage: bench-serve.sh N WORKERS [RUNS]}
 WORKERS=${2:?usage: bench-serve.sh N WORKERS [RUNS]}
 RUNS=${3:-1}
+positive bench-serve N "$N"
+positive bench-serve WORKERS "$WORKERS"
+positive bench-serve RUNS "$RUNS"
 OUTBOX=${OUTBOX:-both}
 cd "$(dirname "$0")/.."
 

@@ -22,8 +22,11 @@
 #   scripts/bench-w1-openaev.sh N [RUNS]     (make bench-w1 PROFILE=openaev N=100000 RUNS=3)
 #   MODE=both|w1|floor (default both); W1_OUTBOX=none runs W1 with --outbox none.
 set -euo pipefail
+source "$(dirname "$0")/benchlib.sh"
 N=${1:?usage: bench-w1-openaev.sh N [RUNS]}
 RUNS=${2:-5}
+positive bench-w1-openaev N "$N"
+positive bench-w1-openaev RUNS "$RUNS"
 MODE=${MODE:-both}
 W1_OUTBOX=${W1_OUTBOX:-on}
 TOKEN=standin-token
@@ -38,7 +41,7 @@ go build -o bin/openaevfloor ./internal/openaevfloor
 
 work=$(mktemp -d)
 standin_pid=
-trap '[ -n "$standin_pid" ] && kill "$standin_pid" 2>/dev/null; rm -rf "$work"' EXIT
+trap '[ -z "${standin_pid:-}" ] || kill "$standin_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 export CONTAINER_IP=172.17.0.2
 
 # The floor's bodies are the profile's (times aside).

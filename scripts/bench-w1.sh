@@ -9,8 +9,11 @@
 #
 #   scripts/bench-w1.sh N [RUNS]        (make bench-w1 N=100000)
 set -euo pipefail
+source "$(dirname "$0")/benchlib.sh"
 N=${1:?usage: bench-w1.sh N [RUNS]}
 RUNS=${2:-5}
+positive bench-w1 N "$N"
+positive bench-w1 RUNS "$RUNS"
 MODE=${MODE:-both}   # both | w1 | floor
 OUTBOX=${OUTBOX:-both} # on | none | both: W1 with the durable outbox, without it (W1-none), or both
 cd "$(dirname "$0")/.."
@@ -21,8 +24,9 @@ go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
 go build -o bin/benchsink ./internal/benchsink
 go build -o bin/benchfloor ./internal/benchfloor
 
+sink_pid=
 work=$(mktemp -d)
-trap 'kill "$sink_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '[ -z "${sink_pid:-}" ] || kill "$sink_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 targets="$work/targets.txt"
 awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "10.%d.%d.%d\n", int(i/65536)%256, int(i/256)%256, i%256 }' > "$targets"
 

@@ -1,0 +1,11 @@
+# Sourced by the bench scripts (scripts/bench-*.sh): the checks of their
+# arguments and tools, shared so that each is refused alike.
+
+# positive SCRIPT NAME VALUE: exit 2 naming SCRIPT, NAME and VALUE unless
+# VALUE is a positive integer (decimal digits, no sign, no suffix: 100000,
+# not 100k). Called before anything is built or written.
+positive() {
+  [[ $3 =~ ^[1-9][0-9]*$ ]] && return 0
+  echo "$1: $2 must be a positive integer: $3" >&2
+  exit 2
+}
