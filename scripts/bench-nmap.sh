@@ -25,7 +25,7 @@ RUNS=${1:-5}
 positive bench-nmap RUNS "$RUNS"
 N=$RUNS # runs per side of the next pair
 cd "$(dirname "$0")/.."
-command -v nmap >/dev/null || { echo "bench-nmap: nmap missing (apt-get install -y nmap)" >&2; exit 1; }
+require bench-nmap nmap nmap
 
 if [ -z "${BIN:-}" ]; then
   mkdir -p bin

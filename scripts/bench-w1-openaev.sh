@@ -32,7 +32,8 @@ W1_OUTBOX=${W1_OUTBOX:-on}
 TOKEN=standin-token
 INJECT=bench-openaev-001
 cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { echo "bench-w1-openaev: /usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
+require bench-w1-openaev /usr/bin/time time
+require bench-w1-openaev curl curl
 
 mkdir -p bin
 go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit

@@ -17,7 +17,8 @@ positive bench-w1 RUNS "$RUNS"
 MODE=${MODE:-both}   # both | w1 | floor
 OUTBOX=${OUTBOX:-both} # on | none | both: W1 with the durable outbox, without it (W1-none), or both
 cd "$(dirname "$0")/.."
-[ -x /usr/bin/time ] || { echo "bench-w1: /usr/bin/time missing (apt-get install -y time)" >&2; exit 1; }
+require bench-w1 /usr/bin/time time
+require bench-w1 curl curl
 
 mkdir -p bin
 go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit

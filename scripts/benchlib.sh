@@ -9,3 +9,12 @@ positive() {
   echo "$1: $2 must be a positive integer: $3" >&2
   exit 2
 }
+
+# require SCRIPT COMMAND PACKAGE: exit 1 naming SCRIPT, COMMAND and the
+# Debian package that installs it unless COMMAND (a name on PATH or a
+# path) can be run. .ci/run installs each of them.
+require() {
+  command -v "$2" >/dev/null 2>&1 && return 0
+  echo "$1: $2 missing (apt-get install -y $3)" >&2
+  exit 1
+}
