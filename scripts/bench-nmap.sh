@@ -65,10 +65,9 @@ pair() {
   done
 }
 
-median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print v[int((NR+1)/2)] }'; }
-stats() { printf 'median=%.3fs min=%.3fs max=%.3fs' "$(median "$1")" "$(sort -g "$1" | head -1)" "$(sort -g "$1" | tail -1)"; }
+stats() { printf 'median=%.3fs min=%.3fs max=%.3fs' "$(median < "$1")" "$(sort -g "$1" | head -1)" "$(sort -g "$1" | tail -1)"; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1fms", s * 1000 }'; }
-stats_ms() { printf 'median=%s min=%s max=%s' "$(ms "$(median "$1")")" "$(ms "$(sort -g "$1" | head -1)")" "$(ms "$(sort -g "$1" | tail -1)")"; }
+stats_ms() { printf 'median=%s min=%s max=%s' "$(ms "$(median < "$1")")" "$(ms "$(sort -g "$1" | head -1)")" "$(ms "$(sort -g "$1" | tail -1)")"; }
 
 # shape LABEL PORTS BARE_TARGETS INJECTKIT_TARGET_ARGS...
 shape() {
@@ -77,7 +76,7 @@ shape() {
   pair bare inj -- nmap -sT -T4 -Pn -n -oX - -p "$ports" $bare \
     -- "$BIN" run nmap "$@" --param ports="$ports" --param timing=4 --param scan_type=connect
   printf '%-5s nmap %s | injectkit %s | ratio=%s (runs=%s)\n' "$label" "$(stats "$work/t.bare")" "$(stats "$work/t.inj")" \
-    "$(awk -v a="$(median "$work/t.inj")" -v b="$(median "$work/t.bare")" 'BEGIN { printf "%.3f", a / b }')" "$RUNS"
+    "$(awk -v a="$(median < "$work/t.inj")" -v b="$(median < "$work/t.bare")" 'BEGIN { printf "%.3f", a / b }')" "$RUNS"
 }
 
 shape one 1-1000 127.0.0.1 --target 127.0.0.1
@@ -101,4 +100,4 @@ pair standin run -- env PATH="$work/standin:$PATH" nmap \
   --param ports=1-1000 --param timing=4 --param scan_type=connect
 printf 'fixed stand-in nmap %s | injectkit run nmap on it %s | fixed cost=%.1fms (runs=%s)\n' \
   "$(stats_ms "$work/t.standin")" "$(stats_ms "$work/t.run")" \
-  "$(awk -v a="$(median "$work/t.run")" -v b="$(median "$work/t.standin")" 'BEGIN { print (a - b) * 1000 }')" "$N"
+  "$(awk -v a="$(median < "$work/t.run")" -v b="$(median < "$work/t.standin")" 'BEGIN { print (a - b) * 1000 }')" "$N"

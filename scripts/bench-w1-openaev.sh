@@ -102,7 +102,7 @@ once() {
 summary() {
   local label=$1 runs="$work/$1.runs"
   local sorted; sorted=$(cut -d' ' -f1 "$runs" | sort -g)
-  med=$(echo "$sorted" | awk -v n="$RUNS" 'NR == int((n+1)/2)')
+  med=$(echo "$sorted" | median)
   local min; min=$(echo "$sorted" | head -1)
   local max; max=$(echo "$sorted" | tail -1)
   local peak; peak=$(cut -d' ' -f2 "$runs" | sort -g | tail -1)

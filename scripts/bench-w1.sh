@@ -63,7 +63,7 @@ declare -A medians
 summary() {
   local label=$1
   local sorted; sorted=$(printf '%s\n' ${walls[$label]} | sort -g)
-  local med; med=$(echo "$sorted" | awk -v n="$RUNS" 'NR == int((n+1)/2)')
+  local med; med=$(echo "$sorted" | median)
   local min; min=$(echo "$sorted" | head -1)
   local max; max=$(echo "$sorted" | tail -1)
   local peak; peak=$(printf '%s\n' ${rss[$label]} | sort -g | tail -1)

@@ -18,3 +18,9 @@ require() {
   echo "$1: $2 missing (apt-get install -y $3)" >&2
   exit 1
 }
+
+# median: the median of the numbers on stdin, one a line: the middle one
+# of an odd count, the mean of the two middle ones of an even count.
+median() {
+  sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}

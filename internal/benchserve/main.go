@@ -74,6 +74,16 @@ func main() {
 	}
 }
 
+// median is the median of sorted: its middle value, or the mean of its two
+// middle values when their count is even.
+func median(sorted []time.Duration) time.Duration {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
 func outboxModes(s string) ([]bool, error) {
 	switch s {
 	case "on":
@@ -121,7 +131,7 @@ func bench(ctx context.Context, c config, modes []bool, runs int) error {
 			peak = max(peak, r.peakKB)
 		}
 		slices.Sort(walls)
-		med := walls[(len(walls)-1)/2]
+		med := median(walls)
 		fmt.Printf("outbox=%-4s workers=%d N=%d runs=%d median injects/s=%.0f (min %.0f, max %.0f) wall median=%.3fs min=%.3fs max=%.3fs peak_rss=%dMB\n",
 			label(outbox), c.workers, c.n, runs, float64(c.n)/med.Seconds(),
 			float64(c.n)/walls[len(walls)-1].Seconds(), float64(c.n)/walls[0].Seconds(),

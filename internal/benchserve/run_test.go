@@ -58,3 +58,23 @@ func TestOutboxModes(t *testing.T) {
 		}
 	}
 }
+
+// TestMedian: the middle value of an odd count, the mean of the two
+// middle values of an even count (not the lower of them).
+func TestMedian(t *testing.T) {
+	s := time.Second
+	tests := []struct {
+		sorted []time.Duration
+		want   time.Duration
+	}{
+		{[]time.Duration{3 * s}, 3 * s},
+		{[]time.Duration{1 * s, 3 * s}, 2 * s},
+		{[]time.Duration{1 * s, 2 * s, 9 * s}, 2 * s},
+		{[]time.Duration{1 * s, 2 * s, 4 * s, 9 * s}, 3 * s},
+	}
+	for _, tt := range tests {
+		if got := median(tt.sorted); got != tt.want {
+			t.Errorf("median(%v) = %v, want %v", tt.sorted, got, tt.want)
+		}
+	}
+}
