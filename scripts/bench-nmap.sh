@@ -5,7 +5,9 @@
 #   many  — 64 targets (127.0.0.0/26), ports 1-100
 # Both sides use the scan arguments injectkit builds (-sT -T4 -Pn -n -oX -;
 # injectkit also passes --stats-every 5s and the targets on stdin, -iL -).
-# Prints the median/min/max wall time of each side and their ratio. The
+# Prints the median/min/max wall time and the peak RSS (/usr/bin/time's
+# %M: the largest process's, injectkit's or the nmap it runs) of each side
+# and the ratio of the medians. The
 # runs alternate (bare, injectkit, injectkit, bare, …) after one untimed
 # warm-up of each, so that load on a shared machine falls on both sides.
 #
@@ -26,6 +28,7 @@ positive bench-nmap RUNS "$RUNS"
 N=$RUNS # runs per side of the next pair
 cd "$(dirname "$0")/.."
 require bench-nmap nmap nmap
+require bench-nmap /usr/bin/time time
 
 if [ -z "${BIN:-}" ]; then
   mkdir -p bin
@@ -37,14 +40,20 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for i in $(seq 0 63); do echo "127.0.0.$i"; done > "$work/many.txt"
 
-# timed FILE CMD...: run CMD once, append its wall time in seconds to FILE.
+# timed FILE CMD...: run CMD once, append its wall time in seconds to FILE
+# and, when rss is set, its peak RSS in KiB to FILE.rss (under
+# /usr/bin/time, whose own start then counts in the wall time: the scan
+# shapes only, not the millisecond rows).
+rss=
 timed() {
   local out=$1; shift
-  local t0 t1
+  local t0 t1 wrap=()
+  [ -z "$rss" ] || wrap=(/usr/bin/time -f %M -o "$work/time")
   t0=${EPOCHREALTIME/./} # microseconds, read without starting a process
-  "$@" </dev/null >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
+  "${wrap[@]}" "$@" </dev/null >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; exit 1; }
   t1=${EPOCHREALTIME/./}
   awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", (b - a) / 1e6 }' >> "$out"
+  [ -z "$rss" ] || cat "$work/time" >> "$out.rss"
 }
 
 # pair NAME_A NAME_B -- CMD_A... -- CMD_B...: one untimed warm-up of each,
@@ -56,7 +65,7 @@ pair() {
   while [ "$1" != "--" ]; do ca+=("$1"); shift; done
   shift
   cb=("$@")
-  : > "$work/t.$a"; : > "$work/t.$b"
+  : > "$work/t.$a"; : > "$work/t.$b"; : > "$work/t.$a.rss"; : > "$work/t.$b.rss"
   "${ca[@]}" </dev/null >/dev/null 2>&1 || true
   "${cb[@]}" </dev/null >/dev/null 2>&1 || true
   for i in $(seq "$N"); do
@@ -66,16 +75,20 @@ pair() {
 }
 
 stats() { printf 'median=%.3fs min=%.3fs max=%.3fs' "$(median < "$1")" "$(sort -g "$1" | head -1)" "$(sort -g "$1" | tail -1)"; }
+peak_mb() { sort -g "$1" | tail -1 | awk '{ printf "%dMB", $1 / 1024 }'; }
 ms() { awk -v s="$1" 'BEGIN { printf "%.1fms", s * 1000 }'; }
 stats_ms() { printf 'median=%s min=%s max=%s' "$(ms "$(median < "$1")")" "$(ms "$(sort -g "$1" | head -1)")" "$(ms "$(sort -g "$1" | tail -1)")"; }
 
 # shape LABEL PORTS BARE_TARGETS INJECTKIT_TARGET_ARGS...
 shape() {
   local label=$1 ports=$2 bare=$3; shift 3
+  rss=1
   # shellcheck disable=SC2086 # the bare targets are words
   pair bare inj -- nmap -sT -T4 -Pn -n -oX - -p "$ports" $bare \
     -- "$BIN" run nmap "$@" --param ports="$ports" --param timing=4 --param scan_type=connect
-  printf '%-5s nmap %s | injectkit %s | ratio=%s (runs=%s)\n' "$label" "$(stats "$work/t.bare")" "$(stats "$work/t.inj")" \
+  rss=
+  printf '%-5s nmap %s peak_rss=%s | injectkit %s peak_rss=%s | ratio=%s (runs=%s)\n' "$label" \
+    "$(stats "$work/t.bare")" "$(peak_mb "$work/t.bare.rss")" "$(stats "$work/t.inj")" "$(peak_mb "$work/t.inj.rss")" \
     "$(awk -v a="$(median < "$work/t.inj")" -v b="$(median < "$work/t.bare")" 'BEGIN { printf "%.3f", a / b }')" "$RUNS"
 }
 
