@@ -75,7 +75,9 @@ field() { echo "$1" | sed -E "s/.*\"$2\":([0-9]+).*/\\1/"; }
 
 # once LABEL CMD...: one timed run against a fresh stand-in whose URL
 # replaces @URL@ in the arguments; appends "wall kb posts bytes" to
-# $work/LABEL.runs.
+# $work/LABEL.runs. Its POSTs must be those of every run before it, of
+# either label (the bytes may differ by W1's execution_duration digits).
+first=
 once() {
   local label=$1; shift
   standin
@@ -95,7 +97,14 @@ once() {
     tail -5 "$work/stderr" >&2
     exit 1
   fi
-  echo "$wall $kb $(field "$stats" posts) $(field "$stats" bytes)" >> "$work/$label.runs"
+  local posts; posts=$(field "$stats" posts)
+  if [ -z "$first" ]; then
+    first="$label's first run sent $posts"
+  elif [ "$posts" != "${first##* }" ]; then
+    echo "bench-w1-openaev: $label sent $posts POSTs, but $first: the runs do not measure the same work" >&2
+    exit 1
+  fi
+  echo "$wall $kb $posts $(field "$stats" bytes)" >> "$work/$label.runs"
 }
 
 # summary LABEL: one line of LABEL's runs; sets med.

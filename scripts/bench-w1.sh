@@ -37,9 +37,12 @@ for _ in $(seq 100); do [ -s "$work/addr" ] && break; sleep 0.05; done
 url="http://$(cat "$work/addr")"
 
 # once LABEL CMD...: one timed run, its wall time and peak RSS kept under
-# LABEL, and the sink's counts of this run.
+# LABEL, and the sink's counts of this run, which must be those of every
+# run before it, of any label: W1, W1-none and the floor send the same
+# bodies, or the ratios compare different work.
 declare -A walls rss posts bytes
 labels=()
+first=
 once() {
   local label=$1; shift
   [ -n "${walls[$label]+set}" ] || labels+=("$label")
@@ -56,6 +59,13 @@ once() {
   local stats; stats=$(curl -fsS "$url/stats")
   posts[$label]=$(echo "$stats" | sed -E 's/.*"posts":([0-9]+).*/\1/')
   bytes[$label]=$(echo "$stats" | sed -E 's/.*"bytes":([0-9]+).*/\1/')
+  local this="${posts[$label]} POSTs of ${bytes[$label]} bytes"
+  if [ -z "$first" ]; then
+    first="$label's first run sent $this"
+  elif [ "$this" != "${first#* sent }" ]; then
+    echo "bench-w1: $label sent $this, but $first: the runs do not measure the same work" >&2
+    exit 1
+  fi
 }
 
 # summary LABEL: the summary line of LABEL's runs; sets medians[LABEL].
