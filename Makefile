@@ -53,7 +53,10 @@ demo: ## the README's main job: scan a loopback listener with the real nmap, pri
 N ?= 10000
 RUNS ?= 5
 PROFILE ?= callback
-bench-w1: ## W1 yardstick: make bench-w1 N=100000 (injectkit run noop → loopback sink with and without the outbox, then the floor; OUTBOX=on|none|both); PROFILE=openaev: through the openaev profile with assets, against the platform stand-in
+# bench-w1 and bench-floor refuse a PROFILE other than callback and openaev.
+known_profile = @case '$(PROFILE)' in callback|openaev) ;; *) echo "$@: unknown PROFILE '$(PROFILE)': want callback or openaev" >&2; exit 2;; esac
+bench-w1: ## W1 yardstick: make bench-w1 N=100000 (injectkit run noop → loopback sink with and without the outbox, then the floor; OUTBOX=on|none|both); PROFILE=openaev: through the openaev profile with assets, against the platform stand-in (OUTBOX=on|none)
+	$(known_profile)
 ifeq ($(PROFILE),openaev)
 	scripts/bench-w1-openaev.sh $(N) $(RUNS)
 else
@@ -61,6 +64,7 @@ else
 endif
 
 bench-floor: ## the floor alone: encode W1's final bodies and POST them (make bench-floor N=…; PROFILE=openaev: the openaev floor)
+	$(known_profile)
 ifeq ($(PROFILE),openaev)
 	MODE=floor scripts/bench-w1-openaev.sh $(N) $(RUNS)
 else

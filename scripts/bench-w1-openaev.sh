@@ -20,7 +20,8 @@
 # for both, and W1/floor.
 #
 #   scripts/bench-w1-openaev.sh N [RUNS]     (make bench-w1 PROFILE=openaev N=100000 RUNS=3)
-#   MODE=both|w1|floor (default both); W1_OUTBOX=none runs W1 with --outbox none.
+#   MODE=both|w1|floor (default both); OUTBOX=none runs W1 with --outbox none (default on).
+#   (make bench-w1 PROFILE=openaev OUTBOX=none)
 set -euo pipefail
 source "$(dirname "$0")/benchlib.sh"
 N=${1:?usage: bench-w1-openaev.sh N [RUNS]}
@@ -28,7 +29,10 @@ RUNS=${2:-5}
 positive bench-w1-openaev N "$N"
 positive bench-w1-openaev RUNS "$RUNS"
 MODE=${MODE:-both}
-W1_OUTBOX=${W1_OUTBOX:-on}
+OUTBOX=${OUTBOX:-on}
+oneof bench-w1-openaev MODE "$MODE" both w1 floor
+oneof bench-w1-openaev OUTBOX "$OUTBOX" on none
+[ -z "${W1_OUTBOX:-}" ] || { echo "bench-w1-openaev: W1_OUTBOX is now OUTBOX (on or none): W1_OUTBOX=$W1_OUTBOX" >&2; exit 2; }
 TOKEN=standin-token
 INJECT=bench-openaev-001
 cd "$(dirname "$0")/.."
@@ -122,11 +126,11 @@ summary() {
 }
 
 outbox="$work/outbox.db"
-[ "$W1_OUTBOX" = none ] && outbox=none
+[ "$OUTBOX" = none ] && outbox=none
 
 # W1 and the floor alternate, run by run, so that a machine whose load
 # drifts weighs on both alike.
-echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/') outbox=$W1_OUTBOX"
+echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/') outbox=$OUTBOX"
 for _ in $(seq "$RUNS"); do
   [ "$MODE" = floor ] || once W1 bin/injectkit run --openaev-message "$msg" --backend-url @URL@ --token "$TOKEN" --outbox "$outbox"
   [ "$MODE" = w1 ] || once floor bin/openaevfloor -n "$N" -inject-id "$INJECT" -url @URL@ -token "$TOKEN"

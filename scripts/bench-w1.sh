@@ -16,6 +16,8 @@ positive bench-w1 N "$N"
 positive bench-w1 RUNS "$RUNS"
 MODE=${MODE:-both}   # both | w1 | floor
 OUTBOX=${OUTBOX:-both} # on | none | both: W1 with the durable outbox, without it (W1-none), or both
+oneof bench-w1 MODE "$MODE" both w1 floor
+oneof bench-w1 OUTBOX "$OUTBOX" on none both
 cd "$(dirname "$0")/.."
 require bench-w1 /usr/bin/time time
 require bench-w1 curl curl

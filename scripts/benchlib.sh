@@ -24,3 +24,12 @@ require() {
 median() {
   sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+# oneof SCRIPT NAME VALUE CHOICE...: exit 2 naming SCRIPT, NAME, VALUE and
+# the choices unless VALUE is one of them.
+oneof() {
+  local script=$1 name=$2 value=$3 c; shift 3
+  for c in "$@"; do [ "$value" = "$c" ] && return 0; done
+  echo "$script: $name must be one of $*: $value" >&2
+  exit 2
+}
