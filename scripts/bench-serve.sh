@@ -16,6 +16,8 @@
 #
 #   scripts/bench-serve.sh N WORKERS [RUNS]   (make bench-serve N=2000 WORKERS=16 RUNS=3)
 #   OUTBOX=on|none|both (default both) picks the settings.
+#   QUEUE_PREFIX=… begins each run's queue name (default injectkit_bench_serve_;
+#   12 hex digits follow).
 # Needs RabbitMQ on 127.0.0.1:5672 (guest/guest), as the integration tests.
 set -euo pipefail
 source "$(dirname "$0")/benchlib.sh"
@@ -26,10 +28,11 @@ positive bench-serve N "$N"
 positive bench-serve WORKERS "$WORKERS"
 positive bench-serve RUNS "$RUNS"
 OUTBOX=${OUTBOX:-both}
+QUEUE_PREFIX=${QUEUE_PREFIX:-injectkit_bench_serve_}
 cd "$(dirname "$0")/.."
 
 mkdir -p bin
 go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
 go build -o bin/benchserve ./internal/benchserve
 echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/')"
-bin/benchserve -bin bin/injectkit -n "$N" -workers "$WORKERS" -runs "$RUNS" -outbox "$OUTBOX"
+bin/benchserve -bin bin/injectkit -n "$N" -workers "$WORKERS" -runs "$RUNS" -outbox "$OUTBOX" -queue-prefix "$QUEUE_PREFIX"

@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
+	"syscall"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -27,9 +30,35 @@ type broker struct {
 	vhost string
 }
 
+// defaultQueuePrefix begins the name of each run's queue unless
+// -queue-prefix gives another.
+const defaultQueuePrefix = "injectkit_bench_serve_"
+
+// checkQueuePrefix says why prefix cannot begin a queue's name: RabbitMQ
+// reserves "amq." and takes names of at most 255 bytes (the prefix is
+// followed by 12 hex digits).
+func checkQueuePrefix(prefix string) error {
+	switch {
+	case strings.HasPrefix(prefix, "amq."):
+		return fmt.Errorf("-queue-prefix %q: RabbitMQ reserves the names beginning with amq.", prefix)
+	case len(prefix) > 255-12:
+		return fmt.Errorf("-queue-prefix of %d bytes: at most %d (a queue's name takes 255, 12 of them the run's own)", len(prefix), 255-12)
+	}
+	return nil
+}
+
+// startHint is what to do when dialling the broker failed with err: start
+// RabbitMQ, when nothing listens.
+func startHint(err error) string {
+	if !errors.Is(err, syscall.ECONNREFUSED) {
+		return ""
+	}
+	return " (is RabbitMQ running? start it as root with `service rabbitmq-server start`, or `bash .ci/run`, which installs and starts it)"
+}
+
 // openBroker dials rawURL (loopback only) and declares a durable queue
-// with a fresh name.
-func openBroker(rawURL string) (*broker, error) {
+// whose name is prefix and a fresh suffix.
+func openBroker(rawURL, prefix string) (*broker, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("broker url: %w", err)
@@ -50,7 +79,7 @@ func openBroker(rawURL string) (*broker, error) {
 		b.vhost = v[1:]
 	}
 	if b.conn, err = amqp.Dial(rawURL); err != nil {
-		return nil, fmt.Errorf("dial broker %s: %w", u.Redacted(), err)
+		return nil, fmt.Errorf("dial broker %s: %w%s", u.Redacted(), err, startHint(err))
 	}
 	if b.ch, err = b.conn.Channel(); err != nil {
 		b.conn.Close()
@@ -58,7 +87,7 @@ func openBroker(rawURL string) (*broker, error) {
 	}
 	var r [6]byte
 	_, _ = rand.Read(r[:])
-	b.queue = "injectkit_bench_serve_" + hex.EncodeToString(r[:])
+	b.queue = prefix + hex.EncodeToString(r[:])
 	if _, err := b.ch.QueueDeclare(b.queue, true, false, false, false, nil); err != nil {
 		b.conn.Close()
 		return nil, fmt.Errorf("declare queue %s: %w", b.queue, err)

@@ -18,7 +18,8 @@
 //
 // A run fails, with the reason, unless every inject was completed exactly
 // once, no call was refused or dropped, and the queue is empty after the
-// daemon stopped. The queue is deleted after each run.
+// daemon stopped. The queue is deleted after each run. Its name is
+// -queue-prefix (default injectkit_bench_serve_) and 12 hex digits.
 //
 //	benchserve -bin bin/injectkit -n 2000 -workers 16 -outbox both -runs 3
 package main
@@ -39,16 +40,19 @@ import (
 type config struct {
 	bin     string
 	amqpURL string
-	n       int
-	workers int
-	timeout time.Duration
-	keep    bool // keep the daemon's log on success
+	// queuePrefix begins the name of each run's queue.
+	queuePrefix string
+	n           int
+	workers     int
+	timeout     time.Duration
+	keep        bool // keep the daemon's log on success
 }
 
 func main() {
 	var c config
 	flag.StringVar(&c.bin, "bin", "bin/injectkit", "the injectkit binary to run as `serve`")
 	flag.StringVar(&c.amqpURL, "amqp", "amqp://guest:guest@127.0.0.1:5672/", "the RabbitMQ broker (loopback)")
+	flag.StringVar(&c.queuePrefix, "queue-prefix", defaultQueuePrefix, "the start of each run's queue name (12 hex digits follow)")
 	flag.IntVar(&c.n, "n", 2000, "noop injects per run")
 	flag.IntVar(&c.workers, "workers", 16, "serve --workers")
 	flag.DurationVar(&c.timeout, "timeout", 10*time.Minute, "longest a run may take")
@@ -60,6 +64,9 @@ func main() {
 	modes, err := outboxModes(*outboxes)
 	if err == nil && (c.n < 1 || c.workers < 1 || *runs < 1) {
 		err = errors.New("-n, -workers and -runs must be at least 1")
+	}
+	if err == nil {
+		err = checkQueuePrefix(c.queuePrefix)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "benchserve:", err)

@@ -35,6 +35,14 @@ type result struct {
 func runOnce(ctx context.Context, c config, outbox bool) (res result, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
+	p, stopPlatform := openaevtest.Start(token)
+	defer stopPlatform()
+	b, err := openBroker(c.amqpURL, c.queuePrefix)
+	if err != nil {
+		return res, err
+	}
+	defer b.close()
+	// The daemon's directory, made once the broker is reached.
 	dir, err := os.MkdirTemp("", "benchserve-")
 	if err != nil {
 		return res, err
@@ -46,14 +54,6 @@ func runOnce(ctx context.Context, c config, outbox bool) (res result, err error)
 		}
 		fmt.Fprintf(os.Stderr, "benchserve: the daemon's log and outbox are in %s\n", dir)
 	}()
-
-	p, stopPlatform := openaevtest.Start(token)
-	defer stopPlatform()
-	b, err := openBroker(c.amqpURL)
-	if err != nil {
-		return res, err
-	}
-	defer b.close()
 	p.SetBroker(openaevtest.Broker{Host: b.host, Port: b.port, VHost: b.vhost, User: b.user, Pass: b.pass, Queue: b.queue})
 	ids, bodies := injects(p, c.n)
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
@@ -21,8 +23,8 @@ func TestIntegrationRunOnce(t *testing.T) {
 	const n = 20
 	for _, outbox := range []bool{true, false} {
 		t.Run("outbox="+label(outbox), func(t *testing.T) {
-			c := config{bin: bin, amqpURL: "amqp://guest:guest@" + servetest.Addr + "/", n: n, workers: 2,
-				timeout: 3 * time.Minute}
+			c := config{bin: bin, amqpURL: "amqp://guest:guest@" + servetest.Addr + "/", queuePrefix: defaultQueuePrefix,
+				n: n, workers: 2, timeout: 3 * time.Minute}
 			res, err := runOnce(context.Background(), c, outbox)
 			if err != nil {
 				t.Fatal(err)
@@ -75,6 +77,70 @@ func TestMedian(t *testing.T) {
 	for _, tt := range tests {
 		if got := median(tt.sorted); got != tt.want {
 			t.Errorf("median(%v) = %v, want %v", tt.sorted, got, tt.want)
+		}
+	}
+}
+
+// TestOpenBroker: the queue's name begins with the prefix given, and a
+// broker where nothing listens gets the hint to start RabbitMQ.
+func TestOpenBroker(t *testing.T) {
+	// A loopback port nothing listens on: one just closed.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := "amqp://guest:guest@" + l.Addr().String() + "/"
+	l.Close()
+	tests := []struct {
+		name, url, prefix string
+		broker            bool   // needs the real broker
+		wantQueue         string // the queue's name begins with it
+		wantErr           string // in the error
+	}{
+		{name: "default prefix", url: "amqp://guest:guest@" + servetest.Addr + "/", prefix: defaultQueuePrefix,
+			broker: true, wantQueue: "injectkit_bench_serve_"},
+		{name: "own prefix", url: "amqp://guest:guest@" + servetest.Addr + "/", prefix: "h95_bench_",
+			broker: true, wantQueue: "h95_bench_"},
+		{name: "broker down", url: down, prefix: defaultQueuePrefix,
+			wantErr: "is RabbitMQ running? start it as root with `service rabbitmq-server start`"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.broker {
+				servetest.Broker(t) // skips without a broker
+			}
+			b, err := openBroker(tt.url, tt.prefix)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one with %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.close()
+			if !strings.HasPrefix(b.queue, tt.wantQueue) || len(b.queue) != len(tt.wantQueue)+12 {
+				t.Errorf("queue %q, want %q and 12 hex digits", b.queue, tt.wantQueue)
+			}
+		})
+	}
+}
+
+func TestCheckQueuePrefix(t *testing.T) {
+	tests := []struct {
+		prefix, wantErr string
+	}{
+		{defaultQueuePrefix, ""},
+		{"", ""},
+		{"team_a.bench_", ""},
+		{"amq.bench_", `-queue-prefix "amq.bench_": RabbitMQ reserves the names beginning with amq.`},
+		{strings.Repeat("q", 244), "-queue-prefix of 244 bytes: at most 243"},
+	}
+	for _, tt := range tests {
+		err := checkQueuePrefix(tt.prefix)
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+			t.Errorf("checkQueuePrefix(%.20q) = %v, want %q", tt.prefix, err, tt.wantErr)
 		}
 	}
 }
