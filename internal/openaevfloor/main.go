@@ -14,7 +14,9 @@
 // TestFloorBodiesAreTheProfiles compare.
 //
 // -write-message writes the platform message the W1 side runs instead: the
-// inject with its N assets (asset-i, agent agent-i, address 10.x.y.z).
+// inject with its N assets (asset-i, agent agent-i, address 10.x.y.z,
+// host name bench-i.test), short enough that 100 000 of them fit in the
+// 16 MiB a platform message may take.
 //
 //	openaevfloor -n 100000 -url http://127.0.0.1:PORT -token standin-token
 //	openaevfloor -n 100000 -write-message msg.json
@@ -156,7 +158,7 @@ func writeMessage(name string, n int, injectID string) error {
 			w.WriteByte(',')
 		}
 		t := targetOf(i)
-		fmt.Fprintf(w, `{"asset_id":%q,"asset_name":"bench-%d","asset_hostname":"bench-%d.example.com","asset_ips":[%q],"asset_agents":[{"agent_id":%q}]}`,
+		fmt.Fprintf(w, `{"asset_id":%q,"asset_name":"bench-%d","asset_hostname":"bench-%d.test","asset_ips":[%q],"asset_agents":[{"agent_id":%q}]}`,
 			t.asset, i, i, t.ip, t.agent)
 	}
 	w.WriteString("]}\n")

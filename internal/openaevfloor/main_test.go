@@ -71,6 +71,23 @@ func TestFloorBodiesAreProcessedByTheStandIn(t *testing.T) {
 	}
 }
 
+// TestWriteMessageOf100000AssetsFits: the message of make bench-w1
+// PROFILE=openaev N=100000 is one `injectkit run --openaev-message` takes,
+// at most the broker's 16 MiB.
+func TestWriteMessageOf100000AssetsFits(t *testing.T) {
+	name := filepath.Join(t.TempDir(), "msg.json")
+	if err := writeMessage(name, 100000, "bench-openaev-001"); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Size() > openaev.BrokerMaxMessageSize {
+		t.Errorf("message of 100000 assets: %d bytes, more than %d", fi.Size(), openaev.BrokerMaxMessageSize)
+	}
+}
+
 func TestWriteMessageIsAPlatformMessage(t *testing.T) {
 	name := filepath.Join(t.TempDir(), "msg.json")
 	if err := writeMessage(name, 3, "inj"); err != nil {
