@@ -132,7 +132,9 @@ outbox="$work/outbox.db"
 # drifts weighs on both alike.
 echo "# $(date -u +%FT%TZ) $(uptime | sed 's/.*load/load/') outbox=$OUTBOX"
 for _ in $(seq "$RUNS"); do
-  [ "$MODE" = floor ] || once W1 bin/injectkit run --openaev-message "$msg" --backend-url @URL@ --token "$TOKEN" --outbox "$outbox"
+  # --max-targets: an inject may have 65 536 targets by default.
+  [ "$MODE" = floor ] || once W1 bin/injectkit run --openaev-message "$msg" --backend-url @URL@ --token "$TOKEN" --outbox "$outbox" \
+    --max-targets "$((N > 65536 ? N : 65536))"
   [ "$MODE" = w1 ] || once floor bin/openaevfloor -n "$N" -inject-id "$INJECT" -url @URL@ -token "$TOKEN"
 done
 w1_med= floor_med=
