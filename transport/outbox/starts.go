@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,6 +52,7 @@ type Run struct {
 	s        *Store
 	injectID string
 	seq      uint64
+	rec      []byte // the record StartRun wrote: this start alone
 }
 
 // StartRun records durably (fsync'd) that this process starts running
@@ -91,7 +93,11 @@ func (s *Store) StartRun(injectID string, bound int) (run *Run, crashed int, err
 		}
 		rec.Runs = append(rec.Runs, startRun{Seq: seq, Owner: s.pid, OwnerStart: s.start, At: now})
 		run = &Run{s: s, injectID: injectID, seq: seq}
-		return writeStarts(b, rec)
+		raw, err := storeStarts(b, rec)
+		if len(rec.Runs) == 1 {
+			run.rec = raw
+		}
+		return err
 	})
 	if err != nil {
 		return nil, 0, fmt.Errorf("outbox %s: record the start of inject %s: %w", s.path, injectID, err)
@@ -132,7 +138,7 @@ func (r *Run) End() {
 		r.s.mu.Lock()
 		delete(r.s.runs, r.seq)
 		r.s.mu.Unlock()
-		r.s.endStarts(r.injectID, r.seq)
+		r.s.endStarts(r.injectID, r.seq, r.rec)
 	}
 }
 
@@ -200,15 +206,20 @@ func uniqueValues(m map[uint64]string) []string {
 // ended unfinished, when its message was settled without running it (its
 // result already stored or delivered, or its terminal callback sent for
 // it); the starts of live processes stay.
-func (s *Store) ForgetStarts(injectID string) { s.endStarts(injectID, 0) }
+func (s *Store) ForgetStarts(injectID string) { s.endStarts(injectID, 0, nil) }
 
 // endStarts removes, in the background, the start seq (0: none) of inject
-// id and its starts that ended unfinished; Close waits for it.
-func (s *Store) endStarts(id string, seq uint64) {
+// id and its starts that ended unfinished; Close waits for it. alone, when
+// not nil, is the record of start seq alone as StartRun wrote it: a record
+// of those very bytes holds no other start, and is removed undecoded.
+func (s *Store) endStarts(id string, seq uint64, alone []byte) {
 	fn := func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStarts)
 		if b == nil {
 			return nil
+		}
+		if alone != nil && bytes.Equal(b.Get([]byte(id)), alone) {
+			return b.Delete([]byte(id))
 		}
 		rec, err := s.readStarts(b, id)
 		if err != nil || len(rec.Runs) == 0 {
@@ -252,15 +263,21 @@ func (s *Store) decodeStarts(id string, raw []byte) (startsRecord, error) {
 
 // writeStarts stores rec, or removes it when it holds no start.
 func writeStarts(b *bolt.Bucket, rec startsRecord) error {
+	_, err := storeStarts(b, rec)
+	return err
+}
+
+// storeStarts is writeStarts, returning the bytes stored (nil: none).
+func storeStarts(b *bolt.Bucket, rec startsRecord) ([]byte, error) {
 	if rec.InjectID == "" {
-		return errors.New("starts of an empty inject id")
+		return nil, errors.New("starts of an empty inject id")
 	}
 	if len(rec.Runs) == 0 {
-		return b.Delete([]byte(rec.InjectID))
+		return nil, b.Delete([]byte(rec.InjectID))
 	}
-	raw, err := json.Marshal(rec)
+	raw, err := encodeStarts(rec)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return b.Put([]byte(rec.InjectID), raw)
+	return raw, b.Put([]byte(rec.InjectID), raw)
 }

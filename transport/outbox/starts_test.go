@@ -85,6 +85,7 @@ func TestStartRun(t *testing.T) {
 		crashes     int  // processes that ended while running the inject
 		ended       int  // runs of this process that ended (End)
 		running     bool // a run of this process in flight
+		after       bool // a run of this process started after the new one
 		bound       int
 		wantCrashed int
 		wantRun     bool
@@ -97,6 +98,7 @@ func TestStartRun(t *testing.T) {
 		{name: "runs that ended are not counted", ended: 3, bound: 2, wantRun: true},
 		{name: "a run in flight is not counted", running: true, crashes: 1, bound: 2, wantCrashed: 1, wantRun: true, wantLeft: 1},
 		{name: "first delivery: earlier starts forgotten", crashes: 2, bound: 0, wantRun: true},
+		{name: "a run started after it is kept", after: true, bound: 2, wantRun: true, wantLeft: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,6 +132,16 @@ func TestStartRun(t *testing.T) {
 			}
 			if crashed != tt.wantCrashed || (run != nil) != tt.wantRun {
 				t.Errorf("StartRun: crashed %d, run %v; want %d, %v", crashed, run != nil, tt.wantCrashed, tt.wantRun)
+			}
+			if tt.after { // its record is no longer the new run's alone
+				other, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer other.Close()
+				if _, _, err := other.StartRun("i-1", tt.bound); err != nil {
+					t.Fatal(err)
+				}
 			}
 			run.End()
 			if err := s.Close(); err != nil { // waits for the removal
