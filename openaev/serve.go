@@ -153,6 +153,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			return err
 		}
 	}
+	letGo := h.holdOutbox(!d.Redelivered)
+	defer letGo()
 	release, err := h.reserve(id)
 	if err != nil {
 		return err
@@ -185,6 +187,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			return h.unfinished(ctx, id, injector, unfinished)
 		}
 		defer end()
+		letGo()
 		if d.Redelivered {
 			// Said once the platform took the reception, as the inject
 			// runs: a handling that fails before (its targets not listed,

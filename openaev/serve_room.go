@@ -127,6 +127,18 @@ func (h *Handler) sized(n int64) {
 	h.room.need = max(h.room.need, n)
 }
 
+// holdOutbox keeps the outbox file open, when first (a first delivery:
+// nothing is waited for between its room check and its start's record),
+// until the function returned is called: the two share one opening of a
+// shared file. A file another process holds is not waited for here.
+func (h *Handler) holdOutbox(first bool) (letGo func()) {
+	if h.cfg.Store == nil || !first {
+		return func() {}
+	}
+	release, _ := h.cfg.Store.Hold() // a failure is met again by the room check
+	return release
+}
+
 // reserve reserves the room of inject id's result in the outbox, and
 // returns its release; a serve.PauseError, the message not run, when
 // there is none. An outbox another process kept locked past the lock

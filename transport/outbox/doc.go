@@ -62,7 +62,9 @@
 // With Options.Shared the file is opened for each operation and closed
 // after it, so several processes (concurrent `injectkit run`s) can share one
 // outbox (a put of many transactions keeps it open from its first to its
-// last, letting go while its caller is slow to take the bodies stored); a body being delivered carries its owner's pid and start time,
+// last, letting go while its caller is slow to take the bodies stored; Hold
+// keeps it open across operations a caller makes one right after another,
+// serve's room check and start record of an inject); a body being delivered carries its owner's pid and start time,
 // and no other process resends it while that process lives and its
 // lease runs (Options.Lease, renewed while a POST of Send, SendRetried,
 // a Resender or a Deliverer (a run's own) lasts, half a lease before it ends, at once when the POST

@@ -59,3 +59,18 @@ func (h *hold) handOver(stored func([]Record), recs []Record) {
 	stored(recs)
 	t.Stop()
 }
+
+// Hold keeps the file open until release is called: in Shared mode, the
+// operations a caller makes one right after another (serve's room check
+// and record of an inject's start) then share one opening of the file
+// instead of one each. The lock is tried once, not waited for: a file
+// another process holds is not held, and each operation waits for it as
+// it would have. release may be called more than once; it does nothing
+// when the file was not held (err says why).
+func (s *Store) Hold() (release func(), err error) {
+	if _, err := s.acquireWithin(0); err != nil {
+		return func() {}, err
+	}
+	var once sync.Once
+	return func() { once.Do(s.release) }, nil
+}
