@@ -55,6 +55,15 @@ type plan struct {
 	// traces sends the per-target traces, once, before the bodies; nil
 	// when there are none (see Profile.targetTraces).
 	traces func(context.Context)
+	// mark ends the "complete"'s message (see runMark).
+	mark string
+}
+
+// completeMessage is the message of the "complete" of a report whose
+// message is msg, under a max payload size of limit: msg, cut to its
+// room, then the run mark, never cut.
+func (pl *plan) completeMessage(msg string, limit int) string {
+	return truncateEscaped(msg, messageRoom(limit)-len(pl.mark)) + pl.mark
 }
 
 var (
@@ -71,6 +80,9 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	status, msg := completion(r, m)
 	msg += undeclaredSummary(r.Output.Findings, m)
 	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx)}
+	if p.client.dry == nil {
+		base.mark = runMark() // a dry run reaches no platform: no answer to lose
+	}
 	pieces, misfits, err := findingPieces(r, m, v)
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.
@@ -121,7 +133,7 @@ type leftOut struct {
 func (pl plan) layout(status, msg string, pieces []piece, limit, notesRoom int) (*plan, leftOut) {
 	r := pl.r
 	var lo leftOut
-	pl.complete = Execution{Message: truncateEscaped(msg, messageRoom(limit)), Status: status, Action: ActionComplete,
+	pl.complete = Execution{Message: pl.completeMessage(msg, limit), Status: status, Action: ActionComplete,
 		Duration: max(int(math.Round(r.Finished.Sub(r.Started).Seconds())), 0)}
 	pieces = slices.Clone(pieces)
 	var notes []string

@@ -112,7 +112,7 @@ func TestProcessCategories(t *testing.T) {
 		t.Fatal(err)
 	}
 	done, ok := e.platform.Terminal("inj-c")
-	if !ok || done.Body["execution_message"] != "cloudy on 1 target: succeeded (configs: 1)" {
+	if !ok || message(done.Body) != "cloudy on 1 target: succeeded (configs: 1)" {
 		t.Fatalf("terminal %v", done.Body)
 	}
 	if n := len(cloud.Calls()); n != 1 {

@@ -286,7 +286,10 @@
 // of the "complete", every run asks before retrying it (the platform may
 // have taken the attempt whose answer was lost), and none sends anything
 // once the inject is finished: only twins completing within one round
-// trip of each other both complete. The platform stores each finding of
+// trip of each other both complete. The inject's COMPLETE traces say
+// whose "complete" finished it: one carrying the body's run mark is this
+// run's, taken, delivered; otherwise the body's signatures go as "data"
+// (see completeVerdict). The platform stores each finding of
 // an inject once, and drops a "complete" repeating one it holds
 // (openaevtest's rule 14): those same attempts, and the "complete" of an
 // inject run again (Processor.Reopened), first read the inject's stored

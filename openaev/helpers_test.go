@@ -279,3 +279,10 @@ func assertNoSecret(t *testing.T, logs *observer.ObservedLogs, secrets ...string
 		}
 	}
 }
+
+// message is the execution_message of a callback body, without the run
+// mark a "complete"'s ends with (openaevtest.Unmarked).
+func message(body map[string]any) string {
+	s, _ := body["execution_message"].(string)
+	return openaevtest.Unmarked(s)
+}

@@ -68,7 +68,7 @@ func TestPerTargetTraces(t *testing.T) {
 				t.Errorf("%d traces, want the run's and %d per target", traces, len(tt.want))
 			}
 			done, _ := e.platform.Terminal("inj-t")
-			if msg := done.Body["execution_message"]; msg != "nmap on 2 targets: succeeded (scan_results: 3, ports: 3)" {
+			if msg := message(done.Body); msg != "nmap on 2 targets: succeeded (scan_results: 3, ports: 3)" {
 				t.Errorf("terminal message %q", msg)
 			}
 		})
@@ -99,7 +99,7 @@ func TestUndeclaredFindingsSummarised(t *testing.T) {
 	}
 	done, _ := e.platform.Terminal("inj-c")
 	want := `chatty on 1 target: succeeded; not declared as outputs: banner "SSH-2.0-OpenSSH_9.6", hosts (3 items), meta (1 entry)`
-	if msg := done.Body["execution_message"]; msg != want {
+	if msg := message(done.Body); msg != want {
 		t.Errorf("message\n%q\nwant\n%q", msg, want)
 	}
 }

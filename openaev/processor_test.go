@@ -116,7 +116,7 @@ func TestProcessNmapAssets(t *testing.T) {
 	done := calls[2].Body
 	if done["execution_status"] != "SUCCESS" || done["execution_action"] != "complete" ||
 		done["execution_duration"] != float64(0) ||
-		done["execution_message"] != "nmap on 2 targets: succeeded (scan_results: 3, ports: 3)" {
+		message(done) != "nmap on 2 targets: succeeded (scan_results: 3, ports: 3)" {
 		t.Errorf("complete = %v", done)
 	}
 	if _, ok := done["execution_output_structured"].(string); !ok {
@@ -180,7 +180,7 @@ func TestProcessNoopManual(t *testing.T) {
 		t.Fatalf("calls = %s", got)
 	}
 	done := calls[2].Body
-	if done["execution_status"] != "SUCCESS" || done["execution_message"] != "noop on 2 targets: partially succeeded" {
+	if done["execution_status"] != "SUCCESS" || message(done) != "noop on 2 targets: partially succeeded" {
 		t.Errorf("complete = %v", done)
 	}
 	doc, _ := calls[2].Structured()

@@ -221,17 +221,19 @@ func (p *Profile) RejectionBodies(ctx context.Context, rej *runtime.Rejection) (
 // 2.0.0 on such a 404 is the inject deleted, refused for good. When another run of
 // the same message may exist (Redelivered, AckLost), the platform is
 // asked before each attempt of the "complete", and it is not sent once
-// the platform shows the inject finished (see AckLost): the signatures it
-// carries go as a "data" callback instead, as a flush sends those of a
+// the platform shows the inject finished (see AckLost): delivered when the
+// inject's traces show this very body taken (completeVerdict), else the
+// signatures it carries go as a "data" callback instead, as a flush sends those of a
 // stored "complete" found superseded (see ResendPoster): the run's
 // traffic reached the targets, and its signatures the platform. While
 // that "data" fails, its error is returned (an outbox keeps the
 // "complete", which its resend finds superseded again).
 func (p *Profile) PostBody(ctx context.Context, injectID string, index int, body []byte) error {
-	if err := p.postBody(ctx, injectID, index, body, mayHaveTwin); !errors.Is(err, errSuperseded) {
-		return err
+	superseded := p.postBody(ctx, injectID, index, body, mayHaveTwin)
+	if !errors.Is(superseded, errSuperseded) {
+		return superseded
 	}
-	_, err := p.postSupersededData(ctx, injectID, index, body)
+	_, err := p.postSupersededData(ctx, injectID, index, body, superseded)
 	return err
 }
 

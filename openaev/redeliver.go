@@ -20,7 +20,8 @@ import (
 // in which both can send down to one round trip: a callback's retries wait
 // seconds, during which the twin may have completed. Every run asks before
 // a retry of its "complete", twin or not: the platform may have taken the
-// attempt whose answer never came back.
+// attempt whose answer never came back, which the inject's traces then
+// show (completeVerdict): that "complete" is delivered.
 
 // errSuperseded ends the attempts of a terminal callback whose inject the
 // platform shows finished; PostBody reports it as delivered.
@@ -74,7 +75,9 @@ func alwaysTwin(context.Context) bool { return true }
 // attempt of the "complete" (index 0), when twin(ctx) says another run may
 // have completed the inject, and before every retry of it, it asks the
 // platform for the inject's status: once the inject is finished, nothing
-// more is sent and errSuperseded is returned. A retry asks even without a
+// more is sent, and the "complete" is delivered when the platform shows
+// it took this very body, superseded (errSuperseded) otherwise (see
+// completeVerdict). A retry asks even without a
 // twin: the attempt before it may have been taken by the platform and only
 // its answer lost (a connection cut after the request went out), and a
 // second "complete" would finish the inject twice.
@@ -101,13 +104,10 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			if attempt == 1 && !twin(ctx) {
 				return nil
 			}
-			switch finished, err := p.finishedElsewhere(ctx, injectID); {
-			case err != nil:
-				return err // the token refused: nothing more is sent
-			case finished:
-				return errSuperseded
-			}
-			return nil
+			// The token refused: nothing more is sent; the inject
+			// finished: by this very body (errOwnTaken) or another
+			// run's (errSuperseded, see completeVerdict).
+			return p.completeVerdict(ctx, injectID, body)
 		}
 		// The platform may hold findings of this "complete" already: those
 		// of the run it reopened, or of a copy it took (an earlier attempt,
@@ -123,11 +123,17 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 	}
 	_, err := p.client.do(callbackContext(ctx), req)
 	switch {
+	case errors.Is(err, errOwnTaken):
+		if !marked(ctx, markResend) {
+			p.log.Info("terminal callback "+p.client.sentAs()+": the platform shows it took this complete, whose answer was lost; nothing more sent",
+				zap.String("inject_id", injectID), zap.String("action", op), zap.Int("index", index))
+		}
+		return nil
 	case errors.Is(err, errSuperseded):
 		if flag, ok := ctx.Value(supersededKey{}).(*atomic.Bool); ok {
 			flag.Store(true)
 		}
-		return errSuperseded
+		return err
 	case err != nil:
 		err = authorization(err, injectID, p.denial(ctx, err, p.received.has(injectID)))
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)

@@ -17,16 +17,16 @@ import (
 // completed it (it ran the message the broker redelivered after this
 // process died with the body stored), and the stored body is superseded:
 // it is not sent a second time, and outbox.ErrSuperseded has the outbox
-// drop it and count it apart from the delivered ones. When
-// the status cannot be read, the body is sent as usual. The "data"
-// callbacks (index > 0) follow their "complete" (see InOrder): an outbox
-// Resender sends them only once it is delivered or superseded. They are
-// sent after a superseded one too: the finished inject may be this very
-// "complete"'s doing, taken by the platform with its answer lost, and the
-// data are then the only copy of the run's signatures. The signatures a
-// superseded "complete" carries are sent too, as a "data" callback
-// (supersededData) that completes nothing, and outbox.ErrSupersededSent
-// has the outbox count it apart; one carrying none is dropped.
+// drop it and count it apart from the delivered ones; but when the
+// inject's COMPLETE traces carry the body's run mark, the platform took
+// this very body (an attempt whose answer was lost), which is delivered
+// (see completeVerdict). When the status cannot be read, the body is sent
+// as usual. The "data" callbacks (index > 0) follow their "complete" (see
+// InOrder): an outbox Resender sends them only once it is delivered or
+// superseded. The signatures a superseded "complete" carries are sent
+// too, as a "data" callback (supersededData) that completes nothing, and
+// outbox.ErrSupersededSent has the outbox count it apart; one carrying
+// none is dropped.
 type ResendPoster struct {
 	Profile *Profile
 }
@@ -54,13 +54,13 @@ func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, 
 	// The outbox logs each body it delivers: one line, not a second one
 	// from the profile.
 	ctx = context.WithValue(ctx, markResend, true)
-	err := r.Profile.postBody(ctx, injectID, index, body, alwaysTwin)
-	if !errors.Is(err, errSuperseded) {
-		return err
+	superseded := r.Profile.postBody(ctx, injectID, index, body, alwaysTwin)
+	if !errors.Is(superseded, errSuperseded) {
+		return superseded
 	}
 	// While its "data" fails, the stored "complete" stays pending, and
 	// its next attempt finds it superseded again and sends the same "data".
-	sent, err := r.Profile.postSupersededData(ctx, injectID, index, body)
+	sent, err := r.Profile.postSupersededData(ctx, injectID, index, body, superseded)
 	switch {
 	case err != nil:
 		return err
@@ -74,31 +74,22 @@ func (r ResendPoster) PostBody(ctx context.Context, injectID string, index int, 
 // inject id found superseded, as a "data" callback (see supersededData),
 // never asking the platform first: the inject is finished, and a "data"
 // callback completes nothing. sent is false when body carries none.
-func (p *Profile) postSupersededData(ctx context.Context, injectID string, index int, body []byte) (sent bool, err error) {
+// superseded is postBody's error, errSuperseded: when it wraps errUnsure
+// (the platform's traces cannot say whose "complete" finished the
+// inject), the signatures are sent all the same, never lost, after a WARN
+// that they may be stored twice.
+func (p *Profile) postSupersededData(ctx context.Context, injectID string, index int, body []byte, superseded error) (sent bool, err error) {
 	data, ok := supersededData(body)
 	if !ok {
 		return false, nil
 	}
+	if errors.Is(superseded, errUnsure) {
+		p.log.Warn("the platform does not show whether it took this complete (its answer lost) or another run's; "+
+			"its signatures are sent as data, and may be stored twice", zap.String("inject_id", injectID))
+	}
 	if err := p.postAs(ctx, injectID, index, ActionData, data, alwaysTwin); err != nil {
 		return false, err
 	}
-	return true, nil
-}
-
-// finishedElsewhere reports whether the platform shows inject id finished
-// (completed by another process); an unreadable status is not finished,
-// but a token the platform refuses outright (a 401) is the error: the
-// callback would carry the same token, and nothing more is sent.
-func (p *Profile) finishedElsewhere(ctx context.Context, injectID string) (bool, error) {
-	status, finished, err := p.client.InjectFinished(ctx, injectID)
-	if tokenRefused(err) {
-		return false, err
-	}
-	if !finished {
-		return false, nil
-	}
-	p.log.Info("terminal callback superseded: the inject already finished on the platform",
-		zap.String("inject_id", injectID), zap.String("status", status))
 	return true, nil
 }
 

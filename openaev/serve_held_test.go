@@ -3,6 +3,7 @@ package openaev_test
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -35,9 +36,16 @@ func TestHandlerHeldRetryAsksFirst(t *testing.T) {
 			// second is taken and answered 502.
 			s.platform.FailComplete("i-1", http.StatusServiceUnavailable, 1)
 			s.platform.LoseCompleteAnswer("i-1", http.StatusBadGateway, 1)
-			body := s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			body := nmapAssetsMessage(t, s.env, "i-1", 2)
 			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body}); err != nil {
 				t.Fatalf("settled with %v, want acknowledged", err)
+			}
+			// Its signatures once each: 4 a target of each type.
+			for _, typ := range []string{"DETECTION", "PREVENTION"} {
+				got := signatureSet(s.platform.Signatures("i-1")[typ])
+				if all, distinct := len(got), len(slices.Compact(got)); all != 8 || distinct != 8 {
+					t.Errorf("the platform holds %d %s signatures, %d distinct; want 8, each once", all, typ, distinct)
+				}
 			}
 			// The platform took one: no "complete" follows it (processed
 			// again, the inject finished twice; dropped, its findings

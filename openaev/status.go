@@ -29,6 +29,12 @@ type InjectState struct {
 	// Status is inject_status.status_name, "" when the inject has no
 	// status yet.
 	Status string
+	// Completes are the execution_message of inject_status.status_traces
+	// whose execution_action is COMPLETE: the "complete" callbacks the
+	// platform took (see completeVerdict); Traces says whether the answer
+	// listed the traces at all.
+	Completes []string
+	Traces    bool
 	// ContractID is inject_injector_contract.injector_contract_id, ""
 	// when the answer does not say (no such field, an inject without a
 	// contract).
@@ -51,7 +57,8 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 	}
 	var doc struct {
 		Status *struct {
-			Name string `json:"status_name"`
+			Name   string          `json:"status_name"`
+			Traces json.RawMessage `json:"status_traces"`
 		} `json:"inject_status"`
 		Contract json.RawMessage `json:"inject_injector_contract"`
 	}
@@ -61,9 +68,29 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 	var in InjectState
 	if doc.Status != nil {
 		in.Status = strings.TrimSpace(doc.Status.Name)
+		in.Completes, in.Traces = completeTraces(doc.Status.Traces)
 	}
 	in.ContractID = contractOf(doc.Contract)
 	return in, nil
+}
+
+// completeTraces returns the messages of the COMPLETE traces of raw,
+// inject_status.status_traces; ok is false when raw is no list of traces
+// (absent, null, another shape): the answer does not say.
+func completeTraces(raw json.RawMessage) (messages []string, ok bool) {
+	var traces []struct {
+		Message string `json:"execution_message"`
+		Action  string `json:"execution_action"`
+	}
+	if json.Unmarshal(raw, &traces) != nil || traces == nil {
+		return nil, false
+	}
+	for _, t := range traces {
+		if strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") {
+			messages = append(messages, t.Message)
+		}
+	}
+	return messages, true
 }
 
 // contractOf returns the contract id inject_injector_contract names: the

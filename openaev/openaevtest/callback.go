@@ -56,6 +56,7 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 // it was: that trace counts in the final status a later "complete" sets.
 func agentNotFoundLocked(c *Call, in *inject) string {
 	in.completes = append(in.completes, "ERROR")
+	in.traces = append(in.traces, trace{message: "Agent not found: " + c.AgentID, action: "COMPLETE", status: "ERROR"})
 	return fmt.Sprintf("agent %q not found (the stand-in holds no agents): the platform adds an ERROR trace "+
 		"to the inject (handleInjectExecutionError) and the callback's content is lost", c.AgentID)
 }
@@ -116,6 +117,12 @@ func (p *Platform) processLocked(c *Call, in *inject) (string, int) {
 		in.batches++
 		in.signatures = append(in.signatures, c.Signatures...)
 	}
+	msg, _ := c.Body["execution_message"].(string)
+	action, _ := c.Body["execution_action"].(string)
+	if c.Kind == KindComplete {
+		action = "complete"
+	}
+	in.traces = append(in.traces, trace{message: msg, action: traceAction(action), status: status})
 	if c.Kind == KindComplete {
 		in.completes = append(in.completes, status)
 		in.status = finalStatus(p.version, in.completes)
@@ -244,4 +251,18 @@ func finalStatus(v Version, completes []string) string {
 		return "EXECUTED"
 	}
 	return "PARTIAL"
+}
+
+// trace is an execution trace of an inject's status (rule 8): the
+// callback's message as sent, its action as ExecutionTraceUtils
+// .convertExecutionAction maps it, its status.
+type trace struct{ message, action, status string }
+
+// traceAction is the ExecutionTraceAction of a callback's bound action.
+func traceAction(action string) string {
+	switch action {
+	case "complete", "prerequisite_check", "prerequisite_execution", "cleanup_execution":
+		return strings.ToUpper(action)
+	}
+	return "EXECUTION"
 }

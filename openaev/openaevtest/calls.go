@@ -1,6 +1,9 @@
 package openaevtest
 
-import "context"
+import (
+	"context"
+	"regexp"
+)
 
 // Reading the calls the platform received.
 
@@ -133,3 +136,15 @@ func (p *Platform) takeFailure(kind, injectID string) int {
 	f.n--
 	return f.status
 }
+
+// runMark matches the mark an injectkit run ends a "complete"'s message
+// with, naming the run (" [run 1a2b3c4d]"), and which the platform keeps
+// in the complete's trace.
+var runMark = regexp.MustCompile(` \[run [0-9a-f]{8}\]`)
+
+// Unmarked returns msg, a "complete"'s message, without its run mark: what
+// a test compares, as the mark is random.
+func Unmarked(msg string) string { return runMark.ReplaceAllString(msg, "") }
+
+// Marked reports whether msg, a "complete"'s message, carries a run mark.
+func Marked(msg string) bool { return runMark.MatchString(msg) }

@@ -157,11 +157,10 @@
 //     twice (InjectExpectationLockService.applySignaturesForExpectationWithLock
 //     has added the merged list onto the existing one; a later release
 //     replaces it with the de-duplicated union): the stand-in lists them
-//     twice. A "data" callback is
-//     processed whatever the inject's state, on a finished inject too: the
-//     platform (InjectExecutionService) checks the PENDING state for a
-//     "complete" only, so its signatures append and the inject stays
-//     finished.
+//     twice. A "data" callback is processed whatever the inject's state,
+//     on a finished inject too: the platform (InjectExecutionService)
+//     checks the PENDING state for a "complete" only, so its signatures
+//     append and the inject stays finished.
 //  6. Every stored signature type is checked against pyoaev's closed
 //     SignatureTypes enum: the collectors (Elastic, LogRhythm, NetWitness,
 //     Cortex XDR, Defender O365) parse every pending expectation through
@@ -194,8 +193,10 @@
 //     GET /api/injects/{id} (and the reception) answers the platform's
 //     Inject entity (2.4.0 read: openaev-api/…/rest/inject/InjectApi.java
 //     :132-139 returns it, as the reception does at :363-377); the
-//     stand-in gives {"inject_id": …, "inject_status": {"status_name": …},
-//     "inject_injector_contract": …, "inject_type": …}. The contract is the
+//     stand-in gives inject_id, inject_status (status_name, and status_traces:
+//     one per processed callback, execution_message as sent, execution_action
+//     COMPLETE for a "complete": createExecutionTrace, convertExecutionAction),
+//     inject_injector_contract and inject_type. The contract is the
 //     whole InjectorContract, not an id (openaev-model/…/database/model/
 //     Inject.java:171-183, no MonoIdSerializer): injector_contract_id
 //     (InjectorContract.java:53-57), injector_contract_injectors (the
@@ -253,8 +254,7 @@
 //     openaev.enabled-dev-features=SIGNATURE_OUTPUT_PROCESSOR, which the
 //     tests of stored signatures need. WithDevFeatures and
 //     SetDevFeatures set the features (none: the platform's default);
-//     WithLegacyIngestion lists LEGACY_INGESTION_EXECUTION_TRACE among
-//     them.
+//     WithLegacyIngestion lists LEGACY_INGESTION_EXECUTION_TRACE among them.
 //  12. No U+0000 in stored text (2.4.0 read; Current taken as alike). The
 //     PostgreSQL JDBC driver refuses a string parameter holding U+0000
 //     ("Zero bytes may not occur in string parameters") and PostgreSQL

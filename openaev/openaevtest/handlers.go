@@ -176,7 +176,12 @@ type contractInjector struct{ ID, Name, Type string }
 // entity (rule 8), of which the stand-in gives the inject id, its status,
 // its contract and the injector type. Called under p.mu.
 func (p *Platform) injectAnswer(id string, in *inject) (int, string, []byte) {
-	doc := map[string]any{"inject_id": id, "inject_status": map[string]any{"status_name": in.status},
+	traces := make([]map[string]any, len(in.traces))
+	for i, t := range in.traces {
+		traces[i] = map[string]any{"execution_message": t.message, "execution_action": t.action,
+			"execution_status": t.status, "execution_context_identifiers": []string{}}
+	}
+	doc := map[string]any{"inject_id": id, "inject_status": map[string]any{"status_name": in.status, "status_traces": traces},
 		"inject_injector_contract": nil, "inject_type": nil}
 	if in.contract != "" {
 		contract := map[string]any{"injector_contract_id": in.contract, "injector_contract_injectors": []string{},

@@ -114,6 +114,7 @@ type inject struct {
 	denied     bool
 	reopenings int
 	completes  []string // the statuses of its processed "complete" callbacks
+	traces     []trace  // its execution traces (status_traces), in order
 	batches    int      // signature batches stored
 	signatures []Signature
 	findings   map[string]any

@@ -1,0 +1,157 @@
+package openaev_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/outbox"
+)
+
+// TestLostCompleteAnswerStoresOnce is tester t76's case: the platform takes
+// a "complete", then its answer is lost (a gateway's 503). Before the retry
+// the run finds the inject finished, and its COMPLETE trace carrying this
+// run's mark: the complete was this one, delivered, and nothing more is
+// sent; the platform holds each signature once. So for `injectkit run`
+// (the processor), `outbox flush` of a stored complete taken earlier, and
+// serve's resender whose resent complete has its answer lost. A stored
+// complete without a mark (an older injectkit's) cannot be told from
+// another run's: its signatures go as data, said at WARN, stored twice.
+func TestLostCompleteAnswerStoresOnce(t *testing.T) {
+	const id, targets = "i-lost", 2
+	tests := []struct {
+		name   string
+		outbox bool
+		// deliver brings the complete to the platform with its answer
+		// lost, then delivers the run as the path does.
+		deliver func(t *testing.T, s *serveEnv, msg []byte)
+		twice   bool // each signature stored twice (the platform cannot tell)
+		said    string
+	}{
+		{"run", false, func(t *testing.T, s *serveEnv, msg []byte) {
+			s.platform.LoseCompleteAnswer(id, http.StatusServiceUnavailable, 1)
+			if err := s.proc.Process(context.Background(), msg); err != nil {
+				t.Fatal(err)
+			}
+		}, false, "took this complete"},
+		{"outbox flush of a stored complete taken", true, func(t *testing.T, s *serveEnv, msg []byte) {
+			keep(t, s, msg)
+			s.postStoredComplete(t, id) // its answer lost: still stored
+			flush(t, s)
+		}, false, ""},
+		{"serve's resender, the resent complete's answer lost", true, func(t *testing.T, s *serveEnv, msg []byte) {
+			keep(t, s, msg)
+			s.platform.LoseCompleteAnswer(id, http.StatusServiceUnavailable, 1)
+			flush(t, s)
+		}, false, ""},
+		{"stored complete without a run mark", true, func(t *testing.T, s *serveEnv, msg []byte) {
+			keep(t, s, msg)
+			body := storedComplete(t, s, id)
+			var e openaev.Execution
+			if err := json.Unmarshal(body, &e); err != nil {
+				t.Fatal(err)
+			}
+			e.Message = openaevtest.Unmarked(e.Message)
+			if err := s.client.Callback(context.Background(), id, e); err != nil {
+				t.Fatal(err)
+			}
+			unmarked, _ := json.Marshal(e)
+			err := openaev.ResendPoster{Profile: s.profile}.PostBody(context.Background(), id, 0, unmarked)
+			if !errors.Is(err, outbox.ErrSupersededSent) {
+				t.Fatalf("resend: %v, want its signatures sent as data", err)
+			}
+		}, true, "may be stored twice"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: tt.outbox})
+			s.register(t)
+			msg := nmapAssetsMessage(t, s.env, id, targets)
+			tt.deliver(t, s, msg)
+			completed := 0 // answered or not
+			for _, c := range s.platform.Calls(id) {
+				if c.Kind == openaevtest.KindComplete && c.Outcome == openaevtest.Processed {
+					completed++
+				}
+			}
+			if completed != 1 {
+				t.Errorf("the inject was completed %d times, want once", completed)
+			}
+			copies := 1
+			if tt.twice {
+				copies = 2
+			}
+			for _, typ := range []string{"DETECTION", "PREVENTION"} {
+				sigs := s.platform.Signatures(id)[typ]
+				seen := map[openaevtest.Signature]int{}
+				for _, sig := range sigs {
+					seen[sig]++
+				}
+				// 4 per target: source, target, start and end.
+				if len(seen) != 4*targets || len(sigs) != copies*4*targets {
+					t.Errorf("the platform holds %d %s signatures, %d distinct; want %d, each %d time(s)",
+						len(sigs), typ, len(seen), copies*4*targets, copies)
+				}
+			}
+			if warned := s.logs.FilterMessageSnippet("may be stored twice").Len(); warned != 0 != tt.twice {
+				t.Errorf("%d WARN lines saying the signatures may be stored twice", warned)
+			}
+			if tt.said != "" && s.logs.FilterMessageSnippet(tt.said).Len() != 1 {
+				t.Errorf("no log line %q", tt.said)
+			}
+			if tt.outbox && !tt.twice {
+				if got := s.records(t); len(got) != 0 {
+					t.Errorf("outbox %v, want empty", got)
+				}
+			}
+		})
+	}
+}
+
+// keep runs msg with every "complete" failing: its bodies stay in the
+// outbox; then the platform takes callbacks again.
+func keep(t *testing.T, s *serveEnv, msg []byte) {
+	t.Helper()
+	s.platform.FailComplete("i-lost", http.StatusServiceUnavailable, 1<<30)
+	_ = s.proc.Process(context.Background(), msg)
+	if n := s.records(t)[outbox.Pending]; n == 0 {
+		t.Fatal("nothing kept in the outbox")
+	}
+	s.platform.FailComplete("i-lost", 0, 0)
+}
+
+// flush resends the outbox as serve's resender and `outbox flush` do.
+func flush(t *testing.T, s *serveEnv) {
+	t.Helper()
+	// Every body is delivered: the complete too, taken by the platform.
+	want := outbox.FlushResult{Delivered: s.records(t)[outbox.Pending]}
+	rs := &outbox.Resender{Store: s.store, Select: s.profile.Owns,
+		Client: func(string) (outbox.Poster, error) { return openaev.ResendPoster{Profile: s.profile}, nil }}
+	if res, err := rs.Flush(context.Background()); err != nil || res != want {
+		t.Errorf("flush: %+v, %v; want %+v", res, err, want)
+	}
+}
+
+// storedComplete returns the stored "complete" of inject id.
+func storedComplete(t *testing.T, s *serveEnv, id string) []byte {
+	t.Helper()
+	recs, err := s.store.List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if r.InjectID == id && r.ChunkIndex == 0 {
+			full, err := s.store.Get(r.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return full.Body
+		}
+	}
+	t.Fatalf("no stored complete of %s", id)
+	return nil
+}

@@ -1,0 +1,94 @@
+package openaev
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+
+	"go.uber.org/zap"
+)
+
+// A "complete" whose answer was lost (a gateway's 503 after the platform
+// took it, a connection cut after the request went out) is retried, and
+// before the retry the platform is asked for the inject's status. A
+// finished inject then means one of two things: the platform took this
+// very "complete", or another run of the same message (a twin) completed
+// it. Sending the signatures as "data" stores them twice in the first
+// case; not sending them loses them in the second. The platform tells the
+// two apart: GET /api/injects/{id} answers the inject's status with its
+// execution traces (OpenAEV 2.4.0: InjectStatus.status_traces, each
+// ExecutionTrace with its execution_message and execution_action, COMPLETE
+// for a "complete", InjectStatusService.createExecutionTrace storing the
+// callback's message as sent). Every "complete" message ends with a mark
+// naming its run ("[run 1a2b3c4d]", runMark): a COMPLETE trace carrying
+// this body's mark is this run's "complete", taken; none carrying it, the
+// inject was completed by another run. An answer without the traces, or a
+// body without a mark (stored by an older injectkit), cannot tell.
+
+// errOwnTaken ends the attempts of a "complete" the platform shows it
+// took already (its COMPLETE trace carries the body's run mark): the
+// callback is delivered, and nothing more is sent.
+var errOwnTaken = errors.New("the platform took this complete already")
+
+// errUnsure marks an errSuperseded whose inject's traces cannot say
+// whether the platform took this very "complete" (see completeVerdict).
+var errUnsure = errors.New("the platform does not show whose complete finished the inject")
+
+// runMarkRe matches a run mark in a message.
+var runMarkRe = regexp.MustCompile(`\[run [0-9a-f]{8}\]`)
+
+// runMark returns the mark ending the message of a run's "complete": " [run "
+// and 8 random hex digits, drawn once for the run's plan, so that another
+// run of the same message has another, and a held result tried again the
+// same (see Handler.keep).
+func runMark() string {
+	var b [4]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return " [run " + hex.EncodeToString(b[:]) + "]"
+}
+
+// markOf returns the run mark of body, a "complete", or "" when its
+// message carries none.
+func markOf(body []byte) string {
+	var e struct {
+		Message string `json:"execution_message"`
+	}
+	if json.Unmarshal(body, &e) != nil {
+		return ""
+	}
+	return runMarkRe.FindString(e.Message)
+}
+
+// completeVerdict asks the platform whether inject id is finished, before
+// an attempt of body, a "complete": nil when it is not (or its status
+// cannot be read: the body is sent as usual); errOwnTaken when its COMPLETE
+// traces show this very body taken; errSuperseded when another run's
+// "complete" finished it, wrapping errUnsure when the traces cannot say
+// whose; a token the platform refuses outright (a 401) is the error.
+func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte) error {
+	in, err := p.client.InjectState(ctx, injectID)
+	switch {
+	case tokenRefused(err):
+		return err
+	case err != nil || !Finished(in.Status):
+		return nil
+	}
+	mark := markOf(body)
+	if mark != "" && in.Traces {
+		for _, msg := range in.Completes {
+			if strings.Contains(msg, mark) {
+				return errOwnTaken
+			}
+		}
+		p.log.Info("terminal callback superseded: another run completed the inject on the platform",
+			zap.String("inject_id", injectID), zap.String("status", in.Status))
+		return errSuperseded
+	}
+	p.log.Info("terminal callback superseded: the inject already finished on the platform",
+		zap.String("inject_id", injectID), zap.String("status", in.Status))
+	return errors.Join(errSuperseded, errUnsure)
+}
