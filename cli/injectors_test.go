@@ -9,6 +9,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/nmap"
 )
@@ -128,6 +129,20 @@ type injectorJSON struct {
 	Expectations      []string
 	Domains           []string
 	SecurityPlatforms map[string][]string `json:"security_platforms"`
+	InvalidManifest   string              `json:"invalid_manifest"`
+	OpenAEVRefuses    string              `json:"openaev_refuses"`
+}
+
+// listInjectors returns the list `injectors -o json` prints, which must
+// exit 0.
+func listInjectors(t *testing.T, reg *framework.Registry, env map[string]string) []injectorJSON {
+	t.Helper()
+	r := run(t, reg, env, "injectors", "-o", "json")
+	var list []injectorJSON
+	if err := json.Unmarshal([]byte(r.stdout), &list); r.code != cli.ExitOK || err != nil {
+		t.Fatalf("injectors -o json: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
+	}
+	return list
 }
 
 // injectorHelp returns the text of `injectors NAME` and the params of its
@@ -175,15 +190,11 @@ func TestInjectorsJSONParamRange(t *testing.T) {
 
 func TestInjectorsJSON(t *testing.T) {
 	env := map[string]string{"DEMO_API_KEY": "s3cret-value", "DEMO_BASE_URL": "https://env.example"}
-	r := run(t, registry(withDemo), env, "injectors", "-o", "json")
-	var list []injectorJSON
-	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil || r.code != 0 {
-		t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)
-	}
+	list := listInjectors(t, registry(withDemo), env)
 	if len(list) != 2 || list[0].Name != "demo" || list[1].Name != "noop" || list[1].Category != "any" {
 		t.Errorf("list: %+v", list)
 	}
-	r = run(t, registry(withDemo), env, "injectors", "demo", "--output", "json")
+	r := run(t, registry(withDemo), env, "injectors", "demo", "--output", "json")
 	var one injectorJSON
 	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 {
 		t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)

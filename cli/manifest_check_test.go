@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -38,6 +37,26 @@ func badRegistry(m framework.Manifest) (*framework.Registry, *atomic.Int32) {
 	return registry(func(r *framework.Registry) {
 		r.Register("bad", func() framework.Executor { return &badManifest{m: m, ran: ran} })
 	}), ran
+}
+
+// words is s with its runs of white space folded to one space: the text
+// of a wrapped entry, as a reader reads it.
+func words(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// badAndNoop returns the entries of bad and noop in the text `injectors`
+// prints (100 columns wide) for a registry of badRegistry's, which must
+// exit 0, each as words reads it.
+func badAndNoop(t *testing.T, reg *framework.Registry) (bad, noop string) {
+	t.Helper()
+	r := run(t, reg, map[string]string{"COLUMNS": "100"}, "injectors")
+	if r.code != cli.ExitOK {
+		t.Fatalf("injectors: exit %d\n%s", r.code, r.stderr)
+	}
+	entries := strings.SplitAfter(r.stdout, "\nnoop")
+	if len(entries) != 2 {
+		t.Fatalf("injectors: no noop entry after bad's:\n%s", r.stdout)
+	}
+	return words(entries[0]), words(entries[1])
 }
 
 // nothingRanOrSent checks that the injector never ran and the platform
@@ -177,7 +196,6 @@ func TestInjectorsListMarksInvalidManifests(t *testing.T) {
 			Params: []framework.Param{{Name: "Scan-Mode", Type: framework.ParamString}}}},
 		{"unknown expectation", framework.Manifest{Expectations: []framework.ExpectationType{"BOGUS"}}},
 	}
-	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
 	for _, mt := range manifests {
 		t.Run(mt.name, func(t *testing.T) {
 			m := mt.m
@@ -189,30 +207,15 @@ func TestInjectorsListMarksInvalidManifests(t *testing.T) {
 				t.Fatalf("validate bad: exit %d, want 2 refusing its manifest:\n%s", refused.code, refused.stderr)
 			}
 
-			r := run(t, reg, map[string]string{"COLUMNS": "100"}, "injectors")
-			if r.code != cli.ExitOK {
-				t.Fatalf("injectors: exit %d\n%s", r.code, r.stderr)
+			bad, noop := badAndNoop(t, reg)
+			if want := "invalid manifest: " + why; !strings.Contains(bad, want) {
+				t.Errorf("bad's entry does not say %q:\n%s", want, bad)
 			}
-			entries := strings.SplitAfter(r.stdout, "\nnoop")
-			if len(entries) != 2 {
-				t.Fatalf("injectors: no noop entry after bad's:\n%s", r.stdout)
-			}
-			if want := "invalid manifest: " + why; !strings.Contains(words(entries[0]), want) {
-				t.Errorf("bad's entry does not say %q:\n%s", want, r.stdout)
-			}
-			if strings.Contains(entries[1], "invalid manifest") {
-				t.Errorf("noop's entry is marked invalid:\n%s", r.stdout)
+			if strings.Contains(noop, "invalid manifest") {
+				t.Errorf("noop's entry is marked invalid:\n%s", noop)
 			}
 
-			r = run(t, reg, nil, "injectors", "-o", "json")
-			var list []struct {
-				Name            string `json:"name"`
-				InvalidManifest string `json:"invalid_manifest"`
-			}
-			if err := json.Unmarshal([]byte(r.stdout), &list); r.code != cli.ExitOK || err != nil {
-				t.Fatalf("injectors -o json: exit %d, %v\n%s%s", r.code, err, r.stdout, r.stderr)
-			}
-			for _, e := range list {
+			for _, e := range listInjectors(t, reg, nil) {
 				if want := map[bool]string{true: why}[e.Name == "bad"]; e.InvalidManifest != want {
 					t.Errorf("%s: invalid_manifest %q, want %q", e.Name, e.InvalidManifest, want)
 				}
