@@ -191,18 +191,8 @@ func TestOutboxCommandsLockRecordOnAFullDisk(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args[0], func(t *testing.T) {
 			box := filepath.Join(t.TempDir(), "outbox.db")
-			s, err := outbox.Open(box, outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, id := range []string{"inj-a", "inj-b"} {
-				if _, err := s.Put(outbox.Entry{InjectID: id, Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)}); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
+			storeBodies(t, box, outbox.Entry{InjectID: "inj-a", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)},
+				outbox.Entry{InjectID: "inj-b", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)})
 			if err := os.Symlink("/dev/full", box+".lock"); err != nil {
 				t.Fatal(err)
 			}

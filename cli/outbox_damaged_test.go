@@ -169,16 +169,7 @@ func TestCorruptRecordNamedOneWay(t *testing.T) {
 func TestFlushOfAnotherBackendsIncompleteSend(t *testing.T) {
 	be := newSwitchable(t, http.StatusOK)
 	box := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Put(outbox.Entry{InjectID: "inj-b", Phase: "execution_complete", BaseURL: be.URL, Body: []byte(`{"b":1}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	storeBodies(t, box, outbox.Entry{InjectID: "inj-b", Phase: "execution_complete", BaseURL: be.URL, Body: []byte(`{"b":1}`)})
 	other := "http://127.0.0.1:9"
 	lostSend(t, box, other, 1000)
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
@@ -215,13 +206,7 @@ func TestFlushOfIncompleteSendsItWouldNotSend(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			box := filepath.Join(t.TempDir(), "outbox.db")
-			s, err := outbox.Open(box, outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := s.Close(); err != nil {
-				t.Fatal(err)
-			}
+			storeBodies(t, box)
 			lostSend(t, box, be.URL, 1000, tt.fields)
 			line := "send 1000 (inject inj-lost, phase execution_complete, " + be.URL + ") incomplete: chunks 1-4 of 5 never stored"
 			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -30,14 +29,7 @@ func TestOutboxFlushInterruptedWhileWaiting(t *testing.T) {
 	}))
 	t.Cleanup(be.Close)
 	box := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.Put(outbox.Entry{InjectID: "inj-wait", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)})
-	if err = errors.Join(err, s.Close()); err != nil {
-		t.Fatal(err)
-	}
+	storeBodies(t, box, outbox.Entry{InjectID: "inj-wait", Phase: "p", BaseURL: be.URL, Body: []byte(`{}`)})
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 	sess := newSession(false, false)
 	sess.ctx, sess.env = ctx, env
@@ -51,7 +43,7 @@ func TestOutboxFlushInterruptedWhileWaiting(t *testing.T) {
 		!strings.Contains(f.stderr, "1 signature body still pending, 1 stopped while waiting to be tried again (no request in flight") {
 		t.Fatalf("exit %d, want %d saying the body was stopped waiting, not in flight\n%s%s", f.code, cli.ExitInterrupted, f.stdout, f.stderr)
 	}
-	s, err = outbox.Open(box, outbox.Options{Shared: true, ReadOnly: true})
+	s, err := outbox.Open(box, outbox.Options{Shared: true, ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}

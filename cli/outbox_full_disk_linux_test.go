@@ -62,19 +62,12 @@ func TestFlushOnFullDiskExitsUsage(t *testing.T) {
 	dir := fullDisk(t, "256k")
 	be := newBackend(t, http.StatusOK)
 	box := filepath.Join(dir, "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
+	body := append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 2000), `"}`...)...)
+	chunks := make([]outbox.Entry, 16)
+	for i := range chunks {
+		chunks[i] = outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: len(chunks), BaseURL: be.URL, Body: body}
 	}
-	for i := range 16 {
-		body := append([]byte(`{"pad":"`), append(bytes.Repeat([]byte("x"), 2000), `"}`...)...)
-		if _, err := s.Put(outbox.Entry{InjectID: "inj-full", Phase: "p", ChunkIndex: i, TotalChunks: 16, BaseURL: be.URL, Body: body}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	storeBodies(t, box, chunks...)
 	fill(t, dir)
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 	r := run(t, registry(), env, "outbox", "flush", "--backend-url", be.URL)

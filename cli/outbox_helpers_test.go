@@ -115,6 +115,26 @@ func damageBolt(t *testing.T, box, bucket string, id uint64) {
 // limit run and serve take.
 const crampedBytes = 1024
 
+// storeBodies stores each of entries, by a Put of its own (as a run
+// keeps its one body), in the outbox file at box, made if need be, and
+// returns their records, pending.
+func storeBodies(t *testing.T, box string, entries ...outbox.Entry) []outbox.Record {
+	t.Helper()
+	s, err := outbox.Open(box, outbox.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []outbox.Record
+	for _, e := range entries {
+		got, perr := s.Put(e)
+		recs, err = append(recs, got...), errors.Join(err, perr)
+	}
+	if err = errors.Join(err, s.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
 // crampOutbox stores in the outbox at box one pending body of
 // crampedBytes, for another inject, and returns the --outbox-max-bytes
 // that leaves one byte free: room for no result, under a limit run takes
@@ -122,14 +142,7 @@ const crampedBytes = 1024
 // stored nothing beside it.
 func crampOutbox(t *testing.T, box string) (maxBytes string) {
 	t.Helper()
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = s.Put(outbox.Entry{InjectID: "cramp", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: bytes.Repeat([]byte("x"), crampedBytes)})
-	if err = errors.Join(err, s.Close()); err != nil {
-		t.Fatal(err)
-	}
+	storeBodies(t, box, outbox.Entry{InjectID: "cramp", Phase: "p", BaseURL: "http://127.0.0.1:1", Body: bytes.Repeat([]byte("x"), crampedBytes)})
 	return strconv.Itoa(crampedBytes + 1)
 }
 

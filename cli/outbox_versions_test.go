@@ -24,16 +24,7 @@ import (
 func TestOutboxOfANewerVersion(t *testing.T) {
 	be := newSwitchable(t, http.StatusOK)
 	box := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Put(outbox.Entry{InjectID: "kept", Phase: "p", BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	storeBodies(t, box, outbox.Entry{InjectID: "kept", Phase: "p", BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})
 	const mark = "injectkit-outbox/9"
 	outboxtest.Update(t, box, func(tx *bolt.Tx) error { return tx.Bucket([]byte("meta")).Put([]byte("format"), []byte(mark)) })
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
@@ -64,17 +55,7 @@ func TestOutboxOfANewerVersion(t *testing.T) {
 // the run, and list -o json gives no two entries one id.
 func TestDropOfARunNumberedLikeABody(t *testing.T) {
 	box := filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := s.Put(outbox.Entry{InjectID: "inj-C3", Phase: "execution_complete", BaseURL: "http://127.0.0.1:9", Body: []byte(`{"c":3}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	recs := storeBodies(t, box, outbox.Entry{InjectID: "inj-C3", Phase: "execution_complete", BaseURL: "http://127.0.0.1:9", Body: []byte(`{"c":3}`)})
 	body := recs[0].ID
 	earlierStart(t, box, "S1", body)
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
@@ -102,7 +83,7 @@ func TestDropOfARunNumberedLikeABody(t *testing.T) {
 	if want := "dropped " + runID + " (unfinished run of inject S1 by pid "; r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Fatalf("drop %s: exit %d, want %q: %s%s", runID, r.code, want, r.stdout, r.stderr)
 	}
-	s, err = outbox.Open(box, outbox.Options{ReadOnly: true})
+	s, err := outbox.Open(box, outbox.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,16 +153,7 @@ func outboxWithAnEarlierVersion(t *testing.T) (box string, older *os.Process) {
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	box = filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Put(outbox.Entry{InjectID: "inj-old", Phase: "execution_complete", BaseURL: "http://127.0.0.1:9", Body: []byte(`{"old":1}`)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	storeBodies(t, box, outbox.Entry{InjectID: "inj-old", Phase: "execution_complete", BaseURL: "http://127.0.0.1:9", Body: []byte(`{"old":1}`)})
 	return box, cmd.Process
 }
 
