@@ -66,9 +66,7 @@ func checkRedactedRefusals(t *testing.T, tests []redactedRefusal) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(withLeaky("")), tt.env, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 			if strings.Contains(r.stdout+r.stderr, "S3cr3t") {
 				t.Errorf("shows the secret:\n%s%s", r.stdout, r.stderr)
 			}

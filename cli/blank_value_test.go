@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"strings"
 	"testing"
 )
 
@@ -42,9 +41,7 @@ func TestBlankValueRefused(t *testing.T) {
 				}
 				return
 			}
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 		})
 	}
 }
@@ -72,9 +69,7 @@ func TestBlankInjectIDWithBackend(t *testing.T) {
 			args := append([]string{"run", "noop", "--target", "127.0.0.1", "--outbox", "none",
 				"--backend-url", "http://127.0.0.1:9"}, tt.args...)
 			r := run(t, registry(), tt.env, args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 		})
 	}
 }

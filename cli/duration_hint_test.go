@@ -1,10 +1,8 @@
 package cli_test
 
 import (
-	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
@@ -49,9 +47,7 @@ func TestDurationRoundingToZeroAdvice(t *testing.T) {
 				args = append(args, "--target", "127.0.0.1", "--backend-url", backend.URL, "--token", "tok", "--inject-id", "inj-1", "--outbox", "none")
 			}
 			r := run(t, registry(), tt.env, append(args, "--log-level", "error")...)
-			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, want %d saying\n%s\ngot:\n%s", r.code, cli.ExitUsage, tt.want, r.stderr)
-			}
+			checkRefused(t, r, tt.want)
 			if n := backend.Len(); n != 0 {
 				t.Errorf("%d requests reached the backend", n)
 			}

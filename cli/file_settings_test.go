@@ -103,9 +103,7 @@ func TestBlankFilePathRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(), tt.env, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 saying %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 			if entries, _ := os.ReadDir(dir); len(entries) > 0 {
 				t.Errorf("%s created %q", tt.name, entries[0].Name())
 				for _, e := range entries {
@@ -149,9 +147,7 @@ func TestOutboxNotRegularRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(), tt.env, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 saying %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 			if strings.Contains(r.stderr, "lost") {
 				t.Errorf("stderr speaks of signatures lost:\n%s", r.stderr)
 			}
@@ -198,9 +194,7 @@ func TestEarlyRefusalLeavesConfigUnread(t *testing.T) {
 				<-done
 				t.Fatalf("%v waited for the config file's writer", tt.args)
 			}
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 saying %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 		})
 	}
 }

@@ -247,9 +247,7 @@ func TestRunOpenAEVMessageConflictNamesItsSource(t *testing.T) {
 				args = append(args, "--openaev-message", msg)
 			}
 			r := run(t, registry(), tt.env, append(args, tt.args...)...)
-			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, want %d saying\n%s\ngot:\n%s", r.code, cli.ExitUsage, tt.want, r.stderr)
-			}
+			checkRefused(t, r, tt.want)
 			if strings.Contains(r.stderr, "S3cr3t") {
 				t.Errorf("stderr shows the secret:\n%s", r.stderr)
 			}

@@ -1,10 +1,8 @@
 package cli_test
 
 import (
-	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/internal/testkit"
 )
 
@@ -36,9 +34,7 @@ func TestOutboxCommandsOnNoneNameItsSource(t *testing.T) {
 				args = append(args, "--backend-url", backend.URL, "--token", "tok")
 			}
 			r := run(t, registry(), tt.env, args...)
-			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, want %d saying %q; stderr:\n%s", r.code, cli.ExitUsage, tt.want, r.stderr)
-			}
+			checkRefused(t, r, tt.want)
 			if n := backend.Len(); n != 0 {
 				t.Errorf("%d requests reached the backend", n)
 			}

@@ -83,9 +83,7 @@ func TestOutboxPathControlCharacters(t *testing.T) {
 			}
 			before := len(be.got())
 			r := run(t, registry(), env, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr %q; want 2 and %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 			if strings.ContainsAny(r.stderr+r.stdout, "\x1b\u202e\u200d\u2028\u2029") || !utf8.ValidString(r.stderr+r.stdout) || strings.Contains(r.stderr+r.stdout, "\nFORGED") {
 				t.Errorf("the path printed raw: stdout %q, stderr %q", r.stdout, r.stderr)
 			}

@@ -53,9 +53,7 @@ func TestParamNamingASetting(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(cmd+" "+tt.param, func(t *testing.T) {
 				r := run(t, reg, nil, cmd, "web", "--target", "127.0.0.1", "--param", tt.param)
-				if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-					t.Errorf("exit %d, want 2 with %q:\nstdout %s\nstderr %s", r.code, tt.want, r.stdout, r.stderr)
-				}
+				checkRefused(t, r, tt.want)
 				if strings.Contains(r.stdout+r.stderr, "s3cr3t") {
 					t.Errorf("the secret's value is shown:\nstdout %s\nstderr %s", r.stdout, r.stderr)
 				}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
@@ -70,9 +69,7 @@ func TestParamSecretValueWithheld(t *testing.T) {
 						"--log-level", "warn")
 				}
 				r := run(t, reg, env, args...)
-				if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
-					t.Errorf("exit %d, want %d with %q:\n%s", r.code, cli.ExitUsage, tt.want, r.stderr)
-				}
+				checkRefused(t, r, tt.want)
 				if strings.Contains(r.stdout+r.stderr, tt.secret) {
 					t.Errorf("the secret is shown:\n%s%s", r.stdout, r.stderr)
 				}

@@ -40,9 +40,7 @@ func TestRunBadInputCreatesNoOutbox(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ob := filepath.Join(t.TempDir(), "outbox.db")
 			r := run(t, registry(), nil, append(append([]string{"run"}, tt.args...), "--token", "tok", "--outbox", ob, "--log-level", "error")...)
-			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr %q; want 2 saying %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 			if _, err := os.Stat(ob); !errors.Is(err, fs.ErrNotExist) {
 				t.Errorf("outbox file: %v, want none", err)
 			}

@@ -245,9 +245,7 @@ func TestServeBlankInjectorsRefused(t *testing.T) {
 			args := append([]string{"serve", "--openaev-url", platform.URL, "--token", "tok",
 				"--injector-id", "00000000-0000-4000-8000-000000000000", "--listen-addr", "", "--log-level", "error"}, tt.args...)
 			r := run(t, registry(), tt.env, args...)
-			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, want %d saying\n%s\ngot:\n%s", r.code, cli.ExitUsage, tt.want, r.stderr)
-			}
+			checkRefused(t, r, tt.want)
 			if n := platform.Len(); n != 0 {
 				t.Errorf("%d requests reached the platform", n)
 			}

@@ -1,10 +1,8 @@
 package cli_test
 
 import (
-	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/openaev"
@@ -49,9 +47,7 @@ func TestSettingSourceNamedOneWay(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, reg, tt.env, append([]string{"run", tt.injector, "--log-level", "error"}, tt.args...)...)
-			if r.code != cli.ExitUsage || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, want %d saying %s:\n%s", r.code, cli.ExitUsage, tt.want, r.stderr)
-			}
+			checkRefused(t, r, tt.want)
 		})
 	}
 }

@@ -40,9 +40,7 @@ func TestTokenErrorNamesItsSource(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, registry(), tt.env, tt.args...)
-			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
-				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 saying %q", r.code, r.stderr, tt.want)
-			}
+			checkRefused(t, r, tt.want)
 			if strings.Contains(r.stderr+r.stdout, "sekrit") {
 				t.Errorf("the token is shown:\n%s", r.stderr)
 			}
