@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -47,12 +46,7 @@ func TestBlankShodanBaseURLIsRefused(t *testing.T) {
 			}
 			args := append([]string{"validate", "query", "--query", "apache", "--log-level", "error"}, tt.args...)
 			r := run(t, reg, env, args...)
-			switch {
-			case tt.want == "" && r.code != 0:
-				t.Errorf("exit %d, want 0:\n%s", r.code, r.stderr)
-			case tt.want != "" && (r.code != 2 || !strings.Contains(r.stderr, tt.want)):
-				t.Errorf("exit %d, want 2 with %q:\n%s", r.code, tt.want, r.stderr)
-			}
+			checkAcceptedOrRefused(t, r, tt.want)
 		})
 	}
 }

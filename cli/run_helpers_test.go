@@ -128,6 +128,19 @@ func checkRefused(t *testing.T, r result, want string) {
 	}
 }
 
+// checkAcceptedOrRefused checks that r is accepted (exit 0) when want is
+// empty, else refused saying want (checkRefused).
+func checkAcceptedOrRefused(t *testing.T, r result, want string) {
+	t.Helper()
+	if want == "" {
+		if r.code != 0 {
+			t.Errorf("exit %d, want 0:\n%s", r.code, r.stderr)
+		}
+		return
+	}
+	checkRefused(t, r, want)
+}
+
 // withoutTimes replaces the times of wire bodies, so that two runs compare.
 func withoutTimes(s string) string { return times.ReplaceAllString(s, `"T"`) }
 
