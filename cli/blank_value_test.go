@@ -47,12 +47,7 @@ func TestBlankValueRefused(t *testing.T) {
 func TestBlankInjectIDWithBackend(t *testing.T) {
 	conf := writeFile(t, "c.yaml", "inject_id: ''\n")
 	injectFile := writeFile(t, "i.json", `{"inject_id": "", "targets": [{"value": "127.0.0.1"}]}`)
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"config file", nil, []string{"--config", conf}, `invalid inject_id "" (config file ` + conf + `:1): required when a backend URL is set`},
 		{"flag", nil, []string{"--inject-id", ""}, `invalid inject_id "" (--inject-id): required when a backend URL is set`},
 		{"not given", nil, nil, `no inject id: one is required when a backend URL is set (give --inject-id, INJECTKIT_INJECT_ID, inject_id in the config file or "inject_id" in the inject file)`},

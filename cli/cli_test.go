@@ -80,7 +80,8 @@ func run(t *testing.T, reg *framework.Registry, env map[string]string, args ...s
 }
 
 // refusal is a command line that is refused before anything runs: its
-// arguments, the environment it adds, and what the refusal says.
+// arguments, the environment it adds, and what the refusal says (in a
+// table of lines some of which are accepted, "" for those).
 type refusal struct {
 	name string
 	env  map[string]string

@@ -246,12 +246,7 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 // wherever it was given.
 func TestRefusedURLHidesQuerySecrets(t *testing.T) {
 	const url = "http://bob:pw@127.0.0.1:9/x?token=QSECRET"
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"run", nil, []string{"run", "noop", "--target", "127.0.0.1", "--backend-url", url}, `invalid backend_url "http://127.0.0.1:9/x?token=REDACTED" (--backend-url)`},
 		{"validate", nil, []string{"validate", "noop", "--target", "127.0.0.1", "--backend-url", url}, `invalid backend_url "http://127.0.0.1:9/x?token=REDACTED" (--backend-url)`},
 		{"run, from the environment", map[string]string{"INJECTKIT_BACKEND_URL": url}, []string{"run", "noop", "--target", "127.0.0.1"},
@@ -282,12 +277,7 @@ func TestRefusedURLHidesQuerySecrets(t *testing.T) {
 func TestTargetErrorsNameTheirOrigin(t *testing.T) {
 	conf := writeFile(t, "c.yaml", "log_level: error\ntarget: [\"a b\"]\n")
 	hosts, sized := writeFile(t, "h2.txt", "127.0.0.1\n"), writeFile(t, "s.yaml", "max_payload_size: 300\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"flag", nil, []string{"--target", "a b"}, `invalid --target "a b": host name`},
 		{"env", map[string]string{"INJECTKIT_TARGET": "a b"}, nil, `invalid target "a b" (env INJECTKIT_TARGET): host name`},
 		{"config file", nil, []string{"--config", conf}, `invalid target "a b" (config file ` + conf + `:2): host name`},

@@ -17,12 +17,7 @@ func TestDurationRoundingToZeroAdvice(t *testing.T) {
 	const rounds = "rounds to 0s: the shortest duration is 1ns"
 	const none, leave = " (write 0 for none)", " (leave the setting out for the default)"
 	uuid := "00000000-0000-4000-8000-000000000000"
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"run --timeout", nil, []string{"run", "noop", "--timeout", "1e-10"}, `invalid timeout "1e-10" (--timeout): ` + rounds + leave},
 		{"validate --timeout", nil, []string{"validate", "noop", "--timeout", "1e-10"}, `invalid timeout "1e-10" (--timeout): ` + rounds + leave},
 		{"env timeout", map[string]string{"INJECTKIT_TIMEOUT": "0.1ns"}, []string{"run", "noop"},

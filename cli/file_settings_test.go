@@ -78,12 +78,7 @@ func TestBlankFilePathRefused(t *testing.T) {
 	serve := []string{"serve", "--openaev-url", "http://127.0.0.1:1", "--token", "abcdefgh12",
 		"--injector-id", "00000000-0000-4000-8000-000000000001", "--injectors", "noop", "--listen-addr", ""}
 	backend := []string{"--backend-url", "https://127.0.0.1:1", "--inject-id", "inj-blank", "--token", "abcdefgh12"}
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"run --outbox", nil, append(target, "--outbox", " "), `invalid outbox " " (--outbox): must not be blank`},
 		{"run --outbox with a backend", nil, append(append(target, backend...), "--outbox", "\t"), `invalid outbox "\t" (--outbox): must not be blank`},
 		{"env INJECTKIT_OUTBOX", map[string]string{"INJECTKIT_OUTBOX": " "}, target, `invalid outbox " " (env INJECTKIT_OUTBOX): must not be blank`},
@@ -129,12 +124,7 @@ func TestOutboxNotRegularRefused(t *testing.T) {
 	serve := []string{"serve", "--openaev-url", "http://127.0.0.1:1", "--token", "abcdefgh12",
 		"--injector-id", "00000000-0000-4000-8000-000000000001", "--injectors", "noop", "--listen-addr", ""}
 	isFIFO := "a FIFO (named pipe), not a regular file"
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"run --outbox FIFO", nil, append(append(target, backend...), "--outbox", fifo), `invalid outbox "` + fifo + `" (--outbox): ` + isFIFO},
 		{"env INJECTKIT_OUTBOX", map[string]string{"INJECTKIT_OUTBOX": fifo}, target, `invalid outbox "` + fifo + `" (env INJECTKIT_OUTBOX): ` + isFIFO},
 		{"config outbox", nil, append(target, "--config", conf), `invalid outbox "` + fifo + `" (config file ` + conf + `:1): ` + isFIFO},
@@ -165,12 +155,7 @@ func TestEarlyRefusalLeavesConfigUnread(t *testing.T) {
 		t.Skip("no FIFO here:", err)
 	}
 	typo := map[string]string{"INJECTKIT_TOKNE": "x"}
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"run, a stray variable", typo, []string{"run", "noop", "--target", "127.0.0.1", "--config", fifo}, "INJECTKIT_TOKNE (did you mean INJECTKIT_TOKEN?)"},
 		{"validate, a stray variable", typo, []string{"validate", "noop", "--target", "127.0.0.1", "--config", fifo}, "INJECTKIT_TOKNE"},
 		{"serve, a stray variable", typo, []string{"serve", "--config", fifo}, "INJECTKIT_TOKNE"},

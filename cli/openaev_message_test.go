@@ -207,12 +207,7 @@ func TestRunOpenAEVMessageConflictNamesItsSource(t *testing.T) {
 	conf := writeFile(t, "tm.yaml", "log_level: error\ntarget: [10.9.9.9]\n")
 	msgConf := writeFile(t, "m.yaml", "openaev_message: "+msg+"\nprofile: callback\n")
 	const takes = ": --openaev-message takes the inject from the message; "
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"--target", nil, []string{"--target", "10.9.9.9"}, `invalid target "10.9.9.9" (--target)` + takes + "drop --target"},
 		{"env target", map[string]string{"INJECTKIT_TARGET": "10.9.9.9"}, nil,
 			`invalid target "10.9.9.9" (env INJECTKIT_TARGET)` + takes + "unset INJECTKIT_TARGET"},

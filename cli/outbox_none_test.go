@@ -12,12 +12,7 @@ import (
 func TestOutboxCommandsOnNoneNameItsSource(t *testing.T) {
 	conf := writeFile(t, "on.yaml", "log_level: error\noutbox: none\n")
 	const none = `invalid outbox "none"`
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"list, env", map[string]string{"INJECTKIT_OUTBOX": "none"}, []string{"list"}, none + " (env INJECTKIT_OUTBOX): no outbox to work on"},
 		{"list, flag", nil, []string{"list", "--outbox", "none"}, none + " (--outbox): no outbox to work on"},
 		{"flush, config file", nil, []string{"flush", "--config", conf}, none + " (config file " + conf + ":2): no outbox to work on"},

@@ -26,12 +26,7 @@ func TestOutboxPathControlCharacters(t *testing.T) {
 	dir := t.TempDir()
 	forged := filepath.Join(dir, "o\x1b[31m\nFORGED.db")
 	runArgs := []string{"run", "noop", "--target", "10.0.0.1", "--inject-id", "inj-ctl", "--backend-url", be.URL, "--token", "tok", "--log-level", "error"}
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"run --outbox", nil, append(runArgs[:len(runArgs):len(runArgs)], "--outbox", forged), `invalid outbox "` + dir + `/o\x1b[31m\nFORGED.db" (--outbox): holds the non-printable character U+001B at byte`},
 		{"run, env INJECTKIT_OUTBOX", map[string]string{"INJECTKIT_OUTBOX": forged}, runArgs, `(env INJECTKIT_OUTBOX): holds the non-printable character U+001B`},
 		{"run, XDG_STATE_HOME", map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "s\x1b[31m\nFORGED")}, runArgs,

@@ -58,12 +58,7 @@ func TestRunDurationsAreSeconds(t *testing.T) {
 // --phase is the documented phase unless --phase-any.
 func TestRunPhase(t *testing.T) {
 	fileTypo := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"127.0.0.1"}],"phase":"custom_phase"}`)
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"default", nil, nil, "execution_complete"},
 		{"the documented phase", nil, []string{"--phase", "execution_complete"}, "execution_complete"},
 		{"any phase", nil, []string{"--phase", "my_phase", "--phase-any"}, "my_phase"},

@@ -61,12 +61,7 @@ func nothingSentOrStored(t *testing.T, b *backend, path string) {
 // not been given; an empty environment variable is unset, as any other.
 func TestBlankTargetRefused(t *testing.T) {
 	list := writeFile(t, "list.yaml", "target:\n  - 127.0.0.1\n  - \"\"\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"flag alone", nil, []string{"--target", ""},
 			`invalid --target "": must not be blank: give an address, a host name or a CIDR range`},
 		{"flag beside another", nil, []string{"--target", "", "--target", "127.0.0.1"}, `invalid --target "": must not be blank`},
@@ -113,12 +108,7 @@ func TestTooLargeTargetRefusedBeforeRun(t *testing.T) {
 	label := strings.Repeat("a", 63)
 	long := label + "." + label + "." + label + ".example.com"
 	hosts := writeFile(t, "hosts.txt", "# one\n127.0.0.1\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"flag", nil, []string{"--target", "127.0.0.1", "--max-payload-size", "300"},
 			`invalid --target "127.0.0.1": its signatures fit in no body of at most 300 bytes (--max-payload-size); this inject needs at least N bytes: give --max-payload-size `},
 		{"long value", nil, []string{"--target", long, "--max-payload-size", "400"},
@@ -273,12 +263,7 @@ func TestRunRefusesBlankRequiredSetting(t *testing.T) {
 	const reason = `: required, every inject of query fails without it (set env INJECTKIT_SHODAN_API_KEY or query.shodan_api_key in the config file)`
 	blank := writeFile(t, "c4.yaml", "log_level: error\nquery:\n  shodan_api_key: \"  \"\n")
 	empty := writeFile(t, "c5.yaml", "log_level: error\nquery.shodan_api_key: ''\n")
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"blank environment", map[string]string{"INJECTKIT_SHODAN_API_KEY": "  "}, nil,
 			`invalid query.shodan_api_key "  " (env INJECTKIT_SHODAN_API_KEY)` + reason},
 		{"blank in the config file", map[string]string{"INJECTKIT_SHODAN_API_KEY": ""}, []string{"--config", blank},

@@ -221,12 +221,7 @@ func TestServeBlankInjectorsRefused(t *testing.T) {
 	scalar := writeFile(t, "scalar.yaml", "injectors: \"nmap,\"\n")
 	none := writeFile(t, "none.yaml", "injectors: []\n")
 	const blank = "must not be blank: give an injector's name, or leave the setting out to serve every injector but noop"
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"env inner item", map[string]string{"INJECTKIT_INJECTORS": "nmap,,query"}, nil,
 			`invalid injectors "" (env INJECTKIT_INJECTORS): ` + blank + ` (item 2 of "nmap,,query")`},
 		{"flag trailing comma", nil, []string{"--injectors", "nmap,"}, `invalid injectors "" (--injectors): ` + blank + ` (item 2 of "nmap,")`},

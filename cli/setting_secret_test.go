@@ -14,12 +14,7 @@ func TestSecretSettingControlCharacter(t *testing.T) {
 	serve := []string{"--openaev-url", "http://127.0.0.1:1", "--token", "t", "--injector-id", "00000000-0000-4000-8000-000000000001",
 		"--injectors", "query", "--listen-addr", "", "--outbox", "none"}
 	const fromEnv = `invalid query.shodan_api_key (secret) (env INJECTKIT_SHODAN_API_KEY): `
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"run env, a line break", map[string]string{"INJECTKIT_SHODAN_API_KEY": "sekrit\nkey"}, run1, fromEnv + "holds a control character"},
 		{"run openaev env", map[string]string{"INJECTKIT_SHODAN_API_KEY": "sekrit\x7fkey"}, append(run1, "--profile", "openaev"),
 			fromEnv + "holds a control character"},

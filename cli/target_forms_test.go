@@ -46,12 +46,7 @@ func TestTargetRefusalNamedOneFormPerSource(t *testing.T) {
 				envValue = v
 			}
 			cfg := writeFile(t, "c.yaml", fmt.Sprintf("%s:\n  - %s\n  - %s\n", s.key, s.first, strconv.Quote(v)))
-			sources := []struct {
-				name string
-				env  map[string]string
-				args []string
-				want string
-			}{
+			sources := []refusal{
 				{"flag", nil, []string{flag, v}, fmt.Sprintf("invalid %s %q: ", flag, v)},
 				{"env", map[string]string{env: envValue}, nil, fmt.Sprintf("invalid %s %q (env %s): ", s.key, v, env)},
 				{"config", nil, []string{"--config", cfg}, fmt.Sprintf("invalid %s %q (config file %s:3): ", s.key, v, cfg)},

@@ -18,12 +18,7 @@ func TestTokenErrorNamesItsSource(t *testing.T) {
 	backend := []string{"--backend-url", "http://127.0.0.1:1"}
 	serve := []string{"serve", "--openaev-url", "http://127.0.0.1:1", "--injector-id", "00000000-0000-4000-8000-000000000001",
 		"--injectors", "noop", "--listen-addr", "", "--outbox", "none"}
-	tests := []struct {
-		name string
-		env  map[string]string
-		args []string
-		want string
-	}{
+	tests := []refusal{
 		{"run --token", nil, append(append(run1, backend...), "--token", "sekrit\ntok"), `invalid token (secret) (--token): holds a line break`},
 		{"validate --token", nil, []string{"validate", "noop", "--target", "127.0.0.1", "--token", "sekrit\ntok"},
 			`invalid token (secret) (--token): holds a line break`},

@@ -16,12 +16,7 @@ func TestURLPasswordNeverShownWhenUnparsable(t *testing.T) {
 		bad := "http://svc:" + pw + "@127.0.0.1:18601"
 		cfg := writeFile(t, "c.yaml", "backend_url: '"+bad+"'\n")
 		run1 := []string{"noop", "--target", "127.0.0.1", "--inject-id", "v"}
-		tests := []struct {
-			name string
-			env  map[string]string
-			args []string
-			want string
-		}{
+		tests := []refusal{
 			{"run flag", nil, append(append([]string{"run"}, run1...), "--backend-url", bad), `invalid backend_url`},
 			{"validate flag", nil, append(append([]string{"validate"}, run1...), "--backend-url", bad), `(--backend-url)`},
 			{"validate env", map[string]string{"INJECTKIT_BACKEND_URL": bad}, append([]string{"validate"}, run1...), `(env INJECTKIT_BACKEND_URL)`},
