@@ -59,6 +59,13 @@ func badAndNoop(t *testing.T, reg *framework.Registry) (bad, noop string) {
 	return words(entries[0]), words(entries[1])
 }
 
+// namedManifest is a manifest a case of the tests gives bad, and the
+// case's name.
+type namedManifest struct {
+	name string
+	m    framework.Manifest
+}
+
 // nothingRanOrSent checks that the injector never ran and the platform
 // got no request.
 func nothingRanOrSent(t *testing.T, ran *atomic.Int32, platform *testkit.Backend) {
@@ -139,10 +146,7 @@ func TestInvalidManifestRefusedWhateverTheProfile(t *testing.T) {
 // the platform's rules do not bind, accepts it.
 func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 	d := framework.Detection
-	manifests := []struct {
-		name string
-		m    framework.Manifest
-	}{
+	manifests := []namedManifest{
 		{"unknown platform", framework.Manifest{Expectations: []framework.ExpectationType{d}, Platforms: []string{"BeOS"}}},
 		{"unknown output type", framework.Manifest{Expectations: []framework.ExpectationType{d},
 			Outputs: []framework.Output{{Type: "bogus", Field: "o"}}}},
@@ -186,10 +190,7 @@ func TestPlatformManifestRefusedOnTheOpenAEVProfile(t *testing.T) {
 // others are listed unmarked.
 func TestInjectorsListMarksInvalidManifests(t *testing.T) {
 	d := framework.Detection
-	manifests := []struct {
-		name string
-		m    framework.Manifest
-	}{
+	manifests := []namedManifest{
 		{"setting declared twice", framework.Manifest{Expectations: []framework.ExpectationType{d},
 			Settings: []framework.Setting{{Key: "k", Env: "BAD_K1"}, {Key: "k", Env: "BAD_K2"}}}},
 		{"param name not one", framework.Manifest{Expectations: []framework.ExpectationType{d},
