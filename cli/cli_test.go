@@ -12,6 +12,7 @@ import (
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/injectors/noop"
 	"github.com/injectkit/injectkit/injectors/query"
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -61,6 +62,12 @@ type result struct {
 // withQuery is the test registry with the query injector.
 func withQuery(r *framework.Registry) {
 	r.Register("query", func() framework.Executor { return query.New() })
+}
+
+// withNmapScanner registers the nmap injector itself (withNmap registers
+// a stand-in).
+func withNmapScanner(r *framework.Registry) {
+	r.Register("nmap", func() framework.Executor { return nmap.New() })
 }
 
 func registry(extra ...func(*framework.Registry)) *framework.Registry {

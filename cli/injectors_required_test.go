@@ -32,7 +32,7 @@ func (required) Execute(context.Context, *framework.Inject) framework.ToolOutput
 // A required param left at its zero value has no default, in the text and
 // in the JSON of `injectors NAME`; one NewParams gives a value shows it.
 func TestInjectorsRequiredParamHasNoDefault(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("required", func() framework.Executor { return required{} }) })
+	reg := withFake("required", required{})
 	text, params := injectorHelp(t, reg, "required")
 	for _, p := range params {
 		name := p["name"].(string)
@@ -97,7 +97,7 @@ func (needy) Execute(context.Context, *framework.Inject) framework.ToolOutput {
 // `injectors NAME`, as a required param is; and the help's examples of
 // run say it, with a value to replace, so that each runs as written.
 func TestRequiredSettingShownAndGivenInExamples(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("needy", func() framework.Executor { return needy{} }) })
+	reg := withFake("needy", needy{})
 	text := run(t, reg, nil, "injectors", "needy")
 	for _, want := range []string{"resolver, env NEEDY_RESOLVER, no default, required\n", "zone, env NEEDY_ZONE, no default\n"} {
 		if !strings.Contains(text.stdout, want) {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/injectkit/injectkit/cli"
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 )
 
 type demoParams struct {
@@ -161,7 +160,7 @@ func injectorHelp(t *testing.T, reg *framework.Registry, name string) (text stri
 // The JSON of an injector gives an int param's range, as the text shows
 // it, and no range for a param without one.
 func TestInjectorsJSONParamRange(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("ttl", func() framework.Executor { return ttl{} }) })
+	reg := withFake("ttl", ttl{})
 	text, params := injectorHelp(t, reg, "ttl")
 	for _, p := range params {
 		lo, hasMin := p["min"]
@@ -230,7 +229,7 @@ func TestInjectorsJSON(t *testing.T) {
 	}
 	// Defaults are typed as an inject file gives the params: "timing": 3,
 	// not "3", which the inject file refuses.
-	r = run(t, registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) }),
+	r = run(t, registry(withNmapScanner),
 		nil, "injectors", "nmap", "-o", "json")
 	if err := json.Unmarshal([]byte(r.stdout), &one); err != nil || r.code != 0 {
 		t.Fatalf("exit %d, %v:\n%s", r.code, err, r.stdout)

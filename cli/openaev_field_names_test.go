@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/openaev"
 )
 
@@ -14,7 +12,7 @@ import (
 // rejected" line, the error on stderr and the INVALID_USAGE callback: the
 // WARN line said params.ports.
 func TestOpenAEVMessageRefusedParamNamedOneWay(t *testing.T) {
-	withNmap := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	withNmap := registry(withNmapScanner)
 	for _, tt := range []struct{ key, value string }{{"ports", "22;id"}, {"timing", "9"}} {
 		t.Run(tt.key, func(t *testing.T) {
 			msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-f","inject_injector_contract":{"injector_contract_id":"`+

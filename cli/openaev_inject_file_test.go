@@ -3,14 +3,12 @@ package cli_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/injectkit/injectkit/framework"
 )
 
 // A bad param of an inject file run with the openaev profile is named as
 // the inject file gives it, not as a platform message there is none of.
 func TestOpenAEVInjectFileBadParamNamesTheParam(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("ttl", func() framework.Executor { return ttl{} }) })
+	reg := withFake("ttl", ttl{})
 	file := writeFile(t, "inject.json", `{"inject_id":"inj-1","targets":[{"target_ipv4":"127.0.0.1"}],"params":{"ttl":300}}`)
 	for _, args := range [][]string{
 		{"run", "ttl", "--profile", "openaev", "--inject-file", file},

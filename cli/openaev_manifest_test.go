@@ -30,7 +30,7 @@ func (c *collide) Execute(context.Context, *framework.Inject) framework.ToolOutp
 // or is sent, with serve's registration message; the default profile runs it.
 func TestOpenAEVProfileRefusesManifestThePlatformRefuses(t *testing.T) {
 	ex := &collide{ran: make(chan struct{})}
-	reg := registry(func(r *framework.Registry) { r.Register("collide", func() framework.Executor { return ex }) })
+	reg := withFake("collide", ex)
 	msg := writeFile(t, "message.json", `{"injection":{"inject_id":"inj-msg","inject_injector_contract":{"injector_contract_id":"`+
 		openaev.ContractID("collide")+`"},"inject_content":{"target_selector":"manual","manual_targets":"127.0.0.1"}}}`)
 	const want = `invalid collide.params "targets": name reserved by the contract's target fields`

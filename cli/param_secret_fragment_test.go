@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/openaev"
 )
 
@@ -18,7 +16,7 @@ import (
 // message alike; another bad value is still quoted.
 func TestParamHoldingSecretWithheld(t *testing.T) {
 	const tok = "S3cr3t-a1b2c3d4-Tok"
-	withNmap := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	withNmap := registry(withNmapScanner)
 	env := map[string]string{"INJECTKIT_TOKEN": tok}
 	injectFile := writeFile(t, "inject.json", `{"injector": "nmap", "inject_id": "i1", "targets": [{"value": "127.0.0.1"}], "params": {"ports": "`+tok+`"}}`)
 	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-p","inject_injector_contract":{"injector_contract_id":"`+

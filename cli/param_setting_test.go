@@ -32,7 +32,7 @@ func (web) Execute(context.Context, *framework.Inject) framework.ToolOutput {
 // A setting given as --param, its name in any case and with any
 // separator, is refused, exit 2, saying where a setting is given; a setting's value is never quoted (it may be a secret).
 func TestParamNamingASetting(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("web", func() framework.Executor { return web{} }) })
+	reg := withFake("web", web{})
 	tests := []struct {
 		param string
 		want  string

@@ -3,8 +3,6 @@ package cli_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/injectkit/injectkit/framework"
 )
 
 // A param of the environment or the config file is an item of a list as
@@ -13,7 +11,7 @@ import (
 // space after "=" is inside the item); a --param's value is kept as
 // written (--param 'name= x ' is " x ").
 func TestParamWhiteSpaceBySource(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("bare", func() framework.Executor { return bare{} }) })
+	reg := withFake("bare", bare{})
 	conf := writeFile(t, "c.yaml", "param:\n  - \"port=22 \"\n  - \" name= x \\t\"\n")
 	tests := []struct {
 		name string

@@ -127,7 +127,7 @@ func TestIntegrationServeParamSecretWithheld(t *testing.T) {
 	const refused, listed = "hunter2/Refused-Secret", "Listed-Secret-2"
 	p := openaevtest.NewPlatform(t, serveToken)
 	queue := servetest.PlatformQueue(t, p)
-	reg := registry(func(r *framework.Registry) { r.Register("vault", func() framework.Executor { return vault{} }) })
+	reg := withFake("vault", vault{})
 	d := serveWith(t, reg, nil, "--openaev-url", p.URL, "--token", serveToken, "--injector-id", injectorID,
 		"--listen-addr", "127.0.0.1:0", "--log-format", "json", "--injectors", "vault")
 	defer func() {

@@ -36,7 +36,7 @@ func (bare) Execute(_ context.Context, in *framework.Inject) framework.ToolOutpu
 // An injector with a ParamsFactory and no manifest takes --param values
 // decoded against its struct's field types, as one with a manifest does.
 func TestParamsOfFactoryWithoutManifest(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("bare", func() framework.Executor { return bare{} }) })
+	reg := withFake("bare", bare{})
 	tests := []struct {
 		params []string
 		code   int
@@ -86,7 +86,7 @@ func (ttl) Manifest() framework.Manifest {
 // value and the range, from --param or a params file, never as "wrong JSON
 // type".
 func TestParamOutOfRange(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("ttl", func() framework.Executor { return ttl{} }) })
+	reg := withFake("ttl", ttl{})
 	inject := writeFile(t, "inject.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"ttl":300}}`)
 	huge := writeFile(t, "huge.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"port":99999999999999999999}}`)
 	tests := []struct {
@@ -129,7 +129,7 @@ func (keyed) Manifest() framework.Manifest {
 // string) given empty, is refused, named as the user gives it (--param
 // key=…, the inject file's "params"), never as params.key.
 func TestRequiredParamMissingOrNull(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return keyed{} }) })
+	reg := withFake("keyed", keyed{})
 	null := writeFile(t, "null.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"key":null}}`)
 	none := writeFile(t, "none.json", `{"targets":[{"value":"127.0.0.1"}]}`)
 	tests := append([]refusal{
@@ -183,7 +183,7 @@ func (m moded) Manifest() framework.Manifest {
 // default: the injector is listed and runs; a run without it, or with a
 // value outside the enum, is refused.
 func TestRequiredEnumParamWithoutDefault(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("moded", func() framework.Executor { return moded{} }) })
+	reg := withFake("moded", moded{})
 	tests := []struct {
 		name string
 		args []string
@@ -223,8 +223,8 @@ func (m manifestedBare) Manifest() framework.Manifest {
 // Manifester, as run knows them: the same names, types and defaults as
 // the same injector with a manifest listing its struct's params.
 func TestInjectorsShowsParamsOfFactoryWithoutManifest(t *testing.T) {
-	bareReg := registry(func(r *framework.Registry) { r.Register("bare", func() framework.Executor { return bare{} }) })
-	twinReg := registry(func(r *framework.Registry) { r.Register("bare", func() framework.Executor { return manifestedBare{} }) })
+	bareReg := withFake("bare", bare{})
+	twinReg := withFake("bare", manifestedBare{})
 	for _, args := range [][]string{{"injectors", "bare"}, {"injectors", "bare", "-o", "json"}, {"injectors"}, {"injectors", "-o", "json"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			got, want := run(t, bareReg, nil, args...), run(t, twinReg, nil, args...)
@@ -244,7 +244,7 @@ func TestInjectorsShowsParamsOfFactoryWithoutManifest(t *testing.T) {
 // An integer of the inject file reaches the injector as written, past
 // float64's 2^53, as one given with --param does.
 func TestInjectFileIntegerKeptExact(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("bare", func() framework.Executor { return bare{} }) })
+	reg := withFake("bare", bare{})
 	const port = "9007199254740993" // 2^53+1: no float64
 	inject := writeFile(t, "inject.json", `{"targets":[{"value":"127.0.0.1"}],"params":{"port":`+port+`}}`)
 	fromFile := run(t, reg, nil, "run", "bare", "--inject-file", inject, "--log-level", "error", "-o", "json")
@@ -272,7 +272,7 @@ func (ranged) NewParams() any { return &rangedParams{} }
 // narrower than int64, the one run refuses a value out of; an int param
 // without such a limit shows none.
 func TestInjectorsShowsTheRangeRunEnforces(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("ranged", func() framework.Executor { return ranged{} }) })
+	reg := withFake("ranged", ranged{})
 	shown := run(t, reg, nil, "injectors", "ranged")
 	if shown.code != 0 {
 		t.Fatalf("injectors: exit %d: %s", shown.code, shown.stderr)
@@ -321,7 +321,7 @@ func (greeter) Execute(context.Context, *framework.Inject) framework.ToolOutput 
 // a param of the environment or the config file as read, without the
 // white space around the item (TestParamWhiteSpaceBySource).
 func TestParamQuotedAsWritten(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("greeter", func() framework.Executor { return greeter{} }) })
+	reg := withFake("greeter", greeter{})
 	conf := writeFile(t, "c.yaml", "param:\n  - \"greeting= \"\n")
 	wantRefused(t, reg, nil, []string{"greeter", "--target", "127.0.0.1"}, "", []refusal{
 		{"flag", nil, []string{"--param", "greeting= "}, `invalid param "greeting= " (--param): must not be blank`},
@@ -371,6 +371,6 @@ func TestInjectorsJSONRequiredParamHasNoDefault(t *testing.T) {
 // A required enum given empty is refused for the reason a required string
 // given empty is, not as a value outside the enum.
 func TestRequiredEnumParamEmpty(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("moded", func() framework.Executor { return moded{} }) })
+	reg := withFake("moded", moded{})
 	wantRefused(t, reg, nil, []string{"moded"}, "not one of", givenEmpty(t, "mode"))
 }

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 )
 
@@ -28,7 +27,7 @@ type preflightCase struct {
 // is not a program (when notExec), one holding a stand-in nmap.
 func preflightCases(t *testing.T, notExec bool) (*framework.Registry, []preflightCase) {
 	t.Helper()
-	reg := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	reg := registry(withNmapScanner)
 	write := func(content string, mode os.FileMode) string {
 		dir := t.TempDir()
 		if err := os.WriteFile(filepath.Join(dir, "nmap"), []byte(content), mode); err != nil {

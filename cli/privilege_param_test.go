@@ -5,8 +5,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/openaev"
 )
 
@@ -20,7 +18,7 @@ func TestScanTypeNeedingRootRefusedAsAParam(t *testing.T) {
 	t.Setenv("NMAP_PRIVILEGED", "")
 	os.Unsetenv("NMAP_PRIVILEGED") // set even empty, it would make nmap privileged
 	t.Setenv("NMAP_UNPRIVILEGED", "1")
-	withNmap := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	withNmap := registry(withNmapScanner)
 	file := writeFile(t, "inject.json", `{"injector": "nmap", "inject_id": "i1", "targets": [{"value": "127.0.0.1"}], "params": {"scan_type": "syn"}}`)
 	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-s","inject_injector_contract":{"injector_contract_id":"`+
 		openaev.ContractID("nmap")+`"},"inject_content":{"target_selector":"manual","targets":"127.0.0.1","scan_type":["syn"]}}}`)

@@ -152,8 +152,9 @@ func withExecutor(name string, run func(context.Context, *framework.Inject) fram
 	})
 }
 
-// withFake returns a registry with noop and the fake executor e
-// registered as name, for the test to read its calls.
-func withFake(name string, e *frameworktest.Executor) *framework.Registry {
+// withFake returns a registry with noop and the executor e registered as
+// name, the same e for each inject: a fake whose calls the test reads, or
+// an injector of the test's own holding no state.
+func withFake(name string, e framework.Executor) *framework.Registry {
 	return registry(func(r *framework.Registry) { r.Register(name, func() framework.Executor { return e }) })
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
-	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
@@ -268,7 +267,7 @@ func TestRunListItemErrorsNameWhereGiven(t *testing.T) {
 		{args: []string{"--target", "127.0.0.1", "--inject-id", "x", "--backend-url", "https://127.0.0.1:9", "--profile", "openaev", "--ca-file", "/nonexistent/ca.pem"},
 			want: `invalid ca_file "/nonexistent/ca.pem" (--ca-file): no such file or directory`},
 	}
-	reg := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	reg := registry(withNmapScanner)
 	for _, tt := range tests {
 		injector := cmp.Or(tt.injector, "noop")
 		args, want := append([]string{"run", injector}, tt.args...), tt.want
@@ -346,7 +345,7 @@ func TestRunNmapNumericHostNameNamesItsOrigin(t *testing.T) {
 		{env: map[string]string{"INJECTKIT_TARGET": "0x7f000001"}, want: `invalid target "0x7f000001" (env INJECTKIT_TARGET)`},
 		{args: []string{"--targets-file", hosts}, want: hosts + `:2: invalid target "0x7f000001": nmap reads`},
 	}
-	reg := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	reg := registry(withNmapScanner)
 	for _, tt := range tests {
 		for _, cmd := range []string{"run", "validate"} {
 			r := run(t, reg, tt.env, append([]string{cmd, "nmap", "--log-level", "error"}, tt.args...)...)

@@ -44,7 +44,7 @@ func (keyedSettings) Execute(context.Context, *framework.Inject) framework.ToolO
 // serve refuses at start a setting its injector's Configure refuses with
 // the line run gives for it, naming the injector as run does.
 func TestServeConfigureErrorNamesInjector(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return keyedSettings{} }) })
+	reg := withFake("keyed", keyedSettings{})
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -72,7 +72,7 @@ func TestServeConfigureErrorNamesInjector(t *testing.T) {
 // 0, 1, 2 and 130), naming the injector and the method as validate says
 // it; serve does not crash.
 func TestServeConfigurePanics(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return keyedSettings{} }) })
+	reg := withFake("keyed", keyedSettings{})
 	env := map[string]string{"KEYED_API_KEY": "k", "KEYED_LEVEL": "panic"}
 	validated := run(t, reg, env, "validate", "keyed", "--target", "127.0.0.1")
 	const want = "injector keyed: Configure panicked: boom in configure"
@@ -102,7 +102,7 @@ func (requiredKey) Manifest() framework.Manifest {
 // of keyed fails, its Configure saying why). Another setting given and
 // refused stops it still.
 func TestServeStartsWithARequiredSettingUnset(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return requiredKey{} }) })
+	reg := withFake("keyed", requiredKey{})
 	const warn = "required injector setting unset or blank: every inject of keyed fails without it"
 	for _, env := range []map[string]string{nil, {"KEYED_API_KEY": " "}} {
 		t.Run(fmt.Sprintf("%q", env["KEYED_API_KEY"]), func(t *testing.T) {
@@ -142,7 +142,7 @@ func (badKey) Configure(s map[string]string) error {
 // A secret setting given and refused stops serve even while a required
 // setting is unset: the refusal names what was given, not what is missing.
 func TestServeRefusesAGivenSecretWithARequiredSettingUnset(t *testing.T) {
-	reg := registry(func(r *framework.Registry) { r.Register("keyed", func() framework.Executor { return badKey{} }) })
+	reg := withFake("keyed", badKey{})
 	p := openaevtest.NewPlatform(t, serveToken)
 	d := serveWith(t, reg, map[string]string{"KEYED_API_KEY": "bad"}, "--openaev-url", p.URL, "--token", serveToken,
 		"--injector-id", injectorID, "--listen-addr", "", "--injectors", "keyed")

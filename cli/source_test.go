@@ -3,8 +3,6 @@ package cli_test
 import (
 	"testing"
 
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/openaev"
 )
 
@@ -43,7 +41,7 @@ func TestSettingSourceNamedOneWay(t *testing.T) {
 		{"profile by env", "noop", map[string]string{"INJECTKIT_PROFILE": "openaev"}, []string{"--phase-any", "--target", "127.0.0.1"},
 			"--phase-any is a setting of the callback profile, and this run uses the openaev profile (env INJECTKIT_PROFILE), which ignores it: drop --phase-any"},
 	}
-	reg := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	reg := registry(withNmapScanner)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := run(t, reg, tt.env, append([]string{"run", tt.injector, "--log-level", "error"}, tt.args...)...)

@@ -3,9 +3,6 @@ package cli_test
 import (
 	"strings"
 	"testing"
-
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 )
 
 // validate refuses a --param its injector refuses with the one error line
@@ -14,7 +11,7 @@ import (
 // logs no WARN "inject rejected", which named a made-up inject id. run
 // still logs it before the error, as for any refused inject.
 func TestValidateRefusedParamLogsNoRejection(t *testing.T) {
-	withNmap := registry(func(r *framework.Registry) { r.Register("nmap", func() framework.Executor { return nmap.New() }) })
+	withNmap := registry(withNmapScanner)
 	tests := []struct {
 		name   string
 		params []string
