@@ -1,9 +1,6 @@
 package cli_test
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"testing"
 
 	"github.com/injectkit/injectkit/cli"
@@ -40,9 +37,7 @@ func TestRunOpenAEVRefusesAnExpectationBeforeSending(t *testing.T) {
 			if cbs := p.Calls(id); len(cbs) != 0 {
 				t.Errorf("calls about the inject %v, want none", cbs)
 			}
-			if _, err := os.Stat(box); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("outbox file %s after the refusal (%v)", box, err)
-			}
+			noOutboxFile(t, box)
 		})
 	}
 }

@@ -2,10 +2,7 @@ package cli_test
 
 import (
 	"context"
-	"errors"
-	"io/fs"
 	"net/http"
-	"os"
 	"strings"
 	"testing"
 
@@ -115,9 +112,7 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 				if got := p.InjectStatus(id); got != status {
 					t.Errorf("inject status %s after the refusal, was %s", got, status)
 				}
-				if _, err := os.Stat(box); !errors.Is(err, fs.ErrNotExist) {
-					t.Errorf("outbox file %s after the refusal (%v): the refusal opened it", box, err)
-				}
+				noOutboxFile(t, box)
 			}
 			if got := len(p.Receptions(id)) - before; (got > 0) != tt.received {
 				t.Errorf("%d receptions sent by the run, want some: %v", got, tt.received)

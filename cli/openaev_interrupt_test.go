@@ -5,7 +5,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,9 +61,7 @@ func TestRunOpenAEVInterruptedWaitingOnPlatform(t *testing.T) {
 			if r.code != cli.ExitInterrupted || !strings.HasSuffix(r.stderr, want) || strings.Contains(r.stderr, "opening outbox") {
 				t.Fatalf("exit %d, want %d and %q\n%s%s", r.code, cli.ExitInterrupted, want, r.stdout, r.stderr)
 			}
-			if _, err := os.Stat(box); !os.IsNotExist(err) {
-				t.Errorf("the outbox was created: %v", err)
-			}
+			noOutboxFile(t, box)
 		})
 	}
 }

@@ -1,9 +1,7 @@
 package cli_test
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -88,9 +86,7 @@ func TestRunOpenAEVMessageOtherInjectorRefused(t *testing.T) {
 			if n := backend.Len(); n != 0 {
 				t.Errorf("%d requests reached the platform: %+v", n, backend.Requests())
 			}
-			if _, err := os.Stat(ob); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("outbox file: %v, want none", err)
-			}
+			noOutboxFile(t, ob)
 		})
 	}
 }
@@ -249,9 +245,7 @@ func TestRunOpenAEVMessageConflictNamesItsSource(t *testing.T) {
 			if n := backend.Len(); n != 0 {
 				t.Errorf("%d requests reached the platform: %+v", n, backend.Requests())
 			}
-			if _, err := os.Stat(ob); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("outbox file: %v, want none", err)
-			}
+			noOutboxFile(t, ob)
 		})
 	}
 }

@@ -4,10 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -343,9 +340,7 @@ func TestRunOpenAEVMessageMalformedContactsNothing(t *testing.T) {
 	if n := backend.Len(); n != 0 {
 		t.Errorf("%d requests reached the platform: %+v", n, backend.Requests())
 	}
-	if _, err := os.Stat(ob); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("outbox file: %v, want none", err)
-	}
+	noOutboxFile(t, ob)
 }
 
 // TestRunOpenAEVMessageByContract runs a message without naming its

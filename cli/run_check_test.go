@@ -1,9 +1,6 @@
 package cli_test
 
 import (
-	"errors"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -41,9 +38,7 @@ func TestRunBadInputCreatesNoOutbox(t *testing.T) {
 			ob := filepath.Join(t.TempDir(), "outbox.db")
 			r := run(t, registry(), nil, append(append([]string{"run"}, tt.args...), "--token", "tok", "--outbox", ob, "--log-level", "error")...)
 			checkRefused(t, r, tt.want)
-			if _, err := os.Stat(ob); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("outbox file: %v, want none", err)
-			}
+			noOutboxFile(t, ob)
 			if n := backend.Len(); n != 0 {
 				t.Errorf("%d requests reached the backend", n)
 			}

@@ -1,10 +1,7 @@
 package cli_test
 
 import (
-	"errors"
-	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -57,9 +54,7 @@ func TestRunRefusesOutboxBelowAnyResult(t *testing.T) {
 				if n := len(be.got()) - before; n != 0 {
 					t.Errorf("%d requests sent, want none", n)
 				}
-				if _, err := os.Stat(box); !errors.Is(err, fs.ErrNotExist) {
-					t.Errorf("outbox %s: %v, want none created", box, err)
-				}
+				noOutboxFile(t, box)
 			})
 		}
 	}

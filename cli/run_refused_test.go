@@ -51,6 +51,12 @@ func nothingSentOrStored(t *testing.T, b *backend, path string) {
 	if n := len(b.got()); n != 0 {
 		t.Errorf("%d requests sent, want none", n)
 	}
+	noOutboxFile(t, path)
+}
+
+// noOutboxFile checks that no outbox file was created at path.
+func noOutboxFile(t *testing.T, path string) {
+	t.Helper()
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("outbox file %s: %v, want none created", path, err)
 	}
@@ -349,9 +355,7 @@ func TestRunOpenAEVInjectOfAnotherContractRefused(t *testing.T) {
 			if calls := p.Calls(tt.id); len(calls) != 0 {
 				t.Errorf("calls %s sent, want none", callKinds(calls))
 			}
-			if _, err := os.Stat(box); !errors.Is(err, fs.ErrNotExist) {
-				t.Errorf("outbox %s: %v, want none created", box, err)
-			}
+			noOutboxFile(t, box)
 		})
 	}
 	if n := len(scanner.Calls()); n != 0 {

@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -84,9 +83,7 @@ func TestValidate(t *testing.T) {
 	if n := len(be.got()); n != 0 {
 		t.Errorf("%d requests sent", n)
 	}
-	if _, err := os.Stat(box); !os.IsNotExist(err) {
-		t.Errorf("outbox created: %v", err)
-	}
+	noOutboxFile(t, box)
 }
 
 // validate refuses a platform message wherever it was set, and says where,
