@@ -2,9 +2,6 @@ package cli_test
 
 import (
 	"testing"
-
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/query"
 )
 
 // A Shodan base URL given but blank (white space in the environment, an
@@ -14,9 +11,7 @@ import (
 // other, and keeps the default. Only `validate` runs here: a regression
 // must not reach the real API.
 func TestBlankShodanBaseURLIsRefused(t *testing.T) {
-	reg := registry(func(r *framework.Registry) {
-		r.Register("query", func() framework.Executor { return query.New() })
-	})
+	reg := registry(withQuery)
 	key := map[string]string{"INJECTKIT_SHODAN_API_KEY": "k"}
 	empty := writeFile(t, "empty.yaml", "query:\n  shodan_base_url: ''\n")
 	blank := writeFile(t, "blank.yaml", "query:\n  shodan_base_url: ' '\n")

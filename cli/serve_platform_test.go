@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/injectors/nmap"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -178,10 +176,7 @@ func checkServed(t *testing.T, p *openaevtest.Platform, id, asset, trace string,
 // real nmap injectors, until Stop is called.
 func servePlatform(t *testing.T, args ...string) *servedDaemon {
 	t.Helper()
-	reg := registry(func(r *framework.Registry) {
-		r.Register("nmap", func() framework.Executor { return nmap.New() })
-	})
-	return serveWith(t, reg, nil, args...)
+	return serveWith(t, registry(withNmapScanner), nil, args...)
 }
 
 // platformMessageOf is a platform message for injector on one asset with

@@ -8,7 +8,6 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/injectors/cloudscan"
-	"github.com/injectkit/injectkit/injectors/nmap"
 )
 
 // A refused target value is named in one form per source, whatever
@@ -17,8 +16,7 @@ import (
 // the config file's line (invalid target "v" (env INJECTKIT_TARGET): …),
 // the targets file's line first (hosts.txt:2: invalid target "v": …).
 func TestTargetRefusalNamedOneFormPerSource(t *testing.T) {
-	reg := registry(func(r *framework.Registry) {
-		r.Register("nmap", func() framework.Executor { return nmap.New() })
+	reg := registry(withNmapScanner, func(r *framework.Registry) {
 		r.Register("cloudscan", func() framework.Executor { return cloudscan.New() })
 	})
 	cloud := []string{"--cloud-provider", "aws", "--cloud-account", "123456789012"}
