@@ -62,3 +62,81 @@ func TestBlankInjectIDWithBackend(t *testing.T) {
 		})
 	}
 }
+
+// A blank expectation or param is refused wherever it is given (the
+// flag, an item of its environment variable, the config file's line, the
+// inject file's key), never dropped as if it had not been given: a run
+// asked for nothing does not run with the default.
+func TestBlankExpectationAndParamRefused(t *testing.T) {
+	exp := writeFile(t, "exp.yaml", "target: 127.0.0.1\nexpectation: [\"\"]\n")
+	param := writeFile(t, "param.yaml", "target: 127.0.0.1\nparam:\n  - outcome=success\n  - \"\"\n")
+	noneExp := writeFile(t, "none.yaml", "target: 127.0.0.1\nexpectation: []\n")
+	nullExp := writeFile(t, "null.yaml", "target: 127.0.0.1\nexpectation: [DETECTION, null]\n")
+	empty := writeFile(t, "inject.json", `{"injector":"noop","targets":[{"value":"127.0.0.1"}],"expectation_types":[]}`)
+	target := []string{"--target", "127.0.0.1"}
+	wantRefused(t, registry(), nil, []string{"noop"}, "", []refusal{
+		{"--expectation empty", nil, append(target, "--expectation", ""), `invalid --expectation "": must not be blank`},
+		{"--expectation blank", nil, append(target, "--expectation", " "), `invalid --expectation " ": must not be blank`},
+		{"--expectation beside another", nil, append(target, "--expectation", "PREVENTION", "--expectation", ""),
+			`invalid --expectation "": must not be blank`},
+		{"env expectation inner item", map[string]string{"INJECTKIT_EXPECTATION": "DETECTION,,PREVENTION"}, target,
+			`invalid expectation "" (env INJECTKIT_EXPECTATION): must not be blank: give DETECTION, PREVENTION or VULNERABILITY, ` +
+				`or leave the setting out for the injector's default (item 2 of "DETECTION,,PREVENTION")`},
+		{"config expectation", nil, []string{"--config", exp}, `invalid expectation "" (config file ` + exp + `:2): must not be blank`},
+		{"config expectation empty list", nil, []string{"--config", noneExp},
+			`invalid expectation "[]" (config file ` + noneExp + `:2): an empty list: give at least one, or leave the key out`},
+		{"config expectation null item", nil, []string{"--config", nullExp}, `invalid expectation "" (config file ` + nullExp + `:2): must not be blank`},
+		{"inject file empty expectation_types", nil, []string{"--inject-file", empty},
+			`inject file ` + empty + `:1:74: invalid expectation_types "[]": an empty list asks for no expectation`},
+		{"--param empty", nil, append(target, "--param", ""), `invalid --param "": must not be blank: give key=value`},
+		{"env param leading item", map[string]string{"INJECTKIT_PARAM": ",outcome=success"}, target,
+			`invalid param "" (env INJECTKIT_PARAM): must not be blank: give key=value (item 1 of ",outcome=success")`},
+		{"env param inner item", map[string]string{"INJECTKIT_PARAM": "outcome=success,,delay=1s"}, target,
+			`invalid param "" (env INJECTKIT_PARAM): must not be blank: give key=value (item 2 of "outcome=success,,delay=1s")`},
+		{"env param trailing item", map[string]string{"INJECTKIT_PARAM": "outcome=success, "}, target,
+			`invalid param " " (env INJECTKIT_PARAM): must not be blank: give key=value (item 2 of "outcome=success, ")`},
+		{"config param", nil, []string{"--config", param}, `invalid param "" (config file ` + param + `:4): must not be blank`},
+	})
+}
+
+// A Shodan base URL given but blank (white space in the environment, an
+// empty or blank config key) is refused with exit 2 naming the setting
+// and where it was given: it never means "the default", which would send
+// the key to api.shodan.io. An empty environment variable is unset, as any
+// other, and keeps the default. Only `validate` runs here: a regression
+// must not reach the real API.
+func TestBlankShodanBaseURLIsRefused(t *testing.T) {
+	reg := registry(withQuery)
+	key := map[string]string{"INJECTKIT_SHODAN_API_KEY": "k"}
+	empty := writeFile(t, "empty.yaml", "query:\n  shodan_base_url: ''\n")
+	blank := writeFile(t, "blank.yaml", "query:\n  shodan_base_url: ' '\n")
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string // "" for exit 0
+	}{
+		{"env blank", map[string]string{"INJECTKIT_SHODAN_BASE_URL": " "}, nil,
+			`invalid query.shodan_base_url " " (env INJECTKIT_SHODAN_BASE_URL): must not be blank`},
+		{"env tab", map[string]string{"INJECTKIT_SHODAN_BASE_URL": "\t"}, nil,
+			`invalid query.shodan_base_url "\t" (env INJECTKIT_SHODAN_BASE_URL): must not be blank`},
+		{"config empty", nil, []string{"--config", empty},
+			`invalid query.shodan_base_url "" (config file ` + empty + `:2): must not be blank`},
+		{"config blank", nil, []string{"--config", blank},
+			`invalid query.shodan_base_url " " (config file ` + blank + `:2): must not be blank`},
+		{"env empty is unset", map[string]string{"INJECTKIT_SHODAN_BASE_URL": ""}, nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for _, m := range []map[string]string{key, tt.env} {
+				for k, v := range m {
+					env[k] = v
+				}
+			}
+			args := append([]string{"validate", "query", "--query", "apache", "--log-level", "error"}, tt.args...)
+			r := run(t, reg, env, args...)
+			checkAcceptedOrRefused(t, r, tt.want)
+		})
+	}
+}
