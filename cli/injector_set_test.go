@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,7 +19,7 @@ type countedParams struct {
 
 // counted is an injector with a manifest, params and a setting it
 // refuses "bad" for, whose factory counts its calls.
-type counted struct{}
+type counted struct{ idle }
 
 func (counted) NewParams() any { return &countedParams{} }
 func (counted) Manifest() framework.Manifest {
@@ -33,9 +32,6 @@ func (counted) Configure(s map[string]string) error {
 		return &signatures.ValidationError{Field: "counted.level", Value: "bad", Reason: "not a level"}
 	}
 	return nil
-}
-func (counted) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 // A command builds each injector once, however many of its checks read

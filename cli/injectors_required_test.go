@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -19,14 +18,11 @@ type requiredParams struct {
 	Tries int           `json:"tries" param:"required" doc:"tries, given a value by NewParams"`
 }
 
-type required struct{}
+type required struct{ idle }
 
 func (required) NewParams() any { return &requiredParams{Tries: 3} }
 func (r required) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "required", Category: framework.Network, Params: framework.MustParamsSpec(r.NewParams())}
-}
-func (required) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 // A required param left at its zero value has no default, in the text and
@@ -81,16 +77,13 @@ func TestHelpExamplesRequiredParams(t *testing.T) {
 
 // needy has a required setting with an environment variable, and an
 // optional one.
-type needy struct{}
+type needy struct{ idle }
 
 func (needy) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "needy", Category: framework.Network, Settings: []framework.Setting{
 		{Key: "resolver", Env: "NEEDY_RESOLVER", Required: true, Doc: "DNS server host:port"},
 		{Key: "zone", Env: "NEEDY_ZONE", Doc: "zone"},
 	}}
-}
-func (needy) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 // A required setting is shown as required, in the text and the JSON of

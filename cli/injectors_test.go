@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -20,7 +19,7 @@ type demoParams struct {
 
 // demo has params, settings (one secret, with a default that must never
 // be printed) and a description too long for one line.
-type demo struct{}
+type demo struct{ idle }
 
 func (demo) NewParams() any { return &demoParams{Mode: "fast"} }
 
@@ -39,10 +38,6 @@ func (d demo) Manifest() framework.Manifest {
 		Domains:           []framework.Domain{framework.DomainNetwork},
 		SecurityPlatforms: map[framework.ExpectationType][]string{framework.Detection: {framework.SecurityNDR, framework.SecuritySIEM}},
 	}
-}
-
-func (demo) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 func withDemo(r *framework.Registry) {

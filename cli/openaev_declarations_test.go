@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -9,7 +8,10 @@ import (
 )
 
 // declares is an injector whose hand-written manifest edit changes.
-type declares struct{ edit func(*framework.Manifest) }
+type declares struct {
+	idle
+	edit func(*framework.Manifest)
+}
 
 type declaresParams struct {
 	Mode string `json:"mode" doc:"sub mode"`
@@ -21,9 +23,6 @@ func (d *declares) Manifest() framework.Manifest {
 		Expectations: []framework.ExpectationType{framework.Detection}, Platforms: []string{"Linux"}}
 	d.edit(&m)
 	return m
-}
-func (*declares) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 // A manifest declaring what the platform would choke on is refused by run

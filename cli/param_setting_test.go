@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -15,7 +14,7 @@ type webParams struct {
 
 // web has params and settings: a plain one, a secret one, and one with
 // no environment variable.
-type web struct{}
+type web struct{ idle }
 
 func (web) NewParams() any { return &webParams{Path: "/", Port: 80} }
 func (web) Manifest() framework.Manifest {
@@ -24,9 +23,6 @@ func (web) Manifest() framework.Manifest {
 		{Key: "api_key", Env: "WEB_API_KEY", Secret: true, Doc: "API key"},
 		{Key: "proxy_host", Doc: "proxy host"},
 	}}
-}
-func (web) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 // A setting given as --param, its name in any case and with any

@@ -109,14 +109,11 @@ func (p *vaultParams) Validate() error {
 }
 
 // vault is an injector with a param named like a secret.
-type vault struct{}
+type vault struct{ idle }
 
 func (vault) NewParams() any { return &vaultParams{AuthToken: "tok_default"} }
 func (v vault) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "vault", Category: framework.Network, Params: framework.MustParamsSpec(v.NewParams())}
-}
-func (vault) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 // A platform message whose param named like a secret is refused gets its

@@ -307,14 +307,11 @@ func (p *greetParams) Validate() error {
 	return nil
 }
 
-type greeter struct{}
+type greeter struct{ idle }
 
 func (greeter) NewParams() any { return &greetParams{Greeting: "hi"} }
 func (g greeter) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "greeter", Params: framework.MustParamsSpec(g.NewParams())}
-}
-func (greeter) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 // A refused --param is quoted as written, its value's white space kept;

@@ -152,6 +152,14 @@ func withExecutor(name string, run func(context.Context, *framework.Inject) fram
 	})
 }
 
+// idle is the Execute of a test's own injector that is never meant to
+// find anything: it returns no output.
+type idle struct{}
+
+func (idle) Execute(context.Context, *framework.Inject) framework.ToolOutput {
+	return framework.ToolOutput{}
+}
+
 // withFake returns a registry with noop and the executor e registered as
 // name, the same e for each inject: a fake whose calls the test reads, or
 // an injector of the test's own holding no state.

@@ -1,7 +1,6 @@
 package cli_test
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -17,7 +16,7 @@ import (
 // keyedSettings refuses its settings in Configure: a plain error when
 // api_key is unset, a *signatures.ValidationError for a bad level, a
 // panic for the level "panic".
-type keyedSettings struct{}
+type keyedSettings struct{ idle }
 
 func (keyedSettings) Manifest() framework.Manifest {
 	return framework.Manifest{Name: "keyed", Category: framework.Network, Settings: []framework.Setting{
@@ -36,9 +35,6 @@ func (keyedSettings) Configure(s map[string]string) error {
 		return errors.New("api_key is not set (keyed.api_key in the config file, or KEYED_API_KEY)")
 	}
 	return nil
-}
-func (keyedSettings) Execute(context.Context, *framework.Inject) framework.ToolOutput {
-	return framework.ToolOutput{}
 }
 
 // serve refuses at start a setting its injector's Configure refuses with
