@@ -1,6 +1,9 @@
 package cli_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // A value of an inject file refused once its JSON was read (a target, a
 // param, the injector, also blank or left out, the inject id, the phase, an expectation type) is named with the
@@ -89,4 +92,48 @@ func TestInjectFileValueErrorsNameTheLine(t *testing.T) {
 		{"an expectation type", nil, []string{"--inject-file", expectation},
 			"inject file " + expectation + `:3:4: invalid expectation_types[1] "BOGUS"`},
 	})
+}
+
+// An inject file that gives no target, and nothing else does, is refused
+// naming the file, as its other refusals are: the error said only
+// "invalid targets: at least one target is required".
+func TestRunInjectFileWithoutTargetsNamesTheFile(t *testing.T) {
+	tests := []struct {
+		name, file string
+	}{
+		{"empty list", `{"injector":"noop","targets":[]}`},
+		{"no targets", `{"injector":"noop"}`},
+		{"null", `{"injector":"noop","targets":null}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := writeFile(t, "inject.json", tt.file)
+			for _, cmd := range []string{"run", "validate"} {
+				r := run(t, registry(), nil, cmd, "--inject-file", path, "--log-level", "error")
+				want := "injectkit: inject file " + path + ": invalid targets: at least one target is required"
+				if r.code != 2 || !strings.Contains(r.stderr, want) {
+					t.Errorf("%s: exit %d, stderr %q; want 2 and %q", cmd, r.code, r.stderr, want)
+				}
+			}
+		})
+	}
+}
+
+// A bad param of an inject file run with the openaev profile is named as
+// the inject file gives it, not as a platform message there is none of.
+func TestOpenAEVInjectFileBadParamNamesTheParam(t *testing.T) {
+	reg := withFake("ttl", ttl{})
+	file := writeFile(t, "inject.json", `{"inject_id":"inj-1","targets":[{"target_ipv4":"127.0.0.1"}],"params":{"ttl":300}}`)
+	for _, args := range [][]string{
+		{"run", "ttl", "--profile", "openaev", "--inject-file", file},
+		{"run", "ttl", "--profile", "openaev", "--target", "127.0.0.1", "--inject-id", "inj-1", "--param", "ttl=300"},
+	} {
+		t.Run(strings.Join(args[2:4], " ")+" "+args[4], func(t *testing.T) {
+			r := run(t, reg, nil, append(args, "--log-level", "error")...)
+			if r.code != 2 || !strings.Contains(r.stderr, `invalid params.ttl "300"`) && !strings.Contains(r.stderr, `invalid param "ttl=300" (--param)`) ||
+				strings.Contains(r.stderr, "message") {
+				t.Errorf("exit %d, want 2 naming the param, no message:\n%s", r.code, r.stderr)
+			}
+		})
+	}
 }
