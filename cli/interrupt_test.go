@@ -2,7 +2,6 @@ package cli_test
 
 import (
 	"context"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -166,17 +165,13 @@ func TestOutboxRetryDeadInterrupted(t *testing.T) {
 	t.Parallel()
 	ctx, be := interruptingBackend(t)
 	box := filepath.Join(t.TempDir(), "rd.db")
-	s, err := outbox.Open(box, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := s.Put(outbox.Entry{InjectID: "rd1", Phase: "execution_complete", BaseURL: be.URL, Body: []byte(`{}`)})
-	if err == nil {
-		err = s.MoveToDead(recs[0].ID, 1, http.StatusBadRequest, "{}", `callback rejected: status 400: "{}"`)
-	}
-	if err = errors.Join(err, s.Close()); err != nil {
-		t.Fatal(err)
-	}
+	withStore(t, box, func(s *outbox.Store) error {
+		recs, err := s.Put(outbox.Entry{InjectID: "rd1", Phase: "execution_complete", BaseURL: be.URL, Body: []byte(`{}`)})
+		if err != nil {
+			return err
+		}
+		return s.MoveToDead(recs[0].ID, 1, http.StatusBadRequest, "{}", `callback rejected: status 400: "{}"`)
+	})
 	env := map[string]string{"INJECTKIT_OUTBOX": box}
 	sess := newSession(false, false)
 	sess.ctx, sess.env = ctx, env

@@ -262,20 +262,16 @@ func TestOutboxFlushInterrupted(t *testing.T) {
 			t.Parallel()
 			ctx, be := interruptingBackend(t)
 			box := filepath.Join(t.TempDir(), "outbox.db")
-			s, err := outbox.Open(box, outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
 			for i := range tc.entries {
 				tc.entries[i].BaseURL = be.URL
 			}
-			recs, err := s.Put(tc.entries...)
-			for _, r := range recs {
-				err = errors.Join(err, s.MarkFailed(r.ID, 1, "503 from the run", time.Now()))
-			}
-			if err = errors.Join(err, s.Close()); err != nil {
-				t.Fatal(err)
-			}
+			withStore(t, box, func(s *outbox.Store) error {
+				recs, err := s.Put(tc.entries...)
+				for _, r := range recs {
+					err = errors.Join(err, s.MarkFailed(r.ID, 1, "503 from the run", time.Now()))
+				}
+				return err
+			})
 			sess := newSession(false, false)
 			sess.ctx, sess.env = ctx, map[string]string{"INJECTKIT_OUTBOX": box}
 			f := sess.run(t, registry(), "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")

@@ -120,19 +120,28 @@ const crampedBytes = 1024
 // returns their records, pending.
 func storeBodies(t *testing.T, box string, entries ...outbox.Entry) []outbox.Record {
 	t.Helper()
+	var recs []outbox.Record
+	withStore(t, box, func(s *outbox.Store) (err error) {
+		for _, e := range entries {
+			got, perr := s.Put(e)
+			recs, err = append(recs, got...), errors.Join(err, perr)
+		}
+		return err
+	})
+	return recs
+}
+
+// withStore opens the outbox file at box, made if need be, for f to
+// write in, and closes it; an error of any of them fails the test.
+func withStore(t *testing.T, box string, f func(*outbox.Store) error) {
+	t.Helper()
 	s, err := outbox.Open(box, outbox.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var recs []outbox.Record
-	for _, e := range entries {
-		got, perr := s.Put(e)
-		recs, err = append(recs, got...), errors.Join(err, perr)
-	}
-	if err = errors.Join(err, s.Close()); err != nil {
+	if err := errors.Join(f(s), s.Close()); err != nil {
 		t.Fatal(err)
 	}
-	return recs
 }
 
 // crampOutbox stores in the outbox at box one pending body of

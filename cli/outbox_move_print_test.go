@@ -39,20 +39,16 @@ func TestOutboxMovePrintsTheCommandThatSends(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			box := filepath.Join(t.TempDir(), "outbox.db")
-			s, err := outbox.Open(box, outbox.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i, dead := range tt.dead {
-				recs, perr := s.Put(outbox.Entry{InjectID: "inj-mv", Phase: "p", ChunkIndex: i, TotalChunks: len(tt.dead), BaseURL: from, Body: []byte(`{}`)})
-				err = errors.Join(err, perr)
-				if perr == nil && dead {
-					err = errors.Join(err, s.MoveToDead(recs[0].ID, 1, http.StatusUnprocessableEntity, "{}", `callback rejected: status 422: "{}"`))
+			withStore(t, box, func(s *outbox.Store) (err error) {
+				for i, dead := range tt.dead {
+					recs, perr := s.Put(outbox.Entry{InjectID: "inj-mv", Phase: "p", ChunkIndex: i, TotalChunks: len(tt.dead), BaseURL: from, Body: []byte(`{}`)})
+					err = errors.Join(err, perr)
+					if perr == nil && dead {
+						err = errors.Join(err, s.MoveToDead(recs[0].ID, 1, http.StatusUnprocessableEntity, "{}", `callback rejected: status 422: "{}"`))
+					}
 				}
-			}
-			if err = errors.Join(err, s.Close()); err != nil {
-				t.Fatal(err)
-			}
+				return err
+			})
 			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": box}, "outbox", "move", "--from", from, "--to", tt.to)
 			if r.code != 0 {
 				t.Fatalf("move: exit %d\n%s%s", r.code, r.stdout, r.stderr)
