@@ -18,19 +18,13 @@ import (
 func damagedRecords(t *testing.T, backendURL string, body bool) (box string, bad, good uint64) {
 	t.Helper()
 	box = filepath.Join(t.TempDir(), "outbox.db")
-	s, err := outbox.Open(box, outbox.Options{Command: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := s.Put(
-		outbox.Entry{InjectID: "inj-bad", Phase: "execution_complete", BaseURL: backendURL, Body: []byte(`{"phase":"execution_complete","n":1}`)},
-		outbox.Entry{InjectID: "inj-good", Phase: "execution_complete", BaseURL: backendURL, Body: []byte(`{"phase":"execution_complete","n":2}`)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	var recs []outbox.Record
+	withStore(t, box, func(s *outbox.Store) (err error) {
+		recs, err = s.Put(
+			outbox.Entry{InjectID: "inj-bad", Phase: "execution_complete", BaseURL: backendURL, Body: []byte(`{"phase":"execution_complete","n":1}`)},
+			outbox.Entry{InjectID: "inj-good", Phase: "execution_complete", BaseURL: backendURL, Body: []byte(`{"phase":"execution_complete","n":2}`)})
+		return err
+	})
 	bucket := "pending"
 	if body {
 		bucket = "bodies"

@@ -303,18 +303,11 @@ func TestOutboxUnusable(t *testing.T) {
 func damagedOutbox(t *testing.T, dir, url string) string {
 	t.Helper()
 	damaged := filepath.Join(dir, "damaged.db")
-	s, err := outbox.Open(damaged, outbox.Options{})
-	if err != nil {
-		t.Fatal(err)
+	bodies := make([]outbox.Entry, 40)
+	for i := range bodies {
+		bodies[i] = outbox.Entry{InjectID: "inj-" + strconv.Itoa(i), Phase: "p", BaseURL: url, Body: []byte("{}")}
 	}
-	for i := range 40 {
-		if _, err := s.Put(outbox.Entry{InjectID: "inj-" + strconv.Itoa(i), Phase: "p", BaseURL: url, Body: []byte("{}")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
+	storeBodies(t, damaged, bodies...)
 	wreckPages(t, damaged, []byte(`"idempotency_key"`))
 	return damaged
 }
