@@ -263,11 +263,7 @@ func TestRefusedURLHidesQuerySecrets(t *testing.T) {
 			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
 				t.Fatalf("exit %d, stderr %q, want 2 and %q", r.code, r.stderr, tt.want)
 			}
-			for _, secret := range []string{"QSECRET", "pw", "bob"} {
-				if strings.Contains(r.stderr+r.stdout, secret) {
-					t.Errorf("output shows %q: %q", secret, r.stderr)
-				}
-			}
+			checkNotShown(t, r, "QSECRET", "pw", "bob")
 		})
 	}
 }

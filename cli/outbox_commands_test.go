@@ -42,9 +42,7 @@ func TestFlushOtherBackendsHidesCredentials(t *testing.T) {
 			maps.Copy(env, tt.env)
 			args := append([]string{"outbox", "flush", "--token", "tok-c", "--log-level", "debug"}, tt.args...)
 			r := run(t, registry(), env, args...)
-			if strings.Contains(r.stdout+r.stderr, password) {
-				t.Errorf("the password is printed:\n%s%s", r.stdout, r.stderr)
-			}
+			checkNotShown(t, r, password)
 			want := "1 signature body for " + down.URL + " left pending: not the backend of " + tt.given + " " + shown + " ("
 			if r.code != 0 || !strings.Contains(r.stdout, want) {
 				t.Errorf("exit %d, want 0 and %q:\n%s%s", r.code, want, r.stdout, r.stderr)

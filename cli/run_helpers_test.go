@@ -128,6 +128,17 @@ func checkRefused(t *testing.T, r result, want string) {
 	}
 }
 
+// checkNotShown checks that neither r's stdout nor its stderr holds any
+// of secrets.
+func checkNotShown(t *testing.T, r result, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if strings.Contains(r.stdout+r.stderr, s) {
+			t.Errorf("%q is shown:\nstdout %s\nstderr %s", s, r.stdout, r.stderr)
+		}
+	}
+}
+
 // checkAcceptedOrRefused checks that r is accepted (exit 0) when want is
 // empty, else refused saying want (checkRefused).
 func checkAcceptedOrRefused(t *testing.T, r result, want string) {

@@ -43,9 +43,7 @@ func TestSecretSettingControlCharacter(t *testing.T) {
 			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
 				t.Errorf("exit %d, stderr:\n%s\nwant exit 2 saying %q", r.code, r.stderr, tt.want)
 			}
-			if strings.Contains(r.stderr+r.stdout, "sekrit") {
-				t.Errorf("the key is shown:\n%s%s", r.stdout, r.stderr)
-			}
+			checkNotShown(t, r, "sekrit")
 		})
 	}
 }

@@ -145,9 +145,7 @@ func TestMessageTargetNotShown(t *testing.T) {
 			if r.code != 2 {
 				t.Fatalf("exit %d, want 2:\n%s", r.code, r.stderr)
 			}
-			if strings.Contains(r.stdout+r.stderr, "hunter2") {
-				t.Errorf("shows the target:\n%s\n%s", r.stdout, r.stderr)
-			}
+			checkNotShown(t, r, "hunter2")
 			if !strings.Contains(r.stderr, "invalid inject_content.targets (not shown): ") {
 				t.Errorf("no refusal with the target not shown:\n%s", r.stderr)
 			}
