@@ -319,7 +319,7 @@
 // dead); anything else (a 3xx, a 409 on a reception or trace, a refused
 // certificate, retries run out) matches ErrRetriesExhausted, handled
 // again later.
-// Retries are logged at INFO; the final failure of an inject's callbacks is
+// Retries are logged at WARN; the final failure of an inject's callbacks is
 // returned, not logged (the runtime logs it once). CountAttempts counts
 // the attempts of those callbacks for metrics. The token and the broker
 // password never appear in a log line or an error.

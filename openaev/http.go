@@ -38,7 +38,7 @@ type request struct {
 	rewrite func(ctx context.Context, n int, body []byte) ([]byte, error)
 	// statusOnly: the reply body is not read (see httpx.Request.StatusOnly).
 	statusOnly bool
-	// once sends r one time, without retries (and so without their INFO
+	// once sends r one time, without retries (and so without their WARN
 	// lines): a read whose failure changes nothing.
 	once bool
 }
@@ -48,7 +48,7 @@ type request struct {
 // retried after waits doubling from the initial delay, or what a
 // Retry-After header on a 429 or 503 asks for (at most 30 s); a 409 too
 // when r.retryConflict. Any other status, or a certificate refused, fails
-// at once. Each retry is logged at INFO; the final failure is returned as
+// at once. Each retry is logged at WARN; the final failure is returned as
 // an *APIError and not logged. Cancelling ctx stops at once and returns ctx.Err().
 func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	if c.dry != nil {

@@ -60,7 +60,7 @@
 //
 // The HTTP client, the retries, Retry-After and the redaction are those of
 // internal/httpx, shared with the openaev client: ErrPermanent and
-// ErrRetriesExhausted are httpx's sentinels. Each retry is logged at INFO;
+// ErrRetriesExhausted are httpx's sentinels. Each retry is logged at WARN;
 // the final failure is returned, never logged. The bearer token is never
 // logged nor kept in an error: it is redacted, raw or escaped, from
 // response bodies and error texts.

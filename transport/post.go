@@ -15,7 +15,7 @@ import (
 // or 429 status, a connection error or a timeout is retried after waits
 // doubling from the initial delay; a Retry-After header on a 429 or 503
 // replaces the wait, capped at 30 s (one asking for no wait, 0 or a date
-// past, leaves it: never a retry at once). Each retry is logged at INFO; the
+// past, leaves it: never a retry at once). Each retry is logged at WARN; the
 // final failure is not logged but returned: a *TransmissionError, at once
 // for any other status or a TLS certificate the client refuses, or once
 // the retries are exhausted. Cancelling ctx stops at once, during a

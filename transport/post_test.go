@@ -52,20 +52,20 @@ func TestSendRetriesThenFails(t *testing.T) {
 			t.Errorf("gap before request %d = %v, want at least %v", i+2, gap, want)
 		}
 	}
-	retries := logs.FilterLevelExact(zapcore.InfoLevel).All()
+	retries := logs.FilterLevelExact(zapcore.WarnLevel).All()
 	if len(retries) != 3 {
-		t.Fatalf("%d INFO lines, want 3", len(retries))
+		t.Fatalf("%d WARN lines, want 3", len(retries))
 	}
 	for i, e := range retries {
 		f := e.ContextMap()
 		wantWait := time.Duration(10<<i) * time.Millisecond
 		if f["attempt"] != fmt.Sprintf("%d/4", i+1) || f["status"] != int64(503) || f["wait"] != wantWait {
-			t.Errorf("INFO %d fields = %v, want attempt %d/4 status 503 wait %v", i, f, i+1, wantWait)
+			t.Errorf("WARN %d fields = %v, want attempt %d/4 status 503 wait %v", i, f, i+1, wantWait)
 		}
 	}
 	// The failure is returned, not logged: the caller reports it once.
 	if n := logs.Len(); n != 3 {
-		t.Errorf("%d log lines, want the 3 INFO lines only", n)
+		t.Errorf("%d log lines, want the 3 WARN retry lines only", n)
 	}
 }
 
@@ -164,9 +164,9 @@ func TestRetryAfter(t *testing.T) {
 			if _, err := c.Send(context.Background(), "inj", "post", payloadOf(1)); err != nil {
 				t.Fatal(err)
 			}
-			retries := logs.FilterMessage("request failed, retrying").FilterLevelExact(zapcore.InfoLevel).All()
+			retries := logs.FilterMessage("request failed, retrying").FilterLevelExact(zapcore.WarnLevel).All()
 			if len(retries) != 1 || retries[0].ContextMap()["wait"] != tt.want {
-				t.Fatalf("retry lines %v, want one at INFO with wait %v", retries, tt.want)
+				t.Fatalf("retry lines %v, want one at WARN with wait %v", retries, tt.want)
 			}
 			reqs := be.Requests()
 			if gap := reqs[1].At.Sub(reqs[0].At); gap < tt.want {
@@ -193,8 +193,8 @@ func TestSendConnectionErrorRetried(t *testing.T) {
 	if !errors.Is(err, ErrRetriesExhausted) {
 		t.Error("not ErrRetriesExhausted")
 	}
-	if n, warns := logs.FilterMessage("request failed, retrying").FilterLevelExact(zapcore.InfoLevel).Len(), logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 2 || warns != 0 {
-		t.Errorf("%d INFO retry lines, %d WARN; want 2, 0 (the failure is returned)", n, warns)
+	if n, all := logs.FilterMessage("request failed, retrying").FilterLevelExact(zapcore.WarnLevel).Len(), logs.Len(); n != 2 || all != 2 {
+		t.Errorf("%d WARN retry lines, %d lines in all; want 2, 2 (the failure is returned)", n, all)
 	}
 }
 

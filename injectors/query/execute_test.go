@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
@@ -388,6 +389,16 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	}
 	if strings.Contains(text, testKey) {
 		t.Errorf("logs hold the API key:\n%s", text)
+	}
+	// The 503 and the 429 are retried: one WARN line each, attempt n/N.
+	retries := logs.FilterMessage("request failed, retrying").All()
+	if len(retries) != 2 {
+		t.Fatalf("%d retry lines, want 2:\n%s", len(retries), text)
+	}
+	for i, e := range retries {
+		if at := fmt.Sprint(e.ContextMap()["attempt"]); e.Level != zapcore.WarnLevel || !strings.HasPrefix(at, fmt.Sprintf("%d/", i+1)) {
+			t.Errorf("retry line %d: %s attempt %s, want WARN attempt %d/N", i, e.Level, at, i+1)
+		}
 	}
 	for i, o := range []framework.ToolOutput{out, out2} {
 		b, err := json.Marshal(o)

@@ -139,7 +139,7 @@ func (s *shodan) readAnswer(status int, body io.Reader) (searchPage, error) {
 // or the policy's backoff, and never sooner than minGap after the answer
 // retried: a retry is a request of the key, paced as the others (the
 // request holds the key's turn meanwhile); a network error or a timeout
-// is not retried. Retries are logged at INFO, the API key redacted.
+// is not retried. Retries are logged at WARN, the API key redacted.
 func (s *shodan) poster() *httpx.Poster {
 	return &httpx.Poster{Client: s.client, Attempts: max(s.retry.attempts, 1), Backoff: s.retry.backoff,
 		MaxRetryAfter: maxRetryAfter, MinWait: s.minGap, Timeout: s.timeout, Retryable: retryable, Secrets: []string{s.key},

@@ -174,7 +174,7 @@ func (f *failure) Error() string {
 // Do sends r until a 2xx answer, a failure Retryable rejects, or the
 // attempts run out, and returns the 2xx answer. Between attempts it waits
 // the Backoff, or what a Retry-After header on a 429 or 503 asks for,
-// capped by MaxRetryAfter; it logs each retry at INFO and never the final
+// capped by MaxRetryAfter; it logs each retry at WARN and never the final
 // failure, which it returns as an *HTTPError (or, for an answer Request.Decode
 // refuses, Decode's error as it is). Cancelling ctx stops at once,
 // during a request or a wait, and returns ctx.Err(), or, once an attempt
@@ -358,9 +358,9 @@ func (p *Poster) logRetry(r *Request, attempt, attempts int, f *failure, wait ti
 		}
 		fields = append(fields, zap.String("retry_after", "asked "+asked+", waiting "+seconds(wait)))
 	}
-	// INFO: the final failure, which the caller logs or returns once,
-	// naming the attempts and the last error, is the one WARN (or ERROR).
-	p.Log.Info("request failed, retrying", append(fields, r.Fields...)...)
+	// WARN, as issue 14 point 11 has it: the final failure is not logged
+	// here but returned; the caller logs it once, naming the attempts.
+	p.Log.Warn("request failed, retrying", append(fields, r.Fields...)...)
 }
 
 // seconds writes d as a number of seconds, as a Retry-After header does:

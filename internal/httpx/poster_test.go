@@ -153,14 +153,14 @@ func ms(v ...int) []time.Duration {
 func checkRetryLines(t *testing.T, entries []observer.LoggedEntry, op string, waits []time.Duration) {
 	t.Helper()
 	if len(entries) != len(waits) {
-		t.Fatalf("%d log lines, want %d (one INFO per retry, none for the final failure)", len(entries), len(waits))
+		t.Fatalf("%d log lines, want %d (one WARN per retry, none for the final failure)", len(entries), len(waits))
 	}
 	for i, e := range entries {
 		f := e.ContextMap()
 		attempt := strconv.Itoa(i+1) + "/" + strconv.Itoa(DefaultAttempts)
-		if e.Level != zapcore.InfoLevel || f["op"] != op || f["attempt"] != attempt || f["wait"] != waits[i] ||
+		if e.Level != zapcore.WarnLevel || f["op"] != op || f["attempt"] != attempt || f["wait"] != waits[i] ||
 			f["inject_id"] != "i" {
-			t.Errorf("line %d: %s %q %v, want INFO op %s attempt %s wait %v", i, e.Level, e.Message, f, op, attempt, waits[i])
+			t.Errorf("line %d: %s %q %v, want WARN op %s attempt %s wait %v", i, e.Level, e.Message, f, op, attempt, waits[i])
 		}
 	}
 }
