@@ -10,10 +10,6 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// redacted replaces the API key in a URL printed; in a message, the key
-// becomes httpx.Redacted.
-const redacted = "REDACTED"
-
 // composeQuery returns the query sent to the engine: the configuration's
 // query narrowed to its target, "ip:<target_ipv4>" and/or
 // "hostname:<target_hostname>". Both targets are validated by
@@ -45,19 +41,10 @@ func searchURL(base *url.URL, key, query string, page int) *url.URL {
 	return &u
 }
 
-// redactURL returns u as a string with the value of its key parameter
-// replaced and without user information; the query and the page stay
-// shown (httpx.StripCredentials would hide them too).
-func redactURL(u *url.URL) string {
-	cp := *u
-	q := cp.Query()
-	if _, ok := q["key"]; ok {
-		q.Set("key", redacted)
-		cp.RawQuery = q.Encode()
-	}
-	cp.User = nil
-	return cp.String()
-}
+// redactURL returns u as log lines and errors show it: as
+// httpx.StripCredentials shows it (no user information, the API key
+// REDACTED), the search and the page shown.
+func redactURL(u *url.URL) string { return httpx.StripCredentials(u.String(), "query", "page") }
 
 // redactError returns err with the URL of any *url.Error it holds redacted,
 // and wrapped so that its message never holds secret (in any form

@@ -93,9 +93,16 @@ func TestRedactURL(t *testing.T) {
 	if !strings.Contains(u.String(), "s3cr3t-key") {
 		t.Error("redactURL modified its argument")
 	}
-	withUser, _ := url.Parse("http://user:pw@127.0.0.1/")
-	if got := redactURL(withUser); strings.Contains(got, "pw") || strings.Contains(got, "user:") {
-		t.Errorf("redactURL kept user information: %q", got)
+	// User information, where it belongs or written with its '/' as it is
+	// (parsed as a port and a path): httpx's stripping, never shown.
+	for _, raw := range []string{"http://user:pw@127.0.0.1/", "http://user:1234/pw@127.0.0.1/"} {
+		withUser, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := redactURL(withUser); strings.Contains(got, "pw") || strings.Contains(got, "user:") {
+			t.Errorf("redactURL(%q) kept user information: %q", raw, got)
+		}
 	}
 }
 

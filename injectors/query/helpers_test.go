@@ -50,6 +50,10 @@ func newTestExecutor(t *testing.T, srv *shodantest.Server, settings map[string]s
 }
 
 // observedLogger returns a debug-level logger whose entries are recorded.
+// redacted replaces the API key in a URL shown (httpx.StripCredentials);
+// in a message, the key becomes httpx.Redacted.
+const redacted = "REDACTED"
+
 func observedLogger() (*zap.Logger, *observer.ObservedLogs) {
 	core, logs := observer.New(zapcore.DebugLevel)
 	return zap.New(core), logs

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -185,8 +186,11 @@ const unparsable = "(unparsable URL)"
 // is ("127.0.0.1:8080", a URL without its scheme). So does a URL without
 // user information with an '@' after its host: user information whose
 // '/', '?' or '#' was not percent-encoded ("http://u:12/pw@host" parses
-// as host "u", port 12 and path "/pw@host").
-func StripCredentials(raw string) string {
+// as host "u", port 12 and path "/pw@host"). The values of the query
+// parameters named in shown (as written in the URL) stay as they are: the
+// parameters a reader needs and that hold no secret, such as the query
+// injector's search and page beside its API key.
+func StripCredentials(raw string, shown ...string) string {
 	u, err := url.Parse(raw)
 	switch {
 	case err != nil && !strings.ContainsAny(raw, "@?#"):
@@ -198,7 +202,7 @@ func StripCredentials(raw string) string {
 		return raw
 	}
 	u.User = nil
-	maskQuery(u)
+	maskQuery(u, shown)
 	return u.String()
 }
 
@@ -210,14 +214,16 @@ func misplacedUser(u *url.URL) bool {
 	return u.User == nil && u.Host != "" && strings.Contains(u.EscapedPath()+u.RawQuery+u.EscapedFragment(), "@")
 }
 
-// maskQuery shows the value of each query parameter of u, a parameter
-// without '=' whole, and its fragment as "REDACTED".
-func maskQuery(u *url.URL) {
+// maskQuery shows the value of each query parameter of u but those named
+// in shown, a parameter without '=' whole, and its fragment as "REDACTED".
+func maskQuery(u *url.URL, shown []string) {
 	if u.RawQuery != "" {
 		parts := strings.Split(u.RawQuery, "&")
 		for i, p := range parts {
 			if name, _, ok := strings.Cut(p, "="); ok {
-				parts[i] = name + "=" + redactedValue
+				if !slices.Contains(shown, name) {
+					parts[i] = name + "=" + redactedValue
+				}
 			} else if p != "" {
 				parts[i] = redactedValue
 			}
@@ -251,6 +257,6 @@ func MaskURL(raw string) string {
 	if u.User != nil {
 		u.User = url.User(redactedValue)
 	}
-	maskQuery(u)
+	maskQuery(u, nil)
 	return u.String()
 }

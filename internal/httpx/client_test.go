@@ -168,6 +168,22 @@ func TestStripAndMaskURL(t *testing.T) {
 	}
 }
 
+// The query parameters a caller names stay shown; everything else is
+// stripped or masked as without them.
+func TestStripCredentialsShown(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http://u:p@127.0.0.1:9/s?key=K&page=2&query=apache+ip%3A1.2.3.4", "http://127.0.0.1:9/s?key=REDACTED&page=2&query=apache+ip%3A1.2.3.4"},
+		{"http://127.0.0.1:9/s?query=a&query=b&x#f", "http://127.0.0.1:9/s?query=a&query=b&REDACTED#REDACTED"},
+		{"http://127.0.0.1:9/s?queryx=K&Query=K", "http://127.0.0.1:9/s?queryx=REDACTED&Query=REDACTED"}, // the name as written
+		{"http://svc:1234/pw@127.0.0.1:9/s?query=a", "(unparsable URL)"},
+	}
+	for _, tt := range tests {
+		if got := StripCredentials(tt.in, "query", "page"); got != tt.want {
+			t.Errorf("StripCredentials(%q, query, page) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
 // A server certificate the client refuses names the setting to fix, when
 // the client has a hint, in the one error the request fails with; the
 // request is still not retried.

@@ -98,8 +98,8 @@ type Request struct {
 	// Shown is the URL as log lines and errors show it (default: URL as
 	// StripCredentials shows it, without its user information, its query
 	// values and fragment REDACTED). A caller whose query holds what the
-	// reader needs (the query injector's search) passes its own redacted
-	// form.
+	// reader needs (the query injector's search) passes StripCredentials
+	// of URL with those parameters shown.
 	Shown string
 	// Header is sent as is on every attempt.
 	Header http.Header
