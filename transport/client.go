@@ -66,10 +66,6 @@ func WithRetry(attempts int, initialDelay time.Duration) Option {
 	return func(s *settings) { s.attempts, s.delay = attempts, initialDelay }
 }
 
-// WithCAFile adds the PEM certificates of a file to the system roots the
-// client trusts.
-func WithCAFile(path string) Option { return func(s *settings) { s.caFile = path } }
-
 // WithCA adds the PEM certificates pem, the content of the file path
 // already read (a pipe can be read once only), to the system roots the
 // client trusts; path names the file in errors and is not opened.
@@ -81,17 +77,11 @@ func WithCA(path string, pem []byte) Option {
 // warning when it does.
 func WithInsecure(insecure bool) Option { return func(s *settings) { s.insecure = insecure } }
 
-// WithUserAgent sets the version in the User-Agent header
-// "injectkit/<version>" (default "dev").
-func WithUserAgent(version string) Option {
-	return func(s *settings) { s.userAgent = "injectkit/" + version }
-}
-
 // New returns a Client posting to baseURL, an http or https URL with an
 // optional path prefix, parsed whole: a host, an IPv6 literal that is an
 // address, a port (when written) from 1 to 65535. Invalid options are a
 // *ValidationError, among them a size limit too small for a body holding
-// one minimal target. A CA file (WithCAFile, WithCA) that cannot be read
+// one minimal target. A CA file (WithCA) that cannot be read
 // or holds no PEM certificate is a *ValidationError on field ca_file whose
 // chain holds the read's error (errors.Is fs.ErrNotExist for a missing
 // file).

@@ -25,7 +25,7 @@ func TestSendSuccess(t *testing.T) {
 	for _, code := range []int{http.StatusOK, http.StatusAccepted, http.StatusNoContent} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
 			be := answering(t, code, `{"ok":true}`)
-			c, err := New(be.URL, WithToken("s3cret-token"), WithUserAgent("1.2.3"), fastRetry)
+			c, err := New(be.URL, WithToken("s3cret-token"), WithProduct("injectkit", "1.2.3"), fastRetry)
 			if err != nil {
 				t.Fatal(err)
 			}

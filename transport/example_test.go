@@ -49,7 +49,7 @@ func ExampleClient_SendEncoded() {
 
 	c, err := transport.New(backend.URL,
 		transport.WithToken("example-token"),
-		transport.WithUserAgent("1.0.0"),
+		transport.WithProduct("injectkit", "1.0.0"),
 		transport.WithRetry(4, 100*time.Millisecond))
 	if err != nil {
 		fmt.Println(err)

@@ -90,6 +90,11 @@ func WithMaxRetryAfter(d time.Duration) Option { return func(s *settings) { s.ma
 // WithTimeout sets the timeout of each request (default 30 s).
 func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
 
+// WithCAFile adds the PEM certificates of the file path to the system roots
+// the client trusts, read when New builds the client (production reads the
+// file once and passes its bytes with WithCA).
+func WithCAFile(path string) Option { return func(s *settings) { s.caFile = path } }
+
 // WithHTTPClient sets the HTTP client, replacing the one New builds; it
 // cannot be combined with WithCAFile or WithInsecure.
 func WithHTTPClient(hc *http.Client) Option { return func(s *settings) { s.hc = hc } }

@@ -1,8 +1,7 @@
 package transport
 
-// WithProduct sets the User-Agent header to "<product>/<version>": a binary
-// built on injectkit names itself (WithUserAgent(v) is
-// WithProduct("injectkit", v)). product must be an HTTP token: letters,
+// WithProduct sets the User-Agent header to "<product>/<version>" (default
+// "injectkit/dev"): a binary built on injectkit names itself. product must be an HTTP token: letters,
 // digits and !#$%&'*+-.^_`|~, no space or slash.
 func WithProduct(product, version string) Option {
 	return func(s *settings) { s.userAgent = product + "/" + version }

@@ -283,7 +283,7 @@ func (s *Store) redact(msg string, red Redactor) string {
 	if red != nil {
 		msg = red.Redact(msg)
 	}
-	return transport.Redact(msg, s.opts.Secrets...)
+	return httpx.Redact(msg, s.opts.Secrets...)
 }
 
 // redactErr returns err, its message redacted (see redact); errors.Is and

@@ -60,7 +60,7 @@ type Options struct {
 	// say): it must exist and be an outbox already, no lock record is
 	// written, other readers share the lock, and every write fails.
 	ReadOnly bool
-	// Secrets are redacted, in every form transport.Redact knows, from
+	// Secrets are redacted, in every form httpx.Redact knows, from
 	// what the store keeps of a failure (a record's LastError and
 	// DeadBody) and from the errors and log lines of Send, Settle and a
 	// Resender: the bearer tokens of the backends the bodies go to.
