@@ -256,7 +256,7 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 	if path != "" {
 		types := append(alsoKnown, reflect.TypeOf(dst).Elem())
 		secret := secretKeysOf(types...)
-		file, err = readConfigFile(c.Context, path, where, keysOf(types...), secret, ms)
+		file, err = readConfigFile(c.Context, path, where, keysOf(types...), listKeysOf(types...), secret, ms)
 		if s, ok := dst.(sourced); ok {
 			s.setFileSecrets(file.secrets(secret, ms)) // read once: an error refusing any setting is redacted of them
 		}

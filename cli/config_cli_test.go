@@ -158,15 +158,16 @@ func TestConfigErrorsNameTheSource(t *testing.T) {
 		yaml string   // the config file, when set
 		want []string // in stderr; "FILE" is the config file's path
 	}{
-		{name: "unknown key", yaml: "phase: x\nexpectations: [PREVENTION]\n", want: []string{"FILE", "unknown key expectations"}},
+		{name: "unknown key", yaml: "phase: x\nexpectations: [PREVENTION]\n", want: []string{"config file FILE:2: unknown key expectations\n"}},
 		{name: "bad flag", args: []string{"--max-payload-size", "-1"}, want: []string{`invalid max_payload_size "-1" (--max-payload-size): not a positive integer`}},
 		{name: "bad env", env: map[string]string{"INJECTKIT_TIMEOUT": "soon"}, want: []string{`invalid timeout "soon" (env INJECTKIT_TIMEOUT)`}},
 		{name: "bad file value", yaml: "insecure: maybe\n", want: []string{`invalid insecure "maybe" (config file FILE:1): not a boolean`}},
 		{name: "bad enum", yaml: "profile: openAEV2\n", want: []string{`invalid profile "openAEV2" (config file FILE:1): want callback or openaev`}},
 		{name: "bad log level", env: map[string]string{"INJECTKIT_LOG_LEVEL": "loud"}, want: []string{`invalid log_level "loud" (env INJECTKIT_LOG_LEVEL)`}},
 		{name: "bad platform version", args: []string{"--openaev-version", "latest"}, want: []string{`invalid openaev_version "latest" (--openaev-version): not a platform version`}},
-		{name: "list for a scalar key", yaml: "phase: [a, b]\n", want: []string{"invalid phase", "FILE", "want one value, got a list"}},
-		{name: "mapping for a list key", yaml: "param:\n  outcome: failed\n", want: []string{"invalid param", "FILE", "not a mapping"}},
+		{name: "list for a scalar key", yaml: "phase: [a, b]\n", want: []string{"invalid phase (config file FILE:1): want one value, not a list"}},
+		{name: "mapping for a scalar key", yaml: "inject_id: {a: 1}\n", want: []string{"invalid inject_id (config file FILE:1): want one value, not a mapping"}},
+		{name: "mapping for a list key", yaml: "param:\n  outcome: failed\n", want: []string{"invalid param (config file FILE:2): want a value or a list of values, not a mapping"}},
 		{name: "secret not echoed", args: []string{"--profile", "nope"}, env: map[string]string{"INJECTKIT_TOKEN": "s3cret"}, want: []string{`invalid profile "nope"`}},
 		{name: "missing file", args: []string{"--config", "/nonexistent/injectkit.yaml"}, want: []string{`invalid config "/nonexistent/injectkit.yaml"`}},
 		{name: "param refused, given twice", args: []string{"--param", "delay=1s", "--param", "outcome=failed", "--param", "delay=2s"},

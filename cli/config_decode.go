@@ -75,7 +75,7 @@ func (f field) decode(dst reflect.Value, r raw, set bool) error {
 		return nil
 	}
 	if r.seq {
-		return f.invalid(r, strings.Join(r.vals, ","), errors.New("want one value, got a list"))
+		return f.refused(r, errors.New(oneValueList))
 	}
 	text := ""
 	if len(r.vals) > 0 {

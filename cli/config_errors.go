@@ -52,6 +52,17 @@ func (f field) invalid(r raw, text string, reason error) error {
 	return usageErr("invalid %s %s%s: %w", f.key, val, where, reason)
 }
 
+// refused is the usage error of the value at r, refused for its shape (a
+// list given to a key that takes one value): the key and where, the value
+// not quoted.
+func (f field) refused(r raw, reason error) error {
+	where := ""
+	if r.from != "" && r.from != "default" {
+		where = " (" + r.from + ")"
+	}
+	return usageErr("invalid %s%s: %w", f.key, where, reason)
+}
+
 // invalidItem is the usage error of a list item refused at r, in the form
 // of the other errors about that list's values: an inject field's (see
 // nameAt) named as the flag when the flag gave it (invalid --target "":

@@ -328,10 +328,22 @@ type sourced interface {
 
 // keysOf returns the config keys of config struct types.
 func keysOf(types ...reflect.Type) map[string]bool {
+	return keysWhere(func(field) bool { return true }, types...)
+}
+
+// listKeysOf returns the keys of the fields of types that take a list.
+func listKeysOf(types ...reflect.Type) map[string]bool {
+	return keysWhere(field.list, types...)
+}
+
+// keysWhere returns the keys of the fields of types that match.
+func keysWhere(match func(field) bool, types ...reflect.Type) map[string]bool {
 	out := map[string]bool{}
 	for _, t := range types {
 		for _, f := range fieldsOf(t) {
-			out[f.key] = true
+			if match(f) {
+				out[f.key] = true
+			}
 		}
 	}
 	return out

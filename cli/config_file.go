@@ -29,10 +29,11 @@ type configFile struct {
 // readConfigFile reads the file at path, given where (" (--config)", " (env
 // INJECTKIT_CONFIG)"; an interrupt through ctx stops the reading, see
 // openInput). known holds the keys the command
-// accepts, secret those of them whose values are secrets; ms declare the injector settings, under the injector's name
+// accepts, lists those of them that take a list, secret those of them
+// whose values are secrets; ms declare the injector settings, under the injector's name
 // (`query: {shodan_api_key: …}`) or dotted (`query.shodan_api_key: …`). Any
 // other key is a usage error naming it and the file.
-func readConfigFile(ctx context.Context, path, where string, known, secret map[string]bool, ms []framework.Manifest) (configFile, error) {
+func readConfigFile(ctx context.Context, path, where string, known, lists, secret map[string]bool, ms []framework.Manifest) (configFile, error) {
 	cf := configFile{values: map[string]raw{}, injectors: map[string]string{}, injectorsFrom: map[string]string{}}
 	data, err := readInput(ctx, "config", where, path, maxConfigSize)
 	if err != nil {
@@ -51,7 +52,7 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 	case err != nil:
 		return cf, yamlError(path, data, err)
 	case len(next.Content) > 0 && !isNull(deref(next.Content[0])): // a "---" ending the file is harmless
-		return cf, usageErr("config file %s: holds a second YAML document (line %d); write one mapping of keys, without ---",
+		return cf, usageErr("config file %s:%d: a second YAML document; write one mapping of keys, without ---",
 			path, next.Content[0].Line)
 	}
 	if len(doc.Content) == 0 {
@@ -62,7 +63,7 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 		return cf, nil
 	}
 	if root.Kind != yaml.MappingNode {
-		return cf, usageErr("config file %s: want a mapping of keys, line %d is not one", path, root.Line)
+		return cf, usageErr("config file %s:%d: want a mapping of keys (key: value), not %s", path, root.Line, rootKind(root))
 	}
 	names, settings, secrets := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	params := map[string]string{} // NAME.PARAM: the param's name
@@ -120,7 +121,7 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 			if err := once(key, at(root.Content[i])); err != nil {
 				return cf, err
 			}
-			r, ok, err := rawOf(key, written, at(root.Content[i]))
+			r, ok, err := rawOf(key, written, at(root.Content[i]), lists[key])
 			if err != nil {
 				return cf, err
 			}
@@ -136,7 +137,8 @@ func readConfigFile(ctx context.Context, path, where string, known, secret map[s
 		}
 	}
 	if len(unknown) > 0 {
-		return cf, usageErr("config file %s: %s%s", path, unknownKeys(unknown), paramAdvice(unknown, params))
+		line, what := unknownKeys(unknown)
+		return cf, usageErr("config file %s:%d: %s%s", path, line, what, paramAdvice(unknown, params))
 	}
 	return cf, nil
 }
@@ -170,14 +172,14 @@ func (cf configFile) injector(key string, val *yaml.Node, from string, once func
 	if err := once(key, from); err != nil {
 		return err
 	}
-	r, ok, err := rawOf(key, val, from)
+	r, ok, err := rawOf(key, val, from, false)
 	switch {
 	case err != nil:
 		return err
 	case !ok:
 		return nil
 	case r.seq:
-		return usageErr("invalid %s (%s): want one value, got a list", key, from)
+		return usageErr("invalid %s (%s): %s", key, from, oneValueList)
 	}
 	cf.injectors[key], cf.injectorsFrom[key] = r.vals[0], from
 	return nil
@@ -186,8 +188,10 @@ func (cf configFile) injector(key string, val *yaml.Node, from string, once func
 // rawOf returns the text of a scalar, or of each item of a sequence; false
 // for a null (`key:` or `key: ~`), which sets nothing. n is the node as
 // written: an error about a value reached through an alias (`key: *a`)
-// names the alias's line, where the key uses it, not the anchor's.
-func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
+// names the alias's line, where the key uses it, not the anchor's. list
+// says whether key takes a list, for the error that says what it wants (a
+// sequence given to a key that does not is refused when it is decoded).
+func rawOf(key string, n *yaml.Node, from string, list bool) (raw, bool, error) {
 	line, aliased := n.Line, n.Kind == yaml.AliasNode
 	n = deref(n)
 	switch {
@@ -221,6 +225,8 @@ func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
 				}
 				r.vals = append(r.vals, item.Value)
 				r.itemFrom = append(r.itemFrom, at)
+			case !list:
+				return raw{}, false, usageErr("invalid %s (%s): %s", key, from, oneValueList)
 			default:
 				return raw{}, false, usageErr("invalid %s (%s): want a value or a list of values, not a nested %s",
 					key, at, kindName(item))
@@ -228,9 +234,17 @@ func rawOf(key string, n *yaml.Node, from string) (raw, bool, error) {
 		}
 		return r, true, nil
 	}
-	return raw{}, false, usageErr("invalid %s (%s): want a value or a list of values, not a %s",
-		key, atLine(from, line), kindName(n))
+	want := "want one value"
+	if list {
+		want = "want a value or a list of values"
+	}
+	return raw{}, false, usageErr("invalid %s (%s): %s, not a %s", key, atLine(from, line), want, kindName(n))
 }
+
+// oneValueList is why a list given to a key that takes one value is
+// refused: the list is not quoted (its items joined would read as one
+// value the user did not write).
+const oneValueList = "want one value, not a list"
 
 // plainTag refuses a scalar tagged with a type whose value is not its
 // text (!!binary holds base64, a local tag means what its reader makes
@@ -260,6 +274,14 @@ func deref(n *yaml.Node) *yaml.Node {
 }
 
 func isNull(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.Tag == "!!null" }
+
+// rootKind names what a config file holds instead of a mapping.
+func rootKind(n *yaml.Node) string {
+	if n.Kind == yaml.ScalarNode {
+		return "plain text"
+	}
+	return "a " + kindName(n)
+}
 
 func kindName(n *yaml.Node) string {
 	switch n.Kind {

@@ -30,12 +30,12 @@ func TestOneConfigFileServesEveryCommand(t *testing.T) {
 		{name: "validate, --config of serve", file: serveFile, args: []string{"validate", "noop", "--target", "127.0.0.1"},
 			want: "valid: noop on 1 network target"},
 		{name: "run, a key no command reads", file: serveFile + "workerz: 3\n", viaEnv: true, args: []string{"run", "noop", "--target", "127.0.0.1"},
-			code: 2, want: "unknown key workerz (line 9)", never: "heartbeat_interval"},
+			code: 2, want: "shared.yaml:9: unknown key workerz", never: "heartbeat_interval"},
 		{name: "run, serve's token with another backend", file: serveFile, viaEnv: true,
 			args: []string{"run", "noop", "--inject-id", "i1", "--target", "127.0.0.1", "--backend-url", "{B}"},
 			code: 2, want: "belongs to openaev_url {A}", never: "tokServe"},
 		{name: "serve, a key no command reads in run's file", file: runFile + "workerz: 3\n", viaEnv: true, args: []string{"serve"},
-			code: 2, want: "unknown key workerz (line 6)", never: "unknown key target"},
+			code: 2, want: "shared.yaml:6: unknown key workerz", never: "unknown key target"},
 		{name: "serve, run's token with another platform", file: runFile, args: []string{"serve", "--openaev-url", "{B}",
 			"--injector-id", "5b8c6a8e-1f0e-4c39-9a57-0d3c1b2a4f10"},
 			code: 2, want: "belongs to backend_url {A}", never: "tokRun"},
@@ -151,9 +151,9 @@ func TestConfigKeyInAnotherStyleNamesTheSetting(t *testing.T) {
 	tests := []struct {
 		cmd, yaml, want string
 	}{
-		{"serve", "openaevUrl: http://127.0.0.1:1\n", "unknown key openaevUrl (line 1; keys are written exactly, case and separators included: write openaev_url)"},
-		{"serve", "QUERY:\n  shodan_api_key: k3y\n", "unknown key QUERY (line 1; keys are written exactly, case and separators included: write query)"},
-		{"run", "Backend-URL: http://127.0.0.1:1\n", "unknown key Backend-URL (line 1; keys are written exactly, case and separators included: write backend_url)"},
+		{"serve", "openaevUrl: http://127.0.0.1:1\n", "c.yaml:1: unknown key openaevUrl (keys are written exactly, case and separators included: write openaev_url)"},
+		{"serve", "QUERY:\n  shodan_api_key: k3y\n", "c.yaml:1: unknown key QUERY (keys are written exactly, case and separators included: write query)"},
+		{"run", "Backend-URL: http://127.0.0.1:1\n", "c.yaml:1: unknown key Backend-URL (keys are written exactly, case and separators included: write backend_url)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cmd+" "+tt.yaml, func(t *testing.T) {
@@ -255,17 +255,17 @@ func TestConfigUnknownKeysDiscloseNothing(t *testing.T) {
 		{"shadow file",
 			"root:$6$Zq9sEcReT$hash0123:19000:0:99999:7:::\ndaemon:*:19000:0:99999:7:::\nsvc:$y$j9T$hunter2hash:19001:0:99999:7:::\nbin:*:19000:0:99999:7:::\n",
 			[]string{"root", "$6$Zq9sEcReT$hash0123", "hunter2hash", "daemon", "svc"},
-			[]string{"keys that are no setting names on lines 1, 2, 3 (not shown) and 1 more", "is it a YAML config file?"}},
+			[]string{"notconfig:1: a key that is no setting name (not shown), and on lines 2, 3 and 1 more", "is it a YAML config file?"}},
 		{"one shadow line", "root:$6$Zq9sEcReT$hash0123:19000:0:99999:7:::\n",
-			[]string{"root", "Zq9sEcReT"}, []string{"a key that is no setting name on line 1 (not shown)"}},
+			[]string{"root", "Zq9sEcReT"}, []string{"notconfig:1: a key that is no setting name (not shown); is it a YAML config file?"}},
 		{"mapping of secrets",
 			"db_password: hunter2-secret\naws_secret: AKIAsecretvalue\napi_key: sk-live-secret\nprivate_key: MIIEsecret\nsmtp_pass: smtp-secret\nAWS_TOKEN: tok-secret-upper\n",
 			[]string{"hunter2-secret", "AKIAsecretvalue", "sk-live-secret", "MIIEsecret", "smtp-secret", "tok-secret-upper", "AWS_TOKEN"},
-			[]string{"unknown key api_key (line 3), aws_secret (line 2), db_password (line 1) and 3 more"}},
+			[]string{"notconfig:1: unknown key db_password, aws_secret (line 2), api_key (line 3) and 3 more"}},
 		{"environment file", "SECRET_TOKEN=abc123secret\nPASSWORD=hunter2secret\n",
-			[]string{"abc123secret", "hunter2secret", "SECRET_TOKEN"}, []string{"want a mapping of keys, line 1 is not one"}},
+			[]string{"abc123secret", "hunter2secret", "SECRET_TOKEN"}, []string{"notconfig:1: want a mapping of keys (key: value), not plain text"}},
 		{"private key", "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgsecret\n-----END PRIVATE KEY-----\n",
-			[]string{"MIIEvQIBADANBgsecret", "PRIVATE KEY"}, []string{"want a mapping of keys, line 1 is not one"}},
+			[]string{"MIIEvQIBADANBgsecret", "PRIVATE KEY"}, []string{"notconfig:1: want a mapping of keys (key: value), not plain text"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -188,7 +188,7 @@ func TestConfigDeclarations(t *testing.T) {
 // scalar given for a list is a list of one, and what cannot be a setting
 // is an error naming the key and the file.
 func TestReadConfigFile(t *testing.T) {
-	known := keysOf(reflect.TypeFor[runConfig]())
+	known, lists := keysOf(reflect.TypeFor[runConfig]()), listKeysOf(reflect.TypeFor[runConfig]())
 	ms := []framework.Manifest{{Name: "query", Settings: []framework.Setting{{Key: "api_key"}, {Key: "base_url"}},
 		Params: []framework.Param{{Name: "zone", Type: framework.ParamString}}}}
 	tests := []struct {
@@ -211,34 +211,37 @@ func TestReadConfigFile(t *testing.T) {
 		{name: "empty file", yaml: "", want: map[string]raw{}},
 		{name: "injector settings nested and dotted", yaml: "query:\n  api_key: 0042\nquery.base_url: http://x\n",
 			want: map[string]raw{}, injectors: map[string]string{"query.api_key": "0042", "query.base_url": "http://x"}},
-		{name: "unknown keys", yaml: "bakend_url: x\nquery:\n  nope: 1\nlog:\n  level: x\n", err: []string{"unknown key bakend_url (line 1), log (line 4), query.nope (line 3)"}},
-		{name: "param in the settings section", yaml: "query:\n  zone: x\n", err: []string{"unknown key query.zone (line 2); zone is a param of query, " +
+		{name: "unknown keys", yaml: "bakend_url: x\nquery:\n  nope: 1\nlog:\n  level: x\n", err: []string{"c.yaml:1: unknown key bakend_url, query.nope (line 3), log (line 4)"}},
+		{name: "param in the settings section", yaml: "query:\n  zone: x\n", err: []string{"c.yaml:2: unknown key query.zone; zone is a param of query, " +
 			"given per inject, not in the config file: --param zone=VALUE, or the inject file's params"}},
-		{name: "param dotted", yaml: "query.zone: x\n", err: []string{"unknown key query.zone (line 1); zone is a param of query"}},
+		{name: "param dotted", yaml: "query.zone: x\n", err: []string{"c.yaml:1: unknown key query.zone; zone is a param of query"}},
 		{name: "a setting in upper case", yaml: "query:\n  API_KEY: s3cr3t\n",
-			err: []string{"unknown key query.API_KEY (line 2; keys are written exactly, case and separators included: write query.api_key)"}},
+			err: []string{"c.yaml:2: unknown key query.API_KEY (keys are written exactly, case and separators included: write query.api_key)"}},
 		{name: "a setting in camelCase, another unknown", yaml: "query:\n  apiKey: s3cr3t\n  nope: 1\n",
-			err: []string{"unknown key query.apiKey (line 2; keys are written exactly, case and separators included: write query.api_key), query.nope (line 3)"}},
+			err: []string{"c.yaml:2: unknown key query.apiKey (keys are written exactly, case and separators included: write query.api_key), query.nope (line 3)"}},
 		{name: "a dotted setting in kebab case", yaml: "query.Base-URL: x\n",
-			err: []string{"unknown key query.Base-URL (line 1; keys are written exactly, case and separators included: write query.base_url)"}},
+			err: []string{"c.yaml:1: unknown key query.Base-URL (keys are written exactly, case and separators included: write query.base_url)"}},
 		{name: "an injector's name in upper case", yaml: "QUERY:\n  api_key: s3cr3t\n",
-			err: []string{"unknown key QUERY (line 1; keys are written exactly, case and separators included: write query)"}},
+			err: []string{"c.yaml:1: unknown key QUERY (keys are written exactly, case and separators included: write query)"}},
 		{name: "a dotted setting under the injector's name in another case", yaml: "Query.API_KEY: s3cr3t\n",
-			err: []string{"unknown key Query.API_KEY (line 1; keys are written exactly, case and separators included: write query.api_key)"}},
+			err: []string{"c.yaml:1: unknown key Query.API_KEY (keys are written exactly, case and separators included: write query.api_key)"}},
 		{name: "a key in camelCase", yaml: "backendUrl: s3cr3t\n",
-			err: []string{"unknown key backendUrl (line 1; keys are written exactly, case and separators included: write backend_url)"}},
+			err: []string{"c.yaml:1: unknown key backendUrl (keys are written exactly, case and separators included: write backend_url)"}},
 		{name: "a key in upper case", yaml: "LOG_LEVEL: s3cr3t\n",
-			err: []string{"unknown key LOG_LEVEL (line 1; keys are written exactly, case and separators included: write log_level)"}},
+			err: []string{"c.yaml:1: unknown key LOG_LEVEL (keys are written exactly, case and separators included: write log_level)"}},
 		{name: "a key in kebab case", yaml: "inject-id: s3cr3t\n",
-			err: []string{"unknown key inject-id (line 1; keys are written exactly, case and separators included: write inject_id)"}},
+			err: []string{"c.yaml:1: unknown key inject-id (keys are written exactly, case and separators included: write inject_id)"}},
 		{name: "mapping for a setting", yaml: "phase: x\nparam:\n  outcome: failed\n", err: []string{"invalid param (config file ", "c.yaml:3): want a value or a list of values, not a mapping"}},
 		{name: "nested list", yaml: "target:\n  - a\n  - [b]\n", err: []string{"invalid target (config file ", "c.yaml:3): want a value or a list of values, not a nested list"}},
-		{name: "list for an injector setting", yaml: "query:\n  api_key: [a, b]\n", err: []string{"invalid query.api_key", "got a list"}},
+		{name: "list for an injector setting", yaml: "query:\n  api_key: [a, b]\n", err: []string{"invalid query.api_key (config file ", "c.yaml:2): want one value, not a list"}},
+		// A key that takes one value says so, and quotes no list.
+		{name: "mapping for a one-value key", yaml: "inject_id: {a: 1}\n", err: []string{"invalid inject_id (config file ", "c.yaml:1): want one value, not a mapping"}},
+		{name: "nested list for a one-value key", yaml: "inject_id: [a, [b]]\n", err: []string{"invalid inject_id (config file ", "c.yaml:1): want one value, not a list"}},
 		{name: "key twice", yaml: "phase: a\nphase: b\n", err: []string{"c.yaml:2: key phase given twice"}},
 		{name: "injector key twice", yaml: "query.api_key: a\nquery:\n  api_key: b\n", err: []string{"c.yaml:3: key query.api_key given twice"}},
-		{name: "not a mapping", yaml: "- a\n", err: []string{"want a mapping"}},
+		{name: "not a mapping", yaml: "- a\n", err: []string{"c.yaml:1: want a mapping of keys (key: value), not a list"}},
 		{name: "not YAML", yaml: "phase: [\n", err: []string{"config file"}},
-		{name: "second document", yaml: "target: a\n---\ntarget: b\n", err: []string{"c.yaml: holds a second YAML document (line 3)"}},
+		{name: "second document", yaml: "target: a\n---\ntarget: b\n", err: []string{"c.yaml:3: a second YAML document"}},
 		{name: "document markers", yaml: "---\ntarget: a\n---\n", want: map[string]raw{"target": {vals: []string{"a"}}}},
 		{name: "binary tag", yaml: "target: !!binary MTI3LjAuMC4x\n", err: []string{"invalid target (config file ", "c.yaml:1): YAML tag !!binary is not supported"}},
 		{name: "local tag in a list", yaml: "target:\n  - a\n  - !host b\n", err: []string{"c.yaml:3): YAML tag !host is not supported"}},
@@ -251,7 +254,7 @@ func TestReadConfigFile(t *testing.T) {
 			if err := os.WriteFile(path, []byte(tt.yaml), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			cf, err := readConfigFile(t.Context(), path, "", known, nil, ms)
+			cf, err := readConfigFile(t.Context(), path, "", known, lists, nil, ms)
 			if tt.err != nil {
 				var ee *ExitError
 				if !errors.As(err, &ee) || ee.Code != ExitUsage {
@@ -316,14 +319,14 @@ func FuzzReadConfigFile(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	known := keysOf(reflect.TypeFor[runConfig]())
+	known, lists := keysOf(reflect.TypeFor[runConfig]()), listKeysOf(reflect.TypeFor[runConfig]())
 	ms := []framework.Manifest{{Name: "query", Settings: []framework.Setting{{Key: "api_key"}, {Key: "base_url"}}}}
 	f.Fuzz(func(t *testing.T, doc string) {
 		path := filepath.Join(t.TempDir(), "c.yaml")
 		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		cf, err := readConfigFile(t.Context(), path, "", known, nil, ms)
+		cf, err := readConfigFile(t.Context(), path, "", known, lists, nil, ms)
 		if err != nil {
 			var ee *ExitError
 			if !errors.As(err, &ee) || ee.Code != ExitUsage || !strings.Contains(err.Error(), path) {

@@ -48,13 +48,15 @@ func settingName(s string) bool {
 	return true
 }
 
-// unknownKeys says which keys of a config file are unknown: at most
-// maxUnknownShown of them, those that read as setting names first (sorted,
-// each with its line), then the lines of the others, and how many more
-// there are. No value is ever shown, nor a key that is no setting name;
-// one that names a setting but for case and separators is told the
-// setting's name.
-func unknownKeys(keys []unknownKey) string {
+// unknownKeys says which keys of a config file are unknown, in the form of
+// the file's other errors (config file c.yaml:2: unknown key targt): line
+// is where the first one named is, and what says it and at most
+// maxUnknownShown-1 more, those that read as setting names first, each
+// in the order of the file with its line, then the lines of the others,
+// and how many more there are. No value is ever shown, nor a key that is
+// no setting name; one that names a setting but for case and separators
+// is told the setting's name.
+func unknownKeys(keys []unknownKey) (line int, what string) {
 	slices.SortStableFunc(keys, func(a, b unknownKey) int {
 		sa, sb := a.shown(), b.shown()
 		switch {
@@ -62,41 +64,57 @@ func unknownKeys(keys []unknownKey) string {
 			return -1
 		case !sa && sb:
 			return 1
-		case sa:
-			return cmp.Compare(a.name, b.name)
 		}
 		return cmp.Compare(a.line, b.line)
 	})
 	var named, lines []string
-	for _, k := range keys[:min(len(keys), maxUnknownShown)] {
+	for i, k := range keys[:min(len(keys), maxUnknownShown)] {
+		var detail []string
+		if i > 0 { // the first one's line is the error's
+			detail = append(detail, "line "+strconv.Itoa(k.line))
+		}
+		if k.want != "" {
+			detail = append(detail, "keys are written exactly, case and separators included: write "+k.want)
+		}
 		switch {
-		case k.want != "":
-			named = append(named, fmt.Sprintf("%s (line %d; keys are written exactly, case and separators included: write %s)", k.name, k.line, k.want))
-		case settingName(k.name):
-			named = append(named, fmt.Sprintf("%s (line %d)", k.name, k.line))
-		default:
+		case !k.shown():
 			lines = append(lines, strconv.Itoa(k.line))
+		case len(detail) > 0:
+			named = append(named, k.name+" ("+strings.Join(detail, "; ")+")")
+		default:
+			named = append(named, k.name)
 		}
 	}
 	var parts []string
 	if len(named) > 0 {
 		parts = append(parts, "unknown key "+strings.Join(named, ", "))
 	}
-	if len(lines) > 0 {
+	switch {
+	case len(lines) > 0 && len(named) == 0: // the first is on the error's line
+		others := ""
+		switch len(lines) {
+		case 1:
+		case 2:
+			others = ", and on line " + lines[1]
+		default:
+			others = ", and on lines " + strings.Join(lines[1:], ", ")
+		}
+		parts = append(parts, "a key that is no setting name (not shown)"+others)
+	case len(lines) > 0:
 		what := "a key that is no setting name on line "
 		if len(lines) > 1 {
 			what = "keys that are no setting names on lines "
 		}
 		parts = append(parts, what+strings.Join(lines, ", ")+" (not shown)")
 	}
-	s := strings.Join(parts, "; ")
+	what = strings.Join(parts, "; ")
 	if more := len(keys) - maxUnknownShown; more > 0 {
-		s += fmt.Sprintf(" and %d more", more)
+		what += fmt.Sprintf(" and %d more", more)
 	}
 	if len(named) == 0 {
-		s += "; is it a YAML config file?"
+		what += "; is it a YAML config file?"
 	}
-	return s
+	return keys[0].line, what
 }
 
 // paramAdvice says, for the first unknown key of a config file that names

@@ -99,7 +99,7 @@ func givenSecrets(c *ucli.Context, o Options) []string {
 	}
 	types := []reflect.Type{reflect.TypeFor[runConfig](), reflect.TypeFor[serveConfig]()}
 	secret := secretKeysOf(types...)
-	file, err := readConfigFile(c.Context, path, "", keysOf(types...), secret, ms)
+	file, err := readConfigFile(c.Context, path, "", keysOf(types...), listKeysOf(types...), secret, ms)
 	if err != nil {
 		return out
 	}
