@@ -74,6 +74,20 @@ type DirectSender interface {
 	SendsToTargets() bool
 }
 
+// TargetsReader is implemented by an executor that only reads the targets
+// it is handed (Inject.Targets, and ValidateTargets'), during the call
+// and after it (a goroutine it left running, its Close, an Execute
+// abandoned at its deadline): it writes to neither the slice nor a
+// configuration given as a pointer. When ReadsTargetsOnly reports true,
+// the runtime hands it its own targets instead of a copy of its own,
+// which at a million targets is 64 MB written before Execute starts. An
+// executor that may write there leaves it out (or reports false): what it
+// would change would reach the report. The runtime calls it once per
+// inject, before ValidateTargets; it must be fast.
+type TargetsReader interface {
+	ReadsTargetsOnly() bool
+}
+
 // Preflighter is implemented by an executor that can tell, without
 // running an inject, that none can run on this machine: the tool it runs
 // is not installed, say. serve calls it once at start on each injector

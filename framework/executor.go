@@ -198,7 +198,9 @@ func (t Target) External() (signatures.ExternalConfig, bool) {
 // executor its own copy of the targets, the expectation types and the
 // params, and never reads them back: changing them, then or later,
 // changes nothing it reports. ValidateTargets is handed a copy of the
-// targets of its own: what it changes there does not reach Execute.
+// targets of its own: what it changes there does not reach Execute. An
+// executor that only reads its targets (a TargetsReader) is handed the
+// runtime's own instead, uncopied.
 type Inject struct {
 	// ID is the platform's inject id.
 	ID string

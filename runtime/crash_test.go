@@ -141,12 +141,13 @@ func (h *hooked) ValidateParams(any) error          { h.hit("ValidateParams"); r
 func (h *hooked) Configure(map[string]string) error { h.hit("Configure"); return nil }
 func (h *hooked) Close() error                      { h.hit("Close"); return nil }
 func (h *hooked) SendsToTargets() bool              { h.hit("SendsToTargets"); return true }
+func (h *hooked) ReadsTargetsOnly() bool            { h.hit("ReadsTargetsOnly"); return true }
 
 // A panic of an executor's checks is recovered as a panic of Execute: the
 // executor does not run, and the inject's signatures report a failure that
 // names the injector and the method.
 func TestRunRecoversPanicOfChecks(t *testing.T) {
-	for _, method := range []string{"ValidateTargets", "NewParams", "Validate", "ValidateParams", "Configure", "SendsToTargets"} {
+	for _, method := range []string{"ReadsTargetsOnly", "ValidateTargets", "NewParams", "Validate", "ValidateParams", "Configure", "SendsToTargets"} {
 		t.Run(method, func(t *testing.T) {
 			ex := &hooked{panics: method}
 			rec := &recorder{}
@@ -188,7 +189,7 @@ func TestRunRecoversPanicOfClose(t *testing.T) {
 }
 
 func TestValidateRecoversPanic(t *testing.T) {
-	for _, method := range []string{"ValidateTargets", "Validate", "Configure", "SendsToTargets", "Close"} {
+	for _, method := range []string{"ReadsTargetsOnly", "ValidateTargets", "Validate", "Configure", "SendsToTargets", "Close"} {
 		t.Run(method, func(t *testing.T) {
 			rt, _ := newRuntime(t, &hooked{panics: method}, nil)
 			_, err := rt.Validate(context.Background(), runtime.Request{Injector: "fake", Targets: loopback()})

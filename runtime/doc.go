@@ -32,7 +32,7 @@
 //     nothing runs, nothing is sent, except that a Rejecter deliverer
 //     reports the refusal (the openaev profile's reception and terminal
 //     INVALID_USAGE). The CLI exits 2. A panic of one of the executor's
-//     checks (ValidateTargets, NewParams, the params' Validate,
+//     checks (ReadsTargetsOnly, ValidateTargets, NewParams, the params' Validate,
 //     ValidateParams, Configure, SendsToTargets) is the injector's bug, not a refusal: it
 //     is recovered as a panic of Execute (step 4), the executor is not run
 //     and the failed outcome names the injector and the method.
@@ -58,7 +58,10 @@
 //     from the runtime's, and the report holds them, whatever the
 //     executor changes in its Inject, during the call or after it (a
 //     goroutine it left running, its Close, an executor abandoned,
-//     below). What Execute returns is the runtime's once returned
+//     below). An executor that only reads its targets (a
+//     framework.TargetsReader whose ReadsTargetsOnly, called first among
+//     its checks, reports true) is handed the runtime's own targets
+//     instead, uncopied, for both methods. What Execute returns is the runtime's once returned
 //     (framework.ToolOutput): the executor must not write in it
 //     afterwards, as the runtime copies it then (its ErrorInfo, its maps
 //     and the lists and objects in them, each once) before anything

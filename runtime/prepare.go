@@ -21,7 +21,8 @@ type Prepared struct {
 	Manifest *framework.Manifest
 	// Targets are the typed targets, the runtime's own: the signatures
 	// are compiled and routed from them, and the report holds them. The
-	// executor never sees this slice: ValidateTargets and Execute are each
+	// executor never sees this slice (unless it only reads it, see
+	// handed): ValidateTargets and Execute are each
 	// handed a copy made when they are called (executorTargets), the
 	// expectation types and the params are its own too, so that nothing
 	// it changes, then or later, changes what is reported or the
@@ -39,6 +40,9 @@ type Prepared struct {
 	// to it, for a DirectSender executor; nil: every target has source's.
 	routes *signatures.RouteSources
 	direct bool // the executor's SendsToTargets
+	// readsOnly is the executor's ReadsTargetsOnly: its methods are
+	// handed Targets itself, not a copy (see handed).
+	readsOnly bool
 	// secrets redacts the values of the executor's Secret settings from
 	// everything it returns (ownOutput); nil when it has none.
 	secrets *httpx.Redactor
@@ -132,11 +136,17 @@ func (p *Prepared) check(reg *framework.Registry, settings map[string]string, re
 	if err := secretTarget(p.secrets, p.Targets); err != nil {
 		return requestError(err)
 	}
+	if r, ok := ex.(framework.TargetsReader); ok {
+		err := framework.CallHook(name, "ReadsTargetsOnly", func() error { p.readsOnly = r.ReadsTargetsOnly(); return nil })
+		if err != nil {
+			return requestError(err)
+		}
+	}
 	if v, ok := ex.(framework.TargetsValidator); ok {
 		// A copy of its own, let go when it returns: what it changes
 		// there reaches neither the checks that follow (a Receiver's),
 		// nor Execute, nor the report.
-		targets := executorTargets(p.Targets)
+		targets := p.handed()
 		err := framework.CallHook(name, "ValidateTargets", func() error { return v.ValidateTargets(targets) })
 		if err != nil {
 			return requestError(err)
@@ -268,32 +278,6 @@ func (p *Prepared) typeTargets() error {
 	}
 	p.Targets, p.category = targets, cat
 	return nil
-}
-
-// executorTargets returns the executor's copy of targets, for one of its
-// methods: a new slice, and a configuration of its own for each given as a
-// pointer (a value configuration, its fields strings, is copied with the
-// slice). The runtime never reads it back: an executor that writes there
-// after it returned (a goroutine it left running, its Close) races
-// nothing the runtime reads. At a million targets it is 64 MB, made when
-// the method is called and let go when it returns (Prepared.inject is
-// dropped before the delivery).
-func executorTargets(targets []framework.Target) []framework.Target {
-	out := slices.Clone(targets)
-	for i := range out {
-		switch c := out[i].Config.(type) {
-		case *signatures.NetworkConfig:
-			v := *c
-			out[i].Config = &v
-		case *signatures.CloudConfig:
-			v := *c
-			out[i].Config = &v
-		case *signatures.ExternalConfig:
-			v := *c
-			out[i].Config = &v
-		}
-	}
-	return out
 }
 
 // checkFields checks what a request's bodies carry in their URL and headers:

@@ -207,7 +207,8 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 
 	t0 := rt.now()
 	// The runtime's own targets and types, which the executor never sees
-	// (it is handed copies): the signatures are compiled from them.
+	// (it is handed copies; an executor that only reads them, the
+	// targets): the signatures are compiled from them.
 	targets := p.Targets
 	pre, err := rt.sigs.Batch(len(targets), func(i int) signatures.Config { return targets[i].Config },
 		signatures.PerRoute(p.routes))
@@ -231,8 +232,10 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	} else {
 		// Copied now, not when the request was prepared: the copy is not
 		// held through the deliverer's Received checks.
-		in.Targets = executorTargets(targets)
-		keyOf = handedKeys(targets, in.Targets) // before the executor may write there
+		in.Targets = p.handed()
+		if !p.readsOnly {
+			keyOf = handedKeys(targets, in.Targets) // before the executor may write there
+		}
 		// The report's route lookups overlap the executor's run; the
 		// host names left when it returns take one name-lookup timeout
 		// at most (signatures.RouteSources.Prefetch).

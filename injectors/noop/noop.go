@@ -43,6 +43,7 @@ var (
 	_ framework.Executor      = (*Executor)(nil)
 	_ framework.Manifester    = (*Executor)(nil)
 	_ framework.ParamsFactory = (*Executor)(nil)
+	_ framework.TargetsReader = (*Executor)(nil)
 	_ framework.Validator     = (*Params)(nil)
 )
 
@@ -59,6 +60,11 @@ func (e *Executor) Manifest() framework.Manifest {
 		// security platforms (any may answer its expectations).
 	}
 }
+
+// ReadsTargetsOnly reports true: Execute reads its targets (one partial
+// result each, with a delay) and keeps nothing of them, so the runtime
+// hands it its own targets, uncopied.
+func (*Executor) ReadsTargetsOnly() bool { return true }
 
 // NewParams returns the defaults.
 func (*Executor) NewParams() any { return defaultParams() }
