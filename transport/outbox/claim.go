@@ -109,7 +109,7 @@ func (s *Store) mine(r Record) bool {
 // read back is a *CorruptError naming the file; one that does not match r
 // is returned as it unpacks.
 func (s *Store) body(tx *bolt.Tx, r Record) ([]byte, error) {
-	b, err := bodyOf(r, tx.Bucket(bucketBodies).Get(key(r.ID)))
+	b, err := bodyOf(r, tx.Bucket(bucketBodies).Get(key(r.ID)), nil)
 	var re *RecordError
 	if err != nil && (b == nil || !errors.As(err, &re)) {
 		return nil, &CorruptError{Path: s.path, Err: fmt.Errorf("body %d: %w", r.ID, err)}
@@ -127,7 +127,7 @@ func (s *Store) claimedBody(tx *bolt.Tx, r *Record) (body []byte, berr *RecordEr
 		r.unreadable = nil
 		return nil, berr, dead
 	}
-	body, berr = readBody(tx, *r)
+	body, berr = readBody(tx, *r, nil)
 	return body, berr, ""
 }
 
@@ -144,9 +144,10 @@ func (s *Store) buryCorrupt(tx *bolt.Tx, r *Record, berr *RecordError, dead stri
 }
 
 // readBody reads the body of r and checks it against r: a body that cannot
-// be unpacked or does not match is a *RecordError of ReasonCorrupt.
-func readBody(tx *bolt.Tx, r Record) ([]byte, *RecordError) {
-	b, err := bodyOf(r, tx.Bucket(bucketBodies).Get(key(r.ID)))
+// be unpacked or does not match is a *RecordError of ReasonCorrupt. alloc
+// is unpackBody's.
+func readBody(tx *bolt.Tx, r Record, alloc func(n int) []byte) ([]byte, *RecordError) {
+	b, err := bodyOf(r, tx.Bucket(bucketBodies).Get(key(r.ID)), alloc)
 	var re *RecordError
 	switch {
 	case errors.As(err, &re):

@@ -70,14 +70,18 @@ func packInto(dst, body []byte) []byte {
 	return append(append(dst[:0], codecS2), enc...)
 }
 
-// unpackBody returns the body a stored value holds.
-func unpackBody(stored []byte) ([]byte, error) {
+// unpackBody returns the body a stored value holds, in a buffer from alloc
+// (of n bytes' capacity or more; nil: a new one) when it is not deflated.
+func unpackBody(stored []byte, alloc func(n int) []byte) ([]byte, error) {
 	if len(stored) == 0 {
 		return nil, fmt.Errorf("empty stored body")
 	}
+	if alloc == nil {
+		alloc = func(n int) []byte { return make([]byte, 0, n) }
+	}
 	switch stored[0] {
 	case codecRaw:
-		return append([]byte(nil), stored[1:]...), nil
+		return append(alloc(len(stored) - 1)[:0], stored[1:]...), nil
 	case codecS2:
 		n, err := s2.DecodedLen(stored[1:])
 		if err != nil {
@@ -86,7 +90,7 @@ func unpackBody(stored []byte) ([]byte, error) {
 		if n > maxUnpacked {
 			return nil, fmt.Errorf("stored body: claims %d bytes unpacked, more than can be stored", n)
 		}
-		b, err := s2.Decode(make([]byte, n), stored[1:])
+		b, err := s2.Decode(alloc(n)[:n], stored[1:])
 		if err != nil {
 			return nil, fmt.Errorf("stored body: %w", err)
 		}
@@ -110,9 +114,9 @@ func unpackBody(stored []byte) ([]byte, error) {
 // SHA-256 or, in a record stored without one (as the first outbox's
 // were), by its size and the body hash its Idempotency-Key ends with. On
 // failure, err is the unpacking's error or a *RecordError, and body what
-// the value unpacks to, if anything.
-func bodyOf(r Record, stored []byte) (body []byte, err error) {
-	body, err = unpackBody(stored)
+// the value unpacks to, if anything. alloc is unpackBody's.
+func bodyOf(r Record, stored []byte, alloc func(n int) []byte) (body []byte, err error) {
+	body, err = unpackBody(stored, alloc)
 	if err == nil {
 		if re := checkBody(r, body); re != nil {
 			err = re
@@ -138,7 +142,7 @@ func verbatim(r Record, stored []byte) bool {
 // (the first outbox stored bodies verbatim, see bodyOf); 0 for one that
 // does not unpack.
 func storedSize(stored []byte) int {
-	if b, err := unpackBody(stored); err == nil {
+	if b, err := unpackBody(stored, nil); err == nil {
 		return len(b)
 	}
 	if len(stored) > 0 && stored[0] != codecRaw && stored[0] != codecS2 && stored[0] != codecDeflate {

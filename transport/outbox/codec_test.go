@@ -33,7 +33,7 @@ func TestBodyCodecRoundTrip(t *testing.T) {
 			if len(stored) > len(c.body)+1 {
 				t.Errorf("body of %d bytes grew to %d", len(c.body), len(stored))
 			}
-			got, err := unpackBody(stored)
+			got, err := unpackBody(stored, nil)
 			if err != nil || !bytes.Equal(got, c.body) {
 				t.Fatalf("round trip: %v, %d bytes back of %d", err, len(got), len(c.body))
 			}
@@ -54,7 +54,7 @@ func TestStoredBodyDeflateStillRead(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	got, err := unpackBody(buf.Bytes())
+	got, err := unpackBody(buf.Bytes(), nil)
 	if err != nil || !bytes.Equal(got, body) {
 		t.Fatalf("deflated body: %v, %d bytes back of %d", err, len(got), len(body))
 	}
@@ -69,7 +69,7 @@ func TestStoredBodyCorrupt(t *testing.T) {
 		"s2 too large":  append([]byte{codecS2}, 0xff, 0xff, 0xff, 0xff, 0x0f),
 	} {
 		t.Run(name, func(t *testing.T) {
-			if _, err := unpackBody(stored); err == nil {
+			if _, err := unpackBody(stored, nil); err == nil {
 				t.Error("a damaged stored body was read back")
 			}
 		})
@@ -83,10 +83,10 @@ func FuzzBodyCodec(f *testing.F) {
 	f.Add([]byte{codecDeflate, 1, 2, 3})
 	f.Add(packBody([]byte(strings.Repeat(`{"signature_type":"start_time"},`, 40))))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := unpackBody(packBody(b))
+		got, err := unpackBody(packBody(b), nil)
 		if err != nil || !bytes.Equal(got, b) {
 			t.Fatalf("round trip of %q: %q, %v", b, got, err)
 		}
-		_, _ = unpackBody(b)
+		_, _ = unpackBody(b, nil)
 	})
 }

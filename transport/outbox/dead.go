@@ -98,7 +98,7 @@ func misjudged(tx *bolt.Tx, r Record) bool {
 	if r.State != Dead || r.DeadReason != ReasonCorrupt || r.Unreadable() {
 		return false
 	}
-	body, re := readBody(tx, r)
+	body, re := readBody(tx, r, nil)
 	return re == nil && (r.SHA256 != "" || r.IdempotencyKey == transport.IdempotencyKey(r.InjectID, r.Phase, r.ChunkIndex, body))
 }
 

@@ -233,7 +233,7 @@ func (d *Deliverer) send(ctx context.Context, b Bodies) error {
 		if !ok {
 			break
 		}
-		recs := d.records(it, index, failed != nil || aborted(), &late)
+		recs := d.records(it, index, failed != nil || aborted(), &late, &bodies)
 		if large && len(delivered) > 0 {
 			// The bodies of a large send posted so far are removed in the
 			// commit that stores the next ones: the file keeps only the

@@ -124,11 +124,13 @@ func (f *feed) next() (feedItem, bool) {
 }
 
 // readBack reads the records ids, stored by this process's send and
-// claimed by it, with their bodies, in one read transaction. Every record
+// claimed by it, with their bodies, in one read transaction, each body in
+// a buffer of bodies (the send's: a body posted goes back there, and the
+// next one read back reuses it). Every record
 // returned has its ID; when one cannot be read (or its body, or the
 // transaction fails), bad is its index and err says why: the records
 // from bad on carry no body.
-func (s *Store) readBack(ids []uint64) (recs []Record, bad int, err error) {
+func (s *Store) readBack(ids []uint64, bodies *bufPool) (recs []Record, bad int, err error) {
 	recs = make([]Record, len(ids))
 	bad = -1
 	err = s.do(false, func(tx *bolt.Tx) error {
@@ -146,7 +148,7 @@ func (s *Store) readBack(ids []uint64) (recs []Record, bad int, err error) {
 			}
 			if err == nil {
 				var re *RecordError
-				if r.Body, re = readBody(tx, r); re != nil {
+				if r.Body, re = readBody(tx, r, bodies.get); re != nil {
 					err = re
 				}
 			}
@@ -212,7 +214,7 @@ func (s *Store) keepUnread(rec Record, err error, red Redactor) (Outcome, error)
 // aborted: they are not posted, their ids are all it needs). A record
 // that cannot be read back fails the send there, as its POST would (see
 // lateBodies); index is the first record's place in the send.
-func (d *Deliverer) records(it feedItem, index int, skip bool, late *lateBodies) []Record {
+func (d *Deliverer) records(it feedItem, index int, skip bool, late *lateBodies, bodies *bufPool) []Record {
 	if it.recs != nil {
 		return it.recs
 	}
@@ -224,7 +226,7 @@ func (d *Deliverer) records(it feedItem, index int, skip bool, late *lateBodies)
 		}
 		return recs
 	}
-	recs, bad, err := d.Store.readBack(ids)
+	recs, bad, err := d.Store.readBack(ids, bodies)
 	if err != nil {
 		err = fmt.Errorf("outbox %s: chunk %d read back: %w", d.Store.Path(), index+bad, err)
 		for k := bad; k < len(recs); k++ {

@@ -110,7 +110,7 @@ func TestVerbatimBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := bodyOf(tt.r, tt.stored)
+			got, err := bodyOf(tt.r, tt.stored, nil)
 			if ok := err == nil && bytes.Equal(got, body); ok != tt.ok {
 				t.Errorf("read %q, %v; want the body: %t", got, err, tt.ok)
 			}

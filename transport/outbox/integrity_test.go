@@ -57,12 +57,12 @@ func flipInflating(t *testing.T, stored []byte) []byte {
 	if stored[0] != codecS2 {
 		t.Fatalf("body stored with codec %q: not compressed", stored[0])
 	}
-	want, _ := unpackBody(stored)
+	want, _ := unpackBody(stored, nil)
 	for i := 1; i < len(stored); i++ {
 		for bit := range 8 {
 			c := bytes.Clone(stored)
 			c[i] ^= 1 << bit
-			if got, err := unpackBody(c); err == nil && !bytes.Equal(got, want) {
+			if got, err := unpackBody(c, nil); err == nil && !bytes.Equal(got, want) {
 				return c
 			}
 		}
