@@ -112,9 +112,11 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     extras are keyed by known expectation types and whose target
 //     extras by the inject's targets (attributed to assets, as the
 //     platform's are: a key built from a configuration alone is none of
-//     them); Close,
-//     for a Closer, returns no error. A panic of ValidateTargets or Close
-//     is a failure naming the method.
+//     them); for a framework.TargetsReader whose ReadsTargetsOnly reports
+//     true, the targets it was handed are as they were once Execute
+//     returned; Close, for a Closer, returns no error. A panic of
+//     ValidateTargets, ReadsTargetsOnly or Close is a failure naming the
+//     method.
 //
 // An Execute that does not return in time is abandoned: its goroutine is
 // left running and its logs are dropped.
@@ -313,6 +315,18 @@ func (c *checker) checkLive(t testing.TB) {
 	checkOutput(t, "a live inject", r)
 	for _, err := range extrasErrors(r.out, h) {
 		t.Error(err)
+	}
+	if tr, ok := c.ex.(framework.TargetsReader); ok {
+		var reads bool
+		if err := framework.CallHook(c.o.Name, "ReadsTargetsOnly", func() error { reads = tr.ReadsTargetsOnly(); return nil }); err != nil {
+			t.Errorf("%v", err)
+		} else if reads {
+			// The runtime hands it its own targets: what it changes
+			// there would reach the report.
+			for _, err := range h.changed(in.Targets) {
+				t.Errorf("ReadsTargetsOnly reports true, but %v", err)
+			}
+		}
 	}
 	if cl, ok := c.ex.(framework.Closer); ok {
 		err := framework.CallHook(c.o.Name, "Close", cl.Close)

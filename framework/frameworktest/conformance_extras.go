@@ -35,6 +35,22 @@ func handOver(targets []framework.Target) handed {
 	return h
 }
 
+// changed returns an error for each target of targets that is no longer
+// as it was handed (its configuration's value or its attribution), or one
+// saying the slice's length changed; none when nothing did.
+func (h handed) changed(targets []framework.Target) []error {
+	if len(targets) != len(h.keys) {
+		return []error{fmt.Errorf("Execute left %d targets of the %d it was handed", len(targets), len(h.keys))}
+	}
+	var errs []error
+	for i, t := range targets {
+		if k := t.ExtrasKey(); k != h.keys[i] {
+			errs = append(errs, fmt.Errorf("Execute changed target %d from %+v to %+v", i, h.keys[i], k))
+		}
+	}
+	return errs
+}
+
 // keyOf returns the target a TargetExtras key names, as the runtime reads
 // it: a handed pointer names its target as it was handed (whatever Execute
 // wrote there since), with the key's attribution; any other key is its

@@ -582,3 +582,63 @@ func TestConformanceMatchesExtrasToTheTargetsHanded(t *testing.T) {
 		})
 	}
 }
+
+// readingProbe is a probe that says, through ReadsTargetsOnly, whether it
+// only reads its targets.
+type readingProbe struct {
+	*probe
+	reads bool
+}
+
+func (p readingProbe) ReadsTargetsOnly() bool { return p.reads }
+
+// TestConformanceReportsAReaderThatWrites: an executor whose
+// ReadsTargetsOnly reports true is handed the runtime's own targets, so
+// Conformance reports one whose Execute changes them (a configuration,
+// given as a value or through a pointer; an attribution), and nothing of
+// one that says it may write there, or that only reads them.
+func TestConformanceReportsAReaderThatWrites(t *testing.T) {
+	ptr := fast
+	ptr.Targets = []signatures.Config{&signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}
+	tests := []struct {
+		name   string
+		o      frameworktest.Options
+		reads  bool
+		change func(in *framework.Inject)
+		want   string // "" for no report
+	}{
+		{"a configuration", fast, true, func(in *framework.Inject) {
+			in.Targets[0].Config = signatures.NetworkConfig{TargetIPv4: "127.0.0.2"}
+		}, "ReadsTargetsOnly reports true, but Execute changed target 0"},
+		{"through a pointer", ptr, true, func(in *framework.Inject) {
+			// Another address each time: every Execute of Conformance
+			// is handed the same pointer.
+			c := in.Targets[0].Config.(*signatures.NetworkConfig)
+			c.TargetIPv4 += "0"
+		}, "ReadsTargetsOnly reports true, but Execute changed target 0"},
+		{"an attribution", fast, true, func(in *framework.Inject) { in.Targets[0].Attribution.Asset = "other" },
+			"ReadsTargetsOnly reports true, but Execute changed target 0"},
+		{"says it may write", fast, false, func(in *framework.Inject) {
+			in.Targets[0].Config = signatures.NetworkConfig{TargetIPv4: "127.0.0.2"}
+		}, ""},
+		{"only reads", fast, true, func(*framework.Inject) {}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := readingProbe{&probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+				if len(in.Targets) > 0 {
+					tt.change(in)
+				}
+				return framework.ToolOutput{}
+			}}, tt.reads}
+			msgs := check(t, func(tb testing.TB) { frameworktest.ConformanceWith(tb, ex, tt.o) })
+			got := slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, "ReadsTargetsOnly") })
+			switch {
+			case tt.want == "" && len(msgs) != 0:
+				t.Errorf("Conformance reported %q", msgs)
+			case tt.want != "" && !slices.ContainsFunc(msgs, func(m string) bool { return strings.Contains(m, tt.want) }):
+				t.Errorf("Conformance reported %q (about ReadsTargetsOnly: %v); want %q", msgs, got, tt.want)
+			}
+		})
+	}
+}
