@@ -145,8 +145,15 @@ type targetsPanic struct{ probe }
 
 func (*targetsPanic) ValidateTargets([]framework.Target) error { panic("bad target") }
 
-// fast bounds the checks of a misbehaving executor.
-var fast = frameworktest.Options{Timeout: 300 * time.Millisecond, Wait: 100 * time.Millisecond}
+// fast is the options of a check whose executor returns on time: a short
+// deadline, and a Wait long enough that a loaded machine's scheduling
+// delay is never taken for an executor ignoring its context (a well-behaved
+// executor ends the wait as soon as it returns).
+var fast = frameworktest.Options{Timeout: 300 * time.Millisecond, Wait: 10 * time.Second}
+
+// short is the options of a check whose executor ignores its context: the
+// whole Wait is waited, so it is short.
+var short = frameworktest.Options{Timeout: 300 * time.Millisecond, Wait: 100 * time.Millisecond}
 
 // live is the target of Conformance's live inject of a network executor.
 var live = framework.Target{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}
@@ -170,14 +177,14 @@ func TestConformanceFails(t *testing.T) {
 		{"executor ignores its context", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			<-block
 			return framework.ToolOutput{}
-		}}, fast, "did not return within 100ms of its context being cancelled"},
+		}}, short, "did not return within 100ms of its context being cancelled"},
 		{"executor checks its context on entry only", &probe{exec: func(ctx context.Context, in *framework.Inject) framework.ToolOutput {
 			if ctx.Err() != nil || len(in.Targets) == 0 {
 				return framework.ToolOutput{}
 			}
 			<-block
 			return framework.ToolOutput{}
-		}}, fast, "did not return within 100ms of its context being cancelled while it ran"},
+		}}, short, "did not return within 100ms of its context being cancelled while it ran"},
 		{"executor never consults its context while running", &probe{exec: func(ctx context.Context, in *framework.Inject) framework.ToolOutput {
 			if len(in.Targets) == 0 {
 				return framework.ToolOutput{}
@@ -187,7 +194,7 @@ func TestConformanceFails(t *testing.T) {
 			case <-time.After(time.Hour): // its own deadline, not ctx's
 			}
 			return framework.ToolOutput{}
-		}}, fast, "did not return within 100ms of its context being cancelled while it ran"},
+		}}, short, "did not return within 100ms of its context being cancelled while it ran"},
 		{"registered under another name", &probe{}, frameworktest.Options{Name: "prober"},
 			`the manifest names "probe", the executor is registered as "prober"`},
 		{"extra collides with a core field", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
