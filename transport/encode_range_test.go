@@ -19,7 +19,8 @@ import (
 // byte for byte, the same targets cut to fit, and the same error (the
 // first bad target's) whichever part holds it.
 func TestEncodeRangeIsEncode(t *testing.T) {
-	defer goruntime.GOMAXPROCS(max(goruntime.GOMAXPROCS(0), 4))
+	// At least 4 Ps while the test runs (one part a P), the old setting back after it.
+	defer goruntime.GOMAXPROCS(goruntime.GOMAXPROCS(max(goruntime.GOMAXPROCS(0), 4)))
 	const n = 70_000
 	types := []signatures.ExpectationType{signatures.Detection, signatures.Prevention}
 	tests := []struct {
