@@ -2,8 +2,11 @@ package openaev_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -154,4 +157,31 @@ func (s *serveEnv) postStoredComplete(t *testing.T, id string) {
 		return
 	}
 	t.Fatalf("no stored complete of %s", id)
+}
+
+// checkRefusedNamed checks how a message the daemon refused before
+// decoding it is told: named (wantID not empty), it is logged as received
+// with its inject id and gets a terminal INVALID_USAGE saying reason;
+// naming no inject, nothing is logged as received and no callback is
+// sent. It returns whether the message was named.
+func (s *serveEnv) checkRefusedNamed(t *testing.T, wantID, reason string) bool {
+	t.Helper()
+	var named []any
+	for _, e := range s.logs.FilterMessage("message received").All() {
+		named = append(named, e.ContextMap()["inject_id"])
+	}
+	if want := map[bool][]any{true: {wantID}}[wantID != ""]; !slices.Equal(named, want) {
+		t.Errorf("message received lines name %v, want %v", named, want)
+	}
+	term, ok := s.platform.Terminal("i-1")
+	if wantID == "" {
+		if ok {
+			t.Errorf("a callback sent for a message naming no inject: %v", term.Body)
+		}
+		return false
+	}
+	if !ok || term.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(fmt.Sprint(term.Body["execution_message"]), reason) {
+		t.Errorf("terminal callback %v, want an INVALID_USAGE saying %q", term.Body, reason)
+	}
+	return true
 }

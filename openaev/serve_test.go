@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"go.uber.org/zap"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -340,22 +339,8 @@ func TestHandlerOversize(t *testing.T) {
 				t.Errorf("injects received %v, want %v", got, want)
 			}
 			// Named, it is received as a message of an unknown contract is.
-			var named []any
-			for _, e := range s.logs.FilterMessage("message received").All() {
-				named = append(named, e.ContextMap()["inject_id"])
-			}
-			if want := map[bool][]any{true: {tt.wantID}}[tt.wantID != ""]; !slices.Equal(named, want) {
-				t.Errorf("message received lines name %v, want %v", named, want)
-			}
-			term, ok := s.platform.Terminal("i-1")
-			if tt.wantID == "" {
-				if ok {
-					t.Errorf("a callback sent for a message naming no inject: %v", term.Body)
-				}
+			if !s.checkRefusedNamed(t, tt.wantID, "max_message_size") {
 				return
-			}
-			if !ok || term.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(fmt.Sprint(term.Body["execution_message"]), "max_message_size") {
-				t.Errorf("terminal callback %v, want an INVALID_USAGE naming max_message_size", term.Body)
 			}
 			if n := s.nmap.calls.Load(); n != 0 {
 				t.Errorf("nmap ran %d times", n)
@@ -549,22 +534,8 @@ func TestHandlerUnreadableMessage(t *testing.T) {
 				t.Errorf("nmap ran %d times", n)
 			}
 			// Named, it is received as a message of an unknown contract is.
-			var named []any
-			for _, e := range s.logs.FilterMessage("message received").All() {
-				named = append(named, e.ContextMap()["inject_id"])
-			}
-			if want := map[bool][]any{true: {tt.wantID}}[tt.wantID != ""]; !slices.Equal(named, want) {
-				t.Errorf("message received lines name %v, want %v", named, want)
-			}
-			term, ok := s.platform.Terminal("i-1")
-			if tt.wantID == "" {
-				if ok {
-					t.Errorf("a callback sent for a message naming no inject: %v", term.Body)
-				}
+			if !s.checkRefusedNamed(t, tt.wantID, tt.reason) {
 				return
-			}
-			if !ok || term.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(fmt.Sprint(term.Body["execution_message"]), tt.reason) {
-				t.Errorf("terminal callback %v, want an INVALID_USAGE saying %q", term.Body, tt.reason)
 			}
 			if st := s.platform.InjectStatus("i-1"); st == "QUEUING" || st == "" {
 				t.Errorf("inject status %q on the platform, want it finished", st)
