@@ -217,20 +217,9 @@ func TestDelivererPostKeepsItsLease(t *testing.T) {
 		t.Run(fmt.Sprintf("before hook %v", before), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const lease = time.Minute
-				path := filepath.Join(t.TempDir(), "outbox.db")
-				opts := Options{Lease: lease, Shared: true, Timeout: time.Second}
-				run := mustOpen(t, path, opts)
-				t.Cleanup(func() { _ = run.Close() })
-				flush := mustOpen(t, path, opts)
-				t.Cleanup(func() { _ = flush.Close() })
-				flush.start++ // another process: not this one (see mine)
+				run, flush := runAndFlush(t, lease)
 				p := &blockingProfile{blockingPoster: &blockingPoster{posted: make(chan struct{}), release: make(chan error)}, before: before}
-				d := &Deliverer{Profile: p, Store: run}
-				done := make(chan error, 1)
-				go func() { done <- d.Deliver(context.Background(), &ikruntime.Report{InjectID: "inj"}) }()
-				<-p.posted
-				time.Sleep(3 * lease) // the POST lasts three leases
-				synctest.Wait()
+				done := deliverOutlasting(&Deliverer{Profile: p, Store: run}, p.posted, lease)
 				list, err := flush.List()
 				if err != nil || len(list) != 1 {
 					t.Fatalf("List = %d records, %v; want the body in flight", len(list), err)
@@ -245,6 +234,34 @@ func TestDelivererPostKeepsItsLease(t *testing.T) {
 			})
 		})
 	}
+}
+
+// runAndFlush opens one outbox twice with the given lease: run,
+// this process's, and flush, another process's (see mine); the test
+// closes both.
+func runAndFlush(t *testing.T, lease time.Duration) (run, flush *Store) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	opts := Options{Lease: lease, Shared: true, Timeout: time.Second}
+	run = mustOpen(t, path, opts)
+	t.Cleanup(func() { _ = run.Close() })
+	flush = mustOpen(t, path, opts)
+	t.Cleanup(func() { _ = flush.Close() })
+	flush.start++ // another process: not this one (see mine)
+	return run, flush
+}
+
+// deliverOutlasting starts d delivering inject "inj" and returns once
+// its first POST (posted is closed or sent on when it starts) has lasted
+// three leases, all else in the bubble blocked; Deliver's error comes on
+// the returned channel. It runs inside synctest.Test.
+func deliverOutlasting(d *Deliverer, posted <-chan struct{}, lease time.Duration) <-chan error {
+	done := make(chan error, 1)
+	go func() { done <- d.Deliver(context.Background(), &ikruntime.Report{InjectID: "inj"}) }()
+	<-posted
+	time.Sleep(3 * lease) // the POST lasts three leases
+	synctest.Wait()
+	return done
 }
 
 // holdFile holds the outbox at path from another Store (another process's
@@ -413,20 +430,9 @@ func TestDelivererSkipsAQueuedBodyTakenOver(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				const lease = time.Minute
-				path := filepath.Join(t.TempDir(), "outbox.db")
-				opts := Options{Lease: lease, Shared: true, Timeout: time.Second}
-				run := mustOpen(t, path, opts)
-				t.Cleanup(func() { _ = run.Close() })
-				flush := mustOpen(t, path, opts)
-				t.Cleanup(func() { _ = flush.Close() })
-				flush.start++ // another process: not this one (see mine)
+				run, flush := runAndFlush(t, lease)
 				p := &twoBodies{blockingPoster: &blockingPoster{posted: make(chan struct{}), release: make(chan error)}}
-				d := &Deliverer{Profile: p, Store: run}
-				done := make(chan error, 1)
-				go func() { done <- d.Deliver(context.Background(), &ikruntime.Report{InjectID: "inj"}) }()
-				<-p.blockingPoster.posted
-				time.Sleep(3 * lease) // the first POST lasts three leases
-				synctest.Wait()
+				done := deliverOutlasting(&Deliverer{Profile: p, Store: run}, p.blockingPoster.posted, lease)
 				list, err := flush.List()
 				if err != nil || len(list) != 2 {
 					t.Fatalf("List = %d records, %v; want both bodies", len(list), err)
