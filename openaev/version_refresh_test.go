@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap/zaptest/observer"
+
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
@@ -25,6 +27,19 @@ type upgradable struct {
 	*httptest.Server
 	down   atomic.Bool
 	target atomic.Pointer[httputil.ReverseProxy]
+}
+
+// loggedClient returns a client of the platform at base, retrying its
+// requests n times a millisecond apart, and the lines it logs.
+func loggedClient(t *testing.T, base string, n int) (*openaev.Client, *observer.ObservedLogs) {
+	t.Helper()
+	log, logs := testkit.Logger()
+	c, err := openaev.NewClient(openaev.Config{URL: base, Token: testToken, InjectorID: testInjectorID},
+		openaev.WithLogger(log), openaev.WithRetry(n, time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, logs
 }
 
 func newUpgradable(t *testing.T, p *openaevtest.Platform) *upgradable {
@@ -72,12 +87,7 @@ func TestRegistrarFollowsAnUpgradeAfterAnOutage(t *testing.T) {
 	old := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(openaevtest.Version24))
 	upgraded := openaevtest.NewPlatform(t, testToken)
 	front := newUpgradable(t, old)
-	log, logs := testkit.Logger()
-	c, err := openaev.NewClient(openaev.Config{URL: front.URL, Token: testToken, InjectorID: testInjectorID},
-		openaev.WithLogger(log), openaev.WithRetry(2, time.Millisecond))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, logs := loggedClient(t, front.URL, 2)
 	m := nmapShaped()
 	reg := openaev.NewRegistrar(c, []framework.Manifest{m})
 	signatures := func(p *openaevtest.Platform) bool {
@@ -231,12 +241,7 @@ func TestRegistrarFollowsAVersionChangeWhateverItsMoment(t *testing.T) {
 			old := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(tt.from))
 			upgraded := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(tt.to))
 			front := newScripted(t, old)
-			log, logs := testkit.Logger()
-			c, err := openaev.NewClient(openaev.Config{URL: front.URL, Token: testToken, InjectorID: testInjectorID},
-				openaev.WithLogger(log), openaev.WithRetry(3, time.Millisecond))
-			if err != nil {
-				t.Fatal(err)
-			}
+			c, logs := loggedClient(t, front.URL, 3)
 			m := nmapShaped()
 			reg := openaev.NewRegistrar(c, []framework.Manifest{m})
 			ctx := context.Background()
