@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -93,11 +92,7 @@ func TestRetryDeadOfMisjudgedCorrupt(t *testing.T) {
 // over) or delivered meanwhile is left to that process, and the error
 // says so.
 func TestRetryDeadHoldsTheRecord(t *testing.T) {
-	other := exec.Command("sleep", "30") // the other process sharing the outbox
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	other := liveProcess(t) // the other process sharing the outbox
 	tests := []struct {
 		name      string
 		meanwhile func(t *testing.T, s *Store, id uint64) // during the POST
@@ -108,7 +103,7 @@ func TestRetryDeadHoldsTheRecord(t *testing.T) {
 		{name: "taken by another process meanwhile: left to it", state: Pending, taken: "is pid",
 			meanwhile: func(t *testing.T, s *Store, id uint64) {
 				if _, err := s.update(id, func(r *Record) error {
-					r.Owner, r.OwnerStart, r.LeaseUntil = other.Process.Pid, processStart(other.Process.Pid), time.Now().Add(time.Minute)
+					r.Owner, r.OwnerStart, r.LeaseUntil = other, processStart(other), time.Now().Add(time.Minute)
 					return nil
 				}); err != nil {
 					t.Error(err)
@@ -148,7 +143,7 @@ func TestRetryDeadHoldsTheRecord(t *testing.T) {
 			}
 			// Another process's resender finds it held.
 			mine, start := s.pid, s.start
-			s.pid, s.start = other.Process.Pid, processStart(other.Process.Pid)
+			s.pid, s.start = other, processStart(other)
 			_, ok, err := s.Claim(id)
 			s.pid, s.start = mine, start
 			if ok || err != nil {
@@ -177,7 +172,7 @@ func TestRetryDeadHoldsTheRecord(t *testing.T) {
 				t.Errorf("body %+v %v, want %s", got, gerr, tt.state)
 			case tt.state == Dead && (got.DeadStatus != http.StatusUnprocessableEntity || got.Owner != 0):
 				t.Errorf("put back %+v, want it as it was", got)
-			case tt.state == Pending && got.Owner != other.Process.Pid:
+			case tt.state == Pending && got.Owner != other:
 				t.Errorf("the other process's claim clobbered: owner %d", got.Owner)
 			}
 		})

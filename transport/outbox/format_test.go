@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,11 +78,7 @@ func leaseAll(t *testing.T, path string, pid, ownerFormat int) {
 // that an older process still resending what it stored there is not
 // locked out, its delivered bodies left to be posted twice.
 func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
-	other := exec.Command("sleep", "60") // another live process
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	other := liveProcess(t) // another live process
 	tests := []struct {
 		name     string
 		opts     Options
@@ -117,13 +112,13 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			return err
 		}, true},
 		{"a body put while an earlier version's live process sends from it: refused", Options{Shared: true}, func(t *testing.T, path string) {
-			leaseAll(t, path, other.Process.Pid, 0)
+			leaseAll(t, path, other, 0)
 		}, func(_ *testing.T, s *Store) error {
 			before, _ := s.List()
 			_, err := s.Put(entry("new", 0, 1, `{"phase":"p"}`))
 			var he *HeldByOlderError
-			if !errors.As(err, &he) || !errors.Is(err, ErrLocked) || he.Owner != other.Process.Pid {
-				return fmt.Errorf("put: %v, want a *HeldByOlderError naming pid %d", err, other.Process.Pid)
+			if !errors.As(err, &he) || !errors.Is(err, ErrLocked) || he.Owner != other {
+				return fmt.Errorf("put: %v, want a *HeldByOlderError naming pid %d", err, other)
 			}
 			if st, err := s.Stats(); err != nil || !errors.As(st.Older, &he) {
 				return fmt.Errorf("Stats: %+v, %v; want Older a *HeldByOlderError", st, err)
@@ -143,7 +138,7 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			return nil
 		}, false},
 		{"a body put while this version's live process sends from it", Options{Shared: true}, func(t *testing.T, path string) {
-			leaseAll(t, path, other.Process.Pid, formatVersion)
+			leaseAll(t, path, other, formatVersion)
 		}, func(_ *testing.T, s *Store) error {
 			if st, err := s.Stats(); err != nil || st.Older != nil {
 				return fmt.Errorf("Stats: %+v, %v; want no Older", st, err)
@@ -163,7 +158,7 @@ func TestFormatMarkUpgradedByTheFirstWrite(t *testing.T) {
 			return err
 		}, false},
 		{"flushed, every body another live process's", Options{Shared: true}, func(t *testing.T, path string) {
-			leaseAll(t, path, other.Process.Pid, 0)
+			leaseAll(t, path, other, 0)
 		}, func(t *testing.T, s *Store) error {
 			res, err := (&Resender{Store: s, Client: clientTo(newSink(t, http.StatusOK).URL)}).Flush(context.Background())
 			if err == nil && (res.Busy == 0 || res.Delivered+res.Failed+res.Rejected > 0) {

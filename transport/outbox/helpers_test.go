@@ -3,6 +3,7 @@ package outbox
 import (
 	"bytes"
 	"fmt"
+	"os/exec"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -42,4 +43,31 @@ func damageRecord(t *testing.T, s *Store, id uint64, old, new string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// liveProcess starts a process that lives as long as the test (a sleep),
+// to own records as another process sharing the outbox would, and returns
+// its pid.
+func liveProcess(t *testing.T) int {
+	t.Helper()
+	p := exec.Command("sleep", "30")
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Process.Kill(); _ = p.Wait() })
+	return p.Process.Pid
+}
+
+// endedProcess starts a process and waits until it has ended, and
+// returns its pid and start time: an owner of records that is gone.
+func endedProcess(t *testing.T) (pid int, start uint64) {
+	t.Helper()
+	p := exec.Command("sleep", "30")
+	if err := p.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid, start = p.Process.Pid, processStart(p.Process.Pid)
+	_ = p.Process.Kill()
+	_ = p.Wait()
+	return pid, start
 }

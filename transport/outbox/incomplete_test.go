@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -25,13 +24,7 @@ func chunks(n int) []Entry {
 // deadOwner makes the record of send id that of a process that ended.
 func deadOwner(t *testing.T, s *Store, id uint64) {
 	t.Helper()
-	p := exec.Command("sleep", "30")
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	pid, start := p.Process.Pid, processStart(p.Process.Pid)
-	_ = p.Process.Kill()
-	_ = p.Wait()
+	pid, start := endedProcess(t)
 	err := s.do(true, func(tx *bolt.Tx) error {
 		in, ok, err := s.findSend(tx, id)
 		if !ok || err != nil {

@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -15,27 +14,17 @@ import (
 // claim, and the record its state, while one that is free, or whose owner
 // ended, gets the attempt cut short.
 func TestNoteInterruptedLeavesAnotherOwnersClaim(t *testing.T) {
-	live := exec.Command("sleep", "30")
-	if err := live.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = live.Process.Kill(); _ = live.Wait() }()
-	ended := exec.Command("sleep", "30")
-	if err := ended.Start(); err != nil {
-		t.Fatal(err)
-	}
-	endedStart := processStart(ended.Process.Pid)
-	_ = ended.Process.Kill()
-	_ = ended.Wait()
+	live := liveProcess(t)
+	ended, endedStart := endedProcess(t)
 	tests := []struct {
 		name  string
 		owner int    // the process that claimed it after Send, 0 none
 		start uint64 // its start time
 		noted bool
 	}{
-		{"claimed by a live process", live.Process.Pid, processStart(live.Process.Pid), false},
+		{"claimed by a live process", live, processStart(live), false},
 		{"not claimed", 0, 0, true},
-		{"claimed by a process that ended", ended.Process.Pid, endedStart, true},
+		{"claimed by a process that ended", ended, endedStart, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

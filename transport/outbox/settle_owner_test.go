@@ -3,7 +3,6 @@ package outbox
 import (
 	"context"
 	"errors"
-	"os/exec"
 	"testing"
 	"time"
 )
@@ -105,19 +104,6 @@ func TestHoldBackClearsOnlyItsOwnClaims(t *testing.T) {
 			}
 		})
 	}
-}
-
-// liveProcess starts a process that lives as long as the test (a sleep),
-// to own records as another process sharing the outbox would, and returns
-// its pid.
-func liveProcess(t *testing.T) int {
-	t.Helper()
-	p := exec.Command("sleep", "30")
-	if err := p.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = p.Process.Kill(); _ = p.Wait() })
-	return p.Process.Pid
 }
 
 // takeOver gives record id to process pid, leased until lease, as that

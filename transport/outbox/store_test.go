@@ -471,18 +471,14 @@ func TestFullMessageSaysWhatMakesRoom(t *testing.T) {
 // perhaps being sent by the winner) is told so, not that the id is not in
 // the outbox, and changes nothing.
 func TestRetryDeadLostRace(t *testing.T) {
-	other := exec.Command("sleep", "30")
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = other.Process.Kill(); _ = other.Wait() }()
+	other := liveProcess(t)
 	tests := []struct {
 		name  string
 		owner int
 		want  string
 	}{
 		{"pending", 0, "is pending, not dead; not retried"},
-		{"being sent by the winner", other.Process.Pid, "is pending, not dead: being sent by pid " + strconv.Itoa(other.Process.Pid)},
+		{"being sent by the winner", other, "is pending, not dead: being sent by pid " + strconv.Itoa(other)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
