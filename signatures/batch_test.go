@@ -145,15 +145,7 @@ func TestBatchPayloadTargetsLayouts(t *testing.T) {
 			t.Run(fmt.Sprintf("%s, routes %v", tc.name, routes), func(t *testing.T) {
 				ck := newClock(time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC))
 				m := signatures.NewManager(signatures.WithClock(ck.Now), signatures.WithResolver(pinnedResolver("172.17.0.2", "", nil)))
-				var opts []signatures.BatchOption
-				if routes {
-					opts = append(opts, signatures.PerRoute(m.RouteSources()))
-				}
-				pre, err := m.Batch(len(cfgs), func(i int) signatures.Config { return cfgs[i] }, opts...)
-				if err != nil {
-					t.Fatal(err)
-				}
-				post, err := m.Post(pre, tc.out)
+				post, err := m.Post(batchOf(t, m, routes, cfgs), tc.out)
 				if err != nil {
 					t.Fatal(err)
 				}

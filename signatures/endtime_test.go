@@ -84,10 +84,7 @@ func TestPostEndTimeRoundedUp(t *testing.T) {
 				cfgs := []signatures.Config{signatures.NetworkConfig{TargetIPv4: "10.0.0.1"}, signatures.NetworkConfig{TargetHostname: "web.example.com"}}
 				var post []signatures.Signature
 				if via == "Batch and Post" {
-					pre, err := m.Batch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })
-					if err != nil {
-						t.Fatal(err)
-					}
+					pre := batchOf(t, m, false, cfgs)
 					c.Advance(at(tt.end).Sub(at(tt.start)))
 					b, err := m.Post(pre, tt.out)
 					if err != nil {

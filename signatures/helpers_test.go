@@ -95,3 +95,19 @@ func wantValidation(t *testing.T, err error, field, value string) {
 }
 
 var t0 = time.Date(2026, 11, 27, 1, 2, 3, 0, time.UTC)
+
+// batchOf builds m's pre-execution batch of cfgs, each target's source
+// address that of its route when perRoute (signatures.PerRoute); the test
+// fails on an error.
+func batchOf(t testing.TB, m *signatures.Manager, perRoute bool, cfgs []signatures.Config) *signatures.Batch {
+	t.Helper()
+	var opts []signatures.BatchOption
+	if perRoute {
+		opts = append(opts, signatures.PerRoute(m.RouteSources()))
+	}
+	pre, err := m.Batch(len(cfgs), func(i int) signatures.Config { return cfgs[i] }, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pre
+}

@@ -76,11 +76,7 @@ var postPaths = []struct {
 func postBatch(t *testing.T, cfgs []signatures.Config, out signatures.ToolOutput) *signatures.Batch {
 	t.Helper()
 	m := benchManager()
-	pre, err := m.Batch(len(cfgs), func(i int) signatures.Config { return cfgs[i] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	post, err := m.Post(pre, out)
+	post, err := m.Post(batchOf(t, m, false, cfgs), out)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -52,14 +52,7 @@ func sourceOf(vs []signatures.Value) (v4, v6 string) {
 // test fails when two readers disagree.
 func batchSources(t *testing.T, m *signatures.Manager, perRoute bool, cfgs ...signatures.Config) []signatures.SourceIPs {
 	t.Helper()
-	var opts []signatures.BatchOption
-	if perRoute {
-		opts = append(opts, signatures.PerRoute(m.RouteSources()))
-	}
-	pre, err := m.Batch(len(cfgs), func(i int) signatures.Config { return cfgs[i] }, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
+	pre := batchOf(t, m, perRoute, cfgs)
 	post, err := m.Post(pre, signatures.ToolOutput{Status: signatures.StatusSuccess})
 	if err != nil {
 		t.Fatal(err)
