@@ -81,7 +81,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	msg += undeclaredSummary(r.Output.Findings, m)
 	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx)}
 	if p.client.dry == nil {
-		base.mark = runMark() // a dry run reaches no platform: no answer to lose
+		base.mark = runMarkOf(ctx) // a dry run reaches no platform: no answer to lose
 	}
 	pieces, misfits, err := findingPieces(r, m, v)
 	if err != nil {

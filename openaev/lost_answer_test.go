@@ -1,14 +1,18 @@
 package openaev_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/serve"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -154,4 +158,96 @@ func storedComplete(t *testing.T, s *serveEnv, id string) []byte {
 	}
 	t.Fatalf("no stored complete of %s", id)
 	return nil
+}
+
+// TestUnstoredRetryKnowsItsComplete is reviewer r8's case: serve's outbox
+// sent a result's "complete", which the platform took, its answer lost,
+// then failed to store the rest (full: another process filled it between
+// two of its transactions; here the send's failure is played, the
+// platform and the outbox are real). The result, kept in memory, is sent again
+// (stored when the outbox has room again, or not): its "complete" asks
+// the platform first and finds its own run's mark in the inject's traces,
+// so nothing more is sent: the inject completed once, each signature
+// stored once.
+func TestUnstoredRetryKnowsItsComplete(t *testing.T) {
+	const id = "i-lost"
+	for _, full := range []bool{false, true} {
+		name := "room again"
+		if full {
+			name = "still full"
+		}
+		t.Run(name, func(t *testing.T) {
+			var s *serveEnv
+			s = newServeEnv(t, serveOpts{version: openaevtest.Current, outbox: true, outboxMax: 64 << 10,
+				deliverer: func(d *outbox.Deliverer) runtime.Deliverer { return sentThenFull{d, func() *serveEnv { return s }} }})
+			if full {
+				s.nmap.during = func() { s.fillOutbox(t) }
+			}
+			msg := nmapAssetsMessage(t, s.env, id, 2)
+			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
+				t.Fatalf("settled with %v, want acknowledged", err)
+			}
+			// The platform took one: no "complete" follows it (processed
+			// again, the inject finished twice; dropped, its findings
+			// repeated).
+			taken, after := 0, 0
+			for _, c := range s.platform.Calls(id) {
+				switch {
+				case c.Kind != openaevtest.KindComplete:
+				case taken > 0:
+					after++
+				case c.Outcome == openaevtest.Processed:
+					taken++
+				}
+			}
+			if taken != 1 || after != 0 {
+				t.Errorf("the platform took %d completes, then got %d more; want 1, then none", taken, after)
+			}
+			// 4 per target: source, target, start and end.
+			for _, typ := range []string{"DETECTION", "PREVENTION"} {
+				sigs := s.platform.Signatures(id)[typ]
+				if all, distinct := len(sigs), len(slices.Compact(signatureSet(sigs))); all != 8 || distinct != 8 {
+					t.Errorf("the platform holds %d %s signatures, %d distinct; want 8, each once", all, typ, distinct)
+				}
+			}
+			if n := s.logs.FilterMessageSnippet("may be stored twice").Len(); n != 0 {
+				t.Errorf("%d WARN lines saying the signatures may be stored twice, want none", n)
+			}
+		})
+	}
+}
+
+// sentThenFull is serve's outbox whose send posts the "complete", taken
+// by the platform with its answer lost, then fails to store the result:
+// the outbox full by then.
+type sentThenFull struct {
+	*outbox.Deliverer
+	env func() *serveEnv
+}
+
+func (d sentThenFull) Deliver(ctx context.Context, r *runtime.Report) error {
+	b, err := d.Profile.Bodies(ctx, r)
+	if err != nil {
+		return err
+	}
+	if b.Before != nil {
+		b.Before(ctx) // the per-target traces
+	}
+	for e := range b.Seq {
+		s := d.env()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.platform.URL+"/api/injects/execution/callback/"+r.InjectID,
+			bytes.NewReader(e.Body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Authorization", "Bearer "+testToken)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close() // the answer, lost
+		break
+	}
+	return &outbox.UnstoredError{Total: b.N, Err: &outbox.FullError{Path: d.Store.Path(), Max: d.Store.MaxBytes(), Need: b.Size}}
 }

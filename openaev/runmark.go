@@ -8,6 +8,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"sync"
 
 	"go.uber.org/zap"
 )
@@ -41,14 +42,42 @@ var errUnsure = errors.New("the platform does not show whose complete finished t
 // runMarkRe matches a run mark in a message.
 var runMarkRe = regexp.MustCompile(`\[run [0-9a-f]{8}\]`)
 
-// runMark returns the mark ending the message of a run's "complete": " [run "
-// and 8 random hex digits, drawn once for the run's plan, so that another
-// run of the same message has another, and a held result tried again the
-// same (see Handler.keep).
+// runMark returns a mark ending the message of a run's "complete": " [run "
+// and 8 random hex digits, so that another run of the same message has
+// another.
 func runMark() string {
 	var b [4]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return " [run " + hex.EncodeToString(b[:]) + "]"
+}
+
+// runMarkKey carries the run mark of a message's handling (*heldMark).
+type runMarkKey struct{}
+
+// heldMark is the run mark of one handling, drawn at its first plan.
+type heldMark struct {
+	once sync.Once
+	mark string
+}
+
+// noteRunMark returns ctx holding the run mark of the message it handles:
+// every plan of its result made with ctx (the outbox's, then serve's again
+// for a result the outbox failed to store, see Handler.unstored) carries
+// the same, so that the traces of a "complete" the platform took, its
+// answer lost, show this run's mark whichever plan sent it.
+func noteRunMark(ctx context.Context) context.Context {
+	return context.WithValue(ctx, runMarkKey{}, &heldMark{})
+}
+
+// runMarkOf returns the run mark of ctx's handling (see noteRunMark), a
+// new one when ctx holds none.
+func runMarkOf(ctx context.Context) string {
+	h, ok := ctx.Value(runMarkKey{}).(*heldMark)
+	if !ok {
+		return runMark()
+	}
+	h.once.Do(func() { h.mark = runMark() })
+	return h.mark
 }
 
 // markOf returns the run mark of body, a "complete", or "" when its

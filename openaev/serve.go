@@ -195,9 +195,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 			ctx = onReceived(ctx, func() { h.runAgain(id, d.Retries, status, statusErr) })
 		}
 	}
-	// The signature types and the assets' agents also reach a result sent
-	// unstored (sendDirect).
-	ctx, superseded := noteSuperseded(noteAgents(withSignatureTypes(ctx, m)))
+	// The signature types, the assets' agents and the run mark also reach
+	// a result sent unstored (see unstored).
+	ctx, superseded := noteSuperseded(noteRunMark(noteAgents(withSignatureTypes(ctx, m))))
 	if !joined {
 		ctx = context.WithValue(ctx, markClaimed, true)
 	}

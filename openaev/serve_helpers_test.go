@@ -43,6 +43,8 @@ type serveOpts struct {
 	platform []openaevtest.Option
 	// httpClient, when set, is the client's HTTP client.
 	httpClient *http.Client
+	// deliverer, when set, is the runtime's deliverer, given the outbox's.
+	deliverer func(*outbox.Deliverer) runtime.Deliverer
 }
 
 // serveEnv is what `injectkit serve` wires, over the strict stand-in: a
@@ -99,6 +101,9 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 		t.Cleanup(func() { s.store.Close() })
 		durable = &outbox.Deliverer{Profile: e.profile, Store: s.store, Failed: s.wake}
 		d = durable
+		if o.deliverer != nil {
+			d = o.deliverer(durable)
+		}
 	}
 	e.proc = openaev.NewProcessor(newTestRuntime(e.registry, d, e.log), e.profile)
 	s.handler = openaev.NewHandler(openaev.HandlerConfig{Processor: e.proc, Store: s.store, Wake: s.wake,

@@ -109,13 +109,14 @@ func (h *Handler) unstored(ctx context.Context, id, injector string, err error) 
 	}
 	abandoned, _ := h.abandon.Hold()
 	defer h.cfg.Metrics.HoldResult()()
+	// Every try follows one that may have reached the platform (the
+	// first delivery, or the outbox's send before its store failed) and
+	// been taken, its answer lost (a 502, a timeout): the "complete" asks
+	// it first, and knows its own by the run mark, the plan's again (see
+	// noteRunMark).
+	ctx = context.WithValue(ctx, markTriedBefore, true)
 	for attempt := 1; ; attempt++ {
 		n, kept, serr := from, false, err // without an outbox, the first delivery was attempt 1
-		if attempt > 1 {
-			// The platform may have taken an earlier try whose answer
-			// was lost (a 502, a timeout): the "complete" asks it first.
-			ctx = context.WithValue(ctx, markTriedBefore, true)
-		}
 		if !held || attempt > 1 {
 			n, kept, serr = h.keep(ctx, p, pl, r, from)
 		}
