@@ -61,9 +61,10 @@ type plan struct {
 
 // completeMessage is the message of the "complete" of a report whose
 // message is msg, under a max payload size of limit: msg, cut to its
-// room, then the run mark, never cut.
-func (pl *plan) completeMessage(msg string, limit int) string {
-	return truncateEscaped(msg, messageRoom(limit)-len(pl.mark)) + pl.mark
+// room, then notes (cut to their room already, see layout), then the run
+// mark, never cut: the message's last token, where markOf reads it.
+func (pl *plan) completeMessage(msg, notes string, limit int) string {
+	return truncateEscaped(msg, messageRoom(limit)-len(pl.mark)) + notes + pl.mark
 }
 
 var (
@@ -133,7 +134,7 @@ type leftOut struct {
 func (pl plan) layout(status, msg string, pieces []piece, limit, notesRoom int) (*plan, leftOut) {
 	r := pl.r
 	var lo leftOut
-	pl.complete = Execution{Message: pl.completeMessage(msg, limit), Status: status, Action: ActionComplete,
+	pl.complete = Execution{Message: pl.completeMessage(msg, "", limit), Status: status, Action: ActionComplete,
 		Duration: max(int(math.Round(r.Finished.Sub(r.Started).Seconds())), 0)}
 	pieces = slices.Clone(pieces)
 	var notes []string
@@ -168,7 +169,8 @@ func (pl plan) layout(status, msg string, pieces []piece, limit, notesRoom int) 
 		}
 	}
 	if len(notes) > 0 && notesRoom > 0 {
-		pl.complete.Message += truncateEscaped("; "+strings.Join(notes, "; "), notesRoom)
+		// Before the run mark, which ends the message.
+		pl.complete.Message = pl.completeMessage(msg, truncateEscaped("; "+strings.Join(notes, "; "), notesRoom), limit)
 	}
 	return &pl, lo
 }

@@ -18,7 +18,7 @@ import (
 func (pl *plan) findingsNeed(msg string, pieces []piece) int {
 	doc := pl.docLen(pieces, 0, 0)
 	e := pl.complete
-	e.Message = pl.completeMessage(msg, MaxMaxPayloadSize) // as the largest limit cuts it
+	e.Message = pl.completeMessage(msg, "", MaxMaxPayloadSize) // as the largest limit cuts it
 	need := max(envelopeLen(e)+doc, MinMaxPayloadSize)
 	if doc > MaxStructuredOutputLen || need > MaxMaxPayloadSize {
 		return 0

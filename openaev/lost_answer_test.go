@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev"
@@ -250,4 +251,53 @@ func (d sentThenFull) Deliver(ctx context.Context, r *runtime.Report) error {
 		break
 	}
 	return &outbox.UnstoredError{Total: b.N, Err: &outbox.FullError{Path: d.Store.Path(), Max: d.Store.MaxBytes(), Need: b.Size}}
+}
+
+// TestRunMarkIsTheLastToken is reviewer r8's case: a run mark in the
+// injector's text (here its failure's message) is not the run's, which
+// ends the message, after any note. A twin run whose message holds the
+// same text completed the inject: the stored "complete" resent is
+// superseded, its signatures sent as data, not taken for delivered (and
+// lost) because both messages hold "[run deadbeef]".
+func TestRunMarkIsTheLastToken(t *testing.T) {
+	const id = "i-lost"
+	s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true})
+	s.register(t)
+	s.nmap.fail = "the scanner said [run deadbeef]"
+	keep(t, s, nmapAssetsMessage(t, s.env, id, 2))
+	body := storedComplete(t, s, id)
+	var own openaev.Execution
+	if err := json.Unmarshal(body, &own); err != nil {
+		t.Fatal(err)
+	}
+	if !openaevtest.Marked(own.Message) || !strings.Contains(openaevtest.Unmarked(own.Message), "[run deadbeef]") {
+		t.Fatalf("stored complete's message %q: want the injector's text, then the run's mark", own.Message)
+	}
+	twin := own
+	twin.Message = openaevtest.Unmarked(own.Message) + " [run 0badf00d]"
+	if err := s.client.Callback(context.Background(), id, twin); err != nil {
+		t.Fatal(err)
+	}
+	err := openaev.ResendPoster{Profile: s.profile}.PostBody(context.Background(), id, 0, body)
+	if !errors.Is(err, outbox.ErrSupersededSent) {
+		t.Fatalf("resend: %v, want the twin's complete seen as another run's, its signatures sent as data", err)
+	}
+}
+
+// TestRunMarkEndsANotedMessage: the note on what a "complete" leaves out
+// (a finding too large) goes before the run mark, which ends the message.
+func TestRunMarkEndsANotedMessage(t *testing.T) {
+	s := newServeEnv(t, serveOpts{limit: openaev.MinMaxPayloadSize})
+	s.nmap.service = strings.Repeat("x", 2*openaev.MinMaxPayloadSize) // a finding too large for any body
+	if err := s.proc.Process(context.Background(), s.message(t, "i-1", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)); err != nil {
+		t.Fatal(err)
+	}
+	c := s.platform.Completions("i-1")
+	if len(c) != 1 {
+		t.Fatalf("%d completions, want 1", len(c))
+	}
+	msg, _ := c[0].Body["execution_message"].(string)
+	if !openaevtest.Marked(msg) || !strings.HasSuffix(openaevtest.Unmarked(msg), "too large to send") {
+		t.Errorf("message %q: want the note on the finding left out, then the run mark", msg)
+	}
 }

@@ -25,10 +25,13 @@ import (
 // ExecutionTrace with its execution_message and execution_action, COMPLETE
 // for a "complete", InjectStatusService.createExecutionTrace storing the
 // callback's message as sent). Every "complete" message ends with a mark
-// naming its run ("[run 1a2b3c4d]", runMark): a COMPLETE trace carrying
-// this body's mark is this run's "complete", taken; none carrying it, the
-// inject was completed by another run. An answer without the traces, or a
-// body without a mark (stored by an older injectkit), cannot tell.
+// naming its run ("[run 1a2b3c4d]", runMark; its last token, after any
+// note on what was left out): a COMPLETE trace ending with this body's
+// mark is this run's "complete", taken; none ending with it, the inject
+// was completed by another run. A mark elsewhere in a message (the
+// injector's or a target's text) is not read as one. An answer without
+// the traces, or a body without a mark (stored by an older injectkit),
+// cannot tell.
 
 // errOwnTaken ends the attempts of a "complete" the platform shows it
 // took already (its COMPLETE trace carries the body's run mark): the
@@ -39,8 +42,10 @@ var errOwnTaken = errors.New("the platform took this complete already")
 // whether the platform took this very "complete" (see completeVerdict).
 var errUnsure = errors.New("the platform does not show whose complete finished the inject")
 
-// runMarkRe matches a run mark in a message.
-var runMarkRe = regexp.MustCompile(`\[run [0-9a-f]{8}\]`)
+// runMarkRe matches the run mark ending a message, as completeMessage
+// puts it: a mark elsewhere (in the injector's or a target's text) is not
+// the run's.
+var runMarkRe = regexp.MustCompile(` \[run [0-9a-f]{8}\]\z`)
 
 // runMark returns a mark ending the message of a run's "complete": " [run "
 // and 8 random hex digits, so that another run of the same message has
@@ -81,7 +86,7 @@ func runMarkOf(ctx context.Context) string {
 }
 
 // markOf returns the run mark of body, a "complete", or "" when its
-// message carries none.
+// message does not end with one.
 func markOf(body []byte) string {
 	var e struct {
 		Message string `json:"execution_message"`
@@ -109,7 +114,7 @@ func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []b
 	mark := markOf(body)
 	if mark != "" && in.Traces {
 		for _, msg := range in.Completes {
-			if strings.Contains(msg, mark) {
+			if strings.HasSuffix(msg, mark) {
 				return errOwnTaken
 			}
 		}

@@ -139,8 +139,8 @@ func (p *Platform) takeFailure(kind, injectID string) int {
 
 // runMark matches the mark an injectkit run ends a "complete"'s message
 // with, naming the run (" [run 1a2b3c4d]"), and which the platform keeps
-// in the complete's trace.
-var runMark = regexp.MustCompile(` \[run [0-9a-f]{8}\]`)
+// in the complete's trace: at the message's end only.
+var runMark = regexp.MustCompile(` \[run [0-9a-f]{8}\]\z`)
 
 // Unmarked returns msg, a "complete"'s message, without its run mark: what
 // a test compares, as the mark is random.
