@@ -301,3 +301,23 @@ func TestRunMarkEndsANotedMessage(t *testing.T) {
 		t.Errorf("message %q: want the note on the finding left out, then the run mark", msg)
 	}
 }
+
+// TestNoTracesCannotTell is reviewer r8's case: a finished inject whose
+// status_traces is an empty list (a user set its status by hand: the
+// platform replaced the status and its traces) does not say whose
+// "complete" finished it. A stored "complete" resent has its signatures
+// sent as data after the WARN that they may be stored twice.
+func TestNoTracesCannotTell(t *testing.T) {
+	const id = "i-lost"
+	s := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", outbox: true})
+	s.register(t)
+	keep(t, s, nmapAssetsMessage(t, s.env, id, 2))
+	s.platform.SetInjectStatus(id, "SUCCESS")
+	err := openaev.ResendPoster{Profile: s.profile}.PostBody(context.Background(), id, 0, storedComplete(t, s, id))
+	if !errors.Is(err, outbox.ErrSupersededSent) {
+		t.Fatalf("resend: %v, want its signatures sent as data", err)
+	}
+	if n := s.logs.FilterMessageSnippet("may be stored twice").Len(); n != 1 {
+		t.Errorf("%d WARN lines saying the signatures may be stored twice, want 1", n)
+	}
+}

@@ -32,7 +32,7 @@ type InjectState struct {
 	// Completes are the execution_message of inject_status.status_traces
 	// whose execution_action is COMPLETE: the "complete" callbacks the
 	// platform took (see completeVerdict); Traces says whether the answer
-	// listed the traces at all.
+	// listed any trace.
 	Completes []string
 	Traces    bool
 	// ContractID is inject_injector_contract.injector_contract_id, ""
@@ -76,13 +76,17 @@ func (c *Client) InjectState(ctx context.Context, injectID string) (InjectState,
 
 // completeTraces returns the messages of the COMPLETE traces of raw,
 // inject_status.status_traces; ok is false when raw is no list of traces
-// (absent, null, another shape): the answer does not say.
+// (absent, null, another shape) or an empty one: the answer does not say.
+// A finished inject has no trace when a user set its status by hand
+// (OpenAEV 2.4.0: InjectStatusService.updateInjectStatus replaces the
+// InjectStatus, and its traces with it) or the platform failed it without
+// a message (failInjectStatus): not that another run completed it.
 func completeTraces(raw json.RawMessage) (messages []string, ok bool) {
 	var traces []struct {
 		Message string `json:"execution_message"`
 		Action  string `json:"execution_action"`
 	}
-	if json.Unmarshal(raw, &traces) != nil || traces == nil {
+	if json.Unmarshal(raw, &traces) != nil || len(traces) == 0 {
 		return nil, false
 	}
 	for _, t := range traces {

@@ -195,7 +195,14 @@
 //     :132-139 returns it, as the reception does at :363-377); the
 //     stand-in gives inject_id, inject_status (status_name, and status_traces:
 //     one per processed callback, execution_message as sent, execution_action
-//     COMPLETE for a "complete": createExecutionTrace, convertExecutionAction),
+//     COMPLETE for a "complete": createExecutionTrace, convertExecutionAction;
+//     InjectStatus.status_traces is a @OneToMany fetched EAGER with no
+//     @JsonIgnore, so a finished inject's traces are always listed, a
+//     "complete"'s trace saved before the status it finishes; but a status
+//     set by hand, SetInjectStatus, replaces the InjectStatus and its
+//     traces, and failInjectStatus without a message finishes one with none
+//     added: an empty list of a finished inject says nothing of whose
+//     "complete" finished it),
 //     inject_injector_contract and inject_type. The contract is the
 //     whole InjectorContract, not an id (openaev-model/…/database/model/
 //     Inject.java:171-183, no MonoIdSerializer): injector_contract_id

@@ -280,6 +280,18 @@ func (p *Platform) InjectStatus(injectID string) string {
 	return ""
 }
 
+// SetInjectStatus sets the inject's status by hand, as a user does
+// (2.4.0: POST /api/exercises/{exerciseId}/injects/{injectId}/status,
+// InjectStatusService.updateInjectStatus): a new InjectStatus replaces
+// the inject's, its traces gone with the old one (orphanRemoval), so
+// status_traces answers an empty list. The inject must exist.
+func (p *Platform) SetInjectStatus(injectID, status string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	in := p.injects[injectID]
+	in.status, in.completes, in.traces = status, nil, nil
+}
+
 // Reopenings counts the receptions that set a finished inject back to
 // PENDING.
 func (p *Platform) Reopenings(injectID string) int {
