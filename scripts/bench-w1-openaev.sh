@@ -80,7 +80,8 @@ field() { echo "$1" | sed -E "s/.*\"$2\":([0-9]+).*/\\1/"; }
 # once LABEL CMD...: one timed run against a fresh stand-in whose URL
 # replaces @URL@ in the arguments; appends "wall kb posts bytes" to
 # $work/LABEL.runs. Its POSTs must be those of every run before it, of
-# either label (the bytes may differ by W1's execution_duration digits).
+# either label (the bytes may differ by W1's execution_duration digits
+# and its run mark, 15 bytes the floor, a dry run's bodies, does not send).
 first=
 once() {
   local label=$1; shift

@@ -8,10 +8,12 @@
 // bytes, packed as the profile packs them, a note in the terminal
 // callback's message on the targets that fit in no body) and POSTs them
 // one by one, in the profile's order, to the platform stand-in. The bodies
-// are the profile's byte for byte but for the times and execution_duration
+// are a dry run's byte for byte but for the times and execution_duration
 // (0): -dump prints them as `injectkit run --openaev-message` without a
 // backend prints its requests, which scripts/bench-w1-openaev.sh and
-// TestFloorBodiesAreTheProfiles compare.
+// TestFloorBodiesAreTheProfiles compare. A dry run carries no run mark:
+// W1's real POSTs end the "complete"'s message with one (" [run
+// 1a2b3c4d]"), 15 bytes more than the floor's.
 //
 // -write-message writes the platform message the W1 side runs instead: the
 // inject with its N assets (asset-i, agent agent-i, address 10.x.y.z,
