@@ -69,7 +69,7 @@ func (c *Chunker) checkRoom() error {
 	return nil
 }
 
-// minimalTarget is the shortest encoding of a target NormalizeTarget
+// minimalTarget is the shortest encoding of a target normalizeTarget
 // accepts: no attribution, one value group of the shortest expectation
 // type, one value with a one-letter type and a one-digit value. A size
 // limit that cannot hold it in a body holds no target at all.

@@ -37,8 +37,7 @@
 // and, only when the payload needed more than one body,
 // "chunk_index" (from 0) and "total_chunks". No other key is ever written.
 // Each target's signature_values hold exactly one group per expectation type,
-// in first-seen order, whatever mix of grouped and flat values came in
-// (NormalizeTarget).
+// in first-seen order, whatever mix of grouped and flat values came in.
 //
 // Every POST carries the header
 //

@@ -58,7 +58,7 @@ func (c *Client) Send(ctx context.Context, injectID, phase string, p signatures.
 // AppendTarget validates and normalises t and appends its encoding, the
 // exact bytes a body holds for it, to dst.
 func AppendTarget(dst []byte, index int, t signatures.PayloadTarget) ([]byte, error) {
-	n, err := NormalizeTarget(index, t)
+	n, err := normalizeTarget(index, t)
 	if err != nil {
 		return dst, err
 	}

@@ -10,14 +10,14 @@ import (
 	"github.com/injectkit/injectkit/transport/wirejson"
 )
 
-// minimal is the smallest target NormalizeTarget accepts.
+// minimal is the smallest target normalizeTarget accepts.
 var minimal = signatures.PayloadTarget{SignatureValues: []signatures.ValueGroup{
 	{ExpectationType: signatures.Detection, Values: []signatures.Value{{SignatureType: "x", SignatureValue: 0}}}}}
 
 // minimalTarget is the encoding of the smallest valid target, and a limit
 // fits a body with it exactly when Encode accepts the limit.
 func TestMinimalTarget(t *testing.T) {
-	if _, err := NormalizeTarget(0, minimal); err != nil {
+	if _, err := normalizeTarget(0, minimal); err != nil {
 		t.Fatal(err)
 	}
 	b, err := wirejson.AppendTarget(nil, minimal)

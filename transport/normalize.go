@@ -8,14 +8,14 @@ import (
 
 const validTypes = "unknown expectation type (valid: DETECTION, PREVENTION, VULNERABILITY)"
 
-// NormalizeTarget validates one payload target and returns it with exactly
+// normalizeTarget validates one payload target and returns it with exactly
 // one value group per expectation type, in first-seen order, each group's
 // values in their original order. Its signature_values may arrive grouped
 // ({expectation_type, values}), flat ({expectation_type, signature_type,
 // signature_value}) or mixed. index is the target's position, used in the
 // field path of a *ValidationError. The input is never modified; a target
 // that is already normalised is returned as it is.
-func NormalizeTarget(index int, t signatures.PayloadTarget) (signatures.PayloadTarget, error) {
+func normalizeTarget(index int, t signatures.PayloadTarget) (signatures.PayloadTarget, error) {
 	if len(t.SignatureValues) == 0 {
 		return t, &ValidationError{Field: fmt.Sprintf("targets[%d].signature_values", index), Reason: "no signature values"}
 	}

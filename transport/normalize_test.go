@@ -54,7 +54,7 @@ func TestNormalizeTarget(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			in := signatures.PayloadTarget{SignatureTarget: signatures.Attribution{Agent: "a1"}, SignatureValues: tt.in}
 			before := deepCopyGroups(tt.in)
-			got, err := NormalizeTarget(0, in)
+			got, err := normalizeTarget(0, in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,7 +90,7 @@ func TestNormalizeTargetDoesNotAppendToInput(t *testing.T) {
 		{ExpectationType: signatures.Detection, Values: backing},
 		flat(signatures.Detection, "b", "2"),
 	}}
-	if _, err := NormalizeTarget(0, in); err != nil {
+	if _, err := normalizeTarget(0, in); err != nil {
 		t.Fatal(err)
 	}
 	if spare := backing[:2][1]; spare != (signatures.Value{}) {
@@ -122,7 +122,7 @@ func TestNormalizeTargetErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := NormalizeTarget(3, signatures.PayloadTarget{SignatureValues: tt.in})
+			_, err := normalizeTarget(3, signatures.PayloadTarget{SignatureValues: tt.in})
 			var ve *ValidationError
 			if !errors.As(err, &ve) {
 				t.Fatalf("error = %v, want a *ValidationError", err)

@@ -105,7 +105,7 @@ func (m *measures) measure(c *Chunker, seq iter.Seq2[int, signatures.PayloadTarg
 	var sizer wirejson.Encoder
 	room, alone := c.room(), c.max-c.base() // alone: a body of one target, unchunked
 	for i, t := range seq {
-		nt, err := NormalizeTarget(i, t)
+		nt, err := normalizeTarget(i, t)
 		if err != nil {
 			m.failed = err
 			return
@@ -208,7 +208,7 @@ func (e *Encoding) each(get func() ([]byte, bool), fn func(i int, body []byte, e
 		return true
 	}
 	for j, t := range e.seq {
-		nt, err := NormalizeTarget(j, t)
+		nt, err := normalizeTarget(j, t)
 		if err != nil {
 			fn(i, nil, err)
 			return
