@@ -94,12 +94,6 @@ func WithRetry(attempts int, initial time.Duration) Option {
 // WithTimeout sets the timeout of each request (default 30 s).
 func WithTimeout(d time.Duration) Option { return func(c *Client) { c.timeout = d } }
 
-// WithUserAgent sets the version in the User-Agent header
-// "injectkit/<version>" (default "dev").
-func WithUserAgent(version string) Option {
-	return func(c *Client) { c.userAgent = "injectkit/" + version }
-}
-
 // WithDryRun makes the client print each request it would send to w, one
 // JSON document a line ({"method","path","body"}), instead of sending it.
 // Config.URL may then be empty. Registration and asset-group paging, which

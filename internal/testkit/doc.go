@@ -8,7 +8,9 @@
 // Routine), an observed logger (Logger), temporary files (WriteFile,
 // WriteJSON), pipes standing for a process substitution or a stdout whose
 // reader left (OneShotFile, ClosedPipe), golden files and strictly decoded inputs (Golden, ReadJSON)
-// and the loop over golden case folders (Cases).
+// and the loop over golden case folders (Cases), and the check that a
+// package's exported functions are used outside it
+// (ExportedFuncsUsedOutside).
 //
 // It imports nothing of injectkit, so that the tests of any package, the
 // internal ones included, may use it without an import cycle. Helpers tied
