@@ -15,41 +15,28 @@ import (
 	"github.com/injectkit/injectkit/signatures"
 )
 
-// DecodeRequest reads one request strictly: keys are matched exactly
-// (encoding/json alone would let "Inject_ID" fill inject_id), and unknown
-// fields, duplicate keys (in params, keys equal but for case too), a value
-// of the wrong JSON type, a duration that is not positive, and any data
-// after the JSON object are errors, and so are bytes that are not UTF-8
-// and a \u escape of a lone UTF-16 surrogate ("\ud800"), which
-// encoding/json would read as U+FFFD, silently. Each names the field as
-// the file writes it (timeout, targets[2].value, params.delay) and where
-// it is: line and column, after the file name when r is a file (it has a
-// Name method, as *os.File has). A leading UTF-8 byte order mark is passed
-// over. White space around a target's address, host name, cloud provider
-// and account, region, service or query is dropped, as the command line
-// drops it around each --target and --cloud-* (see TargetSpec); its other
-// fields are kept as written. An empty list or params object is the same
-// as none. A number in
-// params is a json.Number, as written. Every error is a
-// *framework.RequestError.
-func DecodeRequest(r io.Reader) (Request, error) {
-	req, targets, err := DecodeInjectFile(r)
-	if err != nil || !targets.given {
-		return req, err
-	}
-	req.Targets = make([]TargetSpec, 0, targets.Len())
-	err = targets.Each(func(t TargetSpec, _ int) error {
-		req.Targets = append(req.Targets, t)
-		return nil
-	})
-	return req, err
-}
-
-// DecodeInjectFile reads a request as DecodeRequest does, checking it
-// whole, but leaves its Targets nil: they are returned to be decoded one
+// DecodeInjectFile reads one request strictly, checking it whole: keys are
+// matched exactly (encoding/json alone would let "Inject_ID" fill
+// inject_id), and unknown fields, duplicate keys (in params, keys equal
+// but for case too), a value of the wrong JSON type, a duration that is
+// not positive, and any data after the JSON object are errors, and so are
+// bytes that are not UTF-8 and a \u escape of a lone UTF-16 surrogate
+// ("\ud800"), which encoding/json would read as U+FFFD, silently. Each
+// names the field as the file writes it (timeout, targets[2].value,
+// params.delay) and where it is: line and column, after the file name
+// when r is a file (it has a Name method, as *os.File has). A leading
+// UTF-8 byte order mark is passed over. An empty list or params object is
+// the same as none. A number in params is a json.Number, as written.
+// Every error is a *framework.RequestError.
+//
+// It leaves the request's Targets nil: they are returned to be decoded one
 // at a time (FileTargets.Each), so that a caller typing each target
 // itself (the CLI's inject file) holds the file's bytes and its own typed
-// form of each target, not a TargetSpec a target as well.
+// form of each target, not a TargetSpec a target as well. White space
+// around a target's address, host name, cloud provider and account,
+// region, service or query is dropped, as the command line drops it around
+// each --target and --cloud-* (see TargetSpec); its other fields are kept
+// as written.
 func DecodeInjectFile(r io.Reader) (Request, FileTargets, error) {
 	var req Request
 	name := ""

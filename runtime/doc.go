@@ -3,7 +3,7 @@
 // injector implements, this package is what runs it. It owns the Runtime
 // (built once with New, immutable, safe for concurrent Runs), the Request
 // it reads (DecodeInjectFile for an inject file, its targets read one at a
-// time; DecodeRequest reads one whole), the Report it hands to a
+// time), the Report it hands to a
 // Deliverer, the optional hooks of a wire profile (Receiver, Rejecter), the
 // Observer that times every inject, and the delivery errors
 // (DeliveryError, StoredError). It knows no wire format: the callback

@@ -32,8 +32,8 @@ func (t FileTargets) Len() int { return t.n }
 func (t FileTargets) Places() FilePlaces { return t.places }
 
 // Each calls fn with each target, in the file's order, white space
-// around its address, host name, region, service or query dropped (as
-// DecodeRequest drops it), and the line where the target's object
+// around its address, host name, region, service or query dropped (see
+// DecodeInjectFile), and the line where the target's object
 // starts, until fn returns an error, which Each returns as it is.
 func (t FileTargets) Each(fn func(s TargetSpec, line int) error) error {
 	if t.n == 0 {
