@@ -3,11 +3,9 @@ package httpx
 import (
 	"cmp"
 	"encoding/base64"
-	"io"
 	"net/url"
 	"slices"
 	"strings"
-	"unicode/utf8"
 )
 
 // Redacted is what Redact puts in place of a secret.
@@ -76,11 +74,16 @@ func (r *Redactor) Redact(s string) string {
 	if len(r.long)+len(r.short) == 0 {
 		return s
 	}
+	return replaceSpans(s, r.spans(s))
+}
+
+// spans returns the bytes of s that hold a form of r's secrets, possibly
+// overlapping, in no order.
+func (r *Redactor) spans(s string) [][2]int {
 	// A stack buffer for s lowercased, for a log line.
 	var buf [1024]byte
 	spans := decoded{text: s}.find(nil, s, buf[:0], &r.forms)
-	spans = unescapedSpans(spans, s, &r.forms)
-	return replaceSpans(s, spans)
+	return unescapedSpans(spans, s, &r.forms)
 }
 
 // folded returns forms lowercased in ASCII, longest first, without
@@ -197,38 +200,6 @@ type redactedError struct {
 
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
-
-// maxErrorBody is the most of an error response body an HTTPError keeps.
-const maxErrorBody = 4 << 10
-
-// ReadErrorBody returns the start of an error response body: at most 4 KiB
-// cut on a rune boundary, secrets redacted before the cut, so that a body
-// a little longer holding an echoed secret keeps its end. It drains a
-// little more of r so that the connection can be reused. It is the one
-// reader of an error answer's text: the Poster's for a non-2xx answer
-// (HTTPError.Body), and a Decode's for a 2xx answer that is an error.
-func ReadErrorBody(r io.Reader, secrets ...string) string {
-	// Read past the cut by the longest form of a secret so that a secret
-	// across the cut is still redacted.
-	extra := 0
-	for _, s := range secrets {
-		extra = max(extra, 16*len(s))
-	}
-	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+extra)))
-	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
-	s := Redact(string(b), secrets...)
-	if len(s) > maxErrorBody {
-		s = s[:maxErrorBody]
-		// Drop a rune the cut split in two.
-		for i := 0; i < utf8.UTFMax-1 && len(s) > 0; i++ {
-			if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
-				break
-			}
-			s = s[:len(s)-1]
-		}
-	}
-	return s
-}
 
 // URLSecrets returns the secrets the user information of a URL carries,
 // none without any: its password, or its user name when it has no

@@ -1,0 +1,69 @@
+package httpx
+
+import (
+	"io"
+	"slices"
+	"unicode/utf8"
+)
+
+// maxErrorBody is the most of an error response body an HTTPError keeps.
+const maxErrorBody = 4 << 10
+
+// ReadErrorBody returns the start of an error response body: at most 4 KiB
+// cut on a rune boundary, secrets redacted before the cut, so that a body
+// a little longer holding an echoed secret keeps its end. It drains a
+// little more of r so that the connection can be reused. It is the one
+// reader of an error answer's text: the Poster's for a non-2xx answer
+// (HTTPError.Body), and a Decode's for a 2xx answer that is an error.
+//
+// It reads past the first 4 KiB by 16 times the longest secret, the
+// longest form of one, so that every secret starting in the first 4 KiB
+// is read whole and redacted. When the body went on beyond what was read,
+// the text kept is that of the first 4 KiB read, and of the whole secrets
+// starting there, never the rest: a secret cut by the read limit is not
+// matched, and the redactions before it, each shorter than the secret it
+// replaces, would move its start inside the 4 KiB kept.
+func ReadErrorBody(r io.Reader, secrets ...string) string {
+	extra := 0
+	for _, s := range secrets {
+		extra = max(extra, 16*len(s))
+	}
+	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+extra)))
+	more, _ := io.Copy(io.Discard, io.LimitReader(r, 64<<10))
+	s := string(b)
+	spans := NewRedactor(secrets...).spans(s)
+	if more > 0 {
+		s, spans = headOf(s, spans, maxErrorBody)
+	}
+	s = replaceSpans(s, spans)
+	if len(s) > maxErrorBody || more > 0 {
+		s = s[:min(len(s), maxErrorBody)]
+		// Drop a rune the cut split in two.
+		for i := 0; i < utf8.UTFMax-1 && len(s) > 0; i++ {
+			if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
+				break
+			}
+			s = s[:len(s)-1]
+		}
+	}
+	return s
+}
+
+// headOf returns s cut after its first n bytes, or after the end of the
+// last secret span starting before the cut (each span is a whole match),
+// and the spans that start in what is kept.
+func headOf(s string, spans [][2]int, n int) (string, [][2]int) {
+	if len(s) <= n {
+		return s, spans
+	}
+	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
+	end, kept := n, 0
+	for _, sp := range spans {
+		if sp[0] >= end {
+			break
+		}
+		end = max(end, sp[1])
+		kept++
+	}
+	return s[:end], spans[:kept]
+}
