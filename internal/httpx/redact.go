@@ -52,17 +52,20 @@ type forms struct {
 	fold        []foldForm
 }
 
-// NewRedactor returns a Redactor of secrets.
+// NewRedactor returns a Redactor of secrets: of each, the forms it
+// travels in (see travelForms), each with its own encodings.
 func NewRedactor(secrets ...string) *Redactor {
 	var long, short []string
 	for _, secret := range secrets {
-		switch {
-		case secret == "":
-		case len(secret) < ShortSecret:
-			short = append(short, distinctForms(secret, secretForms(secret))...)
-		default:
-			long = append(long, secretForms(secret)...)
-			long = append(long, base64Cores(secret)...)
+		for _, t := range travelForms(secret) {
+			switch {
+			case secret == "":
+			case len(secret) < ShortSecret:
+				short = append(short, distinctForms(t, secretForms(t))...)
+			default:
+				long = append(long, secretForms(t)...)
+				long = append(long, base64Cores(t)...)
+			}
 		}
 	}
 	long, short = folded(long), folded(short)

@@ -15,6 +15,26 @@ import (
 	"unicode/utf8"
 )
 
+// travelForms returns secret and the forms a client sends it in, where
+// they differ from it: query-escaped (a key in a URL's query, as
+// url.Values encodes it) and path-escaped (a token in a URL's path). Each
+// is a secret of its own, with its own escaped, base64 and hex forms: a
+// server or a proxy echoing the request line in base64 or hex encodes the
+// key as it travelled, escaped, not the raw key. The other forms a secret
+// travels in are given as secrets of their own by those who send them
+// (the Basic header value of a URL's user information: see URLSecrets);
+// a Bearer header's value holds the token as it is, its base64 found by
+// base64Cores, its hex and escaped forms by the token's own.
+func travelForms(secret string) []string {
+	out := []string{secret}
+	for _, f := range []string{url.QueryEscape(secret), url.PathEscape(secret)} {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // secretForms returns secret, its escaped forms and their escaped forms,
 // and its bytes in base64 (standard and URL alphabets, padded or not) and
 // in hex, as a server may echo a token it decoded or logged as bytes.

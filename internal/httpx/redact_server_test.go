@@ -2,9 +2,12 @@ package httpx
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -58,4 +61,58 @@ func TestReadErrorBodyStraddle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRedactTravelForms checks that a secret is redacted in the encodings
+// of the forms it travelled in: a server (t80's /b64url, a Shodan endpoint
+// or a WAF) echoing the request line in base64 or hex encodes the key as
+// the client sent it, query- or path-escaped.
+func TestRedactTravelForms(t *testing.T) {
+	const key = `t80SHOcoreT"u\v/w+x%y&z‹é>1`
+	query := url.Values{"key": {key}, "query": {"port:22"}}.Encode()
+	tests := []struct {
+		name, target string // target: the request's path and query
+		header       http.Header
+		echo         func(r *http.Request) string
+		secret       string // the secret's part of the echo, which must not show
+	}{
+		{name: "base64 of the request line, key in the query", target: "/b64url?" + query,
+			echo:   func(r *http.Request) string { return b64("GET " + r.URL.RequestURI()) },
+			secret: coreOf(base64.StdEncoding, "GET /b64url?key=", url.QueryEscape(key))},
+		{name: "base64url of the request line, key in the query", target: "/b64url?" + query,
+			echo: func(r *http.Request) string {
+				return base64.RawURLEncoding.EncodeToString([]byte("GET " + r.URL.RequestURI()))
+			},
+			secret: coreOf(base64.RawURLEncoding, "GET /b64url?key=", url.QueryEscape(key))},
+		{name: "hex of the request line, key in the query", target: "/hex?" + query,
+			echo:   func(r *http.Request) string { return hex.EncodeToString([]byte("GET " + r.URL.RequestURI())) },
+			secret: hex.EncodeToString([]byte(url.QueryEscape(key)))},
+		{name: "base64 of the path, token in the path", target: "/t/" + url.PathEscape(key) + "/x",
+			echo:   func(r *http.Request) string { return b64(r.URL.EscapedPath()) },
+			secret: coreOf(base64.StdEncoding, "/t/", url.PathEscape(key))},
+		{name: "hex of the Authorization header", target: "/h",
+			header: http.Header{"Authorization": {"Bearer " + key}},
+			echo:   func(r *http.Request) string { return hex.EncodeToString([]byte(r.Header.Get("Authorization"))) },
+			secret: hex.EncodeToString([]byte(key))},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := echoServer(t, http.StatusUnauthorized, func(r *http.Request) string {
+				return `{"error": "request was ` + tt.echo(r) + `"}`
+			})
+			body := errorBodyOf(t, srv.URL+tt.target, tt.header, key)
+			if strings.Contains(strings.ToLower(body), strings.ToLower(tt.secret)) || !strings.Contains(body, Redacted) {
+				t.Errorf("body = %q, want its secret part %q redacted", body, tt.secret)
+			}
+		})
+	}
+}
+
+func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// coreOf returns the characters of enc(before + secret) that hold bits of
+// secret alone.
+func coreOf(enc *base64.Encoding, before, secret string) string {
+	k := len(before)
+	return enc.EncodeToString([]byte(before + secret))[(8*k+5)/6 : 8*(k+len(secret))/6]
 }
