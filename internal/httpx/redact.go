@@ -42,6 +42,9 @@ func Redact(s string, secrets ...string) string { return NewRedactor(secrets...)
 // built once. It is safe for concurrent use.
 type Redactor struct {
 	forms
+	// echo finds what word-by-word redaction leaves of a secret in a
+	// server's text (see ServerText), built on first use.
+	echo echoFinder
 }
 
 // forms are the forms of a Redactor's secrets, ASCII lowercased, longest
@@ -55,8 +58,11 @@ type forms struct {
 // NewRedactor returns a Redactor of secrets: of each, the forms it
 // travels in (see travelForms), each with its own encodings.
 func NewRedactor(secrets ...string) *Redactor {
-	var long, short []string
+	var long, short, whole []string
 	for _, secret := range secrets {
+		if len(secret) >= ShortSecret {
+			whole = append(whole, secret)
+		}
 		for _, t := range travelForms(secret) {
 			switch {
 			case secret == "":
@@ -69,7 +75,8 @@ func NewRedactor(secrets ...string) *Redactor {
 		}
 	}
 	long, short = folded(long), folded(short)
-	return &Redactor{forms: forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)}}
+	return &Redactor{forms: forms{long: asBytes(long), short: asBytes(short), fold: foldForms(long, short)},
+		echo: echoFinder{secrets: whole}}
 }
 
 // Redact returns s with r's secrets replaced by [REDACTED] (see Redact).

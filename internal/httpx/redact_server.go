@@ -23,6 +23,10 @@ const maxErrorBody = 4 << 10
 // starting there, never the rest: a secret cut by the read limit is not
 // matched, and the redactions before it, each shorter than the secret it
 // replaces, would move its start inside the 4 KiB kept.
+//
+// A text that holds a secret redaction could not cut out, split over
+// lines or the columns of a dump, is withheld whole (see
+// Redactor.ServerText).
 func ReadErrorBody(r io.Reader, secrets ...string) string {
 	extra := 0
 	for _, s := range secrets {
@@ -31,7 +35,8 @@ func ReadErrorBody(r io.Reader, secrets ...string) string {
 	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+extra)))
 	more, _ := io.Copy(io.Discard, io.LimitReader(r, 64<<10))
 	s := string(b)
-	spans := NewRedactor(secrets...).spans(s)
+	red := NewRedactor(secrets...)
+	spans := red.spans(s)
 	if more > 0 {
 		s, spans = headOf(s, spans, maxErrorBody)
 	}
@@ -45,6 +50,9 @@ func ReadErrorBody(r io.Reader, secrets ...string) string {
 			}
 			s = s[:len(s)-1]
 		}
+	}
+	if red.echo.finds(s) {
+		return WithheldText(len(b))
 	}
 	return s
 }

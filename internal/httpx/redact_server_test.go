@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -115,4 +116,119 @@ func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) 
 func coreOf(enc *base64.Encoding, before, secret string) string {
 	k := len(before)
 	return enc.EncodeToString([]byte(before + secret))[(8*k+5)/6 : 8*(k+len(secret))/6]
+}
+
+// TestServerTextWithheld checks that an error answer echoing the token
+// split over lines, which no word of it holds whole, is withheld whole
+// (t80's /mime answer and its other encodings), and that an ordinary one,
+// a hexdump of other bytes included, is shown as it is.
+func TestServerTextWithheld(t *testing.T) {
+	const tok = `t80TOKcoreA"b\c/d+e%2Ff&g<h>i=j`
+	headers := func(r *http.Request) string {
+		return "Host: " + r.Host + "\r\nAuthorization: " + r.Header.Get("Authorization") + "\r\n"
+	}
+	tests := []struct {
+		name     string
+		echo     func(r *http.Request) string
+		withheld bool
+	}{
+		{name: "MIME base64 of the headers and a hexdump (t80 /mime)", withheld: true, echo: func(r *http.Request) string {
+			h := headers(r)
+			return "request was:\n" + wrap(b64(h), 76) + "\n\nhexdump:\n" + dump(h, 16, pyLine)
+		}},
+		{name: "MIME base64 of the headers", withheld: true, echo: func(r *http.Request) string { return wrap(b64(headers(r)), 76) }},
+		{name: "base64 wrapped at 12", withheld: true, echo: func(r *http.Request) string { return wrap(b64(tok), 12) }},
+		// At 8 bytes a line, no line holds 12 bytes of the token: only
+		// the hex digits or the ASCII columns joined do.
+		{name: "Python hexdump", withheld: true, echo: func(r *http.Request) string { return dump(headers(r), 16, pyLine) }},
+		{name: "Python hexdump, 8 bytes a line", withheld: true, echo: func(r *http.Request) string { return dump(headers(r), 8, pyLine) }},
+		{name: "xxd", withheld: true, echo: func(r *http.Request) string { return dump(headers(r), 16, xxdLine) }},
+		{name: "xxd -c 8", withheld: true, echo: func(r *http.Request) string { return dump(headers(r), 8, xxdLine) }},
+		{name: "hexdump -C, 8 bytes a line", withheld: true, echo: func(r *http.Request) string { return dump(headers(r), 8, canonLine) }},
+		{name: "hex bytes only, 8 a line", withheld: true, echo: func(r *http.Request) string {
+			return dump(headers(r), 8, func(_ int, b []byte) string { return strings.TrimSpace(pyLine(0, b)[:3*len(b)]) })
+		}},
+		{name: "raw token split over lines", withheld: true, echo: func(r *http.Request) string { return "bad token:\n" + wrap(tok, 7) }},
+		{name: "raw token split by CRLF", withheld: true, echo: func(r *http.Request) string { return "bad token: " + tok[:14] + "\r\n " + tok[14:] }},
+		{name: "ordinary error", echo: func(*http.Request) string {
+			return "{\"error\": \"invalid token\",\n  \"detail\": \"see https://docs.example/auth\"}\n  at auth.check(auth.go:12)\n"
+		}},
+		{name: "hexdump of other bytes", echo: func(*http.Request) string {
+			return dump("Host: example\r\nAccept: */*\r\nUser-Agent: injectkit\r\n", 16, xxdLine)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var echoed string
+			srv := echoServer(t, http.StatusUnauthorized, func(r *http.Request) string {
+				echoed = tt.echo(r)
+				return echoed
+			})
+			body := errorBodyOf(t, srv.URL, http.Header{"Authorization": {"Bearer " + tok}}, tok)
+			want := echoed
+			if tt.withheld {
+				want = WithheldText(len(echoed))
+			}
+			if body != want {
+				t.Errorf("body = %q, want %q", body, want)
+			}
+		})
+	}
+}
+
+// wrap returns s broken into lines of n characters.
+func wrap(s string, n int) string {
+	var lines []string
+	for len(s) > n {
+		lines, s = append(lines, s[:n]), s[n:]
+	}
+	return strings.Join(append(lines, s), "\n")
+}
+
+// dump returns a hexdump of s, width bytes a line, each written by line.
+func dump(s string, width int, line func(off int, b []byte) string) string {
+	var lines []string
+	for off := 0; off < len(s); off += width {
+		lines = append(lines, line(off, []byte(s[off:min(off+width, len(s))])))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func printable(b []byte) string {
+	return strings.Map(func(r rune) rune {
+		if r < 32 || r >= 127 {
+			return '.'
+		}
+		return r
+	}, string(b))
+}
+
+// pyLine writes a line as t80's echo.py does: bytes.hex(' '), two spaces,
+// the printable bytes.
+func pyLine(_ int, b []byte) string {
+	h := hex.EncodeToString(b)
+	var pairs []string
+	for i := 0; i < len(h); i += 2 {
+		pairs = append(pairs, h[i:i+2])
+	}
+	return strings.Join(pairs, " ") + "  " + printable(b)
+}
+
+// xxdLine writes a line as xxd does.
+func xxdLine(off int, b []byte) string {
+	h := hex.EncodeToString(b)
+	var groups []string
+	for i := 0; i < len(h); i += 4 {
+		groups = append(groups, h[i:min(i+4, len(h))])
+	}
+	return fmt.Sprintf("%08x: %-39s  %s", off, strings.Join(groups, " "), printable(b))
+}
+
+// canonLine writes a line as hexdump -C does.
+func canonLine(off int, b []byte) string {
+	var pairs []string
+	for _, c := range b {
+		pairs = append(pairs, fmt.Sprintf("%02x", c))
+	}
+	return fmt.Sprintf("%08x  %-48s |%s|", off, strings.Join(pairs, " "), printable(b))
 }

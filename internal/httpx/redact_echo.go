@@ -1,0 +1,182 @@
+package httpx
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"unicode"
+)
+
+// What word-by-word redaction cannot see. A server may echo a secret split
+// over lines: the base64 of its request headers wrapped at 76 columns
+// (MIME), a hexdump (hex bytes and an ASCII column, 16 bytes a line), the
+// secret itself broken across lines. No list of dump formats is ever
+// complete, so rather than cut each word by word, ServerText looks at the
+// text once redacted with its whitespace and line structure removed, and
+// for a hexdump-like text at its hex digits joined and its ASCII column
+// joined: when a form of a secret, or a long enough fragment of one,
+// remains there, it withholds the whole text, never a part.
+
+// echoFragment is how many bytes of a secret a fragment of one of its
+// forms carries at least for ServerText to withhold a text holding it:
+// 12 characters of a raw secret, 24 hex digits, 16 base64 characters.
+// A secret shorter than minFragmentSecret is looked for whole.
+const (
+	echoFragment      = 12
+	minFragmentSecret = 16
+)
+
+// ServerText returns s, the text of a server's answer, redacted as Redact
+// does, or, when a secret remains in it across lines or the columns of a
+// dump (see echoFinder), a note saying how long it was and why it is
+// withheld, none of it shown.
+func (r *Redactor) ServerText(s string) string {
+	red := r.Redact(s)
+	if r.echo.finds(red) {
+		return WithheldText(len(s))
+	}
+	return red
+}
+
+// WithheldText is what ServerText returns in place of a server's text of n
+// bytes that echoed a secret redaction could not cut out.
+func WithheldText(n int) string {
+	return fmt.Sprintf("[server text withheld: it echoed a secret (%d bytes)]", n)
+}
+
+// echoFinder finds the forms of secrets, or fragments of them, in a text
+// with its whitespace and line structure removed. Its fragments are built
+// on first use: only a server's error text is searched.
+type echoFinder struct {
+	secrets []string // of ShortSecret bytes or more
+	once    sync.Once
+	grams   map[int]map[string]bool // by length, the fragments of that length
+}
+
+// build gathers, for each secret, of each of its forms (with whitespace
+// removed, ASCII lowercased) every fragment carrying echoFragment bytes of
+// the secret (its length scaled by the form's to the secret's), or the
+// whole form for a secret shorter than minFragmentSecret.
+func (e *echoFinder) build() {
+	e.grams = map[int]map[string]bool{}
+	for _, secret := range e.secrets {
+		var forms []string
+		for _, t := range travelForms(secret) {
+			forms = append(append(forms, secretForms(t)...), base64Cores(t)...)
+		}
+		for _, f := range forms {
+			f = strings.ToLower(withoutSpace(f))
+			n := len(f)
+			if len(secret) >= minFragmentSecret {
+				n = min(n, (echoFragment*len(f)+len(secret)-1)/len(secret))
+			}
+			if n == 0 {
+				continue
+			}
+			if e.grams[n] == nil {
+				e.grams[n] = map[string]bool{}
+			}
+			for i := 0; i+n <= len(f); i++ {
+				e.grams[n][f[i:i+n]] = true
+			}
+		}
+	}
+}
+
+// finds reports whether s, with its whitespace removed, or its hex digits
+// or its ASCII column joined when it reads as a hexdump, holds a form of a
+// secret or a fragment of one.
+func (e *echoFinder) finds(s string) bool {
+	if len(e.secrets) == 0 {
+		return false
+	}
+	e.once.Do(e.build)
+	views := []string{withoutSpace(s)}
+	if hex, ascii, ok := hexdump(s); ok {
+		views = append(views, hex, withoutSpace(ascii))
+	}
+	for _, v := range views {
+		v = strings.ToLower(v)
+		for n, grams := range e.grams {
+			for i := 0; i+n <= len(v); i++ {
+				if grams[v[i:i+n]] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// withoutSpace returns s without its whitespace.
+func withoutSpace(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// hexdump returns, when at least two lines of s read as lines of a
+// hexdump (an optional offset, groups of hex digits, an ASCII column: as
+// xxd, hexdump -C or Python's bytes.hex(' ') with the printable bytes
+// beside them write it), their hex digits joined and their ASCII columns
+// joined.
+func hexdump(s string) (hex, ascii string, ok bool) {
+	var h, a strings.Builder
+	lines := 0
+	for line := range strings.Lines(s) {
+		digits, col := dumpLine(strings.TrimRight(line, "\r\n"))
+		if digits == "" {
+			continue
+		}
+		lines++
+		h.WriteString(digits)
+		a.WriteString(col)
+	}
+	return h.String(), a.String(), lines >= 2
+}
+
+// dumpLine returns the hex digits of a line of a hexdump and its ASCII
+// column (what follows them, without hexdump -C's bars), none when the line
+// starts with fewer than two groups of hex digits.
+func dumpLine(line string) (digits, col string) {
+	var d strings.Builder
+	groups, i := 0, 0
+	for first := true; ; first = false {
+		j := i
+		for j < len(line) && line[j] == ' ' {
+			j++
+		}
+		k := j
+		for k < len(line) && line[k] != ' ' {
+			k++
+		}
+		field := line[j:k]
+		offset := strings.TrimSuffix(field, ":")
+		switch {
+		case field == "":
+		case first && isHex(offset) && (offset != field || len(field) > 4):
+			i = k // an offset: xxd's "00000010:", hexdump -C's "00000010"
+			continue
+		case isHex(field) && len(field)%2 == 0 && len(field) <= 8:
+			d.WriteString(field)
+			groups++
+			i = k
+			continue
+		}
+		break
+	}
+	if groups < 2 {
+		return "", ""
+	}
+	col = strings.TrimPrefix(line[i:], "  ")
+	col = strings.TrimSuffix(strings.TrimPrefix(col, "|"), "|")
+	return d.String(), col
+}
+
+// isHex reports whether s is a run of hex digits.
+func isHex(s string) bool {
+	return s != "" && strings.Trim(s, "0123456789abcdefABCDEF") == ""
+}
