@@ -80,10 +80,7 @@ func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Mani
 	limit := p.maxPayload
 	status, msg := completion(r, m)
 	msg += undeclaredSummary(r.Output.Findings, m)
-	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx)}
-	if p.client.dry == nil {
-		base.mark = runMarkOf(ctx) // a dry run reaches no platform: no answer to lose
-	}
+	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx), mark: runMarkOf(ctx)}
 	pieces, misfits, err := findingPieces(r, m, v)
 	if err != nil {
 		// Findings that cannot be encoded: keep the signatures.

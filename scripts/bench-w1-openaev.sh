@@ -49,8 +49,8 @@ standin_pid=
 trap '[ -z "${standin_pid:-}" ] || kill "$standin_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 export CONTAINER_IP=172.17.0.2
 
-# The floor's bodies are the profile's (times aside).
-norm() { sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/TIME/g; s/"execution_duration":[0-9]+/"execution_duration":0/g'; }
+# The floor's bodies are the profile's (times and the run mark aside).
+norm() { sed -E 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z/TIME/g; s/"execution_duration":[0-9]+/"execution_duration":0/g; s/ \[run [0-9a-f]{8}\]//'; }
 bin/openaevfloor -n 300 -inject-id "$INJECT" -write-message "$work/verify.json"
 bin/injectkit run --openaev-message "$work/verify.json" --max-payload-size 8192 --outbox none 2>"$work/verify.err" | norm > "$work/verify.w1" \
   || { cat "$work/verify.err" >&2; exit 1; }

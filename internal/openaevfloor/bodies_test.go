@@ -90,10 +90,13 @@ func dryRun(t *testing.T, msg string, limit int) string {
 var (
 	timeRE     = regexp.MustCompile(`[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z`)
 	durationRE = regexp.MustCompile(`"execution_duration":[0-9]+`)
+	runMarkRE  = regexp.MustCompile(` \[run [0-9a-f]{8}\]`)
 )
 
-// normalize blanks the times and durations of requests, as
-// bench-w1-openaev.sh does before it compares them.
+// normalize blanks the times and durations of requests, and drops the
+// run mark the floor does not send, as bench-w1-openaev.sh does before it
+// compares them.
 func normalize(s string) string {
+	s = runMarkRE.ReplaceAllString(s, "")
 	return durationRE.ReplaceAllString(timeRE.ReplaceAllString(s, "TIME"), `"execution_duration":0`)
 }

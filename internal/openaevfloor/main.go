@@ -11,8 +11,8 @@
 // are a dry run's byte for byte but for the times and execution_duration
 // (0): -dump prints them as `injectkit run --openaev-message` without a
 // backend prints its requests, which scripts/bench-w1-openaev.sh and
-// TestFloorBodiesAreTheProfiles compare. A dry run carries no run mark:
-// W1's real POSTs end the "complete"'s message with one (" [run
+// TestFloorBodiesAreTheProfiles compare, without the run mark that ends
+// the "complete"'s message of a dry run as of W1's real POSTs (" [run
 // 1a2b3c4d]"), 15 bytes more than the floor's.
 //
 // -write-message writes the platform message the W1 side runs instead: the
