@@ -11,11 +11,16 @@ import (
 
 // The bodies of one noop inject on N asset-backed targets, as the openaev
 // profile sends them to a platform of the current line: byte for byte but
-// for the times (and execution_duration, 0 here). Everything is appended
+// for the times (and execution_duration, 0 here) and the run mark's
+// digits (runMark). Everything is appended
 // straight into the body; only the envelopes of the terminal callbacks go
 // through json.Marshal of openaev.Execution, once each.
 
 const injector = "noop"
+
+// runMark ends the "complete"'s message, as the profile's run mark (" [run "
+// and 8 random hex digits) ends it: its digits fixed, its length the same.
+const runMark = " [run 00000000]"
 
 // target is the i-th target: its asset, agent and address.
 type target struct{ asset, agent, ip string }
@@ -62,8 +67,7 @@ var (
 
 func newEncoder(n, limit int, src4, src6, start, end string) *encoder {
 	e := &encoder{n: n, limit: limit, src4: src4, src6: src6, start: start, end: end}
-	e.complete = openaev.Execution{Message: injector + " on " + strconv.Itoa(n) + " target" + plural(n) + ": succeeded",
-		Status: "SUCCESS", Action: "complete"}
+	e.complete = openaev.Execution{Message: completeMessage(n) + runMark, Status: "SUCCESS", Action: "complete"}
 	e.data = openaev.Execution{Status: "SUCCESS", Action: "data"}
 	summaryRaw := `"summary":"` + injector + ": " + strconv.Itoa(n) + ` target(s), outcome success"`
 	e.summary = escape(summaryRaw)
@@ -86,6 +90,12 @@ func (e *encoder) size(noteRoom int) {
 	docLen := 2 + len(e.summary) + len(escape(sigOpen)) + len(escape(sigClose)) + 1
 	fixed := envelopeLen(e.complete) + noteRoom + docLen
 	e.room0 = min(e.limit-fixed, openaev.MaxStructuredOutputLen-docLen)
+}
+
+// completeMessage is the "complete"'s message of n targets, before any
+// note and the run mark.
+func completeMessage(n int) string {
+	return injector + " on " + strconv.Itoa(n) + " target" + plural(n) + ": succeeded"
 }
 
 func plural(n int) string {
@@ -186,7 +196,7 @@ func (e *encoder) plan() (counts, dropped []int, err error) {
 		// five short names in at least 256 bytes).
 		return nil, nil, fmt.Errorf("note of %d bytes, more than its room of %d", len(note), room)
 	}
-	e.complete.Message += note
+	e.complete.Message = completeMessage(e.n) + note + runMark // the mark ends the message
 	return counts, dropped, nil
 }
 

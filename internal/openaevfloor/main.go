@@ -8,12 +8,13 @@
 // bytes, packed as the profile packs them, a note in the terminal
 // callback's message on the targets that fit in no body) and POSTs them
 // one by one, in the profile's order, to the platform stand-in. The bodies
-// are a dry run's byte for byte but for the times and execution_duration
-// (0): -dump prints them as `injectkit run --openaev-message` without a
-// backend prints its requests, which scripts/bench-w1-openaev.sh and
-// TestFloorBodiesAreTheProfiles compare, without the run mark that ends
-// the "complete"'s message of a dry run as of W1's real POSTs (" [run
-// 1a2b3c4d]"), 15 bytes more than the floor's.
+// are a dry run's byte for byte but for the times, execution_duration
+// (0) and the digits of the run mark ending the "complete"'s message
+// (" [run 00000000]", as long as the profile's): -dump prints them as
+// `injectkit run --openaev-message` without a backend prints its
+// requests, which scripts/bench-w1-openaev.sh and
+// TestFloorBodiesAreTheProfiles compare. The floor POSTs as many bytes as
+// W1 does.
 //
 // -write-message writes the platform message the W1 side runs instead: the
 // inject with its N assets (asset-i, agent agent-i, address 10.x.y.z,
