@@ -254,6 +254,11 @@ func loadConfig(c *ucli.Context, o Options, ms []framework.Manifest, dst any, al
 		return nil, usageErr("invalid %s %q%s: %s", configFlag, path, where, blankPath)
 	}
 	if path != "" {
+		// A log format the command line or the environment gives applies
+		// from the start: Main's lines about a signal during the read are
+		// JSON log lines under --log-format json; only the file's own
+		// log_format waits for the file.
+		o.Abort.logJSON(o.Stderr, logConfig{Format: givenLogFormat(c, o.Getenv)})
 		types := append(alsoKnown, reflect.TypeOf(dst).Elem())
 		secret := secretKeysOf(types...)
 		file, err = readConfigFile(c.Context, path, where, keysOf(types...), listKeysOf(types...), secret, ms)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 )
@@ -209,4 +210,18 @@ func (a *Abort) Exiting(ctx context.Context) {
 	case <-done:
 	case <-ctx.Done():
 	}
+}
+
+// givenLogFormat is the log format the command line (--log-format) or,
+// without it, the environment gives a command that has the setting, as
+// decodeFields reads it; "" when neither does.
+func givenLogFormat(c *ucli.Context, getenv func(string) string) string {
+	const flag = "log-format"
+	if c.Command == nil || !slices.ContainsFunc(c.Command.Flags, func(f ucli.Flag) bool { return slices.Contains(f.Names(), flag) }) {
+		return ""
+	}
+	if c.IsSet(flag) {
+		return c.String(flag)
+	}
+	return getenv(envPrefix + "LOG_FORMAT")
 }

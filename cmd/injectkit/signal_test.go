@@ -295,3 +295,43 @@ func TestBinarySignalNoticesFollowTheLogFormat(t *testing.T) {
 		})
 	}
 }
+
+// A log format the command line or the environment gives applies from the
+// start: a signal while the config file (a FIFO nobody writes) is read is
+// told in a JSON log line, as during a --ca-file read; it was a plain line
+// until the file had been read.
+func TestBinarySignalNoticeWhileReadingConfigFollowsTheLogFormat(t *testing.T) {
+	serve := []string{"serve", "--openaev-url", "http://127.0.0.1:1", "--token", "tok",
+		"--injector-id", "6f0c6bd8-3f6c-4a5e-9d35-2f7b9c1e8a01", "--listen-addr", ""}
+	for _, tc := range []struct {
+		name string
+		sig  syscall.Signal
+		args []string
+		env  []string
+	}{
+		{"run, flag, SIGHUP", syscall.SIGHUP, []string{"run", "noop", "--target", "127.0.0.1", "--log-format", "json"}, nil},
+		{"run, env, SIGTERM", syscall.SIGTERM, []string{"run", "noop", "--target", "127.0.0.1"}, []string{"INJECTKIT_LOG_FORMAT=json"}},
+		{"serve, flag, SIGTERM", syscall.SIGTERM, append(serve, "--log-format", "json"), nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			fifo := filepath.Join(dir, "cfg.fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Skipf("mkfifo: %v", err)
+			}
+			cmd := exec.Command(bin, append(tc.args, "--config", fifo)...)
+			cmd.Env = append(append(os.Environ(), "CONTAINER_IP=172.17.0.2", "XDG_STATE_HOME="+filepath.Join(dir, "state")), tc.env...)
+			p := testkit.Start(t, cmd)
+			blockedInOpen(t, p, runtime.GOARCH)
+			if code := p.Stop(t, tc.sig, time.Minute); code != cli.ExitInterrupted {
+				t.Fatalf("exit %d, want %d\n%s", code, cli.ExitInterrupted, p.Stderr.String())
+			}
+			var entry struct{ Level, Msg string }
+			first, _, _ := strings.Cut(p.Stderr.String(), "\n")
+			if err := json.Unmarshal([]byte(first), &entry); err != nil || entry.Level != "warn" ||
+				!strings.Contains(entry.Msg, "stopping gracefully") {
+				t.Errorf("the signal's notice is not a JSON WARN log line: %q (%v)", first, err)
+			}
+		})
+	}
+}
