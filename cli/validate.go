@@ -65,6 +65,9 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 		return err
 	}
 	req, targets, checks, dest := cr.req, cr.targets, cr.checks, cr.dest
+	if cfg.Profile == ProfileOpenAEV {
+		openaev.WarnBrokerLimit(log, int64(cfg.MaxPayloadSize)) // as run's profile does, once made
+	}
 	p, err := newRuntime(o, cfg.injectors, log, runtime.WithLogRedaction(cfg.redaction(o.injectors().manifests()))).Validate(c.Context, req, checks...)
 	var pe *framework.PanicError
 	if errors.As(err, &pe) {

@@ -123,3 +123,30 @@ func TestValidateNamesWhereThePlatformMessageCameFrom(t *testing.T) {
 		t.Errorf("validate --help describes --openaev-message as %q, want what validate does with it", line)
 	}
 }
+
+// validate warns where run warns of a max payload size the platform's
+// broker drops by default (above 16776704 bytes with the openaev
+// profile), once each; neither warns at the limit. validate was silent.
+func TestValidateWarnsOfTheBrokerLimitAsRun(t *testing.T) {
+	const warn = "max payload size above 16776704 bytes: the platform's broker (RabbitMQ) drops"
+	for _, tc := range []struct {
+		cmd, size string
+		warns     int
+	}{
+		{"validate", "16776705", 1},
+		{"run", "16776705", 1},
+		{"validate", "16776704", 0},
+		{"run", "16776704", 0},
+	} {
+		t.Run(tc.cmd+" "+tc.size, func(t *testing.T) {
+			r := run(t, registry(), map[string]string{"INJECTKIT_OUTBOX": filepath.Join(t.TempDir(), "outbox.db")},
+				tc.cmd, "noop", "--target", "127.0.0.1", "--profile", "openaev", "--max-payload-size", tc.size)
+			if r.code != 0 {
+				t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+			}
+			if n := strings.Count(r.stderr, warn); n != tc.warns {
+				t.Errorf("%d WARNs of the broker's limit, want %d:\n%s", n, tc.warns, r.stderr)
+			}
+		})
+	}
+}

@@ -26,14 +26,21 @@ const (
 
 // warnBrokerLimit logs, once per profile, that its max payload size lets
 // bodies exceed what the platform's broker takes by default.
-func (p *Profile) warnBrokerLimit() {
-	if p.maxPayload <= MaxQueuedBodySize {
+func (p *Profile) warnBrokerLimit() { WarnBrokerLimit(p.log, int64(p.maxPayload)) }
+
+// WarnBrokerLimit logs on log, at WARN, that the max payload size
+// maxPayload (as WithMaxPayloadSize takes it) lets bodies exceed what the
+// platform's broker takes by default; nothing when it does not. A profile
+// logs it as it is made; validate, which makes none, logs it so too.
+func WarnBrokerLimit(log *zap.Logger, maxPayload int64) {
+	n := int(min(max(maxPayload, MinMaxPayloadSize), MaxMaxPayloadSize))
+	if n <= MaxQueuedBodySize {
 		return
 	}
-	p.log.Warn(fmt.Sprintf("max payload size above %d bytes: the platform's broker (RabbitMQ) drops a callback larger than "+
+	log.Warn(fmt.Sprintf("max payload size above %d bytes: the platform's broker (RabbitMQ) drops a callback larger than "+
 		"its max_message_size, %d (16 MiB) by default, after the platform answered 200; raise max_message_size on the "+
 		"platform's RabbitMQ, or give --max-payload-size %d or less", MaxQueuedBodySize, BrokerMaxMessageSize, MaxQueuedBodySize),
-		zap.Int("max_payload_size", p.maxPayload), zap.Int("broker_max_message_size", BrokerMaxMessageSize))
+		zap.Int("max_payload_size", n), zap.Int("broker_max_message_size", BrokerMaxMessageSize))
 }
 
 // brokerAdvice is what the advice to give a max payload size of needs
