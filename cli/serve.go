@@ -131,6 +131,15 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	if err := checkSettings(set, selected, sc.injectors, &sc.origins); err != nil {
 		return err
 	}
+	platform, clientOpts, err := sc.platformClient(c.Context, ms)
+	if err != nil {
+		return err
+	}
+	// The platform settings the client refuses (injector id, tenant, URL,
+	// icon) exit 2 before any WARN about a daemon that never starts.
+	if _, err := openaev.NewClient(platform, clientOpts...); err != nil {
+		return &ExitError{Code: ExitUsage, Err: sc.named(urlNamed(err, "openaev_url"))}
+	}
 	log, err := newLogger(redacting(o.Stderr, secrets), sc.Log)
 	if err != nil {
 		return err
@@ -141,10 +150,6 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	warnUnsetRequired(log, selected, sc.injectors, &sc.origins)
 	warnPreflight(log, set, selected)
 	warnClearToken(log, sc.Platform.URL, sc.Platform.Token)
-	platform, clientOpts, err := sc.platformClient(c.Context, ms)
-	if err != nil {
-		return err
-	}
 	// The platform's HTTP client: TLS 1.2 at least, ca_file added to the
 	// system roots, the proxy from the environment, no redirects (a POST
 	// carrying the token is not replayed elsewhere), and every attempt of
