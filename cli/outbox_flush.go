@@ -59,7 +59,7 @@ func flushOutbox(c *ucli.Context, o Options, e *outboxEnv) error {
 	if n := res.Failed + res.Rejected; n > 0 {
 		ee := &ExitError{Code: ExitDelivery, Err: fmt.Errorf("flush incomplete: %s not delivered (see: injectkit outbox list)", bodies(n))}
 		if res.Moved > 0 {
-			ee.Hint = movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo)
+			ee.Hint = movedHint(o.name(), e.cfg.outbox().Path, e.cfg.backend().URL, res.MovedTo, res.MovedInject)
 		}
 		return ee
 	}

@@ -183,18 +183,19 @@ func (e *outboxEnv) moveNone(o Options) error {
 }
 
 // movedHint is the hint of a run or a flush whose backend answered 301 or
-// 308 (moved for good), moved its answer's Location ("" for none): fix
-// the backend URL, from, and give the bodies stored for it the new one
-// with `outbox move` (the new one read from the Location when it ends
-// with an inject's callback path, the part before that path, on from's
+// 308 (moved for good), moved its answer's Location ("" for none), to a
+// callback of inject injectID: fix the backend URL, from, and give the
+// bodies stored for it the new one with `outbox move` (the new one read
+// from the Location when it ends with that inject's callback path (not
+// another inject's), the part before that path, on from's
 // host with its scheme or http to https; else NEW_URL to fill in: a
 // Location is the backend's word, and a paste-ready --to that sends the
 // bodies, with their token, to another host or from https to http would
 // take it on trust). "" for another error.
-func movedHint(name, outboxPath, from, moved string) string {
+func movedHint(name, outboxPath, from, moved, injectID string) string {
 	to := "NEW_URL"
 	if u, err := url.Parse(moved); err == nil && u.Host != "" && sameHostNoDowngrade(from, u) {
-		if i := strings.LastIndex(u.EscapedPath(), "/api/injects/"); i >= 0 {
+		if i := strings.LastIndex(u.EscapedPath(), "/api/injects/"); i >= 0 && callbackOf(u.EscapedPath()[i:], injectID) {
 			base := u.Scheme + "://" + u.Host + u.EscapedPath()[:i]
 			if _, err := httpx.ParseBaseURL(base); err == nil && backendKey(base) != backendKey(from) {
 				to = base
@@ -211,6 +212,14 @@ func movedHint(name, outboxPath, from, moved string) string {
 	}
 	return fmt.Sprintf("the backend moved for good (301 or 308%s): fix --backend-url, and give the bodies stored for the old one the new one with: %s --from %s --to %s",
 		where, cmd, shellWord(shownBase(from)), shellWord(to))
+}
+
+// callbackOf reports whether path, from its "/api/injects/", is a
+// callback path of inject id: the backend's (/api/injects/ID/callback) or
+// the OpenAEV platform's (/api/injects/execution/callback/ID).
+func callbackOf(path, id string) bool {
+	e := url.PathEscape(id)
+	return id != "" && (path == "/api/injects/"+e+"/callback" || path == "/api/injects/execution/callback/"+e)
 }
 
 // sameHostNoDowngrade reports whether u is on the host of the base URL

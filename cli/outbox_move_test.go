@@ -34,13 +34,19 @@ func TestOutboxMoveAfterARedirect(t *testing.T) {
 	if r := runTo("inj-dead"); r.code != 1 || !strings.Contains(r.stderr, "rejected by the backend") {
 		t.Fatalf("run against a 422: exit %d\n%s", r.code, r.stderr)
 	}
-	old.SetReply(testkit.Reply{Status: http.StatusMovedPermanently,
-		Header: http.Header{"Location": {moved.URL + "/api/injects/inj-a/callback"}}})
+	// The backend redirects each callback to its own path under the new
+	// base URL: only a Location ending in this inject's callback path
+	// fills --to.
+	redirectTo := func(id string) {
+		old.SetReply(testkit.Reply{Status: http.StatusMovedPermanently,
+			Header: http.Header{"Location": {moved.URL + "/api/injects/" + id + "/callback"}}})
+	}
 	move := "injectkit outbox move --outbox " + box + " --from " + old.URL + " --to " + moved.URL
 	for _, id := range []string{"inj-a", "inj-b"} {
+		redirectTo(id)
 		r := runTo(id)
 		if r.code != 1 || !strings.Contains(r.stderr, "1 signature body stored in outbox") ||
-			!strings.Contains(r.stderr, "injectkit: hint: the backend moved for good (301 or 308 to "+moved.URL+"/api/injects/inj-a/callback)") ||
+			!strings.Contains(r.stderr, "injectkit: hint: the backend moved for good (301 or 308 to "+moved.URL+"/api/injects/"+id+"/callback)") ||
 			!strings.Contains(r.stderr, move+"; ") || !strings.Contains(r.stderr, "INJECTKIT_TOKEN set") {
 			t.Fatalf("run against a 301: exit %d, want 1 and a hint naming %q:\n%s", r.code, move, r.stderr)
 		}
@@ -52,6 +58,7 @@ func TestOutboxMoveAfterARedirect(t *testing.T) {
 	if f := flushTo(moved.URL); f.code != 0 || !strings.Contains(f.stdout, "2 signature bodies for "+old.URL+" left pending") || moved.Len() != 0 {
 		t.Fatalf("flush to the new URL before the move: exit %d, %d requests\n%s%s", f.code, moved.Len(), f.stdout, f.stderr)
 	}
+	redirectTo("inj-a") // the first body flushed
 	if f := flushTo(old.URL); f.code != 1 || !strings.Contains(f.stderr, "injectkit: hint: the backend moved for good") || !strings.Contains(f.stderr, move+"\n") {
 		t.Fatalf("flush to the old URL: exit %d, want 1 and a hint naming %q\n%s%s", f.code, move, f.stdout, f.stderr)
 	}

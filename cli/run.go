@@ -202,7 +202,7 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 		if moved, ok := permanentRedirect(err); ok {
 			// Fixing --backend-url leaves the bodies stored for the old
 			// one: they are moved to the new one by hand.
-			hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved)
+			hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved, cfg.InjectID)
 		}
 		if th := cfg.tokenHint(de); th != "" {
 			hint = strings.TrimPrefix(hint+"; "+th, "; ")

@@ -1,7 +1,6 @@
 package outbox
 
 import (
-	"cmp"
 	"errors"
 
 	"github.com/injectkit/injectkit/internal/httpx"
@@ -40,9 +39,11 @@ type FlushResult struct {
 	// Moved counts, of Failed, the bodies the backend answered 301 or 308:
 	// moved for good, its base URL is to be fixed and the bodies stored
 	// for it given the new one (Move). MovedTo is where the first was
-	// redirected (its Location; "" when it named none).
-	Moved   int
-	MovedTo string
+	// redirected (its Location; "" when it named none), from a callback
+	// of inject MovedInject.
+	Moved       int
+	MovedTo     string
+	MovedInject string
 }
 
 // Add adds the counts of r, what another Flush did, to res; MovedTo stays
@@ -60,19 +61,21 @@ func (res *FlushResult) Add(r FlushResult) {
 	res.Cut += r.Cut
 	res.Waited += r.Waited
 	res.Moved += r.Moved
-	res.MovedTo = cmp.Or(res.MovedTo, r.MovedTo)
+	if res.MovedTo == "" {
+		res.MovedTo, res.MovedInject = r.MovedTo, r.MovedInject
+	}
 }
 
 // movedBy counts a body whose post err says the backend moved for good
-// (a 301 or 308), keeping where the first was redirected.
-func (res *FlushResult) movedBy(err error) {
+// (a 301 or 308), keeping where the first was redirected and its inject.
+func (res *FlushResult) movedBy(err error, injectID string) {
 	var he *httpx.HTTPError
 	if !errors.As(err, &he) || !httpx.PermanentRedirect(he.Status) {
 		return
 	}
 	res.Moved++
 	if res.Moved == 1 {
-		res.MovedTo = he.Location
+		res.MovedTo, res.MovedInject = he.Location, injectID
 	}
 }
 

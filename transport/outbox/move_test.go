@@ -136,6 +136,9 @@ func TestFlushCountsMoved(t *testing.T) {
 			if err != nil || res.Failed != 1 || res.Moved != tt.moved || res.MovedTo != tt.to {
 				t.Errorf("Flush = %+v, %v; want 1 failed, %d moved to %q", res, err, tt.moved, tt.to)
 			}
+			if tt.moved > 0 && res.MovedInject != "inj" {
+				t.Errorf("MovedInject = %q, want the redirected body's inj", res.MovedInject)
+			}
 		})
 	}
 }
