@@ -193,3 +193,20 @@ func TestIntegrationHealthNamesAMissingQueue(t *testing.T) {
 	servetest.Publish(t, f.queue, []byte(`{"n":"after"}`))
 	waitFor(t, "the queue consumed again", func() bool { return rec.seen(`{"n":"after"}`) == 1 })
 }
+
+// TestIntegrationMissingQueueRegistersOncePerInterval checks that the
+// retries to consume a queue the broker does not have (404 NOT_FOUND)
+// stay cheap: one re-registration, which has the platform create it, then
+// none until a heartbeat interval has passed. Each retry registered, a
+// few a second, however long the heartbeat interval.
+func TestIntegrationMissingQueueRegistersOncePerInterval(t *testing.T) {
+	f := newFixture(t, newRecorder(nil))
+	f.listen(t, time.Hour)
+	servetest.DeleteQueue(t, f.queue)
+	start(t, f.d)
+	missing := serve.QueueMissingReason(f.queue)
+	waitFor(t, "five retries to consume the missing queue", func() bool { return f.logs.FilterMessageSnippet(missing).Len() >= 5 })
+	if got := f.reg.count(); got != 2 {
+		t.Errorf("%d registrations after 5 retries to consume a missing queue, want 2: the first and one re-registration", got)
+	}
+}

@@ -85,7 +85,9 @@
 // On broker loss the daemon keeps the injects in flight running (their
 // acknowledgement is lost with the channel, so the broker redelivers them,
 // maybe to another consumer, which may run them a second time),
-// registers again and reconnects with exponential backoff. So does a
+// registers again (at most once per heartbeat interval, besides the
+// heartbeats: each retry registering would hammer the platform while a
+// queue is missing) and reconnects with exponential backoff. So does a
 // message left unacknowledged longer than the broker's consumer_timeout
 // (DefaultConsumerTimeout unless raised): Run warns when it starts if the
 // Handler may take that long (HandleTime). When the context

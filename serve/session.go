@@ -71,14 +71,22 @@ func queueMissing(err error) bool {
 // consumeLoop connects and consumes, reconnecting with backoff, until ctx
 // is done.
 func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
+	var reregistered time.Time // the loop's last re-registration
 	for attempt, sessions := 0, 0; ; {
 		if attempt > 0 {
 			if !sleep(ctx, r.backoff(attempt)) {
 				return
 			}
 			// Register again: the platform may have moved the queue or the
-			// broker while we were away. On failure keep the last one.
-			_, _ = r.register(ctx, "re-registration")
+			// broker while we were away, and creates a missing queue on a
+			// registration. At most once per heartbeat interval: each retry
+			// to consume a missing queue (every backoff, a second at first)
+			// registering would hammer the platform; the heartbeats repeat
+			// it every interval. On failure keep the last one.
+			if reregistered.IsZero() || time.Since(reregistered) >= r.heartbeatInterval {
+				reregistered = time.Now()
+				_, _ = r.register(ctx, "re-registration")
+			}
 		}
 		if sessions > 0 || attempt > 0 {
 			reg = r.registration()
