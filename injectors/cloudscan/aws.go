@@ -168,7 +168,7 @@ type sdkLogger struct {
 }
 
 func (l sdkLogger) Logf(c logging.Classification, format string, v ...any) {
-	msg := l.red.redact(fmt.Sprintf(format, v...))
+	msg := l.red.serverText(fmt.Sprintf(format, v...))
 	if c == logging.Warn {
 		l.log.Warn("aws sdk: " + msg)
 		return

@@ -22,7 +22,9 @@ import (
 // (x-amz-security-token, the session token); IncompleteSignature quotes the
 // Authorization header (the access key id). Every SDK error reaches
 // cloudscan through addSafeErrors, which reports those errors by code only
-// and removes the session's credential values from every error text, so no
+// and removes the session's credential values from every error text, or
+// withholds the text whole when one remains in it split over lines, in
+// wrapped base64 or in a hexdump (httpx.Redactor.ServerText), so no
 // finding, error, message or log line holds one. The session's values are
 // those of every provider of the credential chain: the top-level one's
 // (learningCredentials) and those each assume-role step signs its call
@@ -100,9 +102,13 @@ func echoedForms(v string) []string {
 	return []string{v}
 }
 
-// redact returns s with every known credential value replaced by
-// httpx.Redacted.
-func (r *redactor) redact(s string) string {
+// serverText returns s, a text taken from an AWS answer or quoting one (an
+// error's code, message or text, an SDK log line), as
+// httpx.Redactor.ServerText shows it: every known credential value
+// replaced by httpx.Redacted, or, when one remains split over lines, in
+// the base64 of the request's headers wrapped at 76 columns or in a
+// hexdump, the whole text withheld.
+func (r *redactor) serverText(s string) string {
 	if r == nil {
 		return s
 	}
@@ -112,24 +118,33 @@ func (r *redactor) redact(s string) string {
 	if red == nil {
 		return s
 	}
-	return red.Redact(s)
+	return red.ServerText(s)
 }
 
 // safeError returns err as cloudscan may show it: an API error about the
-// signature by its code only, every text without a credential value. An
-// error whose text holds none is returned as is. The original is not
-// wrapped: its text is what must not travel.
+// signature by its code only, every text without a credential value, its
+// code and message each withheld whole when a credential remains in it
+// split over lines or dump columns (serverText), the error's text
+// withheld whole when one remains elsewhere in it. An error whose text
+// holds none is returned as is. The original is not wrapped: its text is
+// what must not travel.
 func (r *redactor) safeError(err error) error {
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
-		msg, text := ae.ErrorMessage(), err.Error()
-		if signatureError(ae.ErrorCode()) && msg != "" {
-			text = strings.ReplaceAll(text, msg, withheldMessage)
-			msg = withheldMessage
+		code, msg, text := ae.ErrorCode(), ae.ErrorMessage(), err.Error()
+		safeCode, safeMsg := r.serverText(code), r.serverText(msg)
+		if signatureError(code) && msg != "" {
+			safeMsg = withheldMessage
 		}
-		return &safeAPIError{code: ae.ErrorCode(), message: r.redact(msg), fault: ae.ErrorFault(), text: r.redact(text)}
+		if msg != safeMsg {
+			text = strings.ReplaceAll(text, msg, safeMsg)
+		}
+		if code != safeCode {
+			text = strings.ReplaceAll(text, code, safeCode)
+		}
+		return &safeAPIError{code: safeCode, message: safeMsg, fault: ae.ErrorFault(), text: r.serverText(text)}
 	}
-	if text := r.redact(err.Error()); text != err.Error() {
+	if text := r.serverText(err.Error()); text != err.Error() {
 		return errors.New(text)
 	}
 	return err

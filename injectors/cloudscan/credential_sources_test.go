@@ -351,7 +351,7 @@ func TestSSOAccessTokenRedacted(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), token) {
 		t.Fatalf("the portal's answer quotes no token: %v", err)
 	}
-	if got := red.redact(err.Error()); strings.Contains(got, token) || !strings.Contains(got, redactedText) {
+	if got := red.serverText(err.Error()); strings.Contains(got, token) || !strings.Contains(got, redactedText) {
 		t.Errorf("redacted answer = %q, want the token as %s", got, redactedText)
 	}
 }

@@ -108,6 +108,8 @@ type standIn struct {
 	// quotes the request (echoOn); echoed the messages answered so.
 	echo   map[string]string
 	echoed []string
+	// echoWith holds, per event set by echoWithOn, what writes its message.
+	echoWith map[string]func(*http.Request) string
 	// account is the account its GetCallerIdentity answered with, "" until
 	// it answers one.
 	account string
@@ -140,7 +142,8 @@ func newStandIn(t *testing.T, buckets []string, dirs ...string) *standIn {
 		}
 	}
 	s := &standIn{t: t, dirs: dirs, served: map[string]int{}, answered: map[string]int{}, hang: map[string]bool{},
-		drop: map[string]bool{}, echo: map[string]string{}, issued: map[string]bool{}, followed: map[string]int{},
+		drop: map[string]bool{}, echo: map[string]string{},
+		echoWith: map[string]func(*http.Request) string{}, issued: map[string]bool{}, followed: map[string]int{},
 		s3: gofakes3.New(backend, gofakes3.WithLogger(gofakes3.DiscardLog())).Server()}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.route))
 	t.Cleanup(s.srv.Close)
@@ -391,17 +394,30 @@ func (s *standIn) echoOn(event, code string) {
 	s.echo[event] = code
 }
 
+// echoWithOn makes the stand-in answer requests for event with the error
+// code, its message written by msg from the request.
+func (s *standIn) echoWithOn(event, code string, msg func(*http.Request) string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.echo[event] = code
+	s.echoWith[event] = msg
+}
+
 // echoes answers a request for an event set by echoOn, in the error
 // document of service (bucket names the S3 one), and reports whether it
 // did.
 func (s *standIn) echoes(w http.ResponseWriter, r *http.Request, event, service, bucket string) bool {
 	s.mu.Lock()
 	code, ok := s.echo[event]
+	write := s.echoWith[event]
 	s.mu.Unlock()
 	if !ok {
 		return false
 	}
-	msg := echoMessage(r, code)
+	if write == nil {
+		write = func(r *http.Request) string { return echoMessage(r, code) }
+	}
+	msg := write(r)
 	s.mu.Lock()
 	s.echoed = append(s.echoed, msg)
 	s.mu.Unlock()
