@@ -131,7 +131,15 @@ func (s *shodan) readAnswer(status int, body io.Reader) (searchPage, error) {
 		}
 		return p, err
 	}
-	return searchPage{}, newAPIError(status, errorBody([]byte(httpx.ReadErrorBody(body, s.key))), 0)
+	return searchPage{}, newAPIError(status, s.errorText(httpx.ReadErrorBody(body, s.key)), 0)
+}
+
+// errorText returns the "error" text of an error answer's body, read by
+// httpx.ReadErrorBody, checked again once decoded (Redactor.ServerText):
+// the key split over lines travels in JSON as "\n" escapes, which the
+// check of the raw body cannot see as line breaks.
+func (s *shodan) errorText(body string) string {
+	return httpx.NewRedactor(s.key).ServerText(errorBody([]byte(body)))
 }
 
 // poster returns the retrying poster of one request: 429 and 5xx answers
@@ -159,7 +167,7 @@ func (s *shodan) requestError(ctx context.Context, err error) error {
 	case !errors.As(err, &he):
 		return redactError(err, s.key)
 	case he.Err == nil:
-		return newAPIError(he.Status, errorBody([]byte(he.Body)), he.RetryAfter)
+		return newAPIError(he.Status, s.errorText(he.Body), he.RetryAfter)
 	case errors.Is(he.Err, context.DeadlineExceeded):
 		return fmt.Errorf("%w after %s", ErrRequestTimeout, s.timeout)
 	}
