@@ -197,6 +197,11 @@ func (s *awsSession) accountID(ctx context.Context, region string) (string, erro
 		// (<Account>  </Account>) names none either.
 		return "", errors.New("sts get caller identity: the answer named no account, so the credentials' account is unknown: no check run")
 	}
+	if (awsProvider{}).badAccount(aws.ToString(out.Account)) != "" {
+		// Not quoted: it is the server's text, not an account id, and may
+		// echo a credential.
+		return "", errors.New("sts get caller identity: the answer's account is not an AWS account id (12 digits), so the credentials' account is unknown: no check run")
+	}
 	return aws.ToString(out.Account), nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -168,5 +170,38 @@ func TestSplitEchoNeverShown(t *testing.T) {
 				t.Errorf("the run's error %q names no %s or no withheld text", out.ErrorInfo.Message, tt.code)
 			}
 		})
+	}
+}
+
+// The account GetCallerIdentity answers with is quoted in the account
+// mismatch error and log line: an answer whose <Account> is no account id
+// (here the session token split over lines) fails the identity check
+// without quoting it.
+func TestCallerAccountNotAnAccountNeverShown(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "sts"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	answer := `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>` +
+		`<Arn>arn:aws:iam::123456789012:user/scanner</Arn><UserId>AIDAEXAMPLE</UserId><Account>1234` + "\n" +
+		splitLines(testSessionToken, 7) + `</Account></GetCallerIdentityResult>` +
+		`<ResponseMetadata><RequestId>x</RequestId></ResponseMetadata></GetCallerIdentityResponse>`
+	if err := os.WriteFile(filepath.Join(dir, "sts", "GetCallerIdentity.xml"), []byte(answer), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	setAWSEnv(t)
+	t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
+	st := newStandIn(t, []string{"private-logs"}, dir, fixtures())
+	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+	in := newInject(t, []signatures.CloudConfig{euWest1}, decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st.URL()))
+	out, shown := executeShown(t, e, in)
+	flat := strings.Join(strings.Fields(shown), "")
+	for i := 0; i+7 <= len(testSessionToken); i += 7 {
+		if piece := testSessionToken[i : i+7]; strings.Contains(flat, piece) {
+			t.Fatalf("a piece %q of the token is shown: %s", piece, excerpt(flat, piece))
+		}
+	}
+	if !strings.Contains(out.ErrorInfo.Message, "not an AWS account id") {
+		t.Errorf("the run's error %q does not say the account is no account id", out.ErrorInfo.Message)
 	}
 }
