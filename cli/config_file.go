@@ -122,10 +122,15 @@ func readConfigFile(ctx context.Context, path, where string, known, lists, secre
 				return cf, err
 			}
 			r, ok, err := rawOf(key, written, at(root.Content[i]), lists[key])
-			if err != nil {
+			switch {
+			case err != nil:
 				return cf, err
-			}
-			if ok {
+			case r.seq && !lists[key]:
+				// Refused as the file is read, not when its value is
+				// used: a flag or variable setting the key does not make
+				// the file valid.
+				return cf, usageErr("invalid %s (%s): %s", key, at(root.Content[i]), oneValueList)
+			case ok:
 				cf.values[key] = r
 			}
 		case settings[key]:
