@@ -24,7 +24,7 @@
 set -euo pipefail
 source "$(dirname "$0")/benchlib.sh"
 RUNS=${1:-5}
-positive bench-nmap RUNS "$RUNS"
+positive bench-nmap RUNS "$RUNS" "$max_runs"
 N=$RUNS # runs per side of the next pair
 cd "$(dirname "$0")/.."
 require bench-nmap nmap nmap

@@ -24,9 +24,11 @@ source "$(dirname "$0")/benchlib.sh"
 N=${1:?usage: bench-serve.sh N WORKERS [RUNS]}
 WORKERS=${2:?usage: bench-serve.sh N WORKERS [RUNS]}
 RUNS=${3:-1}
-positive bench-serve N "$N"
-positive bench-serve WORKERS "$WORKERS"
-positive bench-serve RUNS "$RUNS"
+# N: at most 1 000 000 injects, queued at once; WORKERS: at most serve's
+# own bound, 1024.
+positive bench-serve N "$N" 1000000
+positive bench-serve WORKERS "$WORKERS" 1024
+positive bench-serve RUNS "$RUNS" "$max_runs"
 OUTBOX=${OUTBOX:-both}
 QUEUE_PREFIX=${QUEUE_PREFIX:-injectkit_bench_serve_}
 cd "$(dirname "$0")/.."

@@ -12,8 +12,10 @@ set -euo pipefail
 source "$(dirname "$0")/benchlib.sh"
 N=${1:?usage: bench-w1.sh N [RUNS]}
 RUNS=${2:-5}
-positive bench-w1 N "$N"
-positive bench-w1 RUNS "$RUNS"
+# N: at most 10 000 000 targets (of the 2^24 distinct 10.x.y.z the targets
+# file numbers; some 150 MB of it).
+positive bench-w1 N "$N" 10000000
+positive bench-w1 RUNS "$RUNS" "$max_runs"
 MODE=${MODE:-both}   # both | w1 | floor
 OUTBOX=${OUTBOX:-both} # on | none | both: W1 with the durable outbox, without it (W1-none), or both
 oneof bench-w1 MODE "$MODE" both w1 floor
@@ -27,11 +29,19 @@ go build -tags "${TAGS-urfave_cli_no_docs}" -o bin/injectkit ./cmd/injectkit
 go build -o bin/benchsink ./internal/benchsink
 go build -o bin/benchfloor ./internal/benchfloor
 
-sink_pid=
+sink_pid= awk_pid=
 work=$(mktemp -d)
-trap '[ -z "${sink_pid:-}" ] || kill "$sink_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '[ -z "${awk_pid:-}" ] || { kill "$awk_pid" 2>/dev/null; wait "$awk_pid"; } || true
+  [ -z "${sink_pid:-}" ] || kill "$sink_pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 targets="$work/targets.txt"
-awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "10.%d.%d.%d\n", int(i/65536)%256, int(i/256)%256, i%256 }' > "$targets"
+# awk runs in the background, waited for, so that the EXIT trap of a script
+# stopped by a signal (SIGTERM from make or timeout) ends it: in the
+# foreground it outlived the script, writing into the removed work
+# directory's file until it was done. The trap waits for it to end.
+awk -v n="$N" 'BEGIN { for (i = 1; i <= n; i++) printf "10.%d.%d.%d\n", int(i/65536)%256, int(i/256)%256, i%256 }' > "$targets" &
+awk_pid=$!
+wait "$awk_pid"
+awk_pid=
 
 bin/benchsink -addr 127.0.0.1:0 -addr-file "$work/addr" > "$work/sink.out" &
 sink_pid=$!

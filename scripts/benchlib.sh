@@ -1,14 +1,26 @@
 # Sourced by the bench scripts (scripts/bench-*.sh): the checks of their
 # arguments and tools, shared so that each is refused alike.
 
-# positive SCRIPT NAME VALUE: exit 2 naming SCRIPT, NAME and VALUE unless
-# VALUE is a positive integer (decimal digits, no sign, no suffix: 100000,
-# not 100k). Called before anything is built or written.
+# positive SCRIPT NAME VALUE MAX: exit 2 naming SCRIPT, NAME and VALUE
+# unless VALUE is a positive integer (decimal digits, no sign, no suffix:
+# 100000, not 100k) of at most MAX, the largest the script can run (a
+# larger N wrote targets until the disk filled: awk reads
+# 99999999999999999999999 as a float, and bash's arithmetic wraps it, so
+# VALUE is compared as digits). Called before anything is built or written.
 positive() {
-  [[ $3 =~ ^[1-9][0-9]*$ ]] && return 0
-  echo "$1: $2 must be a positive integer: $3" >&2
-  exit 2
+  if ! [[ $3 =~ ^[1-9][0-9]*$ ]]; then
+    echo "$1: $2 must be a positive integer: $3" >&2
+    exit 2
+  fi
+  if ((${#3} > ${#4})) || { ((${#3} == ${#4})) && [[ $3 > $4 ]]; }; then
+    echo "$1: $2 must be at most $4: $3" >&2
+    exit 2
+  fi
 }
+
+# max_runs bounds every script's RUNS: more runs than this narrow no
+# median further, and a typo (RUNS=1000000) would run for days.
+max_runs=100
 
 # require SCRIPT COMMAND PACKAGE: exit 1 naming SCRIPT, COMMAND and the
 # Debian package that installs it unless COMMAND (a name on PATH or a
