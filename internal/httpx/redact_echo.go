@@ -85,15 +85,19 @@ func (e *echoFinder) build() {
 
 // finds reports whether s, with its whitespace removed, or its hex digits
 // or its ASCII column joined when it reads as a hexdump, holds a form of a
-// secret or a fragment of one.
+// secret or a fragment of one; s as it is and with its JSON escapes
+// decoded (see jsonViews).
 func (e *echoFinder) finds(s string) bool {
 	if len(e.secrets) == 0 {
 		return false
 	}
 	e.once.Do(e.build)
-	views := []string{withoutSpace(s)}
-	if hex, ascii, ok := hexdump(s); ok {
-		views = append(views, hex, withoutSpace(ascii))
+	var views []string
+	for _, t := range jsonViews(s) {
+		views = append(views, withoutSpace(t))
+		if hex, ascii, ok := hexdump(t); ok {
+			views = append(views, hex, withoutSpace(ascii))
+		}
 	}
 	for _, v := range views {
 		v = strings.ToLower(v)
@@ -106,6 +110,23 @@ func (e *echoFinder) finds(s string) bool {
 		}
 	}
 	return false
+}
+
+// jsonViews returns s and, when it holds JSON escapes, s with them
+// decoded, up to maxUnescapes times: in a JSON error body ({"error": …})
+// a line break is the two characters \n, which withoutSpace keeps.
+func jsonViews(s string) []string {
+	views := []string{s}
+	d := decoded{text: s}
+	for range maxUnescapes {
+		next, ok := d.unescape()
+		if !ok {
+			break
+		}
+		d = next
+		views = append(views, d.text)
+	}
+	return views
 }
 
 // withoutSpace returns s without its whitespace.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -231,4 +232,51 @@ func canonLine(off int, b []byte) string {
 		pairs = append(pairs, fmt.Sprintf("%02x", c))
 	}
 	return fmt.Sprintf("%08x  %-48s |%s|", off, strings.Join(pairs, " "), printable(b))
+}
+
+// TestServerTextWithheldJSON checks that an error answer in JSON (Shodan's
+// {"error": …}) echoing the token split over lines is withheld whole: its
+// line breaks are the escapes \n, \r\n or \u000a, not whitespace, and that
+// a JSON error holding no secret is shown as it is.
+func TestServerTextWithheldJSON(t *testing.T) {
+	const (
+		tok20 = "h106tokABCDEFGHIJ123"             // 20 bytes
+		tok32 = "h106tokABCDEFGHIJ12345abcdefghij" // 32 bytes
+		tok12 = "h106shortAB1"                     // 12 bytes: looked for whole
+	)
+	jsonError := func(msg string) string {
+		b, err := json.Marshal(map[string]string{"error": msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	// This host puts no 16 base64 characters of the token on one line.
+	mime := wrap(b64("Host: example.test:8443\r\nAuthorization: Bearer "+tok20+"\r\n"), 76)
+	tests := []struct {
+		name, body, secret string
+		withheld           bool
+	}{
+		{name: "20-byte token over two lines", body: jsonError("bad token:\n" + tok20[:10] + "\n" + tok20[10:]), secret: tok20, withheld: true},
+		{name: "32-byte token wrapped at 7", body: jsonError(wrap(tok32, 7)), secret: tok32, withheld: true},
+		{name: "32-byte token wrapped at 10", body: jsonError(wrap(tok32, 10)), secret: tok32, withheld: true},
+		{name: "32-byte token wrapped at 11", body: jsonError(wrap(tok32, 11)), secret: tok32, withheld: true},
+		{name: "MIME base64 of the headers", body: jsonError(mime), secret: tok20, withheld: true},
+		{name: "MIME base64 of the headers, CRLF", body: jsonError(strings.ReplaceAll(mime, "\n", "\r\n")), secret: tok20, withheld: true},
+		{name: "12-byte token split in two", body: `{"error":"tok ` + tok12[:6] + `\n` + tok12[6:] + `"}`, secret: tok12, withheld: true},
+		{name: "line breaks as \\u000a", body: `{"error":"` + tok20[:10] + `\u000a` + tok20[10:] + `"}`, secret: tok20, withheld: true},
+		{name: "quoted twice", body: jsonError(jsonError(wrap(tok32, 10))), secret: tok32, withheld: true},
+		{name: "no secret", body: jsonError("invalid token:\nsee https://docs.example/auth\n\tat auth.check"), secret: tok32},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := tt.body
+			if tt.withheld {
+				want = WithheldText(len(tt.body))
+			}
+			if got := ReadErrorBody(strings.NewReader(tt.body), tt.secret); got != want {
+				t.Errorf("ReadErrorBody(%q) = %q, want %q", tt.body, got, want)
+			}
+		})
+	}
 }
