@@ -196,3 +196,37 @@ func TestOutboxMoveRefusals(t *testing.T) {
 		})
 	}
 }
+
+// The move hint's --to is filled from a 301's Location ending in the
+// inject's own callback path whether the inject's id came from
+// --inject-id or only from --inject-file.
+func TestRunMovedHintInjectID(t *testing.T) {
+	tests := []struct {
+		name string
+		args func(t *testing.T, id string) []string
+	}{
+		{name: "--inject-id", args: func(_ *testing.T, id string) []string {
+			return []string{"noop", "--inject-id", id, "--target", "127.0.0.1"}
+		}},
+		{name: "--inject-file", args: func(t *testing.T, id string) []string {
+			return []string{"--inject-file", writeFile(t, "inject.json", `{"inject_id":"`+id+`","injector":"noop","targets":[{"value":"127.0.0.1"}]}`)}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const id = "inj-moved-file"
+			moved := newSwitchable(t, http.StatusOK)
+			old := newSwitchable(t, http.StatusOK)
+			old.SetReply(testkit.Reply{Status: http.StatusMovedPermanently,
+				Header: http.Header{"Location": {moved.URL + "/api/injects/" + id + "/callback"}}})
+			box := filepath.Join(t.TempDir(), "outbox.db")
+			env := map[string]string{"INJECTKIT_OUTBOX": box, "INJECTKIT_TOKEN": "tok-move-2"}
+			args := append([]string{"run", "--backend-url", old.URL, "--log-level", "error"}, tt.args(t, id)...)
+			r := run(t, registry(), env, args...)
+			move := "injectkit outbox move --outbox " + box + " --from " + old.URL + " --to " + moved.URL + ";"
+			if r.code != 1 || !strings.Contains(r.stderr, move) {
+				t.Fatalf("run against a 301: exit %d, want 1 and a hint naming %q:\n%s", r.code, move, r.stderr)
+			}
+		})
+	}
+}

@@ -202,7 +202,7 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 		if moved, ok := permanentRedirect(err); ok {
 			// Fixing --backend-url leaves the bodies stored for the old
 			// one: they are moved to the new one by hand.
-			hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved, cfg.InjectID)
+			hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved, deliveredInject(de))
 		}
 		if th := cfg.tokenHint(de); th != "" {
 			hint = strings.TrimPrefix(hint+"; "+th, "; ")
@@ -216,6 +216,18 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 		err = fmt.Errorf("sending stopped by a second interrupt: %w", err)
 	}
 	return &ExitError{Code: code, Err: err, Hint: routeHint(err)}
+}
+
+// deliveredInject returns the id of the inject whose bodies de failed to
+// deliver: the request's, which --inject-file alone may give.
+func deliveredInject(de *runtime.DeliveryError) string {
+	switch {
+	case de.Report != nil:
+		return de.Report.InjectID
+	case de.Rejection != nil:
+		return de.Rejection.Request.InjectID
+	}
+	return ""
 }
 
 // routeHint suggests the openaev profile when the backend has no route
