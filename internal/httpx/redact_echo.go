@@ -39,7 +39,9 @@ func (r *Redactor) ServerText(s string) string {
 }
 
 // WithheldText is what ServerText returns in place of a server's text of n
-// bytes that echoed a secret redaction could not cut out.
+// bytes that echoed a secret redaction could not cut out: n is the length
+// of the text looked at, for an error answer (ReadErrorBody) its first
+// 4 KiB, or all of it when shorter.
 func WithheldText(n int) string {
 	return fmt.Sprintf("[server text withheld: it echoed a secret (%d bytes)]", n)
 }

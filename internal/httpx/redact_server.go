@@ -24,9 +24,9 @@ const maxErrorBody = 4 << 10
 // matched, and the redactions before it, each shorter than the secret it
 // replaces, would move its start inside the 4 KiB kept.
 //
-// A text that holds a secret redaction could not cut out, split over
-// lines or the columns of a dump, is withheld whole (see
-// Redactor.ServerText).
+// The text kept goes through Redactor.ServerText: redacted, or, when it
+// holds a secret redaction could not cut out (split over lines or the
+// columns of a dump), withheld whole.
 func ReadErrorBody(r io.Reader, secrets ...string) string {
 	extra := 0
 	for _, s := range secrets {
@@ -36,11 +36,10 @@ func ReadErrorBody(r io.Reader, secrets ...string) string {
 	more, _ := io.Copy(io.Discard, io.LimitReader(r, 64<<10))
 	s := string(b)
 	red := NewRedactor(secrets...)
-	spans := red.spans(s)
 	if more > 0 {
-		s, spans = headOf(s, spans, maxErrorBody)
+		s = headOf(s, red.spans(s), maxErrorBody)
 	}
-	s = replaceSpans(s, spans)
+	s = red.ServerText(s)
 	if len(s) > maxErrorBody || more > 0 {
 		s = s[:min(len(s), maxErrorBody)]
 		// Drop a rune the cut split in two.
@@ -51,27 +50,22 @@ func ReadErrorBody(r io.Reader, secrets ...string) string {
 			s = s[:len(s)-1]
 		}
 	}
-	if red.echo.finds(s) {
-		return WithheldText(len(b))
-	}
 	return s
 }
 
 // headOf returns s cut after its first n bytes, or after the end of the
-// last secret span starting before the cut (each span is a whole match),
-// and the spans that start in what is kept.
-func headOf(s string, spans [][2]int, n int) (string, [][2]int) {
+// last secret span starting before the cut (each span is a whole match).
+func headOf(s string, spans [][2]int, n int) string {
 	if len(s) <= n {
-		return s, spans
+		return s
 	}
 	slices.SortFunc(spans, func(a, b [2]int) int { return a[0] - b[0] })
-	end, kept := n, 0
+	end := n
 	for _, sp := range spans {
 		if sp[0] >= end {
 			break
 		}
 		end = max(end, sp[1])
-		kept++
 	}
-	return s[:end], spans[:kept]
+	return s[:end]
 }

@@ -280,3 +280,26 @@ func TestServerTextWithheldJSON(t *testing.T) {
 		})
 	}
 }
+
+// TestReadErrorBodyWithheldLength checks that an error answer withheld
+// tells the length of the text looked at, the one ServerText was given:
+// all of a short answer, the first 4 KiB of a long one, not the bytes
+// read past them to find a secret's end.
+func TestReadErrorBodyWithheldLength(t *testing.T) {
+	const tok = "h106tokABCDEFGHIJ12345abcdefghij"
+	echo := "bad token:\n" + wrap(tok, 7) + "\n"
+	tests := []struct {
+		name, body string
+		want       int
+	}{
+		{name: "short answer", body: echo, want: len(echo)},
+		{name: "long answer", body: echo + strings.Repeat("x", 3*maxErrorBody), want: maxErrorBody},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ReadErrorBody(strings.NewReader(tt.body), tok); got != WithheldText(tt.want) {
+				t.Errorf("ReadErrorBody = %q, want %q", got, WithheldText(tt.want))
+			}
+		})
+	}
+}
