@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/internal/jsontype"
 )
 
@@ -44,8 +45,12 @@ type rawMatch struct {
 	CVSS  json.RawMessage `json:"cvss"` // not Shodan's: the scores come from vulns
 }
 
-// errorBody decodes the "error" text of a Shodan answer, if it has one.
+// errorBody decodes the "error" text of a Shodan answer, if it has one,
+// or returns the note of an answer withheld for echoing the key.
 func errorBody(body []byte) string {
+	if httpx.IsWithheld(string(body)) {
+		return string(body)
+	}
 	var e struct {
 		Error string `json:"error"`
 	}

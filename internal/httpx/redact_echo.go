@@ -38,12 +38,22 @@ func (r *Redactor) ServerText(s string) string {
 	return red
 }
 
+// withheldFormat is WithheldText's.
+const withheldFormat = "[server text withheld: it echoed a secret (%d bytes)]"
+
 // WithheldText is what ServerText returns in place of a server's text of n
 // bytes that echoed a secret redaction could not cut out: n is the length
 // of the text looked at, for an error answer (ReadErrorBody) its first
 // 4 KiB, or all of it when shorter.
 func WithheldText(n int) string {
-	return fmt.Sprintf("[server text withheld: it echoed a secret (%d bytes)]", n)
+	return fmt.Sprintf(withheldFormat, n)
+}
+
+// IsWithheld reports whether s is a note of WithheldText.
+func IsWithheld(s string) bool {
+	var n int
+	_, err := fmt.Sscanf(s, withheldFormat, &n)
+	return err == nil && s == WithheldText(n)
 }
 
 // echoFinder finds the forms of secrets, or fragments of them, in a text
