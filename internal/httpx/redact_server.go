@@ -16,9 +16,9 @@ const maxErrorBody = 4 << 10
 // reader of an error answer's text: the Poster's for a non-2xx answer
 // (HTTPError.Body), and a Decode's for a 2xx answer that is an error.
 //
-// It reads past the first 4 KiB by 16 times the longest secret, the
-// longest form of one, so that every secret starting in the first 4 KiB
-// is read whole and redacted. When the body went on beyond what was read,
+// It reads past the first 4 KiB by the longest form of a secret it
+// matches (see Redactor.longestForm), so that every secret starting in
+// the first 4 KiB is read whole and redacted. When the body went on beyond what was read,
 // the text kept is that of the first 4 KiB read, and of the whole secrets
 // starting there, never the rest: a secret cut by the read limit is not
 // matched, and the redactions before it, each shorter than the secret it
@@ -28,14 +28,10 @@ const maxErrorBody = 4 << 10
 // holds a secret redaction could not cut out (split over lines or the
 // columns of a dump), withheld whole.
 func ReadErrorBody(r io.Reader, secrets ...string) string {
-	extra := 0
-	for _, s := range secrets {
-		extra = max(extra, 16*len(s))
-	}
-	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+extra)))
+	red := NewRedactor(secrets...)
+	b, _ := io.ReadAll(io.LimitReader(r, int64(maxErrorBody+red.longestForm())))
 	more, _ := io.Copy(io.Discard, io.LimitReader(r, 64<<10))
 	s := string(b)
-	red := NewRedactor(secrets...)
 	if more > 0 {
 		s = headOf(s, red.spans(s), maxErrorBody)
 	}
@@ -51,6 +47,22 @@ func ReadErrorBody(r io.Reader, secrets ...string) string {
 		}
 	}
 	return s
+}
+
+// longestForm returns the most bytes a form of r's secrets takes in a
+// text: its longest form with each of its bytes written as the longest
+// escape decoded before matching, a character reference (maxReference
+// bytes; a \u escape takes 6). A form escaped more deeply still (a \u
+// escape of a \u escape) may be longer: one starting in the first 4 KiB
+// of an error answer is redacted only if read whole.
+func (r *Redactor) longestForm() int {
+	n := 0
+	for _, fs := range [][][]byte{r.long, r.short} {
+		if len(fs) > 0 {
+			n = max(n, len(fs[0])) // longest first
+		}
+	}
+	return maxReference * n
 }
 
 // headOf returns s cut after its first n bytes, or after the end of the

@@ -49,7 +49,7 @@ func TestReadErrorBodyStraddle(t *testing.T) {
 	srv := echoServer(t, http.StatusUnauthorized, func(r *http.Request) string {
 		k, _ := strconv.Atoi(r.URL.Query().Get("k"))
 		pre := strings.Repeat(tok+" ", 40)
-		filler := strings.Repeat("x", maxErrorBody+16*len(tok)-k-len(pre))
+		filler := strings.Repeat("x", maxErrorBody+NewRedactor(tok).longestForm()-k-len(pre))
 		return pre + filler + tok + " tail"
 	})
 	for k := 1; k < len(tok); k++ {
@@ -299,6 +299,29 @@ func TestReadErrorBodyWithheldLength(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := ReadErrorBody(strings.NewReader(tt.body), tok); got != WithheldText(tt.want) {
 				t.Errorf("ReadErrorBody = %q, want %q", got, WithheldText(tt.want))
+			}
+		})
+	}
+}
+
+// TestReadErrorBodyLongestForm checks that a secret starting in the first
+// 4 KiB of an error answer, written in its longest form (each character
+// of its query-escaped form an HTML hex reference: 18 bytes a byte of an
+// escaped character), is read whole and redacted, wherever the 4 KiB cut
+// it, never its start shown.
+func TestReadErrorBodyLongestForm(t *testing.T) {
+	const secret = `"/+&=%<>?#"/+&=%<>?#`
+	var form strings.Builder
+	for _, c := range []byte(url.QueryEscape(secret)) {
+		fmt.Fprintf(&form, "&#x%02x;", c)
+	}
+	for _, k := range []int{1, 30, 2 * len(secret), 6 * len(secret)} {
+		t.Run(strconv.Itoa(k), func(t *testing.T) {
+			head := strings.Repeat("x", maxErrorBody-k)
+			body := head + form.String() + strings.Repeat("x", 2*maxErrorBody)
+			want := (head + Redacted)[:min(len(head)+len(Redacted), maxErrorBody)]
+			if got := ReadErrorBody(strings.NewReader(body), secret); got != want {
+				t.Errorf("ReadErrorBody ends with %q, want %q", got[max(0, len(got)-40):], want[max(0, len(want)-40):])
 			}
 		})
 	}
