@@ -231,6 +231,7 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 		Name:              "injectkit-" + platform.InjectorName,
 		Log:               log,
 		Metrics:           metrics,
+		Secrets:           secrets,
 	}
 	if err := daemonOpts.Apply(d); err != nil {
 		return sc.settingExit(err)

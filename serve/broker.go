@@ -10,6 +10,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // Broker is where to connect: a RabbitMQ broker as a platform's
@@ -124,3 +126,29 @@ func tlsHint(err error, cfg *tls.Config) string {
 	}
 	return ""
 }
+
+// brokerText returns err with the text the broker wrote in it, the reply
+// text of its connection.close or channel.close, passed through
+// red.ServerText: a broker may quote what it was sent there (the
+// password, split over lines or not), and its text is then withheld
+// whole. The *amqp.Error the result unwraps to is that redacted copy, its
+// code kept (queueMissing reads it). nil stays nil.
+func brokerText(err error, red *httpx.Redactor) error {
+	var ae *amqp.Error
+	if !errors.As(err, &ae) || ae == nil {
+		return err // nil: a typed nil from a NotifyClose channel too
+	}
+	shown := *ae
+	shown.Reason = red.ServerText(ae.Reason)
+	msg := red.Redact(strings.ReplaceAll(err.Error(), ae.Error(), shown.Error()))
+	return &shownError{msg: msg, broker: &shown}
+}
+
+// shownError is a broker's error as brokerText shows it.
+type shownError struct {
+	msg    string
+	broker *amqp.Error
+}
+
+func (e *shownError) Error() string { return e.msg }
+func (e *shownError) Unwrap() error { return e.broker }

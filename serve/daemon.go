@@ -109,7 +109,11 @@ type Daemon struct {
 	HandleTime time.Duration
 	// Name names the broker connection and prefixes consumer tags
 	// (default DefaultName).
-	Name    string
+	Name string
+	// Secrets are never shown (the platform's token): a broker's text
+	// quoted in an error, a log line or /healthz is withheld when it
+	// echoes one of them or the broker's password (see brokerText).
+	Secrets []string
 	Log     *zap.Logger
 	Metrics *Metrics
 }

@@ -177,7 +177,7 @@ func (r *runner) waitResume(ctx context.Context, s *session) endReason {
 		case <-ctx.Done():
 			return endStop
 		case err := <-s.closed:
-			r.log.Warn("broker connection lost while paused", zap.Stringer("broker", s.reg.Broker), zap.Error(err))
+			r.log.Warn("broker connection lost while paused", zap.Stringer("broker", s.reg.Broker), zap.Error(brokerText(err, s.red)))
 			return endLost
 		case <-r.changed:
 			if r.registration() != s.reg {
@@ -197,7 +197,7 @@ func (r *runner) consumeAgain(ctx context.Context, s *session) endReason {
 	s.tag = fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))
 	var err error
 	if s.deliveries, err = s.ch.Consume(s.reg.Queue, s.tag, false, false, false, false, nil); err != nil {
-		r.log.Warn("consume again after the pause", zap.String("queue", s.reg.Queue), zap.Error(err))
+		r.log.Warn("consume again after the pause", zap.String("queue", s.reg.Queue), zap.Error(brokerText(err, s.red)))
 		return endLost
 	}
 	s.consuming = true

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // session is one broker connection consuming one queue.
@@ -22,6 +25,7 @@ type session struct {
 	consuming  bool // deliveries is open: stopConsuming has not run since the last Consume
 	closed     chan *amqp.Error
 	chClosed   <-chan *amqp.Error // closed when the channel closes (the connection's loss included)
+	red        *httpx.Redactor    // of the broker's password and Daemon.Secrets, for the broker's texts
 	wg         sync.WaitGroup     // this session's messages in flight
 }
 
@@ -36,15 +40,16 @@ const (
 
 // connect dials the broker, sets the prefetch and starts consuming.
 func (r *runner) connect(reg Registration) (*session, error) {
+	red := httpx.NewRedactor(append(slices.Clone(r.d.Secrets), reg.Broker.Pass)...)
 	conn, err := dial(reg.Broker, r.d.TLSConfig, r.name, 30*time.Second)
 	if err != nil {
-		return nil, err
+		return nil, brokerText(err, red)
 	}
-	s := &session{reg: reg, conn: conn,
+	s := &session{reg: reg, conn: conn, red: red,
 		tag: fmt.Sprintf("%s-%d-%d", r.name, os.Getpid(), r.seq.Add(1))}
 	fail := func(step string, err error) (*session, error) {
 		_ = conn.Close()
-		return nil, fmt.Errorf("%s on %s: %w", step, reg.Broker, err)
+		return nil, fmt.Errorf("%s on %s: %w", step, reg.Broker, brokerText(err, red))
 	}
 	if s.ch, err = conn.Channel(); err != nil {
 		return fail("open channel", err)
@@ -104,7 +109,7 @@ func (r *runner) consumeLoop(ctx context.Context, reg Registration) {
 			}
 			r.log.Warn(msg, zap.Stringer("broker", reg.Broker), zap.String("queue", reg.Queue),
 				zap.Int("attempt", attempt), zap.Error(err))
-			why := err.Error() // the broker without its password (Broker.String)
+			why := err.Error() // the broker without its password (Broker.String), its text redacted (brokerText)
 			r.brokerErr.Store(&why)
 			continue
 		}
@@ -169,7 +174,7 @@ func (r *runner) consume(ctx context.Context, s *session) endReason {
 			r.stoppedConsuming(s)
 			return endPaused
 		case err := <-s.closed:
-			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(err))
+			r.log.Warn("broker connection lost", zap.Stringer("broker", s.reg.Broker), zap.Error(brokerText(err, s.red)))
 			return endLost
 		case dl, ok := <-s.deliveries:
 			if !ok {
@@ -218,7 +223,7 @@ func (r *runner) stopConsuming(s *session) {
 	}
 	s.consuming = false
 	if err := s.ch.Cancel(s.tag, false); err != nil {
-		r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(err))
+		r.log.Warn("cancel consumer", zap.String("consumer", s.tag), zap.Error(brokerText(err, s.red)))
 		return
 	}
 	n := 0
