@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/internal/httpx"
 )
 
 // SignatureVersion is the first platform version of the Current line: the
@@ -279,7 +281,7 @@ func (c *Client) readVersion(ctx context.Context, once bool) (PlatformVersion, [
 		if perr == nil {
 			return v, nil, nil
 		}
-		err = perr
+		err = c.quotedReply(perr)
 	} else if !missingRoute(err) {
 		// The platform is unreachable or refuses the token: the settings
 		// would fail alike.
@@ -290,7 +292,19 @@ func (c *Client) readVersion(ctx context.Context, once bool) (PlatformVersion, [
 		return PlatformVersion{}, nil, fmt.Errorf("%w; %w", err, err2)
 	}
 	v, err := parseSettingsBody(body)
-	return v, body, err
+	return v, body, c.quotedReply(err)
+}
+
+// quotedReply returns err, a version reply refused, with the platform's
+// text it quotes (the value of its *ValidationError) passed through
+// ServerText: a text that echoes the token or a secret, even split over
+// lines, which word-by-word redaction leaves in view, is withheld whole.
+func (c *Client) quotedReply(err error) error {
+	var ve *ValidationError
+	if errors.As(err, &ve) && ve.Value != "" {
+		ve.Value = httpx.NewRedactor(append([]string{c.cfg.Token}, c.secrets...)...).ServerText(ve.Value)
+	}
+	return err
 }
 
 // missingRoute reports an *APIError whose status says the route does not

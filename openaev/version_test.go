@@ -384,3 +384,49 @@ func TestVersionUnreadSaysWhatHappens(t *testing.T) {
 		t.Errorf("%d WARN lines saying the current line is assumed for a callback, want 1", said)
 	}
 }
+
+// A version reply that is no version is quoted in the WARN line that
+// assumes the 2.4 line only when it echoes no secret: a body holding the
+// token split over lines (plain, as a JSON string or as the settings'
+// platform_version) is withheld whole, not shown piece by piece.
+func TestVersionReplyEchoingTheTokenIsWithheld(t *testing.T) {
+	const ver, settings = "/api/settings/version", "/api/settings"
+	split := testToken[:11] + "\n" + testToken[11:]
+	quoted, err := json.Marshal(split)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		replies map[string]reply
+		want    string // in the WARN line's error
+	}{
+		{"plain body", map[string]reply{ver: {200, "2.4.0 " + split}}, "server text withheld: it echoed a secret"},
+		{"JSON string body", map[string]reply{ver: {200, string(quoted)}}, "server text withheld: it echoed a secret"},
+		{"settings' platform_version", map[string]reply{settings: {200, `{"platform_version":` + string(quoted) + `}`}},
+			"server text withheld: it echoed a secret"},
+		{"a body echoing nothing is quoted", map[string]reply{ver: {200, "<html>"}}, `invalid openaev_version "<html>"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newVersionServer(t, tt.replies)
+			log, logs := testkit.Logger()
+			c, err := openaev.NewClient(openaev.Config{URL: srv.URL, Token: testToken},
+				openaev.WithLogger(log), openaev.WithRetry(1, 0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v := c.Version(context.Background()); v != (openaev.PlatformVersion{}) {
+				t.Errorf("Version = %+v, want the 2.4 line assumed", v)
+			}
+			warned := logs.FilterLevelExact(zapcore.WarnLevel).FilterMessageSnippet("assuming the 2.4 line").All()
+			if len(warned) != 1 {
+				t.Fatalf("%d WARN lines assuming the 2.4 line, want 1", len(warned))
+			}
+			if got, _ := warned[0].ContextMap()["error"].(string); !strings.Contains(got, tt.want) {
+				t.Errorf("error %q, want %q in it", got, tt.want)
+			}
+			assertNoSecret(t, logs, testToken, testToken[:11]) // its second piece, "secret", is a word of the note
+		})
+	}
+}
