@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"encoding/hex"
 	"fmt"
 	"strings"
 	"sync"
@@ -57,68 +58,111 @@ func IsWithheld(s string) bool {
 }
 
 // echoFinder finds the forms of secrets, or fragments of them, in a text
-// with its whitespace and line structure removed. Its fragments are built
-// on first use: only a server's error text is searched.
+// with its whitespace and line structure removed, and in its projections
+// (see redact_views.go). Its fragments are built on first use: only a
+// server's error text is searched.
 type echoFinder struct {
 	secrets []string // of ShortSecret bytes or more
 	once    sync.Once
-	grams   map[int]map[string]bool // by length, the fragments of that length
+	grams   gramSet // of the forms with whitespace removed
+	alnums  gramSet // of the forms' letters and digits
+	hexes   gramSet // of the hex of the forms a client sends
 }
 
-// build gathers, for each secret, of each of its forms (with whitespace
-// removed, ASCII lowercased) every fragment carrying echoFragment bytes of
-// the secret (its length scaled by the form's to the secret's), or the
-// whole form for a secret shorter than minFragmentSecret.
-func (e *echoFinder) build() {
-	e.grams = map[int]map[string]bool{}
-	for _, secret := range e.secrets {
-		var forms []string
-		for _, t := range travelForms(secret) {
-			forms = append(append(forms, secretForms(t)...), base64Cores(t)...)
+// gramSet holds fragments by length.
+type gramSet map[int]map[string]bool
+
+// add adds the fragments of f of n bytes, those starting at skip or
+// later.
+func (g gramSet) add(f string, n, skip int) {
+	if n == 0 || n > len(f) {
+		return
+	}
+	if g[n] == nil {
+		g[n] = map[string]bool{}
+	}
+	for i := skip; i+n <= len(f); i++ {
+		g[n][f[i:i+n]] = true
+	}
+}
+
+// in reports whether v holds one of g's fragments.
+func (g gramSet) in(v string) bool {
+	for n, grams := range g {
+		for i := 0; i+n <= len(v); i++ {
+			if grams[v[i:i+n]] {
+				return true
+			}
 		}
-		for _, f := range forms {
-			f = strings.ToLower(withoutSpace(f))
-			n := len(f)
-			if len(secret) >= minFragmentSecret {
-				n = min(n, (echoFragment*len(f)+len(secret)-1)/len(secret))
+	}
+	return false
+}
+
+// fragment returns how many bytes of form f, of a secret of size bytes,
+// carry echoFragment bytes of it (the whole form for a secret shorter
+// than minFragmentSecret), and how many of its first bytes hold no more
+// than the hdr first bytes of the secret (a JWT's header, common to all).
+func fragment(f string, size, hdr int) (n, skip int) {
+	if size < minFragmentSecret {
+		return len(f), 0
+	}
+	n = min(len(f), (echoFragment*len(f)+size-1)/size)
+	skip = (hdr*len(f) + size - 1) / size
+	return n, skip
+}
+
+// build gathers, for each secret, of each of its forms every fragment
+// carrying echoFragment bytes of the secret (its length scaled by the
+// form's to the secret's), or the whole form for a secret shorter than
+// minFragmentSecret, but for the fragments of a JWT's header: with
+// whitespace removed and ASCII lowercased, as their letters and digits
+// (for a secret of echoFragment letters and digits or more), and of its
+// hex forms as hex digits.
+func (e *echoFinder) build() {
+	e.grams, e.alnums, e.hexes = gramSet{}, gramSet{}, gramSet{}
+	for _, secret := range e.secrets {
+		hdr := jwtHeader(secret)
+		proj := len(alnum(secret))
+		for _, t := range travelForms(secret) {
+			for _, f := range append(secretForms(t), base64Cores(t)...) {
+				f = strings.ToLower(withoutSpace(f))
+				n, skip := fragment(f, len(secret), hdr)
+				e.grams.add(f, n, skip)
+				if p := alnum(f); proj >= echoFragment {
+					n, skip := fragment(p, proj, hdr)
+					e.alnums.add(p, n, skip)
+				}
 			}
-			if n == 0 {
-				continue
-			}
-			if e.grams[n] == nil {
-				e.grams[n] = map[string]bool{}
-			}
-			for i := 0; i+n <= len(f); i++ {
-				e.grams[n][f[i:i+n]] = true
-			}
+			h := hex.EncodeToString([]byte(t))
+			n, skip := fragment(h, len(secret), hdr)
+			e.hexes.add(h, n, skip)
 		}
 	}
 }
 
-// finds reports whether s, with its whitespace removed, or its hex digits
-// or its ASCII column joined when it reads as a hexdump, holds a form of a
-// secret or a fragment of one; s as it is and with its JSON escapes
-// decoded (see jsonViews).
+// finds reports whether s holds a form of a secret or a fragment of one:
+// with its whitespace removed, or its hex digits or its ASCII column
+// joined when it reads as a hexdump; or, once cleaned (see cleanText),
+// in its letters and digits or in its hex digits. s is looked at as it is
+// and with its JSON escapes decoded (see jsonViews).
 func (e *echoFinder) finds(s string) bool {
 	if len(e.secrets) == 0 {
 		return false
 	}
 	e.once.Do(e.build)
-	var views []string
 	for _, t := range jsonViews(s) {
-		views = append(views, withoutSpace(t))
+		views := []string{withoutSpace(t)}
 		if hex, ascii, ok := hexdump(t); ok {
 			views = append(views, hex, withoutSpace(ascii))
 		}
-	}
-	for _, v := range views {
-		v = strings.ToLower(v)
-		for n, grams := range e.grams {
-			for i := 0; i+n <= len(v); i++ {
-				if grams[v[i:i+n]] {
-					return true
-				}
+		for _, v := range views {
+			if e.grams.in(strings.ToLower(v)) {
+				return true
 			}
+		}
+		c := cleanText(t)
+		if e.grams.in(strings.ToLower(withoutSpace(c))) || e.alnums.in(alnum(c)) || e.hexes.in(hexDigits(c)) {
+			return true
 		}
 	}
 	return false
