@@ -130,12 +130,15 @@ func Location(he *HTTPError) string {
 
 // Detail is the end of the message of an error type wrapping a failed
 // request: ": status 400" and the quoted body when a status came back
+// (unquoted when it is a WithheldText note, which the server never said)
 // (for a 3xx, Redirect's sentence in place of the body), else ": " and
 // err, else "".
 func Detail(status int, location, body string, err error) string {
 	switch {
 	case Redirection(status):
 		return ": " + Redirect(status, location, "the URL")
+	case status != 0 && IsWithheld(body):
+		return fmt.Sprintf(": status %d: %s", status, body) // our note, not the server's words
 	case status != 0 && body != "":
 		return fmt.Sprintf(": status %d: %q", status, body)
 	case status != 0:

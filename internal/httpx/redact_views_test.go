@@ -156,3 +156,16 @@ func TestServerTextOrdinaryShown(t *testing.T) {
 		}
 	})
 }
+
+// TestDetailWithheldUnquoted checks that a withheld note is not quoted as
+// if the server had said it (t81 item 7), while a body is.
+func TestDetailWithheldUnquoted(t *testing.T) {
+	for body, want := range map[string]string{
+		WithheldText(12): ": status 401: " + WithheldText(12),
+		"bad token":      `: status 401: "bad token"`,
+	} {
+		if got := Detail(http.StatusUnauthorized, "", body, nil); got != want {
+			t.Errorf("Detail(%q) = %q, want %q", body, got, want)
+		}
+	}
+}
