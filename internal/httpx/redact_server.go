@@ -3,6 +3,7 @@ package httpx
 import (
 	"io"
 	"slices"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -38,6 +39,14 @@ func ReadErrorBody(r io.Reader, secrets ...string) string {
 	s = red.ServerText(s)
 	if len(s) > maxErrorBody || more > 0 {
 		s = s[:min(len(s), maxErrorBody)]
+		// Drop a marker the cut split in two: "[REDAC" would read as the
+		// server's own text.
+		for k := min(len(Redacted)-1, len(s)); k > 0; k-- {
+			if strings.HasSuffix(s, Redacted[:k]) {
+				s = s[:len(s)-k]
+				break
+			}
+		}
 		// Drop a rune the cut split in two.
 		for i := 0; i < utf8.UTFMax-1 && len(s) > 0; i++ {
 			if r, size := utf8.DecodeLastRuneInString(s); r != utf8.RuneError || size != 1 {
