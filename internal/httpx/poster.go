@@ -325,7 +325,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	}
 	if Redirection(resp.StatusCode) {
 		if loc, err := resp.Location(); err == nil {
-			f.location = Redact(StripCredentials(loc.String()), p.Secrets...)
+			f.location = NewRedactor(p.Secrets...).ServerText(StripCredentials(loc.String()))
 		}
 	}
 	return Reply{}, f
