@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -72,36 +71,12 @@ func TestCredentialsNeverShown(t *testing.T) {
 			setAWSEnv(t)
 			t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
 			t.Setenv("AWS_SECRET_ACCESS_KEY", testEscapableSecretKey)
-			target := map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1"}
-			if tt.service != "" {
-				target["target_service"] = tt.service
-			}
-
-			// What the user sees: the terminal and the logs.
-			st := newStandIn(t, []string{"private-logs"}, fixtures())
-			st.echoOn(tt.event, tt.code)
-			file := testkit.WriteJSON(t, "inject.json", map[string]any{
-				"inject_id": "cloud-1", "targets": []map[string]any{target},
-				"params": map[string]any{"retry_max_backoff": "5ms"},
-			})
-			_, stdout, stderr := runCLI(endpointEnv(st.URL()), "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug")
-			shown := stdout + stderr
-			if !strings.Contains(shown, "executed") {
-				t.Fatalf("no log of the run in what the CLI wrote:\n%s", shown)
-			}
-
-			// The structured output, with the inject's own debug log.
-			st2 := newStandIn(t, []string{"private-logs"}, fixtures())
-			st2.echoOn(tt.event, tt.code)
-			e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
-			cfg := euWest1
-			cfg.TargetService = tt.service
-			in := newInject(t, []signatures.CloudConfig{cfg}, decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st2.URL()))
-			out, said := executeShown(t, e, in)
-			shown += said
+			// What the user sees (the terminal and the logs), and the
+			// structured output with the inject's own debug log.
+			out, shown, messages := runBothEchoing(t, tt.service, func(st *standIn) { st.echoOn(tt.event, tt.code) })
 
 			// The stand-in did quote the credentials: the test proves something.
-			echoed := strings.Join(append(st.echoMessages(), st2.echoMessages()...), "\n")
+			echoed := strings.Join(messages, "\n")
 			if !strings.Contains(echoed, testAccessKeyID) && !strings.Contains(echoed, testSessionToken) {
 				t.Fatalf("the stand-in's answers quote no credential:\n%s", echoed)
 			}

@@ -306,3 +306,36 @@ func TestCallTimeout(t *testing.T) {
 		t.Errorf("ec2 check = %+v, want failed on its deadline", res)
 	}
 }
+
+// runBothEchoing runs one cloudscan inject on a target of service ("" for
+// the identity check alone) twice, each time against a stand-in armed by
+// arm: through the CLI (`run cloudscan --inject-file`, debug logs) and by
+// Execute. It returns Execute's output, all both runs showed (the CLI's
+// stdout and stderr, the output's JSON and the log lines) and the
+// messages the stand-ins answered.
+func runBothEchoing(t *testing.T, service string, arm func(*standIn)) (framework.ToolOutput, string, []string) {
+	t.Helper()
+	target := map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1"}
+	if service != "" {
+		target["target_service"] = service
+	}
+	st := newStandIn(t, []string{"private-logs"}, fixtures())
+	arm(st)
+	file := testkit.WriteJSON(t, "inject.json", map[string]any{
+		"inject_id": "cloud-1", "targets": []map[string]any{target},
+		"params": map[string]any{"retry_max_backoff": "5ms"},
+	})
+	_, stdout, stderr := runCLI(endpointEnv(st.URL()), "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug")
+	shown := stdout + stderr
+	if !strings.Contains(shown, "executed") {
+		t.Fatalf("no log of the run in what the CLI wrote:\n%s", shown)
+	}
+	st2 := newStandIn(t, []string{"private-logs"}, fixtures())
+	arm(st2)
+	e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
+	cfg := euWest1
+	cfg.TargetService = service
+	in := newInject(t, []signatures.CloudConfig{cfg}, decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st2.URL()))
+	out, said := executeShown(t, e, in)
+	return out, shown + said, append(st.echoMessages(), st2.echoMessages()...)
+}

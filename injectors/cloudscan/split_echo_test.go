@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/signatures"
 )
 
@@ -104,33 +103,7 @@ func TestSplitEchoNeverShown(t *testing.T) {
 			setAWSEnv(t)
 			t.Setenv("AWS_SESSION_TOKEN", testSessionToken)
 			t.Setenv("AWS_SECRET_ACCESS_KEY", testEscapableSecretKey)
-			target := map[string]any{"cloud_provider": "aws", "cloud_account_id": "123456789012", "cloud_region": "eu-west-1"}
-			if tt.service != "" {
-				target["target_service"] = tt.service
-			}
-
-			st := newStandIn(t, []string{"private-logs"}, fixtures())
-			st.echoWithOn(tt.event, tt.code, tt.msg)
-			file := testkit.WriteJSON(t, "inject.json", map[string]any{
-				"inject_id": "cloud-1", "targets": []map[string]any{target},
-				"params": map[string]any{"retry_max_backoff": "5ms"},
-			})
-			_, stdout, stderr := runCLI(endpointEnv(st.URL()), "run", "cloudscan", "--inject-file", file, "-o", "text", "--log-level", "debug")
-			shown := stdout + stderr
-			if !strings.Contains(shown, "executed") {
-				t.Fatalf("no log of the run in what the CLI wrote:\n%s", shown)
-			}
-
-			st2 := newStandIn(t, []string{"private-logs"}, fixtures())
-			st2.echoWithOn(tt.event, tt.code, tt.msg)
-			e := New(WithVersion(testVersion), withClock(func() time.Time { return testNow }))
-			cfg := euWest1
-			cfg.TargetService = tt.service
-			in := newInject(t, []signatures.CloudConfig{cfg}, decodeParams(t, e, json.RawMessage(`{"retry_max_backoff":"5ms"}`), st2.URL()))
-			out, said := executeShown(t, e, in)
-			shown += said
-
-			echoed := append(st.echoMessages(), st2.echoMessages()...)
+			out, shown, echoed := runBothEchoing(t, tt.service, func(st *standIn) { st.echoWithOn(tt.event, tt.code, tt.msg) })
 			if len(echoed) == 0 {
 				t.Fatal("the stand-in answered no echo")
 			}
