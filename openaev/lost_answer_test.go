@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -188,29 +187,7 @@ func TestUnstoredRetryKnowsItsComplete(t *testing.T) {
 			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: msg}); err != nil {
 				t.Fatalf("settled with %v, want acknowledged", err)
 			}
-			// The platform took one: no "complete" follows it (processed
-			// again, the inject finished twice; dropped, its findings
-			// repeated).
-			taken, after := 0, 0
-			for _, c := range s.platform.Calls(id) {
-				switch {
-				case c.Kind != openaevtest.KindComplete:
-				case taken > 0:
-					after++
-				case c.Outcome == openaevtest.Processed:
-					taken++
-				}
-			}
-			if taken != 1 || after != 0 {
-				t.Errorf("the platform took %d completes, then got %d more; want 1, then none", taken, after)
-			}
-			// 4 per target: source, target, start and end.
-			for _, typ := range []string{"DETECTION", "PREVENTION"} {
-				sigs := s.platform.Signatures(id)[typ]
-				if all, distinct := len(sigs), len(slices.Compact(signatureSet(sigs))); all != 8 || distinct != 8 {
-					t.Errorf("the platform holds %d %s signatures, %d distinct; want 8, each once", all, typ, distinct)
-				}
-			}
+			checkTakenOnce(t, s.platform, id)
 			if n := s.logs.FilterMessageSnippet("may be stored twice").Len(); n != 0 {
 				t.Errorf("%d WARN lines saying the signatures may be stored twice, want none", n)
 			}

@@ -3,7 +3,6 @@ package openaev_test
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 
@@ -40,29 +39,7 @@ func TestHandlerHeldRetryAsksFirst(t *testing.T) {
 			if err := s.handler.HandleDelivery(context.Background(), serve.Delivery{Body: body}); err != nil {
 				t.Fatalf("settled with %v, want acknowledged", err)
 			}
-			// Its signatures once each: 4 a target of each type.
-			for _, typ := range []string{"DETECTION", "PREVENTION"} {
-				got := signatureSet(s.platform.Signatures("i-1")[typ])
-				if all, distinct := len(got), len(slices.Compact(got)); all != 8 || distinct != 8 {
-					t.Errorf("the platform holds %d %s signatures, %d distinct; want 8, each once", all, typ, distinct)
-				}
-			}
-			// The platform took one: no "complete" follows it (processed
-			// again, the inject finished twice; dropped, its findings
-			// repeated).
-			taken, after := 0, 0
-			for _, c := range s.platform.Calls("i-1") {
-				switch {
-				case c.Kind != openaevtest.KindComplete:
-				case taken > 0:
-					after++
-				case c.Outcome == openaevtest.Processed:
-					taken++
-				}
-			}
-			if taken != 1 || after != 0 {
-				t.Errorf("the platform took %d completes, then got %d more; want 1, then none", taken, after)
-			}
+			checkTakenOnce(t, s.platform, "i-1")
 			if n := s.nmap.calls.Load(); n != 1 {
 				t.Errorf("nmap ran %d times, want 1", n)
 			}

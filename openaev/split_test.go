@@ -55,6 +55,34 @@ func signatureSet(sigs []openaevtest.Signature) []string {
 	return out
 }
 
+// checkTakenOnce checks that the platform took one "complete" of inject
+// id and got no other after it (processed again, the inject would finish
+// twice; dropped, its findings would repeat), and that it holds each
+// DETECTION and PREVENTION signature of the inject's two targets once
+// (4 a target of each type: source, target, start and end).
+func checkTakenOnce(t *testing.T, p *openaevtest.Platform, id string) {
+	t.Helper()
+	taken, after := 0, 0
+	for _, c := range p.Calls(id) {
+		switch {
+		case c.Kind != openaevtest.KindComplete:
+		case taken > 0:
+			after++
+		case c.Outcome == openaevtest.Processed:
+			taken++
+		}
+	}
+	if taken != 1 || after != 0 {
+		t.Errorf("the platform took %d completes, then got %d more; want 1, then none", taken, after)
+	}
+	for _, typ := range []string{"DETECTION", "PREVENTION"} {
+		got := signatureSet(p.Signatures(id)[typ])
+		if all, distinct := len(got), len(slices.Compact(got)); all != 8 || distinct != 8 {
+			t.Errorf("the platform holds %d %s signatures, %d distinct; want 8, each once", all, typ, distinct)
+		}
+	}
+}
+
 func stored(p *openaevtest.Platform, id string) []string {
 	var all []openaevtest.Signature
 	for _, sigs := range p.Signatures(id) {
