@@ -50,8 +50,7 @@
 //     a SecurityPlatformType (EDR, XDR, SIEM, SOAR, NDR, ISPM, LLM_FIREWALL,
 //     AI_GATEWAY). injector_id, injector_name and injector_type must not be
 //     blank. The contracts' declared outputs are kept: they drive the
-//     processing of callbacks. Their expectation types are not checked
-//     (rule 13).
+//     processing of callbacks. Their expectation types are not checked (13).
 //  3. Callbacks are queued (the platform's default inject-trace queue,
 //     BatchingInjectStatusService). A body that passes field validation is
 //     answered 200, then processed; each Call records Processed, or Dropped
@@ -196,13 +195,9 @@
 //     stand-in gives inject_id, inject_status (status_name, and status_traces:
 //     one per processed callback, execution_message as sent, execution_action
 //     COMPLETE for a "complete": createExecutionTrace, convertExecutionAction;
-//     InjectStatus.status_traces is a @OneToMany fetched EAGER with no
-//     @JsonIgnore, so a finished inject's traces are always listed, a
-//     "complete"'s trace saved before the status it finishes; but a status
-//     set by hand, SetInjectStatus, replaces the InjectStatus and its
-//     traces, and failInjectStatus without a message finishes one with none
-//     added: an empty list of a finished inject says nothing of whose
-//     "complete" finished it),
+//     a @OneToMany fetched EAGER, no @JsonIgnore; a "complete"'s trace is
+//     saved before the status it finishes, but SetInjectStatus and
+//     failInjectStatus without a message leave a finished inject none),
 //     inject_injector_contract and inject_type. The contract is the
 //     whole InjectorContract, not an id (openaev-model/…/database/model/
 //     Inject.java:171-183, no MonoIdSerializer): injector_contract_id
@@ -224,10 +219,8 @@
 //     inject up for any other, throwing the same). Before 2.0.0 (1.18.x,
 //     given with WithVersionString) the reception and callback routes
 //     carry @Secured(ROLE_ADMIN), whose AccessDeniedException RestBehavior
-//     answers 404, as for an inject that does not exist, and GET checks no
-//     right.
-//  9. Routes: the implants' POST
-//     /api/injects/execution/{agentId}/callback/{injectId}
+//     answers 404, as for an inject that does not exist; GET checks none.
+//  9. Routes: the implants' POST /api/injects/execution/{agentId}/callback/{injectId}
 //     (InjectApi.java:393-400) is a callback (Call.AgentID); the stand-in
 //     holds no agents, so it is Dropped after the 200 with the ERROR
 //     trace the platform adds for an unknown agent (agentNotFoundLocked).
@@ -307,8 +300,7 @@
 //     healthcheck/utils/HealthCheckUtils.java:96-97 →
 //     openaev-model …/helper/InjectModelHelper.java:242-243) call
 //     EXPECTATION_TYPE.valueOf on each type of the inject's content up to
-//     the first DETECTION or PREVENTION, and throw on an unknown one
-//     before it.
+//     the first DETECTION or PREVENTION, and throw on an unknown one before it.
 //  14. Findings are unique per inject (2.4.0 read; the Current line's
 //     FindingService read up to 2026-08 alike; files under
 //     openaev-api/src/main/java/io/openaev/). An injector's findings are
@@ -401,7 +393,7 @@
 //     0: the reception's {}, {"tracking_total_count":null}, "5" and 5.5
 //     are taken (0, 0, 5, 5: nothing required).
 //
-// Failures can be scripted per inject with FailComplete, FailReception,
-// FailTrace, and for registrations and asset-group pages. Message builds
-// the queue message the platform would send an injector for an inject.
+// Failures are scripted per inject (FailComplete, FailReception, FailTrace…)
+// and per route (failures.go). Message builds the queue message the platform
+// would send an injector for an inject.
 package openaevtest
