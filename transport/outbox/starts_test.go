@@ -116,15 +116,20 @@ func TestStartRun(t *testing.T) {
 				}
 				r.End()
 			}
-			if tt.running { // by another Store of this process, open while counted
+			// startElsewhere starts a run of i-1 by another Store of this
+			// process, open until the test ends.
+			startElsewhere := func() {
 				other, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
 				if err != nil {
 					t.Fatal(err)
 				}
-				defer other.Close()
+				t.Cleanup(func() { other.Close() })
 				if _, _, err := other.StartRun("i-1", tt.bound); err != nil {
 					t.Fatal(err)
 				}
+			}
+			if tt.running { // open while counted
+				startElsewhere()
 			}
 			run, crashed, err := s.StartRun("i-1", tt.bound)
 			if err != nil {
@@ -134,14 +139,7 @@ func TestStartRun(t *testing.T) {
 				t.Errorf("StartRun: crashed %d, run %v; want %d, %v", crashed, run != nil, tt.wantCrashed, tt.wantRun)
 			}
 			if tt.after { // its record is no longer the new run's alone
-				other, err := Open(path, Options{Shared: true, Timeout: DefaultTimeout})
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer other.Close()
-				if _, _, err := other.StartRun("i-1", tt.bound); err != nil {
-					t.Fatal(err)
-				}
+				startElsewhere()
 			}
 			run.End()
 			if err := s.Close(); err != nil { // waits for the removal
