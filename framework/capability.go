@@ -62,7 +62,9 @@ type Configurer interface {
 // host-wide address the targets of every other executor share; a target
 // given as a host name is resolved by the system resolver, as the tool
 // resolves it, and gets the source on the route to its first address of
-// each family it resolves to. The runtime calls it once
+// each family it resolves to (the openaev profile sends the source of
+// the family its traffic used alone: runtime.Request.TrafficSources).
+// The runtime calls it once
 // per inject, after Configure; it must be fast and must not touch the
 // network. Implementing it is also what has an intake resolve the
 // targets' host names before the run (runtime.Runtime.LookupHosts:

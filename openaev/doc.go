@@ -238,6 +238,12 @@
 // parent_process_name); the others are not signatures: a target with an
 // asset has them in its per-target trace (below; none on 2.4.x, none for
 // a target without an asset), and one DEBUG line per inject names them.
+// A network target of a framework.DirectSender (nmap) carries the source
+// address of the family its traffic used alone, never the host-wide one
+// of the other (an IPv6 address source_ipv6_address, an IPv4 address or a
+// host name, scanned over IPv4, source_ipv4_address: Processor sets
+// runtime.Request.TrafficSources): QRadar's collector ORs every source
+// address of a signature into its query.
 // Values are scalar strings only (a list or object value of a member is
 // left out of the signatures; the per-target trace shows it); only DETECTION and PREVENTION groups are
 // kept, and only for targets that name an agent, an asset or an asset

@@ -166,10 +166,12 @@ func (p *Processor) RunRequest(ctx context.Context, req runtime.Request) error {
 	return p.run(ctx, req)
 }
 
-// run runs a request and maps the outcome: nil once the terminal callback
+// run runs a request, its targets' sources those of their traffic's family
+// alone (runtime.Request.TrafficSources), and maps the outcome: nil once the terminal callback
 // was delivered, the delivery error when it was not, a *MessageError for
 // an inject refused (its rejection delivered).
 func (p *Processor) run(ctx context.Context, req runtime.Request) error {
+	req.TrafficSources = true // the collectors OR a signature's source addresses
 	_, err := p.rt.Run(ctx, req)
 	var de *runtime.DeliveryError
 	if errors.As(err, &de) {

@@ -118,6 +118,9 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	if p.direct && p.category == framework.Network {
 		p.routes = rt.sigs.RouteSources()
 		p.routes.Resolved(req.Resolved)
+		if req.TrafficSources {
+			p.routes.TrafficOnly()
+		}
 	}
 	return p, nil
 }

@@ -38,6 +38,14 @@ type Request struct {
 	// from here (signatures.RouteSources.Resolved), so that a name is
 	// resolved once per inject. It is never encoded.
 	Resolved map[string][]netip.Addr `json:"-"`
+	// TrafficSources has the network targets of a framework.DirectSender
+	// carry the source address of the family their traffic uses alone
+	// (signatures.RouteSources.TrafficOnly: an IPv6 target no
+	// source_ipv4, an IPv4 target or a host name no source_ipv6), not the
+	// host-wide one of the other family. The openaev profile sets it: its
+	// collectors match a signature on any of its source addresses. It is
+	// never encoded.
+	TrafficSources bool `json:"-"`
 }
 
 // TargetSpec is one target as a request writes it: either {"value": "…"}

@@ -43,6 +43,9 @@ type RouteSources struct {
 	// not resolved by then is not looked up any more.
 	lookups  context.Context
 	endNames context.CancelFunc
+	// traffic: each target carries the source of its traffic's family
+	// only (TrafficOnly).
+	traffic bool
 }
 
 // resolved is what one host name resolves to, looked up once.
@@ -71,14 +74,16 @@ func (m *Manager) RouteSources() *RouteSources {
 // (ResolveSourceIP). CONTAINER_IP, when set, is the IPv4 address of every
 // target. A cloud or external configuration has none. An IPv4-mapped IPv6
 // target is the IPv4 address it maps (Canonical): its source is an IPv4
-// address, never put in source_ipv6.
+// address, never put in source_ipv6. After TrafficOnly, the family the
+// target's traffic does not use is left empty.
 func (r *RouteSources) For(c Config) SourceIPs {
 	nc, ok := networkOf(c)
 	if !ok {
 		return SourceIPs{}
 	}
+	nc = nc.canonical()
 	src := r.m.ResolveSourceIP()
-	for _, dst := range r.dests(nc.canonical()) {
+	for _, dst := range r.dests(nc) {
 		switch a := r.route(dst); {
 		case a == "":
 		case dst.Is4():
@@ -87,16 +92,44 @@ func (r *RouteSources) For(c Config) SourceIPs {
 			src.IPv6 = a
 		}
 	}
+	if r.traffic {
+		src = trafficFamily(nc, src)
+	}
 	if src.IPv4 == UnknownSourceIP {
 		r.m.noIPv4(needsIPv4(nc))
 	}
 	return src
 }
 
+// TrafficOnly has For give each target the source address of the family
+// its traffic uses, and nothing for the other: an IPv4 address's
+// source_ipv4 alone, an IPv6 address's source_ipv6 alone, and a host
+// name's source_ipv4 alone, the family a DirectSender's scan of a name
+// uses (nmap, given a name without -6, scans its first IPv4 address; a
+// name with no IPv4 address it does not scan at all). A profile whose
+// receivers match a signature on any of its source addresses (the
+// openaev collectors OR them) asks for it, so that an address the
+// target's traffic never came from matches none of its events. Call it
+// before For and Prefetch. A nil RouteSources ignores it.
+func (r *RouteSources) TrafficOnly() {
+	if r != nil {
+		r.traffic = true
+	}
+}
+
+// trafficFamily keeps, of src, the source of the family the traffic to
+// the canonical nc uses (see TrafficOnly).
+func trafficFamily(nc NetworkConfig, src SourceIPs) SourceIPs {
+	if nc.TargetIPv6 != "" {
+		return SourceIPs{IPv6: src.IPv6}
+	}
+	return SourceIPs{IPv4: src.IPv4}
+}
+
 // dests returns the addresses whose routes For looks up for the canonical
 // nc: its address, or the first address of each family its host name
-// resolves to; an IPv4 one only when CONTAINER_IP does not pin the IPv4
-// source.
+// resolves to (its IPv4 one alone after TrafficOnly); an IPv4 one only
+// when CONTAINER_IP does not pin the IPv4 source.
 func (r *RouteSources) dests(nc NetworkConfig) []netip.Addr {
 	var as []netip.Addr
 	switch {
@@ -107,7 +140,7 @@ func (r *RouteSources) dests(nc NetworkConfig) []netip.Addr {
 	case nc.TargetHostname != "":
 		if n := r.resolve(nc.TargetHostname); n != nil {
 			for _, a := range [...]netip.Addr{n.v4, n.v6} {
-				if a.IsValid() {
+				if a.IsValid() && !(r.traffic && a.Is6()) {
 					as = append(as, a)
 				}
 			}

@@ -1,0 +1,71 @@
+package openaev_test
+
+import (
+	"context"
+	"net"
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// The collectors OR a signature's source addresses: a target of an
+// injector whose traffic goes to its targets (nmap) carries the source of
+// the family its traffic used alone, routed on loopback (an IPv6 target no
+// source_ipv4_address, an IPv4 target or a host name, scanned over IPv4,
+// no source_ipv6_address); an injector that calls an API or sends nothing
+// (noop) keeps the host-wide addresses of both families.
+func TestSignaturesCarryTheSourceOfTheTrafficFamily(t *testing.T) {
+	cases := []struct {
+		name     string
+		injector string
+		target   string
+		want     map[string]any // the source values of the DETECTION group
+	}{
+		{"nmap, IPv6 target", "nmap", "::1", map[string]any{"source_ipv6_address": "::1"}},
+		{"nmap, IPv4 target", "nmap", "127.0.0.5", map[string]any{"source_ipv4_address": "127.0.0.1"}},
+		{"nmap, host name of both families", "nmap", "dual.test", map[string]any{"source_ipv4_address": "127.0.0.1"}},
+		{"noop, IPv6 target", "noop", "::1", map[string]any{"source_ipv4_address": "192.0.2.10", "source_ipv6_address": "2001:db8::10"}},
+		{"noop, IPv4 target", "noop", "127.0.0.5", map[string]any{"source_ipv4_address": "192.0.2.10", "source_ipv6_address": "2001:db8::10"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			r := signatures.Resolver{
+				InterfaceAddrs: func() ([]netip.Addr, error) {
+					return []netip.Addr{netip.MustParseAddr("192.0.2.10"), netip.MustParseAddr("2001:db8::10")}, nil
+				},
+				LookupHost: func(_ context.Context, h string) ([]string, error) {
+					if h == "dual.test" {
+						return []string{"::1", "127.0.0.1"}, nil
+					}
+					return nil, &net.DNSError{Err: "no such host", Name: h, IsNotFound: true}
+				},
+				Route: signatures.DefaultResolver().Route, // a UDP connect on loopback: no packet sent
+			}
+			e.build(testManifests(), runtime.WithSignatures(signatures.NewManager(
+				signatures.WithClock(func() time.Time { return testClock }), signatures.WithResolver(r))))
+			e.platform.AddInject("inj-src", openaev.ContractID(tc.injector))
+			req := runtime.Request{InjectID: "inj-src", Injector: tc.injector, ExpectationTypes: []string{"DETECTION"},
+				Targets: []runtime.TargetSpec{{Value: tc.target, Asset: "a1"}}}
+			if err := e.proc.RunRequest(context.Background(), req); err != nil {
+				t.Fatal(err)
+			}
+			calls := e.platform.Calls("inj-src")
+			vals := signatureValues(t, expectationSignatures(t, calls[len(calls)-1]))
+			got := map[string]any{}
+			for _, k := range []string{"source_ipv4_address", "source_ipv6_address"} {
+				if v, ok := vals["a1"]["DETECTION"][k]; ok {
+					got[k] = v
+				}
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("sources %v, want %v (values %v)", got, tc.want, vals["a1"]["DETECTION"])
+			}
+		})
+	}
+}
