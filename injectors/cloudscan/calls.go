@@ -14,30 +14,31 @@ import (
 )
 
 // recorder collects the API calls sent on behalf of one unit of work (the
-// identity call, one check), by the region whose trail records each, and
-// the user agent they carried. Safe for concurrent use.
+// identity call, one check), by the region whose trail records each, with
+// the User-Agent header each carried. Safe for concurrent use.
 type recorder struct {
 	mu sync.Mutex
-	// calls holds, per region, the calls recorded there.
-	calls     map[string]map[string]struct{}
-	userAgent string
+	// calls holds, per region, the calls recorded there, each with the
+	// User-Agent header of its first answered attempt.
+	calls map[string]map[string]string
 }
 
-func newRecorder() *recorder { return &recorder{calls: map[string]map[string]struct{}{}} }
+func newRecorder() *recorder { return &recorder{calls: map[string]map[string]string{}} }
 
-// add records call as made in region: the region its request was signed
-// for, which is the region whose CloudTrail records it.
+// add records call as made in region (the region its request was signed
+// for, which is the region whose CloudTrail records it) with the
+// User-Agent header it sent; a call recorded there already keeps its
+// first.
 func (r *recorder) add(region, call, userAgent string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	set := r.calls[region]
 	if set == nil {
-		set = map[string]struct{}{}
+		set = map[string]string{}
 		r.calls[region] = set
 	}
-	set[call] = struct{}{}
-	if r.userAgent == "" {
-		r.userAgent = userAgent
+	if _, ok := set[call]; !ok {
+		set[call] = userAgent
 	}
 }
 
@@ -52,10 +53,12 @@ func (r *recorder) byRegion() map[string][]string {
 	return out
 }
 
-func (r *recorder) agent() string {
+// userAgent returns the User-Agent header call, recorded in region, sent
+// ("" when it was not recorded there).
+func (r *recorder) userAgent(region, call string) string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return r.userAgent
+	return r.calls[region][call]
 }
 
 type recorderKey struct{}

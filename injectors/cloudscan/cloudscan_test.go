@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"maps"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -243,6 +244,7 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 		if ua, _ := det[ExtraUserAgent].(string); !strings.Contains(ua, "injectkit/"+testVersion) {
 			t.Errorf("target %d: user_agent %q lacks injectkit/%s", i, ua, testVersion)
 		}
+		checkUserAgent(t, i, spec.Targets[i].CloudRegion, det, st)
 	}
 	got, want := []string{}, []string{}
 	for c := range union {
@@ -255,6 +257,47 @@ func checkInvariants(t *testing.T, spec caseSpec, st *standIn, out framework.Too
 	}
 	if !sameSet(got, dedup(want)) {
 		t.Errorf("reported calls by region %q, want %q (the stand-in's, under account %q)", got, dedup(want), account)
+	}
+}
+
+// identityCall is the identity call, as the stand-in and the extras name it.
+const identityCall = "sts.amazonaws.com:GetCallerIdentity"
+
+// checkUserAgent checks that the user_agent of target i (in region, its
+// DETECTION extras det) is a User-Agent header the stand-in saw on the
+// first call the target lists of its own checks (its region's calls, then
+// the other regions' by region, the identity call only when it lists no
+// other): the one CloudTrail logged for that event, never the identity
+// call's when its checks made calls of their own.
+func checkUserAgent(t *testing.T, i int, region string, det map[string]any, st *standIn) {
+	t.Helper()
+	ua, _ := det[ExtraUserAgent].(string)
+	own, _ := det[ExtraCloudAPICalls].([]string)
+	others, _ := det[ExtraCloudAPICallsOtherRegions].(map[string][]string)
+	type listed struct{ region, event string }
+	var order []listed
+	for _, c := range own {
+		order = append(order, listed{region, c})
+	}
+	for _, r := range slices.Sorted(maps.Keys(others)) {
+		for _, c := range others[r] {
+			order = append(order, listed{r, c})
+		}
+	}
+	if checks := slices.DeleteFunc(slices.Clone(order), func(l listed) bool { return l.event == identityCall }); len(checks) > 0 {
+		order = checks
+	}
+	if len(order) == 0 {
+		return
+	}
+	first, sent := order[0], map[string]bool{}
+	for _, c := range st.calls() {
+		if c.Region == first.region && c.Event == first.event {
+			sent[c.UserAgent] = true
+		}
+	}
+	if !sent[ua] {
+		t.Errorf("target %d: user_agent %q, want the one %s in %s sent: %q", i, ua, first.event, first.region, slices.Sorted(maps.Keys(sent)))
 	}
 }
 

@@ -54,7 +54,9 @@
 // target's region), cloud_api_calls_other_regions (the target's other
 // calls by the region that records them: the region each request was
 // signed for, the partition's global region for IAM) and user_agent (the
-// SDK user agent, which carries "injectkit/<version>").
+// User-Agent header the target's checks sent on the first call it lists
+// of them, the identity call's when they got no answer; every call's
+// carries "injectkit/<version>").
 //
 // Only AWS is implemented; the provider interface in provider.go is the seam
 // for others.

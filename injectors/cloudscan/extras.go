@@ -18,12 +18,17 @@ const (
 // in region: the sorted unique calls made for it that CloudTrail records in
 // region, the calls made for it that CloudTrail records in other regions
 // (IAM's in its partition's global region, the identity call in the region
-// it was made in), by region, and the user agent they carried. A collector
+// it was made in), by region, and the user agent of its checks' calls
+// (checksAgent; the identity call's when they have none). A collector
 // looks a call up by account, region and event name: a call listed under a
-// region whose trail does not record it could never be found.
-func targetExtras(region string, recs []*recorder) framework.TypeExtras {
+// region whose trail does not record it could never be found. identity is
+// nil when the identity call does not count for the target.
+func targetExtras(region string, identity *recorder, checks []*recorder) framework.TypeExtras {
 	sets := map[string]map[string]bool{}
-	ua := ""
+	recs := checks
+	if identity != nil {
+		recs = append([]*recorder{identity}, checks...)
+	}
 	for _, rec := range recs {
 		for r, calls := range rec.byRegion() {
 			if sets[r] == nil {
@@ -33,9 +38,10 @@ func targetExtras(region string, recs []*recorder) framework.TypeExtras {
 				sets[r][c] = true
 			}
 		}
-		if ua == "" {
-			ua = rec.agent()
-		}
+	}
+	ua := checksAgent(region, checks)
+	if ua == "" && identity != nil {
+		ua = checksAgent(region, []*recorder{identity})
 	}
 	if len(sets) == 0 {
 		return framework.TypeExtras{}
@@ -57,4 +63,32 @@ func targetExtras(region string, recs []*recorder) framework.TypeExtras {
 		extra[ExtraUserAgent] = ua
 	}
 	return framework.TypeExtras{framework.Detection: extra, framework.Prevention: extra}
+}
+
+// checksAgent returns the User-Agent header of the first call of recs in
+// the order the target lists them (those recorded in region, sorted, then
+// those of the other regions, by region, each sorted): the one CloudTrail
+// logged for that event. The calls of one service do not all carry the
+// same header: the SDK's feature metrics (m/…) name what each call used,
+// such as a paginator (C) on a list call. "" when recs recorded no call.
+func checksAgent(region string, recs []*recorder) string {
+	byRegion := map[string][]string{}
+	for _, rec := range recs {
+		for r, calls := range rec.byRegion() {
+			byRegion[r] = append(byRegion[r], calls...)
+		}
+	}
+	regions := slices.Sorted(maps.Keys(byRegion))
+	if i := slices.Index(regions, region); i > 0 {
+		regions = append(append([]string{region}, regions[:i]...), regions[i+1:]...)
+	}
+	for _, r := range regions {
+		call := slices.Min(byRegion[r])
+		for _, rec := range recs {
+			if ua := rec.userAgent(r, call); ua != "" {
+				return ua
+			}
+		}
+	}
+	return ""
 }

@@ -19,8 +19,10 @@ import (
 type configRun struct {
 	cfg    signatures.CloudConfig
 	result *ConfigResult
-	// recs are the recorders of the calls made for this configuration.
-	recs []*recorder
+	// identity records the identity call, when it counts for this
+	// configuration; recs, the calls of its checks.
+	identity *recorder
+	recs     []*recorder
 	// jobs are the checks it asked for, by service.
 	jobs map[string]*job
 }
@@ -200,7 +202,7 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 				zap.String("cloud_account_id", r.cfg.CloudAccountID), zap.String("caller_account_id", account))
 			continue
 		}
-		r.recs = append(r.recs, idRec)
+		r.identity = idRec
 		services := prov.services()
 		if r.cfg.TargetService != "" {
 			services = []string{r.cfg.TargetService}
@@ -316,7 +318,7 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 			troubled = true
 		}
 		results[i] = res
-		out.TargetExtras[in.Targets[i]] = targetExtras(r.cfg.CloudRegion, r.recs) // runs[i] is in.Targets[i]'s
+		out.TargetExtras[in.Targets[i]] = targetExtras(r.cfg.CloudRegion, r.identity, r.recs) // runs[i] is in.Targets[i]'s
 	}
 	out.Findings = map[string]any{FieldConfigs: results, FieldFindingsSummary: summarize(results)}
 	switch {
