@@ -90,6 +90,18 @@ type ToolOutput struct {
 	// (a pointer configuration and its value) with extras not deeply
 	// equal: none of the run's per-target extras are then sent.
 	TargetExtras map[Target]TypeExtras
+	// Unreached names the targets the executor sent nothing to (a name
+	// that does not resolve, a scan the deadline came before, an account
+	// its credentials cannot reach), each with why, in words that finish
+	// "<injector> on <target>: " ("not scanned: the name does not
+	// resolve"; "" reads as "not reached"). Keyed as TargetExtras is (a
+	// key naming no target of the inject is ignored, the runtime logs it).
+	// Such a target's signature holds the run's status and that reason
+	// alone: no address, no time, no extra, nothing a collector could
+	// match to traffic that never existed; a run none of whose targets
+	// was reached is failed. Name only targets that got no traffic at
+	// all: one the tool was probing when its deadline came is reached.
+	Unreached map[Target]string
 	// Findings is the injector's structured result, carried untouched;
 	// a key whose value JSON cannot encode (NaN, a chan…) is left out by
 	// the runtime, and fails the run naming it, as an extra does.

@@ -14,8 +14,17 @@ type targetExtras struct {
 	kind   string          // the configuration's Go type: orders targets written alike
 }
 
+// unreached is one entry of ToolOutput.Unreached as JSON writes it.
+type unreached struct {
+	Target json.RawMessage `json:"target"`
+	Reason string          `json:"reason"`
+	kind   string
+}
+
 // MarshalJSON encodes the output as encoding/json encodes its fields, but
-// for TargetExtras, whose keys (targets) a JSON object cannot hold: it is
+// for TargetExtras and Unreached, whose keys (targets) a JSON object cannot
+// hold: Unreached is a list of {"target": …, "reason": …} (left out when
+// nil), TargetExtras
 // a list of {"target": …, "extras": …}, the target as Target.String
 // writes it, in the order of those texts, then (for targets written alike:
 // a pointer configuration and its value, two kinds of configuration with
@@ -40,8 +49,19 @@ func (o ToolOutput) MarshalJSON() ([]byte, error) {
 				cmp.Compare(string(a.Extras), string(b.Extras)))
 		})
 	}
+	var gone []unreached
+	if o.Unreached != nil {
+		gone = make([]unreached, 0, len(o.Unreached))
+		for t, why := range o.Unreached {
+			gone = append(gone, unreached{Target: json.RawMessage(t.String()), Reason: why, kind: fmt.Sprintf("%T", t.Config)})
+		}
+		slices.SortFunc(gone, func(a, b unreached) int {
+			return cmp.Or(cmp.Compare(string(a.Target), string(b.Target)), cmp.Compare(a.kind, b.kind), cmp.Compare(a.Reason, b.Reason))
+		})
+	}
 	return json.Marshal(struct {
 		fields
 		TargetExtras []targetExtras
-	}{fields(o), list})
+		Unreached    []unreached `json:",omitempty"` // as before it was a field: none, not written
+	}{fields(o), list, gone})
 }

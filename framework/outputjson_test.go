@@ -26,6 +26,11 @@ func TestToolOutputJSON(t *testing.T) {
 			`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":[` +
 				`{"target":{"target_hostname":"web.example.com"},"extras":{"DETECTION":{"k":2}}},` +
 				`{"target":{"target_ipv4":"10.0.0.1","asset":"a-1"},"extras":{"DETECTION":{"k":1}}}]}`},
+		{"targets not reached", framework.ToolOutput{Unreached: map[framework.Target]string{
+			web: "not scanned: the name does not resolve", ip: ""}},
+			`{"Status":"","ErrorInfo":null,"ExtraSignatures":null,"ExtraByType":null,"Findings":null,"TargetExtras":null,"Unreached":[` +
+				`{"target":{"target_hostname":"web.example.com"},"reason":"not scanned: the name does not resolve"},` +
+				`{"target":{"target_ipv4":"10.0.0.1","asset":"a-1"},"reason":""}]}`},
 	}
 	// Targets Target.String writes alike (a pointer configuration and its
 	// value, two kinds of configuration with the same fields, two

@@ -49,6 +49,9 @@ type fakeNmap struct {
 	// commandLine, when set, is the DETECTION extra "command_line" (a
 	// signature type of the collectors' enum).
 	commandLine string
+	// unreached maps a target value to why the run did not reach it
+	// (ToolOutput.Unreached); the run is partial then.
+	unreached map[string]string
 }
 
 // Manifest is the nmap injector's, without its description and with the
@@ -118,13 +121,23 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 	if f.commandLine != "" {
 		byType[framework.Detection]["command_line"] = f.commandLine
 	}
-	return framework.ToolOutput{
+	out := framework.ToolOutput{
 		Status: framework.StatusSuccess,
 		Findings: map[string]any{"scan_results": rows, "ports": ports, "action_output": cmp.Or(f.raw, "<nmaprun/>"),
 			"unscanned_targets": []string{}},
 		ExtraByType:  byType,
 		TargetExtras: extras,
 	}
+	for _, t := range in.Targets {
+		nc, _ := t.Network()
+		if why, ok := f.unreached[nc.Value()]; ok {
+			if out.Unreached == nil {
+				out.Unreached = map[framework.Target]string{}
+			}
+			out.Unreached[t], out.Status = why, framework.StatusPartial
+		}
+	}
+	return out
 }
 
 // env is one test's platform, client, profile and processor, over a

@@ -42,7 +42,9 @@ func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v Platf
 // sendTargetTraces sends one INFO command_execution trace per target
 // that has an asset, its execution_context_identifiers naming the asset,
 // as the platform's own injectors fill its per-target view: what ran on
-// the target, its outcome and its findings of sent (those the terminal
+// the target, its outcome and its findings of sent; an ERROR one naming
+// the target and why for a target the executor did not reach ("nmap on
+// nosuchhost.invalid: not scanned: the name does not resolve") (those the terminal
 // callback carries: one it leaves out is not counted). They are traces:
 // their loss is logged, not fatal, and the first failure stops the others.
 func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest, sent map[string]bool) {
@@ -58,6 +60,10 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 		}
 		e := Execution{Message: targetMessage(r, m, i, lists), Status: StatusInfo, Action: ActionCommandExecution,
 			ContextIdentifiers: []string{t.Attribution.Asset}}
+		if why := r.NotReached(i); why != "" {
+			// Nothing went to it: an error of its own, whatever the run's.
+			e.Message, e.Status = truncateEscaped(fmt.Sprintf("%s on %s: %s", r.Injector, frameworkTargetLabel(t), why), maxTargetTrace), StatusError
+		}
 		if err := p.client.Callback(ctx, r.InjectID, e); err != nil {
 			// A lost trace loses nothing the terminal callback does not carry.
 			p.log.Warn("per-target traces not delivered", zap.String("inject_id", r.InjectID), zap.Int("sent", done),

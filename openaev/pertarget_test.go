@@ -2,6 +2,7 @@ package openaev_test
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -72,6 +73,51 @@ func TestPerTargetTraces(t *testing.T) {
 				t.Errorf("terminal message %q", msg)
 			}
 		})
+	}
+}
+
+// TestPerTargetTraceOfATargetNotReached checks that a target the run did
+// not reach gets an ERROR trace naming it and why, no signature, and a
+// word in the terminal message; the run keeps its outcome.
+func TestPerTargetTraceOfATargetNotReached(t *testing.T) {
+	const why = "not scanned: the name does not resolve"
+	e := newLimitedEnv(t, openaevtest.Current, openaev.DefaultMaxPayloadSize, false)
+	e.nmap.open = map[string][]int{"192.0.2.7": {22}}
+	e.nmap.unreached = map[string]string{"db01.example.com": why}
+	body := e.message(t, "inj-u", "nmap", map[string]any{"target_selector": "assets",
+		"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
+		[]map[string]any{asset("asset", "a1", "", "192.0.2.7", nil, "ag1"),
+			asset("endpoint", "a2", "db01.example.com", "", nil)}, nil)
+	if err := e.proc.Process(context.Background(), body); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][2]string{} // asset → status, message
+	for _, c := range e.platform.Calls("inj-u") {
+		if c.Kind == openaevtest.KindTrace && !c.Processed() {
+			t.Errorf("trace %s: %s", c.Outcome, c.Reason)
+		}
+		if ids, ok := c.Body["execution_context_identifiers"].([]any); ok && c.Kind == openaevtest.KindTrace && len(ids) == 1 {
+			got[ids[0].(string)] = [2]string{c.Body["execution_status"].(string), c.Body["execution_message"].(string)}
+		}
+	}
+	if want := [2]string{"ERROR", "nmap on db01.example.com: " + why}; got["a2"] != want {
+		t.Errorf("trace of a2 %q, want %q", got["a2"], want)
+	}
+	if got["a1"][0] != "INFO" {
+		t.Errorf("trace of a1 %q", got["a1"])
+	}
+	done, _ := e.platform.Terminal("inj-u")
+	if !done.Processed() {
+		t.Errorf("terminal callback %s: %s", done.Outcome, done.Reason)
+	}
+	msg := message(done.Body)
+	if !strings.HasPrefix(msg, "nmap on 2 targets: partially succeeded") || !strings.Contains(msg, "; not reached: db01.example.com ("+why+")") {
+		t.Errorf("terminal message %q", msg)
+	}
+	doc, _ := done.Structured()
+	sigs, _ := json.Marshal(doc["expectation_signatures"])
+	if strings.Contains(string(sigs), `"asset":"a2"`) || !strings.Contains(string(sigs), `"asset":"a1"`) {
+		t.Errorf("signatures %s, want a1's alone", sigs)
 	}
 }
 

@@ -168,6 +168,25 @@ func plural(n int) string {
 	return "s"
 }
 
+// maxReasonNamed bounds, in bytes, each reason unreachedSummary quotes.
+const maxReasonNamed = 200
+
+// unreachedSummary names the targets the executor did not reach, each with
+// why, the first 10: "; not reached: nosuchhost.invalid (not scanned: the
+// name does not resolve)"; "" when it reached them all.
+func unreachedSummary(r *runtime.Report) string {
+	var parts []string
+	for i, t := range r.Targets {
+		if why := r.NotReached(i); why != "" {
+			parts = append(parts, frameworkTargetLabel(t)+" ("+truncateEscaped(why, maxReasonNamed)+")")
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "; not reached: " + list(parts, 10)
+}
+
 // undeclaredSummary summarises the findings the manifest does not declare
 // as outputs, which the structured output leaves out: never dropped
 // without a word. "; not declared as outputs: banner "SSH-2.0", hosts (3

@@ -14,7 +14,7 @@ import (
 // PayloadOf is what the runtime makes of an executor's output for in,
 // without running anything: the signatures of in's targets compiled by m
 // (pre- and post-execution), out's extras, the timeout's partial results
-// from in. Malformed output, which Run turns into a failed outcome, is an
+// from in, the targets out did not reach holding their status and why. Malformed output, which Run turns into a failed outcome, is an
 // error here. The source addresses are m's host-wide ones, not looked up
 // per route as Run does for a framework.DirectSender. It serves the tests
 // of an executor.
@@ -23,6 +23,10 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 	attributions := make([]signatures.Attribution, len(in.Targets))
 	for i, t := range in.Targets {
 		configs[i], attributions[i] = t.Config, t.Attribution
+	}
+	notReached, _ := unreachedAt(unreachedKeys(out.Unreached, framework.Target.ExtrasKey, func(s string) string { return s }), in.Targets)
+	if noneReached(notReached) {
+		out = failedUnreached(out)
 	}
 	if err := out.Validate(); err != nil {
 		return signatures.Payload{}, err
@@ -41,6 +45,11 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 	post, err := m.CompilePost(pre, compileInput(out, partial))
 	if err != nil {
 		return signatures.Payload{}, err
+	}
+	for i, why := range notReached {
+		if why != "" {
+			post[i] = signatures.NotReachedSignature(post[i].ExecutionStatus, why)
+		}
 	}
 	keyed, twice := extrasKeys(out.TargetExtras, framework.Target.ExtrasKey, nil)
 	extras, err := byTarget(keyed, twice, in.Targets)

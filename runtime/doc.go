@@ -97,7 +97,11 @@
 //     than a lost inject. An extra or a finding whose value
 //     JSON cannot encode (signatures.ExtraValueError: NaN, ±Inf, a chan…,
 //     or a MarshalJSON that panics), of any kind, is left out and fails
-//     the run, the rest kept.
+//     the run, the rest kept. A target the executor names in Unreached
+//     (it sent nothing there) gets a signature of the run's status and
+//     why alone (signatures.NotReachedSignature); a run none of whose
+//     targets was reached is failed; a key naming no target is ignored
+//     (WARN).
 //  6. Payload: one entry per target, one value group per expectation type,
 //     per-type and per-target extras added (extras that collide with a
 //     core field or its platform type, signatures.ExtraNameError, or
@@ -118,7 +122,8 @@
 // runtime logs four INFO lines, each with the inject id, the injector, the
 // target count and the step's duration: "pre-execution signatures
 // compiled" (step 3, with the category), "executed" (step 4, with the
-// status, the partial results' count and, when the injector reported an
+// status, the partial results' count, the targets not reached when there
+// are any and, when the injector reported an
 // error, its exit_code, the tool's as in error_info, and error, its message
 // redacted of what WithLogRedaction gives and then cut at
 // MaxLoggedMessage bytes by LoggedMessage, which says how much was cut), "payload built" (steps 5 and 6, with the status; its duration

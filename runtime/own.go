@@ -17,8 +17,9 @@ import (
 // is the runtime's once returned (see framework.Executor). Only the
 // output's maps and lists are copied, never the targets; a nil map or
 // list stays nil. The per-target extras are keyed by the target each key
-// names, as keyOf reads it (see extrasKeys, handedKeys): the copy holds no
-// pointer of the executor's. The targets two keys name with different
+// names, as keyOf reads it (see extrasKeys, handedKeys), and so are the
+// targets not reached (unreachedKeys): the copy holds no pointer of the
+// executor's. The targets two keys name with different
 // extras are returned (see byTarget).
 //
 // With r (nil: none), the copy holds none of its secrets, in any form
@@ -52,6 +53,7 @@ func ownOutput(out framework.ToolOutput, r *httpx.Redactor, keyOf func(framework
 	out.ExtraByType = w.typeExtras(out.ExtraByType)
 	var twice []framework.Target
 	out.TargetExtras, twice = extrasKeys(out.TargetExtras, keyOf, w.typeExtras)
+	out.Unreached = unreachedKeys(out.Unreached, keyOf, w.text)
 	return out, twice
 }
 

@@ -31,9 +31,12 @@ type Report struct {
 	Started  time.Time
 	Finished time.Time
 
-	sigs    *signatures.Batch       // one post-execution signature per target
-	extras  []framework.TypeExtras  // Output.TargetExtras by position, checked
-	payload signatures.PayloadRange // PayloadTargets by ranges
+	sigs   *signatures.Batch      // one post-execution signature per target
+	extras []framework.TypeExtras // Output.TargetExtras by position, checked
+	// notReached is Output.Unreached by position ("": reached), nil
+	// when every target was reached.
+	notReached []string
+	payload    signatures.PayloadRange // PayloadTargets by ranges
 }
 
 // Signature returns the post-execution signature of target i, built when
@@ -75,6 +78,25 @@ func (r *Report) TargetExtras(i int) framework.TypeExtras {
 		return nil
 	}
 	return r.extras[i]
+}
+
+// NotReached returns why the executor sent nothing to target i
+// (framework.ToolOutput.Unreached), "" when it did not say it did not
+// reach it. Such a target's signature holds the run's status and that
+// reason alone. A Report built outside the runtime finds it in
+// Output.Unreached as the runtime would (framework.Target.ExtrasKey).
+func (r *Report) NotReached(i int) string {
+	if r.sigs == nil {
+		notReached, _ := unreachedAt(unreachedKeys(r.Output.Unreached, framework.Target.ExtrasKey, func(s string) string { return s }), r.Targets)
+		if notReached == nil {
+			return ""
+		}
+		return notReached[i]
+	}
+	if r.notReached == nil {
+		return ""
+	}
+	return r.notReached[i]
 }
 
 // attribution returns the attribution of target i.

@@ -254,12 +254,22 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	// short run, and a slow one shows in the "payload built" duration.
 	t2 := rt.now()
 	stopRoutes()
+	notReached, stray := unreachedAt(out.Unreached, targets)
+	if len(stray) > 0 {
+		log.Warn("executor named as not reached targets it was not given; ignored", zap.String("targets", namedKeys(stray)))
+	}
+	if noneReached(notReached) {
+		out = failedUnreached(out)
+	}
 	var partial []string
 	if out.Status == framework.StatusTimeout {
 		partial = redactStrings(p.secrets, in.PartialResults())
 	}
 	fields := []zap.Field{zap.Int("targets", pre.Len()), zap.String("status", string(out.ExecutionStatus())),
 		zap.Int("partial_results", len(in.PartialResults())), zap.Duration("duration", ran)}
+	if n := countNotReached(notReached); n > 0 {
+		fields = append(fields, zap.Int("not_reached", n))
+	}
 	if out.ErrorInfo != nil && out.ErrorInfo.Message != "" {
 		fields = append(fields, zap.Int("exit_code", out.ErrorInfo.ExitCode), zap.String("error", LoggedMessage(out.ErrorInfo.Message, rt.logRedact)))
 	}
@@ -272,11 +282,11 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 
 	r := &Report{InjectID: p.Request.InjectID, Injector: p.Request.Injector, Phase: p.Request.Phase,
 		Category: p.category, Targets: targets, Manifest: p.Manifest, Types: p.types, Started: t1}
-	post, out, err := rt.compile(pre, out, partial, p.secrets, log)
+	post, out, err := rt.compile(pre, out, partial, notReached, p.secrets, log)
 	if err != nil {
 		return nil, err
 	}
-	r.Output, r.sigs, r.Status = out, post, out.Status
+	r.Output, r.sigs, r.Status, r.notReached = out, post, out.Status, notReached
 	if out.Status == framework.StatusTimeout {
 		r.Partial = partial
 	}
@@ -299,12 +309,13 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	return r, nil
 }
 
-// compile compiles the post-execution signatures of out. Malformed output
+// compile compiles the post-execution signatures of out, the targets of
+// notReached (unreachedAt's) holding only their status and why. Malformed output
 // becomes a failed outcome rather than a lost inject; extras and findings
 // JSON cannot encode are left out of it, the rest kept. The output
 // returned has its Status set to the outcome; the messages it makes
 // (which quote what the executor returned) are redacted of secrets.
-func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial []string, secrets *httpx.Redactor, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
+func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, partial, notReached []string, secrets *httpx.Redactor, log *zap.Logger) (*signatures.Batch, framework.ToolOutput, error) {
 	err := out.Validate()
 	if err == nil {
 		var bad []error
@@ -315,7 +326,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 	}
 	var post *signatures.Batch
 	if err == nil {
-		post, err = rt.sigs.Post(pre, compileInput(out, partial), signatures.PostLogger(log))
+		post, err = rt.sigs.Post(pre, compileInput(out, partial), signatures.PostLogger(log), notReachedOption(notReached))
 	}
 	if err != nil {
 		log.Error("executor output rejected", zap.Error(err))
@@ -323,7 +334,7 @@ func (rt *Runtime) compile(pre *signatures.Batch, out framework.ToolOutput, part
 		out = framework.ToolOutput{Status: framework.StatusFailed, Findings: findings,
 			ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "invalid executor output: " + err.Error()}}
 		out = redactMessage(secrets, out)
-		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log)); err != nil {
+		if post, err = rt.sigs.Post(pre, compileInput(out, nil), signatures.PostLogger(log), notReachedOption(notReached)); err != nil {
 			return nil, out, err
 		}
 	}

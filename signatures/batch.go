@@ -30,6 +30,9 @@ type Batch struct {
 	// routes, when not nil, gives each network target its own source
 	// addresses (PerRoute), in place of shared's.
 	routes *RouteSources
+	// notReached, when not nil, says why target i was not reached ("":
+	// it was); see NotReached.
+	notReached func(i int) string
 }
 
 // BatchOption tunes one call of Batch.
@@ -95,7 +98,10 @@ func (m *Manager) Batch(n int, config func(i int) Config, opts ...BatchOption) (
 // PostOption tunes one call of Post.
 type PostOption func(*postOptions)
 
-type postOptions struct{ log *zap.Logger }
+type postOptions struct {
+	log        *zap.Logger
+	notReached func(i int) string
+}
 
 // PostLogger logs what Post warns about (an end time clamped to now or to
 // the start time) to l instead of the Manager's logger: an inject's logger, whose
@@ -108,16 +114,26 @@ func PostLogger(l *zap.Logger) PostOption {
 	}
 }
 
+// NotReached marks the targets the tool sent nothing to: reason(i) says
+// why target i was not reached, "" when it was. Each such target's
+// signature is NotReachedSignature's (the run's status and the reason,
+// nothing else), and its payload groups carry no extra. nil changes
+// nothing.
+func NotReached(reason func(i int) string) PostOption {
+	return func(o *postOptions) { o.notReached = reason }
+}
+
 // Post returns the post-execution batch of pre: every pre field unchanged
 // plus end_time, execution_status, the partial results of a timed-out run
 // that name each target and the tool's extra signatures, as CompilePost
-// sets them.
+// sets them; the targets NotReached marks hold only their status and
+// why.
 func (m *Manager) Post(pre *Batch, out ToolOutput, opts ...PostOption) (*Batch, error) {
 	o := postOptions{log: m.log}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	post := &Batch{n: pre.n, config: pre.config, shared: pre.base(), routes: pre.routes}
+	post := &Batch{n: pre.n, config: pre.config, shared: pre.base(), routes: pre.routes, notReached: o.notReached}
 	fill, err := m.postFields(out, o.log)
 	if err != nil {
 		return nil, err
@@ -153,6 +169,12 @@ func (b *Batch) base() Signature {
 
 // fill writes signature i into s; s.Extra is the batch's, shared.
 func (b *Batch) fill(i int, s *Signature) {
+	if b.notReached != nil {
+		if why := b.notReached(i); why != "" {
+			*s = NotReachedSignature(b.shared.ExecutionStatus, why)
+			return
+		}
+	}
 	*s = b.base()
 	c := b.config(i)
 	c.identity(s)
@@ -202,7 +224,7 @@ func (b *Batch) PayloadRange(target func(i int) Attribution, types []Expectation
 	if err := checkPayloadArgs(b.n, b.n, types, extras, targetExtras); err != nil {
 		return nil, err
 	}
-	if len(targetExtras) == 0 {
+	if len(targetExtras) == 0 && b.notReached == nil {
 		return func(lo, hi int) iter.Seq2[int, PayloadTarget] {
 			return func(yield func(int, PayloadTarget) bool) {
 				tb := b.newTemplate(target, types, extras)

@@ -126,6 +126,12 @@ func (b *payloadBuilder) build(i int, reuse bool) PayloadTarget {
 	if len(b.targetExtras) > 0 {
 		te = b.targetExtras[i]
 	}
+	extras, own := b.extras, s.Extra
+	if s.NotReached != "" {
+		// Nothing went to the target: no extra either (a
+		// parent_process_name would still match an alert).
+		te, extras, own = nil, nil, nil
+	}
 	b.scratch = s.appendCoreBoxed(b.scratch[:0], &b.boxes)
 	var groups []ValueGroup
 	if reuse {
@@ -137,12 +143,12 @@ func (b *payloadBuilder) build(i int, reuse bool) PayloadTarget {
 	}
 	var shared []Value
 	for j, et := range b.types {
-		plain := len(b.extras[et]) == 0 && len(te[et]) == 0
+		plain := len(extras[et]) == 0 && len(te[et]) == 0
 		var vals []Value
 		if plain && shared != nil {
 			vals = shared // identical for every type: share one slice
 		} else {
-			merged := mergeExtras(s.Extra, b.extras[et], te[et])
+			merged := mergeExtras(own, extras[et], te[et])
 			n := len(b.scratch) + len(merged)
 			if reuse {
 				from := len(b.vals)

@@ -23,6 +23,7 @@ const (
 	FieldEndTime         = "end_time"
 	FieldExecutionStatus = "execution_status"
 	FieldPartialResults  = "partial_results"
+	FieldNotReached      = "not_reached"
 )
 
 // coreFields lists every core field name; an extra signature may not reuse one.
@@ -31,6 +32,7 @@ var coreFields = map[string]bool{
 	FieldTargetHostname: true, FieldCloudProvider: true, FieldCloudAccountID: true,
 	FieldCloudRegion: true, FieldTargetService: true, FieldQuery: true, FieldStartTime: true,
 	FieldEndTime: true, FieldExecutionStatus: true, FieldPartialResults: true,
+	FieldNotReached: true,
 }
 
 // IsCoreField reports whether name is one of the fields a Signature owns.
@@ -84,6 +86,10 @@ type Signature struct {
 	EndTime         string
 	ExecutionStatus ExecutionStatus
 	PartialResults  []string
+	// NotReached, when set, says why the tool sent nothing to the target
+	// (framework.ToolOutput.Unreached): the signature then holds it and
+	// ExecutionStatus alone (see NotReachedSignature).
+	NotReached string
 	// Extra holds the tool's extra signatures, merged by CompilePost.
 	Extra map[string]any
 }
@@ -96,8 +102,8 @@ type Field struct {
 
 // Fields returns the signature's non-empty fields in wire order: identity
 // fields (source_*, target_*, cloud_*, target_service, query), then
-// start_time, end_time, execution_status, partial_results, then the extras
-// sorted by name.
+// start_time, end_time, execution_status, partial_results, not_reached,
+// then the extras sorted by name.
 func (s Signature) Fields() []Field {
 	return s.AppendFields(make([]Field, 0, 8+len(s.Extra)))
 }
@@ -172,7 +178,18 @@ func (s *Signature) appendCoreBoxed(dst []Field, c *boxCache) []Field {
 	if len(s.PartialResults) > 0 {
 		dst = append(dst, Field{FieldPartialResults, s.PartialResults})
 	}
+	if s.NotReached != "" {
+		dst = append(dst, Field{FieldNotReached, s.NotReached})
+	}
 	return dst
+}
+
+// NotReachedSignature is the signature of a target the tool sent nothing
+// to, for the reason given: the run's status and that reason, nothing a
+// defence could have recorded (no address, no time, no extra), so that no
+// collector can match an alert to traffic that never existed.
+func NotReachedSignature(status ExecutionStatus, reason string) Signature {
+	return Signature{ExecutionStatus: status, NotReached: reason}
 }
 
 func appendSorted(dst []Field, m map[string]any) []Field {

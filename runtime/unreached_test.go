@@ -1,0 +1,110 @@
+package runtime_test
+
+import (
+	"context"
+	"reflect"
+	"strings"
+	"testing"
+
+	"go.uber.org/zap/zapcore"
+
+	"github.com/injectkit/injectkit/framework"
+	"github.com/injectkit/injectkit/framework/frameworktest"
+	"github.com/injectkit/injectkit/runtime"
+	"github.com/injectkit/injectkit/signatures"
+)
+
+// TestRunTargetsNotReached checks that a target the executor says it sent
+// nothing to (ToolOutput.Unreached) carries nothing a collector could match
+// (no source or target address, no time, no extra): its groups hold the
+// run's status and why alone, while the others keep theirs; the run keeps
+// its outcome when another target was reached and fails when none was; a
+// key naming no target is ignored, with one WARN line naming it.
+func TestRunTargetsNotReached(t *testing.T) {
+	ip := func(a string) framework.Target {
+		return framework.Target{Config: signatures.NetworkConfig{TargetIPv4: a}}
+	}
+	two := []runtime.TargetSpec{{Value: "10.0.0.1"}, {Value: "10.0.0.2"}}
+	tests := []struct {
+		name       string
+		status     framework.ExecutionStatus
+		unreached  map[framework.Target]string
+		wantStatus framework.ExecutionStatus
+		want       []string // each target's not_reached ("": reached)
+		warns      int
+	}{
+		{"one of two", framework.StatusPartial, map[framework.Target]string{ip("10.0.0.2"): "not scanned: the name does not resolve"},
+			framework.StatusPartial, []string{"", "not scanned: the name does not resolve"}, 0},
+		{"no reason given", framework.StatusSuccess, map[framework.Target]string{ip("10.0.0.1"): ""},
+			framework.StatusSuccess, []string{"not reached", ""}, 0},
+		{"none reached", framework.StatusPartial, map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
+			framework.StatusFailed, []string{"a", "b"}, 0},
+		{"a key of no target", framework.StatusSuccess, map[framework.Target]string{ip("10.0.0.9"): "x"},
+			framework.StatusSuccess, []string{"", ""}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ex := &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
+				return framework.ToolOutput{Status: tt.status, Unreached: tt.unreached,
+					ExtraSignatures: map[string]any{"parent_process_name": "fake"},
+					ExtraByType:     framework.TypeExtras{framework.Detection: {"k": 1}},
+					TargetExtras: map[framework.Target]framework.TypeExtras{
+						ip("10.0.0.1"): {framework.Detection: {"t": 1}}, ip("10.0.0.2"): {framework.Detection: {"t": 2}}}}
+			}}
+			rt, logs := newRuntime(t, ex, &recorder{})
+			rep, err := rt.Run(context.Background(), runtime.Request{Injector: "fake", Targets: two,
+				ExpectationTypes: []string{"DETECTION", "PREVENTION"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Status != tt.wantStatus {
+				t.Errorf("status %s, want %s", rep.Status, tt.wantStatus)
+			}
+			p := payload(t, rep)
+			for i, why := range tt.want {
+				if got := rep.NotReached(i); got != why {
+					t.Errorf("NotReached(%d) = %q, want %q", i, got, why)
+				}
+				for _, g := range p.Targets[i].SignatureValues {
+					got := map[string]any{}
+					for _, v := range g.Values {
+						got[v.SignatureType] = v.SignatureValue
+					}
+					if why == "" {
+						if got["target_ipv4"] == nil || got["start_time"] == nil || got["parent_process_name"] == nil {
+							t.Errorf("reached target %d, %s: %v, want its signatures", i, g.ExpectationType, got)
+						}
+						continue
+					}
+					want := map[string]any{"execution_status": string(tt.wantStatus), "not_reached": why}
+					if !reflect.DeepEqual(got, want) {
+						t.Errorf("target %d not reached, %s: %v, want %v", i, g.ExpectationType, got, want)
+					}
+				}
+				if why != "" && !reflect.DeepEqual(rep.Signature(i), signatures.NotReachedSignature(tt.wantStatus, why)) {
+					t.Errorf("Signature(%d) = %+v", i, rep.Signature(i))
+				}
+			}
+			if tt.wantStatus == framework.StatusFailed && !strings.HasPrefix(rep.Output.ErrorInfo.Message, "no target was reached") {
+				t.Errorf("message %q", rep.Output.ErrorInfo.Message)
+			}
+			warns := logs.FilterLevelExact(zapcore.WarnLevel).FilterMessageSnippet("not reached").All()
+			if len(warns) != tt.warns || tt.warns > 0 && !strings.Contains(warns[0].ContextMap()["targets"].(string), "10.0.0.9") {
+				t.Errorf("WARN lines %v, want %d naming 10.0.0.9", warns, tt.warns)
+			}
+			// PayloadOf, the executor's tests' view, says the same.
+			in := &framework.Inject{Targets: []framework.Target{ip("10.0.0.1"), ip("10.0.0.2")},
+				ExpectationTypes: []framework.ExpectationType{framework.Detection}}
+			of, err := runtime.PayloadOf(pinnedManager(), in, ex.Execute(context.Background(), in))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, why := range tt.want {
+				vals := of.Targets[i].SignatureValues[0].Values
+				if (why != "") != (len(vals) == 2 && vals[1].SignatureValue == why) {
+					t.Errorf("PayloadOf target %d: %v, want not_reached %q alone", i, vals, why)
+				}
+			}
+		})
+	}
+}
