@@ -23,6 +23,7 @@ import (
 // nmap killed by a signal it was not sent for ctx (the operator's kill)
 // stops the inject: the scans after it are not run, and the failure names
 // the scan killed and those. Each failure names its scan (scanGroup).
+// The targets no packet went to are named in Unreached (see unreached).
 func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.ToolOutput {
 	p, err := paramsOf(in.Params)
 	if err == nil {
@@ -43,9 +44,10 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		reported bool // some scan produced an nmap report
 		timedOut bool
 		runErr   error
-		said     []string // what nmap said of each scan (errormsg, or its standard error)
-		cutShort []string // why each report that nmap ended normally ends early
-		started  int      // the scans started, in groups' order
+		said     []string           // what nmap said of each scan (errormsg, or its standard error)
+		cutShort []string           // why each report that nmap ended normally ends early
+		started  int                // the scans started, in groups' order
+		finished = map[int]string{} // the scans nmap ended normally, its report whole: the end of their stderr
 	)
 	zoneIndexes(targets, e.ifIndex)
 	groups := groupTargets(targets)
@@ -59,6 +61,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		raw.add(o.raw)
 		if m := o.said(); m != "" {
 			said = append(said, m)
+		}
+		if o.err == nil && o.parseErr == nil && o.run != nil && o.run.Complete {
+			finished[gi] = o.stderr
 		}
 		if o.run != nil {
 			reported = true
@@ -121,6 +126,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	if reported {
 		out.TargetExtras = r.targetExtras(in.Targets)
 	}
+	out.Unreached = unreached(in.Targets, targets, r, groups, started, timedOut, finished)
 	var ee *ExitError
 	switch {
 	case timedOut:

@@ -39,6 +39,9 @@ type goldenResult struct {
 	Findings       map[string]any                                 `json:"findings"`
 	TargetExtras   []map[framework.ExpectationType]map[string]any `json:"target_extras"`
 	PartialResults []string                                       `json:"partial_results"`
+	// NotReached is Unreached by position ("": reached), left out when
+	// every target was reached.
+	NotReached []string `json:"not_reached,omitempty"`
 }
 
 // replay is a runner that plays back a case's capture of a real nmap run:
@@ -143,6 +146,17 @@ func runGolden(t *testing.T, dir string) {
 		got.TargetExtras = make([]map[framework.ExpectationType]map[string]any, len(cfg.Targets))
 		for i, tg := range cfg.Targets {
 			got.TargetExtras[i] = out.TargetExtras[tg]
+		}
+	}
+	if out.Unreached != nil {
+		got.NotReached = make([]string, len(cfg.Targets))
+		for i, tg := range cfg.Targets {
+			got.NotReached[i] = out.Unreached[tg]
+		}
+	}
+	for k := range out.Unreached {
+		if !slices.Contains(cfg.Targets, k) {
+			t.Errorf("not reached: %s, no target of the inject", k)
 		}
 	}
 	gotJSON, err := json.MarshalIndent(got, "", "  ")

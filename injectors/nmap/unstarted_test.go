@@ -3,6 +3,7 @@ package nmap
 import (
 	"context"
 	"io"
+	"maps"
 	"slices"
 	"syscall"
 	"testing"
@@ -13,7 +14,9 @@ import (
 // A target whose scan never started (the deadline, a cancellation or a
 // kill came before it) is listed in unstarted_targets, in the inject's
 // order: nmap was never given it, unlike a target of a scan cut short.
-// Every scan started lists none.
+// Every scan started lists none. Each target never given to nmap is
+// named not reached (ToolOutput.Unreached), with why; a target of a scan
+// cut short is not (nmap may have been probing it).
 func TestExecuteListsTargetsNeverScanned(t *testing.T) {
 	mixed := replay("testdata/mixed")
 	cases := []struct {
@@ -21,19 +24,21 @@ func TestExecuteListsTargetsNeverScanned(t *testing.T) {
 		cancelled bool // ctx cancelled before Execute
 		// ipv4 runs the IPv4 scan (cancel ends ctx); the IPv6 scan
 		// replays testdata/mixed.
-		ipv4   func(cancel context.CancelFunc) error
-		status framework.ExecutionStatus
-		want   []string
+		ipv4      func(cancel context.CancelFunc) error
+		status    framework.ExecutionStatus
+		want      []string
+		unreached map[string]string // target → why
 	}{
-		{"cancelled before any scan", true, nil, framework.StatusTimeout, []string{"::1", "127.0.0.2"}},
+		{"cancelled before any scan", true, nil, framework.StatusTimeout, []string{"::1", "127.0.0.2"},
+			map[string]string{"::1": whyCutBefore, "127.0.0.2": whyCutBefore}},
 		{"deadline during the IPv4 scan", false, func(cancel context.CancelFunc) error {
 			cancel()
 			return context.Canceled
-		}, framework.StatusTimeout, []string{"::1"}},
+		}, framework.StatusTimeout, []string{"::1"}, map[string]string{"::1": whyCutBefore}},
 		{"IPv4 scan killed", false, func(context.CancelFunc) error {
 			return &ExitError{Code: 137, Signal: syscall.SIGKILL}
-		}, framework.StatusFailed, []string{"::1"}},
-		{"every scan run", false, nil, framework.StatusSuccess, nil},
+		}, framework.StatusFailed, []string{"::1"}, map[string]string{"::1": whyStoppedBefore}},
+		{"every scan run", false, nil, framework.StatusSuccess, nil, nil},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,6 +57,20 @@ func TestExecuteListsTargetsNeverScanned(t *testing.T) {
 			out := newTestExecutor(run).Execute(ctx, in)
 			if out.Status != tc.status {
 				t.Errorf("status %s, want %s (%+v)", out.Status, tc.status, out.ErrorInfo)
+			}
+			var unreached map[string]string
+			for tg, why := range out.Unreached {
+				if !slices.Contains(in.Targets, tg) {
+					t.Errorf("not reached: %s, no target of the inject", tg)
+				}
+				if unreached == nil {
+					unreached = map[string]string{}
+				}
+				nc, _ := tg.Network()
+				unreached[nc.Value()] = why
+			}
+			if !maps.Equal(unreached, tc.unreached) {
+				t.Errorf("not reached %q, want %q", unreached, tc.unreached)
 			}
 			got, listed := out.Findings[FieldUnstartedTargets]
 			if tc.want == nil {

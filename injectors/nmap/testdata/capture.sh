@@ -36,6 +36,10 @@ scan unmatched nmap "$ports" 127.0.0.1 127.0.0.2
 # unresolved: nmap exits 0 but resolves no target (a zone naming no
 # interface), and says why on stderr only.
 scan unresolved nmap6 "$ports -6" '::1%nosuchif0'
+# name_unresolved: a name that does not resolve beside an address. It asks
+# the system's resolver, which may ask its name server: the fixture's
+# nmap.xml is a scan of 127.0.0.1 alone (the same report) and its
+# nmap.stderr nmap's "Failed to resolve" lines, captured once.
 # error: a SYN scan run without privileges (nmap quits with exit code 1).
 mkdir -p error
 echo 127.0.0.1 | setpriv --reuid=nobody --regid=nogroup --clear-groups \

@@ -1,0 +1,63 @@
+package nmap
+
+import (
+	"strings"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// Why a target got no packet (framework.ToolOutput.Unreached), in words
+// that finish "nmap on <target>: ".
+const (
+	whyUnresolved    = "not scanned: the name does not resolve"
+	whyUnresolvedIP  = "not scanned: nmap could not resolve it"
+	whySkipped       = "not scanned: nmap finished its scan without it"
+	whyCutBefore     = "not scanned: the run was cut short before its scan started"
+	whyStoppedBefore = "not scanned: the run stopped before its scan started (an earlier scan was killed)"
+)
+
+// unreached returns the targets no packet went to, keyed by the inject's
+// target (in), with why: those of the scans never started (groups from
+// started on: the run cut short, or stopped by a kill), and those a scan
+// nmap finished normally (finished: by scan, the end of its standard
+// error) reported no host for: with -Pn nmap reports every target it
+// resolves, so that is one it did not (a name, or a zone, it says it
+// failed to resolve; one it says nothing of, when nmap reported no host
+// that matches no target). A target of a scan cut short
+// that nmap reported no host for may have been probed: it is not named.
+// nil when every target was reached.
+func unreached(in []framework.Target, targets []scanTarget, r report, groups []scanGroup, started int, cut bool, finished map[int]string) map[framework.Target]string {
+	var out map[framework.Target]string
+	add := func(i int, why string) {
+		if out == nil {
+			out = map[framework.Target]string{}
+		}
+		out[in[i]] = why
+	}
+	for _, g := range groups[started:] {
+		why := whyStoppedBefore
+		if cut {
+			why = whyCutBefore
+		}
+		for _, t := range g.targets {
+			add(t.index, why)
+		}
+	}
+	for _, t := range targets {
+		said, ok := finished[t.scan]
+		failed := strings.Contains(said, `Failed to resolve "`+t.nmapInput()+`"`)
+		switch {
+		case r.scanned[t.index] || !ok:
+		case !failed && len(r.unmatched) > 0:
+			// A host nmap reported that matches no target may be
+			// this one's: it may have been probed.
+		case !failed:
+			add(t.index, whySkipped)
+		case t.name != "":
+			add(t.index, whyUnresolved)
+		default:
+			add(t.index, whyUnresolvedIP)
+		}
+	}
+	return out
+}
