@@ -104,12 +104,27 @@ func TestOrchestration(t *testing.T) {
 		{"open error", &fakeProvider{openErr: errors.New("no credentials")}, []signatures.CloudConfig{cfg("1", "r1", "")},
 			framework.StatusFailed, nil, "no credentials"},
 	}
+	// The targets no call went to, by position ("": reached); none unless
+	// named here.
+	const mismatch = "no check run: the credentials belong to account 2"
+	unreached := map[string][]string{"account mismatch": {mismatch}, "one of two accounts": {mismatch, ""}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := New(withProvider("fake", tt.prov))
 			p := defaultParams()
 			p.Concurrency = 2
-			out := e.Execute(context.Background(), newInject(t, tt.cfgs, p))
+			in := newInject(t, tt.cfgs, p)
+			out := e.Execute(context.Background(), in)
+			var gotUnreached []string
+			if out.Unreached != nil {
+				gotUnreached = make([]string, len(in.Targets))
+				for i, tg := range in.Targets {
+					gotUnreached[i] = out.Unreached[tg]
+				}
+			}
+			if want := unreached[tt.name]; !slices.Equal(gotUnreached, want) || len(out.Unreached) != countSet(want) {
+				t.Errorf("not reached %q (%v), want %q", gotUnreached, out.Unreached, want)
+			}
 			if got := out.ExecutionStatus(); got != tt.wantStatus {
 				t.Errorf("status %s, want %s (%+v)", got, tt.wantStatus, out.ErrorInfo)
 			}
@@ -132,6 +147,17 @@ func TestOrchestration(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countSet counts the non-empty strings of ss.
+func countSet(ss []string) int {
+	n := 0
+	for _, s := range ss {
+		if s != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // Each check's partial result counts its findings and errors in words

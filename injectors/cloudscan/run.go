@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 
 	"go.uber.org/zap"
 
@@ -25,18 +24,9 @@ type configRun struct {
 	recs     []*recorder
 	// jobs are the checks it asked for, by service.
 	jobs map[string]*job
-}
-
-// job is one check run, shared by every configuration of the provider's
-// partition that asks for it: a regional one by those of its region, a
-// global one by all.
-type job struct {
-	sess    session
-	service string
-	region  string // a global check runs in its partition's first asker's region
-	label   string
-	rec     *recorder
-	result  *CheckResult
+	// unreached, when set, says why no call went to its account
+	// (framework.ToolOutput.Unreached).
+	unreached string
 }
 
 // Execute verifies each provider's identity, runs the checks in a bounded
@@ -198,6 +188,7 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 		if account != r.cfg.CloudAccountID {
 			err := &AccountMismatchError{Provider: name, Want: r.cfg.CloudAccountID, Got: account}
 			r.result.Error = err.Error()
+			r.unreached = "no check run: the credentials belong to account " + account // as the error quotes it
 			log.Warn("cloud account mismatch", zap.String("provider", name), zap.String("partition", part),
 				zap.String("cloud_account_id", r.cfg.CloudAccountID), zap.String("caller_account_id", account))
 			continue
@@ -231,47 +222,10 @@ func fail(runs []*configRun, msg string) {
 	}
 }
 
-// runJobs runs the jobs, at most limit at once, and reports each as a
-// partial result when it ends.
-func runJobs(ctx context.Context, log *zap.Logger, in *framework.Inject, jobs []*job, limit int) {
-	sem := make(chan struct{}, limit)
-	var wg sync.WaitGroup
-	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				j.result = newCheckResult()
-				j.result.fail("check", ctx.Err())
-				return
-			}
-			defer func() { <-sem }()
-			j.result = safeCheck(ctx, j)
-			log.Debug("check done", zap.String("check", j.label),
-				zap.Int("findings", len(j.result.Findings)), zap.Int("errors", len(j.result.Errors)),
-				zap.Bool("failed", j.result.Failed))
-			in.Partial(fmt.Sprintf("%s: %s, %s", j.label, count(len(j.result.Findings), "finding"), count(len(j.result.Errors), "error")))
-		}()
-	}
-	wg.Wait()
-}
-
-// safeCheck runs one job's check. A panic in a check goroutine would escape
-// the runtime's recovery, so it becomes a failed check here.
-func safeCheck(ctx context.Context, j *job) (res *CheckResult) {
-	defer func() {
-		if v := recover(); v != nil {
-			res = newCheckResult()
-			res.fail("check", fmt.Errorf("check panicked: %v", v))
-		}
-	}()
-	return j.sess.check(withRecorder(ctx, j.rec), j.service, j.region)
-}
-
 // assemble builds the output: per-configuration results in the findings,
-// per-target extras, and the status (failed only when no check succeeded).
+// per-target extras, the targets no call went to (an account the
+// credentials do not belong to), and the status (failed only when no check
+// succeeded).
 func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) framework.ToolOutput {
 	out := framework.ToolOutput{TargetExtras: make(map[framework.Target]framework.TypeExtras, len(runs))}
 	results := make([]*ConfigResult, len(runs))
@@ -319,6 +273,12 @@ func assemble(ctx context.Context, in *framework.Inject, runs []*configRun) fram
 		}
 		results[i] = res
 		out.TargetExtras[in.Targets[i]] = targetExtras(r.cfg.CloudRegion, r.identity, r.recs) // runs[i] is in.Targets[i]'s
+		if r.unreached != "" {
+			if out.Unreached == nil {
+				out.Unreached = map[framework.Target]string{}
+			}
+			out.Unreached[in.Targets[i]] = r.unreached
+		}
 	}
 	out.Findings = map[string]any{FieldConfigs: results, FieldFindingsSummary: summarize(results)}
 	switch {
