@@ -110,7 +110,8 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     valid output whose findings and extras JSON can encode, whose extra
 //     signatures collide with no core signature field, whose per-type
 //     extras are keyed by known expectation types and whose target
-//     extras by the inject's targets (attributed to assets, as the
+//     extras and targets not reached (Unreached) by the inject's
+//     targets (attributed to assets, as the
 //     platform's are: a key built from a configuration alone is none of
 //     them); for a framework.TargetsReader whose ReadsTargetsOnly reports
 //     true, the targets it was handed are as they were once Execute

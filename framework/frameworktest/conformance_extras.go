@@ -68,7 +68,7 @@ func (h handed) keyOf(k framework.Target) framework.Target {
 // (signatures.ExtraValueError), extras under a key that is no expectation
 // type, target extras of no target (matched as the runtime matches them,
 // by framework.Target.ExtrasKey), a target keyed twice with different
-// extras. The targets are h's, taken before Execute ran, as the runtime
+// extras, a target not reached (Unreached) that is no target. The targets are h's, taken before Execute ran, as the runtime
 // takes them.
 func extrasErrors(out framework.ToolOutput, h handed) []error {
 	var errs []error
@@ -122,6 +122,12 @@ func extrasErrors(out framework.ToolOutput, h handed) []error {
 				errs = append(errs, fmt.Errorf("TargetExtras[%s] key %q %s", name, typ, types))
 			}
 			check(fmt.Sprintf("TargetExtras[%s][%s]", name, typ), m)
+		}
+	}
+	for tg := range out.Unreached {
+		if !given[h.keyOf(tg)] {
+			errs = append(errs, fmt.Errorf("Unreached key %s is not one of the inject's %d targets (the runtime ignores it, and the target meant keeps its signatures; key them by in.Targets[i], with its attribution: %s)",
+				tg, len(targets), list(targets)))
 		}
 	}
 	return errs

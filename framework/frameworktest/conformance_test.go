@@ -244,6 +244,13 @@ func TestConformanceFails(t *testing.T) {
 			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
 				{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.9"}}: {framework.Detection: {"port": 1}}}}
 		}}, fast, `TargetExtras key {"target_ipv4":"127.0.0.9"} is not one of the inject's 1 targets`},
+		{"not reached: no target", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Unreached: map[framework.Target]string{
+				{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.9"}}: "not scanned"}}
+		}}, fast, `Unreached key {"target_ipv4":"127.0.0.9"} is not one of the inject's 1 targets`},
+		{"not reached: the target without its attribution", &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+			return framework.ToolOutput{Unreached: map[framework.Target]string{{Config: in.Targets[0].Config}: "not scanned"}}
+		}}, fast, `Unreached key {"target_ipv4":"127.0.0.1"} is not one of the inject's 1 targets`},
 		{"one target keyed twice, with different extras", &probe{exec: func(context.Context, *framework.Inject) framework.ToolOutput {
 			return framework.ToolOutput{TargetExtras: map[framework.Target]framework.TypeExtras{
 				live: {framework.Detection: {"port": 1}},
@@ -370,7 +377,14 @@ func TestConformanceManifestPanics(t *testing.T) {
 // a recorder and through a real *testing.T (with subtests).
 func TestConformancePasses(t *testing.T) {
 	noParams := &probe{manifest: func(m *framework.Manifest) { m.Params = nil }} // derived from NewParams, as the runtime does
-	for _, ex := range []framework.Executor{&probe{}, &frameworktest.Executor{}, noParams} {
+	unreached := &probe{exec: func(_ context.Context, in *framework.Inject) framework.ToolOutput {
+		out := framework.ToolOutput{Unreached: map[framework.Target]string{}}
+		for _, tg := range in.Targets {
+			out.Unreached[tg] = "not scanned"
+		}
+		return out
+	}}
+	for _, ex := range []framework.Executor{&probe{}, &frameworktest.Executor{}, noParams, unreached} {
 		if msgs := check(t, func(tb testing.TB) { frameworktest.Conformance(tb, ex) }); len(msgs) != 0 {
 			t.Errorf("%T: Conformance reported %q", ex, msgs)
 		}
