@@ -122,7 +122,9 @@
 // runtime logs four INFO lines, each with the inject id, the injector, the
 // target count and the step's duration: "pre-execution signatures
 // compiled" (step 3, with the category), "executed" (step 4, with the
-// status, the partial results' count, the targets not reached when there
+// status, results_reported (how many results the executor reported as
+// it went, through Inject.Partial: partial only on a timeout),
+// not_reached (the targets it did not reach) when there
 // are any and, when the injector reported an
 // error, its exit_code, the tool's as in error_info, and error, its message
 // redacted of what WithLogRedaction gives and then cut at

@@ -266,7 +266,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 		partial = redactStrings(p.secrets, in.PartialResults())
 	}
 	fields := []zap.Field{zap.Int("targets", pre.Len()), zap.String("status", string(out.ExecutionStatus())),
-		zap.Int("partial_results", len(in.PartialResults())), zap.Duration("duration", ran)}
+		zap.Int("results_reported", len(in.PartialResults())), zap.Duration("duration", ran)}
 	if n := countNotReached(notReached); n > 0 {
 		fields = append(fields, zap.Int("not_reached", n))
 	}
