@@ -204,10 +204,14 @@ const mostRetryAfter = 1 << 20 * time.Second
 
 // ParseRetryAfter parses a Retry-After header value: a number of seconds or
 // an HTTP date. ok is false for an empty, negative or malformed value. A
-// date not after now (a clock apart from ours, most likely) asks for no
-// wait, as 0 does: d is 0, and the Poster waits its backoff step then,
-// never a retry at once. Seconds are capped at 2^20 (about 12 days) so
-// that the duration cannot overflow; a caller caps the wait further.
+// date names a whole second, and the server wrote it truncated (one second
+// ahead, sent at 12:00:00.8, reads 12:00:01): the time left until it is
+// rounded up to whole seconds, so that it asks what the seconds form
+// would (1s there, not 0.2s). A date not after now (a clock apart from
+// ours, most likely) asks for no wait, as 0 does: d is 0, and the Poster
+// waits its backoff step then, never a retry at once. Either form is
+// capped at 2^20 seconds (about 12 days) so that the duration cannot
+// overflow; a caller caps the wait further.
 func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -224,9 +228,23 @@ func ParseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 		return mostRetryAfter, true // more seconds than an int64 holds
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0), true
+		return untilDate(t.Sub(now)), true
 	}
 	return 0, false
+}
+
+// untilDate is the wait a Retry-After date asks for when left is the time
+// until it: left rounded up to whole seconds, at most mostRetryAfter, 0
+// when the date is not in the future.
+func untilDate(left time.Duration) time.Duration {
+	if left <= 0 {
+		return 0
+	}
+	left = min(left, mostRetryAfter)
+	if whole := left.Truncate(time.Second); whole < left {
+		return whole + time.Second
+	}
+	return left
 }
 
 // InterruptedError is Poster.Do's error when ctx ended once an attempt

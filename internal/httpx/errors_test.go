@@ -77,23 +77,31 @@ func TestParseRetryAfter(t *testing.T) {
 		in   string
 		want time.Duration
 		ok   bool
+		at   time.Duration // now is this far past midnight; 0: midnight
 	}{
-		{"", 0, false},
-		{"7", 7 * time.Second, true},
-		{" 10 ", 10 * time.Second, true},
-		{"0", 0, true},
-		{"-1", 0, false},
-		{"1.5", 0, false},
-		{"soon", 0, false},
-		{"99999999999999999999", 1 << 20 * time.Second, true},
-		{"-99999999999999999999", 0, false},
-		{"Fri, 27 Nov 2026 00:00:09 GMT", 9 * time.Second, true},
-		{"Friday, 27-Nov-26 00:01:30 GMT", 90 * time.Second, true},
-		{"Thu, 26 Nov 2026 23:00:00 GMT", 0, true}, // past: no wait asked, as 0 (the Poster waits its backoff step)
-		{"Fri, 27 Nov 2026 00:00:00 GMT", 0, true}, // now
+		{"", 0, false, 0},
+		{"7", 7 * time.Second, true, 0},
+		{" 10 ", 10 * time.Second, true, 0},
+		{"0", 0, true, 0},
+		{"-1", 0, false, 0},
+		{"1.5", 0, false, 0},
+		{"soon", 0, false, 0},
+		{"99999999999999999999", 1 << 20 * time.Second, true, 0},
+		{"-99999999999999999999", 0, false, 0},
+		{"Fri, 27 Nov 2026 00:00:09 GMT", 9 * time.Second, true, 0},
+		{"Friday, 27-Nov-26 00:01:30 GMT", 90 * time.Second, true, 0},
+		{"Thu, 26 Nov 2026 23:00:00 GMT", 0, true, 0}, // past: no wait asked, as 0 (the Poster waits its backoff step)
+		{"Fri, 27 Nov 2026 00:00:00 GMT", 0, true, 0}, // now
+		// t83: a date names a whole second: the time left is rounded up,
+		// as the seconds form asks (1s, not the 0.154s left).
+		{"Fri, 27 Nov 2026 00:00:01 GMT", time.Second, true, 846 * time.Millisecond},
+		{"Fri, 27 Nov 2026 00:00:09 GMT", 9 * time.Second, true, 500 * time.Millisecond},
+		{"Fri, 27 Nov 2026 00:00:09 GMT", 9 * time.Second, true, time.Nanosecond},
+		{"Fri, 27 Nov 2026 00:00:00 GMT", 0, true, 300 * time.Millisecond},                     // past by 0.3s
+		{"Fri, 31 Dec 9999 23:59:59 GMT", 1 << 20 * time.Second, true, 846 * time.Millisecond}, // capped as the seconds
 	}
 	for _, tt := range tests {
-		got, ok := ParseRetryAfter(tt.in, now)
+		got, ok := ParseRetryAfter(tt.in, now.Add(tt.at))
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("ParseRetryAfter(%q) = %v, %v; want %v, %v", tt.in, got, ok, tt.want, tt.ok)
 		}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
@@ -162,6 +163,60 @@ func TestPosterRetryAfterLine(t *testing.T) {
 			if (tt.want == "") == has || has && got != tt.want {
 				t.Errorf("retry_after %v (present %v), want %q", got, has, tt.want)
 			}
+		})
+	}
+}
+
+// t83: a Retry-After date names a whole second, as the seconds form does:
+// the time left until it is rounded up, so that a date one second ahead
+// is waited as "1" is (never the 0.154s left of it, shorter than any
+// backoff step), a date past gets the backoff step, and the WARN line
+// says so as it does for the seconds. The clock is synctest's, set within
+// a second (its time starts at midnight); the server is real.
+func TestPosterRetryAfterDate(t *testing.T) {
+	midnight := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // synctest's start
+	tests := []struct {
+		name string
+		at   time.Duration // the Poster's clock past midnight
+		date time.Duration // the Retry-After date past midnight
+		wait time.Duration
+		line string // the retry_after field; "": none
+	}{
+		{"one second ahead", 846 * time.Millisecond, time.Second, time.Second, ""},
+		{"five seconds ahead", 846 * time.Millisecond, 5 * time.Second, 5 * time.Second, ""},
+		{"on the second", time.Second, 3 * time.Second, 2 * time.Second, ""},
+		{"past by half a second", 500 * time.Millisecond, 0, time.Second, "asked 0s, waiting 1s"},
+		{"an hour ahead", 846 * time.Millisecond, time.Hour, 30 * time.Second, "asked 3600s, waiting 30s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			date := midnight.Add(tt.date).Format(http.TimeFormat)
+			srv := newServer(t, testkit.Reply{Status: http.StatusServiceUnavailable, Header: http.Header{"Retry-After": {date}}})
+			synctest.Test(t, func(t *testing.T) {
+				if !time.Now().Equal(midnight) {
+					t.Fatalf("synctest's clock starts at %v, want %v", time.Now(), midnight)
+				}
+				time.Sleep(tt.at) // the bubble's clock, moved at once
+				log, logs := testkit.Logger()
+				timer := &httpxtest.Timer{}
+				p := Poster{Client: NewDefaultClient(), Timer: timer, Log: log}
+				defer p.Client.CloseIdleConnections() // its connection's goroutines end in the bubble
+				if _, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL, Body: []byte(`{}`)}); err != nil {
+					t.Fatal(err)
+				}
+				if got := timer.Waits(); len(got) != 1 || got[0] != tt.wait {
+					t.Errorf("waits %v, want [%v]", got, tt.wait)
+				}
+				lines := logs.All()
+				if len(lines) != 1 {
+					t.Fatalf("%d lines, want one WARN", len(lines))
+				}
+				f := lines[0].ContextMap()
+				got, has := f["retry_after"]
+				if f["wait"] != tt.wait || (tt.line == "") == has || has && got != tt.line {
+					t.Errorf("wait %v retry_after %v (present %v), want %v and %q", f["wait"], got, has, tt.wait, tt.line)
+				}
+			})
 		})
 	}
 }
