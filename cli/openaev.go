@@ -96,10 +96,18 @@ func (e *requestRefused) Error() string { return e.me.Err.Error() }
 func (e *requestRefused) Unwrap() error { return e.me }
 
 // refusedRequest returns err, a refusal of the request, as a
-// requestRefused; any other error unchanged.
+// requestRefused; a refusal whose rejection callback was not delivered
+// (a *runtime.DeliveryError) with its refusal so; any other error
+// unchanged.
 func refusedRequest(err error) error {
 	var me *openaev.MessageError
-	if errors.As(err, &me) && !me.Reception && me.Err != nil {
+	var de *runtime.DeliveryError
+	switch {
+	case errors.As(err, &de) && de.Rejection != nil:
+		rej := *de.Rejection
+		rej.Err = refusedRequest(rej.Err)
+		de.Rejection = &rej
+	case errors.As(err, &me) && !me.Reception && me.Err != nil:
 		return &requestRefused{me: me}
 	}
 	return err
@@ -290,6 +298,8 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 	var nr *openaev.NotReceivedError
 	var tu *openaev.TargetsUnavailableError
 	switch {
+	case errors.As(err, &de) && de.Rejection != nil && de.Rejection.Err != nil:
+		return rejectionExit(o, cfg, err, de)
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 	case errors.As(err, &me), errors.As(err, &ve):
 		var ae *openaev.APIError
@@ -311,6 +321,37 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 	}
 	return deliveryExit(o, cfg, err)
 }
+
+// rejectionExit is the exit of an inject refused (bad input: exit 2, 130
+// when a second interrupt stopped the sending) whose rejection callback
+// was not delivered: one line with the refusal as it reads when that
+// callback is delivered, naming the field and the value, then where the
+// callback waits (the outbox, for `outbox flush`, or its dead list), or,
+// kept nowhere, why it failed.
+func rejectionExit(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) error {
+	code := ExitUsage
+	if o.Abort.Fired() {
+		code = ExitInterrupted
+	}
+	rk := &rejectionKept{refused: de.Rejection.Err, kept: "its rejection callback was not delivered: " + de.Err.Error()}
+	hint := ""
+	if de.Stored+de.Dead > 0 {
+		rk.kept, hint = storedMessage(de, cfg, o.name()).Error(), storedHint(o, cfg, err, de)
+	}
+	return &ExitError{Code: code, Err: rk, Hint: hint}
+}
+
+// rejectionKept is the error of an inject refused whose rejection
+// callback was not delivered: the refusal, then what became of the
+// callback. It unwraps to the refusal, which relabelUsage names where
+// the user wrote it.
+type rejectionKept struct {
+	refused error
+	kept    string
+}
+
+func (e *rejectionKept) Error() string { return e.refused.Error() + "; " + e.kept }
+func (e *rejectionKept) Unwrap() error { return e.refused }
 
 // urlNamed names the platform URL an openaev.ValidationError refuses (its
 // field "url") by the setting key the user gave it as.

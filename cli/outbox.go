@@ -171,12 +171,17 @@ func checkRoom(s *outbox.Store) error {
 	return nil
 }
 
-// storedMessage is the one line `run` prints when bodies were kept, with
+// storedMessage is the one line `run` prints when bodies were kept (the
+// rejection callback of an inject refused, see rejectionExit), with
 // the commands that resend them (see runConfig.outboxCommand). A token the
 // backend refused (401, 403) is said first: the bodies wait for the right
 // one.
 func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error {
-	head, flush := "delivery failed; ", "flush with: "
+	head, flush, what := "delivery failed; ", "flush with: ", bodies
+	if de.Rejection != nil {
+		// The one body of an inject refused, which carries no signatures.
+		what = func(int) string { return "its rejection callback" }
+	}
 	switch {
 	case errors.Is(de, outbox.ErrAborted):
 		head = "sending stopped by a second interrupt; "
@@ -186,11 +191,11 @@ func storedMessage(de *runtime.DeliveryError, cfg *runConfig, name string) error
 	var parts []string
 	if de.Stored > 0 {
 		parts = append(parts, fmt.Sprintf("%s stored in outbox %s (%s%s)",
-			bodies(de.Stored), de.Outbox, flush, cfg.outboxCommand(name, "flush", true)))
+			what(de.Stored), de.Outbox, flush, cfg.outboxCommand(name, "flush", true)))
 	}
 	if de.Dead > 0 {
 		parts = append(parts, fmt.Sprintf("%s rejected by the backend, kept in the dead list of outbox %s (see: %s; resend with: %s)",
-			bodies(de.Dead), de.Outbox, cfg.outboxCommand(name, "list", false), cfg.outboxCommand(name, "retry-dead <id>", true)))
+			what(de.Dead), de.Outbox, cfg.outboxCommand(name, "list", false), cfg.outboxCommand(name, "retry-dead <id>", true)))
 	}
 	return errors.New(head + strings.Join(parts, "; "))
 }
@@ -312,7 +317,7 @@ func outboxCommand(o Options) *ucli.Command {
 	list, drop, send := &outboxListConfig{}, &outboxDropConfig{}, &outboxSendConfig{}
 	return &ucli.Command{
 		Name:  "outbox",
-		Usage: "list, resend or drop the signature bodies the backend has not accepted",
+		Usage: "list, resend or drop the bodies the backend has not accepted (signatures, terminal callbacks)",
 		Description: "Every body `injectkit run` sends is first stored in the outbox (--outbox) and removed\n" +
 			"once the backend answered 2xx. Bodies whose retries ran out are pending; bodies the\n" +
 			"backend rejected for good (a 4xx other than 408, 409, 429) are dead and never resent\n" +

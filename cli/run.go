@@ -144,7 +144,15 @@ func settle(targets *targetList) {
 // setting, where the user wrote it.
 func relabelUsage(cfg *runConfig, targets *targetList, err error) error {
 	var ee *ExitError
-	if errors.As(err, &ee) && ee.Code == ExitUsage && ee.Err != nil {
+	var rk *rejectionKept
+	switch {
+	case errors.As(err, &ee) && errors.As(ee.Err, &rk):
+		// Its refusal alone: what follows says where its callback waits.
+		rk.refused = cfg.relabel(targets.relabel(rk.refused))
+		if ee.Hint == "" {
+			ee.Hint = cfg.categoryHint(rk.refused)
+		}
+	case errors.As(err, &ee) && ee.Code == ExitUsage && ee.Err != nil:
 		ee.Err = cfg.relabel(targets.relabel(ee.Err))
 		if ee.Hint == "" {
 			ee.Hint = cfg.categoryHint(ee.Err)
@@ -196,18 +204,7 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 	var de *runtime.DeliveryError
 	switch {
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
-		// What to fix first (the route, a backend moved), then the token
-		// the command printed needs.
-		hint := routeHint(err)
-		if moved, ok := permanentRedirect(err); ok {
-			// Fixing --backend-url leaves the bodies stored for the old
-			// one: they are moved to the new one by hand.
-			hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved, deliveredInject(de))
-		}
-		if th := cfg.tokenHint(de); th != "" {
-			hint = strings.TrimPrefix(hint+"; "+th, "; ")
-		}
-		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: hint}
+		return &ExitError{Code: code, Err: storedMessage(de, cfg, o.name()), Hint: storedHint(o, cfg, err, de)}
 	case errors.As(err, &de) && de.Report != nil:
 		delivered, targets := undelivered(cfg, de.Report, err)
 		dumpSignatures(o, de.Report, delivered, targets)
@@ -216,6 +213,22 @@ func deliveryExit(o Options, cfg *runConfig, err error) error {
 		err = fmt.Errorf("sending stopped by a second interrupt: %w", err)
 	}
 	return &ExitError{Code: code, Err: err, Hint: routeHint(err)}
+}
+
+// storedHint is the hint of a delivery whose bodies were kept (de): what
+// to fix first (the route, a backend moved), then the token the command
+// printed needs.
+func storedHint(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) string {
+	hint := routeHint(err)
+	if moved, ok := permanentRedirect(err); ok {
+		// Fixing --backend-url leaves the bodies stored for the old
+		// one: they are moved to the new one by hand.
+		hint = movedHint(o.name(), cfg.Outbox.Path, cfg.Backend.URL, moved, deliveredInject(de))
+	}
+	if th := cfg.tokenHint(de); th != "" {
+		hint = strings.TrimPrefix(hint+"; "+th, "; ")
+	}
+	return hint
 }
 
 // deliveredInject returns the id of the inject whose bodies de failed to
