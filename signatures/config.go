@@ -193,7 +193,7 @@ func (c ExternalConfig) identity(s *Signature) {
 func validateIPv4(field, v string) error {
 	a, err := netip.ParseAddr(v)
 	if err != nil || !a.Is4() {
-		return &ValidationError{Field: field, Value: v, Reason: "not an IPv4 address"}
+		return notAddress(field, v, "an IPv4 address")
 	}
 	if reason := NotAHost(a); reason != "" {
 		return &ValidationError{Field: field, Value: v, Reason: reason}
@@ -204,15 +204,15 @@ func validateIPv4(field, v string) error {
 func validateIPv6(field, v string) error {
 	a, err := netip.ParseAddr(v)
 	if err != nil || !a.Is6() {
-		return &ValidationError{Field: field, Value: v, Reason: "not an IPv6 address"}
+		return notAddress(field, v, "an IPv6 address")
 	}
 	if len(a.Zone()) > MaxZone {
 		return &ValidationError{Field: field, Value: v, Reason: fmt.Sprintf(
 			"zone longer than %d characters (an interface name holds at most %d, an index a few digits)", MaxZone, MaxZone)}
 	}
-	if !validZone(a.Zone()) {
+	if i := badZoneChar(a.Zone()); i >= 0 {
 		return &ValidationError{Field: field, Value: v,
-			Reason: "zone may hold only letters, digits, '.', '_' and '-'"}
+			Reason: "zone may hold only letters, digits, '.', '_' and '-', not " + stray(v, strings.IndexByte(v, '%')+1+i)}
 	}
 	if reason := NotAHost(a); reason != "" {
 		return &ValidationError{Field: field, Value: v, Reason: reason}
@@ -247,97 +247,10 @@ func NotAHost(a netip.Addr) string {
 	return ""
 }
 
-// validZone reports whether z is empty or looks like an interface name or
-// index: netip accepts any byte in a zone, a command line should not.
-func validZone(z string) bool {
-	for i := 0; i < len(z); i++ {
-		ch := z[i]
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 // NotARange is why a target's value holding "/" that is no CIDR range is
 // refused, by the command line that expands ranges and by the runtime
 // alike.
 const NotARange = "not an address nor a CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120)"
-
-// ValidateHostname checks that v is an RFC 1123 host name: dot-separated
-// labels of 1 to 63 letters, digits and hyphens, no label starting or ending
-// with a hyphen, at most 253 characters, and a last label that is not made
-// of digits and hyphens only (so that a mistyped address or an address range
-// such as 10.0.0.1-20 is not taken for a name). A fully-qualified name may
-// end with a dot (web.example.com.), which CanonicalTarget drops.
-func ValidateHostname(field, v string) error {
-	bad := func(reason string) error { return &ValidationError{Field: field, Value: v, Reason: reason} }
-	if v == "" {
-		return bad("empty host name")
-	}
-	if withPort(v) {
-		return bad("a target holds no port; the ports to scan are a param of the injector (nmap: ports)")
-	}
-	if inner, ok := strings.CutPrefix(v, "["); ok {
-		if inner, ok = strings.CutSuffix(inner, "]"); ok {
-			if _, err := netip.ParseAddr(inner); err == nil {
-				return bad("brackets are not part of an address (they set one apart in a URL): give " + inner)
-			}
-		}
-	}
-	name := strings.TrimSuffix(v, ".")
-	if name == "" {
-		return bad("empty host name")
-	}
-	if len(name) > 253 {
-		return bad("host name longer than 253 characters")
-	}
-	labels := strings.Split(name, ".")
-	for _, l := range labels {
-		if l == "" {
-			return bad("empty label in host name")
-		}
-		if len(l) > 63 {
-			return bad("host name label longer than 63 characters")
-		}
-		if l[0] == '-' || l[len(l)-1] == '-' {
-			return bad("host name label starts or ends with '-'")
-		}
-		for i := 0; i < len(l); i++ {
-			ch := l[i]
-			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-') {
-				return bad("host name may hold only letters, digits, hyphens and dots")
-			}
-		}
-	}
-	if last := labels[len(labels)-1]; numeric(last) {
-		if strings.Contains(last, "-") {
-			return bad("not a valid IP address or host name (address ranges are not accepted)")
-		}
-		return bad("not a valid IP address or host name (a host name's last label is not all digits)")
-	}
-	return nil
-}
-
-// withPort reports whether v reads as an address or a name followed by a
-// port: 10.0.0.1:80, [2001:db8::1]:443, web.example.com:8080.
-func withPort(v string) bool {
-	if _, err := netip.ParseAddrPort(v); err == nil {
-		return true
-	}
-	host, port, ok := strings.Cut(v, ":")
-	return ok && host != "" && port != "" && !strings.Contains(port, ":") && strings.Trim(port, "0123456789") == ""
-}
-
-// numeric reports whether s is non-empty and holds only digits and hyphens.
-func numeric(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if (s[i] < '0' || s[i] > '9') && s[i] != '-' {
-			return false
-		}
-	}
-	return s != ""
-}
 
 // validateToken rejects values that hold white space or control characters,
 // or that start with '-', so that no cloud identifier can be read as an option.

@@ -1,0 +1,35 @@
+package cli_test
+
+import (
+	"testing"
+)
+
+// A target holding a character a target may not hold (an invisible one
+// pasted with it, a NUL, a letter of an internationalised name) is refused
+// naming the character as U+XXXX and its byte, wherever the target was
+// given, without showing the value it withholds; a non-ASCII name is told
+// its xn-- form.
+func TestTargetErrorsNameTheStrayCharacter(t *testing.T) {
+	const hidden = "not the non-printable character U+200B at byte 0"
+	wantRefused(t, registry(), nil, []string{"noop"}, "\u200b", []refusal{
+		{name: "zero-width space in --target", args: []string{"--target", "\u200b127.0.0.1"},
+			want: `invalid --target (not shown): host name may hold only letters, digits, hyphens and dots, ` + hidden},
+		{name: "internationalised name", args: []string{"--target", "bücher.example"},
+			want: `not the non-ASCII character U+00FC 'ü' at byte 1: write an internationalised name in its xn-- form (bücher.example as xn--bcher-kva.example)`},
+		{name: "underscore", args: []string{"--target", "a_b.example"}, want: `not the character U+005F '_' at byte 1`},
+		{name: "zone", args: []string{"--target", "fe80::1%e\u200bth0"},
+			want: `zone may hold only letters, digits, '.', '_' and '-', not the non-printable character U+200B at byte 9`},
+		{name: "NUL in a targets file", args: []string{"--targets-file", writeFile(t, "nul.txt", "127.0.0.1\n\x00abc\n")},
+			want: `nul.txt:2: invalid target (not shown): host name may hold only letters, digits, hyphens and dots, not the non-printable character U+0000 at byte 0`},
+		{name: "byte not UTF-8 in a targets file", args: []string{"--targets-file", writeFile(t, "ff.txt", "ab\xffc.example\n")},
+			want: `ff.txt:1: invalid target (not shown): host name may hold only letters, digits, hyphens and dots, not the byte 0xFF at byte 2 (not UTF-8)`},
+		{name: "config file", args: []string{"--config", writeFile(t, "c.yaml", "target:\n  - \"\\u200bweb.example\"\n")},
+			want: `invalid target (not shown) (config file `},
+		{name: "config file names it", args: []string{"--config", writeFile(t, "c2.yaml", "target:\n  - \"\\u200bweb.example\"\n")},
+			want: `:2): host name may hold only letters, digits, hyphens and dots, ` + hidden},
+		{name: "inject file value", args: []string{"--inject-file", writeFile(t, "i.json", `{"targets":[{"value":"\u200bweb.example"}]}`)},
+			want: `invalid targets[0].value (not shown): host name may hold only letters, digits, hyphens and dots, ` + hidden},
+		{name: "inject file address", args: []string{"--inject-file", writeFile(t, "i4.json", `{"targets":[{"target_ipv4":"\u200b10.0.0.1"}]}`)},
+			want: `invalid targets[0].target_ipv4 (not shown): not an IPv4 address: it holds the non-printable character U+200B at byte 0`},
+	})
+}

@@ -1,0 +1,145 @@
+package signatures
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ValidateHostname checks that v is an RFC 1123 host name: dot-separated
+// labels of 1 to 63 letters, digits and hyphens, no label starting or ending
+// with a hyphen, at most 253 characters, and a last label that is not made
+// of digits and hyphens only (so that a mistyped address or an address range
+// such as 10.0.0.1-20 is not taken for a name). A fully-qualified name may
+// end with a dot (web.example.com.), which CanonicalTarget drops. A
+// character a name may not hold is named with its byte position
+// (stray), never with the value around it, which an error may withhold.
+func ValidateHostname(field, v string) error {
+	bad := func(reason string) error { return &ValidationError{Field: field, Value: v, Reason: reason} }
+	if v == "" {
+		return bad("empty host name")
+	}
+	if withPort(v) {
+		return bad("a target holds no port; the ports to scan are a param of the injector (nmap: ports)")
+	}
+	if inner, ok := strings.CutPrefix(v, "["); ok {
+		if inner, ok = strings.CutSuffix(inner, "]"); ok {
+			if _, err := netip.ParseAddr(inner); err == nil {
+				return bad("brackets are not part of an address (they set one apart in a URL): give " + inner)
+			}
+		}
+	}
+	name := strings.TrimSuffix(v, ".")
+	if name == "" {
+		return bad("empty host name")
+	}
+	if len(name) > 253 {
+		return bad("host name longer than 253 characters")
+	}
+	labels := strings.Split(name, ".")
+	at := 0 // the byte of v where the label starts
+	for _, l := range labels {
+		if l == "" {
+			return bad("empty label in host name")
+		}
+		if len(l) > 63 {
+			return bad("host name label longer than 63 characters")
+		}
+		if l[0] == '-' || l[len(l)-1] == '-' {
+			return bad("host name label starts or ends with '-'")
+		}
+		for i := 0; i < len(l); i++ {
+			ch := l[i]
+			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-') {
+				return bad("host name may hold only letters, digits, hyphens and dots, not " + stray(v, at+i) + idnaHint(v, at+i))
+			}
+		}
+		at += len(l) + 1
+	}
+	if last := labels[len(labels)-1]; numeric(last) {
+		if strings.Contains(last, "-") {
+			return bad("not a valid IP address or host name (address ranges are not accepted)")
+		}
+		return bad("not a valid IP address or host name (a host name's last label is not all digits)")
+	}
+	return nil
+}
+
+// stray names the character of v at byte i, one a target may not hold, as
+// an error says it: "the non-printable character U+200B at byte 0" (an
+// invisible character pasted with the name), "the non-ASCII character
+// U+00FC 'ü' at byte 1", "the byte 0xFF at byte 3 (not UTF-8)", "the
+// character U+005F '_' at byte 3". Positions count bytes from 0, as the
+// inject id's check counts them (Unprintable).
+func stray(v string, i int) string {
+	r, size := utf8.DecodeRuneInString(v[i:])
+	switch {
+	case r == utf8.RuneError && size <= 1:
+		return fmt.Sprintf("the byte 0x%02X at byte %d (not UTF-8)", v[i], i)
+	case !unicode.IsPrint(r):
+		return fmt.Sprintf("the non-printable character %U at byte %d", r, i)
+	case r > unicode.MaxASCII:
+		return fmt.Sprintf("the non-ASCII character %#U at byte %d", r, i)
+	}
+	return fmt.Sprintf("the character %#U at byte %d", r, i)
+}
+
+// idnaHint returns, when the character of v at byte i is a printable
+// non-ASCII one (a letter of an internationalised name, bücher.example),
+// how to write such a name; else "".
+func idnaHint(v string, i int) string {
+	if r, _ := utf8.DecodeRuneInString(v[i:]); r <= unicode.MaxASCII || r == utf8.RuneError || !unicode.IsPrint(r) {
+		return ""
+	}
+	return ": write an internationalised name in its xn-- form (bücher.example as xn--bcher-kva.example)"
+}
+
+// notAddress returns the error of v, given for field, that is not an
+// address of the kind what names ("an IPv4 address"): one that holds a
+// control or non-ASCII byte names the first (stray), as the user cannot
+// see an invisible character and an error may withhold the value.
+func notAddress(field, v, what string) error {
+	reason := "not " + what
+	for i := 0; i < len(v); i++ {
+		if v[i] < ' ' || v[i] >= 0x7f {
+			reason += ": it holds " + stray(v, i)
+			break
+		}
+	}
+	return &ValidationError{Field: field, Value: v, Reason: reason}
+}
+
+// badZoneChar returns the byte index in z of the first character a zone
+// may not hold, -1 when it looks like an interface name or index: netip
+// accepts any byte in a zone, a command line should not.
+func badZoneChar(z string) int {
+	for i := 0; i < len(z); i++ {
+		ch := z[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '.' || ch == '_' || ch == '-') {
+			return i
+		}
+	}
+	return -1
+}
+
+// withPort reports whether v reads as an address or a name followed by a
+// port: 10.0.0.1:80, [2001:db8::1]:443, web.example.com:8080.
+func withPort(v string) bool {
+	if _, err := netip.ParseAddrPort(v); err == nil {
+		return true
+	}
+	host, port, ok := strings.Cut(v, ":")
+	return ok && host != "" && port != "" && !strings.Contains(port, ":") && strings.Trim(port, "0123456789") == ""
+}
+
+// numeric reports whether s is non-empty and holds only digits and hyphens.
+func numeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && s[i] != '-' {
+			return false
+		}
+	}
+	return s != ""
+}
