@@ -162,9 +162,11 @@ func relabelUsage(cfg *runConfig, targets *targetList, err error) error {
 }
 
 // categoryHint tells how to give the targets an injector takes, when err
-// says it takes another category, and which setting made the targets of
-// the other category when the environment or the config file set it (a
-// variable left over from an earlier run).
+// says it takes another category or that no target was given (naming the
+// injector's category when it has one: every way to give a target when
+// not), and which setting made the targets of the other category when the
+// environment or the config file set it (a variable left over from an
+// earlier run).
 func (c *runConfig) categoryHint(err error) string {
 	if err == nil {
 		return ""
@@ -177,7 +179,10 @@ func (c *runConfig) categoryHint(err error) string {
 	case strings.Contains(msg, "takes external targets"):
 		hint = "give external targets with --query (repeatable; a --target narrows each query), or in --inject-file"
 	case strings.Contains(msg, "takes network targets"):
-		hint = "give network targets with --target (an address, a host name or a CIDR range) or --targets-file"
+		hint = "give network targets with --target (an address, a host name or a CIDR range) or --targets-file, or in --inject-file"
+	case strings.Contains(msg, "at least one target is required"):
+		return "give targets with --target or --targets-file (network), --query (external), " +
+			"--cloud-provider, --cloud-account and --cloud-region (cloud), or in --inject-file"
 	default:
 		return ""
 	}

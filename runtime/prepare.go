@@ -87,7 +87,11 @@ func (rt *Runtime) prepare(req Request) (*Prepared, error) {
 	}
 	switch {
 	case len(req.Targets) == 0 && len(req.Typed) == 0:
-		return nil, invalid("targets", "", "at least one target is required")
+		reason := "at least one target is required"
+		if p.Manifest != nil && p.Manifest.Category != "" {
+			reason += fmt.Sprintf(" (injector %s takes %s targets)", req.Injector, p.Manifest.Category)
+		}
+		return nil, invalid("targets", "", reason)
 	case len(req.Targets) > 0 && len(req.Typed) > 0:
 		return nil, invalid("targets", "", "give targets or typed targets, not both")
 	}
