@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 
 	ucli "github.com/urfave/cli/v2"
 	"go.uber.org/zap"
@@ -180,7 +181,7 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	m, perr := openaev.ParseMessage(body)
 	var me *openaev.MessageError
 	if perr != nil && (!errors.As(perr, &me) || me.InjectID == "") {
-		return &ExitError{Code: ExitUsage, Err: fmt.Errorf("openaev message %q: %w", cfg.OpenAEVMessage, perr)}
+		return &ExitError{Code: ExitUsage, Err: messageFileError(cfg.OpenAEVMessage, body, perr)}
 	}
 	runs := name // the injector the message runs with, "" when unknown
 	if m != nil {
@@ -213,10 +214,35 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 	return withOpenAEVProcessor(c, o, cfg, log, view, id, runs, func(p *openaev.Processor) error {
 		p.Injector = name
 		if perr != nil {
-			return p.Process(c.Context, body)
+			return messageFileError(cfg.OpenAEVMessage, body, p.Process(c.Context, body))
 		}
 		return p.ProcessMessage(c.Context, m)
 	})
+}
+
+// messageFileError names the message file name, body, in err when err is
+// the message's own refusal (a *openaev.MessageError, not the platform's
+// refusal of the reception), as an inject file's errors name it: at the
+// line and column of the byte the error is about when it has one
+// ("openaev message m.json:3:2: invalid message: …", in place of its "(at
+// byte N)"), else the file alone. The name is shown as written, or
+// Go-quoted when it holds a character a terminal would obey.
+func messageFileError(name string, body []byte, err error) error {
+	var me *openaev.MessageError
+	if !errors.As(err, &me) || me.Reception {
+		return err
+	}
+	shown := name
+	if signatures.Unprintable(name) != "" {
+		shown = strconv.Quote(name)
+	}
+	if !me.Placed || error(me) != err { // a wrapped one keeps its "(at byte N)"
+		return fmt.Errorf("openaev message %s: %w", shown, err)
+	}
+	line, col := runtime.Position(body, me.Offset)
+	unplaced := *me
+	unplaced.Placed = false
+	return fmt.Errorf("openaev message %s:%d:%d: %w", shown, line, col, &unplaced)
 }
 
 // unfinished refuses, before its reception, to run inject id again once

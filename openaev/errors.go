@@ -123,6 +123,13 @@ type MessageError struct {
 	InjectID string
 	// Reason says what is wrong, naming the field and the value.
 	Reason string
+	// Offset is the byte of the message Reason is about, when Placed:
+	// where a message that is not JSON breaks, where a key is repeated,
+	// where an inject id that cannot be used is written. Error and the
+	// INVALID_USAGE message name it ("(at byte 34)"); run names a message
+	// file's line and column instead.
+	Offset int64
+	Placed bool
 	// Err is the underlying error, when there is one (for errors.As).
 	Err error
 	// Reception is set when the platform refused the inject's reception
@@ -139,7 +146,16 @@ func (e *MessageError) Error() string {
 	if e.InjectID != "" {
 		s += " for inject " + shownID(e.InjectID)
 	}
-	return s + ": " + e.Reason
+	return s + ": " + e.Reason + e.at()
+}
+
+// at is where Reason is about, as the error's text names it: " (at byte
+// N)", "" when it is not Placed.
+func (e *MessageError) at() string {
+	if !e.Placed {
+		return ""
+	}
+	return fmt.Sprintf(" (at byte %d)", e.Offset)
 }
 
 // Unwrap returns the underlying error, if any.

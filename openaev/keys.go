@@ -23,6 +23,7 @@ type keyScan struct {
 	i    int
 	path []segment  // the keys and indices leading to the value scanned
 	keys [][][]byte // per nesting depth, the keys of the object open there
+	at   int        // where the repeated key found starts (its quote)
 }
 
 // segment is one step of a path: an object's key or an array's index.
@@ -32,11 +33,13 @@ type segment struct {
 }
 
 // repeatedKey returns where body, valid JSON, first repeats a key in one
-// object (injection.INJECT_ID), and the key as first written there
-// (inject_id); "" when no object does.
-func repeatedKey(body []byte) (where, first string) {
+// object (injection.INJECT_ID), the key as first written there
+// (inject_id) and the byte where the repeat starts; "" when no object
+// does.
+func repeatedKey(body []byte) (where, first string, at int) {
 	s := &keyScan{b: body}
-	return s.value(0)
+	where, first = s.value(0)
+	return where, first, s.at
 }
 
 // repeatedKeyError is the *MessageError of a message repeating a key, nil
@@ -44,7 +47,7 @@ func repeatedKey(body []byte) (where, first string) {
 // unless the key repeated is the inject id itself: which inject the
 // message is for is then unknown, and nothing is sent.
 func repeatedKeyError(body []byte, injectID string) error {
-	where, first := repeatedKey(body)
+	where, first, at := repeatedKey(body)
 	if where == "" {
 		return nil
 	}
@@ -52,7 +55,7 @@ func repeatedKeyError(body []byte, injectID string) error {
 		injectID = ""
 	}
 	err := keyError(where, first)
-	return &MessageError{InjectID: injectID, Reason: "malformed message: " + err.Error(), Err: err}
+	return &MessageError{InjectID: injectID, Reason: "malformed message: " + err.Error(), Err: err, Offset: int64(at), Placed: true}
 }
 
 func (s *keyScan) ws() {
@@ -106,6 +109,7 @@ func (s *keyScan) object(depth int) (string, string) {
 			s.i++
 			return "", ""
 		}
+		start := s.i
 		key := s.str()
 		keys := s.keys[depth]
 		first := -1
@@ -120,6 +124,7 @@ func (s *keyScan) object(depth int) (string, string) {
 			first = k
 		}
 		if first >= 0 {
+			s.at = start
 			return s.render(key), string(keys[first])
 		}
 		s.keys[depth] = append(keys, key)

@@ -236,7 +236,9 @@ func ParseMessage(body []byte) (*Message, error) {
 		default:
 			err = fieldTypeError(te)
 		}
-		return nil, &MessageError{InjectID: id, Reason: "malformed message: " + jsonReason(body, err), Err: err}
+		me := &MessageError{InjectID: id, Reason: "malformed message: " + jsonReason(body, err), Err: err}
+		me.Offset, me.Placed = syntaxOffset(body, err)
+		return nil, me
 	}
 	m := &Message{Injection: w.Injection, AssetGroups: w.AssetGroups}
 	m.Injection.InjectID = strings.TrimSpace(m.Injection.InjectID)
@@ -253,11 +255,8 @@ func ParseMessage(body []byte) (*Message, error) {
 	if err := repeatedKeyError(body, named); err != nil {
 		return nil, err
 	}
-	switch {
-	case m.Injection.InjectID == "":
-		return nil, &MessageError{Reason: "injection.inject_id is missing"}
-	case idErr != nil:
-		return nil, &MessageError{Reason: idErr.Error(), Err: idErr}
+	if m.Injection.InjectID == "" || idErr != nil {
+		return nil, injectIDError(body, w.Injection.InjectID, idErr)
 	}
 	if w.Assets != nil {
 		m.Assets = make([]Asset, len(w.Assets))
@@ -314,8 +313,8 @@ func headInjectID(body []byte) string {
 // utf8BOM is the byte order mark some editors write first in a UTF-8 file.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 
-// jsonReason says why body could not be decoded (err): where a message
-// that is not JSON breaks, by its byte offset.
+// jsonReason says why body could not be decoded (err); syntaxOffset
+// says where a message that is not JSON breaks.
 func jsonReason(body []byte, err error) string {
 	var se *json.SyntaxError
 	switch {
@@ -324,7 +323,74 @@ func jsonReason(body []byte, err error) string {
 	case bytes.HasPrefix(body, utf8BOM):
 		return "not valid JSON: a UTF-8 byte order mark (EF BB BF) at byte 0, which the platform never writes"
 	}
-	return fmt.Sprintf("not valid JSON: %s at byte %d", se.Error(), se.Offset)
+	return "not valid JSON: " + se.Error()
+}
+
+// syntaxOffset returns where body, which err says is not JSON, breaks:
+// the byte at fault (encoding/json's offset is just past it), or the end
+// of a message cut short; false for another error, and for a message
+// starting with a byte order mark, which jsonReason places itself.
+func syntaxOffset(body []byte, err error) (int64, bool) {
+	var se *json.SyntaxError
+	if !errors.As(err, &se) || bytes.HasPrefix(body, utf8BOM) {
+		return 0, false
+	}
+	if se.Offset >= int64(len(body)) {
+		return int64(len(body)), true
+	}
+	return max(se.Offset-1, 0), true
+}
+
+// injectIDError is the *MessageError of a message whose inject id, raw as
+// written, no call can carry: absent, empty or white space alone, or
+// refused by idErr. One the message writes is placed at its value.
+func injectIDError(body []byte, raw string, idErr error) error {
+	me := &MessageError{Reason: "injection.inject_id is missing", Err: idErr}
+	me.Offset, me.Placed = memberOffset(body, "injection", "inject_id")
+	switch {
+	case idErr != nil:
+		me.Reason = idErr.Error()
+	case raw == "" && me.Placed:
+		me.Reason = "injection.inject_id is empty"
+	case me.Placed:
+		me.Reason = "injection.inject_id is blank (white space alone)"
+	}
+	return me
+}
+
+// memberOffset returns where body, a JSON object, writes the value of the
+// member path names (one key an object deep: injection, inject_id),
+// matched whatever its case as encoding/json matches a field; false when
+// it writes none. It is for an error's place: it copies the values it
+// skips.
+func memberOffset(body []byte, path ...string) (int64, bool) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	for _, want := range path {
+		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+			return 0, false
+		}
+		for {
+			if !dec.More() {
+				return 0, false
+			}
+			tok, err := dec.Token()
+			if err != nil {
+				return 0, false
+			}
+			if key, _ := tok.(string); strings.EqualFold(key, want) {
+				break
+			}
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return 0, false
+			}
+		}
+	}
+	off := dec.InputOffset() // just past the key: the value is after its colon
+	for off < int64(len(body)) && strings.IndexByte(" \t\r\n:", body[off]) >= 0 {
+		off++
+	}
+	return off, true
 }
 
 // errNoTargets is the reason of an inject that resolves to no target.

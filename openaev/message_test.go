@@ -345,11 +345,13 @@ func TestParseMessageErrors(t *testing.T) {
 	}{
 		{"not JSON", `{"injection":`, "", "malformed message"},
 		{"not an object", `[1,2]`, "", "malformed message: a list, want an object"},
-		{"bytes after the object", `{"injection":{"inject_id":"inj-9"}} garbage`, "inj-9", "not valid JSON: invalid character 'g' after top-level value at byte"},
+		{"bytes after the object", `{"injection":{"inject_id":"inj-9"}} garbage`, "inj-9", "not valid JSON: invalid character 'g' after top-level value (at byte 36)"},
 		{"byte order mark", "\xEF\xBB\xBF{\"injection\":{\"inject_id\":\"inj-9\"}}", "inj-9", "a UTF-8 byte order mark (EF BB BF) at byte 0"},
-		{"cut short after the inject id", `{"injection":{"inject_id":"inj-9",`, "inj-9", "unexpected end of JSON input at byte 34"},
+		{"cut short after the inject id", `{"injection":{"inject_id":"inj-9",`, "inj-9", "unexpected end of JSON input (at byte 34)"},
 		{"no injection", `{"assets":[]}`, "", "injection.inject_id is missing"},
-		{"blank inject id", `{"injection":{"inject_id":"  "}}`, "", "injection.inject_id is missing"},
+		{"empty inject id", `{"injection":{"inject_id":""}}`, "", "injection.inject_id is empty (at byte 26)"},
+		{"blank inject id", `{"injection":{"inject_id":"  "}}`, "", "injection.inject_id is blank (white space alone) (at byte 26)"},
+		{"empty inject id, written in upper case", `{"Injection":{"INJECT_ID":""}}`, "", "injection.inject_id is empty (at byte 26)"},
 		// A field of the wrong JSON type is named in the project's words,
 		// not encoding/json's Go ones.
 		{"numeric inject id", `{"injection":{"inject_id":42}}`, "", "malformed message: injection.inject_id: a number, want a string"},
@@ -368,7 +370,7 @@ func TestParseMessageErrors(t *testing.T) {
 		{"inject id twice, escaped", `{"injection":{"inject_id":"a","\u0069nject_id":"b"}}`,
 			"", "key injection.inject_id given twice"},
 		{"content key twice", `{"injection":{"inject_id":"inj-9","inject_content":{"outcome":"failed","outcome":"success"}}}`,
-			"inj-9", "key injection.inject_content.outcome given twice"},
+			"inj-9", "key injection.inject_content.outcome given twice: the platform writes each key once (at byte 71)"},
 		{"asset key twice", `{"injection":{"inject_id":"inj-9"},"assets":[{"asset_id":"a"},{"asset_id":"b","Asset_Id":"c"}]}`,
 			"inj-9", `key assets[1].Asset_Id given twice (as "asset_id" before`},
 	}
@@ -379,8 +381,8 @@ func TestParseMessageErrors(t *testing.T) {
 			if !errors.As(err, &me) {
 				t.Fatalf("err = %v, want a *MessageError", err)
 			}
-			if me.InjectID != tt.wantID || !strings.Contains(me.Reason, tt.wantReason) || strings.Contains(me.Reason, "Go ") {
-				t.Errorf("inject %q reason %q, want %q %q", me.InjectID, me.Reason, tt.wantID, tt.wantReason)
+			if me.InjectID != tt.wantID || !strings.Contains(me.Error(), tt.wantReason) || strings.Contains(me.Reason, "Go ") {
+				t.Errorf("inject %q error %q, want %q %q", me.InjectID, me.Error(), tt.wantID, tt.wantReason)
 			}
 		})
 	}

@@ -278,7 +278,7 @@ func rejection(cause error) Execution {
 	reason := cause.Error()
 	var me *MessageError
 	if errors.As(cause, &me) {
-		reason = me.Reason
+		reason = me.Reason + me.at()
 	}
 	status := StatusInvalidUsage
 	var ae *APIError

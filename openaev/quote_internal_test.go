@@ -72,7 +72,7 @@ func FuzzRepeatedKey(f *testing.F) {
 		if !json.Valid([]byte(doc)) {
 			t.Skip()
 		}
-		where, _ := repeatedKey([]byte(doc))
+		where, _, _ := repeatedKey([]byte(doc))
 		if want := referenceRepeated(t, doc); (where != "") != want {
 			t.Errorf("repeatedKey(%q) = %q, want a repeat %v", doc, where, want)
 		}

@@ -513,9 +513,9 @@ func TestHandlerUnreadableMessage(t *testing.T) {
 		wantID string
 		reason string
 	}{
-		{"trailing garbage", func(msg []byte) []byte { return append(msg, " garbage"...) }, "i-1", "not valid JSON: invalid character 'g' after top-level value at byte"},
+		{"trailing garbage", func(msg []byte) []byte { return append(msg, " garbage"...) }, "i-1", "not valid JSON: invalid character 'g' after top-level value (at byte"},
 		{"byte order mark", func(msg []byte) []byte { return append([]byte{0xEF, 0xBB, 0xBF}, msg...) }, "i-1", "byte order mark"},
-		{"cut short", func([]byte) []byte { return []byte(`{"injection":{"inject_id":"i-1",`) }, "i-1", "unexpected end of JSON input at byte 32"},
+		{"cut short", func([]byte) []byte { return []byte(`{"injection":{"inject_id":"i-1",`) }, "i-1", "unexpected end of JSON input (at byte 32)"},
 		{"cut short before the id", func([]byte) []byte { return []byte(`{"injection":{"inject_id":`) }, "", ""},
 	}
 	for _, tt := range tests {

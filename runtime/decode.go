@@ -44,7 +44,7 @@ func DecodeInjectFile(r io.Reader) (Request, FileTargets, error) {
 		name = f.Name()
 	}
 	at := func(data []byte, off int64) string {
-		line, col := position(data, off)
+		line, col := Position(data, off)
 		return place(name, line, col)
 	}
 	where := strings.TrimSpace("inject file " + name)

@@ -107,16 +107,17 @@ func (c *checker) filePlaces(name string) FilePlaces {
 	return p
 }
 
-// lineCol returns "line L, column C" of position(data, off).
+// lineCol returns "line L, column C" of Position(data, off).
 func lineCol(data []byte, off int64) string {
-	line, col := position(data, off)
+	line, col := Position(data, off)
 	return fmt.Sprintf("line %d, column %d", line, col)
 }
 
-// position returns the line and column of the first character at or
-// after off that is not white space, a comma or a colon (columns count
-// bytes from 1).
-func position(data []byte, off int64) (line, col int) {
+// Position returns the line and column of the first character of data at
+// or after off that is not white space, a comma or a colon (columns count
+// bytes from 1): where an inject file's error is, and a platform message
+// file's (run --openaev-message).
+func Position(data []byte, off int64) (line, col int) {
 	line, col, _ = advance(data, 1, 1, 0, skip(data, off))
 	return line, col
 }

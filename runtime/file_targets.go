@@ -45,7 +45,7 @@ func (t FileTargets) Each(fn func(s TargetSpec, line int) error) error {
 	if err := r.expect('['); err != nil {
 		return t.fail(err)
 	}
-	line, _ := position(t.data, int64(r.i-1))
+	line, _ := Position(t.data, int64(r.i-1))
 	last := r.i
 	for range t.n {
 		var s TargetSpec
