@@ -1,0 +1,77 @@
+package cli
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/injectkit/injectkit/openaev"
+	"github.com/injectkit/injectkit/runtime"
+)
+
+// openAEVExit maps a profile outcome to an exit code: an invalid inject
+// (its terminal INVALID_USAGE delivered or printed) is a usage error,
+// anything else a delivery failure (see deliveryExit); a reception the
+// platform never acknowledged, or asset-group members it failed to list,
+// is one too, with a hint that nothing ran (unless an interrupt cut the
+// wait short: see platformWait.notRunInterrupted, exit 130).
+func openAEVExit(o Options, cfg *runConfig, err error) error {
+	var de *runtime.DeliveryError
+	var me *openaev.MessageError
+	var ve *openaev.ValidationError
+	var nr *openaev.NotReceivedError
+	var tu *openaev.TargetsUnavailableError
+	switch {
+	case errors.As(err, &de) && de.Rejection != nil && de.Rejection.Err != nil:
+		return rejectionExit(o, cfg, err, de)
+	case errors.As(err, &de) && de.Stored+de.Dead > 0:
+	case errors.As(err, &me), errors.As(err, &ve):
+		var ae *openaev.APIError
+		if errors.As(err, &ae) && ae.Op == "reception" && ae.Status == http.StatusNotFound {
+			return &ExitError{Code: ExitUsage, Err: err, Hint: "the platform answers 404 for an inject it does not know " +
+				"(or deleted; before OpenAEV 2.0.0, also for one the token has no rights on): check the inject id, and the token's rights on a 1.x platform"}
+		}
+		return &ExitError{Code: ExitUsage, Err: err}
+	case errors.As(err, &nr) && isStdoutError(err):
+		// A dry run prints the reception: no platform was involved.
+		return &ExitError{Code: ExitDelivery, Err: err,
+			Hint: "the dry run prints the platform's calls to stdout, which could not be written, so the inject did not run"}
+	case errors.As(err, &nr):
+		return &ExitError{Code: ExitDelivery, Err: err,
+			Hint: "the platform did not acknowledge the reception, so the inject did not run and nothing was stored; run it again once the platform answers"}
+	case errors.As(err, &tu):
+		return &ExitError{Code: ExitDelivery, Err: err,
+			Hint: "the platform failed to list an asset group's members, so the inject did not run and nothing was sent or stored; run it again once the platform answers"}
+	}
+	return deliveryExit(o, cfg, err)
+}
+
+// rejectionExit is the exit of an inject refused (bad input: exit 2, 130
+// when a second interrupt stopped the sending) whose rejection callback
+// was not delivered: one line with the refusal as it reads when that
+// callback is delivered, naming the field and the value, then where the
+// callback waits (the outbox, for `outbox flush`, or its dead list), or,
+// kept nowhere, why it failed.
+func rejectionExit(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) error {
+	code := ExitUsage
+	if o.Abort.Fired() {
+		code = ExitInterrupted
+	}
+	rk := &rejectionKept{refused: de.Rejection.Err, kept: "its rejection callback was not delivered: " + de.Err.Error()}
+	hint := ""
+	if de.Stored+de.Dead > 0 {
+		rk.kept, hint = storedMessage(de, cfg, o.name()).Error(), storedHint(o, cfg, err, de)
+	}
+	return &ExitError{Code: code, Err: rk, Hint: hint}
+}
+
+// rejectionKept is the error of an inject refused whose rejection
+// callback was not delivered: the refusal, then what became of the
+// callback. It unwraps to the refusal, which relabelUsage names where
+// the user wrote it.
+type rejectionKept struct {
+	refused error
+	kept    string
+}
+
+func (e *rejectionKept) Error() string { return e.refused.Error() + "; " + e.kept }
+func (e *rejectionKept) Unwrap() error { return e.refused }
