@@ -1,7 +1,6 @@
 package openaevtest
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -149,8 +148,8 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 	if strings.TrimSpace(s) == "" {
 		return nil, nil, "", 0
 	}
-	var doc map[string]any
-	if json.Unmarshal([]byte(s), &doc) != nil {
+	doc, ok := readStructured(s)
+	if !ok {
 		return nil, nil, "", 0 // only warned about by the platform: the trace is saved
 	}
 	declared, registered := p.contracts[in.contract]

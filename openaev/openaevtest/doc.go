@@ -127,8 +127,9 @@
 //     a text output whole (a list as its items joined with spaces), or item by
 //     item when isMultiple. PostgreSQL measures the row after compression, the
 //     stand-in the raw value: it is stricter, and refuses some long values the
-//     platform would store. A structured output that is not JSON is skipped,
-//     not dropped (the platform only warns). A real platform holds no inject
+//     platform would store. The structured output is its first JSON value,
+//     what follows ignored (readValue, no FAIL_ON_TRAILING_TOKENS); not an
+//     object, or not JSON: skipped, not dropped (the platform only warns). A real platform holds no inject
 //     without its contract, so every output is judged against a registration: a
 //     structured output for an inject whose contract no registration declared
 //     is dropped too (register the injector, as serve does, before testing what

@@ -1,7 +1,9 @@
 package openaevtest
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode/utf16"
 )
 
@@ -50,4 +52,21 @@ func utf16Len(s string) int {
 		n += max(utf16.RuneLen(r), 1)
 	}
 	return n
+}
+
+// readStructured reads a callback's execution_output_structured as 2.4.0
+// does (InjectorExecutionProcessingHandler.processContext:
+// mapper.readValue(outputStructured, ObjectNode.class), the mapper of
+// ObjectMapperHelper.openAEVJsonMapper, which leaves
+// FAIL_ON_TRAILING_TOKENS off as Jackson 2.19 has it): the first JSON
+// value, which must be an object, and nothing of what follows it, text or
+// whitespace (ObjectMapper._readMapAndClose never reads past that value).
+// A first value that is not an object, or not JSON, is false: the
+// platform warns and skips the outputs.
+func readStructured(s string) (map[string]any, bool) {
+	var doc map[string]any
+	if json.NewDecoder(strings.NewReader(s)).Decode(&doc) != nil {
+		return nil, false
+	}
+	return doc, true
 }

@@ -49,3 +49,46 @@ func TestOverlongStringRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestStructuredOutputFirstValue: the platform reads
+// execution_output_structured with Jackson's readValue, which takes the
+// first JSON value and never looks at what follows it (no
+// FAIL_ON_TRAILING_TOKENS): trailing text or whitespace leaves the outputs
+// processed, their findings stored or their bad values dropped. A first
+// value that is no object is skipped, the callback processed without
+// findings.
+func TestStructuredOutputFirstValue(t *testing.T) {
+	good := structured(map[string]any{"scan_results": []any{map[string]any{"asset_id": "a1", "host": "10.0.0.5", "port": 22, "service": "ssh"}}})
+	bad := structured(map[string]any{"ports": []any{"x"}})
+	tests := []struct {
+		name     string
+		output   string
+		outcome  string
+		findings int // scan_results rows stored
+	}{
+		{"object alone", good, openaevtest.Processed, 1},
+		{"trailing whitespace", good + " \n\t", openaevtest.Processed, 1},
+		{"trailing text", good + " and then some", openaevtest.Processed, 1},
+		{"trailing brace", good + "}", openaevtest.Processed, 1},
+		{"a second object", good + bad, openaevtest.Processed, 1},
+		{"bad value, trailing text", bad + "garbage", openaevtest.Dropped, 0},
+		{"not JSON", "{not json", openaevtest.Processed, 0},
+		{"a list first", "[" + good + "]", openaevtest.Processed, 0},
+		{"text first", "x" + good, openaevtest.Processed, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := platformWithNmap(t)
+			body := callback("complete", "SUCCESS", nil)
+			body["execution_output_structured"] = tt.output
+			c := postCallback(t, p, "i1", body)
+			if c.Outcome != tt.outcome {
+				t.Fatalf("outcome %s (%s), want %s", c.Outcome, c.Reason, tt.outcome)
+			}
+			rows, _ := p.Findings("i1")["scan_results"].([]any)
+			if len(rows) != tt.findings {
+				t.Errorf("findings %v, want %d scan_results rows", p.Findings("i1"), tt.findings)
+			}
+		})
+	}
+}

@@ -2,7 +2,6 @@ package openaevtest
 
 import (
 	"crypto/tls"
-	"encoding/json"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -79,17 +78,14 @@ func (c Call) Accepted() bool { return c.Status >= 200 && c.Status < 300 }
 // callback (a dropped callback is accepted but not processed).
 func (c Call) Processed() bool { return c.Accepted() && c.Outcome == Processed }
 
-// Structured decodes a callback's execution_output_structured string.
+// Structured decodes a callback's execution_output_structured string as
+// the platform reads it: its first JSON value, an object (rule 4).
 func (c Call) Structured() (map[string]any, bool) {
 	s, ok := c.Body["execution_output_structured"].(string)
 	if !ok {
 		return nil, false
 	}
-	var m map[string]any
-	if json.Unmarshal([]byte(s), &m) != nil {
-		return nil, false
-	}
-	return m, true
+	return readStructured(s)
 }
 
 // Broker is the registration reply: the broker and the queue.
