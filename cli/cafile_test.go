@@ -221,7 +221,7 @@ func TestRunOpenAEVRefusedCertificateIsUnreached(t *testing.T) {
 			if r.code != cli.ExitDelivery || !strings.Contains(r.stderr, "run it again once the platform answers") {
 				t.Fatalf("exit %d, want %d with the hint to run again; stderr:\n%s", r.code, cli.ExitDelivery, r.stderr)
 			}
-			for _, never := range []string{"refused the reception", "rejected", "may lack the right"} {
+			for _, never := range []string{"refused the reception", "rejected", "settings routes refused"} {
 				if strings.Contains(r.stderr, never) {
 					t.Errorf("stderr says %q of a platform never reached:\n%s", never, r.stderr)
 				}

@@ -81,8 +81,8 @@
 // given (not in a dry run), Client.Version therefore also reads
 // enabled_dev_features once, each read not retried: from the version
 // read's reply when it came from GET {url}/api/settings, else from GET
-// {url}/api/settings/public, which needs no right, else from GET
-// {url}/api/settings (which needs READ on PLATFORM_SETTING); and logs
+// {url}/api/settings/public, which needs no token, else from GET
+// {url}/api/settings; and logs
 // SignaturesDroppedWarning once per client (a run; a serve process) when
 // they hold neither SIGNATURE_OUTPUT_PROCESSOR nor FEATURE_FLAG_ALL, or
 // SignaturesUnknownWarning when no route gave them. The signatures are

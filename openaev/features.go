@@ -16,9 +16,9 @@ import (
 // SignatureOutputProcessor ignores them unless the operator lists
 // SIGNATURE_OUTPUT_PROCESSOR, or "*" (every feature), in the configuration
 // openaev.enabled-dev-features, which is empty by default. GET
-// /api/settings/public, which needs no right (GET /api/settings lists
-// them too, for a token with READ on PLATFORM_SETTING), lists the enabled
-// features in enabled_dev_features.
+// /api/settings/public, which needs no token (GET /api/settings lists
+// them too, to any token the platform knows), lists the enabled features
+// in enabled_dev_features.
 const SignatureFeature = "SIGNATURE_OUTPUT_PROCESSOR"
 
 // SignaturesDroppedWarning is the WARN line a client logs once when the
@@ -67,10 +67,9 @@ const SignaturesUnknownWarning = "whether the platform stores expectation signat
 // logs SignaturesDroppedWarning when they do not enable signature
 // processing. It reads them from settings, the body of GET /api/settings
 // when the version was read there; else from GET /api/settings/public,
-// which the platform serves to any token (PublicPlatformSettings, without
-// RBAC: a token without READ on PLATFORM_SETTING, which GET /api/settings
-// needs, reads it too); else, when that route fails or lists no
-// features, from GET /api/settings. Each read is sent once, not retried.
+// which the platform serves to any caller (PublicPlatformSettings, without
+// RBAC); else, when that route fails or lists no features, from GET
+// /api/settings. Each read is sent once, not retried.
 // When none gives them, it logs SignaturesUnknownWarning with the errors
 // (a DEBUG line when ctx ended: the run is over). The signatures are sent
 // all the same, whatever the answer. Called once per client, under verMu.

@@ -23,7 +23,6 @@ func TestSignatureFeatureWarning(t *testing.T) {
 		features []string // nil: the stand-in's default (enabled)
 		version  openaevtest.Version
 		opts     []openaev.Option
-		popts    []openaevtest.Option
 		settings int // GET /api/settings… calls
 		warn     bool
 	}{
@@ -35,19 +34,12 @@ func TestSignatureFeatureWarning(t *testing.T) {
 			opts: []openaev.Option{openaev.WithPlatformVersion(current)}},
 		{name: "2.4 line: no features read", features: []string{}, version: openaevtest.Version24, settings: 1},
 		{name: "dry run: nothing read", features: []string{}, opts: []openaev.Option{openaev.WithDryRun(io.Discard)}},
-		// A token without READ on PLATFORM_SETTING reads the public
-		// settings: the operator who gave the version is warned all the
-		// same.
-		{name: "version given, token without the settings right", features: []string{}, settings: 1, warn: true,
-			popts: []openaevtest.Option{openaevtest.WithoutSettingsRight()}, opts: []openaev.Option{openaev.WithPlatformVersion(current)}},
-		{name: "version given, token without the settings right, enabled", settings: 1,
-			popts: []openaevtest.Option{openaevtest.WithoutSettingsRight()}, opts: []openaev.Option{openaev.WithPlatformVersion(current)}},
-		{name: "token without the settings right: 2.4 line assumed, no signatures sent", features: []string{}, settings: 1,
-			popts: []openaevtest.Option{openaevtest.WithoutSettingsRight()}},
+		{name: "version given, enabled: features still read", settings: 1,
+			opts: []openaev.Option{openaev.WithPlatformVersion(current)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := openaevtest.NewPlatform(t, testToken, append(tt.popts, openaevtest.WithVersion(tt.version))...)
+			p := openaevtest.NewPlatform(t, testToken, openaevtest.WithVersion(tt.version))
 			if tt.features != nil {
 				p.SetDevFeatures(tt.features...)
 			}

@@ -148,9 +148,11 @@ func WithPlatformVersion(v PlatformVersion) Option {
 // run, the Current line; else GET {url}/api/settings/version (the body is
 // the version, plain or as a JSON string), falling back to GET
 // {url}/api/settings ({"platform_version": …}) when that route is missing.
-// When neither can be read (a 2.4.0 platform answers 403 to a token that
-// may not read its settings: both routes need READ on PLATFORM_SETTING),
-// the 2.4 line is assumed, whose contracts and callbacks every platform
+// When neither can be read (refused, missing or not a version: no OpenAEV
+// release refuses a token it knows its settings, 2.4.0 opens READ on
+// PLATFORM_SETTING to every user, so a 403 there comes from a proxy or
+// firewall in front of it, or from a service that is not OpenAEV), the
+// 2.4 line is assumed, whose contracts and callbacks every platform
 // accepts, and a WARN line says so and asks for --openaev-version. On a
 // platform older than the Current line, one WARN line says that no
 // signatures are sent. On the Current line (read or given, not in a dry
@@ -200,12 +202,14 @@ func (c *Client) version(ctx context.Context) (PlatformVersion, error) {
 			return PlatformVersion{Current: true}, err
 		}
 		if err != nil {
-			// A 2.4.0 platform answers 403 to a token without the right
-			// to read its settings, and takes the current line's
-			// contracts, then drops every result judged against them:
-			// the 2.4 line's contracts and callbacks are safe on every
-			// line, only the signatures are lost on a current one.
-			c.log.Warn("OpenAEV platform version not readable (the token may lack the right to read the platform settings); "+
+			// The settings routes refused (a proxy or firewall in front:
+			// no OpenAEV release refuses a known token its settings),
+			// missing or not a version. A 2.4 platform takes the current
+			// line's contracts, then drops every result judged against
+			// them: the 2.4 line's contracts and callbacks are safe on
+			// every line, only the signatures are lost on a current one.
+			c.log.Warn("OpenAEV platform version not readable (its settings routes refused or gave no version: "+
+				"a proxy or firewall in front of the platform, or a service that is not OpenAEV, may answer for it); "+
 				"assuming the 2.4 line, which every platform accepts: no expectation signatures are sent. "+
 				"Set --openaev-version (INJECTKIT_OPENAEV_VERSION) to the platform's version",
 				zap.String("error", c.redact(err.Error())))

@@ -162,8 +162,11 @@ func TestClientVersion(t *testing.T) {
 			want: v24, asked: "GET " + ver + ", GET " + settings, warn: "predates signature processing"},
 		{name: "neither route (404): the 2.4 line assumed", replies: map[string]reply{},
 			want: openaev.PlatformVersion{}, asked: "GET " + ver + ", GET " + settings, warn: "assuming the 2.4 line, which every platform accepts"},
-		{name: "refused (403, as 2.4.0 to a token without the right to read its settings): the 2.4 line assumed, no fallback", replies: map[string]reply{ver: {403, "no"}},
-			want: openaev.PlatformVersion{}, asked: "GET " + ver, warn: "assuming the 2.4 line"},
+		// No OpenAEV release refuses a token it knows its settings (2.4.0:
+		// PLATFORM_SETTING is open to READ): a 403 comes from something in
+		// front of it, and the WARN says so, not that the token lacks a right.
+		{name: "refused (403, a proxy or firewall in front): the 2.4 line assumed, no fallback", replies: map[string]reply{ver: {403, "no"}},
+			want: openaev.PlatformVersion{}, asked: "GET " + ver, warn: "a proxy or firewall in front of the platform"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

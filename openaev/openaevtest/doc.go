@@ -22,8 +22,8 @@
 //     Version24. GET /api/settings/version answers the version string as
 //     text/plain; GET /api/settings answers {"platform_version": …}
 //     (PlatformSettingsApi), and on Current "enabled_dev_features" too
-//     (rule 11). Both need READ on PLATFORM_SETTING: with
-//     WithoutSettingsRight (a token whose roles lack it) they answer 403.
+//     (rule 11), to any token the platform knows (READ on PLATFORM_SETTING,
+//     an open resource: PermissionService.RESOURCES_OPEN; never a 403).
 //     GET /api/settings/public (PublicPlatformSettings: no
 //     platform_version, "enabled_dev_features" on Current) needs no right
 //     and no token (skipRBAC, permitAll).

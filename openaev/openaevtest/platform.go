@@ -148,9 +148,7 @@ type Platform struct {
 	expectations map[string]ContractExpectations
 	breaking     map[string]bool // stored signature types no collector can read
 	features     map[string]bool // enabled preview features, by enum name
-	// settingsDenied: the token lacks READ on PLATFORM_SETTING.
-	settingsDenied bool
-	changed        chan struct{}
+	changed      chan struct{}
 }
 
 // Option configures a Platform.

@@ -6,17 +6,14 @@ import (
 )
 
 // The settings routes (PlatformSettingsApi): GET /api/settings/version and
-// GET /api/settings need READ on PLATFORM_SETTING (@AccessControl; a token
-// without it is answered 403), GET /api/settings/public needs no right and
-// no token (@AccessControl(skipRBAC = true), permitAll in
-// AppSecurityConfig: PublicPlatformSettings, for the login page).
+// GET /api/settings carry @AccessControl(READ, PLATFORM_SETTING), which
+// any authenticated token passes on 2.4.0 (PLATFORM_SETTING is in
+// PermissionService's RESOURCES_OPEN, and hasCapaPermission grants READ
+// on an open resource; 1.18 checks nothing there): only a bad token is
+// refused, 401. GET /api/settings/public needs no token either
+// (@AccessControl(skipRBAC = true), permitAll in AppSecurityConfig:
+// PublicPlatformSettings, for the login page).
 const publicSettingsPath = "/api/settings/public"
-
-// WithoutSettingsRight models a token whose roles lack READ on
-// PLATFORM_SETTING: GET /api/settings and /api/settings/version answer it
-// 403, GET /api/settings/public answers as ever. Its other routes are
-// unchanged.
-func WithoutSettingsRight() Option { return func(p *Platform) { p.settingsDenied = true } }
 
 // settings answers the settings routes: /api/settings/version the version
 // string as text/plain; /api/settings {"platform_version": …}; both with
@@ -24,9 +21,6 @@ func WithoutSettingsRight() Option { return func(p *Platform) { p.settingsDenied
 // (no platform_version: PublicPlatformSettings has none). On Current,
 // enabled_dev_features is among the public fields (rule 11).
 func (p *Platform) settings(c *Call) (int, string, []byte) {
-	if c.Path != publicSettingsPath && p.settingsDenied {
-		return fail(http.StatusForbidden, "access denied: READ on PLATFORM_SETTING")
-	}
 	if c.Path == "/api/settings/version" {
 		return http.StatusOK, "text/plain", []byte(p.raw)
 	}
