@@ -312,6 +312,13 @@
 // reason to run the inject again. From 2.0.0 on such a 404 is the inject
 // deleted: the reception is a *MessageError (the message rejected, nothing
 // run) and a terminal callback is refused for good (dead in an outbox).
+// That 404 on a callback holds for a token that is not an admin's only: an
+// admin token (or one holding BYPASS) passes the platform's permission
+// check without a look-up, and a callback for a deleted inject is
+// answered 200 and lost (the platform only logs ElementNotFoundException).
+// Nothing in the answer tells, so such a callback counts as delivered; the
+// reception, which looks the inject up for every token, still answers
+// 404, so only an inject deleted while it runs is concerned.
 // ParseMessage decodes a message in place,
 // in about twice its size.
 //

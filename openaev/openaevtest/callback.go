@@ -18,6 +18,9 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 			return fail(http.StatusBadRequest, k+" must not be blank")
 		}
 	}
+	if p.admin && !p.hasInject(c.InjectID) {
+		return p.lostCallback(c)
+	}
 	return p.withInject(c, func(in *inject) (int, string, []byte) {
 		if reason := p.brokerDrop(c); reason != "" {
 			c.Outcome, c.Reason = Dropped, reason
@@ -41,6 +44,31 @@ func (p *Platform) callback(c *Call) (int, string, []byte) {
 		c.Outcome = Processed
 		return http.StatusOK, jsonType, nil
 	})
+}
+
+// hasInject reports whether the platform holds inject id.
+func (p *Platform) hasInject(id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.injects[id] != nil
+}
+
+// lostCallback answers an admin token's callback for an inject that does
+// not exist: PermissionService let it through unlooked-up (2.4.0
+// :74), so the platform answers 200 and loses it. Queued, it publishes
+// the callback without reading the inject (InjectApi.java:425-437), and
+// the batch's ElementNotFoundException (BatchingInjectStatusService.java
+// :151-152) is only logged by handleInjectExecutionError
+// (InjectExecutionService.java:157-159: no inject, no trace); the legacy
+// ingestion catches the same (InjectExecutionService.java:77) and answers
+// 200 too.
+func (p *Platform) lostCallback(c *Call) (int, string, []byte) {
+	c.Outcome = Dropped
+	if c.Reason = p.brokerDrop(c); c.Reason == "" {
+		c.Reason = fmt.Sprintf("inject %q not found: the platform logs ElementNotFoundException "+
+			"(handleInjectExecutionError) and the callback is lost", c.InjectID)
+	}
+	return http.StatusOK, jsonType, nil
 }
 
 // agentNotFoundLocked applies a callback on the implants' route to the

@@ -76,9 +76,9 @@
 //     platform never raises (2.4.0: Spring Boot 3.5.10, Jackson 2.19; 1.18:
 //     Spring Boot 3.3.7, Jackson 2.17), refuses it while the body is read
 //     (HttpMessageNotReadableException).
-//  4. Processing drops a callback for: an execution_action left out or
-//     null, which nothing requires (InjectExecutionInput.java:32-33) and the
-//     batch reads first, a NullPointerException
+//  4. Processing drops a callback for: an execution_action left out or null,
+//     which nothing requires (InjectExecutionInput.java:32-33) and the batch
+//     reads first, a NullPointerException
 //     (BatchingInjectStatusService.java:115-118, logged at :154-160; the legacy
 //     ingestion's answer is a 500); an execution_status the version does not
 //     know (2.4.0 parses with valueOf, case-sensitive: SUCCESS,
@@ -127,13 +127,13 @@
 //     a text output whole (a list as its items joined with spaces), or item by
 //     item when isMultiple. PostgreSQL measures the row after compression, the
 //     stand-in the raw value: it is stricter, and refuses some long values the
-//     platform would store. The structured output is its first JSON value,
-//     what follows ignored (readValue, no FAIL_ON_TRAILING_TOKENS); not an
-//     object, or not JSON: skipped, not dropped (the platform only warns). A real platform holds no inject
-//     without its contract, so every output is judged against a registration: a
-//     structured output for an inject whose contract no registration declared
-//     is dropped too (register the injector, as serve does, before testing what
-//     the platform makes of its outputs).
+//     platform would store. The structured output is its first JSON value, what
+//     follows ignored (readValue, no FAIL_ON_TRAILING_TOKENS); not an object,
+//     or not JSON: skipped, not dropped (the platform only warns). A real
+//     platform holds no inject without its contract, so every output is judged
+//     against a registration: a structured output for an inject whose contract
+//     no registration declared is dropped too (register the injector, as serve
+//     does, before testing what the platform makes of its outputs).
 //  5. Structured output is processed only from a "complete" with status
 //     SUCCESS on Version24 (ExecutionProcessingContext), and from "complete"
 //     and "data" callbacks on Current. Signatures exist on Current only,
@@ -171,56 +171,57 @@
 //     is not PENDING is a 409, and a callback whose processing fails is a
 //     400 (IllegalArgumentException → 400 in RestBehavior). In queued mode
 //     such a "complete" is requeued five times, then saved anyway.
-//  8. Injects have state. AddInject creates one (QUEUING), as the platform
-//     does before dispatching it; reception, callbacks and GET of any other
-//     id answer 404 (ElementNotFoundException). Reception sets the inject to
-//     PENDING unconditionally, even when it had finished (InjectApi): each
-//     such reopening is counted (Reopenings), and keeps the inject's
-//     traces. A processed "complete" sets the final status from the
-//     statuses of all the inject's "complete" callbacks, this one and every
-//     earlier one, as both lines do (InjectStatusService.updateFinalInjectStatus
-//     → InjectStatusUtils.computeStatus, over ExecutionTraceStatus's
-//     ERROR_STATUSES and SUCCESS_STATUSES): AGENT_INACTIVE ones left out
-//     (none left: ERROR); all errors (ERROR, COMMAND_NOT_FOUND,
-//     COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED, INVALID_USAGE,
-//     TIMEOUT, INTERRUPTED and the deprecated PARTIAL, MAYBE_PREVENTED,
+//  8. Injects have state. AddInject creates one (QUEUING), as the platform does
+//     before dispatching it; reception and GET of any other id answer 404
+//     (ElementNotFoundException), and so do callbacks but an admin token's
+//     (WithAdminToken; BYPASS alike), which PermissionService lets through
+//     unlooked-up: 200, then Dropped, the platform only logging the
+//     ElementNotFoundException (lostCallback). Reception sets the inject to
+//     PENDING unconditionally, even when it had finished (InjectApi): each such
+//     reopening is counted (Reopenings), and keeps the inject's traces. A
+//     processed "complete" sets the final status from the statuses of all the
+//     inject's "complete" callbacks, this one and every earlier one, as both
+//     lines do (InjectStatusService.updateFinalInjectStatus →
+//     InjectStatusUtils.computeStatus, over ExecutionTraceStatus's
+//     ERROR_STATUSES and SUCCESS_STATUSES): AGENT_INACTIVE ones left out (none
+//     left: ERROR); all errors (ERROR, COMMAND_NOT_FOUND,
+//     COMMAND_CANNOT_BE_EXECUTED, PREREQUISITE_FAILED, INVALID_USAGE, TIMEOUT,
+//     INTERRUPTED and the deprecated PARTIAL, MAYBE_PREVENTED,
 //     MAYBE_PARTIAL_PREVENTED): ERROR; all successes (SUCCESS or EXECUTED,
 //     their cleanup-failure variants, WARNING, ACCESS_DENIED): SUCCESS on
-//     2.4.0, EXECUTED on Current; anything else, a mix or only statuses
-//     that count as neither (INFO, ASSET_AGENTLESS, AGENT_OVERLOADED):
-//     PARTIAL. (The 1.x line, which Classify takes as Version24, counted
-//     otherwise: its InjectStatusService.computeStatus is not modelled.)
-//     GET /api/injects/{id} (and the reception) answers the platform's
-//     Inject entity (2.4.0 read: openaev-api/…/rest/inject/InjectApi.java
-//     :132-139 returns it, as the reception does at :363-377); the
-//     stand-in gives inject_id, inject_status (status_name, and status_traces:
-//     one per processed callback, execution_message as sent, execution_action
-//     COMPLETE for a "complete": createExecutionTrace, convertExecutionAction;
-//     a @OneToMany fetched EAGER, no @JsonIgnore; a "complete"'s trace is
-//     saved before the status it finishes, but SetInjectStatus and
-//     failInjectStatus without a message leave a finished inject none),
-//     inject_injector_contract and inject_type. The contract is the
-//     whole InjectorContract, not an id (openaev-model/…/database/model/
-//     Inject.java:171-183, no MonoIdSerializer): injector_contract_id
-//     (InjectorContract.java:53-57), injector_contract_injectors (the
-//     registering injectors' ids, :335-342),
+//     2.4.0, EXECUTED on Current; anything else, a mix or only statuses that
+//     count as neither (INFO, ASSET_AGENTLESS, AGENT_OVERLOADED): PARTIAL. (The
+//     1.x line, which Classify takes as Version24, counted otherwise: its
+//     InjectStatusService.computeStatus is not modelled.) GET /api/injects/{id}
+//     (and the reception) answers the platform's Inject entity (2.4.0 read:
+//     openaev-api/…/rest/inject/InjectApi.java :132-139 returns it, as the
+//     reception does at :363-377); the stand-in gives inject_id, inject_status
+//     (status_name, and status_traces: one per processed callback,
+//     execution_message as sent, execution_action COMPLETE for a "complete":
+//     createExecutionTrace, convertExecutionAction; a @OneToMany fetched EAGER,
+//     no @JsonIgnore; a "complete"'s trace is saved before the status it
+//     finishes, but SetInjectStatus and failInjectStatus without a message
+//     leave a finished inject none), inject_injector_contract and inject_type.
+//     The contract is the whole InjectorContract, not an id
+//     (openaev-model/…/database/model/ Inject.java:171-183, no
+//     MonoIdSerializer): injector_contract_id (InjectorContract.java:53-57),
+//     injector_contract_injectors (the registering injectors' ids, :335-342),
 //     injector_contract_injector_names (id → name, :345-353) and
-//     injector_contract_injector_type (the first injector's type,
-//     :355-359); null for an inject added without a contract, and with no
-//     injectors (type null) for a contract never registered. inject_type
-//     is that type (Inject.java:514-524). Access denied (DenyInject) depends on the
-//     version. From 2.0.0 on (2.4.0 and Current) it is 403 on the
-//     reception, the callbacks and GET: the routes carry @RBAC (2.0.0 to
-//     2.3.x; @AccessControl in 2.4.0), whose aspect throws
-//     ResponseStatusException(FORBIDDEN), which RestBehavior leaves alone;
-//     its "AccessDeniedException → 404" handler covers Spring Security's
-//     exception only, which these routes no longer throw. A 404 there is
-//     an inject that does not exist (PermissionService lets an admin token
-//     through to the handler's ElementNotFoundException, and looks the
-//     inject up for any other, throwing the same). Before 2.0.0 (1.18.x,
-//     given with WithVersionString) the reception and callback routes
-//     carry @Secured(ROLE_ADMIN), whose AccessDeniedException RestBehavior
-//     answers 404, as for an inject that does not exist; GET checks none.
+//     injector_contract_injector_type (the first injector's type, :355-359);
+//     null for an inject added without a contract, and with no injectors (type
+//     null) for a contract never registered. inject_type is that type
+//     (Inject.java:514-524). Access denied (DenyInject) depends on the version.
+//     From 2.0.0 on (2.4.0 and Current) it is 403 on the reception, the
+//     callbacks and GET: the routes carry @RBAC (2.0.0 to 2.3.x; @AccessControl
+//     in 2.4.0), whose aspect throws ResponseStatusException(FORBIDDEN), which
+//     RestBehavior leaves alone; its "AccessDeniedException → 404" handler
+//     covers Spring Security's exception only, which these routes no longer
+//     throw. A 404 there is an inject that does not exist (PermissionService
+//     looks it up for a token that is not an admin's, throwing the same; an
+//     admin token is never denied). Before 2.0.0 (1.18.x, given with
+//     WithVersionString) the reception and callback routes carry
+//     @Secured(ROLE_ADMIN), whose AccessDeniedException RestBehavior answers
+//     404, as for an inject that does not exist; GET checks none.
 //  9. Routes: the implants' POST /api/injects/execution/{agentId}/callback/{injectId}
 //     (InjectApi.java:393-400) is a callback (Call.AgentID); the stand-in
 //     holds no agents, so it is Dropped after the 200 with the ERROR
@@ -394,7 +395,6 @@
 //     0: the reception's {}, {"tracking_total_count":null}, "5" and 5.5
 //     are taken (0, 0, 5, 5: nothing required).
 //
-// Failures are scripted per inject (FailComplete, FailReception, FailTrace…)
-// and per route (failures.go). Message builds the queue message the platform
-// would send an injector for an inject.
+// Failures are scripted per inject and per route (failures.go); Message
+// builds the queue message the platform would send an injector.
 package openaevtest

@@ -161,7 +161,7 @@ func (p *Platform) withInject(c *Call, f func(in *inject) (int, string, []byte))
 	if in == nil {
 		return fail(http.StatusNotFound, "Element not found")
 	}
-	if in.denied {
+	if in.denied && !p.admin {
 		if st := deniedStatus(p.raw, c.Kind); st != 0 {
 			return fail(st, "Access denied")
 		}

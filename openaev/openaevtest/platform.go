@@ -128,6 +128,7 @@ type Platform struct {
 	version Version
 	raw     string // the version string reported
 	legacy  bool
+	admin   bool             // the token is an admin's, or holds BYPASS (WithAdminToken)
 	cert    *tls.Certificate // WithTLS's
 	// maxMessage is the broker's max_message_size (WithMaxMessageSize).
 	maxMessage int
@@ -166,6 +167,15 @@ func WithVersionString(s string) Option {
 		p.version, p.raw = v, s
 	}
 }
+
+// WithAdminToken models a token of an admin user, or one holding the
+// BYPASS capability, which PermissionService.hasPermission lets through
+// every check before looking anything up (2.4.0 :74-84; 1.x: it passes
+// @Secured(ROLE_ADMIN)): DenyInject has no effect, and a callback for an
+// inject that does not exist is answered 200, then Dropped (rule 8). The
+// default token is another user's, whose rights on an inject are
+// resolved through the inject itself: a 404 for one that does not exist.
+func WithAdminToken() Option { return func(p *Platform) { p.admin = true } }
 
 // WithLegacyIngestion models the platform's older synchronous callback
 // path (preview flag LEGACY_INGESTION_EXECUTION_TRACE): a "complete" on an
@@ -248,7 +258,8 @@ func (p *Platform) AddInject(injectID, contractID string) {
 		stored: map[FindingRow]bool{}}
 }
 
-// DenyInject makes the token lack the rights on an inject. From 2.0.0 on
+// DenyInject makes the token lack the rights on an inject (not an admin
+// token's: WithAdminToken). From 2.0.0 on
 // (Version24 reporting 2.x, and Current) the platform answers 403 on its
 // reception, callbacks and GET; a 1.x version string (WithVersionString)
 // answers 404 on the reception and callbacks, as for an inject that does
