@@ -180,7 +180,13 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 	if !ok {
 		return nil, nil, "", 0 // only warned about by the platform: the trace is saved
 	}
-	declared, registered := p.contracts[in.contract]
+	ct, registered := p.contracts[in.contract]
+	declared := ct.outputs
+	if registered && ct.fault != "" {
+		// The platform reads the contract's outputs for any structured
+		// object, empty or not (readOutputs).
+		return nil, nil, ct.fault, ct.faultStatus
+	}
 	if !registered && len(doc) > 0 {
 		// A real platform holds no inject without its contract, so it
 		// validates every output against it: outputs no registration
@@ -238,7 +244,7 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 // declaresSignaturesLocked reports whether the processed outputs held a
 // signature envelope (even an empty one, which still replaces).
 func (p *Platform) declaresSignaturesLocked(in *inject, outputs map[string]any) bool {
-	for _, o := range p.contracts[in.contract] {
+	for _, o := range p.contracts[in.contract].outputs {
 		if _, ok := outputs[o.Field]; ok && o.Type == "expectation_signature" {
 			return true
 		}

@@ -27,30 +27,27 @@
 //     GET /api/settings/public (PublicPlatformSettings: no
 //     platform_version, "enabled_dev_features" on Current) needs no right
 //     and no token (skipRBAC, permitAll).
-//  2. Registration (POST /api/injectors, multipart, JSON part "input",
-//     optional image/png part "icon") is answered 400 when any enum value
-//     is unknown, as Jackson's binding of InjectorContractInput has no
-//     default for unknown enum values:
-//     contract_platforms must be Endpoint.PLATFORM_TYPE members (Linux,
-//     Windows, MacOS, Container, Service, Generic, Internal, Unknown;
-//     Current adds Android, iOS); contract_content must be a string
-//     holding the contract document, stored as it is: its outputs[].type
-//     are parsed only when a result is processed (2.4.0's
-//     InjectorContractContentUtils.getContractOutputs, a strict enum), so
-//     a contract declaring a type the version lacks registers, and every
-//     result with structured outputs of its injects is dropped. The
-//     ContractOutputTypes of each version (2.4.0: text, number,
-//     port, portscan, ipv4, ipv6, credentials, cve, username, share,
-//     admin_username, group, computer, password_policy, delegation, sid,
+//  2. Registration (POST /api/injectors, multipart, JSON part "input", optional
+//     part "icon", stored only when typed image/png, any other skipped) binds
+//     the input (contracts.go): injector_id, injector_name and injector_type
+//     must not be blank (@NotBlank, Java's trim: U+0001 is blank, U+00A0 is
+//     not), and a value Jackson cannot bind is a 400: contract_platforms must
+//     be Endpoint.PLATFORM_TYPE members (Linux, Windows, MacOS, Container,
+//     Service, Generic, Internal, Unknown; Current adds Android, iOS). The
+//     contracts themselves are not validated (no @Valid): injector_contracts
+//     left out or null, or a null contract, is a NullPointerException, a 500; a
+//     blank contract_id or contract_content, or a domain's blank name or color,
+//     fails the entities' @NotBlank as they are saved, a 500. contract_content
+//     is stored as the string it is, and read only when a result is processed:
+//     a content that is no JSON object or has no outputs, or an output Jackson
+//     cannot bind, drops every result with structured outputs of its injects;
+//     so does an output type the version lacks (ContractOutputType, 2.4.0:
+//     text, number, port, portscan, ipv4, ipv6, credentials, cve, username,
+//     share, admin_username, group, computer, password_policy, delegation, sid,
 //     vulnerability, account_with_password_not_required,
-//     asreproastable_account, kerberoastable_account, asset; Current adds
-//     file, expectation_signature, action_output); each contract_domains entry
-//     has a non-blank domain_name and domain_color (InjectorContractDomainDTO
-//     @NotBlank); each expectation_expected_security_platform_types entry is
-//     a SecurityPlatformType (EDR, XDR, SIEM, SOAR, NDR, ISPM, LLM_FIREWALL,
-//     AI_GATEWAY). injector_id, injector_name and injector_type must not be
-//     blank. The contracts' declared outputs are kept: they drive the
-//     processing of callbacks. Their expectation types are not checked (13).
+//     asreproastable_account, kerberoastable_account, asset; Current adds file,
+//     expectation_signature, action_output). The declared outputs drive the
+//     processing of callbacks; their expectation types are not checked (13).
 //  3. Callbacks are queued (the platform's default inject-trace queue,
 //     BatchingInjectStatusService). A body that passes field validation is
 //     answered 200, then processed; each Call records Processed, or Dropped

@@ -54,7 +54,8 @@ type Call struct {
 	// number is a float64, or its text (json.Number) when a float64
 	// cannot hold it (1e400).
 	Body map[string]any
-	// Icon and IconType are a registration's icon part.
+	// Icon and IconType are a registration's icon part, as sent (the
+	// platform stores it only when IconType is image/png).
 	Icon     []byte
 	IconType string
 	// Status is the HTTP status the platform answered.
@@ -140,7 +141,7 @@ type Platform struct {
 	order     []string // group ids, in insertion order
 	fails     map[failKey]*failure
 	injects   map[string]*inject
-	contracts map[string][]contractOutput // contract id → declared outputs
+	contracts map[string]registered // contract id → declared outputs
 	// injectors: contract id → the injector that registered it, as the
 	// platform's InjectorContract names it (rule 8).
 	injectors map[string]contractInjector
@@ -204,7 +205,7 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	t.Helper()
 	p := &Platform{token: token, version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, fails: map[failKey]*failure{},
-		injects: map[string]*inject{}, contracts: map[string][]contractOutput{}, injectors: map[string]contractInjector{}, breaking: map[string]bool{},
+		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, breaking: map[string]bool{},
 		expectations: map[string]ContractExpectations{},
 		features:     devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
 		maxMessage: DefaultMaxMessageSize,
@@ -350,7 +351,8 @@ func (p *Platform) CollectorBreaking() []string {
 func (p *Platform) ContractOutputs(contractID string) ([]string, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	outs, ok := p.contracts[contractID]
+	ct, ok := p.contracts[contractID]
+	outs := ct.outputs
 	list := make([]string, 0, len(outs))
 	for _, o := range outs {
 		list = append(list, o.Type+":"+o.Field)

@@ -98,14 +98,28 @@ func TestRegistrationChecks(t *testing.T) {
 		{"no token", valid, "application/json", nil, "", false, "", 401},
 		{"not multipart", valid, "", nil, "", true, token, 400},
 		{"input not JSON typed", valid, "text/plain", nil, "", false, token, 400},
-		{"icon not png", valid, "application/json", []byte("gif"), "image/gif", false, token, 400},
+		// 2.4.0 stores an icon part of image/png only, and skips any other.
+		{"icon not png", valid, "application/json", []byte("gif"), "image/gif", false, token, 200},
 		{"no input part", "", "", []byte("png"), "image/png", false, token, 400},
 		{"blank injector_id", `{"injector_id":" ","injector_name":"n","injector_type":"t","injector_contracts":[]}`, "application/json", nil, "", false, token, 400},
-		{"no contracts", `{"injector_id":"i","injector_name":"n","injector_type":"t"}`, "application/json", nil, "", false, token, 400},
+		// InjectorCreateInput's @NotBlank use Java's trim(): U+00A0 is text,
+		// a control char is blank.
+		{"injector_name U+00A0", `{"injector_id":"i","injector_name":"\u00a0","injector_type":"t","injector_contracts":[]}`, "application/json", nil, "", false, token, 200},
+		{"injector_name U+0001", `{"injector_id":"i","injector_name":"\u0001","injector_type":"t","injector_contracts":[]}`, "application/json", nil, "", false, token, 400},
+		// Nothing requires the contracts list: left out or null, the
+		// registration streams it, a NullPointerException (500).
+		{"no contracts", `{"injector_id":"i","injector_name":"n","injector_type":"t"}`, "application/json", nil, "", false, token, 500},
+		{"null contracts", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":null}`, "application/json", nil, "", false, token, 500},
+		{"a null contract", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[null]}`, "application/json", nil, "", false, token, 500},
+		{"contracts an object", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":{}}`, "application/json", nil, "", false, token, 400},
 		{"contract content an object", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":{}}]}`, "application/json", nil, "", false, token, 400},
-		{"blank contract content", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":" "}]}`, "application/json", nil, "", false, token, 400},
-		{"blank contract id", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"","contract_content":"{}"}]}`, "application/json", nil, "", false, token, 400},
-		{"contract content not a document", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":"[1"}]}`, "application/json", nil, "", false, token, 400},
+		{"blank contract content", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":" "}]}`, "application/json", nil, "", false, token, 500},
+		{"blank contract id", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"","contract_content":"{}"}]}`, "application/json", nil, "", false, token, 500},
+		{"contract id a number", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":5,"contract_content":"{}"}]}`, "application/json", nil, "", false, token, 200},
+		// contract_content is stored as the string it is (its outputs are
+		// read when a result is processed: TestContractReadWhenProcessing).
+		{"contract content not a document", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":"[1"}]}`, "application/json", nil, "", false, token, 200},
+		{"contract content hello", `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c","contract_content":"hello"}]}`, "application/json", nil, "", false, token, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

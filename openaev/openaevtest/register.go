@@ -6,7 +6,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"strings"
 )
 
 // Registration and asset-group paging.
@@ -47,10 +46,10 @@ func (p *Platform) readRegistration(r *http.Request, c *Call) string {
 			}
 			_ = json.Unmarshal(b, &c.Body)
 		case "icon":
+			// Any type is taken; the platform stores the icon only when
+			// the part says image/png, and skips any other silently
+			// (InjectorService.java:198).
 			c.Icon, c.IconType = b, part.Header.Get("Content-Type")
-			if c.IconType != "image/png" {
-				return "part icon must be image/png"
-			}
 		}
 	}
 	if !sawInput {
@@ -71,29 +70,45 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		return bad("input is not a JSON object")
 	}
 	for _, k := range []string{"injector_id", "injector_name", "injector_type"} {
-		if v, ok := c.Body[k].(string); !ok || strings.TrimSpace(v) == "" {
+		// @NotBlank, checked by Hibernate Validator: Java's trim() strips
+		// every char up to U+0020, not U+00A0.
+		if v, ok := c.Body[k].(string); !ok || blank(v) {
 			return bad(k + " must not be blank")
 		}
 	}
-	contracts, ok := c.Body["injector_contracts"].([]any)
+	raw := c.Body["injector_contracts"]
+	if raw == nil {
+		// Nothing requires the list: InjectorService.registerExternalInjector
+		// streams it (:231), a NullPointerException it wraps in a
+		// RuntimeException (:244-245), which nothing handles.
+		c.Reason = "injector_contracts missing or null: NullPointerException (InjectorService.registerExternalInjector)"
+		return fail(http.StatusInternalServerError, c.Reason)
+	}
+	contracts, ok := raw.([]any)
 	if !ok {
 		return bad("injector_contracts must be a list")
 	}
-	outputs := map[string][]contractOutput{}
+	payloads, _ := c.Body["injector_payloads"].(bool)
+	outputs := map[string]registered{}
 	expectations := map[string]ContractExpectations{}
 	for _, ct := range contracts {
+		if ct == nil {
+			c.Reason = "a null contract: NullPointerException (InjectorContractService.convertInjectorFromInput)"
+			return fail(http.StatusInternalServerError, c.Reason)
+		}
 		m, ok := ct.(map[string]any)
 		if !ok {
 			return bad("a contract must be an object")
 		}
-		outs, err := checkContract(p.version, m)
+		id, reg, status, err := checkContract(p.version, m, payloads)
 		if err != nil {
-			return bad(err.Error())
+			c.Reason = err.Error()
+			return fail(status, c.Reason)
 		}
-		id := m["contract_id"].(string)
-		outputs[id] = outs
+		outputs[id] = reg
 		// Stored as they are, whatever they hold (rule 13).
-		expectations[id] = contractExpectations(m["contract_content"].(string))
+		content, _ := bindString(m["contract_content"])
+		expectations[id] = contractExpectations(content)
 	}
 	owner := contractInjector{ID: c.Body["injector_id"].(string), Name: c.Body["injector_name"].(string), Type: c.Body["injector_type"].(string)}
 	p.mu.Lock()

@@ -97,21 +97,34 @@ func TestRegistrationEnums(t *testing.T) {
 		}, 400},
 		{"platform Android on Current", openaevtest.Current, func(c, e map[string]any) { e["contract_platforms"] = []any{"Android"} }, 200},
 		{"platform lower case", openaevtest.Current, func(c, e map[string]any) { e["contract_platforms"] = []any{"linux"} }, 400},
+		// The contracts are not validated (no @Valid): a domain's blank name
+		// or color is refused by the Domain entity's @NotBlank as it is
+		// saved, a 500; a color left out is drawn at random.
 		{"domain without colour", openaevtest.Current, func(c, e map[string]any) {
 			e["contract_domains"] = []any{map[string]any{"domain_name": "Network"}}
-		}, 400},
+		}, 200},
 		{"domain blank name", openaevtest.Current, func(c, e map[string]any) {
 			e["contract_domains"] = []any{map[string]any{"domain_name": " ", "domain_color": "#fff"}}
-		}, 400},
+		}, 500},
+		{"domain empty colour", openaevtest.Version24, func(c, e map[string]any) {
+			e["contract_domains"] = []any{map[string]any{"domain_name": "Network", "domain_color": ""}}
+		}, 500},
+		{"domain a string", openaevtest.Version24, func(c, e map[string]any) { e["contract_domains"] = []any{"Network"} }, 400},
 		{"no domains", openaevtest.Current, func(c, e map[string]any) { delete(e, "contract_domains") }, 200},
 		{"security platform EDR", openaevtest.Current, func(c, e map[string]any) {
 			c["fields"] = []any{map[string]any{"key": "expectations", "predefinedExpectations": []any{
 				map[string]any{"expectation_type": "DETECTION", "expectation_expected_security_platform_types": []any{"EDR", "AI_GATEWAY"}}}}}
 		}, 200},
+		// contract_content is stored as a string: what it holds is not
+		// bound at registration.
 		{"security platform unknown", openaevtest.Current, func(c, e map[string]any) {
 			c["fields"] = []any{map[string]any{"key": "expectations", "availableExpectations": []any{
 				map[string]any{"expectation_type": "DETECTION", "expectation_expected_security_platform_types": []any{"FIREWALL"}}}}}
-		}, 400},
+		}, 200},
+		{"security platform unknown on 2.4.0", openaevtest.Version24, func(c, e map[string]any) {
+			c["fields"] = []any{map[string]any{"key": "expectations", "availableExpectations": []any{
+				map[string]any{"expectation_type": "DETECTION", "expectation_expected_security_platform_types": []any{"FIREWALL"}}}}}
+		}, 200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

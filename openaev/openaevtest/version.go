@@ -103,13 +103,14 @@ var (
 	platformsCurrent = union(platforms24, "Android", "iOS")
 
 	// ContractOutputType (contract_content.outputs[].type).
-	outputs24 = set("text", "number", "port", "portscan", "ipv4", "ipv6", "credentials", "cve", "username", "share",
-		"admin_username", "group", "computer", "password_policy", "delegation", "sid", "vulnerability",
-		"account_with_password_not_required", "asreproastable_account", "kerberoastable_account", "asset")
+	outputs24      = set(outputOrder24...)
 	outputsCurrent = union(outputs24, "file", "expectation_signature", "action_output")
-
-	// pyoaev's SecurityPlatformType (expectation_expected_security_platform_types).
-	securityPlatforms = set("EDR", "XDR", "SIEM", "SOAR", "NDR", "ISPM", "LLM_FIREWALL", "AI_GATEWAY")
+	// 2.4.0's ContractOutputType in its order
+	// (openaev-model …/database/model/ContractOutputType.java): a JSON
+	// index binds the constant at its place (readOutputs).
+	outputOrder24 = []string{"text", "number", "port", "portscan", "ipv4", "ipv6", "credentials", "cve", "username", "share",
+		"admin_username", "group", "computer", "password_policy", "delegation", "sid", "vulnerability",
+		"account_with_password_not_required", "asreproastable_account", "kerberoastable_account", "asset"}
 
 	// InjectExecutionAction (execution_action), in 2.4.0's order
 	// (rest/inject/form/InjectExecutionAction.java:3-14): a JSON index

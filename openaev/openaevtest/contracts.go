@@ -1,0 +1,218 @@
+package openaevtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+)
+
+// How the platform takes a registration's contracts (2.4.0 read; Current
+// taken as alike; files under openaev-api/src/main/java/io/openaev/ unless
+// named). InjectorCreateInput.contracts carries no @Valid, so the @NotBlank
+// of InjectorContractInput and InjectorContractDomainDTO are never checked
+// when the input is bound: Jackson's binding alone answers 400 (an object
+// where a string is wanted, an unknown platform). The contracts are then
+// saved (InjectorContractService.convertInjectorFromInput, :758-782,
+// contract_content stored as the string it is), and the entities'
+// @NotBlank, which Hibernate's bean validation checks as it inserts them,
+// refuse a blank contract id or content (openaev-model
+// …/database/model/InjectorContract.java) and a blank domain name or color
+// (…/database/model/Domain.java; a color left out gets a random one,
+// DomainService.buildSanityDomain): ConstraintViolationException, which
+// RestBehavior does not handle, a 500. What the content holds is read only
+// when a result is processed (readOutputs).
+
+// contractOutput is one declared output of a registered contract.
+type contractOutput struct {
+	Type     string
+	Field    string
+	Multiple bool
+}
+
+// registered is what the stand-in keeps of a registered contract: its
+// declared outputs, or why the platform cannot read them when it
+// processes a result (then every result with structured outputs of its
+// injects is dropped) and the legacy ingestion's answer for it.
+type registered struct {
+	outputs     []contractOutput
+	fault       string
+	faultStatus int
+}
+
+// checkContract takes one injector_contracts entry as the platform does:
+// it returns the contract, or the status and the reason of the refusal.
+// payloads is the input's injector_payloads: such an injector's domains are
+// not saved.
+func checkContract(v Version, m map[string]any, payloads bool) (string, registered, int, error) {
+	var fields [2]string
+	for i, k := range []string{"contract_id", "contract_content"} {
+		s, refusal := bindString(m[k])
+		if refusal != "" {
+			return "", registered{}, http.StatusBadRequest, fmt.Errorf("%s: %s", k, refusal)
+		}
+		fields[i] = s
+	}
+	if err := eachListed(m, "contract_platforms", func(p any) error {
+		if s, _ := p.(string); !KnownPlatform(v, s) {
+			return fmt.Errorf("%v is not a platform type", p)
+		}
+		return nil
+	}); err != nil {
+		return "", registered{}, http.StatusBadRequest, err
+	}
+	var blankDomain error
+	if err := eachListed(m, "contract_domains", func(d any) error {
+		dm, ok := d.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%v is not a domain object", d)
+		}
+		name, refusal := bindString(dm["domain_name"])
+		color, refusal2 := bindString(dm["domain_color"])
+		if refusal += refusal2; refusal != "" {
+			return fmt.Errorf("%v: %s", d, refusal)
+		}
+		if blank(name) || (dm["domain_color"] != nil && blank(color)) {
+			blankDomain = fmt.Errorf("contract_domains: %v: Domain's domain_name and domain_color must not be blank (ConstraintViolationException)", d)
+		}
+		return nil
+	}); err != nil {
+		return "", registered{}, http.StatusBadRequest, err
+	}
+	for i, k := range []string{"contract_id", "contract_content"} {
+		if blank(fields[i]) {
+			return "", registered{}, http.StatusInternalServerError,
+				fmt.Errorf("%s must not be blank (InjectorContract's @NotBlank, ConstraintViolationException)", k)
+		}
+	}
+	if blankDomain != nil && !payloads {
+		return "", registered{}, http.StatusInternalServerError, blankDomain
+	}
+	outs, fault, status := readOutputs(v, fields[1])
+	return fields[0], registered{outputs: outs, fault: fault, faultStatus: status}, 0, nil
+}
+
+// bindString binds a String property as Jackson does: a string, null (or
+// left out) as "", a number or a boolean as its text; an object or a list
+// is refused.
+func bindString(x any) (string, string) {
+	switch x := x.(type) {
+	case nil:
+		return "", ""
+	case string:
+		return x, ""
+	case map[string]any, []any:
+		return "", "Cannot deserialize value of type `java.lang.String` from " + map[bool]string{true: "Object", false: "Array"}[isObject(x)] + " value"
+	default:
+		b, _ := json.Marshal(x)
+		return string(b), ""
+	}
+}
+
+func isObject(x any) bool { _, ok := x.(map[string]any); return ok }
+
+// readOutputs reads a contract's declared outputs as the platform does
+// when it processes a result (InjectorContractContentUtils.getAllContractOutputs
+// over the content ContentConverter read: its first JSON value as an
+// object, else null), returning them, or why the platform fails and the
+// legacy ingestion's answer: a content that is no JSON object, or an object
+// without "outputs", is a NullPointerException (500); an output element
+// Jackson cannot bind (treeToValue into InjectorContractContentOutputElement)
+// an IllegalArgumentException (400). "outputs" null or a scalar declares
+// none; an object's values are read as its elements. An element's type
+// binds a ContractOutputType: its label, or on 2.4.0 a JSON index, the
+// constant at that place (FAIL_ON_NUMBERS_FOR_ENUMS off; assumed refused on
+// Current, whose enum order was not read); a label the version lacks is
+// judged when outputs are processed (outputsLocked). field binds a
+// String; isMultiple a boolean, null false, "true" and "false" read, an
+// integer 0 false and any other true.
+func readOutputs(v Version, content string) ([]contractOutput, string, int) {
+	doc, ok := readStructured(content)
+	if !ok || doc == nil {
+		return nil, "contract_content is not a JSON object: ContentConverter gives null, and reading its outputs throws a NullPointerException", http.StatusInternalServerError
+	}
+	raw, present := doc["outputs"]
+	if !present {
+		return nil, "contract_content has no outputs: reading them throws a NullPointerException", http.StatusInternalServerError
+	}
+	var elems []any
+	switch raw := raw.(type) {
+	case []any:
+		elems = raw
+	case map[string]any:
+		for _, e := range raw {
+			elems = append(elems, e)
+		}
+	}
+	outs := make([]contractOutput, 0, len(elems))
+	for _, e := range elems {
+		o, err := bindOutput(v, e)
+		if err != nil {
+			return nil, fmt.Sprintf("contract output %v: %v (IllegalArgumentException)", e, err), http.StatusBadRequest
+		}
+		outs = append(outs, o)
+	}
+	return outs, "", 0
+}
+
+// bindOutput binds one element of a contract's outputs (readOutputs).
+func bindOutput(v Version, e any) (contractOutput, error) {
+	m, ok := e.(map[string]any)
+	if !ok {
+		return contractOutput{}, fmt.Errorf("not an object")
+	}
+	var o contractOutput
+	switch t := m["type"].(type) {
+	case string:
+		o.Type = t
+	case float64:
+		if v != Version24 || t != math.Trunc(t) || t < 0 || int(t) >= len(outputOrder24) {
+			return o, fmt.Errorf("type %v is no ContractOutputType index", t)
+		}
+		o.Type = outputOrder24[int(t)]
+	default:
+		return o, fmt.Errorf("type %v is no ContractOutputType", t)
+	}
+	field, refusal := bindString(m["field"])
+	if refusal != "" {
+		return o, fmt.Errorf("field: %s", refusal)
+	}
+	o.Field = field
+	switch x := m["isMultiple"].(type) {
+	case nil:
+	case bool:
+		o.Multiple = x
+	case string:
+		if x != "true" && x != "false" {
+			return o, fmt.Errorf("isMultiple %q is no boolean", x)
+		}
+		o.Multiple = x == "true"
+	case float64:
+		if x != math.Trunc(x) {
+			return o, fmt.Errorf("isMultiple %v is no boolean", x)
+		}
+		o.Multiple = x != 0
+	default:
+		return o, fmt.Errorf("isMultiple %v is no boolean", x)
+	}
+	return o, nil
+}
+
+// eachListed applies check to each element of m[key], a list that may be
+// absent or null; the error of an element is prefixed with the key.
+func eachListed(m map[string]any, key string, check func(any) error) error {
+	raw, present := m[key]
+	if !present || raw == nil {
+		return nil
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return fmt.Errorf("%s must be a list", key)
+	}
+	for _, x := range list {
+		if err := check(x); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	return nil
+}

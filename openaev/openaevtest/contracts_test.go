@@ -1,0 +1,79 @@
+package openaevtest_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/injectkit/injectkit/openaev/openaevtest"
+)
+
+// TestContractReadWhenProcessing: the platform stores contract_content
+// as the string it is and reads its outputs only when it processes a
+// structured output of one of its injects. A content that is no JSON
+// object, or has no outputs, registers, and every such callback is then
+// dropped (a NullPointerException; 500 in the legacy ingestion); an output
+// type given as a JSON index binds the constant at that place on 2.4.0,
+// and one out of range drops the callback (400 in the legacy ingestion).
+func TestContractReadWhenProcessing(t *testing.T) {
+	const id = "c-1"
+	tests := []struct {
+		name     string
+		version  openaevtest.Version
+		content  string
+		outputs  []string // ContractOutputs after the registration
+		doc      string   // the structured output sent
+		outcome  string
+		legacy   int    // the legacy ingestion's answer
+		findings string // a field whose finding is stored
+	}{
+		{"hello", openaevtest.Version24, "hello", nil, `{}`, openaevtest.Dropped, 500, ""},
+		{"hello on Current", openaevtest.Current, "hello", nil, `{"x":1}`, openaevtest.Dropped, 500, ""},
+		{"hello, no structured output", openaevtest.Version24, "hello", nil, ``, openaevtest.Processed, 200, ""},
+		{"a list", openaevtest.Version24, `[{"outputs":[]}]`, nil, `{}`, openaevtest.Dropped, 500, ""},
+		{"no outputs", openaevtest.Version24, `{"fields":[]}`, nil, `{}`, openaevtest.Dropped, 500, ""},
+		{"outputs null", openaevtest.Version24, `{"outputs":null}`, []string{}, `{}`, openaevtest.Processed, 200, ""},
+		{"trailing text", openaevtest.Version24, `{"outputs":[{"type":"port","field":"ports","isMultiple":true}]} v2`,
+			[]string{"port:ports"}, `{"ports":[22]}`, openaevtest.Processed, 200, "ports"},
+		{"type 7 is cve on 2.4.0", openaevtest.Version24, `{"outputs":[{"type":7,"field":"cves","isMultiple":"true"}]}`,
+			[]string{"cve:cves"}, `{"cves":[{"id":"CVE-1","host":"h","severity":"high"}]}`, openaevtest.Processed, 200, "cves"},
+		{"type 99", openaevtest.Version24, `{"outputs":[{"type":99,"field":"x"}]}`, nil, `{}`, openaevtest.Dropped, 400, ""},
+		{"type 7 on Current", openaevtest.Current, `{"outputs":[{"type":7,"field":"x"}]}`, nil, `{}`, openaevtest.Dropped, 400, ""},
+		{"unknown property kept out", openaevtest.Version24, `{"outputs":[{"type":"text","field":"t","extra":1}]}`,
+			[]string{"text:t"}, `{"t":"v"}`, openaevtest.Processed, 200, "t"},
+	}
+	for _, tt := range tests {
+		for _, legacy := range []bool{false, true} {
+			t.Run(tt.name+map[bool]string{true: " legacy"}[legacy], func(t *testing.T) {
+				p := openaevtest.NewPlatform(t, token, openaevtest.WithVariant(tt.version, legacy))
+				if st, reply := register(t, p, map[string]any{"contract_id": id, "contract_content": tt.content}); st != 200 {
+					t.Fatalf("registration: %d %v", st, reply)
+				}
+				outs, _ := p.ContractOutputs(id)
+				if tt.outputs != nil && !slices.Equal(outs, tt.outputs) {
+					t.Errorf("outputs %v, want %v", outs, tt.outputs)
+				}
+				p.AddInject("i1", id)
+				postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1})
+				body := callback("complete", "SUCCESS", nil)
+				if tt.doc != "" {
+					body["execution_output_structured"] = tt.doc
+				}
+				want := 200
+				if legacy {
+					want = tt.legacy
+				}
+				st, _ := postJSON(t, p, "/api/injects/execution/callback/i1", body)
+				if st != want {
+					t.Fatalf("callback: %d, want %d", st, want)
+				}
+				calls := p.Calls("i1")
+				if c := calls[len(calls)-1]; c.Outcome != tt.outcome {
+					t.Errorf("outcome %q (%s), want %q", c.Outcome, c.Reason, tt.outcome)
+				}
+				if _, stored := p.Findings("i1")[tt.findings]; tt.findings != "" && !stored {
+					t.Errorf("no %s finding stored: %v", tt.findings, p.Findings("i1"))
+				}
+			})
+		}
+	}
+}
