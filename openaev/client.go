@@ -153,6 +153,16 @@ func NewClient(cfg Config, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
+// blankName is why a blank injector name or type is refused.
+const blankName = "must not be blank: the platform's registration refuses one of white space or control characters only"
+
+// javaBlank reports a string the platform's @NotBlank refuses: nothing
+// left once Java's trim() strips every char up to U+0020 (control chars
+// included; U+00A0 is text to it).
+func javaBlank(s string) bool {
+	return strings.TrimFunc(s, func(r rune) bool { return r <= ' ' }) == ""
+}
+
 func (c *Client) check() error {
 	bad := func(field string, v any, reason string) error {
 		return &ValidationError{Field: field, Value: fmt.Sprint(v), Reason: reason}
@@ -168,6 +178,10 @@ func (c *Client) check() error {
 		return &ValidationError{Field: "token", Reason: httpx.TokenProblem(c.cfg.Token)}
 	case c.cfg.Tenant != "" && (strings.ContainsAny(c.cfg.Tenant, "/?#%") || strings.TrimSpace(c.cfg.Tenant) != c.cfg.Tenant):
 		return bad("tenant", c.cfg.Tenant, "must be a bare identifier")
+	case javaBlank(c.cfg.InjectorName):
+		return bad("injector_name", c.cfg.InjectorName, blankName)
+	case javaBlank(c.cfg.InjectorType):
+		return bad("injector_type", c.cfg.InjectorType, blankName)
 	}
 	if len(c.cfg.Icon) > 0 {
 		if err := CheckIcon(c.cfg.Icon); err != nil {

@@ -246,6 +246,11 @@ func TestNewClientValidation(t *testing.T) {
 		{"token with newline", openaev.Config{URL: "http://127.0.0.1", Token: "a\nb"}, nil, "token"},
 		{"tenant with slash", openaev.Config{URL: "http://127.0.0.1", Tenant: "a/b"}, nil, "tenant"},
 		{"zero attempts", openaev.Config{URL: "http://127.0.0.1"}, []openaev.Option{openaev.WithRetry(0, 0)}, "retry_attempts"},
+		// The registration's @NotBlank trims as Java does: every char up
+		// to U+0020, control chars included, is blank (a 400 from 2.4.0).
+		{"injector name a control char", openaev.Config{URL: "http://127.0.0.1", InjectorName: "\x01"}, nil, "injector_name"},
+		{"injector name blank", openaev.Config{URL: "http://127.0.0.1", InjectorName: " \t"}, nil, "injector_name"},
+		{"injector type a control char", openaev.Config{URL: "http://127.0.0.1", InjectorType: "\x1f "}, nil, "injector_type"},
 		// The platform stores any icon part declared image/png: a broken icon.
 		{"icon not a PNG", openaev.Config{URL: "http://127.0.0.1", Icon: []byte("not a png")}, nil, "icon"},
 		{"icon short of a PNG signature", openaev.Config{URL: "http://127.0.0.1", Icon: []byte("\x89PNG")}, nil, "icon"},
