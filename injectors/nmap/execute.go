@@ -34,7 +34,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		targets, err = scanTargets(in.Targets)
 	}
 	if err != nil {
-		return e.failed(ExitInvalidInput, err)
+		out := e.failed(ExitInvalidInput, err)
+		out.Unreached = allUnreached(in.Targets, whyRefused)
+		return out
 	}
 
 	var (
@@ -48,6 +50,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		cutShort []string           // why each report that nmap ended normally ends early
 		started  int                // the scans started, in groups' order
 		finished = map[int]string{} // the scans nmap ended normally, its report whole: the end of their stderr
+		quit     = map[int]bool{}   // the scans nmap quit before starting (quitBeforeScan)
 	)
 	zoneIndexes(targets, e.ifIndex)
 	groups := groupTargets(targets)
@@ -65,6 +68,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		if o.err == nil && o.parseErr == nil && o.run != nil && o.run.Complete {
 			finished[gi] = o.stderr
 		}
+		quit[gi] = o.quitBeforeScan()
 		if o.run != nil {
 			reported = true
 			for _, h := range o.run.Hosts {
@@ -75,9 +79,9 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		}
 		switch {
 		case errors.Is(o.err, ErrNotInstalled):
-			return e.failed(ExitNotInstalled, o.err)
+			return e.failedFrom(groups[gi:], in.Targets, ExitNotInstalled, o.err, whyNotInstalled)
 		case errors.Is(o.err, errStart):
-			return e.failed(ExitCannotRun, o.err)
+			return e.failedFrom(groups[gi:], in.Targets, ExitCannotRun, o.err, whyCannotRun)
 		case errors.Is(o.err, context.Canceled), errors.Is(o.err, context.DeadlineExceeded):
 			timedOut = true
 		case o.err != nil && runErr == nil:
@@ -126,7 +130,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 	if reported {
 		out.TargetExtras = r.targetExtras(in.Targets)
 	}
-	out.Unreached = unreached(in.Targets, targets, r, groups, started, timedOut, finished)
+	out.Unreached = unreached(in.Targets, targets, r, groups, started, timedOut, finished, quit)
 	var ee *ExitError
 	switch {
 	case timedOut:
@@ -176,6 +180,28 @@ type scanOutcome struct {
 	err      error    // the runner's error
 	parseErr error
 	stderr   string // the end of nmap's standard error
+}
+
+// quitBeforeScan reports whether nmap quit before its scan started, so
+// that no packet went to any target: it exited on its own with an error
+// code having written no report (it refused its arguments: "nmap:
+// unrecognized option", "You requested a scan type which requires root
+// privileges. QUITTING!"), or a report whose root is bare, as nmap's
+// fatal() writes it when it quits before it writes the root's attributes
+// ("Found no matches for the service mask", "I cannot figure out what
+// source address to use for device"): nmap writes them as its scan
+// starts, before it resolves or probes any target. An nmap killed by a
+// signal, or one that quit once its scan had started, may have sent
+// packets: it did not quit before.
+func (o scanOutcome) quitBeforeScan() bool {
+	var ee *ExitError
+	if !errors.As(o.err, &ee) || ee.Signal != nil {
+		return false
+	}
+	if o.run != nil {
+		return !o.run.Started && len(o.run.Hosts) == 0
+	}
+	return o.raw.bytes == 0
 }
 
 // maxSaid bounds, in bytes, what an error quotes of nmap's standard error.
@@ -256,6 +282,20 @@ func plural(n int) string {
 // failed is the output of a run that found nothing.
 func (e *Executor) failed(code int, err error) framework.ToolOutput {
 	return framework.ToolOutput{Status: framework.StatusFailed, ErrorInfo: e.errorInfo(code, err)}
+}
+
+// failedFrom is the output of a run that stopped at the first of groups,
+// nmap never run for it: code and err are the failure, and the targets of
+// groups (of in) are not reached, each with why.
+func (e *Executor) failedFrom(groups []scanGroup, in []framework.Target, code int, err error, why string) framework.ToolOutput {
+	out := e.failed(code, err)
+	out.Unreached = map[framework.Target]string{}
+	for _, g := range groups {
+		for _, t := range g.targets {
+			out.Unreached[in[t.index]] = why
+		}
+	}
+	return out
 }
 
 func (e *Executor) errorInfo(code int, err error) *framework.ErrorInfo {

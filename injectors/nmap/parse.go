@@ -19,8 +19,12 @@ const maxQuoted = 64
 
 // nmapRun is what the parser kept of one nmap XML report.
 type nmapRun struct {
-	Version  string
-	Args     string
+	Version string
+	Args    string
+	// Started is set when the root holds the attributes nmap writes as its
+	// scan starts (start=…), before it resolves or probes any target; a
+	// bare <nmaprun> is what nmap's fatal() writes when it quits before.
+	Started  bool
 	ScanType string // scaninfo type: connect, syn, fin…
 	Hosts    []host
 	// Complete is set once the closing </nmaprun> is read; a report cut
@@ -173,6 +177,7 @@ func readRoot(d *xml.Decoder, run *nmapRun) error {
 		}
 		run.Version = attr(se, "version")
 		run.Args = attr(se, "args")
+		run.Started = attr(se, "start") != ""
 		return nil
 	}
 }

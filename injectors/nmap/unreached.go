@@ -14,19 +14,37 @@ const (
 	whySkipped       = "not scanned: nmap finished its scan without it"
 	whyCutBefore     = "not scanned: the run was cut short before its scan started"
 	whyStoppedBefore = "not scanned: the run stopped before its scan started (an earlier scan was killed)"
+	whyQuit          = "not scanned: nmap quit before its scan started"
+	whyNotInstalled  = "not scanned: nmap is not installed"
+	whyCannotRun     = "not scanned: nmap could not be started"
+	whyRefused       = "not scanned: the inject was refused before nmap ran"
 )
+
+// allUnreached names every target of in not reached, with why; nil when
+// there is none.
+func allUnreached(in []framework.Target, why string) map[framework.Target]string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make(map[framework.Target]string, len(in))
+	for _, t := range in {
+		out[t] = why
+	}
+	return out
+}
 
 // unreached returns the targets no packet went to, keyed by the inject's
 // target (in), with why: those of the scans never started (groups from
 // started on: the run cut short, or stopped by a kill), and those a scan
 // nmap finished normally (finished: by scan, the end of its standard
-// error) reported no host for: with -Pn nmap reports every target it
+// error) reported no host for, and those of the scans nmap quit before
+// starting (quit, see quitBeforeScan): with -Pn nmap reports every target it
 // resolves, so that is one it did not (a name, or a zone, it says it
 // failed to resolve; one it says nothing of, when nmap reported no host
 // that matches no target). A target of a scan cut short
 // that nmap reported no host for may have been probed: it is not named.
 // nil when every target was reached.
-func unreached(in []framework.Target, targets []scanTarget, r report, groups []scanGroup, started int, cut bool, finished map[int]string) map[framework.Target]string {
+func unreached(in []framework.Target, targets []scanTarget, r report, groups []scanGroup, started int, cut bool, finished map[int]string, quit map[int]bool) map[framework.Target]string {
 	var out map[framework.Target]string
 	add := func(i int, why string) {
 		if out == nil {
@@ -44,6 +62,10 @@ func unreached(in []framework.Target, targets []scanTarget, r report, groups []s
 		}
 	}
 	for _, t := range targets {
+		if quit[t.scan] {
+			add(t.index, whyQuit)
+			continue
+		}
 		said, ok := finished[t.scan]
 		failed := strings.Contains(said, `Failed to resolve "`+t.nmapInput()+`"`)
 		switch {

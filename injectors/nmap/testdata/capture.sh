@@ -45,6 +45,16 @@ mkdir -p error
 echo 127.0.0.1 | setpriv --reuid=nobody --regid=nogroup --clear-groups \
 	nmap -n -Pn -sS -T4 -oX - -iL - $ports \
 	>error/nmap.xml 2>error/nmap.stderr || echo $? >error/nmap.exit
+# quit: nmap refuses a port list before its scan starts (a service name it
+# does not know): its fatal() writes a bare <nmaprun>, no packet sent.
+scan quit nmap "-p nosuchservice" 127.0.0.1
+# quit_scanning: nmap quits once its scan has started (the connect scan
+# probed the port, then the OS scan finds no raw socket): exit code 1 too,
+# but a report whose root nmap wrote whole.
+mkdir -p quit_scanning
+echo 127.0.0.1 | setpriv --reuid=nobody --regid=nogroup --clear-groups \
+	nmap --privileged $args -p 18101 -O \
+	>quit_scanning/nmap.xml 2>quit_scanning/nmap.stderr || echo $? >quit_scanning/nmap.exit
 # progress: a polite (-T2) scan, slow enough for nmap to write <taskprogress>
 # (every second here, every 5s in the injector).
 scan progress nmap "-p 18100-18115 -T2 --stats-every 1s" 127.0.0.1
