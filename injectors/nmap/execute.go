@@ -46,11 +46,11 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		reported bool // some scan produced an nmap report
 		timedOut bool
 		runErr   error
-		said     []string           // what nmap said of each scan (errormsg, or its standard error)
-		cutShort []string           // why each report that nmap ended normally ends early
-		started  int                // the scans started, in groups' order
-		finished = map[int]string{} // the scans nmap ended normally, its report whole: the end of their stderr
-		quit     = map[int]bool{}   // the scans nmap quit before starting (quitBeforeScan)
+		said     []string                    // what nmap said of each scan (errormsg, or its standard error)
+		cutShort []string                    // why each report that nmap ended normally ends early
+		started  int                         // the scans started, in groups' order
+		finished = map[int]map[string]bool{} // the scans nmap ended normally, its report whole: the targets it failed to resolve
+		quit     = map[int]bool{}            // the scans nmap quit before starting (quitBeforeScan)
 	)
 	zoneIndexes(targets, e.ifIndex)
 	groups := groupTargets(targets)
@@ -66,7 +66,7 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 			said = append(said, m)
 		}
 		if o.err == nil && o.parseErr == nil && o.run != nil && o.run.Complete {
-			finished[gi] = o.stderr
+			finished[gi] = o.unresolved
 		}
 		quit[gi] = o.quitBeforeScan()
 		if o.run != nil {
@@ -180,6 +180,10 @@ type scanOutcome struct {
 	err      error    // the runner's error
 	parseErr error
 	stderr   string // the end of nmap's standard error
+	// unresolved are the targets nmap said it failed to resolve, as it
+	// was given them (unresolvedNames), from the whole of its standard
+	// error.
+	unresolved map[string]bool
 }
 
 // quitBeforeScan reports whether nmap quit before its scan started, so
@@ -248,12 +252,12 @@ func (e *Executor) scan(ctx context.Context, in *framework.Inject, p Params, g s
 	}()
 
 	raw := &capBuffer{max: rawRoom}
-	stderr := &tailBuffer{max: maxSaid}
-	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(raw, pw), stderr)
+	stderr, unresolved := &tailBuffer{max: maxSaid}, newUnresolvedNames(g)
+	err := e.run(ctx, args, strings.NewReader(g.input()), io.MultiWriter(raw, pw), io.MultiWriter(stderr, unresolved))
 	pw.Close()
 	res := <-done
 	return scanOutcome{run: res.run, raw: rawScan{name: g.String(), kept: string(raw.buf), bytes: raw.total}, err: err,
-		parseErr: res.err, stderr: stderr.String()}
+		parseErr: res.err, stderr: stderr.String(), unresolved: unresolved.names()}
 }
 
 // fields are a progress line's log fields: the task, and each number nmap

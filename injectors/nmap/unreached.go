@@ -1,10 +1,6 @@
 package nmap
 
-import (
-	"strings"
-
-	"github.com/injectkit/injectkit/framework"
-)
+import "github.com/injectkit/injectkit/framework"
 
 // Why a target got no packet (framework.ToolOutput.Unreached), in words
 // that finish "nmap on <target>: ".
@@ -36,15 +32,15 @@ func allUnreached(in []framework.Target, why string) map[framework.Target]string
 // unreached returns the targets no packet went to, keyed by the inject's
 // target (in), with why: those of the scans never started (groups from
 // started on: the run cut short, or stopped by a kill), and those a scan
-// nmap finished normally (finished: by scan, the end of its standard
-// error) reported no host for, and those of the scans nmap quit before
+// nmap finished normally (finished: by scan, the targets nmap's standard
+// error says it failed to resolve, unresolvedNames) reported no host for, and those of the scans nmap quit before
 // starting (quit, see quitBeforeScan): with -Pn nmap reports every target it
 // resolves, so that is one it did not (a name, or a zone, it says it
 // failed to resolve; one it says nothing of, when nmap reported no host
 // that matches no target). A target of a scan cut short
 // that nmap reported no host for may have been probed: it is not named.
 // nil when every target was reached.
-func unreached(in []framework.Target, targets []scanTarget, r report, groups []scanGroup, started int, cut bool, finished map[int]string, quit map[int]bool) map[framework.Target]string {
+func unreached(in []framework.Target, targets []scanTarget, r report, groups []scanGroup, started int, cut bool, finished map[int]map[string]bool, quit map[int]bool) map[framework.Target]string {
 	var out map[framework.Target]string
 	add := func(i int, why string) {
 		if out == nil {
@@ -66,8 +62,8 @@ func unreached(in []framework.Target, targets []scanTarget, r report, groups []s
 			add(t.index, whyQuit)
 			continue
 		}
-		said, ok := finished[t.scan]
-		failed := strings.Contains(said, `Failed to resolve "`+t.nmapInput()+`"`)
+		unresolved, ok := finished[t.scan]
+		failed := unresolved[t.nmapInput()]
 		switch {
 		case r.scanned[t.index] || !ok:
 		case !failed && len(r.unmatched) > 0:

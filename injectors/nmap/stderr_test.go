@@ -1,0 +1,110 @@
+package nmap
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/injectkit/injectkit/framework"
+)
+
+// nmap's standard error is read line by line as it streams in, however
+// it is cut into writes: the targets of the scan nmap failed to resolve
+// are kept, nothing else (another name, a longer line).
+func TestUnresolvedNames(t *testing.T) {
+	long := strings.Repeat("a", maxStderrLine)
+	cases := []struct {
+		name   string
+		stderr string
+		chunk  int // bytes a write (0: all at once)
+		want   map[string]bool
+	}{
+		{"captured", "Failed to resolve \"nosuchhost.invalid\".\nFailed to resolve \"nosuchhost.invalid\".\n", 0,
+			map[string]bool{"nosuchhost.invalid": true}},
+		{"a byte a write", "WARNING: x\nFailed to resolve \"::1%nosuchif0\".\nWARNING: No targets were specified, so 0 hosts scanned.\n", 1,
+			map[string]bool{"::1%nosuchif0": true}},
+		{"the last line without its newline", "Failed to resolve \"nosuchhost.invalid\".", 7,
+			map[string]bool{"nosuchhost.invalid": true}},
+		{"a name not of the scan", "Failed to resolve \"other.invalid\".\n", 0, nil},
+		{"quoted inside a line", "x Failed to resolve \"nosuchhost.invalid\".\n", 0, nil},
+		{"a line too long, then one read", long + "Failed to resolve \"nosuchhost.invalid\".\nFailed to resolve \"::1%nosuchif0\".\n", 100,
+			map[string]bool{"::1%nosuchif0": true}},
+		{"nothing", "", 0, nil},
+	}
+	g := scanGroup{targets: []scanTarget{{value: "nosuchhost.invalid"}, {value: "::1%nosuchif0"}}}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			u := newUnresolvedNames(g)
+			for rest := tc.stderr; rest != ""; {
+				n := len(rest)
+				if tc.chunk > 0 {
+					n = min(n, tc.chunk)
+				}
+				if w, err := u.Write([]byte(rest[:n])); w != n || err != nil {
+					t.Fatalf("Write = %d, %v", w, err)
+				}
+				rest = rest[n:]
+			}
+			if got := u.names(); !maps.Equal(got, tc.want) {
+				t.Errorf("names %v, want %v", got, tc.want)
+			}
+			if len(u.line) > maxStderrLine {
+				t.Errorf("kept a line of %d bytes", len(u.line))
+			}
+		})
+	}
+}
+
+// Many names that do not resolve, their lines past the end of nmap's
+// standard error an error quotes (maxSaid), are each named not reached
+// because nmap failed to resolve it, never "nmap finished its scan
+// without it". nmap is replayed: the report of testdata/name_unresolved
+// (127.0.0.1 alone), its "Failed to resolve" line written for each name,
+// three times as nmap writes it.
+func TestExecuteNamesEveryNameUnresolved(t *testing.T) {
+	xml, err := os.ReadFile("testdata/name_unresolved/nmap.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := []string{"127.0.0.1"}
+	for i := range 40 {
+		values = append(values, fmt.Sprintf("nosuchhost-%02d.invalid", i))
+	}
+	var said strings.Builder
+	for range 3 {
+		for _, v := range values[1:] {
+			fmt.Fprintf(&said, "Failed to resolve %q.\n", v)
+		}
+	}
+	if said.Len() <= 2*maxSaid {
+		t.Fatalf("stderr of %d bytes, want more than %d", said.Len(), 2*maxSaid)
+	}
+	run := func(_ context.Context, _ []string, _ io.Reader, stdout, stderr io.Writer) error {
+		if _, err := stderr.Write([]byte(said.String())); err != nil {
+			return err
+		}
+		_, err := stdout.Write(xml)
+		return err
+	}
+	in, _ := newInject(t, &Params{Ports: "28585", ScanType: "connect", Timing: 4}, values...)
+	out := newTestExecutor(run).Execute(context.Background(), in)
+	if out.Status != framework.StatusPartial {
+		t.Errorf("status %s (%+v), want partial", out.Status, out.ErrorInfo)
+	}
+	want := map[framework.Target]string{}
+	for _, tg := range in.Targets[1:] {
+		want[tg] = whyUnresolved
+	}
+	if !maps.Equal(out.Unreached, want) {
+		for tg, why := range out.Unreached {
+			if why != whyUnresolved {
+				t.Errorf("%s: %q, want %q", tg, why, whyUnresolved)
+			}
+		}
+		t.Errorf("%d targets not reached, want %d", len(out.Unreached), len(want))
+	}
+}
