@@ -107,7 +107,9 @@ func TestOrchestration(t *testing.T) {
 	// The targets no call went to, by position ("": reached); none unless
 	// named here.
 	const mismatch = "no check run: the credentials belong to account 2"
-	unreached := map[string][]string{"account mismatch": {mismatch}, "one of two accounts": {mismatch, ""}}
+	unreached := map[string][]string{"account mismatch": {mismatch}, "one of two accounts": {mismatch, ""},
+		"identity error": {"no check run: the credentials' account could not be proved"},
+		"open error":     {"no check run: the fake configuration could not be loaded"}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := New(withProvider("fake", tt.prov))

@@ -153,7 +153,7 @@ func (e *Executor) prepare(ctx context.Context, log *zap.Logger, name string, pa
 	sess, err := prov.open(ctx, log, params, e.settings, e.version)
 	if err != nil {
 		for _, part := range partitions {
-			fail(byPartition[part], err.Error())
+			fail(byPartition[part], err.Error(), whyNotOpened(name))
 		}
 		return nil
 	}
@@ -176,7 +176,7 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 	idRec := newRecorder()
 	account, err := sess.accountID(withRecorder(ctx, idRec), mine[0].cfg.CloudRegion)
 	if err != nil {
-		fail(mine, err.Error())
+		fail(mine, err.Error(), whyNoIdentity)
 		return nil
 	}
 	var jobs []*job
@@ -215,10 +215,21 @@ func preparePartition(ctx context.Context, log *zap.Logger, name string, prov pr
 	return jobs
 }
 
-// fail records msg as the error of every run in runs.
-func fail(runs []*configRun, msg string) {
+// Why no call went to a configuration's account, when its provider's
+// session did not open or its credentials' identity was not proved
+// (framework.ToolOutput.Unreached): no check ran, and the identity call,
+// if any, counts for no account.
+const whyNoIdentity = "no check run: the credentials' account could not be proved"
+
+func whyNotOpened(provider string) string {
+	return "no check run: the " + provider + " configuration could not be loaded"
+}
+
+// fail records msg as the error of every run in runs, none of which a
+// call reached (why).
+func fail(runs []*configRun, msg, why string) {
 	for _, r := range runs {
-		r.result.Error = msg
+		r.result.Error, r.unreached = msg, why
 	}
 }
 
