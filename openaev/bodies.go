@@ -79,7 +79,7 @@ var (
 func (p *Profile) plan(ctx context.Context, r *runtime.Report, m *framework.Manifest, v PlatformVersion) (*plan, error) {
 	limit := p.maxPayload
 	status, msg := completion(r, m)
-	msg += unreachedSummary(r) + undeclaredSummary(r.Output.Findings, m)
+	msg += unreachedSummary(r) + undeclaredSummary(r.Output.Findings, m, unreachedLabels(r))
 	base := plan{r: r, sigs: v.Current, types: signatureTypesOf(ctx), agents: agentsOf(ctx), mark: runMarkOf(ctx)}
 	pieces, misfits, err := findingPieces(r, m, v)
 	if err != nil {

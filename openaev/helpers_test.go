@@ -52,6 +52,9 @@ type fakeNmap struct {
 	// unreached maps a target value to why the run did not reach it
 	// (ToolOutput.Unreached); the run is partial then.
 	unreached map[string]string
+	// unscanned are more targets unscanned_targets lists, after those
+	// not reached (as nmap's lists a name that does not resolve).
+	unscanned []string
 }
 
 // Manifest is the nmap injector's, without its description and with the
@@ -128,6 +131,7 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 		ExtraByType:  byType,
 		TargetExtras: extras,
 	}
+	var unscanned []string
 	for _, t := range in.Targets {
 		nc, _ := t.Network()
 		if why, ok := f.unreached[nc.Value()]; ok {
@@ -135,8 +139,10 @@ func (f *fakeNmap) Execute(ctx context.Context, in *framework.Inject) framework.
 				out.Unreached = map[framework.Target]string{}
 			}
 			out.Unreached[t], out.Status = why, framework.StatusPartial
+			unscanned = append(unscanned, nc.Value())
 		}
 	}
+	out.Findings["unscanned_targets"] = append(unscanned, f.unscanned...)
 	return out
 }
 

@@ -121,6 +121,42 @@ func TestPerTargetTraceOfATargetNotReached(t *testing.T) {
 	}
 }
 
+// A target not reached is named once in the terminal message, with why:
+// a finding not declared as an output that lists it (nmap's
+// unscanned_targets) is not named again, and one that lists others too
+// counts those alone.
+func TestTerminalMessageNamesATargetNotReachedOnce(t *testing.T) {
+	const why = "not scanned: the name does not resolve"
+	tests := []struct {
+		name      string
+		unscanned []string // more than those not reached
+		want      string   // the message after "; not reached: db01.example.com (why)"
+	}{
+		{"listed as not reached alone", nil, ""},
+		{"listed with another", []string{"192.0.2.7"}, "; not declared as outputs: unscanned_targets (1 item besides those not reached)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newLimitedEnv(t, openaevtest.Current, openaev.DefaultMaxPayloadSize, false)
+			e.nmap.unreached = map[string]string{"db01.example.com": why}
+			e.nmap.unscanned = tt.unscanned
+			body := e.message(t, "inj-o", "nmap", map[string]any{"target_selector": "assets",
+				"expectations": []map[string]any{{"expectation_type": "DETECTION"}}},
+				[]map[string]any{asset("asset", "a1", "", "192.0.2.7", nil, "ag1"),
+					asset("endpoint", "a2", "db01.example.com", "", nil)}, nil)
+			if err := e.proc.Process(context.Background(), body); err != nil {
+				t.Fatal(err)
+			}
+			done, _ := e.platform.Terminal("inj-o")
+			msg := message(done.Body)
+			_, after, ok := strings.Cut(msg, "; not reached: db01.example.com ("+why+")")
+			if !ok || after != tt.want {
+				t.Errorf("terminal message %q, want it to end with %q", msg, "; not reached: db01.example.com ("+why+")"+tt.want)
+			}
+		})
+	}
+}
+
 // chatty declares one output and finds more: what it does not declare is
 // summarised in the terminal message.
 type chatty struct{}

@@ -187,11 +187,30 @@ func unreachedSummary(r *runtime.Report) string {
 	return "; not reached: " + list(parts, 10)
 }
 
+// unreachedLabels returns the targets the executor did not reach, as
+// unreachedSummary names them; nil when it reached them all.
+func unreachedLabels(r *runtime.Report) map[string]bool {
+	var out map[string]bool
+	for i, t := range r.Targets {
+		if r.NotReached(i) != "" {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[frameworkTargetLabel(t)] = true
+		}
+	}
+	return out
+}
+
 // undeclaredSummary summarises the findings the manifest does not declare
 // as outputs, which the structured output leaves out: never dropped
 // without a word. "; not declared as outputs: banner "SSH-2.0", hosts (3
 // items)"; "" when every finding is declared, or none is (all are sent).
-func undeclaredSummary(f map[string]any, m *framework.Manifest) string {
+// A list naming targets not reached (unreached, unreachedLabels'), which
+// unreachedSummary names with why, is not named again: nmap's
+// unscanned_targets of those alone is left out, one with others counts
+// them alone ("(1 item besides those not reached)").
+func undeclaredSummary(f map[string]any, m *framework.Manifest, unreached map[string]bool) string {
 	declared := outputFields(m)
 	if len(declared) == 0 || len(f) == 0 {
 		return ""
@@ -205,7 +224,14 @@ func undeclaredSummary(f map[string]any, m *framework.Manifest) string {
 	sort.Strings(keys)
 	var parts []string
 	for _, k := range keys {
-		if d := describeFinding(f[k]); d != "" {
+		d := describeFinding(f[k])
+		if named, rest := namesOf(f[k], unreached); named > 0 {
+			if rest == 0 {
+				continue // said once, in "not reached"
+			}
+			d = fmt.Sprintf("(%d item%s besides those not reached)", rest, plural(rest))
+		}
+		if d != "" {
 			parts = append(parts, k+" "+d)
 		}
 	}
@@ -213,6 +239,27 @@ func undeclaredSummary(f map[string]any, m *framework.Manifest) string {
 		return ""
 	}
 	return "; not declared as outputs: " + list(parts, 10)
+}
+
+// namesOf counts the items of v, a list of strings, that are names of
+// set (named) and those that are not (rest); 0, 0 for another value.
+func namesOf(v any, set map[string]bool) (named, rest int) {
+	rv := reflect.ValueOf(v)
+	if len(set) == 0 || !rv.IsValid() || (rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array) {
+		return 0, 0
+	}
+	for i := range rv.Len() {
+		e := rv.Index(i)
+		if e.Kind() == reflect.Interface {
+			e = e.Elem()
+		}
+		if e.IsValid() && e.Kind() == reflect.String && set[e.String()] {
+			named++
+		} else {
+			rest++
+		}
+	}
+	return named, rest
 }
 
 // describeFinding says briefly what a finding holds: (3 items), (2
