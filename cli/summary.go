@@ -12,7 +12,9 @@ import (
 
 // The summary is what `run` prints on stdout for a person (a terminal, or
 // --output text): the outcome, each target with its status and findings,
-// then where the signatures went.
+// then where the signatures went. The targets the executor did not reach
+// are named with why after the outcome (the first maxListed), each of
+// their lines saying "not reached".
 //
 //	nmap: success · 2 targets · 4.2s
 //	  127.0.0.1        2 open ports
@@ -20,6 +22,10 @@ import (
 //	      80/tcp open http (nginx 1.24.0)
 //	  web.example.com  not scanned
 //	signatures delivered to https://backend.example.com/api/injects/inj-42/callback
+
+// maxReason bounds, in runes, why a target was not reached as the
+// summary quotes it.
+const maxReason = 120
 
 // collapseAbove is the number of targets past which the targets with
 // nothing to show are listed together, by status.
@@ -38,6 +44,17 @@ func writeSummary(w io.Writer, r *runtime.Report, where string) error {
 		fmt.Fprintf(&b, "  error: %s\n", oneLine(ei.Message))
 	}
 	v := readFindings(r.Output.Findings, labels, r.Status == framework.StatusSuccess || r.Status == framework.StatusPartial)
+	var unreached []string
+	for i, l := range labels {
+		if why := r.NotReached(i); why != "" {
+			unreached = append(unreached, l+" ("+fit(why, maxReason)+")")
+			v.status[i] = "not reached"
+		}
+	}
+	if len(unreached) > 0 {
+		fmt.Fprintf(&b, "  not reached: %d %s: %s\n", len(unreached), plural(len(unreached), "target", "targets"),
+			oneLine(joinList(unreached, maxListed, ", ")))
+	}
 	width := 0
 	for _, l := range labels {
 		width = max(width, min(len(l), 40))

@@ -70,6 +70,52 @@ func TestWriteSummary(t *testing.T) {
       hosts matching no target: 10.9.9.9 8080/tcp open http-proxy
 signatures not sent: no --backend-url (-o json prints them)
 `},
+		{"nmap: a target not reached is named with why", func() runtime.Report {
+			ts := networkTargets("127.0.0.1", "nosuchhost.example")
+			return runtime.Report{Injector: "nmap", Status: framework.StatusPartial, Targets: ts,
+				Output: framework.ToolOutput{Findings: map[string]any{
+					nmap.FieldScanResults:      []nmap.ScanResult{{Port: 22, Protocol: "tcp", Service: "ssh", Host: "127.0.0.1", Target: "127.0.0.1"}},
+					nmap.FieldUnscannedTargets: []string{"nosuchhost.example"},
+				}, Unreached: map[framework.Target]string{ts[1]: "not scanned: the name does not resolve"}}}
+		}(),
+			`nmap: partial · 2 targets · 4.2s
+  not reached: 1 target: nosuchhost.example (not scanned: the name does not resolve)
+  127.0.0.1           1 open port
+      22/tcp open ssh
+  nosuchhost.example  not reached
+signatures not sent: no --backend-url (-o json prints them)
+`},
+		{"nmap: many targets not reached, the first ten named", func() runtime.Report {
+			var vs []string
+			for i := range 12 {
+				vs = append(vs, fmt.Sprintf("127.0.0.%d", i+1))
+			}
+			ts := networkTargets(vs...)
+			gone := map[framework.Target]string{}
+			for _, tg := range ts {
+				gone[tg] = "not scanned: nmap quit\nbefore its scan started"
+			}
+			return runtime.Report{Injector: "nmap", Status: framework.StatusFailed, Targets: ts,
+				Output: framework.ToolOutput{ErrorInfo: &framework.ErrorInfo{ExitCode: 1, Message: "nmap exited with code 1"},
+					Unreached: gone}}
+		}(),
+			`nmap: failed · 12 targets · 4.2s
+  error: nmap exited with code 1
+  not reached: 12 targets: 127.0.0.1 (not scanned: nmap quit before its scan started), 127.0.0.2 (not scanned: nmap quit before its scan started), 127.0.0.3 (not scanned: nmap quit before its scan started), 127.0.0.4 (not scanned: nmap quit before its scan started), 127.0.0.5 (not scanned: nmap quit before its scan started), 127.0.0.6 (not scanned: nmap quit before its scan started), 127.0.0.7 (not scanned: nmap quit before its scan started), 127.0.0.8 (not scanned: nmap quit before its scan started), 127.0.0.9 (not scanned: nmap quit before its scan started), 127.0.0.10 (not scanned: nmap quit before its scan started), … 2 more
+  127.0.0.1   not reached
+  127.0.0.2   not reached
+  127.0.0.3   not reached
+  127.0.0.4   not reached
+  127.0.0.5   not reached
+  127.0.0.6   not reached
+  127.0.0.7   not reached
+  127.0.0.8   not reached
+  127.0.0.9   not reached
+  127.0.0.10  not reached
+  127.0.0.11  not reached
+  127.0.0.12  not reached
+signatures not sent: no --backend-url (-o json prints them)
+`},
 		{"nmap: hosts matching no target cut short say how many more", runtime.Report{Injector: "nmap", Status: framework.StatusSuccess,
 			Targets: networkTargets("127.0.0.1"),
 			Output:  framework.ToolOutput{Findings: map[string]any{nmap.FieldScanResults: strayResults(12)}}},
