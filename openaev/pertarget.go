@@ -46,10 +46,19 @@ func (p *Profile) targetTraces(r *runtime.Report, m *framework.Manifest, v Platf
 // the target and why for a target the executor did not reach ("nmap on
 // nosuchhost.invalid: not scanned: the name does not resolve") (those the terminal
 // callback carries: one it leaves out is not counted). They are traces:
-// their loss is logged, not fatal, and the first failure stops the others.
+// their loss is logged, not fatal, and the first failure stops the others
+// (its retries ran out: the platform is unlikely to take the next trace,
+// and each would wait through its own retries before the terminal
+// callback, which carries the outcome and the signatures). The WARN counts
+// the traces sent, the one failed and those skipped.
 func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *framework.Manifest, sent map[string]bool) {
 	var lists map[string][]any
-	done := 0
+	done, total := 0, 0
+	for _, t := range r.Targets {
+		if t.Attribution.Asset != "" {
+			total++
+		}
+	}
 	for i, t := range r.Targets {
 		if t.Attribution.Asset == "" {
 			continue
@@ -66,8 +75,8 @@ func (p *Profile) sendTargetTraces(ctx context.Context, r *runtime.Report, m *fr
 		}
 		if err := p.client.Callback(ctx, r.InjectID, e); err != nil {
 			// A lost trace loses nothing the terminal callback does not carry.
-			p.log.Warn("per-target traces not delivered", zap.String("inject_id", r.InjectID), zap.Int("sent", done),
-				zap.Error(err))
+			p.log.Warn("per-target traces not delivered: the first failure stops the others", zap.String("inject_id", r.InjectID),
+				zap.Int("sent", done), zap.Int("failed", 1), zap.Int("skipped", total-done-1), zap.Error(err))
 			return
 		}
 		done++

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -223,6 +224,52 @@ func TestPerTargetTracesCountWhatIsSent(t *testing.T) {
 			}
 			if traces != 40 {
 				t.Errorf("%d per-target traces, want 40", traces)
+			}
+		})
+	}
+}
+
+// TestPerTargetTracesFailureCounts checks that a per-target trace whose
+// retries ran out stops the ones after it, and that the WARN saying so
+// counts the traces sent, failed and skipped; the terminal callback is
+// delivered all the same.
+func TestPerTargetTracesFailureCounts(t *testing.T) {
+	tests := []struct {
+		name                  string
+		sendFirst             int // per-target traces the platform takes before it fails one
+		sent, failed, skipped int64
+	}{
+		{"the first fails", 0, 0, 1, 3},
+		{"the second fails", 1, 1, 1, 2},
+		{"the last fails", 3, 3, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newLimitedEnv(t, openaevtest.Current, openaev.DefaultMaxPayloadSize, false)
+			var assets []map[string]any
+			for i := range 4 {
+				ip := "192.0.2." + strconv.Itoa(10+i)
+				assets = append(assets, asset("asset", "a"+strconv.Itoa(i), "", ip, nil))
+			}
+			// The run's trace went before the run: the next per-target
+			// traces fail (400: no retry) once sendFirst were taken.
+			e.nmap.during = func() { e.platform.FailTraceAfter("inj-t", tt.sendFirst, 400, 1) }
+			body := e.message(t, "inj-t", "nmap", map[string]any{"target_selector": "assets"}, assets, nil)
+			if err := e.proc.Process(context.Background(), body); err != nil {
+				t.Fatal(err)
+			}
+			warns := e.logs.FilterMessageSnippet("per-target traces not delivered").All()
+			if len(warns) != 1 {
+				t.Fatalf("%d WARN lines about the per-target traces, want 1", len(warns))
+			}
+			got := warns[0].ContextMap()
+			for k, want := range map[string]int64{"sent": tt.sent, "failed": tt.failed, "skipped": tt.skipped} {
+				if got[k] != want {
+					t.Errorf("%s = %v, want %d (%v)", k, got[k], want, got)
+				}
+			}
+			if done, ok := e.platform.Terminal("inj-t"); !ok || !done.Processed() {
+				t.Errorf("terminal callback not processed: %+v", done)
 			}
 		})
 	}

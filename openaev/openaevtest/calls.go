@@ -133,6 +133,10 @@ func (p *Platform) takeFailure(kind, injectID string) int {
 	if f == nil || f.n <= 0 {
 		return 0
 	}
+	if f.skip > 0 {
+		f.skip--
+		return 0
+	}
 	f.n--
 	return f.status
 }

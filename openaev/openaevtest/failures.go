@@ -37,6 +37,14 @@ func (p *Platform) FailFindings(injectID string, status, n int) {
 // FailTrace makes the next n traces of the inject answer status.
 func (p *Platform) FailTrace(injectID string, status, n int) { p.fail(KindTrace, injectID, status, n) }
 
+// FailTraceAfter makes the n traces of the inject that follow the next
+// taken ones answer status (FailTrace when taken is 0).
+func (p *Platform) FailTraceAfter(injectID string, taken, status, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.fails[failKey{KindTrace, injectID}] = &failure{status: status, n: n, skip: taken}
+}
+
 // FailRegistration makes the next n registrations answer status.
 func (p *Platform) FailRegistration(status, n int) { p.fail(KindRegistration, "", status, n) }
 
@@ -50,5 +58,5 @@ func (p *Platform) FailTargets(status, n int) { p.fail(KindTargets, "", status, 
 func (p *Platform) fail(kind, injectID string, status, n int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.fails[failKey{kind, injectID}] = &failure{status, n}
+	p.fails[failKey{kind, injectID}] = &failure{status: status, n: n}
 }

@@ -102,7 +102,9 @@ type Broker struct {
 
 type failKey struct{ kind, injectID string }
 
-type failure struct{ status, n int }
+// failure is a scripted failure: the next skip requests are processed,
+// then n answer status.
+type failure struct{ status, n, skip int }
 
 // inject is the platform's state of one inject.
 type inject struct {
