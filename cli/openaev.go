@@ -143,6 +143,7 @@ func withOpenAEVProcessor(c *ucli.Context, o Options, cfg runConfig, log *zap.Lo
 		defer closeRunOutbox(log, store)
 	}
 	p := newOpenAEVProcessor(o, cfg, log, client, store, view)
+	p.WarnPending(store, injectID)
 	if rerun {
 		p.Reopened(injectID) // its earlier run's findings are stored
 	}

@@ -3,6 +3,8 @@ package openaev
 import (
 	"strings"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -33,4 +35,33 @@ func (p *Profile) Owns(r outbox.Record) bool {
 // keeps them: a Profile over a Client for r.BaseURL resends it.
 func Untenanted(r outbox.Record) bool {
 	return r.Profile == ProfileName && r.URL == strings.TrimRight(r.BaseURL, "/")+"/api"+callbackPath(r.InjectID)
+}
+
+// WarnPending logs one WARN when store holds a pending terminal callback
+// of inject id that p's profile keeps, left by an earlier run of the
+// inject (its "complete" failed after every attempt, say): this run
+// does not send it, and what a flush will do with it changes once this
+// run completes the inject. A stored "complete" is then superseded: a
+// flush sends not a second "complete" but the signatures it carries, as
+// a "data" callback, beside this run's; stored "data" callbacks add that
+// run's signatures. One lookup by inject id, cheap on an empty outbox; a
+// store that cannot be read says nothing (the run goes on).
+func (p *Processor) WarnPending(store *outbox.Store, id string) {
+	if store == nil {
+		return
+	}
+	r, found, err := store.PendingOf(id, p.profile.Owns)
+	if err != nil || !found {
+		return
+	}
+	fields := []zap.Field{zap.String("inject_id", id), zap.Uint64("outbox_id", r.ID), zap.String("action", r.Phase),
+		zap.Int("index", r.ChunkIndex)}
+	if r.Phase == ActionComplete {
+		p.profile.log.Warn("an earlier run of this inject left its complete pending in the outbox: once this run completes "+
+			"the inject, outbox flush sends not that complete but its signatures, as data (the platform then holds both runs' signatures)",
+			fields...)
+		return
+	}
+	p.profile.log.Warn("an earlier run of this inject left signatures pending in the outbox: outbox flush sends them as data, "+
+		"beside this run's (the platform then holds both runs' signatures)", fields...)
 }

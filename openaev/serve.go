@@ -378,7 +378,7 @@ func (h *Handler) lost(id string, r *runtime.Report, err error) {
 // in the outbox: its message is a redelivery after the consumer that ran
 // it stopped, and the result will be resent from the outbox.
 func (h *Handler) waiting(id string) bool {
-	found, err := h.cfg.Store.HasPending(id, h.cfg.Processor.profile.Owns)
+	_, found, err := h.cfg.Store.PendingOf(id, h.cfg.Processor.profile.Owns)
 	return err == nil && found
 }
 

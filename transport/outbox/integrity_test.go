@@ -305,7 +305,7 @@ func FuzzIdempotencyKey(f *testing.F) {
 }
 
 // A record whose stored metadata cannot be decoded is listed as corrupt
-// (its id, state and size; pending, no dead reason), found by Get, passed over by HasPending, and
+// (its id, state and size; pending, no dead reason), found by Get, passed over by PendingOf, and
 // dropped; the others are read as they are.
 func TestUnreadableRecord(t *testing.T) {
 	for _, damage := range [][2]string{{`"phase"`, `#phase"`}, {`"created":"2`, `"created":"x`}} {
@@ -333,8 +333,8 @@ func TestUnreadableRecord(t *testing.T) {
 			if r, err := s.Get(ids[1]); err != nil || !r.Unreadable() || string(r.Body) != "{}" {
 				t.Errorf("get %+v %v", r, err)
 			}
-			if found, err := s.HasPending("inj-2", nil); err != nil || !found {
-				t.Errorf("HasPending %t %v", found, err)
+			if _, found, err := s.PendingOf("inj-2", nil); err != nil || !found {
+				t.Errorf("PendingOf %t %v", found, err)
 			}
 			if err := s.Delete(ids[1]); err != nil {
 				t.Fatal(err)

@@ -8,13 +8,15 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// HasPending reports whether a pending record of injectID, one for which
-// match reports true (any, when match is nil), is in the outbox: a daemon
-// asks it for each message, to know whether the inject's result already
-// waits to be resent. It reads only the pending records, and decodes only
-// those whose stored form names injectID; a record whose removal is in
-// flight (see deleteLater) is not pending.
-func (s *Store) HasPending(injectID string, match func(Record) bool) (bool, error) {
+// PendingOf returns the first pending record of injectID (the lowest id)
+// for which match reports true (any, when match is nil), without its
+// body; found is false when the outbox holds none. A daemon asks it for
+// each message, to know whether the inject's result already waits to be
+// resent; `run` once, to say that an earlier run's result waits. It reads
+// only the pending records, and decodes only those whose stored form
+// names injectID: an empty outbox costs one read transaction. A record
+// whose removal is in flight (see deleteLater) is not pending.
+func (s *Store) PendingOf(injectID string, match func(Record) bool) (rec Record, found bool, err error) {
 	// A stored record is JSON with the inject id encoded as json.Marshal
 	// encodes it; an id that is not valid UTF-8 is kept raw as well, and
 	// then every record is decoded.
@@ -22,13 +24,12 @@ func (s *Store) HasPending(injectID string, match func(Record) bool) (bool, erro
 	if utf8.ValidString(injectID) {
 		enc, err := json.Marshal(injectID)
 		if err != nil {
-			return false, err
+			return Record{}, false, err
 		}
 		mark = append([]byte(`"inject_id":`), enc...)
 	}
 	gone := s.deferredNow()
-	found := false
-	err := s.do(false, func(tx *bolt.Tx) error {
+	err = s.do(false, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketPending).Cursor()
 		for k, v := c.First(); k != nil && !found; k, v = c.Next() {
 			if mark != nil && !bytes.Contains(v, mark) {
@@ -40,9 +41,11 @@ func (s *Store) HasPending(injectID string, match func(Record) bool) (bool, erro
 			}
 			r.State = Pending
 			_, removed := gone[r.ID]
-			found = r.InjectID == injectID && !removed && (match == nil || match(r))
+			if r.InjectID == injectID && !removed && (match == nil || match(r)) {
+				rec, found = r, true
+			}
 		}
 		return nil
 	})
-	return found, err
+	return rec, found, err
 }

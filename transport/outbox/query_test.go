@@ -2,7 +2,7 @@ package outbox
 
 import "testing"
 
-func TestHasPending(t *testing.T) {
+func TestPendingOf(t *testing.T) {
 	for _, shared := range []bool{false, true} {
 		s := openTemp(t, Options{Shared: shared})
 		armed, gate := make(chan struct{}), make(chan struct{})
@@ -39,9 +39,9 @@ func TestHasPending(t *testing.T) {
 			{"inj/1", func(r Record) bool { return r.Phase == "other" }, false},
 			{"inj/1", func(r Record) bool { return r.ID == recs[0].ID && r.State == Pending }, true},
 		} {
-			got, err := s.HasPending(tt.id, tt.match)
-			if err != nil || got != tt.want {
-				t.Errorf("shared=%t: HasPending(%q) = %t, %v; want %t", shared, tt.id, got, err, tt.want)
+			rec, got, err := s.PendingOf(tt.id, tt.match)
+			if err != nil || got != tt.want || got && rec.InjectID != tt.id {
+				t.Errorf("shared=%t: PendingOf(%q) = %+v, %t, %v; want %t", shared, tt.id, rec, got, err, tt.want)
 			}
 		}
 		close(gate)
