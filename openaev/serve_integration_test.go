@@ -242,7 +242,9 @@ func TestIntegrationServeBodiesAndTraces(t *testing.T) {
 }
 
 // TestIntegrationServeRejectsATooLargeMessage checks that a message over
-// the max message size is rejected unread: no reception, no requeue.
+// the max message size is rejected unread, without requeue, and that the
+// inject its head names (the platform writes inject_id first, before a
+// large inject_content) gets its terminal INVALID_USAGE.
 func TestIntegrationServeRejectsATooLargeMessage(t *testing.T) {
 	broker, queue := integration(t)
 	s := newServeEnv(t, serveOpts{})
@@ -254,8 +256,12 @@ func TestIntegrationServeRejectsATooLargeMessage(t *testing.T) {
 	testkit.WaitFor(t, 30*time.Second, "the rejection", func() bool {
 		return servetest.Metric(t, s.prom, "injectkit_messages_total", "outcome", "rejected") == 1
 	})
-	if calls := s.platform.Calls("i-huge"); len(calls) != 0 {
-		t.Errorf("the platform was told about a message never read: %v", kinds(calls))
+	term, ok := s.platform.Terminal("i-huge")
+	if !ok || term.Body["execution_status"] != "INVALID_USAGE" || !strings.Contains(fmt.Sprint(term.Body["execution_message"]), "max_message_size") {
+		t.Errorf("the inject was not told INVALID_USAGE: %v", kinds(s.platform.Calls("i-huge")))
+	}
+	if n := s.nmap.calls.Load(); n != 0 {
+		t.Errorf("nmap ran %d times", n)
 	}
 	if ready, _ := servetest.Counts(t, queue); ready != 0 {
 		t.Errorf("%d ready: the message was requeued", ready)

@@ -20,24 +20,37 @@ type QueuedInject struct {
 }
 
 // Message returns the queue message of the inject, as the platform writes
-// it: {"injection": {...}, "assets": [...], "assetGroups": [...]}. It
-// panics when Content, Assets or AssetGroups hold a value encoding/json
-// cannot encode, a mistake of the test that built it.
+// it: {"injection": {...}, "assets": [...], "assetGroups": [...]}, its
+// keys in the platform's order (Jackson writes a class's properties in
+// their declared order: ExecutableInjectDTO's injection, assets,
+// assetGroups; the inject's inject_id, inject_title, inject_content, then
+// inject_injector_contract), so that the inject id comes first however
+// large the rest. It panics when Content, Assets or AssetGroups hold a
+// value encoding/json cannot encode, a mistake of the test that built it.
 func Message(in QueuedInject) []byte {
-	injection := map[string]any{"inject_id": in.ID,
-		"inject_injector_contract": map[string]any{"injector_contract_id": in.ContractID}}
-	if in.Title != "" {
-		injection["inject_title"] = in.Title
+	type contract struct {
+		ID string `json:"injector_contract_id"`
 	}
+	type injection struct {
+		ID       string          `json:"inject_id"`
+		Title    string          `json:"inject_title,omitempty"`
+		Content  *map[string]any `json:"inject_content,omitempty"`
+		Contract contract        `json:"inject_injector_contract"`
+	}
+	m := struct {
+		Injection   injection         `json:"injection"`
+		Assets      *[]map[string]any `json:"assets,omitempty"`
+		AssetGroups *[]map[string]any `json:"assetGroups,omitempty"`
+	}{Injection: injection{ID: in.ID, Title: in.Title, Contract: contract{in.ContractID}}}
+	// Left out when nil only: an empty list or object is written.
 	if in.Content != nil {
-		injection["inject_content"] = in.Content
+		m.Injection.Content = &in.Content
 	}
-	m := map[string]any{"injection": injection}
 	if in.Assets != nil {
-		m["assets"] = in.Assets
+		m.Assets = &in.Assets
 	}
 	if in.AssetGroups != nil {
-		m["assetGroups"] = in.AssetGroups
+		m.AssetGroups = &in.AssetGroups
 	}
 	b, err := json.Marshal(m)
 	if err != nil {

@@ -47,3 +47,31 @@ func TestMessagePanicsOnBadContent(t *testing.T) {
 	}()
 	openaevtest.Message(openaevtest.QueuedInject{ID: "i", Content: map[string]any{"f": func() {}}})
 }
+
+// TestMessageKeyOrder: the keys come in the platform's order (Jackson
+// writes a class's properties as declared: ExecutableInjectDTO, then the
+// inject), the inject id first whatever the size of the rest, and an
+// empty list or content is written, not left out.
+func TestMessageKeyOrder(t *testing.T) {
+	tests := []struct {
+		name string
+		in   openaevtest.QueuedInject
+		want string
+	}{
+		{"every field", openaevtest.QueuedInject{ID: "i1", Title: "t", ContractID: "c1",
+			Content: map[string]any{"z": 1}, Assets: []map[string]any{{"asset_id": "a1"}},
+			AssetGroups: []map[string]any{{"asset_group_id": "g1"}}},
+			`{"injection":{"inject_id":"i1","inject_title":"t","inject_content":{"z":1},"inject_injector_contract":{"injector_contract_id":"c1"}},` +
+				`"assets":[{"asset_id":"a1"}],"assetGroups":[{"asset_group_id":"g1"}]}`},
+		{"empty lists and content", openaevtest.QueuedInject{ID: "i1", ContractID: "c1", Content: map[string]any{},
+			Assets: []map[string]any{}, AssetGroups: []map[string]any{}},
+			`{"injection":{"inject_id":"i1","inject_content":{},"inject_injector_contract":{"injector_contract_id":"c1"}},"assets":[],"assetGroups":[]}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(openaevtest.Message(tt.in)); got != tt.want {
+				t.Errorf("Message =\n%s\nwant\n%s", got, tt.want)
+			}
+		})
+	}
+}
