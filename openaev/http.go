@@ -41,6 +41,9 @@ type request struct {
 	// once sends r one time, without retries (and so without their WARN
 	// lines): a read whose failure changes nothing.
 	once bool
+	// lost, when set, gets the attempts of a 2xx answer's request that
+	// got no answer (httpx.Reply.Unanswered).
+	lost *int
 }
 
 // do sends r with retries (see httpx.Poster) and returns the reply body of
@@ -89,6 +92,9 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields,
 		Before: r.before, Rewrite: r.rewrite, StatusOnly: r.statusOnly})
 	if err == nil {
+		if r.lost != nil {
+			*r.lost = rep.Unanswered
+		}
 		return rep.Body, nil
 	}
 	var he *httpx.HTTPError

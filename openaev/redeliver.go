@@ -121,6 +121,10 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			return body, nil
 		}
 	}
+	lost := 0
+	if op == ActionData {
+		req.lost = &lost
+	}
 	_, err := p.client.do(callbackContext(ctx), req)
 	switch {
 	case errors.Is(err, errOwnTaken):
@@ -141,6 +145,13 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 	if !marked(ctx, markResend) {
 		p.log.Info("terminal callback "+p.client.sentAs(), zap.String("inject_id", injectID), zap.String("action", op),
 			zap.Int("index", index))
+	}
+	if lost > 0 {
+		// A "data" callback adds to what the platform holds, and nothing
+		// tells whether an attempt that got no answer was taken.
+		p.log.Warn("data callback delivered after an attempt that got no answer: the platform may have stored its signatures twice",
+			zap.String("inject_id", injectID), zap.Int("index", index), zap.Int("signature_targets", signatureTargets(body)),
+			zap.Int("unanswered", lost))
 	}
 	return nil
 }

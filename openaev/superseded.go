@@ -22,19 +22,8 @@ import (
 // no signature target (a rejection, a legacy platform's result, a run
 // whose targets have none): dropping it loses nothing.
 func supersededData(body []byte) (data []byte, ok bool) {
-	var complete Execution
-	if json.Unmarshal(body, &complete) != nil || complete.Action != ActionComplete || complete.OutputStructured == "" {
-		return nil, false
-	}
-	var doc map[string]json.RawMessage
-	if json.Unmarshal([]byte(complete.OutputStructured), &doc) != nil {
-		return nil, false
-	}
-	raw, present := doc[FieldExpectationSignatures]
-	var sigs struct {
-		Targets []json.RawMessage `json:"targets"`
-	}
-	if !present || json.Unmarshal(raw, &sigs) != nil || len(sigs.Targets) == 0 {
+	complete, raw, n := signaturesOf(body)
+	if complete.Action != ActionComplete || n == 0 {
 		return nil, false
 	}
 	e := Execution{Message: supersededDataMessage(complete.Message), Status: StatusSuccess, Action: ActionData,
@@ -47,6 +36,34 @@ func supersededData(body []byte) (data []byte, ok bool) {
 	dst := appendEnvelope(make([]byte, 0, len(raw)+512), e)
 	dst = appendEscaped(dst, out.Bytes())
 	return append(dst, `"}`...), true
+}
+
+// signaturesOf decodes body, a terminal callback, and returns it with the
+// expectation_signatures of its structured output and the number of
+// signature targets they hold (0 when body holds none or cannot be read).
+func signaturesOf(body []byte) (e Execution, raw json.RawMessage, targets int) {
+	if json.Unmarshal(body, &e) != nil || e.OutputStructured == "" {
+		return e, nil, 0
+	}
+	var doc map[string]json.RawMessage
+	if json.Unmarshal([]byte(e.OutputStructured), &doc) != nil {
+		return e, nil, 0
+	}
+	raw = doc[FieldExpectationSignatures]
+	var sigs struct {
+		Targets []json.RawMessage `json:"targets"`
+	}
+	if raw == nil || json.Unmarshal(raw, &sigs) != nil {
+		return e, nil, 0
+	}
+	return e, raw, len(sigs.Targets)
+}
+
+// signatureTargets returns the number of signature targets body, a
+// terminal callback, carries.
+func signatureTargets(body []byte) int {
+	_, _, n := signaturesOf(body)
+	return n
 }
 
 // supersededDataMessage is the message of the "data" callback of a

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
+	"github.com/injectkit/injectkit/internal/testkit"
 )
 
 // t67: an attempt its timeout cuts short, before the answer or while its
@@ -59,6 +60,38 @@ func TestPosterNoAnswer(t *testing.T) {
 			var ne net.Error
 			if !errors.Is(err, context.DeadlineExceeded) || !errors.As(err, &ne) || !ne.Timeout() {
 				t.Errorf("error %#v is no longer a timeout", err)
+			}
+		})
+	}
+}
+
+// TestPosterUnanswered: a 2xx Reply counts the attempts before it that got
+// no answer once the request was sent (the server may have taken it),
+// not those answered with an error status.
+func TestPosterUnanswered(t *testing.T) {
+	tests := []struct {
+		name  string
+		first func(w http.ResponseWriter) // the first attempt's answer, the second's 200
+		want  int
+	}{
+		{"connection cut", func(w http.ResponseWriter) { testkit.Cut(w) }, 1},
+		{"answered 503", func(w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 0},
+		{"answered 200", func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				if n == 0 {
+					tt.first(w)
+					return
+				}
+				w.WriteHeader(http.StatusOK)
+			})
+			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Attempts: 2}
+			rep, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL + "/x", Body: []byte(`{}`)})
+			if err != nil || rep.Unanswered != tt.want {
+				t.Errorf("Do = %+v, %v; want %d unanswered", rep, err, tt.want)
 			}
 		})
 	}

@@ -151,6 +151,11 @@ type Reply struct {
 	Body   []byte
 	// Attempts is the number of requests made. Do sets it on error too.
 	Attempts int
+	// Unanswered counts the attempts before the 2xx that got no answer
+	// once the request may have reached the server (a connection cut, a
+	// timeout; not a connection never made): the server may have taken
+	// the request that many times besides.
+	Unanswered int
 }
 
 // failure is the outcome of one failed attempt.
@@ -162,6 +167,9 @@ type failure struct {
 	after    time.Duration // from a Retry-After header, when hasAfter
 	hasAfter bool
 	location string // of a 3xx, as HTTPError.Location
+	// unanswered: no answer came once the request may have reached the
+	// server (see Reply.Unanswered).
+	unanswered bool
 }
 
 func (f *failure) Error() string {
@@ -197,6 +205,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		n       int
 		err     error
 		last    *HTTPError // the last attempt that failed on its own
+		lost    int        // attempts that got no answer (Reply.Unanswered)
 		waiting bool       // ctx ended a wait between two attempts
 		resume  time.Time  // when the next attempt was due then
 	)
@@ -227,6 +236,9 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		var f *failure
 		if errors.As(err, &f) {
 			last = f.httpError(r.Op, n)
+			if f.unanswered {
+				lost++
+			}
 		}
 		if f == nil || !f.retry || n >= attempts {
 			break
@@ -245,6 +257,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	}
 	rep.Attempts = n
 	if err == nil {
+		rep.Unanswered = lost
 		return rep, nil
 	}
 	if ctx.Err() != nil {
@@ -313,7 +326,8 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 		// A certificate refused now is refused on the next try too: fail at
 		// once, though not permanently (a CA file can be fixed).
 		var cv *tls.CertificateVerificationError
-		return Reply{}, &failure{err: p.hide(err, r.shown()), retry: !errors.As(err, &cv) && p.retryable(0, r.Op)}
+		return Reply{}, &failure{err: p.hide(err, r.shown()), retry: !errors.As(err, &cv) && p.retryable(0, r.Op),
+			unanswered: !neverConnected(err)}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
