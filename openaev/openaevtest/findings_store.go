@@ -12,9 +12,9 @@ import (
 // FindingRow is one finding the platform stores for an inject: its output
 // type (the contract's, such as "portscan"), value and output field.
 type FindingRow struct {
-	Type  string
-	Value string
-	Field string
+	Type  string `json:"type"`
+	Value string `json:"value"`
+	Field string `json:"field"`
 }
 
 // StoredFindings returns the findings the platform stores for an inject,

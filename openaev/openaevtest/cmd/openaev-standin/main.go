@@ -56,7 +56,11 @@
 // value, before the stand-in starts. The platform's calls are summed up
 // (openaevtest.Stats, counting only the calls after that setup): on
 // GET /stats of the -stats-url-file server, and as one JSON line on stdout
-// when SIGTERM or SIGINT stops it.
+// when SIGTERM or SIGINT stops it. What the platform made of them is on
+// the same server, read-only: GET /injects lists the injects it knows,
+// GET /injects/{id} gives one's status, traces, findings rows, callbacks
+// by kind and outcome, and the signatures stored per agent, asset or
+// asset group, each with how often it was stored (openaevtest.Held).
 package main
 
 import (
@@ -71,6 +75,7 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -319,17 +324,26 @@ func register(ctx context.Context, url, token string, manifests []framework.Mani
 	return nil
 }
 
-// serveStats serves GET /stats (the stats from call base on) on a loopback
-// port and writes its URL to file.
+// serveStats serves GET /stats (the stats from call base on), GET
+// /injects (the ids of the injects the platform knows) and GET
+// /injects/{id} (what it holds for one, openaevtest.Held; 404 for an
+// inject it does not know) on a loopback port, and writes its URL to
+// file. Every route only reads.
 func serveStats(p *openaevtest.Platform, base int, file string) (stop func(), err error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(p.StatsFrom(base))
+	mux.HandleFunc("GET /stats", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, p.StatsFrom(base)) })
+	mux.HandleFunc("GET /injects", func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, p.Injects()) })
+	mux.HandleFunc("GET /injects/{id}", func(w http.ResponseWriter, r *http.Request) {
+		h, ok := p.Held(r.PathValue("id"))
+		if !ok {
+			http.Error(w, "no inject "+strconv.Quote(r.PathValue("id")), http.StatusNotFound)
+			return
+		}
+		writeJSON(w, h)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = srv.Serve(ln) }()
@@ -338,4 +352,9 @@ func serveStats(p *openaevtest.Platform, base int, file string) (stop func(), er
 		return nil, err
 	}
 	return func() { srv.Close() }, nil
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(v)
 }

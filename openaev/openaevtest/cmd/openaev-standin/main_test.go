@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -232,5 +233,69 @@ func start(t *testing.T, args ...string) (url string, stop func() openaevtest.St
 			t.Fatalf("stdout %q: %v", stdout.String(), err)
 		}
 		return s
+	}
+}
+
+// TestHeldRoutes: the stats server's read-only routes say what the
+// platform holds for an inject: its status and traces, and each
+// signature stored with how often (a "data" callback posted twice stores
+// its signatures twice); an inject it does not know is a 404.
+func TestHeldRoutes(t *testing.T) {
+	dir := t.TempDir()
+	urlFile, statsFile := filepath.Join(dir, "url"), filepath.Join(dir, "stats")
+	url, stop := start(t, "-token", "tok", "-register", "noop", "-inject", "inj-1",
+		"-url-file", urlFile, "-stats-url-file", statsFile)
+	defer stop()
+	sigs := func(asset, value string) string {
+		return `{\"expectation_signatures\":{\"targets\":[{\"signature_target\":{\"asset\":\"` + asset +
+			`\"},\"signature_values\":[{\"expectation_type\":\"DETECTION\",\"values\":[{\"signature_type\":\"target_ipv4_address\",\"signature_value\":\"` +
+			value + `\"}]}]}]}}`
+	}
+	complete := `{"execution_message":"done","execution_status":"SUCCESS","execution_action":"complete",` +
+		`"execution_output_structured":"` + sigs("a1", "192.0.2.1") + `"}`
+	data := `{"execution_message":"noop: part 2","execution_status":"SUCCESS","execution_action":"data",` +
+		`"execution_output_structured":"` + sigs("a2", "192.0.2.2") + `"}`
+	post(t, url, "/api/injects/execution/reception/inj-1", "tok", `{"tracking_total_count":1}`)
+	for _, body := range []string{complete, data, data} {
+		if got := post(t, url, "/api/injects/execution/callback/inj-1", "tok", body); got != 200 {
+			t.Fatalf("callback: %d", got)
+		}
+	}
+	statsURL, err := os.ReadFile(statsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string, v any) int {
+		t.Helper()
+		resp, err := http.Get(string(statsURL) + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return resp.StatusCode
+	}
+	var ids []string
+	if get("/injects", &ids) != 200 || strings.Join(ids, ",") != "inj-1" {
+		t.Errorf("GET /injects: %v", ids)
+	}
+	var h openaevtest.Held
+	if status := get("/injects/inj-1", &h); status != 200 {
+		t.Fatalf("GET /injects/inj-1: %d", status)
+	}
+	want := []openaevtest.HeldSignature{
+		{Asset: "a1", ExpectationType: "DETECTION", Type: "target_ipv4_address", Value: "192.0.2.1", Count: 1},
+		{Asset: "a2", ExpectationType: "DETECTION", Type: "target_ipv4_address", Value: "192.0.2.2", Count: 2},
+	}
+	if h.Status != "EXECUTED" || h.Stored != 3 || h.Duplicates != 1 || !slices.Equal(h.Signatures, want) ||
+		h.Callbacks["data processed"] != 2 || len(h.Traces) == 0 {
+		t.Errorf("held %+v", h)
+	}
+	if status := get("/injects/nosuch", &h); status != http.StatusNotFound {
+		t.Errorf("GET /injects/nosuch: %d, want 404", status)
 	}
 }
