@@ -253,7 +253,9 @@ func messageFileError(name string, body []byte, err error) error {
 // compute its final status from this run's "complete" and the earlier
 // ones, turning a SUCCESS or an ERROR into PARTIAL for good. rerun_finished
 // runs it all the same, and rerun says so (its "complete" leaves out the
-// findings the earlier run stored: see openaev.Processor.Reopened). A
+// findings the earlier run stored: see openaev.Processor.Reopened), and
+// so is an unfinished inject the platform shows received already
+// (InjectState.Started: PENDING, a COMPLETE trace). A
 // status that cannot be read runs the inject, as serve does, with a WARN,
 // as a rerun (it may have finished); a dry run asks nothing. The same GET
 // gives the inject's contract: one of another injector than injector (an
@@ -284,7 +286,10 @@ func unfinished(ctx context.Context, o Options, cfg runConfig, log *zap.Logger, 
 		// inject, reopened by the reception, PENDING).
 		return true, nil
 	case !finished:
-		return false, nil
+		// Received already (PENDING, a COMPLETE trace: a run under way, or
+		// one reopened whose complete the platform dropped): its findings
+		// may be stored too.
+		return state.Started(), nil
 	case cfg.RerunFinished:
 		log.Warn("the inject already finished on the platform; running it again as rerun_finished asks: the platform reopens it and computes its status from both runs",
 			zap.String("inject_id", id), zap.String("status", status))

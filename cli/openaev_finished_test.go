@@ -57,6 +57,10 @@ func TestRunOpenAEVFinishedInject(t *testing.T) {
 		{name: "queuing runs", code: cli.ExitOK, received: true},
 		{name: "queuing request runs", code: cli.ExitOK, received: true, byRequest: true},
 		{name: "pending runs", state: received, code: cli.ExitOK, received: true},
+		{name: "finished, then received again (PENDING, its findings stored): runs, leaving them out", state: func(t *testing.T, r func(...string) result, p *openaevtest.Platform, id string) {
+			ranOnce(t, r, p, id)
+			received(t, r, p, id)
+		}, code: cli.ExitOK, reopened: true, received: true, byRequest: true},
 		{name: "finished, status denied: runs as serve does", state: func(t *testing.T, r func(...string) result, p *openaevtest.Platform, id string) {
 			ranOnce(t, r, p, id)
 			p.FailInjectRead(id, http.StatusForbidden, 1)

@@ -80,7 +80,9 @@ func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 // reach one daemon at once. The second waits until the handling of the
 // first returned, its terminal callback delivered, then runs as any first
 // delivery: the platform sees the two runs one after the other (the
-// first's complete before the second's reception), never interleaved.
+// first's complete before the second's reception), never interleaved,
+// and the second's complete, which would repeat the first's findings,
+// leaves them out.
 func TestSecondCopyWaitsForTheFirst(t *testing.T) {
 	for _, outboxed := range []bool{false, true} {
 		t.Run(map[bool]string{false: "no outbox", true: "outbox"}[outboxed], func(t *testing.T) {
@@ -116,6 +118,14 @@ func TestSecondCopyWaitsForTheFirst(t *testing.T) {
 			want := []string{openaevtest.KindReception, openaevtest.KindComplete, openaevtest.KindReception, openaevtest.KindComplete}
 			if !slices.Equal(kinds, want) {
 				t.Errorf("platform got %v, want %v: the runs one after the other", kinds, want)
+			}
+			// The second complete leaves out the findings the first stored
+			// (tester t83's finding 1): the platform processes it.
+			for _, c := range s.platform.Dropped() {
+				t.Errorf("the platform dropped a %s: %s", c.Kind, c.Reason)
+			}
+			if st := s.platform.InjectStatus("i-1"); !openaev.Finished(st) {
+				t.Errorf("inject %s after both runs, want a final status", st)
 			}
 		})
 	}

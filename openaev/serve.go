@@ -59,7 +59,8 @@ type HandlerConfig struct {
 //     that run and takes its outcome (see Processor.ProcessMessage); only
 //     that wait is logged then. A first delivery of an inject this
 //     process handles already waits until that handling returned, then
-//     runs (see claim).
+//     runs (see claim), its "complete" reading the stored findings first,
+//     as one of an inject the platform shows started (see rerun).
 //   - The run of a redelivered message, and of one whose channel closed
 //     before its acknowledgement (serve.Delivery.Lost: the broker delivers
 //     it again), asks the platform before each attempt of its terminal
@@ -149,9 +150,11 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		}
 	}()
 	if !d.Redelivered {
-		if endFlight, err = h.claim(ctx, id, d.Lost); err != nil {
+		var waited bool
+		if endFlight, waited, err = h.claim(ctx, id, d.Lost); err != nil {
 			return err
 		}
+		h.rerun(ctx, id, waited)
 	}
 	letGo := h.holdOutbox(!d.Redelivered)
 	defer letGo()

@@ -15,6 +15,13 @@ import (
 // unstored), then is handled as any first delivery is: it runs the
 // inject again. A redelivered message does not wait: it takes the outcome
 // of the handling in flight (see Processor.ProcessMessage).
+//
+// A copy that waited runs an inject whose findings the platform may hold
+// already (the first's "complete", taken), and so does a first delivery of
+// an inject the platform shows started or finished (a message published
+// twice, one copy on another daemon): their "complete" first reads the
+// findings the platform stores and leaves those out (see rerun), as one
+// repeating a finding would be dropped whole, the inject left PENDING.
 
 // claim makes the handling of a first delivery of inject id the
 // inject's in this process, once no other handling of it is in flight,
@@ -23,8 +30,8 @@ import (
 // abandoned the handlings in flight (before it claims, or while it
 // waits), or once the message's channel closed (lost reports it: see
 // serve.Delivery.Lost): the message goes back to the queue, run by no one
-// here.
-func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end func(error), err error) {
+// here. waited says whether another handling of the inject was in flight.
+func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end func(error), waited bool, err error) {
 	abandoned, _ := h.abandon.Hold()
 	for {
 		// Before each claim: once the shutdown abandoned the handlings, no
@@ -32,27 +39,54 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end f
 		// over the abandon, both ready); it goes back to the queue.
 		select {
 		case <-abandoned:
-			return nil, fmt.Errorf("inject %s: the shutdown abandoned the handlings in flight: not run, the message goes back to the queue", id)
+			return nil, waited, fmt.Errorf("inject %s: the shutdown abandoned the handlings in flight: not run, the message goes back to the queue", id)
 		default:
 		}
 		// A copy whose channel closed while it waited is delivered again
 		// by the broker (maybe to another daemon): that delivery handles it.
 		if lost != nil && lost() {
-			return nil, fmt.Errorf("inject %s: the channel of the message closed while it waited for another message of the inject: "+
+			return nil, waited, fmt.Errorf("inject %s: the channel of the message closed while it waited for another message of the inject: "+
 				"not run here, the broker delivers it again", id)
 		}
 		end, running := h.cfg.Processor.flights.claim(id)
 		if running == nil {
-			return end, nil
+			return end, waited, nil
 		}
+		waited = true
 		h.log.Info("another message of the inject is being handled by this process: waiting for its handling to end, then handling this one",
 			zap.String("inject_id", id))
 		select {
 		case <-running.done:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("inject %s: waiting for the handling of another message of the inject: %w", id, ctx.Err())
+			return nil, waited, fmt.Errorf("inject %s: waiting for the handling of another message of the inject: %w", id, ctx.Err())
 		case <-abandoned:
-			return nil, fmt.Errorf("inject %s: the shutdown stopped the wait for the handling of another message of the inject", id)
+			return nil, waited, fmt.Errorf("inject %s: the shutdown stopped the wait for the handling of another message of the inject", id)
 		}
 	}
+}
+
+// rerun marks inject id, whose first delivery this process runs, as one
+// whose "complete" first reads the findings the platform stores
+// (Processor.Reopened) when it may hold some: the copy waited for another
+// handling of the inject, or the platform shows it started (InjectState.Started:
+// one GET /api/injects/{id}), or its status cannot be read (a WARN says so).
+func (h *Handler) rerun(ctx context.Context, id string, waited bool) {
+	if waited {
+		h.cfg.Processor.Reopened(id)
+		return
+	}
+	in, err := h.cfg.Processor.profile.client.InjectState(ctx, id)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return // the handling ends: nothing runs
+	case err != nil:
+		h.log.Warn("the inject's status cannot be read from the platform; running it, its complete leaving out the findings the platform stores",
+			zap.String("inject_id", id), zap.Error(err))
+	case in.Started():
+		h.log.Info("first delivery of an inject the platform shows started or finished (a message sent again): running it again, its complete leaving out the findings the platform stores",
+			zap.String("inject_id", id), zap.String("status", in.Status))
+	default:
+		return
+	}
+	h.cfg.Processor.Reopened(id)
 }

@@ -173,3 +173,17 @@ func Finished(status string) bool {
 	}
 	return true
 }
+
+// Started reports whether the platform shows an earlier run of the inject
+// in: a reception taken (PENDING: a run under way, or one whose "complete"
+// the platform dropped), a final status, or a COMPLETE trace (a
+// "complete" taken, the inject reopened since). Its findings table may then
+// hold the findings of a "complete" (now, or by the time this run's is
+// sent), and a "complete" repeating one is dropped whole: the run's
+// "complete" first reads them (Processor.Reopened). A dispatched inject
+// not yet received (QUEUING, EXECUTING, DRAFT, no status) has none: the
+// platform's launch clears them (Inject.clean), and a relaunch makes a new
+// inject.
+func (in InjectState) Started() bool {
+	return len(in.Completes) > 0 || strings.EqualFold(strings.TrimSpace(in.Status), "PENDING") || Finished(in.Status)
+}
