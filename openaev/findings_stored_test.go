@@ -1,17 +1,12 @@
 package openaev_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
 	"github.com/injectkit/injectkit/transport/outbox"
@@ -74,64 +69,80 @@ func TestRerunLeavesOutStoredFindings(t *testing.T) {
 	}
 }
 
-// TestResentCompleteLeavesOutStoredFindings: a "complete" the platform
-// took, whose answer a proxy lost, is sent again when the inject's status
-// cannot be read; the copy leaves out the findings the first one stored,
-// and the platform processes it rather than dropping it.
-func TestResentCompleteLeavesOutStoredFindings(t *testing.T) {
-	const id = "inj-lost"
-	e := newEnv(t)
-	forward := testkit.ReverseProxy(t, e.platform.URL)
-	var lost atomic.Bool
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		forward.ServeHTTP(lostAnswer{w, &lost, bytes.Contains(b, []byte(`"execution_action":"complete"`))}, r)
-	}))
-	t.Cleanup(proxy.Close)
-	e.throughProxy(t, proxy.URL)
-	e.nmap.open = map[string][]int{"192.0.2.1": {22, 80}}
-	body := e.message(t, id, "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
-	// The status read before the second attempt fails, every try of it.
-	e.platform.FailInjectRead(id, http.StatusServiceUnavailable, 4)
-	if err := e.proc.Process(context.Background(), body); err != nil {
-		t.Fatal(err)
+// TestLostCompleteStatusUnreadable is tester t83's finding 2: a
+// "complete" the platform took, its answer lost, is retried, and the
+// inject's status, which would say it was taken (its run mark), cannot be
+// read. Unreadable for a while (a 503), the complete is not sent again: the
+// run fails its delivery (an outbox keeps the body), and the resend, once
+// the status reads, finds it taken and sends nothing. Refused for good (a
+// 403), it never will: the complete is sent again after a WARN that it may
+// be stored twice, leaving out the findings the first stored, and the
+// platform processes it.
+func TestLostCompleteStatusUnreadable(t *testing.T) {
+	tests := []struct {
+		name      string
+		status    int
+		delivered bool // the run's delivery succeeded
+		completes int  // processed by the platform in the end
+		warn      bool
+	}{
+		{name: "503: not sent again, the resend finds it taken", status: http.StatusServiceUnavailable, completes: 1},
+		{name: "403: sent again after a WARN, without the findings stored", status: http.StatusForbidden, delivered: true,
+			completes: 2, warn: true},
 	}
-	completes := 0
-	for _, call := range e.platform.Calls(id) {
-		if call.Kind != openaevtest.KindComplete {
-			continue
-		}
-		completes++
-		if !call.Processed() {
-			t.Errorf("complete %d %s: %s", completes, call.Outcome, call.Reason)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const id = "inj-lost"
+			e := newEnv(t)
+			e.register(t)
+			e.nmap.open = map[string][]int{"192.0.2.1": {22, 80}}
+			body := e.message(t, id, "nmap", map[string]any{"target_selector": "manual", "targets": "192.0.2.1"}, nil, nil)
+			e.platform.LoseCompleteAnswer(id, http.StatusBadGateway, 1)
+			// The status read before the second attempt fails, every try of it.
+			e.platform.FailInjectRead(id, tt.status, 99)
+			err := e.proc.Process(context.Background(), body)
+			if (err == nil) != tt.delivered {
+				t.Fatalf("run: %v, want delivered %v", err, tt.delivered)
+			}
+			var taken openaevtest.Call
+			for _, c := range e.platform.Calls(id) {
+				if c.Kind == openaevtest.KindComplete && taken.Raw == nil {
+					taken = c
+				}
+			}
+			if taken.Outcome != openaevtest.Processed {
+				t.Fatalf("first complete %s (%s), want processed, its answer lost", taken.Outcome, taken.Reason)
+			}
+			if !tt.delivered {
+				e.platform.FailInjectRead(id, 0, 0) // the status reads again
+				if err := (openaev.ResendPoster{Profile: e.profile}).PostBody(context.Background(), id, 0, taken.Raw); err != nil {
+					t.Errorf("resend once the status reads: %v, want delivered (taken already)", err)
+				}
+			}
+			completes := 0
+			for _, call := range e.platform.Calls(id) {
+				if call.Kind != openaevtest.KindComplete {
+					continue
+				}
+				completes++
+				if call.Outcome != openaevtest.Processed {
+					t.Errorf("complete %d %s: %s", completes, call.Outcome, call.Reason)
+				}
+			}
+			if completes != tt.completes {
+				t.Errorf("%d completes reached the platform, want %d", completes, tt.completes)
+			}
+			if st := e.platform.InjectStatus(id); !openaev.Finished(st) {
+				t.Errorf("inject %s, want a final status", st)
+			}
+			if n := len(e.platform.StoredFindings(id)); n != 4 {
+				t.Errorf("%d findings stored, want 4 (2 rows, 2 ports)", n)
+			}
+			if n := e.logs.FilterMessageSnippet("may be stored twice").Len(); (n == 1) != tt.warn || n > 1 {
+				t.Errorf("%d WARN lines saying it may be stored twice, want one: %v", n, tt.warn)
+			}
+		})
 	}
-	if completes != 2 {
-		t.Errorf("%d completes reached the platform, want 2 (the first's answer lost)", completes)
-	}
-	if st := e.platform.InjectStatus(id); !openaev.Finished(st) {
-		t.Errorf("inject %s, want a final status", st)
-	}
-	if n := len(e.platform.StoredFindings(id)); n != 4 {
-		t.Errorf("%d findings stored, want 4 (2 rows, 2 ports)", n)
-	}
-}
-
-// lostAnswer passes the platform's answer on, but the first 200 to a
-// "complete" (when complete) becomes a 502: the platform took it, the
-// injector never learns.
-type lostAnswer struct {
-	http.ResponseWriter
-	lost     *atomic.Bool
-	complete bool
-}
-
-func (w lostAnswer) WriteHeader(status int) {
-	if w.complete && status == http.StatusOK && w.lost.CompareAndSwap(false, true) {
-		status = http.StatusBadGateway
-	}
-	w.ResponseWriter.WriteHeader(status)
 }
 
 // TestFlushedCopyLeavesOutStoredFindings: a stored "complete" resent by

@@ -100,14 +100,17 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 	if op == ActionComplete {
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.
+		var warned bool // the WARN of a status refused for good was logged
 		req.before = func(_ context.Context, attempt int) error {
 			if attempt == 1 && !twin(ctx) {
 				return nil
 			}
-			// The token refused: nothing more is sent; the inject
-			// finished: by this very body (errOwnTaken) or another
+			// The token refused, or the status of a body the platform may
+			// hold unreadable for a while: nothing more is sent now; the
+			// inject finished: by this very body (errOwnTaken) or another
 			// run's (errSuperseded, see completeVerdict).
-			return p.completeVerdict(ctx, injectID, body)
+			sentBefore := attempt > 1 || marked(ctx, markResend) || marked(ctx, markTriedBefore)
+			return p.completeVerdict(ctx, injectID, body, sentBefore, &warned)
 		}
 		// The platform may hold findings of this "complete" already: those
 		// of the run it reopened, or of a copy it took (an earlier attempt,

@@ -20,8 +20,8 @@ import (
 // drop it and count it apart from the delivered ones; but when the
 // inject's COMPLETE traces carry the body's run mark, the platform took
 // this very body (an attempt whose answer was lost), which is delivered
-// (see completeVerdict). When the status cannot be read, the body is sent
-// as usual. The "data" callbacks (index > 0) follow their "complete" (see
+// (see completeVerdict). When the status cannot be read for a while, the
+// body stays pending; refused for good, it is sent, after a WARN. The "data" callbacks (index > 0) follow their "complete" (see
 // InOrder): an outbox Resender sends them only once it is delivered or
 // superseded. The signatures a superseded "complete" carries are sent
 // too, as a "data" callback (supersededData) that completes nothing, and

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"sync"
@@ -98,17 +99,42 @@ func markOf(body []byte) string {
 }
 
 // completeVerdict asks the platform whether inject id is finished, before
-// an attempt of body, a "complete": nil when it is not (or its status
-// cannot be read: the body is sent as usual); errOwnTaken when its COMPLETE
-// traces show this very body taken; errSuperseded when another run's
-// "complete" finished it, wrapping errUnsure when the traces cannot say
-// whose; a token the platform refuses outright (a 401) is the error.
-func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte) error {
+// an attempt of body, a "complete": nil when it is not; errOwnTaken when
+// its COMPLETE traces show this very body taken; errSuperseded when
+// another run's "complete" finished it, wrapping errUnsure when the traces
+// cannot say whose; a token the platform refuses outright (a 401) is the
+// error. A status that cannot be read sends body (nil) when it cannot
+// have reached the platform yet (a twin's first attempt). When it may have
+// (sentBefore: a retry, a resend, a held result tried again), the status
+// cannot say whether the platform took it, its answer lost: unreadable for
+// a while (a network error, a 5xx, a 429, once its retries are spent), the
+// "complete" is not sent (an error ending its attempts: an outbox keeps it
+// pending, and its resend asks again), as a second one would be
+// processed, its signatures stored twice; refused for good (a 403, a 404,
+// an unreadable answer), it never will, and body is sent after one WARN
+// (warned) that it may be stored twice, so that the inject finishes
+// either way.
+func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte, sentBefore bool, warned *bool) error {
 	in, err := p.client.InjectState(ctx, injectID)
+	var ae *APIError
 	switch {
-	case tokenRefused(err):
+	case err == nil:
+	case ctx.Err() != nil, tokenRefused(err):
 		return err
-	case err != nil || !Finished(in.Status):
+	case !sentBefore:
+		return nil
+	case errors.As(err, &ae) && !ae.Permanent():
+		return fmt.Errorf("the inject's status cannot be read from the platform, which may hold this complete already, "+
+			"its answer lost (a second one would be processed): not sent: %w", err)
+	default:
+		if !*warned {
+			*warned = true
+			p.log.Warn("the inject's status cannot be read from the platform: the complete is sent, and may be stored twice "+
+				"should the platform hold it already, its answer lost", zap.String("inject_id", injectID), zap.Error(err))
+		}
+		return nil
+	}
+	if !Finished(in.Status) {
 		return nil
 	}
 	mark := markOf(body)
