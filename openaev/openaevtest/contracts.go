@@ -18,10 +18,10 @@ import (
 // @NotBlank, which Hibernate's bean validation checks as it inserts them,
 // refuse a blank contract id or content (openaev-model
 // …/database/model/InjectorContract.java) and a blank domain name or color
-// (…/database/model/Domain.java; a color left out gets a random one,
-// DomainService.buildSanityDomain): ConstraintViolationException, which
-// RestBehavior does not handle, a 500. What the content holds is read only
-// when a result is processed (readOutputs).
+// of a domain not stored yet (…/database/model/Domain.java; see
+// domains.go): ConstraintViolationException, which RestBehavior does not
+// handle, a 500. What the content holds is read only when a result is
+// processed (readOutputs).
 
 // contractOutput is one declared output of a registered contract.
 type contractOutput struct {
@@ -43,8 +43,9 @@ type registered struct {
 // checkContract takes one injector_contracts entry as the platform does:
 // it returns the contract, or the status and the reason of the refusal.
 // payloads is the input's injector_payloads: such an injector's domains are
-// not saved.
-func checkContract(v Version, m map[string]any, payloads bool) (string, registered, int, error) {
+// not saved. domains holds the domain names stored; the contract's new ones
+// are added to it (upsertDomain).
+func checkContract(v Version, m map[string]any, payloads bool, domains map[string]bool) (string, registered, int, error) {
 	var fields [2]string
 	for i, k := range []string{"contract_id", "contract_content"} {
 		s, refusal := bindString(m[k])
@@ -61,7 +62,12 @@ func checkContract(v Version, m map[string]any, payloads bool) (string, register
 	}); err != nil {
 		return "", registered{}, http.StatusBadRequest, err
 	}
-	var blankDomain error
+	type domain struct {
+		raw         any
+		name, color string
+		colorGiven  bool
+	}
+	var listed []domain
 	if err := eachListed(m, "contract_domains", func(d any) error {
 		dm, ok := d.(map[string]any)
 		if !ok {
@@ -72,12 +78,17 @@ func checkContract(v Version, m map[string]any, payloads bool) (string, register
 		if refusal += refusal2; refusal != "" {
 			return fmt.Errorf("%v: %s", d, refusal)
 		}
-		if blank(name) || (dm["domain_color"] != nil && blank(color)) {
-			blankDomain = fmt.Errorf("contract_domains: %v: Domain's domain_name and domain_color must not be blank (ConstraintViolationException)", d)
-		}
+		listed = append(listed, domain{d, name, color, dm["domain_color"] != nil})
 		return nil
 	}); err != nil {
 		return "", registered{}, http.StatusBadRequest, err
+	}
+	var blankDomain error
+	for _, d := range listed {
+		if payloads || blankDomain != nil {
+			break
+		}
+		blankDomain = upsertDomain(domains, d.raw, d.name, d.color, d.colorGiven)
 	}
 	for i, k := range []string{"contract_id", "contract_content"} {
 		if blank(fields[i]) {
@@ -85,7 +96,7 @@ func checkContract(v Version, m map[string]any, payloads bool) (string, register
 				fmt.Errorf("%s must not be blank (InjectorContract's @NotBlank, ConstraintViolationException)", k)
 		}
 	}
-	if blankDomain != nil && !payloads {
+	if blankDomain != nil {
 		return "", registered{}, http.StatusInternalServerError, blankDomain
 	}
 	outs, fault, status := readOutputs(v, fields[1])

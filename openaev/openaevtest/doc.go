@@ -36,16 +36,18 @@
 //     Service, Generic, Internal, Unknown; Current adds Android, iOS). The
 //     contracts themselves are not validated (no @Valid): injector_contracts
 //     left out or null, or a null contract, is a NullPointerException, a 500; a
-//     blank contract_id or contract_content, or a domain's blank name or color,
-//     fails the entities' @NotBlank as they are saved, a 500. contract_content
-//     is stored as the string it is, and read only when a result is processed:
-//     a content that is no JSON object or has no outputs, or an output Jackson
-//     cannot bind, drops every result with structured outputs of its injects;
-//     so does an output type the version lacks (ContractOutputType, 2.4.0:
-//     text, number, port, portscan, ipv4, ipv6, credentials, cve, username,
-//     share, admin_username, group, computer, password_policy, delegation, sid,
-//     vulnerability, account_with_password_not_required,
-//     asreproastable_account, kerberoastable_account, asset; Current adds file,
+//     blank contract_id or contract_content, or the blank name or color of a
+//     domain not stored yet (the preset domains and those registered before
+//     are; domains.go), fails the entities' @NotBlank as they are saved:
+//     a 500. contract_content is stored as the string it is, read only when
+//     a result is processed: a content that is no JSON object or has no
+//     outputs, or an output Jackson cannot bind, drops every result with
+//     structured outputs of its injects; so does an output type the version
+//     lacks (ContractOutputType, 2.4.0: text, number, port, portscan, ipv4,
+//     ipv6, credentials, cve, username, share, admin_username, group,
+//     computer, password_policy, delegation, sid, vulnerability,
+//     account_with_password_not_required, asreproastable_account,
+//     kerberoastable_account, asset; Current adds file,
 //     expectation_signature, action_output). The declared outputs drive the
 //     processing of callbacks; their expectation types are not checked (13).
 //  3. Callbacks are queued (the platform's default inject-trace queue,
@@ -358,39 +360,14 @@
 //  16. Reading a JSON body (2.4.0 read: Spring Boot 3.5.10, Jackson 2.19;
 //     1.18 is on Jackson 2.17, whose defaults are the same). Every JSON
 //     route (callbacks, receptions, asset-group pages, findings searches)
-//     binds its input with @RequestBody through Jackson's
-//     MappingJackson2HttpMessageConverter, and RestBehavior handles none
-//     of what that throws, so Spring's defaults answer before the inject
-//     is looked up (after rule 9's 401 and 405), and nothing of the call
-//     is kept (see jsonread.go):
-//     - Jackson reads the first JSON value, never what follows (`{…}
-//     garbage` is `{…}`), and binds every occurrence of a property, the
-//     last kept: one that does not bind is a 400 (bind.go);
-//     - a Content-Type other than application/json or application/*+json,
-//     or none with a body: 415 (HttpMediaTypeNotSupportedException);
-//     an empty body: 400 ("Required request body is missing");
-//     - invalid UTF-8 in a string or a property name, when the body's
-//     charset is UTF-8 or not given: a byte that starts no sequence, or
-//     a sequence whose next bytes are not continuation bytes: 400
-//     (JsonParseException "Invalid UTF-8 start byte" / "middle byte").
-//     Jackson 2.x decodes by the lead byte alone, so overlong forms,
-//     surrogates and lead bytes F5-F7 are read, and so does the
-//     stand-in. The registration's JSON part is read the same way;
-//     - a nesting of objects and lists deeper than MaxNestingDepth (1000),
-//     a property name longer than MaxNameLen (50,000 bytes of its
-//     decoded UTF-8), a string longer than MaxStringLen (rule 3), a
-//     number anywhere of more than MaxNumberLen (1000) digits: 400,
-//     StreamReadConstraints' defaults, which the platform never raises;
-//     - a value that binds no Java int for an int field (the callback's
-//     execution_duration, InjectExecutionInput.java:28-30; the
-//     reception's tracking_total_count, InjectReceptionInput.java:11-12;
-//     a page's page and size, Pagination): a number out of the int range
-//     as Jackson reads its text (1e400 is Infinity, out of range), a
-//     boolean, an object, a list, a string that is no int: 400
-//     (InputCoercionException, MismatchedInputException). A fraction is
-//     truncated (ACCEPT_FLOAT_AS_INT); null, "" and a field left out are
-//     0: the reception's {}, {"tracking_total_count":null}, "5" and 5.5
-//     are taken (0, 0, 5, 5: nothing required).
+//     binds its input with @RequestBody through Jackson, and Spring's
+//     defaults answer what that throws before the inject is looked up
+//     (after rule 9's 401 and 405), nothing of the call kept: the first
+//     JSON value read, what follows ignored; a property that does not bind
+//     a 400; a Content-Type Jackson does not read a 415; an empty body,
+//     invalid UTF-8, StreamReadConstraints' limits (MaxNestingDepth,
+//     MaxNameLen, MaxStringLen, MaxNumberLen) and an int field given no
+//     Java int a 400. jsonread.go says each rule and where it was read.
 //
 // Failures are scripted per inject and per route (failures.go); Message
 // builds the queue message the platform would send an injector.

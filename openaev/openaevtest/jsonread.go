@@ -10,13 +10,42 @@ import (
 	"strings"
 )
 
-// How the platform reads a JSON request body (rule 16): Spring MVC's
-// @RequestBody through Jackson's MappingJackson2HttpMessageConverter, with
-// Jackson's default StreamReadConstraints (2.4.0: Spring Boot 3.5.10,
-// Jackson 2.19; 1.18: Spring Boot 3.3.7, Jackson 2.17). RestBehavior has
-// no handler for what these throw, so Spring's defaults answer:
-// HttpMediaTypeNotSupportedException 415, HttpMessageNotReadableException
-// 400, both before the inject is looked up.
+// How the platform reads a JSON request body (rule 16 of the package doc;
+// 2.4.0 read: Spring Boot 3.5.10, Jackson 2.19; 1.18 is on Jackson 2.17,
+// whose defaults are the same). Every JSON route (callbacks, receptions, asset-group pages, findings searches)
+// binds its input with @RequestBody through Jackson's
+// MappingJackson2HttpMessageConverter, and RestBehavior handles none
+// of what that throws, so Spring's defaults answer before the inject
+// is looked up (after rule 9's 401 and 405), and nothing of the call
+// is kept:
+// - Jackson reads the first JSON value, never what follows (`{…}
+// garbage` is `{…}`), and binds every occurrence of a property, the
+// last kept: one that does not bind is a 400 (bind.go);
+// - a Content-Type other than application/json or application/*+json,
+// or none with a body: 415 (HttpMediaTypeNotSupportedException);
+// an empty body: 400 ("Required request body is missing");
+// - invalid UTF-8 in a string or a property name, when the body's
+// charset is UTF-8 or not given: a byte that starts no sequence, or
+// a sequence whose next bytes are not continuation bytes: 400
+// (JsonParseException "Invalid UTF-8 start byte" / "middle byte").
+// Jackson 2.x decodes by the lead byte alone, so overlong forms,
+// surrogates and lead bytes F5-F7 are read, and so does the
+// stand-in. The registration's JSON part is read the same way;
+// - a nesting of objects and lists deeper than MaxNestingDepth (1000),
+// a property name longer than MaxNameLen (50,000 bytes of its
+// decoded UTF-8), a string longer than MaxStringLen (rule 3), a
+// number anywhere of more than MaxNumberLen (1000) digits: 400,
+// StreamReadConstraints' defaults, which the platform never raises;
+// - a value that binds no Java int for an int field (the callback's
+// execution_duration, InjectExecutionInput.java:28-30; the
+// reception's tracking_total_count, InjectReceptionInput.java:11-12;
+// a page's page and size, Pagination): a number out of the int range
+// as Jackson reads its text (1e400 is Infinity, out of range), a
+// boolean, an object, a list, a string that is no int: 400
+// (InputCoercionException, MismatchedInputException). A fraction is
+// truncated (ACCEPT_FLOAT_AS_INT); null, "" and a field left out are
+// 0: the reception's {}, {"tracking_total_count":null}, "5" and 5.5
+// are taken (0, 0, 5, 5: nothing required).
 
 // MaxNestingDepth is the deepest nesting of objects and arrays Jackson
 // reads (StreamReadConstraints.DEFAULT_MAX_DEPTH): 1000.

@@ -150,9 +150,11 @@ type Platform struct {
 	// expectations: contract id → what the platform makes of its
 	// expectations (rule 13).
 	expectations map[string]ContractExpectations
-	breaking     map[string]bool // stored signature types no collector can read
-	features     map[string]bool // enabled preview features, by enum name
-	changed      chan struct{}
+	// domains: the domain names stored (domains.go).
+	domains  map[string]bool
+	breaking map[string]bool // stored signature types no collector can read
+	features map[string]bool // enabled preview features, by enum name
+	changed  chan struct{}
 }
 
 // Option configures a Platform.
@@ -208,8 +210,8 @@ func NewPlatform(t testing.TB, token string, opts ...Option) *Platform {
 	p := &Platform{token: token, version: Current, raw: Current.String(),
 		groups: map[string][]map[string]any{}, fails: map[failKey]*failure{},
 		injects: map[string]*inject{}, contracts: map[string]registered{}, injectors: map[string]contractInjector{}, breaking: map[string]bool{},
-		expectations: map[string]ContractExpectations{},
-		features:     devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
+		expectations: map[string]ContractExpectations{}, domains: domainSet(),
+		features: devFeatureSet([]string{SignatureOutputProcessor}), changed: make(chan struct{}),
 		maxMessage: DefaultMaxMessageSize,
 		broker:     Broker{Host: "127.0.0.1", VHost: "/", Port: 5672, User: "guest", Pass: "guest"}}
 	for _, o := range opts {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 )
@@ -89,6 +90,9 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		return bad("injector_contracts must be a list")
 	}
 	payloads, _ := c.Body["injector_payloads"].(bool)
+	p.mu.Lock()
+	domains := maps.Clone(p.domains) // the registration's transaction: kept only if it succeeds
+	p.mu.Unlock()
 	outputs := map[string]registered{}
 	expectations := map[string]ContractExpectations{}
 	for _, ct := range contracts {
@@ -100,7 +104,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		if !ok {
 			return bad("a contract must be an object")
 		}
-		id, reg, status, err := checkContract(p.version, m, payloads)
+		id, reg, status, err := checkContract(p.version, m, payloads, domains)
 		if err != nil {
 			c.Reason = err.Error()
 			return fail(status, c.Reason)
@@ -112,6 +116,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	}
 	owner := contractInjector{ID: c.Body["injector_id"].(string), Name: c.Body["injector_name"].(string), Type: c.Body["injector_type"].(string)}
 	p.mu.Lock()
+	maps.Copy(p.domains, domains)
 	for id, outs := range outputs {
 		p.contracts[id] = outs
 		p.expectations[id] = expectations[id]

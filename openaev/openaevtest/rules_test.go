@@ -97,8 +97,8 @@ func TestRegistrationEnums(t *testing.T) {
 		}, 400},
 		{"platform Android on Current", openaevtest.Current, func(c, e map[string]any) { e["contract_platforms"] = []any{"Android"} }, 200},
 		{"platform lower case", openaevtest.Current, func(c, e map[string]any) { e["contract_platforms"] = []any{"linux"} }, 400},
-		// The contracts are not validated (no @Valid): a domain's blank name
-		// or color is refused by the Domain entity's @NotBlank as it is
+		// The contracts are not validated (no @Valid): a new domain's blank
+		// name or color is refused by the Domain entity's @NotBlank as it is
 		// saved, a 500; a color left out is drawn at random.
 		{"domain without colour", openaevtest.Current, func(c, e map[string]any) {
 			e["contract_domains"] = []any{map[string]any{"domain_name": "Network"}}
@@ -106,9 +106,13 @@ func TestRegistrationEnums(t *testing.T) {
 		{"domain blank name", openaevtest.Current, func(c, e map[string]any) {
 			e["contract_domains"] = []any{map[string]any{"domain_name": " ", "domain_color": "#fff"}}
 		}, 500},
-		{"domain empty colour", openaevtest.Version24, func(c, e map[string]any) {
-			e["contract_domains"] = []any{map[string]any{"domain_name": "Network", "domain_color": ""}}
+		{"new domain empty colour", openaevtest.Version24, func(c, e map[string]any) {
+			e["contract_domains"] = []any{map[string]any{"domain_name": "Reconnaissance", "domain_color": ""}}
 		}, 500},
+		// A stored domain (a preset one here) is looked up, not saved.
+		{"preset domain empty colour", openaevtest.Version24, func(c, e map[string]any) {
+			e["contract_domains"] = []any{map[string]any{"domain_name": "Network", "domain_color": ""}}
+		}, 200},
 		{"domain a string", openaevtest.Version24, func(c, e map[string]any) { e["contract_domains"] = []any{"Network"} }, 400},
 		{"no domains", openaevtest.Current, func(c, e map[string]any) { delete(e, "contract_domains") }, 200},
 		{"security platform EDR", openaevtest.Current, func(c, e map[string]any) {
