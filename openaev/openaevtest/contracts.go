@@ -40,19 +40,33 @@ type registered struct {
 	faultStatus int
 }
 
-// checkContract takes one injector_contracts entry as the platform does:
-// it returns the contract, or the status and the reason of the refusal.
-// payloads is the input's injector_payloads: such an injector's domains are
-// not saved. domains holds the domain names stored; the contract's new ones
-// are added to it (upsertDomain).
-func checkContract(v Version, m map[string]any, payloads bool, domains map[string]bool) (string, registered, int, error) {
-	var fields [2]string
-	for i, k := range []string{"contract_id", "contract_content"} {
-		s, refusal := bindString(m[k])
+// boundContract is one injector_contracts entry as Jackson binds it
+// (InjectorContractInput), before the handler reads it.
+type boundContract struct {
+	id, content string
+	domains     []boundDomain
+}
+
+// boundDomain is one contract_domains entry (InjectorContractDomainDTO).
+type boundDomain struct {
+	raw         any
+	name, color string
+	colorGiven  bool
+}
+
+// bindContract binds one injector_contracts entry as Jackson does, or
+// returns why it refuses it (a 400, before the handler runs).
+func bindContract(v Version, m map[string]any) (boundContract, error) {
+	var bc boundContract
+	for _, f := range []struct {
+		key string
+		to  *string
+	}{{"contract_id", &bc.id}, {"contract_content", &bc.content}} {
+		s, refusal := bindString(m[f.key])
 		if refusal != "" {
-			return "", registered{}, http.StatusBadRequest, fmt.Errorf("%s: %s", k, refusal)
+			return bc, fmt.Errorf("%s: %s", f.key, refusal)
 		}
-		fields[i] = s
+		*f.to = s
 	}
 	if err := eachListed(m, "contract_platforms", func(p any) error {
 		if s, _ := p.(string); !KnownPlatform(v, s) {
@@ -60,15 +74,9 @@ func checkContract(v Version, m map[string]any, payloads bool, domains map[strin
 		}
 		return nil
 	}); err != nil {
-		return "", registered{}, http.StatusBadRequest, err
+		return bc, err
 	}
-	type domain struct {
-		raw         any
-		name, color string
-		colorGiven  bool
-	}
-	var listed []domain
-	if err := eachListed(m, "contract_domains", func(d any) error {
+	err := eachListed(m, "contract_domains", func(d any) error {
 		dm, ok := d.(map[string]any)
 		if !ok {
 			return fmt.Errorf("%v is not a domain object", d)
@@ -78,29 +86,32 @@ func checkContract(v Version, m map[string]any, payloads bool, domains map[strin
 		if refusal += refusal2; refusal != "" {
 			return fmt.Errorf("%v: %s", d, refusal)
 		}
-		listed = append(listed, domain{d, name, color, dm["domain_color"] != nil})
+		bc.domains = append(bc.domains, boundDomain{d, name, color, dm["domain_color"] != nil})
 		return nil
-	}); err != nil {
-		return "", registered{}, http.StatusBadRequest, err
-	}
-	var blankDomain error
-	for _, d := range listed {
-		if payloads || blankDomain != nil {
-			break
+	})
+	return bc, err
+}
+
+// saveContract saves a bound contract as the platform's handler does,
+// returning what the stand-in keeps of it or why the platform fails (a
+// 500). payloads is the input's injector_payloads: such an injector's
+// domains are not saved. domains holds the domain names stored; the
+// contract's new ones are added to it (upsertDomain).
+func saveContract(v Version, bc boundContract, payloads bool, domains map[string]bool) (registered, error) {
+	if !payloads {
+		for _, d := range bc.domains {
+			if err := upsertDomain(domains, d.raw, d.name, d.color, d.colorGiven); err != nil {
+				return registered{}, err
+			}
 		}
-		blankDomain = upsertDomain(domains, d.raw, d.name, d.color, d.colorGiven)
 	}
-	for i, k := range []string{"contract_id", "contract_content"} {
-		if blank(fields[i]) {
-			return "", registered{}, http.StatusInternalServerError,
-				fmt.Errorf("%s must not be blank (InjectorContract's @NotBlank, ConstraintViolationException)", k)
+	for _, f := range [][2]string{{"contract_id", bc.id}, {"contract_content", bc.content}} {
+		if blank(f[1]) {
+			return registered{}, fmt.Errorf("%s must not be blank (InjectorContract's @NotBlank, ConstraintViolationException)", f[0])
 		}
 	}
-	if blankDomain != nil {
-		return "", registered{}, http.StatusInternalServerError, blankDomain
-	}
-	outs, fault, status := readOutputs(v, fields[1])
-	return fields[0], registered{outputs: outs, fault: fault, faultStatus: status}, 0, nil
+	outs, fault, status := readOutputs(v, bc.content)
+	return registered{outputs: outs, fault: fault, faultStatus: status}, nil
 }
 
 // bindString binds a String property as Jackson does: a string, null (or

@@ -89,30 +89,42 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	if !ok {
 		return bad("injector_contracts must be a list")
 	}
+	// Jackson binds the whole input before the handler runs: a value it
+	// refuses anywhere is a 400, whatever the handler would fail on.
+	bound := make([]*boundContract, len(contracts))
+	for i, ct := range contracts {
+		if ct == nil {
+			continue // bound as null: the handler fails on it
+		}
+		m, ok := ct.(map[string]any)
+		if !ok {
+			return bad("a contract must be an object")
+		}
+		bc, err := bindContract(p.version, m)
+		if err != nil {
+			return bad(err.Error())
+		}
+		bound[i] = &bc
+	}
 	payloads, _ := c.Body["injector_payloads"].(bool)
 	p.mu.Lock()
 	domains := maps.Clone(p.domains) // the registration's transaction: kept only if it succeeds
 	p.mu.Unlock()
 	outputs := map[string]registered{}
 	expectations := map[string]ContractExpectations{}
-	for _, ct := range contracts {
-		if ct == nil {
+	for _, bc := range bound {
+		if bc == nil {
 			c.Reason = "a null contract: NullPointerException (InjectorContractService.convertInjectorFromInput)"
 			return fail(http.StatusInternalServerError, c.Reason)
 		}
-		m, ok := ct.(map[string]any)
-		if !ok {
-			return bad("a contract must be an object")
-		}
-		id, reg, status, err := checkContract(p.version, m, payloads, domains)
+		reg, err := saveContract(p.version, *bc, payloads, domains)
 		if err != nil {
 			c.Reason = err.Error()
-			return fail(status, c.Reason)
+			return fail(http.StatusInternalServerError, c.Reason)
 		}
-		outputs[id] = reg
+		outputs[bc.id] = reg
 		// Stored as they are, whatever they hold (rule 13).
-		content, _ := bindString(m["contract_content"])
-		expectations[id] = contractExpectations(content)
+		expectations[bc.id] = contractExpectations(bc.content)
 	}
 	owner := contractInjector{ID: c.Body["injector_id"].(string), Name: c.Body["injector_name"].(string), Type: c.Body["injector_type"].(string)}
 	p.mu.Lock()

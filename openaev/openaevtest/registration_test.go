@@ -50,3 +50,35 @@ func TestDomainsStored(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistrationBindsFirst: Jackson binds the whole input before the
+// handler runs, so a value it refuses in any contract is a 400, even after
+// a contract the handler would fail on (a 500).
+func TestRegistrationBindsFirst(t *testing.T) {
+	bad := nmapContract(func(c, e map[string]any) { e["contract_platforms"] = []any{"Amiga"} })
+	bad["contract_id"] = "bad"
+	blankID := nmapContract(nil)
+	blankID["contract_id"] = " "
+	newDomain := nmapContract(func(c, e map[string]any) {
+		e["contract_domains"] = []any{map[string]any{"domain_name": "Recon", "domain_color": ""}}
+	})
+	tests := []struct {
+		name      string
+		contracts []map[string]any
+		want      int
+	}{
+		{"blank id, then a value Jackson refuses", []map[string]any{blankID, bad}, 400},
+		{"new domain with a blank color, then a value Jackson refuses", []map[string]any{newDomain, bad}, 400},
+		{"null contract, then a value Jackson refuses", []map[string]any{nil, bad}, 400},
+		{"blank id alone", []map[string]any{blankID}, 500},
+		{"null contract alone", []map[string]any{nil}, 500},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24))
+			if st, reply := register(t, p, tt.contracts...); st != tt.want {
+				t.Fatalf("status %d, want %d (%v)", st, tt.want, reply)
+			}
+		})
+	}
+}
