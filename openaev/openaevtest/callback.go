@@ -177,8 +177,12 @@ func (p *Platform) outputsLocked(c *Call, in *inject) (map[string]any, []Finding
 		return nil, nil, "", 0
 	}
 	doc, ok := readStructured(s)
-	if !ok {
-		return nil, nil, "", 0 // only warned about by the platform: the trace is saved
+	if !ok || doc == nil {
+		// Not an object: only warned about by the platform, the trace
+		// saved. JSON null is read as null (ObjectNode's deserializer has
+		// no null value of its own), and processContext returns on it
+		// before it reads the contract.
+		return nil, nil, "", 0
 	}
 	ct, registered := p.contracts[in.contract]
 	declared := ct.outputs

@@ -11,7 +11,9 @@ import (
 // as the string it is and reads its outputs only when it processes a
 // structured output of one of its injects. A content that is no JSON
 // object, or has no outputs, registers, and every such callback is then
-// dropped (a NullPointerException; 500 in the legacy ingestion); an output
+// dropped (a NullPointerException; 500 in the legacy ingestion), but one
+// whose structured output is JSON null, which the platform reads as no
+// output before it reads the contract; an output
 // type given as a JSON index binds the constant at that place on 2.4.0,
 // and one out of range drops the callback (400 in the legacy ingestion).
 func TestContractReadWhenProcessing(t *testing.T) {
@@ -29,6 +31,10 @@ func TestContractReadWhenProcessing(t *testing.T) {
 		{"hello", openaevtest.Version24, "hello", nil, `{}`, openaevtest.Dropped, 500, ""},
 		{"hello on Current", openaevtest.Current, "hello", nil, `{"x":1}`, openaevtest.Dropped, 500, ""},
 		{"hello, no structured output", openaevtest.Version24, "hello", nil, ``, openaevtest.Processed, 200, ""},
+		// readValue("null", ObjectNode.class) is null: processContext
+		// returns before it reads the contract.
+		{"hello, structured output null", openaevtest.Version24, "hello", nil, `null`, openaevtest.Processed, 200, ""},
+		{"hello, structured output null and text", openaevtest.Current, "hello", nil, ` null done`, openaevtest.Processed, 200, ""},
 		{"a list", openaevtest.Version24, `[{"outputs":[]}]`, nil, `{}`, openaevtest.Dropped, 500, ""},
 		{"no outputs", openaevtest.Version24, `{"fields":[]}`, nil, `{}`, openaevtest.Dropped, 500, ""},
 		{"outputs null", openaevtest.Version24, `{"outputs":null}`, []string{}, `{}`, openaevtest.Processed, 200, ""},

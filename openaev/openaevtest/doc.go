@@ -128,7 +128,8 @@
 //     stand-in the raw value: it is stricter, and refuses some long values the
 //     platform would store. The structured output is its first JSON value, what
 //     follows ignored (readValue, no FAIL_ON_TRAILING_TOKENS); not an object,
-//     or not JSON: skipped, not dropped (the platform only warns). A real
+//     or not JSON: skipped, not dropped (the platform only warns); JSON null:
+//     skipped before the contract is read, so even one it cannot read. A real
 //     platform holds no inject without its contract, so every output is judged
 //     against a registration: a structured output for an inject whose contract
 //     no registration declared is dropped too (register the injector, as serve

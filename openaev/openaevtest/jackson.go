@@ -62,7 +62,9 @@ func utf16Len(s string) int {
 // value, which must be an object, and nothing of what follows it, text or
 // whitespace (ObjectMapper._readMapAndClose never reads past that value).
 // A first value that is not an object, or not JSON, is false: the
-// platform warns and skips the outputs.
+// platform warns and skips the outputs. JSON null is nil and true:
+// ObjectNode's deserializer gives null, and the platform skips the outputs
+// without a warning, before it reads the contract.
 func readStructured(s string) (map[string]any, bool) {
 	var doc map[string]any
 	if json.NewDecoder(strings.NewReader(s)).Decode(&doc) != nil {
