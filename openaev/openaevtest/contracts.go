@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 )
 
 // How the platform takes a registration's contracts (2.4.0 read; Current
@@ -141,7 +142,8 @@ func isObject(x any) bool { _, ok := x.(map[string]any); return ok }
 // without "outputs", is a NullPointerException (500); an output element
 // Jackson cannot bind (treeToValue into InjectorContractContentOutputElement)
 // an IllegalArgumentException (400). "outputs" null or a scalar declares
-// none; an object's values are read as its elements. An element's type
+// none; an object's values are read as its elements, in the order
+// written (ObjectNode keeps it). An element's type
 // binds a ContractOutputType: its label, or on 2.4.0 a JSON index, the
 // constant at that place (FAIL_ON_NUMBERS_FOR_ENUMS off; assumed refused on
 // Current, whose enum order was not read); a label the version lacks is
@@ -162,9 +164,7 @@ func readOutputs(v Version, content string) ([]contractOutput, string, int) {
 	case []any:
 		elems = raw
 	case map[string]any:
-		for _, e := range raw {
-			elems = append(elems, e)
-		}
+		elems = outputsInOrder(content)
 	}
 	outs := make([]contractOutput, 0, len(elems))
 	for _, e := range elems {
@@ -237,4 +237,34 @@ func eachListed(m map[string]any, key string, check func(any) error) error {
 		}
 	}
 	return nil
+}
+
+// outputsInOrder returns the values of content's "outputs" object in the
+// order an ObjectNode holds them: as written, a repeated name at its first
+// place with its last value (LinkedHashMap.put). content's first value is
+// an object whose "outputs" is an object (readOutputs).
+func outputsInOrder(content string) []any {
+	var first json.RawMessage
+	_ = json.NewDecoder(strings.NewReader(content)).Decode(&first)
+	top, _ := objectMembers(first)
+	var outputs json.RawMessage
+	for _, m := range top {
+		if m.name == "outputs" {
+			outputs = m.raw
+		}
+	}
+	members, _ := objectMembers(outputs)
+	var names []string
+	last := map[string]any{}
+	for _, m := range members {
+		if _, seen := last[m.name]; !seen {
+			names = append(names, m.name)
+		}
+		last[m.name] = decodeValue(m.raw)
+	}
+	elems := make([]any, len(names))
+	for i, n := range names {
+		elems[i] = last[n]
+	}
+	return elems
 }

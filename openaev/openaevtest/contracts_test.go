@@ -44,6 +44,14 @@ func TestContractReadWhenProcessing(t *testing.T) {
 			[]string{"cve:cves"}, `{"cves":[{"id":"CVE-1","host":"h","severity":"high"}]}`, openaevtest.Processed, 200, "cves"},
 		{"type 99", openaevtest.Version24, `{"outputs":[{"type":99,"field":"x"}]}`, nil, `{}`, openaevtest.Dropped, 400, ""},
 		{"type 7 on Current", openaevtest.Current, `{"outputs":[{"type":7,"field":"x"}]}`, nil, `{}`, openaevtest.Dropped, 400, ""},
+		// An ObjectNode keeps its members in the order written, a
+		// repeated name at its first place with its last value.
+		{"outputs an object, in order", openaevtest.Version24,
+			`{"outputs":{"z":{"type":"port","field":"p0"},"a":{"type":"text","field":"t"},"m":{"type":"number","field":"n"},"b":{"type":"cve","field":"c"},"z":{"type":"port","field":"p"}}}`,
+			[]string{"port:p", "text:t", "number:n", "cve:c"}, `{"t":"v"}`, openaevtest.Processed, 200, "t"},
+		{"outputs an object, the first bad one named", openaevtest.Version24,
+			`{"outputs":{"z":{"type":"nope1","field":"a"},"a":{"type":"nope2","field":"b"},"m":{"type":"nope3","field":"c"}}}`,
+			[]string{"nope1:a", "nope2:b", "nope3:c"}, `{}`, openaevtest.Dropped, 400, ""},
 		{"unknown property kept out", openaevtest.Version24, `{"outputs":[{"type":"text","field":"t","extra":1}]}`,
 			[]string{"text:t"}, `{"t":"v"}`, openaevtest.Processed, 200, "t"},
 	}
