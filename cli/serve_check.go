@@ -96,23 +96,22 @@ func (sc serveConfig) check(ctx context.Context, ms []framework.Manifest, broken
 	return so, oo, selected, nil
 }
 
-// nonBlank are the settings the platform refuses blank (its registration
-// answers 400 "<key> must not be blank"), even empty: their default is no
-// value of the user's.
-var nonBlank = map[string]bool{"injector_name": true, "injector_type": true}
-
 // checkBlank refuses a setting given as white space only: no path,
-// address, name or version is, and the platform refuses a blank injector
-// name or type. A blank item of injectors is the decoding's to refuse
-// (its blank tag).
+// address or version is. What is blank in injector_name and injector_type
+// is the openaev client's to say, as the platform does (Java's trim:
+// U+0001 is blank there, U+00A0 is not); checkBlank refuses them only
+// given empty, which would otherwise read as left out. A blank item of
+// injectors is the decoding's to refuse (its blank tag).
 func (sc serveConfig) checkBlank() error {
 	v := reflect.ValueOf(sc)
 	for _, f := range fieldsOf(v.Type()) {
-		given := sc.where(f.key) != ""
-		switch val := v.FieldByIndex(f.index); {
-		case val.Kind() == reflect.String && !f.secret && strings.TrimSpace(val.String()) == "" &&
-			(val.String() != "" || given && nonBlank[f.key]):
-			return usageErr("invalid %s %q%s: must not be blank", f.key, val.String(), sc.where(f.key))
+		val := v.FieldByIndex(f.index)
+		if val.Kind() != reflect.String || f.secret {
+			continue
+		}
+		s, named := val.String(), f.key == "injector_name" || f.key == "injector_type"
+		if named && s == "" && sc.where(f.key) != "" || !named && s != "" && strings.TrimSpace(s) == "" {
+			return usageErr("invalid %s %q%s: must not be blank", f.key, s, sc.where(f.key))
 		}
 	}
 	return nil
