@@ -97,21 +97,30 @@ func (e *requestRefused) Error() string { return e.me.Err.Error() }
 func (e *requestRefused) Unwrap() error { return e.me }
 
 // refusedRequest returns err, a refusal of the request, as a
-// requestRefused; a refusal whose rejection callback was not delivered
-// (a *runtime.DeliveryError) with its refusal so; any other error
-// unchanged.
+// requestRefused (see onRefusal); any other error unchanged.
 func refusedRequest(err error) error {
-	var me *openaev.MessageError
+	return onRefusal(err, func(err error) error {
+		var me *openaev.MessageError
+		if errors.As(err, &me) && !me.Reception && me.Err != nil {
+			return &requestRefused{me: me}
+		}
+		return err
+	})
+}
+
+// onRefusal returns err with its refusal rewritten by rewrite: err itself,
+// or, when the refusal's rejection callback was not delivered (a
+// *runtime.DeliveryError), the rejection's cause, which rejectionExit
+// prints as it reads when that callback is delivered.
+func onRefusal(err error, rewrite func(error) error) error {
 	var de *runtime.DeliveryError
-	switch {
-	case errors.As(err, &de) && de.Rejection != nil:
+	if errors.As(err, &de) && de.Rejection != nil {
 		rej := *de.Rejection
-		rej.Err = refusedRequest(rej.Err)
+		rej.Err = rewrite(rej.Err)
 		de.Rejection = &rej
-	case errors.As(err, &me) && !me.Reception && me.Err != nil:
-		return &requestRefused{me: me}
+		return err
 	}
-	return err
+	return rewrite(err)
 }
 
 // withOpenAEVProcessor runs fn, the run of inject injectID by injector
@@ -223,12 +232,18 @@ func runOpenAEVMessage(c *ucli.Context, o Options, cfg runConfig, log *zap.Logge
 
 // messageFileError names the message file name, body, in err when err is
 // the message's own refusal (a *openaev.MessageError, not the platform's
-// refusal of the reception), as an inject file's errors name it: at the
-// line and column of the byte the error is about when it has one
-// ("openaev message m.json:3:2: invalid message: …", in place of its "(at
-// byte N)"), else the file alone. The name is shown as written, or
-// Go-quoted when it holds a character a terminal would obey.
+// refusal of the reception), its rejection callback delivered or not (see
+// onRefusal), as an inject file's errors name it: at the line and column
+// of the byte the error is about when it has one ("openaev message
+// m.json:3:2: invalid message: …", in place of its "(at byte N)"), else
+// the file alone. The name is shown as written, or Go-quoted when it
+// holds a character a terminal would obey.
 func messageFileError(name string, body []byte, err error) error {
+	return onRefusal(err, func(err error) error { return messagePlaced(name, body, err) })
+}
+
+// messagePlaced is messageFileError of a refusal.
+func messagePlaced(name string, body []byte, err error) error {
 	var me *openaev.MessageError
 	if !errors.As(err, &me) || me.Reception {
 		return err

@@ -20,22 +20,30 @@ func TestRunOpenAEVRejectionNotDelivered(t *testing.T) {
 	const id = "inj-m3"
 	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+
 		openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"manual","targets":"-oN/tmp/x"}}}`)
+	// A message that is not JSON (line 3), naming its inject: its file's
+	// line and column are named whether or not its callback is delivered.
+	bad := writeFile(t, "bad.json", "{\"injection\": {\n  \"inject_id\": \""+id+"\",\n  \"inject_content\": {'a': 1}}}")
+	const value = `"-oN/tmp/x"`
 	tests := []struct {
 		name   string
 		args   []string
 		status int    // of every attempt of the complete
 		none   bool   // --outbox none
+		names  string // what the refusal names
 		kept   string // what follows the refusal; BOX the outbox
 	}{
-		{"message, platform down", []string{"run", "--openaev-message", msg}, http.StatusServiceUnavailable, false,
+		{"message, platform down", []string{"run", "--openaev-message", msg}, http.StatusServiceUnavailable, false, value,
 			"; delivery failed; its rejection callback stored in outbox BOX (flush with: injectkit outbox flush "},
 		{"flags, platform down", []string{"run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "-oN/tmp/x"},
-			http.StatusServiceUnavailable, false,
+			http.StatusServiceUnavailable, false, value,
 			"; delivery failed; its rejection callback stored in outbox BOX (flush with: injectkit outbox flush "},
-		{"message, callback refused", []string{"run", "--openaev-message", msg}, http.StatusBadRequest, false,
+		{"message, callback refused", []string{"run", "--openaev-message", msg}, http.StatusBadRequest, false, value,
 			"; delivery failed; its rejection callback rejected by the backend, kept in the dead list of outbox BOX (see: injectkit outbox list"},
-		{"message, no outbox", []string{"run", "--openaev-message", msg}, http.StatusServiceUnavailable, true,
+		{"message, no outbox", []string{"run", "--openaev-message", msg}, http.StatusServiceUnavailable, true, value,
 			"; its rejection callback was not delivered: inject " + id + ": terminal callback (complete): complete failed after 4 attempts: status 503"},
+		{"message not JSON, platform down", []string{"run", "--openaev-message", bad}, http.StatusServiceUnavailable, false,
+			"openaev message " + bad + ":3:22: invalid message for inject " + id + ": ",
+			"; delivery failed; its rejection callback stored in outbox BOX (flush with: injectkit outbox flush "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,14 +63,14 @@ func TestRunOpenAEVRejectionNotDelivered(t *testing.T) {
 			}
 			// The refusal as it reads with its callback delivered.
 			code, delivered, stderr := refusal(noopPlatform(t, id).URL)
-			if code != 2 || !strings.Contains(delivered, `"-oN/tmp/x"`) {
+			if code != 2 || !strings.Contains(delivered, tt.names) || strings.Contains(delivered, "at byte") {
 				t.Fatalf("callback delivered: exit %d, want 2 naming the value; stderr:\n%s", code, stderr)
 			}
 			p := noopPlatform(t, id)
 			p.FailComplete(id, tt.status, openaev.DefaultAttempts)
 			code, line, stderr := refusal(p.URL)
 			want := delivered + strings.ReplaceAll(tt.kept, "BOX", box)
-			if code != 2 || !strings.HasPrefix(line, want) || strings.Contains(stderr, "signature bod") {
+			if code != 2 || !strings.HasPrefix(line, want) || strings.Contains(line, "at byte") || strings.Contains(stderr, "signature bod") {
 				t.Fatalf("exit %d, line\n%s\nwant 2 and a line starting\n%s\nstderr:\n%s", code, line, want, stderr)
 			}
 			if tt.status != http.StatusServiceUnavailable || tt.none {
