@@ -25,19 +25,9 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 		return rejectionExit(o, cfg, err, de)
 	case errors.As(err, &de) && de.Stored+de.Dead > 0:
 	case errors.As(err, &me), errors.As(err, &ve):
-		var ae *openaev.APIError
-		if errors.As(err, &ae) && ae.Op == "reception" && ae.Status == http.StatusNotFound {
-			return &ExitError{Code: ExitUsage, Err: err, Hint: "the platform answers 404 for an inject it does not know " +
-				"(or deleted; before OpenAEV 2.0.0, also for one the token has no rights on): check the inject id, and the token's rights on a 1.x platform"}
-		}
-		return &ExitError{Code: ExitUsage, Err: err}
-	case errors.As(err, &nr) && isStdoutError(err):
-		// A dry run prints the reception: no platform was involved.
-		return &ExitError{Code: ExitDelivery, Err: err,
-			Hint: "the dry run prints the platform's calls to stdout, which could not be written, so the inject did not run"}
+		return &ExitError{Code: ExitUsage, Err: err, Hint: receptionHint(err)}
 	case errors.As(err, &nr):
-		return &ExitError{Code: ExitDelivery, Err: err,
-			Hint: "the platform did not acknowledge the reception, so the inject did not run and nothing was stored; run it again once the platform answers"}
+		return &ExitError{Code: ExitDelivery, Err: err, Hint: receptionHint(err)}
 	case errors.As(err, &tu):
 		return &ExitError{Code: ExitDelivery, Err: err,
 			Hint: "the platform failed to list an asset group's members, so the inject did not run and nothing was sent or stored; run it again once the platform answers"}
@@ -45,19 +35,41 @@ func openAEVExit(o Options, cfg *runConfig, err error) error {
 	return deliveryExit(o, cfg, err)
 }
 
+// receptionHint is the hint of an inject's reception that failed (err),
+// whether the inject was to run or to be refused: the platform does not
+// know the inject (404), or did not acknowledge the reception (a dry run:
+// its stdout could not be written), so that nothing ran; "" for any other
+// error.
+func receptionHint(err error) string {
+	var ae *openaev.APIError
+	var nr *openaev.NotReceivedError
+	switch {
+	case errors.As(err, &ae) && ae.Op == "reception" && ae.Status == http.StatusNotFound:
+		return "the platform answers 404 for an inject it does not know " +
+			"(or deleted; before OpenAEV 2.0.0, also for one the token has no rights on): check the inject id, and the token's rights on a 1.x platform"
+	case errors.As(err, &nr) && isStdoutError(err):
+		// A dry run prints the reception: no platform was involved.
+		return "the dry run prints the platform's calls to stdout, which could not be written, so the inject did not run"
+	case errors.As(err, &nr):
+		return "the platform did not acknowledge the reception, so the inject did not run and nothing was stored; run it again once the platform answers"
+	}
+	return ""
+}
+
 // rejectionExit is the exit of an inject refused (bad input: exit 2, 130
 // when a second interrupt stopped the sending) whose rejection callback
 // was not delivered: one line with the refusal as it reads when that
 // callback is delivered, naming the field and the value, then where the
 // callback waits (the outbox, for `outbox flush`, or its dead list), or,
-// kept nowhere, why it failed.
+// kept nowhere, why it failed, with the hint of its reception when that
+// failed (receptionHint).
 func rejectionExit(o Options, cfg *runConfig, err error, de *runtime.DeliveryError) error {
 	code := ExitUsage
 	if o.Abort.Fired() {
 		code = ExitInterrupted
 	}
-	rk := &rejectionKept{refused: de.Rejection.Err, kept: "its rejection callback was not delivered: " + de.Err.Error()}
-	hint := ""
+	rk := &rejectionKept{refused: de.Rejection.Err, kept: "its rejection callback was not delivered: " + de.Err.Error(), cause: de.Err}
+	hint := receptionHint(de.Err)
 	if de.Stored+de.Dead > 0 {
 		rk.kept, hint = storedMessage(de, cfg, o.name()).Error(), storedHint(o, cfg, err, de)
 	}
@@ -67,11 +79,13 @@ func rejectionExit(o Options, cfg *runConfig, err error, de *runtime.DeliveryErr
 // rejectionKept is the error of an inject refused whose rejection
 // callback was not delivered: the refusal, then what became of the
 // callback. It unwraps to the refusal, which relabelUsage names where
-// the user wrote it.
+// the user wrote it, and to what the callback's delivery failed with (a
+// dry run's stdout not written, which the line says: see Run).
 type rejectionKept struct {
 	refused error
 	kept    string
+	cause   error
 }
 
-func (e *rejectionKept) Error() string { return e.refused.Error() + "; " + e.kept }
-func (e *rejectionKept) Unwrap() error { return e.refused }
+func (e *rejectionKept) Error() string   { return e.refused.Error() + "; " + e.kept }
+func (e *rejectionKept) Unwrap() []error { return []error{e.refused, e.cause} }

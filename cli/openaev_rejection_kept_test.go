@@ -86,3 +86,56 @@ func TestRunOpenAEVRejectionNotDelivered(t *testing.T) {
 		})
 	}
 }
+
+// An inject refused (bad input) whose reception the platform refused or
+// never acknowledged, so that its rejection callback was not sent, exits
+// 2 with its line naming the field and the value, then what the platform
+// did, and the hint the same failure of a valid inject's reception gives:
+// an inject the platform does not know (404), a platform that did not
+// answer (503). The hint was lost, and a 503 said nothing of running
+// the inject again once the platform answers.
+func TestRunOpenAEVRejectionNotReceived(t *testing.T) {
+	t.Parallel()
+	const id = "inj-r1"
+	msg := writeFile(t, "m.json", `{"injection":{"inject_id":"`+id+`","inject_injector_contract":{"injector_contract_id":"`+
+		openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"manual","targets":"-oN/tmp/x"}}}`)
+	flags := []string{"run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "-oN/tmp/x"}
+	const (
+		unknown    = "the platform answers 404 for an inject it does not know"
+		unanswered = "the platform did not acknowledge the reception, so the inject did not run and nothing was stored; run it again once the platform answers"
+	)
+	tests := []struct {
+		name   string
+		args   []string
+		status int    // of every attempt of the reception
+		what   string // what the line says the platform did
+		hint   string
+	}{
+		{"flags, inject unknown", flags, http.StatusNotFound, "; its rejection callback was not delivered: inject " + id + ": the platform refused the reception: reception rejected: status 404", unknown},
+		{"message, inject unknown", []string{"run", "--openaev-message", msg}, http.StatusNotFound,
+			"; its rejection callback was not delivered: inject " + id + ": the platform refused the reception: reception rejected: status 404", unknown},
+		{"flags, platform down", flags, http.StatusServiceUnavailable,
+			"; its rejection callback was not delivered: inject " + id + " not run: reception failed after 4 attempts: status 503", unanswered},
+		{"message, platform down", []string{"run", "--openaev-message", msg}, http.StatusServiceUnavailable,
+			"; its rejection callback was not delivered: inject " + id + " not run: reception failed after 4 attempts: status 503", unanswered},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			env, _ := outboxEnv(t)
+			p := noopPlatform(t, id)
+			p.FailReception(id, tt.status, openaev.DefaultAttempts)
+			r := run(t, registry(), env, append(tt.args, "--backend-url", p.URL, "--log-level", "error")...)
+			want := `invalid --target "-oN/tmp/x": not an address nor a CIDR range`
+			if tt.args[1] == "--openaev-message" {
+				want = `invalid message for inject ` + id + `: invalid inject_content.targets "-oN/tmp/x"`
+			}
+			if r.code != 2 || !strings.Contains(r.stderr, "injectkit: "+want) || !strings.Contains(r.stderr, tt.what) {
+				t.Errorf("exit %d, stderr:\n%s\nwant 2, a line naming %q and saying %q", r.code, r.stderr, want, tt.what)
+			}
+			if !strings.Contains(r.stderr, "injectkit: hint: "+tt.hint) {
+				t.Errorf("stderr:\n%s\nwant the hint %q", r.stderr, tt.hint)
+			}
+		})
+	}
+}

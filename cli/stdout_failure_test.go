@@ -272,6 +272,27 @@ func TestStdoutNotWrittenOpenAEVDryRun(t *testing.T) {
 	}
 }
 
+// An openaev dry run of an inject refused (a bad --target) whose stdout
+// refuses the reception, so that its INVALID_USAGE was not printed, exits
+// 2 for the bad input, its line naming the value and that stdout was not
+// written, once, and the hint says why nothing reached the platform: the
+// dry run's stdout, no platform.
+func TestStdoutNotWrittenOpenAEVDryRunRefused(t *testing.T) {
+	for name, stdout := range closedStdouts(t) {
+		t.Run(name, func(t *testing.T) {
+			code, stderr := runTo(t, registry(), nil, stdout.open(), "run", "noop", "--profile", "openaev", "-o", "json",
+				"--target", "-oN/tmp/x", "--inject-id", "x1", "--log-level", "error")
+			if code != cli.ExitUsage || !strings.Contains(stderr, `injectkit: invalid --target "-oN/tmp/x": `) {
+				t.Errorf("exit %d, want %d naming the value\n%s", code, cli.ExitUsage, stderr)
+			}
+			saidOnce(t, stderr)
+			if !strings.Contains(stderr, "injectkit: hint: the dry run prints the platform's calls to stdout, which could not be written") {
+				t.Errorf("the hint says nothing of the dry run:\n%s", stderr)
+			}
+		})
+	}
+}
+
 // A dry run whose stdout cannot be written (its reader gone, a full disk),
 // with either output, says so in the one line the README promises,
 // `injectkit: stdout not written: …`, with no ERROR log line repeating it,
