@@ -62,10 +62,16 @@ type Configurer interface {
 // host-wide address the targets of every other executor share; a target
 // given as a host name is resolved by the system resolver, as the tool
 // resolves it, and gets the source on the route to its first address of
-// each family it resolves to (the openaev profile sends the source of
-// the family its traffic used alone: runtime.Request.TrafficSources).
-// The runtime calls it once
-// per inject, after Configure; it must be fast and must not touch the
+// each family it resolves to. The openaev profile
+// (runtime.Request.TrafficSources) sends one family's source alone, the
+// family nmap's traffic uses: an address's own, and IPv4 for a host name
+// whatever it resolves to (nmap, given a name without -6, scans its
+// first IPv4 address; the route to the name's IPv6 address is never
+// looked up). An executor that reaches a name another way sends from a
+// source its signatures do not name: Go's net.Dialer on "tcp" may reach
+// a dual-stack name over IPv6 (RFC 6724's order, Happy Eyeballs), so
+// dial "tcp4" (or "ip4"), as the signatures assume. The runtime calls it
+// once per inject, after Configure; it must be fast and must not touch the
 // network. Implementing it is also what has an intake resolve the
 // targets' host names before the run (runtime.Runtime.LookupHosts:
 // openaev skips an asset whose name resolves only to loopback, which a
