@@ -2,8 +2,9 @@
 # capture.sh re-captures the nmap XML fixtures of the golden tests from real
 # nmap runs against listeners it opens on loopback only (127.0.0.1-3, ::1,
 # localhost). Run it from this directory as root (nmap 7.93, python3, util-linux
-# setpriv), then `go test ./injectors/nmap -run Golden -update` to rewrite
-# the expected.json files, and review the diff.
+# setpriv and unshare, iproute2's ip), then
+# `go test ./injectors/nmap -run Golden -update` to rewrite the expected.json
+# files, and review the diff.
 #
 # Port 18100 answers with an SSH banner, 18101 has no listener (closed),
 # 18102 is a listener whose accept queue is full, so the kernel drops new
@@ -36,10 +37,28 @@ scan unmatched nmap "$ports" 127.0.0.1 127.0.0.2
 # unresolved: nmap exits 0 but resolves no target (a zone naming no
 # interface), and says why on stderr only.
 scan unresolved nmap6 "$ports -6" '::1%nosuchif0'
-# name_unresolved: a name that does not resolve beside an address. It asks
-# the system's resolver, which may ask its name server: the fixture's
-# nmap.xml is a scan of 127.0.0.1 alone (the same report) and its
-# nmap.stderr nmap's "Failed to resolve" lines, captured once.
+# name_unresolved: a name that does not resolve beside an address, with the
+# injector's own arguments (its inject.json's port). nmap asks the system's
+# resolver, whose name server may be off the machine: the scan runs in a
+# network namespace of its own (unshare -n, as root) holding loopback alone,
+# where the name server cannot be reached (connect: network unreachable) and
+# the name fails on this machine. The capture stops before nmap runs if the
+# namespace has an interface or a route besides loopback's.
+mkdir -p name_unresolved
+rm -f name_unresolved/nmap.exit
+printf '%s\n' 127.0.0.1 nosuchhost.invalid | unshare -n sh -c '
+	ip link set lo up
+	if ip -o link show | grep -qv "^1: lo:" ||
+		{ ip -4 route show table all; ip -6 route show table all; } | grep -qv " dev lo "; then
+		echo "capture.sh: the namespace reaches beyond loopback; name_unresolved not captured" >&3
+		exit 99
+	fi
+	exec nmap -sT -T4 -Pn -n --stats-every 5s -oX - -iL - -p 28585 3>&-' \
+	3>&2 >name_unresolved/nmap.xml 2>name_unresolved/nmap.stderr || {
+	rc=$?
+	[ "$rc" != 99 ] || exit 1
+	echo "$rc" >name_unresolved/nmap.exit
+}
 # error: a SYN scan run without privileges (nmap quits with exit code 1).
 mkdir -p error
 echo 127.0.0.1 | setpriv --reuid=nobody --regid=nogroup --clear-groups \
