@@ -24,7 +24,7 @@ func PayloadOf(m *signatures.Manager, in *framework.Inject, out framework.ToolOu
 	for i, t := range in.Targets {
 		configs[i], attributions[i] = t.Config, t.Attribution
 	}
-	notReached, _ := unreachedAt(unreachedKeys(out.Unreached, framework.Target.ExtrasKey, func(s string) string { return s }), in.Targets)
+	notReached := notReachedOf(out.Unreached, in.Targets)
 	if noneReached(notReached) {
 		out = failedUnreached(out)
 	}
@@ -85,26 +85,12 @@ func byTarget(m map[framework.Target]framework.TypeExtras, twice []framework.Tar
 	if len(m) == 0 {
 		return nil, nil
 	}
-	out := make([]framework.TypeExtras, len(targets))
-	found := make(map[framework.Target]struct{}, len(m))
-	for i, t := range targets {
-		k := t.ExtrasKey()
-		if te, ok := m[k]; ok {
-			out[i], found[k] = te, struct{}{}
-		}
-	}
-	if len(found) == len(m) && len(twice) == 0 {
+	out, bad := byPosition(m, targets)
+	if len(bad) == 0 && len(twice) == 0 {
 		return out, nil
-	}
-	var bad []string
-	for k := range m {
-		if _, ok := found[k]; !ok {
-			bad = append(bad, k.String())
-		}
 	}
 	var errs []string
 	if len(bad) > 0 {
-		slices.Sort(bad)
 		errs = append(errs, fmt.Sprintf("target extras keyed %s: not one of the %d targets", namedKeys(bad), len(targets)))
 	}
 	if len(twice) > 0 {

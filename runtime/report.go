@@ -87,7 +87,7 @@ func (r *Report) TargetExtras(i int) framework.TypeExtras {
 // Output.Unreached as the runtime would (framework.Target.ExtrasKey).
 func (r *Report) NotReached(i int) string {
 	if r.sigs == nil {
-		notReached, _ := unreachedAt(unreachedKeys(r.Output.Unreached, framework.Target.ExtrasKey, func(s string) string { return s }), r.Targets)
+		notReached := notReachedOf(r.Output.Unreached, r.Targets)
 		if notReached == nil {
 			return ""
 		}

@@ -254,7 +254,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 	// short run, and a slow one shows in the "payload built" duration.
 	t2 := rt.now()
 	stopRoutes()
-	notReached, stray := unreachedAt(out.Unreached, targets)
+	notReached, stray := byPosition(out.Unreached, targets) // keyed by ownOutput
 	if len(stray) > 0 {
 		log.Warn("executor named as not reached targets it was not given; ignored", zap.String("targets", namedKeys(stray)))
 	}
@@ -310,7 +310,7 @@ func (rt *Runtime) execute(ctx context.Context, p *Prepared, log *zap.Logger) (*
 }
 
 // compile compiles the post-execution signatures of out, the targets of
-// notReached (unreachedAt's) holding only their status and why. Malformed output
+// notReached (by position) holding only their status and why. Malformed output
 // becomes a failed outcome rather than a lost inject; extras and findings
 // JSON cannot encode are left out of it, the rest kept. The output
 // returned has its Status set to the outcome; the messages it makes

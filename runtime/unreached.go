@@ -36,28 +36,41 @@ func unreachedKeys(m map[framework.Target]string, keyOf func(framework.Target) f
 	return out
 }
 
-// unreachedAt lays the reasons of m (keyed as unreachedKeys keys them) out
-// by position over targets, "" for a target reached; nil when none was
-// not. It returns the keys naming no target too, as Target.String names
-// them, sorted: they are ignored.
-func unreachedAt(m map[framework.Target]string, targets []framework.Target) ([]string, []string) {
+// notReachedOf is why the executor named each of targets not reached
+// (framework.ToolOutput.Unreached keyed by framework.Target.ExtrasKey, as
+// the runtime keys it), by position, "" for a target reached; nil when
+// none was not. It serves what reads an output outside Run (PayloadOf, a
+// Report built by hand): the keys naming no target are ignored. Run's
+// notReached is the same list, byPosition of the reasons ownOutput keyed
+// (unreachedKeys), its stray keys logged.
+func notReachedOf(unreached map[framework.Target]string, targets []framework.Target) []string {
+	notReached, _ := byPosition(unreachedKeys(unreached, framework.Target.ExtrasKey, func(s string) string { return s }), targets)
+	return notReached
+}
+
+// byPosition lays the values of m, keyed by framework.Target.ExtrasKey,
+// out by position over targets, the zero value for a target m does not
+// key; nil when m keys none of them. It returns the keys naming none of
+// targets too, as Target.String names them, sorted.
+func byPosition[V any](m map[framework.Target]V, targets []framework.Target) (out []V, stray []string) {
 	if len(m) == 0 {
 		return nil, nil
 	}
-	var out []string
-	found := make(map[framework.Target]bool, len(m))
+	found := make(map[framework.Target]struct{}, len(m))
 	for i, t := range targets {
 		k := t.ExtrasKey()
-		if why, ok := m[k]; ok {
+		if v, ok := m[k]; ok {
 			if out == nil {
-				out = make([]string, len(targets))
+				out = make([]V, len(targets))
 			}
-			out[i], found[k] = why, true
+			out[i], found[k] = v, struct{}{}
 		}
 	}
-	var stray []string
+	if len(found) == len(m) {
+		return out, nil
+	}
 	for k := range m {
-		if !found[k] {
+		if _, ok := found[k]; !ok {
 			stray = append(stray, k.String())
 		}
 	}
@@ -66,7 +79,7 @@ func unreachedAt(m map[framework.Target]string, targets []framework.Target) ([]s
 }
 
 // noneReached reports whether every target of a run is in notReached
-// (unreachedAt's).
+// (by position).
 func noneReached(notReached []string) bool {
 	return len(notReached) > 0 && countNotReached(notReached) == len(notReached)
 }
@@ -92,7 +105,7 @@ func failedUnreached(out framework.ToolOutput) framework.ToolOutput {
 }
 
 // notReachedOption is the signatures.PostOption marking the targets of
-// notReached (unreachedAt's); none when it is nil.
+// notReached (by position); none when it is nil.
 func notReachedOption(notReached []string) signatures.PostOption {
 	if notReached == nil {
 		return signatures.NotReached(nil)
@@ -100,7 +113,7 @@ func notReachedOption(notReached []string) signatures.PostOption {
 	return signatures.NotReached(func(i int) string { return notReached[i] })
 }
 
-// countNotReached counts the targets of notReached (unreachedAt's).
+// countNotReached counts the targets of notReached (by position).
 func countNotReached(notReached []string) int {
 	n := 0
 	for _, why := range notReached {
