@@ -160,7 +160,7 @@ func received(t *testing.T, _ func(...string) result, p *openaevtest.Platform, i
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.Reception(context.Background(), id); err != nil {
+	if _, err := c.Reception(context.Background(), id); err != nil {
 		t.Fatal(err)
 	}
 	if st := p.InjectStatus(id); st != "PENDING" {

@@ -170,7 +170,7 @@ func TestOpenAEVHandlerRedeliveryWaitingInOutbox(t *testing.T) {
 	}
 	h := newTestHandler(t, client, store)
 	// The consumer that ran it first had acknowledged its reception.
-	if err := client.Reception(context.Background(), "i-1"); err != nil {
+	if _, err := client.Reception(context.Background(), "i-1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.HandleDelivery(context.Background(), serve.Delivery{Body: noopBody("i-1"), Redelivered: true}); err != nil {

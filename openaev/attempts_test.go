@@ -33,7 +33,7 @@ func TestCountAttempts(t *testing.T) {
 	}
 	ctx := context.Background()
 	c.Version(ctx) // not a callback: uncounted
-	if err := c.Reception(ctx, "i-1"); err != nil {
+	if _, err := c.Reception(ctx, "i-1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Trace(ctx, "i-1", "running"); err != nil {

@@ -30,18 +30,18 @@ func TestClientErrorsAndRetries(t *testing.T) {
 		wantTries int
 		permanent bool
 	}{
-		{"400 on reception is final", 400, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, true},
+		{"400 on reception is final", 400, func(c *openaev.Client) error { _, err := c.Reception(context.Background(), "i"); return err }, 1, true},
 		// A 409 or a 3xx is not retried now, but it is no refusal for
 		// good (the README's 4xx but 408, 409 and 429): a later try may
 		// succeed.
-		{"409 on reception is not retried, not refused for good", 409, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, false},
+		{"409 on reception is not retried, not refused for good", 409, func(c *openaev.Client) error { _, err := c.Reception(context.Background(), "i"); return err }, 1, false},
 		{"409 on a trace is not retried, not refused for good", 409, func(c *openaev.Client) error { return c.Trace(context.Background(), "i", "m") }, 1, false},
 		{"409 on complete is retried", 409, func(c *openaev.Client) error {
 			return c.Callback(context.Background(), "i", openaev.Execution{Message: "m", Status: "SUCCESS", Action: "complete"})
 		}, 3, false},
-		{"500 is retried", 500, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 3, false},
+		{"500 is retried", 500, func(c *openaev.Client) error { _, err := c.Reception(context.Background(), "i"); return err }, 3, false},
 		{"429 is retried", 429, func(c *openaev.Client) error { return c.Trace(context.Background(), "i", "m") }, 3, false},
-		{"302 is not followed, not refused for good", 302, func(c *openaev.Client) error { return c.Reception(context.Background(), "i") }, 1, false},
+		{"302 is not followed, not refused for good", 302, func(c *openaev.Client) error { _, err := c.Reception(context.Background(), "i"); return err }, 1, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +79,7 @@ func TestClientNetworkErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = c.Reception(context.Background(), "i")
+	_, err = c.Reception(context.Background(), "i")
 	var ae *openaev.APIError
 	if !errors.As(err, &ae) || ae.Status != 0 || ae.Attempts != 2 || !errors.Is(err, openaev.ErrRetriesExhausted) {
 		t.Fatalf("err = %v", err)
@@ -90,7 +90,7 @@ func TestClientNetworkErrors(t *testing.T) {
 	c, _ = openaev.NewClient(openaev.Config{URL: busy.URL}, openaev.WithRetry(10, time.Hour))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
 	defer cancel()
-	if err := c.Reception(ctx, "i"); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c.Reception(ctx, "i"); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("err = %v, want the context's error", err)
 	}
 }
@@ -98,7 +98,7 @@ func TestClientNetworkErrors(t *testing.T) {
 func TestClientRequestValidation(t *testing.T) {
 	c, _ := openaev.NewClient(openaev.Config{URL: "http://127.0.0.1:1"})
 	var ve *openaev.ValidationError
-	if err := c.Reception(context.Background(), " "); !errors.As(err, &ve) || ve.Field != "inject_id" {
+	if _, err := c.Reception(context.Background(), " "); !errors.As(err, &ve) || ve.Field != "inject_id" {
 		t.Errorf("blank inject id: %v", err)
 	}
 }
@@ -147,7 +147,7 @@ func TestCallbackRefusesWhatNotBlankRefuses(t *testing.T) {
 func TestClientEscapesInjectID(t *testing.T) {
 	s := testkit.NewBackend(t)
 	c, _ := openaev.NewClient(openaev.Config{URL: s.URL + "/prefix/"})
-	if err := c.Reception(context.Background(), "a/b?c"); err != nil {
+	if _, err := c.Reception(context.Background(), "a/b?c"); err != nil {
 		t.Fatal(err)
 	}
 	if got := s.Requests()[0].Path; got != "/prefix/api/injects/execution/reception/a%2Fb%3Fc" {

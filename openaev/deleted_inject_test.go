@@ -27,7 +27,7 @@ func TestCallbackForDeletedInject(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			if err := c.Reception(ctx, "gone"); !errors.Is(err, openaev.ErrPermanent) {
+			if _, err := c.Reception(ctx, "gone"); !errors.Is(err, openaev.ErrPermanent) {
 				t.Errorf("reception: %v, want a permanent refusal", err)
 			}
 			err = c.Callback(ctx, "gone", openaev.Execution{Message: "done", Status: openaev.StatusSuccess, Action: "complete"})

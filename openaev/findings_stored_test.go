@@ -162,7 +162,7 @@ func TestFlushedCopyLeavesOutStoredFindings(t *testing.T) {
 	if !ok || !taken.Processed() || len(e.platform.StoredFindings(id)) != 1 {
 		t.Fatalf("first complete: %+v, findings %v", taken.Outcome, e.platform.StoredFindings(id))
 	}
-	if err := e.client.Reception(context.Background(), id); err != nil { // reopened: PENDING
+	if _, err := e.client.Reception(context.Background(), id); err != nil { // reopened: PENDING
 		t.Fatal(err)
 	}
 	err := openaev.ResendPoster{Profile: e.profile}.PostBody(context.Background(), id, 0, taken.Raw)

@@ -3,6 +3,7 @@ package openaev
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 
 	"go.uber.org/zap"
@@ -36,8 +37,12 @@ type request struct {
 	// rewrite rebuilds the body before each attempt (see
 	// httpx.Request.Rewrite).
 	rewrite func(ctx context.Context, n int, body []byte) ([]byte, error)
-	// statusOnly: the reply body is not read (see httpx.Request.StatusOnly).
+	// statusOnly: the reply body is not read (see httpx.Request.StatusOnly),
+	// but by decode when set, whose error changes nothing.
 	statusOnly bool
+	// decode reads the body of a 2xx answer as it arrives (see
+	// httpx.Request.Decode); do then returns no body.
+	decode func(status int, body io.Reader) error
 	// once sends r one time, without retries (and so without their WARN
 	// lines): a read whose failure changes nothing.
 	once bool
@@ -90,7 +95,7 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		p.Retryable = retryConflict
 	}
 	rep, err := p.Do(ctx, httpx.Request{Op: r.op, Method: r.method, URL: url, Header: h, Body: r.body, Fields: fields,
-		Before: r.before, Rewrite: r.rewrite, StatusOnly: r.statusOnly})
+		Before: r.before, Rewrite: r.rewrite, StatusOnly: r.statusOnly, Decode: r.decode})
 	if err == nil {
 		if r.lost != nil {
 			*r.lost = rep.Unanswered

@@ -28,7 +28,7 @@ func TestClientHonoursRetryAfter(t *testing.T) {
 			}
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			if err := c.Reception(ctx, "i"); err != nil || s.Len() != 2 {
+			if _, err := c.Reception(ctx, "i"); err != nil || s.Len() != 2 {
 				t.Fatalf("Reception = %v after %d requests, want success after 2", err, s.Len())
 			}
 		})
@@ -50,7 +50,7 @@ func TestAPIErrorUnwrapsToHTTPError(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		err = c.Reception(context.Background(), "i")
+		_, err = c.Reception(context.Background(), "i")
 		var he *httpx.HTTPError
 		if !errors.As(err, &he) || he.Status != tt.status || he.Op != "reception" {
 			t.Fatalf("error = %v, want an *httpx.HTTPError with status %d in its chain", err, tt.status)

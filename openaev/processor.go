@@ -57,9 +57,11 @@ func NewProcessor(rt *runtime.Runtime, profile *Profile) *Processor {
 }
 
 // Reopened marks inject id as one the platform reported finished and
-// that runs again all the same (--rerun-finished): the platform stores the
-// earlier run's findings, and a "complete" repeating one would be dropped
-// whole, so its "complete" leaves out those the platform already stores.
+// that runs again all the same (--rerun-finished), or one whose earlier
+// run's findings it may hold otherwise (a serve copy that waited for
+// another; the reception's answer marks one too: see Receipt.Earlier):
+// a "complete" repeating one would be dropped whole, so its "complete"
+// leaves out those the platform already stores.
 func (p *Processor) Reopened(injectID string) { p.profile.reopened.add(injectID) }
 
 // Process runs one platform message. It returns nil once the terminal

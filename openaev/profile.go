@@ -250,10 +250,15 @@ func (p *Profile) Redact(s string) string { return p.client.redact(s) }
 // dispatched: see Dispatched) is an *AuthorizationError; one the platform refuses for
 // good otherwise is a *MessageError; one that could not be delivered is
 // returned naming the inject.
+//
+// An answer showing an earlier run's "complete" taken, or one that cannot
+// be read (Receipt.Earlier), marks the inject reopened (Processor.Reopened):
+// its "complete" leaves out the findings the platform stores.
 func (p *Profile) receive(ctx context.Context, id string) error {
-	err := p.client.Reception(ctx, id)
+	r, err := p.client.Reception(ctx, id)
 	if err == nil {
 		p.received.add(id)
+		p.earlier(id, r)
 		return nil
 	}
 	var auth *AuthorizationError
@@ -264,6 +269,23 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 		return &MessageError{InjectID: id, Reason: "the platform refused the reception: " + err.Error(), Err: err, Reception: true}
 	}
 	return &NotReceivedError{InjectID: id, Err: err}
+}
+
+// earlier marks inject id reopened when the answer to its reception (r)
+// shows the platform may hold an earlier run's findings, saying so once
+// (not for an inject marked already: --rerun-finished, a copy that waited).
+func (p *Profile) earlier(id string, r Receipt) {
+	if !r.Earlier() || p.reopened.has(id) {
+		return
+	}
+	p.reopened.add(id)
+	if r.Unread {
+		p.log.Warn("the platform's answer to the reception cannot be read: running the inject, its complete leaving out the findings the platform stores, should an earlier run have stored some",
+			zap.String("inject_id", id))
+		return
+	}
+	p.log.Info("the platform shows an earlier run's complete for this inject (a message sent again): running it again, its complete leaving out the findings the platform stores",
+		zap.String("inject_id", id), zap.Int("completes", r.Completes))
 }
 
 // rejection is the terminal callback of an inject that could not run:

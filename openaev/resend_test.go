@@ -25,7 +25,7 @@ func receivedInject(t *testing.T, token string, completed bool) (*openaevtest.Pl
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	if err := c.Reception(ctx, "i1"); err != nil {
+	if _, err := c.Reception(ctx, "i1"); err != nil {
 		t.Fatal(err)
 	}
 	if completed {

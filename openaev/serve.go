@@ -60,7 +60,8 @@ type HandlerConfig struct {
 //     that wait is logged then. A first delivery of an inject this
 //     process handles already waits until that handling returned, then
 //     runs (see claim), its "complete" reading the stored findings first,
-//     as one of an inject the platform shows started (see rerun).
+//     as one whose reception the platform answers with an earlier run's
+//     "complete" (see Receipt.Earlier).
 //   - The run of a redelivered message, and of one whose channel closed
 //     before its acknowledgement (serve.Delivery.Lost: the broker delivers
 //     it again), asks the platform before each attempt of its terminal
@@ -154,7 +155,9 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		if endFlight, waited, err = h.claim(ctx, id, d.Lost); err != nil {
 			return err
 		}
-		h.rerun(ctx, id, waited)
+		if waited {
+			h.cfg.Processor.Reopened(id)
+		}
 	}
 	letGo := h.holdOutbox(!d.Redelivered)
 	defer letGo()

@@ -17,11 +17,14 @@ import (
 // of the handling in flight (see Processor.ProcessMessage).
 //
 // A copy that waited runs an inject whose findings the platform may hold
-// already (the first's "complete", taken), and so does a first delivery of
-// an inject the platform shows started or finished (a message published
-// twice, one copy on another daemon): their "complete" first reads the
-// findings the platform stores and leaves those out (see rerun), as one
-// repeating a finding would be dropped whole, the inject left PENDING.
+// already (the first's "complete", taken or kept in the outbox to be), and
+// so does a first delivery whose reception the platform answers with an
+// earlier run's COMPLETE trace (a message published twice, one copy on
+// another daemon; see Receipt.Earlier for what that answer cannot show):
+// their "complete" first reads the findings the platform stores and
+// leaves those out (Processor.Reopened), as one repeating a finding would
+// be dropped whole, the inject left PENDING. Nothing more is asked of the
+// platform before the run: the reception's answer says it.
 
 // claim makes the handling of a first delivery of inject id the
 // inject's in this process, once no other handling of it is in flight,
@@ -63,30 +66,4 @@ func (h *Handler) claim(ctx context.Context, id string, lost func() bool) (end f
 			return nil, waited, fmt.Errorf("inject %s: the shutdown stopped the wait for the handling of another message of the inject", id)
 		}
 	}
-}
-
-// rerun marks inject id, whose first delivery this process runs, as one
-// whose "complete" first reads the findings the platform stores
-// (Processor.Reopened) when it may hold some: the copy waited for another
-// handling of the inject, or the platform shows it started (InjectState.Started:
-// one GET /api/injects/{id}), or its status cannot be read (a WARN says so).
-func (h *Handler) rerun(ctx context.Context, id string, waited bool) {
-	if waited {
-		h.cfg.Processor.Reopened(id)
-		return
-	}
-	in, err := h.cfg.Processor.profile.client.InjectState(ctx, id)
-	switch {
-	case err != nil && ctx.Err() != nil:
-		return // the handling ends: nothing runs
-	case err != nil:
-		h.log.Warn("the inject's status cannot be read from the platform; running it, its complete leaving out the findings the platform stores",
-			zap.String("inject_id", id), zap.Error(err))
-	case in.Started():
-		h.log.Info("first delivery of an inject the platform shows started or finished (a message sent again): running it again, its complete leaving out the findings the platform stores",
-			zap.String("inject_id", id), zap.String("status", in.Status))
-	default:
-		return
-	}
-	h.cfg.Processor.Reopened(id)
 }

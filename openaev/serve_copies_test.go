@@ -1,9 +1,13 @@
 package openaev_test
 
 import (
+	"io"
 	"net/http"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -88,29 +92,33 @@ func TestHandlerLostCopyDoesNotRun(t *testing.T) {
 // finished, or while another copy's complete may be stored) is a first
 // delivery, and runs again; its complete would repeat the findings of the
 // earlier one, and the platform would drop it whole, the inject left
-// PENDING. It first reads the findings the platform stores and leaves
-// those out: the platform processes it.
+// PENDING. The platform's answer to its reception shows the earlier
+// run's COMPLETE trace (or cannot be read): the complete first reads the
+// findings the platform stores and leaves those out, and the platform
+// processes it. Nothing else is asked of the platform before the run.
 func TestHandlerFirstDeliveryOfAStartedInject(t *testing.T) {
 	const id = "i-1"
 	tests := []struct {
 		name string
 		// between runs between the two deliveries.
 		between func(t *testing.T, s *serveEnv)
-		log     string
+		// unread makes the answers to the receptions unreadable once set.
+		unread bool
+		log    string
 	}{
-		{name: "finished", log: "first delivery of an inject the platform shows started or finished"},
+		{name: "finished", log: "the platform shows an earlier run's complete for this inject"},
 		{name: "PENDING again, its findings stored", between: func(t *testing.T, s *serveEnv) {
-			if err := s.client.Reception(t.Context(), id); err != nil {
+			if _, err := s.client.Reception(t.Context(), id); err != nil {
 				t.Fatal(err)
 			}
-		}, log: "first delivery of an inject the platform shows started or finished"},
-		{name: "status unreadable", between: func(_ *testing.T, s *serveEnv) {
-			s.platform.FailInjectRead(id, http.StatusServiceUnavailable, 2)
-		}, log: "the inject's status cannot be read from the platform; running it"},
+		}, log: "the platform shows an earlier run's complete for this inject"},
+		{name: "answer to the reception unreadable", unread: true,
+			log: "the platform's answer to the reception cannot be read: running the inject"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newServeEnv(t, serveOpts{outbox: true})
+			cut := &cutReceptions{next: http.DefaultTransport}
+			s := newServeEnv(t, serveOpts{outbox: true, httpClient: &http.Client{Transport: cut}})
 			body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
 				t.Fatal(err)
@@ -118,6 +126,7 @@ func TestHandlerFirstDeliveryOfAStartedInject(t *testing.T) {
 			if tt.between != nil {
 				tt.between(t, s)
 			}
+			cut.on.Store(tt.unread)
 			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
 				t.Fatalf("second delivery: %v", err)
 			}
@@ -137,6 +146,9 @@ func TestHandlerFirstDeliveryOfAStartedInject(t *testing.T) {
 			if st := s.platform.InjectStatus(id); !openaev.Finished(st) {
 				t.Errorf("inject %s after the second run, want a final status", st)
 			}
+			if n := len(s.platform.CallsOf(openaevtest.KindInject)); n != 0 {
+				t.Errorf("%d reads of the inject, want none: the reception's answer says it", n)
+			}
 			if s.logs.FilterMessageSnippet(tt.log).Len() != 1 {
 				t.Errorf("no line %q", tt.log)
 			}
@@ -145,4 +157,56 @@ func TestHandlerFirstDeliveryOfAStartedInject(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHandlerFirstDeliveryOfAFreshInject: a first delivery of an inject
+// that never ran makes three calls about it, the reception, the trace and
+// the complete, with the outbox or without: nothing is asked before the
+// run, nor read before the complete (issue 18's hot path).
+func TestHandlerFirstDeliveryOfAFreshInject(t *testing.T) {
+	for _, outboxed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "no outbox", true: "outbox"}[outboxed], func(t *testing.T) {
+			const id = "i-1"
+			s := newServeEnv(t, serveOpts{outbox: outboxed})
+			body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+			before := len(s.platform.AllCalls())
+			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, c := range s.platform.AllCalls()[before:] {
+				kinds = append(kinds, c.Kind)
+				if c.InjectID != id {
+					t.Errorf("call %s %s about %q, want only calls about %s", c.Kind, c.Path, c.InjectID, id)
+				}
+			}
+			want := []string{openaevtest.KindReception, openaevtest.KindTrace, openaevtest.KindComplete}
+			if !slices.Equal(kinds, want) {
+				t.Errorf("platform got %v, want %v", kinds, want)
+			}
+			if st := s.platform.InjectStatus(id); !openaev.Finished(st) {
+				t.Errorf("inject %s after the run, want a final status", st)
+			}
+		})
+	}
+}
+
+// cutReceptions is a transport whose answers to receptions, once on is
+// set, are cut short after their first bytes: a 200 whose body cannot be
+// read.
+type cutReceptions struct {
+	next http.RoundTripper
+	on   atomic.Bool
+}
+
+func (c *cutReceptions) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.next.RoundTrip(r)
+	if err != nil || !c.on.Load() || !strings.Contains(r.URL.Path, "/execution/reception/") {
+		return resp, err
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(io.LimitReader(resp.Body, 5), iotest.ErrReader(io.ErrUnexpectedEOF)), resp.Body}
+	return resp, nil
 }

@@ -139,7 +139,7 @@ func TestRefusedCertificateIsNotPermanent(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"reception", func() error { return c.Reception(ctx, "i1") }},
+		{"reception", func() error { _, err := c.Reception(ctx, "i1"); return err }},
 		{"trace", func() error { return c.Trace(ctx, "i1", "m") }},
 		{"terminal callback", func() error {
 			return c.Callback(ctx, "i1", openaev.Execution{Message: "m", Status: "SUCCESS", Action: openaev.ActionComplete})

@@ -121,7 +121,10 @@ type Request struct {
 	// StatusOnly says the caller needs only the status: a 2xx answer
 	// settles the request even when its body cannot be read (cut short,
 	// or over MaxReply), and the Reply has no Body. A callback the backend
-	// accepted is never sent again for a reply nobody reads.
+	// accepted is never sent again for a reply nobody reads. With Decode
+	// set, the body is handed to Decode all the same, limited to
+	// MaxReply, but neither Decode's error nor the body's changes the
+	// outcome: the caller learns from what Decode kept whether it read it.
 	StatusOnly bool
 	// Decode, when set, reads the body of a 2xx answer as it arrives, in
 	// place of the Poster keeping it whole: a caller decoding a large

@@ -357,7 +357,8 @@ func TestPosterReplyLimit(t *testing.T) {
 // no error. Without StatusOnly, the same answers are failures.
 func TestPosterStatusOnly(t *testing.T) {
 	cut := cutReply(t, "accepted")
-	large := newServer(t, testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)})
+	large := newServer(t)
+	large.SetReply(testkit.Reply{Status: 200, Body: strings.Repeat("x", 100)}) // every request's
 	for _, tt := range []struct {
 		name string
 		url  string
@@ -370,6 +371,20 @@ func TestPosterStatusOnly(t *testing.T) {
 			rep, err := p.Do(context.Background(), Request{URL: tt.url, StatusOnly: true})
 			if err != nil || rep.Status != 200 || rep.Attempts != 1 || rep.Body != nil {
 				t.Errorf("StatusOnly: Do = %+v, %v; want the 200 settled in one attempt", rep, err)
+			}
+			// With Decode, the body is handed over, its failure kept by
+			// Decode alone: the 200 settles the request all the same.
+			var decoded []error
+			rep, err = p.Do(context.Background(), Request{URL: tt.url, StatusOnly: true, Decode: func(_ int, rd io.Reader) error {
+				_, err := io.ReadAll(rd)
+				decoded = append(decoded, err)
+				return err
+			}})
+			if err != nil || rep.Status != 200 || rep.Attempts != 1 || rep.Body != nil {
+				t.Errorf("StatusOnly with Decode: Do = %+v, %v; want the 200 settled in one attempt", rep, err)
+			}
+			if len(decoded) != 1 || decoded[0] == nil {
+				t.Errorf("Decode saw %v, want one call seeing the body unreadable", decoded)
 			}
 		})
 	}

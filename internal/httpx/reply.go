@@ -58,8 +58,12 @@ func (p *Poster) reply(ctx context.Context, r *Request, resp *http.Response) (Re
 	decode := r.Decode
 	switch {
 	case r.StatusOnly:
-		// Read to its end (the connection is then reused), kept nowhere.
-		decode = func(_ int, rd io.Reader) error {
+		// Read to its end (the connection is then reused), kept nowhere
+		// but by Decode, whose error, as the body's, settles nothing.
+		decode = func(status int, rd io.Reader) error {
+			if r.Decode != nil {
+				_ = r.Decode(status, rd)
+			}
 			_, err := io.Copy(io.Discard, rd)
 			return err
 		}

@@ -201,7 +201,10 @@
 //     createExecutionTrace, convertExecutionAction; a @OneToMany fetched EAGER,
 //     no @JsonIgnore; a "complete"'s trace is saved before the status it
 //     finishes, but SetInjectStatus and failInjectStatus without a message
-//     leave a finished inject none), inject_injector_contract and inject_type.
+//     leave a finished inject none; the INFO trace 2.4.0 adds once it
+//     published the message, Executor.executeExternal, is not modelled:
+//     AddInject's inject is the one before dispatch), inject_injector_contract
+//     and inject_type.
 //     The contract is the whole InjectorContract, not an id
 //     (openaev-model/…/database/model/ Inject.java:171-183, no
 //     MonoIdSerializer): injector_contract_id (InjectorContract.java:53-57),
