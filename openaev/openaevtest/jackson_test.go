@@ -56,7 +56,8 @@ func TestOverlongStringRefused(t *testing.T) {
 // FAIL_ON_TRAILING_TOKENS): trailing text or whitespace leaves the outputs
 // processed, their findings stored or their bad values dropped. A first
 // value that is no object is skipped, the callback processed without
-// findings.
+// findings. Call.Structured, the tests' view, is stricter: one object,
+// nothing after it.
 func TestStructuredOutputFirstValue(t *testing.T) {
 	good := structured(map[string]any{"scan_results": []any{map[string]any{"asset_id": "a1", "host": "10.0.0.5", "port": 22, "service": "ssh"}}})
 	bad := structured(map[string]any{"ports": []any{"x"}})
@@ -64,17 +65,19 @@ func TestStructuredOutputFirstValue(t *testing.T) {
 		name     string
 		output   string
 		outcome  string
-		findings int // scan_results rows stored
+		findings int  // scan_results rows stored
+		strict   bool // Call.Structured reads it: one object, nothing after
 	}{
-		{"object alone", good, openaevtest.Processed, 1},
-		{"trailing whitespace", good + " \n\t", openaevtest.Processed, 1},
-		{"trailing text", good + " and then some", openaevtest.Processed, 1},
-		{"trailing brace", good + "}", openaevtest.Processed, 1},
-		{"a second object", good + bad, openaevtest.Processed, 1},
-		{"bad value, trailing text", bad + "garbage", openaevtest.Dropped, 0},
-		{"not JSON", "{not json", openaevtest.Processed, 0},
-		{"a list first", "[" + good + "]", openaevtest.Processed, 0},
-		{"text first", "x" + good, openaevtest.Processed, 0},
+		{"object alone", good, openaevtest.Processed, 1, true},
+		{"trailing whitespace", good + " \n\t", openaevtest.Processed, 1, true},
+		{"trailing text", good + " and then some", openaevtest.Processed, 1, false},
+		{"trailing brace", good + "}", openaevtest.Processed, 1, false},
+		{"a second object", good + bad, openaevtest.Processed, 1, false},
+		{"bad value, trailing text", bad + "garbage", openaevtest.Dropped, 0, false},
+		{"not JSON", "{not json", openaevtest.Processed, 0, false},
+		{"a list first", "[" + good + "]", openaevtest.Processed, 0, false},
+		{"text first", "x" + good, openaevtest.Processed, 0, false},
+		{"null", "null", openaevtest.Processed, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,6 +91,9 @@ func TestStructuredOutputFirstValue(t *testing.T) {
 			rows, _ := p.Findings("i1")["scan_results"].([]any)
 			if len(rows) != tt.findings {
 				t.Errorf("findings %v, want %d scan_results rows", p.Findings("i1"), tt.findings)
+			}
+			if _, ok := c.Structured(); ok != tt.strict {
+				t.Errorf("Structured() ok = %v, want %v: the test guard takes exactly one JSON object", ok, tt.strict)
 			}
 		})
 	}

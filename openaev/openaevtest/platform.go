@@ -2,6 +2,7 @@ package openaevtest
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"maps"
 	"net/http"
 	"net/http/httptest"
@@ -80,13 +81,22 @@ func (c Call) Accepted() bool { return c.Status >= 200 && c.Status < 300 }
 func (c Call) Processed() bool { return c.Accepted() && c.Outcome == Processed }
 
 // Structured decodes a callback's execution_output_structured string as
-// the platform reads it: its first JSON value, an object (rule 4).
+// the injector must write it: exactly one JSON object, nothing after it
+// but white space. It is stricter than the platform, which reads the
+// first JSON value and ignores what follows (rule 4, readStructured), so
+// a test reading the outputs through it also guards against bytes
+// appended to them; what the platform processed is in Outcome, Findings
+// and Signatures.
 func (c Call) Structured() (map[string]any, bool) {
 	s, ok := c.Body["execution_output_structured"].(string)
 	if !ok {
 		return nil, false
 	}
-	return readStructured(s)
+	var doc map[string]any
+	if json.Unmarshal([]byte(s), &doc) != nil || doc == nil {
+		return nil, false
+	}
+	return doc, true
 }
 
 // Broker is the registration reply: the broker and the queue.
