@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 )
 
@@ -234,52 +233,22 @@ func jsonKind(raw json.RawMessage) string {
 }
 
 // bindAction binds execution_action as Jackson 2.19's EnumDeserializer
-// does (FAIL_ON_NUMBERS_FOR_ENUMS off, no @JsonProperty on the constants):
-// a constant's name; else that name once Java's trim has stripped the
-// string (a blank string fails); else a string of digits not starting
-// with 0 (but "0"), read as the constant's index; a JSON integer is an
-// index too. An index out of range, a fraction, a boolean, an object, a
-// list: refused. null binds null. The index is the constant's place in
+// does (bindEnum) over the version's InjectExecutionAction; a number is
+// judged on its text, as written. The index is the constant's place in
 // 2.4.0's InjectExecutionAction (actionOrder24); the Current line's order
 // was not read, so there the stand-in refuses an index (stricter).
 func bindAction(v Version, x any, raw json.RawMessage) (any, string) {
-	const what = "Cannot deserialize value of type `InjectExecutionAction`"
-	switch val := x.(type) {
+	switch x.(type) {
 	case nil:
 		return nil, ""
-	case string:
-		if v.actions()[val] {
-			return val, ""
-		}
-		name := javaTrim(val)
-		switch {
-		case v.actions()[name]:
-			return name, ""
-		case name == "":
-			return x, fmt.Sprintf("%s from %q: an empty or blank String", what, val)
-		case name[0] >= '1' && name[0] <= '9', name == "0":
-			if n, err := strconv.ParseInt(name, 10, 32); err == nil {
-				if a, ok := v.actionAt(n); ok {
-					return a, ""
-				}
-			}
-		}
-		return x, fmt.Sprintf("%s from String %q: not one of the values accepted for Enum class: [%s]", what, val, strings.Join(v.actionNames(), ", "))
 	case float64, json.Number:
-		text := strings.TrimSpace(string(raw))
-		if strings.ContainsAny(text, ".eE") {
-			return x, fmt.Sprintf("%s from Floating-point value %s", what, text)
-		}
-		n, err := strconv.ParseInt(text, 10, 32)
-		if err != nil {
-			return x, fmt.Sprintf("Numeric value (%s) out of range of int", text)
-		}
-		if a, ok := v.actionAt(n); ok {
-			return a, ""
-		}
-		return x, fmt.Sprintf("%s from number %s: index value outside legal index range [0..%d]", what, text, len(v.actionNames())-1)
+		x = json.Number(strings.TrimSpace(string(raw)))
 	}
-	return x, fmt.Sprintf("%s from %s", what, jsonKind(raw))
+	a, refusal := bindEnum(v.actionEnum(), x)
+	if refusal != "" {
+		return x, refusal
+	}
+	return a, ""
 }
 
 // javaTrim is Java's String.trim: every leading and trailing char up to

@@ -46,9 +46,14 @@ type registered struct {
 type boundContract struct {
 	id, content string
 	domains     []boundDomain
+	// attackNull: contract_attack_patterns_external_ids given as null,
+	// which the handler reads as a list (a NullPointerException).
+	attackNull bool
 }
 
-// boundDomain is one contract_domains entry (InjectorContractDomainDTO).
+// boundDomain is one contract_domains entry (InjectorContractDomainDTO),
+// or a null one (raw nil), which Jackson binds and DomainService.upserts
+// fails on.
 type boundDomain struct {
 	raw         any
 	name, color string
@@ -56,7 +61,12 @@ type boundDomain struct {
 }
 
 // bindContract binds one injector_contracts entry as Jackson does, or
-// returns why it refuses it (a 400, before the handler runs).
+// returns why it refuses it (a 400, before the handler runs). m's numbers
+// are json.Number, their text as written. contract_platforms is a
+// PLATFORM_TYPE[] (bindEnum: a name, or on 2.4.0 an index; a null element
+// is refused, stricter: what 2.4.0 stores then was not read);
+// contract_attack_patterns_external_ids a List<String> (bindStringList);
+// contract_domains a Set of InjectorContractDomainDTO, null elements kept.
 func bindContract(v Version, m map[string]any) (boundContract, error) {
 	var bc boundContract
 	for _, f := range []struct {
@@ -70,14 +80,28 @@ func bindContract(v Version, m map[string]any) (boundContract, error) {
 		*f.to = s
 	}
 	if err := eachListed(m, "contract_platforms", func(p any) error {
-		if s, _ := p.(string); !KnownPlatform(v, s) {
-			return fmt.Errorf("%v is not a platform type", p)
+		if p == nil {
+			return fmt.Errorf("null is not a platform type")
+		}
+		if _, refusal := bindEnum(v.platformEnum(), p); refusal != "" {
+			return fmt.Errorf("%v is not a platform type: %s", p, refusal)
 		}
 		return nil
 	}); err != nil {
 		return bc, err
 	}
+	if ids, present := m["contract_attack_patterns_external_ids"]; present {
+		raw, _ := json.Marshal(ids) // json.Number written as it was read
+		if _, refusal := bindStringList(decodeValue(raw), raw); refusal != "" {
+			return bc, fmt.Errorf("contract_attack_patterns_external_ids: %s", refusal)
+		}
+		bc.attackNull = ids == nil
+	}
 	err := eachListed(m, "contract_domains", func(d any) error {
+		if d == nil {
+			bc.domains = append(bc.domains, boundDomain{})
+			return nil
+		}
 		dm, ok := d.(map[string]any)
 		if !ok {
 			return fmt.Errorf("%v is not a domain object", d)
@@ -99,7 +123,17 @@ func bindContract(v Version, m map[string]any) (boundContract, error) {
 // domains are not saved. domains holds the domain names stored; the
 // contract's new ones are added to it (upsertDomain).
 func saveContract(v Version, bc boundContract, payloads bool, domains map[string]bool) (registered, error) {
+	if bc.attackNull {
+		return registered{}, fmt.Errorf("contract_attack_patterns_external_ids null: NullPointerException (InjectorContractService.convertInjectorFromInput)")
+	}
 	if !payloads {
+		// upserts reads every name before it saves any: a null entry
+		// fails first.
+		for _, d := range bc.domains {
+			if d.raw == nil {
+				return registered{}, fmt.Errorf("contract_domains: a null entry: NullPointerException (DomainService.upserts)")
+			}
+		}
 		for _, d := range bc.domains {
 			if err := upsertDomain(domains, d.raw, d.name, d.color, d.colorGiven); err != nil {
 				return registered{}, err
@@ -116,14 +150,17 @@ func saveContract(v Version, bc boundContract, payloads bool, domains map[string
 }
 
 // bindString binds a String property as Jackson does: a string, null (or
-// left out) as "", a number or a boolean as its text; an object or a list
-// is refused.
+// left out) as "", a number or a boolean as its text (a json.Number's text
+// as written, as Jackson's parser gives it); an object or a list is
+// refused.
 func bindString(x any) (string, string) {
 	switch x := x.(type) {
 	case nil:
 		return "", ""
 	case string:
 		return x, ""
+	case json.Number:
+		return string(x), ""
 	case map[string]any, []any:
 		return "", "Cannot deserialize value of type `java.lang.String` from " + map[bool]string{true: "Object", false: "Array"}[isObject(x)] + " value"
 	default:

@@ -30,12 +30,17 @@
 //  2. Registration (POST /api/injectors, multipart, JSON part "input", optional
 //     part "icon", stored only when typed image/png, any other skipped) binds
 //     the input (contracts.go): injector_id, injector_name and injector_type
-//     must not be blank (@NotBlank, Java's trim: U+0001 is blank, U+00A0 is
-//     not), and a value Jackson cannot bind is a 400: contract_platforms must
-//     be Endpoint.PLATFORM_TYPE members (Linux, Windows, MacOS, Container,
-//     Service, Generic, Internal, Unknown; Current adds Android, iOS). The
-//     contracts themselves are not validated (no @Valid): injector_contracts
-//     left out or null, or a null contract, is a NullPointerException, a 500; a
+//     are Strings (a number kept as written: injector_id 1.50 names the queue
+//     openaev_injector_1.50) and must not be blank (@NotBlank, Java's trim:
+//     U+0001 is blank, U+00A0 is not), and a value Jackson cannot bind is a
+//     400: contract_platforms must be Endpoint.PLATFORM_TYPE members (Linux,
+//     Windows, MacOS, Container, Service, Generic, Internal, Unknown; Current
+//     adds Android, iOS) by name, trimmed, or on 2.4.0 by index (1 or "1":
+//     Windows; bindEnum), contract_attack_patterns_external_ids a list of
+//     scalars. The contracts themselves are not validated (no @Valid):
+//     injector_contracts left out or null, a null contract,
+//     contract_attack_patterns_external_ids null, or a null contract_domains
+//     entry of an injector without payloads, is a NullPointerException, a 500; a
 //     blank contract_id or contract_content, or the blank name or color of a
 //     domain not stored yet (the preset domains and those registered before
 //     are; domains.go), fails the entities' @NotBlank as they are saved:

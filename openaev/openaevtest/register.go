@@ -67,17 +67,25 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	if reason := p.readRegistration(r, c); reason != "" {
 		return bad(reason)
 	}
-	if c.Body == nil {
+	in := numbersAsWritten(c.Raw)
+	if c.Body == nil || in == nil {
 		return bad("input is not a JSON object")
 	}
+	names := map[string]string{}
 	for _, k := range []string{"injector_id", "injector_name", "injector_type"} {
-		// @NotBlank, checked by Hibernate Validator: Java's trim() strips
-		// every char up to U+0020, not U+00A0.
-		if v, ok := c.Body[k].(string); !ok || blank(v) {
+		// A String field (bindString: 123 and 1.50 their text as
+		// written), then @NotBlank, checked by Hibernate Validator: Java's
+		// trim() strips every char up to U+0020, not U+00A0.
+		s, refusal := bindString(in[k])
+		if refusal != "" {
+			return bad(k + ": " + refusal)
+		}
+		if blank(s) {
 			return bad(k + " must not be blank")
 		}
+		names[k] = s
 	}
-	raw := c.Body["injector_contracts"]
+	raw := in["injector_contracts"]
 	if raw == nil {
 		// Nothing requires the list: InjectorService.registerExternalInjector
 		// streams it (:231), a NullPointerException it wraps in a
@@ -126,7 +134,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		// Stored as they are, whatever they hold (rule 13).
 		expectations[bc.id] = contractExpectations(bc.content)
 	}
-	owner := contractInjector{ID: c.Body["injector_id"].(string), Name: c.Body["injector_name"].(string), Type: c.Body["injector_type"].(string)}
+	owner := contractInjector{ID: names["injector_id"], Name: names["injector_name"], Type: names["injector_type"]}
 	p.mu.Lock()
 	maps.Copy(p.domains, domains)
 	for id, outs := range outputs {
@@ -137,7 +145,7 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 	b := p.broker
 	p.mu.Unlock()
 	if b.Queue == "" {
-		b.Queue = "openaev_injector_" + c.Body["injector_id"].(string)
+		b.Queue = "openaev_injector_" + owner.ID
 	}
 	reply, _ := json.Marshal(map[string]any{
 		"connection": map[string]any{"host": b.Host, "vhost": b.VHost, "use_ssl": b.UseSSL, "port": b.Port,
@@ -145,6 +153,19 @@ func (p *Platform) register(r *http.Request, c *Call) (int, string, []byte) {
 		"listen": b.Queue,
 	})
 	return http.StatusOK, jsonType, reply
+}
+
+// numbersAsWritten decodes b's first JSON value, an object, its numbers
+// json.Number holding their text as written (what Jackson's parser gives
+// a String field), or returns nil.
+func numbersAsWritten(b []byte) map[string]any {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if dec.Decode(&m) != nil {
+		return nil
+	}
+	return m
 }
 
 // searchInput is the platform's SearchPaginationInput, the body of its

@@ -82,3 +82,68 @@ func TestRegistrationBindsFirst(t *testing.T) {
 		})
 	}
 }
+
+// TestRegistrationBoundAsJackson: the registration input is bound as
+// Jackson binds it (checked against Jackson with the platform's input
+// classes): a String field given a number keeps the number's text as
+// written (a numeric injector_id names the queue), contract_platforms
+// takes an index on 2.4.0, contract_attack_patterns_external_ids is a
+// List<String> whose null the handler fails on, and a null domain binds,
+// then fails DomainService.upserts unless the injector has payloads.
+func TestRegistrationBoundAsJackson(t *testing.T) {
+	const content = `"contract_content":"{\"outputs\":[]}"`
+	input := func(id, entry string) string {
+		return `{"injector_id":` + id + `,"injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":"c1",` + content + entry + `}]}`
+	}
+	tests := []struct {
+		name    string
+		version openaevtest.Version
+		input   string
+		want    int
+		queue   string // the reply's listen, when 200
+	}{
+		{"injector_id a string", openaevtest.Version24, input(`"inj"`, ""), 200, "openaev_injector_inj"},
+		{"injector_id a fraction as written", openaevtest.Version24, input(`1.50`, ""), 200, "openaev_injector_1.50"},
+		{"injector_id an exponent as written", openaevtest.Version24, input(`1E2`, ""), 200, "openaev_injector_1E2"},
+		{"injector_id an integer", openaevtest.Version24, input(`12345678901234567890123`, ""), 200, "openaev_injector_12345678901234567890123"},
+		{"injector_id true", openaevtest.Version24, input(`true`, ""), 200, "openaev_injector_true"},
+		{"injector_id an object", openaevtest.Version24, input(`{}`, ""), 400, ""},
+		{"injector_id null", openaevtest.Version24, input(`null`, ""), 400, ""},
+		{"contract_id a number as written", openaevtest.Version24, `{"injector_id":"i","injector_name":"n","injector_type":"t","injector_contracts":[{"contract_id":1.50,` + content + `}]}`, 200, "openaev_injector_i"},
+		{"platform index", openaevtest.Version24, input(`"i"`, `,"contract_platforms":[1]`), 200, "openaev_injector_i"},
+		{"platform index as a string", openaevtest.Version24, input(`"i"`, `,"contract_platforms":["7"]`), 200, "openaev_injector_i"},
+		{"platform name trimmed", openaevtest.Version24, input(`"i"`, `,"contract_platforms":[" Linux"]`), 200, "openaev_injector_i"},
+		{"platform index out of range", openaevtest.Version24, input(`"i"`, `,"contract_platforms":[8]`), 400, ""},
+		{"platform index as a string out of range", openaevtest.Version24, input(`"i"`, `,"contract_platforms":["8"]`), 400, ""},
+		{"platform negative index", openaevtest.Version24, input(`"i"`, `,"contract_platforms":[-1]`), 400, ""},
+		{"platform fraction", openaevtest.Version24, input(`"i"`, `,"contract_platforms":[1.0]`), 400, ""},
+		{"platform empty", openaevtest.Version24, input(`"i"`, `,"contract_platforms":[""]`), 400, ""},
+		{"platform true", openaevtest.Version24, input(`"i"`, `,"contract_platforms":[true]`), 400, ""},
+		{"platform a string, not a list", openaevtest.Version24, input(`"i"`, `,"contract_platforms":"Linux"`), 400, ""},
+		{"platforms null", openaevtest.Version24, input(`"i"`, `,"contract_platforms":null`), 200, "openaev_injector_i"},
+		// Current's enum order was not read: the stand-in refuses an index.
+		{"platform index on Current", openaevtest.Current, input(`"i"`, `,"contract_platforms":[1]`), 400, ""},
+		{"attack patterns null", openaevtest.Version24, input(`"i"`, `,"contract_attack_patterns_external_ids":null`), 500, ""},
+		{"attack patterns scalars and null", openaevtest.Version24, input(`"i"`, `,"contract_attack_patterns_external_ids":["T1046",1.50,true,null]`), 200, "openaev_injector_i"},
+		{"attack patterns a string", openaevtest.Version24, input(`"i"`, `,"contract_attack_patterns_external_ids":"T1046"`), 400, ""},
+		{"attack patterns holding an object", openaevtest.Version24, input(`"i"`, `,"contract_attack_patterns_external_ids":[{}]`), 400, ""},
+		{"a null domain", openaevtest.Version24, input(`"i"`, `,"contract_domains":[null]`), 500, ""},
+		{"a null domain after a stored one", openaevtest.Version24, input(`"i"`, `,"contract_domains":[{"domain_name":"Network"},null]`), 500, ""},
+		{"a null domain, the injector with payloads", openaevtest.Version24,
+			`{"injector_id":"i","injector_name":"n","injector_type":"t","injector_payloads":true,"injector_contracts":[{"contract_id":"c1",` + content + `,"contract_domains":[null]}]}`, 200, "openaev_injector_i"},
+		{"domains a string", openaevtest.Version24, input(`"i"`, `,"contract_domains":"Network"`), 400, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(tt.version))
+			body, ct := multipartBody(t, tt.input, "application/json", nil, "")
+			st, reply := post(t, p, "/api/injectors", token, ct, body)
+			if st != tt.want {
+				t.Fatalf("status %d, want %d (%v)", st, tt.want, reply)
+			}
+			if st == 200 && reply["listen"] != tt.queue {
+				t.Errorf("queue %v, want %q", reply["listen"], tt.queue)
+			}
+		})
+	}
+}

@@ -99,7 +99,10 @@ func union(a map[string]bool, vs ...string) map[string]bool {
 // The platform's enums, by version (read-only after package init).
 var (
 	// Endpoint.PLATFORM_TYPE (contract_platforms).
-	platforms24      = set("Linux", "Windows", "MacOS", "Container", "Service", "Generic", "Internal", "Unknown")
+	// In 2.4.0's order (openaev-model …/database/model/Endpoint.java:57-73):
+	// a JSON index binds the constant at its place (bindEnum).
+	platformOrder24  = []string{"Linux", "Windows", "MacOS", "Container", "Service", "Generic", "Internal", "Unknown"}
+	platforms24      = set(platformOrder24...)
 	platformsCurrent = union(platforms24, "Android", "iOS")
 
 	// ContractOutputType (contract_content.outputs[].type).
@@ -177,13 +180,21 @@ func (v Version) actionNames() []string {
 	return slices.Sorted(maps.Keys(actionsCurrent))
 }
 
-// actionAt is the InjectExecutionAction at index n, on 2.4.0; on Current,
-// whose order was not read, none.
-func (v Version) actionAt(n int64) (string, bool) {
-	if v != Version24 || n < 0 || n >= int64(len(actionOrder24)) {
-		return "", false
+// actionEnum is the version's InjectExecutionAction, as Jackson binds it
+// (bindEnum): indexed on 2.4.0; on Current, whose order was not read, an
+// index is refused.
+func (v Version) actionEnum() enumType {
+	return enumType{"InjectExecutionAction", v.actionNames(), v.actions(), v == Version24}
+}
+
+// platformEnum is the version's Endpoint.PLATFORM_TYPE, as Jackson binds
+// it (bindEnum): indexed on 2.4.0; on Current, whose order was not read,
+// an index is refused.
+func (v Version) platformEnum() enumType {
+	if v == Version24 {
+		return enumType{"Endpoint$PLATFORM_TYPE", platformOrder24, platforms24, true}
 	}
-	return actionOrder24[n], true
+	return enumType{"Endpoint$PLATFORM_TYPE", slices.Sorted(maps.Keys(platformsCurrent)), platformsCurrent, false}
 }
 
 // status parses an execution status as the version does, returning the
