@@ -3,8 +3,8 @@ package openaevtest
 import (
 	"encoding/json"
 	"fmt"
-	"math"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -185,13 +185,16 @@ func isObject(x any) bool { _, ok := x.(map[string]any); return ok }
 // constant at that place (FAIL_ON_NUMBERS_FOR_ENUMS off; assumed refused on
 // Current, whose enum order was not read); a label the version lacks is
 // judged when outputs are processed (outputsLocked). field binds a
-// String; isMultiple a boolean, null false, "true" and "false" read, an
-// integer 0 false and any other true.
+// String, labels a String[], isMultiple and isFindingCompatible booleans,
+// each from the tree (treebind.go: a number is its node's text, 1E2
+// "100.0").
 func readOutputs(v Version, content string) ([]contractOutput, string, int) {
-	doc, ok := readStructured(content)
-	if !ok || doc == nil {
+	if doc, ok := readStructured(content); !ok || doc == nil {
 		return nil, "contract_content is not a JSON object: ContentConverter gives null, and reading its outputs throws a NullPointerException", http.StatusInternalServerError
 	}
+	var first json.RawMessage
+	_ = json.NewDecoder(strings.NewReader(content)).Decode(&first)
+	doc, _ := treeValue(first).(map[string]any)
 	raw, present := doc["outputs"]
 	if !present {
 		return nil, "contract_content has no outputs: reading them throws a NullPointerException", http.StatusInternalServerError
@@ -224,11 +227,12 @@ func bindOutput(v Version, e any) (contractOutput, error) {
 	switch t := m["type"].(type) {
 	case string:
 		o.Type = t
-	case float64:
-		if v != Version24 || t != math.Trunc(t) || t < 0 || int(t) >= len(outputOrder24) {
+	case json.Number:
+		n, err := strconv.Atoi(string(t))
+		if v != Version24 || err != nil || n < 0 || n >= len(outputOrder24) {
 			return o, fmt.Errorf("type %v is no ContractOutputType index", t)
 		}
-		o.Type = outputOrder24[int(t)]
+		o.Type = outputOrder24[n]
 	default:
 		return o, fmt.Errorf("type %v is no ContractOutputType", t)
 	}
@@ -237,22 +241,16 @@ func bindOutput(v Version, e any) (contractOutput, error) {
 		return o, fmt.Errorf("field: %s", refusal)
 	}
 	o.Field = field
-	switch x := m["isMultiple"].(type) {
-	case nil:
-	case bool:
-		o.Multiple = x
-	case string:
-		if x != "true" && x != "false" {
-			return o, fmt.Errorf("isMultiple %q is no boolean", x)
-		}
-		o.Multiple = x == "true"
-	case float64:
-		if x != math.Trunc(x) {
-			return o, fmt.Errorf("isMultiple %v is no boolean", x)
-		}
-		o.Multiple = x != 0
-	default:
-		return o, fmt.Errorf("isMultiple %v is no boolean", x)
+	if refusal := bindStringArray(m["labels"]); refusal != "" {
+		return o, fmt.Errorf("labels: %s", refusal)
+	}
+	multiple, refusal := bindBool(m["isMultiple"])
+	if refusal != "" {
+		return o, fmt.Errorf("isMultiple: %s", refusal)
+	}
+	o.Multiple = multiple
+	if _, refusal := bindBool(m["isFindingCompatible"]); refusal != "" {
+		return o, fmt.Errorf("isFindingCompatible: %s", refusal)
 	}
 	return o, nil
 }
@@ -297,7 +295,7 @@ func outputsInOrder(content string) []any {
 		if _, seen := last[m.name]; !seen {
 			names = append(names, m.name)
 		}
-		last[m.name] = decodeValue(m.raw)
+		last[m.name] = treeValue(m.raw)
 	}
 	elems := make([]any, len(names))
 	for i, n := range names {

@@ -1,7 +1,9 @@
 package openaevtest_test
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -89,5 +91,87 @@ func TestContractReadWhenProcessing(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestOutputElementsBoundFromTree: 2.4.0 binds each output element from
+// the contract's tree (treeToValue), as checked against Jackson: field is
+// a String, a number its node's text (1.50 "1.5", 1E2 "100.0", -0 "0");
+// labels a String[] (null, or a list of scalars); isMultiple and
+// isFindingCompatible booleans (trimmed true/True/TRUE and
+// false/False/FALSE, "", blank and "null" false, an integer 0 false and
+// any other true; "1", a fraction, a list refused). A refused element
+// drops every result with structured outputs. isMultiple is seen through
+// a cve list, processed only from an output declared isMultiple.
+func TestOutputElementsBoundFromTree(t *testing.T) {
+	tests := []struct {
+		name     string
+		members  string // after "type":"cve","field":"c"; a later one wins
+		field    string // the bound field, "" when the element is refused
+		multiple bool
+	}{
+		{"plain", `"isMultiple":true`, "c", true},
+		{"field a fraction", `"field":1.50,"isMultiple":true`, "1.5", true},
+		{"field an exponent", `"field":1E2,"isMultiple":true`, "100.0", true},
+		{"field a small fraction", `"field":0.00099,"isMultiple":true`, "9.9E-4", true},
+		{"field minus zero", `"field":-0,"isMultiple":true`, "0", true},
+		{"field a long integer", `"field":12345678901234567890123,"isMultiple":true`, "12345678901234567890123", true},
+		{"field true", `"field":true,"isMultiple":true`, "true", true},
+		{"field an object", `"field":{}`, "", false},
+		{"isMultiple True, spaced", `"isMultiple":" True "`, "c", true},
+		{"isMultiple TRUE", `"isMultiple":"TRUE"`, "c", true},
+		{"isMultiple tRUE", `"isMultiple":"tRUE"`, "", false},
+		{"isMultiple empty", `"isMultiple":""`, "c", false},
+		{"isMultiple blank", `"isMultiple":"  "`, "c", false},
+		{"isMultiple null text", `"isMultiple":"null"`, "c", false},
+		{"isMultiple null", `"isMultiple":null`, "c", false},
+		{"isMultiple 1 as text", `"isMultiple":"1"`, "", false},
+		{"isMultiple 2", `"isMultiple":2`, "c", true},
+		{"isMultiple 0", `"isMultiple":0`, "c", false},
+		{"isMultiple 1.0", `"isMultiple":1.0`, "", false},
+		{"isMultiple 1E0", `"isMultiple":1E0`, "", false},
+		{"isMultiple a list", `"isMultiple":[true]`, "", false},
+		{"isFindingCompatible x", `"isMultiple":true,"isFindingCompatible":"x"`, "", false},
+		{"isFindingCompatible 1.0", `"isMultiple":true,"isFindingCompatible":1.0`, "", false},
+		{"isFindingCompatible true, spaced", `"isMultiple":true,"isFindingCompatible":" true "`, "c", true},
+		{"isFindingCompatible empty", `"isMultiple":true,"isFindingCompatible":""`, "c", true},
+		{"labels null", `"isMultiple":true,"labels":null`, "c", true},
+		{"labels scalars", `"isMultiple":true,"labels":["a",1.50,true,null]`, "c", true},
+		{"labels a string", `"isMultiple":true,"labels":"scan"`, "", false},
+		{"labels empty string", `"isMultiple":true,"labels":""`, "", false},
+		{"labels an object", `"isMultiple":true,"labels":{}`, "", false},
+		{"labels holding an object", `"isMultiple":true,"labels":[{}]`, "", false},
+		{"labels holding a list", `"isMultiple":true,"labels":[[]]`, "", false},
+		{"labels a number", `"isMultiple":true,"labels":1`, "", false},
+		{"type an index", `"type":7,"isMultiple":true`, "c", true},
+		{"type a fractional index", `"type":7.0,"isMultiple":true`, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := openaevtest.NewPlatform(t, token, openaevtest.WithVersion(openaevtest.Version24))
+			content := `{"outputs":[{"type":"cve","field":"c",` + tt.members + `}]}`
+			if st, reply := register(t, p, map[string]any{"contract_id": "c-1", "contract_content": content}); st != 200 {
+				t.Fatalf("registration: %d %v", st, reply)
+			}
+			want := []string{}
+			if tt.field != "" {
+				want = []string{"cve:" + tt.field}
+			}
+			if outs, _ := p.ContractOutputs("c-1"); !slices.Equal(outs, want) {
+				t.Errorf("outputs %q, want %q", outs, want)
+			}
+			p.AddInject("i1", "c-1")
+			postJSON(t, p, "/api/injects/execution/reception/i1", map[string]any{"tracking_total_count": 1})
+			doc, _ := json.Marshal(map[string]any{tt.field: []any{map[string]any{"id": "CVE-1", "host": "h", "severity": "high"}}})
+			body := callback("complete", "SUCCESS", nil)
+			body["execution_output_structured"] = string(doc)
+			c := postCallback(t, p, "i1", body)
+			if processed := c.Outcome == openaevtest.Processed; processed != (tt.field != "" && tt.multiple) {
+				t.Errorf("outcome %s (%s): element bound %v, isMultiple %v", c.Outcome, c.Reason, tt.field != "", tt.multiple)
+			}
+			if refused := strings.Contains(c.Reason, "contract output"); refused != (tt.field == "") {
+				t.Errorf("reason %q: element refused %v", c.Reason, tt.field == "")
+			}
+		})
 	}
 }

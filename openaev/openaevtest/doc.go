@@ -46,8 +46,12 @@
 //     are; domains.go), fails the entities' @NotBlank as they are saved:
 //     a 500. contract_content is stored as the string it is, read only when
 //     a result is processed: a content that is no JSON object or has no
-//     outputs, or an output Jackson cannot bind, drops every result with
-//     structured outputs of its injects; so does an output type the version
+//     outputs, or an output Jackson cannot bind from the content's tree
+//     (treebind.go: field a String, a number its node's text, 1E2 "100.0";
+//     labels null or a list of scalars; isMultiple and isFindingCompatible
+//     booleans, "TRUE" and 2 true, "" and "null" false, "1" and 1.0
+//     refused), drops every result with structured outputs of its
+//     injects; so does an output type the version
 //     lacks (ContractOutputType, 2.4.0: text, number, port, portscan, ipv4,
 //     ipv6, credentials, cve, username, share, admin_username, group,
 //     computer, password_policy, delegation, sid, vulnerability,
