@@ -43,9 +43,11 @@ func Untenanted(r outbox.Record) bool {
 // does not send it, and what a flush will do with it changes once this
 // run completes the inject. A stored "complete" is then superseded: a
 // flush sends not a second "complete" but the signatures it carries, as
-// a "data" callback, beside this run's; stored "data" callbacks add that
-// run's signatures. One lookup by inject id, cheap on an empty outbox; a
-// store that cannot be read says nothing (the run goes on).
+// a "data" callback, beside this run's, or drops it when it carries none
+// (asked of supersededData, the flush's own test); until then, a flush
+// sends it as it is. Stored "data" callbacks add that run's signatures.
+// One lookup by inject id, cheap on an empty outbox; a store that cannot
+// be read says nothing (the run goes on).
 func (p *Processor) WarnPending(store *outbox.Store, id string) {
 	if store == nil {
 		return
@@ -57,9 +59,18 @@ func (p *Processor) WarnPending(store *outbox.Store, id string) {
 	fields := []zap.Field{zap.String("inject_id", id), zap.Uint64("outbox_id", r.ID), zap.String("action", r.Phase),
 		zap.Int("index", r.ChunkIndex)}
 	if r.Phase == ActionComplete {
+		if r, err = store.Get(r.ID); err != nil {
+			return
+		}
+		if _, carries := supersededData(r.Body); !carries {
+			p.profile.log.Warn("an earlier run of this inject left its complete pending in the outbox, carrying no signatures: "+
+				"once this run completes the inject, outbox flush drops that complete (superseded); until then, a flush sends it",
+				fields...)
+			return
+		}
 		p.profile.log.Warn("an earlier run of this inject left its complete pending in the outbox: once this run completes "+
-			"the inject, outbox flush sends not that complete but its signatures, as data (the platform then holds both runs' signatures)",
-			fields...)
+			"the inject, outbox flush sends not that complete but its signatures, as data (the platform then holds both runs' signatures); "+
+			"until then, a flush sends that complete", fields...)
 		return
 	}
 	p.profile.log.Warn("an earlier run of this inject left signatures pending in the outbox: outbox flush sends them as data, "+
