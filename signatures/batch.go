@@ -183,13 +183,17 @@ func (b *Batch) fill(i int, s *Signature) {
 }
 
 // routed sets the source addresses of s, a signature of c, to c's own
-// when the batch finds them per route.
+// when the batch finds them per route, and logs noIPv4 when s carries
+// source_ipv4=unknown.
 func (b *Batch) routed(c Config, s *Signature) {
 	if b.routes == nil || c.Category() != Network {
 		return
 	}
 	src := b.routes.For(c)
 	s.SourceIPv4, s.SourceIPv6 = src.IPv4, src.IPv6
+	if src.IPv4 == UnknownSourceIP {
+		b.routes.m.noIPv4(needsIPv4(c))
+	}
 }
 
 // All yields every signature in order (each as Signature returns it).

@@ -74,3 +74,65 @@ func TestNoIPv4SourceLogNamesTheFamily(t *testing.T) {
 		})
 	}
 }
+
+// t87: with no IPv4 source found, a source looked up but carried by no
+// signature logs nothing: a route asked for a size estimate (the openaev
+// profile's, before the run), a host name found not reached (its
+// signature has no source), an IPv6 target under TrafficOnly. A
+// signature built with source_ipv4=unknown still says so.
+func TestNoIPv4SourceLoggedOnlyWhenCarried(t *testing.T) {
+	name := signatures.NetworkConfig{TargetHostname: "nowhere.invalid"}
+	v6 := signatures.NetworkConfig{TargetIPv6: "::1"}
+	types := []signatures.ExpectationType{signatures.Detection}
+	at := func(int) signatures.Attribution { return signatures.Attribution{Asset: "a"} }
+	cases := []struct {
+		name     string
+		cfgs     []signatures.Config
+		reached  bool // false: the first target is not reached
+		estimate bool // only For is asked, as a size estimate does
+		warned   bool
+	}{
+		{"a size estimate", []signatures.Config{name, v6}, true, true, false},
+		{"host name not reached", []signatures.Config{name, v6}, false, false, false},
+		{"host name reached, source unknown", []signatures.Config{name, v6}, true, false, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			core, logs := observer.New(zapcore.DebugLevel)
+			r := signatures.Resolver{
+				InterfaceAddrs: func() ([]netip.Addr, error) { return []netip.Addr{netip.MustParseAddr("::1")}, nil },
+				Route:          func(a netip.Addr) (netip.Addr, error) { return a, nil },
+			}
+			m := signatures.NewManager(signatures.WithResolver(r), signatures.WithLogger(zap.New(core)))
+			routes := m.RouteSources()
+			routes.TrafficOnly()
+			if tc.estimate {
+				for _, c := range tc.cfgs {
+					routes.For(c)
+				}
+			} else {
+				pre, err := m.Batch(len(tc.cfgs), func(i int) signatures.Config { return tc.cfgs[i] }, signatures.PerRoute(routes))
+				if err != nil {
+					t.Fatal(err)
+				}
+				notReached := func(i int) string {
+					if i == 0 && !tc.reached {
+						return "not scanned: the name does not resolve"
+					}
+					return ""
+				}
+				post, err := m.Post(pre, signatures.ToolOutput{Status: signatures.StatusPartial}, signatures.NotReached(notReached))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := post.Payload(at, types, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			warned := logs.FilterLevelExact(zapcore.WarnLevel).Len() > 0
+			if warned != tc.warned || logs.FilterField(zap.String("family", "ipv4")).FilterLevelExact(zapcore.InfoLevel).Len() > 0 {
+				t.Errorf("logged %v; want a WARN: %v, no INFO about IPv6 targets", logs.All(), tc.warned)
+			}
+		})
+	}
+}

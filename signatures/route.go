@@ -75,7 +75,10 @@ func (m *Manager) RouteSources() *RouteSources {
 // target. A cloud or external configuration has none. An IPv4-mapped IPv6
 // target is the IPv4 address it maps (Canonical): its source is an IPv4
 // address, never put in source_ipv6. After TrafficOnly, the family the
-// target's traffic does not use is left empty.
+// target's traffic does not use is left empty. For logs nothing: a source
+// looked up is not yet a signature built (a size estimate asks too, and a
+// target found not reached gets a signature without sources); a Batch
+// logs the IPv4 source unknown of a signature it builds (see noIPv4).
 func (r *RouteSources) For(c Config) SourceIPs {
 	nc, ok := networkOf(c)
 	if !ok {
@@ -94,9 +97,6 @@ func (r *RouteSources) For(c Config) SourceIPs {
 	}
 	if r.traffic {
 		src = trafficFamily(nc, src)
-	}
-	if src.IPv4 == UnknownSourceIP {
-		r.m.noIPv4(needsIPv4(nc))
 	}
 	return src
 }
