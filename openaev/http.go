@@ -46,8 +46,8 @@ type request struct {
 	// once sends r one time, without retries (and so without their WARN
 	// lines): a read whose failure changes nothing.
 	once bool
-	// lost, when set, gets the attempts of a 2xx answer's request that
-	// got no answer (httpx.Reply.Unanswered).
+	// lost, when set, has the attempts of r that got no answer added to
+	// it (httpx.Reply.Unanswered, HTTPError.Unanswered once they ran out).
 	lost *int
 }
 
@@ -98,11 +98,14 @@ func (c *Client) do(ctx context.Context, r request) ([]byte, error) {
 		Before: r.before, Rewrite: r.rewrite, StatusOnly: r.statusOnly, Decode: r.decode})
 	if err == nil {
 		if r.lost != nil {
-			*r.lost = rep.Unanswered
+			*r.lost += rep.Unanswered
 		}
 		return rep.Body, nil
 	}
 	var he *httpx.HTTPError
+	if r.lost != nil && errors.As(err, &he) {
+		*r.lost += he.Unanswered
+	}
 	var own *APIError
 	if !errors.As(err, &he) || errors.As(err, &own) {
 		// ctx ended, or r.before or r.rewrite ended the attempts with

@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 
 	"go.uber.org/zap"
+
+	"github.com/injectkit/injectkit/transport/outbox"
 )
 
 // A message may be run by two processes: the broker delivers it again
@@ -127,6 +129,9 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 	lost := 0
 	if op == ActionData {
 		req.lost = &lost
+		if index > 0 { // a stored "data" body's own earlier attempts, not its superseded "complete"'s
+			lost = outbox.EarlierUnanswered(ctx)
+		}
 	}
 	_, err := p.client.do(callbackContext(ctx), req)
 	switch {
@@ -142,6 +147,12 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		}
 		return err
 	case err != nil:
+		if lost > 0 {
+			// Kept to be sent again, it may be stored once more.
+			p.log.Warn("data callback not delivered after attempts that got no answer: the platform may already have stored its signatures",
+				zap.String("inject_id", injectID), zap.Int("index", index), zap.Int("signature_targets", signatureTargets(body)),
+				zap.Int("unanswered", lost))
+		}
 		err = authorization(err, injectID, p.denial(ctx, err, p.received.has(injectID)))
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}

@@ -39,6 +39,10 @@ type HTTPError struct {
 	Body string
 	// Attempts is the number of requests made.
 	Attempts int
+	// Unanswered counts those of them that got no answer once the request
+	// may have reached the server (as Reply.Unanswered; the last one
+	// included): the server may have taken the request that many times.
+	Unanswered int
 	// Err is the error of the last attempt when it got no usable response
 	// (a network error, a timeout, an unreadable reply), its text redacted.
 	Err error

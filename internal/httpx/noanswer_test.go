@@ -96,3 +96,38 @@ func TestPosterUnanswered(t *testing.T) {
 		})
 	}
 }
+
+// TestPosterUnansweredOnError: a request whose attempts ran out counts,
+// in its *HTTPError, those that got no answer once sent (the last one
+// too), not those answered with an error status.
+func TestPosterUnansweredOnError(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer func(n int, w http.ResponseWriter)
+		want   int
+	}{
+		{"every connection cut", func(_ int, w http.ResponseWriter) { testkit.Cut(w) }, 3},
+		{"cut, then 503", func(n int, w http.ResponseWriter) {
+			if n == 0 {
+				testkit.Cut(w)
+				return
+			}
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}, 1},
+		{"every answer 503", func(_ int, w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body)
+				tt.answer(n, w)
+			})
+			p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}, Attempts: 3}
+			_, err := p.Do(context.Background(), Request{Op: "callback", URL: srv.URL + "/x", Body: []byte(`{}`)})
+			var he *HTTPError
+			if !errors.As(err, &he) || he.Attempts != 3 || he.Unanswered != tt.want {
+				t.Errorf("Do = %v (%+v); want 3 attempts, %d unanswered", err, he, tt.want)
+			}
+		})
+	}
+}

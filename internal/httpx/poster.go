@@ -238,10 +238,10 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		}
 		var f *failure
 		if errors.As(err, &f) {
-			last = f.httpError(r.Op, n)
 			if f.unanswered {
 				lost++
 			}
+			last = f.httpError(r.Op, n, lost)
 		}
 		if f == nil || !f.retry || n >= attempts {
 			break
@@ -273,7 +273,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if !errors.As(err, &f) {
 		return Reply{Attempts: n}, err
 	}
-	return Reply{Attempts: n}, f.httpError(r.Op, n)
+	return Reply{Attempts: n}, f.httpError(r.Op, n, lost)
 }
 
 // ended is Do's error when Request.Before or Request.Rewrite ended the
@@ -290,9 +290,9 @@ func (p *Poster) ended(ctx context.Context, n int, last *HTTPError, resume time.
 }
 
 // httpError is the error of a request whose attempt n, its last, failed
-// with f.
-func (f *failure) httpError(op string, n int) *HTTPError {
-	return &HTTPError{Op: op, Status: f.status, Body: f.body, Attempts: n, Err: f.err, RetryAfter: f.after,
+// with f, lost of its attempts getting no answer (HTTPError.Unanswered).
+func (f *failure) httpError(op string, n, lost int) *HTTPError {
+	return &HTTPError{Op: op, Status: f.status, Body: f.body, Attempts: n, Unanswered: lost, Err: f.err, RetryAfter: f.after,
 		Exhausted: f.retry, Location: f.location}
 }
 

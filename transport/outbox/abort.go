@@ -83,11 +83,14 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 			next = ie.Resume
 		}
 	}
-	status := 0
+	status, attempts := 0, failedAttempts{n: ie.Attempts}
 	if ie.Last != nil {
-		status = ie.Last.Status
+		status, attempts.unanswered = ie.Last.Status, ie.Last.Unanswered
 	}
-	serr := s.markAnswered(r.ID, ie.Attempts, status, last.Error(), next)
+	if !ie.Waiting {
+		attempts.unanswered++ // the one cut short in flight
+	}
+	serr := s.markAnswered(r.ID, attempts, status, last.Error(), next)
 	if serr != nil && !errors.Is(serr, ErrNotFound) {
 		return errors.Join(last, serr)
 	}

@@ -367,6 +367,7 @@ func (d *Deliverer) post(ctx context.Context, rec Record) error {
 			d.Store.Path(), rec.ChunkIndex, rec.InjectID, errTakenOver)
 	}
 	defer d.Store.keepLease(rec.ID, until).stop()
+	ctx = postContext(ctx, rec)
 	if kp, ok := d.Profile.(KeyedPoster); ok && rec.IdempotencyKey != "" {
 		return kp.PostKeyed(ctx, rec.InjectID, rec.IdempotencyKey, rec.ChunkIndex, rec.Body)
 	}

@@ -4,8 +4,10 @@
 // A body is written to the outbox, and the write fsync'd, before its first
 // POST; it is removed only once the backend answered 2xx. A body whose
 // retries ran out stays pending with its attempt count, last error and the
-// time of its next attempt; a body the backend rejected for good (a 4xx
-// other than 408, 409 and 429) moves to the dead list with the status and
+// time of its next attempt (and how many attempts got no answer once sent,
+// the backend perhaps holding the body already: Record.Unanswered, which
+// a post of the body gets with EarlierUnanswered); a body the backend
+// rejected for good (a 4xx other than 408, 409 and 429) moves to the dead list with the status and
 // response body, and is never resent unless RetryDead moves it back.
 //
 // Each record keeps what a resend needs and nothing secret: the inject id,

@@ -423,7 +423,7 @@ func TestRefusedAgainLetsTheNextBodyTry(t *testing.T) {
 				if tt.before >= 0 && i == 0 {
 					attempts, status = 4, tt.before
 				}
-				if err := s.markAnswered(r.ID, attempts, status, "", time.Now()); err != nil {
+				if err := s.markAnswered(r.ID, failedAttempts{n: attempts}, status, "", time.Now()); err != nil {
 					t.Fatal(err)
 				}
 			}

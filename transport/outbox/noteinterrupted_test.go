@@ -65,3 +65,34 @@ func TestNoteInterruptedLeavesAnotherOwnersClaim(t *testing.T) {
 		})
 	}
 }
+
+// An interrupted send keeps, with its attempts, those that got no answer
+// once sent: the last failure's count, and the one cut short in flight
+// (the backend may have received it); none for a wait cut short.
+func TestNoteInterruptedCountsUnanswered(t *testing.T) {
+	tests := []struct {
+		name    string
+		waiting bool
+		want    int
+	}{
+		{"cut short in flight", false, 2},
+		{"cut short while waiting", true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, _, rec := putLeased(t)
+			ie := &httpx.InterruptedError{Err: context.Canceled, Attempts: 2, Waiting: tt.waiting,
+				Last: &httpx.HTTPError{Op: "data", Attempts: 1, Unanswered: 1}}
+			if last := s.NoteInterrupted(rec, nil, ie); last == nil {
+				t.Fatal("NoteInterrupted = nil, want the last failure")
+			}
+			after, err := s.Get(rec.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Attempts != 2 || after.Unanswered != tt.want {
+				t.Errorf("record after NoteInterrupted: %d attempts, %d unanswered; want 2, %d", after.Attempts, after.Unanswered, tt.want)
+			}
+		})
+	}
+}

@@ -63,9 +63,15 @@ type Record struct {
 	Size       int    `json:"size"`
 	// SHA256 is the hex SHA-256 of the body as it was put; a resend checks
 	// it. Records stored before it was kept have none.
-	SHA256    string `json:"sha256,omitempty"`
-	Attempts  int    `json:"attempts"`
-	LastError string `json:"last_error,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Attempts int    `json:"attempts"`
+	// Unanswered counts those attempts that got no answer once the
+	// request may have reached the backend (a connection cut, a timeout:
+	// httpx.HTTPError.Unanswered): the backend may hold the body that many
+	// times already. A post of the record gets it (EarlierUnanswered).
+	// Earlier versions ignore it, and a record they rewrite loses it.
+	Unanswered int    `json:"unanswered,omitempty"`
+	LastError  string `json:"last_error,omitempty"`
 	// LastStatus is the HTTP status of the backend's answer LastError
 	// reports: 0 when it reports none (no answer, not sent) or the
 	// record was marked before it was kept.

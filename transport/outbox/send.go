@@ -148,6 +148,7 @@ func (s *Store) post(ctx context.Context, p Poster, r Record) (out Outcome, post
 		return out, false, err
 	}
 	defer s.keepLease(r.ID, r.LeaseUntil).stop() // held while the POST lasts
+	ctx = postContext(ctx, r)
 	if keyed {
 		return Failed, true, kp.PostKeyed(ctx, r.InjectID, r.IdempotencyKey, r.ChunkIndex, r.Body)
 	}
@@ -214,13 +215,13 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 	}
 	// Either profile's error holds the *httpx.HTTPError of the request
 	// that failed: its attempts, last status and body.
-	attempts := 1
+	attempts := failedAttempts{n: 1}
 	var he *httpx.HTTPError
 	if errors.As(err, &he) {
-		attempts = max(he.Attempts, 1)
+		attempts = failedAttempts{n: max(he.Attempts, 1), unanswered: he.Unanswered}
 	}
 	if ctx.Err() != nil {
-		attempts = 0
+		attempts = failedAttempts{} // noteInterrupted counts them
 	}
 	msg := s.redact(err.Error(), red)
 	var pe permanent
@@ -229,7 +230,7 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		if he != nil {
 			status, body = he.Status, s.redact(he.Body, red)
 		}
-		switch serr := s.moveToDead(r.ID, attempts, status, body, msg, ReasonRejected); {
+		switch serr := s.moveToDead(r.ID, attempts.n, status, body, msg, ReasonRejected); {
 		case errors.Is(serr, errOwned):
 			return Failed, s.redactErr(err, red) // another process's to settle: still pending
 		case serr != nil:
@@ -237,7 +238,7 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 		}
 		return Rejected, s.redactErr(err, red)
 	}
-	next := s.opts.Now().Add(Backoff(r.Attempts+attempts, maxBackoff))
+	next := s.opts.Now().Add(Backoff(r.Attempts+attempts.n, maxBackoff))
 	if he != nil && httpx.PermanentRedirect(he.Status) {
 		// The backend moved for good: the same URL meets the same
 		// redirect until the URL is fixed, so the body waits the

@@ -157,7 +157,7 @@ func TestFlush(t *testing.T) {
 			}
 			for _, r := range recs {
 				// Refused before with a 503: a 429 or 503 now is refused again.
-				if err := s.markAnswered(r.ID, 4, http.StatusServiceUnavailable, "down: status 503", time.Now().Add(time.Hour)); err != nil {
+				if err := s.markAnswered(r.ID, failedAttempts{n: 4}, http.StatusServiceUnavailable, "down: status 503", time.Now().Add(time.Hour)); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -93,12 +93,17 @@ func (s *Store) markWaiting(ids []uint64, lastErr string, next time.Time) (int, 
 // process's to settle: it is left as it is, its claim kept, and the
 // error is nil. Its LastStatus is 0: no answer of the backend is known.
 func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Time) error {
-	return s.markAnswered(id, attempts, 0, lastErr, next)
+	return s.markAnswered(id, failedAttempts{n: attempts}, 0, lastErr, next)
 }
 
+// failedAttempts are the attempts of a failed delivery: n requests made,
+// unanswered of them without an answer once sent (Record.Unanswered).
+type failedAttempts struct{ n, unanswered int }
+
 // markAnswered is MarkFailed of a record whose last error is the
-// backend's answer status (0: none).
-func (s *Store) markAnswered(id uint64, attempts, status int, lastErr string, next time.Time) error {
+// backend's answer status (0: none), unanswered of its attempts without
+// an answer.
+func (s *Store) markAnswered(id uint64, attempts failedAttempts, status int, lastErr string, next time.Time) error {
 	if err := s.markFailed(id, attempts, status, lastErr, next); !errors.Is(err, errOwned) {
 		return err
 	}
@@ -107,10 +112,11 @@ func (s *Store) markAnswered(id uint64, attempts, status int, lastErr string, ne
 
 // markFailed is markAnswered: a record another live process owns now
 // (see ownedElsewhere) is left as it is, and the error is errOwned.
-func (s *Store) markFailed(id uint64, attempts, status int, lastErr string, next time.Time) error {
+func (s *Store) markFailed(id uint64, attempts failedAttempts, status int, lastErr string, next time.Time) error {
 	lastErr = s.redact(lastErr, nil) // outside the transaction
 	return s.updateOwn(id, func(r *Record) {
-		r.Attempts += attempts
+		r.Attempts += attempts.n
+		r.Unanswered += attempts.unanswered
 		r.LastError, r.LastStatus, r.NextAttempt = lastErr, status, next
 		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 	})
