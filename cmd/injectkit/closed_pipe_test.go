@@ -85,14 +85,14 @@ func TestBinaryClosedPipeFinishesTheProtocol(t *testing.T) {
 	})
 	t.Run("flush", func(t *testing.T) {
 		be := transporttest.NewBackend(t)
-		be.SetReply(testkit.Reply{Cut: true})
+		be.SetReply(transporttest.Reply{Cut: true})
 		box := filepath.Join(t.TempDir(), "outbox.db")
 		code, _, errs := injectkit(t, nil, "run", "noop", "--target", "10.0.0.0/26", "--max-payload-size", "4096",
 			"--inject-id", "flush-closed", "--backend-url", be.URL, "--outbox", box, "--log-level", "error")
 		if code != 1 || len(storedBodies(t, box)) < 2 {
 			t.Fatalf("run with the backend down: exit %d, %d bodies stored\n%s", code, len(storedBodies(t, box)), errs)
 		}
-		be.SetReply(testkit.Reply{})
+		be.SetReply(transporttest.Reply{})
 		code, errs = closedRun(t, true, nil, "outbox", "flush", "--backend-url", be.URL, "--outbox", box)
 		if code != 0 {
 			t.Fatalf("flush: exit %d, want 0 (delivered)\n%s", code, errs)

@@ -120,7 +120,7 @@ func TestBinaryDeliversAndExitCodes(t *testing.T) {
 		t.Errorf("requests = %+v", reqs)
 	}
 	bad := transporttest.NewBackend(t)
-	bad.SetReply(testkit.Reply{Status: http.StatusBadRequest})
+	bad.SetReply(transporttest.Reply{Status: http.StatusBadRequest})
 	if code, _, errs := injectkit(t, nil, "run", "noop", "--inject-id", "bin-2", "--target", "127.0.0.1", "--backend-url", bad.URL); code != 1 {
 		t.Errorf("400 backend: exit %d, want 1: %s", code, errs)
 	}

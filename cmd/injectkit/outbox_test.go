@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/transport/outbox"
 	"github.com/injectkit/injectkit/transport/transporttest"
 )
@@ -55,7 +54,7 @@ func TestBinaryOutboxDownThenFlush(t *testing.T) {
 	// The backend cuts every connection while the run lasts (down), then
 	// answers 200 (up): a flush sends to the backend the bodies belong to.
 	be := transporttest.NewBackend(t)
-	be.SetReply(testkit.Reply{Cut: true})
+	be.SetReply(transporttest.Reply{Cut: true})
 	down := be.URL
 	box := filepath.Join(t.TempDir(), "outbox.db")
 	env := []string{"INJECTKIT_OUTBOX=" + box, "INJECTKIT_TOKEN=tok-bin-1"}
@@ -88,7 +87,7 @@ func TestBinaryOutboxDownThenFlush(t *testing.T) {
 		t.Fatalf("flush without a backend URL: exit %d\n%s%s", code, out, errs)
 	}
 	// The command the run's line gives, as it is.
-	be.SetReply(testkit.Reply{})
+	be.SetReply(transporttest.Reply{})
 	up := be
 	code, out, errs = injectkit(t, env, append(strings.Fields(m[3])[1:], "--log-level", "error")...)
 	if code != 0 || !strings.Contains(out, strconv.Itoa(n)+" delivered, 0 still pending") {
@@ -128,7 +127,7 @@ func TestBinaryKill9ThenFlush(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
+	if !be.Within(time.Minute, func() bool { return be.Len() > 0 }) {
 		_ = cmd.Process.Kill()
 		t.Fatal("the run never posted")
 	}
@@ -147,10 +146,12 @@ func TestBinaryKill9ThenFlush(t *testing.T) {
 	}
 	// The backend learns of the dead client asynchronously: released before
 	// that, it would answer the dead client's request as if delivered.
-	testkit.WaitFor(t, time.Minute, "the killed run's request to be abandoned", func() bool {
+	if !be.Within(time.Minute, func() bool {
 		reqs := be.Requests()
 		return len(reqs) > 0 && reqs[0].Left
-	}, &be.Signal)
+	}) {
+		t.Fatal("the killed run's request was never abandoned")
+	}
 	be.Release()
 	code, out, errs = injectkit(t, []string{"INJECTKIT_OUTBOX=" + box}, "outbox", "flush", "--backend-url", be.URL, "--log-level", "error")
 	if code != 0 {
@@ -199,7 +200,7 @@ func TestBinaryKill9WhileStoringIsReported(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
+	if !be.Within(time.Minute, func() bool { return be.Len() > 0 }) {
 		_ = cmd.Process.Kill()
 		t.Fatal("the run never posted")
 	}
@@ -207,10 +208,12 @@ func TestBinaryKill9WhileStoringIsReported(t *testing.T) {
 	// then waits for it too, the others never stored.
 	_ = cmd.Process.Signal(os.Kill)
 	_ = cmd.Wait()
-	testkit.WaitFor(t, time.Minute, "the killed run's request to be abandoned", func() bool {
+	if !be.Within(time.Minute, func() bool {
 		reqs := be.Requests()
 		return len(reqs) > 0 && reqs[0].Left
-	}, &be.Signal)
+	}) {
+		t.Fatal("the killed run's request was never abandoned")
+	}
 	be.Release()
 	stored := len(storedBodies(t, box))
 	lost := regexp.MustCompile(`(?m)^send (\d+) \(inject bin-big, phase execution_complete, ` + regexp.QuoteMeta(be.URL) +
@@ -247,7 +250,7 @@ func TestBinaryFlushBesideALiveSender(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if !testkit.Within(time.Minute, func() bool { return be.Len() > 0 }, &be.Signal) {
+	if !be.Within(time.Minute, func() bool { return be.Len() > 0 }) {
 		_ = cmd.Process.Kill()
 		t.Fatal("the run never posted")
 	}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -82,7 +81,7 @@ func TestDeliverer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			be := transporttest.NewBackend(t)
-			be.SetReply(testkit.Reply{Status: tt.status})
+			be.SetReply(transporttest.Reply{Status: tt.status})
 			c, err := transport.New(be.URL, transport.WithMaxPayloadSize(800), transport.WithRetry(1, time.Millisecond))
 			if err != nil {
 				t.Fatal(err)

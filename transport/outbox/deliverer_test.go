@@ -17,7 +17,6 @@ import (
 
 	"github.com/injectkit/injectkit/framework"
 	"github.com/injectkit/injectkit/framework/frameworktest"
-	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/runtime"
 	"github.com/injectkit/injectkit/transport"
 	"github.com/injectkit/injectkit/transport/callback"
@@ -82,7 +81,7 @@ func bodies(t *testing.T, c *transport.Client, r *runtime.Report) [][]byte {
 
 // wantSent checks that request i carried body, chunk of injectID's
 // default phase, under that body's idempotency key.
-func wantSent(t *testing.T, i int, r testkit.Request, injectID string, chunk int, body []byte) {
+func wantSent(t *testing.T, i int, r transporttest.Request, injectID string, chunk int, body []byte) {
 	t.Helper()
 	if key := r.Header.Get(transport.IdempotencyHeader); !bytes.Equal(r.Body, body) ||
 		key != transport.IdempotencyKey(injectID, runtime.DefaultPhase, chunk, body) {

@@ -10,7 +10,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // The base URLs TestMove and TestMoveIncompleteSends move bodies from
@@ -123,7 +123,7 @@ func TestFlushCountsMoved(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
 			be := newSink(t, tt.status)
-			be.SetReply(testkit.Reply{Status: tt.status, Header: http.Header{"Location": {to}}})
+			be.SetReply(transporttest.Reply{Status: tt.status, Header: http.Header{"Location": {to}}})
 			s := openTemp(t, Options{})
 			recs, err := s.Put(Entry{InjectID: "inj", Phase: "p", TotalChunks: 1, BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})
 			if err != nil {

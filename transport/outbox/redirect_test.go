@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/injectkit/injectkit/internal/testkit"
+	"github.com/injectkit/injectkit/transport/transporttest"
 )
 
 // A 3xx keeps the body pending (nothing lost), its last error naming
@@ -29,7 +29,7 @@ func TestSendRedirect(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
 			be := newSink(t, tt.status)
-			be.SetReply(testkit.Reply{Status: tt.status, Header: http.Header{"Location": {"https://127.0.0.1:1/api"}}})
+			be.SetReply(transporttest.Reply{Status: tt.status, Header: http.Header{"Location": {"https://127.0.0.1:1/api"}}})
 			s := openTemp(t, Options{Now: func() time.Time { return now }})
 			recs, err := s.Put(Entry{InjectID: "inj", Phase: "p", BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})
 			if err != nil {

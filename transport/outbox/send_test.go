@@ -25,12 +25,12 @@ func newSink(t *testing.T, code int) *transporttest.Backend {
 }
 
 // answer is a reply of code with an error body.
-func answer(code int) testkit.Reply {
-	return testkit.Reply{Status: code, Body: `{"error":"status ` + http.StatusText(code) + `"}`}
+func answer(code int) transporttest.Reply {
+	return transporttest.Reply{Status: code, Body: `{"error":"status ` + http.StatusText(code) + `"}`}
 }
 
 // cut is a reply that cuts the connection before any answer.
-var cut = testkit.Reply{Cut: true}
+var cut = transporttest.Reply{Cut: true}
 
 // accepted returns the bodies be answered 2xx to, by "idempotency-key
 // path".
@@ -122,7 +122,7 @@ func TestFlush(t *testing.T) {
 	}
 	moved := func(code int) func(be *transporttest.Backend) {
 		return func(be *transporttest.Backend) {
-			be.SetReply(testkit.Reply{Status: code, Header: http.Header{"Location": {"https://127.0.0.1:1/"}}})
+			be.SetReply(transporttest.Reply{Status: code, Header: http.Header{"Location": {"https://127.0.0.1:1/"}}})
 		}
 	}
 	tests := []struct {
@@ -212,13 +212,17 @@ func TestResenderRun(t *testing.T) {
 	rs := &Resender{Store: s, Client: clientFor(t), Wake: wake}
 	go func() { done <- rs.Run(ctx) }()
 	onlyLater := func() bool { return slices.Equal(pending(t, s), []string{"later"}) }
-	testkit.WaitFor(t, time.Minute, "the due body delivered", onlyLater, &be.Signal)
+	if !be.Within(time.Minute, onlyLater) {
+		t.Fatal("the due body delivered: not within a minute")
+	}
 	// A new failure, due now; Wake makes Run look at once (it receives
 	// once the pass that sent the first body ended).
 	more, _ := s.Put(Entry{InjectID: "new", Phase: "p", BaseURL: be.URL, Body: []byte(`{"a":3}`)})
 	_ = s.MarkFailed(more[0].ID, 1, "down", time.Now())
 	wake <- struct{}{}
-	testkit.WaitFor(t, time.Minute, "the new body delivered", onlyLater, &be.Signal)
+	if !be.Within(time.Minute, onlyLater) {
+		t.Fatal("the new body delivered: not within a minute")
+	}
 	wake <- struct{}{} // received once the pass that sent it ended
 	cancel()
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -240,7 +244,7 @@ func TestResenderNeverShowsTheToken(t *testing.T) {
 	for _, code := range []int{400, 503} {
 		t.Run(http.StatusText(code), func(t *testing.T) {
 			be := newSink(t, code)
-			be.SetReply(testkit.Reply{Status: code, Body: "echo %s", Echo: "Authorization"})
+			be.SetReply(transporttest.Reply{Status: code, Body: "echo %s", Echo: "Authorization"})
 			s := openTemp(t, Options{})
 			recs, _ := s.Put(Entry{InjectID: "inj", Phase: "p", BaseURL: be.URL, Body: []byte(`{"phase":"p"}`)})
 			_ = s.MarkFailed(recs[0].ID, 0, "", time.Now())
