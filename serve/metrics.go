@@ -9,10 +9,14 @@ import (
 
 // Metrics are the daemon's Prometheus metrics, registered on a registry the
 // caller owns (never the global one). The daemon observes messages,
-// redeliveries, the injects in flight, heartbeats and the broker connection;
-// a Handler observes what only it knows (the injector, execution and
-// delivery) through the Inject* and Delivery* methods. All methods are safe
-// for concurrent use and do nothing on a nil *Metrics.
+// redeliveries, the injects in flight, heartbeats and the broker connection.
+// The rest is fed from outside the daemon: a Handler counts each inject and
+// its outcome by injector (the Inject* methods); the durations of execution
+// and delivery come from the runtime, which times every inject, through
+// ObserveExecution and ObserveDelivery (cli's runtime.Observer calls them);
+// the callback attempts through DeliveryAttempt, which the HTTP client's
+// transport calls (openaev.CountAttempts). All methods are safe for
+// concurrent use and do nothing on a nil *Metrics.
 type Metrics struct {
 	gatherer prometheus.Gatherer
 	reg      prometheus.Registerer
