@@ -97,8 +97,6 @@ func RegistryConformance(t testing.TB, reg *framework.Registry, name string, o O
 //     below run the executor so configured, and are left out when it
 //     refused, or when Manifest panicked (its settings unknown: the
 //     manifest group's failure alone);
-//   - empty inject: Execute on an inject with no targets returns, without
-//     panicking, a valid output;
 //   - cancelled context: Execute with a context already cancelled returns
 //     within Options.Wait, without panicking;
 //   - cancelled while running: Execute on the live inject, its context
@@ -141,7 +139,6 @@ func ConformanceWith(t testing.TB, ex framework.Executor, o Options) {
 	if run(t, "settings", c.checkSettings); c.unconfigured {
 		return // every Execute would run unconfigured
 	}
-	run(t, "empty inject", c.checkEmpty)
 	run(t, "cancelled context", c.checkCancelled)
 	run(t, "cancelled while running", c.checkCancelledWhileRunning)
 	run(t, "live inject", c.checkLive)
@@ -273,19 +270,6 @@ func checkOutput(t testing.TB, what string, r result) {
 	if err := r.out.Validate(); err != nil {
 		t.Errorf("invalid output on %s: %v", what, err)
 	}
-}
-
-func (c *checker) checkEmpty(t testing.TB) {
-	t.Helper()
-	in := c.inject(t, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), c.o.Timeout)
-	defer cancel()
-	r, ok := c.execute(ctx, in, c.o.Timeout+c.o.Wait)
-	if !ok {
-		t.Errorf("Execute did not return within %s on an inject with no targets", c.o.Timeout+c.o.Wait)
-		return
-	}
-	checkOutput(t, "an inject with no targets", r)
 }
 
 func (c *checker) checkCancelled(t testing.TB) {
