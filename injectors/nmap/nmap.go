@@ -105,16 +105,18 @@ func (*Executor) NewParams() any {
 	return &p
 }
 
-// ValidateParams checks, after Params.Validate, what depends on the
-// executor: that a syn or fin scan can open its raw socket, as nmap
-// decides it may try (root, or NMAP_PRIVILEGED) and as the kernel lets it
-// (CAP_NET_RAW). It never touches the network.
+// ValidateParams checks what depends on the executor: that a syn or fin
+// scan can open its raw socket, as nmap decides it may try (root, or
+// NMAP_PRIVILEGED) and as the kernel lets it (CAP_NET_RAW). The params'
+// own checks are Params.Validate's, which the framework calls first
+// (framework.CheckParams, for the runtime and Conformance alike). It never
+// touches the network.
 func (e *Executor) ValidateParams(params any) error {
 	p, err := paramsOf(params)
 	if err != nil {
 		return err
 	}
-	return e.validate(p)
+	return e.checkPrivileges(p)
 }
 
 // ValidateTargets checks, before anything runs, every target Execute would
@@ -126,10 +128,17 @@ func (*Executor) ValidateTargets(targets []framework.Target) error {
 	return err
 }
 
+// validate is, for an Execute called without the framework, what the
+// framework checks before it: Params.Validate, then ValidateParams'.
 func (e *Executor) validate(p Params) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
+	return e.checkPrivileges(p)
+}
+
+// checkPrivileges is ValidateParams for decoded params.
+func (e *Executor) checkPrivileges(p Params) error {
 	if !p.needsRoot() {
 		return nil
 	}

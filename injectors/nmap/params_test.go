@@ -290,3 +290,38 @@ func TestManifest(t *testing.T) {
 		t.Errorf("expectations %v, attack patterns %v", m.Expectations, m.AttackPatterns)
 	}
 }
+
+// ValidateParams checks only what depends on the executor: the params'
+// own Validate is the framework's to call, once, before it
+// (framework.CheckParams, which the runtime and Conformance call). An
+// Execute called without the framework still refuses them.
+func TestValidateParamsLeavesTheParamsOwnChecksToTheFramework(t *testing.T) {
+	tests := []struct {
+		name  string
+		edit  func(*Params)
+		field string
+	}{
+		{"timing out of range", func(p *Params) { p.Timing = 9 }, "params.timing"},
+		{"unknown scan type", func(p *Params) { p.ScanType = "bogus" }, "params.scan_type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := New()
+			e.privileges = func() privileges { return asUser }
+			p := DefaultParams()
+			tt.edit(&p)
+			if err := e.ValidateParams(&p); err != nil {
+				t.Errorf("ValidateParams = %v, want nil: Params.Validate is the framework's to call", err)
+			}
+			var ve *signatures.ValidationError
+			if err := framework.CheckParams(e, &p); !errors.As(err, &ve) || ve.Field != tt.field {
+				t.Errorf("CheckParams = %v, want a *signatures.ValidationError on %s", err, tt.field)
+			}
+			out := e.Execute(t.Context(), &framework.Inject{Params: &p,
+				Targets: []framework.Target{{Config: signatures.NetworkConfig{TargetIPv4: "127.0.0.1"}}}})
+			if out.Status != framework.StatusFailed || out.ErrorInfo == nil || out.ErrorInfo.ExitCode != ExitInvalidInput {
+				t.Errorf("Execute without the framework: status %s, error %+v, want failed with exit %d", out.Status, out.ErrorInfo, ExitInvalidInput)
+			}
+		})
+	}
+}
