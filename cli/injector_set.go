@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"sort"
 	"sync"
@@ -25,6 +26,8 @@ type injectorSet struct {
 	built  map[string]builtInjector
 	ms     []framework.Manifest
 	broken []*framework.PanicError
+
+	closeOnce sync.Once // closeExecutors'
 }
 
 // builtInjector is one injector as the set built it: its executor (nil
@@ -122,6 +125,27 @@ func (s *injectorSet) executor(name string) (framework.Executor, error) {
 		return nil, err
 	}
 	return b.ex, nil
+}
+
+// closeExecutors closes, once, each executor of the set that is a
+// framework.Closer, in the order of their names: serve's start configures
+// (checkSettings) and preflights (warnPreflight) them outside the
+// runtime, validate preflights one, and a Closer may hold what its
+// Configure opened, as the runtime closes the executor it builds for
+// each inject. A panic of Close is a *framework.PanicError naming the
+// injector; the errors are joined. The executors still give their
+// manifests afterwards; their hooks are not called again.
+func (s *injectorSet) closeExecutors() error {
+	var errs []error
+	s.closeOnce.Do(func() {
+		s.load()
+		for _, name := range slices.Sorted(maps.Keys(s.built)) {
+			if c, ok := s.built[name].ex.(framework.Closer); ok {
+				errs = append(errs, framework.CallHook(name, "Close", c.Close))
+			}
+		}
+	})
+	return errors.Join(errs...)
 }
 
 // check refuses, whatever the profile and before anything runs or is

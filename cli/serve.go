@@ -110,6 +110,10 @@ func (sc serveConfig) daemonOptions() (serve.Options, openaev.ServeOptions) {
 
 func serveAction(c *ucli.Context, o Options) (err error) {
 	set := o.injectors()
+	// The set's executors are configured and preflighted by the checks
+	// at start, and closed once they are done; here when serve exits
+	// before, with an error of its own that a Close error would add to.
+	defer func() { _ = set.closeExecutors() }()
 	ms, broken := set.manifests(), set.brokenInjectors()
 	sc, err := loadServeConfig(c, o, ms)
 	if err != nil {
@@ -149,6 +153,9 @@ func serveAction(c *ucli.Context, o Options) (err error) {
 	sc.warnStrayEnv(log, o.name())
 	warnUnsetRequired(log, selected, sc.injectors, &sc.origins)
 	warnPreflight(log, set, selected)
+	if err := set.closeExecutors(); err != nil {
+		log.Warn("injectors not closed after the checks at start", zap.Error(err))
+	}
 	warnClearToken(log, sc.Platform.URL, sc.Platform.Token)
 	// The platform's HTTP client: TLS 1.2 at least, ca_file added to the
 	// system roots, the proxy from the environment, no redirects (a POST

@@ -80,6 +80,9 @@ func validateAction(c *ucli.Context, o Options) (err error) {
 	// tool may be installed before the run.
 	if b, ok := o.injectors().get(req.Injector); ok && b.ok {
 		warnPreflight(log, o.injectors(), []framework.Manifest{b.m})
+		if err := o.injectors().closeExecutors(); err != nil {
+			log.Warn("injectors not closed after the preflight", zap.Error(err))
+		}
 	}
 	_, err = fmt.Fprintf(o.Stdout, "valid: %s; %s\n", describe(p), dest)
 	return err
