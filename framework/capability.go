@@ -106,8 +106,10 @@ type Preflighter interface {
 	Preflight() error
 }
 
-// Closer releases what the executor holds; the runtime calls it once per
-// inject, after delivery, on the executor it built for that inject.
+// Closer releases what the executor holds. Close is called once on each
+// executor built: by the runtime after delivery, on the executor it built
+// for an inject, and by the CLI's checks (serve's start, validate) on the
+// executors they configured or preflighted, once those checks are done.
 type Closer interface {
 	Close() error
 }
