@@ -33,3 +33,25 @@ func TestTargetErrorsNameTheStrayCharacter(t *testing.T) {
 			want: `invalid targets[0].target_ipv4 (not shown): not an IPv4 address: it holds the non-printable character U+200B at byte 0`},
 	})
 }
+
+// A value that reads as an address or a range apart from a character no
+// form allows (an invisible one pasted into it) is refused naming that
+// character and its byte, not the address's first ':' or '[' a host name
+// may not hold, wherever the value was given; a host name's own stray
+// character ('_') is still the one named.
+func TestAddressValueNamesTheCharacterNoFormAllows(t *testing.T) {
+	const why = `not an IP address, CIDR range or host name: it holds the non-printable character U+200B at byte `
+	wantRefused(t, registry(), nil, []string{"noop"}, "\u200b", []refusal{
+		{name: "IPv6 --target", args: []string{"--target", "::1\u200b"}, want: `invalid --target (not shown): ` + why + `3`},
+		{name: "bracketed --target", args: []string{"--target", "[::1]\u200b"}, want: why + `5`},
+		{name: "targets file line", args: []string{"--targets-file", writeFile(t, "v6.txt", "::1\u200b\n")},
+			want: `v6.txt:1: invalid target (not shown): ` + why + `3`},
+		{name: "inject file value", args: []string{"--inject-file", writeFile(t, "v6.json", `{"targets":[{"value":"2001:db8::\u200b1"}]}`)},
+			want: `invalid targets[0].value (not shown): ` + why + `10`},
+		{name: "range --target", args: []string{"--target", "10.0.0.0/2\u200b4"},
+			want: `not an address nor a CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120): it holds the non-printable character U+200B at byte 10`},
+		{name: "range in an inject file", args: []string{"--inject-file", writeFile(t, "r.json", `{"targets":[{"target_ipv4":"10.0.0.0/2\u200b4"}]}`)},
+			want: `CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120): it holds the non-printable character U+200B at byte 10`},
+		{name: "host name's underscore", args: []string{"--target", "bad_host!"}, want: `not the character U+005F '_' at byte 3`},
+	})
+}

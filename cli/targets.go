@@ -181,7 +181,7 @@ func (l *targetList) add(spec runtime.TargetSpec, o origin) error {
 	case (err != nil || wrong != "") && l.lenient:
 		return l.appendOne(spec, o) // the runtime names the range as written
 	case err != nil:
-		return bad(signatures.NotARange)
+		return bad(signatures.RangeReason(text))
 	case wrong != "":
 		return bad(wrong)
 	}

@@ -131,7 +131,7 @@ func (t TargetSpec) Config() (signatures.Config, error) {
 func (t TargetSpec) badRange() error {
 	for _, f := range [...]struct{ key, v string }{{"value", t.Value}, {"target_ipv4", t.TargetIPv4}, {"target_ipv6", t.TargetIPv6}} {
 		if _, err := netip.ParsePrefix(f.v); err != nil && strings.Contains(f.v, "/") {
-			return &signatures.ValidationError{Field: f.key, Value: f.v, Reason: signatures.NotARange}
+			return &signatures.ValidationError{Field: f.key, Value: f.v, Reason: signatures.RangeReason(f.v)}
 		}
 	}
 	return nil

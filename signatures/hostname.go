@@ -53,6 +53,9 @@ func ValidateHostname(field, v string) error {
 		for i := 0; i < len(l); i++ {
 			ch := l[i]
 			if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-') {
+				if j := foreign(v); j >= 0 && strings.IndexByte(addressOnly, ch) >= 0 {
+					return bad("not an IP address, CIDR range or host name: it holds " + stray(v, j))
+				}
 				return bad("host name may hold only letters, digits, hyphens and dots, not " + stray(v, at+i) + idnaHint(v, at+i))
 			}
 		}
@@ -65,6 +68,38 @@ func ValidateHostname(field, v string) error {
 		return bad("not a valid IP address or host name (a host name's last label is not all digits)")
 	}
 	return nil
+}
+
+// addressOnly holds the characters that set an address, a range or a zone
+// apart from a host name: a value whose first character a name may not
+// hold is one of them reads as an address ([::1], 10.0.0.0/24,
+// fe80::1%eth0), and the character to name is one no form allows
+// (foreign), not its first ':' or '['.
+const addressOnly = ":[]/%"
+
+// foreign returns the byte index in v of the first character no target
+// form allows (neither a host name's nor an address's, a range's or a
+// zone's), -1 when there is none: an invisible character pasted with an
+// address, a '!' typed into it.
+func foreign(v string) int {
+	for i := 0; i < len(v); i++ {
+		ch := v[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '.') &&
+			ch != '_' && strings.IndexByte(addressOnly, ch) < 0 { // '_': a zone's
+			return i
+		}
+	}
+	return -1
+}
+
+// RangeReason is why v, a value holding "/" that is no CIDR range, is
+// refused: NotARange, and the first character no form allows when it holds
+// one ("…: it holds the non-printable character U+200B at byte 10").
+func RangeReason(v string) string {
+	if j := foreign(v); j >= 0 {
+		return NotARange + ": it holds " + stray(v, j)
+	}
+	return NotARange
 }
 
 // stray names the character of v at byte i, one a target may not hold, as
