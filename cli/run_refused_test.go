@@ -122,7 +122,7 @@ func TestTooLargeTargetRefusedBeforeRun(t *testing.T) {
 		{"env", map[string]string{"INJECTKIT_TARGET": "127.0.0.1", "INJECTKIT_MAX_PAYLOAD_SIZE": "300"}, nil,
 			`invalid target "127.0.0.1" (env INJECTKIT_TARGET): its signatures fit in no body of at most 300 bytes (max_payload_size, env INJECTKIT_MAX_PAYLOAD_SIZE); this inject needs at least N bytes`},
 		{"targets file", nil, []string{"--targets-file", hosts, "--max-payload-size", "300"}, hosts + `:2: invalid target "127.0.0.1": its signatures fit in no body of at most`},
-		{"second of two", nil, []string{"--target", "10.0.0.1", "--target", long, "--max-payload-size", "600"}, `invalid --target "` + long[:100]},
+		{"second of two", nil, []string{"--target", "10.0.0.1", "--target", long, "--max-payload-size", "600"}, `invalid --target #2 "` + long[:100]},
 		{"cloud", nil, []string{"--cloud-provider", "aws", "--cloud-account", "1", "--cloud-region", "eu-west-1", "--max-payload-size", "300"},
 			`invalid --cloud-account "1": its signatures fit in no body of at most`},
 	}

@@ -312,15 +312,21 @@ func collectTargets(ctx context.Context, cfg runConfig, fromFile runtime.FileTar
 }
 
 // eachValue calls fn with each --target, then each target line of
-// --targets-file, with where it was written, until fn fails.
+// --targets-file, with where it was written, until fn fails. Of several
+// --target values given one way (flags, one environment variable), each
+// origin's at is its position from 1, which errors name (--target #3);
+// else it is 0.
 func eachValue(ctx context.Context, l *targetList, cfg runConfig, fn func(v string, o origin) error) error {
 	flag := l.sourceFrom(fromFlags, "--target", cfg.where("target"))
-	for _, t := range cfg.Targets {
-		src := flag
-		if w := cfg.whereItem("target", t); w != l.sources[flag].where && w != " (--target)" {
-			src = l.sourceFrom(fromFlags, "--target", w) // an item of a config file list, on its line
+	for i, t := range cfg.Targets {
+		o := origin{src: flag}
+		if len(cfg.Targets) > 1 {
+			o.at = int32(i + 1) // --target #2: which of several
 		}
-		if err := fn(t, origin{src: src}); err != nil {
+		if w := cfg.whereItem("target", t); w != l.sources[flag].where && w != " (--target)" {
+			o = origin{src: l.sourceFrom(fromFlags, "--target", w)} // an item of a config file list, on its line
+		}
+		if err := fn(t, o); err != nil {
 			return err
 		}
 	}

@@ -1,7 +1,10 @@
 package cli_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/injectkit/injectkit/openaev"
 )
 
 // A target holding a character a target may not hold (an invisible one
@@ -54,4 +57,37 @@ func TestAddressValueNamesTheCharacterNoFormAllows(t *testing.T) {
 			want: `CIDR range (e.g. 10.0.0.0/24, 2001:db8::/120): it holds the non-printable character U+200B at byte 10`},
 		{name: "host name's underscore", args: []string{"--target", "bad_host!"}, want: `not the character U+005F '_' at byte 3`},
 	})
+}
+
+// Of several targets given one way, the one refused is named by its
+// position, as an inject file names targets[N] and a targets file its
+// line: the 3rd --target, the 2nd of an environment variable's, the 2nd
+// item of a platform message's manual targets (whose byte counts within
+// that item). One target alone is named without a position.
+func TestRefusedTargetNamedByItsPosition(t *testing.T) {
+	const underscore = `host name may hold only letters, digits, hyphens and dots, not the character U+005F '_' at byte 3`
+	manual := writeFile(t, "om.json", `{"injection":{"inject_id":"n5","inject_injector_contract":{"injector_contract_id":"`+
+		openaev.ContractID("noop")+`"},"inject_content":{"target_selector":"manual","targets":"10.0.0.1, bad_host!"}}}`)
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"third --target", nil, []string{"validate", "noop", "--target", "10.0.0.1", "--target", "web.example", "--target", "bad_host!"},
+			`invalid --target #3 (not shown): ` + underscore},
+		{"one --target", nil, []string{"validate", "noop", "--target", "bad_host!"}, `invalid --target (not shown): ` + underscore},
+		{"second of the environment's", map[string]string{"INJECTKIT_TARGET": "10.0.0.1,bad_host!"}, []string{"validate", "noop"},
+			`invalid target #2 (not shown) (env INJECTKIT_TARGET): ` + underscore},
+		{"manual targets item", nil, []string{"run", "--openaev-message", manual},
+			`invalid inject_content.targets (not shown): item 2 of 2: ` + underscore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := run(t, registry(), tt.env, append(tt.args, "--log-level", "error")...)
+			if r.code != 2 || !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("exit %d, stderr:\n%s\nwant 2 and %q", r.code, r.stderr, tt.want)
+			}
+		})
+	}
 }

@@ -39,14 +39,17 @@ func TestTargetRefusalNamedOneFormPerSource(t *testing.T) {
 		flag := "--" + strings.ReplaceAll(s.key, "_", "-")
 		env := "INJECTKIT_" + strings.ToUpper(s.key)
 		for kind, v := range s.refused {
-			envValue := s.first + "," + v
+			envValue, envAt := s.first+","+v, ""
+			if s.key == "target" && kind != "blank" {
+				envAt = " #2" // the second of the variable's targets
+			}
 			if s.key == "query" {
 				envValue = v
 			}
 			cfg := writeFile(t, "c.yaml", fmt.Sprintf("%s:\n  - %s\n  - %s\n", s.key, s.first, strconv.Quote(v)))
 			sources := []refusal{
 				{"flag", nil, []string{flag, v}, fmt.Sprintf("invalid %s %q: ", flag, v)},
-				{"env", map[string]string{env: envValue}, nil, fmt.Sprintf("invalid %s %q (env %s): ", s.key, v, env)},
+				{"env", map[string]string{env: envValue}, nil, fmt.Sprintf("invalid %s%s %q (env %s): ", s.key, envAt, v, env)},
 				{"config", nil, []string{"--config", cfg}, fmt.Sprintf("invalid %s %q (config file %s:3): ", s.key, v, cfg)},
 			}
 			if kind == "blank" && s.key == "target" {

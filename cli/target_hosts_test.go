@@ -34,7 +34,7 @@ func TestRunRefusesAddressesThatAreNoHost(t *testing.T) {
 		{name: "IPv6 multicast with a zone", args: []string{"--target", "ff02::1%eth0"}, want: `invalid --target "ff02::1%eth0": ` + multicast},
 		{name: "openaev profile", args: []string{"--profile", "openaev", "--target", "0.0.0.0"}, want: `invalid --target "0.0.0.0": ` + unspecified},
 		{name: "env", env: map[string]string{"INJECTKIT_TARGET": "127.0.0.1,239.255.255.250"},
-			want: `invalid target "239.255.255.250" (env INJECTKIT_TARGET): ` + multicast},
+			want: `invalid target #2 "239.255.255.250" (env INJECTKIT_TARGET): ` + multicast},
 		{name: "targets file", args: []string{"--targets-file", hosts}, want: hosts + `:2: invalid target "255.255.255.255": ` + broadcast},
 		{name: "inject file value", args: inject(`{"value":"::"}`), want: `: invalid targets[1].value "::": ` + unspecified},
 		{name: "inject file target_ipv4", args: inject(`{"target_ipv4":"0.0.0.0"}`), want: `: invalid targets[1].target_ipv4 "0.0.0.0": ` + unspecified},
@@ -118,8 +118,11 @@ func TestRunOpenAEVManualRangeRefused(t *testing.T) {
 		msg := writeFile(t, "m.json", `{"injection":{"inject_id":"inj-r","inject_injector_contract":{"injector_contract_id":"`+
 			openaev.ContractID("scanner")+`"},"inject_content":{"target_selector":"manual","targets":"`+v+`"}}}`)
 		r := run(t, reg, nil, "run", "--openaev-message", msg, "--log-level", "error")
-		rng := strings.TrimSpace(v[strings.LastIndexByte(v, ',')+1:])
-		if want := fmt.Sprintf(`invalid inject_content.targets %q: ranges are not accepted in platform manual targets`, rng); r.code != 2 ||
+		rng, item := strings.TrimSpace(v[strings.LastIndexByte(v, ',')+1:]), ""
+		if rng != v {
+			item = "item 2 of 2: " // which of several the range is
+		}
+		if want := fmt.Sprintf(`invalid inject_content.targets %q: %sranges are not accepted in platform manual targets`, rng, item); r.code != 2 ||
 			!strings.Contains(r.stderr, want) || strings.Contains(r.stderr, "host name may hold") {
 			t.Errorf("targets %q: exit %d, stderr:\n%s\nwant 2 and %q", v, r.code, r.stderr, want)
 		}

@@ -135,7 +135,8 @@ func (l *targetList) sourceFrom(kind sourceKind, name, where string) int32 {
 }
 
 // label names where a target was written (o), for a message: the flag,
-// or where its value was given instead ("env INJECTKIT_TARGET").
+// or where its value was given instead ("env INJECTKIT_TARGET"), and which
+// of several values given there it is ("--target #3").
 func (l *targetList) label(o origin) string {
 	s := l.sources[o.src]
 	switch s.kind {
@@ -144,10 +145,20 @@ func (l *targetList) label(o origin) string {
 	case fromInjectFile:
 		return fmt.Sprintf("%s: targets[%d]", l.fileAt(s, o), o.at)
 	}
+	name := s.name
 	if s.where != "" {
-		return strings.TrimSuffix(strings.TrimPrefix(s.where, " ("), ")")
+		name = strings.TrimSuffix(strings.TrimPrefix(s.where, " ("), ")")
 	}
-	return s.name
+	return name + position(o)
+}
+
+// position names which of several values of a flag o is (" #3"), "" when
+// the flag was given once.
+func position(o origin) string {
+	if o.at > 0 {
+		return fmt.Sprintf(" #%d", o.at)
+	}
+	return ""
 }
 
 // flagWhere says where value of flag was given when it was not the flag

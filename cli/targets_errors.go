@@ -60,8 +60,8 @@ func specField(spec runtime.TargetSpec, field string) (string, bool) {
 }
 
 // head is what an error about field of a target written at o says before
-// the reason, one form per source: the flag and the value (invalid
-// --target "a b"), the key, the value and where for the environment or
+// the reason, one form per source: the flag, which of several it is, and
+// the value (invalid --target "a b", invalid --target #2 "a b"), the key, the value and where for the environment or
 // the config file (invalid target "a b" (env INJECTKIT_TARGET)), the file
 // and line (hosts.txt:4: invalid target "a b") or the inject file's key
 // (inject file x.json: invalid targets[2].value "a b"). field "" or
@@ -89,11 +89,11 @@ func (l *targetList) head(o origin, field, value string) string {
 		}
 		return fmt.Sprintf("%s: invalid %s%s", l.fileAt(s, o), key, quoted)
 	}
-	flag, where := flagOfField(s.name, field), s.where
+	flag, where, at := flagOfField(s.name, field), s.where, position(o)
 	if flag != s.name {
-		where = l.flagWhere(flag, value)
+		where, at = l.flagWhere(flag, value), ""
 	}
-	return fmt.Sprintf("invalid %s%s%s", nameAt(flag, where), quoted, where)
+	return fmt.Sprintf("invalid %s%s%s%s", nameAt(flag, where), at, quoted, where)
 }
 
 // fileAt names the inject file s and the line of its target at o

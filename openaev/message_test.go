@@ -136,7 +136,7 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "manual unspecified address is rejected",
 			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1, 0.0.0.0"},
-			wantErr: `invalid inject_content.targets "0.0.0.0": an unspecified address (0.0.0.0) is not a host to scan`,
+			wantErr: `invalid inject_content.targets "0.0.0.0": item 2 of 2: an unspecified address (0.0.0.0) is not a host to scan`,
 		},
 		{
 			name:    "manual unspecified IPv6 address is rejected",
@@ -151,7 +151,7 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "manual multicast address is rejected",
 			content: map[string]any{"target_selector": "manual", "targets": "web.example.com,ff02::1"},
-			wantErr: `invalid inject_content.targets "ff02::1": a multicast address (ff00::/8) is not a host to scan`,
+			wantErr: `invalid inject_content.targets "ff02::1": item 2 of 2: a multicast address (ff00::/8) is not a host to scan`,
 		},
 		{
 			name:    "manual loopback address is accepted",
@@ -166,7 +166,7 @@ func TestTranslate(t *testing.T) {
 		{
 			name:    "manual IPv6 range after an address is rejected",
 			content: map[string]any{"target_selector": "manual", "targets": "192.0.2.1, 2001:db8::/120"},
-			wantErr: `invalid inject_content.targets "2001:db8::/120": ranges are not accepted in platform manual targets`,
+			wantErr: `invalid inject_content.targets "2001:db8::/120": item 2 of 2: ranges are not accepted in platform manual targets`,
 		},
 		{
 			name:    "manual range of a bad length is rejected as a range",

@@ -44,7 +44,7 @@ func TestProcessFailures(t *testing.T) {
 			rejected: "Inject rejected: malformed message: asset_ips: not a list of strings"},
 		{name: "hostile manual target: reception and INVALID_USAGE, no run", injector: "nmap",
 			content:  map[string]any{"target_selector": "manual", "targets": "192.0.2.1,-oN/x"},
-			rejected: `Inject rejected: invalid inject_content.targets "-oN/x": host name label starts or ends with '-'`},
+			rejected: `Inject rejected: invalid inject_content.targets "-oN/x": item 2 of 2: host name label starts or ends with '-'`},
 		{name: "no targets: reception and INVALID_USAGE", injector: "nmap", content: map[string]any{"target_selector": "assets"},
 			rejected: "Inject rejected: no targets: no targets for selector assets"},
 		{name: "unknown contract: reception and INVALID_USAGE", injector: "nuclei", content: oneTarget, rejected: "unknown contract"},

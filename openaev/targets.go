@@ -263,7 +263,9 @@ func validTarget(v string) error {
 // ::1, LOCALHOST repeats localhost), keeping the first as written. A CIDR
 // range is refused as such: the platform's manual targets name one host
 // each, as its assets do. More than limit items (repeats included) are
-// refused before any is made.
+// refused before any is made. Of several items, the one refused is named
+// by its position ("item 2 of 3: …"), and a byte an error names counts
+// within that item as trimmed.
 func manualTargets(raw string, limit int) ([]runtime.TargetSpec, error) {
 	n := countItems(raw)
 	if n > limit {
@@ -271,14 +273,21 @@ func manualTargets(raw string, limit int) ([]runtime.TargetSpec, error) {
 	}
 	var out []runtime.TargetSpec
 	seen := map[string]bool{}
+	k := 0 // the item's position, from 1, among the non-empty ones
+	bad := func(v, reason string) error {
+		if n > 1 {
+			reason = fmt.Sprintf("item %d of %d: %s", k, n, reason)
+		}
+		return &ValidationError{Field: "inject_content." + KeyTargets, Value: v, Reason: reason}
+	}
 	for _, item := range strings.Split(raw, ",") {
 		v := strings.TrimSpace(item)
 		if v == "" {
 			continue
 		}
+		k++
 		if addr, _, isRange := strings.Cut(v, "/"); isRange && validAddr(addr) {
-			return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: v,
-				Reason: "ranges are not accepted in platform manual targets: give one address or host name per comma-separated item"}
+			return nil, bad(v, "ranges are not accepted in platform manual targets: give one address or host name per comma-separated item")
 		}
 		if err := validTarget(v); err != nil {
 			reason := err.Error()
@@ -286,7 +295,7 @@ func manualTargets(raw string, limit int) ([]runtime.TargetSpec, error) {
 			if errors.As(err, &ve) {
 				reason = ve.Reason
 			}
-			return nil, &ValidationError{Field: "inject_content." + KeyTargets, Value: v, Reason: reason}
+			return nil, bad(v, reason)
 		}
 		spec := runtime.TargetSpec{Value: v}
 		k := spec.Key()
