@@ -32,20 +32,30 @@ func TestRunTargetsNotReached(t *testing.T) {
 		wantStatus framework.ExecutionStatus
 		want       []string // each target's not_reached ("": reached)
 		warns      int
+		message    string // the executor's error message
+		wantMsg    string // the run's, when it is failed
 	}{
 		{"one of two", framework.StatusPartial, map[framework.Target]string{ip("10.0.0.2"): "not scanned: the name does not resolve"},
-			framework.StatusPartial, []string{"", "not scanned: the name does not resolve"}, 0},
+			framework.StatusPartial, []string{"", "not scanned: the name does not resolve"}, 0, "", ""},
 		{"no reason given", framework.StatusSuccess, map[framework.Target]string{ip("10.0.0.1"): ""},
-			framework.StatusSuccess, []string{"not reached", ""}, 0},
+			framework.StatusSuccess, []string{"not reached", ""}, 0, "", ""},
 		{"none reached", framework.StatusPartial, map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
-			framework.StatusFailed, []string{"a", "b"}, 0},
+			framework.StatusFailed, []string{"a", "b"}, 0, "", "no target was reached"},
+		{"none reached, the executor's message after", framework.StatusPartial, map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
+			framework.StatusFailed, []string{"a", "b"}, 0, "tool said x", "no target was reached; tool said x"},
+		{"none reached, failed by the executor: its message kept", framework.StatusFailed, map[framework.Target]string{ip("10.0.0.1"): "a", ip("10.0.0.2"): "b"},
+			framework.StatusFailed, []string{"a", "b"}, 0, "nmap reported no host for any target (x)", "nmap reported no host for any target (x)"},
 		{"a key of no target", framework.StatusSuccess, map[framework.Target]string{ip("10.0.0.9"): "x"},
-			framework.StatusSuccess, []string{"", ""}, 1},
+			framework.StatusSuccess, []string{"", ""}, 1, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ex := &frameworktest.Executor{Run: func(context.Context, *framework.Inject) framework.ToolOutput {
-				return framework.ToolOutput{Status: tt.status, Unreached: tt.unreached,
+				var info *framework.ErrorInfo
+				if tt.message != "" {
+					info = &framework.ErrorInfo{Message: tt.message}
+				}
+				return framework.ToolOutput{Status: tt.status, Unreached: tt.unreached, ErrorInfo: info,
 					ExtraSignatures: map[string]any{"parent_process_name": "fake"},
 					ExtraByType:     framework.TypeExtras{framework.Detection: {"k": 1}},
 					TargetExtras: map[framework.Target]framework.TypeExtras{
@@ -85,8 +95,8 @@ func TestRunTargetsNotReached(t *testing.T) {
 					t.Errorf("Signature(%d) = %+v", i, rep.Signature(i))
 				}
 			}
-			if tt.wantStatus == framework.StatusFailed && !strings.HasPrefix(rep.Output.ErrorInfo.Message, "no target was reached") {
-				t.Errorf("message %q", rep.Output.ErrorInfo.Message)
+			if tt.wantStatus == framework.StatusFailed && rep.Output.ErrorInfo.Message != tt.wantMsg {
+				t.Errorf("message %q, want %q (docs/wire-format.md)", rep.Output.ErrorInfo.Message, tt.wantMsg)
 			}
 			warns := logs.FilterLevelExact(zapcore.WarnLevel).FilterMessageSnippet("not reached").All()
 			if len(warns) != tt.warns || tt.warns > 0 && !strings.Contains(warns[0].ContextMap()["targets"].(string), "10.0.0.9") {
