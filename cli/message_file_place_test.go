@@ -7,8 +7,9 @@ import (
 
 // A --openaev-message file's errors name the file, and the line and column
 // of what is wrong when the message writes it, as an inject file's errors
-// do (not a byte offset); an inject id written empty is said to be empty,
-// not missing. The platform's INVALID_USAGE message, which knows no file,
+// do (not a byte offset), a value of the wrong JSON type too; an inject
+// id written empty is said to be empty, one written null null, not
+// missing. The platform's INVALID_USAGE message, which knows no file,
 // keeps the byte.
 func TestMessageFileErrorsNameLineAndColumn(t *testing.T) {
 	tests := []struct {
@@ -28,6 +29,12 @@ func TestMessageFileErrorsNameLineAndColumn(t *testing.T) {
 		{"inject id not ASCII", "id.json", "{\"injection\": {\n  \"inject_id\": \"inj-\\u00e9\"}}",
 			`id.json:2:16: invalid message: invalid injection.inject_id "inj-é": holds the non-ASCII character U+00E9 at byte 4`, false},
 		{"no inject id", "none.json", `{"injection": {}}`, "none.json: invalid message: injection.inject_id is missing", false},
+		{"inject id a number", "num.json", "{\"injection\":\n {\"inject_id\": 5}}",
+			"num.json:2:16: invalid message: malformed message: injection.inject_id: a number, want a string", false},
+		{"inject id null", "null.json", "{\"injection\":\n {\"inject_id\": null}}",
+			"null.json:2:16: invalid message: injection.inject_id is null, want a string", false},
+		{"content a number", "content.json", "{\"injection\":\n {\"inject_id\": \"i-1\", \"inject_content\": 5}}",
+			"content.json:2:41: invalid message for inject i-1: malformed message: injection.inject_content: a number, want an object", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
