@@ -46,11 +46,11 @@ func (e *Executor) Execute(ctx context.Context, in *framework.Inject) framework.
 		reported bool // some scan produced an nmap report
 		timedOut bool
 		runErr   error
-		said     []string                    // what nmap said of each scan (errormsg, or its standard error)
-		cutShort []string                    // why each report that nmap ended normally ends early
-		started  int                         // the scans started, in groups' order
-		finished = map[int]map[string]bool{} // the scans nmap ended normally, its report whole: the targets it failed to resolve
-		quit     = map[int]bool{}            // the scans nmap quit before starting (quitBeforeScan)
+		said     []string                      // what nmap said of each scan (errormsg, or its standard error)
+		cutShort []string                      // why each report that nmap ended normally ends early
+		started  int                           // the scans started, in groups' order
+		finished = map[int]map[string]string{} // the scans nmap ended normally, its report whole: the targets it failed to resolve
+		quit     = map[int]bool{}              // the scans nmap quit before starting (quitBeforeScan)
 	)
 	zoneIndexes(targets, e.ifIndex)
 	groups := groupTargets(targets)
@@ -183,7 +183,7 @@ type scanOutcome struct {
 	// unresolved are the targets nmap said it failed to resolve, as it
 	// was given them (unresolvedNames), from the whole of its standard
 	// error.
-	unresolved map[string]bool
+	unresolved map[string]string
 }
 
 // quitBeforeScan reports whether nmap quit before its scan started, so

@@ -17,9 +17,9 @@ const maxStderrLine = 1 << 10
 // line, however much nmap writes, and no line is lost to a tail.
 type unresolvedNames struct {
 	want   map[string]bool
-	failed map[string]bool // nil until nmap names one
-	line   []byte          // the line being read, at most maxStderrLine bytes
-	long   bool            // the line being read passed maxStderrLine: skipped
+	failed map[string]string // why, by name; nil until nmap names one
+	line   []byte            // the line being read, at most maxStderrLine bytes
+	long   bool              // the line being read passed maxStderrLine: skipped
 }
 
 // newUnresolvedNames returns a reader of the lines naming the targets of
@@ -59,20 +59,34 @@ func (u *unresolvedNames) endLine() {
 	if !u.long {
 		line := strings.TrimSuffix(string(u.line), "\r")
 		if name, ok := strings.CutPrefix(line, `Failed to resolve "`); ok {
-			if name, ok = strings.CutSuffix(name, `".`); ok && u.want[name] {
-				if u.failed == nil {
-					u.failed = map[string]bool{}
-				}
-				u.failed[name] = true
+			if name, ok = strings.CutSuffix(name, `".`); ok && u.want[name] && u.failed[name] == "" {
+				u.fail(name, whyUnresolved)
+			}
+		}
+		// Written before its "Failed to resolve" line: the name resolves
+		// to IPv6 addresses alone.
+		if name, ok := strings.CutPrefix(line, "Warning: Hostname "); ok {
+			if name, ok = strings.CutSuffix(name, " resolves, but not to any IPv4 address. Try scanning with -6"); ok && u.want[name] {
+				u.fail(name, whyNoIPv4)
 			}
 		}
 	}
 	u.line, u.long = u.line[:0], false
 }
 
+// fail records that nmap failed to resolve name, and why.
+func (u *unresolvedNames) fail(name, why string) {
+	if u.failed == nil {
+		u.failed = map[string]string{}
+	}
+	u.failed[name] = why
+}
+
 // names returns the targets nmap said it failed to resolve, by what nmap
-// was given, a last line without its newline read too; nil when none.
-func (u *unresolvedNames) names() map[string]bool {
+// was given, with why (whyUnresolved, or whyNoIPv4 for a name nmap said
+// resolves to no IPv4 address), a last line without its newline read
+// too; nil when none.
+func (u *unresolvedNames) names() map[string]string {
 	if len(u.line) > 0 || u.long {
 		u.endLine()
 	}

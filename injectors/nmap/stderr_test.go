@@ -21,21 +21,25 @@ func TestUnresolvedNames(t *testing.T) {
 		name   string
 		stderr string
 		chunk  int // bytes a write (0: all at once)
-		want   map[string]bool
+		want   map[string]string
 	}{
 		{"captured", "Failed to resolve \"nosuchhost.invalid\".\nFailed to resolve \"nosuchhost.invalid\".\n", 0,
-			map[string]bool{"nosuchhost.invalid": true}},
+			map[string]string{"nosuchhost.invalid": whyUnresolved}},
 		{"a byte a write", "WARNING: x\nFailed to resolve \"::1%nosuchif0\".\nWARNING: No targets were specified, so 0 hosts scanned.\n", 1,
-			map[string]bool{"::1%nosuchif0": true}},
+			map[string]string{"::1%nosuchif0": whyUnresolved}},
 		{"the last line without its newline", "Failed to resolve \"nosuchhost.invalid\".", 7,
-			map[string]bool{"nosuchhost.invalid": true}},
+			map[string]string{"nosuchhost.invalid": whyUnresolved}},
 		{"a name not of the scan", "Failed to resolve \"other.invalid\".\n", 0, nil},
 		{"quoted inside a line", "x Failed to resolve \"nosuchhost.invalid\".\n", 0, nil},
 		{"a line too long, then one read", long + "Failed to resolve \"nosuchhost.invalid\".\nFailed to resolve \"::1%nosuchif0\".\n", 100,
-			map[string]bool{"::1%nosuchif0": true}},
+			map[string]string{"::1%nosuchif0": whyUnresolved}},
 		{"nothing", "", 0, nil},
+		// Captured from nmap 7.93 (unshare -rnm, /etc/hosts bound to one
+		// naming v6only.test ::1 alone): its warning comes first.
+		{"a name of IPv6 addresses alone", "Warning: Hostname v6only.test resolves, but not to any IPv4 address. Try scanning with -6\n" +
+			"Failed to resolve \"v6only.test\".\n", 5, map[string]string{"v6only.test": whyNoIPv4}},
 	}
-	g := scanGroup{targets: []scanTarget{{value: "nosuchhost.invalid"}, {value: "::1%nosuchif0"}}}
+	g := scanGroup{targets: []scanTarget{{value: "nosuchhost.invalid"}, {value: "::1%nosuchif0"}, {value: "v6only.test"}}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			u := newUnresolvedNames(g)

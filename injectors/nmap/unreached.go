@@ -6,6 +6,7 @@ import "github.com/injectkit/injectkit/framework"
 // that finish "nmap on <target>: ".
 const (
 	whyUnresolved    = "not scanned: the name does not resolve"
+	whyNoIPv4        = "not scanned: the name resolves to no IPv4 address (nmap scans names over IPv4)"
 	whyUnresolvedIP  = "not scanned: nmap could not resolve it"
 	whySkipped       = "not scanned: nmap finished its scan without it"
 	whyCutBefore     = "not scanned: the run was cut short before its scan started"
@@ -40,7 +41,7 @@ func allUnreached(in []framework.Target, why string) map[framework.Target]string
 // that matches no target). A target of a scan cut short
 // that nmap reported no host for may have been probed: it is not named.
 // nil when every target was reached.
-func unreached(in []framework.Target, targets []scanTarget, r report, groups []scanGroup, started int, cut bool, finished map[int]map[string]bool, quit map[int]bool) map[framework.Target]string {
+func unreached(in []framework.Target, targets []scanTarget, r report, groups []scanGroup, started int, cut bool, finished map[int]map[string]string, quit map[int]bool) map[framework.Target]string {
 	var out map[framework.Target]string
 	add := func(i int, why string) {
 		if out == nil {
@@ -63,7 +64,7 @@ func unreached(in []framework.Target, targets []scanTarget, r report, groups []s
 			continue
 		}
 		unresolved, ok := finished[t.scan]
-		failed := unresolved[t.nmapInput()]
+		why, failed := unresolved[t.nmapInput()]
 		switch {
 		case r.scanned[t.index] || !ok:
 		case !failed && len(r.unmatched) > 0:
@@ -72,7 +73,7 @@ func unreached(in []framework.Target, targets []scanTarget, r report, groups []s
 		case !failed:
 			add(t.index, whySkipped)
 		case t.name != "":
-			add(t.index, whyUnresolved)
+			add(t.index, why)
 		default:
 			add(t.index, whyUnresolvedIP)
 		}
