@@ -304,7 +304,7 @@ func decodeFields(dst any, c *ucli.Context, name string, getenv func(string) str
 				}
 			}
 			if !f.list() && len(r.vals) == 1 {
-				s.setText(f.key, trimmed(r.vals[0]))
+				s.setText(f.key, r.vals[0])
 			}
 		}
 	}

@@ -12,7 +12,7 @@ import (
 // the platform's registration says (Java's trim: a char up to U+0020),
 // one rule, the openaev client's: U+00A0 or U+2000 are names, U+0001 or a
 // space are refused before anything is sent, and an empty one is refused
-// as given empty.
+// as given empty. A refused name is quoted as given, white space and all.
 func TestServeInjectorNameBlank(t *testing.T) {
 	tests := []struct {
 		name, value string
@@ -24,6 +24,7 @@ func TestServeInjectorNameBlank(t *testing.T) {
 		{"control char", "\x01", `invalid injector_name "\x01" (--injector-name): must not be blank: the platform's registration refuses`},
 		{"space", " ", `invalid injector_name " " (--injector-name): must not be blank: the platform's registration refuses`},
 		{"empty", "", `invalid injector_name "" (--injector-name): must not be blank`},
+		{"control char between spaces, shown as given", "\t\x1f ", `invalid injector_name "\t\x1f " (--injector-name): must not be blank`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

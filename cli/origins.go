@@ -60,13 +60,24 @@ func (o *origins) setText(key, text string) {
 	o.text[key] = text
 }
 
-// written is the value of key as the user wrote it, else shown (a default,
-// or a config built without decoding).
+// written is the value of key as the user wrote it, without the white
+// space around it (trimmed), else shown (a default, or a config built
+// without decoding).
 func (o *origins) written(key, shown string) string {
 	if t, ok := o.text[key]; ok {
-		return t
+		return trimmed(t)
 	}
 	return shown
+}
+
+// given is v, the value of key a refusal names, as the user gave it when
+// v is that value trimmed ("\t\x1f " for a name refused as "\x1f"),
+// else v.
+func (o *origins) given(key, v string) string {
+	if t, ok := o.text[key]; ok && t != v && trimmed(t) == v {
+		return t
+	}
+	return v
 }
 
 func (o *origins) setFrom(key, from string) {
@@ -135,7 +146,7 @@ func (o *origins) named(err error) error {
 	case errors.As(err, &ve) && ve.Withheld && o.where(ve.Field) != "":
 		return fmt.Errorf("invalid %s (value withheld)%s: %s", ve.Field, o.where(ve.Field), ve.Reason)
 	case errors.As(err, &ve) && o.where(ve.Field) != "":
-		return fmt.Errorf("invalid %s %q%s: %s", ve.Field, signatures.Shorten(ve.Value, signatures.MaxQuoted), o.where(ve.Field), ve.Reason)
+		return fmt.Errorf("invalid %s %q%s: %s", ve.Field, signatures.Shorten(o.given(ve.Field, ve.Value), signatures.MaxQuoted), o.where(ve.Field), ve.Reason)
 	case errors.As(err, &se) && o.where(se.Setting) != "":
 		reason := se.Reason
 		if se.Err != nil && !strings.Contains(reason, se.Err.Error()) {
