@@ -85,66 +85,6 @@ func (c *Client) Reception(ctx context.Context, injectID string) (Receipt, error
 	return r, nil
 }
 
-// Receipt is what the platform's answer to a reception says of the
-// inject's earlier runs. The platform answers the Inject entity it saved
-// (OpenAEV 2.4.0, InjectApi.injectExecutionReception), as GET
-// /api/injects/{id} does: inject_status.status_name, PENDING now whatever
-// it was before, and inject_status.status_traces, which the reception
-// keeps: the COMPLETE traces of the "complete" callbacks the platform
-// took since the inject was launched.
-type Receipt struct {
-	// Completes counts the traces of inject_status.status_traces whose
-	// execution_action is COMPLETE.
-	Completes int
-	// Unread is a 2xx answer that could not be read as JSON (cut short,
-	// over the client's reply limit, another format, status_traces of
-	// another shape): it cannot say. An empty answer, or one without
-	// inject_status (2.4.0 answers a 404 for an inject without a status),
-	// says nothing either but is not Unread: it is taken as a fresh
-	// inject's, so that a platform answering so does not have every
-	// "complete" read the stored findings first.
-	Unread bool
-}
-
-// Earlier reports whether the inject's findings may hold those of an
-// earlier run's "complete": a COMPLETE trace shows one taken, and an
-// answer that cannot be read may hide one. A "complete" repeating a
-// stored finding is dropped whole, so such a run's "complete" first reads
-// them (see Processor.Reopened). What the answer cannot show: the status
-// before this reception (a finished inject whose traces a user replaced
-// by setting its status by hand answers PENDING without traces), and
-// another run under way that has no "complete" taken yet (another
-// daemon's copy of the message).
-func (r Receipt) Earlier() bool { return r.Unread || r.Completes > 0 }
-
-// readReceipt decodes the answer to a reception, keeping only the actions
-// of inject_status.status_traces; the rest of the entity (the inject's
-// content, its contract) is skipped.
-func readReceipt(rd io.Reader) Receipt {
-	var doc struct {
-		Status *struct {
-			Traces []struct {
-				Action string `json:"execution_action"`
-			} `json:"status_traces"`
-		} `json:"inject_status"`
-	}
-	switch err := json.NewDecoder(rd).Decode(&doc); {
-	case err == io.EOF:
-		return Receipt{} // no body: an answer that says nothing
-	case err != nil:
-		return Receipt{Unread: true}
-	}
-	var r Receipt
-	if doc.Status != nil {
-		for _, t := range doc.Status.Traces {
-			if strings.EqualFold(strings.TrimSpace(t.Action), "COMPLETE") {
-				r.Completes++
-			}
-		}
-	}
-	return r
-}
-
 // Callback posts one execution callback. A 409 on a terminal callback
 // (action "complete" or "data") means the inject is not PENDING yet and is retried
 // like a 5xx; on a trace it is not retried (nor refused for good).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"go.uber.org/zap"
 
@@ -37,6 +38,9 @@ type Profile struct {
 	// process runs again (Processor.Reopened): their "complete" leaves
 	// out the findings the platform stores already.
 	reopened *recentSet
+	// unreadSeen is set by the first answer to a reception that cannot be
+	// read (see earlier).
+	unreadSeen atomic.Bool
 }
 
 // Interface guards.
@@ -269,23 +273,6 @@ func (p *Profile) receive(ctx context.Context, id string) error {
 		return &MessageError{InjectID: id, Reason: "the platform refused the reception: " + err.Error(), Err: err, Reception: true}
 	}
 	return &NotReceivedError{InjectID: id, Err: err}
-}
-
-// earlier marks inject id reopened when the answer to its reception (r)
-// shows the platform may hold an earlier run's findings, saying so once
-// (not for an inject marked already: --rerun-finished, a copy that waited).
-func (p *Profile) earlier(id string, r Receipt) {
-	if !r.Earlier() || p.reopened.has(id) {
-		return
-	}
-	p.reopened.add(id)
-	if r.Unread {
-		p.log.Warn("the platform's answer to the reception cannot be read: running the inject, its complete leaving out the findings the platform stores, should an earlier run have stored some",
-			zap.String("inject_id", id))
-		return
-	}
-	p.log.Info("the platform shows an earlier run's complete for this inject (a message sent again): running it again, its complete leaving out the findings the platform stores",
-		zap.String("inject_id", id), zap.Int("completes", r.Completes))
 }
 
 // rejection is the terminal callback of an inject that could not run:

@@ -13,8 +13,11 @@ import (
 // TestReceptionReceipt: the answer to a reception, the Inject entity the
 // platform saved (2.4.0), says whether an earlier run's "complete" was
 // taken (its COMPLETE traces). One that cannot be read does not fail the
-// reception, which the platform took, and cannot say: Earlier. One that
-// says nothing (no body, no inject_status) is a fresh inject's.
+// reception, which the platform took, and cannot say: Earlier. An answer
+// without the inject's status (no body, no inject_status) is not the
+// platform's own (2.4.0 answers 404 for an inject without a status): it
+// cannot say either (tester t89's finding 1). An inject_status without
+// traces is a fresh inject's.
 func TestReceptionReceipt(t *testing.T) {
 	content := `"inject_content":{"big":"` + strings.Repeat("x", 64<<10) + `"}`
 	tests := []struct {
@@ -31,9 +34,14 @@ func TestReceptionReceipt(t *testing.T) {
 			`{"execution_message":"t","execution_action":"EXECUTION","execution_status":"INFO"},` +
 			`{"execution_message":"m2","execution_action":"complete","execution_status":"ERROR"}]}}`,
 			want: openaev.Receipt{Completes: 2}, earlier: true},
-		{name: "no body"},
-		{name: "no inject_status", body: `{"inject_id":"i"}`},
-		{name: "inject_status null", body: `{"inject_status":null}`},
+		{name: "no traces", body: `{"inject_status":{"status_name":"PENDING"}}`},
+		{name: "traces null", body: `{"inject_status":{"status_name":"PENDING","status_traces":null}}`},
+		{name: "no body", want: openaev.Receipt{Unread: true}, earlier: true},
+		{name: "blank body", body: " \n", want: openaev.Receipt{Unread: true}, earlier: true},
+		{name: "no inject_status", body: `{"inject_id":"i"}`, want: openaev.Receipt{Unread: true}, earlier: true},
+		{name: "empty object", body: `{}`, want: openaev.Receipt{Unread: true}, earlier: true},
+		{name: "inject_status null", body: `{"inject_status":null}`, want: openaev.Receipt{Unread: true}, earlier: true},
+		{name: "JSON null", body: `null`, want: openaev.Receipt{Unread: true}, earlier: true},
 		{name: "not JSON", body: `<html>ok</html>`, want: openaev.Receipt{Unread: true}, earlier: true},
 		{name: "cut short", body: `{"inject_status":{"status_traces":[{"execution_action":"COMP`,
 			want: openaev.Receipt{Unread: true}, earlier: true},

@@ -10,6 +10,8 @@ import (
 	"testing/iotest"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/injectkit/injectkit/internal/testkit"
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -93,17 +95,19 @@ func TestHandlerLostCopyDoesNotRun(t *testing.T) {
 // delivery, and runs again; its complete would repeat the findings of the
 // earlier one, and the platform would drop it whole, the inject left
 // PENDING. The platform's answer to its reception shows the earlier
-// run's COMPLETE trace (or cannot be read): the complete first reads the
-// findings the platform stores and leaves those out, and the platform
-// processes it. Nothing else is asked of the platform before the run.
+// run's COMPLETE trace (or cannot be read: cut short, or, tester t89's
+// finding 1, empty or without inject_status, which is not the platform's
+// answer): the complete first reads the findings the platform stores and
+// leaves those out, and the platform processes it. Nothing else is asked
+// of the platform before the run.
 func TestHandlerFirstDeliveryOfAStartedInject(t *testing.T) {
 	const id = "i-1"
 	tests := []struct {
 		name string
 		// between runs between the two deliveries.
 		between func(t *testing.T, s *serveEnv)
-		// unread makes the answers to the receptions unreadable once set.
-		unread bool
+		// answer rewrites the answer to the second reception.
+		answer func(io.Reader) io.Reader
 		log    string
 	}{
 		{name: "finished", log: "the platform shows an earlier run's complete for this inject"},
@@ -112,13 +116,17 @@ func TestHandlerFirstDeliveryOfAStartedInject(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, log: "the platform shows an earlier run's complete for this inject"},
-		{name: "answer to the reception unreadable", unread: true,
+		{name: "answer to the reception unreadable", answer: cutShort,
+			log: "the platform's answer to the reception cannot be read: running the inject"},
+		{name: "answer to the reception empty", answer: answerOf(""),
+			log: "the platform's answer to the reception cannot be read: running the inject"},
+		{name: "answer to the reception without inject_status", answer: answerOf(`{"inject_id":"i-1"}`),
 			log: "the platform's answer to the reception cannot be read: running the inject"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cut := &cutReceptions{next: http.DefaultTransport}
-			s := newServeEnv(t, serveOpts{outbox: true, httpClient: &http.Client{Transport: cut}})
+			answers := &receptionAnswers{next: http.DefaultTransport}
+			s := newServeEnv(t, serveOpts{outbox: true, httpClient: &http.Client{Transport: answers}})
 			body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
 			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
 				t.Fatal(err)
@@ -126,7 +134,9 @@ func TestHandlerFirstDeliveryOfAStartedInject(t *testing.T) {
 			if tt.between != nil {
 				tt.between(t, s)
 			}
-			cut.on.Store(tt.unread)
+			if tt.answer != nil {
+				answers.answer.Store(&tt.answer)
+			}
 			if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
 				t.Fatalf("second delivery: %v", err)
 			}
@@ -191,22 +201,74 @@ func TestHandlerFirstDeliveryOfAFreshInject(t *testing.T) {
 	}
 }
 
-// cutReceptions is a transport whose answers to receptions, once on is
-// set, are cut short after their first bytes: a 200 whose body cannot be
-// read.
-type cutReceptions struct {
-	next http.RoundTripper
-	on   atomic.Bool
+// TestHandlerUnreadReceptionsWarnOnce: a platform (or a proxy) answering
+// every reception with no body has each inject run with its complete
+// reading the stored findings first, and says so with one WARN in the
+// process's life, then one INFO per inject.
+func TestHandlerUnreadReceptionsWarnOnce(t *testing.T) {
+	answers := &receptionAnswers{next: http.DefaultTransport}
+	empty := answerOf("")
+	answers.answer.Store(&empty)
+	s := newServeEnv(t, serveOpts{outbox: true, httpClient: &http.Client{Transport: answers}})
+	ids := []string{"i-1", "i-2", "i-3"}
+	for _, id := range ids {
+		body := s.message(t, id, "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil)
+		if err := s.handler.HandleDelivery(t.Context(), serve.Delivery{Body: body}); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		if st := s.platform.InjectStatus(id); !openaev.Finished(st) {
+			t.Errorf("inject %s %s after its run, want a final status", id, st)
+		}
+	}
+	const msg = "the platform's answer to the reception cannot be read: running the inject"
+	lines := s.logs.FilterMessageSnippet(msg)
+	var warns, infos int
+	for _, e := range lines.All() {
+		switch e.Level {
+		case zap.WarnLevel:
+			warns++
+		case zap.InfoLevel:
+			infos++
+		}
+	}
+	if warns != 1 || infos != len(ids)-1 || lines.Len() != len(ids) {
+		t.Errorf("%d WARN and %d INFO of %d lines %q, want 1 WARN then INFO, one per inject", warns, infos, lines.Len(), msg)
+	}
+	if n := len(s.platform.CallsOf(openaevtest.KindFindings)); n < len(ids) {
+		t.Errorf("%d reads of the stored findings, want one at least before each of %d completes", n, len(ids))
+	}
 }
 
-func (c *cutReceptions) RoundTrip(r *http.Request) (*http.Response, error) {
+// receptionAnswers is a transport whose answers to receptions, once
+// answer is set, have their body replaced by what answer makes of it: a
+// 200 the platform did not send so.
+type receptionAnswers struct {
+	next   http.RoundTripper
+	answer atomic.Pointer[func(io.Reader) io.Reader]
+}
+
+func (c *receptionAnswers) RoundTrip(r *http.Request) (*http.Response, error) {
 	resp, err := c.next.RoundTrip(r)
-	if err != nil || !c.on.Load() || !strings.Contains(r.URL.Path, "/execution/reception/") {
+	answer := c.answer.Load()
+	if err != nil || answer == nil || !strings.Contains(r.URL.Path, "/execution/reception/") {
 		return resp, err
 	}
 	resp.Body = struct {
 		io.Reader
 		io.Closer
-	}{io.MultiReader(io.LimitReader(resp.Body, 5), iotest.ErrReader(io.ErrUnexpectedEOF)), resp.Body}
+	}{(*answer)(resp.Body), resp.Body}
+	resp.ContentLength = -1
+	resp.Header.Del("Content-Length")
 	return resp, nil
+}
+
+// cutShort cuts an answer after its first bytes: a body that cannot be
+// read.
+func cutShort(rd io.Reader) io.Reader {
+	return io.MultiReader(io.LimitReader(rd, 5), iotest.ErrReader(io.ErrUnexpectedEOF))
+}
+
+// answerOf makes an answer whose body is body.
+func answerOf(body string) func(io.Reader) io.Reader {
+	return func(io.Reader) io.Reader { return strings.NewReader(body) }
 }
