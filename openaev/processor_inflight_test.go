@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,7 +83,8 @@ func TestRedeliveredWhileRunningWaitsForTheRun(t *testing.T) {
 // delivery: the platform sees the two runs one after the other (the
 // first's complete before the second's reception), never interleaved,
 // and the second's complete, which would repeat the first's findings,
-// leaves them out.
+// leaves them out, the second copy saying it runs the inject again
+// (tester t89's finding 2), once.
 func TestSecondCopyWaitsForTheFirst(t *testing.T) {
 	for _, outboxed := range []bool{false, true} {
 		t.Run(map[bool]string{false: "no outbox", true: "outbox"}[outboxed], func(t *testing.T) {
@@ -126,6 +128,11 @@ func TestSecondCopyWaitsForTheFirst(t *testing.T) {
 			}
 			if st := s.platform.InjectStatus("i-1"); !openaev.Finished(st) {
 				t.Errorf("inject %s after both runs, want a final status", st)
+			}
+			const again = "running it again, its complete leaving out the findings the platform stores"
+			if lines := s.logs.FilterMessageSnippet(again); lines.Len() != 1 ||
+				!strings.HasPrefix(lines.All()[0].Message, "the handling of another message of the inject ended in this process") {
+				t.Errorf("%d lines %q, want 1, the copy that waited saying it runs the inject again", lines.Len(), again)
 			}
 		})
 	}

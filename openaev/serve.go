@@ -151,12 +151,8 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		}
 	}()
 	if !d.Redelivered {
-		var waited bool
-		if endFlight, waited, err = h.claim(ctx, id, d.Lost); err != nil {
+		if endFlight, err = h.claim(ctx, id, d.Lost); err != nil {
 			return err
-		}
-		if waited {
-			h.cfg.Processor.Reopened(id)
 		}
 	}
 	letGo := h.holdOutbox(!d.Redelivered)
