@@ -78,20 +78,7 @@ func TestExecuteNamesTargetsOfAScanNeverRun(t *testing.T) {
 			if out.Status != framework.StatusFailed || out.ErrorInfo == nil || out.ErrorInfo.ExitCode != tc.code {
 				t.Errorf("status %s (%+v), want failed with exit code %d", out.Status, out.ErrorInfo, tc.code)
 			}
-			var unreached map[string]string
-			for tg, why := range out.Unreached {
-				if !slices.Contains(in.Targets, tg) {
-					t.Errorf("not reached: %s, no target of the inject", tg)
-				}
-				if unreached == nil {
-					unreached = map[string]string{}
-				}
-				nc, _ := tg.Network()
-				unreached[nc.Value()] = why
-			}
-			if !maps.Equal(unreached, tc.unreached) {
-				t.Errorf("not reached %q, want %q", unreached, tc.unreached)
-			}
+			checkUnreached(t, in, out, tc.unreached)
 		})
 	}
 }

@@ -58,20 +58,7 @@ func TestExecuteListsTargetsNeverScanned(t *testing.T) {
 			if out.Status != tc.status {
 				t.Errorf("status %s, want %s (%+v)", out.Status, tc.status, out.ErrorInfo)
 			}
-			var unreached map[string]string
-			for tg, why := range out.Unreached {
-				if !slices.Contains(in.Targets, tg) {
-					t.Errorf("not reached: %s, no target of the inject", tg)
-				}
-				if unreached == nil {
-					unreached = map[string]string{}
-				}
-				nc, _ := tg.Network()
-				unreached[nc.Value()] = why
-			}
-			if !maps.Equal(unreached, tc.unreached) {
-				t.Errorf("not reached %q, want %q", unreached, tc.unreached)
-			}
+			checkUnreached(t, in, out, tc.unreached)
 			got, listed := out.Findings[FieldUnstartedTargets]
 			if tc.want == nil {
 				if listed {
@@ -83,5 +70,26 @@ func TestExecuteListsTargetsNeverScanned(t *testing.T) {
 				t.Errorf("unstarted_targets %#v, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// checkUnreached fails t unless out names not reached exactly the targets
+// of in that want maps, by address, to their reasons (nil: none), and no
+// target that is not in's.
+func checkUnreached(t *testing.T, in *framework.Inject, out framework.ToolOutput, want map[string]string) {
+	t.Helper()
+	var unreached map[string]string
+	for tg, why := range out.Unreached {
+		if !slices.Contains(in.Targets, tg) {
+			t.Errorf("not reached: %s, no target of the inject", tg)
+		}
+		if unreached == nil {
+			unreached = map[string]string{}
+		}
+		nc, _ := tg.Network()
+		unreached[nc.Value()] = why
+	}
+	if !maps.Equal(unreached, want) {
+		t.Errorf("not reached %q, want %q", unreached, want)
 	}
 }
