@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"encoding/binary"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,6 +9,8 @@ import (
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
+	"github.com/injectkit/injectkit/transport/outbox/outboxtest"
+	bolt "go.etcd.io/bbolt"
 )
 
 // A run of an inject whose earlier run left its "complete" pending in the
@@ -18,21 +21,23 @@ func TestRunWarnsOfEarlierRunPending(t *testing.T) {
 	const noSignatures = "carrying no signatures: once this run completes the inject, outbox flush drops that complete"
 	t.Parallel()
 	tests := []struct {
-		name   string
-		failed bool     // the first run's complete failed after every attempt
-		second string   // the inject id of the second run
-		extra  []string // the second run's further flags
-		target []string // the first run's targets; nil: an inject file's, of assets
-		warned string   // what the WARN says a flush does; "" for no WARN
+		name     string
+		failed   bool     // the first run's complete failed after every attempt
+		second   string   // the inject id of the second run
+		extra    []string // the second run's further flags
+		target   []string // the first run's targets; nil: an inject file's, of assets
+		warned   string   // what the WARN says a flush does; "" for no WARN
+		lostBody bool     // the stored complete's body is gone from the outbox file
 	}{
-		{"complete pending", true, "inj-again", nil, nil, "outbox flush sends not that complete but its signatures, as data"},
+		{"complete pending", true, "inj-again", nil, nil, "outbox flush sends not that complete but its signatures, as data", false},
 		// t87: a complete carrying no signatures (one target's, a
 		// rejection's) is dropped by the flush, its signatures sent nowhere.
-		{"complete of one target pending", true, "inj-again", nil, []string{"127.0.0.1"}, noSignatures},
-		{"rejection pending", true, "inj-again", nil, []string{"bad_host!"}, noSignatures},
-		{"nothing pending", false, "inj-again", nil, nil, ""},
-		{"another inject's complete pending", true, "inj-other", nil, []string{"127.0.0.1"}, ""},
-		{"no outbox", true, "inj-again", []string{"--outbox", "none"}, []string{"127.0.0.1"}, ""},
+		{"complete of one target pending", true, "inj-again", nil, []string{"127.0.0.1"}, noSignatures, false},
+		{"rejection pending", true, "inj-again", nil, []string{"bad_host!"}, noSignatures, false},
+		{"complete pending, its body unreadable", true, "inj-again", nil, nil, "left its complete pending in the outbox, but its content cannot be read", true},
+		{"nothing pending", false, "inj-again", nil, nil, "", false},
+		{"another inject's complete pending", true, "inj-other", nil, []string{"127.0.0.1"}, "", false},
+		{"no outbox", true, "inj-again", []string{"--outbox", "none"}, []string{"127.0.0.1"}, "", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,7 +49,7 @@ func TestRunWarnsOfEarlierRunPending(t *testing.T) {
 			if tt.failed {
 				p.FailComplete("inj-again", http.StatusServiceUnavailable, openaev.DefaultAttempts)
 			}
-			env, _ := outboxEnv(t)
+			env, box := outboxEnv(t)
 			args := func(id, level string, targets ...string) []string {
 				a := []string{"run", "noop", "--profile", "openaev", "--inject-id", id,
 					"--backend-url", p.URL, "--log-level", level}
@@ -69,6 +74,11 @@ func TestRunWarnsOfEarlierRunPending(t *testing.T) {
 					t.Fatalf("outbox after the first run: %+v", l)
 				}
 				outboxID = strconv.FormatUint(l.Records[0].ID, 10)
+				if tt.lostBody {
+					outboxtest.Update(t, box, func(tx *bolt.Tx) error {
+						return tx.Bucket([]byte("bodies")).Delete(binary.BigEndian.AppendUint64(nil, l.Records[0].ID))
+					})
+				}
 			}
 			r := run(t, registry(), env, append(args(tt.second, "warn", "127.0.0.1"), tt.extra...)...)
 			if r.code != 0 {

@@ -47,7 +47,8 @@ func Untenanted(r outbox.Record) bool {
 // (asked of supersededData, the flush's own test); until then, a flush
 // sends it as it is. Stored "data" callbacks add that run's signatures.
 // One lookup by inject id, cheap on an empty outbox; a store that cannot
-// be read says nothing (the run goes on).
+// be read says nothing (the run goes on), a stored "complete" whose body
+// cannot be read is named all the same.
 func (p *Processor) WarnPending(store *outbox.Store, id string) {
 	if store == nil {
 		return
@@ -60,6 +61,8 @@ func (p *Processor) WarnPending(store *outbox.Store, id string) {
 		zap.Int("index", r.ChunkIndex)}
 	if r.Phase == ActionComplete {
 		if r, err = store.Get(r.ID); err != nil {
+			p.profile.log.Warn("an earlier run of this inject left its complete pending in the outbox, but its content cannot be read: "+
+				"outbox flush moves it to the dead list (corrupt), sending none of it", append(fields, zap.Error(err))...)
 			return
 		}
 		if _, carries := supersededData(r.Body); !carries {
