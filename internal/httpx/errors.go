@@ -259,13 +259,16 @@ func untilDate(left time.Duration) time.Duration {
 // a network error), nil when none did, for a caller that records what was
 // tried. Waiting reports that ctx ended a wait between two attempts (a
 // backoff, a Retry-After), not an attempt: no request was in flight, and
-// Resume is when the next attempt was due.
+// Resume is when the next attempt was due. Connected reports, when ctx
+// cut an attempt short (not Waiting), that it had connected: the backend
+// may have received it; one still dialling cannot have.
 type InterruptedError struct {
-	Err      error // ctx.Err()
-	Last     *HTTPError
-	Attempts int
-	Waiting  bool
-	Resume   time.Time
+	Err       error // ctx.Err()
+	Last      *HTTPError
+	Attempts  int
+	Waiting   bool
+	Resume    time.Time
+	Connected bool
 }
 
 func (e *InterruptedError) Error() string { return e.Err.Error() }
@@ -296,3 +299,31 @@ func (e *TimeoutError) Temporary() bool { return true }
 // 30s", never the "context deadline exceeded" of the context that
 // stopped it, which reads as the run's own --timeout.
 func NoAnswer(d time.Duration) string { return "no answer within " + d.String() }
+
+// failure is the outcome of one failed attempt.
+type failure struct {
+	status   int
+	body     string
+	err      error
+	retry    bool
+	after    time.Duration // from a Retry-After header, when hasAfter
+	hasAfter bool
+	location string // of a 3xx, as HTTPError.Location
+	// unanswered: no answer came once the request may have reached the
+	// server (see Reply.Unanswered).
+	unanswered bool
+}
+
+func (f *failure) Error() string {
+	if f.err != nil {
+		return f.err.Error()
+	}
+	return "status " + strconv.Itoa(f.status)
+}
+
+// httpError is the error of a request whose attempt n, its last, failed
+// with f, lost of its attempts getting no answer (HTTPError.Unanswered).
+func (f *failure) httpError(op string, n, lost int) *HTTPError {
+	return &HTTPError{Op: op, Status: f.status, Body: f.body, Attempts: n, Unanswered: lost, Err: f.err, RetryAfter: f.after,
+		Exhausted: f.retry, Location: f.location}
+}

@@ -8,8 +8,10 @@ import (
 	"io"
 	"math"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.uber.org/zap"
@@ -161,27 +163,6 @@ type Reply struct {
 	Unanswered int
 }
 
-// failure is the outcome of one failed attempt.
-type failure struct {
-	status   int
-	body     string
-	err      error
-	retry    bool
-	after    time.Duration // from a Retry-After header, when hasAfter
-	hasAfter bool
-	location string // of a 3xx, as HTTPError.Location
-	// unanswered: no answer came once the request may have reached the
-	// server (see Reply.Unanswered).
-	unanswered bool
-}
-
-func (f *failure) Error() string {
-	if f.err != nil {
-		return f.err.Error()
-	}
-	return "status " + strconv.Itoa(f.status)
-}
-
 // Do sends r until a 2xx answer, a failure Retryable rejects, or the
 // attempts run out, and returns the 2xx answer. Between attempts it waits
 // the Backoff, or what a Retry-After header on a 429 or 503 asks for,
@@ -265,7 +246,10 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	}
 	if ctx.Err() != nil {
 		if n > 0 {
-			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n, Waiting: waiting, Resume: resume}
+			var f *failure
+			connected := !waiting && (!errors.As(err, &f) || f.status != 0 || f.unanswered)
+			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n, Waiting: waiting, Resume: resume,
+				Connected: connected}
 		}
 		return Reply{Attempts: n}, ctx.Err()
 	}
@@ -289,13 +273,6 @@ func (p *Poster) ended(ctx context.Context, n int, last *HTTPError, resume time.
 	return err
 }
 
-// httpError is the error of a request whose attempt n, its last, failed
-// with f, lost of its attempts getting no answer (HTTPError.Unanswered).
-func (f *failure) httpError(op string, n, lost int) *HTTPError {
-	return &HTTPError{Op: op, Status: f.status, Body: f.body, Attempts: n, Unanswered: lost, Err: f.err, RetryAfter: f.after,
-		Exhausted: f.retry, Location: f.location}
-}
-
 // attempt makes one request. It returns the reply of a 2xx answer and a
 // *failure otherwise.
 func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
@@ -305,6 +282,10 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
+	// Whether the attempt connected: one ctx cuts short while still
+	// dialling cannot have reached the server (see neverConnected).
+	var connected atomic.Bool
+	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 	method := r.Method
 	if method == "" {
 		method = http.MethodPost
@@ -323,7 +304,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	resp, err := p.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return Reply{}, &failure{err: ctx.Err()}
+			return Reply{}, &failure{err: ctx.Err(), unanswered: connected.Load()}
 		}
 		err = p.noAnswer(err, actx.Err())
 		// A certificate refused now is refused on the next try too: fail at

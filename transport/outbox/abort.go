@@ -43,12 +43,15 @@ func HoldAbort(ctx context.Context, a Aborter) (_ context.Context, aborted func(
 // CutShort is the error of a body whose send the abort cut short once ie
 // counts an attempt made: the one in flight may have reached the backend,
 // so that whoever posts the body again knows it may be there twice; or,
-// when the abort ended a wait between two attempts (ie.Waiting), that no
-// request was in flight. It is said the same whether the body was kept in
-// an outbox or not.
+// when the abort ended a wait between two attempts (ie.Waiting) or a dial
+// (not ie.Connected), that no request was in flight. It is said the same
+// whether the body was kept in an outbox or not.
 func CutShort(ie *httpx.InterruptedError) error {
 	if ie.Waiting {
 		return fmt.Errorf("interrupted while waiting to retry, after attempt %d (no request in flight): %w", ie.Attempts, ie)
+	}
+	if !ie.Connected {
+		return fmt.Errorf("attempt %d cut short by the interrupt while connecting (never sent): %w", ie.Attempts, ie)
 	}
 	return fmt.Errorf("attempt %d cut short by the interrupt while in flight (the backend may have received it): %w", ie.Attempts, ie)
 }
@@ -87,8 +90,8 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 	if ie.Last != nil {
 		status, attempts.unanswered = ie.Last.Status, ie.Last.Unanswered
 	}
-	if !ie.Waiting {
-		attempts.unanswered++ // the one cut short in flight
+	if ie.Connected {
+		attempts.unanswered++ // the one cut short in flight, once connected
 	}
 	serr := s.markAnswered(r.ID, attempts, status, last.Error(), next)
 	if serr != nil && !errors.Is(serr, ErrNotFound) {

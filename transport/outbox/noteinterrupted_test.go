@@ -81,7 +81,7 @@ func TestNoteInterruptedCountsUnanswered(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, _, rec := putLeased(t)
-			ie := &httpx.InterruptedError{Err: context.Canceled, Attempts: 2, Waiting: tt.waiting,
+			ie := &httpx.InterruptedError{Err: context.Canceled, Attempts: 2, Waiting: tt.waiting, Connected: !tt.waiting,
 				Last: &httpx.HTTPError{Op: "data", Attempts: 1, Unanswered: 1}}
 			if last := s.NoteInterrupted(rec, nil, ie); last == nil {
 				t.Fatal("NoteInterrupted = nil, want the last failure")

@@ -1,0 +1,69 @@
+package outbox
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/injectkit/injectkit/internal/httpx"
+)
+
+// A send cut short by the interrupt counts its attempt in flight as one
+// that got no answer only once it had connected: one still dialling (the
+// backend down, a connection in progress) cannot have reached the
+// backend, as the poster itself counts a dial that failed.
+func TestNoteInterruptedCountsOnlyAConnectedAttempt(t *testing.T) {
+	tests := []struct {
+		name      string
+		connected bool // the attempt reached the server before the interrupt
+		want      int
+	}{
+		{"cut while dialling", false, 0},
+		{"cut once connected", true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			arrived := make(chan struct{})
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				_, _ = io.Copy(io.Discard, r.Body) // the connection watched from here on
+				close(arrived)
+				<-r.Context().Done()
+			}))
+			t.Cleanup(srv.Close)
+			stop := make(chan struct{})
+			tr := &http.Transport{}
+			t.Cleanup(func() { close(stop) })
+			t.Cleanup(tr.CloseIdleConnections)
+			if !tt.connected {
+				// A dial in progress until the interrupt, as to a backend
+				// whose host does not answer yet.
+				tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+					close(arrived)
+					select { // the transport may dial on once the request is cut
+					case <-ctx.Done():
+					case <-stop:
+					}
+					return nil, &net.OpError{Op: "dial", Net: network, Err: context.Canceled}
+				}
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			go func() { <-arrived; cancel() }()
+			p := &httpx.Poster{Client: &http.Client{Transport: tr}, Attempts: 1}
+			_, err := p.Do(ctx, httpx.Request{Op: "data", URL: srv.URL, Body: []byte(`{}`)})
+			s, _, rec := putLeased(t)
+			if last := s.NoteInterrupted(rec, nil, err); last == nil {
+				t.Fatalf("NoteInterrupted(%v) = nil, want the attempt cut short", err)
+			}
+			after, gerr := s.Get(rec.ID)
+			if gerr != nil {
+				t.Fatal(gerr)
+			}
+			if after.Attempts != 1 || after.Unanswered != tt.want {
+				t.Errorf("record after NoteInterrupted: %d attempts, %d unanswered; want 1, %d", after.Attempts, after.Unanswered, tt.want)
+			}
+		})
+	}
+}
