@@ -3,6 +3,7 @@ package cli_test
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/injectkit/injectkit/framework"
@@ -66,10 +67,23 @@ func (h *hooked) Configure(map[string]string) error { h.l.mark(h.id, false); ret
 func (h *hooked) Preflight() error                  { h.l.mark(h.id, false); return nil }
 func (h *hooked) Close() error                      { h.l.mark(h.id, true); return nil }
 
+// bystander is a framework.Closer a command neither configures nor
+// preflights: it counts its closes.
+type bystander struct {
+	idle
+	closed *atomic.Int32
+}
+
+func (bystander) Manifest() framework.Manifest {
+	return framework.Manifest{Name: "bystander", Category: framework.Network}
+}
+func (b bystander) Close() error { b.closed.Add(1); return nil }
+
 // The executors serve's start and validate build to configure or
 // preflight outside the runtime are closed once, as the runtime closes
 // the one it builds for an inject (a framework.Closer may hold
-// connections Configure opened).
+// connections Configure opened); an injector they neither configure nor
+// preflight (not served, not the inject's) is not closed.
 func TestChecksCloseTheExecutorsTheyConfigure(t *testing.T) {
 	tests := []struct {
 		name string
@@ -94,7 +108,14 @@ func TestChecksCloseTheExecutorsTheyConfigure(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			l := &hookLedger{used: map[int]bool{}, closed: map[int]int{}}
-			tt.cmd(t, registry(func(r *framework.Registry) { r.Register("hooked", l.factory) }))
+			var other atomic.Int32
+			tt.cmd(t, registry(func(r *framework.Registry) {
+				r.Register("hooked", l.factory)
+				r.Register("bystander", func() framework.Executor { return bystander{closed: &other} })
+			}))
+			if n := other.Load(); n != 0 {
+				t.Errorf("an injector neither configured nor preflighted was closed %d times, want none", n)
+			}
 			used, u := l.unclosed()
 			if used == 0 {
 				t.Fatal("no Configure or Preflight called: the test checks nothing")

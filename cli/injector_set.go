@@ -28,6 +28,10 @@ type injectorSet struct {
 	broken []*framework.PanicError
 
 	closeOnce sync.Once // closeExecutors'
+	// hooked are the names of the executors a check configured or
+	// preflighted (callHook): those closeExecutors closes.
+	mu     sync.Mutex
+	hooked map[string]bool
 }
 
 // builtInjector is one injector as the set built it: its executor (nil
@@ -127,8 +131,22 @@ func (s *injectorSet) executor(name string) (framework.Executor, error) {
 	return b.ex, nil
 }
 
+// callHook calls fn, the hook method of the executor registered under
+// name (framework.CallHook), for a check outside the runtime, and keeps
+// name for closeExecutors.
+func (s *injectorSet) callHook(name, method string, fn func() error) error {
+	s.mu.Lock()
+	if s.hooked == nil {
+		s.hooked = map[string]bool{}
+	}
+	s.hooked[name] = true
+	s.mu.Unlock()
+	return framework.CallHook(name, method, fn)
+}
+
 // closeExecutors closes, once, each executor of the set that is a
-// framework.Closer, in the order of their names: serve's start configures
+// framework.Closer and that a check configured or preflighted (callHook),
+// in the order of their names: serve's start configures
 // (checkSettings) and preflights (warnPreflight) them outside the
 // runtime, validate preflights one, and a Closer may hold what its
 // Configure opened, as the runtime closes the executor it builds for
@@ -139,7 +157,9 @@ func (s *injectorSet) closeExecutors() error {
 	var errs []error
 	s.closeOnce.Do(func() {
 		s.load()
-		for _, name := range slices.Sorted(maps.Keys(s.built)) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, name := range slices.Sorted(maps.Keys(s.hooked)) {
 			if c, ok := s.built[name].ex.(framework.Closer); ok {
 				errs = append(errs, framework.CallHook(name, "Close", c.Close))
 			}

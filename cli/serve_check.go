@@ -156,7 +156,7 @@ func checkSettings(set *injectorSet, selected []framework.Manifest, settings inj
 		if !ok {
 			continue
 		}
-		err = framework.CallHook(m.Name, "Configure", func() error { return c.Configure(settings[m.Name]) })
+		err = set.callHook(m.Name, "Configure", func() error { return c.Configure(settings[m.Name]) })
 		var pe *framework.PanicError
 		switch {
 		case errors.As(err, &pe):

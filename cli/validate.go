@@ -170,7 +170,7 @@ func warnPreflight(log *zap.Logger, set *injectorSet, served []framework.Manifes
 		if !ok {
 			continue
 		}
-		if err := framework.CallHook(m.Name, "Preflight", p.Preflight); err != nil {
+		if err := set.callHook(m.Name, "Preflight", p.Preflight); err != nil {
 			log.Warn("injector cannot run on this machine: every inject of "+m.Name+" fails until it can",
 				zap.String("injector", m.Name), zap.Error(err))
 		}
