@@ -129,8 +129,11 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 	lost := 0
 	if op == ActionData {
 		req.lost = &lost
-		if index > 0 { // a stored "data" body's own earlier attempts, not its superseded "complete"'s
-			lost = outbox.EarlierUnanswered(ctx)
+		lost = outbox.EarlierUnanswered(ctx) // a stored "data" body's own earlier attempts
+		if index == 0 {
+			// A superseded "complete" sent as data: its earlier attempts
+			// as data alone, not those of the "complete".
+			lost = outbox.EarlierUnansweredOther(ctx)
 		}
 	}
 	_, err := p.client.do(callbackContext(ctx), req)

@@ -88,7 +88,9 @@ func (p *Profile) postSupersededData(ctx context.Context, injectID string, index
 			"its signatures are sent as data, and may be stored twice", zap.String("inject_id", injectID))
 	}
 	if err := p.postAs(ctx, injectID, index, ActionData, data, alwaysTwin); err != nil {
-		return false, err
+		// Its attempts that got no answer count apart from the
+		// "complete"'s (see postAs).
+		return false, outbox.InOtherForm(err)
 	}
 	return true, nil
 }

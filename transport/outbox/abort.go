@@ -86,7 +86,7 @@ func (s *Store) noteInterrupted(r Record, err error, red Redactor, maxBackoff ti
 			next = ie.Resume
 		}
 	}
-	status, attempts := 0, failedAttempts{n: ie.Attempts}
+	status, attempts := 0, failedAttempts{n: ie.Attempts, other: inOtherForm(err)}
 	if ie.Last != nil {
 		status, attempts.unanswered = ie.Last.Status, ie.Last.Unanswered
 	}

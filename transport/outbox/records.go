@@ -70,8 +70,12 @@ type Record struct {
 	// httpx.HTTPError.Unanswered): the backend may hold the body that many
 	// times already. A post of the record gets it (EarlierUnanswered).
 	// Earlier versions ignore it, and a record they rewrite loses it.
-	Unanswered int    `json:"unanswered,omitempty"`
-	LastError  string `json:"last_error,omitempty"`
+	Unanswered int `json:"unanswered,omitempty"`
+	// UnansweredOther counts the same of the attempts that sent the
+	// body's content in another form (InOtherForm), apart: a post of that
+	// form gets it (EarlierUnansweredOther).
+	UnansweredOther int    `json:"unanswered_other,omitempty"`
+	LastError       string `json:"last_error,omitempty"`
 	// LastStatus is the HTTP status of the backend's answer LastError
 	// reports: 0 when it reports none (no answer, not sent) or the
 	// record was marked before it was kept.

@@ -218,7 +218,7 @@ func (s *Store) settle(ctx context.Context, r Record, err error, maxBackoff time
 	attempts := failedAttempts{n: 1}
 	var he *httpx.HTTPError
 	if errors.As(err, &he) {
-		attempts = failedAttempts{n: max(he.Attempts, 1), unanswered: he.Unanswered}
+		attempts = failedAttempts{n: max(he.Attempts, 1), unanswered: he.Unanswered, other: inOtherForm(err)}
 	}
 	if ctx.Err() != nil {
 		attempts = failedAttempts{} // noteInterrupted counts them

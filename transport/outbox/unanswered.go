@@ -1,8 +1,16 @@
 package outbox
 
-import "context"
+import (
+	"context"
+	"errors"
+)
 
 type earlierKey struct{}
+
+// earlier are the attempts of a stored body that got no answer once sent:
+// own of the body as stored (Record.Unanswered), other of its content sent
+// in another form (Record.UnansweredOther).
+type earlier struct{ own, other int }
 
 // EarlierUnanswered returns, in the context of a post of a stored body
 // (by Send, a Resender or a Deliverer), the attempts of that body made
@@ -11,14 +19,45 @@ type earlierKey struct{}
 // bodies add to what the backend holds can say so once it is delivered.
 // It is 0 outside such a post.
 func EarlierUnanswered(ctx context.Context) int {
-	n, _ := ctx.Value(earlierKey{}).(int)
-	return n
+	e, _ := ctx.Value(earlierKey{}).(earlier)
+	return e.own
+}
+
+// EarlierUnansweredOther is EarlierUnanswered of the body's content sent
+// in another form (see InOtherForm): the attempts of that form made before
+// this post that got no answer once sent (Record.UnansweredOther), none of
+// the body's own.
+func EarlierUnansweredOther(ctx context.Context) int {
+	e, _ := ctx.Value(earlierKey{}).(earlier)
+	return e.other
+}
+
+// InOtherForm marks err, a Poster's failure to send a stored body's
+// content in another form (what ErrSupersededSent reports once it is
+// delivered: a superseded "complete" sent as "data"), so that its attempts
+// that got no answer count apart from the body's own
+// (Record.UnansweredOther). err's message and chain are kept.
+func InOtherForm(err error) error {
+	if err == nil {
+		return nil
+	}
+	return otherForm{err}
+}
+
+type otherForm struct{ error }
+
+func (e otherForm) Unwrap() error { return e.error }
+
+// inOtherForm reports whether err is marked InOtherForm.
+func inOtherForm(err error) bool {
+	var o otherForm
+	return errors.As(err, &o)
 }
 
 // postContext returns ctx for a post of r (see EarlierUnanswered).
 func postContext(ctx context.Context, r Record) context.Context {
-	if r.Unanswered == 0 {
+	if r.Unanswered == 0 && r.UnansweredOther == 0 {
 		return ctx
 	}
-	return context.WithValue(ctx, earlierKey{}, r.Unanswered)
+	return context.WithValue(ctx, earlierKey{}, earlier{own: r.Unanswered, other: r.UnansweredOther})
 }

@@ -98,7 +98,11 @@ func (s *Store) MarkFailed(id uint64, attempts int, lastErr string, next time.Ti
 
 // failedAttempts are the attempts of a failed delivery: n requests made,
 // unanswered of them without an answer once sent (Record.Unanswered).
-type failedAttempts struct{ n, unanswered int }
+// other says they sent its content in another form (InOtherForm).
+type failedAttempts struct {
+	n, unanswered int
+	other         bool
+}
 
 // markAnswered is MarkFailed of a record whose last error is the
 // backend's answer status (0: none), unanswered of its attempts without
@@ -116,7 +120,11 @@ func (s *Store) markFailed(id uint64, attempts failedAttempts, status int, lastE
 	lastErr = s.redact(lastErr, nil) // outside the transaction
 	return s.updateOwn(id, func(r *Record) {
 		r.Attempts += attempts.n
-		r.Unanswered += attempts.unanswered
+		if attempts.other {
+			r.UnansweredOther += attempts.unanswered
+		} else {
+			r.Unanswered += attempts.unanswered
+		}
 		r.LastError, r.LastStatus, r.NextAttempt = lastErr, status, next
 		r.Owner, r.OwnerStart, r.LeaseUntil = 0, 0, time.Time{}
 	})
