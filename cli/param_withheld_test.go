@@ -171,8 +171,8 @@ func TestIntegrationServeParamSecretWithheld(t *testing.T) {
 // A param refused whose value holds the token is withheld with what is
 // wrong with it: nmap's ports parser cuts the value at a '-' and quotes
 // the piece before it, a fragment of the token no redaction of the whole
-// recognises. So it is from --param, with and without the openaev
-// profile, from an inject file and from a platform message's
+// recognises. So it is, the token as it is or with bytes percent-encoded,
+// from --param, with and without the openaev profile, from an inject file and from a platform message's
 // inject_content, in the error, the WARN line and the INVALID_USAGE
 // message alike; another bad value is still quoted.
 func TestParamHoldingSecretWithheld(t *testing.T) {
@@ -193,6 +193,8 @@ func TestParamHoldingSecretWithheld(t *testing.T) {
 		{"--param", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=" + tok}, withheld, false},
 		{"--param, a range to the token", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=1-" + tok}, withheld, false},
 		{"--param, openaev profile", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=" + tok, "--profile", "openaev"}, withheld, true},
+		{"--param, the token percent-encoded", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=S3cr3t%2Da1b2c3d4%2dTok"}, withheld, false},
+		{"--param, the token percent-encoded, openaev profile", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=S3cr3t%2Da1b2c3d4-Tok", "--profile", "openaev"}, withheld, true},
 		{"inject file", []string{"--inject-file", injectFile}, withheld, false},
 		{"platform message", []string{"--openaev-message", msg}, "inject_content.ports (value withheld)", true},
 		{"another bad value quoted", []string{"nmap", "--target", "127.0.0.1", "--inject-id", "i1", "--param", "ports=22x"}, `"22x" is not a port number`, false},

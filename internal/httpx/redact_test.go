@@ -95,6 +95,13 @@ func TestRedact(t *testing.T) {
 		{"every character \\u-escaped, upper-case hex", `"\u005A\u0071\u0037\u004B"`, []string{"Zq7K"}, `"[REDACTED]"`},
 		{"every byte percent-encoded", "t=%5A%71%37%4B%78%39", []string{"Zq7Kx9"}, "t=[REDACTED]"},
 		{"every byte percent-encoded, lower-case hex", "t=%5a%71%37%4b%c3%a9", []string{"Zq7Ké"}, "t=[REDACTED]"},
+		// Some bytes percent-encoded, hex in either case, mixed at will.
+		{"one byte percent-encoded", "params.outcome \"standin%2Dtoken\": not one of", []string{"standin-token"}, "params.outcome \"[REDACTED]\": not one of"},
+		{"one byte percent-encoded, lower-case hex", "v=standin%2dtoken", []string{"standin-token"}, "v=[REDACTED]"},
+		{"some bytes percent-encoded, UTF-8 too", "v=s%74andin-k%C3%a9", []string{"standin-ké"}, "v=[REDACTED]"},
+		{"percent-encoded in a JSON log line", jsonString("bad st%41ndin-token"), []string{"stAndin-token"}, jsonString("bad [REDACTED]")},
+		{"short secret percent-encoded, inside a word", "xa%2Dby", []string{"a-b"}, "xa%2Dby"},
+		{"percent escapes elsewhere kept", "100% %zz %2D standin-toke%6E", []string{"standin-tokens"}, "100% %zz %2D standin-toke%6E"},
 		{"decimal HTML references", "<p>&#90;&#113;&#55;&#75;&#233;</p>", []string{"Zq7Ké"}, "<p>[REDACTED]</p>"},
 		{"hex HTML references", "<p>&#x5a;&#x71;&#x37;</p> <p>&#X5A;&#X71;&#X37;</p>", []string{"Zq7"}, "<p>[REDACTED]</p> <p>[REDACTED]</p>"},
 		// Some characters as HTML or XML character references, decimal or

@@ -24,11 +24,13 @@ const maxUnescapes = 3
 // decoded text lowercased, each match mapped back to the bytes of s it
 // came from. long match anywhere, short only where they stand as words in
 // s (see wordAt). A text with no "\u" adds none: its plain forms are
-// matched already. HTML and XML character references are decoded too, in
-// s and in each JSON-decoded text (see htmlSpans).
+// matched already. HTML and XML character references and percent escapes
+// are decoded too, in s and in each JSON-decoded text (see htmlSpans and
+// percentSpans).
 func unescapedSpans(spans [][2]int, s string, fs *forms) [][2]int {
 	d := decoded{text: s}
 	spans = d.htmlSpans(spans, s, fs)
+	spans = d.percentSpans(spans, s, fs)
 	if !strings.Contains(s, `\u`) {
 		return spans
 	}
@@ -40,6 +42,7 @@ func unescapedSpans(spans [][2]int, s string, fs *forms) [][2]int {
 		d = next
 		spans = d.find(spans, s, nil, fs)
 		spans = d.htmlSpans(spans, s, fs)
+		spans = d.percentSpans(spans, s, fs)
 		if !strings.Contains(d.text, `\`) {
 			break
 		}
@@ -57,10 +60,38 @@ func (d decoded) htmlSpans(spans [][2]int, s string, fs *forms) [][2]int {
 	if i < 0 || !strings.Contains(d.text[i:], ";") {
 		return spans
 	}
-	if next, ok := d.decode('&', htmlReference); ok {
+	if next, ok := d.decode('&', runeEscape(htmlReference)); ok {
 		spans = next.find(spans, s, nil, fs)
 	}
 	return spans
+}
+
+// percentSpans appends to spans the bytes of s that hold the forms of the
+// secrets with any of their bytes percent-encoded (%XX, hex in either
+// case: "standin%2Dtoken"), as a value given URL-encoded by hand or by a
+// tool may hold them, in d's text once its escapes are decoded: rather
+// than every mix of escaped and raw bytes, the text is decoded once. A
+// text with no '%' adds none.
+func (d decoded) percentSpans(spans [][2]int, s string, fs *forms) [][2]int {
+	if strings.IndexByte(d.text, '%') < 0 {
+		return spans
+	}
+	if next, ok := d.decode('%', urlEscape); ok {
+		spans = next.find(spans, s, nil, fs)
+	}
+	return spans
+}
+
+// runeEscape turns a decoder of one escape to a rune (its rune and
+// length, 0 when s starts with none) into one appending its UTF-8.
+func runeEscape(esc func(string) (rune, int)) func([]byte, string) ([]byte, int) {
+	return func(b []byte, s string) ([]byte, int) {
+		r, n := esc(s)
+		if n == 0 {
+			return b, 0
+		}
+		return utf8.AppendRune(b, r), n
+	}
 }
 
 // decoded is a text decoded from s: byte j of text came from
@@ -81,12 +112,13 @@ func (d decoded) span(i, j int) (int, int) {
 // unescape decodes the JSON escapes of d's text (\uXXXX, a surrogate pair,
 // \" \\ \/ \b \f \n \r \t); a backslash starting none is kept. ok is false
 // when the text has none.
-func (d decoded) unescape() (decoded, bool) { return d.decode('\\', jsonEscape) }
+func (d decoded) unescape() (decoded, bool) { return d.decode('\\', runeEscape(jsonEscape)) }
 
 // decode decodes the escapes of d's text that start with the byte start,
-// each decoded by esc (its rune and length, 0 when the text at hand starts
-// with none: the byte is kept). ok is false when the text has none.
-func (d decoded) decode(start byte, esc func(string) (rune, int)) (decoded, bool) {
+// each decoded by esc (which appends what it decodes to and returns its
+// length, 0 when the text at hand starts with none: the byte is kept). ok
+// is false when the text has none.
+func (d decoded) decode(start byte, esc func([]byte, string) ([]byte, int)) (decoded, bool) {
 	s := d.text
 	if strings.IndexByte(s, start) < 0 {
 		return d, false
@@ -98,8 +130,8 @@ func (d decoded) decode(start byte, esc func(string) (rune, int)) (decoded, bool
 		n, was := 1, len(b)
 		if s[i] != start {
 			b = append(b, s[i])
-		} else if r, size := esc(s[i:]); size > 0 {
-			n, b, changed = size, utf8.AppendRune(b, r), true
+		} else if nb, size := esc(b, s[i:]); size > 0 {
+			n, b, changed = size, nb, true
 		} else {
 			b = append(b, s[i])
 		}

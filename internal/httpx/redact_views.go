@@ -25,7 +25,7 @@ import (
 func cleanText(s string) string {
 	d := decoded{text: s}
 	for range 2 { // &amp;#10; in an escaped XML message
-		next, ok := d.decode('&', viewReference)
+		next, ok := d.decode('&', runeEscape(viewReference))
 		if !ok {
 			break
 		}
@@ -63,12 +63,15 @@ func viewReference(s string) (rune, int) {
 	return 0, 0
 }
 
-// urlEscape decodes the URL escape %XX s starts with (hex in either case).
-func urlEscape(s string) (rune, int) {
+// urlEscape appends to b the byte of the URL escape %XX s starts with
+// (hex in either case) and returns its length, 0 when s starts with none:
+// a byte, not a rune, so that the escapes of a character's UTF-8 bytes
+// (%C3%A9) decode to it.
+func urlEscape(b []byte, s string) ([]byte, int) {
 	if len(s) < 3 || s[0] != '%' || !isHex(s[1:3]) {
-		return 0, 0
+		return b, 0
 	}
-	return rune(unhex(s[1])<<4 | unhex(s[2])), 3
+	return append(b, unhex(s[1])<<4|unhex(s[2])), 3
 }
 
 // unhex is the value of the hex digit c.
