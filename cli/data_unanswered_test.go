@@ -1,13 +1,9 @@
 package cli_test
 
 import (
-	"bytes"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/testkit"
@@ -41,29 +37,13 @@ func TestDataCallbackUnansweredCountedAcrossFlush(t *testing.T) {
 			registered(t, p, platformToken, registry())
 			const id = "n6"
 			p.AddInject(id, openaev.ContractID("noop"))
-			forward := testkit.ReverseProxy(t, p.URL)
-			var mu sync.Mutex
-			left := tt.left
-			proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				b, _ := io.ReadAll(r.Body)
-				r.Body = io.NopCloser(bytes.NewReader(b))
-				mu.Lock()
-				bad := left > 0 && bytes.Contains(b, []byte(`"execution_action":"data"`))
-				if bad {
-					left--
-				}
-				mu.Unlock()
-				switch {
-				case bad && tt.cut:
-					forward.ServeHTTP(httptest.NewRecorder(), r)
-					testkit.Cut(w)
-				case bad:
+			fault := testkit.LoseAnswer
+			if !tt.cut {
+				fault = func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
 					w.WriteHeader(http.StatusServiceUnavailable)
-				default:
-					forward.ServeHTTP(w, r)
 				}
-			}))
-			t.Cleanup(proxy.Close)
+			}
+			proxy := testkit.FaultProxy(t, p.URL, tt.left, []byte(`"execution_action":"data"`), fault)
 			targets := make([]string, 40)
 			for i := range targets {
 				targets[i] = fmt.Sprintf(`{"value":"10.0.0.%d","asset":"asset-%d"}`, i+1, i)

@@ -1,14 +1,9 @@
 package openaev_test
 
 import (
-	"bytes"
 	"context"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/zap"
@@ -32,26 +27,8 @@ func TestSupersededDataCountsOnlyItsAttempts(t *testing.T) {
 		`{\"asset\":\"asset-1\"},\"signature_values\":[{\"expectation_type\":\"DETECTION\",\"values\":[{\"signature_type\":` +
 		`\"source_ipv4_address\",\"signature_value\":\"192.0.2.10\"}]}]}]}}"}`)
 	p, _ := receivedInject(t, token, true) // another run completed it
-	forward := testkit.ReverseProxy(t, p.URL)
-	var mu sync.Mutex
-	cut := 2 // the data attempts taken, each answer lost
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		r.Body = io.NopCloser(bytes.NewReader(b))
-		mu.Lock()
-		lost := cut > 0 && bytes.Contains(b, []byte(`"execution_action":"data"`))
-		if lost {
-			cut--
-		}
-		mu.Unlock()
-		if lost {
-			forward.ServeHTTP(httptest.NewRecorder(), r)
-			testkit.Cut(w)
-			return
-		}
-		forward.ServeHTTP(w, r)
-	}))
-	t.Cleanup(proxy.Close)
+	// The data attempts taken, each answer lost: two.
+	proxy := testkit.FaultProxy(t, p.URL, 2, []byte(`"execution_action":"data"`), testkit.LoseAnswer)
 	c, err := openaev.NewClient(openaev.Config{URL: proxy.URL, Token: token}, openaev.WithRetry(2, 0))
 	if err != nil {
 		t.Fatal(err)

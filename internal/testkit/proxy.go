@@ -1,8 +1,13 @@
 package testkit
 
 import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"sync"
 	"testing"
 )
 
@@ -16,4 +21,38 @@ func ReverseProxy(t testing.TB, target string) *httputil.ReverseProxy {
 		t.Fatalf("proxy target: %v", err)
 	}
 	return httputil.NewSingleHostReverseProxy(u)
+}
+
+// FaultProxy is a loopback server in front of target (ReverseProxy) that
+// hands the first n requests whose body holds match to fault, with the
+// proxy for it to pass a request on (a lost answer: forward it, then
+// Cut), and forwards every other request. It closes with the test.
+func FaultProxy(t testing.TB, target string, n int, match []byte, fault func(w http.ResponseWriter, r *http.Request, forward http.Handler)) *httptest.Server {
+	t.Helper()
+	forward := ReverseProxy(t, target)
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(b))
+		mu.Lock()
+		hit := n > 0 && bytes.Contains(b, match)
+		if hit {
+			n--
+		}
+		mu.Unlock()
+		if hit {
+			fault(w, r, forward)
+			return
+		}
+		forward.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// LoseAnswer is a FaultProxy fault: the request goes on to the target,
+// whose answer is dropped, the client's connection cut.
+func LoseAnswer(w http.ResponseWriter, r *http.Request, forward http.Handler) {
+	forward.ServeHTTP(httptest.NewRecorder(), r)
+	Cut(w)
 }
