@@ -133,32 +133,41 @@ func objectMembers(v json.RawMessage) ([]member, bool) {
 // a float64, or as its text (json.Number) when a float64 cannot hold it
 // (1e400, an integer of 310 digits or more).
 func decodeValue(raw json.RawMessage) any {
+	return decodeNumbers(raw, func(n json.Number) any {
+		if f, err := n.Float64(); err == nil {
+			return f
+		}
+		return n
+	})
+}
+
+// decodeNumbers decodes raw, one JSON value (nil when it is not one: not
+// reached, raw being a value the decoder has read), each number in it
+// replaced by what number makes of its text.
+func decodeNumbers(raw []byte, number func(json.Number) any) any {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	var x any
 	if dec.Decode(&x) != nil {
-		return nil // raw is one value the decoder has read: not reached
+		return nil
 	}
-	return asFloats(x)
-}
-
-// asFloats replaces each json.Number in x a float64 holds by that float64.
-func asFloats(x any) any {
-	switch v := x.(type) {
-	case json.Number:
-		if f, err := v.Float64(); err == nil {
-			return f
+	var walk func(any) any
+	walk = func(x any) any {
+		switch v := x.(type) {
+		case json.Number:
+			return number(v)
+		case map[string]any:
+			for k, e := range v {
+				v[k] = walk(e)
+			}
+		case []any:
+			for i, e := range v {
+				v[i] = walk(e)
+			}
 		}
-	case map[string]any:
-		for k, e := range v {
-			v[k] = asFloats(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = asFloats(e)
-		}
+		return x
 	}
-	return x
+	return walk(x)
 }
 
 // bindField binds one occurrence of a field of type t as Jackson does,

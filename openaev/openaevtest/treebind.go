@@ -1,7 +1,6 @@
 package openaevtest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -26,30 +25,7 @@ import (
 // treeValue decodes raw, one JSON value, as that tree holds it: each
 // number a json.Number holding the node's text (treeNumber).
 func treeValue(raw []byte) any {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var x any
-	if dec.Decode(&x) != nil {
-		return nil
-	}
-	return asTree(x)
-}
-
-// asTree replaces each json.Number in x by its node's text.
-func asTree(x any) any {
-	switch v := x.(type) {
-	case json.Number:
-		return treeNumber(v)
-	case map[string]any:
-		for k, e := range v {
-			v[k] = asTree(e)
-		}
-	case []any:
-		for i, e := range v {
-			v[i] = asTree(e)
-		}
-	}
-	return x
+	return decodeNumbers(raw, func(n json.Number) any { return treeNumber(n) })
 }
 
 // isIntText reports a JSON integer's text: digits, after an optional
