@@ -80,11 +80,12 @@ func backendHTTPClient(bc backendConfig, log *zap.Logger) (*http.Client, error) 
 	return hc, nil
 }
 
-// runOpenAEVRequest runs one inject with the openaev profile, under ctx
-// (c's, its refusals named as the command line wrote them).
-func runOpenAEVRequest(ctx context.Context, c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, req runtime.Request) error {
+// runOpenAEVRequest runs one inject with the openaev profile, its
+// refusals named as req names them (runtime.Request.NameRejection: as the
+// command line wrote them).
+func runOpenAEVRequest(c *ucli.Context, o Options, cfg runConfig, log *zap.Logger, view *runView, req runtime.Request) error {
 	return withOpenAEVProcessor(c, o, cfg, log, view, req.InjectID, req.Injector, func(p *openaev.Processor) error {
-		return refusedRequest(p.RunRequest(ctx, req))
+		return refusedRequest(p.RunRequest(c.Context, req))
 	})
 }
 

@@ -93,13 +93,13 @@ func runAction(c *ucli.Context, o Options) (err error) {
 		}
 		return err
 	}
+	cr.req.NameRejection = cfg.writtenParams
 	req, targets := cr.req, cr.targets
-	ctx := cfg.writtenParams(c.Context)
-	if err := cr.refused(ctx, o, cfg, log); err != nil {
+	if err := cr.refused(c.Context, o, cfg, log); err != nil {
 		return err
 	}
 	if cfg.openAEV() {
-		return relabelUsage(&cfg, targets, runOpenAEVRequest(ctx, c, o, cfg, log, view, req))
+		return relabelUsage(&cfg, targets, runOpenAEVRequest(c, o, cfg, log, view, req))
 	}
 	store, err := openRunOutbox(c.Context, cfg, o, log)
 	if err != nil {
@@ -114,7 +114,7 @@ func runAction(c *ucli.Context, o Options) (err error) {
 	}
 	opts := append(view.runtimeOptions(), runtime.WithDeliverer(deliverer))
 	settle(targets)
-	_, err = newRuntime(o, cfg.injectors, log, opts...).Run(ctx, req)
+	_, err = newRuntime(o, cfg.injectors, log, opts...).Run(c.Context, req)
 	var re *framework.RequestError
 	if errors.As(err, &re) {
 		return &ExitError{Code: ExitUsage, Err: cfg.relabel(targets.relabel(err)), Hint: cfg.categoryHint(err)}

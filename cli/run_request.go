@@ -205,36 +205,35 @@ type paramRefusal struct {
 func (e *paramRefusal) Error() string { return e.err.Error() }
 func (e *paramRefusal) Unwrap() error { return e.err }
 
-// writtenParams returns ctx whose refused requests quote a --param value
-// as the user wrote it (call_timeout=0), not as the injector's check
-// shows it once decoded ("0s"), in the runtime's WARN "inject rejected"
-// line and the rejection a profile delivers, as the human line does
-// (paramErr). A value withheld, or with a part the injector hid
-// (credentials), stays as it is.
-func (c *runConfig) writtenParams(ctx context.Context) context.Context {
-	return runtime.NamingRejections(ctx, func(err error) error {
-		var ve *signatures.ValidationError
-		if !errors.As(err, &ve) || ve.Withheld || hidden(ve.Value) {
-			return err
-		}
-		name, ok := strings.CutPrefix(ve.Field, "params.")
-		if !ok {
-			return err
-		}
-		for _, kv := range c.Params {
-			k, v, _ := strings.Cut(kv, "=")
-			if k != name || v == ve.Value {
-				continue
-			}
-			written := *ve
-			written.Value = v
-			if re := (*framework.RequestError)(nil); errors.As(err, &re) {
-				return &framework.RequestError{Err: &written}
-			}
-			return &written
-		}
+// writtenParams names the refusal err of a request of the command line
+// (its runtime.Request.NameRejection) quoting a --param value as the user
+// wrote it (call_timeout=0), not as the injector's check shows it once
+// decoded ("0s"), in the runtime's WARN "inject rejected" line and the
+// rejection a profile delivers, as the human line does (paramErr). A
+// value withheld, or with a part the injector hid (credentials), stays as
+// it is.
+func (c *runConfig) writtenParams(err error) error {
+	var ve *signatures.ValidationError
+	if !errors.As(err, &ve) || ve.Withheld || hidden(ve.Value) {
 		return err
-	})
+	}
+	name, ok := strings.CutPrefix(ve.Field, "params.")
+	if !ok {
+		return err
+	}
+	for _, kv := range c.Params {
+		k, v, _ := strings.Cut(kv, "=")
+		if k != name || v == ve.Value {
+			continue
+		}
+		written := *ve
+		written.Value = v
+		if re := (*framework.RequestError)(nil); errors.As(err, &re) {
+			return &framework.RequestError{Err: &written}
+		}
+		return &written
+	}
+	return err
 }
 
 // rejectParam refuses the inject req for its --param pair that its

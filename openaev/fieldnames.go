@@ -1,26 +1,24 @@
 package openaev
 
 import (
-	"context"
 	"errors"
 	"strings"
 
 	"github.com/injectkit/injectkit/framework"
-	"github.com/injectkit/injectkit/runtime"
 )
 
-// namedFields returns ctx whose refused requests name a field as the
-// platform message holds it (contentFields), in the runtime's WARN line
-// as in the terminal callback and the error returned.
-func namedFields(ctx context.Context) context.Context {
-	sel := targetsOf(ctx)
-	return runtime.NamingRejections(ctx, func(err error) error {
+// namedFields names a refused field of the request a platform message
+// made, its targets sel, as the message holds it (contentFields), in the
+// runtime's WARN line as in the terminal callback and the error returned:
+// the request's runtime.Request.NameRejection.
+func namedFields(sel *Selection) func(error) error {
+	return func(err error) error {
 		named := contentFields(err, sel)
 		if re := (*framework.RequestError)(nil); named != err && errors.As(err, &re) {
 			return &framework.RequestError{Err: named}
 		}
 		return named
-	})
+	}
 }
 
 // contentFields names a refused field of a platform message as the

@@ -86,16 +86,22 @@ func (p *Processor) Reopened(injectID string) { p.profile.reopened.add(injectID)
 // inject has run, a cancelled ctx does not stop its terminal callback: the
 // run is reported as timed out.
 func (p *Processor) Process(ctx context.Context, body []byte) error {
+	return p.process(ctx, body, false)
+}
+
+// process is Process, the runtime logging the failures it returns unless
+// callerLogs (runtime.Request.CallerLogs: the Handler's).
+func (p *Processor) process(ctx context.Context, body []byte, callerLogs bool) error {
 	m, err := ParseMessage(body)
 	if err != nil {
 		var me *MessageError
 		if errors.As(err, &me) && me.InjectID != "" {
 			p.logReceived(me.InjectID, "") // as a message of an unknown contract is
-			return p.refuse(ctx, runtime.Request{InjectID: me.InjectID}, me)
+			return p.refuse(ctx, runtime.Request{InjectID: me.InjectID, CallerLogs: callerLogs}, me)
 		}
 		return err
 	}
-	return p.ProcessMessage(ctx, m)
+	return p.processMessage(ctx, m, callerLogs)
 }
 
 // logReceived logs the INFO "message received" of a message naming inject
@@ -118,7 +124,13 @@ func (p *Processor) logReceived(id, contract string) {
 // because the run's channel closed; the run goes on and reports the
 // result, which settles the new delivery as it would have settled the
 // first.
-func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) {
+func (p *Processor) ProcessMessage(ctx context.Context, m *Message) error {
+	return p.processMessage(ctx, m, false)
+}
+
+// processMessage is ProcessMessage, the runtime logging the failures it
+// returns unless callerLogs (runtime.Request.CallerLogs: the Handler's).
+func (p *Processor) processMessage(ctx context.Context, m *Message, callerLogs bool) (err error) {
 	id := m.Injection.InjectID
 	if fl := p.flights.running(id); fl != nil && redelivered(ctx) && !marked(ctx, markClaimed) {
 		p.profile.log.Info("redelivered message of an inject this process is running: waiting for that run, whose outcome settles it",
@@ -129,6 +141,7 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 	defer func() { end(err) }()
 	p.logReceived(id, shownID(m.Injection.ContractID()))
 	req, targets, err := p.Translate(ctx, m)
+	req.CallerLogs = callerLogs
 	if err != nil && ctx.Err() != nil {
 		// Stopped while paging asset groups: nothing ran; the message is
 		// worth delivering again.
@@ -145,7 +158,8 @@ func (p *Processor) ProcessMessage(ctx context.Context, m *Message) (err error) 
 		err = contentFields(err, nil)
 		return p.refuse(ctx, req, &MessageError{InjectID: id, Reason: err.Error(), Err: err})
 	}
-	err = p.run(namedFields(context.WithValue(withAgents(withTargets(withSignatureTypes(ctx, m), targets), targets), markMessage, true)), req)
+	req.NameRejection = namedFields(targets)
+	err = p.run(context.WithValue(withAgents(withTargets(withSignatureTypes(ctx, m), targets), targets), markMessage, true), req)
 	var pe *framework.PanicError
 	if errors.As(err, &pe) {
 		// The executor's Close panicked once its terminal callback was

@@ -84,7 +84,7 @@ type HandlerConfig struct {
 //     platform did not take is held so too, in memory, its delivery alone
 //     tried again until the platform takes it: never run again.
 //   - The runtime logs none of the failures it returns
-//     (runtime.CallerLogsFailures): the line settling the message says
+//     (runtime.Request.CallerLogs): the line settling the message says
 //     each once, the daemon's (rejected, kept and handled again) or the
 //     Handler's (a result kept in the outbox: one WARN).
 //   - A result kept in the outbox for a resend acknowledges the message;
@@ -116,9 +116,10 @@ func (h *Handler) Handle(ctx context.Context, body []byte) error {
 
 // HandleDelivery handles one message; see Handler.
 func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err error) {
-	// The runtime returns its failures without logging them: the daemon's
-	// line settling the message (or settle's) says each once.
-	ctx = AckLost(Dispatched(runtime.CallerLogsFailures(ctx)), d.Lost)
+	// The runtime returns its failures without logging them (each
+	// request's runtime.Request.CallerLogs): the daemon's line settling
+	// the message (or settle's) says each once.
+	ctx = AckLost(Dispatched(ctx), d.Lost)
 	m, ok := d.Decoded.(*Message)
 	if !ok || m == nil {
 		m, err = ParseMessage(d.Body)
@@ -127,7 +128,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 		h.received(d, "")
 		// Process reports the message (an INVALID_USAGE when it names its
 		// inject) and returns the same refusal.
-		return h.settle("", "", h.cfg.Processor.Process(ctx, d.Body))
+		return h.settle("", "", h.cfg.Processor.process(ctx, d.Body, true))
 	}
 	id, injector := m.Injection.InjectID, h.cfg.Processor.injectorOf(m)
 	h.received(d, injector)
@@ -203,7 +204,7 @@ func (h *Handler) HandleDelivery(ctx context.Context, d serve.Delivery) (err err
 	if !joined {
 		ctx = context.WithValue(ctx, markClaimed, true)
 	}
-	err = h.cfg.Processor.ProcessMessage(ctx, m)
+	err = h.cfg.Processor.processMessage(ctx, m, true)
 	if joined {
 		// The outcome of the handling it waited for, settled and counted
 		// there (a result not delivered held there: see unstored).
@@ -234,7 +235,7 @@ func (h *Handler) HandleOversize(ctx context.Context, head serve.Delivery, size,
 	h.cfg.Processor.logReceived(id, "")
 	reason := fmt.Sprintf("message of %d bytes, more than the max message size of %d bytes (max_message_size): not read", size, limit)
 	me := &MessageError{InjectID: id, Reason: reason, Err: errors.New(reason)}
-	if err := h.cfg.Processor.refuse(Dispatched(runtime.CallerLogsFailures(ctx)), runtime.Request{InjectID: id}, me); !errors.Is(err, me) {
+	if err := h.cfg.Processor.refuse(Dispatched(ctx), runtime.Request{InjectID: id, CallerLogs: true}, me); !errors.Is(err, me) {
 		h.log.Warn("oversized message: the inject's INVALID_USAGE not delivered", zap.String("inject_id", id), zap.Error(err))
 	}
 	return id

@@ -85,7 +85,7 @@ func (h *Handler) unfinished(ctx context.Context, id, injector string, n int) er
 	cause := &UnfinishedError{InjectID: id, Runs: n}
 	h.log.Error("inject not run again: injectkit stopped while running it; its terminal callback is ERROR",
 		zap.String("inject_id", id), zap.String("injector", injector), zap.Int("unfinished_runs", n))
-	err := h.cfg.Processor.rt.Reject(ctx, runtime.Request{InjectID: id, Injector: injector}, cause)
+	err := h.cfg.Processor.rt.Reject(ctx, runtime.Request{InjectID: id, Injector: injector, CallerLogs: true}, cause)
 	var se *runtime.StoredError
 	if err == nil || errors.As(err, &se) && se.Pending > 0 {
 		h.cfg.Store.ForgetStarts(id)

@@ -134,7 +134,7 @@
 // Deliverer that only prints names its line itself). Steps 1 and 2 log
 // only their failures. Each failure is logged once; the libraries under
 // it return their errors without logging them. A caller that logs the
-// failures Run returns itself (a daemon settling the message) marks its
-// context with CallerLogsFailures: the runtime then logs none of them.
+// failures Run returns itself (a daemon settling the message) sets the
+// request's CallerLogs: the runtime then logs none of them.
 // It registers no global metrics or loggers.
 package runtime

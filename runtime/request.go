@@ -46,6 +46,32 @@ type Request struct {
 	// collectors match a signature on any of its source addresses. It is
 	// never encoded.
 	TrafficSources bool `json:"-"`
+	// CallerLogs has Run and Reject log none of the failures they return
+	// (an invalid request, a reception refused, a rejection or a report
+	// not delivered): the caller logs each once, with what it knows
+	// besides (a daemon: the message it settles, and how). A
+	// *DeliveryError carries the delivery's Duration for that line. The
+	// steps' INFO lines and the failures not returned are logged as
+	// usual. It is never encoded.
+	CallerLogs bool `json:"-"`
+	// NameRejection, when set, is handed the error of a refused request
+	// before anything reports it: the WARN line Run and Reject log, the
+	// Rejection a Rejecter delivers and the error they return. An intake
+	// whose input names a field otherwise than the request does (a
+	// platform message's inject_content.ports, the request's
+	// params.ports) has the refusal name it one way everywhere. It
+	// returns its argument when it has nothing to rename, and keeps a
+	// *framework.RequestError one. It is never encoded.
+	NameRejection func(error) error `json:"-"`
+}
+
+// namedRejection is err as the request's intake names it
+// (NameRejection).
+func (r *Request) namedRejection(err error) error {
+	if r.NameRejection != nil && err != nil {
+		return r.NameRejection(err)
+	}
+	return err
 }
 
 // TargetSpec is one target as a request writes it: either {"value": "…"}

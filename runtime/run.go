@@ -30,6 +30,10 @@ import (
 // Validate, ValidateParams, Configure) is recovered as a panic of Execute:
 // the executor is not run, and the outcome is failed, its message naming
 // the injector and the method.
+//
+// The failures Run returns are logged, once each, unless the request's
+// caller logs them (Request.CallerLogs); a refusal is named as the
+// request's intake names its fields (Request.NameRejection).
 func (rt *Runtime) Run(ctx context.Context, req Request) (_ *Report, err error) {
 	start := rt.now()
 	p, err := rt.prepare(req)
@@ -45,7 +49,7 @@ func (rt *Runtime) Run(ctx context.Context, req Request) (_ *Report, err error) 
 				// size limit can never hold): an invalid request.
 				return nil, rt.refuse(ctx, &Rejection{Request: p.Request, Err: err}, start)
 			}
-			if !callerLogs(ctx) {
+			if !req.CallerLogs {
 				rt.injectLog(req).Error("inject not received; not run", zap.Duration("duration", rt.now().Sub(start)), zap.Error(err))
 			}
 			return nil, err
@@ -56,13 +60,14 @@ func (rt *Runtime) Run(ctx context.Context, req Request) (_ *Report, err error) 
 	if err != nil {
 		return nil, rt.refuse(ctx, &Rejection{Request: p.Request, Err: err, Received: true}, start)
 	}
-	return r, rt.deliver(context.WithoutCancel(ctx), r, log)
+	return r, rt.deliver(context.WithoutCancel(ctx), r, log, req.CallerLogs)
 }
 
 // Reject reports an inject its intake refuses before it has a valid
 // request (an unreadable platform message that names its inject, say):
-// the refusal is logged, and a Rejecter deliverer reports it. The error is
-// a *DeliveryError when that report failed, else nil.
+// the refusal is logged (unless req.CallerLogs), and a Rejecter deliverer
+// reports it, cause named by req.NameRejection as Run names a refusal.
+// The error is a *DeliveryError when that report failed, else nil.
 func (rt *Runtime) Reject(ctx context.Context, req Request, cause error) error {
 	err := rt.refuse(ctx, &Rejection{Request: req, Err: cause}, rt.now())
 	var de *DeliveryError
@@ -72,14 +77,15 @@ func (rt *Runtime) Reject(ctx context.Context, req Request, cause error) error {
 	return nil
 }
 
-// refuse logs a rejection once and hands it to a Rejecter deliverer, its
-// cause named as ctx's intake names it (NamingRejections). It returns the
-// cause, or a *DeliveryError when the rejection could not be
+// refuse logs a rejection once (unless its request's caller logs it:
+// Request.CallerLogs) and hands it to a Rejecter deliverer, its cause
+// named as the request's intake names it (Request.NameRejection). It
+// returns the cause, or a *DeliveryError when the rejection could not be
 // delivered.
 func (rt *Runtime) refuse(ctx context.Context, rej *Rejection, start time.Time) error {
-	rej.Err = namedRejection(ctx, rej.Err)
+	rej.Err = rej.Request.namedRejection(rej.Err)
 	log := rt.injectLog(rej.Request)
-	if !callerLogs(ctx) {
+	if !rej.Request.CallerLogs {
 		log.Warn("inject rejected", zap.Duration("duration", rt.now().Sub(start)), zap.Error(rej.Err))
 	}
 	rj, ok := rt.deliverer.(Rejecter)
@@ -90,30 +96,12 @@ func (rt *Runtime) refuse(ctx context.Context, rej *Rejection, start time.Time) 
 	if err := rj.Rejected(ctx, rej); err != nil {
 		de := deliveryError(nil, err)
 		de.Rejection, de.Duration = rej, rt.now().Sub(t)
-		if !callerLogs(ctx) {
+		if !rej.Request.CallerLogs {
 			log.Error("rejection not delivered", zap.Duration("duration", de.Duration), zap.Error(err))
 		}
 		return de
 	}
 	return rej.Err
-}
-
-type callerLogsKey struct{}
-
-// CallerLogsFailures returns ctx marked so that Run and Reject log none
-// of the failures they return (an invalid request, a reception refused, a
-// rejection or a report not delivered): the caller logs each once, with
-// what it knows besides (a daemon: the message it settles, and how).
-// A *DeliveryError carries the delivery's Duration for that line. The
-// steps' INFO lines and the failures not returned are logged as usual.
-func CallerLogsFailures(ctx context.Context) context.Context {
-	return context.WithValue(ctx, callerLogsKey{}, true)
-}
-
-// callerLogs reports whether ctx was marked by CallerLogsFailures.
-func callerLogs(ctx context.Context) bool {
-	v, _ := ctx.Value(callerLogsKey{}).(bool)
-	return v
 }
 
 // close calls the executor's Closer, once per run. An error is logged; a
@@ -152,8 +140,10 @@ func (rt *Runtime) closed(p *Prepared, err error) error {
 }
 
 // deliver hands a report to the Deliverer, observing and logging the
-// outcome on log, the inject's (injectLog).
-func (rt *Runtime) deliver(ctx context.Context, r *Report, log *zap.Logger) error {
+// outcome on log, the inject's (injectLog); a failure it returns is
+// logged only when its caller does not log it (callerLogs, the request's
+// Request.CallerLogs).
+func (rt *Runtime) deliver(ctx context.Context, r *Report, log *zap.Logger, callerLogs bool) error {
 	if rt.deliverer == nil {
 		return nil
 	}
@@ -165,7 +155,7 @@ func (rt *Runtime) deliver(ctx context.Context, r *Report, log *zap.Logger) erro
 	if err != nil {
 		de := deliveryError(r, err)
 		de.Duration = d
-		if callerLogs(ctx) {
+		if callerLogs {
 			return de
 		}
 		if de.Outbox != "" {
