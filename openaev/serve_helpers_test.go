@@ -43,6 +43,8 @@ type serveOpts struct {
 	platform []openaevtest.Option
 	// httpClient, when set, is the client's HTTP client.
 	httpClient *http.Client
+	// timeout, when set, is the client's limit of one attempt.
+	timeout time.Duration
 	// deliverer, when set, is the runtime's deliverer, given the outbox's.
 	deliverer func(*outbox.Deliverer) runtime.Deliverer
 }
@@ -72,6 +74,9 @@ func newServeEnv(t *testing.T, o serveOpts) *serveEnv {
 	opts := []openaev.Option{openaev.WithLogger(e.log), openaev.WithRetry(2, time.Millisecond)}
 	if o.httpClient != nil {
 		opts = append(opts, openaev.WithHTTPClient(o.httpClient))
+	}
+	if o.timeout > 0 {
+		opts = append(opts, openaev.WithTimeout(o.timeout))
 	}
 	c, err := openaev.NewClient(openaev.Config{URL: p.URL, Token: testToken, InjectorID: testInjectorID}, opts...)
 	if err != nil {

@@ -157,9 +157,12 @@ func TestIntegrationServeUnauthorizedComplete(t *testing.T) {
 			if code != http.StatusServiceUnavailable || h.Reason != serve.ReasonUnauthorized || !h.Paused {
 				t.Errorf("health %d %+v", code, h)
 			}
-			if ready, consumers := servetest.Counts(t, queue); ready != 0 || consumers != 0 {
-				t.Errorf("queue: %d ready, %d consumers; want the refused acknowledged and no consumer", ready, consumers)
-			}
+			// The gauge is set before the consume loop cancels its
+			// consumer: wait for the broker to see it gone.
+			testkit.WaitFor(t, 30*time.Second, "the refused acknowledged and no consumer", func() bool {
+				ready, consumers := servetest.Counts(t, queue)
+				return ready == 0 && consumers == 0
+			})
 			servetest.Publish(t, queue, s.message(t, "i-next", "nmap", map[string]any{"targets": "192.0.2.1"}, nil, nil))
 			if ready, _ := servetest.Counts(t, queue); ready != 1 {
 				t.Errorf("%d ready while paused", ready)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/injectkit/injectkit/openaev"
 	"github.com/injectkit/injectkit/openaev/openaevtest"
@@ -23,7 +24,10 @@ func TestLargestPayloadDeliveredWhole(t *testing.T) {
 	const targets = 20_000
 	// A deployment that raised its broker's max_message_size: RabbitMQ
 	// drops a larger callback by default (16 MiB).
-	e := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", limit: openaev.MaxMaxPayloadSize,
+	// The stand-in reads each 20 MB body before it answers: under the
+	// race detector on a loaded machine that can take longer than the
+	// default limit of one attempt, which is not what this test checks.
+	e := newServeEnv(t, serveOpts{version: openaevtest.Current, injectors: "nmap, noop", limit: openaev.MaxMaxPayloadSize, timeout: 10 * time.Minute,
 		platform: []openaevtest.Option{openaevtest.WithMaxMessageSize(openaev.MaxMaxPayloadSize + 1<<20)}}).env
 	e.register(t)
 	// Long host names make each target's signatures about 1 KB.
