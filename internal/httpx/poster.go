@@ -158,8 +158,10 @@ type Reply struct {
 	Attempts int
 	// Unanswered counts the attempts before the 2xx that got no answer
 	// once the request may have reached the server (a connection cut, a
-	// timeout; not a connection never made): the server may have taken
-	// the request that many times besides.
+	// timeout, once connected; not an attempt that never got a
+	// connection: a dial refused or timed out, a TLS handshake or a
+	// proxy's CONNECT that failed): the server may have taken the request
+	// that many times besides.
 	Unanswered int
 }
 
@@ -282,8 +284,10 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	}
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	// Whether the attempt connected: one ctx cuts short while still
-	// dialling cannot have reached the server (see neverConnected).
+	// Whether the attempt got a connection to send the request on: one
+	// that failed before (a dial refused or timed out, a TLS handshake or
+	// a proxy's CONNECT that failed, ctx ending meanwhile) never sent the
+	// request, and the server cannot have received it.
 	var connected atomic.Bool
 	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { connected.Store(true) }})
 	method := r.Method
@@ -311,7 +315,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 		// once, though not permanently (a CA file can be fixed).
 		var cv *tls.CertificateVerificationError
 		return Reply{}, &failure{err: p.hide(err, r.shown()), retry: !errors.As(err, &cv) && p.retryable(0, r.Op),
-			unanswered: !neverConnected(err)}
+			unanswered: connected.Load()}
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 )
@@ -108,12 +107,4 @@ func (p *Poster) noAnswer(err, cause error) error {
 		return ue
 	}
 	return &TimeoutError{Limit: limit, Err: err}
-}
-
-// neverConnected reports whether err, a failed request's, failed before
-// any connection was made (a dial: a name not resolved, a connection
-// refused): the server cannot have received the request.
-func neverConnected(err error) bool {
-	var oe *net.OpError
-	return errors.As(err, &oe) && oe.Op == "dial"
 }
