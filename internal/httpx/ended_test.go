@@ -3,6 +3,7 @@ package httpx
 import (
 	"context"
 	"errors"
+	"net/http"
 	"testing"
 
 	"github.com/injectkit/injectkit/internal/httpx/httpxtest"
@@ -65,4 +66,56 @@ func TestPosterEndedBeforeAnAttempt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// r13 finding 5: ctx ending right after an attempt the server answered
+// (a 503), before Do looks at the answer, ends Do with an
+// *InterruptedError that counts that attempt as answered: its 503 is the
+// last failure, no request was in flight (Waiting, not Connected), and
+// none got no answer.
+func TestPosterEndedAfterAnAnswer(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		attempts int
+		resume   bool // a retry was due
+	}{
+		{"a retry left", 2, true},
+		{"the last attempt", 1, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newServer(t, testkit.Repeat(2, 503, "busy")...)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			hc := NewDefaultClient()
+			hc.Transport = cancelAfter{rt: hc.Transport, cancel: cancel}
+			p := Poster{Client: hc, Timer: &httpxtest.Timer{}, Attempts: tc.attempts}
+			_, err := p.Do(ctx, Request{Op: "callback", URL: srv.URL, Body: []byte(`{}`)})
+			var ie *InterruptedError
+			if !errors.As(err, &ie) || !errors.Is(err, context.Canceled) {
+				t.Fatalf("Do = %#v, want an *InterruptedError", err)
+			}
+			if ie.Attempts != 1 || ie.Last == nil || ie.Last.Status != 503 || ie.Last.Unanswered != 0 {
+				t.Errorf("InterruptedError %+v, last %+v: want 1 attempt, its 503 the last failure, none unanswered", ie, ie.Last)
+			}
+			if !ie.Waiting || ie.Connected {
+				t.Errorf("Waiting %v, Connected %v: want no request in flight", ie.Waiting, ie.Connected)
+			}
+			if got := !ie.Resume.IsZero(); got != tc.resume {
+				t.Errorf("Resume %v, want a retry due: %v", ie.Resume, tc.resume)
+			}
+		})
+	}
+}
+
+// cancelAfter is a RoundTripper that calls cancel once rt's round trip
+// returned: the Do's ctx ends right after an answer came.
+type cancelAfter struct {
+	rt     http.RoundTripper
+	cancel context.CancelFunc
+}
+
+func (c cancelAfter) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.rt.RoundTrip(r)
+	c.cancel()
+	return resp, err
 }

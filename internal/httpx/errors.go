@@ -258,10 +258,12 @@ func untilDate(left time.Duration) time.Duration {
 // failure of the last attempt that failed on its own (an answer refused,
 // a network error), nil when none did, for a caller that records what was
 // tried. Waiting reports that ctx ended a wait between two attempts (a
-// backoff, a Retry-After), not an attempt: no request was in flight, and
-// Resume is when the next attempt was due. Connected reports, when ctx
-// cut an attempt short (not Waiting), that it had connected: the backend
-// may have received it; one still dialling cannot have.
+// backoff, a Retry-After), or came right after an attempt that ended on
+// its own (an answer, a 503 say: Last), not an attempt: no request was
+// in flight, and Resume is when the next attempt was due (zero when none
+// was left). Connected reports, when ctx cut an attempt short (not
+// Waiting), that it had connected: the backend may have received it; one
+// that never got a connection cannot have.
 type InterruptedError struct {
 	Err       error // ctx.Err()
 	Last      *HTTPError
@@ -312,6 +314,8 @@ type failure struct {
 	// unanswered: no answer came once the request may have reached the
 	// server (see Reply.Unanswered).
 	unanswered bool
+	// cut: the Do's ctx ended the attempt (err is its error).
+	cut bool
 }
 
 func (f *failure) Error() string {

@@ -216,15 +216,27 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 		}
 		n++
 		rep, err = p.attempt(ctx, &r)
-		if err == nil || ctx.Err() != nil {
+		if err == nil {
 			break
 		}
 		var f *failure
-		if errors.As(err, &f) {
+		if errors.As(err, &f) && !f.cut {
 			if f.unanswered {
 				lost++
 			}
 			last = f.httpError(r.Op, n, lost)
+		}
+		if ctx.Err() != nil {
+			if f != nil && !f.cut {
+				// The attempt ended on its own (an answer, a 503 say),
+				// ctx right after: no request in flight, as in a wait,
+				// the next one due when the wait would have ended.
+				waiting = true
+				if f.retry && n < attempts {
+					resume = time.Now().Add(p.wait(n, f))
+				}
+			}
+			break
 		}
 		if f == nil || !f.retry || n >= attempts {
 			break
@@ -249,7 +261,7 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 	if ctx.Err() != nil {
 		if n > 0 {
 			var f *failure
-			connected := !waiting && (!errors.As(err, &f) || f.status != 0 || f.unanswered)
+			connected := !waiting && (!errors.As(err, &f) || f.unanswered)
 			return Reply{Attempts: n}, &InterruptedError{Err: ctx.Err(), Last: last, Attempts: n, Waiting: waiting, Resume: resume,
 				Connected: connected}
 		}
@@ -308,7 +320,7 @@ func (p *Poster) attempt(ctx context.Context, r *Request) (Reply, error) {
 	resp, err := p.Client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return Reply{}, &failure{err: ctx.Err(), unanswered: connected.Load()}
+			return Reply{}, &failure{err: ctx.Err(), cut: true, unanswered: connected.Load()}
 		}
 		err = p.noAnswer(err, actx.Err())
 		// A certificate refused now is refused on the next try too: fail at
