@@ -17,8 +17,9 @@ import (
 // A "data" callback the platform took but whose answer was lost (the
 // connection cut after it) is sent again, and the platform stores its
 // signatures twice: the delivery ends with one WARN naming that body
-// and the signature targets it carries. A "data" callback answered 503
-// (not taken) and sent again says nothing.
+// and the signature targets it carries; so does one a gateway answered
+// 502 or 504 (the platform behind it may have taken it). A "data"
+// callback answered 503 (not taken) and sent again says nothing.
 func TestDataCallbackLostAnswerWarns(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -28,6 +29,16 @@ func TestDataCallbackLostAnswerWarns(t *testing.T) {
 		{"answer lost after the platform took it", func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
 			forward.ServeHTTP(httptest.NewRecorder(), r)
 			testkit.Cut(w)
+		}, true},
+		// r13 finding 3: a gateway's 502 or 504 says the platform behind
+		// it did not answer, not that it did not take the body.
+		{"platform took it, the gateway in front answered 504", func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
+			forward.ServeHTTP(httptest.NewRecorder(), r)
+			w.WriteHeader(http.StatusGatewayTimeout)
+		}, true},
+		{"platform took it, the gateway in front answered 502", func(w http.ResponseWriter, r *http.Request, forward http.Handler) {
+			forward.ServeHTTP(httptest.NewRecorder(), r)
+			w.WriteHeader(http.StatusBadGateway)
 		}, true},
 		{"answered 503, not taken", func(w http.ResponseWriter, _ *http.Request, _ http.Handler) {
 			w.WriteHeader(http.StatusServiceUnavailable)

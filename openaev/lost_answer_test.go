@@ -17,7 +17,7 @@ import (
 )
 
 // TestLostCompleteAnswerStoresOnce is tester t76's case: the platform takes
-// a "complete", then its answer is lost (a gateway's 503). Before the retry
+// a "complete", then its answer is lost (a gateway's 504). Before the retry
 // the run finds the inject finished, and its COMPLETE trace carrying this
 // run's mark: the complete was this one, delivered, and nothing more is
 // sent; the platform holds each signature once. So for `injectkit run`
@@ -37,7 +37,7 @@ func TestLostCompleteAnswerStoresOnce(t *testing.T) {
 		said    string
 	}{
 		{"run", false, func(t *testing.T, s *serveEnv, msg []byte) {
-			s.platform.LoseCompleteAnswer(id, http.StatusServiceUnavailable, 1)
+			s.platform.LoseCompleteAnswer(id, http.StatusGatewayTimeout, 1)
 			if err := s.proc.Process(context.Background(), msg); err != nil {
 				t.Fatal(err)
 			}
@@ -49,7 +49,7 @@ func TestLostCompleteAnswerStoresOnce(t *testing.T) {
 		}, false, ""},
 		{"serve's resender, the resent complete's answer lost", true, func(t *testing.T, s *serveEnv, msg []byte) {
 			keep(t, s, msg)
-			s.platform.LoseCompleteAnswer(id, http.StatusServiceUnavailable, 1)
+			s.platform.LoseCompleteAnswer(id, http.StatusGatewayTimeout, 1)
 			flush(t, s)
 		}, false, ""},
 		{"stored complete without a run mark", true, func(t *testing.T, s *serveEnv, msg []byte) {

@@ -14,9 +14,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// A "complete" whose answer was lost (a gateway's 503 after the platform
-// took it, a connection cut after the request went out) is retried, and
-// before the retry the platform is asked for the inject's status. A
+// A "complete" whose answer was lost (a gateway's 502 or 504 after the
+// platform took it, a connection cut after the request went out) is
+// retried, and before the retry the platform is asked for the inject's
+// status. A
 // finished inject then means one of two things: the platform took this
 // very "complete", or another run of the same message (a twin) completed
 // it. Sending the signatures as "data" stores them twice in the first

@@ -194,6 +194,16 @@ func RetryableStatus(status int, _ string) bool {
 		status == http.StatusRequestTimeout || status == http.StatusTooManyRequests
 }
 
+// GatewayNoAnswer reports whether status is a gateway's word that the
+// server behind it gave no answer: 502 Bad Gateway or 504 Gateway
+// Timeout. The server may have taken the request all the same, its
+// answer lost, and an attempt answered so counts as one that got no
+// answer (Reply.Unanswered). Any other status, a 503 included, is the
+// server's own answer: it says whether the server took the request.
+func GatewayNoAnswer(status int) bool {
+	return status == http.StatusBadGateway || status == http.StatusGatewayTimeout
+}
+
 // PermanentStatus reports whether a status is a refusal the server will
 // repeat: any 4xx except 408 Request Timeout, 409 Conflict (a state that
 // may change) and 429 Too Many Requests.

@@ -66,8 +66,9 @@ func TestPosterNoAnswer(t *testing.T) {
 }
 
 // TestPosterUnanswered: a 2xx Reply counts the attempts before it that got
-// no answer once the request was sent (the server may have taken it),
-// not those answered with an error status.
+// no answer once the request was sent (the server may have taken it), a
+// gateway's 502 or 504 among them, not those answered with another error
+// status.
 func TestPosterUnanswered(t *testing.T) {
 	tests := []struct {
 		name  string
@@ -76,6 +77,8 @@ func TestPosterUnanswered(t *testing.T) {
 	}{
 		{"connection cut", func(w http.ResponseWriter) { testkit.Cut(w) }, 1},
 		{"answered 503", func(w http.ResponseWriter) { w.WriteHeader(http.StatusServiceUnavailable) }, 0},
+		{"a gateway's 502", func(w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) }, 1},
+		{"a gateway's 504", func(w http.ResponseWriter) { w.WriteHeader(http.StatusGatewayTimeout) }, 1},
 		{"answered 200", func(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) }, 0},
 	}
 	for _, tt := range tests {

@@ -11,7 +11,8 @@ func (p *Platform) FailComplete(injectID string, status, n int) {
 
 // LoseCompleteAnswer makes the next n "complete" callbacks of the inject
 // that the platform processes answer status all the same: a gateway that
-// timed out after the platform took the body. The Call keeps its Outcome
+// timed out after the platform took the body (a 502 or 504, which the
+// injector counts as no answer; a 503 it takes as not taken). The Call keeps its Outcome
 // (Processed) and records status.
 func (p *Platform) LoseCompleteAnswer(injectID string, status, n int) {
 	p.fail(kindLostComplete, injectID, status, n)

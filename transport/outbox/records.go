@@ -66,8 +66,8 @@ type Record struct {
 	SHA256   string `json:"sha256,omitempty"`
 	Attempts int    `json:"attempts"`
 	// Unanswered counts those attempts that got no answer once the
-	// request may have reached the backend (a connection cut, a timeout:
-	// httpx.HTTPError.Unanswered): the backend may hold the body that many
+	// request may have reached the backend (a connection cut, a timeout,
+	// a gateway's 502 or 504: httpx.HTTPError.Unanswered): the backend may hold the body that many
 	// times already. A post of the record gets it (EarlierUnanswered).
 	// Earlier versions ignore it, and a record they rewrite loses it.
 	Unanswered int `json:"unanswered,omitempty"`
