@@ -54,3 +54,56 @@ func TestRunLostCompleteStatusUnreadable(t *testing.T) {
 	}
 	wantOutboxEmpty(t, registry(), env, "after the flush")
 }
+
+// r13 finding 1: the platform answers the run's first "complete" with a
+// 503 (or 429) before processing anything: not taken. The inject's
+// status, or its stored findings, cannot be read for a while (a 503 every
+// time), but no attempt can be on the platform: the complete is retried
+// and processed, the inject finished, exit 0, also with --outbox none,
+// which has nowhere to keep it.
+func TestRunCompleteNotTakenRetried(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		status   int  // the first complete's answer
+		findings bool // the stored findings, not the status, unreadable
+	}{
+		{"answered 503, status unreadable", http.StatusServiceUnavailable, false},
+		{"answered 429, status unreadable", http.StatusTooManyRequests, false},
+		{"answered 503, findings unreadable", http.StatusServiceUnavailable, true},
+	}
+	for _, tt := range tests {
+		for _, outbox := range []string{"default", "none"} {
+			t.Run(tt.name+", outbox "+outbox, func(t *testing.T) {
+				t.Parallel()
+				const id = "inj-503"
+				p := noopPlatform(t, id)
+				env, _ := outboxEnv(t)
+				p.FailComplete(id, tt.status, 1)
+				if tt.findings {
+					p.FailFindings(id, http.StatusServiceUnavailable, 1<<20)
+				} else {
+					p.FailInjectRead(id, http.StatusServiceUnavailable, 1<<20)
+				}
+				args := []string{"run", "noop", "--profile", "openaev", "--inject-id", id, "--target", "127.0.0.1",
+					"--backend-url", p.URL, "--log-level", "error"}
+				if outbox == "none" {
+					args = append(args, "--outbox", outbox)
+				}
+				r := run(t, registry(), env, args...)
+				if r.code != 0 {
+					t.Fatalf("exit %d, want 0: the complete retried\n%s", r.code, r.stderr)
+				}
+				if n := len(p.Completions(id)); n != 1 {
+					t.Errorf("%d completes processed, want 1", n)
+				}
+				if st := p.InjectStatus(id); !openaev.Finished(st) {
+					t.Errorf("inject %s, want a final status", st)
+				}
+				if outbox == "default" {
+					wantOutboxEmpty(t, registry(), env, "after the run")
+				}
+			})
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -148,23 +149,25 @@ func TestIntegrationServeOutboxRunsOnlyWhatItCanKeep(t *testing.T) {
 // inject again, and the stored body keeps its attempts and the
 // platform's last answer for `outbox list`, whether the cut comes while
 // the complete waits for its next attempt or while the requests made
-// before that attempt (the search of the inject's stored findings) are
-// retried: then the body kept no attempt and no error.
+// before that attempt (the search of the inject's stored findings, made
+// once an attempt may have been taken: a gateway's 504) are retried:
+// then the body kept no attempt and no error.
 func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 	testkit.Integration(t) // and RabbitMQ
 	for _, tc := range []struct {
 		name     string
+		status   int    // the complete's answer
 		findings bool   // the findings search fails too
 		cutAt    string // the call the stop follows
 	}{
-		{"during the complete's wait", false, openaevtest.KindComplete},
-		{"during the findings search's retries", true, openaevtest.KindFindings},
+		{"during the complete's wait", http.StatusServiceUnavailable, false, openaevtest.KindComplete},
+		{"during the findings search's retries", http.StatusGatewayTimeout, true, openaevtest.KindFindings},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := openaevtest.NewPlatform(t, serveToken)
 			queue := servetest.PlatformQueue(t, p)
 			p.AddInject("i-stop", openaev.ContractID("noop"))
-			p.FailComplete("i-stop", http.StatusServiceUnavailable, 1<<20)
+			p.FailComplete("i-stop", tc.status, 1<<20)
 			if tc.findings {
 				p.FailFindings("i-stop", http.StatusServiceUnavailable, 1<<20)
 			}
@@ -207,8 +210,8 @@ func TestIntegrationServeShutdownAcksTheStoredComplete(t *testing.T) {
 			if len(recs) != 1 || recs[0].InjectID != "i-stop" || recs[0].State != outbox.Pending {
 				t.Fatalf("outbox holds %v, want the pending complete of i-stop", recs)
 			}
-			if r := recs[0]; r.Attempts < 1 || !strings.Contains(r.LastError, "503") || !strings.Contains(r.LastError, "complete") {
-				t.Errorf("stored complete: %d attempts, last error %q; want those made and the platform's 503 to the complete", r.Attempts, r.LastError)
+			if r := recs[0]; r.Attempts < 1 || !strings.Contains(r.LastError, strconv.Itoa(tc.status)) || !strings.Contains(r.LastError, "complete") {
+				t.Errorf("stored complete: %d attempts, last error %q; want those made and the platform's %d to the complete", r.Attempts, r.LastError, tc.status)
 			}
 		})
 	}

@@ -33,10 +33,10 @@ type request struct {
 	// retryConflict retries a 409 ("not PENDING yet") like a 5xx.
 	retryConflict bool
 	// before is called before each attempt (see httpx.Request.Before).
-	before func(ctx context.Context, n int) error
+	before func(ctx context.Context, n, unanswered int) error
 	// rewrite rebuilds the body before each attempt (see
 	// httpx.Request.Rewrite).
-	rewrite func(ctx context.Context, n int, body []byte) ([]byte, error)
+	rewrite func(ctx context.Context, n, unanswered int, body []byte) ([]byte, error)
 	// statusOnly: the reply body is not read (see httpx.Request.StatusOnly),
 	// but by decode when set, whose error changes nothing.
 	statusOnly bool

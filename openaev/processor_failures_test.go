@@ -61,7 +61,10 @@ func TestProcessFailures(t *testing.T) {
 			wantMessage: "nmap on 1 target: timed out with 1 partial result: first host done"},
 		{name: "409 on complete is retried", setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusConflict, 2) },
 			injector: "noop", content: oneTarget, wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
-			wantCalls: "reception 200, trace 200, complete 409, inject 200, findings 200, complete 409, inject 200, findings 200, complete 200"},
+			wantCalls: "reception 200, trace 200, complete 409, inject 200, complete 409, inject 200, complete 200"},
+		{name: "a gateway's 504 on complete: retried, its findings read first", setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusGatewayTimeout, 1) },
+			injector: "noop", content: oneTarget, wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
+			wantCalls: "reception 200, trace 200, complete 504, inject 200, findings 200, complete 200"},
 		{name: "5xx on reception and trace is retried",
 			setup:    func(e *env) { e.platform.FailReception("inj-f", 502, 1); e.platform.FailTrace("inj-f", 500, 1) },
 			injector: "noop", content: oneTarget, wantStatus: "SUCCESS", wantMessage: "noop on 1 target: succeeded",
@@ -79,7 +82,7 @@ func TestProcessFailures(t *testing.T) {
 			}},
 		{name: "complete undeliverable: error for requeue", setup: func(e *env) { e.platform.FailComplete("inj-f", http.StatusServiceUnavailable, 99) },
 			injector: "noop", content: oneTarget,
-			wantCalls: "reception 200, trace 200, complete 503, inject 200, findings 200, complete 503, inject 200, findings 200, complete 503, inject 200, findings 200, complete 503",
+			wantCalls: "reception 200, trace 200, complete 503, inject 200, complete 503, inject 200, complete 503, inject 200, complete 503",
 			check: func(t *testing.T, err error) {
 				if !errors.Is(err, openaev.ErrRetriesExhausted) || !strings.Contains(err.Error(), "inj-f") {
 					t.Errorf("err = %v, want ErrRetriesExhausted naming the inject", err)

@@ -103,7 +103,7 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		// The status request is not a callback: it uses ctx, not the
 		// callback context the attempts get.
 		var warned bool // the WARN of a status refused for good was logged
-		req.before = func(_ context.Context, attempt int) error {
+		req.before = func(_ context.Context, attempt, unanswered int) error {
 			if attempt == 1 && !twin(ctx) {
 				return nil
 			}
@@ -111,16 +111,15 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			// hold unreadable for a while: nothing more is sent now; the
 			// inject finished: by this very body (errOwnTaken) or another
 			// run's (errSuperseded, see completeVerdict).
-			sentBefore := attempt > 1 || marked(ctx, markResend) || marked(ctx, markTriedBefore)
-			return p.completeVerdict(ctx, injectID, body, sentBefore, &warned)
+			return p.completeVerdict(ctx, injectID, body, mayHold(ctx, unanswered), &warned)
 		}
 		// The platform may hold findings of this "complete" already: those
 		// of the run it reopened, or of a copy it took (an earlier attempt,
 		// a twin, the stored body's first send). One repeated would have
 		// the whole callback dropped: they are left out.
 		var st unstoredState
-		req.rewrite = func(_ context.Context, attempt int, body []byte) ([]byte, error) {
-			if attempt > 1 || twin(ctx) || p.reopened.has(injectID) {
+		req.rewrite = func(_ context.Context, _, unanswered int, body []byte) ([]byte, error) {
+			if mayHold(ctx, unanswered) || twin(ctx) || p.reopened.has(injectID) {
 				return p.unstoredOnly(ctx, injectID, body, &st)
 			}
 			return body, nil
@@ -171,6 +170,16 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 			zap.Int("unanswered", lost))
 	}
 	return nil
+}
+
+// mayHold reports whether the platform may hold a copy of ctx's
+// "complete" already, its answer lost: an earlier attempt of this send got
+// no answer (unanswered of them: a connection cut once the request went
+// out, a timeout, a gateway's 502 or 504), or the body was sent before
+// this send (a resend, a held result tried again). One answered otherwise
+// (a 503, a 429, a connection refused) was not taken.
+func mayHold(ctx context.Context, unanswered int) bool {
+	return unanswered > 0 || marked(ctx, markResend) || marked(ctx, markTriedBefore)
 }
 
 // unstoredState is what the attempts of one "complete" left out so far.

@@ -202,7 +202,7 @@ func (c *Client) register(ctx context.Context, manifests []framework.Manifest, w
 		return nil, false, fmt.Errorf("build registration: %w", err)
 	}
 	reply, err := c.do(ctx, request{op: "registration", path: "/injectors", contentType: mw.FormDataContentType(), body: buf.Bytes(),
-		before: func(_ context.Context, n int) error {
+		before: func(_ context.Context, n, _ int) error {
 			retried = retried || n > 1
 			return nil
 		}})

@@ -104,25 +104,26 @@ func markOf(body []byte) string {
 // its COMPLETE traces show this very body taken; errSuperseded when
 // another run's "complete" finished it, wrapping errUnsure when the traces
 // cannot say whose; a token the platform refuses outright (a 401) is the
-// error. A status that cannot be read sends body (nil) when it cannot
-// have reached the platform yet (a twin's first attempt). When it may have
-// (sentBefore: a retry, a resend, a held result tried again), the status
-// cannot say whether the platform took it, its answer lost: unreadable for
-// a while (a network error, a 5xx, a 429, once its retries are spent), the
-// "complete" is not sent (an error ending its attempts: an outbox keeps it
-// pending, and its resend asks again), as a second one would be
-// processed, its signatures stored twice; refused for good (a 403, a 404,
+// error. A status that cannot be read sends body (nil) when the platform
+// cannot hold it (a twin's first attempt, a retry of attempts answered so
+// that none was taken: a 503, a 429, a connection refused). When it may
+// (held, see mayHold: an earlier attempt got no answer, a resend, a held
+// result tried again), the status cannot say whether the platform took
+// it, its answer lost: unreadable for a while (a network error, a 5xx, a
+// 429, once its retries are spent), the "complete" is not sent (an error
+// ending its attempts: an outbox keeps it pending, and its resend asks
+// again), as a second one would be processed, its signatures stored twice; refused for good (a 403, a 404,
 // an unreadable answer), it never will, and body is sent after one WARN
 // (warned) that it may be stored twice, so that the inject finishes
 // either way.
-func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte, sentBefore bool, warned *bool) error {
+func (p *Profile) completeVerdict(ctx context.Context, injectID string, body []byte, held bool, warned *bool) error {
 	in, err := p.client.InjectState(ctx, injectID)
 	var ae *APIError
 	switch {
 	case err == nil:
 	case ctx.Err() != nil, tokenRefused(err):
 		return err
-	case !sentBefore:
+	case !held:
 		return nil
 	case errors.As(err, &ae) && !ae.Permanent():
 		return fmt.Errorf("the inject's status cannot be read from the platform, which may hold this complete already, "+

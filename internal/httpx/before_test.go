@@ -3,6 +3,8 @@ package httpx
 import (
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"slices"
 	"testing"
 
@@ -30,7 +32,7 @@ func TestPosterBefore(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := newServer(t, testkit.Repeat(2, 503, "")...)
 			var calls []int
-			req := Request{URL: srv.URL, Before: func(_ context.Context, n int) error {
+			req := Request{URL: srv.URL, Before: func(_ context.Context, n, _ int) error {
 				calls = append(calls, n)
 				if n == tt.stopAt {
 					return errStop
@@ -52,6 +54,42 @@ func TestPosterBefore(t *testing.T) {
 	}
 }
 
+// TestPosterBeforeUnanswered: Before and Rewrite get, before each
+// attempt, the attempts before it that got no answer (the server may hold
+// the request): a connection cut and a gateway's 504 count, a 503 does
+// not.
+func TestPosterBeforeUnanswered(t *testing.T) {
+	srv := testkit.NewBackendFunc(t, func(n int, w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		switch n {
+		case 0:
+			testkit.Cut(w)
+		case 1:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		case 2:
+			w.WriteHeader(http.StatusGatewayTimeout)
+		}
+	})
+	var before, rewrite []int
+	req := Request{URL: srv.URL, Body: []byte(`{}`),
+		Before: func(_ context.Context, _, lost int) error {
+			before = append(before, lost)
+			return nil
+		},
+		Rewrite: func(_ context.Context, _, lost int, body []byte) ([]byte, error) {
+			rewrite = append(rewrite, lost)
+			return body, nil
+		}}
+	p := Poster{Client: NewDefaultClient(), Timer: &httpxtest.Timer{}}
+	if _, err := p.Do(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	want := []int{0, 1, 1, 2}
+	if !slices.Equal(before, want) || !slices.Equal(rewrite, want) {
+		t.Errorf("unanswered seen by Before %v, by Rewrite %v; want %v", before, rewrite, want)
+	}
+}
+
 // TestPosterRewrite: Request.Rewrite is called after Before, before each
 // attempt, with the body the attempt would send; the attempt sends the
 // body it returns, and so do the next ones unless it changes it again; an
@@ -60,7 +98,7 @@ func TestPosterRewrite(t *testing.T) {
 	errStop := errors.New("body unusable")
 	srv := newServer(t, testkit.Repeat(2, 503, "")...)
 	var given []string
-	req := Request{URL: srv.URL, Body: []byte("v1"), Rewrite: func(_ context.Context, n int, body []byte) ([]byte, error) {
+	req := Request{URL: srv.URL, Body: []byte("v1"), Rewrite: func(_ context.Context, n, _ int, body []byte) ([]byte, error) {
 		given = append(given, string(body))
 		if n == 2 {
 			return []byte("v2"), nil
@@ -81,7 +119,7 @@ func TestPosterRewrite(t *testing.T) {
 	if want := []string{"v1", "v2", "v2"}; !slices.Equal(sent, want) {
 		t.Errorf("bodies sent %v, want %v", sent, want)
 	}
-	req.Rewrite = func(context.Context, int, []byte) ([]byte, error) { return nil, errStop }
+	req.Rewrite = func(context.Context, int, int, []byte) ([]byte, error) { return nil, errStop }
 	before := len(srv.Requests())
 	if rep, err := p.Do(context.Background(), req); err != errStop || rep.Attempts != 0 || len(srv.Requests()) != before {
 		t.Errorf("error %v, %d attempts, %d requests; want %v before any", err, rep.Attempts, len(srv.Requests())-before, errStop)

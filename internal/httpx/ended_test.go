@@ -32,7 +32,7 @@ func TestPosterEndedBeforeAnAttempt(t *testing.T) {
 			srv := newServer(t, testkit.Repeat(4, 503, "")...)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			fail := func(ctx context.Context, n int) error {
+			fail := func(ctx context.Context, n, _ int) error {
 				if n < 2 {
 					return nil
 				}
@@ -44,7 +44,7 @@ func TestPosterEndedBeforeAnAttempt(t *testing.T) {
 			}
 			r := Request{Op: "callback", URL: srv.URL}
 			if tc.rewrite {
-				r.Rewrite = func(ctx context.Context, n int, body []byte) ([]byte, error) { return body, fail(ctx, n) }
+				r.Rewrite = func(ctx context.Context, n, lost int, body []byte) ([]byte, error) { return body, fail(ctx, n, lost) }
 			} else {
 				r.Before = fail
 			}

@@ -110,16 +110,20 @@ type Request struct {
 	// Fields are added to each retry's log line.
 	Fields []zap.Field
 	// Before, when set, is called before each attempt (n is 1 for the
-	// first): an error it returns ends Do without that attempt and is
-	// returned as is, unless ctx ended (see Do). A caller whose request may have become pointless
-	// while it waited (another process did the same) checks that here.
-	Before func(ctx context.Context, n int) error
+	// first; unanswered counts the attempts before it that got no
+	// answer, as Reply.Unanswered: the server may hold the request that
+	// many times): an error it returns ends Do without that attempt and
+	// is returned as is, unless ctx ended (see Do). A caller whose request
+	// may have become pointless while it waited (another process did the
+	// same, an attempt that got no answer was taken) checks that here.
+	Before func(ctx context.Context, n, unanswered int) error
 	// Rewrite, when set, is called after Before, before each attempt, with
-	// the body the attempt would send: the body it returns is sent by
-	// this attempt and the next ones. An error it returns ends Do as
-	// Before's does. A caller whose body may have become wrong while it
-	// waited (the backend took part of it already) rebuilds it here.
-	Rewrite func(ctx context.Context, n int, body []byte) ([]byte, error)
+	// its n and unanswered and the body the attempt would send: the body
+	// it returns is sent by this attempt and the next ones. An error it
+	// returns ends Do as Before's does. A caller whose body may have
+	// become wrong while it waited (the backend took part of it already)
+	// rebuilds it here.
+	Rewrite func(ctx context.Context, n, unanswered int, body []byte) ([]byte, error)
 	// StatusOnly says the caller needs only the status: a 2xx answer
 	// settles the request even when its body cannot be read (cut short,
 	// or over MaxReply), and the Reply has no Body. A callback the backend
@@ -204,12 +208,12 @@ func (p *Poster) Do(ctx context.Context, r Request) (Reply, error) {
 			break
 		}
 		if r.Before != nil {
-			if berr := r.Before(ctx, n+1); berr != nil {
+			if berr := r.Before(ctx, n+1, lost); berr != nil {
 				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, berr)
 			}
 		}
 		if r.Rewrite != nil {
-			b, rerr := r.Rewrite(ctx, n+1, r.Body)
+			b, rerr := r.Rewrite(ctx, n+1, lost, r.Body)
 			if rerr != nil {
 				return Reply{Attempts: n}, p.ended(ctx, n, last, resume, rerr)
 			}
