@@ -8,6 +8,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/injectkit/injectkit/internal/httpx"
 	"github.com/injectkit/injectkit/transport/outbox"
 )
 
@@ -149,13 +150,15 @@ func (p *Profile) postAs(ctx context.Context, injectID string, index int, op str
 		}
 		return err
 	case err != nil:
-		if lost > 0 {
-			// Kept to be sent again, it may be stored once more.
-			p.log.Warn("data callback not delivered after attempts that got no answer: the platform may already have stored its signatures",
-				zap.String("inject_id", injectID), zap.Int("index", index), zap.Int("signature_targets", signatureTargets(body)),
-				zap.Int("unanswered", lost))
-		}
 		err = authorization(err, injectID, p.denial(ctx, err, p.received.has(injectID)))
+		if lost > 0 {
+			// Kept to be sent again, it may be stored once more: the one
+			// line that reports the failure (the runtime's, serve's, a
+			// flush's) says so, with what the platform may hold.
+			return fmt.Errorf("inject %s: terminal callback (%s): %w; data callback index %d (%d signature targets) not delivered "+
+				"%s that got no answer: the platform may already have stored its signatures",
+				injectID, op, err, index, signatureTargets(body), httpx.AfterAttempts(lost))
+		}
 		return fmt.Errorf("inject %s: terminal callback (%s): %w", injectID, op, err)
 	}
 	if !marked(ctx, markResend) {
